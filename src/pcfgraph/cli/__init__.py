@@ -1,0 +1,33 @@
+"""The ``pcfgraph`` command line: thin commands over the shared core.
+
+Every command exits 0 on success, 1 when a check finds problems, 2 on bad input, and prints a
+one-line message (never a traceback) for expected failures.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pcfgraph.cli.common import run_main
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pcfgraph")
+def main() -> None:
+    """pcfgraph: IT process frameworks (APQC PCF, PRM-IT, IT-CMF, TRIM) as one RDF graph."""
+
+
+def _register() -> None:
+    """Attach each command module's commands (one module per command family)."""
+    from pcfgraph.cli import graph_commands
+
+    graph_commands.register(main)
+
+
+_register()
+
+
+def entry() -> None:
+    sys.exit(run_main(main))

@@ -1,0 +1,235 @@
+"""Commands over the assembled graph: build, export, query, stats, gaps."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from pcfgraph.cli.common import parse_params
+from pcfgraph.errors import InputError
+from pcfgraph.export import FORMATS, export_bytes
+from pcfgraph.queries import NamedQuery, QueryCatalog, query_file
+from pcfgraph.release import Release, open_release, write_release
+from pcfgraph.store import SelectResult
+
+release_option = click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="PCFGRAPH_RELEASE",
+    default=None,
+    help="Use a release directory from 'pcfgraph build' instead of assembling data/.",
+)
+
+
+def write_output(data: bytes, output: Path | None) -> None:
+    """Write to a file atomically (temp file + rename) or to stdout."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def term_text(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def format_select(result: SelectResult, fmt: str) -> bytes:
+    """Render a SELECT result as an aligned table, CSV or SPARQL 1.1 JSON results."""
+    if fmt == "json":
+        bindings = []
+        for row in result.rows:
+            b: dict[str, dict[str, str]] = {}
+            for k, v in row.items():
+                if isinstance(v, ox.NamedNode):
+                    b[k] = {"type": "uri", "value": v.value}
+                elif isinstance(v, ox.BlankNode):
+                    b[k] = {"type": "bnode", "value": v.value}
+                elif isinstance(v, ox.Literal):
+                    lit: dict[str, str] = {"type": "literal", "value": v.value}
+                    if v.language:
+                        lit["xml:lang"] = v.language
+                    elif v.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+                        lit["datatype"] = v.datatype.value
+                    b[k] = lit
+            bindings.append(b)
+        doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    rows = [[term_text(row.get(v, "")) for v in result.variables] for row in result.rows]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(result.variables)
+        writer.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    return render_table(list(result.variables), rows).encode("utf-8")
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 60) -> str:
+    def cut(s: str) -> str:
+        s = " ".join(s.split())
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    cells = [[cut(c) for c in r] for r in rows]
+    widths = [len(h) for h in header]
+    for r in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def load(release_dir: Path | None) -> Release:
+    return open_release(release_dir)
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("release"),
+    show_default=True,
+    help="Release directory to write (graph.nq + manifest.json).",
+)
+def build(out_dir: Path) -> None:
+    """Assemble the graph and write it as a release (N-Quads + manifest with sha256, counts)."""
+    release = open_release(None)
+    manifest = write_release(release.store, out_dir, release.manifest["sources"])
+    click.echo(
+        f"release {manifest['release_id']}: {manifest['quads']} quads in "
+        f"{len(manifest['graphs'])} graphs -> {out_dir} "
+        f"(assembled in {release.manifest.get('build_seconds', 0):.2f} s)"
+    )
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "nt", "jsonld", "trig", "nquads", "rdfxml"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@release_option
+def export(fmt: str, output: Path | None, release_dir: Path | None) -> None:
+    """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them."""
+    release = load(release_dir)
+    write_output(export_bytes(release.store, FORMATS[fmt]), output)
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
+@release_option
+def query(
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_queries: bool,
+    release_dir: Path | None,
+) -> None:
+    """Run a named query from queries/ (e.g. 'api/element-by-code') or a .rq file."""
+    catalog = QueryCatalog()
+    if list_queries or not name:
+        rows = [
+            [q.name, q.summary, ", ".join(p.name + ("?" if p.optional else "") for p in q.params)]
+            for q in catalog
+        ]
+        click.echo(render_table(["name", "summary", "params"], rows, max_width=70), nl=False)
+        return
+    nq: NamedQuery = query_file(Path(name)) if name.endswith(".rq") else catalog.get(name)
+    values = parse_params(params)
+    release = load(release_dir)
+    if nq.form == "SELECT":
+        sys.stdout.buffer.write(format_select(release.store.select(nq, values), fmt))
+    elif nq.form == "ASK":
+        click.echo("true" if release.store.ask(nq, values) else "false")
+    else:
+        triples = release.store.construct(nq, values)
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+        sys.stdout.buffer.write(data if isinstance(data, bytes) else b"")
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@release_option
+def stats(fmt: str, release_dir: Path | None) -> None:
+    """Counts per framework (by element kind) and triples per named graph."""
+    release = load(release_dir)
+    catalog = QueryCatalog()
+    result = release.store.select(catalog.get("api/stats"))
+    if fmt == "table":
+        sys.stdout.buffer.write(format_select(result, fmt))
+        rows = [[g, str(n)] for g, n in release.store.counts_per_graph().items()]
+        click.echo()
+        click.echo(render_table(["graph", "triples"], rows, max_width=90), nl=False)
+        click.echo(f"total: {len(release.store)} quads")
+    else:
+        sys.stdout.buffer.write(format_select(result, fmt))
+
+
+@click.command()
+@click.option("--framework", "framework", default=None, help="Only elements of this framework id.")
+@click.option("--target", default=None, help="Only gaps towards this framework id.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--include-derived/--curated-only", default=True, show_default=True)
+@release_option
+def gaps(
+    framework: str | None,
+    target: str | None,
+    fmt: str,
+    include_derived: bool,
+    release_dir: Path | None,
+) -> None:
+    """List elements with no counterpart in each other framework (with recorded reasons)."""
+    release = load(release_dir)
+    catalog = QueryCatalog()
+    q = catalog.get("api/gaps")
+    params: dict[str, object] = {}
+    names = {p.name for p in q.params}
+    for key, value in (
+        ("framework", framework),
+        ("target", target),
+        ("includeDerived", "true" if include_derived else "false"),
+    ):
+        if value is not None and key in names:
+            params[key] = value
+        elif value is not None and key != "includeDerived":
+            raise InputError(f"the gaps query does not support --{key}")
+    sys.stdout.buffer.write(format_select(release.store.select(q, params), fmt))
+
+
+def register(group: click.Group) -> None:
+    for cmd in (build, export, query, stats, gaps):
+        group.add_command(cmd)

@@ -1,0 +1,92 @@
+"""Settings: one immutable object built at the edge (CLI flags, environment) and passed in.
+
+Nothing reads the environment at import time; :meth:`Settings.from_env` is called by the edges.
+Every field is documented in the README's settings table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PCFGRAPH_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings with safe defaults."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: A release directory (graph + manifest from ``pcfgraph build``); None builds from data/.
+    release: Path | None = None
+    #: A remote SPARQL 1.1 Protocol + Graph Store Protocol endpoint; None uses the embedded store.
+    store_url: str | None = None
+    #: Ad-hoc SPARQL: per-query deadline (seconds), worker processes, memory limit (MiB).
+    query_timeout: float = 10.0
+    query_workers: int = 2
+    worker_memory_mb: int = 1024
+    #: Largest number of result rows (or triples) an ad-hoc query may return.
+    max_result_rows: int = 100_000
+    #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
+    max_query_depth: int = 32
+    #: Largest request body accepted (bytes).
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: Concurrent expensive requests (ad-hoc SPARQL, uploads) before 503.
+    max_concurrent_expensive: int = 8
+    #: Audit uploads: deadline (seconds) and largest number of triples.
+    validate_timeout: float = 30.0
+    max_upload_triples: int = 500_000
+    #: GraphQL limits.
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_max_page_size: int = 500
+    graphql_introspection: bool = True
+    graphql_allow_batching: bool = False
+    #: Bearer token for ``POST /admin/reload``; None disables the route.
+    admin_token: str | None = None
+    #: Allowed CORS origins; empty means no CORS headers.
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``PCFGRAPH_*`` environment variables, then explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, str(f.type), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _convert(name: str, type_name: str, raw: str) -> Any:
+    from pcfgraph.errors import InputError
+
+    try:
+        if "bool" in type_name:
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if "Path" in type_name:
+            return Path(raw) if raw else None
+        if "tuple" in type_name:
+            return tuple(x.strip() for x in raw.split(",") if x.strip())
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+        return raw or None if "None" in type_name else raw
+    except ValueError:
+        raise InputError(f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not valid") from None

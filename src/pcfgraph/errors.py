@@ -1,0 +1,161 @@
+"""The one error hierarchy. Every edge (CLI, HTTP, GraphQL) maps these to its own surface.
+
+Each error carries a stable machine ``code`` (used in HTTP problem bodies and CLI messages)
+and a human message. Edges never show tracebacks to clients.
+"""
+
+from __future__ import annotations
+
+
+class PcfgraphError(Exception):
+    """Base of all expected, user-facing failures."""
+
+    code = "error"
+    http_status = 500
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(PcfgraphError):
+    """The caller's input is wrong (bad file, bad parameter, unknown name)."""
+
+    code = "bad-input"
+    http_status = 400
+
+
+class ParseError(InputError):
+    """Input could not be parsed; carries the position where parsing failed."""
+
+    code = "parse-error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        source: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        where = []
+        if source:
+            where.append(source)
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column}")
+        full = f"{', '.join(where)}: {message}" if where else message
+        super().__init__(full, code=code)
+        self.line = line
+        self.column = column
+        self.source = source
+        self.detail = message
+
+
+class WorkbookError(InputError):
+    """An APQC workbook is not usable; names sheet, row and column where known."""
+
+    code = "bad-workbook"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        where = []
+        if sheet is not None:
+            where.append(f"sheet {sheet!r}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+
+
+class NotFoundError(InputError):
+    """A named thing (query, framework, element, graph) does not exist."""
+
+    code = "not-found"
+    http_status = 404
+
+
+class AmbiguousError(InputError):
+    """A lookup matched more than one thing."""
+
+    code = "ambiguous"
+
+
+class QueryRejected(InputError):
+    """A query is refused before execution (unsafe, unknown graph, too deep)."""
+
+    code = "query-rejected"
+
+
+class Forbidden(PcfgraphError):
+    code = "forbidden"
+    http_status = 403
+
+
+class PayloadTooLarge(InputError):
+    code = "payload-too-large"
+    http_status = 413
+
+
+class UnsupportedMediaType(InputError):
+    code = "unsupported-media-type"
+    http_status = 415
+
+
+class NotAcceptable(InputError):
+    code = "not-acceptable"
+    http_status = 406
+
+
+class ResultTooLarge(PcfgraphError):
+    code = "result-too-large"
+    http_status = 422
+
+
+class Overloaded(PcfgraphError):
+    """Admission control or a deadline: try again later."""
+
+    code = "overloaded"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class QueryTimeout(Overloaded):
+    code = "query-timeout"
+
+
+class WorkerCrashed(Overloaded):
+    code = "worker-crashed"
+
+
+class ReleaseError(PcfgraphError):
+    """A release failed verification (manifest, checksum, SHACL) and must not be served."""
+
+    code = "bad-release"
+
+
+class StoreError(PcfgraphError):
+    """The store (embedded or remote) failed."""
+
+    code = "store-error"
+    http_status = 502

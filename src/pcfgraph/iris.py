@@ -1,0 +1,214 @@
+"""The only place pcfgraph mints IRIs.
+
+Every resource the project creates lives under :data:`ID_BASE` and can be dereferenced
+from a running server at ``/id/<rest>`` (see ``ontology/README.md``). Identity comes from
+stable identifiers only: the APQC PCF ID, the PRM-IT code, the IT-CMF code, a TRIM slug.
+Hierarchy numbers ("8.1.5.3") are *labels* (``skos:notation``), never identity.
+
+Data files in ``data/`` use relative IRIs (``<prm-it/A24>``) and are parsed with
+``base_iri=ID_BASE``, so the base is written down here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+
+#: The documented base of every minted IRI. Served at ``/id/...`` by ``pcfgraph serve``.
+BASE: Final = "https://w3id.org/pcfgraph/"
+ID_BASE: Final = BASE + "id/"
+#: The pcfgraph framework ontology (classes and properties for the framework graph).
+ONTOLOGY_IRI: Final = BASE + "ontology"
+#: The organisational-model vocabulary auditors describe their organisation with.
+ORG_ONTOLOGY_IRI: Final = BASE + "orgmodel"
+SHAPES_BASE: Final = BASE + "shapes/"
+
+PCFG = Namespace(ONTOLOGY_IRI + "#")
+ORGM = Namespace(ORG_ONTOLOGY_IRI + "#")
+SH_PCF = Namespace(SHAPES_BASE)
+
+# Well-known vocabularies (bound once so no module spells them again).
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+SSSOM = Namespace("https://w3id.org/sssom/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+#: Prefixes used in exports, CURIEs and documentation.
+PREFIXES: Final[dict[str, str]] = {
+    "pcfg": str(PCFG),
+    "orgm": str(ORGM),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "org": str(ORG),
+    "foaf": str(FOAF),
+    "semapv": str(SEMAPV),
+    "sssom": str(SSSOM),
+    "sh": str(SH),
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "apqc": ID_BASE + "apqc-pcf/",
+    "prmit": ID_BASE + "prm-it/",
+    "itcmf": ID_BASE + "it-cmf/",
+    "trim": ID_BASE + "trim/",
+    "fw": ID_BASE + "framework/",
+}
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """A lower-case ASCII slug: stable, readable path segments from names."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    s = _SLUG_RE.sub("-", ascii_text.lower()).strip("-")
+    if not s:
+        raise ValueError(f"cannot make a slug from {text!r}")
+    return s
+
+
+def _id(path: str) -> URIRef:
+    return URIRef(ID_BASE + path)
+
+
+# --- frameworks -----------------------------------------------------------------------------
+
+
+def framework(framework_id: str) -> URIRef:
+    """A framework edition/version as a ``skos:ConceptScheme`` (e.g. ``prm-it``)."""
+    return _id(f"framework/{framework_id}")
+
+
+def framework_graph(framework_id: str) -> URIRef:
+    """The named graph holding one framework edition's statements."""
+    return _id(f"graph/framework/{framework_id}")
+
+
+def ontology_graph() -> URIRef:
+    return _id("graph/ontology")
+
+
+# --- APQC PCF -------------------------------------------------------------------------------
+
+
+def apqc_framework_id(edition: str, version: str) -> str:
+    """``apqc-pcf-cross-industry-7.4``: one framework id per industry edition and version."""
+    return f"apqc-pcf-{slug(edition)}-{version}"
+
+
+def apqc_family() -> URIRef:
+    """APQC PCF as a whole: every edition scheme is ``dcterms:isVersionOf`` this."""
+    return _id("framework/apqc-pcf")
+
+
+def apqc_element(edition: str, version: str, pcf_id: int) -> URIRef:
+    """One element as stated in one edition and version (names differ between editions)."""
+    return _id(f"apqc-pcf/{slug(edition)}/{version}/{int(pcf_id)}")
+
+
+def apqc_stable_element(pcf_id: int) -> URIRef:
+    """The edition-independent identity of a PCF ID, shared by all its edition statements."""
+    return _id(f"apqc-pcf/element/{int(pcf_id)}")
+
+
+def apqc_change(edition: str, version: str, pcf_id: int, index: int) -> URIRef:
+    """One parsed token of an element's "Change details" column."""
+    return _id(f"apqc-pcf/{slug(edition)}/{version}/{int(pcf_id)}/change/{index}")
+
+
+def apqc_measure(edition: str, version: str, metric_id: int) -> URIRef:
+    return _id(f"apqc-pcf/{slug(edition)}/{version}/measure/{int(metric_id)}")
+
+
+def apqc_measure_category(name: str) -> URIRef:
+    return _id(f"apqc-pcf/measure-category/{slug(name)}")
+
+
+def apqc_notice() -> URIRef:
+    """APQC's attribution notice, the ``dcterms:rights`` of everything derived from the PCF."""
+    return _id("apqc-pcf/notice")
+
+
+def framework_source(framework_id: str, file_name: str) -> URIRef:
+    """A source file a framework edition was derived from (``prov:wasDerivedFrom``)."""
+    return _id(f"framework/{framework_id}/source/{quote(file_name, safe='-._~')}")
+
+
+# --- IBM PRM-IT -----------------------------------------------------------------------------
+
+
+def prm_it(code: str) -> URIRef:
+    """A PRM-IT element by its code (``A0``, ``A2``, ``A24``)."""
+    if not re.fullmatch(r"A[0-9]+", code):
+        raise ValueError(f"not a PRM-IT code: {code!r}")
+    return _id(f"prm-it/{code}")
+
+
+# --- IT-CMF ---------------------------------------------------------------------------------
+
+
+def itcmf(path: str) -> URIRef:
+    """An IT-CMF resource by its code path (``SRP``, ``SRP/A2``, ``SRP/A2/practice/3.1``)."""
+    return _id(f"it-cmf/{path}")
+
+
+def itcmf_maturity_level(level: int) -> URIRef:
+    if not 1 <= level <= 5:
+        raise ValueError(f"IT-CMF maturity levels are 1-5, not {level}")
+    return _id(f"it-cmf/maturity-level/{level}")
+
+
+def itcmf_metric(building_block: str, name: str) -> URIRef:
+    """One node per distinct metric text, so a metric recurring at several levels is shared."""
+    return _id(f"it-cmf/{building_block}/metric/{slug(name)}")
+
+
+# --- TRIM -----------------------------------------------------------------------------------
+
+
+def trim(kind: str, name: str) -> URIRef:
+    """A TRIM resource: ``trim("role", "Business Relationship Manager")``."""
+    return _id(f"trim/{slug(kind)}/{slug(name)}")
+
+
+# --- mappings -------------------------------------------------------------------------------
+
+
+def mapping_set(set_slug: str) -> URIRef:
+    return _id(f"mapping-set/{set_slug}")
+
+
+def mapping_set_graph(set_slug: str) -> URIRef:
+    return _id(f"graph/mappings/{set_slug}")
+
+
+def derived_mappings_graph() -> URIRef:
+    return _id("graph/mappings/derived")
+
+
+def mapping_record(set_slug: str, key: str) -> URIRef:
+    """A mapping record (justification, confidence, author, comment) within a set."""
+    return _id(f"mapping/{set_slug}/{key}")
+
+
+def id_path(iri: str) -> str | None:
+    """The server path (``/id/...``) of a minted IRI, or None when it is not ours."""
+    if iri.startswith(ID_BASE):
+        return "/id/" + iri[len(ID_BASE) :]
+    return None
+
+
+def iri_from_path(path: str) -> URIRef:
+    """Inverse of :func:`id_path` for the dereferencing route."""
+    return URIRef(ID_BASE + path.removeprefix("/").removeprefix("id/"))

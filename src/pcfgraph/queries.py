@@ -1,0 +1,207 @@
+"""Named queries: ``queries/**/*.rq`` loaded once, parameters bound as RDF terms.
+
+A query file starts with a comment header::
+
+    # summary: Elements of a framework by hierarchy code
+    # param: framework (literal) - framework id, e.g. "prm-it"
+    # param: code (literal) - the element's skos:notation
+    # param: includeDerived (boolean, optional) - include derived mappings
+
+Parameters are SPARQL variables of the same name. They are bound by substitution
+(SEP-0007, ``substitutions=`` in pyoxigraph) and never formatted into the query text. An
+optional parameter that is not given stays an unbound variable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pcfgraph.errors import InputError, NotFoundError, ParseError
+from pcfgraph.resources import resource_dir
+
+PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lang")
+_HEADER_RE = re.compile(r"^#\s*(summary|param|returns|example)\s*:\s*(.*)$", re.IGNORECASE)
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z]+)(?P<opt>,\s*optional)?\))?"
+    r"\s*(?:-\s*(?P<doc>.*))?$"
+)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    optional: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One ``.rq`` file: its name (path below queries/ without ``.rq``), header and text."""
+
+    name: str
+    path: Path
+    summary: str
+    params: tuple[Param, ...]
+    text: str
+
+    @property
+    def form(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE (first keyword after prologue and comments)."""
+        body = re.sub(r"#[^\n]*", "", self.text)
+        body = re.sub(r"(?is)\b(PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)", "", body)
+        m = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body)
+        return m.group(1).upper() if m else "SELECT"
+
+    def bind(self, values: Mapping[str, object]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+        """Turn caller values (strings from CLI/HTTP, or Python values) into RDF terms."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise InputError(
+                f"query {self.name!r} has no parameter {', '.join(unknown)}; "
+                f"it takes: {', '.join(known) or 'none'}"
+            )
+        out: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
+        for p in self.params:
+            if p.name not in values or values[p.name] is None:
+                if not p.optional:
+                    raise InputError(f"query {self.name!r} needs parameter {p.name!r} ({p.doc})")
+                continue
+            out[ox.Variable(p.name)] = to_term(p, values[p.name])
+        return out
+
+
+def to_term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
+    """A caller value as the RDF term the parameter declares."""
+    if isinstance(value, ox.NamedNode | ox.Literal):
+        return value
+    text = str(value)
+    try:
+        if param.type == "iri":
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", text):
+                raise ValueError
+            return ox.NamedNode(text)
+        if param.type == "integer":
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
+        if param.type == "decimal":
+            return ox.Literal(str(float(text)), datatype=ox.NamedNode(XSD + "decimal"))
+        if param.type == "boolean":
+            low = text.lower() if not isinstance(value, bool) else str(value).lower()
+            if low not in {"true", "false", "1", "0"}:
+                raise ValueError
+            return ox.Literal(
+                "true" if low in {"true", "1"} else "false", datatype=ox.NamedNode(XSD + "boolean")
+            )
+        if param.type == "lang":
+            return ox.Literal(text, language="en")
+        return ox.Literal(text)
+    except (ValueError, TypeError):
+        raise InputError(f"parameter {param.name!r} expects {param.type}, got {text!r}") from None
+
+
+def parse_header(name: str, path: Path, text: str) -> NamedQuery:
+    summary = ""
+    params: list[Param] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        m = _HEADER_RE.match(stripped)
+        if not m:
+            continue
+        key, rest = m.group(1).lower(), m.group(2).strip()
+        if key == "summary":
+            summary = rest
+        elif key == "param":
+            pm = _PARAM_RE.match(rest)
+            ptype = (pm.group("type") or "literal") if pm else ""
+            if not pm or ptype not in PARAM_TYPES:
+                raise ParseError(
+                    f"bad '# param:' line {rest!r} (expected 'name (type[, optional]) - doc', "
+                    f"type one of {', '.join(PARAM_TYPES)})",
+                    line=lineno,
+                    source=str(path),
+                )
+            params.append(
+                Param(pm.group("name"), ptype, bool(pm.group("opt")), (pm.group("doc") or "").strip())
+            )
+    if not summary:
+        raise ParseError("query file has no '# summary:' header line", line=1, source=str(path))
+    return NamedQuery(name=name, path=path, summary=summary, params=tuple(params), text=text)
+
+
+class QueryCatalog:
+    """All named queries under a directory, read and syntax-checked once."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or resource_dir("queries")
+        self._queries: dict[str, NamedQuery] = {}
+        for path in sorted(self.root.rglob("*.rq")):
+            name = path.relative_to(self.root).with_suffix("").as_posix()
+            query = parse_header(name, path, path.read_text(encoding="utf-8"))
+            check_syntax(query.text, source=str(path))
+            self._queries[name] = query
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._queries
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._queries.values())
+
+    def names(self) -> list[str]:
+        return list(self._queries)
+
+    def get(self, name: str) -> NamedQuery:
+        """By full name (``api/element-by-code``) or, when unique, by last segment."""
+        if name in self._queries:
+            return self._queries[name]
+        short = [q for n, q in self._queries.items() if n.rsplit("/", 1)[-1] == name]
+        if len(short) == 1:
+            return short[0]
+        if len(short) > 1:
+            raise InputError(
+                f"query name {name!r} is ambiguous: {', '.join(q.name for q in short)}"
+            )
+        raise NotFoundError(f"no named query {name!r}; see 'pcfgraph query --list'")
+
+
+def check_syntax(text: str, *, source: str = "query") -> None:
+    """Parse a query without running it; raise ParseError with line and column.
+
+    Uses rdflib's SPARQL grammar (parsing only, never evaluation: nothing is fetched).
+    rdflib's parser is not thread-safe (rdflib#1282), so callers parse at start-up or in
+    worker processes, never concurrently from request threads.
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(text)
+    except ParseBaseException as exc:
+        raise ParseError(
+            f"SPARQL syntax error: {exc.msg}", line=exc.lineno, column=exc.col, source=source
+        ) from None
+    except Exception as exc:  # rdflib raises assorted errors for bad prefixes and IRIs
+        raise ParseError(f"SPARQL syntax error: {exc}", source=source) from None
+
+
+def query_file(path: Path) -> NamedQuery:
+    """An ad-hoc ``.rq`` file given on the command line (header optional)."""
+    if not path.is_file():
+        raise NotFoundError(f"query file {str(path)!r} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        q = parse_header(path.stem, path, text)
+    except ParseError:
+        q = NamedQuery(name=path.stem, path=path, summary="", params=(), text=text)
+    check_syntax(q.text, source=str(path))
+    return q

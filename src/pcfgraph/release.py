@@ -1,0 +1,127 @@
+"""Immutable releases: the assembled graph as N-Quads plus a manifest (sha256, counts).
+
+A release directory holds ``graph.nq`` and ``manifest.json``. It is written to a temporary
+sibling directory and renamed into place, so a crash mid-build never leaves a half-written
+release; :func:`load_release` verifies checksum and counts before anything is served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from pcfgraph import __version__
+from pcfgraph.errors import ReleaseError
+from pcfgraph.store import EmbeddedStore
+
+GRAPH_FILE = "graph.nq"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Release:
+    store: EmbeddedStore
+    manifest: dict[str, Any]
+    path: Path | None
+
+    @property
+    def release_id(self) -> str:
+        return str(self.manifest["release_id"])
+
+
+def canonical_nquads(store: EmbeddedStore) -> bytes:
+    """Sorted N-Quads: the same graph always gives the same bytes and the same sha256."""
+    data = store.dump(ox.RdfFormat.N_QUADS)
+    lines = sorted(line for line in data.split(b"\n") if line.strip())
+    return b"\n".join(lines) + b"\n"
+
+
+def make_manifest(store: EmbeddedStore, data: bytes, sources: dict[str, list[str]]) -> dict[str, Any]:
+    sha = hashlib.sha256(data).hexdigest()
+    return {
+        "release_id": sha[:16],
+        "pcfgraph_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "graph_file": GRAPH_FILE,
+        "format": "application/n-quads",
+        "sha256": sha,
+        "bytes": len(data),
+        "quads": len(store),
+        "graphs": store.counts_per_graph(),
+        "sources": sources,
+    }
+
+
+def write_release(store: EmbeddedStore, out_dir: Path, sources: dict[str, list[str]]) -> dict[str, Any]:
+    """Write ``out_dir/graph.nq`` and ``out_dir/manifest.json`` atomically (rename into place)."""
+    data = canonical_nquads(store)
+    manifest = make_manifest(store, data, sources)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (tmp / GRAPH_FILE).write_bytes(data)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for f in (GRAPH_FILE, MANIFEST_FILE):
+            with open(tmp / f, "rb") as fh:
+                os.fsync(fh.fileno())
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def load_release(path: Path) -> Release:
+    """Load and verify a release directory; raise ReleaseError on any mismatch."""
+    manifest_path = path / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        data = (path / manifest.get("graph_file", GRAPH_FILE)).read_bytes()
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"release {path}: cannot read manifest or graph: {exc}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != manifest.get("sha256"):
+        raise ReleaseError(
+            f"release {path}: sha256 mismatch (manifest {manifest.get('sha256')}, file {sha})"
+        )
+    try:
+        store = EmbeddedStore.from_nquads(data)
+    except SyntaxError as exc:
+        raise ReleaseError(f"release {path}: graph does not parse: {exc}") from None
+    if len(store) != manifest.get("quads") or store.counts_per_graph() != manifest.get("graphs"):
+        raise ReleaseError(f"release {path}: quad counts differ from the manifest")
+    return Release(store=store, manifest=manifest, path=path)
+
+
+def build_release() -> Release:
+    """Assemble the shipped data in memory and describe it with a manifest (not written)."""
+    from pcfgraph.assemble import assemble
+
+    assembly = assemble()
+    data = canonical_nquads(assembly.store)
+    manifest = make_manifest(assembly.store, data, assembly.sources)
+    manifest["build_seconds"] = round(assembly.seconds, 3)
+    return Release(store=assembly.store, manifest=manifest, path=None)
+
+
+def open_release(path: Path | None) -> Release:
+    """The release a process serves: a verified release directory, or the shipped data."""
+    return load_release(path) if path is not None else build_release()
