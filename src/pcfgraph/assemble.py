@@ -66,7 +66,9 @@ def _manifest(data_dir: Path) -> dict[str, Any]:
     return doc
 
 
-def framework_quads(data_dir: Path, entry: dict[str, Any], *, progress: bool = False) -> list[ox.Quad]:
+def framework_quads(
+    data_dir: Path, entry: dict[str, Any], *, progress: bool = False
+) -> list[ox.Quad]:
     """All quads of one framework entry of ``frameworks.yaml``."""
     fid = entry["id"]
     graph = str(iris.framework_graph(fid))
@@ -78,7 +80,10 @@ def framework_quads(data_dir: Path, entry: dict[str, Any], *, progress: bool = F
             from pcfgraph.importers.apqc import import_workbook
 
             imported = import_workbook(
-                path, edition=entry.get("edition"), version=str(entry.get("version")), progress=progress
+                path,
+                edition=entry.get("edition"),
+                version=str(entry.get("version")),
+                progress=progress,
             )
             if imported.framework_id != fid:
                 raise InputError(

@@ -89,4 +89,6 @@ def _convert(name: str, type_name: str, raw: str) -> Any:
             return float(raw)
         return raw or None if "None" in type_name else raw
     except ValueError:
-        raise InputError(f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not valid") from None
+        raise InputError(
+            f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not valid"
+        ) from None

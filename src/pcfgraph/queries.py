@@ -132,7 +132,9 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
                     source=str(path),
                 )
             params.append(
-                Param(pm.group("name"), ptype, bool(pm.group("opt")), (pm.group("doc") or "").strip())
+                Param(
+                    pm.group("name"), ptype, bool(pm.group("opt")), (pm.group("doc") or "").strip()
+                )
             )
     if not summary:
         raise ParseError("query file has no '# summary:' header line", line=1, source=str(path))

@@ -45,7 +45,9 @@ def canonical_nquads(store: EmbeddedStore) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def make_manifest(store: EmbeddedStore, data: bytes, sources: dict[str, list[str]]) -> dict[str, Any]:
+def make_manifest(
+    store: EmbeddedStore, data: bytes, sources: dict[str, list[str]]
+) -> dict[str, Any]:
     sha = hashlib.sha256(data).hexdigest()
     return {
         "release_id": sha[:16],
@@ -61,7 +63,9 @@ def make_manifest(store: EmbeddedStore, data: bytes, sources: dict[str, list[str
     }
 
 
-def write_release(store: EmbeddedStore, out_dir: Path, sources: dict[str, list[str]]) -> dict[str, Any]:
+def write_release(
+    store: EmbeddedStore, out_dir: Path, sources: dict[str, list[str]]
+) -> dict[str, Any]:
     """Write ``out_dir/graph.nq`` and ``out_dir/manifest.json`` atomically (rename into place)."""
     data = canonical_nquads(store)
     manifest = make_manifest(store, data, sources)

@@ -41,7 +41,9 @@ class SelectResult:
 class GraphStore(Protocol):
     """What services need from a store; implemented by the embedded and remote stores."""
 
-    def select(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> SelectResult: ...
+    def select(
+        self, query: NamedQuery, params: Mapping[str, object] | None = None
+    ) -> SelectResult: ...
 
     def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool: ...
 

@@ -142,9 +142,15 @@ def export(fmt: str, output: Path | None, release_dir: Path | None) -> None:
 
 @click.command()
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+    "--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
 )
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
 @release_option
@@ -179,7 +185,11 @@ def query(
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
 )
 @release_option
 def stats(fmt: str, release_dir: Path | None) -> None:
@@ -201,7 +211,11 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.option("--framework", "framework", default=None, help="Only elements of this framework id.")
 @click.option("--target", default=None, help="Only gaps towards this framework id.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
 )
 @click.option("--include-derived/--curated-only", default=True, show_default=True)
 @release_option

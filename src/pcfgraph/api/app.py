@@ -1,0 +1,53 @@
+"""The application factory. Settings and the release are passed in; nothing is global."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from pcfgraph import __version__
+from pcfgraph.api.errors import install_error_handlers
+from pcfgraph.api.state import AppState
+from pcfgraph.config import Settings
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release, open_release
+
+
+def create_app(settings: Settings | None = None, release: Release | None = None) -> FastAPI:
+    """Build the app around one verified release (assembled from data/ when not given)."""
+    settings = settings or Settings()
+    release = release if release is not None else open_release(settings.release)
+    app = FastAPI(
+        title="pcfgraph",
+        version=__version__,
+        description=(
+            "Knowledge graph and semantic API over IT process frameworks (APQC PCF, IBM PRM-IT, "
+            "IT-CMF, TRIM) with curated cross-framework mappings."
+        ),
+    )
+    app.state.pcf = AppState(settings=settings, release=release, catalog=QueryCatalog())
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id", "")
+        request.state.request_id = (
+            rid if rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex[:16]
+        )
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Each edge module contributes one router (one line per module)."""
+    from pcfgraph.api import health
+
+    app.include_router(health.router)

@@ -1,0 +1,103 @@
+"""One place mapping domain errors to ``application/problem+json`` responses.
+
+Every error body has a stable ``code``, a human ``detail``, the HTTP ``status`` and the
+request id (also in the ``X-Request-ID`` header and the logs). No stack trace ever reaches
+a client; unexpected exceptions become a generic 500 whose details go to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pcfgraph.errors import Overloaded, ParseError, PcfgraphError
+
+log = logging.getLogger("pcfgraph.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    if not rid:
+        rid = uuid.uuid4().hex[:16]
+        request.state.request_id = rid
+    return str(rid)
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    rid = request_id(request)
+    body: dict[str, Any] = {
+        "type": f"https://w3id.org/pcfgraph/problems/{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "request_id": rid,
+    }
+    if extra:
+        body.update(extra)
+    hdrs = {"X-Request-ID": rid, **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=hdrs)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PcfgraphError)
+    async def _domain(request: Request, exc: PcfgraphError) -> JSONResponse:
+        headers: dict[str, str] = {}
+        if isinstance(exc, Overloaded):
+            headers["Retry-After"] = str(exc.retry_after)
+        extra: dict[str, Any] = {}
+        if isinstance(exc, ParseError):
+            extra = {"line": exc.line, "column": exc.column}
+        if exc.http_status >= 500:
+            log.warning("request %s failed: %s: %s", request_id(request), exc.code, exc)
+        return problem(request, exc.http_status, exc.code, str(exc), headers=headers, extra=extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(
+            request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return problem(
+            request, 400, "bad-request", f"{where}: {first.get('msg', 'invalid request')}"
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request %s: unexpected error", request_id(request))
+        return problem(request, 500, "internal-error", "internal error; see the server log")
