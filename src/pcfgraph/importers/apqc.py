@@ -171,8 +171,9 @@ def _header_key(value: Any) -> str:
 
 def _int_cell(value: Any, what: str, sheet: str, row: int, column: str) -> int:
     if isinstance(value, bool):
-        raise WorkbookError(f"{what} must be an integer, got {value!r}", sheet=sheet, row=row,
-                            column=column)
+        raise WorkbookError(
+            f"{what} must be an integer, got {value!r}", sheet=sheet, row=row, column=column
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -313,10 +314,13 @@ class _Table:
         for row_no, values in self._rows:
             if all(_blank(v) for v in values):
                 continue
-            yield row_no, {
-                col: (values[idx] if idx < len(values) else None)
-                for col, idx in self.index.items()
-            }
+            yield (
+                row_no,
+                {
+                    col: (values[idx] if idx < len(values) else None)
+                    for col, idx in self.index.items()
+                },
+            )
 
     def name(self, col: str) -> str:
         return self.columns[col][0]
@@ -420,6 +424,8 @@ class _Importer:
         self.scheme = iris.framework(self.framework_id)
         self.bar = bar
         self.warnings: list[str] = []
+        self.by_hid: dict[str, int] = {}
+        self.categories: set[URIRef] = set()
         self.graph = Graph()
         for prefix, ns in iris.PREFIXES.items():
             self.graph.bind(prefix, ns)
@@ -429,6 +435,7 @@ class _Importer:
         self._check_tree(elements)
         self._read_glossary(elements)
         by_id = {e.pcf_id: e for e in elements}
+        self.by_hid = {e.hierarchy_id: e.pcf_id for e in elements}
         self._emit_scheme()
         counts = {kind: 0 for kind, _ in KINDS}
         for e in elements:
@@ -626,7 +633,13 @@ class _Importer:
         g.add((source, DCTERMS.title, Literal(self.path.name)))
         g.add((source, DCTERMS.publisher, Literal("APQC")))
         g.add((family, RDF.type, PCFG.FrameworkFamily))
-        g.add((family, SKOS.prefLabel, Literal("APQC Process Classification Framework (PCF)", lang="en")))
+        g.add(
+            (
+                family,
+                SKOS.prefLabel,
+                Literal("APQC Process Classification Framework (PCF)", lang="en"),
+            )
+        )
         g.add((family, DCTERMS.rights, notice))
         g.add((notice, RDF.type, DCTERMS.RightsStatement))
         g.add((notice, RDFS.label, Literal(APQC_NOTICE, lang="en")))
@@ -660,7 +673,9 @@ class _Importer:
                 add((s, PCFG.change, c))
                 add((c, RDF.type, change.cls))
                 if change.changed_pcf_id is not None:
-                    add((c, PCFG.changedPcfId, Literal(change.changed_pcf_id, datatype=XSD.integer)))
+                    add(
+                        (c, PCFG.changedPcfId, Literal(change.changed_pcf_id, datatype=XSD.integer))
+                    )
                 if change.previous_name is not None:
                     add((c, PCFG.previousName, Literal(change.previous_name)))
             for token in unreadable:
@@ -672,14 +687,15 @@ class _Importer:
         if e.parent_id is None:
             add((s, SKOS.topConceptOf, self.scheme))
             add((self.scheme, SKOS.hasTopConcept, s))
+        else:
+            parent = self._element_iri(self.by_hid[e.parent_id])
+            add((s, SKOS.broader, parent))
+            add((parent, SKOS.narrower, s))
         add((s, DCTERMS.rights, iris.apqc_notice()))
         stable = iris.apqc_stable_element(e.pcf_id)
         add((s, DCTERMS.isVersionOf, stable))
         add((stable, RDF.type, PCFG.PCFStableElement))
         add((stable, PCFG.pcfId, Literal(e.pcf_id, datatype=XSD.integer)))
-
-    def _add_tree_links(self, elements: list[_Element]) -> None:
-        pass
 
     def _emit_measure(self, metric_id: int, element: _Element, cells: dict[str, Any]) -> None:
         g = self.graph
@@ -697,6 +713,9 @@ class _Importer:
             name = normalise_space(cells["category"])
             cat = iris.apqc_measure_category(name)
             g.add((m, PCFG.measureCategory, cat))
+            if cat in self.categories:
+                return  # described once, with the first spelling of its name
+            self.categories.add(cat)
             g.add((cat, RDF.type, PCFG.MeasureCategory))
             g.add((cat, RDF.type, SKOS.Concept))
             g.add((cat, SKOS.prefLabel, Literal(name, lang="en")))
