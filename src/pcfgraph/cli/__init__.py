@@ -21,9 +21,10 @@ def main() -> None:
 
 def _register() -> None:
     """Attach each command module's commands (one module per command family)."""
-    from pcfgraph.cli import graph_commands
+    from pcfgraph.cli import graph_commands, importer
 
     graph_commands.register(main)
+    main.add_command(importer.import_)
 
 
 _register()

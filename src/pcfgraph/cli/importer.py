@@ -1,0 +1,118 @@
+"""``pcfgraph import ...``: turn framework sources into RDF files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from pcfgraph.cli.common import fail
+from pcfgraph.errors import PcfgraphError
+from pcfgraph.importers.apqc import ApqcImport, import_workbook
+from pcfgraph.iris import ID_BASE, PREFIXES
+
+#: Vocabulary prefixes only: our own IRIs hold slashes (``apqc:cross-industry\\/7.4\\/20608``
+#: would be unreadable) and a base makes oxigraph write ``<//www.apqc.org/pcf>``; write them whole.
+_VOCAB_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if not v.startswith(ID_BASE)}
+
+_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+
+@click.group("import")
+def import_() -> None:
+    """Import framework sources (APQC PCF workbooks) into RDF."""
+
+
+def serialise(result: ApqcImport, fmt: str) -> bytes:
+    """The import as Turtle, N-Triples or TriG (TriG names the edition's graph)."""
+    data = result.graph.serialize(format="nt", encoding="utf-8")
+    triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    rdf_format = _FORMATS[fmt]
+    items: list[ox.Triple] | list[ox.Quad] = triples
+    if rdf_format.supports_datasets:
+        name = ox.NamedNode(str(result.graph_name))
+        items = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+    if rdf_format == ox.RdfFormat.N_TRIPLES:
+        out = ox.serialize(items, format=rdf_format)
+    else:
+        out = ox.serialize(items, format=rdf_format, prefixes=_VOCAB_PREFIXES)
+    return out if isinstance(out, bytes) else b""
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    """Write to stdout, or to ``output`` via a temp file renamed only once fully written."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise; use the usual mode
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@import_.command("apqc")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write here (atomically) instead of stdout.",
+)
+@click.option("--edition", default=None, help='PCF edition, e.g. "Cross-Industry".')
+@click.option("--version", "version", default=None, help='PCF version, e.g. "7.4".')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(_FORMATS)),
+    default="turtle",
+    show_default=True,
+    help="RDF syntax; trig puts the triples in the edition's named graph.",
+)
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+def apqc(
+    workbook: Path,
+    output: Path | None,
+    edition: str | None,
+    version: str | None,
+    fmt: str,
+    no_progress: bool,
+) -> None:
+    """Import an APQC PCF workbook (APQC's .xlsx layout) as RDF.
+
+    Edition and version come from the options or from a file name such as
+    apqc-pcf-cross-industry-7.4.xlsx. A one-line summary goes to stderr.
+    """
+    if not workbook.is_file():
+        fail(f"{workbook}: no such file")
+    if output is not None and not output.parent.is_dir():
+        fail(f"{output.parent}: no such directory")
+    try:
+        result = import_workbook(
+            workbook, edition=edition, version=version, progress=False if no_progress else None
+        )
+        data = serialise(result, fmt)
+    except PcfgraphError as exc:
+        fail(f"{workbook.name}: {exc}")
+        return
+    _write(data, output)
+    for warning in result.warnings:
+        click.echo(f"pcfgraph: warning: {warning}", err=True)
+    click.echo(f"imported {result.summary()}", err=True)
