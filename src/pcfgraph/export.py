@@ -36,8 +36,8 @@ def union_triples(store: EmbeddedStore) -> list[ox.Triple]:
 
 
 def export_bytes(store: EmbeddedStore, fmt: ox.RdfFormat) -> bytes:
-    """Datasets (TriG, N-Quads) keep named graphs; triple formats write the union."""
-    if fmt.supports_datasets:
+    """TriG and N-Quads keep the named graphs; every other format writes their union."""
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         data = ox.serialize(list(store.store), format=fmt, prefixes=dict(PREFIXES))
     elif fmt == ox.RdfFormat.N_TRIPLES:
         data = ox.serialize(union_triples(store), format=fmt)

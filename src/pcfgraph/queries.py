@@ -151,6 +151,7 @@ class QueryCatalog:
             name = path.relative_to(self.root).with_suffix("").as_posix()
             query = parse_header(name, path, path.read_text(encoding="utf-8"))
             check_syntax(query.text, source=str(path))
+            check_bindable(query)
             self._queries[name] = query
 
     def __contains__(self, name: str) -> bool:
@@ -194,6 +195,25 @@ def check_syntax(text: str, *, source: str = "query") -> None:
         ) from None
     except Exception as exc:  # rdflib raises assorted errors for bad prefixes and IRIs
         raise ParseError(f"SPARQL syntax error: {exc}", source=source) from None
+
+
+def check_bindable(query: NamedQuery) -> None:
+    """Every declared parameter must be substitutable (SEP-0007 as pyoxigraph implements it).
+
+    pyoxigraph only substitutes variables that are in the top-level SELECT projection, so a
+    SELECT query must project each of its parameters. Checked once at load on an empty store
+    (a trusted, shipped query; nothing is evaluated against data).
+    """
+    if not query.params:
+        return
+    dummy = {ox.Variable(p.name): ox.Literal("x") for p in query.params}
+    try:
+        ox.Store().query(query.text, substitutions=dummy)
+    except RuntimeError as exc:
+        raise ParseError(
+            f"{exc}; named-query parameters must be in the SELECT projection",
+            source=str(query.path),
+        ) from None
 
 
 def query_file(path: Path) -> NamedQuery:

@@ -1,0 +1,117 @@
+"""Named queries: headers, parameter binding as RDF terms, syntax errors with positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from pcfgraph.errors import InputError, NotFoundError, ParseError
+from pcfgraph.queries import QueryCatalog, check_syntax, parse_header, query_file
+
+HEADER = """# summary: Things by code.
+# param: code (literal) - the code
+# param: limit (integer, optional) - how many
+# param: element (iri, optional) - an element
+# param: derived (boolean, optional) - include derived
+SELECT ?s ?code ?limit ?element ?derived WHERE { ?s <urn:p> ?code }
+"""
+
+
+def test_header_is_parsed_into_summary_and_typed_params() -> None:
+    q = parse_header("t", Path("t.rq"), HEADER)
+    assert q.summary == "Things by code."
+    assert [(p.name, p.type, p.optional) for p in q.params] == [
+        ("code", "literal", False),
+        ("limit", "integer", True),
+        ("element", "iri", True),
+        ("derived", "boolean", True),
+    ]
+    assert q.form == "SELECT"
+
+
+def test_values_are_bound_as_rdf_terms() -> None:
+    q = parse_header("t", Path("t.rq"), HEADER)
+    bound = q.bind(
+        {"code": 'A24" } SELECT * {', "limit": "5", "element": "urn:x", "derived": "true"}
+    )
+    assert bound[ox.Variable("code")] == ox.Literal('A24" } SELECT * {')
+    assert bound[ox.Variable("limit")] == ox.Literal(
+        "5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    )
+    assert bound[ox.Variable("element")] == ox.NamedNode("urn:x")
+    assert bound[ox.Variable("derived")].value == "true"
+
+
+def test_injection_attempt_stays_a_literal_when_executed() -> None:
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("A24")))
+    q = parse_header("t", Path("t.rq"), HEADER)
+    evil = q.bind({"code": "A24' || true || '"})
+    assert list(store.query(q.text, substitutions=evil)) == []
+    good = q.bind({"code": "A24"})
+    assert [s["s"] for s in store.query(q.text, substitutions=good)] == [ox.NamedNode("urn:a")]
+
+
+@pytest.mark.parametrize(
+    ("values", "needle"),
+    [
+        ({}, "needs parameter 'code'"),
+        ({"code": "x", "nope": "1"}, "has no parameter nope"),
+        ({"code": "x", "limit": "many"}, "expects integer"),
+        ({"code": "x", "element": "not an iri"}, "expects iri"),
+        ({"code": "x", "derived": "perhaps"}, "expects boolean"),
+    ],
+)
+def test_bad_parameter_values_are_input_errors(values: dict[str, str], needle: str) -> None:
+    q = parse_header("t", Path("t.rq"), HEADER)
+    with pytest.raises(InputError, match=needle):
+        q.bind(values)
+
+
+def test_missing_summary_and_bad_param_lines_are_rejected() -> None:
+    with pytest.raises(ParseError, match="summary"):
+        parse_header("t", Path("t.rq"), "SELECT * {}")
+    with pytest.raises(ParseError, match="line 2"):
+        parse_header("t", Path("t.rq"), "# summary: x\n# param: x (weird) - y\nSELECT * {}")
+
+
+def test_syntax_errors_carry_line_and_column() -> None:
+    with pytest.raises(ParseError) as info:
+        check_syntax("SELECT * WHERE {\n  ?s ?p \n}", source="q.rq")
+    assert info.value.line in (2, 3)
+    assert info.value.column is not None
+    assert "q.rq" in str(info.value)
+
+
+def test_every_shipped_query_has_a_header_and_parses() -> None:
+    catalog = QueryCatalog()
+    names = catalog.names()
+    assert "api/element-by-code" in names
+    for q in catalog:
+        assert q.summary, q.name
+
+
+def test_parameters_outside_the_projection_are_rejected_at_load(tmp_path: Path) -> None:
+    (tmp_path / "bad.rq").write_text(
+        "# summary: x\n# param: code (literal) - c\nSELECT ?s WHERE { ?s ?p ?code }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError, match="projection"):
+        QueryCatalog(tmp_path)
+
+
+def test_lookup_by_short_name_and_unknown_name() -> None:
+    catalog = QueryCatalog()
+    assert catalog.get("element-by-code").name == "api/element-by-code"
+    with pytest.raises(NotFoundError):
+        catalog.get("no-such-query")
+
+
+def test_query_file_without_header_is_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "adhoc.rq"
+    f.write_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", encoding="utf-8")
+    assert query_file(f).form == "SELECT"
+    with pytest.raises(NotFoundError):
+        query_file(tmp_path / "missing.rq")

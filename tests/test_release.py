@@ -1,0 +1,105 @@
+"""Releases: canonical N-Quads, verified manifests, atomic publication, exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from pcfgraph import release as release_mod
+from pcfgraph.errors import ReleaseError
+from pcfgraph.export import FORMATS, export_bytes
+from pcfgraph.release import load_release, write_release
+from pcfgraph.store import EmbeddedStore
+
+G1 = ox.NamedNode("https://w3id.org/pcfgraph/id/graph/framework/a")
+G2 = ox.NamedNode("https://w3id.org/pcfgraph/id/graph/framework/b")
+
+
+def small_store() -> EmbeddedStore:
+    s, p = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
+    store = EmbeddedStore()
+    store.add_quads(
+        [
+            ox.Quad(s, p, ox.Literal("one", language="en"), G1),
+            ox.Quad(s, p, ox.Literal("one", language="en"), G2),  # same triple, two graphs
+            ox.Quad(s, p, ox.Literal("two"), G2),
+        ]
+    )
+    return store
+
+
+def test_release_round_trip_keeps_graphs_and_counts(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    manifest = write_release(small_store(), out, {"x": ["a.ttl"]})
+    assert manifest["quads"] == 3
+    assert manifest["graphs"] == {G1.value: 1, G2.value: 2}
+    loaded = load_release(out)
+    assert loaded.release_id == manifest["release_id"]
+    assert loaded.store.counts_per_graph() == manifest["graphs"]
+
+
+def test_same_graph_gives_same_checksum(tmp_path: Path) -> None:
+    a = write_release(small_store(), tmp_path / "a", {})
+    b = write_release(small_store(), tmp_path / "b", {})
+    assert a["sha256"] == b["sha256"]
+
+
+def test_tampered_release_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    write_release(small_store(), out, {})
+    with open(out / "graph.nq", "ab") as fh:
+        fh.write(b'<urn:x> <urn:y> "z" .\n')
+    with pytest.raises(ReleaseError, match="sha256"):
+        load_release(out)
+
+
+def test_manifest_counts_must_match(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    write_release(small_store(), out, {})
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["quads"] = 99
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ReleaseError, match="counts"):
+        load_release(out)
+
+
+def test_missing_release_is_a_release_error(tmp_path: Path) -> None:
+    with pytest.raises(ReleaseError):
+        load_release(tmp_path / "nothing")
+
+
+def test_failed_publication_leaves_the_previous_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "rel"
+    first = write_release(small_store(), out, {})
+
+    def boom(*args: object, **kwargs: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(release_mod.json, "dumps", boom)
+    bigger = small_store()
+    bigger.add_quads([ox.Quad(ox.NamedNode("urn:n"), ox.NamedNode("urn:p"), ox.Literal("3"), G1)])
+    with pytest.raises(OSError):
+        write_release(bigger, out, {})
+    assert load_release(out).release_id == first["release_id"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_triple_exports_are_the_union_and_datasets_keep_graphs() -> None:
+    store = small_store()
+    turtle = export_bytes(store, FORMATS["turtle"])
+    g = Graph().parse(data=turtle, format="turtle")
+    assert len(g) == 2  # the duplicated triple appears once in the union
+    nt = Graph().parse(data=export_bytes(store, FORMATS["nt"]), format="nt")
+    assert isomorphic(g, nt)
+    jsonld = Graph().parse(data=export_bytes(store, FORMATS["jsonld"]), format="json-ld")
+    assert isomorphic(g, jsonld)
+    ds = Dataset()
+    ds.parse(data=export_bytes(store, FORMATS["trig"]), format="trig")
+    assert {str(c.identifier) for c in ds.contexts() if len(c)} == {G1.value, G2.value}
