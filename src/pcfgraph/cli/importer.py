@@ -15,8 +15,8 @@ from pcfgraph.errors import PcfgraphError
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
 from pcfgraph.iris import ID_BASE, PREFIXES
 
-#: Vocabulary prefixes only: our own IRIs hold slashes (``apqc:cross-industry\\/7.4\\/20608``
-#: would be unreadable) and a base makes oxigraph write ``<//www.apqc.org/pcf>``; write them whole.
+#: Vocabulary prefixes only. Our own IRIs hold slashes, which prefixed names must escape, and
+#: a base IRI makes oxigraph write ``<//www.apqc.org/pcf>``; so our IRIs are written whole.
 _VOCAB_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if not v.startswith(ID_BASE)}
 
 _FORMATS: dict[str, ox.RdfFormat] = {

@@ -401,7 +401,7 @@ def import_workbook(
     bar = tqdm(
         total=None,
         desc=f"importing {path.name}",
-        unit=" rows",
+        unit=" rows",  # read, then written as RDF
         delay=1.0,
         file=sys.stderr,
         disable=None if progress is None else not progress,
@@ -441,6 +441,7 @@ class _Importer:
         for e in elements:
             counts[KINDS[e.level - 1][0]] += 1
             self._emit_element(e)
+            self.bar.update(1)
         metrics = self._read_metrics(by_id)
         return ApqcImport(
             framework_id=self.framework_id,
