@@ -206,7 +206,9 @@ def check_bindable(query: NamedQuery) -> None:
     """
     if not query.params:
         return
-    dummy = {ox.Variable(p.name): ox.Literal("x") for p in query.params}
+    dummy: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(p.name): ox.Literal("x") for p in query.params
+    }
     try:
         ox.Store().query(query.text, substitutions=dummy)
     except RuntimeError as exc:
