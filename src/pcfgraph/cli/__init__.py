@@ -26,6 +26,10 @@ def _register() -> None:
     graph_commands.register(main)
     main.add_command(importer.import_)
 
+    from pcfgraph.cli import validate as validate_cmd
+
+    main.add_command(validate_cmd.validate)
+
 
 _register()
 
