@@ -189,6 +189,11 @@ def mapping_set(set_slug: str) -> URIRef:
     return _id(f"mapping-set/{set_slug}")
 
 
+def mapping_set_source(set_slug: str, file_name: str) -> URIRef:
+    """The curated SSSOM file a mapping set was read from (``prov:wasDerivedFrom``)."""
+    return _id(f"mapping-set/{set_slug}/source/{quote(file_name, safe='-._~')}")
+
+
 def mapping_set_graph(set_slug: str) -> URIRef:
     return _id(f"graph/mappings/{set_slug}")
 
