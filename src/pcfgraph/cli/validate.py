@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.assemble import load_turtle
-from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK
+from pcfgraph.cli.common import EXIT_FINDINGS
 from pcfgraph.cli.graph_commands import release_option
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.release import open_release
@@ -102,9 +102,7 @@ def build_store(
     default="text",
     show_default=True,
 )
-@click.pass_context
 def validate(
-    ctx: click.Context,
     release_dir: Path | None,
     data: tuple[Path, ...],
     include_shipped: bool,
@@ -118,4 +116,6 @@ def validate(
     report = validate_store(store)
     out = report.to_json() if fmt == "json" else report.render_text()
     click.echo(out, nl=False)
-    ctx.exit(EXIT_OK if report.conforms else EXIT_FINDINGS)
+    if not report.conforms:
+        # SystemExit, not ctx.exit: run_main() runs click with standalone_mode=False
+        raise SystemExit(EXIT_FINDINGS)
