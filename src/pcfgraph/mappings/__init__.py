@@ -1,0 +1,14 @@
+"""Curated cross-framework mappings (SSSOM/TSV) and the mappings derived from them."""
+
+from pcfgraph.mappings.derive import MappingRecordData, derive_mappings, records_from_graph
+from pcfgraph.mappings.sssom import MappingRow, MappingSet, mapping_set_graph, read_mapping_set
+
+__all__ = [
+    "MappingRecordData",
+    "MappingRow",
+    "MappingSet",
+    "derive_mappings",
+    "mapping_set_graph",
+    "read_mapping_set",
+    "records_from_graph",
+]
