@@ -359,14 +359,14 @@ VIOLATIONS = [
     ),
     Case(
         "mapping-confidence-word",
-        "shapes/MappingConfidenceNumericShape",
+        "shapes/MappingConfidenceRangeShape",
         "mapping/t/1",
         remove='<mapping/t/1> sssom:confidence "0.8"^^xsd:double .',
         add='<mapping/t/1> sssom:confidence "high" .',
     ),
     Case(
         "mapping-confidence-string-number",
-        "shapes/MappingConfidenceNumericShape",
+        "shapes/MappingConfidenceRangeShape",
         "mapping/t/1",
         remove='<mapping/t/1> sssom:confidence "0.8"^^xsd:double .',
         add='<mapping/t/1> sssom:confidence "0.8" .',
@@ -472,10 +472,10 @@ CONFORMING = [
         "mapping-justification-semapv", "shapes/MappingJustificationVocabularyShape", "mapping/t/1"
     ),
     Case("mapping-confidence", "shapes/MappingConfidenceShape", "mapping/t/1"),
-    Case("confidence-double", "shapes/MappingConfidenceNumericShape", "mapping/t/1"),
+    Case("confidence-double", "shapes/MappingConfidenceRangeShape", "mapping/t/1"),
     Case(
         "confidence-decimal",
-        "shapes/MappingConfidenceNumericShape",
+        "shapes/MappingConfidenceRangeShape",
         "mapping/t/1",
         remove='<mapping/t/1> sssom:confidence "0.8"^^xsd:double .',
         add="<mapping/t/1> sssom:confidence 0.5 .",

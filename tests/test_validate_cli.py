@@ -87,6 +87,30 @@ def test_json_report(bad_ttl: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert label["focus_label"] == "8.1.1"
 
 
+def test_limit_caps_lines_per_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graph = graph_for(
+        add=" ".join(
+            f'<p/A{n}> skos:inScheme <framework/t-prm> ; skos:prefLabel "X{n}"@en .'
+            for n in range(5, 9)
+        )
+    )
+    path = write_ttl(tmp_path / "many.ttl", graph)
+    code, out, _ = run(["validate", "--data", str(path), "--limit", "2"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert "shapes/ElementNotationShape: 4 violations" in lines
+    start = lines.index("shapes/ElementNotationShape: 4 violations")
+    assert lines[start + 3] == "  ... and 2 more (--limit 0 shows all)"
+    code, out, _ = run(["validate", "--data", str(path), "--limit", "0"], capsys)
+    assert (
+        sum(
+            "shapes/ElementNotationShape" not in x and "skos:notation" in x
+            for x in out.splitlines()
+        )
+        == 4
+    )
+
+
 def test_warnings_alone_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     graph = graph_for(
         remove='<framework/t-prm> pcfg:frameworkId "t-prm" .',

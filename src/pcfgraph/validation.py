@@ -127,12 +127,16 @@ class ValidationReport:
             groups.setdefault(f.rule, []).append(f)
         return groups
 
-    def render_text(self) -> str:
+    def render_text(self, *, limit: int | None = None) -> str:
+        """Readable lines grouped by rule; ``limit`` caps the lines shown per rule."""
         lines: list[str] = []
         for rule, findings in self.by_rule().items():
             counts = _count_words(f.severity for f in findings)
             lines.append(f"{rule}: {counts}")
-            lines.extend(f"  {_finding_line(f)}" for f in findings)
+            shown = findings if not limit else findings[:limit]
+            lines.extend(f"  {_finding_line(f)}" for f in shown)
+            if len(shown) < len(findings):
+                lines.append(f"  ... and {len(findings) - len(shown)} more (--limit 0 shows all)")
             lines.append("")
         verdict = "conforms" if self.conforms else "does not conform"
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())

@@ -96,6 +96,13 @@ def build_store(
     help="With --data: also load the shipped (assembled) graph.",
 )
 @click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Text format: at most this many findings per rule (0 = all). JSON lists all.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -106,6 +113,7 @@ def validate(
     release_dir: Path | None,
     data: tuple[Path, ...],
     include_shipped: bool,
+    limit: int,
     fmt: str,
 ) -> None:
     """Check the framework graph against shapes/ (SHACL) and queries/checks/ (SPARQL).
@@ -114,7 +122,7 @@ def validate(
     """
     store = build_store(release_dir, data, include_shipped)
     report = validate_store(store)
-    out = report.to_json() if fmt == "json" else report.render_text()
+    out = report.to_json() if fmt == "json" else report.render_text(limit=limit)
     click.echo(out, nl=False)
     if not report.conforms:
         # SystemExit, not ctx.exit: run_main() runs click with standalone_mode=False
