@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from validation_graphs import Case, describe, graph_for, matching, store_for, validate_case
+from validation_graphs import Case, describe, graph_for, iri, matching, store_for, validate_case
 
 from pcfgraph.errors import ParseError
+from pcfgraph.iris import PCFG, SKOS
 from pcfgraph.queries import parse_header
 from pcfgraph.validation import framework_checks, load_check, validate_store
 
@@ -210,8 +211,21 @@ def test_level_and_prefix_messages_name_the_ids() -> None:
         add='<t/8111> pcfg:hierarchyId "8.1.2.1" ; skos:notation "8.1.2.1" .',
     )
     (finding,) = matching(validate_case(case, shacl=False), case)
-    assert finding.value == "8.1.1"
-    assert '"8.1.2"' in finding.message and finding.focus_label == "8.1.2.1"
+    assert (finding.path, finding.value) == (str(PCFG.hierarchyId), "8.1.2.1")
+    assert '"8.1.1"' in finding.message and '"8.1.2"' in finding.message
+    assert finding.focus_label == "8.1.2.1"
+
+
+def test_checks_report_path_and_value_terms() -> None:
+    case = Case(
+        "x", "checks/mapping-within-scheme-violation", "p/A0", add="<p/A0> skos:exactMatch <p/A1> ."
+    )
+    (finding,) = matching(validate_case(case, shacl=False), case)
+    assert (finding.path, finding.value, finding.value_type) == (
+        str(SKOS.exactMatch),
+        iri("p/A1"),
+        "iri",
+    )
 
 
 def test_severity_header_and_custom_checks(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ Two kinds of rules, one report:
   ``sh:targetClass`` sees subclasses without inference).
 - ``queries/checks/*-violation.rq``: checks that compare nodes (cycles, duplicate ids, parent
   hierarchy ids), run by pyoxigraph on the store itself; every row is a finding with
-  ``?focus`` and ``?message`` (and optionally ``?value``). A ``# severity:`` header line sets
+  ``?focus`` and ``?message`` (optionally ``?path`` and ``?value``). A ``# severity:`` header line sets
   the severity (default Violation).
 
 Which shape files validate the framework graph is decided here and nowhere else
@@ -76,6 +76,8 @@ class Finding:
     source_shape: str
     path: str | None = None
     value: str | None = None
+    #: ``iri``, ``bnode`` or ``literal`` (how to show ``value``), None without a value.
+    value_type: str | None = None
     #: The focus node's skos:notation, when it has one (for readable reports).
     focus_label: str | None = None
 
@@ -93,6 +95,7 @@ class Finding:
             "source_shape": self.source_shape,
             "path": self.path,
             "value": self.value,
+            "value_type": self.value_type,
             "message": self.message,
         }
 
@@ -186,7 +189,7 @@ def _finding_line(f: Finding) -> str:
     if f.path:
         parts.append(_curie(f.path) if "://" in f.path else f.path)
     if f.value is not None:
-        parts.append(repr(_shorten(f.value)))
+        parts.append(_curie(f.value) if f.value_type == "iri" else repr(_shorten(f.value)))
     return "  ".join(parts) + f"  : {f.message}"
 
 
@@ -254,6 +257,14 @@ def _text(node: Node | None) -> str | None:
     return str(node)
 
 
+def _node_type(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return "iri"
+    return "bnode" if isinstance(node, BNode) else "literal"
+
+
 def _rule_name(shape: Node | None, component: Node | None) -> str:
     text = _text(shape) or ""
     if text.startswith(iris.SHAPES_BASE):
@@ -285,6 +296,7 @@ def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
         for result in results.objects(report, _SH.result):
             severity = results.value(result, _SH.resultSeverity)
             shape = results.value(result, _SH.sourceShape)
+            value = results.value(result, _SH.value)
             messages = list(results.objects(result, _SH.resultMessage))
             en = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
             findings.append(
@@ -295,7 +307,8 @@ def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
                     rule=_rule_name(shape, results.value(result, _SH.sourceConstraintComponent)),
                     source_shape=_text(shape) or "",
                     path=_text(results.value(result, _SH.resultPath)),
-                    value=_text(results.value(result, _SH.value)),
+                    value=_text(value),
+                    value_type=_node_type(value),
                 )
             )
     return findings
@@ -329,6 +342,14 @@ def _term_text(term: object) -> str | None:
     return None if term is None else str(term)
 
 
+def _term_type(term: object) -> str | None:
+    if isinstance(term, ox.NamedNode):
+        return "iri"
+    if isinstance(term, ox.BlankNode):
+        return "bnode"
+    return "literal" if isinstance(term, ox.Literal) else None
+
+
 def run_check(store: EmbeddedStore, query: NamedQuery, severity: str) -> list[Finding]:
     result = store.select(query)
     if "focus" not in result.variables or "message" not in result.variables:
@@ -340,7 +361,9 @@ def run_check(store: EmbeddedStore, query: NamedQuery, severity: str) -> list[Fi
             message=_term_text(row.get("message")) or query.summary,
             rule=query.name,
             source_shape=query.name,
-            value=_term_text(row["value"]) if "value" in row else None,
+            path=_term_text(row.get("path")),
+            value=_term_text(row.get("value")),
+            value_type=_term_type(row.get("value")),
         )
         for row in result.rows
     ]
