@@ -1,6 +1,11 @@
 """Curated cross-framework mappings (SSSOM/TSV) and the mappings derived from them."""
 
-from pcfgraph.mappings.derive import MappingRecordData, derive_mappings, records_from_graph
+from pcfgraph.mappings.derive import (
+    MappingRecordData,
+    derive_mappings,
+    no_counterparts_from_graph,
+    records_from_graph,
+)
 from pcfgraph.mappings.sssom import MappingRow, MappingSet, mapping_set_graph, read_mapping_set
 
 __all__ = [
@@ -9,6 +14,7 @@ __all__ = [
     "MappingSet",
     "derive_mappings",
     "mapping_set_graph",
+    "no_counterparts_from_graph",
     "read_mapping_set",
     "records_from_graph",
 ]

@@ -14,7 +14,8 @@ it follows from.
   between S and T (e.g. S and T merely share a broader M) nothing is derived.
 
 Nothing is derived for a pair (S, T) that already has a curated mapping in either
-direction: a curator's word is never second-guessed by arithmetic. Where several chains
+direction, nor where S (or T) is curated as having no counterpart in the other's framework
+(``pcfg:NoCounterpart``): a curator's word is never second-guessed by arithmetic. Where several chains
 give the same pair, the one with the highest confidence wins (then the more specific
 predicate, then the record IRIs, so the result is deterministic).
 """
@@ -131,14 +132,28 @@ def records_from_graph(g: Graph) -> list[MappingRecordData]:
     return sorted(out, key=lambda d: str(d.record))
 
 
-def _records(curated: Iterable[Graph | MappingRecordData]) -> list[MappingRecordData]:
+def no_counterparts_from_graph(g: Graph) -> set[tuple[URIRef, URIRef]]:
+    """``(element, framework)`` pairs a curated set records as having no counterpart."""
+    out: set[tuple[URIRef, URIRef]] = set()
+    for nc in g.subjects(RDF.type, PCFG.NoCounterpart):
+        element, fw = g.value(nc, PCFG.element), g.value(nc, PCFG.noCounterpartIn)
+        if isinstance(element, URIRef) and isinstance(fw, URIRef):
+            out.add((element, fw))
+    return out
+
+
+def _records(
+    curated: Iterable[Graph | MappingRecordData],
+) -> tuple[list[MappingRecordData], set[tuple[URIRef, URIRef]]]:
     out: list[MappingRecordData] = []
+    none: set[tuple[URIRef, URIRef]] = set()
     for item in curated:
         if isinstance(item, Graph):
             out.extend(records_from_graph(item))
+            none |= no_counterparts_from_graph(item)
         else:
             out.append(item)
-    return out
+    return out, none
 
 
 def _key(*parts: object) -> str:
@@ -149,9 +164,17 @@ def _product(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None or b is None else a * b
 
 
-def derive_mappings(curated: Iterable[Graph | MappingRecordData]) -> Graph:
-    """All derived mappings of the curated records (or curated set graphs) as one graph."""
-    records = _records(curated)
+def derive_mappings(
+    curated: Iterable[Graph | MappingRecordData],
+    no_counterparts: Iterable[tuple[URIRef, URIRef]] = (),
+) -> Graph:
+    """All derived mappings of the curated records (or curated set graphs) as one graph.
+
+    ``no_counterparts`` are ``(element, framework)`` pairs curated as having no counterpart
+    (read automatically from graphs); no chain contradicts them.
+    """
+    records, none = _records(curated)
+    none |= set(no_counterparts)
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
@@ -222,6 +245,8 @@ def derive_mappings(curated: Iterable[Graph | MappingRecordData]) -> Graph:
                 pair = (first.start, second.end)
                 if pair in curated_pairs:
                     continue
+                if (first.start, second.end_fw) in none or (second.end, first.start_fw) in none:
+                    continue  # curated as having no counterpart there
                 composed = COMPOSE.get((first.predicate, second.predicate))
                 if composed is None:
                     continue
