@@ -30,6 +30,10 @@ def _register() -> None:
 
     main.add_command(validate_cmd.validate)
 
+    from pcfgraph.cli import diff as diff_cmd
+
+    main.add_command(diff_cmd.diff)
+
 
 _register()
 

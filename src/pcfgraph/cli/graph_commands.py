@@ -128,14 +128,39 @@ def build(out_dir: Path) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "nt", "jsonld", "trig", "nquads", "rdfxml"]),
+    type=click.Choice(["turtle", "nt", "jsonld", "trig", "nquads", "rdfxml", "csv", "xlsx"]),
     default="turtle",
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--framework", default=None, help="csv/xlsx: the framework id to export.")
+@click.option("--subtree", default=None, metavar="CODE", help="csv/xlsx: only this subtree.")
 @release_option
-def export(fmt: str, output: Path | None, release_dir: Path | None) -> None:
-    """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them."""
+def export(
+    fmt: str,
+    output: Path | None,
+    framework: str | None,
+    subtree: str | None,
+    release_dir: Path | None,
+) -> None:
+    """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them.
+
+    --format csv|xlsx writes a spreadsheet of one framework (--framework), or of the subtree
+    below --subtree CODE, with measures and mappings (see pcfgraph.spreadsheet).
+    """
+    if fmt in ("csv", "xlsx") or framework or subtree:
+        from pcfgraph.spreadsheet import export_subtree
+
+        if fmt not in ("csv", "xlsx") or not framework:
+            raise InputError(
+                "--format csv|xlsx needs --framework ID (--subtree CODE optional); "
+                "--framework and --subtree only go with csv|xlsx"
+            )
+        if fmt == "xlsx" and output is None and sys.stdout.isatty():
+            raise InputError("--format xlsx is binary: give -o FILE.xlsx")
+        release = load(release_dir)
+        write_output(export_subtree(release.store, QueryCatalog(), framework, subtree, fmt), output)
+        return
     release = load(release_dir)
     write_output(export_bytes(release.store, FORMATS[fmt]), output)
 

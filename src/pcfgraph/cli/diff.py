@@ -1,0 +1,78 @@
+"""``pcfgraph diff OLD NEW``: compare two editions or versions of a framework by stable ID."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pcfgraph.cli.graph_commands import release_option, render_table, write_output
+from pcfgraph.diff import COLUMNS, Side, compare, side_from_store, side_from_workbook, summary
+from pcfgraph.diff import to_csv as diff_csv
+from pcfgraph.diff import to_json as diff_json
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release, open_release
+
+
+def _is_workbook(arg: str) -> bool:
+    return arg.lower().endswith((".xlsx", ".xlsm")) or Path(arg).is_file()
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--edition", default=None, help="Edition of both workbooks (default: file name).")
+@click.option(
+    "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
+)
+@release_option
+def diff(
+    old: str,
+    new: str,
+    fmt: str,
+    output: Path | None,
+    edition: str | None,
+    exit_code: bool,
+    release_dir: Path | None,
+) -> None:
+    """Compare OLD and NEW by stable ID (APQC PCF ID): added, removed, moved (hierarchy ID
+    changed), renamed, definition changed, with old and new values.
+
+    Each of OLD and NEW is an APQC workbook (.xlsx) or the id of a framework edition in the
+    graph (e.g. apqc-pcf-cross-industry-7.4). Whitespace-only changes are not changes.
+    """
+    catalog = QueryCatalog()
+    release: Release | None = None
+
+    def side(arg: str, fallback_version: str) -> Side:
+        nonlocal release
+        if _is_workbook(arg):
+            return side_from_workbook(
+                Path(arg), catalog, edition=edition, fallback_version=fallback_version
+            )
+        if release is None:
+            release = open_release(release_dir)
+        return side_from_store(release.store, catalog, arg)
+
+    result = compare(side(old, "0"), side(new, "1"))
+    if fmt == "json":
+        data = diff_json(result)
+    elif fmt == "csv":
+        data = diff_csv(result)
+    else:
+        rows = [[str(getattr(c, col)) for col in COLUMNS] for c in result.changes]
+        data = (render_table(list(COLUMNS), rows) + summary(result) + "\n").encode("utf-8")
+    write_output(data, output)
+    if fmt != "table":
+        click.echo(summary(result), err=True)
+    if exit_code and result.changes:
+        sys.exit(1)

@@ -1,0 +1,175 @@
+"""Compare two editions or versions of a framework by stable ID.
+
+Each side is either an APQC workbook (imported with :func:`pcfgraph.importers.apqc.import_workbook`)
+or a framework edition already in the graph. Elements are matched by their stable ID (the
+APQC PCF ID; the element IRI for frameworks without one) and compared on hierarchy code,
+name and definition. Whitespace-only differences are not changes (the importer normalises
+whitespace; values are normalised again here so graph editions compare the same way).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Final
+
+from pcfgraph.errors import InputError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import EmbeddedStore, GraphStore
+from pcfgraph.web.data import code_key, integer, text
+
+#: Change kinds in report order.
+KINDS: Final = ("added", "removed", "moved", "renamed", "definition changed")
+COLUMNS: Final = ("change", "id", "old_code", "new_code", "name", "old_value", "new_value")
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.split())
+
+
+@dataclass(frozen=True)
+class ElementVersion:
+    key: str
+    code: str
+    name: str
+    definition: str
+    parent_code: str
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a label and its elements by stable ID."""
+
+    label: str
+    framework_id: str
+    elements: Mapping[str, ElementVersion]
+
+
+@dataclass(frozen=True)
+class Change:
+    change: str
+    id: str
+    old_code: str
+    new_code: str
+    name: str
+    old_value: str
+    new_value: str
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    old: Side
+    new: Side
+    changes: list[Change]
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(KINDS, 0)
+        for c in self.changes:
+            out[c.change] += 1
+        return out
+
+    @property
+    def unchanged(self) -> int:
+        changed = {c.id for c in self.changes}
+        return len(set(self.old.elements) & set(self.new.elements) - changed)
+
+
+def side_from_store(
+    store: GraphStore, catalog: QueryCatalog, framework_id: str, label: str | None = None
+) -> Side:
+    """A framework edition from a store (the served graph or an imported workbook)."""
+    rows = store.select(catalog.get("web/framework-elements"), {"framework": framework_id}).rows
+    if not rows:
+        raise InputError(f"framework {framework_id!r} has no elements in the graph")
+    code_of = {text(r, "element"): text(r, "code") for r in rows}
+    elements: dict[str, ElementVersion] = {}
+    for r in rows:
+        pcf_id = integer(r, "pcfId")
+        key = str(pcf_id) if pcf_id is not None else text(r, "element")
+        if key in elements:
+            continue
+        elements[key] = ElementVersion(
+            key=key,
+            code=_norm(text(r, "code")),
+            name=_norm(text(r, "name")),
+            definition=_norm(text(r, "definition")),
+            parent_code=code_of.get(text(r, "parent"), ""),
+        )
+    return Side(label or framework_id, framework_id, elements)
+
+
+def side_from_workbook(
+    path: Path,
+    catalog: QueryCatalog,
+    *,
+    edition: str | None = None,
+    version: str | None = None,
+    fallback_version: str = "0",
+) -> Side:
+    """An APQC workbook, imported as-is. Edition and version come from the file name when
+    not given; a name that tells neither is imported as edition "workbook"."""
+    from pcfgraph.assemble import rdflib_to_quads
+    from pcfgraph.importers.apqc import edition_version_from_name, import_workbook
+
+    if (edition is None or version is None) and edition_version_from_name(path.name) is None:
+        edition = edition or "workbook"
+        version = version or fallback_version
+    imported = import_workbook(path, edition=edition, version=version, progress=False)
+    store = EmbeddedStore()
+    store.add_quads(rdflib_to_quads(imported.graph, str(imported.graph_name)))
+    return side_from_store(store, catalog, imported.framework_id, label=path.name)
+
+
+def compare(old: Side, new: Side) -> DiffResult:
+    changes: list[Change] = []
+    for key in sorted(set(old.elements) | set(new.elements), key=code_key):
+        a, b = old.elements.get(key), new.elements.get(key)
+        if a is None and b is not None:
+            changes.append(Change("added", key, "", b.code, b.name, "", b.name))
+            continue
+        if b is None and a is not None:
+            changes.append(Change("removed", key, a.code, "", a.name, a.name, ""))
+            continue
+        assert a is not None and b is not None
+        if a.code != b.code:
+            changes.append(Change("moved", key, a.code, b.code, b.name, a.code, b.code))
+        if a.name != b.name:
+            changes.append(Change("renamed", key, a.code, b.code, b.name, a.name, b.name))
+        if a.definition != b.definition:
+            changes.append(
+                Change(
+                    "definition changed", key, a.code, b.code, b.name, a.definition, b.definition
+                )
+            )
+    order = {k: i for i, k in enumerate(KINDS)}
+    changes.sort(key=lambda c: (order[c.change], code_key(c.new_code or c.old_code)))
+    return DiffResult(old, new, changes)
+
+
+def to_json(result: DiffResult) -> bytes:
+    doc = {
+        "old": {"label": result.old.label, "framework": result.old.framework_id},
+        "new": {"label": result.new.label, "framework": result.new.framework_id},
+        "counts": result.counts(),
+        "unchanged": result.unchanged,
+        "changes": [asdict(c) for c in result.changes],
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def to_csv(result: DiffResult) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for c in result.changes:
+        w.writerow([getattr(c, col) for col in COLUMNS])
+    return buf.getvalue().encode("utf-8")
+
+
+def summary(result: DiffResult) -> str:
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
+    return f"{result.old.label} -> {result.new.label}: {counts}, {result.unchanged} unchanged"

@@ -1,0 +1,280 @@
+"""Spreadsheet export of a framework subtree: CSV or XLSX, with measures and mappings.
+
+Per element: code, PCF ID, name, definition, level, parent code, measures, and its mappings
+(relation, target framework, target code and name, confidence, justification). CSV is one
+flat table (one row per element and mapping; an element without mappings has one row with
+empty mapping columns). XLSX has an ``Elements`` sheet, one sheet per framework pair for the
+mappings and a ``Sources`` sheet with the licence and attribution of every framework that
+appears, each with a bold header row, frozen panes, filters and sensible column widths.
+Reads go through the same named queries as the web pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pcfgraph.errors import NotFoundError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import GraphStore
+from pcfgraph.web.data import (
+    FrameworkInfo,
+    MappingInfo,
+    MeasureInfo,
+    Reads,
+    TreeNode,
+    code_key,
+    relation_name,
+)
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+ELEMENT_COLUMNS = (
+    "code",
+    "pcf_id",
+    "name",
+    "definition",
+    "level",
+    "parent_code",
+    "measures",
+)
+MAPPING_COLUMNS = (
+    "relation",
+    "target_framework",
+    "target_code",
+    "target_name",
+    "confidence",
+    "justification",
+    "derived",
+)
+
+
+@dataclass
+class SubtreeRow:
+    node: TreeNode
+    parent_code: str
+    measures: list[MeasureInfo]
+    mappings: list[MappingInfo]
+
+
+@dataclass
+class Subtree:
+    framework: FrameworkInfo
+    root_code: str | None
+    rows: list[SubtreeRow]
+    frameworks: dict[str, FrameworkInfo]
+
+
+def read_subtree(
+    store: GraphStore, catalog: QueryCatalog, framework_id: str, code: str | None
+) -> Subtree:
+    """The elements of a framework below (and including) ``code``, in hierarchy order."""
+    reads = Reads(store, catalog)
+    all_frameworks = {f.id: f for f in reads.frameworks()}
+    if framework_id not in all_frameworks:
+        raise NotFoundError(f"no framework {framework_id!r}")
+    nodes = reads.framework_nodes(framework_id)
+    if code is None:
+        roots = sorted(
+            (n for n in nodes.values() if n.parent not in nodes),
+            key=lambda n: code_key(n.element.code),
+        )
+    else:
+        roots = [n for n in nodes.values() if n.element.code == code]
+        if not roots:
+            raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
+    mappings = reads.framework_mappings(framework_id)
+    rows: list[SubtreeRow] = []
+    seen: set[str] = set()
+
+    def walk(n: TreeNode) -> None:
+        if n.element.iri in seen:
+            return
+        seen.add(n.element.iri)
+        parent = nodes.get(n.parent)
+        rows.append(
+            SubtreeRow(
+                node=n,
+                parent_code=parent.element.code if parent else "",
+                measures=reads.measures(n.element.iri) if framework_id.startswith("apqc") else [],
+                mappings=mappings.get(n.element.iri, []),
+            )
+        )
+        for c in n.children:
+            walk(c)
+
+    for r in roots:
+        walk(r)
+    used = {framework_id} | {m.other.framework for row in rows for m in row.mappings}
+    return Subtree(
+        framework=all_frameworks[framework_id],
+        root_code=code,
+        rows=rows,
+        frameworks={k: v for k, v in all_frameworks.items() if k in used},
+    )
+
+
+def _measures_text(measures: Sequence[MeasureInfo]) -> str:
+    return "; ".join(
+        f"{m.metric_id} {m.name}" if m.metric_id is not None else m.name for m in measures
+    )
+
+
+def _element_cells(row: SubtreeRow) -> list[object]:
+    n = row.node
+    return [
+        n.element.code,
+        n.pcf_id if n.pcf_id is not None else "",
+        n.element.name,
+        n.definition,
+        n.level if n.level is not None else "",
+        row.parent_code,
+        _measures_text(row.measures),
+    ]
+
+
+def _mapping_cells(m: MappingInfo) -> list[object]:
+    return [
+        relation_name(m.relation),
+        m.other.framework,
+        m.other.code,
+        m.other.name,
+        m.confidence if m.confidence is not None else "",
+        m.justification,
+        "yes" if m.derived else "no",
+    ]
+
+
+def to_csv(subtree: Subtree) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([*ELEMENT_COLUMNS, *MAPPING_COLUMNS])
+    for row in subtree.rows:
+        cells = _element_cells(row)
+        if not row.mappings:
+            w.writerow([*cells, *([""] * len(MAPPING_COLUMNS))])
+        for m in row.mappings:
+            w.writerow([*cells, *_mapping_cells(m)])
+    return buf.getvalue().encode("utf-8")
+
+
+def short_name(framework_id: str) -> str:
+    """A short framework label for sheet names: ``apqc-pcf-cross-industry-7.4`` -> ``pcf-7.4``."""
+    return framework_id.replace("apqc-pcf-", "pcf-").replace("cross-industry-", "")
+
+
+def _sheet_name(text: str, taken: set[str]) -> str:
+    clean = "".join("-" if c in "[]:*?/\\" else c for c in text)[:31]
+    name, i = clean, 2
+    while name.lower() in taken:
+        suffix = f" ({i})"
+        name, i = clean[: 31 - len(suffix)] + suffix, i + 1
+    taken.add(name.lower())
+    return name
+
+
+def to_xlsx(subtree: Subtree) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    taken: set[str] = set()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def sheet(
+        title: str, header: Sequence[str], widths: Sequence[int], rows: list[list[object]]
+    ) -> Any:
+        ws = wb.create_sheet(_sheet_name(title, taken))
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, fill
+        for r in rows:
+            ws.append(r)
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for col, w in enumerate(widths, start=1):
+            if w >= 40:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                    cell.alignment = wrap
+        ws.freeze_panes = "B2"
+        if rows:
+            ws.auto_filter.ref = ws.dimensions
+        return ws
+
+    wb.remove(wb.active)
+    fid = subtree.framework.id
+    sheet(
+        "Elements",
+        ["code", "PCF ID", "name", "definition", "level", "parent code", "measures", "mappings"],
+        [12, 9, 45, 70, 7, 12, 50, 9],
+        [[*_element_cells(r), len(r.mappings)] for r in subtree.rows],
+    )
+    pairs: dict[str, list[list[object]]] = {}
+    for r in subtree.rows:
+        for m in r.mappings:
+            pairs.setdefault(m.other.framework, []).append(
+                [
+                    r.node.element.code,
+                    r.node.element.name,
+                    relation_name(m.relation),
+                    m.other.code,
+                    m.other.name,
+                    m.confidence if m.confidence is not None else None,
+                    m.justification,
+                    m.comment,
+                    "yes" if m.derived else "no",
+                ]
+            )
+    for target in sorted(pairs):
+        sheet(
+            f"{short_name(fid)} to {short_name(target)}",
+            [
+                f"{short_name(fid)} code",
+                f"{short_name(fid)} name",
+                "relation",
+                f"{short_name(target)} code",
+                f"{short_name(target)} name",
+                "confidence",
+                "justification",
+                "comment",
+                "derived",
+            ],
+            [12, 40, 13, 14, 40, 11, 24, 70, 8],
+            pairs[target],
+        )
+    sheet(
+        "Sources",
+        ["framework id", "title", "edition", "version", "publisher", "licence", "attribution"],
+        [28, 45, 16, 9, 14, 40, 90],
+        [
+            [f.id, f.title, f.edition, f.version, f.publisher, f.license, f.rights_label]
+            for f in subtree.frameworks.values()
+        ],
+    )
+    props = wb.properties
+    props.title = f"{subtree.framework.title}" + (
+        f" – subtree {subtree.root_code}" if subtree.root_code else ""
+    )
+    props.creator = "pcfgraph"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def export_subtree(
+    store: GraphStore,
+    catalog: QueryCatalog,
+    framework_id: str,
+    code: str | None,
+    fmt: str,
+) -> bytes:
+    """The subtree (or the whole framework when ``code`` is None) as ``csv`` or ``xlsx``."""
+    subtree = read_subtree(store, catalog, framework_id, code)
+    return to_csv(subtree) if fmt == "csv" else to_xlsx(subtree)

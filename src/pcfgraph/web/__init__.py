@@ -1,0 +1,1 @@
+"""The web workbench: server-rendered pages over the same reads as the APIs."""

@@ -1,0 +1,200 @@
+"""The auditor's and architect's tools: ``/audit`` (upload a model, read its report) and
+``/diff`` (compare two editions in the graph, or two uploaded APQC workbooks).
+
+Both are plain HTML forms (multipart POST, no JavaScript needed); drag and drop on the audit
+page is a progressive enhancement (``static/audit.js``). Downloads of an uploaded report are
+``data:`` URLs in the page, so nothing about an upload is kept on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from pcfgraph.api.state import app_state
+from pcfgraph.diff import DiffResult, compare, side_from_store, side_from_workbook
+from pcfgraph.diff import to_csv as diff_csv
+from pcfgraph.diff import to_json as diff_json
+from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
+from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
+from pcfgraph.web.data import Reads
+from pcfgraph.web.render import render
+
+router = APIRouter(include_in_schema=False)
+HTML = "text/html; charset=utf-8"
+
+
+def data_url(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+async def _read_upload(request: Request, upload: UploadFile, what: str) -> bytes:
+    limit = app_state(request).settings.max_body_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"{what} {upload.filename!r} is larger than {limit} bytes")
+    if not data:
+        raise InputError(f"{what} {upload.filename!r} is empty")
+    return data
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def _examples() -> list[str]:
+    from pcfgraph.resources import resource_dir
+
+    try:
+        root = resource_dir("data") / "examples"
+    except Exception:  # no data directory in this installation
+        return []
+    return sorted(p.name for p in root.glob("*") if p.suffix in {".ttl", ".jsonld", ".nt"})
+
+
+def _audit_page(
+    request: Request,
+    *,
+    reports: AuditReports | None = None,
+    filename: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    downloads = []
+    if reports is not None:
+        stem = Path(filename or "model").stem or "model"
+        for fmt, (media_type, ext, label) in REPORT_FORMATS.items():
+            if fmt in reports.bodies:
+                downloads.append(
+                    (label, f"{stem}-report.{ext}", data_url(media_type, reports.bodies[fmt]))
+                )
+    html = render(
+        "audit.html",
+        title="Audit an organisational model",
+        nav="audit",
+        reports=reports,
+        report_html=Markup(reports.html_fragment) if reports is not None else None,
+        downloads=downloads,
+        filename=filename,
+        error=error,
+        examples=_examples(),
+    )
+    return HTMLResponse(html, status_code=status, media_type=HTML)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_form(request: Request) -> HTMLResponse:
+    return _audit_page(request)
+
+
+@router.post("/audit", response_class=HTMLResponse)
+async def audit_upload(
+    request: Request, model: Annotated[UploadFile, File(description="the model")]
+) -> HTMLResponse:
+    filename = model.filename or "model.ttl"
+    try:
+        data = await _read_upload(request, model, "the model")
+        reports = await run_audit(request, filename, model.content_type or "", data)
+    except PcfgraphError as exc:
+        return _audit_page(request, filename=filename, error=str(exc), status=exc.http_status)
+    return _audit_page(request, reports=reports, filename=filename)
+
+
+# --- diff ---------------------------------------------------------------------------------
+
+
+def _diff_page(
+    request: Request,
+    *,
+    result: DiffResult | None = None,
+    old: str = "",
+    new: str = "",
+    downloads: list[tuple[str, str, str]] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    state = app_state(request)
+    frameworks = Reads(state.store, state.catalog).frameworks()
+    html = render(
+        "diff.html",
+        title="Compare editions",
+        nav="diff",
+        frameworks=frameworks,
+        result=result,
+        old=old,
+        new=new,
+        downloads=downloads or [],
+        error=error,
+    )
+    return HTMLResponse(html, status_code=status, media_type=HTML)
+
+
+@router.get("/diff", response_model=None)
+def diff_editions(request: Request, old: str = "", new: str = "", format: str = "html") -> Response:
+    """Two framework editions in the graph, as a page or as csv/json downloads."""
+    if not old or not new:
+        return _diff_page(request, old=old, new=new)
+    state = app_state(request)
+    try:
+        result = compare(
+            side_from_store(state.store, state.catalog, old),
+            side_from_store(state.store, state.catalog, new),
+        )
+    except PcfgraphError as exc:
+        if format != "html":
+            raise
+        return _diff_page(request, old=old, new=new, error=str(exc), status=exc.http_status)
+    if format in ("csv", "json"):
+        body = diff_csv(result) if format == "csv" else diff_json(result)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8" if format == "csv" else "application/json",
+            headers={"Content-Disposition": f'attachment; filename="diff-{old}-{new}.{format}"'},
+        )
+    downloads = [
+        ("CSV", f"diff-{old}-{new}.csv", f"/diff?old={old}&new={new}&format=csv"),
+        ("JSON", f"diff-{old}-{new}.json", f"/diff?old={old}&new={new}&format=json"),
+    ]
+    return _diff_page(request, result=result, old=old, new=new, downloads=downloads)
+
+
+@router.post("/diff", response_class=HTMLResponse)
+async def diff_workbooks(
+    request: Request,
+    old_workbook: Annotated[UploadFile, File()],
+    new_workbook: Annotated[UploadFile, File()],
+    edition: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Two uploaded APQC workbooks, compared by PCF ID."""
+    state = app_state(request)
+    try:
+        old_data = await _read_upload(request, old_workbook, "the old workbook")
+        new_data = await _read_upload(request, new_workbook, "the new workbook")
+        with tempfile.TemporaryDirectory(prefix="pcfgraph-diff-") as tmp:
+            sides = []
+            for i, (up, data) in enumerate(((old_workbook, old_data), (new_workbook, new_data))):
+                name = Path(up.filename or f"workbook-{i}.xlsx").name
+                path = Path(tmp) / str(i) / name
+                path.parent.mkdir()
+                path.write_bytes(data)
+                sides.append(
+                    side_from_workbook(
+                        path,
+                        state.catalog,
+                        edition=edition or None,
+                        fallback_version=str(i),
+                    )
+                )
+        result = compare(sides[0], sides[1])
+    except PcfgraphError as exc:
+        return _diff_page(request, error=str(exc), status=exc.http_status)
+    downloads = [
+        ("CSV", "diff.csv", data_url("text/csv", diff_csv(result))),
+        ("JSON", "diff.json", data_url("application/json", diff_json(result))),
+    ]
+    return _diff_page(request, result=result, downloads=downloads)

@@ -1,0 +1,87 @@
+"""Jinja2 environment and the page renderers shared by the views and the ``/id/...`` route."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from pcfgraph import __version__, iris
+from pcfgraph.errors import NotFoundError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import GraphStore
+from pcfgraph.web.data import RELATION_STRENGTH, Reads, relation_name
+from pcfgraph.web.svg import chain_text, mapping_diagram
+
+
+def element_href(iri: str) -> str:
+    """The page of an element: its dereferenceable IRI's path (``/id/...``)."""
+    return iris.id_path(iri) or "/search?" + urlencode({"q": iri})
+
+
+def query_href(path: str, **params: object) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return path + ("?" + urlencode(clean) if clean else "")
+
+
+def export_href(framework: str, code: str | None, fmt: str) -> str:
+    return query_href(f"/frameworks/{framework}/export", subtree=code, format=fmt)
+
+
+def confidence_text(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "–"
+
+
+@cache
+def environment() -> Environment:
+    """The template environment (templates are package resources; cached per process)."""
+    env = Environment(
+        loader=PackageLoader("pcfgraph.web", "templates"),
+        autoescape=select_autoescape(["html", "svg", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        element_href=element_href,
+        query_href=query_href,
+        export_href=export_href,
+        relation_name=relation_name,
+        confidence_text=confidence_text,
+        chain_text=chain_text,
+        version=__version__,
+    )
+    env.filters["relation"] = relation_name
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def render_element_html(store: GraphStore, catalog: QueryCatalog, iri: str) -> str | None:
+    """The element page for a framework element's IRI; None when ``iri`` is not one.
+
+    This is the HTML view of the dereferenceable IRI (``/id/...``): the ``/id`` route calls it
+    and falls back to its generic resource view when it returns None.
+    """
+    reads = Reads(store, catalog)
+    try:
+        element = reads.element(iri)
+    except NotFoundError:
+        return None
+    diagram = mapping_diagram(element.ref, element.mappings, element_href)
+    curated = [m for m in element.mappings if not m.derived]
+    derived = [m for m in element.mappings if m.derived]
+    return render(
+        "element.html",
+        title=f"{element.code} {element.name}",
+        element=element,
+        diagram=Markup(diagram),
+        curated=curated,
+        derived=derived,
+        strength=RELATION_STRENGTH,
+        nav="frameworks",
+    )

@@ -1,0 +1,205 @@
+"""The web workbench routes: server-rendered HTML that works without JavaScript.
+
+``/`` frameworks, ``/frameworks/{id}`` hierarchy tree (+ spreadsheet export), ``/search``,
+``/matrix``, ``/audit``, ``/diff`` and ``/static/...``. Element pages are the HTML view of the
+dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_html`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from pcfgraph import iris
+from pcfgraph.api.state import app_state
+from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.web.data import Reads
+from pcfgraph.web.render import render, render_element_html
+
+router = APIRouter(include_in_schema=False)
+
+HTML = "text/html; charset=utf-8"
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_STATIC_NAME = re.compile(r"[a-z0-9-]+\.(css|js)")
+
+
+@dataclass(frozen=True)
+class MatrixTarget:
+    framework: str
+    label: str
+    kinds: tuple[str, ...]
+    root: str | None = None
+
+
+#: The matrices the workbench offers: PCF processes and activities against each of these.
+MATRIX_TARGETS: tuple[MatrixTarget, ...] = (
+    MatrixTarget("prm-it", "PRM-IT A2 processes", ("process",), "A2"),
+    MatrixTarget("it-cmf", "IT-CMF practices", ("practice",)),
+    MatrixTarget("trim", "TRIM roles and documents", ("role", "document")),
+)
+MATRIX_ROW_KINDS = ("process", "activity")
+
+
+def _reads(request: Request) -> Reads:
+    state = app_state(request)
+    return Reads(state.store, state.catalog)
+
+
+def page(html: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status, media_type=HTML)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    reads = _reads(request)
+    return page(render("home.html", title="Frameworks", frameworks=reads.frameworks(), nav="home"))
+
+
+@router.get("/frameworks/{framework_id}", response_class=HTMLResponse)
+def framework_page(
+    request: Request,
+    framework_id: str,
+    expand: Annotated[str | None, Query(description="'all' opens every branch")] = None,
+) -> HTMLResponse:
+    reads = _reads(request)
+    framework = reads.framework(framework_id)
+    tree = reads.framework_tree(framework_id)
+    return page(
+        render(
+            "framework.html",
+            title=framework.title,
+            framework=framework,
+            tree=tree,
+            expand_all=expand == "all",
+            nav="frameworks",
+        )
+    )
+
+
+@router.get("/frameworks/{framework_id}/export")
+def framework_export(
+    request: Request,
+    framework_id: str,
+    subtree: str | None = None,
+    format: str = "xlsx",
+) -> Response:
+    """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
+    from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree
+
+    if format not in ("csv", "xlsx"):
+        raise InputError(f"format must be csv or xlsx, not {format!r}")
+    state = app_state(request)
+    data = export_subtree(state.store, state.catalog, framework_id, subtree, format)
+    name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}.{format}"
+    return Response(
+        data,
+        media_type=CSV_TYPE if format == "csv" else XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    q: str = "",
+    framework: str | None = None,
+    partial: bool = False,
+) -> HTMLResponse:
+    reads = _reads(request)
+    frameworks = reads.frameworks()
+    fw = framework or None
+    if fw is not None and fw not in {f.id for f in frameworks}:
+        raise NotFoundError(f"no framework {fw!r}")
+    hits = reads.search(q[:200], fw) if q.strip() else []
+    context = {"q": q, "framework": fw, "hits": hits, "frameworks": frameworks}
+    if partial:
+        return page(render("_search_results.html", **context))
+    return page(render("search.html", title="Search", nav="search", **context))
+
+
+@router.get("/matrix", response_class=HTMLResponse)
+def matrix_page(
+    request: Request,
+    target: str = MATRIX_TARGETS[0].framework,
+    source: str | None = None,
+    derived: bool = False,
+) -> HTMLResponse:
+    reads = _reads(request)
+    frameworks = reads.frameworks()
+    ids = {f.id for f in frameworks}
+    spec = next((t for t in MATRIX_TARGETS if t.framework == target), None)
+    if spec is None:
+        raise NotFoundError(
+            f"no matrix for {target!r}; choose one of "
+            + ", ".join(t.framework for t in MATRIX_TARGETS)
+        )
+    if source is None:
+        source = next((f.id for f in frameworks if f.is_apqc), "")
+    matrix = None
+    if source in ids and target in ids:
+        matrix = reads.matrix(
+            source,
+            target,
+            row_kinds=MATRIX_ROW_KINDS,
+            column_kinds=spec.kinds,
+            include_derived=derived,
+            column_root=spec.root,
+        )
+    return page(
+        render(
+            "matrix.html",
+            title="Mapping matrix",
+            nav="matrix",
+            matrix=matrix,
+            spec=spec,
+            targets=MATRIX_TARGETS,
+            source=source,
+            derived=derived,
+            available=ids,
+        )
+    )
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    """The workbench's own CSS and JavaScript (no asset comes from another host)."""
+    if not _STATIC_NAME.fullmatch(name):
+        raise NotFoundError(f"no static file {name!r}")
+    path = resources.files("pcfgraph.web").joinpath("static", name)
+    if not path.is_file():
+        raise NotFoundError(f"no static file {name!r}")
+    return Response(
+        path.read_bytes(),
+        media_type=_STATIC_TYPES[name[name.rindex(".") :]],
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+# --- element pages at /id/... -----------------------------------------------------------------
+
+id_fallback = APIRouter(include_in_schema=False)
+
+
+@id_fallback.get("/id/{path:path}", response_class=HTMLResponse)
+def element_page(request: Request, path: str) -> HTMLResponse:
+    """Element pages while no dereferencing route is installed (HTML only)."""
+    state = app_state(request)
+    html = render_element_html(state.store, state.catalog, str(iris.iri_from_path(path)))
+    if html is None:
+        raise NotFoundError(f"nothing is described at /id/{path}")
+    return page(html)
+
+
+def include(app: FastAPI) -> None:
+    """Add the workbench routes; element pages only when no ``/id/...`` route exists yet."""
+    from pcfgraph.web import forms
+
+    app.include_router(router)
+    app.include_router(forms.router)
+    if not any(getattr(r, "path", "").startswith("/id/") for r in app.routes):
+        app.include_router(id_fallback)

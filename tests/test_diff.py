@@ -1,0 +1,164 @@
+"""Version diff: workbooks built here from the shipped extract, then changed on purpose."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from _webgraph import APQC_ID, web_release
+from openpyxl import load_workbook
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.diff import compare, side_from_store, side_from_workbook
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.resources import resource_dir
+
+SHIPPED = resource_dir("data") / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+
+
+def _rows_by_id(ws) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    return {int(r[0].value): r[0].row for r in ws.iter_rows(min_row=2) if r[0].value}
+
+
+def modified_copy(path: Path) -> Path:
+    """The shipped 8.1 workbook with one change of every kind (and one that is not a change)."""
+    wb = load_workbook(SHIPPED)
+    ws = wb["Combined"]
+    at = _rows_by_id(ws)
+    ws.cell(at[20635], 3).value = "Maintain IT service catalogue"  # renamed
+    ws.cell(at[20636], 3).value = "  Define   service level\tagreement "  # whitespace only
+    ws.cell(at[20640], 2).value = "8.1.6.6"  # moved (8.1.5.7 -> 8.1.6.6)
+    ws.cell(at[20642], 7).value = "Set up the mechanisms for the relationship."  # definition
+    ws.delete_rows(at[20938])  # removed (8.1.7.4, a leaf without metrics)
+    ws.append([99999, "8.1.7.5", "Publish IT performance dashboards", None, None, "N", "New."])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("wb")
+    old = d / "apqc-pcf-cross-industry-7.4.xlsx"
+    old.write_bytes(SHIPPED.read_bytes())
+    new_dir = d / "new"
+    new_dir.mkdir()
+    return old, modified_copy(new_dir / "apqc-pcf-cross-industry-7.5.xlsx")
+
+
+def test_a_workbook_compared_with_itself_has_no_changes(workbooks: tuple[Path, Path]) -> None:
+    old, _ = workbooks
+    cat = QueryCatalog()
+    result = compare(side_from_workbook(old, cat), side_from_workbook(old, cat))
+    assert result.changes == [] and result.unchanged == 45
+
+
+def test_every_kind_of_change_is_found_with_old_and_new_values(
+    workbooks: tuple[Path, Path],
+) -> None:
+    old, new = workbooks
+    cat = QueryCatalog()
+    result = compare(side_from_workbook(old, cat), side_from_workbook(new, cat))
+    got = {
+        (c.change, c.id, c.old_code, c.new_code, c.old_value, c.new_value) for c in result.changes
+    }
+    assert got == {
+        ("added", "99999", "", "8.1.7.5", "", "Publish IT performance dashboards"),
+        (
+            "removed",
+            "20938",
+            "8.1.7.4",
+            "",
+            "Synthesize and distribute IT performance information",
+            "",
+        ),
+        ("moved", "20640", "8.1.5.7", "8.1.6.6", "8.1.5.7", "8.1.6.6"),
+        (
+            "renamed",
+            "20635",
+            "8.1.5.3",
+            "8.1.5.3",
+            "Maintain IT services catalog",
+            "Maintain IT service catalogue",
+        ),
+        (
+            "definition changed",
+            "20642",
+            "8.1.6.1",
+            "8.1.6.1",
+            next(c.old_value for c in result.changes if c.id == "20642"),
+            "Set up the mechanisms for the relationship.",
+        ),
+    }
+    assert result.counts() == {
+        "added": 1,
+        "removed": 1,
+        "moved": 1,
+        "renamed": 1,
+        "definition changed": 1,
+    }
+    assert "20636" not in {c.id for c in result.changes}  # whitespace-only is not a rename
+
+
+def test_an_edition_in_the_graph_equals_its_workbook(workbooks: tuple[Path, Path]) -> None:
+    old, _ = workbooks
+    cat = QueryCatalog()
+    release = web_release()
+    result = compare(side_from_store(release.store, cat, APQC_ID), side_from_workbook(old, cat))
+    assert result.changes == []
+
+
+def test_cli_table_csv_json_and_exit_code(
+    workbooks: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old, new = workbooks
+    assert run_main(main, ["diff", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "renamed" in out and "Maintain IT service catalogue" in out
+    assert "1 added, 1 removed, 1 moved, 1 renamed, 1 definition changed" in out
+
+    assert run_main(main, ["diff", str(old), str(new), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["change"] for r in rows} == {
+        "added",
+        "removed",
+        "moved",
+        "renamed",
+        "definition changed",
+    }
+    target = tmp_path / "d.json"
+    assert run_main(main, ["diff", str(old), str(new), "--format", "json", "-o", str(target)]) == 0
+    doc = json.loads(target.read_text())
+    assert doc["counts"]["moved"] == 1 and doc["unchanged"] == 45 - 1 - 3
+
+    assert run_main(main, ["diff", str(old), str(old), "--exit-code"]) == 0
+    assert run_main(main, ["diff", str(old), str(new), "--exit-code"]) == 1
+    capsys.readouterr()
+    assert run_main(main, ["diff", str(old), str(tmp_path / "missing.xlsx")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_web_diff_of_two_uploaded_workbooks(workbooks: tuple[Path, Path]) -> None:
+    from fastapi.testclient import TestClient
+    from test_web_pages import web_app
+
+    old, new = workbooks
+    with TestClient(web_app()) as client:
+        r = client.post(
+            "/diff",
+            files={
+                "old_workbook": (old.name, old.read_bytes()),
+                "new_workbook": (new.name, new.read_bytes()),
+            },
+        )
+        assert r.status_code == 200
+        assert "1 renamed" in r.text and "Maintain IT service catalogue" in r.text
+        assert 'download="diff.csv"' in r.text
+        bad = client.post(
+            "/diff",
+            files={"old_workbook": ("a.xlsx", b"not a zip"), "new_workbook": ("b.xlsx", b"x")},
+        )
+        assert bad.status_code == 400 and "not a readable .xlsx" in bad.text

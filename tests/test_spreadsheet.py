@@ -1,0 +1,134 @@
+"""Spreadsheet export (CSV and XLSX) of a subtree with measures and mappings, and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from _webgraph import APQC_ID, web_release
+from openpyxl import load_workbook
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.errors import NotFoundError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import write_release
+from pcfgraph.spreadsheet import export_subtree
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    release = web_release()
+    out = tmp_path_factory.mktemp("rel") / "release"
+    write_release(release.store, out, {})
+    return out
+
+
+def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order() -> None:
+    rel = web_release()
+    data = export_subtree(rel.store, QueryCatalog(), APQC_ID, "8.1.5", "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    codes = list(dict.fromkeys(r["code"] for r in rows))
+    assert codes == ["8.1.5"] + [f"8.1.5.{i}" for i in range(1, 8)]
+    first = rows[0]
+    assert (first["pcf_id"], first["level"], first["parent_code"]) == ("20632", "3", "8.1")
+    assert first["definition"].startswith("Establishing and maintaining service levels")
+    m = [r for r in rows if r["code"] == "8.1.5.6"]
+    got = {(r["relation"], r["target_framework"], r["target_code"], r["derived"]) for r in m}
+    assert got == {("exactMatch", "prm-it", "A24", "no"), ("closeMatch", "it-cmf", "RM-3.2", "yes")}
+    exact = next(r for r in m if r["target_code"] == "A24")
+    assert exact["target_name"] == "Service Level Management"
+    assert exact["confidence"] == "0.95" and exact["justification"] == "ManualMappingCuration"
+    none = next(r for r in rows if r["code"] == "8.1.5.1")
+    assert none["relation"] == "" and none["target_code"] == ""
+
+
+def test_measures_are_listed_on_their_element() -> None:
+    rel = web_release()
+    data = export_subtree(rel.store, QueryCatalog(), APQC_ID, "8.1", "csv")
+    row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert row["code"] == "8.1" and "106448 Percentage of IT operating costs" in row["measures"]
+    assert row["measures"].count(";") == 14  # 15 measures
+
+
+def test_xlsx_sheets_header_freeze_widths_and_licences(tmp_path: Path) -> None:
+    rel = web_release()
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(export_subtree(rel.store, QueryCatalog(), APQC_ID, None, "xlsx"))
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        "Elements",
+        "pcf-7.4 to it-cmf",
+        "pcf-7.4 to prm-it",
+        "pcf-7.4 to trim",
+        "Sources",
+    ]
+    el = wb["Elements"]
+    assert [c.value for c in el[1]][:6] == [
+        "code",
+        "PCF ID",
+        "name",
+        "definition",
+        "level",
+        "parent code",
+    ]
+    assert el.max_row == 1 + 45 and el.freeze_panes == "B2" and el["A1"].font.bold
+    assert el.column_dimensions["D"].width >= 40  # definitions get room
+    pr = wb["pcf-7.4 to prm-it"]
+    rows = {(r[0], r[2], r[3]) for r in pr.iter_rows(min_row=2, values_only=True)}
+    assert rows == {
+        ("8.1.5.3", "closeMatch", "A23"),
+        ("8.1.5.6", "exactMatch", "A24"),
+        ("8.1.5.2", "relatedMatch", "A25"),
+    }
+    sources = {r[0]: r for r in wb["Sources"].iter_rows(min_row=2, values_only=True)}
+    assert set(sources) == {APQC_ID, "prm-it", "it-cmf", "trim"}
+    assert "©2024 APQC" in sources[APQC_ID][6] and sources[APQC_ID][5] == "https://www.apqc.org/pcf"
+    assert "IBM" in sources["prm-it"][6]
+
+
+def test_unknown_subtree_or_framework_is_not_found() -> None:
+    rel = web_release()
+    with pytest.raises(NotFoundError, match=r"no element with code '9\.9'"):
+        export_subtree(rel.store, QueryCatalog(), APQC_ID, "9.9", "csv")
+    with pytest.raises(NotFoundError):
+        export_subtree(rel.store, QueryCatalog(), "nope", None, "csv")
+
+
+def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["export", "--release", str(release_dir)]
+    out = tmp_path / "s.xlsx"
+    assert (
+        run_main(
+            main,
+            [
+                *base,
+                "--framework",
+                APQC_ID,
+                "--subtree",
+                "8.1.5",
+                "--format",
+                "xlsx",
+                "-o",
+                str(out),
+            ],
+        )
+        == 0
+    )
+    assert load_workbook(out)["Elements"].max_row == 1 + 8
+    assert (
+        run_main(main, [*base, "--framework", APQC_ID, "--subtree", "8.1.5", "--format", "csv"])
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("code,pcf_id,name,definition")
+    assert run_main(main, [*base, "--subtree", "8.1.5", "--format", "csv"]) == 2
+    assert "needs --framework" in capsys.readouterr().err
+    assert run_main(main, [*base, "--framework", APQC_ID, "--format", "turtle"]) == 2
+    capsys.readouterr()
+    ttl = tmp_path / "g.ttl"
+    assert run_main(main, [*base, "--format", "turtle", "-o", str(ttl)]) == 0
+    assert "skos:prefLabel" in ttl.read_text()

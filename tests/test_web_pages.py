@@ -1,0 +1,230 @@
+"""The web workbench pages over a known graph (tests/_webgraph.py), without a browser.
+
+Each page: status, the content a reader needs, and no asset or link to another host.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from _webgraph import APQC_ID, element_iri, web_release
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pcfgraph import iris
+from pcfgraph.api.app import create_app
+from pcfgraph.config import Settings
+from pcfgraph.web import views
+
+
+def web_app() -> FastAPI:
+    app = create_app(Settings(), web_release())
+    if not any(getattr(r, "path", "") == "/frameworks/{framework_id}" for r in app.routes):
+        views.include(app)  # until api/app.py includes the workbench itself
+    return app
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(web_app()) as c:
+        yield c
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "action") and value is not None:
+                self.urls.append((tag, name, value))
+            if name == "id" and value:
+                self.ids.append(value)
+
+
+def links(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def assert_self_contained(html: str) -> None:
+    """Scripts, styles, images and forms only from this server; links to other hosts only
+    as plain reference links (licences), never assets."""
+    parsed = links(html)
+    for tag, attr, url in parsed.urls:
+        parts = urlsplit(url)
+        if tag in ("script", "link", "img", "iframe", "form", "source", "image"):
+            assert not parts.netloc and parts.scheme in ("", "data"), (tag, attr, url)
+        if tag == "a" and parts.netloc:
+            assert parts.netloc not in ("w3id.org",) or "/pcfgraph/" not in parts.path, url
+    assert re.search(r"@import|url\(\s*['\"]?https?:", html) is None
+    dupes = {i for i in parsed.ids if parsed.ids.count(i) > 1}
+    assert not dupes, f"duplicate ids: {dupes}"
+
+
+def test_home_lists_frameworks_with_edition_version_counts_and_licence(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert_self_contained(html)
+    assert f'href="/frameworks/{APQC_ID}"' in html
+    assert "Cross-Industry" in html and "7.4" in html
+    assert re.search(r'<td class="num">\s*45\s*</td>', html)  # 45 APQC elements
+    assert "©2024 APQC" in html
+    assert 'action="/search"' in html
+
+
+def test_framework_page_is_a_nested_tree_with_every_element(client: TestClient) -> None:
+    html = client.get(f"/frameworks/{APQC_ID}").text
+    assert_self_contained(html)
+    assert 'role="tree"' in html and "<details" in html and "<summary>" in html
+    tree = html[html.index('role="tree"') :]
+    # 8.1.5 encloses 8.1.5.3, which links to its /id/ page
+    branch = tree[tree.index('id="n-8.1.5"') :]
+    branch = branch[: branch.index("</details>")]
+    assert iris.id_path(element_iri(20635)) in branch
+    assert tree.count('role="treeitem"') == 45
+    expanded = client.get(f"/frameworks/{APQC_ID}?expand=all").text
+    assert expanded.count("<details open") == expanded.count("<details")
+
+
+def test_unknown_framework_is_404(client: TestClient) -> None:
+    assert client.get("/frameworks/no-such").status_code == 404
+
+
+def test_element_page_shows_facts_breadcrumb_children_measures(client: TestClient) -> None:
+    html = client.get(iris.id_path(element_iri(20608)) or "").text
+    assert_self_contained(html)
+    assert "Develop and manage IT customer relationships" in html
+    crumbs = html[html.index('class="breadcrumb"') : html.index("</nav>", html.index("breadcrumb"))]
+    assert "8.0 Manage Information Technology (IT)" in crumbs
+    assert "20608" in html  # PCF ID
+    for pid in (20609, 20632, 20648):
+        assert iris.id_path(element_iri(pid)) in html
+    assert "100830" in html and "Process Efficiency" in html  # a measure and its category
+
+
+def test_element_page_draws_curated_solid_and_derived_dashed_mappings(client: TestClient) -> None:
+    html = client.get(iris.id_path(element_iri(20638)) or "").text
+    assert_self_contained(html)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    curated = re.findall(r'<g class="edge curated[^"]*">\s*<title>([^<]*)</title>', svg)
+    derived = re.findall(r'<g class="edge derived[^"]*">\s*<title>([^<]*)</title>', svg)
+    assert len(curated) == 1 and "exactMatch A24" in curated[0]
+    assert "Negotiating service level agreements" in curated[0]  # comment on hover
+    assert (
+        len(derived) == 1
+        and "derived via 8.1.5.6 exactMatch A24 ; A24 closeMatch RM-3.2" in (derived[0])
+    )
+    assert 'href="/id/prm-it/A24"' in svg
+    # ... and below the diagram, with anchors the matrix links to
+    assert 'id="to-prm-it-A24"' in html and "ManualMappingCuration" in html
+    assert "0.95" in html and "via" in html
+
+
+def test_element_of_another_framework_and_stated_from_the_other_side(client: TestClient) -> None:
+    html = client.get("/id/prm-it/A24").text
+    assert "Service Level Management" in html and "Customer Relationships" in html
+    # the curated PCF->A24 record has no derived inverse in the fixture: shown inverted
+    assert "stated by the other framework" in html and "8.1.5.6" in html
+
+
+def test_unknown_iri_is_404(client: TestClient) -> None:
+    assert client.get("/id/prm-it/A99").status_code == 404
+
+
+def hit_links(html: str) -> list[str]:
+    if '<ol class="hits">' not in html:
+        return []
+    ol = html[html.index('<ol class="hits">') : html.index("</ol>", html.index('class="hits"'))]
+    return re.findall(r'<li><a href="([^"]+)">', ol)
+
+
+def test_search_ranks_names_first_highlights_and_filters(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "service level"}).text
+    assert_self_contained(html)
+    hits = hit_links(html)
+    assert hits[0] == "/id/prm-it/A24"  # name match ranks above definition matches
+    assert "<mark>Service Level</mark>" in html
+    assert iris.id_path(element_iri(20638)) in hits
+    only = client.get("/search", params={"q": "service level", "framework": "prm-it"}).text
+    only_hits = hit_links(only)
+    assert only_hits and all(h.startswith("/id/prm-it/") for h in only_hits)
+    partial = client.get("/search", params={"q": "service level", "partial": "true"}).text
+    assert "<html" not in partial and "<mark>" in partial
+    assert (
+        "<script"
+        not in client.get("/search", params={"q": "<script>x"})
+        .text.split("</main>")[0]
+        .split('<main id="main">')[1]
+    )
+
+
+def test_matrix_colours_cells_links_them_and_highlights_gaps(client: TestClient) -> None:
+    html = client.get("/matrix").text
+    assert_self_contained(html)
+    cols = re.findall(r'<th scope="col" class="col[^"]*"><a href="([^"]+)"', html)
+    assert cols == [f"/id/prm-it/A2{i}" for i in (1, 2, 3, 4, 5, 7)]
+    row_link = iris.id_path(element_iri(20638))
+    assert re.search(
+        r'class="hit s4 c-hi">\s*<a href="' + re.escape(row_link) + '#to-prm-it-A24"', html
+    )
+    assert 'class="hit s3 c-hi"' in html and 'class="hit s1 c-mid"' in html
+    assert html.count('<tr class="gap">') == 43 - 3  # rows without any counterpart
+    assert html.count('class="col gap"') == 3  # A21, A22, A27
+    # derived toggle: IT-CMF has only a derived mapping in the fixture
+    assert (
+        "derived"
+        not in re.findall(
+            r'<td class="hit[^"]*"', client.get("/matrix?target=it-cmf").text
+        ).__str__()
+    )
+    with_derived = client.get("/matrix?target=it-cmf&derived=true").text
+    assert re.search(r'<td class="hit s3 c-mid derived"', with_derived)
+    trim = client.get("/matrix?target=trim").text
+    assert "Business Relationship Manager" in trim and "Service Level Agreement" in trim
+
+
+def test_static_assets_are_served_and_nothing_else(client: TestClient) -> None:
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "@media print" in css.text
+    js = client.get("/static/search.js")
+    assert js.status_code == 200 and "fetch(" in js.text and "http" not in js.text
+    assert client.get("/static/../views.py").status_code == 404
+    assert client.get("/static/nope.css").status_code == 404
+
+
+def test_framework_and_element_downloads(client: TestClient) -> None:
+    r = client.get(f"/frameworks/{APQC_ID}/export", params={"subtree": "8.1.5", "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    assert r.text.splitlines()[1].startswith("8.1.5,20632,")
+    x = client.get(f"/frameworks/{APQC_ID}/export", params={"format": "xlsx"})
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    assert client.get(f"/frameworks/{APQC_ID}/export", params={"format": "pdf"}).status_code == 400
+    page = client.get(iris.id_path(element_iri(20632)) or "").text
+    assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=xlsx" in page
+
+
+def test_audit_page_form_works_without_javascript(client: TestClient) -> None:
+    html = client.get("/audit").text
+    assert_self_contained(html)
+    assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
+    assert 'src="/static/audit.js"' in html
+
+
+def test_diff_page_compares_editions_in_the_graph(client: TestClient) -> None:
+    html = client.get("/diff").text
+    assert_self_contained(html)
+    same = client.get("/diff", params={"old": APQC_ID, "new": APQC_ID}).text
+    assert "0 added" in same and "45 unchanged" in same and "No differences." in same
+    csv_ = client.get("/diff", params={"old": APQC_ID, "new": APQC_ID, "format": "csv"})
+    assert csv_.text.startswith("change,id,old_code")
