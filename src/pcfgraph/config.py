@@ -51,6 +51,8 @@ class Settings:
     #: Allowed CORS origins; empty means no CORS headers.
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "info"
+    #: Log lines as ``text`` or ``json`` (one JSON object per line, with the request id).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -3,6 +3,11 @@
 A release directory holds ``graph.nq`` and ``manifest.json``. It is written to a temporary
 sibling directory and renamed into place, so a crash mid-build never leaves a half-written
 release; :func:`load_release` verifies checksum and counts before anything is served.
+
+Replacing an existing release takes two renames (``rel`` -> ``.rel.old``, then the new one ->
+``rel``). A process killed between them leaves no ``rel`` but an intact ``.rel.old``, which
+:func:`load_release` then serves; the next publication puts a release back in place. At no point
+is a half-written directory at either name.
 """
 
 from __future__ import annotations
@@ -72,29 +77,63 @@ def write_release(
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    old = previous_dir(out_dir)
     try:
         (tmp / GRAPH_FILE).write_bytes(data)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         for f in (GRAPH_FILE, MANIFEST_FILE):
             with open(tmp / f, "rb") as fh:
                 os.fsync(fh.fileno())
+        _fsync_dir(tmp)
         if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
             if old.exists():
                 shutil.rmtree(old)
             out_dir.rename(old)
-            tmp.rename(out_dir)
+            try:
+                tmp.rename(out_dir)  # killed before this: load_release falls back to `old`
+            except BaseException:
+                old.rename(out_dir)
+                raise
+            _fsync_dir(out_dir.parent)
             shutil.rmtree(old)
         else:
+            # After a publication killed between its renames, `old` holds the last good
+            # release until this one is in place; the next publication removes it.
             tmp.rename(out_dir)
+            _fsync_dir(out_dir.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
 
 
+def previous_dir(path: Path) -> Path:
+    """Where the replaced release waits while a new one is renamed into place."""
+    return path.with_name(f".{path.name}.old")
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make renames in ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def load_release(path: Path) -> Release:
-    """Load and verify a release directory; raise ReleaseError on any mismatch."""
+    """Load and verify a release directory; raise ReleaseError on any mismatch.
+
+    When ``path`` is missing because a publication was killed between its two renames, the
+    previous release (``.NAME.old`` beside it) is loaded instead.
+    """
+    if not path.exists() and (previous_dir(path) / MANIFEST_FILE).is_file():
+        path = previous_dir(path)
     manifest_path = path / MANIFEST_FILE
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

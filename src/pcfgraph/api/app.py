@@ -8,17 +8,20 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from pcfgraph import __version__
+from pcfgraph.api import ops
 from pcfgraph.api.errors import install_error_handlers
 from pcfgraph.api.state import AppState
 from pcfgraph.config import Settings
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release, open_release
+from pcfgraph.release import Release
+from pcfgraph.serving import load_verified_release
 
 
 def create_app(settings: Settings | None = None, release: Release | None = None) -> FastAPI:
     """Build the app around one verified release (assembled from data/ when not given)."""
     settings = settings or Settings()
-    release = release if release is not None else open_release(settings.release)
+    # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.serving).
+    release = release if release is not None else load_verified_release(settings)
     app = FastAPI(
         title="pcfgraph",
         version=__version__,
@@ -29,6 +32,7 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     )
     app.state.pcf = AppState(settings=settings, release=release, catalog=QueryCatalog())
     install_error_handlers(app)
+    ops.install(app)  # metrics + reloads; before the request-id middleware so it runs inside
 
     @app.middleware("http")
     async def _request_id(
@@ -51,3 +55,7 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import health
 
     app.include_router(health.router)
+    from pcfgraph.api import deref, sparql
+
+    sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS
+    app.include_router(deref.router)

@@ -55,6 +55,7 @@ def problem(
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     rid = request_id(request)
+    request.state.problem_code = code  # counted by the metrics middleware (api/ops.py)
     body: dict[str, Any] = {
         "type": f"https://w3id.org/pcfgraph/problems/{code}",
         "title": _TITLES.get(status, "Error"),
@@ -79,7 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ParseError):
             extra = {"line": exc.line, "column": exc.column}
         if exc.http_status >= 500:
-            log.warning("request %s failed: %s: %s", request_id(request), exc.code, exc)
+            rid = request_id(request)
+            log.warning("request %s failed: %s: %s", rid, exc.code, exc, extra={"request_id": rid})
         return problem(request, exc.http_status, exc.code, str(exc), headers=headers, extra=extra)
 
     @app.exception_handler(StarletteHTTPException)
@@ -99,5 +101,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("request %s: unexpected error", request_id(request))
+        rid = request_id(request)
+        log.exception("request %s: unexpected error", rid, extra={"request_id": rid})
         return problem(request, 500, "internal-error", "internal error; see the server log")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pcfgraph.api.state import app_state
+from pcfgraph.errors import Overloaded
 
 router = APIRouter(tags=["operations"])
 
@@ -14,11 +15,30 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="A verified release is loaded")
+@router.get(
+    "/ready",
+    summary="A verified release is loaded and the query workers are up",
+    responses={503: {"description": "Not ready (problem code `not-ready`, with Retry-After)"}},
+)
 def ready(request: Request) -> dict[str, object]:
     state = app_state(request)
+    workers = _workers_ready(state.extras.get("pool"))
+    if workers is False:
+        raise Overloaded("the query worker pool is not up", retry_after=2, code="not-ready")
     return {
         "status": "ready",
         "release_id": state.release.release_id,
         "quads": len(state.store),
+        "workers": "up" if workers else "none",
     }
+
+
+def _workers_ready(pool: object) -> bool | None:
+    """None without a pool; else the pool's ``ready()`` (or ``ready`` attribute) answer."""
+    if pool is None:
+        return None
+    flag = getattr(pool, "ready", True)
+    try:
+        return bool(flag() if callable(flag) else flag)
+    except Exception:
+        return False

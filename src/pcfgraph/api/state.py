@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request
@@ -27,5 +27,15 @@ class AppState:
 
 
 def app_state(request: Request) -> AppState:
-    state: AppState = request.app.state.pcf
-    return state
+    """The state as of the request's first call: the release stays the same for the request.
+
+    A reload replaces ``AppState.release`` on the app's state; a request that already asked
+    keeps the snapshot it got (same settings, catalog and extras), so it finishes on the
+    release it started with.
+    """
+    pinned: AppState | None = getattr(request.state, "pcf_snapshot", None)
+    if pinned is None:
+        live: AppState = request.app.state.pcf
+        pinned = replace(live)
+        request.state.pcf_snapshot = pinned
+    return pinned

@@ -114,8 +114,15 @@ def load(release_dir: Path | None) -> Release:
     help="Release directory to write (graph.nq + manifest.json).",
 )
 def build(out_dir: Path) -> None:
-    """Assemble the graph and write it as a release (N-Quads + manifest with sha256, counts)."""
-    release = open_release(None)
+    """Assemble the graph and write it as a release (N-Quads + manifest with sha256, counts).
+
+    Only a graph that passes the framework shapes and checks is published (the same
+    verification a server applies before serving it), so the release directory always holds
+    the last good release.
+    """
+    from pcfgraph.serving import verify_release
+
+    release = verify_release(open_release(None))
     manifest = write_release(release.store, out_dir, release.manifest["sources"])
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "

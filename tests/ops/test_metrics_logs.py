@@ -1,0 +1,164 @@
+"""/metrics exposition, request ids on every error path, JSON access logs, the settings doc."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from ops_support import ops_release
+
+from pcfgraph.api.app import create_app
+from pcfgraph.api.ops import LATENCY_BUCKETS, configure_logging
+from pcfgraph.config import Settings
+from pcfgraph.errors import NotFoundError, Overloaded, QueryTimeout
+from pcfgraph.settings_doc import MEANINGS, doc_path, render
+
+SAMPLE = re.compile(
+    r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})?'
+    r" (?P<value>[-+]?(?:[0-9.eE+-]+|Inf|NaN))$"
+)
+
+
+def parse_exposition(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    """Every line must be a comment or a valid sample; samples by name and label set."""
+    families: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not a Prometheus sample line: {line!r}"
+        labels = tuple(
+            re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m["labels"] or "")
+        )
+        families.setdefault(m["name"], {})[labels] = float(m["value"])
+    return families
+
+
+def app_with_test_routes(**settings: object) -> FastAPI:
+    app = create_app(Settings(**settings), release=ops_release())  # type: ignore[arg-type]
+
+    @app.get("/_t/items/{name}")
+    def item(name: str) -> dict[str, str]:
+        if name == "missing":
+            raise NotFoundError("no item 'missing'")
+        if name == "busy":
+            raise Overloaded("too many expensive requests", retry_after=2)
+        if name == "slow":
+            raise QueryTimeout("query ran past its deadline")
+        if name == "boom":
+            raise RuntimeError("secret internal detail /etc/passwd")
+        return {"name": name}
+
+    @app.get("/_t/int")
+    def integer(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    return app
+
+
+def test_metrics_count_by_route_template_and_status() -> None:
+    client = TestClient(app_with_test_routes(), raise_server_exceptions=False)
+    for name in ("a", "b", "c", "missing", "busy", "slow", "boom"):
+        client.get(f"/_t/items/{name}")
+    client.get("/no/such/path/1")
+    client.get("/no/such/path/2")
+    r = client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    fam = parse_exposition(r.text)
+    req = fam["pcfgraph_http_requests_total"]
+    route = ("route", "/_t/items/{name}")
+    assert req[(route, ("method", "GET"), ("status", "200"))] == 3
+    assert req[(route, ("method", "GET"), ("status", "404"))] == 1
+    assert req[(route, ("method", "GET"), ("status", "503"))] == 2
+    assert req[(route, ("method", "GET"), ("status", "500"))] == 1
+    # raw paths never become labels
+    assert req[(("route", "<unmatched>"), ("method", "GET"), ("status", "404"))] == 2
+    assert not any("/no/such" in v for key in req for _, v in key)
+    problems = fam["pcfgraph_problems_total"]
+    assert problems[(route, ("code", "overloaded"))] == 1
+    assert problems[(route, ("code", "internal-error"))] == 1
+    assert fam["pcfgraph_rejected_requests_total"][()] == 1
+    assert fam["pcfgraph_query_timeouts_total"][()] == 1
+    buckets = fam["pcfgraph_http_request_duration_seconds_bucket"]
+    series = [buckets[(route, ("le", repr(b)))] for b in LATENCY_BUCKETS]
+    assert series == sorted(series)
+    count = fam["pcfgraph_http_request_duration_seconds_count"][(route,)]
+    assert buckets[(route, ("le", "+Inf"))] == count == 7
+    release_id = ops_release().release_id
+    assert fam["pcfgraph_release_info"] == {(("release_id", release_id),): 1.0}
+    assert fam["pcfgraph_http_requests_in_flight"][()] == 1  # this scrape
+    assert fam["pcfgraph_process_resident_memory_bytes"][()] > 10_000_000
+
+
+def test_every_error_path_carries_the_request_id() -> None:
+    client = TestClient(app_with_test_routes(admin_token="t"), raise_server_exceptions=False)
+    cases = [
+        ("GET", "/_t/items/missing", 404, "not-found"),
+        ("GET", "/_t/items/busy", 503, "overloaded"),
+        ("GET", "/_t/items/boom", 500, "internal-error"),
+        ("GET", "/_t/int?n=x", 400, "bad-request"),
+        ("GET", "/nowhere", 404, "not-found"),
+        ("DELETE", "/health", 405, "method-not-allowed"),
+        ("POST", "/admin/reload", 403, "forbidden"),
+    ]
+    for method, path, status, code in cases:
+        for given in (None, "abc123"):
+            headers = {"X-Request-ID": given} if given else {}
+            r = client.request(method, path, headers=headers)
+            assert r.status_code == status, (path, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            body = r.json()
+            assert body["code"] == code
+            assert body["request_id"] == r.headers["x-request-id"]
+            if given:
+                assert body["request_id"] == given
+            assert "Traceback" not in r.text and "/etc/passwd" not in r.text
+    # an unusable client id is replaced, never echoed
+    r = client.get("/nowhere", headers={"X-Request-ID": "a b<script>"})
+    assert r.json()["request_id"] != "a b<script>" and r.json()["request_id"].isalnum()
+    assert client.get("/_t/items/busy").headers["retry-after"] == "2"
+
+
+def test_json_logs_carry_the_request_id() -> None:
+    stream = io.StringIO()
+    handler = configure_logging(Settings(log_format="json", log_level="info"), stream=stream)
+    try:
+        client = TestClient(app_with_test_routes(), raise_server_exceptions=False)
+        ok = client.get("/_t/items/x", headers={"X-Request-ID": "rid42"})
+        boom = client.get("/_t/items/boom")
+    finally:
+        import logging
+
+        logging.getLogger("pcfgraph").removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [x for x in lines if x["logger"] == "pcfgraph.access"]
+    first = next(x for x in access if x["request_id"] == "rid42")
+    assert first["route"] == "/_t/items/{name}" and first["status"] == 200
+    assert first["ms"] >= 0 and ok.status_code == 200
+    rid = boom.json()["request_id"]
+    errors = [x for x in lines if x["request_id"] == rid]
+    assert {x["level"] for x in errors} >= {"error", "info"}  # the traceback log + access line
+    assert any("secret internal detail" in x.get("exc", "") for x in errors)  # log only
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_log_format_setting(fmt: str) -> None:
+    assert Settings.from_env({"PCFGRAPH_LOG_FORMAT": fmt}).log_format == fmt
+
+
+def test_settings_doc_matches_settings() -> None:
+    assert set(MEANINGS) == {f.name for f in fields(Settings)}, "document every setting"
+    path = doc_path()
+    assert path == Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+    assert path.read_text(encoding="utf-8") == render(), (
+        "docs/settings.md is stale: python -m pcfgraph.settings_doc > docs/settings.md"
+    )
+    for f in fields(Settings):
+        assert f"`PCFGRAPH_{f.name.upper()}`" in render()

@@ -1,0 +1,204 @@
+"""Releases and a live server for the operations and security tests (tests/ops, tests/security).
+
+``ops_store`` is the ontology plus ``fixtures/ops-framework.ttl``, a small framework that passes
+the framework shapes, so it can be served; ``variant`` adds elements to get a different release
+id, ``conforming=False`` drops the licence statement to get a release that fails SHACL.
+``LiveServer`` runs the real app under uvicorn in a subprocess on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.assemble import load_turtle
+from pcfgraph.release import Release, canonical_nquads, make_manifest, write_release
+from pcfgraph.resources import resource_dir
+from pcfgraph.store import EmbeddedStore
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ops-framework.ttl"
+MINI = "https://w3id.org/pcfgraph/id/mini/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def ops_store(variant: int = 0, *, conforming: bool = True, extra: int = 0) -> EmbeddedStore:
+    """Ontology + the ops framework; ``variant`` (> 0) and ``extra`` add elements."""
+    store = EmbeddedStore()
+    for path in sorted(resource_dir("ontology").glob("*.ttl")):
+        store.add_quads(_skolem(load_turtle(path, str(iris.ontology_graph()))))
+    graph = ox.NamedNode(str(iris.framework_graph("mini")))
+    quads = load_turtle(FIXTURE, graph.value)
+    if not conforming:
+        quads = [q for q in quads if "rights" not in q.predicate.value]
+    store.add_quads(quads)
+    scheme = ox.NamedNode(iris.ID_BASE + "framework/mini")
+    parent = ox.NamedNode(MINI + "C2")
+    for i in range(variant + extra):
+        node = ox.NamedNode(f"{MINI}V{i}")
+        store.add_quads(
+            [
+                ox.Quad(node, RDF_TYPE, ox.NamedNode(SKOS + "Concept"), graph),
+                ox.Quad(
+                    node,
+                    RDF_TYPE,
+                    ox.NamedNode("https://w3id.org/pcfgraph/ontology#PRMITProcess"),
+                    graph,
+                ),
+                ox.Quad(node, ox.NamedNode(SKOS + "inScheme"), scheme, graph),
+                ox.Quad(node, ox.NamedNode(SKOS + "broader"), parent, graph),
+                ox.Quad(parent, ox.NamedNode(SKOS + "narrower"), node, graph),
+                ox.Quad(node, ox.NamedNode(SKOS + "notation"), ox.Literal(f"V{i}"), graph),
+                ox.Quad(
+                    node,
+                    ox.NamedNode(SKOS + "prefLabel"),
+                    ox.Literal(f"Variant element {i}", language="en"),
+                    graph,
+                ),
+                ox.Quad(
+                    node,
+                    ox.NamedNode("https://w3id.org/pcfgraph/ontology#level"),
+                    ox.Literal(
+                        "3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+                    ),
+                    graph,
+                ),
+            ]
+        )
+    return store
+
+
+def _skolem(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """Blank nodes as IRIs numbered in parse order, so every process gets the same release id."""
+    names: dict[str, ox.NamedNode] = {}
+
+    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
+        if isinstance(t, ox.BlankNode):
+            return names.setdefault(t.value, ox.NamedNode(f"urn:pcfgraph-test:b{len(names)}"))
+        return t
+
+    return [
+        ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)  # type: ignore[arg-type]
+        for q in quads
+    ]
+
+
+def ops_release(variant: int = 0, *, conforming: bool = True) -> Release:
+    store = ops_store(variant, conforming=conforming)
+    data = canonical_nquads(store)
+    return Release(store=store, manifest=make_manifest(store, data, {}), path=None)
+
+
+def publish(out: Path, variant: int = 0, *, conforming: bool = True, extra: int = 0) -> str:
+    """Write a release directory; returns its release id."""
+    manifest = write_release(ops_store(variant, conforming=conforming, extra=extra), out, {})
+    return str(manifest["release_id"])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """``uvicorn --factory pcfgraph.serving:app_from_env`` on 127.0.0.1 with PCFGRAPH_* env."""
+
+    def __init__(self, release_dir: Path, log_path: Path, **settings: object) -> None:
+        self.release_dir = release_dir
+        self.log_path = log_path
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PCFGRAPH_")}
+        env["PCFGRAPH_RELEASE"] = str(self.release_dir)
+        for key, value in self.settings.items():
+            if value is None:
+                continue
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            env["PCFGRAPH_" + key.upper()] = text
+        # Never route loopback test traffic through a proxy.
+        env["NO_PROXY"] = env["no_proxy"] = "*"
+        return env
+
+    def start(self, timeout: float = 60.0) -> LiveServer:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the subprocess
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "pcfgraph.serving:app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited {self.proc.returncode}: {self.log()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout} s: {self.log()[-3000:]}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+
+@contextmanager
+def live_server(release_dir: Path, log_path: Path, **settings: object) -> Iterator[LiveServer]:
+    server = LiveServer(release_dir, log_path, **settings).start()
+    try:
+        yield server
+    finally:
+        server.stop()
