@@ -55,7 +55,3 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import health
 
     app.include_router(health.router)
-    from pcfgraph.api import deref, sparql
-
-    sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS
-    app.include_router(deref.router)
