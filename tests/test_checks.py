@@ -135,6 +135,24 @@ VIOLATIONS = [
         remove="<mapping/t/1> owl:annotatedTarget <p/A1> .",
         add="<mapping/t/1> owl:annotatedTarget <t/8111> .",
     ),
+    Case(
+        "gap-contradicted-by-mapping",
+        "checks/no-counterpart-contradiction-violation",
+        "mapping/t/2",
+        add=(
+            "<mapping/t/3> a pcfg:MappingRecord ; owl:annotatedSource <t/8111> ; "
+            "owl:annotatedProperty skos:relatedMatch ; owl:annotatedTarget <p/A0> ."
+        ),
+    ),
+    Case(
+        "gap-contradicted-by-reverse-mapping",
+        "checks/no-counterpart-contradiction-violation",
+        "mapping/t/2",
+        add=(
+            "<mapping/t/3> a pcfg:MappingRecord ; owl:annotatedSource <p/A0> ; "
+            "owl:annotatedProperty skos:relatedMatch ; owl:annotatedTarget <t/8111> ."
+        ),
+    ),
 ]
 
 CONFORMING = [
@@ -165,6 +183,26 @@ CONFORMING = [
     Case("process-has-parent", "checks/hierarchy-parent-missing-violation", "t/811"),
     Case("match-across-frameworks", "checks/mapping-within-scheme-violation", "t/811"),
     Case("record-across-frameworks", "checks/mapping-same-framework-violation", "mapping/t/1"),
+    Case("gap-not-mapped", "checks/no-counterpart-contradiction-violation", "mapping/t/2"),
+    Case(
+        "gap-with-derived-mapping-only",
+        "checks/no-counterpart-contradiction-violation",
+        "mapping/t/2",
+        add=(
+            "<mapping/t/3> a pcfg:MappingRecord ; pcfg:derived true ; owl:annotatedSource <t/8111> ; "
+            "owl:annotatedProperty skos:relatedMatch ; owl:annotatedTarget <p/A0> ."
+        ),
+    ),
+    Case(
+        "gap-element-mapped-elsewhere",
+        "checks/no-counterpart-contradiction-violation",
+        "mapping/t/2",
+        add=(
+            "<framework/t-x> a pcfg:Framework . <x/1> skos:inScheme <framework/t-x> . "
+            "<mapping/t/3> a pcfg:MappingRecord ; owl:annotatedSource <t/8111> ; "
+            "owl:annotatedProperty skos:relatedMatch ; owl:annotatedTarget <x/1> ."
+        ),
+    ),
 ]
 
 

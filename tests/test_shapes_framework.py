@@ -385,6 +385,45 @@ VIOLATIONS = [
         remove='<mapping/t/1> sssom:confidence "0.8"^^xsd:double .',
         add="<mapping/t/1> sssom:confidence -0.1 .",
     ),
+    # --- no-counterpart records and mapping sets ---
+    Case(
+        "gap-no-element",
+        "shapes/NoCounterpartElementShape",
+        "mapping/t/2",
+        remove="<mapping/t/2> pcfg:element <t/8111> .",
+    ),
+    Case(
+        "gap-element-not-loaded",
+        "shapes/NoCounterpartElementShape",
+        "mapping/t/2",
+        remove="<mapping/t/2> pcfg:element <t/8111> .",
+        add="<mapping/t/2> pcfg:element <t/9999> .",
+    ),
+    Case(
+        "gap-no-framework",
+        "shapes/NoCounterpartFrameworkShape",
+        "mapping/t/2",
+        remove="<mapping/t/2> pcfg:noCounterpartIn <framework/t-prm> .",
+    ),
+    Case(
+        "gap-framework-not-loaded",
+        "shapes/NoCounterpartFrameworkShape",
+        "mapping/t/2",
+        remove="<mapping/t/2> pcfg:noCounterpartIn <framework/t-prm> .",
+        add="<mapping/t/2> pcfg:noCounterpartIn <framework/cobit> .",
+    ),
+    Case(
+        "gap-without-reason",
+        "shapes/NoCounterpartReasonShape",
+        "mapping/t/2",
+        remove='<mapping/t/2> rdfs:comment "No PRM-IT process assesses customer needs."@en .',
+    ),
+    Case(
+        "mapping-set-without-licence",
+        "shapes/MappingSetLicenceShape",
+        "mapping-set/t",
+        remove="<mapping-set/t> dcterms:license <https://creativecommons.org/licenses/by/4.0/> .",
+    ),
 ]
 
 CONFORMING = [
@@ -494,6 +533,10 @@ CONFORMING = [
         remove='<mapping/t/1> sssom:confidence "0.8"^^xsd:double .',
         add='<mapping/t/1> sssom:confidence "0.0"^^xsd:double .',
     ),
+    Case("gap-element", "shapes/NoCounterpartElementShape", "mapping/t/2"),
+    Case("gap-framework", "shapes/NoCounterpartFrameworkShape", "mapping/t/2"),
+    Case("gap-reason", "shapes/NoCounterpartReasonShape", "mapping/t/2"),
+    Case("mapping-set-licence", "shapes/MappingSetLicenceShape", "mapping-set/t"),
 ]
 
 

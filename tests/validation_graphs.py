@@ -1,7 +1,7 @@
 """A small, valid framework graph and edits of it, for the shape and check tests.
 
 Two frameworks (an APQC-like edition with hierarchy IDs, a PRM-IT-like one without), one
-curated mapping record and its plain SKOS triple. Each test case removes and/or adds a few
+curated mapping record and its plain SKOS triple, one no-counterpart record, their mapping set. Each test case removes and/or adds a few
 triples (Turtle bodies; the prefixes below are prepended) and names the finding it expects:
 the rule (``shapes/<Shape>`` or ``checks/<file stem>``) and the focus node.
 """
@@ -27,6 +27,7 @@ PREFIXES = """\
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix sssom: <https://w3id.org/sssom/> .
 @prefix semapv: <https://w3id.org/semapv/vocab/> .
@@ -88,7 +89,18 @@ BASE_TTL = """
     owl:annotatedProperty skos:closeMatch ;
     owl:annotatedTarget <p/A1> ;
     sssom:mapping_justification semapv:ManualMappingCuration ;
-    sssom:confidence "0.8"^^xsd:double .
+    sssom:confidence "0.8"^^xsd:double ;
+    pcfg:inMappingSet <mapping-set/t> .
+
+<mapping/t/2> a pcfg:NoCounterpart ;
+    pcfg:element <t/8111> ;
+    pcfg:noCounterpartIn <framework/t-prm> ;
+    rdfs:comment "No PRM-IT process assesses customer needs."@en ;
+    pcfg:inMappingSet <mapping-set/t> .
+
+<mapping-set/t> a pcfg:MappingSet ;
+    dcterms:title "Test mappings"@en ;
+    dcterms:license <https://creativecommons.org/licenses/by/4.0/> .
 """
 
 
