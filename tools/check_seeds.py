@@ -31,6 +31,9 @@ from pcfgraph.errors import PcfgraphError
 from pcfgraph.importers.apqc import import_workbook, normalise_space
 from pcfgraph.iris import DCTERMS, PCFG, SKOS
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed_checks_frameworks as frameworks
+
 REPO = Path(__file__).resolve().parents[1]
 APQC_74 = "apqc-pcf-cross-industry-7.4"
 
@@ -229,6 +232,21 @@ CHECKS: list[SeedCheck] = [
         "APQC PCF process group (names, IDs, definitions)", is_apqc_group_seed, check_apqc_group
     ),
     SeedCheck("APQC measure page", is_apqc_measure_seed, check_apqc_measure),
+    SeedCheck(
+        "IBM PRM-IT A2 Customer Relationships",
+        frameworks.is_prm_it_seed,
+        lambda seed, ctx: frameworks.check_prm_it(seed, ctx.graph("prm-it")),
+    ),
+    SeedCheck(
+        "IT-CMF Relationship Management POM",
+        frameworks.is_itcmf_seed,
+        lambda seed, ctx: frameworks.check_itcmf(seed, ctx.graph("it-cmf")),
+    ),
+    SeedCheck(
+        "TRIM Customer Management",
+        frameworks.is_trim_seed,
+        lambda seed, ctx: frameworks.check_trim(seed, ctx.graph("trim")),
+    ),
 ]
 
 
