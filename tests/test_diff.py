@@ -40,6 +40,11 @@ def modified_copy(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def cat() -> QueryCatalog:
+    return QueryCatalog()
+
+
+@pytest.fixture(scope="module")
 def workbooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("wb")
     old = d / "apqc-pcf-cross-industry-7.4.xlsx"
@@ -49,18 +54,18 @@ def workbooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return old, modified_copy(new_dir / "apqc-pcf-cross-industry-7.5.xlsx")
 
 
-def test_a_workbook_compared_with_itself_has_no_changes(workbooks: tuple[Path, Path]) -> None:
+def test_a_workbook_compared_with_itself_has_no_changes(
+    workbooks: tuple[Path, Path], cat: QueryCatalog
+) -> None:
     old, _ = workbooks
-    cat = QueryCatalog()
     result = compare(side_from_workbook(old, cat), side_from_workbook(old, cat))
     assert result.changes == [] and result.unchanged == 45
 
 
 def test_every_kind_of_change_is_found_with_old_and_new_values(
-    workbooks: tuple[Path, Path],
+    workbooks: tuple[Path, Path], cat: QueryCatalog
 ) -> None:
     old, new = workbooks
-    cat = QueryCatalog()
     result = compare(side_from_workbook(old, cat), side_from_workbook(new, cat))
     got = {
         (c.change, c.id, c.old_code, c.new_code, c.old_value, c.new_value) for c in result.changes
@@ -103,9 +108,10 @@ def test_every_kind_of_change_is_found_with_old_and_new_values(
     assert "20636" not in {c.id for c in result.changes}  # whitespace-only is not a rename
 
 
-def test_an_edition_in_the_graph_equals_its_workbook(workbooks: tuple[Path, Path]) -> None:
+def test_an_edition_in_the_graph_equals_its_workbook(
+    workbooks: tuple[Path, Path], cat: QueryCatalog
+) -> None:
     old, _ = workbooks
-    cat = QueryCatalog()
     release = web_release()
     result = compare(side_from_store(release.store, cat, APQC_ID), side_from_workbook(old, cat))
     assert result.changes == []

@@ -14,21 +14,32 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import write_release
+from pcfgraph.release import Release, write_release
 from pcfgraph.spreadsheet import export_subtree
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    release = web_release()
+def catalog() -> QueryCatalog:
+    return QueryCatalog()
+
+
+@pytest.fixture(scope="module")
+def rel() -> Release:
+    return web_release()
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory, rel: Release) -> Path:
+    release = rel
     out = tmp_path_factory.mktemp("rel") / "release"
     write_release(release.store, out, {})
     return out
 
 
-def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order() -> None:
-    rel = web_release()
-    data = export_subtree(rel.store, QueryCatalog(), APQC_ID, "8.1.5", "csv")
+def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order(
+    catalog: QueryCatalog, rel: Release
+) -> None:
+    data = export_subtree(rel.store, catalog, APQC_ID, "8.1.5", "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     codes = list(dict.fromkeys(r["code"] for r in rows))
     assert codes == ["8.1.5"] + [f"8.1.5.{i}" for i in range(1, 8)]
@@ -45,18 +56,18 @@ def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order() -> None:
     assert none["relation"] == "" and none["target_code"] == ""
 
 
-def test_measures_are_listed_on_their_element() -> None:
-    rel = web_release()
-    data = export_subtree(rel.store, QueryCatalog(), APQC_ID, "8.1", "csv")
+def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Release) -> None:
+    data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv")
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert row["code"] == "8.1" and "106448 Percentage of IT operating costs" in row["measures"]
     assert row["measures"].count(";") == 14  # 15 measures
 
 
-def test_xlsx_sheets_header_freeze_widths_and_licences(tmp_path: Path) -> None:
-    rel = web_release()
+def test_xlsx_sheets_header_freeze_widths_and_licences(
+    catalog: QueryCatalog, rel: Release, tmp_path: Path
+) -> None:
     path = tmp_path / "x.xlsx"
-    path.write_bytes(export_subtree(rel.store, QueryCatalog(), APQC_ID, None, "xlsx"))
+    path.write_bytes(export_subtree(rel.store, catalog, APQC_ID, None, "xlsx"))
     wb = load_workbook(path)
     assert wb.sheetnames == [
         "Elements",
@@ -89,12 +100,11 @@ def test_xlsx_sheets_header_freeze_widths_and_licences(tmp_path: Path) -> None:
     assert "IBM" in sources["prm-it"][6]
 
 
-def test_unknown_subtree_or_framework_is_not_found() -> None:
-    rel = web_release()
+def test_unknown_subtree_or_framework_is_not_found(catalog: QueryCatalog, rel: Release) -> None:
     with pytest.raises(NotFoundError, match=r"no element with code '9\.9'"):
-        export_subtree(rel.store, QueryCatalog(), APQC_ID, "9.9", "csv")
+        export_subtree(rel.store, catalog, APQC_ID, "9.9", "csv")
     with pytest.raises(NotFoundError):
-        export_subtree(rel.store, QueryCatalog(), "nope", None, "csv")
+        export_subtree(rel.store, catalog, "nope", None, "csv")
 
 
 def test_cli_export_spreadsheet_and_rdf_formats_unchanged(

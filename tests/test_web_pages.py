@@ -136,6 +136,11 @@ def test_element_of_another_framework_and_stated_from_the_other_side(client: Tes
     assert "stated by the other framework" in html and "8.1.5.6" in html
 
 
+def test_element_page_shows_recorded_no_counterpart(client: TestClient) -> None:
+    html = client.get(iris.id_path(element_iri(20614)) or "").text
+    assert "No counterpart in <strong>prm-it</strong>: Understanding the IT landscape" in html
+
+
 def test_unknown_iri_is_404(client: TestClient) -> None:
     assert client.get("/id/prm-it/A99").status_code == 404
 
@@ -179,6 +184,10 @@ def test_matrix_colours_cells_links_them_and_highlights_gaps(client: TestClient)
     assert 'class="hit s3 c-hi"' in html and 'class="hit s1 c-mid"' in html
     assert html.count('<tr class="gap">') == 43 - 3  # rows without any counterpart
     assert html.count('class="col gap"') == 3  # A21, A22, A27
+    # a recorded reason travels with the gap (8.1.2.2 has a NoCounterpart record)
+    assert re.search(
+        r'title="Understanding the IT landscape[^"]*">no counterpart \(recorded\)', html
+    )
     # derived toggle: IT-CMF has only a derived mapping in the fixture
     assert (
         "derived"
@@ -193,13 +202,13 @@ def test_matrix_colours_cells_links_them_and_highlights_gaps(client: TestClient)
 
 
 def test_static_assets_are_served_and_nothing_else(client: TestClient) -> None:
-    css = client.get("/static/app.css")
+    css = client.get("/assets/app.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "@media print" in css.text
-    js = client.get("/static/search.js")
+    js = client.get("/assets/search.js")
     assert js.status_code == 200 and "fetch(" in js.text and "http" not in js.text
-    assert client.get("/static/../views.py").status_code == 404
-    assert client.get("/static/nope.css").status_code == 404
+    assert client.get("/assets/../views.py").status_code == 404
+    assert client.get("/assets/nope.css").status_code == 404
 
 
 def test_framework_and_element_downloads(client: TestClient) -> None:
@@ -218,7 +227,7 @@ def test_audit_page_form_works_without_javascript(client: TestClient) -> None:
     html = client.get("/audit").text
     assert_self_contained(html)
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
-    assert 'src="/static/audit.js"' in html
+    assert 'src="/assets/audit.js"' in html
 
 
 def test_diff_page_compares_editions_in_the_graph(client: TestClient) -> None:

@@ -169,6 +169,8 @@ class ElementDetail:
     children: list[ElementRef]
     measures: list[MeasureInfo]
     mappings: list[MappingInfo]
+    #: Curated "no counterpart in <framework>" records: (framework id, reason).
+    no_counterparts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ref(self) -> ElementRef:
@@ -203,6 +205,8 @@ class Matrix:
     columns: list[ElementRef]
     cells: dict[tuple[str, str], MatrixCell]
     include_derived: bool
+    #: Curated "no counterpart" reasons of row elements towards the column framework.
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def cell(self, row: ElementRef, column: ElementRef) -> MatrixCell | None:
         return self.cells.get((row.iri, column.iri))
@@ -316,6 +320,23 @@ class Reads:
             children=self.children(iri, framework),
             measures=self.measures(iri),
             mappings=self.mappings(iri),
+            no_counterparts=[
+                (fw, reason)
+                for element, fw, reason in self.no_counterparts(framework)
+                if element == iri
+            ],
+        )
+
+    def no_counterparts(
+        self, framework: str, other: str | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(element IRI, other framework id, reason) of curated no-counterpart records."""
+        params: dict[str, object] = {"framework": framework}
+        if other:
+            params["otherFramework"] = other
+        rows = self._select("web/no-counterparts", **params)
+        return sorted(
+            {(text(r, "element"), text(r, "otherFramework"), text(r, "reason")) for r in rows}
         )
 
     def ancestors(self, iri: str, framework: str = "") -> list[ElementRef]:
@@ -495,7 +516,8 @@ class Reads:
                     new.confidence,
                     new.derived,
                 )
-        return Matrix(source, target, rows, cols, cells, include_derived)
+        reasons = {element: reason for element, _fw, reason in self.no_counterparts(source, target)}
+        return Matrix(source, target, rows, cols, cells, include_derived, reasons)
 
 
 def mapping_from_row(r: Row) -> MappingInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -85,3 +86,20 @@ def render_element_html(store: GraphStore, catalog: QueryCatalog, iri: str) -> s
         strength=RELATION_STRENGTH,
         nav="frameworks",
     )
+
+
+#: The store and catalog of the request being served, set by the workbench middleware
+#: (:func:`pcfgraph.web.views.include`) so the ``/id/...`` route's HTML renderer can draw the
+#: element page without changing its signature. Request-scoped; never holds data.
+current_source: ContextVar[tuple[GraphStore, QueryCatalog] | None] = ContextVar(
+    "pcfgraph_web_source", default=None
+)
+
+
+def element_page_for_request(iri: str) -> str | None:
+    """The element page of ``iri`` from the current request's store; None when there is no
+    workbench on this app or ``iri`` is not a framework element."""
+    source = current_source.get()
+    if source is None:
+        return None
+    return render_element_html(source[0], source[1], iri)

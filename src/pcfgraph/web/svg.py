@@ -81,7 +81,7 @@ def mapping_diagram(
         f'role="img" aria-labelledby="diagram-title diagram-desc">',
         f'<title id="diagram-title">Mappings of {escape(element.code)} '
         f"{escape(element.name)}</title>",
-        f'<desc id="diagram-desc">{len(mappings)} mappings to other frameworks; solid lines '
+        f'<desc id="diagram-desc">{len(mappings)} mapping{"s" if len(mappings) != 1 else ""} to other frameworks; solid lines '
         "are curated, dashed lines derived. The same mappings are listed in the table below."
         "</desc>",
         '<text class="legend" x="10" y="16">solid: curated · dashed: derived · '

@@ -1,13 +1,14 @@
 """The web workbench routes: server-rendered HTML that works without JavaScript.
 
 ``/`` frameworks, ``/frameworks/{id}`` hierarchy tree (+ spreadsheet export), ``/search``,
-``/matrix``, ``/audit``, ``/diff`` and ``/static/...``. Element pages are the HTML view of the
+``/matrix``, ``/audit``, ``/diff`` and ``/assets/...``. Element pages are the HTML view of the
 dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_html`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated
@@ -19,7 +20,7 @@ from pcfgraph import iris
 from pcfgraph.api.state import app_state
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.web.data import Reads
-from pcfgraph.web.render import render, render_element_html
+from pcfgraph.web.render import current_source, render, render_element_html
 
 router = APIRouter(include_in_schema=False)
 
@@ -165,7 +166,7 @@ def matrix_page(
     )
 
 
-@router.get("/static/{name}")
+@router.get("/assets/{name}")
 def static_file(name: str) -> Response:
     """The workbench's own CSS and JavaScript (no asset comes from another host)."""
     if not _STATIC_NAME.fullmatch(name):
@@ -196,10 +197,27 @@ def element_page(request: Request, path: str) -> HTMLResponse:
 
 
 def include(app: FastAPI) -> None:
-    """Add the workbench routes; element pages only when no ``/id/...`` route exists yet."""
+    """Add the workbench routes; element pages only when no ``/id/...`` route exists yet.
+
+    Also sets, per request, the store and catalog the ``/id/...`` HTML view draws element
+    pages from (:func:`pcfgraph.web.render.element_page_for_request`).
+    """
     from pcfgraph.web import forms
 
     app.include_router(router)
     app.include_router(forms.router)
     if not any(getattr(r, "path", "").startswith("/id/") for r in app.routes):
         app.include_router(id_fallback)
+
+    @app.middleware("http")
+    async def _element_pages(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not request.url.path.startswith("/id/"):
+            return await call_next(request)
+        state = app_state(request)
+        token = current_source.set((state.store, state.catalog))
+        try:
+            return await call_next(request)
+        finally:
+            current_source.reset(token)

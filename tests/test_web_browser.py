@@ -1,0 +1,212 @@
+"""End to end in a real headless Chromium (Debian's ``chromium``, driven by Playwright; no
+browser download) against a real uvicorn serving the shipped graph on 127.0.0.1.
+
+Walks what a person does: open home, walk the tree to 8.1.5.3, follow a mapping to A23,
+search "service level" (results as you type, and the plain form without JavaScript), open the
+matrix and click a cell, upload the example organisation with findings and read its report.
+Screenshots of every step go to ``tests/artifacts/browser/`` (git-ignored).
+
+Skipped only when /usr/bin/chromium is missing and the ``CI`` variable is not set; in CI a
+missing browser or Playwright is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
+APQC = "apqc-pcf-cross-industry-7.4"
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """A real uvicorn on a free loopback port, serving the shipped graph."""
+    import uvicorn
+
+    from pcfgraph.api.app import create_app
+    from pcfgraph.config import Settings
+    from pcfgraph.release import build_release
+    from pcfgraph.web import views
+
+    app = create_app(Settings(), build_release())
+    if not any(getattr(r, "path", "") == "/frameworks/{framework_id}" for r in app.routes):
+        views.include(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=server, viewport={"width": 1366, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    pg = context.new_page()
+    yield pg
+    foreign = [u for u in requests if not u.startswith((server, "data:"))]
+    context.close()
+    assert not foreign, f"the page fetched from another host: {foreign}"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_home_tree_element_and_mapping_to_a23(page: Any) -> None:
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "Frameworks"
+    shot(page, "01-home")
+    page.get_by_role("link", name=re.compile("APQC Process Classification Framework")).click()
+    page.wait_for_url(f"**/frameworks/{APQC}")
+    branch = page.locator("details#n-8\\.1\\.5")
+    assert branch.get_attribute("open") is None  # collapsed below two levels
+    # keyboard: focus the branch's summary and open it with Enter
+    branch.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert branch.get_attribute("open") is not None
+    target = branch.get_by_role("link", name="Maintain IT services catalog")
+    assert target.is_visible()
+    shot(page, "02-tree-8.1.5-open")
+    target.click()
+    page.wait_for_url("**/id/apqc-pcf/cross-industry/7.4/20635")
+    assert "Maintain IT services catalog" in page.locator("h1").inner_text()
+    assert "8.1.5 Develop and manage IT service levels" in page.locator(".breadcrumb").inner_text()
+    diagram = page.locator("svg.mapping-diagram")
+    assert diagram.is_visible()
+    shot(page, "03-element-8.1.5.3")
+    diagram.locator('a[href="/id/prm-it/A23"]').click()
+    page.wait_for_url("**/id/prm-it/A23")
+    assert "Service Catalog Management" in page.locator("h1").inner_text()
+    assert page.locator('a[href="/id/apqc-pcf/cross-industry/7.4/20635"]').count() > 0
+    shot(page, "04-element-A23")
+
+
+def test_search_as_you_type_and_without_javascript(page: Any, browser: Any, server: str) -> None:
+    page.goto("/search")
+    page.locator("#q").press_sequentially("service level", delay=20)
+    hits = page.locator("ol.hits > li")
+    hits.first.wait_for()
+    assert "/search?q=service+level" in page.url  # updated in place, the form was not submitted
+    marks = [m.lower() for m in page.locator("ol.hits mark").all_inner_texts()]
+    assert marks and all(m == "service level" for m in marks)
+    assert page.locator('ol.hits a[href="/id/prm-it/A24"]').count() == 1
+    shot(page, "05-search-as-you-type")
+    page.locator("#framework").select_option("prm-it")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('ol.hits > li a')]"
+        ".every(a => a.getAttribute('href').startsWith('/id/prm-it/'))"
+    )
+    shot(page, "06-search-filtered")
+
+    nojs = browser.new_context(base_url=server, java_script_enabled=False)
+    try:
+        p2 = nojs.new_page()
+        p2.goto("/")
+        p2.locator("#home-q").fill("service level")
+        p2.locator("#home-q").press("Enter")
+        p2.wait_for_url("**/search?q=service+level")
+        assert p2.locator("ol.hits > li").count() > 0
+        shot(p2, "07-search-without-javascript")
+    finally:
+        nojs.close()
+
+
+def test_matrix_cell_click_through(page: Any) -> None:
+    page.goto("/matrix")
+    table = page.locator("table.matrix")
+    assert table.is_visible()
+    assert page.locator("tr.gap").count() + page.locator("th.col.gap").count() >= 0
+    shot(page, "08-matrix-prm-it")
+    cell = page.locator("td.hit a").first
+    href = cell.get_attribute("href") or ""
+    element_path, anchor = href.split("#")
+    cell.click()
+    page.wait_for_url(f"**{element_path}#{anchor}")
+    row = page.locator(f"tr[id='{anchor}']")
+    assert row.is_visible()
+    assert row.evaluate("r => r.matches(':target')")
+    shot(page, "09-matrix-cell-target")
+    page.goto("/matrix")
+    page.get_by_label("include derived mappings").check()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/matrix?*derived=true*")
+    shot(page, "10-matrix-with-derived")
+
+
+def _example_with_findings() -> Path | None:
+    from pcfgraph.resources import resource_dir
+
+    root = resource_dir("data") / "examples"
+    files = sorted(p for p in root.rglob("*") if p.suffix in {".ttl", ".jsonld", ".nt"})
+    for p in files:
+        if re.search(r"finding|gap|invalid|violat|fail|bad", p.name, re.I):
+            return p
+    return None
+
+
+def test_audit_upload_shows_the_report(page: Any, server: str) -> None:
+    example = _example_with_findings()
+    if example is None:
+        if os.environ.get("CI"):
+            pytest.fail("no example organisation with findings in data/examples/")
+        pytest.skip("no example organisation with findings in data/examples/ yet")
+    page.goto("/audit")
+    shot(page, "11-audit-form")
+    page.locator("#model").set_input_files(str(example))
+    page.get_by_role("button", name="Audit").click()
+    report = page.locator("#report")
+    report.wait_for()
+    assert example.name in report.locator("h2").inner_text()
+    assert report.locator(".report-body").inner_text().strip()
+    downloads = report.locator("a[download]")
+    assert downloads.count() == 3
+    shot(page, "12-audit-report")
