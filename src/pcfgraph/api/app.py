@@ -55,3 +55,6 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import health
 
     app.include_router(health.router)
+    from pcfgraph.web import views
+
+    views.include(app)  # web workbench; keep last (element pages use /id/ when it exists)
