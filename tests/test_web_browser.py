@@ -117,10 +117,19 @@ def test_home_tree_element_and_mapping_to_a23(page: Any) -> None:
     page.wait_for_url(f"**/frameworks/{APQC}")
     branch = page.locator("details#n-8\\.1\\.5")
     assert branch.get_attribute("open") is None  # collapsed below two levels
-    # keyboard: focus the branch's summary and open it with Enter
-    branch.locator("summary").focus()
+    # keyboard only: Tab to the tree, arrow down to 8.1.5, open it with Enter, then
+    # ArrowDown x3 to 8.1.5.3 (arrow keys are tree.js; Tab and Enter are native)
+    page.locator("details#n-8\\.0 > summary").focus()
+    for _ in range(6):  # 8.0 -> 8.1 -> 8.1.1 ... 8.1.5
+        page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent").strip().startswith("8.1.5")
     page.keyboard.press("Enter")
     assert branch.get_attribute("open") is not None
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert "Maintain IT services catalog" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("ArrowLeft")  # back to the parent branch
+    assert page.evaluate("document.activeElement.textContent").strip().startswith("8.1.5")
     target = branch.get_by_role("link", name="Maintain IT services catalog")
     assert target.is_visible()
     shot(page, "02-tree-8.1.5-open")

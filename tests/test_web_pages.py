@@ -84,13 +84,13 @@ def test_home_lists_frameworks_with_edition_version_counts_and_licence(client: T
 def test_framework_page_is_a_nested_tree_with_every_element(client: TestClient) -> None:
     html = client.get(f"/frameworks/{APQC_ID}").text
     assert_self_contained(html)
-    assert 'role="tree"' in html and "<details" in html and "<summary>" in html
-    tree = html[html.index('role="tree"') :]
+    assert 'id="tree"' in html and "<details" in html and "<summary>" in html
+    tree = html[html.index('id="tree"') :]
     # 8.1.5 encloses 8.1.5.3, which links to its /id/ page
     branch = tree[tree.index('id="n-8.1.5"') :]
     branch = branch[: branch.index("</details>")]
     assert iris.id_path(element_iri(20635)) in branch
-    assert tree.count('role="treeitem"') == 45
+    assert tree.count('<li class="') == 45
     expanded = client.get(f"/frameworks/{APQC_ID}?expand=all").text
     assert expanded.count("<details open") == expanded.count("<details")
 
@@ -205,6 +205,7 @@ def test_static_assets_are_served_and_nothing_else(client: TestClient) -> None:
     css = client.get("/assets/app.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "@media print" in css.text
+    assert "ArrowRight" in client.get("/assets/tree.js").text
     js = client.get("/assets/search.js")
     assert js.status_code == 200 and "fetch(" in js.text and "http" not in js.text
     assert client.get("/assets/../views.py").status_code == 404
