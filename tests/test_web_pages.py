@@ -95,8 +95,11 @@ def test_framework_page_is_a_nested_tree_with_every_element(client: TestClient) 
     assert expanded.count("<details open") == expanded.count("<details")
 
 
-def test_unknown_framework_is_404(client: TestClient) -> None:
-    assert client.get("/frameworks/no-such").status_code == 404
+def test_unknown_framework_is_an_html_404_with_a_way_back(client: TestClient) -> None:
+    r = client.get("/frameworks/no-such")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no framework &#39;no-such&#39;" in r.text and 'href="/"' in r.text
+    assert client.get("/matrix?target=nope").status_code == 404
 
 
 def test_element_page_shows_facts_breadcrumb_children_measures(client: TestClient) -> None:

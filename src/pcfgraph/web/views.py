@@ -7,18 +7,19 @@ dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_h
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
 from pcfgraph.api.state import app_state
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads
 from pcfgraph.web.render import current_source, render, render_element_html
 
@@ -55,6 +56,21 @@ def page(html: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, media_type=HTML)
 
 
+def html_errors(view: Callable[..., HTMLResponse]) -> Callable[..., HTMLResponse]:
+    """Expected errors of a page as an HTML page with the same status (APIs keep
+    problem+json; a person following a stale link gets a page with a way back)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> HTMLResponse:
+        try:
+            return view(*args, **kwargs)
+        except PcfgraphError as exc:
+            title = "Not found" if exc.http_status == 404 else "Cannot show this page"
+            return page(render("error.html", title=title, detail=str(exc)), exc.http_status)
+
+    return wrapper
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     reads = _reads(request)
@@ -62,6 +78,7 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/frameworks/{framework_id}", response_class=HTMLResponse)
+@html_errors
 def framework_page(
     request: Request,
     framework_id: str,
@@ -105,6 +122,7 @@ def framework_export(
 
 
 @router.get("/search", response_class=HTMLResponse)
+@html_errors
 def search_page(
     request: Request,
     q: str = "",
@@ -124,6 +142,7 @@ def search_page(
 
 
 @router.get("/matrix", response_class=HTMLResponse)
+@html_errors
 def matrix_page(
     request: Request,
     target: str = MATRIX_TARGETS[0].framework,
@@ -187,6 +206,7 @@ id_fallback = APIRouter(include_in_schema=False)
 
 
 @id_fallback.get("/id/{path:path}", response_class=HTMLResponse)
+@html_errors
 def element_page(request: Request, path: str) -> HTMLResponse:
     """Element pages while no dereferencing route is installed (HTML only)."""
     state = app_state(request)
