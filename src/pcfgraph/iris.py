@@ -207,6 +207,20 @@ def mapping_record(set_slug: str, key: str) -> URIRef:
     return _id(f"mapping/{set_slug}/{key}")
 
 
+# --- audit (organisational models) ----------------------------------------------------------
+
+
+def orgmodel_check(name: str) -> URIRef:
+    """A SPARQL check of organisational models (``queries/checks/orgmodel/<name>-violation.rq``),
+    named like a shape so audit results can cite it as ``sh:sourceShape``."""
+    return URIRef(f"{SHAPES_BASE}checks/orgmodel/{slug(name)}")
+
+
+def audit_rule(name: str) -> URIRef:
+    """An audit rule implemented in code (e.g. framework statements ignored in an upload)."""
+    return URIRef(f"{SHAPES_BASE}audit/{slug(name)}")
+
+
 def id_path(iri: str) -> str | None:
     """The server path (``/id/...``) of a minted IRI, or None when it is not ours."""
     if iri.startswith(ID_BASE):

@@ -1,0 +1,548 @@
+"""Auditing an organisational model: parse, validate, check, label, coverage, maturity.
+
+The data graph is the upload PLUS the ontology and framework graphs of the served release
+(never the mapping graphs), so rules like "an observation refers to an existing APQC measure"
+(``sh:class pcfg:Measure``) can only be satisfied by elements that really exist. Statements the
+upload makes about pcfgraph's own IRIs are dropped first (see
+:func:`pcfgraph.audit.parse.split_framework_statements`) and reported as warnings.
+
+Engines: core SHACL by pySHACL (no inference, no owl:imports, no SHACL-SPARQL, no JS, shapes
+freshly parsed per call); node-comparing checks by pyoxigraph on a throw-away store holding the
+same data. Nothing from the upload is ever executed: shapes or SPARQL inside it are just data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from pcfgraph import iris
+from pcfgraph.audit.parse import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_TRIPLES,
+    Upload,
+    parse_upload,
+    split_framework_statements,
+)
+from pcfgraph.audit.report import (
+    AuditReport,
+    AuditResult,
+    Coverage,
+    CoverageItem,
+    MaturityAssessment,
+    PracticeStatus,
+)
+from pcfgraph.audit.rules import Check, Rule, load_checks, load_shapes, shape_rules
+from pcfgraph.errors import PayloadTooLarge
+from pcfgraph.queries import NamedQuery, parse_header
+from pcfgraph.resources import resource_dir
+from pcfgraph.store import EmbeddedStore
+
+UPLOAD_GRAPH = ox.NamedNode("urn:pcfgraph:audit:upload")
+_SH = iris.SH
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_LABEL_PROPS = tuple(
+    ox.NamedNode(p)
+    for p in (
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        str(iris.FOAF.name),
+        str(iris.SKOS.prefLabel),
+        str(iris.DCTERMS.title),
+    )
+)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+IGNORED_RULE = Rule(
+    iri=str(iris.audit_rule("framework-statement-ignored")),
+    name="audit/framework-statement-ignored",
+    kind="audit",
+    severity="Warning",
+    message=(
+        "The upload makes statements about a pcfgraph framework or vocabulary IRI (or types a "
+        "node into the framework ontology); they were ignored: framework elements come from "
+        "the framework graph only."
+    ),
+    source=None,
+    passage=None,
+    hint="Refer to framework elements by IRI only; describe your own nodes with orgm: terms.",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_triples: int = DEFAULT_MAX_TRIPLES
+
+
+@dataclass
+class AuditContext:
+    """The framework side of every audit, built once per served release (or worker)."""
+
+    quads: list[ox.Quad]
+    graph: Graph
+    #: Elements the coverage section reports on: (key, title, root IRI, deepest level).
+    coverage_roots: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+    @classmethod
+    def from_store(cls, store: EmbeddedStore | ox.Store) -> AuditContext:
+        ox_store = store.store if isinstance(store, EmbeddedStore) else store
+        keep = str(iris.ontology_graph())
+        prefix = str(iris.framework_graph("x"))[:-1]
+        quads = [
+            q
+            for q in ox_store
+            if isinstance(q.graph_name, ox.NamedNode)
+            and (q.graph_name.value == keep or q.graph_name.value.startswith(prefix))
+        ]
+        graph = Graph()
+        cache: dict[Any, Node] = {}
+        graph.addN((*_triple(q, cache), graph) for q in quads if not _has_quoted(q))
+        return cls(quads=quads, graph=graph, coverage_roots=default_coverage_roots())
+
+
+def default_coverage_roots() -> list[tuple[str, str, str, int]]:
+    return [
+        (
+            "apqc-pcf-8.1",
+            "APQC PCF 8.1 Develop and manage IT customer relationships (processes and activities)",
+            str(iris.apqc_element("Cross-Industry", "7.4", 20608)),
+            4,
+        ),
+        ("prm-it-a2", "PRM-IT A2 Customer Relationships (processes)", str(iris.prm_it("A2")), 3),
+    ]
+
+
+def _has_quoted(q: ox.Quad | ox.Triple) -> bool:
+    return isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple)
+
+
+def to_rdflib(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    dt = term.datatype.value
+    if dt == _XSD_STRING:
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(dt))
+
+
+def _triple(t: ox.Quad | ox.Triple, cache: dict[Any, Node]) -> tuple[Node, Node, Node]:
+    out = []
+    for term in (t.subject, t.predicate, t.object):
+        node = cache.get(term)
+        if node is None:
+            node = cache[term] = to_rdflib(term)
+        out.append(node)
+    return out[0], out[1], out[2]
+
+
+def _query(name: str) -> NamedQuery:
+    path = resource_dir("queries") / f"{name}.rq"
+    return parse_header(name, path, path.read_text(encoding="utf-8"))
+
+
+def _text(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _term_text(term: object) -> str | None:
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return None
+
+
+def _ox_term(text: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
+
+
+# --- the audit ---------------------------------------------------------------------------------
+
+
+def parse_uploads(
+    uploads: Sequence[Upload], limits: Limits
+) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    kept: list[ox.Triple] = []
+    ignored: list[ox.Triple] = []
+    for upload in uploads:
+        triples = parse_upload(
+            upload, max_bytes=limits.max_bytes, max_triples=limits.max_triples - len(kept)
+        )
+        k, i = split_framework_statements(triples)
+        kept.extend(k)
+        ignored.extend(i)
+    if len(kept) > limits.max_triples:
+        raise PayloadTooLarge(f"more than {limits.max_triples} triples in total")
+    return kept, ignored
+
+
+def audit(
+    uploads: Sequence[Upload],
+    context: AuditContext,
+    *,
+    limits: Limits | None = None,
+    shapes: Sequence[Path] | None = None,
+    checks: Sequence[Path] | None = None,
+) -> AuditReport:
+    """Audit one organisational model given as one or more files."""
+    limits = limits or Limits()
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    triples, ignored = parse_uploads(uploads, limits)
+    seconds["parse"] = time.perf_counter() - started
+    report = audit_triples(triples, context, shapes=shapes, checks=checks, seconds=seconds)
+    report.results.extend(_ignored_results(ignored))
+    report.results.sort(key=_sort_key)
+    report.sources = [u.name for u in uploads]
+    return report
+
+
+def audit_triples(
+    triples: Sequence[ox.Triple],
+    context: AuditContext,
+    *,
+    shapes: Sequence[Path] | None = None,
+    checks: Sequence[Path] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> AuditReport:
+    seconds = seconds if seconds is not None else {}
+    started = time.perf_counter()
+    store = ox.Store()
+    store.extend(context.quads)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
+    data = Graph()
+    data.addN((s, p, o, data) for s, p, o in context.graph)
+    cache: dict[Any, Node] = {}
+    data.addN((*_triple(t, cache), data) for t in triples)
+    seconds["load"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    shapes_graph = load_shapes(shapes)
+    rules = shape_rules(shapes_graph)
+    results = run_shacl(data, shapes_graph, rules)
+    seconds["shacl"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    embedded = EmbeddedStore(store)
+    for check in load_checks(checks):
+        results.extend(run_check(embedded, check))
+    seconds["checks"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    labeller = Labeller(store)
+    units = focus_units(embedded, labeller)
+    results = [labeller.annotate(r, units) for r in results]
+    results.sort(key=_sort_key)
+    report = AuditReport(results=results, triples=len(triples))
+    report.coverage = coverage(embedded, context.coverage_roots)
+    report.maturity = maturity(embedded, labeller)
+    report.organisation = labeller.organisation()
+    seconds["report"] = time.perf_counter() - started
+    report.seconds = seconds
+    return report
+
+
+def _sort_key(r: AuditResult) -> tuple[Any, ...]:
+    from pcfgraph.audit.report import _rank
+
+    return (_rank(r.severity), r.unit_label or "~", r.focus_label, r.rule, r.value or "")
+
+
+# --- SHACL --------------------------------------------------------------------------------------
+
+
+def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:
+    from pyshacl import validate
+
+    _conforms, graph, _text_report = validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=None,
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=False,
+        meta_shacl=False,
+        do_owl_imports=False,
+        js=False,
+        inplace=True,
+    )
+    assert isinstance(graph, Graph)
+    out: list[AuditResult] = []
+    # Only the report's own results: nested sh:detail results (from sh:node) are not findings.
+    reports = list(graph.subjects(RDF.type, _SH.ValidationReport))
+    for result in (r for report in reports for r in graph.objects(report, _SH.result)):
+        shape = graph.value(result, _SH.sourceShape)
+        shape_iri = _text(shape) or ""
+        rule = rules.get(shape_iri)
+        severity = _text(graph.value(result, _SH.resultSeverity)) or str(_SH.Violation)
+        value = graph.value(result, _SH.value)
+        focus = graph.value(result, _SH.focusNode)
+        if value == focus and graph.value(result, _SH.resultPath) is None:
+            value = None  # a node-shape result: the value is the focus node itself
+        messages = [m for m in graph.objects(result, _SH.resultMessage) if isinstance(m, Literal)]
+        en = [m for m in messages if m.language in (None, "en")]
+        out.append(
+            AuditResult(
+                focus_node=_text(focus) or "",
+                focus_label="",
+                path=_path_text(graph, graph.value(result, _SH.resultPath)),
+                value=_text(value),
+                severity=severity.rsplit("#", 1)[-1],
+                message=str((en or messages)[0]) if messages else (rule.message if rule else ""),
+                shape=shape_iri,
+                source=rule.source if rule else None,
+                hint=rule.hint if rule else None,
+                kind="shacl",
+                value_is_iri=isinstance(value, URIRef),
+                component=_text(graph.value(result, _SH.sourceConstraintComponent)),
+            )
+        )
+    return out
+
+
+def _path_text(graph: Graph, path: Node | None) -> str | None:
+    """An IRI path as the IRI; ``^p`` for an inverse path; ``p1/p2`` for a sequence."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    inverse = graph.value(path, _SH.inversePath)
+    if inverse is not None:
+        return "^" + (_path_text(graph, inverse) or "")
+    first = graph.value(path, RDF.first)
+    if first is not None:
+        from rdflib.collection import Collection
+
+        return "/".join(_path_text(graph, p) or "" for p in Collection(graph, path))
+    return None
+
+
+# --- SPARQL checks ------------------------------------------------------------------------------
+
+
+def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
+    rows = store.select(check.query)
+    rule = check.rule
+    out = []
+    for row in rows:
+        value = row.get("value")
+        out.append(
+            AuditResult(
+                focus_node=_term_text(row.get("focus")) or "",
+                focus_label="",
+                path=None,
+                value=_term_text(value),
+                severity=rule.severity,
+                message=_term_text(row.get("message")) or rule.message,
+                shape=rule.iri,
+                source=_term_text(row.get("source")) or rule.source,
+                hint=rule.hint,
+                kind="check",
+                value_is_iri=isinstance(value, ox.NamedNode),
+            )
+        )
+    return out
+
+
+def _ignored_results(ignored: Iterable[ox.Triple]) -> list[AuditResult]:
+    subjects: dict[str, int] = {}
+    for t in ignored:
+        key = _term_text(t.subject) or ""
+        subjects[key] = subjects.get(key, 0) + 1
+    return [
+        AuditResult(
+            focus_node=s,
+            focus_label=s,
+            path=None,
+            value=f"{n} statement{'s' if n != 1 else ''} ignored",
+            severity=IGNORED_RULE.severity,
+            message=IGNORED_RULE.message,
+            shape=IGNORED_RULE.iri,
+            source=None,
+            hint=IGNORED_RULE.hint,
+            kind="audit",
+        )
+        for s, n in sorted(subjects.items())
+    ]
+
+
+# --- labels and units ---------------------------------------------------------------------------
+
+
+class Labeller:
+    """Business labels for nodes: their name, else a description from type and referrer."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._cache: dict[str, str] = {}
+
+    def _own(self, node: ox.NamedNode | ox.BlankNode) -> str | None:
+        for prop in _LABEL_PROPS:
+            best: str | None = None
+            for q in self.store.quads_for_pattern(node, prop, None):
+                if isinstance(q.object, ox.Literal):
+                    if q.object.language in (None, "", "en"):
+                        return q.object.value
+                    best = best or q.object.value
+            if best:
+                return best
+        return None
+
+    def _type_label(self, node: ox.NamedNode | ox.BlankNode) -> str | None:
+        for q in self.store.quads_for_pattern(node, _RDF_TYPE, None):
+            if isinstance(q.object, ox.NamedNode):
+                label = self._own(q.object)
+                if label:
+                    return label
+        return None
+
+    def label(self, text: str, depth: int = 0) -> str:
+        if text in self._cache:
+            return self._cache[text]
+        node = _ox_term(text)
+        label = self._own(node)
+        if label is None:
+            kind = self._type_label(node)
+            if isinstance(node, ox.BlankNode) and depth < 3:
+                referrer = next(iter(self.store.quads_for_pattern(None, None, node)), None)
+                if referrer is not None and isinstance(
+                    referrer.subject, ox.NamedNode | ox.BlankNode
+                ):
+                    prop = self._own(referrer.predicate) or _local(referrer.predicate.value)
+                    owner = self.label(_term_text(referrer.subject) or "", depth + 1)
+                    label = f"{kind or prop} of {owner}" if kind else f"{prop} of {owner}"
+            if label is None:
+                label = (
+                    f"{kind} {_local(text)}"
+                    if kind and not text.startswith("_:")
+                    else (kind or _local(text))
+                )
+        self._cache[text] = label
+        return label
+
+    def organisation(self) -> str | None:
+        org_class = ox.NamedNode(str(iris.ORGM.Organisation))
+        for q in self.store.quads_for_pattern(None, _RDF_TYPE, org_class, UPLOAD_GRAPH):
+            return self.label(_term_text(q.subject) or "")
+        return None
+
+    def annotate(self, r: AuditResult, units: dict[str, tuple[str, str]]) -> AuditResult:
+        from dataclasses import replace
+
+        unit = units.get(r.focus_node)
+        return replace(
+            r,
+            focus_label=r.focus_label or self.label(r.focus_node) if r.focus_node else "",
+            unit=unit[0] if unit else None,
+            unit_label=unit[1] if unit else None,
+        )
+
+
+def _local(iri: str) -> str:
+    if iri.startswith("_:"):
+        return "(unnamed node)"
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1] or iri
+
+
+def focus_units(store: EmbeddedStore, labeller: Labeller) -> dict[str, tuple[str, str]]:
+    """Node -> (unit IRI, unit label); a node in several units gets the first by label."""
+    out: dict[str, tuple[str, str]] = {}
+    for row in store.select(_query("reports/focus-units")):
+        node = _term_text(row.get("node"))
+        unit = _term_text(row.get("unit"))
+        if not node or not unit:
+            continue
+        candidate = (unit, labeller.label(unit))
+        if node not in out or candidate[1] < out[node][1]:
+            out[node] = candidate
+    return out
+
+
+# --- coverage and maturity ---------------------------------------------------------------------
+
+
+def coverage(store: EmbeddedStore, roots: Sequence[tuple[str, str, str, int]]) -> list[Coverage]:
+    query = _query("reports/coverage")
+    out: list[Coverage] = []
+    for key, title, root, max_level in roots:
+        cov = Coverage(key=key, title=title, root=root)
+        items: dict[str, CoverageItem] = {}
+        for row in store.select(query, {"root": root, "maxLevel": max_level}):
+            element = _term_text(row["element"]) or ""
+            item = items.get(element)
+            if item is None:
+                level = row.get("level")
+                item = items[element] = CoverageItem(
+                    element=element,
+                    notation=_term_text(row.get("notation")) or _local(element),
+                    label=_term_text(row.get("label")) or "",
+                    level=int(level.value) if isinstance(level, ox.Literal) else 0,
+                )
+            process = _term_text(row.get("process"))
+            if process and process not in item.implemented_by:
+                item.implemented_by.append(process)
+                item.implemented_labels.append(
+                    _term_text(row.get("processLabel")) or _local(process)
+                )
+        cov.items = sorted(items.values(), key=lambda i: (_notation_key(i.notation), i.element))
+        out.append(cov)
+    return out
+
+
+def _notation_key(notation: str) -> tuple[Any, ...]:
+    parts: list[Any] = []
+    for p in notation.replace("-", ".").split("."):
+        parts.append((0, int(p), "") if p.isdigit() else (1, 0, p))
+    return tuple(parts)
+
+
+def maturity(store: EmbeddedStore, labeller: Labeller) -> list[MaturityAssessment]:
+    claims: dict[str, MaturityAssessment] = {}
+    for row in store.select(_query("reports/maturity")):
+        claim = _term_text(row["claim"]) or ""
+        m = claims.get(claim)
+        if m is None:
+            claimed = row.get("claimed")
+            try:
+                level = int(claimed.value) if isinstance(claimed, ox.Literal) else None
+            except ValueError:
+                level = None
+            block = _term_text(row["block"]) or ""
+            m = claims[claim] = MaturityAssessment(
+                claim=claim,
+                claim_label=labeller.label(claim),
+                building_block=block,
+                building_block_label=_term_text(row.get("blockLabel")) or _local(block),
+                claimed=level,
+            )
+        practice = _term_text(row.get("practice"))
+        lvl = row.get("level")
+        if practice and isinstance(lvl, ox.Literal):
+            evidenced = row.get("evidenced")
+            m.practices.append(
+                PracticeStatus(
+                    practice=practice,
+                    notation=_term_text(row.get("notation")) or _local(practice),
+                    label=_term_text(row.get("label")) or "",
+                    level=int(lvl.value),
+                    evidenced=isinstance(evidenced, ox.Literal) and evidenced.value == "true",
+                )
+            )
+    return sorted(claims.values(), key=lambda m: (m.claim_label, m.claim))

@@ -1,0 +1,249 @@
+"""Reading uploaded organisational models safely.
+
+Turtle, N-Triples, JSON-LD and RDF/XML, chosen by media type or file extension, parsed by
+pyoxigraph (Rust parsers: no recursion limits to hit, no network):
+
+- JSON-LD: pyoxigraph loads no remote (or ``file:``) context without a document loader, and
+  none is given, so ``"@context": "http://..."`` is refused and no connection is made.
+- RDF/XML: any DTD (``<!DOCTYPE``/``<!ENTITY``) is rejected before parsing, so there is no
+  entity expansion ("billion laughs") and no external entity; non-UTF-8 XML is refused so the
+  check cannot be bypassed by another encoding.
+- Limits: bytes, triples, and bracket nesting depth (JSON-LD and Turtle).
+- Errors are :class:`~pcfgraph.errors.ParseError` naming file, line and column.
+
+Statements about pcfgraph's own IRIs (framework elements, the ontology, the shapes) are not the
+upload's to make: they are split off (:func:`split_framework_statements`) and reported, so an
+upload can neither fake a framework element nor re-type one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Final
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.errors import InputError, ParseError, PayloadTooLarge, UnsupportedMediaType
+
+#: Media types accepted for uploads and the pyoxigraph format of each.
+MEDIA_TYPES: Final[dict[str, ox.RdfFormat]] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+EXTENSIONS: Final[dict[str, ox.RdfFormat]] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+FORMAT_NAMES: Final[dict[ox.RdfFormat, str]] = {
+    ox.RdfFormat.TURTLE: "Turtle",
+    ox.RdfFormat.N_TRIPLES: "N-Triples",
+    ox.RdfFormat.JSON_LD: "JSON-LD",
+    ox.RdfFormat.RDF_XML: "RDF/XML",
+}
+
+DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+DEFAULT_MAX_TRIPLES: Final = 500_000
+#: Deepest nesting of ``[``/``(``/``{`` accepted (JSON-LD objects and arrays, Turtle blank-node
+#: property lists and collections). Real organisational models nest a handful of levels.
+MAX_NESTING: Final = 64
+#: Base IRI for relative IRIs in uploads (never one of pcfgraph's own namespaces).
+UPLOAD_BASE: Final = "urn:pcfgraph:upload:"
+
+_DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+_SUBPROPERTY = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
+_OURS = iris.BASE
+_FRAMEWORK_VOCAB = str(iris.PCFG)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded model: a name for messages, its bytes and how to read them."""
+
+    name: str
+    data: bytes
+    media_type: str | None = None
+
+
+def detect_format(name: str, media_type: str | None) -> ox.RdfFormat:
+    """The format from the media type (parameters ignored) or else the file extension."""
+    if media_type:
+        base = media_type.split(";", 1)[0].strip().lower()
+        if base in MEDIA_TYPES:
+            return MEDIA_TYPES[base]
+        if base not in {"application/octet-stream", ""}:
+            raise UnsupportedMediaType(
+                f"{name}: media type {base!r} is not supported; use one of "
+                f"{', '.join(sorted(set(MEDIA_TYPES) - {'text/plain', 'application/x-turtle'}))}"
+            )
+    suffix = PurePath(name).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    raise UnsupportedMediaType(
+        f"{name}: cannot tell the format; use a file extension "
+        f"({', '.join(sorted(EXTENSIONS))}) or a media type"
+    )
+
+
+def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> None:
+    """Reject input nested deeper than ``limit`` (strings, IRIs and comments skipped)."""
+    depth = 0
+    line, col = 1, 0
+    in_string: int | None = None
+    long_string = False
+    in_iri = in_comment = False
+    escaped = False
+    i, n = 0, len(data)
+    turtle = fmt is ox.RdfFormat.TURTLE
+    while i < n:
+        c = data[i]
+        col += 1
+        if c == 0x0A:
+            line, col = line + 1, 0
+            in_comment = False
+        if in_comment:
+            i += 1
+            continue
+        if in_string is not None:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:
+                escaped = True
+            elif c == in_string:
+                if not long_string:
+                    in_string = None
+                elif data[i : i + 3] == bytes([c]) * 3:
+                    in_string = None
+                    i += 2
+            i += 1
+            continue
+        if in_iri:
+            if c == 0x3E:
+                in_iri = False
+            i += 1
+            continue
+        if c == 0x22 or (turtle and c == 0x27):
+            in_string = c
+            long_string = turtle and data[i : i + 3] == bytes([c]) * 3
+            if long_string:
+                i += 2
+        elif turtle and c == 0x3C:
+            in_iri = True
+        elif turtle and c == 0x23:
+            in_comment = True
+        elif c in (0x5B, 0x28, 0x7B):
+            depth += 1
+            if depth > limit:
+                raise ParseError(
+                    f"nested more than {limit} levels deep", line=line, column=col, source=name
+                )
+        elif c in (0x5D, 0x29, 0x7D):
+            depth -= 1
+        i += 1
+
+
+def _check_xml(data: bytes, name: str) -> None:
+    head = data[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
+        raise ParseError("RDF/XML must be UTF-8 encoded", line=1, column=1, source=name)
+    m = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", data[:200])
+    if m and m.group(1).lower() not in {b"utf-8", b"utf8", b"us-ascii", b"ascii"}:
+        raise ParseError(
+            f"RDF/XML must be UTF-8 encoded, not {m.group(1).decode('ascii')}",
+            line=1,
+            column=1,
+            source=name,
+        )
+    m2 = _DTD_RE.search(data)
+    if m2:
+        before = data[: m2.start()]
+        line = before.count(b"\n") + 1
+        column = m2.start() - (before.rfind(b"\n") + 1) + 1
+        raise ParseError(
+            "RDF/XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted",
+            line=line,
+            column=column,
+            source=name,
+        )
+
+
+def parse_upload(
+    upload: Upload,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_triples: int = DEFAULT_MAX_TRIPLES,
+) -> list[ox.Triple]:
+    """The triples of one upload (named graphs in JSON-LD are flattened into one graph)."""
+    name = upload.name
+    data = upload.data
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes")
+    fmt = detect_format(name, upload.media_type)
+    if fmt is ox.RdfFormat.RDF_XML:
+        _check_xml(data, name)
+    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE):
+        _nesting_error(data, fmt, MAX_NESTING, name)
+    triples: list[ox.Triple] = []
+    try:
+        for quad in ox.parse(data, format=fmt, base_iri=UPLOAD_BASE):
+            t = quad.triple if isinstance(quad, ox.Quad) else quad
+            if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+                raise ParseError("RDF-star quoted triples are not accepted", source=name)
+            triples.append(t)
+            if len(triples) > max_triples:
+                raise PayloadTooLarge(f"{name}: more than {max_triples} triples (the upload limit)")
+    except SyntaxError as exc:
+        line = exc.lineno if isinstance(exc.lineno, int) else None
+        column = exc.offset if isinstance(exc.offset, int) else None
+        message = str(exc.msg or exc)
+        # pyoxigraph prefixes "Parser error at line L column C:" — the position is carried
+        # separately, so keep only the explanation.
+        message = re.sub(r"^Parser error (at|between) [^:]*:\s*", "", message)
+        raise ParseError(
+            f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{name}: cannot read {FORMAT_NAMES[fmt]}: {exc}") from None
+    return triples
+
+
+def _ours(term: object) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(_OURS)
+
+
+def split_framework_statements(
+    triples: Iterable[ox.Triple],
+) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """Split off statements an upload may not make: (kept, ignored).
+
+    Ignored: anything said ABOUT a pcfgraph IRI (framework elements, ontology and vocabulary
+    terms, shapes), and typing or sub-classing INTO the framework ontology (``ex:x a
+    pcfg:Measure``, ``ex:C rdfs:subClassOf pcfg:Practice``), which would make a made-up node
+    pass as an existing framework element.
+    """
+    kept: list[ox.Triple] = []
+    ignored: list[ox.Triple] = []
+    for t in triples:
+        bad = _ours(t.subject) or (
+            t.predicate in (_RDF_TYPE, _SUBCLASS, _SUBPROPERTY)
+            and isinstance(t.object, ox.NamedNode)
+            and t.object.value.startswith(_FRAMEWORK_VOCAB)
+        )
+        (ignored if bad else kept).append(t)
+    return kept, ignored

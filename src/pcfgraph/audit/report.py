@@ -1,0 +1,379 @@
+"""The audit report model and its JSON, Turtle (``sh:ValidationReport``) and text renderings.
+
+The JSON document has exactly the keys ``conforms``, ``counts`` (by severity), ``results``
+(each with ``focusNode``, ``focusLabel``, ``path``, ``value``, ``severity``, ``message``,
+``shape``, ``source``, ``hint``), ``coverage`` and ``maturity``. A report round-trips through
+:meth:`AuditReport.to_dict` / :meth:`AuditReport.from_dict` (the worker sandbox returns dicts).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from pcfgraph import iris
+
+SEVERITIES: Final = ("Violation", "Warning", "Info")
+RESULT_KEYS: Final = (
+    "focusNode",
+    "focusLabel",
+    "path",
+    "value",
+    "severity",
+    "message",
+    "shape",
+    "source",
+    "hint",
+)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """One finding. ``focus_node`` is an IRI, or ``_:id`` for a blank node of the upload."""
+
+    focus_node: str
+    focus_label: str
+    path: str | None
+    value: str | None
+    severity: str
+    message: str
+    shape: str
+    source: str | None
+    hint: str | None
+    #: Not in the JSON results (grouping only): the unit the focus node belongs to.
+    unit: str | None = None
+    unit_label: str | None = None
+    #: "shacl" (a SHACL shape), "check" (a SPARQL check) or "audit" (the audit itself).
+    kind: str = "shacl"
+    #: For Turtle: whether value is an IRI and the constraint component.
+    value_is_iri: bool = False
+    component: str | None = None
+
+    @property
+    def rule(self) -> str:
+        from pcfgraph.audit.rules import rule_name
+
+        return rule_name(self.shape)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "focusNode": self.focus_node,
+            "focusLabel": self.focus_label,
+            "path": self.path,
+            "value": self.value,
+            "severity": self.severity,
+            "message": self.message,
+            "shape": self.shape,
+            "source": self.source,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class CoverageItem:
+    element: str
+    notation: str
+    label: str
+    level: int
+    implemented_by: list[str] = field(default_factory=list)
+    implemented_labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    """Coverage of one framework subtree (APQC PCF 8.1, PRM-IT A2)."""
+
+    key: str
+    title: str
+    root: str
+    items: list[CoverageItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def covered(self) -> list[CoverageItem]:
+        return [i for i in self.items if i.implemented_by]
+
+    @property
+    def missing(self) -> list[CoverageItem]:
+        return [i for i in self.items if not i.implemented_by]
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * len(self.covered) / self.total, 1) if self.total else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "root": self.root,
+            "total": self.total,
+            "covered": len(self.covered),
+            "percent": self.percent,
+            "implemented": [
+                {
+                    "element": i.element,
+                    "notation": i.notation,
+                    "label": i.label,
+                    "implementedBy": i.implemented_by,
+                }
+                for i in self.covered
+            ],
+            "missing": [
+                {"element": i.element, "notation": i.notation, "label": i.label}
+                for i in self.missing
+            ],
+        }
+
+
+@dataclass
+class PracticeStatus:
+    practice: str
+    notation: str
+    label: str
+    level: int
+    evidenced: bool
+
+
+@dataclass
+class MaturityAssessment:
+    claim: str
+    claim_label: str
+    building_block: str
+    building_block_label: str
+    claimed: int | None
+    practices: list[PracticeStatus] = field(default_factory=list)
+
+    @property
+    def achieved(self) -> int:
+        """The highest level L (1-5) such that every practice of levels 2..L has evidence."""
+        achieved = 1
+        for level in range(2, 6):
+            if any(p.level == level and not p.evidenced for p in self.practices):
+                break
+            achieved = level
+        return achieved
+
+    @property
+    def missing_evidence(self) -> list[PracticeStatus]:
+        """Practices of levels 2..claimed without evidence (what keeps the claim from holding)."""
+        top = self.claimed or 0
+        return [p for p in self.practices if 2 <= p.level <= top and not p.evidenced]
+
+    @property
+    def holds(self) -> bool:
+        return self.claimed is not None and self.claimed <= self.achieved
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "claimLabel": self.claim_label,
+            "buildingBlock": self.building_block,
+            "buildingBlockLabel": self.building_block_label,
+            "claimedLevel": self.claimed,
+            "achievedLevel": self.achieved,
+            "holds": self.holds,
+            "missingEvidence": [
+                {"practice": p.practice, "notation": p.notation, "label": p.label, "level": p.level}
+                for p in self.missing_evidence
+            ],
+        }
+
+
+@dataclass
+class AuditReport:
+    results: list[AuditResult] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    maturity: list[MaturityAssessment] = field(default_factory=list)
+    #: Names of the audited files and the number of triples read (for text/HTML headers).
+    sources: list[str] = field(default_factory=list)
+    triples: int = 0
+    organisation: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def conforms(self) -> bool:
+        """True when no result is a Violation (warnings and infos are reported, not failures)."""
+        return not any(r.severity == "Violation" for r in self.results)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(SEVERITIES, 0)
+        for r in self.results:
+            out[r.severity] = out.get(r.severity, 0) + 1
+        return out
+
+    def counts_by_rule(self) -> list[tuple[str, str, str, int]]:
+        """(rule name, shape IRI, severity, count), most severe first."""
+        groups: dict[str, tuple[str, str, str, int]] = {}
+        for r in self.results:
+            name, shape, sev, n = groups.get(r.shape, (r.rule, r.shape, r.severity, 0))
+            groups[r.shape] = (name, shape, sev, n + 1)
+        return sorted(groups.values(), key=lambda g: (_rank(g[2]), g[0]))
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "conforms": self.conforms,
+            "counts": self.counts,
+            "results": [r.to_json() for r in self.results],
+            "coverage": {c.key: c.to_json() for c in self.coverage},
+            "maturity": [m.to_json() for m in self.maturity],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    # --- transport (worker -> edge) -------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> AuditReport:
+        return cls(
+            results=[AuditResult(**r) for r in doc.get("results", [])],
+            coverage=[
+                Coverage(
+                    key=c["key"],
+                    title=c["title"],
+                    root=c["root"],
+                    items=[CoverageItem(**i) for i in c.get("items", [])],
+                )
+                for c in doc.get("coverage", [])
+            ],
+            maturity=[
+                MaturityAssessment(
+                    claim=m["claim"],
+                    claim_label=m["claim_label"],
+                    building_block=m["building_block"],
+                    building_block_label=m["building_block_label"],
+                    claimed=m["claimed"],
+                    practices=[PracticeStatus(**p) for p in m.get("practices", [])],
+                )
+                for m in doc.get("maturity", [])
+            ],
+            sources=list(doc.get("sources", [])),
+            triples=int(doc.get("triples", 0)),
+            organisation=doc.get("organisation"),
+            seconds=dict(doc.get("seconds", {})),
+        )
+
+    # --- Turtle (standard SHACL validation report) --------------------------------------
+
+    def to_graph(self) -> Graph:
+        sh = iris.SH
+        g = Graph()
+        g.bind("sh", sh)
+        g.bind("orgm", iris.ORGM)
+        g.bind("shp", iris.SH_PCF)
+        report = BNode()
+        g.add((report, RDF.type, sh.ValidationReport))
+        g.add((report, sh.conforms, Literal(self.conforms)))
+        bnodes: dict[str, BNode] = {}
+        for r in self.results:
+            node = BNode()
+            g.add((report, sh.result, node))
+            g.add((node, RDF.type, sh.ValidationResult))
+            if r.focus_node.startswith("_:"):
+                focus: URIRef | BNode = bnodes.setdefault(r.focus_node, BNode())
+            else:
+                focus = URIRef(r.focus_node)
+            g.add((node, sh.focusNode, focus))
+            if r.path:
+                g.add((node, sh.resultPath, _path_node(g, r.path)))
+            if r.value is not None:
+                if r.value_is_iri:
+                    g.add((node, sh.value, URIRef(r.value)))
+                else:
+                    g.add((node, sh.value, Literal(r.value)))
+            g.add((node, sh.resultSeverity, sh[r.severity]))
+            g.add((node, sh.resultMessage, Literal(r.message, lang="en")))
+            g.add((node, sh.sourceShape, URIRef(r.shape)))
+            g.add(
+                (
+                    node,
+                    sh.sourceConstraintComponent,
+                    URIRef(r.component) if r.component else sh.SPARQLConstraintComponent,
+                )
+            )
+            if r.source:
+                g.add((node, iris.DCTERMS.source, URIRef(r.source)))
+            if r.hint:
+                g.add((node, iris.ORGM.remediationHint, Literal(r.hint, lang="en")))
+            if r.focus_label:
+                g.add((node, iris.ORGM.focusLabel, Literal(r.focus_label)))
+        return g
+
+    def to_turtle(self) -> str:
+        return self.to_graph().serialize(format="turtle")
+
+    # --- text -----------------------------------------------------------------------------
+
+    def to_text(self) -> str:
+        lines: list[str] = []
+        if self.sources:
+            lines.append(f"audit of {', '.join(self.sources)} ({self.triples} triples)")
+            lines.append("")
+        for name, shape, severity, _n in self.counts_by_rule():
+            lines.append(f"{severity} {name}")
+            for r in self.results:
+                if r.shape != shape:
+                    continue
+                where = f"  {r.focus_label}"
+                if r.value is not None:
+                    where += f"  [{_short(r.value)}]"
+                lines.append(f"{where}: {r.message}")
+            lines.append("")
+        for c in self.coverage:
+            lines.append(
+                f"coverage {c.title}: {len(c.covered)}/{c.total} ({c.percent:.1f} %)"
+                + (f"; missing {', '.join(i.notation for i in c.missing)}" if c.missing else "")
+            )
+        for m in self.maturity:
+            miss = ", ".join(p.notation for p in m.missing_evidence)
+            lines.append(
+                f"maturity {m.claim_label} ({m.building_block_label}): claimed {m.claimed}, "
+                f"achieved {m.achieved}" + (f"; missing evidence: {miss}" if miss else "")
+            )
+        counts = ", ".join(f"{n} {s.lower()}" for s, n in self.counts.items())
+        lines.append("")
+        lines.append(f"{'conforms' if self.conforms else 'does not conform'}: {counts}")
+        return "\n".join(lines) + "\n"
+
+
+def _path_node(g: Graph, path: str) -> URIRef | BNode:
+    """A SHACL property path from its text form (``p``, ``^p``, ``p1/p2``)."""
+    from rdflib.collection import Collection
+
+    steps = _split_path(path)
+    if len(steps) > 1:
+        head = BNode()
+        Collection(g, head, [_path_node(g, step) for step in steps])
+        return head
+    if path.startswith("^"):
+        inv = BNode()
+        g.add((inv, iris.SH.inversePath, _path_node(g, path[1:])))
+        return inv
+    return URIRef(path)
+
+
+def _split_path(path: str) -> list[str]:
+    """Split ``p1/p2`` on the separator between IRIs (IRIs themselves contain slashes)."""
+    import re
+
+    return re.split(r"/(?=\^?https?://)", path)
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)

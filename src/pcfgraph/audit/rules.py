@@ -1,0 +1,161 @@
+"""The audit's rules: the project's own SHACL shapes and SPARQL checks, and their metadata.
+
+Only these are ever used. Shapes come from ``shapes/orgmodel*.ttl`` (a freshly parsed graph per
+validation: pySHACL mutates the shapes graph it is given, pySHACL#314); checks from
+``queries/checks/orgmodel/*-violation.rq``, each with a header::
+
+    # summary: what the rule requires
+    # severity: Violation | Warning | Info
+    # source: <framework element IRI the rule comes from>
+    # passage: the framework text, quoted
+    # hint: what to state or change to satisfy it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
+
+from pcfgraph import iris
+from pcfgraph.errors import ParseError
+from pcfgraph.queries import NamedQuery, parse_header
+from pcfgraph.resources import resource_dir
+
+SHAPE_GLOB: Final = "orgmodel*.ttl"
+CHECK_DIR: Final = "checks/orgmodel"
+SEVERITIES: Final = ("Violation", "Warning", "Info")
+_SH = iris.SH
+_ORGM = iris.ORGM
+_HEADER_RE = re.compile(r"^#\s*(severity|source|passage|hint)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a report says about a rule: its IRI, name, severity, message, source and hint."""
+
+    iri: str
+    name: str
+    kind: str  # "shacl" or "check"
+    severity: str
+    message: str
+    source: str | None
+    passage: str | None
+    hint: str | None
+
+
+@dataclass(frozen=True)
+class Check:
+    query: NamedQuery
+    rule: Rule
+
+
+def shape_files(root: Path | None = None) -> list[Path]:
+    return sorted((root or resource_dir("shapes")).glob(SHAPE_GLOB))
+
+
+def check_files(root: Path | None = None) -> list[Path]:
+    return sorted(((root or resource_dir("queries")) / CHECK_DIR).glob("*-violation.rq"))
+
+
+def load_shapes(paths: Sequence[Path] | None = None) -> Graph:
+    """A fresh shapes graph (never shared between validations)."""
+    graph = Graph()
+    for path in paths if paths is not None else shape_files():
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises assorted errors for bad Turtle
+            raise ParseError(f"shape file does not parse: {exc}", source=str(path)) from None
+    return graph
+
+
+def _en(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
+    values = list(graph.objects(node, prop))
+    en = [v for v in values if isinstance(v, Literal) and v.language in (None, "en")]
+    chosen = (en or values or [None])[0]
+    return None if chosen is None else str(chosen)
+
+
+def shape_rules(shapes: Graph) -> dict[str, Rule]:
+    """Every named shape with a message, by IRI."""
+    rules: dict[str, Rule] = {}
+    for shape in set(shapes.subjects(_SH.message, None)):
+        if not isinstance(shape, URIRef):
+            continue
+        severity = shapes.value(shape, _SH.severity)
+        iri = str(shape)
+        rules[iri] = Rule(
+            iri=iri,
+            name=rule_name(iri),
+            kind="shacl",
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            message=_en(shapes, shape, _SH.message) or "",
+            source=_en(shapes, shape, DCTERMS.source) or _en(shapes, shape, RDFS.seeAlso),
+            passage=_en(shapes, shape, _ORGM.sourcePassage),
+            hint=_en(shapes, shape, _ORGM.remediationHint),
+        )
+    return rules
+
+
+def rule_name(iri: str) -> str:
+    """``CustomerPurchaserShape`` for a shape, ``checks/<stem>`` for a check."""
+    if iri.startswith(iris.SHAPES_BASE):
+        return iri[len(iris.SHAPES_BASE) :]
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def load_check(path: Path) -> Check:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParseError(f"cannot read check: {exc}", source=str(path)) from None
+    query = parse_header(f"checks/orgmodel/{path.stem}", path, text)
+    meta: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _HEADER_RE.match(line.strip())
+        if m:
+            meta[m.group(1).lower()] = m.group(2).strip()
+    severity = meta.get("severity", "Violation").capitalize()
+    if severity not in SEVERITIES:
+        raise ParseError(f"'# severity:' must be one of {', '.join(SEVERITIES)}", source=str(path))
+    iri = str(iris.orgmodel_check(path.stem.removesuffix("-violation")))
+    rule = Rule(
+        iri=iri,
+        name=rule_name(iri),
+        kind="check",
+        severity=severity,
+        message=query.summary,
+        source=meta.get("source"),
+        passage=meta.get("passage"),
+        hint=meta.get("hint"),
+    )
+    return Check(query=query, rule=rule)
+
+
+def load_checks(paths: Sequence[Path] | None = None) -> list[Check]:
+    return [load_check(p) for p in (paths if paths is not None else check_files())]
+
+
+def targeted_shapes(shapes: Graph) -> list[URIRef]:
+    """Shapes with a target (the rules); used by tests to insist on message/severity/source."""
+    targets = (_SH.targetClass, _SH.targetNode, _SH.targetSubjectsOf, _SH.targetObjectsOf)
+    out = {s for t in targets for s in shapes.subjects(t, None) if isinstance(s, URIRef)}
+    return sorted(out)
+
+
+__all__ = [
+    "RDF",
+    "Check",
+    "Rule",
+    "check_files",
+    "load_checks",
+    "load_shapes",
+    "shape_files",
+    "shape_rules",
+    "targeted_shapes",
+]

@@ -1,0 +1,52 @@
+"""Shared fixtures for the audit tests: a framework store from the shipped APQC, PRM-IT and
+IT-CMF data plus a minimal TRIM fixture (same IRIs as the shipped TRIM data)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from pcfgraph import iris
+from pcfgraph.assemble import framework_quads, load_turtle
+from pcfgraph.audit import AuditContext, AuditReport, Upload, audit
+from pcfgraph.resources import resource_dir
+from pcfgraph.store import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLES = ROOT / "data" / "examples"
+CONFORMING = EXAMPLES / "conforming-organisation.ttl"
+FINDINGS = EXAMPLES / "organisation-with-findings.ttl"
+
+
+@cache
+def framework_store() -> EmbeddedStore:
+    data_dir = resource_dir("data")
+    doc = yaml.safe_load((data_dir / "frameworks.yaml").read_text(encoding="utf-8"))
+    quads: list[ox.Quad] = []
+    for path in sorted(resource_dir("ontology").glob("*.ttl")):
+        quads.extend(load_turtle(path, str(iris.ontology_graph())))
+    for entry in doc["frameworks"]:
+        if entry["id"] == "trim":
+            continue
+        quads.extend(framework_quads(data_dir, entry))
+    quads.extend(load_turtle(FIXTURES / "audit-trim.ttl", str(iris.framework_graph("trim"))))
+    store = EmbeddedStore()
+    store.add_quads(quads)
+    return store
+
+
+@cache
+def context() -> AuditContext:
+    return AuditContext.from_store(framework_store())
+
+
+def audit_text(text: str, name: str = "model.ttl") -> AuditReport:
+    return audit([Upload(name, text.encode("utf-8"))], context())
+
+
+def audit_path(path: Path) -> AuditReport:
+    return audit([Upload(path.name, path.read_bytes())], context())

@@ -1,0 +1,148 @@
+"""``pcfgraph audit``: exit codes, formats, output files, bad input with file/line/column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from audit_support import CONFORMING, FINDINGS, framework_store
+from rdflib import RDF, Graph
+
+from pcfgraph import iris
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.release import write_release
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "rel"
+    write_release(framework_store(), out, {})
+    return out
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = run_main(main, args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_conforming_exits_0(release_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["audit", str(CONFORMING), "--release", str(release_dir)], capsys)
+    assert code == 0
+    assert "conforms" in out.splitlines()[-1]
+
+
+def test_findings_exit_1_and_json_report(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        ["audit", str(FINDINGS), "--format", "json", "--release", str(release_dir)], capsys
+    )
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["conforms"] is False
+    assert any(
+        r["shape"] == iris.SHAPES_BASE + "CustomerTeamDeliveryManagerShape"
+        and r["focusNode"] == "https://example.org/contoso/team-operations"
+        for r in doc["results"]
+    )
+
+
+def test_turtle_report_is_a_shacl_validation_report(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "report.ttl"
+    code, _, err = run(
+        [
+            "audit",
+            str(FINDINGS),
+            "-f",
+            "turtle",
+            "-o",
+            str(out_file),
+            "--release",
+            str(release_dir),
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert "does not conform" in err
+    g = Graph().parse(out_file, format="turtle")
+    sh = iris.SH
+    reports = list(g.subjects(RDF.type, sh.ValidationReport))
+    assert len(reports) == 1
+    assert str(g.value(reports[0], sh.conforms)) == "false"
+    focus = {
+        (str(g.value(r, sh.sourceShape)), str(g.value(r, sh.focusNode)))
+        for r in g.objects(reports[0], sh.result)
+    }
+    assert (
+        iris.SHAPES_BASE + "CustomerPurchaserShape",
+        "https://example.org/contoso/warehousing",
+    ) in focus
+
+
+def test_html_output_file(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "report.html"
+    code, out, _ = run(
+        ["audit", str(FINDINGS), "-f", "html", "-o", str(out_file), "--release", str(release_dir)],
+        capsys,
+    )
+    assert code == 1 and out == ""
+    assert out_file.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_several_files_form_one_model(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The customer documents in a second file satisfy the rules for the first file's customer."""
+    g = Graph().parse(CONFORMING, format="turtle")
+    docs = Graph()
+    orgm = iris.ORGM
+    for s, p, o in list(g):
+        if p in (orgm.budget, orgm.activityPlan):
+            docs.add((s, p, o))
+            g.remove((s, p, o))
+    (tmp_path / "a.ttl").write_text(g.serialize(format="turtle"), encoding="utf-8")
+    (tmp_path / "b.jsonld").write_text(docs.serialize(format="json-ld"), encoding="utf-8")
+    code, _, _ = run(["audit", str(tmp_path / "a.ttl"), "--release", str(release_dir)], capsys)
+    assert code == 1
+    code, _, _ = run(
+        [
+            "audit",
+            str(tmp_path / "a.ttl"),
+            str(tmp_path / "b.jsonld"),
+            "--release",
+            str(release_dir),
+        ],
+        capsys,
+    )
+    assert code == 0
+
+
+def test_parse_error_exits_2_with_file_line_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken.ttl"
+    bad.write_text(
+        '@prefix ex: <https://example.org/> .\nex:a ex:b "unterminated .\n', encoding="utf-8"
+    )
+    code, _, err = run(["audit", str(bad)], capsys)
+    assert code == 2
+    assert str(bad) in err and "line 2" in err and "column" in err
+
+
+def test_unknown_extension_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "model.docx"
+    bad.write_bytes(b"PK")
+    code, _, err = run(["audit", str(bad)], capsys)
+    assert code == 2 and "model.docx" in err
+
+
+def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(["audit", str(tmp_path / "nope.ttl")], capsys)
+    assert code == 2 and "nope.ttl" in err
