@@ -34,6 +34,10 @@ def _register() -> None:
 
     main.add_command(diff_cmd.diff)
 
+    from pcfgraph.cli import schema as schema_cmd
+
+    main.add_command(schema_cmd.export_schema)
+
     from pcfgraph.cli import audit as audit_cmd
 
     main.add_command(audit_cmd.audit)

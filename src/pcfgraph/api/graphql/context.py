@@ -1,0 +1,46 @@
+"""The per-request GraphQL context: the pinned app state, a Reader, fresh loaders, the
+request id, and the bookkeeping the limits and HTTP layer need."""
+
+from __future__ import annotations
+
+from strawberry.fastapi import BaseContext
+
+from pcfgraph.api.graphql.loaders import Loaders
+from pcfgraph.api.state import AppState
+from pcfgraph.errors import ResultTooLarge
+from pcfgraph.services import Reader, SearchIndex
+
+
+class GraphQLContext(BaseContext):
+    def __init__(self, state: AppState, request_id: str, *, max_nodes: int) -> None:
+        super().__init__()
+        self.state = state
+        self.request_id = request_id
+        self.reader = Reader(state.store, state.catalog)
+        self.loaders = Loaders(self.reader)
+        #: Set when execution started (parse and validation passed): the HTTP layer answers
+        #: 400 to ``application/graphql-response+json`` clients when it did not.
+        self.executed = False
+        self.max_nodes = max_nodes
+        self.nodes = 0
+
+    def charge(self, count: int) -> None:
+        """Count objects a list field returns; refuse results beyond the node budget."""
+        self.nodes += count
+        if self.nodes > self.max_nodes:
+            raise ResultTooLarge(
+                f"the result would hold more than {self.max_nodes} objects; "
+                "ask for fewer (smaller 'first', less nesting)"
+            )
+
+    def search_index(self) -> SearchIndex:
+        """The search index of the served release, built once per release and shared."""
+        release_id = self.state.release.release_id
+        extras = self.state.extras
+        cached = extras.get("graphql_search_index")
+        if cached is not None and cached[0] == release_id:
+            index: SearchIndex = cached[1]
+            return index
+        index = SearchIndex.build(self.reader)
+        extras["graphql_search_index"] = (release_id, index)
+        return index

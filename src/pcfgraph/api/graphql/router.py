@@ -1,0 +1,111 @@
+"""``/graphql``: strawberry's FastAPI router with pcfgraph's context, limits, errors and a
+self-hosted GraphiQL.
+
+* POST ``application/json`` (one operation; a JSON array is a batch, refused with 400 unless
+  ``graphql_allow_batching``), GET with ``?query=`` for queries.
+* ``Accept: application/graphql-response+json`` gets that media type and, as the GraphQL over
+  HTTP spec asks, status 400 when the request failed before execution (parse or validation
+  error, limits included). ``application/json`` clients get 200 with ``errors``.
+* Transport errors (bad JSON, batching refused, unsupported content type) are JSON
+  ``{"errors": [{"message": ...}]}`` with their 4xx status.
+* A browser (``Accept: text/html``) GET gets GraphiQL, whose scripts and styles are served
+  from ``/graphql/assets/`` (vendored in ``api/static/graphiql``; no CDN).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cross_web import HTTPException
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types.unset import UNSET
+
+from pcfgraph.api.errors import request_id
+from pcfgraph.api.graphql.context import GraphQLContext
+from pcfgraph.api.graphql.schema import DEFAULT_MAX_NODES, build_schema
+from pcfgraph.api.state import app_state
+
+PATH = "/graphql"
+ASSETS = "/graphql/assets"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def static_dir() -> Path:
+    """GraphiQL's vendored assets and page template (package data, also in the wheel)."""
+    return Path(__file__).resolve().parent.parent / "static" / "graphiql"
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    """True when the client prefers application/graphql-response+json over application/json."""
+    best: tuple[float, int] = (-1.0, 0)
+    choice = None
+    for i, part in enumerate(request.headers.get("accept", "").split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        if media in (GRAPHQL_RESPONSE, "application/json") and (q, -i) > best:
+            best, choice = (q, -i), media
+    return choice == GRAPHQL_RESPONSE and best[0] > 0
+
+
+class PcfgraphGraphQLRouter(GraphQLRouter):
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        html = (static_dir() / "graphiql.html").read_text(encoding="utf-8")
+        return HTMLResponse(html.replace("{{ASSETS}}", ASSETS).replace("{{ENDPOINT}}", PATH))
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if not isinstance(request, Request):
+            return await super().run(request, context=context, root_value=root_value)
+        try:
+            response = await super().run(request, context=context, root_value=root_value)
+        except HTTPException as exc:
+            return JSONResponse(
+                {"errors": [{"message": exc.reason}]},
+                status_code=exc.status_code,
+                headers={"X-Request-ID": request_id(request)},
+            )
+        if (
+            isinstance(response, Response)
+            and response.media_type == "application/json"
+            and _wants_graphql_response(request)
+        ):
+            response.headers["content-type"] = GRAPHQL_RESPONSE + "; charset=utf-8"
+            if isinstance(context, GraphQLContext) and not context.executed:
+                response.status_code = 400
+        return response
+
+
+async def get_context(connection: HTTPConnection) -> GraphQLContext:
+    state = app_state(connection)  # type: ignore[arg-type]
+    settings = state.settings
+    return GraphQLContext(
+        state,
+        request_id(connection),  # type: ignore[arg-type]
+        max_nodes=int(getattr(settings, "graphql_max_nodes", DEFAULT_MAX_NODES)),
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Mount ``/graphql`` (and GraphiQL's assets) on the app, with the app's settings."""
+    settings = app.state.pcf.settings
+    router = PcfgraphGraphQLRouter(
+        build_schema(settings),
+        path=PATH,
+        context_getter=get_context,
+        graphql_ide="graphiql",
+        allow_queries_via_get=True,
+        subscription_protocols=(),
+    )
+    app.include_router(router)
+    app.mount(ASSETS, StaticFiles(directory=str(static_dir())), name="graphiql-assets")

@@ -1,0 +1,763 @@
+"""The GraphQL schema: framework editions, their elements, measures, curated and derived mappings,
+and search. The names here are the public contract (``tests/snapshots/schema.graphql``).
+
+Types are thin views over :mod:`pcfgraph.services` dataclasses: scalar fields are filled in
+when an object is made, relations are resolved through the per-request loaders.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from enum import Enum
+from typing import Annotated, cast
+
+import anyio.to_thread
+import strawberry
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from pcfgraph import services
+from pcfgraph.api.graphql.context import GraphQLContext
+from pcfgraph.api.graphql.errors import ErrorPolicy
+from pcfgraph.api.graphql.limits import query_limits_rule
+from pcfgraph.config import Settings
+from pcfgraph.errors import InputError
+
+Ctx = Info[GraphQLContext, None]
+
+#: ``first`` when a paginated field is not given one.
+DEFAULT_PAGE_SIZE = 50
+#: ``first`` of ``search`` when not given.
+DEFAULT_SEARCH_SIZE = 20
+#: Largest number of objects (elements, mappings, measures ...) list fields may return in one
+#: request, unless ``Settings.graphql_max_nodes`` says otherwise.
+DEFAULT_MAX_NODES = 50_000
+#: Operations in one batched request, when batching is allowed.
+MAX_BATCH_OPERATIONS = 10
+
+_FIRST_DOC = (
+    "Page size: 0 to the server's maximum page size (graphql_max_page_size, default 500); "
+    "larger values are rejected, not clamped. Defaults to 50."
+)
+
+
+def _check_first(first: int | None, default: int, settings: Settings) -> int:
+    """Page size: ``first`` must be 0..graphql_max_page_size (rejected, never clamped)."""
+    if first is None:
+        return min(default, settings.graphql_max_page_size)
+    if first < 0 or first > settings.graphql_max_page_size:
+        raise InputError(
+            f"first must be between 0 and {settings.graphql_max_page_size}, not {first}"
+        )
+    return first
+
+
+# --- enums -----------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="A SKOS mapping relation between elements of two frameworks.")
+class MappingRelation(Enum):
+    EXACT_MATCH = strawberry.enum_value(
+        "exactMatch", description="skos:exactMatch: interchangeable meaning."
+    )
+    CLOSE_MATCH = strawberry.enum_value(
+        "closeMatch", description="skos:closeMatch: similar enough to use either in most cases."
+    )
+    BROAD_MATCH = strawberry.enum_value(
+        "broadMatch", description="skos:broadMatch: the object is broader than the subject."
+    )
+    NARROW_MATCH = strawberry.enum_value(
+        "narrowMatch", description="skos:narrowMatch: the object is narrower than the subject."
+    )
+    RELATED_MATCH = strawberry.enum_value(
+        "relatedMatch", description="skos:relatedMatch: associated, neither broader nor narrower."
+    )
+
+
+@strawberry.enum(description="Which end of a mapping record an element is at.")
+class MappingDirection(Enum):
+    SUBJECT = strawberry.enum_value(
+        "subject", description="Records whose subject is the element (its outgoing mappings)."
+    )
+    OBJECT = strawberry.enum_value(
+        "object", description="Records whose object is the element (its incoming mappings)."
+    )
+    EITHER = strawberry.enum_value("either", description="Both outgoing and incoming records.")
+
+
+@strawberry.enum(description="Where a search matched.")
+class SearchField(Enum):
+    CODE = strawberry.enum_value("code", description="The element's code equals the query.")
+    NAME = strawberry.enum_value("name", description="The element's name.")
+    DEFINITION = strawberry.enum_value("definition", description="The element's definition.")
+
+
+# --- object types ----------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="One edition and version of a process or capability framework "
+    "(a SKOS concept scheme), e.g. APQC PCF Cross-Industry 7.4 or IBM PRM-IT."
+)
+class Framework:
+    id: strawberry.ID = strawberry.field(
+        description='Short stable framework id ("prm-it", "apqc-pcf-cross-industry-7.4").'
+    )
+    iri: str = strawberry.field(description="The framework's IRI (dereferenceable).")
+    title: str | None = strawberry.field(description="Title of the framework edition.")
+    version: str | None = strawberry.field(description='Version, e.g. "7.4" or "V3".')
+    edition: str | None = strawberry.field(
+        description='Industry edition, e.g. "Cross-Industry" (APQC only).'
+    )
+    publisher: str | None = strawberry.field(description="Who publishes the framework.")
+    license: str | None = strawberry.field(
+        description="Licence of the framework content (IRI), when stated."
+    )
+    source: str | None = strawberry.field(description="What the data was derived from.")
+    element_count: int = strawberry.field(description="Number of elements in this framework.")
+
+    @strawberry.field(description="The top-level elements, in code order.")
+    async def top_elements(self, info: Ctx) -> list[Element]:
+        index = await info.context.loaders.run(services.framework_index, str(self.id))
+        info.context.charge(len(index.top))
+        return [element(e) for e in index.top]
+
+    @strawberry.field(
+        description="This framework's elements in tree order, filtered, cursor-paginated."
+    )
+    async def elements(
+        self,
+        info: Ctx,
+        kind: Annotated[
+            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
+        ] = None,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only this level (top = 1).")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> ElementConnection:
+        return await _elements(info, str(self.id), kind, level, first, after)
+
+
+def framework_obj(f: services.Framework) -> Framework:
+    return Framework(
+        id=strawberry.ID(f.id),
+        iri=f.iri,
+        title=f.title,
+        version=f.version,
+        edition=f.edition,
+        publisher=f.publisher,
+        license=f.license,
+        source=f.source,
+        element_count=f.element_count,
+    )
+
+
+@strawberry.type(description="An IT-CMF maturity level a practice is at.")
+class MaturityLevel:
+    number: int | None = strawberry.field(description="Maturity level number, 1 (initial) to 5.")
+    name: str = strawberry.field(description="Name of the maturity level.")
+    element: Element = strawberry.field(description="The maturity level as an element.")
+
+
+@strawberry.type(
+    description="An element of a framework: a category, process, activity, practice, role ... "
+    "Identified by `id` (its IRI path, stable), its `iri`, and within its framework by `code`."
+)
+class Element:
+    id: strawberry.ID = strawberry.field(
+        description='Stable id: the IRI path below https://w3id.org/pcfgraph/id/ (e.g. "prm-it/A24").'
+    )
+    iri: str = strawberry.field(description="The element's IRI (dereferenceable).")
+    code: str | None = strawberry.field(
+        description='Code within its framework (skos:notation), e.g. "8.1.5.3" or "A24".'
+    )
+    pcf_id: int | None = strawberry.field(
+        description="APQC PCF ID (stable across PCF versions); APQC elements only."
+    )
+    name: str = strawberry.field(description="Name (skos:prefLabel).")
+    definition: str | None = strawberry.field(description="Definition (skos:definition).")
+    kind: str | None = strawberry.field(
+        description='Kind of element: "category", "processGroup", "process", "activity", '
+        '"practice", "role" ... (pcfg:kind of its class).'
+    )
+    level: int | None = strawberry.field(description="Depth in its framework's tree (top = 1).")
+    data: strawberry.Private[services.Element]
+
+    @strawberry.field(description="The framework this element belongs to.")
+    async def framework(self, info: Ctx) -> Framework:
+        f = await info.context.loaders.framework.load(self.data.framework_id)
+        if f is None:  # an element's scheme always has a framework id (query joins on it)
+            raise RuntimeError(f"framework {self.data.framework_id!r} vanished")
+        return framework_obj(f)
+
+    @strawberry.field(description="The parent element (null at the top).")
+    async def parent(self, info: Ctx) -> Element | None:
+        if self.data.parent_iri is None:
+            return None
+        e = await info.context.loaders.element.load((self.data.parent_iri, self.data.framework_id))
+        return element(e) if e is not None else None
+
+    @strawberry.field(description="Direct children, in code order.")
+    async def children(self, info: Ctx) -> list[Element]:
+        kids = await info.context.loaders.children.load(self.data)
+        info.context.charge(len(kids))
+        return [element(e) for e in kids]
+
+    @strawberry.field(description="Ancestors from the top of the tree down to the parent.")
+    async def ancestors(self, info: Ctx) -> list[Element]:
+        found = await info.context.loaders.ancestors.load(self.data)
+        info.context.charge(len(found))
+        return [element(e) for e in found]
+
+    @strawberry.field(description="Every element below this one, in tree order.")
+    async def descendants(
+        self,
+        info: Ctx,
+        max_depth: Annotated[
+            int | None,
+            strawberry.argument(description="Levels below this element (1 = children only)."),
+        ] = None,
+    ) -> list[Element]:
+        if max_depth is not None and max_depth < 1:
+            raise InputError(f"maxDepth must be at least 1, not {max_depth}")
+        found = await info.context.loaders.descendants.load((self.data, max_depth))
+        info.context.charge(len(found))
+        return [element(e) for e in found]
+
+    @strawberry.field(
+        description="Mapping records of this element to elements of other frameworks; "
+        "curated only unless includeDerived."
+    )
+    async def mappings(
+        self,
+        info: Ctx,
+        relation: Annotated[
+            MappingRelation | None, strawberry.argument(description="Only this relation.")
+        ] = None,
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only mappings to (from) this framework id."),
+        ] = None,
+        include_derived: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also derived mappings (inverses of curated ones, chains)."
+            ),
+        ] = False,
+        direction: Annotated[
+            MappingDirection,
+            strawberry.argument(
+                description="Outgoing (SUBJECT, default), incoming (OBJECT) or EITHER."
+            ),
+        ] = MappingDirection.SUBJECT,
+    ) -> list[Mapping]:
+        found = await info.context.loaders.mappings.load(
+            (
+                self.data,
+                cast(str, direction.value),
+                cast(str, relation.value) if relation else None,
+                str(framework) if framework is not None else None,
+                include_derived,
+            )
+        )
+        info.context.charge(len(found))
+        return [mapping_obj(m) for m in found]
+
+    @strawberry.field(description="APQC measures listed for this element.")
+    async def measures(self, info: Ctx) -> list[Measure]:
+        found = await info.context.loaders.measures.load(self.data)
+        info.context.charge(len(found))
+        return [measure_obj(m) for m in found]
+
+    @strawberry.field(description="IT-CMF practices: the maturity level the practice is at.")
+    async def maturity_level(self, info: Ctx) -> MaturityLevel | None:
+        st = await info.context.loaders.itcmf.load(self.data)
+        if st.maturity_level is None:
+            return None
+        link = st.maturity_level
+        return MaturityLevel(
+            number=link.level_number, name=link.element.name, element=element(link.element)
+        )
+
+    @strawberry.field(description="IT-CMF practices: the capability building block.")
+    async def building_block(self, info: Ctx) -> Element | None:
+        st = await info.context.loaders.itcmf.load(self.data)
+        return element(st.building_block.element) if st.building_block else None
+
+    @strawberry.field(
+        description="IT-CMF building blocks and maturity levels: their practices, by level."
+    )
+    async def practices(
+        self,
+        info: Ctx,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only practices at this maturity level.")
+        ] = None,
+    ) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        found = [p for p, n in st.practices if level is None or n == level]
+        info.context.charge(len(found))
+        return [element(e) for e in found]
+
+    @strawberry.field(description="IT-CMF practices: the outcomes they achieve.")
+    async def outcomes(self, info: Ctx) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        info.context.charge(len(st.outcomes))
+        return [element(e) for e in st.outcomes]
+
+    @strawberry.field(description="IT-CMF practices: the metrics that measure them.")
+    async def metrics(self, info: Ctx) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        info.context.charge(len(st.metrics))
+        return [element(e) for e in st.metrics]
+
+
+def element(e: services.Element) -> Element:
+    return Element(
+        id=strawberry.ID(e.id),
+        iri=e.iri,
+        code=e.code,
+        pcf_id=e.pcf_id,
+        name=e.name,
+        definition=e.definition,
+        kind=e.kind,
+        level=e.level,
+        data=e,
+    )
+
+
+@strawberry.type(description="A curated SSSOM mapping set (or the set of derived mappings).")
+class MappingSet:
+    id: strawberry.ID = strawberry.field(
+        description="Mapping set id (its IRI path below mapping-set/)."
+    )
+    iri: str = strawberry.field(description="The mapping set's IRI.")
+    title: str | None = strawberry.field(description="Title.")
+    description: str | None = strawberry.field(description="What the set maps and how.")
+    license: str | None = strawberry.field(description="Licence of the curation (IRI).")
+    version: str | None = strawberry.field(description="Version of the set.")
+    creator: str | None = strawberry.field(description="Who curated the set.")
+    data: strawberry.Private[services.MappingSet]
+
+    @strawberry.field(description="Frameworks the set's subjects come from.")
+    async def source_frameworks(self, info: Ctx) -> list[Framework]:
+        found = await info.context.loaders.framework.load_many(list(self.data.source_frameworks))
+        return [framework_obj(f) for f in found if f is not None]
+
+    @strawberry.field(description="Frameworks the set's objects come from.")
+    async def target_frameworks(self, info: Ctx) -> list[Framework]:
+        found = await info.context.loaders.framework.load_many(list(self.data.target_frameworks))
+        return [framework_obj(f) for f in found if f is not None]
+
+
+def mapping_set_obj(s: services.MappingSet) -> MappingSet:
+    return MappingSet(
+        id=strawberry.ID(s.id),
+        iri=s.iri,
+        title=s.title,
+        description=s.description,
+        license=s.license,
+        version=s.version,
+        creator=s.creator,
+        data=s,
+    )
+
+
+@strawberry.type(
+    description="A mapping record: subject --relation--> object between elements of two "
+    "frameworks, with its SSSOM justification, confidence, author and comment. Derived records "
+    "(inverses and chains computed by pcfgraph) name the curated records they come from."
+)
+class Mapping:
+    id: strawberry.ID = strawberry.field(description="The record's id (its IRI path).")
+    iri: str = strawberry.field(description="The record's IRI.")
+    relation: MappingRelation = strawberry.field(description="The SKOS mapping relation.")
+    justification: str | None = strawberry.field(
+        description='SSSOM mapping justification as a CURIE, e.g. "semapv:ManualMappingCuration".'
+    )
+    confidence: float | None = strawberry.field(description="Confidence, 0 to 1.")
+    comment: str | None = strawberry.field(description="Why the mapping holds (curator's note).")
+    author: str | None = strawberry.field(description="Who made the mapping.")
+    derived: bool = strawberry.field(
+        description="True for mappings computed by pcfgraph, false for curated ones."
+    )
+    data: strawberry.Private[services.Mapping]
+
+    @strawberry.field(description="The subject element.")
+    async def subject(self, info: Ctx) -> Element | None:
+        e = await info.context.loaders.element.load(
+            (self.data.subject_iri, self.data.subject_framework)
+        )
+        return element(e) if e is not None else None
+
+    @strawberry.field(description="The object element.")
+    async def object(self, info: Ctx) -> Element | None:
+        e = await info.context.loaders.element.load(
+            (self.data.object_iri, self.data.object_framework)
+        )
+        return element(e) if e is not None else None
+
+    @strawberry.field(description="The mapping set the record belongs to.")
+    async def mapping_set(self, info: Ctx) -> MappingSet | None:
+        if self.data.mapping_set_iri is None:
+            return None
+        s = await info.context.loaders.mapping_set.load(self.data.mapping_set_iri)
+        return mapping_set_obj(s) if s is not None else None
+
+    @strawberry.field(
+        description="For a derived mapping: the curated mappings it was derived from, in order "
+        "(empty for curated ones)."
+    )
+    async def chain(self, info: Ctx) -> list[Mapping]:
+        found = await info.context.loaders.chain.load(self.data)
+        info.context.charge(len(found))
+        return [mapping_obj(m) for m in found]
+
+
+def mapping_obj(m: services.Mapping) -> Mapping:
+    return Mapping(
+        id=strawberry.ID(m.id),
+        iri=m.iri,
+        relation=MappingRelation(m.relation),
+        justification=m.justification,
+        confidence=m.confidence,
+        comment=m.comment,
+        author=m.author,
+        derived=m.derived,
+        data=m,
+    )
+
+
+@strawberry.type(description="An APQC benchmarking measure (metric) listed for a PCF element.")
+class Measure:
+    id: strawberry.ID = strawberry.field(description="The measure's id (its IRI path).")
+    iri: str = strawberry.field(description="The measure's IRI.")
+    metric_id: int | None = strawberry.field(description="APQC's numeric metric ID.")
+    name: str = strawberry.field(description="Name of the measure.")
+    category: str | None = strawberry.field(
+        description='Measure category, e.g. "Cost Effectiveness", "Cycle Time".'
+    )
+    formula: str | None = strawberry.field(description="How the measure is computed.")
+    units: str | None = strawberry.field(description='Units, lower case ("percent", "dollars").')
+    description: str | None = strawberry.field(description="Further description.")
+    data: strawberry.Private[services.Measure]
+
+    @strawberry.field(description="The element the measure is listed for.")
+    async def element(self, info: Ctx) -> Element | None:
+        e = await info.context.loaders.element.load((self.data.element_iri, self.data.framework_id))
+        return element(e) if e is not None else None
+
+
+def measure_obj(m: services.Measure) -> Measure:
+    return Measure(
+        id=strawberry.ID(m.id),
+        iri=m.iri,
+        metric_id=m.metric_id,
+        name=m.name,
+        category=m.category,
+        formula=m.formula,
+        units=m.units,
+        description=m.description,
+        data=m,
+    )
+
+
+@strawberry.type(description="One search result.")
+class SearchHit:
+    element: Element = strawberry.field(description="The matching element.")
+    score: float = strawberry.field(
+        description="Rank score, higher first: code 100, name 60-90, definition 30-40."
+    )
+    field: SearchField = strawberry.field(description="Where the text matched.")
+    snippet: str = strawberry.field(
+        description="HTML: the matched field, HTML-escaped, matches wrapped in <mark></mark>; "
+        "long definitions cut around the match with an ellipsis (…)."
+    )
+
+
+@strawberry.type(description="Relay pagination state of a connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More elements follow the last edge.")
+    has_previous_page: bool = strawberry.field(description="Elements precede the first edge.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass as `after`."
+    )
+
+
+@strawberry.type(description="An element with its cursor.")
+class ElementEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+    node: Element = strawberry.field(description="The element.")
+
+
+@strawberry.type(description="A page of elements (Relay connection).")
+class ElementConnection:
+    edges: list[ElementEdge] = strawberry.field(description="The elements of this page.")
+    nodes: list[Element] = strawberry.field(
+        description="The elements of this page, without cursors."
+    )
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+    total_count: int = strawberry.field(description="Number of elements across all pages.")
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"element:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        kind, _, number = text.partition(":")
+        if kind != "element":
+            raise ValueError
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InputError(f"invalid cursor {cursor!r}") from None
+
+
+async def _elements(
+    info: Ctx,
+    framework: str | None,
+    kind: str | None,
+    level: int | None,
+    first: int | None,
+    after: str | None,
+) -> ElementConnection:
+    size = _check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
+    found = await info.context.loaders.run(
+        services.list_elements, framework=framework, kind=kind, level=level
+    )
+    start = _offset(after) + 1 if after is not None else 0
+    page = found[start : start + size]
+    info.context.charge(len(page))
+    edges = [ElementEdge(cursor=_cursor(start + i), node=element(e)) for i, e in enumerate(page)]
+    return ElementConnection(
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+        page_info=PageInfo(
+            has_next_page=start + len(page) < len(found),
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(found),
+    )
+
+
+# --- the query root --------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="Read access to the framework graph: frameworks, elements, mappings, search."
+)
+class Query:
+    @strawberry.field(description="Every framework edition, ordered by id.")
+    async def frameworks(self, info: Ctx) -> list[Framework]:
+        return [framework_obj(f) for f in await info.context.loaders.run(services.frameworks)]
+
+    @strawberry.field(description="One framework edition by id; null when there is none.")
+    async def framework(
+        self,
+        info: Ctx,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description='Framework id, e.g. "prm-it".')
+        ],
+    ) -> Framework | None:
+        f = await info.context.loaders.framework.load(str(id))
+        return framework_obj(f) if f is not None else None
+
+    @strawberry.field(
+        description="One element by exactly one identifier: id, iri, pcfId or code. `code` "
+        "needs `framework`; a pcfId stated by several framework editions needs `framework` "
+        "too. An unknown or ambiguous lookup is an error naming the problem."
+    )
+    async def element(
+        self,
+        info: Ctx,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description='Element id, e.g. "prm-it/A24".'),
+        ] = None,
+        iri: Annotated[str | None, strawberry.argument(description="Element IRI.")] = None,
+        pcf_id: Annotated[
+            int | None, strawberry.argument(description="APQC PCF ID, e.g. 20635.")
+        ] = None,
+        code: Annotated[
+            str | None,
+            strawberry.argument(description='Code within `framework`, e.g. "8.1.5.3" or "A24".'),
+        ] = None,
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id to look in."),
+        ] = None,
+    ) -> Element | None:
+        found = await info.context.loaders.run(
+            services.element_by,
+            id=str(id) if id is not None else None,
+            iri=iri,
+            pcf_id=pcf_id,
+            code=code,
+            framework=str(framework) if framework is not None else None,
+        )
+        return element(found)
+
+    @strawberry.field(
+        description="Elements in framework and tree order, filtered, cursor-paginated."
+    )
+    async def elements(
+        self,
+        info: Ctx,
+        framework: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this framework id.")
+        ] = None,
+        kind: Annotated[
+            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
+        ] = None,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only this level (top = 1).")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> ElementConnection:
+        return await _elements(
+            info, str(framework) if framework is not None else None, kind, level, first, after
+        )
+
+    @strawberry.field(
+        description="Case- and accent-insensitive search over element names and definitions "
+        "(and exact codes), ranked: code, then name matches, then definition matches."
+    )
+    async def search(
+        self,
+        info: Ctx,
+        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
+        framework: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this framework id.")
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
+        ] = None,
+    ) -> list[SearchHit]:
+        size = _check_first(first, DEFAULT_SEARCH_SIZE, info.context.state.settings)
+        if len(text) > 200:
+            raise InputError("search text is limited to 200 characters")
+        index = await anyio.to_thread.run_sync(info.context.search_index)
+        hits = index.search(
+            text, framework=str(framework) if framework is not None else None, limit=size
+        )
+        info.context.charge(len(hits))
+        return [
+            SearchHit(
+                element=element(h.element),
+                score=h.score,
+                field=SearchField(h.field),
+                snippet=h.snippet,
+            )
+            for h in hits
+        ]
+
+    @strawberry.field(
+        description="Mapping records between frameworks, filtered; curated only unless "
+        "includeDerived. Ordered by subject framework, subject, object framework, object."
+    )
+    async def mappings(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(name="from", description="Framework id of the subjects."),
+        ] = None,
+        to: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id of the objects."),
+        ] = None,
+        relation: Annotated[
+            MappingRelation | None, strawberry.argument(description="Only this relation.")
+        ] = None,
+        min_confidence: Annotated[
+            float | None,
+            strawberry.argument(description="Only records with at least this confidence."),
+        ] = None,
+        include_derived: Annotated[
+            bool, strawberry.argument(description="Also derived mappings (inverses, chains).")
+        ] = False,
+    ) -> list[Mapping]:
+        found = await info.context.loaders.run(
+            services.mappings,
+            source=str(from_) if from_ is not None else None,
+            target=str(to) if to is not None else None,
+            relation=relation.value if relation else None,
+            min_confidence=min_confidence,
+            include_derived=include_derived,
+        )
+        info.context.charge(len(found))
+        return [mapping_obj(m) for m in found]
+
+    @strawberry.field(description="Every mapping set, ordered by IRI.")
+    async def mapping_sets(self, info: Ctx) -> list[MappingSet]:
+        found = await info.context.loaders.run(services.mapping_sets)
+        return [mapping_set_obj(s) for s in found.values()]
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+class MarkExecuted(SchemaExtension):
+    """Records in the context that execution started (parse and validation passed)."""
+
+    def on_execute(self):  # type: ignore[no-untyped-def]
+        context = self.execution_context.context
+        if isinstance(context, GraphQLContext):
+            context.executed = True
+        yield
+
+
+class PcfgraphSchema(strawberry.Schema):
+    """Logs resolver errors with the request id (:mod:`.errors`) instead of strawberry's
+    default traceback logging of every error."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:  # type: ignore[no-untyped-def]
+        ErrorPolicy.log(errors, execution_context)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the limits of ``settings`` (defaults when None)."""
+    settings = settings or Settings()
+    rules: list[type] = [
+        query_limits_rule(
+            max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases
+        )
+    ]
+    if not settings.graphql_introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    config = StrawberryConfig(
+        batching_config={"max_operations": MAX_BATCH_OPERATIONS}
+        if settings.graphql_allow_batching
+        else None,
+    )
+    return PcfgraphSchema(
+        query=Query,
+        config=config,
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: AddValidationRules(rules),
+            ErrorPolicy,
+            MarkExecuted,
+        ],
+    )
+
+
+def schema_sdl() -> str:
+    """The schema in SDL (what ``pcfgraph export-schema`` prints)."""
+    return build_schema().as_str() + "\n"

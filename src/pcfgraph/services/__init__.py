@@ -1,0 +1,73 @@
+"""Domain reads shared by every edge (GraphQL, web pages, CLI): plain dataclasses out, named
+queries in.
+
+Each function takes a :class:`Reader` (a store implementing
+:class:`pcfgraph.store.GraphStore` plus the :class:`pcfgraph.queries.QueryCatalog`) and runs
+named queries from ``queries/api/`` only. Reads are *per framework*: one query returns every
+element (measure, mapping record ...) of a framework, and the :class:`Reader` memoises it for
+its lifetime, so a whole tree costs a fixed number of store queries however large it is. A
+Reader lives for one request (or one page render); it never outlives a release.
+
+Batch functions (``elements_by_iris``, ``children_of``, ``mappings_of``, ``measures_of``)
+answer many keys with one store query per framework the keys belong to, which is what
+DataLoaders need.
+"""
+
+from pcfgraph.services.base import Reader, element_id, iri_from_element_id
+from pcfgraph.services.elements import (
+    Element,
+    FrameworkIndex,
+    ancestors_of,
+    children_of,
+    descendants_of,
+    element_by,
+    elements_by_iris,
+    framework_index,
+    list_elements,
+)
+from pcfgraph.services.frameworks import Framework, framework, frameworks
+from pcfgraph.services.itcmf import MaturityStructure, PracticeLink, itcmf_structure_of
+from pcfgraph.services.mappings import (
+    RELATIONS,
+    Mapping,
+    MappingSet,
+    chains_of,
+    mapping_sets,
+    mappings,
+    mappings_of,
+)
+from pcfgraph.services.measures import Measure, measures_of
+from pcfgraph.services.search import SearchHit, SearchIndex, normalise
+
+__all__ = [
+    "RELATIONS",
+    "Element",
+    "Framework",
+    "FrameworkIndex",
+    "Mapping",
+    "MappingSet",
+    "MaturityStructure",
+    "Measure",
+    "PracticeLink",
+    "Reader",
+    "SearchHit",
+    "SearchIndex",
+    "ancestors_of",
+    "chains_of",
+    "children_of",
+    "descendants_of",
+    "element_by",
+    "element_id",
+    "elements_by_iris",
+    "framework",
+    "framework_index",
+    "frameworks",
+    "iri_from_element_id",
+    "itcmf_structure_of",
+    "list_elements",
+    "mapping_sets",
+    "mappings",
+    "mappings_of",
+    "measures_of",
+    "normalise",
+]

@@ -1,0 +1,119 @@
+"""The :class:`Reader`: a store, the query catalog and a per-lifetime memo of whole-framework
+reads. Also the small term helpers every read uses."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import GraphStore, Row, SelectResult
+
+T = TypeVar("T")
+
+
+class Reader:
+    """Runs named queries against one store and memoises whole-framework reads.
+
+    Thread-safe: DataLoaders may call it from worker threads; a memo key is computed once
+    (concurrent callers of the same key wait for the first), so the number of store queries
+    is deterministic.
+    """
+
+    def __init__(self, store: GraphStore, catalog: QueryCatalog) -> None:
+        self.store = store
+        self.catalog = catalog
+        self._memo: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def select(self, name: str, params: Mapping[str, object] | None = None) -> SelectResult:
+        """Run the named query ``name`` (e.g. ``api/scheme-elements``) with RDF-term params."""
+        return self.store.select(self.catalog.get(name), params or {})
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key for this reader's lifetime."""
+        if key in self._memo:
+            return self._memo[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+        return self._memo[key]
+
+
+def element_id(iri: str) -> str:
+    """The API id of a resource: its IRI path below ``iris.ID_BASE`` (else the IRI itself)."""
+    return iri[len(iris.ID_BASE) :] if iri.startswith(iris.ID_BASE) else iri
+
+
+def iri_from_element_id(identifier: str) -> str:
+    """Inverse of :func:`element_id`."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", identifier):
+        return identifier
+    return iris.ID_BASE + identifier.lstrip("/")
+
+
+def text(row: Row, key: str) -> str | None:
+    term = row.get(key)
+    if term is None or isinstance(term, ox.Triple):
+        return None
+    return term.value
+
+
+def integer(row: Row, key: str) -> int | None:
+    value = text(row, key)
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def decimal(row: Row, key: str) -> float | None:
+    value = text(row, key)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def boolean(row: Row, key: str) -> bool:
+    return (text(row, key) or "").lower() in {"true", "1"}
+
+
+def is_english_or_plain(row: Row, key: str) -> bool:
+    """Prefer ``@en`` and language-less literals when a property has several values."""
+    term = row.get(key)
+    return not isinstance(term, ox.Literal) or term.language in (None, "en")
+
+
+def curie(iri: str) -> str:
+    """``https://w3id.org/semapv/vocab/ManualMappingCuration`` -> ``semapv:ManualMappingCuration``."""
+    best = ""
+    for prefix, ns in iris.PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best = ns
+            name = prefix
+    return f"{name}:{iri[len(best) :]}" if best else iri
+
+
+_NUM_RE = re.compile(r"(\d+)")
+
+
+def code_key(code: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3; no code sorts last."""
+    if not code:
+        return ((2, 0),)
+    return tuple(
+        (0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM_RE.split(code) if p != ""
+    )

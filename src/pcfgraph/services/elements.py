@@ -1,0 +1,323 @@
+"""Framework elements: one query per framework gives the whole tree (``api/scheme-elements``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pcfgraph.errors import AmbiguousError, InputError, NotFoundError
+from pcfgraph.services.base import (
+    Reader,
+    code_key,
+    element_id,
+    integer,
+    iri_from_element_id,
+    is_english_or_plain,
+    text,
+)
+from pcfgraph.store import Row
+
+
+@dataclass(frozen=True)
+class Element:
+    """One framework element as the APIs show it."""
+
+    iri: str
+    framework_id: str
+    name: str
+    code: str | None = None
+    definition: str | None = None
+    kind: str | None = None
+    level: int | None = None
+    pcf_id: int | None = None
+    parent_iri: str | None = None
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri)
+
+    @property
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.framework_id, code_key(self.code), self.iri)
+
+
+@dataclass
+class FrameworkIndex:
+    """Every element of one framework, indexed by IRI, parent, code and PCF ID."""
+
+    framework_id: str
+    elements: dict[str, Element] = field(default_factory=dict)
+    children: dict[str | None, list[Element]] = field(default_factory=dict)
+
+    @property
+    def top(self) -> list[Element]:
+        return self.children.get(None, [])
+
+    def ordered(self) -> list[Element]:
+        """Every element in tree (pre-)order, siblings by natural code order."""
+        out: list[Element] = []
+        stack = list(reversed(self.top))
+        while stack:
+            e = stack.pop()
+            out.append(e)
+            stack.extend(reversed(self.children.get(e.iri, [])))
+        return out
+
+    def ancestors(self, element: Element) -> list[Element]:
+        chain: list[Element] = []
+        seen = {element.iri}
+        current = element
+        while current.parent_iri and current.parent_iri not in seen:
+            parent = self.elements.get(current.parent_iri)
+            if parent is None:
+                break
+            chain.append(parent)
+            seen.add(parent.iri)
+            current = parent
+        chain.reverse()
+        return chain
+
+    def descendants(self, element: Element, max_depth: int | None = None) -> list[Element]:
+        out: list[Element] = []
+        stack: list[tuple[Element, int]] = [
+            (c, 1) for c in reversed(self.children.get(element.iri, []))
+        ]
+        seen = {element.iri}
+        while stack:
+            e, depth = stack.pop()
+            if e.iri in seen:
+                continue
+            seen.add(e.iri)
+            out.append(e)
+            if max_depth is None or depth < max_depth:
+                stack.extend((c, depth + 1) for c in reversed(self.children.get(e.iri, [])))
+        return out
+
+
+def elements_from_rows(rows: Iterable[Row]) -> list[Element]:
+    """Fold query rows (several per element when a property repeats) into Elements."""
+    acc: dict[str, dict[str, object]] = {}
+    order: list[str] = []
+    for row in rows:
+        iri = text(row, "element")
+        if iri is None:
+            continue
+        cur = acc.get(iri)
+        if cur is None:
+            cur = acc[iri] = {"framework_id": text(row, "framework") or ""}
+            order.append(iri)
+        for key, col in (("name", "name"), ("definition", "definition"), ("code", "code")):
+            value = text(row, col)
+            if value is None:
+                continue
+            if key not in cur or (is_english_or_plain(row, col) and not cur.get(f"_{key}_en")):
+                cur[key] = value
+                cur[f"_{key}_en"] = is_english_or_plain(row, col)
+        kind = text(row, "kind")
+        if kind is not None and (cur.get("kind") is None or kind < str(cur["kind"])):
+            cur["kind"] = kind
+        for key, col in (("level", "level"), ("pcf_id", "pcfId")):
+            if cur.get(key) is None:
+                cur[key] = integer(row, col)
+        parent = text(row, "parent")
+        if parent is not None and (
+            cur.get("parent_iri") is None or parent < str(cur["parent_iri"])
+        ):
+            cur["parent_iri"] = parent
+    out = []
+    for iri in order:
+        cur = acc[iri]
+        out.append(
+            Element(
+                iri=iri,
+                framework_id=str(cur["framework_id"]),
+                name=str(cur.get("name", "")),
+                code=cur.get("code"),  # type: ignore[arg-type]
+                definition=cur.get("definition"),  # type: ignore[arg-type]
+                kind=cur.get("kind"),  # type: ignore[arg-type]
+                level=cur.get("level"),  # type: ignore[arg-type]
+                pcf_id=cur.get("pcf_id"),  # type: ignore[arg-type]
+                parent_iri=cur.get("parent_iri"),  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def build_index(framework_id: str, elements: Iterable[Element]) -> FrameworkIndex:
+    index = FrameworkIndex(framework_id)
+    for e in elements:
+        index.elements[e.iri] = e
+    # A parent outside the scheme, or a cycle, would hide elements: treat them as top level.
+    for e in index.elements.values():
+        parent = e.parent_iri if e.parent_iri in index.elements else None
+        index.children.setdefault(parent, []).append(e)
+    for kids in index.children.values():
+        kids.sort(key=lambda e: e.sort_key)
+    # Fill in missing levels from the tree (top = 1).
+    missing = [e for e in index.elements.values() if e.level is None]
+    if missing:
+        depth: dict[str, int] = {}
+        for e in index.ordered():
+            depth[e.iri] = depth.get(e.parent_iri or "", 0) + 1
+        for e in missing:
+            fixed = Element(**{**e.__dict__, "level": depth.get(e.iri)})
+            index.elements[e.iri] = fixed
+        return build_index(framework_id, index.elements.values())
+    return index
+
+
+def framework_index(reader: Reader, framework_id: str) -> FrameworkIndex:
+    """Every element of one framework (one store query per reader)."""
+
+    def load() -> FrameworkIndex:
+        rows = reader.select("api/scheme-elements", {"framework": framework_id})
+        return build_index(framework_id, elements_from_rows(rows))
+
+    return reader.memo(("framework-index", framework_id), load)
+
+
+def all_indexes(reader: Reader) -> dict[str, FrameworkIndex]:
+    """Every framework's index from one store query (used by listings and search)."""
+
+    def load() -> dict[str, FrameworkIndex]:
+        by_fw: dict[str, list[Element]] = {}
+        for e in elements_from_rows(reader.select("api/scheme-elements")):
+            by_fw.setdefault(e.framework_id, []).append(e)
+        out = {fid: build_index(fid, els) for fid, els in sorted(by_fw.items())}
+        for fid, index in out.items():  # share with the per-framework memo
+            reader.memo(("framework-index", fid), lambda index=index: index)  # type: ignore[misc]
+        return out
+
+    return reader.memo(("all-indexes",), load)
+
+
+# --- batch reads (one store query per framework involved) -----------------------------------
+
+
+def elements_by_iris(
+    reader: Reader, keys: Sequence[tuple[str, str | None]]
+) -> list[Element | None]:
+    """Elements by (IRI, framework id hint). With a hint the framework's index answers; without
+    one, the element is looked up by IRI (one query per such key: only top-level arguments
+    come without a hint)."""
+    out: list[Element | None] = []
+    for iri, fid in keys:
+        if fid is not None:
+            out.append(framework_index(reader, fid).elements.get(iri))
+        else:
+            found = _lookup(reader, {"element": iri})
+            out.append(found[0] if found else None)
+    return out
+
+
+def children_of(reader: Reader, parents: Sequence[Element]) -> list[list[Element]]:
+    return [framework_index(reader, p.framework_id).children.get(p.iri, []) for p in parents]
+
+
+def ancestors_of(reader: Reader, elements: Sequence[Element]) -> list[list[Element]]:
+    return [framework_index(reader, e.framework_id).ancestors(e) for e in elements]
+
+
+def descendants_of(
+    reader: Reader, elements: Sequence[Element], max_depth: int | None = None
+) -> list[list[Element]]:
+    return [framework_index(reader, e.framework_id).descendants(e, max_depth) for e in elements]
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+
+def _lookup(reader: Reader, params: dict[str, object]) -> list[Element]:
+    rows = []
+    for row in reader.select("api/element-lookup", params):
+        row = {k: v for k, v in row.items() if k not in ("code", "pcfId")}
+        for ours, theirs in (("code", "elementCode"), ("pcfId", "elementPcfId")):
+            if theirs in row:
+                row[ours] = row[theirs]
+        rows.append(row)
+    return elements_from_rows(rows)
+
+
+def known_framework_ids(reader: Reader) -> list[str]:
+    from pcfgraph.services.frameworks import frameworks
+
+    return [f.id for f in frameworks(reader)]
+
+
+def _check_framework(reader: Reader, framework_id: str) -> None:
+    known = known_framework_ids(reader)
+    if framework_id not in known:
+        raise NotFoundError(
+            f"no framework {framework_id!r}; known frameworks: {', '.join(known) or 'none'}"
+        )
+
+
+def element_by(
+    reader: Reader,
+    *,
+    id: str | None = None,
+    iri: str | None = None,
+    pcf_id: int | None = None,
+    code: str | None = None,
+    framework: str | None = None,
+) -> Element:
+    """One element by exactly one identifier; raise NotFoundError / AmbiguousError / InputError.
+
+    ``code`` needs ``framework`` (codes repeat across frameworks); ``pcf_id`` without
+    ``framework`` is ambiguous when several APQC editions state it.
+    """
+    given = [
+        n for n, v in (("id", id), ("iri", iri), ("pcfId", pcf_id), ("code", code)) if v is not None
+    ]
+    if len(given) != 1:
+        raise InputError(
+            "give exactly one of id, iri, pcfId or code"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if framework is not None:
+        _check_framework(reader, framework)
+    if code is not None:
+        if framework is None:
+            raise InputError(f"code {code!r} needs a framework (codes repeat across frameworks)")
+        hits = [e for e in framework_index(reader, framework).elements.values() if e.code == code]
+        what = f"code {code!r} in framework {framework!r}"
+    elif pcf_id is not None:
+        hits = _lookup(reader, {"pcfId": pcf_id, "framework": framework})
+        what = f"PCF ID {pcf_id}" + (f" in framework {framework!r}" if framework else "")
+    else:
+        target = iri if iri is not None else iri_from_element_id(str(id))
+        hits = _lookup(reader, {"element": target, "framework": framework})
+        what = f"element {id!r}" if id is not None else f"element <{iri}>"
+    if not hits:
+        raise NotFoundError(f"no {what}")
+    if len(hits) > 1:
+        fids = sorted({e.framework_id for e in hits})
+        raise AmbiguousError(
+            f"{what} is ambiguous: it is in {len(hits)} elements of frameworks "
+            f"{', '.join(fids)}; give framework to choose"
+        )
+    return hits[0]
+
+
+def list_elements(
+    reader: Reader,
+    *,
+    framework: str | None = None,
+    kind: str | None = None,
+    level: int | None = None,
+) -> list[Element]:
+    """Elements in a stable order (framework id, then tree order), filtered."""
+    if framework is not None:
+        _check_framework(reader, framework)
+        indexes = [framework_index(reader, framework)]
+    else:
+        indexes = list(all_indexes(reader).values())
+    out: list[Element] = []
+    for index in indexes:
+        for e in index.ordered():
+            if kind is not None and e.kind != kind:
+                continue
+            if level is not None and e.level != level:
+                continue
+            out.append(e)
+    return out

@@ -1,0 +1,58 @@
+"""Framework editions (``api/frameworks``): one query for all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pcfgraph.errors import NotFoundError
+from pcfgraph.services.base import Reader, integer, text
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One framework edition/version (a ``pcfg:Framework`` scheme)."""
+
+    iri: str
+    id: str
+    title: str | None = None
+    version: str | None = None
+    edition: str | None = None
+    publisher: str | None = None
+    license: str | None = None
+    source: str | None = None
+    element_count: int = 0
+
+
+def frameworks(reader: Reader) -> list[Framework]:
+    """Every framework edition, ordered by id (one store query per reader)."""
+
+    def load() -> list[Framework]:
+        seen: dict[str, Framework] = {}
+        for row in reader.select("api/frameworks"):
+            fid = text(row, "id")
+            if fid is None or fid in seen:
+                continue
+            seen[fid] = Framework(
+                iri=text(row, "framework") or "",
+                id=fid,
+                title=text(row, "title"),
+                version=text(row, "version"),
+                edition=text(row, "edition"),
+                publisher=text(row, "publisher"),
+                license=text(row, "license"),
+                source=text(row, "source"),
+                element_count=integer(row, "elements") or 0,
+            )
+        return [seen[k] for k in sorted(seen)]
+
+    return reader.memo(("frameworks",), load)
+
+
+def framework(reader: Reader, framework_id: str, *, required: bool = False) -> Framework | None:
+    for f in frameworks(reader):
+        if f.id == framework_id:
+            return f
+    if required:
+        known = ", ".join(f.id for f in frameworks(reader)) or "none"
+        raise NotFoundError(f"no framework {framework_id!r}; known frameworks: {known}")
+    return None

@@ -1,0 +1,89 @@
+"""IT-CMF maturity structure (``api/itcmf-structure``): for each practice its maturity level,
+building block, outcomes and metrics; for building blocks and maturity levels their practices.
+One query per framework."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pcfgraph.services.base import Reader, code_key, integer, text
+from pcfgraph.services.elements import Element, framework_index
+
+
+@dataclass(frozen=True)
+class PracticeLink:
+    """A node a practice points at, as an Element, plus the maturity level number if any."""
+
+    element: Element
+    level_number: int | None = None
+
+
+@dataclass
+class MaturityStructure:
+    """The maturity structure around one element (empty outside IT-CMF)."""
+
+    maturity_level: PracticeLink | None = None
+    building_block: PracticeLink | None = None
+    outcomes: list[Element] = field(default_factory=list)
+    metrics: list[Element] = field(default_factory=list)
+    #: Practices pointing at this element (a building block or maturity level), with the
+    #: practice's maturity level number.
+    practices: list[tuple[Element, int | None]] = field(default_factory=list)
+
+
+def _framework_structure(reader: Reader, framework_id: str) -> dict[str, MaturityStructure]:
+    def load() -> dict[str, MaturityStructure]:
+        index = framework_index(reader, framework_id)
+        out: dict[str, MaturityStructure] = {}
+        seen: set[tuple[str, str, str]] = set()
+        levels: dict[str, int | None] = {}
+        pointing: list[tuple[str, str]] = []
+        for row in reader.select("api/itcmf-structure", {"framework": framework_id}):
+            practice, relation, target = (text(row, k) for k in ("practice", "relation", "target"))
+            if practice is None or relation is None or target is None:
+                continue
+            if (practice, relation, target) in seen:
+                continue
+            seen.add((practice, relation, target))
+            node = index.elements.get(target) or Element(
+                iri=target,
+                framework_id=framework_id,
+                name=text(row, "name") or "",
+                code=text(row, "code"),
+                definition=text(row, "definition"),
+                kind=text(row, "kind"),
+            )
+            st = out.setdefault(practice, MaturityStructure())
+            if relation == "maturityLevel":
+                number = integer(row, "levelNumber")
+                st.maturity_level = PracticeLink(node, number)
+                levels[practice] = number
+                pointing.append((target, practice))
+            elif relation == "buildingBlock":
+                st.building_block = PracticeLink(node)
+                pointing.append((target, practice))
+            elif relation == "outcome":
+                st.outcomes.append(node)
+            elif relation == "metric":
+                st.metrics.append(node)
+        for target, practice in pointing:
+            p = index.elements.get(practice)
+            if p is not None:
+                out.setdefault(target, MaturityStructure()).practices.append(
+                    (p, levels.get(practice))
+                )
+        for st in out.values():
+            st.outcomes.sort(key=lambda e: (code_key(e.code), e.name))
+            st.metrics.sort(key=lambda e: (code_key(e.code), e.name))
+            st.practices.sort(key=lambda pl: (pl[1] or 0, code_key(pl[0].code), pl[0].iri))
+        return out
+
+    return reader.memo(("itcmf", framework_id), load)
+
+
+def itcmf_structure_of(reader: Reader, elements: Sequence[Element]) -> list[MaturityStructure]:
+    return [
+        _framework_structure(reader, e.framework_id).get(e.iri, MaturityStructure())
+        for e in elements
+    ]

@@ -1,0 +1,246 @@
+"""Mapping records (``api/mapping-records``, ``api/mapping-chain-links``, ``api/mapping-sets``).
+
+A record is a ``pcfg:MappingRecord`` (an ``owl:Axiom``) from a curated SSSOM mapping set or
+derived by pcfgraph (inverses, chains; ``pcfg:derived true``, with ``pcfg:chain`` listing the
+curated records it comes from). Reads are per framework of the subject (or of the object).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pcfgraph.errors import InputError
+from pcfgraph.services.base import Reader, boolean, curie, decimal, element_id, integer, text
+from pcfgraph.services.elements import Element
+from pcfgraph.store import Row
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: The SKOS mapping relations, by local name.
+RELATIONS: dict[str, str] = {
+    name: SKOS + name
+    for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+}
+_BY_IRI = {v: k for k, v in RELATIONS.items()}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One mapping record: subject --relation--> object with its SSSOM metadata."""
+
+    iri: str
+    subject_iri: str
+    subject_framework: str
+    relation: str  # local name: exactMatch, closeMatch, ...
+    object_iri: str
+    object_framework: str
+    justification: str | None = None
+    confidence: float | None = None
+    comment: str | None = None
+    author: str | None = None
+    mapping_set_iri: str | None = None
+    derived: bool = False
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri)
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    iri: str
+    title: str | None = None
+    description: str | None = None
+    license: str | None = None
+    version: str | None = None
+    creator: str | None = None
+    source_frameworks: tuple[str, ...] = ()
+    target_frameworks: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri).removeprefix("mapping-set/")
+
+
+def _mapping(row: Row, *, subject_framework_col: str = "subjectFramework") -> Mapping | None:
+    predicate = text(row, "predicate") or ""
+    relation = _BY_IRI.get(predicate)
+    record = text(row, "record")
+    if relation is None or record is None:
+        return None  # not a SKOS mapping relation: not something the API can type
+    justification = text(row, "justification")
+    return Mapping(
+        iri=record,
+        subject_iri=text(row, "subject") or "",
+        subject_framework=text(row, subject_framework_col) or "",
+        relation=relation,
+        object_iri=text(row, "object") or "",
+        object_framework=text(row, "objectFramework") or "",
+        justification=curie(justification) if justification else None,
+        confidence=decimal(row, "confidence"),
+        comment=text(row, "comment"),
+        author=text(row, "author"),
+        mapping_set_iri=text(row, "mappingSet"),
+        derived=boolean(row, "derived"),
+    )
+
+
+def _sorted(ms: list[Mapping]) -> list[Mapping]:
+    return sorted(
+        ms, key=lambda m: (m.derived, -(m.confidence or 0.0), m.object_iri, m.relation, m.iri)
+    )
+
+
+def _records(reader: Reader, params: dict[str, object]) -> list[Mapping]:
+    seen: dict[str, Mapping] = {}
+    for row in reader.select("api/mapping-records", params):
+        m = _mapping(row)
+        if m is not None and m.iri not in seen:
+            seen[m.iri] = m
+    return list(seen.values())
+
+
+@dataclass
+class _FrameworkMappings:
+    by_subject: dict[str, list[Mapping]] = field(default_factory=dict)
+    by_object: dict[str, list[Mapping]] = field(default_factory=dict)
+
+
+def _framework_mappings(reader: Reader, framework_id: str, side: str) -> dict[str, list[Mapping]]:
+    """Every record (curated and derived) whose subject (side="subject") or object is in the
+    framework, by that element's IRI."""
+
+    def load() -> dict[str, list[Mapping]]:
+        key = "subjectFramework" if side == "subject" else "objectFramework"
+        out: dict[str, list[Mapping]] = {}
+        for m in _records(reader, {key: framework_id, "includeDerived": True}):
+            out.setdefault(m.subject_iri if side == "subject" else m.object_iri, []).append(m)
+        return {k: _sorted(v) for k, v in out.items()}
+
+    return reader.memo(("mappings", side, framework_id), load)
+
+
+def mappings_of(
+    reader: Reader,
+    elements: Sequence[Element],
+    *,
+    direction: str = "subject",
+    relation: str | None = None,
+    framework: str | None = None,
+    include_derived: bool = False,
+) -> list[list[Mapping]]:
+    """For each element, its mapping records where it is the subject (``direction="subject"``),
+    the object (``"object"``) or either; filtered by relation (local name), the framework at
+    the other end and whether derived records count."""
+    if direction not in ("subject", "object", "either"):
+        raise InputError(f"direction must be subject, object or either, not {direction!r}")
+    if relation is not None and relation not in RELATIONS:
+        raise InputError(f"unknown mapping relation {relation!r}; known: {', '.join(RELATIONS)}")
+    out: list[list[Mapping]] = []
+    for e in elements:
+        found: list[Mapping] = []
+        if direction in ("subject", "either"):
+            found.extend(_framework_mappings(reader, e.framework_id, "subject").get(e.iri, []))
+        if direction in ("object", "either"):
+            found.extend(_framework_mappings(reader, e.framework_id, "object").get(e.iri, []))
+        selected = []
+        for m in found:
+            if m.derived and not include_derived:
+                continue
+            if relation is not None and m.relation != relation:
+                continue
+            other = m.object_framework if m.subject_iri == e.iri else m.subject_framework
+            if framework is not None and other != framework:
+                continue
+            selected.append(m)
+        out.append(selected)
+    return out
+
+
+def mappings(
+    reader: Reader,
+    *,
+    source: str | None = None,
+    target: str | None = None,
+    relation: str | None = None,
+    min_confidence: float | None = None,
+    include_derived: bool = False,
+) -> list[Mapping]:
+    """Mapping records between frameworks (ids), filtered; curated only unless asked."""
+    if relation is not None and relation not in RELATIONS:
+        raise InputError(f"unknown mapping relation {relation!r}; known: {', '.join(RELATIONS)}")
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise InputError(f"minConfidence must be between 0 and 1, not {min_confidence}")
+    params: dict[str, object] = {
+        "subjectFramework": source,
+        "objectFramework": target,
+        "predicate": RELATIONS[relation] if relation else None,
+        "minConfidence": min_confidence,
+        "includeDerived": include_derived,
+    }
+    found = _records(reader, params)
+    return sorted(
+        found,
+        key=lambda m: (m.subject_framework, m.subject_iri, m.object_framework, m.object_iri, m.iri),
+    )
+
+
+def chains_of(reader: Reader, records: Sequence[Mapping]) -> list[list[Mapping]]:
+    """The curated records each derived record was derived from, in chain order (one query
+    per framework of the derived records' subjects); empty for curated records."""
+    out: list[list[Mapping]] = []
+    for m in records:
+        if not m.derived:
+            out.append([])
+            continue
+        out.append(_framework_chains(reader, m.subject_framework).get(m.iri, []))
+    return out
+
+
+def _framework_chains(reader: Reader, framework_id: str) -> dict[str, list[Mapping]]:
+    def load() -> dict[str, list[Mapping]]:
+        links: dict[str, dict[int, Mapping]] = {}
+        for row in reader.select("api/mapping-chain-links", {"subjectFramework": framework_id}):
+            derived_record = text(row, "derivedRecord")
+            position = integer(row, "position")
+            link = _mapping(row, subject_framework_col="linkSubjectFramework")
+            if derived_record is None or position is None or link is None:
+                continue
+            links.setdefault(derived_record, {})[position] = link
+        return {k: [v[i] for i in sorted(v)] for k, v in links.items()}
+
+    return reader.memo(("chains", framework_id), load)
+
+
+def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
+    """Every mapping set by IRI (one query per reader)."""
+
+    def load() -> dict[str, MappingSet]:
+        acc: dict[str, dict[str, object]] = {}
+        for row in reader.select("api/mapping-sets"):
+            iri = text(row, "mappingSet")
+            if iri is None:
+                continue
+            cur = acc.setdefault(iri, {"sources": set(), "targets": set()})
+            for key in ("title", "description", "license", "version", "creator"):
+                if cur.get(key) is None:
+                    cur[key] = text(row, key)
+            for key, col in (("sources", "sourceFramework"), ("targets", "targetFramework")):
+                value = text(row, col)
+                if value:
+                    cur[key].add(value)  # type: ignore[attr-defined]
+        return {
+            iri: MappingSet(
+                iri=iri,
+                title=cur.get("title"),  # type: ignore[arg-type]
+                description=cur.get("description"),  # type: ignore[arg-type]
+                license=cur.get("license"),  # type: ignore[arg-type]
+                version=cur.get("version"),  # type: ignore[arg-type]
+                creator=cur.get("creator"),  # type: ignore[arg-type]
+                source_frameworks=tuple(sorted(cur["sources"])),  # type: ignore[call-overload]
+                target_frameworks=tuple(sorted(cur["targets"])),  # type: ignore[call-overload]
+            )
+            for iri, cur in sorted(acc.items())
+        }
+
+    return reader.memo(("mapping-sets",), load)

@@ -1,0 +1,62 @@
+"""APQC measures (``api/scheme-measures``): one query per framework of measured elements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pcfgraph.services.base import Reader, code_key, element_id, integer, text
+from pcfgraph.services.elements import Element
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An APQC benchmarking measure listed for an element."""
+
+    iri: str
+    element_iri: str
+    framework_id: str
+    name: str
+    metric_id: int | None = None
+    category: str | None = None
+    formula: str | None = None
+    units: str | None = None
+    description: str | None = None
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri)
+
+
+def framework_measures(reader: Reader, framework_id: str) -> dict[str, list[Measure]]:
+    """Measures of one framework's elements, by element IRI, ordered by metric id."""
+
+    def load() -> dict[str, list[Measure]]:
+        seen: dict[str, Measure] = {}
+        for row in reader.select("api/scheme-measures", {"framework": framework_id}):
+            iri = text(row, "measure")
+            if iri is None or iri in seen:
+                continue
+            seen[iri] = Measure(
+                iri=iri,
+                element_iri=text(row, "element") or "",
+                framework_id=framework_id,
+                name=text(row, "name") or "",
+                metric_id=integer(row, "metricId"),
+                category=text(row, "category"),
+                formula=text(row, "formula"),
+                units=text(row, "units"),
+                description=text(row, "description"),
+            )
+        by_element: dict[str, list[Measure]] = {}
+        for m in seen.values():
+            by_element.setdefault(m.element_iri, []).append(m)
+        for ms in by_element.values():
+            ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name)))
+        return by_element
+
+    return reader.memo(("measures", framework_id), load)
+
+
+def measures_of(reader: Reader, elements: Sequence[Element]) -> list[list[Measure]]:
+    return [framework_measures(reader, e.framework_id).get(e.iri, []) for e in elements]

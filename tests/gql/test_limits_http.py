@@ -1,0 +1,191 @@
+"""Hostile queries against each limit, error masking, introspection switch, GraphQL over HTTP
+(media types, GET, batching) and the self-hosted GraphiQL page."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+from gql_support import APQC, Client, graphql_release
+
+from pcfgraph.api.graphql import router as router_module
+from pcfgraph.config import Settings
+
+LIMITS = Settings(
+    graphql_max_depth=6,
+    graphql_max_aliases=10,
+    graphql_max_tokens=400,
+    graphql_max_page_size=20,
+)
+
+
+@pytest.fixture(scope="module")
+def small() -> Client:
+    return Client(graphql_release(1), LIMITS)
+
+
+def _nested(depth: int) -> str:
+    """A query of exactly ``depth`` field levels."""
+    inner = "id"
+    for _ in range(depth - 2):
+        inner = f"children {{ {inner} }}"
+    return f'{{ element(code: "8.0", framework: "{APQC}") {{ {inner} }} }}'
+
+
+def test_depth_limit(small):
+    assert "element" in small.data(_nested(6))
+    (err,) = small.errors(_nested(7))
+    assert "depth 7 exceeds the maximum of 6" in err["message"]
+
+
+def test_depth_counts_through_fragments(small):
+    q = (
+        f'{{ element(code: "8.0", framework: "{APQC}") {{ ...A }} }} '
+        "fragment A on Element { children { ...B } } "
+        "fragment B on Element { children { ...C } } "
+        "fragment C on Element { children { children { children { id } } } }"
+    )
+    (err,) = small.errors(q)
+    assert "depth 7 exceeds" in err["message"]
+
+
+def test_alias_limit_direct_and_through_fragment_spreads(small):
+    direct = " ".join(f"a{i}: frameworks {{ id }}" for i in range(11))
+    (err,) = small.errors("{ " + direct + " }")
+    assert "11 aliases" in err["message"]
+    # 3 aliases written once, spread 4 times: 12 after expansion
+    q = (
+        "{ frameworks { ...F } x: frameworks { ...F } y: frameworks { ...F } z: frameworks { ...F } }"
+        " fragment F on Framework { a: id b: title c: version }"
+    )
+    (err,) = small.errors(q)
+    assert "15 aliases found after expanding fragments" in err["message"]
+
+
+def test_fragment_bomb_is_validated_in_linear_time():
+    """n fragments each spreading the next twice: 2^n expansions for a naive limiter (strawberry
+    0.341's MaxAliasesLimiter/QueryDepthLimiter take seconds at n=18, hours at n=30)."""
+    client = Client(graphql_release(1), Settings(graphql_max_tokens=5000))
+    n = 40
+    frags = [f"fragment F{i} on Framework {{ ...F{i + 1} ...F{i + 1} x{i}: id }}" for i in range(n)]
+    frags.append(f"fragment F{n} on Framework {{ id }}")
+    q = "{ frameworks { ...F0 } } " + " ".join(frags)
+    started = time.perf_counter()
+    errors = client.errors(q)
+    assert time.perf_counter() - started < 5
+    assert any("aliases found after expanding fragments" in e["message"] for e in errors)
+
+
+def test_circular_fragments_are_rejected(small):
+    q = (
+        "{ frameworks { ...A } } fragment A on Framework { id ...B } "
+        "fragment B on Framework { title ...A }"
+    )
+    errors = small.errors(q)
+    assert any("Cannot spread fragment" in e["message"] for e in errors)
+
+
+def test_token_limit(small):
+    fields = " ".join(["id"] * 450)
+    (err,) = small.errors("{ frameworks { " + fields + " } }")
+    assert "token" in err["message"].lower()
+
+
+def test_deep_nesting_does_not_crash_the_server():
+    client = Client(graphql_release(1), Settings(graphql_max_tokens=100_000))
+    q = "{ " + "frameworks { " * 3000 + "id" + " }" * 3001
+    r = client.post(q)
+    assert r.status_code in (200, 400)
+    assert r.json()["errors"]
+
+
+def test_page_size_is_rejected_not_clamped(small):
+    assert small.data(f'{{ elements(framework: "{APQC}", first: 20) {{ totalCount }} }}')
+    (err,) = small.errors("{ elements(first: 21) { totalCount } }")
+    assert err["message"] == "first must be between 0 and 20, not 21"
+    (err,) = small.errors('{ search(text: "customer", first: 1000) { score } }')
+    assert "between 0 and 20" in err["message"]
+    (err,) = small.errors("{ elements(first: -1) { totalCount } }")
+    assert err["extensions"]["code"] == "bad-input"
+
+
+def test_node_budget(small, monkeypatch):
+    monkeypatch.setattr(router_module, "DEFAULT_MAX_NODES", 10)
+    (err,) = small.errors(
+        f'{{ element(code: "8.1", framework: "{APQC}") {{ children {{ children {{ id }} }} }} }}'
+    )
+    assert err["extensions"]["code"] == "result-too-large"
+
+
+def test_batching_refused_unless_allowed(small):
+    body = [{"query": "{ frameworks { id } }"}, {"query": "{ frameworks { title } }"}]
+    r = small.http.post("/graphql", json=body)
+    assert r.status_code == 400
+    assert r.json() == {"errors": [{"message": "Batching is not enabled"}]}
+    allowed = Client(graphql_release(1), Settings(graphql_allow_batching=True))
+    r = allowed.http.post("/graphql", json=body)
+    assert r.status_code == 200
+    assert [list(x["data"]["frameworks"][0]) for x in r.json()] == [["id"], ["title"]]
+
+
+def test_resolver_errors_are_masked_with_request_id(small, monkeypatch, caplog):
+    from pcfgraph import services
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret detail /etc/passwd")
+
+    monkeypatch.setattr(services, "frameworks", boom)
+    with caplog.at_level(logging.ERROR, logger="pcfgraph.api.graphql"):
+        r = small.post("{ frameworks { id } }", headers={"X-Request-ID": "abc123"})
+    (err,) = r.json()["errors"]
+    assert "secret" not in r.text
+    assert err["extensions"] == {"code": "internal-error", "requestId": "abc123"}
+    assert "abc123" in err["message"] and r.headers["x-request-id"] == "abc123"
+    assert any("abc123" in rec.getMessage() and rec.exc_info for rec in caplog.records)
+
+
+def test_introspection_switch():
+    q = "{ __schema { queryType { name } } }"
+    on = Client(graphql_release(1))
+    assert on.data(q) == {"__schema": {"queryType": {"name": "Query"}}}
+    off = Client(graphql_release(1), Settings(graphql_introspection=False))
+    errors = off.errors(q)
+    assert all("introspection" in e["message"].lower() for e in errors)
+    assert off.data("{ __typename }") == {"__typename": "Query"}
+
+
+def test_get_and_media_types(small):
+    r = small.http.get("/graphql", params={"query": "{ frameworks { id } }"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert r.json()["data"]["frameworks"]
+    accept = {"Accept": "application/graphql-response+json, application/json;q=0.9"}
+    r = small.http.post("/graphql", json={"query": "{ frameworks { id } }"}, headers=accept)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/graphql-response+json")
+    # a request that fails validation: 400 for graphql-response+json, 200 for plain json
+    bad = {"query": "{ nope }"}
+    r = small.http.post("/graphql", json=bad, headers=accept)
+    assert r.status_code == 400 and "nope" in r.json()["errors"][0]["message"]
+    r = small.http.post("/graphql", json=bad, headers={"Accept": "application/json"})
+    assert r.status_code == 200 and r.json()["errors"]
+    # a resolver error after execution started stays 200 with graphql-response+json
+    r = small.http.post("/graphql", json={"query": '{ element(code: "x") { id } }'}, headers=accept)
+    assert r.status_code == 200 and r.json()["errors"]
+    r = small.http.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400 and r.json()["errors"]
+
+
+def test_graphiql_is_self_hosted(small):
+    r = small.http.get("/graphql", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assets = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert len(assets) >= 4
+    for url in assets:
+        assert url.startswith("/") and not url.startswith("//"), url
+        got = small.http.get(url)
+        assert got.status_code == 200 and len(got.content) > 100, url
+    assert "unpkg" not in r.text and "cdn" not in r.text.lower()

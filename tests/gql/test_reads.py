@@ -1,0 +1,200 @@
+"""The schema's reads over the synthetic graph: lookups, tree, mappings, measures, IT-CMF,
+pagination, search. Expected values come from the fixture's construction (gql_support)."""
+
+from __future__ import annotations
+
+from gql_support import APQC, APQC_OLD, ITCMF, PRM, processes, shared_catalog
+
+from pcfgraph import services
+
+SCALE = 3
+P = processes(SCALE)
+
+
+def test_frameworks_and_framework(gql):
+    data = gql.data("{ frameworks { id iri title version elementCount } }")
+    ids = [f["id"] for f in data["frameworks"]]
+    assert ids == sorted([APQC, APQC_OLD, PRM, ITCMF])
+    counts = {f["id"]: f["elementCount"] for f in data["frameworks"]}
+    assert counts[APQC] == 2 + P * 4
+    one = gql.data('{ framework(id: "prm-test") { id version topElements { code } } }')
+    assert one["framework"] == {"id": PRM, "version": "V3", "topElements": [{"code": "A0"}]}
+    assert gql.data('{ framework(id: "nope") { id } }') == {"framework": None}
+
+
+def test_element_lookups_agree(gql):
+    by_code = gql.data(
+        f'{{ element(code: "8.1", framework: "{APQC}") {{ id iri pcfId kind level name }} }}'
+    )["element"]
+    assert by_code["kind"] == "processGroup" and by_code["level"] == 2
+    by_id = gql.data(f'{{ element(id: "{by_code["id"]}") {{ iri }} }}')["element"]
+    by_iri = gql.data(f'{{ element(iri: "{by_code["iri"]}") {{ id }} }}')["element"]
+    by_pcf = gql.data(f'{{ element(pcfId: 20608, framework: "{APQC}") {{ id }} }}')["element"]
+    assert by_id["iri"] == by_code["iri"]
+    assert by_iri["id"] == by_pcf["id"] == by_code["id"]
+    unique = gql.data("{ element(pcfId: 30011) { code framework { id } } }")["element"]
+    assert unique == {"code": "8.1.1.1", "framework": {"id": APQC}}
+
+
+def test_ambiguous_and_unknown_lookups_are_clear_errors(gql):
+    (err,) = gql.errors("{ element(pcfId: 20608) { id } }")
+    assert err["extensions"]["code"] == "ambiguous"
+    assert APQC in err["message"] and APQC_OLD in err["message"]
+    (err,) = gql.errors('{ element(code: "8.1") { id } }')
+    assert "needs a framework" in err["message"]
+    (err,) = gql.errors(f'{{ element(code: "9.9", framework: "{APQC}") {{ id }} }}')
+    assert err["extensions"]["code"] == "not-found" and "9.9" in err["message"]
+    (err,) = gql.errors('{ element(code: "A2", framework: "no-such") { id } }')
+    assert err["extensions"]["code"] == "not-found" and PRM in err["message"]
+    (err,) = gql.errors('{ element(code: "A2", pcfId: 1, framework: "prm-test") { id } }')
+    assert "exactly one" in err["message"]
+    (err,) = gql.errors("{ element { id } }")
+    assert "exactly one" in err["message"]
+
+
+def test_tree_navigation(gql):
+    q = f"""{{ element(code: "8.1.10", framework: "{APQC}") {{
+        parent {{ code }} ancestors {{ code }} children {{ code parent {{ code }} }}
+        descendants {{ code }} d1: descendants(maxDepth: 1) {{ code }} }} }}"""
+    e = gql.data(q)["element"]
+    assert e["parent"] == {"code": "8.1"}
+    assert [a["code"] for a in e["ancestors"]] == ["8.0", "8.1"]
+    assert [c["code"] for c in e["children"]] == ["8.1.10.1", "8.1.10.2", "8.1.10.3"]
+    assert all(c["parent"]["code"] == "8.1.10" for c in e["children"])
+    assert e["descendants"] == e["d1"] == [{"code": c["code"]} for c in e["children"]]
+    group = gql.data(f'{{ element(code: "8.1", framework: "{APQC}") {{ children {{ code }} }} }}')
+    codes = [c["code"] for c in group["element"]["children"]]
+    assert codes == [f"8.1.{k}" for k in range(1, P + 1)]  # natural order: 8.1.10 after 8.1.9
+
+
+def test_element_mappings_curated_derived_direction_and_filters(gql):
+    q = f"""{{ element(code: "8.1.1.1", framework: "{APQC}") {{
+        curated: mappings {{ relation derived justification confidence author comment
+          subject {{ code }} object {{ id framework {{ id }} }} mappingSet {{ title }} }}
+        all: mappings(includeDerived: true, direction: EITHER) {{ derived subject {{ id }} }}
+        none: mappings(relation: EXACT_MATCH) {{ id }}
+        toItcmf: mappings(framework: "itcmf-test") {{ id }} }} }}"""
+    e = gql.data(q)["element"]
+    (m,) = e["curated"]
+    assert m["relation"] == "CLOSE_MATCH" and m["derived"] is False
+    assert m["justification"] == "semapv:ManualMappingCuration" and m["confidence"] == 0.8
+    assert m["subject"] == {"code": "8.1.1.1"} and m["object"]["framework"] == {"id": PRM}
+    assert m["mappingSet"] == {"title": "Test PCF to PRM"} and m["author"] == "Test Curator"
+    assert sorted(x["derived"] for x in e["all"]) == [False, True]
+    assert e["none"] == [] and e["toItcmf"] == []
+
+
+def test_derived_mapping_chain(gql):
+    q = """{ element(id: "prm-test/A22") {
+        incoming: mappings(direction: OBJECT) { id subject { code } }
+        derived: mappings(includeDerived: true) { derived relation object { code }
+          chain { id derived subject { code } object { code } } } } }"""
+    e = gql.data(q)["element"]
+    curated = {m["id"]: m["subject"]["code"] for m in e["incoming"]}
+    assert curated and all(code.endswith(".1") for code in curated.values())
+    assert e["derived"] and all(m["derived"] for m in e["derived"])
+    for m in e["derived"]:
+        (link,) = m["chain"]
+        # the inverse of a curated record: same ends, reversed
+        assert link["derived"] is False and link["id"] in curated
+        assert link["subject"] == m["object"] and link["object"] == {"code": "A22"}
+
+
+def test_top_level_mappings_filters(gql):
+    every = gql.data(f'{{ mappings(from: "{APQC}") {{ relation confidence object {{ id }} }} }}')
+    assert len(every["mappings"]) == 2 * P
+    to_prm = gql.data(f'{{ mappings(from: "{APQC}", to: "{PRM}") {{ relation }} }}')["mappings"]
+    assert len(to_prm) == P and {m["relation"] for m in to_prm} == {"CLOSE_MATCH"}
+    strong = gql.data("{ mappings(minConfidence: 0.7) { confidence derived } }")["mappings"]
+    assert len(strong) == P and all(m["confidence"] >= 0.7 and not m["derived"] for m in strong)
+    related = gql.data("{ mappings(relation: RELATED_MATCH, includeDerived: true) { derived } }")
+    assert sorted(m["derived"] for m in related["mappings"]) == [False] * P + [True] * P
+    (err,) = gql.errors("{ mappings(minConfidence: 2) { id } }")
+    assert "between 0 and 1" in err["message"]
+
+
+def test_measures(gql):
+    q = f"""{{ element(code: "8.1.2", framework: "{APQC}") {{ id
+        measures {{ id metricId name category units formula description element {{ id }} }} }} }}"""
+    e = gql.data(q)["element"]
+    assert [m["metricId"] for m in e["measures"]] == [100021, 100022]
+    assert {m["category"] for m in e["measures"]} == {"Cost Effectiveness", "Cycle Time"}
+    assert all(m["element"]["id"] == e["id"] and m["units"] == "percent" for m in e["measures"])
+
+
+def test_itcmf_maturity_structure(gql):
+    q = """{ practice: element(id: "itcmf-test/RM/practice/3.2") {
+          kind maturityLevel { number name element { kind } } buildingBlock { code }
+          outcomes { name } metrics { name } }
+        block: element(code: "RM", framework: "itcmf-test") {
+          all: practices { code } l3: practices(level: 3) { code } }
+        level: element(id: "itcmf-test/maturity-level/2") { practices { code } } }"""
+    d = gql.data(q)
+    p = d["practice"]
+    assert p["kind"] == "practice" and p["buildingBlock"] == {"code": "RM"}
+    assert p["maturityLevel"] == {
+        "number": 3,
+        "name": "Level 3",
+        "element": {"kind": "maturityLevel"},
+    }
+    assert p["outcomes"] == [{"name": "Outcome 3.2"}] and p["metrics"] == [{"name": "Metric 3.2"}]
+    assert [x["code"] for x in d["block"]["all"]] == ["RM 2.1", "RM 2.2", "RM 3.1", "RM 3.2"]
+    assert [x["code"] for x in d["block"]["l3"]] == ["RM 3.1", "RM 3.2"]
+    assert [x["code"] for x in d["level"]["practices"]] == ["RM 2.1", "RM 2.2"]
+
+
+def test_elements_connection_pages_through_everything(gql):
+    reader = services.Reader(gql.release.store, shared_catalog())
+    expected = [e.id for e in services.list_elements(reader, framework=APQC)]
+    seen: list[str] = []
+    after = None
+    while True:
+        arg = f', after: "{after}"' if after else ""
+        page = gql.data(
+            f'{{ elements(framework: "{APQC}", first: 7{arg}) {{ totalCount '
+            "edges { cursor node { id } } nodes { id } "
+            "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"
+        )["elements"]
+        assert page["totalCount"] == len(expected)
+        assert [e["node"] for e in page["edges"]] == page["nodes"]
+        assert page["pageInfo"]["hasPreviousPage"] == bool(seen)
+        seen.extend(n["id"] for n in page["nodes"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == expected
+    acts = gql.data('{ elements(kind: "activity", level: 4) { totalCount } }')["elements"]
+    assert acts["totalCount"] == 3 * P
+    fw = gql.data(
+        f'{{ framework(id: "{APQC}") {{ elements(level: 3, first: 2) {{ totalCount }} }} }}'
+    )
+    assert fw["framework"]["elements"]["totalCount"] == P
+    (err,) = gql.errors('{ elements(after: "bm9wZQ==") { totalCount } }')
+    assert "invalid cursor" in err["message"]
+
+
+def test_search_is_accent_and_case_insensitive_and_ranked(gql):
+    hits = gql.data(
+        '{ search(text: "GERER les RELATIONS") { field score snippet element { code } } }'
+    )
+    (hit,) = hits["search"]
+    assert hit["element"]["code"] == "8.1.1" and hit["field"] == "NAME"
+    assert hit["snippet"] == "<mark>Gérer les relations</mark> clientèle"
+    # the definition snippet is HTML-escaped around the mark
+    (d,) = gql.data('{ search(text: "planifier") { field snippet } }')["search"]
+    assert d == {
+        "field": "DEFINITION",
+        "snippet": "Comprendre les besoins du client &amp; &lt;<mark>planifier</mark>&gt; les services.",
+    }
+    ranked = gql.data('{ search(text: "customer", first: 50) { field score element { code } } }')
+    fields = [h["field"] for h in ranked["search"]]
+    assert "NAME" in fields and fields == sorted(fields, key=["CODE", "NAME", "DEFINITION"].index)
+    scores = [h["score"] for h in ranked["search"]]
+    assert scores == sorted(scores, reverse=True)
+    only = gql.data(
+        '{ search(text: "customer", framework: "prm-test", first: 50) { element { framework { id } } } }'
+    )
+    assert {h["element"]["framework"]["id"] for h in only["search"]} == {PRM}
+    code = gql.data('{ search(text: "a21") { field element { code } } }')["search"]
+    assert code[0] == {"field": "CODE", "element": {"code": "A21"}}
+    assert gql.data('{ search(text: "zzzz-nothing") { score } }') == {"search": []}
