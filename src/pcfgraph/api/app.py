@@ -55,9 +55,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import health
 
     app.include_router(health.router)
-    from pcfgraph.api import graphql
+    from pcfgraph.api import validate
 
-    graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)
+    app.include_router(validate.router)  # POST /validate (audit uploads, sandbox pool)
     from pcfgraph.web import views
 
     views.include(app)  # web workbench; keep last (element pages use /id/ when it exists)

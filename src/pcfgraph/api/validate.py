@@ -1,0 +1,156 @@
+"""``POST /validate``: audit an organisational model and return the report.
+
+Body: the model itself (``Content-Type`` one of text/turtle, application/ld+json,
+application/rdf+xml, application/n-triples) or a ``multipart/form-data`` upload (every file part
+is read; several files form one model). Report: JSON by default; Turtle (an
+``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
+
+The audit runs in the sandbox worker pool (``app.state.pcf.extras["pool"]``) with the deadline
+``Settings.validate_timeout`` (503 past it) and the workers' memory limit. A model that does not
+parse gets 400 with line and column; over ``Settings.max_body_bytes`` 413; an unknown media
+type 415. Nothing is stored: an upload never changes the served graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from pcfgraph.api.state import AppState, app_state
+from pcfgraph.audit.parse import detect_format
+from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
+from pcfgraph.errors import InputError, NotAcceptable, PayloadTooLarge, QueryTimeout
+
+router = APIRouter(tags=["audit"])
+TASK = "pcfgraph.audit.worker:validate_upload"
+_ACCEPT = {
+    "application/json": "json",
+    "application/*": "json",
+    "text/turtle": "turtle",
+    "text/html": "html",
+    "text/plain": "text",
+    "*/*": "json",
+}
+
+
+def _report_format(request: Request) -> str:
+    explicit = request.query_params.get("format")
+    if explicit:
+        if explicit not in MEDIA_TYPES:
+            raise InputError(f"format must be one of {', '.join(MEDIA_TYPES)}, not {explicit!r}")
+        return explicit
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return "json"
+    best: tuple[float, str] | None = None
+    for part in accept.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        q = 1.0
+        for p in pieces[1:]:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        fmt = _ACCEPT.get(media)
+        if fmt and q > 0 and (best is None or q > best[0]):
+            best = (q, fmt)
+    if best is None:
+        raise NotAcceptable(
+            "the report is available as application/json, text/turtle, text/html or text/plain"
+        )
+    return best[1]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the upload is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the upload is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _files(request: Request, limit: int) -> list[dict[str, Any]]:
+    content_type = request.headers.get("content-type", "")
+    body = await _read_body(request, limit)
+    if content_type.lower().startswith("multipart/form-data"):
+        from starlette.datastructures import UploadFile
+        from starlette.formparsers import MultiPartParser
+
+        async def _stream() -> Any:
+            yield body
+            yield b""
+
+        form = await MultiPartParser(request.headers, _stream()).parse()
+        files = []
+        for _key, item in form.multi_items():
+            if isinstance(item, UploadFile):
+                data = await item.read()
+                name = item.filename or "upload"
+                media = item.content_type
+                if media in (None, "", "application/octet-stream"):
+                    media = None
+                detect_format(name, media)
+                files.append({"name": name, "data": data, "media_type": media})
+        if not files:
+            raise InputError("the multipart upload holds no file part")
+        return files
+    name = request.query_params.get("name") or "upload"
+    media = content_type or None
+    detect_format(name, media)
+    return [{"name": name, "data": body, "media_type": media}]
+
+
+@router.post(
+    "/validate",
+    summary="Audit an organisational model against the framework rules",
+    response_description="The audit report (JSON, Turtle sh:ValidationReport, HTML or text)",
+)
+async def validate(request: Request) -> Response:
+    state: AppState = app_state(request)
+    settings = state.settings
+    fmt = _report_format(request)
+    files = await _files(request, settings.max_body_bytes)
+    payload = {
+        "files": files,
+        "format": fmt,
+        "max_bytes": settings.max_body_bytes,
+        "max_triples": settings.max_upload_triples,
+    }
+    pool = state.extras.get("pool")
+    if pool is not None:
+        result = await pool.run(TASK, payload, timeout=settings.validate_timeout)
+    else:
+        # No sandbox pool (embedded use without the SPARQL router): run in a thread with the
+        # same deadline. The thread cannot be killed, so the pool is the production path.
+        result = await _in_process(state, payload, settings.validate_timeout)
+    return Response(
+        content=result["body"].encode("utf-8"),
+        media_type=result["media_type"],
+        headers={"X-Audit-Conforms": "true" if result["conforms"] else "false"},
+    )
+
+
+class _LocalContext:
+    def __init__(self, state: AppState) -> None:
+        self.store = state.store
+        self.cache: dict[str, Any] = state.extras.setdefault("audit-cache", {})
+
+
+async def _in_process(state: AppState, payload: dict[str, Any], timeout: float) -> Any:
+    try:
+        return await asyncio.wait_for(
+            run_in_threadpool(validate_upload, _LocalContext(state), payload), timeout
+        )
+    except TimeoutError:
+        raise QueryTimeout(f"the audit took longer than {timeout:g} s", retry_after=5) from None

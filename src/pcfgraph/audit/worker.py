@@ -1,0 +1,81 @@
+"""The audit as a sandbox task: ``await pool.run("pcfgraph.audit.worker:validate_upload", ...)``.
+
+Runs inside a worker process of :mod:`pcfgraph.sandbox` (own memory limit, no network, killed
+past the deadline). The framework side (:class:`~pcfgraph.audit.engine.AuditContext`) is built
+once per worker from the worker's read-only copy of the release and kept in ``ctx.cache``.
+
+Payload::
+
+    {"files": [{"name": str, "data": bytes, "media_type": str | None}, ...],
+     "format": "json" | "turtle" | "html" | "text",
+     "max_bytes": int, "max_triples": int}
+
+Result: ``{"conforms": bool, "counts": {...}, "body": str, "media_type": str}``. Bad input is
+raised as :class:`~pcfgraph.errors.ParseError` (line, column) and friends; the pool rebuilds
+them in the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcfgraph.errors import InputError
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "turtle": "text/turtle; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+_CACHE_KEY = "pcfgraph.audit.context"
+
+
+def _context(ctx: Any) -> Any:
+    from pcfgraph.audit.engine import AuditContext
+
+    cache = getattr(ctx, "cache", None)
+    if cache is not None and _CACHE_KEY in cache:
+        return cache[_CACHE_KEY]
+    context = AuditContext.from_store(ctx.store)
+    if cache is not None:
+        cache[_CACHE_KEY] = context
+    return context
+
+
+def render(report: Any, fmt: str) -> str:
+    from pcfgraph.audit.html import render_html
+
+    if fmt == "turtle":
+        return str(report.to_turtle())
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "text":
+        return str(report.to_text())
+    return str(report.to_json())
+
+
+def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """Audit the uploaded model against the worker's framework graph; return the rendering."""
+    from pcfgraph.audit.engine import Limits, audit
+    from pcfgraph.audit.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_TRIPLES, Upload
+
+    fmt = str(payload.get("format") or "json")
+    if fmt not in MEDIA_TYPES:
+        raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(MEDIA_TYPES)}")
+    files = payload.get("files") or []
+    if not files:
+        raise InputError("no model was uploaded")
+    uploads = [
+        Upload(str(f.get("name") or "upload"), bytes(f["data"]), f.get("media_type")) for f in files
+    ]
+    limits = Limits(
+        max_bytes=int(payload.get("max_bytes") or DEFAULT_MAX_BYTES),
+        max_triples=int(payload.get("max_triples") or DEFAULT_MAX_TRIPLES),
+    )
+    report = audit(uploads, _context(ctx), limits=limits)
+    return {
+        "conforms": report.conforms,
+        "counts": report.counts,
+        "body": render(report, fmt),
+        "media_type": MEDIA_TYPES[fmt],
+    }

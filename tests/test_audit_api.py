@@ -1,0 +1,149 @@
+"""``POST /validate``: body or multipart upload, report negotiation, 400/413/415/503, and
+nothing in the served graph changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from audit_support import CONFORMING, FINDINGS, framework_store
+from fastapi.testclient import TestClient
+from rdflib import RDF, Graph
+
+from pcfgraph import iris
+from pcfgraph.api.app import create_app
+from pcfgraph.config import Settings
+from pcfgraph.release import Release, load_release, write_release
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    out = tmp_path_factory.mktemp("release") / "rel"
+    write_release(framework_store(), out, {})
+    return load_release(out)
+
+
+def _client(release: Release, **settings: object) -> Iterator[TestClient]:
+    app = create_app(Settings(query_workers=1, **settings), release)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def client(release: Release) -> Iterator[TestClient]:
+    yield from _client(release)
+
+
+def test_turtle_body_json_report(client: TestClient) -> None:
+    r = client.post(
+        "/validate", content=FINDINGS.read_bytes(), headers={"Content-Type": "text/turtle"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["x-audit-conforms"] == "false"
+    doc = r.json()
+    assert set(doc) == {"conforms", "counts", "results", "coverage", "maturity"}
+    assert any(
+        x["shape"] == iris.SHAPES_BASE + "CustomerServedByTeamShape"
+        and x["focusNode"] == "https://example.org/contoso/finance"
+        for x in doc["results"]
+    )
+
+
+def test_multipart_upload_and_turtle_report(client: TestClient) -> None:
+    r = client.post(
+        "/validate",
+        files={"file": ("org.ttl", CONFORMING.read_bytes(), "text/turtle")},
+        headers={"Accept": "text/turtle"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/turtle")
+    g = Graph().parse(data=r.text, format="turtle")
+    (report,) = list(g.subjects(RDF.type, iris.SH.ValidationReport))
+    assert str(g.value(report, iris.SH.conforms)) == "true"
+
+
+def test_jsonld_body_html_report(client: TestClient) -> None:
+    data = Graph().parse(FINDINGS, format="turtle").serialize(format="json-ld")
+    r = client.post(
+        "/validate?format=html",
+        content=data.encode(),
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<h2>Summary" in r.text and "Customer team Operations" in r.text
+
+
+def test_parse_error_is_400_with_line_and_column(client: TestClient, release: Release) -> None:
+    before = len(release.store)
+    r = client.post(
+        "/validate?name=org.ttl",
+        content=b'@prefix ex: <https://example.org/> .\nex:a ex:b "x .\n',
+        headers={"Content-Type": "text/turtle"},
+    )
+    assert r.status_code == 400
+    doc = r.json()
+    assert doc["code"] == "parse-error"
+    assert doc["line"] == 2 and isinstance(doc["column"], int)
+    assert "org.ttl" in doc["detail"]
+    assert len(release.store) == before
+
+
+def test_dtd_is_400(client: TestClient) -> None:
+    body = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<x/>'
+    r = client.post("/validate", content=body, headers={"Content-Type": "application/rdf+xml"})
+    assert r.status_code == 400 and r.json()["line"] == 2
+
+
+def test_unknown_media_type_is_415(client: TestClient) -> None:
+    r = client.post("/validate", content=b"%PDF", headers={"Content-Type": "application/pdf"})
+    assert r.status_code == 415
+
+
+def test_not_acceptable_report_is_406(client: TestClient) -> None:
+    r = client.post(
+        "/validate",
+        content=CONFORMING.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "image/png"},
+    )
+    assert r.status_code == 406
+
+
+def test_too_large_is_413(release: Release) -> None:
+    for client in _client(release, max_body_bytes=1000):
+        r = client.post(
+            "/validate", content=CONFORMING.read_bytes(), headers={"Content-Type": "text/turtle"}
+        )
+        assert r.status_code == 413
+
+
+def test_deadline_is_503(release: Release) -> None:
+    for client in _client(release, validate_timeout=0.001):
+        r = client.post(
+            "/validate", content=CONFORMING.read_bytes(), headers={"Content-Type": "text/turtle"}
+        )
+        assert r.status_code == 503
+        assert "retry-after" in {k.lower() for k in r.headers}
+
+
+def test_report_is_json_serialisable(client: TestClient, tmp_path: Path) -> None:
+    r = client.post(
+        "/validate", content=CONFORMING.read_bytes(), headers={"Content-Type": "text/turtle"}
+    )
+    assert r.json()["conforms"] is True
+    (tmp_path / "r.json").write_text(json.dumps(r.json()))
+
+
+def test_runs_in_the_sandbox_pool_when_there_is_one(client: TestClient) -> None:
+    pool = client.app.state.pcf.extras.get("pool")  # type: ignore[attr-defined]
+    if pool is None:
+        pytest.skip("no sandbox pool in this app (in-process fallback is used)")
+    before = pool.counters["tasks"]
+    r = client.post(
+        "/validate", content=CONFORMING.read_bytes(), headers={"Content-Type": "text/turtle"}
+    )
+    assert r.status_code == 200
+    assert pool.counters["tasks"] == before + 1

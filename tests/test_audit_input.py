@@ -1,0 +1,220 @@
+"""Bad and hostile uploads: positions of parse errors, DTDs and entity expansion, remote JSON-LD
+contexts (no connection is ever made), nesting and size limits, shapes and SPARQL inside an
+upload (data, never executed), statements about framework IRIs (ignored), every format."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from audit_support import CONFORMING, audit_text, context
+from rdflib import Graph
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.engine import Limits
+from pcfgraph.audit.parse import detect_format, parse_upload
+from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
+
+
+def test_turtle_error_names_file_line_and_column() -> None:
+    data = b'@prefix ex: <https://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "oops .\n'
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.ttl", data))
+    err = info.value
+    assert (err.source, err.line) == ("org.ttl", 3)
+    assert err.column is not None and err.column >= 1
+    assert "org.ttl, line 3, column" in str(err)
+
+
+def test_jsonld_error_position() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.jsonld", b'{\n  "@id": "https://example.org/a",\n  bad\n}'))
+    assert info.value.line == 3
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">
+  <rdf:Description rdf:about="https://example.org/a"><ex:p>&lol3;</ex:p></rdf:Description>
+</rdf:RDF>
+"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">
+  <rdf:Description rdf:about="https://example.org/a"><ex:p>&xxe;</ex:p></rdf:Description>
+</rdf:RDF>
+"""
+
+
+@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "xxe"])
+def test_rdfxml_with_dtd_is_rejected(data: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.rdf", data))
+    assert "DTD" in str(info.value)
+    assert (info.value.line, info.value.column) == (2, 1)
+
+
+def test_rdfxml_in_another_encoding_is_rejected() -> None:
+    with pytest.raises(ParseError):
+        parse_upload(Upload("org.rdf", BILLION_LAUGHS.decode().encode("utf-16")))
+    latin = BILLION_LAUGHS.replace(b'version="1.0"', b'version="1.0" encoding="ISO-8859-1"')
+    with pytest.raises(ParseError):
+        parse_upload(Upload("org.rdf", latin))
+
+
+@pytest.fixture()
+def canary() -> socket.socket:
+    """A listener on 127.0.0.1 that records whether anyone connected."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(5)
+    sock.settimeout(0.5)
+    yield sock
+    sock.close()
+
+
+@pytest.mark.parametrize("kind", ["context", "import", "nested"])
+def test_remote_jsonld_context_is_refused_without_connecting(
+    canary: socket.socket, kind: str
+) -> None:
+    url = f"http://127.0.0.1:{canary.getsockname()[1]}/context.jsonld"
+    ctx: object = {
+        "context": url,
+        "import": {"@import": url},
+        "nested": [{"@vocab": "https://example.org/"}, url],
+    }[kind]
+    doc = {"@context": ctx, "@id": "https://example.org/a", "name": "A"}
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.jsonld", json.dumps(doc).encode()))
+    assert "context" in str(info.value).lower()
+    with pytest.raises(TimeoutError):
+        canary.accept()  # nobody connected
+
+
+def test_file_context_is_refused() -> None:
+    doc = {"@context": "file:///etc/passwd", "@id": "https://example.org/a"}
+    with pytest.raises(ParseError):
+        parse_upload(Upload("org.jsonld", json.dumps(doc).encode()))
+
+
+def test_nesting_limit() -> None:
+    deep = (
+        '{"@id": "https://example.org/a", "https://example.org/p": '
+        + "[" * 200
+        + "1"
+        + "]" * 200
+        + "}"
+    )
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("deep.jsonld", deep.encode()))
+    assert "nested" in str(info.value)
+    turtle = (
+        "<https://example.org/a> <https://example.org/p> "
+        + "[ <https://example.org/p> " * 100
+        + "1"
+        + " ]" * 100
+        + " ."
+    )
+    with pytest.raises(ParseError):
+        parse_upload(Upload("deep.ttl", turtle.encode()))
+    # brackets inside strings, IRIs and comments do not count
+    ok = (
+        '<https://example.org/a> <https://example.org/p> "'
+        + "[" * 100
+        + '" . # '
+        + "(" * 100
+        + "\n"
+    )
+    assert len(parse_upload(Upload("ok.ttl", ok.encode()))) == 1
+
+
+def test_size_and_triple_limits() -> None:
+    data = "".join(
+        f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(50)
+    )
+    with pytest.raises(PayloadTooLarge):
+        parse_upload(Upload("big.nt", data.encode()), max_triples=10)
+    with pytest.raises(PayloadTooLarge):
+        parse_upload(Upload("big.nt", data.encode()), max_bytes=100)
+    with pytest.raises(PayloadTooLarge):
+        audit(
+            [Upload("a.nt", data.encode()), Upload("b.nt", data.encode())],
+            context(),
+            limits=Limits(max_triples=80),
+        )
+
+
+def test_media_types_and_extensions() -> None:
+    assert detect_format("x", "text/turtle; charset=utf-8") == detect_format("x.ttl", None)
+    for name, media in [
+        ("m.ttl", None),
+        ("m", "application/ld+json"),
+        ("m.rdf", None),
+        ("m.nt", None),
+    ]:
+        detect_format(name, media)
+    with pytest.raises(UnsupportedMediaType):
+        detect_format("m.ttl", "application/pdf")
+    with pytest.raises(UnsupportedMediaType):
+        detect_format("m.docx", None)
+
+
+@pytest.mark.parametrize(
+    "fmt,name", [("json-ld", "org.jsonld"), ("xml", "org.rdf"), ("nt", "org.nt")]
+)
+def test_every_format_audits_the_same(fmt: str, name: str) -> None:
+    data = Graph().parse(CONFORMING, format="turtle").serialize(format=fmt).encode("utf-8")
+    report = audit([Upload(name, data)], context())
+    assert report.conforms and report.results == []
+    assert report.triples > 300
+
+
+UPLOADED_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix ex: <https://example.org/evil/> .
+ex:EveryCustomerFails a sh:NodeShape ;
+    sh:targetClass orgm:Customer ;
+    sh:property [ sh:path ex:never ; sh:minCount 1 ; sh:message "uploaded shape ran" ] ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ; sh:message "uploaded SPARQL ran" ] .
+ex:Rule a sh:SPARQLRule ; sh:construct "CONSTRUCT { ?s a <https://example.org/evil/Ran> } WHERE { ?s ?p ?o }" .
+"""
+
+
+def test_shapes_and_sparql_in_an_upload_are_data_never_executed() -> None:
+    text = CONFORMING.read_text(encoding="utf-8") + UPLOADED_SHAPES
+    report = audit_text(text)
+    assert report.results == []
+    assert report.conforms
+
+
+def test_statements_about_framework_iris_are_ignored_and_reported() -> None:
+    fake = """
+@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix pcfg: <https://w3id.org/pcfgraph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/measure/999999> a pcfg:Measure ;
+    pcfg:units "dollars" .
+<https://example.org/x/FakeMeasure> rdfs:subClassOf pcfg:Measure .
+<https://example.org/x/m> a <https://example.org/x/FakeMeasure> .
+<https://example.org/x/obs> a orgm:MeasureObservation ; rdfs:label "Faked" ;
+    orgm:measure <https://example.org/x/m> ; orgm:value 150 ; orgm:unit "percent" ; orgm:period "2024" .
+<https://example.org/x/obs2> a orgm:MeasureObservation ; rdfs:label "Faked 2" ;
+    orgm:measure <https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/measure/999999> ;
+    orgm:value 1 ; orgm:unit "percent" ; orgm:period "2024" .
+"""
+    report = audit_text(fake)
+    got = {(r.rule, r.focus_node) for r in report.results}
+    assert ("ObservationMeasureShape", "https://example.org/x/obs") in got
+    assert ("ObservationMeasureShape", "https://example.org/x/obs2") in got
+    assert (
+        "audit/framework-statement-ignored",
+        "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/measure/999999",
+    ) in got
+    assert ("audit/framework-statement-ignored", "https://example.org/x/FakeMeasure") in got

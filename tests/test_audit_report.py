@@ -1,0 +1,157 @@
+"""Audit reports: JSON keys, Turtle sh:ValidationReport, self-contained HTML with business
+labels, and coverage / maturity numbers computed on small models."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from audit_support import FINDINGS, audit_path, audit_text
+from rdflib import RDF, Graph
+
+from pcfgraph import iris
+from pcfgraph.audit.html import render_html
+from pcfgraph.audit.report import RESULT_KEYS, AuditReport
+
+HEAD = """
+@prefix : <https://example.org/t/> .
+@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix apqc: <https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/> .
+@prefix prmit: <https://w3id.org/pcfgraph/id/prm-it/> .
+@prefix itcmf: <https://w3id.org/pcfgraph/id/it-cmf/SRP/> .
+@prefix rmp: <https://w3id.org/pcfgraph/id/it-cmf/SRP/A2/practice/> .
+"""
+PCF = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/"
+
+
+@pytest.fixture(scope="module")
+def findings() -> AuditReport:
+    return audit_path(FINDINGS)
+
+
+def test_json_report_keys(findings: AuditReport) -> None:
+    doc = json.loads(findings.to_json())
+    assert set(doc) == {"conforms", "counts", "results", "coverage", "maturity"}
+    assert set(doc["counts"]) == {"Violation", "Warning", "Info"}
+    assert doc["counts"]["Violation"] == sum(
+        1 for r in doc["results"] if r["severity"] == "Violation"
+    )
+    assert doc["results"]
+    for r in doc["results"]:
+        assert tuple(r) == RESULT_KEYS
+        assert r["focusLabel"] and not r["focusLabel"].startswith("_:")
+        assert r["shape"].startswith(iris.SHAPES_BASE)
+    target = next(r for r in doc["results"] if r["shape"].endswith("/ServicePriceShape"))
+    assert target["focusNode"] == "https://example.org/contoso/svc-crm"
+    assert target["focusLabel"] == "CRM"
+    assert target["path"] == str(iris.ORGM.price)
+    assert target["source"] == PCF + "20635"
+    assert target["hint"]
+
+
+def test_report_round_trips_through_the_worker_dict(findings: AuditReport) -> None:
+    again = AuditReport.from_dict(json.loads(json.dumps(findings.to_dict())))
+    assert again.to_json_dict() == findings.to_json_dict()
+
+
+def test_turtle_report(findings: AuditReport) -> None:
+    g = Graph().parse(data=findings.to_turtle(), format="turtle")
+    sh = iris.SH
+    (report,) = list(g.subjects(RDF.type, sh.ValidationReport))
+    assert str(g.value(report, sh.conforms)) == "false"
+    results = list(g.objects(report, sh.result))
+    assert len(results) == len(findings.results)
+    pairs = {(str(g.value(r, sh.sourceShape)), str(g.value(r, sh.focusNode))) for r in results}
+    assert (
+        iris.SHAPES_BASE + "checks/orgmodel/agreement-drawn-up-by-brm",
+        "https://example.org/contoso/sla-sales",
+    ) in pairs
+    # inverse paths are real SHACL paths, not strings
+    inv = [
+        g.value(r, sh.resultPath)
+        for r in results
+        if g.value(g.value(r, sh.resultPath), sh.inversePath)
+    ]
+    assert inv
+
+
+def test_html_is_self_contained_printable_and_uses_business_labels(findings: AuditReport) -> None:
+    html = render_html(findings)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(?i)(href|src)\s*=\s*["']?\s*(https?:|//)""", html)
+    assert not re.search(r"(?i)<link\b", html)
+    assert "@import" not in html and "url(" not in html
+    assert "@media print" in html
+    # summary, then findings, then coverage, then maturity
+    order = [
+        html.index(h)
+        for h in ("<h2>Summary", "<h2>Findings", "<h2>Framework coverage", "<h2>IT-CMF maturity")
+    ]
+    assert order == sorted(order)
+    # grouped by unit, labelled by business names, never blank-node ids
+    assert "<h3>Customer team Operations</h3>" in html
+    assert "<h3>Organisation-wide</h3>" in html
+    assert "Service target of SLA Warehousing 2025" in html
+    assert "_:" not in html
+    assert "Warehousing activity plan (personal drive)" in html
+
+
+def test_coverage_counts_and_missing_list() -> None:
+    report = audit_text(
+        HEAD
+        + """
+:p1 a orgm:Process ; rdfs:label "SLM" ; orgm:implements apqc:20632 , apqc:20635 , prmit:A24 .
+:p2 a orgm:Process ; rdfs:label "Catalogue" ; orgm:implements apqc:20635 , prmit:A23 .
+"""
+    )
+    cov = {c.key: c for c in report.coverage}
+    pcf, prm = cov["apqc-pcf-8.1"], cov["prm-it-a2"]
+    assert pcf.total == 43  # 7 processes + 36 activities of PCF 8.1 (7.4)
+    assert {i.element for i in pcf.covered} == {PCF + "20632", PCF + "20635"}
+    assert pcf.percent == round(100 * 2 / 43, 1)
+    assert PCF + "20609" in {i.element for i in pcf.missing}
+    item = next(i for i in pcf.items if i.element == PCF + "20635")
+    assert set(item.implemented_by) == {"https://example.org/t/p1", "https://example.org/t/p2"}
+    assert prm.total == 7
+    assert {i.notation for i in prm.covered} == {"A23", "A24"}
+    assert {i.notation for i in prm.missing} == {"A21", "A22", "A25", "A26", "A27"}
+    doc = json.loads(report.to_json())["coverage"]["prm-it-a2"]
+    assert (doc["total"], doc["covered"], doc["percent"]) == (7, 2, 28.6)
+
+
+def _claim(name: str, level: int, practices: list[str]) -> str:
+    evidence = " , ".join(f"[ a orgm:Evidence ; orgm:practice rmp:{p} ]" for p in practices)
+    text = f':{name} a orgm:MaturityClaim ; rdfs:label "{name}" ; orgm:buildingBlock itcmf:A2 ; orgm:claimedLevel {level}'
+    return text + (f" ; orgm:evidence {evidence} .\n" if practices else " .\n")
+
+
+def test_maturity_achieved_level_and_missing_practices() -> None:
+    report = audit_text(
+        HEAD
+        + _claim("full", 5, ["2.1", "2.2", "3.1", "3.2", "3.3", "4.1", "4.2", "5.1", "5.2"])
+        + _claim("gap4", 5, ["2.1", "2.2", "3.1", "3.2", "3.3", "4.1", "5.1", "5.2"])
+        + _claim("none", 1, [])
+        + _claim("l2", 2, ["2.1"])
+        + _claim("honest", 2, ["2.1", "2.2", "3.1"])
+    )
+    m = {x.claim_label: x for x in report.maturity}
+    assert (m["full"].claimed, m["full"].achieved, m["full"].missing_evidence) == (5, 5, [])
+    assert m["gap4"].achieved == 3
+    assert [p.notation for p in m["gap4"].missing_evidence] == ["SRP-A2-P4.2"]
+    assert (m["none"].achieved, m["none"].holds) == (1, True)
+    assert m["l2"].achieved == 1 and not m["l2"].holds
+    assert [p.notation for p in m["l2"].missing_evidence] == ["SRP-A2-P2.2"]
+    assert m["honest"].achieved == 2 and m["honest"].holds
+    above = {
+        r.focus_label: r.value
+        for r in report.results
+        if r.rule == "checks/orgmodel/maturity-claim-above-achieved"
+    }
+    assert above == {"gap4": "SRP-A2-P4.2", "l2": "SRP-A2-P2.2"}
+    doc = json.loads(report.to_json())["maturity"]
+    gap = next(x for x in doc if x["claimLabel"] == "gap4")
+    assert (gap["claimedLevel"], gap["achievedLevel"], gap["holds"]) == (5, 3, False)
+    assert [p["notation"] for p in gap["missingEvidence"]] == ["SRP-A2-P4.2"]
