@@ -58,6 +58,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import validate
 
     app.include_router(validate.router)  # POST /validate (audit uploads, sandbox pool)
+    from pcfgraph.api import graphql
+
+    graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)
     from pcfgraph.web import views
 
     views.include(app)  # web workbench; keep last (element pages use /id/ when it exists)
