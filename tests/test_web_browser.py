@@ -60,7 +60,7 @@ def server() -> Iterator[Served]:
     from pcfgraph.web import views
 
     app = create_app(Settings(), build_release())
-    if not any(getattr(r, "path", "") == "/frameworks/{framework_id}" for r in app.routes):
+    if "/frameworks/{framework_id}" not in views.route_paths(app.routes):
         views.include(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -75,7 +75,7 @@ def server() -> Iterator[Served]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     served = Served(f"http://127.0.0.1:{port}")
-    served.has_validate = any(getattr(r, "path", "") == "/validate" for r in app.routes)
+    served.has_validate = "/validate" in views.route_paths(app.routes)
     yield served
     srv.should_exit = True
     thread.join(timeout=10)
@@ -230,7 +230,8 @@ def test_audit_upload_shows_the_report(page: Any, server: Served) -> None:
     page.get_by_role("button", name="Audit").click()
     report = page.locator("#report")
     report.wait_for()
-    assert example.name in report.locator("h2").inner_text()
+    assert example.name in report.locator("#report-h").inner_text()
+    assert "has findings" in report.inner_text()
     assert report.locator(".report-body").inner_text().strip()
     downloads = report.locator("a[download]")
     assert downloads.count() == 3

@@ -23,7 +23,7 @@ from pcfgraph.web import views
 
 def web_app() -> FastAPI:
     app = create_app(Settings(), web_release())
-    if not any(getattr(r, "path", "") == "/frameworks/{framework_id}" for r in app.routes):
+    if "/frameworks/{framework_id}" not in views.route_paths(app.routes):
         views.include(app)  # until api/app.py includes the workbench itself
     return app
 
@@ -241,3 +241,51 @@ def test_diff_page_compares_editions_in_the_graph(client: TestClient) -> None:
     assert "0 added" in same and "45 unchanged" in same and "No differences." in same
     csv_ = client.get("/diff", params={"old": APQC_ID, "new": APQC_ID, "format": "csv"})
     assert csv_.text.startswith("change,id,old_code")
+
+
+def _example(name: str) -> bytes:
+    from pcfgraph.resources import resource_dir
+
+    return (resource_dir("data") / "examples" / name).read_bytes()
+
+
+def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClient) -> None:
+    if "/validate" not in views.route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("the audit API (POST /validate) is not installed")
+    model = _example("organisation-with-findings.ttl")
+    r = client.post("/audit", files={"model": ("organisation-with-findings.ttl", model)})
+    assert r.status_code == 200, r.text[:500]
+    html = r.text
+    assert_self_contained(html)
+    report = html[html.index('id="report"') :]
+    assert "The model has findings." in report
+    # the page embeds the API's own HTML report (same request, Accept: text/html)
+    api = client.post(
+        "/validate?name=organisation-with-findings.ttl",
+        content=model,
+        headers={"content-type": "text/turtle", "accept": "text/html"},
+    ).text
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", api, re.S)
+    assert m is not None and f"<h3>{m.group(1).strip()}</h3>" in report  # headings demoted
+    downloads = re.findall(r'href="data:([^;]+);base64,[^"]+" download="([^"]+)"', report)
+    assert downloads == [
+        ("text/html", "organisation-with-findings-report.html"),
+        ("application/json", "organisation-with-findings-report.json"),
+        ("text/turtle", "organisation-with-findings-report.ttl"),
+    ]
+    # the verdict is the API's (the fixture graph is not the shipped one, so no fixed answer)
+    good = _example("conforming-organisation.ttl")
+    ok = client.post("/audit", files={"model": ("ok.ttl", good)})
+    verdict = client.post(
+        "/validate?name=ok.ttl", content=good, headers={"content-type": "text/turtle"}
+    ).headers["x-audit-conforms"]
+    expected = "The model conforms." if verdict == "true" else "The model has findings."
+    assert ok.status_code == 200 and expected in ok.text
+
+
+def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestClient) -> None:
+    if "/validate" not in views.route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("the audit API (POST /validate) is not installed")
+    r = client.post("/audit", files={"model": ("bad.ttl", b"@prefix : <x> .\n:a :b")})
+    assert r.status_code == 400
+    assert 'role="alert"' in r.text and "bad.ttl" in r.text and 'type="file"' in r.text

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import Request
 
-from pcfgraph.errors import InputError, PcfgraphError
+from pcfgraph.errors import PcfgraphError
 
 #: format -> (media type, file extension, label)
 REPORT_FORMATS: Mapping[str, tuple[str, str, str]] = {
@@ -67,15 +67,24 @@ _BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
 _DROP_RE = re.compile(r"<(script|style|link|meta|title)\b[^>]*>(?:.*?</\1>)?", re.I | re.S)
 
 
+_HEADING_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+
 def report_fragment(html: str) -> str:
-    """The body of the API's HTML report, without scripts, styles or links to assets."""
+    """The body of the API's HTML report, without scripts, styles or links to assets, its
+    headings moved two levels down to sit under the page's "Report for ..." heading."""
     m = _BODY_RE.search(html)
-    inner = m.group(1) if m else html
-    return _DROP_RE.sub("", inner)
+    inner = _DROP_RE.sub("", m.group(1) if m else html)
+    return _HEADING_RE.sub(lambda h: f"<{h.group(1)}h{min(int(h.group(2)) + 2, 6)}", inner)
 
 
 async def _call(
-    app: Any, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    app: Any,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    query: str = "",
 ) -> tuple[int, dict[str, str], bytes]:
     """One in-process ASGI request to the same application."""
     scope = {
@@ -86,7 +95,7 @@ async def _call(
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode("latin-1"),
         "root_path": "",
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "client": ("127.0.0.1", 0),
@@ -121,32 +130,43 @@ async def _call(
 
 
 async def run_audit(request: Request, filename: str, declared: str, data: bytes) -> AuditReports:
-    """Validate an uploaded model through ``POST /validate``; every report format."""
+    """Validate an uploaded model through ``POST /validate``: HTML, JSON and Turtle reports
+    (three requests, run concurrently; the API's own limits and deadline apply to each)."""
+    import asyncio
     import json
+    from urllib.parse import urlencode
+
+    from pcfgraph.web.views import route_paths
 
     app = request.app
-    if not any(getattr(r, "path", None) == VALIDATE_PATH for r in app.routes):
+    if VALIDATE_PATH not in route_paths(app.routes):
         raise PcfgraphError("the audit service (POST /validate) is not available on this server")
     media_type = media_type_for(filename, declared)
-    reports = AuditReports(filename=filename, status=200)
-    rid = getattr(request.state, "request_id", "")
-    for fmt, (accept, _ext, _label) in REPORT_FORMATS.items():
+    rid = str(getattr(request.state, "request_id", "") or "")
+    query = urlencode({"name": filename})
+
+    async def one(accept: str) -> tuple[int, dict[str, str], bytes]:
         headers = [("content-type", media_type), ("accept", accept)]
-        if rid:
-            headers.append(("x-request-id", str(rid)))
-        status, _hdrs, body = await _call(app, "POST", VALIDATE_PATH, headers, data)
-        if status >= 400 and status != 422:
+        if rid.isalnum():
+            headers.append(("x-request-id", rid))
+        return await _call(app, "POST", VALIDATE_PATH, headers, data, query)
+
+    results = await asyncio.gather(*(one(accept) for accept, _e, _l in REPORT_FORMATS.values()))
+    reports = AuditReports(filename=filename, status=200)
+    for fmt, (status, headers, body) in zip(REPORT_FORMATS, results, strict=True):
+        if status >= 400:
             detail = body.decode("utf-8", "replace")
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, AttributeError):
                 detail = str(json.loads(detail).get("detail", detail))
-            raise InputError(f"{filename}: {detail}")
-        reports.status = status
+            error = PcfgraphError(f"{filename}: {detail}")
+            error.http_status = status
+            raise error
         reports.bodies[fmt] = body
+        if "x-audit-conforms" in headers:
+            reports.summary["conforms"] = headers["x-audit-conforms"] == "true"
         if fmt == "json":
-            try:
+            with contextlib.suppress(ValueError):
                 doc = json.loads(body)
                 if isinstance(doc, dict):
-                    reports.summary = doc
-            except ValueError:
-                pass
+                    reports.summary.update(doc)
     return reports

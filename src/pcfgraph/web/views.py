@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
@@ -45,6 +45,24 @@ MATRIX_TARGETS: tuple[MatrixTarget, ...] = (
     MatrixTarget("trim", "TRIM roles and documents", ("role", "document")),
 )
 MATRIX_ROW_KINDS = ("process", "activity")
+
+
+def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
+    """Every path an app answers, including routers included as a whole (FastAPI keeps
+    those as wrappers in ``app.routes``) and mounts."""
+    out: set[str] = set()
+    for r in routes:
+        router = getattr(r, "original_router", None)
+        if router is not None:
+            context = getattr(r, "include_context", None)
+            out |= route_paths(router.routes, prefix + getattr(context, "prefix", ""))
+            continue
+        path = getattr(r, "path", None)
+        if isinstance(path, str) and path:
+            out.add(prefix + path)
+        if getattr(r, "routes", None):
+            out |= route_paths(r.routes, prefix + (path or ""))
+    return out
 
 
 def _reads(request: Request) -> Reads:
@@ -226,7 +244,7 @@ def include(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(forms.router)
-    if not any(getattr(r, "path", "").startswith("/id/") for r in app.routes):
+    if not any(p.startswith("/id/") for p in route_paths(app.routes)):
         app.include_router(id_fallback)
 
     @app.middleware("http")
