@@ -164,6 +164,7 @@ def test_no_term_found_row_is_a_no_counterpart_record_without_skos_triple(tmp_pa
         ([row("a:1", "skos:exactMatch", "b:X", "1.5")], 15, "not in [0, 1]"),
         ([row("a:1", "skos:exactMatch", "b:X", "-0.1")], 15, "not in [0, 1]"),
         ([row("a:1", "skos:exactMatch", "b:X", "NaN")], 15, "not a number"),
+        ([row("a:1", "skos:exactMatch", "b:X", "")], 15, "confidence is required"),
         (
             [
                 row("a:1", "skos:exactMatch", "b:X"),
@@ -354,6 +355,8 @@ def test_derived_records_never_in_curated_graphs(tmp_path: Path) -> None:
         assert (None, PCFG.derived, Literal(True)) not in g
         assert set(g.subjects(RDF.type, PCFG.MappingRecord)) == set(g.subjects(PCFG.derived, None))
     assert set(d.objects(None, PCFG.derived)) == {Literal(True)}
+    licences = {lic for g in (g1, g2) for lic in g.objects(None, DCTERMS.license)}
+    assert set(d.objects(iris.mapping_set("derived"), DCTERMS.license)) == licences
 
 
 # --- queries over an assembled store -----------------------------------------------------

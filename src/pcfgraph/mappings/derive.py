@@ -173,14 +173,27 @@ def derive_mappings(
     ``no_counterparts`` are ``(element, framework)`` pairs curated as having no counterpart
     (read automatically from graphs); no chain contradicts them.
     """
+    curated = list(curated)
     records, none = _records(curated)
     none |= set(no_counterparts)
+    licences = sorted(
+        {
+            lic
+            for item in curated
+            if isinstance(item, Graph)
+            for ms in item.subjects(RDF.type, PCFG.MappingSet)
+            for lic in item.objects(ms, DCTERMS.license)
+        },
+        key=str,
+    )
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
     derived_set = iris.mapping_set(DERIVED_SET)
     g.add((derived_set, RDF.type, PCFG.MappingSet))
     g.add((derived_set, DCTERMS.title, Literal("Mappings derived by pcfgraph", lang="en")))
+    for lic in licences:  # derived from the curated sets, so under their licences
+        g.add((derived_set, DCTERMS.license, lic))
     g.add(
         (
             derived_set,

@@ -343,6 +343,9 @@ class _Reader:
         justification = self.expand(get("mapping_justification"), line, "mapping_justification")
         confidence: Decimal | None = None
         raw = get("confidence")
+        if not raw and obj != NO_TERM_FOUND:
+            column = col("confidence") if "confidence" in columns else None
+            raise self.error("confidence is required for a mapping", line, column)
         if raw:
             try:
                 confidence = Decimal(raw)
