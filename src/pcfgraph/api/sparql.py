@@ -1,0 +1,388 @@
+"""``/sparql`` (SPARQL 1.1 Protocol, read-only) and ``/queries`` (named queries over HTTP).
+
+Ad-hoc client queries are untrusted: :mod:`pcfgraph.sparql_guard` refuses what must never
+reach the engine (updates 403; ``SERVICE``, unknown graphs, deep nesting 400), then the query
+runs to completion in a sandbox worker (:mod:`pcfgraph.sandbox`) that also serialises it, so a
+response is only started once the whole result exists (or an error replaces it).
+
+Named queries are trusted (shipped in ``queries/``) and run in-process on the app's store
+(embedded, or remote with ``--store``), parameters bound as RDF terms.
+
+Protocol details: ``GET ?query=``, ``POST application/x-www-form-urlencoded`` and
+``POST application/sparql-query``; ``default-graph-uri``/``named-graph-uri`` name graphs of the
+store (never fetched). Without them the default graph is the union of all graphs (unless the
+query has ``FROM``); named graphs are available to ``GRAPH``. Updates (``update=``,
+``application/sparql-update``, ``INSERT``/``LOAD``/...) get 403 ``update-forbidden``.
+``GET /sparql`` without a query returns the SPARQL Service Description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from pcfgraph import iris
+from pcfgraph.api.state import AppState, app_state
+from pcfgraph.errors import (
+    Forbidden,
+    InputError,
+    PayloadTooLarge,
+    StoreError,
+    UnsupportedMediaType,
+)
+from pcfgraph.queries import NamedQuery
+from pcfgraph.sparql_guard import check_query
+from pcfgraph.sparql_results import (
+    GRAPH_TYPES,
+    content_type,
+    negotiate,
+    offers_for,
+    serialize_boolean,
+    serialize_select,
+    serialize_triples,
+)
+from pcfgraph.store import GraphStore
+
+QUERY_TASK = "pcfgraph.sparql_results:execute"
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the sandbox pool (and the remote store client) with the app; stop them after."""
+    from pcfgraph.sandbox import WorkerPool
+
+    state: AppState = app.state.pcf
+    settings = state.settings
+    pool = WorkerPool(
+        state.release,
+        workers=max(2, settings.query_workers),
+        memory_mb=settings.worker_memory_mb,
+        max_pending=settings.max_concurrent_expensive,
+    )
+    remote = None
+    if settings.store_url:
+        from pcfgraph.remote_store import RemoteStore
+
+        remote = RemoteStore(settings.store_url, timeout=settings.query_timeout)
+        state.extras["store"] = remote
+    await pool.start()
+    state.extras["pool"] = pool
+    try:
+        yield
+    finally:
+        state.extras.pop("pool", None)
+        await pool.stop()
+        if remote is not None:
+            state.extras.pop("store", None)
+            remote.close()
+
+
+router = APIRouter(tags=["sparql"], lifespan=lifespan)
+
+
+def query_store(state: AppState) -> GraphStore:
+    """The store trusted reads use: the remote one with ``--store``, else the embedded one."""
+    store: GraphStore | None = state.extras.get("store")
+    return store if store is not None else state.store
+
+
+def known_graphs(state: AppState) -> frozenset[str]:
+    """Graph names of the served release (cached per release)."""
+    key = ("graph_names", state.release.release_id if state.release.manifest else id(state))
+    cached = state.extras.get("graph_names")
+    if cached is None or cached[0] != key:
+        cached = (key, frozenset(query_store(state).graph_names()))
+        state.extras["graph_names"] = cached
+    names: frozenset[str] = cached[1]
+    return names
+
+
+# --- request parsing --------------------------------------------------------------------------
+
+
+def _decode(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} is not valid UTF-8 (byte {exc.start}); SPARQL requests must be UTF-8",
+            code="bad-encoding",
+        ) from None
+
+
+def _params(raw: bytes | str, what: str) -> list[tuple[str, str]]:
+    text = raw if isinstance(raw, str) else _decode(raw, what)
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{what} has percent-encoded bytes that are not UTF-8", code="bad-encoding"
+        ) from None
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"request body of {length} bytes exceeds the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: Request) -> tuple[str, dict[str, str]]:
+    raw = request.headers.get("content-type", "")
+    main, *rest = [p.strip() for p in raw.split(";")]
+    params = {}
+    for p in rest:
+        k, _, v = p.partition("=")
+        params[k.strip().lower()] = v.strip().strip('"').lower()
+    return main.lower(), params
+
+
+def _one(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise InputError(f"the request has {len(values)} '{name}' parameters; send exactly one")
+    return values[0] if values else None
+
+
+def _many(params: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in params if k == name]
+
+
+# --- /sparql ----------------------------------------------------------------------------------
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET) or the service description")
+async def sparql_get(request: Request) -> Response:
+    state = app_state(request)
+    params = _params(request.scope.get("query_string", b""), "the query string")
+    if _one(params, "update") is not None:
+        raise Forbidden(
+            "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
+        )
+    query = _one(params, "query")
+    if query is None:
+        return service_description(request, state)
+    return await run_query(request, state, query, params)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")
+async def sparql_post(request: Request) -> Response:
+    state = app_state(request)
+    media, ctparams = _media_type(request)
+    url_params = _params(request.scope.get("query_string", b""), "the query string")
+    if media == UPDATE_TYPE:
+        raise Forbidden(
+            "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
+        )
+    if media not in (FORM_TYPE, QUERY_TYPE):
+        raise UnsupportedMediaType(
+            f"POST /sparql takes {FORM_TYPE} or {QUERY_TYPE}, not {media or 'no Content-Type'}"
+        )
+    charset = ctparams.get("charset", "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"request bodies must be UTF-8, not charset={charset}")
+    body = await _body(request, state.settings.max_body_bytes)
+    if media == QUERY_TYPE:
+        if _one(url_params, "query") is not None:
+            raise InputError("a POST of application/sparql-query must not also have ?query=")
+        return await run_query(request, state, _decode(body, "the request body"), url_params)
+    form = _params(body, "the request body")
+    if _one(form, "update") is not None:
+        raise Forbidden(
+            "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
+        )
+    query = _one(form, "query")
+    if query is None:
+        raise InputError("the form has no 'query' parameter", code="missing-query")
+    return await run_query(request, state, query, form + url_params)
+
+
+async def run_query(
+    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
+) -> Response:
+    settings = state.settings
+    default_graphs = _many(params, "default-graph-uri")
+    named_graphs = _many(params, "named-graph-uri")
+    if not query.strip():
+        raise InputError("the query is empty", code="missing-query")
+    checked = check_query(
+        query,
+        max_depth=settings.max_query_depth,
+        known_graphs=known_graphs(state),
+        default_graph_uris=default_graphs,
+        named_graph_uris=named_graphs,
+    )
+    media = negotiate(
+        request.headers.get("accept"), offers_for(checked.form), what=f"a {checked.form} query"
+    )
+    payload: dict[str, Any] = {
+        "query": query,
+        "media_type": media,
+        "max_rows": settings.max_result_rows,
+        "has_dataset_clause": checked.has_dataset_clause,
+    }
+    if default_graphs or named_graphs:
+        payload["default_graphs"] = default_graphs
+        payload["named_graphs"] = named_graphs
+    remote = state.extras.get("store")
+    if remote is not None:
+        result = await asyncio.to_thread(remote.run_protocol_query, payload)
+    else:
+        pool = state.extras.get("pool")
+        if pool is None:
+            raise StoreError("the query sandbox is not running")
+        result = await pool.run(QUERY_TASK, payload, timeout=settings.query_timeout)
+    return Response(
+        content=result["body"],
+        headers={"Content-Type": result["content_type"], "Vary": "Accept"},
+    )
+
+
+def service_description(request: Request, state: AppState) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint (Turtle unless asked otherwise)."""
+    media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the service description")
+    sd = iris.SD
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    void_triples = ox.NamedNode(str(iris.VOID["triples"]))
+    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    default_graph = ox.BlankNode("defaultGraph")
+
+    def n(term: Any) -> ox.NamedNode:
+        return ox.NamedNode(str(term))
+
+    triples = [
+        ox.Triple(service, rdf_type, n(sd.Service)),
+        ox.Triple(service, n(sd.endpoint), endpoint),
+        ox.Triple(service, n(sd.supportedLanguage), n(sd.SPARQL11Query)),
+        ox.Triple(service, n(sd.feature), n(sd.UnionDefaultGraph)),
+        ox.Triple(service, n(sd.defaultDataset), dataset),
+        ox.Triple(dataset, rdf_type, n(sd.Dataset)),
+        ox.Triple(dataset, n(sd.defaultGraph), default_graph),
+        ox.Triple(default_graph, rdf_type, n(sd.Graph)),
+        ox.Triple(
+            default_graph,
+            n(iris.DCTERMS.description),
+            ox.Literal("the union of all named graphs"),
+        ),
+    ]
+    for fmt in (
+        "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "http://www.w3.org/ns/formats/Turtle",
+        "http://www.w3.org/ns/formats/N-Triples",
+        "http://www.w3.org/ns/formats/JSON-LD",
+        "http://www.w3.org/ns/formats/RDF_XML",
+    ):
+        triples.append(ox.Triple(service, n(sd.resultFormat), ox.NamedNode(fmt)))
+    counts = state.release.manifest.get("graphs", {}) if state.release.manifest else {}
+    for i, name in enumerate(sorted(known_graphs(state))):
+        node, graph = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
+        triples += [
+            ox.Triple(dataset, n(sd.namedGraph), node),
+            ox.Triple(node, rdf_type, n(sd.NamedGraph)),
+            ox.Triple(node, n(sd.name), ox.NamedNode(name)),
+            ox.Triple(node, n(sd.graph), graph),
+            ox.Triple(graph, rdf_type, n(sd.Graph)),
+        ]
+        if name in counts:
+            triples.append(
+                ox.Triple(
+                    graph,
+                    void_triples,
+                    ox.Literal(
+                        str(counts[name]),
+                        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"),
+                    ),
+                )
+            )
+    return Response(
+        content=serialize_triples(triples, media),
+        headers={"Content-Type": content_type(media), "Vary": "Accept"},
+    )
+
+
+# --- /queries ---------------------------------------------------------------------------------
+
+
+@router.get("/queries", summary="The named queries (name, summary, parameters)")
+def list_queries(request: Request) -> dict[str, Any]:
+    state = app_state(request)
+    return {
+        "queries": [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "form": q.form,
+                "href": f"/queries/{q.name}",
+                "params": [
+                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
+                    for p in q.params
+                ],
+            }
+            for q in state.catalog
+        ]
+    }
+
+
+@router.get("/queries/{name:path}", summary="Run one named query; parameters as ?name=value")
+async def run_named(name: str, request: Request) -> Response:
+    state = app_state(request)
+    nq = state.catalog.get(name)
+    values: dict[str, object] = {}
+    for key, value in _params(request.scope.get("query_string", b""), "the query string"):
+        if key in values:
+            raise InputError(f"parameter {key!r} given more than once")
+        values[key] = value
+    media = negotiate(request.headers.get("accept"), offers_for(nq.form), what=f"query {nq.name}")
+    nq.bind(values)  # validate parameters before doing any work
+    body = await asyncio.to_thread(run_trusted, query_store(state), nq, values, media)
+    return Response(content=body, headers={"Content-Type": content_type(media), "Vary": "Accept"})
+
+
+def run_trusted(store: GraphStore, nq: NamedQuery, values: dict[str, object], media: str) -> bytes:
+    """Run a trusted named query and serialise it (SELECT, ASK, CONSTRUCT/DESCRIBE)."""
+    if nq.form == "SELECT":
+        result = store.select(nq, values)
+        rows = ([row.get(v) for v in result.variables] for row in result.rows)
+        return serialize_select(result.variables, rows, media)
+    if nq.form == "ASK":
+        return serialize_boolean(store.ask(nq, values), media)
+    return serialize_triples(store.construct(nq, values), media)
+
+
+def install(app: FastAPI) -> None:
+    """Add the router (its lifespan runs the sandbox pool) and CORS from the settings."""
+    state: AppState = app.state.pcf
+    app.include_router(router)
+    origins = list(state.settings.cors_origins)
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )

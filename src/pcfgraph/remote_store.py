@@ -1,0 +1,325 @@
+"""A remote store: any SPARQL 1.1 Protocol + Graph Store Protocol server as the query engine.
+
+:class:`RemoteStore` implements the :class:`~pcfgraph.store.GraphStore` interface the services
+use (``select``/``ask``/``construct``/``graph_names``/``__len__``) over HTTP with httpx, so any
+number of stateless pcfgraph replicas can sit in front of Oxigraph server, Fuseki, GraphDB or
+Neptune (``docs/remote-store.md``). :func:`push_release` loads a release with the Graph Store
+Protocol: one ``PUT`` per named graph, which the server applies atomically per graph.
+
+**Union default graph.** Named queries assume the default graph is the union of all named
+graphs (as in the embedded store). Servers disagree on their default graph, so every query
+names its dataset with the protocol itself: ``default-graph-uri`` and ``named-graph-uri`` for
+each graph of the store (listed once and cached). That is standard SPARQL 1.1 Protocol and
+needs no server configuration.
+
+**Parameters are bound as RDF terms, never formatted into text.** The protocol has no
+pre-binding, so the bound terms must travel in the query text; we considered:
+
+- a trailing ``VALUES`` block: SPARQL joins it *after* grouping, aggregation and HAVING, and
+  after FILTERs ran with the parameter unbound, so it changes the meaning of most queries;
+- a ``VALUES`` block at the start of the WHERE group: FILTERs and BINDs in nested groups,
+  UNION branches and sub-selects still see the parameter unbound, and each UNION branch is
+  evaluated unconstrained (full scans);
+- rdflib's algebra with ``translateAlgebra`` back to text: lossy for property paths and
+  modifiers in rdflib 7.
+
+What we do is what pyoxigraph's ``substitutions=`` (SEP-0007) does, at the token level: the
+query is split by the same SPARQL lexer the untrusted-query guard uses
+(:func:`pcfgraph.sparql_guard.tokens`: IRIs, strings, comments are single tokens), and each
+*variable token* of a parameter is replaced by the parameter's term written by pyoxigraph's own
+N-Triples term writer (one token, escaped; an IRI is validated by ``NamedNode``). Where a
+variable must stay a variable (a projection, ``GROUP BY``/``ORDER BY`` keys) it becomes
+``(TERM AS ?var)`` or ``(TERM)``, so the parameter is still returned as a column, as with
+SEP-0007. No caller text ever reaches the query except as a serialised RDF term; the golden
+query tests run every named query against both stores and compare results.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+
+from pcfgraph.errors import InputError, StoreError
+from pcfgraph.queries import NamedQuery
+from pcfgraph.sparql_guard import tokens
+from pcfgraph.store import Row, SelectResult
+
+SPARQL_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def term_text(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> str:
+    """A term in N-Triples syntax (valid SPARQL term syntax), written by pyoxigraph."""
+    if isinstance(term, ox.BlankNode):
+        raise InputError("blank nodes cannot be bound as query parameters")
+    return str(term)
+
+
+def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Replace parameter variables by their RDF terms (see the module docstring)."""
+    if not bindings:
+        return text
+    toks = list(tokens(text))
+    out: list[str] = []
+    last = 0
+    region = ""  # "select" (projection), "modifier" (GROUP/ORDER BY, HAVING), or ""
+    paren = 0
+    for i, tok in enumerate(toks):
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "SELECT":
+            region, paren = "select", 0
+        elif word in ("WHERE", "FROM") or (tok.kind == "open" and tok.text == "{"):
+            region = ""
+        elif word in ("GROUP", "ORDER", "HAVING"):
+            region, paren = "modifier", 0
+        elif word in ("LIMIT", "OFFSET", "VALUES"):
+            region = ""
+        if tok.kind == "open" and tok.text == "(":
+            paren += 1
+        elif tok.kind == "close" and tok.text == ")":
+            paren = max(0, paren - 1)
+        if tok.kind != "var" or tok.text[1:] not in bindings:
+            continue
+        name = tok.text[1:]
+        term = term_text(bindings[name])
+        prev = toks[i - 1].text.upper() if i > 0 else ""
+        if prev == "AS" or (i > 0 and toks[i - 1].text.upper() == "VALUES"):
+            raise InputError(
+                f"parameter ?{name} is assigned in the query (AS/VALUES); it cannot be bound"
+            )
+        if region == "select" and paren == 0:
+            replacement = f"({term} AS ?{name})"
+        elif region == "modifier" and paren == 0:
+            replacement = f"({term})"
+        else:
+            replacement = term
+        out.append(text[last : tok.pos])
+        out.append(replacement)
+        last = tok.pos + len(tok.text)
+    out.append(text[last:])
+    return "".join(out)
+
+
+class RemoteStore:
+    """A GraphStore over the SPARQL 1.1 Protocol (queries) of a remote server."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._graphs: list[str] | None = None
+        self._lock = threading.Lock()
+        #: Counts how many queries ran (same meaning as EmbeddedStore.query_count).
+        self.query_count = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- protocol -------------------------------------------------------------------------
+
+    def _post(
+        self, text: str, accept: str, *, params: list[tuple[str, str]] | None = None
+    ) -> httpx.Response:
+        """POST a query; ``params=None`` names every graph (the union default graph)."""
+        if params is None:
+            names = self.graph_names()
+            params = [("default-graph-uri", g) for g in names]
+            params += [("named-graph-uri", g) for g in names]
+        self.query_count += 1
+        try:
+            response = self._client.post(
+                self.url,
+                params=tuple(params),
+                content=text.encode("utf-8"),
+                headers={
+                    "Content-Type": "application/sparql-query; charset=utf-8",
+                    "Accept": accept,
+                },
+            )
+        except httpx.HTTPError as exc:
+            raise StoreError(f"remote store {self.url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code >= 400:
+            detail = response.text[:300].strip()
+            raise StoreError(f"remote store {self.url} answered {response.status_code}: {detail}")
+        return response
+
+    def _results(
+        self, query: NamedQuery, params: Mapping[str, object] | None, accept: str
+    ) -> bytes:
+        bound = {v.value: t for v, t in query.bind(params or {}).items()}
+        return self._post(bind_text(query.text, bound), accept).content
+
+    # --- GraphStore -----------------------------------------------------------------------
+
+    def select(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> SelectResult:
+        data = self._results(query, params, SPARQL_JSON)
+        res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(res, ox.QuerySolutions):
+            raise StoreError(f"query {query.name!r} is not a SELECT query")
+        variables = tuple(v.value for v in res.variables)
+        rows: list[Row] = []
+        for sol in res:
+            row: Row = {}
+            for name in variables:
+                value = sol[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return SelectResult(variables, rows)
+
+    def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool:
+        data = self._results(query, params, SPARQL_JSON)
+        res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(res, ox.QueryBoolean):
+            raise StoreError(f"query {query.name!r} is not an ASK query")
+        return bool(res)
+
+    def construct(
+        self, query: NamedQuery, params: Mapping[str, object] | None = None
+    ) -> list[ox.Triple]:
+        data = self._results(query, params, N_TRIPLES)
+        return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+
+    def graph_names(self) -> list[str]:
+        with self._lock:
+            if self._graphs is None:
+                res = ox.parse_query_results(
+                    self._post(GRAPHS_QUERY, SPARQL_JSON, params=[]).content,
+                    format=ox.QueryResultsFormat.JSON,
+                )
+                assert isinstance(res, ox.QuerySolutions)
+                self._graphs = sorted(
+                    g.value for sol in res if isinstance(g := sol["g"], ox.NamedNode)
+                )
+            return list(self._graphs)
+
+    def refresh(self) -> None:
+        """Forget the cached graph list (after a push)."""
+        with self._lock:
+            self._graphs = None
+
+    def __len__(self) -> int:
+        res = ox.parse_query_results(
+            self._post(COUNT_QUERY, SPARQL_JSON, params=[]).content,
+            format=ox.QueryResultsFormat.JSON,
+        )
+        assert isinstance(res, ox.QuerySolutions)
+        for sol in res:
+            n = sol["n"]
+            return int(n.value) if isinstance(n, ox.Literal) else 0
+        return 0
+
+    # --- untrusted queries through the protocol -------------------------------------------
+
+    def run_protocol_query(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Forward a guarded client query; re-serialise locally so the row cap holds."""
+        from pcfgraph.sparql_results import (
+            content_type,
+            serialize_boolean,
+            serialize_select,
+            serialize_triples,
+        )
+
+        max_rows = int(payload["max_rows"])
+        media = payload["media_type"]
+        text = payload["query"]
+        graph_form = media in (
+            "text/turtle",
+            "application/n-triples",
+            "application/ld+json",
+            "application/rdf+xml",
+        )
+        params: list[tuple[str, str]] | None = None
+        if payload.get("default_graphs") is not None or payload.get("named_graphs"):
+            params = [("default-graph-uri", g) for g in payload.get("default_graphs") or []]
+            params += [("named-graph-uri", g) for g in payload.get("named_graphs") or []]
+        elif payload.get("has_dataset_clause"):
+            params = []
+        data = self._post(text, N_TRIPLES if graph_form else SPARQL_JSON, params=params).content
+        if graph_form:
+            triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+            if len(triples) > max_rows:
+                raise _too_many(max_rows)
+            body = serialize_triples(triples, media)
+        else:
+            res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            if isinstance(res, ox.QueryBoolean):
+                body = serialize_boolean(bool(res), media)
+            else:
+                variables = [v.value for v in res.variables]
+                rows = []
+                for sol in res:
+                    rows.append([sol[v] for v in variables])
+                    if len(rows) > max_rows:
+                        raise _too_many(max_rows)
+                body = serialize_select(variables, rows, media)
+        return {"body": body, "content_type": content_type(media)}
+
+
+def _too_many(max_rows: int) -> Exception:
+    from pcfgraph.errors import ResultTooLarge
+
+    return ResultTooLarge(
+        f"the result has more than {max_rows} rows, the max_result_rows cap of this endpoint"
+    )
+
+
+def gsp_url_for(query_url: str) -> str:
+    """The Graph Store Protocol endpoint beside a query endpoint, where the layout is known."""
+    if query_url.rstrip("/").endswith("/query"):  # Oxigraph server
+        return query_url.rstrip("/")[: -len("query")] + "store"
+    raise InputError(
+        f"cannot derive the Graph Store Protocol URL from {query_url!r}; pass --gsp-url "
+        "(see docs/remote-store.md)"
+    )
+
+
+def push_release(
+    nquads_store: Any,
+    gsp_url: str,
+    *,
+    timeout: float = 120.0,
+    client: httpx.Client | None = None,
+) -> dict[str, int]:
+    """PUT every named graph of an EmbeddedStore to a GSP endpoint; return triples per graph.
+
+    Each ``PUT ?graph=<g>`` replaces that graph atomically on the server (GSP semantics);
+    graphs are sent one at a time as N-Triples.
+    """
+    own = client is None
+    http = client or httpx.Client(timeout=timeout)
+    sent: dict[str, int] = {}
+    try:
+        for name in nquads_store.graph_names():
+            data = nquads_store.dump(ox.RdfFormat.N_TRIPLES, graph=ox.NamedNode(name))
+            try:
+                response = http.put(
+                    gsp_url,
+                    params={"graph": name},
+                    content=data,
+                    headers={"Content-Type": N_TRIPLES},
+                )
+            except httpx.HTTPError as exc:
+                raise StoreError(f"pushing graph <{name}> to {gsp_url}: {exc}") from None
+            if response.status_code >= 400:
+                raise StoreError(
+                    f"pushing graph <{name}> to {gsp_url}: HTTP {response.status_code} "
+                    f"{response.text[:200].strip()}"
+                )
+            sent[name] = data.count(b"\n")
+    finally:
+        if own:
+            http.close()
+    return sent

@@ -1,0 +1,581 @@
+"""A pool of worker processes for untrusted work (client SPARQL, audit uploads).
+
+pyoxigraph has no query timeout, a deeply nested query can crash the process parsing it, and
+rdflib evaluation cannot be interrupted. So untrusted work never runs in the serving process:
+
+- each worker is a fresh interpreter (``python -m pcfgraph.sandbox``, the equivalent of the
+  ``spawn`` start method without re-running the parent's ``__main__``, which multiprocessing's
+  spawn does and which breaks under scripts and some servers) with its own read-only in-memory copy of the release
+  (loaded from a private N-Quads copy the pool keeps), an address-space limit (``RLIMIT_AS``)
+  and, where the kernel allows unprivileged namespaces, no network at all (``CLONE_NEWNET``);
+- a task is ``await pool.run("module.path:function", payload, timeout=...)``; the function
+  ``(ctx: WorkerContext, payload: dict) -> dict`` runs inside a worker and its result (picklable)
+  comes back whole;
+- the deadline covers waiting for a worker and running: past it the worker is killed with
+  ``SIGKILL`` at once, a replacement starts in the background and the caller gets
+  :class:`~pcfgraph.errors.QueryTimeout`; a worker that dies mid-task gives
+  :class:`~pcfgraph.errors.WorkerCrashed`; the server process is never affected;
+- admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
+  :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound.
+
+Errors raised by a task as :class:`~pcfgraph.errors.PcfgraphError` subclasses are rebuilt in
+the caller with the same class and attributes (code, line, column, ...).
+
+The pool follows release reloads (``reload(release)``, see :mod:`pcfgraph.serving`): new
+workers load the candidate before any old one retires; old workers finish their task first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pcfgraph import errors
+from pcfgraph.errors import Overloaded, PcfgraphError, QueryTimeout, WorkerCrashed
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from pcfgraph.release import Release
+    from pcfgraph.store import EmbeddedStore
+
+log = logging.getLogger("pcfgraph.sandbox")
+
+#: Seconds a worker may take to start and load its copy of the release.
+START_TIMEOUT = 300.0
+#: Tasks may only name functions in these packages.
+ALLOWED_PACKAGES = ("pcfgraph.",)
+
+
+# --- inside the worker ------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerContext:
+    """What a task function gets: the worker's store and, lazily, an rdflib union graph."""
+
+    store: EmbeddedStore
+    limits: dict[str, Any] = field(default_factory=dict)
+    _graph: Graph | None = None
+    #: Per-worker cache for task modules (e.g. parsed shapes), keyed by the task's choice.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def graph(self) -> Graph:
+        """The union of every graph of the release as an rdflib Graph (built on first use)."""
+        if self._graph is None:
+            import pyoxigraph as ox
+            from rdflib import Graph
+
+            from pcfgraph.export import union_triples
+
+            data = ox.serialize(union_triples(self.store), format=ox.RdfFormat.N_TRIPLES)
+            g = Graph()
+            g.parse(data=data if isinstance(data, bytes) else b"", format="nt")
+            self._graph = g
+        return self._graph
+
+
+def _isolate_network() -> bool:
+    """Best effort: move this process into an empty network namespace (no interfaces up)."""
+    unshare = getattr(os, "unshare", None)
+    flags = getattr(os, "CLONE_NEWUSER", 0x10000000) | getattr(os, "CLONE_NEWNET", 0x40000000)
+    try:
+        if unshare is not None:
+            unshare(flags)
+            return True
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(flags) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _resolve(target: str) -> Callable[[WorkerContext, dict[str, Any]], dict[str, Any]]:
+    module, _, name = target.partition(":")
+    if not module.startswith(ALLOWED_PACKAGES) or not name:
+        raise PcfgraphError(f"task {target!r} is not a pcfgraph function")
+    fn: Callable[[WorkerContext, dict[str, Any]], dict[str, Any]] = getattr(
+        importlib.import_module(module), name
+    )
+    return fn
+
+
+def _error_message(exc: BaseException) -> tuple[str, dict[str, Any], str]:
+    if isinstance(exc, PcfgraphError) and getattr(errors, type(exc).__name__, None) is type(exc):
+        attrs = {
+            k: v for k, v in vars(exc).items() if isinstance(v, str | int | float | None | bool)
+        }
+        return type(exc).__name__, attrs, str(exc)
+    if isinstance(exc, PcfgraphError):
+        return "PcfgraphError", {"code": exc.code, "message": str(exc)}, str(exc)
+    if isinstance(exc, MemoryError):
+        msg = "the task ran out of memory (worker memory limit)"
+        return "ResultTooLarge", {"code": "memory-limit", "message": msg}, msg
+    log.exception("task failed")
+    msg = f"task failed: {type(exc).__name__}"
+    return "PcfgraphError", {"code": "internal-error", "message": msg}, msg
+
+
+def worker_main(conn: Connection, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
+    """Entry point of a worker process (``spawn``): load the data, then serve tasks forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    isolated = _isolate_network()
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import pyoxigraph as ox
+
+    from pcfgraph.store import EmbeddedStore
+
+    store = ox.Store()
+    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+    ctx = WorkerContext(store=EmbeddedStore(store), limits=limits)
+    conn.send(("ready", os.getpid(), isolated))
+    functions: dict[str, Callable[[WorkerContext, dict[str, Any]], dict[str, Any]]] = {}
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        task_id, target, payload = msg
+        try:
+            fn = functions.get(target)
+            if fn is None:
+                fn = functions[target] = _resolve(target)
+            result = fn(ctx, payload)
+            reply: tuple[Any, ...] = (task_id, "ok", result)
+        except BaseException as exc:
+            reply = (task_id, "error", _error_message(exc))
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send((task_id, "error", _error_message(MemoryError())))
+
+
+# --- in the serving process -------------------------------------------------------------------
+
+
+def _rebuild_error(name: str, attrs: dict[str, Any], message: str) -> PcfgraphError:
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, PcfgraphError)):
+        cls = PcfgraphError
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.message = message
+    for key, value in attrs.items():
+        setattr(exc, key, value)
+    return exc
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout)
+
+
+class _Worker:
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection, generation: int) -> None:
+        self.process = process
+        self.conn = conn
+        self.generation = generation
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Future[Any] | None = None
+        self.task_id = 0
+        self.dead = False
+        self.isolated = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+
+class WorkerPool:
+    """Worker processes with per-task deadlines, crash isolation and admission control."""
+
+    def __init__(
+        self,
+        release: Release,
+        *,
+        workers: int = 2,
+        memory_mb: int = 1024,
+        max_pending: int = 8,
+        limits: dict[str, Any] | None = None,
+    ) -> None:
+        self.size = max(1, workers)
+        self.memory_mb = memory_mb
+        self.max_pending = max(max_pending, self.size)
+        self.limits = dict(limits or {})
+        self._release = release
+        self._workers: list[_Worker] = []
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._pending = 0
+        self._generation = 0
+        self._data_dir: Path | None = None
+        self._data_files: dict[int, Path] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._next_task = 0
+        self._closed = False
+        #: Counters for metrics and tests (see :meth:`stats`).
+        self.counters = {"tasks": 0, "timeouts": 0, "crashes": 0, "rejected": 0, "restarts": 0}
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        #: The event loop the pool runs on (tasks must be awaited there).
+        self.loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        self._data_dir = Path(tempfile.mkdtemp(prefix="pcfgraph-pool-"))
+        await asyncio.to_thread(self._write_data, self._release, self._generation)
+        await self._start_generation(self._generation)
+
+    def _write_data(self, release: Release, generation: int) -> None:
+        from pcfgraph.release import GRAPH_FILE
+
+        assert self._data_dir is not None
+        target = self._data_dir / f"graph-{generation}.nq"
+        source = release.path / GRAPH_FILE if release.path is not None else None
+        if source is not None and source.is_file():
+            try:
+                os.link(source, target)  # the release file may be replaced later; ours stays
+            except OSError:
+                shutil.copyfile(source, target)
+        else:
+            import pyoxigraph as ox
+
+            target.write_bytes(release.store.dump(ox.RdfFormat.N_QUADS))
+        self._data_files[generation] = target
+
+    async def _start_generation(self, generation: int) -> None:
+        new = [await self._spawn(generation) for _ in range(self.size)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*(w.ready for w in new)), timeout=START_TIMEOUT)
+        except BaseException:
+            for w in new:
+                self._kill(w)
+            raise
+        for w in new:
+            self._make_idle(w)
+
+    async def _spawn(self, generation: int) -> _Worker:
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        env["MALLOC_ARENA_MAX"] = "2"  # glibc arenas would eat the RLIMIT_AS budget
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        args = [
+            sys.executable,
+            "-m",
+            "pcfgraph.sandbox",
+            str(child_sock.fileno()),
+            str(self._data_files[generation]),
+            str(self.memory_mb),
+            json.dumps(self.limits),
+        ]
+        try:
+            process = subprocess.Popen(
+                args, pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, env=env
+            )
+        finally:
+            child_sock.close()
+        conn = Connection(parent_sock.detach())
+        w = _Worker(process, conn, generation)
+        self._workers.append(w)
+        asyncio.get_running_loop().add_reader(conn.fileno(), self._on_readable, w)
+        return w
+
+    async def stop(self) -> None:
+        """Stop every worker and remove the pool's data copy. Safe to call twice."""
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(BaseException):
+                await task
+        workers, self._workers = list(self._workers), []
+        for w in workers:
+            self._detach(w)
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(None)
+        deadline = time.monotonic() + 2.0
+        for w in workers:
+            await asyncio.to_thread(_wait, w.process, max(0.0, deadline - time.monotonic()))
+            if w.process.poll() is None:
+                self._signal(w)
+                await asyncio.to_thread(_wait, w.process, 2.0)
+            with contextlib.suppress(OSError):
+                w.conn.close()
+            if w.task is not None and not w.task.done():
+                w.task.set_exception(WorkerCrashed("the server is shutting down"))
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
+
+    async def reload(self, release: Release) -> None:
+        """Move to a new release: new workers load it first; old ones retire when idle."""
+        generation = self._generation + 1
+        await asyncio.to_thread(self._write_data, release, generation)
+        try:
+            await self._start_generation(generation)
+        except BaseException:
+            self._data_files.pop(generation, Path()).unlink(missing_ok=True)
+            raise
+        old_generation, self._generation = self._generation, generation
+        self._release = release
+        for w in list(self._workers):
+            if w.generation == old_generation and w.task is None:
+                self._retire(w)
+        old = self._data_files.pop(old_generation, None)
+        if old is not None:
+            old.unlink(missing_ok=True)  # workers already loaded it
+
+    # --- status ------------------------------------------------------------------------
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w.pid is not None and not w.dead]
+
+    def busy_pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w.task is not None and w.pid is not None]
+
+    @property
+    def network_isolated(self) -> bool:
+        live = [w for w in self._workers if w.ready.done() and not w.dead]
+        return bool(live) and all(w.isolated for w in live)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def stats(self) -> dict[str, int]:
+        """Gauges and counters for ``/metrics`` (``restarts`` is a counter of replacements)."""
+        return {
+            "workers": len(self.pids()),
+            "busy": len(self.busy_pids()),
+            "pending": self._pending,
+            **self.counters,
+        }
+
+    # --- running tasks -----------------------------------------------------------------
+
+    async def run(self, target: str, payload: dict[str, Any], *, timeout: float) -> Any:
+        """Run ``target(ctx, payload)`` in a worker within ``timeout`` seconds (wait included)."""
+        if self._closed or self._idle is None:
+            raise Overloaded("the worker pool is not running", retry_after=5)
+        if self._pending >= self.max_pending:
+            self.counters["rejected"] += 1
+            raise Overloaded(
+                f"too many expensive requests in progress ({self.max_pending}); try again",
+                retry_after=1,
+            )
+        self._pending += 1
+        deadline = time.monotonic() + timeout
+        try:
+            worker = await self._acquire(deadline, timeout)
+            return await self._execute(worker, target, payload, deadline, timeout)
+        finally:
+            self._pending -= 1
+
+    async def _acquire(self, deadline: float, timeout: float) -> _Worker:
+        assert self._idle is not None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout(
+                    f"no worker became free within the {timeout:g} s deadline", retry_after=2
+                )
+            try:
+                w = await asyncio.wait_for(self._idle.get(), remaining)
+            except TimeoutError:
+                raise QueryTimeout(
+                    f"no worker became free within the {timeout:g} s deadline", retry_after=2
+                ) from None
+            if w.dead:
+                continue
+            if w.generation != self._generation:
+                self._retire(w)
+                continue
+            return w
+
+    async def _execute(
+        self, w: _Worker, target: str, payload: dict[str, Any], deadline: float, timeout: float
+    ) -> Any:
+        self._next_task += 1
+        task_id = self._next_task
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        w.task, w.task_id = fut, task_id
+        self.counters["tasks"] += 1
+        try:
+            w.conn.send((task_id, target, payload))
+        except (OSError, ValueError):
+            self._on_dead(w)
+        try:
+            return await asyncio.wait_for(
+                asyncio.shield(fut), max(0.0, deadline - time.monotonic())
+            )
+        except TimeoutError:
+            self.counters["timeouts"] += 1
+            log.warning("task %s exceeded %.1f s: killing worker %s", target, timeout, w.pid)
+            self._kill(w, replace=True)
+            raise QueryTimeout(
+                f"the query did not finish within the {timeout:g} s deadline and was stopped",
+                retry_after=max(1, int(timeout // 2)),
+            ) from None
+        except asyncio.CancelledError:
+            # The client went away: the task cannot be interrupted, so the worker goes.
+            if not fut.done():
+                self._kill(w, replace=True)
+            raise
+        finally:
+            if w.task is fut:
+                w.task = None
+                if not w.dead:
+                    if w.generation == self._generation and not self._closed:
+                        self._make_idle(w)
+                    else:
+                        self._retire(w)
+
+    def _make_idle(self, w: _Worker) -> None:
+        assert self._idle is not None
+        self._idle.put_nowait(w)
+
+    # --- worker messages and deaths -----------------------------------------------------
+
+    def _on_readable(self, w: _Worker) -> None:
+        try:
+            while w.conn.poll():
+                msg = w.conn.recv()
+                self._on_message(w, msg)
+        except (EOFError, OSError):
+            self._on_dead(w)
+
+    def _on_message(self, w: _Worker, msg: tuple[Any, ...]) -> None:
+        if msg[0] == "ready":
+            w.isolated = bool(msg[2])
+            if not w.ready.done():
+                w.ready.set_result(None)
+            return
+        task_id, status, value = msg
+        fut = w.task
+        if fut is None or fut.done() or task_id != w.task_id:
+            return
+        if status == "ok":
+            fut.set_result(value)
+        else:
+            fut.set_exception(_rebuild_error(*value))
+
+    def _on_dead(self, w: _Worker) -> None:
+        if w.dead:
+            return
+        was_ready = w.ready.done()
+        self._detach(w)
+        if not w.ready.done():
+            w.ready.set_exception(WorkerCrashed("a worker failed while loading the release"))
+        if w.task is not None and not w.task.done():
+            self.counters["crashes"] += 1
+            log.error("worker %s died while running a task", w.pid)
+            w.task.set_exception(
+                WorkerCrashed(
+                    "the worker running this query crashed (the query was too large or "
+                    "malformed for the engine); the server is fine, try a simpler query",
+                    retry_after=1,
+                )
+            )
+        self._reap(w)
+        if was_ready and not self._closed and w.generation == self._generation:
+            self._replace()
+
+    def _detach(self, w: _Worker) -> None:
+        w.dead = True
+        with contextlib.suppress(ValueError, OSError, RuntimeError):
+            asyncio.get_running_loop().remove_reader(w.conn.fileno())
+
+    def _signal(self, w: _Worker) -> None:
+        if w.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(w.pid, signal.SIGKILL)
+
+    def _kill(self, w: _Worker, *, replace: bool = False) -> None:
+        if w.dead:
+            return
+        self._detach(w)
+        self._signal(w)
+        if w.task is not None and not w.task.done():
+            w.task.cancel()
+        self._reap(w)
+        if replace and not self._closed and w.generation == self._generation:
+            self._replace()
+
+    def _retire(self, w: _Worker) -> None:
+        if w.dead:
+            return
+        self._detach(w)
+        with contextlib.suppress(OSError, ValueError):
+            w.conn.send(None)
+        self._reap(w)
+
+    def _reap(self, w: _Worker) -> None:
+        async def reap() -> None:
+            await asyncio.to_thread(_wait, w.process, 5.0)
+            if w.process.poll() is None:
+                self._signal(w)
+                await asyncio.to_thread(_wait, w.process, 5.0)
+            with contextlib.suppress(OSError):
+                w.conn.close()
+            if w in self._workers:
+                self._workers.remove(w)
+
+        self._spawn_background(reap())
+
+    def _replace(self) -> None:
+        generation = self._generation
+        self.counters["restarts"] += 1
+
+        async def replace() -> None:
+            w = await self._spawn(generation)
+            try:
+                await asyncio.wait_for(asyncio.shield(w.ready), START_TIMEOUT)
+            except (WorkerCrashed, TimeoutError):
+                log.error("a replacement worker failed to start")
+                self._kill(w)
+                return
+            if self._closed or generation != self._generation:
+                self._retire(w)
+            else:
+                self._make_idle(w)
+
+        self._spawn_background(replace())
+
+    def _spawn_background(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _main(argv: list[str]) -> None:
+    fd, nquads, memory_mb, limits = argv
+    worker_main(Connection(int(fd)), nquads, int(memory_mb), json.loads(limits))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

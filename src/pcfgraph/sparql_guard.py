@@ -1,0 +1,199 @@
+"""Pre-checks for untrusted SPARQL, run before any engine sees the query.
+
+Ad-hoc client queries run in sandboxed workers (:mod:`pcfgraph.sandbox`), but some things
+must never reach the engine at all: pyoxigraph performs ``SERVICE`` (and ``LOAD``) through its
+own HTTP client, invisible to Python, and a deeply nested query overflows its parser's stack.
+So this module scans the query text with a small SPARQL *lexer* (IRIs, strings, comments,
+variables and prefixed names are single tokens; only bare words can be keywords) and decides:
+
+- updates (``INSERT``/``DELETE``/``LOAD``/``CLEAR``/... anywhere): :class:`Forbidden` (403);
+- ``SERVICE`` anywhere: :class:`QueryRejected` (400); nothing is contacted;
+- nesting of ``{ ( [`` plus runs of unary operators deeper than the limit: 400;
+- ``FROM``/``FROM NAMED`` and the protocol's graph parameters naming graphs the store does not
+  hold: 400 (graphs are never dereferenced, never read from files).
+
+The lexer is conservative: a keyword token is a bare word (not inside an IRI, string, comment,
+variable or prefixed name), exactly as the SPARQL grammar's terminals define them, so a
+``SERVICE`` the engine would parse is always seen here. It runs in microseconds; full syntax
+checking is left to the engine in the worker, which reports line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from pcfgraph.errors import Forbidden, QueryRejected
+
+#: Query forms and what clients may ask for.
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+  | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+              |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'
+              |"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<pname>(?:[^\W\d][\w.\-\u00B7]*)?:(?:[\w.:%\-\u00B7]|\\.)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<unary>[!^+\-])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_UNESCAPE_RE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int
+
+
+@dataclass
+class CheckedQuery:
+    """What the guard learned: the query form and the dataset the query text names."""
+
+    form: str
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs)
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The query's tokens without whitespace and comments."""
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        yield Token(kind, m.group(), m.start())
+
+
+def _where(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+def _iri_value(token: Token) -> str:
+    inner = token.text[1:-1]
+    return _UNESCAPE_RE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), inner)
+
+
+def check_query(
+    text: str,
+    *,
+    max_depth: int,
+    known_graphs: Collection[str],
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+) -> CheckedQuery:
+    """Refuse unsafe queries (see the module docstring); return the form and named graphs."""
+    toks = list(tokens(text))
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    form: str | None = None
+    depth = 0
+    unary_run = 0
+    checked = CheckedQuery(form="SELECT")
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+        unary_run = unary_run + 1 if tok.kind == "unary" else 0
+        if depth + unary_run > max_depth:
+            raise QueryRejected(
+                f"query nests deeper than {max_depth} levels at {_where(text, tok.pos)} "
+                f"(groups, brackets and unary operators count; the limit is the "
+                f"max_query_depth setting)",
+                code="query-too-deep",
+            )
+        if tok.kind != "word":
+            i += 1
+            continue
+        word = tok.text.upper()
+        if word in UPDATE_KEYWORDS:
+            raise Forbidden(
+                f"this endpoint is read-only: {word} at {_where(text, tok.pos)} is a SPARQL "
+                f"update operation",
+                code="update-forbidden",
+            )
+        if word == "SERVICE":
+            raise QueryRejected(
+                f"SERVICE (federated query) at {_where(text, tok.pos)} is not allowed: this "
+                f"endpoint never contacts other services",
+                code="service-not-allowed",
+            )
+        if form is None and word == "BASE" and nxt is not None and nxt.kind == "iri":
+            base = _iri_value(nxt)
+        elif form is None and word == "PREFIX" and nxt is not None and nxt.kind == "pname":
+            after = toks[i + 2] if i + 2 < len(toks) else None
+            if after is not None and after.kind == "iri":
+                prefixes[nxt.text[:-1]] = _resolve(_iri_value(after), base)
+        elif form is None and word in QUERY_FORMS:
+            form = word
+            checked.form = word
+        elif word == "FROM":
+            named = nxt is not None and nxt.kind == "word" and nxt.text.upper() == "NAMED"
+            target = toks[i + 2] if named and i + 2 < len(toks) else nxt
+            if target is None:
+                break
+            iri = _graph_iri(target, prefixes, base, text)
+            (checked.from_named_graphs if named else checked.from_graphs).append(iri)
+        i += 1
+    if form is None:
+        raise QueryRejected("no query form (SELECT, ASK, CONSTRUCT or DESCRIBE) found")
+    known = set(known_graphs)
+    for kind, graphs in (
+        ("FROM", checked.from_graphs),
+        ("FROM NAMED", checked.from_named_graphs),
+        ("default-graph-uri", default_graph_uris),
+        ("named-graph-uri", named_graph_uris),
+    ):
+        for g in graphs:
+            if g not in known:
+                raise QueryRejected(
+                    f"{kind} <{g}> is not a graph of this store; graphs are never fetched. "
+                    f"See the service description (GET /sparql) for the graphs available",
+                    code="unknown-graph",
+                )
+    return checked
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else iri
+
+
+def _graph_iri(tok: Token, prefixes: dict[str, str], base: str | None, text: str) -> str:
+    if tok.kind == "iri":
+        return _resolve(_iri_value(tok), base)
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.rstrip(".").partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        raise QueryRejected(
+            f"undeclared prefix {prefix + ':'!r} at {_where(text, tok.pos)}",
+            code="parse-error",
+        )
+    raise QueryRejected(f"FROM at {_where(text, tok.pos)} must name a graph IRI")

@@ -1,0 +1,534 @@
+"""The SPARQL endpoint, named queries over HTTP, dereferenceable IRIs and the sandbox.
+
+One live server (uvicorn on 127.0.0.1, real sandbox workers) for the module; every answer is
+compared with what the embedded store itself says, never with hard-coded result text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from fastapi import FastAPI
+from sparql_support import endpoint_settings, fixture_store, live_server
+
+from pcfgraph import iris
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PREFIX = f"PREFIX skos: <{SKOS}>\n"
+ALPHA = iris.ID_BASE + "framework/alpha"
+CODES_QUERY = (
+    PREFIX + f"SELECT ?e ?code WHERE {{ ?e skos:inScheme <{ALPHA}> ; skos:notation ?code }}"
+)
+CONSTRUCT_QUERY = (
+    PREFIX + f"CONSTRUCT {{ ?e skos:prefLabel ?l }} WHERE {{ ?e skos:inScheme <{ALPHA}> ; "
+    "skos:prefLabel ?l }"
+)
+# 61 quads to the 5th power: far beyond any deadline, and cheap to describe.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, FastAPI]]:
+    with live_server(endpoint_settings()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: tuple[str, FastAPI]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server[0], timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return fixture_store().store
+
+
+def expected_rows(store: ox.Store, query: str) -> set[tuple[Any, ...]]:
+    res = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(res, ox.QuerySolutions)
+    names = [v.value for v in res.variables]
+    return {tuple(sol[n] for n in names) for sol in res}
+
+
+def rows_of(body: bytes, fmt: ox.QueryResultsFormat) -> set[tuple[Any, ...]]:
+    res = ox.parse_query_results(body, format=fmt)
+    assert isinstance(res, ox.QuerySolutions)
+    names = [v.value for v in res.variables]
+    return {tuple(sol[n] for n in names) for sol in res}
+
+
+def triples(body: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)}
+
+
+def assert_problem(r: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["detail"]
+    assert "Traceback" not in r.text
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+# --- protocol ---------------------------------------------------------------------------------
+
+
+def test_get_post_form_and_post_direct_agree_with_the_store(
+    client: httpx.Client, store: ox.Store
+) -> None:
+    want = expected_rows(store, CODES_QUERY)
+    assert len(want) == 4
+    answers = [
+        client.get("/sparql", params={"query": CODES_QUERY}),
+        client.post("/sparql", data={"query": CODES_QUERY}),
+        client.post(
+            "/sparql",
+            content=CODES_QUERY.encode(),
+            headers={"Content-Type": "application/sparql-query"},
+        ),
+    ]
+    for r in answers:
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/sparql-results+json; charset=utf-8"
+        assert rows_of(r.content, ox.QueryResultsFormat.JSON) == want
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        ("application/sparql-results+xml", "application/sparql-results+xml", "XML"),
+        ("text/csv", "text/csv", "CSV"),
+        ("text/tab-separated-values", "text/tab-separated-values", "TSV"),
+        ("application/json", "application/sparql-results+json", "JSON"),
+        ("text/html;q=0.9, */*;q=0.1", "application/sparql-results+json", "JSON"),
+    ],
+)
+def test_select_content_negotiation(
+    client: httpx.Client, store: ox.Store, accept: str, media: str, fmt: str
+) -> None:
+    r = client.get("/sparql", params={"query": CODES_QUERY}, headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == f"{media}; charset=utf-8"
+    want = expected_rows(store, CODES_QUERY)
+    if fmt == "CSV":  # lossy (no datatypes or languages): compare lexical forms
+        header, *rows = list(csv.reader(io.StringIO(r.text)))
+        assert header == ["e", "code"]
+        assert {tuple(row) for row in rows} == {tuple(t.value for t in row) for row in want}
+    else:
+        assert rows_of(r.content, getattr(ox.QueryResultsFormat, fmt)) == want
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        (None, ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ],
+)
+def test_construct_formats(
+    client: httpx.Client, store: ox.Store, accept: str | None, fmt: ox.RdfFormat
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    r = client.get("/sparql", params={"query": CONSTRUCT_QUERY}, headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == f"{fmt.media_type}; charset=utf-8"
+    want = set(store.query(CONSTRUCT_QUERY, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    assert len(want) == 4
+    assert triples(r.content, fmt) == want
+
+
+def test_ask(client: httpx.Client) -> None:
+    for query, value in (
+        (PREFIX + "ASK { ?s skos:notation 'A1' }", True),
+        ("ASK { ?s <urn:x> ?o }", False),
+    ):
+        r = client.get("/sparql", params={"query": query})
+        assert r.status_code == 200
+        assert r.json()["boolean"] is value
+
+
+def test_not_acceptable_unsupported_media_type_and_too_large(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": CODES_QUERY}, headers={"Accept": "image/png"})
+    assert_problem(r, 406, "not-acceptable")
+    r = client.get("/sparql", params={"query": CONSTRUCT_QUERY}, headers={"Accept": "text/csv"})
+    assert_problem(r, 406)
+    r = client.post("/sparql", content=b"SELECT * {}", headers={"Content-Type": "text/plain"})
+    assert_problem(r, 415, "unsupported-media-type")
+    big = CODES_QUERY + "#" + "x" * (70 * 1024)
+    r = client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
+    assert_problem(r, 413, "payload-too-large")
+    r = client.post("/sparql", data={"query": big})
+    assert_problem(r, 413)
+
+
+def test_service_description(client: httpx.Client, store: ox.Store) -> None:
+    r = client.get("/sparql")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    graph = ox.Store()
+    graph.extend(
+        ox.Quad(t.subject, t.predicate, t.object)
+        for t in ox.parse(r.content, format=ox.RdfFormat.TURTLE)
+    )
+    sd = str(iris.SD)
+    endpoints = {
+        s["e"].value
+        for s in graph.query(f"SELECT ?e {{ ?s a <{sd}Service> ; <{sd}endpoint> ?e }}")  # type: ignore[union-attr]
+    }
+    assert endpoints == {str(client.base_url).rstrip("/") + "/sparql"}
+    names = {s["g"].value for s in graph.query(f"SELECT ?g {{ ?x <{sd}name> ?g }}")}  # type: ignore[union-attr]
+    assert names == {g.value for g in store.named_graphs()}  # type: ignore[union-attr]
+
+
+def test_protocol_dataset_parameters(client: httpx.Client) -> None:
+    beta_graph = iris.ID_BASE + "graph/framework/beta"
+    q = PREFIX + "SELECT ?s WHERE { ?s a skos:ConceptScheme }"
+    r = client.get("/sparql", params={"query": q, "default-graph-uri": beta_graph})
+    assert {row[0].value for row in rows_of(r.content, ox.QueryResultsFormat.JSON)} == {
+        iris.ID_BASE + "framework/beta"
+    }
+    q = PREFIX + "SELECT ?g ?s WHERE { GRAPH ?g { ?s a skos:ConceptScheme } }"
+    r = client.get("/sparql", params={"query": q, "named-graph-uri": beta_graph})
+    assert {row[0].value for row in rows_of(r.content, ox.QueryResultsFormat.JSON)} == {beta_graph}
+    q = PREFIX + f"SELECT ?s FROM <{beta_graph}> WHERE {{ ?s a skos:ConceptScheme }}"
+    r = client.get("/sparql", params={"query": q})
+    assert {row[0].value for row in rows_of(r.content, ox.QueryResultsFormat.JSON)} == {
+        iris.ID_BASE + "framework/beta"
+    }
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:1/graph> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
+    ],
+)
+def test_unknown_graphs_are_refused(client: httpx.Client, query: str) -> None:
+    assert_problem(client.get("/sparql", params={"query": query}), 400, "unknown-graph")
+
+
+def test_unknown_protocol_graph_is_refused(client: httpx.Client) -> None:
+    r = client.get(
+        "/sparql",
+        params={"query": "SELECT * { ?s ?p ?o }", "default-graph-uri": "file:///etc/passwd"},
+    )
+    assert_problem(r, 400, "unknown-graph")
+
+
+def test_updates_and_load_are_forbidden(client: httpx.Client, store: ox.Store) -> None:
+    before = len(store)
+    update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
+    answers = [
+        client.post(
+            "/sparql", content=update, headers={"Content-Type": "application/sparql-update"}
+        ),
+        client.post("/sparql", data={"update": update}),
+        client.get("/sparql", params={"update": update}),
+        client.get("/sparql", params={"query": update}),
+        client.get("/sparql", params={"query": "LOAD <http://127.0.0.1:1/x.ttl>"}),
+        client.post("/sparql", data={"query": "CLEAR ALL"}),
+    ]
+    for r in answers:
+        assert_problem(r, 403, "update-forbidden")
+    r = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"})
+    assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == before
+
+
+@pytest.fixture()
+def canary() -> Iterator[socket.socket]:
+    """A loopback listener that must never be contacted."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def connections(sock: socket.socket, wait: float = 0.5) -> int:
+    n = 0
+    while select.select([sock], [], [], wait)[0]:
+        conn, _ = sock.accept()
+        conn.close()
+        n += 1
+        wait = 0.05
+    return n
+
+
+def test_service_is_refused_and_nothing_is_contacted(
+    client: httpx.Client, canary: socket.socket
+) -> None:
+    port = canary.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/sparql"
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+        f"PREFIX c: <http://127.0.0.1:{port}/> SELECT * {{ ?x ?y ?z OPTIONAL {{ SERVICE c:sparql {{ ?s ?p ?o }} }} }}",
+    ):
+        assert_problem(client.get("/sparql", params={"query": query}), 400, "service-not-allowed")
+        assert_problem(client.post("/sparql", data={"query": query}), 400, "service-not-allowed")
+    assert connections(canary) == 0
+
+
+def test_workers_have_no_network_even_past_the_guard(
+    server: tuple[str, FastAPI], canary: socket.socket
+) -> None:
+    """Defence in depth: a SERVICE handed straight to a worker reaches nobody either."""
+    import asyncio
+
+    pool = server[1].state.pcf.extras["pool"]
+    if not pool.network_isolated:
+        pytest.skip("this kernel refuses unprivileged network namespaces")
+    port = canary.getsockname()[1]
+    payload = {
+        "query": f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+        "media_type": "application/sparql-results+json",
+        "max_rows": 10,
+    }
+    coro = pool.run("pcfgraph.sparql_results:execute", payload, timeout=5)
+    fut = asyncio.run_coroutine_threadsafe(coro, pool.loop)
+    with pytest.raises(Exception):  # noqa: B017 - any failure; the point is the canary
+        fut.result(10)
+    assert connections(canary) == 0
+
+
+def test_deep_nesting_is_refused(client: httpx.Client) -> None:
+    query = "SELECT * WHERE " + "{" * 40 + " ?s ?p ?o " + "}" * 40
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "query-too-deep")
+    assert "16" in body["detail"]
+    expr = "SELECT (" + "!" * 40 + "true AS ?x) {}"
+    assert_problem(client.get("/sparql", params={"query": expr}), 400, "query-too-deep")
+
+
+def test_row_cap_gives_422_naming_the_cap(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o . ?x ?y ?z }"})
+    body = assert_problem(r, 422, "result-too-large")
+    assert "50" in body["detail"]
+    r = client.get(
+        "/sparql", params={"query": "CONSTRUCT { ?s ?p ?x } WHERE { ?s ?p ?o . ?x ?y ?z }"}
+    )
+    assert_problem(r, 422, "result-too-large")
+
+
+def test_non_utf8_is_refused(client: httpx.Client) -> None:
+    r = client.post(
+        "/sparql",
+        content=b'SELECT * WHERE { ?s ?p "\xff\xfe" }',
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert_problem(r, 400, "bad-encoding")
+    r = client.get("/sparql?query=SELECT%20*%20%7B%20%3Fs%20%3Fp%20%22%FF%22%20%7D")
+    assert_problem(r, 400, "bad-encoding")
+    r = client.post("/sparql", content=b"query=%FF", headers={"Content-Type": FORM})
+    assert_problem(r, 400, "bad-encoding")
+
+
+def test_syntax_error_names_line_and_column(client: httpx.Client) -> None:
+    query = "SELECT *\nWHERE {\n  ?s ?p \n}"
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "syntax-error")
+    assert body["line"] in (3, 4) and isinstance(body["column"], int)
+    assert f"line {body['line']}" in body["detail"]
+
+
+def test_cors(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+    assert r.headers["access-control-allow-origin"] == "https://example.org"
+    r = client.get(
+        "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in r.headers
+
+
+# --- the sandbox ------------------------------------------------------------------------------
+
+
+def test_runaway_query_times_out_while_others_answer(client: httpx.Client) -> None:
+    timeout = 2.0  # endpoint_settings()
+    result: dict[str, Any] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        result["response"] = client.get("/sparql", params={"query": RUNAWAY})
+        result["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.4)
+    cheap = []
+    for _ in range(3):
+        started = time.monotonic()
+        r = client.get("/sparql", params={"query": CODES_QUERY})
+        cheap.append(time.monotonic() - started)
+        assert r.status_code == 200
+    thread.join(10)
+    assert min(cheap) < 0.5, cheap
+    r = result["response"]
+    assert_problem(r, 503, "query-timeout")
+    assert int(r.headers["retry-after"]) >= 1
+    assert result["elapsed"] < timeout + 1.0
+    assert client.get("/sparql", params={"query": CODES_QUERY}).status_code == 200
+
+
+def test_crashed_worker_gives_503_and_the_server_recovers(
+    client: httpx.Client, server: tuple[str, FastAPI]
+) -> None:
+    pool = server[1].state.pcf.extras["pool"]
+    deadline = time.monotonic() + 20
+    while len(pool.pids()) < 2 and time.monotonic() < deadline:  # after the timeout test
+        time.sleep(0.1)
+    result: dict[str, httpx.Response] = {}
+    thread = threading.Thread(
+        target=lambda: result.setdefault("r", client.get("/sparql", params={"query": RUNAWAY}))
+    )
+    thread.start()
+    busy: list[int] = []
+    deadline = time.monotonic() + 5
+    while not busy and time.monotonic() < deadline:
+        busy = pool.busy_pids()
+        time.sleep(0.02)
+    assert busy
+    os.kill(busy[0], signal.SIGKILL)
+    thread.join(10)
+    assert_problem(result["r"], 503, "worker-crashed")
+    assert "retry-after" in result["r"].headers
+    r = client.get("/sparql", params={"query": CODES_QUERY})
+    assert r.status_code == 200
+    assert client.get("/health").status_code == 200
+
+
+# --- named queries ----------------------------------------------------------------------------
+
+
+def test_named_queries_are_listed(client: httpx.Client) -> None:
+    r = client.get("/queries")
+    assert r.status_code == 200
+    queries = {q["name"]: q for q in r.json()["queries"]}
+    assert "api/element-by-code" in queries
+    params = {p["name"]: p for p in queries["api/element-by-code"]["params"]}
+    assert set(params) == {"framework", "code"} and not params["code"]["optional"]
+    assert queries["api/describe-resource"]["form"] == "CONSTRUCT"
+
+
+def test_named_query_runs_with_bound_parameters(client: httpx.Client, store: ox.Store) -> None:
+    r = client.get("/queries/api/element-by-code", params={"framework": "alpha", "code": "A12"})
+    assert r.status_code == 200, r.text
+    bindings = r.json()["results"]["bindings"]
+    assert {b["element"]["value"] for b in bindings} == {iris.ID_BASE + "alpha/A12"}
+    r = client.get(
+        "/queries/api/element-by-code",
+        params={"framework": "alpha", "code": "A12' || true || '"},
+        headers={"Accept": "text/csv"},
+    )
+    assert r.status_code == 200 and r.text.count("\r\n") == 1  # header only: no injection
+    r = client.get("/queries/api/descendants", params={"element": iris.ID_BASE + "alpha/A1"})
+    got = {b["code"]["value"] for b in r.json()["results"]["bindings"]}
+    assert got == {"A11", "A12", "A121"}
+
+
+def test_named_query_errors(client: httpx.Client) -> None:
+    assert_problem(client.get("/queries/api/no-such-query"), 404, "not-found")
+    assert_problem(client.get("/queries/api/element-by-code", params={"framework": "alpha"}), 400)
+    assert_problem(
+        client.get(
+            "/queries/api/element-by-code", params={"code": "A1", "framework": "x", "y": "1"}
+        ),
+        400,
+    )
+    r = client.get("/queries/api/descendants", params={"element": "not an iri"})
+    assert_problem(r, 400)
+
+
+# --- dereferenceable IRIs ---------------------------------------------------------------------
+
+
+def test_iri_as_html_page(client: httpx.Client) -> None:
+    r = client.get("/id/alpha/A1", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "Customer relationships" in html
+    assert "Keeping customers close &amp; happy &lt;always&gt;." in html  # escaped
+    assert 'href="/id/alpha/A11"' in html and 'href="/id/alpha/A12"' in html  # children
+    assert 'href="/id/beta/B1"' in html  # mapping
+    assert 'src="http' not in html and "@import" not in html  # nothing from other hosts
+    child = client.get("/id/alpha/A11", headers={"Accept": "text/html"}).text
+    assert 'href="/id/alpha/A1"' in child  # parent link back
+
+
+def test_generic_resource_page(client: httpx.Client, store: ox.Store) -> None:
+    """The generic view (any resource; framework elements may get the workbench page)."""
+    from pcfgraph.api.element_html import generic_resource_html
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.store import EmbeddedStore
+
+    q = QueryCatalog().get("api/describe-resource")
+    iri = iris.ID_BASE + "alpha/A11"
+    html = generic_resource_html(iri, EmbeddedStore(store).construct(q, {"resource": iri}))
+    assert "Service level management" in html
+    assert 'href="/id/framework/alpha"' in html and 'href="/id/alpha/A1"' in html
+    assert "Percentage of SLAs met" in html  # measure
+    assert "<script" not in html.lower() and 'href="http' not in html
+    a1 = iris.ID_BASE + "alpha/A1"
+    html = generic_resource_html(a1, EmbeddedStore(store).construct(q, {"resource": a1}))
+    assert 'href="/id/beta/B1"' in html and "ManualMappingCuration" in html
+    assert (
+        client.get("/id/mapping/alpha-beta/1", headers={"Accept": "text/html"}).status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ],
+)
+def test_iri_as_rdf(client: httpx.Client, store: ox.Store, accept: str, fmt: ox.RdfFormat) -> None:
+    r = client.get("/id/alpha/A1", headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == f"{fmt.media_type}; charset=utf-8"
+    got = triples(r.content, fmt)
+    a1 = ox.NamedNode(iris.ID_BASE + "alpha/A1")
+    own = {
+        ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(a1, None, None)
+    }
+    assert own <= got
+    assert (
+        ox.Triple(ox.NamedNode(iris.ID_BASE + "alpha/A11"), ox.NamedNode(SKOS + "broader"), a1)
+        in got
+    )
+
+
+def test_unknown_iri_is_404(client: httpx.Client) -> None:
+    assert_problem(client.get("/id/alpha/NOPE", headers={"Accept": "text/html"}), 404, "not-found")
+    assert_problem(client.get("/id/alpha/NOPE", headers={"Accept": "text/turtle"}), 404)
+
+
+def test_problem_bodies_are_json(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": "SELECT * WHERE {"})
+    assert json.loads(r.text)["request_id"] == r.headers["x-request-id"]
