@@ -160,7 +160,7 @@ def _itcmf() -> str:
     out = [
         PREFIXES,
         f"""{fw} a skos:ConceptScheme, pcfg:Framework ; pcfg:frameworkId "{ITCMF}" ;
-  dcterms:title "IT-CMF Test"@en .
+  dcterms:title "IT-CMF Test"@en ; skos:hasTopConcept <itcmf-test/RM> .
 <itcmf-test/RM> a skos:Concept, pcfg:CapabilityBuildingBlock ; skos:inScheme {fw} ;
   skos:notation "RM" ; skos:prefLabel "Relationship Management"@en .
 """,

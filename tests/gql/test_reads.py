@@ -20,6 +20,9 @@ def test_frameworks_and_framework(gql):
     one = gql.data('{ framework(id: "prm-test") { id version topElements { code } } }')
     assert one["framework"] == {"id": PRM, "version": "V3", "topElements": [{"code": "A0"}]}
     assert gql.data('{ framework(id: "nope") { id } }') == {"framework": None}
+    # declared top concepts win over parentless elements (maturity levels, outcomes ...)
+    itcmf = gql.data(f'{{ framework(id: "{ITCMF}") {{ topElements {{ code }} }} }}')
+    assert itcmf["framework"]["topElements"] == [{"code": "RM"}]
 
 
 def test_element_lookups_agree(gql):

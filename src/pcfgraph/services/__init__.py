@@ -25,7 +25,7 @@ from pcfgraph.services.elements import (
     framework_index,
     list_elements,
 )
-from pcfgraph.services.frameworks import Framework, framework, frameworks
+from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
 from pcfgraph.services.itcmf import MaturityStructure, PracticeLink, itcmf_structure_of
 from pcfgraph.services.mappings import (
     RELATIONS,
@@ -57,6 +57,7 @@ __all__ = [
     "children_of",
     "descendants_of",
     "element_by",
+    "element_counts",
     "element_id",
     "elements_by_iris",
     "framework",

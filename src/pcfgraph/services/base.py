@@ -36,6 +36,10 @@ class Reader:
         """Run the named query ``name`` (e.g. ``api/scheme-elements``) with RDF-term params."""
         return self.store.select(self.catalog.get(name), params or {})
 
+    def has(self, *keys: Any) -> bool:
+        """Whether every memo key is computed already (reads of it cost no store query)."""
+        return all(k in self._memo for k in keys)
+
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this reader's lifetime."""
         if key in self._memo:

@@ -31,6 +31,8 @@ class Element:
     level: int | None = None
     pcf_id: int | None = None
     parent_iri: str | None = None
+    #: A declared top concept of its scheme (skos:hasTopConcept / skos:topConceptOf).
+    top: bool = False
 
     @property
     def id(self) -> str:
@@ -51,12 +53,17 @@ class FrameworkIndex:
 
     @property
     def top(self) -> list[Element]:
-        return self.children.get(None, [])
+        """The scheme's declared top concepts; without any, the elements without a parent."""
+        roots = self.children.get(None, [])
+        declared = [e for e in roots if e.top]
+        return declared or roots
 
     def ordered(self) -> list[Element]:
-        """Every element in tree (pre-)order, siblings by natural code order."""
+        """Every element in tree (pre-)order, siblings by natural code order; trees of the
+        top elements first, then those of other parentless elements."""
+        roots = self.children.get(None, [])
         out: list[Element] = []
-        stack = list(reversed(self.top))
+        stack = list(reversed(sorted(roots, key=lambda e: not e.top)))
         while stack:
             e = stack.pop()
             out.append(e)
@@ -119,6 +126,8 @@ def elements_from_rows(rows: Iterable[Row]) -> list[Element]:
         for key, col in (("level", "level"), ("pcf_id", "pcfId")):
             if cur.get(key) is None:
                 cur[key] = integer(row, col)
+        if text(row, "top") in ("true", "1"):
+            cur["top"] = True
         parent = text(row, "parent")
         if parent is not None and (
             cur.get("parent_iri") is None or parent < str(cur["parent_iri"])
@@ -138,6 +147,7 @@ def elements_from_rows(rows: Iterable[Row]) -> list[Element]:
                 level=cur.get("level"),  # type: ignore[arg-type]
                 pcf_id=cur.get("pcf_id"),  # type: ignore[arg-type]
                 parent_iri=cur.get("parent_iri"),  # type: ignore[arg-type]
+                top=bool(cur.get("top", False)),
             )
         )
     return out
@@ -205,7 +215,7 @@ def elements_by_iris(
         if fid is not None:
             out.append(framework_index(reader, fid).elements.get(iri))
         else:
-            found = _lookup(reader, {"element": iri})
+            found = _lookup(reader, "api/element-by-iri", {"element": iri})
             out.append(found[0] if found else None)
     return out
 
@@ -227,15 +237,8 @@ def descendants_of(
 # --- lookups ---------------------------------------------------------------------------------
 
 
-def _lookup(reader: Reader, params: dict[str, object]) -> list[Element]:
-    rows = []
-    for row in reader.select("api/element-lookup", params):
-        row = {k: v for k, v in row.items() if k not in ("code", "pcfId")}
-        for ours, theirs in (("code", "elementCode"), ("pcfId", "elementPcfId")):
-            if theirs in row:
-                row[ours] = row[theirs]
-        rows.append(row)
-    return elements_from_rows(rows)
+def _lookup(reader: Reader, query: str, params: dict[str, object]) -> list[Element]:
+    return elements_from_rows(reader.select(query, params))
 
 
 def known_framework_ids(reader: Reader) -> list[str]:
@@ -279,14 +282,14 @@ def element_by(
     if code is not None:
         if framework is None:
             raise InputError(f"code {code!r} needs a framework (codes repeat across frameworks)")
-        hits = [e for e in framework_index(reader, framework).elements.values() if e.code == code]
+        hits = _lookup(reader, "api/element-by-notation", {"code": code, "framework": framework})
         what = f"code {code!r} in framework {framework!r}"
     elif pcf_id is not None:
-        hits = _lookup(reader, {"pcfId": pcf_id, "framework": framework})
+        hits = _lookup(reader, "api/element-by-pcf-id", {"pcfId": pcf_id, "framework": framework})
         what = f"PCF ID {pcf_id}" + (f" in framework {framework!r}" if framework else "")
     else:
         target = iri if iri is not None else iri_from_element_id(str(id))
-        hits = _lookup(reader, {"element": target, "framework": framework})
+        hits = _lookup(reader, "api/element-by-iri", {"element": target, "framework": framework})
         what = f"element {id!r}" if id is not None else f"element <{iri}>"
     if not hits:
         raise NotFoundError(f"no {what}")

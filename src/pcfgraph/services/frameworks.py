@@ -20,7 +20,6 @@ class Framework:
     publisher: str | None = None
     license: str | None = None
     source: str | None = None
-    element_count: int = 0
 
 
 def frameworks(reader: Reader) -> list[Framework]:
@@ -28,7 +27,7 @@ def frameworks(reader: Reader) -> list[Framework]:
 
     def load() -> list[Framework]:
         seen: dict[str, Framework] = {}
-        for row in reader.select("api/frameworks"):
+        for row in reader.select("api/framework-info"):
             fid = text(row, "id")
             if fid is None or fid in seen:
                 continue
@@ -41,7 +40,6 @@ def frameworks(reader: Reader) -> list[Framework]:
                 publisher=text(row, "publisher"),
                 license=text(row, "license"),
                 source=text(row, "source"),
-                element_count=integer(row, "elements") or 0,
             )
         return [seen[k] for k in sorted(seen)]
 
@@ -56,3 +54,16 @@ def framework(reader: Reader, framework_id: str, *, required: bool = False) -> F
         known = ", ".join(f.id for f in frameworks(reader)) or "none"
         raise NotFoundError(f"no framework {framework_id!r}; known frameworks: {known}")
     return None
+
+
+def element_counts(reader: Reader) -> dict[str, int]:
+    """Number of elements per framework id (one query per reader; asked for separately
+    because counting every element of a large graph is not free)."""
+
+    def load() -> dict[str, int]:
+        return {
+            text(row, "id") or "": integer(row, "elements") or 0
+            for row in reader.select("api/framework-element-counts")
+        }
+
+    return reader.memo(("element-counts",), load)

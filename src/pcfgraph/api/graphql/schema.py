@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Annotated, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio.to_thread
 import strawberry
@@ -27,6 +28,9 @@ from pcfgraph.config import Settings
 from pcfgraph.errors import InputError
 
 Ctx = Info[GraphQLContext, None]
+T = TypeVar("T")
+R = TypeVar("R")
+V = TypeVar("V")
 
 #: ``first`` when a paginated field is not given one.
 DEFAULT_PAGE_SIZE = 50
@@ -53,6 +57,65 @@ def _check_first(first: int | None, default: int, settings: Settings) -> int:
             f"first must be between 0 and {settings.graphql_max_page_size}, not {first}"
         )
     return first
+
+
+def _fast(
+    info: Ctx,
+    keys: tuple[tuple[object, ...], ...],
+    sync: Callable[[services.Reader], T],
+    slow: Callable[[], Awaitable[T]],
+    convert: Callable[[T], R],
+) -> Any:
+    """Resolve from the request's memo when the framework-wide read it needs is loaded already
+    (no task, no thread, no loader round trip: most fields of a tree), else through the loader.
+    The result is either the value or an awaitable of it; graphql-core accepts both."""
+    if info.context.reader.has(*keys):
+        return convert(sync(info.context.reader))
+
+    async def later() -> R:
+        return convert(await slow())
+
+    return later()
+
+
+def _index_key(framework_id: str) -> tuple[tuple[object, ...], ...]:
+    return (("framework-index", framework_id),)
+
+
+_FRAMEWORKS_KEY: tuple[tuple[object, ...], ...] = (("frameworks",),)
+
+
+def _charged(info: Ctx, make: Callable[[V], R]) -> Callable[[list[V]], list[R]]:
+    def convert(items: list[V]) -> list[R]:
+        info.context.charge(len(items))
+        return [make(x) for x in items]
+
+    return convert
+
+
+def _framework_of(info: Ctx, framework_id: str) -> Any:
+    def convert(f: services.Framework | None) -> Framework:
+        if f is None:  # an element's scheme always has a framework id (queries join on it)
+            raise RuntimeError(f"framework {framework_id!r} vanished")
+        return framework_obj(f)
+
+    return _fast(
+        info,
+        _FRAMEWORKS_KEY,
+        lambda r: services.framework(r, framework_id),
+        lambda: info.context.loaders.framework.load(framework_id),
+        convert,
+    )
+
+
+def _element_at(info: Ctx, iri: str, framework_id: str) -> Any:
+    return _fast(
+        info,
+        _index_key(framework_id),
+        lambda r: services.framework_index(r, framework_id).elements.get(iri),
+        lambda: info.context.loaders.element.load((iri, framework_id)),
+        lambda e: element(e) if e is not None else None,
+    )
 
 
 # --- enums -----------------------------------------------------------------------------------
@@ -117,7 +180,17 @@ class Framework:
         description="Licence of the framework content (IRI), when stated."
     )
     source: str | None = strawberry.field(description="What the data was derived from.")
-    element_count: int = strawberry.field(description="Number of elements in this framework.")
+
+    @strawberry.field(description="Number of elements in this framework.")
+    def element_count(self, info: Ctx) -> int:
+        fid = str(self.id)
+        return _fast(
+            info,
+            (("element-counts",),),
+            services.element_counts,
+            lambda: info.context.loaders.run(services.element_counts),
+            lambda counts: counts.get(fid, 0),
+        )
 
     @strawberry.field(description="The top-level elements, in code order.")
     async def top_elements(self, info: Ctx) -> list[Element]:
@@ -155,7 +228,6 @@ def framework_obj(f: services.Framework) -> Framework:
         publisher=f.publisher,
         license=f.license,
         source=f.source,
-        element_count=f.element_count,
     )
 
 
@@ -191,33 +263,40 @@ class Element:
     data: strawberry.Private[services.Element]
 
     @strawberry.field(description="The framework this element belongs to.")
-    async def framework(self, info: Ctx) -> Framework:
-        f = await info.context.loaders.framework.load(self.data.framework_id)
-        if f is None:  # an element's scheme always has a framework id (query joins on it)
-            raise RuntimeError(f"framework {self.data.framework_id!r} vanished")
-        return framework_obj(f)
+    def framework(self, info: Ctx) -> Framework:
+        return _framework_of(info, self.data.framework_id)
 
     @strawberry.field(description="The parent element (null at the top).")
-    async def parent(self, info: Ctx) -> Element | None:
-        if self.data.parent_iri is None:
+    def parent(self, info: Ctx) -> Element | None:
+        e = self.data
+        if e.parent_iri is None:
             return None
-        e = await info.context.loaders.element.load((self.data.parent_iri, self.data.framework_id))
-        return element(e) if e is not None else None
+        return _element_at(info, e.parent_iri, e.framework_id)
 
     @strawberry.field(description="Direct children, in code order.")
-    async def children(self, info: Ctx) -> list[Element]:
-        kids = await info.context.loaders.children.load(self.data)
-        info.context.charge(len(kids))
-        return [element(e) for e in kids]
+    def children(self, info: Ctx) -> list[Element]:
+        e = self.data
+        return _fast(
+            info,
+            _index_key(e.framework_id),
+            lambda r: services.children_of(r, [e])[0],
+            lambda: info.context.loaders.children.load(e),
+            _charged(info, element),
+        )
 
     @strawberry.field(description="Ancestors from the top of the tree down to the parent.")
-    async def ancestors(self, info: Ctx) -> list[Element]:
-        found = await info.context.loaders.ancestors.load(self.data)
-        info.context.charge(len(found))
-        return [element(e) for e in found]
+    def ancestors(self, info: Ctx) -> list[Element]:
+        e = self.data
+        return _fast(
+            info,
+            _index_key(e.framework_id),
+            lambda r: services.ancestors_of(r, [e])[0],
+            lambda: info.context.loaders.ancestors.load(e),
+            _charged(info, element),
+        )
 
     @strawberry.field(description="Every element below this one, in tree order.")
-    async def descendants(
+    def descendants(
         self,
         info: Ctx,
         max_depth: Annotated[
@@ -227,15 +306,20 @@ class Element:
     ) -> list[Element]:
         if max_depth is not None and max_depth < 1:
             raise InputError(f"maxDepth must be at least 1, not {max_depth}")
-        found = await info.context.loaders.descendants.load((self.data, max_depth))
-        info.context.charge(len(found))
-        return [element(e) for e in found]
+        e = self.data
+        return _fast(
+            info,
+            _index_key(e.framework_id),
+            lambda r: services.descendants_of(r, [e], max_depth)[0],
+            lambda: info.context.loaders.descendants.load((e, max_depth)),
+            _charged(info, element),
+        )
 
     @strawberry.field(
         description="Mapping records of this element to elements of other frameworks; "
         "curated only unless includeDerived."
     )
-    async def mappings(
+    def mappings(
         self,
         info: Ctx,
         relation: Annotated[
@@ -258,23 +342,40 @@ class Element:
             ),
         ] = MappingDirection.SUBJECT,
     ) -> list[Mapping]:
-        found = await info.context.loaders.mappings.load(
-            (
-                self.data,
-                cast(str, direction.value),
-                cast(str, relation.value) if relation else None,
-                str(framework) if framework is not None else None,
-                include_derived,
-            )
+        e = self.data
+        key = (
+            e,
+            cast(str, direction.value),
+            cast(str, relation.value) if relation else None,
+            str(framework) if framework is not None else None,
+            include_derived,
         )
-        info.context.charge(len(found))
-        return [mapping_obj(m) for m in found]
+        sides = ("subject", "object") if key[1] == "either" else (key[1],)
+        return _fast(
+            info,
+            tuple(("mappings", side, e.framework_id) for side in sides),
+            lambda r: services.mappings_of(
+                r,
+                [e],
+                direction=key[1],
+                relation=key[2],
+                framework=key[3],
+                include_derived=include_derived,
+            )[0],
+            lambda: info.context.loaders.mappings.load(key),
+            _charged(info, mapping_obj),
+        )
 
     @strawberry.field(description="APQC measures listed for this element.")
-    async def measures(self, info: Ctx) -> list[Measure]:
-        found = await info.context.loaders.measures.load(self.data)
-        info.context.charge(len(found))
-        return [measure_obj(m) for m in found]
+    def measures(self, info: Ctx) -> list[Measure]:
+        e = self.data
+        return _fast(
+            info,
+            (("measures", e.framework_id),),
+            lambda r: services.measures_of(r, [e])[0],
+            lambda: info.context.loaders.measures.load(e),
+            _charged(info, measure_obj),
+        )
 
     @strawberry.field(description="IT-CMF practices: the maturity level the practice is at.")
     async def maturity_level(self, info: Ctx) -> MaturityLevel | None:
@@ -391,18 +492,14 @@ class Mapping:
     data: strawberry.Private[services.Mapping]
 
     @strawberry.field(description="The subject element.")
-    async def subject(self, info: Ctx) -> Element | None:
-        e = await info.context.loaders.element.load(
-            (self.data.subject_iri, self.data.subject_framework)
-        )
-        return element(e) if e is not None else None
+    def subject(self, info: Ctx) -> Element | None:
+        m = self.data
+        return _element_at(info, m.subject_iri, m.subject_framework)
 
     @strawberry.field(description="The object element.")
-    async def object(self, info: Ctx) -> Element | None:
-        e = await info.context.loaders.element.load(
-            (self.data.object_iri, self.data.object_framework)
-        )
-        return element(e) if e is not None else None
+    def object(self, info: Ctx) -> Element | None:
+        m = self.data
+        return _element_at(info, m.object_iri, m.object_framework)
 
     @strawberry.field(description="The mapping set the record belongs to.")
     async def mapping_set(self, info: Ctx) -> MappingSet | None:
@@ -415,10 +512,17 @@ class Mapping:
         description="For a derived mapping: the curated mappings it was derived from, in order "
         "(empty for curated ones)."
     )
-    async def chain(self, info: Ctx) -> list[Mapping]:
-        found = await info.context.loaders.chain.load(self.data)
-        info.context.charge(len(found))
-        return [mapping_obj(m) for m in found]
+    def chain(self, info: Ctx) -> list[Mapping]:
+        m = self.data
+        if not m.derived:
+            return []
+        return _fast(
+            info,
+            (("chains", m.subject_framework),),
+            lambda r: services.chains_of(r, [m])[0],
+            lambda: info.context.loaders.chain.load(m),
+            _charged(info, mapping_obj),
+        )
 
 
 def mapping_obj(m: services.Mapping) -> Mapping:
@@ -450,9 +554,9 @@ class Measure:
     data: strawberry.Private[services.Measure]
 
     @strawberry.field(description="The element the measure is listed for.")
-    async def element(self, info: Ctx) -> Element | None:
-        e = await info.context.loaders.element.load((self.data.element_iri, self.data.framework_id))
-        return element(e) if e is not None else None
+    def element(self, info: Ctx) -> Element | None:
+        m = self.data
+        return _element_at(info, m.element_iri, m.framework_id)
 
 
 def measure_obj(m: services.Measure) -> Measure:
