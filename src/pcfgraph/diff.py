@@ -20,7 +20,7 @@ from typing import Final
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import EmbeddedStore, GraphStore
-from pcfgraph.web.data import code_key, integer, text
+from pcfgraph.web.data import code_key
 
 #: Change kinds in report order.
 KINDS: Final = ("added", "removed", "moved", "renamed", "definition changed")
@@ -81,23 +81,26 @@ class DiffResult:
 def side_from_store(
     store: GraphStore, catalog: QueryCatalog, framework_id: str, label: str | None = None
 ) -> Side:
-    """A framework edition from a store (the served graph or an imported workbook)."""
-    rows = store.select(catalog.get("web/framework-elements"), {"framework": framework_id}).rows
-    if not rows:
+    """A framework edition from a store (the served graph or an imported workbook), read with
+    the shared domain reads (:func:`pcfgraph.services.framework_index`)."""
+    from pcfgraph import services
+
+    index = services.framework_index(services.Reader(store, catalog), framework_id)
+    if not index.elements:
         raise InputError(f"framework {framework_id!r} has no elements in the graph")
-    code_of = {text(r, "element"): text(r, "code") for r in rows}
     elements: dict[str, ElementVersion] = {}
-    for r in rows:
-        pcf_id = integer(r, "pcfId")
-        key = str(pcf_id) if pcf_id is not None else text(r, "element")
-        if key in elements:
-            continue
-        elements[key] = ElementVersion(
-            key=key,
-            code=_norm(text(r, "code")),
-            name=_norm(text(r, "name")),
-            definition=_norm(text(r, "definition")),
-            parent_code=code_of.get(text(r, "parent"), ""),
+    for e in index.elements.values():
+        key = str(e.pcf_id) if e.pcf_id is not None else e.iri
+        parent = index.elements.get(e.parent_iri or "")
+        elements.setdefault(
+            key,
+            ElementVersion(
+                key=key,
+                code=_norm(e.code or ""),
+                name=_norm(e.name),
+                definition=_norm(e.definition or ""),
+                parent_code=parent.code or "" if parent else "",
+            ),
         )
     return Side(label or framework_id, framework_id, elements)
 

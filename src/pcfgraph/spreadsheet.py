@@ -100,7 +100,7 @@ def read_subtree(
             SubtreeRow(
                 node=n,
                 parent_code=parent.element.code if parent else "",
-                measures=reads.measures(n.element.iri) if framework_id.startswith("apqc") else [],
+                measures=reads.measures(framework_id, n.element.iri),
                 mappings=mappings.get(n.element.iri, []),
             )
         )

@@ -1,22 +1,23 @@
-"""What the pages show, read from the store with named queries (``queries/web/*.rq``).
+"""What the pages show: the shared domain reads (:mod:`pcfgraph.services`, the same reads as
+GraphQL and the CLI) shaped for the templates.
 
-A thin adapter kept apart from the views so the pages can switch to the shared domain reads
-in ``pcfgraph.services`` without touching templates. Everything here is a pure function of
-the store and the query catalog; nothing is cached between requests.
+Only two page-specific named queries remain (``queries/web/``): the frameworks' attribution
+text and curated "no counterpart" records. Nothing is cached between requests.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
+from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.elements import all_indexes
 from pcfgraph.store import GraphStore, Row
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -225,12 +226,20 @@ class Matrix:
 # --- reads ----------------------------------------------------------------------------------
 
 
+def humanise_kind(kind: str) -> str:
+    """``processGroup`` -> ``process group``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind).lower()
+
+
 class Reads:
-    """The page reads over one store and catalog (both passed in by the caller)."""
+    """The page reads: the shared domain reads of :mod:`pcfgraph.services` (the same ones the
+    APIs use), shaped for templates. One instance per request: its services Reader memoises
+    whole-framework reads, so a page costs a fixed number of store queries."""
 
     def __init__(self, store: GraphStore, catalog: QueryCatalog) -> None:
         self.store = store
         self.catalog = catalog
+        self.reader = services.Reader(store, catalog)
 
     def _select(self, name: str, **params: object) -> list[Row]:
         return self.store.select(self.catalog.get(name), params).rows
@@ -238,24 +247,32 @@ class Reads:
     # frameworks
 
     def frameworks(self) -> list[FrameworkInfo]:
-        out: dict[str, FrameworkInfo] = {}
-        for r in self._select("web/frameworks"):
-            fid = text(r, "id")
-            if fid in out:  # several rights/licence values: keep the first
-                continue
-            out[fid] = FrameworkInfo(
-                iri=text(r, "framework"),
-                id=fid,
-                title=text(r, "title", fid),
-                version=text(r, "version"),
-                edition=text(r, "edition"),
-                publisher=text(r, "publisher"),
-                license=text(r, "license"),
-                rights=text(r, "rights"),
-                rights_label=text(r, "rightsLabel") or _literal_rights(r),
-                elements=integer(r, "elements") or 0,
-            )
-        return list(out.values())
+        def load() -> list[FrameworkInfo]:
+            rights: dict[str, tuple[str, str]] = {}
+            for r in self._select("web/framework-rights"):
+                term = r.get("rights")
+                label = text(r, "rightsLabel") or (
+                    term.value if isinstance(term, ox.Literal) else ""
+                )
+                rights.setdefault(text(r, "id"), (text(r, "rights"), label))
+            indexes = all_indexes(self.reader)  # one query for every framework's elements
+            return [
+                FrameworkInfo(
+                    iri=f.iri,
+                    id=f.id,
+                    title=f.title or f.id,
+                    version=f.version or "",
+                    edition=f.edition or "",
+                    publisher=f.publisher or "",
+                    license=f.license or "",
+                    rights=rights.get(f.id, ("", ""))[0],
+                    rights_label=rights.get(f.id, ("", ""))[1],
+                    elements=len(indexes[f.id].elements) if f.id in indexes else 0,
+                )
+                for f in services.frameworks(self.reader)
+            ]
+
+        return self.reader.memo(("web", "frameworks"), load)
 
     def framework(self, framework_id: str) -> FrameworkInfo:
         for f in self.frameworks():
@@ -263,69 +280,84 @@ class Reads:
                 return f
         raise NotFoundError(f"no framework {framework_id!r}")
 
+    def _index(self, framework_id: str) -> services.FrameworkIndex:
+        return services.framework_index(self.reader, framework_id)
+
+    def ref(self, iri: str, framework_id: str) -> ElementRef:
+        """An element of a known framework by IRI (the IRI's last segment when unknown)."""
+        e = self._index(framework_id).elements.get(iri) if framework_id else None
+        if e is None:
+            return ElementRef(iri, "", local_name(iri), framework_id)
+        return _ref(e)
+
     def framework_nodes(self, framework_id: str) -> dict[str, TreeNode]:
         """Every element of a framework as tree nodes (children linked, naturally sorted)."""
-        nodes: dict[str, TreeNode] = {}
-        for r in self._select("web/framework-elements", framework=framework_id):
-            iri = text(r, "element")
-            node = nodes.get(iri)
-            if node is None:
-                nodes[iri] = TreeNode(
-                    element=ElementRef(
-                        iri, text(r, "code"), text(r, "name"), framework_id, text(r, "kind")
-                    ),
-                    level=integer(r, "level"),
-                    definition=text(r, "definition"),
-                    pcf_id=integer(r, "pcfId"),
-                    parent=text(r, "parent"),
-                )
-            elif not node.element.kind and text(r, "kind"):
-                node.element = ElementRef(
-                    iri, node.element.code, node.element.name, framework_id, text(r, "kind")
-                )
-        for node in nodes.values():
-            if node.parent in nodes:
-                nodes[node.parent].children.append(node)
-        for node in nodes.values():
-            node.children.sort(key=lambda n: code_key(n.element.code))
+        index = self._index(framework_id)
+        nodes = {
+            e.iri: TreeNode(
+                element=_ref(e),
+                level=e.level,
+                definition=e.definition or "",
+                pcf_id=e.pcf_id,
+                parent=e.parent_iri or "",
+            )
+            for e in index.elements.values()
+        }
+        for iri, node in nodes.items():
+            node.children = [nodes[c.iri] for c in index.children.get(iri, [])]
         return nodes
 
     def framework_tree(self, framework_id: str) -> list[TreeNode]:
         nodes = self.framework_nodes(framework_id)
-        roots = [n for n in nodes.values() if n.parent not in nodes]
-        return sorted(roots, key=lambda n: code_key(n.element.code))
+        return [nodes[e.iri] for e in self._index(framework_id).top]
 
     # elements
 
     def element(self, iri: str) -> ElementDetail:
-        rows = self._select("web/element", element=iri)
-        if not rows:
-            raise NotFoundError(f"no framework element <{iri}>")
-        r = rows[0]
-        kind = next((text(x, "kind") for x in rows if text(x, "kind")), "")
-        kind_label = next((text(x, "kindLabel") for x in rows if text(x, "kindLabel")), kind)
-        framework = text(r, "framework")
+        try:
+            found = services.element_by(self.reader, iri=iri)
+        except NotFoundError:
+            raise NotFoundError(f"no framework element <{iri}>") from None
+        index = self._index(found.framework_id)
+        e = index.elements.get(iri, found)
+        fw = next((f for f in self.frameworks() if f.id == e.framework_id), None)
         return ElementDetail(
             iri=iri,
-            code=text(r, "code"),
-            name=text(r, "name"),
-            definition=text(r, "definition"),
-            kind=kind,
-            kind_label=kind_label,
-            level=integer(r, "level"),
-            pcf_id=integer(r, "pcfId"),
-            framework=framework,
-            framework_title=text(r, "frameworkTitle", framework),
-            breadcrumb=self.ancestors(iri, framework),
-            children=self.children(iri, framework),
-            measures=self.measures(iri),
-            mappings=self.mappings(iri),
+            code=e.code or "",
+            name=e.name,
+            definition=e.definition or "",
+            kind=e.kind or "",
+            kind_label=humanise_kind(e.kind or ""),
+            level=e.level,
+            pcf_id=e.pcf_id,
+            framework=e.framework_id,
+            framework_title=fw.title if fw else e.framework_id,
+            breadcrumb=[_ref(a) for a in index.ancestors(e)],
+            children=[_ref(c) for c in index.children.get(iri, [])],
+            measures=[
+                MeasureInfo(
+                    m.iri, m.name, m.metric_id, m.category or "", m.units or "", m.formula or ""
+                )
+                for m in services.measures_of(self.reader, [e])[0]
+            ],
+            mappings=self.mappings(e),
             no_counterparts=[
-                (fw, reason)
-                for element, fw, reason in self.no_counterparts(framework)
+                (fw_id, reason)
+                for element, fw_id, reason in self.no_counterparts(e.framework_id)
                 if element == iri
             ],
         )
+
+    def measures(self, framework_id: str, iri: str) -> list[MeasureInfo]:
+        e = self._index(framework_id).elements.get(iri)
+        if e is None:
+            return []
+        return [
+            MeasureInfo(
+                m.iri, m.name, m.metric_id, m.category or "", m.units or "", m.formula or ""
+            )
+            for m in services.measures_of(self.reader, [e])[0]
+        ]
 
     def no_counterparts(
         self, framework: str, other: str | None = None
@@ -339,82 +371,48 @@ class Reads:
             {(text(r, "element"), text(r, "otherFramework"), text(r, "reason")) for r in rows}
         )
 
-    def ancestors(self, iri: str, framework: str = "") -> list[ElementRef]:
-        """Root first, parent last."""
-        rows = self._select("web/ancestors", element=iri)
-        by_iri = {text(r, "ancestor"): r for r in rows}
-        parent_of = {a: text(r, "parent") for a, r in by_iri.items()}
-        depth: dict[str, int] = {}
-
-        def d(a: str, seen: frozenset[str] = frozenset()) -> int:
-            if a not in depth:
-                p = parent_of.get(a, "")
-                depth[a] = 0 if p not in by_iri or a in seen else d(p, seen | {a}) + 1
-            return depth[a]
-
-        ordered = sorted(by_iri, key=d)
-        return [
-            ElementRef(a, text(by_iri[a], "code"), text(by_iri[a], "name"), framework)
-            for a in ordered
-        ]
-
-    def children(self, iri: str, framework: str = "") -> list[ElementRef]:
-        seen: dict[str, ElementRef] = {}
-        for r in self._select("web/children", element=iri):
-            c = text(r, "child")
-            if c not in seen or (not seen[c].kind and text(r, "kind")):
-                seen[c] = ElementRef(
-                    c, text(r, "code"), text(r, "name"), framework, text(r, "kind")
+    def _info(self, element_iri: str, m: services.Mapping, with_chain: bool) -> MappingInfo:
+        out = m.subject_iri == element_iri
+        other_iri, other_fw = (
+            (m.object_iri, m.object_framework) if out else (m.subject_iri, m.subject_framework)
+        )
+        relation = SKOS + m.relation
+        info = MappingInfo(
+            record=m.iri,
+            relation=relation if out else inverse_relation(relation),
+            direction="out" if out else "in",
+            other=self.ref(other_iri, other_fw),
+            confidence=m.confidence,
+            justification=(m.justification or "").rsplit(":", 1)[-1],
+            comment=m.comment or "",
+            author=m.author or "",
+            derived=m.derived,
+        )
+        if with_chain and m.derived:
+            info.chain = [
+                ChainLink(
+                    link.iri,
+                    SKOS + link.relation,
+                    link.subject_iri,
+                    self.ref(link.subject_iri, link.subject_framework).code
+                    or local_name(link.subject_iri),
+                    link.object_iri,
+                    self.ref(link.object_iri, link.object_framework).code
+                    or local_name(link.object_iri),
                 )
-        return sorted(seen.values(), key=lambda e: code_key(e.code))
+                for link in services.chains_of(self.reader, [m])[0]
+            ]
+        return info
 
-    def measures(self, iri: str) -> list[MeasureInfo]:
-        out: dict[str, MeasureInfo] = {}
-        for r in self._select("web/measures", element=iri):
-            m = text(r, "measure")
-            out.setdefault(
-                m,
-                MeasureInfo(
-                    m,
-                    text(r, "name"),
-                    integer(r, "metricId"),
-                    text(r, "category"),
-                    text(r, "units"),
-                    text(r, "formula"),
-                ),
-            )
-        return list(out.values())
-
-    def mappings(self, iri: str) -> list[MappingInfo]:
-        """Curated and derived mappings of an element, strongest first.
+    def mappings(self, e: services.Element) -> list[MappingInfo]:
+        """Curated and derived mappings of an element, curated first, strongest first.
 
         A record stating the mapping from the other side ("in") is shown inverted, unless a
         derived inverse of exactly that record is already listed.
         """
-        records: dict[str, MappingInfo] = {}
-        for r in self._select("web/element-mappings", element=iri):
-            rec = text(r, "record")
-            if rec not in records:
-                records[rec] = mapping_from_row(r)
-        chains: dict[str, list[tuple[int, ChainLink]]] = defaultdict(list)
-        for r in self._select("web/mapping-chains", element=iri):
-            chains[text(r, "record")].append(
-                (
-                    integer(r, "position") or 0,
-                    ChainLink(
-                        text(r, "link"),
-                        text(r, "relation"),
-                        text(r, "source"),
-                        text(r, "sourceCode", local_name(text(r, "source"))),
-                        text(r, "target"),
-                        text(r, "targetCode", local_name(text(r, "target"))),
-                    ),
-                )
-            )
-        for rec, links in chains.items():
-            if rec in records:
-                records[rec].chain = [link for _, link in sorted(links, key=lambda x: x[0])]
-        shown = visible_mappings(records.values())
+        records = services.mappings_of(self.reader, [e], direction="either", include_derived=True)
+        infos = {m.iri: self._info(e.iri, m, with_chain=True) for m in records[0]}
+        shown = visible_mappings(infos.values())
         shown.sort(
             key=lambda m: (
                 m.derived,
@@ -427,42 +425,37 @@ class Reads:
         return shown
 
     def framework_mappings(self, framework_id: str) -> dict[str, list[MappingInfo]]:
-        """Mappings of every element of a framework (no chains), by element IRI."""
-        by_element: dict[str, dict[str, MappingInfo]] = defaultdict(dict)
-        for r in self._select("web/framework-mappings", framework=framework_id):
-            element, rec = text(r, "element"), text(r, "record")
-            if rec not in by_element[element]:
-                by_element[element][rec] = mapping_from_row(r)
+        """Mappings of every element of a framework (derived ones without chains), by IRI."""
+        elements = list(self._index(framework_id).elements.values())
+        found = services.mappings_of(
+            self.reader, elements, direction="either", include_derived=True
+        )
         out: dict[str, list[MappingInfo]] = {}
-        for element, records in by_element.items():
-            shown = visible_mappings(records.values())
+        for e, records in zip(elements, found, strict=True):
+            if not records:
+                continue
+            infos = {m.iri: self._info(e.iri, m, with_chain=False) for m in records}
+            shown = visible_mappings(infos.values())
             shown.sort(key=lambda m: (m.derived, m.other.framework, code_key(m.other.code)))
-            out[element] = shown
+            out[e.iri] = shown
         return out
 
     # search
 
     def search(self, query: str, framework: str | None = None, limit: int = 50) -> list[SearchHit]:
-        phrase = " ".join(query.split()).lower()
-        if not phrase:
-            return []
-        params: dict[str, object] = {"q": phrase}
-        if framework:
-            params["framework"] = framework
-        hits: dict[str, SearchHit] = {}
-        for r in self._select("web/search", **params):
-            iri = text(r, "element")
-            if iri in hits:
-                continue
-            name, definition, code = text(r, "name"), text(r, "definition"), text(r, "code")
-            hits[iri] = SearchHit(
-                element=ElementRef(iri, code, name, text(r, "framework"), text(r, "kind")),
-                score=_score(phrase, name, definition, code),
-                name_html=highlight(name, phrase),
-                snippet_html=snippet(definition, phrase),
-            )
-        ranked = sorted(hits.values(), key=lambda h: (-h.score, code_key(h.element.code)))
-        return ranked[:limit]
+        index = services.SearchIndex.build(self.reader)
+        out: list[SearchHit] = []
+        for h in index.search(query, framework=framework, limit=limit):
+            e = h.element
+            marked = Markup(h.snippet)  # escaped by the service; only <mark> added
+            if h.field == "name":
+                name_html, snippet_html = marked, _plain_snippet(e.definition or "")
+            elif h.field == "definition":
+                name_html, snippet_html = escape(e.name), marked
+            else:
+                name_html, snippet_html = escape(e.name), _plain_snippet(e.definition or "")
+            out.append(SearchHit(_ref(e), h.score, name_html, snippet_html))
+        return out
 
     # matrix
 
@@ -488,29 +481,32 @@ class Reads:
         rows.sort(key=lambda e: code_key(e.code))
         cols.sort(key=lambda e: (sorted(ck).index(e.kind), code_key(e.code)))
         row_set, col_set = {e.iri for e in rows}, {e.iri for e in cols}
+        stated = [
+            (m, forward)
+            for forward, (a, b) in ((True, (source, target)), (False, (target, source)))
+            for m in services.mappings(
+                self.reader, source=a, target=b, include_derived=include_derived
+            )
+        ]
         cells: dict[tuple[str, str], MatrixCell] = {}
-        for r in self._select("web/mappings-between", source=source, target=target):
-            key = (text(r, "row"), text(r, "column"))
+        for m, forward in stated:
+            key = (m.subject_iri, m.object_iri) if forward else (m.object_iri, m.subject_iri)
             if key[0] not in row_set or key[1] not in col_set:
                 continue
-            derived = text(r, "derived").lower() in {"true", "1"}
-            if derived and not include_derived:
-                continue
-            relation = text(r, "relation")
-            if text(r, "direction") == "in":
-                relation = inverse_relation(relation)
-            new = MatrixCell(relation, number(r, "confidence"), derived, 1)
+            relation = SKOS + m.relation
+            new = MatrixCell(
+                relation if forward else inverse_relation(relation), m.confidence, m.derived, 1
+            )
             old = cells.get(key)
             if old is None:
                 cells[key] = new
                 continue
             old.records += 1
-            better = (not new.derived, new.strength, new.confidence or 0) > (
+            if (not new.derived, new.strength, new.confidence or 0) > (
                 not old.derived,
                 old.strength,
                 old.confidence or 0,
-            )
-            if better:
+            ):
                 old.relation, old.confidence, old.derived = (
                     new.relation,
                     new.confidence,
@@ -520,25 +516,14 @@ class Reads:
         return Matrix(source, target, rows, cols, cells, include_derived, reasons)
 
 
-def mapping_from_row(r: Row) -> MappingInfo:
-    direction = text(r, "direction")
-    relation = text(r, "relation")
-    return MappingInfo(
-        record=text(r, "record"),
-        relation=relation if direction == "out" else inverse_relation(relation),
-        direction=direction,
-        other=ElementRef(
-            text(r, "other"),
-            text(r, "otherCode"),
-            text(r, "otherName", local_name(text(r, "other"))),
-            text(r, "otherFramework"),
-        ),
-        confidence=number(r, "confidence"),
-        justification=local_name(text(r, "justification")),
-        comment=text(r, "comment"),
-        author=text(r, "author"),
-        derived=text(r, "derived").lower() in {"true", "1"},
-    )
+def _ref(e: services.Element) -> ElementRef:
+    return ElementRef(e.iri, e.code or "", e.name, e.framework_id, e.kind or "")
+
+
+def _plain_snippet(value: str, width: int = 160) -> Markup:
+    if len(value) <= width:
+        return escape(value)
+    return escape(value[:width].rsplit(" ", 1)[0] + " …")
 
 
 def visible_mappings(records: Iterable[MappingInfo]) -> list[MappingInfo]:
@@ -572,45 +557,3 @@ def _under(node: TreeNode, root_code: str, nodes: Mapping[str, TreeNode]) -> boo
         seen.add(current.element.iri)
         current = nodes.get(current.parent)
     return False
-
-
-def _literal_rights(row: Row) -> str:
-    term = row.get("rights")
-    return term.value if isinstance(term, ox.Literal) else ""
-
-
-def _score(phrase: str, name: str, definition: str, code: str) -> float:
-    n, d = name.lower(), definition.lower()
-    score = 0.0
-    if code.lower() == phrase:
-        score += 100
-    if phrase in n:
-        score += 20 + (10 if n.startswith(phrase) else 0) + 10 * len(phrase) / max(len(n), 1)
-    if phrase in d:
-        score += 5 + min(d.count(phrase), 5)
-    return score
-
-
-def highlight(value: str, phrase: str) -> Markup:
-    """``value`` HTML-escaped with every case-insensitive occurrence of ``phrase`` in <mark>."""
-    if not phrase:
-        return escape(value)
-    parts = re.split(f"({re.escape(phrase)})", value, flags=re.IGNORECASE)
-    out = Markup("")
-    for i, part in enumerate(parts):
-        out += Markup("<mark>{}</mark>").format(part) if i % 2 else escape(part)
-    return out
-
-
-def snippet(value: str, phrase: str, width: int = 160) -> Markup:
-    """A window of ``value`` around the first match, highlighted."""
-    if not value:
-        return Markup("")
-    at = value.lower().find(phrase) if phrase else -1
-    if at < 0 or len(value) <= width:
-        cut = value if len(value) <= width else value[:width].rsplit(" ", 1)[0] + " …"
-        return highlight(cut, phrase)
-    start = max(0, at - width // 3)
-    end = min(len(value), start + width)
-    text_ = ("… " if start else "") + value[start:end] + (" …" if end < len(value) else "")
-    return highlight(text_, phrase)
