@@ -41,7 +41,7 @@ def parse_exposition(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], f
 
 
 def app_with_test_routes(**settings: object) -> FastAPI:
-    app = create_app(Settings(**settings), release=ops_release())  # type: ignore[arg-type]
+    app = create_app(Settings(**settings), release=ops_release())
 
     @app.get("/_t/items/{name}")
     def item(name: str) -> dict[str, str]:

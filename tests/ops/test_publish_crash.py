@@ -88,7 +88,7 @@ def test_death_before_each_publication_step(tmp_path: Path) -> None:
         assert result.returncode == 137, result.stderr
         seen.add(assert_intact(out, {old, new}))
         # the next publication always succeeds, from whatever state the death left
-        assert run_publish(out, 0).returncode == 0
+        publish(out)
         assert assert_intact(out, {old}) == old
     assert seen == {old, new}  # deaths before and after the switch were both exercised
 
@@ -109,7 +109,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     current = assert_intact(out, {timed.stdout.split()[-1]})
     rng = random.Random(5)
     outcomes = {"killed-old": 0, "killed-new": 0, "finished": 0}
-    for variant in range(2, 14):
+    for variant in range(2, 10):
         candidate = release_id_of(variant, EXTRA)
         script = PUBLISH.format(
             tests=str(TESTS), variant=variant, extra=EXTRA, die_at=0, out=str(out)

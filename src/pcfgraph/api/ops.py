@@ -24,7 +24,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -51,6 +50,8 @@ UNMATCHED = "<unmatched>"
 REJECTED_CODES = frozenset({"overloaded"})
 TIMEOUT_CODES = frozenset({"query-timeout"})
 CRASH_CODES = frozenset({"worker-crashed"})
+#: Keys of the pool's ``stats()`` that only grow (rendered as ``pcfgraph_pool_<key>_total``).
+POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected"})
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -96,11 +97,6 @@ class Metrics:
         with self._lock:
             key = "success" if outcome.ok else "failure"
             self.reloads[key] += 1
-
-    def code_total(self, codes: Iterable[str]) -> int:
-        wanted = set(codes)
-        with self._lock:
-            return sum(n for (_, code), n in self.problems.items() if code in wanted)
 
     def render(self, state: AppState) -> str:
         out = _Exposition()
@@ -184,7 +180,11 @@ class Metrics:
             [({}, restarts if restarts is not None else total(TIMEOUT_CODES | CRASH_CODES))],
         )
         for key, value in sorted(pool.items()):
-            out.family(f"pcfgraph_pool_{key}", "gauge", f"Sandbox pool: {key}.", [({}, value)])
+            if key in POOL_COUNTERS:
+                name, kind = f"pcfgraph_pool_{key}_total", "counter"
+            else:
+                name, kind = f"pcfgraph_pool_{key}", "gauge"
+            out.family(name, kind, f"Sandbox pool: {key}.", [({}, value)])
         release = state.release
         out.family(
             "pcfgraph_release_info",

@@ -1,0 +1,99 @@
+"""A live server (uvicorn subprocess, loopback) with small limits, and a loopback canary.
+
+Every attack test talks HTTP to the real process, so nothing about the transport (body
+limits, chunked encoding, worker processes, signals) is simulated.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from ops_support import LiveServer, publish
+
+#: Limits of the server under attack (small so that attacks hit them fast).
+LIMITS = {
+    "query_timeout": 2.0,
+    "query_workers": 2,
+    "worker_memory_mb": 768,
+    "max_result_rows": 1000,
+    "max_query_depth": 16,
+    "max_body_bytes": 256 * 1024,
+    "max_concurrent_expensive": 2,
+    "validate_timeout": 3.0,
+    "max_upload_triples": 20_000,
+    "graphql_max_depth": 6,
+    "graphql_max_aliases": 10,
+    "graphql_max_tokens": 500,
+    "graphql_max_page_size": 50,
+    "admin_token": "sec-token",
+    "log_format": "json",
+}
+
+
+class Canary:
+    """A TCP listener on loopback that counts every connection (must stay at zero)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/canary"
+        self.hits = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="session")
+def canary() -> Iterator[Canary]:
+    c = Canary()
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("security")
+    rel = root / "rel"
+    publish(rel)
+    srv = LiveServer(rel, root / "server.log", **LIMITS).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture()
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as c:
+        yield c
+
+
+def server_log(server: LiveServer) -> str:
+    return server.log()
+
+
+def secret_file(tmp_path: Path) -> Path:
+    """A file whose content must never appear in any response."""
+    path = tmp_path / "secret.txt"
+    path.write_text("TOP-SECRET-CANARY-7f3a\n", encoding="utf-8")
+    return path

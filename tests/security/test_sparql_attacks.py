@@ -1,0 +1,281 @@
+"""Security regression suite, SPARQL side: one test per attack against a live server.
+
+Each test asserts the status, the problem ``code``, a time bound, and that nothing leaked
+(no traceback, no server paths, no file content, zero outbound connections).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ops_support import MINI, LiveServer
+
+from .conftest import LIMITS, Canary, secret_file
+
+TIMEOUT = float(LIMITS["query_timeout"])  # type: ignore[arg-type]
+LEAKS = ("Traceback", "site-packages", "/work/", 'File "', "TOP-SECRET-CANARY")
+SPARQL_JSON = "application/sparql-results+json"
+
+
+def assert_problem(r: httpx.Response, status: int, code: str | set[str], seconds: float) -> None:
+    assert r.status_code == status, r.text[:500]
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    codes = {code} if isinstance(code, str) else code
+    assert body["code"] in codes, body
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert r.elapsed.total_seconds() < seconds, r.elapsed
+    for leak in LEAKS:
+        assert leak not in r.text
+
+
+def count_quads(client: httpx.Client) -> int:
+    r = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    assert r.status_code == 200, r.text
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def sparql(client: httpx.Client, query: str, **kw: Any) -> httpx.Response:
+    return client.post(
+        "/sparql",
+        content=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON},
+        **kw,
+    )
+
+
+# --- no outbound connections, no files --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+        "SELECT * WHERE { { OPTIONAL { service silent <{url}> { ?s ?p ?o } } } }",
+        "PREFIX c: <{base}> SELECT * WHERE { SERVICE c:canary { ?s ?p ?o } }",
+    ],
+)
+def test_service_to_a_loopback_canary(client: httpx.Client, canary: Canary, query: str) -> None:
+    text = query.replace("{url}", canary.url).replace("{base}", canary.url.rsplit("/", 1)[0] + "/")
+    before = canary.hits
+    r = sparql(client, text)
+    assert_problem(r, 400, "service-not-allowed", 2)
+    time.sleep(0.3)
+    assert canary.hits == before == 0
+
+
+def test_from_a_local_file(client: httpx.Client, tmp_path: Path) -> None:
+    secret = secret_file(tmp_path)
+    for query in (
+        f"SELECT * FROM <file://{secret}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <file://{secret}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ):
+        assert_problem(sparql(client, query), 400, "unknown-graph", 2)
+    r = client.get(
+        "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": f"file://{secret}"},
+    )
+    assert_problem(r, 400, "unknown-graph", 2)
+
+
+def test_update_and_load_are_refused(client: httpx.Client, canary: Canary) -> None:
+    quads = count_quads(client)
+    attempts = [
+        client.post(
+            "/sparql",
+            content=b"INSERT DATA { <urn:x> <urn:y> <urn:z> }",
+            headers={"Content-Type": "application/sparql-update"},
+        ),
+        client.post("/sparql", data={"update": f"LOAD <{canary.url}>"}),
+        client.get("/sparql", params={"update": "DROP ALL"}),
+        sparql(client, f"LOAD <{canary.url}> INTO GRAPH <urn:g>"),
+        sparql(client, "DELETE WHERE { ?s ?p ?o }"),
+    ]
+    for r in attempts:
+        assert_problem(r, 403, "update-forbidden", 2)
+    time.sleep(0.3)
+    assert canary.hits == 0
+    assert count_quads(client) == quads
+
+
+# --- parser and evaluator abuse ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["groups", "optional", "unary", "subselect"])
+def test_deeply_nested_query(client: httpx.Client, server: LiveServer, shape: str) -> None:
+    n = 5000
+    query = {
+        "groups": "SELECT * WHERE " + "{" * n + " ?s ?p ?o " + "}" * n,
+        "optional": "SELECT * WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o " * n + "}" * (n + 1),
+        "unary": "SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * n + "true) }",
+        "subselect": "SELECT * WHERE " + "{ SELECT * WHERE " * n + "{ ?s ?p ?o }" + "}" * n,
+    }[shape]
+    r = sparql(client, query)
+    assert_problem(r, 400, "query-too-deep", 2)
+    assert client.get("/health").status_code == 200  # the server process is unharmed
+
+
+def test_cartesian_product_times_out(client: httpx.Client) -> None:
+    started = time.monotonic()
+    r = sparql(
+        client, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    )
+    assert_problem(r, 503, "query-timeout", TIMEOUT + 1.5)
+    assert int(r.headers["retry-after"]) >= 1
+    assert time.monotonic() - started < TIMEOUT + 1.5
+    assert count_quads(client) > 0  # a replacement worker answers
+
+
+def test_property_path_explosion_times_out(client: httpx.Client) -> None:
+    query = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:none>|^!<urn:none>)* ?b . "
+        "?c (!<urn:none>|^!<urn:none>)* ?d . ?e (!<urn:none>)*/(^!<urn:none>)* ?f }"
+    )
+    assert_problem(sparql(client, query), 503, "query-timeout", TIMEOUT + 1.5)
+
+
+def test_result_over_the_cap(client: httpx.Client) -> None:
+    r = sparql(client, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 50000")
+    assert_problem(r, 422, "result-too-large", TIMEOUT + 1.5)
+    assert str(LIMITS["max_result_rows"]) in r.json()["detail"]
+
+
+def sandbox_workers(server: LiveServer) -> list[int]:
+    """Pids of the server's sandbox worker processes (from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server.pid and b"pcfgraph.sandbox" in cmd:
+            pids.append(int(entry.name))
+    return pids
+
+
+def in_background(fn: Callable[[], httpx.Response]) -> tuple[threading.Thread, list[Any]]:
+    box: list[Any] = []
+    thread = threading.Thread(target=lambda: box.append(fn()))
+    thread.start()
+    return thread, box
+
+
+def test_worker_killed_mid_query(server: LiveServer) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as c:
+        thread, box = in_background(lambda: sparql(c, slow))
+        time.sleep(0.5)
+        workers = sandbox_workers(server)
+        assert len(workers) == LIMITS["query_workers"]
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        thread.join(timeout=TIMEOUT + 5)
+        assert_problem(box[0], 503, "worker-crashed", TIMEOUT + 1.5)
+        assert c.get("/health").status_code == 200
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if c.get("/ready").status_code == 200 and count_quads(c) > 0:
+                break
+            time.sleep(0.2)
+        assert count_quads(c) > 0
+        assert set(sandbox_workers(server)).isdisjoint(workers)
+
+
+# --- bodies, media types, charsets ----------------------------------------------------------
+
+
+def test_oversized_body(client: httpx.Client) -> None:
+    big = b"SELECT * WHERE { ?s ?p ?o } #" + b"x" * (int(LIMITS["max_body_bytes"]) + 10)  # type: ignore[call-overload]
+    r = client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
+    assert_problem(r, 413, "payload-too-large", 3)
+
+
+def test_oversized_chunked_body(client: httpx.Client) -> None:
+    def chunks() -> Any:
+        yield b"SELECT * WHERE { ?s ?p ?o } #"
+        for _ in range(200):
+            yield b"y" * 8192  # 1.6 MB in all, with no Content-Length
+
+    r = client.post(
+        "/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert "content-length" not in r.request.headers
+    assert_problem(r, 413, "payload-too-large", 3)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "code"),
+    [
+        ("text/plain", b"SELECT * WHERE { ?s ?p ?o }", 415, "unsupported-media-type"),
+        ("application/json", b'{"query": "SELECT 1"}', 415, "unsupported-media-type"),
+        ("", b"SELECT * WHERE { ?s ?p ?o }", 415, "unsupported-media-type"),
+        (
+            "application/sparql-query; charset=iso-8859-1",
+            b'SELECT * WHERE { ?s ?p "\xe9" }',
+            415,
+            "unsupported-media-type",
+        ),
+        ("application/sparql-query", b'SELECT * WHERE { ?s ?p "\xff\xfe" }', 400, "bad-encoding"),
+        ("application/x-www-form-urlencoded", b"query=SELECT%20%FF", 400, "bad-encoding"),
+    ],
+)
+def test_wrong_media_types_and_charsets(
+    client: httpx.Client, content_type: str, body: bytes, status: int, code: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    assert_problem(client.post("/sparql", content=body, headers=headers), status, code, 2)
+
+
+def test_malformed_query_names_line_and_column(client: httpx.Client) -> None:
+    r = sparql(client, "SELECT * WHERE {\n  ?s ?p \n}}")
+    assert_problem(r, 400, {"parse-error", "syntax-error"}, 2)
+    assert r.json().get("line") is not None or "line" in r.json()["detail"]
+
+
+# --- admission control -------------------------------------------------------------------
+
+
+def test_admission_control_sheds_load_and_cheap_requests_stay_fast(server: LiveServer) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    slots = int(LIMITS["max_concurrent_expensive"])  # type: ignore[call-overload]
+    clients = [httpx.Client(base_url=server.url, timeout=30, trust_env=False) for _ in range(slots)]
+    try:
+        running = [in_background(lambda c=c: sparql(c, slow)) for c in clients]  # type: ignore[misc]
+        time.sleep(0.4)
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:
+            rejected = sparql(c, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+            assert_problem(rejected, 503, "overloaded", 0.5)
+            assert int(rejected.headers["retry-after"]) >= 1
+            for path, params in (
+                ("/health", {}),
+                ("/ready", {}),
+                ("/queries/api/descendants", {"element": MINI + "R"}),
+            ):
+                t0 = time.monotonic()
+                r = c.get(path, params=params)
+                assert r.status_code == 200, r.text
+                assert time.monotonic() - t0 < 0.5, path
+            for thread, box in running:
+                thread.join(timeout=TIMEOUT + 5)
+                assert_problem(box[0], 503, "query-timeout", TIMEOUT + 1.5)
+            metrics = c.get("/metrics").text
+            assert "pcfgraph_rejected_requests_total" in metrics
+            rejected_line = next(
+                x for x in metrics.splitlines() if x.startswith("pcfgraph_rejected_requests_total ")
+            )
+            assert float(rejected_line.split()[1]) >= 1
+    finally:
+        for c in clients:
+            c.close()

@@ -1,0 +1,95 @@
+"""Security regression suite, ``POST /validate`` over HTTP (issue 4's contract).
+
+The payloads are proven at the parser level in ``test_upload_parser_attacks.py``; these add the
+HTTP surface: problem+json bodies, body limits, chunked bodies, media types and charsets, and
+the admission budget uploads share with ad-hoc SPARQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from ops_support import LiveServer
+
+from .conftest import LIMITS, Canary
+from .test_sparql_attacks import assert_problem, sparql
+from .test_upload_parser_attacks import LAUGHS
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def validate(client: httpx.Client, body: bytes, media: str, **kw: Any) -> httpx.Response:
+    return client.post("/validate", content=body, headers={"Content-Type": media}, **kw)
+
+
+def test_jsonld_remote_context_over_http(client: httpx.Client, canary: Canary) -> None:
+    doc = f'{{"@context": "{canary.url}", "@id": "http://ex.org/a", "name": "x"}}'
+    r = validate(client, doc.encode(), "application/ld+json")
+    assert_problem(r, 400, {"parse-error", "bad-input"}, 3)
+    time.sleep(0.3)
+    assert canary.hits == 0
+
+
+def test_billion_laughs_over_http(client: httpx.Client) -> None:
+    assert_problem(validate(client, LAUGHS, "application/rdf+xml"), 400, "parse-error", 3)
+
+
+def test_deep_turtle_over_http(client: httpx.Client) -> None:
+    doc = (
+        b"<http://ex.org/a> <http://ex.org/p> "
+        + b"[ <http://ex.org/p> " * 5000
+        + b"1"
+        + b" ]" * 5000
+        + b" ."
+    )
+    assert_problem(validate(client, doc, "text/turtle"), 400, "parse-error", 3)
+
+
+def test_oversized_and_chunked_uploads(client: httpx.Client) -> None:
+    big = b"# " + b"x" * (int(LIMITS["max_body_bytes"]) + 10)  # type: ignore[call-overload]
+    assert_problem(validate(client, big, "text/turtle"), 413, "payload-too-large", 3)
+
+    def chunks() -> Any:
+        for _ in range(200):
+            yield b"# " + b"y" * 8190
+
+    r = client.post("/validate", content=chunks(), headers={"Content-Type": "text/turtle"})
+    assert_problem(r, 413, "payload-too-large", 3)
+
+
+@pytest.mark.parametrize("media", ["application/xml", "text/html", "image/png"])
+def test_wrong_media_type_over_http(client: httpx.Client, media: str) -> None:
+    assert_problem(validate(client, b"<a/>", media), 415, "unsupported-media-type", 3)
+
+
+def test_wrong_charset_over_http(client: httpx.Client) -> None:
+    body = '<http://ex.org/a> <http://ex.org/p> "caf\xe9" .'.encode("latin-1")
+    r = validate(client, body, "text/turtle; charset=iso-8859-1")
+    assert_problem(
+        r,
+        r.status_code if r.status_code in (400, 415) else 400,
+        {"parse-error", "unsupported-media-type", "bad-encoding"},
+        3,
+    )
+
+
+def test_uploads_and_sparql_share_one_budget(server: LiveServer) -> None:
+    """Two slow SPARQL queries fill max_concurrent_expensive=2: an upload gets 503 at once."""
+    box: list[httpx.Response] = []
+    clients = [httpx.Client(base_url=server.url, timeout=30, trust_env=False) for _ in range(2)]
+    threads = [threading.Thread(target=lambda c=c: box.append(sparql(c, SLOW))) for c in clients]
+    for t in threads:
+        t.start()
+    time.sleep(0.4)
+    with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:
+        r = validate(c, b"<http://ex.org/a> <http://ex.org/p> 1 .", "application/n-triples")
+        assert_problem(r, 503, "overloaded", 0.5)
+        assert c.get("/health").elapsed.total_seconds() < 0.5
+    for t in threads:
+        t.join(timeout=10)
+    for c in clients:
+        c.close()
