@@ -320,7 +320,7 @@ class Reads:
             raise NotFoundError(f"no framework element <{iri}>") from None
         index = self._index(found.framework_id)
         e = index.elements.get(iri, found)
-        fw = next((f for f in self.frameworks() if f.id == e.framework_id), None)
+        fw = services.framework(self.reader, e.framework_id)
         return ElementDetail(
             iri=iri,
             code=e.code or "",
@@ -331,7 +331,7 @@ class Reads:
             level=e.level,
             pcf_id=e.pcf_id,
             framework=e.framework_id,
-            framework_title=fw.title if fw else e.framework_id,
+            framework_title=(fw.title if fw else None) or e.framework_id,
             breadcrumb=[_ref(a) for a in index.ancestors(e)],
             children=[_ref(c) for c in index.children.get(iri, [])],
             measures=[
@@ -411,8 +411,15 @@ class Reads:
         derived inverse of exactly that record is already listed.
         """
         records = services.mappings_of(self.reader, [e], direction="either", include_derived=True)
-        infos = {m.iri: self._info(e.iri, m, with_chain=True) for m in records[0]}
-        shown = visible_mappings(infos.values())
+        by_iri = {m.iri: m for m in records[0]}
+        # chains only for what is shown: derived records shown have this element as subject,
+        # so one chain read (of this element's framework) serves them all
+        shown = [
+            self._info(e.iri, by_iri[m.record], with_chain=True) if m.derived else m
+            for m in visible_mappings(
+                self._info(e.iri, r, with_chain=False) for r in by_iri.values()
+            )
+        ]
         shown.sort(
             key=lambda m: (
                 m.derived,
