@@ -17,6 +17,7 @@ per release (the GraphQL layer does) instead of per request.
 
 from __future__ import annotations
 
+import heapq
 import html
 import re
 import unicodedata
@@ -45,10 +46,13 @@ class _Folded:
 
     original: str
     folded: str
-    origin: tuple[int, ...]
+    #: None when folding kept every position (ASCII text): folded index = original index.
+    origin: tuple[int, ...] | None
 
     @classmethod
     def of(cls, text: str) -> _Folded:
+        if text.isascii():
+            return cls(text, text.lower(), None)
         folded: list[str] = []
         origin: list[int] = []
         for i, ch in enumerate(text):
@@ -59,6 +63,8 @@ class _Folded:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the folded span [start, end)."""
+        if self.origin is None:
+            return start, end
         return self.origin[start], self.origin[end - 1] + 1
 
 
@@ -164,40 +170,46 @@ class SearchIndex:
         words = _WORD_RE.findall(phrase)
         if not phrase or not words:
             return []
-        hits: list[tuple[float, int, SearchHit]] = []
-        for order, doc in enumerate(self._docs):
-            if framework is not None and doc.element.framework_id != framework:
-                continue
-            hit = self._match(doc, phrase, words)
-            if hit is not None:
-                hits.append((-hit.score, order, hit))
-        hits.sort(key=lambda h: (h[0], h[1]))
-        return [h[2] for h in hits[:limit]]
+        # Score every document (cheap string tests), keep the best `limit`, and highlight
+        # only those.
+        docs = self._docs
+        scored = (
+            (-found[0], order, found[1])
+            for order, doc in enumerate(docs)
+            if (framework is None or doc.element.framework_id == framework)
+            and (found := self._score(doc, phrase, words)) is not None
+        )
+        best = heapq.nsmallest(limit, scored)
+        return [self._hit(docs[order], -neg, where, phrase, words) for neg, order, where in best]
 
     @staticmethod
-    def _match(doc: _Doc, phrase: str, words: list[str]) -> SearchHit | None:
+    def _score(doc: _Doc, phrase: str, words: list[str]) -> tuple[float, str] | None:
         if doc.code and doc.code == phrase:
-            return SearchHit(doc.element, 100.0, "code", html.escape(doc.element.code or ""))
-        spans = _spans(doc.name, words, phrase)
-        if spans is not None:
-            at = doc.name.folded.find(phrase)
-            if at == 0:
-                score = 90.0
-            elif at > 0 and not doc.name.folded[at - 1].isalnum():
-                score = 80.0
-            elif at > 0:
-                score = 70.0
-            else:
-                score = 60.0
-            return SearchHit(doc.element, score, "name", highlight(doc.name, spans))
+            return 100.0, "code"
+        name = doc.name.folded
+        at = name.find(phrase)
+        if at == 0:
+            return 90.0, "name"
+        if at > 0:
+            return (80.0 if not name[at - 1].isalnum() else 70.0), "name"
+        if len(words) > 1 and all(w in name for w in words):
+            return 60.0, "name"
         if doc.definition is not None:
-            spans = _spans(doc.definition, words, phrase)
-            if spans is not None:
-                score = 40.0 if doc.definition.folded.find(phrase) >= 0 else 30.0
-                return SearchHit(
-                    doc.element,
-                    score,
-                    "definition",
-                    highlight(doc.definition, spans, window=SNIPPET_WINDOW),
-                )
+            definition = doc.definition.folded
+            if phrase in definition:
+                return 40.0, "definition"
+            if len(words) > 1 and all(w in definition for w in words):
+                return 30.0, "definition"
         return None
+
+    @staticmethod
+    def _hit(doc: _Doc, score: float, where: str, phrase: str, words: list[str]) -> SearchHit:
+        if where == "code":
+            return SearchHit(doc.element, score, "code", html.escape(doc.element.code or ""))
+        if where == "name":
+            spans = _spans(doc.name, words, phrase) or []
+            return SearchHit(doc.element, score, "name", highlight(doc.name, spans))
+        assert doc.definition is not None
+        spans = _spans(doc.definition, words, phrase) or []
+        snippet = highlight(doc.definition, spans, window=SNIPPET_WINDOW)
+        return SearchHit(doc.element, score, "definition", snippet)
