@@ -643,3 +643,19 @@ def test_examples_readme_lists_every_documented_finding() -> None:
     for rule, focus in DOCUMENTED:
         assert rule.removeprefix("checks/orgmodel/") in readme, rule
         assert f":{focus}" in readme, focus
+
+
+def test_rule_sources_exist_in_the_shipped_framework_data() -> None:
+    """The same check against the real release (shipped TRIM, APQC, PRM-IT, IT-CMF data)."""
+    import pyoxigraph as ox
+
+    from pcfgraph.release import build_release
+
+    store = build_release().store.store
+    rules = list(shape_rules(load_shapes()).values()) + [c.rule for c in load_checks()]
+    for rule in rules:
+        if rule.source and rule.source.startswith(iris.ID_BASE):
+            assert any(store.quads_for_pattern(ox.NamedNode(rule.source), None, None)), (
+                rule.name,
+                rule.source,
+            )

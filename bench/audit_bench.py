@@ -1,0 +1,395 @@
+"""Benchmark: ``pcfgraph audit`` (pySHACL core + pyoxigraph checks) versus pyrudof.
+
+A generator writes synthetic organisational models of about 1k, 10k and 100k triples in which
+about 5 % of the violatable nodes carry exactly one known violation of a core-SHACL rule. Each
+(engine, size) runs in its own subprocess so peak memory (ru_maxrss) is per run. Both engines
+get the same shapes (``shapes/orgmodel*.ttl``) and the same data (the model plus the ontology and
+framework graphs the audit validates against); the script checks that both report exactly the
+generated violations (same focus nodes per rule).
+
+    .venv/bin/python bench/audit_bench.py                 # 1k, 10k, 100k
+    .venv/bin/python bench/audit_bench.py --sizes 1000 10000 --repeat 3
+    .venv/bin/python bench/audit_bench.py --write-model 10000 out.nt   # just generate
+
+Needs the bench extra (pyrudof). Uses the shipped framework data (data/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = "https://example.org/synthetic/"
+ORGM = "https://w3id.org/pcfgraph/orgmodel#"
+ORG = "http://www.w3.org/ns/org#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ID = "https://w3id.org/pcfgraph/id/"
+PCF = ID + "apqc-pcf/cross-industry/7.4/"
+ROLE = ID + "trim/role/"
+PCF_IDS = [20609, 20610, 20617, 20632, 20635, 20636, 20638, 20641, 20648, 20649]
+PRM = ["A21", "A23", "A24", "A27"]
+
+#: Violations the generator can plant: rule -> (kind of node it is planted on).
+VIOLATIONS = {
+    "CustomerPurchaserShape": "customer",
+    "CustomerBudgetShape": "customer",
+    "CustomerTeamDeliveryManagerShape": "team",
+    "ServicePriceShape": "service",
+    "DocumentHeldInBusinessSystemShape": "document",
+    "SLAComplianceRangeShape": "report",
+    "ServiceTargetUnitShape": "target",
+    "PercentObservationRangeShape": "observation",
+    "ObservationMeasureShape": "observation",
+    "ProcessImplementsFrameworkElementShape": "process",
+}
+
+
+# --- generator ---------------------------------------------------------------------------------
+
+
+class Model:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> <{p}> <{o}> .")
+
+    def lit(self, s: str, p: str, value: str, datatype: str | None = None) -> None:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        dt = f"^^<{datatype}>" if datatype else ""
+        self.lines.append(f'<{s}> <{p}> "{escaped}"{dt} .')
+
+    def typed(self, s: str, cls: str, label: str) -> None:
+        self.iri(s, RDF_TYPE, cls)
+        self.lit(s, RDFS_LABEL, label)
+
+
+def generate(
+    target_triples: int, *, rate: float = 0.05, seed: int = 7
+) -> tuple[str, set[tuple[str, str]]]:
+    """N-Triples of a synthetic model of about ``target_triples`` triples and the expected
+    (rule, focus node) violations."""
+    rng = random.Random(seed)
+    m = Model()
+    expected: set[tuple[str, str]] = set()
+    kinds: dict[str, list[str]] = {k: [] for k in set(VIOLATIONS.values())}
+    m.typed(EX + "org", ORGM + "Organisation", "Synthetic IT")
+    m.typed(EX + "system", ORGM + "BusinessSystem", "Document system")
+    m.typed(EX + "catalogue", ORGM + "ServiceCatalogue", "Catalogue")
+    team_no = 0
+    while len(m.lines) < target_triples:
+        team_no += 1
+        t = f"{EX}team/{team_no}"
+        m.typed(t, ORGM + "CustomerTeam", f"Customer team {team_no}")
+        m.iri(t, ORG + "unitOf", EX + "org")
+        kinds["team"].append(t)
+        people = []
+        for role, n in (
+            ("business-relationship-manager", 1),
+            ("delivery-manager", 1),
+            ("service-owner", 2),
+        ):
+            for i in range(n):
+                p = f"{EX}person/{team_no}-{role}-{i}"
+                m.typed(p, FOAF + "Person", f"Person {team_no} {role} {i}")
+                ms = f"{EX}membership/{team_no}-{role}-{i}"
+                m.iri(ms, RDF_TYPE, ORG + "Membership")
+                m.iri(ms, ORG + "organization", t)
+                m.iri(ms, ORG + "member", p)
+                m.iri(ms, ORG + "role", ROLE + role)
+                people.append(p)
+        brm = people[0]
+        for c_no in range(2):
+            key = f"{team_no}-{c_no}"
+            c = f"{EX}customer/{key}"
+            m.typed(c, ORGM + "Customer", f"Customer {key}")
+            m.iri(t, ORGM + "serves", c)
+            kinds["customer"].append(c)
+            contact = f"{EX}person/c{key}"
+            m.typed(contact, FOAF + "Person", f"Contact {key}")
+            m.iri(c, ORGM + "contact", contact)
+            m.iri(c, ORGM + "purchaser", contact)
+            for prop, cls in (
+                ("businessDescription", "BusinessDescription"),
+                ("activityPlan", "ActivityPlan"),
+                ("budget", "Budget"),
+            ):
+                d = f"{EX}doc/{key}-{prop}"
+                m.typed(d, ORGM + cls, f"{cls} {key}")
+                m.iri(d, ORGM + "heldIn", EX + "system")
+                m.iri(c, ORGM + prop, d)
+                kinds["document"].append(d)
+            services = []
+            for s_no in range(2):
+                s = f"{EX}service/{key}-{s_no}"
+                m.typed(s, ORGM + "Service", f"Service {key}-{s_no}")
+                m.iri(s, ORGM + "inCatalogue", EX + "catalogue")
+                m.lit(s, ORGM + "deliverable", "Application and support")
+                m.lit(s, ORGM + "price", f"EUR {rng.randint(5, 90)} per user and month")
+                m.iri(s, ORGM + "contactPoint", people[2 + s_no % 2])
+                m.iri(s, ORGM + "requestProcess", EX + "process/request")
+                kinds["service"].append(s)
+                services.append(s)
+            sla = f"{EX}sla/{key}"
+            m.typed(sla, ORGM + "ServiceLevelAgreement", f"SLA {key}")
+            m.iri(c, ORGM + "agreement", sla)
+            m.iri(sla, ORGM + "party", EX + "org")
+            m.iri(sla, ORGM + "party", c)
+            for s in services:
+                m.iri(sla, ORGM + "coversService", s)
+            m.lit(sla, ORGM + "validFrom", "2025-01-01", XSD + "date")
+            m.iri(sla, ORGM + "drawnUpBy", brm)
+            m.iri(sla, ORGM + "heldIn", EX + "system")
+            m.iri(sla, ORGM + "underpinnedBy", EX + "ola")
+            tg = f"{EX}target/{key}"
+            m.iri(tg, RDF_TYPE, ORGM + "ServiceTarget")
+            m.iri(sla, ORGM + "serviceTarget", tg)
+            m.lit(tg, ORGM + "metric", "availability")
+            m.lit(tg, ORGM + "targetValue", "99.5", XSD + "decimal")
+            m.lit(tg, ORGM + "unit", "percent")
+            kinds["target"].append(tg)
+            for q in (1, 2):
+                r = f"{EX}report/{key}-q{q}"
+                m.typed(r, ORGM + "ServiceLevelReport", f"SLA report {key} Q{q}")
+                m.iri(r, ORGM + "reportsOn", sla)
+                m.lit(r, ORGM + "period", f"2025-Q{q}")
+                m.lit(r, ORGM + "slaCompliance", f"{rng.uniform(90, 100):.1f}", XSD + "decimal")
+                kinds["report"].append(r)
+                sv = f"{EX}survey/{key}-q{q}"
+                m.typed(sv, ORGM + "SatisfactionSurvey", f"Survey {key} Q{q}")
+                m.iri(sv, ORGM + "surveyOf", c)
+                m.lit(sv, ORGM + "period", f"2025-Q{q}")
+            for kind in ("FollowUpMeeting", "DevelopmentMeeting"):
+                mt = f"{EX}meeting/{key}-{kind}"
+                m.typed(mt, ORGM + "Meeting", f"{kind} {key}")
+                m.iri(mt, ORGM + "withCustomer", c)
+                m.iri(mt, ORGM + "meetingKind", ORGM + kind)
+        pr = f"{EX}process/{team_no}"
+        m.typed(pr, ORGM + "Process", f"Process {team_no}")
+        m.iri(pr, ORGM + "implements", PCF + str(rng.choice(PCF_IDS)))
+        m.iri(pr, ORGM + "implements", ID + "prm-it/" + rng.choice(PRM))
+        kinds["process"].append(pr)
+        ob = f"{EX}observation/{team_no}"
+        m.typed(ob, ORGM + "MeasureObservation", f"Observation {team_no}")
+        m.iri(ob, ORGM + "measure", PCF + "measure/106448")
+        m.lit(ob, ORGM + "value", f"{rng.uniform(1, 9):.2f}", XSD + "decimal")
+        m.lit(ob, ORGM + "unit", "percent")
+        m.lit(ob, ORGM + "period", "2024")
+        kinds["observation"].append(ob)
+    # shared OLA
+    m.typed(EX + "ola", ORGM + "OperationalLevelAgreement", "OLA infrastructure")
+    m.iri(EX + "ola", ORGM + "party", EX + "org")
+    m.iri(EX + "ola", ORGM + "party", EX + "team/1")
+    m.lit(EX + "ola", ORGM + "validFrom", "2025-01-01", XSD + "date")
+    m.iri(EX + "ola", ORGM + "heldIn", EX + "system")
+    m.typed(EX + "process/request", ORGM + "Process", "Request fulfilment")
+    m.iri(EX + "process/request", ORGM + "implements", PCF + "20635")
+
+    # plant violations: ~rate of all violatable nodes, one violation each
+    lines = m.lines
+    nodes = [(kind, n) for kind, ns in kinds.items() for n in ns]
+    chosen = rng.sample(nodes, max(1, round(rate * len(nodes))))
+    by_kind: dict[str, list[str]] = {}
+    for rule, kind in VIOLATIONS.items():
+        by_kind.setdefault(kind, []).append(rule)
+    drop: set[str] = set()
+    extra: list[str] = []
+    for kind, node in chosen:
+        rule = rng.choice(by_kind[kind])
+        expected.add((rule, node))
+        if rule == "CustomerPurchaserShape":
+            drop.add(f"<{node}> <{ORGM}purchaser> ")
+        elif rule == "CustomerBudgetShape":
+            drop.add(f"<{node}> <{ORGM}budget> ")
+        elif rule == "CustomerTeamDeliveryManagerShape":
+            n = node.rsplit("/", 1)[1]
+            drop.add(f"<{EX}membership/{n}-delivery-manager-0> <{ORG}organization> ")
+            # the membership now lacks its unit: a second, known finding
+            expected.add(("MembershipOrganizationShape", f"{EX}membership/{n}-delivery-manager-0"))
+        elif rule == "ServicePriceShape":
+            drop.add(f"<{node}> <{ORGM}price> ")
+        elif rule == "DocumentHeldInBusinessSystemShape":
+            drop.add(f"<{node}> <{ORGM}heldIn> ")
+        elif rule == "SLAComplianceRangeShape":
+            drop.add(f"<{node}> <{ORGM}slaCompliance> ")
+            extra.append(f'<{node}> <{ORGM}slaCompliance> "104.5"^^<{XSD}decimal> .')
+        elif rule == "ServiceTargetUnitShape":
+            drop.add(f"<{node}> <{ORGM}unit> ")
+        elif rule == "PercentObservationRangeShape":
+            drop.add(f"<{node}> <{ORGM}value> ")
+            extra.append(f'<{node}> <{ORGM}value> "130"^^<{XSD}decimal> .')
+        elif rule == "ObservationMeasureShape":
+            drop.add(f"<{node}> <{ORGM}measure> ")
+            extra.append(f"<{node}> <{ORGM}measure> <{PCF}measure/999999> .")
+        elif rule == "ProcessImplementsFrameworkElementShape":
+            extra.append(f"<{node}> <{ORGM}implements> <{PCF}8.1.5> .")
+    kept = [line for line in lines if not any(line.startswith(d) for d in drop)]
+    return "\n".join(kept + extra) + "\n", expected
+
+
+# --- one run (in a subprocess) -----------------------------------------------------------------
+
+
+def _framework_context() -> Any:
+    from pcfgraph.audit.engine import AuditContext
+    from pcfgraph.release import build_release
+
+    return AuditContext.from_store(build_release().store)
+
+
+def run_one(engine: str, model_path: Path) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    from pcfgraph.audit import Upload, audit
+    from pcfgraph.audit.rules import shape_files
+
+    data = model_path.read_bytes()
+    context = _framework_context()  # not timed: built once per served release / worker
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    findings: set[tuple[str, str]] = set()
+    if engine == "pcfgraph":
+        report = audit([Upload(model_path.name, data)], context)
+        findings = {(r.rule, r.focus_node) for r in report.results if r.severity == "Violation"}
+        seconds = time.perf_counter() - started
+        detail = {k: round(v, 3) for k, v in report.seconds.items()}
+    elif engine == "pyrudof":
+        import pyrudof
+
+        triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        framework = [ox.Triple(q.subject, q.predicate, q.object) for q in context.quads]
+        nt = ox.serialize(framework + [q.triple for q in triples], format=ox.RdfFormat.N_TRIPLES)
+        rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        t0 = time.perf_counter()
+        rudof.read_data(nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
+        for path in shape_files():
+            rudof.read_shacl(str(path), format=pyrudof.ShaclFormat.Turtle)
+        t1 = time.perf_counter()
+        report = rudof.validate_shacl()
+        seconds = time.perf_counter() - started
+        for e in report.violations:
+            shape = str(e.source_shape)
+            sev = str(e.severity)
+            if "Violation" in sev:
+                findings.add((shape.rsplit("/", 1)[-1], str(e.focus_node)))
+        detail = {"load": round(t1 - t0, 3), "validate": round(time.perf_counter() - t1, 3)}
+    else:
+        raise SystemExit(f"unknown engine {engine}")
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    peak = usage1.ru_maxrss
+    return {
+        "cpu_seconds": round(cpu, 3),
+        "engine": engine,
+        "seconds": round(seconds, 3),
+        "detail": detail,
+        "peak_rss_mb": round(peak / 1024, 1),
+        "base_rss_mb": round(base_rss / 1024, 1),
+        "findings": sorted(findings),
+    }
+
+
+# --- driver -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
+    ap.add_argument("--repeat", type=int, default=1, help="runs per engine and size (best kept)")
+    ap.add_argument("--rate", type=float, default=0.05)
+    ap.add_argument("--run", nargs=2, metavar=("ENGINE", "MODEL"), help=argparse.SUPPRESS)
+    ap.add_argument("--write-model", nargs=2, metavar=("TRIPLES", "FILE"))
+    args = ap.parse_args()
+
+    if args.run:
+        print(json.dumps(run_one(args.run[0], Path(args.run[1]))))
+        return
+    if args.write_model:
+        text, expected = generate(int(args.write_model[0]), rate=args.rate)
+        Path(args.write_model[1]).write_text(text, encoding="utf-8")
+        print(
+            f"{len(text.splitlines())} triples, {len(expected)} planted violations", file=sys.stderr
+        )
+        return
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            text, expected = generate(size, rate=args.rate)
+            path = Path(tmp) / f"model-{size}.nt"
+            path.write_text(text, encoding="utf-8")
+            triples = len(text.splitlines())
+            results: dict[str, dict[str, Any]] = {}
+            for engine in ("pcfgraph", "pyrudof"):
+                best: dict[str, Any] | None = None
+                for _ in range(args.repeat):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--run", engine, str(path)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    res = json.loads(out.stdout.strip().splitlines()[-1])
+                    if best is None or res["seconds"] < best["seconds"]:
+                        best = res
+                assert best is not None
+                results[engine] = best
+            exp = {(r, f) for r, f in expected}
+            ours = {tuple(x) for x in results["pcfgraph"]["findings"]}
+            theirs = {tuple(x) for x in results["pyrudof"]["findings"]}
+            rows.append(
+                {
+                    "triples": triples,
+                    "planted": len(exp),
+                    "pcfgraph_s": results["pcfgraph"]["seconds"],
+                    "pcfgraph_cpu_s": results["pcfgraph"]["cpu_seconds"],
+                    "pyrudof_cpu_s": results["pyrudof"]["cpu_seconds"],
+                    "pcfgraph_detail": results["pcfgraph"]["detail"],
+                    "pcfgraph_peak_mb": results["pcfgraph"]["peak_rss_mb"],
+                    "pyrudof_s": results["pyrudof"]["seconds"],
+                    "pyrudof_detail": results["pyrudof"]["detail"],
+                    "pyrudof_peak_mb": results["pyrudof"]["peak_rss_mb"],
+                    "ratio": round(
+                        results["pcfgraph"]["seconds"] / results["pyrudof"]["seconds"], 2
+                    ),
+                    "pcfgraph_equals_planted": ours == exp,
+                    "pyrudof_equals_planted": theirs == exp,
+                    "same_findings": ours == theirs,
+                    "only_pcfgraph": sorted(ours - theirs)[:5],
+                    "only_pyrudof": sorted(theirs - ours)[:5],
+                }
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr)
+    print(
+        "| model triples | planted violations | pcfgraph audit wall / CPU (s) | "
+        "pyrudof wall / CPU (s) | ratio (wall) | peak RSS pcfgraph / pyrudof (MB) | "
+        "same findings | = planted |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|:---:|:---:|")
+    for r in rows:
+        print(
+            f"| {r['triples']} | {r['planted']} | {r['pcfgraph_s']:.2f} / {r['pcfgraph_cpu_s']:.2f} | "
+            f"{r['pyrudof_s']:.2f} / {r['pyrudof_cpu_s']:.2f} | "
+            f"{r['ratio']:.2f}x | {r['pcfgraph_peak_mb']:.0f} / {r['pyrudof_peak_mb']:.0f} | "
+            f"{'yes' if r['same_findings'] else 'NO'} | "
+            f"{'yes' if r['pcfgraph_equals_planted'] and r['pyrudof_equals_planted'] else 'NO'} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
