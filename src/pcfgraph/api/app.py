@@ -55,10 +55,16 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import health
 
     app.include_router(health.router)
+    from pcfgraph.api import validate
+
+    app.include_router(validate.router)  # POST /validate (audit uploads, sandbox pool)
     from pcfgraph.api import deref, sparql
 
     sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS
     app.include_router(deref.router)
+    from pcfgraph.api import graphql
+
+    graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)
     from pcfgraph.web import views
 
     views.include(app)  # web workbench; keep last (element pages use /id/ when it exists)
