@@ -289,3 +289,17 @@ def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestC
     r = client.post("/audit", files={"model": ("bad.ttl", b"@prefix : <x> .\n:a :b")})
     assert r.status_code == 400
     assert 'role="alert"' in r.text and "bad.ttl" in r.text and 'type="file"' in r.text
+
+
+def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:
+    from dataclasses import replace
+
+    from pcfgraph.web.data import reads_for
+
+    app = web_app()
+    state = app.state.pcf
+    first = reads_for(state)
+    assert reads_for(replace(state)) is first  # request snapshots share them
+    state.release = web_release()  # what a reload does: one reference assignment
+    second = reads_for(state)
+    assert second is not first and second.store is state.release.store

@@ -70,10 +70,15 @@ class Subtree:
 
 
 def read_subtree(
-    store: GraphStore, catalog: QueryCatalog, framework_id: str, code: str | None
+    store: GraphStore,
+    catalog: QueryCatalog,
+    framework_id: str,
+    code: str | None,
+    *,
+    reads: Reads | None = None,
 ) -> Subtree:
     """The elements of a framework below (and including) ``code``, in hierarchy order."""
-    reads = Reads(store, catalog)
+    reads = reads if reads is not None else Reads(store, catalog)
     all_frameworks = {f.id: f for f in reads.frameworks()}
     if framework_id not in all_frameworks:
         raise NotFoundError(f"no framework {framework_id!r}")
@@ -274,7 +279,9 @@ def export_subtree(
     framework_id: str,
     code: str | None,
     fmt: str,
+    *,
+    reads: Reads | None = None,
 ) -> bytes:
     """The subtree (or the whole framework when ``code`` is None) as ``csv`` or ``xlsx``."""
-    subtree = read_subtree(store, catalog, framework_id, code)
+    subtree = read_subtree(store, catalog, framework_id, code, reads=reads)
     return to_csv(subtree) if fmt == "csv" else to_xlsx(subtree)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from markupsafe import Markup, escape
@@ -19,6 +20,9 @@ from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.store import GraphStore, Row
+
+if TYPE_CHECKING:
+    from pcfgraph.api.state import AppState
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: Strength of a mapping relation, strongest first (matrix colour, diagram order).
@@ -233,8 +237,9 @@ def humanise_kind(kind: str) -> str:
 
 class Reads:
     """The page reads: the shared domain reads of :mod:`pcfgraph.services` (the same ones the
-    APIs use), shaped for templates. One instance per request: its services Reader memoises
-    whole-framework reads, so a page costs a fixed number of store queries."""
+    APIs use), shaped for templates. Its services Reader memoises whole-framework reads, so a
+    page costs a fixed number of store queries; the server keeps one per served release
+    (:func:`reads_for`), since a release never changes."""
 
     def __init__(self, store: GraphStore, catalog: QueryCatalog) -> None:
         self.store = store
@@ -450,7 +455,9 @@ class Reads:
     # search
 
     def search(self, query: str, framework: str | None = None, limit: int = 50) -> list[SearchHit]:
-        index = services.SearchIndex.build(self.reader)
+        index = self.reader.memo(
+            ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
+        )
         out: list[SearchHit] = []
         for h in index.search(query, framework=framework, limit=limit):
             e = h.element
@@ -521,6 +528,21 @@ class Reads:
                 )
         reasons = {element: reason for element, _fw, reason in self.no_counterparts(source, target)}
         return Matrix(source, target, rows, cols, cells, include_derived, reasons)
+
+
+def reads_for(state: AppState) -> Reads:
+    """The page reads of the release ``state`` serves, shared by the requests on it.
+
+    A release is immutable, so whole-framework reads stay valid for its lifetime; the object
+    lives in ``AppState.extras`` next to the release it belongs to and is replaced when a
+    reload switches the release (never module-level state).
+    """
+    cached = state.extras.get("web-reads")
+    if cached is None or cached[0] is not state.release:
+        cached = (state.release, Reads(state.store, state.catalog))
+        state.extras["web-reads"] = cached
+    reads: Reads = cached[1]
+    return reads
 
 
 def _ref(e: services.Element) -> ElementRef:

@@ -23,7 +23,7 @@ from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
-from pcfgraph.web.data import Reads
+from pcfgraph.web.data import reads_for
 from pcfgraph.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -119,7 +119,7 @@ def _diff_page(
     status: int = 200,
 ) -> HTMLResponse:
     state = app_state(request)
-    frameworks = Reads(state.store, state.catalog).frameworks()
+    frameworks = reads_for(state).frameworks()
     html = render(
         "diff.html",
         title="Compare editions",

@@ -62,13 +62,16 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def render_element_html(store: GraphStore, catalog: QueryCatalog, iri: str) -> str | None:
+def render_element_html(
+    store: GraphStore, catalog: QueryCatalog, iri: str, *, reads: Reads | None = None
+) -> str | None:
     """The element page for a framework element's IRI; None when ``iri`` is not one.
 
     This is the HTML view of the dereferenceable IRI (``/id/...``): the ``/id`` route calls it
-    and falls back to its generic resource view when it returns None.
+    and falls back to its generic resource view when it returns None. ``reads``: the server's
+    reads of the served release (:func:`pcfgraph.web.data.reads_for`), else fresh ones.
     """
-    reads = Reads(store, catalog)
+    reads = reads if reads is not None else Reads(store, catalog)
     try:
         element = reads.element(iri)
     except NotFoundError:
@@ -91,15 +94,13 @@ def render_element_html(store: GraphStore, catalog: QueryCatalog, iri: str) -> s
 #: The store and catalog of the request being served, set by the workbench middleware
 #: (:func:`pcfgraph.web.views.include`) so the ``/id/...`` route's HTML renderer can draw the
 #: element page without changing its signature. Request-scoped; never holds data.
-current_source: ContextVar[tuple[GraphStore, QueryCatalog] | None] = ContextVar(
-    "pcfgraph_web_source", default=None
-)
+current_source: ContextVar[Reads | None] = ContextVar("pcfgraph_web_source", default=None)
 
 
 def element_page_for_request(iri: str) -> str | None:
     """The element page of ``iri`` from the current request's store; None when there is no
     workbench on this app or ``iri`` is not a framework element."""
-    source = current_source.get()
-    if source is None:
+    reads = current_source.get()
+    if reads is None:
         return None
-    return render_element_html(source[0], source[1], iri)
+    return render_element_html(reads.store, reads.catalog, iri, reads=reads)

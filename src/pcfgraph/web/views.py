@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from pcfgraph import iris
 from pcfgraph.api.state import app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
-from pcfgraph.web.data import Reads
+from pcfgraph.web.data import Reads, reads_for
 from pcfgraph.web.render import current_source, render, render_element_html
 
 router = APIRouter(include_in_schema=False)
@@ -66,8 +66,7 @@ def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
 
 
 def _reads(request: Request) -> Reads:
-    state = app_state(request)
-    return Reads(state.store, state.catalog)
+    return reads_for(app_state(request))
 
 
 def page(html: str, status: int = 200) -> HTMLResponse:
@@ -130,7 +129,9 @@ def framework_export(
     if format not in ("csv", "xlsx"):
         raise InputError(f"format must be csv or xlsx, not {format!r}")
     state = app_state(request)
-    data = export_subtree(state.store, state.catalog, framework_id, subtree, format)
+    data = export_subtree(
+        state.store, state.catalog, framework_id, subtree, format, reads=reads_for(state)
+    )
     name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}.{format}"
     return Response(
         data,
@@ -228,7 +229,9 @@ id_fallback = APIRouter(include_in_schema=False)
 def element_page(request: Request, path: str) -> HTMLResponse:
     """Element pages while no dereferencing route is installed (HTML only)."""
     state = app_state(request)
-    html = render_element_html(state.store, state.catalog, str(iris.iri_from_path(path)))
+    html = render_element_html(
+        state.store, state.catalog, str(iris.iri_from_path(path)), reads=reads_for(state)
+    )
     if html is None:
         raise NotFoundError(f"nothing is described at /id/{path}")
     return page(html)
@@ -253,8 +256,7 @@ def include(app: FastAPI) -> None:
     ) -> Response:
         if not request.url.path.startswith("/id/"):
             return await call_next(request)
-        state = app_state(request)
-        token = current_source.set((state.store, state.catalog))
+        token = current_source.set(reads_for(app_state(request)))
         try:
             return await call_next(request)
         finally:
