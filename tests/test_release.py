@@ -49,6 +49,30 @@ def test_same_graph_gives_same_checksum(tmp_path: Path) -> None:
     assert a["sha256"] == b["sha256"]
 
 
+def test_blank_nodes_do_not_change_the_checksum(tmp_path: Path) -> None:
+    """RDF lists use blank nodes whose ids differ per process: canonicalisation hides that."""
+
+    def with_list() -> EmbeddedStore:
+        store = small_store()
+        head, tail = ox.BlankNode(), ox.BlankNode()
+        rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        store.add_quads(
+            [
+                ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:chain"), head, G1),
+                ox.Quad(head, ox.NamedNode(rdf + "first"), ox.NamedNode("urn:m1"), G1),
+                ox.Quad(head, ox.NamedNode(rdf + "rest"), tail, G1),
+                ox.Quad(tail, ox.NamedNode(rdf + "first"), ox.NamedNode("urn:m2"), G1),
+                ox.Quad(tail, ox.NamedNode(rdf + "rest"), ox.NamedNode(rdf + "nil"), G1),
+            ]
+        )
+        return store
+
+    a = write_release(with_list(), tmp_path / "a", {})
+    b = write_release(with_list(), tmp_path / "b", {})
+    assert a["sha256"] == b["sha256"]
+    assert load_release(tmp_path / "a").manifest["quads"] == 8
+
+
 def test_tampered_release_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "rel"
     write_release(small_store(), out, {})

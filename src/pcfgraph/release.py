@@ -44,9 +44,16 @@ class Release:
 
 
 def canonical_nquads(store: EmbeddedStore) -> bytes:
-    """Sorted N-Quads: the same graph always gives the same bytes and the same sha256."""
-    data = store.dump(ox.RdfFormat.N_QUADS)
-    lines = sorted(line for line in data.split(b"\n") if line.strip())
+    """Canonical N-Quads: the same graph always gives the same bytes and the same sha256.
+
+    Blank nodes (RDF lists in the ontology and in derived-mapping chains) get fresh ids in
+    every process, so they are renamed by W3C RDF Dataset Canonicalization (RDFC-1.0) before
+    the lines are sorted.
+    """
+    dataset = ox.Dataset(store.store)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
+    lines = sorted(line for line in (data or b"").split(b"\n") if line.strip())
     return b"\n".join(lines) + b"\n"
 
 
