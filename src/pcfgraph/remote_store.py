@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
-from pcfgraph.errors import InputError, StoreError
+from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, StoreError
 from pcfgraph.queries import NamedQuery
 from pcfgraph.sparql_guard import tokens
 from pcfgraph.store import Row, SelectResult
@@ -148,8 +148,17 @@ class RemoteStore:
                     "Accept": accept,
                 },
             )
+        except httpx.TimeoutException:
+            raise QueryTimeout(
+                f"the remote store did not answer within {self.timeout:g} s", retry_after=2
+            ) from None
         except httpx.HTTPError as exc:
             raise StoreError(f"remote store {self.url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 400:
+            raise QueryRejected(
+                f"the remote store refused the query: {response.text[:300].strip()}",
+                code="query-failed",
+            )
         if response.status_code >= 400:
             detail = response.text[:300].strip()
             raise StoreError(f"remote store {self.url} answered {response.status_code}: {detail}")
@@ -190,7 +199,10 @@ class RemoteStore:
         self, query: NamedQuery, params: Mapping[str, object] | None = None
     ) -> list[ox.Triple]:
         data = self._results(query, params, N_TRIPLES)
-        return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        ]
 
     def graph_names(self) -> list[str]:
         with self._lock:
@@ -249,23 +261,36 @@ class RemoteStore:
             params = []
         data = self._post(text, N_TRIPLES if graph_form else SPARQL_JSON, params=params).content
         if graph_form:
-            triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+            triples = [
+                ox.Triple(q.subject, q.predicate, q.object)
+                for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+            ]
             if len(triples) > max_rows:
                 raise _too_many(max_rows)
-            body = serialize_triples(triples, media)
+            return {"body": serialize_triples(triples, media), "content_type": content_type(media)}
+        boolean, variables, rows = _read_results(data, max_rows)
+        if boolean is not None:
+            body = serialize_boolean(boolean, media)
         else:
-            res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-            if isinstance(res, ox.QueryBoolean):
-                body = serialize_boolean(bool(res), media)
-            else:
-                variables = [v.value for v in res.variables]
-                rows = []
-                for sol in res:
-                    rows.append([sol[v] for v in variables])
-                    if len(rows) > max_rows:
-                        raise _too_many(max_rows)
-                body = serialize_select(variables, rows, media)
+            body = serialize_select(variables, rows, media)
         return {"body": body, "content_type": content_type(media)}
+
+
+def _read_results(data: bytes, max_rows: int) -> tuple[bool | None, list[str], list[list[Any]]]:
+    """Parse SPARQL JSON results fully (pyoxigraph iterators must not outlive this thread)."""
+    res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    if isinstance(res, ox.QueryBoolean):
+        return bool(res), [], []
+    variables = [v.value for v in res.variables]
+    rows: list[list[Any]] = []
+    for sol in res:
+        rows.append([sol[v] for v in variables])
+        if len(rows) > max_rows:
+            break
+    del res
+    if len(rows) > max_rows:
+        raise _too_many(max_rows)
+    return None, variables, rows
 
 
 def _too_many(max_rows: int) -> Exception:

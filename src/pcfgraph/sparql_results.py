@@ -285,6 +285,8 @@ def evaluate(
     text: str = payload["query"]
     max_rows: int = int(payload.get("max_rows", 100_000))
     kwargs: dict[str, Any] = {}
+    if payload.get("base_iri"):
+        kwargs["base_iri"] = payload["base_iri"]
     default_graphs = payload.get("default_graphs")
     named_graphs = payload.get("named_graphs")
     if default_graphs is not None or named_graphs is not None:

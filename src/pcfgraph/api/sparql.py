@@ -236,6 +236,8 @@ async def run_query(
         "media_type": media,
         "max_rows": settings.max_result_rows,
         "has_dataset_clause": checked.has_dataset_clause,
+        # Relative IRIs in a query resolve against the service URL (as other servers do).
+        "base_iri": str(request.url.replace(query="")),
     }
     if default_graphs or named_graphs:
         payload["default_graphs"] = default_graphs

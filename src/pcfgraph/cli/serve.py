@@ -1,0 +1,106 @@
+"""``pcfgraph serve`` (the HTTP API) and ``pcfgraph push`` (a release into a remote store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pcfgraph.config import Settings
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="TCP port [default: 8000].")
+@click.option(
+    "--release",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Serve a release directory from 'pcfgraph build' (default: assemble data/).",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    metavar="URL",
+    help="Use a remote SPARQL 1.1 Protocol endpoint instead of the embedded store.",
+)
+@click.option("--query-timeout", type=float, default=None, help="Ad-hoc query deadline (s).")
+@click.option("--query-workers", type=int, default=None, help="Sandbox worker processes.")
+@click.option("--worker-memory-mb", type=int, default=None, help="Memory limit per worker.")
+@click.option("--max-result-rows", type=int, default=None, help="Row cap of ad-hoc queries.")
+@click.option("--max-query-depth", type=int, default=None, help="Deepest query nesting.")
+@click.option("--max-body-bytes", type=int, default=None, help="Largest request body.")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Allow this CORS origin (repeatable).",
+)
+@click.option("--log-level", default=None, help="debug, info, warning or error.")
+def serve(**options: Any) -> None:
+    """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
+    import uvicorn
+
+    from pcfgraph.api.app import create_app
+
+    overrides = {k: v for k, v in options.items() if v is not None and v != ()}
+    if "cors_origins" in overrides:
+        overrides["cors_origins"] = tuple(overrides["cors_origins"])
+    settings = Settings.from_env(**overrides)
+    try:
+        from pcfgraph.api.ops import configure_logging
+
+        configure_logging(settings)
+    except ImportError:  # pragma: no cover - ops is part of the package
+        pass
+    app = create_app(settings)
+    click.echo(
+        f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
+        f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
+        err=True,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@click.command()
+@click.option(
+    "--store",
+    "store_url",
+    required=True,
+    metavar="URL",
+    help="The store's SPARQL query endpoint (e.g. http://localhost:7878/query).",
+)
+@click.option(
+    "--gsp-url",
+    default=None,
+    metavar="URL",
+    help="Its Graph Store Protocol endpoint (derived for Oxigraph: .../store).",
+)
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Push this release directory (default: assemble data/).",
+)
+def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
+    """Load a release into a remote store: one PUT per named graph, each replaced atomically."""
+    from pcfgraph.release import open_release
+    from pcfgraph.remote_store import gsp_url_for, push_release
+
+    target = gsp_url or gsp_url_for(store_url)
+    release = open_release(release_dir)
+    sent = push_release(release.store, target)
+    click.echo(
+        f"pushed release {release.release_id}: {sum(sent.values())} triples in "
+        f"{len(sent)} graphs to {target}"
+    )
