@@ -64,9 +64,20 @@ def live_server(
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])), name="uvicorn", daemon=True
-    )
+
+    def run() -> None:
+        # The event loop production uses (uvicorn picks uvloop when installed): it makes the
+        # pool's sockets non-blocking, which the sandbox must cope with.
+        try:
+            import uvloop
+
+            factory: Any = uvloop.new_event_loop
+        except ImportError:  # pragma: no cover
+            factory = None
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(server.serve(sockets=[sock]))
+
+    thread = threading.Thread(target=run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:

@@ -324,6 +324,19 @@ def test_deep_nesting_is_refused(client: httpx.Client) -> None:
     assert_problem(client.get("/sparql", params={"query": expr}), 400, "query-too-deep")
 
 
+def test_large_results_arrive_whole(client: httpx.Client) -> None:
+    """A result far larger than a socket buffer (2 MB) comes through intact."""
+    text = "x" * 50_000
+    values = " ".join(str(i) for i in range(40))
+    query = (
+        f'SELECT ?big WHERE {{ VALUES ?i {{ {values} }} BIND(CONCAT("{text}", STR(?i)) AS ?big) }}'
+    )
+    r = client.post("/sparql", data={"query": query})
+    assert r.status_code == 200, r.text
+    got = {b["big"]["value"] for b in r.json()["results"]["bindings"]}
+    assert got == {text + str(i) for i in range(40)}
+
+
 def test_row_cap_gives_422_naming_the_cap(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o . ?x ?y ?z }"})
     body = assert_problem(r, 422, "result-too-large")

@@ -33,16 +33,17 @@ import importlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,9 +135,41 @@ def _error_message(exc: BaseException) -> tuple[str, dict[str, Any], str]:
     return "PcfgraphError", {"code": "internal-error", "message": msg}, msg
 
 
-def worker_main(conn: Connection, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
+_HEADER = struct.Struct("!Q")
+
+
+def frame(obj: Any) -> bytes:
+    """One message: 8-byte big-endian length, then the pickle."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    chunks = bytearray()
+    while len(chunks) < n:
+        chunk = sock.recv(min(n - len(chunks), 1 << 20))
+        if not chunk:
+            return None
+        chunks += chunk
+    return bytes(chunks)
+
+
+def _recv_message(sock: socket.socket) -> Any:
+    header = _recv_exact(sock, _HEADER.size)
+    if header is None:
+        raise EOFError
+    body = _recv_exact(sock, _HEADER.unpack(header)[0])
+    if body is None:
+        raise EOFError
+    return pickle.loads(body)
+
+
+def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
     """Entry point of a worker process (``spawn``): load the data, then serve tasks forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    import faulthandler
+
+    faulthandler.enable()  # a crash in the engine leaves a trace in the server's log
     isolated = _isolate_network()
     if memory_mb > 0:
         import resource
@@ -151,11 +184,12 @@ def worker_main(conn: Connection, nquads: str, memory_mb: int, limits: dict[str,
     store = ox.Store()
     store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
     ctx = WorkerContext(store=EmbeddedStore(store), limits=limits)
-    conn.send(("ready", os.getpid(), isolated))
+    sock.setblocking(True)
+    sock.sendall(frame(("ready", os.getpid(), isolated)))
     functions: dict[str, Callable[[WorkerContext, dict[str, Any]], dict[str, Any]]] = {}
     while True:
         try:
-            msg = conn.recv()
+            msg = _recv_message(sock)
         except (EOFError, OSError):
             return
         if msg is None:
@@ -170,9 +204,13 @@ def worker_main(conn: Connection, nquads: str, memory_mb: int, limits: dict[str,
         except BaseException as exc:
             reply = (task_id, "error", _error_message(exc))
         try:
-            conn.send(reply)
+            data = frame(reply)
         except MemoryError:
-            conn.send((task_id, "error", _error_message(MemoryError())))
+            data = frame((task_id, "error", _error_message(MemoryError())))
+        try:
+            sock.sendall(data)
+        except OSError:
+            return
 
 
 # --- in the serving process -------------------------------------------------------------------
@@ -196,9 +234,13 @@ def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
 
 
 class _Worker:
-    def __init__(self, process: subprocess.Popen[bytes], conn: Connection, generation: int) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], sock: socket.socket, generation: int
+    ) -> None:
         self.process = process
-        self.conn = conn
+        #: Non-blocking on the parent side (event loops such as uvloop force it anyway).
+        self.sock = sock
+        self.buffer = bytearray()
         self.generation = generation
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Future[Any] | None = None
@@ -280,6 +322,10 @@ class WorkerPool:
 
     async def _spawn(self, generation: int) -> _Worker:
         parent_sock, child_sock = socket.socketpair()
+        # Connection does blocking os.read/os.write on the fds: a process-wide
+        # socket.setdefaulttimeout() (some libraries set one) would make them non-blocking.
+        child_sock.setblocking(True)
+        parent_sock.setblocking(False)
         env = dict(os.environ)
         env["MALLOC_ARENA_MAX"] = "2"  # glibc arenas would eat the RLIMIT_AS budget
         package_root = str(Path(__file__).resolve().parent.parent)
@@ -299,10 +345,9 @@ class WorkerPool:
             )
         finally:
             child_sock.close()
-        conn = Connection(parent_sock.detach())
-        w = _Worker(process, conn, generation)
+        w = _Worker(process, parent_sock, generation)
         self._workers.append(w)
-        asyncio.get_running_loop().add_reader(conn.fileno(), self._on_readable, w)
+        asyncio.get_running_loop().add_reader(parent_sock.fileno(), self._on_readable, w)
         return w
 
     async def stop(self) -> None:
@@ -316,16 +361,15 @@ class WorkerPool:
         workers, self._workers = list(self._workers), []
         for w in workers:
             self._detach(w)
-            with contextlib.suppress(OSError, ValueError):
-                w.conn.send(None)
+            with contextlib.suppress(OSError):
+                w.sock.shutdown(socket.SHUT_RDWR)  # the worker reads EOF and exits
         deadline = time.monotonic() + 2.0
         for w in workers:
             await asyncio.to_thread(_wait, w.process, max(0.0, deadline - time.monotonic()))
             if w.process.poll() is None:
                 self._signal(w)
                 await asyncio.to_thread(_wait, w.process, 2.0)
-            with contextlib.suppress(OSError):
-                w.conn.close()
+            w.sock.close()
             if w.task is not None and not w.task.done():
                 w.task.set_exception(WorkerCrashed("the server is shutting down"))
         if self._data_dir is not None:
@@ -426,9 +470,12 @@ class WorkerPool:
         w.task, w.task_id = fut, task_id
         self.counters["tasks"] += 1
         try:
-            w.conn.send((task_id, target, payload))
-        except (OSError, ValueError):
+            await asyncio.get_running_loop().sock_sendall(w.sock, frame((task_id, target, payload)))
+        except OSError:
             self._on_dead(w)
+        except asyncio.CancelledError:
+            self._kill(w, replace=True)  # a half-sent task: this worker cannot be reused
+            raise
         try:
             return await asyncio.wait_for(
                 asyncio.shield(fut), max(0.0, deadline - time.monotonic())
@@ -463,11 +510,23 @@ class WorkerPool:
 
     def _on_readable(self, w: _Worker) -> None:
         try:
-            while w.conn.poll():
-                msg = w.conn.recv()
-                self._on_message(w, msg)
-        except (EOFError, OSError):
+            chunk = w.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
             self._on_dead(w)
+            return
+        w.buffer += chunk
+        size = _HEADER.size
+        while len(w.buffer) >= size:
+            (n,) = _HEADER.unpack_from(w.buffer)
+            if len(w.buffer) < size + n:
+                break
+            msg = pickle.loads(bytes(w.buffer[size : size + n]))
+            del w.buffer[: size + n]
+            self._on_message(w, msg)
 
     def _on_message(self, w: _Worker, msg: tuple[Any, ...]) -> None:
         if msg[0] == "ready":
@@ -508,7 +567,7 @@ class WorkerPool:
     def _detach(self, w: _Worker) -> None:
         w.dead = True
         with contextlib.suppress(ValueError, OSError, RuntimeError):
-            asyncio.get_running_loop().remove_reader(w.conn.fileno())
+            asyncio.get_running_loop().remove_reader(w.sock.fileno())
 
     def _signal(self, w: _Worker) -> None:
         if w.pid is not None:
@@ -530,8 +589,8 @@ class WorkerPool:
         if w.dead:
             return
         self._detach(w)
-        with contextlib.suppress(OSError, ValueError):
-            w.conn.send(None)
+        with contextlib.suppress(OSError):
+            w.sock.shutdown(socket.SHUT_RDWR)  # the worker reads EOF and exits
         self._reap(w)
 
     def _reap(self, w: _Worker) -> None:
@@ -540,8 +599,10 @@ class WorkerPool:
             if w.process.poll() is None:
                 self._signal(w)
                 await asyncio.to_thread(_wait, w.process, 5.0)
-            with contextlib.suppress(OSError):
-                w.conn.close()
+            w.sock.close()
+            code = w.process.returncode
+            if code not in (0, None):
+                log.warning("worker %s exited with status %s", w.pid, code)
             if w in self._workers:
                 self._workers.remove(w)
 
@@ -574,7 +635,8 @@ class WorkerPool:
 
 def _main(argv: list[str]) -> None:
     fd, nquads, memory_mb, limits = argv
-    worker_main(Connection(int(fd)), nquads, int(memory_mb), json.loads(limits))
+    sock = socket.socket(fileno=int(fd))
+    worker_main(sock, nquads, int(memory_mb), json.loads(limits))
 
 
 if __name__ == "__main__":
