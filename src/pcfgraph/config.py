@@ -44,6 +44,8 @@ class Settings:
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
     graphql_max_page_size: int = 500
+    #: Most objects one GraphQL response may return from list fields.
+    graphql_max_nodes: int = 50_000
     graphql_introspection: bool = True
     graphql_allow_batching: bool = False
     #: Bearer token for ``POST /admin/reload``; None disables the route.

@@ -41,6 +41,8 @@ MEANINGS: dict[str, str] = {
     "graphql_max_aliases": "Most aliases in one GraphQL document (fragment spreads counted).",
     "graphql_max_tokens": "Most tokens in one GraphQL document.",
     "graphql_max_page_size": "Largest `first` of a GraphQL connection.",
+    "graphql_max_nodes": "Largest number of objects one GraphQL response may return from list "
+    "fields; a larger result is refused with a GraphQL error instead of being built.",
     "graphql_introspection": "Whether GraphQL introspection is answered.",
     "graphql_allow_batching": "Whether a GraphQL request may carry several operations.",
     "admin_token": "Bearer token for `POST /admin/reload`. Unset: the route does not exist "

@@ -28,7 +28,7 @@ from strawberry.types.unset import UNSET
 
 from pcfgraph.api.errors import request_id
 from pcfgraph.api.graphql.context import GraphQLContext
-from pcfgraph.api.graphql.schema import DEFAULT_MAX_NODES, build_schema
+from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.state import app_state
 
 PATH = "/graphql"
@@ -92,7 +92,7 @@ async def get_context(connection: HTTPConnection) -> GraphQLContext:
     return GraphQLContext(
         state,
         request_id(connection),  # type: ignore[arg-type]
-        max_nodes=int(getattr(settings, "graphql_max_nodes", DEFAULT_MAX_NODES)),
+        max_nodes=settings.graphql_max_nodes,
     )
 
 
