@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -10,7 +11,6 @@ import time
 import pytest
 from gql_support import APQC, Client, graphql_release
 
-from pcfgraph.api.graphql import router as router_module
 from pcfgraph.config import Settings
 
 LIMITS = Settings(
@@ -111,9 +111,9 @@ def test_page_size_is_rejected_not_clamped(small):
     assert err["extensions"]["code"] == "bad-input"
 
 
-def test_node_budget(small, monkeypatch):
-    monkeypatch.setattr(router_module, "DEFAULT_MAX_NODES", 10)
-    (err,) = small.errors(
+def test_node_budget():
+    budget = Client(graphql_release(1), dataclasses.replace(LIMITS, graphql_max_nodes=10))
+    (err,) = budget.errors(
         f'{{ element(code: "8.1", framework: "{APQC}") {{ children {{ children {{ id }} }} }} }}'
     )
     assert err["extensions"]["code"] == "result-too-large"
