@@ -40,6 +40,10 @@ class Reader:
         """Whether every memo key is computed already (reads of it cost no store query)."""
         return all(k in self._memo for k in keys)
 
+    def peek(self, key: Any) -> Any:
+        """The memoised value of ``key``, or None when it is not computed yet."""
+        return self._memo.get(key)
+
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this reader's lifetime."""
         if key in self._memo:

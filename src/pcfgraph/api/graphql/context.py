@@ -3,9 +3,12 @@ request id, and the bookkeeping the limits and HTTP layer need."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from strawberry.fastapi import BaseContext
 
 from pcfgraph.api.graphql.loaders import Loaders
+from pcfgraph.api.graphql.prefetch import Wanted, scan
 from pcfgraph.api.state import AppState
 from pcfgraph.errors import ResultTooLarge
 from pcfgraph.services import Reader, SearchIndex
@@ -23,6 +26,18 @@ class GraphQLContext(BaseContext):
         self.executed = False
         self.max_nodes = max_nodes
         self.nodes = 0
+        self._wanted: tuple[object, Wanted] | None = None
+        #: API objects made in this request, by (kind, key): an element or framework that shows
+        #: up many times in a result (mapping targets, ``framework { id }``) is made once.
+        self.objects: dict[tuple[str, str], Any] = {}
+
+    def wanted(self, info: Any) -> Wanted:
+        """What the executing operation may read (:func:`.prefetch.scan`), once per operation."""
+        raw = info._raw_info
+        operation = raw.operation
+        if self._wanted is None or self._wanted[0] is not operation:
+            self._wanted = (operation, scan(operation, raw.fragments, raw.variable_values))
+        return self._wanted[1]
 
     def charge(self, count: int) -> None:
         """Count objects a list field returns; refuse results beyond the node budget."""

@@ -22,8 +22,11 @@ from strawberry.types import Info
 
 from pcfgraph import services
 from pcfgraph.api.graphql.context import GraphQLContext
+from pcfgraph.api.graphql.documents import DocumentCache, DocumentStore
 from pcfgraph.api.graphql.errors import ErrorPolicy
+from pcfgraph.api.graphql.fastpath import streamline
 from pcfgraph.api.graphql.limits import query_limits_rule
+from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.config import Settings
 from pcfgraph.errors import InputError
 
@@ -94,10 +97,16 @@ def _charged(info: Ctx, make: Callable[[V], R]) -> Callable[[list[V]], list[R]]:
 
 
 def _framework_of(info: Ctx, framework_id: str) -> Any:
+    objects = info.context.objects
+    cached = objects.get(("framework", framework_id))
+    if cached is not None:
+        return cached
+
     def convert(f: services.Framework | None) -> Framework:
         if f is None:  # an element's scheme always has a framework id (queries join on it)
             raise RuntimeError(f"framework {framework_id!r} vanished")
-        return framework_obj(f)
+        obj = objects[("framework", framework_id)] = framework_obj(f)
+        return obj
 
     return _fast(
         info,
@@ -108,7 +117,20 @@ def _framework_of(info: Ctx, framework_id: str) -> Any:
     )
 
 
+def _cached_element(ctx: GraphQLContext, e: services.Element) -> Element:
+    """The request's API object of ``e`` (made once per element and request)."""
+    obj = ctx.objects.get(("element", e.iri))
+    if obj is None or obj.data is not e:
+        obj = ctx.objects[("element", e.iri)] = element(e)
+    return cast(Element, obj)
+
+
 def _element_at(info: Ctx, iri: str, framework_id: str) -> Any:
+    ctx = info.context
+    index = ctx.reader.peek(("framework-index", framework_id))
+    if index is not None:  # the common case: no closure, no loader
+        e = index.elements.get(iri)
+        return _cached_element(ctx, e) if e is not None else None
     return _fast(
         info,
         _index_key(framework_id),
@@ -194,7 +216,14 @@ class Framework:
 
     @strawberry.field(description="The top-level elements, in code order.")
     async def top_elements(self, info: Ctx) -> list[Element]:
-        index = await info.context.loaders.run(services.framework_index, str(self.id))
+        wanted = info.context.wanted(info)
+
+        def read(r: services.Reader) -> services.FrameworkIndex:
+            index = services.framework_index(r, str(self.id))
+            prefetch(r, wanted, elements=index.top)
+            return index
+
+        index = await info.context.loaders.run(read)
         info.context.charge(len(index.top))
         return [element(e) for e in index.top]
 
@@ -276,6 +305,12 @@ class Element:
     @strawberry.field(description="Direct children, in code order.")
     def children(self, info: Ctx) -> list[Element]:
         e = self.data
+        ctx = info.context
+        index = ctx.reader.peek(("framework-index", e.framework_id))
+        if index is not None:  # services.children_of, without the closures
+            kids = index.children.get(e.iri, [])
+            ctx.charge(len(kids))
+            return [_cached_element(ctx, k) for k in kids]
         return _fast(
             info,
             _index_key(e.framework_id),
@@ -369,6 +404,11 @@ class Element:
     @strawberry.field(description="APQC measures listed for this element.")
     def measures(self, info: Ctx) -> list[Measure]:
         e = self.data
+        by_element = info.context.reader.peek(("measures", e.framework_id))
+        if by_element is not None:  # services.measures_of, without the closures
+            found = by_element.get(e.iri, [])
+            info.context.charge(len(found))
+            return [measure_obj(m) for m in found]
         return _fast(
             info,
             (("measures", e.framework_id),),
@@ -502,11 +542,17 @@ class Mapping:
         return _element_at(info, m.object_iri, m.object_framework)
 
     @strawberry.field(description="The mapping set the record belongs to.")
-    async def mapping_set(self, info: Ctx) -> MappingSet | None:
-        if self.data.mapping_set_iri is None:
+    def mapping_set(self, info: Ctx) -> MappingSet | None:
+        iri = self.data.mapping_set_iri
+        if iri is None:
             return None
-        s = await info.context.loaders.mapping_set.load(self.data.mapping_set_iri)
-        return mapping_set_obj(s) if s is not None else None
+        return _fast(
+            info,
+            (("mapping-sets",),),
+            lambda r: services.mapping_sets(r).get(iri),
+            lambda: info.context.loaders.mapping_set.load(iri),
+            lambda s: mapping_set_obj(s) if s is not None else None,
+        )
 
     @strawberry.field(
         description="For a derived mapping: the curated mappings it was derived from, in order "
@@ -636,10 +682,15 @@ async def _elements(
     after: str | None,
 ) -> ElementConnection:
     size = _check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
-    found = await info.context.loaders.run(
-        services.list_elements, framework=framework, kind=kind, level=level
-    )
     start = _offset(after) + 1 if after is not None else 0
+    wanted = info.context.wanted(info)
+
+    def read(r: services.Reader) -> list[services.Element]:
+        found = services.list_elements(r, framework=framework, kind=kind, level=level)
+        prefetch(r, wanted, elements=found[start : start + size])
+        return found
+
+    found = await info.context.loaders.run(read)
     page = found[start : start + size]
     info.context.charge(len(page))
     edges = [ElementEdge(cursor=_cursor(start + i), node=element(e)) for i, e in enumerate(page)]
@@ -703,15 +754,21 @@ class Query:
             strawberry.argument(description="Framework id to look in."),
         ] = None,
     ) -> Element | None:
-        found = await info.context.loaders.run(
-            services.element_by,
-            id=str(id) if id is not None else None,
-            iri=iri,
-            pcf_id=pcf_id,
-            code=code,
-            framework=str(framework) if framework is not None else None,
-        )
-        return element(found)
+        wanted = info.context.wanted(info)
+
+        def read(r: services.Reader) -> services.Element:
+            found = services.element_by(
+                r,
+                id=str(id) if id is not None else None,
+                iri=iri,
+                pcf_id=pcf_id,
+                code=code,
+                framework=str(framework) if framework is not None else None,
+            )
+            prefetch(r, wanted, elements=[found])
+            return found
+
+        return element(await info.context.loaders.run(read))
 
     @strawberry.field(
         description="Elements in framework and tree order, filtered, cursor-paginated."
@@ -760,6 +817,9 @@ class Query:
         hits = index.search(
             text, framework=str(framework) if framework is not None else None, limit=size
         )
+        wanted = info.context.wanted(info)
+        if wanted.reads:
+            await info.context.loaders.run(prefetch, wanted, elements=[h.element for h in hits])
         info.context.charge(len(hits))
         return [
             SearchHit(
@@ -797,14 +857,22 @@ class Query:
             bool, strawberry.argument(description="Also derived mappings (inverses, chains).")
         ] = False,
     ) -> list[Mapping]:
-        found = await info.context.loaders.run(
-            services.mappings,
-            source=str(from_) if from_ is not None else None,
-            target=str(to) if to is not None else None,
-            relation=relation.value if relation else None,
-            min_confidence=min_confidence,
-            include_derived=include_derived,
-        )
+        wanted = info.context.wanted(info)
+        relation_name = cast(str, relation.value) if relation else None
+
+        def read(r: services.Reader) -> list[services.Mapping]:
+            found = services.mappings(
+                r,
+                source=str(from_) if from_ is not None else None,
+                target=str(to) if to is not None else None,
+                relation=relation_name,
+                min_confidence=min_confidence,
+                include_derived=include_derived,
+            )
+            prefetch(r, wanted, mappings=found)
+            return found
+
+        found = await info.context.loaders.run(read)
         info.context.charge(len(found))
         return [mapping_obj(m) for m in found]
 
@@ -850,16 +918,20 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         if settings.graphql_allow_batching
         else None,
     )
-    return PcfgraphSchema(
+    documents = DocumentStore()
+    schema = PcfgraphSchema(
         query=Query,
         config=config,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules(rules),
+            lambda: DocumentCache(documents),
             ErrorPolicy,
             MarkExecuted,
         ],
     )
+    streamline(schema)
+    return schema
 
 
 def schema_sdl() -> str:

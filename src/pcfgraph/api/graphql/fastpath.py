@@ -1,0 +1,91 @@
+"""Leaner field resolvers for the fields a tree fetch runs thousands of times.
+
+strawberry wraps every field's resolver: for a field with a resolver it builds an ``Info``,
+converts arguments, chains field extensions and checks exception handlers; for a plain
+attribute it still goes through ``StrawberryField.get_result``. For the tree fetch (about 3,000
+fields) that wrapping cost about as much as the resolvers themselves.
+
+:func:`streamline` replaces, on the built graphql-core schema, the resolvers of fields where the
+wrapping does nothing:
+
+* plain attributes (no resolver, no field extensions) read the attribute directly;
+* resolvers taking only ``self`` and ``info`` (no arguments, no field extensions, hence no
+  permission classes) are called with the source and an ``Info`` directly.
+
+Fields with arguments, extensions or exception handlers keep strawberry's resolver. The schema
+(SDL, introspection) does not change; only how graphql-core calls the resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+
+def _plain(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _info_only(
+    fn: Callable[[Any, Any], Any], field: StrawberryField, info_class: type
+) -> Callable[..., Any]:
+    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+        return fn(source, info_class(_raw_info=info, _field=field))
+
+    return resolve
+
+
+def _lean(field: StrawberryField, info_class: type, converter: Any) -> Callable[..., Any] | None:
+    if field.extensions or field.arguments:
+        return None
+    handlers = getattr(converter, "_get_field_exception_handlers", None)
+    if handlers is not None and handlers(field):
+        return None
+    resolver = field.base_resolver
+    if resolver is None:
+        return _plain(field.python_name)
+    params = list(resolver.signature.parameters)
+    if (
+        resolver.self_parameter is None
+        or resolver.info_parameter is None
+        or resolver.parent_parameter is not None
+        or resolver.root_parameter is not None
+        or params != [resolver.self_parameter.name, resolver.info_parameter.name]
+        or not callable(resolver.wrapped_func)
+    ):
+        return None
+    return _info_only(resolver.wrapped_func, field, info_class)
+
+
+def streamline(schema: strawberry.Schema) -> list[str]:
+    """Install the lean resolvers; returns the ``Type.field`` names that got one."""
+    if schema.config.default_resolver is not getattr:
+        return []
+    converter: GraphQLCoreConverter = schema.schema_converter
+    info_class = schema.config.info_class
+    done: list[str] = []
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(definition, StrawberryObjectDefinition):
+            continue
+        for field in definition.fields:
+            name = converter.config.name_converter.get_graphql_name(field)
+            graphql_field = graphql_type.fields.get(name)
+            if graphql_field is None:
+                continue
+            lean = _lean(field, info_class, converter)
+            if lean is not None:
+                graphql_field.resolve = lean
+                done.append(f"{graphql_type.name}.{name}")
+    return done
