@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -374,6 +375,41 @@ class OpsMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class RequestIdMiddleware:
+    """``request.state.request_id`` and the ``X-Request-ID`` response header (pure ASGI).
+
+    The client's ``X-Request-ID`` is kept when it is alphanumeric and at most 64 characters;
+    otherwise a fresh id is made. Outermost of our middlewares, so everything inside (metrics,
+    access log, problem bodies) sees the id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                rid = value.decode("latin-1")
+                break
+        if not (rid.isalnum() and len(rid) <= 64):
+            rid = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        header = (b"x-request-id", rid.encode("latin-1"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != header[0]]
+                headers.append(header)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def _route_template(scope: Scope) -> str:

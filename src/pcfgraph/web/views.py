@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcfgraph import iris
 from pcfgraph.api.state import app_state
@@ -250,14 +251,21 @@ def include(app: FastAPI) -> None:
     if not any(p.startswith("/id/") for p in route_paths(app.routes)):
         app.include_router(id_fallback)
 
-    @app.middleware("http")
-    async def _element_pages(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if not request.url.path.startswith("/id/"):
-            return await call_next(request)
-        token = current_source.set(reads_for(app_state(request)))
+    app.add_middleware(_ElementPagesMiddleware)
+
+
+class _ElementPagesMiddleware:
+    """Sets ``current_source`` for ``/id/...`` requests (pure ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/id/"):
+            await self.app(scope, receive, send)
+            return
+        token = current_source.set(reads_for(app_state(Request(scope))))
         try:
-            return await call_next(request)
+            await self.app(scope, receive, send)
         finally:
             current_source.reset(token)
