@@ -13,9 +13,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -229,7 +229,7 @@ def serialize_boolean(value: bool, media_type: str) -> bytes:
     raise NotAcceptable(f"cannot write an ASK result as {media_type}")
 
 
-def serialize_triples(triples: Sequence[ox.Triple], media_type: str) -> bytes:
+def serialize_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
     fmt = RDF_FORMATS.get(media_type)
     if fmt is None:
         raise NotAcceptable(f"cannot write RDF as {media_type}")
@@ -279,11 +279,46 @@ def _too_many(max_rows: int, what: str) -> ResultTooLarge:
     )
 
 
-def evaluate(
-    store: ox.Store, payload: dict[str, Any]
-) -> tuple[str, Any]:  # ("select", (vars, rows)) | ("ask", bool) | ("graph", triples)
-    text: str = payload["query"]
-    max_rows: int = int(payload.get("max_rows", 100_000))
+#: Native result formats of pyoxigraph, and the fewest bytes one row takes in each (an empty
+#: solution: ``{},`` / ``<result></result>`` / ``\r\n`` / ``\n``). A serialised answer no longer
+#: than ``max_rows`` times that cannot hold more than ``max_rows`` rows.
+NATIVE_RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, int]] = {
+    "application/sparql-results+json": (ox.QueryResultsFormat.JSON, 3),
+    "application/sparql-results+xml": (ox.QueryResultsFormat.XML, 17),
+    "text/csv": (ox.QueryResultsFormat.CSV, 2),
+    "text/tab-separated-values": (ox.QueryResultsFormat.TSV, 1),
+}
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _BudgetWriter:
+    """A binary sink for pyoxigraph's serialisers that stops past ``budget`` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.chunks: list[bytes] = []
+        self.over = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.budget:
+            self.over = True
+            raise _OverBudget
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _query_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if payload.get("base_iri"):
         kwargs["base_iri"] = payload["base_iri"]
@@ -294,40 +329,70 @@ def evaluate(
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
     elif not payload.get("has_dataset_clause"):
         kwargs["use_default_graph_as_union"] = True
+    return kwargs
+
+
+def _run(store: ox.Store, text: str, kwargs: dict[str, Any]) -> Any:
     try:
-        result = store.query(text, **kwargs)
+        return store.query(text, **kwargs)
     except SyntaxError as exc:
         raise syntax_error(text, exc) from None
+
+
+def _select_native(
+    store: ox.Store,
+    text: str,
+    kwargs: dict[str, Any],
+    result: ox.QuerySolutions,
+    media_type: str,
+    max_rows: int,
+) -> bytes:
+    """A SELECT answer written by pyoxigraph itself (no Python term objects per row).
+
+    The row cap stays exact without counting rows in the output: while the answer is at most
+    ``max_rows`` times the smallest possible row it cannot exceed the cap. Past that byte
+    budget the query is evaluated again and its rows counted (stopping at the cap), and only
+    then written out in full; so memory stays bounded and large answers cost one more pass.
+    """
+    fmt, min_row = NATIVE_RESULT_FORMATS[media_type]
+    sink = _BudgetWriter(max_rows * min_row)
     try:
-        if isinstance(result, ox.QueryBoolean):
-            return "ask", bool(result)
-        if isinstance(result, ox.QueryTriples):
-            triples: list[ox.Triple] = []
-            for t in result:
-                triples.append(t)
-                if len(triples) > max_rows:
-                    raise _too_many(max_rows, "triples")
-            return "graph", triples
-        variables = [v.value for v in result.variables]
-        rows: list[list[Any]] = []
-        for sol in result:
-            rows.append([sol[v] for v in variables])
-            if len(rows) > max_rows:
-                raise _too_many(max_rows, "rows")
-        return "select", (variables, rows)
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise QueryRejected(f"query evaluation failed: {exc}", code="query-failed") from None
+        result.serialize(cast("IO[bytes]", sink), format=fmt)
+        return sink.getvalue()
+    except (OSError, _OverBudget):
+        if not sink.over:
+            raise
+    for rows, _ in enumerate(_run(store, text, kwargs), 1):
+        if rows > max_rows:
+            raise _too_many(max_rows, "rows")
+    data = _run(store, text, kwargs).serialize(format=fmt)
+    return data if isinstance(data, bytes) else b""
 
 
 def execute(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Worker task: run one client query to completion and serialise it whole."""
     media_type: str = payload["media_type"]
-    kind, value = evaluate(ctx.store.store, payload)
-    if kind == "select":
-        variables, rows = value
-        body = serialize_select(variables, rows, media_type)
-    elif kind == "ask":
-        body = serialize_boolean(value, media_type)
-    else:
-        body = serialize_triples(value, media_type)
+    store: ox.Store = ctx.store.store
+    text: str = payload["query"]
+    max_rows = int(payload.get("max_rows", 100_000))
+    kwargs = _query_kwargs(payload)
+    result = _run(store, text, kwargs)
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            body = serialize_boolean(bool(result), media_type)
+        elif isinstance(result, ox.QueryTriples):
+            body = serialize_triples(_capped(result, max_rows), media_type)
+        elif media_type in NATIVE_RESULT_FORMATS:
+            body = _select_native(store, text, kwargs, result, media_type, max_rows)
+        else:
+            raise NotAcceptable(f"cannot write SELECT results as {media_type}")
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryRejected(f"query evaluation failed: {exc}", code="query-failed") from None
     return {"body": body, "content_type": content_type(media_type)}
+
+
+def _capped(triples: Iterable[ox.Triple], max_rows: int) -> Iterator[ox.Triple]:
+    for n, t in enumerate(triples, 1):
+        if n > max_rows:
+            raise _too_many(max_rows, "triples")
+        yield t
