@@ -67,6 +67,7 @@ def serve(**options: Any) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        access_log=False,  # pcfgraph.access (api/ops.py) logs every request with its id
         timeout_graceful_shutdown=10,
     )
 
