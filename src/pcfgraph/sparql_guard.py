@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from pcfgraph.errors import Forbidden, QueryRejected
@@ -57,8 +58,7 @@ _TOKEN_RE = re.compile(
 _UNESCAPE_RE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     pos: int
@@ -79,11 +79,11 @@ class CheckedQuery:
 
 def tokens(text: str) -> Iterator[Token]:
     """The query's tokens without whitespace and comments."""
+    skip = ("ws", "comment")
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        yield Token(kind, m.group(), m.start())
+        if kind not in skip:
+            yield Token(kind, m.group(), m.start())
 
 
 def _where(text: str, pos: int) -> str:
