@@ -31,10 +31,12 @@ from pcfgraph.services.mappings import (
     RELATIONS,
     Mapping,
     MappingSet,
+    NoCounterpart,
     chains_of,
     mapping_sets,
     mappings,
     mappings_of,
+    no_counterparts,
 )
 from pcfgraph.services.measures import Measure, measures_of
 from pcfgraph.services.search import SearchHit, SearchIndex, normalise
@@ -48,6 +50,7 @@ __all__ = [
     "MappingSet",
     "MaturityStructure",
     "Measure",
+    "NoCounterpart",
     "PracticeLink",
     "Reader",
     "SearchHit",
@@ -70,5 +73,6 @@ __all__ = [
     "mappings",
     "mappings_of",
     "measures_of",
+    "no_counterparts",
     "normalise",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from pcfgraph.errors import NotFoundError
 from pcfgraph.services.base import Reader, integer, text
 
@@ -20,6 +22,11 @@ class Framework:
     publisher: str | None = None
     license: str | None = None
     source: str | None = None
+    #: The attribution text of ``dcterms:rights``: the literal, or the label of the
+    #: ``dcterms:RightsStatement`` it names (None when neither is stated).
+    rights: str | None = None
+    #: The ``dcterms:RightsStatement`` IRI when ``dcterms:rights`` names a resource.
+    rights_statement: str | None = None
 
 
 def frameworks(reader: Reader) -> list[Framework]:
@@ -40,6 +47,11 @@ def frameworks(reader: Reader) -> list[Framework]:
                 publisher=text(row, "publisher"),
                 license=text(row, "license"),
                 source=text(row, "source"),
+                rights=text(row, "rightsLabel")
+                or (text(row, "rights") if isinstance(row.get("rights"), ox.Literal) else None),
+                rights_statement=text(row, "rights")
+                if isinstance(row.get("rights"), ox.NamedNode)
+                else None,
             )
         return [seen[k] for k in sorted(seen)]
 

@@ -1,4 +1,5 @@
-"""Mapping records (``api/mapping-records``, ``api/mapping-chain-links``, ``api/mapping-sets``).
+"""Mapping records (``api/mapping-records``, ``api/mapping-chain-links``, ``api/mapping-sets``)
+and curated no-counterpart records (``api/no-counterparts``).
 
 A record is a ``pcfg:MappingRecord`` (an ``owl:Axiom``) from a curated SSSOM mapping set or
 derived by pcfgraph (inverses, chains; ``pcfg:derived true``, with ``pcfg:chain`` listing the
@@ -244,3 +245,46 @@ def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
         }
 
     return reader.memo(("mapping-sets",), load)
+
+
+@dataclass(frozen=True)
+class NoCounterpart:
+    """A curated ``pcfg:NoCounterpart`` record: the element has no counterpart in
+    ``target_framework``, for ``reason``."""
+
+    iri: str
+    element_iri: str
+    framework_id: str
+    target_framework: str
+    reason: str | None = None
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri)
+
+
+def no_counterparts(
+    reader: Reader, framework_id: str, *, target: str | None = None
+) -> list[NoCounterpart]:
+    """Curated no-counterpart records of the elements of a framework (one store query per
+    framework and reader), optionally only those towards the ``target`` framework id; ordered
+    by element, target framework and reason. A record with several reasons is listed once per
+    reason."""
+
+    def load() -> list[NoCounterpart]:
+        found = {
+            NoCounterpart(
+                iri=text(row, "record") or "",
+                element_iri=text(row, "element") or "",
+                framework_id=framework_id,
+                target_framework=text(row, "otherFramework") or "",
+                reason=text(row, "reason"),
+            )
+            for row in reader.select("api/no-counterparts", {"framework": framework_id})
+        }
+        return sorted(
+            found, key=lambda n: (n.element_iri, n.target_framework, n.reason or "", n.iri)
+        )
+
+    records = reader.memo(("no-counterparts", framework_id), load)
+    return [n for n in records if target is None or n.target_framework == target]

@@ -1,8 +1,8 @@
 """What the pages show: the shared domain reads (:mod:`pcfgraph.services`, the same reads as
 GraphQL and the CLI) shaped for the templates.
 
-Only two page-specific named queries remain (``queries/web/``): the frameworks' attribution
-text and curated "no counterpart" records. Nothing is cached between requests.
+There are no page-specific named queries: attribution text (``services.Framework.rights``) and
+curated "no counterpart" records (``services.no_counterparts``) are domain reads too.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
-from pcfgraph.store import GraphStore, Row
+from pcfgraph.store import GraphStore
 
 if TYPE_CHECKING:
     from pcfgraph.api.state import AppState
@@ -34,26 +33,6 @@ RELATION_STRENGTH: Mapping[str, int] = {
     SKOS + "relatedMatch": 1,
 }
 _INVERSE = {SKOS + "broadMatch": SKOS + "narrowMatch", SKOS + "narrowMatch": SKOS + "broadMatch"}
-
-
-def text(row: Row, key: str, default: str = "") -> str:
-    term = row.get(key)
-    if term is None or isinstance(term, ox.Triple):
-        return default
-    return term.value
-
-
-def number(row: Row, key: str) -> float | None:
-    value = text(row, key)
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
-def integer(row: Row, key: str) -> int | None:
-    value = number(row, key)
-    return int(value) if value is not None else None
 
 
 def local_name(iri: str) -> str:
@@ -246,20 +225,10 @@ class Reads:
         self.catalog = catalog
         self.reader = services.Reader(store, catalog)
 
-    def _select(self, name: str, **params: object) -> list[Row]:
-        return self.store.select(self.catalog.get(name), params).rows
-
     # frameworks
 
     def frameworks(self) -> list[FrameworkInfo]:
         def load() -> list[FrameworkInfo]:
-            rights: dict[str, tuple[str, str]] = {}
-            for r in self._select("web/framework-rights"):
-                term = r.get("rights")
-                label = text(r, "rightsLabel") or (
-                    term.value if isinstance(term, ox.Literal) else ""
-                )
-                rights.setdefault(text(r, "id"), (text(r, "rights"), label))
             indexes = all_indexes(self.reader)  # one query for every framework's elements
             return [
                 FrameworkInfo(
@@ -270,8 +239,8 @@ class Reads:
                     edition=f.edition or "",
                     publisher=f.publisher or "",
                     license=f.license or "",
-                    rights=rights.get(f.id, ("", ""))[0],
-                    rights_label=rights.get(f.id, ("", ""))[1],
+                    rights=f.rights_statement or f.rights or "",
+                    rights_label=f.rights or "",
                     elements=len(indexes[f.id].elements) if f.id in indexes else 0,
                 )
                 for f in services.frameworks(self.reader)
@@ -368,12 +337,11 @@ class Reads:
         self, framework: str, other: str | None = None
     ) -> list[tuple[str, str, str]]:
         """(element IRI, other framework id, reason) of curated no-counterpart records."""
-        params: dict[str, object] = {"framework": framework}
-        if other:
-            params["otherFramework"] = other
-        rows = self._select("web/no-counterparts", **params)
         return sorted(
-            {(text(r, "element"), text(r, "otherFramework"), text(r, "reason")) for r in rows}
+            {
+                (n.element_iri, n.target_framework, n.reason or "")
+                for n in services.no_counterparts(self.reader, framework, target=other or None)
+            }
         )
 
     def _info(self, element_iri: str, m: services.Mapping, with_chain: bool) -> MappingInfo:
