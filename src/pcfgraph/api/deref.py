@@ -54,7 +54,7 @@ async def dereference(path: str, request: Request) -> Response:
     if not any(t.subject == resource for t in triples):
         raise NotFoundError(f"nothing is known about <{iri}>")
     if media == "text/html":
-        body = render_resource_html(iri, triples).encode("utf-8")
+        body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
         body = serialize_triples(triples, media)
     return Response(

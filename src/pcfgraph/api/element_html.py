@@ -2,18 +2,26 @@
 
 One function, :func:`render_resource_html`, server-rendered from the triples of the
 ``api/describe-resource`` named query: no JavaScript, no external assets (inline CSS only),
-links between pages for every minted IRI. A web UI may replace this function wholesale.
+links between pages for every minted IRI. A web UI draws the pages of framework elements by
+registering an :data:`ElementPage` under :data:`ELEMENT_PAGE` in ``AppState.extras``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.api.state import AppState
+
+#: The ``AppState.extras`` key of the page renderer for framework elements (set by
+#: :func:`pcfgraph.web.views.include`).
+ELEMENT_PAGE = "element-page"
+#: ``(state, iri) -> html``: the page of a framework element, None when ``iri`` is not one.
+ElementPage = Callable[[AppState, str], "str | None"]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -96,16 +104,15 @@ class _Index:
         return _literal_text(term)
 
 
-def render_resource_html(iri: str, triples: Iterable[ox.Triple]) -> str:
+def render_resource_html(state: AppState, iri: str, triples: Iterable[ox.Triple]) -> str:
     """A self-contained HTML page describing ``iri`` from its describe-resource triples.
 
-    Framework elements get the web workbench's element page (breadcrumb, children, measures,
-    mapping diagram; ``pcfgraph.web``) when the app serves the workbench; anything else, or an
-    app without it, gets the generic resource view below.
+    Framework elements get the page registered under :data:`ELEMENT_PAGE` (the web
+    workbench's element page: breadcrumb, children, measures, mapping diagram) when the app
+    has one; anything else, or an app without it, gets the generic resource view.
     """
-    from pcfgraph.web.render import element_page_for_request
-
-    page = element_page_for_request(iri)
+    element_page: ElementPage | None = state.extras.get(ELEMENT_PAGE)
+    page = element_page(state, iri) if element_page is not None else None
     return page if page is not None else generic_resource_html(iri, triples)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -89,18 +88,3 @@ def render_element_html(
         strength=RELATION_STRENGTH,
         nav="frameworks",
     )
-
-
-#: The store and catalog of the request being served, set by the workbench middleware
-#: (:func:`pcfgraph.web.views.include`) so the ``/id/...`` route's HTML renderer can draw the
-#: element page without changing its signature. Request-scoped; never holds data.
-current_source: ContextVar[Reads | None] = ContextVar("pcfgraph_web_source", default=None)
-
-
-def element_page_for_request(iri: str) -> str | None:
-    """The element page of ``iri`` from the current request's store; None when there is no
-    workbench on this app or ``iri`` is not a framework element."""
-    reads = current_source.get()
-    if reads is None:
-        return None
-    return render_element_html(reads.store, reads.catalog, iri, reads=reads)

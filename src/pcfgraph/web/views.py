@@ -16,13 +16,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcfgraph import iris
-from pcfgraph.api.state import app_state
+from pcfgraph.api.element_html import ELEMENT_PAGE
+from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
-from pcfgraph.web.render import current_source, render, render_element_html
+from pcfgraph.web.render import render, render_element_html
 
 router = APIRouter(include_in_schema=False)
 
@@ -222,50 +222,19 @@ def static_file(name: str) -> Response:
 
 # --- element pages at /id/... -----------------------------------------------------------------
 
-id_fallback = APIRouter(include_in_schema=False)
 
-
-@id_fallback.get("/id/{path:path}", response_class=HTMLResponse)
-@html_errors
-def element_page(request: Request, path: str) -> HTMLResponse:
-    """Element pages while no dereferencing route is installed (HTML only)."""
-    state = app_state(request)
-    html = render_element_html(
-        state.store, state.catalog, str(iris.iri_from_path(path)), reads=reads_for(state)
-    )
-    if html is None:
-        raise NotFoundError(f"nothing is described at /id/{path}")
-    return page(html)
+def element_page(state: AppState, iri: str) -> str | None:
+    """The element page of ``iri`` on the release ``state`` serves; None when ``iri`` is not a
+    framework element (the ``/id/...`` route then shows its generic resource view)."""
+    reads = reads_for(state)
+    return render_element_html(reads.store, reads.catalog, iri, reads=reads)
 
 
 def include(app: FastAPI) -> None:
-    """Add the workbench routes; element pages only when no ``/id/...`` route exists yet.
-
-    Also sets, per request, the store and catalog the ``/id/...`` HTML view draws element
-    pages from (:func:`pcfgraph.web.render.element_page_for_request`).
-    """
+    """Add the workbench routes and register :func:`element_page` as the HTML view of
+    framework elements at ``/id/...`` (:data:`pcfgraph.api.element_html.ELEMENT_PAGE`)."""
     from pcfgraph.web import forms
 
     app.include_router(router)
     app.include_router(forms.router)
-    if not any(p.startswith("/id/") for p in route_paths(app.routes)):
-        app.include_router(id_fallback)
-
-    app.add_middleware(_ElementPagesMiddleware)
-
-
-class _ElementPagesMiddleware:
-    """Sets ``current_source`` for ``/id/...`` requests (pure ASGI: no per-request task)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/id/"):
-            await self.app(scope, receive, send)
-            return
-        token = current_source.set(reads_for(app_state(Request(scope))))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            current_source.reset(token)
+    app.state.pcf.extras[ELEMENT_PAGE] = element_page
