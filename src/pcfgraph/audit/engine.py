@@ -6,9 +6,16 @@ The data graph is the upload PLUS the ontology and framework graphs of the serve
 upload makes about pcfgraph's own IRIs are dropped first (see
 :func:`pcfgraph.audit.parse.split_framework_statements`) and reported as warnings.
 
-Engines: core SHACL by pySHACL (no inference, no owl:imports, no SHACL-SPARQL, no JS, shapes
-freshly parsed per call); node-comparing checks by pyoxigraph on a throw-away store holding the
-same data. Nothing from the upload is ever executed: shapes or SPARQL inside it are just data.
+Engines: core SHACL by pySHACL (no inference, no owl:imports, no SHACL-SPARQL, no JS);
+node-comparing checks by pyoxigraph on a throw-away store holding the same data. Nothing from the
+upload is ever executed: shapes or SPARQL inside it are just data.
+
+Fixed costs are paid once per :class:`AuditContext` (per served release or worker), not per
+audit: the shapes are parsed once and every validation gets its own fresh graph built from the
+parsed triples (pySHACL mutates the shapes graph it is given, pySHACL#314, so one graph is never
+shared); the checks are read once; pySHACL is imported; and the framework triples pySHACL needs
+are selected once (:func:`shacl_framework_subset`). The pyoxigraph store used by the checks and
+the report keeps the whole ontology and framework graphs (labels, levels, notations).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS, NamespaceManager
 from rdflib.term import Node
 
 from pcfgraph import iris
@@ -81,12 +88,48 @@ class Limits:
     max_triples: int = DEFAULT_MAX_TRIPLES
 
 
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The parsed shapes (as triples: each validation builds its own graph), their rules, and
+    the checks. Read-only once built, so one instance may serve concurrent audits."""
+
+    shape_triples: tuple[Triple, ...]
+    namespaces: tuple[tuple[str, URIRef], ...]
+    rules: dict[str, Rule]
+    checks: tuple[Check, ...]
+
+    @classmethod
+    def load(
+        cls, shapes: Sequence[Path] | None = None, checks: Sequence[Path] | None = None
+    ) -> RuleSet:
+        graph = load_shapes(shapes)
+        return cls(
+            shape_triples=tuple(graph),
+            namespaces=tuple((p, URIRef(str(n))) for p, n in graph.namespaces()),
+            rules=shape_rules(graph),
+            checks=tuple(load_checks(checks)),
+        )
+
+    def shapes_graph(self) -> Graph:
+        """A fresh shapes graph for one validation (never shared: pySHACL#314)."""
+        graph = Graph(bind_namespaces="none")
+        for prefix, namespace in self.namespaces:
+            graph.bind(prefix, namespace, override=True, replace=True)
+        graph.addN((s, p, o, graph) for s, p, o in self.shape_triples)
+        return graph
+
+
 @dataclass
 class AuditContext:
     """The framework side of every audit, built once per served release (or worker)."""
 
     quads: list[ox.Quad]
-    graph: Graph
+    #: The framework triples pySHACL needs (see :func:`shacl_framework_subset`).
+    shacl_triples: tuple[Triple, ...]
+    rules: RuleSet
     #: Elements the coverage section reports on: (key, title, root IRI, deepest level).
     coverage_roots: list[tuple[str, str, str, int]] = field(default_factory=list)
 
@@ -101,10 +144,74 @@ class AuditContext:
             if isinstance(q.graph_name, ox.NamedNode)
             and (q.graph_name.value == keep or q.graph_name.value.startswith(prefix))
         ]
-        graph = Graph()
-        cache: dict[Any, Node] = {}
-        graph.addN((*_triple(q, cache), graph) for q in quads if not _has_quoted(q))
-        return cls(quads=quads, graph=graph, coverage_roots=default_coverage_roots())
+        rules = RuleSet.load()
+        _import_pyshacl()  # once per context (worker), not inside the first audit
+        return cls(
+            quads=quads,
+            shacl_triples=shacl_framework_subset(quads, rules),
+            rules=rules,
+            coverage_roots=default_coverage_roots(),
+        )
+
+
+def _import_pyshacl() -> None:
+    import pyshacl  # noqa: F401
+
+
+_PATH_KEYS = (_SH.inversePath, _SH.alternativePath, _SH.zeroOrMorePath, _SH.oneOrMorePath)
+_PREDICATE_KEYS = (
+    _SH.targetSubjectsOf,
+    _SH.targetObjectsOf,
+    _SH.equals,
+    _SH.disjoint,
+    _SH.lessThan,
+    _SH.lessThanOrEquals,
+)
+
+
+def shacl_framework_subset(quads: Iterable[ox.Quad], rules: RuleSet) -> tuple[Triple, ...]:
+    """The framework and ontology triples core SHACL can observe with these shapes.
+
+    Core SHACL reads a data graph only through ``rdf:type`` and ``rdfs:subClassOf`` (targets,
+    ``sh:class``), the predicates of property paths, target predicates
+    (``sh:targetSubjectsOf``/``sh:targetObjectsOf``) and property-pair predicates
+    (``sh:equals`` ...). Every framework triple with one of those predicates is kept, so the
+    findings are the same as with the whole framework graph. A shape that looks at all of a
+    node's properties (``sh:closed``) or at anything else (``sh:sparql``) keeps everything.
+    """
+    graph = Graph(bind_namespaces="none")
+    graph.addN((s, p, o, graph) for s, p, o in rules.shape_triples)
+    cache: dict[Any, Node] = {}
+    keep_all = any(True for _ in graph.triples((None, _SH.closed, None))) or any(
+        True for _ in graph.triples((None, _SH.sparql, None))
+    )
+    predicates: set[Node] = {RDF.type, RDFS.subClassOf}
+
+    def walk(path: Node, depth: int = 0) -> None:
+        if isinstance(path, URIRef):
+            predicates.add(path)
+            return
+        if depth > 20:
+            return
+        for key in (*_PATH_KEYS, _SH.zeroOrOnePath):
+            for inner in graph.objects(path, key):
+                walk(inner, depth + 1)
+        if (path, RDF.first, None) in graph:
+            for item in graph.items(path):
+                walk(item, depth + 1)
+
+    for path in graph.objects(None, _SH.path):
+        walk(path)
+    for key in _PREDICATE_KEYS:
+        predicates.update(graph.objects(None, key))
+    out: list[Triple] = []
+    for q in quads:
+        if _has_quoted(q):
+            continue
+        triple = _triple(q, cache)
+        if keep_all or triple[1] in predicates:
+            out.append(triple)
+    return tuple(out)
 
 
 def default_coverage_roots() -> list[tuple[str, str, str, int]]:
@@ -137,13 +244,17 @@ def to_rdflib(term: Any) -> Node:
 
 
 def _triple(t: ox.Quad | ox.Triple, cache: dict[Any, Node]) -> tuple[Node, Node, Node]:
-    out = []
-    for term in (t.subject, t.predicate, t.object):
-        node = cache.get(term)
-        if node is None:
-            node = cache[term] = to_rdflib(term)
-        out.append(node)
-    return out[0], out[1], out[2]
+    s, p, o = t.subject, t.predicate, t.object
+    sn = cache.get(s)
+    if sn is None:
+        sn = cache[s] = to_rdflib(s)
+    pn = cache.get(p)
+    if pn is None:
+        pn = cache[p] = to_rdflib(p)
+    on = cache.get(o)
+    if on is None:
+        on = cache[o] = to_rdflib(o)
+    return sn, pn, on
 
 
 def _query(name: str) -> NamedQuery:
@@ -198,12 +309,17 @@ def audit(
     limits: Limits | None = None,
     shapes: Sequence[Path] | None = None,
     checks: Sequence[Path] | None = None,
+    parsed: tuple[list[ox.Triple], list[ox.Triple]] | None = None,
 ) -> AuditReport:
-    """Audit one organisational model given as one or more files."""
+    """Audit one organisational model given as one or more files.
+
+    ``parsed``: the result of :func:`parse_uploads` on the same uploads, when the caller has
+    parsed them already (the CLI does, to fail fast on bad input); they are not parsed twice.
+    """
     limits = limits or Limits()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    triples, ignored = parse_uploads(uploads, limits)
+    triples, ignored = parsed if parsed is not None else parse_uploads(uploads, limits)
     seconds["parse"] = time.perf_counter() - started
     report = audit_triples(triples, context, shapes=shapes, checks=checks, seconds=seconds)
     report.results.extend(_ignored_results(ignored))
@@ -221,25 +337,26 @@ def audit_triples(
     seconds: dict[str, float] | None = None,
 ) -> AuditReport:
     seconds = seconds if seconds is not None else {}
+    ruleset = context.rules if shapes is None and checks is None else RuleSet.load(shapes, checks)
+    framework = (
+        context.shacl_triples
+        if ruleset is context.rules
+        else shacl_framework_subset(context.quads, ruleset)
+    )
     started = time.perf_counter()
     store = ox.Store()
     store.extend(context.quads)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
-    data = Graph()
-    data.addN((s, p, o, data) for s, p, o in context.graph)
-    cache: dict[Any, Node] = {}
-    data.addN((*_triple(t, cache), data) for t in triples)
+    data = data_graph(framework, triples)
     seconds["load"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    shapes_graph = load_shapes(shapes)
-    rules = shape_rules(shapes_graph)
-    results = run_shacl(data, shapes_graph, rules)
+    results = run_shacl(data, ruleset.shapes_graph(), ruleset.rules)
     seconds["shacl"] = time.perf_counter() - started
 
     started = time.perf_counter()
     embedded = EmbeddedStore(store)
-    for check in load_checks(checks):
+    for check in ruleset.checks:
         results.extend(run_check(embedded, check))
     seconds["checks"] = time.perf_counter() - started
 
@@ -264,6 +381,32 @@ def _sort_key(r: AuditResult) -> tuple[Any, ...]:
 
 
 # --- SHACL --------------------------------------------------------------------------------------
+
+
+class _IriNames(NamespaceManager):
+    """Writes IRIs as ``<iri>`` without looking for a prefix.
+
+    pySHACL renders every result it makes, including the many nested ones inside ``sh:or``,
+    ``sh:not`` and qualified value shapes that are thrown away, as description text; the audit
+    never reads that text (messages come from ``sh:resultMessage``), so the prefix search is
+    wasted work.
+    """
+
+    def normalizeUri(self, rdfTerm: str) -> str:  # rdflib's name
+        return f"<{rdfTerm}>"
+
+
+def data_graph(framework: Iterable[Triple], triples: Sequence[ox.Triple]) -> Graph:
+    """The graph pySHACL validates: the framework subset plus the upload."""
+    data = Graph(bind_namespaces="none")
+    data.namespace_manager = _IriNames(data, bind_namespaces="none")
+    add = data.store.add
+    for triple in framework:
+        add(triple, data)
+    cache: dict[Any, Node] = {}
+    for t in triples:  # quoted triples were rejected by the parser
+        add(_triple(t, cache), data)
+    return data
 
 
 def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:

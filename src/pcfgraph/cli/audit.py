@@ -80,9 +80,10 @@ def audit(
     # Parse first, so bad input fails fast (exit 2) before the framework graph is assembled.
     from pcfgraph.audit.engine import parse_uploads
 
-    parse_uploads(uploads, limits)
+    parsed = parse_uploads(uploads, limits)
     release = open_release(release_dir or settings.release)
-    report = run_audit(uploads, AuditContext.from_store(release.store), limits=limits)
+    context = AuditContext.from_store(release.store)
+    report = run_audit(uploads, context, limits=limits, parsed=parsed)
     write_output(render(report, fmt), output)
     if output is not None:
         click.echo(
