@@ -536,9 +536,57 @@ def test_iri_as_rdf(client: httpx.Client, store: ox.Store, accept: str, fmt: ox.
     )
 
 
-def test_unknown_iri_is_404(client: httpx.Client) -> None:
-    assert_problem(client.get("/id/alpha/NOPE", headers={"Accept": "text/html"}), 404, "not-found")
-    assert_problem(client.get("/id/alpha/NOPE", headers={"Accept": "text/turtle"}), 404)
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/id/alpha/NOPE", {"Accept": BROWSER_ACCEPT}),
+        ("/id/alpha/NOPE", {"Accept": "text/html"}),
+        ("/id/alpha/NOPE?format=html", {"Accept": "application/json"}),
+        ("/id/alpha/not%20an%20iri", {"Accept": BROWSER_ACCEPT}),
+    ],
+)
+def test_unknown_iri_is_an_html_404_for_browsers(
+    client: httpx.Client, path: str, headers: dict[str, str]
+) -> None:
+    r = client.get(path, headers=headers)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), r.text
+    assert "<h1>Not found</h1>" in r.text and 'href="/"' in r.text  # a way back
+    assert "/id/alpha/" in r.text.replace(iris.ID_BASE, "/id/")  # names the IRI
+    assert r.headers["x-request-id"]
+
+
+def test_not_found_page_without_the_workbench() -> None:
+    from types import SimpleNamespace
+
+    from pcfgraph.api.element_html import not_found_html
+
+    state = SimpleNamespace(extras={})  # an app that registered no NOT_FOUND_PAGE
+    html = not_found_html(state, "nothing is known about <x&y>")  # type: ignore[arg-type]
+    assert "<h1>Not found</h1>" in html and "&lt;x&amp;y&gt;" in html
+    assert 'href="/"' in html and "<script" not in html
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "text/turtle",
+        "application/ld+json",
+        "application/problem+json, text/html;q=0.5",
+        "*/*",
+        None,  # httpx sends */* unless told otherwise; None drops the header
+    ],
+)
+def test_unknown_iri_is_a_problem_json_404_for_api_clients(
+    client: httpx.Client, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    request = client.build_request("GET", "/id/alpha/NOPE", headers=headers)
+    if accept is None:
+        del request.headers["Accept"]
+    assert_problem(client.send(request), 404, "not-found")
 
 
 def test_problem_bodies_are_json(client: httpx.Client) -> None:

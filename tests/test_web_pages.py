@@ -148,6 +148,23 @@ def test_unknown_iri_is_404(client: TestClient) -> None:
     assert client.get("/id/prm-it/A99").status_code == 404
 
 
+def test_unknown_iri_is_the_workbench_404_page_for_browsers(client: TestClient) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = client.get("/id/prm-it/A99", headers=browser)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert_self_contained(r.text)
+    # the same page as the workbench's other 404s, with the IRI in the detail
+    other = client.get("/frameworks/no-such").text
+    head = other[: other.index('<main id="main">')]
+    assert head in r.text and "<h1>Not found</h1>" in r.text and 'href="/"' in r.text
+    assert f"&lt;{iris.ID_BASE}prm-it/A99&gt;" in r.text
+    # API clients keep problem+json
+    api = client.get("/id/prm-it/A99", headers={"Accept": "text/turtle"})
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["code"] == "not-found"
+
+
 def hit_links(html: str) -> list[str]:
     if '<ol class="hits">' not in html:
         return []

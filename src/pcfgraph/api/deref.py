@@ -3,7 +3,9 @@
 Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD, N-Triples, RDF/XML;
 ``?format=ttl|jsonld|nt|rdfxml|html`` overrides the Accept header (for links and curl). The
 description is the ``api/describe-resource`` named query (trusted, in-process), so the data
-and the page show the same statements. An IRI with no statements of its own is 404.
+and the page show the same statements. An IRI with no statements of its own is 404: an HTML
+page for browsers (HTML asked for, and ``text/html`` preferred to ``application/problem+json``
+by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import asyncio
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import render_resource_html
+from pcfgraph.api.element_html import not_found_html, render_resource_html
+from pcfgraph.api.errors import PROBLEM_JSON
 from pcfgraph.api.sparql import query_store
-from pcfgraph.api.state import app_state
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.api.state import AppState, app_state
+from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.sparql_results import GRAPH_TYPES, content_type, negotiate, serialize_triples
 
 router = APIRouter(tags=["resources"])
@@ -45,14 +49,13 @@ async def dereference(path: str, request: Request) -> Response:
     else:
         media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
     iri = str(iris.iri_from_path(path))
-    query = state.catalog.get(DESCRIBE_QUERY)
     try:
-        resource = ox.NamedNode(iri)
-    except ValueError:
-        raise NotFoundError(f"{iri} is not a valid IRI") from None
-    triples = await asyncio.to_thread(query_store(state).construct, query, {"resource": resource})
-    if not any(t.subject == resource for t in triples):
-        raise NotFoundError(f"nothing is known about <{iri}>")
+        triples = await _describe(state, iri)
+    except NotFoundError as exc:
+        if media == "text/html" and _error_page_wanted(request, fmt):
+            request.state.problem_code = exc.code  # counted like the problem+json 404
+            return HTMLResponse(not_found_html(state, str(exc)), status_code=exc.http_status)
+        raise
     if media == "text/html":
         body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
@@ -65,3 +68,29 @@ async def dereference(path: str, request: Request) -> Response:
             "Link": f'<{iri}>; rel="canonical"',
         },
     )
+
+
+async def _describe(state: AppState, iri: str) -> list[ox.Triple]:
+    """The describe-resource triples of ``iri``; NotFoundError when it has no statements."""
+    try:
+        resource = ox.NamedNode(iri)
+    except ValueError:
+        raise NotFoundError(f"{iri} is not a valid IRI") from None
+    query = state.catalog.get(DESCRIBE_QUERY)
+    triples = await asyncio.to_thread(query_store(state).construct, query, {"resource": resource})
+    if not any(t.subject == resource for t in triples):
+        raise NotFoundError(f"nothing is known about <{iri}>")
+    return triples
+
+
+def _error_page_wanted(request: Request, fmt: str | None) -> bool:
+    """Whether an error is an HTML page: ``?format=html``, or an Accept header preferring
+    ``text/html`` to ``application/problem+json`` (browsers; ``*/*`` and no Accept header
+    mean problem+json, as for every API)."""
+    if fmt is not None:
+        return True
+    try:
+        chosen = negotiate(request.headers.get("accept"), (PROBLEM_JSON, "text/html"))
+    except NotAcceptable:
+        return False
+    return chosen == "text/html"

@@ -22,6 +22,10 @@ from pcfgraph.api.state import AppState
 ELEMENT_PAGE = "element-page"
 #: ``(state, iri) -> html``: the page of a framework element, None when ``iri`` is not one.
 ElementPage = Callable[[AppState, str], "str | None"]
+#: The ``AppState.extras`` key of the HTML "not found" page (``detail -> html``) browsers get
+#: for an unknown IRI; the web workbench registers its error page.
+NOT_FOUND_PAGE = "not-found-page"
+NotFoundPage = Callable[[str], str]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -116,6 +120,30 @@ def render_resource_html(state: AppState, iri: str, triples: Iterable[ox.Triple]
     return page if page is not None else generic_resource_html(iri, triples)
 
 
+def not_found_html(state: AppState, detail: str) -> str:
+    """The HTML 404 page of an unknown IRI: the registered :data:`NOT_FOUND_PAGE`, else a
+    plain page in the generic view's style."""
+    registered: NotFoundPage | None = state.extras.get(NOT_FOUND_PAGE)
+    if registered is not None:
+        return registered(detail)
+    return "\n".join(
+        [*_head("Not found"), f"<h1>Not found</h1><p>{escape(detail)}</p>", "</body></html>"]
+    )
+
+
+def _head(title: str, *extra: str) -> list[str]:
+    """Document start up to the navigation, shared by the pages of this module."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)} - pcfgraph</title><style>{_CSS}</style>",
+        *extra,
+        "</head><body>",
+        '<nav><a href="/">pcfgraph</a><a href="/sparql">SPARQL</a><a href="/queries">queries</a></nav>',
+    ]
+
+
 def generic_resource_html(iri: str, triples: Iterable[ox.Triple]) -> str:
     """Every statement about ``iri`` as a plain page (mapping records, measures, schemes...)."""
     ix = _Index(triples)
@@ -165,13 +193,10 @@ def generic_resource_html(iri: str, triples: Iterable[ox.Triple]) -> str:
     ]
 
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)} - pcfgraph</title><style>{_CSS}</style>",
-        f'<link rel="alternate" type="text/turtle" href="{escape(iris.id_path(iri) or "")}">',
-        "</head><body>",
-        '<nav><a href="/">pcfgraph</a><a href="/sparql">SPARQL</a><a href="/queries">queries</a></nav>',
+        *_head(
+            title,
+            f'<link rel="alternate" type="text/turtle" href="{escape(iris.id_path(iri) or "")}">',
+        ),
         f"<h1>{escape(title)}</h1>",
         f'<p class="iri">{escape(iri)}</p>',
     ]

@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import ELEMENT_PAGE
+from pcfgraph.api.element_html import ELEMENT_PAGE, NOT_FOUND_PAGE
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
@@ -83,10 +83,20 @@ def html_errors(view: Callable[..., HTMLResponse]) -> Callable[..., HTMLResponse
         try:
             return view(*args, **kwargs)
         except PcfgraphError as exc:
-            title = "Not found" if exc.http_status == 404 else "Cannot show this page"
-            return page(render("error.html", title=title, detail=str(exc)), exc.http_status)
+            return page(error_html(exc.http_status, str(exc)), exc.http_status)
 
     return wrapper
+
+
+def error_html(status: int, detail: str) -> str:
+    """The workbench's error page."""
+    title = "Not found" if status == 404 else "Cannot show this page"
+    return render("error.html", title=title, detail=detail)
+
+
+def not_found_html(detail: str) -> str:
+    """The workbench's 404 page (also what browsers get for an unknown ``/id/...`` IRI)."""
+    return error_html(404, detail)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -232,9 +242,11 @@ def element_page(state: AppState, iri: str) -> str | None:
 
 def include(app: FastAPI) -> None:
     """Add the workbench routes and register :func:`element_page` as the HTML view of
-    framework elements at ``/id/...`` (:data:`pcfgraph.api.element_html.ELEMENT_PAGE`)."""
+    framework elements at ``/id/...`` (:data:`pcfgraph.api.element_html.ELEMENT_PAGE`) and
+    :func:`not_found_html` as its 404 page for browsers (``NOT_FOUND_PAGE``)."""
     from pcfgraph.web import forms
 
     app.include_router(router)
     app.include_router(forms.router)
     app.state.pcf.extras[ELEMENT_PAGE] = element_page
+    app.state.pcf.extras[NOT_FOUND_PAGE] = not_found_html
