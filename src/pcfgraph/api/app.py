@@ -29,8 +29,11 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     )
     app.state.pcf = AppState(settings=settings, release=release, catalog=QueryCatalog())
     install_error_handlers(app)
-    ops.install(app)  # metrics + reloads; before the request-id middleware so it runs inside
-    app.add_middleware(ops.RequestIdMiddleware)  # pure ASGI (BaseHTTPMiddleware costs ~0.2 ms)
+    from pcfgraph.api import sparql
+
+    # Innermost of our middlewares: GET/POST /sparql without FastAPI routing (same endpoints).
+    app.add_middleware(sparql.SparqlFastPath)
+    ops.install(app)  # request id + metrics (one pure-ASGI layer), reloads, /metrics
 
     _include_routers(app)
     return app

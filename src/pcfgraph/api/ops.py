@@ -1,6 +1,7 @@
 """Operations: ``/metrics`` (Prometheus text), ``POST /admin/reload``, request metrics and logs.
 
-- :class:`OpsMiddleware` (pure ASGI) times every request and counts it by *route template*
+- :class:`OpsMiddleware` (pure ASGI) sets the request id (``X-Request-ID``), times every
+  request and counts it by *route template*
   (``/queries/{name}``, never the raw path, so label cardinality stays bounded), method and
   status; problem responses are also counted by their ``code`` (timeouts, admission
   rejections and worker crashes are codes). It writes one access-log line per request.
@@ -324,7 +325,13 @@ def resident_memory_bytes(pid: int | None = None) -> int | None:
 
 
 class OpsMiddleware:
-    """Counts and times each HTTP request by route template; one access-log line each."""
+    """Request id, metrics and the access log for each HTTP request (one pure-ASGI layer).
+
+    - ``request.state.request_id`` and the ``X-Request-ID`` response header: the client's
+      ``X-Request-ID`` is kept when it is alphanumeric and at most 64 characters; otherwise a
+      fresh id is made. Everything inside (problem bodies, logs) sees the id.
+    - Counts and times the request by route template; one access-log line each.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -335,8 +342,17 @@ class OpsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        rid = ""
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                rid = value.decode("latin-1")
+                break
+        if not (rid.isalnum() and len(rid) <= 64):
+            rid = uuid.uuid4().hex[:16]
         state = scope.setdefault("state", {})
-        token = request_id_var.set(state.get("request_id"))
+        state["request_id"] = rid
+        header = (b"x-request-id", rid.encode("latin-1"))
+        token = request_id_var.set(rid)
         status = 500
         self.metrics.begin()
 
@@ -344,6 +360,9 @@ class OpsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != header[0]]
+                headers.append(header)
+                message["headers"] = headers
             await send(message)
 
         failed = False
@@ -375,41 +394,6 @@ class OpsMiddleware:
                 },
             )
             request_id_var.reset(token)
-
-
-class RequestIdMiddleware:
-    """``request.state.request_id`` and the ``X-Request-ID`` response header (pure ASGI).
-
-    The client's ``X-Request-ID`` is kept when it is alphanumeric and at most 64 characters;
-    otherwise a fresh id is made. Outermost of our middlewares, so everything inside (metrics,
-    access log, problem bodies) sees the id.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = ""
-        for key, value in scope["headers"]:
-            if key == b"x-request-id":
-                rid = value.decode("latin-1")
-                break
-        if not (rid.isalnum() and len(rid) <= 64):
-            rid = uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})["request_id"] = rid
-        header = (b"x-request-id", rid.encode("latin-1"))
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != header[0]]
-                headers.append(header)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 def _route_template(scope: Scope) -> str:
@@ -483,8 +467,7 @@ def _metrics_router() -> APIRouter:
 def install(app: FastAPI) -> None:
     """Metrics middleware, release manager, ``/metrics`` and (with a token) ``/admin/reload``.
 
-    Called by ``create_app`` *before* the request-id middleware is added, so that this
-    middleware runs inside it and sees the request id.
+    The middleware also sets the request id (``X-Request-ID``); it is one layer, not two.
     """
     state: AppState = app.state.pcf
     metrics = Metrics()
