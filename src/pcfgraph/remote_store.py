@@ -46,7 +46,7 @@ import pyoxigraph as ox
 from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, StoreError
 from pcfgraph.queries import NamedQuery
 from pcfgraph.sparql_guard import tokens
-from pcfgraph.store import Row, SelectResult
+from pcfgraph.store import SelectResult, ask_result, select_result
 
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -170,30 +170,17 @@ class RemoteStore:
         bound = {v.value: t for v, t in query.bind(params or {}).items()}
         return self._post(bind_text(query.text, bound), accept).content
 
+    @staticmethod
+    def _parse(data: bytes) -> Any:
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+
     # --- GraphStore -----------------------------------------------------------------------
 
     def select(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> SelectResult:
-        data = self._results(query, params, SPARQL_JSON)
-        res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(res, ox.QuerySolutions):
-            raise StoreError(f"query {query.name!r} is not a SELECT query")
-        variables = tuple(v.value for v in res.variables)
-        rows: list[Row] = []
-        for sol in res:
-            row: Row = {}
-            for name in variables:
-                value = sol[name]
-                if value is not None:
-                    row[name] = value
-            rows.append(row)
-        return SelectResult(variables, rows)
+        return select_result(query, self._parse(self._results(query, params, SPARQL_JSON)))
 
     def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool:
-        data = self._results(query, params, SPARQL_JSON)
-        res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(res, ox.QueryBoolean):
-            raise StoreError(f"query {query.name!r} is not an ASK query")
-        return bool(res)
+        return ask_result(query, self._parse(self._results(query, params, SPARQL_JSON)))
 
     def construct(
         self, query: NamedQuery, params: Mapping[str, object] | None = None

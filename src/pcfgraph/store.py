@@ -38,6 +38,30 @@ class SelectResult:
         return len(self.rows)
 
 
+def select_result(query: NamedQuery, res: object) -> SelectResult:
+    """pyoxigraph query results (of any store) as a :class:`SelectResult`; unbound variables
+    are left out of a row. StoreError when ``res`` is not the answer of a SELECT query."""
+    if not isinstance(res, ox.QuerySolutions):
+        raise StoreError(f"query {query.name!r} is not a SELECT query")
+    variables = tuple(v.value for v in res.variables)
+    rows: list[Row] = []
+    for sol in res:
+        row: Row = {}
+        for name in variables:
+            value = sol[name]
+            if value is not None:
+                row[name] = value
+        rows.append(row)
+    return SelectResult(variables, rows)
+
+
+def ask_result(query: NamedQuery, res: object) -> bool:
+    """pyoxigraph query results as the answer of an ASK query (else StoreError)."""
+    if not isinstance(res, ox.QueryBoolean):
+        raise StoreError(f"query {query.name!r} is not an ASK query")
+    return bool(res)
+
+
 class GraphStore(Protocol):
     """What services need from a store; implemented by the embedded and remote stores."""
 
@@ -97,25 +121,10 @@ class EmbeddedStore:
             raise StoreError(f"query failed: {exc}") from exc
 
     def select(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> SelectResult:
-        res = self._run(query.text, query.bind(params or {}))
-        if not isinstance(res, ox.QuerySolutions):
-            raise StoreError(f"query {query.name!r} is not a SELECT query")
-        variables = tuple(v.value for v in res.variables)
-        rows: list[Row] = []
-        for sol in res:
-            row: Row = {}
-            for name in variables:
-                value = sol[name]
-                if value is not None:
-                    row[name] = value
-            rows.append(row)
-        return SelectResult(variables, rows)
+        return select_result(query, self._run(query.text, query.bind(params or {})))
 
     def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool:
-        res = self._run(query.text, query.bind(params or {}))
-        if not isinstance(res, ox.QueryBoolean):
-            raise StoreError(f"query {query.name!r} is not an ASK query")
-        return bool(res)
+        return ask_result(query, self._run(query.text, query.bind(params or {})))
 
     def construct(
         self, query: NamedQuery, params: Mapping[str, object] | None = None
