@@ -20,8 +20,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,16 +35,13 @@ from urllib.parse import urlparse
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from ops_support import LiveServer, publish  # noqa: E402  (the server the ops tests run)
+
 SELECT_HEAD = "application/sparql-results+json"
 
 
 # --- the server ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def default_release(workdir: Path) -> Path:
@@ -61,60 +56,14 @@ def default_release(workdir: Path) -> Path:
     if build.returncode == 0 and (out / "manifest.json").is_file():
         return out
     print(f"note: pcfgraph build failed ({build.stderr.strip()[:200]}); serving the test fixture")
-    sys.path.insert(0, str(ROOT / "tests"))
-    from ops_support import publish
-
     publish(out, extra=300)
     return out
 
 
-class Server:
-    def __init__(self, release: Path, log: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        full = {k: v for k, v in os.environ.items() if not k.startswith("PCFGRAPH_")}
-        full.update(env)
-        full["PCFGRAPH_RELEASE"] = str(release)
-        self.log = open(log, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "pcfgraph.serving:app_from_env",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=full,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}; see {log}")
-            try:
-                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("server not ready after 120 s")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+def start_server(release: Path, log: Path) -> LiveServer:
+    """The server under test: the ops tests' :class:`LiveServer` (uvicorn on a free loopback
+    port, ready when ``/ready`` answers), application log at warning."""
+    return LiveServer(release, log, log_level="warning").start(timeout=120)
 
 
 def rss_bytes(pid: int) -> int:
@@ -359,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         url, pid = args.url, None
     else:
         release = args.release or default_release(workdir)
-        server = Server(release, workdir / "server.log", {"PCFGRAPH_LOG_LEVEL": "warning"})
-        url, pid = server.url, server.proc.pid
+        server = start_server(release, workdir / "server.log")
+        url, pid = server.url, server.pid
     try:
         before = memory(pid) if pid else {}
         tally, elapsed, skipped = run_load(url, args.clients, args.seconds, args.max_requests)

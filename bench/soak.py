@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_test import Server, default_release, memory, report, run_load
+from load_test import default_release, memory, report, run_load, start_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,14 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="pcfgraph-soak-"))
     release = args.release or default_release(workdir)
-    server = Server(release, workdir / "server.log", {"PCFGRAPH_LOG_LEVEL": "warning"})
+    server = start_server(release, workdir / "server.log")
     samples: list[dict[str, float]] = []
     done = threading.Event()
     started = time.monotonic()
 
     def sample() -> None:
         while not done.is_set():
-            m = memory(server.proc.pid)
+            m = memory(server.pid)
             m["t"] = round(time.monotonic() - started, 1)
             samples.append(m)
             print(json.dumps(m), flush=True)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         done.set()
         sampler.join(timeout=5)
-        final = memory(server.proc.pid)
+        final = memory(server.pid)
         server.stop()
     warm = next((s for s in samples if s["t"] >= 60), samples[0])
     growth_server = final["server_mb"] - warm["server_mb"]
