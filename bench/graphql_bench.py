@@ -15,7 +15,7 @@ sides pay the same HTTP stack):
 Each request is timed end to end; the table gives median and p99 (ms) and GraphQL/SPARQL ratios.
 The GraphQL tree fetch is the expensive case the target speaks of: within 3x of the SPARQL query.
 
-    .venv/bin/python bench/graphql_bench.py [--editions 20] [--runs 40] [--out bench/graphql_bench.md]
+    .venv/bin/python bench/graphql_bench.py [--editions 54] [--runs 60] [--out bench/graphql_bench.md]
 
 The synthetic graph comes from ``bench/synthetic.py`` (``synthetic_nquads(n_editions)``) when
 that module exists, else from the generator below (APQC-like editions with measures and
