@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -12,6 +14,36 @@ from pcfgraph.errors import InputError, PcfgraphError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The formats of commands that print rows.
+TABLE_FORMATS = ("table", "csv", "json")
+
+
+def format_option(
+    choices: Sequence[str] = TABLE_FORMATS,
+    default: str | None = None,
+    *,
+    short: bool = False,
+    help: str | None = None,
+) -> Callable[[F], F]:
+    """The ``--format`` option (``-f`` too when ``short``) of a command, passed as ``fmt``;
+    the default is the first choice."""
+    decls = ["--format", "-f", "fmt"] if short else ["--format", "fmt"]
+    return click.option(
+        *decls,
+        type=click.Choice(list(choices)),
+        default=default if default is not None else choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+#: ``-o/--output FILE`` (stdout when left out), passed as ``output``.
+output_option = click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None
+)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -56,4 +88,15 @@ def parse_params(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FINDINGS", "EXIT_OK", "fail", "parse_params", "run_main", "sys"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "TABLE_FORMATS",
+    "fail",
+    "format_option",
+    "output_option",
+    "parse_params",
+    "run_main",
+    "sys",
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pcfgraph.cli.common import format_option, output_option
 from pcfgraph.cli.graph_commands import release_option, render_table, write_output
 from pcfgraph.diff import COLUMNS, Side, compare, side_from_store, side_from_workbook, summary
 from pcfgraph.diff import to_csv as diff_csv
@@ -22,14 +23,8 @@ def _is_workbook(arg: str) -> bool:
 @click.command()
 @click.argument("old")
 @click.argument("new")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@format_option()
+@output_option
 @click.option("--edition", default=None, help="Edition of both workbooks (default: file name).")
 @click.option(
     "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from pcfgraph.cli.common import parse_params
+from pcfgraph.cli.common import format_option, output_option, parse_params
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.queries import NamedQuery, QueryCatalog, query_file
@@ -132,14 +132,8 @@ def build(out_dir: Path) -> None:
 
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["turtle", "nt", "jsonld", "trig", "nquads", "rdfxml", "csv", "xlsx"]),
-    default="turtle",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@format_option(("turtle", "nt", "jsonld", "trig", "nquads", "rdfxml", "csv", "xlsx"))
+@output_option
 @click.option("--framework", default=None, help="csv/xlsx: the framework id to export.")
 @click.option("--subtree", default=None, metavar="CODE", help="csv/xlsx: only this subtree.")
 @release_option
@@ -177,13 +171,7 @@ def export(
 @click.option(
     "--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
 @release_option
 def query(
@@ -216,13 +204,7 @@ def query(
 
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @release_option
 def stats(fmt: str, release_dir: Path | None) -> None:
     """Counts per framework (by element kind) and triples per named graph."""
@@ -242,13 +224,7 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.command()
 @click.option("--framework", "framework", default=None, help="Only elements of this framework id.")
 @click.option("--target", default=None, help="Only gaps towards this framework id.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option()
 @click.option("--include-derived/--curated-only", default=True, show_default=True)
 @release_option
 def gaps(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from pcfgraph.cli.common import fail
+from pcfgraph.cli.common import fail, format_option
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
 from pcfgraph.iris import ID_BASE, PREFIXES
@@ -78,12 +78,9 @@ def _write(data: bytes, output: Path | None) -> None:
 )
 @click.option("--edition", default=None, help='PCF edition, e.g. "Cross-Industry".')
 @click.option("--version", "version", default=None, help='PCF version, e.g. "7.4".')
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(_FORMATS)),
-    default="turtle",
-    show_default=True,
+@format_option(
+    sorted(_FORMATS),
+    "turtle",
     help="RDF syntax; trig puts the triples in the edition's named graph.",
 )
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.assemble import load_turtle
-from pcfgraph.cli.common import EXIT_FINDINGS
+from pcfgraph.cli.common import EXIT_FINDINGS, format_option
 from pcfgraph.cli.graph_commands import release_option
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.release import open_release
@@ -102,13 +102,7 @@ def build_store(
     show_default=True,
     help="Text format: at most this many findings per rule (0 = all). JSON lists all.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option(("text", "json"))
 def validate(
     release_dir: Path | None,
     data: tuple[Path, ...],
