@@ -24,10 +24,9 @@ from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.data import reads_for
-from pcfgraph.web.render import render
+from pcfgraph.web.render import page, render
 
 router = APIRouter(include_in_schema=False)
-HTML = "text/html; charset=utf-8"
 
 
 def data_url(media_type: str, data: bytes) -> str:
@@ -84,7 +83,7 @@ def _audit_page(
         error=error,
         examples=_examples(),
     )
-    return HTMLResponse(html, status_code=status, media_type=HTML)
+    return page(html, status)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -131,7 +130,7 @@ def _diff_page(
         downloads=downloads or [],
         error=error,
     )
-    return HTMLResponse(html, status_code=status, media_type=HTML)
+    return page(html, status)
 
 
 @router.get("/diff", response_model=None)

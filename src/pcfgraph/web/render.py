@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -59,6 +60,14 @@ def environment() -> Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+HTML = "text/html; charset=utf-8"
+
+
+def page(html: str, status: int = 200) -> HTMLResponse:
+    """A rendered page as the response (UTF-8 HTML)."""
+    return HTMLResponse(html, status_code=status, media_type=HTML)
 
 
 def render_element_html(

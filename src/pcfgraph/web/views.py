@@ -22,11 +22,10 @@ from pcfgraph.api.element_html import ELEMENT_PAGE, NOT_FOUND_PAGE
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
-from pcfgraph.web.render import render, render_element_html
+from pcfgraph.web.render import page, render, render_element_html
 
 router = APIRouter(include_in_schema=False)
 
-HTML = "text/html; charset=utf-8"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _STATIC_NAME = re.compile(r"[a-z0-9-]+\.(css|js)")
 
@@ -68,10 +67,6 @@ def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
 
 def _reads(request: Request) -> Reads:
     return reads_for(app_state(request))
-
-
-def page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, media_type=HTML)
 
 
 def html_errors(view: Callable[..., HTMLResponse]) -> Callable[..., HTMLResponse]:
