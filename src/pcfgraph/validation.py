@@ -273,7 +273,9 @@ def _rule_name(shape: Node | None, component: Node | None) -> str:
     return "shapes/" + comp.rsplit("#", 1)[-1]
 
 
-def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
+def shacl_report_graph(data: Graph, shapes: Graph) -> Graph:
+    """pySHACL with the project's one safe configuration: no inference, no owl:imports, no JS,
+    nothing fetched; ``data`` may be changed in place (callers pass a graph of their own)."""
     from pyshacl import validate
 
     _conforms, results, _text_report = validate(
@@ -291,6 +293,11 @@ def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
         inplace=True,
     )
     assert isinstance(results, Graph)
+    return results
+
+
+def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
+    results = shacl_report_graph(data, shapes)
     findings: list[Finding] = []
     for report in results.subjects(RDF.type, _SH.ValidationReport):
         for result in results.objects(report, _SH.result):

@@ -410,23 +410,9 @@ def data_graph(framework: Iterable[Triple], triples: Sequence[ox.Triple]) -> Gra
 
 
 def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:
-    from pyshacl import validate
+    from pcfgraph.validation import shacl_report_graph
 
-    _conforms, graph, _text_report = validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=None,
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=True,
-        allow_infos=True,
-        advanced=False,
-        meta_shacl=False,
-        do_owl_imports=False,
-        js=False,
-        inplace=True,
-    )
-    assert isinstance(graph, Graph)
+    graph = shacl_report_graph(data, shapes)
     out: list[AuditResult] = []
     # Only the report's own results: nested sh:detail results (from sh:node) are not findings.
     reports = list(graph.subjects(RDF.type, _SH.ValidationReport))
