@@ -196,7 +196,13 @@ def _finding_line(f: Finding) -> str:
 # --- store to rdflib ------------------------------------------------------------------------
 
 
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    """One pyoxigraph term as the equal rdflib term (shared by validation and audits).
+
+    Quoted triples (RDF-star) have no rdflib equivalent; callers filter them out first.
+    """
+    if isinstance(term, ox.Triple):
+        raise TypeError("quoted triples (RDF-star) cannot be converted to rdflib terms")
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -222,7 +228,7 @@ def store_to_graph(store: EmbeddedStore) -> Graph:
         for t in terms:
             node = cache.get(t)
             if node is None:
-                node = cache[t] = _to_rdflib(t)
+                node = cache[t] = to_rdflib(t)
             converted.append(node)
         add((converted[0], converted[1], converted[2]))
     return graph

@@ -52,6 +52,7 @@ from pcfgraph.errors import PayloadTooLarge
 from pcfgraph.queries import NamedQuery, parse_header
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
+from pcfgraph.validation import to_rdflib
 
 UPLOAD_GRAPH = ox.NamedNode("urn:pcfgraph:audit:upload")
 _SH = iris.SH
@@ -65,7 +66,6 @@ _LABEL_PROPS = tuple(
         str(iris.DCTERMS.title),
     )
 )
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 IGNORED_RULE = Rule(
     iri=str(iris.audit_rule("framework-statement-ignored")),
     name="audit/framework-statement-ignored",
@@ -228,19 +228,6 @@ def default_coverage_roots() -> list[tuple[str, str, str, int]]:
 
 def _has_quoted(q: ox.Quad | ox.Triple) -> bool:
     return isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple)
-
-
-def to_rdflib(term: Any) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    dt = term.datatype.value
-    if dt == _XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(dt))
 
 
 def _triple(t: ox.Quad | ox.Triple, cache: dict[Any, Node]) -> tuple[Node, Node, Node]:
