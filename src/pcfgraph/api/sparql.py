@@ -33,11 +33,11 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcfgraph import iris
+from pcfgraph.api.bodies import read_body
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import (
     Forbidden,
     InputError,
-    PayloadTooLarge,
     StoreError,
     UnsupportedMediaType,
 )
@@ -134,20 +134,6 @@ def _params(raw: bytes | str, what: str) -> list[tuple[str, str]]:
         ) from None
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(f"request body of {length} bytes exceeds the {limit}-byte limit")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body exceeds the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _media_type(request: Request) -> tuple[str, dict[str, str]]:
     raw = request.headers.get("content-type", "")
     main, *rest = [p.strip() for p in raw.split(";")]
@@ -202,7 +188,7 @@ async def sparql_post(request: Request) -> Response:
     charset = ctparams.get("charset", "utf-8")
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"request bodies must be UTF-8, not charset={charset}")
-    body = await _body(request, state.settings.max_body_bytes)
+    body = await read_body(request, state.settings.max_body_bytes)
     if media == QUERY_TYPE:
         if _one(url_params, "query") is not None:
             raise InputError("a POST of application/sparql-query must not also have ?query=")

@@ -19,10 +19,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from pcfgraph.api.bodies import read_body
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.audit.parse import detect_format
 from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
-from pcfgraph.errors import InputError, NotAcceptable, PayloadTooLarge, QueryTimeout
+from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
 
 router = APIRouter(tags=["audit"])
 TASK = "pcfgraph.audit.worker:validate_upload"
@@ -66,23 +67,9 @@ def _report_format(request: Request) -> str:
     return best[1]
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the upload is larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the upload is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _files(request: Request, limit: int) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "")
-    body = await _read_body(request, limit)
+    body = await read_body(request, limit, what="upload")
     if content_type.lower().startswith("multipart/form-data"):
         from starlette.datastructures import UploadFile
         from starlette.formparsers import MultiPartParser

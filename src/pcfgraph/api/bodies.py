@@ -1,0 +1,22 @@
+"""Reading request bodies under a size limit (413 before and while reading, never after)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from pcfgraph.errors import PayloadTooLarge
+
+
+async def read_body(request: Request, limit: int, *, what: str = "request body") -> bytes:
+    """The whole body, refused as soon as the declared or streamed size passes ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"{what} of {declared} bytes exceeds the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"{what} exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
