@@ -166,6 +166,20 @@ def test_ask(client: httpx.Client) -> None:
         assert r.json()["boolean"] is value
 
 
+def test_sparql_requests_take_the_fast_path(server: tuple[str, FastAPI]) -> None:
+    """GET and POST /sparql are found by the ASGI fast path (a FastAPI upgrade that changes how
+    included routers are kept must not silently send them back through the full router)."""
+    from pcfgraph.api.sparql import SparqlFastPath, sparql_get, sparql_post
+
+    app = server[1]
+    found = SparqlFastPath(app)._find(app)
+    assert {method: endpoint for method, (_, endpoint) in found.items()} == {
+        "GET": sparql_get,
+        "POST": sparql_post,
+    }
+    assert {route.path for route, _ in found.values()} == {"/sparql"}
+
+
 def test_not_acceptable_unsupported_media_type_and_too_large(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": CODES_QUERY}, headers={"Accept": "image/png"})
     assert_problem(r, 406, "not-acceptable")
