@@ -1,11 +1,18 @@
 """Benchmark: ``pcfgraph audit`` (pySHACL core + pyoxigraph checks) versus pyrudof.
 
 A generator writes synthetic organisational models of about 1k, 10k and 100k triples in which
-about 5 % of the violatable nodes carry exactly one known violation of a core-SHACL rule. Each
-(engine, size) runs in its own subprocess so peak memory (ru_maxrss) is per run. Both engines
-get the same shapes (``shapes/orgmodel*.ttl``) and the same data (the model plus the framework
-and ontology triples the shapes can observe, ``AuditContext.shacl_triples``); the script checks
-that both report exactly the generated violations (same focus nodes per rule).
+about 5 % of the violatable nodes carry exactly one known violation of a rule. Each (engine,
+size) runs in its own subprocess so peak memory (ru_maxrss) is per run. Both engines get the
+same shapes (``shapes/orgmodel*.ttl``) and the same data (the model plus the framework and
+ontology triples the shapes can observe, ``AuditContext.shacl_triples``); the script checks that
+both report exactly the generated violations (same focus nodes per rule).
+
+What the clock covers, for both engines: reading the model from its file, parsing it,
+validating and collecting the findings. Before the clock: what an engine keeps between audits
+(pcfgraph's ``AuditContext``: framework, parsed shapes and checks; pyrudof's parsed shapes) and
+inputs a user would already have (the N-Triples file pyrudof reads, model plus framework
+subset). Wall and CPU time (user + system, all threads) are reported; the best wall and the
+best CPU of ``--repeat`` runs are kept.
 
     .venv/bin/python bench/audit_bench.py                 # 1k, 10k, 100k
     .venv/bin/python bench/audit_bench.py --sizes 1000 10000 --repeat 3
@@ -266,57 +273,70 @@ def _to_ox(node: Any) -> Any:
     return ox.Literal(str(node))
 
 
-def run_one(engine: str, model_path: Path) -> dict[str, Any]:
+def _pyrudof_input(context: Any, model_path: Path) -> Path:
+    """The N-Triples file pyrudof reads: the model plus the framework triples the shapes can
+    observe (``AuditContext.shacl_triples``, the same data graph pySHACL validates). A pyrudof
+    user would have this file already, so it is written before the clock starts."""
     import pyoxigraph as ox
 
+    framework = [ox.Triple(*(_to_ox(n) for n in t)) for t in context.shacl_triples]
+    out = model_path.with_suffix(".pyrudof.nt")
+    with out.open("wb") as f:
+        f.write(ox.serialize(framework, format=ox.RdfFormat.N_TRIPLES))
+        f.write(model_path.read_bytes())
+    return out
+
+
+def run_one(engine: str, model_path: Path) -> dict[str, Any]:
+    """One timed run. Before the clock: what each engine keeps between audits (pcfgraph's
+    ``AuditContext`` with the parsed shapes; pyrudof's parsed shapes) and the input files. On
+    the clock, for both: read the model from its file, parse it, validate, collect the
+    findings."""
     from pcfgraph.audit import Upload, audit
     from pcfgraph.audit.rules import shape_files
 
-    data = model_path.read_bytes()
-    context = _framework_context()  # not timed: built once per served release / worker
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    usage0 = resource.getrusage(resource.RUSAGE_SELF)
-    started = time.perf_counter()
+    context = _framework_context()  # built once per served release / worker
     findings: set[tuple[str, str]] = set()
     if engine == "pcfgraph":
-        report = audit([Upload(model_path.name, data)], context)
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        report = audit([Upload(model_path.name, model_path.read_bytes())], context)
         findings = {(r.rule, r.focus_node) for r in report.results if r.severity == "Violation"}
         seconds = time.perf_counter() - started
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
         detail = {k: round(v, 3) for k, v in report.seconds.items()}
     elif engine == "pyrudof":
         import pyrudof
 
-        triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-        # the same data graph pySHACL validates: the framework subset the shapes can observe
-        # (AuditContext.shacl_triples, same findings as the whole framework) plus the model
-        framework = [ox.Triple(*(_to_ox(n) for n in t)) for t in context.shacl_triples]
-        nt = ox.serialize(framework + list(triples), format=ox.RdfFormat.N_TRIPLES)
+        data_path = _pyrudof_input(context, model_path)
         rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-        t0 = time.perf_counter()
-        rudof.read_data(nt.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)
         for path in shape_files():
             rudof.read_shacl(str(path), format=pyrudof.ShaclFormat.Turtle)
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        rudof.read_data(str(data_path), format=pyrudof.RDFFormat.NTriples)
         t1 = time.perf_counter()
-        report = rudof.validate_shacl()
+        result = rudof.validate_shacl()
+        t2 = time.perf_counter()
+        for e in result.violations:
+            if "Violation" in str(e.severity):
+                findings.add((str(e.source_shape).rsplit("/", 1)[-1], str(e.focus_node)))
         seconds = time.perf_counter() - started
-        for e in report.violations:
-            shape = str(e.source_shape)
-            sev = str(e.severity)
-            if "Violation" in sev:
-                findings.add((shape.rsplit("/", 1)[-1], str(e.focus_node)))
-        detail = {"load": round(t1 - t0, 3), "validate": round(time.perf_counter() - t1, 3)}
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+        detail = {
+            "read": round(t1 - started, 3),
+            "validate": round(t2 - t1, 3),
+            "findings": round(seconds - (t2 - started), 3),
+        }
     else:
         raise SystemExit(f"unknown engine {engine}")
-    usage1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
-    peak = usage1.ru_maxrss
     return {
         "cpu_seconds": round(cpu, 3),
         "engine": engine,
         "seconds": round(seconds, 3),
         "detail": detail,
-        "peak_rss_mb": round(peak / 1024, 1),
-        "base_rss_mb": round(base_rss / 1024, 1),
+        "peak_rss_mb": round(usage1.ru_maxrss / 1024, 1),
         "findings": sorted(findings),
     }
 
@@ -355,7 +375,7 @@ def main() -> None:
             triples = len(text.splitlines())
             results: dict[str, dict[str, Any]] = {}
             for engine in ("pcfgraph", "pyrudof"):
-                best: dict[str, Any] | None = None
+                runs = []
                 for _ in range(args.repeat):
                     out = subprocess.run(
                         [sys.executable, __file__, "--run", engine, str(path)],
@@ -363,10 +383,13 @@ def main() -> None:
                         capture_output=True,
                         text=True,
                     )
-                    res = json.loads(out.stdout.strip().splitlines()[-1])
-                    if best is None or res["seconds"] < best["seconds"]:
-                        best = res
-                assert best is not None
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                # best wall and best CPU of the runs (each the least disturbed by other load)
+                best = dict(min(runs, key=lambda r: r["seconds"]))
+                best["cpu_seconds"] = min(r["cpu_seconds"] for r in runs)
+                best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+                if any(r["findings"] != best["findings"] for r in runs):
+                    raise SystemExit(f"{engine}: findings differ between runs at {size}")
                 results[engine] = best
             exp = {(r, f) for r, f in expected}
             ours = {tuple(x) for x in results["pcfgraph"]["findings"]}
