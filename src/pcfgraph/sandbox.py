@@ -273,6 +273,8 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._idle: asyncio.Queue[_Worker] | None = None
         self._pending = 0
+        #: Callers waiting for a free worker (while any wait, newcomers queue behind them).
+        self._waiting = 0
         self._generation = 0
         self._data_dir: Path | None = None
         self._data_files: dict[int, Path] = {}
@@ -443,17 +445,10 @@ class WorkerPool:
     async def _acquire(self, deadline: float, timeout: float) -> _Worker:
         assert self._idle is not None
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise QueryTimeout(
-                    f"no worker became free within the {timeout:g} s deadline", retry_after=2
-                )
-            try:
-                w = await asyncio.wait_for(self._idle.get(), remaining)
-            except TimeoutError:
-                raise QueryTimeout(
-                    f"no worker became free within the {timeout:g} s deadline", retry_after=2
-                ) from None
+            if self._waiting == 0 and not self._idle.empty():
+                w = self._idle.get_nowait()  # the common case: no queue, no timer
+            else:
+                w = await self._wait_idle(deadline, timeout)
             if w.dead:
                 continue
             if w.generation != self._generation:
@@ -461,39 +456,66 @@ class WorkerPool:
                 continue
             return w
 
+    async def _wait_idle(self, deadline: float, timeout: float) -> _Worker:
+        assert self._idle is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise QueryTimeout(
+                f"no worker became free within the {timeout:g} s deadline", retry_after=2
+            )
+        self._waiting += 1  # newcomers queue behind us instead of taking the next free worker
+        try:
+            return await asyncio.wait_for(self._idle.get(), remaining)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"no worker became free within the {timeout:g} s deadline", retry_after=2
+            ) from None
+        finally:
+            self._waiting -= 1
+
     async def _execute(
         self, w: _Worker, target: str, payload: dict[str, Any], deadline: float, timeout: float
     ) -> Any:
+        """Send one task and wait for its reply, with one timer for the deadline.
+
+        The hot path has no extra tasks or futures (no ``wait_for``/``shield``): the reply
+        resolves ``fut`` from :meth:`_on_readable`, the deadline timer resolves it with
+        :class:`QueryTimeout` and kills the worker, a crash resolves it with
+        :class:`WorkerCrashed`.
+        """
+        loop = asyncio.get_running_loop()
         self._next_task += 1
         task_id = self._next_task
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Any] = loop.create_future()
         w.task, w.task_id = fut, task_id
         self.counters["tasks"] += 1
+        timer = loop.call_later(
+            max(0.0, deadline - time.monotonic()), self._on_deadline, w, fut, target, timeout
+        )
         try:
-            await asyncio.get_running_loop().sock_sendall(w.sock, frame((task_id, target, payload)))
-        except OSError:
-            self._on_dead(w)
-        except asyncio.CancelledError:
-            self._kill(w, replace=True)  # a half-sent task: this worker cannot be reused
-            raise
-        try:
-            return await asyncio.wait_for(
-                asyncio.shield(fut), max(0.0, deadline - time.monotonic())
-            )
-        except TimeoutError:
-            self.counters["timeouts"] += 1
-            log.warning("task %s exceeded %.1f s: killing worker %s", target, timeout, w.pid)
-            self._kill(w, replace=True)
-            raise QueryTimeout(
-                f"the query did not finish within the {timeout:g} s deadline and was stopped",
-                retry_after=max(1, int(timeout // 2)),
-            ) from None
-        except asyncio.CancelledError:
-            # The client went away: the task cannot be interrupted, so the worker goes.
-            if not fut.done():
-                self._kill(w, replace=True)
-            raise
+            data = frame((task_id, target, payload))
+            try:
+                try:
+                    sent = w.sock.send(data)  # a small task fits the socket buffer at once
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                if sent < len(data):
+                    await loop.sock_sendall(w.sock, memoryview(data)[sent:])
+            except OSError:
+                self._on_dead(w)  # resolves fut with WorkerCrashed
+            except asyncio.CancelledError:
+                self._kill(w, replace=True)  # a half-sent task: this worker cannot be reused
+                raise
+            try:
+                return await fut
+            except asyncio.CancelledError:
+                # The client went away before the reply: the task cannot be interrupted, so
+                # the worker goes.
+                if fut.cancelled():
+                    self._kill(w, replace=True)
+                raise
         finally:
+            timer.cancel()
             if w.task is fut:
                 w.task = None
                 if not w.dead:
@@ -501,6 +523,21 @@ class WorkerPool:
                         self._make_idle(w)
                     else:
                         self._retire(w)
+
+    def _on_deadline(
+        self, w: _Worker, fut: asyncio.Future[Any], target: str, timeout: float
+    ) -> None:
+        if fut.done():
+            return
+        self.counters["timeouts"] += 1
+        log.warning("task %s exceeded %.1f s: killing worker %s", target, timeout, w.pid)
+        fut.set_exception(
+            QueryTimeout(
+                f"the query did not finish within the {timeout:g} s deadline and was stopped",
+                retry_after=max(1, int(timeout // 2)),
+            )
+        )
+        self._kill(w, replace=True)
 
     def _make_idle(self, w: _Worker) -> None:
         assert self._idle is not None
