@@ -180,6 +180,18 @@ def test_sparql_requests_take_the_fast_path(server: tuple[str, FastAPI]) -> None
     assert {route.path for route, _ in found.values()} == {"/sparql"}
 
 
+def test_relative_iris_resolve_against_the_service_url(
+    client: httpx.Client, server: tuple[str, FastAPI]
+) -> None:
+    query = "SELECT ?x WHERE { BIND(<other/thing> AS ?x) }"
+    for host in (None, "sparql.example.org:8443"):
+        headers = {"Host": host} if host else {}
+        r = client.get("/sparql", params={"query": query}, headers=headers)
+        assert r.status_code == 200, r.text
+        base = f"http://{host}" if host else server[0]
+        assert r.json()["results"]["bindings"][0]["x"]["value"] == base + "/other/thing"
+
+
 def test_not_acceptable_unsupported_media_type_and_too_large(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": CODES_QUERY}, headers={"Accept": "image/png"})
     assert_problem(r, 406, "not-acceptable")

@@ -55,6 +55,8 @@ class Settings:
     log_level: str = "info"
     #: Log lines as ``text`` or ``json`` (one JSON object per line, with the request id).
     log_format: str = "text"
+    #: FastAPI's native OpenTelemetry instrumentation (when the installed FastAPI has it).
+    opentelemetry: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

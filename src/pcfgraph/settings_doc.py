@@ -51,6 +51,9 @@ MEANINGS: dict[str, str] = {
     "log_level": "Log level of the `pcfgraph.*` loggers (debug, info, warning, error).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
     "status and duration for each request).",
+    "opentelemetry": "Whether FastAPI's native OpenTelemetry instrumentation runs (FastAPI "
+    "0.16x and later, with globally configured OpenTelemetry providers). Off by default: "
+    "`/metrics` and the access log cover operations, and the check costs every request.",
 }
 
 

@@ -10,6 +10,7 @@ trusted named-query route, which runs in-process.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -93,6 +94,20 @@ def negotiate(accept: str | None, offers: Sequence[str], *, what: str = "this re
     """The best of ``offers`` (server preference breaks ties) for an Accept header, or 406."""
     if not accept or not accept.strip():
         return offers[0]
+    # Long headers are not memoised (a client could fill the cache with junk ones).
+    best = _best_offer if len(accept) <= 512 else _best_offer.__wrapped__
+    chosen = best(accept, tuple(offers))
+    if chosen is None:
+        raise NotAcceptable(
+            f"none of the requested media types ({accept}) is available for {what}; "
+            f"available: {', '.join(offers)}"
+        )
+    return chosen
+
+
+@functools.lru_cache(maxsize=256)
+def _best_offer(accept: str, offers: tuple[str, ...]) -> str | None:
+    """Memoised: clients send the same few Accept headers again and again (pure function)."""
     ranges = _parse_accept(accept)
     best: tuple[float, int] | None = None
     chosen: str | None = None
@@ -111,11 +126,6 @@ def negotiate(accept: str | None, offers: Sequence[str], *, what: str = "this re
         key = (q, -index)
         if best is None or key > best:
             best, chosen = key, offer
-    if chosen is None:
-        raise NotAcceptable(
-            f"none of the requested media types ({accept}) is available for {what}; "
-            f"available: {', '.join(offers)}"
-        )
     return chosen
 
 

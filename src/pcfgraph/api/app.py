@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 from fastapi import FastAPI
 
 from pcfgraph import __version__
@@ -26,6 +29,7 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
             "Knowledge graph and semantic API over IT process frameworks (APQC PCF, IBM PRM-IT, "
             "IT-CMF, TRIM) with curated cross-framework mappings."
         ),
+        **_telemetry_options(settings),
     )
     app.state.pcf = AppState(settings=settings, release=release, catalog=QueryCatalog())
     install_error_handlers(app)
@@ -37,6 +41,15 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
 
     _include_routers(app)
     return app
+
+
+def _telemetry_options(settings: Settings) -> dict[str, Any]:
+    """FastAPI 0.16x instruments every request for OpenTelemetry unless told not to (and
+    checks the global providers on each request even when none is configured)."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    on = settings.opentelemetry
+    return {"telemetry": {"tracing": on, "metrics": on, "logs": on}}
 
 
 def _include_routers(app: FastAPI) -> None:
