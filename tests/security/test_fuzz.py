@@ -144,6 +144,13 @@ SPARQL_WORDS = st.sampled_from(
         '"\\""',
         "<",
         ">",
+        "WITH",
+        "within",
+        "\n  # SERVICE <urn:x> FROM\n",
+        '"""',
+        "'''",
+        "\r",
+        "ß",
     ]
 )
 
