@@ -3,9 +3,11 @@
 A generator writes synthetic organisational models of about 1k, 10k and 100k triples in which
 about 5 % of the violatable nodes carry exactly one known violation of a rule. Each (engine,
 size) runs in its own subprocess so peak memory (ru_maxrss) is per run. Both engines get the
-same shapes (``shapes/orgmodel*.ttl``) and the same data (the model plus the framework and
-ontology triples the shapes can observe, ``AuditContext.shacl_triples``); the script checks that
-both report exactly the generated violations (same focus nodes per rule).
+same rules and the same data. pcfgraph evaluates a few shapes as equivalent SPARQL on
+pyoxigraph (``# shape:`` checks in ``queries/checks/orgmodel/``), pyrudof gets every shape of
+``shapes/orgmodel*.ttl`` as core SHACL; pyrudof's data is the model plus the framework and
+ontology triples the shapes can observe. The script checks that both report exactly the
+generated violations (same focus nodes per rule).
 
 What the clock covers, for both engines: reading the model from its file, parsing it,
 validating and collecting the findings. Before the clock: what an engine keeps between audits
@@ -274,12 +276,16 @@ def _to_ox(node: Any) -> Any:
 
 
 def _pyrudof_input(context: Any, model_path: Path) -> Path:
-    """The N-Triples file pyrudof reads: the model plus the framework triples the shapes can
-    observe (``AuditContext.shacl_triples``, the same data graph pySHACL validates). A pyrudof
-    user would have this file already, so it is written before the clock starts."""
+    """The N-Triples file pyrudof reads: the model plus the framework triples all the shapes
+    can observe (pySHACL gets those of the shapes it validates; the others are evaluated by
+    pcfgraph on pyoxigraph with the whole framework). A pyrudof user would have this file
+    already, so it is written before the clock starts."""
     import pyoxigraph as ox
 
-    framework = [ox.Triple(*(_to_ox(n) for n in t)) for t in context.shacl_triples]
+    from pcfgraph.audit.engine import shacl_framework_subset
+
+    subset = shacl_framework_subset(context.quads, context.rules, every_shape=True)
+    framework = [ox.Triple(*(_to_ox(n) for n in t)) for t in subset]
     out = model_path.with_suffix(".pyrudof.nt")
     with out.open("wb") as f:
         f.write(ox.serialize(framework, format=ox.RdfFormat.N_TRIPLES))

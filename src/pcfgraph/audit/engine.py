@@ -48,7 +48,7 @@ from pcfgraph.audit.report import (
     PracticeStatus,
 )
 from pcfgraph.audit.rules import Check, Rule, load_checks, load_shapes, shape_rules
-from pcfgraph.errors import PayloadTooLarge
+from pcfgraph.errors import ParseError, PayloadTooLarge
 from pcfgraph.queries import NamedQuery, parse_header
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
@@ -94,23 +94,44 @@ Triple = tuple[Node, Node, Node]
 @dataclass(frozen=True)
 class RuleSet:
     """The parsed shapes (as triples: each validation builds its own graph), their rules, and
-    the checks. Read-only once built, so one instance may serve concurrent audits."""
+    the checks. Read-only once built, so one instance may serve concurrent audits.
 
+    Shapes a check evaluates on pyoxigraph (``# shape:``, see :mod:`pcfgraph.audit.rules`) are
+    left out of the triples pySHACL gets; their rules stay in :attr:`rules`.
+    """
+
+    #: The shapes pySHACL validates with (every shape no check evaluates).
     shape_triples: tuple[Triple, ...]
     namespaces: tuple[tuple[str, URIRef], ...]
     rules: dict[str, Rule]
     checks: tuple[Check, ...]
+    #: Every shape, including those evaluated by checks (for other SHACL engines).
+    all_shape_triples: tuple[Triple, ...] = ()
+    #: The predicates of the upload pySHACL can observe; None: all of them.
+    observed_predicates: frozenset[str] | None = None
 
     @classmethod
     def load(
         cls, shapes: Sequence[Path] | None = None, checks: Sequence[Path] | None = None
     ) -> RuleSet:
         graph = load_shapes(shapes)
+        rules = shape_rules(graph)
+        loaded = []
+        evaluated: set[URIRef] = set()
+        for check in load_checks(checks):
+            if check.shape is not None:
+                check = _shape_check(graph, rules, check)
+                evaluated.add(URIRef(check.rule.iri))
+            loaded.append(check)
+        everything = tuple(graph)
+        triples = _without_shapes(graph, evaluated) if evaluated else everything
         return cls(
-            shape_triples=tuple(graph),
+            shape_triples=triples,
             namespaces=tuple((p, URIRef(str(n))) for p, n in graph.namespaces()),
-            rules=shape_rules(graph),
-            checks=tuple(load_checks(checks)),
+            rules=rules,
+            checks=tuple(loaded),
+            all_shape_triples=everything,
+            observed_predicates=observed_predicates(triples),
         )
 
     def shapes_graph(self) -> Graph:
@@ -120,6 +141,39 @@ class RuleSet:
             graph.bind(prefix, namespace, override=True, replace=True)
         graph.addN((s, p, o, graph) for s, p, o in self.shape_triples)
         return graph
+
+
+def _shape_check(graph: Graph, rules: dict[str, Rule], check: Check) -> Check:
+    """A check that evaluates a shape: the shape's rule and path are its own."""
+    from dataclasses import replace
+
+    shape = URIRef(check.shape or "")
+    rule = rules.get(str(shape))
+    if rule is None:
+        raise ParseError(
+            f"'# shape: {shape}' names no shape with a message in the shapes",
+            source=str(check.query.path),
+        )
+    if any(True for _ in graph.subject_predicates(shape)):
+        raise ParseError(
+            f"'# shape: {shape}' is used by another shape; only shapes with their own targets "
+            "can be evaluated by a check",
+            source=str(check.query.path),
+        )
+    return replace(check, rule=rule, path=_path_text(graph, graph.value(shape, _SH.path)))
+
+
+def _without_shapes(graph: Graph, shapes: set[URIRef]) -> tuple[Triple, ...]:
+    """The shapes graph's triples minus the given shapes and the blank nodes only they use."""
+    drop: set[Node] = set()
+    todo: list[Node] = list(shapes)
+    while todo:
+        node = todo.pop()
+        if node in drop:
+            continue
+        drop.add(node)
+        todo.extend(o for o in graph.objects(node, None) if isinstance(o, BNode))
+    return tuple(t for t in graph if t[0] not in drop)
 
 
 @dataclass
@@ -169,22 +223,22 @@ _PREDICATE_KEYS = (
 )
 
 
-def shacl_framework_subset(quads: Iterable[ox.Quad], rules: RuleSet) -> tuple[Triple, ...]:
-    """The framework and ontology triples core SHACL can observe with these shapes.
+def observed_predicates(shape_triples: Iterable[Triple]) -> frozenset[str] | None:
+    """The predicates core SHACL can observe in a data graph with these shapes; None when it
+    can observe every triple.
 
     Core SHACL reads a data graph only through ``rdf:type`` and ``rdfs:subClassOf`` (targets,
     ``sh:class``), the predicates of property paths, target predicates
     (``sh:targetSubjectsOf``/``sh:targetObjectsOf``) and property-pair predicates
-    (``sh:equals`` ...). Every framework triple with one of those predicates is kept, so the
-    findings are the same as with the whole framework graph. A shape that looks at all of a
-    node's properties (``sh:closed``) or at anything else (``sh:sparql``) keeps everything.
+    (``sh:equals`` ...). A shape that looks at all of a node's properties (``sh:closed``) or at
+    anything else (``sh:sparql``) observes everything.
     """
     graph = Graph(bind_namespaces="none")
-    graph.addN((s, p, o, graph) for s, p, o in rules.shape_triples)
-    cache: dict[Any, Node] = {}
-    keep_all = any(True for _ in graph.triples((None, _SH.closed, None))) or any(
+    graph.addN((s, p, o, graph) for s, p, o in shape_triples)
+    if any(True for _ in graph.triples((None, _SH.closed, None))) or any(
         True for _ in graph.triples((None, _SH.sparql, None))
-    )
+    ):
+        return None
     predicates: set[Node] = {RDF.type, RDFS.subClassOf}
 
     def walk(path: Node, depth: int = 0) -> None:
@@ -204,13 +258,26 @@ def shacl_framework_subset(quads: Iterable[ox.Quad], rules: RuleSet) -> tuple[Tr
         walk(path)
     for key in _PREDICATE_KEYS:
         predicates.update(graph.objects(None, key))
+    return frozenset(str(p) for p in predicates if isinstance(p, URIRef))
+
+
+def shacl_framework_subset(
+    quads: Iterable[ox.Quad], rules: RuleSet, *, every_shape: bool = False
+) -> tuple[Triple, ...]:
+    """The framework and ontology triples core SHACL can observe with the shapes pySHACL
+    validates with (``every_shape``: with all the shapes, as another SHACL engine would), so
+    the findings are the same as with the whole framework graph (see
+    :func:`observed_predicates`)."""
+    keep = (
+        observed_predicates(rules.all_shape_triples) if every_shape else rules.observed_predicates
+    )
+    cache: dict[Any, Node] = {}
     out: list[Triple] = []
     for q in quads:
         if _has_quoted(q):
             continue
-        triple = _triple(q, cache)
-        if keep_all or triple[1] in predicates:
-            out.append(triple)
+        if keep is None or q.predicate.value in keep:
+            out.append(_triple(q, cache))
     return tuple(out)
 
 
@@ -334,7 +401,7 @@ def audit_triples(
     store = ox.Store()
     store.extend(context.quads)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
-    data = data_graph(framework, triples)
+    data = data_graph(framework, triples, ruleset.observed_predicates)
     seconds["load"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -383,8 +450,13 @@ class _IriNames(NamespaceManager):
         return f"<{rdfTerm}>"
 
 
-def data_graph(framework: Iterable[Triple], triples: Sequence[ox.Triple]) -> Graph:
-    """The graph pySHACL validates: the framework subset plus the upload."""
+def data_graph(
+    framework: Iterable[Triple],
+    triples: Sequence[ox.Triple],
+    observed: frozenset[str] | None = None,
+) -> Graph:
+    """The graph pySHACL validates: the framework subset plus the upload's triples whose
+    predicate the shapes can observe (``observed``; None: all of them)."""
     data = Graph(bind_namespaces="none")
     data.namespace_manager = _IriNames(data, bind_namespaces="none")
     add = data.store.add
@@ -392,7 +464,8 @@ def data_graph(framework: Iterable[Triple], triples: Sequence[ox.Triple]) -> Gra
         add(triple, data)
     cache: dict[Any, Node] = {}
     for t in triples:  # quoted triples were rejected by the parser
-        add(_triple(t, cache), data)
+        if observed is None or t.predicate.value in observed:
+            add(_triple(t, cache), data)
     return data
 
 
@@ -454,8 +527,11 @@ def _path_text(graph: Graph, path: Node | None) -> str | None:
 
 
 def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
+    """The check's rows as results; a check that evaluates a shape reports as that shape
+    (its message, path, and the constraint component the query selects)."""
     rows = store.select(check.query)
     rule = check.rule
+    shape = check.shape is not None
     out = []
     for row in rows:
         value = row.get("value")
@@ -463,15 +539,16 @@ def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
             AuditResult(
                 focus_node=_term_text(row.get("focus")) or "",
                 focus_label="",
-                path=None,
+                path=check.path,
                 value=_term_text(value),
                 severity=rule.severity,
-                message=_term_text(row.get("message")) or rule.message,
+                message=(None if shape else _term_text(row.get("message"))) or rule.message,
                 shape=rule.iri,
-                source=_term_text(row.get("source")) or rule.source,
+                source=(None if shape else _term_text(row.get("source"))) or rule.source,
                 hint=rule.hint,
-                kind="check",
+                kind="shacl" if shape else "check",
                 value_is_iri=isinstance(value, ox.NamedNode),
+                component=_term_text(row.get("component")) if shape else None,
             )
         )
     return out

@@ -9,6 +9,13 @@ validation: pySHACL mutates the shapes graph it is given, pySHACL#314); checks f
     # source: <framework element IRI the rule comes from>
     # passage: the framework text, quoted
     # hint: what to state or change to satisfy it
+
+A check may instead evaluate one of the shapes on pyoxigraph (``# shape: <shape IRI>``): pySHACL
+is slow on some core-SHACL constructs (qualified value shapes, ``sh:or``), so for those shapes
+the audit runs an equivalent query instead. The shape stays in ``shapes/orgmodel.ttl`` and is
+the rule: its IRI, message, severity, source, hint and path are what the report shows, other
+SHACL engines run it as is, and the query selects the results core SHACL gives (``?focus``,
+optionally ``?value``, and the constraint component as ``?component``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ CHECK_DIR: Final = "checks/orgmodel"
 SEVERITIES: Final = ("Violation", "Warning", "Info")
 _SH = iris.SH
 _ORGM = iris.ORGM
-_HEADER_RE = re.compile(r"^#\s*(severity|source|passage|hint)\s*:\s*(.*)$", re.IGNORECASE)
+_HEADER_RE = re.compile(r"^#\s*(severity|source|passage|hint|shape)\s*:\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ class Rule:
 class Check:
     query: NamedQuery
     rule: Rule
+    #: The shape this check evaluates (``# shape:``), or None for a rule of its own.
+    shape: str | None = None
+    #: The shape's sh:path as text (set when the rule set is loaded), for its results.
+    path: str | None = None
 
 
 def shape_files(root: Path | None = None) -> list[Path]:
@@ -134,7 +145,7 @@ def load_check(path: Path) -> Check:
         passage=meta.get("passage"),
         hint=meta.get("hint"),
     )
-    return Check(query=query, rule=rule)
+    return Check(query=query, rule=rule, shape=meta.get("shape") or None)
 
 
 def load_checks(paths: Sequence[Path] | None = None) -> list[Check]:
