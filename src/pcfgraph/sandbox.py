@@ -289,7 +289,9 @@ class WorkerPool:
     async def start(self) -> None:
         #: The event loop the pool runs on (tasks must be awaited there).
         self.loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
+        # Last in, first out: sequential requests keep hitting the worker that just ran
+        # (warm caches); the others stay idle.
+        self._idle = asyncio.LifoQueue()
         self._data_dir = Path(tempfile.mkdtemp(prefix="pcfgraph-pool-"))
         await asyncio.to_thread(self._write_data, self._release, self._generation)
         await self._start_generation(self._generation)
