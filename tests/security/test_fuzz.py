@@ -286,3 +286,28 @@ def test_fuzz_targets_are_live(server) -> None:  # type: ignore[no-untyped-def]
     assert "/sparql" in paths and "/health" in paths
     r = httpx.post(server.url + "/graphql", json={"query": "{ __schema { queryType { name } } }"})
     assert r.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+FORM_BITS = st.sampled_from(
+    [*"ab=&+%\\xé 41zZ;", "%41", "%e2%82%ac", "%ZZ", "%4", "%C3", "%c3%a9", "\\x41", "%%"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FORM_BITS, max_size=30).map("".join))
+def test_form_decoding_matches_urllib(text: str) -> None:
+    """/sparql's own percent-decoding gives exactly urllib's pairs (or the documented 400)."""
+    from urllib.parse import parse_qsl
+
+    from pcfgraph.api.sparql import _params
+
+    try:
+        want: object = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        want = "bad-encoding"
+    for raw in (text, text.encode()):
+        try:
+            got: object = _params(raw, "the query string")
+        except PcfgraphError as exc:
+            got = exc.code
+        assert got == want, text
