@@ -247,6 +247,11 @@ class _Worker:
         self.task_id = 0
         self.dead = False
         self.isolated = False
+        #: Tasks finished; past the pool's ``max_tasks`` a fresh worker takes over.
+        self.tasks_done = 0
+        self.recycling = False
+        #: A replacement is serving: retire this one as soon as it is free.
+        self.superseded = False
 
     @property
     def pid(self) -> int | None:
@@ -264,8 +269,12 @@ class WorkerPool:
         memory_mb: int = 1024,
         max_pending: int = 8,
         limits: dict[str, Any] | None = None,
+        max_tasks: int = 0,
     ) -> None:
         self.size = max(1, workers)
+        #: Tasks a worker runs before a fresh one replaces it (0: never). Engines and
+        #: allocators hold on to memory over millions of queries; recycling bounds that.
+        self.max_tasks = max(0, max_tasks)
         self.memory_mb = memory_mb
         self.max_pending = max(max_pending, self.size)
         self.limits = dict(limits or {})
@@ -282,7 +291,14 @@ class WorkerPool:
         self._next_task = 0
         self._closed = False
         #: Counters for metrics and tests (see :meth:`stats`).
-        self.counters = {"tasks": 0, "timeouts": 0, "crashes": 0, "rejected": 0, "restarts": 0}
+        self.counters = {
+            "tasks": 0,
+            "timeouts": 0,
+            "crashes": 0,
+            "rejected": 0,
+            "restarts": 0,
+            "recycled": 0,
+        }
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -521,8 +537,11 @@ class WorkerPool:
             if w.task is fut:
                 w.task = None
                 if not w.dead:
-                    if w.generation == self._generation and not self._closed:
+                    w.tasks_done += 1
+                    if w.generation == self._generation and not self._closed and not w.superseded:
                         self._make_idle(w)
+                        if self.max_tasks and w.tasks_done >= self.max_tasks:
+                            self._recycle(w)
                     else:
                         self._retire(w)
 
@@ -665,6 +684,36 @@ class WorkerPool:
                 self._make_idle(w)
 
         self._spawn_background(replace())
+
+    def _recycle(self, old: _Worker) -> None:
+        """Start a fresh worker; once it is ready it joins and ``old`` retires when free.
+
+        ``old`` keeps serving while the new one loads, so capacity never drops.
+        """
+        if old.recycling:
+            return
+        old.recycling = True
+        generation = old.generation
+
+        async def recycle() -> None:
+            new = await self._spawn(generation)
+            try:
+                await asyncio.wait_for(asyncio.shield(new.ready), START_TIMEOUT)
+            except (WorkerCrashed, TimeoutError):
+                log.error("a recycling worker failed to start; %s keeps serving", old.pid)
+                self._kill(new)
+                old.recycling = False
+                return
+            if self._closed or generation != self._generation or old.dead:
+                self._retire(new)  # shut down, reloaded, or already replaced after a crash
+                return
+            self.counters["recycled"] += 1
+            old.superseded = True
+            self._make_idle(new)
+            if old.task is None:
+                self._retire(old)  # idle: _acquire skips it from now on (dead)
+
+        self._spawn_background(recycle())
 
     def _spawn_background(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

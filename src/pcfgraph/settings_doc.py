@@ -28,6 +28,10 @@ MEANINGS: dict[str, str] = {
     "killed and the client gets 503 `query-timeout` with `Retry-After`.",
     "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads.",
     "worker_memory_mb": "Memory limit of one sandbox worker (MiB).",
+    "worker_max_tasks": "Tasks (queries, uploads) one sandbox worker runs before a fresh one "
+    "replaces it; the old one keeps serving until the new one has loaded the release, so "
+    "capacity never drops. Bounds memory the engine and allocator keep over time "
+    "(`pcfgraph_pool_recycled_total`). 0: never.",
     "max_result_rows": "Largest result (rows or triples) of an ad-hoc query; more is 422 "
     "`result-too-large`, never a truncated 200.",
     "max_query_depth": "Deepest nesting (groups, sub-selects, paths) of an ad-hoc query "

@@ -53,7 +53,7 @@ REJECTED_CODES = frozenset({"overloaded"})
 TIMEOUT_CODES = frozenset({"query-timeout"})
 CRASH_CODES = frozenset({"worker-crashed"})
 #: Keys of the pool's ``stats()`` that only grow (rendered as ``pcfgraph_pool_<key>_total``).
-POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected"})
+POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected", "recycled"})
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 

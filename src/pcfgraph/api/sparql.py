@@ -75,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workers=max(2, settings.query_workers),
         memory_mb=settings.worker_memory_mb,
         max_pending=settings.max_concurrent_expensive,
+        max_tasks=settings.worker_max_tasks,
     )
     remote = None
     if settings.store_url:
