@@ -54,7 +54,6 @@ def test_workers_are_replaced_after_their_task_budget_and_answers_stay_right() -
                 client.get("/sparql", params={"query": QUERY})
                 time.sleep(0.05)
             assert pool.stats()["recycled"] >= 2
-            assert not first & set(pool.pids()) or pool.stats()["recycled"] >= 2
             assert len(seen) > 2  # new processes took over
             deadline = time.monotonic() + 15
             while len(pool.pids()) != 2 and time.monotonic() < deadline:
