@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -113,6 +115,29 @@ def test_failed_publication_leaves_the_previous_release(
         write_release(bigger, out, {})
     assert load_release(out).release_id == first["release_id"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_abandoned_temporary_directories_are_swept(tmp_path: Path) -> None:
+    """A publication killed with SIGKILL leaves .<name>.<random>; the next one removes it
+    once it is old, and leaves fresh ones (a concurrent publication) and the fallback alone."""
+    out = tmp_path / "release"
+    write_release(small_store(), out, {})
+    stale = tmp_path / ".release.k1ll3d"
+    fresh = tmp_path / ".release.running"
+    fallback = release_mod.previous_dir(out)
+    for d in (stale, fresh, fallback):
+        d.mkdir()
+        (d / "graph.nq").write_text("", encoding="utf-8")
+    long_ago = time.time() - 2 * release_mod.STALE_TEMP_SECONDS
+    for d in (stale, fallback):
+        os.utime(d, (long_ago, long_ago))
+    assert release_mod.sweep_stale_temps(out) == [stale]  # the fallback is never swept
+    assert fresh.is_dir() and fallback.is_dir()
+    stale.mkdir()
+    os.utime(stale, (long_ago, long_ago))
+    write_release(small_store(), out, {})  # publishing sweeps too
+    assert not stale.exists() and fresh.is_dir()
+    assert load_release(out).manifest["quads"] == len(small_store())
 
 
 def test_triple_exports_are_the_union_and_datasets_keep_graphs() -> None:

@@ -12,11 +12,13 @@ is a half-written directory at either name.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +85,7 @@ def write_release(
     manifest = make_manifest(store, data, sources)
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temps(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     old = previous_dir(out_dir)
     try:
@@ -112,6 +115,31 @@ def write_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+#: Age after which a publication's temporary directory is taken as abandoned.
+STALE_TEMP_SECONDS = 3600.0
+
+
+def sweep_stale_temps(out_dir: Path, max_age: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove temporary directories of publications killed before their cleanup ran.
+
+    A publication removes its own on any exception, but SIGKILL or a power cut leaves
+    ``.<name>.<random>`` beside the release. Only directories untouched for ``max_age``
+    go (a concurrent publication's is fresh); ``.<name>.old`` is the fallback, never swept.
+    """
+    removed: list[Path] = []
+    keep = previous_dir(out_dir)
+    now = time.time()
+    for path in out_dir.parent.glob(glob.escape(f".{out_dir.name}.") + "*"):
+        try:
+            if path == keep or not path.is_dir() or now - path.stat().st_mtime < max_age:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def previous_dir(path: Path) -> Path:
