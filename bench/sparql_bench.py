@@ -14,7 +14,7 @@ One command, one run, same data and queries for all three (loopback only, bounde
 Queries are ``bench/queries/*.rq`` with parameters bound as RDF terms
 (:func:`pcfgraph.remote_store.bind_text`). For each query and server: median and p99 latency of
 sequential requests (``--runs`` rounds within ``--budget`` seconds per server; each round asks
-every server once, in rotating order, so machine noise falls on all alike), and throughput with 8
+every server once, in a shuffled order, so machine noise falls on all alike), and throughput with 8
 concurrent clients for ``--tp-seconds``. The three answers are compared (as multisets of
 solutions or sets of triples) before anything is timed. Prints a Markdown table.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -246,18 +247,22 @@ def sequential(
     runs: int,
     budget: float,
 ) -> dict[str, list[float]]:
-    """Latency of sequential requests, interleaved: each round asks every server once, in an
-    order that rotates per round, so machine noise (other jobs, CPU steal) falls on all servers
-    alike instead of on whichever happened to be measured during a busy spell."""
+    """Latency of sequential requests, interleaved: each round asks every server once, in a
+    shuffled order (seeded), so machine noise (other jobs, CPU steal) falls on all servers
+    alike instead of on whichever happened to be measured during a busy spell, and each
+    server follows each other one equally often (a slow server's after-work, e.g. its GC,
+    would otherwise always land on the same neighbour, as with a fixed rotation)."""
     for s in servers:
         fetch(client, s, form, text)  # warm-up
     times: dict[str, list[float]] = {s.name: [] for s in servers}
+    order = random.Random(20261203)
     started = time.monotonic()
     rounds = 0
     # The budget is per query and server, as before; the slowest server sets the pace.
     while rounds < runs and (rounds < 3 or time.monotonic() - started < budget * len(servers)):
-        shift = rounds % len(servers)
-        for s in servers[shift:] + servers[:shift]:
+        shuffled = list(servers)
+        order.shuffle(shuffled)
+        for s in shuffled:
             t0 = time.perf_counter()
             fetch(client, s, form, text)
             times[s.name].append(time.perf_counter() - t0)
