@@ -21,6 +21,41 @@ EXAMPLES = ROOT / "data" / "examples"
 CONFORMING = EXAMPLES / "conforming-organisation.ttl"
 FINDINGS = EXAMPLES / "organisation-with-findings.ttl"
 
+#: Literals where the vocabulary expects nodes, appended to the conforming example: objects of
+#: properties whose objects shapes target (sh:targetObjectsOf), so each literal is a focus node.
+LITERAL_FOCUS_ADDITIONS = """
+:sla-hr orgm:serviceTarget "99.5 percent availability" , "12"^^xsd:int .
+:claim-rm-2025 orgm:evidence "Quarterly \\"review\\" minutes"@en .
+"""
+NORTHWIND = "https://example.org/northwind/"
+XSD_INT = "http://www.w3.org/2001/XMLSchema#int"
+#: (rule, focus node as report text, focus label) of every finding on that model.
+LITERAL_FOCUS_FINDINGS = {
+    ("AgreementServiceTargetNodeShape", NORTHWIND + "sla-hr", "SLA Human Resources 2025"),
+    *(
+        (rule, focus, label)
+        for rule in (
+            "ServiceTargetMetricShape",
+            "ServiceTargetValueShape",
+            "ServiceTargetUnitShape",
+        )
+        for focus, label in (
+            ('"99.5 percent availability"', "99.5 percent availability"),
+            (f'"12"^^<{XSD_INT}>', "12"),
+        )
+    ),
+    (
+        "MaturityClaimEvidenceNodeShape",
+        NORTHWIND + "claim-rm-2025",
+        "Relationship Management maturity 2025",
+    ),
+    ("EvidencePracticeShape", '"Quarterly \\"review\\" minutes"@en', 'Quarterly "review" minutes'),
+}
+
+
+def literal_focus_model() -> str:
+    return CONFORMING.read_text(encoding="utf-8") + LITERAL_FOCUS_ADDITIONS
+
 
 @cache
 def framework_store() -> EmbeddedStore:

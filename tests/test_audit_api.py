@@ -8,9 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import CONFORMING, FINDINGS, framework_store
+from audit_support import (
+    CONFORMING,
+    FINDINGS,
+    LITERAL_FOCUS_FINDINGS,
+    framework_store,
+    literal_focus_model,
+)
 from fastapi.testclient import TestClient
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 
 from pcfgraph import iris
 from pcfgraph.api.app import create_app
@@ -75,6 +81,30 @@ def test_jsonld_body_html_report(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/html")
     assert "<h2>Summary" in r.text and "Customer team Operations" in r.text
+
+
+def test_literal_focus_node_is_a_finding_in_every_format(client: TestClient) -> None:
+    """A literal where a node is expected (orgm:serviceTarget "...") is reported, never a 500
+    (it crashed the labeller with a ValueError)."""
+    body = literal_focus_model().encode("utf-8")
+    headers = {"Content-Type": "text/turtle"}
+    r = client.post("/validate", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["x-audit-conforms"] == "false"
+    found = {
+        (x["shape"].removeprefix(iris.SHAPES_BASE), x["focusNode"], x["focusLabel"])
+        for x in r.json()["results"]
+    }
+    assert found == LITERAL_FOCUS_FINDINGS
+
+    r = client.post("/validate?format=turtle", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    g = Graph().parse(data=r.text, format="turtle")
+    assert Literal("99.5 percent availability") in set(g.objects(None, iris.SH.focusNode))
+
+    r = client.post("/validate?format=html", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert "<h4>99.5 percent availability " in r.text
 
 
 def test_parse_error_is_400_with_line_and_column(client: TestClient, release: Release) -> None:

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from audit_support import CONFORMING, FINDINGS, framework_store
+from audit_support import (
+    CONFORMING,
+    FINDINGS,
+    LITERAL_FOCUS_FINDINGS,
+    framework_store,
+    literal_focus_model,
+)
 from rdflib import RDF, Graph
 
 from pcfgraph import iris
@@ -122,6 +128,40 @@ def test_several_files_form_one_model(
         capsys,
     )
     assert code == 0
+
+
+def test_literal_focus_node_exits_1_with_the_finding(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A literal where a node is expected (orgm:serviceTarget "...") is a finding, not a
+    traceback (it crashed the labeller with a ValueError)."""
+    model = tmp_path / "literal.ttl"
+    model.write_text(literal_focus_model(), encoding="utf-8")
+    code, out, err = run(
+        ["audit", str(model), "--format", "json", "--release", str(release_dir)], capsys
+    )
+    assert code == 1, err
+    assert "Traceback" not in err
+    found = {
+        (r["shape"].removeprefix(iris.SHAPES_BASE), r["focusNode"], r["focusLabel"])
+        for r in json.loads(out)["results"]
+    }
+    assert found == LITERAL_FOCUS_FINDINGS
+    for fmt in ("text", "turtle", "html"):
+        code, out, err = run(
+            ["audit", str(model), "-f", fmt, "--release", str(release_dir)], capsys
+        )
+        assert code == 1 and "99.5 percent availability" in out, (fmt, err)
+
+
+def test_format_and_output_options(capsys: pytest.CaptureFixture[str]) -> None:
+    """The public options: --format/-f text|json|turtle|html (default text), -o/--output FILE."""
+    code, out, _ = run(["audit", "--help"], capsys)
+    assert code == 0
+    assert "-f, --format [text|json|turtle|html]" in out and "[default: text]" in out
+    assert "-o, --output FILE" in out
+    code, _, err = run(["audit", "-f", "xml", "model.ttl"], capsys)
+    assert code == 2 and "'xml' is not one of" in err
 
 
 def test_parse_error_exits_2_with_file_line_column(

@@ -321,6 +321,13 @@ CASES = [
         drop=((":sla-hr", "orgm:serviceTarget"),),
     ),
     Case(
+        "sla-target-literal",
+        "AgreementServiceTargetNodeShape",
+        ":sla-hr",
+        add=':sla-hr orgm:serviceTarget "99.5 percent availability" .',
+        value="99.5 percent availability",
+    ),
+    Case(
         "target-no-metric",
         "ServiceTargetMetricShape",
         "label:Service target of SLA Human Resources 2025",
@@ -512,6 +519,13 @@ CASES = [
         ":claim-rm-2025",
         drop=((":claim-rm-2025", "orgm:buildingBlock"),),
         add=":claim-rm-2025 orgm:buildingBlock itcmf:A9 .",
+    ),
+    Case(
+        "evidence-literal",
+        "MaturityClaimEvidenceNodeShape",
+        ":claim-rm-2025",
+        add=':claim-rm-2025 orgm:evidence "Customer Management handbook v3" .',
+        value="Customer Management handbook v3",
     ),
     Case(
         "evidence-unknown-practice",

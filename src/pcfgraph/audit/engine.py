@@ -48,6 +48,10 @@ from pcfgraph.audit.report import (
     CoverageItem,
     MaturityAssessment,
     PracticeStatus,
+    is_literal_text,
+    literal_of,
+    node_text,
+    ox_literal_of,
 )
 from pcfgraph.audit.rules import Check, Rule, load_checks, load_shapes, shape_rules
 from pcfgraph.errors import ParseError, PayloadTooLarge
@@ -334,8 +338,15 @@ def _term_text(term: object) -> str | None:
     return None
 
 
-def _ox_term(text: str) -> ox.NamedNode | ox.BlankNode:
-    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
+def _ox_term(text: str) -> ox.NamedNode | ox.BlankNode | None:
+    """The node named by report text (:func:`~pcfgraph.audit.report.node_text`); None for a
+    literal or for text that is not a valid IRI (nothing to look up)."""
+    if is_literal_text(text):
+        return None
+    try:
+        return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
+    except ValueError:
+        return None
 
 
 # --- the audit ---------------------------------------------------------------------------------
@@ -515,8 +526,10 @@ def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditR
         en = [m for m in messages if m.language in (None, "en")]
         out.append(
             AuditResult(
-                focus_node=_text(focus) or "",
-                focus_label="",
+                focus_node=node_text(focus) or "",
+                # a literal focus node (a shape targets the objects of a property the upload
+                # gave a literal) is labelled by its lexical form: no node to look up
+                focus_label=str(focus) if isinstance(focus, Literal) else "",
                 path=_path_text(graph, graph.value(result, _SH.resultPath)),
                 value=_text(value),
                 severity=severity.rsplit("#", 1)[-1],
@@ -527,6 +540,7 @@ def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditR
                 kind="shacl",
                 value_is_iri=isinstance(value, URIRef),
                 component=_text(graph.value(result, _SH.sourceConstraintComponent)),
+                value_node=node_text(value),
             )
         )
     return out
@@ -561,10 +575,11 @@ def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
     out = []
     for row in rows:
         value = row.get("value")
+        focus = row.get("focus")
         out.append(
             AuditResult(
-                focus_node=_term_text(row.get("focus")) or "",
-                focus_label="",
+                focus_node=node_text(focus) or "",
+                focus_label=focus.value if isinstance(focus, ox.Literal) else "",
                 path=check.path,
                 value=_term_text(value),
                 severity=rule.severity,
@@ -575,6 +590,7 @@ def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
                 kind="shacl" if shape else "check",
                 value_is_iri=isinstance(value, ox.NamedNode),
                 component=_term_text(row.get("component")) if shape else None,
+                value_node=node_text(value),
             )
         )
     return out
@@ -606,7 +622,10 @@ def _ignored_results(ignored: Iterable[ox.Triple]) -> list[AuditResult]:
 
 
 class Labeller:
-    """Business labels for nodes: their name, else a description from type and referrer."""
+    """Business labels for nodes: their name, else a description from type and referrer.
+
+    Nodes are named as report text (:func:`~pcfgraph.audit.report.node_text`); a literal
+    (a legal SHACL focus node) is labelled by its lexical form."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -636,6 +655,10 @@ class Labeller:
         if text in self._cache:
             return self._cache[text]
         node = _ox_term(text)
+        if node is None:  # a literal: its lexical form (not an IRI: the text as it is)
+            lexical = str(literal_of(text)) if is_literal_text(text) else text
+            self._cache[text] = lexical
+            return lexical
         label = self._own(node)
         if label is None:
             kind = self._type_label(node)
@@ -656,6 +679,17 @@ class Labeller:
         self._cache[text] = label
         return label
 
+    def _stored_literal(self, text: str) -> str:
+        """A literal's text as the store holds it: pyoxigraph canonicalises some literals
+        (``"12"^^xsd:int`` becomes ``"12"^^xsd:integer``), so a literal focus node from
+        pySHACL is looked up among the units in that form."""
+        literal = ox_literal_of(text)
+        if literal is None:
+            return text
+        scratch = ox.Store()
+        scratch.add(ox.Quad(_RDF_TYPE, _RDF_TYPE, literal))
+        return node_text(next(iter(scratch)).object) or text
+
     def organisation(self) -> str | None:
         org_class = ox.NamedNode(str(iris.ORGM.Organisation))
         for q in self.store.quads_for_pattern(None, _RDF_TYPE, org_class, UPLOAD_GRAPH):
@@ -666,6 +700,8 @@ class Labeller:
         from dataclasses import replace
 
         unit = units.get(r.focus_node)
+        if unit is None and is_literal_text(r.focus_node):
+            unit = units.get(self._stored_literal(r.focus_node))
         return replace(
             r,
             focus_label=r.focus_label or self.label(r.focus_node) if r.focus_node else "",
@@ -684,7 +720,7 @@ def focus_units(store: EmbeddedStore, labeller: Labeller) -> dict[str, tuple[str
     """Node -> (unit IRI, unit label); a node in several units gets the first by label."""
     out: dict[str, tuple[str, str]] = {}
     for row in store.select(_query("reports/focus-units")):
-        node = _term_text(row.get("node"))
+        node = node_text(row.get("node"))  # the focus node's text, literals included
         unit = _term_text(row.get("unit"))
         if not node or not unit:
             continue

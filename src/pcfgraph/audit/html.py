@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from pcfgraph import iris
-from pcfgraph.audit.report import AuditReport, AuditResult
+from pcfgraph.audit.report import AuditReport, AuditResult, is_literal_text, literal_of
 
 ORGANISATION_WIDE = "Organisation-wide"
 
@@ -100,6 +100,24 @@ def _finding(r: AuditResult) -> str:
     return "\n".join(rows)
 
 
+def _ident(node: str) -> str:
+    """What follows a focus node's label: its IRI; nothing for a blank node; for a literal
+    (its label is the lexical form) that it is a value, with its datatype or language."""
+    if node.startswith("_:"):
+        return ""
+    if is_literal_text(node):
+        literal = literal_of(node)
+        kind = (
+            f", language {literal.language}"
+            if literal.language
+            else f", {_curie(str(literal.datatype))}"
+            if literal.datatype
+            else ""
+        )
+        return f' <span class="small">(a literal value{escape(kind)}, not a node)</span>'
+    return f' <code class="small">{escape(node)}</code>'
+
+
 def _group(results: Iterable[AuditResult]) -> dict[str, dict[tuple[str, str], list[AuditResult]]]:
     units: dict[str, dict[tuple[str, str], list[AuditResult]]] = {}
     for r in results:
@@ -161,8 +179,7 @@ def render_html(report: AuditReport, *, title: str | None = None) -> str:
     for unit in sorted(groups, key=lambda u: (u == ORGANISATION_WIDE, u.lower())):
         out.append(f'<section class="unit"><h3>{escape(unit)}</h3>')
         for (label, node), results in sorted(groups[unit].items(), key=lambda kv: kv[0][0].lower()):
-            ident = "" if node.startswith("_:") else f' <code class="small">{escape(node)}</code>'
-            out.append(f"<h4>{escape(label)}{ident}</h4>")
+            out.append(f"<h4>{escape(label)}{_ident(node)}</h4>")
             out.extend(_finding(r) for r in results)
         out.append("</section>")
 
