@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK
+from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK, format_option, output_option
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.errors import InputError
 
@@ -36,18 +36,12 @@ def render(report: object, fmt: str) -> bytes:
 
 @click.command("audit")
 @click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
+@format_option(
+    FORMATS,
+    short=True,
     help="Report format: text, JSON, Turtle (sh:ValidationReport) or self-contained HTML.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file."
-)
+@output_option
 @click.option(
     "--max-triples",
     type=int,
@@ -63,7 +57,8 @@ def audit(
     release_dir: Path | None,
 ) -> None:
     """Audit an organisational model (Turtle, JSON-LD, RDF/XML or N-Triples; several files
-    form one model) against the organisational-model rules, with coverage and maturity."""
+    form one model) against the organisational-model rules, with coverage and maturity.
+    The report goes to stdout, or to the file given with -o (written atomically)."""
     from pcfgraph.audit import AuditContext, Limits, Upload
     from pcfgraph.audit import audit as run_audit
     from pcfgraph.config import Settings
