@@ -134,3 +134,28 @@ def test_help_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run([name, "--help"], capsys)
         assert code == 0
         assert "Usage:" in out
+
+
+def test_an_internal_error_exits_3_with_one_line_and_no_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug must never look like findings (1) or bad input (2) to a script."""
+    import click
+
+    from pcfgraph.cli.common import DEBUG_ENV, EXIT_INTERNAL, run_main
+
+    @click.group()
+    def group() -> None:
+        pass
+
+    @group.command()
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    assert run_main(group, ["broken"]) == EXIT_INTERNAL == 3
+    err = capsys.readouterr().err
+    assert "internal error (RuntimeError: boom)" in err and "Traceback" not in err
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    assert run_main(group, ["broken"]) == EXIT_INTERNAL
+    assert "Traceback" in capsys.readouterr().err

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +16,10 @@ from pcfgraph.errors import InputError, PcfgraphError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+#: A bug, not the input: kept apart from 1 so scripts never read a crash as findings.
+EXIT_INTERNAL = 3
+#: Environment variable that makes an internal error print its traceback.
+DEBUG_ENV = "PCFGRAPH_DEBUG"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +80,15 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        click.echo(
+            f"pcfgraph: internal error ({type(exc).__name__}: {exc}). This is a bug, not your "
+            f"input; please report it (set {DEBUG_ENV}=1 for the traceback).",
+            err=True,
+        )
+        return EXIT_INTERNAL
     return EXIT_OK
 
 
