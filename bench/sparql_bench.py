@@ -246,51 +246,35 @@ def sequential(
     text: str,
     runs: int,
     budget: float,
+    *,
+    interleaved: bool = True,
 ) -> dict[str, list[float]]:
-    """Latency of sequential requests, interleaved: each round asks every server once, in a
-    shuffled order (seeded), so machine noise (other jobs, CPU steal) falls on all servers
-    alike instead of on whichever happened to be measured during a busy spell, and each
-    server follows each other one equally often (a slow server's after-work, e.g. its GC,
-    would otherwise always land on the same neighbour, as with a fixed rotation)."""
+    """Latency of sequential requests.
+
+    Interleaved (default): each round asks every server once, in a shuffled order (seeded), so
+    machine noise (other jobs, CPU steal) falls on all servers alike instead of on whichever
+    happened to be measured during a busy spell, and each server follows each other one
+    equally often (a slow server's after-work, e.g. its GC, would otherwise always land on the
+    same neighbour, as with a fixed rotation). Not interleaved (``--order blocks``, the method
+    of the earlier reports): each server's runs back to back, with warm caches, exposed to
+    whatever the machine does meanwhile. ``budget`` is seconds per server.
+    """
     for s in servers:
         fetch(client, s, form, text)  # warm-up
     times: dict[str, list[float]] = {s.name: [] for s in servers}
     order = random.Random(20261203)
-    started = time.monotonic()
-    rounds = 0
-    # The budget is per query and server, as before; the slowest server sets the pace.
-    while rounds < runs and (rounds < 3 or time.monotonic() - started < budget * len(servers)):
-        shuffled = list(servers)
-        order.shuffle(shuffled)
-        for s in shuffled:
-            t0 = time.perf_counter()
-            fetch(client, s, form, text)
-            times[s.name].append(time.perf_counter() - t0)
-        rounds += 1
-    return times
-
-
-def sequential_blocks(
-    client: httpx.Client,
-    servers: list[Server],
-    form: str,
-    text: str,
-    runs: int,
-    budget: float,
-) -> dict[str, list[float]]:
-    """Latency of sequential requests, one server after the other (``--order blocks``, the
-    method of the earlier reports): each server answers back to back with warm caches, but
-    a busy spell on the machine lands on whichever server is being measured."""
-    times: dict[str, list[float]] = {}
-    for s in servers:
-        fetch(client, s, form, text)  # warm-up
-        runs_of_s: list[float] = []
+    blocks = [list(servers)] if interleaved else [[s] for s in servers]
+    for block in blocks:
         started = time.monotonic()
-        while len(runs_of_s) < runs and (len(runs_of_s) < 3 or time.monotonic() - started < budget):
-            t0 = time.perf_counter()
-            fetch(client, s, form, text)
-            runs_of_s.append(time.perf_counter() - t0)
-        times[s.name] = runs_of_s
+        rounds = 0
+        while rounds < runs and (rounds < 3 or time.monotonic() - started < budget * len(block)):
+            if interleaved:
+                order.shuffle(block)
+            for s in block:
+                t0 = time.perf_counter()
+                fetch(client, s, form, text)
+                times[s.name].append(time.perf_counter() - t0)
+            rounds += 1
     return times
 
 
@@ -376,8 +360,15 @@ def main() -> None:
                     if answers[s.name] != reference:
                         raise SystemExit(f"{name}: {s.name} answers differently from oxigraph")
                 print(f"{name}: {size} results, same from all servers", flush=True)
-                measure = sequential if args.order == "interleaved" else sequential_blocks
-                all_times = measure(client, servers, form, text, args.runs, args.budget)
+                all_times = sequential(
+                    client,
+                    servers,
+                    form,
+                    text,
+                    args.runs,
+                    args.budget,
+                    interleaved=args.order == "interleaved",
+                )
                 for s in servers:
                     times = all_times[s.name]
                     tp = throughput(s, form, text, args.tp_seconds)
