@@ -22,7 +22,7 @@ import asyncio
 import codecs
 import functools
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcfgraph import iris
 from pcfgraph.api.bodies import read_body
+from pcfgraph.api.routes import walk_routes
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import (
     Forbidden,
@@ -325,8 +326,8 @@ class SparqlFastPath:
 
     def _find(self, app: FastAPI) -> dict[str, tuple[APIRoute, Any]]:
         found: dict[str, tuple[APIRoute, Any]] = {}
-        for route in _api_routes(app.router.routes):
-            if route.path == "/sparql":
+        for path, route in walk_routes(app.router.routes):
+            if path == "/sparql" and isinstance(route, APIRoute):
                 methods = route.methods or set()
                 if route.endpoint is sparql_get and "GET" in methods:
                     found["GET"] = (route, sparql_get)
@@ -361,19 +362,6 @@ class SparqlFastPath:
             else:
                 response = await run_in_threadpool(handler, request, exc)
         await response(scope, receive, send)
-
-
-def _api_routes(routes: Any, prefix: str = "") -> Iterator[APIRoute]:
-    """Every ``APIRoute`` of an app whose prefixed path is unchanged, including those of routers
-    included as a whole (FastAPI 0.16x keeps ``include_router`` as a wrapper holding
-    ``original_router`` instead of copying its routes into ``app.routes``)."""
-    for route in routes:
-        router = getattr(route, "original_router", None)
-        if router is not None:
-            context = getattr(route, "include_context", None)
-            yield from _api_routes(router.routes, prefix + (getattr(context, "prefix", "") or ""))
-        elif isinstance(route, APIRoute) and not prefix:
-            yield route
 
 
 def _exception_handler(app: FastAPI, exc: Exception) -> Any:

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import ELEMENT_PAGE, NOT_FOUND_PAGE
+from pcfgraph.api.routes import walk_routes
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
@@ -48,21 +49,8 @@ MATRIX_ROW_KINDS = ("process", "activity")
 
 
 def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
-    """Every path an app answers, including routers included as a whole (FastAPI keeps
-    those as wrappers in ``app.routes``) and mounts."""
-    out: set[str] = set()
-    for r in routes:
-        router = getattr(r, "original_router", None)
-        if router is not None:
-            context = getattr(r, "include_context", None)
-            out |= route_paths(router.routes, prefix + getattr(context, "prefix", ""))
-            continue
-        path = getattr(r, "path", None)
-        if isinstance(path, str) and path:
-            out.add(prefix + path)
-        if getattr(r, "routes", None):
-            out |= route_paths(r.routes, prefix + (path or ""))
-    return out
+    """Every path an app answers, including included routers and mounts."""
+    return {path for path, _ in walk_routes(routes, prefix)}
 
 
 def _reads(request: Request) -> Reads:
