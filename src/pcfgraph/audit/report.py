@@ -17,6 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from pcfgraph import iris
+from pcfgraph.validation import to_rdflib
 
 SEVERITIES: Final = ("Violation", "Warning", "Info")
 RESULT_KEYS: Final = (
@@ -102,10 +103,9 @@ def literal_of(text: str) -> Literal:
     obj = ox_literal_of(text)
     if obj is None:
         return Literal(text)
-    if obj.language:
-        return Literal(obj.value, lang=obj.language)
-    dt = obj.datatype.value
-    return Literal(obj.value, datatype=None if dt == _XSD_STRING else URIRef(dt))
+    term = to_rdflib(obj)
+    assert isinstance(term, Literal)
+    return term
 
 
 def node_of(text: str, bnodes: dict[str, BNode]) -> URIRef | BNode | Literal:
