@@ -1,0 +1,98 @@
+"""Coverage of framework subtrees by the organisation's processes, and IT-CMF maturity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.audit.report import Coverage, CoverageItem, MaturityAssessment, PracticeStatus
+from pcfgraph.audit.terms import _local, _query, _term_text
+from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pcfgraph.audit.labels import Labeller
+
+
+def default_coverage_roots() -> list[tuple[str, str, str, int]]:
+    return [
+        (
+            "apqc-pcf-8.1",
+            "APQC PCF 8.1 Develop and manage IT customer relationships (processes and activities)",
+            str(iris.apqc_element("Cross-Industry", "7.4", 20608)),
+            4,
+        ),
+        ("prm-it-a2", "PRM-IT A2 Customer Relationships (processes)", str(iris.prm_it("A2")), 3),
+    ]
+
+
+def coverage(store: EmbeddedStore, roots: Sequence[tuple[str, str, str, int]]) -> list[Coverage]:
+    query = _query("reports/coverage")
+    out: list[Coverage] = []
+    for key, title, root, max_level in roots:
+        cov = Coverage(key=key, title=title, root=root)
+        items: dict[str, CoverageItem] = {}
+        for row in store.select(query, {"root": root, "maxLevel": max_level}):
+            element = _term_text(row["element"]) or ""
+            item = items.get(element)
+            if item is None:
+                level = row.get("level")
+                item = items[element] = CoverageItem(
+                    element=element,
+                    notation=_term_text(row.get("notation")) or _local(element),
+                    label=_term_text(row.get("label")) or "",
+                    level=int(level.value) if isinstance(level, ox.Literal) else 0,
+                )
+            process = _term_text(row.get("process"))
+            if process and process not in item.implemented_by:
+                item.implemented_by.append(process)
+                item.implemented_labels.append(
+                    _term_text(row.get("processLabel")) or _local(process)
+                )
+        cov.items = sorted(items.values(), key=lambda i: (_notation_key(i.notation), i.element))
+        out.append(cov)
+    return out
+
+
+def _notation_key(notation: str) -> tuple[Any, ...]:
+    parts: list[Any] = []
+    for p in notation.replace("-", ".").split("."):
+        parts.append((0, int(p), "") if p.isdigit() else (1, 0, p))
+    return tuple(parts)
+
+
+def maturity(store: EmbeddedStore, labeller: Labeller) -> list[MaturityAssessment]:
+    claims: dict[str, MaturityAssessment] = {}
+    for row in store.select(_query("reports/maturity")):
+        claim = _term_text(row["claim"]) or ""
+        m = claims.get(claim)
+        if m is None:
+            claimed = row.get("claimed")
+            try:
+                level = int(claimed.value) if isinstance(claimed, ox.Literal) else None
+            except ValueError:
+                level = None
+            block = _term_text(row["block"]) or ""
+            m = claims[claim] = MaturityAssessment(
+                claim=claim,
+                claim_label=labeller.label(claim),
+                building_block=block,
+                building_block_label=_term_text(row.get("blockLabel")) or _local(block),
+                claimed=level,
+            )
+        practice = _term_text(row.get("practice"))
+        lvl = row.get("level")
+        if practice and isinstance(lvl, ox.Literal):
+            evidenced = row.get("evidenced")
+            m.practices.append(
+                PracticeStatus(
+                    practice=practice,
+                    notation=_term_text(row.get("notation")) or _local(practice),
+                    label=_term_text(row.get("label")) or "",
+                    level=int(lvl.value),
+                    evidenced=isinstance(evidenced, ox.Literal) and evidenced.value == "true",
+                )
+            )
+    return sorted(claims.values(), key=lambda m: (m.claim_label, m.claim))
