@@ -335,7 +335,9 @@ def test_workers_have_no_network_even_past_the_guard(
         "media_type": "application/sparql-results+json",
         "max_rows": 10,
     }
-    coro = pool.run("pcfgraph.sparql_results:execute", payload, timeout=5)
+    from pcfgraph.sandbox.tasks import SPARQL_QUERY
+
+    coro = pool.run(SPARQL_QUERY, payload, timeout=5)
     fut = asyncio.run_coroutine_threadsafe(coro, pool.loop)
     with pytest.raises(Exception):  # noqa: B017 - any failure; the point is the canary
         fut.result(10)

@@ -1,7 +1,7 @@
 """SPARQL results: content negotiation, serialisation, and the sandboxed query task.
 
 :func:`execute` is the worker-side task for ad-hoc client queries (``pool.run(
-"pcfgraph.sparql_results:execute", ...)``): it runs the query to completion, enforces the row
+sandbox.tasks.SPARQL_QUERY, ...)``): it runs the query to completion, enforces the row
 cap and serialises the whole answer inside the worker, so the server only ever forwards a
 complete result (or an error), never a truncated one. The serialisers are shared with the
 trusted named-query route, which runs in-process.

@@ -46,6 +46,7 @@ from pcfgraph.errors import (
     UnsupportedMediaType,
 )
 from pcfgraph.queries import NamedQuery
+from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -58,7 +59,6 @@ from pcfgraph.sparql_results import (
 )
 from pcfgraph.store import GraphStore
 
-QUERY_TASK = "pcfgraph.sparql_results:execute"
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -266,7 +266,7 @@ async def run_query(
         pool = state.extras.get("pool")
         if pool is None:
             raise StoreError("the query sandbox is not running")
-        result = await pool.run(QUERY_TASK, payload, timeout=settings.query_timeout)
+        result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
     return Response(
         content=result["body"],
         headers={"Content-Type": result["content_type"], "Vary": "Accept"},

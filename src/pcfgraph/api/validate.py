@@ -24,9 +24,9 @@ from pcfgraph.api.state import AppState, app_state
 from pcfgraph.audit.parse import detect_format
 from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
 from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
+from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
 router = APIRouter(tags=["audit"])
-TASK = "pcfgraph.audit.worker:validate_upload"
 _ACCEPT = {
     "application/json": "json",
     "application/*": "json",
@@ -116,7 +116,7 @@ async def validate(request: Request) -> Response:
     }
     pool = state.extras.get("pool")
     if pool is not None:
-        result = await pool.run(TASK, payload, timeout=settings.validate_timeout)
+        result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
     else:
         # No sandbox pool (embedded use without the SPARQL router): run in a thread with the
         # same deadline. The thread cannot be killed, so the pool is the production path.

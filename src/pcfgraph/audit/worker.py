@@ -1,4 +1,4 @@
-"""The audit as a sandbox task: ``await pool.run("pcfgraph.audit.worker:validate_upload", ...)``.
+"""The audit as a sandbox task: ``await pool.run(sandbox.tasks.AUDIT_UPLOAD, ...)``.
 
 Runs inside a worker process of :mod:`pcfgraph.sandbox` (own memory limit, no network, killed
 past the deadline). The framework side (:class:`~pcfgraph.audit.engine.AuditContext`) is built

@@ -1,25 +1,14 @@
-"""A pool of worker processes for untrusted work (client SPARQL, audit uploads).
+"""The worker pool in the serving process: lifecycle, admission, deadlines, crashes.
 
-pyoxigraph has no query timeout, a deeply nested query can crash the process parsing it, and
-rdflib evaluation cannot be interrupted. So untrusted work never runs in the serving process:
-
-- each worker is a fresh interpreter (``python -m pcfgraph.sandbox``, the equivalent of the
-  ``spawn`` start method without re-running the parent's ``__main__``, which multiprocessing's
-  spawn does and which breaks under scripts and some servers) with its own read-only in-memory copy of the release
-  (loaded from a private N-Quads copy the pool keeps), an address-space limit (``RLIMIT_AS``)
-  and, where the kernel allows unprivileged namespaces, no network at all (``CLONE_NEWNET``);
-- a task is ``await pool.run("module.path:function", payload, timeout=...)``; the function
-  ``(ctx: WorkerContext, payload: dict) -> dict`` runs inside a worker and its result (picklable)
-  comes back whole;
+- a task is ``await pool.run(tasks.SPARQL_QUERY, payload, timeout=...)``; it runs in a worker
+  (:mod:`pcfgraph.sandbox.worker`) and its reply comes back as plain data
+  (:mod:`pcfgraph.sandbox.protocol`), never unpickled;
 - the deadline covers waiting for a worker and running: past it the worker is killed with
   ``SIGKILL`` at once, a replacement starts in the background and the caller gets
   :class:`~pcfgraph.errors.QueryTimeout`; a worker that dies mid-task gives
   :class:`~pcfgraph.errors.WorkerCrashed`; the server process is never affected;
 - admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
   :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound.
-
-Errors raised by a task as :class:`~pcfgraph.errors.PcfgraphError` subclasses are rebuilt in
-the caller with the same class and attributes (code, line, column, ...).
 
 The pool follows release reloads (``reload(release)``, see :mod:`pcfgraph.serving`): new
 workers load the candidate before any old one retires; old workers finish their task first.
@@ -29,203 +18,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
 import os
-import pickle
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pcfgraph import errors
-from pcfgraph.errors import Overloaded, PcfgraphError, QueryTimeout, WorkerCrashed
+from pcfgraph.errors import Overloaded, QueryTimeout, WorkerCrashed
+from pcfgraph.sandbox import protocol
+from pcfgraph.sandbox.tasks import Task
 
 if TYPE_CHECKING:
-    from rdflib import Graph
-
     from pcfgraph.release import Release
-    from pcfgraph.store import EmbeddedStore
 
 log = logging.getLogger("pcfgraph.sandbox")
 
 #: Seconds a worker may take to start and load its copy of the release.
 START_TIMEOUT = 300.0
-#: Tasks may only name functions in these packages.
-ALLOWED_PACKAGES = ("pcfgraph.",)
-
-
-# --- inside the worker ------------------------------------------------------------------------
-
-
-@dataclass
-class WorkerContext:
-    """What a task function gets: the worker's store and, lazily, an rdflib union graph."""
-
-    store: EmbeddedStore
-    limits: dict[str, Any] = field(default_factory=dict)
-    _graph: Graph | None = None
-    #: Per-worker cache for task modules (e.g. parsed shapes), keyed by the task's choice.
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def graph(self) -> Graph:
-        """The union of every graph of the release as an rdflib Graph (built on first use)."""
-        if self._graph is None:
-            import pyoxigraph as ox
-            from rdflib import Graph
-
-            from pcfgraph.export import union_triples
-
-            data = ox.serialize(union_triples(self.store), format=ox.RdfFormat.N_TRIPLES)
-            g = Graph()
-            g.parse(data=data if isinstance(data, bytes) else b"", format="nt")
-            self._graph = g
-        return self._graph
-
-
-def _isolate_network() -> bool:
-    """Best effort: move this process into an empty network namespace (no interfaces up)."""
-    unshare = getattr(os, "unshare", None)
-    flags = getattr(os, "CLONE_NEWUSER", 0x10000000) | getattr(os, "CLONE_NEWNET", 0x40000000)
-    try:
-        if unshare is not None:
-            unshare(flags)
-            return True
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.unshare(flags) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-def _resolve(target: str) -> Callable[[WorkerContext, dict[str, Any]], dict[str, Any]]:
-    module, _, name = target.partition(":")
-    if not module.startswith(ALLOWED_PACKAGES) or not name:
-        raise PcfgraphError(f"task {target!r} is not a pcfgraph function")
-    fn: Callable[[WorkerContext, dict[str, Any]], dict[str, Any]] = getattr(
-        importlib.import_module(module), name
-    )
-    return fn
-
-
-def _error_message(exc: BaseException) -> tuple[str, dict[str, Any], str]:
-    if isinstance(exc, PcfgraphError) and getattr(errors, type(exc).__name__, None) is type(exc):
-        attrs = {
-            k: v for k, v in vars(exc).items() if isinstance(v, str | int | float | None | bool)
-        }
-        return type(exc).__name__, attrs, str(exc)
-    if isinstance(exc, PcfgraphError):
-        return "PcfgraphError", {"code": exc.code, "message": str(exc)}, str(exc)
-    if isinstance(exc, MemoryError):
-        msg = "the task ran out of memory (worker memory limit)"
-        return "ResultTooLarge", {"code": "memory-limit", "message": msg}, msg
-    log.exception("task failed")
-    msg = f"task failed: {type(exc).__name__}"
-    return "PcfgraphError", {"code": "internal-error", "message": msg}, msg
-
-
-_HEADER = struct.Struct("!Q")
-
-
-def frame(obj: Any) -> bytes:
-    """One message: 8-byte big-endian length, then the pickle."""
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < n:
-        chunk = sock.recv(min(n - len(chunks), 1 << 20))
-        if not chunk:
-            return None
-        chunks += chunk
-    return bytes(chunks)
-
-
-def _recv_message(sock: socket.socket) -> Any:
-    header = _recv_exact(sock, _HEADER.size)
-    if header is None:
-        raise EOFError
-    body = _recv_exact(sock, _HEADER.unpack(header)[0])
-    if body is None:
-        raise EOFError
-    return pickle.loads(body)
-
-
-def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
-    """Entry point of a worker process (``spawn``): load the data, then serve tasks forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    import faulthandler
-
-    faulthandler.enable()  # a crash in the engine leaves a trace in the server's log
-    isolated = _isolate_network()
-    if memory_mb > 0:
-        import resource
-
-        limit = memory_mb * 1024 * 1024
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    import pyoxigraph as ox
-
-    from pcfgraph.store import EmbeddedStore
-
-    store = ox.Store()
-    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
-    ctx = WorkerContext(store=EmbeddedStore(store), limits=limits)
-    sock.setblocking(True)
-    sock.sendall(frame(("ready", os.getpid(), isolated)))
-    functions: dict[str, Callable[[WorkerContext, dict[str, Any]], dict[str, Any]]] = {}
-    while True:
-        try:
-            msg = _recv_message(sock)
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        task_id, target, payload = msg
-        try:
-            fn = functions.get(target)
-            if fn is None:
-                fn = functions[target] = _resolve(target)
-            result = fn(ctx, payload)
-            reply: tuple[Any, ...] = (task_id, "ok", result)
-        except BaseException as exc:
-            reply = (task_id, "error", _error_message(exc))
-        try:
-            data = frame(reply)
-        except MemoryError:
-            data = frame((task_id, "error", _error_message(MemoryError())))
-        try:
-            sock.sendall(data)
-        except OSError:
-            return
-
-
-# --- in the serving process -------------------------------------------------------------------
-
-
-def _rebuild_error(name: str, attrs: dict[str, Any], message: str) -> PcfgraphError:
-    cls = getattr(errors, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, PcfgraphError)):
-        cls = PcfgraphError
-    exc = cls.__new__(cls)
-    Exception.__init__(exc, message)
-    exc.message = message
-    for key, value in attrs.items():
-        setattr(exc, key, value)
-    return exc
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -348,7 +164,7 @@ class WorkerPool:
         parent_sock.setblocking(False)
         env = dict(os.environ)
         env["MALLOC_ARENA_MAX"] = "2"  # glibc arenas would eat the RLIMIT_AS budget
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         args = [
             sys.executable,
@@ -442,8 +258,8 @@ class WorkerPool:
 
     # --- running tasks -----------------------------------------------------------------
 
-    async def run(self, target: str, payload: dict[str, Any], *, timeout: float) -> Any:
-        """Run ``target(ctx, payload)`` in a worker within ``timeout`` seconds (wait included)."""
+    async def run(self, task: Task, payload: dict[str, Any], *, timeout: float) -> Any:
+        """Run ``task`` on ``payload`` in a worker within ``timeout`` seconds (wait included)."""
         if self._closed or self._idle is None:
             raise Overloaded("the worker pool is not running", retry_after=5)
         if self._pending >= self.max_pending:
@@ -456,7 +272,7 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         try:
             worker = await self._acquire(deadline, timeout)
-            return await self._execute(worker, target, payload, deadline, timeout)
+            return await self._execute(worker, task, payload, deadline, timeout)
         finally:
             self._pending -= 1
 
@@ -492,7 +308,7 @@ class WorkerPool:
             self._waiting -= 1
 
     async def _execute(
-        self, w: _Worker, target: str, payload: dict[str, Any], deadline: float, timeout: float
+        self, w: _Worker, task: Task, payload: dict[str, Any], deadline: float, timeout: float
     ) -> Any:
         """Send one task and wait for its reply, with one timer for the deadline.
 
@@ -508,10 +324,10 @@ class WorkerPool:
         w.task, w.task_id = fut, task_id
         self.counters["tasks"] += 1
         timer = loop.call_later(
-            max(0.0, deadline - time.monotonic()), self._on_deadline, w, fut, target, timeout
+            max(0.0, deadline - time.monotonic()), self._on_deadline, w, fut, task.name, timeout
         )
         try:
-            data = frame((task_id, target, payload))
+            data = protocol.encode({"id": task_id, "task": task.name, "payload": payload})
             try:
                 try:
                     sent = w.sock.send(data)  # a small task fits the socket buffer at once
@@ -546,12 +362,12 @@ class WorkerPool:
                         self._retire(w)
 
     def _on_deadline(
-        self, w: _Worker, fut: asyncio.Future[Any], target: str, timeout: float
+        self, w: _Worker, fut: asyncio.Future[Any], task_name: str, timeout: float
     ) -> None:
         if fut.done():
             return
         self.counters["timeouts"] += 1
-        log.warning("task %s exceeded %.1f s: killing worker %s", target, timeout, w.pid)
+        log.warning("task %s exceeded %.1f s: killing worker %s", task_name, timeout, w.pid)
         fut.set_exception(
             QueryTimeout(
                 f"the query did not finish within the {timeout:g} s deadline and was stopped",
@@ -577,29 +393,35 @@ class WorkerPool:
             self._on_dead(w)
             return
         w.buffer += chunk
-        size = _HEADER.size
+        size = protocol.HEADER.size
         while len(w.buffer) >= size:
-            (n,) = _HEADER.unpack_from(w.buffer)
+            (n,) = protocol.HEADER.unpack_from(w.buffer)
             if len(w.buffer) < size + n:
                 break
-            msg = pickle.loads(bytes(w.buffer[size : size + n]))
+            try:
+                msg = protocol.decode(w.buffer[size : size + n])
+            except protocol.ProtocolError:
+                log.error("worker %s sent a malformed message: killing it", w.pid)
+                self._kill(w, replace=True)
+                return
             del w.buffer[: size + n]
             self._on_message(w, msg)
 
-    def _on_message(self, w: _Worker, msg: tuple[Any, ...]) -> None:
-        if msg[0] == "ready":
-            w.isolated = bool(msg[2])
+    def _on_message(self, w: _Worker, msg: Any) -> None:
+        if not isinstance(msg, dict):
+            return
+        if "ready" in msg:
+            w.isolated = bool(msg.get("isolated"))
             if not w.ready.done():
                 w.ready.set_result(None)
             return
-        task_id, status, value = msg
         fut = w.task
-        if fut is None or fut.done() or task_id != w.task_id:
+        if fut is None or fut.done() or msg.get("id") != w.task_id:
             return
-        if status == "ok":
-            fut.set_result(value)
+        if "ok" in msg:
+            fut.set_result(msg["ok"])
         else:
-            fut.set_exception(_rebuild_error(*value))
+            fut.set_exception(protocol.rebuild_error(msg.get("error")))
 
     def _on_dead(self, w: _Worker) -> None:
         if w.dead:
@@ -719,13 +541,3 @@ class WorkerPool:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-def _main(argv: list[str]) -> None:
-    fd, nquads, memory_mb, limits = argv
-    sock = socket.socket(fileno=int(fd))
-    worker_main(sock, nquads, int(memory_mb), json.loads(limits))
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])

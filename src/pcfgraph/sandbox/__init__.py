@@ -1,0 +1,22 @@
+"""Worker processes for untrusted work (client SPARQL, uploads), one module per job.
+
+pyoxigraph has no query timeout, a deeply nested query can crash the process parsing it, and
+rdflib evaluation cannot be interrupted. So untrusted work never runs in the serving process:
+
+- :mod:`~pcfgraph.sandbox.pool`: the pool in the serving process (start/stop/reload, admission,
+  per-task deadlines, crash and recycling);
+- :mod:`~pcfgraph.sandbox.worker`: the worker process (read-only copy of the release, memory
+  limit, no network);
+- :mod:`~pcfgraph.sandbox.protocol`: the messages between them, plain data (JSON plus byte
+  strings, length-prefixed), never pickles;
+- :mod:`~pcfgraph.sandbox.tasks`: the closed registry of tasks a worker runs.
+
+Errors raised by a task as :class:`~pcfgraph.errors.PcfgraphError` subclasses are rebuilt in
+the caller with the same class and plain attributes (code, line, column, ...).
+"""
+
+from pcfgraph.sandbox.pool import WorkerPool
+from pcfgraph.sandbox.tasks import AUDIT_UPLOAD, SPARQL_QUERY, Task
+from pcfgraph.sandbox.worker import WorkerContext
+
+__all__ = ["AUDIT_UPLOAD", "SPARQL_QUERY", "Task", "WorkerContext", "WorkerPool"]

@@ -1,0 +1,59 @@
+"""The closed registry of work a sandbox worker will do.
+
+A task is named, never addressed by module path: the worker looks the name up here and
+refuses anything else, so a message cannot make a worker import or call arbitrary code.
+Each entry is a typed callable ``(ctx, payload) -> reply``; payloads and replies are plain
+data (:mod:`pcfgraph.sandbox.protocol`). Implementations are imported on first use inside
+the worker, so importing this module stays cheap and the serving process never loads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pcfgraph.sandbox.worker import WorkerContext
+
+Payload = dict[str, Any]
+Reply = dict[str, Any]
+TaskFunction = Callable[["WorkerContext", Payload], Reply]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One kind of sandboxed work: its wire name and the function that does it."""
+
+    name: str
+    function: TaskFunction
+    #: What it does (for logs and docs).
+    summary: str
+
+
+def _sparql_query(ctx: WorkerContext, payload: Payload) -> Reply:
+    from pcfgraph.sparql_results import execute
+
+    return execute(ctx, payload)
+
+
+def _audit_upload(ctx: WorkerContext, payload: Payload) -> Reply:
+    from pcfgraph.audit.worker import validate_upload
+
+    return validate_upload(ctx, payload)
+
+
+SPARQL_QUERY = Task("sparql-query", _sparql_query, "run one ad-hoc SPARQL query, serialise it")
+AUDIT_UPLOAD = Task("audit-upload", _audit_upload, "parse and audit an uploaded model")
+
+REGISTRY: dict[str, Task] = {t.name: t for t in (SPARQL_QUERY, AUDIT_UPLOAD)}
+
+
+def lookup(name: str) -> Task:
+    """The registered task called ``name`` (a worker refuses any other)."""
+    from pcfgraph.errors import PcfgraphError
+
+    task = REGISTRY.get(name)
+    if task is None:
+        raise PcfgraphError(f"no sandbox task is called {name!r}", code="unknown-task")
+    return task

@@ -1,0 +1,155 @@
+"""Inside a worker process: load the release read-only, then run tasks one at a time.
+
+A worker is a fresh interpreter (``python -m pcfgraph.sandbox``) with its own copy of the
+release, an address-space limit (``RLIMIT_AS``) and, where the kernel allows unprivileged
+namespaces, no network at all (``CLONE_NEWNET``). It only runs tasks of
+:mod:`pcfgraph.sandbox.tasks` and answers in :mod:`pcfgraph.sandbox.protocol` messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pcfgraph.sandbox import protocol
+from pcfgraph.sandbox.tasks import lookup
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from pcfgraph.store import EmbeddedStore
+
+
+@dataclass
+class WorkerContext:
+    """What a task function gets: the worker's store and, lazily, an rdflib union graph."""
+
+    store: EmbeddedStore
+    limits: dict[str, Any] = field(default_factory=dict)
+    _graph: Graph | None = None
+    #: Per-worker cache for task modules (e.g. parsed shapes), keyed by the task's choice.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def graph(self) -> Graph:
+        """The union of every graph of the release as an rdflib Graph (built on first use)."""
+        if self._graph is None:
+            import pyoxigraph as ox
+            from rdflib import Graph
+
+            from pcfgraph.export import union_triples
+
+            data = ox.serialize(union_triples(self.store), format=ox.RdfFormat.N_TRIPLES)
+            g = Graph()
+            g.parse(data=data if isinstance(data, bytes) else b"", format="nt")
+            self._graph = g
+        return self._graph
+
+
+def isolate_network() -> bool:
+    """Best effort: move this process into an empty network namespace (no interfaces up)."""
+    unshare = getattr(os, "unshare", None)
+    flags = getattr(os, "CLONE_NEWUSER", 0x10000000) | getattr(os, "CLONE_NEWNET", 0x40000000)
+    try:
+        if unshare is not None:
+            unshare(flags)
+            return True
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(flags) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    chunks = bytearray()
+    while len(chunks) < n:
+        chunk = sock.recv(min(n - len(chunks), 1 << 20))
+        if not chunk:
+            return None
+        chunks += chunk
+    return bytes(chunks)
+
+
+def _recv_message(sock: socket.socket) -> Any:
+    header = _recv_exact(sock, protocol.HEADER.size)
+    if header is None:
+        raise EOFError
+    body = _recv_exact(sock, protocol.HEADER.unpack(header)[0])
+    if body is None:
+        raise EOFError
+    return protocol.decode(body)
+
+
+def load_store(nquads: str) -> EmbeddedStore:
+    """The worker's read-only copy of the release."""
+    import pyoxigraph as ox
+
+    from pcfgraph.store import EmbeddedStore
+
+    store = ox.Store()
+    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+    return EmbeddedStore(store)
+
+
+def run_task(ctx: WorkerContext, message: Any) -> dict[str, Any]:
+    """One request ``{"id", "task", "payload"}`` to its reply ``{"id", "ok"|"error"}``."""
+    task_id = message.get("id") if isinstance(message, dict) else None
+    try:
+        if not isinstance(message, dict) or not isinstance(message.get("payload"), dict):
+            raise protocol.ProtocolError("a task message needs a task name and a payload")
+        task = lookup(str(message.get("task")))
+        return {"id": task_id, "ok": task.function(ctx, message["payload"])}
+    except BaseException as exc:
+        return {"id": task_id, "error": protocol.error_message(exc)}
+
+
+def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
+    """Entry point of a worker process: load the data, then serve tasks until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    import faulthandler
+
+    faulthandler.enable()  # a crash in the engine leaves a trace in the server's log
+    isolated = isolate_network()
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    ctx = WorkerContext(store=load_store(nquads), limits=limits)
+    sock.setblocking(True)
+    sock.sendall(protocol.encode({"ready": os.getpid(), "isolated": isolated}))
+    while True:
+        try:
+            message = _recv_message(sock)
+        except (EOFError, OSError, protocol.ProtocolError):
+            return
+        reply = run_task(ctx, message)
+        try:
+            data = protocol.encode(reply)
+        except MemoryError:
+            data = protocol.encode(
+                {"id": reply["id"], "error": protocol.error_message(MemoryError())}
+            )
+        except (TypeError, ValueError) as exc:
+            error = protocol.error_message(exc)
+            data = protocol.encode({"id": reply["id"], "error": error})
+        try:
+            sock.sendall(data)
+        except OSError:
+            return
+
+
+def main(argv: list[str]) -> None:
+    """``python -m pcfgraph.sandbox FD NQUADS MEMORY_MB LIMITS_JSON``."""
+    import json
+
+    fd, nquads, memory_mb, limits = argv
+    sock = socket.socket(fileno=int(fd))
+    worker_main(sock, nquads, int(memory_mb), json.loads(limits))
