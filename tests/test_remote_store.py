@@ -4,11 +4,6 @@ give the same answers as the embedded store; push loads a release graph by graph
 from __future__ import annotations
 
 import functools
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +11,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
+from oxigraph_support import oxigraph_server
 from sparql_support import endpoint_settings, fixture_release, live_server
 
 from pcfgraph import iris
@@ -29,7 +25,6 @@ from pcfgraph.store import EmbeddedStore, GraphStore
 
 pytestmark = pytest.mark.server
 
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
 A1 = iris.ID_BASE + "alpha/A1"
 #: Golden cases: (named query, parameters) over tests/fixtures/sparql-endpoint.trig.
 GOLDEN: list[tuple[str, dict[str, str]]] = [
@@ -44,40 +39,11 @@ GOLDEN: list[tuple[str, dict[str, str]]] = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def oxigraph_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(OXIGRAPH).exists():
-        pytest.skip("the oxigraph server binary (PyPI 'oxigraph') is not installed")
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen(
-        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("oxigraph serve did not start")
-            time.sleep(0.1)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
         push_release(fixture_release().store, gsp_url_for(f"{base}/query"))
         yield f"{base}/query"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """A remote store: any SPARQL 1.1 Protocol + Graph Store Protocol server as the query engine.
 
 :class:`RemoteStore` implements the :class:`~pcfgraph.store.GraphStore` interface the services
-use (``select``/``ask``/``construct``/``graph_names``/``__len__``) over HTTP with httpx, so any
+use (``select``/``ask``/``construct``/``graph_names``/``__len__``) over HTTP (the standard
+library's ``http.client``, :mod:`pcfgraph.http_client`), so any
 number of stateless pcfgraph replicas can sit in front of Oxigraph server, Fuseki, GraphDB or
 Neptune (``docs/remote-store.md``). :func:`push_release` loads a release with the Graph Store
 Protocol: one ``PUT`` per named graph, which the server applies atomically per graph.
@@ -40,10 +41,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import pyoxigraph as ox
 
 from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, StoreError
+from pcfgraph.http_client import HttpClient, HttpError, HttpResponse, HttpTimeout
 from pcfgraph.queries import NamedQuery
 from pcfgraph.sparql_guard import tokens
 from pcfgraph.store import SelectResult, ask_result, select_result
@@ -114,11 +115,11 @@ class RemoteStore:
         url: str,
         *,
         timeout: float = 10.0,
-        client: httpx.Client | None = None,
+        client: HttpClient | None = None,
     ) -> None:
         self.url = url
         self.timeout = timeout
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._client = client or HttpClient(timeout=timeout)
         self._graphs: list[str] | None = None
         self._lock = threading.Lock()
         #: Counts how many queries ran (same meaning as EmbeddedStore.query_count).
@@ -131,7 +132,7 @@ class RemoteStore:
 
     def _post(
         self, text: str, accept: str, *, params: list[tuple[str, str]] | None = None
-    ) -> httpx.Response:
+    ) -> HttpResponse:
         """POST a query; ``params=None`` names every graph (the union default graph)."""
         if params is None:
             names = self.graph_names()
@@ -139,29 +140,30 @@ class RemoteStore:
             params += [("named-graph-uri", g) for g in names]
         self.query_count += 1
         try:
-            response = self._client.post(
+            response = self._client.request(
+                "POST",
                 self.url,
-                params=tuple(params),
+                params=params,
                 content=text.encode("utf-8"),
                 headers={
                     "Content-Type": "application/sparql-query; charset=utf-8",
                     "Accept": accept,
                 },
             )
-        except httpx.TimeoutException:
+        except HttpTimeout:
             raise QueryTimeout(
                 f"the remote store did not answer within {self.timeout:g} s", retry_after=2
             ) from None
-        except httpx.HTTPError as exc:
-            raise StoreError(f"remote store {self.url}: {type(exc).__name__}: {exc}") from None
-        if response.status_code == 400:
+        except HttpError as exc:
+            raise StoreError(f"remote store {self.url}: {exc}") from None
+        if response.status == 400:
             raise QueryRejected(
                 f"the remote store refused the query: {response.text[:300].strip()}",
                 code="query-failed",
             )
-        if response.status_code >= 400:
+        if response.status >= 400:
             detail = response.text[:300].strip()
-            raise StoreError(f"remote store {self.url} answered {response.status_code}: {detail}")
+            raise StoreError(f"remote store {self.url} answered {response.status}: {detail}")
         return response
 
     def _results(
@@ -303,7 +305,7 @@ def push_release(
     gsp_url: str,
     *,
     timeout: float = 120.0,
-    client: httpx.Client | None = None,
+    client: HttpClient | None = None,
 ) -> dict[str, int]:
     """PUT every named graph of an EmbeddedStore to a GSP endpoint; return triples per graph.
 
@@ -311,23 +313,24 @@ def push_release(
     graphs are sent one at a time as N-Triples.
     """
     own = client is None
-    http = client or httpx.Client(timeout=timeout)
+    http = client or HttpClient(timeout=timeout)
     sent: dict[str, int] = {}
     try:
         for name in nquads_store.graph_names():
             data = nquads_store.dump(ox.RdfFormat.N_TRIPLES, graph=ox.NamedNode(name))
             try:
-                response = http.put(
+                response = http.request(
+                    "PUT",
                     gsp_url,
                     params={"graph": name},
                     content=data,
                     headers={"Content-Type": N_TRIPLES},
                 )
-            except httpx.HTTPError as exc:
+            except HttpError as exc:
                 raise StoreError(f"pushing graph <{name}> to {gsp_url}: {exc}") from None
-            if response.status_code >= 400:
+            if response.status >= 400:
                 raise StoreError(
-                    f"pushing graph <{name}> to {gsp_url}: HTTP {response.status_code} "
+                    f"pushing graph <{name}> to {gsp_url}: HTTP {response.status} "
                     f"{response.text[:200].strip()}"
                 )
             sent[name] = data.count(b"\n")
