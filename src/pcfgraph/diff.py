@@ -9,14 +9,13 @@ whitespace; values are normalised again here so graph editions compare the same 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
+from pcfgraph.cells import write_csv
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import EmbeddedStore, GraphStore
@@ -165,12 +164,8 @@ def to_json(result: DiffResult) -> bytes:
 
 
 def to_csv(result: DiffResult) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for c in result.changes:
-        w.writerow([getattr(c, col) for col in COLUMNS])
-    return buf.getvalue().encode("utf-8")
+    """One row per change; cells escaped against formula injection."""
+    return write_csv(COLUMNS, ([getattr(c, col) for col in COLUMNS] for c in result.changes))
 
 
 def summary(result: DiffResult) -> str:

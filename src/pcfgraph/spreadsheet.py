@@ -11,12 +11,12 @@ Reads go through the same named queries as the web pages.
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
@@ -155,16 +155,17 @@ def _mapping_cells(m: MappingInfo) -> list[object]:
 
 
 def to_csv(subtree: Subtree) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([*ELEMENT_COLUMNS, *MAPPING_COLUMNS])
-    for row in subtree.rows:
-        cells = _element_cells(row)
-        if not row.mappings:
-            w.writerow([*cells, *([""] * len(MAPPING_COLUMNS))])
-        for m in row.mappings:
-            w.writerow([*cells, *_mapping_cells(m)])
-    return buf.getvalue().encode("utf-8")
+    """One row per element and mapping; cells escaped against formula injection."""
+
+    def rows() -> Iterator[list[object]]:
+        for row in subtree.rows:
+            cells = _element_cells(row)
+            if not row.mappings:
+                yield [*cells, *([""] * len(MAPPING_COLUMNS))]
+            for m in row.mappings:
+                yield [*cells, *_mapping_cells(m)]
+
+    return write_csv([*ELEMENT_COLUMNS, *MAPPING_COLUMNS], rows(), lineterminator="\r\n")
 
 
 def short_name(framework_id: str) -> str:
@@ -201,6 +202,7 @@ def to_xlsx(subtree: Subtree) -> bytes:
             cell.font, cell.fill = bold, fill
         for r in rows:
             ws.append(r)
+        safe_xlsx_sheet(ws)  # text stays text: never a formula
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
         wrap = Alignment(wrap_text=True, vertical="top")

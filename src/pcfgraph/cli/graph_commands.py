@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -14,6 +12,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import format_option, output_option, parse_params
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
@@ -75,11 +74,7 @@ def format_select(result: SelectResult, fmt: str) -> bytes:
         return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     rows = [[term_text(row.get(v, "")) for v in result.variables] for row in result.rows]
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(result.variables)
-        writer.writerows(rows)
-        return buf.getvalue().encode("utf-8")
+        return write_csv(list(result.variables), rows)  # escaped against formula injection
     return render_table(list(result.variables), rows).encode("utf-8")
 
 
