@@ -49,8 +49,8 @@ def write_csv(
     # With "\r\n" as the writer's terminator every field holding a CR or LF is quoted (a
     # bare CR inside an unquoted field would start a new row, and a new formula, in Excel).
     w = csv.writer(row_buf, delimiter=delimiter, lineterminator="\r\n")
-    for row in [header] if header is not None else []:
-        w.writerow(safe_row(row))
+    if header is not None:
+        w.writerow(safe_row(header))
     for row in rows:
         w.writerow(safe_row(row))
         if row_buf.tell() > 1 << 16:
