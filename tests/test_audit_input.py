@@ -199,6 +199,7 @@ def test_statements_about_framework_iris_are_ignored_and_reported() -> None:
 @prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
 @prefix pcfg: <https://w3id.org/pcfgraph/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://example.org/x/it> a orgm:Organisation ; rdfs:label "X IT" .
 <https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/measure/999999> a pcfg:Measure ;
     pcfg:units "dollars" .
 <https://example.org/x/FakeMeasure> rdfs:subClassOf pcfg:Measure .

@@ -22,6 +22,7 @@ HEAD = """
 @prefix prmit: <https://w3id.org/pcfgraph/id/prm-it/> .
 @prefix itcmf: <https://w3id.org/pcfgraph/id/it-cmf/SRP/> .
 @prefix rmp: <https://w3id.org/pcfgraph/id/it-cmf/SRP/A2/practice/> .
+:it a orgm:Organisation ; rdfs:label "Test IT" .
 """
 PCF = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/"
 

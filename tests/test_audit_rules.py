@@ -637,7 +637,9 @@ DOCUMENTED = {
     ("SLAComplianceRangeShape", "slr-warehousing-2025-q1"),
     ("checks/orgmodel/satisfaction-period-missing", "sales"),
     ("ProcessImplementsFrameworkElementShape", "proc-catalogue"),
+    ("audit/model-validity-unknown-term", "proc-catalogue"),
     ("ObservationMeasureShape", "obs-unknown-2024"),
+    ("audit/model-validity-unknown-term", "obs-unknown-2024"),
     ("PercentObservationRangeShape", "obs-budget-share-2024"),
     ("checks/orgmodel/maturity-claim-above-achieved", "claim-rm-2025"),
 }

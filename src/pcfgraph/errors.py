@@ -85,6 +85,21 @@ class WorkbookError(InputError):
         self.column = column
 
 
+class ModelError(InputError):
+    """An uploaded model is readable but unusable as a whole (empty, describes no organisation,
+    a workbook that is not the template, an ArchiMate file the schema rejects): 422."""
+
+    code = "bad-model"
+    http_status = 422
+
+
+class InvalidModelFile(ParseError):
+    """A model file fails its schema (ArchiMate exchange format): 422 with line and column."""
+
+    code = "invalid-model"
+    http_status = 422
+
+
 class NotFoundError(InputError):
     """A named thing (query, framework, element, graph) does not exist."""
 

@@ -60,6 +60,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import validate
 
     app.include_router(validate.router)  # POST /validate (audit uploads, sandbox pool)
+    from pcfgraph.api import model_inputs
+
+    app.include_router(model_inputs.router)  # JSON-LD context and spreadsheet template
     from pcfgraph.api import deref, sparql
 
     sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS

@@ -1,7 +1,9 @@
 """``POST /validate``: audit an organisational model and return the report.
 
 Body: the model itself (``Content-Type`` one of text/turtle, application/ld+json,
-application/rdf+xml, application/n-triples) or a ``multipart/form-data`` upload (every file part
+application/rdf+xml, application/n-triples, the spreadsheet template's
+application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/xml for an
+ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extension) or a ``multipart/form-data`` upload (every file part
 is read; several files form one model). Report: JSON by default; Turtle (an
 ``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
 
@@ -21,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pcfgraph.api.bodies import read_body
 from pcfgraph.api.state import AppState, app_state
-from pcfgraph.audit.parse import detect_format
+from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
 from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
 from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
@@ -87,14 +89,14 @@ async def _files(request: Request, limit: int) -> list[dict[str, Any]]:
                 media = item.content_type
                 if media in (None, "", "application/octet-stream"):
                     media = None
-                detect_format(name, media)
+                model_format(name, media)
                 files.append({"name": name, "data": data, "media_type": media})
         if not files:
             raise InputError("the multipart upload holds no file part")
         return files
     name = request.query_params.get("name") or "upload"
     media = content_type or None
-    detect_format(name, media)
+    model_format(name, media)
     return [{"name": name, "data": body, "media_type": media}]
 
 

@@ -42,12 +42,13 @@ from pcfgraph.audit.findings import (
     run_shacl,
 )
 from pcfgraph.audit.labels import Labeller, focus_units
+from pcfgraph.audit.inputs.model import ParsedModel
+from pcfgraph.audit.inputs.terms import model_findings
 from pcfgraph.audit.parse import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_TRIPLES,
     Upload,
-    parse_upload,
-    split_framework_statements,
+    read_model,
 )
 from pcfgraph.audit.report import AuditReport, AuditResult
 from pcfgraph.audit.ruleset import (
@@ -57,7 +58,6 @@ from pcfgraph.audit.ruleset import (
     shacl_framework_subset,
 )
 from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _triple
-from pcfgraph.errors import PayloadTooLarge
 from pcfgraph.store import EmbeddedStore
 
 __all__ = [
@@ -94,21 +94,10 @@ class Limits:
 # --- the audit ---------------------------------------------------------------------------------
 
 
-def parse_uploads(
-    uploads: Sequence[Upload], limits: Limits
-) -> tuple[list[ox.Triple], list[ox.Triple]]:
-    kept: list[ox.Triple] = []
-    ignored: list[ox.Triple] = []
-    for upload in uploads:
-        triples = parse_upload(
-            upload, max_bytes=limits.max_bytes, max_triples=limits.max_triples - len(kept)
-        )
-        k, i = split_framework_statements(triples)
-        kept.extend(k)
-        ignored.extend(i)
-    if len(kept) > limits.max_triples:
-        raise PayloadTooLarge(f"more than {limits.max_triples} triples in total")
-    return kept, ignored
+def parse_uploads(uploads: Sequence[Upload], limits: Limits) -> ParsedModel:
+    """The model in the uploads, any format (:func:`pcfgraph.audit.parse.read_model`); unpacks
+    as ``(triples, ignored)``."""
+    return read_model(uploads, max_bytes=limits.max_bytes, max_triples=limits.max_triples)
 
 
 def audit(
@@ -118,7 +107,7 @@ def audit(
     limits: Limits | None = None,
     shapes: Sequence[Path] | None = None,
     checks: Sequence[Path] | None = None,
-    parsed: tuple[list[ox.Triple], list[ox.Triple]] | None = None,
+    parsed: ParsedModel | tuple[list[ox.Triple], list[ox.Triple]] | None = None,
 ) -> AuditReport:
     """Audit one organisational model given as one or more files.
 
@@ -129,10 +118,13 @@ def audit(
     seconds: dict[str, float] = {}
     with gc_paused():
         started = time.perf_counter()
-        triples, ignored = parsed if parsed is not None else parse_uploads(uploads, limits)
+        model = parsed if parsed is not None else parse_uploads(uploads, limits)
+        triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
         report = audit_triples(triples, context, shapes=shapes, checks=checks, seconds=seconds)
     report.results.extend(_ignored_results(ignored))
+    if isinstance(model, ParsedModel):
+        report.results = model_findings(report, model, context)
     report.results.sort(key=_sort_key)
     report.sources = [u.name for u in uploads]
     return report

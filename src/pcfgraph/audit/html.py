@@ -86,6 +86,8 @@ def _finding(r: AuditResult) -> str:
         f"<p>{_sev(r.severity)} <strong>{escape(r.rule)}</strong>: {escape(r.message)}</p>",
     ]
     details = []
+    if r.where:
+        details.append(f"in <code>{escape(r.where)}</code>")
     if r.path:
         details.append(f"property <code>{escape(_curie(r.path))}</code>")
     if r.value is not None:

@@ -11,6 +11,11 @@ pyoxigraph (Rust parsers: no recursion limits to hit, no network):
 - Limits: bytes, triples, and bracket nesting depth (JSON-LD and Turtle).
 - Errors are :class:`~pcfgraph.errors.ParseError` naming file, line and column.
 
+Beyond RDF, :func:`read_model` (the one entry point for every model format, run in the sandbox
+workers for uploads) reads the spreadsheet template (``.xlsx``), the ArchiMate exchange format
+(``.xml`` whose root is an ArchiMate ``model``) and Archi's ``.archimate`` files through
+:mod:`pcfgraph.audit.inputs`, and refuses a model that describes no organisation.
+
 Statements about pcfgraph's own IRIs (framework elements, the ontology, the shapes) are not the
 upload's to make: they are split off (:func:`split_framework_statements`) and reported, so an
 upload can neither fake a framework element nor re-type one.
@@ -22,12 +27,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Final
+from typing import Any, Final
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
-from pcfgraph.errors import InputError, ParseError, PayloadTooLarge, UnsupportedMediaType
+from pcfgraph.errors import (
+    InputError,
+    ModelError,
+    ParseError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 #: Media types accepted for uploads and the pyoxigraph format of each.
 MEDIA_TYPES: Final[dict[str, ox.RdfFormat]] = {
@@ -55,6 +66,18 @@ FORMAT_NAMES: Final[dict[ox.RdfFormat, str]] = {
     ox.RdfFormat.JSON_LD: "JSON-LD",
     ox.RdfFormat.RDF_XML: "RDF/XML",
 }
+
+#: Model formats beyond RDF: media types and extensions (XML is told apart by its root element).
+XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MODEL_MEDIA_TYPES: Final[dict[str, str]] = {
+    XLSX_MEDIA_TYPE: "xlsx",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/x-archimate": "archi",
+}
+MODEL_EXTENSIONS: Final[dict[str, str]] = {".xlsx": "xlsx", ".archimate": "archi"}
+ARCHIMATE_NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
+ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 DEFAULT_MAX_TRIPLES: Final = 500_000
@@ -99,6 +122,36 @@ def detect_format(name: str, media_type: str | None) -> ox.RdfFormat:
         f"{name}: cannot tell the format; use a file extension "
         f"({', '.join(sorted(EXTENSIONS))}) or a media type"
     )
+
+
+def model_format(name: str, media_type: str | None, data: bytes | None = None) -> str:
+    """``"rdf"``, ``"xlsx"``, ``"archimate"`` (exchange format) or ``"archi"`` (Archi's own
+    format), from the media type or extension and, for XML, the root element; anything else is
+    :class:`~pcfgraph.errors.UnsupportedMediaType`."""
+    base = (media_type or "").split(";", 1)[0].strip().lower()
+    suffix = PurePath(name).suffix.lower()
+    kind = MODEL_MEDIA_TYPES.get(base) or MODEL_EXTENSIONS.get(suffix)
+    if kind is None and base in ("", "application/octet-stream") and suffix == ".xml":
+        kind = "xml"
+    if kind is None and base == "application/rdf+xml":
+        kind = "xml"
+    if kind == "xml":
+        if data is None:
+            return "xml"
+        head = data[:4096]
+        if ARCHIMATE_NS.encode() in head and re.search(rb"<(\w+:)?model[\s>]", head):
+            return "archimate"
+        if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
+            return "archi"
+        if base in ("application/xml", "text/xml") and not re.search(rb"<(\w+:)?RDF[\s>]", head):
+            raise UnsupportedMediaType(
+                f"{name}: an XML file that is neither an ArchiMate exchange model nor RDF/XML"
+            )
+        return "rdf"
+    if kind is not None:
+        return kind
+    detect_format(name, media_type)
+    return "rdf"
 
 
 def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> None:
@@ -199,6 +252,10 @@ def parse_upload(
         _check_xml(data, name)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE):
         _nesting_error(data, fmt, MAX_NESTING, name)
+    if fmt is ox.RdfFormat.JSON_LD:
+        from pcfgraph.audit.inputs.context import inline_known_contexts
+
+        data = inline_known_contexts(data, name)
     triples: list[ox.Triple] = []
     try:
         for quad in ox.parse(data, format=fmt, base_iri=UPLOAD_BASE):
@@ -247,3 +304,76 @@ def split_framework_statements(
         )
         (ignored if bad else kept).append(t)
     return kept, ignored
+
+
+_ORGANISATION = ox.NamedNode(str(iris.ORGM.Organisation))
+
+
+def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
+    """One file of a model in any format, as a :class:`~pcfgraph.audit.inputs.model.ReadResult`."""
+    from pcfgraph.audit.inputs.model import ReadResult
+
+    if len(upload.data) > max_bytes:
+        raise PayloadTooLarge(
+            f"{upload.name}: {len(upload.data)} bytes is over the limit of {max_bytes} bytes"
+        )
+    kind = model_format(upload.name, upload.media_type, upload.data)
+    if kind == "xlsx":
+        from pcfgraph.audit.inputs.workbook import read_workbook
+
+        result = read_workbook(upload.data, upload.name)
+    elif kind in ("archimate", "archi"):
+        from pcfgraph.audit.inputs.archimate import read_archimate
+
+        result = read_archimate(upload.data, upload.name, native=kind == "archi")
+    else:
+        media = (upload.media_type or "").split(";", 1)[0].strip().lower()
+        if media in MODEL_MEDIA_TYPES:  # application/xml that turned out to be RDF/XML
+            upload = Upload(upload.name, upload.data, "application/rdf+xml")
+        return ReadResult(
+            triples=parse_upload(upload, max_bytes=max_bytes, max_triples=max_triples)
+        )
+    if len(result.triples) > max_triples:
+        raise PayloadTooLarge(f"{upload.name}: more than {max_triples} triples (the upload limit)")
+    return result
+
+
+def read_model(
+    uploads: Iterable[Upload],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_triples: int = DEFAULT_MAX_TRIPLES,
+) -> Any:
+    """Read a model given as one or more files of any supported format into a
+    :class:`~pcfgraph.audit.inputs.model.ParsedModel`.
+
+    Refused (:class:`~pcfgraph.errors.ModelError`, HTTP 422 / exit 2): a model with no
+    statements, or one in which nothing is an ``orgm:Organisation`` ("the model describes no
+    organisation"): auditing it would report "conforms" about nothing."""
+    from pcfgraph.audit.inputs.model import ParsedModel
+
+    model = ParsedModel()
+    names = []
+    for upload in uploads:
+        names.append(upload.name)
+        result = read_upload(
+            upload, max_bytes=max_bytes, max_triples=max_triples - len(model.triples)
+        )
+        kept, ignored = split_framework_statements(result.triples)
+        model.triples.extend(kept)
+        model.ignored.extend(ignored)
+        model.findings.extend(result.findings)
+        model.sources.update(result.sources)
+        if result.unused is not None:
+            model.unused = [*(model.unused or []), *result.unused]
+    if len(model.triples) > max_triples:
+        raise PayloadTooLarge(f"more than {max_triples} triples in total")
+    what = ", ".join(names) or "the upload"
+    if not model.triples and not model.ignored:
+        raise ModelError(f"{what}: the model is empty: the model describes no organisation")
+    if not any(t.predicate == _RDF_TYPE and t.object == _ORGANISATION for t in model.triples):
+        raise ModelError(
+            f"{what}: the model describes no organisation (nothing is an orgm:Organisation; "
+            "state the audited organisation, e.g. `:it a orgm:Organisation`)"
+        )
+    return model

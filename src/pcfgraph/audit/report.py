@@ -30,6 +30,7 @@ RESULT_KEYS: Final = (
     "shape",
     "source",
     "hint",
+    "location",
 )
 
 
@@ -143,6 +144,15 @@ class AuditResult:
     #: For Turtle: the value as report text (:func:`node_text`: IRI, ``_:id`` or a literal
     #: with its datatype or language); ``value`` is its lexical form for people.
     value_node: str | None = None
+    #: Where in the user's own file the finding is: ``{file, sheet, row, column}`` for a
+    #: workbook cell, ``{file, element, name}`` for an ArchiMate element; None for RDF input.
+    location: dict[str, Any] | None = None
+
+    @property
+    def where(self) -> str | None:
+        """The location as people write it: ``Customers!C7`` (a cell), ``Customers!7`` (a row),
+        or the ArchiMate element's name and identifier."""
+        return location_text(self.location)
 
     @property
     def rule(self) -> str:
@@ -161,7 +171,24 @@ class AuditResult:
             "shape": self.shape,
             "source": self.source,
             "hint": self.hint,
+            "location": self.location,
         }
+
+
+def location_text(location: dict[str, Any] | None) -> str | None:
+    """``Customers!C7`` for a cell, ``Customers!7`` for a row, ``"Name" (id-1)`` for an
+    ArchiMate element; None for no location."""
+    if not location:
+        return None
+    sheet = location.get("sheet")
+    if sheet:
+        quoted = f"'{sheet}'" if not str(sheet).replace("_", "").isalnum() else str(sheet)
+        return f"{quoted}!{location.get('column') or ''}{location.get('row') or ''}"
+    element = location.get("element")
+    if element:
+        name = location.get("name")
+        return f'"{name}" ({element})' if name else str(element)
+    return None
 
 
 @dataclass
@@ -286,6 +313,9 @@ class AuditReport:
     triples: int = 0
     organisation: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: ArchiMate elements and relationships the audit does not use (``{kind, identifier,
+    #: name, type}``); None when the model was not an ArchiMate model.
+    unused: list[dict[str, Any]] | None = None
 
     @property
     def conforms(self) -> bool:
@@ -316,6 +346,16 @@ class AuditReport:
             "results": [r.to_json() for r in self.results],
             "coverage": {c.key: c.to_json() for c in self.coverage},
             "maturity": [m.to_json() for m in self.maturity],
+            **({"notUsedByAudit": self.unused_json()} if self.unused is not None else {}),
+        }
+
+    def unused_json(self) -> dict[str, Any]:
+        """The ArchiMate elements and relationships not used by the audit, counted and listed."""
+        items = self.unused or []
+        return {
+            "elements": sum(1 for u in items if u.get("kind") == "element"),
+            "relationships": sum(1 for u in items if u.get("kind") == "relationship"),
+            "items": items,
         }
 
     def to_json(self) -> str:
@@ -354,6 +394,7 @@ class AuditReport:
             triples=int(doc.get("triples", 0)),
             organisation=doc.get("organisation"),
             seconds=dict(doc.get("seconds", {})),
+            unused=doc.get("unused"),
         )
 
     # --- Turtle (standard SHACL validation report) --------------------------------------
@@ -416,6 +457,8 @@ class AuditReport:
                 if r.shape != shape:
                     continue
                 where = f"  {r.focus_label}"
+                if r.where:
+                    where += f" ({r.where})"
                 if r.value is not None:
                     where += f"  [{_short(r.value)}]"
                 lines.append(f"{where}: {r.message}")
@@ -431,6 +474,17 @@ class AuditReport:
                 f"maturity {m.claim_label} ({m.building_block_label}): claimed {m.claimed}, "
                 f"achieved {m.achieved}" + (f"; missing evidence: {miss}" if miss else "")
             )
+        if self.unused is not None:
+            u = self.unused_json()
+            lines.append(
+                f"not used by the audit: {u['elements']} elements, "
+                f"{u['relationships']} relationships"
+            )
+            for item in self.unused:
+                lines.append(
+                    f"  {item.get('type')} {item.get('identifier')}"
+                    + (f" {item.get('name')!r}" if item.get("name") else "")
+                )
         counts = ", ".join(f"{n} {s.lower()}" for s, n in self.counts.items())
         lines.append("")
         lines.append(f"{'conforms' if self.conforms else 'does not conform'}: {counts}")

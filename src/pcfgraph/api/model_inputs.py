@@ -1,0 +1,42 @@
+"""What auditors need to write a model: the JSON-LD context and the spreadsheet template.
+
+- ``GET /contexts/orgmodel.jsonld``: the model vocabulary's JSON-LD context (the stable local
+  path JSON-LD models reference; uploads that reference it are resolved locally, never fetched).
+- ``GET /templates/orgmodel.xlsx``: the empty spreadsheet template (``?example=true``: filled
+  with the conforming example organisation), the same as ``pcfgraph template orgmodel``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request, Response
+
+from pcfgraph.audit.inputs.context import CONTEXT_PATH, orgmodel_context
+from pcfgraph.audit.parse import XLSX_MEDIA_TYPE
+
+router = APIRouter(tags=["audit"])
+TEMPLATE_PATH = "/templates/orgmodel.xlsx"
+
+
+@router.get(CONTEXT_PATH, summary="JSON-LD context of the organisational-model vocabulary")
+def context() -> Response:
+    body = json.dumps(orgmodel_context(), indent=2, ensure_ascii=False) + "\n"
+    return Response(
+        content=body.encode("utf-8"),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get(TEMPLATE_PATH, summary="Spreadsheet template for organisational models")
+def template(request: Request) -> Response:
+    from pcfgraph.audit.inputs.writer import template_bytes
+
+    example = request.query_params.get("example", "").lower() in ("1", "true", "yes")
+    name = "orgmodel-example.xlsx" if example else "orgmodel.xlsx"
+    return Response(
+        content=template_bytes(example=example),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,151 @@
+"""What a model reader returns: triples, where each node came from, and model-validity findings.
+
+A spreadsheet or ArchiMate reader knows where in the user's file each node and statement came
+from; :class:`SourceMap` keeps that so every finding can name its cell (``Customers!C7``) or
+element. Bad input inside a readable file (a date that is not a date, a key that does not
+exist) is a *finding* of the model-validity group (:data:`MODEL_RULES`), never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.audit.report import AuditResult, node_text
+from pcfgraph.audit.rules import Rule
+
+#: The rule group every model-validity finding belongs to (the audit's own rules).
+GROUP = "model-validity"
+
+
+def _rule(name: str, message: str, hint: str, severity: str = "Violation") -> Rule:
+    return Rule(
+        iri=str(iris.audit_rule(f"{GROUP}-{name}")),
+        name=f"audit/{GROUP}-{name}",
+        kind="audit",
+        severity=severity,
+        message=message,
+        source=None,
+        passage=None,
+        hint=hint,
+    )
+
+
+MODEL_RULES: dict[str, Rule] = {
+    "bad-value": _rule(
+        "bad-value",
+        "A value in the model is not of the kind its field needs (a date, a number).",
+        "Enter the value in the form the column note asks for (dates as YYYY-MM-DD).",
+    ),
+    "unknown-key": _rule(
+        "unknown-key",
+        "A reference names a key that no row of the model has.",
+        "Use the key of an existing row (column A of the sheet it refers to), or add that row.",
+    ),
+    "unknown-choice": _rule(
+        "unknown-choice",
+        "A value is not one of the values its drop-down list allows.",
+        "Pick the value from the drop-down list.",
+    ),
+    "duplicate-key": _rule(
+        "duplicate-key",
+        "Two rows use the same key; a key names one thing.",
+        "Give each row its own key.",
+    ),
+    "unknown-term": _rule(
+        "unknown-term",
+        "The model uses a term the vocabulary or the frameworks do not define (a mistyped class "
+        "or property, or a framework code that does not exist); a rule that needs it cannot see it.",
+        "Correct the spelling to a defined term (see the suggestion).",
+    ),
+}
+
+
+@dataclass
+class SourceMap:
+    """Where nodes and statements came from in the user's files.
+
+    ``nodes``: node (report text) -> location of the row or element that made it.
+    ``cells``: (node, predicate IRI) -> location of the cell that made the statement.
+    """
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cells: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def update(self, other: SourceMap) -> None:
+        for k, v in other.nodes.items():
+            self.nodes.setdefault(k, v)
+        for kc, vc in other.cells.items():
+            self.cells.setdefault(kc, vc)
+
+    def locate(self, result: AuditResult) -> AuditResult:
+        """The result with its location (the cell of its path, else its node's row)."""
+        if result.location is not None or not (self.nodes or self.cells):
+            return result
+        where = None
+        if result.path and not result.path.startswith("^"):
+            where = self.cells.get((result.focus_node, result.path))
+        if where is None:
+            where = self.nodes.get(result.focus_node)
+        return replace(result, location=dict(where)) if where else result
+
+
+@dataclass
+class ParsedModel:
+    """A model read from one or more files: its triples, the statements it may not make
+    (about pcfgraph's own IRIs), model-validity findings and where everything came from.
+
+    Unpacks as ``(triples, ignored)`` for callers that only need those."""
+
+    triples: list[ox.Triple] = field(default_factory=list)
+    ignored: list[ox.Triple] = field(default_factory=list)
+    findings: list[AuditResult] = field(default_factory=list)
+    sources: SourceMap = field(default_factory=SourceMap)
+    #: ArchiMate elements and relationships the mapping does not use (the report lists them);
+    #: None when no file was an ArchiMate model.
+    unused: list[dict[str, Any]] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.triples, self.ignored))
+
+
+@dataclass
+class ReadResult:
+    """One file's reading: its triples, findings, source map and unused ArchiMate items."""
+
+    triples: list[ox.Triple] = field(default_factory=list)
+    findings: list[AuditResult] = field(default_factory=list)
+    sources: SourceMap = field(default_factory=SourceMap)
+    unused: list[dict[str, Any]] | None = None
+
+
+def finding(
+    rule: str,
+    focus: ox.NamedNode | ox.BlankNode | str,
+    detail: str,
+    *,
+    label: str = "",
+    path: str | None = None,
+    value: str | None = None,
+    location: dict[str, Any] | None = None,
+) -> AuditResult:
+    """A model-validity finding; ``detail`` says exactly what is wrong (and what was meant)."""
+    r = MODEL_RULES[rule]
+    focus_text = focus if isinstance(focus, str) else (node_text(focus) or "")
+    return AuditResult(
+        focus_node=focus_text,
+        focus_label=label,
+        path=path,
+        value=value,
+        severity=r.severity,
+        message=detail or r.message,
+        shape=r.iri,
+        source=None,
+        hint=r.hint,
+        kind="audit",
+        location=location,
+    )

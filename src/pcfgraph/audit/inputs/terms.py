@@ -1,0 +1,208 @@
+"""Unknown terms: a mistyped vocabulary term or framework code, with "did you mean ...?".
+
+A model that says ``orgm:purchasr`` or implements ``apqc:20365`` is not wrong in RDF, but every
+rule that looks for ``orgm:purchaser`` or a real PCF element silently stops seeing it, so the
+report would mislead. Every IRI of the model vocabulary's namespace that the vocabulary does not
+define, and every framework IRI (APQC PCF elements and measures, PRM-IT, IT-CMF, TRIM) that the
+served frameworks do not hold, is a model-validity finding naming the closest defined terms
+(edit distance; a PCF hierarchy number such as ``8.1.3`` is matched to the element that has it).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.audit.inputs.model import ParsedModel, finding
+from pcfgraph.audit.report import AuditReport, AuditResult, node_text
+
+_ORGM = str(iris.ORGM)
+_FRAMEWORK_PREFIXES = tuple(
+    iris.ID_BASE + p for p in ("apqc-pcf/", "prm-it/", "it-cmf/", "trim/")
+)
+_NOTATION = ox.NamedNode(str(iris.SKOS.notation))
+_PREF_LABEL = ox.NamedNode(str(iris.SKOS.prefLabel))
+_RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def _parent(iri: str) -> tuple[str, str]:
+    head, _, local = iri.rpartition("/")
+    return head + "/", local
+
+
+@dataclass
+class Vocabulary:
+    """The defined model terms and the framework IRIs that exist, with what suggestions need."""
+
+    terms: frozenset[str] = frozenset()
+    framework: frozenset[str] = frozenset()
+    #: parent path -> local names of the framework IRIs under it
+    siblings: dict[str, list[str]] = field(default_factory=dict)
+    #: (parent path, skos:notation) -> IRI
+    notations: dict[tuple[str, str], str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_quads(cls, quads: Iterable[ox.Quad]) -> Vocabulary:
+        terms: set[str] = set()
+        framework: set[str] = set()
+        siblings: dict[str, list[str]] = {}
+        notations: dict[tuple[str, str], str] = {}
+        labels: dict[str, str] = {}
+        for q in quads:
+            s = q.subject
+            if not isinstance(s, ox.NamedNode):
+                continue
+            v = s.value
+            if v.startswith(_ORGM):
+                terms.add(v)
+            elif v.startswith(_FRAMEWORK_PREFIXES):
+                if v not in framework:
+                    framework.add(v)
+                    parent, local = _parent(v)
+                    siblings.setdefault(parent, []).append(local)
+                if isinstance(q.object, ox.Literal):
+                    if q.predicate == _NOTATION:
+                        notations.setdefault((_parent(v)[0], q.object.value), v)
+                    elif q.predicate in (_PREF_LABEL, _RDFS_LABEL) and q.object.language in (
+                        None,
+                        "",
+                        "en",
+                    ):
+                        labels.setdefault(v, q.object.value)
+        return cls(frozenset(terms), frozenset(framework), siblings, notations, labels)
+
+    def suggest(self, iri: str, n: int = 3) -> list[str]:
+        """The closest defined IRIs (best first)."""
+        if iri.startswith(_ORGM):
+            local = iri[len(_ORGM) :]
+            names = {t[len(_ORGM) :].lower(): t for t in self.terms}
+            close = difflib.get_close_matches(local.lower(), list(names), n=n, cutoff=0.6)
+            return [names[c] for c in close]
+        parent, local = _parent(iri)
+        out: list[str] = []
+        by_notation = self.notations.get((parent, local))
+        if by_notation:
+            out.append(by_notation)
+        candidates = self.siblings.get(parent, [])
+        for c in difflib.get_close_matches(local, candidates, n=n, cutoff=0.6):
+            if parent + c not in out:
+                out.append(parent + c)
+        return out[:n]
+
+    def describe(self, iri: str) -> str:
+        """How a suggestion is shown: ``orgm:purchaser``; ``20617 (Define ...)``."""
+        if iri.startswith(_ORGM):
+            return "orgm:" + iri[len(_ORGM) :]
+        local = _parent(iri)[1]
+        label = self.labels.get(iri)
+        return f"{local} ({label})" if label else local
+
+    def is_unknown(self, iri: str) -> bool:
+        if iri.startswith(_ORGM):
+            return iri not in self.terms
+        if iri.startswith(_FRAMEWORK_PREFIXES):
+            return iri not in self.framework
+        return False
+
+
+def _short(iri: str) -> str:
+    if iri.startswith(_ORGM):
+        return "orgm:" + iri[len(_ORGM) :]
+    return iri.removeprefix(iris.ID_BASE)
+
+
+def unknown_terms(triples: Iterable[ox.Triple], vocabulary: Vocabulary) -> list[AuditResult]:
+    """One finding per (node, unknown term) the node uses (as property, type or value)."""
+    seen: set[tuple[str, str, str]] = set()
+    out: list[AuditResult] = []
+    for t in triples:
+        for term, role in ((t.predicate, "property"), (t.object, "value")):
+            if not isinstance(term, ox.NamedNode) or not vocabulary.is_unknown(term.value):
+                continue
+            focus = node_text(t.subject) or ""
+            key = (focus, t.predicate.value, term.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            suggestions = vocabulary.suggest(term.value)
+            kind = "framework element" if term.value.startswith(_FRAMEWORK_PREFIXES) else "term"
+            detail = f"{_short(term.value)} is not a defined {kind}"
+            if role == "value" and t.predicate.value.endswith("#type"):
+                detail = f"{_short(term.value)} is not a defined class"
+            if suggestions:
+                detail += "; did you mean " + " or ".join(
+                    vocabulary.describe(s) for s in suggestions
+                )
+                detail += "?"
+            else:
+                detail += "."
+            out.append(
+                finding(
+                    "unknown-term",
+                    focus,
+                    detail,
+                    path=t.predicate.value,
+                    value=term.value,
+                )
+            )
+    return out
+
+
+_CACHE_ATTR = "_pcfgraph_inputs_vocabulary"
+
+
+def vocabulary_for(context: Any) -> Vocabulary:
+    """The context's :class:`Vocabulary`, built on first use and kept with the context (one per
+    served release or worker)."""
+    cached = getattr(context, _CACHE_ATTR, None)
+    if isinstance(cached, Vocabulary):
+        return cached
+    vocabulary = Vocabulary.from_quads(context.quads)
+    setattr(context, _CACHE_ATTR, vocabulary)
+    return vocabulary
+
+
+def model_findings(report: AuditReport, model: ParsedModel, context: Any) -> list[AuditResult]:
+    """The report's results plus the model's own findings (bad cells, unknown terms), each
+    with the location in the user's file where it is known; sets the report's
+    not-used-by-the-audit list for ArchiMate models."""
+    extra = list(model.findings)
+    extra.extend(unknown_terms(model.triples, vocabulary_for(context)))
+    if model.unused is not None:
+        report.unused = list(model.unused)
+    if extra:
+        labels = _labels(model.triples)
+        extra = [
+            replace(r, focus_label=labels.get(r.focus_node, r.focus_label or _local(r.focus_node)))
+            if not r.focus_label
+            else r
+            for r in extra
+        ]
+    return [model.sources.locate(r) for r in (*report.results, *extra)]
+
+
+_NAME_PROPS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    str(iris.FOAF.name),
+    str(iris.SKOS.prefLabel),
+)
+
+
+def _labels(triples: Iterable[ox.Triple]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for t in triples:
+        if t.predicate.value in _NAME_PROPS and isinstance(t.object, ox.Literal):
+            out.setdefault(node_text(t.subject) or "", t.object.value)
+    return out
+
+
+def _local(text: str) -> str:
+    if text.startswith("_:"):
+        return "(unnamed node)"
+    return text.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
