@@ -41,9 +41,9 @@ from pcfgraph.audit.findings import (
     run_check,
     run_shacl,
 )
-from pcfgraph.audit.labels import Labeller, focus_units
 from pcfgraph.audit.inputs.model import ParsedModel
 from pcfgraph.audit.inputs.terms import model_findings
+from pcfgraph.audit.labels import Labeller, focus_units
 from pcfgraph.audit.parse import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_TRIPLES,

@@ -22,9 +22,7 @@ from pcfgraph.audit.inputs.model import ParsedModel, finding
 from pcfgraph.audit.report import AuditReport, AuditResult, node_text
 
 _ORGM = str(iris.ORGM)
-_FRAMEWORK_PREFIXES = tuple(
-    iris.ID_BASE + p for p in ("apqc-pcf/", "prm-it/", "it-cmf/", "trim/")
-)
+_FRAMEWORK_PREFIXES = tuple(iris.ID_BASE + p for p in ("apqc-pcf/", "prm-it/", "it-cmf/", "trim/"))
 _NOTATION = ox.NamedNode(str(iris.SKOS.notation))
 _PREF_LABEL = ox.NamedNode(str(iris.SKOS.prefLabel))
 _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -33,6 +31,36 @@ _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 def _parent(iri: str) -> tuple[str, str]:
     head, _, local = iri.rpartition("/")
     return head + "/", local
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    two neighbouring characters (the commonest typo, ``20365`` for ``20635``) each cost 1."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` candidates close to ``word``: within an edit distance of a third of its
+    length (at least 1), nearest first, ties broken by similarity and then by name."""
+    limit = max(1, len(word) // 3)
+    scored = []
+    for c in candidates:
+        if abs(len(c) - len(word)) > limit:
+            continue
+        d = edit_distance(word, c)
+        if d <= limit:
+            scored.append((d, -difflib.SequenceMatcher(None, word, c).ratio(), c))
+    return [c for _, _, c in sorted(scored)[:n]]
 
 
 @dataclass
@@ -77,20 +105,23 @@ class Vocabulary:
                         labels.setdefault(v, q.object.value)
         return cls(frozenset(terms), frozenset(framework), siblings, notations, labels)
 
-    def suggest(self, iri: str, n: int = 3) -> list[str]:
-        """The closest defined IRIs (best first)."""
+    def suggest(self, iri: str, n: int = 3, *, prefer_property: bool = False) -> list[str]:
+        """The closest defined IRIs (best first); for a vocabulary term case is ignored and
+        properties (lower-case initial) or classes and kinds come first as asked."""
         if iri.startswith(_ORGM):
             local = iri[len(_ORGM) :]
-            names = {t[len(_ORGM) :].lower(): t for t in self.terms}
-            close = difflib.get_close_matches(local.lower(), list(names), n=n, cutoff=0.6)
-            return [names[c] for c in close]
+            names: dict[str, list[str]] = {}
+            for t in sorted(self.terms):
+                names.setdefault(t[len(_ORGM) :].lower(), []).append(t)
+            terms = [t for c in closest(local.lower(), names, n) for t in names[c]]
+            terms.sort(key=lambda t: t[len(_ORGM)].islower() != prefer_property)
+            return terms[:n]
         parent, local = _parent(iri)
         out: list[str] = []
         by_notation = self.notations.get((parent, local))
         if by_notation:
             out.append(by_notation)
-        candidates = self.siblings.get(parent, [])
-        for c in difflib.get_close_matches(local, candidates, n=n, cutoff=0.6):
+        for c in closest(local, self.siblings.get(parent, []), n):
             if parent + c not in out:
                 out.append(parent + c)
         return out[:n]
@@ -130,7 +161,7 @@ def unknown_terms(triples: Iterable[ox.Triple], vocabulary: Vocabulary) -> list[
             if key in seen:
                 continue
             seen.add(key)
-            suggestions = vocabulary.suggest(term.value)
+            suggestions = vocabulary.suggest(term.value, prefer_property=role == "property")
             kind = "framework element" if term.value.startswith(_FRAMEWORK_PREFIXES) else "term"
             detail = f"{_short(term.value)} is not a defined {kind}"
             if role == "value" and t.predicate.value.endswith("#type"):
