@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
+from pcfgraph.files import dir_mode
 from pcfgraph.store import EmbeddedStore
 
 GRAPH_FILE = "graph.nq"
@@ -87,6 +88,7 @@ def write_release(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    os.chmod(tmp, dir_mode())  # mkdtemp makes it 0700; the release is for everyone
     old = previous_dir(out_dir)
     try:
         (tmp / GRAPH_FILE).write_bytes(data)

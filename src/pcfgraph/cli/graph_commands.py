@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import format_option, output_option, parse_params
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
+from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, query_file
 from pcfgraph.release import Release, open_release, write_release
 from pcfgraph.store import SelectResult
@@ -31,20 +30,13 @@ release_option = click.option(
 
 
 def write_output(data: bytes, output: Path | None) -> None:
-    """Write to a file atomically (temp file + rename) or to stdout."""
+    """Write to a file atomically with the user's umask (:func:`pcfgraph.files.write_atomic`)
+    or to stdout."""
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(output, data)
 
 
 def term_text(term: object) -> str:

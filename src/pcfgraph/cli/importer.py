@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,6 +10,7 @@ import pyoxigraph as ox
 
 from pcfgraph.cli.common import fail, format_option
 from pcfgraph.errors import PcfgraphError
+from pcfgraph.files import write_atomic
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
 from pcfgraph.iris import ID_BASE, PREFIXES
 
@@ -54,17 +53,7 @@ def _write(data: bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise; use the usual mode
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(output, data)
 
 
 @import_.command("apqc")

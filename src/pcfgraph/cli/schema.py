@@ -22,4 +22,6 @@ def export_schema(output: Path | None) -> None:
     if output is None:
         click.echo(sdl, nl=False)
     else:
-        output.write_text(sdl, encoding="utf-8")
+        from pcfgraph.files import write_atomic
+
+        write_atomic(output, sdl.encode("utf-8"))

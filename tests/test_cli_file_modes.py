@@ -1,0 +1,141 @@
+"""Files written with ``-o`` get the user's umask (0644 under umask 022), not mkstemp's 0600.
+
+One test per command that writes a file; the umask is set explicitly for each, so the
+expected mode is known whatever the test runner's own umask is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from audit_support import FINDINGS, framework_store
+from openpyxl import Workbook
+
+from pcfgraph import iris
+from pcfgraph.assemble import load_turtle
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.files import current_umask, write_atomic
+from pcfgraph.release import write_release
+from pcfgraph.resources import resource_dir
+from pcfgraph.store import EmbeddedStore
+
+MINI = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
+SHIPPED = resource_dir("data") / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+
+
+@pytest.fixture(params=[0o022, 0o027], ids=["umask022", "umask027"])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(scope="module")
+def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = EmbeddedStore()
+    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
+    out = tmp_path_factory.mktemp("rel") / "release"
+    write_release(store, out, {})
+    return out
+
+
+@pytest.fixture(scope="module")
+def audit_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "rel"
+    write_release(framework_store(), out, {})
+    return out
+
+
+def run(args: list[str]) -> int:
+    return run_main(main, args)
+
+
+def test_current_umask_reads_the_process_umask(umask: int) -> None:
+    assert current_umask() == umask
+
+
+def test_write_atomic_replaces_with_the_umask_mode(tmp_path: Path, umask: int) -> None:
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o600)
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert mode(target) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temporary left behind
+
+
+def test_build_release_directory_and_files(tmp_path: Path, umask: int) -> None:
+    """What ``pcfgraph build -o DIR`` writes (write_release): directory 0755, files 0644."""
+    store = EmbeddedStore()
+    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
+    out = tmp_path / "release"
+    write_release(store, out, {})
+    assert mode(out) == 0o777 & ~umask
+    assert {p.name: mode(p) for p in out.iterdir()} == {
+        "graph.nq": 0o666 & ~umask,
+        "manifest.json": 0o666 & ~umask,
+    }
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "csv"])
+def test_export(tmp_path: Path, mini_release: Path, umask: int, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    args = ["export", "--format", fmt, "-o", str(out), "--release", str(mini_release)]
+    if fmt == "csv":
+        args += ["--framework", "mini"]
+    assert run(args) == 0
+    assert out.stat().st_size > 0
+    assert mode(out) == 0o666 & ~umask
+
+
+def test_diff(tmp_path: Path, umask: int) -> None:
+    old = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
+    shutil.copyfile(SHIPPED, old)
+    out = tmp_path / "diff.csv"
+    assert run(["diff", str(old), str(old), "--format", "csv", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("change")
+    assert mode(out) == 0o666 & ~umask
+
+
+def test_audit(tmp_path: Path, audit_release: Path, umask: int) -> None:
+    out = tmp_path / "report.json"
+    code = run(
+        ["audit", str(FINDINGS), "-f", "json", "-o", str(out), "--release", str(audit_release)]
+    )
+    assert code == 1  # findings; the report is written all the same
+    assert out.stat().st_size > 0
+    assert mode(out) == 0o666 & ~umask
+
+
+def test_import_apqc(tmp_path: Path, umask: int) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    ws.append(["PCF ID", "Hierarchy ID", "Name", "Difference Index", "Change details"])
+    ws.append([20607, "8.0", "Manage IT", 0, None])
+    src = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
+    wb.save(src)
+    out = tmp_path / "pcf.ttl"
+    assert run(["import", "apqc", str(src), "-o", str(out)]) == 0
+    assert "Manage IT" in out.read_text(encoding="utf-8")
+    assert mode(out) == 0o666 & ~umask
+
+
+def test_export_schema(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "schema.graphql"
+    assert run(["export-schema", "-o", str(out)]) == 0
+    assert "type Query" in out.read_text(encoding="utf-8")
+    assert mode(out) == 0o666 & ~umask
