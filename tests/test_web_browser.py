@@ -6,107 +6,41 @@ search "service level" (results as you type, and the plain form without JavaScri
 matrix and click a cell, upload the example organisation with findings and read its report.
 Screenshots of every step go to ``tests/artifacts/browser/`` (git-ignored).
 
-Skipped only when /usr/bin/chromium is missing and the ``CI`` variable is not set; in CI a
-missing browser or Playwright is a failure.
+Skipped only when /usr/bin/chromium or Playwright is missing and the ``CI`` variable is not
+set (one line in the run's summary says why and how to enable them); in CI that is a failure.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import Served, launch, new_page, require_browser, serve, shipped_app, shot
 
 pytestmark = pytest.mark.browser
+require_browser()
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 APQC = "apqc-pcf-cross-industry-7.4"
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium at /usr/bin/chromium", allow_module_level=True)
-
-
-class Served(str):
-    """The server's base URL, plus whether the audit API is installed."""
-
-    has_validate: bool = False
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Served]:
     """A real uvicorn on a free loopback port, serving the shipped graph."""
-    import uvicorn
-
-    from pcfgraph.api.app import create_app
-    from pcfgraph.config import Settings
-    from pcfgraph.release import build_release
-    from pcfgraph.web import views
-
-    app = create_app(Settings(), build_release())
-    if "/frameworks/{framework_id}" not in views.route_paths(app.routes):
-        views.include(app)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    served = Served(f"http://127.0.0.1:{port}")
-    served.has_validate = "/validate" in views.route_paths(app.routes)
-    yield served
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    yield from serve(shipped_app())
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=server, viewport={"width": 1366, "height": 900})
-    requests: list[str] = []
-    context.on("request", lambda r: requests.append(r.url))
-    pg = context.new_page()
-    yield pg
-    foreign = [u for u in requests if not u.startswith((server, "data:"))]
-    context.close()
-    assert not foreign, f"the page fetched from another host: {foreign}"
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    yield from new_page(browser, server)
 
 
 def test_home_tree_element_and_mapping_to_a23(page: Any) -> None:
