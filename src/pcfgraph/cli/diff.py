@@ -3,17 +3,58 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
 
 from pcfgraph.cli.common import format_option, output_option
-from pcfgraph.cli.graph_commands import release_option, render_table, write_output
-from pcfgraph.diff import COLUMNS, Side, compare, side_from_store, side_from_workbook, summary
+from pcfgraph.cli.graph_commands import release_option, write_output
+from pcfgraph.cli.table import terminal_width
+from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release, open_release
+
+
+def diff_table(result: DiffResult) -> str:
+    """Changes for people, grouped by kind with the count first; old and new values whole
+    (wrapped, never cut), each on its own line."""
+    width = terminal_width()
+    out: list[str] = []
+    for kind, n in result.counts().items():
+        items = [c for c in result.changes if c.change == kind]
+        if not items:
+            continue
+        out.append(f"{kind} ({n})")
+        for c in items:
+            code = c.old_code if c.old_code == c.new_code or not c.new_code else c.new_code
+            if c.old_code and c.new_code and c.old_code != c.new_code:
+                code = f"{c.old_code} -> {c.new_code}"
+            out.extend(
+                textwrap.wrap(
+                    f"{code}  {c.name}  [PCF ID {c.id}]",
+                    width,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
+            if kind in ("added", "removed", "moved"):  # the heading line says it all
+                continue
+            for label, value in (("old", c.old_value), ("new", c.new_value)):
+                out.extend(
+                    textwrap.wrap(
+                        value or "(none)",
+                        width,
+                        initial_indent=f"    {label}: ",
+                        subsequent_indent="         ",
+                        break_on_hyphens=False,
+                    )
+                )
+        out.append("")
+    return "\n".join(out)
 
 
 def _is_workbook(arg: str) -> bool:
@@ -64,8 +105,7 @@ def diff(
     elif fmt == "csv":
         data = diff_csv(result)
     else:
-        rows = [[str(getattr(c, col)) for col in COLUMNS] for c in result.changes]
-        data = (render_table(list(COLUMNS), rows) + summary(result) + "\n").encode("utf-8")
+        data = (diff_table(result) + summary(result) + "\n").encode("utf-8")
     write_output(data, output)
     if fmt != "table":
         click.echo(summary(result), err=True)

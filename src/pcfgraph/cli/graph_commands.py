@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ import pyoxigraph as ox
 
 from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import format_option, output_option, parse_params
+from pcfgraph.cli.table import code_key, curie, render_table
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
@@ -43,6 +43,11 @@ def term_text(term: object) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
 
 
+def table_text(term: object) -> str:
+    """A term as a table shows it: IRIs as CURIEs where a prefix fits, never cut."""
+    return curie(term.value) if isinstance(term, ox.NamedNode) else term_text(term)
+
+
 def format_select(result: SelectResult, fmt: str) -> bytes:
     """Render a SELECT result as an aligned table, CSV or SPARQL 1.1 JSON results."""
     if fmt == "json":
@@ -64,26 +69,11 @@ def format_select(result: SelectResult, fmt: str) -> bytes:
             bindings.append(b)
         doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
         return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    rows = [[term_text(row.get(v, "")) for v in result.variables] for row in result.rows]
     if fmt == "csv":
+        rows = [[term_text(row.get(v, "")) for v in result.variables] for row in result.rows]
         return write_csv(list(result.variables), rows)  # escaped against formula injection
-    return render_table(list(result.variables), rows).encode("utf-8")
-
-
-def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 60) -> str:
-    def cut(s: str) -> str:
-        s = " ".join(s.split())
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
-
-    cells = [[cut(c) for c in r] for r in rows]
-    widths = [len(h) for h in header]
-    for r in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
+    shown = [[table_text(row.get(v, "")) for v in result.variables] for row in result.rows]
+    return render_table(list(result.variables), shown).encode("utf-8")
 
 
 def load(release_dir: Path | None) -> Release:
@@ -171,6 +161,17 @@ def query(
     """Run a named query from queries/ (e.g. 'api/element-by-code') or a .rq file."""
     catalog = QueryCatalog()
     if list_queries or not name:
+        if fmt == "json":
+            listed = [
+                {
+                    "name": q.name,
+                    "summary": q.summary,
+                    "params": [{"name": p.name, "optional": p.optional} for p in q.params],
+                }
+                for q in catalog
+            ]
+            click.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+            return
         rows = [
             [q.name, q.summary, ", ".join(p.name + ("?" if p.optional else "") for p in q.params)]
             for q in catalog
@@ -211,32 +212,72 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.command()
 @click.option("--framework", "framework", default=None, help="Only elements of this framework id.")
 @click.option("--target", default=None, help="Only gaps towards this framework id.")
+@click.option("--kind", default=None, help="Only elements of this kind (process, activity...).")
 @format_option()
 @click.option("--include-derived/--curated-only", default=True, show_default=True)
 @release_option
 def gaps(
     framework: str | None,
     target: str | None,
+    kind: str | None,
     fmt: str,
     include_derived: bool,
     release_dir: Path | None,
 ) -> None:
-    """List elements with no counterpart in each other framework (with recorded reasons)."""
+    """List elements with no counterpart in each other framework (with recorded reasons).
+
+    The table groups them by framework pair and then by parent element; csv and json are the
+    query's rows (SPARQL results JSON).
+    """
     release = load(release_dir)
-    catalog = QueryCatalog()
-    q = catalog.get("api/gaps")
+    q = QueryCatalog().get("api/gaps")
     params: dict[str, object] = {}
     names = {p.name for p in q.params}
-    for key, value in (
-        ("framework", framework),
-        ("target", target),
-        ("includeDerived", "true" if include_derived else "false"),
+    for option, key, value in (
+        ("framework", "framework", framework),
+        ("target", "otherFramework", target),
+        ("kind", "kind", kind),
     ):
         if value is not None and key in names:
             params[key] = value
-        elif value is not None and key != "includeDerived":
-            raise InputError(f"the gaps query does not support --{key}")
-    sys.stdout.buffer.write(format_select(release.store.select(q, params), fmt))
+        elif value is not None:
+            raise InputError(f"the gaps query does not support --{option}")
+    result = release.store.select(q, params)
+    if fmt != "table":
+        sys.stdout.buffer.write(format_select(result, fmt))
+        return
+    sys.stdout.buffer.write(gaps_table(result).encode("utf-8"))
+
+
+def gaps_table(result: SelectResult) -> str:
+    """Gaps for people: one block per framework pair, rows grouped under their parent, each
+    element as code and name with its kind and the recorded reason (nothing cut)."""
+    blocks: dict[tuple[str, str], dict[tuple[str, str], list[list[str]]]] = {}
+    for row in result.rows:
+
+        def text(name: str, row: dict[str, object] = row) -> str:
+            return term_text(row[name]) if name in row else ""
+
+        pair = (text("framework"), text("otherFramework"))
+        parent = (text("parentCode"), text("parentName"))
+        blocks.setdefault(pair, {}).setdefault(parent, []).append(
+            [
+                text("code") or curie(text("element")),
+                text("name"),
+                text("elementKind"),
+                text("reason") or ("recorded" if text("noCounterpart") else ""),
+            ]
+        )
+    out: list[str] = []
+    for (fw, other), parents in blocks.items():
+        n = sum(len(rows) for rows in parents.values())
+        out.append(f"{fw}: {n} element{'s' if n != 1 else ''} without a counterpart in {other}")
+        rows: list[list[str]] = []
+        for (code, name), items in sorted(parents.items(), key=lambda kv: code_key(kv[0][0])):
+            rows.append([f"under {code} {name}" if code or name else "at the top level"])
+            rows.extend(items)
+        out.append(render_table(["code", "name", "kind", "reason"], rows, count=False))
+    return "\n".join(out) if out else "no gaps\n"
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,112 @@
+"""Terminal tables: aligned columns that wrap long cells instead of cutting them.
+
+A cut identifier hides the very element a reader is looking for, so no cell is ever shortened:
+columns are narrowed to fit the terminal and their cells wrapped onto further lines (IRIs are
+shown as CURIEs first, where a known prefix fits).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from collections.abc import Sequence
+
+from pcfgraph.iris import PREFIXES
+
+#: A column is never narrowed below this many characters (or its header's width).
+MIN_COLUMN = 12
+GAP = "  "
+
+
+def curie(iri: str) -> str:
+    """``https://w3id.org/pcfgraph/id/prm-it/A24`` -> ``prmit:A24``; the IRI when no prefix fits."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
+_NUM = re.compile(r"(\d+)")
+
+
+def code_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM.split(code) if p)
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` wins); 120 when output is not a terminal."""
+    return max(40, shutil.get_terminal_size((120, 24)).columns)
+
+
+def column_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, max_width: int | None
+) -> list[int]:
+    """Natural widths, capped at ``max_width``, then the widest narrowed until the row fits."""
+    widths = [len(h) for h in header]
+    for r in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
+    if max_width:
+        widths = [min(w, max(max_width, len(h))) for w, h in zip(widths, header, strict=True)]
+    budget = width - len(GAP) * (len(widths) - 1)
+    floors = [max(MIN_COLUMN, len(h)) for h in header]
+    while sum(widths) > budget:  # narrow the widest columns together, down to their floors
+        room = [k for k in range(len(widths)) if widths[k] > floors[k]]
+        if not room:
+            break  # cannot fit: lines run long rather than cutting anything
+        top = max(widths[k] for k in room)
+        widest = [k for k in room if widths[k] == top]
+        below = max([widths[k] for k in range(len(widths)) if widths[k] < top] + [0])
+        step = min(
+            top - max(below, max(floors[k] for k in widest)),
+            -(-(sum(widths) - budget) // len(widest)),
+        )
+        for k in widest:
+            widths[k] = max(floors[k], widths[k] - max(1, step))
+    return widths
+
+
+def _lines(cell: str, width: int) -> list[str]:
+    return (
+        textwrap.wrap(cell, width, break_long_words=True, break_on_hyphens=False)
+        if len(cell) > width
+        else [cell]
+    )
+
+
+def render_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    max_width: int | None = None,
+    *,
+    width: int | None = None,
+    count: bool = True,
+) -> str:
+    """Rows as an aligned table fitted to ``width`` (the terminal's), long cells wrapped.
+
+    A row of one cell is a section heading: printed across the table, not in a column.
+    """
+    cells = [[" ".join(c.split()) for c in r] for r in rows]
+    width = width or terminal_width()
+    widths = column_widths(header, [r for r in cells if len(r) > 1], width, max_width)
+    out = [
+        GAP.join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        GAP.join("-" * w for w in widths),
+    ]
+    for r in cells:
+        if len(r) == 1:
+            out.extend(_lines(r[0], max(sum(widths) + len(GAP) * (len(widths) - 1), 20)))
+            continue
+        wrapped = [_lines(c, w) for c, w in zip(r, widths, strict=True)]
+        for i in range(max(len(x) for x in wrapped) if wrapped else 0):
+            out.append(
+                GAP.join(
+                    (x[i] if i < len(x) else "").ljust(w)
+                    for x, w in zip(wrapped, widths, strict=True)
+                ).rstrip()
+            )
+    if count:
+        out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,155 @@
+"""CLI tables: identifiers are never cut (long cells wrap), IRIs show as CURIEs, the gaps
+table is grouped with its kind filled, and every table command has ``--format json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _webgraph import APQC_ID, web_release
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.cli.table import curie, render_table
+from pcfgraph.release import write_release
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rel") / "release"
+    write_release(web_release().store, out, {})
+    return out
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = run_main(main, args)
+    return code, capsys.readouterr().out
+
+
+def test_long_cells_wrap_within_the_width_and_nothing_is_cut() -> None:
+    iri = "https://w3id.org/pcfgraph/id/mapping/pcf-8.1-to-it-cmf-rm/some-very-long-record-key"
+    text = "word " * 40
+    table = render_table(["id", "text"], [[iri, text.strip()], ["short", "x"]], width=60)
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert "…" not in table
+    # every character of every cell is there, in order, once the wrapping is undone
+    first_col = "".join(line[: lines[1].index("  ")].strip() for line in lines[2:-3])
+    assert iri in first_col
+    assert table.count("word") == 40
+    assert lines[-1] == "(2 rows)"
+
+
+def test_a_section_row_is_printed_across_the_table() -> None:
+    table = render_table(["a", "b"], [["under 8.1 Develop"], ["x", "y"]], width=80, count=False)
+    assert table.splitlines()[2] == "under 8.1 Develop"
+
+
+def test_curie() -> None:
+    assert curie("https://w3id.org/pcfgraph/id/prm-it/A24") == "prmit:A24"
+    assert curie("http://www.w3.org/2004/02/skos/core#closeMatch") == "skos:closeMatch"
+    assert curie("https://example.org/x") == "https://example.org/x"
+
+
+def test_query_table_shows_curies_not_cut_iris(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(
+        [
+            "query",
+            "api/element-by-code",
+            "-p",
+            "framework=prm-it",
+            "-p",
+            "code=A24",
+            "--release",
+            str(release_dir),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "prmit:A24" in out
+    assert "…" not in out and "https://w3id.org/pcfgraph/id/prm-it/A24" not in out
+
+
+def test_gaps_table_grouped_by_parent_with_kind(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(["gaps", "--format", "json", "--release", str(release_dir)], capsys)
+    assert code == 0
+    rows = json.loads(out)["results"]["bindings"]
+    assert rows
+    code, table = run(
+        ["gaps", "--framework", APQC_ID, "--target", "prm-it", "--release", str(release_dir)],
+        capsys,
+    )
+    assert code == 0
+    expected = [
+        r
+        for r in rows
+        if r["framework"]["value"] == APQC_ID and r["otherFramework"]["value"] == "prm-it"
+    ]
+    lines = table.splitlines()
+    assert lines[0] == f"{APQC_ID}: {len(expected)} elements without a counterpart in prm-it"
+    assert lines[1].split() == ["code", "name", "kind", "reason"]
+    assert "…" not in table and "https://" not in table
+    by_code = {
+        ln.split()[0]: ln
+        for ln in lines[3:]
+        if not ln.startswith(("under ", "at the top")) and ln[:1].isdigit()
+    }
+    for r in expected:  # every gap is listed by code with its kind
+        assert r["elementKind"]["value"] in by_code[r["code"]["value"]].split()
+        parent = r.get("parentCode", {}).get("value")
+        heading = f"under {parent} " if parent else "at the top level"
+        above = lines[: lines.index(by_code[r["code"]["value"]])]
+        assert [ln for ln in above if ln.startswith(("under ", "at the top"))][-1].startswith(
+            heading
+        )
+
+
+def test_every_table_command_has_json(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(["query", "--list", "--format", "json"], capsys)
+    assert code == 0
+    listed = json.loads(out)
+    assert any(q["name"] == "api/gaps" for q in listed)
+    for args in (["stats"], ["gaps"], ["query", "api/frameworks"]):
+        code, out = run([*args, "--format", "json", "--release", str(release_dir)], capsys)
+        assert code == 0, args
+        assert "results" in json.loads(out), args
+
+
+def test_diff_table_grouped_with_whole_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_diff import SHIPPED, modified_copy
+
+    from pcfgraph.diff import compare, side_from_workbook
+    from pcfgraph.queries import QueryCatalog
+
+    old = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
+    old.write_bytes(SHIPPED.read_bytes())
+    (tmp_path / "n").mkdir()
+    new = modified_copy(tmp_path / "n" / "apqc-pcf-cross-industry-7.5.xlsx")
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out = run(["diff", str(old), str(new)], capsys)
+    assert code == 0
+    cat = QueryCatalog()
+    result = compare(
+        side_from_workbook(old, cat, fallback_version="0"),
+        side_from_workbook(new, cat, fallback_version="1"),
+    )
+    assert max(len(line) for line in out.splitlines()[:-1]) <= 60
+    joined = " ".join(out.split())  # undo the wrapping
+    for kind, n in result.counts().items():
+        if n:
+            assert f"{kind} ({n})" in out.splitlines()
+    for c in result.changes:
+        assert f"[PCF ID {c.id}]" in joined
+        if c.change in ("renamed", "definition changed"):
+            assert f"old: {' '.join(c.old_value.split())}" in joined
+            assert f"new: {' '.join(c.new_value.split())}" in joined
+    assert "…" not in out
