@@ -254,9 +254,10 @@ def gaps_table(result: SelectResult) -> str:
     element as code and name with its kind and the recorded reason (nothing cut)."""
     blocks: dict[tuple[str, str], dict[tuple[str, str], list[list[str]]]] = {}
     for row in result.rows:
+        values = {k: term_text(v) for k, v in row.items()}
 
-        def text(name: str, row: dict[str, object] = row) -> str:
-            return term_text(row[name]) if name in row else ""
+        def text(name: str, values: dict[str, str] = values) -> str:
+            return values.get(name, "")
 
         pair = (text("framework"), text("otherFramework"))
         parent = (text("parentCode"), text("parentName"))
