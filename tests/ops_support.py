@@ -149,6 +149,8 @@ class LiveServer:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                "--http",  # as `pcfgraph serve`: request-head limits while parsing
+                "pcfgraph.api.http_protocol:GuardedHttpToolsProtocol",
                 "--timeout-graceful-shutdown",
                 "3",
             ],

@@ -36,6 +36,11 @@ class Settings:
     max_query_depth: int = 32
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Longest request target (path and query string, bytes): 414 past it.
+    max_url_bytes: int = 8192
+    #: Largest request header block (bytes) and most header fields: 431 past either.
+    max_header_bytes: int = 16384
+    max_header_count: int = 100
     #: Concurrent expensive requests (ad-hoc SPARQL, uploads) before 503.
     max_concurrent_expensive: int = 8
     #: Audit uploads: deadline (seconds) and largest number of triples.

@@ -37,6 +37,11 @@ MEANINGS: dict[str, str] = {
     "max_query_depth": "Deepest nesting (groups, sub-selects, paths) of an ad-hoc query "
     "accepted; deeper is 400 before execution.",
     "max_body_bytes": "Largest request body in bytes; larger is 413 `payload-too-large`.",
+    "max_url_bytes": "Longest request target (path plus query string) in bytes; longer is 414 "
+    "`uri-too-long` (problem+json) before any route runs. Long SPARQL queries go in a POST body.",
+    "max_header_bytes": "Largest request header block in bytes; larger is 431 "
+    "`headers-too-large` (problem+json), checked while the request is parsed.",
+    "max_header_count": "Most header fields in one request; more is 431 `headers-too-large`.",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
     "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
     "validate_timeout": "Deadline in seconds of one `POST /validate` upload.",

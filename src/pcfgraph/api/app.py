@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     ops.install(app)  # request id + metrics (one pure-ASGI layer), reloads, /metrics
 
     _include_routers(app)
+    from pcfgraph.api import http_guard
+
+    http_guard.install(app, settings)  # outermost: head limits (414/431), security headers
     return app
 
 

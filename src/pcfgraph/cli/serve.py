@@ -62,8 +62,11 @@ def serve(**options: Any) -> None:
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
         err=True,
     )
+    from pcfgraph.api.http_protocol import GuardedHttpToolsProtocol
+
     uvicorn.run(
         app,
+        http=GuardedHttpToolsProtocol,  # request-head limits (414/431) as problem+json
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

@@ -1,0 +1,38 @@
+"""The Content-Security-Policy breaks nothing: GraphiQL and the workbench pages run in a real
+Chromium with no policy violation reported (fixtures from :mod:`test_web_browser`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_web_browser import browser, page, server  # noqa: F401 - pytest fixtures
+
+pytestmark = pytest.mark.browser
+
+
+def violations(pg: Any) -> list[str]:
+    found: list[str] = []
+    pg.on(
+        "console",
+        lambda m: found.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return found
+
+
+def test_graphiql_runs_a_query_under_the_policy(page: Any) -> None:  # noqa: F811
+    seen = violations(page)
+    response = page.goto("/graphql", wait_until="networkidle")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator(".graphiql-container").wait_for(timeout=20_000)
+    page.locator(".graphiql-execute-button").click()
+    page.get_by_text('"frameworks"').first.wait_for(timeout=20_000)
+    assert seen == []
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=service", "/frameworks", "/audit", "/matrix"])
+def test_workbench_pages_report_no_violation(page: Any, path: str) -> None:  # noqa: F811
+    seen = violations(page)
+    response = page.goto(path, wait_until="networkidle")
+    assert response.status < 500
+    assert seen == []
