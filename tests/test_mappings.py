@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
@@ -15,7 +15,7 @@ from rdflib.namespace import OWL
 from pcfgraph import iris
 from pcfgraph.assemble import rdflib_to_quads
 from pcfgraph.errors import ParseError
-from pcfgraph.iris import DCTERMS, PCFG, PROV, SEMAPV, SKOS, SSSOM
+from pcfgraph.iris import DCTERMS, PCFG, PROV, SEMAPV, SH, SKOS, SSSOM
 from pcfgraph.mappings import (
     derive_mappings,
     mapping_set_graph,
@@ -102,6 +102,13 @@ def test_two_row_file_becomes_the_expected_graph(tmp_path: Path) -> None:
         (src, RDF.type, PROV.Entity),
         (src, DCTERMS.title, Literal(path.name)),
     ]
+    for prefix, ns in (("a", "a/"), ("b", "b/"), ("c", "c/"), ("fw", "framework/")):
+        decl = BNode()
+        want += [
+            (s, SH.declare, decl),
+            (decl, SH.prefix, Literal(prefix)),
+            (decl, SH.namespace, Literal(ID + ns, datatype=XSD.anyURI)),
+        ]
     for subj, pred, obj, conf, comment in (
         (a1, SKOS.exactMatch, bx, "0.9", "same"),
         (a2, SKOS.broadMatch, by, "0.8", "why"),
@@ -122,6 +129,8 @@ def test_two_row_file_becomes_the_expected_graph(tmp_path: Path) -> None:
             (r, PCFG.derived, Literal(False)),
             (r, PCFG.sourceFramework, FW_A),
             (r, PCFG.targetFramework, FW_B),
+            # propagated from the header (SSSOM propagatable slot)
+            (r, SSSOM.mapping_date, Literal("2026-11-22", datatype=XSD.date)),
         ]
     got = mapping_set_graph(ms)
     assert isomorphic(got, want), set(got) ^ set(want)

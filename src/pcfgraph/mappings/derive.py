@@ -13,8 +13,8 @@ it follows from.
   conservatively (:data:`COMPOSE`); where the two steps do not imply any SKOS relation
   between S and T (e.g. S and T merely share a broader M) nothing is derived.
 
-Nothing is derived for a pair (S, T) that already has a curated mapping in either
-direction, nor where S (or T) is curated as having no counterpart in the other's framework
+Nothing is derived for a pair (S, T) that already has a curated mapping or a curated
+negative mapping (``predicate_modifier: Not``) in either direction, nor where S (or T) is curated as having no counterpart in the other's framework
 (``pcfg:NoCounterpart``): a curator's word is never second-guessed by arithmetic. Where several chains
 give the same pair, the one with the highest confidence wins (then the more specific
 predicate, then the record IRIs, so the result is deterministic).
@@ -48,26 +48,29 @@ INVERSE: dict[URIRef, URIRef] = {
     BROAD: NARROW,
     NARROW: BROAD,
 }
-#: ``COMPOSE[(p1, p2)]``: what ``S p1 M`` and ``M p2 T`` imply for S and T. Missing pairs
-#: imply nothing and are not derived:
-#: broad∘narrow (S and T only share a broader M), broad∘related (T relates to some part of
-#: M that may not be S), related∘narrow (S relates to M, T is only a part of M) and
-#: related∘related (relatedness is not transitive).
+#: ``COMPOSE[(p1, p2)]``: the strongest relation that ``S p1 M`` and ``M p2 T`` guarantee
+#: between S and T (the table in docs/mappings.md). Only exact keeps a relation as it is and
+#: only a chain that keeps one direction (broad, broad / narrow, narrow) stays hierarchical;
+#: any chain with close or related, or that turns from narrow to broad, gives at most
+#: ``relatedMatch``. Missing pairs imply nothing and are not derived: broad∘narrow (S and T
+#: only share a broader M), broad∘related (T relates to some part of M that may not be S),
+#: related∘narrow (S relates to M, T is only a part of M) and related∘related (relatedness is
+#: not transitive).
 COMPOSE: dict[tuple[URIRef, URIRef], URIRef] = {}
 for _p in (EXACT, CLOSE, BROAD, NARROW, RELATED):
     COMPOSE[(EXACT, _p)] = _p
     COMPOSE[(_p, EXACT)] = _p
 COMPOSE.update(
     {
-        (CLOSE, CLOSE): CLOSE,
-        (CLOSE, BROAD): BROAD,
-        (BROAD, CLOSE): BROAD,
-        (CLOSE, NARROW): NARROW,
-        (NARROW, CLOSE): NARROW,
-        (CLOSE, RELATED): RELATED,
-        (RELATED, CLOSE): RELATED,
         (BROAD, BROAD): BROAD,
         (NARROW, NARROW): NARROW,
+        (CLOSE, CLOSE): RELATED,  # closeness is not transitive (SKOS)
+        (CLOSE, BROAD): RELATED,
+        (BROAD, CLOSE): RELATED,
+        (CLOSE, NARROW): RELATED,
+        (NARROW, CLOSE): RELATED,
+        (CLOSE, RELATED): RELATED,
+        (RELATED, CLOSE): RELATED,
         (NARROW, BROAD): RELATED,  # S and T both contain M: they overlap
         (NARROW, RELATED): RELATED,  # S contains M, which relates to T
         (RELATED, BROAD): RELATED,  # S relates to M, which is part of T
@@ -142,18 +145,31 @@ def no_counterparts_from_graph(g: Graph) -> set[tuple[URIRef, URIRef]]:
     return out
 
 
+def negatives_from_graph(g: Graph) -> set[tuple[URIRef, URIRef]]:
+    """``(subject, object)`` pairs a curated set records a negative mapping for
+    (``predicate_modifier: Not``)."""
+    out: set[tuple[URIRef, URIRef]] = set()
+    for r in g.subjects(RDF.type, PCFG.NegativeMapping):
+        s, o = g.value(r, SSSOM.subject_id), g.value(r, SSSOM.object_id)
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            out.add((s, o))
+    return out
+
+
 def _records(
     curated: Iterable[Graph | MappingRecordData],
-) -> tuple[list[MappingRecordData], set[tuple[URIRef, URIRef]]]:
+) -> tuple[list[MappingRecordData], set[tuple[URIRef, URIRef]], set[tuple[URIRef, URIRef]]]:
     out: list[MappingRecordData] = []
     none: set[tuple[URIRef, URIRef]] = set()
+    negatives: set[tuple[URIRef, URIRef]] = set()
     for item in curated:
         if isinstance(item, Graph):
             out.extend(records_from_graph(item))
             none |= no_counterparts_from_graph(item)
+            negatives |= negatives_from_graph(item)
         else:
             out.append(item)
-    return out, none
+    return out, none, negatives
 
 
 def _key(*parts: object) -> str:
@@ -167,15 +183,18 @@ def _product(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 def derive_mappings(
     curated: Iterable[Graph | MappingRecordData],
     no_counterparts: Iterable[tuple[URIRef, URIRef]] = (),
+    negatives: Iterable[tuple[URIRef, URIRef]] = (),
 ) -> Graph:
     """All derived mappings of the curated records (or curated set graphs) as one graph.
 
-    ``no_counterparts`` are ``(element, framework)`` pairs curated as having no counterpart
-    (read automatically from graphs); no chain contradicts them.
+    ``no_counterparts`` are ``(element, framework)`` pairs curated as having no counterpart,
+    ``negatives`` ``(subject, object)`` pairs curated as *not* mapping (both read
+    automatically from graphs); nothing is derived against them.
     """
     curated = list(curated)
-    records, none = _records(curated)
+    records, none, negated = _records(curated)
     none |= set(no_counterparts)
+    negated |= set(negatives)
     licences = sorted(
         {
             lic
@@ -207,15 +226,20 @@ def derive_mappings(
         )
     )
 
-    curated_pairs = {(r.subject, r.object) for r in records} | {
-        (r.object, r.subject) for r in records
-    }
+    curated_pairs = (
+        {(r.subject, r.object) for r in records}
+        | {(r.object, r.subject) for r in records}
+        | negated
+        | {(o, s) for s, o in negated}
+    )
 
     # (a) inverses
     stated = {(r.subject, r.object) for r in records}
     for r in records:
         if (r.object, r.subject) in stated:
             continue  # the curators stated this direction themselves
+        if (r.object, r.subject) in negated or (r.subject, r.object) in negated:
+            continue  # a curator also said some relation does not hold: do not restate
         inv = INVERSE[r.predicate]
         _emit(
             g,

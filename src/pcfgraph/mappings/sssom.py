@@ -1,9 +1,13 @@
 """Read curated SSSOM/TSV mapping sets and turn them into RDF.
 
-The reader is deliberately small: a YAML header (lines starting with ``#``) and a
+The reader follows the SSSOM specification: a YAML header (lines starting with ``#``) and a
 tab-separated table read with :mod:`csv` (no quoting, one record per line, so every row has
-a line number). CURIEs are expanded with the file's ``curie_map`` plus the SSSOM built-in
-prefixes. Anything wrong raises :class:`~pcfgraph.errors.ParseError` naming file and line.
+a line number). Every header key and column must be an SSSOM slot (:mod:`.slots`); a value
+must fit its slot (CURIE with a known prefix, ISO date, number, enum value; several values,
+``|``-separated in the table or a YAML list in the header, only where the slot is
+multivalued). CURIEs are expanded with the file's ``curie_map`` plus the SSSOM built-in
+prefixes. Anything wrong raises :class:`~pcfgraph.errors.ParseError` naming file, line and
+the slot.
 
 RDF shape of a set (graph ``iris.mapping_set_graph(stem)``):
 
@@ -12,6 +16,11 @@ RDF shape of a set (graph ``iris.mapping_set_graph(stem)``):
 * per mapping row: the bare SKOS triple ``S pred O`` plus a record
   ``iris.mapping_record(stem, key)`` typed ``pcfg:MappingRecord`` / ``owl:Axiom`` carrying
   justification, confidence, authors, comment and ``pcfg:derived false``;
+* per negative row (``predicate_modifier: Not``, "S is *not* a p-match of O"): a
+  ``pcfg:NegativeMapping`` record with ``sssom:subject_id``/``predicate_id``/``object_id`` and
+  ``sssom:predicate_modifier "Not"``, never a SKOS triple and never a ``pcfg:MappingRecord``;
+* every other slot of a row (reviewers, dates, labels, cardinality, ...) as ``sssom:<slot>``
+  on its record, so an export can give the row back;
 * per ``sssom:NoTermFound`` row: a ``pcfg:NoCounterpart`` record (element, framework, reason)
   and no SKOS triple. Such rows must use ``skos:mappingRelation``, the super-property of all
   SKOS mapping properties: "no mapping of any kind" is what pcfgraph records. A narrower
@@ -32,15 +41,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from pcfgraph import iris
 from pcfgraph.errors import InputError, ParseError
-from pcfgraph.iris import DCTERMS, PCFG, PROV, SKOS, SSSOM
+from pcfgraph.iris import DCTERMS, PCFG, PROV, SH, SKOS, SSSOM
+from pcfgraph.mappings.slots import (
+    ENUMS,
+    MAPPING_SET_SLOTS,
+    MAPPING_SLOTS,
+    PROPAGATABLE,
+    Slot,
+)
 
 SUFFIX = ".sssom.tsv"
 NO_TERM_FOUND = SSSOM.NoTermFound
+NOT = "Not"
 #: The SKOS mapping properties a curated row may use.
 MATCH_PREDICATES: frozenset[URIRef] = frozenset(
     {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
@@ -53,10 +70,48 @@ BUILTIN_PREFIXES: Mapping[str, str] = {
 }
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 REQUIRED_HEADER = ("curie_map", "mapping_set_id", "license")
+#: Slots a row's record states in its own way (SKOS/OWL/pcfg terms); all others are kept
+#: as ``sssom:<slot>`` on the record (:data:`MappingRow.extra`).
+ROW_CORE_SLOTS = frozenset(
+    {
+        "subject_id",
+        "predicate_id",
+        "object_id",
+        "predicate_modifier",
+        "mapping_justification",
+        "confidence",
+        "subject_source",
+        "object_source",
+        "author_id",
+        "author_label",
+        "comment",
+    }
+)
+#: Header keys the set states in its own way; other set slots become ``sssom:<slot>``.
+SET_CORE_SLOTS = frozenset(
+    {
+        "curie_map",
+        "mapping_set_id",
+        "license",
+        "mapping_set_title",
+        "mapping_set_description",
+        "mapping_set_version",
+        "comment",
+        "mapping_date",
+        "creator_id",
+        "creator_label",
+        "subject_source",
+        "object_source",
+    }
+)
 #: Slugs that belong to pcfgraph itself, not to a curated file.
 RESERVED_STEMS = frozenset({"derived"})
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: A slot and its values in text form (IRIs expanded), as read.
+SlotValues = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -76,17 +131,31 @@ class MappingRow:
     author_ids: tuple[URIRef, ...] = ()
     author_labels: tuple[str, ...] = ()
     comment: str | None = None
+    predicate_modifier: str | None = None
+    #: Every other slot given for the row (own cell or propagated from the header).
+    extra: SlotValues = ()
 
     @property
     def no_term_found(self) -> bool:
         return self.object == NO_TERM_FOUND
 
     @property
+    def negated(self) -> bool:
+        """``predicate_modifier: Not``: the row says the mapping does *not* hold."""
+        return self.predicate_modifier == NOT
+
+    @property
     def key(self) -> str:
         """Stable record key: a short hash of what the row states (not of its position)."""
         target = self.object_source if self.no_term_found else self.object
         text = f"{self.subject}|{self.predicate}|{self.object}|{target}"
+        if self.negated:
+            text += "|Not"
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+    def values(self, slot: str) -> tuple[str, ...]:
+        """The values of one of the :attr:`extra` slots (empty when not given)."""
+        return dict(self.extra).get(slot, ())
 
 
 @dataclass(frozen=True)
@@ -108,6 +177,10 @@ class MappingSet:
     creator_labels: tuple[str, ...] = ()
     subject_sources: tuple[URIRef, ...] = field(default=())
     object_sources: tuple[URIRef, ...] = field(default=())
+    #: Every other mapping-set slot of the header.
+    extra: SlotValues = ()
+    #: The prefixes the file declares itself (``curie_map`` as written).
+    declared_prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 def stem_of(path: Path) -> str:
@@ -130,28 +203,103 @@ class _Reader:
         self.source = str(path)
         self.lines = text.splitlines()
         self.prefixes: dict[str, str] = dict(BUILTIN_PREFIXES)
+        self.declared: dict[str, str] = {}
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> ParseError:
         return ParseError(message, line=line, column=column, source=self.source)
 
     # -- CURIEs ----------------------------------------------------------------------------
 
-    def expand(self, value: str, line: int, what: str) -> URIRef:
+    def expand(self, value: str, line: int, what: str, column: int | None = None) -> URIRef:
         value = value.strip()
         if not value:
-            raise self.error(f"{what} is empty", line)
+            raise self.error(f"{what} is empty", line, column)
         if _ABSOLUTE_IRI.match(value):
             return URIRef(value)
         prefix, sep, local = value.partition(":")
         if not sep:
-            raise self.error(f"{what} {value!r} is neither a CURIE nor an absolute IRI", line)
+            raise self.error(
+                f"{what} {value!r} is neither a CURIE nor an absolute IRI", line, column
+            )
         if prefix not in self.prefixes:
             raise self.error(
-                f"{what} {value!r} uses unknown prefix {prefix!r} (not in curie_map)", line
+                f"{what} {value!r} uses unknown prefix {prefix!r} (not in curie_map)", line, column
             )
         if any(c in local for c in ' \t<>"{}|\\^`'):
-            raise self.error(f"{what} {value!r} has characters not allowed in an IRI", line)
+            raise self.error(f"{what} {value!r} has characters not allowed in an IRI", line, column)
         return URIRef(self.prefixes[prefix] + local)
+
+    def slot_values(
+        self, slot: Slot, raw: object, line: int, column: int | None = None
+    ) -> tuple[str, ...]:
+        """Check one slot's value(s) against its kind; IRIs come back expanded."""
+        if isinstance(raw, list):
+            if not slot.multivalued:
+                raise self.error(f"{slot.name} takes one value, not a list", line, column)
+            items = [str(v) for v in raw]
+        elif isinstance(raw, dict):
+            raise self.error(f"{slot.name} must be a value, not a mapping", line, column)
+        elif isinstance(raw, str) and slot.multivalued:
+            items = [v.strip() for v in raw.split("|")]
+        else:
+            text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+            if isinstance(raw, str) and "|" in raw and slot.kind in ("entity", "uri"):
+                raise self.error(
+                    f"{slot.name} takes one value; '|' separates values only in multivalued slots",
+                    line,
+                    column,
+                )
+            items = [text]
+        out: list[str] = []
+        for item in items:
+            item = item.strip()
+            if not item:
+                raise self.error(f"{slot.name} has an empty value", line, column)
+            out.append(self.check_value(slot, item, line, column))
+        return tuple(out)
+
+    def check_value(self, slot: Slot, value: str, line: int, column: int | None) -> str:
+        kind = slot.kind
+        if kind == "entity":
+            return str(self.expand(value, line, slot.name, column))
+        if kind == "uri":
+            if not _ABSOLUTE_IRI.match(value):
+                # SSSOM allows a CURIE where an IRI is expected only for entity references;
+                # accept a CURIE here too (sssom-py does) but store the expansion.
+                return str(self.expand(value, line, slot.name, column))
+            return value
+        if kind == "date":
+            try:
+                if not _DATE.match(value):
+                    raise ValueError
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise self.error(
+                    f"{slot.name} {value!r} is not an ISO date (YYYY-MM-DD)", line, column
+                ) from None
+            return value
+        if kind == "double":
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite():
+                raise self.error(f"{slot.name} {value!r} is not a number", line, column)
+            if slot.name in ("confidence", "reviewer_agreement", "mapping_set_confidence") and not (
+                Decimal(0) <= number <= Decimal(1)
+            ):
+                raise self.error(f"{slot.name} {value} is not in [0, 1]", line, column)
+            return value
+        if kind.startswith("enum:"):
+            allowed = ENUMS[kind.removeprefix("enum:")]
+            if value not in allowed:
+                raise self.error(
+                    f"{slot.name} {value!r} is not one of {', '.join(sorted(allowed))}",
+                    line,
+                    column,
+                )
+            return value
+        return value
 
     # -- header ----------------------------------------------------------------------------
 
@@ -195,21 +343,35 @@ class _Reader:
                     f"curie_map: built-in prefix {prefix!r} must expand to {builtin}", line
                 )
             self.prefixes[prefix] = expansion
+            self.declared[prefix] = expansion
+        for prefix, expansion in cmap.items():
+            clash = [p for p, e in self.prefixes.items() if e == expansion and p != prefix]
+            if clash and prefix not in BUILTIN_PREFIXES:
+                raise self.error(
+                    f"curie_map: prefixes {prefix!r} and {clash[0]!r} expand to the same IRI",
+                    line,
+                )
 
-    def iri_list(self, doc: Mapping[str, Any], key: str) -> tuple[URIRef, ...]:
-        value = doc.get(key)
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        line = self.header_line(key)
-        return tuple(self.expand(str(v), line, key) for v in items)
-
-    def text_list(self, doc: Mapping[str, Any], key: str) -> tuple[str, ...]:
-        value = doc.get(key)
-        if value is None:
-            return ()
-        items = value if isinstance(value, list) else [value]
-        return tuple(str(v) for v in items)
+    def header_slots(self, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """Every header key checked against the mapping-set slots (curie_map aside)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for key, raw in doc.items():
+            line = self.header_line(str(key))
+            if key == "extension_definitions":
+                raise self.error(
+                    "extension_definitions (SSSOM extension slots) are not supported", line
+                )
+            slot = MAPPING_SET_SLOTS.get(str(key))
+            if slot is None:
+                raise self.error(
+                    f"unknown metadata key {key!r}: not an SSSOM mapping set slot", line
+                )
+            if key == "curie_map":
+                continue
+            if raw is None:
+                raise self.error(f"metadata {key!r} has no value", line)
+            out[str(key)] = self.slot_values(slot, raw, line)
+        return out
 
     # -- the whole file --------------------------------------------------------------------
 
@@ -220,36 +382,23 @@ class _Reader:
             if key not in doc:
                 raise self.error(f"metadata header lacks required {key!r}", 1)
         self.read_prefixes(doc)
-        set_iri = self.expand(
-            str(doc["mapping_set_id"]), self.header_line("mapping_set_id"), "mapping_set_id"
-        )
+        slots = self.header_slots(doc)
+        set_iri = URIRef(slots["mapping_set_id"][0])
         if set_iri != iris.mapping_set(stem):
             raise self.error(
                 f"mapping_set_id is {set_iri}, expected {iris.mapping_set(stem)} for a file "
                 f"named {self.path.name}",
                 self.header_line("mapping_set_id"),
             )
-        license_iri = self.expand(str(doc["license"]), self.header_line("license"), "license")
-        set_subject = self.iri_list(doc, "subject_source")
-        set_object = self.iri_list(doc, "object_source")
-        if len(set_subject) > 1 or len(set_object) > 1:
-            raise self.error("subject_source and object_source take one value each", 1)
-        mapping_date = doc.get("mapping_date")
-        if mapping_date is not None and not isinstance(mapping_date, dt.date):
-            try:
-                mapping_date = dt.date.fromisoformat(str(mapping_date))
-            except ValueError:
-                raise self.error(
-                    f"mapping_date {mapping_date!r} is not an ISO date (YYYY-MM-DD)",
-                    self.header_line("mapping_date"),
-                ) from None
-        rows = tuple(
-            self.rows(
-                first,
-                set_subject[0] if set_subject else None,
-                set_object[0] if set_object else None,
-            )
+        license_iri = URIRef(slots["license"][0])
+        set_subject = URIRef(slots["subject_source"][0]) if "subject_source" in slots else None
+        set_object = URIRef(slots["object_source"][0]) if "object_source" in slots else None
+        mapping_date = (
+            dt.date.fromisoformat(slots["mapping_date"][0]) if "mapping_date" in slots else None
         )
+        propagated = {k: v for k, v in slots.items() if k in PROPAGATABLE}
+        rows = tuple(self.rows(first, set_subject, set_object, propagated))
+        one = {k: v[0] for k, v in slots.items()}
         return MappingSet(
             path=self.path,
             stem=stem,
@@ -257,24 +406,37 @@ class _Reader:
             license=license_iri,
             curie_map=dict(self.prefixes),
             rows=rows,
-            title=_opt_str(doc.get("mapping_set_title")),
-            description=_opt_str(doc.get("mapping_set_description")),
-            version=_opt_str(doc.get("mapping_set_version")),
-            comment=_opt_str(doc.get("comment")),
+            title=one.get("mapping_set_title"),
+            description=one.get("mapping_set_description"),
+            version=one.get("mapping_set_version"),
+            comment=one.get("comment"),
             mapping_date=mapping_date,
-            creator_ids=self.iri_list(doc, "creator_id"),
-            creator_labels=self.text_list(doc, "creator_label"),
-            subject_sources=tuple(dict.fromkeys(r.subject_source for r in rows)) or set_subject,
-            object_sources=tuple(dict.fromkeys(r.object_source for r in rows)) or set_object,
+            creator_ids=tuple(URIRef(v) for v in slots.get("creator_id", ())),
+            creator_labels=slots.get("creator_label", ()),
+            subject_sources=tuple(dict.fromkeys(r.subject_source for r in rows))
+            or ((set_subject,) if set_subject else ()),
+            object_sources=tuple(dict.fromkeys(r.object_source for r in rows))
+            or ((set_object,) if set_object else ()),
+            extra=tuple(sorted((k, v) for k, v in slots.items() if k not in SET_CORE_SLOTS)),
+            declared_prefixes=dict(self.declared),
         )
 
     def rows(
-        self, first: int, set_subject: URIRef | None, set_object: URIRef | None
+        self,
+        first: int,
+        set_subject: URIRef | None,
+        set_object: URIRef | None,
+        propagated: Mapping[str, tuple[str, ...]],
     ) -> Iterable[MappingRow]:
         if first >= len(self.lines) or not self.lines[first].strip():
             raise self.error("no column header line after the metadata", first + 1)
         header_line = first + 1
         columns = self.lines[first].split("\t")
+        for index, name in enumerate(columns, start=1):
+            if name not in MAPPING_SLOTS:
+                raise self.error(
+                    f"unknown column {name!r}: not an SSSOM mapping slot", header_line, index
+                )
         for name in REQUIRED_COLUMNS:
             if name not in columns:
                 raise self.error(f"missing required column {name!r}", header_line)
@@ -293,7 +455,12 @@ class _Reader:
                     f"row has {len(cells)} cells, the header has {len(columns)} columns", line
                 )
             row = self.row(
-                dict(zip(columns, cells, strict=True)), line, columns, set_subject, set_object
+                dict(zip(columns, cells, strict=True)),
+                line,
+                columns,
+                set_subject,
+                set_object,
+                propagated,
             )
             if row.key in seen:
                 raise self.error(f"duplicate of the mapping on line {seen[row.key]}", line)
@@ -307,6 +474,7 @@ class _Reader:
         columns: list[str],
         set_subject: URIRef | None,
         set_object: URIRef | None,
+        propagated: Mapping[str, tuple[str, ...]],
     ) -> MappingRow:
         def col(name: str) -> int:
             return columns.index(name) + 1
@@ -314,9 +482,17 @@ class _Reader:
         def get(name: str) -> str:
             return cells.get(name, "").strip()
 
-        subject = self.expand(get("subject_id"), line, "subject_id")
-        predicate = self.expand(get("predicate_id"), line, "predicate_id")
-        obj = self.expand(get("object_id"), line, "object_id")
+        values: dict[str, tuple[str, ...]] = {}
+        for name in columns:
+            if get(name) and name not in ("subject_id", "predicate_id", "object_id"):
+                values[name] = self.slot_values(MAPPING_SLOTS[name], get(name), line, col(name))
+        for name, value in propagated.items():
+            values.setdefault(name, value)
+
+        subject = self.expand(get("subject_id"), line, "subject_id", col("subject_id"))
+        predicate = self.expand(get("predicate_id"), line, "predicate_id", col("predicate_id"))
+        obj = self.expand(get("object_id"), line, "object_id", col("object_id"))
+        modifier = values.get("predicate_modifier", (None,))[0]
         if subject == NO_TERM_FOUND:
             raise self.error(
                 "sssom:NoTermFound as subject is not supported; put the element in subject_id",
@@ -331,6 +507,13 @@ class _Reader:
                     line,
                     col("predicate_id"),
                 )
+            if modifier is not None:
+                raise self.error(
+                    "predicate_modifier Not with sssom:NoTermFound would be a double negative; "
+                    "leave predicate_modifier empty",
+                    line,
+                    col("predicate_modifier"),
+                )
         elif predicate not in MATCH_PREDICATES:
             raise self.error(
                 f"unknown predicate {get('predicate_id')!r}; use skos:exactMatch, closeMatch, "
@@ -340,37 +523,28 @@ class _Reader:
             )
         if subject == obj:
             raise self.error("subject and object are the same", line)
-        justification = self.expand(get("mapping_justification"), line, "mapping_justification")
+        justification = (
+            URIRef(values["mapping_justification"][0])
+            if get("mapping_justification")
+            else self.expand("", line, "mapping_justification", col("mapping_justification"))
+        )
         confidence: Decimal | None = None
         raw = get("confidence")
-        if not raw and obj != NO_TERM_FOUND:
+        if not raw and obj != NO_TERM_FOUND and modifier is None:
             column = col("confidence") if "confidence" in columns else None
             raise self.error("confidence is required for a mapping", line, column)
         if raw:
-            try:
-                confidence = Decimal(raw)
-            except InvalidOperation:
-                confidence = None
-            if confidence is None or not confidence.is_finite():
-                raise self.error(f"confidence {raw!r} is not a number", line, col("confidence"))
-            if not Decimal(0) <= confidence <= Decimal(1):
-                raise self.error(f"confidence {raw} is not in [0, 1]", line, col("confidence"))
-        subject_source = (
-            self.expand(get("subject_source"), line, "subject_source")
-            if get("subject_source")
-            else set_subject
-        )
-        object_source = (
-            self.expand(get("object_source"), line, "object_source")
-            if get("object_source")
-            else set_object
-        )
+            confidence = Decimal(raw)
+        subject_source = URIRef(values["subject_source"][0]) if "subject_source" in values else None
+        object_source = URIRef(values["object_source"][0]) if "object_source" in values else None
+        subject_source = subject_source or set_subject
+        object_source = object_source or set_object
         if subject_source is None or object_source is None:
             missing = "subject_source" if subject_source is None else "object_source"
             raise self.error(f"no {missing}: give it in the metadata header or as a column", line)
         if subject_source == object_source:
             raise self.error("subject_source and object_source are the same framework", line)
-        author_ids = tuple(self.expand(v, line, "author_id") for v in _multi(get("author_id")))
+        extra = tuple(sorted((k, v) for k, v in values.items() if k not in ROW_CORE_SLOTS))
         return MappingRow(
             line=line,
             subject=subject,
@@ -382,19 +556,12 @@ class _Reader:
             confidence=confidence,
             subject_label=get("subject_label") or None,
             object_label=get("object_label") or None,
-            author_ids=author_ids,
-            author_labels=_multi(get("author_label")),
+            author_ids=tuple(URIRef(v) for v in values.get("author_id", ())),
+            author_labels=values.get("author_label", ()),
             comment=get("comment") or None,
+            predicate_modifier=modifier,
+            extra=extra,
         )
-
-
-def _multi(value: str) -> tuple[str, ...]:
-    """SSSOM multi-valued TSV cells are separated by ``|``."""
-    return tuple(v.strip() for v in value.split("|") if v.strip())
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def read_mapping_set(path: Path) -> MappingSet:
@@ -407,6 +574,17 @@ def read_mapping_set(path: Path) -> MappingSet:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     return _Reader(path, text).read()
+
+
+def slot_literal(slot: Slot, value: str) -> URIRef | Literal:
+    """The RDF term of one checked slot value (IRIs already expanded by the reader)."""
+    if slot.kind in ("entity", "uri"):
+        return URIRef(value)
+    if slot.kind == "date":
+        return Literal(value, datatype=XSD.date)
+    if slot.kind == "double":
+        return Literal(Decimal(value), datatype=XSD.decimal)
+    return Literal(value)
 
 
 def mapping_set_graph(ms: MappingSet) -> Graph:
@@ -434,6 +612,14 @@ def mapping_set_graph(ms: MappingSet) -> Graph:
         g.add((s, PCFG.sourceFramework, fw))
     for fw in ms.object_sources:
         g.add((s, PCFG.targetFramework, fw))
+    for name, values in ms.extra:
+        for value in values:
+            g.add((s, SSSOM[name], slot_literal(MAPPING_SET_SLOTS[name], value)))
+    for prefix, expansion in sorted(ms.declared_prefixes.items()):
+        decl = BNode()
+        g.add((s, SH.declare, decl))
+        g.add((decl, SH.prefix, Literal(prefix)))
+        g.add((decl, SH.namespace, Literal(expansion, datatype=XSD.anyURI)))
     source = iris.mapping_set_source(ms.stem, ms.path.name)
     g.add((s, PROV.wasDerivedFrom, source))
     g.add((source, RDF.type, PROV.Entity))
@@ -449,6 +635,14 @@ def _add_row(g: Graph, stem: str, set_iri: URIRef, row: MappingRow) -> None:
         g.add((r, RDF.type, PCFG.NoCounterpart))
         g.add((r, PCFG.element, row.subject))
         g.add((r, PCFG.noCounterpartIn, row.object_source))
+    elif row.negated:
+        # Never the SKOS triple, never a pcfg:MappingRecord: nothing that reads positive
+        # mappings can mistake it for one.
+        g.add((r, RDF.type, PCFG.NegativeMapping))
+        g.add((r, SSSOM.subject_id, row.subject))
+        g.add((r, SSSOM.predicate_id, row.predicate))
+        g.add((r, SSSOM.object_id, row.object))
+        g.add((r, SSSOM.predicate_modifier, Literal(NOT)))
     else:
         g.add((row.subject, row.predicate, row.object))
         g.add((r, RDF.type, PCFG.MappingRecord))
@@ -457,8 +651,8 @@ def _add_row(g: Graph, stem: str, set_iri: URIRef, row: MappingRow) -> None:
         g.add((r, OWL.annotatedProperty, row.predicate))
         g.add((r, OWL.annotatedTarget, row.object))
         g.add((r, PCFG.derived, Literal(False)))
-        if row.confidence is not None:
-            g.add((r, SSSOM.confidence, Literal(row.confidence, datatype=XSD.decimal)))
+    if row.confidence is not None and not row.no_term_found:
+        g.add((r, SSSOM.confidence, Literal(row.confidence, datatype=XSD.decimal)))
     g.add((r, PCFG.inMappingSet, set_iri))
     g.add((r, SSSOM.mapping_justification, row.justification))
     g.add((r, PCFG.sourceFramework, row.subject_source))
@@ -469,3 +663,6 @@ def _add_row(g: Graph, stem: str, set_iri: URIRef, row: MappingRow) -> None:
         g.add((r, SSSOM.author_label, Literal(label)))
     if row.comment:
         g.add((r, RDFS.comment, Literal(row.comment, lang="en")))
+    for name, values in row.extra:
+        for value in values:
+            g.add((r, SSSOM[name], slot_literal(MAPPING_SLOTS[name], value)))

@@ -1,0 +1,296 @@
+"""The SSSOM/TSV reader against hostile files: unknown slots, negative rows, multivalued
+slots, curie_map and mapping-set metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import OWL
+
+from pcfgraph import iris
+from pcfgraph.errors import ParseError
+from pcfgraph.iris import PCFG, SKOS, SSSOM
+from pcfgraph.mappings import derive_mappings, mapping_set_graph, read_mapping_set
+from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE
+
+ID = iris.ID_BASE
+HEADER = f"""#curie_map:
+#  a: {ID}a/
+#  b: {ID}b/
+#  c: {ID}c/
+#  fw: {ID}framework/
+#mapping_set_id: {ID}mapping-set/a-to-b
+#license: https://creativecommons.org/licenses/by/4.0/
+#mapping_date: 2026-11-22
+#subject_source: fw:fa
+#object_source: fw:fb
+"""
+COLUMNS = ["subject_id", "predicate_id", "object_id", "mapping_justification", "confidence"]
+MJ = "semapv:ManualMappingCuration"
+
+
+def write(
+    tmp_path: Path,
+    rows: list[list[str]],
+    *,
+    columns: list[str] = COLUMNS,
+    header: str = HEADER,
+    stem: str = "a-to-b",
+) -> Path:
+    path = tmp_path / f"{stem}.sssom.tsv"
+    body = "\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows)
+    path.write_text(header.replace("a-to-b", stem) + body, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        read_mapping_set(path)
+    return info.value
+
+
+# --- unknown slots -------------------------------------------------------------------------
+
+
+def test_unknown_column_is_an_error_naming_it_with_line_and_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "x"]],
+        columns=[*COLUMNS, "predicate_modifer"],  # misspelt: must not be ignored
+    )
+    err = error_of(path)
+    assert "predicate_modifer" in err.message and err.line == 11 and err.column == 6
+
+
+def test_unknown_header_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]],
+        header=HEADER + "#reviewer: somebody\n",
+    )
+    err = error_of(path)
+    assert "'reviewer'" in err.message and err.line == 11
+
+
+def test_extension_definitions_are_refused(tmp_path: Path) -> None:
+    header = HEADER + "#extension_definitions:\n#  - slot_name: ext_x\n"
+    err = error_of(write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]], header=header))
+    assert "extension_definitions" in err.message
+
+
+# --- predicate_modifier Not ----------------------------------------------------------------
+
+
+def test_not_row_is_a_negative_record_and_never_a_positive_mapping(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", ""],
+            ["a:2", "skos:broadMatch", "b:2", MJ, "", "Not"],
+        ],
+        columns=[*COLUMNS, "predicate_modifier"],
+    )
+    ms = read_mapping_set(path)
+    assert [r.negated for r in ms.rows] == [False, True]
+    g = mapping_set_graph(ms)
+    a2, b2 = URIRef(ID + "a/2"), URIRef(ID + "b/2")
+    assert not list(g.triples((a2, None, b2)))  # no SKOS triple at all
+    (neg,) = g.subjects(RDF.type, PCFG.NegativeMapping)
+    assert set(g.predicate_objects(neg)) >= {
+        (SSSOM.subject_id, a2),
+        (SSSOM.predicate_id, SKOS.broadMatch),
+        (SSSOM.object_id, b2),
+        (SSSOM.predicate_modifier, Literal("Not")),
+    }
+    assert (neg, RDF.type, PCFG.MappingRecord) not in g
+    assert (neg, RDF.type, OWL.Axiom) not in g
+    assert not list(g.triples((neg, OWL.annotatedSource, None)))
+    # the positive row and the negative row of the same triple are two records
+    assert len({r.key for r in ms.rows}) == 2
+
+
+def test_not_and_positive_of_the_same_triple_are_distinct_rows(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", ""],
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "Not"],
+        ],
+        columns=[*COLUMNS, "predicate_modifier"],
+    )
+    assert len(read_mapping_set(path).rows) == 2
+
+
+@pytest.mark.parametrize("value", ["not", "NOT", "Yes", "Not|Not"])
+def test_predicate_modifier_takes_only_not(tmp_path: Path, value: str) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", value]],
+        columns=[*COLUMNS, "predicate_modifier"],
+    )
+    err = error_of(path)
+    assert "predicate_modifier" in err.message and err.column == 6
+
+
+def test_not_with_no_term_found_is_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:mappingRelation", "sssom:NoTermFound", MJ, "", "Not"]],
+        columns=[*COLUMNS, "predicate_modifier"],
+    )
+    assert "double negative" in error_of(path).message
+
+
+def test_negative_blocks_derivation_of_its_pair(tmp_path: Path) -> None:
+    # a:1 exact b:1, b:1 exact c:1 would chain a:1 exact c:1; a curated Not forbids it
+    ab = write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]])
+    bc_header = HEADER.replace("fw:fa", "fw:fb").replace("fw:fb\n", "fw:fc\n", 1)
+    bc_header = f"""#curie_map:
+#  a: {ID}a/
+#  b: {ID}b/
+#  c: {ID}c/
+#  fw: {ID}framework/
+#mapping_set_id: {ID}mapping-set/b-to-c
+#license: https://creativecommons.org/licenses/by/4.0/
+#subject_source: fw:fb
+#object_source: fw:fc
+"""
+    bc = write(
+        tmp_path,
+        [
+            ["b:1", "skos:exactMatch", "c:1", MJ, "0.9", ""],
+        ],
+        columns=[*COLUMNS, "predicate_modifier"],
+        header=bc_header,
+        stem="b-to-c",
+    )
+    neg_header = bc_header.replace("b-to-c", "a-to-c").replace("fw:fb", "fw:fa")
+    ac = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "c:1", MJ, "", "Not"]],
+        columns=[*COLUMNS, "predicate_modifier"],
+        header=neg_header,
+        stem="a-to-c",
+    )
+    graphs = [mapping_set_graph(read_mapping_set(p)) for p in (ab, bc)]
+    a1, c1 = URIRef(ID + "a/1"), URIRef(ID + "c/1")
+    assert (a1, SKOS.exactMatch, c1) in derive_mappings(graphs)  # the chain alone
+    derived = derive_mappings([*graphs, mapping_set_graph(read_mapping_set(ac))])
+    assert not list(derived.triples((a1, None, c1)))
+    assert not list(derived.triples((c1, None, a1)))
+
+
+# --- multivalued slots and values ----------------------------------------------------------
+
+
+def test_multivalued_cells_split_on_pipe(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "Ann | Bob", "orcid:1|orcid:2"]],
+        columns=[*COLUMNS, "reviewer_label", "reviewer_id"],
+        header=HEADER.replace("#curie_map:\n", "#curie_map:\n#  orcid: https://orcid.org/\n"),
+    )
+    (row,) = read_mapping_set(path).rows
+    assert row.values("reviewer_label") == ("Ann", "Bob")
+    assert row.values("reviewer_id") == ("https://orcid.org/1", "https://orcid.org/2")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "needle"),
+    [
+        ("object_source", "fw:fb|fw:fc", "takes one value"),
+        ("mapping_date", "22.11.2026", "not an ISO date"),
+        ("mapping_date", "2026-02-30", "not an ISO date"),
+        ("review_date", "2026-11", "not an ISO date"),
+        ("mapping_cardinality", "many", "mapping_cardinality"),
+        ("subject_type", "concept", "subject_type"),
+        ("similarity_score", "high", "not a number"),
+        ("reviewer_agreement", "1.5", "not in [0, 1]"),
+        ("reviewer_id", "nobody:x", "unknown prefix 'nobody'"),
+        ("reviewer_id", "a:1||a:2", "empty value"),
+        ("see_also", "not a uri", "neither a CURIE"),
+    ],
+)
+def test_bad_slot_values_name_slot_line_and_column(
+    tmp_path: Path, column: str, value: str, needle: str
+) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", value]],
+        columns=[*COLUMNS, column],
+    )
+    err = error_of(path)
+    assert needle in err.message and err.line == 12 and err.column == 6
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ("#mapping_set_title:\n#  - one\n#  - two\n", "mapping_set_title takes one value"),
+        ("#mapping_set_version: {a: 1}\n", "not a mapping"),
+        ("#publication_date: yesterday\n", "not an ISO date"),
+        ("#sssom_version: '2.0'\n", "sssom_version"),
+        ("#mapping_set_confidence: 7\n", "not in [0, 1]"),
+        ("#comment:\n", "has no value"),
+    ],
+)
+def test_bad_mapping_set_metadata(tmp_path: Path, extra: str, needle: str) -> None:
+    err = error_of(
+        write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]], header=HEADER + extra)
+    )
+    assert needle in err.message
+
+
+@pytest.mark.parametrize(
+    ("curie_map", "needle"),
+    [
+        ("#curie_map: [a, b]\n", "curie_map must be a mapping"),
+        (f"#curie_map:\n#  skos: {ID}skos/\n", "built-in prefix 'skos'"),
+        ("#curie_map:\n#  a: not-an-iri\n", "maps to 'not-an-iri'"),
+        ("#curie_map:\n#  '1x': http://x.org/\n", "not a valid prefix"),
+        (f"#curie_map:\n#  a: {ID}a/\n#  aa: {ID}a/\n", "expand to the same IRI"),
+    ],
+)
+def test_bad_curie_map(tmp_path: Path, curie_map: str, needle: str) -> None:
+    header = HEADER.split("#mapping_set_id")[0]
+    rest = "#mapping_set_id" + HEADER.split("#mapping_set_id")[1]
+    header = curie_map + rest.replace("fw:fa", f"{ID}framework/fa").replace(
+        "fw:fb", f"{ID}framework/fb"
+    )
+    err = error_of(
+        write(tmp_path, [[f"{ID}a/1", "skos:exactMatch", f"{ID}b/1", MJ, "0.9"]], header=header)
+    )
+    assert needle in err.message
+
+
+def test_propagated_header_slot_reaches_every_row_unless_the_row_sets_it(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", ""],
+            ["a:2", "skos:exactMatch", "b:2", MJ, "0.9", "2026-12-01"],
+        ],
+        columns=[*COLUMNS, "mapping_date"],
+    )
+    rows = read_mapping_set(path).rows
+    assert [r.values("mapping_date") for r in rows] == [("2026-11-22",), ("2026-12-01",)]
+
+
+# --- the slot table is the SSSOM schema's ----------------------------------------------------
+
+
+def test_slot_table_matches_the_sssom_schema() -> None:
+    from sssom.constants import SSSOMSchemaView
+
+    view = SSSOMSchemaView()
+    schema = view.view
+    for cls, table in (("mapping", MAPPING_SLOTS), ("mapping set", MAPPING_SET_SLOTS)):
+        induced = {
+            s.name: bool(s.multivalued)
+            for s in schema.class_induced_slots(cls)
+            if s.name not in ("mappings", "extension_definitions")
+        }
+        assert {k: v.multivalued for k, v in table.items()} == induced, cls
+    assert set(view.propagatable_slots) == PROPAGATABLE
