@@ -215,6 +215,19 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.option("--kind", default=None, help="Only elements of this kind (process, activity...).")
 @format_option()
 @click.option("--include-derived/--curated-only", default=True, show_default=True)
+@click.option(
+    "--under",
+    "root",
+    default=None,
+    metavar="ID",
+    help="Only this element and those below it (element id or IRI, e.g. "
+    "apqc-pcf/cross-industry/7.4/20608).",
+)
+@click.option(
+    "--undecided",
+    is_flag=True,
+    help="Only gaps without a curated decision (no NoTermFound record, no negative mapping).",
+)
 @release_option
 def gaps(
     framework: str | None,
@@ -222,17 +235,25 @@ def gaps(
     kind: str | None,
     fmt: str,
     include_derived: bool,
+    root: str | None,
+    undecided: bool,
     release_dir: Path | None,
 ) -> None:
-    """List elements with no counterpart in each other framework (with recorded reasons).
+    """List elements with no counterpart in each other framework (with recorded decisions).
 
     The table groups them by framework pair and then by parent element; csv and json are the
     query's rows (SPARQL results JSON).
     """
+    from pcfgraph import iris
+
     release = load(release_dir)
     q = QueryCatalog().get("api/gaps")
     params: dict[str, object] = {}
     names = {p.name for p in q.params}
+    if root is not None:
+        params["root"] = ox.NamedNode(
+            root if root.startswith(iris.ID_BASE) else iris.ID_BASE + root.lstrip("/")
+        )
     for option, key, value in (
         ("framework", "framework", framework),
         ("target", "otherFramework", target),
@@ -243,6 +264,11 @@ def gaps(
         elif value is not None:
             raise InputError(f"the gaps query does not support --{option}")
     result = release.store.select(q, params)
+    if undecided:
+        result = SelectResult(
+            result.variables,
+            [r for r in result.rows if not term_text(r.get("decision", ""))],
+        )
     if fmt != "table":
         sys.stdout.buffer.write(format_select(result, fmt))
         return

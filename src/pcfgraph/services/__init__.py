@@ -31,11 +31,13 @@ from pcfgraph.services.mappings import (
     RELATIONS,
     Mapping,
     MappingSet,
+    NegativeMapping,
     NoCounterpart,
     chains_of,
     mapping_sets,
     mappings,
     mappings_of,
+    negative_mappings,
     no_counterparts,
 )
 from pcfgraph.services.measures import Measure, measures_of
@@ -50,6 +52,7 @@ __all__ = [
     "MappingSet",
     "MaturityStructure",
     "Measure",
+    "NegativeMapping",
     "NoCounterpart",
     "PracticeLink",
     "Reader",
@@ -73,6 +76,7 @@ __all__ = [
     "mappings",
     "mappings_of",
     "measures_of",
+    "negative_mappings",
     "no_counterparts",
     "normalise",
 ]

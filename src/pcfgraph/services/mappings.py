@@ -9,7 +9,7 @@ curated records it comes from). Reads are per framework of the subject (or of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pcfgraph.errors import InputError
 from pcfgraph.services.base import Reader, boolean, curie, decimal, element_id, integer, text
@@ -41,6 +41,31 @@ class Mapping:
     author: str | None = None
     mapping_set_iri: str | None = None
     derived: bool = False
+    #: Who reviewed the curated record (SSSOM reviewer_label) and when it was made.
+    reviewers: tuple[str, ...] = ()
+    mapping_date: str | None = None
+
+    @property
+    def id(self) -> str:
+        return element_id(self.iri)
+
+
+@dataclass(frozen=True)
+class NegativeMapping:
+    """A curated negative mapping (SSSOM ``predicate_modifier: Not``): the subject is *not*
+    related to the object by ``relation``."""
+
+    iri: str
+    subject_iri: str
+    subject_framework: str
+    relation: str
+    object_iri: str
+    object_framework: str
+    justification: str | None = None
+    comment: str | None = None
+    reviewers: tuple[str, ...] = ()
+    mapping_date: str | None = None
+    mapping_set_iri: str | None = None
 
     @property
     def id(self) -> str:
@@ -83,6 +108,8 @@ def _mapping(row: Row, *, subject_framework_col: str = "subjectFramework") -> Ma
         author=text(row, "author"),
         mapping_set_iri=text(row, "mappingSet"),
         derived=boolean(row, "derived"),
+        reviewers=tuple(filter(None, [text(row, "reviewer")])),
+        mapping_date=text(row, "mappingDate"),
     )
 
 
@@ -96,9 +123,49 @@ def _records(reader: Reader, params: dict[str, object]) -> list[Mapping]:
     seen: dict[str, Mapping] = {}
     for row in reader.select("api/mapping-records", params):
         m = _mapping(row)
-        if m is not None and m.iri not in seen:
+        if m is None:
+            continue
+        if m.iri not in seen:
             seen[m.iri] = m
+        elif m.reviewers and m.reviewers[0] not in seen[m.iri].reviewers:
+            # one row per reviewer (OPTIONAL): gather them on the one record
+            prev = seen[m.iri]
+            seen[m.iri] = replace(prev, reviewers=tuple(sorted((*prev.reviewers, *m.reviewers))))
     return list(seen.values())
+
+
+def negative_mappings(
+    reader: Reader, *, source: str | None = None, target: str | None = None
+) -> list[NegativeMapping]:
+    """Curated negative mappings between frameworks (ids), ordered by subject and object."""
+    found: dict[str, NegativeMapping] = {}
+    params = {"subjectFramework": source, "objectFramework": target}
+    for row in reader.select("api/negative-mappings", params):
+        relation = _BY_IRI.get(text(row, "predicate") or "")
+        record = text(row, "record")
+        if relation is None or record is None:
+            continue
+        reviewer = text(row, "reviewer")
+        if record in found:
+            prev = found[record]
+            if reviewer and reviewer not in prev.reviewers:
+                found[record] = replace(prev, reviewers=tuple(sorted((*prev.reviewers, reviewer))))
+            continue
+        justification = text(row, "justification")
+        found[record] = NegativeMapping(
+            iri=record,
+            subject_iri=text(row, "subject") or "",
+            subject_framework=text(row, "subjectFramework") or "",
+            relation=relation,
+            object_iri=text(row, "object") or "",
+            object_framework=text(row, "objectFramework") or "",
+            justification=curie(justification) if justification else None,
+            comment=text(row, "comment"),
+            reviewers=(reviewer,) if reviewer else (),
+            mapping_date=text(row, "mappingDate"),
+            mapping_set_iri=text(row, "mappingSet"),
+        )
+    return list(found.values())
 
 
 @dataclass

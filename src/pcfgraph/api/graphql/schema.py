@@ -529,6 +529,13 @@ class Mapping:
     derived: bool = strawberry.field(
         description="True for mappings computed by pcfgraph, false for curated ones."
     )
+    reviewers: list[str] = strawberry.field(
+        description="Who reviewed the curated mapping (SSSOM reviewer_label); empty for derived "
+        "ones."
+    )
+    mapping_date: str | None = strawberry.field(
+        description="When the curated mapping was made or last decided (SSSOM mapping_date)."
+    )
     data: strawberry.Private[services.Mapping]
 
     @strawberry.field(description="The subject element.")
@@ -581,6 +588,50 @@ def mapping_obj(m: services.Mapping) -> Mapping:
         comment=m.comment,
         author=m.author,
         derived=m.derived,
+        reviewers=list(m.reviewers),
+        mapping_date=m.mapping_date,
+        data=m,
+    )
+
+
+@strawberry.type(
+    description="A curated negative mapping (SSSOM predicate_modifier Not): the reviewers "
+    "decided that the subject is NOT related to the object by this relation. Never a mapping."
+)
+class NegativeMapping:
+    id: strawberry.ID = strawberry.field(description="The record's id (its IRI path).")
+    iri: str = strawberry.field(description="The record's IRI.")
+    relation: MappingRelation = strawberry.field(
+        description="The SKOS relation that does not hold."
+    )
+    justification: str | None = strawberry.field(
+        description='SSSOM mapping justification as a CURIE, e.g. "semapv:ManualMappingCuration".'
+    )
+    comment: str | None = strawberry.field(description="Why the relation does not hold.")
+    reviewers: list[str] = strawberry.field(description="Who decided it (SSSOM reviewer_label).")
+    mapping_date: str | None = strawberry.field(description="When it was decided.")
+    data: strawberry.Private[services.NegativeMapping]
+
+    @strawberry.field(description="The subject element.")
+    def subject(self, info: Ctx) -> Element | None:
+        m = self.data
+        return _element_at(info, m.subject_iri, m.subject_framework)
+
+    @strawberry.field(description="The object element.")
+    def object(self, info: Ctx) -> Element | None:
+        m = self.data
+        return _element_at(info, m.object_iri, m.object_framework)
+
+
+def negative_mapping_obj(m: services.NegativeMapping) -> NegativeMapping:
+    return NegativeMapping(
+        id=strawberry.ID(m.id),
+        iri=m.iri,
+        relation=MappingRelation(m.relation),
+        justification=m.justification,
+        comment=m.comment,
+        reviewers=list(m.reviewers),
+        mapping_date=m.mapping_date,
         data=m,
     )
 
@@ -875,6 +926,32 @@ class Query:
         found = await info.context.loaders.run(read)
         info.context.charge(len(found))
         return [mapping_obj(m) for m in found]
+
+    @strawberry.field(
+        description="Curated negative mappings (SSSOM predicate_modifier Not) between "
+        "frameworks, ordered by subject framework, subject, object framework, object."
+    )
+    async def negative_mappings(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(name="from", description="Framework id of the subjects."),
+        ] = None,
+        to: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id of the objects."),
+        ] = None,
+    ) -> list[NegativeMapping]:
+        found = await info.context.loaders.run(
+            lambda r: services.negative_mappings(
+                r,
+                source=str(from_) if from_ is not None else None,
+                target=str(to) if to is not None else None,
+            )
+        )
+        info.context.charge(len(found))
+        return [negative_mapping_obj(m) for m in found]
 
     @strawberry.field(description="Every mapping set, ordered by IRI.")
     async def mapping_sets(self, info: Ctx) -> list[MappingSet]:
