@@ -468,7 +468,8 @@ def test_every_shipped_file_parses(path: Path) -> None:
     assert all(r.comment for r in ms.rows), "every curated row says why"
 
 
-def _apqc_processes_and_activities() -> set[URIRef]:
+def _apqc_8_1_elements() -> set[URIRef]:
+    """PCF 8.1 and every element below it (found by skos:broader, never by hierarchy number)."""
     from pcfgraph.importers.apqc import import_workbook
 
     data = resource_dir("data")
@@ -478,23 +479,30 @@ def _apqc_processes_and_activities() -> set[URIRef]:
         version="7.4",
     )
     g = imported.graph
-    return {
-        URIRef(str(e))
-        for e in g.subjects(PCFG.level, None)
-        if g.value(e, PCFG.level).toPython() in (3, 4)  # type: ignore[union-attr]
-        and (e, SKOS.inScheme, iris.framework(imported.framework_id)) in g
-    }
+    root = iris.apqc_element("cross-industry", "7.4", 20608)
+    return {URIRef(str(e)) for e in g.transitive_subjects(SKOS.broader, root)}
 
 
-def test_pcf_to_prm_it_covers_every_pcf_8_1_process_and_activity() -> None:
-    files = [p for p in SHIPPED if p.name.startswith("pcf-") and "-to-prm-it" in p.name]
-    assert files
-    wanted = _apqc_processes_and_activities()
-    assert wanted
-    for path in files:
-        ms = read_mapping_set(path)
-        covered = {r.subject for r in ms.rows} & wanted
-        assert covered == wanted, sorted(str(x) for x in wanted - covered)
-        for subject in wanted:
-            kinds = {r.no_term_found for r in ms.rows if r.subject == subject}
-            assert kinds in ({True}, {False}), f"{subject}: both mapped and NoTermFound"
+@pytest.mark.parametrize(
+    ("stem", "framework"),
+    [
+        ("pcf-8.1-to-prm-it-a2", "prm-it"),
+        ("pcf-8.1-to-it-cmf-rm", "it-cmf"),
+        ("pcf-8.1-and-prm-it-to-trim-cm", "trim"),
+    ],
+)
+def test_every_pcf_8_1_element_has_one_decision_per_target_framework(
+    stem: str, framework: str
+) -> None:
+    """Issue 19: each PCF 8.1 element ends with mappings into the framework or with a
+    NoTermFound record (never both); negatives (Not) are extra decisions on single pairs."""
+    wanted = _apqc_8_1_elements()
+    assert len(wanted) == 44
+    ms = read_mapping_set(resource_dir("data") / "mappings" / f"{stem}.sssom.tsv")
+    target = iris.framework(framework)
+    for subject in wanted:
+        rows = [r for r in ms.rows if r.subject == subject and r.object_source == target]
+        kinds = {r.no_term_found for r in rows if not r.negated}
+        assert kinds in ({True}, {False}), f"{subject}: {'no decision' if not kinds else 'both'}"
+        for r in rows:
+            assert r.values("reviewer_label") and r.values("mapping_date"), r.line

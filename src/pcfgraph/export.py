@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from pcfgraph import iris
 from pcfgraph.iris import PREFIXES
 from pcfgraph.store import EmbeddedStore
 
@@ -22,11 +23,21 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
-def union_triples(store: EmbeddedStore) -> list[ox.Triple]:
-    """Every distinct triple of every graph, in a stable order."""
+def _quads(store: EmbeddedStore, derived: bool) -> list[ox.Quad]:
+    """Every quad, without the derived-mappings graph unless ``derived``: a consumer of an
+    export must be able to tell curated mappings from pcfgraph's derivations."""
+    if derived:
+        return list(store.store)
+    skip = ox.NamedNode(str(iris.derived_mappings_graph()))
+    return [q for q in store.store if q.graph_name != skip]
+
+
+def union_triples(store: EmbeddedStore, *, derived: bool = True) -> list[ox.Triple]:
+    """Every distinct triple of every graph (without the derived mappings unless
+    ``derived``), in a stable order."""
     seen: set[tuple[object, object, object]] = set()
     out: list[ox.Triple] = []
-    for q in store.store:
+    for q in _quads(store, derived):
         key = (q.subject, q.predicate, q.object)
         if key not in seen:
             seen.add(key)
@@ -35,12 +46,15 @@ def union_triples(store: EmbeddedStore) -> list[ox.Triple]:
     return out
 
 
-def export_bytes(store: EmbeddedStore, fmt: ox.RdfFormat) -> bytes:
-    """TriG and N-Quads keep the named graphs; every other format writes their union."""
+def export_bytes(store: EmbeddedStore, fmt: ox.RdfFormat, *, derived: bool = False) -> bytes:
+    """TriG and N-Quads keep the named graphs; every other format writes their union.
+    Derived mappings only when ``derived`` (in TriG/N-Quads in their own named graph)."""
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-        data = ox.serialize(list(store.store), format=fmt, prefixes=dict(PREFIXES))
+        data = ox.serialize(_quads(store, derived), format=fmt, prefixes=dict(PREFIXES))
     elif fmt == ox.RdfFormat.N_TRIPLES:
-        data = ox.serialize(union_triples(store), format=fmt)
+        data = ox.serialize(union_triples(store, derived=derived), format=fmt)
     else:
-        data = ox.serialize(union_triples(store), format=fmt, prefixes=dict(PREFIXES))
+        data = ox.serialize(
+            union_triples(store, derived=derived), format=fmt, prefixes=dict(PREFIXES)
+        )
     return data if isinstance(data, bytes) else b""

@@ -113,12 +113,18 @@ def build(out_dir: Path) -> None:
 @output_option
 @click.option("--framework", default=None, help="csv/xlsx: the framework id to export.")
 @click.option("--subtree", default=None, metavar="CODE", help="csv/xlsx: only this subtree.")
+@click.option(
+    "--derived",
+    is_flag=True,
+    help="Also the mappings pcfgraph derives (inverses, chains); curated mappings only without it.",
+)
 @release_option
 def export(
     fmt: str,
     output: Path | None,
     framework: str | None,
     subtree: str | None,
+    derived: bool,
     release_dir: Path | None,
 ) -> None:
     """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them.
@@ -140,7 +146,7 @@ def export(
         write_output(export_subtree(release.store, QueryCatalog(), framework, subtree, fmt), output)
         return
     release = load(release_dir)
-    write_output(export_bytes(release.store, FORMATS[fmt]), output)
+    write_output(export_bytes(release.store, FORMATS[fmt], derived=derived), output)
 
 
 @click.command()
