@@ -298,7 +298,9 @@ def gaps_table(result: SelectResult) -> str:
                 text("code") or curie(text("element")),
                 text("name"),
                 text("elementKind"),
-                text("reason") or ("recorded" if text("noCounterpart") else ""),
+                text("reason")
+                or ("recorded" if text("noCounterpart") else "")
+                or ("negative mappings only" if text("decision") == "negative" else ""),
             ]
         )
     out: list[str] = []
