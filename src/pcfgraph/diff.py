@@ -112,15 +112,18 @@ def side_from_workbook(
     version: str | None = None,
     fallback_version: str = "0",
 ) -> Side:
-    """An APQC workbook, imported as-is. Edition and version come from the file name when
-    not given; a name that tells neither is imported as edition "workbook"."""
+    """An APQC workbook, imported as-is. Edition and version come from the workbook's own
+    statement or its file name when not given; where nothing tells, edition "workbook"."""
     from pcfgraph.assemble import rdflib_to_quads
-    from pcfgraph.importers.apqc import edition_version_from_name, import_workbook
+    from pcfgraph.importers.apqc import import_workbook
 
-    if (edition is None or version is None) and edition_version_from_name(path.name) is None:
-        edition = edition or "workbook"
-        version = version or fallback_version
-    imported = import_workbook(path, edition=edition, version=version, progress=False)
+    imported = import_workbook(
+        path,
+        edition=edition,
+        version=version,
+        progress=False,
+        default=("workbook", fallback_version),  # only where neither name nor workbook tells
+    )
     store = EmbeddedStore()
     store.add_quads(rdflib_to_quads(imported.graph, str(imported.graph_name)))
     return side_from_store(store, catalog, imported.framework_id, label=path.name)

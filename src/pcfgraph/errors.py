@@ -60,7 +60,7 @@ class ParseError(InputError):
 
 
 class WorkbookError(InputError):
-    """An APQC workbook is not usable; names sheet, row and column where known."""
+    """An APQC workbook is not usable; names file, sheet, row and column where known."""
 
     code = "bad-workbook"
 
@@ -71,8 +71,11 @@ class WorkbookError(InputError):
         sheet: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        file: str | None = None,
     ) -> None:
         where = []
+        if file is not None:
+            where.append(file)
         if sheet is not None:
             where.append(f"sheet {sheet!r}")
         if row is not None:
@@ -83,6 +86,16 @@ class WorkbookError(InputError):
         self.sheet = sheet
         self.row = row
         self.column = column
+        self.file = file
+        self.problem = message
+
+    def in_file(self, file: str) -> WorkbookError:
+        """The same error naming the workbook file (kept when one is already named)."""
+        if self.file is not None:
+            return self
+        return WorkbookError(
+            self.problem, sheet=self.sheet, row=self.row, column=self.column, file=file
+        )
 
 
 class ModelError(InputError):

@@ -9,7 +9,7 @@ import click
 import pyoxigraph as ox
 
 from pcfgraph.cli.common import fail, format_option
-from pcfgraph.errors import PcfgraphError
+from pcfgraph.errors import PcfgraphError, WorkbookError
 from pcfgraph.files import write_atomic
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
 from pcfgraph.iris import ID_BASE, PREFIXES
@@ -83,8 +83,10 @@ def apqc(
 ) -> None:
     """Import an APQC PCF workbook (APQC's .xlsx layout) as RDF.
 
-    Edition and version come from the options or from a file name such as
-    apqc-pcf-cross-industry-7.4.xlsx. A one-line summary goes to stderr.
+    Edition and version are read from the workbook itself (its Introduction sheet, e.g.
+    "VERSION NUMBER 7.2.2") and from APQC's download name (k06638-airline-v722-vs-airline-
+    v721-2025.xlsx, apqc-pcf-cross-industry-7.4.xlsx); --edition/--version fill in what neither
+    states and must not contradict them. A short summary goes to stderr.
     """
     if not workbook.is_file():
         fail(f"{workbook}: no such file")
@@ -95,6 +97,9 @@ def apqc(
             workbook, edition=edition, version=version, progress=False if no_progress else None
         )
         data = serialise(result, fmt)
+    except WorkbookError as exc:
+        fail(str(exc.in_file(workbook.name)))
+        return
     except PcfgraphError as exc:
         fail(f"{workbook.name}: {exc}")
         return
@@ -102,3 +107,8 @@ def apqc(
     for warning in result.warnings:
         click.echo(f"pcfgraph: warning: {warning}", err=True)
     click.echo(f"imported {result.summary()}", err=True)
+    click.echo(
+        f"edition {result.edition!r} from {result.edition_from}; "
+        f"version {result.version} from {result.version_from}",
+        err=True,
+    )

@@ -1,0 +1,167 @@
+"""Where things are in an APQC workbook: which sheets hold elements, glossary and metrics, and
+which row and columns of a sheet are its header.
+
+Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 comparison
+workbooks) shares these traits, and only these are relied on: elements are in a sheet named
+``Combined`` or in per-category sheets ``1.0``, ``2.0``, ...; a header row within the first 20
+rows names the columns (case and spacing vary: "Change details" / "Change Details"); optional
+columns come and go; definitions are either a column or a ``Glossary terms`` sheet; measures
+are in ``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from pcfgraph.errors import WorkbookError
+from pcfgraph.importers.apqc.cells import blank, normalise_space
+from pcfgraph.importers.xlsx_limits import DEFAULT_LIMITS, SheetBounds, XlsxLimits
+
+HEADER_SCAN_ROWS: Final = 20
+
+Columns = dict[str, tuple[str, tuple[str, ...]]]
+
+# Column key -> (display name, accepted normalised header texts).
+ELEMENT_COLUMNS: Final[Columns] = {
+    "pcf_id": ("PCF ID", ("pcf id", "process element id")),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
+    "name": ("Name", ("name", "process element", "element name")),
+    "difference_index": ("Difference Index", ("difference index",)),
+    "change_details": ("Change details", ("change details",)),
+    "metrics_available": ("Metrics available?", ("metrics available?", "metrics available")),
+    "description": ("Element Description", ("element description", "description", "definition")),
+}
+ELEMENT_REQUIRED: Final = ("pcf_id", "hierarchy_id", "name")
+
+GLOSSARY_COLUMNS: Final[Columns] = {
+    "pcf_id": ("Process Element ID", ("process element id", "pcf id")),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
+    "name": ("Process element", ("process element", "name")),
+    "definition": ("Definition", ("definition", "element description")),
+}
+GLOSSARY_REQUIRED: Final = ("pcf_id", "definition")
+
+METRIC_COLUMNS: Final[Columns] = {
+    "element_id": ("Process Element ID", ("process element id", "pcf id")),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
+    "element_name": ("Process element", ("process element",)),
+    "category": ("Metric Category", ("metric category", "measure category")),
+    "metric_id": ("Metric ID", ("metric id", "measure id")),
+    "name": ("Metric name", ("metric name", "measure name")),
+    "formula": ("Formula", ("formula",)),
+    "units": ("Units", ("units",)),
+}
+METRIC_REQUIRED: Final = ("element_id", "metric_id", "name")
+
+_CATEGORY_SHEET_RE: Final = re.compile(r"([1-9][0-9]*)\.0")
+
+
+def _header_key(value: Any) -> str:
+    return normalise_space(value).lower() if value is not None else ""
+
+
+class Table:
+    """One sheet's data rows, streamed, with the header located and required columns checked."""
+
+    def __init__(
+        self,
+        ws: Any,
+        sheet: str,
+        columns: Columns,
+        required: Sequence[str],
+        limits: XlsxLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.sheet = sheet
+        self.columns = columns
+        self.bounds = SheetBounds(sheet, limits)
+        self._rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(
+            ws.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True), start=1
+        )
+        #: Text of the cells above the header row (titles such as "VERSION NUMBER 7.2.2").
+        self.title_texts: list[str] = []
+        self.header_row, self.index = self._find_header(required)
+
+    def _next(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        for row_no, values in self._rows:
+            self.bounds.check_row(row_no)
+            if len(values) > self.bounds.limits.max_columns and values[-1] is not None:
+                self.bounds.check_width(len(values), row_no)  # readers pad rows to max_col
+            yield row_no, values
+
+    def _find_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]]:
+        for row_no, values in self._next():
+            found: dict[str, int] = {}
+            for idx, cell in enumerate(values):
+                key = _header_key(cell)
+                for col, (_, names) in self.columns.items():
+                    if key in names and col not in found:
+                        found[col] = idx
+            if len(found) >= 2 or any(k in found for k in required[:1]):
+                for col in required:
+                    if col not in found:
+                        raise WorkbookError(
+                            f"required column {self.columns[col][0]!r} not found in the header "
+                            f"row (expected {', '.join(repr(self.columns[c][0]) for c in required)})",
+                            sheet=self.sheet,
+                            row=row_no,
+                            column=self.columns[col][0],
+                        )
+                return row_no, found
+            self.title_texts.extend(normalise_space(v) for v in values if isinstance(v, str))
+            if row_no >= HEADER_SCAN_ROWS:
+                break
+        first = self.columns[required[0]][0]
+        raise WorkbookError(
+            "not an APQC PCF layout: no header row with "
+            f"{', '.join(repr(self.columns[c][0]) for c in required)} "
+            f"in the first {HEADER_SCAN_ROWS} rows (unknown layout)",
+            sheet=self.sheet,
+            row=1,
+            column=first,
+        )
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Non-empty data rows as ``(row number, {column key: value})``."""
+        for row_no, values in self._next():
+            if all(blank(v) for v in values):
+                continue
+            yield (
+                row_no,
+                {
+                    col: (values[idx] if idx < len(values) else None)
+                    for col, idx in self.index.items()
+                },
+            )
+
+    def name(self, col: str) -> str:
+        return self.columns[col][0]
+
+
+def find_sheet(sheetnames: Sequence[str], *wanted: str) -> str | None:
+    keys = {normalise_space(n).lower(): n for n in sheetnames}
+    for w in wanted:
+        if w in keys:
+            return keys[w]
+    return None
+
+
+def element_sheets(sheetnames: Sequence[str]) -> list[str]:
+    """``Combined`` when present, else the per-category sheets in category order."""
+    combined = find_sheet(sheetnames, "combined")
+    if combined is not None:
+        return [combined]
+    categories = [
+        (int(m.group(1)), name)
+        for name in sheetnames
+        if (m := _CATEGORY_SHEET_RE.fullmatch(normalise_space(name)))
+    ]
+    if not categories:
+        raise WorkbookError(
+            "not an APQC PCF layout: no 'Combined' sheet and no per-category sheets "
+            f"('1.0', '2.0', ...); sheets are {', '.join(repr(n) for n in sheetnames)} "
+            "(unknown layout)",
+            sheet=sheetnames[0] if sheetnames else None,
+        )
+    return [name for _, name in sorted(categories)]

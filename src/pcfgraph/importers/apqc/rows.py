@@ -1,0 +1,261 @@
+"""Rows of an APQC workbook to plain records: elements (with their tree checked), glossary
+definitions and metrics. No RDF here; every problem names sheet, row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pcfgraph.errors import WorkbookError
+from pcfgraph.importers.apqc.cells import (
+    blank,
+    bool_cell,
+    int_cell,
+    normalise_space,
+    parse_hierarchy_id,
+)
+from pcfgraph.importers.apqc.layout import (
+    ELEMENT_COLUMNS,
+    ELEMENT_REQUIRED,
+    GLOSSARY_COLUMNS,
+    GLOSSARY_REQUIRED,
+    METRIC_COLUMNS,
+    METRIC_REQUIRED,
+    Table,
+    element_sheets,
+    find_sheet,
+)
+from pcfgraph.importers.xlsx_limits import XlsxLimits
+
+#: Called once per row read (drives the progress bar).
+Tick = Callable[[], None]
+
+
+@dataclass
+class Element:
+    sheet: str
+    row: int
+    pcf_id: int
+    hierarchy_id: str
+    parent_id: str | None
+    level: int
+    name: str
+    definition: str | None = None
+    difference_index: int | None = None
+    change_details: str | None = None
+    metrics_available: bool | None = None
+
+
+@dataclass
+class Metric:
+    sheet: str
+    row: int
+    metric_id: int
+    element_id: int
+    name: str
+    category: str | None
+    formula: str | None
+    units: str | None
+
+
+@dataclass
+class WorkbookRows:
+    """Everything read from one workbook, before any RDF is made."""
+
+    elements: list[Element]
+    metrics: list[Metric]
+    #: Text above the header rows of the element sheets (the workbook's own titles).
+    title_texts: list[str]
+    warnings: list[str]
+
+
+def read_workbook(wb: Any, limits: XlsxLimits, tick: Tick) -> WorkbookRows:
+    """Read elements, glossary definitions and metrics from an open (read-only) workbook."""
+    titles: list[str] = []
+    warnings: list[str] = []
+    elements = _read_elements(wb, limits, tick, titles)
+    _check_tree(elements)
+    _read_glossary(wb, limits, tick, elements, warnings)
+    metrics = _read_metrics(wb, limits, tick, {e.pcf_id for e in elements})
+    return WorkbookRows(elements, metrics, titles, warnings)
+
+
+def _read_elements(wb: Any, limits: XlsxLimits, tick: Tick, titles: list[str]) -> list[Element]:
+    elements: list[Element] = []
+    seen_ids: dict[int, tuple[str, int]] = {}
+    seen_hids: dict[str, tuple[str, int]] = {}
+    for sheet in element_sheets(wb.sheetnames):
+        table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
+        titles.extend(table.title_texts)
+        for row_no, cells in table.rows():
+            tick()
+            e = _element(table, row_no, cells)
+            _unique(seen_ids, e.pcf_id, "PCF ID", table, row_no, "pcf_id")
+            _unique(seen_hids, e.hierarchy_id, "hierarchy ID", table, row_no, "hierarchy_id")
+            elements.append(e)
+    if not elements:
+        raise WorkbookError(
+            "not an APQC PCF: the element sheets have a header but no rows with a PCF ID and "
+            "a hierarchy ID"
+        )
+    return elements
+
+
+def _unique(
+    seen: dict[Any, tuple[str, int]], key: Any, what: str, table: Table, row_no: int, col: str
+) -> None:
+    if key in seen:
+        other_sheet, other_row = seen[key]
+        other = (
+            f"row {other_row}"
+            if other_sheet == table.sheet
+            else f"sheet {other_sheet!r} row {other_row}"
+        )
+        raise WorkbookError(
+            f"duplicate {what} {key!r} in one edition (also in {other})",
+            sheet=table.sheet,
+            row=row_no,
+            column=table.name(col),
+        )
+    seen[key] = (table.sheet, row_no)
+
+
+def _element(table: Table, row_no: int, cells: dict[str, Any]) -> Element:
+    sheet = table.sheet
+    for col in ELEMENT_REQUIRED:
+        if blank(cells.get(col)):
+            raise WorkbookError("missing value", sheet=sheet, row=row_no, column=table.name(col))
+    pcf_id = int_cell(cells["pcf_id"], "PCF ID", sheet, row_no, table.name("pcf_id"))
+    raw_hid = cells["hierarchy_id"]
+    hid = normalise_space(raw_hid)
+    try:
+        if not isinstance(raw_hid, str):
+            raise ValueError("a hierarchy ID must be text, not a number (8.10 would read 8.1)")
+        level, parent = parse_hierarchy_id(hid)
+    except ValueError as exc:
+        raise WorkbookError(
+            f"bad hierarchy ID {raw_hid!r}: {exc}",
+            sheet=sheet,
+            row=row_no,
+            column=table.name("hierarchy_id"),
+        ) from None
+    e = Element(
+        sheet=sheet,
+        row=row_no,
+        pcf_id=pcf_id,
+        hierarchy_id=hid,
+        parent_id=parent,
+        level=level,
+        name=normalise_space(cells["name"]),
+    )
+    if not blank(cells.get("description")):
+        e.definition = normalise_space(cells["description"])
+    if not blank(cells.get("difference_index")):
+        e.difference_index = int_cell(
+            cells["difference_index"],
+            "Difference Index",
+            sheet,
+            row_no,
+            table.name("difference_index"),
+        )
+    if not blank(cells.get("change_details")):
+        e.change_details = str(cells["change_details"]).strip()
+    if not blank(cells.get("metrics_available")):
+        e.metrics_available = bool_cell(
+            cells["metrics_available"], sheet, row_no, table.name("metrics_available")
+        )
+    return e
+
+
+def _check_tree(elements: list[Element]) -> None:
+    hids = {e.hierarchy_id for e in elements}
+    for e in elements:
+        if e.parent_id is not None and e.parent_id not in hids:
+            raise WorkbookError(
+                f"the parent {e.parent_id!r} of hierarchy ID {e.hierarchy_id!r} "
+                "is not in the workbook",
+                sheet=e.sheet,
+                row=e.row,
+                column=ELEMENT_COLUMNS["hierarchy_id"][0],
+            )
+
+
+def _read_glossary(
+    wb: Any, limits: XlsxLimits, tick: Tick, elements: list[Element], warnings: list[str]
+) -> None:
+    sheet = find_sheet(wb.sheetnames, "glossary terms", "glossary")
+    if sheet is None:
+        return
+    by_id = {e.pcf_id: e for e in elements}
+    table = Table(wb[sheet], sheet, GLOSSARY_COLUMNS, GLOSSARY_REQUIRED, limits)
+    for row_no, cells in table.rows():
+        tick()
+        if blank(cells.get("pcf_id")) or (
+            "hierarchy_id" in table.index and blank(cells.get("hierarchy_id"))
+        ):
+            continue  # the "Root" row (10001) has no hierarchy ID
+        pcf_id = int_cell(cells["pcf_id"], "PCF ID", sheet, row_no, table.name("pcf_id"))
+        e = by_id.get(pcf_id)
+        if e is None:
+            warnings.append(
+                f"sheet {sheet!r}, row {row_no}: PCF ID {pcf_id} is not an element; skipped"
+            )
+            continue
+        if e.definition is None and not blank(cells.get("definition")):
+            e.definition = normalise_space(cells["definition"])
+
+
+def _read_metrics(wb: Any, limits: XlsxLimits, tick: Tick, element_ids: set[int]) -> list[Metric]:
+    sheet = find_sheet(wb.sheetnames, "metrics", "measures")
+    if sheet is None:
+        return []
+    table = Table(wb[sheet], sheet, METRIC_COLUMNS, METRIC_REQUIRED, limits)
+    seen: dict[int, int] = {}
+    metrics: list[Metric] = []
+    for row_no, cells in table.rows():
+        tick()
+        for col in METRIC_REQUIRED:
+            if blank(cells.get(col)):
+                raise WorkbookError(
+                    "missing value", sheet=sheet, row=row_no, column=table.name(col)
+                )
+        element_id = int_cell(
+            cells["element_id"], "Process Element ID", sheet, row_no, table.name("element_id")
+        )
+        metric_id = int_cell(
+            cells["metric_id"], "Metric ID", sheet, row_no, table.name("metric_id")
+        )
+        if element_id not in element_ids:
+            raise WorkbookError(
+                f"metric {metric_id} is listed for PCF ID {element_id}, "
+                "which is not an element of this workbook",
+                sheet=sheet,
+                row=row_no,
+                column=table.name("element_id"),
+            )
+        if metric_id in seen:
+            raise WorkbookError(
+                f"duplicate Metric ID {metric_id} (also in row {seen[metric_id]})",
+                sheet=sheet,
+                row=row_no,
+                column=table.name("metric_id"),
+            )
+        seen[metric_id] = row_no
+        metrics.append(
+            Metric(
+                sheet=sheet,
+                row=row_no,
+                metric_id=metric_id,
+                element_id=element_id,
+                name=normalise_space(cells["name"]),
+                category=None
+                if blank(cells.get("category"))
+                else normalise_space(cells["category"]),
+                formula=None if blank(cells.get("formula")) else normalise_space(cells["formula"]),
+                units=None
+                if blank(cells.get("units"))
+                else normalise_space(cells["units"]).lower(),
+            )
+        )
+    return metrics
