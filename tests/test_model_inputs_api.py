@@ -68,3 +68,79 @@ def test_jsonld_context_is_served(client: TestClient) -> None:
     ctx = json.loads(r.text)["@context"]
     assert ctx["orgm"] == "https://w3id.org/pcfgraph/orgmodel#"
     assert ctx["serves"] == {"@id": "orgm:serves", "@type": "@id"}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _findings_xlsx() -> bytes:
+    import pyoxigraph as ox
+    from audit_support import FINDINGS
+
+    from pcfgraph.audit.inputs.writer import workbook_bytes
+
+    triples = [q.triple for q in ox.parse(FINDINGS.read_bytes(), format=ox.RdfFormat.TURTLE)]
+    return workbook_bytes(triples)
+
+
+def test_workbook_upload_multipart_and_body(client: TestClient) -> None:
+    data = _findings_xlsx()
+    r = client.post("/validate", files={"model": ("contoso.xlsx", data, XLSX)})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["conforms"] is False
+    assert all(res["location"]["file"] == "contoso.xlsx" for res in doc["results"])
+    assert {"sheet", "row", "column"} <= set(doc["results"][0]["location"])
+    r2 = client.post("/validate?name=contoso.xlsx&format=text", content=data)
+    assert r2.status_code == 200
+    assert "Customers!" in r2.text
+
+
+def test_workbook_that_is_not_the_template_is_422(client: TestClient) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    buf = io.BytesIO()
+    Workbook().save(buf)
+    r = client.post("/validate", content=buf.getvalue(), headers={"Content-Type": XLSX})
+    assert r.status_code == 422
+    assert "missing sheets" in r.json()["detail"]
+
+
+def test_template_download(client: TestClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    r = client.get("/templates/orgmodel.xlsx")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == XLSX
+    assert "Customers" in load_workbook(io.BytesIO(r.content)).sheetnames
+    example = client.get("/templates/orgmodel.xlsx?example=true")
+    assert load_workbook(io.BytesIO(example.content))["Customers"].max_row > 1
+
+
+def test_cli_template_convert_and_audit(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audit_support import CONFORMING
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    xlsx = tmp_path / "model.xlsx"
+    assert run_main(main, ["template", "orgmodel", "--example", "-o", str(xlsx)]) == 0
+    for ext in ("ttl", "jsonld", "rdf", "nt"):
+        out = tmp_path / f"model.{ext}"
+        assert run_main(main, ["convert", str(xlsx), str(out)]) == 0
+        fmt = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}[ext]
+        assert isomorphic(Graph().parse(out, format=fmt), Graph().parse(CONFORMING))
+        back = tmp_path / f"back-{ext}.xlsx"
+        assert run_main(main, ["convert", str(out), str(back)]) == 0
+    assert run_main(main, ["audit", str(xlsx), "--release", str(release_dir)]) == 0
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(_findings_xlsx())
+    capsys.readouterr()
+    code = run_main(main, ["audit", str(bad), "--release", str(release_dir)])
+    assert code == 1
+    assert "Customers!" in capsys.readouterr().out

@@ -127,6 +127,13 @@ def apqc_change(edition: str, version: str, pcf_id: int, index: int) -> URIRef:
     return _id(f"apqc-pcf/{slug(edition)}/{version}/{int(pcf_id)}/change/{index}")
 
 
+def apqc_code(edition: str, version: str, code: str) -> URIRef:
+    """The IRI a model names with a code that is not a PCF ID (a hierarchy number such as
+    ``8.1.3`` typed where a PCF ID belongs): it names no element, and the audit reports it as
+    unknown with the closest real elements."""
+    return _id(f"apqc-pcf/{slug(edition)}/{version}/{quote(code, safe='-._~/')}")
+
+
 def apqc_measure(edition: str, version: str, metric_id: int) -> URIRef:
     return _id(f"apqc-pcf/{slug(edition)}/{version}/measure/{int(metric_id)}")
 
@@ -219,6 +226,23 @@ def orgmodel_check(name: str) -> URIRef:
 def audit_rule(name: str) -> URIRef:
     """An audit rule implemented in code (e.g. framework statements ignored in an upload)."""
     return URIRef(f"{SHAPES_BASE}audit/{slug(name)}")
+
+
+_NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
+
+
+def model_node(namespace: str, key: str) -> URIRef:
+    """A node of an organisational model named by the key its author gave it (a spreadsheet
+    row's key) in the model's namespace; characters IRIs cannot hold are percent-encoded."""
+    return URIRef(namespace + _NOT_IN_IRIS.sub(lambda m: f"%{ord(m.group()):02X}", key))
+
+
+def archimate_node(model_id: str, identifier: str) -> URIRef:
+    """A node of an ArchiMate model: the model's and the element's identifiers (the same in
+    the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate`)."""
+    return URIRef(
+        "urn:archimate:" + _NOT_IN_IRIS.sub("_", model_id) + ":" + _NOT_IN_IRIS.sub("_", identifier)
+    )
 
 
 def id_path(iri: str) -> str | None:

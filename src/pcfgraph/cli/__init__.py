@@ -42,6 +42,11 @@ def _register() -> None:
 
     main.add_command(audit_cmd.audit)
 
+    from pcfgraph.cli import models as models_cmd
+
+    main.add_command(models_cmd.template)
+    main.add_command(models_cmd.convert)
+
     from pcfgraph.cli import serve as serve_cmd
 
     main.add_command(serve_cmd.serve)

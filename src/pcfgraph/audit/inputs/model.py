@@ -75,12 +75,16 @@ class SourceMap:
 
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     cells: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: (sheet, predicate IRI) -> column letter: where a statement the row lacks belongs.
+    columns: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def update(self, other: SourceMap) -> None:
         for k, v in other.nodes.items():
             self.nodes.setdefault(k, v)
         for kc, vc in other.cells.items():
             self.cells.setdefault(kc, vc)
+        for kk, vk in other.columns.items():
+            self.columns.setdefault(kk, vk)
 
     def locate(self, result: AuditResult) -> AuditResult:
         """The result with its location (the cell of its path, else its node's row)."""
@@ -91,6 +95,11 @@ class SourceMap:
             where = self.cells.get((result.focus_node, result.path))
         if where is None:
             where = self.nodes.get(result.focus_node)
+            if where and result.path and "sheet" in where:
+                # a statement the row lacks: the cell of its column in that row
+                letter = self.columns.get((where["sheet"], result.path))
+                if letter:
+                    where = {**where, "column": letter}
         return replace(result, location=dict(where)) if where else result
 
 

@@ -1,0 +1,594 @@
+"""Workbook -> triples: the spreadsheet template read back, every statement with its cell.
+
+Walks :data:`~pcfgraph.audit.inputs.sheets.SHEETS` like the writer. A workbook that is not the
+template (a sheet or a header missing) is refused as a whole
+(:class:`~pcfgraph.errors.ModelError`, 422 / exit 2, naming what is missing). Inside a template,
+a bad cell (a date that is not a date, a reference to a key no row has, a value not on its
+drop-down list) is a model-validity finding naming the cell, and the rest is read.
+
+Before openpyxl inflates anything the archive is checked: member count, total uncompressed
+size and compression ratio (a zip bomb is refused, not expanded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
+from pcfgraph.audit.inputs.sheets import (
+    DEFAULT_NAMESPACE,
+    NAMESPACE_LABEL,
+    OTHER_HEADERS,
+    OTHER_SHEET,
+    PREFIXES,
+    RDF_TYPE,
+    README_SHEET,
+    SHEETS,
+    XSD,
+    Column,
+    Sheet,
+    code_iri,
+    column_letter,
+)
+from pcfgraph.audit.report import node_text
+from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
+
+MAX_MEMBERS: Final = 2_000
+MAX_UNCOMPRESSED: Final = 512 * 1024 * 1024
+MAX_RATIO: Final = 200
+MAX_ROWS: Final = 200_000
+
+_TYPE = ox.NamedNode(RDF_TYPE)
+_XSD_INTEGER = ox.NamedNode(XSD + "integer")
+_XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
+_XSD_DATE = ox.NamedNode(XSD + "date")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
+_PLACES = re.compile(r"0\.(0+)")
+_SPLIT = re.compile(r"[;,\n\r]+")
+_ABSOLUTE = ("http://", "https://", "urn:")
+
+
+def check_archive(data: bytes, name: str) -> None:
+    """Refuse what is not a zip, or a zip that would inflate beyond the caps."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ModelError(f"{name}: not an .xlsx workbook (not a zip archive)") from None
+    if len(infos) > MAX_MEMBERS:
+        raise PayloadTooLarge(f"{name}: more than {MAX_MEMBERS} archive members")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise PayloadTooLarge(
+            f"{name}: {total} bytes uncompressed is over the limit of {MAX_UNCOMPRESSED} bytes"
+        )
+    compressed = sum(i.compress_size for i in infos) or 1
+    if total > 1_000_000 and total / compressed > MAX_RATIO:
+        raise PayloadTooLarge(
+            f"{name}: compression ratio {total // compressed}:1 is over the limit of "
+            f"{MAX_RATIO}:1 (a zip bomb?)"
+        )
+
+
+def _text(value: Any) -> str:
+    """A cell's value as text (numbers without a spurious '.0', dates as YYYY-MM-DD)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class _Reader:
+    def __init__(self, name: str, namespace: str) -> None:
+        self.name = name
+        self.namespace = namespace
+        self.triples: list[ox.Triple] = []
+        self.findings: list[Any] = []
+        self.sources = SourceMap()
+        self.keys: dict[str, tuple[ox.NamedNode | ox.BlankNode, str, int]] = {}
+        self.blanks: dict[str, ox.BlankNode] = {}
+
+    def where(self, sheet: str, row: int, col: int) -> dict[str, Any]:
+        return {"file": self.name, "sheet": sheet, "row": row, "column": column_letter(col)}
+
+    def node(self, text: str) -> ox.NamedNode | ox.BlankNode:
+        if text.startswith("_:"):
+            return self.blanks.setdefault(text, ox.BlankNode())
+        if text.startswith(_ABSOLUTE):
+            try:
+                return ox.NamedNode(text)
+            except ValueError:
+                pass
+        return ox.NamedNode(str(iris.model_node(self.namespace, text)))
+
+    def bad(
+        self,
+        rule: str,
+        focus: ox.NamedNode | ox.BlankNode,
+        label: str,
+        detail: str,
+        location: dict[str, Any],
+        column: Column | None = None,
+        value: str | None = None,
+    ) -> None:
+        self.findings.append(
+            finding(
+                rule,
+                focus,
+                detail,
+                label=label,
+                path=column.predicate if column else None,
+                value=value,
+                location=location,
+            )
+        )
+
+    def ref(self, text: str) -> ox.NamedNode | ox.BlankNode | None:
+        if text.startswith(("_:", *_ABSOLUTE)):
+            return self.node(text)
+        known = self.keys.get(text)
+        return known[0] if known else None
+
+    def suggest_key(self, text: str) -> str:
+        from pcfgraph.audit.inputs.terms import closest
+
+        close = closest(text, self.keys, 3)
+        return f"; did you mean {' or '.join(close)}?" if close else "."
+
+
+def _number(value: Any, number_format: str | None) -> ox.Literal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        # a number format with decimals ("0.0") keeps a decimal's places ("99.0" stays decimal)
+        m = _PLACES.fullmatch(number_format or "")
+        if m:
+            return ox.Literal(f"{value:.{len(m.group(1))}f}", datatype=_XSD_DECIMAL)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=_XSD_INTEGER)
+    if isinstance(value, float):
+        if value.is_integer():
+            return ox.Literal(str(int(value)), datatype=_XSD_INTEGER)
+        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=_XSD_DECIMAL)
+    if isinstance(value, str):
+        s = value.strip()
+        if _INTEGER.fullmatch(s):
+            return ox.Literal(str(int(s)), datatype=_XSD_INTEGER)
+        if _DECIMAL.fullmatch(s):
+            try:
+                Decimal(s)
+            except InvalidOperation:
+                return None
+            return ox.Literal(s, datatype=_XSD_DECIMAL)
+    return None
+
+
+def _date(value: Any) -> ox.Literal | None:
+    if isinstance(value, dt.datetime):
+        return ox.Literal(value.date().isoformat(), datatype=_XSD_DATE)
+    if isinstance(value, dt.date):
+        return ox.Literal(value.isoformat(), datatype=_XSD_DATE)
+    if isinstance(value, str):
+        try:
+            return ox.Literal(dt.date.fromisoformat(value.strip()).isoformat(), datatype=_XSD_DATE)
+        except ValueError:
+            return None
+    return None
+
+
+def _headers(ws: Any, expected: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """Header text -> column index, and the expected headers that are missing."""
+    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    found = {_text(v).strip().casefold(): i for i, v in enumerate(first) if v is not None}
+    index = {h: found[h.casefold()] for h in expected if h.casefold() in found}
+    return index, [h for h in expected if h.casefold() not in found]
+
+
+def _rows(ws: Any, name: str) -> list[tuple[int, tuple[Any, ...]]]:
+    out = []
+    for r, row in enumerate(ws.iter_rows(min_row=2), start=2):
+        if r > MAX_ROWS + 1:
+            raise PayloadTooLarge(f"{name}: sheet {ws.title!r} has more than {MAX_ROWS} rows")
+        if any(c.value not in (None, "") for c in row):
+            out.append((r, tuple(row)))
+    return out
+
+
+def _namespace(wb: Any, name: str) -> str:
+    if README_SHEET not in wb.sheetnames:
+        return DEFAULT_NAMESPACE
+    for row in wb[README_SHEET].iter_rows(values_only=True):
+        if row and _text(row[0]).strip() == NAMESPACE_LABEL:
+            ns = _text(row[1] if len(row) > 1 else "").strip()
+            if not ns:
+                return DEFAULT_NAMESPACE
+            try:
+                ox.NamedNode(ns)
+            except ValueError:
+                ns = ""
+            if not ns.startswith(_ABSOLUTE):
+                raise ModelError(
+                    f"{name}: sheet {README_SHEET!r}: the {NAMESPACE_LABEL} must be an absolute "
+                    f"IRI such as {DEFAULT_NAMESPACE}"
+                )
+            return ns
+    return DEFAULT_NAMESPACE
+
+
+def read_workbook(data: bytes, name: str) -> ReadResult:
+    """The model in a workbook made from the template (``pcfgraph template orgmodel``)."""
+    check_archive(data, name)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise ParseError(
+            f"not a readable .xlsx workbook: {type(exc).__name__}", source=name
+        ) from None
+    try:
+        return _read(wb, name)
+    finally:
+        wb.close()
+
+
+def _read(wb: Any, name: str) -> ReadResult:
+    missing_sheets = [s.name for s in SHEETS if s.name not in wb.sheetnames]
+    if missing_sheets:
+        raise ModelError(
+            f"{name} is not the organisational-model template: missing sheet"
+            f"{'s' if len(missing_sheets) > 1 else ''} {', '.join(repr(s) for s in missing_sheets)} "
+            "(get the template with `pcfgraph template orgmodel`)"
+        )
+    layouts: dict[str, dict[str, int]] = {}
+    missing: list[str] = []
+    for sheet in SHEETS:
+        index, absent = _headers(wb[sheet.name], [c.header for c in sheet.columns])
+        layouts[sheet.name] = index
+        missing.extend(f"{sheet.name}!{h}" for h in absent)
+    other_layout: dict[str, int] = {}
+    if OTHER_SHEET in wb.sheetnames:
+        other_layout, absent = _headers(wb[OTHER_SHEET], OTHER_HEADERS)
+        missing.extend(f"{OTHER_SHEET}!{h}" for h in absent)
+    if missing:
+        raise ModelError(
+            f"{name} is not the organisational-model template: missing column"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        )
+    reader = _Reader(name, _namespace(wb, name))
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            if column.predicate and not column.inverse:
+                letter = column_letter(layouts[sheet.name][column.header])
+                reader.sources.columns[(sheet.name, column.predicate)] = letter
+    rows = {s.name: _rows(wb[s.name], name) for s in SHEETS}
+    _collect_keys(reader, rows, layouts)
+    for sheet in SHEETS:
+        for r, cells in rows[sheet.name]:
+            _read_row(reader, sheet, layouts[sheet.name], r, cells)
+    if OTHER_SHEET in wb.sheetnames:
+        for r, cells in _rows(wb[OTHER_SHEET], name):
+            _read_other(reader, other_layout, r, cells)
+    return ReadResult(triples=reader.triples, findings=reader.findings, sources=reader.sources)
+
+
+def _cell(cells: tuple[Any, ...], index: int | None) -> Any:
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
+
+
+def _collect_keys(
+    reader: _Reader,
+    rows: dict[str, list[tuple[int, tuple[Any, ...]]]],
+    layouts: dict[str, dict[str, int]],
+) -> None:
+    for sheet in SHEETS:
+        if sheet.blank:
+            continue
+        col = layouts[sheet.name]["Key"]
+        for r, cells in rows[sheet.name]:
+            key = _text(getattr(_cell(cells, col), "value", None)).strip()
+            if not key:
+                continue
+            if key in reader.keys:
+                node, first_sheet, first_row = reader.keys[key]
+                reader.bad(
+                    "duplicate-key",
+                    node,
+                    key,
+                    f"the key {key!r} is used again on {sheet.name} row {r} (first on "
+                    f"{first_sheet} row {first_row}).",
+                    reader.where(sheet.name, r, col),
+                    value=key,
+                )
+                continue
+            reader.keys[key] = (reader.node(key), sheet.name, r)
+
+
+def _row_label(sheet: Sheet, layout: dict[str, int], cells: tuple[Any, ...], key: str) -> str:
+    if "Name" in layout:
+        name = _text(getattr(_cell(cells, layout["Name"]), "value", None)).strip()
+        if name:
+            return name
+    return key or f"{sheet.name} row"
+
+
+def _read_row(
+    reader: _Reader, sheet: Sheet, layout: dict[str, int], r: int, cells: tuple[Any, ...]
+) -> None:
+    add = reader.triples.append
+    key = ""
+    if sheet.blank:
+        node: ox.NamedNode | ox.BlankNode = ox.BlankNode()
+        first = 0
+    else:
+        first = layout["Key"]
+        key = _text(getattr(_cell(cells, first), "value", None)).strip()
+        if key and reader.keys.get(key, (None, sheet.name, r))[1:] != (sheet.name, r):
+            return  # a duplicate key: reported, the first row wins
+        node = reader.keys[key][0] if key else ox.BlankNode()
+    label = _row_label(sheet, layout, cells, key)
+    reader.sources.nodes.setdefault(node_text(node) or "", reader.where(sheet.name, r, first))
+    if not sheet.blank and not key:
+        reader.bad(
+            "bad-value",
+            node,
+            label,
+            f"{sheet.name} row {r} has no key (column A).",
+            reader.where(sheet.name, r, first),
+        )
+    cls = sheet.class_iris[0]
+    for column in sheet.columns:
+        if column.kind == "key":
+            continue
+        j = layout[column.header]
+        cell = _cell(cells, j)
+        value = getattr(cell, "value", None)
+        where = reader.where(sheet.name, r, j)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if column.kind == "class" and len(sheet.classes) > 1:
+                reader.bad(
+                    "unknown-choice",
+                    node,
+                    label,
+                    f"the Kind is empty; it is read as {sheet.classes[0][0]!r}.",
+                    where,
+                    None,
+                )
+            continue
+        if column.kind == "class":
+            chosen = sheet.kind_choice.value_of(_text(value))
+            if chosen is None:
+                reader.bad(
+                    "unknown-choice",
+                    node,
+                    label,
+                    f"{_text(value)!r} is not a kind of {sheet.name}; pick one of "
+                    f"{', '.join(sheet.kind_choice.labels())}.",
+                    where,
+                    None,
+                    _text(value),
+                )
+            else:
+                cls = chosen
+            continue
+        for term in _terms(
+            reader, column, value, getattr(cell, "number_format", None), node, label, where
+        ):
+            pred = ox.NamedNode(column.predicate or "")
+            if column.inverse:
+                if isinstance(term, ox.NamedNode | ox.BlankNode):
+                    add(ox.Triple(term, pred, node))
+                    reader.sources.cells.setdefault((node_text(term) or "", pred.value), where)
+            else:
+                add(ox.Triple(node, pred, term))
+                reader.sources.cells.setdefault((node_text(node) or "", pred.value), where)
+    add(ox.Triple(node, _TYPE, ox.NamedNode(cls)))
+
+
+def _terms(
+    reader: _Reader,
+    column: Column,
+    value: Any,
+    number_format: str | None,
+    node: ox.NamedNode | ox.BlankNode,
+    label: str,
+    where: dict[str, Any],
+) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
+    """The RDF terms a cell gives; a bad cell is a finding and gives none."""
+    kind = column.kind
+    text = _text(value)
+    if kind in ("text", "open"):
+        return [ox.Literal(text)]
+    if kind == "texts":
+        return [ox.Literal(line) for line in text.split("\n") if line.strip()]
+    if kind in ("number", "amount"):
+        number = _number(value, number_format)
+        if number is not None:
+            return [number]
+        if kind == "amount":
+            return [ox.Literal(text)]
+        reader.bad(
+            "bad-value",
+            node,
+            label,
+            f"{column.header} {text!r} is not a number.",
+            where,
+            column,
+            text,
+        )
+        return []
+    if kind == "date":
+        date = _date(value)
+        if date is None:
+            reader.bad(
+                "bad-value",
+                node,
+                label,
+                f"{column.header} {text!r} is not a date (YYYY-MM-DD).",
+                where,
+                column,
+                text,
+            )
+            return []
+        return [date]
+    if kind == "level":
+        number = _number(value, None)
+        if number is None or number.datatype != _XSD_INTEGER or not 1 <= int(number.value) <= 5:
+            reader.bad(
+                "unknown-choice",
+                node,
+                label,
+                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5.",
+                where,
+                column,
+                text,
+            )
+            return []
+        return [number]
+    if kind == "choice" and column.choice is not None:
+        if text.strip().startswith(_ABSOLUTE):
+            return [reader.node(text.strip())]
+        chosen = column.choice.value_of(text)
+        if chosen is None:
+            from pcfgraph.audit.inputs.terms import closest
+
+            close = closest(
+                text.strip().casefold(), [x.casefold() for x in column.choice.labels()], 1
+            )
+            hint = f"; did you mean {close[0]!r}?" if close else "."
+            reader.bad(
+                "unknown-choice",
+                node,
+                label,
+                f"{column.header} {text!r} is not on the list ({', '.join(column.choice.labels())}){hint}",
+                where,
+                column,
+                text,
+            )
+            return []
+        return [ox.NamedNode(chosen)]
+    tokens = [t.strip() for t in (_SPLIT.split(text) if column.multi else [text]) if t.strip()]
+    out: list[ox.NamedNode | ox.BlankNode | ox.Literal] = []
+    for token in tokens:
+        if kind in ("code", "codes"):
+            try:
+                out.append(ox.NamedNode(code_iri(token, column.scheme)))
+            except ValueError:
+                reader.bad(
+                    "bad-value",
+                    node,
+                    label,
+                    f"{column.header} {token!r} is not a code.",
+                    where,
+                    column,
+                    token,
+                )
+            continue
+        target = reader.ref(token)
+        if target is None:
+            reader.bad(
+                "unknown-key",
+                node,
+                label,
+                f"{column.header} names the key {token!r}, which no row has"
+                + reader.suggest_key(token),
+                where,
+                column,
+                token,
+            )
+            continue
+        out.append(target)
+    return out
+
+
+def _read_other(reader: _Reader, layout: dict[str, int], r: int, cells: tuple[Any, ...]) -> None:
+    def text(header: str) -> str:
+        return _text(getattr(_cell(cells, layout[header]), "value", None)).strip()
+
+    subject_text, prop, kind = text("Subject"), text("Property"), text("Value type") or "text"
+    raw = _text(getattr(_cell(cells, layout["Value"]), "value", None))
+    where = reader.where(OTHER_SHEET, r, layout["Subject"])
+    subject = reader.ref(subject_text) if subject_text else None
+    if subject is None:
+        subject = reader.node(subject_text) if subject_text else ox.BlankNode()
+        if not subject_text or not subject_text.startswith(("_:", *_ABSOLUTE)):
+            reader.bad(
+                "unknown-key",
+                subject,
+                subject_text,
+                f"the subject {subject_text!r} is no row's key" + reader.suggest_key(subject_text),
+                where,
+                value=subject_text,
+            )
+            return
+    predicate = _expand(prop)
+    if predicate is None:
+        reader.bad(
+            "bad-value",
+            subject,
+            subject_text,
+            f"{prop!r} is not a property (a prefixed name such as orgm:contact, or an IRI).",
+            reader.where(OTHER_SHEET, r, layout["Property"]),
+            value=prop,
+        )
+        return
+    obj: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    if kind == "node":
+        obj = reader.ref(raw.strip()) or (reader.node(raw.strip()) if raw.strip() else None)
+    elif kind == "text":
+        obj = ox.Literal(raw)
+    elif kind.startswith("@"):
+        try:
+            obj = ox.Literal(raw, language=kind[1:])
+        except ValueError:
+            obj = None
+    else:
+        datatype = _expand(kind)
+        obj = ox.Literal(raw, datatype=ox.NamedNode(datatype)) if datatype else None
+    if obj is None:
+        reader.bad(
+            "bad-value",
+            subject,
+            subject_text,
+            f"the value {raw!r} of type {kind!r} cannot be read.",
+            reader.where(OTHER_SHEET, r, layout["Value"]),
+            value=raw,
+        )
+        return
+    reader.triples.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
+    reader.sources.cells.setdefault((node_text(subject) or "", predicate), where)
+    reader.sources.nodes.setdefault(node_text(subject) or "", where)
+
+
+def _expand(name: str) -> str | None:
+    if name.startswith(_ABSOLUTE):
+        iri = name
+    else:
+        prefix, _, local = name.partition(":")
+        if prefix not in PREFIXES or not local:
+            return None
+        iri = PREFIXES[prefix] + local
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return None
+    return iri

@@ -1,0 +1,95 @@
+"""``pcfgraph template orgmodel`` and ``pcfgraph convert``: models in the files auditors have.
+
+- ``template orgmodel [-o model.xlsx] [--example]``: the spreadsheet template (one sheet per
+  kind of thing, drop-down lists, header notes); ``--example`` fills it with the conforming
+  example organisation.
+- ``convert IN OUT``: between the workbook, ArchiMate (input only) and RDF (Turtle, JSON-LD,
+  RDF/XML, N-Triples), chosen by extension. Bad cells are listed with their cell and the exit
+  status is 1 (the output holds everything else); unreadable input is exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK
+from pcfgraph.cli.graph_commands import write_output
+from pcfgraph.errors import InputError
+
+
+@click.group("template")
+def template() -> None:
+    """Templates for organisational models."""
+
+
+@template.command("orgmodel")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the workbook (default: orgmodel.xlsx, or orgmodel-example.xlsx).",
+)
+@click.option("--example", is_flag=True, help="Fill it with the conforming example organisation.")
+def orgmodel(output: Path | None, example: bool) -> None:
+    """Write the spreadsheet template for organisational models (.xlsx): one sheet per kind of
+    thing in the model vocabulary, a "Read me" sheet, header notes and drop-down lists."""
+    from pcfgraph.audit.inputs.writer import template_bytes
+
+    path = output or Path("orgmodel-example.xlsx" if example else "orgmodel.xlsx")
+    write_output(template_bytes(example=example), path)
+    click.echo(f"template written to {path}", err=True)
+
+
+_RDF_OUT = {
+    ".ttl": "TURTLE",
+    ".turtle": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
+}
+
+
+@click.command("convert")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--max-triples",
+    type=int,
+    default=None,
+    help="Largest model accepted, in triples (default: PCFGRAPH_MAX_UPLOAD_TRIPLES or 500000).",
+)
+def convert(source: Path, target: Path, max_triples: int | None) -> None:
+    """Convert an organisational model between the spreadsheet template (.xlsx) and RDF
+    (.ttl, .jsonld, .rdf, .nt); ArchiMate (.xml, .archimate) converts to either. Formats are
+    chosen by extension."""
+    import pyoxigraph as ox
+
+    from pcfgraph.audit.inputs.convert import read_any, write_any
+    from pcfgraph.audit.parse import Upload
+    from pcfgraph.config import Settings
+
+    suffix = target.suffix.lower()
+    if suffix != ".xlsx" and suffix not in _RDF_OUT:
+        raise InputError(
+            f"{target}: cannot tell the output format; use .xlsx or one of "
+            f"{', '.join(sorted(_RDF_OUT))}"
+        )
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    limit = max_triples or Settings.from_env().max_upload_triples
+    result = read_any(Upload(str(source), data), max_triples=limit)
+    fmt = None if suffix == ".xlsx" else getattr(ox.RdfFormat, _RDF_OUT[suffix])
+    write_output(write_any(result.triples, fmt), target)
+    for f in result.findings:
+        click.echo(f"{f.where or source}: {f.message}", err=True)
+    click.echo(f"{len(result.triples)} statements written to {target}", err=True)
+    sys.exit(EXIT_FINDINGS if result.findings else EXIT_OK)

@@ -1,0 +1,241 @@
+"""The spreadsheet template: generated from one table, read back to the same graph, and every
+finding on a workbook names its cell; bad cells are findings, a non-template is refused."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+from audit_support import CONFORMING, FINDINGS, context
+from openpyxl import Workbook, load_workbook
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.html import render_html
+from pcfgraph.audit.inputs.sheets import OTHER_SHEET, README_SHEET, SHEETS
+from pcfgraph.audit.inputs.workbook import read_workbook
+from pcfgraph.audit.inputs.writer import template_bytes, workbook_bytes
+from pcfgraph.errors import ModelError, PayloadTooLarge
+
+NW = "https://example.org/northwind/"
+CONTOSO = "https://example.org/contoso/"
+
+
+def _triples(data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> list[ox.Triple]:
+    return [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(data, format=fmt)]
+
+
+def _graph(triples: list[ox.Triple]) -> Graph:
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def _xlsx(path) -> bytes:  # type: ignore[no-untyped-def]
+    return workbook_bytes(_triples(path.read_bytes()))
+
+
+@pytest.mark.parametrize("path", [CONFORMING, FINDINGS], ids=["conforming", "with-findings"])
+def test_examples_round_trip_rdf_workbook_rdf_isomorphic(path) -> None:  # type: ignore[no-untyped-def]
+    original = _triples(path.read_bytes())
+    result = read_workbook(workbook_bytes(original), "model.xlsx")
+    assert result.findings == []
+    assert isomorphic(_graph(original), _graph(result.triples))
+
+
+def test_round_trip_keeps_what_no_column_holds_in_other_statements() -> None:
+    extra = (
+        CONFORMING.read_text(encoding="utf-8")
+        + """
+:finance rdfs:label "Konzernfinanzen"@de ; rdfs:comment "two names, one language-tagged" .
+:svc-erp orgm:price "12.5"^^xsd:double .
+:sla-hr orgm:validFrom "2025-01-01T00:00:00"^^xsd:dateTime .
+<https://elsewhere.example/x> a <https://elsewhere.example/Thing> ; orgm:serves :finance .
+_:loose <https://elsewhere.example/p> _:other .
+"""
+    )
+    original = _triples(extra.encode())
+    data = workbook_bytes(original)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb[OTHER_SHEET].max_row > 1
+    result = read_workbook(data, "model.xlsx")
+    assert result.findings == []
+    assert isomorphic(_graph(original), _graph(result.triples))
+
+
+def test_template_has_every_sheet_headers_with_notes_and_drop_downs() -> None:
+    wb = load_workbook(io.BytesIO(template_bytes()))
+    assert wb.sheetnames == [README_SHEET, *(s.name for s in SHEETS), OTHER_SHEET]
+    for sheet in SHEETS:
+        ws = wb[sheet.name]
+        headers = [c.value for c in ws[1]]
+        assert headers == [c.header for c in sheet.columns]
+        assert all(c.comment is not None and c.comment.text for c in ws[1])
+        lists = {
+            str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
+            for dv in ws.data_validations.dataValidation
+        }
+        for j, column in enumerate(sheet.columns):
+            closed = column.kind in ("choice", "level") or (
+                column.kind == "class" and len(sheet.classes) > 1
+            )
+            letter = chr(65 + j)
+            if closed:
+                assert letter in lists, (sheet.name, column.header)
+                assert lists[letter].type == "list" and lists[letter].showErrorMessage
+    roles = wb["Roles"].data_validations.dataValidation
+    assert any("Business Relationship Manager" in (dv.formula1 or "") for dv in roles)
+    levels = wb["Maturity claims"].data_validations.dataValidation
+    assert any(dv.formula1 == '"1,2,3,4,5"' for dv in levels)
+
+
+def test_example_template_is_the_conforming_organisation() -> None:
+    result = read_workbook(template_bytes(example=True), "example.xlsx")
+    assert isomorphic(_graph(_triples(CONFORMING.read_bytes())), _graph(result.triples))
+
+
+def _edit(data: bytes, sheet: str, cell: str, value: object) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    wb[sheet][cell] = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _col(sheet: str, header: str) -> str:
+    s = next(x for x in SHEETS if x.name == sheet)
+    return chr(65 + [c.header for c in s.columns].index(header))
+
+
+def _row_of(data: bytes, sheet: str, key: str) -> int:
+    ws = load_workbook(io.BytesIO(data))[sheet]
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key)
+
+
+@pytest.mark.parametrize(
+    "sheet,key,header,value,rule,expect",
+    [
+        ("Agreements", "sla-hr", "Valid from", "31/02/2025", "bad-value", "is not a date"),
+        ("Customers", "hr", "Purchaser", "julia-meyr", "unknown-key", "did you mean julia-meyer"),
+        (
+            "Roles",
+            "m-clin-dm",
+            "Role",
+            "Delivery Manger",
+            "unknown-choice",
+            "did you mean 'delivery manager'",
+        ),
+        (
+            "Meetings",
+            "mtg-hr-fu-2025-04",
+            "Kind",
+            "status meeting",
+            "unknown-choice",
+            "not on the list",
+        ),
+        ("Maturity claims", "claim-rm-2025", "Claimed level", 7, "unknown-choice", "1, 2, 3, 4, 5"),
+        ("Surveys", "survey-hr-2025", "Score", "good", "bad-value", "is not a number"),
+    ],
+)
+def test_bad_cell_is_a_model_validity_finding_with_its_cell(
+    sheet: str, key: str, header: str, value: object, rule: str, expect: str
+) -> None:
+    data = template_bytes(example=True)
+    row = _row_of(data, sheet, key)
+    cell = f"{_col(sheet, header)}{row}"
+    bad = _edit(data, sheet, cell, value)
+    report = audit([Upload("model.xlsx", bad)], context())
+    found = [r for r in report.results if r.rule == f"audit/model-validity-{rule}"]
+    assert found, [(r.rule, r.where) for r in report.results]
+    f = found[0]
+    assert f.location == {"file": "model.xlsx", "sheet": sheet, "row": row, "column": cell[0]}
+    assert expect in f.message
+    assert f.focus_node == NW + key
+    assert not report.conforms
+
+
+def test_findings_on_a_workbook_name_their_cell_in_json_text_and_html() -> None:
+    data = _xlsx(FINDINGS)
+    report = audit([Upload("contoso.xlsx", data)], context())
+    purchaser = next(
+        r
+        for r in report.results
+        if r.rule == "CustomerPurchaserShape" and r.focus_node == CONTOSO + "warehousing"
+    )
+    row = _row_of(data, "Customers", "warehousing")
+    where = f"Customers!{_col('Customers', 'Purchaser')}{row}"
+    assert purchaser.where == where
+    doc = json.loads(report.to_json())
+    located = [r for r in doc["results"] if r["focusNode"] == CONTOSO + "warehousing"]
+    assert {
+        "file": "contoso.xlsx",
+        "sheet": "Customers",
+        "row": row,
+        "column": _col("Customers", "Purchaser"),
+    } in [r["location"] for r in located]
+    assert where in report.to_text()
+    assert where in render_html(report)
+    # every finding on a workbook has a location
+    assert all(r["location"] for r in doc["results"])
+
+
+def test_findings_on_rdf_have_no_location() -> None:
+    report = audit([Upload("m.ttl", FINDINGS.read_bytes())], context())
+    assert all(r["location"] is None for r in json.loads(report.to_json())["results"])
+
+
+def test_workbook_audits_like_its_turtle() -> None:
+    as_ttl = audit([Upload("m.ttl", FINDINGS.read_bytes())], context())
+    as_xlsx = audit([Upload("m.xlsx", _xlsx(FINDINGS))], context())
+
+    def key(report):  # type: ignore[no-untyped-def]
+        return {
+            (r.rule, r.focus_node if not r.focus_node.startswith("_:") else r.focus_label, r.value)
+            for r in report.results
+        }
+
+    assert key(as_ttl) == key(as_xlsx)
+
+
+def test_not_a_template_names_what_is_missing() -> None:
+    wb = Workbook()
+    wb.active.title = "Customers"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ModelError) as err:
+        read_workbook(buf.getvalue(), "mine.xlsx")
+    assert "not the organisational-model template" in str(err.value)
+    assert "'Agreements'" in str(err.value) and "'Customers'" not in str(err.value)
+    # a header renamed
+    data = _edit(template_bytes(), "Customers", "D1", "Buyer")
+    with pytest.raises(ModelError) as err2:
+        read_workbook(data, "mine.xlsx")
+    assert "Customers!Purchaser" in str(err2.value)
+    assert err2.value.http_status == 422
+
+
+def test_not_a_zip_and_zip_bomb_are_refused() -> None:
+    with pytest.raises(ModelError):
+        read_workbook(b"PK\x03\x04 not really", "x.xlsx")
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/big.xml", b"\0" * (50 * 1024 * 1024))
+    with pytest.raises(PayloadTooLarge) as err:
+        read_workbook(buf.getvalue(), "bomb.xlsx")
+    assert "compression ratio" in str(err.value)
+
+
+def test_text_cells_are_strings_never_formulas() -> None:
+    hostile = '=HYPERLINK("http://evil.example/","click")'
+    text = CONFORMING.read_text(encoding="utf-8").replace(
+        'rdfs:label "Group Finance"', f"rdfs:label {json.dumps(hostile)}"
+    )
+    data = workbook_bytes(_triples(text.encode()))
+    ws = load_workbook(io.BytesIO(data))["Customers"]
+    cell = ws.cell(_row_of(data, "Customers", "finance"), 2)
+    assert cell.value == hostile and cell.data_type == "s" and cell.quotePrefix
+    result = read_workbook(data, "m.xlsx")
+    assert isomorphic(_graph(_triples(text.encode())), _graph(result.triples))
