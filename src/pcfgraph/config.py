@@ -51,6 +51,9 @@ class Settings:
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
     graphql_max_page_size: int = 500
+    #: GraphQL variables: deepest nesting and largest size (bytes of JSON).
+    graphql_max_variables_depth: int = 16
+    graphql_max_variables_bytes: int = 65536
     #: Most objects one GraphQL response may return from list fields.
     graphql_max_nodes: int = 50_000
     graphql_introspection: bool = True

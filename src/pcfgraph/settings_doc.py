@@ -50,6 +50,10 @@ MEANINGS: dict[str, str] = {
     "graphql_max_aliases": "Most aliases in one GraphQL document (fragment spreads counted).",
     "graphql_max_tokens": "Most tokens in one GraphQL document.",
     "graphql_max_page_size": "Largest `first` of a GraphQL connection.",
+    "graphql_max_variables_depth": "Deepest nesting (arrays/objects) of GraphQL `variables` "
+    "(and `extensions`); deeper is 400 before the JSON is decoded.",
+    "graphql_max_variables_bytes": "Largest GraphQL `variables` object, in bytes of JSON; "
+    "larger is 400.",
     "graphql_max_nodes": "Largest number of objects one GraphQL response may return from list "
     "fields; a larger result is refused with a GraphQL error instead of being built.",
     "graphql_introspection": "Whether GraphQL introspection is answered.",

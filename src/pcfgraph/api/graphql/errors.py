@@ -4,6 +4,8 @@
 * Expected errors raised by resolvers (:class:`pcfgraph.errors.PcfgraphError`: unknown or
   ambiguous element, bad argument, result too large) keep their message and carry
   ``extensions.code`` (the error's stable code).
+* With introspection off (``hide_suggestions``), graphql-core's "Did you mean ...?" hints are
+  cut from every message: they would list the schema's field, argument and enum names.
 * Anything else is masked: "Internal error; see the server log (request id X)" with
   ``extensions.code = "internal-error"`` and ``extensions.requestId``; the traceback goes to
   the log under the same request id.
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,13 +36,42 @@ def _expected(error: GraphQLError) -> PcfgraphError | None:
     return original if isinstance(original, PcfgraphError) else None
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """The same error without graphql-core's "Did you mean ...?" hint."""
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
+
+
 class ErrorPolicy(SchemaExtension):
+    #: Cut "Did you mean" hints (set when introspection is disabled).
+    hide_suggestions = False
+
+    @classmethod
+    def configured(cls, *, hide_suggestions: bool) -> type[ErrorPolicy]:
+        """The policy with suggestions hidden or not (a subclass; extensions are classes)."""
+        if not hide_suggestions:
+            return cls
+        return type("ErrorPolicyWithoutSuggestions", (cls,), {"hide_suggestions": True})
+
     @staticmethod
     def log(errors: list[GraphQLError], execution_context: Any) -> None:
         rid = _request_id(execution_context)
         for error in errors:
             original = error.original_error
-            if original is None or isinstance(original, PcfgraphError):
+            if original is None or isinstance(original, PcfgraphError | GraphQLError):
                 log.info("graphql request %s: %s", rid, error.message)
             else:
                 log.error(
@@ -59,7 +91,9 @@ class ErrorPolicy(SchemaExtension):
         processed: list[GraphQLError] = []
         for error in errors:
             expected = _expected(error)
-            if error.original_error is None:
+            if error.original_error is None or isinstance(error.original_error, GraphQLError):
+                # graphql-core's own request errors (e.g. variable coercion: "Variable '$p'
+                # got invalid value ...; Int cannot represent ...") are the standard message.
                 processed.append(error)
             elif expected is not None:
                 processed.append(
@@ -83,4 +117,12 @@ class ErrorPolicy(SchemaExtension):
                         extensions={"code": "internal-error", "requestId": rid},
                     )
                 )
+        if self.hide_suggestions:
+            processed = [without_suggestions(e) for e in processed]
+        if getattr(result, "data", None) is None and all(not e.path for e in processed):
+            # A request error (e.g. variables that cannot be coerced): nothing was executed,
+            # so graphql-response+json clients get 400 like for validation errors.
+            context: Any = getattr(self.execution_context, "context", None)
+            if context is not None and hasattr(context, "executed"):
+                context.executed = False
         result.errors = processed  # type: ignore[union-attr]

@@ -29,6 +29,7 @@ from strawberry.types.unset import UNSET
 from pcfgraph.api.errors import request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
+from pcfgraph.api.graphql.variables import decode_request_json
 from pcfgraph.api.state import app_state
 
 PATH = "/graphql"
@@ -60,6 +61,16 @@ def _wants_graphql_response(request: Request) -> bool:
 
 
 class PcfgraphGraphQLRouter(GraphQLRouter):
+    #: Limits on request JSON (set by :func:`install` from the settings).
+    max_variables_depth = 16
+    max_variables_bytes = 65536
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Request JSON with bounded variables (:mod:`.variables`), never a 500."""
+        return decode_request_json(
+            data, max_depth=self.max_variables_depth, max_bytes=self.max_variables_bytes
+        )
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         html = (static_dir() / "graphiql.html").read_text(encoding="utf-8")
         return HTMLResponse(html.replace("{{ASSETS}}", ASSETS).replace("{{ENDPOINT}}", PATH))
@@ -107,5 +118,7 @@ def install(app: FastAPI) -> None:
         allow_queries_via_get=True,
         subscription_protocols=(),
     )
+    router.max_variables_depth = settings.graphql_max_variables_depth
+    router.max_variables_bytes = settings.graphql_max_variables_bytes
     app.include_router(router)
     app.mount(ASSETS, StaticFiles(directory=str(static_dir())), name="graphiql-assets")

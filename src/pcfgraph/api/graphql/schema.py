@@ -1003,7 +1003,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules(rules),
             lambda: DocumentCache(documents),
-            ErrorPolicy,
+            ErrorPolicy.configured(hide_suggestions=not settings.graphql_introspection),
             MarkExecuted,
         ],
     )

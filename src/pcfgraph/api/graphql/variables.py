@@ -1,0 +1,57 @@
+"""Bounded decoding of GraphQL request JSON: variables nested too deep or too large are a
+400 naming the limit before ``json.loads`` (whose recursion would otherwise fail with a
+500) or graphql-core's variable coercion sees them.
+
+- depth: ``Settings.graphql_max_variables_depth`` levels of arrays/objects inside
+  ``variables`` (and ``extensions``), counted on the raw bytes without recursion;
+- size: ``Settings.graphql_max_variables_bytes`` of ``variables`` as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import accumulate
+from typing import Any
+
+from cross_web import HTTPException
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(data: bytes) -> int:
+    """Deepest array/object nesting of a JSON text (strings skipped); 0 for a scalar."""
+    steps = (1 if b in b"[{" else -1 for b in _BRACKET.findall(_STRING.sub(b"", data)))
+    return max(accumulate(steps, initial=0))
+
+
+def decode_request_json(data: str | bytes, *, max_depth: int, max_bytes: int) -> Any:
+    """The decoded request (or ``variables``/``extensions`` of a GET), within the limits."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    depth = json_depth(raw)
+    # A POST body is an envelope {"query": ..., "variables": {...}}: one level more.
+    if depth > max_depth + 1:
+        raise _too_deep(max_depth)
+    doc = json.loads(raw)
+    envelope = isinstance(doc, dict) and "query" in doc
+    if not envelope and depth > max_depth:
+        raise _too_deep(max_depth)
+    variables = doc.get("variables") if envelope else doc
+    if variables is not None:
+        size = len(raw) if not envelope else len(json.dumps(variables, separators=(",", ":")))
+        if size > max_bytes:
+            raise HTTPException(
+                400,
+                f"the GraphQL variables are {size} bytes of JSON, over the "
+                f"graphql_max_variables_bytes limit of {max_bytes}",
+            )
+    return doc
+
+
+def _too_deep(max_depth: int) -> HTTPException:
+    return HTTPException(
+        400,
+        f"the GraphQL variables are nested more than {max_depth} levels deep "
+        f"(graphql_max_variables_depth)",
+    )
