@@ -151,4 +151,4 @@ def test_triple_exports_are_the_union_and_datasets_keep_graphs() -> None:
     assert isomorphic(g, jsonld)
     ds = Dataset()
     ds.parse(data=export_bytes(store, FORMATS["trig"]), format="trig")
-    assert {str(c.identifier) for c in ds.contexts() if len(c)} == {G1.value, G2.value}
+    assert {str(c.identifier) for c in ds.graphs() if len(c)} == {G1.value, G2.value}

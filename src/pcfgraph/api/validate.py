@@ -82,15 +82,18 @@ async def _files(request: Request, limit: int) -> list[dict[str, Any]]:
 
         form = await MultiPartParser(request.headers, _stream()).parse()
         files = []
-        for _key, item in form.multi_items():
-            if isinstance(item, UploadFile):
-                data = await item.read()
-                name = item.filename or "upload"
-                media = item.content_type
-                if media in (None, "", "application/octet-stream"):
-                    media = None
-                model_format(name, media)
-                files.append({"name": name, "data": data, "media_type": media})
+        try:
+            for _key, item in form.multi_items():
+                if isinstance(item, UploadFile):
+                    data = await item.read()
+                    name = item.filename or "upload"
+                    media = item.content_type
+                    if media in (None, "", "application/octet-stream"):
+                        media = None
+                    model_format(name, media)
+                    files.append({"name": name, "data": data, "media_type": media})
+        finally:
+            await form.close()  # the parts' spooled temporary files
         if not files:
             raise InputError("the multipart upload holds no file part")
         return files

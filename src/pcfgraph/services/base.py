@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -47,13 +47,13 @@ class Reader:
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this reader's lifetime."""
         if key in self._memo:
-            return self._memo[key]
+            return cast(T, self._memo[key])
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._memo:
                 self._memo[key] = compute()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
 
 def element_id(iri: str) -> str:

@@ -29,7 +29,7 @@ from strawberry.types.field import StrawberryField
 
 
 def _plain(name: str) -> Callable[..., Any]:
-    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+    def resolve(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         return getattr(source, name)
 
     return resolve
@@ -38,7 +38,7 @@ def _plain(name: str) -> Callable[..., Any]:
 def _info_only(
     fn: Callable[[Any, Any], Any], field: StrawberryField, info_class: type
 ) -> Callable[..., Any]:
-    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+    def resolve(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         return fn(source, info_class(_raw_info=info, _field=field))
 
     return resolve
