@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -97,7 +97,8 @@ class Limits:
 def parse_uploads(uploads: Sequence[Upload], limits: Limits) -> ParsedModel:
     """The model in the uploads, any format (:func:`pcfgraph.audit.parse.read_model`); unpacks
     as ``(triples, ignored)``."""
-    return read_model(uploads, max_bytes=limits.max_bytes, max_triples=limits.max_triples)
+    parsed = read_model(uploads, max_bytes=limits.max_bytes, max_triples=limits.max_triples)
+    return cast(ParsedModel, parsed)
 
 
 def audit(
