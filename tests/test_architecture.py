@@ -39,6 +39,7 @@ KNOWN_EDGE_TO_EDGE = {
     ("pcfgraph.cli.schema", "pcfgraph.api.graphql"),
     ("pcfgraph.cli.serve", "pcfgraph.api.ops"),
     ("pcfgraph.cli.serve", "pcfgraph.api.app"),
+    ("pcfgraph.cli.serve", "pcfgraph.api.http_protocol"),
 }
 KNOWN_CYCLES = {
     frozenset({"pcfgraph.web.audit", "pcfgraph.web.forms", "pcfgraph.web.views"}),
