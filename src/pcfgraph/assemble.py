@@ -134,6 +134,11 @@ def assemble(
             entry.get("supplements", []) or []
         )
 
+    for path in mapping_files(data_dir, list(doc.get("vocabularies", []) or [])):
+        graph_name = str(iris.vocabulary_graph(path.stem))
+        quads.extend(load_turtle(path, graph_name))
+        sources[graph_name] = [path.relative_to(data_dir).as_posix()]
+
     curated: list[Graph] = []
     for path in mapping_files(data_dir, list(doc.get("mappings", []))):
         mapping_set = read_mapping_set(path)

@@ -99,6 +99,24 @@ def ontology_graph() -> URIRef:
     return _id("graph/ontology")
 
 
+# --- search vocabulary (abbreviations, synonyms, spelling variants; data/vocabulary/) -------
+
+
+def vocabulary(vocabulary_slug: str) -> URIRef:
+    """A search vocabulary: a ``skos:Collection`` of terms (e.g. ``search-terms``)."""
+    return _id(f"vocabulary/{vocabulary_slug}")
+
+
+def vocabulary_term(vocabulary_slug: str, term_slug: str) -> URIRef:
+    """One term of a search vocabulary (a ``skos:Concept`` outside every framework)."""
+    return _id(f"vocabulary/{vocabulary_slug}/{term_slug}")
+
+
+def vocabulary_graph(vocabulary_slug: str) -> URIRef:
+    """The named graph holding one search vocabulary (``data/vocabulary/<slug>.ttl``)."""
+    return _id(f"graph/vocabulary/{vocabulary_slug}")
+
+
 # --- APQC PCF -------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,12 +79,30 @@ def make_manifest(
     }
 
 
+#: Writes one extra file of a release (``write(store, path, release_id)``), e.g. the search
+#: index: built once with the release instead of at every server start.
+ArtefactWriter = Callable[[EmbeddedStore, Path, str], None]
+
+
+def default_artefacts() -> dict[str, ArtefactWriter]:
+    """The extra files every release carries, by file name."""
+    from pcfgraph.services.search.release import SEARCH_INDEX_FILE, write_search_index
+
+    return {SEARCH_INDEX_FILE: write_search_index}
+
+
 def write_release(
-    store: EmbeddedStore, out_dir: Path, sources: dict[str, list[str]]
+    store: EmbeddedStore,
+    out_dir: Path,
+    sources: dict[str, list[str]],
+    artefacts: dict[str, ArtefactWriter] | None = None,
 ) -> dict[str, Any]:
-    """Write ``out_dir/graph.nq`` and ``out_dir/manifest.json`` atomically (rename into place)."""
+    """Write ``out_dir/graph.nq``, the artefacts (``default_artefacts()`` unless given) and
+    ``out_dir/manifest.json`` atomically (rename into place). The manifest lists each
+    artefact's sha256 under ``artefacts``."""
     data = canonical_nquads(store)
     manifest = make_manifest(store, data, sources)
+    artefacts = default_artefacts() if artefacts is None else artefacts
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(out_dir)
@@ -92,8 +111,14 @@ def write_release(
     old = previous_dir(out_dir)
     try:
         (tmp / GRAPH_FILE).write_bytes(data)
+        if artefacts:
+            manifest["artefacts"] = {}
+        for name, write in sorted(artefacts.items()):
+            write(store, tmp / name, manifest["release_id"])
+            digest = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+            manifest["artefacts"][name] = {"sha256": digest}
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        for f in (GRAPH_FILE, MANIFEST_FILE):
+        for f in (GRAPH_FILE, MANIFEST_FILE, *sorted(artefacts)):
             with open(tmp / f, "rb") as fh:
                 os.fsync(fh.fileno())
         _fsync_dir(tmp)

@@ -8,7 +8,7 @@ curated "no counterpart" records (``services.no_counterparts``) are domain reads
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
+from pcfgraph.services.search.release import served_index
 from pcfgraph.store import GraphStore
 
 if TYPE_CHECKING:
@@ -224,6 +225,8 @@ class Reads:
         self.store = store
         self.catalog = catalog
         self.reader = services.Reader(store, catalog)
+        #: The served release's search index (set by :func:`reads_for`); None: build one.
+        self.search_index: Callable[[], services.SearchIndex] | None = None
 
     # frameworks
 
@@ -423,8 +426,12 @@ class Reads:
     # search
 
     def search(self, query: str, framework: str | None = None, limit: int = 50) -> list[SearchHit]:
-        index = self.reader.memo(
-            ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
+        index = (
+            self.search_index()
+            if self.search_index is not None
+            else self.reader.memo(
+                ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
+            )
         )
         out: list[SearchHit] = []
         for h in index.search(query, framework=framework, limit=limit):
@@ -507,7 +514,10 @@ def reads_for(state: AppState) -> Reads:
     """
     cached = state.extras.get("web-reads")
     if cached is None or cached[0] is not state.release:
-        cached = (state.release, Reads(state.store, state.catalog))
+        fresh = Reads(state.store, state.catalog)
+        release = state.release
+        fresh.search_index = lambda: served_index(state.extras, release, fresh.reader)
+        cached = (release, fresh)
         state.extras["web-reads"] = cached
     reads: Reads = cached[1]
     return reads

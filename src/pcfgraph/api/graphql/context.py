@@ -12,6 +12,7 @@ from pcfgraph.api.graphql.prefetch import Wanted, scan
 from pcfgraph.api.state import AppState
 from pcfgraph.errors import ResultTooLarge
 from pcfgraph.services import Reader, SearchIndex
+from pcfgraph.services.search.release import served_index
 
 
 class GraphQLContext(BaseContext):
@@ -49,13 +50,5 @@ class GraphQLContext(BaseContext):
             )
 
     def search_index(self) -> SearchIndex:
-        """The search index of the served release, built once per release and shared."""
-        release_id = self.state.release.release_id
-        extras = self.state.extras
-        cached = extras.get("graphql_search_index")
-        if cached is not None and cached[0] == release_id:
-            index: SearchIndex = cached[1]
-            return index
-        index = SearchIndex.build(self.reader)
-        extras["graphql_search_index"] = (release_id, index)
-        return index
+        """The search index of the served release (shipped with it, or built once)."""
+        return served_index(self.state.extras, self.state.release, self.reader)

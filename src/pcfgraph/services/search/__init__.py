@@ -1,0 +1,12 @@
+"""Search over every element of every loaded framework edition (SQLite FTS5): identifiers
+first, stemming, British/American spelling, the SKOS search vocabulary (abbreviations and
+synonyms in ``data/vocabulary/``), typo correction, field-weighted ranking, facets.
+
+The index is built from the graph at release time, shipped in the release
+(:mod:`pcfgraph.services.search.release`) and opened read-only when a release is served.
+"""
+
+from pcfgraph.services.search.index import SearchHit, SearchIndex, SearchResult
+from pcfgraph.services.search.text import normalise
+
+__all__ = ["SearchHit", "SearchIndex", "SearchResult", "normalise"]

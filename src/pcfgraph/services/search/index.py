@@ -1,0 +1,656 @@
+"""The search index: SQLite FTS5 (stdlib ``sqlite3``) over every element of every loaded
+framework edition, built once per release and shipped in it as one file.
+
+Why FTS5: BM25 ranking with per-column weights, the porter stemmer (plan/planning/plans),
+diacritics folding, column filters, prefix queries, ``highlight()``/``snippet()``, all in the
+standard library and answering in about a millisecond for tens of thousands of elements.
+
+A query is answered in this order:
+
+1. **Identifiers.** The whole query equal to a code (``8.1.6.2``, ``A25``, ``SRP-A2-P3.1``),
+   a PCF ID (``20641``, also ``PCF 20641``), an element id or IRI: those elements first, in
+   every loaded edition, newest edition first.
+2. **Words.** Each query word (stopwords dropped) becomes an OR-group of the word, its other
+   spelling (British/American, only when the index holds it) and, where the query names a
+   term of the search vocabulary (``data/vocabulary/``: ``SLA``, ``CSAT``, ...), every label of
+   that term as a phrase. All groups must match (AND); with no result, any may (OR).
+3. **Typos.** A word the index does not know at all is replaced by the closest indexed words
+   (``difflib``, same length +-2); the result says which correction was made ("did you mean").
+4. **Ranking.** Elements matching the whole query in their name first, then in name and
+   alternative labels, then anywhere; within each tier FTS5's BM25 with column weights
+   name 10 > alternative labels 5 > definition 2 > measures 1; ties newest edition first, then
+   framework and tree order.
+
+Each hit says where it matched (``field``) with an HTML-safe snippet (matches in ``<mark>``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcfgraph.errors import InputError
+from pcfgraph.services.base import Reader
+from pcfgraph.services.elements import Element
+from pcfgraph.services.search import text as tx
+from pcfgraph.services.search.documents import (
+    Document,
+    VocabularyTerm,
+    read_documents,
+    read_vocabulary,
+)
+
+#: Bumped when the file layout changes; an index of another version is rebuilt, not read.
+SCHEMA_VERSION = 1
+#: Column weights for bm25(): name, alternative labels, definition, measures.
+WEIGHTS = (10.0, 5.0, 2.0, 1.0)
+COLUMNS = ("name", "alt", "definition", "measures")
+#: The field names hits report, per FTS column.
+FIELD_OF_COLUMN = {
+    "name": "name",
+    "alt": "altLabel",
+    "definition": "definition",
+    "measures": "measure",
+}
+MAX_QUERY_CHARS = 200
+#: Tokens of a definition or measure list shown around the match.
+SNIPPET_TOKENS = 24
+_TIER_SCORE = {0: 1000.0, 1: 300.0, 2: 200.0, 3: 100.0}
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs (
+  id INTEGER PRIMARY KEY, iri TEXT NOT NULL, framework TEXT NOT NULL, family TEXT NOT NULL,
+  kind TEXT, code TEXT, pcf_id INTEGER, name TEXT NOT NULL, definition TEXT, level INTEGER,
+  parent TEXT, top INTEGER NOT NULL, edition_rank INTEGER NOT NULL,
+  alt_labels TEXT NOT NULL, hidden_labels TEXT NOT NULL, measures TEXT NOT NULL
+);
+CREATE INDEX docs_framework ON docs(framework);
+CREATE TABLE ids (key TEXT NOT NULL, doc INTEGER NOT NULL, what TEXT NOT NULL);
+CREATE INDEX ids_key ON ids(key);
+CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE vocabulary (term TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE VIRTUAL TABLE fts USING fts5(
+  name, alt, definition, measures,
+  tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
+);
+CREATE VIRTUAL TABLE fts_name USING fts5(
+  name, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
+);
+"""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    element: Element
+    #: Higher first: identifier 1000; whole query in the name 300+, in name and alternative
+    #: labels 200+, elsewhere 100+ (the BM25 relevance added within the tier).
+    score: float
+    #: Where it matched: "code" (any identifier), "name", "altLabel", "definition", "measure".
+    field: str
+    #: HTML: the matched text escaped, matches in <mark>; long texts cut with "…".
+    snippet: str
+    #: Human words for what matched, e.g. 'PCF ID 20641', 'name', 'altLabel "SLA"'.
+    matched_on: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    #: Matching elements across all pages (after the filters).
+    total: int
+    #: Counts of all matches (before the filters) by "framework", "family" and "kind".
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The query with typos corrected, when corrections were used or could find something.
+    did_you_mean: str | None = None
+    #: True when the hits come from corrected words.
+    corrected: bool = False
+    #: True when not every word could match together and any word was enough.
+    relaxed: bool = False
+    #: Vocabulary expansions used, e.g. 'SLA = service level agreement'.
+    expansions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Group:
+    """One query word (or vocabulary phrase) and the alternatives that may stand for it."""
+
+    shown: str
+    phrases: list[str]
+    prefix: bool = False
+
+    def expr(self) -> str:
+        parts = []
+        for i, p in enumerate(self.phrases):
+            quoted = '"' + p.replace('"', '""') + '"'
+            parts.append(quoted + ("*" if self.prefix and i == 0 else ""))
+        return "(" + " OR ".join(parts) + ")"
+
+
+@dataclass
+class _Plan:
+    groups: list[_Group]
+    expansions: list[str] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
+    #: Better spellings of words that matched anyway (by stem): for "did you mean" only.
+    suggestions: dict[str, str] = field(default_factory=dict)
+
+
+class SearchIndex:
+    """An open FTS5 index (in memory, or a shipped file opened read-only). Thread-safe: one
+    connection, queries serialised (each takes about a millisecond)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._vocab: dict[tuple[str, ...], list[int]] | None = None
+        self._terms: list[tuple[str, list[str]]] = []
+        self._max_label_words = 1
+        self._words_by_len: dict[int, list[str]] | None = None
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
+            raise InputError(
+                f"search index schema {meta.get('schema_version')} is not {SCHEMA_VERSION}"
+            )
+        self.release_id: str | None = meta.get("release_id") or None
+        self._size = int(meta.get("documents", "0"))
+
+    # --- building -----------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, reader: Reader, *, release_id: str | None = None) -> SearchIndex:
+        """Read the graph (a few named queries) and index it in memory."""
+        return cls.from_documents(read_documents(reader), read_vocabulary(reader), release_id)
+
+    @classmethod
+    def from_documents(
+        cls,
+        docs: Sequence[Document],
+        vocabulary: Iterable[VocabularyTerm] = (),
+        release_id: str | None = None,
+    ) -> SearchIndex:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.executescript(_SCHEMA)
+        df: dict[str, int] = defaultdict(int)
+        with conn:
+            for i, d in enumerate(docs, start=1):
+                e = d.element
+                alt = " ; ".join(tx.clean(x) for x in d.alt_labels + d.hidden_labels)
+                measures = " ; ".join(tx.clean(m) for m in d.measures)
+                conn.execute(
+                    "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        i, e.iri, e.framework_id, d.family, e.kind, e.code, e.pcf_id,
+                        tx.clean(e.name), tx.clean(e.definition) if e.definition else None,
+                        e.level, e.parent_iri, int(e.top), d.edition_rank,
+                        json.dumps(d.alt_labels), json.dumps(d.hidden_labels),
+                        json.dumps(d.measures),
+                    ),
+                )  # fmt: skip
+                conn.execute(
+                    "INSERT INTO fts(rowid, name, alt, definition, measures) VALUES (?,?,?,?,?)",
+                    (i, tx.clean(e.name), alt, tx.clean(e.definition or ""), measures),
+                )
+                conn.execute(
+                    "INSERT INTO fts_name(rowid, name) VALUES (?,?)", (i, tx.clean(e.name))
+                )
+                conn.executemany(
+                    "INSERT INTO ids VALUES (?,?,?)", [(k, i, w) for k, w in d.identifiers.items()]
+                )
+                seen = set(tx.words(" ".join([e.name, e.definition or "", alt, measures])))
+                for w in seen:
+                    df[w] += 1
+            conn.executemany("INSERT INTO words VALUES (?,?)", sorted(df.items()))
+            for term in vocabulary:
+                for kind, labels in (
+                    ("pref", term.pref_labels),
+                    ("alt", term.alt_labels),
+                    ("hidden", term.hidden_labels),
+                ):
+                    conn.executemany(
+                        "INSERT INTO vocabulary VALUES (?,?,?)",
+                        [(term.iri, x, kind) for x in labels],
+                    )
+            conn.executemany(
+                "INSERT INTO meta VALUES (?,?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("release_id", release_id or ""),
+                    ("documents", str(len(docs))),
+                ],
+            )
+            conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            conn.execute("INSERT INTO fts_name(fts_name) VALUES ('optimize')")
+        return cls(conn)
+
+    def write(self, path: Path) -> None:
+        """Copy the index into ``path`` (a new SQLite file) for shipping in a release."""
+        if path.exists():
+            path.unlink()
+        out = sqlite3.connect(str(path))
+        try:
+            with self._lock:
+                self._conn.backup(out)
+            out.execute("VACUUM")
+        finally:
+            out.close()
+
+    @classmethod
+    def open(cls, path: Path) -> SearchIndex:
+        """Open a shipped index read-only (the file is never written at serve time)."""
+        uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            return cls(conn)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: not a pcfgraph search index ({exc})") from None
+
+    def __len__(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --- querying -----------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        framework: str | None = None,
+        kind: str | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """The best ``limit`` hits (see :meth:`query` for facets, totals and corrections)."""
+        return self.query(text, framework=framework, kind=kind, limit=limit).hits
+
+    def query(
+        self,
+        text: str,
+        *,
+        framework: str | None = None,
+        kind: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        prefix: bool = False,
+    ) -> SearchResult:
+        """Search; ``framework`` is a framework id or a family ("apqc-pcf" = every APQC
+        edition); ``prefix`` treats the last word as unfinished (search as you type)."""
+        if len(text) > MAX_QUERY_CHARS:
+            raise InputError(f"search text is limited to {MAX_QUERY_CHARS} characters")
+        if limit < 0 or offset < 0:
+            raise InputError("limit and offset must not be negative")
+        with self._lock:
+            return self._query(text, framework, kind, limit, offset, prefix)
+
+    def _query(
+        self,
+        text: str,
+        framework: str | None,
+        kind: str | None,
+        limit: int,
+        offset: int,
+        prefix: bool,
+    ) -> SearchResult:
+        filters, fparams = self._filters(framework, kind)
+        id_rows = self._identifier_rows(text, filters, fparams)
+        plan = self._plan(text, prefix)
+        if not plan.groups:
+            hits = [self._id_hit(r) for r in id_rows[offset : offset + limit]]
+            return SearchResult(hits, len(id_rows), self._id_facets(id_rows))
+        relaxed = False
+        match = " AND ".join(g.expr() for g in plan.groups)
+        rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+        if total == 0 and len(plan.groups) > 1:
+            relaxed = True
+            match = " OR ".join(g.expr() for g in plan.groups)
+            rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+        did_you_mean = None
+        if plan.corrections or plan.suggestions:
+            fixes = {**plan.suggestions, **plan.corrections}
+            did_you_mean = " ".join(fixes.get(w, w) for w in _shown_words(text))
+        all_rows = id_rows + rows
+        total += len(id_rows)
+        for r in id_rows:
+            for dim, key in (("framework", "framework"), ("family", "family"), ("kind", "kind")):
+                facets.setdefault(dim, {})
+                facets[dim][r[key] or ""] = facets[dim].get(r[key] or "", 0) + 1
+        page = all_rows[offset : offset + limit]
+        texts = self._highlights(match, [r["id"] for r in page if r["tier"] > 0])
+        hits = [
+            self._id_hit(r) if r["tier"] == 0 else self._text_hit(r, texts.get(r["id"]), plan)
+            for r in page
+        ]
+        return SearchResult(
+            hits,
+            total,
+            facets,
+            did_you_mean=did_you_mean,
+            corrected=bool(plan.corrections) and total > 0,
+            relaxed=relaxed,
+            expansions=plan.expansions,
+        )
+
+    def suggest(
+        self, text: str, *, framework: str | None = None, limit: int = 8
+    ) -> list[SearchHit]:
+        """Hits for an unfinished query (the last word as a prefix), for search as you type."""
+        return self.query(text, framework=framework, limit=limit, prefix=True).hits
+
+    # --- query planning -----------------------------------------------------------------
+
+    def _filters(self, framework: str | None, kind: str | None) -> tuple[str, list[Any]]:
+        sql, params = [], []
+        if framework:
+            sql.append("(d.framework = ? OR d.family = ?)")
+            params += [framework, framework]
+        if kind:
+            sql.append("d.kind = ?")
+            params.append(kind)
+        return (" AND " + " AND ".join(sql)) if sql else "", params
+
+    def _identifier_rows(self, text: str, filters: str, params: list[Any]) -> list[dict[str, Any]]:
+        keys = _identifier_keys(text)
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        cur = self._conn.execute(
+            f"SELECT DISTINCT d.*, 0 AS tier, 0.0 AS rank, i.what, i.key FROM ids i "
+            f"JOIN docs d ON d.id = i.doc WHERE i.key IN ({marks}){filters} "
+            "ORDER BY d.edition_rank, d.family, d.framework, d.id",
+            [*keys, *params],
+        )
+        rows, seen = [], set()
+        for r in _dicts(cur):
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                rows.append(r)
+        return rows
+
+    def _vocabulary(self) -> dict[tuple[str, ...], list[int]]:
+        if self._vocab is None:
+            by_term: dict[str, list[str]] = defaultdict(list)
+            for term, label, _ in self._conn.execute("SELECT term, label, kind FROM vocabulary"):
+                by_term[term].append(label)
+            vocab: dict[tuple[str, ...], list[int]] = defaultdict(list)
+            self._terms = sorted(by_term.items())
+            for n, (_, labels) in enumerate(self._terms):
+                for label in labels:
+                    key = tuple(tx.words(label))
+                    if key and n not in vocab[key]:
+                        vocab[key].append(n)
+                        self._max_label_words = max(self._max_label_words, len(key))
+            self._vocab = dict(vocab)
+        return self._vocab
+
+    def _known(self, word: str) -> bool:
+        """Whether the index holds the word, as written or by stem."""
+        if self._conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone():
+            return True
+        phrase = '"' + word.replace('"', '""') + '"'
+        return (
+            self._conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (phrase,)).fetchone()
+            is not None
+        )
+
+    def _has_word(self, word: str) -> bool:
+        return (
+            self._conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone() is not None
+        )
+
+    def _plan(self, text: str, prefix: bool) -> _Plan:
+        tokens = tx.words(text)
+        content = [t for t in tokens if t not in tx.STOPWORDS]
+        if content:
+            kept_positions = [i for i, t in enumerate(tokens) if t not in tx.STOPWORDS]
+        else:
+            kept_positions = list(range(len(tokens)))
+        vocab = self._vocabulary()
+        plan = _Plan([])
+        i = 0
+        # Vocabulary phrases (longest first) over the full token list, stopwords included.
+        spans: dict[int, tuple[int, list[int]]] = {}
+        while i < len(tokens):
+            for n in range(min(self._max_label_words, len(tokens) - i), 0, -1):
+                key = tuple(tokens[i : i + n])
+                terms = vocab.get(key)
+                if not terms and len(key[-1]) > 2 and key[-1].endswith("s"):
+                    terms = vocab.get((*key[:-1], key[-1][:-1]))  # "SLAs", "KPIs"
+                if terms:
+                    spans[i] = (n, terms)
+                    break
+            i += spans[i][0] if i in spans else 1
+        last = len(tokens) - 1
+        i = 0
+        while i < len(tokens):
+            if i in spans and not (prefix and i + spans[i][0] - 1 == last and spans[i][0] == 1):
+                n, terms = spans[i]
+                shown = " ".join(tokens[i : i + n])
+                phrases = [shown]
+                for t in terms:
+                    for label in self._terms[t][1]:
+                        p = " ".join(tx.words(label))
+                        if p and p not in phrases:
+                            phrases.append(p)
+                if len(phrases) > 1:
+                    plan.expansions.append(f"{shown} = " + " | ".join(phrases[1:]))
+                plan.groups.append(_Group(shown, phrases))
+                i += n
+                continue
+            if i in kept_positions:
+                plan.groups.append(self._word_group(tokens[i], plan, prefix and i == last))
+            i += 1
+        return plan
+
+    def _word_group(self, word: str, plan: _Plan, prefix: bool) -> _Group:
+        phrases = [word]
+        for v in tx.spelling_variants(word):
+            if v not in phrases and self._has_word(v):
+                phrases.append(v)
+        group = _Group(word, phrases, prefix=prefix)
+        if prefix or len(phrases) > 1 or word.isdigit() or len(word) < 4:
+            return group
+        if self._known(word):
+            if not self._has_word(word):  # found by its stem only: a misspelt inflection?
+                close = [
+                    w
+                    for w in self._close_words(word, cutoff=0.85)
+                    if not (w.startswith(word) or word.startswith(w))
+                ]
+                if close:
+                    plan.suggestions[word] = close[0]
+            return group
+        close = self._close_words(word)
+        if close:
+            plan.corrections[word] = close[0]
+            group.phrases = close
+        return group
+
+    def _close_words(self, word: str, cutoff: float = 0.75) -> list[str]:
+        if self._words_by_len is None:
+            by_len: dict[int, list[str]] = defaultdict(list)
+            rows = self._conn.execute("SELECT word FROM words ORDER BY df DESC, word")
+            for (w,) in rows:
+                if len(w) >= 3 and not w.isdigit():
+                    by_len[len(w)].append(w)
+            self._words_by_len = dict(by_len)
+        pool: list[str] = []
+        for n in range(len(word) - 2, len(word) + 3):
+            pool.extend(self._words_by_len.get(n, ()))
+        return difflib.get_close_matches(word, pool, n=3, cutoff=cutoff)
+
+    # --- running ------------------------------------------------------------------------
+
+    def _text_rows(
+        self,
+        match: str,
+        filters: str,
+        params: list[Any],
+        id_rows: list[dict[str, Any]],
+        wanted: int,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
+        exclude = [r["id"] for r in id_rows]
+        not_ids = f" AND d.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            "WITH m AS (SELECT rowid AS id, bm25(fts, " + weights + ") AS rank "
+            "FROM fts WHERE fts MATCH :all), "
+            "n AS (SELECT rowid AS id, bm25(fts_name) AS nrank FROM fts_name "
+            "WHERE fts_name MATCH :name), "
+            "a AS (SELECT rowid AS id FROM fts WHERE fts MATCH :alt) "
+            "SELECT d.*, coalesce(n.nrank, m.rank) AS rank, CASE WHEN n.id IS NOT NULL THEN 1 "
+            "WHEN m.id IN a THEN 2 ELSE 3 END AS tier "
+            "FROM m JOIN docs d ON d.id = m.id LEFT JOIN n ON n.id = m.id WHERE 1=1"
+        )
+        # Names rank by BM25 over the name alone (FTS5 normalises by the whole row's
+        # length, which would favour elements without a definition); the rest by the
+        # column-weighted BM25 of the whole row.
+        named = {"all": match, "name": match, "alt": "{name alt} : (" + match + ")"}
+        # Positional filter params cannot mix with named ones: inline them as named too.
+        fsql, fnamed = _named(filters + not_ids, [*params, *exclude])
+        try:
+            rows = _dicts(
+                self._conn.execute(
+                    sql + fsql + " ORDER BY tier, rank, d.edition_rank, d.id LIMIT :lim",
+                    {**named, **fnamed, "lim": wanted},
+                )
+            )
+            total = self._conn.execute(
+                "SELECT count(*) FROM fts JOIN docs d ON d.id = fts.rowid "
+                "WHERE fts MATCH :all" + fsql,
+                {"all": match, **fnamed},
+            ).fetchone()[0]
+            facets: dict[str, dict[str, int]] = {}
+            for dim in ("framework", "family", "kind"):
+                cur = self._conn.execute(
+                    f"SELECT d.{dim}, count(*) FROM fts JOIN docs d ON d.id = fts.rowid "
+                    f"WHERE fts MATCH :all GROUP BY d.{dim} ORDER BY count(*) DESC, d.{dim}",
+                    {"all": match},
+                )
+                facets[dim] = {k or "": c for k, c in cur}
+        except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse: find nothing
+            if "fts5" in str(exc) or "syntax" in str(exc):
+                return [], 0, {}
+            raise
+        return rows, total, facets
+
+    def _highlights(self, match: str, ids: list[int]) -> dict[int, tuple[str, ...]]:
+        if not ids:
+            return {}
+        o, c = tx.OPEN, tx.CLOSE
+        sql = (
+            "SELECT rowid, highlight(fts, 0, :o, :c), highlight(fts, 1, :o, :c), "
+            "snippet(fts, 2, :o, :c, '…', :n), snippet(fts, 3, :o, :c, '…', :n) "
+            f"FROM fts WHERE fts MATCH :m AND rowid IN ({','.join(str(int(i)) for i in ids)})"
+        )
+        cur = self._conn.execute(sql, {"o": o, "c": c, "n": SNIPPET_TOKENS, "m": match})
+        return {row[0]: tuple(row[1:]) for row in cur}
+
+    def _element(self, r: dict[str, Any]) -> Element:
+        return Element(
+            iri=r["iri"],
+            framework_id=r["framework"],
+            name=r["name"],
+            code=r["code"],
+            definition=r["definition"],
+            kind=r["kind"],
+            level=r["level"],
+            pcf_id=r["pcf_id"],
+            parent_iri=r["parent"],
+            top=bool(r["top"]),
+        )
+
+    def _id_hit(self, r: dict[str, Any]) -> SearchHit:
+        what = r["what"]
+        value = r["pcf_id"] if what == "PCF ID" else (r["code"] if what == "code" else r["iri"])
+        snippet = "<mark>" + tx.marked_html(str(value)) + "</mark>"
+        return SearchHit(self._element(r), _TIER_SCORE[0], "code", snippet, f"{what} {value}")
+
+    def _id_facets(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
+        for r in rows:
+            for dim in facets:
+                facets[dim][r[dim] or ""] = facets[dim].get(r[dim] or "", 0) + 1
+        return facets
+
+    def _text_hit(self, r: dict[str, Any], texts: tuple[str, ...] | None, plan: _Plan) -> SearchHit:
+        name_h, alt_h, def_h, meas_h = texts or (r["name"], "", "", "")
+        tier = r["tier"]
+        if (
+            tier == 1
+            or (tier == 2 and not tx.has_mark(alt_h))
+            or (
+                tier == 3
+                and tx.has_mark(name_h)
+                and not tx.has_mark(def_h)
+                and not tx.has_mark(meas_h)
+            )
+        ):
+            column, shown = "name", name_h
+        elif tier == 2:
+            column, shown = "alt", _marked_label(alt_h)
+        elif tx.has_mark(def_h):
+            column, shown = "definition", def_h
+        elif tx.has_mark(meas_h):
+            column, shown = "measures", _marked_label(meas_h)
+        else:
+            column, shown = "name", name_h
+        fieldname = FIELD_OF_COLUMN[column]
+        matched_on = fieldname
+        if column == "alt":
+            plain = shown.replace(tx.OPEN, "").replace(tx.CLOSE, "")
+            matched_on = f'altLabel "{plain}"'
+        if plan.expansions and column != "alt":
+            matched_on += " (" + "; ".join(plan.expansions) + ")"
+        score = _TIER_SCORE[tier] + min(99.9, max(0.0, -float(r["rank"])))
+        return SearchHit(
+            self._element(r), round(score, 3), fieldname, tx.marked_html(shown), matched_on
+        )
+
+
+def _marked_label(joined: str) -> str:
+    """The one label (of a ' ; '-joined list) holding the first match."""
+    for part in joined.split(" ; "):
+        if tx.OPEN in part:
+            return part.strip()
+    return joined
+
+
+def _identifier_keys(text: str) -> list[str]:
+    raw = " ".join(text.split()).casefold().strip(" .,;:")
+    if not raw or len(raw) > 120:
+        return []
+    keys = [raw]
+    for lead in ("pcf id ", "pcf-id ", "pcf ", "id ", "#", "pcf#", "pcf:"):
+        if raw.startswith(lead):
+            keys.append(raw[len(lead) :].strip(" :#"))
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def _shown_words(text: str) -> list[str]:
+    return tx.words(text)
+
+
+def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
+    """Rewrite ``?`` placeholders as ``:p0``, ``:p1`` ... with their values."""
+    out, named, n = [], {}, 0
+    for ch in sql:
+        if ch == "?":
+            out.append(f":p{n}")
+            named[f"p{n}"] = params[n]
+            n += 1
+        else:
+            out.append(ch)
+    return "".join(out), named
+
+
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur]

@@ -1,0 +1,63 @@
+"""The search index as a release artefact: written next to ``graph.nq`` when a release is
+built, opened read-only when it is served; a release without one (or with a stale one) gets
+an index built in memory from its graph."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release
+from pcfgraph.services.base import Reader
+from pcfgraph.services.search.index import SearchIndex
+from pcfgraph.store import EmbeddedStore
+
+SEARCH_INDEX_FILE = "search.sqlite"
+
+
+def write_search_index(store: EmbeddedStore, path: Path, release_id: str) -> None:
+    """Release artefact writer (:data:`pcfgraph.release.ArtefactWriter`)."""
+    index = SearchIndex.build(Reader(store, QueryCatalog()), release_id=release_id)
+    try:
+        index.write(path)
+    finally:
+        index.close()
+
+
+def shipped_index(release: Release) -> SearchIndex | None:
+    """The release's own index when it has one that matches it (checksum and release id)."""
+    if release.path is None:
+        return None
+    path = release.path / SEARCH_INDEX_FILE
+    listed = (release.manifest.get("artefacts") or {}).get(SEARCH_INDEX_FILE) or {}
+    if not path.is_file() or not listed.get("sha256"):
+        return None
+    if hashlib.sha256(path.read_bytes()).hexdigest() != listed["sha256"]:
+        return None
+    index = SearchIndex.open(path)
+    if index.release_id != release.release_id:
+        index.close()
+        return None
+    return index
+
+
+def index_for(release: Release, reader: Reader) -> SearchIndex:
+    """The index to serve ``release`` with: the shipped one, else one built now."""
+    return shipped_index(release) or SearchIndex.build(reader, release_id=release.release_id)
+
+
+def served_index(extras: dict[str, Any], release: Release, reader: Reader) -> SearchIndex:
+    """The index of the served release, kept in the server's ``extras`` (one per release,
+    shared by GraphQL, the pages, the CLI and MCP); replaced when a reload switches release."""
+    lock = extras.setdefault("search-index-lock", threading.Lock())
+    with lock:
+        cached = extras.get("search-index")
+        if cached is not None and cached[0] is release:
+            index: SearchIndex = cached[1]
+            return index
+        index = index_for(release, reader)
+        extras["search-index"] = (release, index)
+        return index

@@ -1,0 +1,166 @@
+"""The FTS5 search index: identifiers in every edition newest first, vocabulary expansion,
+British/American spelling, typo correction, ranking tiers, filters, facets, HTML-safe
+snippets, and the index shipped in a release and opened read-only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pcfgraph.errors import InputError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import open_release, write_release
+from pcfgraph.services import Element, Reader, SearchIndex
+from pcfgraph.services.search.documents import Document, VocabularyTerm, identifiers_of
+from pcfgraph.services.search.release import SEARCH_INDEX_FILE, shipped_index
+
+BASE = "https://w3id.org/pcfgraph/id/"
+
+
+def doc(fid: str, code: str, name: str, definition: str = "", *, rank: int = 0, pcf_id: int | None = None,
+        kind: str = "activity", alt=(), measures=()) -> Document:  # fmt: skip
+    local = str(pcf_id) if pcf_id else code
+    e = Element(f"{BASE}{fid}/{local}", fid, name, code, definition or None, kind, 1, pcf_id)
+    family = "apqc-pcf" if fid.startswith("apqc-pcf-") else fid
+    return Document(e, family, rank, tuple(alt), (), tuple(measures), identifiers_of(e))
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    docs = [
+        doc("apqc-pcf-x-7.2", "8.1.6", "Manage IT customer relationships", rank=1, pcf_id=20641),
+        doc("apqc-pcf-x-7.4", "8.1.6", "Manage IT customer relationships", rank=0, pcf_id=20641),
+        doc(
+            "apqc-pcf-x-7.4",
+            "8.1.5.3",
+            "Maintain IT services catalog",
+            "Prices & <b>contacts</b>.",
+            pcf_id=20635,
+        ),
+        doc(
+            "apqc-pcf-x-7.4",
+            "8.1.5.4",
+            "Define service level agreement",
+            "Commitments.",
+            pcf_id=20636,
+            measures=["Percentage of services with an SLA"],
+        ),
+        doc("prm-it", "A25", "Demand Management", "Control demand for IT services", kind="process"),
+        doc(
+            "prm-it",
+            "A27",
+            "Customer Satisfaction Management",
+            "Measure customer satisfaction",
+            kind="process",
+            alt=["CSM"],
+        ),
+        doc(
+            "trim",
+            "CM",
+            "Customer Management",
+            "Customer plans and planning with customers.",
+            kind="function",
+        ),
+    ]
+    vocabulary = [
+        VocabularyTerm("t:sla", ("service level agreement",), ("SLA",)),
+        VocabularyTerm("t:csat", ("customer satisfaction",), ("CSAT",)),
+    ]
+    return SearchIndex.from_documents(docs, vocabulary)
+
+
+def keys(hits) -> list[tuple[str, str | None]]:
+    return [(h.element.framework_id, h.element.code) for h in hits]
+
+
+def test_identifiers_find_the_element_in_every_edition_newest_first(index: SearchIndex) -> None:
+    for query in ("20641", "PCF 20641", "8.1.6", " 8.1.6 "):
+        hits = index.search(query)
+        assert keys(hits)[:2] == [("apqc-pcf-x-7.4", "8.1.6"), ("apqc-pcf-x-7.2", "8.1.6")]
+        assert {h.field for h in hits[:2]} == {"code"}
+    (a25, *_) = index.search("a25")
+    assert (a25.element.code, a25.matched_on) == ("A25", "code A25")
+
+
+def test_vocabulary_labels_find_each_other(index: SearchIndex) -> None:
+    result = index.query("SLA")
+    assert keys(result.hits)[0] == ("apqc-pcf-x-7.4", "8.1.5.4")
+    assert result.hits[0].field == "name"
+    assert "<mark>service level agreement</mark>" in result.hits[0].snippet
+    assert result.expansions and "service level agreement" in result.expansions[0]
+    assert keys(index.search("CSAT"))[0] == ("prm-it", "A27")
+
+
+def test_british_spelling_stemming_and_alt_labels(index: SearchIndex) -> None:
+    assert keys(index.search("catalogue"))[0] == ("apqc-pcf-x-7.4", "8.1.5.3")
+    plans = index.search("plans")
+    assert keys(plans) == [("trim", "CM")] and plans[0].field == "definition"
+    assert "<mark>plans</mark>" in plans[0].snippet and "<mark>planning</mark>" in plans[0].snippet
+    (csm,) = index.search("CSM")
+    assert (csm.field, csm.matched_on) == ("altLabel", 'altLabel "CSM"')
+
+
+def test_typos_are_corrected_and_said(index: SearchIndex) -> None:
+    result = index.query("demnad managment")
+    assert keys(result.hits)[0] == ("prm-it", "A25")
+    assert result.corrected and result.did_you_mean == "demand management"
+    nothing = index.query("zzzzqqq")
+    assert nothing.hits == [] and nothing.total == 0 and not nothing.corrected
+
+
+def test_name_matches_rank_above_definition_and_measure_matches(index: SearchIndex) -> None:
+    hits = index.search("customer")
+    fields = [h.field for h in hits]
+    assert fields == sorted(fields, key=["name", "altLabel", "definition", "measure"].index)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    measure = index.search("percentage")
+    assert [(h.element.code, h.field) for h in measure] == [("8.1.5.4", "measure")]
+
+
+def test_filters_and_facets(index: SearchIndex) -> None:
+    result = index.query("customer", framework="prm-it")
+    assert {h.element.framework_id for h in result.hits} == {"prm-it"}
+    assert result.total == len(result.hits)
+    assert result.facets["family"]["apqc-pcf"] == 2  # both editions of 8.1.6
+    assert result.facets["framework"]["prm-it"] == 1
+    family = index.query("customer", framework="apqc-pcf")
+    assert {h.element.framework_id for h in family.hits} == {"apqc-pcf-x-7.2", "apqc-pcf-x-7.4"}
+    assert {h.element.kind for h in index.query("customer", kind="function").hits} == {"function"}
+    paged = index.query("customer", limit=1, offset=1)
+    assert len(paged.hits) == 1 and paged.total == result.facets["kind"]["activity"] + 2
+
+
+def test_snippets_are_html_safe_and_queries_cannot_break_fts(index: SearchIndex) -> None:
+    (hit,) = index.search("contacts")
+    assert hit.snippet == "Prices &amp; &lt;b&gt;<mark>contacts</mark>&lt;/b&gt;."
+    for hostile in ('"', "NEAR(", "a OR", "*", "customer)", "{name}: x", "-", "^"):
+        index.query(hostile)  # no exception: FTS5 syntax is never taken from the query
+    with pytest.raises(InputError):
+        index.query("x" * 201)
+
+
+def test_prefix_search_for_suggestions(index: SearchIndex) -> None:
+    assert keys(index.suggest("satisf"))[0] == ("prm-it", "A27")
+    assert index.search("satisf") == []  # whole words only without prefix
+
+
+def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None:
+    release = open_release(None)
+    manifest = write_release(release.store, tmp_path / "rel", release.manifest["sources"])
+
+    assert manifest["artefacts"][SEARCH_INDEX_FILE]["sha256"]
+    loaded = open_release(tmp_path / "rel")
+    shipped = shipped_index(loaded)
+    assert shipped is not None and shipped.release_id == loaded.release_id
+    built = SearchIndex.build(Reader(loaded.store, QueryCatalog()))
+    for q in ("20641", "SLA", "catalogue", "custmer requirments"):
+        assert keys(shipped.search(q)) == keys(built.search(q))
+    with pytest.raises(Exception, match=r"readonly|read-only"):
+        shipped._conn.execute("DELETE FROM docs")
+    # a tampered index is not used
+    (tmp_path / "rel" / "manifest.json").write_text(
+        json.dumps({**loaded.manifest, "artefacts": {SEARCH_INDEX_FILE: {"sha256": "0" * 64}}})
+    )
+    assert shipped_index(open_release(tmp_path / "rel")) is None
