@@ -22,7 +22,7 @@ import asyncio
 import codecs
 import functools
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -42,6 +42,7 @@ from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import (
     Forbidden,
     InputError,
+    NotAcceptable,
     StoreError,
     UnsupportedMediaType,
 )
@@ -194,8 +195,29 @@ async def sparql_get(request: Request) -> Response:
         )
     query = _one(params, "query")
     if query is None:
+        page: SparqlPage | None = state.extras.get(SPARQL_PAGE)
+        if page is not None and html_preferred(request.headers.get("accept")):
+            return page(request)  # a person's browser: the query page (pcfgraph.web)
         return service_description(request, state)
     return await run_query(request, state, query, params)
+
+
+#: The ``AppState.extras`` key of the HTML query page that browsers get for ``GET /sparql``
+#: without a query (registered by :func:`pcfgraph.web.views.include`).
+SPARQL_PAGE = "sparql-page"
+SparqlPage = Callable[[Request], Response]
+
+
+def html_preferred(accept: str | None) -> bool:
+    """Whether an Accept header asks for HTML before any service-description type: browsers
+    (``text/html`` listed, ``*/*`` ranked lower). ``*/*``, no header and RDF clients keep
+    getting the service description exactly as before."""
+    if not accept or "text/html" not in accept:
+        return False
+    try:
+        return negotiate(accept, (*GRAPH_TYPES, "text/html")) == "text/html"
+    except NotAcceptable:
+        return False
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")

@@ -8,6 +8,7 @@ dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_h
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from pcfgraph import iris
 from pcfgraph.api.element_html import ELEMENT_PAGE, NOT_FOUND_PAGE
 from pcfgraph.api.routes import walk_routes
+from pcfgraph.api.sparql import SPARQL_PAGE
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
@@ -28,7 +30,8 @@ from pcfgraph.web.render import page, render, render_element_html
 router = APIRouter(include_in_schema=False)
 
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-_STATIC_NAME = re.compile(r"[a-z0-9-]+\.(css|js)")
+#: Our files, and vendored libraries one folder down (``vendor/codemirror/codemirror.js``).
+_STATIC_NAME = re.compile(r"(vendor/[a-z0-9-]+/)?[a-z0-9-]+\.(css|js)")
 
 
 @dataclass(frozen=True)
@@ -198,18 +201,49 @@ def matrix_page(
     )
 
 
-@router.get("/assets/{name}")
+@router.get("/assets/{name:path}")
 def static_file(name: str) -> Response:
     """The workbench's own CSS and JavaScript (no asset comes from another host)."""
     if not _STATIC_NAME.fullmatch(name):
         raise NotFoundError(f"no static file {name!r}")
-    path = resources.files("pcfgraph.web").joinpath("static", name)
+    path = resources.files("pcfgraph.web").joinpath("static", *name.split("/"))
     if not path.is_file():
         raise NotFoundError(f"no static file {name!r}")
     return Response(
         path.read_bytes(),
         media_type=_STATIC_TYPES[name[name.rindex(".") :]],
         headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+# --- the SPARQL query page (GET /sparql from a browser) --------------------------------------
+
+#: The example the page opens with (a named query, so no SPARQL text lives in Python).
+DEFAULT_EXAMPLE = "api/frameworks"
+
+
+def sparql_page(request: Request) -> HTMLResponse:
+    """The query page browsers get for ``GET /sparql`` (registered as
+    :data:`pcfgraph.api.sparql.SPARQL_PAGE`): an editor over the same endpoint, the named
+    queries as examples. Protocol clients never see it."""
+    state = app_state(request)
+    groups: dict[str, list[Any]] = {}
+    for q in state.catalog:
+        groups.setdefault(q.name.split("/", 1)[0], []).append(q)
+    default = next((q for q in state.catalog if q.name == DEFAULT_EXAMPLE), None)
+    return page(
+        render(
+            "sparql.html",
+            title="SPARQL query",
+            nav="sparql",
+            examples=sorted(groups.items()),
+            default_name=default.name if default else "",
+            default_text=default.text if default else "",
+            prefixes_json=json.dumps(iris.PREFIXES),
+            id_base=iris.ID_BASE,
+            max_rows=state.settings.max_result_rows,
+            timeout=state.settings.query_timeout,
+        )
     )
 
 
@@ -233,3 +267,4 @@ def include(app: FastAPI) -> None:
     app.include_router(forms.router)
     app.state.pcf.extras[ELEMENT_PAGE] = element_page
     app.state.pcf.extras[NOT_FOUND_PAGE] = not_found_html
+    app.state.pcf.extras[SPARQL_PAGE] = sparql_page

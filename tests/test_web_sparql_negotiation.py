@@ -1,0 +1,70 @@
+"""GET /sparql: browsers get the query page; every protocol client gets exactly what it got
+before (the service description, negotiated as the endpoint always did)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _webgraph import web_release
+from fastapi.testclient import TestClient
+
+from pcfgraph.api.app import create_app
+from pcfgraph.api.sparql import html_preferred
+from pcfgraph.config import Settings
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), web_release())) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("accept", "wanted"),
+    [
+        (BROWSER, True),
+        ("text/html", True),
+        (None, False),
+        ("*/*", False),
+        ("text/turtle", False),
+        ("text/turtle, text/html;q=0.5", False),
+        ("application/ld+json, text/html", False),  # equal q: the server's order, RDF first
+        ("text/html;q=0", False),
+    ],
+)
+def test_html_preferred(accept: str | None, wanted: bool) -> None:
+    assert html_preferred(accept) is wanted
+
+
+def test_a_browser_gets_the_query_page(client: TestClient) -> None:
+    r = client.get("/sparql", headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<h1>SPARQL query</h1>" in r.text
+    assert 'src="/assets/vendor/codemirror/codemirror.js"' in r.text
+    assert 'data-query="# summary:' in r.text  # the named queries as examples
+    for asset in ("vendor/codemirror/codemirror.js", "vendor/codemirror/sparql.js", "sparql.js"):
+        assert client.get(f"/assets/{asset}").status_code == 200
+    assert client.get("/assets/vendor/../views.py").status_code == 404
+    assert client.get("/assets/vendor/codemirror/LICENSE").status_code == 404
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/turtle", "application/ld+json"])
+def test_protocol_clients_get_the_service_description(
+    client: TestClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    r = client.get("/sparql", headers=headers)
+    assert r.status_code == 200
+    expected = "text/turtle" if accept in (None, "*/*", "text/turtle") else accept
+    assert r.headers["content-type"].startswith(expected)
+    assert "sparql-service-description" in r.text or "sd:" in r.text
+
+
+def test_a_browser_asking_a_query_still_gets_results(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert not r.headers["content-type"].startswith("text/html")

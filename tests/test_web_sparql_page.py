@@ -1,0 +1,179 @@
+"""The /sparql query page in a real browser: what a person sees and can do.
+
+Served by a real uvicorn (sandbox pool running) with a small ``max_result_rows`` so the
+endpoint's limit shows on the page as it does for protocol clients.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import (
+    Served,
+    axe_violations,
+    launch,
+    new_page,
+    require_browser,
+    serve,
+    shot,
+)
+
+pytestmark = pytest.mark.browser
+require_browser()
+
+MAX_ROWS = 500
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Served]:
+    from pcfgraph.api.app import create_app
+    from pcfgraph.config import Settings
+    from pcfgraph.release import build_release
+
+    yield from serve(create_app(Settings(max_result_rows=MAX_ROWS), build_release()))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    yield from new_page(browser, server, accept_downloads=True)
+
+
+def editor_text(page: Any) -> str:
+    return str(page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()"))
+
+
+def set_editor(page: Any, text: str) -> None:
+    page.evaluate(
+        "t => { const cm = document.querySelector('.CodeMirror').CodeMirror;"
+        " cm.setValue(t); cm.focus(); cm.setCursor(cm.lineCount(), 0); }",
+        text,
+    )
+
+
+def endpoint_json(page: Any, query: str) -> dict[str, Any]:
+    r = page.request.post(
+        "/sparql",
+        form={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert r.ok
+    return dict(r.json())
+
+
+def test_query_page_runs_the_example_with_a_sortable_linked_table(page: Any) -> None:
+    page.goto("/sparql")
+    assert page.locator("h1").inner_text() == "SPARQL query"
+    # syntax highlighting: keywords and variables are styled tokens of the editor
+    keywords = {k.upper() for k in page.locator(".CodeMirror .cm-keyword").all_inner_texts()}
+    assert {"SELECT", "WHERE", "PREFIX"} <= keywords
+    assert page.locator(".CodeMirror .cm-variable-2").count() > 0
+    page.get_by_role("button", name="Run query").click()
+    table = page.locator("table.results")
+    table.wait_for()
+    expected = endpoint_json(page, editor_text(page))["results"]["bindings"]
+    assert table.locator("tbody tr").count() == len(expected) > 0
+    assert page.locator("#status").inner_text().startswith(f"{len(expected)} row")
+    ids = [b["id"]["value"] for b in expected]
+    col = [c.inner_text() for c in table.locator("thead th").all()].index("id")
+    header = table.locator("thead th").nth(col).get_by_role("button")
+
+    def column() -> list[str]:
+        return table.locator(f"tbody tr td:nth-child({col + 1})").all_inner_texts()
+
+    header.click()
+    assert column() == sorted(ids, key=str.lower)
+    header.click()
+    assert column() == sorted(ids, key=str.lower, reverse=True)
+    assert table.locator("thead th").nth(col).get_attribute("aria-sort") == "descending"
+    shot(page, "sparql-01-results")
+    # IRIs of this graph link to their pages, shown as CURIEs with the IRI on hover
+    link = table.locator("tbody a[href^='/id/']").first
+    assert ":" in link.inner_text() and link.get_attribute("title", timeout=1000).startswith(
+        "https://w3id.org/pcfgraph/id/"
+    )
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(f"**{href}")
+    assert page.locator("h1").inner_text()
+
+
+def test_examples_prefix_completion_and_errors(page: Any) -> None:
+    page.goto("/sparql")
+    page.locator("#example").select_option("api/gaps")
+    assert "SELECT ?framework ?element" in editor_text(page)
+    # prefix completion: typing "sk" offers skos:, picking it adds the PREFIX line
+    set_editor(page, "SELECT ?c WHERE { ?c a ")
+    page.keyboard.type("sk")
+    hint = page.locator("ul.CodeMirror-hints li.CodeMirror-hint-active")
+    hint.wait_for()
+    assert hint.inner_text().startswith("skos:")
+    shot(page, "sparql-02-prefix-completion")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Concept } LIMIT 3")
+    text = editor_text(page)
+    assert text.startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+    assert text.endswith("?c a skos:Concept } LIMIT 3")
+    page.keyboard.press("Control+Enter")
+    page.locator("table.results tbody tr").nth(2).wait_for()
+    assert page.locator("table.results tbody tr").count() == 3
+    # a syntax error: the endpoint's message, with its position, in an alert
+    set_editor(page, "SELECT * WHERE { ?s ?p }")
+    page.get_by_role("button", name="Run query").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    problem = page.request.post(
+        "/sparql", form={"query": "SELECT * WHERE { ?s ?p }"}, headers={"Accept": "*/*"}
+    )
+    assert problem.status == 400
+    assert json.loads(problem.text())["detail"] in alert.inner_text()
+    assert "line 1" in alert.inner_text()
+    shot(page, "sparql-03-error")
+    # the endpoint's result cap, the same message as protocol clients get
+    set_editor(page, "SELECT * WHERE { ?s ?p ?o }")
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_function("document.getElementById('error').textContent.includes('more than')")
+    assert f"more than {MAX_ROWS}" in alert.inner_text()
+
+
+def test_downloads_csv_and_json(page: Any) -> None:
+    page.goto("/sparql")
+    page.get_by_role("button", name="Run query").click()
+    page.locator("table.results").wait_for()
+    expected = endpoint_json(page, editor_text(page))
+    with page.expect_download() as info:
+        page.get_by_role("button", name="JSON").click()
+    got = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert got == expected
+    with page.expect_download() as info:
+        page.get_by_role("button", name="CSV").click()
+    assert info.value.suggested_filename == "results.csv"
+    lines = Path(info.value.path()).read_bytes().decode("utf-8").split("\r\n")
+    assert lines[0].split(",") == expected["head"]["vars"]
+    assert len([ln for ln in lines[1:] if ln]) == len(expected["results"]["bindings"])
+
+
+def test_csv_download_is_formula_safe(page: Any) -> None:
+    page.goto("/sparql")
+    set_editor(page, 'SELECT ?x WHERE { VALUES ?x { "=HYPERLINK(1)" "+1" "-1" "@a" "ok" } }')
+    page.get_by_role("button", name="Run query").click()
+    page.locator("table.results").wait_for()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="CSV").click()
+    rows = Path(info.value.path()).read_bytes().decode("utf-8").split("\r\n")
+    assert set(rows[1:6]) == {"'=HYPERLINK(1)", "'+1", "'-1", "'@a", "ok"}
+
+
+def test_keyboard_and_accessibility(page: Any) -> None:
+    page.goto("/sparql")
+    page.get_by_role("button", name="Run query").click()
+    page.locator("table.results").wait_for()
+    assert axe_violations(page) == []
