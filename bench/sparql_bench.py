@@ -11,34 +11,44 @@ One command, one run, same data and queries for all three (loopback only, bounde
   ``--union-default-graph``, loaded with the same N-Quads through its Graph Store endpoint;
 - rdflib-endpoint: ``rdflib-endpoint serve`` of the same N-Quads (rdflib Dataset, union).
 
-Queries are ``bench/queries/*.rq`` with parameters bound as RDF terms
-(:func:`pcfgraph.remote_store.bind_text`). For each query and server: median and p99 latency of
-sequential requests (``--runs`` rounds within ``--budget`` seconds per server; each round asks
-every server once, in a shuffled order, so machine noise falls on all alike), and throughput with 8
-concurrent clients for ``--tp-seconds``. The three answers are compared (as multisets of
-solutions or sets of triples) before anything is timed. Prints a Markdown table.
+Queries are the twelve of ``bench/queries/*.rq`` with parameters bound as RDF terms
+(:func:`pcfgraph.remote_store.bind_text`). The three answers are compared (as multisets of
+solutions or sets of triples) before anything is timed. Then, for each query and server:
+
+- latency: median and p95 of sequential requests from the standard library's ``http.client``,
+  one keep-alive connection per server, the request line encoded once (``--runs`` rounds within
+  ``--budget`` seconds per server; each round asks every server once, in a shuffled order, so
+  machine noise falls on all alike). The client's own CPU per request (``time.thread_time``
+  around the request: send, receive, header parsing) is measured and printed beside it, so a
+  slow client cannot hide in the figures (httpx, used before, added ~0.37 ms per request);
+- throughput: ``wrk`` (compiled, epoll; Debian package ``wrk``) with 8 connections for
+  ``--tp-seconds``, non-2xx answers and socket errors counted; wrk's CPU per request is printed.
+
+Prints a Markdown table; ``bench/run.py`` runs this for the default graph and with every shared
+APQC workbook loaded and writes ``bench/latest.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import math
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
@@ -59,15 +69,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def http_get(url: str, query: str, accept: str, timeout: float) -> tuple[int, bytes]:
+    """One GET with a fresh connection (readiness checks; never timed)."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=timeout)
+    try:
+        conn.request(
+            "GET",
+            f"{u.path}?{urllib.parse.urlencode({'query': query})}",
+            headers={"Accept": accept},
+        )
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{url}: server exited with {proc.returncode}")
         try:
-            if httpx.get(url, params={"query": "ASK {}"}, timeout=5).status_code < 500:
+            if http_get(url, "ASK {}", "application/sparql-results+json", timeout=5)[0] < 500:
                 return
-        except httpx.HTTPError:
+        except OSError:
             pass
         time.sleep(0.25)
     raise RuntimeError(f"{url} did not start within {timeout:.0f} s")
@@ -83,8 +109,17 @@ def load_data(args: argparse.Namespace) -> tuple[bytes, str]:
         return synthetic_nquads(args.editions), f"synthetic, {args.editions} editions"
     from pcfgraph.release import canonical_nquads, open_release
 
+    if args.data == "workbooks" and not args.release:
+        workbooks = sorted(Path(args.shared).glob("*.xlsx")) + sorted(
+            Path(args.shared).glob("industries/*.xlsx")
+        )
+        out = Path(tempfile.mkdtemp(prefix="pcfgraph-bench-release-")) / "release"
+        cmd = [str(BIN / "pcfgraph"), "build", "-o", str(out), "--add", *map(str, workbooks)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        release = open_release(out)
+        return canonical_nquads(release.store), f"default graph + {len(workbooks)} APQC workbooks"
     release = open_release(Path(args.release) if args.release else None)
-    return canonical_nquads(release.store), "shipped graph"
+    return canonical_nquads(release.store), "default graph"
 
 
 def pick_parameters(store: EmbeddedStore, keyword: str) -> dict[str, dict[str, str]]:
@@ -101,12 +136,34 @@ def pick_parameters(store: EmbeddedStore, keyword: str) -> dict[str, dict[str, s
         raise SystemExit("no level-2 element with descendants in the data")
     row = rows[0]
     element, code, fid = row["e"].value, row["code"].value, row["fid"].value  # type: ignore[index,union-attr]
+    deep_q = """
+    PREFIX pcfg: <https://w3id.org/pcfgraph/ontology#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    SELECT ?root ?d ?level ?pcf WHERE {
+      ?d skos:broader+ ?root ; pcfg:level ?level . OPTIONAL { ?d pcfg:pcfId ?pcf }
+    } ORDER BY DESC(?level) STR(?d) LIMIT 1"""
+    deep_rows = list(
+        store.store.query(  # type: ignore[arg-type]
+            deep_q,
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable("root"): ox.NamedNode(element)},
+        )
+    )
+    deep = deep_rows[0]["d"].value  # type: ignore[index,union-attr]
+    pcf = deep_rows[0]["pcf"]  # type: ignore[index]
+    pcf_id = pcf.value if pcf is not None else "0"  # type: ignore[union-attr]
     return {
+        "ask-empty": {},
         "element-by-code": {"framework": fid, "code": code},
+        "element-by-pcf-id": {"pcfId": pcf_id},
+        "children": {"element": element},
+        "ancestors": {"element": deep},
+        "describe-element": {"element": deep},
         "descendants": {"element": element},
         "subtree-mappings": {"element": element},
         "search": {"keyword": keyword},
         "counts-per-level": {},
+        "triples-per-graph": {},
         "construct-subtree": {"element": element},
     }
 
@@ -176,13 +233,13 @@ def start_oxigraph(nquads: bytes) -> Server:
     )
     server = Server("oxigraph", f"http://127.0.0.1:{port}/query", proc)
     wait_ready(server.url, proc, 60)
-    r = httpx.post(
-        f"http://127.0.0.1:{port}/store",
-        content=nquads,
-        headers={"Content-Type": "application/n-quads"},
-        timeout=600,
-    )
-    r.raise_for_status()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("POST", "/store", body=nquads, headers={"Content-Type": "application/n-quads"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    if r.status >= 300:
+        raise RuntimeError(f"oxigraph load failed: {r.status}")
     return server
 
 
@@ -206,19 +263,56 @@ def accept_for(form: str) -> str:
     return "text/turtle" if form in ("CONSTRUCT", "DESCRIBE") else "application/sparql-results+json"
 
 
-def fetch(client: httpx.Client, server: Server, form: str, text: str) -> httpx.Response:
-    r = client.get(server.url, params={"query": text}, headers={"Accept": accept_for(form)})
-    r.raise_for_status()
-    return r
+class Client:
+    """One keep-alive ``http.client`` connection to one server, the request line encoded once
+    per query; every request checks the status and reads the whole body."""
+
+    def __init__(self, server: Server) -> None:
+        u = urllib.parse.urlsplit(server.url)
+        self.server = server
+        self.path = u.path
+        self.conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=600)
+        self.closes = 0
+
+    def target(self, text: str) -> str:
+        return f"{self.path}?{urllib.parse.urlencode({'query': text})}"
+
+    def get(self, target: str, accept: str) -> bytes:
+        self.conn.putrequest("GET", target, skip_accept_encoding=True)
+        self.conn.putheader("Accept", accept)
+        self.conn.endheaders()
+        try:
+            r = self.conn.getresponse()
+        except http.client.RemoteDisconnected as exc:
+            raise RuntimeError(f"{self.server.name} closed the connection") from exc
+        body = r.read()
+        if r.will_close:
+            self.closes += 1  # the server ends keep-alive: reconnecting is part of its cost
+            self.conn.close()
+        if r.status != 200:
+            raise RuntimeError(f"{self.server.name}: HTTP {r.status}: {body[:300]!r}")
+        return body
+
+    def reconnect(self) -> None:
+        """A fresh connection (servers close idle keep-alive connections, e.g. uvicorn after
+        5 s; never inside a timed section)."""
+        self.conn.close()
+        self.conn.connect()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def normalise(form: str, r: httpx.Response) -> Any:
+def normalise(form: str, body: bytes) -> Any:
     if form in ("CONSTRUCT", "DESCRIBE"):
         return frozenset(
-            (q.subject, q.predicate, q.object)
-            for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)
+            (q.subject, q.predicate, q.object) for q in ox.parse(body, format=ox.RdfFormat.TURTLE)
         )
-    doc = r.json()
+    import json
+
+    doc = json.loads(body)
+    if "boolean" in doc:
+        return doc["boolean"]
     rows: Counter[frozenset[tuple[str, str, str, str]]] = Counter()
     for b in doc["results"]["bindings"]:
         row = []
@@ -234,67 +328,106 @@ def normalise(form: str, r: httpx.Response) -> Any:
     return rows
 
 
-def p99(values: list[float]) -> float:
+def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def sequential(
-    client: httpx.Client,
-    servers: list[Server],
+    clients: dict[str, Client],
     form: str,
     text: str,
     runs: int,
     budget: float,
     *,
     interleaved: bool = True,
-) -> dict[str, list[float]]:
-    """Latency of sequential requests.
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall latency and the client's own CPU time of sequential requests, per server.
 
     Interleaved (default): each round asks every server once, in a shuffled order (seeded), so
-    machine noise (other jobs, CPU steal) falls on all servers alike instead of on whichever
-    happened to be measured during a busy spell, and each server follows each other one
-    equally often (a slow server's after-work, e.g. its GC, would otherwise always land on the
-    same neighbour, as with a fixed rotation). Not interleaved (``--order blocks``, the method
-    of the earlier reports): each server's runs back to back, with warm caches, exposed to
-    whatever the machine does meanwhile. ``budget`` is seconds per server.
+    machine noise falls on all servers alike and each follows each other equally often. Not
+    interleaved (``--order blocks``): each server's runs back to back. ``budget`` is seconds
+    per server.
     """
-    for s in servers:
-        fetch(client, s, form, text)  # warm-up
-    times: dict[str, list[float]] = {s.name: [] for s in servers}
-    order = random.Random(20261203)
-    blocks = [list(servers)] if interleaved else [[s] for s in servers]
+    accept = accept_for(form)
+    targets = {name: c.target(text) for name, c in clients.items()}
+    for name, c in clients.items():
+        c.get(targets[name], accept)  # warm-up
+    wall: dict[str, list[float]] = {n: [] for n in clients}
+    cpu: dict[str, list[float]] = {n: [] for n in clients}
+    order = random.Random(20261204)
+    names = list(clients)
+    blocks = [names] if interleaved else [[n] for n in names]
     for block in blocks:
+        block = list(block)
         started = time.monotonic()
         rounds = 0
         while rounds < runs and (rounds < 3 or time.monotonic() - started < budget * len(block)):
             if interleaved:
                 order.shuffle(block)
-            for s in block:
+            for n in block:
+                c0 = time.thread_time()
                 t0 = time.perf_counter()
-                fetch(client, s, form, text)
-                times[s.name].append(time.perf_counter() - t0)
+                clients[n].get(targets[n], accept)
+                wall[n].append(time.perf_counter() - t0)
+                cpu[n].append(time.thread_time() - c0)
             rounds += 1
-    return times
+    return wall, cpu
 
 
-def throughput(server: Server, form: str, text: str, seconds: float, clients: int = 8) -> float:
-    done = [0] * clients
-    stop_at = time.monotonic() + seconds
+def throughput(
+    server: Server, form: str, text: str, seconds: float, clients: int = 8
+) -> dict[str, float]:
+    """wrk with ``clients`` connections: requests/s, errors (non-2xx and socket errors) and
+    wrk's own CPU per request (from the child's rusage)."""
+    exe = shutil.which("wrk")
+    if exe is None:
+        raise SystemExit("wrk not found: apt-get install wrk (the compiled load generator)")
+    url = f"{server.url}?{urllib.parse.urlencode({'query': text})}"
+    proc = subprocess.Popen(
+        [
+            exe,
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds:.0f}s",
+            "--latency",
+            "-H",
+            f"Accept: {accept_for(form)}",
+            url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed: {out}")
+    rps = float(_grab(out, r"Requests/sec:\s+([\d.]+)"))
+    total = float(_grab(out, r"(\d+) requests in"))
+    non2xx = float(_grab(out, r"Non-2xx or 3xx responses:\s+(\d+)", "0"))
+    sock = sum(float(x) for x in _grab_all(out, r"(?:connect|read|write|timeout) (\d+)"))
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"rps": rps, "errors": non2xx + sock, "wrk_cpu_us": cpu / max(total, 1) * 1e6}
 
-    def worker(i: int) -> None:
-        with httpx.Client(timeout=600) as c:
-            while time.monotonic() < stop_at:
-                fetch(c, server, form, text)
-                done[i] += 1
 
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.perf_counter() - t0)
+def _grab(text: str, pattern: str, default: str | None = None) -> str:
+
+    m = re.search(pattern, text)
+    if m is None:
+        if default is None:
+            raise RuntimeError(f"wrk output without {pattern!r}: {text}")
+        return default
+    return m.group(1)
+
+
+def _grab_all(text: str, pattern: str) -> list[str]:
+
+    return re.findall(pattern, text)
 
 
 def geomean(values: list[float]) -> float:
@@ -304,19 +437,25 @@ def geomean(values: list[float]) -> float:
 # --- main -------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--data", choices=["shipped", "synthetic"], default="shipped")
-    ap.add_argument("--release", help="a release directory (shipped data: default assembles data/)")
+    ap.add_argument("--data", choices=["default", "workbooks", "synthetic"], default="default")
+    ap.add_argument("--release", help="a release directory (default: the default graph)")
+    ap.add_argument(
+        "--shared",
+        default=str(ROOT.parent / "shared" / "apqc"),
+        help="folder of APQC workbooks for --data workbooks",
+    )
     ap.add_argument(
         "--editions", type=int, default=54, help="synthetic editions (~18.5k triples each)"
     )
     ap.add_argument("--keyword", default=None, help="search keyword (default per data set)")
     ap.add_argument("--runs", type=int, default=200)
-    ap.add_argument("--budget", type=float, default=20.0, help="seconds per query and server")
+    ap.add_argument("--budget", type=float, default=10.0, help="seconds per query and server")
     ap.add_argument("--tp-seconds", type=float, default=5.0)
     ap.add_argument("--worker-memory-mb", type=int, default=4096)
     ap.add_argument("--skip-rdflib", action="store_true")
+    ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
         "--order",
         choices=["interleaved", "blocks"],
@@ -324,105 +463,138 @@ def main() -> None:
         help="sequential latency: rounds over all servers in shuffled order (default), or "
         "each server's runs back to back",
     )
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     nquads, label = load_data(args)
     store = EmbeddedStore.from_nquads(nquads)
     keyword = args.keyword or ("customer service" if args.data == "synthetic" else "customer")
     queries = query_texts(pick_parameters(store, keyword))
-    print(
-        f"# SPARQL benchmark: {label}, {len(store)} quads, {os.cpu_count()} CPUs, "
-        f"sequential latency {args.order}\n",
-        flush=True,
-    )
+    if args.only:
+        queries = {k: v for k, v in queries.items() if k in args.only}
+    out: list[str] = []
 
+    def say(line: str = "") -> None:
+        out.append(line)
+        print(line, flush=True)
+
+    say(f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order}")
     work = Path(tempfile.mkdtemp(prefix="pcfgraph-sparql-bench-"))
     (work / "graph.nq").write_bytes(nquads)
     servers: list[Server] = []
+    clients: dict[str, Client] = {}
     try:
         t0 = time.perf_counter()
         servers.append(start_pcfgraph(store, work, args.worker_memory_mb))
         servers.append(start_oxigraph(nquads))
-        if not args.skip_rdflib:
+        if not args.skip_rdflib and args.data == "default":
             servers.append(start_rdflib(work))
-        print(f"servers up in {time.perf_counter() - t0:.1f} s\n", flush=True)
+        print(f"servers up in {time.perf_counter() - t0:.1f} s", flush=True)
+        clients = {s.name: Client(s) for s in servers}
         results: dict[tuple[str, str], dict[str, float]] = {}
-        with httpx.Client(timeout=600) as client:
-            for name, (form, text) in queries.items():
-                answers = {s.name: normalise(form, fetch(client, s, form, text)) for s in servers}
-                reference = answers["oxigraph"]
-                size = (
-                    len(reference)
-                    if not isinstance(reference, Counter)
-                    else sum(reference.values())
-                )
-                for s in servers:
-                    if answers[s.name] != reference:
-                        raise SystemExit(f"{name}: {s.name} answers differently from oxigraph")
-                print(f"{name}: {size} results, same from all servers", flush=True)
-                all_times = sequential(
-                    client,
-                    servers,
-                    form,
-                    text,
-                    args.runs,
-                    args.budget,
-                    interleaved=args.order == "interleaved",
-                )
-                for s in servers:
-                    times = all_times[s.name]
-                    tp = throughput(s, form, text, args.tp_seconds)
-                    results[(name, s.name)] = {
-                        "median": statistics.median(times) * 1000,
-                        "p99": p99(times) * 1000,
-                        "tp": tp,
-                        "n": len(times),
-                    }
-        print_table(queries, servers, results)
+        for name, (form, text) in queries.items():
+            accept = accept_for(form)
+            for c in clients.values():
+                c.reconnect()
+            answers = {
+                n: normalise(form, c.get(c.target(text), accept)) for n, c in clients.items()
+            }
+            reference = answers["oxigraph"]
+            for n, a in answers.items():
+                if a != reference:
+                    raise SystemExit(f"{name}: {n} answers differently from oxigraph")
+            size = (
+                sum(reference.values())
+                if isinstance(reference, Counter)
+                else (len(reference) if isinstance(reference, frozenset) else 1)
+            )
+            print(f"{name}: {size} results, same from all servers", flush=True)
+            wall, cpu = sequential(
+                clients,
+                form,
+                text,
+                args.runs,
+                args.budget,
+                interleaved=args.order == "interleaved",
+            )
+            for s in servers:
+                tp = throughput(s, form, text, args.tp_seconds)
+                results[(name, s.name)] = {
+                    "median": statistics.median(wall[s.name]) * 1000,
+                    "p95": pct(wall[s.name], 0.95) * 1000,
+                    "client_us": statistics.median(cpu[s.name]) * 1e6,
+                    "n": len(wall[s.name]),
+                    **tp,
+                }
+        for line in table(queries, servers, results):
+            say(line)
     finally:
+        for c in clients.values():
+            c.close()
         for s in servers:
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
+    return "\n".join(out)
 
 
-def print_table(
+def table(
     queries: dict[str, tuple[str, str]],
     servers: list[Server],
     results: dict[tuple[str, str], dict[str, float]],
-) -> None:
+) -> list[str]:
     names = [s.name for s in servers]
     has_rdflib = "rdflib-endpoint" in names
-    head = "| query | " + " | ".join(f"{n} median / p99 ms | {n} req/s (8 clients)" for n in names)
-    head += " | pcfgraph / oxigraph (median) |" + (
-        " rdflib / pcfgraph (median) |" if has_rdflib else ""
+    head = "| query | " + " | ".join(
+        f"{n} median / p95 ms | {n} req/s (wrk, 8 conn)" for n in names
     )
-    print("\n" + head)
-    print("|" + " --- |" * (head.count("|") - 1))
-    ratios_ox: list[float] = []
-    ratios_rdf: list[float] = []
-    tp_ox: list[float] = []
+    head += " | pcfgraph / oxigraph median | p95 | req/s |"
+    head += " rdflib / pcfgraph median |" if has_rdflib else ""
+    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
+    r_med: list[float] = []
+    r_p95: list[float] = []
+    r_tp: list[float] = []
+    r_rdf: list[float] = []
+    client_us: list[float] = []
+    wrk_us: list[float] = []
+    errors = 0.0
     fmt: Callable[[float], str] = lambda v: f"{v:.2f}" if v < 10 else f"{v:.1f}"  # noqa: E731
     for name in queries:
         cells = []
         for n in names:
             r = results[(name, n)]
-            cells.append(f"{fmt(r['median'])} / {fmt(r['p99'])} | {r['tp']:.1f}")
+            cells.append(f"{fmt(r['median'])} / {fmt(r['p95'])} | {r['rps']:.0f}")
+            client_us.append(r["client_us"])
+            wrk_us.append(r["wrk_cpu_us"])
+            errors += r["errors"]
         pcf, ox_ = results[(name, "pcfgraph")], results[(name, "oxigraph")]
-        ratio = pcf["median"] / ox_["median"]
-        ratios_ox.append(ratio)
-        tp_ox.append(pcf["tp"] / ox_["tp"])
-        row = f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f}x |"
+        med, p95, tp = (
+            pcf["median"] / ox_["median"],
+            pcf["p95"] / ox_["p95"],
+            pcf["rps"] / ox_["rps"],
+        )
+        r_med.append(med)
+        r_p95.append(p95)
+        r_tp.append(tp)
+        row = f"| {name} | " + " | ".join(cells) + f" | {med:.2f}x | {p95:.2f}x | {tp:.2f}x |"
         if has_rdflib:
             rr = results[(name, "rdflib-endpoint")]["median"] / pcf["median"]
-            ratios_rdf.append(rr)
+            r_rdf.append(rr)
             row += f" {rr:.1f}x |"
-        print(row)
-    print(
-        f"\nGeometric mean pcfgraph/oxigraph median latency: {geomean(ratios_ox):.2f}x; "
-        f"throughput pcfgraph/oxigraph: {geomean(tp_ox):.2f}x"
+        lines.append(row)
+    lines.append("")
+    lines.append(
+        f"Geometric mean pcfgraph/oxigraph: median latency {geomean(r_med):.2f}x "
+        f"(worst {max(r_med):.2f}x), p95 {geomean(r_p95):.2f}x, "
+        f"8-connection throughput {geomean(r_tp):.2f}x; errors under load: {errors:.0f}."
     )
-    if ratios_rdf:
-        print(f"Geometric mean rdflib-endpoint/pcfgraph median latency: {geomean(ratios_rdf):.1f}x")
+    if r_rdf:
+        lines.append(
+            f"Geometric mean rdflib-endpoint/pcfgraph median latency: {geomean(r_rdf):.1f}x."
+        )
+    lines.append(
+        f"Client cost: http.client CPU per sequential request, median {statistics.median(client_us):.0f} us "
+        f"(max {max(client_us):.0f} us); wrk CPU per request {statistics.median(wrk_us):.1f} us."
+    )
+    return lines
 
 
 if __name__ == "__main__":

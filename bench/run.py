@@ -1,0 +1,139 @@
+"""One command for the whole comparison: SPARQL against oxigraph serve (and rdflib-endpoint) on
+the default graph and with every shared APQC workbook loaded, the GraphQL tree against its single
+SPARQL query, and the audit against pyrudof. Writes ``bench/latest.md`` anew, headed by the
+machine, the versions and the load average, so a figure never travels without its conditions.
+
+    .venv/bin/pip install -e ".[bench]" && apt-get install wrk
+    .venv/bin/python bench/run.py [--quick] [--skip workbooks graphql audit]
+
+Run it on a quiet machine: the load average before and after each part is recorded, and a part
+started with a load above the number of CPUs is marked as measured under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PACKAGES = (
+    "pcfgraph",
+    "pyoxigraph",
+    "oxigraph",
+    "uvicorn",
+    "fastapi",
+    "strawberry-graphql",
+    "pyshacl",
+    "pyrudof",
+    "rdflib",
+    "rdflib-endpoint",
+)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return [
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}, commit {commit}",
+        f"- machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}",
+        f"- versions: {', '.join(versions)}; {wrk.strip()}",
+        f"- load average at start: {load()}",
+    ]
+
+
+def part(title: str, cmd: list[str]) -> list[str]:
+    before = os.getloadavg()[0]
+    t0 = time.monotonic()
+    print(f"== {title}: {' '.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    lines = [f"## {title}", ""]
+    busy = before > (os.cpu_count() or 1)
+    lines.append(
+        f"Load average {before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+        f"{time.monotonic() - t0:.0f} s." + (" **Measured under load.**" if busy else "")
+    )
+    lines.append(f"Command: `{' '.join(cmd[1:])}`")
+    if proc.returncode != 0:
+        lines += ["", "```", (proc.stdout + proc.stderr)[-4000:], "```", "", "**FAILED**"]
+    else:
+        lines += ["", *proc.stdout.rstrip().splitlines()]
+    print("\n".join(lines[2:]), flush=True)
+    return [*lines, ""]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit"])
+    ap.add_argument("--out", type=Path, default=HERE / "latest.md")
+    args = ap.parse_args()
+    py = sys.executable
+    rounds = ["--runs", "40", "--budget", "3", "--tp-seconds", "3"] if args.quick else []
+    doc = ["# Benchmarks: latest run of bench/run.py", "", *machine(), ""]
+    doc += part(
+        "SPARQL, default graph", [py, str(HERE / "sparql_bench.py"), "--data", "default", *rounds]
+    )
+    if "workbooks" not in args.skip:
+        doc += part(
+            "SPARQL, default graph + every shared APQC workbook",
+            [py, str(HERE / "sparql_bench.py"), "--data", "workbooks", *rounds],
+        )
+    if "graphql" not in args.skip:
+        doc += part(
+            "GraphQL tree vs its single SPARQL query",
+            [
+                py,
+                str(HERE / "graphql_bench.py"),
+                "--skip-synthetic",
+                *(["--runs", "20"] if args.quick else []),
+            ],
+        )
+    if "audit" not in args.skip:
+        doc += part(
+            "Audit vs pyrudof",
+            [
+                py,
+                str(HERE / "audit_bench.py"),
+                "--sizes",
+                "1000",
+                "100000",
+                "--repeat",
+                "1" if args.quick else "3",
+            ],
+        )
+    args.out.write_text("\n".join(doc) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
