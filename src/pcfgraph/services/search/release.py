@@ -7,15 +7,28 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release
 from pcfgraph.services.base import Reader
 from pcfgraph.services.search.index import SearchIndex
 from pcfgraph.store import EmbeddedStore
 
 SEARCH_INDEX_FILE = "search.sqlite"
+
+
+class Release(Protocol):
+    """What search needs of a :class:`pcfgraph.release.Release` (not imported: the release
+    module imports this one to write the artefact)."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+
+    @property
+    def release_id(self) -> str: ...
 
 
 def write_search_index(store: EmbeddedStore, path: Path, release_id: str) -> None:
