@@ -35,6 +35,7 @@ KNOWN_EDGE_TO_EDGE = {
     ("pcfgraph.web.views", "pcfgraph.api.state"),
     ("pcfgraph.web.views", "pcfgraph.api.routes"),
     ("pcfgraph.web.views", "pcfgraph.api.element_html"),
+    ("pcfgraph.web.views", "pcfgraph.api.sparql"),  # registers the SPARQL query page renderer
     # the CLI starts the server and prints the schema.
     ("pcfgraph.cli.schema", "pcfgraph.api.graphql"),
     ("pcfgraph.cli.serve", "pcfgraph.api.ops"),
