@@ -36,6 +36,8 @@ class Settings:
     max_query_depth: int = 32
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Most parts (files or fields) in one multipart upload: 413 past it.
+    max_upload_parts: int = 100
     #: Longest request target (path and query string, bytes): 414 past it.
     max_url_bytes: int = 8192
     #: Largest request header block (bytes) and most header fields: 431 past either.

@@ -37,6 +37,9 @@ MEANINGS: dict[str, str] = {
     "max_query_depth": "Deepest nesting (groups, sub-selects, paths) of an ad-hoc query "
     "accepted; deeper is 400 before execution.",
     "max_body_bytes": "Largest request body in bytes; larger is 413 `payload-too-large`.",
+    "max_upload_parts": "Most parts (files plus fields) in one `multipart/form-data` upload; "
+    "more is 413 `too-many-parts`. A malformed multipart body (boundary, headers) is 400 "
+    "`bad-multipart`. Plain form fields are at most 64 KiB each.",
     "max_url_bytes": "Longest request target (path plus query string) in bytes; longer is 414 "
     "`uri-too-long` (problem+json) before any route runs. Long SPARQL queries go in a POST body.",
     "max_header_bytes": "Largest request header block in bytes; larger is 431 "

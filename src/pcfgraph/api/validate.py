@@ -22,9 +22,11 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from pcfgraph.api.bodies import read_body
+from pcfgraph.api.multipart import read_multipart
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
+from pcfgraph.config import Settings
 from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
 from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
@@ -69,34 +71,20 @@ def _report_format(request: Request) -> str:
     return best[1]
 
 
-async def _files(request: Request, limit: int) -> list[dict[str, Any]]:
+async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "")
-    body = await read_body(request, limit, what="upload")
     if content_type.lower().startswith("multipart/form-data"):
-        from starlette.datastructures import UploadFile
-        from starlette.formparsers import MultiPartParser
-
-        async def _stream() -> Any:
-            yield body
-            yield b""
-
-        form = await MultiPartParser(request.headers, _stream()).parse()
+        form = await read_multipart(
+            request, max_bytes=settings.max_body_bytes, max_parts=settings.max_upload_parts
+        )
         files = []
-        try:
-            for _key, item in form.multi_items():
-                if isinstance(item, UploadFile):
-                    data = await item.read()
-                    name = item.filename or "upload"
-                    media = item.content_type
-                    if media in (None, "", "application/octet-stream"):
-                        media = None
-                    model_format(name, media)
-                    files.append({"name": name, "data": data, "media_type": media})
-        finally:
-            await form.close()  # the parts' spooled temporary files
+        for part in form.files:
+            model_format(part.filename, part.media_type)
+            files.append({"name": part.filename, "data": part.data, "media_type": part.media_type})
         if not files:
             raise InputError("the multipart upload holds no file part")
         return files
+    body = await read_body(request, settings.max_body_bytes, what="upload")
     name = request.query_params.get("name") or "upload"
     media = content_type or None
     model_format(name, media)
@@ -112,7 +100,7 @@ async def validate(request: Request) -> Response:
     state: AppState = app_state(request)
     settings = state.settings
     fmt = _report_format(request)
-    files = await _files(request, settings.max_body_bytes)
+    files = await _files(request, settings)
     payload = {
         "files": files,
         "format": fmt,
