@@ -144,3 +144,22 @@ def test_cli_template_convert_and_audit(
     code = run_main(main, ["audit", str(bad), "--release", str(release_dir)])
     assert code == 1
     assert "Customers!" in capsys.readouterr().out
+
+
+def test_archimate_upload_and_invalid_file(client: TestClient) -> None:
+    from audit_support import EXAMPLES
+
+    data = (EXAMPLES / "it-organisation-archimate.xml").read_bytes()
+    r = client.post("/validate", files={"model": ("fabrikam.xml", data, "application/xml")})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["notUsedByAudit"]["elements"] == 1
+    assert all(res["location"]["element"] for res in doc["results"])
+    bad = data.replace(b'xsi:type="Contract"', b'xsi:type="Contrakt"')
+    r2 = client.post(
+        "/validate?name=bad.xml", content=bad, headers={"Content-Type": "application/xml"}
+    )
+    assert r2.status_code == 422
+    body = r2.json()
+    assert body["line"] and body["column"]
+    assert "ArchiMate" in body["detail"]

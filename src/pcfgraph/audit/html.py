@@ -237,5 +237,29 @@ def render_html(report: AuditReport, *, title: str | None = None) -> str:
                 f'<td class="n">{m.achieved}{status}</td><td>{missing or "none"}</td></tr>'
             )
         out.append("</tbody></table>")
+    if report.unused is not None:
+        out.extend(_unused_section(report))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _unused_section(report: AuditReport) -> list[str]:
+    """ArchiMate elements and relationships the audit does not use, counted and listed."""
+    u = report.unused_json()
+    out = [
+        "<h2>Not used by the audit</h2>",
+        f"<p>{u['elements']} elements and {u['relationships']} relationships of the ArchiMate "
+        "model are not used by the audit (see docs/archimate.md for the mapping).</p>",
+    ]
+    if u["items"]:
+        out.append(
+            "<table><thead><tr><th>kind</th><th>type</th><th>identifier</th><th>name</th></tr></thead><tbody>"
+        )
+        for item in u["items"]:
+            out.append(
+                f"<tr><td>{escape(str(item.get('kind')))}</td><td>{escape(str(item.get('type')))}</td>"
+                f"<td><code>{escape(str(item.get('identifier')))}</code></td>"
+                f"<td>{escape(str(item.get('name') or ''))}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    return out

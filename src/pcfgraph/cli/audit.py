@@ -56,7 +56,8 @@ def audit(
     max_triples: int | None,
     release_dir: Path | None,
 ) -> None:
-    """Audit an organisational model (Turtle, JSON-LD, RDF/XML or N-Triples; several files
+    """Audit an organisational model (Turtle, JSON-LD, RDF/XML, N-Triples, the spreadsheet
+    template .xlsx, ArchiMate exchange .xml or Archi .archimate; several files
     form one model) against the organisational-model rules, with coverage and maturity.
     The report goes to stdout, or to the file given with -o (written atomically)."""
     from pcfgraph.audit import AuditContext, Limits, Upload

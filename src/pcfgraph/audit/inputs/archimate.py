@@ -1,0 +1,582 @@
+"""ArchiMate models -> triples: the Open Group exchange format 3.x and Archi's ``.archimate``.
+
+Both formats are read into one neutral form (:class:`ArchiModel`: elements, relationships,
+properties) and mapped to the model vocabulary by one function (:func:`map_model`), so the
+same model in either format gives the same triples. The mapping is documented, as one table,
+in ``docs/archimate.md``.
+
+Safety: any DTD is refused (no entity expansion), the parser never touches the network, and an
+exchange file is validated against the Open Group schemas first (vendored in
+``schemas/archimate/`` with their licence; ``xml.xsd`` and ``dc.xsd`` resolved locally). An
+invalid file is :class:`~pcfgraph.errors.InvalidModelFile` (422 / exit 2) with line and column.
+
+Identifiers: the exchange format needs XML names, so Archi writes ``id-`` before its own ids
+when it exports; ``id-`` is dropped from both so the nodes are the same
+(``urn:archimate:<model>:<element>``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import pyoxigraph as ox
+
+from pcfgraph import iris
+from pcfgraph.audit.inputs.model import ReadResult, SourceMap
+from pcfgraph.audit.inputs.sheets import (
+    FOAF,
+    MEETING_KINDS,
+    ORG,
+    ORGM,
+    RDF_TYPE,
+    RDFS_LABEL,
+    ROLES,
+    code_iri,
+)
+from pcfgraph.audit.report import node_text
+from pcfgraph.errors import InvalidModelFile, ParseError
+
+NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
+ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
+XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas" / "archimate"
+_LOCAL_SCHEMAS: Final = {
+    "http://www.w3.org/2001/xml.xsd": "xml.xsd",
+    "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
+    "http://www.w3.org/2009/01/xml.xsd": "xml.xsd",
+    "http://dublincore.org/schemas/xmls/qdc/2008/02/11/dc.xsd": "dc.xsd",
+}
+_DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+#: Property names (case-insensitive) the mapping reads, and what they give.
+PROPERTY_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    "pcf": ("pcf id", "pcf ids", "pcf", "apqc pcf id", "apqc"),
+    "prm": ("prm-it", "prm-it code", "prm it", "prmit"),
+    "kind": ("kind", "pcfgraph kind"),
+    "price": ("price",),
+    "deliverable": ("deliverable", "deliverables"),
+    "valid from": ("valid from",),
+    "valid until": ("valid until",),
+    "measure": ("measure", "apqc measure"),
+}
+#: Values of the "Kind" property of a business actor.
+ACTOR_KINDS: Final = {
+    "organisation": ORGM + "Organisation",
+    "organization": ORGM + "Organisation",
+    "unit": ORG + "OrganizationalUnit",
+    "customer team": ORGM + "CustomerTeam",
+    "customer": ORGM + "Customer",
+    "person": FOAF + "Person",
+    "supplier": ORG + "Organization",
+}
+#: Values of the "Kind" property of a contract.
+CONTRACT_KINDS: Final = {
+    "sla": ORGM + "ServiceLevelAgreement",
+    "ola": ORGM + "OperationalLevelAgreement",
+    "uc": ORGM + "UnderpinningContract",
+    "underpinning contract": ORGM + "UnderpinningContract",
+    "agreement": ORGM + "Agreement",
+}
+#: Values of the "Kind" property of a representation.
+DOCUMENT_KINDS: Final = {
+    "business description": ORGM + "BusinessDescription",
+    "activity plan": ORGM + "ActivityPlan",
+    "budget": ORGM + "Budget",
+    "document": ORGM + "Document",
+}
+_DOC_LINK: Final = {
+    ORGM + "BusinessDescription": ORGM + "businessDescription",
+    ORGM + "ActivityPlan": ORGM + "activityPlan",
+    ORGM + "Budget": ORGM + "budget",
+}
+_ORG_CLASSES = (ORGM + "Organisation", ORG + "OrganizationalUnit", ORGM + "CustomerTeam")
+_STRUCTURE = ("Composition", "Aggregation")
+
+
+@dataclass
+class Element:
+    identifier: str
+    type: str
+    name: str
+    properties: dict[str, list[str]] = field(default_factory=dict)
+    line: int | None = None
+    #: The identifier as written in the file (``id-...`` in the exchange format).
+    written: str = ""
+
+    def prop(self, key: str) -> list[str]:
+        out: list[str] = []
+        for name in PROPERTY_NAMES[key]:
+            out.extend(self.properties.get(name, []))
+        return out
+
+
+@dataclass
+class Relationship:
+    identifier: str
+    type: str
+    source: str
+    target: str
+    name: str = ""
+
+
+@dataclass
+class ArchiModel:
+    identifier: str
+    name: str
+    elements: dict[str, Element] = field(default_factory=dict)
+    relationships: list[Relationship] = field(default_factory=list)
+
+
+def _canonical(identifier: str) -> str:
+    return identifier.removeprefix("id-")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Resolves the schemas' imports of xml.xsd and dc.xsd to the vendored copies."""
+
+    def __new__(cls) -> Any:
+        from lxml import etree
+
+        class Resolver(etree.Resolver):
+            def resolve(self, url: str, pubid: str, context: Any) -> Any:
+                local = _LOCAL_SCHEMAS.get(url)
+                if local:
+                    return self.resolve_filename(str(SCHEMA_DIR / local), context)
+                return None
+
+        return Resolver()
+
+
+@cache
+def exchange_schema() -> Any:
+    """The Open Group exchange-format schema (diagrams, views and model) plus Dublin Core."""
+    from lxml import etree
+
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    parser.resolvers.add(_Resolver())
+    wrapper = (
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        f'<xs:import namespace="{NS}" schemaLocation="{(SCHEMA_DIR / "archimate3_Diagram.xsd").as_uri()}"/>'
+        '<xs:import namespace="http://purl.org/dc/elements/1.1/" '
+        f'schemaLocation="{(SCHEMA_DIR / "dc.xsd").as_uri()}"/>'
+        "</xs:schema>"
+    )
+    doc = etree.fromstring(wrapper.encode(), parser, base_url=(SCHEMA_DIR / "wrapper.xsd").as_uri())
+    return etree.XMLSchema(etree.ElementTree(doc))
+
+
+def _parse_xml(data: bytes, name: str) -> Any:
+    from lxml import etree
+
+    m = _DTD_RE.search(data)
+    if m:
+        before = data[: m.start()]
+        raise ParseError(
+            "XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted",
+            line=before.count(b"\n") + 1,
+            column=m.start() - (before.rfind(b"\n") + 1) + 1,
+            source=name,
+        )
+    parser = etree.XMLParser(
+        no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        raise ParseError(
+            f"not well-formed XML: {exc.msg}", line=line, column=column, source=name
+        ) from None
+
+
+def _validate(root: Any, data: bytes, name: str) -> None:
+    schema = exchange_schema()
+    if schema.validate(root):
+        return
+    err = schema.error_log.filter_from_errors()[0] if schema.error_log else None
+    message = re.sub(r"\{[^}]*\}", "", err.message) if err else "does not match the schema"
+    line = err.line if err else None
+    column = err.column if err else None
+    if line and not column:
+        # libxml2 gives no column for schema errors: the column where that line's element starts
+        lines = data.split(b"\n")
+        text = lines[line - 1] if line <= len(lines) else b""
+        column = len(text) - len(text.lstrip()) + 1
+    raise InvalidModelFile(
+        f"not a valid ArchiMate exchange model (Open Group schema 3.x): {message}",
+        line=line,
+        column=column,
+        source=name,
+    )
+
+
+def _lang_text(parent: Any, tag: str) -> str:
+    """The first (English where there is a choice) text of a language-tagged child."""
+    best = ""
+    for child in parent.findall(f"{{{NS}}}{tag}"):
+        lang = child.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if lang in (None, "", "en") or lang.startswith("en"):
+            return (child.text or "").strip()
+        best = best or (child.text or "").strip()
+    return best
+
+
+def read_exchange(root: Any) -> ArchiModel:
+    defs: dict[str, str] = {}
+    for d in root.iter(f"{{{NS}}}propertyDefinition"):
+        defs[d.get("identifier")] = _lang_text(d, "name").casefold()
+    model = ArchiModel(_canonical(root.get("identifier", "")), _lang_text(root, "name"))
+    elements = root.find(f"{{{NS}}}elements")
+    for e in elements if elements is not None else ():
+        if not isinstance(e.tag, str):
+            continue
+        el = Element(
+            _canonical(e.get("identifier")),
+            e.get(f"{{{XSI}}}type", ""),
+            _lang_text(e, "name"),
+            line=e.sourceline,
+            written=e.get("identifier"),
+        )
+        for p in e.iter(f"{{{NS}}}property"):
+            key = defs.get(p.get("propertyDefinitionRef", ""), "")
+            el.properties.setdefault(key, []).append(_lang_text(p, "value"))
+        model.elements[el.identifier] = el
+    rels = root.find(f"{{{NS}}}relationships")
+    for r in rels if rels is not None else ():
+        if not isinstance(r.tag, str):
+            continue
+        model.relationships.append(
+            Relationship(
+                _canonical(r.get("identifier")),
+                r.get(f"{{{XSI}}}type", ""),
+                _canonical(r.get("source")),
+                _canonical(r.get("target")),
+                _lang_text(r, "name"),
+            )
+        )
+    return model
+
+
+_ARCHI_SKIP = ("DiagramModel", "SketchModel", "CanvasModel")
+
+
+def read_archi(root: Any, name: str) -> ArchiModel:
+    if root.tag != f"{{{ARCHI_NS}}}model":
+        raise InvalidModelFile(
+            "not an Archi model (the root element is not archimate:model)",
+            line=root.sourceline,
+            column=1,
+            source=name,
+        )
+    model = ArchiModel(_canonical(root.get("id", "")), root.get("name", ""))
+    for e in root.iter("element"):
+        kind = e.get(f"{{{XSI}}}type", "").removeprefix("archimate:")
+        if not kind or kind.endswith(_ARCHI_SKIP):
+            continue
+        identifier = e.get("id")
+        if not identifier:
+            raise InvalidModelFile("an element has no id", line=e.sourceline, column=1, source=name)
+        if kind.endswith("Relationship"):
+            source, target = e.get("source"), e.get("target")
+            if not source or not target:
+                raise InvalidModelFile(
+                    f"relationship {identifier} has no source or target",
+                    line=e.sourceline,
+                    column=1,
+                    source=name,
+                )
+            model.relationships.append(
+                Relationship(
+                    _canonical(identifier),
+                    kind.removesuffix("Relationship"),
+                    _canonical(source),
+                    _canonical(target),
+                    e.get("name", ""),
+                )
+            )
+            continue
+        el = Element(
+            _canonical(identifier), kind, e.get("name", ""), line=e.sourceline, written=identifier
+        )
+        for p in e.findall("property"):
+            el.properties.setdefault((p.get("key") or "").casefold(), []).append(
+                p.get("value") or ""
+            )
+        model.elements[el.identifier] = el
+    return model
+
+
+# --- the mapping -----------------------------------------------------------------------------
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in re.split(r"[;,\s]+", value) if v.strip()]
+
+
+class _Mapper:
+    def __init__(self, model: ArchiModel, name: str) -> None:
+        self.model = model
+        self.file = name
+        self.triples: list[ox.Triple] = []
+        self.classes: dict[str, str] = {}
+        self.used_elements: set[str] = set()
+        self.used_relationships: set[str] = set()
+        self.sources = SourceMap()
+
+    def node(self, identifier: str) -> ox.NamedNode:
+        return ox.NamedNode(str(iris.archimate_node(self.model.identifier, identifier)))
+
+    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal | str) -> None:
+        obj = self.node(o) if isinstance(o, str) else o
+        self.triples.append(ox.Triple(self.node(s), ox.NamedNode(p), obj))
+
+    def typed(self, el: Element, cls: str, label: str = RDFS_LABEL) -> None:
+        self.classes[el.identifier] = cls
+        self.used_elements.add(el.identifier)
+        self.add(el.identifier, RDF_TYPE, ox.NamedNode(cls))
+        if el.name:
+            self.add(el.identifier, label, ox.Literal(el.name))
+        self.sources.nodes[node_text(self.node(el.identifier)) or ""] = {
+            "file": self.file,
+            "element": el.written or el.identifier,
+            "name": el.name,
+        }
+
+    def link(self, rel: Relationship, s: str, p: str, o: str) -> None:
+        self.add(s, p, o)
+        self.used_relationships.add(rel.identifier)
+
+
+def _kind(el: Element, table: dict[str, str]) -> str | None:
+    for value in el.prop("kind"):
+        cls = table.get(value.strip().casefold())
+        if cls:
+            return cls
+    return None
+
+
+def map_model(model: ArchiModel, name: str) -> ReadResult:
+    """The model's triples in the orgm: vocabulary (see ``docs/archimate.md``), where each
+    element came from, and the elements and relationships the mapping does not use."""
+    m = _Mapper(model, name)
+    els = model.elements
+    rels = model.relationships
+    parents: dict[str, list[tuple[Relationship, str]]] = {}
+    for r in rels:
+        if r.type in _STRUCTURE and r.source in els and r.target in els:
+            parents.setdefault(r.target, []).append((r, r.source))
+    trim_roles = {label.casefold(): iri for label, iri in ROLES.options}
+    assigned: dict[str, list[tuple[Relationship, str]]] = {}
+    for r in rels:
+        if r.type == "Assignment":
+            assigned.setdefault(r.target, []).append((r, r.source))
+
+    # actors: the Kind property, else by position (see docs/archimate.md)
+    actors = [e for e in els.values() if e.type == "BusinessActor"]
+    served = {
+        r.target
+        for r in rels
+        if r.type == "Serving" and els.get(r.source, Element("", "", "")).type == "BusinessService"
+    }
+    role_holders = {
+        src
+        for role in els.values()
+        if role.type == "BusinessRole" and role.name.casefold() in trim_roles
+        for _, src in assigned.get(role.identifier, [])
+    }
+    for actor in actors:
+        cls = _kind(actor, ACTOR_KINDS)
+        if cls is None:
+            if actor.identifier in role_holders:
+                cls = FOAF + "Person"
+            elif actor.identifier in served:
+                cls = ORGM + "Customer"
+            elif actor.identifier in parents and any(
+                els[p].type == "BusinessActor" for _, p in parents[actor.identifier]
+            ):
+                cls = ORG + "OrganizationalUnit"
+            elif any(
+                r.source == actor.identifier
+                and r.type in _STRUCTURE
+                and els.get(r.target, Element("", "", "")).type == "BusinessActor"
+                for r in rels
+            ):
+                cls = ORGM + "Organisation"
+        if cls is not None:
+            m.typed(actor, cls, FOAF + "name" if cls == FOAF + "Person" else RDFS_LABEL)
+
+    for e in els.values():
+        if e.type in ("BusinessProcess", "BusinessFunction"):
+            m.typed(e, ORGM + "Process")
+            for code in _split(e.prop("pcf")):
+                m.add(e.identifier, ORGM + "implements", ox.NamedNode(code_iri(code, "element")))
+            for code in _split(e.prop("prm")):
+                m.add(e.identifier, ORGM + "implements", ox.NamedNode(code_iri(code, "element")))
+        elif e.type == "Contract":
+            m.typed(e, _kind(e, CONTRACT_KINDS) or ORGM + "ServiceLevelAgreement")
+            for key, prop in (("valid from", "validFrom"), ("valid until", "validUntil")):
+                for v in e.prop(key):
+                    m.add(
+                        e.identifier,
+                        ORGM + prop,
+                        ox.Literal(
+                            v.strip(),
+                            datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"),
+                        ),
+                    )
+        elif e.type == "Representation":
+            m.typed(e, _kind(e, DOCUMENT_KINDS) or ORGM + "Document")
+        elif e.type == "ApplicationComponent":
+            m.typed(e, ORGM + "BusinessSystem")
+        elif e.type == "BusinessService":
+            m.typed(e, ORGM + "Service")
+            for v in e.prop("price"):
+                m.add(e.identifier, ORGM + "price", ox.Literal(v))
+            for v in e.prop("deliverable"):
+                m.add(e.identifier, ORGM + "deliverable", ox.Literal(v))
+        elif e.type == "BusinessEvent" and e.prop("kind"):
+            kind = MEETING_KINDS.value_of(e.prop("kind")[0])
+            if kind:
+                m.typed(e, ORGM + "Meeting")
+                m.add(e.identifier, ORGM + "meetingKind", ox.NamedNode(kind))
+
+    services = [e for e in els.values() if m.classes.get(e.identifier) == ORGM + "Service"]
+    if services:
+        catalogue = "service-catalogue"
+        m.add(catalogue, RDF_TYPE, ox.NamedNode(ORGM + "ServiceCatalogue"))
+        m.add(
+            catalogue,
+            RDFS_LABEL,
+            ox.Literal(f"{model.name or 'ArchiMate model'} business services"),
+        )
+        for s in services:
+            m.add(s.identifier, ORGM + "inCatalogue", catalogue)
+
+    class_of = m.classes.get
+    agreements_of: dict[str, list[str]] = {}
+    for r in rels:
+        a, b = class_of(r.source), class_of(r.target)
+        if a is None or b is None:
+            continue
+        if r.type in _STRUCTURE and a in _ORG_CLASSES and b in _ORG_CLASSES[1:]:
+            m.link(r, r.target, ORG + "unitOf", r.source)
+            m.add(r.source, ORG + "hasUnit", r.target)
+        elif r.type == "Serving" and a == ORGM + "CustomerTeam" and b == ORGM + "Customer":
+            m.link(r, r.source, ORGM + "serves", r.target)
+        elif r.type == "Assignment" and a in _ORG_CLASSES and b == ORGM + "Process":
+            m.link(r, r.target, ORGM + "ownedBy", r.source)
+        elif r.type in ("Association", "Access", *_STRUCTURE) and {a, b} & {
+            ORGM + "BusinessSystem"
+        }:
+            doc, system = (
+                (r.source, r.target) if b == ORGM + "BusinessSystem" else (r.target, r.source)
+            )
+            if doc != system and _is_document(class_of(doc)):
+                m.link(r, doc, ORGM + "heldIn", system)
+        elif r.type in ("Association", *_STRUCTURE) and _is_agreement(a) != _is_agreement(b):
+            agreement, other = (r.source, r.target) if _is_agreement(a) else (r.target, r.source)
+            other_cls = class_of(other)
+            if other_cls == ORGM + "Service":
+                m.link(r, agreement, ORGM + "coversService", other)
+            elif other_cls in (*_ORG_CLASSES, ORGM + "Customer", ORG + "Organization"):
+                m.link(r, agreement, ORGM + "party", other)
+                if other_cls == ORGM + "Customer":
+                    m.add(other, ORGM + "agreement", agreement)
+                    agreements_of.setdefault(other, []).append(agreement)
+            elif other_cls == FOAF + "Person":
+                m.link(r, agreement, ORGM + "drawnUpBy", other)
+        elif r.type == "Association" and {a, b} == {FOAF + "Person", ORGM + "Customer"}:
+            person, customer = (
+                (r.source, r.target) if a == FOAF + "Person" else (r.target, r.source)
+            )
+            prop = "purchaser" if r.name.strip().casefold() == "purchaser" else "contact"
+            m.link(r, customer, ORGM + prop, person)
+        elif (
+            r.type == "Association"
+            and ORGM + "Customer" in (a, b)
+            and (_DOC_LINK.get(a) or _DOC_LINK.get(b))
+        ):
+            customer, doc = (r.source, r.target) if a == ORGM + "Customer" else (r.target, r.source)
+            m.link(r, customer, _DOC_LINK[class_of(doc) or ""], doc)
+        elif r.type == "Association" and ORGM + "Meeting" in (a, b):
+            meeting, other = (r.source, r.target) if a == ORGM + "Meeting" else (r.target, r.source)
+            if class_of(other) == ORGM + "Customer":
+                m.link(r, meeting, ORGM + "withCustomer", other)
+            elif class_of(other) == ORGM + "CustomerTeam":
+                m.link(r, meeting, ORGM + "heldBy", other)
+
+    # serving: a business service serving a customer is covered by the customer's agreements
+    for r in rels:
+        if (
+            r.type == "Serving"
+            and class_of(r.source) == ORGM + "Service"
+            and class_of(r.target) == ORGM + "Customer"
+        ):
+            m.used_relationships.add(r.identifier)
+            for agreement in agreements_of.get(r.target, []):
+                m.add(agreement, ORGM + "coversService", r.source)
+
+    # roles: an actor assigned to a TRIM role, in the unit the role or the actor belongs to
+    for role in els.values():
+        trim = trim_roles.get(role.name.strip().casefold()) if role.type == "BusinessRole" else None
+        if trim is None:
+            continue
+        role_units = [
+            (r, p) for r, p in parents.get(role.identifier, []) if class_of(p) in _ORG_CLASSES
+        ]
+        for rel, person in assigned.get(role.identifier, []):
+            if class_of(person) != FOAF + "Person":
+                continue
+            units = role_units or [
+                (r, p) for r, p in parents.get(person, []) if class_of(p) in _ORG_CLASSES
+            ]
+            for unit_rel, unit in units:
+                membership = f"{rel.identifier}-{unit}"
+                m.add(membership, RDF_TYPE, ox.NamedNode(ORG + "Membership"))
+                m.add(membership, ORG + "member", person)
+                m.add(membership, ORG + "organization", unit)
+                m.add(membership, ORG + "role", ox.NamedNode(trim))
+                m.used_relationships.update((rel.identifier, unit_rel.identifier))
+                m.used_elements.add(role.identifier)
+                m.sources.nodes[node_text(m.node(membership)) or ""] = {
+                    "file": name,
+                    "element": rel.identifier,
+                    "name": f"{els[person].name} as {role.name}",
+                }
+
+    unused = [
+        {"kind": "element", "identifier": e.identifier, "name": e.name, "type": e.type}
+        for e in els.values()
+        if e.identifier not in m.used_elements
+    ] + [
+        {"kind": "relationship", "identifier": r.identifier, "name": r.name, "type": r.type}
+        for r in rels
+        if r.identifier not in m.used_relationships
+    ]
+    return ReadResult(triples=m.triples, sources=m.sources, unused=unused)
+
+
+def _is_agreement(cls: str | None) -> bool:
+    return cls in (*CONTRACT_KINDS.values(),)
+
+
+def _is_document(cls: str | None) -> bool:
+    return cls in (*DOCUMENT_KINDS.values(), *CONTRACT_KINDS.values())
+
+
+def read_archimate(data: bytes, name: str, *, native: bool = False) -> ReadResult:
+    """An ArchiMate model file (exchange format, or Archi's own with ``native``)."""
+    root = _parse_xml(data, name)
+    if native:
+        model = read_archi(root, name)
+    else:
+        _validate(root, data, name)
+        model = read_exchange(root)
+    return map_model(model, name)

@@ -1,0 +1,184 @@
+"""ArchiMate models: validated against the Open Group schemas, the same model in the exchange
+format and in Archi's format gives isomorphic RDF, findings name the element, and what the
+mapping does not use is listed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from audit_support import EXAMPLES, FIXTURES, context
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.inputs.archimate import read_archimate
+from pcfgraph.audit.parse import model_format
+from pcfgraph.errors import InvalidModelFile, ParseError
+
+ARCHI = FIXTURES / "archimate"
+EXAMPLE = EXAMPLES / "it-organisation-archimate.xml"
+NODE = "urn:archimate:fabrikam-it:"
+
+
+def _graph(triples: list[ox.Triple]) -> Graph:
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def test_archisurance_exchange_and_archi_formats_give_isomorphic_rdf() -> None:
+    xml = read_archimate((ARCHI / "archisurance.xml").read_bytes(), "archisurance.xml")
+    native = read_archimate(
+        (ARCHI / "archisurance.archimate").read_bytes(), "archisurance.archimate", native=True
+    )
+    assert len(xml.triples) > 50
+    assert isomorphic(_graph(xml.triples), _graph(native.triples))
+
+    def unused(r):  # type: ignore[no-untyped-def]
+        return sorted((u["kind"], u["type"], u["identifier"]) for u in r.unused)
+
+    assert unused(xml) == unused(native)
+    assert {u[0] for u in unused(xml)} == {"element", "relationship"}
+
+
+def test_formats_are_told_apart_by_content() -> None:
+    assert model_format("m.xml", None, (ARCHI / "archisurance.xml").read_bytes()) == "archimate"
+    assert model_format("m.xml", "application/xml", EXAMPLE.read_bytes()) == "archimate"
+    assert (
+        model_format("m.archimate", None, (ARCHI / "archisurance.archimate").read_bytes())
+        == "archi"
+    )
+    rdf = b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    assert model_format("m.xml", None, rdf) == "rdf"
+
+
+#: (rule, element identifier) of every finding on the example; why each holds is in
+#: data/examples/README.md.
+EXAMPLE_FINDINGS = {
+    ("ProcessImplementsFrameworkElementShape", "proc-catalogue"),
+    ("audit/model-validity-unknown-term", "proc-catalogue"),
+    ("ServiceContactPointShape", "svc-pos"),
+    ("ServiceRequestProcessShape", "svc-pos"),
+    ("ServiceContactPointShape", "svc-shop"),
+    ("ServicePriceShape", "svc-shop"),
+    ("ServiceRequestProcessShape", "svc-shop"),
+    ("CustomerContactShape", "retail"),
+    ("CustomerDevelopmentMeetingShape", "retail"),
+    ("CustomerFollowUpMeetingShape", "retail"),
+    ("CustomerSurveyedShape", "retail"),
+    ("DocumentHeldInBusinessSystemShape", "doc-retail-budget"),
+    ("SLAServiceTargetShape", "sla-retail"),
+    ("SLAUnderpinnedShape", "sla-retail"),
+    *(
+        (rule, "logistics")
+        for rule in (
+            "CustomerActivityPlanShape",
+            "CustomerAgreementShape",
+            "CustomerBudgetShape",
+            "CustomerBusinessDescriptionShape",
+            "CustomerContactShape",
+            "CustomerPurchaserShape",
+            "CustomerServedByTeamShape",
+            "CustomerDevelopmentMeetingShape",
+            "CustomerFollowUpMeetingShape",
+            "CustomerSurveyedShape",
+        )
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def example_report():  # type: ignore[no-untyped-def]
+    return audit([Upload("fabrikam.xml", EXAMPLE.read_bytes())], context())
+
+
+def test_example_it_organisation_has_the_documented_findings(example_report) -> None:  # type: ignore[no-untyped-def]
+    got = {(r.rule, r.focus_node.removeprefix(NODE)) for r in example_report.results}
+    assert got == EXAMPLE_FINDINGS
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    for rule, element in EXAMPLE_FINDINGS:
+        assert rule in readme and element in readme, (rule, element)
+
+
+def test_findings_name_the_archimate_element(example_report) -> None:  # type: ignore[no-untyped-def]
+    typo = next(r for r in example_report.results if r.rule == "audit/model-validity-unknown-term")
+    assert typo.location == {
+        "file": "fabrikam.xml",
+        "element": "id-proc-catalogue",
+        "name": "Service catalogue management",
+    }
+    assert "did you mean 20635" in typo.message
+    text = example_report.to_text()
+    assert '"Service catalogue management" (id-proc-catalogue)' in text
+    doc = json.loads(example_report.to_json())
+    assert all(r["location"]["element"] for r in doc["results"])
+
+
+def test_unused_elements_and_relationships_are_listed(example_report) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(example_report.to_json())["notUsedByAudit"]
+    assert (doc["elements"], doc["relationships"]) == (1, 1)
+    assert {(i["kind"], i["identifier"], i["type"]) for i in doc["items"]} == {
+        ("element", "web-server", "Node"),
+        ("relationship", "r-web-shop", "Serving"),
+    }
+    assert "not used by the audit: 1 elements, 1 relationships" in example_report.to_text()
+
+
+def test_mapping_reads_roles_processes_and_agreements() -> None:
+    result = read_archimate(EXAMPLE.read_bytes(), "fabrikam.xml")
+    g = _graph(result.triples)
+    q = """
+    PREFIX org: <http://www.w3.org/ns/org#>
+    PREFIX orgm: <https://w3id.org/pcfgraph/orgmodel#>
+    SELECT ?person ?role ?unit WHERE { ?m a org:Membership ; org:member ?person ; org:role ?role ;
+        org:organization ?unit }"""
+    rows = {
+        (str(p).removeprefix(NODE), str(r).rsplit("/", 1)[-1], str(u).removeprefix(NODE))
+        for p, r, u in g.query(q)
+    }
+    assert rows == {
+        ("eva", "business-relationship-manager", "team-retail"),
+        ("karl", "delivery-manager", "team-retail"),
+        ("mia", "service-owner", "team-retail"),
+    }
+    implements = {
+        str(o).rsplit("/", 1)[-1]
+        for o in g.objects(
+            None, __import__("rdflib").URIRef("https://w3id.org/pcfgraph/orgmodel#implements")
+        )
+    }
+    assert implements == {"20632", "20636", "A24", "20365", "A23"}
+
+
+def test_invalid_exchange_file_is_refused_with_line_and_column(tmp_path: Path) -> None:
+    bad = EXAMPLE.read_text(encoding="utf-8").replace(
+        'xsi:type="BusinessService"', 'xsi:type="BusinesService"', 1
+    )
+    with pytest.raises(InvalidModelFile) as err:
+        read_archimate(bad.encode(), "bad.xml")
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if "BusinesService" in text)
+    assert err.value.line == line and err.value.column is not None
+    assert err.value.http_status == 422
+    assert "not a valid ArchiMate exchange model" in str(err.value)
+
+
+def test_dtd_and_malformed_xml_are_refused() -> None:
+    doctype = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE model [<!ENTITY x "y">]>\n'
+        + EXAMPLE.read_bytes().split(b"\n", 1)[1]
+    )
+    with pytest.raises(ParseError) as err:
+        read_archimate(doctype, "dtd.xml")
+    assert err.value.line == 2
+    with pytest.raises(ParseError):
+        read_archimate(EXAMPLE.read_bytes()[:-20], "cut.xml")
+
+
+def test_html_report_lists_what_is_not_used(example_report) -> None:  # type: ignore[no-untyped-def]
+    from pcfgraph.audit.html import render_html
+
+    html = render_html(example_report)
+    assert "<h2>Not used by the audit</h2>" in html
+    assert "<code>web-server</code>" in html
+    assert "id-proc-catalogue" in html
