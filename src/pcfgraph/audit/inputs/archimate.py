@@ -144,7 +144,7 @@ class _Resolver:
     def __new__(cls) -> Any:
         from lxml import etree
 
-        class Resolver(etree.Resolver):
+        class Resolver(etree.Resolver):  # type: ignore[misc,unused-ignore]
             def resolve(self, url: str, pubid: str, context: Any) -> Any:
                 local = _LOCAL_SCHEMAS.get(url)
                 if local:
