@@ -47,6 +47,10 @@ def _register() -> None:
     main.add_command(models_cmd.template)
     main.add_command(models_cmd.convert)
 
+    from pcfgraph.cli import search as search_cmd
+
+    main.add_command(search_cmd.search)
+
     from pcfgraph.cli import serve as serve_cmd
 
     main.add_command(serve_cmd.serve)

@@ -178,6 +178,10 @@ class SearchField(Enum):
     CODE = strawberry.enum_value("code", description="The element's code equals the query.")
     NAME = strawberry.enum_value("name", description="The element's name.")
     DEFINITION = strawberry.enum_value("definition", description="The element's definition.")
+    ALT_LABEL = strawberry.enum_value(
+        "altLabel", description="An alternative or hidden label (skos:altLabel, skos:hiddenLabel)."
+    )
+    MEASURE = strawberry.enum_value("measure", description="The name of one of its measures.")
 
 
 # --- object types ----------------------------------------------------------------------------
@@ -681,6 +685,38 @@ class SearchHit:
         description="HTML: the matched field, HTML-escaped, matches wrapped in <mark></mark>; "
         "long definitions cut around the match with an ellipsis (…)."
     )
+    matched_on: str = strawberry.field(
+        description='What matched, in words: "PCF ID 20641", "code A25", "name", '
+        '"altLabel "SLA"", "definition", "measure"; with the search-vocabulary synonyms '
+        "used, if any."
+    )
+
+
+@strawberry.type(description="How many matches one value of a facet has.")
+class SearchFacetValue:
+    value: str = strawberry.field(description="Framework id, framework family or kind.")
+    count: int = strawberry.field(description="Matching elements with this value.")
+
+
+@strawberry.type(description="A page of search hits with totals, facets and corrections.")
+class SearchResults:
+    hits: list[SearchHit] = strawberry.field(description="The hits of this page, best first.")
+    total_count: int = strawberry.field(description="Matching elements across all pages.")
+    framework_facet: list[SearchFacetValue] = strawberry.field(
+        description="Matches per framework edition id (before the filters)."
+    )
+    family_facet: list[SearchFacetValue] = strawberry.field(
+        description='Matches per framework family ("apqc-pcf" for every APQC edition).'
+    )
+    kind_facet: list[SearchFacetValue] = strawberry.field(
+        description="Matches per element kind (before the filters)."
+    )
+    did_you_mean: str | None = strawberry.field(
+        description="The query with misspelt words corrected, when there were any."
+    )
+    corrected: bool = strawberry.field(
+        description="The hits were found with corrected words (see didYouMean)."
+    )
 
 
 @strawberry.type(description="Relay pagination state of a connection.")
@@ -755,6 +791,56 @@ async def _elements(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=len(found),
+    )
+
+
+def _facet(counts: dict[str, int]) -> list[SearchFacetValue]:
+    return [SearchFacetValue(value=k, count=v) for k, v in counts.items()]
+
+
+async def _search(
+    info: Ctx,
+    text: str,
+    framework: strawberry.ID | None,
+    kind: str | None,
+    first: int | None,
+    offset: int,
+) -> SearchResults:
+    size = _check_first(first, DEFAULT_SEARCH_SIZE, info.context.state.settings)
+    if len(text) > 200:
+        raise InputError("search text is limited to 200 characters")
+    if offset < 0 or offset > 10_000:
+        raise InputError("offset must be between 0 and 10000")
+    index = await anyio.to_thread.run_sync(info.context.search_index)
+    result = index.query(
+        text,
+        framework=str(framework) if framework is not None else None,
+        kind=kind,
+        limit=size,
+        offset=offset,
+    )
+    hits = result.hits
+    wanted = info.context.wanted(info)
+    if wanted.reads:
+        await info.context.loaders.run(prefetch, wanted, elements=[h.element for h in hits])
+    info.context.charge(len(hits))
+    return SearchResults(
+        hits=[
+            SearchHit(
+                element=element(h.element),
+                score=h.score,
+                field=SearchField(h.field),
+                snippet=h.snippet,
+                matched_on=h.matched_on,
+            )
+            for h in hits
+        ],
+        total_count=result.total,
+        framework_facet=_facet(result.facets.get("framework", {})),
+        family_facet=_facet(result.facets.get("family", {})),
+        kind_facet=_facet(result.facets.get("kind", {})),
+        did_you_mean=result.did_you_mean,
+        corrected=result.corrected,
     )
 
 
@@ -846,41 +932,59 @@ class Query:
         )
 
     @strawberry.field(
-        description="Case- and accent-insensitive search over element names and definitions "
-        "(and exact codes), ranked: code, then name matches, then definition matches."
+        description="Search over every loaded framework edition: identifiers (PCF ID, code) "
+        "first, then names, alternative labels, definitions and measure names; stemmed, "
+        "accent-insensitive, British/American spelling, abbreviations and synonyms of the "
+        "search vocabulary, typos corrected. Ranked: code, name, altLabel, definition, measure."
     )
     async def search(
         self,
         info: Ctx,
         text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
         framework: Annotated[
-            strawberry.ID | None, strawberry.argument(description="Only this framework id.")
+            strawberry.ID | None,
+            strawberry.argument(
+                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
+            ),
         ] = None,
         first: Annotated[
             int | None,
             strawberry.argument(description="Number of hits (default 20, at most the page size)."),
         ] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
+        ] = None,
     ) -> list[SearchHit]:
-        size = _check_first(first, DEFAULT_SEARCH_SIZE, info.context.state.settings)
-        if len(text) > 200:
-            raise InputError("search text is limited to 200 characters")
-        index = await anyio.to_thread.run_sync(info.context.search_index)
-        hits = index.search(
-            text, framework=str(framework) if framework is not None else None, limit=size
-        )
-        wanted = info.context.wanted(info)
-        if wanted.reads:
-            await info.context.loaders.run(prefetch, wanted, elements=[h.element for h in hits])
-        info.context.charge(len(hits))
-        return [
-            SearchHit(
-                element=element(h.element),
-                score=h.score,
-                field=SearchField(h.field),
-                snippet=h.snippet,
-            )
-            for h in hits
-        ]
+        return (await _search(info, text, framework, kind, first, 0)).hits
+
+    @strawberry.field(
+        description="The same search as `search`, with the total, facet counts by framework, "
+        "family and kind, paging and did-you-mean."
+    )
+    async def search_results(
+        self,
+        info: Ctx,
+        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
+            ),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
+        ] = None,
+        offset: Annotated[
+            int, strawberry.argument(description="Hits to skip (for the next pages).")
+        ] = 0,
+    ) -> SearchResults:
+        return await _search(info, text, framework, kind, first, offset)
 
     @strawberry.field(
         description="Mapping records between frameworks, filtered; curated only unless "

@@ -1,0 +1,73 @@
+"""GraphQL search over the shipped graph: what matched, facets, paging, did-you-mean; the
+hits are the search index's own (same order as pcfgraph.services.SearchIndex)."""
+
+from __future__ import annotations
+
+import pytest
+from gql_support import Client, shared_catalog
+
+from pcfgraph import services
+from pcfgraph.release import build_release
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Client:
+    return Client(build_release())
+
+
+@pytest.fixture(scope="module")
+def index(shipped: Client) -> services.SearchIndex:
+    return services.SearchIndex.build(services.Reader(shipped.release.store, shared_catalog()))
+
+
+Q = """query($t: String!, $fw: ID, $k: String, $n: Int, $o: Int!) {
+  searchResults(text: $t, framework: $fw, kind: $k, first: $n, offset: $o) {
+    totalCount didYouMean corrected
+    frameworkFacet { value count } familyFacet { value count } kindFacet { value count }
+    hits { field matchedOn snippet element { id code framework { id } } } } }"""
+
+
+def run(client: Client, text: str, **kw: object) -> dict:
+    variables = {"t": text, "fw": None, "k": None, "n": None, "o": 0, **kw}
+    return client.data(Q, variables)["searchResults"]
+
+
+def test_hits_are_the_index_hits_with_what_matched(shipped: Client, index) -> None:
+    for text in ("20641", "SLA", "catalogue", "relationship managers"):
+        got = run(shipped, text)
+        want = index.query(text, limit=20)
+        assert [h["element"]["code"] for h in got["hits"]] == [h.element.code for h in want.hits]
+        assert got["totalCount"] == want.total
+    pcf = run(shipped, "20641")["hits"][0]
+    assert (pcf["field"], pcf["matchedOn"]) == ("CODE", "PCF ID 20641")
+    sla = run(shipped, "SLA")["hits"][0]
+    assert sla["field"] == "NAME" and "<mark>" in sla["snippet"]
+
+
+def test_facets_filters_and_paging(shipped: Client) -> None:
+    everything = run(shipped, "customer", n=5)
+    families = {f["value"]: f["count"] for f in everything["familyFacet"]}
+    assert sum(families.values()) == everything["totalCount"] and len(families) > 1
+    only = run(shipped, "customer", fw="prm-it", n=50)
+    assert {h["element"]["framework"]["id"] for h in only["hits"]} == {"prm-it"}
+    assert only["totalCount"] == families["prm-it"]
+    kinds = {f["value"]: f["count"] for f in everything["kindFacet"]}
+    activity = run(shipped, "customer", k="activity", n=50)
+    assert activity["totalCount"] == kinds["activity"]
+    page2 = run(shipped, "customer", n=5, o=5)
+    first = [h["element"]["id"] for h in everything["hits"]]
+    assert not set(first) & {h["element"]["id"] for h in page2["hits"]}
+
+
+def test_did_you_mean_and_the_old_search_field(shipped: Client) -> None:
+    typo = run(shipped, "demnad managment")
+    assert typo["corrected"] and typo["didYouMean"] == "demand management"
+    assert typo["hits"][0]["element"]["code"] == "A25"
+    old = shipped.data(
+        '{ search(text: "A25", kind: "process") { field matchedOn element { code } } }'
+    )
+    assert old["search"][0] == {
+        "field": "CODE",
+        "matchedOn": "code A25",
+        "element": {"code": "A25"},
+    }

@@ -1,0 +1,35 @@
+"""``pcfgraph search``: the index's hits as a table or JSON; bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+
+
+def test_json_output_has_hits_facets_and_sources() -> None:
+    result = CliRunner().invoke(main, ["search", "20641", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    (hit, *_) = doc["hits"]
+    assert (hit["code"], hit["pcfId"], hit["matchedOn"]) == ("8.1.6", 20641, "PCF ID 20641")
+    assert doc["facets"]["family"]["apqc-pcf"] >= 1
+    assert "APQC" in doc["sources"][hit["framework"]]
+
+
+def test_table_output_says_did_you_mean_and_filters() -> None:
+    result = CliRunner().invoke(main, ["search", "demnad managment", "--framework", "prm-it"])
+    assert result.exit_code == 0, result.output
+    first, *lines = result.output.splitlines()
+    assert first == "did you mean: demand management"
+    assert any(" A25 " in line for line in lines)
+    assert all("apqc" not in line and "trim" not in line for line in lines)
+
+
+def test_bad_input_exits_2(capsys) -> None:
+    assert run_main(main, ["search", "x" * 201]) == 2
+    assert "limited to 200 characters" in capsys.readouterr().err
+    assert run_main(main, ["search", "x", "--limit", "0"]) == 2
