@@ -163,3 +163,28 @@ def test_archimate_upload_and_invalid_file(client: TestClient) -> None:
     body = r2.json()
     assert body["line"] and body["column"]
     assert "ArchiMate" in body["detail"]
+
+
+def test_web_audit_page_takes_every_format_and_offers_the_template(client: TestClient) -> None:
+    import re
+
+    from audit_support import EXAMPLES
+
+    page = client.get("/audit").text
+    accept = re.search(r'accept="([^"]+)"', page)
+    assert accept is not None
+    for ext in (".xlsx", ".archimate", ".xml", ".ttl", ".jsonld", ".nt", ".rdf"):
+        assert ext in accept.group(1).split(",")
+    links = re.findall(r'href="(/templates/orgmodel\.xlsx[^"]*)"', page)
+    assert links and all(
+        client.get(link.replace("&amp;", "&")).status_code == 200 for link in links
+    )
+    for name, data in (
+        ("contoso.xlsx", _findings_xlsx()),
+        ("fabrikam.xml", (EXAMPLES / "it-organisation-archimate.xml").read_bytes()),
+    ):
+        r = client.post("/audit", files={"model": (name, data)})
+        assert r.status_code == 200, r.text[:300]
+        assert "The model has findings." in r.text
+    xlsx = client.post("/audit", files={"model": ("contoso.xlsx", _findings_xlsx())}).text
+    assert "Customers!" in xlsx

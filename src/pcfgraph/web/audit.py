@@ -33,6 +33,8 @@ _MEDIA_BY_SUFFIX = {
     ".xml": "application/rdf+xml",
     ".trig": "application/trig",
     ".nq": "application/n-quads",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".archimate": "application/x-archimate",
 }
 VALIDATE_PATH = "/validate"
 
