@@ -66,6 +66,17 @@ PREFIXES: Final[dict[str, str]] = {
     "fw": ID_BASE + "framework/",
 }
 
+
+def curie(iri: str) -> str:
+    """``https://w3id.org/pcfgraph/id/prm-it/A24`` -> ``prmit:A24`` (the longest namespace of
+    :data:`PREFIXES` that fits); the IRI itself when none does."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import not_found_html, render_resource_html
+from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
 from pcfgraph.api.errors import PROBLEM_JSON
-from pcfgraph.api.sparql import query_store
+from pcfgraph.api.sparql import known_graphs, query_store
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.sparql_results import GRAPH_TYPES, content_type, negotiate, serialize_triples
@@ -27,6 +27,7 @@ from pcfgraph.sparql_results import GRAPH_TYPES, content_type, negotiate, serial
 router = APIRouter(tags=["resources"])
 
 DESCRIBE_QUERY = "api/describe-resource"
+GRAPH_TRIPLES_QUERY = "api/graph-triples"
 OFFERS = ("text/html", *GRAPH_TYPES)
 FORMATS = {
     "html": "text/html",
@@ -49,6 +50,23 @@ async def dereference(path: str, request: Request) -> Response:
     else:
         media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
     iri = str(iris.iri_from_path(path))
+    if iri in known_graphs(state):  # a named graph: its page, or its statements as data
+        if media == "text/html":
+            page = await asyncio.to_thread(render_graph_html, state, iri)
+            body = page.encode("utf-8")
+        else:
+            query = state.catalog.get(GRAPH_TRIPLES_QUERY)
+            graph = ox.NamedNode(iri)
+            found = await asyncio.to_thread(query_store(state).construct, query, {"graph": graph})
+            body = serialize_triples(found, media)
+        return Response(
+            content=body,
+            headers={
+                "Content-Type": content_type(media),
+                "Vary": "Accept",
+                "Link": f'<{iri}>; rel="canonical"',
+            },
+        )
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:

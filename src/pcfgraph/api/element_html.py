@@ -27,6 +27,16 @@ ElementPage = Callable[[AppState, str], "str | None"]
 NOT_FOUND_PAGE = "not-found-page"
 NotFoundPage = Callable[[str], str]
 
+#: ``(state, iri, triples) -> html``: the page of any other IRI (the web workbench's
+#: one-template resource page); without it, :func:`generic_resource_html`.
+RESOURCE_PAGE = "resource-page"
+ResourcePage = Callable[[AppState, str, list[ox.Triple]], str]
+#: ``(state, graph_iri) -> html``: the page of a named graph at ``/id/graph/...``.
+GRAPH_PAGE = "graph-page"
+GraphPage = Callable[[AppState, str], str]
+#: The named query that summarises a named graph for its page.
+GRAPH_SUMMARY = "api/graph-summary"
+
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
@@ -117,7 +127,20 @@ def render_resource_html(state: AppState, iri: str, triples: Iterable[ox.Triple]
     """
     element_page: ElementPage | None = state.extras.get(ELEMENT_PAGE)
     page = element_page(state, iri) if element_page is not None else None
-    return page if page is not None else generic_resource_html(iri, triples)
+    if page is not None:
+        return page
+    resource_page: ResourcePage | None = state.extras.get(RESOURCE_PAGE)
+    if resource_page is not None:
+        return resource_page(state, iri, list(triples))
+    return generic_resource_html(iri, triples)
+
+
+def render_graph_html(state: AppState, iri: str) -> str:
+    """The HTML page of a named graph: the registered :data:`GRAPH_PAGE`, else a plain one."""
+    graph_page: GraphPage | None = state.extras.get(GRAPH_PAGE)
+    if graph_page is not None:
+        return graph_page(state, iri)
+    return generic_resource_html(iri, [])
 
 
 def not_found_html(state: AppState, detail: str) -> str:

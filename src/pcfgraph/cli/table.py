@@ -12,20 +12,13 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 
-from pcfgraph.iris import PREFIXES
+from pcfgraph.iris import curie
+
+__all__ = ["code_key", "curie", "render_table", "terminal_width"]
 
 #: A column is never narrowed below this many characters (or its header's width).
 MIN_COLUMN = 12
 GAP = "  "
-
-
-def curie(iri: str) -> str:
-    """``https://w3id.org/pcfgraph/id/prm-it/A24`` -> ``prmit:A24``; the IRI when no prefix fits."""
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns) and len(ns) > len(PREFIXES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
 
 
 _NUM = re.compile(r"(\d+)")

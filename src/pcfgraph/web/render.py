@@ -52,6 +52,7 @@ def environment() -> Environment:
         relation_name=relation_name,
         confidence_text=confidence_text,
         chain_text=chain_text,
+        curie=iris.curie,
         version=__version__,
     )
     env.filters["relation"] = relation_name

@@ -15,17 +15,25 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
 
+import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import ELEMENT_PAGE, NOT_FOUND_PAGE
+from pcfgraph.api.element_html import (
+    ELEMENT_PAGE,
+    GRAPH_PAGE,
+    GRAPH_SUMMARY,
+    NOT_FOUND_PAGE,
+    RESOURCE_PAGE,
+)
 from pcfgraph.api.routes import walk_routes
-from pcfgraph.api.sparql import SPARQL_PAGE
+from pcfgraph.api.sparql import SPARQL_PAGE, query_store
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
 from pcfgraph.web.render import page, render, render_element_html
+from pcfgraph.web.resource import graph_view, resource_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -257,6 +265,21 @@ def element_page(state: AppState, iri: str) -> str | None:
     return render_element_html(reads.store, reads.catalog, iri, reads=reads)
 
 
+def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
+    """The page of any other IRI under ``/id/`` (registered as ``RESOURCE_PAGE``)."""
+    view = resource_view(iri, triples)
+    return render("resource.html", title=view.title, view=view, nav="")
+
+
+def graph_page(state: AppState, iri: str) -> str:
+    """The page of a named graph at ``/id/graph/...`` (registered as ``GRAPH_PAGE``)."""
+    query = state.catalog.get(GRAPH_SUMMARY)
+    rows = query_store(state).select(query, {"graph": ox.NamedNode(iri)})
+    triples = int(state.release.manifest.get("graphs", {}).get(iri, 0))
+    view = graph_view(iri, triples, rows.rows)
+    return render("graph.html", title=view.title, graph=view, nav="")
+
+
 def include(app: FastAPI) -> None:
     """Add the workbench routes and register :func:`element_page` as the HTML view of
     framework elements at ``/id/...`` (:data:`pcfgraph.api.element_html.ELEMENT_PAGE`) and
@@ -268,3 +291,5 @@ def include(app: FastAPI) -> None:
     app.state.pcf.extras[ELEMENT_PAGE] = element_page
     app.state.pcf.extras[NOT_FOUND_PAGE] = not_found_html
     app.state.pcf.extras[SPARQL_PAGE] = sparql_page
+    app.state.pcf.extras[RESOURCE_PAGE] = resource_page
+    app.state.pcf.extras[GRAPH_PAGE] = graph_page
