@@ -238,6 +238,11 @@ def derived_mappings_graph() -> URIRef:
     return _id("graph/mappings/derived")
 
 
+def mapping_record_namespace() -> str:
+    """Where mapping records live (the ``mapping:`` prefix of SSSOM exports' record_id)."""
+    return ID_BASE + "mapping/"
+
+
 def mapping_record(set_slug: str, key: str) -> URIRef:
     """A mapping record (justification, confidence, author, comment) within a set."""
     return _id(f"mapping/{set_slug}/{key}")

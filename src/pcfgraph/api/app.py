@@ -70,6 +70,9 @@ def _include_routers(app: FastAPI) -> None:
 
     sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS
     app.include_router(deref.router)
+    from pcfgraph.api import mapping_exports
+
+    app.include_router(mapping_exports.router)  # /mappings/{set}.sssom.tsv|.json|.ttl
     from pcfgraph.api import graphql
 
     graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)

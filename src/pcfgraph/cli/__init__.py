@@ -56,6 +56,10 @@ def _register() -> None:
     main.add_command(serve_cmd.serve)
     main.add_command(serve_cmd.push)
 
+    from pcfgraph.cli import mappings as mappings_cmd
+
+    main.add_command(mappings_cmd.mappings)
+
 
 _register()
 

@@ -1,0 +1,365 @@
+"""Mapping sets out of the graph as SSSOM: TSV, JSON and RDF (Turtle) that sssom-py reads.
+
+The graph is the one source: a set's statements and its records' statements
+(``api/mapping-set-statements``) become one SSSOM mapping set document. Curated sets give
+back their rows (negatives with ``predicate_modifier: Not``, NoTermFound rows, every slot the
+file had); the derived set's rows carry ``mapping_justification`` ``semapv:MappingChaining``
+or ``semapv:MappingInversion`` with the chain as ``see_also`` (the curated records' IRIs,
+which are the ``record_id`` of the curated rows). Derived rows are only written on request.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pyoxigraph as ox
+import yaml
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+
+from pcfgraph import iris
+from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.iris import DCTERMS, PCFG, SSSOM
+from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, Slot
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import GraphStore as Store
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL_NS = "http://www.w3.org/2002/07/owl#"
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+PAV = Namespace("http://purl.org/pav/")
+DERIVED = "derived"
+NOT = "Not"
+#: Prefixes every export declares (SSSOM built-ins plus the record namespace).
+BASE_PREFIXES: dict[str, str] = {
+    "owl": OWL_NS,
+    "rdf": RDF_NS,
+    "rdfs": RDFS_NS,
+    "skos": SKOS_NS,
+    "semapv": str(iris.SEMAPV),
+    "sssom": str(SSSOM),
+    "xsd": str(XSD),
+    "mapping": iris.mapping_record_namespace(),
+}
+#: Where SSSOM's RDF puts a slot when it is not ``sssom:<slot>`` (the schema's slot_uri).
+SLOT_URI: dict[str, URIRef] = {
+    "subject_id": URIRef(OWL_NS + "annotatedSource"),
+    "predicate_id": URIRef(OWL_NS + "annotatedProperty"),
+    "object_id": URIRef(OWL_NS + "annotatedTarget"),
+    "author_id": PAV.authoredBy,
+    "creator_id": DCTERMS.creator,
+    "license": DCTERMS.license,
+    "mapping_date": DCTERMS.created,
+    "publication_date": DCTERMS.issued,
+    "see_also": URIRef(RDFS_NS + "seeAlso"),
+    "comment": URIRef(RDFS_NS + "comment"),
+    "mapping_set_version": URIRef(OWL_NS + "versionInfo"),
+    "mapping_set_source": iris.PROV.wasDerivedFrom,
+    "mapping_set_title": DCTERMS.title,
+    "mapping_set_description": DCTERMS.description,
+}
+Value = str | list[str]
+
+
+@dataclass
+class SSSOMDocument:
+    """One mapping set as SSSOM slots (IRIs in full; CURIEs are made when writing)."""
+
+    metadata: dict[str, Value]
+    prefixes: dict[str, str]
+    rows: list[dict[str, Value]] = field(default_factory=list)
+
+
+def set_iri(set_id: str) -> str:
+    return str(iris.mapping_set(set_id))
+
+
+def mapping_set_ids(store: Store, catalog: QueryCatalog) -> list[str]:
+    """Ids (file stems, and ``derived``) of the mapping sets in the graph."""
+    base = set_iri("")
+    rows = store.select(catalog.get("api/mapping-set-ids"))
+    return sorted({_text(r["mappingSet"]).removeprefix(base) for r in rows})
+
+
+def _statements(
+    store: Store, catalog: QueryCatalog, set_id: str
+) -> tuple[dict[str, list[object]], dict[str, dict[str, list[object]]], dict[str, str]]:
+    rows = store.select(
+        catalog.get("api/mapping-set-statements"), {"mappingSet": ox.NamedNode(set_iri(set_id))}
+    )
+    meta: dict[str, list[object]] = {}
+    records: dict[str, dict[str, list[object]]] = {}
+    prefixes: dict[str, str] = {}
+    for r in rows:
+        if "prefix" in r:
+            prefixes[_text(r["prefix"])] = _text(r["namespace"])
+            continue
+        target = meta if "record" not in r else records.setdefault(_text(r["record"]), {})
+        target.setdefault(_text(r["p"]), []).append(r["o"])
+    return meta, records, prefixes
+
+
+def _chains(store: Store, catalog: QueryCatalog) -> dict[str, list[str]]:
+    links: dict[str, dict[int, str]] = {}
+    for r in store.select(catalog.get("api/mapping-chain-links")):
+        by_position = links.setdefault(_text(r["derivedRecord"]), {})
+        by_position[int(_text(r["position"]))] = _text(r["record"])
+    return {k: [v[i] for i in sorted(v)] for k, v in links.items()}
+
+
+def _text(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def _first(stmts: dict[str, list[object]], p: str) -> str | None:
+    values = stmts.get(p)
+    return _text(sorted(values, key=_text)[0]) if values else None
+
+
+def _row(record: str, st: dict[str, list[object]], chain: list[str] | None) -> dict[str, Value]:
+    types = {_text(t) for t in st.get(RDF_NS + "type", [])}
+    row: dict[str, Value] = {"record_id": record}
+    if str(PCFG.NoCounterpart) in types:
+        row["subject_id"] = _first(st, str(PCFG.element)) or ""
+        row["predicate_id"] = SKOS_NS + "mappingRelation"
+        row["object_id"] = str(SSSOM.NoTermFound)
+        row["object_source"] = _first(st, str(PCFG.noCounterpartIn)) or ""
+    elif str(PCFG.NegativeMapping) in types:
+        for slot in ("subject_id", "predicate_id", "object_id"):
+            row[slot] = _first(st, str(SSSOM[slot])) or ""
+        row["predicate_modifier"] = NOT
+    else:
+        row["subject_id"] = _first(st, OWL_NS + "annotatedSource") or ""
+        row["predicate_id"] = _first(st, OWL_NS + "annotatedProperty") or ""
+        row["object_id"] = _first(st, OWL_NS + "annotatedTarget") or ""
+    row["subject_source"] = _first(st, str(PCFG.sourceFramework)) or ""
+    row.setdefault("object_source", _first(st, str(PCFG.targetFramework)) or "")
+    comment = _first(st, RDFS_NS + "comment")
+    if comment:
+        row["comment"] = comment
+    for p, values in st.items():
+        if not p.startswith(str(SSSOM)):
+            continue
+        name = p.removeprefix(str(SSSOM))
+        row_slot = MAPPING_SLOTS.get(name)
+        if row_slot is None or name in row:
+            continue
+        texts = sorted({_text(v) for v in values})
+        row[name] = texts if row_slot.multivalued else texts[0]
+    if chain:
+        row["see_also"] = chain
+    return row
+
+
+def document(
+    store: Store, catalog: QueryCatalog, set_id: str, *, derived: bool = False
+) -> SSSOMDocument:
+    """The SSSOM document of one mapping set (``derived`` for the derived set itself). With
+    ``derived``, a curated set also gets the derived rows between its frameworks (either
+    direction: the inverses of its own rows are derived too)."""
+    meta_st, records, prefixes = _statements(store, catalog, set_id)
+    if not meta_st:
+        known = ", ".join(mapping_set_ids(store, catalog))
+        raise NotFoundError(f"no mapping set {set_id!r}; known: {known}")
+    chains = _chains(store, catalog) if set_id == DERIVED or derived else {}
+    meta = _metadata(set_id, meta_st)
+    rows = [_row(r, st, chains.get(r)) for r, st in sorted(records.items())]
+    if derived and set_id != DERIVED:
+        sources = {_text(v) for v in meta_st.get(str(PCFG.sourceFramework), [])}
+        targets = {_text(v) for v in meta_st.get(str(PCFG.targetFramework), [])}
+        _, derived_records, _ = _statements(store, catalog, DERIVED)
+        for r, st in sorted(derived_records.items()):
+            row = _row(r, st, chains.get(r))
+            ends = (row["subject_source"], row["object_source"])
+            if (ends[0] in sources and ends[1] in targets) or (
+                ends[1] in sources and ends[0] in targets
+            ):
+                rows.append(row)
+    if set_id == DERIVED:  # no file declared prefixes: take every curated set's
+        for other in mapping_set_ids(store, catalog):
+            if other != DERIVED:
+                prefixes.update(_statements(store, catalog, other)[2])
+    rows.sort(key=lambda r: (str(r["subject_id"]), str(r["object_id"]), str(r["record_id"])))
+    return SSSOMDocument(metadata=meta, prefixes={**BASE_PREFIXES, **prefixes}, rows=rows)
+
+
+def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:
+    meta: dict[str, Value] = {"mapping_set_id": set_iri(set_id)}
+    licences = sorted(_text(v) for v in st.get(str(DCTERMS.license), []))
+    meta["license"] = licences[0] if licences else "https://creativecommons.org/licenses/by/4.0/"
+    for key, prop in (
+        ("mapping_set_title", DCTERMS.title),
+        ("mapping_set_description", DCTERMS.description),
+        ("mapping_set_version", URIRef(OWL_NS + "versionInfo")),
+        ("mapping_date", DCTERMS.date),
+        ("comment", URIRef(RDFS_NS + "comment")),
+    ):
+        value = _first(st, str(prop))
+        if value:
+            meta[key] = value
+    creators = st.get(str(DCTERMS.creator), [])
+    labels = sorted(_text(c) for c in creators if isinstance(c, ox.Literal))
+    ids = sorted(_text(c) for c in creators if isinstance(c, ox.NamedNode))
+    if labels:
+        meta["creator_label"] = labels
+    if ids:
+        meta["creator_id"] = ids
+    for p, values in st.items():
+        name = p.removeprefix(str(SSSOM))
+        slot = MAPPING_SET_SLOTS.get(name) if p.startswith(str(SSSOM)) else None
+        if slot is not None and name not in meta:
+            texts = sorted({_text(v) for v in values})
+            meta[name] = texts if slot.multivalued else texts[0]
+    return meta
+
+
+# --- writers ---------------------------------------------------------------------------------
+
+
+class _Curies:
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = prefixes
+        self.by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+    def compress(self, iri: str) -> str:
+        for prefix, ns in self.by_length:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+
+def _shown(slot: Slot, value: str, curies: _Curies) -> str:
+    return curies.compress(value) if slot.kind == "entity" else value
+
+
+def _json_value(slot: Slot, value: Value, curies: _Curies) -> object:
+    if isinstance(value, list):
+        return [_shown(slot, v, curies) for v in value]
+    if slot.kind == "double":
+        return float(Decimal(value))
+    return _shown(slot, value, curies)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split("\t")).replace("\r", " ").replace("\n", " ")
+
+
+def _columns(rows: Iterable[dict[str, Value]]) -> list[str]:
+    used = {k for r in rows for k in r}
+    return [name for name in MAPPING_SLOTS if name in used]
+
+
+def _used_prefixes(doc: SSSOMDocument) -> dict[str, str]:
+    return dict(sorted(doc.prefixes.items()))
+
+
+def to_tsv(doc: SSSOMDocument) -> bytes:
+    curies = _Curies(doc.prefixes)
+    header: dict[str, object] = {"curie_map": _used_prefixes(doc)}
+    for name, value in doc.metadata.items():
+        header[name] = _json_value(MAPPING_SET_SLOTS[name], value, curies)
+    text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1 << 20)
+    out = io.StringIO()
+    out.write("".join(f"#{line}\n" for line in text.splitlines()))
+    columns = _columns(doc.rows)
+    out.write("\t".join(columns) + "\n")
+    for row in doc.rows:
+        cells = []
+        for name in columns:
+            value = row.get(name, "")
+            slot = MAPPING_SLOTS[name]
+            if isinstance(value, list):
+                cells.append("|".join(_cell(_shown(slot, v, curies)) for v in value))
+            else:
+                cells.append(_cell(_shown(slot, value, curies)))
+        out.write("\t".join(cells) + "\n")
+    return out.getvalue().encode("utf-8")
+
+
+def to_json(doc: SSSOMDocument) -> bytes:
+    curies = _Curies(doc.prefixes)
+    body: dict[str, object] = {"@context": _used_prefixes(doc), "@type": "MappingSet"}
+    for name, value in doc.metadata.items():
+        body[name] = _json_value(MAPPING_SET_SLOTS[name], value, curies)
+    body["mappings"] = [
+        {name: _json_value(MAPPING_SLOTS[name], v, curies) for name, v in row.items()}
+        for row in doc.rows
+    ]
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _rdf_term(slot: Slot, value: str) -> URIRef | Literal:
+    if slot.name == "predicate_modifier":
+        return SSSOM.NegatedPredicate
+    if slot.kind in ("entity", "uri"):
+        return URIRef(value)
+    if slot.kind == "date":
+        return Literal(value, datatype=XSD.date)
+    if slot.kind == "double":
+        return Literal(float(Decimal(value)), datatype=XSD.double)
+    return Literal(value)
+
+
+def to_rdf(doc: SSSOMDocument) -> bytes:
+    """SSSOM's RDF shape: the set a ``sssom:MappingSet``, each row an ``owl:Axiom`` blank node
+    under ``sssom:mappings``, slots at their schema IRIs (``SLOT_URI``, else ``sssom:<slot>``)."""
+    g = Graph()
+    for prefix, ns in doc.prefixes.items():
+        g.bind(prefix, ns, override=True)
+    g.bind("dcterms", str(DCTERMS))
+    g.bind("pav", str(PAV))
+    s = URIRef(str(doc.metadata["mapping_set_id"]))
+    g.add((s, RDF.type, SSSOM.MappingSet))
+    for name, value in doc.metadata.items():
+        if name == "mapping_set_id":
+            continue
+        slot = MAPPING_SET_SLOTS[name]
+        for v in value if isinstance(value, list) else [value]:
+            g.add((s, SLOT_URI.get(name, SSSOM[name]), _rdf_term(slot, v)))
+    for row in doc.rows:
+        m = BNode()
+        g.add((s, SSSOM.mappings, m))
+        g.add((m, RDF.type, URIRef(OWL_NS + "Axiom")))
+        for name, value in row.items():
+            slot = MAPPING_SLOTS[name]
+            for v in value if isinstance(value, list) else [value]:
+                g.add((m, SLOT_URI.get(name, SSSOM[name]), _rdf_term(slot, v)))
+    text = g.serialize(format="turtle")
+    # rdflib declares only the prefixes it could use in a CURIE ("trim:output/x" is not a
+    # Turtle prefixed name); SSSOM readers take the curie_map from the declarations: all.
+    declared = "".join(
+        f"@prefix {prefix}: <{ns}> .\n"
+        for prefix, ns in sorted(doc.prefixes.items())
+        if f"@prefix {prefix}: " not in text
+    )
+    return (declared + text).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    suffix: str
+    media_type: str
+    write: Callable[[SSSOMDocument], bytes]
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat("sssom-tsv", ".sssom.tsv", "text/tab-separated-values; charset=utf-8", to_tsv),
+        ExportFormat("sssom-json", ".sssom.json", "application/json", to_json),
+        ExportFormat("sssom-rdf", ".sssom.ttl", "text/turtle; charset=utf-8", to_rdf),
+    )
+}
+
+
+def export_bytes(
+    store: Store, catalog: QueryCatalog, set_id: str, fmt: str, *, derived: bool = False
+) -> bytes:
+    if fmt not in FORMATS:
+        raise InputError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    return FORMATS[fmt].write(document(store, catalog, set_id, derived=derived))

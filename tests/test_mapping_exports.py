@@ -1,0 +1,242 @@
+"""SSSOM exports of the shipped mapping sets, read back with sssom-py and compared row by row
+with the source files; derived rows only on request; negative mappings over GraphQL."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from gql_support import Client, shared_catalog
+from rdflib import RDF, Graph
+
+from pcfgraph import iris, services
+from pcfgraph.cli import main
+from pcfgraph.export import FORMATS as TRIPLE_FORMATS
+from pcfgraph.export import export_bytes as triples_export
+from pcfgraph.iris import PCFG, SEMAPV
+from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
+from pcfgraph.release import Release, build_release
+from pcfgraph.resources import resource_dir
+
+SHIPPED = sorted((resource_dir("data") / "mappings").glob("*.sssom.tsv"))
+STEMS = [p.name.removesuffix(".sssom.tsv") for p in SHIPPED]
+
+
+@pytest.fixture(scope="module")
+def release() -> Release:
+    return build_release()
+
+
+def parse(path: Path, fmt: str) -> Any:
+    from sssom.parsers import parse_sssom_json, parse_sssom_rdf, parse_sssom_table
+
+    reader = {"sssom-tsv": parse_sssom_table, "sssom-json": parse_sssom_json,
+              "sssom-rdf": parse_sssom_rdf}[fmt]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return reader(str(path))
+
+
+def rows(msdf: Any, *, drop: tuple[str, ...] = ("record_id",)) -> set[tuple[tuple[str, str], ...]]:
+    """The mapping set's rows as comparable values (sssom-py's own reading, CURIEs)."""
+    out = set()
+    for rec in msdf.df.to_dict(orient="records"):
+        items = []
+        for k, v in rec.items():
+            if k in drop or v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+                continue
+            if isinstance(v, list):
+                v = "|".join(sorted(str(x) for x in v))
+            elif isinstance(v, float):
+                v = f"{v:.6g}"
+            items.append((k, str(v)))
+        out.add(tuple(sorted(items)))
+    return out
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("stem", STEMS)
+def test_export_reads_back_row_by_row_as_the_source(
+    release: Release, tmp_path: Path, stem: str, fmt: str
+) -> None:
+    source = parse(resource_dir("data") / "mappings" / f"{stem}.sssom.tsv", "sssom-tsv")
+    out = tmp_path / f"{stem}{FORMATS[fmt].suffix}"
+    out.write_bytes(export_bytes(release.store, shared_catalog(), stem, fmt))
+    exported = parse(out, fmt)
+    assert rows(exported) == rows(source)
+    for key in ("mapping_set_id", "license", "mapping_set_title", "mapping_set_version"):
+        assert str(exported.metadata.get(key)) == str(source.metadata.get(key)), key
+    modifiers = {r.get("predicate_modifier") for r in exported.df.to_dict(orient="records")} - {
+        None,
+        "",
+    }
+    assert {m for m in modifiers if isinstance(m, str)} == {"Not"}
+
+
+def test_exported_tsv_passes_sssom_validate(release: Release, tmp_path: Path) -> None:
+    from sssom.validators import validate
+
+    for stem in [*STEMS, "derived"]:
+        out = tmp_path / f"{stem}.sssom.tsv"
+        out.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-tsv"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            validate(parse(out, "sssom-tsv"), fail_on_error=True)
+
+
+def test_derived_rows_name_their_chain_of_curated_records(release: Release, tmp_path: Path) -> None:
+    out = tmp_path / "derived.sssom.tsv"
+    out.write_bytes(export_bytes(release.store, shared_catalog(), "derived", "sssom-tsv"))
+    derived = parse(out, "sssom-tsv").df.to_dict(orient="records")
+    curated_ids = set()
+    for stem in STEMS:
+        data = export_bytes(release.store, shared_catalog(), stem, "sssom-tsv")
+        (tmp_path / f"{stem}.sssom.tsv").write_bytes(data)
+        curated_ids |= {
+            r["record_id"]
+            for r in parse(tmp_path / f"{stem}.sssom.tsv", "sssom-tsv").df.to_dict(orient="records")
+        }
+    assert derived
+    for r in derived:
+        assert r["mapping_justification"] in ("semapv:MappingChaining", "semapv:MappingInversion")
+        chain = r["see_also"]
+        chain = chain.split("|") if isinstance(chain, str) else list(chain)
+        assert chain and len(chain) == (2 if r["mapping_justification"].endswith("Chaining") else 1)
+        expanded = {c.replace(iris.mapping_record_namespace(), "mapping:") for c in chain}
+        assert expanded <= curated_ids, r
+
+
+def test_derived_rows_only_with_derived(release: Release, tmp_path: Path) -> None:
+    stem = "pcf-8.1-to-prm-it-a2"
+    plain = tmp_path / "plain.sssom.tsv"
+    plain.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-tsv"))
+    more = tmp_path / "more.sssom.tsv"
+    more.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-tsv", derived=True))
+    a, b = parse(plain, "sssom-tsv").df, parse(more, "sssom-tsv").df
+    assert set(a.mapping_justification) == {"semapv:ManualMappingCuration"}
+    extra = set(b.mapping_justification) - set(a.mapping_justification)
+    assert extra and extra <= {"semapv:MappingChaining", "semapv:MappingInversion"}
+    assert len(b) > len(a)
+
+
+def test_triple_export_carries_curated_mappings_only_unless_asked(release: Release) -> None:
+    plain = Graph().parse(
+        data=triples_export(release.store, TRIPLE_FORMATS["turtle"]), format="turtle"
+    )
+    full = Graph().parse(
+        data=triples_export(release.store, TRIPLE_FORMATS["turtle"], derived=True), format="turtle"
+    )
+    derived_set = iris.mapping_set("derived")
+    assert not list(plain.subjects(PCFG.inMappingSet, derived_set))
+    assert list(full.subjects(PCFG.inMappingSet, derived_set))
+    # what the plain export has of mapping records is curated
+    from rdflib import Literal
+
+    records = set(plain.subjects(RDF.type, PCFG.MappingRecord))
+    assert records
+    assert {plain.value(r, PCFG.derived) for r in records} == {Literal(False)}
+
+
+def test_cli_export_matches_and_refuses_bad_input(release: Release, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "x.sssom.json"
+    res = runner.invoke(
+        main,
+        [
+            "mappings",
+            "export",
+            "--set",
+            "pcf-8.1-to-it-cmf-rm",
+            "--format",
+            "sssom-json",
+            "-o",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes() == export_bytes(
+        release.store, shared_catalog(), "pcf-8.1-to-it-cmf-rm", "sssom-json"
+    )
+    res = runner.invoke(main, ["mappings", "export", "-o", str(tmp_path / "all")])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(
+        f"{s}.sssom.tsv" for s in STEMS
+    )
+    from pcfgraph.cli.common import run_main
+
+    assert run_main(main, ["mappings", "export", "--set", "no-such-set"]) == 2
+    assert run_main(main, ["mappings", "export", "--format", "csv", "--set", STEMS[0]]) == 2
+    assert run_main(main, ["mappings", "export"]) == 2  # no --set and no directory
+    assert "derived" in mapping_set_ids(release.store, shared_catalog())
+
+
+@pytest.fixture(scope="module")
+def client(release: Release) -> Client:
+    return Client(release)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS.values()), ids=lambda f: f.name)
+def test_http_route_serves_the_export(client: Client, fmt: Any) -> None:
+    stem = "pcf-8.1-to-prm-it-a2"
+    r = client.http.get(f"/mappings/{stem}{fmt.suffix}")
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == fmt.media_type.split(";")[0]
+    want = export_bytes(client.release.store, shared_catalog(), stem, fmt.name)
+    if fmt.name == "sssom-rdf":  # blank-node order varies between serialisations
+        from rdflib.compare import isomorphic
+
+        got = Graph().parse(data=r.content, format="turtle")
+        assert isomorphic(got, Graph().parse(data=want, format="turtle"))
+    else:
+        assert r.content == want
+    r = client.http.get(f"/mappings/{stem}{fmt.suffix}?derived=true")
+    assert r.status_code == 200 and (
+        b"MappingInversion" in r.content or b"MappingChaining" in r.content
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/mappings/nope.sssom.tsv", 404), ("/mappings/pcf-8.1-to-prm-it-a2.csv", 404),
+     ("/mappings/pcf-8.1-to-prm-it-a2.sssom.tsv?derived=maybe", 400)],
+)  # fmt: skip
+def test_http_route_errors_are_problems(client: Client, path: str, status: int) -> None:
+    r = client.http.get(path)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_graphql_negative_mappings_are_the_not_rows(client: Client) -> None:
+    data = client.data(
+        "{ negativeMappings { id relation reviewers mappingDate comment "
+        "subject { code } object { code } } }"
+    )["negativeMappings"]
+    from pcfgraph.mappings import read_mapping_set
+
+    want = {
+        (str(r.subject), str(r.predicate).rsplit("#", 1)[1], str(r.object))
+        for p in SHIPPED
+        for r in read_mapping_set(p).rows
+        if r.negated
+    }
+    reader = services.Reader(client.release.store, shared_catalog())
+    got = {(m.subject_iri, m.relation, m.object_iri) for m in services.negative_mappings(reader)}
+    assert got == want and len(data) == len(want)
+    assert all(d["reviewers"] and d["mappingDate"] and d["subject"] and d["object"] for d in data)
+    # and none of them is a positive mapping anywhere
+    positives = {
+        (m.subject_iri, m.object_iri) for m in services.mappings(reader, include_derived=True)
+    }
+    assert not {(s, o) for s, _p, o in want} & positives
+
+
+def test_graphql_mapping_reviewers(client: Client) -> None:
+    data = client.data(
+        '{ mappings(from: "apqc-pcf-cross-industry-7.4", to: "prm-it") { reviewers mappingDate derived } }'
+    )
+    assert data["mappings"] and all(m["reviewers"] and m["mappingDate"] for m in data["mappings"])
+    assert SEMAPV  # the justification vocabulary the derived rows use
