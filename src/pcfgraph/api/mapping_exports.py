@@ -19,7 +19,17 @@ router = APIRouter(tags=["mappings"])
 SUFFIXES = {f.suffix: f for f in FORMATS.values()}
 
 
-@router.get("/mappings/{name}", summary="A mapping set as SSSOM (TSV, JSON or RDF Turtle)")
+@router.get(
+    "/mappings/{name}",
+    summary="A mapping set as SSSOM (TSV, JSON or RDF Turtle)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The mapping set as SSSOM",
+            "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
+        }
+    },
+)
 async def mapping_set_file(name: str, request: Request, derived: str = "false") -> Response:
     fmt = next((f for suffix, f in SUFFIXES.items() if name.endswith(suffix)), None)
     if fmt is None:
