@@ -208,6 +208,17 @@ def check_prm_it(seed_text: str, graph: Graph) -> list[str]:
     for other in _of_type(g, PCFG.PRMITCategory):
         if other != cat and (list(g.objects(other, SKOS.definition)) or []):
             problems.append(f"{other} has a skos:definition, but no seed describes it")
+    # a concept whose label the seed does not give says so itself (issue 19)
+    for concept in [*_of_type(g, PCFG.PRMITCategory), *_of_type(g, PCFG.PRMITRoot)]:
+        label = _label(g, concept)
+        if concept == cat or label is None:
+            continue
+        notes = " ".join(_texts(g, concept, SKOS.editorialNote))
+        if "label" not in notes.lower() or "source" not in notes.lower():
+            problems.append(
+                f"{concept}: label {label!r} is not the seed's category; it needs a "
+                "skos:editorialNote saying where the label comes from"
+            )
     processes_and_category = [cat, *(iris.prm_it(c) for c in seed.processes)]
     problems += _quoted_literals_in_seed(
         g,
