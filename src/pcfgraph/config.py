@@ -34,6 +34,9 @@ class Settings:
     max_result_rows: int = 100_000
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
     max_query_depth: int = 32
+    #: Most tokens in an ad-hoc query, and longest operator chain in one group.
+    max_query_tokens: int = 20_000
+    max_query_width: int = 500
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 4 * 1024 * 1024
     #: Most parts (files or fields) in one multipart upload: 413 past it.

@@ -36,6 +36,11 @@ MEANINGS: dict[str, str] = {
     "`result-too-large`, never a truncated 200.",
     "max_query_depth": "Deepest nesting (groups, sub-selects, paths) of an ad-hoc query "
     "accepted; deeper is 400 before execution.",
+    "max_query_tokens": "Most tokens (words, IRIs, literals, punctuation) in an ad-hoc query; "
+    "more is 400 `query-too-large` before execution.",
+    "max_query_width": "Longest chain of binary operators (`&&`, `||`, `UNION`, `OPTIONAL`, "
+    "`MINUS`, paths, arithmetic) inside one group of an ad-hoc query; longer is 400 "
+    "`query-too-wide` before execution (such chains become deep trees in the engine).",
     "max_body_bytes": "Largest request body in bytes; larger is 413 `payload-too-large`.",
     "max_upload_parts": "Most parts (files plus fields) in one `multipart/form-data` upload; "
     "more is 413 `too-many-parts`. A malformed multipart body (boundary, headers) is 400 "

@@ -9,6 +9,11 @@ variables and prefixed names are single tokens; only bare words can be keywords)
 - updates (``INSERT``/``DELETE``/``LOAD``/``CLEAR``/... anywhere): :class:`Forbidden` (403);
 - ``SERVICE`` anywhere: :class:`QueryRejected` (400); nothing is contacted;
 - nesting of ``{ ( [`` plus runs of unary operators deeper than the limit: 400;
+- more tokens than ``max_query_tokens`` (size) or, inside one group or bracket, a chain of
+  more than ``max_query_width`` binary operators (``&& || | / * + -``, ``UNION``,
+  ``OPTIONAL``, ``MINUS``): 400. Long flat chains become deep trees in the engine's algebra
+  and can overflow its stack; both checks stop at the first token past the limit, so a
+  flood of refused queries costs little;
 - ``FROM``/``FROM NAMED`` and the protocol's graph parameters naming graphs the store does not
   hold: 400 (graphs are never dereferenced, never read from files).
 
@@ -133,7 +138,57 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what ``\w`` matches in a str pattern
 
 
-def _quick_form(text: str, max_depth: int) -> str | None:
+#: Tokens that chain operands at one level (the engine builds a left-deep tree of them).
+_CHAIN_OTHER = frozenset("&|/*")
+_CHAIN_UNARY = frozenset("+-")
+_CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
+
+
+def _bounded(
+    toks: Iterator[Token], text: str, max_depth: int, max_tokens: int, max_width: int
+) -> Iterator[Token]:
+    """``toks`` unchanged, refusing at the first token past the depth, size or width limit
+    (so the limit reported is the first one the text crosses)."""
+    widths = [0]
+    unary_run = 0
+    for n, tok in enumerate(toks, 1):
+        unary_run = unary_run + 1 if tok.kind == "unary" else 0
+        if len(widths) - 1 + unary_run > max_depth:
+            raise QueryRejected(
+                f"query nests deeper than {max_depth} levels at {_where(text, tok.pos)} "
+                f"(groups, brackets and unary operators count; the limit is the "
+                f"max_query_depth setting)",
+                code="query-too-deep",
+            )
+        if n > max_tokens:
+            raise QueryRejected(
+                f"query has more than {max_tokens} tokens (at {_where(text, tok.pos)}; the limit "
+                f"is the max_query_tokens setting)",
+                code="query-too-large",
+            )
+        kind = tok.kind
+        if kind == "open":
+            widths.append(0)
+        elif kind == "close":
+            if len(widths) > 1:
+                widths.pop()
+        elif (
+            (kind == "other" and tok.text in _CHAIN_OTHER)
+            or (kind == "unary" and tok.text in _CHAIN_UNARY)
+            or (kind == "word" and tok.text.upper() in _CHAIN_WORDS)
+        ):
+            widths[-1] += 1
+            if widths[-1] > max_width:
+                raise QueryRejected(
+                    f"query chains more than {max_width} operators (&&, ||, UNION, OPTIONAL, "
+                    f"paths, arithmetic) in one group at {_where(text, tok.pos)}; split it "
+                    f"or use VALUES (the limit is the max_query_width setting)",
+                    code="query-too-wide",
+                )
+        yield tok
+
+
+def _quick_form(text: str, max_depth: int, max_tokens: int, max_width: int) -> str | None:
     """The query form when the full scan provably has nothing to refuse, else ``None``.
 
     Sound shortcut for ordinary queries: with no update/SERVICE/FROM word anywhere in the text
@@ -141,6 +196,12 @@ def _quick_form(text: str, max_depth: int) -> str | None:
     find the form; so only the tokens up to the form are read (the prologue, usually short).
     """
     if sum(text.count(c) for c in _NESTING_CHARS) > max_depth:
+        return None
+    if len(text) > max_tokens:  # every token is at least one character
+        return None
+    upper = text.upper()
+    chained = sum(text.count(c) for c in "&|/*+-") + sum(upper.count(w) for w in _CHAIN_WORDS)
+    if chained > max_width:
         return None
     if _has_action_word(_without_comment_lines(text)):
         return None
@@ -168,37 +229,25 @@ def check_query(
     *,
     max_depth: int,
     known_graphs: Collection[str],
+    max_tokens: int = 20_000,
+    max_width: int = 500,
     default_graph_uris: Sequence[str] = (),
     named_graph_uris: Sequence[str] = (),
 ) -> CheckedQuery:
     """Refuse unsafe queries (see the module docstring); return the form and named graphs."""
     if not default_graph_uris and not named_graph_uris:
-        quick = _quick_form(text, max_depth)
+        quick = _quick_form(text, max_depth, max_tokens, max_width)
         if quick is not None:
             return CheckedQuery(form=quick)
-    toks = list(tokens(text))
+    toks = list(_bounded(tokens(text), text, max_depth, max_tokens, max_width))
     prefixes: dict[str, str] = {}
     base: str | None = None
     form: str | None = None
-    depth = 0
-    unary_run = 0
     checked = CheckedQuery(form="SELECT")
     i = 0
     while i < len(toks):
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if tok.kind == "open":
-            depth += 1
-        elif tok.kind == "close":
-            depth = max(0, depth - 1)
-        unary_run = unary_run + 1 if tok.kind == "unary" else 0
-        if depth + unary_run > max_depth:
-            raise QueryRejected(
-                f"query nests deeper than {max_depth} levels at {_where(text, tok.pos)} "
-                f"(groups, brackets and unary operators count; the limit is the "
-                f"max_query_depth setting)",
-                code="query-too-deep",
-            )
         if tok.kind != "word":
             i += 1
             continue

@@ -263,6 +263,8 @@ async def run_query(
     checked = check_query(
         query,
         max_depth=settings.max_query_depth,
+        max_tokens=settings.max_query_tokens,
+        max_width=settings.max_query_width,
         known_graphs=known_graphs(state),
         default_graph_uris=default_graphs,
         named_graph_uris=named_graphs,
