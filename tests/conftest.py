@@ -1,8 +1,25 @@
-"""Run-wide reporting only (fixtures live in the *_support modules the tests import)."""
+"""Run-wide reporting, and the release cache kept in pytest's temp tree (never the user's home).
+
+Other fixtures live in the *_support modules the tests import."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def release_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One cache for the whole run (xdist workers share it: publication is atomic)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PCFGRAPH_CACHE_DIR", str(root / "pcfgraph-cache"))
+        yield
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -22,6 +22,8 @@ class Settings:
     port: int = 8000
     #: A release directory (graph + manifest from ``pcfgraph build``); None builds from data/.
     release: Path | None = None
+    #: Where the verified release of the shipped data is cached; None: the user cache dir.
+    cache_dir: Path | None = None
     #: A remote SPARQL 1.1 Protocol + Graph Store Protocol endpoint; None uses the embedded store.
     store_url: str | None = None
     #: Ad-hoc SPARQL: per-query deadline (seconds), worker processes, memory limit (MiB).

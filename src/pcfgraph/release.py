@@ -1,6 +1,12 @@
 """Immutable releases: the assembled graph as N-Quads plus a manifest (sha256, counts).
 
-A release directory holds ``graph.nq`` and ``manifest.json``. It is written to a temporary
+A release directory holds ``graph.nq`` and ``manifest.json``, and (since releases are shared by
+processes) ``store/``, the same graph as an on-disk pyoxigraph store that the server and every
+sandbox worker open read-only, so memory grows with the graph once, not once per process;
+artefacts built with the release (the search index; :func:`default_artefacts`) sit beside them.
+A process opens a *snapshot* of ``store/`` (hard links to its immutable files in a directory of
+its own), so a release directory replaced by a later publication never pulls files from under
+a running server. It is written to a temporary
 sibling directory and renamed into place, so a crash mid-build never leaves a half-written
 release; :func:`load_release` verifies checksum and counts before anything is served.
 
@@ -16,9 +22,11 @@ import glob
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,11 +37,11 @@ import pyoxigraph as ox
 
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
-from pcfgraph.files import dir_mode
 from pcfgraph.store import EmbeddedStore
 
 GRAPH_FILE = "graph.nq"
 MANIFEST_FILE = "manifest.json"
+STORE_DIR = "store"
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Release:
     store: EmbeddedStore
     manifest: dict[str, Any]
     path: Path | None
+    #: The on-disk store (a private snapshot) every process opens read-only; None in memory.
+    store_path: Path | None = None
 
     @property
     def release_id(self) -> str:
@@ -91,37 +101,83 @@ def default_artefacts() -> dict[str, ArtefactWriter]:
     return {SEARCH_INDEX_FILE: write_search_index}
 
 
+def write_store_dir(data: bytes, target: Path) -> None:
+    """Write N-Quads as an on-disk pyoxigraph store, compacted and closed (then read-only)."""
+    disk = ox.Store(str(target))
+    disk.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    disk.flush()
+    disk.optimize()
+    del disk  # closes the database: read-only opens need a cleanly closed store
+
+
+def make_temp_dir(parent: Path, prefix: str) -> Path:
+    """A fresh directory created with the user's umask (``mkdtemp`` would make it 0700)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name under {parent}")
+
+
+def fill_release_dir(
+    tmp: Path,
+    store: EmbeddedStore,
+    sources: dict[str, list[str]],
+    *,
+    artefacts: dict[str, ArtefactWriter] | None = None,
+    verified: bool = False,
+) -> dict[str, Any]:
+    """Write every file of a release into the (unpublished) directory ``tmp``: the graph,
+    its on-disk store, the artefacts (``default_artefacts()`` unless given, each listed with
+    its sha256 under ``artefacts``) and the manifest; all fsynced."""
+    from pcfgraph.release_stamp import verification_stamp
+
+    data = canonical_nquads(store)
+    manifest = make_manifest(store, data, sources)
+    artefacts = default_artefacts() if artefacts is None else artefacts
+    manifest["store"] = STORE_DIR
+    (tmp / GRAPH_FILE).write_bytes(data)
+    write_store_dir(data, tmp / STORE_DIR)
+    if artefacts:
+        manifest["artefacts"] = {}
+    for name, write in sorted(artefacts.items()):
+        write(store, tmp / name, manifest["release_id"])
+        digest = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+        manifest["artefacts"][name] = {"sha256": digest}
+    if verified:
+        manifest["verified"] = verification_stamp()
+    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    for f in (GRAPH_FILE, MANIFEST_FILE, *sorted(artefacts)):
+        with open(tmp / f, "rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+    return manifest
+
+
 def write_release(
     store: EmbeddedStore,
     out_dir: Path,
     sources: dict[str, list[str]],
     artefacts: dict[str, ArtefactWriter] | None = None,
+    *,
+    verified: bool = False,
 ) -> dict[str, Any]:
-    """Write ``out_dir/graph.nq``, the artefacts (``default_artefacts()`` unless given) and
-    ``out_dir/manifest.json`` atomically (rename into place). The manifest lists each
-    artefact's sha256 under ``artefacts``."""
-    data = canonical_nquads(store)
-    manifest = make_manifest(store, data, sources)
-    artefacts = default_artefacts() if artefacts is None else artefacts
+    """Write a release directory atomically (rename into place): ``graph.nq``, ``store/``,
+    the artefacts and ``manifest.json`` (see :func:`fill_release_dir`).
+
+    ``verified=True`` (only after :func:`pcfgraph.release_verify.verify_release` passed)
+    stamps the manifest, so a server need not run the shapes again while they are unchanged.
+    """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    os.chmod(tmp, dir_mode())  # mkdtemp makes it 0700; the release is for everyone
+    tmp = make_temp_dir(out_dir.parent, f".{out_dir.name}.")
     old = previous_dir(out_dir)
     try:
-        (tmp / GRAPH_FILE).write_bytes(data)
-        if artefacts:
-            manifest["artefacts"] = {}
-        for name, write in sorted(artefacts.items()):
-            write(store, tmp / name, manifest["release_id"])
-            digest = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
-            manifest["artefacts"][name] = {"sha256": digest}
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        for f in (GRAPH_FILE, MANIFEST_FILE, *sorted(artefacts)):
-            with open(tmp / f, "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+        manifest = fill_release_dir(tmp, store, sources, artefacts=artefacts, verified=verified)
         if out_dir.exists():
             if old.exists():
                 shutil.rmtree(old)
@@ -188,32 +244,114 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def load_release(path: Path) -> Release:
+def load_release(path: Path, *, check_graph_file: bool = True) -> Release:
     """Load and verify a release directory; raise ReleaseError on any mismatch.
 
     When ``path`` is missing because a publication was killed between its two renames, the
-    previous release (``.NAME.old`` beside it) is loaded instead.
+    previous release (``.NAME.old`` beside it) is loaded instead. A release with an on-disk
+    store is opened read-only from a snapshot of it and checked against the manifest's counts;
+    ``graph.nq``'s sha256 is checked too unless ``check_graph_file`` is False (the release
+    cache, whose entries are private and were checked when published).
     """
     if not path.exists() and (previous_dir(path) / MANIFEST_FILE).is_file():
         path = previous_dir(path)
     manifest_path = path / MANIFEST_FILE
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        data = (path / manifest.get("graph_file", GRAPH_FILE)).read_bytes()
+        graph_path = path / manifest.get("graph_file", GRAPH_FILE)
+        data = graph_path.read_bytes() if check_graph_file or not manifest.get("store") else b""
     except (OSError, ValueError) as exc:
         raise ReleaseError(f"release {path}: cannot read manifest or graph: {exc}") from None
-    sha = hashlib.sha256(data).hexdigest()
-    if sha != manifest.get("sha256"):
-        raise ReleaseError(
-            f"release {path}: sha256 mismatch (manifest {manifest.get('sha256')}, file {sha})"
-        )
-    try:
-        store = EmbeddedStore.from_nquads(data)
-    except SyntaxError as exc:
-        raise ReleaseError(f"release {path}: graph does not parse: {exc}") from None
-    if len(store) != manifest.get("quads") or store.counts_per_graph() != manifest.get("graphs"):
+    if data:
+        sha = hashlib.sha256(data).hexdigest()
+        if sha != manifest.get("sha256"):
+            raise ReleaseError(
+                f"release {path}: sha256 mismatch (manifest {manifest.get('sha256')}, file {sha})"
+            )
+    store_dir = path / str(manifest.get("store") or STORE_DIR)
+    if manifest.get("store") and store_dir.is_dir():
+        snapshot = snapshot_store(store_dir)
+        try:
+            store = EmbeddedStore(ox.Store.read_only(str(snapshot)))
+        except OSError as exc:
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise ReleaseError(f"release {path}: cannot open its store: {exc}") from None
+        counts = graph_counts(store)
+        release = Release(store=store, manifest=manifest, path=path, store_path=snapshot)
+        weakref.finalize(release, shutil.rmtree, snapshot, True)
+    else:
+        try:
+            store = EmbeddedStore.from_nquads(data)
+        except SyntaxError as exc:
+            raise ReleaseError(f"release {path}: graph does not parse: {exc}") from None
+        counts = store.counts_per_graph()
+        release = Release(store=store, manifest=manifest, path=path)
+    if sum(counts.values()) != manifest.get("quads") or counts != manifest.get("graphs"):
         raise ReleaseError(f"release {path}: quad counts differ from the manifest")
-    return Release(store=store, manifest=manifest, path=path)
+    return release
+
+
+def graph_counts(store: EmbeddedStore) -> dict[str, int]:
+    """Quads per graph as the manifest records them (one aggregate query, not a Python scan)."""
+    from pcfgraph.queries import parse_header
+    from pcfgraph.resources import resource_dir
+
+    path = resource_dir("queries") / "release" / "graph-counts.rq"
+    query = parse_header("release/graph-counts", path, path.read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    for row in store.select(query):
+        g, n = row["g"], row["n"]
+        if isinstance(g, ox.NamedNode) and isinstance(n, ox.Literal):
+            counts[g.value] = int(n.value)
+    default = sum(1 for _ in store.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    if default:
+        counts[""] = default
+    return dict(sorted(counts.items()))
+
+
+SNAPSHOT_PREFIX = "pcfgraph-store-"
+
+
+def snapshot_store(store_dir: Path) -> Path:
+    """Hard links to the store's files in a new directory of this process.
+
+    RocksDB never rewrites a file of a closed database in place, so the links are a stable
+    read-only copy for as long as this process needs it, whatever happens to ``store_dir``.
+    The snapshot goes to the temp dir; where links cannot be made there (another file
+    system) it goes beside the release, and where that fails too the files are copied.
+    """
+    temp = Path(tempfile.gettempdir())
+    sweep_dead_snapshots(temp)
+    for parent, link in ((temp, True), (store_dir.parent.parent, True), (temp, False)):
+        try:
+            snap = make_temp_dir(parent, f".{SNAPSHOT_PREFIX}{os.getpid()}-")
+        except OSError:
+            continue
+        try:
+            for item in store_dir.iterdir():
+                if item.name == "LOCK" or not item.is_file():
+                    continue
+                if link:
+                    os.link(item, snap / item.name)
+                else:
+                    shutil.copy2(item, snap / item.name)
+        except OSError:
+            shutil.rmtree(snap, ignore_errors=True)
+            continue
+        return snap
+    raise ReleaseError(f"cannot make a private snapshot of the store {store_dir}")
+
+
+def sweep_dead_snapshots(parent: Path) -> None:
+    """Remove snapshots left by processes that were killed before they could clean up."""
+    for path in parent.glob(f".{SNAPSHOT_PREFIX}*-*"):
+        try:
+            pid = int(path.name[len(SNAPSHOT_PREFIX) + 1 :].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (ValueError, OSError):
+            continue
 
 
 def build_release() -> Release:
@@ -227,6 +365,21 @@ def build_release() -> Release:
     return Release(store=assembly.store, manifest=manifest, path=None)
 
 
-def open_release(path: Path | None) -> Release:
-    """The release a process serves: a verified release directory, or the shipped data."""
-    return load_release(path) if path is not None else build_release()
+def open_release(path: Path | None, *, cache_dir: Path | bool | None = True) -> Release:
+    """The release a process serves: a verified release directory, or the shipped data.
+
+    The shipped data's release comes from the release cache (:mod:`pcfgraph.release_cache`):
+    ``cache_dir=True`` finds it from the environment, a path names it, ``None``/``False``
+    assembles in memory.
+    """
+    if path is not None:
+        return load_release(path)
+    if cache_dir is True:
+        from pcfgraph.release_cache import default_cache_dir
+
+        cache_dir = default_cache_dir()
+    if not cache_dir:
+        return build_release()
+    from pcfgraph.release_cache import cached_release
+
+    return cached_release(Path(cache_dir))

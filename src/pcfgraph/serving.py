@@ -83,9 +83,17 @@ class ReloadOutcome:
 def verify_release(release: Release) -> Release:
     """Validate a (checksum-verified) release against the framework shapes and checks.
 
-    Raises :class:`ReleaseError` naming the first violations; warnings do not fail.
+    Raises :class:`ReleaseError` naming the first violations; warnings do not fail. A release
+    whose manifest carries the stamp of a verification with the same shapes, checks and code
+    (written by ``pcfgraph build`` and the release cache after this function passed) is not
+    validated again: its sha256 and counts were checked when it was opened.
     """
+    from pcfgraph.release_stamp import verification_stamp
     from pcfgraph.validation import validate_store
+
+    stamp = release.manifest.get("verified")
+    if stamp is not None and stamp == verification_stamp():
+        return release
 
     report = validate_store(release.store)
     if not report.conforms:
@@ -103,7 +111,10 @@ def verify_release(release: Release) -> Release:
 
 def load_verified_release(settings: Settings) -> Release:
     """The release a server may serve: built or loaded, checksum-verified and SHACL-valid."""
-    return verify_release(open_release(settings.release))
+    from pcfgraph.release_cache import default_cache_dir
+
+    cache = default_cache_dir(settings.cache_dir)
+    return verify_release(open_release(settings.release, cache_dir=cache))
 
 
 class ReleaseManager:

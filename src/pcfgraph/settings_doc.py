@@ -21,7 +21,13 @@ MEANINGS: dict[str, str] = {
     "port": "TCP port to listen on.",
     "release": "Release directory written by `pcfgraph build` (`graph.nq` + `manifest.json`). "
     "Verified (sha256, counts, SHACL) before it is served and re-read on reload. Unset: the "
-    "shipped data is assembled and verified at start.",
+    "shipped data's release from the cache (`cache_dir`), built and verified there first "
+    "when its sources changed.",
+    "cache_dir": "Where the verified release of the shipped data is kept (`releases/KEY/`, "
+    "KEY hashing the sources, pcfgraph's code and version), so it is assembled and verified once "
+    "and every later command and server start opens it read-only. Unset: "
+    "`$XDG_CACHE_HOME/pcfgraph` or `~/.cache/pcfgraph`; `off`: assemble in memory every time. "
+    "Safe for concurrent builders (atomic rename); entries unused for a day are pruned.",
     "store_url": "SPARQL 1.1 Protocol + Graph Store Protocol endpoint used instead of the "
     "embedded store. Unset: embedded in-memory store.",
     "query_timeout": "Deadline in seconds of one ad-hoc SPARQL query; past it the worker is "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -82,9 +83,7 @@ def test_a_failed_candidate_leaves_the_old_release_serving(
         publish(rel, variant=1)
         (rel / "graph.nq").write_bytes((rel / "graph.nq").read_bytes()[:-40])
     else:
-        for f in rel.iterdir():
-            f.unlink()
-        rel.rmdir()
+        shutil.rmtree(rel)
     with caplog.at_level(logging.ERROR, logger="pcfgraph.serving"):
         r = client.post("/admin/reload", headers=auth())
     assert r.status_code == 422

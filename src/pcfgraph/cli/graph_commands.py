@@ -100,7 +100,7 @@ def build(out_dir: Path) -> None:
     from pcfgraph.serving import verify_release
 
     release = verify_release(open_release(None))
-    manifest = write_release(release.store, out_dir, release.manifest["sources"])
+    manifest = write_release(release.store, out_dir, release.manifest["sources"], verified=True)
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
         f"{len(manifest['graphs'])} graphs -> {out_dir} "

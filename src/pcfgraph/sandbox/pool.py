@@ -132,6 +132,10 @@ class WorkerPool:
         from pcfgraph.release import GRAPH_FILE
 
         assert self._data_dir is not None
+        if release.store_path is not None:
+            # Every worker opens the release's on-disk store read-only (one copy for all).
+            self._data_files[generation] = release.store_path
+            return
         target = self._data_dir / f"graph-{generation}.nq"
         source = release.path / GRAPH_FILE if release.path is not None else None
         if source is not None and source.is_file():
@@ -219,7 +223,9 @@ class WorkerPool:
         try:
             await self._start_generation(generation)
         except BaseException:
-            self._data_files.pop(generation, Path()).unlink(missing_ok=True)
+            failed = self._data_files.pop(generation, None)
+            if failed is not None and failed.is_file():
+                failed.unlink(missing_ok=True)
             raise
         old_generation, self._generation = self._generation, generation
         self._release = release
@@ -227,7 +233,7 @@ class WorkerPool:
             if w.generation == old_generation and w.task is None:
                 self._retire(w)
         old = self._data_files.pop(old_generation, None)
-        if old is not None:
+        if old is not None and old.is_file():
             old.unlink(missing_ok=True)  # workers already loaded it
 
     # --- status ------------------------------------------------------------------------

@@ -87,11 +87,14 @@ def _recv_message(sock: socket.socket) -> Any:
 
 
 def load_store(nquads: str) -> EmbeddedStore:
-    """The worker's read-only copy of the release."""
+    """The release, read-only: the release's on-disk store when ``nquads`` is its directory
+    (shared by every worker, so memory does not grow per worker), else an in-memory copy."""
     import pyoxigraph as ox
 
     from pcfgraph.store import EmbeddedStore
 
+    if os.path.isdir(nquads):
+        return EmbeddedStore(ox.Store.read_only(nquads))
     store = ox.Store()
     store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
     return EmbeddedStore(store)

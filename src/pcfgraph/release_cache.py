@@ -1,0 +1,142 @@
+"""The verified release of the shipped sources, built once and reused while they are unchanged.
+
+Every command that needs the default graph used to assemble ``data/`` and verify it again
+(2-4 s before the first answer). Now the release is published once into the user's cache
+directory under a key that hashes everything it is made of (the source files, the ontology,
+shapes and queries, pcfgraph's own code and version, pyoxigraph's version), and every later
+process opens it read-only (:func:`pcfgraph.release.load_release`).
+
+- Where: ``PCFGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/pcfgraph``, else ``~/.cache/pcfgraph``
+  (``PCFGRAPH_CACHE_DIR=off`` turns the cache off: every process assembles in memory).
+- Concurrent builders: each publishes a complete directory by one ``rename``; whoever renames
+  first wins, the others drop their copy and open the winner's. Readers never see a partial
+  entry. Files and directories get the user's umask.
+- Old entries: after publishing, entries not used for a day are removed, keeping the newest
+  few (a running server reads a private snapshot of its entry, so it never loses files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pcfgraph.errors import ReleaseError
+from pcfgraph.release import MANIFEST_FILE, Release, fill_release_dir, load_release, make_temp_dir
+
+#: Bump when the layout of a cache entry changes.
+CACHE_FORMAT = "1"
+CACHE_ENV = "PCFGRAPH_CACHE_DIR"
+KEEP_ENTRIES = 3
+UNUSED_SECONDS = 24 * 3600.0
+
+
+def default_cache_dir(
+    setting: Path | None = None, environ: dict[str, str] | None = None
+) -> Path | None:
+    """The cache directory: the setting, else the environment (None when turned off)."""
+    env = os.environ if environ is None else environ
+    explicit = str(setting) if setting is not None else env.get(CACHE_ENV)
+    if explicit is not None:
+        off = explicit.strip().lower() in ("", "off", "0", "false", "no")
+        return None if off else Path(explicit)
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pcfgraph"
+
+
+def _code_files() -> list[Path]:
+    package = Path(__file__).resolve().parent
+    return sorted(package.rglob("*.py"))
+
+
+def source_key(extra_sources: Sequence[Path] = ()) -> str:
+    """The hash of everything the default release is built from (and checked with)."""
+    import pyoxigraph
+
+    from pcfgraph import __version__
+    from pcfgraph.resources import resource_dir
+
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{pyoxigraph.__version__}\0".encode())
+    roots = [resource_dir(kind) for kind in ("ontology", "shapes", "queries", "data")]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{root.name}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    for path in _code_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in extra_sources:
+        digest.update(b"extra\0" + str(path.resolve()).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def cached_release(
+    cache_dir: Path,
+    *,
+    extra_sources: Sequence[Path] = (),
+    build: Callable[[], Release] | None = None,
+) -> Release:
+    """The verified release for the current sources: opened from the cache, or built,
+    verified and published there first. ``build`` assembles it (default: the shipped data);
+    ``extra_sources`` are files it reads besides the shipped ones (they are part of the key).
+    """
+    key = source_key(extra_sources)
+    entries = cache_dir / "releases"
+    entry = entries / key
+    if (entry / MANIFEST_FILE).is_file():
+        try:
+            release = load_release(entry, check_graph_file=False)
+        except ReleaseError:
+            shutil.rmtree(entry, ignore_errors=True)  # damaged: rebuild below
+        else:
+            _touch(entry)
+            return release
+    from pcfgraph.release import build_release
+    from pcfgraph.serving import verify_release
+
+    release = verify_release((build or build_release)())
+    entries.mkdir(parents=True, exist_ok=True)
+    tmp = make_temp_dir(entries, f".{key}.")
+    try:
+        fill_release_dir(tmp, release.store, release.manifest["sources"], verified=True)
+        try:
+            tmp.rename(entry)
+        except OSError:
+            if not (entry / MANIFEST_FILE).is_file():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # a concurrent builder published first
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    prune(entries, keep=entry)
+    return load_release(entry, check_graph_file=False)
+
+
+def _touch(entry: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(entry)
+
+
+def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
+    """Remove entries unused for :data:`UNUSED_SECONDS` beyond the newest :data:`KEEP_ENTRIES`
+    (and abandoned temporary directories of killed builders)."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        found = [p for p in entries.iterdir() if p.is_dir()]
+    except OSError:
+        return removed
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for i, path in enumerate(found):
+        if path == keep:
+            continue
+        age = now - path.stat().st_mtime
+        if (path.name.startswith(".") and age > 3600) or (
+            i >= KEEP_ENTRIES and age > UNUSED_SECONDS
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

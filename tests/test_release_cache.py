@@ -1,0 +1,139 @@
+"""The release cache: built once per source key, reused, rebuilt when a source changes, safe
+for concurrent builders, and files made with the user's umask."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ops_support import ops_release
+
+from pcfgraph import release_cache
+from pcfgraph.release import Release, load_release
+from pcfgraph.release_cache import cached_release, default_cache_dir, prune
+from pcfgraph.serving import verify_release
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def counting_builder(calls: list[int], variant: int = 0):  # type: ignore[no-untyped-def]
+    def build() -> Release:
+        calls.append(1)
+        return ops_release(variant)
+
+    return build
+
+
+def test_built_once_then_opened(tmp_path: Path) -> None:
+    calls: list[int] = []
+    first = cached_release(tmp_path, build=counting_builder(calls))
+    second = cached_release(tmp_path, build=counting_builder(calls))
+    assert calls == [1]
+    assert first.release_id == second.release_id
+    assert second.store_path is not None and second.store_path.is_dir()
+    assert len(second.store) == len(ops_release().store)
+    assert second.manifest["verified"]  # verified before it was published
+    assert verify_release(second) is second
+
+
+def test_a_changed_source_is_a_new_key(tmp_path: Path) -> None:
+    calls: list[int] = []
+    extra = tmp_path / "extra.txt"
+    extra.write_text("one", encoding="utf-8")
+    cache = tmp_path / "cache"
+    cached_release(cache, extra_sources=[extra], build=counting_builder(calls))
+    cached_release(cache, extra_sources=[extra], build=counting_builder(calls))
+    extra.write_text("two", encoding="utf-8")
+    cached_release(cache, extra_sources=[extra], build=counting_builder(calls, 1))
+    assert calls == [1, 1]
+    assert len([p for p in (cache / "releases").iterdir() if not p.name.startswith(".")]) == 2
+
+
+def test_a_damaged_entry_is_rebuilt(tmp_path: Path) -> None:
+    calls: list[int] = []
+    release = cached_release(tmp_path, build=counting_builder(calls))
+    assert release.path is not None
+    shutil.rmtree(release.path / "store")
+    (release.path / "store").mkdir()
+    again = cached_release(tmp_path, build=counting_builder(calls))
+    assert calls == [1, 1]
+    assert len(again.store) == len(release.store)
+
+
+def test_concurrent_builders_publish_one_entry(tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[2]);"
+        "from pathlib import Path; from ops_support import ops_release;"
+        "from pcfgraph.release_cache import cached_release;"
+        "r = cached_release(Path(sys.argv[1]), build=lambda: ops_release(0));"
+        "print(r.release_id)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PCFGRAPH_CACHE_DIR"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path), str(ROOT / "tests")],
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    ids = {p.communicate(timeout=300)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert len(ids) == 1
+    entries = list((tmp_path / "releases").iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")
+
+
+def test_files_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        release = cached_release(tmp_path, build=lambda: ops_release(0))
+    finally:
+        os.umask(old)
+    assert release.path is not None
+    for path in [release.path, *release.path.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o044 == 0o044, f"{path} is {oct(mode)}"
+
+
+def test_snapshot_survives_the_entry_being_removed(tmp_path: Path) -> None:
+    release = cached_release(tmp_path, build=lambda: ops_release(0))
+    assert release.path is not None
+    before = len(release.store)
+    shutil.rmtree(release.path)
+    assert len(release.store) == before
+    assert release.store.graph_names()
+
+
+def test_prune_keeps_recent_and_the_current_entry(tmp_path: Path) -> None:
+    entries = tmp_path / "releases"
+    names = [f"k{i}" for i in range(6)]
+    for i, name in enumerate(names):
+        (entries / name).mkdir(parents=True)
+        t = 1_000_000 + i
+        os.utime(entries / name, (t, t))
+    now = 1_000_000 + 10 * release_cache.UNUSED_SECONDS
+    removed = prune(entries, keep=entries / "k0", now=now)
+    assert sorted(p.name for p in removed) == ["k1", "k2"]
+    assert sorted(p.name for p in entries.iterdir()) == ["k0", "k3", "k4", "k5"]
+
+
+def test_cache_dir_setting_and_environment() -> None:
+    assert default_cache_dir(Path("/x")) == Path("/x")
+    assert default_cache_dir(None, {"PCFGRAPH_CACHE_DIR": "off"}) is None
+    assert default_cache_dir(None, {"PCFGRAPH_CACHE_DIR": "/c"}) == Path("/c")
+    assert default_cache_dir(None, {"XDG_CACHE_HOME": "/xdg"}) == Path("/xdg/pcfgraph")
+
+
+def test_a_release_directory_opens_its_store_read_only(tmp_path: Path) -> None:
+    release = cached_release(tmp_path, build=lambda: ops_release(0))
+    assert release.path is not None
+    loaded = load_release(release.path)
+    assert loaded.store_path is not None
+    with pytest.raises((OSError, RuntimeError), match=r"read-write|read-only|read only"):
+        loaded.store.store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
