@@ -86,7 +86,11 @@ def test_build_release_directory_and_files(tmp_path: Path, umask: int) -> None:
     assert {p.name: mode(p) for p in out.iterdir()} == {
         "graph.nq": 0o666 & ~umask,
         "manifest.json": 0o666 & ~umask,
+        "store": 0o777 & ~umask,  # the on-disk store servers and workers open read-only
+        "extras": 0o777 & ~umask,
     }
+    for path in out.rglob("*"):  # the store's own files too
+        assert mode(path) == (0o777 if path.is_dir() else 0o666) & ~umask, path
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "csv"])

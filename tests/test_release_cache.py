@@ -16,7 +16,7 @@ from ops_support import ops_release
 from pcfgraph import release_cache
 from pcfgraph.release import Release, load_release
 from pcfgraph.release_cache import cached_release, default_cache_dir, prune
-from pcfgraph.serving import verify_release
+from pcfgraph.release_verify import verify_release
 
 ROOT = Path(__file__).resolve().parent.parent
 

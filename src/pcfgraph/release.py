@@ -365,21 +365,7 @@ def build_release() -> Release:
     return Release(store=assembly.store, manifest=manifest, path=None)
 
 
-def open_release(path: Path | None, *, cache_dir: Path | bool | None = True) -> Release:
-    """The release a process serves: a verified release directory, or the shipped data.
-
-    The shipped data's release comes from the release cache (:mod:`pcfgraph.release_cache`):
-    ``cache_dir=True`` finds it from the environment, a path names it, ``None``/``False``
-    assembles in memory.
-    """
-    if path is not None:
-        return load_release(path)
-    if cache_dir is True:
-        from pcfgraph.release_cache import default_cache_dir
-
-        cache_dir = default_cache_dir()
-    if not cache_dir:
-        return build_release()
-    from pcfgraph.release_cache import cached_release
-
-    return cached_release(Path(cache_dir))
+def open_release(path: Path | None) -> Release:
+    """A verified release directory, or the shipped data assembled in memory (no cache; see
+    :func:`pcfgraph.release_cache.open_release` for the cached default)."""
+    return load_release(path) if path is not None else build_release()

@@ -95,7 +95,7 @@ def cached_release(
             _touch(entry)
             return release
     from pcfgraph.release import build_release
-    from pcfgraph.serving import verify_release
+    from pcfgraph.release_verify import verify_release
 
     release = verify_release((build or build_release)())
     entries.mkdir(parents=True, exist_ok=True)
@@ -140,3 +140,18 @@ def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+def open_release(path: Path | None, *, cache_dir: Path | bool | None = True) -> Release:
+    """The release a command or server uses: a verified release directory, or the shipped
+    data's verified release from the cache (``cache_dir=True``: from the environment; a path;
+    ``None``/``False``: assembled in memory, no cache)."""
+    from pcfgraph import release as release_mod
+
+    if path is not None:
+        return load_release(path)
+    if cache_dir is True:
+        cache_dir = default_cache_dir()
+    if not cache_dir:
+        return release_mod.build_release()
+    return cached_release(Path(cache_dir))

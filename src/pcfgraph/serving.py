@@ -36,8 +36,9 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pcfgraph.config import Settings
-from pcfgraph.errors import Overloaded, PcfgraphError, ReleaseError
-from pcfgraph.release import Release, open_release
+from pcfgraph.errors import Overloaded, PcfgraphError
+from pcfgraph.release import Release
+from pcfgraph.release_verify import verify_release
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from pcfgraph.api.state import AppState
 
 log = logging.getLogger("pcfgraph.serving")
-
-#: How many violations a refused release names in its error message.
-SHOWN_VIOLATIONS = 5
 
 
 @runtime_checkable
@@ -80,38 +78,9 @@ class ReloadOutcome:
         return asdict(self)
 
 
-def verify_release(release: Release) -> Release:
-    """Validate a (checksum-verified) release against the framework shapes and checks.
-
-    Raises :class:`ReleaseError` naming the first violations; warnings do not fail. A release
-    whose manifest carries the stamp of a verification with the same shapes, checks and code
-    (written by ``pcfgraph build`` and the release cache after this function passed) is not
-    validated again: its sha256 and counts were checked when it was opened.
-    """
-    from pcfgraph.release_stamp import verification_stamp
-    from pcfgraph.validation import validate_store
-
-    stamp = release.manifest.get("verified")
-    if stamp is not None and stamp == verification_stamp():
-        return release
-
-    report = validate_store(release.store)
-    if not report.conforms:
-        violations = [f for f in report.findings if f.severity == "Violation"]
-        shown = "; ".join(
-            f"{f.rule} at <{f.focus}>: {f.message}" for f in violations[:SHOWN_VIOLATIONS]
-        )
-        more = len(violations) - SHOWN_VIOLATIONS
-        raise ReleaseError(
-            f"release {release.release_id} fails SHACL validation: {len(violations)} "
-            f"violation(s): {shown}" + (f"; and {more} more" if more > 0 else "")
-        )
-    return release
-
-
 def load_verified_release(settings: Settings) -> Release:
     """The release a server may serve: built or loaded, checksum-verified and SHACL-valid."""
-    from pcfgraph.release_cache import default_cache_dir
+    from pcfgraph.release_cache import default_cache_dir, open_release
 
     cache = default_cache_dir(settings.cache_dir)
     return verify_release(open_release(settings.release, cache_dir=cache))

@@ -11,50 +11,41 @@ import sys
 import click
 
 from pcfgraph.cli.common import run_main
+from pcfgraph.cli.lazy import LazyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pcfgraph")
 def main() -> None:
     """pcfgraph: IT process frameworks (APQC PCF, PRM-IT, IT-CMF, TRIM) as one RDF graph."""
 
 
+#: name and module:attribute of every command. A new command goes here, so that
+#: ``pcfgraph --help`` stays fast (its module is imported only when it runs).
+LAZY_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("build", "pcfgraph.cli.graph_commands:build"),
+    ("export", "pcfgraph.cli.graph_commands:export"),
+    ("query", "pcfgraph.cli.graph_commands:query"),
+    ("stats", "pcfgraph.cli.graph_commands:stats"),
+    ("gaps", "pcfgraph.cli.graph_commands:gaps"),
+    ("import", "pcfgraph.cli.importer:import_"),
+    ("validate", "pcfgraph.cli.validate:validate"),
+    ("diff", "pcfgraph.cli.diff:diff"),
+    ("export-schema", "pcfgraph.cli.schema:export_schema"),
+    ("audit", "pcfgraph.cli.audit:audit"),
+    ("template", "pcfgraph.cli.models:template"),
+    ("convert", "pcfgraph.cli.models:convert"),
+    ("search", "pcfgraph.cli.search:search"),
+    ("serve", "pcfgraph.cli.serve:serve"),
+    ("push", "pcfgraph.cli.serve:push"),
+)
+
+
 def _register() -> None:
-    """Attach each command module's commands (one module per command family)."""
-    from pcfgraph.cli import graph_commands, importer
-
-    graph_commands.register(main)
-    main.add_command(importer.import_)
-
-    from pcfgraph.cli import validate as validate_cmd
-
-    main.add_command(validate_cmd.validate)
-
-    from pcfgraph.cli import diff as diff_cmd
-
-    main.add_command(diff_cmd.diff)
-
-    from pcfgraph.cli import schema as schema_cmd
-
-    main.add_command(schema_cmd.export_schema)
-
-    from pcfgraph.cli import audit as audit_cmd
-
-    main.add_command(audit_cmd.audit)
-
-    from pcfgraph.cli import models as models_cmd
-
-    main.add_command(models_cmd.template)
-    main.add_command(models_cmd.convert)
-
-    from pcfgraph.cli import search as search_cmd
-
-    main.add_command(search_cmd.search)
-
-    from pcfgraph.cli import serve as serve_cmd
-
-    main.add_command(serve_cmd.serve)
-    main.add_command(serve_cmd.push)
+    """Attach each command module's commands (one module per command family), lazily."""
+    assert isinstance(main, LazyGroup)
+    for name, target in LAZY_COMMANDS:
+        main.add_lazy(name, target)
 
     from pcfgraph.cli import mappings as mappings_cmd
 

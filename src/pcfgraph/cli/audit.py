@@ -63,7 +63,7 @@ def audit(
     from pcfgraph.audit import AuditContext, Limits, Upload
     from pcfgraph.audit import audit as run_audit
     from pcfgraph.config import Settings
-    from pcfgraph.release import open_release
+    from pcfgraph.release_cache import open_release
 
     settings = Settings.from_env()
     uploads = []

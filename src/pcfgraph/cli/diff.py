@@ -15,7 +15,8 @@ from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release, open_release
+from pcfgraph.release import Release
+from pcfgraph.release_cache import open_release
 
 
 def diff_table(result: DiffResult) -> str:

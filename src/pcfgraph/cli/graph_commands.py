@@ -15,8 +15,9 @@ from pcfgraph.cli.table import code_key, curie, render_table
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
-from pcfgraph.queries import NamedQuery, QueryCatalog, query_file
-from pcfgraph.release import Release, open_release, write_release
+from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
+from pcfgraph.release import Release, write_release
+from pcfgraph.release_cache import open_release
 from pcfgraph.store import SelectResult
 
 release_option = click.option(
@@ -97,7 +98,7 @@ def build(out_dir: Path) -> None:
     verification a server applies before serving it), so the release directory always holds
     the last good release.
     """
-    from pcfgraph.serving import verify_release
+    from pcfgraph.release_verify import verify_release
 
     release = verify_release(open_release(None))
     manifest = write_release(release.store, out_dir, release.manifest["sources"], verified=True)
@@ -165,8 +166,8 @@ def query(
     release_dir: Path | None,
 ) -> None:
     """Run a named query from queries/ (e.g. 'api/element-by-code') or a .rq file."""
-    catalog = QueryCatalog()
     if list_queries or not name:
+        catalog = QueryCatalog()
         if fmt == "json":
             listed = [
                 {
@@ -184,7 +185,7 @@ def query(
         ]
         click.echo(render_table(["name", "summary", "params"], rows, max_width=70), nl=False)
         return
-    nq: NamedQuery = query_file(Path(name)) if name.endswith(".rq") else catalog.get(name)
+    nq: NamedQuery = query_file(Path(name)) if name.endswith(".rq") else named_query(name)
     values = parse_params(params)
     release = load(release_dir)
     if nq.form == "SELECT":

@@ -98,7 +98,7 @@ def serve(**options: Any) -> None:
 )
 def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     """Load a release into a remote store: one PUT per named graph, each replaced atomically."""
-    from pcfgraph.release import open_release
+    from pcfgraph.release_cache import open_release
     from pcfgraph.remote_store import gsp_url_for, push_release
 
     target = gsp_url or gsp_url_for(store_url)

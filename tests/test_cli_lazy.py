@@ -1,0 +1,46 @@
+"""``pcfgraph --help`` imports no command module; each lazy command's listed help is its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from pcfgraph.cli import LAZY_COMMANDS, main
+from pcfgraph.cli.lazy import LazyGroup
+
+HEAVY = ("pyoxigraph", "rdflib", "openpyxl", "fastapi", "pcfgraph.cli.graph_commands")
+
+
+def test_listed_help_is_each_commands_own() -> None:
+    assert isinstance(main, LazyGroup)
+    for name, _target in LAZY_COMMANDS:
+        listed = click.Command(name, help=main.lazy_help(name)).get_short_help_str(10**6)
+        command = main.commands[name]
+        assert isinstance(command, click.Command)
+        assert listed and command.get_short_help_str(10**6) == listed, name
+
+
+def test_help_imports_no_heavy_module() -> None:
+    code = (
+        "import sys\n"
+        "from pcfgraph.cli.common import run_main\n"
+        "from pcfgraph.cli import main\n"
+        "code = run_main(main, ['--help'])\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print('HEAVY', heavy, code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY [] 0" in out, out
+    for name, _target in LAZY_COMMANDS:
+        assert f"  {name} " in out, f"{name} missing from --help"
+
+
+def test_every_registered_command_still_runs_its_help() -> None:
+    from pcfgraph.cli.common import run_main
+
+    for name, _target in LAZY_COMMANDS:
+        assert run_main(main, [name, "--help"]) == 0, name
