@@ -36,6 +36,7 @@ LAZY_COMMANDS: tuple[tuple[str, str], ...] = (
     ("template", "pcfgraph.cli.models:template"),
     ("convert", "pcfgraph.cli.models:convert"),
     ("search", "pcfgraph.cli.search:search"),
+    ("mappings", "pcfgraph.cli.mappings:mappings"),
     ("serve", "pcfgraph.cli.serve:serve"),
     ("push", "pcfgraph.cli.serve:push"),
 )
@@ -46,10 +47,6 @@ def _register() -> None:
     assert isinstance(main, LazyGroup)
     for name, target in LAZY_COMMANDS:
         main.add_lazy(name, target)
-
-    from pcfgraph.cli import mappings as mappings_cmd
-
-    main.add_command(mappings_cmd.mappings)
 
 
 _register()
