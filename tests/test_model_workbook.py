@@ -18,7 +18,7 @@ from pcfgraph.audit.html import render_html
 from pcfgraph.audit.inputs.sheets import OTHER_SHEET, README_SHEET, SHEETS
 from pcfgraph.audit.inputs.workbook import read_workbook
 from pcfgraph.audit.inputs.writer import template_bytes, workbook_bytes
-from pcfgraph.errors import ModelError, PayloadTooLarge
+from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
 
 NW = "https://example.org/northwind/"
 CONTOSO = "https://example.org/contoso/"
@@ -226,6 +226,22 @@ def test_not_a_zip_and_zip_bomb_are_refused() -> None:
     with pytest.raises(PayloadTooLarge) as err:
         read_workbook(buf.getvalue(), "bomb.xlsx")
     assert "compression ratio" in str(err.value)
+
+
+def test_xml_part_with_a_dtd_is_refused() -> None:
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(template_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = b'<!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa">]>\n' + data
+            out.writestr(info, data)
+    with pytest.raises(ParseError) as err:
+        read_workbook(buf.getvalue(), "dtd.xlsx")
+    assert "xl/workbook.xml" in str(err.value) and "DTD" in str(err.value)
 
 
 def test_text_cells_are_strings_never_formulas() -> None:

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -58,13 +59,50 @@ _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
 
+_PROLOG = 64 * 1024
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prologs(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """No XML part of the workbook may carry a DTD (no entity expansion in any parser): the
+    prolog, before the root element, is read and checked; a prolog longer than 64 KiB is
+    refused."""
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with z.open(info) as fh:
+            head = fh.read(_PROLOG)
+        root = _ROOT.search(head)
+        prolog = head[: root.start()] if root else head
+        if _DTD.search(prolog) or (root is None and len(head) == _PROLOG):
+            raise ParseError(
+                f"the workbook part {info.filename} has a DTD (<!DOCTYPE> or <!ENTITY>); "
+                "not accepted",
+                source=name,
+            )
+
+
 def check_archive(data: bytes, name: str) -> None:
-    """Refuse what is not a zip, or a zip that would inflate beyond the caps."""
+    """Refuse what is not a zip, a zip that would inflate beyond the caps, or XML parts with
+    a DTD."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise ModelError(f"{name}: not an .xlsx workbook (not a zip archive)") from None
+            _check_caps(infos, name)
+            _check_prologs(z, infos, name)
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        EOFError,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        zlib.error,
+    ):
+        raise ModelError(f"{name}: not an .xlsx workbook (not a readable zip archive)") from None
+
+
+def _check_caps(infos: list[zipfile.ZipInfo], name: str) -> None:
     if len(infos) > MAX_MEMBERS:
         raise PayloadTooLarge(f"{name}: more than {MAX_MEMBERS} archive members")
     total = sum(i.file_size for i in infos)
