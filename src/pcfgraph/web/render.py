@@ -15,7 +15,7 @@ from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
 from pcfgraph.web.data import RELATION_STRENGTH, Reads, relation_name
-from pcfgraph.web.svg import chain_text, mapping_diagram
+from pcfgraph.web.svg import chain_text, derived_sentence, mapping_diagram
 
 
 def element_href(iri: str) -> str:
@@ -52,6 +52,7 @@ def environment() -> Environment:
         relation_name=relation_name,
         confidence_text=confidence_text,
         chain_text=chain_text,
+        derived_sentence=derived_sentence,
         curie=iris.curie,
         version=__version__,
     )

@@ -57,6 +57,13 @@ MATRIX_TARGETS: tuple[MatrixTarget, ...] = (
     MatrixTarget("trim", "TRIM roles and documents", ("role", "document")),
 )
 MATRIX_ROW_KINDS = ("process", "activity")
+#: The matrix's strength filter: value of RELATION_STRENGTH and its name.
+STRENGTH_CHOICES: tuple[tuple[int, str], ...] = (
+    (4, "exact"),
+    (3, "close"),
+    (2, "broad / narrow"),
+    (1, "related"),
+)
 
 
 def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
@@ -172,6 +179,7 @@ def matrix_page(
     target: str = MATRIX_TARGETS[0].framework,
     source: str | None = None,
     derived: bool = False,
+    strength: Annotated[list[int] | None, Query(description="shown strengths, 1-4")] = None,
 ) -> HTMLResponse:
     reads = _reads(request)
     frameworks = reads.frameworks()
@@ -203,8 +211,11 @@ def matrix_page(
             spec=spec,
             targets=MATRIX_TARGETS,
             source=source,
+            sources=[f for f in frameworks if f.is_apqc],
             derived=derived,
             available=ids,
+            strength_choices=STRENGTH_CHOICES,
+            strengths=set(strength or (s for s, _ in STRENGTH_CHOICES)),
         )
     )
 
