@@ -198,7 +198,8 @@ def stem_of(path: Path) -> str:
 
 
 class _Reader:
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, *, curated: bool = True) -> None:
+        self.curated = curated
         self.path = path
         self.source = str(path)
         self.lines = text.splitlines()
@@ -376,7 +377,7 @@ class _Reader:
     # -- the whole file --------------------------------------------------------------------
 
     def read(self) -> MappingSet:
-        stem = stem_of(self.path)
+        stem = stem_of(self.path) if self.curated else "suggested"
         doc, first = self.header()
         for key in REQUIRED_HEADER:
             if key not in doc:
@@ -384,7 +385,7 @@ class _Reader:
         self.read_prefixes(doc)
         slots = self.header_slots(doc)
         set_iri = URIRef(slots["mapping_set_id"][0])
-        if set_iri != iris.mapping_set(stem):
+        if self.curated and set_iri != iris.mapping_set(stem):
             raise self.error(
                 f"mapping_set_id is {set_iri}, expected {iris.mapping_set(stem)} for a file "
                 f"named {self.path.name}",
@@ -564,8 +565,9 @@ class _Reader:
         )
 
 
-def read_mapping_set(path: Path) -> MappingSet:
-    """Parse one ``<stem>.sssom.tsv`` file."""
+def read_mapping_set(path: Path, *, curated: bool = True) -> MappingSet:
+    """Parse one ``<stem>.sssom.tsv`` file (``curated=False``: any file name and set id, for
+    suggestion files)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -573,7 +575,7 @@ def read_mapping_set(path: Path) -> MappingSet:
         raise ParseError(f"not UTF-8: {exc.reason}", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return _Reader(path, text).read()
+    return _Reader(path, text, curated=curated).read()
 
 
 def slot_literal(slot: Slot, value: str) -> URIRef | Literal:

@@ -1,0 +1,391 @@
+"""Candidate mappings for what the curated sets do not decide yet (``pcfgraph mappings suggest``).
+
+The default model is lexical and needs nothing beyond the standard library: BM25 over each
+target element's name (counted twice), definition and parent name, queried with the source
+element's name and definition, blended with a fuzzy name similarity (difflib's ratio). Scores
+are in [0, 1] and become the suggestion's ``confidence``. ``chain`` evidence (the curated
+mappings of *other* sets that lead from S to T through a third framework) can be added: the
+``hybrid`` model. Pairs already decided (a curated mapping or negative in either direction,
+or a NoTermFound for the source towards the target framework) are never suggested.
+
+Suggestions are written as SSSOM/TSV with ``mapping_justification semapv:LexicalMatching``,
+``predicate_id skos:relatedMatch`` (a candidate, not a claimed strength), the score as
+``confidence`` and ``similarity_score``, and a ``record_id`` that ``pcfgraph mappings review``
+accepts or rejects by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+from pcfgraph import iris
+from pcfgraph.errors import InputError
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import GraphStore
+
+MODELS = ("lexical", "fuzzy", "hybrid")
+SUGGESTED_SET = "suggested"
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "with",
+        "within",
+        "which",
+        "while",
+        "will",
+        "what",
+        "when",
+        "where",
+        "who",
+        "how",
+        "all",
+        "any",
+        "each",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper: "services", "service" and "servicing" share "servic"."""
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "es", "ed",
+                   "er", "s"):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+#: Abbreviations the frameworks use next to the spelt-out form.
+_ABBREVIATIONS = {
+    "sla": "service level agreement",
+    "slas": "service level agreements",
+    "kpi": "key performance indicator",
+    "kpis": "key performance indicators",
+    "ola": "operational level agreement",
+    "uc": "underpinning contract",
+}
+
+
+def tokens(text: str) -> list[str]:
+    words: list[str] = []
+    for w in _WORD.findall(text.lower()):
+        words.extend(_ABBREVIATIONS.get(w, w).split())
+    return [_stem(w) for w in words if w not in _STOP]
+
+
+@dataclass(frozen=True)
+class Item:
+    """An element as the suggester sees it."""
+
+    iri: str
+    framework: str
+    name: str
+    definition: str = ""
+    parent_name: str = ""
+    #: Names of the element's children, outcomes and metrics (what it is made of).
+    context: str = ""
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    subject: Item
+    object: Item
+    score: float
+    lexical: float
+    fuzzy: float
+    chain: float = 0.0
+
+    @property
+    def key(self) -> str:
+        text = f"{self.subject.iri}|{self.object.iri}"
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class BM25:
+    """Okapi BM25 over a fixed set of documents (k1 = 1.2, b = 0.75)."""
+
+    docs: Sequence[list[str]]
+    k1: float = 1.2
+    b: float = 0.75
+    _tf: list[Counter[str]] = field(init=False)
+    _idf: dict[str, float] = field(init=False)
+    _avg: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tf = [Counter(d) for d in self.docs]
+        n = len(self.docs)
+        df: Counter[str] = Counter()
+        for d in self._tf:
+            df.update(d.keys())
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._avg = sum(len(d) for d in self.docs) / n if n else 0.0
+
+    def scores(self, query: Iterable[str]) -> list[float]:
+        q = Counter(query)
+        out = []
+        for d, tf in zip(self.docs, self._tf, strict=True):
+            norm = self.k1 * (1 - self.b + self.b * len(d) / (self._avg or 1))
+            s = 0.0
+            for t in q:
+                f = tf.get(t, 0)
+                if f:
+                    s += self._idf[t] * f * (self.k1 + 1) / (f + norm)
+            out.append(s)
+        return out
+
+
+def fuzzy(a: str, b: str) -> float:
+    """Name similarity in [0, 1]: difflib's ratio over the sorted word stems."""
+    sa, sb = " ".join(sorted(tokens(a))), " ".join(sorted(tokens(b)))
+    return difflib.SequenceMatcher(None, sa, sb).ratio() if sa and sb else 0.0
+
+
+def _target_doc(t: Item) -> list[str]:
+    return tokens(t.name) * 2 + tokens(t.definition) + tokens(t.parent_name) + tokens(t.context)
+
+
+def _query(s: Item) -> list[str]:
+    return tokens(s.name) * 2 + tokens(s.definition) + tokens(s.context)
+
+
+def rank(
+    sources: Sequence[Item],
+    targets: Sequence[Item],
+    *,
+    model: str = "lexical",
+    chain: dict[tuple[str, str], float] | None = None,
+    weight: float = 0.7,
+) -> dict[str, list[Suggestion]]:
+    """For each source element, every target element ranked best first."""
+    if model not in MODELS:
+        raise InputError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
+    bm25 = BM25([_target_doc(t) for t in targets])
+    chain = chain or {}
+    by_iri = {s.iri: s for s in sources}
+    lexical: dict[str, list[float]] = {}
+
+    def lex_of(s: Item) -> list[float]:
+        if s.iri not in lexical:
+            raw = bm25.scores(_query(s))
+            top = max(raw, default=0.0) or 1.0
+            lexical[s.iri] = [r / top for r in raw]
+        return lexical[s.iri]
+
+    out: dict[str, list[Suggestion]] = {}
+    for s in sources:
+        lexs = lex_of(s)
+        parent = by_iri.get(s.parent) if model == "hybrid" else None
+        up = lex_of(parent) if parent is not None else None
+        ranked = []
+        for i, t in enumerate(targets):
+            lex, fz = lexs[i], fuzzy(s.name, t.name)
+            ch = chain.get((s.iri, t.iri), 0.0)
+            if model == "fuzzy":
+                score = fz
+            else:
+                score = weight * lex + (1 - weight) * fz
+                if model == "hybrid":
+                    if up is not None:  # hierarchy: what the parent's text points at
+                        score = 0.8 * score + 0.2 * up[i]
+                    if ch:
+                        score = min(1.0, 0.6 * score + 0.4 * ch + 0.2)
+            ranked.append(Suggestion(s, t, round(score, 4), round(lex, 4), round(fz, 4), ch))
+        ranked.sort(key=lambda x: (-x.score, x.object.iri))
+        out[s.iri] = ranked
+    return out
+
+
+# --- reading the graph -----------------------------------------------------------------------
+
+
+def items(store: GraphStore, catalog: QueryCatalog, framework: str) -> list[Item]:
+    """Every element of a framework in its hierarchy (detached outcome/metric nodes are folded
+    into the practices that state them), with name, definition, parent name and context."""
+    rows = store.select(catalog.get("api/suggest-items"), {"framework": framework})
+    found: dict[str, Item] = {}
+    for r in rows:
+        iri = _v(r.get("element"))
+        if iri in found or _v(r.get("inTree")) not in ("true", "1"):
+            continue
+        found[iri] = Item(
+            iri,
+            framework,
+            _v(r.get("name")),
+            _v(r.get("definition")),
+            _v(r.get("parentName")),
+            _v(r.get("context")),
+            _v(r.get("parent")),
+        )
+    if not found:
+        raise InputError(f"no framework {framework!r} (or it has no elements)")
+    return [found[k] for k in sorted(found)]
+
+
+def _v(term: object) -> str:
+    return str(getattr(term, "value", "")) if term is not None else ""
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What the curated sets already decide, so suggestions skip it."""
+
+    pairs: frozenset[tuple[str, str]]
+    no_counterpart: frozenset[tuple[str, str]]  # (element, framework id)
+
+    def decided(self, s: Item, t: Item) -> bool:
+        return (
+            (s.iri, t.iri) in self.pairs
+            or (t.iri, s.iri) in self.pairs
+            or (s.iri, t.framework) in self.no_counterpart
+        )
+
+
+def decisions(store: GraphStore, catalog: QueryCatalog) -> Decisions:
+    pairs: set[tuple[str, str]] = set()
+    for r in store.select(catalog.get("api/mapping-records")):
+        pairs.add((_v(r.get("subject")), _v(r.get("object"))))
+    for r in store.select(catalog.get("api/negative-mappings")):
+        pairs.add((_v(r.get("subject")), _v(r.get("object"))))
+    none: set[tuple[str, str]] = set()
+    for fw in {_v(r.get("id")) for r in store.select(catalog.get("api/frameworks"))}:
+        if not fw:
+            continue
+        for r in store.select(catalog.get("api/no-counterparts"), {"framework": fw}):
+            none.add((_v(r.get("element")), _v(r.get("otherFramework"))))
+    return Decisions(frozenset(pairs), frozenset(none))
+
+
+def suggest(
+    store: GraphStore,
+    catalog: QueryCatalog,
+    source: str,
+    target: str,
+    *,
+    top: int = 3,
+    model: str = "lexical",
+    min_score: float = 0.0,
+) -> list[Suggestion]:
+    """The ``top`` best undecided candidates per source element."""
+    if top < 1:
+        raise InputError("--top must be at least 1")
+    if source == target:
+        raise InputError("source and target must be different frameworks")
+    src, tgt = items(store, catalog, source), items(store, catalog, target)
+    known = decisions(store, catalog)
+    ranked = rank(src, tgt, model=model)
+    out: list[Suggestion] = []
+    for s in src:
+        picked = [x for x in ranked[s.iri] if not known.decided(s, x.object)]
+        out.extend(x for x in picked[:top] if x.score > min_score)
+    return out
+
+
+# --- SSSOM -----------------------------------------------------------------------------------
+
+
+def to_sssom_tsv(
+    suggestions: Sequence[Suggestion],
+    source: str,
+    target: str,
+    *,
+    model: str,
+    prefixes: dict[str, str],
+    today: dt.date | None = None,
+) -> bytes:
+    """The suggestions as an SSSOM/TSV mapping set (readable by pcfgraph's reader)."""
+    day = (today or dt.date.today()).isoformat()
+    cmap = {
+        **prefixes,
+        "fw": iris.ID_BASE + "framework/",
+        "mapping": iris.mapping_record_namespace(),
+        "skos": str(iris.SKOS),
+        "semapv": str(iris.SEMAPV),
+        "sssom": str(iris.SSSOM),
+    }
+    by_length = sorted(cmap.items(), key=lambda kv: -len(kv[1]))
+
+    def curie(iri: str) -> str:
+        for p, ns in by_length:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{p}:{iri[len(ns) :]}"
+        return iri
+
+    header = {
+        "curie_map": dict(sorted(cmap.items())),
+        "mapping_set_id": str(iris.mapping_set(SUGGESTED_SET)),
+        "mapping_set_title": f"Suggested mappings {source} to {target} (not reviewed)",
+        "mapping_set_description": (
+            f"Candidates from pcfgraph mappings suggest (model {model}); review them with "
+            "pcfgraph mappings review before they count."
+        ),
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "subject_source": curie(str(iris.framework(source))),
+        "object_source": curie(str(iris.framework(target))),
+        "mapping_tool": "pcfgraph mappings suggest",
+        "mapping_date": day,
+    }
+    text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1 << 20)
+    lines = [f"#{line}" for line in text.splitlines()]
+    columns = ["record_id", "subject_id", "subject_label", "predicate_id", "object_id",
+               "object_label", "mapping_justification", "confidence", "similarity_score",
+               "similarity_measure", "comment"]  # fmt: skip
+    lines.append("\t".join(columns))
+    measure = {"lexical": "BM25 + difflib name ratio", "fuzzy": "difflib name ratio",
+               "hybrid": "BM25 + difflib name ratio + curated chains"}[model]  # fmt: skip
+    for x in suggestions:
+        cells = [
+            curie(str(iris.mapping_record(SUGGESTED_SET, x.key))),
+            curie(x.subject.iri),
+            _cell(x.subject.name),
+            "skos:relatedMatch",
+            curie(x.object.iri),
+            _cell(x.object.name),
+            "semapv:LexicalMatching",
+            f"{x.score:.4f}",
+            f"{x.score:.4f}",
+            measure,
+            _cell(
+                f"Suggested, not reviewed: text score {x.lexical:.2f}, name similarity "
+                f"{x.fuzzy:.2f}" + (f", chain {x.chain:.2f}" if x.chain else "") + "."
+            ),
+        ]
+        lines.append("\t".join(cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,159 @@
+"""Mapping suggestions (lexical model, SSSOM output, decided pairs skipped) and the review
+that moves decisions into a curated set."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gql_support import shared_catalog
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.errors import InputError
+from pcfgraph.iris import SEMAPV, SKOS
+from pcfgraph.mappings import read_mapping_set
+from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
+from pcfgraph.mappings.suggest import BM25, Item, fuzzy, rank, suggest, to_sssom_tsv, tokens
+from pcfgraph.release import Release, build_release
+from pcfgraph.resources import resource_dir
+
+APQC, ITCMF, PRM = "apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it"
+SHIPPED = sorted((resource_dir("data") / "mappings").glob("*.sssom.tsv"))
+
+
+@pytest.fixture(scope="module")
+def release() -> Release:
+    return build_release()
+
+
+def test_tokens_stem_and_expand_abbreviations() -> None:
+    assert tokens("Assess SLA compliance") == tokens("assess service level agreement compliance")
+    assert "the" not in tokens("Maintain the catalog")
+
+
+def test_bm25_prefers_the_document_with_the_rarer_shared_word() -> None:
+    docs = [tokens("catalog of services"), tokens("services and demand"), tokens("demand")]
+    scores = BM25(docs).scores(tokens("service catalog"))
+    assert scores[0] > scores[1] > scores[2] == 0.0
+
+
+def test_rank_puts_the_obvious_counterpart_first() -> None:
+    s = Item("s", "a", "Maintain IT services catalog", "Maintain information about IT services")
+    targets = [
+        Item("t1", "b", "Demand Management", "Control demand for IT services"),
+        Item("t2", "b", "Service Catalog Management", "Maintain the catalog of IT services"),
+    ]
+    for model in ("lexical", "fuzzy", "hybrid"):
+        assert rank([s], targets, model=model)["s"][0].object.iri == "t2", model
+    assert fuzzy("Service Level Management", "Service Level Management") == 1.0
+
+
+def decided(stem_filter: str = "") -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    pairs, none = set(), set()
+    for path in SHIPPED:
+        for r in read_mapping_set(path).rows:
+            if r.no_term_found:
+                none.add((str(r.subject), str(r.object_source).rsplit("/", 1)[1]))
+            else:
+                pairs |= {(str(r.subject), str(r.object)), (str(r.object), str(r.subject))}
+    return pairs, none
+
+
+@pytest.mark.parametrize("target", [PRM, ITCMF, "trim"])
+def test_suggestions_skip_every_decided_pair(release: Release, target: str) -> None:
+    found = suggest(release.store, shared_catalog(), APQC, target, top=3)
+    assert found
+    pairs, none = decided()
+    for x in found:
+        assert (x.subject.iri, x.object.iri) not in pairs
+        assert (x.subject.iri, target) not in none
+        assert 0.0 <= x.score <= 1.0
+    per_source: dict[str, int] = {}
+    for x in found:
+        per_source[x.subject.iri] = per_source.get(x.subject.iri, 0) + 1
+    assert max(per_source.values()) <= 3
+
+
+def test_suggest_cli_writes_sssom_that_both_readers_take(release: Release, tmp_path: Path) -> None:
+    out = tmp_path / "s.sssom.tsv"
+    res = CliRunner().invoke(
+        main,
+        ["mappings", "suggest", "--source", APQC, "--target", PRM, "--top", "2", "-o", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    ms = read_mapping_set(out, curated=False)
+    assert ms.rows
+    assert {r.justification for r in ms.rows} == {SEMAPV.LexicalMatching}
+    assert {r.predicate for r in ms.rows} == {SKOS.relatedMatch}
+    assert all(r.confidence is not None for r in ms.rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sssom.parsers import parse_sssom_table
+        from sssom.validators import validate
+
+        msdf = parse_sssom_table(str(out))
+        validate(msdf, fail_on_error=True)
+    assert len(msdf.df) == len(ms.rows)
+    assert run_main(main, ["mappings", "suggest", "--source", APQC, "--target", APQC]) == 2
+    assert run_main(main, ["mappings", "suggest", "--source", "nope", "--target", PRM]) == 2
+
+
+def test_review_moves_accepted_and_rejected_into_the_curated_set(
+    release: Release, tmp_path: Path
+) -> None:
+    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
+    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
+    before = read_mapping_set(curated).rows
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
+    sfile = tmp_path / "suggested.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
+        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    pending = read_suggestions(sfile)
+    yes, no = pending[0], pending[1]
+    apply_decisions(
+        sfile,
+        [Decision(yes, "accept"), Decision(no, "reject")],
+        reviewer="Test Reviewer",
+        store=release.store,
+        catalog=shared_catalog(),
+        curated=curated,
+    )
+    after = read_mapping_set(curated).rows
+    assert len(after) == len(before) + 2
+    new = {(r.subject, r.object): r for r in after[len(before) :]}
+    accepted, rejected = (
+        new[(yes.row.subject, yes.row.object)],
+        new[(no.row.subject, no.row.object)],
+    )
+    assert not accepted.negated and rejected.negated
+    for r in (accepted, rejected):
+        assert r.values("reviewer_label") == ("Test Reviewer",)
+        assert r.values("mapping_date") and r.values("review_date")
+        assert r.justification == SEMAPV.ManualMappingCuration
+        assert "Passages:" in (r.comment or "")
+    left = {s.id for s in read_suggestions(sfile)}
+    assert yes.id not in left and no.id not in left and len(left) == len(pending) - 2
+    # deciding the same pair again is refused, and nothing is written
+    text = curated.read_text(encoding="utf-8")
+    with pytest.raises(InputError):
+        apply_decisions(
+            sfile, [Decision(pending[0], "accept")], reviewer="x", store=release.store,
+            catalog=shared_catalog(), curated=curated,
+        )  # fmt: skip
+    assert curated.read_text(encoding="utf-8") == text
+
+
+def test_review_cli_refuses_unknown_ids_and_contradictions(
+    tmp_path: Path, release: Release
+) -> None:
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=1)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes={}))
+    some = read_suggestions(sfile)[0].id
+    base = ["mappings", "review", str(sfile), "--reviewer", "r"]
+    assert run_main(main, [*base, "--accept", "mapping:suggested/nope"]) == 2
+    assert run_main(main, [*base, "--accept", some, "--reject", some]) == 2
