@@ -171,6 +171,40 @@ def to_csv(result: DiffResult) -> bytes:
     return write_csv(COLUMNS, ([getattr(c, col) for col in COLUMNS] for c in result.changes))
 
 
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def to_xlsx(result: DiffResult) -> bytes:
+    """The whole diff as a workbook: one row per change, every text cell a string that a
+    spreadsheet never runs as a formula (:func:`pcfgraph.cells.safe_xlsx_sheet`)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from pcfgraph.cells import safe_xlsx_sheet
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Changes"
+    ws.append(list(COLUMNS))
+    for c in result.changes:
+        ws.append([getattr(c, col) for col in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    safe_xlsx_sheet(ws)
+    about = wb.create_sheet("About")
+    about.append(["old", result.old.label])
+    about.append(["new", result.new.label])
+    about.append(["summary", summary(result)])
+    safe_xlsx_sheet(about)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def summary(result: DiffResult) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     return f"{result.old.label} -> {result.new.label}: {counts}, {result.unchanged} unchanged"

@@ -10,20 +10,31 @@ from __future__ import annotations
 
 import base64
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from pcfgraph.api.state import app_state
-from pcfgraph.diff import DiffResult, compare, side_from_store, side_from_workbook
+from pcfgraph.diff import (
+    KINDS,
+    XLSX_TYPE,
+    DiffResult,
+    compare,
+    side_from_store,
+    side_from_workbook,
+    to_xlsx,
+)
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.data import reads_for
+from pcfgraph.web.diffview import grouped
 from pcfgraph.web.render import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -129,8 +140,19 @@ def _diff_page(
         new=new,
         downloads=downloads or [],
         error=error,
+        groups=grouped(result) if result is not None else [],
+        kinds=KINDS,
     )
     return page(html, status)
+
+
+#: Downloads of a diff of two editions in the graph: media type and writer (CSV and XLSX
+#: escaped against formula injection by :mod:`pcfgraph.cells`).
+DIFF_FORMATS: dict[str, tuple[str, Callable[[DiffResult], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", diff_csv),
+    "json": ("application/json", diff_json),
+    "xlsx": (XLSX_TYPE, to_xlsx),
+}
 
 
 @router.get("/diff", response_model=None)
@@ -148,16 +170,17 @@ def diff_editions(request: Request, old: str = "", new: str = "", format: str = 
         if format != "html":
             raise
         return _diff_page(request, old=old, new=new, error=str(exc), status=exc.http_status)
-    if format in ("csv", "json"):
-        body = diff_csv(result) if format == "csv" else diff_json(result)
+    if format in DIFF_FORMATS:
+        media_type, render_body = DIFF_FORMATS[format]
         return Response(
-            body,
-            media_type="text/csv; charset=utf-8" if format == "csv" else "application/json",
+            render_body(result),
+            media_type=media_type,
             headers={"Content-Disposition": f'attachment; filename="diff-{old}-{new}.{format}"'},
         )
+    query = urlencode({"old": old, "new": new})
     downloads = [
-        ("CSV", f"diff-{old}-{new}.csv", f"/diff?old={old}&new={new}&format=csv"),
-        ("JSON", f"diff-{old}-{new}.json", f"/diff?old={old}&new={new}&format=json"),
+        (label, f"diff-{old}-{new}.{fmt}", f"/diff?{query}&format={fmt}")
+        for label, fmt in (("Excel (.xlsx)", "xlsx"), ("CSV", "csv"), ("JSON", "json"))
     ]
     return _diff_page(request, result=result, old=old, new=new, downloads=downloads)
 
@@ -193,6 +216,7 @@ async def diff_workbooks(
     except PcfgraphError as exc:
         return _diff_page(request, error=str(exc), status=exc.http_status)
     downloads = [
+        ("Excel (.xlsx)", "diff.xlsx", data_url(XLSX_TYPE, to_xlsx(result))),
         ("CSV", "diff.csv", data_url("text/csv", diff_csv(result))),
         ("JSON", "diff.json", data_url("application/json", diff_json(result))),
     ]
