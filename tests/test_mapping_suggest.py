@@ -157,3 +157,34 @@ def test_review_cli_refuses_unknown_ids_and_contradictions(
     base = ["mappings", "review", str(sfile), "--reviewer", "r"]
     assert run_main(main, [*base, "--accept", "mapping:suggested/nope"]) == 2
     assert run_main(main, [*base, "--accept", some, "--reject", some]) == 2
+
+
+def test_workbench_shows_pending_suggestions_read_only(release: Release) -> None:
+    from gql_support import Client
+
+    from pcfgraph.mappings import suggest as sg
+    from pcfgraph.web.data import Reads
+
+    reads = Reads(release.store, shared_catalog())
+    # 8.1.2.2 has NoTermFound towards PRM-IT, IT-CMF and TRIM: nothing to suggest
+    landscape = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20614"
+    assert reads.element(landscape).suggestions == []
+    # 8.1 has pending candidates; they are exactly the core's, and all undecided
+    root = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608"
+    shown = reads.element(root).suggestions
+    assert shown
+    known = sg.decisions(release.store, shared_catalog())
+    src = sg.items(release.store, shared_catalog(), APQC)
+    me = next(i for i in src if i.iri == root)
+    want = []
+    for target in ("it-cmf", "prm-it", "trim"):
+        tgt = sg.items(release.store, shared_catalog(), target)
+        want += [(target, x.object.iri) for x in sg.pending(me, tgt, known)]
+    assert sorted((fw, ref.iri) for fw, ref, _ in shown) == sorted(want)
+    page = Client(release).http.get(
+        "/id/apqc-pcf/cross-industry/7.4/20608", headers={"accept": "text/html"}
+    )
+    assert page.status_code == 200 and "Pending suggestions" in page.text
+    from markupsafe import escape
+
+    assert str(escape(shown[0][1].name)) in page.text

@@ -389,3 +389,25 @@ def to_sssom_tsv(
 
 def _cell(text: str) -> str:
     return " ".join(text.split())
+
+
+def framework_pairs(store: GraphStore, catalog: QueryCatalog) -> list[tuple[str, str]]:
+    """(source, target) framework ids of the curated mapping sets: where suggestions are
+    looked for."""
+    base = iris.ID_BASE + "framework/"
+    pairs = set()
+    for r in store.select(catalog.get("api/mapping-set-ids")):
+        s, t = _v(r.get("sourceFramework")), _v(r.get("targetFramework"))
+        if s and t and not _v(r.get("mappingSet")).endswith("/" + "derived"):
+            pairs.add((s.removeprefix(base), t.removeprefix(base)))
+    return sorted(pairs)
+
+
+def pending(
+    element: Item, targets: Sequence[Item], known: Decisions, *, top: int = 3
+) -> list[Suggestion]:
+    """The best ``top`` undecided candidates for one element (the workbench shows them)."""
+    if (element.iri, targets[0].framework if targets else "") in known.no_counterpart:
+        return []
+    ranked = rank([element], targets)[element.iri]
+    return [x for x in ranked if not known.decided(element, x.object)][:top]

@@ -7,6 +7,7 @@ curated "no counterpart" records (``services.no_counterparts``) are domain reads
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,8 @@ class ElementDetail:
     mappings: list[MappingInfo]
     #: Curated "no counterpart in <framework>" records: (framework id, reason).
     no_counterparts: list[tuple[str, str]] = field(default_factory=list)
+    #: Pending (unreviewed) lexical suggestions: (target framework, target, score).
+    suggestions: list[tuple[str, ElementRef, float]] = field(default_factory=list)
 
     @property
     def ref(self) -> ElementRef:
@@ -323,7 +326,37 @@ class Reads:
                 for element, fw_id, reason in self.no_counterparts(e.framework_id)
                 if element == iri
             ],
+            suggestions=self.suggestions(e),
         )
+
+    def suggestions(self, e: services.Element) -> list[tuple[str, ElementRef, float]]:
+        """Read-only: what ``pcfgraph mappings suggest`` would propose for this element
+        towards each framework a curated set maps its framework to (top 3, undecided)."""
+        from pcfgraph.mappings import suggest as sg
+
+        r = self.reader
+        pairs = r.memo(("suggest", "pairs"), lambda: sg.framework_pairs(r.store, r.catalog))
+        known = r.memo(("suggest", "decisions"), lambda: sg.decisions(r.store, r.catalog))
+        out: list[tuple[str, ElementRef, float]] = []
+        for source, target in pairs:
+            if source != e.framework_id:
+                continue
+            src = r.memo(
+                ("suggest", "items", source),
+                functools.partial(sg.items, r.store, r.catalog, source),
+            )
+            tgt = r.memo(
+                ("suggest", "items", target),
+                functools.partial(sg.items, r.store, r.catalog, target),
+            )
+            me = next((i for i in src if i.iri == e.iri), None)
+            if me is None or not tgt:
+                continue
+            for x in sg.pending(me, tgt, known):
+                out.append(
+                    (target, ElementRef(x.object.iri, "", x.object.name, target, ""), x.score)
+                )
+        return out
 
     def measures(self, framework_id: str, iri: str) -> list[MeasureInfo]:
         e = self._index(framework_id).elements.get(iri)
