@@ -19,6 +19,7 @@ from pcfgraph.services import Reader, SearchIndex
 from pcfgraph.services.search.documents import family_of
 
 QUERIES = Path(__file__).parent / "search_queries.tsv"
+CROSS_74 = "apqc-pcf-cross-industry-7.4"
 
 
 def load_queries() -> list[tuple[str, str, set[tuple[str, str]]]]:
@@ -35,7 +36,10 @@ def load_queries() -> list[tuple[str, str, set[tuple[str, str]]]]:
 def rank_of(index: SearchIndex, query: str, want: set[tuple[str, str]]) -> int | None:
     hits = index.search(query, limit=10)
     for i, h in enumerate(hits, start=1):
-        if (family_of(h.element.framework_id), h.element.code) in want:
+        fam = family_of(h.element.framework_id)
+        if fam == "apqc-pcf" and h.element.framework_id != CROSS_74:
+            continue  # the expectation is the Cross-Industry 7.4 element
+        if (fam, h.element.code) in want:
             return i
     return None
 

@@ -36,6 +36,7 @@ LAZY_COMMANDS: tuple[tuple[str, str], ...] = (
     ("template", "pcfgraph.cli.models:template"),
     ("convert", "pcfgraph.cli.models:convert"),
     ("search", "pcfgraph.cli.search:search"),
+    ("mcp", "pcfgraph.cli.mcp:mcp_command"),
     ("mappings", "pcfgraph.cli.mappings:mappings"),
     ("serve", "pcfgraph.cli.serve:serve"),
     ("push", "pcfgraph.cli.serve:push"),

@@ -458,7 +458,10 @@ class Reads:
 
     # search
 
-    def search(self, query: str, framework: str | None = None, limit: int = 50) -> list[SearchHit]:
+    def search(
+        self, query: str, framework: str | None = None, limit: int = 50, *, prefix: bool = False
+    ) -> list[SearchHit]:
+        """Hits for the search page; ``prefix`` (search as you type) completes the last word."""
         index = (
             self.search_index()
             if self.search_index is not None
@@ -467,7 +470,7 @@ class Reads:
             )
         )
         out: list[SearchHit] = []
-        for h in index.search(query, framework=framework, limit=limit):
+        for h in index.query(query, framework=framework, limit=limit, prefix=prefix).hits:
             e = h.element
             marked = Markup(h.snippet)  # escaped by the service; only <mark> added
             if h.field == "name":

@@ -165,7 +165,10 @@ def search_page(
     fw = framework or None
     if fw is not None and fw not in {f.id for f in frameworks}:
         raise NotFoundError(f"no framework {fw!r}")
-    hits = reads.search(q[:200], fw) if q.strip() else []
+    # as you type (partial=true): the last word may be unfinished ("relation" finds
+    # "relationship"); a submitted form searches whole words
+    typing = partial and not q.endswith(" ")
+    hits = reads.search(q[:200], fw, prefix=typing) if q.strip() else []
     context = {"q": q, "framework": fw, "hits": hits, "frameworks": frameworks}
     if partial:
         return page(render("_search_results.html", **context))

@@ -454,6 +454,8 @@ class SearchIndex:
         for v in tx.spelling_variants(word):
             if v not in phrases and self._has_word(v):
                 phrases.append(v)
+        if prefix:  # "servic"* and also the stemmed whole word ("services" -> "servic")
+            phrases.insert(1, word)
         group = _Group(word, phrases, prefix=prefix)
         if prefix or len(phrases) > 1 or word.isdigit() or len(word) < 4:
             return group

@@ -1,0 +1,24 @@
+"""``pcfgraph mcp``: serve the Model Context Protocol over stdio (for assistants that start
+the server themselves; ``pcfgraph serve`` also serves it at ``/mcp``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pcfgraph.cli.graph_commands import release_option
+
+
+@click.command("mcp")
+@release_option
+def mcp_command(release_dir: Path | None) -> None:
+    """Serve the read-only MCP server over stdio (tools: search, get_element, get_mappings,
+    find_gaps, element_history, audit_model, run_named_query, sparql). See docs/mcp.md."""
+    from pcfgraph.config import Settings
+    from pcfgraph.mcp.stdio import run
+    from pcfgraph.release import open_release
+    from pcfgraph.serving import verify_release
+
+    settings = Settings(release=release_dir)
+    run(settings, verify_release(open_release(release_dir)))

@@ -1,0 +1,293 @@
+"""The MCP server (official ``mcp`` SDK, ``MCPServer``): read-only tools, resources and
+prompts over the served release. ``pcfgraph mcp`` runs it over stdio with its own sandbox
+pool; ``pcfgraph serve`` mounts it at ``/mcp`` (Streamable HTTP) on the app's state and pool.
+
+Tool names are a contract: search, get_element, get_mappings, find_gaps, element_history,
+audit_model, run_named_query, sparql. Bad arguments are JSON-RPC "invalid params" errors whose
+message names the argument; other expected failures (deadline, sandbox busy) are tool errors
+with the same message the HTTP API gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, ToolAnnotations
+
+from pcfgraph import __version__, services
+from pcfgraph.errors import InputError, PcfgraphError
+from pcfgraph.mcp.tools import APQC_NOTICE, ArgumentError, ServedState, Tools, sources
+
+T = TypeVar("T")
+
+INSTRUCTIONS = (
+    "pcfgraph: IT process frameworks (APQC PCF, IBM PRM-IT, IT-CMF, TRIM) as one knowledge "
+    "graph with curated cross-framework mappings (SSSOM, with justification and confidence). "
+    "Start with `search` (PCF IDs like 20641 and codes like 8.1.6.2 or A25 work, so do "
+    "abbreviations like SLA), then `get_element` for definitions, hierarchy and mappings. "
+    "Lists are paged: pass `cursor` from `nextCursor` to continue. Cite the `sources` given "
+    "with results; APQC content carries APQC's notice. " + APQC_NOTICE
+)
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+
+
+def _guard(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except ArgumentError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None
+    except PcfgraphError as exc:
+        raise ToolError(str(exc)) from None
+
+
+async def _aguard(call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except ArgumentError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None
+    except InputError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None
+    except PcfgraphError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCPServer:
+    """An MCP server over the state ``state()`` returns (called per request: reloads show)."""
+    tools = Tools(state, base_url)
+    server = MCPServer(
+        name="pcfgraph",
+        title="pcfgraph: IT process frameworks",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        warn_on_duplicate_tools=True,
+    )
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def search(
+        text: str,
+        framework: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Find framework elements by PCF ID (20641), hierarchy code (8.1.6.2), PRM-IT/IT-CMF/
+        TRIM code (A25), name, abbreviation or synonym (SLA, CSAT, BRM), or words of their
+        definition, in every loaded edition; typos corrected (didYouMean). framework: a
+        framework id or family ("apqc-pcf", "prm-it", "it-cmf", "trim"); kind: e.g. "process",
+        "activity". Each hit says what matched. Default 10 hits, at most 100."""
+        return _guard(lambda: tools.search(text, framework, kind, limit, cursor))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def get_element(element: str, framework: str | None = None) -> dict[str, Any]:
+        """One element by IRI, element id, PCF ID or code (codes need `framework` when they
+        repeat): name, definition, parent, ancestors, children, measures, curated mappings
+        (relation, direction, confidence, justification) and its page URL."""
+        return _guard(lambda: tools.get_element(element, framework))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def get_mappings(
+        source: str | None = None,
+        target: str | None = None,
+        element: str | None = None,
+        include_derived: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Mappings between two frameworks (source and target framework ids) or of one element
+        (IRI, PCF ID or code; target optional). Curated records only unless include_derived.
+        Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings."""
+        return _guard(
+            lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
+        )
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def find_gaps(
+        framework: str,
+        target: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Elements of `framework` without a counterpart in `target` (or in any other
+        framework), with the curated decision and reason where one is recorded."""
+        return _guard(lambda: tools.find_gaps(framework, target, kind, limit, cursor))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def element_history(element: str, framework: str | None = None) -> dict[str, Any]:
+        """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
+        with what changed (code, name, definition) since the edition before."""
+        return _guard(lambda: tools.element_history(element, framework))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def audit_model(
+        model: str,
+        format: str = "turtle",
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Audit an organisational model (the text of a Turtle, TriG, JSON-LD, N-Triples,
+        N-Quads, RDF/XML, ArchiMate exchange or CSV file; `format` says which) against the
+        framework shapes: verdict, counts and findings with their sources. Same sandbox,
+        deadline and size limits as POST /validate; nothing is stored."""
+        return await _aguard(lambda: tools.audit_model(model, format, limit, cursor))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def run_named_query(
+        name: str,
+        params: dict[str, str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Run one of the server's named SELECT queries (e.g. "api/element-by-code" with
+        params {"framework": "prm-it", "code": "A24"}); parameters are bound as RDF terms."""
+        return _guard(lambda: tools.run_named_query(name, params, limit, cursor))
+
+    @server.tool(annotations=READ_ONLY, structured_output=True)
+    async def sparql(
+        query: str, limit: int | None = None, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) in the sandbox
+        with the deadline and row cap of /sparql; no updates, no SERVICE. Read the resource
+        pcfgraph://vocabulary first for classes, properties, graphs and prefixes."""
+        return await _aguard(lambda: tools.sparql(query, limit, cursor))
+
+    # --- resources -------------------------------------------------------------------------
+
+    @server.resource(
+        "pcfgraph://frameworks",
+        name="frameworks",
+        description="Every loaded framework edition: id, title, version, publisher, licence.",
+        mime_type="application/json",
+    )
+    def frameworks_resource() -> str:
+        reader = tools.reader()
+        counts = services.element_counts(reader)
+        out = [
+            {
+                "id": f.id,
+                "title": f.title,
+                "version": f.version,
+                "edition": f.edition,
+                "publisher": f.publisher,
+                "elements": counts.get(f.id, 0),
+                "rights": f.rights or f.license,
+            }
+            for f in services.frameworks(reader)
+        ]
+        return json.dumps({"frameworks": out}, ensure_ascii=False)
+
+    @server.resource(
+        "pcfgraph://frameworks/{framework}/top",
+        name="framework-top",
+        description="A framework's top-level elements and their children (two levels).",
+        mime_type="application/json",
+    )
+    def framework_top(framework: str) -> str:
+        reader = tools.reader()
+        try:
+            index = services.framework_index(reader, framework)
+        except PcfgraphError as exc:
+            raise MCPError(INVALID_PARAMS, f"argument 'framework': {exc}") from None
+        tree = [
+            {
+                "code": e.code,
+                "name": e.name,
+                "iri": e.iri,
+                "children": [
+                    {"code": c.code, "name": c.name, "iri": c.iri}
+                    for c in index.children.get(e.iri, [])
+                ],
+            }
+            for e in index.top
+        ]
+        return json.dumps(
+            {"framework": framework, "top": tree, "sources": sources(reader, {framework})},
+            ensure_ascii=False,
+        )
+
+    @server.resource(
+        "pcfgraph://vocabulary",
+        name="vocabulary",
+        description="Compact overview for writing SPARQL: prefixes, classes, properties, graphs.",
+        mime_type="text/markdown",
+    )
+    def vocabulary_resource() -> str:
+        return vocabulary_overview(tools)
+
+    # --- prompts ---------------------------------------------------------------------------
+
+    @server.prompt(
+        name="map-my-process",
+        description="Place one of your processes in the frameworks and across them.",
+    )
+    def map_my_process(process: str) -> str:
+        return (
+            f"I want to place this process of my organisation in the IT process frameworks: "
+            f"{process!r}.\n1. Use `search` with its name and key words (try abbreviations too).\n"
+            "2. For the best two or three hits use `get_element` to read definitions and "
+            "ancestors, and pick the closest element per framework.\n3. Use `get_mappings` "
+            "with that element to see curated counterparts in the other frameworks (note "
+            "confidence and justification; negative mappings say what is NOT equivalent).\n"
+            "4. Answer with a table: framework, code, name, why it fits, and cite the sources "
+            "(APQC's notice for PCF content)."
+        )
+
+    @server.prompt(
+        name="audit-my-model",
+        description="Audit an organisational model and explain the findings.",
+    )
+    def audit_my_model(model: str, format: str = "turtle") -> str:
+        return (
+            f"Audit this organisational model (format {format}) with `audit_model`, then "
+            "explain the verdict, group the findings by severity and rule, and for each say "
+            "which framework element or control it refers to (use `get_element` for the "
+            "element's definition) and how to fix it.\n\nModel:\n" + model
+        )
+
+    return server
+
+
+def term_text(term: object) -> str:
+    value = getattr(term, "value", None)
+    return value if isinstance(value, str) else str(term)
+
+
+def vocabulary_overview(tools: Tools) -> str:
+    """Prefixes, the ontology's classes and properties (with labels) and the named graphs."""
+    from pcfgraph import iris
+
+    st = tools.state
+    store = st.release.store
+    lines = ["# pcfgraph vocabulary for SPARQL", "", "## Prefixes", ""]
+    for prefix, ns in sorted(iris.PREFIXES.items()):
+        lines.append(f"PREFIX {prefix}: <{ns}>")
+    lines += ["", "## Named graphs (queries see their union by default)", ""]
+    lines += [f"- <{g}>" for g in sorted(store.graph_names())]
+    rows = [
+        {k: term_text(v) for k, v in r.items()}
+        for r in tools.reader().select("mcp/vocabulary-overview")
+    ]
+    for title, what in (("Classes", "class"), ("Properties", "property")):
+        lines += ["", f"## {title}", ""]
+        for r in rows:
+            if r.get("what") == what:
+                comment = r.get("comment", "")[:160]
+                lines.append(f"- <{r['term']}> {r.get('label', '')}: {comment}".rstrip(": "))
+    lines += [
+        "",
+        "## Shapes of the data",
+        "",
+        "- Elements: skos:Concept, skos:inScheme their framework (pcfg:Framework, "
+        "pcfg:frameworkId), skos:prefLabel, skos:notation (code), skos:definition, "
+        "skos:broader (parent), pcfg:level, pcfg:pcfId (APQC).",
+        "- Mappings: skos:exactMatch/closeMatch/broadMatch/narrowMatch/relatedMatch between "
+        "elements, and a record per mapping (justification, confidence) in a mapping-set graph.",
+        "- Measures: pcfg:measureOf the element, skos:prefLabel, pcfg:metricId.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""The MCP server through the official SDK's client: in memory (every tool, resource and
+prompt, paging, bad arguments as invalid-params errors naming the argument), over stdio
+(``pcfgraph mcp`` as a subprocess) and over Streamable HTTP at ``/mcp``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph import services
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.tools import StandaloneState
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release, open_release
+from pcfgraph.resources import resource_dir
+from pcfgraph.sandbox import WorkerPool
+
+TOOLS = {
+    "search",
+    "get_element",
+    "get_mappings",
+    "find_gaps",
+    "element_history",
+    "audit_model",
+    "run_named_query",
+    "sparql",
+}
+APQC = "apqc-pcf-cross-industry-7.4"
+
+
+@pytest.fixture(scope="module")
+def release() -> Release:
+    return open_release(None)
+
+
+def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
+    """Run ``body`` with a client connected in memory to a server with a sandbox pool."""
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        pool = WorkerPool(release, workers=1)
+        await pool.start()
+        state.extras["pool"] = pool
+        try:
+            async with Client(build_server(lambda: state, base_url="http://h")) as client:
+                await body(client)
+        finally:
+            await pool.stop()
+
+    anyio.run(main)
+
+
+async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+def test_tools_resources_and_prompts(release: Release) -> None:
+    reader = services.Reader(release.store, QueryCatalog())
+    a24 = services.element_by(reader, code="A24", framework="prm-it")
+
+    async def body(client: Client) -> None:
+        listed = await client.list_tools()
+        assert {t.name for t in listed.tools} == TOOLS
+        assert all(t.annotations and t.annotations.read_only_hint for t in listed.tools)
+
+        found = await call(client, "search", text="20641")
+        assert (
+            found["hits"][0]["code"] == "8.1.6" and found["hits"][0]["matchedOn"] == "PCF ID 20641"
+        )
+        assert "APQC" in found["sources"][APQC]
+        sla = await call(client, "search", text="SLA", framework="apqc-pcf", limit=2)
+        assert sla["returned"] == 2 and sla["truncated"] and sla["total"] > 2
+        rest = await call(
+            client, "search", text="SLA", framework="apqc-pcf", cursor=sla["nextCursor"]
+        )
+        assert not {h["iri"] for h in rest["hits"]} & {h["iri"] for h in sla["hits"]}
+
+        e = await call(client, "get_element", element="8.1.6.2", framework=APQC)
+        assert [a["code"] for a in e["ancestors"]] == ["8.0", "8.1", "8.1.6"]
+        assert e["parent"]["code"] == "8.1.6" and e["url"].startswith("http://h/id/")
+        same = await call(client, "get_element", element=e["iri"])
+        assert same["code"] == "8.1.6.2"
+        prm = await call(client, "get_element", element="A24")
+        assert prm["iri"] == a24.iri and prm["definition"] == a24.definition
+        (records,) = services.mappings_of(reader, [a24], direction="either")
+        assert {m["record"] for m in prm["mappings"]} == {m.iri for m in records}
+        assert all("confidence" in m and "justification" in m for m in prm["mappings"])
+
+        between = await call(client, "get_mappings", source=APQC, target="prm-it", limit=100)
+        curated = services.mappings(reader, source=APQC, target="prm-it")
+        assert {m["record"] for m in between["items"]} == {m.iri for m in curated}
+        assert between["curatedOnly"] and not any(m["derived"] for m in between["items"])
+        negatives = services.negative_mappings(reader, source=APQC, target="prm-it")
+        positive = {(m["subject"]["iri"], m["object"]["iri"]) for m in between["items"]}
+        assert not positive & {(n.subject_iri, n.object_iri) for n in negatives}
+        assert len(between["negativeMappings"]) == min(len(negatives), 100)
+
+        gaps = await call(client, "find_gaps", framework="prm-it", target=APQC, limit=5)
+        assert gaps["returned"] <= 5 and all(g["lacksCounterpartIn"] == APQC for g in gaps["items"])
+        history = await call(client, "element_history", element="20641")
+        assert history["editions"] == 1 and history["versions"][0]["pcfId"] == 20641
+
+        named = await call(
+            client, "run_named_query", name="api/element-by-code",
+            params={"framework": "prm-it", "code": "A24"},
+        )  # fmt: skip
+        assert [r["element"] for r in named["items"]] == [a24.iri]
+        q = "SELECT ?e WHERE { ?e <http://www.w3.org/2004/02/skos/core#notation> 'A24' }"
+        rows = await call(client, "sparql", query=q)
+        assert rows["items"] == [{"e": a24.iri}]
+        ask = await call(client, "sparql", query="ASK { ?s ?p ?o }")
+        assert ask == {"form": "ASK", "boolean": True}
+
+        model = (resource_dir("data") / "examples" / "organisation-with-findings.ttl").read_text()
+        audit = await call(client, "audit_model", model=model, limit=3)
+        assert audit["verdict"] == "findings" and audit["returned"] == 3 and audit["truncated"]
+        assert all(f["message"] and "shape" in f for f in audit["items"])
+        good = (resource_dir("data") / "examples" / "conforming-organisation.ttl").read_text()
+        assert (await call(client, "audit_model", model=good))["verdict"] == "conforms"
+
+        fws = json.loads((await client.read_resource("pcfgraph://frameworks")).contents[0].text)
+        assert {f["id"] for f in fws["frameworks"]} == {f.id for f in services.frameworks(reader)}
+        top = json.loads(
+            (await client.read_resource("pcfgraph://frameworks/prm-it/top")).contents[0].text
+        )
+        assert top["top"][0]["code"] == "A0"
+        vocab = (await client.read_resource("pcfgraph://vocabulary")).contents[0].text
+        assert "PREFIX skos:" in vocab and "pcfgraph.ttl" not in vocab and "ontology#" in vocab
+        prompts = await client.list_prompts()
+        assert {p.name for p in prompts.prompts} == {"map-my-process", "audit-my-model"}
+
+    session(release, body)
+
+
+def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) -> None:
+    async def body(client: Client) -> None:
+        for tool, args, argument in (
+            ("search", {"text": "x", "limit": 1000}, "limit"),
+            ("search", {"text": "  "}, "text"),
+            ("search", {"text": "x", "cursor": "nope"}, "cursor"),
+            ("get_element", {"element": "99999999"}, "element"),
+            ("get_mappings", {"source": "nope", "target": "prm-it"}, "source"),
+            ("get_mappings", {"source": APQC}, "target"),
+            ("run_named_query", {"name": "nope/none"}, "name"),
+            ("run_named_query", {"name": "api/element-by-code", "params": {"x": "1"}}, "params"),
+            ("sparql", {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}, "query"),
+            ("audit_model", {"model": "x", "format": "docx"}, "format"),
+            ("audit_model", {"model": "this is not turtle ."}, "model"),
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(tool, args)
+            assert err.value.code == -32602, (tool, err.value.message)
+            assert f"argument '{argument}'" in err.value.message, (tool, err.value.message)
+
+    session(release, body)
+
+
+@pytest.mark.timeout(180)
+def test_stdio_transport() -> None:
+    async def main() -> None:
+        script = Path(sys.executable).parent / "pcfgraph"
+        params = StdioServerParameters(command=str(script), args=["mcp"])
+        async with Client(params) as client:
+            result = await client.call_tool("search", {"text": "A25"})
+            assert result.structured_content["hits"][0]["code"] == "A25"
+            rows = await client.call_tool("sparql", {"query": "ASK { ?s ?p ?o }"})
+            assert rows.structured_content == {"form": "ASK", "boolean": True}
+
+    anyio.run(main)
+
+
+@pytest.mark.timeout(180)
+def test_streamable_http_at_mcp(release: Release) -> None:
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.api.app import create_app
+
+    app = create_app(Settings(), release)
+    headers = {"Accept": "application/json, text/event-stream", "Host": "127.0.0.1:8000"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        init = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "1"},
+            },
+        }
+        r = http.post("/mcp", json=init, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["result"]["serverInfo"]["name"] == "pcfgraph"
+        call = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "search", "arguments": {"text": "20641"}},
+        }
+        r = http.post("/mcp", json=call, headers=headers)
+        assert r.status_code == 200, r.text
+        hits = r.json()["result"]["structuredContent"]["hits"]
+        assert hits[0]["pcfId"] == 20641 and hits[0]["url"].endswith("/id/" + hits[0]["id"])
+        # a page from another site cannot drive a server bound to this machine
+        evil = http.post("/mcp", json=init, headers={**headers, "Origin": "http://evil.example"})
+        assert evil.status_code in (400, 403)

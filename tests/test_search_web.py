@@ -1,0 +1,36 @@
+"""The workbench search box on the shared search index: as you type (``partial=true``) the
+last word is completed; a submitted query searches whole words; identifiers and synonyms work
+there too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _webgraph import web_release
+from fastapi.testclient import TestClient
+
+from pcfgraph.api.app import create_app
+from pcfgraph.config import Settings
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), web_release())) as c:
+        yield c
+
+
+def test_typing_completes_the_last_word(client: TestClient) -> None:
+    typing = client.get("/search", params={"q": "service lev", "partial": "true"}).text
+    assert (
+        "<mark>Service Level</mark>" in typing
+        or "<mark>Service</mark> <mark>Level</mark>" in typing
+    )
+    submitted = client.get("/search", params={"q": "service lev"}).text
+    assert "<mark>Service Level</mark>" not in submitted  # "lev" is not a word of any name
+
+
+def test_identifiers_and_synonyms_in_the_search_box(client: TestClient) -> None:
+    assert "/id/prm-it/A24" in client.get("/search", params={"q": "A24"}).text
+    sla = client.get("/search", params={"q": "SLA"}).text
+    assert "ervice level agreement" in sla.lower() or "<mark>SLA</mark>" in sla
