@@ -157,7 +157,7 @@ def mapping_diagram(
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="mapping-diagram" '
         f'viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
-        f'role="img" aria-labelledby="diagram-title diagram-desc">',
+        f'role="group" aria-labelledby="diagram-title" aria-describedby="diagram-desc">',
         f'<title id="diagram-title">Mappings of {escape(element.code)} '
         f"{escape(element.name)}</title>",
         f'<desc id="diagram-desc">{len(mappings)} mapping{"s" if len(mappings) != 1 else ""} '

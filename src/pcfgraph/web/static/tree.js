@@ -17,10 +17,10 @@
   function items() {
     // the focusable row of every visible item: a branch's <summary>, a leaf's link
     return Array.prototype.filter.call(
-      tree.querySelectorAll("li.branch > details > summary, li.leaf > a"), shown);
+      tree.querySelectorAll("li.branch > details > summary, li.leaf > .row-text > a"), shown);
   }
   function rowOf(el) {
-    return el.closest("summary") || el.closest("li.leaf > a") ||
+    return el.closest("summary") || el.closest("li.leaf > .row-text > a") ||
       (el.closest("li.leaf") && el.closest("li.leaf").querySelector("a"));
   }
   function go(el) { if (el) el.focus(); }
