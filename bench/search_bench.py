@@ -50,7 +50,11 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent.parent / "shared")
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--no-workbooks", action="store_true")
+    ap.add_argument("--keep", type=Path, help="write the index here; reuse it when it exists")
     args = ap.parse_args()
+    if args.keep is not None and args.keep.exists():
+        measure(SearchIndex.open(args.keep), args.rounds, [], 0.0, 0.0, args.keep.stat().st_size)
+        return
     t0 = time.perf_counter()
     store = assemble().store
     loaded = []
@@ -66,51 +70,55 @@ def main() -> None:
     built = SearchIndex.build(reader, release_id="bench")
     t_build = time.perf_counter() - t1
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "search.sqlite"
+        path = args.keep or Path(tmp) / "search.sqlite"
         built.write(path)
-        size = path.stat().st_size
         t2 = time.perf_counter()
         index = SearchIndex.open(path)  # as served: the shipped file, read-only
-        t_open = time.perf_counter() - t2
-        queries = load_queries()
-        first = time.perf_counter()
-        index.search("warm up", limit=10)
-        t_first = time.perf_counter() - first
-        ranks = {q: rank(index, q, want) for _, q, want in queries}
-        n = len(queries)
-        h1 = sum(r == 1 for r in ranks.values()) / n
-        h5 = sum(r is not None and r <= 5 for r in ranks.values()) / n
-        mrr = sum(1 / r for r in ranks.values() if r) / n
-        times: dict[str, list[float]] = {q: [] for _, q, _ in queries}
-        rng = random.Random(16)
-        order = [q for _, q, _ in queries]
-        for _ in range(args.rounds):
-            rng.shuffle(order)  # interleaved: every query once per round, shuffled
-            for q in order:
-                s = time.perf_counter()
-                index.query(q, limit=10)
-                times[q].append((time.perf_counter() - s) * 1000)
-        allt = sorted(t for ts in times.values() for t in ts)
-        p95 = allt[int(0.95 * (len(allt) - 1))]
-        by_cat: dict[str, list[float]] = {}
-        for cat, q, _ in queries:
-            by_cat.setdefault(cat, []).extend(times[q])
-        print(f"load average (1/5/15 min): {os.getloadavg()}")
-        print(f"editions loaded: {len(set(loaded))} workbooks {loaded}")
-        print(f"elements indexed: {len(index)}; graph+imports {t_load:.1f} s; index build "
-              f"{t_build:.2f} s; file {size / 1e6:.1f} MB; open {t_open * 1000:.1f} ms; "
-              f"first query {t_first * 1000:.1f} ms")  # fmt: skip
-        print(f"queries: {n}; Hits@1 {h1:.3f}  Hits@5 {h5:.3f}  MRR {mrr:.3f}")
-        for q, r in ranks.items():
-            if r != 1:
-                print(f"  not first: {q!r} -> rank {r}")
-        print(f"latency over {args.rounds} interleaved rounds ({len(allt)} calls): median "
-              f"{statistics.median(allt):.2f} ms  p95 {p95:.2f} ms  max {allt[-1]:.2f} ms")  # fmt: skip
-        for cat, ts in sorted(by_cat.items()):
-            ts.sort()
-            print(f"  {cat:12s} median {statistics.median(ts):.2f} ms  "
-                  f"p95 {ts[int(0.95 * (len(ts) - 1))]:.2f} ms")  # fmt: skip
-        index.close()
+        print(f"open {(time.perf_counter() - t2) * 1000:.1f} ms")
+        measure(index, args.rounds, loaded, t_load, t_build, path.stat().st_size)
+
+
+def measure(
+    index: SearchIndex, rounds: int, loaded: list[str], t_load: float, t_build: float, size: int
+) -> None:
+    queries = load_queries()
+    first = time.perf_counter()
+    index.search("warm up", limit=10)
+    t_first = time.perf_counter() - first
+    ranks = {q: rank(index, q, want) for _, q, want in queries}
+    n = len(queries)
+    h1 = sum(r == 1 for r in ranks.values()) / n
+    h5 = sum(r is not None and r <= 5 for r in ranks.values()) / n
+    mrr = sum(1 / r for r in ranks.values() if r) / n
+    times: dict[str, list[float]] = {q: [] for _, q, _ in queries}
+    rng = random.Random(16)
+    order = [q for _, q, _ in queries]
+    for _ in range(rounds):
+        rng.shuffle(order)  # interleaved: every query once per round, shuffled
+        for q in order:
+            s = time.perf_counter()
+            index.query(q, limit=10)
+            times[q].append((time.perf_counter() - s) * 1000)
+    allt = sorted(t for ts in times.values() for t in ts)
+    p95 = allt[int(0.95 * (len(allt) - 1))]
+    by_cat: dict[str, list[float]] = {}
+    for cat, q, _ in queries:
+        by_cat.setdefault(cat, []).extend(times[q])
+    print(f"load average (1/5/15 min): {os.getloadavg()}")
+    print(f"editions loaded: {len(set(loaded))} {loaded}")
+    print(f"elements indexed: {len(index)}; graph+imports {t_load:.1f} s; index build "
+          f"{t_build:.2f} s; file {size / 1e6:.1f} MB; first query {t_first * 1000:.1f} ms")  # fmt: skip
+    print(f"queries: {n}; Hits@1 {h1:.3f}  Hits@5 {h5:.3f}  MRR {mrr:.3f}")
+    for q, r in ranks.items():
+        if r != 1:
+            print(f"  not first: {q!r} -> rank {r}")
+    print(f"latency over {rounds} interleaved rounds ({len(allt)} calls): median "
+          f"{statistics.median(allt):.2f} ms  p95 {p95:.2f} ms  max {allt[-1]:.2f} ms")  # fmt: skip
+    for cat, ts in sorted(by_cat.items()):
+        ts.sort()
+        print(f"  {cat:12s} median {statistics.median(ts):.2f} ms  "
+              f"p95 {ts[int(0.95 * (len(ts) - 1))]:.2f} ms")  # fmt: skip
+    index.close()
 
 
 if __name__ == "__main__":

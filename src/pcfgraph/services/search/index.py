@@ -99,6 +99,9 @@ class SearchHit:
     snippet: str
     #: Human words for what matched, e.g. 'PCF ID 20641', 'name', 'altLabel "SLA"'.
     matched_on: str = ""
+    #: Other loaded editions where the same element (same PCF ID) matched too; a text
+    #: search shows each element once, in its best-matching (then newest) edition.
+    other_editions: int = 0
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ class SearchIndex:
         self._vocab: dict[tuple[str, ...], list[int]] | None = None
         self._terms: list[tuple[str, list[str]]] = []
         self._max_label_words = 1
-        self._words_by_len: dict[int, list[str]] | None = None
+        self._words_by_len: dict[tuple[str, int], list[str]] | None = None
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
             raise InputError(
@@ -308,7 +311,7 @@ class SearchIndex:
         relaxed = False
         match = " AND ".join(g.expr() for g in plan.groups)
         rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
-        if total == 0 and len(plan.groups) > 1:
+        if total == 0 and len(plan.groups) > 1 and not id_rows:
             relaxed = True
             match = " OR ".join(g.expr() for g in plan.groups)
             rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
@@ -477,15 +480,16 @@ class SearchIndex:
 
     def _close_words(self, word: str, cutoff: float = 0.75) -> list[str]:
         if self._words_by_len is None:
-            by_len: dict[int, list[str]] = defaultdict(list)
+            by_len: dict[tuple[str, int], list[str]] = defaultdict(list)
             rows = self._conn.execute("SELECT word FROM words ORDER BY df DESC, word")
             for (w,) in rows:
                 if len(w) >= 3 and not w.isdigit():
-                    by_len[len(w)].append(w)
+                    by_len[(w[0], len(w))].append(w)
             self._words_by_len = dict(by_len)
         pool: list[str] = []
         for n in range(len(word) - 2, len(word) + 3):
-            pool.extend(self._words_by_len.get(n, ()))
+            # typos rarely hit the first letter; keeping it makes the pool ~20x smaller
+            pool.extend(self._words_by_len.get((word[0], n), ()))
         return difflib.get_close_matches(word, pool, n=3, cutoff=cutoff)
 
     # --- running ------------------------------------------------------------------------
@@ -506,10 +510,16 @@ class SearchIndex:
             "FROM fts WHERE fts MATCH :all), "
             "n AS (SELECT rowid AS id, bm25(fts_name) AS nrank FROM fts_name "
             "WHERE fts_name MATCH :name), "
-            "a AS (SELECT rowid AS id FROM fts WHERE fts MATCH :alt) "
-            "SELECT d.*, coalesce(n.nrank, m.rank) AS rank, CASE WHEN n.id IS NOT NULL THEN 1 "
-            "WHEN m.id IN a THEN 2 ELSE 3 END AS tier "
-            "FROM m JOIN docs d ON d.id = m.id LEFT JOIN n ON n.id = m.id WHERE 1=1"
+            "a AS (SELECT rowid AS id FROM fts WHERE fts MATCH :alt), "
+            "r AS (SELECT d.*, coalesce(n.nrank, m.rank) AS rank, CASE WHEN n.id IS NOT NULL "
+            "THEN 1 WHEN m.id IN a THEN 2 ELSE 3 END AS tier, coalesce(d.pcf_id, d.iri) AS same "
+            "FROM m JOIN docs d ON d.id = m.id LEFT JOIN n ON n.id = m.id WHERE 1=1 {filters}), "
+            # One hit per element across editions (same family and PCF ID): its best-ranked
+            # copy, ties to the newest edition; how many other editions matched is kept.
+            "g AS (SELECT r.*, row_number() OVER (PARTITION BY family, same ORDER BY tier, "
+            "rank, edition_rank, id) AS pos, count(*) OVER (PARTITION BY family, same) - 1 "
+            "AS other_editions FROM r) "
+            "SELECT * FROM g WHERE pos = 1 ORDER BY tier, rank, edition_rank, id LIMIT :lim"
         )
         # Names rank by BM25 over the name alone (FTS5 normalises by the whole row's
         # length, which would favour elements without a definition); the rest by the
@@ -520,23 +530,26 @@ class SearchIndex:
         try:
             rows = _dicts(
                 self._conn.execute(
-                    sql + fsql + " ORDER BY tier, rank, d.edition_rank, d.id LIMIT :lim",
-                    {**named, **fnamed, "lim": wanted},
+                    sql.replace("{filters}", fsql), {**named, **fnamed, "lim": wanted}
                 )
             )
             total = self._conn.execute(
-                "SELECT count(*) FROM fts JOIN docs d ON d.id = fts.rowid "
-                "WHERE fts MATCH :all" + fsql,
+                "SELECT count(*) FROM (SELECT DISTINCT d.family, coalesce(d.pcf_id, d.iri) "
+                "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH :all" + fsql + ")",
                 {"all": match, **fnamed},
             ).fetchone()[0]
-            facets: dict[str, dict[str, int]] = {}
-            for dim in ("framework", "family", "kind"):
-                cur = self._conn.execute(
-                    f"SELECT d.{dim}, count(*) FROM fts JOIN docs d ON d.id = fts.rowid "
-                    f"WHERE fts MATCH :all GROUP BY d.{dim} ORDER BY count(*) DESC, d.{dim}",
-                    {"all": match},
-                )
-                facets[dim] = {k or "": c for k, c in cur}
+            facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
+            cur = self._conn.execute(
+                "SELECT d.framework, d.family, d.kind, count(*) FROM fts "
+                "JOIN docs d ON d.id = fts.rowid WHERE fts MATCH :all "
+                "GROUP BY d.framework, d.family, d.kind",
+                {"all": match},
+            )
+            for framework, family, kind, count in cur:
+                for dim, value in (("framework", framework), ("family", family), ("kind", kind)):
+                    facets[dim][value or ""] = facets[dim].get(value or "", 0) + count
+            for dim, counts in facets.items():
+                facets[dim] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse: find nothing
             if "fts5" in str(exc) or "syntax" in str(exc):
                 return [], 0, {}
@@ -613,7 +626,12 @@ class SearchIndex:
             matched_on += " (" + "; ".join(plan.expansions) + ")"
         score = _TIER_SCORE[tier] + min(99.9, max(0.0, -float(r["rank"])))
         return SearchHit(
-            self._element(r), round(score, 3), fieldname, tx.marked_html(shown), matched_on
+            self._element(r),
+            round(score, 3),
+            fieldname,
+            tx.marked_html(shown),
+            matched_on,
+            int(r.get("other_editions") or 0),
         )
 
 

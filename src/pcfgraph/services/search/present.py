@@ -27,6 +27,8 @@ def hit_dict(hit: SearchHit) -> dict[str, Any]:
     }
     if e.pcf_id is not None:
         out["pcfId"] = e.pcf_id
+    if hit.other_editions:
+        out["otherEditions"] = hit.other_editions
     return out
 
 
