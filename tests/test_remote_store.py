@@ -19,7 +19,7 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import write_release
+from pcfgraph.release import load_release, write_release
 from pcfgraph.remote_store import RemoteStore, bind_text, gsp_url_for, push_release
 from pcfgraph.store import EmbeddedStore, GraphStore
 
@@ -140,9 +140,10 @@ def test_server_on_a_remote_store(oxigraph_url: str) -> None:
 
 
 def test_push_command_replaces_each_graph(oxigraph_url: str, tmp_path: Path) -> None:
-    release = fixture_release()
-    store = release.store
-    extra = ox.NamedNode(iris.ID_BASE + "graph/framework/beta")
+    from ops_support import ops_store
+
+    store = ops_store()  # push verifies first: a release that passes the framework shapes
+    extra = ox.NamedNode(str(iris.framework_graph("mini")))
     store.add_quads(
         [ox.Quad(ox.NamedNode("urn:new"), ox.NamedNode("urn:p"), ox.Literal("x"), extra)]
     )
@@ -152,10 +153,69 @@ def test_push_command_replaces_each_graph(oxigraph_url: str, tmp_path: Path) -> 
     )
     fresh = RemoteStore(oxigraph_url)
     try:
-        assert len(fresh) == len(store)
+        assert len(fresh) == len(store) - len(ox.Store())  # the release graph is not data
+        assert fresh.manifest()["release_id"] == load_release(tmp_path / "rel").release_id
     finally:
         fresh.close()
     # put the module's data back for the other tests
     push_release(fixture_release().store, gsp_url_for(oxigraph_url))
     with pytest.raises(InputError):
         gsp_url_for("http://example.org/sparql")
+
+
+# --- one source of truth: every surface reads the remote store -------------------------------
+
+
+@pytest.fixture(scope="module")
+def pushed_graphql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """A second Oxigraph server holding the GraphQL test graph, pushed with its manifest."""
+    from gql_support import graphql_release
+
+    release = graphql_release()
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-gql")) as base:
+        push_release(release.store, f"{base}/store", manifest=release.manifest)
+        yield f"{base}/query", release
+
+
+QUERIES_GQL = [
+    "{ frameworks { id iri title version elementCount } }",
+    '{ element(code: "8.1", framework: "apqc-pcf-test-7.4") { id iri pcfId kind level name '
+    "children { code name } } }",
+    '{ framework(id: "prm-test") { id version topElements { code } } }',
+]
+
+
+def test_every_surface_reads_the_remote_store(pushed_graphql: tuple[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.api.app import create_app
+    from pcfgraph.config import Settings
+
+    url, release = pushed_graphql
+    remote_app = create_app(Settings(store_url=url, query_workers=1))
+    assert isinstance(remote_app.state.pcf.store, RemoteStore)  # nothing of the graph is local
+    local_app = create_app(Settings(query_workers=1), release)
+    with TestClient(remote_app) as remote, TestClient(local_app) as local:
+        ready = remote.get("/ready").json()
+        assert ready["release_id"] == release.release_id  # the identity comes from the store
+        for query in QUERIES_GQL:
+            got = remote.post("/graphql", json={"query": query}).json()
+            assert "errors" not in got, got
+            assert got == local.post("/graphql", json={"query": query}).json(), query
+        element = ox.NamedNode(iris.ID_BASE + "prm-test/A24")
+        for path in ("/", "/id/" + element.value[len(iris.ID_BASE) :]):
+            mine, theirs = remote.get(path), local.get(path)
+            assert mine.status_code == theirs.status_code, path
+            assert mine.text == theirs.text, path
+        named = "/queries/api/frameworks"
+        assert remote.get(named).json() == local.get(named).json()
+
+
+def test_a_store_without_a_pushed_release_is_refused(tmp_path: Path) -> None:
+    from pcfgraph.errors import ReleaseError
+    from pcfgraph.remote_store import remote_release
+
+    with oxigraph_server(tmp_path / "empty") as base:
+        push_release(fixture_release().store, f"{base}/store")  # graphs, but no manifest
+        with pytest.raises(ReleaseError, match="pcfgraph push"):
+            remote_release(f"{base}/query")

@@ -110,6 +110,16 @@ def ontology_graph() -> URIRef:
     return _id("graph/ontology")
 
 
+def release_graph() -> URIRef:
+    """The named graph a remote store keeps the pushed release's manifest in (not data)."""
+    return _id("graph/release")
+
+
+def release_iri(release_id: str) -> URIRef:
+    """One published release (its manifest is this resource's ``dcterms:description``)."""
+    return _id(f"release/{release_id}")
+
+
 # --- search vocabulary (abbreviations, synonyms, spelling variants; data/vocabulary/) -------
 
 

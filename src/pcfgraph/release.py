@@ -37,6 +37,7 @@ import pyoxigraph as ox
 
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
+from pcfgraph.queries import NamedQuery
 from pcfgraph.store import EmbeddedStore
 
 GRAPH_FILE = "graph.nq"
@@ -291,13 +292,16 @@ def load_release(path: Path, *, check_graph_file: bool = True) -> Release:
     return release
 
 
+def named_release_query(name: str) -> NamedQuery:
+    """A query of ``queries/release/`` (release bookkeeping), without the whole catalogue."""
+    from pcfgraph.queries import named_query
+
+    return named_query(f"release/{name}")
+
+
 def graph_counts(store: EmbeddedStore) -> dict[str, int]:
     """Quads per graph as the manifest records them (one aggregate query, not a Python scan)."""
-    from pcfgraph.queries import parse_header
-    from pcfgraph.resources import resource_dir
-
-    path = resource_dir("queries") / "release" / "graph-counts.rq"
-    query = parse_header("release/graph-counts", path, path.read_text(encoding="utf-8"))
+    query = named_release_query("graph-counts")
     counts: dict[str, int] = {}
     for row in store.select(query):
         g, n = row["g"], row["n"]

@@ -37,15 +37,18 @@ query tests run every named query against both stores and compare results.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
 
-from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, StoreError
+from pcfgraph import iris
+from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, ReleaseError, StoreError
 from pcfgraph.http_client import HttpClient, HttpError, HttpResponse, HttpTimeout
 from pcfgraph.queries import NamedQuery
+from pcfgraph.release import Release
 from pcfgraph.sparql_guard import tokens
 from pcfgraph.store import SelectResult, ask_result, select_result
 
@@ -67,14 +70,19 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
     if not bindings:
         return text
     toks = list(tokens(text))
+    # A parameter a sub-select projects (as ``(TERM AS ?v)``) is in scope in the outer query:
+    # the outermost projection keeps it as a plain variable (``AS ?v`` there would be illegal).
+    nested = _projected_in_subselects(toks, bindings)
     out: list[str] = []
     last = 0
     region = ""  # "select" (projection), "modifier" (GROUP/ORDER BY, HAVING), or ""
     paren = 0
+    selects = 0
     for i, tok in enumerate(toks):
         word = tok.text.upper() if tok.kind == "word" else ""
         if word == "SELECT":
             region, paren = "select", 0
+            selects += 1
         elif word in ("WHERE", "FROM") or (tok.kind == "open" and tok.text == "{"):
             region = ""
         elif word in ("GROUP", "ORDER", "HAVING"):
@@ -94,6 +102,8 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
             raise InputError(
                 f"parameter ?{name} is assigned in the query (AS/VALUES); it cannot be bound"
             )
+        if region == "select" and paren == 0 and selects == 1 and name in nested:
+            continue
         if region == "select" and paren == 0:
             replacement = f"({term} AS ?{name})"
         elif region == "modifier" and paren == 0:
@@ -105,6 +115,28 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
         last = tok.pos + len(tok.text)
     out.append(text[last:])
     return "".join(out)
+
+
+def _projected_in_subselects(toks: list[Any], bindings: Mapping[str, Any]) -> set[str]:
+    """Parameters that a SELECT other than the outermost one projects."""
+    found: set[str] = set()
+    selects = 0
+    projecting = False
+    paren = 0
+    for tok in toks:
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "SELECT":
+            selects += 1
+            projecting, paren = selects > 1, 0
+        elif word in ("WHERE", "FROM") or (tok.kind == "open" and tok.text == "{"):
+            projecting = False
+        if tok.kind == "open" and tok.text == "(":
+            paren += 1
+        elif tok.kind == "close" and tok.text == ")":
+            paren = max(0, paren - 1)
+        if projecting and paren == 0 and tok.kind == "var" and tok.text[1:] in bindings:
+            found.add(tok.text[1:])
+    return found
 
 
 class RemoteStore:
@@ -201,8 +233,11 @@ class RemoteStore:
                     format=ox.QueryResultsFormat.JSON,
                 )
                 assert isinstance(res, ox.QuerySolutions)
+                meta = str(iris.release_graph())
                 self._graphs = sorted(
-                    g.value for sol in res if isinstance(g := sol["g"], ox.NamedNode)
+                    g.value
+                    for sol in res
+                    if isinstance(g := sol["g"], ox.NamedNode) and g.value != meta
                 )
             return list(self._graphs)
 
@@ -212,8 +247,9 @@ class RemoteStore:
             self._graphs = None
 
     def __len__(self) -> int:
+        """Quads of the release (every data graph; the release graph is bookkeeping)."""
         res = ox.parse_query_results(
-            self._post(COUNT_QUERY, SPARQL_JSON, params=[]).content,
+            self._post(COUNT_QUERY, SPARQL_JSON).content,
             format=ox.QueryResultsFormat.JSON,
         )
         assert isinstance(res, ox.QuerySolutions)
@@ -221,6 +257,28 @@ class RemoteStore:
             n = sol["n"]
             return int(n.value) if isinstance(n, ox.Literal) else 0
         return 0
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest of the release last pushed to this store (ReleaseError if none)."""
+        from pcfgraph.release import named_release_query
+
+        graph = ox.NamedNode(str(iris.release_graph()))
+        query = named_release_query("manifest")
+        text = bind_text(query.text, {"graph": graph})
+        # The release graph is not part of the data's dataset: name it alone.
+        data = self._post(text, SPARQL_JSON, params=[("named-graph-uri", graph.value)]).content
+        rows = select_result(query, self._parse(data)).rows
+        texts = [m.value for r in rows if isinstance(m := r.get("manifest"), ox.Literal)]
+        if len(texts) != 1:
+            raise ReleaseError(
+                f"the remote store {self.url} holds no pushed release manifest "
+                f"({len(texts)} found in <{graph.value}>); run 'pcfgraph push' first"
+            )
+        try:
+            manifest: dict[str, Any] = json.loads(texts[0])
+        except ValueError as exc:
+            raise ReleaseError(f"the remote store's release manifest is not JSON: {exc}") from None
+        return manifest
 
     # --- untrusted queries through the protocol -------------------------------------------
 
@@ -300,17 +358,41 @@ def gsp_url_for(query_url: str) -> str:
     )
 
 
+def manifest_ntriples(manifest: dict[str, Any]) -> bytes:
+    """The release graph's content: the release, identified, with its manifest as JSON."""
+    subject = ox.NamedNode(str(iris.release_iri(str(manifest["release_id"]))))
+    triples = [
+        ox.Triple(
+            subject,
+            ox.NamedNode(str(iris.DCTERMS.identifier)),
+            ox.Literal(str(manifest["release_id"])),
+        ),
+        ox.Triple(
+            subject,
+            ox.NamedNode(str(iris.DCTERMS.description)),
+            ox.Literal(json.dumps(manifest, sort_keys=True)),
+        ),
+    ]
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
 def push_release(
     nquads_store: Any,
     gsp_url: str,
     *,
+    manifest: dict[str, Any] | None = None,
+    query_url: str | None = None,
     timeout: float = 120.0,
     client: HttpClient | None = None,
 ) -> dict[str, int]:
     """PUT every named graph of an EmbeddedStore to a GSP endpoint; return triples per graph.
 
     Each ``PUT ?graph=<g>`` replaces that graph atomically on the server (GSP semantics);
-    graphs are sent one at a time as N-Triples.
+    graphs are sent one at a time as N-Triples. With ``manifest``, the release graph
+    (``iris.release_graph``) is replaced last, so a server reading the store
+    (``serve --store``) names the release whose graphs are all in place. With ``query_url``,
+    graphs of the store that are not in the release (an earlier release's) are deleted before
+    that, so the store holds exactly this release.
     """
     own = client is None
     http = client or HttpClient(timeout=timeout)
@@ -334,7 +416,43 @@ def push_release(
                     f"{response.text[:200].strip()}"
                 )
             sent[name] = data.count(b"\n")
+        if query_url is not None:
+            listing = RemoteStore(query_url, timeout=timeout, client=http)
+            for name in sorted(set(listing.graph_names()) - set(sent)):
+                _send(http, "DELETE", gsp_url, name, None)
+        if manifest is not None:
+            _send(http, "PUT", gsp_url, str(iris.release_graph()), manifest_ntriples(manifest))
     finally:
         if own:
             http.close()
     return sent
+
+
+def _send(http: HttpClient, method: str, gsp_url: str, name: str, data: bytes | None) -> None:
+    """One Graph Store Protocol request on graph ``name`` (PUT with data, or DELETE)."""
+    headers = {"Content-Type": N_TRIPLES} if data is not None else {}
+    try:
+        response = http.request(
+            method, gsp_url, params={"graph": name}, content=data, headers=headers
+        )
+    except HttpError as exc:
+        raise StoreError(f"pushing graph <{name}> to {gsp_url}: {exc}") from None
+    if response.status >= 400 and not (method == "DELETE" and response.status == 404):
+        raise StoreError(
+            f"pushing graph <{name}> to {gsp_url}: HTTP {response.status} "
+            f"{response.text[:200].strip()}"
+        )
+
+
+def remote_release(url: str, *, timeout: float = 10.0) -> Release:
+    """The release a server answers from with ``--store``: the remote store itself (GraphQL,
+    pages, /sparql, /id all read it) and the manifest pushed with it. Nothing of the graph is
+    held locally."""
+    store = RemoteStore(url, timeout=timeout)
+    try:
+        manifest = store.manifest()
+    except BaseException:
+        store.close()
+        raise
+    # RemoteStore answers the GraphStore protocol every surface uses (select/ask/construct).
+    return Release(store=store, manifest=manifest, path=None)  # type: ignore[arg-type]

@@ -79,7 +79,13 @@ class ReloadOutcome:
 
 
 def load_verified_release(settings: Settings) -> Release:
-    """The release a server may serve: built or loaded, checksum-verified and SHACL-valid."""
+    """The release a server may serve: built or loaded, checksum-verified and SHACL-valid;
+    with a remote store (``store_url``), the store itself and the manifest pushed into it
+    (verified by ``pcfgraph push`` before it was sent)."""
+    if settings.store_url:
+        from pcfgraph.remote_store import remote_release
+
+        return remote_release(settings.store_url, timeout=settings.query_timeout)
     from pcfgraph.release_cache import default_cache_dir, open_release
 
     cache = default_cache_dir(settings.cache_dir)

@@ -47,6 +47,7 @@ from pcfgraph.errors import (
     UnsupportedMediaType,
 )
 from pcfgraph.queries import NamedQuery
+from pcfgraph.release import Release
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
@@ -73,18 +74,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.pcf
     settings = state.settings
     pool = WorkerPool(
-        state.release,
+        await asyncio.to_thread(worker_release, state),
         workers=max(2, settings.query_workers),
         memory_mb=settings.worker_memory_mb,
         max_pending=settings.max_concurrent_expensive,
         max_tasks=settings.worker_max_tasks,
     )
+    from pcfgraph.remote_store import RemoteStore
+
     remote = None
     if settings.store_url:
-        from pcfgraph.remote_store import RemoteStore
-
-        remote = RemoteStore(settings.store_url, timeout=settings.query_timeout)
-        state.extras["store"] = remote
+        if isinstance(state.store, RemoteStore):
+            state.extras["store"] = state.store  # the served release is the remote store
+        else:
+            remote = RemoteStore(settings.store_url, timeout=settings.query_timeout)
+            state.extras["store"] = remote
     await pool.start()
     state.extras["pool"] = pool
     try:
@@ -95,9 +99,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if remote is not None:
             state.extras.pop("store", None)
             remote.close()
+        served = app.state.pcf.store
+        if isinstance(served, RemoteStore):
+            served.close()
 
 
 router = APIRouter(tags=["sparql"], lifespan=lifespan)
+
+
+def worker_release(state: AppState) -> Release:
+    """What the sandbox workers load: the served release, or with a remote store (whose
+    release lives on the server) the local one that audit uploads are checked against,
+    opened read-only from its on-disk store (its memory is shared, not per worker)."""
+    from pcfgraph.remote_store import RemoteStore
+
+    if not isinstance(state.store, RemoteStore):
+        return state.release
+    from pcfgraph.release_cache import default_cache_dir, open_release
+
+    settings = state.settings
+    return open_release(settings.release, cache_dir=default_cache_dir(settings.cache_dir))
 
 
 def query_store(state: AppState) -> GraphStore:

@@ -99,11 +99,12 @@ def serve(**options: Any) -> None:
 def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     """Load a release into a remote store: one PUT per named graph, each replaced atomically."""
     from pcfgraph.release_cache import open_release
+    from pcfgraph.release_verify import verify_release
     from pcfgraph.remote_store import gsp_url_for, push_release
 
     target = gsp_url or gsp_url_for(store_url)
-    release = open_release(release_dir)
-    sent = push_release(release.store, target)
+    release = verify_release(open_release(release_dir))
+    sent = push_release(release.store, target, manifest=release.manifest, query_url=store_url)
     click.echo(
         f"pushed release {release.release_id}: {sum(sent.values())} triples in "
         f"{len(sent)} graphs to {target}"

@@ -132,6 +132,11 @@ class WorkerPool:
         from pcfgraph.release import GRAPH_FILE
 
         assert self._data_dir is not None
+        remote = not hasattr(release.store, "dump")
+        if remote and release.path is None and self._data_files:
+            # A remote store's release lives on the server: the workers keep their local data.
+            self._data_files[generation] = self._data_files[self._generation]
+            return
         if release.store_path is not None:
             # Every worker opens the release's on-disk store read-only (one copy for all).
             self._data_files[generation] = release.store_path
@@ -233,7 +238,7 @@ class WorkerPool:
             if w.generation == old_generation and w.task is None:
                 self._retire(w)
         old = self._data_files.pop(old_generation, None)
-        if old is not None and old.is_file():
+        if old is not None and old.is_file() and old not in self._data_files.values():
             old.unlink(missing_ok=True)  # workers already loaded it
 
     # --- status ------------------------------------------------------------------------
