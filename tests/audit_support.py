@@ -3,6 +3,7 @@ IT-CMF data plus a minimal TRIM fixture (same IRIs as the shipped TRIM data)."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 from pcfgraph import iris
 from pcfgraph.assemble import framework_quads, load_turtle
 from pcfgraph.audit import AuditContext, AuditReport, Upload, audit
+from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
 
@@ -79,9 +81,20 @@ def context() -> AuditContext:
     return AuditContext.from_store(framework_store())
 
 
-def audit_text(text: str, name: str = "model.ttl") -> AuditReport:
-    return audit([Upload(name, text.encode("utf-8"))], context())
+#: The date the example models are audited as of (their agreements run through 2025; the
+#: first two quarters have ended, so their reports and follow-up meetings are due).
+AS_OF = date(2025, 7, 15)
 
 
-def audit_path(path: Path) -> AuditReport:
-    return audit([Upload(path.name, path.read_bytes())], context())
+def audit_text(
+    text: str, name: str = "model.ttl", options: AuditOptions | None = None
+) -> AuditReport:
+    return audit(
+        [Upload(name, text.encode("utf-8"))], context(), options=options or AuditOptions(AS_OF)
+    )
+
+
+def audit_path(path: Path, options: AuditOptions | None = None) -> AuditReport:
+    return audit(
+        [Upload(path.name, path.read_bytes())], context(), options=options or AuditOptions(AS_OF)
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from audit_support import (
+    AS_OF,
     CONFORMING,
     FINDINGS,
     LITERAL_FOCUS_FINDINGS,
@@ -29,6 +30,10 @@ def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the CLI; audits of the example models are as of AS_OF (their agreements run
+    through 2025)."""
+    if args[:1] == ["audit"] and "--release" in args and "--as-of" not in args:
+        args = [*args, "--as-of", AS_OF.isoformat()]
     code = run_main(main, args)
     captured = capsys.readouterr()
     return code, captured.out, captured.err

@@ -8,11 +8,11 @@ import json
 import socket
 
 import pytest
-from audit_support import CONFORMING, audit_text, context
+from audit_support import AS_OF, CONFORMING, audit_text, context
 from rdflib import Graph
 
 from pcfgraph.audit import Upload, audit
-from pcfgraph.audit.engine import Limits
+from pcfgraph.audit.engine import AuditOptions, Limits
 from pcfgraph.audit.parse import detect_format, parse_upload
 from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
 
@@ -170,7 +170,7 @@ def test_media_types_and_extensions() -> None:
 )
 def test_every_format_audits_the_same(fmt: str, name: str) -> None:
     data = Graph().parse(CONFORMING, format="turtle").serialize(format=fmt).encode("utf-8")
-    report = audit([Upload(name, data)], context())
+    report = audit([Upload(name, data)], context(), options=AuditOptions(AS_OF))
     assert report.conforms and report.results == []
     assert report.triples > 300
 

@@ -34,7 +34,7 @@ def findings() -> AuditReport:
 
 def test_json_report_keys(findings: AuditReport) -> None:
     doc = json.loads(findings.to_json())
-    assert set(doc) == {"conforms", "counts", "results", "coverage", "maturity"}
+    assert set(doc) >= {"conforms", "counts", "results", "coverage", "maturity"}
     assert set(doc["counts"]) == {"Violation", "Warning", "Info"}
     assert doc["counts"]["Violation"] == sum(
         1 for r in doc["results"] if r["severity"] == "Violation"
@@ -48,7 +48,10 @@ def test_json_report_keys(findings: AuditReport) -> None:
     assert target["focusNode"] == "https://example.org/contoso/svc-crm"
     assert target["focusLabel"] == "CRM"
     assert target["path"] == str(iris.ORGM.price)
-    assert target["source"] == PCF + "20635"
+    assert target["sourceIri"] == PCF + "20635"
+    assert target["source"]["iri"] == PCF + "20635"
+    assert target["source"]["code"] == "8.1.5.3"
+    assert target["source"]["passage"]
     assert target["hint"]
 
 

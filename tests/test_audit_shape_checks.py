@@ -106,7 +106,7 @@ def _key(r: AuditResult) -> tuple[object, ...]:
 
 @cache
 def _all_shapes() -> tuple[tuple[object, ...], ...]:
-    return context().rules.all_shape_triples  # type: ignore[return-value]
+    return context().rules.core_shape_triples  # type: ignore[return-value]
 
 
 def _both(text: str, name: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
@@ -115,7 +115,7 @@ def _both(text: str, name: str) -> tuple[set[tuple[object, ...]], set[tuple[obje
     shapes = {c.rule.iri for c in _shape_checks()}
     # pySHACL with every shape, on the data another SHACL engine would get
     graph = Graph()
-    graph.addN((s, p, o, graph) for s, p, o in ctx.rules.all_shape_triples)
+    graph.addN((s, p, o, graph) for s, p, o in ctx.rules.core_shape_triples)
     data = data_graph(shacl_framework_subset(ctx.quads, ctx.rules, every_shape=True), triples)
     by_pyshacl = {_key(r) for r in run_shacl(data, graph, ctx.rules.rules) if r.shape in shapes}
     store = ox.Store()

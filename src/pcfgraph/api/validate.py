@@ -11,6 +11,12 @@ The audit runs in the sandbox worker pool (``app.state.pcf.extras["pool"]``) wit
 ``Settings.validate_timeout`` (503 past it) and the workers' memory limit. A model that does not
 parse gets 400 with line and column; over ``Settings.max_body_bytes`` 413; an unknown media
 type 415. Nothing is stored: an upload never changes the served graph.
+
+Audit options as query parameters (as the CLI's): ``asOf=YYYY-MM-DD``, ``profile=default|
+strict|no-chargeback`` (the shipped profiles only: a server never reads a path it is given),
+``maxFindings=N``; with a multipart upload, a file part named ``baseline`` holds an earlier
+JSON report (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit fails under
+``failOn=violation|warning|info|new`` (default violation), as the CLI's exit status would.
 """
 
 from __future__ import annotations
@@ -71,6 +77,38 @@ def _report_format(request: Request) -> str:
     return best[1]
 
 
+def _options(request: Request) -> dict[str, Any]:
+    """The audit options from the query string, checked here (400 naming the parameter)."""
+    from datetime import date
+
+    from pcfgraph.audit.baseline import FAIL_ON
+    from pcfgraph.audit.profiles import BUILTIN
+
+    q = request.query_params
+    out: dict[str, Any] = {}
+    if q.get("asOf"):
+        try:
+            out["as_of"] = date.fromisoformat(q["asOf"]).isoformat()
+        except ValueError:
+            raise InputError(f"asOf must be a date YYYY-MM-DD, not {q['asOf']!r}") from None
+    if q.get("profile"):
+        if q["profile"] not in BUILTIN:
+            raise InputError(f"profile must be one of {', '.join(BUILTIN)}, not {q['profile']!r}")
+        out["profile"] = q["profile"]
+    if q.get("maxFindings"):
+        try:
+            out["max_findings"] = int(q["maxFindings"])
+        except ValueError:
+            out["max_findings"] = 0
+        if out["max_findings"] < 1:
+            raise InputError(f"maxFindings must be a positive integer, not {q['maxFindings']!r}")
+    fail_on = q.get("failOn") or "violation"
+    if fail_on not in FAIL_ON:
+        raise InputError(f"failOn must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    out["fail_on"] = fail_on
+    return out
+
+
 async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "")
     if content_type.lower().startswith("multipart/form-data"):
@@ -79,9 +117,12 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
         )
         files = []
         for part in form.files:
+            if part.field == "baseline":  # an earlier JSON report, not a model file
+                files.append({"name": part.filename, "data": part.data, "baseline": True})
+                continue
             model_format(part.filename, part.media_type)
             files.append({"name": part.filename, "data": part.data, "media_type": part.media_type})
-        if not files:
+        if not [f for f in files if not f.get("baseline")]:
             raise InputError("the multipart upload holds no file part")
         return files
     body = await read_body(request, settings.max_body_bytes, what="upload")
@@ -100,9 +141,13 @@ async def validate(request: Request) -> Response:
     state: AppState = app_state(request)
     settings = state.settings
     fmt = _report_format(request)
+    options = _options(request)
     files = await _files(request, settings)
+    baseline = [f for f in files if f.get("baseline")]
     payload = {
-        "files": files,
+        "files": [f for f in files if not f.get("baseline")],
+        "options": options,
+        "baseline": baseline[0] if baseline else None,
         "format": fmt,
         "max_bytes": settings.max_body_bytes,
         "max_triples": settings.max_upload_triples,
@@ -117,7 +162,10 @@ async def validate(request: Request) -> Response:
     return Response(
         content=result["body"].encode("utf-8"),
         media_type=result["media_type"],
-        headers={"X-Audit-Conforms": "true" if result["conforms"] else "false"},
+        headers={
+            "X-Audit-Conforms": "true" if result["conforms"] else "false",
+            "X-Audit-Fails": "true" if result.get("fails") else "false",
+        },
     )
 
 

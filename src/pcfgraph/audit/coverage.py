@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -28,8 +28,42 @@ def default_coverage_roots() -> list[tuple[str, str, str, int]]:
     ]
 
 
-def coverage(store: EmbeddedStore, roots: Sequence[tuple[str, str, str, int]]) -> list[Coverage]:
+def curated_equivalences(store: EmbeddedStore) -> dict[str, set[str]]:
+    """Curated positive exact/close mappings of the release, both ways (element -> mapped)."""
+    out: dict[str, set[str]] = {}
+    for row in store.select(_query("reports/curated-equivalences")):
+        s, o = _term_text(row.get("subject")), _term_text(row.get("object"))
+        if s and o:
+            out.setdefault(s, set()).add(o)
+            out.setdefault(o, set()).add(s)
+    return out
+
+
+def _implementations(store: EmbeddedStore) -> dict[str, list[tuple[str, str, str]]]:
+    """Element -> [(process, process label, element notation)] from the upload."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for row in store.select(_query("reports/implementations")):
+        element, process = _term_text(row.get("element")), _term_text(row.get("process"))
+        if element and process:
+            out.setdefault(element, []).append(
+                (
+                    process,
+                    _term_text(row.get("processLabel")) or _local(process),
+                    _term_text(row.get("notation")) or _local(element),
+                )
+            )
+    return out
+
+
+def coverage(
+    store: EmbeddedStore,
+    roots: Sequence[tuple[str, str, str, int]],
+    equivalences: Mapping[str, set[str]] | None = None,
+) -> list[Coverage]:
+    """Direct coverage (a process implements the element) and coverage via mapping (a process
+    implements an element mapped to it by a curated positive exact/close mapping)."""
     query = _query("reports/coverage")
+    implemented = _implementations(store) if equivalences else {}
     out: list[Coverage] = []
     for key, title, root, max_level in roots:
         cov = Coverage(key=key, title=title, root=root)
@@ -51,6 +85,16 @@ def coverage(store: EmbeddedStore, roots: Sequence[tuple[str, str, str, int]]) -
                 item.implemented_labels.append(
                     _term_text(row.get("processLabel")) or _local(process)
                 )
+        for item in items.values():
+            if item.implemented_by or not equivalences:
+                continue
+            for other in sorted(equivalences.get(item.element, ())):
+                for process, label, notation in implemented.get(other, ()):
+                    if process not in item.mapped_by:
+                        item.mapped_by.append(process)
+                        item.mapped_labels.append(label)
+                    if notation not in item.mapped_via:
+                        item.mapped_via.append(notation)
         cov.items = sorted(items.values(), key=lambda i: (_notation_key(i.notation), i.element))
         out.append(cov)
     return out

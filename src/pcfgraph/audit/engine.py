@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 import pyoxigraph as ox
 
+from pcfgraph import iris
 from pcfgraph.audit.coverage import coverage, default_coverage_roots, maturity
 from pcfgraph.audit.findings import (
     IGNORED_RULE,
@@ -50,20 +52,26 @@ from pcfgraph.audit.parse import (
     Upload,
     read_model,
 )
-from pcfgraph.audit.report import AuditReport, AuditResult
+from pcfgraph.audit.profiles import Profile, load_profile
+from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS, AuditReport, AuditResult
+from pcfgraph.audit.rules import Rule, rule_name
 from pcfgraph.audit.ruleset import (
     AuditContext,
     RuleSet,
     observed_predicates,
     shacl_framework_subset,
 )
-from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _triple
+from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _query, _triple
 from pcfgraph.store import EmbeddedStore
+
+_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+_PRICE_RULE = str(iris.SH_PCF.ServicePriceShape)
 
 __all__ = [
     "IGNORED_RULE",
     "UPLOAD_GRAPH",
     "AuditContext",
+    "AuditOptions",
     "Labeller",
     "Limits",
     "RuleSet",
@@ -74,6 +82,7 @@ __all__ = [
     "audit_triples",
     "coverage",
     "data_graph",
+    "deduplicated",
     "default_coverage_roots",
     "gc_paused",
     "maturity",
@@ -101,6 +110,20 @@ def parse_uploads(uploads: Sequence[Upload], limits: Limits) -> ParsedModel:
     return cast(ParsedModel, parsed)
 
 
+@dataclass(frozen=True)
+class AuditOptions:
+    """How an audit is run (``pcfgraph audit`` options, ``POST /validate`` parameters)."""
+
+    #: The date deciding which agreements are in force and which periods have ended.
+    as_of: date | None = None
+    #: A shipped profile name or a Turtle file (see :mod:`pcfgraph.audit.profiles`).
+    profile: str | None = None
+    max_findings: int = DEFAULT_MAX_FINDINGS
+
+    def day(self) -> date:
+        return self.as_of or date.today()
+
+
 def audit(
     uploads: Sequence[Upload],
     context: AuditContext,
@@ -109,6 +132,7 @@ def audit(
     shapes: Sequence[Path] | None = None,
     checks: Sequence[Path] | None = None,
     parsed: ParsedModel | tuple[list[ox.Triple], list[ox.Triple]] | None = None,
+    options: AuditOptions | None = None,
 ) -> AuditReport:
     """Audit one organisational model given as one or more files.
 
@@ -116,19 +140,39 @@ def audit(
     parsed them already (the CLI does, to fail fast on bad input); they are not parsed twice.
     """
     limits = limits or Limits()
+    options = options or AuditOptions()
     seconds: dict[str, float] = {}
     with gc_paused():
         started = time.perf_counter()
         model = parsed if parsed is not None else parse_uploads(uploads, limits)
         triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
-        report = audit_triples(triples, context, shapes=shapes, checks=checks, seconds=seconds)
+        report = audit_triples(
+            triples, context, shapes=shapes, checks=checks, seconds=seconds, options=options
+        )
     report.results.extend(_ignored_results(ignored))
     if isinstance(model, ParsedModel):
         report.results = model_findings(report, model, context)
-    report.results.sort(key=_sort_key)
+    # findings about the model itself (unknown terms, bad cells) are model validity
+    report.results = deduplicated(
+        replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r
+        for r in report.results
+    )
+    report.results.sort(key=sort_key(report))
     report.sources = [u.name for u in uploads]
     return report
+
+
+def deduplicated(results: Iterable[AuditResult]) -> list[AuditResult]:
+    """Each finding once: the same focus node, path, value and rule (two engines or two
+    shapes of one rule can report the same thing)."""
+    seen: set[tuple[str, str | None, str | None, str]] = set()
+    out = []
+    for r in results:
+        if r.key not in seen:
+            seen.add(r.key)
+            out.append(r)
+    return out
 
 
 @contextmanager
@@ -156,9 +200,17 @@ def audit_triples(
     shapes: Sequence[Path] | None = None,
     checks: Sequence[Path] | None = None,
     seconds: dict[str, float] | None = None,
+    options: AuditOptions | None = None,
 ) -> AuditReport:
     seconds = seconds if seconds is not None else {}
+    options = options or AuditOptions()
     ruleset = context.rules if shapes is None and checks is None else RuleSet.load(shapes, checks)
+    profile = load_profile(options.profile, ruleset.rules)
+    as_of = options.day()
+    params: dict[str, ox.Literal] = {
+        "asOf": ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(_XSD_DATE)),
+        **profile.parameters,
+    }
     framework = (
         context.shacl_triples
         if ruleset is context.rules
@@ -171,23 +223,40 @@ def audit_triples(
     data = data_graph(framework, triples, ruleset.observed_predicates)
     seconds["load"] = time.perf_counter() - started
 
+    embedded = EmbeddedStore(store)
+    if _PRICE_RULE in ruleset.rules and embedded.ask(_query("reports/declares-no-chargeback")):
+        # the organisation declares it does not charge back: catalogue prices are not expected
+        profile = replace(profile, deactivated=profile.deactivated | {_PRICE_RULE})
+
     started = time.perf_counter()
-    results = run_shacl(data, ruleset.shapes_graph(), ruleset.rules)
+    results = run_shacl(data, ruleset.shapes_graph(profile.deactivated), ruleset.rules)
     seconds["shacl"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    embedded = EmbeddedStore(store)
     for check in ruleset.checks:
-        results.extend(run_check(embedded, check))
+        if check.rule.iri not in profile.deactivated:
+            results.extend(run_check(embedded, check, params))
     seconds["checks"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    results = [
+        replace(r, severity=profile.severities.get(r.shape, r.severity))
+        for r in deduplicated(results)
+        if r.shape not in profile.deactivated
+    ]
     labeller = Labeller(store)
     units = focus_units(embedded, labeller)
     results = [labeller.annotate(r, units) for r in results]
-    results.sort(key=_sort_key)
     report = AuditReport(results=results, triples=len(triples))
-    report.coverage = coverage(embedded, context.coverage_roots)
+    report.as_of = as_of.isoformat()
+    report.profile = profile.name
+    report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)
+    report.parameters = {k: v.value for k, v in profile.parameters.items()}
+    report.max_findings = options.max_findings
+    report.groups = [{"iri": g.iri, "label": g.label, "order": g.order} for g in ruleset.groups]
+    report.rules = rules_applied(ruleset, profile, labeller)
+    results.sort(key=sort_key(report))
+    report.coverage = coverage(embedded, context.coverage_roots, context.equivalences)
     report.maturity = maturity(embedded, labeller)
     report.organisation = labeller.organisation()
     seconds["report"] = time.perf_counter() - started
@@ -195,7 +264,55 @@ def audit_triples(
     return report
 
 
-def _sort_key(r: AuditResult) -> tuple[Any, ...]:
+def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> list[dict[str, Any]]:
+    """Every rule the audit applied (the profile's severities), for the report's appendix."""
+    out = []
+    for rule in sorted({*ruleset.rules.values(), *(c.rule for c in ruleset.checks)}, key=_by_name):
+        if rule.iri in profile.deactivated:
+            continue
+        rule = profile.apply(rule)
+        framework, code, name = labeller.source_info(rule.source)
+        out.append(
+            {
+                "rule": rule.name,
+                "iri": rule.iri,
+                "severity": rule.severity,
+                "group": rule.group,
+                "message": rule.message,
+                "rationale": rule.rationale,
+                "source": {
+                    "framework": framework,
+                    "code": code,
+                    "name": name,
+                    "passage": rule.passage,
+                    "iri": rule.source,
+                }
+                if rule.source
+                else None,
+            }
+        )
+    return out
+
+
+def _by_name(rule: Rule) -> str:
+    return rule.name
+
+
+def sort_key(report: AuditReport) -> Callable[[AuditResult], tuple[Any, ...]]:
+    """Findings in report-section order (``sh:order``), then most severe first, then by unit,
+    focus node and rule."""
     from pcfgraph.audit.report import _rank
 
-    return (_rank(r.severity), r.unit_label or "~", r.focus_label, r.rule, r.value or "")
+    order = {g["iri"]: g["order"] for g in report.groups}
+
+    def key(r: AuditResult) -> tuple[Any, ...]:
+        return (
+            order.get(r.group, 1e9),
+            _rank(r.severity),
+            r.unit_label or "~",
+            r.focus_label,
+            r.rule,
+            r.value or "",
+        )
+
+    return key

@@ -3,7 +3,7 @@ result turned into an :class:`~pcfgraph.audit.report.AuditResult`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -30,6 +30,12 @@ IGNORED_RULE = Rule(
     source=None,
     passage=None,
     hint="Refer to framework elements by IRI only; describe your own nodes with orgm: terms.",
+    group=str(iris.SH_PCF.ModelValidityGroup),
+    comment="Framework elements come from the served framework graph, never from an upload.",
+    rationale=(
+        "Warning: nothing is wrong with the organisation, but the model says something the "
+        "audit cannot use."
+    ),
 )
 
 
@@ -105,6 +111,8 @@ def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditR
                 value_is_iri=isinstance(value, URIRef),
                 component=_text(graph.value(result, _SH.sourceConstraintComponent)),
                 value_node=node_text(value),
+                group=rule.group if rule else None,
+                passage=rule.passage if rule else None,
             )
         )
     return out
@@ -113,21 +121,28 @@ def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditR
 # --- SPARQL checks ------------------------------------------------------------------------------
 
 
-def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
+def run_check(
+    store: EmbeddedStore, check: Check, params: Mapping[str, ox.Literal] | None = None
+) -> list[AuditResult]:
     """The check's rows as results; a check that evaluates a shape reports as that shape
-    (its message, path, and the constraint component the query selects)."""
-    rows = store.select(check.query)
+    (its message, path, and the constraint component the query selects).
+
+    ``params``: the audit's parameters (``asOf``, profile parameters); each check gets those
+    it declares (``# param:``). The focus node is ``?focus`` or, in checks written to run as
+    SHACL-SPARQL constraints too, ``?this``."""
+    declared = {p.name for p in check.query.params}
+    rows = store.select(check.query, {k: v for k, v in (params or {}).items() if k in declared})
     rule = check.rule
     shape = check.shape is not None
     out = []
     for row in rows:
         value = row.get("value")
-        focus = row.get("focus")
+        focus = row.get("focus") or row.get("this")
         out.append(
             AuditResult(
                 focus_node=node_text(focus) or "",
                 focus_label=focus.value if isinstance(focus, ox.Literal) else "",
-                path=check.path,
+                path=check.path or _term_text(row.get("path")),
                 value=_term_text(value),
                 severity=rule.severity,
                 message=(None if shape else _term_text(row.get("message"))) or rule.message,
@@ -138,6 +153,8 @@ def run_check(store: EmbeddedStore, check: Check) -> list[AuditResult]:
                 value_is_iri=isinstance(value, ox.NamedNode),
                 component=_term_text(row.get("component")) if shape else None,
                 value_node=node_text(value),
+                group=rule.group,
+                passage=rule.passage,
             )
         )
     return out
@@ -160,6 +177,7 @@ def _ignored_results(ignored: Iterable[ox.Triple]) -> list[AuditResult]:
             source=None,
             hint=IGNORED_RULE.hint,
             kind="audit",
+            group=IGNORED_RULE.group,
         )
         for s, n in sorted(subjects.items())
     ]

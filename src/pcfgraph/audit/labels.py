@@ -9,6 +9,8 @@ from pcfgraph.audit.report import AuditResult, is_literal_text, literal_of, node
 from pcfgraph.audit.terms import _RDF_TYPE, UPLOAD_GRAPH, _local, _ox_term, _query, _term_text
 from pcfgraph.store import EmbeddedStore
 
+_NOTATION = ox.NamedNode(str(iris.SKOS.notation))
+_IN_SCHEME = ox.NamedNode(str(iris.SKOS.inScheme))
 _LABEL_PROPS = tuple(
     ox.NamedNode(p)
     for p in (
@@ -29,6 +31,7 @@ class Labeller:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self._cache: dict[str, str] = {}
+        self._sources: dict[str, tuple[str | None, str | None, str | None]] = {}
 
     def _own(self, node: ox.NamedNode | ox.BlankNode) -> str | None:
         for prop in _LABEL_PROPS:
@@ -89,6 +92,35 @@ class Labeller:
         scratch.add(ox.Quad(_RDF_TYPE, _RDF_TYPE, literal))
         return node_text(next(iter(scratch)).object) or text
 
+    def source_info(self, iri: str | None) -> tuple[str | None, str | None, str | None]:
+        """A rule's source element as (framework title, code, name), from the framework graph;
+        Nones for what the graph does not say."""
+        if not iri:
+            return (None, None, None)
+        cached = self._sources.get(iri)
+        if cached is not None:
+            return cached
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return (None, None, None)
+        code = self._first(node, _NOTATION)
+        name = self._own(node)
+        framework = None
+        for q in self.store.quads_for_pattern(node, _IN_SCHEME, None):
+            if isinstance(q.object, ox.NamedNode):
+                framework = self._own(q.object)
+                break
+        info = (framework, code, name)
+        self._sources[iri] = info
+        return info
+
+    def _first(self, node: ox.NamedNode, prop: ox.NamedNode) -> str | None:
+        for q in self.store.quads_for_pattern(node, prop, None):
+            if isinstance(q.object, ox.Literal):
+                return q.object.value
+        return None
+
     def organisation(self) -> str | None:
         org_class = ox.NamedNode(str(iris.ORGM.Organisation))
         for q in self.store.quads_for_pattern(None, _RDF_TYPE, org_class, UPLOAD_GRAPH):
@@ -101,8 +133,12 @@ class Labeller:
         unit = units.get(r.focus_node)
         if unit is None and is_literal_text(r.focus_node):
             unit = units.get(self._stored_literal(r.focus_node))
+        framework, code, name = self.source_info(r.source)
         return replace(
             r,
+            source_framework=framework,
+            source_code=code,
+            source_name=name,
             focus_label=r.focus_label or self.label(r.focus_node) if r.focus_node else "",
             unit=unit[0] if unit else None,
             unit_label=unit[1] if unit else None,

@@ -9,6 +9,8 @@ validation: pySHACL mutates the shapes graph it is given, pySHACL#314); checks f
     # source: <framework element IRI the rule comes from>
     # passage: the framework text, quoted
     # hint: what to state or change to satisfy it
+    # group: <sh:PropertyGroup IRI in shapes/orgmodel.ttl> (model validity or a control area)
+    # rationale: one line: what the source says and why that makes it this severity
 
 A check may instead evaluate one of the shapes on pyoxigraph (``# shape: <shape IRI>``): pySHACL
 is slow on some core-SHACL constructs (qualified value shapes, ``sh:or``), so for those shapes
@@ -39,7 +41,9 @@ CHECK_DIR: Final = "checks/orgmodel"
 SEVERITIES: Final = ("Violation", "Warning", "Info")
 _SH = iris.SH
 _ORGM = iris.ORGM
-_HEADER_RE = re.compile(r"^#\s*(severity|source|passage|hint|shape)\s*:\s*(.*)$", re.IGNORECASE)
+_HEADER_RE = re.compile(
+    r"^#\s*(severity|source|passage|hint|shape|group|rationale)\s*:\s*(.*)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,20 @@ class Rule:
     source: str | None
     passage: str | None
     hint: str | None
+    #: The sh:PropertyGroup the rule belongs to (report section), or None.
+    group: str | None = None
+    #: Why the rule exists (rdfs:comment) and why it has its severity (one line each).
+    comment: str | None = None
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """A report section (``sh:PropertyGroup``): model validity, then the control areas."""
+
+    iri: str
+    label: str
+    order: float
 
 
 @dataclass(frozen=True)
@@ -109,8 +127,31 @@ def shape_rules(shapes: Graph) -> dict[str, Rule]:
             source=_en(shapes, shape, DCTERMS.source) or _en(shapes, shape, RDFS.seeAlso),
             passage=_en(shapes, shape, _ORGM.sourcePassage),
             hint=_en(shapes, shape, _ORGM.remediationHint),
+            group=_iri_value(shapes, shape, _SH.group),
+            comment=_en(shapes, shape, RDFS.comment),
+            rationale=_en(shapes, shape, _ORGM.severityRationale),
         )
     return rules
+
+
+def _iri_value(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
+    value = graph.value(node, prop)
+    return str(value) if isinstance(value, URIRef) else None
+
+
+def rule_groups(shapes: Graph) -> list[RuleGroup]:
+    """The report sections, in ``sh:order``."""
+    out = []
+    for group in set(shapes.subjects(RDF.type, _SH.PropertyGroup)):
+        if not isinstance(group, URIRef):
+            continue
+        order = shapes.value(group, _SH.order)
+        try:
+            rank = float(str(order)) if order is not None else 1e9
+        except ValueError:
+            rank = 1e9
+        out.append(RuleGroup(str(group), _en(shapes, group, RDFS.label) or str(group), rank))
+    return sorted(out, key=lambda g: (g.order, g.iri))
 
 
 def rule_name(iri: str) -> str:
@@ -144,6 +185,9 @@ def load_check(path: Path) -> Check:
         source=meta.get("source"),
         passage=meta.get("passage"),
         hint=meta.get("hint"),
+        group=meta.get("group") or None,
+        comment=meta.get("comment") or query.summary,
+        rationale=meta.get("rationale") or None,
     )
     return Check(query=query, rule=rule, shape=meta.get("shape") or None)
 
@@ -163,9 +207,11 @@ __all__ = [
     "RDF",
     "Check",
     "Rule",
+    "RuleGroup",
     "check_files",
     "load_checks",
     "load_shapes",
+    "rule_groups",
     "shape_files",
     "shape_rules",
     "targeted_shapes",

@@ -9,13 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.audit.coverage import default_coverage_roots
-from pcfgraph.audit.rules import Check, Rule, load_checks, load_shapes, shape_rules
+from pcfgraph.audit.coverage import curated_equivalences, default_coverage_roots
+from pcfgraph.audit.rules import (
+    Check,
+    Rule,
+    RuleGroup,
+    load_checks,
+    load_shapes,
+    rule_groups,
+    shape_rules,
+)
 from pcfgraph.audit.terms import _SH, Triple, _has_quoted, _path_text, _triple
 from pcfgraph.errors import ParseError
 from pcfgraph.store import EmbeddedStore
@@ -39,6 +47,11 @@ class RuleSet:
     all_shape_triples: tuple[Triple, ...] = ()
     #: The predicates of the upload pySHACL can observe; None: all of them.
     observed_predicates: frozenset[str] | None = None
+    #: The report sections (sh:PropertyGroup), in sh:order.
+    groups: tuple[RuleGroup, ...] = ()
+    #: Every core-SHACL shape: all shapes minus the checks' SHACL-SPARQL twins (what a core
+    #: SHACL engine such as pyrudof runs; the shape checks are held to it).
+    core_shape_triples: tuple[Triple, ...] = ()
 
     @classmethod
     def load(
@@ -48,11 +61,18 @@ class RuleSet:
         rules = shape_rules(graph)
         loaded = []
         evaluated: set[URIRef] = set()
+        twins: set[URIRef] = set()
         for check in load_checks(checks):
             if check.shape is not None:
                 check = _shape_check(graph, rules, check)
                 evaluated.add(URIRef(check.rule.iri))
+            elif (URIRef(check.rule.iri), _SH.sparql, None) in graph:
+                # the check's SHACL-SPARQL twin (shapes/orgmodel-sparql.ttl, for other SHACL
+                # engines): the check runs on pyoxigraph instead, its header is the rule
+                evaluated.add(URIRef(check.rule.iri))
+                twins.add(URIRef(check.rule.iri))
             loaded.append(check)
+        rules.update((c.rule.iri, c.rule) for c in loaded)
         everything = tuple(graph)
         triples = _without_shapes(graph, evaluated) if evaluated else everything
         return cls(
@@ -62,14 +82,19 @@ class RuleSet:
             checks=tuple(loaded),
             all_shape_triples=everything,
             observed_predicates=observed_predicates(triples),
+            groups=tuple(rule_groups(graph)),
+            core_shape_triples=_without_shapes(graph, twins) if twins else everything,
         )
 
-    def shapes_graph(self) -> Graph:
-        """A fresh shapes graph for one validation (never shared: pySHACL#314)."""
+    def shapes_graph(self, deactivated: Iterable[str] = ()) -> Graph:
+        """A fresh shapes graph for one validation (never shared: pySHACL#314), with the
+        given shapes switched off (``sh:deactivated true``, a profile's choice)."""
         graph = Graph(bind_namespaces="none")
         for prefix, namespace in self.namespaces:
             graph.bind(prefix, namespace, override=True, replace=True)
         graph.addN((s, p, o, graph) for s, p, o in self.shape_triples)
+        for shape in deactivated:
+            graph.add((URIRef(shape), _SH.deactivated, Literal(True)))
         return graph
 
 
@@ -116,6 +141,9 @@ class AuditContext:
     rules: RuleSet
     #: Elements the coverage section reports on: (key, title, root IRI, deepest level).
     coverage_roots: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: Curated positive exact/close mappings, both ways: element -> mapped elements
+    #: (coverage "via mapping").
+    equivalences: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: EmbeddedStore | ox.Store) -> AuditContext:
@@ -135,6 +163,7 @@ class AuditContext:
             shacl_triples=shacl_framework_subset(quads, rules),
             rules=rules,
             coverage_roots=default_coverage_roots(),
+            equivalences=curated_equivalences(EmbeddedStore(ox_store)),
         )
 
 
@@ -195,11 +224,11 @@ def shacl_framework_subset(
     quads: Iterable[ox.Quad], rules: RuleSet, *, every_shape: bool = False
 ) -> tuple[Triple, ...]:
     """The framework and ontology triples core SHACL can observe with the shapes pySHACL
-    validates with (``every_shape``: with all the shapes, as another SHACL engine would), so
+    validates with (``every_shape``: with every core-SHACL shape, as a core SHACL engine would), so
     the findings are the same as with the whole framework graph (see
     :func:`observed_predicates`)."""
     keep = (
-        observed_predicates(rules.all_shape_triples) if every_shape else rules.observed_predicates
+        observed_predicates(rules.core_shape_triples) if every_shape else rules.observed_predicates
     )
     cache: dict[Any, Node] = {}
     out: list[Triple] = []

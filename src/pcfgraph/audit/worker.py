@@ -8,9 +8,11 @@ Payload::
 
     {"files": [{"name": str, "data": bytes, "media_type": str | None}, ...],
      "format": "json" | "turtle" | "html" | "text",
-     "max_bytes": int, "max_triples": int}
+     "max_bytes": int, "max_triples": int,
+     "options": {"as_of": "YYYY-MM-DD", "profile": str, "max_findings": int, "fail_on": str},
+     "baseline": {"name": str, "data": bytes} | None}
 
-Result: ``{"conforms": bool, "counts": {...}, "body": str, "media_type": str}``. Bad input is
+Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``. Bad input is
 raised as :class:`~pcfgraph.errors.ParseError` (line, column) and friends; the pool rebuilds
 them in the caller.
 """
@@ -72,9 +74,26 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         max_bytes=int(payload.get("max_bytes") or DEFAULT_MAX_BYTES),
         max_triples=int(payload.get("max_triples") or DEFAULT_MAX_TRIPLES),
     )
-    report = audit(uploads, _context(ctx), limits=limits)
+    from datetime import date
+
+    from pcfgraph.audit.baseline import apply_baseline, fails, read_baseline
+    from pcfgraph.audit.engine import AuditOptions
+    from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS
+
+    opts = payload.get("options") or {}
+    options = AuditOptions(
+        as_of=date.fromisoformat(opts["as_of"]) if opts.get("as_of") else None,
+        profile=opts.get("profile"),
+        max_findings=int(opts.get("max_findings") or DEFAULT_MAX_FINDINGS),
+    )
+    previous = payload.get("baseline")
+    baseline = read_baseline(bytes(previous["data"]), previous["name"]) if previous else None
+    report = audit(uploads, _context(ctx), limits=limits, options=options)
+    if baseline is not None:
+        apply_baseline(report, baseline)
     return {
         "conforms": report.conforms,
+        "fails": fails(report, str(opts.get("fail_on") or "violation")),
         "counts": report.counts,
         "body": render(report, fmt),
         "media_type": MEDIA_TYPES[fmt],

@@ -1,7 +1,8 @@
 """``pcfgraph audit MODEL [MODEL...]``: audit an organisational model against the frameworks.
 
-Exit status: 0 when the model conforms (warnings alone do not fail it), 1 when there are
-violations, 2 on bad input (unreadable or unparsable files, with file, line and column).
+Exit status: 0 when the model conforms (warnings alone do not fail it; ``--fail-on`` changes
+what fails), 1 when there are findings that fail it, 2 on bad input (unreadable or unparsable
+files, with file, line and column; an unknown profile or rule; a bad baseline).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def render(report: object, fmt: str) -> bytes:
 
 
 @click.command("audit")
-@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("models", nargs=-1, required=False, type=click.Path(path_type=Path))
 @format_option(
     FORMATS,
     short=True,
@@ -48,23 +49,97 @@ def render(report: object, fmt: str) -> bytes:
     default=None,
     help="Largest model accepted, in triples (default: PCFGRAPH_MAX_UPLOAD_TRIPLES or 500000).",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date deciding which agreements are in force and which review periods have "
+    "ended (YYYY-MM-DD; default: today).",
+)
+@click.option(
+    "--profile",
+    default=None,
+    metavar="default|strict|no-chargeback|FILE.ttl",
+    help="Audit profile: rules switched off (sh:deactivated), severities changed, parameters "
+    "such as orgm:meetingCadenceMonths. The report names it and lists the rules it switched off.",
+)
+@click.option(
+    "--max-findings",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="List at most this many findings (the most severe); counts stay exact and the report "
+    "says it was truncated.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="An earlier JSON report: mark each finding new or unchanged and count the resolved.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning", "info", "new"]),
+    default="violation",
+    show_default=True,
+    help="Exit 1 when there is a finding of this severity or worse ('new': a finding not in "
+    "the baseline).",
+)
+@click.option(
+    "--explain",
+    "explain_rule",
+    default=None,
+    metavar="RULE",
+    help="Print a rule's requirement, source passage, severity rationale and a minimal "
+    "violating example, and exit (no model needed).",
+)
 @release_option
 def audit(
     models: tuple[Path, ...],
     fmt: str,
     output: Path | None,
     max_triples: int | None,
+    as_of: object,
+    profile: str | None,
+    max_findings: int,
+    baseline: Path | None,
+    fail_on: str,
+    explain_rule: str | None,
     release_dir: Path | None,
 ) -> None:
     """Audit an organisational model (Turtle, JSON-LD, RDF/XML, N-Triples, the spreadsheet
     template .xlsx, ArchiMate exchange .xml or Archi .archimate; several files
     form one model) against the organisational-model rules, with coverage and maturity.
     The report goes to stdout, or to the file given with -o (written atomically)."""
+    from datetime import datetime
+
     from pcfgraph.audit import AuditContext, Limits, Upload
     from pcfgraph.audit import audit as run_audit
+    from pcfgraph.audit.baseline import apply_baseline, fails, read_baseline
+    from pcfgraph.audit.engine import AuditOptions
     from pcfgraph.config import Settings
     from pcfgraph.release_cache import open_release
 
+    if explain_rule is not None:
+        from pcfgraph.audit.explain import explain
+        from pcfgraph.audit.ruleset import RuleSet
+
+        click.echo(explain(RuleSet.load(), explain_rule), nl=False)
+        sys.exit(EXIT_OK)
+    if not models:
+        raise click.UsageError("Missing argument 'MODELS...' (or use --explain RULE).")
+    previous = None
+    if baseline is not None:
+        try:
+            previous = read_baseline(baseline.read_bytes(), str(baseline))
+        except OSError as exc:
+            raise InputError(f"cannot read {baseline}: {exc.strerror or exc}") from None
+    options = AuditOptions(
+        as_of=as_of.date() if isinstance(as_of, datetime) else None,
+        profile=profile,
+        max_findings=max_findings,
+    )
     settings = Settings.from_env()
     uploads = []
     for path in models:
@@ -79,7 +154,9 @@ def audit(
     parsed = parse_uploads(uploads, limits)
     release = open_release(release_dir or settings.release)
     context = AuditContext.from_store(release.store)
-    report = run_audit(uploads, context, limits=limits, parsed=parsed)
+    report = run_audit(uploads, context, limits=limits, parsed=parsed, options=options)
+    if previous is not None:
+        apply_baseline(report, previous)
     write_output(render(report, fmt), output)
     if output is not None:
         click.echo(
@@ -88,4 +165,4 @@ def audit(
             + f"; report written to {output}",
             err=True,
         )
-    sys.exit(EXIT_OK if report.conforms else EXIT_FINDINGS)
+    sys.exit(EXIT_FINDINGS if fails(report, fail_on) else EXIT_OK)

@@ -1,0 +1,88 @@
+"""Comparing an audit with an earlier one (``--baseline PREVIOUS.json``) and the exit status
+(``--fail-on``).
+
+A finding is the same in both runs when its focus node, path, value and rule are (the
+deduplication key); each current finding is ``new`` or ``unchanged``, and earlier findings not
+found again are ``resolved``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from pcfgraph.audit.report import AuditReport, AuditResult
+from pcfgraph.errors import InputError
+
+FAIL_ON: Final = ("violation", "warning", "info", "new")
+_FAILING: Final = {
+    "violation": ("Violation",),
+    "warning": ("Violation", "Warning"),
+    "info": ("Violation", "Warning", "Info"),
+}
+
+Key = tuple[str, str | None, str | None, str]
+
+
+def read_baseline(data: bytes, name: str) -> dict[str, Any]:
+    """An earlier JSON audit report; InputError naming the file when it is not one."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"baseline {name} is not JSON: {exc}") from None
+    results = doc.get("results") if isinstance(doc, dict) else None
+    if not isinstance(results, list) or not all(
+        isinstance(r, dict)
+        and isinstance(r.get("focusNode"), str)
+        and isinstance(r.get("shape"), str)
+        for r in results
+    ):
+        raise InputError(
+            f"baseline {name} is not a JSON audit report (pcfgraph audit -f json): "
+            "it needs a 'results' list of findings with 'focusNode' and 'shape'"
+        )
+    return doc
+
+
+def _key(r: dict[str, Any]) -> Key:
+    return (r["focusNode"], r.get("path"), r.get("value"), r["shape"])
+
+
+def _result_key(r: AuditResult) -> Key:
+    return (r.focus_node, r.path, r.value, r.shape)
+
+
+def apply_baseline(report: AuditReport, baseline: dict[str, Any]) -> None:
+    """Mark each finding new or unchanged; count them and list the resolved ones."""
+    from dataclasses import replace
+
+    before = {_key(r): r for r in baseline["results"]}
+    now: set[Key] = set()
+    marked = []
+    for r in report.results:
+        key = _result_key(r)
+        now.add(key)
+        marked.append(replace(r, status="unchanged" if key in before else "new"))
+    report.results = marked
+    resolved = [r for key, r in before.items() if key not in now]
+    report.baseline = {
+        "new": sum(1 for r in marked if r.status == "new"),
+        "unchanged": sum(1 for r in marked if r.status == "unchanged"),
+        "resolved": len(resolved),
+        "resolvedFindings": [
+            {k: r.get(k) for k in ("focusNode", "focusLabel", "path", "value", "severity", "shape")}
+            for r in resolved
+        ],
+        # an earlier report that listed only some findings cannot say which were resolved
+        "baselineTruncated": bool(baseline.get("truncated")),
+    }
+
+
+def fails(report: AuditReport, fail_on: str = "violation") -> bool:
+    """Whether the audit fails (exit 1) under ``--fail-on``: any finding of that severity or
+    worse; ``new``: any finding not in the baseline (every finding without a baseline)."""
+    if fail_on not in FAIL_ON:
+        raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    if fail_on == "new":
+        return any(r.status != "unchanged" for r in report.results)
+    return any(r.severity in _FAILING[fail_on] for r in report.results)

@@ -1,0 +1,83 @@
+"""``pcfgraph audit --explain RULE``: what a rule requires, where it comes from, why it has its
+severity, and a minimal model that violates it.
+
+Minimal examples: ``shapes/examples/<rule>.ttl`` where one is shipped (each is audited by the
+tests and must report its rule); otherwise, for a shape that requires a property of every
+instance of a class (``sh:minCount``/``sh:qualifiedMinCount`` with ``sh:targetClass``), a bare
+instance of the class violates it and is shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import URIRef
+
+from pcfgraph import iris
+from pcfgraph.audit.rules import Rule
+from pcfgraph.audit.ruleset import RuleSet
+from pcfgraph.errors import InputError
+from pcfgraph.resources import resource_dir
+
+_SH = iris.SH
+
+
+def find_rule(ruleset: RuleSet, name: str) -> Rule:
+    """A rule by IRI, name (``ServicePriceShape``, ``checks/orgmodel/x``) or check stem."""
+    candidates = {r.iri: r for r in ruleset.rules.values()}
+    for rule in candidates.values():
+        if name in (rule.iri, rule.name, rule.name.rsplit("/", 1)[-1]):
+            return rule
+    raise InputError(
+        f"no audit rule named {name!r}; rules: "
+        + ", ".join(sorted(r.name for r in candidates.values()))
+    )
+
+
+def example_path(rule: Rule) -> Path:
+    return resource_dir("shapes") / "examples" / f"{rule.name.rsplit('/', 1)[-1]}.ttl"
+
+
+def minimal_example(ruleset: RuleSet, rule: Rule) -> str | None:
+    path = example_path(rule)
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    from rdflib import Graph
+
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in ruleset.all_shape_triples)
+    shape = URIRef(rule.iri)
+    target = graph.value(shape, _SH.targetClass)
+    required = graph.value(shape, _SH.minCount) or graph.value(shape, _SH.qualifiedMinCount)
+    if target is None or required is None or int(str(required)) < 1:
+        return None
+    return f"<https://example.org/minimal/x> a <{target}> .\n"
+
+
+def explain(ruleset: RuleSet, name: str) -> str:
+    rule = find_rule(ruleset, name)
+    groups = {g.iri: g.label for g in ruleset.groups}
+    lines = [
+        f"{rule.name}  ({rule.severity})",
+        f"  rule IRI: {rule.iri}",
+        f"  report section: {groups.get(rule.group or '', 'other rules')}",
+        "",
+        f"requires: {rule.message}",
+    ]
+    if rule.comment and rule.comment != rule.message:
+        lines.append(f"why: {rule.comment}")
+    lines.append(f"severity: {rule.rationale or rule.severity + ' (no rationale recorded)'}")
+    if rule.source:
+        lines.append(f"source: {rule.source}")
+    if rule.passage:
+        lines.append(f'passage: "{rule.passage}"')
+    if rule.hint:
+        lines.append(f"to fix: {rule.hint}")
+    example = minimal_example(ruleset, rule)
+    lines.append("")
+    if example:
+        lines.append("minimal violating example (Turtle):")
+        lines.extend("  " + line for line in example.rstrip("\n").splitlines())
+    else:
+        lines.append("minimal violating example: none shipped for this rule")
+    return "\n".join(lines) + "\n"

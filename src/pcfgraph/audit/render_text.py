@@ -1,0 +1,93 @@
+"""The audit report as plain text (the CLI's default): how the audit was run, findings by
+report section and rule, coverage, maturity, verdict."""
+
+from __future__ import annotations
+
+from pcfgraph.audit.report import AuditReport, AuditResult
+
+
+def report_text(report: AuditReport) -> str:
+    lines: list[str] = []
+    if report.sources:
+        lines.append(f"audit of {', '.join(report.sources)} ({report.triples} triples)")
+    lines.append(
+        f"as of {report.as_of or '-'}; profile {report.profile}"
+        + (f" (rules switched off: {', '.join(report.deactivated)})" if report.deactivated else "")
+    )
+    if report.truncated:
+        lines.append(
+            f"listing {report.max_findings} of {len(report.results)} findings "
+            f"(--max-findings {report.max_findings}); counts cover all of them"
+        )
+    lines.append("")
+    shown = report.shown()
+    for group, _counts in report.counts_by_group():
+        in_group = [r for r in shown if _in(r.group, group, report)]
+        if not in_group:
+            continue
+        lines.append(f"== {group['label']}")
+        for name, shape, severity, _n in _by_rule(in_group):
+            lines.append(f"{severity} {name}")
+            for r in in_group:
+                if r.shape != shape:
+                    continue
+                where = f"  {r.focus_label}"
+                if r.where:
+                    where += f" ({r.where})"
+                if r.value is not None:
+                    where += f"  [{_short(r.value)}]"
+                status = f" ({r.status})" if r.status else ""
+                lines.append(f"{where}: {r.message}{status}")
+            lines.append("")
+    for c in report.coverage:
+        lines.append(
+            f"coverage {c.title}: {len(c.covered)}/{c.total} ({c.percent:.1f} %)"
+            + (f", {len(c.covered_via_mapping)} more via mappings" if c.covered_via_mapping else "")
+            + (f"; missing {', '.join(i.notation for i in c.missing)}" if c.missing else "")
+        )
+    for m in report.maturity:
+        miss = ", ".join(p.notation for p in m.missing_evidence)
+        lines.append(
+            f"maturity {m.claim_label} ({m.building_block_label}): claimed {m.claimed}, "
+            f"achieved {m.achieved}" + (f"; missing evidence: {miss}" if miss else "")
+        )
+    if report.unused is not None:
+        u = report.unused_json()
+        lines.append(
+            f"not used by the audit: {u['elements']} elements, {u['relationships']} relationships"
+        )
+        for item in report.unused:
+            lines.append(
+                f"  {item.get('type')} {item.get('identifier')}"
+                + (f" {item.get('name')!r}" if item.get("name") else "")
+            )
+    if report.baseline is not None:
+        b = report.baseline
+        lines.append(
+            f"against the baseline: {b['new']} new, {b['unchanged']} unchanged, "
+            f"{b['resolved']} resolved"
+        )
+    totals = ", ".join(f"{n} {s.lower()}" for s, n in report.counts.items())
+    lines.append("")
+    lines.append(f"{'conforms' if report.conforms else 'does not conform'}: {totals}")
+    return "\n".join(lines) + "\n"
+
+
+def _in(group_iri: str | None, group: dict[str, object], report: AuditReport) -> bool:
+    if group["iri"]:
+        return group_iri == group["iri"]
+    return group_iri not in {g["iri"] for g in report.groups}
+
+
+def _by_rule(results: list[AuditResult]) -> list[tuple[str, str, str, int]]:
+    from pcfgraph.audit.report import _rank
+
+    groups: dict[str, tuple[str, str, str, int]] = {}
+    for r in results:
+        name, shape, sev, n = groups.get(r.shape, (r.rule, r.shape, r.severity, 0))
+        groups[r.shape] = (name, shape, sev, n + 1)
+    return sorted(groups.values(), key=lambda g: (_rank(g[2]), g[0]))
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
