@@ -137,7 +137,10 @@ def test_cli_template_convert_and_audit(
         assert isomorphic(Graph().parse(out, format=fmt), Graph().parse(CONFORMING))
         back = tmp_path / f"back-{ext}.xlsx"
         assert run_main(main, ["convert", str(out), str(back)]) == 0
-    assert run_main(main, ["audit", str(xlsx), "--release", str(release_dir)]) == 0
+    assert (
+        run_main(main, ["audit", str(xlsx), "--release", str(release_dir), "--as-of", "2025-07-15"])
+        == 0
+    )
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_findings_xlsx())
     capsys.readouterr()

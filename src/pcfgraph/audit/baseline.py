@@ -41,7 +41,7 @@ def read_baseline(data: bytes, name: str) -> dict[str, Any]:
             f"baseline {name} is not a JSON audit report (pcfgraph audit -f json): "
             "it needs a 'results' list of findings with 'focusNode' and 'shape'"
         )
-    return doc
+    return dict(doc)
 
 
 def _key(r: dict[str, Any]) -> Key:

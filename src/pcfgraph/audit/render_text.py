@@ -3,7 +3,12 @@ report section and rule, coverage, maturity, verdict."""
 
 from __future__ import annotations
 
-from pcfgraph.audit.report import AuditReport, AuditResult
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pcfgraph.audit.report import AuditReport, AuditResult
+
+_SEVERITIES = ("Violation", "Warning", "Info")
 
 
 def report_text(report: AuditReport) -> str:
@@ -80,7 +85,8 @@ def _in(group_iri: str | None, group: dict[str, object], report: AuditReport) ->
 
 
 def _by_rule(results: list[AuditResult]) -> list[tuple[str, str, str, int]]:
-    from pcfgraph.audit.report import _rank
+    def _rank(severity: str) -> int:
+        return _SEVERITIES.index(severity) if severity in _SEVERITIES else len(_SEVERITIES)
 
     groups: dict[str, tuple[str, str, str, int]] = {}
     for r in results:

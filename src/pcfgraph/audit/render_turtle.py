@@ -8,6 +8,7 @@ statements as an rdflib graph (tests compare the two by isomorphism).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -15,7 +16,9 @@ from rdflib.namespace import RDF, XSD
 
 from pcfgraph import iris
 from pcfgraph.audit.nodetext import is_literal_text, literal_text, node_of
-from pcfgraph.audit.report import AuditReport, AuditResult
+
+if TYPE_CHECKING:
+    from pcfgraph.audit.report import AuditReport, AuditResult
 
 _SH = iris.SH
 _PREFIXES = (
