@@ -244,6 +244,46 @@ def test_xml_part_with_a_dtd_is_refused() -> None:
     assert "xl/workbook.xml" in str(err.value) and "DTD" in str(err.value)
 
 
+def _with_shared_strings(data: bytes) -> bytes:
+    """The workbook as Excel saves it: every text in the shared string table (openpyxl writes
+    inline strings)."""
+    import re
+    import zipfile
+
+    shared: list[str] = []
+    cell = re.compile(rb'<c ([^>]*?)t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', re.S)
+
+    def to_shared(m: re.Match[bytes]) -> bytes:
+        shared.append(m.group(2).decode())
+        return b"<c " + m.group(1) + b't="s"><v>' + str(len(shared) - 1).encode() + b"</v></c>"
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                part = cell.sub(to_shared, part)
+            out.writestr(info, part)
+        items = "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in shared)
+        out.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + items
+            + "</sst>",
+        )
+    assert shared  # texts were moved
+    return buf.getvalue()
+
+
+def test_excel_style_shared_strings_read_the_same() -> None:
+    original = _triples(CONFORMING.read_bytes())
+    data = _with_shared_strings(workbook_bytes(original))
+    result = read_workbook(data, "excel.xlsx")
+    assert result.findings == []
+    assert isomorphic(_graph(original), _graph(result.triples))
+
+
 def test_text_cells_are_strings_never_formulas() -> None:
     hostile = '=HYPERLINK("http://evil.example/","click")'
     text = CONFORMING.read_text(encoding="utf-8").replace(

@@ -6,8 +6,9 @@ template (a sheet or a header missing) is refused as a whole
 a bad cell (a date that is not a date, a reference to a key no row has, a value not on its
 drop-down list) is a model-validity finding naming the cell, and the rest is read.
 
-Before openpyxl inflates anything the archive is checked: member count, total uncompressed
-size and compression ratio (a zip bomb is refused, not expanded).
+Before anything is inflated the archive is checked: member count, total uncompressed size,
+compression ratio (a zip bomb is refused, not expanded) and no DTD in any XML part; the sheets
+are then read by the lean reader of :mod:`~pcfgraph.audit.inputs.xlsx`.
 """
 
 from __future__ import annotations
@@ -231,20 +232,24 @@ def _date(value: Any) -> ox.Literal | None:
     return None
 
 
-def _headers(ws: Any, expected: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+def _headers(wb: Any, sheet: str, expected: Sequence[str]) -> tuple[dict[str, int], list[str]]:
     """Header text -> column index, and the expected headers that are missing."""
-    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    found = {_text(v).strip().casefold(): i for i, v in enumerate(first) if v is not None}
+    first: list[Any] = next((cells for r, cells in wb.rows(sheet, max_row=1) if r == 1), [])
+    found = {
+        _text(c.value).strip().casefold(): i
+        for i, c in enumerate(first)
+        if c is not None and c.value is not None
+    }
     index = {h: found[h.casefold()] for h in expected if h.casefold() in found}
     return index, [h for h in expected if h.casefold() not in found]
 
 
-def _rows(ws: Any, name: str) -> list[tuple[int, tuple[Any, ...]]]:
+def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     out = []
-    for r, row in enumerate(ws.iter_rows(min_row=2), start=2):
+    for r, row in wb.rows(sheet, min_row=2):
         if r > MAX_ROWS + 1:
-            raise PayloadTooLarge(f"{name}: sheet {ws.title!r} has more than {MAX_ROWS} rows")
-        if any(c.value not in (None, "") for c in row):
+            raise PayloadTooLarge(f"{name}: sheet {sheet!r} has more than {MAX_ROWS} rows")
+        if any(c is not None and c.value not in (None, "") for c in row):
             out.append((r, tuple(row)))
     return out
 
@@ -252,7 +257,8 @@ def _rows(ws: Any, name: str) -> list[tuple[int, tuple[Any, ...]]]:
 def _namespace(wb: Any, name: str) -> str:
     if README_SHEET not in wb.sheetnames:
         return DEFAULT_NAMESPACE
-    for row in wb[README_SHEET].iter_rows(values_only=True):
+    for _r, cells in wb.rows(README_SHEET):
+        row = [c.value if c is not None else None for c in cells]
         if row and _text(row[0]).strip() == NAMESPACE_LABEL:
             ns = _text(row[1] if len(row) > 1 else "").strip()
             if not ns:
@@ -273,16 +279,20 @@ def _namespace(wb: Any, name: str) -> str:
 def read_workbook(data: bytes, name: str) -> ReadResult:
     """The model in a workbook made from the template (``pcfgraph template orgmodel``)."""
     check_archive(data, name)
-    from openpyxl import load_workbook
+    from pcfgraph.audit.inputs.xlsx import LeanWorkbook
 
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        wb = LeanWorkbook(data)
+    except Exception as exc:  # a damaged package: missing parts, bad XML, bad numbers
         raise ParseError(
             f"not a readable .xlsx workbook: {type(exc).__name__}", source=name
         ) from None
     try:
         return _read(wb, name)
+    except (ValueError, KeyError, SyntaxError) as exc:  # lxml's XMLSyntaxError is one
+        raise ParseError(
+            f"not a readable .xlsx workbook: {type(exc).__name__}", source=name
+        ) from None
     finally:
         wb.close()
 
@@ -298,12 +308,12 @@ def _read(wb: Any, name: str) -> ReadResult:
     layouts: dict[str, dict[str, int]] = {}
     missing: list[str] = []
     for sheet in SHEETS:
-        index, absent = _headers(wb[sheet.name], [c.header for c in sheet.columns])
+        index, absent = _headers(wb, sheet.name, [c.header for c in sheet.columns])
         layouts[sheet.name] = index
         missing.extend(f"{sheet.name}!{h}" for h in absent)
     other_layout: dict[str, int] = {}
     if OTHER_SHEET in wb.sheetnames:
-        other_layout, absent = _headers(wb[OTHER_SHEET], OTHER_HEADERS)
+        other_layout, absent = _headers(wb, OTHER_SHEET, OTHER_HEADERS)
         missing.extend(f"{OTHER_SHEET}!{h}" for h in absent)
     if missing:
         raise ModelError(
@@ -316,13 +326,13 @@ def _read(wb: Any, name: str) -> ReadResult:
             if column.predicate and not column.inverse:
                 letter = column_letter(layouts[sheet.name][column.header])
                 reader.sources.columns[(sheet.name, column.predicate)] = letter
-    rows = {s.name: _rows(wb[s.name], name) for s in SHEETS}
+    rows = {s.name: _rows(wb, s.name, name) for s in SHEETS}
     _collect_keys(reader, rows, layouts)
     for sheet in SHEETS:
         for r, cells in rows[sheet.name]:
             _read_row(reader, sheet, layouts[sheet.name], r, cells)
     if OTHER_SHEET in wb.sheetnames:
-        for r, cells in _rows(wb[OTHER_SHEET], name):
+        for r, cells in _rows(wb, OTHER_SHEET, name):
             _read_other(reader, other_layout, r, cells)
     return ReadResult(triples=reader.triples, findings=reader.findings, sources=reader.sources)
 
