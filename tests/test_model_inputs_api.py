@@ -191,3 +191,9 @@ def test_web_audit_page_takes_every_format_and_offers_the_template(client: TestC
         assert "The model has findings." in r.text
     xlsx = client.post("/audit", files={"model": ("contoso.xlsx", _findings_xlsx())}).text
     assert "Customers!" in xlsx
+
+
+def test_xml_that_is_neither_archimate_nor_rdf_is_415_at_the_edge(client: TestClient) -> None:
+    r = client.post("/validate", content=b"<a/>", headers={"Content-Type": "application/xml"})
+    assert r.status_code == 415
+    assert "neither an ArchiMate exchange model nor RDF/XML" in r.json()["detail"]

@@ -120,7 +120,7 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
             if part.field == "baseline":  # an earlier JSON report, not a model file
                 files.append({"name": part.filename, "data": part.data, "baseline": True})
                 continue
-            model_format(part.filename, part.media_type)
+            model_format(part.filename, part.media_type, part.data)  # 415 here, not in a worker
             files.append({"name": part.filename, "data": part.data, "media_type": part.media_type})
         if not [f for f in files if not f.get("baseline")]:
             raise InputError("the multipart upload holds no file part")
@@ -128,7 +128,7 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     body = await read_body(request, settings.max_body_bytes, what="upload")
     name = request.query_params.get("name") or "upload"
     media = content_type or None
-    model_format(name, media)
+    model_format(name, media, body)  # sniffs XML's root (a few KiB): 415 here, not in a worker
     return [{"name": name, "data": body, "media_type": media}]
 
 
