@@ -41,6 +41,12 @@ class Settings:
     max_query_width: int = 500
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Uploaded workbooks (.xlsx zip archives), checked before they are inflated.
+    max_archive_members: int = 2000
+    max_archive_ratio: int = 200
+    max_archive_bytes: int = 64 * 1024 * 1024
+    max_sheet_rows: int = 50_000
+    max_sheet_columns: int = 200
     #: Most parts (files or fields) in one multipart upload: 413 past it.
     max_upload_parts: int = 100
     #: Longest request target (path and query string, bytes): 414 past it.

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pcfgraph.cells import write_csv
 from pcfgraph.errors import InputError
@@ -127,6 +127,22 @@ def side_from_workbook(
     store = EmbeddedStore()
     store.add_quads(rdflib_to_quads(imported.graph, str(imported.graph_name)))
     return side_from_store(store, catalog, imported.framework_id, label=path.name)
+
+
+def side_to_dict(side: Side) -> dict[str, Any]:
+    """Plain data for the sandbox protocol (see :func:`side_from_dict`)."""
+    return {
+        "label": side.label,
+        "framework_id": side.framework_id,
+        "elements": [
+            [e.key, e.code, e.name, e.definition, e.parent_code] for e in side.elements.values()
+        ],
+    }
+
+
+def side_from_dict(doc: Mapping[str, Any]) -> Side:
+    elements = {str(row[0]): ElementVersion(*(str(v) for v in row)) for row in doc["elements"]}
+    return Side(str(doc["label"]), str(doc["framework_id"]), elements)
 
 
 def compare(old: Side, new: Side) -> DiffResult:

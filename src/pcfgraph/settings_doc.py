@@ -48,6 +48,16 @@ MEANINGS: dict[str, str] = {
     "`MINUS`, paths, arithmetic) inside one group of an ad-hoc query; longer is 400 "
     "`query-too-wide` before execution (such chains become deep trees in the engine).",
     "max_body_bytes": "Largest request body in bytes; larger is 413 `payload-too-large`.",
+    "max_archive_members": "Most members in an uploaded workbook (.xlsx zip); more is 413 "
+    "`archive-limit`. Checked from the archive directory before anything is inflated.",
+    "max_archive_ratio": "Largest uncompressed/compressed size ratio of one member of an "
+    "uploaded workbook (declared and while inflating); larger is 413 `archive-limit` (zip bomb).",
+    "max_archive_bytes": "Largest total uncompressed size of an uploaded workbook; larger is 413 "
+    "`archive-limit`.",
+    "max_sheet_rows": "Most rows in one worksheet of an uploaded workbook (counted by streaming "
+    "the sheet XML before parsing); more is 413 `archive-limit` naming the sheet.",
+    "max_sheet_columns": "Most cells in one row of an uploaded workbook; more is 413 "
+    "`archive-limit` naming sheet and row.",
     "max_upload_parts": "Most parts (files plus fields) in one `multipart/form-data` upload; "
     "more is 413 `too-many-parts`. A malformed multipart body (boundary, headers) is 400 "
     "`bad-multipart`. Plain form fields are at most 64 KiB each.",

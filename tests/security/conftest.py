@@ -32,6 +32,7 @@ LIMITS = {
     "graphql_max_page_size": 50,
     "admin_token": "sec-token",
     "log_format": "json",
+    "max_sheet_rows": 5000,
 }
 
 

@@ -132,6 +132,15 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     return [{"name": name, "data": body, "media_type": media}]
 
 
+def archive_limits(settings: Settings) -> dict[str, int]:
+    """The workbook archive limits as plain data for a sandbox task."""
+    from dataclasses import asdict
+
+    from pcfgraph.archive_guard import ArchiveLimits
+
+    return asdict(ArchiveLimits.from_settings(settings))
+
+
 @router.post(
     "/validate",
     summary="Audit an organisational model against the framework rules",
@@ -151,6 +160,7 @@ async def validate(request: Request) -> Response:
         "format": fmt,
         "max_bytes": settings.max_body_bytes,
         "max_triples": settings.max_upload_triples,
+        "archive_limits": archive_limits(settings),
     }
     pool = state.extras.get("pool")
     if pool is not None:

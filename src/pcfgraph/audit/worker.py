@@ -67,6 +67,12 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     files = payload.get("files") or []
     if not files:
         raise InputError("no model was uploaded")
+    from pcfgraph.archive_guard import ArchiveLimits, check_workbook
+
+    archive_limits = ArchiveLimits(**payload.get("archive_limits", {}))
+    for f in files:
+        if bytes(f["data"][:4]) == b"PK\x03\x04":  # a workbook: checked before it is inflated
+            check_workbook(str(f.get("name") or "upload"), bytes(f["data"]), archive_limits)
     uploads = [
         Upload(str(f.get("name") or "upload"), bytes(f["data"]), f.get("media_type")) for f in files
     ]

@@ -43,10 +43,20 @@ def _audit_upload(ctx: WorkerContext, payload: Payload) -> Reply:
     return validate_upload(ctx, payload)
 
 
+def _diff_workbooks(ctx: WorkerContext, payload: Payload) -> Reply:
+    from pcfgraph.diff_worker import read_sides
+
+    return read_sides(ctx, payload)
+
+
 SPARQL_QUERY = Task("sparql-query", _sparql_query, "run one ad-hoc SPARQL query, serialise it")
 AUDIT_UPLOAD = Task("audit-upload", _audit_upload, "parse and audit an uploaded model")
 
-REGISTRY: dict[str, Task] = {t.name: t for t in (SPARQL_QUERY, AUDIT_UPLOAD)}
+DIFF_WORKBOOKS = Task(
+    "diff-workbooks", _diff_workbooks, "check and import uploaded workbooks for a diff"
+)
+
+REGISTRY: dict[str, Task] = {t.name: t for t in (SPARQL_QUERY, AUDIT_UPLOAD, DIFF_WORKBOOKS)}
 
 
 def lookup(name: str) -> Task:

@@ -9,13 +9,12 @@ page is a progressive enhancement (``static/audit.js``). Downloads of an uploade
 from __future__ import annotations
 
 import base64
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -26,7 +25,6 @@ from pcfgraph.diff import (
     DiffResult,
     compare,
     side_from_store,
-    side_from_workbook,
     to_xlsx,
 )
 from pcfgraph.diff import to_csv as diff_csv
@@ -52,6 +50,46 @@ async def _read_upload(request: Request, upload: UploadFile, what: str) -> bytes
     if not data:
         raise InputError(f"{what} {upload.filename!r} is empty")
     return data
+
+
+async def _compare_uploads(request: Request) -> DiffResult:
+    from pcfgraph.api.multipart import read_multipart
+    from pcfgraph.archive_guard import ArchiveLimits
+    from pcfgraph.diff import side_from_dict
+    from pcfgraph.sandbox.tasks import DIFF_WORKBOOKS
+
+    settings = app_state(request).settings
+    form = await read_multipart(
+        request, max_bytes=settings.max_body_bytes, max_parts=settings.max_upload_parts
+    )
+    parts = {p.field: p for p in form.files}
+    workbooks = []
+    for field, what in (("old_workbook", "the old workbook"), ("new_workbook", "the new workbook")):
+        part = parts.get(field)
+        if part is None:
+            raise InputError(f"{what} is missing (form field {field!r})")
+        if not part.data:
+            raise InputError(f"{what} {part.filename!r} is empty")
+        workbooks.append({"name": part.filename, "data": part.data})
+    limits = ArchiveLimits.from_settings(settings)
+    payload = {
+        "workbooks": workbooks,
+        "edition": form.fields.get("edition") or None,
+        "limits": {
+            k: getattr(limits, k) for k in ("members", "ratio", "total_bytes", "rows", "columns")
+        },
+    }
+    pool = app_state(request).extras.get("pool")
+    if pool is not None:
+        reply = await pool.run(DIFF_WORKBOOKS, payload, timeout=settings.validate_timeout)
+    else:  # no sandbox (embedded use): a thread, so the event loop keeps serving
+        import asyncio
+
+        from pcfgraph.diff_worker import read_sides
+
+        reply = await asyncio.to_thread(read_sides, None, payload)
+    old, new = (side_from_dict(d) for d in reply["sides"])
+    return compare(old, new)
 
 
 # --- audit --------------------------------------------------------------------------------
@@ -186,33 +224,11 @@ def diff_editions(request: Request, old: str = "", new: str = "", format: str = 
 
 
 @router.post("/diff", response_class=HTMLResponse)
-async def diff_workbooks(
-    request: Request,
-    old_workbook: Annotated[UploadFile, File()],
-    new_workbook: Annotated[UploadFile, File()],
-    edition: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    """Two uploaded APQC workbooks, compared by PCF ID."""
-    state = app_state(request)
+async def diff_workbooks(request: Request) -> HTMLResponse:
+    """Two uploaded APQC workbooks, compared by PCF ID. Parsing untrusted workbooks runs in a
+    sandbox worker (deadline, memory limit, archive checks), never in this process."""
     try:
-        old_data = await _read_upload(request, old_workbook, "the old workbook")
-        new_data = await _read_upload(request, new_workbook, "the new workbook")
-        with tempfile.TemporaryDirectory(prefix="pcfgraph-diff-") as tmp:
-            sides = []
-            for i, (up, data) in enumerate(((old_workbook, old_data), (new_workbook, new_data))):
-                name = Path(up.filename or f"workbook-{i}.xlsx").name
-                path = Path(tmp) / str(i) / name
-                path.parent.mkdir()
-                path.write_bytes(data)
-                sides.append(
-                    side_from_workbook(
-                        path,
-                        state.catalog,
-                        edition=edition or None,
-                        fallback_version=str(i),
-                    )
-                )
-        result = compare(sides[0], sides[1])
+        result = await _compare_uploads(request)
     except PcfgraphError as exc:
         return _diff_page(request, error=str(exc), status=exc.http_status)
     downloads = [

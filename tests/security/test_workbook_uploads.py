@@ -1,0 +1,118 @@
+"""Workbook uploads (web diff form, audit uploads): parsed only in sandbox workers, archive
+checked before inflating, /health answering throughout."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import threading
+import time
+import zipfile
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+from pcfgraph.archive_guard import ArchiveLimits, check_workbook
+from pcfgraph.errors import PayloadTooLarge, WorkbookError
+
+from .conftest import LIMITS
+
+
+def zip_bomb(inflated: int = 60 * 1024 * 1024) -> bytes:
+    """A workbook-shaped archive whose one sheet inflates ~1000-fold."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * inflated)
+    return buf.getvalue()
+
+
+def many_rows(rows: int) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Combined")
+    for i in range(rows):
+        ws.append([i, f"1.{i}", "x"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_guard_refuses_before_inflating() -> None:
+    limits = ArchiveLimits(rows=100)
+    with pytest.raises(PayloadTooLarge, match="max_archive_ratio"):
+        check_workbook("bomb.xlsx", zip_bomb(), limits)
+    with pytest.raises(PayloadTooLarge, match="sheet1 has more than 100 rows"):
+        check_workbook("rows.xlsx", many_rows(101), limits)
+    check_workbook("ok.xlsx", many_rows(100), limits)
+    with pytest.raises(PayloadTooLarge, match="max_archive_members"):
+        check_workbook("ok.xlsx", many_rows(10), ArchiveLimits(members=3))
+    with pytest.raises(WorkbookError):
+        check_workbook("junk.xlsx", b"PK not really", limits)
+
+
+class HealthPoller:
+    """Polls /health every 50 ms on its own connection; keeps each answer's latency."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.times: list[float] = []
+        self.statuses: set[int] = set()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=30, trust_env=False) as c:
+            while not self.stop.is_set():
+                started = time.monotonic()
+                self.statuses.add(c.get("/health").status_code)
+                self.times.append(time.monotonic() - started)
+                time.sleep(0.05)
+
+    def __enter__(self) -> HealthPoller:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@pytest.mark.parametrize(
+    ("upload", "limit"),
+    [(zip_bomb, "max_archive_ratio"), (lambda: many_rows(6000), "max_sheet_rows")],
+)
+def test_hostile_workbooks_on_the_diff_form_are_413_and_health_stays_fast(
+    client: httpx.Client, upload: object, limit: str
+) -> None:
+    data = upload()  # type: ignore[operator]
+    assert len(data) < int(LIMITS["max_body_bytes"])  # type: ignore[call-overload]
+    with HealthPoller(str(client.base_url)) as health:
+        time.sleep(0.2)
+        for _ in range(3):
+            r = client.post(
+                "/diff",
+                files={
+                    "old_workbook": ("old.xlsx", data),
+                    "new_workbook": ("new.xlsx", data),
+                },
+            )
+            assert r.status_code == 413, r.text[r.text.find('role="alert"') :][:300]
+            assert limit in r.text, r.text[r.text.find('role="alert"') :][:300]
+        time.sleep(0.2)
+    assert health.statuses == {200} and len(health.times) >= 5
+    # Bounds, not benchmarks: the server process never parses the upload.
+    assert statistics.median(health.times) < 0.5, health.times
+    assert max(health.times) < 2.0, health.times
+
+
+def test_a_workbook_audit_upload_is_checked_too(client: httpx.Client) -> None:
+    r = client.post(
+        "/validate?name=model.xlsx",
+        content=zip_bomb(),
+        headers={
+            "content-type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+    )
+    assert r.status_code in (413, 415), r.text[:300]
+    assert r.headers["content-type"].startswith("application/problem+json")
