@@ -29,7 +29,9 @@ def web_release() -> Release:
     entry = {
         "id": APQC_ID,
         "kind": "apqc-workbook",
-        "files": ["apqc/pcf-cross-industry-7.4-group-8.1.xlsx"],
+        "files": [
+            str(Path(__file__).parent / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx")
+        ],
         "edition": "Cross-Industry",
         "version": "7.4",
         "supplements": ["apqc/measures-supplement.ttl"],

@@ -22,11 +22,10 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.files import current_umask, write_atomic
 from pcfgraph.release import write_release
-from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
 
 MINI = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
-SHIPPED = resource_dir("data") / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+SHIPPED = Path(__file__).parent / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx"
 
 
 @pytest.fixture(params=[0o022, 0o027], ids=["umask022", "umask027"])

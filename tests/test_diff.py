@@ -15,9 +15,8 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.diff import compare, side_from_store, side_from_workbook
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.resources import resource_dir
 
-SHIPPED = resource_dir("data") / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+SHIPPED = Path(__file__).parent / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx"
 
 
 def _rows_by_id(ws) -> dict[int, int]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 
@@ -468,19 +469,21 @@ def test_every_shipped_file_parses(path: Path) -> None:
     assert all(r.comment for r in ms.rows), "every curated row says why"
 
 
-def _apqc_8_1_elements() -> set[URIRef]:
-    """PCF 8.1 and every element below it (found by skos:broader, never by hierarchy number)."""
+@functools.cache
+def _apqc_8_1_elements() -> frozenset[URIRef]:
+    """PCF 8.1 and every element below it in the shipped workbook (found by skos:broader,
+    never by hierarchy number). Imported once per test process."""
     from pcfgraph.importers.apqc import import_workbook
 
     data = resource_dir("data")
     imported = import_workbook(
-        data / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx",
+        data / "apqc" / "apqc-pcf-cross-industry-7.4.xlsx",
         edition="Cross-Industry",
         version="7.4",
     )
     g = imported.graph
     root = iris.apqc_element("cross-industry", "7.4", 20608)
-    return {URIRef(str(e)) for e in g.transitive_subjects(SKOS.broader, root)}
+    return frozenset(URIRef(str(e)) for e in g.transitive_subjects(SKOS.broader, root))
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ and the shipped graph conforms."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -233,9 +232,6 @@ def test_shipped_graph_conforms() -> None:
     from pcfgraph.assemble import assemble
 
     store = assemble().store
-    started = time.perf_counter()
     report = validate_store(store)
-    seconds = time.perf_counter() - started
     assert report.conforms, describe(report)
     assert report.counts["Violation"] == 0
-    assert seconds < 30, f"validation took {seconds:.1f} s"

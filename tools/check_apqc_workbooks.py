@@ -118,7 +118,7 @@ def _import_one(path: str) -> dict[str, Any]:
         "elements": r.elements,
         "metrics": r.metrics,
         "counts": r.counts,
-        "triples": len(r.graph),
+        "triples": len(r.triples),
         "warnings": r.warnings,
         "seconds": seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -21,6 +21,13 @@ from rdflib import Graph
 from pcfgraph import iris
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.resources import resource_dir
+from pcfgraph.sources import (
+    Entry,
+    ExtraSources,
+    ImportedWorkbook,
+    import_workbooks,
+    source_list,
+)
 from pcfgraph.store import EmbeddedStore
 
 
@@ -69,34 +76,56 @@ def _manifest(data_dir: Path) -> dict[str, Any]:
 def framework_quads(
     data_dir: Path, entry: dict[str, Any], *, progress: bool = False
 ) -> list[ox.Quad]:
-    """All quads of one framework entry of ``frameworks.yaml``."""
-    fid = entry["id"]
-    graph = str(iris.framework_graph(fid))
-    quads: list[ox.Quad] = []
-    kind = entry.get("kind")
-    for rel in entry.get("files", []):
-        path = data_dir / rel
-        if kind == "apqc-workbook":
-            from pcfgraph.importers.apqc import import_workbook
+    """All quads of one framework entry of ``frameworks.yaml`` (paths relative to data_dir)."""
+    e = Entry(entry, data_dir, "frameworks.yaml")
+    return entry_quads(e, _workbooks([e]))[1]
 
-            imported = import_workbook(
-                path,
-                edition=entry.get("edition"),
-                version=str(entry.get("version")),
-                progress=progress,
-            )
-            if imported.framework_id != fid:
-                raise InputError(
-                    f"{path}: imports as {imported.framework_id!r}, frameworks.yaml says {fid!r}"
+
+def _workbooks(entries: list[Entry]) -> dict[Path, ImportedWorkbook]:
+    """Every APQC workbook of the entries, imported (in parallel when several), by path."""
+    jobs: list[tuple[Path, str | None, str | None]] = []
+    for entry in entries:
+        if entry.kind == "apqc-workbook":
+            version = entry.raw.get("version")
+            for path in entry.files():
+                jobs.append(
+                    (path, entry.raw.get("edition"), None if version is None else str(version))
                 )
-            quads.extend(rdflib_to_quads(imported.graph, graph))
-        elif kind == "turtle":
-            quads.extend(load_turtle(path, graph))
+    return {w.path: w for w in import_workbooks(jobs)}
+
+
+def entry_quads(entry: Entry, workbooks: dict[Path, ImportedWorkbook]) -> tuple[str, list[ox.Quad]]:
+    """``(framework id, quads)`` of one entry; an APQC entry without an id takes its workbook's."""
+    kind = entry.kind
+    fid = entry.raw.get("id")
+    quads: list[ox.Quad] = []
+    for path in entry.files():
+        if kind == "apqc-workbook":
+            imported = workbooks[path]
+            if fid is None:
+                fid = imported.framework_id
+            elif imported.framework_id != fid:
+                raise InputError(
+                    f"{path}: imports as {imported.framework_id!r}, {entry.listed_in} says {fid!r}"
+                )
+            quads.extend(imported.quads(str(iris.framework_graph(fid))))
+        elif kind == "turtle" and fid is not None:
+            quads.extend(load_turtle(path, str(iris.framework_graph(fid))))
         else:
-            raise InputError(f"frameworks.yaml: framework {fid!r} has unknown kind {kind!r}")
-    for rel in entry.get("supplements", []) or []:
-        quads.extend(load_turtle(data_dir / rel, graph))
-    return quads
+            raise InputError(f"{entry.listed_in}: framework {fid!r} has unknown kind {kind!r}")
+    if fid is None:
+        raise InputError(f"{entry.listed_in}: a framework entry lists no files")
+    for path in entry.supplements():
+        quads.extend(load_turtle(path, str(iris.framework_graph(fid))))
+    return fid, quads
+
+
+def _source_name(path: Path, data_dir: Path) -> str:
+    """A source as the manifest names it: relative to data/ when shipped, else its full path."""
+    try:
+        return path.resolve().relative_to(data_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
 
 
 def mapping_files(data_dir: Path, patterns: list[str]) -> list[Path]:
@@ -112,8 +141,10 @@ def assemble(
     *,
     include_derived: bool = True,
     progress: bool = False,
+    extra: ExtraSources | None = None,
 ) -> Assembly:
-    """Build the whole dataset into a fresh embedded store."""
+    """Build the whole dataset into a fresh embedded store: the shipped sources plus ``extra``
+    (workbooks added with ``--add``, a ``--sources`` file)."""
     from pcfgraph.mappings import derive_mappings, mapping_set_graph, read_mapping_set
 
     started = time.perf_counter()
@@ -128,11 +159,21 @@ def assemble(
         quads.extend(load_turtle(path, onto_graph))
         sources.setdefault(onto_graph, []).append(path.name)
 
-    for entry in doc["frameworks"]:
-        quads.extend(framework_quads(data_dir, entry, progress=progress))
-        sources[str(iris.framework_graph(entry["id"]))] = list(entry.get("files", [])) + list(
-            entry.get("supplements", []) or []
-        )
+    listing = source_list(data_dir, doc, extra or ExtraSources())
+    workbooks = _workbooks(listing.entries)
+    claimed: dict[str, str] = {}
+    for entry in listing.entries:
+        fid, entry_q = entry_quads(entry, workbooks)
+        if fid in claimed:
+            raise InputError(
+                f"two sources claim framework {fid!r}: {claimed[fid]} and {entry.listed_in} "
+                f"({', '.join(p.name for p in entry.files())}); keep one"
+            )
+        claimed[fid] = f"{entry.listed_in} ({', '.join(p.name for p in entry.files())})"
+        quads.extend(entry_q)
+        sources[str(iris.framework_graph(fid))] = [
+            _source_name(p, data_dir) for p in entry.files() + entry.supplements()
+        ]
 
     for path in mapping_files(data_dir, list(doc.get("vocabularies", []) or [])):
         graph_name = str(iris.vocabulary_graph(path.stem))
@@ -140,13 +181,16 @@ def assemble(
         sources[graph_name] = [path.relative_to(data_dir).as_posix()]
 
     curated: list[Graph] = []
-    for path in mapping_files(data_dir, list(doc.get("mappings", []))):
+    mapping_paths = [
+        p for base, pattern in listing.mappings for p in mapping_files(base, [pattern])
+    ]
+    for path in mapping_paths:
         mapping_set = read_mapping_set(path)
         g = mapping_set_graph(mapping_set)
         curated.append(g)
         graph_name = str(iris.mapping_set_graph(mapping_set.stem))
         quads.extend(rdflib_to_quads(g, graph_name))
-        sources[graph_name] = [path.relative_to(data_dir).as_posix()]
+        sources[graph_name] = [_source_name(path, data_dir)]
 
     if include_derived and curated:
         derived = derive_mappings(curated)

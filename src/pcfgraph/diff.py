@@ -114,7 +114,6 @@ def side_from_workbook(
 ) -> Side:
     """An APQC workbook, imported as-is. Edition and version come from the workbook's own
     statement or its file name when not given; where nothing tells, edition "workbook"."""
-    from pcfgraph.assemble import rdflib_to_quads
     from pcfgraph.importers.apqc import import_workbook
 
     imported = import_workbook(
@@ -125,7 +124,7 @@ def side_from_workbook(
         default=("workbook", fallback_version),  # only where neither name nor workbook tells
     )
     store = EmbeddedStore()
-    store.add_quads(rdflib_to_quads(imported.graph, str(imported.graph_name)))
+    store.add_quads(imported.quads())
     return side_from_store(store, catalog, imported.framework_id, label=path.name)
 
 

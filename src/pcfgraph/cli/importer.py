@@ -32,8 +32,7 @@ def import_() -> None:
 
 def serialise(result: ApqcImport, fmt: str) -> bytes:
     """The import as Turtle, N-Triples or TriG (TriG names the edition's graph)."""
-    data = result.graph.serialize(format="nt", encoding="utf-8")
-    triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    triples = list(result.triples)
     triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     rdf_format = _FORMATS[fmt]
     items: list[ox.Triple] | list[ox.Quad] = triples

@@ -14,12 +14,14 @@ APQC's download name and the caller's flags; :mod:`.emit` writes RDF. Every fail
 
 from __future__ import annotations
 
+import functools
 import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from rdflib import Graph, URIRef
@@ -58,7 +60,8 @@ class ApqcImport:
     framework_id: str
     edition: str
     version: str
-    graph: Graph
+    #: This edition's triples (pyoxigraph terms), each once.
+    triples: list[ox.Triple]
     counts: dict[str, int]
     elements: int
     metrics: int
@@ -69,6 +72,20 @@ class ApqcImport:
     #: Where edition and version were read from (flag, file name or the workbook itself).
     edition_from: str = ""
     version_from: str = ""
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph (made on first use; tests and tools compare graphs)."""
+        g = Graph()
+        for prefix, ns in iris.PREFIXES.items():
+            g.bind(prefix, ns)
+        data = ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        return g.parse(data=data, format="nt")
+
+    def quads(self, graph_name: str | None = None) -> list[ox.Quad]:
+        """The triples in this edition's named graph (or ``graph_name``)."""
+        g = ox.NamedNode(graph_name or str(self.graph_name))
+        return [ox.Quad(t.subject, t.predicate, t.object, g) for t in self.triples]
 
     @property
     def scheme(self) -> URIRef:
@@ -83,7 +100,7 @@ class ApqcImport:
         compared = f", compared with {self.compared_to}" if self.compared_to else ""
         return (
             f"{self.framework_id}: {self.elements} elements ({kinds}), {self.metrics} metrics, "
-            f"{len(self.graph)} triples{compared}"
+            f"{len(self.triples)} triples{compared}"
         )
 
 
@@ -171,7 +188,7 @@ def _emit(path: Path, identity: Identity, rows: Any, bar: Any) -> ApqcImport:
         framework_id=out.framework_id,
         edition=identity.edition,
         version=identity.version,
-        graph=out.graph,
+        triples=out.triples,
         counts=counts,
         elements=len(rows.elements),
         metrics=len(rows.metrics),

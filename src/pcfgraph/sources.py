@@ -1,0 +1,164 @@
+"""Which framework sources go into a release: the packaged ``data/frameworks.yaml``, plus APQC
+workbooks a user adds (``--add FILE``) or lists in a sources file of the same schema
+(``--sources my.yaml``).
+
+Every entry is resolved against the directory of the file that lists it. Workbooks are imported
+in parallel worker processes when there are several (each import is CPU-bound Python), and two
+sources claiming the same framework (the same APQC edition and version) are refused, naming both.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from pcfgraph import iris
+from pcfgraph.errors import InputError, WorkbookError
+
+
+@dataclass(frozen=True)
+class ExtraSources:
+    """What a user adds to (or, with ``include_default: false``, puts instead of) the shipped data."""
+
+    workbooks: tuple[Path, ...] = ()
+    sources_file: Path | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.workbooks) or self.sources_file is not None
+
+
+@dataclass
+class Entry:
+    """One framework entry of a sources file, with the directory its paths are relative to."""
+
+    raw: dict[str, Any]
+    base: Path
+    listed_in: str
+
+    @property
+    def kind(self) -> str | None:
+        return self.raw.get("kind")
+
+    def files(self) -> list[Path]:
+        return [self.base / rel for rel in self.raw.get("files", []) or []]
+
+    def supplements(self) -> list[Path]:
+        return [self.base / rel for rel in self.raw.get("supplements", []) or []]
+
+
+@dataclass
+class SourceList:
+    entries: list[Entry] = field(default_factory=list)
+    #: (base directory, glob pattern) of SSSOM mapping sets.
+    mappings: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def read_sources_file(path: Path) -> dict[str, Any]:
+    """A ``frameworks.yaml``-shaped document; bad input names the file and the problem."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such sources file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("frameworks", []), list):
+        raise InputError(f"{path}: expected a 'frameworks' list (the schema of frameworks.yaml)")
+    for i, entry in enumerate(doc.get("frameworks", []) or [], start=1):
+        if not isinstance(entry, dict) or entry.get("kind") not in ("apqc-workbook", "turtle"):
+            raise InputError(
+                f"{path}: framework {i}: expected a mapping with kind 'apqc-workbook' or 'turtle'"
+            )
+        if entry["kind"] == "turtle" and not entry.get("id"):
+            raise InputError(f"{path}: framework {i}: a turtle framework needs an 'id'")
+        if not isinstance(entry.get("files"), list) or not entry["files"]:
+            raise InputError(f"{path}: framework {i}: expected a non-empty 'files' list")
+    return doc
+
+
+def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources) -> SourceList:
+    """The shipped entries (unless a sources file says ``include_default: false``), then the
+    sources file's, then one entry per added workbook."""
+    out = SourceList()
+    include_default = True
+    extra_doc: dict[str, Any] = {}
+    if extra.sources_file is not None:
+        extra_doc = read_sources_file(extra.sources_file)
+        include_default = bool(extra_doc.get("include_default", True))
+    if include_default:
+        for raw in default_doc["frameworks"]:
+            out.entries.append(Entry(raw, data_dir, "frameworks.yaml"))
+        out.mappings.extend((data_dir, p) for p in default_doc.get("mappings", []) or [])
+    if extra.sources_file is not None:
+        base = extra.sources_file.resolve().parent
+        for raw in extra_doc.get("frameworks", []) or []:
+            out.entries.append(Entry(raw, base, extra.sources_file.name))
+        out.mappings.extend((base, p) for p in extra_doc.get("mappings", []) or [])
+    for path in extra.workbooks:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"--add {path}: no such file")
+        raw = {"kind": "apqc-workbook", "files": [path.name]}
+        out.entries.append(Entry(raw, path.resolve().parent, "--add"))
+    return out
+
+
+# --- APQC workbooks, in parallel ------------------------------------------------------------
+
+
+@dataclass
+class ImportedWorkbook:
+    path: Path
+    framework_id: str
+    edition: str
+    version: str
+    nt: bytes
+
+    def quads(self, graph: str) -> list[ox.Quad]:
+        g = ox.NamedNode(graph)
+        return [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for t in ox.parse(self.nt, format=ox.RdfFormat.N_TRIPLES)
+        ]
+
+
+def _import_one(path: str, edition: str | None, version: str | None) -> ImportedWorkbook:
+    from pcfgraph.importers.apqc import import_workbook
+
+    r = import_workbook(Path(path), edition=edition, version=version, progress=False)
+    nt = ox.serialize(r.triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    return ImportedWorkbook(Path(path), r.framework_id, r.edition, r.version, nt)
+
+
+def import_workbooks(jobs: Sequence[tuple[Path, str | None, str | None]]) -> list[ImportedWorkbook]:
+    """Import workbooks (path, edition, version), in parallel processes when there are several;
+    refuse two that claim the same edition and version."""
+    if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
+        workers = min(len(jobs), os.cpu_count() or 1)
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_import_one, str(p), e, v) for p, e, v in jobs]
+            results = [f.result() for f in futures]
+    else:
+        results = [_import_one(str(p), e, v) for p, e, v in jobs]
+    seen: dict[str, ImportedWorkbook] = {}
+    for r in results:
+        other = seen.get(r.framework_id)
+        if other is not None:
+            raise WorkbookError(
+                f"two sources claim APQC PCF {r.edition} {r.version} ({r.framework_id}): "
+                f"{other.path} and {r.path}; keep one",
+                file=r.path.name,
+            )
+        seen[r.framework_id] = r
+    return results
+
+
+def framework_graph_name(framework_id: str) -> str:
+    return str(iris.framework_graph(framework_id))
