@@ -24,6 +24,10 @@ class Settings:
     release: Path | None = None
     #: Where the verified release of the shipped data is cached; None: the user cache dir.
     cache_dir: Path | None = None
+    #: APQC workbooks added to the shipped data when it is assembled (``serve --add FILE``).
+    add_workbooks: tuple[str, ...] = field(default_factory=tuple)
+    #: A sources file of the schema of ``data/frameworks.yaml`` (``serve --sources FILE``).
+    sources_file: Path | None = None
     #: A remote SPARQL 1.1 Protocol + Graph Store Protocol endpoint; None uses the embedded store.
     store_url: str | None = None
     #: Ad-hoc SPARQL: per-query deadline (seconds), worker processes, memory limit (MiB).

@@ -38,6 +38,7 @@ import pyoxigraph as ox
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
 from pcfgraph.queries import NamedQuery
+from pcfgraph.sources import ExtraSources
 from pcfgraph.store import EmbeddedStore
 
 GRAPH_FILE = "graph.nq"
@@ -358,18 +359,19 @@ def sweep_dead_snapshots(parent: Path) -> None:
             continue
 
 
-def build_release() -> Release:
-    """Assemble the shipped data in memory and describe it with a manifest (not written)."""
+def build_release(extra: ExtraSources | None = None) -> Release:
+    """Assemble the shipped data (plus ``extra`` sources) in memory and describe it with a
+    manifest (not written)."""
     from pcfgraph.assemble import assemble
 
-    assembly = assemble()
+    assembly = assemble(extra=extra)
     data = canonical_nquads(assembly.store)
     manifest = make_manifest(assembly.store, data, assembly.sources)
     manifest["build_seconds"] = round(assembly.seconds, 3)
     return Release(store=assembly.store, manifest=manifest, path=None)
 
 
-def open_release(path: Path | None) -> Release:
-    """A verified release directory, or the shipped data assembled in memory (no cache; see
-    :func:`pcfgraph.release_cache.open_release` for the cached default)."""
-    return load_release(path) if path is not None else build_release()
+def open_release(path: Path | None, extra: ExtraSources | None = None) -> Release:
+    """A verified release directory, or the shipped data (plus ``extra`` sources) assembled in
+    memory (no cache; see :func:`pcfgraph.release_cache.open_release` for the cached default)."""
+    return load_release(path) if path is not None else build_release(extra)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import MANIFEST_FILE, Release, fill_release_dir, load_release, make_temp_dir
+from pcfgraph.sources import ExtraSources
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = "1"
@@ -142,10 +143,16 @@ def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
     return removed
 
 
-def open_release(path: Path | None, *, cache_dir: Path | bool | None = True) -> Release:
+def open_release(
+    path: Path | None,
+    *,
+    cache_dir: Path | bool | None = True,
+    extra: ExtraSources | None = None,
+) -> Release:
     """The release a command or server uses: a verified release directory, or the shipped
     data's verified release from the cache (``cache_dir=True``: from the environment; a path;
-    ``None``/``False``: assembled in memory, no cache)."""
+    ``None``/``False``: assembled in memory, no cache). ``extra`` sources (``--add``,
+    ``--sources``) are part of the build and, with every file they read, of the cache key."""
     from pcfgraph import release as release_mod
 
     if path is not None:
@@ -153,5 +160,11 @@ def open_release(path: Path | None, *, cache_dir: Path | bool | None = True) -> 
     if cache_dir is True:
         cache_dir = default_cache_dir()
     if not cache_dir:
-        return release_mod.build_release()
+        return release_mod.build_release(extra)
+    if extra:
+        return cached_release(
+            Path(cache_dir),
+            extra_sources=extra.files(),
+            build=lambda: release_mod.build_release(extra),
+        )
     return cached_release(Path(cache_dir))

@@ -33,12 +33,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pcfgraph.config import Settings
 from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.release import Release
 from pcfgraph.release_verify import verify_release
+from pcfgraph.sources import ExtraSources
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -89,7 +91,17 @@ def load_verified_release(settings: Settings) -> Release:
     from pcfgraph.release_cache import default_cache_dir, open_release
 
     cache = default_cache_dir(settings.cache_dir)
-    return verify_release(open_release(settings.release, cache_dir=cache))
+    return verify_release(
+        open_release(settings.release, cache_dir=cache, extra=extra_sources(settings))
+    )
+
+
+def extra_sources(settings: Settings) -> ExtraSources:
+    """The workbooks and sources file a server adds to the shipped data (rebuilt on reload)."""
+    return ExtraSources(
+        workbooks=tuple(Path(p) for p in settings.add_workbooks),
+        sources_file=settings.sources_file,
+    )
 
 
 class ReleaseManager:

@@ -28,6 +28,12 @@ MEANINGS: dict[str, str] = {
     "and every later command and server start opens it read-only. Unset: "
     "`$XDG_CACHE_HOME/pcfgraph` or `~/.cache/pcfgraph`; `off`: assemble in memory every time. "
     "Safe for concurrent builders (atomic rename); entries unused for a day are pruned.",
+    "add_workbooks": "APQC workbooks (any edition and version, comma-separated in the "
+    "variable) added to the shipped data when it is assembled; each is imported in parallel, "
+    "its edition and version read from the workbook and its name. Ignored with `release`.",
+    "sources_file": "A YAML file of the schema of `data/frameworks.yaml` whose frameworks and "
+    "mapping sets are added to the shipped ones (`include_default: false` serves only its "
+    "own); paths are relative to the file. Ignored with `release`.",
     "store_url": "SPARQL 1.1 Protocol + Graph Store Protocol endpoint used instead of the "
     "embedded store. Unset: embedded in-memory store.",
     "query_timeout": "Deadline in seconds of one ad-hoc SPARQL query; past it the worker is "

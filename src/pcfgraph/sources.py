@@ -9,6 +9,7 @@ sources claiming the same framework (the same APQC edition and version) are refu
 
 from __future__ import annotations
 
+import glob
 import multiprocessing as mp
 import os
 from collections.abc import Sequence
@@ -33,6 +34,21 @@ class ExtraSources:
 
     def __bool__(self) -> bool:
         return bool(self.workbooks) or self.sources_file is not None
+
+    def files(self) -> list[Path]:
+        """Every file these sources read (so a cache key changes when any of them does)."""
+        out = [Path(p) for p in self.workbooks if Path(p).is_file()]
+        if self.sources_file is not None and self.sources_file.is_file():
+            out.append(self.sources_file)
+            base = self.sources_file.resolve().parent
+            doc = read_sources_file(self.sources_file)
+            for raw in doc.get("frameworks", []) or []:
+                for rel in list(raw.get("files", []) or []) + list(raw.get("supplements") or []):
+                    if (base / rel).is_file():
+                        out.append(base / rel)
+            for pattern in doc.get("mappings", []) or []:
+                out.extend(Path(p) for p in sorted(glob.glob(str(base / pattern))))
+        return out
 
 
 @dataclass

@@ -91,16 +91,37 @@ def load(release_dir: Path | None) -> Release:
     show_default=True,
     help="Release directory to write (graph.nq + manifest.json).",
 )
-def build(out_dir: Path) -> None:
+@click.option(
+    "--add",
+    "add_workbooks",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Add the frameworks of a sources file (the schema of data/frameworks.yaml).",
+)
+def build(
+    out_dir: Path, add_workbooks: tuple[Path, ...] = (), sources_file: Path | None = None
+) -> None:
     """Assemble the graph and write it as a release (N-Quads + manifest with sha256, counts).
 
     Only a graph that passes the framework shapes and checks is published (the same
     verification a server applies before serving it), so the release directory always holds
-    the last good release.
+    the last good release. --add and --sources put more frameworks in (workbooks are imported
+    in parallel; two sources claiming the same edition and version are refused).
     """
     from pcfgraph.release_verify import verify_release
+    from pcfgraph.sources import ExtraSources
 
-    release = verify_release(open_release(None))
+    extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
+    release = verify_release(open_release(None, extra))
     manifest = write_release(release.store, out_dir, release.manifest["sources"], verified=True)
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "

@@ -26,6 +26,22 @@ from pcfgraph.config import Settings
     metavar="URL",
     help="Use a remote SPARQL 1.1 Protocol endpoint instead of the embedded store.",
 )
+@click.option(
+    "--add",
+    "add_workbooks",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Add the frameworks of a sources file (the schema of data/frameworks.yaml).",
+)
 @click.option("--query-timeout", type=float, default=None, help="Ad-hoc query deadline (s).")
 @click.option("--query-workers", type=int, default=None, help="Sandbox worker processes.")
 @click.option("--worker-memory-mb", type=int, default=None, help="Memory limit per worker.")
@@ -49,6 +65,13 @@ def serve(**options: Any) -> None:
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
     if "cors_origins" in overrides:
         overrides["cors_origins"] = tuple(overrides["cors_origins"])
+    if "add_workbooks" in overrides:
+        overrides["add_workbooks"] = tuple(str(p) for p in overrides["add_workbooks"])
+    if overrides.get("release") and ("add_workbooks" in overrides or "sources_file" in overrides):
+        raise click.UsageError(
+            "--add/--sources build the graph from sources; a --release is already built "
+            "(build it with 'pcfgraph build --add ... -o DIR')"
+        )
     settings = Settings.from_env(**overrides)
     try:
         from pcfgraph.api.ops import configure_logging
