@@ -121,7 +121,7 @@ def build(
     from pcfgraph.sources import ExtraSources
 
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
-    release = verify_release(open_release(None, extra))
+    release = verify_release(open_release(None, extra=extra))
     manifest = write_release(release.store, out_dir, release.manifest["sources"], verified=True)
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
