@@ -436,8 +436,10 @@ EXPECTED_TTL = """
     dcterms:rights <apqc-pcf/notice> ;
     dcterms:isVersionOf <apqc-pcf/element/2> .
 
-<apqc-pcf/element/1> a pcfg:PCFStableElement ; pcfg:pcfId 1 .
-<apqc-pcf/element/2> a pcfg:PCFStableElement ; pcfg:pcfId 2 .
+<apqc-pcf/element/1> a pcfg:PCFStableElement ; pcfg:pcfId 1 ;
+    dcterms:hasVersion <apqc-pcf/tiny/1.0/1> .
+<apqc-pcf/element/2> a pcfg:PCFStableElement ; pcfg:pcfId 2 ;
+    dcterms:hasVersion <apqc-pcf/tiny/1.0/2> .
 
 <apqc-pcf/tiny/1.0/measure/7> a pcfg:Measure ;
     pcfg:metricId 7 ;

@@ -29,6 +29,7 @@ from pcfgraph.sources import (
     source_list,
 )
 from pcfgraph.store import EmbeddedStore
+from pcfgraph.versions import version_link_quads
 
 
 @dataclass
@@ -179,6 +180,11 @@ def assemble(
         graph_name = str(iris.vocabulary_graph(path.stem))
         quads.extend(load_turtle(path, graph_name))
         sources[graph_name] = [path.relative_to(data_dir).as_posix()]
+
+    links = version_link_quads(workbooks.values())
+    if links:
+        quads.extend(links)
+        sources[str(iris.apqc_versions_graph())] = ["derived from the loaded APQC workbooks"]
 
     curated: list[Graph] = []
     mapping_paths = [

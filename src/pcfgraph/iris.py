@@ -161,6 +161,11 @@ def apqc_stable_element(pcf_id: int) -> URIRef:
     return _id(f"apqc-pcf/element/{int(pcf_id)}")
 
 
+def apqc_versions_graph() -> URIRef:
+    """The named graph linking consecutive versions of each APQC edition (change notes)."""
+    return _id("graph/apqc-versions")
+
+
 def apqc_change(edition: str, version: str, pcf_id: int, index: int) -> URIRef:
     """One parsed token of an element's "Change details" column."""
     return _id(f"apqc-pcf/{slug(edition)}/{version}/{int(pcf_id)}/change/{index}")

@@ -136,6 +136,7 @@ class ImportedWorkbook:
     edition: str
     version: str
     nt: bytes
+    element_rows: list[tuple[int, str, str, str | None]] = field(default_factory=list)
 
     def quads(self, graph: str) -> list[ox.Quad]:
         g = ox.NamedNode(graph)
@@ -150,7 +151,7 @@ def _import_one(path: str, edition: str | None, version: str | None) -> Imported
 
     r = import_workbook(Path(path), edition=edition, version=version, progress=False)
     nt = ox.serialize(r.triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return ImportedWorkbook(Path(path), r.framework_id, r.edition, r.version, nt)
+    return ImportedWorkbook(Path(path), r.framework_id, r.edition, r.version, nt, r.element_rows)
 
 
 def import_workbooks(jobs: Sequence[tuple[Path, str | None, str | None]]) -> list[ImportedWorkbook]:

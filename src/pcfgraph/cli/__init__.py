@@ -28,6 +28,7 @@ LAZY_COMMANDS: tuple[tuple[str, str], ...] = (
     ("query", "pcfgraph.cli.graph_commands:query"),
     ("stats", "pcfgraph.cli.graph_commands:stats"),
     ("gaps", "pcfgraph.cli.graph_commands:gaps"),
+    ("history", "pcfgraph.cli.history:history"),
     ("import", "pcfgraph.cli.importer:import_"),
     ("validate", "pcfgraph.cli.validate:validate"),
     ("diff", "pcfgraph.cli.diff:diff"),

@@ -69,6 +69,8 @@ class ApqcImport:
     warnings: list[str] = field(default_factory=list)
     #: The version APQC compared this workbook with, when it is a comparison workbook.
     compared_to: str | None = None
+    #: ``(PCF ID, hierarchy ID, name, definition)`` per element, for links between versions.
+    element_rows: list[tuple[int, str, str, str | None]] = field(default_factory=list)
     #: Where edition and version were read from (flag, file name or the workbook itself).
     edition_from: str = ""
     version_from: str = ""
@@ -194,6 +196,7 @@ def _emit(path: Path, identity: Identity, rows: Any, bar: Any) -> ApqcImport:
         metrics=len(rows.metrics),
         warnings=rows.warnings + out.warnings,
         compared_to=identity.compared_to,
+        element_rows=[(e.pcf_id, e.hierarchy_id, e.name, e.definition) for e in rows.elements],
         edition_from=identity.edition_from,
         version_from=identity.version_from,
     )

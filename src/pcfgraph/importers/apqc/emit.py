@@ -79,6 +79,7 @@ class Emitter:
                 ("dct:license", DCTERMS),
                 ("dct:rights", DCTERMS),
                 ("dct:isVersionOf", DCTERMS),
+                ("dct:hasVersion", DCTERMS),
                 ("dct:RightsStatement", DCTERMS),
                 ("prov:wasDerivedFrom", PROV),
                 ("prov:Entity", PROV),
@@ -158,6 +159,7 @@ class Emitter:
         add(s, p["dct:rights"], self.notice)
         stable = _n(iris.apqc_stable_element(e.pcf_id))
         add(s, p["dct:isVersionOf"], stable)
+        add(stable, p["dct:hasVersion"], s)
         add(stable, _TYPE, _n(PCFG.PCFStableElement))
         add(stable, _n(PCFG.pcfId), _int(e.pcf_id))
 

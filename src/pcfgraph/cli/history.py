@@ -1,0 +1,38 @@
+"""``pcfgraph history PCF_ID``: what became of one APQC element across the loaded editions and
+versions (identity is the PCF ID; each row names the edition and version it was found in)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import click
+
+from pcfgraph.cli.common import format_option
+from pcfgraph.cli.graph_commands import format_select, load, release_option
+from pcfgraph.errors import NotFoundError
+from pcfgraph.importers.apqc.statement import version_key
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.store import SelectResult
+
+
+@click.command()
+@click.argument("pcf_id", type=int)
+@format_option()
+@release_option
+def history(pcf_id: int, fmt: str, release_dir: Path | None) -> None:
+    """List every edition and version that states PCF_ID, oldest first per edition, with its
+    code, name and the changes from the version before (moved, renamed, redefined, new,
+    removed)."""
+    release = load(release_dir)
+    result = release.store.select(QueryCatalog().get("api/element-history"), {"pcfId": pcf_id})
+    if not result.rows:
+        raise NotFoundError(f"no loaded APQC edition states PCF ID {pcf_id}")
+
+    def order(row: Mapping[str, object]) -> tuple[str, tuple[int, ...]]:
+        edition, version = (getattr(row.get(k), "value", "") for k in ("edition", "version"))
+        return str(edition), version_key(str(version)) if version else ()
+
+    ordered = SelectResult(result.variables, sorted(result.rows, key=order))
+    sys.stdout.buffer.write(format_select(ordered, fmt))

@@ -1,0 +1,136 @@
+"""Identity across versions: one edition-independent resource per PCF ID, and the change from
+one loaded version of an edition to the next as data (``skos:changeNote``, ``owl:deprecated``,
+``prov:wasRevisionOf``); ``pcfgraph history PCF_ID``. Workbooks are built in tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from openpyxl import Workbook
+
+from pcfgraph import iris
+from pcfgraph.assemble import assemble
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.iris import DCTERMS, PROV, SKOS
+from pcfgraph.release import write_release
+from pcfgraph.sources import ExtraSources
+
+HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
+OLD = [
+    [10002, "1.0", "Vision", "A"],
+    [17040, "1.1", "Concept", "B"],
+    [17041, "1.2", "Gone", "C"],
+    [17042, "1.3", "Stay", "D"],
+]
+NEW = [
+    [10002, "1.0", "Vision", "A"],  # unchanged
+    [17040, "1.1", "Concept renamed", "B"],  # renamed
+    [17042, "1.2", "Stay", "D2"],  # moved and redefined
+    [17050, "1.3", "Fresh", "E"],  # added; 17041 removed
+]
+
+
+def workbook(path: Path, rows: list[list[Any]]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    for row in [HEADER, *rows]:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("versions")
+    workbook(tmp / "k01234-banking-v721-vs-banking-v611.xlsx", OLD)
+    workbook(tmp / "k01235-banking-v722-vs-banking-v721-2025.xlsx", NEW)
+    src = tmp / "sources.yaml"
+    src.write_text(
+        yaml.safe_dump(
+            {
+                "include_default": False,
+                "frameworks": [
+                    {"kind": "apqc-workbook", "files": [p.name]} for p in sorted(tmp.glob("*.xlsx"))
+                ],
+            }
+        )
+    )
+    assembly = assemble(extra=ExtraSources(sources_file=src))
+    out = tmp / "release"
+    write_release(assembly.store, out, assembly.sources)
+    return out
+
+
+def store_of(release_dir: Path) -> ox.Store:
+    store = ox.Store()
+    store.load(path=str(release_dir / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def el(version: str, pcf_id: int) -> ox.NamedNode:
+    return ox.NamedNode(str(iris.apqc_element("Banking", version, pcf_id)))
+
+
+def objects(store: ox.Store, s: ox.NamedNode, p: object) -> set[str]:
+    return {q.object.value for q in store.quads_for_pattern(s, ox.NamedNode(str(p)), None)}
+
+
+def test_one_resource_per_pcf_id_lists_every_version(release_dir: Path) -> None:
+    store = store_of(release_dir)
+    stable = ox.NamedNode(str(iris.apqc_stable_element(17040)))
+    assert objects(store, stable, DCTERMS.hasVersion) == {
+        el("7.2.1", 17040).value,
+        el("7.2.2", 17040).value,
+    }
+    assert objects(store, el("7.2.2", 17040), DCTERMS.isVersionOf) == {stable.value}
+
+
+def test_changes_between_consecutive_versions_are_data(release_dir: Path) -> None:
+    store = store_of(release_dir)
+    notes = lambda s: objects(store, s, SKOS.changeNote)  # noqa: E731
+    assert notes(el("7.2.2", 10002)) == set()  # unchanged
+    assert notes(el("7.2.2", 17040)) == {
+        "Changed from Banking 7.2.1 to 7.2.2: renamed (was 'Concept')"
+    }
+    assert notes(el("7.2.2", 17042)) == {
+        "Changed from Banking 7.2.1 to 7.2.2: moved from 1.3 to 1.2; redefined"
+    }
+    assert notes(el("7.2.2", 17050)) == {"New in Banking 7.2.2 (not in 7.2.1)"}
+    assert notes(el("7.2.1", 17041)) == {"Removed in Banking 7.2.2"}
+    owl_deprecated = "http://www.w3.org/2002/07/owl#deprecated"
+    assert objects(store, el("7.2.1", 17041), owl_deprecated) == {"true"}
+    assert objects(store, el("7.2.1", 17042), owl_deprecated) == set()
+    assert objects(store, el("7.2.2", 17042), PROV.wasRevisionOf) == {el("7.2.1", 17042).value}
+    # the links live in their own graph, apart from the editions' own statements
+    graph = ox.NamedNode(str(iris.apqc_versions_graph()))
+    assert {
+        q.graph_name
+        for q in store.quads_for_pattern(None, ox.NamedNode(str(SKOS.changeNote)), None)
+    } == {graph}
+
+
+def test_history_cli_names_edition_and_version(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_main(main, ["history", "17042", "--release", str(release_dir), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(out)["results"]["bindings"]]
+    assert [(r["edition"], r["version"], r["code"]) for r in rows] == [
+        ("Banking", "7.2.1", "1.3"),
+        ("Banking", "7.2.2", "1.2"),
+    ]
+    assert (
+        rows[1]["changes"]
+        == "Changed from Banking 7.2.1 to 7.2.2: moved from 1.3 to 1.2; redefined"
+    )
+    assert run_main(main, ["history", "99999", "--release", str(release_dir)]) == 2
+    assert "PCF ID 99999" in capsys.readouterr().err
