@@ -52,6 +52,7 @@ def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("versions")
     workbook(tmp / "k01234-banking-v721-vs-banking-v611.xlsx", OLD)
     workbook(tmp / "k01235-banking-v722-vs-banking-v721-2025.xlsx", NEW)
+    workbook(tmp / "apqc-pcf-cross-industry-7.4.xlsx", OLD[:2])
     src = tmp / "sources.yaml"
     src.write_text(
         yaml.safe_dump(
@@ -89,6 +90,7 @@ def test_one_resource_per_pcf_id_lists_every_version(release_dir: Path) -> None:
     assert objects(store, stable, DCTERMS.hasVersion) == {
         el("7.2.1", 17040).value,
         el("7.2.2", 17040).value,
+        str(iris.apqc_element("Cross-Industry", "7.4", 17040)),
     }
     assert objects(store, el("7.2.2", 17040), DCTERMS.isVersionOf) == {stable.value}
 
@@ -134,3 +136,17 @@ def test_history_cli_names_edition_and_version(
     )
     assert run_main(main, ["history", "99999", "--release", str(release_dir)]) == 2
     assert "PCF ID 99999" in capsys.readouterr().err
+
+
+def test_industry_specific_elements_are_findable(release_dir: Path) -> None:
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.store import EmbeddedStore
+
+    store = EmbeddedStore(store_of(release_dir))
+    q = QueryCatalog().get("api/industry-specific-elements")
+    rows = store.select(q, {"framework": "apqc-pcf-banking-7.2.2"}).rows
+    # 10002 and 17040 are in Cross-Industry too (linked by their shared PCF-ID resource)
+    assert {int(r["pcfId"].value) for r in rows} == {17042, 17050}
+    stable = ox.NamedNode(str(iris.apqc_stable_element(10002)))
+    cross = ox.NamedNode(str(iris.apqc_element("Cross-Industry", "7.4", 10002)))
+    assert cross.value in objects(store_of(release_dir), stable, DCTERMS.hasVersion)
