@@ -1,7 +1,7 @@
 """SIGKILL the real ``pcfgraph build`` mid-publication: the last good release stays served.
 
 Unlike ``test_publish_crash.py`` (which runs the publication code in a scripted subprocess),
-this runs the installed console script, ``pcfgraph build -o DIR`` on the shipped data, over a
+this runs the installed console script, ``pcfgraph build -o DIR`` (on a small sources file), over a
 directory that already holds an older good release (the ops fixture). A watcher polls DIR's
 parent and sends SIGKILL the moment the publication reaches a given phase: its temp directory
 ``.DIR.*`` appears (graph.nq being written), the manifest appears in it, the old release is
@@ -42,19 +42,19 @@ from pcfgraph.release import GRAPH_FILE, MANIFEST_FILE, load_release, previous_d
 TIMEOUT = 90.0  # per build, generous for a loaded CI machine (a build takes ~1.5 s)
 
 
+#: What the builds assemble: the shipped 8.1 extract only (``--sources``, include_default off).
+#: The test is about publication, not data; the shipped default (the whole PCF) would make each
+#: of the concurrent builds forty times bigger.
+SOURCES = Path(__file__).resolve().parents[1] / "fixtures" / "build-crash-sources.yaml"
+
+
 def build_command(out: Path) -> list[str]:
     """The installed ``pcfgraph`` console script (``pcfgraph.cli:entry``), else the same entry."""
+    args = ["build", "--sources", str(SOURCES), "-o", str(out)]
     script = Path(sys.executable).with_name("pcfgraph")
     if script.is_file():
-        return [str(script), "build", "-o", str(out)]
-    return [
-        sys.executable,
-        "-c",
-        "from pcfgraph.cli import entry; entry()",
-        "build",
-        "-o",
-        str(out),
-    ]
+        return [str(script), *args]
+    return [sys.executable, "-c", "from pcfgraph.cli import entry; entry()", *args]
 
 
 def temp_dirs(out: Path) -> list[Path]:
