@@ -150,3 +150,22 @@ def test_industry_specific_elements_are_findable(release_dir: Path) -> None:
     stable = ox.NamedNode(str(iris.apqc_stable_element(10002)))
     cross = ox.NamedNode(str(iris.apqc_element("Cross-Industry", "7.4", 10002)))
     assert cross.value in objects(store_of(release_dir), stable, DCTERMS.hasVersion)
+
+
+def test_graphql_element_by_pcf_id_edition_and_version(release_dir: Path) -> None:
+    from gql_support import Client
+
+    from pcfgraph.release import load_release
+
+    client = Client(load_release(release_dir))
+    q = "query($e: String, $v: String) { element(pcfId: 17042, edition: $e, version: $v) { code name iri } }"
+    got = client.data(q, {"e": "Banking", "v": "7.2.1"})["element"]
+    assert (got["code"], got["iri"]) == ("1.3", el("7.2.1", 17042).value)
+    got = client.data(q, {"e": "banking", "v": "7.2.2"})["element"]
+    assert (got["code"], got["iri"]) == ("1.2", el("7.2.2", 17042).value)
+    # without an edition the PCF ID is ambiguous, and the message names the editions
+    errors = client.errors("{ element(pcfId: 17042) { code } }")
+    assert "apqc-pcf-banking-7.2.1" in errors[0]["message"]
+    assert "apqc-pcf-banking-7.2.2" in errors[0]["message"]
+    errors = client.errors('{ element(pcfId: 17042, edition: "Banking") { code } }')
+    assert "edition and version go together" in errors[0]["message"]

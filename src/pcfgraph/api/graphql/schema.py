@@ -20,7 +20,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaEx
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from pcfgraph import services
+from pcfgraph import iris, services
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.documents import DocumentCache, DocumentStore
 from pcfgraph.api.graphql.errors import ErrorPolicy
@@ -464,6 +464,25 @@ class Element:
         return [element(e) for e in st.metrics]
 
 
+def _apqc_framework(
+    framework: strawberry.ID | None, edition: str | None, version: str | None
+) -> strawberry.ID | None:
+    """``edition`` + ``version`` name an APQC framework id; they must agree with ``framework``."""
+    if edition is None and version is None:
+        return framework
+    if edition is None or version is None:
+        raise InputError(
+            'edition and version go together (e.g. edition: "Retail", version: "7.2.1")'
+        )
+    try:
+        fid = iris.apqc_framework_id(edition, version)
+    except ValueError:
+        raise InputError(f"edition must contain letters or digits, got {edition!r}") from None
+    if framework is not None and str(framework) != fid:
+        raise InputError(f"framework {framework!r} and edition/version ({fid!r}) disagree")
+    return strawberry.ID(fid)
+
+
 def element(e: services.Element) -> Element:
     return Element(
         id=strawberry.ID(e.id),
@@ -890,8 +909,20 @@ class Query:
             strawberry.ID | None,
             strawberry.argument(description="Framework id to look in."),
         ] = None,
+        edition: Annotated[
+            str | None,
+            strawberry.argument(
+                description='APQC edition to look in, with `version` (e.g. "Retail"); '
+                "the same as framework apqc-pcf-<edition>-<version>."
+            ),
+        ] = None,
+        version: Annotated[
+            str | None,
+            strawberry.argument(description='APQC version to look in, with `edition` ("7.2.1").'),
+        ] = None,
     ) -> Element | None:
         wanted = info.context.wanted(info)
+        framework = _apqc_framework(framework, edition, version)
 
         def read(r: services.Reader) -> services.Element:
             found = services.element_by(
