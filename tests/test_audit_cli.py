@@ -191,3 +191,32 @@ def test_unknown_extension_exits_2(capsys: pytest.CaptureFixture[str], tmp_path:
 def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(["audit", str(tmp_path / "nope.ttl")], capsys)
     assert code == 2 and "nope.ttl" in err
+
+
+def test_fail_on_baseline_profile_and_max_findings(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rel = ["--release", str(release_dir)]
+    before = tmp_path / "before.json"
+    code, _, _ = run(["audit", str(FINDINGS), "-f", "json", "-o", str(before), *rel], capsys)
+    assert code == 1
+    # the same model against itself: nothing new, so --fail-on new passes
+    code, out, _ = run(
+        ["audit", str(FINDINGS), "-f", "json", "--baseline", str(before), "--fail-on", "new", *rel],
+        capsys,
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["baseline"]["new"] == 0 and doc["baseline"]["resolved"] == 0
+    assert {r["status"] for r in doc["results"]} == {"unchanged"}
+    code, out, _ = run(
+        ["audit", str(FINDINGS), "-f", "json", "--max-findings", "3", "--profile", "strict", *rel],
+        capsys,
+    )
+    doc = json.loads(out)
+    assert code == 1 and doc["truncated"] and len(doc["results"]) == 3
+    assert doc["profile"]["name"] == "strict"
+    code, _, err = run(["audit", str(FINDINGS), "--profile", "nope", *rel], capsys)
+    assert code == 2 and "unknown profile" in err
+    code, _, err = run(["audit", str(FINDINGS), "--baseline", str(FINDINGS), *rel], capsys)
+    assert code == 2 and "not JSON" in err

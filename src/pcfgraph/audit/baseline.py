@@ -3,7 +3,8 @@
 
 A finding is the same in both runs when its focus node, path, value and rule are (the
 deduplication key); each current finding is ``new`` or ``unchanged``, and earlier findings not
-found again are ``resolved``.
+found again are ``resolved``. A blank node is matched by its business label (its id is
+different in every parse).
 """
 
 from __future__ import annotations
@@ -44,12 +45,17 @@ def read_baseline(data: bytes, name: str) -> dict[str, Any]:
     return dict(doc)
 
 
+def _node(focus: str, label: str | None) -> str:
+    """A blank node's id changes from run to run; its business label does not."""
+    return f"_:{label}" if focus.startswith("_:") else focus
+
+
 def _key(r: dict[str, Any]) -> Key:
-    return (r["focusNode"], r.get("path"), r.get("value"), r["shape"])
+    return (_node(r["focusNode"], r.get("focusLabel")), r.get("path"), r.get("value"), r["shape"])
 
 
 def _result_key(r: AuditResult) -> Key:
-    return (r.focus_node, r.path, r.value, r.shape)
+    return (_node(r.focus_node, r.focus_label), r.path, r.value, r.shape)
 
 
 def apply_baseline(report: AuditReport, baseline: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ from pcfgraph.store import EmbeddedStore
 
 _NOTATION = ox.NamedNode(str(iris.SKOS.notation))
 _IN_SCHEME = ox.NamedNode(str(iris.SKOS.inScheme))
+_METRIC_ID = ox.NamedNode(str(iris.PCFG.metricId))
+_MEASURE_OF = ox.NamedNode(str(iris.PCFG.measureOf))
 _LABEL_PROPS = tuple(
     ox.NamedNode(p)
     for p in (
@@ -104,16 +106,23 @@ class Labeller:
             node = ox.NamedNode(iri)
         except ValueError:
             return (None, None, None)
-        code = self._first(node, _NOTATION)
+        code = self._first(node, _NOTATION) or self._first(node, _METRIC_ID)
         name = self._own(node)
-        framework = None
-        for q in self.store.quads_for_pattern(node, _IN_SCHEME, None):
-            if isinstance(q.object, ox.NamedNode):
-                framework = self._own(q.object)
-                break
+        framework = self._scheme(node)
+        if framework is None:  # an APQC measure: the framework of the element it measures
+            for q in self.store.quads_for_pattern(node, _MEASURE_OF, None):
+                if isinstance(q.object, ox.NamedNode):
+                    framework = self._scheme(q.object)
+                    break
         info = (framework, code, name)
         self._sources[iri] = info
         return info
+
+    def _scheme(self, node: ox.NamedNode) -> str | None:
+        for q in self.store.quads_for_pattern(node, _IN_SCHEME, None):
+            if isinstance(q.object, ox.NamedNode):
+                return self._own(q.object)
+        return None
 
     def _first(self, node: ox.NamedNode, prop: ox.NamedNode) -> str | None:
         for q in self.store.quads_for_pattern(node, prop, None):

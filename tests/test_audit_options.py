@@ -1,0 +1,282 @@
+"""Audit options of issue 18 and issue 14 item 9: profiles (shipped and user files), as-of,
+report caps, baselines and --fail-on, --explain, coverage via curated mappings, the report's
+cited source, deduplication, and the Turtle report written as text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from audit_support import AS_OF, CONFORMING, FINDINGS, audit_path, audit_text, framework_store
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from pcfgraph import iris
+from pcfgraph.audit import AuditContext, Upload, audit
+from pcfgraph.audit.baseline import apply_baseline, fails, read_baseline
+from pcfgraph.audit.engine import AuditOptions, deduplicated
+from pcfgraph.errors import InputError
+
+MATURITY = "checks/orgmodel/maturity-claim-above-achieved"
+PRICE = "ServicePriceShape"
+
+
+def _rules(report) -> set[str]:  # type: ignore[no-untyped-def]
+    return {r.rule for r in report.results}
+
+
+def _severity(report, rule: str) -> set[str]:  # type: ignore[no-untyped-def]
+    return {r.severity for r in report.results if r.rule == rule}
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def test_maturity_above_evidence_is_a_warning_by_default_and_a_violation_when_strict() -> None:
+    default = audit_path(FINDINGS)
+    strict = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
+    assert _severity(default, MATURITY) == {"Warning"}
+    assert _severity(strict, MATURITY) == {"Violation"}
+    assert (default.profile, strict.profile) == ("default", "strict")
+
+
+def test_no_chargeback_profile_switches_the_price_rule_off_and_says_so() -> None:
+    report = audit_path(FINDINGS, AuditOptions(AS_OF, profile="no-chargeback"))
+    assert PRICE in _rules(audit_path(FINDINGS))
+    assert PRICE not in _rules(report)
+    assert report.deactivated == [PRICE]
+    doc = json.loads(report.to_json())
+    assert doc["profile"] == {"name": "no-chargeback", "deactivated": [PRICE], "parameters": {}}
+    assert all(r["rule"] != PRICE for r in doc["rules"])
+
+
+def test_a_model_declaring_no_chargeback_gets_no_price_finding() -> None:
+    text = FINDINGS.read_text(encoding="utf-8") + "\n:it orgm:chargesBack false .\n"
+    report = audit_text(text, "findings.ttl")
+    assert PRICE not in _rules(report)
+    assert PRICE in report.deactivated
+
+
+def test_user_profile_deactivates_overrides_and_sets_the_meeting_cadence(tmp_path: Path) -> None:
+    profile = tmp_path / "mine.ttl"
+    profile.write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+[] a orgm:AuditProfile ; rdfs:label "monthly" ; orgm:meetingCadenceMonths 1 .
+<https://w3id.org/pcfgraph/shapes/SLAUnderpinnedShape> sh:deactivated true .
+<https://w3id.org/pcfgraph/shapes/ProcessOwnerShape> sh:severity sh:Info .
+""",
+        encoding="utf-8",
+    )
+    report = audit_path(FINDINGS, AuditOptions(AS_OF, profile=str(profile)))
+    assert report.profile == "monthly"
+    assert "SLAUnderpinnedShape" not in _rules(report)
+    assert report.deactivated == ["SLAUnderpinnedShape"]
+    assert _severity(report, "ProcessOwnerShape") == {"Info"}
+    assert report.parameters == {"cadenceMonths": "1"}
+    # monthly follow-up: the conforming example held one follow-up a quarter, so months lack one
+    monthly = audit_path(CONFORMING, AuditOptions(AS_OF, profile=str(profile)))
+    cadence = [r for r in monthly.results if r.rule == "checks/orgmodel/customer-follow-up-cadence"]
+    assert {r.focus_node.rsplit("/", 1)[-1] for r in cadence} == {"finance", "hr", "clinical"}
+    assert all("2025-03" in r.message for r in cadence)
+    assert not audit_path(CONFORMING).results
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "<https://w3id.org/pcfgraph/shapes/NoSuchShape> "
+            "<http://www.w3.org/ns/shacl#deactivated> true .",
+            "NoSuchShape is not a rule",
+        ),
+        (
+            "<https://w3id.org/pcfgraph/shapes/ServicePriceShape> "
+            "<http://www.w3.org/ns/shacl#severity> <http://www.w3.org/ns/shacl#Fatal> .",
+            "sh:severity",
+        ),
+        ("this is not turtle", "does not parse"),
+    ],
+)
+def test_bad_profiles_are_input_errors(tmp_path: Path, body: str, message: str) -> None:
+    profile = tmp_path / "bad.ttl"
+    profile.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        audit_path(CONFORMING, AuditOptions(AS_OF, profile=str(profile)))
+    with pytest.raises(InputError, match="unknown profile"):
+        audit_path(CONFORMING, AuditOptions(AS_OF, profile="lenient"))
+
+
+# --- as-of --------------------------------------------------------------------------------
+
+
+def test_as_of_decides_what_is_in_force() -> None:
+    later = audit_path(CONFORMING, AuditOptions(date(2026, 3, 1)))
+    lapsed = {
+        r.focus_node.rsplit("/", 1)[-1]
+        for r in later.results
+        if r.rule == "checks/orgmodel/customer-agreement-in-force"
+    }
+    assert lapsed == {"finance", "hr"}  # their SLAs ended 2025-12-31; clinical's is open-ended
+    missing = {
+        r.focus_node.rsplit("/", 1)[-1]: r.message
+        for r in later.results
+        if r.rule == "checks/orgmodel/sla-report-missing-period"
+    }
+    assert set(missing) == {"sla-finance", "sla-hr", "sla-clinical"}
+    assert (
+        "2025-Q3, 2025-Q4" in missing["sla-finance"] or "2025-Q4, 2025-Q3" in missing["sla-finance"]
+    )
+    assert "2026-Q1" not in missing["sla-finance"]  # not in force any more
+    assert later.as_of == "2026-03-01"
+
+
+# --- caps, dedup, Turtle ------------------------------------------------------------------
+
+
+def test_max_findings_caps_the_listing_but_not_the_counts() -> None:
+    full = audit_path(FINDINGS)
+    capped = audit_path(FINDINGS, AuditOptions(AS_OF, max_findings=5))
+    doc = json.loads(capped.to_json())
+    assert doc["truncated"] is True and doc["maxFindings"] == 5
+    assert len(doc["results"]) == 5
+    assert doc["counts"] == full.counts
+    assert all(r["severity"] == "Violation" for r in doc["results"])  # the most severe kept
+    g = Graph().parse(data=capped.to_turtle(), format="turtle")
+    assert len(list(g.subjects(iris.SH.focusNode, None))) == 5
+    assert "listing 5 of" in capped.to_text()
+    assert json.loads(full.to_json())["truncated"] is False
+
+
+def test_findings_are_deduplicated() -> None:
+    report = audit_path(FINDINGS)
+    twice = deduplicated([*report.results, *(replace(r, message="again") for r in report.results)])
+    assert twice == report.results
+    assert len({r.key for r in report.results}) == len(report.results)
+
+
+def test_turtle_text_is_the_report_graph() -> None:
+    report = audit_path(FINDINGS)
+    written = Graph().parse(data=report.to_turtle(), format="turtle")
+    assert isomorphic(written, report.to_graph())
+
+
+def test_every_finding_cites_its_source() -> None:
+    doc = json.loads(audit_path(FINDINGS).to_json())
+    for r in doc["results"]:
+        if r["sourceIri"]:
+            assert r["source"]["iri"] == r["sourceIri"]
+            assert r["source"]["framework"], r["rule"]
+            assert r["source"]["passage"] or r["rule"].startswith("checks/"), r["rule"]
+    groups = [g["label"] for g in doc["groups"]]
+    assert groups[0].startswith("Model validity")
+    order = {g["iri"]: i for i, g in enumerate(doc["groups"])}
+    ranks = [order[r["group"]] for r in doc["results"]]
+    assert ranks == sorted(ranks)  # findings in report-section order
+
+
+# --- baseline and fail-on -----------------------------------------------------------------
+
+
+def test_baseline_marks_new_unchanged_and_resolved() -> None:
+    before = json.loads(audit_path(FINDINGS).to_json())
+    fixed = FINDINGS.read_text(encoding="utf-8") + '\n:svc-crm orgm:price "EUR 5" .\n'
+    after = audit_text(fixed + '\n:proc-new a orgm:Process ; rdfs:label "New" .\n', "f.ttl")
+    apply_baseline(after, read_baseline(json.dumps(before).encode(), "before.json"))
+    assert after.baseline is not None
+    resolved = {
+        (r["shape"].rsplit("/", 1)[-1], r["focusNode"].rsplit("/", 1)[-1])
+        for r in after.baseline["resolvedFindings"]
+    }
+    assert resolved == {(PRICE, "svc-crm")}
+    new = {(r.rule, r.focus_node.rsplit("/", 1)[-1]) for r in after.results if r.status == "new"}
+    assert new and all(node == "proc-new" for _rule, node in new)
+    assert after.baseline["new"] == len(new)
+    assert after.baseline["unchanged"] == len(after.results) - len(new)
+    assert fails(after, "new") and fails(after, "violation")
+
+
+def test_fail_on_levels() -> None:
+    warnings_only = audit_path(CONFORMING, AuditOptions(AS_OF))
+    assert not fails(warnings_only, "info")
+    findings = audit_path(FINDINGS)
+    assert fails(findings, "violation") and fails(findings, "warning") and fails(findings, "info")
+    only_warnings = replace(
+        findings, results=[r for r in findings.results if r.severity == "Warning"]
+    )
+    assert not fails(only_warnings, "violation") and fails(only_warnings, "warning")
+    with pytest.raises(InputError):
+        read_baseline(b'{"results": [{"x": 1}]}', "bad.json")
+
+
+# --- coverage via mappings ----------------------------------------------------------------
+
+
+def test_coverage_via_curated_exact_and_close_mappings_only() -> None:
+    import pyoxigraph as ox
+
+    from pcfgraph.assemble import rdflib_to_quads
+    from pcfgraph.mappings import mapping_set_graph, read_mapping_set
+    from pcfgraph.resources import resource_dir
+    from pcfgraph.store import EmbeddedStore
+
+    store = EmbeddedStore(ox.Store())
+    store.add_quads(framework_store().store)
+    path = resource_dir("data") / "mappings" / "pcf-8.1-to-prm-it-a2.sssom.tsv"
+    mapping_set = read_mapping_set(path)
+    store.add_quads(
+        rdflib_to_quads(
+            mapping_set_graph(mapping_set), str(iris.mapping_set_graph(mapping_set.stem))
+        )
+    )
+    context = AuditContext.from_store(store)
+    model = """@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://example.org/it> a orgm:Organisation ; rdfs:label "IT" .
+<https://example.org/p> a orgm:Process ; rdfs:label "SLM" ;
+    orgm:implements <https://w3id.org/pcfgraph/id/prm-it/A24> .
+"""
+    report = audit([Upload("m.ttl", model.encode())], context, options=AuditOptions(AS_OF))
+    pcf = next(c for c in report.coverage if c.key == "apqc-pcf-8.1")
+    via = {i.element.rsplit("/", 1)[-1]: i for i in pcf.covered_via_mapping}
+    assert "20632" in via  # closeMatch A24 (curated)
+    assert via["20632"].mapped_labels == ["SLM"] and via["20632"].mapped_via == ["A24"]
+    assert "20618" not in via and "20633" not in via  # relatedMatch / broadMatch: not coverage
+    assert pcf.covered == []  # nothing implemented directly
+    doc = json.loads(report.to_json())["coverage"]["apqc-pcf-8.1"]
+    assert doc["covered"] == 0 and doc["coveredViaMapping"] == len(via)
+    assert "20632" not in {m["element"].rsplit("/", 1)[-1] for m in doc["missing"]}
+
+
+def test_shapes_readme_justifies_every_rule_severity() -> None:
+    from pcfgraph.audit.findings import IGNORED_RULE
+    from pcfgraph.audit.ruleset import RuleSet
+    from pcfgraph.resources import resource_dir
+
+    readme = (resource_dir("shapes") / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `")
+    }
+    for rule in [*RuleSet.load().rules.values(), IGNORED_RULE]:
+        assert rows.get(rule.name) == rule.severity, rule.name
+        assert rule.rationale and rule.rationale.startswith(rule.severity), rule.name
+        assert rule.group, rule.name
+
+
+def test_explain_prints_passage_rationale_and_example(capsys: pytest.CaptureFixture[str]) -> None:
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    assert run_main(main, ["audit", "--explain", "CustomerPurchaserShape"]) == 0
+    out = capsys.readouterr().out
+    assert "Purchaser" in out and "severity: Violation:" in out
+    assert "minimal violating example" in out and "orgmodel#Customer>" in out
+    assert run_main(main, ["audit", "--explain", "sla-report-missing-period"]) == 0
+    assert "review period" in capsys.readouterr().out
+    assert run_main(main, ["audit", "--explain", "NoSuchRule"]) == 2
