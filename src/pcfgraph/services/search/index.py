@@ -60,6 +60,8 @@ FIELD_OF_COLUMN = {
     "measures": "measure",
 }
 MAX_QUERY_CHARS = 200
+#: With fewer hits than this for all the words, hits for any of them are added.
+RELAX_BELOW = 3
 #: Tokens of a definition or measure list shown around the match.
 SNIPPET_TOKENS = 24
 _TIER_SCORE = {0: 1000.0, 1: 300.0, 2: 200.0, 3: 100.0}
@@ -311,10 +313,14 @@ class SearchIndex:
         relaxed = False
         match = " AND ".join(g.expr() for g in plan.groups)
         rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
-        if total == 0 and len(plan.groups) > 1 and not id_rows:
+        if total < RELAX_BELOW and len(plan.groups) > 1 and not id_rows:
+            # Every word together finds little: elements with any of the words follow
+            # (BM25 puts those with more of them first).
             relaxed = True
+            strict = {r["id"] for r in rows}
             match = " OR ".join(g.expr() for g in plan.groups)
-            rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+            more, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+            rows = rows + [r for r in more if r["id"] not in strict]
         did_you_mean = None
         if plan.corrections or plan.suggestions:
             fixes = {**plan.suggestions, **plan.corrections}
