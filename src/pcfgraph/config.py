@@ -36,6 +36,8 @@ class Settings:
     worker_memory_mb: int = 1024
     #: Tasks one sandbox worker runs before a fresh one replaces it (0: never).
     worker_max_tasks: int = 50_000
+    #: Growth (MiB over its size after loading) past which a worker is replaced after a task.
+    worker_recycle_mb: int = 256
     #: Largest number of result rows (or triples) an ad-hoc query may return.
     max_result_rows: int = 100_000
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.

@@ -44,6 +44,11 @@ MEANINGS: dict[str, str] = {
     "replaces it; the old one keeps serving until the new one has loaded the release, so "
     "capacity never drops. Bounds memory the engine and allocator keep over time "
     "(`pcfgraph_pool_recycled_total`). 0: never.",
+    "worker_recycle_mb": "A sandbox worker whose address space ends a task more than this many "
+    "MiB above its size after loading the release (or whose task ran out of memory) is "
+    "replaced before it runs another task. With `worker_memory_mb` this makes the memory "
+    "limit per task: every task may grow the worker by the same amount, whatever ran before "
+    "(`pcfgraph_pool_recycled_total`). 0: only out-of-memory tasks recycle.",
     "max_result_rows": "Largest result (rows or triples) of an ad-hoc query; more is 422 "
     "`result-too-large`, never a truncated 200.",
     "max_query_depth": "Deepest nesting (groups, sub-selects, paths) of an ad-hoc query "

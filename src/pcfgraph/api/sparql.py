@@ -79,6 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         memory_mb=settings.worker_memory_mb,
         max_pending=settings.max_concurrent_expensive,
         max_tasks=settings.worker_max_tasks,
+        limits={"recycle_mb": settings.worker_recycle_mb},
     )
     from pcfgraph.remote_store import RemoteStore
 

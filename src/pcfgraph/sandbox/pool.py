@@ -68,6 +68,8 @@ class _Worker:
         self.recycling = False
         #: A replacement is serving: retire this one as soon as it is free.
         self.superseded = False
+        #: The worker asked to be replaced after its task (memory high-water mark).
+        self.must_recycle = False
 
     @property
     def pid(self) -> int | None:
@@ -363,7 +365,12 @@ class WorkerPool:
             timer.cancel()
             if w.task is fut:
                 w.task = None
-                if not w.dead:
+                if not w.dead and w.must_recycle:
+                    self.counters["recycled"] += 1
+                    self._retire(w)
+                    if not self._closed and w.generation == self._generation:
+                        self._replace()
+                elif not w.dead:
                     w.tasks_done += 1
                     if w.generation == self._generation and not self._closed and not w.superseded:
                         self._make_idle(w)
@@ -429,6 +436,8 @@ class WorkerPool:
         fut = w.task
         if fut is None or fut.done() or msg.get("id") != w.task_id:
             return
+        if msg.get("recycle"):
+            w.must_recycle = True  # its memory grew past the mark: no further task runs there
         if "ok" in msg:
             fut.set_result(msg["ok"])
         else:

@@ -100,6 +100,65 @@ def load_store(nquads: str) -> EmbeddedStore:
     return EmbeddedStore(store)
 
 
+def address_space() -> int:
+    """This process's virtual memory size in bytes (what ``RLIMIT_AS`` limits)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class TaskMemory:
+    """The same memory budget for every task, whatever ran before it.
+
+    After the release is loaded the worker's size is its baseline; each task may then grow
+    the process by ``memory_mb`` minus that baseline, measured from where the task starts
+    (the soft ``RLIMIT_AS`` is moved before each task). A task that leaves the process more
+    than ``recycle_mb`` above the baseline, or that ran out of memory, asks to be replaced:
+    the next task runs in a fresh worker, so no outcome depends on earlier tasks.
+    """
+
+    def __init__(self, memory_mb: int, recycle_mb: int) -> None:
+        self.enabled = memory_mb > 0 and address_space() > 0
+        self.recycle = recycle_mb * 1024 * 1024
+        self.hard = (memory_mb + max(recycle_mb, 0)) * 1024 * 1024
+        self.budget = memory_mb * 1024 * 1024
+        self.baseline = 0
+        if self.enabled:
+            self._set(self.hard)
+
+    def _set(self, soft: int) -> None:
+        import resource
+
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (min(soft, self.hard), self.hard))
+
+    def loaded(self) -> None:
+        """Record the baseline (after the release is loaded)."""
+        if self.enabled:
+            self.baseline = address_space()
+            self.budget = max(self.budget - self.baseline, 64 * 1024 * 1024)
+
+    def before_task(self) -> None:
+        if self.enabled:
+            self._set(address_space() + self.budget)
+
+    def after_task(self, reply: dict[str, Any]) -> dict[str, Any]:
+        """``reply`` with ``recycle`` set when this worker should not run another task."""
+        if not self.enabled:
+            return reply
+        self._set(self.hard)
+        grown = address_space() - self.baseline
+        error = reply.get("error")
+        out_of_memory = isinstance(error, dict) and error.get("attrs", {}).get("code") == (
+            "memory-limit"
+        )
+        if out_of_memory or (self.recycle > 0 and grown > self.recycle):
+            reply["recycle"] = True
+        return reply
+
+
 def run_task(ctx: WorkerContext, message: Any) -> dict[str, Any]:
     """One request ``{"id", "task", "payload"}`` to its reply ``{"id", "ok"|"error"}``."""
     task_id = message.get("id") if isinstance(message, dict) else None
@@ -119,13 +178,9 @@ def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[s
 
     faulthandler.enable()  # a crash in the engine leaves a trace in the server's log
     isolated = isolate_network()
-    if memory_mb > 0:
-        import resource
-
-        limit = memory_mb * 1024 * 1024
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    memory = TaskMemory(memory_mb, int(limits.get("recycle_mb", 0)))
     ctx = WorkerContext(store=load_store(nquads), limits=limits)
+    memory.loaded()
     sock.setblocking(True)
     sock.sendall(protocol.encode({"ready": os.getpid(), "isolated": isolated}))
     while True:
@@ -133,7 +188,8 @@ def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[s
             message = _recv_message(sock)
         except (EOFError, OSError, protocol.ProtocolError):
             return
-        reply = run_task(ctx, message)
+        memory.before_task()
+        reply = memory.after_task(run_task(ctx, message))
         try:
             data = protocol.encode(reply)
         except MemoryError:
