@@ -280,3 +280,26 @@ def test_explain_prints_passage_rationale_and_example(capsys: pytest.CaptureFixt
     assert run_main(main, ["audit", "--explain", "sla-report-missing-period"]) == 0
     assert "review period" in capsys.readouterr().out
     assert run_main(main, ["audit", "--explain", "NoSuchRule"]) == 2
+
+
+def test_html_report_first_page_contents_and_appendix() -> None:
+    from pcfgraph.audit.html import render_html
+
+    report = audit_path(FINDINGS, AuditOptions(AS_OF, profile="no-chargeback", max_findings=4))
+    html = render_html(report)
+    cover = html[: html.index('class="toc"')]
+    assert "Does not conform" in cover and "2025-07-15" in cover and "no-chargeback" in cover
+    assert "Most frequent rules" in cover and "Model validity" in cover
+    assert "most severe of" in cover  # the cap is named
+    assert "<h2>Contents</h2>" in html and '<a href="#coverage">' in html
+    appendix = html[html.index("<h2>Appendix: rules applied</h2>") :]
+    for rule in report.rules:
+        assert f"<strong>{rule['rule']}</strong>" in appendix, rule["rule"]
+    assert "Gather data from each service target" in appendix  # a quoted passage
+    assert "@media (max-width: 40rem)" in html and "@media print" in html
+    assert "<script" not in html.lower()
+    evil = audit_text(
+        FINDINGS.read_text(encoding="utf-8")
+        + '\n:finance rdfs:label "<script>alert(1)</script>" .\n'
+    )
+    assert "<script>alert" not in render_html(evil)

@@ -1,16 +1,23 @@
-"""The audit report as one self-contained, printable HTML file.
+"""The audit report as one self-contained, printable HTML file (Jinja2, autoescaped).
 
-Summary first (verdict, counts by severity and by rule), then the findings grouped by
-organisational unit and focus node under their business labels, then coverage and maturity.
-Inline CSS only: no scripts, no external stylesheets, fonts or images, and no links to remote
-addresses (IRIs appear as text), so the file can be mailed, archived and printed as it is.
+First page: verdict, counts by report section and severity, the five most frequent rules, the
+as-of date and the profile. Then a table of contents, the findings by organisational unit and
+focus node under their business labels, coverage (direct and via curated mappings), maturity,
+and an appendix listing every rule applied with its source passage. Inline CSS only (a print
+stylesheet and a phone-width layout): no scripts, no external stylesheets, fonts or images, no
+links to remote addresses (IRIs appear as text), so the file can be mailed, archived and
+printed as it is.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from html import escape
+from functools import cache
+from typing import Any
+
+from jinja2 import DictLoader, Environment, select_autoescape
 
 from pcfgraph import iris
 from pcfgraph.audit.report import AuditReport, AuditResult, is_literal_text, literal_of
@@ -48,15 +55,107 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; width: 6rem; }
        width: 16rem; display: inline-block; vertical-align: middle; }
 .bar span { display: block; height: 100%; background: var(--ok); }
 .unit { page-break-inside: auto; }
+.toc ol { margin: .2rem 0; } .cover { min-height: 60vh; }
+q { font-style: italic; color: #3b4148; }
+.rule { border-top: 1px solid var(--line); padding: .3rem 0; page-break-inside: avoid; }
+@media (max-width: 40rem) {
+  body { margin: .5rem auto; padding: 0 .6rem; font-size: 15px; }
+  table { display: block; overflow-x: auto; }
+  .bar { width: 100%; }
+}
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
+  .cover { page-break-after: always; min-height: auto; }
+  .toc, .appendix { page-break-before: always; }
+  a { color: inherit; text-decoration: none; }
   h2 { page-break-after: avoid; } h3, h4 { page-break-after: avoid; }
 }
 """
 
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ heading }}</title>
+<style>{{ css }}</style>
+</head><body>
+<section class="cover">
+<h1>{{ heading }}</h1>
+<p class="meta">Audited {{ sources }} ({{ r.triples }} statements) against the pcfgraph
+organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
+profile <strong>{{ r.profile }}</strong>{% if r.deactivated %} (rules switched off:
+{{ r.deactivated | join(", ") }}){% endif %}.</p>
+<h2>Summary</h2>
+<p><span class="verdict {{ 'ok' if r.conforms else 'fail' }}">{{ 'Conforms' if r.conforms else 'Does not conform' }}</span>
+{{ counts.Violation }} violation(s), {{ counts.Warning }} warning(s), {{ counts.Info }} info(s).
+Warnings and infos do not fail the audit.{% if r.truncated %} <strong>Listing the
+{{ r.max_findings }} most severe of {{ r.results | length }} findings (--max-findings
+{{ r.max_findings }}); the counts cover all of them.</strong>{% endif %}</p>
+<table><thead><tr><th>Report section</th><th>Violations</th><th>Warnings</th><th>Infos</th></tr></thead><tbody>
+{% for g, c in by_group %}<tr><td>{{ g.label }}</td><td class="n">{{ c.Violation }}</td><td class="n">{{ c.Warning }}</td><td class="n">{{ c.Info }}</td></tr>
+{% endfor %}</tbody></table>
+{% if top %}<h3>Most frequent rules</h3>
+<table><thead><tr><th>Rule</th><th>Severity</th><th>Findings</th></tr></thead><tbody>
+{% for name, sev, n in top %}<tr><td>{{ name }}</td><td><span class="sev {{ sev }}">{{ sev }}</span></td><td class="n">{{ n }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if r.baseline %}<p>Against the baseline: {{ r.baseline.new }} new, {{ r.baseline.unchanged }}
+unchanged, {{ r.baseline.resolved }} resolved.</p>{% endif %}
+</section>
+<nav class="toc"><h2>Contents</h2><ol>
+<li><a href="#findings">Findings by organisational unit</a><ol>
+{% for unit, _nodes in units %}<li><a href="#unit-{{ loop.index }}">{{ unit }}</a></li>{% endfor %}</ol></li>
+<li><a href="#coverage">Framework coverage</a></li><li><a href="#maturity">IT-CMF maturity</a></li>
+{% if r.unused is not none %}<li><a href="#unused">Not used by the audit</a></li>{% endif %}
+<li><a href="#rules">Appendix: rules applied</a></li></ol></nav>
+<span id="findings"></span><h2>Findings by organisational unit</h2>
+{% if not shown %}<p>No findings: every rule is satisfied.</p>{% endif %}
+{% for unit, nodes in units %}<section class="unit" id="unit-{{ loop.index }}"><h3>{{ unit }}</h3>
+{% for (label, node), results in nodes %}<h4>{{ esc(label) }}{{ ident(node) }}</h4>
+{% for f in results %}<div class="finding {{ f.severity }}">
+<p><span class="sev {{ f.severity }}">{{ f.severity }}</span> <strong>{{ f.rule }}</strong>: {{ f.message }}{% if f.status %} <em>({{ f.status }})</em>{% endif %}</p>
+{% set d = details(f) %}{% if d %}<p class="small">{{ d }}</p>{% endif %}
+{% if f.hint %}<p><em>How to fix:</em> {{ f.hint }}</p>{% endif %}
+{% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <code>{{ f.source }}</code>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% endif %}
+</div>{% endfor %}{% endfor %}</section>
+{% endfor %}
+<span id="coverage"></span><h2>Framework coverage</h2>
+<p>Framework elements the organisation's processes implement (<code>orgm:implements</code>), and
+those covered via a curated exact or close mapping from an element a process implements.</p>
+{% for c in r.coverage %}<h3>{{ c.title }}</h3>
+<p><span class="bar"><span style="width:{{ '%.1f' % c.percent }}%"></span></span>
+<strong>{{ c.covered | length }} of {{ c.total }}</strong> ({{ '%.1f' % c.percent }} %) directly{% if c.covered_via_mapping %}, {{ c.covered_via_mapping | length }} more via mappings{% endif %}.</p>
+{% if c.items %}<table><thead><tr><th>Element</th><th>Name</th><th>Implemented by</th></tr></thead><tbody>
+{% for i in c.items %}<tr><td>{{ i.notation }}</td><td>{{ i.label }}</td><td>{% if i.implemented_labels %}{{ i.implemented_labels | join(", ") }}{% elif i.mapped_labels %}covered via mapping ({{ i.mapped_via | join(", ") }}): {{ i.mapped_labels | join(", ") }}{% else %}<em>missing</em>{% endif %}</td></tr>
+{% endfor %}</tbody></table>{% else %}<p>The framework graph holds no elements for this subtree.</p>{% endif %}
+{% endfor %}
+<span id="maturity"></span><h2>IT-CMF maturity</h2>
+{% if not r.maturity %}<p>The model makes no maturity claims.</p>{% else %}
+<p>Achieved level: the highest level L such that every practice of levels 2..L has evidence.</p>
+<table><thead><tr><th>Claim</th><th>Building block</th><th>Claimed</th><th>Achieved</th><th>Practices missing evidence</th></tr></thead><tbody>
+{% for m in r.maturity %}<tr><td>{{ m.claim_label }}</td><td>{{ m.building_block_label }}</td><td class="n">{{ m.claimed if m.claimed is not none else "-" }}</td><td class="n">{{ m.achieved }}{% if not m.holds %} <span class="sev Warning">above evidence</span>{% endif %}</td><td>{% for p in m.missing_evidence %}{{ p.notation }} (level {{ p.level }}): {{ p.label }}{% if not loop.last %}<br>{% endif %}{% else %}none{% endfor %}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if r.unused is not none %}{% set u = r.unused_json() %}<span id="unused"></span><h2>Not used by the audit</h2>
+<p>{{ u.elements }} elements and {{ u.relationships }} relationships of the ArchiMate model are not used by the audit (see docs/archimate.md for the mapping).</p>
+{% if u["items"] %}<table><thead><tr><th>kind</th><th>type</th><th>identifier</th><th>name</th></tr></thead><tbody>
+{% for item in u["items"] %}<tr><td>{{ item.kind }}</td><td>{{ item.type }}</td><td><code>{{ item.identifier }}</code></td><td>{{ item.name or "" }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}{% endif %}
+<section class="appendix"><span id="rules"></span><h2>Appendix: rules applied</h2>
+{% for g in r.groups %}<h3>{{ g.label }}</h3>
+{% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong>{{ rule.rule }}</strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
+{% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
+{% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <code>{{ rule.source.iri }}</code>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
+{% endfor %}{% endfor %}</section>
+</body></html>
+"""
 
-def _sev(severity: str) -> str:
-    return f'<span class="sev {escape(severity)}">{escape(severity)}</span>'
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=DictLoader({"report.html": _TEMPLATE}),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=False,
+    )
+    return env
 
 
 def _curie(iri: str | None) -> str:
@@ -74,37 +173,22 @@ def _curie(iri: str | None) -> str:
     return ("^" if inverse else "") + text
 
 
-def _value(r: AuditResult) -> str:
-    if r.value is None:
-        return ""
-    return escape(_curie(r.value) if r.value_is_iri else r.value)
-
-
-def _finding(r: AuditResult) -> str:
-    rows = [
-        f'<div class="finding {escape(r.severity)}">',
-        f"<p>{_sev(r.severity)} <strong>{escape(r.rule)}</strong>: {escape(r.message)}</p>",
-    ]
-    details = []
+def _details(r: AuditResult) -> str:
+    parts = []
     if r.where:
-        details.append(f"in <code>{escape(r.where)}</code>")
+        parts.append(f"in {r.where}")
     if r.path:
-        details.append(f"property <code>{escape(_curie(r.path))}</code>")
+        parts.append(f"property {_curie(r.path)}")
     if r.value is not None:
-        details.append(f"value <code>{_value(r)}</code>")
-    if details:
-        rows.append(f'<p class="small">{"; ".join(details)}</p>')
-    if r.hint:
-        rows.append(f"<p><em>How to fix:</em> {escape(r.hint)}</p>")
-    if r.source:
-        rows.append(f'<p class="small">Source: <code>{escape(r.source)}</code></p>')
-    rows.append("</div>")
-    return "\n".join(rows)
+        parts.append(f"value {_curie(r.value) if r.value_is_iri else r.value}")
+    return "; ".join(parts)
 
 
-def _ident(node: str) -> str:
+def _ident(node: str) -> Any:
     """What follows a focus node's label: its IRI; nothing for a blank node; for a literal
     (its label is the lexical form) that it is a value, with its datatype or language."""
+    from markupsafe import Markup, escape
+
     if node.startswith("_:"):
         return ""
     if is_literal_text(node):
@@ -116,150 +200,50 @@ def _ident(node: str) -> str:
             if literal.datatype
             else ""
         )
-        return f' <span class="small">(a literal value{escape(kind)}, not a node)</span>'
-    return f' <code class="small">{escape(node)}</code>'
+        return Markup(' <span class="small">(a literal value{}, not a node)</span>').format(kind)
+    return Markup(' <code class="small">{}</code>').format(escape(node))
 
 
-def _group(results: Iterable[AuditResult]) -> dict[str, dict[tuple[str, str], list[AuditResult]]]:
+def _esc(text: str) -> Any:
+    """Escaped as :func:`html.escape` does (quotes as ``&quot;``), marked safe for Jinja."""
+    from html import escape
+
+    from markupsafe import Markup
+
+    return Markup(escape(text))
+
+
+def _units(results: Iterable[AuditResult]) -> list[tuple[str, list[Any]]]:
     units: dict[str, dict[tuple[str, str], list[AuditResult]]] = {}
     for r in results:
         unit = r.unit_label or ORGANISATION_WIDE
         units.setdefault(unit, {}).setdefault((r.focus_label, r.focus_node), []).append(r)
-    return units
+    return [
+        (unit, sorted(units[unit].items(), key=lambda kv: kv[0][0].lower()))
+        for unit in sorted(units, key=lambda u: (u == ORGANISATION_WIDE, u.lower()))
+    ]
 
 
 def render_html(report: AuditReport, *, title: str | None = None) -> str:
     org = report.organisation or "organisational model"
-    heading = title or f"Audit report: {org}"
-    out: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(heading)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head><body>",
-        f"<h1>{escape(heading)}</h1>",
-        f'<p class="meta">Audited {escape(", ".join(report.sources) or "upload")}'
-        f" ({report.triples} statements) against the pcfgraph organisational-model rules"
-        f" on {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}.</p>",
-    ]
-
-    # --- summary ---
-    counts = report.counts
-    verdict = "Conforms" if report.conforms else "Does not conform"
-    out.append("<h2>Summary</h2>")
-    out.append(
-        f'<p><span class="verdict {"ok" if report.conforms else "fail"}">{verdict}</span> '
-        f"{counts.get('Violation', 0)} violation(s), {counts.get('Warning', 0)} warning(s), "
-        f"{counts.get('Info', 0)} info(s). Warnings and infos do not fail the audit.</p>"
+    shown = report.shown()
+    frequent = Counter((r.rule, r.severity) for r in report.results).most_common(5)
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            r=report,
+            heading=title or f"Audit report: {org}",
+            css=_CSS,
+            sources=", ".join(report.sources) or "upload",
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            counts=report.counts,
+            by_group=report.counts_by_group(),
+            top=[(name, sev, n) for (name, sev), n in frequent],
+            shown=shown,
+            units=_units(shown),
+            ident=_ident,
+            esc=_esc,
+            details=_details,
+        )
     )
-    out.append("<table><thead><tr><th>Severity</th><th>Findings</th></tr></thead><tbody>")
-    for severity, n in counts.items():
-        out.append(f'<tr><td>{_sev(severity)}</td><td class="n">{n}</td></tr>')
-    out.append("</tbody></table>")
-    by_rule = report.counts_by_rule()
-    if by_rule:
-        out.append("<h3>Findings by rule</h3>")
-        out.append(
-            "<table><thead><tr><th>Rule</th><th>Severity</th><th>Findings</th><th>Source</th>"
-            "</tr></thead><tbody>"
-        )
-        sources = {r.shape: r.source for r in report.results}
-        for name, shape, severity, n in by_rule:
-            out.append(
-                f"<tr><td>{escape(name)}</td><td>{_sev(severity)}</td>"
-                f'<td class="n">{n}</td><td><code>{escape(sources.get(shape) or "")}</code></td>'
-                "</tr>"
-            )
-        out.append("</tbody></table>")
-
-    # --- findings ---
-    out.append("<h2>Findings by organisational unit</h2>")
-    if not report.results:
-        out.append("<p>No findings: every rule is satisfied.</p>")
-    groups = _group(report.results)
-    for unit in sorted(groups, key=lambda u: (u == ORGANISATION_WIDE, u.lower())):
-        out.append(f'<section class="unit"><h3>{escape(unit)}</h3>')
-        for (label, node), results in sorted(groups[unit].items(), key=lambda kv: kv[0][0].lower()):
-            out.append(f"<h4>{escape(label)}{_ident(node)}</h4>")
-            out.extend(_finding(r) for r in results)
-        out.append("</section>")
-
-    # --- coverage ---
-    out.append("<h2>Framework coverage</h2>")
-    out.append(
-        "<p>Framework elements the organisation's processes implement "
-        "(<code>orgm:implements</code>, direct links only).</p>"
-    )
-    for c in report.coverage:
-        out.append(f"<h3>{escape(c.title)}</h3>")
-        out.append(
-            f'<p><span class="bar"><span style="width:{c.percent:.1f}%"></span></span> '
-            f"<strong>{len(c.covered)} of {c.total}</strong> ({c.percent:.1f} %)</p>"
-        )
-        if c.items:
-            out.append(
-                "<table><thead><tr><th>Element</th><th>Name</th><th>Implemented by</th></tr>"
-                "</thead><tbody>"
-            )
-            for item in c.items:
-                impl = ", ".join(escape(label) for label in item.implemented_labels)
-                out.append(
-                    f"<tr><td>{escape(item.notation)}</td><td>{escape(item.label)}</td>"
-                    f"<td>{impl or '<em>missing</em>'}</td></tr>"
-                )
-            out.append("</tbody></table>")
-        else:
-            out.append("<p>The framework graph holds no elements for this subtree.</p>")
-
-    # --- maturity ---
-    out.append("<h2>IT-CMF maturity</h2>")
-    if not report.maturity:
-        out.append("<p>The model makes no maturity claims.</p>")
-    else:
-        out.append(
-            "<p>Achieved level: the highest level L such that every practice of levels 2..L has "
-            "evidence.</p>"
-        )
-        out.append(
-            "<table><thead><tr><th>Claim</th><th>Building block</th><th>Claimed</th>"
-            "<th>Achieved</th><th>Practices missing evidence</th></tr></thead><tbody>"
-        )
-        for m in report.maturity:
-            missing = "<br>".join(
-                f"{escape(p.notation)} (level {p.level}): {escape(p.label)}"
-                for p in m.missing_evidence
-            )
-            status = "" if m.holds else f" {_sev('Violation')}"
-            out.append(
-                f"<tr><td>{escape(m.claim_label)}</td><td>{escape(m.building_block_label)}</td>"
-                f'<td class="n">{m.claimed if m.claimed is not None else "-"}</td>'
-                f'<td class="n">{m.achieved}{status}</td><td>{missing or "none"}</td></tr>'
-            )
-        out.append("</tbody></table>")
-    if report.unused is not None:
-        out.extend(_unused_section(report))
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
-
-
-def _unused_section(report: AuditReport) -> list[str]:
-    """ArchiMate elements and relationships the audit does not use, counted and listed."""
-    u = report.unused_json()
-    out = [
-        "<h2>Not used by the audit</h2>",
-        f"<p>{u['elements']} elements and {u['relationships']} relationships of the ArchiMate "
-        "model are not used by the audit (see docs/archimate.md for the mapping).</p>",
-    ]
-    if u["items"]:
-        out.append(
-            "<table><thead><tr><th>kind</th><th>type</th><th>identifier</th><th>name</th></tr></thead><tbody>"
-        )
-        for item in u["items"]:
-            out.append(
-                f"<tr><td>{escape(str(item.get('kind')))}</td><td>{escape(str(item.get('type')))}</td>"
-                f"<td><code>{escape(str(item.get('identifier')))}</code></td>"
-                f"<td>{escape(str(item.get('name') or ''))}</td></tr>"
-            )
-        out.append("</tbody></table>")
-    return out
