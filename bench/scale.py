@@ -1,0 +1,363 @@
+"""Scale of the whole runtime: build, restart, memory of the process tree, and latency of the
+reads a user makes, on (a) the default graph and (b) the default graph plus every APQC
+workbook in ``../shared/apqc/``.
+
+For each graph, with a fresh release cache (``PCFGRAPH_CACHE_DIR`` in a temp dir):
+
+* **build**: ``pcfgraph build -o DIR`` (a): wall time and peak RSS (the build is one process);
+  (b) while ``serve/build --add`` has not landed, this script builds (b) itself: the assembled
+  default graph plus every workbook imported with ``pcfgraph.importers.apqc.import_workbook``,
+  one process per workbook (``--jobs``), then verified and published with ``write_release``
+  (the same code ``pcfgraph build`` uses). Workbooks the importer refuses are listed.
+* **restart**: ``pcfgraph serve --release DIR`` until ``/ready`` answers 200.
+* **memory**: RSS summed over the server and its sandbox workers (``/proc``), sampled every
+  50 ms during the run (peak) and after it (steady).
+* **latency**: p50/p95 over ``--runs`` requests each, rounds interleaved, one keep-alive
+  ``http.client`` connection (its own cost is small and the same for every row): element by PCF
+  ID (named query), descendants of a category (named query), GraphQL search, an ``/id`` HTML
+  page, the GraphQL tree of PCF 8.1 (four levels, measures and mappings). The first request of
+  each kind after start is reported apart (first vs. the median).
+
+    .venv/bin/python bench/scale.py [--shared ../shared/apqc] [--runs 40] [--out bench/scale.md]
+
+The machine is shared and loaded (2 cores); the load average is recorded with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PCFGRAPH = str(Path(sys.executable).parent / "pcfgraph")
+
+TREE = """
+query Tree($framework: ID!) {
+  element(code: "8.1", framework: $framework) { ...E
+    children { ...E children { ...E children { ...E } } } }
+}
+fragment E on Element {
+  id code name definition
+  measures { name }
+  mappings(includeDerived: true, direction: EITHER) { relation object { id name } }
+}
+"""
+SEARCH = 'query { search(text: "supplier", first: 20) { element { id name } } }'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_rss(pid: int) -> int:
+    """RSS in bytes of ``pid`` and all its descendants."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            with open(f"/proc/{p}/task/{p}/children", encoding="ascii") as fh:
+                todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class Sampler:
+    """Peak RSS of a process tree, sampled in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self.pid))
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._t.join()
+        return self.peak
+
+
+def env_for(cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PCFGRAPH_")}
+    env["PCFGRAPH_CACHE_DIR"] = str(cache)
+    env["NO_PROXY"] = env["no_proxy"] = "*"
+    return env
+
+
+def build_default(out: Path, cache: Path) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([PCFGRAPH, "build", "-o", str(out)], env=env_for(cache))
+    sampler = Sampler(proc.pid)
+    proc.wait()
+    peak = sampler.stop()
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit("pcfgraph build failed")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "peak": max(peak, max(after, before) * 1024)}
+
+
+def _import_one(path: str) -> tuple[str, list[str] | str]:
+    from pcfgraph import iris
+    from pcfgraph.assemble import rdflib_to_quads
+
+    try:
+        from pcfgraph.importers.apqc import import_workbook
+
+        imported = import_workbook(Path(path), progress=False)
+    except Exception as exc:  # a refused workbook is reported, not fatal
+        return path, f"{type(exc).__name__}: {exc}"
+    graph = str(iris.framework_graph(imported.framework_id))
+    return path, [str(q) for q in rdflib_to_quads(imported.graph, graph)]
+
+
+def build_with_workbooks(out: Path, shared: Path, jobs: int) -> dict[str, Any]:
+    """Default graph + every shared workbook, imported in parallel, verified, published."""
+    import pyoxigraph as ox
+
+    from pcfgraph.release import build_release, write_release
+    from pcfgraph.release_verify import verify_release
+
+    t0 = time.perf_counter()
+    sampler = Sampler(os.getpid())
+    release = build_release()
+    books = sorted(str(p) for p in shared.rglob("*.xlsx"))
+    if not books:
+        raise SystemExit(f"no workbooks under {shared} (pass --shared)")
+    refused: dict[str, str] = {}
+    added: set[str] = set()
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        for path, result in pool.map(_import_one, books):
+            if isinstance(result, str):
+                refused[Path(path).name] = result[:160]
+                continue
+            quads = list(ox.parse("\n".join(result) + "\n", format=ox.RdfFormat.N_QUADS))
+            graphs = {q.graph_name for q in quads}
+            if graphs & {ox.NamedNode(g) for g in release.store.graph_names()} | graphs & added:
+                refused[Path(path).name] = "its edition and version are already in the graph"
+                continue
+            added |= graphs
+            release.store.add_quads(quads)
+    release = verify_release(release)
+    write_release(release.store, out, release.manifest["sources"], verified=True)
+    peak = sampler.stop()
+    return {
+        "seconds": time.perf_counter() - t0,
+        "peak": peak,
+        "workbooks": len(books) - len(refused),
+        "refused": refused,
+    }
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(self, path: str, accept: str = "*/*") -> tuple[int, bytes]:
+        self.conn.request("GET", path, headers={"Accept": accept})
+        r = self.conn.getresponse()
+        return r.status, r.read()
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> tuple[int, bytes]:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        self.conn.request(
+            "POST", "/graphql", body=body, headers={"Content-Type": "application/json"}
+        )
+        r = self.conn.getresponse()
+        return r.status, r.read()
+
+
+def pick_targets(c: Client) -> dict[str, Any]:
+    """An APQC framework, a category IRI with descendants, a PCF ID of 8.1, and its /id path."""
+    _status, body = c.graphql("{ frameworks { id } }")
+    ids = [f["id"] for f in json.loads(body)["data"]["frameworks"]]
+    fw = next(i for i in ids if i.startswith("apqc-pcf-cross"))
+    q = f'{{ element(code: "8.1", framework: "{fw}") {{ iri pcfId }} }}'
+    el = json.loads(c.graphql(q)[1])["data"]["element"]
+    return {"framework": fw, "iri": el["iri"], "pcfId": el["pcfId"]}
+
+
+def measure(port: int, runs: int) -> dict[str, Any]:
+    c = Client(port)
+    t = pick_targets(c)
+    id_path = "/id/" + t["iri"].split("/id/", 1)[1]
+    kinds = {
+        "element by PCF ID": lambda: c.get(
+            "/queries/api/element-by-pcf-id?" + urllib.parse.urlencode({"pcfId": t["pcfId"]}),
+            "application/sparql-results+json",
+        ),
+        "descendants": lambda: c.get(
+            "/queries/api/descendants?" + urllib.parse.urlencode({"element": t["iri"]}),
+            "application/sparql-results+json",
+        ),
+        "search (GraphQL)": lambda: c.graphql(SEARCH),
+        "/id page (HTML)": lambda: c.get(id_path, "text/html"),
+        "GraphQL tree 8.1": lambda: c.graphql(TREE, {"framework": t["framework"]}),
+    }
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    for _ in range(runs):
+        for name, call in kinds.items():  # interleaved rounds
+            t0 = time.perf_counter()
+            status, _body = call()
+            times[name].append((time.perf_counter() - t0) * 1000)
+            if status != 200:
+                raise SystemExit(f"{name}: HTTP {status}")
+    out = {}
+    for name, ts in times.items():
+        rest = sorted(ts[1:])
+        out[name] = {
+            "first": ts[0],
+            "p50": statistics.median(rest),
+            "p95": rest[min(len(rest) - 1, int(0.95 * len(rest)))],
+        }
+    return out
+
+
+def serve_and_measure(release_dir: Path, cache: Path, runs: int) -> dict[str, Any]:
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [PCFGRAPH, "serve", "--release", str(release_dir), "--port", str(port)],
+        env=env_for(cache),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sampler = Sampler(proc.pid)
+    try:
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/ready")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit("server exited")
+            time.sleep(0.05)
+        restart = time.perf_counter() - t0
+        latency = measure(port, runs)
+        time.sleep(1)
+        steady = tree_rss(proc.pid)
+        return {"restart": restart, "latency": latency, "steady": steady, "peak": sampler.stop()}
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:.0f} MB"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "apqc")
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "scale.md")
+    ap.add_argument("--only", choices=["a", "b"], default=None)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pcfgraph-scale-"))
+    results: dict[str, Any] = {}
+    try:
+        for key in ("a", "b"):
+            if args.only and key != args.only:
+                continue
+            cache = work / f"cache-{key}"
+            rel = work / f"release-{key}"
+            load_before = os.getloadavg()
+            if key == "a":
+                built = build_default(rel, cache)
+            else:
+                built = build_with_workbooks(rel, args.shared, args.jobs)
+            manifest = json.loads((rel / "manifest.json").read_text())
+            served = serve_and_measure(rel, cache, args.runs)
+            results[key] = {
+                "built": built,
+                "served": served,
+                "quads": manifest["quads"],
+                "load": (load_before, os.getloadavg()),
+            }
+            print(key, json.dumps(results[key], default=str)[:400], flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_md(args.out, results, args.runs)
+
+
+def write_md(out: Path, results: dict[str, Any], runs: int) -> None:
+    names = {"a": "(a) default graph", "b": "(b) default + every shared workbook"}
+    lines = [
+        "# Scale: build, restart, memory and latency (bench/scale.py)",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}), {runs} requests per "
+        "read, interleaved, one keep-alive `http.client` connection. **Measured under load**: "
+        "the machine is shared with other engineers' builds and test runs; load averages "
+        "(1/5/15 min) before and after each graph are given. Regenerate with "
+        "`.venv/bin/python bench/scale.py`.",
+        "",
+        "| | graph | quads | build | build peak RSS | restart (to /ready) | process tree "
+        "peak | steady | load before -> after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, r in results.items():
+        b, s = r["built"], r["served"]
+        la = " -> ".join("/".join(f"{x:.1f}" for x in la) for la in r["load"])
+        lines.append(
+            f"| {key} | {names[key]} | {r['quads']:,} | {b['seconds']:.1f} s | {mb(b['peak'])} "
+            f"| {s['restart']:.2f} s | {mb(s['peak'])} | {mb(s['steady'])} | {la} |"
+        )
+    lines += ["", "Latency (ms; first request after start, then p50/p95 of the rest):", ""]
+    keys = list(results)
+    header = "| read | " + " | ".join(f"{k}: first / p50 / p95" for k in keys) + " |"
+    lines += [header, "| --- |" + " --- |" * len(keys)]
+    reads = next(iter(results.values()))["served"]["latency"].keys() if results else []
+    for read in reads:
+        cells = []
+        for k in keys:
+            lat = results[k]["served"]["latency"][read]
+            cells.append(f"{lat['first']:.1f} / {lat['p50']:.1f} / {lat['p95']:.1f}")
+        lines.append(f"| {read} | " + " | ".join(cells) + " |")
+    for key, r in results.items():
+        refused = r["built"].get("refused")
+        if refused:
+            lines += [
+                "",
+                f"Workbooks not in {names[key]} (refused by the importer as it is "
+                "on main today, or an edition already in the graph):",
+                "",
+            ]
+            lines += [f"- `{name}`: {why}" for name, why in sorted(refused.items())]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
