@@ -136,7 +136,7 @@ def _import_one(path: str) -> tuple[str, list[str] | str]:
     except Exception as exc:  # a refused workbook is reported, not fatal
         return path, f"{type(exc).__name__}: {exc}"
     graph = str(iris.framework_graph(imported.framework_id))
-    return path, [str(q) for q in rdflib_to_quads(imported.graph, graph)]
+    return path, [f"{q} ." for q in rdflib_to_quads(imported.graph, graph)]
 
 
 def build_with_workbooks(out: Path, shared: Path, jobs: int) -> dict[str, Any]:
