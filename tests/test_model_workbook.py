@@ -295,3 +295,20 @@ def test_text_cells_are_strings_never_formulas() -> None:
     assert cell.value == hostile and cell.data_type == "s" and cell.quotePrefix
     result = read_workbook(data, "m.xlsx")
     assert isomorphic(_graph(_triples(text.encode())), _graph(result.triples))
+
+
+def test_mistyped_codes_and_terms_in_a_workbook_are_located_with_did_you_mean() -> None:
+    data = template_bytes(example=True)
+    row = _row_of(data, "Processes", "proc-service-catalogue")
+    cell = f"{_col('Processes', 'Implements')}{row}"
+    data = _edit(data, "Processes", cell, "20617; 20365; A23")
+    wb = load_workbook(io.BytesIO(data))
+    other = wb[OTHER_SHEET]
+    other.append(["finance", "orgm:purchasr", "karin-holm", "node"])
+    other_row = other.max_row
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = audit([Upload("model.xlsx", buf.getvalue())], context())
+    unknown = {r.where: r.message for r in report.results if r.rule.endswith("unknown-term")}
+    assert "did you mean 20635" in unknown[f"Processes!{cell}"]
+    assert "did you mean orgm:purchaser" in unknown[f"'{OTHER_SHEET}'!A{other_row}"]
