@@ -51,7 +51,8 @@ def edit_distance(a: str, b: str) -> int:
 
 def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Up to ``n`` candidates close to ``word``: within an edit distance of a third of its
-    length (at least 1), nearest first, ties broken by similarity and then by name."""
+    length (at least 1), nearest first; ties go to the same letters in another order (a swap),
+    then to similarity, then to the name."""
     limit = max(1, len(word) // 3)
     scored = []
     for c in candidates:
@@ -59,8 +60,9 @@ def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
             continue
         d = edit_distance(word, c)
         if d <= limit:
-            scored.append((d, -difflib.SequenceMatcher(None, word, c).ratio(), c))
-    return [c for _, _, c in sorted(scored)[:n]]
+            same_letters = sorted(c) == sorted(word)  # a swap beats a different character
+            scored.append((d, not same_letters, -difflib.SequenceMatcher(None, word, c).ratio(), c))
+    return [c for *_, c in sorted(scored)[:n]]
 
 
 @dataclass
