@@ -169,3 +169,58 @@ def test_graphql_element_by_pcf_id_edition_and_version(release_dir: Path) -> Non
     assert "apqc-pcf-banking-7.2.2" in errors[0]["message"]
     errors = client.errors('{ element(pcfId: 17042, edition: "Banking") { code } }')
     assert "edition and version go together" in errors[0]["message"]
+
+
+def test_mappings_seen_from_another_edition(tmp_path: Path) -> None:
+    """A curated mapping made on Cross-Industry 7.4 is inherited by another edition's element
+    with the same PCF ID when its name and definition are unchanged, else it needs review."""
+    from openpyxl import load_workbook
+
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.resources import resource_dir
+
+    extract = Path(__file__).parent / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx"
+    rows = list(load_workbook(extract, read_only=True)["Combined"].iter_rows(values_only=True))
+    header = list(rows[0])
+    same = [list(r) for r in rows[1:]]
+    name_col = header.index("Name")
+    for r in same:
+        if r[0] == 20609:
+            r[name_col] = "Understand IT customer needs, renamed"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    for r in [header, *same]:
+        ws.append(r)
+    wb.save(tmp_path / "k01234-banking-v731.xlsx")
+    mapping = resource_dir("data") / "mappings" / "pcf-8.1-to-prm-it-a2.sssom.tsv"
+    (tmp_path / "s.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "include_default": False,
+                "frameworks": [
+                    {
+                        "kind": "apqc-workbook",
+                        "files": [str(extract)],
+                        "edition": "Cross-Industry",
+                        "version": "7.4",
+                    },
+                    {"kind": "apqc-workbook", "files": ["k01234-banking-v731.xlsx"]},
+                ],
+                "mappings": [str(mapping)],
+            }
+        )
+    )
+    store = assemble(extra=ExtraSources(sources_file=tmp_path / "s.yaml")).store
+    q = QueryCatalog().get("api/inherited-mappings")
+    rows_ = store.select(q, {"framework": "apqc-pcf-banking-7.3.1"}).rows
+    status = {(int(r["element"].value.rsplit("/", 1)[1]), r["status"].value) for r in rows_}
+    assert (20609, "needs-review") in status
+    assert (20609, "inherited") not in status
+    inherited = {pcf for pcf, s in status if s == "inherited"}
+    assert inherited and 20609 not in inherited
+    # every inherited row points at the mapping made on 7.4, for the same PCF ID
+    for r in rows_:
+        assert r["madeOnFramework"].value == "apqc-pcf-cross-industry-7.4"
+        assert r["madeOn"].value.rsplit("/", 1)[1] == r["element"].value.rsplit("/", 1)[1]
