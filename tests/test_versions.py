@@ -220,7 +220,7 @@ def test_mappings_seen_from_another_edition(tmp_path: Path) -> None:
     assert (20609, "inherited") not in status
     inherited = {pcf for pcf, s in status if s == "inherited"}
     assert inherited and 20609 not in inherited
-    # every inherited row points at the mapping made on 7.4, for the same PCF ID
+    # every row points at the mapping made on 7.4, for the same PCF ID
     for r in rows_:
         assert r["madeOnFramework"].value == "apqc-pcf-cross-industry-7.4"
         assert r["madeOn"].value.rsplit("/", 1)[1] == r["element"].value.rsplit("/", 1)[1]
