@@ -111,6 +111,9 @@ def test_dark_mode_follows_the_system_and_stays_accessible(dark: Any, path: str)
     assert max(channels) < 60, rgb  # a dark background
     assert axe_violations(dark) == []
     if path.startswith("/id/apqc"):
+        fill = dark.evaluate("getComputedStyle(document.querySelector('svg text.label')).fill")
+        light = [int(x) for x in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3]]
+        assert min(light) > 180, fill  # diagram labels light on the dark boxes
         shot(dark, "dark-element-page")
 
 

@@ -140,7 +140,9 @@ def test_examples_prefix_completion_and_errors(page: Any) -> None:
     # the endpoint's result cap, the same message as protocol clients get
     set_editor(page, "SELECT * WHERE { ?s ?p ?o }")
     page.get_by_role("button", name="Run query").click()
-    page.wait_for_function("document.getElementById('error').textContent.includes('more than')")
+    page.wait_for_function(
+        "() => document.getElementById('error').textContent.includes('more than')"
+    )
     assert f"more than {MAX_ROWS}" in alert.inner_text()
 
 
