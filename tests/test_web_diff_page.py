@@ -64,9 +64,10 @@ def test_uploaded_workbooks_diff(page: Any, workbooks: tuple[Path, Path]) -> Non
     page.goto("/diff")
     page.locator("#old_workbook").set_input_files(str(old))
     page.locator("#new_workbook").set_input_files(str(new))
-    page.locator("form[method=post] button[type=submit]").click()
+    # importing two workbooks takes a while on a busy machine: wait for the page, not 30 s
+    page.locator("form[method=post] button[type=submit]").click(no_wait_after=True)
     result = page.locator("#result")
-    result.wait_for()
+    result.wait_for(timeout=180_000)
     counts = result.locator("ul.diff-counts").inner_text()
     assert "2 renamed" in counts and "1 definition changed" in counts and "unchanged" in counts
     # counts come before the changes
