@@ -19,6 +19,8 @@ from typing import Any, Final
 
 from rdflib import Graph
 
+from pcfgraph.audit.rules import rule_name
+
 SEVERITIES: Final = ("Violation", "Warning", "Info")
 RESULT_KEYS: Final = (
     "focusNode",
@@ -147,8 +149,6 @@ class AuditResult:
 
     @property
     def rule(self) -> str:
-        from pcfgraph.audit.rules import rule_name
-
         return rule_name(self.shape)
 
     def to_json(self) -> dict[str, Any]:
