@@ -6,7 +6,8 @@ The index is built from the graph at release time, shipped in the release
 (:mod:`pcfgraph.services.search.release`) and opened read-only when a release is served.
 """
 
-from pcfgraph.services.search.index import SearchHit, SearchIndex, SearchResult
+from pcfgraph.services.search.hits import SearchHit, SearchResult
+from pcfgraph.services.search.index import SearchIndex
 from pcfgraph.services.search.text import normalise
 
 __all__ = ["SearchHit", "SearchIndex", "SearchResult", "normalise"]

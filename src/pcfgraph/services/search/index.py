@@ -27,7 +27,6 @@ Each hit says where it matched (``field``) with an HTML-safe snippet (matches in
 from __future__ import annotations
 
 import difflib
-import json
 import sqlite3
 import threading
 from collections import defaultdict
@@ -38,89 +37,24 @@ from typing import Any
 
 from pcfgraph.errors import InputError
 from pcfgraph.services.base import Reader
-from pcfgraph.services.elements import Element
 from pcfgraph.services.search import text as tx
+from pcfgraph.services.search.build import SCHEMA_VERSION, build_connection
 from pcfgraph.services.search.documents import (
     Document,
     VocabularyTerm,
     read_documents,
     read_vocabulary,
 )
+from pcfgraph.services.search.hits import SearchHit, SearchResult, id_facets, id_hit, text_hit
 
-#: Bumped when the file layout changes; an index of another version is rebuilt, not read.
-SCHEMA_VERSION = 1
 #: Column weights for bm25(): name, alternative labels, definition, measures.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 COLUMNS = ("name", "alt", "definition", "measures")
-#: The field names hits report, per FTS column.
-FIELD_OF_COLUMN = {
-    "name": "name",
-    "alt": "altLabel",
-    "definition": "definition",
-    "measures": "measure",
-}
 MAX_QUERY_CHARS = 200
 #: With fewer hits than this for all the words, hits for any of them are added.
 RELAX_BELOW = 3
 #: Tokens of a definition or measure list shown around the match.
 SNIPPET_TOKENS = 24
-_TIER_SCORE = {0: 1000.0, 1: 300.0, 2: 200.0, 3: 100.0}
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE docs (
-  id INTEGER PRIMARY KEY, iri TEXT NOT NULL, framework TEXT NOT NULL, family TEXT NOT NULL,
-  kind TEXT, code TEXT, pcf_id INTEGER, name TEXT NOT NULL, definition TEXT, level INTEGER,
-  parent TEXT, top INTEGER NOT NULL, edition_rank INTEGER NOT NULL,
-  alt_labels TEXT NOT NULL, hidden_labels TEXT NOT NULL, measures TEXT NOT NULL
-);
-CREATE INDEX docs_framework ON docs(framework);
-CREATE TABLE ids (key TEXT NOT NULL, doc INTEGER NOT NULL, what TEXT NOT NULL);
-CREATE INDEX ids_key ON ids(key);
-CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE vocabulary (term TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(
-  name, alt, definition, measures,
-  tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
-);
-CREATE VIRTUAL TABLE fts_name USING fts5(
-  name, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
-);
-"""
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    element: Element
-    #: Higher first: identifier 1000; whole query in the name 300+, in name and alternative
-    #: labels 200+, elsewhere 100+ (the BM25 relevance added within the tier).
-    score: float
-    #: Where it matched: "code" (any identifier), "name", "altLabel", "definition", "measure".
-    field: str
-    #: HTML: the matched text escaped, matches in <mark>; long texts cut with "…".
-    snippet: str
-    #: Human words for what matched, e.g. 'PCF ID 20641', 'name', 'altLabel "SLA"'.
-    matched_on: str = ""
-    #: Other loaded editions where the same element (same PCF ID) matched too; a text
-    #: search shows each element once, in its best-matching (then newest) edition.
-    other_editions: int = 0
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hits: list[SearchHit]
-    #: Matching elements across all pages (after the filters).
-    total: int
-    #: Counts of all matches (before the filters) by "framework", "family" and "kind".
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: The query with typos corrected, when corrections were used or could find something.
-    did_you_mean: str | None = None
-    #: True when the hits come from corrected words.
-    corrected: bool = False
-    #: True when not every word could match together and any word was enough.
-    relaxed: bool = False
-    #: Vocabulary expansions used, e.g. 'SLA = service level agreement'.
-    expansions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,59 +115,7 @@ class SearchIndex:
         vocabulary: Iterable[VocabularyTerm] = (),
         release_id: str | None = None,
     ) -> SearchIndex:
-        conn = sqlite3.connect(":memory:", check_same_thread=False)
-        conn.executescript(_SCHEMA)
-        df: dict[str, int] = defaultdict(int)
-        with conn:
-            for i, d in enumerate(docs, start=1):
-                e = d.element
-                alt = " ; ".join(tx.clean(x) for x in d.alt_labels + d.hidden_labels)
-                measures = " ; ".join(tx.clean(m) for m in d.measures)
-                conn.execute(
-                    "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        i, e.iri, e.framework_id, d.family, e.kind, e.code, e.pcf_id,
-                        tx.clean(e.name), tx.clean(e.definition) if e.definition else None,
-                        e.level, e.parent_iri, int(e.top), d.edition_rank,
-                        json.dumps(d.alt_labels), json.dumps(d.hidden_labels),
-                        json.dumps(d.measures),
-                    ),
-                )  # fmt: skip
-                conn.execute(
-                    "INSERT INTO fts(rowid, name, alt, definition, measures) VALUES (?,?,?,?,?)",
-                    (i, tx.clean(e.name), alt, tx.clean(e.definition or ""), measures),
-                )
-                conn.execute(
-                    "INSERT INTO fts_name(rowid, name) VALUES (?,?)", (i, tx.clean(e.name))
-                )
-                conn.executemany(
-                    "INSERT INTO ids VALUES (?,?,?)", [(k, i, w) for k, w in d.identifiers.items()]
-                )
-                seen = set(tx.words(" ".join([e.name, e.definition or "", alt, measures])))
-                for w in seen:
-                    df[w] += 1
-            conn.executemany("INSERT INTO words VALUES (?,?)", sorted(df.items()))
-            for term in vocabulary:
-                for kind, labels in (
-                    ("pref", term.pref_labels),
-                    ("alt", term.alt_labels),
-                    ("hidden", term.hidden_labels),
-                ):
-                    conn.executemany(
-                        "INSERT INTO vocabulary VALUES (?,?,?)",
-                        [(term.iri, x, kind) for x in labels],
-                    )
-            conn.executemany(
-                "INSERT INTO meta VALUES (?,?)",
-                [
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("release_id", release_id or ""),
-                    ("documents", str(len(docs))),
-                ],
-            )
-            conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-            conn.execute("INSERT INTO fts_name(fts_name) VALUES ('optimize')")
-        return cls(conn)
+        return cls(build_connection(docs, vocabulary, release_id))
 
     def write(self, path: Path) -> None:
         """Copy the index into ``path`` (a new SQLite file) for shipping in a release."""
@@ -308,8 +190,8 @@ class SearchIndex:
         id_rows = self._identifier_rows(text, filters, fparams)
         plan = self._plan(text, prefix)
         if not plan.groups:
-            hits = [self._id_hit(r) for r in id_rows[offset : offset + limit]]
-            return SearchResult(hits, len(id_rows), self._id_facets(id_rows))
+            hits = [id_hit(r) for r in id_rows[offset : offset + limit]]
+            return SearchResult(hits, len(id_rows), id_facets(id_rows))
         relaxed = False
         match = " AND ".join(g.expr() for g in plan.groups)
         rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
@@ -334,7 +216,7 @@ class SearchIndex:
         page = all_rows[offset : offset + limit]
         texts = self._highlights(match, [r["id"] for r in page if r["tier"] > 0])
         hits = [
-            self._id_hit(r) if r["tier"] == 0 else self._text_hit(r, texts.get(r["id"]), plan)
+            id_hit(r) if r["tier"] == 0 else text_hit(r, texts.get(r["id"]), plan.expansions)
             for r in page
         ]
         return SearchResult(
@@ -573,80 +455,6 @@ class SearchIndex:
         )
         cur = self._conn.execute(sql, {"o": o, "c": c, "n": SNIPPET_TOKENS, "m": match})
         return {row[0]: tuple(row[1:]) for row in cur}
-
-    def _element(self, r: dict[str, Any]) -> Element:
-        return Element(
-            iri=r["iri"],
-            framework_id=r["framework"],
-            name=r["name"],
-            code=r["code"],
-            definition=r["definition"],
-            kind=r["kind"],
-            level=r["level"],
-            pcf_id=r["pcf_id"],
-            parent_iri=r["parent"],
-            top=bool(r["top"]),
-        )
-
-    def _id_hit(self, r: dict[str, Any]) -> SearchHit:
-        what = r["what"]
-        value = r["pcf_id"] if what == "PCF ID" else (r["code"] if what == "code" else r["iri"])
-        snippet = "<mark>" + tx.marked_html(str(value)) + "</mark>"
-        return SearchHit(self._element(r), _TIER_SCORE[0], "code", snippet, f"{what} {value}")
-
-    def _id_facets(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
-        for r in rows:
-            for dim in facets:
-                facets[dim][r[dim] or ""] = facets[dim].get(r[dim] or "", 0) + 1
-        return facets
-
-    def _text_hit(self, r: dict[str, Any], texts: tuple[str, ...] | None, plan: _Plan) -> SearchHit:
-        name_h, alt_h, def_h, meas_h = texts or (r["name"], "", "", "")
-        tier = r["tier"]
-        if (
-            tier == 1
-            or (tier == 2 and not tx.has_mark(alt_h))
-            or (
-                tier == 3
-                and tx.has_mark(name_h)
-                and not tx.has_mark(def_h)
-                and not tx.has_mark(meas_h)
-            )
-        ):
-            column, shown = "name", name_h
-        elif tier == 2:
-            column, shown = "alt", _marked_label(alt_h)
-        elif tx.has_mark(def_h):
-            column, shown = "definition", def_h
-        elif tx.has_mark(meas_h):
-            column, shown = "measures", _marked_label(meas_h)
-        else:
-            column, shown = "name", name_h
-        fieldname = FIELD_OF_COLUMN[column]
-        matched_on = fieldname
-        if column == "alt":
-            plain = shown.replace(tx.OPEN, "").replace(tx.CLOSE, "")
-            matched_on = f'altLabel "{plain}"'
-        if plan.expansions and column != "alt":
-            matched_on += " (" + "; ".join(plan.expansions) + ")"
-        score = _TIER_SCORE[tier] + min(99.9, max(0.0, -float(r["rank"])))
-        return SearchHit(
-            self._element(r),
-            round(score, 3),
-            fieldname,
-            tx.marked_html(shown),
-            matched_on,
-            int(r.get("other_editions") or 0),
-        )
-
-
-def _marked_label(joined: str) -> str:
-    """The one label (of a ' ; '-joined list) holding the first match."""
-    for part in joined.split(" ; "):
-        if tx.OPEN in part:
-            return part.strip()
-    return joined
 
 
 def _identifier_keys(text: str) -> list[str]:

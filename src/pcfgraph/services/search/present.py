@@ -8,7 +8,7 @@ from typing import Any
 
 from pcfgraph.services.base import Reader
 from pcfgraph.services.frameworks import frameworks
-from pcfgraph.services.search.index import SearchHit, SearchResult
+from pcfgraph.services.search.hits import SearchHit, SearchResult
 
 
 def hit_dict(hit: SearchHit) -> dict[str, Any]:
