@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from pcfgraph import services
 from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.tools import StandaloneState
+from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release, open_release
 from pcfgraph.resources import resource_dir
@@ -36,6 +36,8 @@ TOOLS = {
     "sparql",
 }
 APQC = "apqc-pcf-cross-industry-7.4"
+#: The audit's day for date-dependent controls (the examples' contracts run through 2025).
+AS_OF = "2025-07-15"
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +127,17 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         assert ask == {"form": "ASK", "boolean": True}
 
         model = (resource_dir("data") / "examples" / "organisation-with-findings.ttl").read_text()
-        audit = await call(client, "audit_model", model=model, limit=3)
+        audit = await call(client, "audit_model", model=model, as_of=AS_OF, limit=3)
         assert audit["verdict"] == "findings" and audit["returned"] == 3 and audit["truncated"]
         assert all(f["message"] and "shape" in f for f in audit["items"])
+        assert audit["report"]["asOf"] == AS_OF
         good = (resource_dir("data") / "examples" / "conforming-organisation.ttl").read_text()
-        assert (await call(client, "audit_model", model=good))["verdict"] == "conforms"
+        conforming = await call(client, "audit_model", model=good, as_of=AS_OF)
+        assert conforming["verdict"] == "conforms" and conforming["items"] == [], conforming
+        # the example's contracts ran out at the end of 2025: judged on a later day they
+        # are findings, so as_of reaches the audit
+        later = await call(client, "audit_model", model=good, as_of="2026-06-30")
+        assert later["verdict"] == "findings" and later["report"]["asOf"] == "2026-06-30"
 
         fws = json.loads((await client.read_resource("pcfgraph://frameworks")).contents[0].text)
         assert {f["id"] for f in fws["frameworks"]} == {f.id for f in services.frameworks(reader)}
@@ -159,6 +167,7 @@ def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) 
             ("sparql", {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}, "query"),
             ("audit_model", {"model": "x", "format": "docx"}, "format"),
             ("audit_model", {"model": "this is not turtle ."}, "model"),
+            ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "as_of": "15/07/2025"}, "as_of"),
         ):
             with pytest.raises(MCPError) as err:
                 await client.call_tool(tool, args)

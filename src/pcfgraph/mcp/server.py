@@ -21,7 +21,10 @@ from mcp.types import INVALID_PARAMS, ToolAnnotations
 
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
-from pcfgraph.mcp.tools import APQC_NOTICE, ArgumentError, ServedState, Tools, sources
+from pcfgraph.mcp.paging import ArgumentError
+from pcfgraph.mcp.results import APQC_NOTICE, sources
+from pcfgraph.mcp.state import ServedState
+from pcfgraph.mcp.tools import Tools
 
 T = TypeVar("T")
 
@@ -128,14 +131,17 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     async def audit_model(
         model: str,
         format: str = "turtle",
+        as_of: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Audit an organisational model (the text of a Turtle, TriG, JSON-LD, N-Triples,
         N-Quads, RDF/XML, ArchiMate exchange or CSV file; `format` says which) against the
-        framework shapes: verdict, counts and findings with their sources. Same sandbox,
-        deadline and size limits as POST /validate; nothing is stored."""
-        return await _aguard(lambda: tools.audit_model(model, format, limit, cursor))
+        framework shapes: verdict, counts and findings with their sources. as_of: the day
+        (YYYY-MM-DD) date-dependent controls such as review dates are judged on; today when
+        not given. Same sandbox, deadline and size limits as POST /validate; nothing is
+        stored."""
+        return await _aguard(lambda: tools.audit_model(model, format, as_of, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def run_named_query(

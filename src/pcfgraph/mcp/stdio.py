@@ -7,7 +7,7 @@ import anyio
 
 from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.tools import StandaloneState
+from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release
 
 

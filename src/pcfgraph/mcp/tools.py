@@ -3,131 +3,30 @@ paged (``limit`` + ``cursor``), citing their sources. The MCP layer (:mod:`.serv
 registers them; tests call them through an MCP client.
 
 Every read goes through :mod:`pcfgraph.services` (the same reads as GraphQL and the pages);
-ad-hoc SPARQL and audits run in the sandbox worker pool with the deadlines, row caps and
-size limits of ``/sparql`` and ``POST /validate``.
+ad-hoc SPARQL and audits (:mod:`.sandboxed`) run in the sandbox worker pool with the
+deadlines, row caps and size limits of ``/sparql`` and ``POST /validate``.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from pcfgraph import iris, services
-from pcfgraph.config import Settings
-from pcfgraph.errors import InputError, NotFoundError, PcfgraphError, StoreError
-from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release
-from pcfgraph.services.search.present import hit_dict, rights_of
-from pcfgraph.services.search.release import served_index
-
-#: Items a list tool returns when ``limit`` is not given (fits an assistant's context).
-DEFAULT_LIMIT = 20
-#: The most items one call returns.
-MAX_LIMIT = 100
-APQC_NOTICE = (
-    "©2024 APQC. ALL RIGHTS RESERVED. The APQC Process Classification Framework® (PCF) is "
-    "used with permission of APQC."
+from pcfgraph import services
+from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.mcp import sandboxed
+from pcfgraph.mcp.paging import (
+    MAX_LIMIT,
+    ArgumentError,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    page,
 )
-
-
-class ServedState(Protocol):
-    """What the tools need of the serving state (``api.state.AppState`` has it)."""
-
-    settings: Settings
-    release: Release
-    catalog: QueryCatalog
-    extras: dict[str, Any]
-
-
-@dataclass
-class StandaloneState:
-    """The state of ``pcfgraph mcp`` (no HTTP app): one release, its pool in ``extras``."""
-
-    settings: Settings
-    release: Release
-    catalog: QueryCatalog = field(default_factory=QueryCatalog)
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-class ArgumentError(InputError):
-    """A tool argument is wrong; the message starts with the argument's name."""
-
-    def __init__(self, argument: str, problem: str) -> None:
-        super().__init__(f"argument '{argument}': {problem}")
-        self.argument = argument
-
-
-# --- paging ----------------------------------------------------------------------------------
-
-
-def check_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int:
-    if limit is None:
-        return default
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ArgumentError("limit", f"must be between 1 and {MAX_LIMIT}, not {limit}")
-    return limit
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "o" or not number.isdigit():
-            raise ValueError
-        return int(number)
-    except (ValueError, UnicodeDecodeError):
-        raise ArgumentError("cursor", "not a cursor this server gave out") from None
-
-
-def page(items: Sequence[Any], limit: int | None, cursor: str | None) -> dict[str, Any]:
-    """A page of ``items``: the items, the total, and ``nextCursor`` when it was cut."""
-    size = check_limit(limit)
-    start = decode_cursor(cursor)
-    chunk = list(items[start : start + size])
-    out: dict[str, Any] = {"total": len(items), "returned": len(chunk)}
-    if start + size < len(items):
-        out["truncated"] = True
-        out["nextCursor"] = encode_cursor(start + size)
-    out["items"] = chunk
-    return out
-
-
-# --- shaping ---------------------------------------------------------------------------------
-
-
-def element_ref(e: services.Element, base_url: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "iri": e.iri,
-        "framework": e.framework_id,
-        "code": e.code,
-        "name": e.name,
-    }
-    if e.pcf_id is not None:
-        out["pcfId"] = e.pcf_id
-    out["url"] = page_url(e.iri, base_url)
-    return out
-
-
-def page_url(iri: str, base_url: str) -> str:
-    """The element's workbench page on this server (``/id/...``)."""
-    path = iris.id_path(iri) or iri
-    return base_url.rstrip("/") + path if path.startswith("/") else path
-
-
-def sources(reader: services.Reader, framework_ids: set[str]) -> dict[str, str]:
-    found = rights_of(reader, framework_ids)
-    for fid in framework_ids:
-        if fid.startswith("apqc-pcf") and APQC_NOTICE not in found.get(fid, ""):
-            found[fid] = (found.get(fid, "") + " " + APQC_NOTICE).strip()
-    return found
+from pcfgraph.mcp.results import element_ref, page_url, sources
+from pcfgraph.mcp.state import ServedState
+from pcfgraph.services.search.present import hit_dict
+from pcfgraph.services.search.release import served_index
 
 
 class Tools:
@@ -494,108 +393,14 @@ class Tools:
     async def sparql(
         self, query: str, limit: int | None = None, cursor: str | None = None
     ) -> dict[str, Any]:
-        from pcfgraph.sandbox.tasks import SPARQL_QUERY
-        from pcfgraph.sparql_guard import check_query
-
-        st = self.state
-        settings = st.settings
-        if not query.strip():
-            raise ArgumentError("query", "is empty")
-        if len(query.encode("utf-8")) > settings.max_body_bytes:
-            raise ArgumentError("query", f"is larger than {settings.max_body_bytes} bytes")
-        try:
-            checked = check_query(
-                query,
-                max_depth=settings.max_query_depth,
-                known_graphs=frozenset(st.release.store.graph_names()),
-            )
-        except PcfgraphError as exc:  # refused (update, SERVICE, too deep) or does not parse
-            raise ArgumentError("query", str(exc)) from None
-        media = (
-            "application/sparql-results+json"
-            if checked.form in ("SELECT", "ASK")
-            else "application/n-triples"
-        )
-        payload = {
-            "query": query,
-            "media_type": media,
-            "max_rows": settings.max_result_rows,
-            "has_dataset_clause": checked.has_dataset_clause,
-            "base_iri": iris.ID_BASE,
-        }
-        pool = st.extras.get("pool")
-        if pool is None:
-            raise StoreError("the query sandbox is not running")
-        result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
-        body = bytes(result["body"]).decode("utf-8")
-        if media == "application/n-triples":
-            lines = [line for line in body.splitlines() if line.strip()]
-            out = page(lines, limit, cursor)
-            out["form"] = checked.form
-            return out
-        doc = json.loads(body)
-        if "boolean" in doc:
-            return {"form": "ASK", "boolean": doc["boolean"]}
-        rows = [
-            {k: v.get("value") for k, v in binding.items()}
-            for binding in doc["results"]["bindings"]
-        ]
-        out = page(rows, limit, cursor)
-        out["form"] = "SELECT"
-        out["variables"] = doc["head"].get("vars", [])
-        return out
+        return await sandboxed.sparql(self.state, query, limit, cursor)
 
     async def audit_model(
         self,
         model: str,
         format: str = "turtle",
+        as_of: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
-
-        st = self.state
-        settings = st.settings
-        if format not in MODEL_FORMATS:
-            raise ArgumentError("format", f"use one of {', '.join(MODEL_FORMATS)}, not {format!r}")
-        data = model.encode("utf-8")
-        if not data.strip():
-            raise ArgumentError("model", "is empty")
-        if len(data) > settings.max_body_bytes:
-            raise ArgumentError("model", f"is larger than {settings.max_body_bytes} bytes")
-        filename, media = MODEL_FORMATS[format]
-        payload = {
-            "files": [{"name": filename, "data": data, "media_type": media}],
-            "format": "json",
-            "max_bytes": settings.max_body_bytes,
-            "max_triples": settings.max_upload_triples,
-        }
-        pool = st.extras.get("pool")
-        if pool is None:
-            raise StoreError("the audit sandbox is not running")
-        try:
-            result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
-        except InputError as exc:
-            raise ArgumentError("model", str(exc)) from None
-        report = json.loads(result["body"])
-        findings = report.get("findings") or report.get("results") or []
-        out = page(findings, limit, cursor)
-        out["conforms"] = result["conforms"]
-        out["verdict"] = "conforms" if result["conforms"] else "findings"
-        out["counts"] = result.get("counts")
-        out["report"] = {k: v for k, v in report.items() if k not in ("findings", "results")}
-        return out
-
-
-#: Model formats ``audit_model`` takes: a file name (the parser goes by its extension) and the
-#: media type, as an upload to ``POST /validate`` would carry them.
-MODEL_FORMATS: dict[str, tuple[str, str]] = {
-    "turtle": ("model.ttl", "text/turtle"),
-    "trig": ("model.trig", "application/trig"),
-    "jsonld": ("model.jsonld", "application/ld+json"),
-    "ntriples": ("model.nt", "application/n-triples"),
-    "nquads": ("model.nq", "application/n-quads"),
-    "rdfxml": ("model.rdf", "application/rdf+xml"),
-    "archimate": ("model.xml", "application/xml"),
-    "csv": ("model.csv", "text/csv"),
-}
+        return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor)

@@ -1,0 +1,132 @@
+"""The MCP tools that run in the sandbox worker pool: ad-hoc SPARQL (the ``/sparql`` guard,
+deadline and row cap) and audits (the ``POST /validate`` task, deadline and size limits).
+Nothing here is looser than the HTTP API."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from pcfgraph import iris
+from pcfgraph.errors import InputError, PcfgraphError, StoreError
+from pcfgraph.mcp.paging import ArgumentError, page
+from pcfgraph.mcp.state import ServedState
+
+
+async def sparql(
+    st: ServedState, query: str, limit: int | None = None, cursor: str | None = None
+) -> dict[str, Any]:
+    from pcfgraph.sandbox.tasks import SPARQL_QUERY
+    from pcfgraph.sparql_guard import check_query
+
+    settings = st.settings
+    if not query.strip():
+        raise ArgumentError("query", "is empty")
+    if len(query.encode("utf-8")) > settings.max_body_bytes:
+        raise ArgumentError("query", f"is larger than {settings.max_body_bytes} bytes")
+    try:
+        checked = check_query(
+            query,
+            max_depth=settings.max_query_depth,
+            known_graphs=frozenset(st.release.store.graph_names()),
+        )
+    except PcfgraphError as exc:  # refused (update, SERVICE, too deep) or does not parse
+        raise ArgumentError("query", str(exc)) from None
+    media = (
+        "application/sparql-results+json"
+        if checked.form in ("SELECT", "ASK")
+        else "application/n-triples"
+    )
+    payload = {
+        "query": query,
+        "media_type": media,
+        "max_rows": settings.max_result_rows,
+        "has_dataset_clause": checked.has_dataset_clause,
+        "base_iri": iris.ID_BASE,
+    }
+    pool = st.extras.get("pool")
+    if pool is None:
+        raise StoreError("the query sandbox is not running")
+    result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
+    body = bytes(result["body"]).decode("utf-8")
+    if media == "application/n-triples":
+        lines = [line for line in body.splitlines() if line.strip()]
+        out = page(lines, limit, cursor)
+        out["form"] = checked.form
+        return out
+    doc = json.loads(body)
+    if "boolean" in doc:
+        return {"form": "ASK", "boolean": doc["boolean"]}
+    rows = [
+        {k: v.get("value") for k, v in binding.items()} for binding in doc["results"]["bindings"]
+    ]
+    out = page(rows, limit, cursor)
+    out["form"] = "SELECT"
+    out["variables"] = doc["head"].get("vars", [])
+    return out
+
+
+async def audit_model(
+    st: ServedState,
+    model: str,
+    format: str = "turtle",
+    as_of: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Audit ``model``; ``as_of`` (YYYY-MM-DD) is the day date-dependent controls are judged
+    on (review due, expiry), today when not given, as ``POST /validate?asOf=``."""
+    from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
+
+    settings = st.settings
+    if format not in MODEL_FORMATS:
+        raise ArgumentError("format", f"use one of {', '.join(MODEL_FORMATS)}, not {format!r}")
+    data = model.encode("utf-8")
+    if not data.strip():
+        raise ArgumentError("model", "is empty")
+    if len(data) > settings.max_body_bytes:
+        raise ArgumentError("model", f"is larger than {settings.max_body_bytes} bytes")
+    options = {}
+    if as_of is not None:
+        try:
+            options["as_of"] = date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            raise ArgumentError("as_of", f"must be a date YYYY-MM-DD, not {as_of!r}") from None
+    filename, media = MODEL_FORMATS[format]
+    payload = {
+        "options": options,
+        "files": [{"name": filename, "data": data, "media_type": media}],
+        "format": "json",
+        "max_bytes": settings.max_body_bytes,
+        "max_triples": settings.max_upload_triples,
+    }
+    pool = st.extras.get("pool")
+    if pool is None:
+        raise StoreError("the audit sandbox is not running")
+    try:
+        result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
+    except InputError as exc:
+        raise ArgumentError("model", str(exc)) from None
+    report = json.loads(result["body"])
+    findings = report.get("findings") or report.get("results") or []
+    out = page(findings, limit, cursor)
+    out["conforms"] = result["conforms"]
+    out["verdict"] = "conforms" if result["conforms"] else "findings"
+    out["counts"] = result.get("counts")
+    out["report"] = {k: v for k, v in report.items() if k not in ("findings", "results")}
+    return out
+
+
+#: Model formats ``audit_model`` takes: a file name (the parser goes by its extension) and the
+#: media type, as an upload to ``POST /validate`` would carry them.
+MODEL_FORMATS: dict[str, tuple[str, str]] = {
+    "turtle": ("model.ttl", "text/turtle"),
+    "trig": ("model.trig", "application/trig"),
+    "jsonld": ("model.jsonld", "application/ld+json"),
+    "ntriples": ("model.nt", "application/n-triples"),
+    "nquads": ("model.nq", "application/n-quads"),
+    "rdfxml": ("model.rdf", "application/rdf+xml"),
+    "archimate": ("model.xml", "application/xml"),
+    "csv": ("model.csv", "text/csv"),
+}
