@@ -1,0 +1,277 @@
+"""The ``Element`` type: one element of a framework edition, its tree, its mappings and
+measures, and the IT-CMF relations of practices.
+
+The GraphQL types refer to each other (an element has a framework and mappings, a framework
+and a mapping have elements). The modules of those types import this one; this module refers
+back to them only through :func:`strawberry.lazy` and :func:`_types_of` at resolve time, so
+the modules form no import cycle.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+
+from pcfgraph import services
+from pcfgraph.api.graphql.context import GraphQLContext
+from pcfgraph.api.graphql.enums import MappingDirection, MappingRelation
+from pcfgraph.api.graphql.resolving import Ctx, charged, fast, index_key
+from pcfgraph.errors import InputError
+
+if TYPE_CHECKING:
+    from pcfgraph.api.graphql.frameworks import Framework
+    from pcfgraph.api.graphql.mappings import Mapping
+    from pcfgraph.api.graphql.measures import Measure
+
+_FRAMEWORKS = "pcfgraph.api.graphql.frameworks"
+_MAPPINGS = "pcfgraph.api.graphql.mappings"
+_MEASURES = "pcfgraph.api.graphql.measures"
+FrameworkType = Annotated["Framework", strawberry.lazy(_FRAMEWORKS)]
+MappingType = Annotated["Mapping", strawberry.lazy(_MAPPINGS)]
+MeasureType = Annotated["Measure", strawberry.lazy(_MEASURES)]
+
+
+def _types_of(module: str) -> ModuleType:
+    """A module of types that refers back to ``Element`` (loaded when the schema is built)."""
+    return importlib.import_module(module)
+
+
+def cached_element(ctx: GraphQLContext, e: services.Element) -> Element:
+    """The request's API object of ``e`` (made once per element and request)."""
+    obj = ctx.objects.get(("element", e.iri))
+    if obj is None or obj.data is not e:
+        obj = ctx.objects[("element", e.iri)] = element(e)
+    return cast(Element, obj)
+
+
+def element_at(info: Ctx, iri: str, framework_id: str) -> Any:
+    ctx = info.context
+    index = ctx.reader.peek(("framework-index", framework_id))
+    if index is not None:  # the common case: no closure, no loader
+        e = index.elements.get(iri)
+        return cached_element(ctx, e) if e is not None else None
+    return fast(
+        info,
+        index_key(framework_id),
+        lambda r: services.framework_index(r, framework_id).elements.get(iri),
+        lambda: info.context.loaders.element.load((iri, framework_id)),
+        lambda e: element(e) if e is not None else None,
+    )
+
+
+@strawberry.type(description="An IT-CMF maturity level a practice is at.")
+class MaturityLevel:
+    number: int | None = strawberry.field(description="Maturity level number, 1 (initial) to 5.")
+    name: str = strawberry.field(description="Name of the maturity level.")
+    element: Element = strawberry.field(description="The maturity level as an element.")
+
+
+@strawberry.type(
+    description="An element of a framework: a category, process, activity, practice, role ... "
+    "Identified by `id` (its IRI path, stable), its `iri`, and within its framework by `code`."
+)
+class Element:
+    id: strawberry.ID = strawberry.field(
+        description='Stable id: the IRI path below https://w3id.org/pcfgraph/id/ (e.g. "prm-it/A24").'
+    )
+    iri: str = strawberry.field(description="The element's IRI (dereferenceable).")
+    code: str | None = strawberry.field(
+        description='Code within its framework (skos:notation), e.g. "8.1.5.3" or "A24".'
+    )
+    pcf_id: int | None = strawberry.field(
+        description="APQC PCF ID (stable across PCF versions); APQC elements only."
+    )
+    name: str = strawberry.field(description="Name (skos:prefLabel).")
+    definition: str | None = strawberry.field(description="Definition (skos:definition).")
+    kind: str | None = strawberry.field(
+        description='Kind of element: "category", "processGroup", "process", "activity", '
+        '"practice", "role" ... (pcfg:kind of its class).'
+    )
+    level: int | None = strawberry.field(description="Depth in its framework's tree (top = 1).")
+    data: strawberry.Private[services.Element]
+
+    @strawberry.field(description="The framework this element belongs to.")
+    def framework(self, info: Ctx) -> FrameworkType:
+        return _types_of(_FRAMEWORKS).framework_of(info, self.data.framework_id)
+
+    @strawberry.field(description="The parent element (null at the top).")
+    def parent(self, info: Ctx) -> Element | None:
+        e = self.data
+        if e.parent_iri is None:
+            return None
+        return element_at(info, e.parent_iri, e.framework_id)
+
+    @strawberry.field(description="Direct children, in code order.")
+    def children(self, info: Ctx) -> list[Element]:
+        e = self.data
+        ctx = info.context
+        index = ctx.reader.peek(("framework-index", e.framework_id))
+        if index is not None:  # services.children_of, without the closures
+            kids = index.children.get(e.iri, [])
+            ctx.charge(len(kids))
+            return [cached_element(ctx, k) for k in kids]
+        return fast(
+            info,
+            index_key(e.framework_id),
+            lambda r: services.children_of(r, [e])[0],
+            lambda: info.context.loaders.children.load(e),
+            charged(info, element),
+        )
+
+    @strawberry.field(description="Ancestors from the top of the tree down to the parent.")
+    def ancestors(self, info: Ctx) -> list[Element]:
+        e = self.data
+        return fast(
+            info,
+            index_key(e.framework_id),
+            lambda r: services.ancestors_of(r, [e])[0],
+            lambda: info.context.loaders.ancestors.load(e),
+            charged(info, element),
+        )
+
+    @strawberry.field(description="Every element below this one, in tree order.")
+    def descendants(
+        self,
+        info: Ctx,
+        max_depth: Annotated[
+            int | None,
+            strawberry.argument(description="Levels below this element (1 = children only)."),
+        ] = None,
+    ) -> list[Element]:
+        if max_depth is not None and max_depth < 1:
+            raise InputError(f"maxDepth must be at least 1, not {max_depth}")
+        e = self.data
+        return fast(
+            info,
+            index_key(e.framework_id),
+            lambda r: services.descendants_of(r, [e], max_depth)[0],
+            lambda: info.context.loaders.descendants.load((e, max_depth)),
+            charged(info, element),
+        )
+
+    @strawberry.field(
+        description="Mapping records of this element to elements of other frameworks; "
+        "curated only unless includeDerived."
+    )
+    def mappings(
+        self,
+        info: Ctx,
+        relation: Annotated[
+            MappingRelation | None, strawberry.argument(description="Only this relation.")
+        ] = None,
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only mappings to (from) this framework id."),
+        ] = None,
+        include_derived: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also derived mappings (inverses of curated ones, chains)."
+            ),
+        ] = False,
+        direction: Annotated[
+            MappingDirection,
+            strawberry.argument(
+                description="Outgoing (SUBJECT, default), incoming (OBJECT) or EITHER."
+            ),
+        ] = MappingDirection.SUBJECT,
+    ) -> list[MappingType]:
+        e = self.data
+        key = (
+            e,
+            cast(str, direction.value),
+            cast(str, relation.value) if relation else None,
+            str(framework) if framework is not None else None,
+            include_derived,
+        )
+        sides = ("subject", "object") if key[1] == "either" else (key[1],)
+        return fast(
+            info,
+            tuple(("mappings", side, e.framework_id) for side in sides),
+            lambda r: services.mappings_of(
+                r,
+                [e],
+                direction=key[1],
+                relation=key[2],
+                framework=key[3],
+                include_derived=include_derived,
+            )[0],
+            lambda: info.context.loaders.mappings.load(key),
+            charged(info, _types_of(_MAPPINGS).mapping_obj),
+        )
+
+    @strawberry.field(description="APQC measures listed for this element.")
+    def measures(self, info: Ctx) -> list[MeasureType]:
+        e = self.data
+        measure_obj = _types_of(_MEASURES).measure_obj
+        by_element = info.context.reader.peek(("measures", e.framework_id))
+        if by_element is not None:  # services.measures_of, without the closures
+            found = by_element.get(e.iri, [])
+            info.context.charge(len(found))
+            return [measure_obj(m) for m in found]
+        return fast(
+            info,
+            (("measures", e.framework_id),),
+            lambda r: services.measures_of(r, [e])[0],
+            lambda: info.context.loaders.measures.load(e),
+            charged(info, measure_obj),
+        )
+
+    @strawberry.field(description="IT-CMF practices: the maturity level the practice is at.")
+    async def maturity_level(self, info: Ctx) -> MaturityLevel | None:
+        st = await info.context.loaders.itcmf.load(self.data)
+        if st.maturity_level is None:
+            return None
+        link = st.maturity_level
+        return MaturityLevel(
+            number=link.level_number, name=link.element.name, element=element(link.element)
+        )
+
+    @strawberry.field(description="IT-CMF practices: the capability building block.")
+    async def building_block(self, info: Ctx) -> Element | None:
+        st = await info.context.loaders.itcmf.load(self.data)
+        return element(st.building_block.element) if st.building_block else None
+
+    @strawberry.field(
+        description="IT-CMF building blocks and maturity levels: their practices, by level."
+    )
+    async def practices(
+        self,
+        info: Ctx,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only practices at this maturity level.")
+        ] = None,
+    ) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        found = [p for p, n in st.practices if level is None or n == level]
+        info.context.charge(len(found))
+        return [element(e) for e in found]
+
+    @strawberry.field(description="IT-CMF practices: the outcomes they achieve.")
+    async def outcomes(self, info: Ctx) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        info.context.charge(len(st.outcomes))
+        return [element(e) for e in st.outcomes]
+
+    @strawberry.field(description="IT-CMF practices: the metrics that measure them.")
+    async def metrics(self, info: Ctx) -> list[Element]:
+        st = await info.context.loaders.itcmf.load(self.data)
+        info.context.charge(len(st.metrics))
+        return [element(e) for e in st.metrics]
+
+
+def element(e: services.Element) -> Element:
+    return Element(
+        id=strawberry.ID(e.id),
+        iri=e.iri,
+        code=e.code,
+        pcf_id=e.pcf_id,
+        name=e.name,
+        definition=e.definition,
+        kind=e.kind,
+        level=e.level,
+        data=e,
+    )

@@ -1,0 +1,196 @@
+"""The ``Framework`` type (one edition and version of a framework) and the cursor-paginated
+element lists of a framework or of the whole graph."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+import strawberry
+
+from pcfgraph import services
+from pcfgraph.api.graphql.elements import Element, element
+from pcfgraph.api.graphql.prefetch import prefetch
+from pcfgraph.api.graphql.resolving import (
+    DEFAULT_PAGE_SIZE,
+    FIRST_DOC,
+    FRAMEWORKS_KEY,
+    Ctx,
+    check_first,
+    fast,
+)
+from pcfgraph.errors import InputError
+
+
+def framework_of(info: Ctx, framework_id: str) -> Any:
+    objects = info.context.objects
+    cached = objects.get(("framework", framework_id))
+    if cached is not None:
+        return cached
+
+    def convert(f: services.Framework | None) -> Framework:
+        if f is None:  # an element's scheme always has a framework id (queries join on it)
+            raise RuntimeError(f"framework {framework_id!r} vanished")
+        obj = objects[("framework", framework_id)] = framework_obj(f)
+        return obj
+
+    return fast(
+        info,
+        FRAMEWORKS_KEY,
+        lambda r: services.framework(r, framework_id),
+        lambda: info.context.loaders.framework.load(framework_id),
+        convert,
+    )
+
+
+@strawberry.type(
+    description="One edition and version of a process or capability framework "
+    "(a SKOS concept scheme), e.g. APQC PCF Cross-Industry 7.4 or IBM PRM-IT."
+)
+class Framework:
+    id: strawberry.ID = strawberry.field(
+        description='Short stable framework id ("prm-it", "apqc-pcf-cross-industry-7.4").'
+    )
+    iri: str = strawberry.field(description="The framework's IRI (dereferenceable).")
+    title: str | None = strawberry.field(description="Title of the framework edition.")
+    version: str | None = strawberry.field(description='Version, e.g. "7.4" or "V3".')
+    edition: str | None = strawberry.field(
+        description='Industry edition, e.g. "Cross-Industry" (APQC only).'
+    )
+    publisher: str | None = strawberry.field(description="Who publishes the framework.")
+    license: str | None = strawberry.field(
+        description="Licence of the framework content (IRI), when stated."
+    )
+    source: str | None = strawberry.field(description="What the data was derived from.")
+
+    @strawberry.field(description="Number of elements in this framework.")
+    def element_count(self, info: Ctx) -> int:
+        fid = str(self.id)
+        return fast(
+            info,
+            (("element-counts",),),
+            services.element_counts,
+            lambda: info.context.loaders.run(services.element_counts),
+            lambda counts: counts.get(fid, 0),
+        )
+
+    @strawberry.field(description="The top-level elements, in code order.")
+    async def top_elements(self, info: Ctx) -> list[Element]:
+        wanted = info.context.wanted(info)
+
+        def read(r: services.Reader) -> services.FrameworkIndex:
+            index = services.framework_index(r, str(self.id))
+            prefetch(r, wanted, elements=index.top)
+            return index
+
+        index = await info.context.loaders.run(read)
+        info.context.charge(len(index.top))
+        return [element(e) for e in index.top]
+
+    @strawberry.field(
+        description="This framework's elements in tree order, filtered, cursor-paginated."
+    )
+    async def elements(
+        self,
+        info: Ctx,
+        kind: Annotated[
+            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
+        ] = None,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only this level (top = 1).")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DOC)] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> ElementConnection:
+        return await list_elements(info, str(self.id), kind, level, first, after)
+
+
+def framework_obj(f: services.Framework) -> Framework:
+    return Framework(
+        id=strawberry.ID(f.id),
+        iri=f.iri,
+        title=f.title,
+        version=f.version,
+        edition=f.edition,
+        publisher=f.publisher,
+        license=f.license,
+        source=f.source,
+    )
+
+
+@strawberry.type(description="Relay pagination state of a connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More elements follow the last edge.")
+    has_previous_page: bool = strawberry.field(description="Elements precede the first edge.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass as `after`."
+    )
+
+
+@strawberry.type(description="An element with its cursor.")
+class ElementEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+    node: Element = strawberry.field(description="The element.")
+
+
+@strawberry.type(description="A page of elements (Relay connection).")
+class ElementConnection:
+    edges: list[ElementEdge] = strawberry.field(description="The elements of this page.")
+    nodes: list[Element] = strawberry.field(
+        description="The elements of this page, without cursors."
+    )
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+    total_count: int = strawberry.field(description="Number of elements across all pages.")
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"element:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        kind, _, number = text.partition(":")
+        if kind != "element":
+            raise ValueError
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InputError(f"invalid cursor {cursor!r}") from None
+
+
+async def list_elements(
+    info: Ctx,
+    framework: str | None,
+    kind: str | None,
+    level: int | None,
+    first: int | None,
+    after: str | None,
+) -> ElementConnection:
+    size = check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
+    start = _offset(after) + 1 if after is not None else 0
+    wanted = info.context.wanted(info)
+
+    def read(r: services.Reader) -> list[services.Element]:
+        found = services.list_elements(r, framework=framework, kind=kind, level=level)
+        prefetch(r, wanted, elements=found[start : start + size])
+        return found
+
+    found = await info.context.loaders.run(read)
+    page = found[start : start + size]
+    info.context.charge(len(page))
+    edges = [ElementEdge(cursor=_cursor(start + i), node=element(e)) for i, e in enumerate(page)]
+    return ElementConnection(
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+        page_info=PageInfo(
+            has_next_page=start + len(page) < len(found),
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(found),
+    )

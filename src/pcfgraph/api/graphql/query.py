@@ -1,0 +1,276 @@
+"""The query root: frameworks, elements (by any identifier, or listed), search and mappings."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import strawberry
+
+from pcfgraph import iris, services
+from pcfgraph.api.graphql.elements import Element, element
+from pcfgraph.api.graphql.enums import MappingRelation
+from pcfgraph.api.graphql.frameworks import (
+    ElementConnection,
+    Framework,
+    framework_obj,
+    list_elements,
+)
+from pcfgraph.api.graphql.mappings import (
+    Mapping,
+    MappingSet,
+    NegativeMapping,
+    mapping_obj,
+    mapping_set_obj,
+    negative_mapping_obj,
+)
+from pcfgraph.api.graphql.prefetch import prefetch
+from pcfgraph.api.graphql.resolving import FIRST_DOC, Ctx
+from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
+from pcfgraph.errors import InputError
+
+
+def _apqc_framework(
+    framework: strawberry.ID | None, edition: str | None, version: str | None
+) -> strawberry.ID | None:
+    """``edition`` + ``version`` name an APQC framework id; they must agree with ``framework``."""
+    if edition is None and version is None:
+        return framework
+    if edition is None or version is None:
+        raise InputError(
+            'edition and version go together (e.g. edition: "Retail", version: "7.2.1")'
+        )
+    try:
+        fid = iris.apqc_framework_id(edition, version)
+    except ValueError:
+        raise InputError(f"edition must contain letters or digits, got {edition!r}") from None
+    if framework is not None and str(framework) != fid:
+        raise InputError(f"framework {framework!r} and edition/version ({fid!r}) disagree")
+    return strawberry.ID(fid)
+
+
+@strawberry.type(
+    description="Read access to the framework graph: frameworks, elements, mappings, search."
+)
+class Query:
+    @strawberry.field(description="Every framework edition, ordered by id.")
+    async def frameworks(self, info: Ctx) -> list[Framework]:
+        return [framework_obj(f) for f in await info.context.loaders.run(services.frameworks)]
+
+    @strawberry.field(description="One framework edition by id; null when there is none.")
+    async def framework(
+        self,
+        info: Ctx,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description='Framework id, e.g. "prm-it".')
+        ],
+    ) -> Framework | None:
+        f = await info.context.loaders.framework.load(str(id))
+        return framework_obj(f) if f is not None else None
+
+    @strawberry.field(
+        description="One element by exactly one identifier: id, iri, pcfId or code. `code` "
+        "needs `framework`; a pcfId stated by several framework editions needs `framework` "
+        "too. An unknown or ambiguous lookup is an error naming the problem."
+    )
+    async def element(
+        self,
+        info: Ctx,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description='Element id, e.g. "prm-it/A24".'),
+        ] = None,
+        iri: Annotated[str | None, strawberry.argument(description="Element IRI.")] = None,
+        pcf_id: Annotated[
+            int | None, strawberry.argument(description="APQC PCF ID, e.g. 20635.")
+        ] = None,
+        code: Annotated[
+            str | None,
+            strawberry.argument(description='Code within `framework`, e.g. "8.1.5.3" or "A24".'),
+        ] = None,
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id to look in."),
+        ] = None,
+        edition: Annotated[
+            str | None,
+            strawberry.argument(
+                description='APQC edition to look in, with `version` (e.g. "Retail"); '
+                "the same as framework apqc-pcf-<edition>-<version>."
+            ),
+        ] = None,
+        version: Annotated[
+            str | None,
+            strawberry.argument(description='APQC version to look in, with `edition` ("7.2.1").'),
+        ] = None,
+    ) -> Element | None:
+        wanted = info.context.wanted(info)
+        framework = _apqc_framework(framework, edition, version)
+
+        def read(r: services.Reader) -> services.Element:
+            found = services.element_by(
+                r,
+                id=str(id) if id is not None else None,
+                iri=iri,
+                pcf_id=pcf_id,
+                code=code,
+                framework=str(framework) if framework is not None else None,
+            )
+            prefetch(r, wanted, elements=[found])
+            return found
+
+        return element(await info.context.loaders.run(read))
+
+    @strawberry.field(
+        description="Elements in framework and tree order, filtered, cursor-paginated."
+    )
+    async def elements(
+        self,
+        info: Ctx,
+        framework: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this framework id.")
+        ] = None,
+        kind: Annotated[
+            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
+        ] = None,
+        level: Annotated[
+            int | None, strawberry.argument(description="Only this level (top = 1).")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DOC)] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+    ) -> ElementConnection:
+        return await list_elements(
+            info, str(framework) if framework is not None else None, kind, level, first, after
+        )
+
+    @strawberry.field(
+        description="Search over every loaded framework edition: identifiers (PCF ID, code) "
+        "first, then names, alternative labels, definitions and measure names; stemmed, "
+        "accent-insensitive, British/American spelling, abbreviations and synonyms of the "
+        "search vocabulary, typos corrected. Ranked: code, name, altLabel, definition, measure."
+    )
+    async def search(
+        self,
+        info: Ctx,
+        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
+            ),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
+        ] = None,
+    ) -> list[SearchHit]:
+        return (await run_search(info, text, framework, kind, first, 0)).hits
+
+    @strawberry.field(
+        description="The same search as `search`, with the total, facet counts by framework, "
+        "family and kind, paging and did-you-mean."
+    )
+    async def search_results(
+        self,
+        info: Ctx,
+        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
+        framework: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
+            ),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
+        ] = None,
+        offset: Annotated[
+            int, strawberry.argument(description="Hits to skip (for the next pages).")
+        ] = 0,
+    ) -> SearchResults:
+        return await run_search(info, text, framework, kind, first, offset)
+
+    @strawberry.field(
+        description="Mapping records between frameworks, filtered; curated only unless "
+        "includeDerived. Ordered by subject framework, subject, object framework, object."
+    )
+    async def mappings(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(name="from", description="Framework id of the subjects."),
+        ] = None,
+        to: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id of the objects."),
+        ] = None,
+        relation: Annotated[
+            MappingRelation | None, strawberry.argument(description="Only this relation.")
+        ] = None,
+        min_confidence: Annotated[
+            float | None,
+            strawberry.argument(description="Only records with at least this confidence."),
+        ] = None,
+        include_derived: Annotated[
+            bool, strawberry.argument(description="Also derived mappings (inverses, chains).")
+        ] = False,
+    ) -> list[Mapping]:
+        wanted = info.context.wanted(info)
+        relation_name = cast(str, relation.value) if relation else None
+
+        def read(r: services.Reader) -> list[services.Mapping]:
+            found = services.mappings(
+                r,
+                source=str(from_) if from_ is not None else None,
+                target=str(to) if to is not None else None,
+                relation=relation_name,
+                min_confidence=min_confidence,
+                include_derived=include_derived,
+            )
+            prefetch(r, wanted, mappings=found)
+            return found
+
+        found = await info.context.loaders.run(read)
+        info.context.charge(len(found))
+        return [mapping_obj(m) for m in found]
+
+    @strawberry.field(
+        description="Curated negative mappings (SSSOM predicate_modifier Not) between "
+        "frameworks, ordered by subject framework, subject, object framework, object."
+    )
+    async def negative_mappings(
+        self,
+        info: Ctx,
+        from_: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(name="from", description="Framework id of the subjects."),
+        ] = None,
+        to: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Framework id of the objects."),
+        ] = None,
+    ) -> list[NegativeMapping]:
+        found = await info.context.loaders.run(
+            lambda r: services.negative_mappings(
+                r,
+                source=str(from_) if from_ is not None else None,
+                target=str(to) if to is not None else None,
+            )
+        )
+        info.context.charge(len(found))
+        return [negative_mapping_obj(m) for m in found]
+
+    @strawberry.field(description="Every mapping set, ordered by IRI.")
+    async def mapping_sets(self, info: Ctx) -> list[MappingSet]:
+        found = await info.context.loaders.run(services.mapping_sets)
+        return [mapping_set_obj(s) for s in found.values()]
