@@ -42,12 +42,20 @@ from pcfgraph.services.mappings import (
 )
 from pcfgraph.services.measures import Measure, measures_of
 from pcfgraph.services.search import SearchHit, SearchIndex, normalise
+from pcfgraph.services.versions import (
+    HistoryStep,
+    VersionStatement,
+    history_of,
+    statements_by_pcf_id,
+    versions_of,
+)
 
 __all__ = [
     "RELATIONS",
     "Element",
     "Framework",
     "FrameworkIndex",
+    "HistoryStep",
     "Mapping",
     "MappingSet",
     "MaturityStructure",
@@ -58,6 +66,7 @@ __all__ = [
     "Reader",
     "SearchHit",
     "SearchIndex",
+    "VersionStatement",
     "ancestors_of",
     "chains_of",
     "children_of",
@@ -69,6 +78,7 @@ __all__ = [
     "framework",
     "framework_index",
     "frameworks",
+    "history_of",
     "iri_from_element_id",
     "itcmf_structure_of",
     "list_elements",
@@ -79,4 +89,6 @@ __all__ = [
     "negative_mappings",
     "no_counterparts",
     "normalise",
+    "statements_by_pcf_id",
+    "versions_of",
 ]

@@ -23,15 +23,18 @@ from pcfgraph.errors import InputError
 
 if TYPE_CHECKING:
     from pcfgraph.api.graphql.frameworks import Framework
+    from pcfgraph.api.graphql.history import ElementHistoryEntry
     from pcfgraph.api.graphql.mappings import Mapping
     from pcfgraph.api.graphql.measures import Measure
 
 _FRAMEWORKS = "pcfgraph.api.graphql.frameworks"
 _MAPPINGS = "pcfgraph.api.graphql.mappings"
 _MEASURES = "pcfgraph.api.graphql.measures"
+_HISTORY = "pcfgraph.api.graphql.history"
 FrameworkType = Annotated["Framework", strawberry.lazy(_FRAMEWORKS)]
 MappingType = Annotated["Mapping", strawberry.lazy(_MAPPINGS)]
 MeasureType = Annotated["Measure", strawberry.lazy(_MEASURES)]
+HistoryEntryType = Annotated["ElementHistoryEntry", strawberry.lazy(_HISTORY)]
 
 
 def _types_of(module: str) -> ModuleType:
@@ -261,6 +264,31 @@ class Element:
         st = await info.context.loaders.itcmf.load(self.data)
         info.context.charge(len(st.metrics))
         return [element(e) for e in st.metrics]
+
+    @strawberry.field(
+        description="Every loaded statement of this element's APQC PCF ID, itself included: one "
+        "element per edition and version, by edition then version (oldest first). The PCF ID "
+        "is the identity, not the code: codes may differ. Empty without a PCF ID."
+    )
+    async def versions(self, info: Ctx) -> list[Element]:
+        if self.data.pcf_id is None:
+            return []
+        steps = await info.context.loaders.history.load(self.data)
+        info.context.charge(len(steps))
+        return [element(step.element) for step in steps]
+
+    @strawberry.field(
+        description="What became of this element's PCF ID across the loaded editions and "
+        "versions: `versions` with the change from the version before (moved, renamed, "
+        "redefined, new, removed) as in `pcfgraph history`. Empty without a PCF ID."
+    )
+    async def history(self, info: Ctx) -> list[HistoryEntryType]:
+        if self.data.pcf_id is None:
+            return []
+        steps = await info.context.loaders.history.load(self.data)
+        info.context.charge(len(steps))
+        entry = _types_of(_HISTORY).history_entry
+        return [entry(step) for step in steps]
 
 
 def element(e: services.Element) -> Element:

@@ -48,6 +48,9 @@ class Loaders:
         self.itcmf: DataLoader[Element, services.MaturityStructure] = DataLoader(
             self._batch(services.itcmf_structure_of)
         )
+        self.history: DataLoader[Element, list[services.HistoryStep]] = DataLoader(
+            self._batch(services.history_of)
+        )
         self.framework: DataLoader[str, services.Framework | None] = DataLoader(self._frameworks)
         self.mapping_set: DataLoader[str, services.MappingSet | None] = DataLoader(
             self._mapping_sets

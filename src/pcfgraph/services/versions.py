@@ -1,0 +1,123 @@
+"""Identity across APQC editions and versions: every loaded statement of an element's PCF ID,
+with the change from the version before (the data :mod:`pcfgraph.versions` states).
+
+One store query per framework (``api/element-versions``) answers every element of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pcfgraph.services.base import Reader, boolean, code_key, integer, text
+from pcfgraph.services.elements import Element, framework_index
+
+
+@dataclass(frozen=True)
+class VersionStatement:
+    """One edition-and-version statement of a PCF ID."""
+
+    pcf_id: int
+    iri: str
+    framework_id: str
+    edition: str
+    version: str
+    #: skos:changeNote: moved / renamed / redefined / new / removed, in words.
+    changes: tuple[str, ...] = ()
+    #: owl:deprecated: removed in the next loaded version of its edition.
+    deprecated: bool = False
+    #: prov:wasRevisionOf: the statement of the version before, when loaded.
+    revision_of: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.edition, code_key(self.version), self.iri)
+
+
+def statements_by_pcf_id(reader: Reader, framework_id: str) -> dict[int, list[VersionStatement]]:
+    """For every PCF ID of one framework, its statements in every loaded edition and version,
+    ordered by edition then version (oldest first)."""
+
+    def load() -> dict[int, list[VersionStatement]]:
+        acc: dict[str, dict[str, object]] = {}
+        for row in reader.select("api/element-versions", {"framework": framework_id}):
+            iri, pcf_id = text(row, "element"), integer(row, "pcfId")
+            if iri is None or pcf_id is None:
+                continue
+            cur = acc.setdefault(
+                iri,
+                {
+                    "pcf_id": pcf_id,
+                    "framework_id": text(row, "elementFramework") or "",
+                    "edition": text(row, "edition") or "",
+                    "version": text(row, "version") or "",
+                    "changes": set(),
+                    "deprecated": False,
+                    "revision_of": None,
+                },
+            )
+            note = text(row, "note")
+            if note is not None:
+                cur["changes"].add(note)  # type: ignore[attr-defined]
+            cur["deprecated"] = cur["deprecated"] or boolean(row, "deprecated")
+            cur["revision_of"] = cur["revision_of"] or text(row, "revisionOf")
+        out: dict[int, list[VersionStatement]] = {}
+        for iri, cur in acc.items():
+            statement = VersionStatement(
+                pcf_id=int(cur["pcf_id"]),  # type: ignore[call-overload]
+                iri=iri,
+                framework_id=str(cur["framework_id"]),
+                edition=str(cur["edition"]),
+                version=str(cur["version"]),
+                changes=tuple(sorted(cur["changes"])),  # type: ignore[call-overload]
+                deprecated=bool(cur["deprecated"]),
+                revision_of=cur["revision_of"],  # type: ignore[arg-type]
+            )
+            out.setdefault(statement.pcf_id, []).append(statement)
+        for statements in out.values():
+            statements.sort(key=lambda s: s.sort_key)
+        return out
+
+    return reader.memo(("versions", framework_id), load)
+
+
+def versions_of(reader: Reader, elements: Sequence[Element]) -> list[list[VersionStatement]]:
+    """Every loaded statement of each element's PCF ID (itself included); empty for elements
+    without a PCF ID."""
+    return [
+        statements_by_pcf_id(reader, e.framework_id).get(e.pcf_id, [])
+        if e.pcf_id is not None
+        else []
+        for e in elements
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """A statement of a PCF ID with the elements it and its predecessor are."""
+
+    statement: VersionStatement
+    element: Element
+    revision_of: Element | None = None
+
+
+def history_of(reader: Reader, elements: Sequence[Element]) -> list[list[HistoryStep]]:
+    """:func:`versions_of` with each statement's element (and the one it revises) read from
+    its framework's index: one store query per framework involved."""
+
+    def at(iri: str | None, framework_id: str | None) -> Element | None:
+        if iri is None or framework_id is None:
+            return None
+        return framework_index(reader, framework_id).elements.get(iri)
+
+    out: list[list[HistoryStep]] = []
+    for statements in versions_of(reader, elements):
+        frameworks = {s.iri: s.framework_id for s in statements}
+        steps = []
+        for s in statements:
+            element = at(s.iri, s.framework_id)
+            if element is None:  # a statement without a scheme's element row: not shown
+                continue
+            before = at(s.revision_of, frameworks.get(s.revision_of or ""))
+            steps.append(HistoryStep(s, element, before))
+        out.append(steps)
+    return out

@@ -1,0 +1,86 @@
+"""GraphQL over identity across editions: ``Element.versions`` and ``Element.history`` list
+every loaded statement of a PCF ID with the change from the version before. Workbooks are
+built in tmp_path (:mod:`identity_support`)."""
+
+from __future__ import annotations
+
+import pytest
+from gql_support import Client
+from identity_support import build_release, element_iri
+
+from pcfgraph.release import load_release
+
+BANKING_722 = '{ element(pcfId: %d, edition: "Banking", version: "7.2.2") { %s } }'
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Client:
+    return Client(load_release(build_release(tmp_path_factory.mktemp("identity"))))
+
+
+def test_versions_are_every_statement_of_the_pcf_id(client: Client) -> None:
+    got = client.data(BANKING_722 % (17042, "versions { iri code framework { edition version } }"))
+    versions = got["element"]["versions"]
+    assert [
+        (v["framework"]["edition"], v["framework"]["version"], v["code"]) for v in versions
+    ] == [
+        ("Banking", "7.2.1", "1.3.1"),
+        ("Banking", "7.2.2", "1.1.1"),
+        ("Cross-Industry", "7.4", "1.3.1"),
+    ]
+    assert {v["iri"] for v in versions} == {
+        element_iri("Banking", "7.2.1", 17042),
+        element_iri("Banking", "7.2.2", 17042),
+        element_iri("Cross-Industry", "7.4", 17042),
+    }
+    # the same set from any of its statements; an industry-only element has its own only
+    from_cross = client.data(
+        '{ element(pcfId: 17042, framework: "apqc-pcf-cross-industry-7.4") { versions { iri } } }'
+    )
+    assert {v["iri"] for v in from_cross["element"]["versions"]} == {v["iri"] for v in versions}
+    only = client.data(BANKING_722 % (17050, "versions { iri }"))["element"]["versions"]
+    assert [v["iri"] for v in only] == [element_iri("Banking", "7.2.2", 17050)]
+
+
+def test_history_states_the_change_from_the_version_before(client: Client) -> None:
+    fields = (
+        "history { edition version changes deprecated element { iri name } revisionOf { iri } }"
+    )
+    history = {
+        pcf: {
+            (h["edition"], h["version"]): h
+            for h in client.data(BANKING_722 % (pcf, fields))["element"]["history"]
+        }
+        for pcf in (17040, 17042, 17050, 10002)
+    }
+    renamed = history[17040][("Banking", "7.2.2")]
+    assert renamed["changes"] == ["Changed from Banking 7.2.1 to 7.2.2: renamed (was 'Concept')"]
+    assert renamed["element"]["name"] == "Concept renamed"
+    assert renamed["revisionOf"] == {"iri": element_iri("Banking", "7.2.1", 17040)}
+    moved = history[17042][("Banking", "7.2.2")]
+    assert moved["changes"] == ["Changed from Banking 7.2.1 to 7.2.2: moved from 1.3.1 to 1.1.1"]
+    assert history[17050][("Banking", "7.2.2")]["changes"] == [
+        "New in Banking 7.2.2 (not in 7.2.1)"
+    ]
+    unchanged = history[10002]
+    assert set(unchanged) == {("Banking", "7.2.1"), ("Banking", "7.2.2"), ("Cross-Industry", "7.4")}
+    assert all(h["changes"] == [] and not h["deprecated"] for h in unchanged.values())
+    assert unchanged[("Cross-Industry", "7.4")]["revisionOf"] is None  # first loaded version
+
+
+def test_history_of_a_removed_element(client: Client) -> None:
+    q = '{ element(pcfId: 17041, edition: "Banking", version: "7.2.1") { history { edition version deprecated changes } } }'
+    history = client.data(q)["element"]["history"]
+    assert {(h["edition"], h["version"], h["deprecated"]) for h in history} == {
+        ("Banking", "7.2.1", True),
+        ("Cross-Industry", "7.4", False),
+    }
+    removed = next(h for h in history if h["deprecated"])
+    assert removed["changes"] == ["Removed in Banking 7.2.2"]
+
+
+def test_elements_without_a_pcf_id_have_no_versions(client: Client) -> None:
+    got = client.data(
+        '{ element(code: "A21", framework: "prm-it") { versions { iri } history { version } } }'
+    )
+    assert got["element"] == {"versions": [], "history": []}
