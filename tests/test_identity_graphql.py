@@ -84,3 +84,37 @@ def test_elements_without_a_pcf_id_have_no_versions(client: Client) -> None:
         '{ element(code: "A21", framework: "prm-it") { versions { iri } history { version } } }'
     )
     assert got["element"] == {"versions": [], "history": []}
+
+
+def _pcf_ids(connection: dict[str, object]) -> set[int]:
+    return {n["pcfId"] for n in connection["nodes"]}  # type: ignore[index, union-attr]
+
+
+def test_industry_specific_filter(client: Client) -> None:
+    q = """query($f: ID, $s: Boolean) {
+      elements(framework: $f, industrySpecific: $s, first: 500) { totalCount nodes { pcfId } }
+    }"""
+    specific = client.data(q, {"f": "apqc-pcf-banking-7.2.2", "s": True})["elements"]
+    assert _pcf_ids(specific) == {17050, 17070}
+    shared = client.data(q, {"f": "apqc-pcf-banking-7.2.2", "s": False})["elements"]
+    assert _pcf_ids(shared) == {10002, 17040, 17042, 17060}
+    assert specific["totalCount"] == 2
+    # 7.2.1 had one element of its own; Cross-Industry has none
+    older = client.data(q, {"f": "apqc-pcf-banking-7.2.1", "s": True})["elements"]
+    assert _pcf_ids(older) == {17070}
+    cross = client.data(q, {"f": "apqc-pcf-cross-industry-7.4", "s": True})["elements"]
+    assert cross["nodes"] == []
+    # over every framework: the two Banking editions' own elements, by element
+    everywhere = client.data("{ elements(industrySpecific: true, first: 500) { nodes { iri } } }")[
+        "elements"
+    ]["nodes"]
+    assert {n["iri"] for n in everywhere} == {
+        element_iri("Banking", "7.2.1", 17070),
+        element_iri("Banking", "7.2.2", 17050),
+        element_iri("Banking", "7.2.2", 17070),
+    }
+    # and the same on a framework's own element list
+    on_framework = client.data(
+        '{ framework(id: "apqc-pcf-banking-7.2.2") { elements(industrySpecific: true) { nodes { pcfId } } } }'
+    )["framework"]["elements"]
+    assert _pcf_ids(on_framework) == {17050, 17070}

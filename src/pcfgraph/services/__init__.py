@@ -46,6 +46,7 @@ from pcfgraph.services.versions import (
     HistoryStep,
     VersionStatement,
     history_of,
+    industry_specific_iris,
     statements_by_pcf_id,
     versions_of,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "framework_index",
     "frameworks",
     "history_of",
+    "industry_specific_iris",
     "iri_from_element_id",
     "itcmf_structure_of",
     "list_elements",

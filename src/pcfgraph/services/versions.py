@@ -121,3 +121,14 @@ def history_of(reader: Reader, elements: Sequence[Element]) -> list[list[History
             steps.append(HistoryStep(s, element, before))
         out.append(steps)
     return out
+
+
+def industry_specific_iris(reader: Reader, framework_id: str) -> frozenset[str]:
+    """Elements of one APQC edition whose PCF ID no loaded Cross-Industry edition states
+    (``api/industry-specific-elements``); empty for Cross-Industry and other frameworks."""
+
+    def load() -> frozenset[str]:
+        rows = reader.select("api/industry-specific-elements", {"framework": framework_id})
+        return frozenset(iri for row in rows if (iri := text(row, "element")) is not None)
+
+    return reader.memo(("industry-specific", framework_id), load)

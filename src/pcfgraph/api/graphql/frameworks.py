@@ -22,6 +22,11 @@ from pcfgraph.api.graphql.resolving import (
 )
 from pcfgraph.errors import InputError
 
+INDUSTRY_SPECIFIC_DOC = (
+    "true: only elements of APQC industry editions whose PCF ID no loaded Cross-Industry "
+    "edition states (what is specific to the industry); false: every other element."
+)
+
 
 def framework_of(info: Ctx, framework_id: str) -> Any:
     objects = info.context.objects
@@ -104,8 +109,12 @@ class Framework:
         after: Annotated[
             str | None, strawberry.argument(description="Cursor to continue after.")
         ] = None,
+        industry_specific: Annotated[
+            bool | None,
+            strawberry.argument(description=INDUSTRY_SPECIFIC_DOC),
+        ] = None,
     ) -> ElementConnection:
-        return await list_elements(info, str(self.id), kind, level, first, after)
+        return await list_elements(info, str(self.id), kind, level, first, after, industry_specific)
 
 
 def framework_obj(f: services.Framework) -> Framework:
@@ -162,6 +171,14 @@ def _offset(cursor: str) -> int:
         raise InputError(f"invalid cursor {cursor!r}") from None
 
 
+def _industry_filter(
+    r: services.Reader, found: list[services.Element], specific: bool
+) -> list[services.Element]:
+    frameworks = {e.framework_id for e in found if e.pcf_id is not None}
+    iris = set().union(*(services.industry_specific_iris(r, fid) for fid in sorted(frameworks)))
+    return [e for e in found if (e.iri in iris) == specific]
+
+
 async def list_elements(
     info: Ctx,
     framework: str | None,
@@ -169,6 +186,7 @@ async def list_elements(
     level: int | None,
     first: int | None,
     after: str | None,
+    industry_specific: bool | None = None,
 ) -> ElementConnection:
     size = check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
     start = _offset(after) + 1 if after is not None else 0
@@ -176,6 +194,8 @@ async def list_elements(
 
     def read(r: services.Reader) -> list[services.Element]:
         found = services.list_elements(r, framework=framework, kind=kind, level=level)
+        if industry_specific is not None:
+            found = _industry_filter(r, found, industry_specific)
         prefetch(r, wanted, elements=found[start : start + size])
         return found
 

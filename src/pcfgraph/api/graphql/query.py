@@ -10,6 +10,7 @@ from pcfgraph import iris, services
 from pcfgraph.api.graphql.elements import Element, element
 from pcfgraph.api.graphql.enums import MappingRelation
 from pcfgraph.api.graphql.frameworks import (
+    INDUSTRY_SPECIFIC_DOC,
     ElementConnection,
     Framework,
     framework_obj,
@@ -139,9 +140,19 @@ class Query:
         after: Annotated[
             str | None, strawberry.argument(description="Cursor to continue after.")
         ] = None,
+        industry_specific: Annotated[
+            bool | None,
+            strawberry.argument(description=INDUSTRY_SPECIFIC_DOC),
+        ] = None,
     ) -> ElementConnection:
         return await list_elements(
-            info, str(framework) if framework is not None else None, kind, level, first, after
+            info,
+            str(framework) if framework is not None else None,
+            kind,
+            level,
+            first,
+            after,
+            industry_specific,
         )
 
     @strawberry.field(
