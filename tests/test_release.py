@@ -152,3 +152,56 @@ def test_triple_exports_are_the_union_and_datasets_keep_graphs() -> None:
     ds = Dataset()
     ds.parse(data=export_bytes(store, FORMATS["trig"]), format="trig")
     assert {str(c.identifier) for c in ds.graphs() if len(c)} == {G1.value, G2.value}
+
+
+def whole_dataset_canonical(store: EmbeddedStore) -> bytes:
+    """The reference: RDFC-1.0 over every quad of the store, lines sorted."""
+    dataset = ox.Dataset(store.store)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""
+    return b"\n".join(sorted(line for line in data.split(b"\n") if line.strip())) + b"\n"
+
+
+def test_canonicalizing_only_graphs_with_blank_nodes_gives_the_whole_datasets_bytes() -> None:
+    """Blank nodes in two graphs (one shared by both), a default-graph quad, a blank graph
+    name and plain graphs: the same bytes as canonicalizing the whole dataset."""
+    store = small_store()
+    shared, own = ox.BlankNode(), ox.BlankNode()
+    p, g3 = ox.NamedNode("urn:p"), ox.NamedNode("urn:g3")
+    store.add_quads(
+        [
+            ox.Quad(ox.NamedNode("urn:a"), p, shared, G1),
+            ox.Quad(shared, p, ox.Literal("x"), g3),
+            ox.Quad(own, p, shared, g3),
+            ox.Quad(ox.NamedNode("urn:d"), p, ox.Literal("default")),
+            ox.Quad(ox.NamedNode("urn:e"), p, ox.Literal("in a blank graph"), ox.BlankNode()),
+        ]
+    )
+    data = release_mod.canonical_nquads(store)
+    assert data == whole_dataset_canonical(store)
+    assert b"_:c14n" in data and b"urn:g3" in data and b'"default"' in data
+
+
+def test_publish_copy_of_a_release_directory_is_the_same_release(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    manifest = write_release(small_store(), first, {"x": ["a.ttl"]}, verified=True)
+    copied = release_mod.publish_copy(load_release(first), tmp_path / "copy")
+    assert copied == manifest
+    loaded = load_release(tmp_path / "copy")
+    assert loaded.manifest == manifest
+    assert loaded.store.counts_per_graph() == manifest["graphs"]
+    assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == sorted(
+        p.name for p in first.iterdir()
+    )
+
+
+def test_publish_copy_of_an_assembled_release_writes_it(tmp_path: Path) -> None:
+    store = small_store()
+    data = release_mod.canonical_nquads(store)
+    built = release_mod.Release(
+        store=store, manifest={"sources": {"x": ["a.ttl"]}}, path=None, nquads=data
+    )
+    manifest = release_mod.publish_copy(built, tmp_path / "rel", verified=True)
+    assert "verified" in manifest and manifest["sources"] == {"x": ["a.ttl"]}
+    assert (tmp_path / "rel" / "graph.nq").read_bytes() == data
+    assert load_release(tmp_path / "rel").store.counts_per_graph() == manifest["graphs"]

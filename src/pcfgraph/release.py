@@ -28,7 +28,7 @@ import tempfile
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,9 @@ class Release:
     path: Path | None
     #: The on-disk store (a private snapshot) every process opens read-only; None in memory.
     store_path: Path | None = None
+    #: The canonical N-Quads the manifest was made from, kept by :func:`build_release` until
+    #: the release is written (canonicalizing a large graph twice cost tens of seconds).
+    nquads: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def release_id(self) -> str:
@@ -64,12 +67,32 @@ def canonical_nquads(store: EmbeddedStore) -> bytes:
 
     Blank nodes (RDF lists in the ontology and in derived-mapping chains) get fresh ids in
     every process, so they are renamed by W3C RDF Dataset Canonicalization (RDFC-1.0) before
-    the lines are sorted.
+    the lines are sorted. Only the graphs that hold a blank node (and the default graph) go
+    through it: RDFC-1.0 labels depend on the quads that mention blank nodes alone, so the
+    bytes are those of canonicalizing the whole dataset, without hashing half a million quads
+    that have none (the framework graphs).
     """
-    dataset = ox.Dataset(store.store)
+    blank_graphs = {
+        g
+        for row in store.select(named_release_query("blank-node-graphs"))
+        if isinstance(g := row.get("g"), ox.NamedNode)
+    }
+    plain: list[ox.NamedNode] = []
+    with_blanks = list(store.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    for graph in store.store.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph not in blank_graphs:
+            plain.append(graph)
+        else:  # a blank graph name is canonicalized too
+            with_blanks.extend(store.store.quads_for_pattern(None, None, None, graph))
+    dataset = ox.Dataset(with_blanks)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
-    lines = sorted(line for line in (data or b"").split(b"\n") if line.strip())
+    parts = [ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""]
+    for graph in plain:
+        quads = store.store.quads_for_pattern(None, None, None, graph)
+        parts.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    lines = b"".join(parts).split(b"\n")
+    lines = [line for line in lines if line.strip()]
+    lines.sort()
     return b"\n".join(lines) + b"\n"
 
 
@@ -131,24 +154,34 @@ def fill_release_dir(
     *,
     artefacts: dict[str, ArtefactWriter] | None = None,
     verified: bool = False,
+    nquads: bytes | None = None,
 ) -> dict[str, Any]:
     """Write every file of a release into the (unpublished) directory ``tmp``: the graph,
     its on-disk store, the artefacts (``default_artefacts()`` unless given, each listed with
-    its sha256 under ``artefacts``) and the manifest; all fsynced."""
+    its sha256 under ``artefacts``) and the manifest; all fsynced. ``nquads`` is the store's
+    :func:`canonical_nquads` when the caller has it already.
+
+    The on-disk store is bulk-loaded in a thread while the artefacts are built (pyoxigraph
+    loads outside the GIL), so the two cores of a small machine both work.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from pcfgraph.release_stamp import verification_stamp
 
-    data = canonical_nquads(store)
+    data = canonical_nquads(store) if nquads is None else nquads
     manifest = make_manifest(store, data, sources)
     artefacts = default_artefacts() if artefacts is None else artefacts
     manifest["store"] = STORE_DIR
     (tmp / GRAPH_FILE).write_bytes(data)
-    write_store_dir(data, tmp / STORE_DIR)
-    if artefacts:
-        manifest["artefacts"] = {}
-    for name, write in sorted(artefacts.items()):
-        write(store, tmp / name, manifest["release_id"])
-        digest = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
-        manifest["artefacts"][name] = {"sha256": digest}
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(write_store_dir, data, tmp / STORE_DIR)
+        if artefacts:
+            manifest["artefacts"] = {}
+        for name, write in sorted(artefacts.items()):
+            write(store, tmp / name, manifest["release_id"])
+            digest = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+            manifest["artefacts"][name] = {"sha256": digest}
+        loading.result()
     if verified:
         manifest["verified"] = verification_stamp()
     (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -159,6 +192,27 @@ def fill_release_dir(
     return manifest
 
 
+def copy_release_dir(source: Path, tmp: Path) -> dict[str, Any]:
+    """Fill the (unpublished) directory ``tmp`` with the files of the published release
+    ``source``: hard links where the file system allows (release files are never rewritten
+    in place), else copies. ``pcfgraph build`` publishes the cached release this way instead
+    of writing the same graph, store and index a second time."""
+    for item in sorted(source.rglob("*")):
+        target = tmp / item.relative_to(source)
+        if item.is_dir():
+            target.mkdir(exist_ok=True)
+            continue
+        if item.name == "LOCK":
+            continue
+        try:
+            os.link(item, target)
+        except OSError:
+            shutil.copy2(item, target)
+    _fsync_dir(tmp)
+    manifest: dict[str, Any] = json.loads((tmp / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return manifest
+
+
 def write_release(
     store: EmbeddedStore,
     out_dir: Path,
@@ -166,6 +220,7 @@ def write_release(
     artefacts: dict[str, ArtefactWriter] | None = None,
     *,
     verified: bool = False,
+    nquads: bytes | None = None,
 ) -> dict[str, Any]:
     """Write a release directory atomically (rename into place): ``graph.nq``, ``store/``,
     the artefacts and ``manifest.json`` (see :func:`fill_release_dir`).
@@ -173,13 +228,40 @@ def write_release(
     ``verified=True`` (only after :func:`pcfgraph.release_verify.verify_release` passed)
     stamps the manifest, so a server need not run the shapes again while they are unchanged.
     """
+    return publish_release_dir(
+        out_dir,
+        lambda tmp: fill_release_dir(
+            tmp, store, sources, artefacts=artefacts, verified=verified, nquads=nquads
+        ),
+    )
+
+
+def publish_copy(release: Release, out_dir: Path, *, verified: bool = False) -> dict[str, Any]:
+    """Publish ``release`` at ``out_dir``: its files linked or copied when it was opened from
+    a release directory (its manifest as it is), else written from its store (graph, store,
+    artefacts; ``verified`` as for :func:`write_release`)."""
+    source = release.path
+    if source is not None and (source / MANIFEST_FILE).is_file():
+        return publish_release_dir(out_dir, lambda tmp: copy_release_dir(source, tmp))
+    return write_release(
+        release.store,
+        out_dir,
+        release.manifest["sources"],
+        verified=verified,
+        nquads=release.nquads,
+    )
+
+
+def publish_release_dir(out_dir: Path, fill: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+    """Fill a fresh temporary sibling of ``out_dir`` with ``fill`` and rename it into place
+    (the replaced release waits at :func:`previous_dir` until the new one is there)."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(out_dir)
     tmp = make_temp_dir(out_dir.parent, f".{out_dir.name}.")
     old = previous_dir(out_dir)
     try:
-        manifest = fill_release_dir(tmp, store, sources, artefacts=artefacts, verified=verified)
+        manifest = fill(tmp)
         if out_dir.exists():
             if old.exists():
                 shutil.rmtree(old)
@@ -368,7 +450,7 @@ def build_release(extra: ExtraSources | None = None) -> Release:
     data = canonical_nquads(assembly.store)
     manifest = make_manifest(assembly.store, data, assembly.sources)
     manifest["build_seconds"] = round(assembly.seconds, 3)
-    return Release(store=assembly.store, manifest=manifest, path=None)
+    return Release(store=assembly.store, manifest=manifest, path=None, nquads=data)
 
 
 def open_release(path: Path | None, extra: ExtraSources | None = None) -> Release:

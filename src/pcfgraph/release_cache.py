@@ -102,7 +102,9 @@ def cached_release(
     entries.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(entries, f".{key}.")
     try:
-        fill_release_dir(tmp, release.store, release.manifest["sources"], verified=True)
+        fill_release_dir(
+            tmp, release.store, release.manifest["sources"], verified=True, nquads=release.nquads
+        )
         try:
             tmp.rename(entry)
         except OSError:
@@ -160,7 +162,7 @@ def open_release(
     if cache_dir is True:
         cache_dir = default_cache_dir()
     if not cache_dir:
-        return release_mod.build_release(extra)
+        return release_mod.build_release(extra)  # keeps its N-Quads for `pcfgraph build`
     if extra:
         return cached_release(
             Path(cache_dir),

@@ -16,7 +16,7 @@ from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
-from pcfgraph.release import Release, write_release
+from pcfgraph.release import Release, publish_copy
 from pcfgraph.release_cache import open_release
 from pcfgraph.store import SelectResult
 
@@ -122,7 +122,7 @@ def build(
 
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
     release = verify_release(open_release(None, extra=extra))
-    manifest = write_release(release.store, out_dir, release.manifest["sources"], verified=True)
+    manifest = publish_copy(release, out_dir, verified=True)  # a cached one's files as they are
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
         f"{len(manifest['graphs'])} graphs -> {out_dir} "
