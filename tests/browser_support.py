@@ -34,6 +34,9 @@ ARGS = [
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 ENABLE_HINT = "apt-get install chromium"
+#: Waits sized for a loaded 2-core machine (a slow page is not what these tests check).
+ACTION_TIMEOUT_MS = 90_000
+NAVIGATION_TIMEOUT_MS = 120_000
 
 
 def _missing() -> str | None:
@@ -114,6 +117,8 @@ def new_page(browser: Any, server: str, **options: Any) -> Iterator[Any]:
     context = browser.new_context(
         base_url=server, viewport={"width": 1366, "height": 900}, **options
     )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     requests: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
     pg = context.new_page()
@@ -121,6 +126,16 @@ def new_page(browser: Any, server: str, **options: Any) -> Iterator[Any]:
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
     context.close()
     assert not foreign, f"the page fetched from another host: {foreign}"
+
+
+def expect(target: Any) -> Any:
+    """Playwright's retrying assertions (``expect(locator).to_contain_text(...)``) with the
+    same generous wait. Use these, never ``page.wait_for_function``: its string predicate is
+    evaluated in the page, which the pages' CSP (no 'unsafe-eval') forbids."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    return playwright_expect(target)
 
 
 def shot(page: Any, name: str, *, full_page: bool = True) -> Path:

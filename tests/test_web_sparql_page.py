@@ -15,6 +15,7 @@ import pytest
 from browser_support import (
     Served,
     axe_violations,
+    expect,
     launch,
     new_page,
     require_browser,
@@ -97,7 +98,7 @@ def test_query_page_runs_the_example_with_a_sortable_linked_table(page: Any) -> 
     shot(page, "sparql-01-results")
     # IRIs of this graph link to their pages, shown as CURIEs with the IRI on hover
     link = table.locator("tbody a[href^='/id/']").first
-    assert ":" in link.inner_text() and link.get_attribute("title", timeout=1000).startswith(
+    assert ":" in link.inner_text() and link.get_attribute("title").startswith(
         "https://w3id.org/pcfgraph/id/"
     )
     href = link.get_attribute("href")
@@ -140,10 +141,8 @@ def test_examples_prefix_completion_and_errors(page: Any) -> None:
     # the endpoint's result cap, the same message as protocol clients get
     set_editor(page, "SELECT * WHERE { ?s ?p ?o }")
     page.get_by_role("button", name="Run query").click()
-    page.wait_for_function(
-        "() => document.getElementById('error').textContent.includes('more than')"
-    )
-    assert f"more than {MAX_ROWS}" in alert.inner_text()
+    expect(page.locator("#error")).to_contain_text(f"more than {MAX_ROWS}")
+    expect(alert).to_be_visible()
 
 
 def test_downloads_csv_and_json(page: Any) -> None:
