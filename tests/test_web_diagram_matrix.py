@@ -1,6 +1,7 @@
 """The element diagram and the mapping matrix as a person sees them, in a real browser:
 labels wrap inside their boxes, derived mappings read as sentences, matrix headers are
-readable with names on hover, stay in view while scrolling, and filter by strength."""
+readable with names on hover, stay in view while scrolling, filter by strength, and show the
+categories with mappings unless another category (or every row) is chosen."""
 
 from __future__ import annotations
 
@@ -110,3 +111,29 @@ def test_matrix_headers_sticky_and_strength_filter(page: Any) -> None:
     assert 0 < hits.count() < all_hits
     assert hits.count() == page.locator("table.matrix td.hit.s1").count()
     assert axe_violations(page) == []
+
+
+def test_matrix_rows_are_the_mapped_categories_unless_another_is_chosen(page: Any) -> None:
+    page.goto("/matrix?target=prm-it")
+    rows = page.locator("table.matrix tbody th .code")
+
+    def categories() -> set[str]:
+        return {code.split(".")[0] for code in rows.all_inner_texts()}
+
+    # PRM-IT's curated mappings are all from category 8.0 (Manage IT) of the whole PCF
+    assert categories() == {"8"}
+    legend = page.locator("p.legend").inner_text()
+    assert "under 8.0 Manage Information Technology" in legend
+    pairs = int(legend.split(" mapped pairs")[0].rsplit(" ", 1)[-1])
+    assert pairs == page.locator("table.matrix td.hit").count() > 0
+    page.get_by_label("Rows").select_option("1.0")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**category=1.0**")
+    assert categories() == {"1"}
+    assert page.locator("table.matrix td.hit").count() == 0
+    assert "0 mapped pairs" in page.locator("p.legend").inner_text()
+    # every row of the framework when asked for
+    page.get_by_label("Rows").select_option("all")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**category=all**")
+    assert {"1", "8", "13"} <= categories()

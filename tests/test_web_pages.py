@@ -322,3 +322,19 @@ def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:
     state.release = web_release()  # what a reload does: one reference assignment
     second = reads_for(state)
     assert second is not first and second.store is state.release.store
+
+
+def test_matrix_rows_by_category(client: TestClient) -> None:
+    default = client.get("/matrix").text
+    every = client.get("/matrix?category=all").text
+
+    def row_codes(html: str) -> list[str]:
+        return re.findall(r'<th scope="row"[^>]*><a href="[^"]+"><span class="code">([^<]+)<', html)
+
+    # the fixture's rows all lie in the one category with mappings
+    assert row_codes(default) == row_codes(every) and len(row_codes(every)) == 43
+    assert re.search(r'<option value="8\.0" *>8\.0 [^<]+\(\d+ of 43 mapped\)</option>', default)
+    assert '<option value="all" selected>every category</option>' in every
+    assert row_codes(client.get("/matrix?category=8.0").text) == row_codes(every)
+    missing = client.get("/matrix?category=42.0", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "no category &#39;42.0&#39;" in missing.text

@@ -32,6 +32,7 @@ from pcfgraph.api.sparql import SPARQL_PAGE, query_store
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
+from pcfgraph.web.matrix_scope import ALL, scope_rows
 from pcfgraph.web.render import page, render, render_element_html
 from pcfgraph.web.resource import graph_view, resource_view
 
@@ -183,6 +184,9 @@ def matrix_page(
     source: str | None = None,
     derived: bool = False,
     strength: Annotated[list[int] | None, Query(description="shown strengths, 1-4")] = None,
+    category: Annotated[
+        str, Query(description='rows of this category code; "all"; default: the mapped ones')
+    ] = "",
 ) -> HTMLResponse:
     reads = _reads(request)
     frameworks = reads.frameworks()
@@ -195,7 +199,7 @@ def matrix_page(
         )
     if source is None:
         source = next((f.id for f in frameworks if f.is_apqc), "")
-    matrix = None
+    matrix, rows = None, None
     if source in ids and target in ids:
         matrix = reads.matrix(
             source,
@@ -205,12 +209,20 @@ def matrix_page(
             include_derived=derived,
             column_root=spec.root,
         )
+        try:
+            rows = scope_rows(matrix, reads.framework_nodes(source), category)
+        except KeyError:
+            raise NotFoundError(
+                f"no category {category!r} with processes or activities in {source}"
+            ) from None
     return page(
         render(
             "matrix.html",
             title="Mapping matrix",
             nav="matrix",
             matrix=matrix,
+            rows=rows,
+            all_rows=ALL,
             spec=spec,
             targets=MATRIX_TARGETS,
             source=source,
