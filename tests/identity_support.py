@@ -39,6 +39,7 @@ MAPPINGS = [
     (17040, "relatedMatch", "A21"),
     (17041, "relatedMatch", "A25"),
     (17042, "broadMatch", "A21"),
+    (17060, "exactMatch", "A24"),
 ]
 SSSOM_HEADER = """#curie_map:
 #  pcf74: https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/

@@ -118,3 +118,61 @@ def test_industry_specific_filter(client: Client) -> None:
         '{ framework(id: "apqc-pcf-banking-7.2.2") { elements(industrySpecific: true) { nodes { pcfId } } } }'
     )["framework"]["elements"]
     assert _pcf_ids(on_framework) == {17050, 17070}
+
+
+INHERITED = """query($e: String, $v: String, $p: Int, $r: Boolean) {
+  element(pcfId: $p, edition: $e, version: $v) {
+    mappings { iri }
+    inheritedMappings(needsReview: $r) {
+      status needsReview reasons side
+      inheritedFrom { id }
+      madeOn { iri }
+      mapping { relation object { iri } subject { iri } }
+    }
+  }
+}"""
+
+
+def _inherited(client: Client, version: str, pcf_id: int, review: bool | None = None) -> list:
+    variables = {"e": "Banking", "v": version, "p": pcf_id, "r": review}
+    element = client.data(INHERITED, variables)["element"]
+    assert element["mappings"] == []  # the records are Cross-Industry's, not Banking's own
+    return element["inheritedMappings"]
+
+
+def test_inherited_mappings_are_marked_with_their_edition(client: Client) -> None:
+    [got] = _inherited(client, "7.2.2", 10002)
+    assert (got["status"], got["needsReview"], got["reasons"]) == ("INHERITED", False, [])
+    assert got["inheritedFrom"] == {"id": "apqc-pcf-cross-industry-7.4"}
+    made_on = element_iri("Cross-Industry", "7.4", 10002)
+    assert got["madeOn"] == {"iri": made_on}
+    assert got["side"] == "SUBJECT"
+    assert got["mapping"]["relation"] == "CLOSE_MATCH"
+    assert got["mapping"]["subject"] == {"iri": made_on}
+    assert got["mapping"]["object"]["iri"].endswith("/prm-it/A2")
+
+
+def test_changed_elements_need_review_instead(client: Client) -> None:
+    reasons = {
+        (version, pcf): [
+            (m["status"], tuple(m["reasons"])) for m in _inherited(client, version, pcf)
+        ]
+        for version, pcf in (("7.2.2", 17040), ("7.2.2", 17042), ("7.2.1", 17041), ("7.2.1", 17042))
+    }
+    assert reasons == {
+        ("7.2.2", 17040): [("NEEDS_REVIEW", ("renamed",))],
+        ("7.2.2", 17042): [("NEEDS_REVIEW", ("moved",))],  # other parent, not just a new code
+        ("7.2.1", 17041): [("NEEDS_REVIEW", ("removed",))],  # gone from 7.2.2
+        ("7.2.1", 17042): [("INHERITED", ())],
+    }
+    # the filter
+    assert _inherited(client, "7.2.2", 17040, review=False) == []
+    assert len(_inherited(client, "7.2.2", 17040, review=True)) == 1
+    # renumbered under the same parent (1.3 -> 1.2): codes alone differ, the mapping holds
+    assert [m["status"] for m in _inherited(client, "7.2.2", 17060)] == ["INHERITED"]
+    # the element the mapping was made on has it as its own, not inherited
+    own = client.data(
+        '{ element(pcfId: 10002, framework: "apqc-pcf-cross-industry-7.4") '
+        "{ mappings { iri } inheritedMappings { status } } }"
+    )["element"]
+    assert len(own["mappings"]) == 1 and own["inheritedMappings"] == []

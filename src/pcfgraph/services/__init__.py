@@ -26,6 +26,7 @@ from pcfgraph.services.elements import (
     list_elements,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
+from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
 from pcfgraph.services.itcmf import MaturityStructure, PracticeLink, itcmf_structure_of
 from pcfgraph.services.mappings import (
     RELATIONS,
@@ -57,6 +58,7 @@ __all__ = [
     "Framework",
     "FrameworkIndex",
     "HistoryStep",
+    "InheritedMapping",
     "Mapping",
     "MappingSet",
     "MaturityStructure",
@@ -81,6 +83,8 @@ __all__ = [
     "frameworks",
     "history_of",
     "industry_specific_iris",
+    "inherited_mappings",
+    "inherited_mappings_of",
     "iri_from_element_id",
     "itcmf_structure_of",
     "list_elements",

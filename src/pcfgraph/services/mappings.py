@@ -174,7 +174,7 @@ class _FrameworkMappings:
     by_object: dict[str, list[Mapping]] = field(default_factory=dict)
 
 
-def _framework_mappings(reader: Reader, framework_id: str, side: str) -> dict[str, list[Mapping]]:
+def framework_mappings(reader: Reader, framework_id: str, side: str) -> dict[str, list[Mapping]]:
     """Every record (curated and derived) whose subject (side="subject") or object is in the
     framework, by that element's IRI."""
 
@@ -208,9 +208,9 @@ def mappings_of(
     for e in elements:
         found: list[Mapping] = []
         if direction in ("subject", "either"):
-            found.extend(_framework_mappings(reader, e.framework_id, "subject").get(e.iri, []))
+            found.extend(framework_mappings(reader, e.framework_id, "subject").get(e.iri, []))
         if direction in ("object", "either"):
-            found.extend(_framework_mappings(reader, e.framework_id, "object").get(e.iri, []))
+            found.extend(framework_mappings(reader, e.framework_id, "object").get(e.iri, []))
         selected = []
         for m in found:
             if m.derived and not include_derived:

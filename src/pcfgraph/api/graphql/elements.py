@@ -24,7 +24,7 @@ from pcfgraph.errors import InputError
 if TYPE_CHECKING:
     from pcfgraph.api.graphql.frameworks import Framework
     from pcfgraph.api.graphql.history import ElementHistoryEntry
-    from pcfgraph.api.graphql.mappings import Mapping
+    from pcfgraph.api.graphql.mappings import InheritedMapping, Mapping
     from pcfgraph.api.graphql.measures import Measure
 
 _FRAMEWORKS = "pcfgraph.api.graphql.frameworks"
@@ -33,6 +33,7 @@ _MEASURES = "pcfgraph.api.graphql.measures"
 _HISTORY = "pcfgraph.api.graphql.history"
 FrameworkType = Annotated["Framework", strawberry.lazy(_FRAMEWORKS)]
 MappingType = Annotated["Mapping", strawberry.lazy(_MAPPINGS)]
+InheritedMappingType = Annotated["InheritedMapping", strawberry.lazy(_MAPPINGS)]
 MeasureType = Annotated["Measure", strawberry.lazy(_MEASURES)]
 HistoryEntryType = Annotated["ElementHistoryEntry", strawberry.lazy(_HISTORY)]
 
@@ -205,6 +206,32 @@ class Element:
             lambda: info.context.loaders.mappings.load(key),
             charged(info, _types_of(_MAPPINGS).mapping_obj),
         )
+
+    @strawberry.field(
+        description="Curated mappings made on another APQC edition or version of this "
+        "element's PCF ID (e.g. on Cross-Industry 7.4, seen from Banking): inherited when this "
+        "element is unchanged from the one they were made on, else marked as needing review. "
+        "Not part of `mappings`, whose records are this element's own."
+    )
+    async def inherited_mappings(
+        self,
+        info: Ctx,
+        needs_review: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only those needing review; false: only inherited ones."
+            ),
+        ] = None,
+    ) -> list[InheritedMappingType]:
+        e = self.data
+        if e.pcf_id is None:
+            return []
+        found = await info.context.loaders.inherited_mappings.load(e)
+        if needs_review is not None:
+            found = [m for m in found if m.needs_review == needs_review]
+        info.context.charge(len(found))
+        make = _types_of(_MAPPINGS).inherited_mapping_obj
+        return [make(m) for m in found]
 
     @strawberry.field(description="APQC measures listed for this element.")
     def measures(self, info: Ctx) -> list[MeasureType]:

@@ -46,3 +46,19 @@ class SearchField(Enum):
         "altLabel", description="An alternative or hidden label (skos:altLabel, skos:hiddenLabel)."
     )
     MEASURE = strawberry.enum_value("measure", description="The name of one of its measures.")
+
+
+@strawberry.enum(
+    description="How a curated mapping made on another APQC edition or version applies to an "
+    "element with the same PCF ID."
+)
+class InheritanceStatus(Enum):
+    INHERITED = strawberry.enum_value(
+        "inherited",
+        description="The element is unchanged from the one the mapping was made on: it holds.",
+    )
+    NEEDS_REVIEW = strawberry.enum_value(
+        "needs-review",
+        description="The element was renamed, redefined, moved or removed: review the mapping "
+        "before relying on it.",
+    )

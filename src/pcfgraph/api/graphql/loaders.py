@@ -51,6 +51,9 @@ class Loaders:
         self.history: DataLoader[Element, list[services.HistoryStep]] = DataLoader(
             self._batch(services.history_of)
         )
+        self.inherited_mappings: DataLoader[Element, list[services.InheritedMapping]] = DataLoader(
+            self._batch(services.inherited_mappings_of)
+        )
         self.framework: DataLoader[str, services.Framework | None] = DataLoader(self._frameworks)
         self.mapping_set: DataLoader[str, services.MappingSet | None] = DataLoader(
             self._mapping_sets

@@ -7,8 +7,8 @@ import strawberry
 
 from pcfgraph import services
 from pcfgraph.api.graphql.elements import Element, element_at
-from pcfgraph.api.graphql.enums import MappingRelation
-from pcfgraph.api.graphql.frameworks import Framework, framework_obj
+from pcfgraph.api.graphql.enums import InheritanceStatus, MappingDirection, MappingRelation
+from pcfgraph.api.graphql.frameworks import Framework, framework_obj, framework_of
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast
 
 
@@ -170,5 +170,47 @@ def negative_mapping_obj(m: services.NegativeMapping) -> NegativeMapping:
         comment=m.comment,
         reviewers=list(m.reviewers),
         mapping_date=m.mapping_date,
+        data=m,
+    )
+
+
+@strawberry.type(
+    description="A curated mapping seen from an element of another APQC edition or version "
+    "with the same PCF ID: inherited from the edition it was made on when the element is "
+    "unchanged (same name, definition and parent), else marked as needing review."
+)
+class InheritedMapping:
+    mapping: Mapping = strawberry.field(
+        description="The curated record as it was made: `madeOn` is its subject (or its object, "
+        "see `side`), not the element it is seen from."
+    )
+    status: InheritanceStatus = strawberry.field(description="Inherited, or needs review.")
+    needs_review: bool = strawberry.field(description="True when status is NEEDS_REVIEW.")
+    reasons: list[str] = strawberry.field(
+        description='Why it needs review: "renamed", "redefined", "moved" (other parent PCF '
+        'ID), "removed" (deprecated in a later version); empty when inherited.'
+    )
+    side: MappingDirection = strawberry.field(
+        description="SUBJECT: `madeOn` is the record's subject; OBJECT: its object."
+    )
+    data: strawberry.Private[services.InheritedMapping]
+
+    @strawberry.field(description="The element the mapping was made on (same PCF ID).")
+    def made_on(self, info: Ctx) -> Element | None:
+        m = self.data
+        return element_at(info, m.made_on, m.made_on_framework)
+
+    @strawberry.field(description="The framework edition the mapping was made on.")
+    def inherited_from(self, info: Ctx) -> Framework:
+        return framework_of(info, self.data.made_on_framework)
+
+
+def inherited_mapping_obj(m: services.InheritedMapping) -> InheritedMapping:
+    return InheritedMapping(
+        mapping=mapping_obj(m.mapping),
+        status=InheritanceStatus(m.status),
+        needs_review=m.needs_review,
+        reasons=list(m.reasons),
+        side=MappingDirection(m.side),
         data=m,
     )

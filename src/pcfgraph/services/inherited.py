@@ -1,0 +1,96 @@
+"""Curated mappings across APQC editions and versions (``api/inherited-mappings``).
+
+A curated mapping is made on one edition's element (e.g. Cross-Industry 7.4). Every other
+loaded statement of the same PCF ID sees it: *inherited* when that element is unchanged from
+the one the mapping was made on (same name, definition and parent PCF ID, not removed), else
+*needs review*, with the reasons (renamed, redefined, moved, removed), instead of carrying it
+over silently."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pcfgraph.services.base import Reader, boolean, text
+from pcfgraph.services.elements import Element
+from pcfgraph.services.mappings import Mapping, framework_mappings
+
+#: Why an inherited mapping needs review, in the order they are reported.
+REASONS = ("renamed", "redefined", "moved", "removed")
+
+
+@dataclass(frozen=True)
+class InheritedMapping:
+    """A curated record seen from an element of another edition or version."""
+
+    #: The element it is seen from (same PCF ID as ``made_on``).
+    element_iri: str
+    element_framework: str
+    #: The curated record, as made: ``made_on`` is its subject (side "subject") or object.
+    mapping: Mapping
+    made_on: str
+    made_on_framework: str
+    side: str
+    #: Empty when inherited; else why it needs review (a subset of :data:`REASONS`).
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def status(self) -> str:
+        return "needs-review" if self.reasons else "inherited"
+
+
+def inherited_mappings(reader: Reader, framework_id: str | None = None) -> list[InheritedMapping]:
+    """Every curated mapping seen from elements of ``framework_id`` (all frameworks when None),
+    ordered by framework, element code and record."""
+
+    def load() -> list[InheritedMapping]:
+        params = {"framework": framework_id} if framework_id is not None else {}
+        out: list[InheritedMapping] = []
+        for row in reader.select("api/inherited-mappings", params):
+            made_on, made_on_fw = text(row, "madeOn"), text(row, "madeOnFramework")
+            record, side = text(row, "record"), text(row, "side") or "subject"
+            element, element_fw = text(row, "element"), text(row, "framework")
+            if None in (made_on, made_on_fw, record, element, element_fw):
+                continue
+            records = framework_mappings(reader, str(made_on_fw), side).get(str(made_on), [])
+            mapping = next((m for m in records if m.iri == record), None)
+            if mapping is None:  # a record pcfgraph does not read as a mapping (no relation)
+                continue
+            out.append(
+                InheritedMapping(
+                    element_iri=str(element),
+                    element_framework=str(element_fw),
+                    mapping=mapping,
+                    made_on=str(made_on),
+                    made_on_framework=str(made_on_fw),
+                    side=side,
+                    reasons=tuple(r for r in REASONS if boolean(row, r)),
+                )
+            )
+        return out
+
+    return reader.memo(("inherited-mappings", framework_id), load)
+
+
+def inherited_mappings_of(
+    reader: Reader, elements: Sequence[Element]
+) -> list[list[InheritedMapping]]:
+    """For each element, the curated mappings it sees from other editions and versions (one
+    store query per framework of the elements)."""
+
+    def grouped(framework_id: str) -> dict[str, list[InheritedMapping]]:
+        def load() -> dict[str, list[InheritedMapping]]:
+            out: dict[str, list[InheritedMapping]] = {}
+            for m in inherited_mappings(reader, framework_id):
+                out.setdefault(m.element_iri, []).append(m)
+            return out
+
+        return reader.memo(("inherited-mappings-by-element", framework_id), load)
+
+    return [
+        grouped(e.framework_id).get(e.iri, []) if e.pcf_id is not None else [] for e in elements
+    ]
