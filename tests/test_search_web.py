@@ -34,3 +34,16 @@ def test_identifiers_and_synonyms_in_the_search_box(client: TestClient) -> None:
     assert "/id/prm-it/A24" in client.get("/search", params={"q": "A24"}).text
     sla = client.get("/search", params={"q": "SLA"}).text
     assert "ervice level agreement" in sla.lower() or "<mark>SLA</mark>" in sla
+
+
+def test_typos_are_corrected_and_hits_say_what_matched(client: TestClient) -> None:
+    typo = client.get("/search", params={"q": "custmer requirments"}).text
+    assert (
+        'Showing results for <a href="/search?q=customer%20requirements">'
+        "customer requirements</a>" in typo
+    )
+    assert "<mark>" in typo  # the corrected words found and marked
+    ids = client.get("/search", params={"q": "20641"}).text
+    assert "matched on PCF ID 20641" in ids
+    nothing = client.get("/search", params={"q": "zzqx"}).text
+    assert "0 results" in nothing and "did-you-mean" not in nothing

@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup, escape
-
 from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.search.release import served_index
 from pcfgraph.store import GraphStore
+from pcfgraph.web.search_results import SearchPage, search_page
 
 if TYPE_CHECKING:
     from pcfgraph.api.state import AppState
@@ -163,14 +162,6 @@ class ElementDetail:
     @property
     def ref(self) -> ElementRef:
         return ElementRef(self.iri, self.code, self.name, self.framework, self.kind)
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    element: ElementRef
-    score: float
-    name_html: Markup
-    snippet_html: Markup
 
 
 @dataclass
@@ -460,8 +451,8 @@ class Reads:
 
     def search(
         self, query: str, framework: str | None = None, limit: int = 50, *, prefix: bool = False
-    ) -> list[SearchHit]:
-        """Hits for the search page; ``prefix`` (search as you type) completes the last word."""
+    ) -> SearchPage:
+        """The search page; ``prefix`` (search as you type) completes the last word."""
         index = (
             self.search_index()
             if self.search_index is not None
@@ -469,18 +460,9 @@ class Reads:
                 ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
             )
         )
-        out: list[SearchHit] = []
-        for h in index.query(query, framework=framework, limit=limit, prefix=prefix).hits:
-            e = h.element
-            marked = Markup(h.snippet)  # escaped by the service; only <mark> added
-            if h.field == "name":
-                name_html, snippet_html = marked, _plain_snippet(e.definition or "")
-            elif h.field == "definition":
-                name_html, snippet_html = escape(e.name), marked
-            else:
-                name_html, snippet_html = escape(e.name), _plain_snippet(e.definition or "")
-            out.append(SearchHit(_ref(e), h.score, name_html, snippet_html))
-        return out
+        return search_page(
+            index.query(query, framework=framework, limit=limit, prefix=prefix), _ref
+        )
 
     # matrix
 
@@ -561,12 +543,6 @@ def reads_for(state: AppState) -> Reads:
 
 def _ref(e: services.Element) -> ElementRef:
     return ElementRef(e.iri, e.code or "", e.name, e.framework_id, e.kind or "")
-
-
-def _plain_snippet(value: str, width: int = 160) -> Markup:
-    if len(value) <= width:
-        return escape(value)
-    return escape(value[:width].rsplit(" ", 1)[0] + " …")
 
 
 def visible_mappings(records: Iterable[MappingInfo]) -> list[MappingInfo]:

@@ -169,8 +169,14 @@ def search_page(
     # as you type (partial=true): the last word may be unfinished ("relation" finds
     # "relationship"); a submitted form searches whole words
     typing = partial and not q.endswith(" ")
-    hits = reads.search(q[:200], fw, prefix=typing) if q.strip() else []
-    context = {"q": q, "framework": fw, "hits": hits, "frameworks": frameworks}
+    found = reads.search(q[:200], fw, prefix=typing) if q.strip() else None
+    context = {
+        "q": q,
+        "framework": fw,
+        "hits": found.hits if found else [],
+        "found": found,
+        "frameworks": frameworks,
+    }
     if partial:
         return page(render("_search_results.html", **context))
     return page(render("search.html", title="Search", nav="search", **context))
