@@ -109,6 +109,9 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         positive = {(m["subject"]["iri"], m["object"]["iri"]) for m in between["items"]}
         assert not positive & {(n.subject_iri, n.object_iri) for n in negatives}
         assert len(between["negativeMappings"]) == min(len(negatives), 100)
+        one = await call(client, "get_mappings", source=APQC, target="prm-it", limit=1)
+        assert len(one["negativeMappings"]) == min(len(negatives), 1)
+        assert one.get("negativeMappingsTotal") == (len(negatives) if len(negatives) > 1 else None)
 
         gaps = await call(client, "find_gaps", framework="prm-it", target=APQC, limit=5)
         assert gaps["returned"] <= 5 and all(g["lacksCounterpartIn"] == APQC for g in gaps["items"])
@@ -131,6 +134,11 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         assert audit["verdict"] == "findings" and audit["returned"] == 3 and audit["truncated"]
         assert all(f["message"] and "shape" in f for f in audit["items"])
         assert audit["report"]["asOf"] == AS_OF
+        # compact: coverage as figures, no rule catalogue (each finding names rule and source)
+        coverage = audit["report"]["coverage"]
+        assert coverage and all(c["total"] >= c["covered"] >= 0 for c in coverage.values())
+        assert "rules" not in audit["report"] and all("source" in f for f in audit["items"])
+        assert len(json.dumps(audit)) < 20_000
         good = (resource_dir("data") / "examples" / "conforming-organisation.ttl").read_text()
         conforming = await call(client, "audit_model", model=good, as_of=AS_OF)
         assert conforming["verdict"] == "conforms" and conforming["items"] == [], conforming

@@ -114,7 +114,23 @@ async def audit_model(
     out["conforms"] = result["conforms"]
     out["verdict"] = "conforms" if result["conforms"] else "findings"
     out["counts"] = result.get("counts")
-    out["report"] = {k: v for k, v in report.items() if k not in ("findings", "results")}
+    out["report"] = report_summary(report)
+    return out
+
+
+def report_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """How the audit ran and what it found, without what would crowd an assistant's context:
+    coverage as figures (not every implemented element), no rule catalogue (each finding
+    names its rule, message and source). ``POST /validate`` gives the whole report."""
+    keys = ("asOf", "maxFindings", "truncated", "groups")
+    out: dict[str, Any] = {k: report[k] for k in keys if k in report}
+    profile = report.get("profile")
+    out["profile"] = profile.get("name") if isinstance(profile, dict) else profile
+    out["coverage"] = {
+        key: {k: c.get(k) for k in ("title", "root", "total", "covered", "percent")}
+        for key, c in (report.get("coverage") or {}).items()
+    }
+    out["maturity"] = report.get("maturity") or []
     return out
 
 

@@ -152,8 +152,9 @@ class Tools:
                 "mappings": self._mapping_dicts(reader, e, records)[:MAX_LIMIT],
             }
         )
-        if len(children) > MAX_LIMIT:
-            out["childrenTruncated"] = len(children)
+        for name, full in (("children", children), ("measures", measures), ("mappings", records)):
+            if len(full) > MAX_LIMIT:  # said, not silently cut: the first MAX_LIMIT are shown
+                out[f"{name}Truncated"] = len(full)
         frameworks = {e.framework_id} | {m["other"]["framework"] for m in out["mappings"]}
         out["sources"] = sources(reader, frameworks)
         return out
@@ -269,8 +270,10 @@ class Tools:
                 "justification": n.justification,
                 "comment": n.comment,
             }
-            for n in negatives[:MAX_LIMIT]
+            for n in negatives[: check_limit(limit)]
         ]
+        if len(negatives) > check_limit(limit):
+            out["negativeMappingsTotal"] = len(negatives)
         out["sources"] = sources(reader, frameworks)
         return out
 
