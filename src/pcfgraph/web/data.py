@@ -404,6 +404,10 @@ class Reads:
             ]
         return info
 
+    def mapping_info(self, element_iri: str, m: services.Mapping) -> MappingInfo:
+        """One record as seen from ``element_iri`` (an end of it), without its chain."""
+        return self._info(element_iri, m, with_chain=False)
+
     def mappings(self, e: services.Element) -> list[MappingInfo]:
         """Curated and derived mappings of an element, curated first, strongest first.
 

@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from pcfgraph import __version__, iris
+from pcfgraph import __version__, iris, services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
+from pcfgraph.web import identity
 from pcfgraph.web.data import RELATION_STRENGTH, Reads, relation_name
 from pcfgraph.web.svg import chain_text, derived_sentence, mapping_diagram
 
@@ -87,6 +88,7 @@ def render_element_html(
     except NotFoundError:
         return None
     diagram = mapping_diagram(element.ref, element.mappings, element_href)
+    here = services.framework_index(reads.reader, element.framework).elements.get(iri)
     curated = [m for m in element.mappings if not m.derived]
     derived = [m for m in element.mappings if m.derived]
     return render(
@@ -96,6 +98,8 @@ def render_element_html(
         diagram=Markup(diagram),
         curated=curated,
         derived=derived,
+        timeline=identity.timeline(reads, here) if here is not None else [],
+        inherited=identity.inherited(reads, here) if here is not None else [],
         strength=RELATION_STRENGTH,
         nav="frameworks",
     )

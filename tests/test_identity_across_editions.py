@@ -1,8 +1,12 @@
-"""GraphQL over identity across editions: ``Element.versions`` and ``Element.history`` list
-every loaded statement of a PCF ID with the change from the version before. Workbooks are
-built in tmp_path (:mod:`identity_support`)."""
+"""Identity across editions: ``Element.versions`` and ``Element.history`` list every loaded
+statement of a PCF ID with the change from the version before; the industry filter; curated
+mappings seen from other editions (inherited, or needing review) in GraphQL, on the element
+page, in exports and as ``pcfgraph validate`` warnings; the element page's timeline. Workbooks
+are built in tmp_path (:mod:`identity_support`)."""
 
 from __future__ import annotations
+
+from html.parser import HTMLParser
 
 import pytest
 from gql_support import Client
@@ -176,3 +180,103 @@ def test_changed_elements_need_review_instead(client: Client) -> None:
         "{ mappings { iri } inheritedMappings { status } } }"
     )["element"]
     assert len(own["mappings"]) == 1 and own["inheritedMappings"] == []
+
+
+class PageParts(HTMLParser):
+    """Rows of the inherited-mappings table (class, cell texts) and the timeline's items."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inherited: list[tuple[str, tuple[str, ...]]] = []
+        self.timeline: list[tuple[bool, str]] = []
+        self._table = self._timeline = False
+        self._row: list[str] | None = None
+        self._row_class = ""
+        self._item: list[str] | None = None
+        self._current = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "table" and "inherited" in classes:
+            self._table = True
+        elif tag == "ol" and "timeline" in classes:
+            self._timeline = True
+        elif tag == "tr" and self._table:
+            self._row, self._row_class = [], a.get("class") or ""
+        elif tag == "td" and self._row is not None:
+            self._row.append("")
+        elif tag == "div" and self._item is not None:
+            self._item.append(" ")  # a change note is a block of its own
+        elif tag == "li" and self._timeline:
+            self._item, self._current = [], a.get("aria-current") == "true"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = False
+        elif tag == "ol":
+            self._timeline = False
+        elif tag == "tr" and self._row is not None:
+            if self._row:
+                self.inherited.append(
+                    (self._row_class, tuple(" ".join(c.split()) for c in self._row))
+                )
+            self._row = None
+        elif tag == "li" and self._item is not None:
+            self.timeline.append((self._current, " ".join("".join(self._item).split())))
+            self._item = None
+
+    def handle_data(self, data: str) -> None:
+        if self._row is not None and self._row:
+            self._row[-1] += data
+        if self._item is not None:
+            self._item.append(data)
+
+
+def _page(client: Client, version: str, pcf_id: int) -> tuple[str, PageParts]:
+    path = "/id/" + element_iri("Banking", version, pcf_id).split("/id/", 1)[1]
+    r = client.http.get(path, headers={"accept": "text/html"})
+    assert r.status_code == 200, r.text
+    parts = PageParts()
+    parts.feed(r.text)
+    return r.text, parts
+
+
+def test_element_page_shows_inherited_mappings_and_the_timeline(client: Client) -> None:
+    html, parts = _page(client, "7.2.2", 10002)
+    assert "No mappings to other frameworks" not in html
+    [(row_class, cells)] = parts.inherited
+    assert row_class == "inherited"
+    relation, framework, target, made_on, status = cells
+    assert (relation, framework, status) == ("closeMatch", "prm-it", "inherited")
+    assert target.startswith("A2 ") and "Cross-Industry 7.4" in made_on
+    assert parts.timeline == [
+        (False, "Banking 7.2.1: 1.0 Vision"),
+        (True, "Banking 7.2.2: 1.0 Vision (this page)"),
+        (False, "Cross-Industry 7.4: 1.0 Vision"),
+    ]
+
+
+def test_element_page_flags_mappings_needing_review(client: Client) -> None:
+    _, renamed = _page(client, "7.2.2", 17040)
+    assert [(c, cells[-1]) for c, cells in renamed.inherited] == [
+        ("needs-review", "needs review: renamed")
+    ]
+    assert renamed.timeline[1] == (
+        True,
+        "Banking 7.2.2: 1.1 Concept renamed (this page) "
+        "Changed from Banking 7.2.1 to 7.2.2: renamed (was 'Concept')",
+    )
+    _, removed = _page(client, "7.2.1", 17041)
+    assert [cells[-1] for _, cells in removed.inherited] == ["needs review: removed"]
+    assert removed.timeline[0] == (
+        True,
+        "Banking 7.2.1: 1.2 Gone (this page) Removed in Banking 7.2.2 "
+        "deprecated: not in the next loaded version",
+    )
+    # an element only Banking has: no timeline beyond itself, nothing inherited
+    html, own = _page(client, "7.2.2", 17050)
+    assert own.inherited == [] and "No mappings to other frameworks" in html
+    assert own.timeline == [
+        (True, "Banking 7.2.2: 1.3 Fresh (this page) New in Banking 7.2.2 (not in 7.2.1)")
+    ]

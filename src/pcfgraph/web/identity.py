@@ -1,0 +1,69 @@
+"""The element page's view of identity across APQC editions: the timeline of its PCF ID
+(every loaded edition and version, with the change from the version before) and the curated
+mappings it sees from the edition they were made on (inherited, or needing review)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pcfgraph import services
+from pcfgraph.web.data import ElementRef, MappingInfo, Reads
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    edition: str
+    version: str
+    element: ElementRef
+    changes: tuple[str, ...]
+    #: Removed in the next loaded version of its edition.
+    deprecated: bool
+    #: The element the page is about.
+    current: bool
+
+
+@dataclass(frozen=True)
+class InheritedInfo:
+    #: The record from the element's point of view (``other``: the far end).
+    mapping: MappingInfo
+    made_on: ElementRef
+    made_on_title: str
+    status: str
+    reasons: tuple[str, ...]
+
+
+def timeline(reads: Reads, e: services.Element) -> list[TimelineEntry]:
+    """Every loaded statement of the element's PCF ID, by edition then version."""
+    if e.pcf_id is None:
+        return []
+    steps = services.history_of(reads.reader, [e])[0]
+    return [
+        TimelineEntry(
+            edition=s.statement.edition,
+            version=s.statement.version,
+            element=reads.ref(s.element.iri, s.element.framework_id),
+            changes=s.statement.changes,
+            deprecated=s.statement.deprecated,
+            current=s.element.iri == e.iri,
+        )
+        for s in steps
+    ]
+
+
+def inherited(reads: Reads, e: services.Element) -> list[InheritedInfo]:
+    """Curated mappings made on another edition's element with the same PCF ID."""
+    if e.pcf_id is None:
+        return []
+    titles = {f.id: f.title for f in reads.frameworks()}
+    out = []
+    for m in services.inherited_mappings_of(reads.reader, [e])[0]:
+        out.append(
+            InheritedInfo(
+                mapping=reads.mapping_info(m.made_on, m.mapping),
+                made_on=reads.ref(m.made_on, m.made_on_framework),
+                made_on_title=titles.get(m.made_on_framework, m.made_on_framework),
+                status=m.status,
+                reasons=m.reasons,
+            )
+        )
+    return out
