@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,14 @@ VIOLATIONS = {
     "PercentObservationRangeShape": "observation",
     "ObservationMeasureShape": "observation",
     "ProcessImplementsFrameworkElementShape": "process",
+    "MeetingDateShape": "meeting",
+    "SLAReviewPeriodShape": "sla",
 }
+
+#: The audit date of every run (``--as-of``): the synthetic agreements start on 2025-01-01, so
+#: Q1 and Q2 of 2025 are due. Fixed, so the workload (periods due, meetings expected) is the
+#: same on every day the bench is run.
+AS_OF = "2025-07-15"
 
 
 # --- generator ---------------------------------------------------------------------------------
@@ -155,11 +163,15 @@ def generate(
                 services.append(s)
             sla = f"{EX}sla/{key}"
             m.typed(sla, ORGM + "ServiceLevelAgreement", f"SLA {key}")
+            m.iri(sla, ORGM + "reviewPeriod", ORGM + "Quarterly")
+            m.lit(sla, ORGM + "complianceTarget", "95", XSD + "decimal")
+            kinds["sla"].append(sla)
             m.iri(c, ORGM + "agreement", sla)
             m.iri(sla, ORGM + "party", EX + "org")
             m.iri(sla, ORGM + "party", c)
-            for s in services:
+            for s_no, s in enumerate(services):
                 m.iri(sla, ORGM + "coversService", s)
+                m.iri(s, ORGM + "serviceOwner", people[2 + s_no % 2])
             m.lit(sla, ORGM + "validFrom", "2025-01-01", XSD + "date")
             m.iri(sla, ORGM + "drawnUpBy", brm)
             m.iri(sla, ORGM + "heldIn", EX + "system")
@@ -176,19 +188,33 @@ def generate(
                 m.typed(r, ORGM + "ServiceLevelReport", f"SLA report {key} Q{q}")
                 m.iri(r, ORGM + "reportsOn", sla)
                 m.lit(r, ORGM + "period", f"2025-Q{q}")
-                m.lit(r, ORGM + "slaCompliance", f"{rng.uniform(90, 100):.1f}", XSD + "decimal")
+                compliance = rng.uniform(90, 100)
+                m.lit(r, ORGM + "slaCompliance", f"{compliance:.1f}", XSD + "decimal")
                 kinds["report"].append(r)
+                if compliance < 95:  # a missed target, triaged (an owned, dated action)
+                    a = f"{EX}action/{key}-q{q}"
+                    m.typed(a, ORGM + "RemediationAction", f"Remediation {key} Q{q}")
+                    m.iri(a, ORGM + "remediates", r)
+                    m.iri(a, ORGM + "owner", brm)
+                    m.lit(a, ORGM + "date", f"2025-0{3 * q + 1}-10", XSD + "date")
                 sv = f"{EX}survey/{key}-q{q}"
                 m.typed(sv, ORGM + "SatisfactionSurvey", f"Survey {key} Q{q}")
                 m.iri(sv, ORGM + "surveyOf", c)
                 m.lit(sv, ORGM + "period", f"2025-Q{q}")
-            for kind in ("FollowUpMeeting", "DevelopmentMeeting"):
-                mt = f"{EX}meeting/{key}-{kind}"
-                m.typed(mt, ORGM + "Meeting", f"{kind} {key}")
+            for kind, month in (
+                ("FollowUpMeeting", 2),
+                ("FollowUpMeeting", 5),
+                ("DevelopmentMeeting", 3),
+            ):
+                mt = f"{EX}meeting/{key}-{kind}-{month}"
+                m.typed(mt, ORGM + "Meeting", f"{kind} {key} 2025-0{month}")
                 m.iri(mt, ORGM + "withCustomer", c)
                 m.iri(mt, ORGM + "meetingKind", ORGM + kind)
+                m.lit(mt, ORGM + "date", f"2025-0{month}-12", XSD + "date")
+                kinds["meeting"].append(mt)
         pr = f"{EX}process/{team_no}"
         m.typed(pr, ORGM + "Process", f"Process {team_no}")
+        m.iri(pr, ORGM + "processOwner", people[1])
         m.iri(pr, ORGM + "implements", PCF + str(rng.choice(PCF_IDS)))
         m.iri(pr, ORGM + "implements", ID + "prm-it/" + rng.choice(PRM))
         kinds["process"].append(pr)
@@ -206,6 +232,7 @@ def generate(
     m.lit(EX + "ola", ORGM + "validFrom", "2025-01-01", XSD + "date")
     m.iri(EX + "ola", ORGM + "heldIn", EX + "system")
     m.typed(EX + "process/request", ORGM + "Process", "Request fulfilment")
+    m.iri(EX + "process/request", ORGM + "processOwner", EX + "person/1-delivery-manager-0")
     m.iri(EX + "process/request", ORGM + "implements", PCF + "20635")
 
     # plant violations: ~rate of all violatable nodes, one violation each
@@ -246,6 +273,10 @@ def generate(
             extra.append(f"<{node}> <{ORGM}measure> <{PCF}measure/999999> .")
         elif rule == "ProcessImplementsFrameworkElementShape":
             extra.append(f"<{node}> <{ORGM}implements> <{PCF}8.1.5> .")
+        elif rule == "MeetingDateShape":
+            drop.add(f"<{node}> <{ORGM}date> ")
+        elif rule == "SLAReviewPeriodShape":
+            drop.add(f"<{node}> <{ORGM}reviewPeriod> ")
     kept = [line for line in lines if not any(line.startswith(d) for d in drop)]
     return "\n".join(kept + extra) + "\n", expected
 
@@ -303,6 +334,7 @@ def run_one(engine: str, model_path: Path) -> dict[str, Any]:
     the clock, for both: read the model from its file, parse it, validate, collect the
     findings."""
     from pcfgraph.audit import Upload, audit
+    from pcfgraph.audit.engine import AuditOptions
     from pcfgraph.audit.rules import shape_files
 
     context = _framework_context()  # built once per served release / worker
@@ -310,7 +342,11 @@ def run_one(engine: str, model_path: Path) -> dict[str, Any]:
     if engine == "pcfgraph":
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        report = audit([Upload(model_path.name, model_path.read_bytes())], context)
+        report = audit(
+            [Upload(model_path.name, model_path.read_bytes())],
+            context,
+            options=AuditOptions(as_of=date.fromisoformat(AS_OF)),
+        )
         findings = {(r.rule, r.focus_node) for r in report.results if r.severity == "Violation"}
         seconds = time.perf_counter() - started
         usage1 = resource.getrusage(resource.RUSAGE_SELF)

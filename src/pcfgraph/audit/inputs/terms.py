@@ -154,6 +154,9 @@ def unknown_terms(triples: Iterable[ox.Triple], vocabulary: Vocabulary) -> list[
     """One finding per (node, unknown term) the node uses (as property, type or value)."""
     seen: set[tuple[str, str, str]] = set()
     out: list[AuditResult] = []
+    # the same unknown term is usually used by many nodes (a planted code on every process):
+    # its suggestions are searched once (each search compares it with thousands of codes)
+    suggested: dict[tuple[str, bool], list[str]] = {}
     for t in triples:
         for term, role in ((t.predicate, "property"), (t.object, "value")):
             if not isinstance(term, ox.NamedNode) or not vocabulary.is_unknown(term.value):
@@ -163,7 +166,12 @@ def unknown_terms(triples: Iterable[ox.Triple], vocabulary: Vocabulary) -> list[
             if key in seen:
                 continue
             seen.add(key)
-            suggestions = vocabulary.suggest(term.value, prefer_property=role == "property")
+            wanted = (term.value, role == "property")
+            suggestions = suggested.get(wanted)
+            if suggestions is None:
+                suggestions = suggested[wanted] = vocabulary.suggest(
+                    term.value, prefer_property=wanted[1]
+                )
             kind = "framework element" if term.value.startswith(_FRAMEWORK_PREFIXES) else "term"
             detail = f"{_short(term.value)} is not a defined {kind}"
             if role == "value" and t.predicate.value.endswith("#type"):
