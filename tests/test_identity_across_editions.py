@@ -280,3 +280,30 @@ def test_element_page_flags_mappings_needing_review(client: Client) -> None:
     assert own.timeline == [
         (True, "Banking 7.2.2: 1.3 Fresh (this page) New in Banking 7.2.2 (not in 7.2.1)")
     ]
+
+
+def test_subtree_export_marks_inherited_mappings(client: Client) -> None:
+    import csv
+    import io
+
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.spreadsheet import export_subtree
+
+    store = client.release.store
+    data = export_subtree(store, QueryCatalog(), "apqc-pcf-banking-7.2.2", None, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    mapped = {
+        (r["pcf_id"], r["relation"], r["target_code"], r["inherited_from"], r["needs_review"])
+        for r in rows
+        if r["relation"]
+    }
+    cross = "apqc-pcf-cross-industry-7.4"
+    assert mapped == {
+        ("10002", "closeMatch", "A2", cross, ""),
+        ("17040", "relatedMatch", "A21", cross, "renamed"),
+        ("17042", "broadMatch", "A21", cross, "moved"),
+        ("17060", "exactMatch", "A24", cross, ""),
+    }
+    # the made-on edition's own export lists them as its own
+    own = export_subtree(store, QueryCatalog(), cross, None, "csv").decode("utf-8")
+    assert {r["inherited_from"] for r in csv.DictReader(io.StringIO(own))} == {""}

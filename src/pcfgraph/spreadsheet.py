@@ -1,7 +1,9 @@
 """Spreadsheet export of a framework subtree: CSV or XLSX, with measures and mappings.
 
 Per element: code, PCF ID, name, definition, level, parent code, measures, and its mappings
-(relation, target framework, target code and name, confidence, justification). CSV is one
+(relation, target framework, target code and name, confidence, justification), and the
+curated mappings made on another APQC edition of its PCF ID, marked with the framework they are
+inherited from and, when the element changed since, why they need review. CSV is one
 flat table (one row per element and mapping; an element without mappings has one row with
 empty mapping columns). XLSX has an ``Elements`` sheet, one sheet per framework pair for the
 mappings and a ``Sources`` sheet with the licence and attribution of every framework that
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
@@ -50,7 +53,19 @@ MAPPING_COLUMNS = (
     "confidence",
     "justification",
     "derived",
+    "inherited_from",
+    "needs_review",
 )
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """A mapping made on another edition's element of the same PCF ID."""
+
+    mapping: MappingInfo
+    made_on_framework: str
+    #: Why it needs review (renamed, redefined, moved, removed); empty when inherited.
+    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -59,6 +74,12 @@ class SubtreeRow:
     parent_code: str
     measures: list[MeasureInfo]
     mappings: list[MappingInfo]
+    inherited: list[Inherited] = field(default_factory=list)
+
+    def all_mappings(self) -> list[tuple[MappingInfo, Inherited | None]]:
+        """Its own mappings, then the inherited ones."""
+        own: list[tuple[MappingInfo, Inherited | None]] = [(m, None) for m in self.mappings]
+        return own + [(i.mapping, i) for i in self.inherited]
 
 
 @dataclass
@@ -93,6 +114,7 @@ def read_subtree(
         if not roots:
             raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
     mappings = reads.framework_mappings(framework_id)
+    index = services.framework_index(reads.reader, framework_id).elements
     rows: list[SubtreeRow] = []
     seen: set[str] = set()
 
@@ -101,12 +123,21 @@ def read_subtree(
             return
         seen.add(n.element.iri)
         parent = nodes.get(n.parent)
+        here = index.get(n.element.iri)
         rows.append(
             SubtreeRow(
                 node=n,
                 parent_code=parent.element.code if parent else "",
                 measures=reads.measures(framework_id, n.element.iri),
                 mappings=mappings.get(n.element.iri, []),
+                inherited=[
+                    Inherited(
+                        reads.mapping_info(i.made_on, i.mapping), i.made_on_framework, i.reasons
+                    )
+                    for i in services.inherited_mappings_of(reads.reader, [here])[0]
+                ]
+                if here is not None
+                else [],
             )
         )
         for c in n.children:
@@ -114,7 +145,8 @@ def read_subtree(
 
     for r in roots:
         walk(r)
-    used = {framework_id} | {m.other.framework for row in rows for m in row.mappings}
+    used = {framework_id} | {m.other.framework for row in rows for m, _ in row.all_mappings()}
+    used |= {i.made_on_framework for row in rows for i in row.inherited}
     return Subtree(
         framework=all_frameworks[framework_id],
         root_code=code,
@@ -142,7 +174,13 @@ def _element_cells(row: SubtreeRow) -> list[object]:
     ]
 
 
-def _mapping_cells(m: MappingInfo) -> list[object]:
+def _inherited_cells(i: Inherited | None) -> list[object]:
+    if i is None:
+        return ["", ""]
+    return [i.made_on_framework, "; ".join(i.reasons)]
+
+
+def _mapping_cells(m: MappingInfo, i: Inherited | None = None) -> list[object]:
     return [
         relation_name(m.relation),
         m.other.framework,
@@ -151,6 +189,7 @@ def _mapping_cells(m: MappingInfo) -> list[object]:
         m.confidence if m.confidence is not None else "",
         m.justification,
         "yes" if m.derived else "no",
+        *_inherited_cells(i),
     ]
 
 
@@ -160,10 +199,11 @@ def to_csv(subtree: Subtree) -> bytes:
     def rows() -> Iterator[list[object]]:
         for row in subtree.rows:
             cells = _element_cells(row)
-            if not row.mappings:
+            listed = row.all_mappings()
+            if not listed:
                 yield [*cells, *([""] * len(MAPPING_COLUMNS))]
-            for m in row.mappings:
-                yield [*cells, *_mapping_cells(m)]
+            for m, inherited in listed:
+                yield [*cells, *_mapping_cells(m, inherited)]
 
     return write_csv([*ELEMENT_COLUMNS, *MAPPING_COLUMNS], rows(), lineterminator="\r\n")
 
@@ -221,11 +261,11 @@ def to_xlsx(subtree: Subtree) -> bytes:
         "Elements",
         ["code", "PCF ID", "name", "definition", "level", "parent code", "measures", "mappings"],
         [12, 9, 45, 70, 7, 12, 50, 9],
-        [[*_element_cells(r), len(r.mappings)] for r in subtree.rows],
+        [[*_element_cells(r), len(r.all_mappings())] for r in subtree.rows],
     )
     pairs: dict[str, list[list[object]]] = {}
     for r in subtree.rows:
-        for m in r.mappings:
+        for m, inherited in r.all_mappings():
             pairs.setdefault(m.other.framework, []).append(
                 [
                     r.node.element.code,
@@ -237,6 +277,7 @@ def to_xlsx(subtree: Subtree) -> bytes:
                     m.justification,
                     m.comment,
                     "yes" if m.derived else "no",
+                    *_inherited_cells(inherited),
                 ]
             )
     for target in sorted(pairs):
@@ -252,8 +293,10 @@ def to_xlsx(subtree: Subtree) -> bytes:
                 "justification",
                 "comment",
                 "derived",
+                "inherited from",
+                "needs review",
             ],
-            [12, 40, 13, 14, 40, 11, 24, 70, 8],
+            [12, 40, 13, 14, 40, 11, 24, 70, 8, 28, 16],
             pairs[target],
         )
     sheet(
