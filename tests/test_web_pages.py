@@ -338,3 +338,36 @@ def test_matrix_rows_by_category(client: TestClient) -> None:
     assert row_codes(client.get("/matrix?category=8.0").text) == row_codes(every)
     missing = client.get("/matrix?category=42.0", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "no category &#39;42.0&#39;" in missing.text
+
+
+def test_derived_record_page_explains_itself_in_a_sentence(client: TestClient) -> None:
+    html = client.get("/id/mapping/derived/20638-3.2", headers={"Accept": "text/html"}).text
+    assert (
+        "<h1>Mapping: 8.1.5.6 Negotiate and establish service level agreements is close to " in html
+    )
+    # the fixture's chain: 8.1.5.6 exactMatch A24 (curated), then A24 closeMatch RM-3.2
+    assert (
+        '<p class="derived-sentence">Derived: 8.1.5.6 is the same as A24, which is close to '
+        "RM-3.2.</p>"
+    ) in html
+    chain = re.search(r'title="pcfg:chain">Chain</th><td><ol class="rdf-list">(.*?)</ol>', html)
+    assert chain is not None
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', chain[1]) == [
+        ("/id/mapping/apqc-pcf-to-prm-it/20638-A24", "8.1.5.6 is the same as A24"),
+        ("/id/mapping/prm-it-to-it-cmf/A24-3.2", "A24 is close to RM-3.2"),
+    ]
+    assert "exactMatch then closeMatch gives closeMatch." in html  # the data's comment stays
+    # an inverse: read from its own subject, saying what the curators stated
+    inverse = client.get("/id/mapping/derived/A23-20635", headers={"Accept": "text/html"}).text
+    assert (
+        "Derived: A23 is close to 8.1.5.3 (the curated mapping states 8.1.5.3 is close to A23)."
+    ) in inverse
+    # a curated record has no derivation to explain
+    curated = client.get(
+        "/id/mapping/apqc-pcf-to-prm-it/20638-A24", headers={"Accept": "text/html"}
+    ).text
+    assert "derived-sentence" not in curated
+    assert (
+        "<h1>Mapping: 8.1.5.6 Negotiate and establish service level agreements is the same as A24"
+        in curated
+    )

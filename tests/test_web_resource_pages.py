@@ -1,5 +1,6 @@
 """Every IRI under /id/ gets the site's page: header and navigation, labels instead of IRIs,
-blank nodes as nested tables, and each named graph a page with counts, licence and downloads.
+blank nodes as nested tables, RDF lists as lists, derived mapping records explained in a
+sentence, and each named graph a page with counts, licence and downloads.
 In a real browser (Debian chromium) against a real uvicorn serving the shipped graph."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 from browser_support import (
     Served,
     axe_violations,
+    expect,
     launch,
     new_page,
     require_browser,
@@ -85,6 +87,33 @@ def test_mapping_record_page(page: Any) -> None:
     assert "Annotated source" in text and "Annotated target" in text
     assert "_:" not in text
     shot(page, "id-02-mapping-record")
+
+
+def test_derived_record_page_reads_as_a_sentence(page: Any) -> None:
+    records = page.request.get("/id/prm-it/A24?format=nt").text()
+    derived = sorted(
+        {
+            line.split()[0][1:-1]
+            for line in records.splitlines()
+            if "annotatedSource> <https://w3id.org/pcfgraph/id/prm-it/A24>" in line
+            and "/id/mapping/derived/" in line
+        }
+    )
+    assert derived
+    page.goto(derived[0].replace("https://w3id.org/pcfgraph", ""))
+    sentence = page.locator("p.derived-sentence")
+    assert sentence.is_visible()
+    assert sentence.inner_text().startswith("Derived: A24 ")
+    chain = page.locator("main table.facts tr", has=page.locator("th", has_text="Chain"))
+    links = chain.locator("ol.rdf-list > li > a")
+    assert links.count() >= 1
+    assert "https://" not in chain.inner_text() and "skos:" not in chain.inner_text()
+    shot(page, "id-04-derived-record")
+    assert axe_violations(page) == []
+    # each curated record of the chain is a page of its own, named by what it states
+    links.first.click()
+    expect(page.locator("h1")).to_contain_text("Mapping: ")
+    assert page.locator("p.derived-sentence").count() == 0
 
 
 def test_named_graph_page_with_counts_licence_and_downloads(page: Any, app: Any) -> None:

@@ -18,8 +18,11 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.iris import curie
+from pcfgraph.web.svg import RELATION_PHRASE
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_TYPE = RDF + "type"
+RDF_NIL = RDF + "nil"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = str(iris.SKOS)
 DCTERMS = str(iris.DCTERMS)
@@ -53,6 +56,8 @@ class Value:
     iri: str = ""
     lang: str = ""
     node: NodeView | None = None
+    #: The members of an RDF list (``rdf:first``/``rdf:rest``), shown as an ordered list.
+    items: list[Value] | None = None
 
 
 @dataclass
@@ -90,6 +95,8 @@ class ResourceView:
     children: list[Value] = field(default_factory=list)
     records: list[LinkedRecord] = field(default_factory=list)
     measures: list[Value] = field(default_factory=list)
+    #: The subject of a derived mapping record ("" for anything else): its page explains it.
+    derived_source: str = ""
 
 
 def humanise(predicate: str) -> str:
@@ -142,10 +149,30 @@ class _Graph:
             return self.link(term.value)
         if isinstance(term, ox.BlankNode):
             key = _key(term)
+            members = self.list_members(key)
+            if members is not None:
+                return Value(text="", items=[self.value(m, seen | {key}) for m in members])
             if key in seen or key not in self.out:
                 return Value(text="(a further description, not shown)")
             return Value(text="", node=NodeView(self.rows(key, seen | {key})))
         return Value(text=term.value, lang=term.language or "")
+
+    def list_members(self, key: str) -> list[Term] | None:
+        """The members of the RDF list starting at ``key``; None when it is not a whole list."""
+        members: list[Term] = []
+        seen: set[str] = set()
+        while key != RDF_NIL:
+            own = self.out.get(key, {})
+            first, rest = own.get(RDF + "first", []), own.get(RDF + "rest", [])
+            if key in seen or len(first) != 1 or len(rest) != 1 or len(own) != 2:
+                return None
+            seen.add(key)
+            members.append(first[0])
+            nxt = rest[0]
+            if isinstance(nxt, ox.Literal):
+                return None
+            key = _key(nxt)
+        return members
 
     def rows(self, key: str, seen: frozenset[str] = frozenset(), top: bool = False) -> list[Row]:
         """Statements of ``key``; the top resource leaves out what its heading says."""
@@ -177,7 +204,8 @@ def _title(g: _Graph, iri: str) -> str:
         code = g.first(end, SKOS + "notation")
         return f"{code} {g.label(end)}" if code else g.label(end)
 
-    relation = humanise(g.first(iri, OWL + "annotatedProperty") or "").lower()
+    prop = g.first(iri, OWL + "annotatedProperty") or ""
+    relation = RELATION_PHRASE.get(prop) or humanise(prop).lower()
     return f"Mapping: {name(source)} {relation} {name(target)}"
 
 
@@ -217,6 +245,9 @@ def resource_view(iri: str, triples: Iterable[ox.Triple]) -> ResourceView:
         children=children,
         records=records,
         measures=measures,
+        derived_source=(g.first(iri, OWL + "annotatedSource") or "")
+        if g.first(iri, PCFG + "derived") == "true"
+        else "",
     )
 
 

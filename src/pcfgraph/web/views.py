@@ -32,6 +32,7 @@ from pcfgraph.api.sparql import SPARQL_PAGE, query_store
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.web.data import Reads, reads_for
+from pcfgraph.web.derivation import explain
 from pcfgraph.web.matrix_scope import ALL, scope_rows
 from pcfgraph.web.render import page, render, render_element_html
 from pcfgraph.web.resource import graph_view, resource_view
@@ -300,7 +301,8 @@ def element_page(state: AppState, iri: str) -> str | None:
 def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
     """The page of any other IRI under ``/id/`` (registered as ``RESOURCE_PAGE``)."""
     view = resource_view(iri, triples)
-    return render("resource.html", title=view.title, view=view, nav="")
+    derivation = explain(reads_for(state), view)
+    return render("resource.html", title=view.title, view=view, derivation=derivation, nav="")
 
 
 def graph_page(state: AppState, iri: str) -> str:
