@@ -132,3 +132,25 @@ def test_element_page_prints_without_navigation_and_with_every_section(page: Any
     assert page.locator("svg.mapping-diagram").is_visible()
     assert page.locator("h1").is_visible()
     shot(page, "print-element-page")
+
+
+def test_audit_report_prints_without_the_form(page: Any, server: Served) -> None:
+    from pcfgraph.resources import resource_dir
+
+    if not server.has_validate:  # the audit API is part of the shipped app
+        pytest.fail("the audit API (POST /validate) is not installed")
+    model = resource_dir("data") / "examples" / "organisation-with-findings.ttl"
+    page.goto("/audit")
+    page.locator("#model").set_input_files(str(model))
+    page.get_by_role("button", name="Audit").click()
+    report = page.locator("#report")
+    report.wait_for()
+    page.emulate_media(media="print")
+    for hidden in ("header.site nav", "#audit-form", "#report .actions", "main > p.no-print"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    assert page.locator("h1").is_visible()
+    assert report.locator("#report-h").is_visible()
+    assert "has findings" in report.inner_text()
+    body = report.locator(".report-body")
+    assert body.is_visible() and body.inner_text().strip()
+    shot(page, "print-audit-report", full_page=False)
