@@ -7,6 +7,7 @@ are built in tmp_path (:mod:`identity_support`)."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from gql_support import Client
@@ -18,8 +19,13 @@ BANKING_722 = '{ element(pcfId: %d, edition: "Banking", version: "7.2.2") { %s }
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(load_release(build_release(tmp_path_factory.mktemp("identity"))))
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_release(tmp_path_factory.mktemp("identity"))
+
+
+@pytest.fixture(scope="module")
+def client(release_dir: Path) -> Client:
+    return Client(load_release(release_dir))
 
 
 def test_versions_are_every_statement_of_the_pcf_id(client: Client) -> None:
@@ -307,3 +313,25 @@ def test_subtree_export_marks_inherited_mappings(client: Client) -> None:
     # the made-on edition's own export lists them as its own
     own = export_subtree(store, QueryCatalog(), cross, None, "csv").decode("utf-8")
     assert {r["inherited_from"] for r in csv.DictReader(io.StringIO(own))} == {""}
+
+
+def test_validate_warns_about_mappings_needing_review(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    release = str(release_dir)
+    assert run_main(main, ["validate", "--release", release, "--format", "json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["results"]
+    review = [f for f in findings if f["rule"] == "checks/mapping-needs-review-violation"]
+    assert {f["severity"] for f in review} == {"Warning"}
+    assert {(f["value"], f["message"].rsplit(": ", 1)[1]) for f in review} == {
+        (element_iri("Banking", "7.2.2", 17040), "renamed; it is not inherited there."),
+        (element_iri("Banking", "7.2.2", 17042), "moved; it is not inherited there."),
+        (element_iri("Banking", "7.2.1", 17041), "removed; it is not inherited there."),
+    }
+    # each names the mapping record it is about
+    assert all("/mapping/test-identity/" in f["focus"] for f in review)
