@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,6 +81,8 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
+            import traceback  # only here: importing it costs every command's start-up
+
             traceback.print_exc()
         click.echo(
             f"pcfgraph: internal error ({type(exc).__name__}: {exc}). This is a bug, not your "
