@@ -25,7 +25,10 @@ def wait_for(pool: object, workers: int) -> None:
 
 
 def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change() -> None:
-    settings = endpoint_settings(worker_recycle_mb=1, query_workers=2, max_body_bytes=1 << 20)
+    # The response cache off: every request must run its (same) query in a worker.
+    settings = endpoint_settings(
+        worker_recycle_mb=1, query_workers=2, max_body_bytes=1 << 20, sparql_cache_mb=0
+    )
     with live_server(settings) as (url, app):
         pool = app.state.pcf.extras["pool"]
         wait_for(pool, 2)
@@ -45,7 +48,8 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
 
 
 def test_small_tasks_do_not_recycle() -> None:
-    with live_server(endpoint_settings(worker_recycle_mb=256, query_workers=2)) as (url, app):
+    settings = endpoint_settings(worker_recycle_mb=256, query_workers=2, sparql_cache_mb=0)
+    with live_server(settings) as (url, app):
         pool = app.state.pcf.extras["pool"]
         wait_for(pool, 2)
         with httpx.Client(base_url=url, timeout=60) as client:

@@ -40,6 +40,8 @@ class Settings:
     worker_recycle_mb: int = 256
     #: Largest number of result rows (or triples) an ad-hoc query may return.
     max_result_rows: int = 100_000
+    #: Memory (MiB) for finished /sparql answers of the served release; 0: none kept.
+    sparql_cache_mb: int = 64
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
     max_query_depth: int = 32
     #: Most tokens in an ad-hoc query, and longest operator chain in one group.

@@ -77,6 +77,12 @@ MEANINGS: dict[str, str] = {
     "max_header_bytes": "Largest request header block in bytes; larger is 431 "
     "`headers-too-large` (problem+json), checked while the request is parsed.",
     "max_header_count": "Most header fields in one request; more is 431 `headers-too-large`.",
+    "sparql_cache_mb": "Memory (MiB) for finished `/sparql` answers of the served release, "
+    "keyed by release, query text, media type, dataset parameters and base IRI; a "
+    "deterministic query asked again is answered without running (least recently used out "
+    "first; answers over a quarter of it are not kept). `GET` answers carry a weak `ETag`, and "
+    "`If-None-Match` with it gives 304. Queries with `RAND`/`NOW`/`UUID`/`STRUUID`/`BNODE` and "
+    "remote-store answers are never cached. 0: nothing kept (ETags and 304 stay).",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
     "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
     "validate_timeout": "Deadline in seconds of one `POST /validate` upload.",

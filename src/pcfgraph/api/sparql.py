@@ -38,6 +38,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pcfgraph import iris
 from pcfgraph.api.bodies import read_body
 from pcfgraph.api.routes import walk_routes
+from pcfgraph.api.sparql_cache import (
+    CachedAnswer,
+    ResponseCache,
+    cache_key,
+    deterministic,
+    etag_for,
+    matches,
+)
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import (
     Forbidden,
@@ -308,15 +316,64 @@ async def run_query(
     remote = state.extras.get("store")
     if remote is not None:
         result = await asyncio.to_thread(remote.run_protocol_query, payload)
-    else:
-        pool = state.extras.get("pool")
-        if pool is None:
-            raise StoreError("the query sandbox is not running")
+        return Response(
+            content=result["body"],
+            headers={"Content-Type": result["content_type"], "Vary": "Accept"},
+        )
+    pool = state.extras.get("pool")
+    if pool is None:
+        raise StoreError("the query sandbox is not running")
+    release_id = pool.release_id
+    if release_id is None or not deterministic(query):
         result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
-    return Response(
-        content=result["body"],
-        headers={"Content-Type": result["content_type"], "Vary": "Accept"},
+        return Response(
+            content=result["body"],
+            headers={"Content-Type": result["content_type"], "Vary": "Accept"},
+        )
+    key = cache_key(
+        release_id,
+        query,
+        media,
+        default_graphs,
+        named_graphs,
+        payload["base_iri"],
+        settings.max_result_rows,
     )
+    cache = response_cache(state)
+    answer = cache.get(key) if cache is not None else None
+    conditional = request.method == "GET"
+    if answer is None:
+        etag = etag_for(key)
+        if conditional and matches(request.headers.get("if-none-match"), etag):
+            return not_modified(etag)
+        result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
+        answer = CachedAnswer(result["body"], result["content_type"], etag)
+        if cache is not None and pool.release_id == release_id:
+            cache.put(key, answer)  # only if the data did not change while it ran
+    elif conditional and matches(request.headers.get("if-none-match"), answer.etag):
+        return not_modified(answer.etag)
+    headers = {"Content-Type": answer.content_type, "Vary": "Accept"}
+    if conditional:
+        headers["ETag"] = answer.etag
+    return Response(content=answer.body, headers=headers)
+
+
+#: The ``AppState.extras`` key of the app's :class:`ResponseCache`.
+RESPONSE_CACHE = "sparql-response-cache"
+
+
+def response_cache(state: AppState) -> ResponseCache | None:
+    """The app's cache of finished answers (None when ``sparql_cache_mb`` is 0)."""
+    cache: ResponseCache | None = state.extras.get(RESPONSE_CACHE)
+    if cache is None and state.settings.sparql_cache_mb > 0:
+        cache = ResponseCache(state.settings.sparql_cache_mb * 1024 * 1024)
+        state.extras[RESPONSE_CACHE] = cache
+    return cache
+
+
+def not_modified(etag: str) -> Response:
+    """304: the client's copy (``If-None-Match``) is the current answer."""
+    return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
 
 
 def service_iri(request: Request) -> str:

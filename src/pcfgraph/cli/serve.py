@@ -58,8 +58,6 @@ from pcfgraph.config import Settings
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
-    import uvicorn
-
     from pcfgraph.api.app import create_app
 
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
@@ -73,18 +71,31 @@ def serve(**options: Any) -> None:
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
     settings = Settings.from_env(**overrides)
-    try:
-        from pcfgraph.api.ops import configure_logging
-
-        configure_logging(settings)
-    except ImportError:  # pragma: no cover - ops is part of the package
-        pass
+    configure(settings)
     app = create_app(settings)
     click.echo(
         f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
         err=True,
     )
+    run_http(app, settings)
+
+
+def configure(settings: Settings) -> None:
+    """The server's logging (``pcfgraph.*`` to stderr, as text or JSON lines)."""
+    try:
+        from pcfgraph.api.ops import configure_logging
+
+        configure_logging(settings)
+    except ImportError:  # pragma: no cover - ops is part of the package
+        pass
+
+
+def run_http(app: Any, settings: Settings) -> None:
+    """Serve ``app`` with the HTTP settings of ``pcfgraph serve`` (the benchmarks use this
+    too, so what they measure is what is deployed)."""
+    import uvicorn
+
     from pcfgraph.api.http_protocol import GuardedHttpToolsProtocol
 
     uvicorn.run(

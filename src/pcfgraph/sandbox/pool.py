@@ -42,6 +42,8 @@ log = logging.getLogger("pcfgraph.sandbox")
 
 #: Seconds a worker may take to start and load its copy of the release.
 START_TIMEOUT = 300.0
+#: Bytes read per ``recv``; a message larger than this is received into its own buffer.
+_CHUNK = 1 << 16
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -57,6 +59,9 @@ class _Worker:
         #: Non-blocking on the parent side (event loops such as uvloop force it anyway).
         self.sock = sock
         self.buffer = bytearray()
+        #: A large message being received in place (``recv_into``), and how much has come.
+        self.frame: bytearray | None = None
+        self.filled = 0
         self.generation = generation
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Future[Any] | None = None
@@ -260,6 +265,14 @@ class WorkerPool:
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def release_id(self) -> str | None:
+        """The id of the release new tasks run on (None without one): response caches key
+        answers by it, so an answer is never kept under another release than its data's."""
+        manifest = getattr(self._release, "manifest", None)
+        value = manifest.get("release_id") if isinstance(manifest, dict) else None
+        return str(value) if value else None
+
     def stats(self) -> dict[str, int]:
         """Gauges and counters for ``/metrics`` (``restarts`` is a counter of replacements)."""
         return {
@@ -401,8 +414,11 @@ class WorkerPool:
     # --- worker messages and deaths -----------------------------------------------------
 
     def _on_readable(self, w: _Worker) -> None:
+        if w.frame is not None:
+            self._receive_frame(w)
+            return
         try:
-            chunk = w.sock.recv(1 << 20)
+            chunk = w.sock.recv(_CHUNK)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -415,15 +431,46 @@ class WorkerPool:
         while len(w.buffer) >= size:
             (n,) = protocol.HEADER.unpack_from(w.buffer)
             if len(w.buffer) < size + n:
+                if n > _CHUNK:
+                    # A large reply: the rest goes straight into a buffer of its size, so
+                    # megabytes of result are not appended chunk by chunk, then sliced.
+                    w.frame = bytearray(n)
+                    have = len(w.buffer) - size
+                    w.frame[:have] = memoryview(w.buffer)[size:]
+                    w.filled = have
+                    w.buffer.clear()
                 break
-            try:
-                msg = protocol.decode(w.buffer[size : size + n])
-            except protocol.ProtocolError:
-                log.error("worker %s sent a malformed message: killing it", w.pid)
-                self._kill(w, replace=True)
-                return
+            body = w.buffer[size : size + n]
             del w.buffer[: size + n]
-            self._on_message(w, msg)
+            if not self._deliver(w, body):
+                return
+
+    def _receive_frame(self, w: _Worker) -> None:
+        assert w.frame is not None
+        try:
+            got = w.sock.recv_into(memoryview(w.frame)[w.filled :])
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            got = 0
+        if not got:
+            self._on_dead(w)
+            return
+        w.filled += got
+        if w.filled == len(w.frame):
+            body, w.frame, w.filled = w.frame, None, 0
+            self._deliver(w, body)
+
+    def _deliver(self, w: _Worker, body: bytearray) -> bool:
+        """Decode one message body and act on it; False when the worker was killed for it."""
+        try:
+            msg = protocol.decode(body)
+        except protocol.ProtocolError:
+            log.error("worker %s sent a malformed message: killing it", w.pid)
+            self._kill(w, replace=True)
+            return False
+        self._on_message(w, msg)
+        return True
 
     def _on_message(self, w: _Worker, msg: Any) -> None:
         if not isinstance(msg, dict):

@@ -86,6 +86,23 @@ def _recv_message(sock: socket.socket) -> Any:
     return protocol.decode(body)
 
 
+def send_parts(sock: socket.socket, parts: list[bytes]) -> None:
+    """Send the pieces of one message in order without joining them (``sendmsg`` gathers
+    them; a partial send continues where it stopped)."""
+    views = [memoryview(p) for p in parts if p]
+    while views:
+        sent = sock.sendmsg(views[:_IOV_MAX])
+        while views and sent >= len(views[0]):
+            sent -= len(views[0])
+            views.pop(0)
+        if sent:
+            views[0] = views[0][sent:]
+
+
+#: At most this many buffers per ``sendmsg`` (POSIX guarantees 16; Linux takes 1024).
+_IOV_MAX = 16
+
+
 def load_store(nquads: str) -> EmbeddedStore:
     """The release, read-only: the release's on-disk store when ``nquads`` is its directory
     (shared by every worker, so memory does not grow per worker), else an in-memory copy."""
@@ -191,16 +208,16 @@ def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[s
         memory.before_task()
         reply = memory.after_task(run_task(ctx, message))
         try:
-            data = protocol.encode(reply)
+            parts = protocol.encode_parts(reply)
         except MemoryError:
-            data = protocol.encode(
+            parts = protocol.encode_parts(
                 {"id": reply["id"], "error": protocol.error_message(MemoryError())}
             )
         except (TypeError, ValueError) as exc:
             error = protocol.error_message(exc)
-            data = protocol.encode({"id": reply["id"], "error": error})
+            parts = protocol.encode_parts({"id": reply["id"], "error": error})
         try:
-            sock.sendall(data)
+            send_parts(sock, parts)
         except OSError:
             return
 

@@ -1,0 +1,135 @@
+"""Finished ``/sparql`` answers kept by (release, query, media type), with ETags.
+
+A release never changes, so the answer to a deterministic query over it never changes either:
+the same request can be answered from memory, and a client that already holds the answer
+(``If-None-Match`` with the ``ETag`` it got) gets ``304 Not Modified`` without the query
+running at all.
+
+- The key is everything the answer depends on: the release id of the data the sandbox pool
+  runs on, the query text, the negotiated media type, ``default-graph-uri`` /
+  ``named-graph-uri``, the base IRI (relative IRIs resolve against the service URL) and the
+  row cap. A new release gives new keys; entries of the old one are dropped at the switch.
+- The ETag is a weak validator derived from the key (``W/"..."``): engines may order the rows
+  of an unordered SELECT differently between worker processes, so equal bytes are not
+  promised, an equivalent answer is.
+- Queries whose answer may differ between runs (``RAND``, ``NOW``, ``UUID``, ``STRUUID``,
+  ``BNODE``) are never cached and get no ETag; nor do errors, or answers from a remote store
+  (it can change under us).
+- Memory is bounded (``sparql_cache_mb``, least recently used first out); an answer larger
+  than a quarter of it is not kept. ``0`` turns the memory off; ETags and 304 stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+#: SPARQL functions whose value may change from one evaluation to the next.
+_VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+CacheKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, int]
+
+
+def deterministic(query: str) -> bool:
+    """Whether the query calls no function whose value may change between runs (checked on
+    the whole text, strings and comments included: a false alarm only costs a cache miss)."""
+    return _VOLATILE.search(query) is None
+
+
+def cache_key(
+    release_id: str,
+    query: str,
+    media_type: str,
+    default_graphs: list[str],
+    named_graphs: list[str],
+    base_iri: str,
+    max_rows: int,
+) -> CacheKey:
+    return (
+        release_id,
+        query,
+        media_type,
+        tuple(default_graphs),
+        tuple(named_graphs),
+        base_iri,
+        max_rows,
+    )
+
+
+def etag_for(key: CacheKey) -> str:
+    """The weak ETag of the answer to ``key`` (the same for every worker and restart)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in key:
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return f'W/"{digest.hexdigest()}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` against ``etag`` by weak comparison (RFC 9110 13.1.2): ``*`` or any
+    listed tag with the same opaque value, ``W/`` or not."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        if candidate.strip().removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+class ResponseCache:
+    """Least recently used answers of one release, at most ``max_bytes`` of bodies."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, max_bytes)
+        self.release_id: str | None = None
+        self._entries: OrderedDict[CacheKey, CachedAnswer] = OrderedDict()
+        self.size = 0
+        #: Counters for tests and metrics.
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: CacheKey) -> CachedAnswer | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: CacheKey, answer: CachedAnswer) -> None:
+        """Keep ``answer`` for ``key``; a key of another release than the cache holds drops
+        every entry first (a release switch)."""
+        if key[0] != self.release_id:
+            self.clear()
+            self.release_id = key[0]
+        size = len(answer.body)
+        if size > self.max_bytes // 4:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        self._entries[key] = answer
+        self.size += size
+        while self.size > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
