@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -107,3 +108,45 @@ def test_a_reply_of_megabytes_comes_back_whole_between_small_ones() -> None:
             await pool.stop()
 
     asyncio.run(run())
+
+
+def test_a_small_release_is_loaded_into_each_workers_memory(tmp_path: Path) -> None:
+    """``memory_store_quads``: at or under it workers load ``graph.nq`` into memory; above it
+    (or 0) they share the release's on-disk store. Answers are the same either way."""
+    from ops_support import publish
+
+    from pcfgraph.release import load_release
+
+    publish(tmp_path / "rel")
+    rel = load_release(tmp_path / "rel")
+    assert rel.store_path is not None  # an on-disk store that could be shared
+    quads = int(rel.manifest["quads"])
+    query = {
+        "query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
+        "media_type": JSON,
+        "max_rows": 10**6,
+        "has_dataset_clause": False,
+        "base_iri": "http://localhost/sparql",
+    }
+
+    async def answer(memory_store_quads: int) -> tuple[Path, bool, bytes]:
+        pool = WorkerPool(rel, workers=1, memory_store_quads=memory_store_quads)
+        await pool.start()
+        try:
+            data = pool._data_files[0]
+            body = (await pool.run(SPARQL_QUERY, query, timeout=120))["body"]
+            return data, data.is_file(), body
+        finally:
+            await pool.stop()
+
+    def triples(body: bytes) -> set[tuple[str, str, str]]:
+        res = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(res, ox.QuerySolutions)
+        return {(str(s["s"]), str(s["p"]), str(s["o"])) for s in res}
+
+    in_memory, was_file, a = asyncio.run(answer(quads))
+    shared, _, b = asyncio.run(answer(quads - 1))
+    never, _, c = asyncio.run(answer(0))
+    assert was_file and in_memory.suffix == ".nq"
+    assert shared == never == rel.store_path and shared.is_dir()
+    assert triples(a) == triples(b) == triples(c) and len(triples(a)) > 0

@@ -34,6 +34,8 @@ class Settings:
     query_timeout: float = 10.0
     query_workers: int = 2
     worker_memory_mb: int = 1024
+    #: Releases of at most this many quads are loaded into each worker's memory (0: shared).
+    worker_memory_store_quads: int = 250_000
     #: Tasks one sandbox worker runs before a fresh one replaces it (0: never).
     worker_max_tasks: int = 50_000
     #: Growth (MiB over its size after loading) past which a worker is replaced after a task.

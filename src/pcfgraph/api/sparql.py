@@ -88,6 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_pending=settings.max_concurrent_expensive,
         max_tasks=settings.worker_max_tasks,
         limits={"recycle_mb": settings.worker_recycle_mb},
+        memory_store_quads=settings.worker_memory_store_quads,
     )
     from pcfgraph.remote_store import RemoteStore
 

@@ -93,8 +93,12 @@ class WorkerPool:
         max_pending: int = 8,
         limits: dict[str, Any] | None = None,
         max_tasks: int = 0,
+        memory_store_quads: int = 0,
     ) -> None:
         self.size = max(1, workers)
+        #: Releases of at most this many quads are loaded into each worker's memory even when
+        #: an on-disk store could be shared: scans run 2-5x faster in memory (0: always share).
+        self.memory_store_quads = max(0, memory_store_quads)
         #: Tasks a worker runs before a fresh one replaces it (0: never). Engines and
         #: allocators hold on to memory over millions of queries; recycling bounds that.
         self.max_tasks = max(0, max_tasks)
@@ -144,7 +148,7 @@ class WorkerPool:
             # A remote store's release lives on the server: the workers keep their local data.
             self._data_files[generation] = self._data_files[self._generation]
             return
-        if release.store_path is not None:
+        if release.store_path is not None and not self._in_memory(release):
             # Every worker opens the release's on-disk store read-only (one copy for all).
             self._data_files[generation] = release.store_path
             return
@@ -160,6 +164,14 @@ class WorkerPool:
 
             target.write_bytes(release.store.dump(ox.RdfFormat.N_QUADS))
         self._data_files[generation] = target
+
+    def _in_memory(self, release: Release) -> bool:
+        """Whether workers load their own in-memory copy (small releases, see
+        ``memory_store_quads``) instead of sharing the on-disk store."""
+        if not self.memory_store_quads:
+            return False
+        quads = release.manifest.get("quads") if isinstance(release.manifest, dict) else None
+        return isinstance(quads, int) and 0 < quads <= self.memory_store_quads
 
     async def _start_generation(self, generation: int) -> None:
         new = [await self._spawn(generation) for _ in range(self.size)]
