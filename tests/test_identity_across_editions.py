@@ -335,3 +335,21 @@ def test_validate_warns_about_mappings_needing_review(
     }
     # each names the mapping record it is about
     assert all("/mapping/test-identity/" in f["focus"] for f in review)
+
+
+def test_pcf_id_page_lists_where_it_appears(client: Client) -> None:
+    r = client.http.get("/id/apqc-pcf/element/17042", headers={"accept": "text/html"})
+    assert r.status_code == 200
+    parts = PageParts()
+    parts.feed(r.text)
+    assert parts.timeline == [
+        (False, "Banking 7.2.1: 1.3.1 Stay"),
+        (
+            False,
+            "Banking 7.2.2: 1.1.1 Stay Changed from Banking 7.2.1 to 7.2.2: moved from 1.3.1 to 1.1.1",
+        ),
+        (False, "Cross-Industry 7.4: 1.3.1 Stay"),
+    ]
+    # other resources have no timeline
+    other = client.http.get("/id/framework/prm-it", headers={"accept": "text/html"})
+    assert other.status_code == 200 and 'class="timeline"' not in other.text

@@ -4,14 +4,20 @@ mappings it sees from the edition they were made on (inherited, or needing revie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import pyoxigraph as ox
 
 from pcfgraph import services
+from pcfgraph.errors import NotFoundError
+from pcfgraph.iris import DCTERMS
 from pcfgraph.web.data import ElementRef, MappingInfo, Reads
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    pcf_id: int
     edition: str
     version: str
     element: ElementRef
@@ -39,6 +45,7 @@ def timeline(reads: Reads, e: services.Element) -> list[TimelineEntry]:
     steps = services.history_of(reads.reader, [e])[0]
     return [
         TimelineEntry(
+            pcf_id=s.statement.pcf_id,
             edition=s.statement.edition,
             version=s.statement.version,
             element=reads.ref(s.element.iri, s.element.framework_id),
@@ -48,6 +55,27 @@ def timeline(reads: Reads, e: services.Element) -> list[TimelineEntry]:
         )
         for s in steps
     ]
+
+
+def stable_timeline(reads: Reads, iri: str, triples: Iterable[ox.Triple]) -> list[TimelineEntry]:
+    """The timeline of an edition-independent PCF ID resource (``apqc-pcf/element/{id}``):
+    where its ``dcterms:hasVersion`` statements appear; empty for any other resource."""
+    has_version = str(DCTERMS.hasVersion)
+    versions = sorted(
+        t.object.value
+        for t in triples
+        if isinstance(t.subject, ox.NamedNode)
+        and t.subject.value == iri
+        and t.predicate.value == has_version
+        and isinstance(t.object, ox.NamedNode)
+    )
+    for version in versions:
+        try:
+            e = services.element_by(reads.reader, iri=version)
+        except NotFoundError:
+            continue
+        return [replace(entry, current=False) for entry in timeline(reads, e)]
+    return []
 
 
 def inherited(reads: Reads, e: services.Element) -> list[InheritedInfo]:

@@ -31,6 +31,7 @@ from pcfgraph.api.routes import walk_routes
 from pcfgraph.api.sparql import SPARQL_PAGE, query_store
 from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
+from pcfgraph.web import identity
 from pcfgraph.web.data import Reads, reads_for
 from pcfgraph.web.derivation import explain
 from pcfgraph.web.matrix_scope import ALL, scope_rows
@@ -302,7 +303,15 @@ def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
     """The page of any other IRI under ``/id/`` (registered as ``RESOURCE_PAGE``)."""
     view = resource_view(iri, triples)
     derivation = explain(reads_for(state), view)
-    return render("resource.html", title=view.title, view=view, derivation=derivation, nav="")
+    timeline = identity.stable_timeline(reads_for(state), iri, triples)
+    return render(
+        "resource.html",
+        title=view.title,
+        view=view,
+        derivation=derivation,
+        timeline=timeline,
+        nav="",
+    )
 
 
 def graph_page(state: AppState, iri: str) -> str:
