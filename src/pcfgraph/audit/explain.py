@@ -1,10 +1,12 @@
 """``pcfgraph audit --explain RULE``: what a rule requires, where it comes from, why it has its
 severity, and a minimal model that violates it.
 
-Minimal examples: ``shapes/examples/<rule>.ttl`` where one is shipped (each is audited by the
-tests and must report its rule); otherwise, for a shape that requires a property of every
-instance of a class (``sh:minCount``/``sh:qualifiedMinCount`` with ``sh:targetClass``), a bare
-instance of the class violates it and is shown.
+Minimal examples: ``shapes/examples/<rule>.ttl`` where one is shipped; otherwise, for a shape
+that requires a property of every instance of a class (``sh:minCount``/``sh:qualifiedMinCount``
+with ``sh:targetClass``), a bare instance of the class (and the organisation every audited model
+describes) violates it and is shown. Every rule has one or the other, and each is audited by the
+tests and must report its rule (``tests/test_audit_explain.py``). Dated examples lie in 2020, so
+they violate their rule on any audit date after it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pcfgraph.errors import InputError
 from pcfgraph.resources import resource_dir
 
 _SH = iris.SH
+#: The namespace of the minimal examples (shipped and derived).
+_MINIMAL = "https://example.org/minimal/"
 
 
 def find_rule(ruleset: RuleSet, name: str) -> Rule:
@@ -51,7 +55,10 @@ def minimal_example(ruleset: RuleSet, rule: Rule) -> str | None:
     required = graph.value(shape, _SH.minCount) or graph.value(shape, _SH.qualifiedMinCount)
     if target is None or required is None or int(str(required)) < 1:
         return None
-    return f"<https://example.org/minimal/x> a <{target}> .\n"
+    return (
+        f"<{_MINIMAL}it> a <{iris.ORGM}Organisation> .\n"  # an audit needs an organisation
+        f"<{_MINIMAL}x> a <{target}> .\n"
+    )
 
 
 def explain(ruleset: RuleSet, name: str) -> str:
