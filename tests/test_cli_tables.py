@@ -4,6 +4,7 @@ table is grouped with its kind filled, and every table command has ``--format js
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,14 +100,25 @@ def test_gaps_table_grouped_by_parent_with_kind(
         for ln in lines[3:]
         if not ln.startswith(("under ", "at the top")) and ln[:1].isdigit()
     }
-    for r in expected:  # every gap is listed by code with its kind
-        assert r["elementKind"]["value"] in by_code[r["code"]["value"]].split()
+    for r in expected:  # every gap is listed by code with its kind in words
+        kind = " ".join(re.findall(r"[A-Z]?[a-z]+", r["elementKind"]["value"])).lower()
+        assert f"  {kind}  " in by_code[r["code"]["value"]] + "  "
         parent = r.get("parentCode", {}).get("value")
         heading = f"under {parent} " if parent else "at the top level"
         above = lines[: lines.index(by_code[r["code"]["value"]])]
         assert [ln for ln in above if ln.startswith(("under ", "at the top"))][-1].startswith(
             heading
         )
+    # under each heading, codes in their natural order (8.1.10 after 8.1.9)
+    groups: list[list[str]] = []
+    for ln in lines[3:]:
+        if ln.startswith(("under ", "at the top")):
+            groups.append([])
+        elif ln[:1].isdigit():
+            groups[-1].append(ln.split()[0])
+    assert len(groups) > 1
+    for codes in groups:
+        assert codes == sorted(codes, key=lambda c: [int(p) for p in c.split(".")])
 
 
 def test_every_table_command_has_json(
@@ -153,3 +165,35 @@ def test_diff_table_grouped_with_whole_values(
             assert f"old: {' '.join(c.old_value.split())}" in joined
             assert f"new: {' '.join(c.new_value.split())}" in joined
     assert "…" not in out
+
+
+def test_gaps_table_orders_codes_naturally_and_names_kinds_in_words() -> None:
+    import pyoxigraph as ox
+
+    from pcfgraph.cli.graph_commands import gaps_table
+    from pcfgraph.store import SelectResult
+
+    def row(code: str, kind: str, parent: str = "") -> dict[str, ox.Literal]:
+        out = {
+            "framework": ox.Literal("apqc"),
+            "otherFramework": ox.Literal("prm-it"),
+            "code": ox.Literal(code),
+            "name": ox.Literal(f"name of {code}"),
+            "elementKind": ox.Literal(kind),
+        }
+        if parent:
+            out |= {"parentCode": ox.Literal(parent), "parentName": ox.Literal("Manage IT")}
+        return out
+
+    rows = [row(c, "category") for c in ("10.0", "2.0", "1.0")] + [
+        row(c, "processGroup", "8.0") for c in ("8.10", "8.9", "8.2")
+    ]
+    variables = ("framework", "otherFramework", "code", "name", "elementKind")
+    lines = gaps_table(SelectResult(variables, rows)).splitlines()
+    listed = [ln.split()[0] for ln in lines[3:] if ln[:1].isdigit()]
+    assert listed == ["1.0", "2.0", "10.0", "8.2", "8.9", "8.10"]
+    assert lines[lines.index(next(ln for ln in lines if ln.startswith("8.2"))) - 1] == (
+        "under 8.0 Manage IT"
+    )
+    assert all("process group" in ln for ln in lines if ln.startswith("8."))
+    assert "processGroup" not in "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -305,7 +306,8 @@ def gaps(
 
 def gaps_table(result: SelectResult) -> str:
     """Gaps for people: one block per framework pair, rows grouped under their parent, each
-    element as code and name with its kind and the recorded reason (nothing cut)."""
+    element as code and name (in code order) with its kind in words and the recorded reason
+    (nothing cut)."""
     blocks: dict[tuple[str, str], dict[tuple[str, str], list[list[str]]]] = {}
     for row in result.rows:
         values = {k: term_text(v) for k, v in row.items()}
@@ -319,7 +321,7 @@ def gaps_table(result: SelectResult) -> str:
             [
                 text("code") or curie(text("element")),
                 text("name"),
-                text("elementKind"),
+                re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text("elementKind")).lower(),
                 text("reason")
                 or ("recorded" if text("noCounterpart") else "")
                 or ("negative mappings only" if text("decision") == "negative" else ""),
@@ -332,7 +334,7 @@ def gaps_table(result: SelectResult) -> str:
         rows: list[list[str]] = []
         for (code, name), items in sorted(parents.items(), key=lambda kv: code_key(kv[0][0])):
             rows.append([f"under {code} {name}" if code or name else "at the top level"])
-            rows.extend(items)
+            rows.extend(sorted(items, key=lambda item: code_key(item[0])))
         out.append(render_table(["code", "name", "kind", "reason"], rows, count=False))
     return "\n".join(out) if out else "no gaps\n"
 
