@@ -353,3 +353,19 @@ def test_pcf_id_page_lists_where_it_appears(client: Client) -> None:
     # other resources have no timeline
     other = client.http.get("/id/framework/prm-it", headers={"accept": "text/html"})
     assert other.status_code == 200 and 'class="timeline"' not in other.text
+
+
+def test_versions_history_and_inherited_mappings_cost_queries_per_framework(
+    client: Client,
+) -> None:
+    """Store queries grow with the frameworks involved, not with the number of elements."""
+    q = """{ elements(framework: "apqc-pcf-banking-7.2.2", first: %d) { nodes {
+      versions { code framework { id } }
+      history { changes revisionOf { code } }
+      inheritedMappings { status madeOn { code } mapping { object { code } } }
+    } } }"""
+    one, small = client.count(q % 1)
+    every, big = client.count(q % 500)
+    assert len(small["elements"]["nodes"]) == 1 and len(big["elements"]["nodes"]) == 6
+    assert sum(len(n["inheritedMappings"]) for n in big["elements"]["nodes"]) == 4
+    assert every == one, (one, every)
