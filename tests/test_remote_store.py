@@ -219,3 +219,27 @@ def test_a_store_without_a_pushed_release_is_refused(tmp_path: Path) -> None:
         push_release(fixture_release().store, f"{base}/store")  # graphs, but no manifest
         with pytest.raises(ReleaseError, match="pcfgraph push"):
             remote_release(f"{base}/query")
+
+
+def test_push_deletes_only_graphs_pcfgraph_minted(tmp_path: Path) -> None:
+    """A store without a pushed manifest: graphs of an earlier pcfgraph push that the release
+    lacks go, a graph pcfgraph did not mint (a server's own, another application's) stays."""
+    foreign = "urn:example:someone-elses-graph"
+    stale = str(iris.framework_graph("stale"))
+    with oxigraph_server(tmp_path / "store") as base:
+        other = EmbeddedStore()
+        for name in (foreign, stale):
+            q = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("x"))
+            other.add_quads([ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(name))])
+        push_release(other, f"{base}/store")
+        release = fixture_release()
+        push_release(
+            release.store, f"{base}/store", manifest=release.manifest, query_url=f"{base}/query"
+        )
+        store = RemoteStore(f"{base}/query")
+        try:
+            listed = store.listed_graphs()
+            assert foreign in listed and stale not in listed
+            assert store.graph_names() == release.store.graph_names()  # from the manifest
+        finally:
+            store.close()

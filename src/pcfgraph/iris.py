@@ -115,6 +115,12 @@ def release_graph() -> URIRef:
     return _id("graph/release")
 
 
+def is_pcfgraph_graph(iri: str) -> bool:
+    """Whether a graph name is one pcfgraph mints (a store's own graphs, e.g. Virtuoso's
+    system graphs, are never touched by ``pcfgraph push``)."""
+    return iri.startswith(str(_id("graph/")))
+
+
 def release_iri(release_id: str) -> URIRef:
     """One published release (its manifest is this resource's ``dcterms:description``)."""
     return _id(f"release/{release_id}")

@@ -10,7 +10,7 @@ Protocol: one ``PUT`` per named graph, which the server applies atomically per g
 **Union default graph.** Named queries assume the default graph is the union of all named
 graphs (as in the embedded store). Servers disagree on their default graph, so every query
 names its dataset with the protocol itself: ``default-graph-uri`` and ``named-graph-uri`` for
-each graph of the store (listed once and cached). That is standard SPARQL 1.1 Protocol and
+each graph of the release (as its pushed manifest lists them; cached). That is standard SPARQL 1.1 Protocol and
 needs no server configuration.
 
 **Parameters are bound as RDF terms, never formatted into text.** The protocol has no
@@ -37,10 +37,12 @@ query tests run every named query against both stores and compare results.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -54,8 +56,54 @@ from pcfgraph.store import SelectResult, ask_result, select_result
 
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+FORM = "application/x-www-form-urlencoded"
+#: Virtuoso Open Source 7 answers an ASK as a one-column SELECT of this variable (1 or none).
+VIRTUOSO_ASK_COLUMN = "__ASK_RETVAL"
+
+
+def _release_query(name: str) -> NamedQuery:
+    from pcfgraph.release import named_release_query
+
+    return named_release_query(name)
+
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def parse_json_results(data: bytes) -> Any:
+    """SPARQL JSON results as pyoxigraph results, with what Virtuoso writes differently made
+    standard first: blank node ids such as ``nodeID://b10006`` (not valid N-Triples labels;
+    renamed consistently within the answer) and booleans written ``"0"``/``"1"`` (the
+    canonical ``false``/``true``, so they compare and read as the embedded store's do)."""
+    if b"nodeID://" in data or XSD_BOOLEAN.encode() in data:
+        doc = json.loads(data)
+        for row in (doc.get("results") or {}).get("bindings") or []:
+            for term in row.values():
+                if not isinstance(term, dict):
+                    continue
+                value = term.get("value")
+                if term.get("type") == "bnode" and isinstance(value, str):
+                    term["value"] = "b" + hashlib.sha256(value.encode()).hexdigest()[:24]
+                elif term.get("datatype") == XSD_BOOLEAN and value in ("0", "1"):
+                    term["value"] = "true" if value == "1" else "false"
+        data = json.dumps(doc).encode("utf-8")
+    return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+
+
+def boolean_answer(res: object) -> bool | None:
+    """The answer of an ASK query: a standard boolean result, or Virtuoso's one-column SELECT
+    of ``__ASK_RETVAL`` (a row with 1 for true, no row for false); None for anything else."""
+    if isinstance(res, ox.QueryBoolean):
+        return bool(res)
+    if isinstance(res, ox.QuerySolutions) and [v.value for v in res.variables] == [
+        VIRTUOSO_ASK_COLUMN
+    ]:
+        return any(
+            isinstance(value := sol[VIRTUOSO_ASK_COLUMN], ox.Literal)
+            and value.value not in ("0", "false")
+            for sol in res
+        )
+    return None
 
 
 def term_text(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> str:
@@ -165,7 +213,9 @@ class RemoteStore:
     def _post(
         self, text: str, accept: str, *, params: list[tuple[str, str]] | None = None
     ) -> HttpResponse:
-        """POST a query; ``params=None`` names every graph (the union default graph)."""
+        """POST a query (URL-encoded form: every server takes it, Virtuoso 7 answers nothing
+        to a direct ``application/sparql-query`` body); ``params=None`` names every graph
+        (the union default graph)."""
         if params is None:
             names = self.graph_names()
             params = [("default-graph-uri", g) for g in names]
@@ -175,12 +225,8 @@ class RemoteStore:
             response = self._client.request(
                 "POST",
                 self.url,
-                params=params,
-                content=text.encode("utf-8"),
-                headers={
-                    "Content-Type": "application/sparql-query; charset=utf-8",
-                    "Accept": accept,
-                },
+                content=urlencode([("query", text), *params]).encode("ascii"),
+                headers={"Content-Type": FORM, "Accept": accept},
             )
         except HttpTimeout:
             raise QueryTimeout(
@@ -206,7 +252,7 @@ class RemoteStore:
 
     @staticmethod
     def _parse(data: bytes) -> Any:
-        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        return parse_json_results(data)
 
     # --- GraphStore -----------------------------------------------------------------------
 
@@ -214,7 +260,9 @@ class RemoteStore:
         return select_result(query, self._parse(self._results(query, params, SPARQL_JSON)))
 
     def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool:
-        return ask_result(query, self._parse(self._results(query, params, SPARQL_JSON)))
+        res = self._parse(self._results(query, params, SPARQL_JSON))
+        answer = boolean_answer(res)
+        return ask_result(query, res) if answer is None else answer
 
     def construct(
         self, query: NamedQuery, params: Mapping[str, object] | None = None
@@ -226,20 +274,27 @@ class RemoteStore:
         ]
 
     def graph_names(self) -> list[str]:
+        """The release's graphs as its pushed manifest lists them; a store without one is
+        asked for its graphs (servers with system graphs, as Virtuoso, list those too, and a
+        scan for graphs is slow there: the manifest avoids both)."""
         with self._lock:
             if self._graphs is None:
-                res = ox.parse_query_results(
-                    self._post(GRAPHS_QUERY, SPARQL_JSON, params=[]).content,
-                    format=ox.QueryResultsFormat.JSON,
-                )
-                assert isinstance(res, ox.QuerySolutions)
-                meta = str(iris.release_graph())
-                self._graphs = sorted(
-                    g.value
-                    for sol in res
-                    if isinstance(g := sol["g"], ox.NamedNode) and g.value != meta
-                )
+                try:
+                    self._graphs = sorted(self.manifest().get("graphs") or {})
+                except ReleaseError:
+                    self._graphs = self.listed_graphs()
             return list(self._graphs)
+
+    def listed_graphs(self) -> list[str]:
+        """Every named graph the server lists, but the release graph (bookkeeping)."""
+        query = _release_query("graph-names")
+        res = self._parse(self._post(query.text, SPARQL_JSON, params=[]).content)
+        meta = str(iris.release_graph())
+        return sorted(
+            g.value
+            for row in select_result(query, res).rows
+            if isinstance(g := row.get("g"), ox.NamedNode) and g.value != meta
+        )
 
     def refresh(self) -> None:
         """Forget the cached graph list (after a push)."""
@@ -248,22 +303,18 @@ class RemoteStore:
 
     def __len__(self) -> int:
         """Quads of the release (every data graph; the release graph is bookkeeping)."""
-        res = ox.parse_query_results(
-            self._post(COUNT_QUERY, SPARQL_JSON).content,
-            format=ox.QueryResultsFormat.JSON,
-        )
-        assert isinstance(res, ox.QuerySolutions)
-        for sol in res:
-            n = sol["n"]
+        query = _release_query("quad-count")
+        for row in select_result(
+            query, self._parse(self._post(query.text, SPARQL_JSON).content)
+        ).rows:
+            n = row.get("n")
             return int(n.value) if isinstance(n, ox.Literal) else 0
         return 0
 
     def manifest(self) -> dict[str, Any]:
         """The manifest of the release last pushed to this store (ReleaseError if none)."""
-        from pcfgraph.release import named_release_query
-
         graph = ox.NamedNode(str(iris.release_graph()))
-        query = named_release_query("manifest")
+        query = _release_query("manifest")
         text = bind_text(query.text, {"graph": graph})
         # The release graph is not part of the data's dataset: name it alone.
         data = self._post(text, SPARQL_JSON, params=[("named-graph-uri", graph.value)]).content
@@ -315,7 +366,7 @@ class RemoteStore:
             if len(triples) > max_rows:
                 raise _too_many(max_rows)
             return {"body": serialize_triples(triples, media), "content_type": content_type(media)}
-        boolean, variables, rows = _read_results(data, max_rows)
+        boolean, variables, rows = _read_results(data, max_rows, ask=payload.get("form") == "ASK")
         if boolean is not None:
             body = serialize_boolean(boolean, media)
         else:
@@ -323,11 +374,16 @@ class RemoteStore:
         return {"body": body, "content_type": content_type(media)}
 
 
-def _read_results(data: bytes, max_rows: int) -> tuple[bool | None, list[str], list[list[Any]]]:
-    """Parse SPARQL JSON results fully (pyoxigraph iterators must not outlive this thread)."""
-    res = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    if isinstance(res, ox.QueryBoolean):
-        return bool(res), [], []
+def _read_results(
+    data: bytes, max_rows: int, *, ask: bool = False
+) -> tuple[bool | None, list[str], list[list[Any]]]:
+    """Parse SPARQL JSON results fully (pyoxigraph iterators must not outlive this thread);
+    ``ask``: the query was an ASK (so Virtuoso's select-shaped answer is read as a boolean)."""
+    res = parse_json_results(data)
+    answer = boolean_answer(res) if ask or isinstance(res, ox.QueryBoolean) else None
+    if answer is not None:
+        return answer, [], []
+    assert isinstance(res, ox.QuerySolutions)
     variables = [v.value for v in res.variables]
     rows: list[list[Any]] = []
     for sol in res:
@@ -387,41 +443,36 @@ def push_release(
 ) -> dict[str, int]:
     """PUT every named graph of an EmbeddedStore to a GSP endpoint; return triples per graph.
 
-    Each ``PUT ?graph=<g>`` replaces that graph atomically on the server (GSP semantics);
-    graphs are sent one at a time as N-Triples. With ``manifest``, the release graph
-    (``iris.release_graph``) is replaced last, so a server reading the store
-    (``serve --store``) names the release whose graphs are all in place. With ``query_url``,
-    graphs of the store that are not in the release (an earlier release's) are deleted before
-    that, so the store holds exactly this release.
+    The release graph (``iris.release_graph``, the manifest of the release last pushed) is
+    deleted first: while graphs change the store describes no release, and a push that dies
+    half-way leaves a store ``serve --store`` refuses rather than one it misreads. Each
+    ``PUT ?graph=<g>`` replaces that graph atomically on the server (GSP semantics); graphs
+    are sent one at a time as N-Triples. With ``query_url``, the graphs of an earlier release
+    that this one lacks are deleted: those its manifest lists, or (no manifest) those the
+    server lists that pcfgraph minted, never a server's own. With ``manifest``, the release
+    graph is written last, naming the release whose graphs are all in place.
     """
     own = client is None
     http = client or HttpClient(timeout=timeout)
     sent: dict[str, int] = {}
+    release_graph = str(iris.release_graph())
     try:
+        stale: list[str] = []
+        if query_url is not None:
+            earlier = RemoteStore(query_url, timeout=timeout, client=http)
+            try:
+                stale = sorted(earlier.manifest().get("graphs") or {})
+            except ReleaseError:
+                stale = [g for g in earlier.listed_graphs() if iris.is_pcfgraph_graph(g)]
+        _send(http, "DELETE", gsp_url, release_graph, None)
         for name in nquads_store.graph_names():
             data = nquads_store.dump(ox.RdfFormat.N_TRIPLES, graph=ox.NamedNode(name))
-            try:
-                response = http.request(
-                    "PUT",
-                    gsp_url,
-                    params={"graph": name},
-                    content=data,
-                    headers={"Content-Type": N_TRIPLES},
-                )
-            except HttpError as exc:
-                raise StoreError(f"pushing graph <{name}> to {gsp_url}: {exc}") from None
-            if response.status >= 400:
-                raise StoreError(
-                    f"pushing graph <{name}> to {gsp_url}: HTTP {response.status} "
-                    f"{response.text[:200].strip()}"
-                )
+            _send(http, "PUT", gsp_url, name, data)
             sent[name] = data.count(b"\n")
-        if query_url is not None:
-            listing = RemoteStore(query_url, timeout=timeout, client=http)
-            for name in sorted(set(listing.graph_names()) - set(sent)):
-                _send(http, "DELETE", gsp_url, name, None)
+        for name in sorted(set(stale) - set(sent) - {release_graph}):
+            _send(http, "DELETE", gsp_url, name, None)
         if manifest is not None:
-            _send(http, "PUT", gsp_url, str(iris.release_graph()), manifest_ntriples(manifest))
+            _send(http, "PUT", gsp_url, release_graph, manifest_ntriples(manifest))
     finally:
         if own:
             http.close()

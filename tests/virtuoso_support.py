@@ -1,0 +1,97 @@
+"""Start a real Virtuoso Open Source 7 server (Debian ``virtuoso-opensource-7``) on loopback.
+
+The database lives in a directory of the test's own; the SQL and HTTP listeners bind to
+127.0.0.1 on free ports. The anonymous ``SPARQL`` user is granted ``SPARQL_UPDATE`` (over the
+SQL port, with the package's default ``dba`` password of a fresh database) so that the
+unauthenticated Graph Store Protocol endpoint ``/sparql-graph-crud`` accepts ``PUT``/``DELETE``,
+as ``docs/remote-store.md`` describes for a deployment kept on loopback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from oxigraph_support import free_port, wait_http
+
+VIRTUOSO = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt")
+#: A fresh database and a loaded 2-core machine: Virtuoso took 5-30 s to listen here.
+START_SECONDS = 180.0
+
+INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+ServerThreads = 10
+CheckpointInterval = 60
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 10
+EnabledDavVSP = 0
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = 0
+"""
+
+
+@contextmanager
+def virtuoso_server(location: Path) -> Iterator[str]:
+    """A Virtuoso server storing in ``location``; yields its base URL (no trailing slash)."""
+    if VIRTUOSO is None or ISQL is None:
+        pytest.skip(
+            "Virtuoso Open Source is not installed (virtuoso-t / isql-vt of the Debian package "
+            "virtuoso-opensource-7)"
+        )
+    location.mkdir(parents=True, exist_ok=True)
+    sql_port, http_port = free_port(), free_port()
+    ini = location / "virtuoso.ini"
+    ini.write_text(INI.format(dir=location, sql_port=sql_port, http_port=http_port))
+    proc = subprocess.Popen(
+        [VIRTUOSO, "-f", "-c", str(ini)],
+        cwd=location,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_http(f"{base}/sparql?query=ASK%7B%7D", proc, deadline_s=START_SECONDS)
+        subprocess.run(
+            [ISQL, f"127.0.0.1:{sql_port}", "dba", "dba", 'exec=grant SPARQL_UPDATE to "SPARQL";'],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
