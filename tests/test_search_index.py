@@ -20,11 +20,14 @@ BASE = "https://w3id.org/pcfgraph/id/"
 
 
 def doc(fid: str, code: str, name: str, definition: str = "", *, rank: int = 0, pcf_id: int | None = None,
-        kind: str = "activity", alt=(), measures=()) -> Document:  # fmt: skip
+        kind: str = "activity", alt=(), measures=(), description: str | None = None,
+        ) -> Document:  # fmt: skip
     local = str(pcf_id) if pcf_id else code
     e = Element(f"{BASE}{fid}/{local}", fid, name, code, definition or None, kind, 1, pcf_id)
     family = "apqc-pcf" if fid.startswith("apqc-pcf-") else fid
-    return Document(e, family, rank, tuple(alt), (), tuple(measures), identifiers_of(e))
+    return Document(
+        e, family, rank, tuple(alt), (), tuple(measures), description, identifiers_of(e)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +53,14 @@ def index() -> SearchIndex:
         doc("prm-it", "A25", "Demand Management", "Control demand for IT services", kind="process"),
         doc(
             "prm-it",
+            "A2",
+            "Supplier Relationships",
+            "Perform in the marketplace.",
+            kind="process",
+            description="Operational level agreements (OLAs) are agreed in this category.",
+        ),
+        doc(
+            "prm-it",
             "A27",
             "Customer Satisfaction Management",
             "Measure customer satisfaction",
@@ -67,6 +78,7 @@ def index() -> SearchIndex:
     vocabulary = [
         VocabularyTerm("t:sla", ("service level agreement",), ("SLA",)),
         VocabularyTerm("t:csat", ("customer satisfaction",), ("CSAT",)),
+        VocabularyTerm("t:ola", ("operational level agreement",), ("OLA",)),
     ]
     return SearchIndex.from_documents(docs, vocabulary)
 
@@ -172,3 +184,11 @@ def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None
         json.dumps({**loaded.manifest, "artefacts": {SEARCH_INDEX_FILE: {"sha256": "0" * 64}}})
     )
     assert shipped_index(open_release(tmp_path / "rel")) is None
+
+
+def test_longer_descriptions_are_searched_and_said(index: SearchIndex) -> None:
+    (ola,) = index.search("OLA")  # only the description says it
+    assert (ola.element.code, ola.field) == ("A2", "definition")
+    assert ola.matched_on.startswith("description") and "<mark>OLAs</mark>" in ola.snippet
+    (defined,) = index.search("marketplace")
+    assert defined.matched_on == "definition"

@@ -52,6 +52,9 @@ def build_connection(
             e = d.element
             alt = " ; ".join(tx.clean(x) for x in d.alt_labels + d.hidden_labels)
             measures = " ; ".join(tx.clean(m) for m in d.measures)
+            # the definition column also holds a longer description: PRM-IT's "operational
+            # level agreements (OLAs)" is only said there
+            described = "\n".join(tx.clean(x) for x in (e.definition, d.description) if x)
             conn.execute(
                 "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -64,13 +67,13 @@ def build_connection(
             )  # fmt: skip
             conn.execute(
                 "INSERT INTO fts(rowid, name, alt, definition, measures) VALUES (?,?,?,?,?)",
-                (i, tx.clean(e.name), alt, tx.clean(e.definition or ""), measures),
+                (i, tx.clean(e.name), alt, described, measures),
             )
             conn.execute("INSERT INTO fts_name(rowid, name) VALUES (?,?)", (i, tx.clean(e.name)))
             conn.executemany(
                 "INSERT INTO ids VALUES (?,?,?)", [(k, i, w) for k, w in d.identifiers.items()]
             )
-            seen = set(tx.words(" ".join([e.name, e.definition or "", alt, measures])))
+            seen = set(tx.words(" ".join([e.name, described, alt, measures])))
             for w in seen:
                 df[w] += 1
         conn.executemany("INSERT INTO words VALUES (?,?)", sorted(df.items()))

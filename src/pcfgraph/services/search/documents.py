@@ -1,5 +1,6 @@
 """What the search index holds, read from the graph with named queries: one document per
-framework element (name, alternative labels, definition, measure names, identifiers) and the
+framework element (name, alternative labels, definition and description, measure names,
+identifiers) and the
 search vocabulary (SKOS terms whose labels mean the same)."""
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Document:
     alt_labels: tuple[str, ...] = ()
     hidden_labels: tuple[str, ...] = ()
     measures: tuple[str, ...] = ()
+    #: A longer description (dcterms:description) than the definition, where one is given.
+    description: str | None = None
     #: Folded identifiers that find this element first (code, PCF ID, local id, IRI).
     identifiers: dict[str, str] = field(default_factory=dict)
 
@@ -93,6 +96,11 @@ def read_documents(reader: Reader) -> list[Document]:
         iri, name = text(row, "element"), text(row, "name")
         if iri and name and name not in measures[iri]:
             measures[iri].append(name)
+    descriptions: dict[str, str] = {}
+    for row in reader.select("search/element-descriptions"):
+        iri, description = text(row, "element"), text(row, "description")
+        if iri and description:
+            descriptions[iri] = (descriptions.get(iri, "") + "\n" + description).strip()
     ranks = edition_ranks(reader)
     docs: list[Document] = []
     for fid, index in sorted(all_indexes(reader).items()):
@@ -106,6 +114,7 @@ def read_documents(reader: Reader) -> list[Document]:
                     alt_labels=tuple(sorted(set(alt))),
                     hidden_labels=tuple(sorted(set(hidden_))),
                     measures=tuple(measures.get(e.iri, ())),
+                    description=descriptions.get(e.iri),
                     identifiers=identifiers_of(e),
                 )
             )

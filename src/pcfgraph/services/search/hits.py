@@ -109,9 +109,11 @@ def text_hit(
         column, shown = "name", name_h
     fieldname = FIELD_OF_COLUMN[column]
     matched_on = fieldname
+    plain = shown.replace(tx.OPEN, "").replace(tx.CLOSE, "")
     if column == "alt":
-        plain = shown.replace(tx.OPEN, "").replace(tx.CLOSE, "")
         matched_on = f'altLabel "{plain}"'
+    elif column == "definition" and not _in_definition(shown, r["definition"] or ""):
+        matched_on = "description"  # the longer description shares the definition's field
     if expansions and column != "alt":
         matched_on += " (" + "; ".join(expansions) + ")"
     score = TIER_SCORE[tier] + min(99.9, max(0.0, -float(r["rank"])))
@@ -131,3 +133,11 @@ def marked_label(joined: str) -> str:
         if tx.OPEN in part:
             return part.strip()
     return joined
+
+
+def _in_definition(shown: str, definition: str) -> bool:
+    """Whether a matched word of the definition column's snippet is the definition's (the
+    column holds the definition, then the longer description)."""
+    marked = shown.split(tx.OPEN)[1:]
+    words = [m.split(tx.CLOSE, 1)[0].casefold() for m in marked]
+    return not words or any(w in definition.casefold() for w in words)
