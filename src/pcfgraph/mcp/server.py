@@ -14,6 +14,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
@@ -47,6 +48,12 @@ def _guard(call: Callable[[], T]) -> T:
         raise MCPError(INVALID_PARAMS, str(exc)) from None
     except PcfgraphError as exc:
         raise ToolError(str(exc)) from None
+
+
+async def _threaded(call: Callable[[], T]) -> T:
+    """A read in a worker thread, as the HTTP API runs them: on ``pcfgraph serve`` the event
+    loop keeps answering other requests meanwhile."""
+    return await anyio.to_thread.run_sync(lambda: _guard(call))
 
 
 async def _aguard(call: Callable[[], Awaitable[T]]) -> T:
@@ -84,14 +91,14 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         definition, in every loaded edition; typos corrected (didYouMean). framework: a
         framework id or family ("apqc-pcf", "prm-it", "it-cmf", "trim"); kind: e.g. "process",
         "activity". Each hit says what matched. Default 10 hits, at most 100."""
-        return _guard(lambda: tools.search(text, framework, kind, limit, cursor))
+        return await _threaded(lambda: tools.search(text, framework, kind, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_element(element: str, framework: str | None = None) -> dict[str, Any]:
         """One element by IRI, element id, PCF ID or code (codes need `framework` when they
         repeat): name, definition, parent, ancestors, children, measures, curated mappings
         (relation, direction, confidence, justification) and its page URL."""
-        return _guard(lambda: tools.get_element(element, framework))
+        return await _threaded(lambda: tools.get_element(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_mappings(
@@ -105,7 +112,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         """Mappings between two frameworks (source and target framework ids) or of one element
         (IRI, PCF ID or code; target optional). Curated records only unless include_derived.
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings."""
-        return _guard(
+        return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
         )
 
@@ -119,13 +126,13 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     ) -> dict[str, Any]:
         """Elements of `framework` without a counterpart in `target` (or in any other
         framework), with the curated decision and reason where one is recorded."""
-        return _guard(lambda: tools.find_gaps(framework, target, kind, limit, cursor))
+        return await _threaded(lambda: tools.find_gaps(framework, target, kind, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def element_history(element: str, framework: str | None = None) -> dict[str, Any]:
         """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
         with what changed (code, name, definition) since the edition before."""
-        return _guard(lambda: tools.element_history(element, framework))
+        return await _threaded(lambda: tools.element_history(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def audit_model(
@@ -152,7 +159,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     ) -> dict[str, Any]:
         """Run one of the server's named SELECT queries (e.g. "api/element-by-code" with
         params {"framework": "prm-it", "code": "A24"}); parameters are bound as RDF terms."""
-        return _guard(lambda: tools.run_named_query(name, params, limit, cursor))
+        return await _threaded(lambda: tools.run_named_query(name, params, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def sparql(
