@@ -4,6 +4,7 @@ there too."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -47,3 +48,12 @@ def test_typos_are_corrected_and_hits_say_what_matched(client: TestClient) -> No
     assert "matched on PCF ID 20641" in ids
     nothing = client.get("/search", params={"q": "zzqx"}).text
     assert "0 results" in nothing and "did-you-mean" not in nothing
+
+
+def test_counts_by_framework_link_to_the_filtered_search(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "customer"}).text
+    counts = dict(re.findall(r'framework=([\w.-]+)"[^>]*>[\w.-]+</a> \((\d+)\)', html))
+    assert {"prm-it", "apqc-pcf-cross-industry-7.4"} <= set(counts)
+    only = client.get("/search", params={"q": "customer", "framework": "prm-it"}).text
+    shown = len(re.findall(r'<a href="/id/prm-it/', only))
+    assert shown == int(counts["prm-it"])  # the count is what the filter shows

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -33,6 +33,8 @@ class SearchPage:
     #: The query with typos corrected ("did you mean"), and whether the hits use it.
     did_you_mean: str | None = None
     corrected: bool = False
+    #: Matches per framework edition, before the framework filter (most first).
+    by_framework: dict[str, int] = field(default_factory=dict)
 
 
 def search_page(result: SearchResult, ref: Callable[[services.Element], ElementRef]) -> SearchPage:
@@ -48,7 +50,8 @@ def search_page(result: SearchResult, ref: Callable[[services.Element], ElementR
         else:
             name_html, snippet_html = escape(e.name), plain_snippet(e.definition or "")
         out.append(SearchHit(ref(e), h.score, name_html, snippet_html, h.matched_on))
-    return SearchPage(out, result.total, result.did_you_mean, result.corrected)
+    by_framework = result.facets.get("framework", {})
+    return SearchPage(out, result.total, result.did_you_mean, result.corrected, by_framework)
 
 
 def plain_snippet(value: str, width: int = 160) -> Markup:
