@@ -138,6 +138,11 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         coverage = audit["report"]["coverage"]
         assert coverage and all(c["total"] >= c["covered"] >= 0 for c in coverage.values())
         assert "rules" not in audit["report"] and all("source" in f for f in audit["items"])
+        cited = {f["sourceIri"] for f in audit["items"] if f.get("sourceIri")}
+        frameworks = {e.framework_id for e in services.elements_by_iris(
+            reader, [(iri, None) for iri in cited]) if e}  # fmt: skip
+        assert frameworks and set(audit["sources"]) == frameworks
+        assert all("APQC" in audit["sources"][f] for f in frameworks if f.startswith("apqc"))
         assert len(json.dumps(audit)) < 20_000
         good = (resource_dir("data") / "examples" / "conforming-organisation.ttl").read_text()
         conforming = await call(client, "audit_model", model=good, as_of=AS_OF)

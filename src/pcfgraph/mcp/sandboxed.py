@@ -8,9 +8,12 @@ import json
 from datetime import date
 from typing import Any
 
-from pcfgraph import iris
+import anyio
+
+from pcfgraph import iris, services
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
 from pcfgraph.mcp.paging import ArgumentError, page
+from pcfgraph.mcp.results import sources
 from pcfgraph.mcp.state import ServedState
 
 
@@ -115,7 +118,16 @@ async def audit_model(
     out["verdict"] = "conforms" if result["conforms"] else "findings"
     out["counts"] = result.get("counts")
     out["report"] = report_summary(report)
+    cited = sorted({str(f["sourceIri"]) for f in out["items"] if f.get("sourceIri")})
+    out["sources"] = await anyio.to_thread.run_sync(_sources_of, st, cited)
     return out
+
+
+def _sources_of(st: ServedState, element_iris: list[str]) -> dict[str, str]:
+    """The rights statements of the frameworks the findings' source elements belong to."""
+    reader = services.Reader(st.release.store, st.catalog)
+    found = services.elements_by_iris(reader, [(iri, None) for iri in element_iris])
+    return sources(reader, {e.framework_id for e in found if e is not None})
 
 
 def report_summary(report: dict[str, Any]) -> dict[str, Any]:
