@@ -123,6 +123,26 @@ def test_prune_keeps_recent_and_the_current_entry(tmp_path: Path) -> None:
     assert sorted(p.name for p in entries.iterdir()) == ["k0", "k3", "k4", "k5"]
 
 
+def test_prune_skips_an_entry_another_builder_removes_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent builder's temporary directory may vanish between listing and stat."""
+    entries = tmp_path / "releases"
+    for name in ("k0", ".k1.tmp", "k2"):
+        (entries / name).mkdir(parents=True)
+    real_stat = Path.stat
+
+    def vanishing_stat(self: Path, **kwargs: bool) -> os.stat_result:
+        result = real_stat(self, **kwargs)  # seen while listing, gone right after
+        if self.name == ".k1.tmp":
+            shutil.rmtree(self, ignore_errors=True)
+        return result
+
+    monkeypatch.setattr(Path, "stat", vanishing_stat)
+    assert prune(entries, keep=entries / "k0") == []
+    assert sorted(p.name for p in entries.iterdir()) == ["k0", "k2"]
+
+
 def test_cache_dir_setting_and_environment() -> None:
     assert default_cache_dir(Path("/x")) == Path("/x")
     assert default_cache_dir(None, {"PCFGRAPH_CACHE_DIR": "off"}) is None

@@ -128,15 +128,21 @@ def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
     (and abandoned temporary directories of killed builders)."""
     now = time.time() if now is None else now
     removed: list[Path] = []
+    # Other builders publish and remove their temporary directories concurrently: an entry
+    # that vanishes between listing and stat is simply no longer there to prune.
+    found: list[tuple[float, Path]] = []
     try:
-        found = [p for p in entries.iterdir() if p.is_dir()]
+        for p in entries.iterdir():
+            with contextlib.suppress(OSError):
+                if p.is_dir():
+                    found.append((p.stat().st_mtime, p))
     except OSError:
         return removed
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for i, path in enumerate(found):
+    found.sort(key=lambda item: item[0], reverse=True)
+    for i, (mtime, path) in enumerate(found):
         if path == keep:
             continue
-        age = now - path.stat().st_mtime
+        age = now - mtime
         if (path.name.startswith(".") and age > 3600) or (
             i >= KEEP_ENTRIES and age > UNUSED_SECONDS
         ):
