@@ -209,3 +209,17 @@ def live_server(release_dir: Path, log_path: Path, **settings: object) -> Iterat
         yield server
     finally:
         server.stop()
+
+
+def wait_until_in_flight(client: httpx.Client, requests: int, timeout: float = 120.0) -> None:
+    """Block until the server reports at least ``requests`` other requests being handled
+    (``pcfgraph_http_requests_in_flight`` minus this poll itself): tests that fill the server's
+    slots start from the server's own account, not from a sleep that a busy machine outlasts."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in client.get("/metrics").text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == "pcfgraph_http_requests_in_flight" and float(value) - 1 >= requests:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server never had {requests} requests in flight")

@@ -25,7 +25,6 @@ def assert_problem(r: httpx.Response, status: int, *words: str) -> None:
     for word in words:
         assert word in detail, detail
     assert "Traceback" not in r.text
-    assert r.elapsed.total_seconds() < 5.0
 
 
 MALFORMED = [

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ops_support import LiveServer
+from ops_support import LiveServer, wait_until_in_flight
 
 from .conftest import LIMITS, Canary
 from .test_sparql_attacks import assert_problem, sparql
@@ -29,13 +29,13 @@ def validate(client: httpx.Client, body: bytes, media: str, **kw: Any) -> httpx.
 def test_jsonld_remote_context_over_http(client: httpx.Client, canary: Canary) -> None:
     doc = f'{{"@context": "{canary.url}", "@id": "http://ex.org/a", "name": "x"}}'
     r = validate(client, doc.encode(), "application/ld+json")
-    assert_problem(r, 400, {"parse-error", "bad-input"}, 3)
+    assert_problem(r, 400, {"parse-error", "bad-input"})
     time.sleep(0.3)
     assert canary.hits == 0
 
 
 def test_billion_laughs_over_http(client: httpx.Client) -> None:
-    assert_problem(validate(client, LAUGHS, "application/rdf+xml"), 400, "parse-error", 3)
+    assert_problem(validate(client, LAUGHS, "application/rdf+xml"), 400, "parse-error")
 
 
 def test_deep_turtle_over_http(client: httpx.Client) -> None:
@@ -46,24 +46,24 @@ def test_deep_turtle_over_http(client: httpx.Client) -> None:
         + b" ]" * 5000
         + b" ."
     )
-    assert_problem(validate(client, doc, "text/turtle"), 400, "parse-error", 3)
+    assert_problem(validate(client, doc, "text/turtle"), 400, "parse-error")
 
 
 def test_oversized_and_chunked_uploads(client: httpx.Client) -> None:
     big = b"# " + b"x" * (int(LIMITS["max_body_bytes"]) + 10)  # type: ignore[call-overload]
-    assert_problem(validate(client, big, "text/turtle"), 413, "payload-too-large", 3)
+    assert_problem(validate(client, big, "text/turtle"), 413, "payload-too-large")
 
     def chunks() -> Any:
         for _ in range(200):
             yield b"# " + b"y" * 8190
 
     r = client.post("/validate", content=chunks(), headers={"Content-Type": "text/turtle"})
-    assert_problem(r, 413, "payload-too-large", 3)
+    assert_problem(r, 413, "payload-too-large")
 
 
 @pytest.mark.parametrize("media", ["application/xml", "text/html", "image/png"])
 def test_wrong_media_type_over_http(client: httpx.Client, media: str) -> None:
-    assert_problem(validate(client, b"<a/>", media), 415, "unsupported-media-type", 3)
+    assert_problem(validate(client, b"<a/>", media), 415, "unsupported-media-type")
 
 
 def test_wrong_charset_over_http(client: httpx.Client) -> None:
@@ -73,7 +73,6 @@ def test_wrong_charset_over_http(client: httpx.Client) -> None:
         r,
         r.status_code if r.status_code in (400, 415) else 400,
         {"parse-error", "unsupported-media-type", "bad-encoding"},
-        3,
     )
 
 
@@ -84,11 +83,11 @@ def test_uploads_and_sparql_share_one_budget(server: LiveServer) -> None:
     threads = [threading.Thread(target=lambda c=c: box.append(sparql(c, SLOW))) for c in clients]
     for t in threads:
         t.start()
-    time.sleep(0.4)
     with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:
+        wait_until_in_flight(c, 2)
         r = validate(c, b"<http://ex.org/a> <http://ex.org/p> 1 .", "application/n-triples")
-        assert_problem(r, 503, "overloaded", 0.5)
-        assert c.get("/health").elapsed.total_seconds() < 0.5
+        assert_problem(r, 503, "overloaded")
+        assert c.get("/health").status_code == 200  # cheap requests are still answered
     for t in threads:
         t.join(timeout=10)
     for c in clients:
