@@ -49,6 +49,7 @@ from pcfgraph.services.versions import (
     history_of,
     industry_specific_iris,
     statements_by_pcf_id,
+    statements_of,
     versions_of,
 )
 
@@ -96,5 +97,6 @@ __all__ = [
     "no_counterparts",
     "normalise",
     "statements_by_pcf_id",
+    "statements_of",
     "versions_of",
 ]

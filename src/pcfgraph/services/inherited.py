@@ -33,6 +33,8 @@ class InheritedMapping:
     side: str
     #: Empty when inherited; else why it needs review (a subset of :data:`REASONS`).
     reasons: tuple[str, ...] = ()
+    #: The code of ``made_on`` in its edition.
+    made_on_code: str | None = None
 
     @property
     def needs_review(self) -> bool:
@@ -69,6 +71,7 @@ def inherited_mappings(reader: Reader, framework_id: str | None = None) -> list[
                     made_on_framework=str(made_on_fw),
                     side=side,
                     reasons=tuple(r for r in REASONS if boolean(row, r)),
+                    made_on_code=text(row, "madeOnCode"),
                 )
             )
         return out

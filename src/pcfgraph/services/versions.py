@@ -5,11 +5,12 @@ One store query per framework (``api/element-versions``) answers every element o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pcfgraph.services.base import Reader, boolean, code_key, integer, text
 from pcfgraph.services.elements import Element, framework_index
+from pcfgraph.store import Row
 
 
 @dataclass(frozen=True)
@@ -27,57 +28,81 @@ class VersionStatement:
     deprecated: bool = False
     #: prov:wasRevisionOf: the statement of the version before, when loaded.
     revision_of: str | None = None
+    #: Its code (skos:notation) and English name in that edition and version.
+    code: str | None = None
+    name: str | None = None
 
     @property
     def sort_key(self) -> tuple[object, ...]:
         return (self.edition, code_key(self.version), self.iri)
 
 
-def statements_by_pcf_id(reader: Reader, framework_id: str) -> dict[int, list[VersionStatement]]:
-    """For every PCF ID of one framework, its statements in every loaded edition and version,
+def _fold(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
+    """``api/element-versions`` rows (one per statement and change note) by PCF ID, each list
     ordered by edition then version (oldest first)."""
+    acc: dict[str, dict[str, object]] = {}
+    for row in rows:
+        iri, pcf_id = text(row, "element"), integer(row, "pcfId")
+        if iri is None or pcf_id is None:
+            continue
+        cur = acc.setdefault(
+            iri,
+            {
+                "pcf_id": pcf_id,
+                "framework_id": text(row, "elementFramework") or "",
+                "edition": text(row, "edition") or "",
+                "version": text(row, "version") or "",
+                "changes": set(),
+                "deprecated": False,
+                "revision_of": None,
+                "code": text(row, "code"),
+                "name": text(row, "name"),
+            },
+        )
+        note = text(row, "note")
+        if note is not None:
+            cur["changes"].add(note)  # type: ignore[attr-defined]
+        cur["deprecated"] = cur["deprecated"] or boolean(row, "deprecated")
+        cur["revision_of"] = cur["revision_of"] or text(row, "revisionOf")
+    out: dict[int, list[VersionStatement]] = {}
+    for iri, cur in acc.items():
+        statement = VersionStatement(
+            pcf_id=int(cur["pcf_id"]),  # type: ignore[call-overload]
+            iri=iri,
+            framework_id=str(cur["framework_id"]),
+            edition=str(cur["edition"]),
+            version=str(cur["version"]),
+            changes=tuple(sorted(cur["changes"])),  # type: ignore[call-overload]
+            deprecated=bool(cur["deprecated"]),
+            revision_of=cur["revision_of"],  # type: ignore[arg-type]
+            code=cur["code"],  # type: ignore[arg-type]
+            name=cur["name"],  # type: ignore[arg-type]
+        )
+        out.setdefault(statement.pcf_id, []).append(statement)
+    for statements in out.values():
+        statements.sort(key=lambda s: s.sort_key)
+    return out
+
+
+def statements_by_pcf_id(reader: Reader, framework_id: str) -> dict[int, list[VersionStatement]]:
+    """For every PCF ID of one framework, its statements in every loaded edition and version
+    (one query for the whole framework: what a tree of elements needs)."""
 
     def load() -> dict[int, list[VersionStatement]]:
-        acc: dict[str, dict[str, object]] = {}
-        for row in reader.select("api/element-versions", {"framework": framework_id}):
-            iri, pcf_id = text(row, "element"), integer(row, "pcfId")
-            if iri is None or pcf_id is None:
-                continue
-            cur = acc.setdefault(
-                iri,
-                {
-                    "pcf_id": pcf_id,
-                    "framework_id": text(row, "elementFramework") or "",
-                    "edition": text(row, "edition") or "",
-                    "version": text(row, "version") or "",
-                    "changes": set(),
-                    "deprecated": False,
-                    "revision_of": None,
-                },
-            )
-            note = text(row, "note")
-            if note is not None:
-                cur["changes"].add(note)  # type: ignore[attr-defined]
-            cur["deprecated"] = cur["deprecated"] or boolean(row, "deprecated")
-            cur["revision_of"] = cur["revision_of"] or text(row, "revisionOf")
-        out: dict[int, list[VersionStatement]] = {}
-        for iri, cur in acc.items():
-            statement = VersionStatement(
-                pcf_id=int(cur["pcf_id"]),  # type: ignore[call-overload]
-                iri=iri,
-                framework_id=str(cur["framework_id"]),
-                edition=str(cur["edition"]),
-                version=str(cur["version"]),
-                changes=tuple(sorted(cur["changes"])),  # type: ignore[call-overload]
-                deprecated=bool(cur["deprecated"]),
-                revision_of=cur["revision_of"],  # type: ignore[arg-type]
-            )
-            out.setdefault(statement.pcf_id, []).append(statement)
-        for statements in out.values():
-            statements.sort(key=lambda s: s.sort_key)
-        return out
+        return _fold(reader.select("api/element-versions", {"framework": framework_id}))
 
     return reader.memo(("versions", framework_id), load)
+
+
+def statements_of(reader: Reader, pcf_id: int) -> list[VersionStatement]:
+    """One PCF ID's statements (one small query: what one element's page needs; the whole
+    framework's read costs ten times more on a cold page)."""
+
+    def load() -> list[VersionStatement]:
+        rows = reader.select("api/element-versions", {"pcfId": pcf_id})
+        return _fold(rows).get(pcf_id, [])
+
+    return reader.memo(("versions-of", pcf_id), load)
 
 
 def versions_of(reader: Reader, elements: Sequence[Element]) -> list[list[VersionStatement]]:
@@ -100,27 +125,27 @@ class HistoryStep:
     revision_of: Element | None = None
 
 
-def history_of(reader: Reader, elements: Sequence[Element]) -> list[list[HistoryStep]]:
-    """:func:`versions_of` with each statement's element (and the one it revises) read from
-    its framework's index: one store query per framework involved."""
-
+def _steps(reader: Reader, statements: Sequence[VersionStatement]) -> list[HistoryStep]:
     def at(iri: str | None, framework_id: str | None) -> Element | None:
         if iri is None or framework_id is None:
             return None
         return framework_index(reader, framework_id).elements.get(iri)
 
-    out: list[list[HistoryStep]] = []
-    for statements in versions_of(reader, elements):
-        frameworks = {s.iri: s.framework_id for s in statements}
-        steps = []
-        for s in statements:
-            element = at(s.iri, s.framework_id)
-            if element is None:  # a statement without a scheme's element row: not shown
-                continue
-            before = at(s.revision_of, frameworks.get(s.revision_of or ""))
-            steps.append(HistoryStep(s, element, before))
-        out.append(steps)
-    return out
+    frameworks = {s.iri: s.framework_id for s in statements}
+    steps = []
+    for s in statements:
+        element = at(s.iri, s.framework_id)
+        if element is None:  # a statement without a scheme's element row: not shown
+            continue
+        before = at(s.revision_of, frameworks.get(s.revision_of or ""))
+        steps.append(HistoryStep(s, element, before))
+    return steps
+
+
+def history_of(reader: Reader, elements: Sequence[Element]) -> list[list[HistoryStep]]:
+    """:func:`versions_of` with each statement's element (and the one it revises) read from
+    its framework's index: one store query per framework involved."""
+    return [_steps(reader, statements) for statements in versions_of(reader, elements)]
 
 
 def industry_specific_iris(reader: Reader, framework_id: str) -> frozenset[str]:

@@ -42,18 +42,17 @@ def timeline(reads: Reads, e: services.Element) -> list[TimelineEntry]:
     """Every loaded statement of the element's PCF ID, by edition then version."""
     if e.pcf_id is None:
         return []
-    steps = services.history_of(reads.reader, [e])[0]
     return [
         TimelineEntry(
-            pcf_id=s.statement.pcf_id,
-            edition=s.statement.edition,
-            version=s.statement.version,
-            element=reads.ref(s.element.iri, s.element.framework_id),
-            changes=s.statement.changes,
-            deprecated=s.statement.deprecated,
-            current=s.element.iri == e.iri,
+            pcf_id=s.pcf_id,
+            edition=s.edition,
+            version=s.version,
+            element=ElementRef(s.iri, s.code or "", s.name or "", s.framework_id),
+            changes=s.changes,
+            deprecated=s.deprecated,
+            current=s.iri == e.iri,
         )
-        for s in steps
+        for s in services.statements_of(reads.reader, e.pcf_id)
     ]
 
 
@@ -82,14 +81,14 @@ def inherited(reads: Reads, e: services.Element) -> list[InheritedInfo]:
     """Curated mappings made on another edition's element with the same PCF ID."""
     if e.pcf_id is None:
         return []
-    titles = {f.id: f.title for f in reads.frameworks()}
     out = []
     for m in services.inherited_mappings_of(reads.reader, [e])[0]:
+        made_on = services.framework(reads.reader, m.made_on_framework)
         out.append(
             InheritedInfo(
                 mapping=reads.mapping_info(m.made_on, m.mapping),
-                made_on=reads.ref(m.made_on, m.made_on_framework),
-                made_on_title=titles.get(m.made_on_framework, m.made_on_framework),
+                made_on=ElementRef(m.made_on, m.made_on_code or "", "", m.made_on_framework),
+                made_on_title=(made_on.title if made_on else None) or m.made_on_framework,
                 status=m.status,
                 reasons=m.reasons,
             )
