@@ -7,6 +7,7 @@ the admission budget uploads share with ad-hoc SPARQL.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -79,16 +80,22 @@ def test_wrong_charset_over_http(client: httpx.Client) -> None:
 def test_uploads_and_sparql_share_one_budget(server: LiveServer) -> None:
     """Two slow SPARQL queries fill max_concurrent_expensive=2: an upload gets 503 at once."""
     box: list[httpx.Response] = []
-    clients = [httpx.Client(base_url=server.url, timeout=30, trust_env=False) for _ in range(2)]
-    threads = [threading.Thread(target=lambda c=c: box.append(sparql(c, SLOW))) for c in clients]
-    for t in threads:
-        t.start()
-    with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:
-        wait_until_in_flight(c, 2)
-        r = validate(c, b"<http://ex.org/a> <http://ex.org/p> 1 .", "application/n-triples")
-        assert_problem(r, 503, "overloaded")
-        assert c.get("/health").status_code == 200  # cheap requests are still answered
-    for t in threads:
-        t.join(timeout=10)
-    for c in clients:
-        c.close()
+    with contextlib.ExitStack() as stack:  # closed even when an assertion fails
+        clients = [
+            stack.enter_context(httpx.Client(base_url=server.url, timeout=30, trust_env=False))
+            for _ in range(2)
+        ]
+        threads = [
+            threading.Thread(target=lambda c=c: box.append(sparql(c, SLOW))) for c in clients
+        ]
+        for t in threads:
+            t.start()
+        try:
+            with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:
+                wait_until_in_flight(c, 2)
+                r = validate(c, b"<http://ex.org/a> <http://ex.org/p> 1 .", "application/n-triples")
+                assert_problem(r, 503, "overloaded")
+                assert c.get("/health").status_code == 200  # cheap requests are still answered
+        finally:
+            for t in threads:
+                t.join(timeout=30)
