@@ -94,7 +94,9 @@ def part(title: str, cmd: list[str]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
-    ap.add_argument("--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit"])
+    ap.add_argument(
+        "--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit", "cli"]
+    )
     ap.add_argument("--out", type=Path, default=HERE / "latest.md")
     args = ap.parse_args()
     py = sys.executable
@@ -117,6 +119,11 @@ def main() -> None:
                 "--skip-synthetic",
                 *(["--runs", "20"] if args.quick else []),
             ],
+        )
+    if "cli" not in args.skip:
+        doc += part(
+            "CLI start-up (pcfgraph --help)",
+            [py, str(HERE / "cli_bench.py"), "--runs", "10" if args.quick else "30"],
         )
     if "audit" not in args.skip:
         doc += part(
