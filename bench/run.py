@@ -98,6 +98,12 @@ def main() -> None:
         "--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit", "cli"]
     )
     ap.add_argument("--out", type=Path, default=HERE / "latest.md")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=ROOT.parent / "shared" / "apqc",
+        help="folder of APQC workbooks (default: ../shared/apqc)",
+    )
     args = ap.parse_args()
     py = sys.executable
     rounds = ["--runs", "40", "--budget", "3", "--tp-seconds", "3"] if args.quick else []
@@ -108,7 +114,15 @@ def main() -> None:
     if "workbooks" not in args.skip:
         doc += part(
             "SPARQL, default graph + every shared APQC workbook",
-            [py, str(HERE / "sparql_bench.py"), "--data", "workbooks", *rounds],
+            [
+                py,
+                str(HERE / "sparql_bench.py"),
+                "--data",
+                "workbooks",
+                "--shared",
+                str(args.shared),
+                *rounds,
+            ],
         )
     if "graphql" not in args.skip:
         doc += part(
