@@ -115,3 +115,13 @@ def test_query_file_without_header_is_accepted(tmp_path: Path) -> None:
     assert query_file(f).form == "SELECT"
     with pytest.raises(NotFoundError):
         query_file(tmp_path / "missing.rq")
+
+
+def test_a_catalogue_refuses_a_file_its_engine_cannot_parse(tmp_path: Path) -> None:
+    (tmp_path / "fine.rq").write_text("# summary: x\nSELECT ?s WHERE { ?s ?p ?o }\n")
+    (tmp_path / "broken.rq").write_text("# summary: y\nSELECT ?s WHERE { ?s ?p }\n")
+    with pytest.raises(ParseError, match="SPARQL syntax error") as info:
+        QueryCatalog(tmp_path)
+    assert "broken.rq" in str(info.value)
+    (tmp_path / "broken.rq").unlink()
+    assert QueryCatalog(tmp_path).names() == ["fine"]
