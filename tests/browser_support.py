@@ -100,7 +100,9 @@ def shipped_app() -> Any:
     from pcfgraph.config import Settings
     from pcfgraph.release import build_release
 
-    return create_app(Settings(), build_release())
+    # Uploads wait for a worker that loads the whole default graph: a deadline a loaded CI
+    # machine meets (the deadline itself is tested in tests/security).
+    return create_app(Settings(validate_timeout=300), build_release())
 
 
 def launch() -> Iterator[Any]:

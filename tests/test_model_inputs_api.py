@@ -37,7 +37,7 @@ def release(release_dir: Path) -> Release:
 
 @pytest.fixture(scope="module")
 def client(release: Release) -> Iterator[TestClient]:
-    app = create_app(Settings(query_workers=1), release)
+    app = create_app(Settings(query_workers=1, validate_timeout=300), release)  # see web_app()
     with TestClient(app) as c:
         yield c
 
