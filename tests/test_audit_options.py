@@ -296,6 +296,12 @@ def test_html_report_first_page_contents_and_appendix() -> None:
     for rule in report.rules:
         assert f"<strong>{rule['rule']}</strong>" in appendix, rule["rule"]
     assert "Gather data from each service target" in appendix  # a quoted passage
+    # each cited source links to its element's page: the persistent IRI in a file, the
+    # serving pcfgraph's page when the server renders it
+    pcf = "apqc-pcf/cross-industry/7.4/20635"  # PCF 8.1.5.3, cited by the catalogue rules
+    assert f'<a href="https://w3id.org/pcfgraph/id/{pcf}">' in appendix
+    served = render_html(report, served=True)
+    assert f'<a href="/id/{pcf}">' in served and 'href="https://w3id.org/' not in served
     assert "@media (max-width: 40rem)" in html and "@media print" in html
     assert "<script" not in html.lower()
     evil = audit_text(

@@ -116,7 +116,7 @@ unchanged, {{ r.baseline.resolved }} resolved.</p>{% endif %}
 <p><span class="sev {{ f.severity }}">{{ f.severity }}</span> <strong>{{ f.rule }}</strong>: {{ f.message }}{% if f.status %} <em>({{ f.status }})</em>{% endif %}</p>
 {% if d %}<p class="small">{{ d }}</p>{% endif %}
 {% if f.hint %}<p><em>How to fix:</em> {{ f.hint }}</p>{% endif %}
-{% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <code>{{ f.source }}</code>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% endif %}
+{% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <a href="{{ page(f.source) }}"><code>{{ f.source }}</code></a>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% endif %}
 </div>{% endfor %}{% endfor %}</section>
 {% endfor %}
 <span id="coverage"></span><h2>Framework coverage</h2>
@@ -144,7 +144,7 @@ those covered via a curated exact or close mapping from an element a process imp
 {% for g in r.groups %}<h3>{{ g.label }}</h3>
 {% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong>{{ rule.rule }}</strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
 {% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
-{% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <code>{{ rule.source.iri }}</code>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
+{% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
 {% endfor %}{% endfor %}</section>
 </body></html>
 """
@@ -231,7 +231,19 @@ def _units(results: Iterable[AuditResult]) -> list[tuple[str, list[Any]]]:
     return out
 
 
-def render_html(report: AuditReport, *, title: str | None = None) -> str:
+def _canonical_page(iri: str) -> str:
+    return iri
+
+
+def _served_page(iri: str) -> str:
+    return iris.id_path(iri) or iri
+
+
+def render_html(report: AuditReport, *, title: str | None = None, served: bool = False) -> str:
+    """The report as one HTML file. Each cited source links to its element's page: the
+    element's persistent IRI (which resolves to its page) in a file written by the CLI; the
+    page on the serving pcfgraph (``/id/...``) when ``served``, as the API and workbench
+    render it (no request goes to w3id.org from a page the server shows)."""
     org = report.organisation or "organisational model"
     shown = report.shown()
     frequent = Counter((r.rule, r.severity) for r in report.results).most_common(5)
@@ -239,6 +251,7 @@ def render_html(report: AuditReport, *, title: str | None = None) -> str:
         _environment()
         .get_template("report.html")
         .render(
+            page=_served_page if served else _canonical_page,
             r=report,
             heading=title or f"Audit report: {org}",
             css=_CSS,

@@ -50,7 +50,7 @@ def render(report: Any, fmt: str) -> str:
     if fmt == "turtle":
         return str(report.to_turtle())
     if fmt == "html":
-        return render_html(report)
+        return render_html(report, served=True)
     if fmt == "text":
         return str(report.to_text())
     return str(report.to_json())
