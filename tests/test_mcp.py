@@ -16,7 +16,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
-from pcfgraph import services
+from pcfgraph import iris, services
 from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
@@ -123,9 +123,21 @@ def test_tools_resources_and_prompts(release: Release) -> None:
             params={"framework": "prm-it", "code": "A24"},
         )  # fmt: skip
         assert [r["element"] for r in named["items"]] == [a24.iri]
+        # rows may quote any framework the query reads: each one's rights, APQC's notice on PCF
+        licensed = {f.id for f in services.frameworks(reader) if f.rights or f.license}
+        assert APQC in licensed and "prm-it" in licensed
+        assert set(named["sources"]) == licensed and "APQC" in named["sources"][APQC]
         q = "SELECT ?e WHERE { ?e <http://www.w3.org/2004/02/skos/core#notation> 'A24' }"
         rows = await call(client, "sparql", query=q)
         assert rows["items"] == [{"e": a24.iri}]
+        assert set(rows["sources"]) == licensed and "APQC" in rows["sources"][APQC]
+        prm_graph = str(iris.framework_graph("prm-it"))
+        only_prm = await call(client, "sparql", query=q.replace("WHERE", f"FROM <{prm_graph}>"))
+        assert only_prm["items"] == [{"e": a24.iri}] and set(only_prm["sources"]) == {"prm-it"}
+        described = await call(client, "sparql", query=f"DESCRIBE <{a24.iri}>")
+        assert described["items"] and set(described["sources"]) == licensed
+        none = await call(client, "sparql", query=q.replace("'A24'", "'no such code'"))
+        assert none["items"] == [] and none["sources"] == {}
         ask = await call(client, "sparql", query="ASK { ?s ?p ?o }")
         assert ask == {"form": "ASK", "boolean": True}
 

@@ -3,6 +3,7 @@ an answer cites (each framework's rights statement; APQC's notice on PCF content
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pcfgraph import iris, services
@@ -39,3 +40,14 @@ def sources(reader: services.Reader, framework_ids: set[str]) -> dict[str, str]:
         if fid.startswith("apqc-pcf") and APQC_NOTICE not in found.get(fid, ""):
             found[fid] = (found.get(fid, "") + " " + APQC_NOTICE).strip()
     return found
+
+
+def readable_sources(reader: services.Reader, graphs: Collection[str] = ()) -> dict[str, str]:
+    """The sources of a query's rows, which can quote any graph they read: the frameworks
+    whose graphs a dataset clause names when it names framework graphs only, otherwise every
+    loaded framework (the default graph is the union of them all)."""
+    ids = {f.id for f in services.frameworks(reader)}
+    named = {fid for fid in ids if str(iris.framework_graph(fid)) in graphs}
+    if graphs and len(named) == len(set(graphs)):
+        ids = named
+    return sources(reader, ids)

@@ -13,7 +13,7 @@ import anyio
 from pcfgraph import iris, services
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
 from pcfgraph.mcp.paging import ArgumentError, page
-from pcfgraph.mcp.results import sources
+from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 
 
@@ -53,10 +53,12 @@ async def sparql(
         raise StoreError("the query sandbox is not running")
     result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
     body = bytes(result["body"]).decode("utf-8")
+    graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == "application/n-triples":
         lines = [line for line in body.splitlines() if line.strip()]
         out = page(lines, limit, cursor)
         out["form"] = checked.form
+        out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
         return out
     doc = json.loads(body)
     if "boolean" in doc:
@@ -67,7 +69,16 @@ async def sparql(
     out = page(rows, limit, cursor)
     out["form"] = "SELECT"
     out["variables"] = doc["head"].get("vars", [])
+    out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
     return out
+
+
+async def _readable_sources(st: ServedState, graphs: list[str], quoted: bool) -> dict[str, str]:
+    """Rows quote the frameworks the query could read (none quoted: nothing to cite)."""
+    if not quoted:
+        return {}
+    reader = services.Reader(st.release.store, st.catalog)
+    return await anyio.to_thread.run_sync(readable_sources, reader, graphs)
 
 
 async def audit_model(

@@ -23,7 +23,7 @@ from pcfgraph.mcp.paging import (
     encode_cursor,
     page,
 )
-from pcfgraph.mcp.results import element_ref, page_url, sources
+from pcfgraph.mcp.results import element_ref, page_url, readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
@@ -391,6 +391,7 @@ class Tools:
         ]
         out = page(rows, limit, cursor)
         out["variables"] = list(result.variables)
+        out["sources"] = readable_sources(self.reader()) if out["items"] else {}
         return out
 
     async def sparql(
