@@ -36,9 +36,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
 from pcfgraph.release import Release, build_release, make_manifest
+from pcfgraph.serving import create_app
 from pcfgraph.store import EmbeddedStore
 
 HERE = Path(__file__).resolve().parent

@@ -4,7 +4,7 @@
 
 Each page is requested in process through the ASGI app (``fastapi.testclient``; no network),
 ``--runs`` times after one warm-up request ("warm": the server keeps the page reads of the
-served release, see ``pcfgraph.web.data.reads_for``), and ``--runs`` times with those reads
+served release, see ``pcfgraph.services.page_reads.reads_for``), and ``--runs`` times with those reads
 dropped before each request ("cold": what the first request after a start or reload pays).
 The table shows medians and the warm 95th percentile in milliseconds, and the response size. Target: every page under 100 ms
 (the spreadsheet downloads at the end are measured too, but are files, not pages).
@@ -60,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from fastapi.testclient import TestClient
 
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
     from pcfgraph.release import build_release
+    from pcfgraph.serving import create_app
 
     started = time.perf_counter()
     release = build_release()

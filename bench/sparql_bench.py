@@ -205,7 +205,10 @@ class Server:
 PCFGRAPH_LAUNCHER = """
 import sys
 from pathlib import Path
-from pcfgraph.api.app import create_app
+try:
+    from pcfgraph.serving import create_app
+except ImportError:  # an older commit: the app factory lived in the API package
+    from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
 try:
     from pcfgraph.cli.serve import configure, run_http

@@ -71,7 +71,7 @@ def serve(app: Any) -> Iterator[Served]:
     """Run ``app`` on a free loopback port until the generator is closed."""
     import uvicorn
 
-    from pcfgraph.web import views
+    from pcfgraph.http.routes import route_paths
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -86,7 +86,7 @@ def serve(app: Any) -> Iterator[Served]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     served = Served(f"http://127.0.0.1:{port}")
-    served.has_validate = "/validate" in views.route_paths(app.routes)
+    served.has_validate = "/validate" in route_paths(app.routes)
     try:
         yield served
     finally:
@@ -96,9 +96,9 @@ def serve(app: Any) -> Iterator[Served]:
 
 
 def shipped_app() -> Any:
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
     from pcfgraph.release import build_release
+    from pcfgraph.serving import create_app
 
     # Uploads wait for a worker that loads the whole default graph: a deadline a loaded CI
     # machine meets (the deadline itself is tested in tests/security).

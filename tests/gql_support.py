@@ -26,12 +26,12 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from pcfgraph import iris
-from pcfgraph.api.app import create_app
 from pcfgraph.assemble import load_turtle
 from pcfgraph.config import Settings
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release, canonical_nquads, make_manifest
 from pcfgraph.resources import resource_dir
+from pcfgraph.serving import create_app
 from pcfgraph.store import EmbeddedStore
 
 APQC = "apqc-pcf-test-7.4"
@@ -304,7 +304,7 @@ class Client:
 
     def __init__(self, release: Release, settings: Settings | None = None) -> None:
         self.release = release
-        with mock.patch("pcfgraph.api.app.QueryCatalog", shared_catalog):
+        with mock.patch("pcfgraph.serving.QueryCatalog", shared_catalog):
             self.http = TestClient(create_app(settings or Settings(), release))
 
     def post(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:

@@ -55,7 +55,7 @@ def live_server(
     settings: Settings, release: Release | None = None
 ) -> Iterator[tuple[str, FastAPI]]:
     """Run create_app(settings, release) under uvicorn on 127.0.0.1:<free port>; yield URL, app."""
-    from pcfgraph.api.app import create_app
+    from pcfgraph.serving import create_app
 
     app = create_app(settings, release or fixture_release())
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from rdflib import RDF, Graph, Literal
 
 from pcfgraph import iris
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
 from pcfgraph.release import Release, load_release, write_release
+from pcfgraph.serving import create_app
 
 
 @pytest.fixture(scope="module")

@@ -163,7 +163,7 @@ def test_workbench_shows_pending_suggestions_read_only(release: Release) -> None
     from gql_support import Client
 
     from pcfgraph.mappings import suggest as sg
-    from pcfgraph.web.data import Reads
+    from pcfgraph.services.page_reads import Reads
 
     reads = Reads(release.store, shared_catalog())
     # 8.1.2.2 has NoTermFound towards PRM-IT, IT-CMF and TRIM: nothing to suggest

@@ -220,7 +220,7 @@ def test_stdio_transport() -> None:
 def test_streamable_http_at_mcp(release: Release) -> None:
     from fastapi.testclient import TestClient
 
-    from pcfgraph.api.app import create_app
+    from pcfgraph.serving import create_app
 
     app = create_app(Settings(), release)
     headers = {"Accept": "application/json, text/event-stream", "Host": "127.0.0.1:8000"}

@@ -11,11 +11,11 @@ import pytest
 from audit_support import framework_store
 from fastapi.testclient import TestClient
 
-from pcfgraph.api.app import create_app
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
 from pcfgraph.release import Release, load_release, write_release
+from pcfgraph.serving import create_app
 
 NO_ORG = (
     b"@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"

@@ -188,8 +188,8 @@ QUERIES_GQL = [
 def test_every_surface_reads_the_remote_store(pushed_graphql: tuple[str, Any]) -> None:
     from fastapi.testclient import TestClient
 
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
 
     url, release = pushed_graphql
     remote_app = create_app(Settings(store_url=url, query_workers=1))

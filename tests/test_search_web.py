@@ -11,8 +11,8 @@ import pytest
 from _webgraph import web_release
 from fastapi.testclient import TestClient
 
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
 
 
 @pytest.fixture(scope="module")

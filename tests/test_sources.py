@@ -20,7 +20,7 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
 from pcfgraph.errors import InputError, WorkbookError
-from pcfgraph.serving import load_verified_release
+from pcfgraph.release_reload import load_verified_release
 from pcfgraph.sources import ExtraSources
 
 HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]

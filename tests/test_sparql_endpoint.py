@@ -590,8 +590,9 @@ def test_not_found_page_without_the_workbench() -> None:
     from types import SimpleNamespace
 
     from pcfgraph.api.element_html import not_found_html
+    from pcfgraph.runtime import Pages
 
-    state = SimpleNamespace(extras={})  # an app that registered no NOT_FOUND_PAGE
+    state = SimpleNamespace(pages=Pages())  # an app without the workbench's pages
     html = not_found_html(state, "nothing is known about <x&y>")  # type: ignore[arg-type]
     assert "<h1>Not found</h1>" in html and "&lt;x&amp;y&gt;" in html
     assert 'href="/"' in html and "<script" not in html

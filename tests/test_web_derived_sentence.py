@@ -3,7 +3,7 @@ diagram labels that wrap instead of being cut."""
 
 from __future__ import annotations
 
-from pcfgraph.web.data import SKOS, ChainLink, ElementRef, MappingInfo
+from pcfgraph.services.page_model import SKOS, ChainLink, ElementRef, MappingInfo
 from pcfgraph.web.svg import derived_sentence, label_lines
 
 A24 = ElementRef("urn:A24", "A24", "Service Level Management", "prm-it")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcfgraph.web.data import ElementRef, Matrix, MatrixCell, TreeNode
+from pcfgraph.services.page_model import ElementRef, Matrix, MatrixCell, TreeNode
 from pcfgraph.web.matrix_scope import ALL, scope_rows
 
 

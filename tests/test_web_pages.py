@@ -16,18 +16,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from pcfgraph import iris
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
-from pcfgraph.web import views
+from pcfgraph.http.routes import route_paths
+from pcfgraph.serving import create_app
 
 
 def web_app() -> FastAPI:
     # Uploads (diff, audit) wait for a worker that loads the whole default graph: a deadline a
     # loaded CI machine meets. The deadline itself is tested in tests/security.
-    app = create_app(Settings(validate_timeout=300), web_release())
-    if "/frameworks/{framework_id}" not in views.route_paths(app.routes):
-        views.include(app)  # until api/app.py includes the workbench itself
-    return app
+    return create_app(Settings(validate_timeout=300), web_release())
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +268,7 @@ def _example(name: str) -> bytes:
 
 
 def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClient) -> None:
-    if "/validate" not in views.route_paths(client.app.routes):  # type: ignore[attr-defined]
+    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
         pytest.skip("the audit API (POST /validate) is not installed")
     model = _example("organisation-with-findings.ttl")
     r = client.post("/audit", files={"model": ("organisation-with-findings.ttl", model)})
@@ -305,7 +302,7 @@ def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClie
 
 
 def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestClient) -> None:
-    if "/validate" not in views.route_paths(client.app.routes):  # type: ignore[attr-defined]
+    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
         pytest.skip("the audit API (POST /validate) is not installed")
     r = client.post("/audit", files={"model": ("bad.ttl", b"@prefix : <x> .\n:a :b")})
     assert r.status_code == 400
@@ -315,7 +312,7 @@ def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestC
 def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:
     from dataclasses import replace
 
-    from pcfgraph.web.data import reads_for
+    from pcfgraph.services.page_reads import reads_for
 
     app = web_app()
     state = app.state.pcf

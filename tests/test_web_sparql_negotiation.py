@@ -9,9 +9,9 @@ import pytest
 from _webgraph import web_release
 from fastapi.testclient import TestClient
 
-from pcfgraph.api.app import create_app
 from pcfgraph.api.sparql import html_preferred
 from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 

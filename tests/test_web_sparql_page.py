@@ -31,9 +31,9 @@ MAX_ROWS = 500
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Served]:
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
     from pcfgraph.release import build_release
+    from pcfgraph.serving import create_app
 
     yield from serve(create_app(Settings(max_result_rows=MAX_ROWS), build_release()))
 

@@ -18,8 +18,8 @@ from typing import Any, Final
 from pcfgraph.cells import write_csv
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.page_model import code_key
 from pcfgraph.store import EmbeddedStore, GraphStore
-from pcfgraph.web.data import code_key
 
 #: Change kinds in report order.
 KINDS: Final = ("added", "removed", "moved", "renamed", "definition changed")

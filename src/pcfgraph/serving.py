@@ -1,255 +1,68 @@
-"""Serving releases: the one verified release a server answers from, and reloads.
+"""The composition root: the one place that knows every part and puts a server together.
 
-A server answers from exactly one immutable :class:`~pcfgraph.release.Release` at a time,
-held in ``AppState.release``. A release is *verified* before it is ever served: manifest,
-sha256 and counts (:func:`pcfgraph.release.load_release`) and the framework SHACL shapes and
-integrity checks (:func:`pcfgraph.validation.validate_store`, Violations fail).
-
-Reloads (``SIGHUP`` or ``POST /admin/reload``) go through :class:`ReleaseManager`:
-
-1. the candidate is built (the shipped data, or the release directory re-read from disk) and
-   verified in a thread, while the current release keeps serving;
-2. every subscriber (the sandbox worker pool, anything with ``reload(release)``) is moved to
-   the candidate; if one fails, those already moved are moved back and the candidate is dropped;
-3. ``AppState.release`` is replaced by one reference assignment. A request pins the release it
-   started with (:func:`pcfgraph.api.state.app_state`), so requests in flight finish on the old
-   one, which is freed when the last of them ends.
-
-A failed candidate changes nothing: the old release keeps serving and the failure is returned
-(the admin response), logged, and counted (``pcfgraph_reloads_total{outcome="failure"}``).
-A reload only ever *reads* release directories, so killing the server at any point of a reload
-leaves the disk as it was; ``pcfgraph build`` publishes atomically and only releases that pass
-the same verification, so a restart serves the last good release.
+``create_app`` builds the runtime (settings, the verified release, the query catalog, the
+pages the workbench contributes) and the app around it: the HTTP API (:mod:`pcfgraph.api`),
+then the web workbench (:mod:`pcfgraph.web`), then the outermost guard. The sandbox worker
+pool and the reload signal handler live in the app's lifespan. Nothing but process entries
+(``pcfgraph serve``, ``uvicorn --factory pcfgraph.serving:app_from_env``, the CLI's
+``export-schema``) imports this module; ``tests/test_architecture.py`` holds that.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import logging
-import signal
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any
 
+from fastapi import FastAPI
+
+from pcfgraph.api import app as api_app
+from pcfgraph.api.ops import configure_logging
 from pcfgraph.config import Settings
-from pcfgraph.errors import Overloaded, PcfgraphError
+from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
-from pcfgraph.release_verify import verify_release
-from pcfgraph.sources import ExtraSources
+from pcfgraph.release_reload import load_verified_release
+from pcfgraph.runtime import AppState
+from pcfgraph.web import views
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-    from pcfgraph.api.state import AppState
-
-log = logging.getLogger("pcfgraph.serving")
+__all__ = ["app_from_env", "configure_logging", "create_app", "graphql_sdl", "uvicorn_options"]
 
 
-@runtime_checkable
-class ReleaseSubscriber(Protocol):
-    """Something that holds its own copy of the release and must follow reloads.
-
-    ``reload`` may be a plain or an ``async`` method. It raises to refuse the candidate (the
-    reload is then rolled back); when it returns, new work must run on ``release``. The
-    sandbox worker pool (``AppState.extras["pool"]``) is the main subscriber.
-    """
-
-    def reload(self, release: Release) -> Any: ...
-
-
-@dataclass(frozen=True)
-class ReloadOutcome:
-    """What one reload attempt did; the body of ``POST /admin/reload``."""
-
-    ok: bool
-    #: The release serving after the attempt (the old one when the candidate failed).
-    release_id: str
-    previous_release_id: str
-    candidate_release_id: str | None
-    seconds: float
-    trigger: str
-    code: str | None = None
-    detail: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def load_verified_release(settings: Settings) -> Release:
-    """The release a server may serve: built or loaded, checksum-verified and SHACL-valid;
-    with a remote store (``store_url``), the store itself and the manifest pushed into it
-    (verified by ``pcfgraph push`` before it was sent)."""
-    if settings.store_url:
-        from pcfgraph.remote_store import remote_release
-
-        return remote_release(settings.store_url, timeout=settings.query_timeout)
-    from pcfgraph.release_cache import default_cache_dir, open_release
-
-    cache = default_cache_dir(settings.cache_dir)
-    return verify_release(
-        open_release(settings.release, cache_dir=cache, extra=extra_sources(settings))
+def create_app(settings: Settings | None = None, release: Release | None = None) -> FastAPI:
+    """Build the app around one verified release (assembled from data/ when not given)."""
+    settings = settings or Settings()
+    # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.release_reload).
+    release = release if release is not None else load_verified_release(settings)
+    state = AppState(
+        settings=settings, release=release, catalog=QueryCatalog(), pages=views.pages()
     )
-
-
-def extra_sources(settings: Settings) -> ExtraSources:
-    """The workbooks and sources file a server adds to the shipped data (rebuilt on reload)."""
-    return ExtraSources(
-        workbooks=tuple(Path(p) for p in settings.add_workbooks),
-        sources_file=settings.sources_file,
-    )
-
-
-class ReleaseManager:
-    """Holds the reload procedure for one app; at most one reload runs at a time."""
-
-    def __init__(
-        self,
-        state: AppState,
-        *,
-        loader: Callable[[], Release] | None = None,
-        on_outcome: Callable[[ReloadOutcome], None] | None = None,
-    ) -> None:
-        self.state = state
-        self._loader = loader or (lambda: load_verified_release(state.settings))
-        self._lock = asyncio.Lock()
-        self._on_outcome = on_outcome
-        self.subscribers: list[ReleaseSubscriber] = []
-        #: The last outcomes, newest last (shown by ``GET /admin/reload``).
-        self.history: deque[ReloadOutcome] = deque(maxlen=20)
-        self.loaded_at = time.time()
-
-    @property
-    def running(self) -> bool:
-        return self._lock.locked()
-
-    def _subscribers(self) -> list[ReleaseSubscriber]:
-        subs = list(self.subscribers)
-        pool = self.state.extras.get("pool")
-        if pool is not None and isinstance(pool, ReleaseSubscriber) and pool not in subs:
-            subs.append(pool)
-        return subs
-
-    async def reload(self, trigger: str = "api") -> ReloadOutcome:
-        """Build, verify and switch to a candidate; never raises for a bad candidate."""
-        if self._lock.locked():
-            raise Overloaded("a release reload is already running", retry_after=5)
-        async with self._lock:
-            return await self._reload(trigger)
-
-    async def _reload(self, trigger: str) -> ReloadOutcome:
-        started = time.perf_counter()
-        old = self.state.release
-        candidate: Release | None = None
-        moved: list[ReleaseSubscriber] = []
-        try:
-            candidate = await asyncio.to_thread(self._loader)
-            for sub in self._subscribers():
-                await _call(sub.reload, candidate)
-                moved.append(sub)
-        except Exception as exc:
-            for sub in reversed(moved):
-                try:
-                    await _call(sub.reload, old)
-                except Exception:
-                    log.exception("rolling %r back to release %s failed", sub, old.release_id)
-            code = exc.code if isinstance(exc, PcfgraphError) else "internal-error"
-            detail = str(exc) if isinstance(exc, PcfgraphError) else f"{type(exc).__name__}"
-            if not isinstance(exc, PcfgraphError):
-                log.exception("reload (%s): unexpected error", trigger)
-            outcome = ReloadOutcome(
-                ok=False,
-                release_id=old.release_id,
-                previous_release_id=old.release_id,
-                candidate_release_id=candidate.release_id if candidate else None,
-                seconds=round(time.perf_counter() - started, 3),
-                trigger=trigger,
-                code=code,
-                detail=detail,
-            )
-            log.error(
-                "reload (%s) failed, still serving release %s: %s: %s",
-                trigger,
-                old.release_id,
-                code,
-                detail,
-            )
-            return self._record(outcome)
-        self.state.release = candidate  # the switch: one reference assignment
-        self.loaded_at = time.time()
-        outcome = ReloadOutcome(
-            ok=True,
-            release_id=candidate.release_id,
-            previous_release_id=old.release_id,
-            candidate_release_id=candidate.release_id,
-            seconds=round(time.perf_counter() - started, 3),
-            trigger=trigger,
-        )
-        log.info(
-            "reload (%s): now serving release %s (was %s) after %.2f s",
-            trigger,
-            candidate.release_id,
-            old.release_id,
-            outcome.seconds,
-        )
-        return self._record(outcome)
-
-    def _record(self, outcome: ReloadOutcome) -> ReloadOutcome:
-        self.history.append(outcome)
-        if self._on_outcome is not None:
-            self._on_outcome(outcome)
-        return outcome
-
-
-async def _call(fn: Callable[[Release], Any], release: Release) -> None:
-    result = fn(release)
-    if inspect.isawaitable(result):
-        await result
-
-
-@asynccontextmanager
-async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
-    """Reload on SIGHUP while the app runs (only where the loop can take signal handlers)."""
-    manager: ReleaseManager | None = app.state.pcf.extras.get("releases")
-    loop = asyncio.get_running_loop()
-    installed = False
-    tasks: set[asyncio.Task[ReloadOutcome]] = set()
-
-    def on_sighup() -> None:
-        if manager is None:
-            return
-        if manager.running:
-            log.warning("SIGHUP ignored: a reload is already running")
-            return
-        task = loop.create_task(manager.reload("SIGHUP"))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    if manager is not None and hasattr(signal, "SIGHUP"):
-        try:
-            loop.add_signal_handler(signal.SIGHUP, on_sighup)
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):
-            log.debug("SIGHUP reloads unavailable (not the main thread)")
-    try:
-        yield
-    finally:
-        if installed:
-            with suppress(Exception):
-                loop.remove_signal_handler(signal.SIGHUP)
-        for task in tasks:
-            task.cancel()
+    app = api_app.create_api(state)
+    views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
+    api_app.guard(app)  # outermost: head limits (414/431), security headers
+    return app
 
 
 def app_from_env() -> FastAPI:
     """``uvicorn --factory pcfgraph.serving:app_from_env``: settings from ``PCFGRAPH_*``."""
-    from pcfgraph.api.app import create_app
-    from pcfgraph.api.ops import configure_logging
-
     settings = Settings.from_env()
     configure_logging(settings)
     return create_app(settings)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``pcfgraph serve`` runs the app under uvicorn."""
+    from pcfgraph.api.http_protocol import GuardedHttpToolsProtocol
+
+    return {
+        "http": GuardedHttpToolsProtocol,  # request-head limits (414/431) as problem+json
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
+        "timeout_graceful_shutdown": 10,
+    }
+
+
+def graphql_sdl() -> str:
+    """The GraphQL schema served at ``/graphql``, in SDL (``pcfgraph export-schema``)."""
+    from pcfgraph.api.graphql import schema_sdl
+
+    return schema_sdl()

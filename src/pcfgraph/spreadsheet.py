@@ -22,16 +22,16 @@ from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.store import GraphStore
-from pcfgraph.web.data import (
+from pcfgraph.services.page_model import (
     FrameworkInfo,
     MappingInfo,
     MeasureInfo,
-    Reads,
     TreeNode,
     code_key,
     relation_name,
 )
+from pcfgraph.services.page_reads import Reads
+from pcfgraph.store import GraphStore
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

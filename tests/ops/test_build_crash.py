@@ -35,9 +35,9 @@ from fastapi.testclient import TestClient
 from ops_support import publish
 
 from pcfgraph import queries
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
 from pcfgraph.release import GRAPH_FILE, MANIFEST_FILE, load_release, previous_dir
+from pcfgraph.serving import create_app
 
 TIMEOUT = 90.0  # per build, generous for a loaded CI machine (a build takes ~1.5 s)
 

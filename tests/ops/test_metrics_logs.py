@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ops_support import ops_release
 
-from pcfgraph.api.app import create_app
 from pcfgraph.api.ops import LATENCY_BUCKETS, configure_logging
+from pcfgraph.cli.settings_doc import MEANINGS, doc_path, render
 from pcfgraph.config import Settings
 from pcfgraph.errors import NotFoundError, Overloaded, QueryTimeout
-from pcfgraph.settings_doc import MEANINGS, doc_path, render
+from pcfgraph.serving import create_app
 
 SAMPLE = re.compile(
     r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})?'
@@ -158,7 +158,7 @@ def test_settings_doc_matches_settings() -> None:
     path = doc_path()
     assert path == Path(__file__).resolve().parents[2] / "docs" / "settings.md"
     assert path.read_text(encoding="utf-8") == render(), (
-        "docs/settings.md is stale: python -m pcfgraph.settings_doc > docs/settings.md"
+        "docs/settings.md is stale: python -m pcfgraph.cli.settings_doc > docs/settings.md"
     )
     for f in fields(Settings):
         assert f"`PCFGRAPH_{f.name.upper()}`" in render()

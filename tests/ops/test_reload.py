@@ -17,12 +17,12 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from ops_support import live_server, publish
 
-from pcfgraph.api.app import create_app
-from pcfgraph.api.state import app_state
 from pcfgraph.config import Settings
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import Release, load_release
-from pcfgraph.serving import load_verified_release
+from pcfgraph.release_reload import load_verified_release
+from pcfgraph.runtime import app_state
+from pcfgraph.serving import create_app
 
 TOKEN = "s3cret-token"
 

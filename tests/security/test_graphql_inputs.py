@@ -11,9 +11,9 @@ import pytest
 from _webgraph import web_release
 from fastapi.testclient import TestClient
 
-from pcfgraph.api.app import create_app
 from pcfgraph.api.graphql.variables import json_depth
 from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
 
 BY_PCF_ID = "query($p: Int) { element(pcfId: $p) { code } }"
 

@@ -1,5 +1,2 @@
-"""HTTP edge: FastAPI app factory and routers (thin over the shared core)."""
-
-from pcfgraph.api.app import create_app
-
-__all__ = ["create_app"]
+"""HTTP edge: the API's routers and middlewares (thin over the shared core); the app is put
+together by the composition root, :func:`pcfgraph.serving.create_app`."""

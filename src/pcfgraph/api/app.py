@@ -1,8 +1,14 @@
-"""The application factory. Settings and the release are passed in; nothing is global."""
+"""The HTTP API's part of the app: middlewares, error handlers and its routers.
+
+The app itself is built by the composition root (:func:`pcfgraph.serving.create_app`), which
+adds the web workbench between :func:`create_api` and :func:`guard`.
+"""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,18 +16,13 @@ from fastapi import FastAPI
 from pcfgraph import __version__
 from pcfgraph.api import ops
 from pcfgraph.api.errors import install_error_handlers
-from pcfgraph.api.state import AppState
-from pcfgraph.config import Settings
-from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release
-from pcfgraph.serving import load_verified_release
+from pcfgraph.runtime import AppState
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(settings: Settings | None = None, release: Release | None = None) -> FastAPI:
-    """Build the app around one verified release (assembled from data/ when not given)."""
-    settings = settings or Settings()
-    # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.serving).
-    release = release if release is not None else load_verified_release(settings)
+def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
+    """A FastAPI app answering the API's routes from ``state`` (settings and release in it)."""
     app = FastAPI(
         title="pcfgraph",
         version=__version__,
@@ -29,9 +30,10 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
             "Knowledge graph and semantic API over IT process frameworks (APQC PCF, IBM PRM-IT, "
             "IT-CMF, TRIM) with curated cross-framework mappings."
         ),
-        **_telemetry_options(settings),
+        lifespan=lifespan,
+        **_telemetry_options(state),
     )
-    app.state.pcf = AppState(settings=settings, release=release, catalog=QueryCatalog())
+    app.state.pcf = state
     install_error_handlers(app)
     from pcfgraph.api import sparql
 
@@ -40,18 +42,22 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     ops.install(app)  # request id + metrics (one pure-ASGI layer), reloads, /metrics
 
     _include_routers(app)
-    from pcfgraph.api import http_guard
-
-    http_guard.install(app, settings)  # outermost: head limits (414/431), security headers
     return app
 
 
-def _telemetry_options(settings: Settings) -> dict[str, Any]:
+def guard(app: FastAPI) -> None:
+    """The outermost layer: head limits (414/431), security headers. Call last."""
+    from pcfgraph.api import http_guard
+
+    http_guard.install(app, app.state.pcf.settings)
+
+
+def _telemetry_options(state: AppState) -> dict[str, Any]:
     """FastAPI 0.16x instruments every request for OpenTelemetry unless told not to (and
     checks the global providers on each request even when none is configured)."""
     if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
         return {}
-    on = settings.opentelemetry
+    on = state.settings.opentelemetry
     return {"telemetry": {"tracing": on, "metrics": on, "logs": on}}
 
 
@@ -79,6 +85,3 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import graphql
 
     graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)
-    from pcfgraph.web import views
-
-    views.include(app)  # web workbench; keep last (element pages use /id/ when it exists)

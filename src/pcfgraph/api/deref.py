@@ -20,8 +20,8 @@ from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
 from pcfgraph.api.errors import PROBLEM_JSON
 from pcfgraph.api.sparql import known_graphs, query_store
-from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, content_type, negotiate, serialize_triples
 
 router = APIRouter(tags=["resources"])

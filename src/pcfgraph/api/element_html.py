@@ -3,39 +3,19 @@
 One function, :func:`render_resource_html`, server-rendered from the triples of the
 ``api/describe-resource`` named query: no JavaScript, no external assets (inline CSS only),
 links between pages for every minted IRI. A web UI draws the pages of framework elements by
-registering an :data:`ElementPage` under :data:`ELEMENT_PAGE` in ``AppState.extras``.
+setting ``AppState.pages`` (:class:`pcfgraph.runtime.Pages`, wired by the composition root).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from html import escape
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
-from pcfgraph.api.state import AppState
-
-#: The ``AppState.extras`` key of the page renderer for framework elements (set by
-#: :func:`pcfgraph.web.views.include`).
-ELEMENT_PAGE = "element-page"
-#: ``(state, iri) -> html``: the page of a framework element, None when ``iri`` is not one.
-ElementPage = Callable[[AppState, str], "str | None"]
-#: The ``AppState.extras`` key of the HTML "not found" page (``detail -> html``) browsers get
-#: for an unknown IRI; the web workbench registers its error page.
-NOT_FOUND_PAGE = "not-found-page"
-NotFoundPage = Callable[[str], str]
-
-#: ``(state, iri, triples) -> html``: the page of any other IRI (the web workbench's
-#: one-template resource page); without it, :func:`generic_resource_html`.
-RESOURCE_PAGE = "resource-page"
-ResourcePage = Callable[[AppState, str, list[ox.Triple]], str]
-#: ``(state, graph_iri) -> html``: the page of a named graph at ``/id/graph/...``.
-GRAPH_PAGE = "graph-page"
-GraphPage = Callable[[AppState, str], str]
-#: The named query that summarises a named graph for its page.
-GRAPH_SUMMARY = "api/graph-summary"
+from pcfgraph.runtime import AppState
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -121,32 +101,32 @@ class _Index:
 def render_resource_html(state: AppState, iri: str, triples: Iterable[ox.Triple]) -> str:
     """A self-contained HTML page describing ``iri`` from its describe-resource triples.
 
-    Framework elements get the page registered under :data:`ELEMENT_PAGE` (the web
-    workbench's element page: breadcrumb, children, measures, mapping diagram) when the app
-    has one; anything else, or an app without it, gets the generic resource view.
+    Framework elements get ``state.pages.element`` (the web workbench's element page:
+    breadcrumb, children, measures, mapping diagram) when the app has one; anything else, or
+    an app without it, gets ``state.pages.resource`` or else the generic resource view.
     """
-    element_page: ElementPage | None = state.extras.get(ELEMENT_PAGE)
+    element_page = state.pages.element
     page = element_page(state, iri) if element_page is not None else None
     if page is not None:
         return page
-    resource_page: ResourcePage | None = state.extras.get(RESOURCE_PAGE)
+    resource_page = state.pages.resource
     if resource_page is not None:
         return resource_page(state, iri, list(triples))
     return generic_resource_html(iri, triples)
 
 
 def render_graph_html(state: AppState, iri: str) -> str:
-    """The HTML page of a named graph: the registered :data:`GRAPH_PAGE`, else a plain one."""
-    graph_page: GraphPage | None = state.extras.get(GRAPH_PAGE)
+    """The HTML page of a named graph: ``state.pages.graph``, else a plain one."""
+    graph_page = state.pages.graph
     if graph_page is not None:
         return graph_page(state, iri)
     return generic_resource_html(iri, [])
 
 
 def not_found_html(state: AppState, detail: str) -> str:
-    """The HTML 404 page of an unknown IRI: the registered :data:`NOT_FOUND_PAGE`, else a
-    plain page in the generic view's style."""
-    registered: NotFoundPage | None = state.extras.get(NOT_FOUND_PAGE)
+    """The HTML 404 page of an unknown IRI: ``state.pages.not_found``, else a plain page in
+    the generic view's style."""
+    registered = state.pages.not_found
     if registered is not None:
         return registered(detail)
     return "\n".join(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from pcfgraph.api.state import app_state
 from pcfgraph.errors import Overloaded
+from pcfgraph.runtime import app_state
 
 router = APIRouter(tags=["operations"])
 

@@ -11,9 +11,9 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 
-from pcfgraph.api.state import app_state
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.mappings.export import FORMATS, export_bytes
+from pcfgraph.runtime import app_state
 
 router = APIRouter(tags=["mappings"])
 SUFFIXES = {f.suffix: f for f in FORMATS.values()}

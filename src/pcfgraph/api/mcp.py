@@ -11,8 +11,8 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 
-from pcfgraph.api.state import AppState
 from pcfgraph.mcp.server import build_server
+from pcfgraph.runtime import AppState
 
 PATH = "/mcp"
 

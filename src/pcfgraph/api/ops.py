@@ -34,10 +34,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcfgraph import __version__
 from pcfgraph.api.errors import problem
-from pcfgraph.api.state import AppState
 from pcfgraph.config import Settings
 from pcfgraph.errors import Forbidden
-from pcfgraph.serving import ReleaseManager, ReloadOutcome, sighup_reloads
+from pcfgraph.release_reload import ReleaseManager, ReloadOutcome, sighup_reloads
+from pcfgraph.runtime import AppState
 
 access_log = logging.getLogger("pcfgraph.access")
 

@@ -22,7 +22,7 @@ import asyncio
 import codecs
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -36,8 +36,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pcfgraph import iris
-from pcfgraph.api.bodies import read_body
-from pcfgraph.api.routes import walk_routes
 from pcfgraph.api.sparql_cache import (
     CachedAnswer,
     ResponseCache,
@@ -46,7 +44,6 @@ from pcfgraph.api.sparql_cache import (
     etag_for,
     matches,
 )
-from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import (
     Forbidden,
     InputError,
@@ -54,8 +51,11 @@ from pcfgraph.errors import (
     StoreError,
     UnsupportedMediaType,
 )
+from pcfgraph.http.bodies import read_body
+from pcfgraph.http.routes import walk_routes
 from pcfgraph.queries import NamedQuery
 from pcfgraph.release import Release
+from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
@@ -133,8 +133,7 @@ def worker_release(state: AppState) -> Release:
 
 def query_store(state: AppState) -> GraphStore:
     """The store trusted reads use: the remote one with ``--store``, else the embedded one."""
-    store: GraphStore | None = state.extras.get("store")
-    return store if store is not None else state.store
+    return state.query_store
 
 
 def known_graphs(state: AppState) -> frozenset[str]:
@@ -226,17 +225,11 @@ async def sparql_get(request: Request) -> Response:
         )
     query = _one(params, "query")
     if query is None:
-        page: SparqlPage | None = state.extras.get(SPARQL_PAGE)
+        page = state.pages.sparql
         if page is not None and html_preferred(request.headers.get("accept")):
             return page(request)  # a person's browser: the query page (pcfgraph.web)
         return service_description(request, state)
     return await run_query(request, state, query, params)
-
-
-#: The ``AppState.extras`` key of the HTML query page that browsers get for ``GET /sparql``
-#: without a query (registered by :func:`pcfgraph.web.views.include`).
-SPARQL_PAGE = "sparql-page"
-SparqlPage = Callable[[Request], Response]
 
 
 def html_preferred(accept: str | None) -> bool:

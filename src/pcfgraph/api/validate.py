@@ -27,13 +27,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from pcfgraph.api.bodies import read_body
-from pcfgraph.api.multipart import read_multipart
-from pcfgraph.api.state import AppState, app_state
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
 from pcfgraph.config import Settings
 from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
+from pcfgraph.http.bodies import read_body
+from pcfgraph.http.multipart import read_multipart
+from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
 router = APIRouter(tags=["audit"])

@@ -17,7 +17,7 @@ def mcp_command(release_dir: Path | None) -> None:
     find_gaps, element_history, audit_model, run_named_query, sparql). See docs/mcp.md."""
     from pcfgraph.config import Settings
     from pcfgraph.mcp.stdio import run
-    from pcfgraph.serving import load_verified_release
+    from pcfgraph.release_reload import load_verified_release
 
     settings = Settings(release=release_dir)
     run(settings, load_verified_release(settings))

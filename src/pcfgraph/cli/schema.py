@@ -16,9 +16,9 @@ import click
 )
 def export_schema(output: Path | None) -> None:
     """Print the GraphQL schema (SDL) served at /graphql."""
-    from pcfgraph.api.graphql import schema_sdl
+    from pcfgraph.serving import graphql_sdl
 
-    sdl = schema_sdl()
+    sdl = graphql_sdl()
     if output is None:
         click.echo(sdl, nl=False)
     else:

@@ -58,7 +58,7 @@ from pcfgraph.config import Settings
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
-    from pcfgraph.api.app import create_app
+    from pcfgraph.serving import create_app
 
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
     if "cors_origins" in overrides:
@@ -83,12 +83,9 @@ def serve(**options: Any) -> None:
 
 def configure(settings: Settings) -> None:
     """The server's logging (``pcfgraph.*`` to stderr, as text or JSON lines)."""
-    try:
-        from pcfgraph.api.ops import configure_logging
+    from pcfgraph.serving import configure_logging
 
-        configure_logging(settings)
-    except ImportError:  # pragma: no cover - ops is part of the package
-        pass
+    configure_logging(settings)
 
 
 def run_http(app: Any, settings: Settings) -> None:
@@ -96,17 +93,9 @@ def run_http(app: Any, settings: Settings) -> None:
     too, so what they measure is what is deployed)."""
     import uvicorn
 
-    from pcfgraph.api.http_protocol import GuardedHttpToolsProtocol
+    from pcfgraph.serving import uvicorn_options
 
-    uvicorn.run(
-        app,
-        http=GuardedHttpToolsProtocol,  # request-head limits (414/431) as problem+json
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,  # pcfgraph.access (api/ops.py) logs every request with its id
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, **uvicorn_options(settings))
 
 
 @click.command()

@@ -10,7 +10,7 @@
 - admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
   :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound.
 
-The pool follows release reloads (``reload(release)``, see :mod:`pcfgraph.serving`): new
+The pool follows release reloads (``reload(release)``, see :mod:`pcfgraph.release_reload`): new
 workers load the candidate before any old one retires; old workers finish their task first.
 """
 

@@ -138,7 +138,7 @@ async def run_audit(request: Request, filename: str, declared: str, data: bytes)
     import json
     from urllib.parse import urlencode
 
-    from pcfgraph.web.views import route_paths
+    from pcfgraph.http.routes import route_paths
 
     app = request.app
     if VALIDATE_PATH not in route_paths(app.routes):

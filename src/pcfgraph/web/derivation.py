@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pcfgraph import iris, services
 from pcfgraph.errors import NotFoundError
-from pcfgraph.web.data import Reads
+from pcfgraph.services.page_reads import Reads
 from pcfgraph.web.resource import PCFG, ResourceView, Value
 from pcfgraph.web.svg import derived_sentence, phrase
 

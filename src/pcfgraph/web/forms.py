@@ -18,7 +18,6 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from pcfgraph.api.state import app_state
 from pcfgraph.diff import (
     KINDS,
     XLSX_TYPE,
@@ -30,8 +29,9 @@ from pcfgraph.diff import (
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
+from pcfgraph.runtime import app_state
+from pcfgraph.services.page_reads import reads_for
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
-from pcfgraph.web.data import reads_for
 from pcfgraph.web.diffview import grouped
 from pcfgraph.web.render import page, render
 
@@ -53,9 +53,9 @@ async def _read_upload(request: Request, upload: UploadFile, what: str) -> bytes
 
 
 async def _compare_uploads(request: Request) -> DiffResult:
-    from pcfgraph.api.multipart import read_multipart
     from pcfgraph.archive_guard import ArchiveLimits
     from pcfgraph.diff import side_from_dict
+    from pcfgraph.http.multipart import read_multipart
     from pcfgraph.sandbox.tasks import DIFF_WORKBOOKS
 
     settings = app_state(request).settings

@@ -12,7 +12,8 @@ import pyoxigraph as ox
 from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.iris import DCTERMS
-from pcfgraph.web.data import ElementRef, MappingInfo, Reads
+from pcfgraph.services.page_model import ElementRef, MappingInfo
+from pcfgraph.services.page_reads import Reads
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pcfgraph.web.data import ElementRef, Matrix, TreeNode
+from pcfgraph.services.page_model import ElementRef, Matrix, TreeNode
 
 #: The ``category`` value that shows every row.
 ALL = "all"

@@ -13,9 +13,10 @@ from markupsafe import Markup
 from pcfgraph import __version__, iris, services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.page_model import RELATION_STRENGTH, relation_name
+from pcfgraph.services.page_reads import Reads
 from pcfgraph.store import GraphStore
 from pcfgraph.web import identity
-from pcfgraph.web.data import RELATION_STRENGTH, Reads, relation_name
 from pcfgraph.web.svg import chain_text, derived_sentence, mapping_diagram
 
 
@@ -80,7 +81,7 @@ def render_element_html(
 
     This is the HTML view of the dereferenceable IRI (``/id/...``): the ``/id`` route calls it
     and falls back to its generic resource view when it returns None. ``reads``: the server's
-    reads of the served release (:func:`pcfgraph.web.data.reads_for`), else fresh ones.
+    reads of the served release (:func:`pcfgraph.services.page_reads.reads_for`), else fresh ones.
     """
     reads = reads if reads is not None else Reads(store, catalog)
     try:

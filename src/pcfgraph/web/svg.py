@@ -14,7 +14,13 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from pcfgraph.web.data import SKOS, ElementRef, MappingInfo, inverse_relation, relation_name
+from pcfgraph.services.page_model import (
+    SKOS,
+    ElementRef,
+    MappingInfo,
+    inverse_relation,
+    relation_name,
+)
 
 WIDTH = 780
 BOX_W = 250

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
@@ -20,25 +20,19 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import (
-    ELEMENT_PAGE,
-    GRAPH_PAGE,
-    GRAPH_SUMMARY,
-    NOT_FOUND_PAGE,
-    RESOURCE_PAGE,
-)
-from pcfgraph.api.routes import walk_routes
-from pcfgraph.api.sparql import SPARQL_PAGE, query_store
-from pcfgraph.api.state import AppState, app_state
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
+from pcfgraph.runtime import AppState, Pages, app_state
+from pcfgraph.services.page_reads import Reads, reads_for
 from pcfgraph.web import identity
-from pcfgraph.web.data import Reads, reads_for
 from pcfgraph.web.derivation import explain
 from pcfgraph.web.matrix_scope import ALL, scope_rows
 from pcfgraph.web.render import page, render, render_element_html
 from pcfgraph.web.resource import graph_view, resource_view
 
 router = APIRouter(include_in_schema=False)
+
+#: The named query that summarises a named graph for its page.
+GRAPH_SUMMARY = "api/graph-summary"
 
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 #: Our files, and vendored libraries one folder down (``vendor/codemirror/codemirror.js``).
@@ -67,11 +61,6 @@ STRENGTH_CHOICES: tuple[tuple[int, str], ...] = (
     (2, "broad / narrow"),
     (1, "related"),
 )
-
-
-def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
-    """Every path an app answers, including included routers and mounts."""
-    return {path for path, _ in walk_routes(routes, prefix)}
 
 
 def _reads(request: Request) -> Reads:
@@ -265,8 +254,7 @@ DEFAULT_EXAMPLE = "api/frameworks"
 
 
 def sparql_page(request: Request) -> HTMLResponse:
-    """The query page browsers get for ``GET /sparql`` (registered as
-    :data:`pcfgraph.api.sparql.SPARQL_PAGE`): an editor over the same endpoint, the named
+    """The query page browsers get for ``GET /sparql`` (``Pages.sparql``): an editor over the same endpoint, the named
     queries as examples. Protocol clients never see it."""
     state = app_state(request)
     groups: dict[str, list[Any]] = {}
@@ -300,7 +288,7 @@ def element_page(state: AppState, iri: str) -> str | None:
 
 
 def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
-    """The page of any other IRI under ``/id/`` (registered as ``RESOURCE_PAGE``)."""
+    """The page of any other IRI under ``/id/`` (``Pages.resource``)."""
     view = resource_view(iri, triples)
     derivation = explain(reads_for(state), view)
     timeline = identity.stable_timeline(reads_for(state), iri, triples)
@@ -315,24 +303,29 @@ def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
 
 
 def graph_page(state: AppState, iri: str) -> str:
-    """The page of a named graph at ``/id/graph/...`` (registered as ``GRAPH_PAGE``)."""
+    """The page of a named graph at ``/id/graph/...`` (``Pages.graph``)."""
     query = state.catalog.get(GRAPH_SUMMARY)
-    rows = query_store(state).select(query, {"graph": ox.NamedNode(iri)})
+    rows = state.query_store.select(query, {"graph": ox.NamedNode(iri)})
     triples = int(state.release.manifest.get("graphs", {}).get(iri, 0))
     view = graph_view(iri, triples, rows.rows)
     return render("graph.html", title=view.title, graph=view, nav="")
 
 
+def pages() -> Pages:
+    """The workbench's HTML for routes the API owns: element, resource, graph and 404 pages
+    at ``/id/...`` and the query page of ``GET /sparql`` (wired by :mod:`pcfgraph.serving`)."""
+    return Pages(
+        element=element_page,
+        resource=resource_page,
+        graph=graph_page,
+        not_found=not_found_html,
+        sparql=sparql_page,
+    )
+
+
 def include(app: FastAPI) -> None:
-    """Add the workbench routes and register :func:`element_page` as the HTML view of
-    framework elements at ``/id/...`` (:data:`pcfgraph.api.element_html.ELEMENT_PAGE`) and
-    :func:`not_found_html` as its 404 page for browsers (``NOT_FOUND_PAGE``)."""
+    """Add the workbench routes (after the API's: element pages use ``/id/`` when it exists)."""
     from pcfgraph.web import forms
 
     app.include_router(router)
     app.include_router(forms.router)
-    app.state.pcf.extras[ELEMENT_PAGE] = element_page
-    app.state.pcf.extras[NOT_FOUND_PAGE] = not_found_html
-    app.state.pcf.extras[SPARQL_PAGE] = sparql_page
-    app.state.pcf.extras[RESOURCE_PAGE] = resource_page
-    app.state.pcf.extras[GRAPH_PAGE] = graph_page

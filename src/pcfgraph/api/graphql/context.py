@@ -9,8 +9,8 @@ from strawberry.fastapi import BaseContext
 
 from pcfgraph.api.graphql.loaders import Loaders
 from pcfgraph.api.graphql.prefetch import Wanted, scan
-from pcfgraph.api.state import AppState
 from pcfgraph.errors import ResultTooLarge
+from pcfgraph.runtime import AppState
 from pcfgraph.services import Reader, SearchIndex
 from pcfgraph.services.search.release import served_index
 

@@ -30,7 +30,7 @@ from pcfgraph.api.errors import request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import decode_request_json
-from pcfgraph.api.state import app_state
+from pcfgraph.runtime import app_state
 
 PATH = "/graphql"
 ASSETS = "/graphql/assets"

@@ -13,7 +13,7 @@ from pcfgraph import services
 from pcfgraph.services.search import SearchResult
 
 if TYPE_CHECKING:
-    from pcfgraph.web.data import ElementRef
+    from pcfgraph.services.page_model import ElementRef
 
 
 @dataclass(frozen=True)

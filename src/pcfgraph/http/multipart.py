@@ -16,8 +16,8 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from pcfgraph.api.bodies import read_body
 from pcfgraph.errors import InputError, PayloadTooLarge
+from pcfgraph.http.bodies import read_body
 
 #: Largest plain (non-file) form field.
 MAX_FIELD_BYTES = 64 * 1024

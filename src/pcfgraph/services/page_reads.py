@@ -1,5 +1,6 @@
 """What the pages show: the shared domain reads (:mod:`pcfgraph.services`, the same reads as
-GraphQL and the CLI) shaped for the templates.
+GraphQL and the CLI) shaped for the templates and exports (records in
+:mod:`pcfgraph.services.page_model`).
 
 There are no page-specific named queries: attribution text (``services.Framework.rights``) and
 curated "no counterpart" records (``services.no_counterparts``) are domain reads too.
@@ -8,205 +9,35 @@ curated "no counterpart" records (``services.no_counterparts``) are domain reads
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
+from pcfgraph.services.page_model import (
+    ChainLink,
+    ElementDetail,
+    ElementRef,
+    FrameworkInfo,
+    MappingInfo,
+    Matrix,
+    MatrixCell,
+    MeasureInfo,
+    SKOS,
+    TreeNode,
+    code_key,
+    humanise_kind,
+    inverse_relation,
+    local_name,
+)
+from pcfgraph.services.page_search import SearchPage, search_page
 from pcfgraph.services.search.release import served_index
 from pcfgraph.store import GraphStore
-from pcfgraph.web.search_results import SearchPage, search_page
 
 if TYPE_CHECKING:
-    from pcfgraph.api.state import AppState
-
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-#: Strength of a mapping relation, strongest first (matrix colour, diagram order).
-RELATION_STRENGTH: Mapping[str, int] = {
-    SKOS + "exactMatch": 4,
-    SKOS + "closeMatch": 3,
-    SKOS + "broadMatch": 2,
-    SKOS + "narrowMatch": 2,
-    SKOS + "relatedMatch": 1,
-}
-_INVERSE = {SKOS + "broadMatch": SKOS + "narrowMatch", SKOS + "narrowMatch": SKOS + "broadMatch"}
-
-
-def local_name(iri: str) -> str:
-    return re.split(r"[#/]", iri.rstrip("/#"))[-1] if iri else ""
-
-
-def relation_name(iri: str) -> str:
-    """``skos:closeMatch`` -> ``closeMatch``."""
-    return local_name(iri)
-
-
-def inverse_relation(iri: str) -> str:
-    return _INVERSE.get(iri, iri)
-
-
-_NUM_RE = re.compile(r"(\d+)")
-
-
-def code_key(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3."""
-    return tuple(
-        (0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM_RE.split(code) if p != ""
-    )
-
-
-# --- the things pages show ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FrameworkInfo:
-    iri: str
-    id: str
-    title: str
-    version: str
-    edition: str
-    publisher: str
-    license: str
-    rights: str
-    rights_label: str
-    elements: int
-
-    @property
-    def is_apqc(self) -> bool:
-        return self.id.startswith("apqc-pcf")
-
-
-@dataclass(frozen=True)
-class ElementRef:
-    iri: str
-    code: str
-    name: str
-    framework: str = ""
-    kind: str = ""
-
-
-@dataclass
-class TreeNode:
-    element: ElementRef
-    level: int | None
-    definition: str
-    pcf_id: int | None
-    parent: str
-    children: list[TreeNode] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class MeasureInfo:
-    iri: str
-    name: str
-    metric_id: int | None
-    category: str
-    units: str
-    formula: str
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    record: str
-    relation: str
-    source: str
-    source_code: str
-    target: str
-    target_code: str
-
-
-@dataclass
-class MappingInfo:
-    record: str
-    relation: str
-    #: "out": the element is the record's source; "in": the other side stated it (inverted here).
-    direction: str
-    other: ElementRef
-    confidence: float | None
-    justification: str
-    comment: str
-    author: str
-    derived: bool
-    chain: list[ChainLink] = field(default_factory=list)
-
-    @property
-    def strength(self) -> int:
-        return RELATION_STRENGTH.get(self.relation, 0)
-
-
-@dataclass
-class ElementDetail:
-    iri: str
-    code: str
-    name: str
-    definition: str
-    kind: str
-    kind_label: str
-    level: int | None
-    pcf_id: int | None
-    framework: str
-    framework_title: str
-    breadcrumb: list[ElementRef]
-    children: list[ElementRef]
-    measures: list[MeasureInfo]
-    mappings: list[MappingInfo]
-    #: Curated "no counterpart in <framework>" records: (framework id, reason).
-    no_counterparts: list[tuple[str, str]] = field(default_factory=list)
-    #: Pending (unreviewed) lexical suggestions: (target framework, target, score).
-    suggestions: list[tuple[str, ElementRef, float]] = field(default_factory=list)
-
-    @property
-    def ref(self) -> ElementRef:
-        return ElementRef(self.iri, self.code, self.name, self.framework, self.kind)
-
-
-@dataclass
-class MatrixCell:
-    relation: str
-    confidence: float | None
-    derived: bool
-    records: int
-
-    @property
-    def strength(self) -> int:
-        return RELATION_STRENGTH.get(self.relation, 0)
-
-
-@dataclass
-class Matrix:
-    source: str
-    target: str
-    rows: list[ElementRef]
-    columns: list[ElementRef]
-    cells: dict[tuple[str, str], MatrixCell]
-    include_derived: bool
-    #: Curated "no counterpart" reasons of row elements towards the column framework.
-    reasons: dict[str, str] = field(default_factory=dict)
-
-    def cell(self, row: ElementRef, column: ElementRef) -> MatrixCell | None:
-        return self.cells.get((row.iri, column.iri))
-
-    @property
-    def gap_rows(self) -> set[str]:
-        used = {r for r, _ in self.cells}
-        return {r.iri for r in self.rows if r.iri not in used}
-
-    @property
-    def gap_columns(self) -> set[str]:
-        used = {c for _, c in self.cells}
-        return {c.iri for c in self.columns if c.iri not in used}
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-
-def humanise_kind(kind: str) -> str:
-    """``processGroup`` -> ``process group``."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind).lower()
+    from pcfgraph.runtime import AppState
 
 
 class Reads:

@@ -23,3 +23,8 @@ def walk_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, 
             yield prefix + path, route
         if getattr(route, "routes", None):
             yield from walk_routes(route.routes, prefix + (path or ""))
+
+
+def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
+    """Every path an app answers, including included routers and mounts."""
+    return {path for path, _ in walk_routes(routes, prefix)}
