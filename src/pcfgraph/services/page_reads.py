@@ -17,6 +17,7 @@ from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_model import (
+    SKOS,
     ChainLink,
     ElementDetail,
     ElementRef,
@@ -25,7 +26,6 @@ from pcfgraph.services.page_model import (
     Matrix,
     MatrixCell,
     MeasureInfo,
-    SKOS,
     TreeNode,
     code_key,
     humanise_kind,
