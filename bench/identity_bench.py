@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from fastapi.testclient import TestClient
 
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
     from pcfgraph.release import build_release
+    from pcfgraph.serving import create_app
     from pcfgraph.sources import ExtraSources
     from pcfgraph.web import identity, render
 

@@ -143,8 +143,8 @@ def test_ask_answers_are_booleans(remote: RemoteStore) -> None:
 def test_serving_the_store_reads_its_release(virtuoso: tuple[str, Release]) -> None:
     from fastapi.testclient import TestClient
 
-    from pcfgraph.api.app import create_app
     from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
 
     base, release = virtuoso
     app = create_app(Settings(store_url=f"{base}/sparql", query_workers=1, query_timeout=60))

@@ -7,10 +7,10 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from pcfgraph import iris
-from pcfgraph.api.app import create_app
 from pcfgraph.config import Settings
 from pcfgraph.export import export_bytes
 from pcfgraph.release import open_release
+from pcfgraph.serving import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 

@@ -19,7 +19,6 @@ from ops_support import publish
 from sparql_support import endpoint_settings, fixture_store, live_server
 
 from pcfgraph import iris
-from pcfgraph.api.app import create_app
 from pcfgraph.api.sparql_cache import (
     CachedAnswer,
     ResponseCache,
@@ -29,6 +28,7 @@ from pcfgraph.api.sparql_cache import (
     matches,
 )
 from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ALPHA = iris.ID_BASE + "framework/alpha"
