@@ -160,3 +160,21 @@ def test_serve_settings_add_sources_and_release_is_exclusive(tmp_path: Path) -> 
     assert result.exit_code == 2 and "--release is already built" in result.output
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert "--add FILE" in result.output and "--sources FILE" in result.output
+
+
+def test_parallel_import_shows_workbooks_done_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pcfgraph.sources import import_workbooks
+
+    jobs = [
+        (workbook(tmp_path / "k01234-banking-v731.xlsx"), None, None),
+        (workbook(tmp_path / "k01235-retail-v731.xlsx"), None, None),
+    ]
+    done = import_workbooks(jobs, progress=True)
+    assert [w.path for w in done] == [p for p, _e, _v in jobs]  # in the order listed
+    assert {w.edition for w in done} == {"Banking", "Retail"}
+    err = capsys.readouterr().err
+    assert "importing workbooks" in err and "2/2" in err
+    import_workbooks(jobs, progress=False)
+    assert capsys.readouterr().err == ""

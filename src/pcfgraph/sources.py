@@ -12,8 +12,9 @@ from __future__ import annotations
 import glob
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,16 +155,39 @@ def _import_one(path: str, edition: str | None, version: str | None) -> Imported
     return ImportedWorkbook(Path(path), r.framework_id, r.edition, r.version, nt, r.element_rows)
 
 
-def import_workbooks(jobs: Sequence[tuple[Path, str | None, str | None]]) -> list[ImportedWorkbook]:
+def import_workbooks(
+    jobs: Sequence[tuple[Path, str | None, str | None]], *, progress: bool | None = None
+) -> list[ImportedWorkbook]:
     """Import workbooks (path, edition, version), in parallel processes when there are several;
-    refuse two that claim the same edition and version."""
-    if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
-        workers = min(len(jobs), os.cpu_count() or 1)
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_import_one, str(p), e, v) for p, e, v in jobs]
-            results = [f.result() for f in futures]
-    else:
-        results = [_import_one(str(p), e, v) for p, e, v in jobs]
+    refuse two that claim the same edition and version. ``progress``: a bar of workbooks done
+    on stderr (None: only when stderr is a terminal, as the importer's own bar)."""
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(jobs),
+        desc="importing workbooks",
+        unit=" workbooks",
+        delay=1.0 if progress is None else 0.0,  # asked for: shown at once
+        file=sys.stderr,
+        disable=(None if progress is None else not progress) if len(jobs) > 1 else True,
+        leave=False,
+    )
+    try:
+        if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
+            workers = min(len(jobs), os.cpu_count() or 1)
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+                futures = [pool.submit(_import_one, str(p), e, v) for p, e, v in jobs]
+                for done in as_completed(futures):
+                    done.result()  # the first failure ends the build, naming its workbook
+                    bar.update(1)
+                results = [f.result() for f in futures]  # in the order listed
+        else:
+            results = []
+            for p, e, v in jobs:
+                results.append(_import_one(str(p), e, v))
+                bar.update(1)
+    finally:
+        bar.close()
     seen: dict[str, ImportedWorkbook] = {}
     for r in results:
         other = seen.get(r.framework_id)
