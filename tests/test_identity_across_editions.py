@@ -356,16 +356,22 @@ def test_pcf_id_page_lists_where_it_appears(client: Client) -> None:
 
 
 def test_versions_history_and_inherited_mappings_cost_queries_per_framework(
-    client: Client,
+    client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Store queries grow with the frameworks involved, not with the number of elements."""
+    """Store queries grow with the frameworks involved, not with the number of elements; a
+    small batch (one element asked for by id) reads per PCF ID instead, with the same answers."""
+    from pcfgraph.services import versions
+
     q = """{ elements(framework: "apqc-pcf-banking-7.2.2", first: %d) { nodes {
       versions { code framework { id } }
       history { changes revisionOf { code } }
       inheritedMappings { status madeOn { code } mapping { object { code } } }
     } } }"""
+    per_pcf_id = client.data(q % 500)
+    monkeypatch.setattr(versions, "SMALL_BATCH", 0)  # every batch reads per framework
     one, small = client.count(q % 1)
     every, big = client.count(q % 500)
     assert len(small["elements"]["nodes"]) == 1 and len(big["elements"]["nodes"]) == 6
     assert sum(len(n["inheritedMappings"]) for n in big["elements"]["nodes"]) == 4
     assert every == one, (one, every)
+    assert big == per_pcf_id

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pcfgraph.services.base import Reader, boolean, code_key, integer, text
-from pcfgraph.services.elements import Element, framework_index
+from pcfgraph.services.elements import Element, elements_by_iris, framework_index
 from pcfgraph.store import Row
 
 
@@ -35,6 +35,10 @@ class VersionStatement:
     @property
     def sort_key(self) -> tuple[object, ...]:
         return (self.edition, code_key(self.version), self.iri)
+
+
+#: Up to this many elements, :func:`history_of` reads per PCF ID instead of per framework.
+SMALL_BATCH = 8
 
 
 def _fold(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
@@ -125,11 +129,19 @@ class HistoryStep:
     revision_of: Element | None = None
 
 
-def _steps(reader: Reader, statements: Sequence[VersionStatement]) -> list[HistoryStep]:
+def _steps(
+    reader: Reader, statements: Sequence[VersionStatement], *, by_iri: bool = False
+) -> list[HistoryStep]:
+    """The statements with their elements: from each framework's index (``by_iri``: from an
+    index already read, else one small ``api/element-by-iri`` query per statement)."""
+
     def at(iri: str | None, framework_id: str | None) -> Element | None:
         if iri is None or framework_id is None:
             return None
-        return framework_index(reader, framework_id).elements.get(iri)
+        index = reader.peek(("framework-index", framework_id))
+        if index is None and by_iri:
+            return elements_by_iris(reader, [(iri, None)])[0]
+        return (index or framework_index(reader, framework_id)).elements.get(iri)
 
     frameworks = {s.iri: s.framework_id for s in statements}
     steps = []
@@ -143,8 +155,19 @@ def _steps(reader: Reader, statements: Sequence[VersionStatement]) -> list[Histo
 
 
 def history_of(reader: Reader, elements: Sequence[Element]) -> list[list[HistoryStep]]:
-    """:func:`versions_of` with each statement's element (and the one it revises) read from
-    its framework's index: one store query per framework involved."""
+    """:func:`versions_of` with each statement's element (and the one it revises).
+
+    A batch of up to :data:`SMALL_BATCH` elements (one element asked for by id) reads each
+    PCF ID on its own (:func:`statements_of`, elements by IRI): a whole framework's read costs
+    seconds on a cold request. Larger batches (trees, lists) read per framework: one query for
+    the statements and one index per framework involved, however many elements."""
+    if len(elements) <= SMALL_BATCH:
+        return [
+            _steps(reader, statements_of(reader, e.pcf_id), by_iri=True)
+            if e.pcf_id is not None
+            else []
+            for e in elements
+        ]
     return [_steps(reader, statements) for statements in versions_of(reader, elements)]
 
 
