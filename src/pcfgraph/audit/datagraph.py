@@ -36,6 +36,13 @@ class DataGraphStore(Store):
         self._size = 0
         self._graphs: tuple[Graph, ...] = ()
 
+    def release(self) -> None:
+        """Drop every triple now, not when a garbage collection finds the graph: the store and
+        its graph refer to each other (a cycle), and the audit pauses the collector."""
+        self._spo, self._pos, self._osp = {}, {}, {}
+        self._size = 0
+        self._graphs = ()
+
     def set_graph(self, graph: Graph) -> None:
         """The graph every triple belongs to (what :meth:`contexts` reports)."""
         self._graphs = (graph,)
