@@ -24,6 +24,7 @@ from pcfgraph.api.sparql_cache import (
     ResponseCache,
     cache_key,
     deterministic,
+    entry_size,
     etag_for,
     matches,
 )
@@ -202,18 +203,34 @@ def key(release: str = "r1", query: str = "ASK {}", media: str = JSON) -> Any:
 
 
 def test_the_cache_keeps_at_most_its_budget_least_recently_used_out_first() -> None:
-    cache = ResponseCache(400)
-    for i in range(5):
+    def entry(i: int, body: int = 100) -> tuple[Any, CachedAnswer]:
         k = key(query=f"q{i}")
-        cache.put(k, CachedAnswer(b"x" * 100, JSON, etag_for(k)))
+        return k, CachedAnswer(b"x" * body, JSON, etag_for(k))
+
+    one = entry_size(*entry(0))
+    cache = ResponseCache(4 * one + one // 2)  # room for four entries
+    for i in range(5):
+        cache.put(*entry(i))
         if i == 2:
             assert cache.get(key(query="q0")) is not None  # q0 is now the most recent
-    assert cache.size <= 400 and len(cache) == 4
+    assert cache.size <= 4 * one + one // 2 and len(cache) == 4
     assert cache.get(key(query="q1")) is None  # the least recently used went first
     assert cache.get(key(query="q0")) is not None
-    big = key(query="big")
-    cache.put(big, CachedAnswer(b"x" * 101, JSON, etag_for(big)))  # over a quarter: not kept
-    assert cache.get(big) is None
+    big_key, big = entry(9, body=one + one // 4)  # over a quarter of the budget: not kept
+    cache.put(big_key, big)
+    assert cache.get(big_key) is None
+
+
+def test_long_queries_count_against_the_budget() -> None:
+    """A megabyte query with a tiny answer cannot grow the cache past its budget."""
+    cache = ResponseCache(1_000_000)
+    for i in range(20):
+        k = key(query=f"# {i}\n" + "x" * 200_000)
+        cache.put(k, CachedAnswer(b"{}", JSON, etag_for(k)))
+    assert 0 < len(cache) <= 5 and cache.size <= 1_000_000
+    huge = key(query="y" * 300_000)  # over a quarter of the budget with its key
+    cache.put(huge, CachedAnswer(b"{}", JSON, etag_for(huge)))
+    assert cache.get(huge) is None
 
 
 def test_a_key_of_another_release_empties_the_cache() -> None:

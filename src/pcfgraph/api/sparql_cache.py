@@ -15,8 +15,8 @@ running at all.
 - Queries whose answer may differ between runs (``RAND``, ``NOW``, ``UUID``, ``STRUUID``,
   ``BNODE``) are never cached and get no ETag; nor do errors, or answers from a remote store
   (it can change under us).
-- Memory is bounded (``sparql_cache_mb``, least recently used first out); an answer larger
-  than a quarter of it is not kept. ``0`` turns the memory off; ETags and 304 stay.
+- Memory is bounded (``sparql_cache_mb``, least recently used first out), answers and keys
+  (query texts) counted; an entry larger than a quarter of it is not kept. ``0`` turns the memory off; ETags and 304 stay.
 """
 
 from __future__ import annotations
@@ -81,6 +81,14 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+def entry_size(key: CacheKey, answer: CachedAnswer) -> int:
+    """Bytes an entry holds: the answer and the key's texts (a query may be megabytes long
+    and its answer tiny, so keys count against the budget too)."""
+    texts = sum(len(part) for part in key[1:3]) + len(key[5])
+    texts += sum(len(g) for g in key[3]) + sum(len(g) for g in key[4])
+    return len(answer.body) + texts + len(answer.content_type) + len(answer.etag)
+
+
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
     body: bytes
@@ -115,17 +123,17 @@ class ResponseCache:
         if key[0] != self.release_id:
             self.clear()
             self.release_id = key[0]
-        size = len(answer.body)
+        size = entry_size(key, answer)
         if size > self.max_bytes // 4:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self.size -= len(old.body)
+            self.size -= entry_size(key, old)
         self._entries[key] = answer
         self.size += size
         while self.size > self.max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self.size -= len(dropped.body)
+            dropped_key, dropped = self._entries.popitem(last=False)
+            self.size -= entry_size(dropped_key, dropped)
 
     def clear(self) -> None:
         self._entries.clear()
