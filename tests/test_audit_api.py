@@ -180,7 +180,7 @@ def test_report_is_json_serialisable(client: TestClient, tmp_path: Path) -> None
 
 
 def test_runs_in_the_sandbox_pool_when_there_is_one(client: TestClient) -> None:
-    pool = client.app.state.pcf.extras.get("pool")  # type: ignore[attr-defined]
+    pool = client.app.state.pcf.pool  # type: ignore[attr-defined]
     if pool is None:
         pytest.skip("no sandbox pool in this app (in-process fallback is used)")
     before = pool.counters["tasks"]

@@ -52,7 +52,7 @@ def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None
         state = StandaloneState(settings=Settings(), release=release)
         pool = WorkerPool(release, workers=1)
         await pool.start()
-        state.extras["pool"] = pool
+        state.services.pool = pool
         try:
             async with Client(build_server(lambda: state, base_url="http://h")) as client:
                 await body(client)

@@ -37,7 +37,7 @@ def test_workers_are_replaced_after_their_task_budget_and_answers_stay_right() -
     # The response cache off: every request must run its (same) query in a worker.
     settings = endpoint_settings(worker_max_tasks=3, query_workers=2, sparql_cache_mb=0)
     with live_server(settings) as (url, app):
-        pool = app.state.pcf.extras["pool"]
+        pool = app.state.pcf.pool
         first = set(pool.pids())
         assert len(first) == 2
         seen: set[int] = set(first)

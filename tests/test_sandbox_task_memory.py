@@ -30,7 +30,7 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
         worker_recycle_mb=1, query_workers=2, max_body_bytes=1 << 20, sparql_cache_mb=0
     )
     with live_server(settings) as (url, app):
-        pool = app.state.pcf.extras["pool"]
+        pool = app.state.pcf.pool
         wait_for(pool, 2)
         with httpx.Client(base_url=url, timeout=60) as client:
             bodies = set()
@@ -50,7 +50,7 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
 def test_small_tasks_do_not_recycle() -> None:
     settings = endpoint_settings(worker_recycle_mb=256, query_workers=2, sparql_cache_mb=0)
     with live_server(settings) as (url, app):
-        pool = app.state.pcf.extras["pool"]
+        pool = app.state.pcf.pool
         wait_for(pool, 2)
         with httpx.Client(base_url=url, timeout=60) as client:
             for _ in range(10):

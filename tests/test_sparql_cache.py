@@ -55,7 +55,7 @@ def client(server: tuple[str, FastAPI]) -> Iterator[httpx.Client]:
 
 
 def tasks(app: FastAPI) -> int:
-    return int(app.state.pcf.extras["pool"].counters["tasks"])
+    return int(app.state.pcf.pool.counters["tasks"])
 
 
 def rows(body: bytes) -> set[tuple[Any, ...]]:

@@ -326,7 +326,7 @@ def test_workers_have_no_network_even_past_the_guard(
     """Defence in depth: a SERVICE handed straight to a worker reaches nobody either."""
     import asyncio
 
-    pool = server[1].state.pcf.extras["pool"]
+    pool = server[1].state.pcf.pool
     if not pool.network_isolated:
         pytest.skip("this kernel refuses unprivileged network namespaces")
     port = canary.getsockname()[1]
@@ -437,7 +437,7 @@ def test_runaway_query_times_out_while_others_answer(client: httpx.Client) -> No
 def test_crashed_worker_gives_503_and_the_server_recovers(
     client: httpx.Client, server: tuple[str, FastAPI]
 ) -> None:
-    pool = server[1].state.pcf.extras["pool"]
+    pool = server[1].state.pcf.pool
     deadline = time.monotonic() + 20
     while len(pool.pids()) < 2 and time.monotonic() < deadline:  # after the timeout test
         time.sleep(0.1)

@@ -57,7 +57,7 @@ class ReleaseSubscriber(Protocol):
 
     ``reload`` may be a plain or an ``async`` method. It raises to refuse the candidate (the
     reload is then rolled back); when it returns, new work must run on ``release``. The
-    sandbox worker pool (``AppState.extras["pool"]``) is the main subscriber.
+    sandbox worker pool (``AppState.pool``) is the main subscriber.
     """
 
     def reload(self, release: Release) -> Any: ...
@@ -130,7 +130,7 @@ class ReleaseManager:
 
     def _subscribers(self) -> list[ReleaseSubscriber]:
         subs = list(self.subscribers)
-        pool = self.state.extras.get("pool")
+        pool = self.state.pool
         if pool is not None and isinstance(pool, ReleaseSubscriber) and pool not in subs:
             subs.append(pool)
         return subs
@@ -215,7 +215,7 @@ async def _call(fn: Callable[[Release], Any], release: Release) -> None:
 @asynccontextmanager
 async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
     """Reload on SIGHUP while the app runs (only where the loop can take signal handlers)."""
-    manager: ReleaseManager | None = app.state.pcf.extras.get("releases")
+    manager: ReleaseManager | None = app.state.pcf.services.releases
     loop = asyncio.get_running_loop()
     installed = False
     tasks: set[asyncio.Task[ReloadOutcome]] = set()

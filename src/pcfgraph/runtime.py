@@ -1,5 +1,6 @@
-"""What every request handler can reach: settings, the served release, the query catalog and
-the HTML pages an HTML edge contributes, typed.
+"""What every request handler can reach, typed: the served release and the frozen
+:class:`Runtime` (settings, query catalog, the HTML pages an HTML edge contributes, the
+services the app's lifespan starts, the per-release caches).
 
 Built by the composition root (:mod:`pcfgraph.serving`) and kept on ``app.state.pcf``; core
 code, so it knows nothing of HTTP (the request type is only named for the type checker).
@@ -7,9 +8,10 @@ code, so it knows nothing of HTTP (the request type is only named for the type c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pyoxigraph as ox
 
@@ -21,6 +23,14 @@ from pcfgraph.store import EmbeddedStore, GraphStore
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
+
+    from pcfgraph.release_reload import ReleaseManager
+    from pcfgraph.remote_store import RemoteStore
+    from pcfgraph.sandbox import WorkerPool
+    from pcfgraph.services.page_reads import Reads
+    from pcfgraph.services.search import SearchIndex
+
+T = TypeVar("T")
 
 #: ``(state, iri) -> html``: the page of a framework element, None when ``iri`` is not one.
 ElementPage = Callable[["AppState", str], "str | None"]
@@ -47,13 +57,109 @@ class Pages:
 
 
 @dataclass
-class AppState:
+class Services:
+    """What the app's lifespan starts and stops (empty outside it: embedded use, tests)."""
+
+    #: The sandbox worker pool (ad-hoc SPARQL, uploads); None: run in a thread.
+    pool: WorkerPool | None = None
+    #: With ``--store``: the remote store that trusted reads use.
+    remote_store: RemoteStore | None = None
+    #: The reload procedure (installed with the app's operations routes).
+    releases: ReleaseManager | None = None
+
+
+class PerRelease(Generic[T]):
+    """One value for the served release, built on first use and rebuilt after a reload
+    switches release (a release is immutable, so the value stays valid while it serves)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entry: tuple[object, T] | None = None
+
+    def get(self, release: object, build: Callable[[], T]) -> T:
+        """The value for ``release`` (compared by identity), built by ``build`` if needed."""
+        with self._lock:
+            if self._entry is not None and self._entry[0] is release:
+                return self._entry[1]
+            value = build()
+            self._entry = (release, value)
+            return value
+
+    def clear(self) -> None:
+        """Forget the value (the next use builds it again; benchmarks of cold reads)."""
+        with self._lock:
+            self._entry = None
+
+
+class Lazy(Generic[T]):
+    """One value for the app's lifetime, built on first use (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def get(self, build: Callable[[], T]) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = build()
+            return self._value
+
+
+@dataclass(frozen=True)
+class Caches:
+    """Values derived from the served release, shared by every request on it."""
+
+    graph_names: PerRelease[frozenset[str]] = field(default_factory=PerRelease)
+    search_index: PerRelease[SearchIndex] = field(default_factory=PerRelease)
+    page_reads: PerRelease[Reads] = field(default_factory=PerRelease)
+    #: What audits run in-process (no pool) keep between uploads (the audit context).
+    audit: dict[str, Any] = field(default_factory=dict)
+    #: Finished ``/sparql`` answers (the HTTP API's response cache, keyed by release itself).
+    sparql_answers: Lazy[object] = field(default_factory=Lazy)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A server's long-lived parts, built once by the composition root; what changes while
+    it runs (services started by the lifespan, caches) changes inside typed holders."""
+
     settings: Settings
-    release: Release
     catalog: QueryCatalog
     pages: Pages = field(default_factory=Pages)
-    #: Extension slots for edges (worker pool, metrics, ...), keyed by name.
-    extras: dict[str, Any] = field(default_factory=dict)
+    services: Services = field(default_factory=Services)
+    caches: Caches = field(default_factory=Caches)
+
+
+@dataclass
+class AppState:
+    """The runtime and the release it serves; a reload replaces ``release`` (one assignment)."""
+
+    runtime: Runtime
+    release: Release
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def catalog(self) -> QueryCatalog:
+        return self.runtime.catalog
+
+    @property
+    def pages(self) -> Pages:
+        return self.runtime.pages
+
+    @property
+    def services(self) -> Services:
+        return self.runtime.services
+
+    @property
+    def caches(self) -> Caches:
+        return self.runtime.caches
+
+    @property
+    def pool(self) -> WorkerPool | None:
+        return self.runtime.services.pool
 
     @property
     def store(self) -> EmbeddedStore:
@@ -62,16 +168,15 @@ class AppState:
     @property
     def query_store(self) -> GraphStore:
         """The store trusted reads use: the remote one with ``--store``, else the embedded one."""
-        store: GraphStore | None = self.extras.get("store")
-        return store if store is not None else self.store
+        remote = self.runtime.services.remote_store
+        return remote if remote is not None else self.store
 
 
 def app_state(request: Request) -> AppState:
     """The state as of the request's first call: the release stays the same for the request.
 
     A reload replaces ``AppState.release`` on the app's state; a request that already asked
-    keeps the snapshot it got (same settings, catalog and extras), so it finishes on the
-    release it started with.
+    keeps the snapshot it got (same runtime), so it finishes on the release it started with.
     """
     pinned: AppState | None = getattr(request.state, "pcf_snapshot", None)
     if pinned is None:

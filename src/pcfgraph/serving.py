@@ -20,7 +20,7 @@ from pcfgraph.config import Settings
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_reload import load_verified_release
-from pcfgraph.runtime import AppState
+from pcfgraph.runtime import AppState, Runtime
 from pcfgraph.web import views
 
 __all__ = ["app_from_env", "configure_logging", "create_app", "graphql_sdl", "uvicorn_options"]
@@ -31,9 +31,8 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     settings = settings or Settings()
     # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.release_reload).
     release = release if release is not None else load_verified_release(settings)
-    state = AppState(
-        settings=settings, release=release, catalog=QueryCatalog(), pages=views.pages()
-    )
+    runtime = Runtime(settings=settings, catalog=QueryCatalog(), pages=views.pages())
+    state = AppState(runtime=runtime, release=release)
     app = api_app.create_api(state)
     views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
     api_app.guard(app)  # outermost: head limits (414/431), security headers

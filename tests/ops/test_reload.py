@@ -137,7 +137,7 @@ class FakePool:
 def test_the_worker_pool_moves_with_the_release(tmp_path: Path) -> None:
     client, rel, _ = served(tmp_path)
     pool = FakePool()
-    client.app.state.pcf.extras["pool"] = pool  # type: ignore[attr-defined]
+    client.app.state.pcf.services.pool = pool  # type: ignore[attr-defined]
     second = publish(rel, variant=1)
     assert client.post("/admin/reload", headers=auth()).status_code == 200
     assert pool.releases == [second]
@@ -155,7 +155,7 @@ def test_a_pool_that_refuses_the_candidate_rolls_back(tmp_path: Path) -> None:
     client, rel, first = served(tmp_path)
     second = publish(rel, variant=1)
     good, bad = FakePool(), FakePool(fail_on=second)
-    manager = client.app.state.pcf.extras["releases"]  # type: ignore[attr-defined]
+    manager = client.app.state.pcf.services.releases  # type: ignore[attr-defined]
     manager.subscribers[:] = [good, bad]
     r = client.post("/admin/reload", headers=auth())
     assert r.status_code == 500 and r.json()["code"] == "internal-error"
@@ -201,7 +201,7 @@ def test_one_reload_at_a_time(tmp_path: Path) -> None:
     publish(rel)
     release_gate = asyncio.Event()
     app = create_app(Settings(release=rel, admin_token=TOKEN))
-    manager = app.state.pcf.extras["releases"]
+    manager = app.state.pcf.services.releases
 
     class Slow:
         async def reload(self, release: Release) -> None:

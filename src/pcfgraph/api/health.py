@@ -22,7 +22,7 @@ def health() -> dict[str, str]:
 )
 def ready(request: Request) -> dict[str, object]:
     state = app_state(request)
-    workers = _workers_ready(state.extras.get("pool"))
+    workers = _workers_ready(state.pool)
     if workers is False:
         raise Overloaded("the query worker pool is not up", retry_after=2, code="not-ready")
     return {

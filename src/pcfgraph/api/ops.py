@@ -200,8 +200,8 @@ class Metrics:
             "Quads in the served release.",
             [({}, len(release.store))],
         )
-        manager = state.extras.get("releases")
-        if isinstance(manager, ReleaseManager):
+        manager = state.services.releases
+        if manager is not None:
             out.family(
                 "pcfgraph_release_loaded_timestamp_seconds",
                 "gauge",
@@ -289,7 +289,7 @@ def _pool_stats(state: AppState) -> dict[str, float]:
     Keys become ``pcfgraph_pool_<key>`` gauges, except ``restarts``, which is
     ``pcfgraph_worker_restarts_total``.
     """
-    pool = state.extras.get("pool")
+    pool = state.pool
     stats = getattr(pool, "stats", None)
     if not callable(stats):
         return {}
@@ -428,7 +428,9 @@ def _admin_router(settings: Settings) -> APIRouter:
             given.strip().encode(), token.encode()
         ):
             raise Forbidden("POST /admin/reload needs 'Authorization: Bearer <admin token>'")
-        manager: ReleaseManager = request.app.state.pcf.extras["releases"]
+        manager = request.app.state.pcf.services.releases
+        if manager is None:  # pragma: no cover - install() sets it with this route
+            raise Forbidden("reloads are not available on this server")
         outcome = await manager.reload("POST /admin/reload")
         if outcome.ok:
             return JSONResponse({"status": "reloaded", **outcome.to_dict()})
@@ -448,7 +450,7 @@ def _admin_router(settings: Settings) -> APIRouter:
     return router
 
 
-def _metrics_router() -> APIRouter:
+def _metrics_router(metrics: Metrics) -> APIRouter:
     router = APIRouter(tags=["operations"], lifespan=sighup_reloads)
 
     @router.get(
@@ -456,9 +458,9 @@ def _metrics_router() -> APIRouter:
         summary="Prometheus metrics (text exposition format 0.0.4)",
         response_class=PlainTextResponse,
     )
-    def metrics(request: Request) -> PlainTextResponse:
+    def metrics_text(request: Request) -> PlainTextResponse:
         state: AppState = request.app.state.pcf
-        text = state.extras["metrics"].render(state)
+        text = metrics.render(state)
         return PlainTextResponse(text, media_type=PROMETHEUS_TEXT)
 
     return router
@@ -471,10 +473,9 @@ def install(app: FastAPI) -> None:
     """
     state: AppState = app.state.pcf
     metrics = Metrics()
-    state.extras["metrics"] = metrics
-    state.extras["releases"] = ReleaseManager(state, on_outcome=metrics.reload_outcome)
+    state.services.releases = ReleaseManager(state, on_outcome=metrics.reload_outcome)
     app.add_middleware(OpsMiddleware, metrics=metrics)
-    app.include_router(_metrics_router())
+    app.include_router(_metrics_router(metrics))
     if state.settings.admin_token:
         app.include_router(_admin_router(state.settings))
 

@@ -95,19 +95,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     remote = None
     if settings.store_url:
         if isinstance(state.store, RemoteStore):
-            state.extras["store"] = state.store  # the served release is the remote store
+            state.services.remote_store = state.store  # the served release is the remote store
         else:
             remote = RemoteStore(settings.store_url, timeout=settings.query_timeout)
-            state.extras["store"] = remote
+            state.services.remote_store = remote
     await pool.start()
-    state.extras["pool"] = pool
+    state.services.pool = pool
     try:
         yield
     finally:
-        state.extras.pop("pool", None)
+        state.services.pool = None
         await pool.stop()
         if remote is not None:
-            state.extras.pop("store", None)
+            state.services.remote_store = None
             remote.close()
         served = app.state.pcf.store
         if isinstance(served, RemoteStore):
@@ -138,13 +138,9 @@ def query_store(state: AppState) -> GraphStore:
 
 def known_graphs(state: AppState) -> frozenset[str]:
     """Graph names of the served release (cached per release)."""
-    key = ("graph_names", state.release.release_id if state.release.manifest else id(state))
-    cached = state.extras.get("graph_names")
-    if cached is None or cached[0] != key:
-        cached = (key, frozenset(query_store(state).graph_names()))
-        state.extras["graph_names"] = cached
-    names: frozenset[str] = cached[1]
-    return names
+    return state.caches.graph_names.get(
+        state.release, lambda: frozenset(query_store(state).graph_names())
+    )
 
 
 # --- request parsing --------------------------------------------------------------------------
@@ -307,14 +303,14 @@ async def run_query(
     if default_graphs or named_graphs:
         payload["default_graphs"] = default_graphs
         payload["named_graphs"] = named_graphs
-    remote = state.extras.get("store")
+    remote = state.services.remote_store
     if remote is not None:
         result = await asyncio.to_thread(remote.run_protocol_query, payload)
         return Response(
             content=result["body"],
             headers={"Content-Type": result["content_type"], "Vary": "Accept"},
         )
-    pool = state.extras.get("pool")
+    pool = state.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
     release_id = pool.release_id
@@ -352,16 +348,13 @@ async def run_query(
     return Response(content=answer.body, headers=headers)
 
 
-#: The ``AppState.extras`` key of the app's :class:`ResponseCache`.
-RESPONSE_CACHE = "sparql-response-cache"
-
-
 def response_cache(state: AppState) -> ResponseCache | None:
     """The app's cache of finished answers (None when ``sparql_cache_mb`` is 0)."""
-    cache: ResponseCache | None = state.extras.get(RESPONSE_CACHE)
-    if cache is None and state.settings.sparql_cache_mb > 0:
-        cache = ResponseCache(state.settings.sparql_cache_mb * 1024 * 1024)
-        state.extras[RESPONSE_CACHE] = cache
+    size = state.settings.sparql_cache_mb * 1024 * 1024
+    if size <= 0:
+        return None
+    cache = state.caches.sparql_answers.get(lambda: ResponseCache(size))
+    assert isinstance(cache, ResponseCache)
     return cache
 
 

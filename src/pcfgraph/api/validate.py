@@ -7,7 +7,7 @@ ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extensio
 is read; several files form one model). Report: JSON by default; Turtle (an
 ``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
 
-The audit runs in the sandbox worker pool (``app.state.pcf.extras["pool"]``) with the deadline
+The audit runs in the sandbox worker pool (``AppState.pool``) with the deadline
 ``Settings.validate_timeout`` (503 past it) and the workers' memory limit. A model that does not
 parse gets 400 with line and column; over ``Settings.max_body_bytes`` 413; an unknown media
 type 415. Nothing is stored: an upload never changes the served graph.
@@ -162,7 +162,7 @@ async def validate(request: Request) -> Response:
         "max_triples": settings.max_upload_triples,
         "archive_limits": archive_limits(settings),
     }
-    pool = state.extras.get("pool")
+    pool = state.pool
     if pool is not None:
         result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
     else:
@@ -182,7 +182,7 @@ async def validate(request: Request) -> Response:
 class _LocalContext:
     def __init__(self, state: AppState) -> None:
         self.store = state.store
-        self.cache: dict[str, Any] = state.extras.setdefault("audit-cache", {})
+        self.cache: dict[str, Any] = state.caches.audit
 
 
 async def _in_process(state: AppState, payload: dict[str, Any], timeout: float) -> Any:

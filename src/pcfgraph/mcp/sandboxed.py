@@ -48,7 +48,7 @@ async def sparql(
         "has_dataset_clause": checked.has_dataset_clause,
         "base_iri": iris.ID_BASE,
     }
-    pool = st.extras.get("pool")
+    pool = st.services.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
     result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
@@ -115,7 +115,7 @@ async def audit_model(
         "max_bytes": settings.max_body_bytes,
         "max_triples": settings.max_upload_triples,
     }
-    pool = st.extras.get("pool")
+    pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")
     try:

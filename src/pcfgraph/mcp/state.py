@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from pcfgraph.config import Settings
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
+from pcfgraph.runtime import AppState, Caches, Runtime, Services
 
 
 class ServedState(Protocol):
-    """What the tools need of the serving state (``api.state.AppState`` has it)."""
+    """What the tools need of the serving state (:class:`pcfgraph.runtime.AppState` has it)."""
 
-    settings: Settings
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def catalog(self) -> QueryCatalog: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def caches(self) -> Caches: ...
+
     release: Release
-    catalog: QueryCatalog
-    extras: dict[str, Any]
 
 
-@dataclass
-class StandaloneState:
-    """The state of ``pcfgraph mcp`` (no HTTP app): one release, its pool in ``extras``."""
-
-    settings: Settings
-    release: Release
-    catalog: QueryCatalog = field(default_factory=QueryCatalog)
-    extras: dict[str, Any] = field(default_factory=dict)
+def StandaloneState(
+    settings: Settings, release: Release, catalog: QueryCatalog | None = None
+) -> AppState:
+    """The state of ``pcfgraph mcp`` (no HTTP app): one release; its pool goes in
+    ``state.services.pool``."""
+    runtime = Runtime(settings=settings, catalog=catalog or QueryCatalog())
+    return AppState(runtime=runtime, release=release)

@@ -23,7 +23,7 @@ async def serve_stdio(settings: Settings, release: Release) -> None:
         max_tasks=settings.worker_max_tasks,
     )
     await pool.start()
-    state.extras["pool"] = pool
+    state.services.pool = pool
     try:
         server = build_server(lambda: state, base_url=f"http://{settings.host}:{settings.port}")
         await server.run_stdio_async()

@@ -62,7 +62,7 @@ class Tools:
         start = decode_cursor(cursor)
         st = self.state
         reader = self.reader()
-        index = served_index(st.extras, st.release, reader)
+        index = served_index(st.caches, st.release, reader)
         result = index.query(text, framework=framework, kind=kind, limit=size, offset=start)
         hits = []
         for h in result.hits:
@@ -117,7 +117,7 @@ class Tools:
         self, reader: services.Reader, ref: str, framework: str | None
     ) -> services.Element | None:
         st = self.state
-        index = served_index(st.extras, st.release, reader)
+        index = served_index(st.caches, st.release, reader)
         for h in index.search(ref, framework=framework, limit=5):
             if h.field == "code":
                 return h.element  # identifier hits come newest edition first
@@ -321,7 +321,7 @@ class Tools:
         reader = self.reader()
         e = self.resolve(reader, element, framework)
         st = self.state
-        index = served_index(st.extras, st.release, reader)
+        index = served_index(st.caches, st.release, reader)
         key = str(e.pcf_id) if e.pcf_id is not None else (e.code or "")
         family = "apqc-pcf" if e.framework_id.startswith("apqc-pcf-") else e.framework_id
         editions = [

@@ -362,18 +362,17 @@ def reads_for(state: AppState) -> Reads:
     """The page reads of the release ``state`` serves, shared by the requests on it.
 
     A release is immutable, so whole-framework reads stay valid for its lifetime; the object
-    lives in ``AppState.extras`` next to the release it belongs to and is replaced when a
+    lives in ``AppState.caches`` next to the release it belongs to and is replaced when a
     reload switches the release (never module-level state).
     """
-    cached = state.extras.get("web-reads")
-    if cached is None or cached[0] is not state.release:
+    release, caches = state.release, state.caches
+
+    def build() -> Reads:
         fresh = Reads(state.store, state.catalog)
-        release = state.release
-        fresh.search_index = lambda: served_index(state.extras, release, fresh.reader)
-        cached = (release, fresh)
-        state.extras["web-reads"] = cached
-    reads: Reads = cached[1]
-    return reads
+        fresh.search_index = lambda: served_index(caches, release, fresh.reader)
+        return fresh
+
+    return caches.page_reads.get(release, build)
 
 
 def _ref(e: services.Element) -> ElementRef:

@@ -79,7 +79,7 @@ async def _compare_uploads(request: Request) -> DiffResult:
             k: getattr(limits, k) for k in ("members", "ratio", "total_bytes", "rows", "columns")
         },
     }
-    pool = app_state(request).extras.get("pool")
+    pool = app_state(request).pool
     if pool is not None:
         reply = await pool.run(DIFF_WORKBOOKS, payload, timeout=settings.validate_timeout)
     else:  # no sandbox (embedded use): a thread, so the event loop keeps serving

@@ -51,4 +51,4 @@ class GraphQLContext(BaseContext):
 
     def search_index(self) -> SearchIndex:
         """The search index of the served release (shipped with it, or built once)."""
-        return served_index(self.state.extras, self.state.release, self.reader)
+        return served_index(self.state.caches, self.state.release, self.reader)

@@ -5,14 +5,16 @@ an index built in memory from its graph."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.base import Reader
 from pcfgraph.services.search.index import SearchIndex
 from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pcfgraph.runtime import Caches
 
 SEARCH_INDEX_FILE = "search.sqlite"
 
@@ -62,15 +64,7 @@ def index_for(release: Release, reader: Reader) -> SearchIndex:
     return shipped_index(release) or SearchIndex.build(reader, release_id=release.release_id)
 
 
-def served_index(extras: dict[str, Any], release: Release, reader: Reader) -> SearchIndex:
-    """The index of the served release, kept in the server's ``extras`` (one per release,
+def served_index(caches: Caches, release: Release, reader: Reader) -> SearchIndex:
+    """The index of the served release, kept in the server's caches (one per release,
     shared by GraphQL, the pages, the CLI and MCP); replaced when a reload switches release."""
-    lock = extras.setdefault("search-index-lock", threading.Lock())
-    with lock:
-        cached = extras.get("search-index")
-        if cached is not None and cached[0] is release:
-            index: SearchIndex = cached[1]
-            return index
-        index = index_for(release, reader)
-        extras["search-index"] = (release, index)
-        return index
+    return caches.search_index.get(release, lambda: index_for(release, reader))
