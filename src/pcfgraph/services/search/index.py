@@ -53,6 +53,11 @@ COLUMNS = ("name", "alt", "definition", "measures")
 MAX_QUERY_CHARS = 200
 #: With fewer hits than this for all the words, hits for any of them are added.
 RELAX_BELOW = 3
+#: A relaxed query ("any of the words") finds the elements holding one of its more selective
+#: words, as many groups (rarest first) as fit this many indexed elements, at least one; all
+#: words still rank them. "Any of IT, organization, business" matched 12,397 rows over 14 PCF
+#: editions, and ranking them all cost ~90 ms.
+RELAXED_ROWS = 1000
 #: Tokens of a definition or measure list shown around the match.
 SNIPPET_TOKENS = 24
 
@@ -201,6 +206,9 @@ class SearchIndex:
             relaxed = True
             strict = {r["id"] for r in rows}
             match = " OR ".join(g.expr() for g in plan.groups)
+            gate = self._selective_groups(plan.groups)
+            if len(gate) < len(plan.groups):
+                match = "(" + " OR ".join(g.expr() for g in gate) + ") AND (" + match + ")"
             more, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
             rows = rows + [r for r in more if r["id"] not in strict]
         did_you_mean = None
@@ -365,6 +373,26 @@ class SearchIndex:
             plan.corrections[word] = close[0]
             group.phrases = close
         return group
+
+    def _selective_groups(self, groups: list[_Group]) -> list[_Group]:
+        """The rarest groups whose elements together fit :data:`RELAXED_ROWS` (at least one)."""
+        sized = sorted(((self._rows_of(g), n) for n, g in enumerate(groups)))
+        chosen, rows = [], 0
+        for size, n in sized:
+            if chosen and rows + size > RELAXED_ROWS:
+                break
+            chosen.append(n)
+            rows += size
+        return [groups[n] for n in sorted(chosen)]
+
+    def _rows_of(self, group: _Group) -> int:
+        """How many indexed elements a group matches, counted up to :data:`RELAXED_ROWS` + 1
+        (the word list's frequencies miss stems: "informal" matches "information")."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
+            (group.expr(), RELAXED_ROWS + 1),
+        ).fetchone()
+        return int(row[0])
 
     def _close_words(self, word: str, cutoff: float = 0.75) -> list[str]:
         if self._words_by_len is None:
