@@ -14,6 +14,7 @@ from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import open_release, write_release
 from pcfgraph.services import Element, Reader, SearchIndex
 from pcfgraph.services.search.documents import Document, VocabularyTerm, identifiers_of
+from pcfgraph.services.search.index import RELAXED_ROWS
 from pcfgraph.services.search.release import SEARCH_INDEX_FILE, shipped_index
 
 BASE = "https://w3id.org/pcfgraph/id/"
@@ -192,3 +193,21 @@ def test_longer_descriptions_are_searched_and_said(index: SearchIndex) -> None:
     assert ola.matched_on.startswith("description") and "<mark>OLAs</mark>" in ola.snippet
     (defined,) = index.search("marketplace")
     assert defined.matched_on == "definition"
+
+
+def test_relaxed_queries_keep_to_their_selective_words() -> None:
+    """All words together find too little, so any word may match: the elements holding the
+    rarer words, not every element holding a word that is everywhere (ranked by all words)."""
+    common = [
+        doc("prm-it", f"B{n}", f"Business activity {n}", "Business as usual.")
+        for n in range(RELAXED_ROWS + 50)
+    ]
+    rare = [
+        doc("trim", "CM", "Customer", "Contacts between the IT organization and the business."),
+        doc("trim", "CO", "Contacts office", "Keeps the register."),
+    ]
+    relaxed = SearchIndex.from_documents(common + rare).query("contacts business", limit=5)
+    assert relaxed.relaxed and relaxed.total == 2
+    assert [h.element.code for h in relaxed.hits] == ["CM", "CO"]
+    everywhere = SearchIndex.from_documents(common + rare).query("business usual", limit=5)
+    assert not everywhere.relaxed and everywhere.total == RELAXED_ROWS + 50

@@ -13,7 +13,9 @@ A query is answered in this order:
 2. **Words.** Each query word (stopwords dropped) becomes an OR-group of the word, its other
    spelling (British/American, only when the index holds it) and, where the query names a
    term of the search vocabulary (``data/vocabulary/``: ``SLA``, ``CSAT``, ...), every label of
-   that term as a phrase. All groups must match (AND); with no result, any may (OR).
+   that term as a phrase. All groups must match (AND); with fewer than three results, any
+   may (OR), among the elements holding one of the query's more selective words (the
+   rarest groups that together match at most ``RELAXED_ROWS`` elements).
 3. **Typos.** A word the index does not know at all is replaced by the closest indexed words
    (``difflib``, same length +-2); the result says which correction was made ("did you mean").
 4. **Ranking.** Elements matching the whole query in their name first, then in name and
@@ -377,7 +379,8 @@ class SearchIndex:
     def _selective_groups(self, groups: list[_Group]) -> list[_Group]:
         """The rarest groups whose elements together fit :data:`RELAXED_ROWS` (at least one)."""
         sized = sorted(((self._rows_of(g), n) for n, g in enumerate(groups)))
-        chosen, rows = [], 0
+        chosen: list[int] = []
+        rows = 0
         for size, n in sized:
             if chosen and rows + size > RELAXED_ROWS:
                 break
@@ -388,10 +391,13 @@ class SearchIndex:
     def _rows_of(self, group: _Group) -> int:
         """How many indexed elements a group matches, counted up to :data:`RELAXED_ROWS` + 1
         (the word list's frequencies miss stems: "informal" matches "information")."""
-        row = self._conn.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
-            (group.expr(), RELAXED_ROWS + 1),
-        ).fetchone()
+        try:
+            row = self._conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
+                (group.expr(), RELAXED_ROWS + 1),
+            ).fetchone()
+        except sqlite3.OperationalError:  # FTS5 cannot parse it: the query itself finds nothing
+            return RELAXED_ROWS + 1
         return int(row[0])
 
     def _close_words(self, word: str, cutoff: float = 0.75) -> list[str]:
