@@ -6,7 +6,8 @@ from pcfgraph.mappings.derive import (
     no_counterparts_from_graph,
     records_from_graph,
 )
-from pcfgraph.mappings.sssom import MappingRow, MappingSet, mapping_set_graph, read_mapping_set
+from pcfgraph.mappings.sssom import MappingRow, MappingSet, read_mapping_set
+from pcfgraph.mappings.sssom_rdf import mapping_set_graph
 
 __all__ = [
     "MappingRecordData",

@@ -4,7 +4,7 @@ The workbook reader needs only that, and openpyxl's read-only parser spent about
 the time of reading a 10,000-row model building objects the reader never uses (rich text for
 every inline string, a cell object per cell). This reads the sheet XML with lxml's iterparse
 (C, no network, no entities: DTDs were refused by
-:func:`~pcfgraph.audit.inputs.workbook.check_archive` before), shared strings once, and the
+:func:`~pcfgraph.audit.inputs.workbook_archive.check_archive` before), shared strings once, and the
 styles' number formats once. Values are what a spreadsheet shows: shared, inline and formula
 strings, numbers (``int`` when integral in the file), booleans, and dates as ``datetime`` when
 the cell's number format is a date format (1900 and 1904 date systems).

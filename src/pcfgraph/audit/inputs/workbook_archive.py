@@ -1,0 +1,75 @@
+"""The uploaded workbook's archive checked before anything is inflated: member count, total
+uncompressed size, compression ratio (a zip bomb is refused, not expanded) and no DTD in any
+XML part."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from typing import Final
+
+from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
+
+MAX_MEMBERS: Final = 2_000
+MAX_UNCOMPRESSED: Final = 512 * 1024 * 1024
+MAX_RATIO: Final = 200
+
+_PROLOG = 64 * 1024
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prologs(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """No XML part of the workbook may carry a DTD (no entity expansion in any parser): the
+    prolog, before the root element, is read and checked; a prolog longer than 64 KiB is
+    refused."""
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with z.open(info) as fh:
+            head = fh.read(_PROLOG)
+        root = _ROOT.search(head)
+        prolog = head[: root.start()] if root else head
+        if _DTD.search(prolog) or (root is None and len(head) == _PROLOG):
+            raise ParseError(
+                f"the workbook part {info.filename} has a DTD (<!DOCTYPE> or <!ENTITY>); "
+                "not accepted",
+                source=name,
+            )
+
+
+def check_archive(data: bytes, name: str) -> None:
+    """Refuse what is not a zip, a zip that would inflate beyond the caps, or XML parts with
+    a DTD."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            _check_caps(infos, name)
+            _check_prologs(z, infos, name)
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        EOFError,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        zlib.error,
+    ):
+        raise ModelError(f"{name}: not an .xlsx workbook (not a readable zip archive)") from None
+
+
+def _check_caps(infos: list[zipfile.ZipInfo], name: str) -> None:
+    if len(infos) > MAX_MEMBERS:
+        raise PayloadTooLarge(f"{name}: more than {MAX_MEMBERS} archive members")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise PayloadTooLarge(
+            f"{name}: {total} bytes uncompressed is over the limit of {MAX_UNCOMPRESSED} bytes"
+        )
+    compressed = sum(i.compress_size for i in infos) or 1
+    if total > 1_000_000 and total / compressed > MAX_RATIO:
+        raise PayloadTooLarge(
+            f"{name}: compression ratio {total // compressed}:1 is over the limit of "
+            f"{MAX_RATIO}:1 (a zip bomb?)"
+        )
