@@ -85,7 +85,10 @@ def test_html_is_self_contained_printable_and_uses_business_labels(findings: Aud
     html = render_html(findings)
     assert html.startswith("<!DOCTYPE html>")
     assert "<script" not in html.lower()
-    assert not re.search(r"""(?i)(href|src)\s*=\s*["']?\s*(https?:|//)""", html)
+    # nothing loaded from elsewhere; the only links out are to cited elements' pages
+    assert not re.search(r"""(?i)src\s*=\s*["']?\s*(https?:|//)""", html)
+    outside = re.findall(r"""(?i)href\s*=\s*["']?\s*((?:https?:)?//[^"' >]*)""", html)
+    assert outside and all(u.startswith("https://w3id.org/pcfgraph/id/") for u in outside)
     assert not re.search(r"(?i)<link\b", html)
     assert "@import" not in html and "url(" not in html
     assert "@media print" in html
