@@ -10,7 +10,7 @@ import pcfgraph
 LIMIT = 600
 SRC = Path(pcfgraph.__file__).resolve().parent
 #: Modules still over the budget, each with its split under way; the list may only shrink.
-KNOWN_OVER: frozenset[str] = frozenset({"api/sparql.py", "sandbox/pool.py"})
+KNOWN_OVER: frozenset[str] = frozenset({"sandbox/pool.py"})
 
 
 def _lines(path: Path) -> int:

@@ -10,6 +10,8 @@ pool and the reload signal handler live in the app's lifespan. Nothing but proce
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from pcfgraph.api import app as api_app
 from pcfgraph.api.ops import configure_logging
 from pcfgraph.config import Settings
+from pcfgraph.lifespan import run_services
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_reload import load_verified_release
@@ -33,10 +36,17 @@ def create_app(settings: Settings | None = None, release: Release | None = None)
     release = release if release is not None else load_verified_release(settings)
     runtime = Runtime(settings=settings, catalog=QueryCatalog(), pages=views.pages())
     state = AppState(runtime=runtime, release=release)
-    app = api_app.create_api(state)
+    app = api_app.create_api(state, lifespan=_lifespan)
     views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
     api_app.guard(app)  # outermost: head limits (414/431), security headers
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The app's lifespan owns the services of its runtime (pool, remote store client)."""
+    async with run_services(app.state.pcf):
+        yield
 
 
 def app_from_env() -> FastAPI:

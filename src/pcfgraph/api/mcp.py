@@ -1,5 +1,5 @@
 """``/mcp``: the MCP server (:mod:`pcfgraph.mcp`) over Streamable HTTP, on the app's live
-state (reloads show) and its sandbox pool (started by the SPARQL router's lifespan)."""
+state (reloads show) and its sandbox pool (started by the app's lifespan, :mod:`pcfgraph.lifespan`)."""
 
 from __future__ import annotations
 

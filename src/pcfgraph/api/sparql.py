@@ -22,8 +22,6 @@ import asyncio
 import codecs
 import functools
 import inspect
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -54,7 +52,6 @@ from pcfgraph.errors import (
 from pcfgraph.http.bodies import read_body
 from pcfgraph.http.routes import walk_routes
 from pcfgraph.queries import NamedQuery
-from pcfgraph.release import Release
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
@@ -74,61 +71,7 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the sandbox pool (and the remote store client) with the app; stop them after."""
-    from pcfgraph.sandbox import WorkerPool
-
-    state: AppState = app.state.pcf
-    settings = state.settings
-    pool = WorkerPool(
-        await asyncio.to_thread(worker_release, state),
-        workers=max(2, settings.query_workers),
-        memory_mb=settings.worker_memory_mb,
-        max_pending=settings.max_concurrent_expensive,
-        max_tasks=settings.worker_max_tasks,
-        limits={"recycle_mb": settings.worker_recycle_mb},
-        memory_store_quads=settings.worker_memory_store_quads,
-    )
-    from pcfgraph.remote_store import RemoteStore
-
-    remote = None
-    if settings.store_url:
-        if isinstance(state.store, RemoteStore):
-            state.services.remote_store = state.store  # the served release is the remote store
-        else:
-            remote = RemoteStore(settings.store_url, timeout=settings.query_timeout)
-            state.services.remote_store = remote
-    await pool.start()
-    state.services.pool = pool
-    try:
-        yield
-    finally:
-        state.services.pool = None
-        await pool.stop()
-        if remote is not None:
-            state.services.remote_store = None
-            remote.close()
-        served = app.state.pcf.store
-        if isinstance(served, RemoteStore):
-            served.close()
-
-
-router = APIRouter(tags=["sparql"], lifespan=lifespan)
-
-
-def worker_release(state: AppState) -> Release:
-    """What the sandbox workers load: the served release, or with a remote store (whose
-    release lives on the server) the local one that audit uploads are checked against,
-    opened read-only from its on-disk store (its memory is shared, not per worker)."""
-    from pcfgraph.remote_store import RemoteStore
-
-    if not isinstance(state.store, RemoteStore):
-        return state.release
-    from pcfgraph.release_cache import default_cache_dir, open_release
-
-    settings = state.settings
-    return open_release(settings.release, cache_dir=default_cache_dir(settings.cache_dir))
+router = APIRouter(tags=["sparql"])
 
 
 def query_store(state: AppState) -> GraphStore:
