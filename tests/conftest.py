@@ -9,6 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from network_guard import install as install_network_guard
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_outbound_connections() -> Iterator[None]:
+    """Every connection the test process makes stays on the machine (tests/network_guard.py)."""
+    undo = install_network_guard()
+    yield
+    undo()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -113,6 +113,41 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of ``/proc/PID/stat`` after the command name (field 3 onwards), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2 :].split()
+
+
+def tree_cpu_ticks(root: int) -> int:
+    """CPU clock ticks used so far by ``root`` and its descendants (Linux ``/proc``; 0 elsewhere).
+
+    Counts each process's own user+system time and that of its reaped children, so a worker
+    that exited still counts; a hung process tree stops growing this number.
+    """
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat_fields(int(entry.name))
+        if fields is None or len(fields) < 15:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [root]
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        total += ticks.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
 class LiveServer:
     """``uvicorn --factory pcfgraph.serving:app_from_env`` on 127.0.0.1 with PCFGRAPH_* env."""
 
@@ -136,22 +171,39 @@ class LiveServer:
         env["NO_PROXY"] = env["no_proxy"] = "*"
         return env
 
-    def start(self, timeout: float = 60.0) -> LiveServer:
+    def start(self, timeout: float = 60.0, max_wait: float = 240.0) -> LiveServer:
+        """Start and wait for ``/ready``.
+
+        A busy machine (2 cores shared by many test runs) can make a healthy start take
+        minutes, so the wait is on *progress*, not on the clock alone: it fails when the
+        server exits, when its process tree has used no CPU for ``timeout`` seconds (hung),
+        or after ``max_wait`` seconds in all (below pytest's 300 s per test).
+        """
         # The child gets its own copy of the descriptor; the parent's is closed right away.
         with open(self.log_path, "ab") as log:
             self.proc = self._spawn(log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        started = last_progress = time.monotonic()
+        cpu = tree_cpu_ticks(self.proc.pid)
+        while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}: {self.log()[-3000:]}")
             try:
-                if httpx.get(self.url + "/ready", timeout=2).status_code == 200:
+                if httpx.get(self.url + "/ready", timeout=5).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
-            time.sleep(0.1)
+            now = time.monotonic()
+            used = tree_cpu_ticks(self.proc.pid)
+            if used > cpu:
+                cpu, last_progress = used, now
+            if now - last_progress > timeout or now - started > max_wait:
+                break
+            time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"server not ready after {timeout} s: {self.log()[-3000:]}")
+        raise RuntimeError(
+            f"server not ready after {now - started:.0f} s (CPU idle for "
+            f"{now - last_progress:.0f} s): {self.log()[-3000:]}"
+        )
 
     def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

@@ -149,7 +149,7 @@ def test_not_acceptable_report_is_406(client: TestClient) -> None:
 
 
 def test_too_large_is_413(release: Release) -> None:
-    for client in _client(release, max_body_bytes=1000):
+    for client in _client(release, max_upload_bytes=1000):
         r = client.post(
             "/validate?asOf=2025-07-15",
             content=CONFORMING.read_bytes(),

@@ -51,6 +51,8 @@ class Settings:
     max_query_width: int = 500
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Largest uploaded model or workbook (bytes), the same over HTTP, MCP and in the CLI.
+    max_upload_bytes: int = 32 * 1024 * 1024
     #: Uploaded workbooks (.xlsx zip archives), checked before they are inflated.
     max_archive_members: int = 2000
     max_archive_ratio: int = 200
@@ -66,6 +68,8 @@ class Settings:
     max_header_count: int = 100
     #: Concurrent expensive requests (ad-hoc SPARQL, uploads) before 503.
     max_concurrent_expensive: int = 8
+    #: Of those, most from one client (address); past it 429.
+    max_concurrent_per_client: int = 4
     #: Audit uploads: deadline (seconds) and largest number of triples.
     validate_timeout: float = 30.0
     max_upload_triples: int = 500_000

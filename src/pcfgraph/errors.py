@@ -176,6 +176,13 @@ class WorkerCrashed(Overloaded):
     code = "worker-crashed"
 
 
+class TooManyRequests(Overloaded):
+    """One client has as many expensive requests in progress as it may (fairness)."""
+
+    code = "too-many-requests"
+    http_status = 429
+
+
 class ReleaseError(PcfgraphError):
     """A release failed verification (manifest, checksum, SHACL) and must not be served."""
 

@@ -24,6 +24,7 @@ async def run_services(state: AppState) -> AsyncIterator[None]:
         workers=max(2, settings.query_workers),
         memory_mb=settings.worker_memory_mb,
         max_pending=settings.max_concurrent_expensive,
+        max_client_pending=settings.max_concurrent_per_client,
         max_tasks=settings.worker_max_tasks,
         limits={"recycle_mb": settings.worker_recycle_mb},
         memory_store_quads=settings.worker_memory_store_quads,

@@ -23,6 +23,7 @@ LIMITS = {
     "max_result_rows": 1000,
     "max_query_depth": 16,
     "max_body_bytes": 256 * 1024,
+    "max_upload_bytes": 256 * 1024,
     "max_concurrent_expensive": 2,
     "validate_timeout": 3.0,
     "max_upload_triples": 20_000,
@@ -87,6 +88,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as c:
         yield c
+
+
+def client_from(server: LiveServer, address: str, timeout: float = 30) -> httpx.Client:
+    """A client whose connections come from ``address`` (any 127.x.y.z is loopback): the
+    server tells clients apart by address (per-client fairness), so distinct clients need
+    distinct addresses."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=server.url, timeout=timeout, trust_env=False, transport=transport)
 
 
 def server_log(server: LiveServer) -> str:

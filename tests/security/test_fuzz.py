@@ -167,11 +167,16 @@ def test_query_prechecks_only_raise_documented_errors(text: str) -> None:
     assert time.perf_counter() - t0 < 0.5
 
 
-def _full_scan(text: str, max_depth: int) -> tuple[str, str]:
+def _full_scan(text: str, max_depth: int, max_tokens: int, max_width: int) -> tuple[str, str]:
     """The guard's verdict without its shortcut: naming a protocol graph disables it."""
     try:
         checked = check_query(
-            text, max_depth=max_depth, known_graphs={"urn:g"}, default_graph_uris=["urn:g"]
+            text,
+            max_depth=max_depth,
+            max_tokens=max_tokens,
+            max_width=max_width,
+            known_graphs={"urn:g"},
+            default_graph_uris=["urn:g"],
         )
     except PcfgraphError as exc:
         return ("error", exc.code)
@@ -182,24 +187,33 @@ def _full_scan(text: str, max_depth: int) -> tuple[str, str]:
 @given(
     st.one_of(st.lists(SPARQL_WORDS, max_size=40).map(" ".join), st.text(max_size=300)),
     st.integers(min_value=1, max_value=24),
+    st.integers(min_value=1, max_value=400),
+    st.integers(min_value=0, max_value=12),
 )
-def test_the_guard_shortcut_agrees_with_the_full_scan(text: str, max_depth: int) -> None:
-    """Whenever the shortcut answers, the full scan accepts the query with the same form."""
+def test_the_guard_shortcut_agrees_with_the_full_scan(
+    text: str, max_depth: int, max_tokens: int, max_width: int
+) -> None:
+    """Whenever the shortcut answers, the full scan accepts the query with the same form
+    (for every depth, size and width limit, including ones the text crosses)."""
     from pcfgraph.sparql_guard import _quick_form
 
-    quick = _quick_form(text, max_depth)
+    quick = _quick_form(text, max_depth, max_tokens, max_width)
     if quick is not None:
-        assert _full_scan(text, max_depth) == ("ok", quick), text
+        assert _full_scan(text, max_depth, max_tokens, max_width) == ("ok", quick), text
 
 
 def test_the_guard_shortcut_is_taken_for_ordinary_queries() -> None:
     from pcfgraph.sparql_guard import _quick_form
 
     text = "PREFIX p: <http://ex.org/> # within a comment\nSELECT ?s WHERE { ?s p:x ?o }"
-    assert _quick_form(text, 16) == "SELECT"
+    assert _quick_form(text, 16, 20_000, 500) == "SELECT"
     for unsafe in ("SELECT * WHERE { SERVICE <urn:x> { ?s ?p ?o } }", "SELECT * FROM <urn:g> {}"):
-        assert _quick_form(unsafe, 16) is None
-    assert _quick_form("ASK {" + "{" * 20 + "}" * 20 + "}", 16) is None
+        assert _quick_form(unsafe, 16, 20_000, 500) is None
+    assert _quick_form("ASK {" + "{" * 20 + "}" * 20 + "}", 16, 20_000, 500) is None
+    chain = "ASK { FILTER(" + " && ".join(["true"] * 30) + ") }"
+    assert _quick_form(chain, 16, 20_000, 500) == "ASK"
+    assert _quick_form(chain, 16, 20_000, 10) is None
+    assert _quick_form(chain, 16, 50, 500) is None
 
 
 @settings(max_examples=40, deadline=None)

@@ -55,7 +55,7 @@ def test_more_than_the_part_limit_is_413_naming_it(client: httpx.Client) -> None
 
 
 def test_an_oversized_multipart_body_is_413(client: httpx.Client) -> None:
-    big = parts(1).replace(b"<urn:a>", b"<urn:" + b"a" * int(LIMITS["max_body_bytes"]) + b">")  # type: ignore[call-overload]
+    big = parts(1).replace(b"<urn:a>", b"<urn:" + b"a" * int(LIMITS["max_upload_bytes"]) + b">")  # type: ignore[call-overload]
     r = client.post(
         "/validate", content=big, headers={"content-type": "multipart/form-data; boundary=XX"}
     )

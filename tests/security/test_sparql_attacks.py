@@ -18,7 +18,7 @@ import httpx
 import pytest
 from ops_support import MINI, LiveServer, wait_until_in_flight
 
-from .conftest import LIMITS, Canary, secret_file
+from .conftest import LIMITS, Canary, client_from, secret_file
 
 TIMEOUT = float(LIMITS["query_timeout"])  # type: ignore[arg-type]
 LEAKS = ("Traceback", "site-packages", "/work/", 'File "', "TOP-SECRET-CANARY")
@@ -181,12 +181,18 @@ def test_worker_killed_mid_query(server: LiveServer) -> None:
         thread.join(timeout=TIMEOUT + 5)
         assert_problem(box[0], 503, "worker-crashed")
         assert c.get("/health").status_code == 200
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if c.get("/ready").status_code == 200 and count_quads(c) > 0:
-                break
-            time.sleep(0.2)
-        assert count_quads(c) > 0
+        # Fresh workers on a loaded machine: a first query may still hit the 2 s deadline.
+        deadline = time.monotonic() + 60
+        answered = None
+        while answered is None and time.monotonic() < deadline:
+            q = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+            r = c.get("/sparql", params=q, headers={"Accept": SPARQL_JSON})
+            if r.status_code == 200:
+                answered = int(r.json()["results"]["bindings"][0]["n"]["value"])
+            else:
+                assert r.status_code == 503, r.text
+                time.sleep(0.2)
+        assert answered is not None and answered > 0
         assert set(sandbox_workers(server)).isdisjoint(workers)
 
 
@@ -247,7 +253,8 @@ def test_malformed_query_names_line_and_column(client: httpx.Client) -> None:
 def test_admission_control_sheds_load_and_cheap_requests_stay_fast(server: LiveServer) -> None:
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     slots = int(LIMITS["max_concurrent_expensive"])  # type: ignore[call-overload]
-    clients = [httpx.Client(base_url=server.url, timeout=30, trust_env=False) for _ in range(slots)]
+    # Distinct clients (addresses): one client alone may not take the last slot.
+    clients = [client_from(server, f"127.0.1.{n + 1}") for n in range(slots)]
     try:
         running = [in_background(lambda c=c: sparql(c, slow)) for c in clients]  # type: ignore[misc]
         with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as c:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from ops_support import LiveServer, wait_until_in_flight
 
-from .conftest import LIMITS, Canary
+from .conftest import LIMITS, Canary, client_from
 from .test_sparql_attacks import assert_problem, sparql
 from .test_upload_parser_attacks import LAUGHS
 
@@ -51,7 +51,7 @@ def test_deep_turtle_over_http(client: httpx.Client) -> None:
 
 
 def test_oversized_and_chunked_uploads(client: httpx.Client) -> None:
-    big = b"# " + b"x" * (int(LIMITS["max_body_bytes"]) + 10)  # type: ignore[call-overload]
+    big = b"# " + b"x" * (int(LIMITS["max_upload_bytes"]) + 10)  # type: ignore[call-overload]
     assert_problem(validate(client, big, "text/turtle"), 413, "payload-too-large")
 
     def chunks() -> Any:
@@ -82,8 +82,8 @@ def test_uploads_and_sparql_share_one_budget(server: LiveServer) -> None:
     box: list[httpx.Response] = []
     with contextlib.ExitStack() as stack:  # closed even when an assertion fails
         clients = [
-            stack.enter_context(httpx.Client(base_url=server.url, timeout=30, trust_env=False))
-            for _ in range(2)
+            stack.enter_context(client_from(server, f"127.0.2.{n + 1}"))  # two clients
+            for n in range(2)
         ]
         threads = [
             threading.Thread(target=lambda c=c: box.append(sparql(c, SLOW))) for c in clients

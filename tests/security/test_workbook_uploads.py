@@ -86,7 +86,7 @@ def test_hostile_workbooks_on_the_diff_form_are_413_and_health_stays_fast(
     client: httpx.Client, upload: object, limit: str
 ) -> None:
     data = upload()  # type: ignore[operator]
-    assert len(data) < int(LIMITS["max_body_bytes"])  # type: ignore[call-overload]
+    assert len(data) < int(LIMITS["max_upload_bytes"])  # type: ignore[call-overload]
     with HealthPoller(str(client.base_url)) as health:
         time.sleep(0.2)
         for _ in range(3):

@@ -53,6 +53,7 @@ from pcfgraph.http.bodies import read_body
 from pcfgraph.http.routes import walk_routes
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
+from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
@@ -258,7 +259,9 @@ async def run_query(
         raise StoreError("the query sandbox is not running")
     release_id = pool.release_id
     if release_id is None or not deterministic(query):
-        result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
+        result = await pool.run(
+            SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client_key(request.client)
+        )
         return Response(
             content=result["body"],
             headers={"Content-Type": result["content_type"], "Vary": "Accept"},
@@ -279,7 +282,9 @@ async def run_query(
         etag = etag_for(key)
         if conditional and matches(request.headers.get("if-none-match"), etag):
             return not_modified(etag)
-        result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
+        result = await pool.run(
+            SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client_key(request.client)
+        )
         answer = CachedAnswer(result["body"], result["content_type"], etag)
         if cache is not None and pool.release_id == release_id:
             cache.put(key, answer)  # only if the data did not change while it ran

@@ -9,7 +9,7 @@ is read; several files form one model). Report: JSON by default; Turtle (an
 
 The audit runs in the sandbox worker pool (``AppState.pool``) with the deadline
 ``Settings.validate_timeout`` (503 past it) and the workers' memory limit. A model that does not
-parse gets 400 with line and column; over ``Settings.max_body_bytes`` 413; an unknown media
+parse gets 400 with line and column; over ``Settings.max_upload_bytes`` 413; an unknown media
 type 415. Nothing is stored: an upload never changes the served graph.
 
 Audit options as query parameters (as the CLI's): ``asOf=YYYY-MM-DD``, ``profile=default|
@@ -34,6 +34,7 @@ from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
 from pcfgraph.http.bodies import read_body
 from pcfgraph.http.multipart import read_multipart
 from pcfgraph.runtime import AppState, app_state
+from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
 router = APIRouter(tags=["audit"])
@@ -113,7 +114,7 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     content_type = request.headers.get("content-type", "")
     if content_type.lower().startswith("multipart/form-data"):
         form = await read_multipart(
-            request, max_bytes=settings.max_body_bytes, max_parts=settings.max_upload_parts
+            request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
         )
         files = []
         for part in form.files:
@@ -125,7 +126,9 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
         if not [f for f in files if not f.get("baseline")]:
             raise InputError("the multipart upload holds no file part")
         return files
-    body = await read_body(request, settings.max_body_bytes, what="upload")
+    body = await read_body(
+        request, settings.max_upload_bytes, what="upload", setting="max_upload_bytes"
+    )
     name = request.query_params.get("name") or "upload"
     media = content_type or None
     model_format(name, media, body)  # sniffs XML's root (a few KiB): 415 here, not in a worker
@@ -158,13 +161,18 @@ async def validate(request: Request) -> Response:
         "options": options,
         "baseline": baseline[0] if baseline else None,
         "format": fmt,
-        "max_bytes": settings.max_body_bytes,
+        "max_bytes": settings.max_upload_bytes,
         "max_triples": settings.max_upload_triples,
         "archive_limits": archive_limits(settings),
     }
     pool = state.pool
     if pool is not None:
-        result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
+        result = await pool.run(
+            AUDIT_UPLOAD,
+            payload,
+            timeout=settings.validate_timeout,
+            client=client_key(request.client),
+        )
     else:
         # No sandbox pool (embedded use without the SPARQL router): run in a thread with the
         # same deadline. The thread cannot be killed, so the pool is the production path.

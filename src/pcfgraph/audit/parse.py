@@ -246,7 +246,10 @@ def parse_upload(
     name = upload.name
     data = upload.data
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes")
+        raise PayloadTooLarge(
+            f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes "
+            f"(the max_upload_bytes setting)"
+        )
     fmt = detect_format(name, upload.media_type)
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
@@ -315,7 +318,8 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
 
     if len(upload.data) > max_bytes:
         raise PayloadTooLarge(
-            f"{upload.name}: {len(upload.data)} bytes is over the limit of {max_bytes} bytes"
+            f"{upload.name}: {len(upload.data)} bytes is over the limit of {max_bytes} bytes "
+            f"(the max_upload_bytes setting)"
         )
     kind = model_format(upload.name, upload.media_type, upload.data)
     if kind == "xlsx":

@@ -147,7 +147,10 @@ def audit(
             uploads.append(Upload(str(path), path.read_bytes()))
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    limits = Limits(max_triples=max_triples or settings.max_upload_triples)
+    limits = Limits(
+        max_bytes=settings.max_upload_bytes,
+        max_triples=max_triples or settings.max_upload_triples,
+    )
     # Parse first, so bad input fails fast (exit 2) before the framework graph is assembled.
     from pcfgraph.audit.engine import parse_uploads
 

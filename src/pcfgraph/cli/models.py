@@ -85,8 +85,11 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
         data = source.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-    limit = max_triples or Settings.from_env().max_upload_triples
-    result = read_any(Upload(str(source), data), max_triples=limit)
+    settings = Settings.from_env()
+    limit = max_triples or settings.max_upload_triples
+    result = read_any(
+        Upload(str(source), data), max_triples=limit, max_bytes=settings.max_upload_bytes
+    )
     fmt = None if suffix == ".xlsx" else getattr(ox.RdfFormat, _RDF_OUT[suffix])
     write_output(write_any(result.triples, fmt), target)
     for f in result.findings:

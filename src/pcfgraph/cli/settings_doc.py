@@ -58,7 +58,12 @@ MEANINGS: dict[str, str] = {
     "max_query_width": "Longest chain of binary operators (`&&`, `||`, `UNION`, `OPTIONAL`, "
     "`MINUS`, paths, arithmetic) inside one group of an ad-hoc query; longer is 400 "
     "`query-too-wide` before execution (such chains become deep trees in the engine).",
-    "max_body_bytes": "Largest request body in bytes; larger is 413 `payload-too-large`.",
+    "max_body_bytes": "Largest request body in bytes (SPARQL, GraphQL, forms other than "
+    "uploads); larger is 413 `payload-too-large`.",
+    "max_upload_bytes": "Largest uploaded model or workbook in bytes, the same everywhere: "
+    "`POST /validate` (body or multipart), the web audit and diff forms, the MCP `audit_model` "
+    "tool, `pcfgraph audit` and `pcfgraph models convert`; larger is 413 `payload-too-large` "
+    "(exit 2 in the CLI) naming this setting. The default allows models of at least 20 MB.",
     "max_archive_members": "Most members in an uploaded workbook (.xlsx zip); more is 413 "
     "`archive-limit`. Checked from the archive directory before anything is inflated.",
     "max_archive_ratio": "Largest uncompressed/compressed size ratio of one member of an "
@@ -90,6 +95,10 @@ MEANINGS: dict[str, str] = {
     "remote-store answers are never cached. 0: nothing kept (ETags and 304 stay).",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
     "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
+    "max_concurrent_per_client": "Expensive requests one client (by address) may have in "
+    "progress at once; past it 429 `too-many-requests` with `Retry-After`. With it, the last "
+    "`max_concurrent_expensive` slot is kept for a client with nothing in progress, and one idle "
+    "sandbox worker for clients with nothing running and no recent slow task (docs/security.md).",
     "validate_timeout": "Deadline in seconds of one `POST /validate` upload.",
     "max_upload_triples": "Largest number of triples in one uploaded model.",
     "graphql_max_depth": "Deepest GraphQL selection accepted.",

@@ -7,16 +7,20 @@ from fastapi import Request
 from pcfgraph.errors import PayloadTooLarge
 
 
-async def read_body(request: Request, limit: int, *, what: str = "request body") -> bytes:
-    """The whole body, refused as soon as the declared or streamed size passes ``limit``."""
+async def read_body(
+    request: Request, limit: int, *, what: str = "request body", setting: str = "max_body_bytes"
+) -> bytes:
+    """The whole body, refused as soon as the declared or streamed size passes ``limit``
+    (the message names ``setting``, the setting the limit comes from)."""
+    named = f" (the {setting} setting)"
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"{what} of {declared} bytes exceeds the {limit}-byte limit")
+        raise PayloadTooLarge(f"{what} of {declared} bytes exceeds the {limit}-byte limit{named}")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"{what} exceeds the {limit}-byte limit")
+            raise PayloadTooLarge(f"{what} exceeds the {limit}-byte limit{named}")
         chunks.append(chunk)
     return b"".join(chunks)

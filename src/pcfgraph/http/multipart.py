@@ -1,6 +1,6 @@
 """``multipart/form-data`` uploads read under limits, every failure a 400/413 problem.
 
-The body is read whole under ``Settings.max_body_bytes`` (413 past it), then parsed by
+The body is read whole under ``Settings.max_upload_bytes`` (413 past it), then parsed by
 Starlette's parser with at most ``Settings.max_upload_parts`` file parts and as many form
 fields, each field at most :data:`MAX_FIELD_BYTES`. A missing or malformed boundary, a part
 without ``Content-Disposition`` or truncated data is 400 ``bad-multipart``; too many parts or
@@ -39,9 +39,12 @@ class Form:
     fields: dict[str, str]
 
 
-async def read_multipart(request: Request, *, max_bytes: int, max_parts: int) -> Form:
-    """The file parts and fields of a multipart request (see the module docstring)."""
-    body = await read_body(request, max_bytes, what="upload")
+async def read_multipart(
+    request: Request, *, max_bytes: int, max_parts: int, setting: str = "max_upload_bytes"
+) -> Form:
+    """The file parts and fields of a multipart request (see the module docstring);
+    ``setting`` names where ``max_bytes`` comes from in the 413 message."""
+    body = await read_body(request, max_bytes, what="upload", setting=setting)
 
     async def stream() -> AsyncGenerator[bytes, None]:
         yield body

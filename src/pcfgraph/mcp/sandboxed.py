@@ -99,8 +99,10 @@ async def audit_model(
     data = model.encode("utf-8")
     if not data.strip():
         raise ArgumentError("model", "is empty")
-    if len(data) > settings.max_body_bytes:
-        raise ArgumentError("model", f"is larger than {settings.max_body_bytes} bytes")
+    if len(data) > settings.max_upload_bytes:
+        raise ArgumentError(
+            "model", f"is larger than {settings.max_upload_bytes} bytes (max_upload_bytes)"
+        )
     options = {}
     if as_of is not None:
         try:
@@ -112,7 +114,7 @@ async def audit_model(
         "options": options,
         "files": [{"name": filename, "data": data, "media_type": media}],
         "format": "json",
-        "max_bytes": settings.max_body_bytes,
+        "max_bytes": settings.max_upload_bytes,
         "max_triples": settings.max_upload_triples,
     }
     pool = st.services.pool

@@ -8,7 +8,12 @@
   :class:`~pcfgraph.errors.QueryTimeout`; a worker that dies mid-task gives
   :class:`~pcfgraph.errors.WorkerCrashed`; the server process is never affected;
 - admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
-  :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound.
+  :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound;
+- fairness between clients (``client`` keys, the HTTP client address): at most
+  ``max_client_pending`` tasks admitted per client (:class:`~pcfgraph.errors.TooManyRequests`
+  past it), the last admission slot kept for a client with nothing admitted, and idle workers
+  handed out by :class:`~pcfgraph.sandbox.fairness.FairDispatcher` (one kept for clients with
+  no slow task running or recently run; waiters served by need, not arrival).
 
 The pool follows release reloads (``reload(release)``, see :mod:`pcfgraph.release_reload`): new
 workers load the candidate before any old one retires; old workers finish their task first.
@@ -31,8 +36,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pcfgraph.errors import Overloaded, QueryTimeout, WorkerCrashed
+from pcfgraph.errors import Overloaded, QueryTimeout, TooManyRequests, WorkerCrashed
 from pcfgraph.sandbox import protocol
+from pcfgraph.sandbox.fairness import FairDispatcher
 from pcfgraph.sandbox.tasks import Task
 
 if TYPE_CHECKING:
@@ -94,6 +100,7 @@ class WorkerPool:
         limits: dict[str, Any] | None = None,
         max_tasks: int = 0,
         memory_store_quads: int = 0,
+        max_client_pending: int = 0,
     ) -> None:
         self.size = max(1, workers)
         #: Releases of at most this many quads are loaded into each worker's memory even when
@@ -104,13 +111,14 @@ class WorkerPool:
         self.max_tasks = max(0, max_tasks)
         self.memory_mb = memory_mb
         self.max_pending = max(max_pending, self.size)
+        #: Tasks one client may have admitted at once (0: no per-client limit).
+        self.max_client_pending = max(0, max_client_pending)
+        self._client_pending: dict[str | None, int] = {}
         self.limits = dict(limits or {})
         self._release = release
         self._workers: list[_Worker] = []
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: FairDispatcher[_Worker] | None = None
         self._pending = 0
-        #: Callers waiting for a free worker (while any wait, newcomers queue behind them).
-        self._waiting = 0
         self._generation = 0
         self._data_dir: Path | None = None
         self._data_files: dict[int, Path] = {}
@@ -134,7 +142,7 @@ class WorkerPool:
         self.loop = asyncio.get_running_loop()
         # Last in, first out: sequential requests keep hitting the worker that just ran
         # (warm caches); the others stay idle.
-        self._idle = asyncio.LifoQueue()
+        self._idle = FairDispatcher(self.size, usable=self._usable)
         self._data_dir = Path(tempfile.mkdtemp(prefix="pcfgraph-pool-"))
         await asyncio.to_thread(self._write_data, self._release, self._generation)
         await self._start_generation(self._generation)
@@ -291,62 +299,81 @@ class WorkerPool:
             "workers": len(self.pids()),
             "busy": len(self.busy_pids()),
             "pending": self._pending,
+            "waiting": self._idle.waiting if self._idle is not None else 0,
             **self.counters,
         }
 
     # --- running tasks -----------------------------------------------------------------
 
-    async def run(self, task: Task, payload: dict[str, Any], *, timeout: float) -> Any:
-        """Run ``task`` on ``payload`` in a worker within ``timeout`` seconds (wait included)."""
+    async def run(
+        self, task: Task, payload: dict[str, Any], *, timeout: float, client: str | None = None
+    ) -> Any:
+        """Run ``task`` on ``payload`` in a worker within ``timeout`` seconds (wait included).
+
+        ``client`` identifies who asks (the HTTP client address) for the fairness rules.
+        """
         if self._closed or self._idle is None:
             raise Overloaded("the worker pool is not running", retry_after=5)
-        if self._pending >= self.max_pending:
+        mine = self._client_pending.get(client, 0)
+        if self.max_client_pending and mine >= self.max_client_pending:
+            self.counters["rejected"] += 1
+            raise TooManyRequests(
+                f"this client already has {mine} expensive requests in progress (the limit is "
+                f"the max_concurrent_per_client setting); wait for them to finish",
+                retry_after=1,
+            )
+        # The last slot is kept for a client with nothing admitted (a newcomer is not shut
+        # out by others' floods).
+        full = self.max_pending - (1 if mine and self.max_pending > 1 else 0)
+        if self._pending >= full:
             self.counters["rejected"] += 1
             raise Overloaded(
                 f"too many expensive requests in progress ({self.max_pending}); try again",
                 retry_after=1,
             )
         self._pending += 1
+        self._client_pending[client] = mine + 1
         deadline = time.monotonic() + timeout
         try:
-            worker = await self._acquire(deadline, timeout)
+            worker = await self._acquire(client, deadline, timeout)
             return await self._execute(worker, task, payload, deadline, timeout)
         finally:
             self._pending -= 1
-
-    async def _acquire(self, deadline: float, timeout: float) -> _Worker:
-        assert self._idle is not None
-        while True:
-            if self._waiting == 0 and not self._idle.empty():
-                w = self._idle.get_nowait()  # the common case: no queue, no timer
+            left = self._client_pending.get(client, 1) - 1
+            if left > 0:
+                self._client_pending[client] = left
             else:
-                w = await self._wait_idle(deadline, timeout)
-            if w.dead:
-                continue
-            if w.generation != self._generation:
-                self._retire(w)
-                continue
-            return w
+                self._client_pending.pop(client, None)
 
-    async def _wait_idle(self, deadline: float, timeout: float) -> _Worker:
+    def _usable(self, w: _Worker) -> bool:
+        """Whether an idle worker may take a task (a worker of an old release retires)."""
+        if w.dead:
+            return False
+        if w.generation != self._generation:
+            self._retire(w)
+            return False
+        return True
+
+    async def _acquire(self, client: str | None, deadline: float, timeout: float) -> _Worker:
         assert self._idle is not None
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise QueryTimeout(
-                f"no worker became free within the {timeout:g} s deadline", retry_after=2
-            )
-        self._waiting += 1  # newcomers queue behind us instead of taking the next free worker
         try:
-            return await asyncio.wait_for(self._idle.get(), remaining)
+            if remaining <= 0:
+                raise TimeoutError
+            # A task running past half its deadline marks its client slow (see fairness).
+            return await self._idle.get(client, remaining, slow_after=timeout / 2)
         except TimeoutError:
             raise QueryTimeout(
                 f"no worker became free within the {timeout:g} s deadline", retry_after=2
             ) from None
-        finally:
-            self._waiting -= 1
 
     async def _execute(
-        self, w: _Worker, task: Task, payload: dict[str, Any], deadline: float, timeout: float
+        self,
+        w: _Worker,
+        task: Task,
+        payload: dict[str, Any],
+        deadline: float,
+        timeout: float,
     ) -> Any:
         """Send one task and wait for its reply, with one timer for the deadline.
 
@@ -388,6 +415,8 @@ class WorkerPool:
                 raise
         finally:
             timer.cancel()
+            assert self._idle is not None
+            self._idle.done(w)
             if w.task is fut:
                 w.task = None
                 if not w.dead and w.must_recycle:
@@ -421,7 +450,7 @@ class WorkerPool:
 
     def _make_idle(self, w: _Worker) -> None:
         assert self._idle is not None
-        self._idle.put_nowait(w)
+        self._idle.put(w)
 
     # --- worker messages and deaths -----------------------------------------------------
 

@@ -87,8 +87,10 @@ async def _call(
     headers: list[tuple[str, str]],
     body: bytes,
     query: str = "",
+    client: tuple[str, int] = ("127.0.0.1", 0),
 ) -> tuple[int, dict[str, str], bytes]:
-    """One in-process ASGI request to the same application."""
+    """One in-process ASGI request to the same application (on behalf of ``client``, so the
+    sandbox's per-client fairness counts it against the browser's address)."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -100,7 +102,7 @@ async def _call(
         "query_string": query.encode("latin-1"),
         "root_path": "",
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "client": ("127.0.0.1", 0),
+        "client": client,
         "server": ("pcfgraph-web", 80),
     }
     sent = False
@@ -146,12 +148,13 @@ async def run_audit(request: Request, filename: str, declared: str, data: bytes)
     media_type = media_type_for(filename, declared)
     rid = str(getattr(request.state, "request_id", "") or "")
     query = urlencode({"name": filename})
+    client = (request.client.host, request.client.port) if request.client else ("127.0.0.1", 0)
 
     async def one(accept: str) -> tuple[int, dict[str, str], bytes]:
         headers = [("content-type", media_type), ("accept", accept)]
         if rid.isalnum():
             headers.append(("x-request-id", rid))
-        return await _call(app, "POST", VALIDATE_PATH, headers, data, query)
+        return await _call(app, "POST", VALIDATE_PATH, headers, data, query, client)
 
     results = await asyncio.gather(*(one(accept) for accept, _e, _l in REPORT_FORMATS.values()))
     reports = AuditReports(filename=filename, status=200)

@@ -30,6 +30,7 @@ from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
 from pcfgraph.runtime import app_state
+from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.diffview import grouped
@@ -43,10 +44,13 @@ def data_url(media_type: str, data: bytes) -> str:
 
 
 async def _read_upload(request: Request, upload: UploadFile, what: str) -> bytes:
-    limit = app_state(request).settings.max_body_bytes
+    limit = app_state(request).settings.max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"{what} {upload.filename!r} is larger than {limit} bytes")
+        raise PayloadTooLarge(
+            f"{what} {upload.filename!r} is larger than {limit} bytes (the max_upload_bytes "
+            f"setting)"
+        )
     if not data:
         raise InputError(f"{what} {upload.filename!r} is empty")
     return data
@@ -60,7 +64,7 @@ async def _compare_uploads(request: Request) -> DiffResult:
 
     settings = app_state(request).settings
     form = await read_multipart(
-        request, max_bytes=settings.max_body_bytes, max_parts=settings.max_upload_parts
+        request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
     )
     parts = {p.field: p for p in form.files}
     workbooks = []
@@ -81,7 +85,12 @@ async def _compare_uploads(request: Request) -> DiffResult:
     }
     pool = app_state(request).pool
     if pool is not None:
-        reply = await pool.run(DIFF_WORKBOOKS, payload, timeout=settings.validate_timeout)
+        reply = await pool.run(
+            DIFF_WORKBOOKS,
+            payload,
+            timeout=settings.validate_timeout,
+            client=client_key(request.client),
+        )
     else:  # no sandbox (embedded use): a thread, so the event loop keeps serving
         import asyncio
 
