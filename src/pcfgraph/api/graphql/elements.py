@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 
 from pcfgraph import services
+from pcfgraph.api.graphql.arguments import RelationArg
 from pcfgraph.api.graphql.context import GraphQLContext
-from pcfgraph.api.graphql.enums import MappingDirection, MappingRelation
+from pcfgraph.api.graphql.enums import MappingDirection
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast, index_key
 from pcfgraph.errors import InputError
 
@@ -163,9 +164,7 @@ class Element:
     def mappings(
         self,
         info: Ctx,
-        relation: Annotated[
-            MappingRelation | None, strawberry.argument(description="Only this relation.")
-        ] = None,
+        relation: RelationArg = None,
         framework: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Only mappings to (from) this framework id."),

@@ -5,27 +5,28 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
 from pcfgraph import services
+from pcfgraph.api.graphql.arguments import (
+    AfterArg,
+    FirstArg,
+    IndustrySpecificArg,
+    KindArg,
+    LevelArg,
+)
 from pcfgraph.api.graphql.elements import Element, element
 from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.api.graphql.resolving import (
     DEFAULT_PAGE_SIZE,
-    FIRST_DOC,
     FRAMEWORKS_KEY,
     Ctx,
     check_first,
     fast,
 )
 from pcfgraph.errors import InputError
-
-INDUSTRY_SPECIFIC_DOC = (
-    "true: only elements of APQC industry editions whose PCF ID no loaded Cross-Industry "
-    "edition states (what is specific to the industry); false: every other element."
-)
 
 
 def framework_of(info: Ctx, framework_id: str) -> Any:
@@ -99,20 +100,11 @@ class Framework:
     async def elements(
         self,
         info: Ctx,
-        kind: Annotated[
-            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
-        ] = None,
-        level: Annotated[
-            int | None, strawberry.argument(description="Only this level (top = 1).")
-        ] = None,
-        first: Annotated[int | None, strawberry.argument(description=FIRST_DOC)] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
-        industry_specific: Annotated[
-            bool | None,
-            strawberry.argument(description=INDUSTRY_SPECIFIC_DOC),
-        ] = None,
+        kind: KindArg = None,
+        level: LevelArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        industry_specific: IndustrySpecificArg = None,
     ) -> ElementConnection:
         return await list_elements(info, str(self.id), kind, level, first, after, industry_specific)
 

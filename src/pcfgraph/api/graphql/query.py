@@ -7,10 +7,21 @@ from typing import Annotated, cast
 import strawberry
 
 from pcfgraph import iris, services
+from pcfgraph.api.graphql.arguments import (
+    AfterArg,
+    FirstArg,
+    IndustrySpecificArg,
+    KindArg,
+    LevelArg,
+    RelationArg,
+    SearchFirstArg,
+    SearchFrameworkArg,
+    SearchKindArg,
+    SearchTextArg,
+    ToFrameworkArg,
+)
 from pcfgraph.api.graphql.elements import Element, element
-from pcfgraph.api.graphql.enums import MappingRelation
 from pcfgraph.api.graphql.frameworks import (
-    INDUSTRY_SPECIFIC_DOC,
     ElementConnection,
     Framework,
     framework_obj,
@@ -25,7 +36,7 @@ from pcfgraph.api.graphql.mappings import (
     negative_mapping_obj,
 )
 from pcfgraph.api.graphql.prefetch import prefetch
-from pcfgraph.api.graphql.resolving import FIRST_DOC, Ctx
+from pcfgraph.api.graphql.resolving import Ctx
 from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
 from pcfgraph.errors import InputError
 
@@ -130,20 +141,11 @@ class Query:
         framework: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this framework id.")
         ] = None,
-        kind: Annotated[
-            str | None, strawberry.argument(description='Only this kind, e.g. "activity".')
-        ] = None,
-        level: Annotated[
-            int | None, strawberry.argument(description="Only this level (top = 1).")
-        ] = None,
-        first: Annotated[int | None, strawberry.argument(description=FIRST_DOC)] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after.")
-        ] = None,
-        industry_specific: Annotated[
-            bool | None,
-            strawberry.argument(description=INDUSTRY_SPECIFIC_DOC),
-        ] = None,
+        kind: KindArg = None,
+        level: LevelArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        industry_specific: IndustrySpecificArg = None,
     ) -> ElementConnection:
         return await list_elements(
             info,
@@ -164,21 +166,10 @@ class Query:
     async def search(
         self,
         info: Ctx,
-        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
-        framework: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
-            ),
-        ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
-        ] = None,
-        kind: Annotated[
-            str | None,
-            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
-        ] = None,
+        text: SearchTextArg,
+        framework: SearchFrameworkArg = None,
+        first: SearchFirstArg = None,
+        kind: SearchKindArg = None,
     ) -> list[SearchHit]:
         return (await run_search(info, text, framework, kind, first, 0)).hits
 
@@ -189,21 +180,10 @@ class Query:
     async def search_results(
         self,
         info: Ctx,
-        text: Annotated[str, strawberry.argument(description="Words or a phrase to find.")],
-        framework: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description='Only this framework id, or family ("apqc-pcf": every APQC edition).'
-            ),
-        ] = None,
-        kind: Annotated[
-            str | None,
-            strawberry.argument(description='Only elements of this kind, e.g. "activity".'),
-        ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Number of hits (default 20, at most the page size)."),
-        ] = None,
+        text: SearchTextArg,
+        framework: SearchFrameworkArg = None,
+        kind: SearchKindArg = None,
+        first: SearchFirstArg = None,
         offset: Annotated[
             int, strawberry.argument(description="Hits to skip (for the next pages).")
         ] = 0,
@@ -221,13 +201,8 @@ class Query:
             strawberry.ID | None,
             strawberry.argument(name="from", description="Framework id of the subjects."),
         ] = None,
-        to: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Framework id of the objects."),
-        ] = None,
-        relation: Annotated[
-            MappingRelation | None, strawberry.argument(description="Only this relation.")
-        ] = None,
+        to: ToFrameworkArg = None,
+        relation: RelationArg = None,
         min_confidence: Annotated[
             float | None,
             strawberry.argument(description="Only records with at least this confidence."),
@@ -266,10 +241,7 @@ class Query:
             strawberry.ID | None,
             strawberry.argument(name="from", description="Framework id of the subjects."),
         ] = None,
-        to: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Framework id of the objects."),
-        ] = None,
+        to: ToFrameworkArg = None,
     ) -> list[NegativeMapping]:
         found = await info.context.loaders.run(
             lambda r: services.negative_mappings(
