@@ -171,6 +171,7 @@ def import_workbooks(
         file=sys.stderr,
         disable=(None if progress is None else not progress) if len(jobs) > 1 else True,
         leave=False,
+        mininterval=0,  # one redraw per workbook done: few, and the last one is never skipped
     )
     try:
         if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
