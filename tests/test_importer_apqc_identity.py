@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from pcfgraph import iris
+from pcfgraph.archive_guard import ArchiveLimits
 from pcfgraph.cli.importer import import_
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc import edition_version_from_name, import_workbook
 from pcfgraph.importers.apqc.statement import parse_file_name
-from pcfgraph.importers.xlsx_limits import XlsxLimits
 from pcfgraph.iris import PCFG
 
 HEADER = ["PCF ID", "Hierarchy ID", "Name", "Difference Index", "Change Details"]
@@ -272,18 +272,21 @@ def test_zip_bomb_refused_before_inflating(tmp_path: Path) -> None:
     ):
         for _ in range(8):
             fh.write(bytes(1 << 20))
-    with pytest.raises(WorkbookError, match=r"'xl/media/pad.bin' inflates .* \(max_ratio\)"):
+    with pytest.raises(
+        WorkbookError,
+        match=r"member xl/media/pad.bin has a compression ratio of .* \(max_archive_ratio 200\)",
+    ):
         import_workbook(p, progress=False)
     result = CliRunner().invoke(import_, ["apqc", str(p)])
-    assert result.exit_code == 2 and "max_ratio" in result.stderr
+    assert result.exit_code == 2 and "max_archive_ratio" in result.stderr
 
 
 def test_archive_size_and_member_caps(tmp_path: Path) -> None:
     p = build(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx")
-    with pytest.raises(WorkbookError, match=r"\(max_uncompressed_bytes\)"):
-        import_workbook(p, progress=False, limits=XlsxLimits(max_uncompressed_bytes=1000))
-    with pytest.raises(WorkbookError, match=r"members, over the limit of 3 \(max_members\)"):
-        import_workbook(p, progress=False, limits=XlsxLimits(max_members=3))
+    with pytest.raises(WorkbookError, match=r"\(max_archive_bytes 1000\)"):
+        import_workbook(p, progress=False, limits=ArchiveLimits(total_bytes=1000))
+    with pytest.raises(WorkbookError, match=r"members \(max_archive_members 3\)"):
+        import_workbook(p, progress=False, limits=ArchiveLimits(members=3))
 
 
 def test_row_and_column_caps(tmp_path: Path) -> None:
@@ -292,11 +295,11 @@ def test_row_and_column_caps(tmp_path: Path) -> None:
     ]
     p = build(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", rows=rows)
     with pytest.raises(WorkbookError) as info:
-        import_workbook(p, progress=False, limits=XlsxLimits(max_rows=30))
+        import_workbook(p, progress=False, limits=ArchiveLimits(rows=30))
     assert (info.value.sheet, info.value.row) == ("Combined", 31)
-    assert "max_rows" in str(info.value)
+    assert "max_sheet_rows" in str(info.value)
     wide = [[*HEADER, None, "x"], [1, "1.0", "A", 0, None, None, "far"]]
     p = build(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", rows=wide)
-    with pytest.raises(WorkbookError, match=r"beyond column 6 \(max_columns\)"):
-        import_workbook(p, progress=False, limits=XlsxLimits(max_columns=6))
-    assert import_workbook(p, progress=False, limits=XlsxLimits(max_columns=7)).elements == 1
+    with pytest.raises(WorkbookError, match=r"more than 6 cells in a row \(max_sheet_columns\)"):
+        import_workbook(p, progress=False, limits=ArchiveLimits(columns=6))
+    assert import_workbook(p, progress=False, limits=ArchiveLimits(columns=7)).elements == 1

@@ -1,4 +1,5 @@
-"""Checks on an uploaded ``.xlsx`` (a zip archive) made *before* anything inflates it whole.
+"""The one owner of the ``.xlsx`` (zip archive) limits and rules, checked *before* anything
+inflates a workbook whole.
 
 A zip bomb or a workbook with a hundred thousand rows costs a parser gigabytes; these checks
 read only the archive directory and then stream each worksheet's XML through expat (constant
@@ -11,9 +12,11 @@ memory), refusing at the first limit crossed:
 - more than ``max_archive_bytes`` uncompressed in total;
 - a worksheet with more than ``max_sheet_rows`` rows or ``max_sheet_columns`` cells in a row.
 
-Over a limit is :class:`~pcfgraph.errors.PayloadTooLarge` (413) naming the file, the sheet
-and the limit; not a zip at all is a :class:`~pcfgraph.errors.WorkbookError` (422/400).
-Used by every reader of uploaded workbooks (diff uploads, audit uploads, the importer).
+Every message names the limit by its setting in docs/settings.md. Each reader keeps its own
+error: uploads (:func:`check_workbook`) get :class:`~pcfgraph.errors.PayloadTooLarge` (413,
+code ``archive-limit``), the importer (:func:`check_archive_file`, :class:`SheetBounds`) a
+:class:`~pcfgraph.errors.WorkbookError` with file/sheet/row (CLI exit 2), the audit reader
+(:mod:`pcfgraph.audit.inputs.workbook_archive`) uses :func:`directory_problem`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 from xml.parsers import expat
 
 from pcfgraph.errors import PayloadTooLarge, WorkbookError
@@ -30,10 +34,16 @@ if TYPE_CHECKING:
     from pcfgraph.config import Settings
 
 _CHUNK = 1 << 16
+#: Members smaller than this are never refused for their ratio (tiny parts compress freely).
+RATIO_FLOOR_BYTES: Final = 1 << 16
 
 
 @dataclass(frozen=True)
 class ArchiveLimits:
+    """The caps; the defaults are the documented settings (config.Settings, docs/settings.md),
+    which leave APQC's largest workbooks (7 MB of XML, 123 members, ratio 26, 4,000 rows,
+    8 columns) far inside, so the importer needs no larger instance."""
+
     members: int = 2000
     ratio: int = 200
     total_bytes: int = 64 * 1024 * 1024
@@ -51,40 +61,86 @@ class ArchiveLimits:
         )
 
 
+DEFAULT_LIMITS: Final = ArchiveLimits()
+
+
+def directory_problem(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> str | None:
+    """The first limit the zip directory (declared sizes; nothing inflated) crosses, as a
+    message naming the setting; ``None`` when within every limit."""
+    if len(infos) > limits.members:
+        return f"the archive has {len(infos)} members (max_archive_members {limits.members})"
+    for info in infos:
+        packed = max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > limits.ratio * packed:
+            return (
+                f"member {info.filename} has a compression ratio of {info.file_size // packed}:1 "
+                f"(max_archive_ratio {limits.ratio}); a zip bomb?"
+            )
+    declared = sum(info.file_size for info in infos)
+    if declared > limits.total_bytes:
+        return f"the archive inflates to {declared} bytes (max_archive_bytes {limits.total_bytes})"
+    return None
+
+
+def rows_problem(rows: int, limits: ArchiveLimits) -> str | None:
+    if rows > limits.rows:
+        return f"more than {limits.rows} rows (max_sheet_rows)"
+    return None
+
+
+def columns_problem(cells: int, limits: ArchiveLimits) -> str | None:
+    if cells > limits.columns:
+        return f"more than {limits.columns} cells in a row (max_sheet_columns)"
+    return None
+
+
 def _too_large(name: str, what: str) -> PayloadTooLarge:
     return PayloadTooLarge(f"{name}: {what}", code="archive-limit")
 
 
+def check_archive_file(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
+    """The importer's check: refuse ``path`` when its zip directory crosses a limit
+    (:class:`WorkbookError` naming the file); nothing is inflated here (zipfile never inflates
+    a member past its declared size, so the declared sizes bound any later reader)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except FileNotFoundError:
+        raise WorkbookError("no such file", file=path.name) from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WorkbookError(f"not a readable .xlsx workbook ({exc})", file=path.name) from None
+    if problem := directory_problem(infos, limits):
+        raise WorkbookError(problem, file=path.name)
+
+
+class SheetBounds:
+    """The importer's row and column caps, applied while one sheet is streamed."""
+
+    def __init__(self, sheet: str, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
+        self.sheet = sheet
+        self.limits = limits
+
+    def check_row(self, row_no: int) -> None:
+        if problem := rows_problem(row_no, self.limits):
+            raise WorkbookError(
+                f"{problem}; refused before reading on", sheet=self.sheet, row=row_no
+            )
+
+    def check_width(self, width: int, row_no: int) -> None:
+        if problem := columns_problem(width, self.limits):
+            raise WorkbookError(problem, sheet=self.sheet, row=row_no)
+
+
 def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
-    """Refuse ``data`` (an .xlsx called ``name``) if it crosses a limit; else return."""
+    """Refuse ``data`` (an uploaded .xlsx called ``name``) if it crosses a limit; else return."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise WorkbookError(f"{name}: not a readable .xlsx workbook ({exc})") from None
     with archive:
         members = archive.infolist()
-        if len(members) > limits.members:
-            raise _too_large(
-                name,
-                f"the archive has {len(members)} members (max_archive_members {limits.members})",
-            )
-        declared = 0
-        for info in members:
-            declared += info.file_size
-            if (
-                info.file_size > limits.ratio * max(info.compress_size, 1)
-                and info.file_size > _CHUNK
-            ):
-                raise _too_large(
-                    name,
-                    f"member {info.filename} inflates {info.file_size // max(info.compress_size, 1)}"
-                    f"-fold (max_archive_ratio {limits.ratio}); a zip bomb?",
-                )
-        if declared > limits.total_bytes:
-            raise _too_large(
-                name,
-                f"the archive inflates to {declared} bytes (max_archive_bytes {limits.total_bytes})",
-            )
+        if problem := directory_problem(members, limits):
+            raise _too_large(name, problem)
         inflated = 0
         for info in members:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
@@ -101,7 +157,8 @@ def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
                                 f"the archive inflates to more than {limits.total_bytes} bytes "
                                 f"(max_archive_bytes)",
                             )
-                        if size > limits.ratio * max(info.compress_size, 1) and size > _CHUNK:
+                        packed = max(info.compress_size, 1)
+                        if size > RATIO_FLOOR_BYTES and size > limits.ratio * packed:
                             raise _too_large(
                                 name,
                                 f"member {info.filename} inflates more than {limits.ratio}-fold "
@@ -131,19 +188,12 @@ class _SheetCounter:
         if local == "row":
             self.rows += 1
             self.cells = 0
-            if self.rows > self.limits.rows:
-                raise _too_large(
-                    self.name,
-                    f"sheet {self._sheet()} has more than {self.limits.rows} rows (max_sheet_rows)",
-                )
+            if problem := rows_problem(self.rows, self.limits):
+                raise _too_large(self.name, f"sheet {self._sheet()} has {problem}")
         elif local == "c":
             self.cells += 1
-            if self.cells > self.limits.columns:
-                raise _too_large(
-                    self.name,
-                    f"sheet {self._sheet()} row {self.rows} has more than {self.limits.columns} "
-                    f"cells (max_sheet_columns)",
-                )
+            if problem := columns_problem(self.cells, self.limits):
+                raise _too_large(self.name, f"sheet {self._sheet()} row {self.rows} has {problem}")
 
     def _sheet(self) -> str:
         return self.member.rsplit("/", 1)[-1].removesuffix(".xml")

@@ -8,13 +8,16 @@ import statistics
 import threading
 import time
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
 from openpyxl import Workbook
 
-from pcfgraph.archive_guard import ArchiveLimits, check_workbook
-from pcfgraph.errors import PayloadTooLarge, WorkbookError
+from pcfgraph.archive_guard import ArchiveLimits, check_archive_file, check_workbook
+from pcfgraph.audit.inputs.workbook_archive import check_archive
+from pcfgraph.config import Settings
+from pcfgraph.errors import ModelError, PayloadTooLarge, WorkbookError
 
 from .conftest import LIMITS
 
@@ -49,6 +52,28 @@ def test_the_guard_refuses_before_inflating() -> None:
         check_workbook("ok.xlsx", many_rows(10), ArchiveLimits(members=3))
     with pytest.raises(WorkbookError):
         check_workbook("junk.xlsx", b"PK not really", limits)
+
+
+def test_one_set_of_limits_for_every_workbook_reader(tmp_path: Path) -> None:
+    """The limit defaults are the documented settings, and the upload guard, the audit reader
+    and the importer refuse the same archive naming the same setting, each with its own error."""
+    assert ArchiveLimits() == ArchiveLimits.from_settings(Settings())
+    data = many_rows(10)
+    three = ArchiveLimits(members=3)
+    with pytest.raises(PayloadTooLarge, match="max_archive_members 3") as upload:
+        check_workbook("m.xlsx", data, three)
+    assert upload.value.code == "archive-limit"
+    with pytest.raises(PayloadTooLarge, match="max_archive_members 3"):
+        check_archive(data, "m.xlsx", three)
+    path = tmp_path / "m.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(WorkbookError, match="max_archive_members 3") as imported:
+        check_archive_file(path, three)
+    assert imported.value.file == "m.xlsx"
+    check_archive(data, "m.xlsx")
+    check_archive_file(path)
+    with pytest.raises(ModelError):
+        check_archive(b"PK not really", "junk.xlsx")
 
 
 class HealthPoller:

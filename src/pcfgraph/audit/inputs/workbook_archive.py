@@ -1,6 +1,6 @@
-"""The uploaded workbook's archive checked before anything is inflated: member count, total
-uncompressed size, compression ratio (a zip bomb is refused, not expanded) and no DTD in any
-XML part."""
+"""The uploaded workbook's archive checked before anything is inflated: the zip-directory limits
+of :mod:`pcfgraph.archive_guard` (member count, total uncompressed size, compression ratio: a
+zip bomb is refused, not expanded) and, here, no DTD in any XML part."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ import io
 import re
 import zipfile
 import zlib
-from typing import Final
 
+from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, directory_problem
 from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
-
-MAX_MEMBERS: Final = 2_000
-MAX_UNCOMPRESSED: Final = 512 * 1024 * 1024
-MAX_RATIO: Final = 200
 
 _PROLOG = 64 * 1024
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -40,13 +36,14 @@ def _check_prologs(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) 
             )
 
 
-def check_archive(data: bytes, name: str) -> None:
+def check_archive(data: bytes, name: str, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
     """Refuse what is not a zip, a zip that would inflate beyond the caps, or XML parts with
     a DTD."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
-            _check_caps(infos, name)
+            if problem := directory_problem(infos, limits):
+                raise PayloadTooLarge(f"{name}: {problem}")
             _check_prologs(z, infos, name)
     except (
         zipfile.BadZipFile,
@@ -57,19 +54,3 @@ def check_archive(data: bytes, name: str) -> None:
         zlib.error,
     ):
         raise ModelError(f"{name}: not an .xlsx workbook (not a readable zip archive)") from None
-
-
-def _check_caps(infos: list[zipfile.ZipInfo], name: str) -> None:
-    if len(infos) > MAX_MEMBERS:
-        raise PayloadTooLarge(f"{name}: more than {MAX_MEMBERS} archive members")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise PayloadTooLarge(
-            f"{name}: {total} bytes uncompressed is over the limit of {MAX_UNCOMPRESSED} bytes"
-        )
-    compressed = sum(i.compress_size for i in infos) or 1
-    if total > 1_000_000 and total / compressed > MAX_RATIO:
-        raise PayloadTooLarge(
-            f"{name}: compression ratio {total // compressed}:1 is over the limit of "
-            f"{MAX_RATIO}:1 (a zip bomb?)"
-        )

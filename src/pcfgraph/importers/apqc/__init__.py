@@ -5,7 +5,7 @@ a ``skos:ConceptScheme`` (``pcfg:Framework``) with one ``skos:Concept`` per PCF 
 ``pcfg:Measure`` per row of the "Metrics" sheet. Identity comes from the PCF ID only (see
 :mod:`pcfgraph.iris`); hierarchy IDs are labels and give the ``skos:broader`` tree.
 
-The steps, one module each: :mod:`~.xlsx_limits` bounds the archive before anything is inflated;
+The steps, one module each: :mod:`pcfgraph.archive_guard` bounds the archive before anything is inflated;
 :mod:`.layout` finds sheets and header rows; :mod:`.rows` reads rows into records (streamed,
 read-only); :mod:`.statement` decides edition and version from the workbook's own statement,
 APQC's download name and the caller's flags; :mod:`.emit` writes RDF. Every failure is a
@@ -28,6 +28,7 @@ from rdflib import Graph, URIRef
 from tqdm import tqdm
 
 from pcfgraph import iris
+from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, check_archive_file
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc.cells import KINDS, normalise_space, parse_changes, parse_hierarchy_id
 from pcfgraph.importers.apqc.emit import APQC_LICENSE, APQC_NOTICE, Emitter
@@ -38,7 +39,6 @@ from pcfgraph.importers.apqc.statement import (
     read_statement,
     resolve,
 )
-from pcfgraph.importers.xlsx_limits import DEFAULT_LIMITS, XlsxLimits, check_archive
 
 __all__ = [
     "APQC_LICENSE",
@@ -123,7 +123,7 @@ def import_workbook(
     edition: str | None = None,
     version: str | None = None,
     progress: bool | None = None,
-    limits: XlsxLimits = DEFAULT_LIMITS,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
     default: tuple[str, str] | None = None,
 ) -> ApqcImport:
     """Import one APQC PCF workbook; see the module docstring.
@@ -145,12 +145,12 @@ def _import(
     edition: str | None,
     version: str | None,
     progress: bool | None,
-    limits: XlsxLimits,
+    limits: ArchiveLimits,
     default: tuple[str, str] | None,
 ) -> ApqcImport:
     if not path.is_file():
         raise WorkbookError("no such file")
-    check_archive(path, limits)
+    check_archive_file(path, limits)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, SheetBounds
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc.cells import blank, normalise_space
-from pcfgraph.importers.xlsx_limits import DEFAULT_LIMITS, SheetBounds, XlsxLimits
 
 HEADER_SCAN_ROWS: Final = 20
 
@@ -71,13 +71,13 @@ class Table:
         sheet: str,
         columns: Columns,
         required: Sequence[str],
-        limits: XlsxLimits = DEFAULT_LIMITS,
+        limits: ArchiveLimits = DEFAULT_LIMITS,
     ) -> None:
         self.sheet = sheet
         self.columns = columns
         self.bounds = SheetBounds(sheet, limits)
         self._rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(
-            ws.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True), start=1
+            ws.iter_rows(min_row=1, max_col=limits.columns + 1, values_only=True), start=1
         )
         #: Text of the cells above the header row (titles such as "VERSION NUMBER 7.2.2").
         self.title_texts: list[str] = []
@@ -86,7 +86,7 @@ class Table:
     def _next(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         for row_no, values in self._rows:
             self.bounds.check_row(row_no)
-            if len(values) > self.bounds.limits.max_columns and values[-1] is not None:
+            if len(values) > self.bounds.limits.columns and values[-1] is not None:
                 self.bounds.check_width(len(values), row_no)  # readers pad rows to max_col
             yield row_no, values
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pcfgraph.archive_guard import ArchiveLimits
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc.cells import (
     blank,
@@ -26,7 +27,6 @@ from pcfgraph.importers.apqc.layout import (
     element_sheets,
     find_sheet,
 )
-from pcfgraph.importers.xlsx_limits import XlsxLimits
 
 #: Called once per row read (drives the progress bar).
 Tick = Callable[[], None]
@@ -70,7 +70,7 @@ class WorkbookRows:
     warnings: list[str]
 
 
-def read_workbook(wb: Any, limits: XlsxLimits, tick: Tick) -> WorkbookRows:
+def read_workbook(wb: Any, limits: ArchiveLimits, tick: Tick) -> WorkbookRows:
     """Read elements, glossary definitions and metrics from an open (read-only) workbook."""
     titles: list[str] = []
     warnings: list[str] = []
@@ -81,7 +81,7 @@ def read_workbook(wb: Any, limits: XlsxLimits, tick: Tick) -> WorkbookRows:
     return WorkbookRows(elements, metrics, titles, warnings)
 
 
-def _read_elements(wb: Any, limits: XlsxLimits, tick: Tick, titles: list[str]) -> list[Element]:
+def _read_elements(wb: Any, limits: ArchiveLimits, tick: Tick, titles: list[str]) -> list[Element]:
     elements: list[Element] = []
     seen_ids: dict[int, tuple[str, int]] = {}
     seen_hids: dict[str, tuple[str, int]] = {}
@@ -182,7 +182,7 @@ def _check_tree(elements: list[Element]) -> None:
 
 
 def _read_glossary(
-    wb: Any, limits: XlsxLimits, tick: Tick, elements: list[Element], warnings: list[str]
+    wb: Any, limits: ArchiveLimits, tick: Tick, elements: list[Element], warnings: list[str]
 ) -> None:
     sheet = find_sheet(wb.sheetnames, "glossary terms", "glossary")
     if sheet is None:
@@ -206,7 +206,9 @@ def _read_glossary(
             e.definition = normalise_space(cells["definition"])
 
 
-def _read_metrics(wb: Any, limits: XlsxLimits, tick: Tick, element_ids: set[int]) -> list[Metric]:
+def _read_metrics(
+    wb: Any, limits: ArchiveLimits, tick: Tick, element_ids: set[int]
+) -> list[Metric]:
     sheet = find_sheet(wb.sheetnames, "metrics", "measures")
     if sheet is None:
         return []
