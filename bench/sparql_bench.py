@@ -246,6 +246,9 @@ def start_pcfgraph(
         PCFGRAPH_QUERY_TIMEOUT="300",
         PCFGRAPH_MAX_RESULT_ROWS="10000000",
         PCFGRAPH_MAX_CONCURRENT_EXPENSIVE="16",
+        # wrk's 8 connections come from one address: one client for the fairness limit (default
+        # 4 in flight per client, then 429), which would count as errors, not as the engine's pace
+        PCFGRAPH_MAX_CONCURRENT_PER_CLIENT="16",
         PCFGRAPH_WORKER_MEMORY_MB=str(memory_mb),
         PCFGRAPH_SPARQL_CACHE_MB=str(cache_mb),
     )
