@@ -51,6 +51,27 @@ output_option = click.option(
 )
 
 
+def extra_sources_options(command: F) -> F:
+    """``--add FILE...`` (passed as ``add_workbooks``) and ``--sources FILE`` (``sources_file``):
+    the sources ``build`` and ``serve`` add to the shipped data, declared once for both."""
+    command = click.option(
+        "--sources",
+        "sources_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Add the frameworks of a sources file (the schema of data/frameworks.yaml).",
+    )(command)
+    return click.option(
+        "--add",
+        "add_workbooks",
+        multiple=True,
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
+    )(command)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     """Print a one-line message to stderr and exit with ``code``."""
     click.echo(f"pcfgraph: error: {message}", err=True)

@@ -12,7 +12,7 @@ import click
 import pyoxigraph as ox
 
 from pcfgraph.cells import write_csv
-from pcfgraph.cli.common import format_option, output_option, parse_params
+from pcfgraph.cli.common import extra_sources_options, format_option, output_option, parse_params
 from pcfgraph.cli.table import code_key, curie, render_table
 from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
@@ -93,22 +93,7 @@ def load(release_dir: Path | None) -> Release:
     show_default=True,
     help="Release directory to write (graph.nq + manifest.json).",
 )
-@click.option(
-    "--add",
-    "add_workbooks",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
-)
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
-    help="Add the frameworks of a sources file (the schema of data/frameworks.yaml).",
-)
+@extra_sources_options
 def build(
     out_dir: Path, add_workbooks: tuple[Path, ...] = (), sources_file: Path | None = None
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from pcfgraph.cli.common import extra_sources_options
 from pcfgraph.config import Settings
 
 
@@ -26,22 +27,7 @@ from pcfgraph.config import Settings
     metavar="URL",
     help="Use a remote SPARQL 1.1 Protocol endpoint instead of the embedded store.",
 )
-@click.option(
-    "--add",
-    "add_workbooks",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
-)
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
-    help="Add the frameworks of a sources file (the schema of data/frameworks.yaml).",
-)
+@extra_sources_options
 @click.option("--query-timeout", type=float, default=None, help="Ad-hoc query deadline (s).")
 @click.option("--query-workers", type=int, default=None, help="Sandbox worker processes.")
 @click.option("--worker-memory-mb", type=int, default=None, help="Memory limit per worker.")
