@@ -251,3 +251,39 @@ def test_streamable_http_at_mcp(release: Release) -> None:
         # a page from another site cannot drive a server bound to this machine
         evil = http.post("/mcp", json=init, headers={**headers, "Origin": "http://evil.example"})
         assert evil.status_code in (400, 403)
+
+
+_LAZY_SDK = """
+import sys
+from fastapi.testclient import TestClient
+from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
+
+app = create_app(Settings())
+headers = {"Accept": "application/json, text/event-stream", "Host": "127.0.0.1:8000"}
+init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {},
+    "clientInfo": {"name": "test", "version": "1"}}}
+with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+    assert http.get("/health").status_code == 200
+    print("started", "mcp" in sys.modules)
+    r = http.post("/mcp", json=init, headers=headers)
+    print("first", r.status_code, "mcp" in sys.modules, r.json()["result"]["serverInfo"]["name"])
+    r = http.post("/mcp", json={**init, "id": 2}, headers=headers)
+    print("second", r.status_code, r.json()["id"])
+"""
+
+
+def test_server_start_leaves_the_mcp_sdk_unimported_until_mcp_is_used() -> None:
+    """Importing the MCP SDK was more than half of building the app: a started server has
+    not imported it; the first ``/mcp`` request does, and it and later ones are answered."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LAZY_SDK], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.split("\n")
+    assert "started False" in lines
+    assert "first 200 True pcfgraph" in lines
+    assert "second 200 2" in lines
