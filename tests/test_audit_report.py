@@ -81,6 +81,48 @@ def test_turtle_report(findings: AuditReport) -> None:
     assert inv
 
 
+def test_html_report_embedded_in_a_page_is_the_files_content_with_headings_two_levels_down(
+    findings: AuditReport,
+) -> None:
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.text: list[str] = []
+            self.skip = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.skip = tag in ("style", "title")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip = False
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip and data.strip():
+                self.text.append(data.strip())
+
+    def parsed(html: str) -> Text:
+        p = Text()
+        p.feed(html)
+        return p
+
+    document = parsed(render_html(findings, served=True))
+    embedded = parsed(render_html(findings, served=True, embedded=True))
+    assert not {"html", "head", "body", "style", "title", "meta"} & set(embedded.tags)
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # when each was rendered
+
+    def words(p: Text) -> list[str]:
+        return [stamp.sub("(time)", t) for t in p.text]
+
+    assert words(embedded) == words(document)  # the same report, word for word
+    demoted = {f"h{n}": f"h{n + 2}" for n in range(1, 5)}
+    body = document.tags[document.tags.index("body") + 1 :]
+    assert embedded.tags == [demoted.get(t, t) for t in body]
+
+
 def test_html_is_self_contained_printable_and_uses_business_labels(findings: AuditReport) -> None:
     html = render_html(findings)
     assert html.startswith("<!DOCTYPE html>")

@@ -277,7 +277,7 @@ def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClie
     assert_self_contained(html)
     report = html[html.index('id="report"') :]
     assert "The model has findings." in report
-    # the page embeds the API's own HTML report (same request, Accept: text/html)
+    # the page embeds the report the API renders as HTML (Accept: text/html), headings demoted
     api = client.post(
         "/validate?name=organisation-with-findings.ttl",
         content=model,
@@ -301,12 +301,79 @@ def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClie
     assert ok.status_code == 200 and expected in ok.text
 
 
+def _pool_tasks(client: TestClient) -> float:
+    """The sandbox pool's task counter, as /metrics publishes it."""
+    m = re.search(r"^pcfgraph_pool_tasks_total (\S+)$", client.get("/metrics").text, re.M)
+    assert m is not None, "the pool's task counter is not in /metrics"
+    return float(m.group(1))
+
+
+def _download(report: str, media_type: str) -> bytes:
+    import base64
+
+    m = re.search(rf'href="data:{re.escape(media_type)};base64,([^"]+)"', report)
+    assert m is not None, media_type
+    return base64.b64decode(m.group(1))
+
+
+def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report(
+    client: TestClient,
+) -> None:
+    import json
+    from collections import Counter
+
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import SH
+
+    if "/metrics" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("no /metrics on this app")
+    model = _example("organisation-with-findings.ttl")
+    before = _pool_tasks(client)
+    r = client.post("/audit", files={"model": ("organisation-with-findings.ttl", model)})
+    assert r.status_code == 200, r.text[:500]
+    assert _pool_tasks(client) - before == 1  # one sandbox task: one audit, three formats
+    report = r.text[r.text.index('id="report"') :]
+    doc = json.loads(_download(report, "application/json"))
+    assert doc["conforms"] is False and "The model has findings." in report
+    # the Turtle download is the same report: one sh:result per JSON result (by source shape,
+    # and by focus node where the focus node is an IRI)
+    turtle = Graph().parse(data=_download(report, "text/turtle"), format="turtle")
+    found = [
+        (turtle.value(res, SH.focusNode), str(turtle.value(res, SH.sourceShape)))
+        for res in turtle.objects(None, SH.result)
+    ]
+    assert Counter(shape for _f, shape in found) == Counter(f["shape"] for f in doc["results"])
+    assert {(str(f), s) for f, s in found if isinstance(f, URIRef)} == {
+        (f["focusNode"], f["shape"]) for f in doc["results"] if "://" in f["focusNode"][:12]
+    }
+    # ... and the HTML download holds every finding's message the page shows
+    html = _download(report, "text/html").decode("utf-8")
+    assert "<h1>" in html and "<h1>" not in report  # the file a document, the page a fragment
+    for finding in doc["results"]:
+        assert finding["rule"] in html and finding["rule"] in report
+    # the JSON download is what POST /validate answers for the same upload and audit date
+    api = client.post(
+        "/validate",
+        params={"name": "organisation-with-findings.ttl", "asOf": doc["asOf"]},
+        content=model,
+        headers={"content-type": "text/turtle", "accept": "application/json"},
+    )
+    assert api.status_code == 200
+
+    def blank_ids_cleared(d: object) -> str:  # blank nodes are named anew on each parse
+        return re.sub(r'"_:[A-Za-z0-9]+"', '"_:b"', json.dumps(d, sort_keys=True))
+
+    assert blank_ids_cleared(api.json()) == blank_ids_cleared(doc)
+
+
 def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestClient) -> None:
     if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
         pytest.skip("the audit API (POST /validate) is not installed")
     r = client.post("/audit", files={"model": ("bad.ttl", b"@prefix : <x> .\n:a :b")})
     assert r.status_code == 400
     assert 'role="alert"' in r.text and "bad.ttl" in r.text and 'type="file"' in r.text
+    alert = r.text[r.text.index('role="alert"') :]
+    assert re.search(r"line 2, column \d+", alert[: alert.index("</p>")])  # where it broke
 
 
 def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:

@@ -7,8 +7,9 @@ ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extensio
 is read; several files form one model). Report: JSON by default; Turtle (an
 ``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
 
-The audit runs in the sandbox worker pool (``AppState.pool``) with the deadline
-``Settings.validate_timeout`` (503 past it) and the workers' memory limit. A model that does not
+The audit runs through :mod:`pcfgraph.audit.service` in the sandbox worker pool
+(``AppState.pool``) with the deadline ``Settings.validate_timeout`` (503 past it) and the
+workers' memory limit. A model that does not
 parse gets 400 with line and column; over ``Settings.max_upload_bytes`` 413; an unknown media
 type 415. Nothing is stored: an upload never changes the served graph.
 
@@ -21,21 +22,19 @@ JSON report (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit f
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from pcfgraph.audit.parse import model_format
-from pcfgraph.audit.worker import MEDIA_TYPES, validate_upload
+from pcfgraph.audit.service import audit_rendered
+from pcfgraph.audit.worker import MEDIA_TYPES
 from pcfgraph.config import Settings
-from pcfgraph.errors import InputError, NotAcceptable, QueryTimeout
+from pcfgraph.errors import InputError, NotAcceptable
 from pcfgraph.http.bodies import read_body
 from pcfgraph.http.multipart import read_multipart
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
-from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
 router = APIRouter(tags=["audit"])
 _ACCEPT = {
@@ -135,15 +134,6 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     return [{"name": name, "data": body, "media_type": media}]
 
 
-def archive_limits(settings: Settings) -> dict[str, int]:
-    """The workbook archive limits as plain data for a sandbox task."""
-    from dataclasses import asdict
-
-    from pcfgraph.archive_guard import ArchiveLimits
-
-    return asdict(ArchiveLimits.from_settings(settings))
-
-
 @router.post(
     "/validate",
     summary="Audit an organisational model against the framework rules",
@@ -156,27 +146,14 @@ async def validate(request: Request) -> Response:
     options = _options(request)
     files = await _files(request, settings)
     baseline = [f for f in files if f.get("baseline")]
-    payload = {
-        "files": [f for f in files if not f.get("baseline")],
-        "options": options,
-        "baseline": baseline[0] if baseline else None,
-        "format": fmt,
-        "max_bytes": settings.max_upload_bytes,
-        "max_triples": settings.max_upload_triples,
-        "archive_limits": archive_limits(settings),
-    }
-    pool = state.pool
-    if pool is not None:
-        result = await pool.run(
-            AUDIT_UPLOAD,
-            payload,
-            timeout=settings.validate_timeout,
-            client=client_key(request.client),
-        )
-    else:
-        # No sandbox pool (embedded use without the SPARQL router): run in a thread with the
-        # same deadline. The thread cannot be killed, so the pool is the production path.
-        result = await _in_process(state, payload, settings.validate_timeout)
+    result = await audit_rendered(
+        state,
+        [f for f in files if not f.get("baseline")],
+        fmt=fmt,
+        options=options,
+        baseline=baseline[0] if baseline else None,
+        client=client_key(request.client),
+    )
     return Response(
         content=result["body"].encode("utf-8"),
         media_type=result["media_type"],
@@ -185,18 +162,3 @@ async def validate(request: Request) -> Response:
             "X-Audit-Fails": "true" if result.get("fails") else "false",
         },
     )
-
-
-class _LocalContext:
-    def __init__(self, state: AppState) -> None:
-        self.store = state.store
-        self.cache: dict[str, Any] = state.caches.audit
-
-
-async def _in_process(state: AppState, payload: dict[str, Any], timeout: float) -> Any:
-    try:
-        return await asyncio.wait_for(
-            run_in_threadpool(validate_upload, _LocalContext(state), payload), timeout
-        )
-    except TimeoutError:
-        raise QueryTimeout(f"the audit took longer than {timeout:g} s", retry_after=5) from None

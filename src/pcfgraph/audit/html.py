@@ -74,19 +74,26 @@ q { font-style: italic; color: #3b4148; }
 }
 """
 
-_TEMPLATE = """<!DOCTYPE html>
+#: The whole file: the report's body in a document with its inline stylesheet.
+_DOCUMENT = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ heading }}</title>
 <style>{{ css }}</style>
 </head><body>
-<section class="cover">
-<h1>{{ heading }}</h1>
+{% include "body.html" %}
+</body></html>
+"""
+
+#: The report's content. Heading elements are ``h[1]`` to ``h[4]``: ``h1`` to ``h4`` in the
+#: file, lower when the report is embedded in a page under that page's own headings.
+_BODY = """<section class="cover">
+<h{{ h[1] }}>{{ heading }}</h{{ h[1] }}>
 <p class="meta">Audited {{ sources }} ({{ r.triples }} statements) against the pcfgraph
 organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
 profile <strong>{{ r.profile }}</strong>{% if r.deactivated %} (rules switched off:
 {{ r.deactivated | join(", ") }}){% endif %}.</p>
-<h2>Summary</h2>
+<h{{ h[2] }}>Summary</h{{ h[2] }}>
 <p><span class="verdict {{ 'ok' if r.conforms else 'fail' }}">{{ 'Conforms' if r.conforms else 'Does not conform' }}</span>
 {{ counts.Violation }} violation(s), {{ counts.Warning }} warning(s), {{ counts.Info }} info(s).
 Warnings and infos do not fail the audit.{% if r.truncated %} <strong>Listing the
@@ -95,23 +102,23 @@ Warnings and infos do not fail the audit.{% if r.truncated %} <strong>Listing th
 <table><thead><tr><th>Report section</th><th>Violations</th><th>Warnings</th><th>Infos</th></tr></thead><tbody>
 {% for g, c in by_group %}<tr><td>{{ g.label }}</td><td class="n">{{ c.Violation }}</td><td class="n">{{ c.Warning }}</td><td class="n">{{ c.Info }}</td></tr>
 {% endfor %}</tbody></table>
-{% if top %}<h3>Most frequent rules</h3>
+{% if top %}<h{{ h[3] }}>Most frequent rules</h{{ h[3] }}>
 <table><thead><tr><th>Rule</th><th>Severity</th><th>Findings</th></tr></thead><tbody>
 {% for name, sev, n in top %}<tr><td>{{ name }}</td><td><span class="sev {{ sev }}">{{ sev }}</span></td><td class="n">{{ n }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}
 {% if r.baseline %}<p>Against the baseline: {{ r.baseline.new }} new, {{ r.baseline.unchanged }}
 unchanged, {{ r.baseline.resolved }} resolved.</p>{% endif %}
 </section>
-<nav class="toc"><h2>Contents</h2><ol>
+<nav class="toc"><h{{ h[2] }}>Contents</h{{ h[2] }}><ol>
 <li><a href="#findings">Findings by organisational unit</a><ol>
 {% for unit, _nodes in units %}<li><a href="#unit-{{ loop.index }}">{{ unit }}</a></li>{% endfor %}</ol></li>
 <li><a href="#coverage">Framework coverage</a></li><li><a href="#maturity">IT-CMF maturity</a></li>
 {% if r.unused is not none %}<li><a href="#unused">Not used by the audit</a></li>{% endif %}
 <li><a href="#rules">Appendix: rules applied</a></li></ol></nav>
-<span id="findings"></span><h2>Findings by organisational unit</h2>
+<span id="findings"></span><h{{ h[2] }}>Findings by organisational unit</h{{ h[2] }}>
 {% if not shown %}<p>No findings: every rule is satisfied.</p>{% endif %}
-{% for unit, nodes in units %}<section class="unit" id="unit-{{ loop.index }}"><h3>{{ unit }}</h3>
-{% for head, results in nodes %}<h4>{{ head }}</h4>
+{% for unit, nodes in units %}<section class="unit" id="unit-{{ loop.index }}"><h{{ h[3] }}>{{ unit }}</h{{ h[3] }}>
+{% for head, results in nodes %}<h{{ h[4] }}>{{ head }}</h{{ h[4] }}>
 {% for f, d in results %}<div class="finding {{ f.severity }}">
 <p><span class="sev {{ f.severity }}">{{ f.severity }}</span> <strong>{{ f.rule }}</strong>: {{ f.message }}{% if f.status %} <em>({{ f.status }})</em>{% endif %}</p>
 {% if d %}<p class="small">{{ d }}</p>{% endif %}
@@ -119,41 +126,40 @@ unchanged, {{ r.baseline.resolved }} resolved.</p>{% endif %}
 {% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <a href="{{ page(f.source) }}"><code>{{ f.source }}</code></a>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% endif %}
 </div>{% endfor %}{% endfor %}</section>
 {% endfor %}
-<span id="coverage"></span><h2>Framework coverage</h2>
+<span id="coverage"></span><h{{ h[2] }}>Framework coverage</h{{ h[2] }}>
 <p>Framework elements the organisation's processes implement (<code>orgm:implements</code>), and
 those covered via a curated exact or close mapping from an element a process implements.</p>
-{% for c in r.coverage %}<h3>{{ c.title }}</h3>
+{% for c in r.coverage %}<h{{ h[3] }}>{{ c.title }}</h{{ h[3] }}>
 <p><span class="bar"><span style="width:{{ '%.1f' % c.percent }}%"></span></span>
 <strong>{{ c.covered | length }} of {{ c.total }}</strong> ({{ '%.1f' % c.percent }} %) directly{% if c.covered_via_mapping %}, {{ c.covered_via_mapping | length }} more via mappings{% endif %}.</p>
 {% if c.items %}<table><thead><tr><th>Element</th><th>Name</th><th>Implemented by</th></tr></thead><tbody>
 {% for i in c.items %}<tr><td>{{ i.notation }}</td><td>{{ i.label }}</td><td>{% if i.implemented_labels %}{{ i.implemented_labels | join(", ") }}{% elif i.mapped_labels %}covered via mapping ({{ i.mapped_via | join(", ") }}): {{ i.mapped_labels | join(", ") }}{% else %}<em>missing</em>{% endif %}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>The framework graph holds no elements for this subtree.</p>{% endif %}
 {% endfor %}
-<span id="maturity"></span><h2>IT-CMF maturity</h2>
+<span id="maturity"></span><h{{ h[2] }}>IT-CMF maturity</h{{ h[2] }}>
 {% if not r.maturity %}<p>The model makes no maturity claims.</p>{% else %}
 <p>Achieved level: the highest level L such that every practice of levels 2..L has evidence.</p>
 <table><thead><tr><th>Claim</th><th>Building block</th><th>Claimed</th><th>Achieved</th><th>Practices missing evidence</th></tr></thead><tbody>
 {% for m in r.maturity %}<tr><td>{{ m.claim_label }}</td><td>{{ m.building_block_label }}</td><td class="n">{{ m.claimed if m.claimed is not none else "-" }}</td><td class="n">{{ m.achieved }}{% if not m.holds %} <span class="sev Warning">above evidence</span>{% endif %}</td><td>{% for p in m.missing_evidence %}{{ p.notation }} (level {{ p.level }}): {{ p.label }}{% if not loop.last %}<br>{% endif %}{% else %}none{% endfor %}</td></tr>
 {% endfor %}</tbody></table>{% endif %}
-{% if r.unused is not none %}{% set u = r.unused_json() %}<span id="unused"></span><h2>Not used by the audit</h2>
+{% if r.unused is not none %}{% set u = r.unused_json() %}<span id="unused"></span><h{{ h[2] }}>Not used by the audit</h{{ h[2] }}>
 <p>{{ u.elements }} elements and {{ u.relationships }} relationships of the ArchiMate model are not used by the audit (see docs/archimate.md for the mapping).</p>
 {% if u["items"] %}<table><thead><tr><th>kind</th><th>type</th><th>identifier</th><th>name</th></tr></thead><tbody>
 {% for item in u["items"] %}<tr><td>{{ item.kind }}</td><td>{{ item.type }}</td><td><code>{{ item.identifier }}</code></td><td>{{ item.name or "" }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}{% endif %}
-<section class="appendix"><span id="rules"></span><h2>Appendix: rules applied</h2>
-{% for g in r.groups %}<h3>{{ g.label }}</h3>
+<section class="appendix"><span id="rules"></span><h{{ h[2] }}>Appendix: rules applied</h{{ h[2] }}>
+{% for g in r.groups %}<h{{ h[3] }}>{{ g.label }}</h{{ h[3] }}>
 {% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong>{{ rule.rule }}</strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
 {% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
 {% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
 {% endfor %}{% endfor %}</section>
-</body></html>
 """
 
 
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=DictLoader({"report.html": _TEMPLATE}),
+        loader=DictLoader({"report.html": _DOCUMENT, "body.html": _BODY}),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=False,
     )
@@ -239,20 +245,32 @@ def _served_page(iri: str) -> str:
     return iris.id_path(iri) or iri
 
 
-def render_html(report: AuditReport, *, title: str | None = None, served: bool = False) -> str:
+#: Heading levels: in the file, and in a page that shows the report under its own h1 and h2.
+_LEVELS = {1: 1, 2: 2, 3: 3, 4: 4}
+_EMBEDDED_LEVELS = {1: 3, 2: 4, 3: 5, 4: 6}
+
+
+def render_html(
+    report: AuditReport, *, title: str | None = None, served: bool = False, embedded: bool = False
+) -> str:
     """The report as one HTML file. Each cited source links to its element's page: the
     element's persistent IRI (which resolves to its page) in a file written by the CLI; the
     page on the serving pcfgraph (``/id/...``) when ``served``, as the API and workbench
-    render it (no request goes to w3id.org from a page the server shows)."""
+    render it (no request goes to w3id.org from a page the server shows).
+
+    ``embedded``: the report's content only, to show inside a page (the workbench's audit
+    page): no document, no stylesheet (the page's own styles it), headings two levels down.
+    """
     org = report.organisation or "organisational model"
     shown = report.shown()
     frequent = Counter((r.rule, r.severity) for r in report.results).most_common(5)
     return (
         _environment()
-        .get_template("report.html")
+        .get_template("body.html" if embedded else "report.html")
         .render(
             page=_served_page if served else _canonical_page,
             r=report,
+            h=_EMBEDDED_LEVELS if embedded else _LEVELS,
             heading=title or f"Audit report: {org}",
             css=_CSS,
             sources=", ".join(report.sources) or "upload",

@@ -7,12 +7,14 @@ once per worker from the worker's read-only copy of the release and kept in ``ct
 Payload::
 
     {"files": [{"name": str, "data": bytes, "media_type": str | None}, ...],
-     "format": "json" | "turtle" | "html" | "text",
+     "format": "json" | "turtle" | "html" | "text" | "report",
      "max_bytes": int, "max_triples": int,
      "options": {"as_of": "YYYY-MM-DD", "profile": str, "max_findings": int, "fail_on": str},
      "baseline": {"name": str, "data": bytes} | None}
 
-Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``. Bad input is
+Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``;
+for ``"format": "report"`` the report itself as plain data (``"report": {...}``) instead of
+``body`` and ``media_type``. Bad input is
 raised as :class:`~pcfgraph.errors.ParseError` (line, column) and friends; the pool rebuilds
 them in the caller.
 """
@@ -29,6 +31,9 @@ MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "text": "text/plain; charset=utf-8",
 }
+#: The ``format`` that asks for the report itself as plain data (``"report"``:
+#: :meth:`~pcfgraph.audit.report.AuditReport.to_dict`) instead of a rendering.
+REPORT_OBJECT = "report"
 _CACHE_KEY = "pcfgraph.audit.context"
 
 
@@ -62,7 +67,7 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     from pcfgraph.audit.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_TRIPLES, Upload
 
     fmt = str(payload.get("format") or "json")
-    if fmt not in MEDIA_TYPES:
+    if fmt not in MEDIA_TYPES and fmt != REPORT_OBJECT:
         raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(MEDIA_TYPES)}")
     files = payload.get("files") or []
     if not files:
@@ -97,10 +102,11 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     report = audit(uploads, _context(ctx), limits=limits, options=options)
     if baseline is not None:
         apply_baseline(report, baseline)
-    return {
+    verdict = {
         "conforms": report.conforms,
         "fails": fails(report, str(opts.get("fail_on") or "violation")),
         "counts": report.counts,
-        "body": render(report, fmt),
-        "media_type": MEDIA_TYPES[fmt],
     }
+    if fmt == REPORT_OBJECT:
+        return verdict | {"report": report.to_dict()}
+    return verdict | {"body": render(report, fmt), "media_type": MEDIA_TYPES[fmt]}

@@ -1,21 +1,26 @@
-"""The audit page's bridge to the audit API (``POST /validate``).
+"""The audit page's use of the audit service (:mod:`pcfgraph.audit.service`).
 
-The page shows exactly what the API returns: the upload is sent, in process, to the
-application's own ``POST /validate`` once per report format (HTML, JSON, Turtle), so the
-page and the API cannot drift apart and nothing about the upload is stored.
+One upload is audited once, in a sandbox worker under the same deadline, memory limit and
+per-client fairness as ``POST /validate``; the page's report and its downloads (HTML, JSON,
+Turtle) are all rendered from that one report object by the report's own renderers, so the
+page and the API cannot drift apart. Nothing about the upload is stored.
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from fastapi import Request
 
+from pcfgraph.audit.html import render_html
+from pcfgraph.audit.parse import model_format
+from pcfgraph.audit.report import AuditReport
+from pcfgraph.audit.service import AuditOutcome, audit_report
 from pcfgraph.errors import PcfgraphError
+from pcfgraph.runtime import app_state
+from pcfgraph.sandbox.fairness import client_key
 
 #: format -> (media type, file extension, label)
 REPORT_FORMATS: Mapping[str, tuple[str, str, str]] = {
@@ -36,24 +41,22 @@ _MEDIA_BY_SUFFIX = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".archimate": "application/x-archimate",
 }
-VALIDATE_PATH = "/validate"
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuditReports:
+    """One audit of an upload and the renderings the page shows and offers for download."""
+
     filename: str
-    status: int
-    bodies: dict[str, bytes] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
+    outcome: AuditOutcome
+    #: format (a key of :data:`REPORT_FORMATS`) -> the file offered for download.
+    bodies: Mapping[str, bytes]
+    #: The report's content for the page (headings under the page's own).
+    html_fragment: str
 
     @property
-    def html_fragment(self) -> str:
-        return report_fragment(self.bodies.get("html", b"").decode("utf-8", "replace"))
-
-    @property
-    def conforms(self) -> bool | None:
-        value = self.summary.get("conforms")
-        return value if isinstance(value, bool) else None
+    def conforms(self) -> bool:
+        return self.outcome.conforms
 
 
 def media_type_for(filename: str, declared: str) -> str:
@@ -65,113 +68,32 @@ def media_type_for(filename: str, declared: str) -> str:
     return "text/turtle"
 
 
-_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
-_DROP_RE = re.compile(r"<(script|style|link|meta|title)\b[^>]*>(?:.*?</\1>)?", re.I | re.S)
-
-
-_HEADING_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
-
-
-def report_fragment(html: str) -> str:
-    """The body of the API's HTML report, without scripts, styles or links to assets, its
-    headings moved two levels down to sit under the page's "Report for ..." heading."""
-    m = _BODY_RE.search(html)
-    inner = _DROP_RE.sub("", m.group(1) if m else html)
-    return _HEADING_RE.sub(lambda h: f"<{h.group(1)}h{min(int(h.group(2)) + 2, 6)}", inner)
-
-
-async def _call(
-    app: Any,
-    method: str,
-    path: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    query: str = "",
-    client: tuple[str, int] = ("127.0.0.1", 0),
-) -> tuple[int, dict[str, str], bytes]:
-    """One in-process ASGI request to the same application (on behalf of ``client``, so the
-    sandbox's per-client fairness counts it against the browser's address)."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode("latin-1"),
-        "root_path": "",
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "client": client,
-        "server": ("pcfgraph-web", 80),
+def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:
+    """Every download and the page's fragment, from one report object."""
+    bodies = {
+        "html": render_html(report, served=True).encode("utf-8"),
+        "json": report.to_json().encode("utf-8"),
+        "turtle": report.to_turtle().encode("utf-8"),
     }
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    status = 500
-    out_headers: dict[str, str] = {}
-    chunks: list[bytes] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = int(message["status"])
-            out_headers.update(
-                (k.decode("latin-1").lower(), v.decode("latin-1"))
-                for k, v in message.get("headers", [])
-            )
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, out_headers, b"".join(chunks)
+    return bodies, render_html(report, served=True, embedded=True)
 
 
 async def run_audit(request: Request, filename: str, declared: str, data: bytes) -> AuditReports:
-    """Validate an uploaded model through ``POST /validate``: HTML, JSON and Turtle reports
-    (three requests, run concurrently; the API's own limits and deadline apply to each)."""
-    import asyncio
-    import json
-    from urllib.parse import urlencode
-
-    from pcfgraph.http.routes import route_paths
-
-    app = request.app
-    if VALIDATE_PATH not in route_paths(app.routes):
-        raise PcfgraphError("the audit service (POST /validate) is not available on this server")
+    """Audit an uploaded model once (the audit service's sandbox, deadline and limits) and
+    render its report in every format the page offers."""
     media_type = media_type_for(filename, declared)
-    rid = str(getattr(request.state, "request_id", "") or "")
-    query = urlencode({"name": filename})
-    client = (request.client.host, request.client.port) if request.client else ("127.0.0.1", 0)
-
-    async def one(accept: str) -> tuple[int, dict[str, str], bytes]:
-        headers = [("content-type", media_type), ("accept", accept)]
-        if rid.isalnum():
-            headers.append(("x-request-id", rid))
-        return await _call(app, "POST", VALIDATE_PATH, headers, data, query, client)
-
-    results = await asyncio.gather(*(one(accept) for accept, _e, _l in REPORT_FORMATS.values()))
-    reports = AuditReports(filename=filename, status=200)
-    for fmt, (status, headers, body) in zip(REPORT_FORMATS, results, strict=True):
-        if status >= 400:
-            detail = body.decode("utf-8", "replace")
-            with contextlib.suppress(ValueError, AttributeError):
-                detail = str(json.loads(detail).get("detail", detail))
-            error = PcfgraphError(f"{filename}: {detail}")
-            error.http_status = status
-            raise error
-        reports.bodies[fmt] = body
-        if "x-audit-conforms" in headers:
-            reports.summary["conforms"] = headers["x-audit-conforms"] == "true"
-        if fmt == "json":
-            with contextlib.suppress(ValueError):
-                doc = json.loads(body)
-                if isinstance(doc, dict):
-                    reports.summary.update(doc)
-    return reports
+    try:
+        model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
+        outcome = await audit_report(
+            app_state(request),
+            [{"name": filename, "data": data, "media_type": media_type}],
+            options={"fail_on": "violation"},
+            client=client_key(request.client),
+        )
+    except PcfgraphError as exc:  # shown in the page under the file's name, same status
+        error = PcfgraphError(f"{filename}: {exc}", code=exc.code)
+        error.http_status = exc.http_status
+        raise error from exc
+    # Rendering a large report takes a while: off the event loop.
+    bodies, fragment = await asyncio.to_thread(render_formats, outcome.report)
+    return AuditReports(filename, outcome, bodies, fragment)
