@@ -133,7 +133,7 @@ def test_a_small_release_is_loaded_into_each_workers_memory(tmp_path: Path) -> N
         pool = WorkerPool(rel, workers=1, memory_store_quads=memory_store_quads)
         await pool.start()
         try:
-            data = pool._data_files[0]
+            data = pool.data_file
             body = (await pool.run(SPARQL_QUERY, query, timeout=120))["body"]
             return data, data.is_file(), body
         finally:

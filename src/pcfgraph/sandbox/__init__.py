@@ -3,8 +3,13 @@
 pyoxigraph has no query timeout, a deeply nested query can crash the process parsing it, and
 rdflib evaluation cannot be interrupted. So untrusted work never runs in the serving process:
 
-- :mod:`~pcfgraph.sandbox.pool`: the pool in the serving process (start/stop/reload, admission,
-  per-task deadlines, crash and recycling);
+- :mod:`~pcfgraph.sandbox.pool`: the pool in the serving process (admission, per-client
+  fairness, dispatch of a task to a worker under its deadline), built on
+  :mod:`~pcfgraph.sandbox.fleet` (the workers' lives: start, crash, replacement, recycling,
+  reloads, stop), :mod:`~pcfgraph.sandbox.process` (spawning and killing one worker process),
+  :mod:`~pcfgraph.sandbox.replies` (reading and decoding its replies),
+  :mod:`~pcfgraph.sandbox.release_data` (the data each generation of workers loads) and
+  :mod:`~pcfgraph.sandbox.fairness` (which waiting client gets an idle worker);
 - :mod:`~pcfgraph.sandbox.worker`: the worker process (read-only copy of the release, memory
   limit, no network);
 - :mod:`~pcfgraph.sandbox.protocol`: the messages between them, plain data (JSON plus byte

@@ -1,0 +1,282 @@
+"""The pool's worker processes over their life: start, replace, recycle, retire, stop.
+
+Workers belong to a *generation* (one per release the pool has served): a reload starts a
+whole new generation before any old worker retires, and old workers finish their task first.
+A worker that dies or is killed is replaced in the background; one past its task budget
+(``max_tasks``) or its memory mark is recycled, its replacement loading before it retires,
+so capacity never drops. Idle workers wait in the pool's
+:class:`~pcfgraph.sandbox.fairness.FairDispatcher`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from pcfgraph.errors import WorkerCrashed
+from pcfgraph.sandbox import process, replies
+from pcfgraph.sandbox.fairness import FairDispatcher
+from pcfgraph.sandbox.process import START_TIMEOUT, WorkerProcess, sigkill, wait_quietly
+from pcfgraph.sandbox.release_data import ReleaseData
+
+if TYPE_CHECKING:
+    from pcfgraph.release import Release
+
+log = logging.getLogger("pcfgraph.sandbox")
+
+
+class WorkerFleet:
+    """Every worker process of a pool, its idle ones and the data they load."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        memory_mb: int,
+        limits: dict[str, Any],
+        max_tasks: int,
+        data: ReleaseData,
+        counters: dict[str, int],
+    ) -> None:
+        self.size = size
+        self.memory_mb = memory_mb
+        self.limits = limits
+        #: Tasks a worker runs before a fresh one replaces it (0: never).
+        self.max_tasks = max_tasks
+        self.data = data
+        #: The pool's counters (``crashes``, ``restarts``, ``recycled`` are counted here).
+        self.counters = counters
+        self.workers: list[WorkerProcess] = []
+        self.idle: FairDispatcher[WorkerProcess] | None = None
+        #: The generation new tasks run on.
+        self.generation = 0
+        self.closed = False
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # --- start, reload, stop ------------------------------------------------------------
+
+    async def start(self, release: Release) -> None:
+        # Last in, first out: sequential requests keep hitting the worker that just ran
+        # (warm caches); the others stay idle.
+        self.idle = FairDispatcher(self.size, usable=self._usable)
+        self.data.open()
+        await asyncio.to_thread(self.data.write, release, self.generation, self.generation)
+        await self._start_generation(self.generation)
+
+    async def reload(self, release: Release) -> None:
+        """Move to a new release: new workers load it first; old ones retire when idle."""
+        generation = self.generation + 1
+        await asyncio.to_thread(self.data.write, release, generation, self.generation)
+        try:
+            await self._start_generation(generation)
+        except BaseException:
+            self.data.discard(generation)
+            raise
+        old_generation, self.generation = self.generation, generation
+        for w in list(self.workers):
+            if w.generation == old_generation and w.task is None:
+                self.retire(w)
+        self.data.release(old_generation)
+
+    async def stop(self) -> None:
+        """Stop every worker and remove the data copy. Safe to call twice."""
+        self.closed = True
+        for task in list(self._background):
+            task.cancel()
+        for task in list(self._background):
+            with contextlib.suppress(BaseException):
+                await task
+        workers, self.workers = list(self.workers), []
+        for w in workers:
+            self._detach(w)
+            with contextlib.suppress(OSError):
+                w.sock.shutdown(socket.SHUT_RDWR)  # the worker reads EOF and exits
+        deadline = time.monotonic() + 2.0
+        for w in workers:
+            await asyncio.to_thread(wait_quietly, w.process, max(0.0, deadline - time.monotonic()))
+            if w.process.poll() is None:
+                sigkill(w)
+                await asyncio.to_thread(wait_quietly, w.process, 2.0)
+            w.sock.close()
+            if w.task is not None and not w.task.done():
+                w.task.set_exception(WorkerCrashed("the server is shutting down"))
+        self.data.close()
+
+    async def _start_generation(self, generation: int) -> None:
+        new = [await self._spawn(generation) for _ in range(self.size)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*(w.ready for w in new)), timeout=START_TIMEOUT)
+        except BaseException:
+            for w in new:
+                self.kill(w)
+            raise
+        for w in new:
+            self.make_idle(w)
+
+    async def _spawn(self, generation: int) -> WorkerProcess:
+        w = process.spawn(self.data.files[generation], self.memory_mb, self.limits, generation)
+        self.workers.append(w)
+        asyncio.get_running_loop().add_reader(
+            w.sock.fileno(), replies.on_readable, w, self.on_dead, self._kill_and_replace
+        )
+        return w
+
+    # --- idle workers and finished tasks ------------------------------------------------
+
+    def make_idle(self, w: WorkerProcess) -> None:
+        assert self.idle is not None
+        self.idle.put(w)
+
+    def _usable(self, w: WorkerProcess) -> bool:
+        """Whether an idle worker may take a task (a worker of an old release retires)."""
+        if w.dead:
+            return False
+        if w.generation != self.generation:
+            self.retire(w)
+            return False
+        return True
+
+    def task_done(self, w: WorkerProcess, fut: asyncio.Future[Any]) -> None:
+        """After the task ``fut`` on ``w``: idle again, recycled, or retired."""
+        if w.task is fut:
+            w.task = None
+            if not w.dead and w.must_recycle:
+                self.counters["recycled"] += 1
+                self.retire(w)
+                if not self.closed and w.generation == self.generation:
+                    self._replace()
+            elif not w.dead:
+                w.tasks_done += 1
+                if w.generation == self.generation and not self.closed and not w.superseded:
+                    self.make_idle(w)
+                    if self.max_tasks and w.tasks_done >= self.max_tasks:
+                        self._recycle(w)
+                else:
+                    self.retire(w)
+
+    # --- deaths, kills and replacements ---------------------------------------------------
+
+    def on_dead(self, w: WorkerProcess) -> None:
+        """``w``'s socket closed: fail its task (or its start) and replace it."""
+        if w.dead:
+            return
+        was_ready = w.ready.done()
+        self._detach(w)
+        if not w.ready.done():
+            w.ready.set_exception(WorkerCrashed("a worker failed while loading the release"))
+        if w.task is not None and not w.task.done():
+            self.counters["crashes"] += 1
+            log.error("worker %s died while running a task", w.pid)
+            w.task.set_exception(
+                WorkerCrashed(
+                    "the worker running this query crashed (the query was too large or "
+                    "malformed for the engine); the server is fine, try a simpler query",
+                    retry_after=1,
+                )
+            )
+        self._reap(w)
+        if was_ready and not self.closed and w.generation == self.generation:
+            self._replace()
+
+    def kill(self, w: WorkerProcess, *, replace: bool = False) -> None:
+        """``SIGKILL`` ``w`` at once (its task is cancelled); ``replace`` starts another."""
+        if w.dead:
+            return
+        self._detach(w)
+        sigkill(w)
+        if w.task is not None and not w.task.done():
+            w.task.cancel()
+        self._reap(w)
+        if replace and not self.closed and w.generation == self.generation:
+            self._replace()
+
+    def _kill_and_replace(self, w: WorkerProcess) -> None:
+        self.kill(w, replace=True)
+
+    def retire(self, w: WorkerProcess) -> None:
+        """Let ``w`` exit on its own (it reads end of file); no replacement."""
+        if w.dead:
+            return
+        self._detach(w)
+        with contextlib.suppress(OSError):
+            w.sock.shutdown(socket.SHUT_RDWR)  # the worker reads EOF and exits
+        self._reap(w)
+
+    def _detach(self, w: WorkerProcess) -> None:
+        w.dead = True
+        with contextlib.suppress(ValueError, OSError, RuntimeError):
+            asyncio.get_running_loop().remove_reader(w.sock.fileno())
+
+    def _reap(self, w: WorkerProcess) -> None:
+        async def reap() -> None:
+            await asyncio.to_thread(wait_quietly, w.process, 5.0)
+            if w.process.poll() is None:
+                sigkill(w)
+                await asyncio.to_thread(wait_quietly, w.process, 5.0)
+            w.sock.close()
+            code = w.process.returncode
+            if code not in (0, None):
+                log.warning("worker %s exited with status %s", w.pid, code)
+            if w in self.workers:
+                self.workers.remove(w)
+
+        self._spawn_background(reap())
+
+    def _replace(self) -> None:
+        generation = self.generation
+        self.counters["restarts"] += 1
+
+        async def replace() -> None:
+            w = await self._spawn(generation)
+            try:
+                await asyncio.wait_for(asyncio.shield(w.ready), START_TIMEOUT)
+            except (WorkerCrashed, TimeoutError):
+                log.error("a replacement worker failed to start")
+                self.kill(w)
+                return
+            if self.closed or generation != self.generation:
+                self.retire(w)
+            else:
+                self.make_idle(w)
+
+        self._spawn_background(replace())
+
+    def _recycle(self, old: WorkerProcess) -> None:
+        """Start a fresh worker; once it is ready it joins and ``old`` retires when free.
+
+        ``old`` keeps serving while the new one loads, so capacity never drops.
+        """
+        if old.recycling:
+            return
+        old.recycling = True
+        generation = old.generation
+
+        async def recycle() -> None:
+            new = await self._spawn(generation)
+            try:
+                await asyncio.wait_for(asyncio.shield(new.ready), START_TIMEOUT)
+            except (WorkerCrashed, TimeoutError):
+                log.error("a recycling worker failed to start; %s keeps serving", old.pid)
+                self.kill(new)
+                old.recycling = False
+                return
+            if self.closed or generation != self.generation or old.dead:
+                self.retire(new)  # shut down, reloaded, or already replaced after a crash
+                return
+            self.counters["recycled"] += 1
+            old.superseded = True
+            self.make_idle(new)
+            if old.task is None:
+                self.retire(old)  # idle: the dispatcher skips it from now on (dead)
+
+        self._spawn_background(recycle())
+
+    def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,97 @@
+"""One worker process as the pool sees it: spawning it, the handle's state, killing it.
+
+The worker itself (:mod:`pcfgraph.sandbox.worker`) runs ``python -m pcfgraph.sandbox``; this
+module starts it on one end of a socket pair and keeps everything the pool knows about it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Seconds a worker may take to start and load its copy of the release.
+START_TIMEOUT = 300.0
+
+
+def wait_quietly(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait up to ``timeout`` seconds for ``process`` to exit (still running is no error)."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout)
+
+
+class WorkerProcess:
+    """A worker process, its socket and what the pool tracks about it."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], sock: socket.socket, generation: int
+    ) -> None:
+        self.process = process
+        #: Non-blocking on the parent side (event loops such as uvloop force it anyway).
+        self.sock = sock
+        self.buffer = bytearray()
+        #: A large message being received in place (``recv_into``), and how much has come.
+        self.frame: bytearray | None = None
+        self.filled = 0
+        self.generation = generation
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Future[Any] | None = None
+        self.task_id = 0
+        self.dead = False
+        self.isolated = False
+        #: Tasks finished; past the pool's ``max_tasks`` a fresh worker takes over.
+        self.tasks_done = 0
+        self.recycling = False
+        #: A replacement is serving: retire this one as soon as it is free.
+        self.superseded = False
+        #: The worker asked to be replaced after its task (memory high-water mark).
+        self.must_recycle = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+
+def spawn(
+    data_file: Path, memory_mb: int, limits: dict[str, Any], generation: int
+) -> WorkerProcess:
+    """Start a worker process loading ``data_file`` (it reports ``ready`` once loaded)."""
+    parent_sock, child_sock = socket.socketpair()
+    # Connection does blocking os.read/os.write on the fds: a process-wide
+    # socket.setdefaulttimeout() (some libraries set one) would make them non-blocking.
+    child_sock.setblocking(True)
+    parent_sock.setblocking(False)
+    env = dict(os.environ)
+    env["MALLOC_ARENA_MAX"] = "2"  # glibc arenas would eat the RLIMIT_AS budget
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    args = [
+        sys.executable,
+        "-m",
+        "pcfgraph.sandbox",
+        str(child_sock.fileno()),
+        str(data_file),
+        str(memory_mb),
+        json.dumps(limits),
+    ]
+    try:
+        process = subprocess.Popen(
+            args, pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, env=env
+        )
+    finally:
+        child_sock.close()
+    return WorkerProcess(process, parent_sock, generation)
+
+
+def sigkill(w: WorkerProcess) -> None:
+    """``SIGKILL`` the worker at once (gone already is no error)."""
+    if w.pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(w.pid, signal.SIGKILL)
