@@ -66,16 +66,19 @@ class ReleaseData:
         return isinstance(quads, int) and 0 < quads <= self.memory_store_quads
 
     def discard(self, generation: int) -> None:
-        """Forget a generation that failed to start, and its file."""
-        failed = self.files.pop(generation, None)
-        if failed is not None and failed.is_file():
-            failed.unlink(missing_ok=True)
+        """Forget a generation that failed to start; its file goes unless shared (a remote
+        store's reload reuses the file of the generation in service, still needed to replace
+        its workers)."""
+        self._forget(generation)
 
     def release(self, generation: int) -> None:
         """Forget a generation whose workers all loaded it; its file goes unless shared."""
-        old = self.files.pop(generation, None)
-        if old is not None and old.is_file() and old not in self.files.values():
-            old.unlink(missing_ok=True)  # workers already loaded it
+        self._forget(generation)  # workers already loaded it
+
+    def _forget(self, generation: int) -> None:
+        path = self.files.pop(generation, None)
+        if path is not None and path.is_file() and path not in self.files.values():
+            path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._dir is not None:
