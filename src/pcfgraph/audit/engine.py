@@ -43,6 +43,7 @@ from pcfgraph.audit.findings import (
     run_check,
     run_shacl,
 )
+from pcfgraph.audit.framework_store import framework_store
 from pcfgraph.audit.inputs.model import ParsedModel
 from pcfgraph.audit.inputs.terms import model_findings
 from pcfgraph.audit.labels import Labeller, focus_units
@@ -229,47 +230,46 @@ def audit_triples(
     seconds["shacl"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    store = ox.Store()
-    store.extend(context.quads)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
-    seconds["load"] += time.perf_counter() - started
+    # the framework store kept with the context, the upload added for this audit only
+    with framework_store(context).lend(triples) as store:
+        seconds["load"] += time.perf_counter() - started
 
-    embedded = EmbeddedStore(store)
-    if _PRICE_RULE in ruleset.rules and embedded.ask(_query("reports/declares-no-chargeback")):
-        # the organisation declares it does not charge back: catalogue prices are not expected
-        # (its results are dropped with the profile's switched-off rules below)
-        profile = replace(profile, deactivated=profile.deactivated | {_PRICE_RULE})
+        embedded = EmbeddedStore(store)
+        if _PRICE_RULE in ruleset.rules and embedded.ask(_query("reports/declares-no-chargeback")):
+            # the organisation declares it does not charge back: catalogue prices are not expected
+            # (its results are dropped with the profile's switched-off rules below)
+            profile = replace(profile, deactivated=profile.deactivated | {_PRICE_RULE})
 
-    started = time.perf_counter()
-    for check in ruleset.checks:
-        if check.rule.iri not in profile.deactivated:
-            results.extend(run_check(embedded, check, params))
-    seconds["checks"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for check in ruleset.checks:
+            if check.rule.iri not in profile.deactivated:
+                results.extend(run_check(embedded, check, params))
+        seconds["checks"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    results = [
-        replace(r, severity=profile.severities.get(r.shape, r.severity))
-        for r in deduplicated(results)
-        if r.shape not in profile.deactivated
-    ]
-    labeller = Labeller(store)
-    units = focus_units(embedded, labeller)
-    results = [labeller.annotate(r, units) for r in results]
-    report = AuditReport(results=results, triples=len(triples))
-    report.as_of = as_of.isoformat()
-    report.profile = profile.name
-    report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)
-    report.parameters = {k: v.value for k, v in profile.parameters.items()}
-    report.max_findings = options.max_findings
-    report.groups = [{"iri": g.iri, "label": g.label, "order": g.order} for g in ruleset.groups]
-    report.rules = rules_applied(ruleset, profile, labeller)
-    results.sort(key=sort_key(report))
-    report.coverage = coverage(embedded, context.coverage_roots, context.equivalences)
-    report.maturity = maturity(embedded, labeller)
-    report.organisation = labeller.organisation()
-    seconds["report"] = time.perf_counter() - started
-    report.seconds = seconds
-    return report
+        started = time.perf_counter()
+        results = [
+            replace(r, severity=profile.severities.get(r.shape, r.severity))
+            for r in deduplicated(results)
+            if r.shape not in profile.deactivated
+        ]
+        labeller = Labeller(store)
+        units = focus_units(embedded, labeller)
+        results = [labeller.annotate(r, units) for r in results]
+        report = AuditReport(results=results, triples=len(triples))
+        report.as_of = as_of.isoformat()
+        report.profile = profile.name
+        report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)
+        report.parameters = {k: v.value for k, v in profile.parameters.items()}
+        report.max_findings = options.max_findings
+        report.groups = [{"iri": g.iri, "label": g.label, "order": g.order} for g in ruleset.groups]
+        report.rules = rules_applied(ruleset, profile, labeller)
+        results.sort(key=sort_key(report))
+        report.coverage = coverage(embedded, context.coverage_roots, context.equivalences)
+        report.maturity = maturity(embedded, labeller)
+        report.organisation = labeller.organisation()
+        seconds["report"] = time.perf_counter() - started
+        report.seconds = seconds
+        return report
 
 
 def release_data_graph(data: Any) -> None:

@@ -158,17 +158,29 @@ class AuditContext:
         ]
         rules = RuleSet.load()
         _import_pyshacl()  # once per context (worker), not inside the first audit
-        return cls(
+        context = cls(
             quads=quads,
             shacl_triples=shacl_framework_subset(quads, rules),
             rules=rules,
             coverage_roots=default_coverage_roots(),
             equivalences=curated_equivalences(EmbeddedStore(ox_store)),
         )
+        _prepare(context)
+        return context
 
 
 def _import_pyshacl() -> None:
     import pyshacl  # noqa: F401
+
+
+def _prepare(context: AuditContext) -> None:
+    """What every audit with the context reads, built with it rather than in the first audit:
+    the framework's pyoxigraph store and the vocabulary unknown terms are looked up in."""
+    from pcfgraph.audit.framework_store import framework_store
+    from pcfgraph.audit.inputs.terms import vocabulary_for
+
+    framework_store(context)
+    vocabulary_for(context)
 
 
 _PATH_KEYS = (_SH.inversePath, _SH.alternativePath, _SH.zeroOrMorePath, _SH.oneOrMorePath)
