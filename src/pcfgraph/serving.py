@@ -10,6 +10,7 @@ pool and the reload signal handler live in the app's lifespan. Nothing but proce
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,36 +25,56 @@ from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_reload import load_verified_release
 from pcfgraph.runtime import AppState, Runtime
-from pcfgraph.web import views
+from pcfgraph.web import views, warmup
 
 __all__ = ["app_from_env", "configure_logging", "create_app", "graphql_sdl", "uvicorn_options"]
 
 
-def create_app(settings: Settings | None = None, release: Release | None = None) -> FastAPI:
-    """Build the app around one verified release (assembled from data/ when not given)."""
+def create_app(
+    settings: Settings | None = None, release: Release | None = None, *, warm: bool = False
+) -> FastAPI:
+    """Build the app around one verified release (assembled from data/ when not given).
+
+    ``warm``: its lifespan builds the page data and opens the search index before the app
+    starts answering (``pcfgraph serve`` and :func:`app_from_env` do; tests mostly don't)."""
     settings = settings or Settings()
     # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.release_reload).
     release = release if release is not None else load_verified_release(settings)
     runtime = Runtime(settings=settings, catalog=QueryCatalog(), pages=views.pages())
     state = AppState(runtime=runtime, release=release)
-    app = api_app.create_api(state, lifespan=_lifespan)
+    app = api_app.create_api(state, lifespan=_lifespan(warm=warm))
     views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
     api_app.guard(app)  # outermost: head limits (414/431), security headers
     return app
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The app's lifespan owns the services of its runtime (pool, remote store client)."""
-    async with run_services(app.state.pcf):
-        yield
+def _lifespan(*, warm: bool) -> api_app.Lifespan:
+    """The app's lifespan: it owns the services of its runtime (pool, remote store client)
+    and, with ``warm``, builds what a first request would (page data, search index:
+    :mod:`pcfgraph.web.warmup`) in a thread while the pool starts, so that once ``/ready``
+    answers the first request is as fast as the next ones."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state.pcf
+        warming = asyncio.create_task(asyncio.to_thread(warmup.warm, state)) if warm else None
+        try:
+            async with run_services(state):
+                if warming is not None:
+                    await warming
+                yield
+        finally:
+            if warming is not None and not warming.done():
+                await asyncio.wait({warming})  # its thread cannot be stopped: let it end
+
+    return lifespan
 
 
 def app_from_env() -> FastAPI:
     """``uvicorn --factory pcfgraph.serving:app_from_env``: settings from ``PCFGRAPH_*``."""
     settings = Settings.from_env()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, warm=True)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

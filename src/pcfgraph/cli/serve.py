@@ -58,7 +58,7 @@ def serve(**options: Any) -> None:
         )
     settings = Settings.from_env(**overrides)
     configure(settings)
-    app = create_app(settings)
+    app = create_app(settings, warm=True)  # page data built before /ready
     click.echo(
         f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",

@@ -47,12 +47,20 @@ class InheritedMapping:
 
 def inherited_mappings(reader: Reader, framework_id: str | None = None) -> list[InheritedMapping]:
     """Every curated mapping seen from elements of ``framework_id`` (all frameworks when None),
-    ordered by framework, element code and record."""
+    ordered by framework, element code and record.
+
+    One framework's are taken from the read of all of them: the store evaluates the query
+    whole before it filters by framework, so each framework read cost as much as all of them
+    (4-5 s each with every APQC workbook loaded, under load)."""
+    if framework_id is not None:
+        return reader.memo(
+            ("inherited-mappings", framework_id),
+            lambda: [m for m in inherited_mappings(reader) if m.element_framework == framework_id],
+        )
 
     def load() -> list[InheritedMapping]:
-        params = {"framework": framework_id} if framework_id is not None else {}
         out: list[InheritedMapping] = []
-        for row in reader.select("api/inherited-mappings", params):
+        for row in reader.select("api/inherited-mappings", {}):
             made_on, made_on_fw = text(row, "madeOn"), text(row, "madeOnFramework")
             record, side = text(row, "record"), text(row, "side") or "subject"
             element, element_fw = text(row, "element"), text(row, "framework")
@@ -76,7 +84,7 @@ def inherited_mappings(reader: Reader, framework_id: str | None = None) -> list[
             )
         return out
 
-    return reader.memo(("inherited-mappings", framework_id), load)
+    return reader.memo(("inherited-mappings", None), load)
 
 
 def inherited_mappings_of(

@@ -1,0 +1,44 @@
+"""What a first request would build, built before the server says it is ready.
+
+The element page of a framework reads whole-framework data once per release (its index,
+measures, mappings, inherited mappings, lexical suggestions, the version history) and keeps
+it (:func:`pcfgraph.services.page_reads.reads_for`); search opens the release's index. Done
+on first use, the first page after a start took seconds (43 s with every APQC workbook under
+load) where the next took 40 ms. :func:`warm` renders one element page of every framework
+and opens the search index, so those reads are memoised before ``/ready`` answers; it runs
+in a thread of the app's lifespan (:mod:`pcfgraph.serving`) while the sandbox workers start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from pcfgraph.runtime import AppState
+from pcfgraph.services.page_reads import reads_for
+
+log = logging.getLogger("pcfgraph.serving")
+
+
+def warm(state: AppState) -> float:
+    """Build the served release's page data and open its search index; seconds taken.
+
+    A read that fails here is logged and left to fail (with its proper answer) on the request
+    that needs it: warming never stops a server from starting.
+    """
+    from pcfgraph.web.views import element_page
+
+    started = time.perf_counter()
+    try:
+        reads = reads_for(state)
+        if reads.search_index is not None:
+            reads.search_index()
+        for framework in reads.frameworks():
+            top = reads.framework_tree(framework.id)
+            if top:
+                element_page(state, top[0].element.iri)
+    except Exception:  # a warm-up is an optimisation, never a start failure
+        log.warning("warming the page data failed; pages build it on first use", exc_info=True)
+    seconds = time.perf_counter() - started
+    log.info("page data of release %s built in %.2f s", state.release.release_id, seconds)
+    return seconds
