@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pcfgraph.cells import write_csv
+from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import code_key
@@ -186,7 +187,7 @@ def to_csv(result: DiffResult) -> bytes:
     return write_csv(COLUMNS, ([getattr(c, col) for col in COLUMNS] for c in result.changes))
 
 
-XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE: Final = by_name("xlsx").content_type
 
 
 def to_xlsx(result: DiffResult) -> bytes:

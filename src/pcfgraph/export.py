@@ -5,22 +5,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.conneg import by_name
 from pcfgraph.iris import PREFIXES
 from pcfgraph.store import EmbeddedStore
 
-FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "trig": ox.RdfFormat.TRIG,
-    "nq": ox.RdfFormat.N_QUADS,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "xml": ox.RdfFormat.RDF_XML,
-}
+#: The names ``pcfgraph export --format`` takes (formats of :mod:`pcfgraph.conneg`).
+_NAMES = ("turtle", "ttl", "nt", "ntriples", "jsonld", "json-ld", "trig", "nq", "nquads", "rdfxml")
+FORMATS: dict[str, ox.RdfFormat] = {name: by_name(name).rdf_format for name in (*_NAMES, "xml")}
 
 
 def _quads(store: EmbeddedStore, derived: bool) -> list[ox.Quad]:

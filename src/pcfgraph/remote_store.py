@@ -47,6 +47,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, ReleaseError, StoreError
 from pcfgraph.http_client import HttpClient, HttpError, HttpResponse, HttpTimeout
 from pcfgraph.queries import NamedQuery
@@ -54,8 +55,8 @@ from pcfgraph.release import Release
 from pcfgraph.sparql_guard import tokens
 from pcfgraph.store import SelectResult, ask_result, select_result
 
-SPARQL_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
+SPARQL_JSON = by_name("sparql-json").media_type
+N_TRIPLES = by_name("ntriples").media_type
 FORM = "application/x-www-form-urlencoded"
 #: Virtuoso Open Source 7 answers an ASK as a one-column SELECT of this variable (1 or none).
 VIRTUOSO_ASK_COLUMN = "__ASK_RETVAL"
@@ -335,8 +336,9 @@ class RemoteStore:
 
     def run_protocol_query(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Forward a guarded client query; re-serialise locally so the row cap holds."""
+        from pcfgraph.conneg import content_type
         from pcfgraph.sparql_results import (
-            content_type,
+            GRAPH_TYPES,
             serialize_boolean,
             serialize_select,
             serialize_triples,
@@ -345,12 +347,7 @@ class RemoteStore:
         max_rows = int(payload["max_rows"])
         media = payload["media_type"]
         text = payload["query"]
-        graph_form = media in (
-            "text/turtle",
-            "application/n-triples",
-            "application/ld+json",
-            "application/rdf+xml",
-        )
+        graph_form = media in GRAPH_TYPES
         params: list[tuple[str, str]] | None = None
         if payload.get("default_graphs") is not None or payload.get("named_graphs"):
             params = [("default-graph-uri", g) for g in payload.get("default_graphs") or []]

@@ -1,4 +1,5 @@
-"""SPARQL results: content negotiation, serialisation, and the sandboxed query task.
+"""SPARQL results: the media types offered per query form, serialisation, and the sandboxed
+query task (negotiation itself is :mod:`pcfgraph.conneg`).
 
 :func:`execute` is the worker-side task for ad-hoc client queries (``pool.run(
 sandbox.tasks.SPARQL_QUERY, ...)``): it runs the query to completion, enforces the row
@@ -10,17 +11,16 @@ trusted named-query route, which runs in-process.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from pcfgraph.conneg import by_media_type, content_type, media_types
 from pcfgraph.errors import NotAcceptable, ParseError, QueryRejected, ResultTooLarge
 from pcfgraph.iris import PREFIXES
 
@@ -28,105 +28,9 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Result media types by query form; the first one is the default.
-RESULT_TYPES: tuple[str, ...] = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-GRAPH_TYPES: tuple[str, ...] = (
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-)
-#: Common aliases clients send, mapped to what we produce.
-ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "application/x-turtle": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/json+ld": "application/ld+json",
-}
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
-
-def content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class _Range:
-    type: str
-    subtype: str
-    q: float
-    specificity: int
-
-
-def _parse_accept(header: str) -> list[_Range]:
-    out: list[_Range] = []
-    for part in header.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        mt = fields[0].lower()
-        mt = ALIASES.get(mt, mt)
-        q = 1.0
-        for f in fields[1:]:
-            if f.lower().startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        t, _, s = mt.partition("/")
-        spec = 0 if t == "*" else (1 if s == "*" else 2)
-        out.append(_Range(t, s or "*", q, spec))
-    return out
-
-
-def negotiate(accept: str | None, offers: Sequence[str], *, what: str = "this result") -> str:
-    """The best of ``offers`` (server preference breaks ties) for an Accept header, or 406."""
-    if not accept or not accept.strip():
-        return offers[0]
-    # Long headers are not memoised (a client could fill the cache with junk ones).
-    best = _best_offer if len(accept) <= 512 else _best_offer.__wrapped__
-    chosen = best(accept, tuple(offers))
-    if chosen is None:
-        raise NotAcceptable(
-            f"none of the requested media types ({accept}) is available for {what}; "
-            f"available: {', '.join(offers)}"
-        )
-    return chosen
-
-
-@functools.lru_cache(maxsize=256)
-def _best_offer(accept: str, offers: tuple[str, ...]) -> str | None:
-    """Memoised: clients send the same few Accept headers again and again (pure function)."""
-    ranges = _parse_accept(accept)
-    best: tuple[float, int] | None = None
-    chosen: str | None = None
-    for index, offer in enumerate(offers):
-        t, _, s = offer.partition("/")
-        matches = [
-            r
-            for r in ranges
-            if (r.type == "*" or r.type == t) and (r.subtype == "*" or r.subtype == s)
-        ]
-        if not matches:
-            continue
-        q = max(matches, key=lambda r: r.specificity).q
-        if q <= 0:
-            continue
-        key = (q, -index)
-        if best is None or key > best:
-            best, chosen = key, offer
-    return chosen
+RESULT_TYPES: tuple[str, ...] = media_types("sparql-json", "sparql-xml", "csv", "tsv")
+SPARQL_JSON, SPARQL_XML, CSV, TSV = RESULT_TYPES
+GRAPH_TYPES: tuple[str, ...] = media_types("turtle", "ntriples", "jsonld", "rdfxml")
 
 
 def offers_for(form: str) -> tuple[str, ...]:
@@ -190,14 +94,14 @@ def serialize_select(
     variables: Sequence[str], rows: Iterable[Sequence[Any]], media_type: str
 ) -> bytes:
     """A complete SELECT result (rows are term lists aligned with ``variables``; None unbound)."""
-    if media_type == "application/sparql-results+json":
+    if media_type == SPARQL_JSON:
         bindings = [
             {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
             for row in rows
         ]
         doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if media_type == "application/sparql-results+xml":
+    if media_type == SPARQL_XML:
         parts = [
             '<?xml version="1.0" encoding="utf-8"?>\n'
             '<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>',
@@ -212,13 +116,13 @@ def serialize_select(
             parts.append("</result>")
         parts.append("</results></sparql>\n")
         return "".join(parts).encode("utf-8")
-    if media_type == "text/csv":
+    if media_type == CSV:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(variables)
         writer.writerows([_csv_value(t) for t in row] for row in rows)
         return buf.getvalue().encode("utf-8")
-    if media_type == "text/tab-separated-values":
+    if media_type == TSV:
         lines = ["\t".join(f"?{v}" for v in variables)]
         lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
         return ("\n".join(lines) + "\n").encode("utf-8")
@@ -227,20 +131,21 @@ def serialize_select(
 
 def serialize_boolean(value: bool, media_type: str) -> bytes:
     word = "true" if value else "false"
-    if media_type == "application/sparql-results+json":
+    if media_type == SPARQL_JSON:
         return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
-    if media_type == "application/sparql-results+xml":
+    if media_type == SPARQL_XML:
         return (
             '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns='
             f'"http://www.w3.org/2005/sparql-results#"><head/><boolean>{word}</boolean></sparql>\n'
         ).encode()
-    if media_type in ("text/csv", "text/tab-separated-values"):
+    if media_type in (CSV, TSV):
         return f"{word}\n".encode()
     raise NotAcceptable(f"cannot write an ASK result as {media_type}")
 
 
 def serialize_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
-    fmt = RDF_FORMATS.get(media_type)
+    known = by_media_type(media_type) if media_type in GRAPH_TYPES else None
+    fmt = known.rdf_format if known is not None else None
     if fmt is None:
         raise NotAcceptable(f"cannot write RDF as {media_type}")
     if fmt == ox.RdfFormat.N_TRIPLES:
@@ -293,10 +198,10 @@ def _too_many(max_rows: int, what: str) -> ResultTooLarge:
 #: solution: ``{},`` / ``<result></result>`` / ``\r\n`` / ``\n``). A serialised answer no longer
 #: than ``max_rows`` times that cannot hold more than ``max_rows`` rows.
 NATIVE_RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, int]] = {
-    "application/sparql-results+json": (ox.QueryResultsFormat.JSON, 3),
-    "application/sparql-results+xml": (ox.QueryResultsFormat.XML, 17),
-    "text/csv": (ox.QueryResultsFormat.CSV, 2),
-    "text/tab-separated-values": (ox.QueryResultsFormat.TSV, 1),
+    SPARQL_JSON: (ox.QueryResultsFormat.JSON, 3),
+    SPARQL_XML: (ox.QueryResultsFormat.XML, 17),
+    CSV: (ox.QueryResultsFormat.CSV, 2),
+    TSV: (ox.QueryResultsFormat.TSV, 1),
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
+from pcfgraph.conneg import by_name
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import (
@@ -33,8 +34,8 @@ from pcfgraph.services.page_model import (
 from pcfgraph.services.page_reads import Reads
 from pcfgraph.store import GraphStore
 
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = by_name("csv").content_type
+XLSX_TYPE = by_name("xlsx").content_type
 
 ELEMENT_COLUMNS = (
     "code",

@@ -20,23 +20,18 @@ from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
 from pcfgraph.api.errors import PROBLEM_JSON
 from pcfgraph.api.sparql import known_graphs, query_store
-from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.runtime import AppState, app_state
-from pcfgraph.sparql_results import GRAPH_TYPES, content_type, negotiate, serialize_triples
+from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
 
 router = APIRouter(tags=["resources"])
 
 DESCRIBE_QUERY = "api/describe-resource"
 GRAPH_TRIPLES_QUERY = "api/graph-triples"
 OFFERS = ("text/html", *GRAPH_TYPES)
-FORMATS = {
-    "html": "text/html",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
+#: What ``?format=`` may name (formats of :mod:`pcfgraph.conneg`).
+FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
 
 
 @router.get("/id/{path:path}", summary="A minted IRI: HTML page or RDF description")
@@ -44,9 +39,9 @@ async def dereference(path: str, request: Request) -> Response:
     state = app_state(request)
     fmt = request.query_params.get("format")
     if fmt is not None:
-        if fmt not in FORMATS:
-            raise InputError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        media = FORMATS[fmt]
+        if fmt not in FORMAT_NAMES:
+            raise InputError(f"format must be one of {', '.join(FORMAT_NAMES)}, not {fmt!r}")
+        media = by_name(fmt).media_type
     else:
         media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
     iri = str(iris.iri_from_path(path))
@@ -107,8 +102,4 @@ def _error_page_wanted(request: Request, fmt: str | None) -> bool:
     mean problem+json, as for every API)."""
     if fmt is not None:
         return True
-    try:
-        chosen = negotiate(request.headers.get("accept"), (PROBLEM_JSON, "text/html"))
-    except NotAcceptable:
-        return False
-    return chosen == "text/html"
+    return best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) == "text/html"

@@ -13,7 +13,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph.audit.inputs.context import CONTEXT_PATH, orgmodel_context
-from pcfgraph.audit.parse import XLSX_MEDIA_TYPE
+from pcfgraph.conneg import XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["audit"])
 TEMPLATE_PATH = "/templates/orgmodel.xlsx"

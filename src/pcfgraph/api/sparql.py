@@ -42,10 +42,10 @@ from pcfgraph.api.sparql_cache import (
     etag_for,
     matches,
 )
+from pcfgraph.conneg import best_offer, content_type, negotiate
 from pcfgraph.errors import (
     Forbidden,
     InputError,
-    NotAcceptable,
     StoreError,
     UnsupportedMediaType,
 )
@@ -58,8 +58,6 @@ from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
-    content_type,
-    negotiate,
     offers_for,
     serialize_boolean,
     serialize_select,
@@ -178,10 +176,7 @@ def html_preferred(accept: str | None) -> bool:
     getting the service description exactly as before."""
     if not accept or "text/html" not in accept:
         return False
-    try:
-        return negotiate(accept, (*GRAPH_TYPES, "text/html")) == "text/html"
-    except NotAcceptable:
-        return False
+    return best_offer(accept, (*GRAPH_TYPES, "text/html")) == "text/html"
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")

@@ -30,21 +30,16 @@ from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.service import audit_rendered
 from pcfgraph.audit.worker import MEDIA_TYPES
 from pcfgraph.config import Settings
-from pcfgraph.errors import InputError, NotAcceptable
+from pcfgraph.conneg import base_media_type, negotiate
+from pcfgraph.errors import InputError
 from pcfgraph.http.bodies import read_body
 from pcfgraph.http.multipart import read_multipart
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
 
 router = APIRouter(tags=["audit"])
-_ACCEPT = {
-    "application/json": "json",
-    "application/*": "json",
-    "text/turtle": "turtle",
-    "text/html": "html",
-    "text/plain": "text",
-    "*/*": "json",
-}
+#: The report's media type -> its format, the default (JSON) first.
+REPORT_OFFERS = {base_media_type(t): name for name, t in MEDIA_TYPES.items()}
 
 
 def _report_format(request: Request) -> str:
@@ -53,28 +48,8 @@ def _report_format(request: Request) -> str:
         if explicit not in MEDIA_TYPES:
             raise InputError(f"format must be one of {', '.join(MEDIA_TYPES)}, not {explicit!r}")
         return explicit
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return "json"
-    best: tuple[float, str] | None = None
-    for part in accept.split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        q = 1.0
-        for p in pieces[1:]:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        fmt = _ACCEPT.get(media)
-        if fmt and q > 0 and (best is None or q > best[0]):
-            best = (q, fmt)
-    if best is None:
-        raise NotAcceptable(
-            "the report is available as application/json, text/turtle, text/html or text/plain"
-        )
-    return best[1]
+    chosen = negotiate(request.headers.get("accept"), tuple(REPORT_OFFERS), what="the report")
+    return REPORT_OFFERS[chosen]
 
 
 def _options(request: Request) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any, Final
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.conneg import XLSX_MEDIA_TYPE, base_media_type, by_name, formats
 from pcfgraph.errors import (
     InputError,
     ModelError,
@@ -40,40 +41,23 @@ from pcfgraph.errors import (
     UnsupportedMediaType,
 )
 
-#: Media types accepted for uploads and the pyoxigraph format of each.
+#: The RDF serialisations accepted for uploads (formats of :mod:`pcfgraph.conneg`).
+_RDF_UPLOADS: Final = formats("turtle", "ntriples", "jsonld", "rdfxml")
+#: Media types accepted for uploads (aliases too) and the pyoxigraph format of each.
 MEDIA_TYPES: Final[dict[str, ox.RdfFormat]] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    t: f.rdf_format for f in _RDF_UPLOADS for t in (f.media_type, *f.aliases)
 }
 EXTENSIONS: Final[dict[str, ox.RdfFormat]] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".ntriples": ox.RdfFormat.N_TRIPLES,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
+    suffix: f.rdf_format for f in _RDF_UPLOADS for suffix in f.suffixes
 }
-FORMAT_NAMES: Final[dict[ox.RdfFormat, str]] = {
-    ox.RdfFormat.TURTLE: "Turtle",
-    ox.RdfFormat.N_TRIPLES: "N-Triples",
-    ox.RdfFormat.JSON_LD: "JSON-LD",
-    ox.RdfFormat.RDF_XML: "RDF/XML",
-}
+FORMAT_NAMES: Final[dict[ox.RdfFormat, str]] = {f.rdf_format: f.label for f in _RDF_UPLOADS}
 
 #: Model formats beyond RDF: media types and extensions (XML is told apart by its root element).
-XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XML: Final = by_name("generic-xml")
 MODEL_MEDIA_TYPES: Final[dict[str, str]] = {
     XLSX_MEDIA_TYPE: "xlsx",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "application/x-archimate": "archi",
+    **dict.fromkeys((_XML.media_type, *_XML.aliases), "xml"),
+    by_name("archimate").media_type: "archi",
 }
 MODEL_EXTENSIONS: Final[dict[str, str]] = {".xlsx": "xlsx", ".archimate": "archi"}
 ARCHIMATE_NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
@@ -107,13 +91,13 @@ class Upload:
 def detect_format(name: str, media_type: str | None) -> ox.RdfFormat:
     """The format from the media type (parameters ignored) or else the file extension."""
     if media_type:
-        base = media_type.split(";", 1)[0].strip().lower()
+        base = base_media_type(media_type)
         if base in MEDIA_TYPES:
             return MEDIA_TYPES[base]
         if base not in {"application/octet-stream", ""}:
             raise UnsupportedMediaType(
                 f"{name}: media type {base!r} is not supported; use one of "
-                f"{', '.join(sorted(set(MEDIA_TYPES) - {'text/plain', 'application/x-turtle'}))}"
+                f"{', '.join(sorted(f.media_type for f in _RDF_UPLOADS))}"
             )
     suffix = PurePath(name).suffix.lower()
     if suffix in EXTENSIONS:
@@ -128,7 +112,7 @@ def model_format(name: str, media_type: str | None, data: bytes | None = None) -
     """``"rdf"``, ``"xlsx"``, ``"archimate"`` (exchange format) or ``"archi"`` (Archi's own
     format), from the media type or extension and, for XML, the root element; anything else is
     :class:`~pcfgraph.errors.UnsupportedMediaType`."""
-    base = (media_type or "").split(";", 1)[0].strip().lower()
+    base = base_media_type(media_type or "")
     suffix = PurePath(name).suffix.lower()
     kind = MODEL_MEDIA_TYPES.get(base) or MODEL_EXTENSIONS.get(suffix)
     if kind is None and base in ("", "application/octet-stream") and suffix == ".xml":
@@ -331,7 +315,7 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
 
         result = read_archimate(upload.data, upload.name, native=kind == "archi")
     else:
-        media = (upload.media_type or "").split(";", 1)[0].strip().lower()
+        media = base_media_type(upload.media_type or "")
         if media in MODEL_MEDIA_TYPES:  # application/xml that turned out to be RDF/XML
             upload = Upload(upload.name, upload.data, "application/rdf+xml")
         return ReadResult(

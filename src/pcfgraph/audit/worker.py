@@ -23,14 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError
 
-MEDIA_TYPES = {
-    "json": "application/json",
-    "turtle": "text/turtle; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "text": "text/plain; charset=utf-8",
-}
+#: Report format -> its Content-Type (formats of :mod:`pcfgraph.conneg`; JSON is the default).
+MEDIA_TYPES = {name: by_name(name).content_type for name in ("json", "turtle", "html", "text")}
 #: The ``format`` that asks for the report itself as plain data (``"report"``:
 #: :meth:`~pcfgraph.audit.report.AuditReport.to_dict`) instead of a rendering.
 REPORT_OBJECT = "report"

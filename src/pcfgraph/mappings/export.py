@@ -21,6 +21,7 @@ import yaml
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from pcfgraph import iris
+from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, Slot
@@ -347,12 +348,18 @@ class ExportFormat:
     write: Callable[[SSSOMDocument], bytes]
 
 
+def _sssom(name: str, base: str, write: Callable[[SSSOMDocument], bytes]) -> ExportFormat:
+    """SSSOM in one of :mod:`pcfgraph.conneg`'s formats: ``.sssom`` before its suffix."""
+    fmt = by_name(base)
+    return ExportFormat(name, f".sssom{fmt.suffix}", fmt.content_type, write)
+
+
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in (
-        ExportFormat("sssom-tsv", ".sssom.tsv", "text/tab-separated-values; charset=utf-8", to_tsv),
-        ExportFormat("sssom-json", ".sssom.json", "application/json", to_json),
-        ExportFormat("sssom-rdf", ".sssom.ttl", "text/turtle; charset=utf-8", to_rdf),
+        _sssom("sssom-tsv", "tsv", to_tsv),
+        _sssom("sssom-json", "json", to_json),
+        _sssom("sssom-rdf", "turtle", to_rdf),
     )
 }
 

@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 
 from pcfgraph import iris, services
+from pcfgraph.conneg import by_name, formats
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
 from pcfgraph.mcp.paging import ArgumentError, page
 from pcfgraph.mcp.results import readable_sources, sources
@@ -36,11 +37,7 @@ async def sparql(
         )
     except PcfgraphError as exc:  # refused (update, SERVICE, too deep) or does not parse
         raise ArgumentError("query", str(exc)) from None
-    media = (
-        "application/sparql-results+json"
-        if checked.form in ("SELECT", "ASK")
-        else "application/n-triples"
-    )
+    media = by_name("sparql-json" if checked.form in ("SELECT", "ASK") else "ntriples").media_type
     payload = {
         "query": query,
         "media_type": media,
@@ -54,7 +51,7 @@ async def sparql(
     result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
     body = bytes(result["body"]).decode("utf-8")
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
-    if media == "application/n-triples":
+    if media == by_name("ntriples").media_type:
         lines = [line for line in body.splitlines() if line.strip()]
         out = page(lines, limit, cursor)
         out["form"] = checked.form
@@ -159,15 +156,11 @@ def report_summary(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ARCHIMATE_XML = ("model.xml", "application/xml")
 #: Model formats ``audit_model`` takes: a file name (the parser goes by its extension) and the
 #: media type, as an upload to ``POST /validate`` would carry them.
+#: (An ArchiMate exchange model is XML, told apart from RDF/XML by its root element.)
 MODEL_FORMATS: dict[str, tuple[str, str]] = {
-    "turtle": ("model.ttl", "text/turtle"),
-    "trig": ("model.trig", "application/trig"),
-    "jsonld": ("model.jsonld", "application/ld+json"),
-    "ntriples": ("model.nt", "application/n-triples"),
-    "nquads": ("model.nq", "application/n-quads"),
-    "rdfxml": ("model.rdf", "application/rdf+xml"),
-    "archimate": ("model.xml", "application/xml"),
-    "csv": ("model.csv", "text/csv"),
+    f.name: (f"model{f.suffix}", f.media_type) if f.name != "archimate" else _ARCHIMATE_XML
+    for f in formats("turtle", "trig", "jsonld", "ntriples", "nquads", "rdfxml", "archimate", "csv")
 }

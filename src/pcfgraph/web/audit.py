@@ -18,29 +18,19 @@ from pcfgraph.audit.html import render_html
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
+from pcfgraph.conneg import by_suffix, formats
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 
 #: format -> (media type, file extension, label)
 REPORT_FORMATS: Mapping[str, tuple[str, str, str]] = {
-    "html": ("text/html", "html", "HTML"),
-    "json": ("application/json", "json", "JSON"),
-    "turtle": ("text/turtle", "ttl", "Turtle"),
+    f.name: (f.media_type, f.suffix[1:], f.label) for f in formats("html", "json", "turtle")
 }
-_MEDIA_BY_SUFFIX = {
-    ".ttl": "text/turtle",
-    ".turtle": "text/turtle",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".json": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".xml": "application/rdf+xml",
-    ".trig": "application/trig",
-    ".nq": "application/n-quads",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".archimate": "application/x-archimate",
-}
+#: What an upload's file name says it is (formats of :mod:`pcfgraph.conneg`).
+_UPLOAD_FORMATS = formats(
+    "turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads", "xlsx", "archimate"
+)
 
 
 @dataclass(frozen=True)
@@ -60,9 +50,9 @@ class AuditReports:
 
 
 def media_type_for(filename: str, declared: str) -> str:
-    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
-    if suffix in _MEDIA_BY_SUFFIX:
-        return _MEDIA_BY_SUFFIX[suffix]
+    known = by_suffix(filename, _UPLOAD_FORMATS)
+    if known is not None:
+        return known.media_type
     if declared and declared not in ("application/octet-stream", "text/plain"):
         return declared
     return "text/turtle"

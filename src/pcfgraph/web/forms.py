@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from pcfgraph.conneg import by_name
 from pcfgraph.diff import (
     KINDS,
     XLSX_TYPE,
@@ -196,8 +197,8 @@ def _diff_page(
 #: Downloads of a diff of two editions in the graph: media type and writer (CSV and XLSX
 #: escaped against formula injection by :mod:`pcfgraph.cells`).
 DIFF_FORMATS: dict[str, tuple[str, Callable[[DiffResult], bytes]]] = {
-    "csv": ("text/csv; charset=utf-8", diff_csv),
-    "json": ("application/json", diff_json),
+    "csv": (by_name("csv").content_type, diff_csv),
+    "json": (by_name("json").content_type, diff_json),
     "xlsx": (XLSX_TYPE, to_xlsx),
 }
 

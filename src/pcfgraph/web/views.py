@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
+from pcfgraph.conneg import formats
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.runtime import AppState, Pages, app_state
 from pcfgraph.services.page_reads import Reads, reads_for
@@ -34,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 #: The named query that summarises a named graph for its page.
 GRAPH_SUMMARY = "api/graph-summary"
 
-_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_STATIC_TYPES = {f.suffix: f.content_type for f in formats("css", "js")}
 #: Our files, and vendored libraries one folder down (``vendor/codemirror/codemirror.js``).
 _STATIC_NAME = re.compile(r"(vendor/[a-z0-9-]+/)?[a-z0-9-]+\.(css|js)")
 

@@ -30,11 +30,13 @@ from pcfgraph.api.errors import request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import decode_request_json
+from pcfgraph.conneg import best_offer, by_name
 from pcfgraph.runtime import app_state
 
 PATH = "/graphql"
 ASSETS = "/graphql/assets"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHQL_RESPONSE = by_name("graphql-response").media_type
+_OFFERS = (by_name("json").media_type, GRAPHQL_RESPONSE)
 
 
 def static_dir() -> Path:
@@ -43,21 +45,9 @@ def static_dir() -> Path:
 
 
 def _wants_graphql_response(request: Request) -> bool:
-    """True when the client prefers application/graphql-response+json over application/json."""
-    best: tuple[float, int] = (-1.0, 0)
-    choice = None
-    for i, part in enumerate(request.headers.get("accept", "").split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for p in params:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        if media in (GRAPHQL_RESPONSE, "application/json") and (q, -i) > best:
-            best, choice = (q, -i), media
-    return choice == GRAPHQL_RESPONSE and best[0] > 0
+    """True when the client prefers application/graphql-response+json over application/json
+    (``*/*``, no Accept header and ties get application/json, the server's first offer)."""
+    return best_offer(request.headers.get("accept"), _OFFERS) == GRAPHQL_RESPONSE
 
 
 class PcfgraphGraphQLRouter(GraphQLRouter):
@@ -91,7 +81,7 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             and response.media_type == "application/json"
             and _wants_graphql_response(request)
         ):
-            response.headers["content-type"] = GRAPHQL_RESPONSE + "; charset=utf-8"
+            response.headers["content-type"] = by_name("graphql-response").content_type
             if isinstance(context, GraphQLContext) and not context.executed:
                 response.status_code = 400
         return response
