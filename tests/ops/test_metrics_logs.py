@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ops_support import ops_release
 
-from pcfgraph.api.ops import LATENCY_BUCKETS, configure_logging
+from pcfgraph.api.metrics import LATENCY_BUCKETS
+from pcfgraph.api.ops import configure_logging
 from pcfgraph.cli.settings_doc import MEANINGS, doc_path, render
 from pcfgraph.config import Settings
 from pcfgraph.errors import NotFoundError, Overloaded, QueryTimeout
@@ -26,7 +27,8 @@ SAMPLE = re.compile(
 
 
 def parse_exposition(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
-    """Every line must be a comment or a valid sample; samples by name and label set."""
+    """Every line must be a comment or a valid sample; samples by name and label set (the
+    labels sorted by name: their order in a sample line means nothing)."""
     families: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
     for line in text.splitlines():
         if line.startswith("# HELP ") or line.startswith("# TYPE "):
@@ -34,7 +36,7 @@ def parse_exposition(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], f
         m = SAMPLE.match(line)
         assert m, f"not a Prometheus sample line: {line!r}"
         labels = tuple(
-            re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m["labels"] or "")
+            sorted(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m["labels"] or ""))
         )
         families.setdefault(m["name"], {})[labels] = float(m["value"])
     return families
@@ -74,27 +76,105 @@ def test_metrics_count_by_route_template_and_status() -> None:
     fam = parse_exposition(r.text)
     req = fam["pcfgraph_http_requests_total"]
     route = ("route", "/_t/items/{name}")
-    assert req[(route, ("method", "GET"), ("status", "200"))] == 3
-    assert req[(route, ("method", "GET"), ("status", "404"))] == 1
-    assert req[(route, ("method", "GET"), ("status", "503"))] == 2
-    assert req[(route, ("method", "GET"), ("status", "500"))] == 1
+    assert req[(("method", "GET"), route, ("status", "200"))] == 3
+    assert req[(("method", "GET"), route, ("status", "404"))] == 1
+    assert req[(("method", "GET"), route, ("status", "503"))] == 2
+    assert req[(("method", "GET"), route, ("status", "500"))] == 1
     # raw paths never become labels
-    assert req[(("route", "<unmatched>"), ("method", "GET"), ("status", "404"))] == 2
+    assert req[(("method", "GET"), ("route", "<unmatched>"), ("status", "404"))] == 2
     assert not any("/no/such" in v for key in req for _, v in key)
     problems = fam["pcfgraph_problems_total"]
-    assert problems[(route, ("code", "overloaded"))] == 1
-    assert problems[(route, ("code", "internal-error"))] == 1
+    assert problems[(("code", "overloaded"), route)] == 1
+    assert problems[(("code", "internal-error"), route)] == 1
     assert fam["pcfgraph_rejected_requests_total"][()] == 1
     assert fam["pcfgraph_query_timeouts_total"][()] == 1
     buckets = fam["pcfgraph_http_request_duration_seconds_bucket"]
-    series = [buckets[(route, ("le", repr(b)))] for b in LATENCY_BUCKETS]
+    series = [buckets[(("le", repr(b)), route)] for b in LATENCY_BUCKETS]
     assert series == sorted(series)
     count = fam["pcfgraph_http_request_duration_seconds_count"][(route,)]
-    assert buckets[(route, ("le", "+Inf"))] == count == 7
+    assert buckets[(("le", "+Inf"), route)] == count == 7
     release_id = ops_release().release_id
     assert fam["pcfgraph_release_info"] == {(("release_id", release_id),): 1.0}
     assert fam["pcfgraph_http_requests_in_flight"][()] == 1  # this scrape
     assert fam["pcfgraph_process_resident_memory_bytes"][()] > 10_000_000
+
+
+#: Every family /metrics always has: type and help text (dashboards and alerts depend on them).
+FAMILIES = {
+    "pcfgraph_http_requests_total": (
+        "counter",
+        "HTTP requests by route template, method and status.",
+    ),
+    "pcfgraph_http_request_duration_seconds": (
+        "histogram",
+        "Request latency by route template (until the last body byte).",
+    ),
+    "pcfgraph_http_requests_in_flight": ("gauge", "Requests being handled now."),
+    "pcfgraph_problems_total": ("counter", "Error responses by route template and problem code."),
+    "pcfgraph_rejected_requests_total": (
+        "counter",
+        "Requests refused by admission control (503 overloaded).",
+    ),
+    "pcfgraph_query_timeouts_total": (
+        "counter",
+        "Sandboxed queries or uploads stopped at their deadline.",
+    ),
+    "pcfgraph_worker_crashes_total": ("counter", "Requests whose sandbox worker died."),
+    "pcfgraph_worker_restarts_total": (
+        "counter",
+        "Sandbox workers replaced (after a timeout, a crash or a memory limit).",
+    ),
+    "pcfgraph_release_info": (
+        "gauge",
+        "The release being served (value 1; its id is a label).",
+    ),
+    "pcfgraph_release_quads": ("gauge", "Quads in the served release."),
+    "pcfgraph_release_loaded_timestamp_seconds": (
+        "gauge",
+        "When the served release was switched in (Unix time).",
+    ),
+    "pcfgraph_reloads_total": (
+        "counter",
+        "Release reloads by outcome (a failure leaves the old release serving).",
+    ),
+    "pcfgraph_build_info": ("gauge", "pcfgraph version (value 1)."),
+    "pcfgraph_process_start_time_seconds": (
+        "gauge",
+        "When the serving process started its app (Unix time).",
+    ),
+    "pcfgraph_process_resident_memory_bytes": (
+        "gauge",
+        "Resident memory of the serving process (workers not included).",
+    ),
+}
+
+
+def test_metric_families_keep_their_names_types_and_help() -> None:
+    client = TestClient(app_with_test_routes())
+    client.get("/_t/items/a")
+    text = client.get("/metrics").text
+    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
+    helps = dict(re.findall(r"^# HELP (\S+) (.*)$", text, re.M))
+    assert {n: (types.get(n), helps.get(n)) for n in FAMILIES} == FAMILIES
+    assert not [n for n in types if n.endswith("_created")], "series pcfgraph never published"
+    fam = parse_exposition(text)
+    assert fam["pcfgraph_reloads_total"] == {
+        (("outcome", "failure"),): 0,
+        (("outcome", "success"),): 0,
+    }
+
+
+def test_each_app_has_its_own_registry() -> None:
+    from prometheus_client import REGISTRY
+
+    first, second = TestClient(app_with_test_routes()), TestClient(app_with_test_routes())
+    for _ in range(3):
+        first.get("/_t/items/a")
+    second.get("/_t/items/a")
+    key = (("method", "GET"), ("route", "/_t/items/{name}"), ("status", "200"))
+    assert parse_exposition(first.get("/metrics").text)["pcfgraph_http_requests_total"][key] == 3
+    assert parse_exposition(second.get("/metrics").text)["pcfgraph_http_requests_total"][key] == 1
+    assert not [m.name for m in REGISTRY.collect() if m.name.startswith("pcfgraph")]
 
 
 def test_every_error_path_carries_the_request_id() -> None:

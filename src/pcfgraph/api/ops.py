@@ -20,10 +20,7 @@ import contextvars
 import hmac
 import json
 import logging
-import math
-import os
 import sys
-import threading
 import time
 import uuid
 from typing import Any
@@ -32,11 +29,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcfgraph import __version__
 from pcfgraph.api.errors import problem
+from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics
 from pcfgraph.config import Settings
 from pcfgraph.errors import Forbidden
-from pcfgraph.release_reload import ReleaseManager, ReloadOutcome, sighup_reloads
+from pcfgraph.release_reload import ReleaseManager, sighup_reloads
 from pcfgraph.runtime import AppState
 
 access_log = logging.getLogger("pcfgraph.access")
@@ -46,279 +43,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "pcfgraph_request_id", default=None
 )
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 UNMATCHED = "<unmatched>"
-#: Problem codes with their own counters (besides pcfgraph_problems_total).
-REJECTED_CODES = frozenset({"overloaded"})
-TIMEOUT_CODES = frozenset({"query-timeout"})
-CRASH_CODES = frozenset({"worker-crashed"})
-#: Keys of the pool's ``stats()`` that only grow (rendered as ``pcfgraph_pool_<key>_total``).
-POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected", "recycled"})
-PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
-
-
-# --- metrics --------------------------------------------------------------------------------
-
-
-class Metrics:
-    """In-process counters and histograms for one app (thread-safe; no global registry)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: dict[tuple[str, str, str], int] = {}
-        self.buckets: dict[str, list[int]] = {}
-        self.sums: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
-        self.problems: dict[tuple[str, str], int] = {}
-        self.reloads: dict[str, int] = {"success": 0, "failure": 0}
-        self.in_flight = 0
-        self.started = time.time()
-
-    def begin(self) -> None:
-        with self._lock:
-            self.in_flight += 1
-
-    def observe(
-        self, route: str, method: str, status: int, seconds: float, code: str | None
-    ) -> None:
-        with self._lock:
-            self.in_flight -= 1
-            key = (route, method, str(status))
-            self.requests[key] = self.requests.get(key, 0) + 1
-            counts = self.buckets.setdefault(route, [0] * len(LATENCY_BUCKETS))
-            for i, bound in enumerate(LATENCY_BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            self.sums[route] = self.sums.get(route, 0.0) + seconds
-            self.counts[route] = self.counts.get(route, 0) + 1
-            if code:
-                pkey = (route, code)
-                self.problems[pkey] = self.problems.get(pkey, 0) + 1
-
-    def reload_outcome(self, outcome: ReloadOutcome) -> None:
-        with self._lock:
-            key = "success" if outcome.ok else "failure"
-            self.reloads[key] += 1
-
-    def render(self, state: AppState) -> str:
-        out = _Exposition()
-        with self._lock:
-            out.family(
-                "pcfgraph_http_requests_total",
-                "counter",
-                "HTTP requests by route template, method and status.",
-                [
-                    ({"route": r, "method": m, "status": s}, n)
-                    for (r, m, s), n in sorted(self.requests.items())
-                ],
-            )
-            out.header(
-                "pcfgraph_http_request_duration_seconds",
-                "histogram",
-                "Request latency by route template (until the last body byte).",
-            )
-            for route in sorted(self.buckets):
-                for bound, n in zip(LATENCY_BUCKETS, self.buckets[route], strict=True):
-                    out.sample(
-                        "pcfgraph_http_request_duration_seconds_bucket",
-                        {"route": route, "le": _num(bound)},
-                        n,
-                    )
-                out.sample(
-                    "pcfgraph_http_request_duration_seconds_bucket",
-                    {"route": route, "le": "+Inf"},
-                    self.counts[route],
-                )
-                out.sample(
-                    "pcfgraph_http_request_duration_seconds_sum", {"route": route}, self.sums[route]
-                )
-                out.sample(
-                    "pcfgraph_http_request_duration_seconds_count",
-                    {"route": route},
-                    self.counts[route],
-                )
-            out.family(
-                "pcfgraph_http_requests_in_flight",
-                "gauge",
-                "Requests being handled now.",
-                [({}, self.in_flight)],
-            )
-            out.family(
-                "pcfgraph_problems_total",
-                "counter",
-                "Error responses by route template and problem code.",
-                [({"route": r, "code": c}, n) for (r, c), n in sorted(self.problems.items())],
-            )
-            problems = dict(self.problems)
-            reloads = dict(self.reloads)
-
-        def total(codes: frozenset[str]) -> int:
-            return sum(n for (_, c), n in problems.items() if c in codes)
-
-        out.family(
-            "pcfgraph_rejected_requests_total",
-            "counter",
-            "Requests refused by admission control (503 overloaded).",
-            [({}, total(REJECTED_CODES))],
-        )
-        out.family(
-            "pcfgraph_query_timeouts_total",
-            "counter",
-            "Sandboxed queries or uploads stopped at their deadline.",
-            [({}, total(TIMEOUT_CODES))],
-        )
-        out.family(
-            "pcfgraph_worker_crashes_total",
-            "counter",
-            "Requests whose sandbox worker died.",
-            [({}, total(CRASH_CODES))],
-        )
-        pool = _pool_stats(state)
-        restarts = pool.pop("restarts", None)
-        out.family(
-            "pcfgraph_worker_restarts_total",
-            "counter",
-            "Sandbox workers replaced (after a timeout, a crash or a memory limit).",
-            [({}, restarts if restarts is not None else total(TIMEOUT_CODES | CRASH_CODES))],
-        )
-        for key, value in sorted(pool.items()):
-            if key in POOL_COUNTERS:
-                name, kind = f"pcfgraph_pool_{key}_total", "counter"
-            else:
-                name, kind = f"pcfgraph_pool_{key}", "gauge"
-            out.family(name, kind, f"Sandbox pool: {key}.", [({}, value)])
-        release = state.release
-        out.family(
-            "pcfgraph_release_info",
-            "gauge",
-            "The release being served (value 1; its id is a label).",
-            [({"release_id": release.release_id}, 1)],
-        )
-        out.family(
-            "pcfgraph_release_quads",
-            "gauge",
-            "Quads in the served release.",
-            [({}, len(release.store))],
-        )
-        manager = state.services.releases
-        if manager is not None:
-            out.family(
-                "pcfgraph_release_loaded_timestamp_seconds",
-                "gauge",
-                "When the served release was switched in (Unix time).",
-                [({}, manager.loaded_at)],
-            )
-        out.family(
-            "pcfgraph_reloads_total",
-            "counter",
-            "Release reloads by outcome (a failure leaves the old release serving).",
-            [({"outcome": k}, v) for k, v in sorted(reloads.items())],
-        )
-        out.family(
-            "pcfgraph_build_info",
-            "gauge",
-            "pcfgraph version (value 1).",
-            [({"version": __version__}, 1)],
-        )
-        out.family(
-            "pcfgraph_process_start_time_seconds",
-            "gauge",
-            "When the serving process started its app (Unix time).",
-            [({}, self.started)],
-        )
-        rss = resident_memory_bytes()
-        if rss is not None:
-            out.family(
-                "pcfgraph_process_resident_memory_bytes",
-                "gauge",
-                "Resident memory of the serving process (workers not included).",
-                [({}, rss)],
-            )
-        return out.text()
-
-
-class _Exposition:
-    """Prometheus text format 0.0.4."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def header(self, name: str, kind: str, help_text: str) -> None:
-        self.lines.append(f"# HELP {name} {help_text}")
-        self.lines.append(f"# TYPE {name} {kind}")
-
-    def sample(self, name: str, labels: dict[str, str], value: float) -> None:
-        if labels:
-            inner = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-            self.lines.append(f"{name}{{{inner}}} {_num(value)}")
-        else:
-            self.lines.append(f"{name} {_num(value)}")
-
-    def family(
-        self,
-        name: str,
-        kind: str,
-        help_text: str,
-        samples: list[tuple[dict[str, str], float]],
-    ) -> None:
-        self.header(name, kind, help_text)
-        for labels, value in samples:
-            self.sample(name, labels, value)
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _num(value: float) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value))
-
-
-def _pool_stats(state: AppState) -> dict[str, float]:
-    """Numbers the sandbox pool reports through ``stats() -> dict`` (when it has one).
-
-    Keys become ``pcfgraph_pool_<key>`` gauges, except ``restarts``, which is
-    ``pcfgraph_worker_restarts_total``.
-    """
-    pool = state.pool
-    stats = getattr(pool, "stats", None)
-    if not callable(stats):
-        return {}
-    try:
-        raw = stats()
-    except Exception:
-        logging.getLogger("pcfgraph.api").exception("pool.stats() failed")
-        return {}
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        _metric_name(str(k)): float(v) if isinstance(v, float) else int(v)
-        for k, v in raw.items()
-        if isinstance(v, int | float)
-    }
-
-
-def _metric_name(key: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in key).strip("_").lower() or "value"
-
-
-def resident_memory_bytes(pid: int | None = None) -> int | None:
-    """RSS of a process from ``/proc`` (None where there is no procfs)."""
-    try:
-        with open(f"/proc/{pid or 'self'}/statm", encoding="ascii") as fh:
-            pages = int(fh.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 # --- middleware -----------------------------------------------------------------------------
@@ -458,10 +183,8 @@ def _metrics_router(metrics: Metrics) -> APIRouter:
         summary="Prometheus metrics (text exposition format 0.0.4)",
         response_class=PlainTextResponse,
     )
-    def metrics_text(request: Request) -> PlainTextResponse:
-        state: AppState = request.app.state.pcf
-        text = metrics.render(state)
-        return PlainTextResponse(text, media_type=PROMETHEUS_TEXT)
+    def metrics_text() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type=PROMETHEUS_TEXT)
 
     return router
 
@@ -472,7 +195,7 @@ def install(app: FastAPI) -> None:
     The middleware also sets the request id (``X-Request-ID``); it is one layer, not two.
     """
     state: AppState = app.state.pcf
-    metrics = Metrics()
+    metrics = Metrics(lambda: app.state.pcf)  # the live state: reloads replace its release
     state.services.releases = ReleaseManager(state, on_outcome=metrics.reload_outcome)
     app.add_middleware(OpsMiddleware, metrics=metrics)
     app.include_router(_metrics_router(metrics))

@@ -1,0 +1,238 @@
+"""``/metrics``: one app's Prometheus metrics, kept and written by ``prometheus_client``.
+
+Each app has its own :class:`Metrics` with its own ``CollectorRegistry`` (never the library's
+global default registry), so several apps in one process never share or clash. Request
+counters, the latency histogram and the in-flight gauge are instruments the ops middleware
+updates; the release, reloads, the sandbox pool and the process are read at scrape time by a
+collector over the app's live state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from pcfgraph import __version__
+from pcfgraph.release_reload import ReloadOutcome
+from pcfgraph.runtime import AppState
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+#: Problem codes with their own counters (besides pcfgraph_problems_total).
+REJECTED_CODES = frozenset({"overloaded"})
+TIMEOUT_CODES = frozenset({"query-timeout"})
+CRASH_CODES = frozenset({"worker-crashed"})
+#: Keys of the pool's ``stats()`` that only grow (rendered as ``pcfgraph_pool_<key>_total``).
+POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected", "recycled"})
+#: The text exposition format 0.0.4 (what ``generate_latest`` writes, and what scrapers of
+#: every Prometheus version read); ``CONTENT_TYPE_LATEST`` names 1.0.0 since 0.22.
+PROMETHEUS_TEXT: Final = CONTENT_TYPE_PLAIN_0_0_4
+
+
+class Metrics:
+    """One app's instruments and registry (thread-safe: prometheus_client locks each one)."""
+
+    def __init__(self, live_state: Callable[[], AppState]) -> None:
+        self.started = time.time()
+        instruments = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "pcfgraph_http_requests_total",
+            "HTTP requests by route template, method and status.",
+            ("route", "method", "status"),
+            registry=instruments,
+        )
+        self.duration = Histogram(
+            "pcfgraph_http_request_duration_seconds",
+            "Request latency by route template (until the last body byte).",
+            ("route",),
+            buckets=LATENCY_BUCKETS,
+            registry=instruments,
+        )
+        self.in_flight = Gauge(
+            "pcfgraph_http_requests_in_flight", "Requests being handled now.", registry=instruments
+        )
+        self.problems = Counter(
+            "pcfgraph_problems_total",
+            "Error responses by route template and problem code.",
+            ("route", "code"),
+            registry=instruments,
+        )
+        self.rejected = Counter(
+            "pcfgraph_rejected_requests_total",
+            "Requests refused by admission control (503 overloaded).",
+            registry=instruments,
+        )
+        self.timeouts = Counter(
+            "pcfgraph_query_timeouts_total",
+            "Sandboxed queries or uploads stopped at their deadline.",
+            registry=instruments,
+        )
+        self.crashes = Counter(
+            "pcfgraph_worker_crashes_total",
+            "Requests whose sandbox worker died.",
+            registry=instruments,
+        )
+        self.reloads = Counter(
+            "pcfgraph_reloads_total",
+            "Release reloads by outcome (a failure leaves the old release serving).",
+            ("outcome",),
+            registry=instruments,
+        )
+        for outcome in ("failure", "success"):
+            self.reloads.labels(outcome)
+        # Not auto-described: the serving collector's families depend on the pool's stats.
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(_WithoutCreated(instruments))
+        self.registry.register(_ServingCollector(self, live_state))
+
+    def begin(self) -> None:
+        self.in_flight.inc()
+
+    def observe(
+        self, route: str, method: str, status: int, seconds: float, code: str | None
+    ) -> None:
+        self.in_flight.dec()
+        self.requests.labels(route, method, str(status)).inc()
+        self.duration.labels(route).observe(seconds)
+        if code:
+            self.problems.labels(route, code).inc()
+            for codes, counter in (
+                (REJECTED_CODES, self.rejected),
+                (TIMEOUT_CODES, self.timeouts),
+                (CRASH_CODES, self.crashes),
+            ):
+                if code in codes:
+                    counter.inc()
+
+    def reload_outcome(self, outcome: ReloadOutcome) -> None:
+        self.reloads.labels("success" if outcome.ok else "failure").inc()
+
+    def render(self) -> bytes:
+        """The exposition of everything in this app's registry."""
+        return generate_latest(self.registry)
+
+    def value(self, name: str) -> float:
+        return self.registry.get_sample_value(name) or 0.0
+
+
+class _WithoutCreated(Collector):
+    """The instruments without their ``*_created`` series (pcfgraph never published them;
+    the library's switch for that is process-global)."""
+
+    def __init__(self, inner: CollectorRegistry) -> None:
+        self.inner = inner
+
+    def collect(self) -> Iterator[Metric]:
+        for metric in self.inner.collect():
+            if metric.name.endswith("_created"):
+                continue
+            metric.samples = [s for s in metric.samples if not s.name.endswith("_created")]
+            yield metric
+
+
+class _ServingCollector(Collector):
+    """What is read at scrape time: worker restarts, the sandbox pool's numbers, the release
+    being served, reloads' time, the version and the process."""
+
+    def __init__(self, metrics: Metrics, live_state: Callable[[], AppState]) -> None:
+        self.metrics = metrics
+        self.live_state = live_state
+
+    def collect(self) -> Iterator[Metric]:
+        state = self.live_state()
+        pool = _pool_stats(state)
+        restarts = pool.pop("restarts", None)
+        if restarts is None:
+            restarts = self.metrics.value("pcfgraph_query_timeouts_total") + self.metrics.value(
+                "pcfgraph_worker_crashes_total"
+            )
+        yield CounterMetricFamily(
+            "pcfgraph_worker_restarts_total",
+            "Sandbox workers replaced (after a timeout, a crash or a memory limit).",
+            value=restarts,
+        )
+        for key, value in sorted(pool.items()):
+            if key in POOL_COUNTERS:
+                yield CounterMetricFamily(
+                    f"pcfgraph_pool_{key}_total", f"Sandbox pool: {key}.", value=value
+                )
+            else:
+                yield GaugeMetricFamily(f"pcfgraph_pool_{key}", f"Sandbox pool: {key}.", value)
+        release = state.release
+        yield _labelled(
+            "pcfgraph_release_info",
+            "The release being served (value 1; its id is a label).",
+            {"release_id": release.release_id},
+        )
+        yield GaugeMetricFamily(
+            "pcfgraph_release_quads", "Quads in the served release.", len(release.store)
+        )
+        manager = state.services.releases
+        if manager is not None:
+            yield GaugeMetricFamily(
+                "pcfgraph_release_loaded_timestamp_seconds",
+                "When the served release was switched in (Unix time).",
+                manager.loaded_at,
+            )
+        yield _labelled(
+            "pcfgraph_build_info", "pcfgraph version (value 1).", {"version": __version__}
+        )
+        yield GaugeMetricFamily(
+            "pcfgraph_process_start_time_seconds",
+            "When the serving process started its app (Unix time).",
+            self.metrics.started,
+        )
+        rss = resident_memory_bytes()
+        if rss is not None:
+            yield GaugeMetricFamily(
+                "pcfgraph_process_resident_memory_bytes",
+                "Resident memory of the serving process (workers not included).",
+                rss,
+            )
+
+
+def _labelled(name: str, help_text: str, labels: dict[str, str]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=list(labels))
+    family.add_metric(list(labels.values()), 1)
+    return family
+
+
+def _pool_stats(state: AppState) -> dict[str, float]:
+    """Numbers the sandbox pool reports through ``stats() -> dict`` (when it has one).
+
+    Keys become ``pcfgraph_pool_<key>`` gauges, except ``restarts``, which is
+    ``pcfgraph_worker_restarts_total``.
+    """
+    pool = state.pool
+    stats = getattr(pool, "stats", None)
+    if not callable(stats):
+        return {}
+    try:
+        raw = stats()
+    except Exception:
+        logging.getLogger("pcfgraph.api").exception("pool.stats() failed")
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {_metric_name(str(k)): float(v) for k, v in raw.items() if isinstance(v, int | float)}
+
+
+def _metric_name(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key).strip("_").lower() or "value"
+
+
+def resident_memory_bytes(pid: int | None = None) -> int | None:
+    """RSS of a process from ``/proc`` (None where there is no procfs)."""
+    try:
+        with open(f"/proc/{pid or 'self'}/statm", encoding="ascii") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
