@@ -64,22 +64,32 @@ def test_tree_resolves_without_dataloader_round_trips(client, monkeypatch):
 
 def test_prefetch_only_reads_what_the_operation_asks_for(client, monkeypatch):
     names: list[str] = []
+    sides: list[object] = []
     original = Reader.select
 
     def recording(self: Reader, name: str, params: Any = None) -> Any:
         names.append(name)
+        if "mapping-records" in name:
+            sides.append((params or {}).get("side", "subjectFramework" not in (params or {})))
         return original(self, name, params)
 
     monkeypatch.setattr(Reader, "select", recording)
     client.data(f'{{ element(code: "8.1", framework: "{APQC}") {{ name }} }}')
-    assert names and not {"api/scheme-elements", "api/mapping-records"} & set(names)
+    assert names and not {
+        "api/scheme-elements",
+        "api/mapping-records",
+        "api/subtree-elements",
+        "api/subtree-mapping-records",
+    } & set(names)
     names.clear()
     client.data(
         f'{{ element(code: "8.1", framework: "{APQC}") '
         "{ mappings(direction: OBJECT) { relation } } }"
     )
-    # the object side only, no element index (no tree field, no mapping ends asked for)
-    assert names.count("api/mapping-records") == 1 and "api/scheme-elements" not in names
+    # the object side only, of the element's subtree: no framework-wide read (no tree field,
+    # no mapping ends asked for)
+    assert names.count("api/subtree-mapping-records") == 1 and sides == ["object"]
+    assert not {"api/scheme-elements", "api/mapping-records", "api/scheme-measures"} & set(names)
 
 
 def _operation(text: str) -> tuple[OperationDefinitionNode, dict[str, Any]]:

@@ -17,6 +17,7 @@ from pcfgraph.services.base import Reader, element_id, iri_from_element_id
 from pcfgraph.services.elements import (
     Element,
     FrameworkIndex,
+    Subtree,
     ancestors_of,
     children_of,
     descendants_of,
@@ -24,6 +25,7 @@ from pcfgraph.services.elements import (
     elements_by_iris,
     framework_index,
     list_elements,
+    loaded_index,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
 from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
@@ -37,12 +39,18 @@ from pcfgraph.services.mappings import (
     chains_of,
     mapping_sets,
     mappings,
+    mappings_loaded,
     mappings_of,
     negative_mappings,
     no_counterparts,
 )
-from pcfgraph.services.measures import Measure, measures_of
+from pcfgraph.services.measures import Measure, loaded_measures, measures_of
 from pcfgraph.services.search import SearchHit, SearchIndex, normalise
+from pcfgraph.services.subtree import (
+    read_subtree,
+    read_subtree_mappings,
+    read_subtree_measures,
+)
 from pcfgraph.services.versions import (
     HistoryStep,
     VersionStatement,
@@ -70,6 +78,7 @@ __all__ = [
     "Reader",
     "SearchHit",
     "SearchIndex",
+    "Subtree",
     "VersionStatement",
     "ancestors_of",
     "chains_of",
@@ -89,13 +98,19 @@ __all__ = [
     "iri_from_element_id",
     "itcmf_structure_of",
     "list_elements",
+    "loaded_index",
+    "loaded_measures",
     "mapping_sets",
     "mappings",
+    "mappings_loaded",
     "mappings_of",
     "measures_of",
     "negative_mappings",
     "no_counterparts",
     "normalise",
+    "read_subtree",
+    "read_subtree_mappings",
+    "read_subtree_measures",
     "statements_by_pcf_id",
     "statements_of",
     "versions_of",

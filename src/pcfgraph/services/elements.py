@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pcfgraph.errors import AmbiguousError, InputError, NotFoundError
 from pcfgraph.services.base import (
@@ -176,6 +177,45 @@ def build_index(framework_id: str, elements: Iterable[Element]) -> FrameworkInde
     return index
 
 
+@dataclass
+class Subtree:
+    """One element and every element below it, read without the rest of their framework
+    (:mod:`pcfgraph.services.subtree`): children and descendants of each of them are complete.
+    Their measures and mapping records by side are filled in once read."""
+
+    root_iri: str
+    index: FrameworkIndex
+    measures: dict[str, list[Any]] | None = None
+    mappings: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+
+def subtrees(reader: Reader, framework_id: str) -> list[Subtree]:
+    """The subtrees of ``framework_id`` this reader has read (appended to as they are)."""
+    return reader.memo(("subtrees", framework_id), list)
+
+
+def covering_subtree(reader: Reader, framework_id: str, iri: str) -> Subtree | None:
+    """A subtree read by this reader that holds ``iri``, if any."""
+    for sub in reader.peek(("subtrees", framework_id)) or ():
+        if iri in sub.index.elements:
+            return sub  # type: ignore[no-any-return]
+    return None
+
+
+def loaded_index(reader: Reader, framework_id: str, iri: str) -> FrameworkIndex | None:
+    """An index already read that knows ``iri`` and everything below it (the framework's
+    whole index, else a subtree holding it), or None: answering from it costs no query."""
+    full = reader.peek(("framework-index", framework_id))
+    if full is not None:
+        return full  # type: ignore[no-any-return]
+    sub = covering_subtree(reader, framework_id, iri)
+    return sub.index if sub is not None else None
+
+
+def _index_of(reader: Reader, e: Element) -> FrameworkIndex:
+    return loaded_index(reader, e.framework_id, e.iri) or framework_index(reader, e.framework_id)
+
+
 def framework_index(reader: Reader, framework_id: str) -> FrameworkIndex:
     """Every element of one framework (one store query per reader)."""
 
@@ -213,7 +253,8 @@ def elements_by_iris(
     out: list[Element | None] = []
     for iri, fid in keys:
         if fid is not None:
-            out.append(framework_index(reader, fid).elements.get(iri))
+            index = loaded_index(reader, fid, iri) or framework_index(reader, fid)
+            out.append(index.elements.get(iri))
         else:
             found = _lookup(reader, "api/element-by-iri", {"element": iri})
             out.append(found[0] if found else None)
@@ -221,7 +262,7 @@ def elements_by_iris(
 
 
 def children_of(reader: Reader, parents: Sequence[Element]) -> list[list[Element]]:
-    return [framework_index(reader, p.framework_id).children.get(p.iri, []) for p in parents]
+    return [_index_of(reader, p).children.get(p.iri, []) for p in parents]
 
 
 def ancestors_of(reader: Reader, elements: Sequence[Element]) -> list[list[Element]]:
@@ -231,7 +272,7 @@ def ancestors_of(reader: Reader, elements: Sequence[Element]) -> list[list[Eleme
 def descendants_of(
     reader: Reader, elements: Sequence[Element], max_depth: int | None = None
 ) -> list[list[Element]]:
-    return [framework_index(reader, e.framework_id).descendants(e, max_depth) for e in elements]
+    return [_index_of(reader, e).descendants(e, max_depth) for e in elements]
 
 
 # --- lookups ---------------------------------------------------------------------------------

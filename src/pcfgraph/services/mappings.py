@@ -8,12 +8,12 @@ curated records it comes from). Reads are per framework of the subject (or of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pcfgraph.errors import InputError
 from pcfgraph.services.base import Reader, boolean, curie, decimal, element_id, integer, text
-from pcfgraph.services.elements import Element
+from pcfgraph.services.elements import Element, covering_subtree
 from pcfgraph.store import Row
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -120,8 +120,13 @@ def _sorted(ms: list[Mapping]) -> list[Mapping]:
 
 
 def _records(reader: Reader, params: dict[str, object]) -> list[Mapping]:
+    return records_from_rows(reader.select("api/mapping-records", params))
+
+
+def records_from_rows(rows: Iterable[Row]) -> list[Mapping]:
+    """Fold ``api/mapping-records``-shaped rows (one per reviewer) into records."""
     seen: dict[str, Mapping] = {}
-    for row in reader.select("api/mapping-records", params):
+    for row in rows:
         m = _mapping(row)
         if m is None:
             continue
@@ -180,12 +185,42 @@ def framework_mappings(reader: Reader, framework_id: str, side: str) -> dict[str
 
     def load() -> dict[str, list[Mapping]]:
         key = "subjectFramework" if side == "subject" else "objectFramework"
-        out: dict[str, list[Mapping]] = {}
-        for m in _records(reader, {key: framework_id, "includeDerived": True}):
-            out.setdefault(m.subject_iri if side == "subject" else m.object_iri, []).append(m)
-        return {k: _sorted(v) for k, v in out.items()}
+        return by_end(_records(reader, {key: framework_id, "includeDerived": True}), side)
 
     return reader.memo(("mappings", side, framework_id), load)
+
+
+def by_end(records: Iterable[Mapping], side: str) -> dict[str, list[Mapping]]:
+    """Records by the IRI of their subject (``side="subject"``) or object, each list in the
+    order the API shows."""
+    out: dict[str, list[Mapping]] = {}
+    for m in records:
+        out.setdefault(m.subject_iri if side == "subject" else m.object_iri, []).append(m)
+    return {k: _sorted(v) for k, v in out.items()}
+
+
+def _loaded_side(reader: Reader, e: Element, side: str) -> list[Mapping] | None:
+    full = reader.peek(("mappings", side, e.framework_id))
+    if full is not None:
+        return full.get(e.iri, [])  # type: ignore[no-any-return]
+    sub = covering_subtree(reader, e.framework_id, e.iri)
+    if sub is not None and side in sub.mappings:
+        return sub.mappings[side].get(e.iri, [])
+    return None
+
+
+def _side(reader: Reader, e: Element, side: str) -> list[Mapping]:
+    found = _loaded_side(reader, e, side)
+    if found is None:
+        found = framework_mappings(reader, e.framework_id, side).get(e.iri, [])
+    return found
+
+
+def mappings_loaded(reader: Reader, e: Element, direction: str) -> bool:
+    """Whether ``e``'s records in ``direction`` (subject, object, either) are read already
+    (its framework's, or its subtree's): :func:`mappings_of` then costs no query."""
+    sides = ("subject", "object") if direction == "either" else (direction,)
+    return all(_loaded_side(reader, e, side) is not None for side in sides)
 
 
 def mappings_of(
@@ -208,9 +243,9 @@ def mappings_of(
     for e in elements:
         found: list[Mapping] = []
         if direction in ("subject", "either"):
-            found.extend(framework_mappings(reader, e.framework_id, "subject").get(e.iri, []))
+            found.extend(_side(reader, e, "subject"))
         if direction in ("object", "either"):
-            found.extend(framework_mappings(reader, e.framework_id, "object").get(e.iri, []))
+            found.extend(_side(reader, e, "object"))
         selected = []
         for m in found:
             if m.derived and not include_derived:

@@ -1,12 +1,14 @@
-"""APQC measures (``api/scheme-measures``): one query per framework of measured elements."""
+"""APQC measures (``api/scheme-measures``): one query per framework of measured elements, or
+per subtree read on its own (``api/subtree-measures``, :mod:`.subtree`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pcfgraph.services.base import Reader, code_key, element_id, integer, text
-from pcfgraph.services.elements import Element
+from pcfgraph.services.elements import Element, covering_subtree
+from pcfgraph.store import Row
 
 
 @dataclass(frozen=True)
@@ -28,35 +30,60 @@ class Measure:
         return element_id(self.iri)
 
 
+def measures_by_element(rows: Iterable[Row], framework_id: str) -> dict[str, list[Measure]]:
+    """Fold ``api/scheme-measures``-shaped rows into measures by element IRI, each list ordered
+    by metric id."""
+    seen: dict[str, Measure] = {}
+    for row in rows:
+        iri = text(row, "measure")
+        if iri is None or iri in seen:
+            continue
+        seen[iri] = Measure(
+            iri=iri,
+            element_iri=text(row, "element") or "",
+            framework_id=framework_id,
+            name=text(row, "name") or "",
+            metric_id=integer(row, "metricId"),
+            category=text(row, "category"),
+            formula=text(row, "formula"),
+            units=text(row, "units"),
+            description=text(row, "description"),
+        )
+    by_element: dict[str, list[Measure]] = {}
+    for m in seen.values():
+        by_element.setdefault(m.element_iri, []).append(m)
+    for ms in by_element.values():
+        ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name)))
+    return by_element
+
+
 def framework_measures(reader: Reader, framework_id: str) -> dict[str, list[Measure]]:
     """Measures of one framework's elements, by element IRI, ordered by metric id."""
 
     def load() -> dict[str, list[Measure]]:
-        seen: dict[str, Measure] = {}
-        for row in reader.select("api/scheme-measures", {"framework": framework_id}):
-            iri = text(row, "measure")
-            if iri is None or iri in seen:
-                continue
-            seen[iri] = Measure(
-                iri=iri,
-                element_iri=text(row, "element") or "",
-                framework_id=framework_id,
-                name=text(row, "name") or "",
-                metric_id=integer(row, "metricId"),
-                category=text(row, "category"),
-                formula=text(row, "formula"),
-                units=text(row, "units"),
-                description=text(row, "description"),
-            )
-        by_element: dict[str, list[Measure]] = {}
-        for m in seen.values():
-            by_element.setdefault(m.element_iri, []).append(m)
-        for ms in by_element.values():
-            ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name)))
-        return by_element
+        rows = reader.select("api/scheme-measures", {"framework": framework_id})
+        return measures_by_element(rows, framework_id)
 
     return reader.memo(("measures", framework_id), load)
 
 
+def loaded_measures(reader: Reader, e: Element) -> list[Measure] | None:
+    """``e``'s measures when a read of them is loaded already (its framework's, or its
+    subtree's), else None."""
+    full = reader.peek(("measures", e.framework_id))
+    if full is not None:
+        return full.get(e.iri, [])  # type: ignore[no-any-return]
+    sub = covering_subtree(reader, e.framework_id, e.iri)
+    if sub is not None and sub.measures is not None:
+        return sub.measures.get(e.iri, [])
+    return None
+
+
 def measures_of(reader: Reader, elements: Sequence[Element]) -> list[list[Measure]]:
-    return [framework_measures(reader, e.framework_id).get(e.iri, []) for e in elements]
+    out: list[list[Measure]] = []
+    for e in elements:
+        found = loaded_measures(reader, e)
+        if found is None:
+            found = framework_measures(reader, e.framework_id).get(e.iri, [])
+        out.append(found)
+    return out

@@ -19,7 +19,7 @@ from pcfgraph import services
 from pcfgraph.api.graphql.arguments import RelationArg
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.enums import MappingDirection
-from pcfgraph.api.graphql.resolving import Ctx, charged, fast, index_key
+from pcfgraph.api.graphql.resolving import Ctx, charged, fast, fast_when, index_key
 from pcfgraph.errors import InputError
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def cached_element(ctx: GraphQLContext, e: services.Element) -> Element:
 
 def element_at(info: Ctx, iri: str, framework_id: str) -> Any:
     ctx = info.context
-    index = ctx.reader.peek(("framework-index", framework_id))
+    index = services.loaded_index(ctx.reader, framework_id, iri)
     if index is not None:  # the common case: no closure, no loader
         e = index.elements.get(iri)
         return cached_element(ctx, e) if e is not None else None
@@ -113,7 +113,7 @@ class Element:
     def children(self, info: Ctx) -> list[Element]:
         e = self.data
         ctx = info.context
-        index = ctx.reader.peek(("framework-index", e.framework_id))
+        index = services.loaded_index(ctx.reader, e.framework_id, e.iri)
         if index is not None:  # services.children_of, without the closures
             kids = index.children.get(e.iri, [])
             ctx.charge(len(kids))
@@ -149,9 +149,9 @@ class Element:
         if max_depth is not None and max_depth < 1:
             raise InputError(f"maxDepth must be at least 1, not {max_depth}")
         e = self.data
-        return fast(
+        return fast_when(
             info,
-            index_key(e.framework_id),
+            services.loaded_index(info.context.reader, e.framework_id, e.iri) is not None,
             lambda r: services.descendants_of(r, [e], max_depth)[0],
             lambda: info.context.loaders.descendants.load((e, max_depth)),
             charged(info, element),
@@ -190,10 +190,9 @@ class Element:
             str(framework) if framework is not None else None,
             include_derived,
         )
-        sides = ("subject", "object") if key[1] == "either" else (key[1],)
-        return fast(
+        return fast_when(
             info,
-            tuple(("mappings", side, e.framework_id) for side in sides),
+            services.mappings_loaded(info.context.reader, e, key[1]),
             lambda r: services.mappings_of(
                 r,
                 [e],
@@ -236,9 +235,8 @@ class Element:
     def measures(self, info: Ctx) -> list[MeasureType]:
         e = self.data
         measure_obj = _types_of(_MEASURES).measure_obj
-        by_element = info.context.reader.peek(("measures", e.framework_id))
-        if by_element is not None:  # services.measures_of, without the closures
-            found = by_element.get(e.iri, [])
+        found = services.loaded_measures(info.context.reader, e)
+        if found is not None:  # services.measures_of, without the closures
             info.context.charge(len(found))
             return [measure_obj(m) for m in found]
         return fast(

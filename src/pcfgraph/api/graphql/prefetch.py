@@ -106,6 +106,19 @@ def _sides(node: FieldNode, variables: Mapping[str, Any]) -> set[str]:
     return {"subject"}  # the argument's default
 
 
+def _subtree(
+    reader: services.Reader, wanted: Wanted, roots: list[services.Element]
+) -> services.Subtree | None:
+    """The subtree of the one root of a framework an operation starts from, read on its own
+    (unless the framework's whole index is read already); None for several roots (a page, the
+    top elements: their framework-wide reads cost as many queries however many they are)."""
+    if len(roots) != 1 or not wanted.fields & (_TREE_FIELDS | {"measures", "mappings"}):
+        return None
+    if reader.has(("framework-index", roots[0].framework_id)):
+        return None
+    return services.read_subtree(reader, roots[0])
+
+
 def prefetch(
     reader: services.Reader,
     wanted: Wanted,
@@ -113,8 +126,9 @@ def prefetch(
     elements: Iterable[services.Element] = (),
     mappings: Iterable[services.Mapping] = (),
 ) -> None:
-    """Load into ``reader``'s memo the framework-wide reads ``wanted`` needs for ``elements``
-    (and, when it asks for tree fields, everything below them) and for ``mappings``."""
+    """Load into ``reader``'s memo the reads ``wanted`` needs for ``elements`` (and, when it
+    asks for tree fields, everything below them) and for ``mappings``: the subtree's own reads
+    for the one element of a framework, else the framework-wide ones."""
     f = wanted.fields
     roots = list(elements)
     records = list(mappings)
@@ -128,6 +142,16 @@ def prefetch(
     for fid in frameworks:
         mine = [e for e in roots if e.framework_id == fid]
         scope.update((e.iri, e) for e in mine)
+        sub = _subtree(reader, wanted, mine)
+        if sub is not None:  # one root: read its subtree, not the whole framework
+            if tree:
+                scope.update((d.iri, d) for d in sub.index.descendants(mine[0]))
+            if "measures" in f:
+                services.read_subtree_measures(reader, sub)
+            if "mappings" in f:
+                for side in sorted(wanted.mapping_sides):
+                    services.read_subtree_mappings(reader, sub, side)
+            continue
         if tree:  # the index answers the tree fields; everything below the roots is in scope
             index = services.framework_index(reader, fid)
             for e in mine:
@@ -141,8 +165,17 @@ def prefetch(
             ):
                 records.extend(found)
     if _END_FIELDS & f:
-        ends = {fw for m in records for fw in (m.subject_framework, m.object_framework)}
-        for other in sorted(ends - {""}):
+        # the index of each framework at the other end, unless what is read already knows it
+        ends = {
+            fw
+            for m in records
+            for iri, fw in (
+                (m.subject_iri, m.subject_framework),
+                (m.object_iri, m.object_framework),
+            )
+            if fw and services.loaded_index(reader, fw, iri) is None
+        }
+        for other in sorted(ends):
             services.framework_index(reader, other)
     if "chain" in f:
         derived: dict[str, services.Mapping] = {}

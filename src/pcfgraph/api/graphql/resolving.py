@@ -53,7 +53,19 @@ def fast(
     """Resolve from the request's memo when the framework-wide read it needs is loaded already
     (no task, no thread, no loader round trip: most fields of a tree), else through the loader.
     The result is either the value or an awaitable of it; graphql-core accepts both."""
-    if info.context.reader.has(*keys):
+    return fast_when(info, info.context.reader.has(*keys), sync, slow, convert)
+
+
+def fast_when(
+    info: Ctx,
+    ready: bool,
+    sync: Callable[[services.Reader], T],
+    slow: Callable[[], Awaitable[T]],
+    convert: Callable[[T], R],
+) -> Any:
+    """:func:`fast` for a field that knows itself whether ``sync`` costs no store query
+    (``ready``): an element's subtree or its framework read already."""
+    if ready:
         return convert(sync(info.context.reader))
 
     async def later() -> R:
