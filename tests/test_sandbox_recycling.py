@@ -34,8 +34,11 @@ def _expected() -> set[tuple[str, str]]:
 def test_workers_are_replaced_after_their_task_budget_and_answers_stay_right() -> None:
     expected = _expected()
     assert expected
-    # The response cache off: every request must run its (same) query in a worker.
-    settings = endpoint_settings(worker_max_tasks=3, query_workers=2, sparql_cache_mb=0)
+    # The response cache and in-process evaluation off: every request runs its (same) query
+    # in a worker.
+    settings = endpoint_settings(
+        worker_max_tasks=3, query_workers=2, sparql_cache_mb=0, sparql_inprocess_work=0
+    )
     with live_server(settings) as (url, app):
         pool = app.state.pcf.pool
         first = set(pool.pids())

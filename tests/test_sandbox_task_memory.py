@@ -25,9 +25,14 @@ def wait_for(pool: object, workers: int) -> None:
 
 
 def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change() -> None:
-    # The response cache off: every request must run its (same) query in a worker.
+    # The response cache and in-process evaluation off: every request runs its (same) query
+    # in a worker.
     settings = endpoint_settings(
-        worker_recycle_mb=1, query_workers=2, max_body_bytes=1 << 20, sparql_cache_mb=0
+        worker_recycle_mb=1,
+        query_workers=2,
+        max_body_bytes=1 << 20,
+        sparql_cache_mb=0,
+        sparql_inprocess_work=0,
     )
     with live_server(settings) as (url, app):
         pool = app.state.pcf.pool
@@ -48,7 +53,9 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
 
 
 def test_small_tasks_do_not_recycle() -> None:
-    settings = endpoint_settings(worker_recycle_mb=256, query_workers=2, sparql_cache_mb=0)
+    settings = endpoint_settings(
+        worker_recycle_mb=256, query_workers=2, sparql_cache_mb=0, sparql_inprocess_work=0
+    )
     with live_server(settings) as (url, app):
         pool = app.state.pcf.pool
         wait_for(pool, 2)

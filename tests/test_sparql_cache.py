@@ -28,6 +28,7 @@ from pcfgraph.api.sparql_cache import (
     etag_for,
     matches,
 )
+from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.config import Settings
 from pcfgraph.serving import create_app
 
@@ -55,7 +56,10 @@ def client(server: tuple[str, FastAPI]) -> Iterator[httpx.Client]:
 
 
 def tasks(app: FastAPI) -> int:
-    return int(app.state.pcf.pool.counters["tasks"])
+    """Runs of a query: sandbox worker tasks and queries answered in-process."""
+    local = app.state.pcf.caches.sparql_local.get(lambda: None)
+    in_process = local.counters["in_process"] if isinstance(local, LocalEvaluator) else 0
+    return int(app.state.pcf.pool.counters["tasks"]) + int(in_process)
 
 
 def rows(body: bytes) -> set[tuple[Any, ...]]:

@@ -44,6 +44,8 @@ class Settings:
     max_result_rows: int = 100_000
     #: Memory (MiB) for finished /sparql answers of the served release; 0: none kept.
     sparql_cache_mb: int = 64
+    #: Largest proven work bound of an ad-hoc query run in the serving process (0: never).
+    sparql_inprocess_work: int = 5_000_000
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
     max_query_depth: int = 32
     #: Most tokens in an ad-hoc query, and longest operator chain in one group.

@@ -116,6 +116,8 @@ class Caches:
     audit: dict[str, Any] = field(default_factory=dict)
     #: Finished ``/sparql`` answers (the HTTP API's response cache, keyed by release itself).
     sparql_answers: Lazy[object] = field(default_factory=Lazy)
+    #: In-process evaluation of proven-bounded ``/sparql`` queries (its statistics per release).
+    sparql_local: Lazy[object] = field(default_factory=Lazy)
 
 
 @dataclass(frozen=True)

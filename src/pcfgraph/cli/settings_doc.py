@@ -93,6 +93,12 @@ MEANINGS: dict[str, str] = {
     "first; answers over a quarter of it are not kept). `GET` answers carry a weak `ETag`, and "
     "`If-None-Match` with it gives 304. Queries with `RAND`/`NOW`/`UUID`/`STRUUID`/`BNODE` and "
     "remote-store answers are never cached. 0: nothing kept (ETags and 304 stay).",
+    "sparql_inprocess_work": "Ad-hoc queries whose work on the served release is proven at "
+    "most this many steps (solutions and index lookups, bounded from the release's predicate "
+    "degrees; about a second of engine time per 5 million on 2 CPUs) run in the serving "
+    "process, at most `query_workers` at once, without the sandbox worker round trip; every "
+    "other query runs in a worker as before. The deadline, row cap and errors are the same; see "
+    "docs/security.md, In-process evaluation. 0: every ad-hoc query runs in a worker.",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
     "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
     "max_concurrent_per_client": "Expensive requests one client (by address) may have in "

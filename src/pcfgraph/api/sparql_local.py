@@ -1,0 +1,268 @@
+"""Ad-hoc queries with a proven small work bound, evaluated in the serving process (issue 20).
+
+The sandbox worker round trip (~0.2 ms) is most of a cheap lookup's time. A query whose work
+on the served release :mod:`pcfgraph.sparql_bound` proves at most ``sparql_inprocess_work``
+steps is evaluated here instead, with the worker's own result code (row cap, serialisers);
+every other query, and any that fails here for a reason other than its answer (a syntax
+error, an engine error), goes to the worker as before, so clients see the same answers and
+the same errors. The safety argument is in ``docs/security.md`` ("In-process evaluation").
+
+- Bounds need the release's statistics: they are computed in the background on the first
+  ad-hoc query of a release (four aggregate queries, about a second per 100k quads, outside
+  the GIL); until then every query goes to the worker. Closures of ``p+``/``p*`` predicates
+  are computed the same way the first time a query walks them.
+- A bound of at most ``INLINE_WORK`` steps (microseconds to a few milliseconds) runs on the
+  event loop; larger ones in a thread of this module's own pool (the engine releases the
+  GIL), at most ``query_workers`` at once: when all are busy the query goes to the worker
+  pool, with its admission and fairness rules. The deadline errors as in the worker (the
+  thread then finishes its bounded work and frees its slot).
+- The bound of a query text is kept (least recently used out) per release: reading and
+  bounding a query costs 0.1-1 ms, a plan cache like any engine's; answers are not kept here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pyoxigraph as ox
+
+from pcfgraph.conneg import content_type
+from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
+from pcfgraph.sparql_bound import (
+    StoreStats,
+    closure_walks,
+    load_stats,
+    path_predicates,
+    shape_bound,
+)
+from pcfgraph.sparql_results import (
+    NATIVE_RESULT_FORMATS,
+    _capped,
+    _query_kwargs,
+    _select_native,
+    serialize_boolean,
+    serialize_triples,
+)
+from pcfgraph.sparql_shape import read_query
+from pcfgraph.store import EmbeddedStore
+
+log = logging.getLogger("pcfgraph.sparql")
+
+#: Work bounds up to this run on the event loop (a few milliseconds at most).
+INLINE_WORK = 20_000
+#: Query texts whose bound is kept.
+BOUNDS_KEPT = 1024
+
+
+class Fallback(Exception):
+    """Not answered in-process (a syntax or engine error): the worker runs it."""
+
+
+class LocalEvaluator:
+    """In-process evaluation of proven-bounded queries for one app (see the module doc)."""
+
+    def __init__(self, max_work: int, threads: int) -> None:
+        self.max_work = max(0, max_work)
+        self.threads = max(1, threads)
+        #: Bounds up to this run on the event loop, larger ones in a thread.
+        self.inline_work = INLINE_WORK
+        self._executor: ThreadPoolExecutor | None = None
+        self._release_id: str | None = None
+        self._store: EmbeddedStore | None = None
+        self._stats: StoreStats | None = None
+        self._loading: set[str] = set()
+        self._bounds: OrderedDict[str, int | None] = OrderedDict()
+        self._running = 0
+        #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
+        #: its error), ``fallbacks`` sent on to a worker after trying.
+        self.counters = {"in_process": 0, "fallbacks": 0}
+
+    # --- bounds --------------------------------------------------------------------------
+
+    def bound(self, release_id: str, store: EmbeddedStore, query: str) -> int | None:
+        """The proven work bound of ``query`` on this release if it may run here, else None
+        (not provable, over the limit, statistics not ready yet, or disabled)."""
+        if not self.max_work:
+            return None
+        if release_id != self._release_id or store is not self._store:
+            self._switch(release_id, store)
+            return None
+        stats = self._stats
+        if stats is None:
+            return None
+        if query in self._bounds:
+            self._bounds.move_to_end(query)
+            work = self._bounds[query]
+        else:
+            shape = read_query(query)
+            missing = (
+                path_predicates(shape) - set(stats.walks) - stats.unbounded
+                if shape is not None
+                else set()
+            )
+            if missing:
+                self._load_walks(missing)
+                return None  # not kept: bounded once the closures are known
+            work = shape_bound(shape, stats) if shape is not None else None
+            self._bounds[query] = work
+            if len(self._bounds) > BOUNDS_KEPT:
+                self._bounds.popitem(last=False)
+        return work if work is not None and work <= self.max_work else None
+
+    def _switch(self, release_id: str, store: EmbeddedStore) -> None:
+        self._release_id, self._store, self._stats = release_id, store, None
+        self._bounds.clear()
+        self._background(("stats", release_id), lambda: self._set_stats(release_id, store))
+
+    def _set_stats(self, release_id: str, store: EmbeddedStore) -> None:
+        stats = load_stats(store)
+        if stats is not None and release_id == self._release_id and store is self._store:
+            self._stats = stats
+
+    def _load_walks(self, predicates: set[str]) -> None:
+        release_id, store = self._release_id, self._store
+        assert release_id is not None and store is not None
+        for iri in predicates:
+
+            def load(iri: str = iri) -> None:
+                walks = closure_walks(store, iri)
+                stats = self._stats
+                if stats is None or release_id != self._release_id:
+                    return
+                if walks is None:
+                    log.info("closure of %s too large: its paths stay with the worker", iri)
+                    stats.unbounded.add(iri)
+                else:
+                    stats.walks[iri] = walks
+                self._bounds.clear()  # bounds computed without it are None; recompute
+
+            self._background(("walk", release_id, iri), load)
+
+    def _background(self, key: tuple[str, ...], job: Any) -> None:
+        name = "/".join(key)
+        if name in self._loading:
+            return
+        self._loading.add(name)
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("in-process query statistics failed (%s)", name)
+            finally:
+                self._loading.discard(name)
+
+        self._pool().submit(run)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.threads + 1, thread_name_prefix="pcfgraph-sparql"
+            )
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    # --- running -------------------------------------------------------------------------
+
+    async def run(
+        self, store: EmbeddedStore, payload: dict[str, Any], work: int, timeout: float
+    ) -> dict[str, Any] | None:
+        """The answer (as the worker's task gives it), or None: the worker should run it
+        (all threads busy, or not answerable here)."""
+        started = time.monotonic()
+        try:
+            if work <= self.inline_work:
+                result = evaluate(store.store, payload)
+            else:
+                if self._running >= self.threads:
+                    return None
+                self._running += 1
+                future: Future[dict[str, Any]] = self._pool().submit(evaluate, store.store, payload)
+                loop = asyncio.get_running_loop()
+                future.add_done_callback(lambda _: _call_soon(loop, self._finished))
+                try:
+                    result = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+                except TimeoutError:
+                    raise _deadline(timeout) from None
+            if time.monotonic() - started > timeout:
+                raise _deadline(timeout)
+        except Fallback:
+            self.counters["fallbacks"] += 1
+            return None
+        except BaseException:
+            self.counters["in_process"] += 1  # an outcome from here: the row cap, the deadline
+            raise
+        self.counters["in_process"] += 1
+        return result
+
+    def _finished(self) -> None:
+        self._running -= 1
+
+
+def _deadline(timeout: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"the query did not finish within the {timeout:g} s deadline",
+        retry_after=max(1, int(timeout // 2)),
+    )
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any) -> None:
+    """``callback`` on ``loop`` from another thread (nothing when the loop has closed)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback)
+
+
+def evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
+    """The worker task's evaluation (:func:`pcfgraph.sparql_results.execute`) on the serving
+    process's store; errors other than the answer's own (row cap, media type) raise
+    :class:`Fallback`, so the worker reports them exactly as before.
+
+    pyoxigraph's result iterators must be dropped by the thread that made them: an error
+    leaves here without the tracebacks (and their frames' iterators) it was raised with.
+    """
+    try:
+        return _evaluate(store, payload)
+    except (ResultTooLarge, NotAcceptable) as exc:
+        error: BaseException = exc
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # engine errors; engine panics are BaseExceptions
+        error = Fallback()
+    _forget_frames(error)
+    raise error
+
+
+def _forget_frames(error: BaseException) -> None:
+    seen: BaseException | None = error
+    while seen is not None:
+        seen.__traceback__ = None
+        seen.__cause__ = None
+        following, seen.__context__ = seen.__context__, None
+        seen = following
+
+
+def _evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
+    media_type: str = payload["media_type"]
+    text: str = payload["query"]
+    max_rows = int(payload.get("max_rows", 100_000))
+    kwargs = _query_kwargs(payload)
+    result = store.query(text, **kwargs)
+    if isinstance(result, ox.QueryBoolean):
+        body = serialize_boolean(bool(result), media_type)
+    elif isinstance(result, ox.QueryTriples):
+        body = serialize_triples(_capped(result, max_rows), media_type)
+    elif media_type in NATIVE_RESULT_FORMATS:
+        body = _select_native(store, text, kwargs, result, media_type, max_rows)
+    else:
+        raise NotAcceptable(f"cannot write SELECT results as {media_type}")
+    return {"body": body, "content_type": content_type(media_type)}

@@ -1,0 +1,258 @@
+"""In-process evaluation of ad-hoc queries with a proven work bound (issue 20).
+
+What these tests hold the code to (the safety argument, docs/security.md "In-process
+evaluation"): the bound covers the engine's actual answer on random data; queries outside
+the readable grammar, cartesian products and unanchored walks are never bounded; a bounded
+query is answered without a sandbox worker, with the same answer; anything else still goes
+to a worker; the row cap, the deadline and the worker's error messages hold in-process.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from fastapi import FastAPI
+from sparql_support import endpoint_settings, live_server
+
+from pcfgraph.api.sparql_local import LocalEvaluator
+from pcfgraph.sparql_bound import StoreStats, closure_walks, load_stats, shape_bound, work_bound
+from pcfgraph.sparql_shape import read_query
+from pcfgraph.store import EmbeddedStore
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+EX = "http://example.org/"
+JSON = "application/sparql-results+json"
+
+# --- the bound --------------------------------------------------------------------------------
+
+
+def random_store(seed: int) -> EmbeddedStore:
+    """A small random graph with a tree (ex:parent), labels and a few dense predicates."""
+    rnd = random.Random(seed)
+    store = EmbeddedStore()
+    quads = []
+    nodes = [ox.NamedNode(f"{EX}n{i}") for i in range(60)]
+    for i, node in enumerate(nodes):
+        graph = ox.NamedNode(f"{EX}g{i % 3}")
+        if i:
+            parent = nodes[rnd.randrange(i)]
+            quads.append(ox.Quad(node, ox.NamedNode(f"{EX}parent"), parent, graph))
+        quads.append(ox.Quad(node, ox.NamedNode(f"{EX}label"), ox.Literal(f"l{i % 7}"), graph))
+        for _ in range(rnd.randrange(4)):
+            other = rnd.choice(nodes)
+            quads.append(ox.Quad(node, ox.NamedNode(f"{EX}link"), other, graph))
+        quads.append(ox.Quad(node, ox.NamedNode(f"{EX}kind"), ox.NamedNode(f"{EX}k{i % 2}"), graph))
+    store.add_quads(quads)
+    return store
+
+
+def stats_with_walks(store: EmbeddedStore) -> StoreStats:
+    stats = load_stats(store)
+    assert stats is not None
+    for iri in (f"{EX}parent", f"{EX}link"):
+        walks = closure_walks(store, iri)
+        assert walks is not None
+        stats.walks[iri] = walks
+    return stats
+
+
+QUERIES = [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { ?a <http://example.org/link> ?b . ?b <http://example.org/link> ?c }",
+    "SELECT * WHERE { ?a <http://example.org/kind> ?k . ?b <http://example.org/kind> ?k }",
+    "PREFIX ex: <http://example.org/> SELECT ?x ?l WHERE { ?x ex:parent+ ex:n0 ; ex:label ?l }",
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ex:n30 ex:parent* ?a . ?a ex:link ?b }",
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:label ?l . ?x ex:parent+ ex:n1 }",
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:link|^ex:link ?y ; ex:label ?l }",
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x a ?t . ?x ex:kind ?k "
+    "OPTIONAL { ?x ex:link ?y . ?y ex:label ?l } }",
+    "SELECT * WHERE { GRAPH ?g { ?s <http://example.org/link> ?o . ?o ?p ?v } }",
+    "PREFIX ex: <http://example.org/> SELECT ?k (COUNT(?x) AS ?n) WHERE { ?x ex:kind ?k ; "
+    "ex:link ?y . FILTER (?x != ?y) } GROUP BY ?k ORDER BY ?k",
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_bound_covers_the_engines_answer(seed: int, query: str) -> None:
+    store = random_store(seed)
+    stats = stats_with_walks(store)
+    bound = work_bound(query, stats)
+    assert bound is not None, query
+    solutions = sum(1 for _ in store.store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    assert solutions <= bound
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }",  # a cartesian product
+        "SELECT * WHERE { ?a <http://example.org/parent>+ ?b }",  # a walk from every node
+        "SELECT * WHERE { ?a <http://example.org/parent>/<http://example.org/parent> ?b }",
+        "SELECT * WHERE { { ?a ?b ?c } UNION { ?a ?b ?d } }",
+        "SELECT * WHERE { ?a ?b ?c MINUS { ?a ?b 1 } }",
+        "SELECT * WHERE { { SELECT * WHERE { ?a ?b ?c } } }",
+        "SELECT * WHERE { ?a ?b ?c FILTER EXISTS { ?c ?d ?e } }",
+        "SELECT * WHERE { ?a ?b ?c BIND (1 AS ?d) }",
+        "SELECT * WHERE { VALUES ?a { 1 2 } ?a ?b ?c }",
+        "SELECT (GROUP_CONCAT(?c) AS ?all) WHERE { ?a ?b ?c }",
+        "SELECT * WHERE { ?a ?b [ ?c ?d ] }",
+        "DESCRIBE <http://example.org/n1>",
+        "SELECT * WHERE { ?a ?b ?c \\u007D }",  # escapes are decoded before parsing
+        "BASE <http://example.org/> SELECT * WHERE { ?a <parent> ?b }",
+        "SELECT * WHERE { ?a ?b ?c FILTER (" + " || ".join(["?c = 1"] * 40) + ") }",
+    ],
+)
+def test_queries_outside_the_grammar_or_unbounded_get_no_bound(query: str) -> None:
+    stats = stats_with_walks(random_store(1))
+    assert work_bound(query, stats) is None
+
+
+def test_the_bound_grows_with_the_data() -> None:
+    small = StoreStats(quads=100, predicates={}, per_subject=5, per_object=5, per_graph=100)
+    large = StoreStats(
+        quads=10_000, predicates={}, per_subject=50, per_object=500, per_graph=10_000
+    )
+    shape = read_query("SELECT * WHERE { ?a ?p ?b . ?b ?q ?c }")
+    assert shape is not None
+    low, high = shape_bound(shape, small), shape_bound(shape, large)
+    assert low is not None and high is not None and low < high
+
+
+def test_a_walk_whose_closure_is_too_large_is_not_bounded() -> None:
+    store = random_store(1)
+    assert closure_walks(store, f"{EX}link", limit=10) is None
+
+
+# --- the endpoint -----------------------------------------------------------------------------
+
+BOUNDED = "SELECT ?c ?n WHERE { ?c <http://www.w3.org/2004/02/skos/core#notation> ?n }"
+CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 1"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, FastAPI]]:
+    with live_server(endpoint_settings(sparql_cache_mb=0, max_result_rows=50)) as running:
+        yield running
+
+
+def local_of(app: FastAPI) -> LocalEvaluator:
+    local = app.state.pcf.caches.sparql_local.get(lambda: None)
+    assert isinstance(local, LocalEvaluator)
+    return local
+
+
+def tasks(app: FastAPI) -> int:
+    return int(app.state.pcf.pool.counters["tasks"])
+
+
+def ask(url: str, query: str, accept: str = JSON) -> httpx.Response:
+    return httpx.get(
+        f"{url}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=60
+    )
+
+
+def until_in_process(url: str, app: FastAPI, query: str) -> httpx.Response:
+    """Ask until the statistics are ready and the query is answered in-process (a slow
+    machine computes them later; nothing here depends on how long that takes)."""
+    deadline = time.monotonic() + 120
+    while True:
+        before = local_of_or_none(app)
+        count = before.counters["in_process"] if before else 0
+        response = ask(url, query)
+        after = local_of_or_none(app)
+        if after is not None and after.counters["in_process"] > count:
+            return response
+        assert time.monotonic() < deadline, "never answered in-process"
+        time.sleep(0.1)
+
+
+def local_of_or_none(app: FastAPI) -> LocalEvaluator | None:
+    local = app.state.pcf.caches.sparql_local.get(lambda: None)
+    return local if isinstance(local, LocalEvaluator) else None
+
+
+def bindings(response: httpx.Response) -> set[frozenset[tuple[str, str]]]:
+    rows = response.json()["results"]["bindings"]
+    return {frozenset((k, v["value"]) for k, v in row.items()) for row in rows}
+
+
+def test_a_bounded_query_runs_without_a_worker_with_the_same_answer(
+    server: tuple[str, FastAPI],
+) -> None:
+    url, app = server
+    until_in_process(url, app, BOUNDED)
+    before = tasks(app)
+    local = ask(url, BOUNDED)
+    assert tasks(app) == before  # no worker task
+    assert local.status_code == 200
+    assert local.headers["content-type"].startswith(JSON)
+    with live_server(endpoint_settings(sparql_cache_mb=0, sparql_inprocess_work=0)) as (
+        other,
+        other_app,
+    ):
+        in_worker = ask(other, BOUNDED)
+        assert tasks(other_app) >= 1
+    assert bindings(local) == bindings(in_worker) and bindings(local)
+
+
+def test_an_unbounded_query_still_goes_to_a_worker(server: tuple[str, FastAPI]) -> None:
+    url, app = server
+    until_in_process(url, app, BOUNDED)
+    for query in (CARTESIAN, f"SELECT * WHERE {{ ?a <{SKOS}broader>+ ?b }}"):
+        before, local_before = tasks(app), local_of(app).counters["in_process"]
+        assert ask(url, query).status_code == 200
+        assert tasks(app) == before + 1
+        assert local_of(app).counters["in_process"] == local_before
+
+
+def test_the_row_cap_holds_in_process(server: tuple[str, FastAPI]) -> None:
+    url, app = server
+    until_in_process(url, app, BOUNDED)
+    query = "SELECT * WHERE { ?s ?p ?o }"  # bounded on this small graph, over 50 rows
+    before = tasks(app)
+    response = ask(url, query)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "result-too-large"
+    assert tasks(app) == before
+
+
+def test_an_engine_error_goes_to_the_worker_for_its_message(server: tuple[str, FastAPI]) -> None:
+    url, app = server
+    until_in_process(url, app, BOUNDED)
+    query = "SELECT ?c WHERE { ?c <http://example.org/p> ?n . FILTER (?n > ) }"
+    assert read_query(query) is not None  # the shape reader does not check expressions
+    before, fallbacks = tasks(app), local_of(app).counters["fallbacks"]
+    response = ask(url, query)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "syntax-error"
+    assert isinstance(body["line"], int) and f"line {body['line']}" in body["detail"]
+    assert tasks(app) == before + 1
+    assert local_of(app).counters["fallbacks"] == fallbacks + 1
+
+
+def test_the_deadline_errors_in_process() -> None:
+    settings = endpoint_settings(sparql_cache_mb=0, query_timeout=0.000_001)
+    with live_server(settings) as (url, app):
+        local = app.state.pcf.caches.sparql_local.get(
+            lambda: LocalEvaluator(settings.sparql_inprocess_work, settings.query_workers)
+        )
+        assert isinstance(local, LocalEvaluator)
+        local.inline_work = 0  # every bounded query through the thread and its deadline
+        deadline = time.monotonic() + 120
+        while True:
+            tasks_before = tasks(app)
+            response = ask(url, BOUNDED)
+            assert response.status_code == 503
+            assert response.json()["code"] == "query-timeout"
+            if tasks(app) == tasks_before:  # answered in-process, by the deadline error
+                break
+            assert time.monotonic() < deadline, "never evaluated in-process"
+            time.sleep(0.1)
