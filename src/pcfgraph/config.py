@@ -1,22 +1,37 @@
 """Settings: one immutable object built at the edge (CLI flags, environment) and passed in.
 
-Nothing reads the environment at import time; :meth:`Settings.from_env` is called by the edges.
-Every field is documented in the README's settings table.
+A pydantic-settings model: the environment variable of each field is ``PCFGRAPH_`` and its name
+(any case), read by pydantic-settings' environment source and validated by pydantic. Nothing
+reads the environment at import time, and constructing ``Settings(...)`` never does either:
+:meth:`Settings.from_env` (called by the edges) is the one place that reads it. Every field is
+documented in docs/settings.md (``pcfgraph.cli.settings_doc``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ENV_PREFIX = "PCFGRAPH_"
+#: Settings that may be unset: an empty environment variable unsets them.
+_OPTIONAL = ("release", "cache_dir", "sources_file", "store_url", "admin_token")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Runtime settings with safe defaults."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -25,7 +40,7 @@ class Settings:
     #: Where the verified release of the shipped data is cached; None: the user cache dir.
     cache_dir: Path | None = None
     #: APQC workbooks added to the shipped data when it is assembled (``serve --add FILE``).
-    add_workbooks: tuple[str, ...] = field(default_factory=tuple)
+    add_workbooks: Annotated[tuple[str, ...], NoDecode] = ()
     #: A sources file of the schema of ``data/frameworks.yaml`` (``serve --sources FILE``).
     sources_file: Path | None = None
     #: A remote SPARQL 1.1 Protocol + Graph Store Protocol endpoint; None uses the embedded store.
@@ -90,50 +105,78 @@ class Settings:
     #: Bearer token for ``POST /admin/reload``; None disables the route.
     admin_token: str | None = None
     #: Allowed CORS origins; empty means no CORS headers.
-    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: str = "info"
     #: Log lines as ``text`` or ``json`` (one JSON object per line, with the request id).
     log_format: str = "text"
     #: FastAPI's native OpenTelemetry instrumentation (when the installed FastAPI has it).
     opentelemetry: bool = False
 
+    @field_validator("add_workbooks", "cors_origins", mode="before")
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ``PCFGRAPH_*`` environment variables, then explicit overrides."""
+    def _comma_list(cls, value: Any) -> Any:
+        """Lists in the environment are comma-separated (``a.xlsx,b.xlsx``)."""
+        if isinstance(value, str):
+            return tuple(x.strip() for x in value.split(",") if x.strip())
+        return value
+
+    @field_validator(*_OPTIONAL, mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """An empty variable (``PCFGRAPH_STORE_URL=``) means the setting is not set."""
+        return None if value == "" else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the arguments: the environment is read by :meth:`from_env`, never implicitly."""
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``PCFGRAPH_*`` environment variables, then explicit overrides (None
+        overrides nothing). A value that is not valid is an :class:`~pcfgraph.errors.InputError`
+        naming the variable."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            values[f.name] = _convert(f.name, str(f.type), raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        values = _EnvironSource(cls, env)()
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**{**values, **given})
+        except ValidationError as exc:
+            raise _invalid(exc, env, given) from None
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        """A copy with ``changes``, validated like any settings."""
+        return type(self)(**{**self.model_dump(), **changes})
 
 
-def _convert(name: str, type_name: str, raw: str) -> Any:
+class _EnvironSource(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (the process environment
+    unless a caller, a test or an embedding program, passes its own)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls, case_sensitive=False)
+        self.env_vars = {k.lower(): v for k, v in environ.items()}
+
+
+def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> Exception:
     from pcfgraph.errors import InputError
 
-    try:
-        if "bool" in type_name:
-            if raw.lower() in {"1", "true", "yes", "on"}:
-                return True
-            if raw.lower() in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(raw)
-        if "Path" in type_name:
-            return Path(raw) if raw else None
-        if "tuple" in type_name:
-            return tuple(x.strip() for x in raw.split(",") if x.strip())
-        if type_name.startswith("int"):
-            return int(raw)
-        if type_name.startswith("float"):
-            return float(raw)
-        return raw or None if "None" in type_name else raw
-    except ValueError:
-        raise InputError(
-            f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not valid"
-        ) from None
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        variable = ENV_PREFIX + name.upper()
+        if name in given:
+            problems.append(f"setting {name}={given[name]!r} is not valid: {error['msg']}")
+        elif error["type"] == "extra_forbidden":
+            problems.append(f"there is no setting {name!r}")
+        else:
+            raw = next((v for k, v in env.items() if k.upper() == variable), error["input"])
+            problems.append(f"environment variable {variable}={raw!r} is not valid: {error['msg']}")
+    return InputError("; ".join(problems))

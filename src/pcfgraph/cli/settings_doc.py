@@ -1,7 +1,7 @@
 """The settings table (``docs/settings.md``), generated from :class:`pcfgraph.config.Settings`.
 
 ``python -m pcfgraph.cli.settings_doc > docs/settings.md`` regenerates it. Names, environment
-variables, types and defaults come from the dataclass, CLI flags from the ``pcfgraph serve``
+variables, types and defaults come from the settings model, CLI flags from the ``pcfgraph serve``
 command's options (when that command exists), and meanings from :data:`MEANINGS`, which must
 name every field: a test compares the file with :func:`render` and the keys with the fields,
 so neither can drift from the code.
@@ -10,7 +10,6 @@ so neither can drift from the code.
 from __future__ import annotations
 
 import sys
-from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +141,8 @@ def _default(value: Any) -> str:
 
 
 def _type(annotation: Any) -> str:
-    text = str(annotation).replace("pathlib.", "").replace("typing.", "")
+    text = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+    text = text.replace("pathlib.", "").replace("typing.", "")
     return text.replace("tuple[str, ...]", "list").replace(" | None", " (optional)")
 
 
@@ -156,7 +156,7 @@ def cli_flags() -> dict[str, str]:
     out: dict[str, str] = {}
     if serve is None:
         return out
-    names = {f.name for f in fields(Settings)}
+    names = set(Settings.model_fields)
     for param in serve.params:
         if param.name in names and getattr(param, "opts", None):
             out[param.name] = ", ".join(f"`{o}`" for o in param.opts)
@@ -178,17 +178,12 @@ def render() -> str:
         "| Setting | Environment variable | CLI flag | Type | Default | Meaning |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for f in fields(Settings):
-        if f.default is not MISSING:
-            default = f.default
-        elif f.default_factory is not MISSING:
-            default = f.default_factory()
-        else:  # pragma: no cover - every setting has a default
-            default = None
-        meaning = MEANINGS.get(f.name, "**undocumented**").replace("|", "\\|")
+    for name, f in Settings.model_fields.items():
+        default = f.get_default(call_default_factory=True)
+        meaning = MEANINGS.get(name, "**undocumented**").replace("|", "\\|")
         lines.append(
-            f"| `{f.name}` | `{ENV_PREFIX}{f.name.upper()}` | {flags.get(f.name, '—')} "
-            f"| {_type(f.type)} | {_default(default)} | {meaning} |"
+            f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | {flags.get(name, '—')} "
+            f"| {_type(f.annotation)} | {_default(default)} | {meaning} |"
         )
     lines += [
         "",
