@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -112,7 +111,7 @@ def test_page_size_is_rejected_not_clamped(small):
 
 
 def test_node_budget():
-    budget = Client(graphql_release(1), dataclasses.replace(LIMITS, graphql_max_nodes=10))
+    budget = Client(graphql_release(1), LIMITS.with_(graphql_max_nodes=10))
     (err,) = budget.errors(
         f'{{ element(code: "8.1", framework: "{APQC}") {{ children {{ children {{ id }} }} }} }}'
     )
