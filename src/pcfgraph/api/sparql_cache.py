@@ -60,10 +60,8 @@ def cache_key(
 
 def etag_for(key: CacheKey) -> str:
     """The weak ETag of the answer to ``key`` (the same for every worker and restart)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in key:
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
+    text = "".join(f"{part!r}\x00" for part in key)  # one update: the same digest, cheaper
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
     return f'W/"{digest.hexdigest()}"'
 
 
