@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pcfgraph import heap
 from pcfgraph.config import Settings
 from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.release import Release
@@ -181,6 +182,7 @@ class ReleaseManager:
             )
             return self._record(outcome)
         self.state.release = candidate  # the switch: one reference assignment
+        heap.thaw()  # the old release may have been frozen at startup: let it be collected
         self.loaded_at = time.time()
         outcome = ReloadOutcome(
             ok=True,

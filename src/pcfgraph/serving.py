@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from pcfgraph import heap
 from pcfgraph.api import app as api_app
 from pcfgraph.api.ops import configure_logging
 from pcfgraph.config import Settings
@@ -62,8 +63,10 @@ def _lifespan(*, warm: bool) -> api_app.Lifespan:
             async with run_services(state):
                 if warming is not None:
                     await warming
+                heap.freeze()  # the startup heap out of the collector's way (pcfgraph.heap)
                 yield
         finally:
+            heap.thaw()
             if warming is not None and not warming.done():
                 await asyncio.wait({warming})  # its thread cannot be stopped: let it end
 

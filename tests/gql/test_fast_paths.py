@@ -12,7 +12,7 @@ from graphql import OperationDefinitionNode, parse
 from strawberry.dataloader import DataLoader
 
 from pcfgraph.api.graphql.documents import DocumentStore, _Entry
-from pcfgraph.api.graphql.fastpath import streamline
+from pcfgraph.api.graphql.fastpath import VERIFIED, streamline, unverified
 from pcfgraph.api.graphql.prefetch import scan
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.config import Settings
@@ -153,6 +153,15 @@ def test_document_store_is_bounded():
         store.put((f"q{i}", ()), _Entry(parse(f"{{ f{i} }}")))
     assert store.get(("q0", ())) is None
     assert store.get(("q1", ())) is not None and store.get(("q2", ())) is not None
+
+
+def test_fast_path_internals_verified_for_the_installed_releases():
+    # fastpath.py reaches into strawberry's and graphql-core's internals; a new release must
+    # be checked (this file's tests, the lean fields below) before VERIFIED moves on to it
+    assert unverified() == {}, (
+        f"fastpath.py was verified against {VERIFIED}, installed: {unverified()}; re-verify "
+        "streamline() and raw_info() against the new release, then update VERIFIED"
+    )
 
 
 def test_lean_resolvers_only_where_strawberry_adds_nothing():

@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
+from pcfgraph.api.graphql.fastpath import raw_info
 from pcfgraph.api.graphql.loaders import Loaders
 from pcfgraph.api.graphql.prefetch import Wanted, scan
 from pcfgraph.errors import ResultTooLarge
@@ -34,7 +35,7 @@ class GraphQLContext(BaseContext):
 
     def wanted(self, info: Any) -> Wanted:
         """What the executing operation may read (:func:`.prefetch.scan`), once per operation."""
-        raw = info._raw_info
+        raw = raw_info(info)
         operation = raw.operation
         if self._wanted is None or self._wanted[0] is not operation:
             self._wanted = (operation, scan(operation, raw.fragments, raw.variable_values))

@@ -14,11 +14,17 @@ wrapping does nothing:
 
 Fields with arguments, extensions or exception handlers keep strawberry's resolver. The schema
 (SDL, introspection) does not change; only how graphql-core calls the resolvers.
+
+This module is the one place that reaches into strawberry's and graphql-core's internals
+(:func:`streamline`, :func:`raw_info`). They were verified against the releases in
+:data:`VERIFIED`; ``tests/gql/test_fast_paths.py`` fails on any other installed release, so an
+upgrade re-checks them (the answers, the lean fields) before :data:`VERIFIED` is moved on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import version
 from typing import Any
 
 import strawberry
@@ -26,6 +32,25 @@ from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
+
+#: Releases (major.minor) whose internals this module was verified against.
+VERIFIED = {"strawberry-graphql": "0.341", "graphql-core": "3.3"}
+
+
+def unverified() -> dict[str, str]:
+    """Installed releases of the libraries in :data:`VERIFIED` that differ from it."""
+    out = {}
+    for name, verified in VERIFIED.items():
+        installed = version(name)
+        if ".".join(installed.split(".")[:2]) != verified:
+            out[name] = installed
+    return out
+
+
+def raw_info(info: Any) -> Any:
+    """graphql-core's resolve info behind a strawberry ``Info`` (the operation, fragments and
+    variables the prefetch scans; strawberry's subclass holds the variables as a plain dict)."""
+    return info._raw_info
 
 
 def _plain(name: str) -> Callable[..., Any]:
