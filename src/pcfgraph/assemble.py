@@ -39,6 +39,9 @@ class Assembly:
     store: EmbeddedStore
     sources: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Framework graphs that passed the framework shapes in their import workers (one
+    #: workbook each, nothing added): :mod:`pcfgraph.release_shapes`.
+    validated_graphs: frozenset[str] = frozenset()
 
 
 def load_turtle(path: Path, graph: str) -> list[ox.Quad]:
@@ -163,6 +166,7 @@ def assemble(
     listing = source_list(data_dir, doc, extra or ExtraSources())
     workbooks = _workbooks(listing.entries)
     claimed: dict[str, str] = {}
+    validated: set[str] = set()
     for entry in listing.entries:
         fid, entry_q = entry_quads(entry, workbooks)
         if fid in claimed:
@@ -172,6 +176,8 @@ def assemble(
             )
         claimed[fid] = f"{entry.listed_in} ({', '.join(p.name for p in entry.files())})"
         quads.extend(entry_q)
+        if _validated_alone(entry, workbooks):
+            validated.add(str(iris.framework_graph(fid)))
         sources[str(iris.framework_graph(fid))] = [
             _source_name(p, data_dir) for p in entry.files() + entry.supplements()
         ]
@@ -205,4 +211,20 @@ def assemble(
 
     store = EmbeddedStore()
     store.add_quads(quads)
-    return Assembly(store=store, sources=sources, seconds=time.perf_counter() - started)
+    return Assembly(
+        store=store,
+        sources=sources,
+        seconds=time.perf_counter() - started,
+        validated_graphs=frozenset(validated),
+    )
+
+
+def _validated_alone(entry: Entry, workbooks: dict[Path, ImportedWorkbook]) -> bool:
+    """Whether the entry's graph is exactly one workbook that its worker validated."""
+    files = entry.files()
+    return (
+        entry.kind == "apqc-workbook"
+        and len(files) == 1
+        and not entry.supplements()
+        and workbooks[files[0]].validated
+    )

@@ -56,6 +56,9 @@ class Release:
     #: The canonical N-Quads the manifest was made from, kept by :func:`build_release` until
     #: the release is written (canonicalizing a large graph twice cost tens of seconds).
     nquads: bytes | None = field(default=None, repr=False, compare=False)
+    #: Graphs that passed the framework shapes alone when imported (set by
+    #: :func:`build_release`; :func:`pcfgraph.release_verify.verify_release` runs the rest).
+    validated_graphs: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def release_id(self) -> str:
@@ -450,7 +453,13 @@ def build_release(extra: ExtraSources | None = None) -> Release:
     data = canonical_nquads(assembly.store)
     manifest = make_manifest(assembly.store, data, assembly.sources)
     manifest["build_seconds"] = round(assembly.seconds, 3)
-    return Release(store=assembly.store, manifest=manifest, path=None, nquads=data)
+    return Release(
+        store=assembly.store,
+        manifest=manifest,
+        path=None,
+        nquads=data,
+        validated_graphs=assembly.validated_graphs,
+    )
 
 
 def open_release(path: Path | None, extra: ExtraSources | None = None) -> Release:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import Release
+
+if TYPE_CHECKING:
+    from pcfgraph.validation import Finding
 
 #: How many violations a refused release names in its error message.
 SHOWN_VIOLATIONS = 5
@@ -18,15 +23,13 @@ def verify_release(release: Release) -> Release:
     validated again: its sha256 and counts were checked when it was opened.
     """
     from pcfgraph.release_stamp import verification_stamp
-    from pcfgraph.validation import validate_store
 
     stamp = release.manifest.get("verified")
     if stamp is not None and stamp == verification_stamp():
         return release
 
-    report = validate_store(release.store)
-    if not report.conforms:
-        violations = [f for f in report.findings if f.severity == "Violation"]
+    violations = [f for f in _findings(release) if f.severity == "Violation"]
+    if violations:
         shown = "; ".join(
             f"{f.rule} at <{f.focus}>: {f.message}" for f in violations[:SHOWN_VIOLATIONS]
         )
@@ -36,6 +39,24 @@ def verify_release(release: Release) -> Release:
             f"violation(s): {shown}" + (f"; and {more} more" if more > 0 else "")
         )
     return release
+
+
+def _findings(release: Release) -> list[Finding]:
+    """The framework shapes and checks over the release: the graphs its import workers
+    validated are not validated again when that is exact (:mod:`pcfgraph.release_shapes`)."""
+    from pcfgraph.validation import validate_store
+
+    if release.validated_graphs:
+        from pcfgraph.release_shapes import validate_split
+
+        found = validate_split(release.store.store, release.validated_graphs)
+        if found is not None:
+            from pcfgraph.validation import framework_checks, load_check, run_check
+
+            for path in framework_checks():  # the SPARQL checks, on the store itself
+                found.extend(run_check(release.store, *load_check(path)))
+            return sorted(found, key=lambda f: (f.rule, f.focus, f.value or ""))
+    return validate_store(release.store).findings
 
 
 __all__ = ["SHOWN_VIOLATIONS", "verify_release"]

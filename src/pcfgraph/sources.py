@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import yaml
 
 from pcfgraph import iris
 from pcfgraph.errors import InputError, WorkbookError
+
+if TYPE_CHECKING:
+    from pcfgraph.importers.apqc import ApqcImport
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ class ImportedWorkbook:
     version: str
     nt: bytes
     element_rows: list[tuple[int, str, str, str | None]] = field(default_factory=list)
+    #: Its graph passed the framework shapes (with the ontology) in the import worker.
+    validated: bool = False
 
     def quads(self, graph: str) -> list[ox.Quad]:
         g = ox.NamedNode(graph)
@@ -148,11 +153,40 @@ class ImportedWorkbook:
 
 
 def _import_one(path: str, edition: str | None, version: str | None) -> ImportedWorkbook:
+    """Import one workbook and check its graph against the framework shapes, in the worker
+    (:mod:`pcfgraph.release_shapes`): a violation names the workbook's sheet and row."""
     from pcfgraph.importers.apqc import import_workbook
 
     r = import_workbook(Path(path), edition=edition, version=version, progress=False)
+    error = shape_error(r, Path(path))
+    if error is not None:
+        raise error
     nt = ox.serialize(r.triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return ImportedWorkbook(Path(path), r.framework_id, r.edition, r.version, nt, r.element_rows)
+    return ImportedWorkbook(
+        Path(path), r.framework_id, r.edition, r.version, nt, r.element_rows, validated=True
+    )
+
+
+def shape_error(imported: ApqcImport, path: Path) -> WorkbookError | None:
+    """The framework shapes over an imported workbook's graph (with the ontology): the first
+    violation as an error naming the file, and the sheet and row its node was read from."""
+    from pcfgraph.release_shapes import validate_framework_triples
+
+    found = validate_framework_triples(imported.triples)
+    violations = sorted(
+        (f for f in found if f.severity == "Violation"), key=lambda f: (f.focus, f.rule)
+    )
+    if not violations:
+        return None
+    first = violations[0]
+    sheet, row = imported.origins.get(first.focus, (None, None))
+    more = f" (and {len(violations) - 1} more violations)" if len(violations) > 1 else ""
+    return WorkbookError(
+        f"fails the framework shapes: {first.rule} at <{first.focus}>: {first.message}{more}",
+        file=path.name,
+        sheet=sheet,
+        row=row,
+    )
 
 
 def import_workbooks(

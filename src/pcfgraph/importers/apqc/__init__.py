@@ -71,6 +71,9 @@ class ApqcImport:
     compared_to: str | None = None
     #: ``(PCF ID, hierarchy ID, name, definition)`` per element, for links between versions.
     element_rows: list[tuple[int, str, str, str | None]] = field(default_factory=list)
+    #: ``IRI -> (sheet, row)`` of every element and measure: where a finding about a node
+    #: of this edition's graph comes from (errors name the workbook's sheet and row).
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: Where edition and version were read from (flag, file name or the workbook itself).
     edition_from: str = ""
     version_from: str = ""
@@ -197,6 +200,13 @@ def _emit(path: Path, identity: Identity, rows: Any, bar: Any) -> ApqcImport:
         warnings=rows.warnings + out.warnings,
         compared_to=identity.compared_to,
         element_rows=[(e.pcf_id, e.hierarchy_id, e.name, e.definition) for e in rows.elements],
+        origins={
+            **{out.element_iri(e.pcf_id).value: (e.sheet, e.row) for e in rows.elements},
+            **{
+                str(iris.apqc_measure(out.edition, out.version, m.metric_id)): (m.sheet, m.row)
+                for m in rows.metrics
+            },
+        },
         edition_from=identity.edition_from,
         version_from=identity.version_from,
     )
