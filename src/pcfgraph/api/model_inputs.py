@@ -13,7 +13,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph.audit.inputs.context import CONTEXT_PATH, orgmodel_context
-from pcfgraph.conneg import XLSX_MEDIA_TYPE
+from pcfgraph.conneg import XLSX_MEDIA_TYPE, by_name
 
 router = APIRouter(tags=["audit"])
 TEMPLATE_PATH = "/templates/orgmodel.xlsx"
@@ -24,7 +24,7 @@ def context() -> Response:
     body = json.dumps(orgmodel_context(), indent=2, ensure_ascii=False) + "\n"
     return Response(
         content=body.encode("utf-8"),
-        media_type="application/ld+json",
+        media_type=by_name("jsonld").media_type,
         headers={"Cache-Control": "public, max-age=3600"},
     )
 

@@ -18,7 +18,7 @@ from pcfgraph.audit.html import render_html
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
-from pcfgraph.conneg import by_suffix, formats
+from pcfgraph.conneg import by_name, by_suffix, formats
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -55,7 +55,7 @@ def media_type_for(filename: str, declared: str) -> str:
         return known.media_type
     if declared and declared not in ("application/octet-stream", "text/plain"):
         return declared
-    return "text/turtle"
+    return by_name("turtle").media_type
 
 
 def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:

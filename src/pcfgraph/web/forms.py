@@ -243,7 +243,7 @@ async def diff_workbooks(request: Request) -> HTMLResponse:
         return _diff_page(request, error=str(exc), status=exc.http_status)
     downloads = [
         ("Excel (.xlsx)", "diff.xlsx", data_url(XLSX_TYPE, to_xlsx(result))),
-        ("CSV", "diff.csv", data_url("text/csv", diff_csv(result))),
+        ("CSV", "diff.csv", data_url(by_name("csv").media_type, diff_csv(result))),
         ("JSON", "diff.json", data_url("application/json", diff_json(result))),
     ]
     return _diff_page(request, result=result, downloads=downloads)
