@@ -140,9 +140,7 @@ def test_content_types() -> None:
 # --- one place --------------------------------------------------------------------------------
 
 #: Signs of an Accept parser: splitting a header on commas, or reading a q parameter.
-_ACCEPT_PARSING = re.compile(
-    r"""accept[\w\]\)"'.(]*\.split\(|["']q=|startswith\(["']q""", re.IGNORECASE
-)
+_ACCEPT_PARSING = re.compile(r"""accept[^\n]*\.split\(|["']q=|startswith\(["']q""", re.IGNORECASE)
 #: A media type spelled as a dictionary key or tuple item of a format map (``"text/turtle":``).
 _MEDIA_MAP_ENTRY = re.compile(r"""^\s*["'](text|application)/[\w.+-]+["']\s*:""", re.MULTILINE)
 
@@ -167,3 +165,20 @@ def test_no_other_module_keeps_a_media_type_map() -> None:
         for m in _MEDIA_MAP_ENTRY.finditer(p.read_text(encoding="utf-8"))
     ]
     assert found == [], "a media-type map outside pcfgraph.conneg"
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        'for i, part in enumerate(request.headers.get("accept", "").split(",")):',
+        'for part in accept.split(","):',
+        '            if p.startswith("q="):',
+    ],
+)
+def test_the_guard_recognises_an_accept_parser(snippet: str) -> None:
+    assert _ACCEPT_PARSING.search(snippet)
+
+
+def test_the_guard_recognises_a_media_type_map() -> None:
+    assert _MEDIA_MAP_ENTRY.search('_MAP = {\n    "text/turtle": ox.RdfFormat.TURTLE,\n}')
+    assert not _MEDIA_MAP_ENTRY.search('    media = by_name("turtle").media_type')
