@@ -1,4 +1,6 @@
-"""Integrity of the framework graph: SHACL shapes (pySHACL) plus SPARQL checks (pyoxigraph).
+"""Integrity of the framework graph: SHACL shapes (pySHACL) plus SPARQL checks (pyoxigraph),
+run by the one rule engine (:mod:`pcfgraph.rules`, which audits run too); this module chooses
+the framework's rule files and reports the findings (``pcfgraph validate``, release checks).
 
 Two kinds of rules, one report:
 
@@ -27,15 +29,34 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.errors import ParseError
-from pcfgraph.queries import NamedQuery, parse_header
+from pcfgraph.queries import NamedQuery
 from pcfgraph.resources import resource_dir
+from pcfgraph.rules.engine import check_findings, shacl_findings, shacl_report_graph
+from pcfgraph.rules.load import read_check
+from pcfgraph.rules.model import SEVERITIES, Check, Finding
+from pcfgraph.rules.ruleset import RuleSet
+from pcfgraph.rules.terms import to_rdflib
 from pcfgraph.store import EmbeddedStore
+
+__all__ = [
+    "CHECK_GLOB",
+    "FRAMEWORK_SHAPE_FILES",
+    "SEVERITIES",
+    "Finding",
+    "ValidationReport",
+    "framework_checks",
+    "framework_rules",
+    "framework_shapes",
+    "load_check",
+    "shacl_report_graph",
+    "store_to_graph",
+    "to_rdflib",
+    "validate_store",
+]
 
 #: The shape files that define a valid framework graph (in ``shapes/``). The one place this
 #: list lives: ``pcfgraph validate``, release checks and tests all go through it.
@@ -43,12 +64,7 @@ FRAMEWORK_SHAPE_FILES: Final = ("framework.ttl", "mappings.ttl")
 #: Framework checks: ``queries/checks/*-violation.rq`` (top level only; organisational-model
 #: checks live in a sub-directory).
 CHECK_GLOB: Final = "*-violation.rq"
-SEVERITIES: Final = ("Violation", "Warning", "Info")
 
-_SH = iris.SH
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_SEVERITY_RE = re.compile(r"^#\s*severity\s*:\s*(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
 _SKOS_NOTATION = ox.NamedNode(str(iris.SKOS.notation))
 
 
@@ -61,43 +77,6 @@ def framework_shapes() -> list[Path]:
 def framework_checks() -> list[Path]:
     """The SPARQL checks of the framework graph (``queries/checks/*-violation.rq``)."""
     return sorted((resource_dir("queries") / "checks").glob(CHECK_GLOB))
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: which node, which rule, how bad, and why."""
-
-    focus: str
-    severity: str
-    message: str
-    #: ``shapes/<ShapeName>`` for SHACL results, ``checks/<file stem>`` for SPARQL checks.
-    rule: str
-    #: The full IRI of the SHACL shape (sh:sourceShape), or the check query's name.
-    source_shape: str
-    path: str | None = None
-    value: str | None = None
-    #: ``iri``, ``bnode`` or ``literal`` (how to show ``value``), None without a value.
-    value_type: str | None = None
-    #: The focus node's skos:notation, when it has one (for readable reports).
-    focus_label: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return "check" if self.rule.startswith("checks/") else "shacl"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "focus": self.focus,
-            "focus_label": self.focus_label,
-            "severity": self.severity,
-            "rule": self.rule,
-            "kind": self.kind,
-            "source_shape": self.source_shape,
-            "path": self.path,
-            "value": self.value,
-            "value_type": self.value_type,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -196,25 +175,6 @@ def _finding_line(f: Finding) -> str:
 # --- store to rdflib ------------------------------------------------------------------------
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-    """One pyoxigraph term as the equal rdflib term (shared by validation and audits).
-
-    Quoted triples (RDF-star) have no rdflib equivalent; callers filter them out first.
-    """
-    if isinstance(term, ox.Triple):
-        raise TypeError("quoted triples (RDF-star) cannot be converted to rdflib terms")
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    dt = term.datatype.value
-    if dt == _XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(dt))
-
-
 def store_to_graph(store: EmbeddedStore) -> Graph:
     """The union of all graphs of the store as one rdflib Graph (pySHACL's data graph)."""
     graph = Graph()
@@ -234,152 +194,30 @@ def store_to_graph(store: EmbeddedStore) -> Graph:
     return graph
 
 
-def _load_shapes(paths: Sequence[Path]) -> Graph:
-    """A fresh shapes graph per call: pySHACL mutates shapes graphs it is given (pySHACL#314)."""
-    graph = Graph()
-    for path in paths:
-        try:
-            graph.parse(path, format="turtle")
-        except FileNotFoundError:
-            raise ParseError("shape file does not exist", source=str(path)) from None
-        except Exception as exc:  # rdflib raises assorted errors for bad Turtle
-            line = getattr(exc, "lines", None) or getattr(exc, "lineno", None)
-            raise ParseError(
-                f"shape file does not parse: {exc}",
-                line=line if isinstance(line, int) else None,
-                source=str(path),
-            ) from None
-    return graph
+# --- the framework's rules, run by the rule engine (pcfgraph.rules) ---------------------------
 
 
-# --- SHACL ------------------------------------------------------------------------------------
-
-
-def _text(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, BNode):
-        return f"_:{node}"
-    return str(node)
-
-
-def _node_type(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, URIRef):
-        return "iri"
-    return "bnode" if isinstance(node, BNode) else "literal"
-
-
-def _rule_name(shape: Node | None, component: Node | None) -> str:
-    text = _text(shape) or ""
-    if text.startswith(iris.SHAPES_BASE):
-        return "shapes/" + text[len(iris.SHAPES_BASE) :]
-    comp = _text(component) or "unknown"
-    return "shapes/" + comp.rsplit("#", 1)[-1]
-
-
-def shacl_report_graph(data: Graph, shapes: Graph) -> Graph:
-    """pySHACL with the project's one safe configuration: no inference, no owl:imports, no JS,
-    nothing fetched; ``data`` may be changed in place (callers pass a graph of their own)."""
-    from pyshacl import validate
-
-    _conforms, results, _text_report = validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=None,
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=True,
-        allow_infos=True,
-        advanced=False,
-        meta_shacl=False,
-        do_owl_imports=False,
-        js=False,
-        inplace=True,
-    )
-    assert isinstance(results, Graph)
-    return results
-
-
-def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
-    results = shacl_report_graph(data, shapes)
-    findings: list[Finding] = []
-    for report in results.subjects(RDF.type, _SH.ValidationReport):
-        for result in results.objects(report, _SH.result):
-            severity = results.value(result, _SH.resultSeverity)
-            shape = results.value(result, _SH.sourceShape)
-            value = results.value(result, _SH.value)
-            messages = list(results.objects(result, _SH.resultMessage))
-            en = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
-            findings.append(
-                Finding(
-                    focus=_text(results.value(result, _SH.focusNode)) or "",
-                    severity=(_text(severity) or "Violation").rsplit("#", 1)[-1],
-                    message=str((en or messages or ["(no message)"])[0]),
-                    rule=_rule_name(shape, results.value(result, _SH.sourceConstraintComponent)),
-                    source_shape=_text(shape) or "",
-                    path=_text(results.value(result, _SH.resultPath)),
-                    value=_text(value),
-                    value_type=_node_type(value),
-                )
-            )
-    return findings
-
-
-# --- SPARQL checks ----------------------------------------------------------------------------
+def framework_check(path: Path) -> Check:
+    """A framework check: named and identified ``checks/<file stem>``."""
+    name = f"checks/{path.stem}"
+    return read_check(path, name=name, iri=name)
 
 
 def load_check(path: Path) -> tuple[NamedQuery, str]:
     """A check query and its severity (``# severity:`` header, default Violation)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParseError(f"cannot read check: {exc}", source=str(path)) from None
-    query = parse_header(f"checks/{path.stem}", path, text)
-    m = _SEVERITY_RE.search(text)
-    severity = m.group(1).capitalize() if m else "Violation"
-    if severity not in SEVERITIES:
-        raise ParseError(
-            f"'# severity:' must be one of {', '.join(SEVERITIES)}, not {m.group(1) if m else ''!r}",
-            source=str(path),
-        )
-    return query, severity
+    check = framework_check(path)
+    return check.query, check.rule.severity
 
 
-def _term_text(term: object) -> str | None:
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return term.value
-    return None if term is None else str(term)
-
-
-def _term_type(term: object) -> str | None:
-    if isinstance(term, ox.NamedNode):
-        return "iri"
-    if isinstance(term, ox.BlankNode):
-        return "bnode"
-    return "literal" if isinstance(term, ox.Literal) else None
-
-
-def run_check(store: EmbeddedStore, query: NamedQuery, severity: str) -> list[Finding]:
-    result = store.select(query)
-    if "focus" not in result.variables or "message" not in result.variables:
-        raise ParseError("a check must select ?focus and ?message", source=str(query.path))
-    return [
-        Finding(
-            focus=_term_text(row.get("focus")) or "",
-            severity=severity,
-            message=_term_text(row.get("message")) or query.summary,
-            rule=query.name,
-            source_shape=query.name,
-            path=_term_text(row.get("path")),
-            value=_term_text(row.get("value")),
-            value_type=_term_type(row.get("value")),
-        )
-        for row in result.rows
-    ]
+def framework_rules(
+    shapes: Sequence[Path] | None = None, checks: Sequence[Path] | None = None
+) -> RuleSet:
+    """The framework's rule set: :func:`framework_shapes` and :func:`framework_checks` unless
+    other files are given."""
+    return RuleSet.build(
+        list(framework_shapes() if shapes is None else shapes),
+        [framework_check(p) for p in (framework_checks() if checks is None else checks)],
+    )
 
 
 # --- the whole thing --------------------------------------------------------------------------
@@ -419,6 +257,7 @@ def validate_store(
         shapes=[p.name for p in shape_paths],
         checks=[f"checks/{p.stem}" for p in check_paths],
     )
+    rules = framework_rules(shape_paths, check_paths)
     findings: list[Finding] = []
 
     started = time.perf_counter()
@@ -428,14 +267,13 @@ def validate_store(
 
     if shape_paths:
         started = time.perf_counter()
-        findings.extend(run_shacl(data, _load_shapes(shape_paths)))
+        findings.extend(shacl_findings(data, rules.shapes_graph(), rules.rules))
         report.seconds["shacl"] = time.perf_counter() - started
 
     if check_paths:
         started = time.perf_counter()
-        for path in check_paths:
-            query, severity = load_check(path)
-            findings.extend(run_check(store, query, severity))
+        for check in rules.checks:
+            findings.extend(check_findings(store, check, require_message=True))
         report.seconds["checks"] = time.perf_counter() - started
 
     labels: dict[str, str | None] = {}

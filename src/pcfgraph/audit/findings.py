@@ -1,5 +1,6 @@
-"""Running the rules: pySHACL on an rdflib data graph, SPARQL checks on pyoxigraph, each
-result turned into an :class:`~pcfgraph.audit.report.AuditResult`."""
+"""The audit's use of the rule engine (:mod:`pcfgraph.rules.engine`: pySHACL on an rdflib data
+graph, SPARQL checks on pyoxigraph): each finding turned into an
+:class:`~pcfgraph.audit.report.AuditResult` with its rule's citation, hint and report section."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, NamespaceManager
+from rdflib import Graph
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.audit.report import AuditResult, node_text
+from pcfgraph.audit.report import AuditResult
 from pcfgraph.audit.rules import Check, Rule
-from pcfgraph.audit.terms import _SH, Triple, _path_text, _term_text, _text, _triple
+from pcfgraph.audit.terms import Triple, _term_text, _triple
+from pcfgraph.rules.engine import check_findings, shacl_findings
+from pcfgraph.rules.model import Finding
+from pcfgraph.rules.terms import is_literal_text
 from pcfgraph.store import EmbeddedStore
+
+_NO_MESSAGE = "(no message)"
 
 IGNORED_RULE = Rule(
     iri=str(iris.audit_rule("framework-statement-ignored")),
@@ -77,45 +83,33 @@ def data_graph(
 
 
 def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:
-    from pcfgraph.validation import shacl_report_graph
+    """pySHACL's results (:func:`pcfgraph.rules.engine.shacl_findings`) as audit results."""
+    return [_shape_result(f, rules.get(f.source_shape)) for f in shacl_findings(data, shapes)]
 
-    graph = shacl_report_graph(data, shapes)
-    out: list[AuditResult] = []
-    # Only the report's own results: nested sh:detail results (from sh:node) are not findings.
-    reports = list(graph.subjects(RDF.type, _SH.ValidationReport))
-    for result in (r for report in reports for r in graph.objects(report, _SH.result)):
-        shape = graph.value(result, _SH.sourceShape)
-        shape_iri = _text(shape) or ""
-        rule = rules.get(shape_iri)
-        severity = _text(graph.value(result, _SH.resultSeverity)) or str(_SH.Violation)
-        value = graph.value(result, _SH.value)
-        focus = graph.value(result, _SH.focusNode)
-        if value == focus and graph.value(result, _SH.resultPath) is None:
-            value = None  # a node-shape result: the value is the focus node itself
-        messages = [m for m in graph.objects(result, _SH.resultMessage) if isinstance(m, Literal)]
-        en = [m for m in messages if m.language in (None, "en")]
-        out.append(
-            AuditResult(
-                focus_node=node_text(focus) or "",
-                # a literal focus node (a shape targets the objects of a property the upload
-                # gave a literal) is labelled by its lexical form: no node to look up
-                focus_label=str(focus) if isinstance(focus, Literal) else "",
-                path=_path_text(graph, graph.value(result, _SH.resultPath)),
-                value=_text(value),
-                severity=severity.rsplit("#", 1)[-1],
-                message=str((en or messages)[0]) if messages else (rule.message if rule else ""),
-                shape=shape_iri,
-                source=rule.source if rule else None,
-                hint=rule.hint if rule else None,
-                kind="shacl",
-                value_is_iri=isinstance(value, URIRef),
-                component=_text(graph.value(result, _SH.sourceConstraintComponent)),
-                value_node=node_text(value),
-                group=rule.group if rule else None,
-                passage=rule.passage if rule else None,
-            )
-        )
-    return out
+
+def _shape_result(f: Finding, rule: Rule | None) -> AuditResult:
+    node_result = f.path is None and f.value_node is not None and f.value_node == f.focus_node
+    # a node-shape result's value is the focus node itself: not shown as a value
+    value, value_node = (None, None) if node_result else (f.value, f.value_node)
+    return AuditResult(
+        focus_node=f.focus_node,
+        # a literal focus node (a shape targets the objects of a property the upload gave a
+        # literal) is labelled by its lexical form: no node to look up
+        focus_label=f.focus if is_literal_text(f.focus_node) else "",
+        path=f.path,
+        value=value,
+        severity=f.severity,
+        message=f.message if f.message != _NO_MESSAGE else (rule.message if rule else ""),
+        shape=f.source_shape,
+        source=rule.source if rule else None,
+        hint=rule.hint if rule else None,
+        kind="shacl",
+        value_is_iri=value is not None and f.value_type == "iri",
+        component=f.component,
+        value_node=value_node,
+        group=rule.group if rule else None,
+        passage=rule.passage if rule else None,
+    )
 
 
 # --- SPARQL checks ------------------------------------------------------------------------------
@@ -124,40 +118,28 @@ def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditR
 def run_check(
     store: EmbeddedStore, check: Check, params: Mapping[str, ox.Literal] | None = None
 ) -> list[AuditResult]:
-    """The check's rows as results; a check that evaluates a shape reports as that shape
-    (its message, path, and the constraint component the query selects).
-
-    ``params``: the audit's parameters (``asOf``, profile parameters); each check gets those
-    it declares (``# param:``). The focus node is ``?focus`` or, in checks written to run as
-    SHACL-SPARQL constraints too, ``?this``."""
-    declared = {p.name for p in check.query.params}
-    rows = store.select(check.query, {k: v for k, v in (params or {}).items() if k in declared})
+    """The check's rows (:func:`pcfgraph.rules.engine.check_findings`) as audit results."""
     rule = check.rule
-    shape = check.shape is not None
-    out = []
-    for row in rows:
-        value = row.get("value")
-        focus = row.get("focus") or row.get("this")
-        out.append(
-            AuditResult(
-                focus_node=node_text(focus) or "",
-                focus_label=focus.value if isinstance(focus, ox.Literal) else "",
-                path=check.path or _term_text(row.get("path")),
-                value=_term_text(value),
-                severity=rule.severity,
-                message=(None if shape else _term_text(row.get("message"))) or rule.message,
-                shape=rule.iri,
-                source=(None if shape else _term_text(row.get("source"))) or rule.source,
-                hint=rule.hint,
-                kind="shacl" if shape else "check",
-                value_is_iri=isinstance(value, ox.NamedNode),
-                component=_term_text(row.get("component")) if shape else None,
-                value_node=node_text(value),
-                group=rule.group,
-                passage=rule.passage,
-            )
+    return [
+        AuditResult(
+            focus_node=f.focus_node,
+            focus_label=f.focus if is_literal_text(f.focus_node) else "",
+            path=f.path,
+            value=f.value,
+            severity=f.severity,
+            message=f.message,
+            shape=f.source_shape,
+            source=f.source or rule.source,
+            hint=rule.hint,
+            kind=f.kind,
+            value_is_iri=f.value_type == "iri",
+            component=f.component,
+            value_node=f.value_node,
+            group=rule.group,
+            passage=rule.passage,
         )
-    return out
+        for f in check_findings(store, check, params)
+    ]
 
 
 def _ignored_results(ignored: Iterable[ox.Triple]) -> list[AuditResult]:

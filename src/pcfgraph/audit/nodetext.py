@@ -2,74 +2,25 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 
-from pcfgraph.validation import to_rdflib
+from pcfgraph.rules.terms import (
+    is_literal_text,
+    literal_text,
+    node_text,
+    ox_literal_of,
+    to_rdflib,
+)
 
-# --- RDF terms as text ---------------------------------------------------------------------
-#
-# A report names nodes as text: an IRI as itself, a blank node as ``_:id``, a literal in its
-# N-Triples form (``"fast"``, ``"99.5"^^<http://www.w3.org/2001/XMLSchema#decimal>``,
-# ``"Payroll"@en``). The three never collide: an IRI never starts with ``"`` or ``_:``. A
-# literal is a legal SHACL focus node (``sh:targetObjectsOf`` a property given a literal
-# object), so every consumer of ``focusNode`` must expect one.
-
-
-def node_text(term: object) -> str | None:
-    """An rdflib or pyoxigraph term as report text (see above); None for no term."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        dt = term.datatype
-        return literal_text(str(term), None if dt is None else str(dt), term.language or None)
-    if isinstance(term, ox.Literal):
-        return literal_text(term.value, term.datatype.value, term.language)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    return str(term)
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_XSD_STRING = str(XSD.string)
-_LANG_STRING = str(RDF.langString)
-
-
-def literal_text(lexical: str, datatype: str | None = None, language: str | None = None) -> str:
-    """A literal in N-Triples form; ``xsd:string`` (and a language string's datatype) is
-    left implicit."""
-    quoted = '"' + lexical.translate(_ESCAPES) + '"'
-    if language:
-        return f"{quoted}@{language}"
-    if datatype and datatype not in (_XSD_STRING, _LANG_STRING):
-        return f"{quoted}^^<{datatype}>"
-    return quoted
-
-
-def is_literal_text(text: str) -> bool:
-    """Whether report text names a literal (an IRI or ``_:id`` never starts with ``"``)."""
-    return text.startswith('"')
-
-
-def ox_literal_of(text: str) -> ox.Literal | None:
-    """The pyoxigraph literal named by its N-Triples form; None when the text is not one."""
-    try:
-        triple = next(
-            iter(
-                ox.parse(
-                    input=f"<urn:x:s> <urn:x:p> {text} .".encode(),
-                    format=ox.RdfFormat.N_TRIPLES,
-                )
-            )
-        )
-    except (SyntaxError, ValueError, StopIteration):
-        return None
-    return triple.object if isinstance(triple.object, ox.Literal) else None
+# RDF terms as report text: one definition, in the rule engine (:mod:`pcfgraph.rules.terms`).
+__all__ = [
+    "is_literal_text",
+    "literal_of",
+    "literal_text",
+    "node_of",
+    "node_text",
+    "ox_literal_of",
+]
 
 
 def literal_of(text: str) -> Literal:

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from pcfgraph import iris
 from pcfgraph.audit.report import is_literal_text
 from pcfgraph.queries import NamedQuery, parse_header
 from pcfgraph.resources import resource_dir
-from pcfgraph.validation import to_rdflib
+from pcfgraph.rules.terms import to_rdflib
 
 UPLOAD_GRAPH = ox.NamedNode("urn:pcfgraph:audit:upload")
 _SH = iris.SH
@@ -46,14 +44,6 @@ def _query(name: str) -> NamedQuery:
     return parse_header(name, path, path.read_text(encoding="utf-8"))
 
 
-def _text(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, BNode):
-        return f"_:{node}"
-    return str(node)
-
-
 def _term_text(term: object) -> str | None:
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
@@ -71,23 +61,6 @@ def _ox_term(text: str) -> ox.NamedNode | ox.BlankNode | None:
         return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text)
     except ValueError:
         return None
-
-
-def _path_text(graph: Graph, path: Node | None) -> str | None:
-    """An IRI path as the IRI; ``^p`` for an inverse path; ``p1/p2`` for a sequence."""
-    if path is None:
-        return None
-    if isinstance(path, URIRef):
-        return str(path)
-    inverse = graph.value(path, _SH.inversePath)
-    if inverse is not None:
-        return "^" + (_path_text(graph, inverse) or "")
-    first = graph.value(path, RDF.first)
-    if first is not None:
-        from rdflib.collection import Collection
-
-        return "/".join(_path_text(graph, p) or "" for p in Collection(graph, path))
-    return None
 
 
 def _local(iri: str) -> str:

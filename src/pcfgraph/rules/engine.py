@@ -1,0 +1,140 @@
+"""Running rules: core SHACL by pySHACL on an rdflib data graph, SPARQL checks by pyoxigraph
+on a store; every result becomes a :class:`~pcfgraph.rules.model.Finding`.
+
+pySHACL runs in one safe configuration only (:func:`shacl_report_graph`): no inference, no
+owl:imports, no SHACL-JS, nothing fetched. Nothing in the data is ever executed: shapes or
+SPARQL inside it are just data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from pcfgraph import iris
+from pcfgraph.errors import ParseError
+from pcfgraph.rules.model import Check, Finding, Rule
+from pcfgraph.rules.terms import node_text, path_text, term_type, value_text
+from pcfgraph.store import EmbeddedStore
+
+_SH = iris.SH
+
+
+def shacl_report_graph(data: Graph, shapes: Graph) -> Graph:
+    """pySHACL with the project's one safe configuration: no inference, no owl:imports, no JS,
+    nothing fetched; ``data`` may be changed in place (callers pass a graph of their own)."""
+    from pyshacl import validate
+
+    _conforms, results, _text_report = validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=None,
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=False,
+        meta_shacl=False,
+        do_owl_imports=False,
+        js=False,
+        inplace=True,
+    )
+    assert isinstance(results, Graph)
+    return results
+
+
+def shacl_rule_name(shape: Node | None, component: Node | None) -> str:
+    """``shapes/<ShapeName>`` for one of the project's shapes; for an unnamed shape, the
+    constraint component's local name."""
+    text = value_text(shape) or ""
+    if text.startswith(iris.SHAPES_BASE):
+        return "shapes/" + text[len(iris.SHAPES_BASE) :]
+    comp = value_text(component) or "unknown"
+    return "shapes/" + comp.rsplit("#", 1)[-1]
+
+
+def shacl_findings(
+    data: Graph, shapes: Graph, rules: Mapping[str, Rule] | None = None
+) -> list[Finding]:
+    """Validate ``data`` against ``shapes``: the report's own results (nested ``sh:detail``
+    results of ``sh:node`` are not findings). ``rules`` supplies the message of a result
+    without one."""
+    graph = shacl_report_graph(data, shapes)
+    rules = rules or {}
+    out: list[Finding] = []
+    reports = list(graph.subjects(RDF.type, _SH.ValidationReport))
+    for result in (r for report in reports for r in graph.objects(report, _SH.result)):
+        shape = graph.value(result, _SH.sourceShape)
+        shape_iri = value_text(shape) or ""
+        rule = rules.get(shape_iri)
+        severity = value_text(graph.value(result, _SH.resultSeverity)) or str(_SH.Violation)
+        value = graph.value(result, _SH.value)
+        component = graph.value(result, _SH.sourceConstraintComponent)
+        messages = [m for m in graph.objects(result, _SH.resultMessage) if isinstance(m, Literal)]
+        en = [m for m in messages if m.language in (None, "en")]
+        message = str((en or messages)[0]) if messages else None
+        out.append(
+            Finding(
+                focus_node=node_text(graph.value(result, _SH.focusNode)) or "",
+                severity=severity.rsplit("#", 1)[-1],
+                message=message or (rule.message if rule else "(no message)"),
+                rule=shacl_rule_name(shape, component),
+                source_shape=shape_iri,
+                path=path_text(graph, graph.value(result, _SH.resultPath)),
+                value=value_text(value),
+                value_type=term_type(value),
+                value_node=node_text(value),
+                kind="shacl",
+                component=value_text(component),
+            )
+        )
+    return out
+
+
+def check_findings(
+    store: EmbeddedStore,
+    check: Check,
+    params: Mapping[str, ox.Literal] | None = None,
+    *,
+    require_message: bool = False,
+) -> list[Finding]:
+    """The check's rows as findings. A check that evaluates a shape (``# shape:``) reports as
+    that shape: its message and path, and the constraint component the query selects.
+
+    ``params``: parameters the run offers (an audit's ``asOf``, profile parameters); each
+    check gets those it declares (``# param:``). The focus node is ``?focus`` or, in checks
+    written to run as SHACL-SPARQL constraints too, ``?this``."""
+    declared = {p.name for p in check.query.params}
+    result = store.select(check.query, {k: v for k, v in (params or {}).items() if k in declared})
+    if not {"focus", "this"} & set(result.variables) or (
+        require_message and "message" not in result.variables
+    ):
+        needs = "?focus and ?message" if require_message else "?focus (or ?this)"
+        raise ParseError(f"a check must select {needs}", source=str(check.query.path))
+    rule = check.rule
+    shape = check.shape is not None
+    out = []
+    for row in result.rows:
+        value = row.get("value")
+        focus = row.get("focus") or row.get("this")
+        out.append(
+            Finding(
+                focus_node=node_text(focus) or "",
+                severity=rule.severity,
+                message=(None if shape else value_text(row.get("message"))) or rule.message,
+                rule=check.query.name,
+                source_shape=rule.iri,
+                path=check.path or value_text(row.get("path")),
+                value=value_text(value),
+                value_type=term_type(value),
+                value_node=node_text(value),
+                kind="shacl" if shape else "check",
+                component=value_text(row.get("component")) if shape else None,
+                source=None if shape else value_text(row.get("source")),
+            )
+        )
+    return out
