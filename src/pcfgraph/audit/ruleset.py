@@ -16,6 +16,7 @@ from pcfgraph import iris
 from pcfgraph.audit.coverage import curated_equivalences, default_coverage_roots
 from pcfgraph.audit.rules import load_checks, shape_files
 from pcfgraph.audit.terms import Triple, _has_quoted, _triple
+from pcfgraph.rules.engine import load_shacl_engine
 from pcfgraph.rules.ruleset import RuleSet as CoreRuleSet
 from pcfgraph.rules.ruleset import observed_predicates
 from pcfgraph.store import EmbeddedStore
@@ -59,7 +60,7 @@ class AuditContext:
             and (q.graph_name.value == keep or q.graph_name.value.startswith(prefix))
         ]
         rules = RuleSet.load()
-        _import_pyshacl()  # once per context (worker), not inside the first audit
+        load_shacl_engine()  # once per context (worker), not inside the first audit
         context = cls(
             quads=quads,
             shacl_triples=shacl_framework_subset(quads, rules),
@@ -69,10 +70,6 @@ class AuditContext:
         )
         _prepare(context)
         return context
-
-
-def _import_pyshacl() -> None:
-    import pyshacl  # noqa: F401
 
 
 def _prepare(context: AuditContext) -> None:

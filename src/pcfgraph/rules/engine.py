@@ -24,6 +24,11 @@ from pcfgraph.store import EmbeddedStore
 _SH = iris.SH
 
 
+def load_shacl_engine() -> None:
+    """Import pySHACL now (a second or so), so that the first validation does not pay for it."""
+    import pyshacl  # noqa: F401
+
+
 def shacl_report_graph(data: Graph, shapes: Graph) -> Graph:
     """pySHACL with the project's one safe configuration: no inference, no owl:imports, no JS,
     nothing fetched; ``data`` may be changed in place (callers pass a graph of their own)."""
