@@ -25,6 +25,7 @@ def verification_stamp() -> dict[str, str]:
             digest.update(path.read_bytes() + b"\0")
     here = Path(__file__).parent
     code = [*sorted(here.glob("validation*.py")), *sorted(here.glob("validation/**/*.py"))]
+    code += sorted(here.glob("rules/*.py"))  # the rule engine validation runs on
     for path in [*code, here / "release_shapes.py"]:  # the shapes split by graph too
         digest.update(path.read_bytes())
     return {"shapes_and_checks": digest.hexdigest()}

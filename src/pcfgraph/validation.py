@@ -37,7 +37,7 @@ from pcfgraph.queries import NamedQuery
 from pcfgraph.resources import resource_dir
 from pcfgraph.rules.engine import check_findings, shacl_findings, shacl_report_graph
 from pcfgraph.rules.load import read_check
-from pcfgraph.rules.model import SEVERITIES, Check, Finding
+from pcfgraph.rules.model import SEVERITIES, Check, Finding, Rule
 from pcfgraph.rules.ruleset import RuleSet
 from pcfgraph.rules.terms import to_rdflib
 from pcfgraph.store import EmbeddedStore
@@ -52,6 +52,8 @@ __all__ = [
     "framework_rules",
     "framework_shapes",
     "load_check",
+    "run_check",
+    "run_shacl",
     "shacl_report_graph",
     "store_to_graph",
     "to_rdflib",
@@ -218,6 +220,26 @@ def framework_rules(
         list(framework_shapes() if shapes is None else shapes),
         [framework_check(p) for p in (framework_checks() if checks is None else checks)],
     )
+
+
+def run_shacl(data: Graph, shapes: Graph) -> list[Finding]:
+    """pySHACL's findings on ``data`` (the rule engine's, :func:`shacl_findings`)."""
+    return shacl_findings(data, shapes)
+
+
+def run_check(store: EmbeddedStore, query: NamedQuery, severity: str) -> list[Finding]:
+    """A framework check's rows as findings (it must select ``?focus`` and ``?message``)."""
+    rule = Rule(
+        iri=query.name,
+        name=query.name,
+        kind="check",
+        severity=severity,
+        message=query.summary,
+        source=None,
+        passage=None,
+        hint=None,
+    )
+    return check_findings(store, Check(query, rule), require_message=True)
 
 
 # --- the whole thing --------------------------------------------------------------------------
