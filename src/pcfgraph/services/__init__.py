@@ -10,7 +10,9 @@ Reader lives for one request (or one page render); it never outlives a release.
 
 Batch functions (``elements_by_iris``, ``children_of``, ``mappings_of``, ``measures_of``)
 answer many keys with one store query per framework the keys belong to, which is what
-DataLoaders need.
+DataLoaders need. A tree that starts from one element reads just that element's subtree
+instead (:mod:`pcfgraph.services.subtree`: one query each for its elements, measures and
+mapping records); the batch functions answer from it for the elements it holds.
 """
 
 from pcfgraph.services.base import Reader, element_id, iri_from_element_id
