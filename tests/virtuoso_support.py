@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from oxigraph_support import free_port, wait_http
 
+from pcfgraph.release import Release
+
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")
 #: A fresh database and a loaded 2-core machine: Virtuoso took 5-30 s to listen here.
@@ -95,3 +97,24 @@ def virtuoso_server(location: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def parity_release(tmp: Path) -> Release:
+    """A small release with what every surface reads: the SPARQL endpoint fixture (frameworks
+    alpha and beta), the GraphQL test graph (an APQC-like 8.1 tree in editions 7.4 and 7.3, PRM,
+    IT-CMF, curated and derived mappings) and the identity-across-editions workbooks (Cross-
+    Industry 7.4, Banking 7.2.1 and 7.2.2 with PRM-IT mappings made on 7.4, built here)."""
+    import identity_support
+    from gql_support import graphql_store
+    from sparql_support import fixture_store
+
+    from pcfgraph.assemble import assemble
+    from pcfgraph.release import canonical_nquads, make_manifest
+    from pcfgraph.sources import ExtraSources
+
+    store = assemble(extra=ExtraSources(sources_file=identity_support.sources(tmp))).store
+    for other in (graphql_store(1), fixture_store()):
+        store.add_quads(other.store.quads_for_pattern(None, None, None, None))
+    return Release(
+        store=store, manifest=make_manifest(store, canonical_nquads(store), {}), path=None
+    )

@@ -29,10 +29,14 @@ query is split by the same SPARQL lexer the untrusted-query guard uses
 (:func:`pcfgraph.sparql_guard.tokens`: IRIs, strings, comments are single tokens), and each
 *variable token* of a parameter is replaced by the parameter's term written by pyoxigraph's own
 N-Triples term writer (one token, escaped; an IRI is validated by ``NamedNode``). Where a
-variable must stay a variable (a projection, ``GROUP BY``/``ORDER BY`` keys) it becomes
-``(TERM AS ?var)`` or ``(TERM)``, so the parameter is still returned as a column, as with
-SEP-0007. No caller text ever reaches the query except as a serialised RDF term; the golden
-query tests run every named query against both stores and compare results.
+variable must stay a variable (a projection, ``GROUP BY``/``ORDER BY`` keys) it is left as
+the variable, which the substitution leaves unbound everywhere (a constant key groups and
+orders nothing), and :meth:`RemoteStore.select` fills a projected parameter's column with the
+bound term, as SEP-0007 returns it. (Projecting ``(TERM AS ?var)`` instead is standard too,
+but Virtuoso 7 refuses a constant ``GROUP BY`` key with ``ORDER BY`` (SQ200), fails sorting a
+projected decimal constant (SR128) and returns a projected ``true`` as the integer 1.) No
+caller text ever reaches the query except as a serialised RDF term; the golden query tests
+run every named query against both stores and compare results.
 """
 
 from __future__ import annotations
@@ -119,25 +123,18 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
     if not bindings:
         return text
     toks = list(tokens(text))
-    # A parameter a sub-select projects (as ``(TERM AS ?v)``) is in scope in the outer query:
-    # the outermost projection keeps it as a plain variable (``AS ?v`` there would be illegal).
-    nested = _projected_in_subselects(toks, bindings)
     out: list[str] = []
     last = 0
-    region = ""  # "select" (projection), "modifier" (GROUP/ORDER BY, HAVING), or ""
+    keys = False  # in a projection or a GROUP BY / ORDER BY clause
     paren = 0
-    selects = 0
     for i, tok in enumerate(toks):
         word = tok.text.upper() if tok.kind == "word" else ""
-        if word == "SELECT":
-            region, paren = "select", 0
-            selects += 1
-        elif word in ("WHERE", "FROM") or (tok.kind == "open" and tok.text == "{"):
-            region = ""
-        elif word in ("GROUP", "ORDER", "HAVING"):
-            region, paren = "modifier", 0
-        elif word in ("LIMIT", "OFFSET", "VALUES"):
-            region = ""
+        if word in ("SELECT", "GROUP", "ORDER"):
+            keys, paren = True, 0
+        elif word in ("WHERE", "FROM", "HAVING", "LIMIT", "OFFSET", "VALUES") or (
+            tok.kind in ("open", "close") and tok.text in "{}"
+        ):
+            keys = False
         if tok.kind == "open" and tok.text == "(":
             paren += 1
         elif tok.kind == "close" and tok.text == ")":
@@ -145,47 +142,28 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
         if tok.kind != "var" or tok.text[1:] not in bindings:
             continue
         name = tok.text[1:]
-        term = term_text(bindings[name])
         prev = toks[i - 1].text.upper() if i > 0 else ""
-        if prev == "AS" or (i > 0 and toks[i - 1].text.upper() == "VALUES"):
+        if prev in ("AS", "VALUES"):
             raise InputError(
                 f"parameter ?{name} is assigned in the query (AS/VALUES); it cannot be bound"
             )
-        if region == "select" and paren == 0 and selects == 1 and name in nested:
-            continue
-        if region == "select" and paren == 0:
-            replacement = f"({term} AS ?{name})"
-        elif region == "modifier" and paren == 0:
-            replacement = f"({term})"
-        else:
-            replacement = term
+        if keys and paren == 0:
+            continue  # a projected or grouping/ordering key: stays the (unbound) variable
         out.append(text[last : tok.pos])
-        out.append(replacement)
+        out.append(term_text(bindings[name]))
         last = tok.pos + len(tok.text)
     out.append(text[last:])
     return "".join(out)
 
 
-def _projected_in_subselects(toks: list[Any], bindings: Mapping[str, Any]) -> set[str]:
-    """Parameters that a SELECT other than the outermost one projects."""
-    found: set[str] = set()
-    selects = 0
-    projecting = False
-    paren = 0
-    for tok in toks:
-        word = tok.text.upper() if tok.kind == "word" else ""
-        if word == "SELECT":
-            selects += 1
-            projecting, paren = selects > 1, 0
-        elif word in ("WHERE", "FROM") or (tok.kind == "open" and tok.text == "{"):
-            projecting = False
-        if tok.kind == "open" and tok.text == "(":
-            paren += 1
-        elif tok.kind == "close" and tok.text == ")":
-            paren = max(0, paren - 1)
-        if projecting and paren == 0 and tok.kind == "var" and tok.text[1:] in bindings:
-            found.add(tok.text[1:])
-    return found
+def with_parameters(
+    result: SelectResult, bindings: Mapping[str, ox.NamedNode | ox.Literal]
+) -> SelectResult:
+    """A projected parameter's column holds the bound term in every row (SEP-0007)."""
+    for name in set(bindings) & set(result.variables):
+        for row in result.rows:
+            row[name] = bindings[name]
+    return result
 
 
 class RemoteStore:
@@ -248,8 +226,13 @@ class RemoteStore:
     def _results(
         self, query: NamedQuery, params: Mapping[str, object] | None, accept: str
     ) -> bytes:
-        bound = {v.value: t for v, t in query.bind(params or {}).items()}
-        return self._post(bind_text(query.text, bound), accept).content
+        return self._post(bind_text(query.text, self._bound(query, params)), accept).content
+
+    @staticmethod
+    def _bound(
+        query: NamedQuery, params: Mapping[str, object] | None
+    ) -> dict[str, ox.NamedNode | ox.Literal]:
+        return {v.value: t for v, t in query.bind(params or {}).items()}
 
     @staticmethod
     def _parse(data: bytes) -> Any:
@@ -258,7 +241,9 @@ class RemoteStore:
     # --- GraphStore -----------------------------------------------------------------------
 
     def select(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> SelectResult:
-        return select_result(query, self._parse(self._results(query, params, SPARQL_JSON)))
+        bound = self._bound(query, params)
+        data = self._post(bind_text(query.text, bound), SPARQL_JSON).content
+        return with_parameters(select_result(query, self._parse(data)), bound)
 
     def ask(self, query: NamedQuery, params: Mapping[str, object] | None = None) -> bool:
         res = self._parse(self._results(query, params, SPARQL_JSON))
