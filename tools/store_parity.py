@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--push", metavar="GSP_URL", help="push the release there first")
     parser.add_argument("--only", action="append", help="only this named query (repeatable)")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--limit", type=int, help="at most this many values per parameter (frameworks ...)"
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -64,9 +67,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         runs, differ, per_query = 0, 0, Counter[str]()
         t = time.monotonic()
-        for outcome in compare(release.store, remote, QueryCatalog(), names=args.only):
+        last, since = "", time.monotonic()
+        catalog = QueryCatalog()
+        for outcome in compare(release.store, remote, catalog, names=args.only, limit=args.limit):
             runs += 1
             per_query[outcome.name] += 1
+            if outcome.name != last:
+                print(f"  {outcome.name} ({time.monotonic() - since:.0f} s)", flush=True)
+                last = outcome.name
             if not outcome.same:
                 differ += 1
                 params = {k: str(v) for k, v in outcome.params.items()}

@@ -32,6 +32,7 @@ CONSTANTS: dict[str, list[object]] = {
     "maxLevel": [3],
     "cadenceMonths": [3],
     "asOf": [ox.Literal("2025-06-30", datatype=ox.NamedNode(XSD + "date"))],
+    "side": ["subject", "object"],
 }
 
 
@@ -87,10 +88,13 @@ def _column(rows: Iterable[Mapping[str, Any]], key: str) -> list[object]:
     return [*sorted({t for r in rows if (t := _text(r, key))})]
 
 
-def sample_values(store: GraphStore, catalog: QueryCatalog) -> dict[str, list[object]]:
+def sample_values(
+    store: GraphStore, catalog: QueryCatalog, *, limit: int | None = None
+) -> dict[str, list[object]]:
     """Parameter values found in the release: every framework id, every graph and mapping
     set, and per framework one element that has both a parent and children (an APQC process
-    group such as 8.1 where there is one) with its code, PCF ID and framework."""
+    group such as 8.1 where there is one) with its code, PCF ID and framework. ``limit``
+    keeps at most that many values of each (spread over the list) for a large release."""
     frameworks = sorted(
         {f for r in store.select(catalog.get("api/frameworks")).rows if (f := _text(r, "id"))}
     )
@@ -116,6 +120,8 @@ def sample_values(store: GraphStore, catalog: QueryCatalog) -> dict[str, list[ob
     values["object"] = list(values["element"])
     values["pcfId"] = [p for row in chosen.values() if (p := _text(row, "pcfId"))]
     values["_elements"] = list(chosen.values())  # correlated rows (framework + code ...)
+    if limit is not None:
+        values = {k: v[:: max(1, -(-len(v) // limit))][:limit] for k, v in values.items()}
     return values
 
 
@@ -148,6 +154,8 @@ def parameter_sets(query: NamedQuery, values: Mapping[str, list[object]]) -> lis
             base = {n: _pick(row, n, values) for n in required}
             if all(v is not None for v in base.values()):
                 bases.append(base)
+        for name in (n for n in required if n not in ELEMENT_PARAMS and n not in rows[0]):
+            bases += [{**bases[0], name: v} for v in values.get(name, [])[1:] if bases]
     elif required:
         first, rest = required[0], required[1:]
         for value in values.get(first, []):
@@ -179,9 +187,11 @@ def compare(
     *,
     names: Iterable[str] | None = None,
     values: Mapping[str, list[object]] | None = None,
+    limit: int | None = None,
 ) -> Iterator[Outcome]:
     """Run every named query (or those ``names``) with every parameter set on both stores."""
-    values = values if values is not None else sample_values(reference, catalog)
+    if values is None:
+        values = sample_values(reference, catalog, limit=limit)
     wanted = set(names) if names is not None else None
     for query in catalog:
         if wanted is not None and query.name not in wanted:
