@@ -21,32 +21,16 @@ import contextlib
 import hashlib
 import os
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pcfgraph.cache_dir import CACHE_ENV, KEEP_ENTRIES, UNUSED_SECONDS, default_cache_dir, prune
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import MANIFEST_FILE, Release, fill_release_dir, load_release, make_temp_dir
 from pcfgraph.sources import ExtraSources
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = "1"
-CACHE_ENV = "PCFGRAPH_CACHE_DIR"
-KEEP_ENTRIES = 3
-UNUSED_SECONDS = 24 * 3600.0
-
-
-def default_cache_dir(
-    setting: Path | None = None, environ: dict[str, str] | None = None
-) -> Path | None:
-    """The cache directory: the setting, else the environment (None when turned off)."""
-    env = os.environ if environ is None else environ
-    explicit = str(setting) if setting is not None else env.get(CACHE_ENV)
-    if explicit is not None:
-        off = explicit.strip().lower() in ("", "off", "0", "false", "no")
-        return None if off else Path(explicit)
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pcfgraph"
 
 
 def _code_files() -> list[Path]:
@@ -123,34 +107,6 @@ def _touch(entry: Path) -> None:
         os.utime(entry)
 
 
-def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
-    """Remove entries unused for :data:`UNUSED_SECONDS` beyond the newest :data:`KEEP_ENTRIES`
-    (and abandoned temporary directories of killed builders)."""
-    now = time.time() if now is None else now
-    removed: list[Path] = []
-    # Other builders publish and remove their temporary directories concurrently: an entry
-    # that vanishes between listing and stat is simply no longer there to prune.
-    found: list[tuple[float, Path]] = []
-    try:
-        for p in entries.iterdir():
-            with contextlib.suppress(OSError):
-                if p.is_dir():
-                    found.append((p.stat().st_mtime, p))
-    except OSError:
-        return removed
-    found.sort(key=lambda item: item[0], reverse=True)
-    for i, (mtime, path) in enumerate(found):
-        if path == keep:
-            continue
-        age = now - mtime
-        if (path.name.startswith(".") and age > 3600) or (
-            i >= KEEP_ENTRIES and age > UNUSED_SECONDS
-        ):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
 def open_release(
     path: Path | None,
     *,
@@ -176,3 +132,16 @@ def open_release(
             build=lambda: release_mod.build_release(extra),
         )
     return cached_release(Path(cache_dir))
+
+
+__all__ = [
+    "CACHE_ENV",
+    "CACHE_FORMAT",
+    "KEEP_ENTRIES",
+    "UNUSED_SECONDS",
+    "cached_release",
+    "default_cache_dir",
+    "open_release",
+    "prune",
+    "source_key",
+]

@@ -189,6 +189,26 @@ def shape_error(imported: ApqcImport, path: Path) -> WorkbookError | None:
     )
 
 
+def _from_cache(cache: Path, key: str, path: Path) -> ImportedWorkbook | None:
+    from pcfgraph.workbook_cache import load
+
+    hit = load(cache, key)
+    if hit is None:
+        return None
+    return ImportedWorkbook(
+        path, hit.framework_id, hit.edition, hit.version, hit.nt, hit.element_rows, validated=True
+    )
+
+
+def _cache_key(path: Path, edition: str | None, version: str | None) -> str | None:
+    from pcfgraph.workbook_cache import entry_key
+
+    try:
+        return entry_key(Path(path), edition, version)
+    except OSError:
+        return None  # unreadable: the import names the problem
+
+
 def import_workbooks(
     jobs: Sequence[tuple[Path, str | None, str | None]], *, progress: bool | None = None
 ) -> list[ImportedWorkbook]:
@@ -207,22 +227,39 @@ def import_workbooks(
         leave=False,
         mininterval=0,  # one redraw per workbook done: few, and the last one is never skipped
     )
+    from pcfgraph import workbook_cache
+
+    cache = workbook_cache.cache_dir()
+    keys = [_cache_key(p, e, v) if cache else None for p, e, v in jobs]
+    found: list[ImportedWorkbook | None] = [
+        _from_cache(cache, k, Path(p)) if cache and k else None
+        for k, (p, _e, _v) in zip(keys, jobs, strict=True)
+    ]
+    todo = [i for i, w in enumerate(found) if w is None]
     try:
-        if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
-            workers = min(len(jobs), os.cpu_count() or 1)
+        bar.update(len(jobs) - len(todo))  # unchanged since an earlier build: from the cache
+        if len(todo) > 1 and (os.cpu_count() or 1) > 1:
+            workers = min(len(todo), os.cpu_count() or 1)
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-                futures = [pool.submit(_import_one, str(p), e, v) for p, e, v in jobs]
+                futures = {pool.submit(_import_one, str(jobs[i][0]), *jobs[i][1:]): i for i in todo}
                 for done in as_completed(futures):
-                    done.result()  # the first failure ends the build, naming its workbook
+                    found[futures[done]] = done.result()  # the first failure ends the build
                     bar.update(1)
-                results = [f.result() for f in futures]  # in the order listed
         else:
-            results = []
-            for p, e, v in jobs:
-                results.append(_import_one(str(p), e, v))
+            for i in todo:
+                p, e, v = jobs[i]
+                found[i] = _import_one(str(p), e, v)
                 bar.update(1)
     finally:
         bar.close()
+    results = [w for w in found if w is not None]  # in the order listed
+    for i in todo:
+        key, w = keys[i], results[i]
+        if cache and key and w.validated:
+            entry = workbook_cache.CachedImport(
+                w.framework_id, w.edition, w.version, w.nt, w.element_rows
+            )
+            workbook_cache.save(cache, key, entry)
     seen: dict[str, ImportedWorkbook] = {}
     for r in results:
         other = seen.get(r.framework_id)

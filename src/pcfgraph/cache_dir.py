@@ -1,0 +1,59 @@
+"""The user's cache directory (releases, imported workbooks) and the pruning of its entries.
+
+``PCFGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/pcfgraph``, else ``~/.cache/pcfgraph``
+(``PCFGRAPH_CACHE_DIR=off`` turns caching off). Used by :mod:`pcfgraph.release_cache` and
+:mod:`pcfgraph.workbook_cache`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+CACHE_ENV = "PCFGRAPH_CACHE_DIR"
+KEEP_ENTRIES = 3
+UNUSED_SECONDS = 24 * 3600.0
+
+
+def default_cache_dir(
+    setting: Path | None = None, environ: dict[str, str] | None = None
+) -> Path | None:
+    """The cache directory: the setting, else the environment (None when turned off)."""
+    env = os.environ if environ is None else environ
+    explicit = str(setting) if setting is not None else env.get(CACHE_ENV)
+    if explicit is not None:
+        off = explicit.strip().lower() in ("", "off", "0", "false", "no")
+        return None if off else Path(explicit)
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pcfgraph"
+
+
+def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:
+    """Remove entries unused for :data:`UNUSED_SECONDS` beyond the newest :data:`KEEP_ENTRIES`
+    (and abandoned temporary directories of killed builders)."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    # Other builders publish and remove their temporary directories concurrently: an entry
+    # that vanishes between listing and stat is simply no longer there to prune.
+    found: list[tuple[float, Path]] = []
+    try:
+        for p in entries.iterdir():
+            with contextlib.suppress(OSError):
+                if p.is_dir():
+                    found.append((p.stat().st_mtime, p))
+    except OSError:
+        return removed
+    found.sort(key=lambda item: item[0], reverse=True)
+    for i, (mtime, path) in enumerate(found):
+        if path == keep:
+            continue
+        age = now - mtime
+        if (path.name.startswith(".") and age > 3600) or (
+            i >= KEEP_ENTRIES and age > UNUSED_SECONDS
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
