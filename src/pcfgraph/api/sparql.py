@@ -320,7 +320,11 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
     if settings.sparql_inprocess_work <= 0:
         return None
     local = state.caches.sparql_local.get(
-        lambda: LocalEvaluator(settings.sparql_inprocess_work, settings.query_workers)
+        lambda: LocalEvaluator(
+            settings.sparql_inprocess_work,
+            settings.query_workers,
+            settings.worker_memory_store_quads,
+        )
     )
     assert isinstance(local, LocalEvaluator)
     return local
