@@ -155,3 +155,27 @@ def test_context_covers_every_vocabulary_term() -> None:
     ctx = orgmodel_context()["@context"]
     assert terms <= set(ctx)
     assert ctx["purchaser"] == {"@id": "orgm:purchaser", "@type": "@id"}
+
+
+def test_edit_distance_with_a_limit_agrees_up_to_the_limit() -> None:
+    """Stopping early (``limit``) never changes whether a word is within the limit, nor the
+    distance of one that is."""
+    import itertools
+    import random
+
+    from pcfgraph.audit.inputs.terms import edit_distance
+
+    rng = random.Random(5)
+    words = ["", "a", "ab", "ba", "20635", "20365", "20065", "purchaser", "purchasr", "sevres"]
+    words += ["".join(rng.choice("abc12") for _ in range(rng.randint(0, 8))) for _ in range(60)]
+    checked = 0
+    for a, b in itertools.product(words, repeat=2):
+        full = edit_distance(a, b)
+        for limit in range(4):
+            bounded = edit_distance(a, b, limit)
+            assert (bounded <= limit) == (full <= limit), (a, b, limit)
+            if full <= limit:
+                assert bounded == full, (a, b, limit)
+            checked += 1
+    assert edit_distance("20365", "20635") == 1  # a swap costs one
+    assert checked == 4 * len(words) ** 2

@@ -195,7 +195,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def audit_triples(
-    triples: Sequence[ox.Triple],
+    triples: Sequence[ox.Triple | ox.Quad],
     context: AuditContext,
     *,
     shapes: Sequence[Path] | None = None,

@@ -60,7 +60,7 @@ class _IriNames(NamespaceManager):
 
 def data_graph(
     framework: Iterable[Triple],
-    triples: Sequence[ox.Triple],
+    triples: Sequence[ox.Triple | ox.Quad],
     observed: frozenset[str] | None = None,
 ) -> Graph:
     """The graph pySHACL validates: the framework subset plus the upload's triples whose
@@ -142,7 +142,7 @@ def run_check(
     ]
 
 
-def _ignored_results(ignored: Iterable[ox.Triple]) -> list[AuditResult]:
+def _ignored_results(ignored: Iterable[ox.Triple | ox.Quad]) -> list[AuditResult]:
     subjects: dict[str, int] = {}
     for t in ignored:
         key = _term_text(t.subject) or ""

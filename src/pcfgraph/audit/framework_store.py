@@ -53,7 +53,12 @@ class FrameworkStore:
 
 
 def _add_upload(store: ox.Store, triples: Iterable[ox.Triple | ox.Quad]) -> None:
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
+    store.extend(
+        t  # as parsed: a quad in the default graph, the upload graph
+        if type(t) is ox.Quad and type(t.graph_name) is ox.DefaultGraph
+        else ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH)
+        for t in triples
+    )
 
 
 def framework_store(context: Any) -> FrameworkStore:

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Final
+from typing import Any, Final, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
@@ -40,6 +40,12 @@ from pcfgraph.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+
+#: A statement of a model: a triple, or a quad in the default graph as pyoxigraph's parsers
+#: give them (turning 100,000 parsed quads into triples, and back into quads for the store,
+#: was about a tenth of an audit's CPU time).
+Statement: TypeAlias = ox.Triple | ox.Quad
+_S = TypeVar("_S", ox.Triple, ox.Quad, Statement)
 
 #: The RDF serialisations accepted for uploads (formats of :mod:`pcfgraph.conneg`).
 _RDF_UPLOADS: Final = formats("turtle", "ntriples", "jsonld", "rdfxml")
@@ -75,6 +81,7 @@ _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 _SUBPROPERTY = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
+_TYPING = frozenset((_RDF_TYPE, _SUBCLASS, _SUBPROPERTY))
 _OURS = iris.BASE
 _FRAMEWORK_VOCAB = str(iris.PCFG)
 
@@ -225,8 +232,9 @@ def parse_upload(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_triples: int = DEFAULT_MAX_TRIPLES,
-) -> list[ox.Triple]:
-    """The triples of one upload (named graphs in JSON-LD are flattened into one graph)."""
+) -> list[Statement]:
+    """The statements of one upload as default-graph quads (named graphs in JSON-LD are
+    flattened into the one graph)."""
     name = upload.name
     data = upload.data
     if len(data) > max_bytes:
@@ -243,12 +251,14 @@ def parse_upload(
         from pcfgraph.audit.inputs.context import inline_known_contexts
 
         data = inline_known_contexts(data, name)
-    triples: list[ox.Triple] = []
+    triples: list[Statement] = []
+    flatten = fmt.supports_datasets  # JSON-LD: its named graphs become the one graph
     try:
-        for quad in ox.parse(data, format=fmt, base_iri=UPLOAD_BASE):
-            t = quad.triple if isinstance(quad, ox.Quad) else quad
+        for t in ox.parse(data, format=fmt, base_iri=UPLOAD_BASE):
             if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
                 raise ParseError("RDF-star quoted triples are not accepted", source=name)
+            if flatten and not isinstance(t.graph_name, ox.DefaultGraph):
+                t = ox.Quad(t.subject, t.predicate, t.object)
             triples.append(t)
             if len(triples) > max_triples:
                 raise PayloadTooLarge(f"{name}: more than {max_triples} triples (the upload limit)")
@@ -267,13 +277,7 @@ def parse_upload(
     return triples
 
 
-def _ours(term: object) -> bool:
-    return isinstance(term, ox.NamedNode) and term.value.startswith(_OURS)
-
-
-def split_framework_statements(
-    triples: Iterable[ox.Triple],
-) -> tuple[list[ox.Triple], list[ox.Triple]]:
+def split_framework_statements(triples: Iterable[_S]) -> tuple[list[_S], list[_S]]:
     """Split off statements an upload may not make: (kept, ignored).
 
     Ignored: anything said ABOUT a pcfgraph IRI (framework elements, ontology and vocabulary
@@ -281,13 +285,14 @@ def split_framework_statements(
     pcfg:Measure``, ``ex:C rdfs:subClassOf pcfg:Practice``), which would make a made-up node
     pass as an existing framework element.
     """
-    kept: list[ox.Triple] = []
-    ignored: list[ox.Triple] = []
+    kept: list[_S] = []
+    ignored: list[_S] = []
     for t in triples:
-        bad = _ours(t.subject) or (
-            t.predicate in (_RDF_TYPE, _SUBCLASS, _SUBPROPERTY)
-            and isinstance(t.object, ox.NamedNode)
-            and t.object.value.startswith(_FRAMEWORK_VOCAB)
+        s = t.subject
+        bad = (isinstance(s, ox.NamedNode) and s.value.startswith(_OURS)) or (
+            t.predicate in _TYPING
+            and isinstance(o := t.object, ox.NamedNode)
+            and o.value.startswith(_FRAMEWORK_VOCAB)
         )
         (ignored if bad else kept).append(t)
     return kept, ignored

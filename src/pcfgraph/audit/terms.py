@@ -14,7 +14,9 @@ from pcfgraph.queries import NamedQuery, parse_header
 from pcfgraph.resources import resource_dir
 from pcfgraph.rules.terms import to_rdflib
 
-UPLOAD_GRAPH = ox.NamedNode("urn:pcfgraph:audit:upload")
+#: Where an audit's store holds the upload: the default graph (every framework quad is in a
+#: named graph), so the parsed statements go into the store as they are.
+UPLOAD_GRAPH = ox.DefaultGraph()
 _SH = iris.SH
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 

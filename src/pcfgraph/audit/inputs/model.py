@@ -8,7 +8,7 @@ exist) is a *finding* of the model-validity group (:data:`MODEL_RULES`), never a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -110,8 +110,9 @@ class ParsedModel:
 
     Unpacks as ``(triples, ignored)`` for callers that only need those."""
 
-    triples: list[ox.Triple] = field(default_factory=list)
-    ignored: list[ox.Triple] = field(default_factory=list)
+    #: Triples, or default-graph quads as pyoxigraph's parsers give them.
+    triples: list[ox.Triple | ox.Quad] = field(default_factory=list)
+    ignored: list[ox.Triple | ox.Quad] = field(default_factory=list)
     findings: list[AuditResult] = field(default_factory=list)
     sources: SourceMap = field(default_factory=SourceMap)
     #: ArchiMate elements and relationships the mapping does not use (the report lists them);
@@ -126,7 +127,7 @@ class ParsedModel:
 class ReadResult:
     """One file's reading: its triples, findings, source map and unused ArchiMate items."""
 
-    triples: list[ox.Triple] = field(default_factory=list)
+    triples: Sequence[ox.Triple | ox.Quad] = field(default_factory=list)
     findings: list[AuditResult] = field(default_factory=list)
     sources: SourceMap = field(default_factory=SourceMap)
     unused: list[dict[str, Any]] | None = None

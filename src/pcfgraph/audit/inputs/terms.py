@@ -33,9 +33,13 @@ def _parent(iri: str) -> tuple[str, str]:
     return head + "/", local
 
 
-def edit_distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
-    two neighbouring characters (the commonest typo, ``20365`` for ``20635``) each cost 1."""
+    two neighbouring characters (the commonest typo, ``20365`` for ``20635``) each cost 1.
+
+    ``limit``: the caller only needs to know whether the distance is at most ``limit``; once
+    two consecutive rows are all above it (a swap looks back two rows) the distance cannot
+    come back down, and ``limit + 1`` is returned."""
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -45,6 +49,8 @@ def edit_distance(a: str, b: str) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if limit is not None and min(cur) > limit and min(prev) > limit:
+            return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
 
@@ -58,7 +64,7 @@ def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     for c in candidates:
         if abs(len(c) - len(word)) > limit:
             continue
-        d = edit_distance(word, c)
+        d = edit_distance(word, c, limit)
         if d <= limit:
             same_letters = sorted(c) == sorted(word)  # a swap beats a different character
             scored.append((d, not same_letters, -difflib.SequenceMatcher(None, word, c).ratio(), c))
@@ -150,16 +156,25 @@ def _short(iri: str) -> str:
     return iri.removeprefix(iris.ID_BASE)
 
 
-def unknown_terms(triples: Iterable[ox.Triple], vocabulary: Vocabulary) -> list[AuditResult]:
+def unknown_terms(
+    triples: Iterable[ox.Triple | ox.Quad], vocabulary: Vocabulary
+) -> list[AuditResult]:
     """One finding per (node, unknown term) the node uses (as property, type or value)."""
     seen: set[tuple[str, str, str]] = set()
     out: list[AuditResult] = []
     # the same unknown term is usually used by many nodes (a planted code on every process):
     # its suggestions are searched once (each search compares it with thousands of codes)
     suggested: dict[tuple[str, bool], list[str]] = {}
+    # a model uses few distinct IRIs many times: each is looked up once
+    unknown: dict[ox.NamedNode, bool] = {}
     for t in triples:
         for term, role in ((t.predicate, "property"), (t.object, "value")):
-            if not isinstance(term, ox.NamedNode) or not vocabulary.is_unknown(term.value):
+            if not isinstance(term, ox.NamedNode):
+                continue
+            is_unknown = unknown.get(term)
+            if is_unknown is None:
+                is_unknown = unknown[term] = vocabulary.is_unknown(term.value)
+            if not is_unknown:
                 continue
             focus = node_text(t.subject) or ""
             key = (focus, t.predicate.value, term.value)
@@ -235,7 +250,7 @@ _NAME_PROPS = (
 )
 
 
-def _labels(triples: Iterable[ox.Triple]) -> dict[str, str]:
+def _labels(triples: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
     out: dict[str, str] = {}
     for t in triples:
         if t.predicate.value in _NAME_PROPS and isinstance(t.object, ox.Literal):
