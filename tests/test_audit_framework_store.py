@@ -107,3 +107,20 @@ def test_a_second_audit_at_once_gets_a_store_of_its_own() -> None:
     with store.lend(_upload("c")) as third:
         assert third is first  # the kept store is lent again once it is back
         assert len(third) == 3
+
+
+def test_the_store_is_refilled_once_uploads_outgrow_the_framework() -> None:
+    """A cleared graph's terms stay in pyoxigraph's memory: after uploads as large as the
+    framework the store is filled afresh (the framework, nothing else)."""
+    framework = _quads(3)
+    store = FrameworkStore(framework)
+    with store.lend(_upload("a")) as first:
+        pass
+    big = [t for tag in "bcde" for t in _upload(tag)]  # more statements than the framework
+    with store.lend(big) as second:
+        assert second is first and len(second) == 7
+    with store.lend(_upload("f")) as third:
+        assert third is not first  # refilled
+        assert sorted(q.subject.value for q in third) == sorted(
+            [*(q.subject.value for q in framework), EX + "f"]
+        )

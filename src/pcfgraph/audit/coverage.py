@@ -95,9 +95,22 @@ def coverage(
                         item.mapped_labels.append(label)
                     if notation not in item.mapped_via:
                         item.mapped_via.append(notation)
+        for item in items.values():
+            _processes_in_order(item)
         cov.items = sorted(items.values(), key=lambda i: (_notation_key(i.notation), i.element))
         out.append(cov)
     return out
+
+
+def _processes_in_order(item: CoverageItem) -> None:
+    """An element's processes by name, then IRI: the store's order depends on what the store
+    held before (one store serves every audit of a context), and a report must not."""
+    pairs = sorted(zip(item.implemented_labels, item.implemented_by, strict=True))
+    item.implemented_labels = [label for label, _ in pairs]
+    item.implemented_by = [process for _, process in pairs]
+    pairs = sorted(zip(item.mapped_labels, item.mapped_by, strict=True))
+    item.mapped_labels = [label for label, _ in pairs]
+    item.mapped_by = [process for _, process in pairs]
 
 
 def _notation_key(notation: str) -> tuple[Any, ...]:
