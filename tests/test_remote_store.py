@@ -99,6 +99,19 @@ def test_every_parameterless_named_query_agrees(
         assert answer(remote, q.name, {}) == answer(embedded, q.name, {}), q.name
 
 
+def test_every_named_query_agrees_with_parameters(
+    embedded: EmbeddedStore, remote: RemoteStore
+) -> None:
+    """Every named query with parameter sets drawn from the fixture (pcfgraph.store_parity):
+    parameters bound in the text, projected ones filled in by RemoteStore.select."""
+    from pcfgraph.store_parity import compare
+
+    outcomes = list(compare(embedded, remote, catalog()))
+    differ = [f"{o.name} {o.params}: {o.detail[:300]}" for o in outcomes if not o.same]
+    assert not differ, "\n".join(differ)
+    assert sum(1 for o in outcomes if o.params) > 20  # parameterised runs, not only {}
+
+
 def test_graph_names_and_size_agree(embedded: EmbeddedStore, remote: RemoteStore) -> None:
     assert remote.graph_names() == embedded.graph_names()
     assert len(remote) == len(embedded)

@@ -28,6 +28,7 @@ from pathlib import Path
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import load_release
 from pcfgraph.remote_store import RemoteStore, push_release
+from pcfgraph.store import EmbeddedStore
 from pcfgraph.store_parity import compare
 
 
@@ -45,11 +46,13 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     release = load_release(args.release)
-    print(f"release {release.release_id}: {len(release.store)} quads", flush=True)
+    # The reference in memory (the release's on-disk store answers the heavy reads slower).
+    embedded = EmbeddedStore.from_nquads((args.release / "graph.nq").read_bytes())
+    print(f"release {release.release_id}: {len(embedded)} quads", flush=True)
     if args.push:
         t = time.monotonic()
         sent = push_release(
-            release.store,
+            embedded,
             args.push,
             manifest=release.manifest,
             query_url=args.query_url,
