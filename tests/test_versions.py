@@ -224,3 +224,29 @@ def test_mappings_seen_from_another_edition(tmp_path: Path) -> None:
     for r in rows_:
         assert r["madeOnFramework"].value == "apqc-pcf-cross-industry-7.4"
         assert r["madeOn"].value.rsplit("/", 1)[1] == r["element"].value.rsplit("/", 1)[1]
+
+
+def test_one_pcf_ids_statements_are_its_rows_of_the_framework_query(release_dir: Path) -> None:
+    """``api/element-versions-of`` (an element page's timeline) answers exactly the rows of
+    ``api/element-versions`` for that PCF ID, for every PCF ID loaded."""
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.store import EmbeddedStore
+
+    store, catalog = EmbeddedStore(store_of(release_dir)), QueryCatalog()
+    ids = {
+        int(q.object.value)
+        for q in store.store.quads_for_pattern(None, ox.NamedNode(str(iris.PCFG.pcfId)), None)
+    }
+    assert {10002, 17040} <= ids
+
+    def rows(name: str, pcf_id: int) -> set[tuple[str | None, ...]]:
+        result = store.select(catalog.get(name), {"pcfId": pcf_id})
+        return {
+            tuple(None if r.get(v) is None else str(r.get(v)) for v in result.variables)
+            for r in result.rows
+        }
+
+    for pcf_id in ids:
+        found = rows("api/element-versions-of", pcf_id)
+        assert found == rows("api/element-versions", pcf_id)
+        assert found or pcf_id not in (10002, 17040)

@@ -103,7 +103,7 @@ def statements_of(reader: Reader, pcf_id: int) -> list[VersionStatement]:
     framework's read costs ten times more on a cold page)."""
 
     def load() -> list[VersionStatement]:
-        rows = reader.select("api/element-versions", {"pcfId": pcf_id})
+        rows = reader.select("api/element-versions-of", {"pcfId": pcf_id})
         return _fold(rows).get(pcf_id, [])
 
     return reader.memo(("versions-of", pcf_id), load)
