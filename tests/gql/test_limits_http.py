@@ -71,9 +71,9 @@ def test_fragment_bomb_is_validated_in_linear_time():
     frags = [f"fragment F{i} on Framework {{ ...F{i + 1} ...F{i + 1} x{i}: id }}" for i in range(n)]
     frags.append(f"fragment F{n} on Framework {{ id }}")
     q = "{ frameworks { ...F0 } } " + " ".join(frags)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall time: a loaded machine cannot trip it
     errors = client.errors(q)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert any("aliases found after expanding fragments" in e["message"] for e in errors)
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -155,16 +156,33 @@ SPARQL_WORDS = st.sampled_from(
 )
 
 
+def _cpu_seconds() -> float:
+    """This thread's CPU time: a blow-up guard a loaded machine cannot trip (wall time can)."""
+    return time.thread_time()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _parsers_imported() -> None:
+    """First calls import lazily (rdflib's parser, ...): pay that before any bound is measured."""
+    for text in ("SELECT * WHERE { ?s ?p ?o }", "DESCRIBE ?p WHERE < LOAD"):
+        with contextlib.suppress(PcfgraphError):
+            check_query(text, max_depth=16, known_graphs={"urn:g"})
+    with contextlib.suppress(PcfgraphError):
+        parse_upload(
+            Upload("model.ttl", b"<urn:a> <urn:b> <urn:c> .", "text/turtle"), max_bytes=4096
+        )
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.lists(SPARQL_WORDS, max_size=60).map(" ".join), st.text(max_size=400)))
 def test_query_prechecks_only_raise_documented_errors(text: str) -> None:
-    t0 = time.perf_counter()
+    t0 = _cpu_seconds()
     try:
         check_query(text, max_depth=16, known_graphs={"urn:g"})
     except PcfgraphError as exc:
         assert exc.code in QUERY_CODES, (exc.code, text)
         assert 400 <= exc.http_status < 500
-    assert time.perf_counter() - t0 < 0.5
+    assert _cpu_seconds() - t0 < 0.5
 
 
 def _full_scan(text: str, max_depth: int, max_tokens: int, max_width: int) -> tuple[str, str]:
@@ -221,11 +239,11 @@ def test_the_guard_shortcut_is_taken_for_ordinary_queries() -> None:
 def test_nesting_over_the_limit_is_always_refused(depth: int, opener: str) -> None:
     closer = {"{": "}", "(": ")", "!": "", "[ ": "]"}[opener]
     text = "SELECT * WHERE { " + opener * depth + "?s" + closer * depth + " }"
-    t0 = time.perf_counter()
+    t0 = _cpu_seconds()
     with pytest.raises(PcfgraphError) as info:
         check_query(text, max_depth=16, known_graphs=set())
     assert info.value.code in {"query-too-deep", "parse-error", "query-rejected"}
-    assert time.perf_counter() - t0 < 2
+    assert _cpu_seconds() - t0 < 2
 
 
 RDF_BITS = st.sampled_from(
@@ -285,13 +303,13 @@ MEDIA = st.sampled_from(
 def test_upload_parser_only_raises_documented_errors(
     data: bytes, media: str | None, name: str
 ) -> None:
-    t0 = time.perf_counter()
+    t0 = _cpu_seconds()
     try:
         parse_upload(Upload(name, data, media), max_bytes=4096, max_triples=100)
     except PcfgraphError as exc:
         assert exc.code in UPLOAD_CODES, (exc.code, data)
         assert 400 <= exc.http_status < 500
-    assert time.perf_counter() - t0 < 0.5
+    assert _cpu_seconds() - t0 < 0.5
 
 
 def test_fuzz_targets_are_live(server) -> None:  # type: ignore[no-untyped-def]
