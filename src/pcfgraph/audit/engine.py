@@ -9,7 +9,8 @@ upload makes about pcfgraph's own IRIs are dropped first (see
 :func:`pcfgraph.audit.parse.split_framework_statements`) and reported as warnings.
 
 Engines: core SHACL by pySHACL (no inference, no owl:imports, no SHACL-SPARQL, no JS);
-node-comparing checks by pyoxigraph on a throw-away store holding the same data. Nothing from the
+node-comparing checks by pyoxigraph on a store holding the same data (the context's framework
+store, :mod:`.framework_store`, with the upload added for the audit only). Nothing from the
 upload is ever executed: shapes or SPARQL inside it are just data.
 
 Fixed costs are paid once per :class:`AuditContext` (per served release or worker), not per
