@@ -42,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--limit", type=int, help="at most this many values per parameter (frameworks ...)"
     )
+    parser.add_argument(
+        "--bounded",
+        action="store_true",
+        help="skip the run without parameters of queries whose parameters are all optional "
+        "(e.g. api/gaps over every pair of frameworks)",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
