@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         last, since = "", time.monotonic()
         catalog = QueryCatalog()
-        for outcome in compare(release.store, remote, catalog, names=args.only, limit=args.limit):
+        for outcome in compare(
+            embedded, remote, catalog, names=args.only, limit=args.limit, bounded=args.bounded
+        ):
             runs += 1
             per_query[outcome.name] += 1
             if outcome.name != last:
