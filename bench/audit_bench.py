@@ -471,6 +471,10 @@ def main() -> None:
                     "pyrudof_cpu_s": results["pyrudof"]["cpu_seconds"],
                     "pcfgraph_detail": results["pcfgraph"]["detail"],
                     "pcfgraph_peak_mb": results["pcfgraph"]["peak_rss_mb"],
+                    # every run's peak: one run that had to build the release first (a changed
+                    # source, another checkout's cache entry) peaks far above the others
+                    "pcfgraph_peaks_mb": [r["peak_rss_mb"] for r in all_runs["pcfgraph"]],
+                    "pyrudof_peaks_mb": [r["peak_rss_mb"] for r in all_runs["pyrudof"]],
                     "pyrudof_s": results["pyrudof"]["seconds"],
                     "pyrudof_detail": results["pyrudof"]["detail"],
                     "pyrudof_peak_mb": results["pyrudof"]["peak_rss_mb"],
