@@ -63,17 +63,19 @@ def cached_release(
     *,
     extra_sources: Sequence[Path] = (),
     build: Callable[[], Release] | None = None,
+    memory_quads: int = 0,
 ) -> Release:
     """The verified release for the current sources: opened from the cache, or built,
     verified and published there first. ``build`` assembles it (default: the shipped data);
-    ``extra_sources`` are files it reads besides the shipped ones (they are part of the key).
+    ``extra_sources`` are files it reads besides the shipped ones (they are part of the key);
+    ``memory_quads``: see :func:`pcfgraph.release.load_release`.
     """
     key = source_key(extra_sources)
     entries = cache_dir / "releases"
     entry = entries / key
     if (entry / MANIFEST_FILE).is_file():
         try:
-            release = load_release(entry, check_graph_file=False)
+            release = load_release(entry, check_graph_file=False, memory_quads=memory_quads)
         except ReleaseError:
             shutil.rmtree(entry, ignore_errors=True)  # damaged: rebuild below
         else:
@@ -99,7 +101,7 @@ def cached_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     prune(entries, keep=entry)
-    return load_release(entry, check_graph_file=False)
+    return load_release(entry, check_graph_file=False, memory_quads=memory_quads)
 
 
 def _touch(entry: Path) -> None:
@@ -112,15 +114,18 @@ def open_release(
     *,
     cache_dir: Path | bool | None = True,
     extra: ExtraSources | None = None,
+    memory_quads: int = 0,
 ) -> Release:
     """The release a command or server uses: a verified release directory, or the shipped
     data's verified release from the cache (``cache_dir=True``: from the environment; a path;
     ``None``/``False``: assembled in memory, no cache). ``extra`` sources (``--add``,
-    ``--sources``) are part of the build and, with every file they read, of the cache key."""
+    ``--sources``) are part of the build and, with every file they read, of the cache key.
+    A release of at most ``memory_quads`` quads is loaded into memory (the server's choice:
+    :func:`pcfgraph.release.served_in_memory`); others open their on-disk store read-only."""
     from pcfgraph import release as release_mod
 
     if path is not None:
-        return load_release(path)
+        return load_release(path, memory_quads=memory_quads)
     if cache_dir is True:
         cache_dir = default_cache_dir()
     if not cache_dir:
@@ -130,8 +135,9 @@ def open_release(
             Path(cache_dir),
             extra_sources=extra.files(),
             build=lambda: release_mod.build_release(extra),
+            memory_quads=memory_quads,
         )
-    return cached_release(Path(cache_dir))
+    return cached_release(Path(cache_dir), memory_quads=memory_quads)
 
 
 __all__ = [

@@ -85,7 +85,9 @@ class ReloadOutcome:
 def load_verified_release(settings: Settings) -> Release:
     """The release a server may serve: built or loaded, checksum-verified and SHACL-valid;
     with a remote store (``store_url``), the store itself and the manifest pushed into it
-    (verified by ``pcfgraph push`` before it was sent)."""
+    (verified by ``pcfgraph push`` before it was sent). A release of at most
+    ``worker_memory_store_quads`` quads is served from one in-memory store (page reads, named
+    queries, GraphQL and in-process SPARQL all use it); a larger one from its on-disk store."""
     if settings.store_url:
         from pcfgraph.remote_store import remote_release
 
@@ -94,7 +96,12 @@ def load_verified_release(settings: Settings) -> Release:
 
     cache = default_cache_dir(settings.cache_dir)
     return verify_release(
-        open_release(settings.release, cache_dir=cache, extra=extra_sources(settings))
+        open_release(
+            settings.release,
+            cache_dir=cache,
+            extra=extra_sources(settings),
+            memory_quads=settings.worker_memory_store_quads,
+        )
     )
 
 

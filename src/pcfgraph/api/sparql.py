@@ -320,11 +320,7 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
     if settings.sparql_inprocess_work <= 0:
         return None
     local = state.caches.sparql_local.get(
-        lambda: LocalEvaluator(
-            settings.sparql_inprocess_work,
-            settings.query_workers,
-            settings.worker_memory_store_quads,
-        )
+        lambda: LocalEvaluator(settings.sparql_inprocess_work, settings.query_workers)
     )
     assert isinstance(local, LocalEvaluator)
     return local

@@ -9,9 +9,10 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
 
 - Bounds need the release's statistics: they are computed in the background on the first
   ad-hoc query of a release (four aggregate queries, about a second per 100k quads, outside
-  the GIL); until then every query goes to the worker. A release of at most
-  ``worker_memory_store_quads`` quads is then copied into memory, as each worker does. Closures of ``p+``/``p*`` predicates
-  are computed the same way the first time a query walks them.
+  the GIL); until then every query goes to the worker. Queries run on the served release's
+  store: a release of at most ``worker_memory_store_quads`` quads is already held in memory
+  (:func:`pcfgraph.release.served_in_memory`), so no second copy is made here. Closures of
+  ``p+``/``p*`` predicates are computed the same way the first time a query walks them.
 - A bound of at most ``INLINE_WORK`` steps (microseconds to a few milliseconds) runs on the
   event loop; larger ones in a thread of this module's own pool (the engine releases the
   GIL), at most ``query_workers`` at once: when all are busy the query goes to the worker
@@ -72,12 +73,8 @@ class Fallback(Exception):
 class LocalEvaluator:
     """In-process evaluation of proven-bounded queries for one app (see the module doc)."""
 
-    def __init__(self, max_work: int, threads: int, memory_store_quads: int = 0) -> None:
+    def __init__(self, max_work: int, threads: int) -> None:
         self.max_work = max(0, max_work)
-        #: Releases of at most this many quads are evaluated on an in-memory copy, as the
-        #: workers do (``worker_memory_store_quads``): scans run 2-5x faster than on disk.
-        self.memory_store_quads = max(0, memory_store_quads)
-        self._engine: ox.Store | None = None
         self.threads = max(1, threads)
         #: Bounds up to this run on the event loop, larger ones in a thread.
         self.inline_work = INLINE_WORK
@@ -127,21 +124,13 @@ class LocalEvaluator:
 
     def _switch(self, release_id: str, store: EmbeddedStore) -> None:
         self._release_id, self._store, self._stats = release_id, store, None
-        self._engine = None
         self._bounds.clear()
         self._seconds.clear()
         self._background(("stats", release_id), lambda: self._set_stats(release_id, store))
 
     def _set_stats(self, release_id: str, store: EmbeddedStore) -> None:
         stats = load_stats(store)
-        engine = store.store
-        if stats is not None and 0 < stats.quads <= self.memory_store_quads:
-            engine = ox.Store()  # the workers' in-memory copy (see memory_store_quads)
-            engine.bulk_load(
-                store.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS
-            )
         if stats is not None and release_id == self._release_id and store is self._store:
-            self._engine = engine
             self._stats = stats
 
     def _load_walks(self, predicates: set[str]) -> None:
@@ -202,14 +191,14 @@ class LocalEvaluator:
         query: str = payload["query"]
         try:
             if work <= self.inline_work or self._measured_cheap(query):
-                result = evaluate(self._engine or store.store, payload)
+                result = evaluate(store.store, payload)
                 self._measured(query, time.monotonic() - started)
             else:
                 if self._running >= self.threads:
                     return None
                 self._running += 1
                 future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
-                    _timed, self._engine or store.store, payload
+                    _timed, store.store, payload
                 )
                 loop = asyncio.get_running_loop()
                 future.add_done_callback(lambda _: _call_soon(loop, self._finished))

@@ -81,9 +81,10 @@ MEANINGS: dict[str, str] = {
     "max_header_bytes": "Largest request header block in bytes; larger is 431 "
     "`headers-too-large` (problem+json), checked while the request is parsed.",
     "max_header_count": "Most header fields in one request; more is 431 `headers-too-large`.",
-    "worker_memory_store_quads": "A release of at most this many quads is loaded into each "
-    "sandbox worker's memory (about 400 bytes a quad per worker, loaded when the worker starts); "
-    "a larger one is opened read-only from its on-disk store, one copy shared by every worker. "
+    "worker_memory_store_quads": "A release of at most this many quads is loaded into the "
+    "server's memory (one store for pages, named queries, GraphQL and in-process SPARQL) and "
+    "each sandbox worker's (about 400 bytes a quad per process, loaded when it starts); "
+    "a larger one is opened read-only from its on-disk store, one copy shared by every process. "
     "Scans and aggregates run 2-5x faster in memory (counts per level 26 ms against 147 ms on "
     "the 78k-quad default graph). 0: always share the on-disk store.",
     "sparql_cache_mb": "Memory (MiB) for finished `/sparql` answers of the served release, "

@@ -59,11 +59,12 @@ class ReleaseData:
 
     def in_memory(self, release: Release) -> bool:
         """Whether workers load their own in-memory copy (small releases, see
-        ``memory_store_quads``) instead of sharing the on-disk store."""
-        if not self.memory_store_quads:
-            return False
-        quads = release.manifest.get("quads") if isinstance(release.manifest, dict) else None
-        return isinstance(quads, int) and 0 < quads <= self.memory_store_quads
+        ``memory_store_quads``) instead of sharing the on-disk store: the same rule as the
+        server's own store (:func:`pcfgraph.release.served_in_memory`)."""
+        from pcfgraph.release import served_in_memory
+
+        manifest = release.manifest if isinstance(release.manifest, dict) else {}
+        return served_in_memory(manifest, self.memory_store_quads)
 
     def discard(self, generation: int) -> None:
         """Forget a generation that failed to start; its file goes unless shared (a remote
