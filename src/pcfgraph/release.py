@@ -340,7 +340,7 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
     ``graph.nq``'s sha256 is checked too unless ``check_graph_file`` is False (the release
     cache, whose entries are private and were checked when published). A release of at most
     ``memory_quads`` quads (:func:`served_in_memory`) is loaded from ``graph.nq`` into memory
-    instead and checked against the same counts.
+    instead, its sha256 and counts checked (the bytes loaded are always checked).
     """
     if not path.exists() and (previous_dir(path) / MANIFEST_FILE).is_file():
         path = previous_dir(path)
