@@ -222,7 +222,11 @@ except ImportError:  # an older commit measured for a before/after: its serve se
 from pcfgraph.release import load_release
 settings = Settings.from_env(port=int(sys.argv[2]))
 configure(settings)
-run_http(create_app(settings, load_release(Path(sys.argv[1]))), settings)
+try:  # as pcfgraph serve loads it: a release within worker_memory_store_quads is served from memory
+    release = load_release(Path(sys.argv[1]), memory_quads=settings.worker_memory_store_quads)
+except TypeError:  # an older commit: no in-memory serving
+    release = load_release(Path(sys.argv[1]))
+run_http(create_app(settings, release), settings)
 """
 
 
