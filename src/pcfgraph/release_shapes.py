@@ -22,12 +22,11 @@ from functools import cache
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
-from rdflib.term import Node
 
 from pcfgraph import iris
 from pcfgraph.errors import ParseError
 from pcfgraph.resources import resource_dir
-from pcfgraph.validation import Finding, framework_shapes, run_shacl, to_rdflib
+from pcfgraph.validation import Finding, framework_shapes, run_shacl, triples_to_graph
 
 #: Shape properties whose objects are predicates the shapes read (besides ``rdf:type`` and
 #: ``rdfs:subClassOf``, which targets and ``sh:class`` read).
@@ -76,24 +75,7 @@ def rdflib_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     with only the statements whose predicate the shapes read (:func:`shape_predicates`; no
     shape is ``sh:closed``, so the others cannot change a finding). Converting to rdflib is
     most of the cost, and a third of a release's statements are read by no shape."""
-    graph = Graph()
-    add = graph.add
-    terms: dict[object, Node] = {}
-    read = {ox.NamedNode(p) for p in shape_predicates()}
-    for t in triples:
-        if read and t.predicate not in read:
-            continue
-        parts = (t.subject, t.predicate, t.object)
-        if any(isinstance(x, ox.Triple) for x in parts):
-            continue  # RDF-star quoted triples are not part of the framework graph
-        converted = []
-        for x in parts:
-            node = terms.get(x)
-            if node is None:
-                node = terms[x] = to_rdflib(x)
-            converted.append(node)
-        add((converted[0], converted[1], converted[2]))
-    return graph
+    return triples_to_graph(triples, {ox.NamedNode(p) for p in shape_predicates()})
 
 
 def validate_framework_triples(triples: Iterable[ox.Triple]) -> list[Finding]:

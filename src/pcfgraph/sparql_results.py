@@ -286,23 +286,32 @@ def _select_native(
 
 def execute(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Worker task: run one client query to completion and serialise it whole."""
-    media_type: str = payload["media_type"]
     store: ox.Store = ctx.store.store
     text: str = payload["query"]
-    max_rows = int(payload.get("max_rows", 100_000))
     kwargs = _query_kwargs(payload)
     result = _run(store, text, kwargs)
     try:
-        if isinstance(result, ox.QueryBoolean):
-            body = serialize_boolean(bool(result), media_type)
-        elif isinstance(result, ox.QueryTriples):
-            body = serialize_triples(_capped(result, max_rows), media_type)
-        elif media_type in NATIVE_RESULT_FORMATS:
-            body = _select_native(store, text, kwargs, result, media_type, max_rows)
-        else:
-            raise NotAcceptable(f"cannot write SELECT results as {media_type}")
+        return serialize_answer(store, payload, kwargs, result)
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryRejected(f"query evaluation failed: {exc}", code="query-failed") from None
+
+
+def serialize_answer(
+    store: ox.Store, payload: dict[str, Any], kwargs: dict[str, Any], result: Any
+) -> dict[str, Any]:
+    """One query's ``result`` written whole in the payload's media type, within its row cap:
+    the body a worker (:func:`execute`) and in-process evaluation
+    (:mod:`pcfgraph.api.sparql_local`) answer alike."""
+    media_type: str = payload["media_type"]
+    max_rows = int(payload.get("max_rows", 100_000))
+    if isinstance(result, ox.QueryBoolean):
+        body = serialize_boolean(bool(result), media_type)
+    elif isinstance(result, ox.QueryTriples):
+        body = serialize_triples(_capped(result, max_rows), media_type)
+    elif media_type in NATIVE_RESULT_FORMATS:
+        body = _select_native(store, payload["query"], kwargs, result, media_type, max_rows)
+    else:
+        raise NotAcceptable(f"cannot write SELECT results as {media_type}")
     return {"body": body, "content_type": content_type(media_type)}
 
 

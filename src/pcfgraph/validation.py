@@ -57,6 +57,7 @@ __all__ = [
     "shacl_report_graph",
     "store_to_graph",
     "to_rdflib",
+    "triples_to_graph",
     "validate_store",
 ]
 
@@ -179,18 +180,29 @@ def _finding_line(f: Finding) -> str:
 
 def store_to_graph(store: EmbeddedStore) -> Graph:
     """The union of all graphs of the store as one rdflib Graph (pySHACL's data graph)."""
+    return triples_to_graph(store.store)
+
+
+def triples_to_graph(
+    statements: Iterable[ox.Triple | ox.Quad], predicates: set[ox.NamedNode] | None = None
+) -> Graph:
+    """Triples (or quads, graph names dropped) as one rdflib Graph, each term converted once;
+    with ``predicates``, only the statements whose predicate is one of them. RDF-star quoted
+    triples are not part of the framework graph and are left out."""
     graph = Graph()
     add = graph.add
     cache: dict[Any, Node] = {}
-    for quad in store.store:
-        terms = (quad.subject, quad.predicate, quad.object)
-        if any(isinstance(t, ox.Triple) for t in terms):
-            continue  # RDF-star quoted triples are not part of the framework graph
+    for t in statements:
+        if predicates and t.predicate not in predicates:
+            continue
+        terms = (t.subject, t.predicate, t.object)
+        if any(isinstance(x, ox.Triple) for x in terms):
+            continue
         converted = []
-        for t in terms:
-            node = cache.get(t)
+        for x in terms:
+            node = cache.get(x)
             if node is None:
-                node = cache[t] = to_rdflib(t)
+                node = cache[x] = to_rdflib(x)
             converted.append(node)
         add((converted[0], converted[1], converted[2]))
     return graph

@@ -36,7 +36,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from pcfgraph.conneg import content_type
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
 from pcfgraph.sparql_bound import (
     StoreStats,
@@ -45,14 +44,7 @@ from pcfgraph.sparql_bound import (
     path_predicates,
     shape_bound,
 )
-from pcfgraph.sparql_results import (
-    NATIVE_RESULT_FORMATS,
-    _capped,
-    _query_kwargs,
-    _select_native,
-    serialize_boolean,
-    serialize_triples,
-)
+from pcfgraph.sparql_results import _query_kwargs, serialize_answer
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
 
@@ -282,17 +274,5 @@ def _forget_frames(error: BaseException) -> None:
 
 
 def _evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
-    media_type: str = payload["media_type"]
-    text: str = payload["query"]
-    max_rows = int(payload.get("max_rows", 100_000))
     kwargs = _query_kwargs(payload)
-    result = store.query(text, **kwargs)
-    if isinstance(result, ox.QueryBoolean):
-        body = serialize_boolean(bool(result), media_type)
-    elif isinstance(result, ox.QueryTriples):
-        body = serialize_triples(_capped(result, max_rows), media_type)
-    elif media_type in NATIVE_RESULT_FORMATS:
-        body = _select_native(store, text, kwargs, result, media_type, max_rows)
-    else:
-        raise NotAcceptable(f"cannot write SELECT results as {media_type}")
-    return {"body": body, "content_type": content_type(media_type)}
+    return serialize_answer(store, payload, kwargs, store.query(payload["query"], **kwargs))
