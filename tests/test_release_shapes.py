@@ -12,7 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from openpyxl import Workbook
+from identity_support import workbook
 
 from pcfgraph import iris
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
@@ -21,21 +21,9 @@ from pcfgraph.sources import shape_error
 from pcfgraph.store import EmbeddedStore
 from pcfgraph.validation import Finding, validate_store
 
-HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-
-
-def workbook(path: Path, rows: list[list[Any]]) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Combined"
-    for row in [HEADER, *rows]:
-        ws.append(row)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import pytest
 import yaml
+from identity_support import workbook
 from openpyxl import Workbook
 
 from pcfgraph import iris
@@ -21,7 +21,6 @@ from pcfgraph.iris import DCTERMS, PROV, SKOS
 from pcfgraph.release import write_release
 from pcfgraph.sources import ExtraSources
 
-HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
 OLD = [
     [10002, "1.0", "Vision", "A"],
     [17040, "1.1", "Concept", "B"],
@@ -34,17 +33,6 @@ NEW = [
     [17042, "1.2", "Stay", "D2"],  # moved and redefined
     [17050, "1.3", "Fresh", "E"],  # added; 17041 removed
 ]
-
-
-def workbook(path: Path, rows: list[list[Any]]) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Combined"
-    for row in [HEADER, *rows]:
-        ws.append(row)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture(scope="module")
