@@ -144,13 +144,6 @@ class ImportedWorkbook:
     #: Its graph passed the framework shapes (with the ontology) in the import worker.
     validated: bool = False
 
-    def quads(self, graph: str) -> list[ox.Quad]:
-        g = ox.NamedNode(graph)
-        return [
-            ox.Quad(t.subject, t.predicate, t.object, g)
-            for t in ox.parse(self.nt, format=ox.RdfFormat.N_TRIPLES)
-        ]
-
 
 def _import_one(path: str, edition: str | None, version: str | None) -> ImportedWorkbook:
     """Import one workbook and check its graph against the framework shapes, in the worker
