@@ -12,14 +12,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
-from sparql_support import endpoint_settings, live_server
+from sparql_support import endpoint_settings, fixture_release, live_server
 
 from pcfgraph.api.sparql_local import LocalEvaluator
+from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.sparql_bound import StoreStats, closure_walks, load_stats, shape_bound, work_bound
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
@@ -256,3 +258,50 @@ def test_the_deadline_errors_in_process() -> None:
                 break
             assert time.monotonic() < deadline, "never evaluated in-process"
             time.sleep(0.1)
+
+
+# --- a release served from its on-disk store --------------------------------------------------
+
+
+def disk_release(tmp_path: Path) -> Release:
+    """The endpoint fixture's data written as a release and opened from its on-disk store."""
+    out = tmp_path / "release"
+    write_release(fixture_release().store, out, {})
+    release = load_release(out, memory_quads=0)
+    assert release.store_path is not None  # served from disk
+    return release
+
+
+@pytest.mark.parametrize("memory_quads", [1_000_000, 0])
+def test_a_release_on_disk_is_queried_from_its_memory_copy(
+    tmp_path: Path, memory_quads: int
+) -> None:
+    """In-process queries of a release served from disk run on an in-memory copy of its
+    ``graph.nq`` (within ``sparql_inprocess_memory_quads``; 0: on the on-disk store), with
+    the worker's answer and no worker task."""
+    release = disk_release(tmp_path)
+    settings = endpoint_settings(
+        sparql_cache_mb=0,
+        worker_memory_store_quads=0,
+        sparql_inprocess_memory_quads=memory_quads,
+    )
+    with live_server(settings, release) as (url, app):
+        until_in_process(url, app, BOUNDED)
+        local = local_of(app)
+        query_store = local._query_store
+        assert query_store is not None
+        served = app.state.pcf.store
+        if memory_quads:
+            assert query_store is not served
+            assert set(query_store.store) == set(served.store)  # the same quads
+        else:
+            assert query_store is served
+        before = tasks(app)
+        in_process = ask(url, BOUNDED)
+        assert tasks(app) == before
+    with live_server(endpoint_settings(sparql_cache_mb=0, sparql_inprocess_work=0), release) as (
+        other,
+        _,
+    ):
+        in_worker = ask(other, BOUNDED)
+    assert bindings(in_process) == bindings(in_worker) and bindings(in_process)

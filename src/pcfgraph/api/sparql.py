@@ -303,7 +303,7 @@ async def evaluate(
         release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
         if release_id and release_id == pool.release_id:
             store = state.store
-            work = local.bound(str(release_id), store, payload["query"])
+            work = local.bound(str(release_id), store, payload["query"], state.release)
             if work is not None:
                 answer = await local.run(store, payload, work, settings.query_timeout)
                 if answer is not None:
@@ -320,7 +320,11 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
     if settings.sparql_inprocess_work <= 0:
         return None
     local = state.caches.sparql_local.get(
-        lambda: LocalEvaluator(settings.sparql_inprocess_work, settings.query_workers)
+        lambda: LocalEvaluator(
+            settings.sparql_inprocess_work,
+            settings.query_workers,
+            settings.sparql_inprocess_memory_quads,
+        )
     )
     assert isinstance(local, LocalEvaluator)
     return local
