@@ -10,6 +10,7 @@ the modules form no import cycle.
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -40,8 +41,9 @@ HistoryEntryType = Annotated["ElementHistoryEntry", strawberry.lazy(_HISTORY)]
 
 
 def _types_of(module: str) -> ModuleType:
-    """A module of types that refers back to ``Element`` (loaded when the schema is built)."""
-    return importlib.import_module(module)
+    """A module of types that refers back to ``Element`` (loaded when the schema is built;
+    looked up in ``sys.modules`` first: resolvers ask for it once per field)."""
+    return sys.modules.get(module) or importlib.import_module(module)
 
 
 def cached_element(ctx: GraphQLContext, e: services.Element) -> Element:

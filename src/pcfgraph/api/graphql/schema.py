@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.documents import DocumentCache, DocumentStore
 from pcfgraph.api.graphql.errors import ErrorPolicy
+from pcfgraph.api.graphql.executor import LeanExecutor
 from pcfgraph.api.graphql.fastpath import streamline
 from pcfgraph.api.graphql.limits import query_limits_rule
 from pcfgraph.api.graphql.query import Query
@@ -63,6 +64,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     schema = PcfgraphSchema(
         query=Query,
         config=config,
+        execution_context_class=LeanExecutor,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules(rules),
