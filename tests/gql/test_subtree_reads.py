@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyoxigraph as ox
 import pytest
 from gql_support import APQC, PRM, Client, graphql_release, shared_catalog
 
@@ -37,40 +36,12 @@ def tree(framework: str, code: str) -> str:
     )
 
 
+WHOLE = (
+    '{ framework(id: "%s") { topElements { ...E '
+    "children { ...E children { ...E children { ...E children { ...E } } } } } } }" + ELEMENT
+)
 # The same information as one SPARQL query (the one bench/graphql_bench.py times against).
-SPARQL_TREE = """
-PREFIX pcfg: <https://w3id.org/pcfgraph/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX sssom: <https://w3id.org/sssom/>
-SELECT ?e ?code ?name ?definition ?parent ?measure ?measureName ?category ?units
-       ?record ?relation ?derived ?confidence ?subject ?subjectName ?subjectFw
-       ?object ?objectName ?objectFw ?fw
-WHERE {
-  ?scheme pcfg:frameworkId ?fw .
-  ?root skos:inScheme ?scheme ; skos:notation "8.1" .
-  ?e skos:broader* ?root ; skos:inScheme ?scheme ; skos:prefLabel ?name .
-  OPTIONAL { ?e skos:notation ?code }
-  OPTIONAL { ?e skos:definition ?definition }
-  OPTIONAL { ?e skos:broader ?parent }
-  OPTIONAL {
-    {
-      ?measure pcfg:measureOf ?e ; skos:prefLabel ?measureName .
-      OPTIONAL { ?measure pcfg:measureCategory/skos:prefLabel ?category }
-      OPTIONAL { ?measure pcfg:units ?units }
-    } UNION {
-      ?record owl:annotatedSource|owl:annotatedTarget ?e ;
-        owl:annotatedSource ?subject ; owl:annotatedProperty ?relation ; owl:annotatedTarget ?object .
-      OPTIONAL { ?record pcfg:derived ?derived }
-      OPTIONAL { ?record sssom:confidence ?confidence }
-      OPTIONAL { ?subject skos:prefLabel ?subjectName }
-      OPTIONAL { ?subject skos:inScheme/pcfg:frameworkId ?subjectFw }
-      OPTIONAL { ?object skos:prefLabel ?objectName }
-      OPTIONAL { ?object skos:inScheme/pcfg:frameworkId ?objectFw }
-    }
-  }
-}
-"""
+TREE_QUERY = "graphql/element-tree"
 
 
 def _walk(e: dict[str, Any], parent: str | None = None) -> list[tuple[dict[str, Any], str | None]]:
@@ -84,8 +55,8 @@ def _id(iri: str) -> str:
     return services.element_id(iri)
 
 
-def _value(sol: ox.QuerySolution, name: str) -> str | None:
-    term = sol[name]
+def _value(row: dict[str, Any], name: str) -> str | None:
+    term = row.get(name)
     return None if term is None else str(term.value)
 
 
@@ -94,18 +65,18 @@ def shipped() -> Client:
     return Client(build_release())
 
 
-def test_81_tree_equals_the_single_sparql_query(shipped):
-    data = shipped.data(tree(SHIPPED_APQC, "8.1"))["element"]
-    nodes = _walk(data)
-    solutions = list(
-        shipped.release.store.store.query(
-            SPARQL_TREE,
-            use_default_graph_as_union=True,
-            substitutions={ox.Variable("fw"): ox.Literal(SHIPPED_APQC)},
-        )
-    )
-    assert len(nodes) > 40 and solutions
-    # elements, with their parent in the tree (the root's parent is outside it)
+def _sparql_tree(client: Client, root: str) -> list[dict[str, Any]]:
+    """The rows of the one SPARQL query for the tree below ``root`` (an element or the
+    framework), parameters bound as RDF terms."""
+    query = shared_catalog().get(TREE_QUERY)
+    rows = client.release.store.select(query, {"root": root, "framework": SHIPPED_APQC}).rows
+    assert rows
+    return rows
+
+
+def _assert_same_tree(nodes: list[tuple[dict[str, Any], str | None]], rows: list[Any]) -> None:
+    """The GraphQL tree and the SPARQL rows say the same, as sets: elements with their parent
+    in the tree, measures, mapping records with both ends."""
     got_elements = {(e["id"], e["code"], e["name"], e["definition"], p) for e, p in nodes}
     in_tree = {e["id"] for e, _ in nodes}
     want_elements = {
@@ -116,10 +87,9 @@ def test_81_tree_equals_the_single_sparql_query(shipped):
             _value(s, "definition"),
             _id(p) if (p := _value(s, "parent")) and _id(p) in in_tree else None,
         )
-        for s in solutions
+        for s in rows
     }
     assert got_elements == want_elements
-    # measures
     got_measures = {
         (e["id"], m["name"], m["category"], m["units"]) for e, _ in nodes for m in e["measures"]
     }
@@ -130,11 +100,10 @@ def test_81_tree_equals_the_single_sparql_query(shipped):
             _value(s, "category"),
             _value(s, "units"),
         )
-        for s in solutions
-        if s["measure"] is not None
+        for s in rows
+        if "measure" in s
     }
     assert got_measures and got_measures == want_measures
-    # mapping records in either direction, with both ends' names and frameworks
     got_records = {
         (
             e["id"],
@@ -166,10 +135,25 @@ def test_81_tree_equals_the_single_sparql_query(shipped):
             _value(s, "objectName"),
             _value(s, "objectFw"),
         )
-        for s in solutions
-        if s["record"] is not None
+        for s in rows
+        if "record" in s
     }
     assert got_records and got_records == want_records
+
+
+def test_81_tree_equals_the_single_sparql_query(shipped):
+    data = shipped.data(tree(SHIPPED_APQC, "8.1"))["element"]
+    nodes = _walk(data)
+    assert len(nodes) > 40
+    _assert_same_tree(nodes, _sparql_tree(shipped, services.iri_from_element_id(data["id"])))
+
+
+def test_whole_framework_tree_equals_the_same_query_from_the_framework(shipped):
+    data = shipped.data(WHOLE % SHIPPED_APQC)["framework"]["topElements"]
+    nodes = [n for top in data for n in _walk(top)]
+    assert len(nodes) > 1500
+    framework = shipped.data(f'{{ framework(id: "{SHIPPED_APQC}") {{ iri }} }}')
+    _assert_same_tree(nodes, _sparql_tree(shipped, framework["framework"]["iri"]))
 
 
 def test_81_tree_reads_no_framework_wide_element_or_measure(shipped, monkeypatch):
