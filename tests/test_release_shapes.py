@@ -136,6 +136,21 @@ def test_split_refuses_when_another_graph_says_more_about_a_workbook_node(
     assert split_findings(store_of(everything), workbooks) is not None
 
 
+def test_split_refuses_when_one_workbook_graph_says_more_about_anothers_node(
+    imports: list[ApqcImport],
+) -> None:
+    a, b = imports
+    # the retail graph gives a banking element a second notation: neither worker sees both
+    second = ox.Triple(element(a, 17040), ox.NamedNode(SKOS + "notation"), ox.Literal("9.9"))
+    workbooks = {
+        str(iris.framework_graph(a.framework_id)): a.triples,
+        str(iris.framework_graph(b.framework_id)): [*b.triples, second],
+    }
+    store = store_of({**workbooks, str(iris.ontology_graph()): list(ontology_triples())})
+    assert split_findings(store, workbooks) is None
+    assert any(f[0] == element(a, 17040).value for f in union_findings(store))
+
+
 def test_a_workbook_breaking_a_shape_names_file_sheet_and_row(
     imports: list[ApqcImport], tmp_path: Path
 ) -> None:

@@ -93,22 +93,32 @@ def validate_split(store: ox.Store, validated: Iterable[str]) -> list[Finding] |
     return split.validate_rest() if split.local() else None
 
 
+#: A subject or an object that is not a literal.
+Node = ox.NamedNode | ox.BlankNode | ox.Triple
+
+
 class Split:
-    """The workbook graphs validated in their workers, and the rest of a store."""
+    """The workbook graphs validated in their workers, and the rest of a store.
+
+    One pass over the validated graphs finds which of them mention each node; the checks
+    then read only the other graphs (a few thousand statements) and the nodes of more than
+    one workbook graph, never the half million workbook statements again."""
 
     def __init__(self, store: ox.Store, validated: Iterable[str]) -> None:
         self.store = store
         self.done = {ox.NamedNode(g) for g in validated}
         self.predicates = [ox.NamedNode(p) for p in sorted(shape_predicates())]
         #: Subjects and objects of the validated graphs, with the graphs they are in.
-        self.owners: dict[object, set[ox.NamedNode]] = {}
-        self.subjects: set[str] = set()
+        self.owners: dict[Node, set[ox.NamedNode]] = {}
+        owners = self.owners
         for g in self.done:
             for q in store.quads_for_pattern(None, None, None, g):
-                self.owners.setdefault(q.subject, set()).add(g)
-                self.subjects.add(to_text(q.subject))
+                owners.setdefault(q.subject, set()).add(g)
                 if not isinstance(q.object, ox.Literal):
-                    self.owners.setdefault(q.object, set()).add(g)
+                    owners.setdefault(q.object, set()).add(g)
+
+    def _rest_graphs(self) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]:
+        return [g for g in [ox.DefaultGraph(), *self.store.named_graphs()] if g not in self.done]
 
     def local(self) -> bool:
         """Whether validating each graph alone (with the ontology) gives the union's findings
@@ -117,40 +127,57 @@ class Split:
         if not self.predicates:
             return False
         ontology = ox.NamedNode(str(iris.ontology_graph()))
-        store, owners = self.store, self.owners
-        for p in self.predicates:
-            for q in store.quads_for_pattern(None, p, None, None):
-                if q.graph_name == ontology:
-                    continue
-                for g in owners.get(q.subject, ()):
-                    if g != q.graph_name and ox.Quad(q.subject, p, q.object, g) not in store:
-                        return False
+        store, owners, read = self.store, self.owners, set(self.predicates)
+        # statements of the other graphs about nodes of validated graphs
+        for graph in self._rest_graphs():
+            if graph == ontology:
+                continue
+            for q in store.quads_for_pattern(None, None, None, graph):
+                if q.predicate in read:
+                    for g in owners.get(q.subject, ()):
+                        if ox.Quad(q.subject, q.predicate, q.object, g) not in store:
+                            return False
+        # a node that several validated graphs mention: each of them must say all that any
+        # of them says about it (with a predicate the shapes read)
+        for node, graphs in owners.items():
+            if len(graphs) < 2:
+                continue
+            said: dict[object, set[tuple[object, object]]] = {g: set() for g in graphs}
+            for q in store.quads_for_pattern(node, None, None, None):
+                if q.graph_name in said and q.predicate in read:
+                    said[q.graph_name].add((q.predicate, q.object))
+            everything = set().union(*said.values())
+            if any(len(statements) != len(everything) for statements in said.values()):
+                return False
         return True
 
     def validate_rest(self) -> list[Finding]:
         """The shapes over every other graph, plus what the shapes read from the validated
         graphs about the nodes those point at; findings on subjects of validated graphs
         (their workers reported them, :meth:`local` made that exact) are dropped."""
-        store = self.store
+        store, read = self.store, set(self.predicates)
         rest: list[ox.Quad] = []
-        for graph in [ox.DefaultGraph(), *store.named_graphs()]:
-            if graph not in self.done:
-                rest.extend(store.quads_for_pattern(None, None, None, graph))
+        for graph in self._rest_graphs():
+            rest.extend(store.quads_for_pattern(None, None, None, graph))
         pointed = {q.subject for q in rest}
         pointed.update(q.object for q in rest if not isinstance(q.object, ox.Literal))
         borrowed = [
             q
-            for g in self.done
-            for p in self.predicates
-            for q in store.quads_for_pattern(None, p, None, g)
-            if q.subject in pointed
+            for node in pointed
+            for g in self.owners.get(node, ())
+            for q in store.quads_for_pattern(node, None, None, g)
+            if q.predicate in read
         ]
         findings = run_shacl(rdflib_graph([*rest, *borrowed]), shapes_graph())
-        return [f for f in findings if f.focus not in self.subjects]
+        return [f for f in findings if not self._validated_subject(f.focus)]
 
-
-def to_text(term: object) -> str:
-    """A subject as :class:`~pcfgraph.validation.Finding` names its focus node."""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return str(getattr(term, "value", term))
+    def _validated_subject(self, focus: str) -> bool:
+        """Whether a finding's focus node is the subject of a statement of a validated graph."""
+        try:
+            term = ox.BlankNode(focus[2:]) if focus.startswith("_:") else ox.NamedNode(focus)
+        except ValueError:
+            return False
+        return any(
+            next(iter(self.store.quads_for_pattern(term, None, None, g)), None) is not None
+            for g in self.owners.get(term, ())
+        )
