@@ -35,6 +35,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Server processes answering HTTP, forked from one loaded app (1: this process only).
+    http_workers: int = 1
     #: A release directory (graph + manifest from ``pcfgraph build``); None builds from data/.
     release: Path | None = None
     #: Where the verified release of the shipped data is cached; None: the user cache dir.

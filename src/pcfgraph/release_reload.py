@@ -130,6 +130,8 @@ class ReleaseManager:
         self.subscribers: list[ReleaseSubscriber] = []
         #: The last outcomes, newest last (shown by ``GET /admin/reload``).
         self.history: deque[ReloadOutcome] = deque(maxlen=20)
+        #: Called with every outcome after it is recorded (e.g. several server processes).
+        self.listeners: list[Callable[[ReloadOutcome], None]] = []
         self.loaded_at = time.time()
 
     @property
@@ -212,6 +214,8 @@ class ReleaseManager:
         self.history.append(outcome)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
+        for listener in self.listeners:
+            listener(outcome)
         return outcome
 
 

@@ -11,7 +11,8 @@ pool and the reload signal handler live in the app's lifespan. Nothing but proce
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,11 +25,22 @@ from pcfgraph.config import Settings
 from pcfgraph.lifespan import run_services
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
-from pcfgraph.release_reload import load_verified_release
+from pcfgraph.release_reload import ReloadOutcome, load_verified_release
 from pcfgraph.runtime import AppState, Runtime
 from pcfgraph.web import views, warmup
 
-__all__ = ["app_from_env", "configure_logging", "create_app", "graphql_sdl", "uvicorn_options"]
+log = logging.getLogger("pcfgraph.serving")
+
+__all__ = [
+    "app_from_env",
+    "configure_logging",
+    "create_app",
+    "graphql_sdl",
+    "http_workers",
+    "pass_reloads_on",
+    "prepare_shared",
+    "uvicorn_options",
+]
 
 
 def create_app(
@@ -92,6 +104,44 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
         "timeout_graceful_shutdown": 10,
     }
+
+
+def http_workers(app: FastAPI, settings: Settings) -> int:
+    """How many server processes ``pcfgraph serve`` runs (:mod:`pcfgraph.http.prefork`).
+
+    Several only when the release is served from this process's memory, which forked
+    workers share: a release served from its on-disk store (a big one) or a remote store
+    keeps one process, so its memory never doubles and no open store crosses a fork."""
+    wanted = max(1, settings.http_workers)
+    if wanted == 1:
+        return 1
+    state = app.state.pcf
+    if settings.store_url or state.release.store_path is not None:
+        log.warning(
+            "http_workers=%d ignored: the release is not served from memory (one process)", wanted
+        )
+        return 1
+    return wanted
+
+
+def prepare_shared(app: FastAPI) -> None:
+    """Build, before the workers fork, what each would otherwise build (and hold) itself: the
+    page data and search index of the served release (:mod:`pcfgraph.web.warmup`)."""
+    warmup.warm(app.state.pcf)
+
+
+def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:
+    """In a forked worker: a reload it made itself (``POST /admin/reload``) goes on to the
+    other workers (through the supervisor's SIGHUP), so all serve the same release."""
+    manager = app.state.pcf.services.releases
+    if manager is None:
+        return
+
+    def on_outcome(outcome: ReloadOutcome) -> None:
+        if outcome.ok and outcome.trigger != "SIGHUP":
+            reload_others()
+
+    manager.listeners.append(on_outcome)
 
 
 def graphql_sdl() -> str:

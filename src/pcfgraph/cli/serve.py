@@ -15,6 +15,12 @@ from pcfgraph.config import Settings
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="TCP port [default: 8000].")
 @click.option(
+    "--http-workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes sharing the loaded release [default: 1].",
+)
+@click.option(
     "--release",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
@@ -79,9 +85,24 @@ def run_http(app: Any, settings: Settings) -> None:
     too, so what they measure is what is deployed)."""
     import uvicorn
 
-    from pcfgraph.serving import uvicorn_options
+    from pcfgraph import serving
 
-    uvicorn.run(app, **uvicorn_options(settings))
+    options = serving.uvicorn_options(settings)
+    workers = serving.http_workers(app, settings)
+    if workers <= 1:
+        uvicorn.run(app, **options)
+        return
+    from pcfgraph.http.prefork import serve_forked
+
+    status = serve_forked(
+        app,
+        options,
+        workers,
+        prepare=lambda: serving.prepare_shared(app),
+        worker_started=lambda reload_others: serving.pass_reloads_on(app, reload_others),
+    )
+    if status:
+        raise SystemExit(status)
 
 
 @click.command()

@@ -18,6 +18,12 @@ from pcfgraph.config import ENV_PREFIX, Settings
 MEANINGS: dict[str, str] = {
     "host": "Interface to listen on. Keep the loopback default behind a reverse proxy.",
     "port": "TCP port to listen on.",
+    "http_workers": "Server processes answering HTTP (one Python process uses one core). "
+    "More than 1: `pcfgraph serve` loads the release and builds the page data once, then "
+    "forks the workers, which share that memory and one listening socket; each runs its own "
+    "sandbox pool (admission limits count per worker). SIGHUP to the main process, or `POST "
+    "/admin/reload` to any worker, reloads every worker. Only for a release served from "
+    "memory (`worker_memory_store_quads`); an on-disk or remote store keeps one process.",
     "release": "Release directory written by `pcfgraph build` (`graph.nq` + `manifest.json`). "
     "Verified (sha256, counts, SHACL) before it is served and re-read on reload. Unset: the "
     "shipped data's release from the cache (`cache_dir`), built and verified there first "

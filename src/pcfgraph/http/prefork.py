@@ -1,0 +1,165 @@
+"""Several server processes forked from one loaded app: one listening socket, one memory.
+
+One Python process answers requests on one core (the interpreter lock); ``pcfgraph serve
+--http-workers N`` runs N. The supervisor (the process the user started) binds the socket and
+builds everything a request reads (``prepare``: the release, page data, search index) once,
+then forks the workers: each inherits that memory copy-on-write (the in-memory store, the page
+data) instead of loading its own, and accepts on the shared socket under uvicorn with the same
+options as a single process. Each worker runs the app's lifespan itself (its own sandbox pool:
+admission limits count per worker).
+
+Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
+supervisor; ``SIGHUP`` is passed to every worker (each reloads the release). A reload a worker
+made itself (``POST /admin/reload``) is sent on as ``SIGHUP`` to the supervisor, which passes it
+to the *other* workers, so all serve the same release. A worker that exits while the server
+is not stopping stops the whole server (with its exit code): a supervisor restarting it would
+fork the release it started with, not the one serving now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("pcfgraph.serving")
+
+_HANDLED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """The socket every worker accepts on (bound before any fork)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_forked(
+    app: Any,
+    options: dict[str, Any],
+    workers: int,
+    *,
+    prepare: Callable[[], object] | None = None,
+    worker_started: Callable[[Callable[[], None]], None] | None = None,
+) -> int:
+    """Serve ``app`` with uvicorn (``options`` as for ``uvicorn.run``) from ``workers`` forked
+    processes; returns the exit status once they have all stopped.
+
+    ``prepare`` runs in the supervisor before the fork (what every worker should share);
+    ``worker_started(reload_others)`` runs in each worker before it serves, with the function
+    that asks the supervisor to pass a reload on to the other workers."""
+    sock = listening_socket(options["host"], int(options["port"]))
+    if prepare is not None:
+        prepare()
+    gc.collect()
+    gc.freeze()  # the shared heap stays out of the collector's walks (no copy-on-write)
+    signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)  # before forking: none is lost
+    supervisor = os.getpid()
+    children: dict[int, int] = {}  # pid -> worker number
+    for number in range(1, workers + 1):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the worker's life ends in os._exit
+            os._exit(_run_worker(app, options, sock, number, supervisor, worker_started))
+        children[pid] = number
+    sock.close()  # the supervisor never accepts
+    log.info("serving from %d worker processes: %s", workers, sorted(children))
+    return _supervise(children)
+
+
+def _run_worker(
+    app: Any,
+    options: dict[str, Any],
+    sock: socket.socket,
+    number: int,
+    supervisor: int,
+    worker_started: Callable[[Callable[[], None]], None] | None,
+) -> int:
+    """One worker: default signal dispositions, then uvicorn on the shared socket."""
+    status = 0
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        # A SIGHUP before the app's lifespan installs its reload handler must not kill it.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+        def reload_others() -> None:
+            if os.getppid() == supervisor:
+                os.kill(supervisor, signal.SIGHUP)
+
+        if worker_started is not None:
+            worker_started(reload_others)
+        import uvicorn
+
+        config = uvicorn.Config(app, **options)
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        status = 0 if server.started else 3
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        log.exception("worker %d failed", number)
+        status = 3
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return status
+
+
+def _supervise(children: dict[int, int]) -> int:
+    """Wait for signals and children; pass signals on; return the exit status."""
+    stopping = False
+    status = 0
+    while children:
+        info = signal.sigwaitinfo(_HANDLED)
+        if info.si_signo in (signal.SIGTERM, signal.SIGINT):
+            if not stopping:
+                log.info("stopping %d worker processes", len(children))
+            stopping = True
+            _send(children, signal.SIGTERM)
+        elif info.si_signo == signal.SIGHUP:
+            # From a worker that reloaded itself: the others; from anyone else: all.
+            _send(children, signal.SIGHUP, skip=info.si_pid)
+        for pid, code in _reap(children):
+            number = children.pop(pid)
+            if not stopping:
+                log.error("worker %d (pid %d) exited with %d: stopping", number, pid, code)
+                stopping = True
+                status = code if code > 0 else 3
+                _send(children, signal.SIGTERM)
+    return status
+
+
+def _send(children: dict[int, int], sig: int, skip: int | None = None) -> None:
+    for pid in list(children):
+        if pid != skip:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+
+def _reap(children: dict[int, int]) -> list[tuple[int, int]]:
+    """The children that have exited (pid, exit status), without waiting."""
+    done = []
+    for pid in list(children):
+        try:
+            waited, raw = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done.append((pid, 3))
+            continue
+        if waited:
+            done.append((pid, os.waitstatus_to_exitcode(raw)))
+    return done

@@ -1,0 +1,127 @@
+"""``pcfgraph serve --http-workers 2``: processes forked from one loaded app share one socket;
+reloads (``POST /admin/reload`` to any worker, ``SIGHUP`` to the server) reach every worker;
+``SIGTERM`` stops them all; a worker that dies stops the server (pcfgraph.http.prefork)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+from ops_support import LiveServer, publish
+
+TOKEN = "s3cret-token"
+
+
+class ServeProcess(LiveServer):
+    """``pcfgraph serve`` itself (the supervisor and its forked workers)."""
+
+    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        code = "from pcfgraph.cli import entry; entry()"
+        return subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--port", str(self.port), "--http-workers", "2"],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def workers_of(pid: int) -> list[int]:
+    """The direct children of ``pid`` (the forked server workers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return sorted(found)
+
+
+def wait_for(what: str, check: object, server: LiveServer, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not within {seconds:.0f} s: {what}: {server.log()[-3000:]}")
+
+
+def reloaded_to(server: LiveServer, release_id: str) -> list[str]:
+    """The triggers of the reloads to ``release_id`` the server's workers logged."""
+    pattern = rf"reload \(([^)]+)\): now serving release {release_id}"
+    return re.findall(pattern, server.log())
+
+
+def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    server = ServeProcess(rel, tmp_path / "server.log", admin_token=TOKEN).start()
+    try:
+        workers = workers_of(server.pid)
+        assert len(workers) == 2, server.log()[-2000:]
+        for _ in range(10):  # fresh connections, accepted by either worker
+            r = httpx.get(
+                server.url + "/sparql",
+                params={"query": "ASK { ?s ?p ?o }"},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            assert r.status_code == 200 and r.json()["boolean"] is True, r.text
+            assert httpx.get(server.url + "/ready").json()["release_id"] == first
+
+        second = publish(rel, variant=2)
+        r = httpx.post(
+            server.url + "/admin/reload",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=120,
+        )
+        assert r.status_code == 200 and r.json()["release_id"] == second, r.text
+        # the worker that answered reloaded itself; the other one through the supervisor
+        wait_for(
+            "both workers serve the second release",
+            lambda: sorted(reloaded_to(server, second)) == ["POST /admin/reload", "SIGHUP"],
+            server,
+        )
+
+        third = publish(rel, variant=3)
+        server.signal(signal.SIGHUP)
+        wait_for(
+            "both workers serve the third release",
+            lambda: reloaded_to(server, third) == ["SIGHUP", "SIGHUP"],
+            server,
+        )
+        for _ in range(6):
+            assert httpx.get(server.url + "/ready").json()["release_id"] == third
+
+        assert workers_of(server.pid) == workers  # reloads replace no process
+        server.signal(signal.SIGTERM)
+        assert server.proc is not None
+        assert server.proc.wait(timeout=60) == 0
+        for pid in workers:
+            assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+    finally:
+        server.stop()
+
+
+def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    publish(rel)
+    server = ServeProcess(rel, tmp_path / "server.log").start()
+    try:
+        victim, other = workers_of(server.pid)
+        os.kill(victim, signal.SIGKILL)
+        assert server.proc is not None
+        assert server.proc.wait(timeout=60) == 3, server.log()[-2000:]
+        assert "exited with -9: stopping" in server.log()
+        wait_for("the other worker is gone", lambda: not Path(f"/proc/{other}").exists(), server)
+    finally:
+        server.stop()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True
