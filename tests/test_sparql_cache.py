@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ops_support import publish
-from sparql_support import endpoint_settings, fixture_store, live_server
+from sparql_support import endpoint_settings, fixture_release, fixture_store, live_server
 
 from pcfgraph import iris
 from pcfgraph.api.sparql_cache import (
@@ -293,3 +293,48 @@ def test_if_none_match_uses_weak_comparison(header: str | None, expected_match: 
 )
 def test_only_deterministic_queries_are_cached(query: str, cacheable: bool) -> None:
     assert deterministic(query) is cacheable
+
+
+def test_the_guards_verdict_is_kept_per_text_and_dataset_refusals_never() -> None:
+    """A text asked again skips the guard; what it depends on (dataset parameters, the
+    release's graphs) is in the key, and a refused text is refused every time."""
+    from pcfgraph.api.sparql_cache import CheckedTexts
+
+    app = create_app(endpoint_settings(sparql_inprocess_work=0), fixture_release())
+    named = "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
+    with TestClient(app) as http:
+        memo = app.state.pcf.caches.sparql_checks.get(CheckedTexts)
+        for _ in range(2):
+            ok = http.get("/sparql", params={"query": CODES}, headers={"Accept": JSON})
+            assert ok.status_code == 200, ok.text
+        assert len(memo) == 1
+        for _ in range(2):  # the same text with a graph the release does not have
+            bad = http.get(
+                "/sparql",
+                params={"query": named, "named-graph-uri": "urn:no-such-graph"},
+                headers={"Accept": JSON},
+            )
+            assert bad.status_code == 400 and "urn:no-such-graph" in bad.text
+        assert len(memo) == 1
+        for _ in range(2):
+            update = http.get("/sparql", params={"query": "CLEAR ALL"}, headers={"Accept": JSON})
+            assert update.status_code == 403
+        assert len(memo) == 1
+        good = http.get("/sparql", params={"query": named}, headers={"Accept": JSON})
+        assert good.status_code == 200 and len(memo) == 2
+
+
+def test_kept_verdicts_are_bounded_in_count_and_text_length() -> None:
+    from pcfgraph.api.sparql_cache import CheckedText, CheckedTexts
+
+    memo = CheckedTexts(entries=3, max_chars=100)
+    verdict = CheckedText("SELECT", False, True)
+    none: frozenset[str] = frozenset()
+    for i in range(5):
+        memo.put((f"ASK {{ }} # {i}", (), (), none), verdict)
+    assert len(memo) == 3
+    assert memo.get(("ASK { } # 0", (), (), none)) is None  # least recently used first out
+    assert memo.get(("ASK { } # 4", (), (), none)) == verdict
+    memo.put(("ASK {}" + " " * 200, (), (), none), verdict)
+    assert memo.get(("ASK {}" + " " * 200, (), (), none)) is None  # too long to keep
+    assert memo.get(("ASK { } # 4", (), (), frozenset({"urn:g"}))) is None  # other graphs

@@ -118,6 +118,8 @@ class Caches:
     sparql_answers: Lazy[object] = field(default_factory=Lazy)
     #: In-process evaluation of proven-bounded ``/sparql`` queries (its statistics per release).
     sparql_local: Lazy[object] = field(default_factory=Lazy)
+    #: Query texts the ``/sparql`` guard accepted (its verdict per text).
+    sparql_checks: Lazy[object] = field(default_factory=Lazy)
 
 
 @dataclass(frozen=True)

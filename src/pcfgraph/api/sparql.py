@@ -36,6 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pcfgraph import iris
 from pcfgraph.api.sparql_cache import (
     CachedAnswer,
+    CheckedText,
+    CheckedTexts,
     ResponseCache,
     cache_key,
     deterministic,
@@ -223,15 +225,7 @@ async def run_query(
     named_graphs = _many(params, "named-graph-uri")
     if not query.strip():
         raise InputError("the query is empty", code="missing-query")
-    checked = check_query(
-        query,
-        max_depth=settings.max_query_depth,
-        max_tokens=settings.max_query_tokens,
-        max_width=settings.max_query_width,
-        known_graphs=known_graphs(state),
-        default_graph_uris=default_graphs,
-        named_graph_uris=named_graphs,
-    )
+    checked = checked_text(state, query, default_graphs, named_graphs)
     media = negotiate(
         request.headers.get("accept"), offers_for(checked.form), what=f"a {checked.form} query"
     )
@@ -257,7 +251,7 @@ async def run_query(
     if pool is None:
         raise StoreError("the query sandbox is not running")
     release_id = pool.release_id
-    if release_id is None or not deterministic(query):
+    if release_id is None or not checked.deterministic:
         result = await evaluate(request, state, pool, payload)
         return Response(
             content=result["body"],
@@ -289,6 +283,33 @@ async def run_query(
     if conditional:
         headers["ETag"] = answer.etag
     return Response(content=answer.body, headers=headers)
+
+
+def checked_text(
+    state: AppState, query: str, default_graphs: list[str], named_graphs: list[str]
+) -> CheckedText:
+    """The guard's verdict on a query (:func:`pcfgraph.sparql_guard.check_query`: raises for
+    a refused one), kept per text for the texts it accepted (:class:`CheckedTexts`)."""
+    settings = state.settings
+    known = known_graphs(state)
+    key = (query, tuple(default_graphs), tuple(named_graphs), known)
+    memo = state.caches.sparql_checks.get(CheckedTexts)
+    assert isinstance(memo, CheckedTexts)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    checked = check_query(
+        query,
+        max_depth=settings.max_query_depth,
+        max_tokens=settings.max_query_tokens,
+        max_width=settings.max_query_width,
+        known_graphs=known,
+        default_graph_uris=default_graphs,
+        named_graph_uris=named_graphs,
+    )
+    verdict = CheckedText(checked.form, checked.has_dataset_clause, deterministic(query))
+    memo.put(key, verdict)
+    return verdict
 
 
 async def evaluate(

@@ -139,3 +139,46 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass(frozen=True)
+class CheckedText:
+    """What ``/sparql`` needs from the guard's verdict on one query text (it accepted it)."""
+
+    form: str
+    has_dataset_clause: bool
+    deterministic: bool
+
+
+CheckKey = tuple[str, tuple[str, ...], tuple[str, ...], frozenset[str]]
+
+
+class CheckedTexts:
+    """Query texts the guard accepted, by text, dataset parameters and the release's graph
+    names (everything its verdict depends on besides the app's fixed limits), so a text
+    asked again is not tokenised again (8-100 us per request on the bench's lookups).
+
+    Refusals are not kept (each is checked again and gets its own error). Bounded in count
+    and in the length of a kept text, least recently used first out."""
+
+    def __init__(self, entries: int = 1024, max_chars: int = 16_384) -> None:
+        self.entries = entries
+        self.max_chars = max_chars
+        self._items: OrderedDict[CheckKey, CheckedText] = OrderedDict()
+
+    def get(self, key: CheckKey) -> CheckedText | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: CheckKey, checked: CheckedText) -> None:
+        if len(key[0]) > self.max_chars:
+            return
+        self._items[key] = checked
+        self._items.move_to_end(key)
+        while len(self._items) > self.entries:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
