@@ -231,13 +231,20 @@ run_http(create_app(settings, release), settings)
 
 
 def start_pcfgraph(
-    store: EmbeddedStore, work: Path, memory_mb: int, *, cache_mb: int, name: str = "pcfgraph"
+    store: EmbeddedStore,
+    work: Path,
+    memory_mb: int,
+    *,
+    cache_mb: int,
+    name: str = "pcfgraph",
+    http_workers: int = 1,
 ) -> Server:
     """pcfgraph as ``pcfgraph serve`` runs it (:func:`pcfgraph.cli.serve.run_http`: its
     uvicorn settings, protocol class and logging, the access log at its default level going
     to a pipe nobody reads), on a release written from the benchmark's data and loaded
     without the start-up SHACL check (minutes on a busy machine; requests are unaffected).
-    ``cache_mb`` is its ``sparql_cache_mb`` (0: every query runs)."""
+    ``cache_mb`` is its ``sparql_cache_mb`` (0: every query runs); ``http_workers`` its
+    ``--http-workers`` (server processes forked from the loaded app)."""
     from pcfgraph.release import write_release
 
     release = work / "release"  # one release for every pcfgraph server (opened read-only)
@@ -255,6 +262,7 @@ def start_pcfgraph(
         PCFGRAPH_MAX_CONCURRENT_PER_CLIENT="16",
         PCFGRAPH_WORKER_MEMORY_MB=str(memory_mb),
         PCFGRAPH_SPARQL_CACHE_MB=str(cache_mb),
+        PCFGRAPH_HTTP_WORKERS=str(http_workers),
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", PCFGRAPH_LAUNCHER, str(release), str(port)],
@@ -533,6 +541,12 @@ def main(argv: list[str] | None = None) -> str:
         "also a second pcfgraph server with the cache on (its own column)",
     )
     ap.add_argument("--cache-mb", type=int, default=64, help="sparql_cache_mb of the cached one")
+    ap.add_argument(
+        "--http-workers",
+        type=int,
+        default=2,
+        help="pcfgraph serve --http-workers (server processes; 2: one per core here)",
+    )
     ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
         "--order",
@@ -555,14 +569,22 @@ def main(argv: list[str] | None = None) -> str:
         out.append(line)
         print(line, flush=True)
 
-    say(f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order}")
+    say(
+        f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order}, "
+        f"pcfgraph serve --http-workers {args.http_workers}, load average "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     work = Path(tempfile.mkdtemp(prefix="pcfgraph-sparql-bench-"))
     (work / "graph.nq").write_bytes(nquads)
     servers: list[Server] = []
     clients: dict[str, Client] = {}
     try:
         t0 = time.perf_counter()
-        servers.append(start_pcfgraph(store, work, args.worker_memory_mb, cache_mb=0))
+        servers.append(
+            start_pcfgraph(
+                store, work, args.worker_memory_mb, cache_mb=0, http_workers=args.http_workers
+            )
+        )
         if args.cache == "both":
             servers.append(
                 start_pcfgraph(
@@ -571,6 +593,7 @@ def main(argv: list[str] | None = None) -> str:
                     args.worker_memory_mb,
                     cache_mb=args.cache_mb,
                     name="pcfgraph+cache",
+                    http_workers=args.http_workers,
                 )
             )
         servers.append(start_oxigraph(nquads))
@@ -617,6 +640,7 @@ def main(argv: list[str] | None = None) -> str:
             say(line)
         reconnects = {n: c.reconnects for n, c in clients.items() if c.reconnects}
         say(f"Idle connections the servers closed (reconnected, within timing): {reconnects or 0}.")
+        say("Load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ".")
     finally:
         for c in clients.values():
             c.close()
