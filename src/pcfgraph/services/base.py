@@ -44,6 +44,18 @@ class Reader:
         """The memoised value of ``key``, or None when it is not computed yet."""
         return self._memo.get(key)
 
+    def memo_items(self) -> dict[Any, Any]:
+        """A copy of every memoised read (what :mod:`pcfgraph.services.page_data` ships)."""
+        with self._guard:
+            return dict(self._memo)
+
+    def preload(self, values: Mapping[Any, Any]) -> None:
+        """Take reads computed elsewhere (the release's page data) as memoised; a key
+        computed here already keeps its value."""
+        with self._guard:
+            for key, value in values.items():
+                self._memo.setdefault(key, value)
+
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this reader's lifetime."""
         if key in self._memo:

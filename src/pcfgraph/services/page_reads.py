@@ -16,6 +16,7 @@ from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
+from pcfgraph.services.page_data import load_page_data
 from pcfgraph.services.page_model import (
     SKOS,
     ChainLink,
@@ -369,6 +370,7 @@ def reads_for(state: AppState) -> Reads:
 
     def build() -> Reads:
         fresh = Reads(state.store, state.catalog)
+        load_page_data(fresh, release)  # built with the release, when it carries it
         fresh.search_index = lambda: served_index(caches, release, fresh.reader)
         return fresh
 
