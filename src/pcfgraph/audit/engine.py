@@ -46,7 +46,7 @@ from pcfgraph.audit.findings import (
 )
 from pcfgraph.audit.framework_store import framework_store
 from pcfgraph.audit.inputs.model import ParsedModel
-from pcfgraph.audit.inputs.terms import model_findings
+from pcfgraph.audit.inputs.terms import located_findings, own_findings
 from pcfgraph.audit.labels import Labeller, focus_units
 from pcfgraph.audit.parse import (
     DEFAULT_MAX_BYTES,
@@ -63,6 +63,7 @@ from pcfgraph.audit.ruleset import (
     observed_predicates,
     shacl_framework_subset,
 )
+from pcfgraph.audit.shacl_process import ShaclRun
 from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _query, _triple
 from pcfgraph.store import EmbeddedStore
 
@@ -149,12 +150,26 @@ def audit(
         model = parsed if parsed is not None else parse_uploads(uploads, limits)
         triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
+        own: list[AuditResult] = []
+
+        def model_side() -> None:
+            started = time.perf_counter()
+            if isinstance(model, ParsedModel):
+                own.extend(own_findings(model, context))
+            seconds["terms"] = time.perf_counter() - started
+
         report = audit_triples(
-            triples, context, shapes=shapes, checks=checks, seconds=seconds, options=options
+            triples,
+            context,
+            shapes=shapes,
+            checks=checks,
+            seconds=seconds,
+            options=options,
+            beside=model_side,
         )
     report.results.extend(_ignored_results(ignored))
     if isinstance(model, ParsedModel):
-        report.results = model_findings(report, model, context)
+        report.results = located_findings(report, model, own)
     # findings about the model itself (unknown terms, bad cells) are model validity
     report.results = deduplicated(
         replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r
@@ -203,7 +218,10 @@ def audit_triples(
     checks: Sequence[Path] | None = None,
     seconds: dict[str, float] | None = None,
     options: AuditOptions | None = None,
+    beside: Callable[[], object] | None = None,
 ) -> AuditReport:
+    """Audit parsed statements. ``beside``: the caller's own work, done while pySHACL runs in
+    its child process (:mod:`.shacl_process`)."""
     seconds = seconds if seconds is not None else {}
     options = options or AuditOptions()
     ruleset = context.rules if shapes is None and checks is None else RuleSet.load(shapes, checks)
@@ -218,22 +236,47 @@ def audit_triples(
         if ruleset is context.rules
         else shacl_framework_subset(context.quads, ruleset)
     )
-    # pySHACL's data graph first, released before the pyoxigraph store is filled: the two
-    # never hold the model at once (at 100k triples each takes about 80 MB).
-    started = time.perf_counter()
-    data = data_graph(framework, triples, ruleset.observed_predicates)
-    seconds["load"] = time.perf_counter() - started
+    deactivated = profile.deactivated
 
-    started = time.perf_counter()
-    results = run_shacl(data, ruleset.shapes_graph(profile.deactivated), ruleset.rules)
-    release_data_graph(data)
-    del data
-    seconds["shacl"] = time.perf_counter() - started
+    def shacl_side() -> tuple[list[AuditResult], dict[str, float]]:
+        # pySHACL's data graph is built here, in the child process where there is one, and
+        # released before the pyoxigraph store is filled where there is not: the model is never
+        # held in both forms by one process (at 100k triples each takes about 80 MB)
+        began = time.perf_counter()
+        data = data_graph(framework, triples, ruleset.observed_predicates)
+        built = time.perf_counter()
+        found = run_shacl(data, ruleset.shapes_graph(deactivated), ruleset.rules)
+        release_data_graph(data)
+        return found, {"shacl_load": built - began, "shacl": time.perf_counter() - built}
 
+    shacl = ShaclRun(shacl_side)
+    try:
+        if beside is not None:
+            beside()
+        return _checks_and_report(
+            triples, context, ruleset, profile, as_of, params, shacl, seconds, options
+        )
+    finally:
+        shacl.cancel()
+
+
+def _checks_and_report(
+    triples: Sequence[ox.Triple | ox.Quad],
+    context: AuditContext,
+    ruleset: RuleSet,
+    profile: Profile,
+    as_of: date,
+    params: dict[str, ox.Literal],
+    shacl: ShaclRun,
+    seconds: dict[str, float],
+    options: AuditOptions,
+) -> AuditReport:
+    """The parent's side of an audit: the SPARQL checks and the report's framework parts on
+    pyoxigraph while pySHACL runs (:mod:`.shacl_process`), then the findings of both."""
     started = time.perf_counter()
     # the framework store kept with the context, the upload added for this audit only
     with framework_store(context).lend(triples) as store:
-        seconds["load"] += time.perf_counter() - started
+        seconds["load"] = time.perf_counter() - started
 
         embedded = EmbeddedStore(store)
         if _PRICE_RULE in ruleset.rules and embedded.ask(_query("reports/declares-no-chargeback")):
@@ -242,21 +285,16 @@ def audit_triples(
             profile = replace(profile, deactivated=profile.deactivated | {_PRICE_RULE})
 
         started = time.perf_counter()
+        checked: list[AuditResult] = []
         for check in ruleset.checks:
             if check.rule.iri not in profile.deactivated:
-                results.extend(run_check(embedded, check, params))
+                checked.extend(run_check(embedded, check, params))
         seconds["checks"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        results = [
-            replace(r, severity=profile.severities.get(r.shape, r.severity))
-            for r in deduplicated(results)
-            if r.shape not in profile.deactivated
-        ]
         labeller = Labeller(store)
         units = focus_units(embedded, labeller)
-        results = [labeller.annotate(r, units) for r in results]
-        report = AuditReport(results=results, triples=len(triples))
+        report = AuditReport(results=[], triples=len(triples))
         report.as_of = as_of.isoformat()
         report.profile = profile.name
         report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)
@@ -264,11 +302,26 @@ def audit_triples(
         report.max_findings = options.max_findings
         report.groups = [{"iri": g.iri, "label": g.label, "order": g.order} for g in ruleset.groups]
         report.rules = rules_applied(ruleset, profile, labeller)
-        results.sort(key=sort_key(report))
         report.coverage = coverage(embedded, context.coverage_roots, context.equivalences)
         report.maturity = maturity(embedded, labeller)
         report.organisation = labeller.organisation()
         seconds["report"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        shacl_results, shacl_seconds = shacl.results()
+        seconds["shacl_wait"] = time.perf_counter() - started
+        seconds.update(shacl_seconds)
+
+        started = time.perf_counter()
+        results = [
+            replace(r, severity=profile.severities.get(r.shape, r.severity))
+            for r in deduplicated([*shacl_results, *checked])
+            if r.shape not in profile.deactivated
+        ]
+        results = [labeller.annotate(r, units) for r in results]
+        results.sort(key=sort_key(report))
+        report.results = results
+        seconds["report"] += time.perf_counter() - started
         report.seconds = seconds
         return report
 

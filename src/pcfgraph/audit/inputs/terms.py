@@ -228,10 +228,14 @@ def model_findings(report: AuditReport, model: ParsedModel, context: Any) -> lis
     """The report's results plus the model's own findings (bad cells, unknown terms), each
     with the location in the user's file where it is known; sets the report's
     not-used-by-the-audit list for ArchiMate models."""
+    return located_findings(report, model, own_findings(model, context))
+
+
+def own_findings(model: ParsedModel, context: Any) -> list[AuditResult]:
+    """The model's own findings (bad cells, unknown terms), labelled: they need the model and
+    the context only, so an audit finds them while pySHACL runs."""
     extra = list(model.findings)
     extra.extend(unknown_terms(model.triples, vocabulary_for(context)))
-    if model.unused is not None:
-        report.unused = list(model.unused)
     if extra:
         labels = _labels(model.triples)
         extra = [
@@ -240,6 +244,17 @@ def model_findings(report: AuditReport, model: ParsedModel, context: Any) -> lis
             else r
             for r in extra
         ]
+    return extra
+
+
+def located_findings(
+    report: AuditReport, model: ParsedModel, extra: list[AuditResult]
+) -> list[AuditResult]:
+    """The report's results plus ``extra`` (:func:`own_findings`), each with its location in
+    the user's file where it is known; sets the report's not-used-by-the-audit list for
+    ArchiMate models."""
+    if model.unused is not None:
+        report.unused = list(model.unused)
     return [model.sources.locate(r) for r in (*report.results, *extra)]
 
 
