@@ -478,12 +478,16 @@ def sweep_dead_snapshots(parent: Path) -> None:
             continue
 
 
-def build_release(extra: ExtraSources | None = None) -> Release:
+def build_release(
+    extra: ExtraSources | None = None, steps: Callable[[str], None] | None = None
+) -> Release:
     """Assemble the shipped data (plus ``extra`` sources) in memory and describe it with a
-    manifest (not written)."""
+    manifest (not written). ``steps``: told each step as it starts (the build's bar)."""
     from pcfgraph.assemble import assemble
 
     assembly = assemble(extra=extra)
+    if steps is not None:
+        steps("canonical N-Quads")
     data = canonical_nquads(assembly.store)
     manifest = make_manifest(assembly.store, data, assembly.sources)
     manifest["build_seconds"] = round(assembly.seconds, 3)

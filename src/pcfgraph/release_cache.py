@@ -64,6 +64,7 @@ def cached_release(
     extra_sources: Sequence[Path] = (),
     build: Callable[[], Release] | None = None,
     memory_quads: int = 0,
+    steps: Callable[[str], None] | None = None,
 ) -> Release:
     """The verified release for the current sources: opened from the cache, or built,
     verified and published there first. ``build`` assembles it (default: the shipped data);
@@ -84,7 +85,11 @@ def cached_release(
     from pcfgraph.release import build_release
     from pcfgraph.release_verify import verify_release
 
-    release = verify_release((build or build_release)())
+    step = steps or (lambda _name: None)
+    built = (build or (lambda: build_release(steps=steps)))()
+    step("verifying shapes and checks")
+    release = verify_release(built)
+    step("writing store and artefacts")
     entries.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_dir(entries, f".{key}.")
     try:
@@ -101,6 +106,7 @@ def cached_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     prune(entries, keep=entry)
+    step("opening the release")
     return load_release(entry, check_graph_file=False, memory_quads=memory_quads)
 
 
@@ -115,6 +121,7 @@ def open_release(
     cache_dir: Path | bool | None = True,
     extra: ExtraSources | None = None,
     memory_quads: int = 0,
+    steps: Callable[[str], None] | None = None,
 ) -> Release:
     """The release a command or server uses: a verified release directory, or the shipped
     data's verified release from the cache (``cache_dir=True``: from the environment; a path;
@@ -129,15 +136,16 @@ def open_release(
     if cache_dir is True:
         cache_dir = default_cache_dir()
     if not cache_dir:
-        return release_mod.build_release(extra)  # keeps its N-Quads for `pcfgraph build`
+        return release_mod.build_release(extra, steps)  # keeps its N-Quads for `build`
     if extra:
         return cached_release(
             Path(cache_dir),
             extra_sources=extra.files(),
-            build=lambda: release_mod.build_release(extra),
+            build=lambda: release_mod.build_release(extra, steps),
             memory_quads=memory_quads,
+            steps=steps,
         )
-    return cached_release(Path(cache_dir), memory_quads=memory_quads)
+    return cached_release(Path(cache_dir), memory_quads=memory_quads, steps=steps)
 
 
 __all__ = [

@@ -104,13 +104,21 @@ def build(
     the last good release. --add and --sources put more frameworks in (workbooks are imported
     in parallel; two sources claiming the same edition and version are refused).
     """
+    from pcfgraph.build_steps import BuildSteps
     from pcfgraph.release_verify import verify_release
     from pcfgraph.sources import ExtraSources
 
     started = time.perf_counter()
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
-    release = verify_release(open_release(None, extra=extra))
-    manifest = publish_copy(release, out_dir, verified=True)  # a cached one's files as they are
+    steps = BuildSteps()  # on a terminal: the step the build is in, after the import's bar
+    try:
+        release = open_release(None, extra=extra, steps=steps)
+        steps("verifying shapes and checks")  # (the release cache did it already)
+        release = verify_release(release)
+        steps("writing store and artefacts")
+        manifest = publish_copy(release, out_dir, verified=True)  # a cached one's files as is
+    finally:
+        steps.close()
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
         f"{len(manifest['graphs'])} graphs -> {out_dir} "
