@@ -126,6 +126,44 @@ def test_the_bound_grows_with_the_data() -> None:
     assert low is not None and high is not None and low < high
 
 
+def hub_store() -> EmbeddedStore:
+    """200 nodes with one kind and one label each, and one hub with a kind and 100 labels."""
+    store = EmbeddedStore()
+    g, kind, label = ox.NamedNode(f"{EX}g"), ox.NamedNode(f"{EX}kind"), ox.NamedNode(f"{EX}label")
+    quads = []
+    for i in range(201):
+        node = ox.NamedNode(f"{EX}n{i}")
+        quads.append(ox.Quad(node, kind, ox.NamedNode(f"{EX}k{i % 3}"), g))
+        for j in range(100 if i == 200 else 1):
+            quads.append(ox.Quad(node, label, ox.Literal(f"l{i}-{j}"), g))
+    store.add_quads(quads)
+    return store
+
+
+def test_a_join_costs_what_its_lookups_return_not_lookups_times_the_largest_fan_out() -> None:
+    """One node with 100 labels does not make every node's label lookup cost 100: the bound
+    covers both nested-loop orders (one seek per solution plus what it returns) and a hash
+    join, and stays linear in the data (lookups times the largest fan-out was 100x that)."""
+    store = hub_store()
+    stats = load_stats(store)
+    assert stats is not None
+    query = f"SELECT * WHERE {{ ?n <{EX}kind> ?k . ?n <{EX}label> ?l }}"
+    bound = work_bound(query, stats)
+    assert bound is not None
+
+    def objects(node: ox.NamedNode, predicate: str) -> int:
+        return sum(1 for _ in store.store.quads_for_pattern(node, ox.NamedNode(predicate), None))
+
+    nodes = [ox.NamedNode(f"{EX}n{i}") for i in range(201)]
+    kinds, labels = len(nodes), sum(objects(n, f"{EX}label") for n in nodes)
+    answers = sum(1 for _ in store.store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    kind_first = kinds + sum(1 + objects(n, f"{EX}label") for n in nodes)
+    label_first = labels + sum(objects(n, f"{EX}label") * (1 + 1) for n in nodes)
+    hash_join = kinds + labels + answers
+    assert max(kind_first, label_first, hash_join) <= bound
+    assert bound <= 10 * len(store)  # 5 operators x (seeks + answers), not 201 x 100 x 5
+
+
 def test_a_walk_whose_closure_is_too_large_is_not_bounded() -> None:
     store = random_store(1)
     assert closure_walks(store, f"{EX}link", limit=10) is None

@@ -12,8 +12,10 @@ object's subjects, a graph's quads, ...), with the cost of finding them. For eve
 set of patterns ``S`` the solutions are at most ``sol(S) = min over e in S (S - e connected)
 of sol(S - e) x fan(e, v)``, ``v`` a variable ``e`` shares with ``S - e``: a bound on the
 relation itself, so it holds whatever order the engine joins in. The work bound is the
-largest ``sol(S)`` times the cost of one more lookup next to it, times the number of
-operators, plus the output. Patterns not all joined by shared variables (a cartesian
+largest cost of one operator (a set's solutions, or extending ``S - e`` by ``e``: walks
+cost their steps per solution, index lookups a seek per solution plus what they return,
+which together are solutions of ``S``), times the number of operators, plus the output.
+Patterns not all joined by shared variables (a cartesian
 product) are not bounded.
 
 A ``p+``/``p*`` path needs a constant end; its walks are bounded by the largest closure of
@@ -184,6 +186,8 @@ def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
         sol[1 << i] = alone[i][0]
         var_mask[1 << i] = masks[i]
     worst = max(cost for _, cost in alone)
+    # (solutions of the smaller set, cost per lookup, the bigger set, whether a walk)
+    steps: list[tuple[int, int, int, bool]] = []
     for mask in range(1, 1 << k):
         size = sol.get(mask)
         if size is None:
@@ -197,9 +201,8 @@ def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
             for var_bit, f, c in fans[j]:
                 if var_bit & have and (not fan or f < fan or (f == fan and c < cost)):
                     fan, cost = f, c
-            if size * cost > worst:
-                worst = size * cost
             grown = mask | bit
+            steps.append((size, cost, grown, _walks(pats[j])))
             candidate = size * fan
             if candidate < sol.get(grown, candidate + 1):
                 sol[grown] = candidate
@@ -207,8 +210,25 @@ def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
     full = sol.get((1 << k) - 1)
     if full is None:
         return None  # not all joined by shared variables: a cartesian product
+    for size, cost, grown, walk in steps:
+        worst = max(worst, _step(size, cost, sol[grown], walk))
     worst = max(worst, max(sol.values()))
     return (2 * k + 1) * worst + full * shape.template
+
+
+def _walks(p: Pattern) -> bool:
+    return isinstance(p.p, Path) and bool(p.p.repeat)
+
+
+def _step(size: int, cost: int, grown: int, walk: bool) -> int:
+    """The work of extending ``size`` solutions by one pattern costing at most ``cost`` per
+    lookup into a set of at most ``grown`` solutions. A walk costs its steps per lookup
+    whatever it finds; an index lookup costs one seek plus what it returns, and everything
+    all the lookups return together is solutions of the bigger set (at most ``grown``), plus,
+    for an OPTIONAL, the solutions kept unextended (at most ``size``)."""
+    if walk:
+        return size * cost
+    return min(size * cost, 2 * size + grown)
 
 
 def load_stats(store: EmbeddedStore) -> StoreStats | None:
