@@ -38,6 +38,22 @@ PACKAGES = (
 )
 
 
+def default_shared() -> Path:
+    """``../shared/apqc`` next to this checkout; in a git worktree (``/work/wt/NAME``) next to
+    the main checkout, where the shared material is (a run that found no workbooks measured the
+    default graph twice and said so only in a table header)."""
+    own = ROOT.parent / "shared" / "apqc"
+    if own.is_dir():
+        return own
+    common = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    main = Path(common).parent if common else ROOT
+    return main.parent / "shared" / "apqc"
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"{one:.2f} (1 min), {five:.2f} (5 min)"
@@ -62,6 +78,13 @@ def machine() -> list[str]:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if dirty:
+        commit += " with uncommitted changes"
     return [
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}, commit {commit}",
         f"- machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
@@ -101,10 +124,17 @@ def main() -> None:
     ap.add_argument(
         "--shared",
         type=Path,
-        default=ROOT.parent / "shared" / "apqc",
-        help="folder of APQC workbooks (default: ../shared/apqc)",
+        default=None,
+        help="folder of APQC workbooks (default: ../shared/apqc of this checkout, else of the "
+        "main checkout when this is a git worktree)",
     )
     args = ap.parse_args()
+    if "workbooks" not in args.skip:
+        args.shared = args.shared or default_shared()
+        if not sorted(args.shared.glob("*.xlsx")):
+            ap.error(
+                f"no APQC workbooks (*.xlsx) in {args.shared}: give --shared, or --skip workbooks"
+            )
     py = sys.executable
     rounds = ["--runs", "40", "--budget", "3", "--tp-seconds", "3"] if args.quick else []
     doc = ["# Benchmarks: latest run of bench/run.py", "", *machine(), ""]
