@@ -39,6 +39,13 @@ class HttpResponse:
     status: int
     content: bytes
     content_type: str
+    #: Every response header as (name, value), in order (a name may repeat).
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (names compare case-insensitively), or None."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
 
     @property
     def text(self) -> str:
@@ -126,6 +133,7 @@ class HttpClient:
                 status=response.status,
                 content=body,
                 content_type=response.getheader("Content-Type", "") or "",
+                headers=tuple(response.getheaders()),
             )
         raise HttpError(f"{url}: no answer")  # pragma: no cover - the loop returns or raises
 

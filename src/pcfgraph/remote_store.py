@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -156,6 +156,37 @@ def bind_text(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> s
     return "".join(out)
 
 
+#: Virtuoso's headers on an answer it cut short, with status 200 and the rows found so far:
+#: ``X-SQL-State`` (e.g. ``S1TAT``: interrupted by the result timeout of an "anytime query")
+#: and ``X-SPARQL-MaxRows`` (the answer stopped at ``ResultSetMaxRows`` or ``maxrows`` rows).
+SQL_STATE_HEADER = "X-SQL-State"
+MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+#: The SQL state of an answer interrupted by a result timeout.
+RESULT_TIMEOUT_STATE = "S1TAT"
+_LIMITS = "see docs/remote-store.md, Virtuoso's settings"
+
+
+def incomplete_answer(url: str, response: HttpResponse) -> None:
+    """Raise when the server marks its answer as incomplete: serving part of an answer as the
+    answer would be silently wrong. A time limit is a 503 (try again), a row limit a 502."""
+    state = response.header(SQL_STATE_HEADER)
+    if state:
+        detail = " ".join((response.header("X-SQL-Message") or "").split())[:200]
+        message = (
+            f"the remote store {url} returned an incomplete answer (X-SQL-State {state}: "
+            f"{detail}); no partial answer is served ({_LIMITS})"
+        )
+        if state.strip().upper() == RESULT_TIMEOUT_STATE:
+            raise QueryTimeout(message, retry_after=2)
+        raise StoreError(message)
+    rows = response.header(MAX_ROWS_HEADER)
+    if rows:
+        raise StoreError(
+            f"the remote store {url} cut its answer at {rows.strip()} rows (X-SPARQL-MaxRows, "
+            f"its ResultSetMaxRows setting); no partial answer is served ({_LIMITS})"
+        )
+
+
 def with_parameters(
     result: SelectResult, bindings: Mapping[str, ox.NamedNode | ox.Literal]
 ) -> SelectResult:
@@ -175,11 +206,18 @@ class RemoteStore:
         *,
         timeout: float = 10.0,
         client: HttpClient | None = None,
+        query_params: Sequence[tuple[str, str]] = (),
+        graphs: Sequence[str] | None = None,
     ) -> None:
+        """``query_params``: protocol parameters sent with every query besides the standard
+        ones, for a server's own options (Virtuoso: ``timeout`` in ms, ``maxrows``);
+        ``graphs``: the graphs queries read (default: those of the release pushed there)."""
         self.url = url
         self.timeout = timeout
+        self.query_params = list(query_params)
         self._client = client or HttpClient(timeout=timeout)
-        self._graphs: list[str] | None = None
+        self._given = None if graphs is None else sorted(graphs)
+        self._graphs: list[str] | None = self._given
         self._lock = threading.Lock()
         #: Counts how many queries ran (same meaning as EmbeddedStore.query_count).
         self.query_count = 0
@@ -204,7 +242,7 @@ class RemoteStore:
             response = self._client.request(
                 "POST",
                 self.url,
-                content=urlencode([("query", text), *params]).encode("ascii"),
+                content=urlencode([("query", text), *params, *self.query_params]).encode(),
                 headers={"Content-Type": FORM, "Accept": accept},
             )
         except HttpTimeout:
@@ -221,6 +259,7 @@ class RemoteStore:
         if response.status >= 400:
             detail = response.text[:300].strip()
             raise StoreError(f"remote store {self.url} answered {response.status}: {detail}")
+        incomplete_answer(self.url, response)
         return response
 
     def _results(
@@ -283,9 +322,9 @@ class RemoteStore:
         )
 
     def refresh(self) -> None:
-        """Forget the cached graph list (after a push)."""
+        """Forget the cached graph list (after a push); graphs given explicitly stay."""
         with self._lock:
-            self._graphs = None
+            self._graphs = self._given
 
     def __len__(self) -> int:
         """Quads of the release (every data graph; the release graph is bookkeeping)."""
