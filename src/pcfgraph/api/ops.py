@@ -20,9 +20,9 @@ import contextvars
 import hmac
 import json
 import logging
+import os
 import sys
 import time
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -73,7 +73,7 @@ class OpsMiddleware:
                 rid = value.decode("latin-1")
                 break
         if not (rid.isalnum() and len(rid) <= 64):
-            rid = uuid.uuid4().hex[:16]
+            rid = os.urandom(8).hex()  # 16 random hex digits, as uuid4().hex[:16] gave
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         header = (b"x-request-id", rid.encode("latin-1"))
@@ -103,22 +103,35 @@ class OpsMiddleware:
             if failed and not code:
                 status, code = 500, "internal-error"
             self.metrics.observe(route, scope.get("method", ""), status, seconds, code)
-            access_log.info(
-                "%s %s %s %.1f ms",
-                scope.get("method", ""),
-                scope.get("path", ""),
-                status,
-                seconds * 1000,
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": scope.get("path", ""),
-                    "route": route,
-                    "status": status,
-                    "ms": round(seconds * 1000, 2),
-                    "code": code,
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                _access_line(scope, route, status, seconds, code)
             request_id_var.reset(token)
+
+
+def _access_line(scope: Scope, route: str, status: int, seconds: float, code: Any) -> None:
+    """The request's access-log record, made directly: ``Logger.info`` would first walk the
+    stack for the caller's file and line, which no formatter here shows (a tenth of a
+    small query's time in the app)."""
+    method, path = scope.get("method", ""), scope.get("path", "")
+    extra = {
+        "method": method,
+        "path": path,
+        "route": route,
+        "status": status,
+        "ms": round(seconds * 1000, 2),
+        "code": code,
+    }
+    record = access_log.makeRecord(
+        access_log.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %s %.1f ms",
+        (method, path, status, seconds * 1000),
+        None,
+        extra=extra,
+    )
+    access_log.handle(record)
 
 
 def _route_template(scope: Scope) -> str:
