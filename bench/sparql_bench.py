@@ -455,7 +455,7 @@ def sequential(
 
 def throughput(
     server: Server, form: str, text: str, seconds: float, clients: int = 8
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """wrk with ``clients`` connections: requests/s, errors (non-2xx and socket errors) and
     wrk's own CPU per request (from the child's rusage)."""
     exe = shutil.which("wrk")
@@ -490,7 +490,14 @@ def throughput(
     non2xx = float(_grab(out, r"Non-2xx or 3xx responses:\s+(\d+)", "0"))
     sock = sum(float(x) for x in _grab_all(out, r"(?:connect|read|write|timeout) (\d+)"))
     cpu = usage.ru_utime + usage.ru_stime
-    return {"rps": rps, "errors": non2xx + sock, "wrk_cpu_us": cpu / max(total, 1) * 1e6}
+    kinds = re.search(r"Socket errors:.*", out)
+    detail = (f"non-2xx {non2xx:.0f}; " if non2xx else "") + (kinds.group(0) if kinds else "")
+    return {
+        "rps": rps,
+        "errors": non2xx + sock,
+        "wrk_cpu_us": cpu / max(total, 1) * 1e6,
+        "error_detail": detail,
+    }
 
 
 def _grab(text: str, pattern: str, default: str | None = None) -> str:
@@ -706,6 +713,10 @@ def table(
         f"8-connection throughput {geomean(r_tp):.2f}x; wrk errors (non-2xx, socket errors "
         f"and its 2 s timeouts): " + ", ".join(f"{n} {e:.0f}" for n, e in errors.items()) + "."
     )
+    for name in queries:
+        for n in names:
+            if results[(name, n)]["errors"]:
+                lines.append(f"wrk errors, {name} on {n}: {results[(name, n)]['error_detail']}.")
     if r_cache:
         lines.append(
             f"With the response cache (the same query asked again): pcfgraph+cache/oxigraph "
