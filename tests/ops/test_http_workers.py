@@ -32,6 +32,15 @@ class ServeProcess(LiveServer):
         )
 
 
+def sparql(server: LiveServer, query: str) -> httpx.Response:
+    return httpx.get(
+        server.url + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+
+
 def workers_of(pid: int) -> list[int]:
     """The direct children of ``pid`` (the forked server workers)."""
     found = []
@@ -58,18 +67,22 @@ def reloaded_to(server: LiveServer, release_id: str) -> list[str]:
 def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> None:
     rel = tmp_path / "rel"
     first = publish(rel)
-    server = ServeProcess(rel, tmp_path / "server.log", admin_token=TOKEN).start()
+    server = ServeProcess(
+        rel, tmp_path / "server.log", admin_token=TOKEN, max_result_rows=3, query_timeout=2
+    ).start()
     try:
         workers = workers_of(server.pid)
         assert len(workers) == 2, server.log()[-2000:]
-        for _ in range(10):  # fresh connections, accepted by either worker
-            r = httpx.get(
-                server.url + "/sparql",
-                params={"query": "ASK { ?s ?p ?o }"},
-                headers={"Accept": "application/sparql-results+json"},
-            )
+        for _ in range(6):  # fresh connections, accepted by either worker
+            r = sparql(server, "ASK { ?s ?p ?o }")
             assert r.status_code == 200 and r.json()["boolean"] is True, r.text
             assert httpx.get(server.url + "/ready").json()["release_id"] == first
+            # every worker keeps the sandbox's limits: the row cap, the deadline
+            capped = sparql(server, "SELECT * WHERE { ?s ?p ?o }")
+            assert capped.status_code == 422, capped.text
+            assert capped.json()["code"] == "result-too-large"
+        slow = sparql(server, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        assert slow.status_code == 503 and slow.json()["code"] == "query-timeout", slow.text
 
         second = publish(rel, variant=2)
         r = httpx.post(
