@@ -246,6 +246,18 @@ def serve_and_measure(release_dir: Path, cache: Path, runs: int) -> dict[str, An
         proc.wait(20)
 
 
+def served_rounds(releases: dict[str, Path], restarts: int, runs: int) -> None:
+    """Restart each built release ``restarts`` times, (a) and (b) interleaved: restart time,
+    memory and latency (first request, p50, p95) with the load average, as JSON lines."""
+    for i in range(restarts):
+        for key, rel in releases.items():
+            load = os.getloadavg()
+            with tempfile.TemporaryDirectory(prefix="pcfgraph-scale-cache-") as cache:
+                served = serve_and_measure(rel, Path(cache), runs)
+            row = {"round": i, "graph": key, "load": [load, os.getloadavg()], **served}
+            print(json.dumps(row, default=str), flush=True)
+
+
 def mb(n: float) -> str:
     return f"{n / 1e6:.0f} MB"
 
@@ -256,7 +268,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "scale.md")
     ap.add_argument("--only", choices=["a", "b"], default=None)
+    ap.add_argument(
+        "--served",
+        nargs=2,
+        type=Path,
+        metavar=("RELEASE_A", "RELEASE_B"),
+        help="no builds: restart and measure these built releases of (a) and (b), "
+        "--restarts times each, interleaved (JSON lines on stdout; scale.md untouched)",
+    )
+    ap.add_argument("--restarts", type=int, default=3)
     args = ap.parse_args()
+    if args.served:
+        served_rounds(dict(zip("ab", args.served, strict=True)), args.restarts, args.runs)
+        return
     work = Path(tempfile.mkdtemp(prefix="pcfgraph-scale-"))
     results: dict[str, Any] = {}
     try:

@@ -11,15 +11,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from pcfgraph.config import Settings
 from pcfgraph.errors import ReleaseError
+from pcfgraph.iris import PCFG
 from pcfgraph.mappings.suggest import Item
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release, open_release, write_release
 from pcfgraph.runtime import AppState, Runtime
+from pcfgraph.services import statements_of
 from pcfgraph.services.page_data import (
     PAGE_DATA_FILE,
     encode,
@@ -65,12 +68,23 @@ def comparable(value: Any) -> Any:
 def test_the_artefact_holds_what_the_start_computes(
     release: Release, started: dict[Any, Any]
 ) -> None:
-    shipped = shipped_page_data(release, QueryCatalog())
-    assert shipped is not None
+    found = shipped_page_data(release, QueryCatalog())
+    assert found is not None
+    shipped = found.memo
     assert set(shipped) == set(started)
     assert any(k[0] == "framework-index" for k in started)  # the start computed something
     for key, value in started.items():
         assert comparable(shipped[key]) == comparable(value), key
+    # besides: every PCF ID's timeline (decoded when first used), each equal to an element
+    # page's own read of it
+    reads = Reads(release.store, QueryCatalog())
+    stated = {
+        int(q.object.value)
+        for q in release.store.store.quads_for_pattern(None, ox.NamedNode(PCFG + "pcfId"), None)
+    }
+    assert set(found.timelines) == stated and len(stated) > 1000
+    for pcf_id in sorted(stated)[:: len(stated) // 25]:
+        assert found.timeline(pcf_id) == statements_of(reads.reader, pcf_id), pcf_id
     # shared objects stay shared: one element object in the index and its children lists
     index = shipped[("framework-index", "prm-it")]
     child = next(c for cs in index.children.values() for c in cs)
@@ -213,3 +227,24 @@ def test_page_data_of_another_release_is_not_used(
     with TestClient(create_app(Settings(), stale)) as http:
         path = "/id/" + reads.framework_tree("prm-it")[0].element.iri.split("/id/", 1)[1]
         assert http.get(path, headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_a_tampered_timeline_is_refused_when_used_and_read_instead(
+    release: Release, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = document(release)
+    entries = doc["timelines"]["entries"]
+    pcf_id = sorted(entries, key=int)[-1]  # not a framework's first page (in the memo)
+    entries[pcf_id]["l"][0]["v"][3] = ["not", "an", "edition"]
+    bad = rewritten(release, tmp_path, json.dumps(doc).encode())
+    found = shipped_page_data(bad, QueryCatalog())  # the rest is sound
+    assert found is not None
+    with pytest.raises(ReleaseError, match=r"VersionStatement\.edition holds"):
+        found.timeline(int(pcf_id))
+    reads = Reads(bad.store, QueryCatalog())
+    assert load_page_data(reads, bad)
+    with caplog.at_level(logging.ERROR, "pcfgraph.serving"):
+        shown = statements_of(reads.reader, int(pcf_id))
+    assert any("VersionStatement.edition" in r.getMessage() for r in caplog.records)
+    assert shown == statements_of(Reads(bad.store, QueryCatalog()).reader, int(pcf_id))
+    assert shown and shown[0].edition != "not"

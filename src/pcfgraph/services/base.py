@@ -31,6 +31,8 @@ class Reader:
         self._memo: dict[Any, Any] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
+        #: Reads to take from elsewhere when first asked for (:meth:`preload_lazy`).
+        self._pending: dict[Any, Callable[[Callable[[], Any]], Any]] = {}
 
     def select(self, name: str, params: Mapping[str, object] | None = None) -> SelectResult:
         """Run the named query ``name`` (e.g. ``api/scheme-elements``) with RDF-term params."""
@@ -56,6 +58,14 @@ class Reader:
             for key, value in values.items():
                 self._memo.setdefault(key, value)
 
+    def preload_lazy(self, values: Mapping[Any, Callable[[Callable[[], Any]], Any]]) -> None:
+        """Like :meth:`preload`, each value made only when its key is first asked for:
+        ``make(compute)`` (it may fall back to the read's own ``compute``)."""
+        with self._guard:
+            for key, make in values.items():
+                if key not in self._memo:
+                    self._pending[key] = make
+
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per key for this reader's lifetime."""
         if key in self._memo:
@@ -64,7 +74,9 @@ class Reader:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._memo:
-                self._memo[key] = compute()
+                with self._guard:
+                    make = self._pending.pop(key, None)
+                self._memo[key] = compute() if make is None else make(compute)
         return cast(T, self._memo[key])
 
 

@@ -58,7 +58,9 @@ Check = Callable[[Any], bool]
 class Encoder:
     """Turns memo values into JSON values; :attr:`classes` is the header it refers to."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, share: bool = True) -> None:
+        #: False: an instance met twice is written twice (parts decoded one by one).
+        self.share = share
         self.classes: list[list[Any]] = []  # [name, [field names]]
         self._class_index: dict[type, int] = {}
         self._seen: dict[int, int] = {}  # id(instance) -> its number (post-order)
@@ -88,7 +90,7 @@ class Encoder:
 
     def _instance(self, value: Any) -> Any:
         key = id(value)
-        if key in self._seen:
+        if key in self._seen and self.share:
             return {"r": self._seen[key]}
         if key in self._open:
             raise ValueError(f"page data: a cycle through a {type(value).__name__}")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,6 +26,7 @@ from pcfgraph.errors import ReleaseError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.base import Reader
 from pcfgraph.services.page_codec import Decoder, Encoder
+from pcfgraph.services.versions import VersionStatement
 
 if TYPE_CHECKING:
     from pcfgraph.services.search.release import Release
@@ -66,27 +69,53 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def encode(memo: dict[Any, Any], release_id: str, catalog: QueryCatalog) -> bytes:
-    """The artefact's bytes for a reader's memo."""
-    encoder = Encoder()
+def encode(
+    memo: dict[Any, Any],
+    release_id: str,
+    catalog: QueryCatalog,
+    timelines: dict[int, list[VersionStatement]] | None = None,
+) -> bytes:
+    """The artefact's bytes for a reader's memo and every PCF ID's timeline (decoded one by
+    one when a page first asks for it: the start does not build 28k statements)."""
+    encoder, apart = Encoder(), Encoder(share=False)
     entries = [[encoder.encode(k), encoder.encode(v)] for k, v in memo.items()]
+    lines = {str(pcf_id): apart.encode(s) for pcf_id, s in sorted((timelines or {}).items())}
     document = {
         "format": FORMAT,
         "release_id": release_id,
         "code": code_digest(catalog),
         "classes": encoder.classes,
         "memo": entries,
+        "timelines": {"classes": apart.classes, "entries": lines},
     }
     return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+@dataclass
+class PageData:
+    """A release's page data: the memo, and the timelines still as JSON values."""
+
+    memo: dict[Any, Any]
+    timelines: dict[int, Any]
+    decoder: Decoder
+
+    def timeline(self, pcf_id: int) -> list[VersionStatement]:
+        """One PCF ID's statements, decoded and checked (:class:`ReleaseError` if unsound)."""
+        value = self.decoder.decode(self.timelines[pcf_id])
+        if not isinstance(value, list) or not all(
+            type(s) is VersionStatement and s.pcf_id == pcf_id for s in value
+        ):
+            raise self.decoder.error(f"the timeline of PCF ID {pcf_id} is not its statements")
+        return value
 
 
 class Stale(Exception):
     """The page data is sound but made for another release or other code: not used."""
 
 
-def decode(data: bytes, release_id: str, catalog: QueryCatalog, where: str) -> dict[Any, Any]:
-    """The memo held by ``data``; :class:`ReleaseError` when it is not page data, or not
-    well formed, :class:`Stale` when made for another release or code."""
+def decode(data: bytes, release_id: str, catalog: QueryCatalog, where: str) -> PageData:
+    """The page data held by ``data``; :class:`ReleaseError` when it is not page data, or
+    not well formed, :class:`Stale` when made for another release or code."""
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -110,10 +139,18 @@ def decode(data: bytes, release_id: str, catalog: QueryCatalog, where: str) -> d
         if not isinstance(key, tuple):
             raise ReleaseError(f"{where}: a memo key that is not a tuple ({key!r:.60})")
         memo[key] = decoder.decode(entry[1])
-    return memo
+    lines = document.get("timelines")
+    if not isinstance(lines, dict) or not isinstance(lines.get("entries"), dict):
+        raise ReleaseError(f"{where}: 'timelines' is not an object of entries")
+    timelines: dict[int, Any] = {}
+    for pcf_id, value in lines["entries"].items():
+        if not pcf_id.isdigit() or not isinstance(value, dict):
+            raise ReleaseError(f"{where}: a timeline entry {pcf_id!r:.40} is not a PCF ID's")
+        timelines[int(pcf_id)] = value
+    return PageData(memo, timelines, Decoder(lines.get("classes"), f"{where} (timelines)"))
 
 
-def shipped_page_data(release: Release, catalog: QueryCatalog) -> dict[Any, Any] | None:
+def shipped_page_data(release: Release, catalog: QueryCatalog) -> PageData | None:
     """The release's page data: None when it has none or one made for another release or
     code (logged); :class:`ReleaseError` when the file is not the one its manifest lists
     (checksum) or not sound page data."""
@@ -144,13 +181,26 @@ def shipped_page_data(release: Release, catalog: QueryCatalog) -> dict[Any, Any]
 def load_page_data(reads: Reads, release: Release) -> bool:
     """Fill ``reads`` with the release's page data; whether there was any to use. A refused
     file is logged with its reason and the page data is computed as without one (the
-    release itself was verified apart; the page data is a cache of its reads)."""
+    release itself was verified apart; the page data is a cache of its reads); so is a
+    timeline found unsound when first used."""
     try:
-        memo = shipped_page_data(release, reads.catalog)
+        found = shipped_page_data(release, reads.catalog)
     except ReleaseError as exc:
         log.error("%s; the page data is computed instead", exc)
         return False
-    if memo is None:
+    if found is None:
         return False
-    reads.reader.preload(memo)
+    reads.reader.preload(found.memo)
+
+    def timeline(pcf_id: int) -> Callable[[Callable[[], Any]], Any]:
+        def make(compute: Callable[[], Any]) -> Any:
+            try:
+                return found.timeline(pcf_id)
+            except ReleaseError as exc:
+                log.error("%s; computed instead", exc)
+                return compute()
+
+        return make
+
+    reads.reader.preload_lazy({("versions-of", p): timeline(p) for p in found.timelines})
     return True

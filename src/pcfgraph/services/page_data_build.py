@@ -1,6 +1,7 @@
 """Building the page data artefact (:mod:`pcfgraph.services.page_data`) when a release is
-written: the reads the first element page of every framework makes, run once on the
-release's store and written as JSON."""
+written: the reads the first element page of every framework makes and every PCF ID's
+version timeline (one query, ``api/pcf-id-statements``), run once on the release's store and
+written as JSON."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pcfgraph import services
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_data import encode
 from pcfgraph.services.page_reads import Reads
+from pcfgraph.services.versions import fold_statements
 from pcfgraph.store import EmbeddedStore
 
 log = logging.getLogger("pcfgraph.release")
@@ -21,10 +23,10 @@ def read_page_data(reads: Reads) -> None:
     server's warm-up, :mod:`pcfgraph.web.warmup`, does by rendering it)."""
     reader = reads.reader
     for framework in reads.frameworks():
-        top = reads.framework_tree(framework.id)
+        top = services.framework_index(reader, framework.id).top
         if not top:
             continue
-        iri = top[0].element.iri
+        iri = top[0].iri
         reads.element(iri)
         here = services.framework_index(reader, framework.id).elements.get(iri)
         if here is None:
@@ -44,4 +46,9 @@ def write_page_data(store: EmbeddedStore, path: Path, release_id: str) -> None:
         read_page_data(reads)
     except Exception:  # as the server's warm-up: what failed is computed (and fails) on use
         log.warning("page data: a read failed; the server computes it on use", exc_info=True)
-    path.write_bytes(encode(reads.reader.memo_items(), release_id, catalog))
+    try:
+        timelines = fold_statements(reads.reader.select("api/pcf-id-statements"))
+    except Exception:
+        log.warning("page data: no timelines; pages read their own", exc_info=True)
+        timelines = {}
+    path.write_bytes(encode(reads.reader.memo_items(), release_id, catalog, timelines))

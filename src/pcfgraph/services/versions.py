@@ -41,7 +41,7 @@ class VersionStatement:
 SMALL_BATCH = 8
 
 
-def _fold(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
+def fold_statements(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
     """``api/element-versions`` rows (one per statement and change note) by PCF ID, each list
     ordered by edition then version (oldest first)."""
     acc: dict[str, dict[str, object]] = {}
@@ -93,7 +93,7 @@ def statements_by_pcf_id(reader: Reader, framework_id: str) -> dict[int, list[Ve
     (one query for the whole framework: what a tree of elements needs)."""
 
     def load() -> dict[int, list[VersionStatement]]:
-        return _fold(reader.select("api/element-versions", {"framework": framework_id}))
+        return fold_statements(reader.select("api/element-versions", {"framework": framework_id}))
 
     return reader.memo(("versions", framework_id), load)
 
@@ -104,7 +104,7 @@ def statements_of(reader: Reader, pcf_id: int) -> list[VersionStatement]:
 
     def load() -> list[VersionStatement]:
         rows = reader.select("api/element-versions-of", {"pcfId": pcf_id})
-        return _fold(rows).get(pcf_id, [])
+        return fold_statements(rows).get(pcf_id, [])
 
     return reader.memo(("versions-of", pcf_id), load)
 

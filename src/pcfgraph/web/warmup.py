@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
+from pcfgraph import services
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 
@@ -34,9 +35,10 @@ def warm(state: AppState) -> float:
         if reads.search_index is not None:
             reads.search_index()
         for framework in reads.frameworks():
-            top = reads.framework_tree(framework.id)
+            # the top elements alone (framework_tree would build a node for every element)
+            top = services.framework_index(reads.reader, framework.id).top
             if top:
-                element_page(state, top[0].element.iri)
+                element_page(state, top[0].iri)
     except Exception:  # a warm-up is an optimisation, never a start failure
         log.warning("warming the page data failed; pages build it on first use", exc_info=True)
     seconds = time.perf_counter() - started
