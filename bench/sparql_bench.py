@@ -126,7 +126,9 @@ def load_data(args: argparse.Namespace) -> tuple[bytes, str]:
         release = open_release(out)
         return canonical_nquads(release.store), f"default graph + {len(workbooks)} APQC workbooks"
     release = open_release(Path(args.release) if args.release else None)
-    return canonical_nquads(release.store), "default graph"
+    return canonical_nquads(release.store), (
+        f"release {args.release}" if args.release else "default graph"
+    )
 
 
 def pick_parameters(store: EmbeddedStore, keyword: str) -> dict[str, dict[str, str]]:
