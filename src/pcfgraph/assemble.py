@@ -117,6 +117,7 @@ def framework_quads(
 def _workbooks(entries: list[Entry]) -> dict[Path, ImportedWorkbook]:
     """Every APQC workbook of the entries, imported (in parallel when several), by path."""
     jobs: list[tuple[Path, str | None, str | None]] = []
+    supplements: dict[Path, list[Path]] = {}
     for entry in entries:
         if entry.kind == "apqc-workbook":
             version = entry.raw.get("version")
@@ -124,7 +125,9 @@ def _workbooks(entries: list[Entry]) -> dict[Path, ImportedWorkbook]:
                 jobs.append(
                     (path, entry.raw.get("edition"), None if version is None else str(version))
                 )
-    return {w.path: w for w in import_workbooks(jobs)}
+            if len(entry.files()) == 1:  # its graph is the workbook and these: checked together
+                supplements[entry.files()[0]] = entry.supplements()
+    return {w.path: w for w in import_workbooks(jobs, supplements=supplements)}
 
 
 def entry_framework(entry: Entry, workbooks: dict[Path, ImportedWorkbook]) -> str:
@@ -260,11 +263,12 @@ def assemble(
 
 
 def _validated_alone(entry: Entry, workbooks: dict[Path, ImportedWorkbook]) -> bool:
-    """Whether the entry's graph is exactly one workbook that its worker validated."""
+    """Whether the entry's graph is exactly what one import worker validated: one workbook
+    and the supplements checked with it."""
     files = entry.files()
     return (
         entry.kind == "apqc-workbook"
         and len(files) == 1
-        and not entry.supplements()
         and workbooks[files[0]].validated
+        and workbooks[files[0]].checked_with == tuple(entry.supplements())
     )

@@ -13,7 +13,7 @@ import glob
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,29 +143,65 @@ class ImportedWorkbook:
     element_rows: list[tuple[int, str, str, str | None]] = field(default_factory=list)
     #: Its graph passed the framework shapes (with the ontology) in the import worker.
     validated: bool = False
+    #: The Turtle supplements of its framework graph that passed with it (``validated``).
+    checked_with: tuple[Path, ...] = ()
 
 
-def _import_one(path: str, edition: str | None, version: str | None) -> ImportedWorkbook:
+def _import_one(
+    path: str, edition: str | None, version: str | None, supplements: tuple[str, ...] = ()
+) -> ImportedWorkbook:
     """Import one workbook and check its graph against the framework shapes, in the worker
-    (:mod:`pcfgraph.release_shapes`): a violation names the workbook's sheet and row."""
+    (:mod:`pcfgraph.release_shapes`): a violation names the workbook's sheet and row. With
+    the Turtle ``supplements`` of its framework graph when they read and pass (then the
+    whole graph is checked here, not again in the build); else the workbook alone."""
     from pcfgraph.importers.apqc import import_workbook
 
     r = import_workbook(Path(path), edition=edition, version=version, progress=False)
-    error = shape_error(r, Path(path))
-    if error is not None:
-        raise error
+    extra = _supplement_triples(supplements)
+    checked_with: tuple[Path, ...] = ()
+    if extra and shape_error(r, Path(path), extra) is None:
+        checked_with = tuple(Path(p) for p in supplements)
+    else:  # the build loads (and names any problem of) the supplements itself
+        error = shape_error(r, Path(path))
+        if error is not None:
+            raise error
     nt = ox.serialize(r.triples, format=ox.RdfFormat.N_TRIPLES) or b""
     return ImportedWorkbook(
-        Path(path), r.framework_id, r.edition, r.version, nt, r.element_rows, validated=True
+        Path(path),
+        r.framework_id,
+        r.edition,
+        r.version,
+        nt,
+        r.element_rows,
+        validated=True,
+        checked_with=checked_with,
     )
 
 
-def shape_error(imported: ApqcImport, path: Path) -> WorkbookError | None:
-    """The framework shapes over an imported workbook's graph (with the ontology): the first
-    violation as an error naming the file, and the sheet and row its node was read from."""
+def _supplement_triples(paths: Sequence[str]) -> list[ox.Triple] | None:
+    """The triples of Turtle supplements (relative IRIs against ``iris.ID_BASE``); None when
+    there are none or one does not read (the build names that when it loads them)."""
+    if not paths:
+        return None
+    try:
+        return [
+            t
+            for p in paths
+            for t in ox.parse(path=p, format=ox.RdfFormat.TURTLE, base_iri=iris.ID_BASE)
+        ]
+    except (SyntaxError, OSError):
+        return None
+
+
+def shape_error(
+    imported: ApqcImport, path: Path, extra: Sequence[ox.Triple] = ()
+) -> WorkbookError | None:
+    """The framework shapes over an imported workbook's graph (with the ontology, and the
+    ``extra`` statements of its graph): the first violation as an error naming the file, and
+    the sheet and row its node was read from."""
     from pcfgraph.release_shapes import validate_framework_triples
 
-    found = validate_framework_triples(imported.triples)
+    found = validate_framework_triples([*imported.triples, *extra])
     violations = sorted(
         (f for f in found if f.severity == "Violation"), key=lambda f: (f.focus, f.rule)
     )
@@ -182,32 +218,48 @@ def shape_error(imported: ApqcImport, path: Path) -> WorkbookError | None:
     )
 
 
-def _from_cache(cache: Path, key: str, path: Path) -> ImportedWorkbook | None:
+def _from_cache(
+    cache: Path, key: str, path: Path, checked_with: tuple[Path, ...]
+) -> ImportedWorkbook | None:
     from pcfgraph.workbook_cache import load
 
     hit = load(cache, key)
     if hit is None:
         return None
     return ImportedWorkbook(
-        path, hit.framework_id, hit.edition, hit.version, hit.nt, hit.element_rows, validated=True
+        path,
+        hit.framework_id,
+        hit.edition,
+        hit.version,
+        hit.nt,
+        hit.element_rows,
+        validated=True,
+        checked_with=checked_with,  # part of the key: saved only when it passed with them
     )
 
 
-def _cache_key(path: Path, edition: str | None, version: str | None) -> str | None:
+def _cache_key(
+    path: Path, edition: str | None, version: str | None, supplements: tuple[Path, ...]
+) -> str | None:
     from pcfgraph.workbook_cache import entry_key
 
     try:
-        return entry_key(Path(path), edition, version)
+        return entry_key(Path(path), edition, version, supplements)
     except OSError:
         return None  # unreadable: the import names the problem
 
 
 def import_workbooks(
-    jobs: Sequence[tuple[Path, str | None, str | None]], *, progress: bool | None = None
+    jobs: Sequence[tuple[Path, str | None, str | None]],
+    *,
+    progress: bool | None = None,
+    supplements: Mapping[Path, Sequence[Path]] | None = None,
 ) -> list[ImportedWorkbook]:
     """Import workbooks (path, edition, version), in parallel processes when there are several;
     refuse two that claim the same edition and version. ``progress``: a bar of workbooks done
-    on stderr (None: only when stderr is a terminal, as the importer's own bar)."""
+    on stderr (None: only when stderr is a terminal, as the importer's own bar).
+    ``supplements``: by workbook path, the Turtle files that go into its graph with it
+    (checked with it in its worker: :attr:`ImportedWorkbook.checked_with`)."""
     from tqdm import tqdm
 
     bar = tqdm(
@@ -223,10 +275,13 @@ def import_workbooks(
     from pcfgraph import workbook_cache
 
     cache = workbook_cache.cache_dir()
-    keys = [_cache_key(p, e, v) if cache else None for p, e, v in jobs]
+    extras = [tuple((supplements or {}).get(Path(p), ())) for p, _e, _v in jobs]
+    keys = [
+        _cache_key(p, e, v, x) if cache else None for (p, e, v), x in zip(jobs, extras, strict=True)
+    ]
     found: list[ImportedWorkbook | None] = [
-        _from_cache(cache, k, Path(p)) if cache and k else None
-        for k, (p, _e, _v) in zip(keys, jobs, strict=True)
+        _from_cache(cache, k, Path(p), x) if cache and k else None
+        for k, (p, _e, _v), x in zip(keys, jobs, extras, strict=True)
     ]
     todo = [i for i, w in enumerate(found) if w is None]
     try:
@@ -234,21 +289,24 @@ def import_workbooks(
         if len(todo) > 1 and (os.cpu_count() or 1) > 1:
             workers = min(len(todo), os.cpu_count() or 1)
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(_import_one, str(jobs[i][0]), *jobs[i][1:]): i for i in todo}
+                futures = {
+                    pool.submit(_import_one, str(jobs[i][0]), *jobs[i][1:], _paths(extras[i])): i
+                    for i in todo
+                }
                 for done in as_completed(futures):
                     found[futures[done]] = done.result()  # the first failure ends the build
                     bar.update(1)
         else:
             for i in todo:
                 p, e, v = jobs[i]
-                found[i] = _import_one(str(p), e, v)
+                found[i] = _import_one(str(p), e, v, _paths(extras[i]))
                 bar.update(1)
     finally:
         bar.close()
     results = [w for w in found if w is not None]  # in the order listed
     for i in todo:
         key, w = keys[i], results[i]
-        if cache and key and w.validated:
+        if cache and key and w.validated and w.checked_with == extras[i]:
             entry = workbook_cache.CachedImport(
                 w.framework_id, w.edition, w.version, w.nt, w.element_rows
             )
@@ -264,6 +322,10 @@ def import_workbooks(
             )
         seen[r.framework_id] = r
     return results
+
+
+def _paths(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    return tuple(str(p) for p in paths)
 
 
 def framework_graph_name(framework_id: str) -> str:

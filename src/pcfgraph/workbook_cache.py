@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,11 +48,16 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def entry_key(path: Path, edition: str | None, version: str | None) -> str:
-    """The cache key of importing ``path`` as ``edition``/``version`` with this code."""
+def entry_key(
+    path: Path, edition: str | None, version: str | None, supplements: Sequence[Path] = ()
+) -> str:
+    """The cache key of importing ``path`` as ``edition``/``version`` with this code (and
+    checking it with the Turtle ``supplements`` of its graph)."""
     digest = hashlib.sha256(_code_digest().encode())
     digest.update(f"\0{path.name}\0{edition}\0{version}\0".encode())
     digest.update(path.read_bytes())
+    for extra in supplements:
+        digest.update(b"\0supplement\0" + extra.name.encode() + b"\0" + extra.read_bytes())
     return digest.hexdigest()[:32]
 
 
