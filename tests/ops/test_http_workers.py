@@ -138,3 +138,40 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_worker_sockets_share_the_port_and_take_connections_once_listening() -> None:
+    import socket
+
+    from pcfgraph.http.prefork import listening_sockets
+
+    first, second = listening_sockets("127.0.0.1", 0, 2)
+    try:
+        port = first.getsockname()[1]
+        assert second.getsockname()[1] == port
+        probe = socket.socket()
+        try:  # bound, not listening: a worker still starting takes no connection
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
+        finally:
+            probe.close()
+        for sock in (first, second):
+            sock.listen(64)
+            sock.setblocking(False)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        accepted = {first: 0, second: 0}
+        time.sleep(0.2)
+        for sock in (first, second):
+            while True:
+                try:
+                    conn, _ = sock.accept()
+                except BlockingIOError:
+                    break
+                conn.close()
+                accepted[sock] += 1
+        for c in clients:
+            c.close()
+        assert sum(accepted.values()) == 40
+        assert min(accepted.values()) > 0  # spread by the kernel, not all on one worker
+    finally:
+        first.close()
+        second.close()

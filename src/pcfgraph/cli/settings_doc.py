@@ -20,7 +20,7 @@ MEANINGS: dict[str, str] = {
     "port": "TCP port to listen on.",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "More than 1: `pcfgraph serve` loads the release and builds the page data once, then "
-    "forks the workers, which share that memory and one listening socket; each runs its own "
+    "forks the workers, which share that memory and the port (`SO_REUSEPORT`); each runs its own "
     "sandbox pool (admission limits count per worker). SIGHUP to the main process, or `POST "
     "/admin/reload` to any worker, reloads every worker. Only for a release served from "
     "memory (`worker_memory_store_quads`); an on-disk or remote store keeps one process.",

@@ -1,11 +1,12 @@
-"""Several server processes forked from one loaded app: one listening socket, one memory.
+"""Several server processes forked from one loaded app: one port, one memory.
 
 One Python process answers requests on one core (the interpreter lock); ``pcfgraph serve
---http-workers N`` runs N. The supervisor (the process the user started) binds the socket and
+--http-workers N`` runs N. The supervisor (the process the user started) binds the sockets and
 builds everything a request reads (``prepare``: the release, page data, search index) once,
 then forks the workers: each inherits that memory copy-on-write (the in-memory store, the page
-data) instead of loading its own, and accepts on the shared socket under uvicorn with the same
-options as a single process. Each worker runs the app's lifespan itself (its own sandbox pool:
+data) instead of loading its own, and accepts on its own socket bound to the same port
+(``SO_REUSEPORT``: the kernel spreads connections evenly) under uvicorn with the same options
+as a single process. Each worker runs the app's lifespan itself (its own sandbox pool:
 admission limits count per worker).
 
 Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
@@ -33,19 +34,29 @@ log = logging.getLogger("pcfgraph.serving")
 _HANDLED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 
 
-def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
-    """The socket every worker accepts on (bound before any fork)."""
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """One socket per worker, all bound to ``host:port`` with ``SO_REUSEPORT`` before any fork:
+    the kernel spreads new connections over those listening. One shared socket let whichever
+    worker woke first accept most connections (7 of 8 keep-alive connections on one worker,
+    measured). A worker's socket starts listening only once its app has started (uvicorn
+    listens after the lifespan's startup), so no connection waits for a worker still
+    starting while another one already answers ``/ready``."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sockets: list[socket.socket] = []
     try:
-        sock.bind((host, port))
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]  # port 0: the others take the one the first got
+            sock.set_inheritable(True)
     except OSError:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise
-    sock.listen(backlog)
-    sock.set_inheritable(True)
-    return sock
+    return sockets
 
 
 def serve_forked(
@@ -62,7 +73,7 @@ def serve_forked(
     ``prepare`` runs in the supervisor before the fork (what every worker should share);
     ``worker_started(reload_others)`` runs in each worker before it serves, with the function
     that asks the supervisor to pass a reload on to the other workers."""
-    sock = listening_socket(options["host"], int(options["port"]))
+    sockets = listening_sockets(options["host"], int(options["port"]), workers)
     if prepare is not None:
         prepare()
     gc.collect()
@@ -70,12 +81,16 @@ def serve_forked(
     signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)  # before forking: none is lost
     supervisor = os.getpid()
     children: dict[int, int] = {}  # pid -> worker number
-    for number in range(1, workers + 1):
+    for number, sock in enumerate(sockets, start=1):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the worker's life ends in os._exit
+            for other in sockets:
+                if other is not sock:
+                    other.close()
             os._exit(_run_worker(app, options, sock, number, supervisor, worker_started))
         children[pid] = number
-    sock.close()  # the supervisor never accepts
+    for sock in sockets:
+        sock.close()  # the supervisor never accepts
     log.info("serving from %d worker processes: %s", workers, sorted(children))
     return _supervise(children)
 
