@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sparql_support import endpoint_settings, fixture_release, live_server
 
+from pcfgraph.api import sparql_local
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.sparql_bound import StoreStats, closure_walks, load_stats, shape_bound, work_bound
@@ -343,3 +344,16 @@ def test_a_release_on_disk_is_queried_from_its_memory_copy(
     ):
         in_worker = ask(other, BOUNDED)
     assert bindings(in_process) == bindings(in_worker) and bindings(in_process)
+
+
+def test_a_run_that_waits_without_cpu_is_not_measured_cheap() -> None:
+    """Runs are measured by CPU time (a loaded machine's wait for a core is not the query's
+    work), but a run that waits without CPU, as reading an on-disk store does, is charged a
+    tenth of its wall time: 20 ms of waiting is never under the event-loop mark."""
+    local = LocalEvaluator(max_work=1_000, threads=1)
+    cpu, wall = time.thread_time(), time.monotonic()
+    time.sleep(0.02)
+    local._measured("q", sparql_local._cost(cpu, wall))
+    assert not local._measured_cheap("q")
+    local._measured("q", 0.0)
+    assert local._measured_cheap("q")
