@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from pcfgraph.config import Settings
@@ -91,11 +92,12 @@ fragment E on Element {
 
 GRAPHQL_LOOKUP = """query L($pcfId: Int!, $framework: ID) {
   element(pcfId: $pcfId, framework: $framework) { id code name definition } }"""
+# ?framework, ?pcfId and ?text are written in as RDF terms (``bound``), never formatted in.
 SPARQL_LOOKUP = (
     PREFIXES
     + """SELECT ?e ?code ?name ?definition WHERE {
-  ?scheme pcfg:frameworkId "%(framework)s" .
-  ?e pcfg:pcfId %(pcf_id)d ; skos:inScheme ?scheme ; skos:prefLabel ?name .
+  ?scheme pcfg:frameworkId ?framework .
+  ?e pcfg:pcfId ?pcfId ; skos:inScheme ?scheme ; skos:prefLabel ?name .
   OPTIONAL { ?e skos:notation ?code } OPTIONAL { ?e skos:definition ?definition } }"""
 )
 
@@ -107,7 +109,7 @@ SPARQL_SEARCH = (
   ?e skos:inScheme ?scheme ; skos:prefLabel ?name .
   ?scheme pcfg:frameworkId ?fw .
   OPTIONAL { ?e skos:notation ?code } OPTIONAL { ?e skos:definition ?definition }
-  FILTER(CONTAINS(LCASE(STR(?name)), "%(text)s") || CONTAINS(LCASE(STR(COALESCE(?definition, ""))), "%(text)s"))
+  FILTER(CONTAINS(LCASE(STR(?name)), ?text) || CONTAINS(LCASE(STR(COALESCE(?definition, ""))), ?text))
 } LIMIT 20"""
 )
 
@@ -298,19 +300,29 @@ def sparql(client: TestClient, query: str) -> Any:
     return r.json()
 
 
+XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def bound(text: str, terms: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """``text`` with its variables ``terms`` written in as RDF terms (the remote store's
+    ``bind_text``): the text ``/sparql`` is sent, no value formatted into it."""
+    from pcfgraph.remote_store import bind_text
+
+    return bind_text(text, terms)
+
+
 def tree_query(framework: str, element_id: str | None) -> str:
     """queries/graphql/element-tree.rq for the tree below an element (its API id), or below the
     framework's top concepts when None, as the text ``/sparql`` is sent: the parameters written
     in as RDF terms (``bind_text``, as the remote store binds them), never formatted in."""
     from pcfgraph import iris
     from pcfgraph.queries import named_query
-    from pcfgraph.remote_store import bind_text
     from pcfgraph.services import iri_from_element_id
 
     query = named_query(TREE_QUERY)
     root = iri_from_element_id(element_id) if element_id else str(iris.framework(framework))
     terms = query.bind({"root": root, "framework": framework})
-    return bind_text(query.text, {variable.value: term for variable, term in terms.items()})
+    return bound(query.text, {variable.value: term for variable, term in terms.items()})
 
 
 def _count_elements(e: dict[str, Any]) -> int:
@@ -350,6 +362,20 @@ def bench_graph(
         graphql(client, GRAPHQL_TREE, {"framework": framework})
         store_queries = store.query_count - before
         lookup_vars = {"pcfId": pcf_id, "framework": framework}
+        lookup_text = bound(
+            SPARQL_LOOKUP,
+            {
+                "framework": ox.Literal(framework),
+                "pcfId": ox.Literal(str(pcf_id), datatype=XSD_INT),
+            },
+        )
+        search_text = bound(SPARQL_SEARCH, {"text": ox.Literal("customer")})
+        looked_up = graphql(client, GRAPHQL_LOOKUP, lookup_vars)["element"]
+        found = sparql(client, lookup_text)["results"]["bindings"]
+        if not looked_up or [b["code"]["value"] for b in found] != [looked_up["code"]]:
+            raise SystemExit(f"{label}: lookup of {pcf_id}: GraphQL {looked_up}, SPARQL {found}")
+        if not sparql(client, search_text)["results"]["bindings"]:
+            raise SystemExit(f"{label}: the SPARQL search found nothing")
         cases = [
             (
                 f"tree 8.1 ({n_el} elements, {len(sp['results']['bindings'])} SPARQL rows)",
@@ -367,13 +393,13 @@ def bench_graph(
             (
                 f"lookup by PCF ID {pcf_id}",
                 lambda: graphql(client, GRAPHQL_LOOKUP, lookup_vars),
-                lambda: sparql(client, SPARQL_LOOKUP % {"framework": framework, "pcf_id": pcf_id}),
+                lambda: sparql(client, lookup_text),
                 runs * 4,
             ),
             (
                 'search "customer" (20 hits)',
                 lambda: graphql(client, GRAPHQL_SEARCH, {"text": "customer"}),
-                lambda: sparql(client, SPARQL_SEARCH % {"text": "customer"}),
+                lambda: sparql(client, search_text),
                 runs * 2,
             ),
         ]
@@ -472,8 +498,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _first_synthetic_framework(release: Release) -> str:
-    import pyoxigraph as ox
-
     res = release.store.store.query(
         "SELECT ?id WHERE { ?s <https://w3id.org/pcfgraph/ontology#frameworkId> ?id . "
         "?e <http://www.w3.org/2004/02/skos/core#inScheme> ?s ; "
@@ -488,8 +512,6 @@ def _first_synthetic_framework(release: Release) -> str:
 
 def _some_pcf_id(release: Release, framework: str) -> int:
     """The PCF ID of 8.1.5.3 in ``framework``, else of the first element below 8.1."""
-    import pyoxigraph as ox
-
     res = release.store.store.query(
         "SELECT ?p ?f WHERE { ?s <https://w3id.org/pcfgraph/ontology#frameworkId> ?f . "
         "?e <http://www.w3.org/2004/02/skos/core#inScheme> ?s ; "
