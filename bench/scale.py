@@ -264,7 +264,15 @@ def mb(n: float) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "apqc")
+    shared = next(
+        (
+            p
+            for p in (ROOT.parent / "shared" / "apqc", ROOT.parent.parent / "shared" / "apqc")
+            if p.is_dir()
+        ),
+        ROOT.parent / "shared" / "apqc",
+    )  # beside the checkout, or beside the worktrees' directory (/work/wt/NAME)
+    ap.add_argument("--shared", type=Path, default=shared)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "scale.md")
     ap.add_argument("--only", choices=["a", "b"], default=None)
