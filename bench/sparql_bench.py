@@ -553,8 +553,9 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument(
         "--http-workers",
         type=int,
-        default=2,
-        help="pcfgraph serve --http-workers (server processes; 2: one per core here)",
+        default=1,
+        help="pcfgraph serve --http-workers (server processes; 1, the default of serve; 2: "
+        "one per core here)",
     )
     ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
