@@ -53,6 +53,8 @@ class Reads:
         self.reader = services.Reader(store, catalog)
         #: The served release's search index (set by :func:`reads_for`); None: build one.
         self.search_index: Callable[[], services.SearchIndex] | None = None
+        #: Whether the whole-framework reads came with the release (its page data).
+        self.shipped = False
 
     # frameworks
 
@@ -370,7 +372,7 @@ def reads_for(state: AppState) -> Reads:
 
     def build() -> Reads:
         fresh = Reads(state.store, state.catalog)
-        load_page_data(fresh, release)  # built with the release, when it carries it
+        fresh.shipped = load_page_data(fresh, release)  # built with the release, if it has it
         fresh.search_index = lambda: served_index(caches, release, fresh.reader)
         return fresh
 

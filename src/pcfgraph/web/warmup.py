@@ -7,6 +7,8 @@ on first use, the first page after a start took seconds (43 s with every APQC wo
 load) where the next took 40 ms. :func:`warm` renders one element page of every framework
 and opens the search index, so those reads are memoised before ``/ready`` answers; it runs
 in a thread of the app's lifespan (:mod:`pcfgraph.serving`) while the sandbox workers start.
+A release built with its page data (:mod:`pcfgraph.services.page_data`) has those reads
+already: one page is rendered (its templates compiled) instead of one per framework.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ def warm(state: AppState) -> float:
         reads = reads_for(state)
         if reads.search_index is not None:
             reads.search_index()
-        for framework in reads.frameworks():
+        frameworks = reads.frameworks()
+        if reads.shipped:  # the reads came with the release: one page compiles the templates
+            frameworks = frameworks[:1]
+        for framework in frameworks:
             # the top elements alone (framework_tree would build a node for every element)
             top = services.framework_index(reads.reader, framework.id).top
             if top:
