@@ -83,8 +83,16 @@ def data_graph(
 
 
 def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:
-    """pySHACL's results (:func:`pcfgraph.rules.engine.shacl_findings`) as audit results."""
-    return [_shape_result(f, rules.get(f.source_shape)) for f in shacl_findings(data, shapes)]
+    """pySHACL's results (:func:`pcfgraph.rules.engine.shacl_findings`) as audit results;
+    ``shapes`` (a graph of this validation's own) loses its numeric ``sh:or`` lists, which are
+    evaluated directly with the same results (:mod:`pcfgraph.audit.datatype_or`)."""
+    from pcfgraph.audit.datatype_or import datatype_ors, evaluate, take_out
+
+    ors = datatype_ors(shapes)
+    take_out(shapes, ors)
+    direct = evaluate(data, shapes, ors)  # before pySHACL, which changes the shapes graph
+    found = [*shacl_findings(data, shapes), *direct]
+    return [_shape_result(f, rules.get(f.source_shape)) for f in found]
 
 
 def _shape_result(f: Finding, rule: Rule | None) -> AuditResult:

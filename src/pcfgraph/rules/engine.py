@@ -8,10 +8,11 @@ SPARQL inside it are just data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
@@ -50,6 +51,22 @@ def shacl_report_graph(data: Graph, shapes: Graph) -> Graph:
     )
     assert isinstance(results, Graph)
     return results
+
+
+def shape_value_nodes(
+    data: Graph, shapes: Graph, shape_iris: Sequence[URIRef]
+) -> list[dict[Node, set[Node]]]:
+    """For each of ``shape_iris`` (property shapes of ``shapes``), its focus nodes on ``data``
+    and each one's value nodes, as pySHACL finds them (its targets, including subclasses, and
+    its path evaluation)."""
+    from pyshacl.shapes_graph import ShapesGraph
+
+    found: Any = ShapesGraph(shapes).shapes_from_uris(list(shape_iris))  # pySHACL is untyped
+    out = []
+    for shape in found:
+        focus = shape.focus_nodes(data)
+        out.append({f: set(v) for f, v in shape.value_nodes(data, focus).items()} if focus else {})
+    return out
 
 
 def shacl_rule_name(shape: Node | None, component: Node | None) -> str:
