@@ -16,28 +16,23 @@ from typing import Any, ClassVar
 import pytest
 from audit_support import AS_OF, CONFORMING, FINDINGS, context, literal_focus_model
 
-from pcfgraph.audit import Upload, audit
+from pcfgraph.audit import Upload, audit, shacl_process
 from pcfgraph.audit import engine as audit_engine
 from pcfgraph.audit.engine import AuditOptions, Limits, parse_uploads
 from pcfgraph.audit.report import AuditResult
-from pcfgraph.audit.shacl_process import FORK_SETTING, ShaclRun, can_fork
+from pcfgraph.audit.shacl_process import ShaclRun, can_fork
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the child is forked on Linux")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the main thread, as in the CLI and a sandbox worker: the importer's progress bar
-    (tqdm), which built the test context, leaves a monitor thread that would keep pySHACL
-    in-process (:func:`can_fork`)."""
-    from tqdm import tqdm
-
+@pytest.fixture
+def _only_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`can_fork` sees only the main thread, as in the CLI and a sandbox worker. A test
+    process cannot promise that (earlier tests leave idle pool threads behind, xdist runs them
+    in any order), so the thread count is the one thing set here; the children forked are real.
+    """
     context()
-    monkeypatch.setattr(tqdm, "monitor_interval", 0)
-    if tqdm.monitor is not None:
-        tqdm.monitor.exit()
-        tqdm.monitor = None
-    assert threading.active_count() == 1
+    monkeypatch.setattr(shacl_process.threading, "active_count", lambda: 1)
 
 
 def _children() -> list[int]:
@@ -63,10 +58,11 @@ class _Recording(ShaclRun):
         return out
 
 
-def _report(name: str, data: bytes, parsed: Any) -> Any:
+def _report(name: str, data: bytes, parsed: Any, *, fork: bool) -> Any:
     """The report as JSON with its other parts (the model parsed once: blank nodes keep their
-    labels between the two audits)."""
-    report = audit([Upload(name, data)], context(), parsed=parsed, options=AuditOptions(AS_OF))
+    labels between the two audits); ``fork``: the audit_fork setting."""
+    options = AuditOptions(AS_OF, fork_shacl=fork)
+    report = audit([Upload(name, data)], context(), parsed=parsed, options=options)
     doc = report.to_json_dict()
     doc["organisation"] = report.organisation
     doc["coverage"] = report.coverage
@@ -83,16 +79,15 @@ def _report(name: str, data: bytes, parsed: Any) -> Any:
     ],
     ids=["findings", "conforming", "literal-focus"],
 )
+@pytest.mark.usefixtures("_only_main_thread")
 def test_a_forked_audit_reports_exactly_what_an_in_process_audit_reports(
     monkeypatch: pytest.MonkeyPatch, name: str, data: bytes
 ) -> None:
     monkeypatch.setattr(audit_engine, "ShaclRun", _Recording)
     _Recording.forks, _Recording.found = [], []
-    monkeypatch.setenv(FORK_SETTING, "1")
     parsed = parse_uploads([Upload(name, data)], Limits())
-    forked = _report(name, data, parsed)
-    monkeypatch.setenv(FORK_SETTING, "0")
-    in_process = _report(name, data, parsed)
+    forked = _report(name, data, parsed, fork=True)
+    in_process = _report(name, data, parsed, fork=False)
     assert _Recording.forks == [True, False]
     assert _Recording.found[0] == _Recording.found[1]
     assert _Recording.found[0] > 0 or name == CONFORMING.name  # pySHACL's findings came back
@@ -170,6 +165,7 @@ def test_cancel_stops_the_child_and_reaps_it() -> None:
     assert _children() == []
 
 
+@pytest.mark.usefixtures("_only_main_thread")
 def test_an_audit_failing_in_the_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a check failed")
@@ -177,7 +173,6 @@ def test_an_audit_failing_in_the_parent_leaves_no_child(monkeypatch: pytest.Monk
     monkeypatch.setattr(audit_engine, "run_check", broken)
     monkeypatch.setattr(audit_engine, "ShaclRun", _Recording)
     _Recording.forks = []
-    monkeypatch.setenv(FORK_SETTING, "1")
     with pytest.raises(RuntimeError, match="a check failed"):
         audit(
             [Upload(FINDINGS.name, FINDINGS.read_bytes())], context(), options=AuditOptions(AS_OF)
@@ -186,22 +181,37 @@ def test_an_audit_failing_in_the_parent_leaves_no_child(monkeypatch: pytest.Monk
     assert _children() == []
 
 
-def test_no_fork_beside_another_python_thread_or_when_switched_off(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv(FORK_SETTING, "1")
-    assert can_fork()
+def test_no_fork_beside_another_python_thread() -> None:
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
+        assert threading.active_count() > 1
         assert not can_fork()
         assert not ShaclRun(lambda: ([], {}), fork=None).forked
     finally:
         stop.set()
         thread.join()
-    monkeypatch.setenv(FORK_SETTING, "0")
-    assert not can_fork()
+
+
+@pytest.mark.usefixtures("_only_main_thread")
+def test_the_audit_fork_setting_switches_the_child_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PCFGRAPH_AUDIT_FORK=0`` reaches the audit through Settings, and only there."""
+    from pcfgraph.config import Settings
+
+    monkeypatch.setattr(audit_engine, "ShaclRun", _Recording)
+    _Recording.forks = []
+    assert can_fork()
+    for env, expected in (({}, True), ({"PCFGRAPH_AUDIT_FORK": "0"}, False)):
+        fork = Settings.from_env(env).audit_fork
+        assert fork is expected
+        audit(
+            [Upload(CONFORMING.name, CONFORMING.read_bytes())],
+            context(),
+            options=AuditOptions(AS_OF, fork_shacl=fork),
+        )
+    assert _Recording.forks == [True, False]
+    assert _children() == []
 
 
 _ORPHAN = textwrap.dedent(

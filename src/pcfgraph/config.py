@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     #: Audit uploads: deadline (seconds) and largest number of triples.
     validate_timeout: float = 30.0
     max_upload_triples: int = 500_000
+    #: Audits run pySHACL in a forked child beside the SPARQL checks where that is safe.
+    audit_fork: bool = True
     #: GraphQL limits.
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30

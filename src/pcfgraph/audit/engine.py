@@ -122,6 +122,8 @@ class AuditOptions:
     #: A shipped profile name or a Turtle file (see :mod:`pcfgraph.audit.profiles`).
     profile: str | None = None
     max_findings: int = DEFAULT_MAX_FINDINGS
+    #: pySHACL in a forked child where that is safe (the ``audit_fork`` setting).
+    fork_shacl: bool = True
 
     def day(self) -> date:
         return self.as_of or date.today()
@@ -249,7 +251,7 @@ def audit_triples(
         release_data_graph(data)
         return found, {"shacl_load": built - began, "shacl": time.perf_counter() - built}
 
-    shacl = ShaclRun(shacl_side)
+    shacl = ShaclRun(shacl_side, fork=None if options.fork_shacl else False)
     try:
         if beside is not None:
             beside()

@@ -89,6 +89,7 @@ def _payload(
         "format": fmt,
         "max_bytes": settings.max_upload_bytes,
         "max_triples": settings.max_upload_triples,
+        "fork_shacl": settings.audit_fork,
         "archive_limits": archive_limits(settings),
     }
 

@@ -11,8 +11,9 @@ model, so neither process holds the model twice.
 
 A child is forked only where that is safe (:func:`can_fork`): on Linux, with no Python thread
 but the main one (forking beside another Python thread can leave the child waiting forever on a
-lock that thread held: a server auditing in a thread keeps pySHACL in-process) and unless
-``PCFGRAPH_AUDIT_FORK`` is ``0``. Native threads of libraries are allowed (RocksDB's background
+lock that thread held: a server auditing in a thread keeps pySHACL in-process) and unless the
+``audit_fork`` setting (``PCFGRAPH_AUDIT_FORK``) is off, which the caller passes as
+:attr:`~pcfgraph.audit.engine.AuditOptions.fork_shacl`. Native threads of libraries are allowed (RocksDB's background
 threads when the release is on disk): the child calls none of their code; it reads Python
 objects and pyoxigraph terms and allocates through glibc's malloc, which is fork-safe. Otherwise the same work runs in
 the process at once, before the parent fills its store (as before: the two copies of the model
@@ -35,16 +36,13 @@ from dataclasses import asdict
 
 from pcfgraph.audit.report import AuditResult
 
-#: Set to ``0`` to keep pySHACL in the auditing process (one core, no child process).
-FORK_SETTING = "PCFGRAPH_AUDIT_FORK"
-
 #: The work itself: () -> (findings, {phase: seconds}).
 ShaclWork = Callable[[], tuple[list[AuditResult], dict[str, float]]]
 
 
 def can_fork() -> bool:
     """Whether a child may be forked here (see the module docstring)."""
-    if os.environ.get(FORK_SETTING, "1") == "0" or not hasattr(os, "fork"):
+    if not hasattr(os, "fork"):
         return False
     return sys.platform == "linux" and threading.active_count() == 1
 

@@ -8,7 +8,7 @@ Payload::
 
     {"files": [{"name": str, "data": bytes, "media_type": str | None}, ...],
      "format": "json" | "turtle" | "html" | "text" | "report",
-     "max_bytes": int, "max_triples": int,
+     "max_bytes": int, "max_triples": int, "fork_shacl": bool,
      "options": {"as_of": "YYYY-MM-DD", "profile": str, "max_findings": int, "fail_on": str},
      "baseline": {"name": str, "data": bytes} | None}
 
@@ -93,6 +93,7 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         as_of=date.fromisoformat(opts["as_of"]) if opts.get("as_of") else None,
         profile=opts.get("profile"),
         max_findings=int(opts.get("max_findings") or DEFAULT_MAX_FINDINGS),
+        fork_shacl=payload.get("fork_shacl") is not False,
     )
     previous = payload.get("baseline")
     baseline = read_baseline(bytes(previous["data"]), previous["name"]) if previous else None

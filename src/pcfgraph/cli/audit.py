@@ -135,12 +135,13 @@ def audit(
             previous = read_baseline(baseline.read_bytes(), str(baseline))
         except OSError as exc:
             raise InputError(f"cannot read {baseline}: {exc.strerror or exc}") from None
+    settings = Settings.from_env()
     options = AuditOptions(
         as_of=as_of.date() if isinstance(as_of, datetime) else None,
         profile=profile,
         max_findings=max_findings,
+        fork_shacl=settings.audit_fork,
     )
-    settings = Settings.from_env()
     uploads = []
     for path in models:
         try:

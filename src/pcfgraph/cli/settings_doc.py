@@ -118,6 +118,9 @@ MEANINGS: dict[str, str] = {
     "`max_concurrent_expensive` slot is kept for a client with nothing in progress, and one idle "
     "sandbox worker for clients with nothing running and no recent slow task (docs/security.md).",
     "validate_timeout": "Deadline in seconds of one `POST /validate` upload.",
+    "audit_fork": "An audit runs pySHACL in a child process forked beside its SPARQL checks "
+    "(two cores instead of one; only on Linux and where no other Python thread runs). `false` "
+    "keeps it in the auditing process.",
     "max_upload_triples": "Largest number of triples in one uploaded model.",
     "graphql_max_depth": "Deepest GraphQL selection accepted.",
     "graphql_max_aliases": "Most aliases in one GraphQL document (fragment spreads counted).",

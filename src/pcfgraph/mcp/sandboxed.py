@@ -113,6 +113,7 @@ async def audit_model(
         "format": "json",
         "max_bytes": settings.max_upload_bytes,
         "max_triples": settings.max_upload_triples,
+        "fork_shacl": settings.audit_fork,
     }
     pool = st.services.pool
     if pool is None:
