@@ -331,7 +331,7 @@ def test_form_decoding_matches_urllib(text: str) -> None:
     """/sparql's own percent-decoding gives exactly urllib's pairs (or the documented 400)."""
     from urllib.parse import parse_qsl
 
-    from pcfgraph.api.sparql import _params
+    from pcfgraph.api.sparql_request import form_params as _params
 
     try:
         want: object = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")

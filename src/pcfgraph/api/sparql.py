@@ -19,11 +19,9 @@ query has ``FROM``); named graphs are available to ``GRAPH``. Updates (``update=
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
 import inspect
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -45,6 +43,16 @@ from pcfgraph.api.sparql_cache import (
     matches,
 )
 from pcfgraph.api.sparql_local import LocalEvaluator
+from pcfgraph.api.sparql_request import (
+    FORM_TYPE,
+    QUERY_TYPE,
+    UPDATE_TYPE,
+    content_media_type,
+    decode_utf8,
+    form_params,
+    many_params,
+    one_param,
+)
 from pcfgraph.conneg import best_offer, content_type, negotiate
 from pcfgraph.errors import (
     Forbidden,
@@ -71,10 +79,6 @@ from pcfgraph.store import GraphStore
 if TYPE_CHECKING:
     from pcfgraph.sandbox.pool import WorkerPool
 
-FORM_TYPE = "application/x-www-form-urlencoded"
-QUERY_TYPE = "application/sparql-query"
-UPDATE_TYPE = "application/sparql-update"
-
 
 router = APIRouter(tags=["sparql"])
 
@@ -91,83 +95,18 @@ def known_graphs(state: AppState) -> frozenset[str]:
     )
 
 
-# --- request parsing --------------------------------------------------------------------------
-
-
-def _decode(data: bytes, what: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{what} is not valid UTF-8 (byte {exc.start}); SPARQL requests must be UTF-8",
-            code="bad-encoding",
-        ) from None
-
-
-def _params(raw: bytes | str, what: str) -> list[tuple[str, str]]:
-    """``application/x-www-form-urlencoded`` pairs, as ``parse_qsl(keep_blank_values=True)``
-    gives them, with UTF-8 required before and after percent-decoding."""
-    text = raw if isinstance(raw, str) else _decode(raw, what)
-    pairs: list[tuple[str, str]] = []
-    try:
-        for pair in text.encode("utf-8").split(b"&"):
-            if pair:
-                name, _, value = pair.partition(b"=")
-                pairs.append((_unquote_plus(name).decode(), _unquote_plus(value).decode()))
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{what} has percent-encoded bytes that are not UTF-8", code="bad-encoding"
-        ) from None
-    return pairs
-
-
-def _unquote_plus(data: bytes) -> bytes:
-    """Percent-decoding in C: ``%HH`` becomes ``\\xHH`` for the codec that unescapes pickle
-    strings (backslashes doubled first, so nothing else is an escape). A query is hundreds of
-    escapes; ``urllib.parse.unquote`` decodes them one by one in Python (~5x slower).
-    Malformed escapes (``%zz``, a trailing ``%4``) are left as they are, like urllib does."""
-    data = data.replace(b"+", b" ")
-    if b"%" not in data:
-        return data
-    try:
-        return bytes(codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0])
-    except ValueError:
-        return unquote_to_bytes(data)
-
-
-def _media_type(request: Request) -> tuple[str, dict[str, str]]:
-    raw = request.headers.get("content-type", "")
-    main, *rest = [p.strip() for p in raw.split(";")]
-    params = {}
-    for p in rest:
-        k, _, v = p.partition("=")
-        params[k.strip().lower()] = v.strip().strip('"').lower()
-    return main.lower(), params
-
-
-def _one(params: list[tuple[str, str]], name: str) -> str | None:
-    values = [v for k, v in params if k == name]
-    if len(values) > 1:
-        raise InputError(f"the request has {len(values)} '{name}' parameters; send exactly one")
-    return values[0] if values else None
-
-
-def _many(params: list[tuple[str, str]], name: str) -> list[str]:
-    return [v for k, v in params if k == name]
-
-
 # --- /sparql ----------------------------------------------------------------------------------
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET) or the service description")
 async def sparql_get(request: Request) -> Response:
     state = app_state(request)
-    params = _params(request.scope.get("query_string", b""), "the query string")
-    if _one(params, "update") is not None:
+    params = form_params(request.scope.get("query_string", b""), "the query string")
+    if one_param(params, "update") is not None:
         raise Forbidden(
             "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
         )
-    query = _one(params, "query")
+    query = one_param(params, "query")
     if query is None:
         page = state.pages.sparql
         if page is not None and html_preferred(request.headers.get("accept")):
@@ -188,8 +127,8 @@ def html_preferred(accept: str | None) -> bool:
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")
 async def sparql_post(request: Request) -> Response:
     state = app_state(request)
-    media, ctparams = _media_type(request)
-    url_params = _params(request.scope.get("query_string", b""), "the query string")
+    media, ctparams = content_media_type(request)
+    url_params = form_params(request.scope.get("query_string", b""), "the query string")
     if media == UPDATE_TYPE:
         raise Forbidden(
             "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
@@ -203,15 +142,15 @@ async def sparql_post(request: Request) -> Response:
         raise UnsupportedMediaType(f"request bodies must be UTF-8, not charset={charset}")
     body = await read_body(request, state.settings.max_body_bytes)
     if media == QUERY_TYPE:
-        if _one(url_params, "query") is not None:
+        if one_param(url_params, "query") is not None:
             raise InputError("a POST of application/sparql-query must not also have ?query=")
-        return await run_query(request, state, _decode(body, "the request body"), url_params)
-    form = _params(body, "the request body")
-    if _one(form, "update") is not None:
+        return await run_query(request, state, decode_utf8(body, "the request body"), url_params)
+    form = form_params(body, "the request body")
+    if one_param(form, "update") is not None:
         raise Forbidden(
             "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
         )
-    query = _one(form, "query")
+    query = one_param(form, "query")
     if query is None:
         raise InputError("the form has no 'query' parameter", code="missing-query")
     return await run_query(request, state, query, form + url_params)
@@ -221,8 +160,8 @@ async def run_query(
     request: Request, state: AppState, query: str, params: list[tuple[str, str]]
 ) -> Response:
     settings = state.settings
-    default_graphs = _many(params, "default-graph-uri")
-    named_graphs = _many(params, "named-graph-uri")
+    default_graphs = many_params(params, "default-graph-uri")
+    named_graphs = many_params(params, "named-graph-uri")
     if not query.strip():
         raise InputError("the query is empty", code="missing-query")
     checked = checked_text(state, query, default_graphs, named_graphs)
@@ -565,7 +504,7 @@ async def run_named(name: str, request: Request) -> Response:
     state = app_state(request)
     nq = state.catalog.get(name)
     values: dict[str, object] = {}
-    for key, value in _params(request.scope.get("query_string", b""), "the query string"):
+    for key, value in form_params(request.scope.get("query_string", b""), "the query string"):
         if key in values:
             raise InputError(f"parameter {key!r} given more than once")
         values[key] = value
