@@ -35,11 +35,26 @@ def _only_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shacl_process.threading, "active_count", lambda: 1)
 
 
-def _children() -> list[int]:
-    """This process's live child processes."""
+def _all_children() -> set[int]:
     pid = os.getpid()
     with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
-        return [int(c) for c in f.read().split()]
+        return {int(c) for c in f.read().split()}
+
+
+_EARLIER: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _earlier_children() -> None:
+    """Children this process had before the test (an earlier test's server or sandbox worker,
+    when xdist runs it in the same process): not the audit's."""
+    _EARLIER.clear()
+    _EARLIER.update(_all_children())
+
+
+def _children() -> list[int]:
+    """Live child processes started since the test began."""
+    return sorted(_all_children() - _EARLIER)
 
 
 class _Recording(ShaclRun):
