@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -27,28 +25,15 @@ import scale  # bench/scale.py: the same launcher, environment and memory sample
 
 
 def build(out: Path, cache: Path, add: list[str]) -> dict[str, Any]:
-    """One ``pcfgraph build``: wall, CPU of the tree, sampled peak RSS of the tree, load."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu0 = usage.ru_utime + usage.ru_stime
+    """One ``pcfgraph build`` (:func:`scale.pcfgraph_build`), with the load around it."""
     load0 = os.getloadavg()
     started = time.strftime("%H:%M:%S", time.gmtime())
-    t0 = time.perf_counter()
-    args = [scale.PCFGRAPH, "build", "-o", str(out)]
-    for path in add:
-        args += ["--add", path]
-    proc = subprocess.Popen(args, env=scale.env_for(cache), stdout=subprocess.DEVNULL)
-    sampler = scale.Sampler(proc.pid)
-    proc.wait()
-    peak = sampler.stop()
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit("pcfgraph build failed")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    built = scale.pcfgraph_build(out, cache, add, quiet=True)
     return {
         "at_utc": started,
-        "seconds": round(seconds, 2),
-        "cpu": round(usage.ru_utime + usage.ru_stime - cpu0, 2),
-        "peak_mb": round(peak / 2**20),
+        "seconds": round(built["seconds"], 2),
+        "cpu": round(built["cpu"], 2),
+        "peak_mb": round(built["peak"] / 2**20),
         "load_before": [round(x, 2) for x in load0],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }

@@ -109,16 +109,21 @@ def env_for(cache: Path) -> dict[str, str]:
     return env
 
 
-def pcfgraph_build(out: Path, cache: Path, add: list[str] | None = None) -> dict[str, Any]:
-    """``pcfgraph build -o OUT [--add FILE ...]``: wall time and peak RSS of its process tree
-    (the main process and its workbook import workers)."""
+def pcfgraph_build(
+    out: Path, cache: Path, add: list[str] | None = None, *, quiet: bool = False
+) -> dict[str, Any]:
+    """``pcfgraph build -o OUT [--add FILE ...]``: wall time, CPU and peak RSS of its process
+    tree (the main process and its workbook import workers). The peak is sampled; the kernel's
+    largest-child figure (``ru_maxrss``) is taken too when this build raised it, since it
+    catches a peak between samples (it is the largest child this process ever waited for, so
+    from a second build on it may be an earlier build's)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, cpu0 = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t0 = time.perf_counter()
     args = [PCFGRAPH, "build", "-o", str(out)]
     for path in add or []:
         args += ["--add", path]
-    proc = subprocess.Popen(args, env=env_for(cache))
+    proc = subprocess.Popen(args, env=env_for(cache), stdout=subprocess.DEVNULL if quiet else None)
     sampler = Sampler(proc.pid)
     proc.wait()
     peak = sampler.stop()
@@ -127,9 +132,11 @@ def pcfgraph_build(out: Path, cache: Path, add: list[str] | None = None) -> dict
         raise SystemExit("pcfgraph build failed")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     after, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu0
+    if after > before:
+        peak = max(peak, after * 1024)
     # CPU seconds of the build and its import workers: on a loaded machine the wall time
     # mostly measures the others' load, the CPU time what the build itself costs.
-    return {"seconds": seconds, "cpu": cpu, "peak": max(peak, max(after, before) * 1024)}
+    return {"seconds": seconds, "cpu": cpu, "peak": peak}
 
 
 def build_graph(key: str, out: Path, cache: Path, shared: Path) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from openpyxl import Workbook
+from identity_support import workbook
 
 from pcfgraph.build_steps import STEPS, BuildSteps
 from pcfgraph.release_cache import open_release
@@ -14,17 +14,10 @@ from pcfgraph.sources import ExtraSources
 
 
 def small_sources(tmp: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Combined"
-    for row in [
-        ["PCF ID", "Hierarchy ID", "Name", "Element Description"],
-        [10002, "1.0", "Vision", "Def"],
-        [17040, "1.1", "Concept", "D"],
-    ]:
-        ws.append(row)
-    wb.save(tmp / "k01234-banking-v731.xlsx")
+    workbook(
+        tmp / "k01234-banking-v731.xlsx",
+        [[10002, "1.0", "Vision", "Def"], [17040, "1.1", "Concept", "D"]],
+    )
     src = tmp / "sources.yaml"
     src.write_text(
         yaml.safe_dump(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from openpyxl import Workbook
+from identity_support import workbook
 
 from pcfgraph import iris
 from pcfgraph.assemble import assemble
@@ -23,17 +23,10 @@ GRAPH = str(iris.framework_graph("apqc-pcf-banking-7.3.1"))
 
 
 def sources(tmp: Path, supplement: str) -> ExtraSources:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Combined"
-    for row in [
-        ["PCF ID", "Hierarchy ID", "Name", "Element Description"],
-        [10002, "1.0", "Vision", "Def"],
-        [17040, "1.1", "Concept", "D"],
-    ]:
-        ws.append(row)
-    wb.save(tmp / "k01234-banking-v731.xlsx")
+    workbook(
+        tmp / "k01234-banking-v731.xlsx",
+        [[10002, "1.0", "Vision", "Def"], [17040, "1.1", "Concept", "D"]],
+    )
     (tmp / "supplement.ttl").write_text(supplement, encoding="utf-8")
     entry = {
         "kind": "apqc-workbook",
