@@ -124,3 +124,18 @@ def test_the_store_is_refilled_once_uploads_outgrow_the_framework() -> None:
         assert sorted(q.subject.value for q in third) == sorted(
             [*(q.subject.value for q in framework), EX + "f"]
         )
+
+
+def test_the_context_reads_the_framework_from_the_release_store_and_keeps_no_copy() -> None:
+    """The framework quads are read from the release store when a store is filled; neither the
+    context nor its framework store keeps a list of them (~35 MB in each audit process)."""
+    ctx = context()
+    framework = set(ctx.read_quads())
+    graphs = {q.graph_name for q in framework}
+    assert framework and all(isinstance(g, ox.NamedNode) for g in graphs)
+    assert framework == {q for q in ctx.source if q.graph_name in graphs}
+    kept = framework_store(ctx)
+    with kept.lend([]) as store:
+        assert set(store) == framework
+    held = [*vars(ctx).values(), *vars(kept).values()]
+    assert not any(isinstance(v, (list, tuple)) and len(v) >= len(framework) for v in held)

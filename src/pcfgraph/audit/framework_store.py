@@ -20,7 +20,7 @@ models larger than the framework pays the copy (about 0.15 s) once per audit, as
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,17 +34,19 @@ _CACHE_ATTR = "_pcfgraph_framework_store"
 class FrameworkStore:
     """One pyoxigraph store holding the framework quads, lent to one audit at a time."""
 
-    def __init__(self, quads: Sequence[ox.Quad]) -> None:
-        self._quads = quads
+    def __init__(self, quads: Sequence[ox.Quad] | Callable[[], Iterable[ox.Quad]]) -> None:
+        #: Where the framework quads come from each time a store is filled (a function reading
+        #: them from the release store, so no list of them is kept between fills).
+        self._read: Callable[[], Iterable[ox.Quad]] = quads if callable(quads) else lambda: quads
         self._store = self._filled()
         #: Upload statements the store has taken since it was filled, and how many it may.
         self._taken = 0
-        self._budget = max(len(quads), 1)
+        self._budget = max(len(self._store), 1)
         self._lock = threading.Lock()
 
     def _filled(self) -> ox.Store:
         store = ox.Store()
-        store.extend(self._quads)
+        store.extend(self._read())
         return store
 
     @contextmanager
@@ -82,6 +84,6 @@ def framework_store(context: Any) -> FrameworkStore:
     cached = getattr(context, _CACHE_ATTR, None)
     if isinstance(cached, FrameworkStore):
         return cached
-    store = FrameworkStore(context.quads)
+    store = FrameworkStore(context.read_quads)
     setattr(context, _CACHE_ATTR, store)
     return store
