@@ -321,7 +321,7 @@ def _pyrudof_input(context: Any, model_path: Path) -> Path:
 
     from pcfgraph.audit.engine import shacl_framework_subset
 
-    subset = shacl_framework_subset(context.quads, context.rules, every_shape=True)
+    subset = shacl_framework_subset(context.read_quads(), context.rules, every_shape=True)
     framework = [ox.Triple(*(_to_ox(n) for n in t)) for t in subset]
     out = model_path.with_suffix(".pyrudof.nt")
     with out.open("wb") as f:

@@ -116,10 +116,12 @@ def _both(text: str, name: str) -> tuple[set[tuple[object, ...]], set[tuple[obje
     # pySHACL with every shape, on the data another SHACL engine would get
     graph = Graph()
     graph.addN((s, p, o, graph) for s, p, o in ctx.rules.core_shape_triples)
-    data = data_graph(shacl_framework_subset(ctx.quads, ctx.rules, every_shape=True), triples)
+    data = data_graph(
+        shacl_framework_subset(ctx.read_quads(), ctx.rules, every_shape=True), triples
+    )
     by_pyshacl = {_key(r) for r in run_shacl(data, graph, ctx.rules.rules) if r.shape in shapes}
     store = ox.Store()
-    store.extend(ctx.quads)
+    store.extend(ctx.read_quads())
     store.extend(ox.Quad(t.subject, t.predicate, t.object, UPLOAD_GRAPH) for t in triples)
     embedded = EmbeddedStore(store)
     by_query = {_key(r) for c in _shape_checks() for r in run_check(embedded, c)}

@@ -44,7 +44,7 @@ def _pyshacl_pairs(triples: list) -> set[tuple[str, str]]:  # type: ignore[type-
     from pcfgraph.audit.engine import _triple
 
     cache: dict[object, object] = {}
-    framework = [_triple(q, cache) for q in ctx.quads]  # type: ignore[arg-type]
+    framework = [_triple(q, cache) for q in ctx.read_quads()]  # type: ignore[arg-type]
     report = shacl_report_graph(data_graph(framework, triples), shapes)
     reports = list(report.subjects(RDF.type, SH.ValidationReport))
     return {

@@ -236,7 +236,7 @@ def audit_triples(
     framework = (
         context.shacl_triples
         if ruleset is context.rules
-        else shacl_framework_subset(context.quads, ruleset)
+        else shacl_framework_subset(context.read_quads(), ruleset)
     )
     deactivated = profile.deactivated
 

@@ -69,10 +69,6 @@ class AuditContext:
         """The ontology and framework quads, read from the release store."""
         return _framework_quads(self.source)
 
-    @property
-    def quads(self) -> list[ox.Quad]:
-        return self.read_quads()
-
 
 def _framework_quads(store: ox.Store) -> list[ox.Quad]:
     keep = str(iris.ontology_graph())

@@ -219,7 +219,7 @@ def vocabulary_for(context: Any) -> Vocabulary:
     cached = getattr(context, _CACHE_ATTR, None)
     if isinstance(cached, Vocabulary):
         return cached
-    vocabulary = Vocabulary.from_quads(context.quads)
+    vocabulary = Vocabulary.from_quads(context.read_quads())
     setattr(context, _CACHE_ATTR, vocabulary)
     return vocabulary
 
