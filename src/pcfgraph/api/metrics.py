@@ -87,6 +87,10 @@ class Metrics:
         )
         for outcome in ("failure", "success"):
             self.reloads.labels(outcome)
+        #: The labelled counter and histogram of each (route, method, status) seen: the
+        #: library looks them up under a lock on every ``labels()`` call. As many as the
+        #: library keeps itself (route templates, not raw paths).
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         # Not auto-described: the serving collector's families depend on the pool's stats.
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_WithoutCreated(instruments))
@@ -99,8 +103,16 @@ class Metrics:
         self, route: str, method: str, status: int, seconds: float, code: str | None
     ) -> None:
         self.in_flight.dec()
-        self.requests.labels(route, method, str(status)).inc()
-        self.duration.labels(route).observe(seconds)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.duration.labels(route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if code:
             self.problems.labels(route, code).inc()
             for codes, counter in (
