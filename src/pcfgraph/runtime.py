@@ -182,9 +182,10 @@ def app_state(request: Request) -> AppState:
     A reload replaces ``AppState.release`` on the app's state; a request that already asked
     keeps the snapshot it got (same runtime), so it finishes on the release it started with.
     """
-    pinned: AppState | None = getattr(request.state, "pcf_snapshot", None)
+    fields = request.scope.setdefault("state", {})  # what ``request.state`` reads and sets
+    pinned: AppState | None = fields.get("pcf_snapshot")
     if pinned is None:
-        live: AppState = request.app.state.pcf
+        live: AppState = request.scope["app"].state.pcf
         pinned = replace(live)
-        request.state.pcf_snapshot = pinned
+        fields["pcf_snapshot"] = pinned
     return pinned

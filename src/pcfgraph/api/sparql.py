@@ -165,8 +165,9 @@ async def run_query(
     if not query.strip():
         raise InputError("the query is empty", code="missing-query")
     checked = checked_text(state, query, default_graphs, named_graphs)
+    scope = request.scope
     media = negotiate(
-        request.headers.get("accept"), offers_for(checked.form), what=f"a {checked.form} query"
+        header(scope, b"accept"), offers_for(checked.form), what=f"a {checked.form} query"
     )
     payload: dict[str, Any] = {
         "query": query,
@@ -182,20 +183,14 @@ async def run_query(
     remote = state.services.remote_store
     if remote is not None:
         result = await asyncio.to_thread(remote.run_protocol_query, payload)
-        return Response(
-            content=result["body"],
-            headers={"Content-Type": result["content_type"], "Vary": "Accept"},
-        )
+        return answer_response(result["body"], result["content_type"])
     pool = state.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
     release_id = pool.release_id
     if release_id is None or not checked.deterministic:
         result = await evaluate(request, state, pool, payload)
-        return Response(
-            content=result["body"],
-            headers={"Content-Type": result["content_type"], "Vary": "Accept"},
-        )
+        return answer_response(result["body"], result["content_type"])
     key = cache_key(
         release_id,
         query,
@@ -207,21 +202,49 @@ async def run_query(
     )
     cache = response_cache(state)
     answer = cache.get(key) if cache is not None else None
-    conditional = request.method == "GET"
+    conditional = scope["method"] == "GET"
     if answer is None:
         etag = etag_for(key)
-        if conditional and matches(request.headers.get("if-none-match"), etag):
+        if conditional and matches(header(scope, b"if-none-match"), etag):
             return not_modified(etag)
         result = await evaluate(request, state, pool, payload)
         answer = CachedAnswer(result["body"], result["content_type"], etag)
         if cache is not None and pool.release_id == release_id:
             cache.put(key, answer)  # only if the data did not change while it ran
-    elif conditional and matches(request.headers.get("if-none-match"), answer.etag):
+    elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
         return not_modified(answer.etag)
-    headers = {"Content-Type": answer.content_type, "Vary": "Accept"}
-    if conditional:
-        headers["ETag"] = answer.etag
-    return Response(content=answer.body, headers=headers)
+    return answer_response(answer.body, answer.content_type, answer.etag if conditional else None)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the request header ``name`` (lower case), as
+    ``Request.headers.get`` gives it, read from the scope without building a headers object."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class AnswerResponse(Response):
+    """A 200 answer whose header list is made directly (the same headers, in the same order,
+    as ``Response(content=..., headers={...})`` would make: ``Content-Type``, ``Vary``, the
+    optional ``ETag``, then ``Content-Length``), without the generic header handling."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        self.raw_headers = raw_headers
+
+
+def answer_response(body: bytes, media_type: str, etag: str | None = None) -> Response:
+    """The response of a query's answer (its ``Content-Type``, ``Vary: Accept``, the ETag of
+    a cacheable GET)."""
+    raw = [(b"content-type", media_type.encode("latin-1")), (b"vary", b"Accept")]
+    if etag is not None:
+        raw.append((b"etag", etag.encode("latin-1")))
+    raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    return AnswerResponse(body, raw)
 
 
 def checked_text(
@@ -308,7 +331,7 @@ def not_modified(etag: str) -> Response:
 def service_iri(request: Request) -> str:
     """The URL the request was sent to, without its query string."""
     scope = request.scope
-    host = request.headers.get("host", "")
+    host = header(scope, b"host") or ""
     server = scope.get("server")
     args = (
         scope.get("scheme", "http"),

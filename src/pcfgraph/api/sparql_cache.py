@@ -21,6 +21,7 @@ running at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import OrderedDict
@@ -59,7 +60,23 @@ def cache_key(
 
 
 def etag_for(key: CacheKey) -> str:
-    """The weak ETag of the answer to ``key`` (the same for every worker and restart)."""
+    """The weak ETag of the answer to ``key`` (the same for every worker and restart); kept
+    for keys of short query texts (:func:`_recent_etag`): a repeated GET computed it again."""
+    if len(key[1]) <= ETAG_KEPT_CHARS:
+        return _recent_etag(key)
+    return _etag(key)
+
+
+#: Query texts up to this long have their ETag kept (at most 1,024 keys: ~2 MB of texts).
+ETAG_KEPT_CHARS = 2048
+
+
+@functools.lru_cache(maxsize=1024)
+def _recent_etag(key: CacheKey) -> str:
+    return _etag(key)
+
+
+def _etag(key: CacheKey) -> str:
     text = "".join(f"{part!r}\x00" for part in key)  # one update: the same digest, cheaper
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
     return f'W/"{digest.hexdigest()}"'
