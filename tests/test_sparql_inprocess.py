@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sparql_support import endpoint_settings, fixture_release, live_server
 
+from pcfgraph import sparql_bound
 from pcfgraph.api import sparql_local
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.release import Release, load_release, write_release
@@ -77,6 +78,11 @@ QUERIES = [
     "SELECT * WHERE { GRAPH ?g { ?s <http://example.org/link> ?o . ?o ?p ?v } }",
     "PREFIX ex: <http://example.org/> SELECT ?k (COUNT(?x) AS ?n) WHERE { ?x ex:kind ?k ; "
     "ex:link ?y . FILTER (?x != ?y) } GROUP BY ?k ORDER BY ?k",
+    # rows that match no OPTIONAL group are kept: more rows than the inner join's bound
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:kind ?k "
+    "OPTIONAL { ?x ex:parent ?p . ?p ex:parent ?q } OPTIONAL { ?x ex:link ?y } "
+    "OPTIONAL { ?x ex:link ?z . ?z ex:kind ?k } }",
+    "PREFIX ex: <http://example.org/> CONSTRUCT { ?n ?p ?o } WHERE { ?n ex:parent* ex:n0 . ?n ?p ?o }",
 ]
 
 
@@ -109,6 +115,23 @@ def test_the_bound_covers_the_engines_answer(seed: int, query: str) -> None:
         "SELECT * WHERE { ?a ?b ?c \\u007D }",  # escapes are decoded before parsing
         "BASE <http://example.org/> SELECT * WHERE { ?a <parent> ?b }",
         "SELECT * WHERE { ?a ?b ?c FILTER (" + " || ".join(["?c = 1"] * 40) + ") }",
+        # connected only through an OPTIONAL group: the required patterns are a cartesian
+        # product (the engine builds it before any OPTIONAL)
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?a ex:link ?b . ?c ex:label ?d "
+        "OPTIONAL { ?b ex:parent ?c } }",
+        # an OPTIONAL group that is a cartesian product by itself (a hash left join
+        # evaluates it alone), though each of its patterns shares a variable outside it
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:kind ?y "
+        "OPTIONAL { ?a ex:link ?x . ?b ex:label ?y } }",
+        # an OPTIONAL group joined only through an earlier one: a row that did not match
+        # the earlier group joins every solution of this one
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:kind ?k "
+        "OPTIONAL { ?x ex:parent ?p } OPTIONAL { ?p ex:link ?q . ?q ex:label ?l } }",
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { OPTIONAL { ?x ex:kind ?k } "
+        "OPTIONAL { ?y ex:label ?l } }",
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?x ex:kind ?k "
+        + " ".join(f"OPTIONAL {{ ?x ex:link ?y{i} }}" for i in range(5))
+        + " }",
     ],
 )
 def test_queries_outside_the_grammar_or_unbounded_get_no_bound(query: str) -> None:
@@ -163,6 +186,87 @@ def test_a_join_costs_what_its_lookups_return_not_lookups_times_the_largest_fan_
     hash_join = kinds + labels + answers
     assert max(kind_first, label_first, hash_join) <= bound
     assert bound <= 10 * len(store)  # 5 operators x (seeks + answers), not 201 x 100 x 5
+
+
+def tree_store(children: int) -> EmbeddedStore:
+    """A root with ``children`` children, each with one grandchild; every node has a kind
+    and a label."""
+    store = EmbeddedStore()
+    g, parent = ox.NamedNode(f"{EX}g"), ox.NamedNode(f"{EX}parent")
+    root = ox.NamedNode(f"{EX}root")
+    quads = [ox.Quad(root, ox.NamedNode(f"{EX}kind"), ox.NamedNode(f"{EX}k"), g)]
+    for i in range(children):
+        child, grandchild = ox.NamedNode(f"{EX}c{i}"), ox.NamedNode(f"{EX}d{i}")
+        quads.append(ox.Quad(child, parent, root, g))
+        quads.append(ox.Quad(grandchild, parent, child, g))
+        for node in (child, grandchild):
+            quads.append(ox.Quad(node, ox.NamedNode(f"{EX}kind"), ox.NamedNode(f"{EX}k"), g))
+            quads.append(ox.Quad(node, ox.NamedNode(f"{EX}label"), ox.Literal(f"{node}"), g))
+    store.add_quads(quads)
+    return store
+
+
+SUBTREE = f"CONSTRUCT {{ ?n ?p ?o }} WHERE {{ ?n <{EX}parent>* <{EX}root> . ?n ?p ?o }}"
+
+
+def test_a_subtree_bound_sums_one_plans_operators_and_covers_every_plan() -> None:
+    """``?n parent* root . ?n ?p ?o`` (construct-subtree): the costliest plan scans every
+    quad and walks up from each subject; the bound covers it and the walk-first plan and
+    the hash join, but is the sum of one plan's operators, not five times the costliest
+    operator (the rule before, which kept this query out of process on the big release)."""
+    store = tree_store(200)
+    stats = stats_with_walks_of(store, f"{EX}parent")
+    bound = work_bound(SUBTREE, stats)
+    assert bound is not None
+    quads = len(store)
+    forward, backward = stats.walks[f"{EX}parent"]
+    answers = sum(1 for _ in store.store.query(SUBTREE, use_default_graph_as_union=True))  # type: ignore[union-attr]
+    scan_then_walk = quads + quads * (forward + 1)
+    walk_then_lookup = (backward + 1) + 2 * (backward + 1) + answers
+    hash_join = (backward + 1) + quads + 2 * (backward + 1 + quads) + answers
+    assert max(scan_then_walk, walk_then_lookup, hash_join) + answers <= bound
+    assert bound < 5 * quads * (forward + 1)
+
+
+def stats_with_walks_of(store: EmbeddedStore, *iris: str) -> StoreStats:
+    stats = load_stats(store)
+    assert stats is not None
+    for iri in iris:
+        walks = closure_walks(store, iri)
+        assert walks is not None
+        stats.walks[iri] = walks
+    return stats
+
+
+def test_a_hub_subtree_is_still_refused_over_the_limit() -> None:
+    """A root with many children makes the walk from the root (and every scan) large: the
+    bound grows with the hub and passes any fixed limit, so the query leaves the process."""
+    small = work_bound(SUBTREE, stats_with_walks_of(tree_store(50), f"{EX}parent"))
+    large = work_bound(SUBTREE, stats_with_walks_of(tree_store(2000), f"{EX}parent"))
+    assert small is not None and large is not None
+    assert large > 30 * small
+    shape = read_query(SUBTREE)
+    assert shape is not None
+    stats = stats_with_walks_of(tree_store(2000), f"{EX}parent")
+    assert shape_bound(shape, stats, limit=small) == small + 1  # stopped past the limit
+
+
+def test_a_long_star_is_bounded_quickly_and_soundly_past_the_exact_splits() -> None:
+    """Past ``EXACT_SPLITS`` patterns hash joins are bounded without trying every split:
+    the bound still covers the answer and is no smaller than the exact one."""
+    store = random_store(2)
+    stats = stats_with_walks(store)
+    star = "SELECT * WHERE { " + " . ".join(f"?x ?p{i} ?o{i}" for i in range(3)) + " }"
+    exact = work_bound(star, stats)
+    assert exact is not None
+    original = sparql_bound.EXACT_SPLITS
+    try:
+        sparql_bound.EXACT_SPLITS = 2
+        approximate = work_bound(star, stats)
+    finally:
+        sparql_bound.EXACT_SPLITS = original
+    answers = sum(1 for _ in store.store.query(star, use_default_graph_as_union=True))  # type: ignore[union-attr]
+    assert approximate is not None and approximate >= exact >= answers
 
 
 def test_a_walk_whose_closure_is_too_large_is_not_bounded() -> None:
@@ -245,7 +349,15 @@ def test_a_bounded_query_runs_without_a_worker_with_the_same_answer(
 def test_an_unbounded_query_still_goes_to_a_worker(server: tuple[str, FastAPI]) -> None:
     url, app = server
     until_in_process(url, app, BOUNDED)
-    for query in (CARTESIAN, f"SELECT * WHERE {{ ?a <{SKOS}broader>+ ?b }}"):
+    connected_only_by_an_optional = (
+        f"SELECT * WHERE {{ ?a <{SKOS}notation> ?b . ?c <{SKOS}prefLabel> ?d "
+        f"OPTIONAL {{ ?b ?x ?c }} }} LIMIT 1"
+    )
+    for query in (
+        CARTESIAN,
+        f"SELECT * WHERE {{ ?a <{SKOS}broader>+ ?b }}",
+        connected_only_by_an_optional,
+    ):
         before, local_before = tasks(app), local_of(app).counters["in_process"]
         assert ask(url, query).status_code == 200
         assert tasks(app) == before + 1

@@ -11,12 +11,14 @@ add to one solution that binds that variable (a subject's objects for that predi
 object's subjects, a graph's quads, ...), with the cost of finding them. For every connected
 set of patterns ``S`` the solutions are at most ``sol(S) = min over e in S (S - e connected)
 of sol(S - e) x fan(e, v)``, ``v`` a variable ``e`` shares with ``S - e``: a bound on the
-relation itself, so it holds whatever order the engine joins in. The work bound is the
-largest cost of one operator (a set's solutions, or extending ``S - e`` by ``e``: walks
-cost their steps per solution, index lookups a seek per solution plus what they return,
-which together are solutions of ``S``), times the number of operators, plus the output.
-Patterns not all joined by shared variables (a cartesian
-product) are not bounded.
+relation itself, so it holds whatever order the engine joins in. The work bound is the most
+work of any plan, summed over its operators (:func:`_costs`: a scan, a set extended by one
+pattern, or two sets hash-joined; walks cost their steps per solution, index lookups a seek
+per solution plus what they return, which together are solutions of the bigger set), then
+the OPTIONAL groups' left joins (:func:`_left_joins`), FILTERs, the final passes and the
+output. Patterns not all joined by shared variables (a cartesian product), required patterns
+joined only through an OPTIONAL group, and an OPTIONAL group not joined by itself or not to
+the required patterns are not bounded.
 
 A ``p+``/``p*`` path needs a constant end; its walks are bounded by the largest closure of
 ``p`` from any node (computed per release, given up past ``WALK_STEPS``), forward from the
@@ -161,8 +163,10 @@ def _size(stats: StoreStats, p: Pattern, bound: str | None) -> tuple[int, int]:
     return n, n
 
 
-def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
-    """The work bound of :func:`work_bound` for a query already read (None: not provable)."""
+def shape_bound(shape: Shape, stats: StoreStats, limit: int | None = None) -> int | None:
+    """The work bound of :func:`work_bound` for a query already read (None: not provable).
+    With ``limit``, a bound found to exceed it may come back as ``limit + 1`` (computing it
+    exactly costs up to milliseconds for 10 patterns)."""
     pats = shape.patterns
     k = len(pats)
     if k == 0:
@@ -179,15 +183,78 @@ def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
         ]
     except _NotBounded:
         return None
-    # sol[mask]: most solutions of the connected set of patterns ``mask``; var_mask: its variables.
+    sol, var_mask = _solutions(k, masks, alone, fans)
+    if (1 << k) - 1 not in sol:
+        return None  # not all joined by shared variables: a cartesian product
+    groups = _groups(shape, k, sol, var_mask)
+    if groups is None:
+        return None
+    required, optionals = groups
+    if len(optionals) > MAX_OPTIONALS:
+        return None
+    cost = _costs(k, pats, masks, alone, fans, sol, var_mask, limit)
+    if cost is None:
+        assert limit is not None
+        return limit + 1
+    try:
+        work, rows = _left_joins(required, optionals, pats, masks, fans, sol, var_mask, cost)
+    except _NotBounded:
+        return None
+    largest = max(max(sol.values()), rows)
+    # FILTERs: once per solution of any set; projection, DISTINCT, GROUP BY, ORDER BY and
+    # the slice: once per row of the result each; then the output.
+    return work + shape.filters * largest + (FINAL_OPERATORS + shape.template) * rows
+
+
+def _left_joins(
+    required: int,
+    optionals: list[int],
+    pats: tuple[Pattern, ...],
+    masks: list[int],
+    fans: list[list[tuple[int, int, int]]],
+    sol: dict[int, int],
+    var_mask: dict[int, int],
+    cost: dict[int, int],
+) -> tuple[int, int]:
+    """(most work, most rows) of the required patterns' plan followed by the left join of
+    each OPTIONAL group in turn. After the groups in ``T`` are joined, each row is a
+    solution of the required patterns and of the groups it matched, so the rows are at most
+    the sum of those sets' solutions over the subsets of ``T``."""
+    joined = {t: required | _union(optionals, t) for t in range(1 << len(optionals))}
+    work = cost[required]
+    rows = sol[required]
+    for j, group in enumerate(optionals):
+        before = range(1 << j)  # subsets of the groups already joined
+        after = sum(sol[joined[t | 1 << j]] + sol[joined[t]] for t in before)
+        # a hash left join: the group alone, both sides built and probed, the rows out;
+        # a nested loop: each earlier set's solutions extended by the group's patterns one
+        # at a time, in any order that keeps the set connected, plus the rows out.
+        hashed = cost[group] + 2 * rows + 2 * sol[group] + after
+        looped = after
+        for t in before:
+            looped += _extension(joined[t], group, pats, masks, fans, sol, var_mask)
+        work += max(hashed, looped)
+        rows = after
+    return work, rows
+
+
+#: OPTIONAL groups past which a query is not bounded (the rows grow with their subsets).
+MAX_OPTIONALS = 4
+#: Operators that may each pass over every row of the result once (projection, DISTINCT,
+#: GROUP BY with its aggregates, ORDER BY).
+FINAL_OPERATORS = 4
+
+
+def _solutions(
+    k: int, masks: list[int], alone: list[tuple[int, int]], fans: list[list[tuple[int, int, int]]]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Most solutions of every connected set of patterns (a bit set; absent: not connected),
+    and each set's variables."""
     sol: dict[int, int] = {}
     var_mask: dict[int, int] = {}
     for i in range(k):
         sol[1 << i] = alone[i][0]
         var_mask[1 << i] = masks[i]
-    worst = max(cost for _, cost in alone)
-    # (solutions of the smaller set, cost per lookup, the bigger set, whether a walk)
-    steps: list[tuple[int, int, int, bool]] = []
     for mask in range(1, 1 << k):
         size = sol.get(mask)
         if size is None:
@@ -197,23 +264,168 @@ def shape_bound(shape: Shape, stats: StoreStats) -> int | None:
             bit = 1 << j
             if mask & bit or not masks[j] & have:
                 continue
-            fan = cost = 0
-            for var_bit, f, c in fans[j]:
-                if var_bit & have and (not fan or f < fan or (f == fan and c < cost)):
-                    fan, cost = f, c
+            fan, _ = _lookup(fans[j], have)
             grown = mask | bit
-            steps.append((size, cost, grown, _walks(pats[j])))
             candidate = size * fan
             if candidate < sol.get(grown, candidate + 1):
                 sol[grown] = candidate
                 var_mask[grown] = have | masks[j]
-    full = sol.get((1 << k) - 1)
-    if full is None:
-        return None  # not all joined by shared variables: a cartesian product
-    for size, cost, grown, walk in steps:
-        worst = max(worst, _step(size, cost, sol[grown], walk))
-    worst = max(worst, max(sol.values()))
-    return (2 * k + 1) * worst + full * shape.template
+    return sol, var_mask
+
+
+def _lookup(fans: list[tuple[int, int, int]], have: int) -> tuple[int, int]:
+    """(most new solutions, cost) of a pattern looked up with the variables ``have`` bound:
+    by the variable with the smallest fan-out (the engine binds all it shares)."""
+    fan = cost = 0
+    for var_bit, f, c in fans:
+        if var_bit & have and (not fan or f < fan or (f == fan and c < cost)):
+            fan, cost = f, c
+    return fan, cost
+
+
+def _groups(
+    shape: Shape, k: int, sol: dict[int, int], var_mask: dict[int, int]
+) -> tuple[int, list[int]] | None:
+    """The required patterns and each non-empty OPTIONAL group as bit sets, or None when
+    the engine could build a cartesian product: the required patterns must be connected by
+    themselves (the engine joins them before any OPTIONAL), and each OPTIONAL group too (a
+    hash left join evaluates it alone), sharing a variable with the required ones (else a
+    row that did not match an earlier group joins every solution of this one)."""
+    required = sum(1 << i for i in shape.required) if shape.required else 0
+    if not shape.optionals:
+        required = (1 << k) - 1
+    optionals = [sum(1 << i for i in group) for group in shape.optionals if group]
+    if required and required not in sol:
+        return None
+    if optionals and not required:
+        return None
+    for group in optionals:
+        if group not in sol or not var_mask[group] & var_mask[required]:
+            return None
+    return required, optionals
+
+
+def _extension(
+    base: int,
+    group: int,
+    pats: tuple[Pattern, ...],
+    masks: list[int],
+    fans: list[list[tuple[int, int, int]]],
+    sol: dict[int, int],
+    var_mask: dict[int, int],
+) -> int:
+    """The most work of extending the solutions of the connected set ``base`` by the
+    patterns of ``group`` one at a time (lookups per solution, :func:`_step`), over every
+    order in which each pattern shares a variable with the set so far."""
+    members = [j for j in range(len(pats)) if group >> j & 1]
+    done: dict[int, int] = {0: 0}
+    for added in range(1, 1 << len(members)):
+        worst = -1
+        chosen = sum(1 << members[n] for n in range(len(members)) if added >> n & 1)
+        grown = base | chosen
+        for n, j in enumerate(members):
+            if not added >> n & 1 or (added ^ 1 << n) not in done:
+                continue
+            rest = base | (chosen ^ 1 << j)
+            if rest not in sol or not masks[j] & var_mask[rest] or grown not in sol:
+                continue
+            _, per_lookup = _lookup(fans[j], var_mask[rest])
+            step = _step(sol[rest], per_lookup, sol[grown], _walks(pats[j]))
+            worst = max(worst, done[added ^ 1 << n] + step)
+        if worst >= 0:
+            done[added] = worst
+    if (1 << len(members)) - 1 not in done:
+        raise _NotBounded  # no connected order (ruled out by :func:`_groups`)
+    return done[(1 << len(members)) - 1]
+
+
+def _union(groups: list[int], chosen: int) -> int:
+    out = 0
+    for j, group in enumerate(groups):
+        if chosen >> j & 1:
+            out |= group
+    return out
+
+
+def _costs(
+    k: int,
+    pats: tuple[Pattern, ...],
+    masks: list[int],
+    alone: list[tuple[int, int]],
+    fans: list[list[tuple[int, int, int]]],
+    sol: dict[int, int],
+    var_mask: dict[int, int],
+    limit: int | None = None,
+) -> dict[int, int] | None:
+    """The most work of any plan that builds each connected set of patterns: one pattern
+    alone (its scan), or a smaller connected set extended by one more pattern (lookups per
+    solution, :func:`_step`), or two connected sets sharing a variable hash-joined (both
+    built, each solution hashed and probed twice at most, the joined solutions out). The
+    maximum over all of them holds for whichever order the engine picks.
+
+    Hash joins are taken over every split for up to ``EXACT_SPLITS`` patterns (3^k splits);
+    past that, by twice the costliest and four times the largest proper connected subset, an
+    upper bound of every split. A set costs at least any connected set inside it, so past
+    ``limit`` the rest is not computed (None)."""
+    cost: dict[int, int] = {}
+    exact = k <= EXACT_SPLITS
+    # for every set (connected or not): the most cost and solutions of a connected set in it
+    inner_cost: dict[int, int] = {}
+    inner_sol: dict[int, int] = {}
+    for mask in range(1, 1 << k):
+        size = sol.get(mask)
+        if not exact:
+            most_cost = most_sol = 0
+            rest_bits = mask
+            while rest_bits:
+                bit = rest_bits & -rest_bits
+                rest_bits ^= bit
+                sub = mask ^ bit
+                if sub:
+                    most_cost = max(most_cost, inner_cost[sub])
+                    most_sol = max(most_sol, inner_sol[sub])
+        if size is None:
+            if not exact:
+                inner_cost[mask], inner_sol[mask] = most_cost, most_sol
+            continue
+        if not mask & (mask - 1):
+            worst = alone[mask.bit_length() - 1][1]
+        else:
+            worst = 0
+            for j in range(k):
+                bit = 1 << j
+                rest = mask ^ bit
+                if not mask & bit or rest not in sol or not masks[j] & var_mask[rest]:
+                    continue
+                _, per_lookup = _lookup(fans[j], var_mask[rest])
+                step = _step(sol[rest], per_lookup, size, _walks(pats[j]))
+                worst = max(worst, cost[rest] + step)
+            if exact:
+                low = mask & -mask
+                part = (mask - 1) & mask
+                while part:
+                    other = mask ^ part
+                    if (
+                        part & low
+                        and part in sol
+                        and other in sol
+                        and var_mask[part] & var_mask[other]
+                    ):
+                        joined = cost[part] + cost[other] + 2 * (sol[part] + sol[other]) + size
+                        worst = max(worst, joined)
+                    part = (part - 1) & mask
+            else:
+                worst = max(worst, 2 * most_cost + 4 * most_sol + size)
+        if limit is not None and worst > limit:
+            return None
+        cost[mask] = worst
+        if not exact:
+            inner_cost[mask], inner_sol[mask] = max(most_cost, worst), max(most_sol, size)
+    return cost
+
+
+#: Patterns up to which every hash-join split is costed exactly (3^k splits in all).
+EXACT_SPLITS = 7
 
 
 def _walks(p: Pattern) -> bool:

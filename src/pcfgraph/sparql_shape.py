@@ -77,6 +77,13 @@ class Shape:
     patterns: tuple[Pattern, ...]
     #: Triples a CONSTRUCT template makes per solution (1 for SELECT and ASK).
     template: int
+    #: Indices of the patterns every solution matches (the WHERE group's own triples and
+    #: its GRAPH groups): the engine joins them before any OPTIONAL.
+    required: tuple[int, ...] = ()
+    #: Indices of each OPTIONAL group's patterns (the engine may evaluate one alone).
+    optionals: tuple[tuple[int, ...], ...] = ()
+    #: FILTERs (each may be evaluated once per solution of any set of patterns).
+    filters: int = 0
 
 
 class _NotProvable(Exception):
@@ -102,6 +109,9 @@ class _Reader:
         self.i = 0
         self.prefixes: dict[str, str] = {}
         self.patterns: list[Pattern] = []
+        self.required: list[int] = []
+        self.optionals: list[tuple[int, ...]] = []
+        self.filters = 0
         self.expression_tokens = 0
         self.expression_chars = 0
 
@@ -168,7 +178,13 @@ class _Reader:
             template = len(self.patterns)
         if len(self.patterns) > MAX_PATTERNS:
             raise _NotProvable
-        return Shape(tuple(self.patterns), max(template, 1))
+        return Shape(
+            tuple(self.patterns),
+            max(template, 1),
+            tuple(self.required),
+            tuple(self.optionals),
+            self.filters,
+        )
 
     def projection(self) -> None:
         if self.word() in ("DISTINCT", "REDUCED"):
@@ -242,14 +258,20 @@ class _Reader:
             elif word == "OPTIONAL":
                 optional_seen = True
                 self.expect("open", "{")
+                first = len(self.patterns)
                 self.block(None)
+                self.optionals.append(tuple(range(first, len(self.patterns))))
             elif word == "GRAPH" and not optional_seen:
                 graph = self.node(self.take())
                 self.expect("open", "{")
+                first = len(self.patterns)
                 self.block(graph)
+                self.required.extend(range(first, len(self.patterns)))
             elif not optional_seen and tok.kind in ("var", "iri", "pname"):
                 self.i -= 1
+                first = len(self.patterns)
                 self.triples(None)
+                self.required.extend(range(first, len(self.patterns)))
             else:
                 raise _NotProvable
 
@@ -366,6 +388,7 @@ class _Reader:
 
     def filter(self) -> None:
         """``FILTER (...)`` or ``FILTER fn(...)``: balanced brackets, no group inside, short."""
+        self.filters += 1
         start = self.i
         if self.peek() is not None and self.peek().kind in ("word", "pname", "iri"):  # type: ignore[union-attr]
             self.take()

@@ -131,7 +131,7 @@ class LocalEvaluator:
             if missing:
                 self._load_walks(missing)
                 return None  # not kept: bounded once the closures are known
-            work = shape_bound(shape, stats) if shape is not None else None
+            work = shape_bound(shape, stats, self.max_work) if shape is not None else None
             self._bounds[query] = work
             if len(self._bounds) > BOUNDS_KEPT:
                 self._bounds.popitem(last=False)
