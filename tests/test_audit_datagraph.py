@@ -110,3 +110,40 @@ def test_gc_paused_restores_the_collector() -> None:
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_slots_of_one_and_many_values_and_the_late_object_index() -> None:
+    """A value alone in its slot is kept bare and becomes a set with a second one (and bare
+    again when removals leave one); the object index, built only when a pattern with an
+    object and no predicate is asked, answers like rdflib's Memory store and is kept up to
+    date by later additions and removals."""
+    a, b, c = URIRef(EX + "a"), URIRef(EX + "b"), URIRef(EX + "c")
+    p, q = URIRef(EX + "p"), URIRef(EX + "q")
+    one, two = Literal("1"), Literal("2")
+    triples = [(a, p, one), (a, p, two), (b, p, one), (a, q, one), (c, q, b)]
+    memory = Graph()
+    lean = _lean(triples[:2])
+    for t in triples[:2]:
+        memory.add(t)  # type: ignore[arg-type]
+
+    def same() -> None:
+        terms = [{a, b, c, None}, {p, q, None}, {one, two, b, a, None}]
+        for pattern in itertools.product(*terms):
+            got = set(lean.triples(pattern))  # type: ignore[arg-type]
+            assert got == set(memory.triples(pattern)), pattern  # type: ignore[arg-type]
+        assert len(lean) == len(memory)
+
+    assert lean.store._osp is None  # type: ignore[attr-defined]
+    same()  # asks (None, None, o): the object index is built here
+    assert lean.store._osp is not None  # type: ignore[attr-defined]
+    for t in triples[2:] + triples[:1]:  # one duplicate
+        lean.add(t)  # type: ignore[arg-type]
+        memory.add(t)  # type: ignore[arg-type]
+    same()
+    for t in [(a, p, two), (b, p, one), (c, q, b)]:
+        lean.remove(t)  # type: ignore[arg-type]
+        memory.remove(t)  # type: ignore[arg-type]
+        same()
+    lean.remove((a, p, two))  # not there: nothing changes
+    same()
+    assert set(lean) == {(a, p, one), (a, q, one)}

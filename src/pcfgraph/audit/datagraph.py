@@ -4,9 +4,15 @@ rdflib's ``Memory`` store keeps, for every triple, the contexts it belongs to an
 every addition as an event; pySHACL's data graph in an audit is one graph that is built once
 and only read afterwards (no inference, no rules), so that bookkeeping is pure cost: about
 three quarters of the time to build the graph and a share of every pattern lookup. This store
-keeps the subject-predicate-object, predicate-object-subject and object-subject-predicate
-indexes and nothing more. It says it is context- and graph-aware (pySHACL and rdflib's
+keeps the subject-predicate-object and predicate-object-subject indexes and nothing more;
+the object-subject-predicate index, which only a pattern with an object and no predicate
+needs (pySHACL asks none with the shipped shapes), is built the first time one is asked. It says it is context- and graph-aware (pySHACL and rdflib's
 Dataset insist), and every triple is in the one graph it was added to.
+
+An index keeps a value that is alone in its slot as the bare term and only makes a set for
+two or more: most slots of an organisational model hold one value (a node's label, a
+membership's role), and an empty set costs 216 bytes, so sets of one were about 50 MB of the
+60 MB a 100,000-statement model's indexes took (in the audit's pySHACL child process).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from rdflib import Graph
 from rdflib.store import Store
 from rdflib.term import Node
 
-_Index = dict[Node, dict[Node, set[Node]]]
+#: key -> key -> a value (a term alone in its slot) or a set of two or more values
+_Index = dict[Node, dict[Node, Any]]
 _Triple = tuple[Node, Node, Node]
 
 
@@ -32,14 +39,15 @@ class DataGraphStore(Store):
         super().__init__(configuration, identifier)
         self._spo: _Index = {}
         self._pos: _Index = {}
-        self._osp: _Index = {}
+        #: Built on first use (:meth:`_by_object`), then kept up to date.
+        self._osp: _Index | None = None
         self._size = 0
         self._graphs: tuple[Graph, ...] = ()
 
     def release(self) -> None:
         """Drop every triple now, not when a garbage collection finds the graph: the store and
         its graph refer to each other (a cycle), and the audit pauses the collector."""
-        self._spo, self._pos, self._osp = {}, {}, {}
+        self._spo, self._pos, self._osp = {}, {}, None
         self._size = 0
         self._graphs = ()
 
@@ -64,29 +72,18 @@ class DataGraphStore(Store):
             po = spo.get(s)
             if po is None:
                 po = spo[s] = {}
-            objects = po.get(p)
-            if objects is None:
-                objects = po[p] = set()
-            elif o in objects:
-                continue
-            objects.add(o)
+            if not _put(po, p, o):
+                continue  # already there
             added += 1
             os_ = pos.get(p)
             if os_ is None:
                 os_ = pos[p] = {}
-            subjects = os_.get(o)
-            if subjects is None:
-                os_[o] = {s}
-            else:
-                subjects.add(s)
-            sp = osp.get(o)
-            if sp is None:
-                sp = osp[o] = {}
-            predicates = sp.get(s)
-            if predicates is None:
-                sp[s] = {p}
-            else:
-                predicates.add(p)
+            _put(os_, o, s)
+            if osp is not None:
+                sp = osp.get(o)
+                if sp is None:
+                    sp = osp[o] = {}
+                _put(sp, s, p)
         self._size += added
 
     def addN(self, quads: Iterable[tuple[Node, Node, Node, Any]]) -> None:
@@ -97,7 +94,8 @@ class DataGraphStore(Store):
         for (s, p, o), _ in list(self.triples(triple, context)):
             _discard(self._spo, s, p, o)
             _discard(self._pos, p, o, s)
-            _discard(self._osp, o, s, p)
+            if self._osp is not None:
+                _discard(self._osp, o, s, p)
             self._size -= 1
 
     def add_graph(self, graph: Graph) -> None:
@@ -119,22 +117,22 @@ class DataGraphStore(Store):
                 return
             if p is not None:
                 objects = po.get(p)
-                if not objects:
+                if objects is None:
                     return
                 if o is not None:
-                    if o in objects:
+                    if _has(objects, o):
                         yield (s, p, o), iter(graphs)
                     return
-                for obj in objects:
+                for obj in _each(objects):
                     yield (s, p, obj), iter(graphs)
                 return
             if o is not None:
-                predicates = self._osp.get(o, {}).get(s)
-                for pred in predicates or ():
-                    yield (s, pred, o), iter(graphs)
+                for pred, objects in list(po.items()):
+                    if _has(objects, o):
+                        yield (s, pred, o), iter(graphs)
                 return
             for pred, objects in po.items():
-                for obj in objects:
+                for obj in _each(objects):
                     yield (s, pred, obj), iter(graphs)
             return
         if p is not None:
@@ -142,22 +140,37 @@ class DataGraphStore(Store):
             if not os_:
                 return
             if o is not None:
-                for subj in os_.get(o, ()):
+                for subj in _each(os_.get(o)):
                     yield (subj, p, o), iter(graphs)
                 return
             for obj, subjects in os_.items():
-                for subj in subjects:
+                for subj in _each(subjects):
                     yield (subj, p, obj), iter(graphs)
             return
         if o is not None:
-            for subj, predicates in self._osp.get(o, {}).items():
-                for pred in predicates:
+            for subj, predicates in self._by_object().get(o, {}).items():
+                for pred in _each(predicates):
                     yield (subj, pred, o), iter(graphs)
             return
         for subj, po in self._spo.items():
             for pred, objects in po.items():
-                for obj in objects:
+                for obj in _each(objects):
                     yield (subj, pred, obj), iter(graphs)
+
+    def _by_object(self) -> _Index:
+        """The object-subject-predicate index, built from the other the first time it is
+        needed."""
+        if self._osp is None:
+            osp: _Index = {}
+            for subj, po in self._spo.items():
+                for pred, objects in po.items():
+                    for obj in _each(objects):
+                        sp = osp.get(obj)
+                        if sp is None:
+                            sp = osp[obj] = {}
+                        _put(sp, subj, pred)
+            self._osp = osp
+        return self._osp
 
     def __len__(self, context: Any = None) -> int:
         return self._size
@@ -167,6 +180,35 @@ class DataGraphStore(Store):
             yield from self._graphs
 
 
+def _put(slots: dict[Node, Any], key: Node, value: Node) -> bool:
+    """Add ``value`` to the slot ``key`` (bare while alone, then a set); False if it was there."""
+    held = slots.get(key)
+    if held is None:
+        slots[key] = value
+    elif type(held) is set:
+        if value in held:
+            return False
+        held.add(value)
+    elif held == value:
+        return False
+    else:
+        slots[key] = {held, value}
+    return True
+
+
+def _has(held: Any, value: Node) -> bool:
+    return value in held if type(held) is set else held == value
+
+
+def _each(held: Any) -> Any:
+    """The values of a slot (none, a bare term or a set) as something to iterate over."""
+    if held is None:
+        return ()
+    if type(held) is set:
+        return held
+    return (held,)
+
+
 def _discard(index: _Index, a: Node, b: Node, c: Node) -> None:
     inner = index.get(a)
     if inner is None:
@@ -174,8 +216,15 @@ def _discard(index: _Index, a: Node, b: Node, c: Node) -> None:
     values = inner.get(b)
     if values is None:
         return
-    values.discard(c)
-    if not values:
-        del inner[b]
-        if not inner:
-            del index[a]
+    if type(values) is set:
+        values.discard(c)
+        if len(values) > 1:
+            return
+        if values:
+            inner[b] = next(iter(values))
+            return
+    elif values != c:
+        return
+    del inner[b]
+    if not inner:
+        del index[a]
