@@ -4,7 +4,7 @@ triples pySHACL can observe with them (:class:`AuditContext`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,20 +65,24 @@ class AuditContext:
         _prepare(context)
         return context
 
-    def read_quads(self) -> list[ox.Quad]:
-        """The ontology and framework quads, read from the release store."""
+    def read_quads(self) -> Iterator[ox.Quad]:
+        """The ontology and framework quads, read from the release store as they are used."""
         return _framework_quads(self.source)
 
 
-def _framework_quads(store: ox.Store) -> list[ox.Quad]:
+def _framework_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """The ontology and framework quads in the store's order, one at a time: the audit
+    context reads them three times (pySHACL's subset, the framework store, the vocabulary)
+    and a list of them, ~70,000 quad objects at the whole PCF, took ~40 MB while it lived and
+    left ~20 MB of the context's heap behind it after it was freed (in every audit process)."""
     keep = str(iris.ontology_graph())
     prefix = str(iris.framework_graph("x"))[:-1]
-    return [
-        q
-        for q in store
-        if isinstance(q.graph_name, ox.NamedNode)
-        and (q.graph_name.value == keep or q.graph_name.value.startswith(prefix))
-    ]
+    for q in store:
+        graph = q.graph_name
+        if isinstance(graph, ox.NamedNode) and (
+            graph.value == keep or graph.value.startswith(prefix)
+        ):
+            yield q
 
 
 def _prepare(context: AuditContext) -> None:
