@@ -4,7 +4,9 @@ snippets, and the index shipped in a release and opened read-only."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -180,6 +182,17 @@ def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None
         assert keys(shipped.search(q)) == keys(built.search(q))
     with pytest.raises(Exception, match=r"readonly|read-only"):
         shipped._conn.execute("DELETE FROM docs")
+    # an index of another layout (written by another version) is not used
+    shipped.close()
+    old = tmp_path / "rel" / SEARCH_INDEX_FILE
+    with sqlite3.connect(old) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    listed = {SEARCH_INDEX_FILE: {"sha256": hashlib.sha256(old.read_bytes()).hexdigest()}}
+    (tmp_path / "rel" / "manifest.json").write_text(
+        json.dumps({**loaded.manifest, "artefacts": listed})
+    )
+    assert shipped_index(open_release(tmp_path / "rel")) is None
     # a tampered index is not used
     (tmp_path / "rel" / "manifest.json").write_text(
         json.dumps({**loaded.manifest, "artefacts": {SEARCH_INDEX_FILE: {"sha256": "0" * 64}}})

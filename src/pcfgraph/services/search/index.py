@@ -23,12 +23,18 @@ A query is answered in this order:
    name 10 > alternative labels 5 > definition 2 > measures 1; ties newest edition first, then
    framework and tree order.
 
+Each distinct text is matched and ranked once (:mod:`.build`: the editions of the PCF repeat
+most elements word for word) with the BM25 every copy of it would get; its elements are then
+grouped in Python, one hit per element across editions (with every shared workbook loaded,
+"plan" matches 635 texts of 3,842 elements: ranking every copy in SQL cost ~3x as much).
+
 Each hit says where it matched (``field``) with an HTML-safe snippet (matches in ``<mark>``).
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 import sqlite3
 import threading
 from collections import defaultdict
@@ -107,6 +113,8 @@ class SearchIndex:
             )
         self.release_id: str | None = meta.get("release_id") or None
         self._size = int(meta.get("documents", "0"))
+        #: FTS rows 1..texts hold each distinct text once (see :mod:`.build`).
+        self._texts = int(meta.get("texts", "0"))
 
     # --- building -----------------------------------------------------------------------
 
@@ -201,7 +209,7 @@ class SearchIndex:
             return SearchResult(hits, len(id_rows), id_facets(id_rows))
         relaxed = False
         match = " AND ".join(g.expr() for g in plan.groups)
-        rows, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+        rows, total, facets = self._text_rows(match, framework, kind, id_rows, limit + offset)
         if total < RELAX_BELOW and len(plan.groups) > 1 and not id_rows:
             # Every word together finds little: elements with any of the words follow
             # (BM25 puts those with more of them first).
@@ -211,7 +219,7 @@ class SearchIndex:
             gate = self._selective_groups(plan.groups)
             if len(gate) < len(plan.groups):
                 match = "(" + " OR ".join(g.expr() for g in gate) + ") AND (" + match + ")"
-            more, total, facets = self._text_rows(match, filters, fparams, id_rows, limit + offset)
+            more, total, facets = self._text_rows(match, framework, kind, id_rows, limit + offset)
             rows = rows + [r for r in more if r["id"] not in strict]
         did_you_mean = None
         if plan.corrections or plan.suggestions:
@@ -224,9 +232,9 @@ class SearchIndex:
                 facets.setdefault(dim, {})
                 facets[dim][r[key] or ""] = facets[dim].get(r[key] or "", 0) + 1
         page = all_rows[offset : offset + limit]
-        texts = self._highlights(match, [r["id"] for r in page if r["tier"] > 0])
+        texts = self._highlights(match, [r["text"] for r in page if r["tier"] > 0])
         hits = [
-            id_hit(r) if r["tier"] == 0 else text_hit(r, texts.get(r["id"]), plan.expansions)
+            id_hit(r) if r["tier"] == 0 else text_hit(r, texts.get(r["text"]), plan.expansions)
             for r in page
         ]
         return SearchResult(
@@ -419,71 +427,75 @@ class SearchIndex:
     def _text_rows(
         self,
         match: str,
-        filters: str,
-        params: list[Any],
+        framework: str | None,
+        kind: str | None,
         id_rows: list[dict[str, Any]],
         wanted: int,
     ) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
-        exclude = [r["id"] for r in id_rows]
-        not_ids = f" AND d.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (
-            "WITH m AS (SELECT rowid AS id, bm25(fts, " + weights + ") AS rank "
-            "FROM fts WHERE fts MATCH :all), "
-            "n AS (SELECT rowid AS id, bm25(fts_name) AS nrank FROM fts_name "
-            "WHERE fts_name MATCH :name), "
-            "a AS (SELECT rowid AS id FROM fts WHERE fts MATCH :alt), "
-            # ranked and grouped on keys only: the documents' texts are joined to the page's
-            # rows at the end (carrying them through the window sort of a relaxed query with
-            # ten thousand matches cost ~150 ms)
-            "r AS (SELECT d.id, d.family, d.edition_rank, coalesce(n.nrank, m.rank) AS rank, "
-            "CASE WHEN n.id IS NOT NULL THEN 1 WHEN m.id IN a THEN 2 ELSE 3 END AS tier, "
-            "coalesce(d.pcf_id, d.iri) AS same "
-            "FROM m JOIN docs d ON d.id = m.id LEFT JOIN n ON n.id = m.id WHERE 1=1 {filters}), "
-            # One hit per element across editions (same family and PCF ID): its best-ranked
-            # copy, ties to the newest edition; how many other editions matched is kept.
-            "g AS (SELECT r.*, row_number() OVER (PARTITION BY family, same ORDER BY tier, "
-            "rank, edition_rank, id) AS pos, count(*) OVER (PARTITION BY family, same) - 1 "
-            "AS other_editions FROM r) "
-            "SELECT d.*, g.rank, g.tier, g.other_editions FROM g JOIN docs d ON d.id = g.id "
-            "WHERE g.pos = 1 ORDER BY g.tier, g.rank, g.edition_rank, g.id LIMIT :lim"
-        )
+        """The best ``wanted`` elements matching ``match`` (one per element across editions),
+        how many there are after the filters and the facets of all matches."""
         # Names rank by BM25 over the name alone (FTS5 normalises by the whole row's
         # length, which would favour elements without a definition); the rest by the
         # column-weighted BM25 of the whole row.
         named = {"all": match, "name": match, "alt": "{name alt} : (" + match + ")"}
-        # Positional filter params cannot mix with named ones: inline them as named too.
-        fsql, fnamed = _named(filters + not_ids, [*params, *exclude])
         try:
-            rows = _dicts(
-                self._conn.execute(
-                    sql.replace("{filters}", fsql), {**named, **fnamed, "lim": wanted}
-                )
-            )
-            total = self._conn.execute(
-                "SELECT count(*) FROM (SELECT DISTINCT d.family, coalesce(d.pcf_id, d.iri) "
-                "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH :all" + fsql + ")",
-                {"all": match, **fnamed},
-            ).fetchone()[0]
-            facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
-            cur = self._conn.execute(
-                "SELECT d.framework, d.family, d.kind, count(*) FROM fts "
-                "JOIN docs d ON d.id = fts.rowid WHERE fts MATCH :all "
-                "GROUP BY d.framework, d.family, d.kind",
-                {"all": match},
-            )
-            for framework, family, kind, count in cur:
-                for dim, value in (("framework", framework), ("family", family), ("kind", kind)):
-                    facets[dim][value or ""] = facets[dim].get(value or "", 0) + count
-            for dim, counts in facets.items():
-                facets[dim] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            matched = self._conn.execute(_MATCHED_SQL, {**named, "texts": self._texts}).fetchall()
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse: find nothing
             if "fts5" in str(exc) or "syntax" in str(exc):
                 return [], 0, {}
             raise
-        return rows, total, facets
+        exclude = {r["id"] for r in id_rows}
+        counts: dict[tuple[str, str, str | None], int] = defaultdict(int)
+        # One hit per element across editions (same family and PCF ID): its best-ranked
+        # copy, ties to the newest edition; how many other editions matched is kept.
+        best: dict[tuple[str, Any], _Matched] = {}
+        copies: dict[tuple[str, Any], int] = defaultdict(int)
+        for row in matched:
+            _, _, _, id_, family, same, fw, kind_, _ = row
+            counts[(fw, family, kind_)] += 1
+            if (
+                (framework and fw != framework and family != framework)
+                or (kind and kind_ != kind)
+                or id_ in exclude
+            ):
+                continue
+            group = (family, same)
+            copies[group] += 1
+            if group not in best or row < best[group]:
+                best[group] = row
+        facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
+        for (fw, family, kind_), count in counts.items():
+            for dim, value in (("framework", fw), ("family", family), ("kind", kind_)):
+                facets[dim][value or ""] = facets[dim].get(value or "", 0) + count
+        for dim, values in facets.items():
+            facets[dim] = dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+        # (tier, rank, edition rank, id): ids are unique, so the rest is never compared
+        page = heapq.nsmallest(wanted, best.values())
+        if not page:
+            return [], len(best), facets
+        docs = {
+            r["id"]: r
+            for r in _dicts(
+                self._conn.execute(
+                    f"SELECT * FROM docs WHERE id IN ({','.join('?' * len(page))})",
+                    [r[3] for r in page],
+                )
+            )
+        }
+        rows = [
+            {
+                **docs[r[3]],
+                "rank": r[1],
+                "tier": r[0],
+                "other_editions": copies[(r[4], r[5])] - 1,
+                "text": r[8],
+            }
+            for r in page
+        ]
+        return rows, len(best), facets
 
     def _highlights(self, match: str, ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """Highlighted columns of the texts ``ids`` (FTS rowids), by text."""
         if not ids:
             return {}
         o, c = tx.OPEN, tx.CLOSE
@@ -494,6 +506,27 @@ class SearchIndex:
         )
         cur = self._conn.execute(sql, {"o": o, "c": c, "n": SNIPPET_TOKENS, "m": match})
         return {row[0]: tuple(row[1:]) for row in cur}
+
+
+#: Every element matching a query (``:all``; ``:name`` the same over names alone; ``:alt`` it in
+#: names and alternative labels): each distinct text once (rowids up to ``:texts``), scored
+#: as each of its copies would be, then its elements. One row per element: tier, rank,
+#: edition rank, id (the order of hits), family and PCF ID or IRI (one hit per element across
+#: editions), framework, kind (filters, facets) and its text (highlights).
+_MATCHED_SQL = (
+    "WITH m AS (SELECT rowid AS t, bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ") "
+    "AS rank FROM fts WHERE fts MATCH :all AND rowid <= :texts), "
+    "n AS (SELECT rowid AS t, bm25(fts_name) AS nrank FROM fts_name "
+    "WHERE fts_name MATCH :name AND rowid <= :texts), "
+    "a AS (SELECT rowid AS t FROM fts WHERE fts MATCH :alt AND rowid <= :texts), "
+    "mt AS MATERIALIZED (SELECT m.t, coalesce(n.nrank, m.rank) AS rank, "
+    "CASE WHEN n.t IS NOT NULL THEN 1 WHEN m.t IN a THEN 2 ELSE 3 END AS tier "
+    "FROM m LEFT JOIN n ON n.t = m.t) "
+    "SELECT mt.tier, mt.rank, d.edition_rank, d.id, d.family, d.same, d.framework, d.kind, "
+    "d.text FROM mt JOIN keys d ON d.text = mt.t"
+)
+#: A row of :data:`_MATCHED_SQL`.
+_Matched = tuple[int, float, int, int, str, Any, str, "str | None", int]
 
 
 def _identifier_keys(text: str) -> list[str]:
@@ -509,19 +542,6 @@ def _identifier_keys(text: str) -> list[str]:
 
 def _shown_words(text: str) -> list[str]:
     return tx.words(text)
-
-
-def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
-    """Rewrite ``?`` placeholders as ``:p0``, ``:p1`` ... with their values."""
-    out, named, n = [], {}, 0
-    for ch in sql:
-        if ch == "?":
-            out.append(f":p{n}")
-            named[f"p{n}"] = params[n]
-            n += 1
-        else:
-            out.append(ch)
-    return "".join(out), named
 
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:

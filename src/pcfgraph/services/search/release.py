@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.base import Reader
 from pcfgraph.services.search.index import SearchIndex
@@ -43,7 +44,8 @@ def write_search_index(store: EmbeddedStore, path: Path, release_id: str) -> Non
 
 
 def shipped_index(release: Release) -> SearchIndex | None:
-    """The release's own index when it has one that matches it (checksum and release id)."""
+    """The release's own index when it has one that matches it (checksum, release id and the
+    index layout this code reads: an index written by another version is not used)."""
     if release.path is None:
         return None
     path = release.path / SEARCH_INDEX_FILE
@@ -52,7 +54,10 @@ def shipped_index(release: Release) -> SearchIndex | None:
         return None
     if hashlib.sha256(path.read_bytes()).hexdigest() != listed["sha256"]:
         return None
-    index = SearchIndex.open(path)
+    try:
+        index = SearchIndex.open(path)
+    except InputError:
+        return None
     if index.release_id != release.release_id:
         index.close()
         return None
