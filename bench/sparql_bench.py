@@ -557,6 +557,13 @@ def main(argv: list[str] | None = None) -> str:
         help="pcfgraph serve --http-workers (server processes; 1, the default of serve; 2: "
         "one per core here)",
     )
+    ap.add_argument(
+        "--compare-http-workers",
+        type=int,
+        default=0,
+        help="also run a second pcfgraph (response cache off) with this many --http-workers, "
+        "side by side with the first in the same rounds (an A/B of the process count)",
+    )
     ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
         "--settle",
@@ -611,6 +618,17 @@ def main(argv: list[str] | None = None) -> str:
                     cache_mb=args.cache_mb,
                     name="pcfgraph+cache",
                     http_workers=args.http_workers,
+                )
+            )
+        if args.compare_http_workers:
+            servers.append(
+                start_pcfgraph(
+                    store,
+                    work,
+                    args.worker_memory_mb,
+                    cache_mb=0,
+                    name=f"pcfgraph {args.compare_http_workers}w",
+                    http_workers=args.compare_http_workers,
                 )
             )
         servers.append(start_oxigraph(nquads))
@@ -738,6 +756,19 @@ def table(
         for n in names:
             if results[(name, n)]["errors"]:
                 lines.append(f"wrk errors, {name} on {n}: {results[(name, n)]['error_detail']}.")
+    for other in names:
+        if other.startswith("pcfgraph ") and other.endswith("w"):
+            ratios = [
+                results[(q, other)]["median"] / results[(q, "oxigraph")]["median"] for q in queries
+            ]
+            tps = [
+                max(results[(q, other)]["rps"], 0.1) / max(results[(q, "oxigraph")]["rps"], 0.1)
+                for q in queries
+            ]
+            lines.append(
+                f"Side by side, {other}/oxigraph: median latency {geomean(ratios):.2f}x (worst "
+                f"{max(ratios):.2f}x), 8-connection throughput {geomean(tps):.2f}x."
+            )
     if r_cache:
         lines.append(
             f"With the response cache (the same query asked again): pcfgraph+cache/oxigraph "

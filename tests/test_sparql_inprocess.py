@@ -469,3 +469,31 @@ def test_a_run_that_waits_without_cpu_is_not_measured_cheap() -> None:
     assert not local._measured_cheap("q")
     local._measured("q", 0.0)
     assert local._measured_cheap("q")
+
+
+# --- statistics prepared before --http-workers forks -------------------------------------------
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_statistics_prepared_before_forking_bound_the_first_query(prepared: bool) -> None:
+    """``pcfgraph serve --http-workers N`` prepares them once in the supervisor
+    (:func:`pcfgraph.serving.prepare_shared`): each worker's first ad-hoc query is bounded at
+    once, and no thread was started before the fork. Unprepared, the first query only starts
+    the background job (and gets no bound)."""
+    from pcfgraph.api import sparql
+    from pcfgraph.serving import create_app
+
+    app = create_app(endpoint_settings(sparql_cache_mb=0), fixture_release())
+    state = app.state.pcf
+    if prepared:
+        sparql.prepare_local(state)
+    local = sparql.local_evaluator(state)
+    assert local is not None
+    try:
+        if prepared:
+            assert local._executor is None  # nothing to lose at the fork
+        release_id = str(state.release.manifest["release_id"])
+        bound = local.bound(release_id, state.store, "ASK {}", state.release)
+        assert (bound is not None) is prepared
+    finally:
+        local.close()

@@ -126,8 +126,13 @@ def http_workers(app: FastAPI, settings: Settings) -> int:
 
 def prepare_shared(app: FastAPI) -> None:
     """Build, before the workers fork, what each would otherwise build (and hold) itself: the
-    page data and search index of the served release (:mod:`pcfgraph.web.warmup`)."""
-    warmup.warm(app.state.pcf)
+    page data and search index of the served release (:mod:`pcfgraph.web.warmup`) and the
+    statistics in-process SPARQL bounds queries with (:mod:`pcfgraph.api.sparql_local`)."""
+    state = app.state.pcf
+    warmup.warm(state)
+    from pcfgraph.api import sparql
+
+    sparql.prepare_local(state)
 
 
 def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:

@@ -313,6 +313,17 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
     return local
 
 
+def prepare_local(state: AppState) -> None:
+    """The in-process evaluator's statistics of the served release, computed now (before
+    ``--http-workers`` forks: :func:`pcfgraph.serving.prepare_shared`)."""
+    local = local_evaluator(state)
+    manifest = state.release.manifest
+    release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
+    if local is None or not release_id or state.services.remote_store is not None:
+        return
+    local.prepare_now(str(release_id), state.store, state.release)
+
+
 def response_cache(state: AppState) -> ResponseCache | None:
     """The app's cache of finished answers (None when ``sparql_cache_mb`` is 0)."""
     size = state.settings.sparql_cache_mb * 1024 * 1024

@@ -137,6 +137,19 @@ class LocalEvaluator:
                 self._bounds.popitem(last=False)
         return work if work is not None and work <= self.max_work else None
 
+    def prepare_now(self, release_id: str, store: EmbeddedStore, release: Release) -> None:
+        """What the first ad-hoc query of this release starts in the background (the in-memory
+        copy, the statistics), done now in this thread: ``pcfgraph serve --http-workers N``
+        calls it before forking, so the workers share one copy instead of each computing its
+        own after its first query. No thread is started (none would survive the fork)."""
+        if not self.max_work:
+            return
+        self._release_id, self._store, self._stats = release_id, store, None
+        self._query_store = store
+        self._bounds.clear()
+        self._seconds.clear()
+        self._prepare(release_id, store, self._copy_source(release))
+
     def _copy_source(self, release: Release | None) -> Path | None:
         """The N-Quads file to copy ``release`` into memory from, when it is served from its
         on-disk store and has at most ``memory_quads`` quads; else None."""
