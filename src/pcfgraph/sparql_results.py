@@ -132,7 +132,7 @@ def serialize_select(
 def serialize_boolean(value: bool, media_type: str) -> bytes:
     word = "true" if value else "false"
     if media_type == SPARQL_JSON:
-        return json.dumps({"head": {}, "boolean": value}).encode("utf-8")
+        return b'{"head": {}, "boolean": %s}' % word.encode()  # json.dumps' bytes, made directly
     if media_type == SPARQL_XML:
         return (
             '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns='
