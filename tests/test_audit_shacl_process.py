@@ -268,3 +268,22 @@ def test_the_child_dies_with_its_parent() -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child)
+
+
+def test_the_child_drops_its_copy_of_the_statements_and_the_parent_keeps_its_own() -> None:
+    """drop_in_child empties the list in the forked child (where pySHACL's data graph is built
+    and the statements are no longer needed) and nowhere else: the parent's list, and the list
+    of an audit that keeps pySHACL in-process, stay whole."""
+    statements = [object() for _ in range(1000)]
+
+    def work() -> tuple[list[AuditResult], dict[str, float]]:
+        before = len(statements)
+        shacl_process.drop_in_child(statements)
+        return [], {"before": before, "after": len(statements)}
+
+    run = ShaclRun(work, fork=True)
+    assert run.forked
+    assert run.results() == ([], {"before": 1000, "after": 0})
+    assert len(statements) == 1000  # the parent's own list
+    assert ShaclRun(work, fork=False).results() == ([], {"before": 1000, "after": 1000})
+    assert len(statements) == 1000

@@ -45,6 +45,7 @@ from pcfgraph.audit.findings import (
     run_shacl,
 )
 from pcfgraph.audit.framework_store import framework_store
+from pcfgraph.audit.heap import give_back_free_memory
 from pcfgraph.audit.inputs.model import ParsedModel
 from pcfgraph.audit.inputs.terms import located_findings, own_findings
 from pcfgraph.audit.labels import Labeller, focus_units
@@ -63,7 +64,7 @@ from pcfgraph.audit.ruleset import (
     observed_predicates,
     shacl_framework_subset,
 )
-from pcfgraph.audit.shacl_process import ShaclRun
+from pcfgraph.audit.shacl_process import ShaclRun, drop_in_child
 from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _query, _triple
 from pcfgraph.store import EmbeddedStore
 
@@ -246,6 +247,7 @@ def audit_triples(
         # held in both forms by one process (at 100k triples each takes about 80 MB)
         began = time.perf_counter()
         data = data_graph(framework, triples, ruleset.observed_predicates)
+        drop_in_child(triples)  # in a child: its copies of the parsed statements, now unneeded
         built = time.perf_counter()
         found = run_shacl(data, ruleset.shapes_graph(deactivated), ruleset.rules)
         release_data_graph(data)
@@ -278,6 +280,10 @@ def _checks_and_report(
     started = time.perf_counter()
     # the framework store kept with the context, the upload added for this audit only
     with framework_store(context).lend(triples) as store:
+        # filling the store grew its tables and freed the old ones in the middle of the heap:
+        # given back, not reused page by page (pages shared with the SHACL child are copied
+        # when written, and then held by both processes)
+        give_back_free_memory()
         seconds["load"] = time.perf_counter() - started
 
         embedded = EmbeddedStore(store)
