@@ -24,9 +24,9 @@ A query is answered in this order:
    framework and tree order.
 
 Each distinct text is matched and ranked once (:mod:`.build`: the editions of the PCF repeat
-most elements word for word) with the BM25 every copy of it would get; its elements are then
-grouped in Python, one hit per element across editions (with every shared workbook loaded,
-"plan" matches 635 texts of 3,842 elements: ranking every copy in SQL cost ~3x as much).
+most elements word for word) with the BM25 every copy of it would get, then grouped into one
+hit per element across editions (:mod:`.grouping`). With every shared workbook loaded "plan"
+matches 635 texts of 3,842 elements: ranking and grouping every copy in SQL cost ~4x as much.
 
 Each hit says where it matched (``field``) with an HTML-safe snippet (matches in ``<mark>``).
 """
@@ -45,6 +45,7 @@ from typing import Any
 
 from pcfgraph.errors import InputError
 from pcfgraph.services.base import Reader
+from pcfgraph.services.search import grouping
 from pcfgraph.services.search import text as tx
 from pcfgraph.services.search.build import SCHEMA_VERSION, build_connection
 from pcfgraph.services.search.documents import (
@@ -55,9 +56,6 @@ from pcfgraph.services.search.documents import (
 )
 from pcfgraph.services.search.hits import SearchHit, SearchResult, id_facets, id_hit, text_hit
 
-#: Column weights for bm25(): name, alternative labels, definition, measures.
-WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-COLUMNS = ("name", "alt", "definition", "measures")
 MAX_QUERY_CHARS = 200
 #: With fewer hits than this for all the words, hits for any of them are added.
 RELAX_BELOW = 3
@@ -115,6 +113,7 @@ class SearchIndex:
         self._size = int(meta.get("documents", "0"))
         #: FTS rows 1..texts hold each distinct text once (see :mod:`.build`).
         self._texts = int(meta.get("texts", "0"))
+        self._profile_counts: dict[int, grouping.Counts] | None = None
 
     # --- building -----------------------------------------------------------------------
 
@@ -434,65 +433,52 @@ class SearchIndex:
     ) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
         """The best ``wanted`` elements matching ``match`` (one per element across editions),
         how many there are after the filters and the facets of all matches."""
-        # Names rank by BM25 over the name alone (FTS5 normalises by the whole row's
-        # length, which would favour elements without a definition); the rest by the
-        # column-weighted BM25 of the whole row.
-        named = {"all": match, "name": match, "alt": "{name alt} : (" + match + ")"}
+        exclude = {r["id"] for r in id_rows}
+        whole = not (framework or kind or exclude)
+        params = {
+            "all": match,
+            "name": match,
+            "alt": "{name alt} : (" + match + ")",
+            "texts": self._texts,
+        }
         try:
-            matched = self._conn.execute(_MATCHED_SQL, {**named, "texts": self._texts}).fetchall()
+            rows = self._conn.execute(
+                grouping.PAIRS_SQL if whole else grouping.ELEMENTS_SQL, params
+            ).fetchall()
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse: find nothing
             if "fts5" in str(exc) or "syntax" in str(exc):
                 return [], 0, {}
             raise
-        exclude = {r["id"] for r in id_rows}
-        counts: dict[tuple[str, str, str | None], int] = defaultdict(int)
-        # One hit per element across editions (same family and PCF ID): its best-ranked
-        # copy, ties to the newest edition; how many other editions matched is kept.
-        best: dict[tuple[str, Any], _Matched] = {}
-        copies: dict[tuple[str, Any], int] = defaultdict(int)
-        for row in matched:
-            _, _, _, id_, family, same, fw, kind_, _ = row
-            counts[(fw, family, kind_)] += 1
-            if (
-                (framework and fw != framework and family != framework)
-                or (kind and kind_ != kind)
-                or id_ in exclude
-            ):
-                continue
-            group = (family, same)
-            copies[group] += 1
-            if group not in best or row < best[group]:
-                best[group] = row
-        facets: dict[str, dict[str, int]] = {"framework": {}, "family": {}, "kind": {}}
-        for (fw, family, kind_), count in counts.items():
-            for dim, value in (("framework", fw), ("family", family), ("kind", kind_)):
-                facets[dim][value or ""] = facets[dim].get(value or "", 0) + count
-        for dim, values in facets.items():
-            facets[dim] = dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
-        # (tier, rank, edition rank, id): ids are unique, so the rest is never compared
-        page = heapq.nsmallest(wanted, best.values())
+        if whole:
+            groups = grouping.of_pairs(rows, self._profiles())
+        else:
+            groups = grouping.of_elements(rows, framework, kind, exclude)
+        facets = grouping.facets(groups.counts)
+        page = heapq.nsmallest(wanted, groups.best.values())
         if not page:
-            return [], len(best), facets
-        docs = {
-            r["id"]: r
-            for r in _dicts(
-                self._conn.execute(
-                    f"SELECT * FROM docs WHERE id IN ({','.join('?' * len(page))})",
-                    [r[3] for r in page],
-                )
-            )
-        }
-        rows = [
+            return [], len(groups.best), facets
+        marks = ",".join("?" * len(page))
+        cur = self._conn.execute(f"SELECT * FROM docs WHERE id IN ({marks})", [r[3] for r in page])
+        docs = {r["id"]: r for r in _dicts(cur)}
+        out = [
             {
                 **docs[r[3]],
                 "rank": r[1],
                 "tier": r[0],
-                "other_editions": copies[(r[4], r[5])] - 1,
-                "text": r[8],
+                "other_editions": groups.copies[(r[4], r[5])] - 1,
+                "text": r[6],
             }
             for r in page
         ]
-        return rows, len(best), facets
+        return out, len(groups.best), facets
+
+    def _profiles(self) -> dict[int, grouping.Counts]:
+        if self._profile_counts is None:
+            rows = self._conn.execute(
+                "SELECT profile, framework, family, kind, copies FROM profiles"
+            )
+            self._profile_counts = grouping.read_profiles(rows)
+        return self._profile_counts
 
     def _highlights(self, match: str, ids: list[int]) -> dict[int, tuple[str, ...]]:
         """Highlighted columns of the texts ``ids`` (FTS rowids), by text."""
@@ -506,27 +492,6 @@ class SearchIndex:
         )
         cur = self._conn.execute(sql, {"o": o, "c": c, "n": SNIPPET_TOKENS, "m": match})
         return {row[0]: tuple(row[1:]) for row in cur}
-
-
-#: Every element matching a query (``:all``; ``:name`` the same over names alone; ``:alt`` it in
-#: names and alternative labels): each distinct text once (rowids up to ``:texts``), scored
-#: as each of its copies would be, then its elements. One row per element: tier, rank,
-#: edition rank, id (the order of hits), family and PCF ID or IRI (one hit per element across
-#: editions), framework, kind (filters, facets) and its text (highlights).
-_MATCHED_SQL = (
-    "WITH m AS (SELECT rowid AS t, bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ") "
-    "AS rank FROM fts WHERE fts MATCH :all AND rowid <= :texts), "
-    "n AS (SELECT rowid AS t, bm25(fts_name) AS nrank FROM fts_name "
-    "WHERE fts_name MATCH :name AND rowid <= :texts), "
-    "a AS (SELECT rowid AS t FROM fts WHERE fts MATCH :alt AND rowid <= :texts), "
-    "mt AS MATERIALIZED (SELECT m.t, coalesce(n.nrank, m.rank) AS rank, "
-    "CASE WHEN n.t IS NOT NULL THEN 1 WHEN m.t IN a THEN 2 ELSE 3 END AS tier "
-    "FROM m LEFT JOIN n ON n.t = m.t) "
-    "SELECT mt.tier, mt.rank, d.edition_rank, d.id, d.family, d.same, d.framework, d.kind, "
-    "d.text FROM mt JOIN keys d ON d.text = mt.t"
-)
-#: A row of :data:`_MATCHED_SQL`.
-_Matched = tuple[int, float, int, int, str, Any, str, "str | None", int]
 
 
 def _identifier_keys(text: str) -> list[str]:
