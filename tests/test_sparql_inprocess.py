@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -497,3 +498,28 @@ def test_statistics_prepared_before_forking_bound_the_first_query(prepared: bool
         assert (bound is not None) is prepared
     finally:
         local.close()
+
+
+def test_with_every_thread_busy_a_query_on_the_memory_copy_waits_for_one(tmp_path: Path) -> None:
+    """On the in-memory copy of a release the workers read from disk, a bounded query that
+    finds every in-process thread busy waits for one (the workers would be slower) instead
+    of going to a worker: many at once are all answered in-process, with the same answer."""
+    release = disk_release(tmp_path)
+    settings = endpoint_settings(
+        sparql_cache_mb=0,
+        worker_memory_store_quads=0,
+        sparql_inprocess_memory_quads=1_000_000,
+        query_workers=1,
+    )
+    with live_server(settings, release) as (url, app):
+        until_in_process(url, app, BOUNDED)
+        local = local_of(app)
+        local.inline_work = 0  # through the thread (distinct texts: never measured cheap)
+        expected = bindings(ask(url, BOUNDED))
+        before = tasks(app)
+        texts = [f"{BOUNDED} LIMIT {1000 + i}" for i in range(12)]
+        with ThreadPoolExecutor(max_workers=12) as clients:
+            answers = list(clients.map(lambda text: ask(url, text), texts))
+        assert [a.status_code for a in answers] == [200] * len(texts)
+        assert all(bindings(a) == expected for a in answers)
+        assert tasks(app) == before  # no worker task: each waited for the one thread

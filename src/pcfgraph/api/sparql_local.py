@@ -21,7 +21,9 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
 - A bound of at most ``INLINE_WORK`` steps (microseconds to a few milliseconds) runs on the
   event loop; larger ones in a thread of this module's own pool (the engine releases the
   GIL), at most ``query_workers`` at once: when all are busy the query goes to the worker
-  pool, with its admission and fairness rules. The deadline errors as in the worker (the
+  pool, with its admission and fairness rules, except on an in-memory copy of a release the
+  workers read from disk, where it waits for a thread, smallest bound first
+  (:mod:`pcfgraph.query_slots`). The deadline errors as in the worker (the
   thread then finishes its bounded work and frees its slot).
 - The bound of a query text is kept (least recently used out) per release: reading and
   bounding a query costs 0.1-1 ms, a plan cache like any engine's; answers are not kept here.
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
+from pcfgraph.query_slots import QuerySlots
 from pcfgraph.sparql_bound import (
     YIELD_SECONDS,
     StoreStats,
@@ -69,6 +72,8 @@ INLINE_WORK = 20_000
 #: A query text that took less CPU time than this on the release runs on the event loop
 #: next time.
 INLINE_SECONDS = 0.0005
+#: Queries that may wait for a thread (when the workers would read the on-disk store).
+WAITING = 16
 #: Query texts whose bound (and last time) is kept.
 BOUNDS_KEPT = 1024
 
@@ -97,7 +102,7 @@ class LocalEvaluator:
         self._loading: set[str] = set()
         self._bounds: OrderedDict[str, int | None] = OrderedDict()
         self._seconds: OrderedDict[str, float] = OrderedDict()
-        self._running = 0
+        self._slots = QuerySlots(self.threads, WAITING)
         #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
@@ -247,6 +252,13 @@ class LocalEvaluator:
         (all threads busy, or not answerable here). ``store`` is the served release's store;
         the query runs on its in-memory copy when there is one."""
         started = time.monotonic()
+        # an in-memory copy of a release the workers read from disk: waiting for a thread
+        # here beats a worker (see pcfgraph.query_slots)
+        copied = (
+            store is self._store
+            and self._query_store is not None
+            and self._query_store is not store
+        )
         if store is self._store and self._query_store is not None:
             store = self._query_store
         query: str = payload["query"]
@@ -260,16 +272,22 @@ class LocalEvaluator:
                 result = evaluate(store.store, payload)
                 self._measured(query, _cost(cpu, wall))
             else:
-                if self._running >= self.threads:
-                    return None
-                self._running += 1
+                if not self._slots.try_take():
+                    if not copied:
+                        return None
+                    try:
+                        if not await self._slots.take(work, timeout):
+                            return None
+                    except TimeoutError:
+                        raise _deadline(timeout) from None
                 future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
                     _timed, store.store, payload
                 )
                 loop = asyncio.get_running_loop()
-                future.add_done_callback(lambda _: _call_soon(loop, self._finished))
+                future.add_done_callback(lambda _: _call_soon(loop, self._slots.release))
+                left = timeout - (time.monotonic() - started)
                 try:
-                    result, seconds = await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+                    result, seconds = await asyncio.wait_for(asyncio.wrap_future(future), left)
                 except TimeoutError:
                     raise _deadline(timeout) from None
                 self._measured(query, seconds)
@@ -295,9 +313,6 @@ class LocalEvaluator:
         self._seconds.move_to_end(query)
         if len(self._seconds) > BOUNDS_KEPT:
             self._seconds.popitem(last=False)
-
-    def _finished(self) -> None:
-        self._running -= 1
 
 
 #: Bytes of N-Quads parsed at a time by :func:`memory_copy`.
