@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,96 @@ def test_settings_doc_matches_settings() -> None:
     )
     for name in Settings.model_fields:
         assert f"`PCFGRAPH_{name.upper()}`" in render()
+
+
+# --- the access log's records and the text formatter's time -------------------------------------
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_access_records_are_what_the_logger_would_make() -> None:
+    """The access log copies a per-thread template instead of calling ``makeRecord``: every
+    field is the one ``makeRecord`` gives, from whichever thread writes the line."""
+    from pcfgraph.api.ops import AccessLog, access_log
+
+    kept = _Kept()
+    logger = logging.getLogger("pcfgraph")
+    logger.addHandler(kept)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        writer = AccessLog()
+        scope = {"method": "GET", "path": "/sparql"}
+
+        def write(status: int) -> None:
+            writer.write(scope, "/sparql", status, 0.00123, None)
+
+        write(200)
+        write(404)
+        thread = threading.Thread(target=write, args=(200,), name="another-thread")
+        thread.start()
+        thread.join()
+    finally:
+        logger.removeHandler(kept)
+        logger.setLevel(old_level)
+    first, second, third = kept.records
+    made = access_log.makeRecord(
+        access_log.name, logging.INFO, "x", 0, AccessLog.FORMAT, ("GET", "/sparql", 200, 1.23), None
+    )
+    timed = {"created", "msecs", "relativeCreated", "args", "pathname", "filename", "module"}
+    timed |= {"method", "path", "route", "status", "ms", "code", "message", "asctime"}
+    for record in (first, second, third):
+        for key, value in made.__dict__.items():
+            if key not in timed and key not in ("thread", "threadName"):
+                assert getattr(record, key) == value, key
+        assert record.msecs == int((record.created - int(record.created)) * 1000)
+        assert record.relativeCreated == pytest.approx(
+            (record.created - logging._startTime) * 1000  # type: ignore[attr-defined]
+        )
+        assert record.module == "ops" and record.filename == "ops.py"
+    assert first.getMessage() == "GET /sparql 200 1.2 ms" and first.status == 200
+    assert second.getMessage() == "GET /sparql 404 1.2 ms" and second.route == "/sparql"
+    assert first.threadName == made.threadName and first.thread == made.thread
+    assert third.threadName == "another-thread" and third.thread != first.thread
+    assert second.created >= first.created
+
+
+def test_the_text_formatter_writes_the_librarys_time() -> None:
+    """The date and time kept per second are the ones ``logging.Formatter`` writes."""
+    from pcfgraph.api.ops import TextFormatter
+
+    ours, library = TextFormatter(), logging.Formatter(TextFormatter()._fmt)
+    record = logging.makeLogRecord({"msg": "x"})
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.25, 1_700_000_000.5):
+        record.created = created
+        record.msecs = int((created - int(created)) * 1000) + 0.0
+        assert ours.formatTime(record) == library.formatTime(record)
+        assert ours.formatTime(record, "%H:%M") == library.formatTime(record, "%H:%M")
+
+
+def test_request_counts_by_label_stay_apart() -> None:
+    """The labelled instruments are kept per (route, method, status): counts never mix."""
+    from pcfgraph.api.metrics import Metrics
+
+    metrics = Metrics(lambda: None)  # type: ignore[arg-type,return-value]
+    for status in (200, 200, 404):
+        metrics.begin()
+        metrics.observe("/sparql", "GET", status, 0.002, None if status < 400 else "not-found")
+    metrics.begin()
+    metrics.observe("/sparql", "POST", 200, 0.3, None)
+    labels = {"route": "/sparql", "method": "GET"}
+    reg = metrics.registry
+    total = "pcfgraph_http_requests_total"
+    assert reg.get_sample_value(total, {**labels, "status": "200"}) == 2
+    assert reg.get_sample_value(total, {**labels, "status": "404"}) == 1
+    assert reg.get_sample_value(total, {**labels, "method": "POST", "status": "200"}) == 1
+    count = "pcfgraph_http_request_duration_seconds_count"
+    assert reg.get_sample_value(count, {"route": "/sparql"}) == 4
+    assert reg.get_sample_value("pcfgraph_http_requests_in_flight") == 0

@@ -19,7 +19,8 @@ MEANINGS: dict[str, str] = {
     "host": "Interface to listen on. Keep the loopback default behind a reverse proxy.",
     "port": "TCP port to listen on.",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
-    "More than 1: `pcfgraph serve` loads the release and builds the page data once, then "
+    "More than 1: `pcfgraph serve` loads the release and builds the page data and the "
+    "in-process SPARQL statistics once, then "
     "forks the workers, which share that memory and the port (`SO_REUSEPORT`); each runs its own "
     "sandbox pool (admission limits count per worker). SIGHUP to the main process, or `POST "
     "/admin/reload` to any worker, reloads every worker. Only for a release served from "
