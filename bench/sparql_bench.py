@@ -240,6 +240,7 @@ def start_pcfgraph(
     cache_mb: int,
     name: str = "pcfgraph",
     http_workers: int = 1,
+    source: Path | None = None,
 ) -> Server:
     """pcfgraph as ``pcfgraph serve`` runs it (:func:`pcfgraph.cli.serve.run_http`: its
     uvicorn settings, protocol class and logging, the access log at its default level going
@@ -266,6 +267,8 @@ def start_pcfgraph(
         PCFGRAPH_SPARQL_CACHE_MB=str(cache_mb),
         PCFGRAPH_HTTP_WORKERS=str(http_workers),
     )
+    if source is not None:  # another checkout's code (a before/after side by side)
+        env["PYTHONPATH"] = str(source.resolve())
     proc = subprocess.Popen(
         [sys.executable, "-c", PCFGRAPH_LAUNCHER, str(release), str(port)],
         cwd=ROOT,
@@ -564,6 +567,12 @@ def main(argv: list[str] | None = None) -> str:
         help="also run a second pcfgraph (response cache off) with this many --http-workers, "
         "side by side with the first in the same rounds (an A/B of the process count)",
     )
+    ap.add_argument(
+        "--compare-src",
+        help="also run a second pcfgraph (response cache off) from another checkout's src/ "
+        "folder (e.g. a worktree of an earlier commit), side by side in the same rounds: a "
+        "before/after A/B",
+    )
     ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
         "--settle",
@@ -629,6 +638,18 @@ def main(argv: list[str] | None = None) -> str:
                     cache_mb=0,
                     name=f"pcfgraph {args.compare_http_workers}w",
                     http_workers=args.compare_http_workers,
+                )
+            )
+        if args.compare_src:
+            servers.append(
+                start_pcfgraph(
+                    store,
+                    work,
+                    args.worker_memory_mb,
+                    cache_mb=0,
+                    name="pcfgraph before",
+                    http_workers=args.http_workers,
+                    source=Path(args.compare_src),
                 )
             )
         servers.append(start_oxigraph(nquads))
@@ -757,7 +778,7 @@ def table(
             if results[(name, n)]["errors"]:
                 lines.append(f"wrk errors, {name} on {n}: {results[(name, n)]['error_detail']}.")
     for other in names:
-        if other.startswith("pcfgraph ") and other.endswith("w"):
+        if other.startswith("pcfgraph ") and other != "pcfgraph+cache":
             ratios = [
                 results[(q, other)]["median"] / results[(q, "oxigraph")]["median"] for q in queries
             ]
