@@ -113,7 +113,10 @@ class SearchIndex:
         self._size = int(meta.get("documents", "0"))
         #: FTS rows 1..texts hold each distinct text once (see :mod:`.build`).
         self._texts = int(meta.get("texts", "0"))
-        self._profile_counts: dict[int, grouping.Counts] | None = None
+        #: the facets' counts of each text profile, read when opened (before a first query)
+        self._profiles = grouping.read_profiles(
+            conn.execute("SELECT profile, framework, family, kind, copies FROM profiles")
+        )
 
     # --- building -----------------------------------------------------------------------
 
@@ -450,7 +453,7 @@ class SearchIndex:
                 return [], 0, {}
             raise
         if whole:
-            groups = grouping.of_pairs(rows, self._profiles())
+            groups = grouping.of_pairs(rows, self._profiles)
         else:
             groups = grouping.of_elements(rows, framework, kind, exclude)
         facets = grouping.facets(groups.counts)
@@ -471,14 +474,6 @@ class SearchIndex:
             for r in page
         ]
         return out, len(groups.best), facets
-
-    def _profiles(self) -> dict[int, grouping.Counts]:
-        if self._profile_counts is None:
-            rows = self._conn.execute(
-                "SELECT profile, framework, family, kind, copies FROM profiles"
-            )
-            self._profile_counts = grouping.read_profiles(rows)
-        return self._profile_counts
 
     def _highlights(self, match: str, ids: list[int]) -> dict[int, tuple[str, ...]]:
         """Highlighted columns of the texts ``ids`` (FTS rowids), by text."""
