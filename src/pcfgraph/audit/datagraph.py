@@ -71,14 +71,25 @@ class DataGraphStore(Store):
         for s, p, o in triples:
             po = spo.get(s)
             if po is None:
-                po = spo[s] = {}
-            if not _put(po, p, o):
-                continue  # already there
+                spo[s] = {p: o}
+            else:  # _put, inlined: this loop runs once per statement of the model
+                held = po.get(p)
+                if held is None:
+                    po[p] = o
+                elif type(held) is set:
+                    if o in held:
+                        continue  # already there
+                    held.add(o)
+                elif held == o:
+                    continue
+                else:
+                    po[p] = {held, o}
             added += 1
             os_ = pos.get(p)
             if os_ is None:
-                os_ = pos[p] = {}
-            _put(os_, o, s)
+                pos[p] = {o: s}
+            else:
+                _put(os_, o, s)
             if osp is not None:
                 sp = osp.get(o)
                 if sp is None:

@@ -4,7 +4,7 @@ graph, SPARQL checks on pyoxigraph): each finding turned into an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -15,10 +15,10 @@ from rdflib.term import Node
 from pcfgraph import iris
 from pcfgraph.audit.report import AuditResult
 from pcfgraph.audit.rules import Check, Rule
-from pcfgraph.audit.terms import Triple, _term_text, _triple
+from pcfgraph.audit.terms import Triple, _term_text
 from pcfgraph.rules.engine import check_findings, shacl_findings
 from pcfgraph.rules.model import Finding
-from pcfgraph.rules.terms import is_literal_text
+from pcfgraph.rules.terms import is_literal_text, to_rdflib
 from pcfgraph.store import EmbeddedStore
 
 _NO_MESSAGE = "(no message)"
@@ -73,13 +73,31 @@ def data_graph(
     data.namespace_manager = _IriNames(data, bind_namespaces="none")
     store.set_graph(data)
     store.add_many(framework)
-    cache: dict[Any, Node] = {}
-    store.add_many(
-        _triple(t, cache)  # quoted triples were rejected by the parser
-        for t in triples
-        if observed is None or t.predicate.value in observed
-    )
+    store.add_many(_observed_triples(triples, observed))
     return data
+
+
+def _observed_triples(
+    triples: Iterable[ox.Triple | ox.Quad], observed: frozenset[str] | None
+) -> Iterator[Triple]:
+    """The statements whose predicate is observed, as rdflib terms (each distinct term
+    converted once; quoted triples were rejected by the parser). One pass that reads each
+    statement's predicate once: this is on the critical path of the audit's SHACL child."""
+    cache: dict[Any, Node] = {}
+    get = cache.get
+    for t in triples:
+        p = t.predicate
+        if observed is not None and p.value not in observed:
+            continue
+        s, o = t.subject, t.object
+        sn, pn, on = get(s), get(p), get(o)
+        if sn is None:
+            sn = cache[s] = to_rdflib(s)
+        if pn is None:
+            pn = cache[p] = to_rdflib(p)
+        if on is None:
+            on = cache[o] = to_rdflib(o)
+        yield sn, pn, on
 
 
 def run_shacl(data: Graph, shapes: Graph, rules: dict[str, Rule]) -> list[AuditResult]:
