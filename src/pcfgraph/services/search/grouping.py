@@ -2,10 +2,11 @@
 editions (its best-ranked copy, ties to the newest edition, and how many other editions
 matched), the total after the filters and the facets of all matches.
 
-Each distinct text is matched and ranked once (:mod:`.build`). Without filters the texts'
-``pairs`` are enough (one row per text and element across editions, ~1.01 per text with every
-shared workbook loaded) and the facets come from the texts' ``profiles``; with filters every
-copy is looked at (``keys``), since a filter may keep some copies of a text and not others.
+Each distinct text is matched and ranked once (:mod:`.build`). Without filters, or with a
+family filter, the texts' ``pairs`` are enough (one row per text and element across editions,
+~1.01 per text with every shared workbook loaded) and the facets come from the texts'
+``profiles``; with an edition or kind filter every copy is looked at (``keys``), since such a
+filter may keep some copies of a text and not others.
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ def of_elements(
     return groups
 
 
-def of_pairs(rows: Iterable[Row], profiles: dict[int, Counts]) -> Groups:
-    """Groups of :data:`PAIRS_SQL` rows (no filters), the facets from the texts' profiles."""
+def of_pairs(rows: Iterable[Row], profiles: dict[int, Counts], family: str | None) -> Groups:
+    """Groups of :data:`PAIRS_SQL` rows, of one ``family`` or all (no other filters), the
+    facets from the texts' profiles."""
     groups = Groups()
     texts: set[int] = set()
     for row in rows:
-        groups.add(row, row[7])
+        if family is None or row[4] == family:
+            groups.add(row, row[7])
         if row[6] not in texts:
             texts.add(row[6])
             for key, n in profiles[row[8]].items():
@@ -106,6 +109,14 @@ def read_profiles(rows: Iterable[tuple[int, str, str, str | None, int]]) -> dict
     for profile, framework, family, kind, n in rows:
         out[profile][(framework, family, kind)] = n
     return dict(out)
+
+
+def families(profiles: dict[int, Counts]) -> frozenset[str]:
+    """The families a framework filter may name and mean the family alone: those no framework
+    of another family is named after (a framework filter keeps a framework or a family)."""
+    pairs = {(framework, family) for counts in profiles.values() for framework, family, _ in counts}
+    names = {family for _, family in pairs}
+    return frozenset(f for f in names if all(fam == f for fw, fam in pairs if fw == f))
 
 
 def facets(counts: Counts) -> dict[str, dict[str, int]]:

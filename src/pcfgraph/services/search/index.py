@@ -117,6 +117,7 @@ class SearchIndex:
         self._profiles = grouping.read_profiles(
             conn.execute("SELECT profile, framework, family, kind, copies FROM profiles")
         )
+        self._families = grouping.families(self._profiles)
 
     # --- building -----------------------------------------------------------------------
 
@@ -437,7 +438,10 @@ class SearchIndex:
         """The best ``wanted`` elements matching ``match`` (one per element across editions),
         how many there are after the filters and the facets of all matches."""
         exclude = {r["id"] for r in id_rows}
-        whole = not (framework or kind or exclude)
+        # a family filter ("apqc-pcf": every APQC edition) keeps or drops a text's copies
+        # of one element together, so pairs still do
+        family = framework if framework in self._families else None
+        whole = not ((framework and not family) or kind or exclude)
         params = {
             "all": match,
             "name": match,
@@ -453,7 +457,7 @@ class SearchIndex:
                 return [], 0, {}
             raise
         if whole:
-            groups = grouping.of_pairs(rows, self._profiles)
+            groups = grouping.of_pairs(rows, self._profiles, family)
         else:
             groups = grouping.of_elements(rows, framework, kind, exclude)
         facets = grouping.facets(groups.counts)
