@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     sparql_cache_mb: int = 64
     #: Largest proven work bound of an ad-hoc query run in the serving process (0: never).
     sparql_inprocess_work: int = 5_000_000
-    #: A release served from disk with at most this many quads gets an in-memory copy for
-    #: in-process SPARQL (0: never).
+    #: A release served from disk with at most this many quads gets an in-memory copy for the
+    #: serving process's reads (pcfgraph.release_memory; 0: never).
     sparql_inprocess_memory_quads: int = 1_000_000
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
     max_query_depth: int = 32

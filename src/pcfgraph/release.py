@@ -383,7 +383,7 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
     if not in_memory and store_dir.is_dir():
         snapshot = snapshot_store(store_dir)
         try:
-            store = EmbeddedStore(ox.Store.read_only(str(snapshot)))
+            store = EmbeddedStore(ox.Store.read_only(str(snapshot)), on_disk=True)
         except OSError as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             raise ReleaseError(f"release {path}: cannot open its store: {exc}") from None

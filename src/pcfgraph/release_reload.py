@@ -8,12 +8,14 @@ integrity checks (:func:`pcfgraph.validation.validate_store`, Violations fail).
 Reloads (``SIGHUP`` or ``POST /admin/reload``) go through :class:`ReleaseManager`:
 
 1. the candidate is built (the shipped data, or the release directory re-read from disk) and
-   verified in a thread, while the current release keeps serving;
+   verified in a thread, while the current release keeps serving; one served from its on-disk
+   store gets its in-memory copy then (:mod:`pcfgraph.release_memory`), before it serves;
 2. every subscriber (the sandbox worker pool, anything with ``reload(release)``) is moved to
    the candidate; if one fails, those already moved are moved back and the candidate is dropped;
 3. ``AppState.release`` is replaced by one reference assignment. A request pins the release it
    started with (:func:`pcfgraph.runtime.app_state`), so requests in flight finish on the old
-   one, which is freed when the last of them ends.
+   one, which is freed when the last of them ends (its in-memory copy, if any, as soon as
+   they do: the old release answers from its on-disk store after the switch).
 
 A failed candidate changes nothing: the old release keeps serving and the failure is returned
 (the admin response), logged, and counted (``pcfgraph_reloads_total{outcome="failure"}``).
@@ -40,6 +42,7 @@ from pcfgraph import heap
 from pcfgraph.config import Settings
 from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.release import Release
+from pcfgraph.release_memory import hold_in_memory, let_go
 from pcfgraph.release_verify import verify_release
 from pcfgraph.sources import ExtraSources
 
@@ -159,6 +162,9 @@ class ReleaseManager:
         moved: list[ReleaseSubscriber] = []
         try:
             candidate = await asyncio.to_thread(self._loader)
+            await asyncio.to_thread(
+                hold_in_memory, candidate, self.state.settings.sparql_inprocess_memory_quads
+            )
             for sub in self._subscribers():
                 await _call(sub.reload, candidate)
                 moved.append(sub)
@@ -191,6 +197,8 @@ class ReleaseManager:
             )
             return self._record(outcome)
         self.state.release = candidate  # the switch: one reference assignment
+        if old is not candidate:
+            let_go(old)
         heap.thaw()  # the old release may have been frozen at startup: let it be collected
         self.loaded_at = time.time()
         outcome = ReloadOutcome(

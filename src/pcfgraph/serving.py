@@ -25,6 +25,7 @@ from pcfgraph.config import Settings
 from pcfgraph.lifespan import run_services
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
+from pcfgraph.release_memory import MemoryCopy, start_copy
 from pcfgraph.release_reload import ReloadOutcome, load_verified_release
 from pcfgraph.runtime import AppState, Runtime
 from pcfgraph.web import views, warmup
@@ -44,27 +45,37 @@ __all__ = [
 
 
 def create_app(
-    settings: Settings | None = None, release: Release | None = None, *, warm: bool = False
+    settings: Settings | None = None,
+    release: Release | None = None,
+    *,
+    warm: bool = False,
+    preloaded: MemoryCopy | None = None,
 ) -> FastAPI:
     """Build the app around one verified release (assembled from data/ when not given).
 
     ``warm``: its lifespan builds the page data and opens the search index before the app
-    starts answering (``pcfgraph serve`` and :func:`app_from_env` do; tests mostly don't)."""
+    starts answering (``pcfgraph serve`` and :func:`app_from_env` do; tests mostly don't).
+    ``preloaded``: the release's in-memory copy, already loading (``pcfgraph serve``,
+    :func:`pcfgraph.release_memory.preload`); else started here when the release gets one."""
     settings = settings or Settings()
     # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.release_reload).
     release = release if release is not None else load_verified_release(settings)
     runtime = Runtime(settings=settings, catalog=QueryCatalog(), pages=views.pages())
     state = AppState(runtime=runtime, release=release)
-    app = api_app.create_api(state, lifespan=_lifespan(warm=warm))
+    # A release served from disk: its in-memory copy loads beside the rest of the start.
+    copying = preloaded if preloaded is not None and preloaded.serve(release) else None
+    copying = copying or start_copy(release, settings.sparql_inprocess_memory_quads)
+    app = api_app.create_api(state, lifespan=_lifespan(warm=warm, copying=copying))
     views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
     api_app.guard(app)  # outermost: head limits (414/431), security headers
     return app
 
 
-def _lifespan(*, warm: bool) -> api_app.Lifespan:
+def _lifespan(*, warm: bool, copying: MemoryCopy | None = None) -> api_app.Lifespan:
     """The app's lifespan: it owns the services of its runtime (pool, remote store client)
     and, with ``warm``, builds what a first request would (page data, search index:
-    :mod:`pcfgraph.web.warmup`) in a thread while the pool starts, so that once ``/ready``
+    :mod:`pcfgraph.web.warmup`) in a thread while the pool starts, and waits for the release's
+    in-memory copy (``copying``, :mod:`pcfgraph.release_memory`), so that once ``/ready``
     answers the first request is as fast as the next ones."""
 
     @asynccontextmanager
@@ -75,6 +86,8 @@ def _lifespan(*, warm: bool) -> api_app.Lifespan:
             async with run_services(state):
                 if warming is not None:
                     await warming
+                if copying is not None:
+                    await asyncio.to_thread(copying.wait)
                 heap.freeze()  # the startup heap out of the collector's way (pcfgraph.heap)
                 yield
         finally:

@@ -79,12 +79,39 @@ class GraphStore(Protocol):
 
 
 class EmbeddedStore:
-    """An in-memory pyoxigraph store holding one assembled release. Read-only after load."""
+    """A pyoxigraph store holding one assembled release, in memory or opened read-only from
+    disk (``on_disk``). Read-only after load."""
 
-    def __init__(self, store: ox.Store | None = None) -> None:
+    def __init__(self, store: ox.Store | None = None, *, on_disk: bool = False) -> None:
         self.store = store if store is not None else ox.Store()
+        #: Whether ``store`` is an on-disk store (see :meth:`answer_from_memory`).
+        self.on_disk = on_disk
+        self._disk: ox.Store | None = None
         #: Counts how many queries ran (the GraphQL N+1 test reads it).
         self.query_count = 0
+
+    # --- an in-memory copy of an on-disk store (pcfgraph.release_memory) ------------------
+
+    def answer_from_memory(self, copy: ox.Store) -> None:
+        """Answer every query from ``copy`` from now on: an in-memory store that holds exactly
+        this on-disk store's quads (the caller checked). One attribute assignment: a query
+        already running finishes on the store it started on, the next one reads the copy;
+        both give the same answers."""
+        if self.on_disk:
+            self._disk = self.store
+        self.store, self.on_disk = copy, False
+
+    def forget_memory_copy(self) -> None:
+        """Answer from the on-disk store again and drop the in-memory copy (a release that
+        stopped serving: requests still on it finish on the same data, and its copy's memory
+        is freed when they end)."""
+        if self._disk is not None:
+            self.store, self.on_disk, self._disk = self._disk, True, None
+
+    @property
+    def memory_copy(self) -> bool:
+        """Whether this on-disk store answers from an in-memory copy."""
+        return self._disk is not None
 
     # --- loading ----------------------------------------------------------------------------
 

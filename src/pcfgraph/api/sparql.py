@@ -286,7 +286,7 @@ async def evaluate(
         release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
         if release_id and release_id == pool.release_id:
             store = state.store
-            work = local.bound(str(release_id), store, payload["query"], state.release)
+            work = local.bound(str(release_id), store, payload["query"])
             if work is not None:
                 answer = await local.run(store, payload, work, settings.query_timeout)
                 if answer is not None:
@@ -306,7 +306,6 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
         lambda: LocalEvaluator(
             settings.sparql_inprocess_work,
             settings.query_workers,
-            settings.sparql_inprocess_memory_quads,
         )
     )
     assert isinstance(local, LocalEvaluator)
@@ -321,7 +320,7 @@ def prepare_local(state: AppState) -> None:
     release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
     if local is None or not release_id or state.services.remote_store is not None:
         return
-    local.prepare_now(str(release_id), state.store, state.release)
+    local.prepare_now(str(release_id), state.store)
 
 
 def response_cache(state: AppState) -> ResponseCache | None:

@@ -10,13 +10,12 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
 - Bounds need the release's statistics: they are computed in the background on the first
   ad-hoc query of a release (four aggregate queries, about a second per 100k quads, outside
   the GIL); until then every query goes to the worker. Queries run on the served release's
-  store: a release of at most ``worker_memory_store_quads`` quads is already held in memory
-  (:func:`pcfgraph.release.served_in_memory`), so no second copy is made here. A larger one,
-  served from its on-disk store, gets its own in-memory copy for these queries (loaded from
-  the release's ``graph.nq`` in the same background job) when it has at most
-  ``sparql_inprocess_memory_quads`` quads: scans and joins run 2-6x faster in memory (the
-  release with every shared workbook, 611k quads: counts per level 72 ms against 420 ms,
-  descendants 0.5 ms against 2.4 ms), at about 400 bytes a quad. Closures of ``p+``/``p*``
+  store, in memory: a release of at most ``worker_memory_store_quads`` quads is served from
+  memory (:func:`pcfgraph.release.served_in_memory`), and a larger one served from its on-disk
+  store answers from the in-memory copy the server loads when it starts (within
+  ``sparql_inprocess_memory_quads``, :mod:`pcfgraph.release_memory`): scans and joins run 2-6x
+  faster in memory (the release with every shared workbook, 611k quads: counts per level 72
+  ms against 420 ms, descendants 0.5 ms against 2.4 ms). Closures of ``p+``/``p*``
   predicates are computed the same way the first time a query walks them.
 - A bound of at most ``INLINE_WORK`` steps (microseconds to a few milliseconds) runs on the
   event loop; larger ones in a thread of this module's own pool (the engine releases the
@@ -43,15 +42,13 @@ import logging
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
 from pcfgraph.query_slots import QuerySlots
 from pcfgraph.sparql_bound import (
-    YIELD_SECONDS,
     StoreStats,
     closure_walks,
     load_stats,
@@ -61,9 +58,6 @@ from pcfgraph.sparql_bound import (
 from pcfgraph.sparql_results import _query_kwargs, serialize_answer
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
-
-if TYPE_CHECKING:
-    from pcfgraph.release import Release
 
 log = logging.getLogger("pcfgraph.sparql")
 
@@ -85,19 +79,14 @@ class Fallback(Exception):
 class LocalEvaluator:
     """In-process evaluation of proven-bounded queries for one app (see the module doc)."""
 
-    def __init__(self, max_work: int, threads: int, memory_quads: int = 0) -> None:
+    def __init__(self, max_work: int, threads: int) -> None:
         self.max_work = max(0, max_work)
         self.threads = max(1, threads)
-        #: An on-disk release of at most this many quads is copied into memory for these
-        #: queries (0: never; a release already served from memory is never copied).
-        self.memory_quads = max(0, memory_quads)
         #: Bounds up to this run on the event loop, larger ones in a thread.
         self.inline_work = INLINE_WORK
         self._executor: ThreadPoolExecutor | None = None
         self._release_id: str | None = None
         self._store: EmbeddedStore | None = None
-        #: Where this release's queries run: its in-memory copy, or the served store itself.
-        self._query_store: EmbeddedStore | None = None
         self._stats: StoreStats | None = None
         self._loading: set[str] = set()
         self._bounds: OrderedDict[str, int | None] = OrderedDict()
@@ -109,16 +98,13 @@ class LocalEvaluator:
 
     # --- bounds --------------------------------------------------------------------------
 
-    def bound(
-        self, release_id: str, store: EmbeddedStore, query: str, release: Release | None = None
-    ) -> int | None:
+    def bound(self, release_id: str, store: EmbeddedStore, query: str) -> int | None:
         """The proven work bound of ``query`` on this release if it may run here, else None
-        (not provable, over the limit, statistics not ready yet, or disabled). ``release``
-        (the served one, whose store is ``store``) says where an in-memory copy comes from."""
+        (not provable, over the limit, statistics not ready yet, or disabled)."""
         if not self.max_work:
             return None
         if release_id != self._release_id or store is not self._store:
-            self._switch(release_id, store, self._copy_source(release))
+            self._switch(release_id, store)
             return None
         stats = self._stats
         if stats is None:
@@ -142,62 +128,32 @@ class LocalEvaluator:
                 self._bounds.popitem(last=False)
         return work if work is not None and work <= self.max_work else None
 
-    def prepare_now(self, release_id: str, store: EmbeddedStore, release: Release) -> None:
-        """What the first ad-hoc query of this release starts in the background (the in-memory
-        copy, the statistics), done now in this thread: ``pcfgraph serve --http-workers N``
-        calls it before forking, so the workers share one copy instead of each computing its
-        own after its first query. No thread is started (none would survive the fork)."""
+    def prepare_now(self, release_id: str, store: EmbeddedStore) -> None:
+        """What the first ad-hoc query of this release starts in the background (the
+        statistics), done now in this thread: ``pcfgraph serve --http-workers N`` calls it
+        before forking, so the workers share them instead of each computing its own after its
+        first query. No thread is started (none would survive the fork)."""
         if not self.max_work:
             return
         self._release_id, self._store, self._stats = release_id, store, None
-        self._query_store = store
         self._bounds.clear()
         self._seconds.clear()
-        self._prepare(release_id, store, self._copy_source(release))
+        self._prepare(release_id, store)
 
-    def _copy_source(self, release: Release | None) -> Path | None:
-        """The N-Quads file to copy ``release`` into memory from, when it is served from its
-        on-disk store and has at most ``memory_quads`` quads; else None."""
-        from pcfgraph.release import GRAPH_FILE, served_in_memory
-
-        if release is None or release.store_path is None or release.path is None:
-            return None  # served from memory already (or not a release on disk)
-        manifest = release.manifest if isinstance(release.manifest, dict) else {}
-        if not served_in_memory(manifest, self.memory_quads):
-            return None
-        source = release.path / GRAPH_FILE
-        return source if source.is_file() else None
-
-    def _switch(self, release_id: str, store: EmbeddedStore, source: Path | None) -> None:
+    def _switch(self, release_id: str, store: EmbeddedStore) -> None:
         self._release_id, self._store, self._stats = release_id, store, None
-        self._query_store = store
         self._bounds.clear()
         self._seconds.clear()
-        self._background(("stats", release_id), lambda: self._prepare(release_id, store, source))
+        self._background(("stats", release_id), lambda: self._prepare(release_id, store))
 
-    def _prepare(self, release_id: str, store: EmbeddedStore, source: Path | None) -> None:
-        """The store queries of this release run on (an in-memory copy from ``source``,
-        or ``store``), then its statistics: until both are set every query goes to a worker."""
-        query_store = store
-        if source is not None:
-            started = time.monotonic()
-            try:
-                query_store = memory_copy(source)
-            except (OSError, MemoryError, ValueError, SyntaxError) as exc:
-                log.warning("in-process SPARQL stays on the on-disk store: %s", exc)
-            else:
-                log.info(
-                    "in-process SPARQL: %s copied into memory in %.1f s",
-                    source,
-                    time.monotonic() - started,
-                )
-        stats = load_stats(query_store)
+    def _prepare(self, release_id: str, store: EmbeddedStore) -> None:
+        """This release's statistics: until they are set every query goes to a worker."""
+        stats = load_stats(store)
         if stats is not None and release_id == self._release_id and store is self._store:
-            self._query_store = query_store
             self._stats = stats
 
     def _load_walks(self, predicates: set[str]) -> None:
-        release_id, store = self._release_id, self._query_store
+        release_id, store = self._release_id, self._store
         assert release_id is not None and store is not None
         for iri in predicates:
 
@@ -249,18 +205,11 @@ class LocalEvaluator:
         self, store: EmbeddedStore, payload: dict[str, Any], work: int, timeout: float
     ) -> dict[str, Any] | None:
         """The answer (as the worker's task gives it), or None: the worker should run it
-        (all threads busy, or not answerable here). ``store`` is the served release's store;
-        the query runs on its in-memory copy when there is one."""
+        (all threads busy, or not answerable here). ``store`` is the served release's store."""
         started = time.monotonic()
         # an in-memory copy of a release the workers read from disk: waiting for a thread
         # here beats a worker (see pcfgraph.query_slots)
-        copied = (
-            store is self._store
-            and self._query_store is not None
-            and self._query_store is not store
-        )
-        if store is self._store and self._query_store is not None:
-            store = self._query_store
+        copied = store.memory_copy
         query: str = payload["query"]
         try:
             if work <= self.inline_work:
@@ -313,34 +262,6 @@ class LocalEvaluator:
         self._seconds.move_to_end(query)
         if len(self._seconds) > BOUNDS_KEPT:
             self._seconds.popitem(last=False)
-
-
-#: Bytes of N-Quads parsed at a time by :func:`memory_copy`.
-COPY_CHUNK = 1 << 18
-
-
-def memory_copy(source: Path, chunk: int = COPY_CHUNK) -> EmbeddedStore:
-    """An in-memory store of the N-Quads file ``source``.
-
-    The engine holds the GIL while it parses (a whole-file load of 611k quads kept the event
-    loop waiting 5 ms at every turn for 5-8 s, and once for 0.6-0.8 s): the file is loaded
-    ``chunk`` bytes of whole lines at a time, sleeping ``YIELD_SECONDS`` between pieces so the
-    event loop takes the GIL (a piece is about 2 ms of parsing). Blank-node labels are kept by the parser, so pieces of one
-    file make one graph.
-    """
-    store = ox.Store()
-    rest = b""
-    with source.open("rb") as f:
-        while block := f.read(chunk):
-            data = rest + block
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            if cut:
-                store.load(data[:cut], format=ox.RdfFormat.N_QUADS)
-            time.sleep(YIELD_SECONDS)  # the event loop takes the GIL
-    if rest.strip():
-        store.load(rest, format=ox.RdfFormat.N_QUADS)
-    return EmbeddedStore(store)
 
 
 def _timed(store: ox.Store, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pcfgraph.cli.common import extra_sources_options
 from pcfgraph.config import Settings
+
+if TYPE_CHECKING:
+    from pcfgraph.release_memory import MemoryCopy
 
 
 @click.command()
@@ -50,7 +53,6 @@ from pcfgraph.config import Settings
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
-    from pcfgraph.serving import create_app
 
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
     if "cors_origins" in overrides:
@@ -63,14 +65,31 @@ def serve(**options: Any) -> None:
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
     settings = Settings.from_env(**overrides)
+    preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     configure(settings)
-    app = create_app(settings, warm=True)  # page data built before /ready
+    from pcfgraph.serving import create_app
+
+    app = create_app(settings, warm=True, preloaded=preloaded)  # page data built before /ready
     click.echo(
         f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
         err=True,
     )
     run_http(app, settings)
+
+
+def preload(settings: Settings) -> MemoryCopy | None:
+    """The served release's in-memory copy, loading from here on when it gets one (before the
+    app's imports and the release's verification: :mod:`pcfgraph.release_memory`)."""
+    if settings.release is None or settings.store_url:
+        return None
+    from pcfgraph.release_memory import preload as start
+
+    return start(
+        Path(settings.release),
+        settings.sparql_inprocess_memory_quads,
+        settings.worker_memory_store_quads,
+    )
 
 
 def configure(settings: Settings) -> None:

@@ -107,11 +107,12 @@ MEANINGS: dict[str, str] = {
     "other query runs in a worker as before. The deadline, row cap and errors are the same; see "
     "docs/security.md, In-process evaluation. 0: every ad-hoc query runs in a worker.",
     "sparql_inprocess_memory_quads": "A release served from its on-disk store (more than "
-    "`worker_memory_store_quads` quads) with at most this many quads is copied into the "
-    "serving process's memory for in-process ad-hoc SPARQL (`sparql_inprocess_work`), in the "
-    "background after the first ad-hoc query (about 400 bytes a quad; 3-4 s for the 611k quads "
-    "of every shared workbook); scans and joins run 2-6x faster than on disk. Pages, named "
-    "queries and workers keep the on-disk store. 0: never copied.",
+    "`worker_memory_store_quads` quads) with at most this many quads is also loaded into the "
+    "serving process's memory when the server starts (before `/ready`; beside the rest of the "
+    "start) and with each reload (before the switch): pages, named queries, GraphQL and "
+    "in-process ad-hoc SPARQL read it, 2-6x faster than the on-disk store (about 300 bytes a "
+    "quad; about 2 s and 180 MB for the 611k quads of every shared workbook). The sandbox "
+    "workers keep sharing the on-disk store. 0: never copied.",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
     "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
     "max_concurrent_per_client": "Expensive requests one client (by address) may have in "
