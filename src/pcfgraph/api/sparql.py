@@ -306,6 +306,7 @@ def local_evaluator(state: AppState) -> LocalEvaluator | None:
         lambda: LocalEvaluator(
             settings.sparql_inprocess_work,
             settings.query_workers,
+            waiting=settings.max_concurrent_expensive,
         )
     )
     assert isinstance(local, LocalEvaluator)

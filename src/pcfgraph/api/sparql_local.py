@@ -66,8 +66,9 @@ INLINE_WORK = 20_000
 #: A query text that took less CPU time than this on the release runs on the event loop
 #: next time.
 INLINE_SECONDS = 0.0005
-#: Queries that may wait for a thread (when the workers would read the on-disk store).
-WAITING = 16
+#: Queries that may wait for a thread (when the workers would read the on-disk store), by
+#: default (the app passes ``max_concurrent_expensive``).
+WAITING = 8
 #: Query texts whose bound (and last time) is kept.
 BOUNDS_KEPT = 1024
 
@@ -79,7 +80,7 @@ class Fallback(Exception):
 class LocalEvaluator:
     """In-process evaluation of proven-bounded queries for one app (see the module doc)."""
 
-    def __init__(self, max_work: int, threads: int) -> None:
+    def __init__(self, max_work: int, threads: int, waiting: int = WAITING) -> None:
         self.max_work = max(0, max_work)
         self.threads = max(1, threads)
         #: Bounds up to this run on the event loop, larger ones in a thread.
@@ -91,7 +92,8 @@ class LocalEvaluator:
         self._loading: set[str] = set()
         self._bounds: OrderedDict[str, int | None] = OrderedDict()
         self._seconds: OrderedDict[str, float] = OrderedDict()
-        self._slots = QuerySlots(self.threads, WAITING)
+        #: Queries that may wait for a thread (``max_concurrent_expensive``, as the pool's).
+        self._slots = QuerySlots(self.threads, waiting)
         #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
