@@ -8,10 +8,11 @@ one FTS5 row numbered ``1..texts``; the other copies follow it (``texts+1..``) o
 FTS5's statistics (row count, average length, how many rows hold a word) and so its BM25 scores
 stay those of one row per element. A query matches ``rowid <= texts`` (each text once, ranked
 exactly as its copies would be) and ``keys`` expands the texts to their elements. A search
-without filters needs less: ``pairs`` holds one row per text and element across editions (its
-newest copy with that text and how many copies have it), ``profiles`` the frameworks, families
-and kinds of each text's copies (for the facets; texts repeated by the same editions share
-one profile): 5,407 pairs and 354 profiles for those 27,958 elements."""
+without filters (or with a family filter) needs less: ``pairs`` holds one row per text and
+element across editions (its newest copy with that text and how many copies have it),
+``profiles`` the frameworks, families and kinds of each text's copies (for the facets; texts
+repeated by the same editions share one profile): 5,407 pairs and 354 profiles for those
+27,958 elements."""
 
 from __future__ import annotations
 
