@@ -467,6 +467,7 @@ def throughput(
     if exe is None:
         raise SystemExit("wrk not found: apt-get install wrk (the compiled load generator)")
     url = f"{server.url}?{urllib.parse.urlencode({'query': text})}"
+    served_before = tree_cpu(server.proc.pid)
     proc = subprocess.Popen(
         [
             exe,
@@ -487,6 +488,7 @@ def throughput(
     assert proc.stdout is not None
     out = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
+    served = tree_cpu(server.proc.pid) - served_before
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed: {out}")
@@ -501,8 +503,27 @@ def throughput(
         "rps": rps,
         "errors": non2xx + sock,
         "wrk_cpu_us": cpu / max(total, 1) * 1e6,
+        "server_cpu_us": served / max(total, 1) * 1e6,
         "error_detail": detail,
     }
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its living descendants (server
+    processes, sandbox workers): what a server spends per request, which a loaded machine's
+    wait for a core does not inflate as it does latency and requests per second."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return total
 
 
 def _grab(text: str, pattern: str, default: str | None = None) -> str:
@@ -799,6 +820,14 @@ def table(
         lines.append(
             f"Geometric mean rdflib-endpoint/pcfgraph median latency: {geomean(r_rdf):.1f}x."
         )
+    lines.append(
+        "Server CPU per request under wrk (the server's process tree, user + system, us): "
+        + "; ".join(
+            f"{q} " + " / ".join(f"{results[(q, n)]['server_cpu_us']:.0f}" for n in names)
+            for q in queries
+        )
+        + f" ({' / '.join(names)})."
+    )
     lines.append(
         f"Client cost: http.client CPU per sequential request, median {statistics.median(client_us):.0f} us "
         f"(max {max(client_us):.0f} us); wrk CPU per request {statistics.median(wrk_us):.1f} us."
