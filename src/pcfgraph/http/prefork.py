@@ -2,7 +2,8 @@
 
 One Python process answers requests on one core (the interpreter lock); ``pcfgraph serve
 --http-workers N`` runs N. The supervisor (the process the user started) binds the sockets and
-builds everything a request reads (``prepare``: the release, page data, search index) once,
+builds everything a request reads (``prepare``: the release, page data, search index, the
+in-process SPARQL statistics) once,
 then forks the workers: each inherits that memory copy-on-write (the in-memory store, the page
 data) instead of loading its own, and accepts on its own socket bound to the same port
 (``SO_REUSEPORT``: the kernel spreads connections evenly) under uvicorn with the same options
