@@ -19,7 +19,7 @@ from pcfgraph.cells import write_csv
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.services.page_model import code_key
+from pcfgraph.services.base import code_key
 from pcfgraph.store import EmbeddedStore, GraphStore
 
 #: Change kinds in report order.

@@ -23,12 +23,12 @@ from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.base import code_key
 from pcfgraph.services.page_model import (
     FrameworkInfo,
     MappingInfo,
     MeasureInfo,
     TreeNode,
-    code_key,
     relation_name,
 )
 from pcfgraph.services.page_reads import Reads

@@ -327,7 +327,10 @@ def gaps_table(result: SelectResult) -> str:
         n = sum(len(rows) for rows in parents.values())
         out.append(f"{fw}: {n} element{'s' if n != 1 else ''} without a counterpart in {other}")
         rows: list[list[str]] = []
-        for (code, name), items in sorted(parents.items(), key=lambda kv: code_key(kv[0][0])):
+        for (code, name), items in sorted(
+            parents.items(), key=lambda kv: (bool(kv[0][0]), code_key(kv[0][0]))
+        ):
+            # the top level (no parent code) first, then the parents in natural order
             rows.append([f"under {code} {name}" if code or name else "at the top level"])
             rows.extend(sorted(items, key=lambda item: code_key(item[0])))
         out.append(render_table(["code", "name", "kind", "reason"], rows, count=False))

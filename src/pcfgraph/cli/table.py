@@ -7,26 +7,18 @@ shown as CURIEs first, where a known prefix fits).
 
 from __future__ import annotations
 
-import re
 import shutil
 import textwrap
 from collections.abc import Sequence
 
 from pcfgraph.iris import curie
+from pcfgraph.services.base import code_key
 
 __all__ = ["code_key", "curie", "render_table", "terminal_width"]
 
 #: A column is never narrowed below this many characters (or its header's width).
 MIN_COLUMN = 12
 GAP = "  "
-
-
-_NUM = re.compile(r"(\d+)")
-
-
-def code_key(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM.split(code) if p)
 
 
 def terminal_width() -> int:

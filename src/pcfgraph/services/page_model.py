@@ -1,6 +1,6 @@
 """What the pages and exports show: the plain records the page reads
 (:mod:`pcfgraph.services.page_reads`) return, and the small helpers every edge and export
-shares (natural order of codes, mapping relation names and strengths).
+shares (mapping relation names and strengths).
 """
 
 from __future__ import annotations
@@ -32,16 +32,6 @@ def relation_name(iri: str) -> str:
 
 def inverse_relation(iri: str) -> str:
     return _INVERSE.get(iri, iri)
-
-
-_NUM_RE = re.compile(r"(\d+)")
-
-
-def code_key(code: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3."""
-    return tuple(
-        (0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM_RE.split(code) if p != ""
-    )
 
 
 # --- the things pages show ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pcfgraph import services
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.base import code_key
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
 from pcfgraph.services.page_model import (
@@ -28,7 +29,6 @@ from pcfgraph.services.page_model import (
     MatrixCell,
     MeasureInfo,
     TreeNode,
-    code_key,
     humanise_kind,
     inverse_relation,
     local_name,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from pcfgraph.diff import KINDS, Change, DiffResult
-from pcfgraph.services.page_model import code_key
+from pcfgraph.services.base import code_key
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
 
