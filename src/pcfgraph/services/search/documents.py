@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pcfgraph.services.base import Reader, text
+from pcfgraph.services.base import Reader, code_key, integer, text
 from pcfgraph.services.elements import Element, all_indexes
 from pcfgraph.services.frameworks import frameworks
 
@@ -91,11 +91,7 @@ def read_documents(reader: Reader) -> list[Document]:
         if iri and label:
             hidden = text(row, "hidden") == "true"
             labels[iri][1 if hidden else 0].append(label)
-    measures: dict[str, list[str]] = defaultdict(list)
-    for row in reader.select("api/scheme-measures"):
-        iri, name = text(row, "element"), text(row, "name")
-        if iri and name and name not in measures[iri]:
-            measures[iri].append(name)
+    measures = _measure_names(reader)
     descriptions: dict[str, str] = {}
     for row in reader.select("search/element-descriptions"):
         iri, description = text(row, "element"), text(row, "description")
@@ -135,3 +131,21 @@ def read_vocabulary(reader: Reader) -> list[VocabularyTerm]:
         VocabularyTerm(iri, tuple(v["pref"]), tuple(v["alt"]), tuple(v["hidden"]))
         for iri, v in sorted(acc.items())
     ]
+
+
+def _measure_names(reader: Reader) -> dict[str, list[str]]:
+    """Each element's measure names in the order its page lists them (metric id, then name):
+    the query has no order, and a store's own order differs between an on-disk and an in-memory
+    copy of the same release, which changed the measures a search snippet shows."""
+    keyed: dict[str, dict[str, tuple[bool, int, tuple[tuple[int, int | str], ...]]]] = defaultdict(
+        dict
+    )
+    for row in reader.select("api/scheme-measures"):
+        iri, name = text(row, "element"), text(row, "name")
+        if iri and name:
+            metric = integer(row, "metricId")
+            key = (metric is None, metric or 0, code_key(name))
+            known = keyed[iri].get(name)
+            if known is None or key < known:
+                keyed[iri][name] = key
+    return {iri: sorted(names, key=lambda n: names[n]) for iri, names in keyed.items()}
