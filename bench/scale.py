@@ -19,6 +19,9 @@ For each graph, with a fresh release cache (``PCFGRAPH_CACHE_DIR`` in a temp dir
 
     .venv/bin/python bench/scale.py [--shared ../shared/apqc] [--runs 40] [--out bench/scale.md]
 
+The run's tables (with the code's commit and the load averages) go at the top of ``--out``;
+the sections already there (hand-written notes, earlier runs) stay below them.
+
 The machine is shared and loaded (2 cores); the load average is recorded with every figure.
 """
 
@@ -321,13 +324,50 @@ def main() -> None:
     write_md(args.out, results, args.runs)
 
 
+def commit() -> str:
+    """The checkout's commit (``-dirty`` with uncommitted changes), for the run's heading."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")
+
+
+def history(out: Path) -> list[str]:
+    """The hand-written sections of ``out`` (from its first ``## `` heading on), kept below
+    the generated tables."""
+    try:
+        text = out.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    start = text.find("\n## ")
+    return ["", *text[start + 1 :].rstrip("\n").split("\n")] if start >= 0 else []
+
+
 def write_md(out: Path, results: dict[str, Any], runs: int) -> None:
+    """The run's tables at the top of ``out``; the sections already there (hand-written notes,
+    earlier runs) stay below, newest first."""
     names = {"a": "(a) default graph", "b": "(b) default + every shared workbook"}
+    kept = history(out)
     lines = [
         "# Scale: build, restart, memory and latency (bench/scale.py)",
         "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()}), {runs} requests per "
+        f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (generated)",
+        "",
+        f"Run on {platform.node()} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}), code at `{commit()}`, "
+        f"{runs} requests per "
         "read, interleaved, one keep-alive `http.client` connection. **Measured under load**: "
         "the machine is shared with other engineers' builds and test runs; load averages "
         "(1/5/15 min) before and after each graph are given. Regenerate with "
@@ -348,16 +388,21 @@ def write_md(out: Path, results: dict[str, Any], runs: int) -> None:
         )
     lines += ["", "Latency (ms; first request after start, then p50/p95 of the rest):", ""]
     keys = list(results)
-    header = "| read | " + " | ".join(f"{k}: first / p50 / p95" for k in keys) + " |"
-    lines += [header, "| --- |" + " --- |" * len(keys)]
+    ratio = keys == ["a", "b"]
+    header = "| read | " + " | ".join(f"{k}: first / p50 / p95" for k in keys)
+    header += " | b/a p95 |" if ratio else " |"
+    lines += [header, "| --- |" + " --- |" * (len(keys) + ratio)]
     reads = next(iter(results.values()))["served"]["latency"].keys() if results else []
     for read in reads:
         cells = []
         for k in keys:
             lat = results[k]["served"]["latency"][read]
             cells.append(f"{lat['first']:.1f} / {lat['p50']:.1f} / {lat['p95']:.1f}")
+        if ratio:
+            p95 = [results[k]["served"]["latency"][read]["p95"] for k in keys]
+            cells.append(f"{p95[1] / p95[0]:.1f}x")
         lines.append(f"| {read} | " + " | ".join(cells) + " |")
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
