@@ -50,6 +50,7 @@ from pcfgraph.api.sparql_request import (
     content_media_type,
     decode_utf8,
     form_params,
+    header,
     many_params,
     one_param,
 )
@@ -214,15 +215,6 @@ async def run_query(
     elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
         return not_modified(answer.etag)
     return answer_response(answer.body, answer.content_type, answer.etag if conditional else None)
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """The first value of the request header ``name`` (lower case), as
-    ``Request.headers.get`` gives it, read from the scope without building a headers object."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 class AnswerResponse(Response):

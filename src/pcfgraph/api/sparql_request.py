@@ -9,6 +9,7 @@ import codecs
 from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from pcfgraph.errors import InputError
 
@@ -59,7 +60,7 @@ def unquote_plus(data: bytes) -> bytes:
 
 
 def content_media_type(request: Request) -> tuple[str, dict[str, str]]:
-    raw = request.headers.get("content-type", "")
+    raw = header(request.scope, b"content-type") or ""
     main, *rest = [p.strip() for p in raw.split(";")]
     params = {}
     for p in rest:
@@ -77,3 +78,12 @@ def one_param(params: list[tuple[str, str]], name: str) -> str | None:
 
 def many_params(params: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in params if k == name]
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the request header ``name`` (lower case), as
+    ``Request.headers.get`` gives it, read from the scope without building a headers object."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -13,7 +13,11 @@ async def read_body(
     """The whole body, refused as soon as the declared or streamed size passes ``limit``
     (the message names ``setting``, the setting the limit comes from)."""
     named = f" (the {setting} setting)"
-    declared = request.headers.get("content-length", "")
+    declared = ""
+    for key, value in request.scope["headers"]:  # no headers object for one header
+        if key == b"content-length":
+            declared = value.decode("latin-1")
+            break
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"{what} of {declared} bytes exceeds the {limit}-byte limit{named}")
     chunks: list[bytes] = []
