@@ -2,8 +2,9 @@
 
 Reads the guard's tokens (:func:`pcfgraph.sparql_guard.tokens`) with a small recursive reader
 for a narrow grammar and gives the triple patterns (subject, predicate or path, object,
-graph) and what multiplies the output; anything outside the grammar is ``None``, and the
-query runs in a sandbox worker as before. The grammar:
+graph), which of them every solution matches and which each OPTIONAL group adds, the
+FILTER count and what multiplies the output; anything outside the grammar is ``None``, and
+the query runs in a sandbox worker as before. The grammar:
 
 - ``SELECT`` (variables, ``*``, ``(constant AS ?v)``, ``(COUNT|SUM|MIN|MAX|AVG|SAMPLE(...)
   AS ?v)``), ``ASK``, or ``CONSTRUCT`` with a flat template; ``FROM``/``FROM NAMED``;
