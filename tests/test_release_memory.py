@@ -87,6 +87,12 @@ def test_the_copy_answers_as_the_on_disk_store(release_dir: Path) -> None:
         ("api/stats", None),
     ):
         assert rows(held, name, params) == rows(disk, name, params), name
+    for name, params in (  # ordered answers: in the same order
+        ("api/element-by-pcf-id", {"pcfId": 20607}),
+        ("api/descendants", {"element": element}),
+    ):
+        query = QueryCatalog().get(name)
+        assert held.store.select(query, params).rows == disk.store.select(query, params).rows
     assert rows(disk, "api/descendants", {"element": element})  # not an empty comparison
 
 
