@@ -10,6 +10,9 @@ One command, one run, same data and queries for all three (loopback only, bounde
 - Oxigraph server: ``oxigraph serve`` without ``--location`` (in-memory, its fastest setup),
   ``--union-default-graph``, loaded with the same N-Quads through its Graph Store endpoint;
 - rdflib-endpoint: ``rdflib-endpoint serve`` of the same N-Quads (rdflib Dataset, union).
+- with ``--bare-reference``: ``bench/bare_pyoxigraph_app.py``, the same N-Quads in an in-memory
+  pyoxigraph Store behind uvicorn and nothing else (the floor of a Python endpoint), with
+  pcfgraph/bare ratios per query.
 
 Queries are the twelve of ``bench/queries/*.rq`` with parameters bound as RDF terms
 (:func:`pcfgraph.remote_store.bind_text`). The three answers are compared (as multisets of
@@ -309,6 +312,27 @@ def start_oxigraph(nquads: bytes) -> Server:
     return server
 
 
+BARE = "bare pyoxigraph"
+
+
+def start_bare(work: Path) -> Server:
+    """The Python floor (``bench/bare_pyoxigraph_app.py``): the same N-Quads in an in-memory
+    pyoxigraph Store behind uvicorn, nothing else."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "bare_pyoxigraph_app.py"), str(work / "graph.nq"), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(BARE, f"http://127.0.0.1:{port}/sparql", proc)
+    try:
+        wait_ready(server.url, proc, 600)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 def start_rdflib(work: Path) -> Server:
     port = free_port()
     exe = shutil.which("rdflib-endpoint") or str(BIN / "rdflib-endpoint")
@@ -594,6 +618,13 @@ def main(argv: list[str] | None = None) -> str:
         "folder (e.g. a worktree of an earlier commit), side by side in the same rounds: a "
         "before/after A/B",
     )
+    ap.add_argument(
+        "--bare-reference",
+        action="store_true",
+        help="also run bench/bare_pyoxigraph_app.py (pyoxigraph's Store.query and serializer "
+        "behind uvicorn, nothing else) in the same rounds, with pcfgraph/bare ratios per "
+        "query: the floor of a Python endpoint",
+    )
     ap.add_argument("--only", nargs="*", help="run only these queries")
     ap.add_argument(
         "--settle",
@@ -673,6 +704,8 @@ def main(argv: list[str] | None = None) -> str:
                     source=Path(args.compare_src),
                 )
             )
+        if args.bare_reference:
+            servers.append(start_bare(work))
         servers.append(start_oxigraph(nquads))
         if not args.skip_rdflib and args.data == "default":
             servers.append(start_rdflib(work))
@@ -828,9 +861,45 @@ def table(
         )
         + f" ({' / '.join(names)})."
     )
+    if BARE in names:
+        lines += bare_ratios(queries, results)
     lines.append(
         f"Client cost: http.client CPU per sequential request, median {statistics.median(client_us):.0f} us "
         f"(max {max(client_us):.0f} us); wrk CPU per request {statistics.median(wrk_us):.1f} us."
+    )
+    return lines
+
+
+def bare_ratios(
+    queries: dict[str, tuple[str, str]], results: dict[tuple[str, str], dict[str, float]]
+) -> list[str]:
+    """pcfgraph over the bare pyoxigraph app, per query: what pcfgraph costs above the floor
+    of a Python endpoint (its safety features, contracts, and whatever is ours to cut)."""
+    head = (
+        "| query | pcfgraph / bare median | p95 | req/s (wrk) | server CPU per request "
+        "(pcfgraph / bare us) | bare / oxigraph median |"
+    )
+    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
+    cols: list[list[float]] = [[], [], [], [], []]
+    for q in queries:
+        pcf, bare, ox_ = results[(q, "pcfgraph")], results[(q, BARE)], results[(q, "oxigraph")]
+        row = [
+            pcf["median"] / bare["median"],
+            pcf["p95"] / bare["p95"],
+            max(pcf["rps"], 0.1) / max(bare["rps"], 0.1),
+            pcf["server_cpu_us"] / max(bare["server_cpu_us"], 1e-9),
+            bare["median"] / ox_["median"],
+        ]
+        for c, v in zip(cols, row, strict=True):
+            c.append(v)
+        lines.append(
+            f"| {q} | {row[0]:.2f}x | {row[1]:.2f}x | {row[2]:.2f}x | "
+            f"{pcf['server_cpu_us']:.0f} / {bare['server_cpu_us']:.0f} ({row[3]:.2f}x) | "
+            f"{row[4]:.2f}x |"
+        )
+    g = [geomean(c) for c in cols]
+    lines.append(
+        f"| geometric mean | {g[0]:.2f}x | {g[1]:.2f}x | {g[2]:.2f}x | {g[3]:.2f}x | {g[4]:.2f}x |"
     )
     return lines
 
