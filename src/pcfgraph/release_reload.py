@@ -9,7 +9,9 @@ Reloads (``SIGHUP`` or ``POST /admin/reload``) go through :class:`ReleaseManager
 
 1. the candidate is built (the shipped data, or the release directory re-read from disk) and
    verified in a thread, while the current release keeps serving; one served from its on-disk
-   store gets its in-memory copy then (:mod:`pcfgraph.release_memory`), before it serves;
+   store gets its in-memory copy then (:mod:`pcfgraph.release_memory`), before it serves (the
+   current release answers from its own on-disk store meanwhile: one copy at a time in
+   memory; it gets its copy back if the reload fails);
 2. every subscriber (the sandbox worker pool, anything with ``reload(release)``) is moved to
    the candidate; if one fails, those already moved are moved back and the candidate is dropped;
 3. ``AppState.release`` is replaced by one reference assignment. A request pins the release it
@@ -42,7 +44,7 @@ from pcfgraph import heap
 from pcfgraph.config import Settings
 from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.release import Release
-from pcfgraph.release_memory import hold_in_memory, let_go
+from pcfgraph.release_memory import copy_source, hold_in_memory, let_go
 from pcfgraph.release_verify import verify_release
 from pcfgraph.sources import ExtraSources
 
@@ -158,13 +160,16 @@ class ReleaseManager:
     async def _reload(self, trigger: str) -> ReloadOutcome:
         started = time.perf_counter()
         old = self.state.release
+        quads = self.state.settings.sparql_inprocess_memory_quads
         candidate: Release | None = None
         moved: list[ReleaseSubscriber] = []
         try:
             candidate = await asyncio.to_thread(self._loader)
-            await asyncio.to_thread(
-                hold_in_memory, candidate, self.state.settings.sparql_inprocess_memory_quads
-            )
+            if copy_source(candidate, quads) is not None and old is not candidate:
+                # one in-memory copy at a time (the process tree's memory): the old release
+                # answers from its on-disk store while the candidate's copy loads
+                await asyncio.to_thread(let_go, old)
+                await asyncio.to_thread(hold_in_memory, candidate, quads)
             for sub in self._subscribers():
                 await _call(sub.reload, candidate)
                 moved.append(sub)
@@ -174,6 +179,7 @@ class ReleaseManager:
                     await _call(sub.reload, old)
                 except Exception:
                     log.exception("rolling %r back to release %s failed", sub, old.release_id)
+            await asyncio.to_thread(hold_in_memory, old, quads)  # if it let its copy go
             code = exc.code if isinstance(exc, PcfgraphError) else "internal-error"
             detail = str(exc) if isinstance(exc, PcfgraphError) else f"{type(exc).__name__}"
             if not isinstance(exc, PcfgraphError):
@@ -198,7 +204,7 @@ class ReleaseManager:
             return self._record(outcome)
         self.state.release = candidate  # the switch: one reference assignment
         if old is not candidate:
-            let_go(old)
+            await asyncio.to_thread(let_go, old)
         heap.thaw()  # the old release may have been frozen at startup: let it be collected
         self.loaded_at = time.time()
         outcome = ReloadOutcome(
