@@ -497,18 +497,28 @@ def test_statistics_prepared_before_forking_bound_the_first_query(prepared: bool
         local.close()
 
 
-def test_with_every_thread_busy_a_query_on_the_memory_copy_waits_for_one(tmp_path: Path) -> None:
-    """On the in-memory copy of a release the workers read from disk, a bounded query that
-    finds every in-process thread busy waits for one (the workers would be slower) instead
-    of going to a worker: many at once are all answered in-process, with the same answer."""
+@pytest.mark.parametrize("served", ["memory copy", "memory"])
+def test_with_every_thread_busy_a_query_in_memory_waits_for_one(
+    tmp_path: Path, served: str
+) -> None:
+    """On a store in the server's memory (the in-memory copy of a release the workers read
+    from disk, or a release served from memory), a bounded query that finds every in-process
+    thread busy waits for one instead of going to a worker (slower from disk; a pickled round
+    trip and a second serialisation from memory): many at once are all answered in-process,
+    with the same answer."""
     release = disk_release(tmp_path)
+    if served == "memory":
+        release = load_release(tmp_path / "release", memory_quads=1_000_000)
+        assert release.store_path is None
     settings = endpoint_settings(
         sparql_cache_mb=0,
-        worker_memory_store_quads=0,
+        worker_memory_store_quads=0 if served == "memory copy" else 1_000_000,
         sparql_inprocess_memory_quads=1_000_000,
         query_workers=1,
     )
     with live_server(settings, release) as (url, app):
+        assert app.state.pcf.store.memory_copy is (served == "memory copy")
+        assert not app.state.pcf.store.on_disk
         until_in_process(url, app, BOUNDED)
         local = local_of(app)
         local.inline_work = 0  # through the thread (distinct texts: never measured cheap)
