@@ -187,6 +187,6 @@ def let_go(release: Release) -> None:
     store = release.store
     if isinstance(store, EmbeddedStore) and store.memory_copy:
         store.forget_memory_copy()
-        from pcfgraph.audit.heap import give_back_free_memory
+        from pcfgraph.heap import give_back_free_memory
 
         give_back_free_memory()

@@ -45,7 +45,6 @@ from pcfgraph.audit.findings import (
     run_shacl,
 )
 from pcfgraph.audit.framework_store import framework_store
-from pcfgraph.audit.heap import give_back_free_memory
 from pcfgraph.audit.inputs.model import ParsedModel
 from pcfgraph.audit.inputs.terms import located_findings, own_findings
 from pcfgraph.audit.labels import Labeller, focus_units
@@ -66,6 +65,7 @@ from pcfgraph.audit.ruleset import (
 )
 from pcfgraph.audit.shacl_process import ShaclRun, drop_in_child
 from pcfgraph.audit.terms import UPLOAD_GRAPH, Triple, _query, _triple
+from pcfgraph.heap import give_back_free_memory
 from pcfgraph.store import EmbeddedStore
 
 _XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"

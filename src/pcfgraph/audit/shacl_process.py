@@ -39,8 +39,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict
 
-from pcfgraph.audit.heap import give_back_free_memory
 from pcfgraph.audit.report import AuditResult
+from pcfgraph.heap import give_back_free_memory
 
 #: The work itself: () -> (findings, {phase: seconds}).
 ShaclWork = Callable[[], tuple[list[AuditResult], dict[str, float]]]
