@@ -306,14 +306,14 @@ def ask(url: str, query: str, accept: str = JSON) -> httpx.Response:
     )
 
 
-def until_in_process(url: str, app: FastAPI, query: str) -> httpx.Response:
+def until_in_process(url: str, app: FastAPI, query: str, accept: str = JSON) -> httpx.Response:
     """Ask until the statistics are ready and the query is answered in-process (a slow
     machine computes them later; nothing here depends on how long that takes)."""
     deadline = time.monotonic() + 120
     while True:
         before = local_of_or_none(app)
         count = before.counters["in_process"] if before else 0
-        response = ask(url, query)
+        response = ask(url, query, accept)
         after = local_of_or_none(app)
         if after is not None and after.counters["in_process"] > count:
             return response
@@ -530,3 +530,35 @@ def test_with_every_thread_busy_a_query_in_memory_waits_for_one(
         assert [a.status_code for a in answers] == [200] * len(texts)
         assert all(bindings(a) == expected for a in answers)
         assert tasks(app) == before  # no worker task: each waited for the one thread
+
+
+BOUNDED_CONSTRUCT = (
+    "CONSTRUCT { ?c <http://www.w3.org/2004/02/skos/core#notation> ?n } "
+    "WHERE { ?c <http://www.w3.org/2004/02/skos/core#notation> ?n }"
+)
+
+
+def test_construct_answers_written_in_threads_one_at_a_time_are_all_whole() -> None:
+    """CONSTRUCT answers are written by one thread at a time (two at once contend for the
+    GIL): many at once through both threads are all answered in-process with the whole
+    graph, and the writer's lock is free afterwards."""
+    settings = endpoint_settings(sparql_cache_mb=0, query_workers=2)
+    with live_server(settings) as (url, app):
+        until_in_process(url, app, BOUNDED_CONSTRUCT, "text/turtle")
+        local = local_of(app)
+        local.inline_work = 0  # through the threads (distinct texts: never measured cheap)
+
+        def graph(text: str) -> frozenset[ox.Triple]:
+            response = ask(url, text, accept="text/turtle")
+            assert response.status_code == 200, response.text
+            return frozenset(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+
+        expected = graph(BOUNDED_CONSTRUCT)
+        before, answered = tasks(app), local.counters["in_process"]
+        texts = [f"{BOUNDED_CONSTRUCT} LIMIT {1000 + i}" for i in range(12)]
+        with ThreadPoolExecutor(max_workers=12) as clients:
+            graphs = list(clients.map(graph, texts))
+        assert expected and all(g == expected for g in graphs)
+        assert tasks(app) == before  # every one answered in-process
+        assert local.counters["in_process"] == answered + len(texts)
+        assert not local._graph_writer.locked()

@@ -26,7 +26,9 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
   answer again (construct-subtree under 8 connections: 2.5 -> 2.1 ms of server CPU per
   request). On an on-disk store without a copy it goes to the worker pool, with its
   admission and fairness rules. The deadline errors as in the worker (the
-  thread then finishes its bounded work and frees its slot).
+  thread then finishes its bounded work and frees its slot). CONSTRUCT and DESCRIBE answers
+  are written by one thread at a time (their triples go through Python with the GIL held;
+  two threads at once contend for it, :func:`_timed`).
 - The bound of a query text is kept (least recently used out) per release: reading and
   bounding a query costs 0.1-1 ms, a plan cache like any engine's; answers are not kept here.
   So is its last run time: a text that ran in under ``INLINE_SECONDS`` runs on the event loop
@@ -42,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -58,7 +61,7 @@ from pcfgraph.sparql_bound import (
     path_predicates,
     shape_bound,
 )
-from pcfgraph.sparql_results import _query_kwargs, serialize_answer
+from pcfgraph.sparql_results import GRAPH_TYPES, _query_kwargs, serialize_answer
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
 
@@ -97,6 +100,9 @@ class LocalEvaluator:
         self._seconds: OrderedDict[str, float] = OrderedDict()
         #: Queries that may wait for a thread (``max_concurrent_expensive``, as the pool's).
         self._slots = QuerySlots(self.threads, waiting)
+        #: Held by a thread while it evaluates and writes a CONSTRUCT or DESCRIBE answer
+        #: (:func:`_timed`).
+        self._graph_writer = threading.Lock()
         #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
@@ -236,7 +242,7 @@ class LocalEvaluator:
                     except TimeoutError:
                         raise _deadline(timeout) from None
                 future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
-                    _timed, store.store, payload
+                    _timed, store.store, payload, self._graph_writer
                 )
                 loop = asyncio.get_running_loop()
                 future.add_done_callback(lambda _: _call_soon(loop, self._slots.release))
@@ -270,10 +276,23 @@ class LocalEvaluator:
             self._seconds.popitem(last=False)
 
 
-def _timed(store: ox.Store, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    """The answer and its measured time (:func:`_cost`)."""
-    cpu, wall = time.thread_time(), time.monotonic()
-    return evaluate(store, payload), _cost(cpu, wall)
+def _timed(
+    store: ox.Store, payload: dict[str, Any], graph_writer: threading.Lock
+) -> tuple[dict[str, Any], float]:
+    """The answer and its measured time (:func:`_cost`), in a thread of the pool.
+
+    A CONSTRUCT or DESCRIBE answer is evaluated lazily while ``ox.serialize`` pulls its
+    triples through Python, the GIL held: two threads doing that at once contend for the GIL
+    and both slow down (construct-subtree, 1,044 triples, in two threads: 1.9 ms a query and
+    2.5 ms of CPU, against 1.4 / 1.4 ms one at a time). So one thread at a time does it
+    (``graph_writer``); SELECT and ASK answers are written by the engine and run side by side.
+    """
+    if payload["media_type"] not in GRAPH_TYPES:
+        cpu, wall = time.thread_time(), time.monotonic()
+        return evaluate(store, payload), _cost(cpu, wall)
+    with graph_writer:
+        cpu, wall = time.thread_time(), time.monotonic()
+        return evaluate(store, payload), _cost(cpu, wall)
 
 
 def _cost(cpu: float, wall: float) -> float:
