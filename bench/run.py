@@ -1,5 +1,6 @@
 """One command for the whole comparison: SPARQL against oxigraph serve (and rdflib-endpoint) on
-the default graph and with every shared APQC workbook loaded, the GraphQL tree against its single
+the default graph (beside a bare uvicorn + pyoxigraph app, the Python floor) and with every
+shared APQC workbook loaded, the GraphQL tree against its single
 SPARQL query, and the audit against pyrudof. Writes ``bench/latest.md`` anew, headed by the
 machine, the versions and the load average, so a figure never travels without its conditions.
 
@@ -139,7 +140,8 @@ def main() -> None:
     rounds = ["--runs", "40", "--budget", "3", "--tp-seconds", "3"] if args.quick else []
     doc = ["# Benchmarks: latest run of bench/run.py", "", *machine(), ""]
     doc += part(
-        "SPARQL, default graph", [py, str(HERE / "sparql_bench.py"), "--data", "default", *rounds]
+        "SPARQL, default graph (with the bare pyoxigraph app: the floor of a Python endpoint)",
+        [py, str(HERE / "sparql_bench.py"), "--data", "default", "--bare-reference", *rounds],
     )
     if "workbooks" not in args.skip:
         doc += part(
