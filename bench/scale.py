@@ -355,6 +355,16 @@ def history(out: Path) -> list[str]:
     return ["", *text[start + 1 :].rstrip("\n").split("\n")] if start >= 0 else []
 
 
+def conditions(results: dict[str, Any]) -> str:
+    """Quiet or loaded, from the 1-minute load averages recorded: a graph measured while the
+    load was above the number of CPUs is marked as measured under load."""
+    cpus = os.cpu_count() or 1
+    highest = max((la[0] for r in results.values() for la in r["load"]), default=0.0)
+    if highest > cpus:
+        return f"**Measured under load** (1-minute load up to {highest:.1f} on {cpus} CPUs)."
+    return f"Quiet machine (1-minute load at most {highest:.1f} on {cpus} CPUs)."
+
+
 def write_md(out: Path, results: dict[str, Any], runs: int) -> None:
     """The run's tables at the top of ``out``; the sections already there (hand-written notes,
     earlier runs) stay below, newest first."""
@@ -368,10 +378,10 @@ def write_md(out: Path, results: dict[str, Any], runs: int) -> None:
         f"Run on {platform.node()} "
         f"({os.cpu_count()} cores, Python {platform.python_version()}), code at `{commit()}`, "
         f"{runs} requests per "
-        "read, interleaved, one keep-alive `http.client` connection. **Measured under load**: "
-        "the machine is shared with other engineers' builds and test runs; load averages "
-        "(1/5/15 min) before and after each graph are given. Regenerate with "
-        "`.venv/bin/python bench/scale.py`.",
+        "read, interleaved, one keep-alive `http.client` connection. "
+        + conditions(results)
+        + " Load averages (1/5/15 min) before and after each graph are given. Regenerate "
+        "with `.venv/bin/python bench/scale.py`.",
         "",
         "| | graph | quads | build (cold) | build CPU | build peak RSS | build again (cached) "
         "| restart (to /ready) | process tree peak | steady | load before -> after |",
