@@ -325,7 +325,8 @@ def main() -> None:
 
 
 def commit() -> str:
-    """The checkout's commit (``-dirty`` with uncommitted changes), for the run's heading."""
+    """The checkout's commit (``-dirty`` with uncommitted changes other than this bench's own
+    outputs), for the run's heading."""
     try:
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -334,7 +335,19 @@ def commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            # the bench's own outputs do not make the code dirty
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!bench/scale.md",
+                ":!bench/scale.json",
+            ],
             capture_output=True,
             text=True,
             check=True,
