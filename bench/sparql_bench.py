@@ -88,6 +88,16 @@ def http_get(url: str, query: str, accept: str, timeout: float) -> tuple[int, by
         conn.close()
 
 
+def started(server: Server, timeout: float) -> Server:
+    """``server`` once it answers; stopped (and the error raised) if it does not in time."""
+    try:
+        wait_ready(server.url, server.proc, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -279,12 +289,7 @@ def start_pcfgraph(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(name, f"http://127.0.0.1:{port}/sparql", proc)
-    try:
-        wait_ready(server.url, proc, 900)
-    except BaseException:
-        server.stop()
-        raise
+    server = started(Server(name, f"http://127.0.0.1:{port}/sparql", proc), 900)
     return server
 
 
@@ -296,12 +301,7 @@ def start_oxigraph(nquads: bytes) -> Server:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server("oxigraph", f"http://127.0.0.1:{port}/query", proc)
-    try:
-        wait_ready(server.url, proc, 60)
-    except BaseException:
-        server.stop()
-        raise
+    server = started(Server("oxigraph", f"http://127.0.0.1:{port}/query", proc), 60)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     conn.request("POST", "/store", body=nquads, headers={"Content-Type": "application/n-quads"})
     r = conn.getresponse()
@@ -324,12 +324,7 @@ def start_bare(work: Path) -> Server:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(BARE, f"http://127.0.0.1:{port}/sparql", proc)
-    try:
-        wait_ready(server.url, proc, 600)
-    except BaseException:
-        server.stop()
-        raise
+    server = started(Server(BARE, f"http://127.0.0.1:{port}/sparql", proc), 600)
     return server
 
 
@@ -341,12 +336,7 @@ def start_rdflib(work: Path) -> Server:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server("rdflib-endpoint", f"http://127.0.0.1:{port}/", proc)
-    try:
-        wait_ready(server.url, proc, 1800)
-    except BaseException:
-        server.stop()
-        raise
+    server = started(Server("rdflib-endpoint", f"http://127.0.0.1:{port}/", proc), 1800)
     return server
 
 
