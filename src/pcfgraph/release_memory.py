@@ -50,9 +50,14 @@ def copy_source(release: Release, memory_quads: int) -> Path | None:
     if not isinstance(store, EmbeddedStore) or not store.on_disk or release.path is None:
         return None
     manifest = release.manifest if isinstance(release.manifest, dict) else {}
+    return _graph_file(release.path, manifest, memory_quads)
+
+
+def _graph_file(release_dir: Path, manifest: dict[str, Any], memory_quads: int) -> Path | None:
+    """The release's N-Quads file, when its quads fit in ``memory_quads`` and it is there."""
     if not served_in_memory(manifest, memory_quads):
         return None
-    source = release.path / str(manifest.get("graph_file", GRAPH_FILE))
+    source = release_dir / str(manifest.get("graph_file", GRAPH_FILE))
     return source if source.is_file() else None
 
 
@@ -164,10 +169,8 @@ def preload(release_dir: Path, memory_quads: int, served_memory_quads: int) -> M
         return None
     if served_in_memory(manifest, served_memory_quads):
         return None
-    if not served_in_memory(manifest, memory_quads):
-        return None
-    source = release_dir / str(manifest.get("graph_file", GRAPH_FILE))
-    return MemoryCopy(source, manifest) if source.is_file() else None
+    source = _graph_file(release_dir, manifest, memory_quads)
+    return MemoryCopy(source, manifest) if source is not None else None
 
 
 def hold_in_memory(release: Release, memory_quads: int) -> bool:
