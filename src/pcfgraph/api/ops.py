@@ -286,8 +286,8 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-        self._second: int | None = None
-        self._second_text = ""
+        #: (second, its date-time text), replaced as one tuple: threads format records too
+        self._second: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """As ``logging.Formatter.formatTime``, with the date and time part kept for the
@@ -295,12 +295,13 @@ class TextFormatter(logging.Formatter):
         if datefmt:
             return super().formatTime(record, datefmt)
         second = int(record.created)
-        if second != self._second:
-            self._second_text = time.strftime(self.default_time_format, self.converter(second))
-            self._second = second
+        kept, text = self._second
+        if second != kept:
+            text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, text)
         if not self.default_msec_format:
-            return self._second_text
-        return self.default_msec_format % (self._second_text, record.msecs)
+            return text
+        return self.default_msec_format % (text, record.msecs)
 
 
 def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
