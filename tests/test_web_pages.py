@@ -5,6 +5,7 @@ Each page: status, the content a reader needs, and no asset or link to another h
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -364,6 +365,83 @@ def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report
         return re.sub(r'"_:[A-Za-z0-9]+"', '"_:b"', json.dumps(d, sort_keys=True))
 
     assert blank_ids_cleared(api.json()) == blank_ids_cleared(doc)
+
+
+def test_audit_form_offers_the_audit_date_and_the_shipped_profiles(client: TestClient) -> None:
+    from pcfgraph.audit.profiles import BUILTIN
+
+    html = client.get("/audit").text
+    assert re.search(r'<input id="asOf" name="asOf" type="date" value=""', html)
+    select = html[html.index('<select id="profile" name="profile">') :]
+    select = select[: select.index("</select>")]
+    assert re.findall(r'<option value="([^"]+)"', select) == list(BUILTIN)
+    assert re.findall(r'<option value="([^"]+)" selected', select) == [BUILTIN[0]]
+
+
+def test_audit_upload_audits_as_of_the_chosen_date_under_the_chosen_profile(
+    client: TestClient,
+) -> None:
+    import json
+    from collections import Counter
+
+    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("the audit API (POST /validate) is not installed")
+    model = _example("organisation-with-findings.ttl")
+    r = client.post(
+        "/audit",
+        files={"model": ("organisation-with-findings.ttl", model)},
+        data={"asOf": "2021-03-15", "profile": "strict"},
+    )
+    assert r.status_code == 200, r.text[:500]
+    report = r.text[r.text.index('id="report"') :]
+    doc = json.loads(_download(report, "application/json"))
+    assert doc["asOf"] == "2021-03-15" and doc["profile"]["name"] == "strict"
+    # the form keeps what was chosen
+    assert 'name="asOf" type="date" value="2021-03-15"' in r.text
+    assert '<option value="strict" selected>' in r.text
+    # the same findings as POST /validate with the same options
+    api = client.post(
+        "/validate",
+        params={
+            "name": "organisation-with-findings.ttl",
+            "asOf": "2021-03-15",
+            "profile": "strict",
+        },
+        content=model,
+        headers={"content-type": "text/turtle", "accept": "application/json"},
+    ).json()
+
+    def findings(d: dict[str, object]) -> Counter[tuple[str, str]]:  # blank nodes named anew
+        return Counter(
+            ("_:" if f["focusNode"].startswith("_:") else f["focusNode"], f["shape"])
+            for f in d["results"]  # type: ignore[attr-defined]
+        )
+
+    assert findings(api) == findings(doc) and sum(findings(doc).values()) > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("asOf", "15/03/2021", "asOf must be a date YYYY-MM-DD, not '15/03/2021'"),
+        ("profile", "lenient", "profile must be one of default, strict, no-chargeback"),
+    ],
+)
+def test_audit_upload_with_a_bad_option_says_which_and_keeps_the_form(
+    client: TestClient, field: str, value: str, words: str
+) -> None:
+    before = _pool_tasks(client) if "/metrics" in route_paths(client.app.routes) else None  # type: ignore[attr-defined]
+    r = client.post(
+        "/audit",
+        files={"model": ("m.ttl", _example("organisation-with-findings.ttl"))},
+        data={field: value},
+    )
+    assert r.status_code == 400
+    alert = r.text[r.text.index('role="alert"') :]
+    assert words in html.unescape(alert[: alert.index("</p>")])
+    assert 'type="file"' in r.text and 'id="report"' not in r.text
+    if before is not None:  # refused before any audit ran
+        assert _pool_tasks(client) == before
 
 
 def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestClient) -> None:

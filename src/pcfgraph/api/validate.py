@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from pcfgraph.audit.options import audit_options
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.service import audit_rendered
 from pcfgraph.audit.worker import MEDIA_TYPES
@@ -50,38 +51,6 @@ def _report_format(request: Request) -> str:
         return explicit
     chosen = negotiate(request.headers.get("accept"), tuple(REPORT_OFFERS), what="the report")
     return REPORT_OFFERS[chosen]
-
-
-def _options(request: Request) -> dict[str, Any]:
-    """The audit options from the query string, checked here (400 naming the parameter)."""
-    from datetime import date
-
-    from pcfgraph.audit.baseline import FAIL_ON
-    from pcfgraph.audit.profiles import BUILTIN
-
-    q = request.query_params
-    out: dict[str, Any] = {}
-    if q.get("asOf"):
-        try:
-            out["as_of"] = date.fromisoformat(q["asOf"]).isoformat()
-        except ValueError:
-            raise InputError(f"asOf must be a date YYYY-MM-DD, not {q['asOf']!r}") from None
-    if q.get("profile"):
-        if q["profile"] not in BUILTIN:
-            raise InputError(f"profile must be one of {', '.join(BUILTIN)}, not {q['profile']!r}")
-        out["profile"] = q["profile"]
-    if q.get("maxFindings"):
-        try:
-            out["max_findings"] = int(q["maxFindings"])
-        except ValueError:
-            out["max_findings"] = 0
-        if out["max_findings"] < 1:
-            raise InputError(f"maxFindings must be a positive integer, not {q['maxFindings']!r}")
-    fail_on = q.get("failOn") or "violation"
-    if fail_on not in FAIL_ON:
-        raise InputError(f"failOn must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-    out["fail_on"] = fail_on
-    return out
 
 
 async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
@@ -118,7 +87,7 @@ async def validate(request: Request) -> Response:
     state: AppState = app_state(request)
     settings = state.settings
     fmt = _report_format(request)
-    options = _options(request)
+    options = audit_options(request.query_params)
     files = await _files(request, settings)
     baseline = [f for f in files if f.get("baseline")]
     result = await audit_rendered(

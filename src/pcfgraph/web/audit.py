@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
@@ -68,16 +69,23 @@ def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:
     return bodies, render_html(report, served=True, embedded=True)
 
 
-async def run_audit(request: Request, filename: str, declared: str, data: bytes) -> AuditReports:
+async def run_audit(
+    request: Request,
+    filename: str,
+    declared: str,
+    data: bytes,
+    options: Mapping[str, Any] | None = None,
+) -> AuditReports:
     """Audit an uploaded model once (the audit service's sandbox, deadline and limits) and
-    render its report in every format the page offers."""
+    render its report in every format the page offers. ``options`` as
+    :func:`pcfgraph.audit.options.audit_options` gives them (as of, profile)."""
     media_type = media_type_for(filename, declared)
     try:
         model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
         outcome = await audit_report(
             app_state(request),
             [{"name": filename, "data": data, "media_type": media_type}],
-            options={"fail_on": "violation"},
+            options=dict(options or {"fail_on": "violation"}),
             client=client_key(request.client),
         )
     except PcfgraphError as exc:  # shown in the page under the file's name, same status

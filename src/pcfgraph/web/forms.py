@@ -9,15 +9,16 @@ page is a progressive enhancement (``static/audit.js``). Downloads of an uploade
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from pcfgraph.audit.options import audit_options
 from pcfgraph.conneg import by_name
 from pcfgraph.diff import (
     KINDS,
@@ -122,7 +123,10 @@ def _audit_page(
     filename: str = "",
     error: str = "",
     status: int = 200,
+    chosen: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
+    from pcfgraph.audit.profiles import BUILTIN
+
     downloads = []
     if reports is not None:
         stem = Path(filename or "model").stem or "model"
@@ -141,6 +145,8 @@ def _audit_page(
         filename=filename,
         error=error,
         examples=_examples(),
+        profiles=BUILTIN,
+        chosen=dict(chosen or {}),
     )
     return page(html, status)
 
@@ -152,15 +158,24 @@ def audit_form(request: Request) -> HTMLResponse:
 
 @router.post("/audit", response_class=HTMLResponse)
 async def audit_upload(
-    request: Request, model: Annotated[UploadFile, File(description="the model")]
+    request: Request,
+    model: Annotated[UploadFile, File(description="the model")],
+    as_of: Annotated[
+        str, Form(alias="asOf", description="audit date YYYY-MM-DD; empty: today")
+    ] = "",
+    profile: Annotated[str, Form(description="a shipped audit profile; empty: default")] = "",
 ) -> HTMLResponse:
     filename = model.filename or "model.ttl"
+    chosen = {"asOf": as_of.strip(), "profile": profile.strip()}
     try:
+        options = audit_options(chosen)
         data = await _read_upload(request, model, "the model")
-        reports = await run_audit(request, filename, model.content_type or "", data)
+        reports = await run_audit(request, filename, model.content_type or "", data, options)
     except PcfgraphError as exc:
-        return _audit_page(request, filename=filename, error=str(exc), status=exc.http_status)
-    return _audit_page(request, reports=reports, filename=filename)
+        return _audit_page(
+            request, filename=filename, error=str(exc), status=exc.http_status, chosen=chosen
+        )
+    return _audit_page(request, reports=reports, filename=filename, chosen=chosen)
 
 
 # --- diff ---------------------------------------------------------------------------------
