@@ -19,15 +19,17 @@ async def run_services(state: AppState) -> AsyncIterator[None]:
     from pcfgraph.sandbox import WorkerPool
 
     settings = state.settings
+    processes = state.services.processes  # pcfgraph serve --http-workers N: shared parts
     pool = WorkerPool(
         await asyncio.to_thread(worker_release, state),
-        workers=max(2, settings.query_workers),
+        workers=sandbox_workers(state),
         memory_mb=settings.worker_memory_mb,
         max_pending=settings.max_concurrent_expensive,
         max_client_pending=settings.max_concurrent_per_client,
         max_tasks=settings.worker_max_tasks,
         limits={"recycle_mb": settings.worker_recycle_mb},
         memory_store_quads=settings.worker_memory_store_quads,
+        shared_admission=processes.admission if processes is not None else None,
     )
     from pcfgraph.remote_store import RemoteStore
 
@@ -51,6 +53,14 @@ async def run_services(state: AppState) -> AsyncIterator[None]:
         served = state.store
         if isinstance(served, RemoteStore):
             served.close()
+
+
+def sandbox_workers(state: AppState) -> int:
+    """The sandbox workers this process runs: ``query_workers`` (at least 2) alone, or its
+    share of them when it is one of several server processes (at least 1 each)."""
+    total = max(2, state.settings.query_workers)
+    processes = state.services.processes
+    return total if processes is None else processes.sandbox_workers(total)
 
 
 def worker_release(state: AppState) -> Release:

@@ -9,7 +9,9 @@ serialisation: construct-subtree under 8 connections 2.5 -> 2.1 ms of server CPU
 equals), so a cheap query never waits behind a queue of heavy ones, only behind the ones
 running; the wait counts against the query's deadline (past it: the same 503), and at most
 ``waiting`` queries wait (beyond that the caller sends the query to the worker pool, whose
-admission control answers 503 ``overloaded``).
+admission control answers 503 ``overloaded``). With several server processes
+(``--http-workers``) the waiting count is the server's (``shared``,
+:class:`pcfgraph.sandbox.admission.SharedCounts`), so at most ``waiting`` wait in all.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from typing import Protocol
+
+
+class WaitingCount(Protocol):
+    """Queries waiting in every process of the server."""
+
+    def start_waiting(self, limit: int) -> bool: ...
+
+    def stop_waiting(self) -> None: ...
 
 
 class QuerySlots:
@@ -29,6 +40,8 @@ class QuerySlots:
         self.waiting = 0
         self._queue: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
+        #: The server's count of waiting queries (None: this process's alone).
+        self.shared: WaitingCount | None = None
 
     def try_take(self) -> bool:
         """A slot now, if one is free and nobody waits for it."""
@@ -44,6 +57,9 @@ class QuerySlots:
             return True
         if self.waiting >= self.max_waiting:
             return False
+        shared = self.shared
+        if shared is not None and not shared.start_waiting(self.max_waiting):
+            return False
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._queue, (work, next(self._arrivals), granted))
         self.waiting += 1
@@ -54,7 +70,7 @@ class QuerySlots:
                 self.release()  # granted as the wait ended: hand it on
             else:
                 granted.cancel()
-                self.waiting -= 1
+                self._stop_waiting()
             raise
         return True
 
@@ -65,7 +81,12 @@ class QuerySlots:
             _, _, granted = heapq.heappop(self._queue)
             if granted.cancelled():
                 continue
-            self.waiting -= 1
+            self._stop_waiting()
             self.running += 1
             granted.set_result(None)
             return
+
+    def _stop_waiting(self) -> None:
+        self.waiting -= 1
+        if self.shared is not None:
+            self.shared.stop_waiting()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pcfgraph.release_reload import ReleaseManager
     from pcfgraph.remote_store import RemoteStore
     from pcfgraph.sandbox import WorkerPool
+    from pcfgraph.server_processes import ServerProcesses
     from pcfgraph.services.page_reads import Reads
     from pcfgraph.services.search import SearchIndex
 
@@ -66,6 +67,9 @@ class Services:
     remote_store: RemoteStore | None = None
     #: The reload procedure (installed with the app's operations routes).
     releases: ReleaseManager | None = None
+    #: With ``pcfgraph serve --http-workers N`` (N > 1): what the server's processes share
+    #: (admission counts, the split of sandbox workers, the metrics sockets).
+    processes: ServerProcesses | None = None
 
 
 class PerRelease(Generic[T]):

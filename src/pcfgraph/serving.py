@@ -28,6 +28,7 @@ from pcfgraph.release import Release
 from pcfgraph.release_memory import MemoryCopy, start_copy
 from pcfgraph.release_reload import ReloadOutcome, load_verified_release
 from pcfgraph.runtime import AppState, Runtime
+from pcfgraph.server_processes import ServerProcesses
 from pcfgraph.web import views, warmup
 
 log = logging.getLogger("pcfgraph.serving")
@@ -40,7 +41,9 @@ __all__ = [
     "http_workers",
     "pass_reloads_on",
     "prepare_shared",
+    "share_between_processes",
     "uvicorn_options",
+    "worker_started",
 ]
 
 
@@ -146,6 +149,37 @@ def prepare_shared(app: FastAPI) -> None:
     from pcfgraph.api import sparql
 
     sparql.prepare_local(state)
+
+
+def share_between_processes(app: FastAPI, workers: int) -> ServerProcesses:
+    """What the ``workers`` server processes of ``pcfgraph serve`` share, made before they
+    fork (:mod:`pcfgraph.server_processes`): one admission budget, the split of the sandbox
+    workers, the directory of their metrics sockets. The caller closes it once they stopped."""
+    state = app.state.pcf
+    settings = state.settings
+    processes = ServerProcesses.create(
+        workers,
+        max_pending=settings.max_concurrent_expensive,
+        sandbox_workers=max(2, settings.query_workers),
+    )
+    state.services.processes = processes
+    return processes
+
+
+def worker_started(app: FastAPI, number: int, reload_others: Callable[[], None]) -> None:
+    """In forked worker ``number``, before it serves: it learns its number (its share of the
+    sandbox workers), answers its metrics to the others' scrapes
+    (:mod:`pcfgraph.api.metrics_peers`) and passes its own reloads on."""
+    processes = app.state.pcf.services.processes
+    if processes is not None:
+        processes.number = number
+        from pcfgraph.api import metrics_peers, sparql
+
+        local = sparql.local_evaluator(app.state.pcf)
+        if local is not None:  # the cap on queries waiting for a thread is the server's
+            local.share_waiting(processes.admission)
+        metrics_peers.answer(app.state.metrics.registry, processes.metrics_socket(number))
+    pass_reloads_on(app, reload_others)
 
 
 def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:

@@ -4,7 +4,8 @@ Each app has its own :class:`Metrics` with its own ``CollectorRegistry`` (never 
 global default registry), so several apps in one process never share or clash. Request
 counters, the latency histogram and the in-flight gauge are instruments the ops middleware
 updates; the release, reloads, the sandbox pool and the process are read at scrape time by a
-collector over the app's live state.
+collector over the app's live state. With ``pcfgraph serve --http-workers N`` a scrape sums
+every process's numbers (:mod:`pcfgraph.api.metrics_peers`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from prometheus_client.registry import Collector
 
 from pcfgraph import __version__
+from pcfgraph.api import metrics_peers
 from pcfgraph.release_reload import ReloadOutcome
 from pcfgraph.runtime import AppState
 
@@ -95,6 +97,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_WithoutCreated(instruments))
         self.registry.register(_ServingCollector(self, live_state))
+        self.live_state = live_state
 
     def begin(self) -> None:
         self.in_flight.inc()
@@ -127,8 +130,16 @@ class Metrics:
         self.reloads.labels("success" if outcome.ok else "failure").inc()
 
     def render(self) -> bytes:
-        """The exposition of everything in this app's registry."""
-        return generate_latest(self.registry)
+        """The exposition of everything in this app's registry; in one of several server
+        processes, summed with the others' (:mod:`pcfgraph.api.metrics_peers`)."""
+        processes = self.live_state().services.processes
+        if processes is None or processes.number == 0:
+            return generate_latest(self.registry)
+        own = metrics_peers.families(self.registry)
+        others = metrics_peers.ask(processes.metrics_socket(n) for n in processes.others())
+        summed = CollectorRegistry(auto_describe=False)
+        summed.register(metrics_peers.Summed(own, others))
+        return generate_latest(summed)
 
     def value(self, name: str) -> float:
         return self.registry.get_sample_value(name) or 0.0

@@ -244,6 +244,7 @@ def install(app: FastAPI) -> None:
     state: AppState = app.state.pcf
     metrics = Metrics(lambda: app.state.pcf)  # the live state: reloads replace its release
     state.services.releases = ReleaseManager(state, on_outcome=metrics.reload_outcome)
+    app.state.metrics = metrics  # --http-workers: each process answers the others' scrapes
     app.add_middleware(OpsMiddleware, metrics=metrics)
     app.include_router(_metrics_router(metrics))
     if state.settings.admin_token:

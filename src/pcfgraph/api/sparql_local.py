@@ -53,7 +53,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
-from pcfgraph.query_slots import QuerySlots
+from pcfgraph.query_slots import QuerySlots, WaitingCount
 from pcfgraph.sparql_bound import (
     StoreStats,
     closure_walks,
@@ -106,6 +106,10 @@ class LocalEvaluator:
         #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
+
+    def share_waiting(self, count: WaitingCount) -> None:
+        """Count waiting queries in ``count``, the server's (``--http-workers``)."""
+        self._slots.shared = count
 
     # --- bounds --------------------------------------------------------------------------
 

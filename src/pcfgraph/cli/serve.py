@@ -113,13 +113,19 @@ def run_http(app: Any, settings: Settings) -> None:
         return
     from pcfgraph.http.prefork import serve_forked
 
-    status = serve_forked(
-        app,
-        options,
-        workers,
-        prepare=lambda: serving.prepare_shared(app),
-        worker_started=lambda reload_others: serving.pass_reloads_on(app, reload_others),
-    )
+    processes = serving.share_between_processes(app, workers)
+    try:
+        status = serve_forked(
+            app,
+            options,
+            workers,
+            prepare=lambda: serving.prepare_shared(app),
+            worker_started=lambda number, reload_others: serving.worker_started(
+                app, number, reload_others
+            ),
+        )
+    finally:
+        processes.close()
     if status:
         raise SystemExit(status)
 

@@ -21,9 +21,15 @@ MEANINGS: dict[str, str] = {
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "More than 1: `pcfgraph serve` loads the release and builds the page data and the "
     "in-process SPARQL statistics once, then "
-    "forks the workers, which share that memory and the port (`SO_REUSEPORT`); each runs its own "
-    "sandbox pool (admission limits count per worker). SIGHUP to the main process, or `POST "
-    "/admin/reload` to any worker, reloads every worker. Only for a release served from "
+    "forks the workers, which share that memory and the port (`SO_REUSEPORT`). They are one "
+    "server: the `query_workers` sandbox workers are split between them (at least one each, "
+    "never multiplied), the admission limits (`max_concurrent_expensive`, "
+    "`max_concurrent_per_client`, the queries waiting for an in-process thread) count in memory "
+    "they share, and a `/metrics` scrape sums every process's counters, histograms and pool "
+    "gauges (`pcfgraph_http_processes`: how many it holds). Each answers `/ready` for itself "
+    "and starts listening once it is ready. SIGHUP to the main process, or `POST "
+    "/admin/reload` to any worker, reloads every worker (each verifies and loads the candidate "
+    "itself; `pcfgraph_reloads_total` counts one per process). Only for a release served from "
     "memory (`worker_memory_store_quads`); an on-disk or remote store keeps one process.",
     "release": "Release directory written by `pcfgraph build` (`graph.nq` + `manifest.json`). "
     "Verified (sha256, counts, SHACL) before it is served and re-read on reload. Unset: the "
@@ -44,7 +50,9 @@ MEANINGS: dict[str, str] = {
     "embedded store. Unset: embedded in-memory store.",
     "query_timeout": "Deadline in seconds of one ad-hoc SPARQL query; past it the worker is "
     "killed and the client gets 503 `query-timeout` with `Retry-After`.",
-    "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads.",
+    "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads (at least 2), "
+    "for the whole server: with `http_workers` > 1 each HTTP process runs its share (at least "
+    "one; the idle worker kept for light clients, docs/security.md, needs two in one process).",
     "worker_memory_mb": "Memory limit of one sandbox worker (MiB).",
     "worker_max_tasks": "Tasks (queries, uploads) one sandbox worker runs before a fresh one "
     "replaces it; the old one keeps serving until the new one has loaded the release, so "
@@ -114,9 +122,11 @@ MEANINGS: dict[str, str] = {
     "quad; about 2 s and 180 MB for the 611k quads of every shared workbook). The sandbox "
     "workers keep sharing the on-disk store. 0: never copied.",
     "max_concurrent_expensive": "Expensive requests (ad-hoc SPARQL, validation uploads) running "
-    "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue.",
+    "at once, shared by both; past it 503 `overloaded` with `Retry-After`, never a queue. For "
+    "the whole server, whatever `http_workers` is.",
     "max_concurrent_per_client": "Expensive requests one client (by address) may have in "
-    "progress at once; past it 429 `too-many-requests` with `Retry-After`. With it, the last "
+    "progress at once (over every server process); past it 429 `too-many-requests` with "
+    "`Retry-After`. With it, the last "
     "`max_concurrent_expensive` slot is kept for a client with nothing in progress, and one idle "
     "sandbox worker for clients with nothing running and no recent slow task (docs/security.md).",
     "validate_timeout": "Deadline in seconds of one `POST /validate` upload.",
@@ -215,7 +225,10 @@ def render() -> str:
         "`pcfgraph_problems_total{route,code}`, `pcfgraph_rejected_requests_total`, "
         "`pcfgraph_query_timeouts_total`, `pcfgraph_worker_crashes_total`, "
         "`pcfgraph_worker_restarts_total`, `pcfgraph_release_info{release_id}`, "
-        "`pcfgraph_reloads_total{outcome}`, `pcfgraph_process_resident_memory_bytes`.",
+        "`pcfgraph_reloads_total{outcome}`, `pcfgraph_process_resident_memory_bytes`. With "
+        "`http_workers` > 1 one scrape sums every server process (counters, histograms, "
+        "in-flight and pool gauges, resident memory); the release, version and start time are "
+        "the answering process's; `pcfgraph_http_processes` says how many processes it holds.",
         "- Reload: `kill -HUP <pid>` or `POST /admin/reload` with "
         "`Authorization: Bearer $PCFGRAPH_ADMIN_TOKEN`. The candidate (the release directory "
         "re-read, or the shipped data rebuilt) is verified (sha256, counts, SHACL) while the "

@@ -7,8 +7,9 @@ in-process SPARQL statistics) once,
 then forks the workers: each inherits that memory copy-on-write (the in-memory store, the page
 data) instead of loading its own, and accepts on its own socket bound to the same port
 (``SO_REUSEPORT``: the kernel spreads connections evenly) under uvicorn with the same options
-as a single process. Each worker runs the app's lifespan itself (its own sandbox pool:
-admission limits count per worker).
+as a single process. Each worker runs the app's lifespan itself (its own share of the sandbox
+workers); what they must agree on (admission counts, metrics) is made by ``prepare`` before
+the fork (:mod:`pcfgraph.server_processes`).
 
 Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
 supervisor; ``SIGHUP`` is passed to every worker (each reloads the release). A reload a worker
@@ -66,14 +67,15 @@ def serve_forked(
     workers: int,
     *,
     prepare: Callable[[], object] | None = None,
-    worker_started: Callable[[Callable[[], None]], None] | None = None,
+    worker_started: Callable[[int, Callable[[], None]], None] | None = None,
 ) -> int:
     """Serve ``app`` with uvicorn (``options`` as for ``uvicorn.run``) from ``workers`` forked
     processes; returns the exit status once they have all stopped.
 
     ``prepare`` runs in the supervisor before the fork (what every worker should share);
-    ``worker_started(reload_others)`` runs in each worker before it serves, with the function
-    that asks the supervisor to pass a reload on to the other workers."""
+    ``worker_started(number, reload_others)`` runs in each worker before it serves, with its
+    number (1..``workers``) and the function that asks the supervisor to pass a reload on to
+    the other workers."""
     sockets = listening_sockets(options["host"], int(options["port"]), workers)
     if prepare is not None:
         prepare()
@@ -102,7 +104,7 @@ def _run_worker(
     sock: socket.socket,
     number: int,
     supervisor: int,
-    worker_started: Callable[[Callable[[], None]], None] | None,
+    worker_started: Callable[[int, Callable[[], None]], None] | None,
 ) -> int:
     """One worker: default signal dispositions, then uvicorn on the shared socket."""
     status = 0
@@ -118,7 +120,7 @@ def _run_worker(
                 os.kill(supervisor, signal.SIGHUP)
 
         if worker_started is not None:
-            worker_started(reload_others)
+            worker_started(number, reload_others)
         import uvicorn
 
         config = uvicorn.Config(app, **options)

@@ -8,7 +8,8 @@
   :class:`~pcfgraph.errors.QueryTimeout`; a worker that dies mid-task gives
   :class:`~pcfgraph.errors.WorkerCrashed`; the server process is never affected;
 - admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
-  :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound;
+  :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound (counted for
+  the whole server when its processes share the counts: :mod:`pcfgraph.sandbox.admission`);
 - fairness between clients (``client`` keys, the HTTP client address): at most
   ``max_client_pending`` tasks admitted per client (:class:`~pcfgraph.errors.TooManyRequests`
   past it), the last admission slot kept for a client with nothing admitted, and idle workers
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcfgraph.errors import Overloaded, QueryTimeout, TooManyRequests
 from pcfgraph.sandbox import protocol
+from pcfgraph.sandbox.admission import Admission, SharedCounts
 from pcfgraph.sandbox.fleet import WorkerFleet
 from pcfgraph.sandbox.process import WorkerProcess
 from pcfgraph.sandbox.release_data import ReleaseData
@@ -56,16 +58,16 @@ class WorkerPool:
         max_tasks: int = 0,
         memory_store_quads: int = 0,
         max_client_pending: int = 0,
+        shared_admission: SharedCounts | None = None,
     ) -> None:
         self.size = max(1, workers)
         self.memory_mb = memory_mb
         self.max_pending = max(max_pending, self.size)
-        #: Tasks one client may have admitted at once (0: no per-client limit).
-        self.max_client_pending = max(0, max_client_pending)
-        self._client_pending: dict[str | None, int] = {}
+        #: The admission counts: this process's, or with ``shared_admission`` the server's
+        #: (``pcfgraph serve --http-workers N``: :mod:`pcfgraph.sandbox.admission`).
+        self.admission = Admission(self.max_pending, max_client_pending, shared_admission)
         self.limits = dict(limits or {})
         self._release = release
-        self._pending = 0
         self._next_task = 0
         #: Counters for metrics and tests (see :meth:`stats`).
         self.counters = {
@@ -131,8 +133,14 @@ class WorkerPool:
         return bool(live) and all(w.isolated for w in live)
 
     @property
+    def max_client_pending(self) -> int:
+        """Tasks one client may have admitted at once (0: no per-client limit)."""
+        return self.admission.max_client_pending
+
+    @property
     def pending(self) -> int:
-        return self._pending
+        """Tasks this process has admitted (running or waiting for a worker)."""
+        return self.admission.pending
 
     @property
     def release_id(self) -> str | None:
@@ -148,7 +156,7 @@ class WorkerPool:
         return {
             "workers": len(self.pids()),
             "busy": len(self.busy_pids()),
-            "pending": self._pending,
+            "pending": self.admission.pending,
             "waiting": idle.waiting if idle is not None else 0,
             **self.counters,
         }
@@ -164,36 +172,17 @@ class WorkerPool:
         """
         if self._fleet.closed or self._fleet.idle is None:
             raise Overloaded("the worker pool is not running", retry_after=5)
-        mine = self._client_pending.get(client, 0)
-        if self.max_client_pending and mine >= self.max_client_pending:
+        try:
+            self.admission.enter(client)
+        except (TooManyRequests, Overloaded):
             self.counters["rejected"] += 1
-            raise TooManyRequests(
-                f"this client already has {mine} expensive requests in progress (the limit is "
-                f"the max_concurrent_per_client setting); wait for them to finish",
-                retry_after=1,
-            )
-        # The last slot is kept for a client with nothing admitted (a newcomer is not shut
-        # out by others' floods).
-        full = self.max_pending - (1 if mine and self.max_pending > 1 else 0)
-        if self._pending >= full:
-            self.counters["rejected"] += 1
-            raise Overloaded(
-                f"too many expensive requests in progress ({self.max_pending}); try again",
-                retry_after=1,
-            )
-        self._pending += 1
-        self._client_pending[client] = mine + 1
+            raise
         deadline = time.monotonic() + timeout
         try:
             worker = await self._acquire(client, deadline, timeout)
             return await self._execute(worker, task, payload, deadline, timeout)
         finally:
-            self._pending -= 1
-            left = self._client_pending.get(client, 1) - 1
-            if left > 0:
-                self._client_pending[client] = left
-            else:
-                self._client_pending.pop(client, None)
+            self.admission.leave(client)
 
     async def _acquire(self, client: str | None, deadline: float, timeout: float) -> WorkerProcess:
         idle = self._fleet.idle

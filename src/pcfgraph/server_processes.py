@@ -1,0 +1,61 @@
+"""What the processes of one ``pcfgraph serve --http-workers N`` share, made before the fork.
+
+The supervisor (:mod:`pcfgraph.http.prefork`) builds one :class:`ServerProcesses` before it
+forks; each worker process inherits it and learns its own ``number`` (1..N). From it:
+
+- **the sandbox workers are split, not multiplied**: the server runs ``query_workers`` sandbox
+  worker processes in all (at least one per HTTP process), each HTTP process owning its share
+  (:meth:`sandbox_workers`); a pool is never shared across processes (its workers' sockets,
+  deadlines and kills belong to one event loop);
+- **one admission budget**: the pools admit through one
+  :class:`~pcfgraph.sandbox.admission.SharedCounts`, so ``max_concurrent_expensive`` and
+  ``max_concurrent_per_client`` hold for the server as a whole;
+- **one ``/metrics``**: each process answers its own numbers on a Unix socket in ``directory``
+  (a private temporary directory of this server), and the process a scrape reaches sums
+  everyone's (:mod:`pcfgraph.api.metrics_peers`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pcfgraph.sandbox.admission import SharedCounts
+
+
+@dataclass
+class ServerProcesses:
+    """The shared parts of a server of ``count`` processes; ``number``: this one (0 in the
+    supervisor)."""
+
+    count: int
+    admission: SharedCounts
+    directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pcfgraph-")))
+    number: int = 0
+
+    @classmethod
+    def create(cls, count: int, max_pending: int, sandbox_workers: int) -> ServerProcesses:
+        """For ``count`` processes: the admission table holds every client that can have a
+        task admitted (at most the pools' ``max_pending``)."""
+        return cls(count, SharedCounts(max(max_pending, sandbox_workers, count) + 1))
+
+    def sandbox_workers(self, total: int) -> int:
+        """This process's share of ``total`` sandbox workers (at least 1; the first
+        ``total % count`` processes take one more)."""
+        number = max(1, self.number)
+        share = total // self.count + (1 if number <= total % self.count else 0)
+        return max(1, share)
+
+    def metrics_socket(self, number: int) -> Path:
+        """Where process ``number`` answers its own metrics."""
+        return self.directory / f"metrics-{number}.sock"
+
+    def others(self) -> list[int]:
+        """The numbers of the other processes."""
+        return [n for n in range(1, self.count + 1) if n != self.number]
+
+    def close(self) -> None:
+        """Remove the private directory (the supervisor, once every process has stopped)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
