@@ -117,8 +117,12 @@ class EmbeddedStore:
 
     @classmethod
     def from_nquads(cls, data: bytes) -> EmbeddedStore:
+        """An in-memory store of ``data``. Loaded with ``Store.load``, not ``bulk_load``:
+        in memory both take the same time, but the bulk loader's store answers scans 10-25 %
+        slower and peaks 40 % higher (the default graph: triples per graph 18 against 23 ms,
+        construct-subtree 1.0 against 1.4 ms; 611k quads: +205 against +349 MB)."""
         store = ox.Store()
-        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        store.load(data, format=ox.RdfFormat.N_QUADS)
         return cls(store)
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
