@@ -95,12 +95,15 @@ def _statements(
     meta: dict[str, list[object]] = {}
     records: dict[str, dict[str, list[object]]] = {}
     prefixes: dict[str, str] = {}
+    declared: set[tuple[str, str]] = set()
     for r in rows:
         if "prefix" in r:
-            prefixes[_text(r["prefix"])] = _text(r["namespace"])
+            declared.add((_text(r["prefix"]), _text(r["namespace"])))
             continue
         target = meta if "record" not in r else records.setdefault(_text(r["record"]), {})
         target.setdefault(_text(r["p"]), []).append(r["o"])
+    for prefix, namespace in sorted(declared):  # declared twice: the smallest namespace
+        prefixes.setdefault(prefix, namespace)
     return meta, records, prefixes
 
 
@@ -142,7 +145,7 @@ def _row(record: str, st: dict[str, list[object]], chain: list[str] | None) -> d
     comment = _first(st, RDFS_NS + "comment")
     if comment:
         row["comment"] = comment
-    for p, values in st.items():
+    for p, values in sorted(st.items()):  # slots in one order, not the store's
         if not p.startswith(str(SSSOM)):
             continue
         name = p.removeprefix(str(SSSOM))
@@ -209,7 +212,7 @@ def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:
         meta["creator_label"] = labels
     if ids:
         meta["creator_id"] = ids
-    for p, values in st.items():
+    for p, values in sorted(st.items()):  # slots in one order, not the store's
         name = p.removeprefix(str(SSSOM))
         slot = MAPPING_SET_SLOTS.get(name) if p.startswith(str(SSSOM)) else None
         if slot is not None and name not in meta:
@@ -224,7 +227,8 @@ def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:
 class _Curies:
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.prefixes = prefixes
-        self.by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        # Longest namespace first; two prefixes of one namespace: the smaller prefix.
+        self.by_length = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
     def compress(self, iri: str) -> str:
         for prefix, ns in self.by_length:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -94,11 +94,23 @@ def find_curated_set(subject_fw: str, object_fw: str) -> Path:
     return found[0]
 
 
+def _citation_rank(row: Mapping[str, object]) -> tuple[tuple[bool, str], ...]:
+    out = []
+    for col in ("element", "code", "definition", "name"):
+        term = row.get(col)
+        lang = getattr(term, "language", None)
+        out.append((lang not in (None, "en"), str(getattr(term, "value", ""))))
+    return tuple(out)
+
+
 def _texts(store: GraphStore, catalog: QueryCatalog, framework_iri: str) -> dict[str, str]:
     """Element IRI -> 'code “definition or name”' for citations."""
     fw = framework_iri.rsplit("/", 1)[1]
     out: dict[str, str] = {}
-    for r in store.select(catalog.get("api/scheme-elements"), {"framework": fw}):
+    rows = store.select(catalog.get("api/scheme-elements"), {"framework": fw}).rows
+    # An element with two codes, definitions or names has a row for each: the first in this
+    # order (English or plain text first, then the smallest) wins, the same from any store.
+    for r in sorted(rows, key=_citation_rank):
         iri = getattr(r.get("element"), "value", "")
         code = getattr(r.get("code"), "value", "") or iri
         text = getattr(r.get("definition"), "value", "") or getattr(r.get("name"), "value", "")

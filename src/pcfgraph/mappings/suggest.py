@@ -257,9 +257,11 @@ def rank(
 def items(store: GraphStore, catalog: QueryCatalog, framework: str) -> list[Item]:
     """Every element of a framework in its hierarchy (detached outcome/metric nodes are folded
     into the practices that state them), with name, definition, parent name and context."""
-    rows = store.select(catalog.get("api/suggest-items"), {"framework": framework})
+    rows = store.select(catalog.get("api/suggest-items"), {"framework": framework}).rows
     found: dict[str, Item] = {}
-    for r in rows:
+    # An element with two names, definitions or parents has a row for each: the first in this
+    # order wins, the same from any store.
+    for r in sorted(rows, key=lambda r: tuple(_v(r.get(k)) for k in ITEM_COLUMNS)):
         iri = _v(r.get("element"))
         if iri in found or _v(r.get("inTree")) not in ("true", "1"):
             continue
@@ -269,12 +271,24 @@ def items(store: GraphStore, catalog: QueryCatalog, framework: str) -> list[Item
             _v(r.get("name")),
             _v(r.get("definition")),
             _v(r.get("parentName")),
-            _v(r.get("context")),
+            _context(_v(r.get("context"))),
             _v(r.get("parent")),
         )
     if not found:
         raise InputError(f"no framework {framework!r} (or it has no elements)")
     return [found[k] for k in sorted(found)]
+
+
+#: ``api/suggest-items`` columns in the order they rank an element's rows.
+ITEM_COLUMNS = ("element", "name", "definition", "parent", "parentName")
+#: What ``api/suggest-items`` joins the context names with (GROUP_CONCAT).
+CONTEXT_SEPARATOR = " | "
+
+
+def _context(joined: str) -> str:
+    """The context names sorted: GROUP_CONCAT joins them in the store's order, and the text
+    feeds the scores (summed token by token)."""
+    return CONTEXT_SEPARATOR.join(sorted(joined.split(CONTEXT_SEPARATOR))) if joined else ""
 
 
 def _v(term: object) -> str:

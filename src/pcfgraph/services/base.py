@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
@@ -127,6 +127,41 @@ def is_english_or_plain(row: Row, key: str) -> bool:
     """Prefer ``@en`` and language-less literals when a property has several values."""
     term = row.get(key)
     return not isinstance(term, ox.Literal) or term.language in (None, "en")
+
+
+def value_rank(row: Row, key: str) -> tuple[bool, str] | None:
+    """How a value ranks when a property has several (the lower wins): English or plain
+    literals first, then the smallest text. Rows come in the answering store's order, which
+    differs between stores, so a fold keeps the lowest-ranked value, never the first seen."""
+    value = text(row, key)
+    if value is None:
+        return None
+    return (not is_english_or_plain(row, key), value)
+
+
+def in_rank_order(rows: Iterable[Row], columns: Sequence[str]) -> list[Row]:
+    """Rows sorted by the :func:`value_rank` of ``columns`` in turn (a missing value last): a
+    fold that keeps the first row of each thing then keeps the same row from any store. For
+    small answers; a large fold keeps the lowest value of each column instead (:func:`lowest`)."""
+
+    def key(row: Row) -> tuple[tuple[bool, bool, str], ...]:
+        out = []
+        for col in columns:
+            rank = value_rank(row, col)
+            out.append((True, True, "") if rank is None else (False, *rank))
+        return tuple(out)
+
+    return sorted(rows, key=key)
+
+
+def lowest(current: T | None, candidate: T | None) -> T | None:
+    """The lower of two values, either of which may be missing (the other then wins): what a
+    fold keeps when a property it shows once has several values."""
+    if candidate is None:
+        return current
+    if current is None:
+        return candidate
+    return candidate if candidate < current else current  # type: ignore[operator]
 
 
 def curie(iri: str) -> str:

@@ -13,8 +13,9 @@ from pcfgraph.services.base import (
     element_id,
     integer,
     iri_from_element_id,
-    is_english_or_plain,
+    lowest,
     text,
+    value_rank,
 )
 from pcfgraph.store import Row
 
@@ -103,39 +104,34 @@ class FrameworkIndex:
 
 
 def elements_from_rows(rows: Iterable[Row]) -> list[Element]:
-    """Fold query rows (several per element when a property repeats) into Elements."""
+    """Fold query rows (several per element when a property repeats) into Elements, ordered by
+    IRI (an index's ``elements`` iterate in that order, not in the store's). A property
+    with several values gives the same one whatever order the store returns the rows in:
+    English or plain text before other languages, then the smallest (:func:`value_rank`);
+    the smallest framework id, kind, level, PCF ID and parent."""
     acc: dict[str, dict[str, object]] = {}
-    order: list[str] = []
     for row in rows:
         iri = text(row, "element")
         if iri is None:
             continue
         cur = acc.get(iri)
+        framework = text(row, "framework") or ""
         if cur is None:
-            cur = acc[iri] = {"framework_id": text(row, "framework") or ""}
-            order.append(iri)
-        for key, col in (("name", "name"), ("definition", "definition"), ("code", "code")):
-            value = text(row, col)
-            if value is None:
-                continue
-            if key not in cur or (is_english_or_plain(row, col) and not cur.get(f"_{key}_en")):
-                cur[key] = value
-                cur[f"_{key}_en"] = is_english_or_plain(row, col)
-        kind = text(row, "kind")
-        if kind is not None and (cur.get("kind") is None or kind < str(cur["kind"])):
-            cur["kind"] = kind
+            cur = acc[iri] = {"framework_id": framework}
+        elif framework < str(cur["framework_id"]):
+            cur["framework_id"] = framework
+        for key in ("name", "definition", "code"):
+            rank = value_rank(row, key)
+            if rank is not None and (key not in cur or rank < cur[f"_{key}"]):  # type: ignore[operator]
+                cur[key], cur[f"_{key}"] = rank[1], rank
         for key, col in (("level", "level"), ("pcf_id", "pcfId")):
-            if cur.get(key) is None:
-                cur[key] = integer(row, col)
+            cur[key] = lowest(cur.get(key), integer(row, col))
         if text(row, "top") in ("true", "1"):
             cur["top"] = True
-        parent = text(row, "parent")
-        if parent is not None and (
-            cur.get("parent_iri") is None or parent < str(cur["parent_iri"])
-        ):
-            cur["parent_iri"] = parent
+        for key, col in (("kind", "kind"), ("parent_iri", "parent")):
+            cur[key] = lowest(cur.get(key), text(row, col))
     out = []
-    for iri in order:
+    for iri in sorted(acc):
         cur = acc[iri]
         out.append(
             Element(

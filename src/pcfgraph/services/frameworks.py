@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from pcfgraph.errors import NotFoundError
-from pcfgraph.services.base import Reader, integer, text
+from pcfgraph.services.base import Reader, in_rank_order, integer, text
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,30 @@ class Framework:
     rights_statement: str | None = None
 
 
+#: ``api/framework-info`` columns in the order they rank its rows (see :func:`frameworks`).
+FRAMEWORK_INFO_COLUMNS = (
+    "id",
+    "framework",
+    "title",
+    "version",
+    "edition",
+    "publisher",
+    "license",
+    "source",
+    "rightsLabel",
+    "rights",
+)
+
+
 def frameworks(reader: Reader) -> list[Framework]:
     """Every framework edition, ordered by id (one store query per reader)."""
 
     def load() -> list[Framework]:
         seen: dict[str, Framework] = {}
-        for row in reader.select("api/framework-info"):
+        # The first row of each id wins: rows in rank order, so that a title or publisher
+        # stated twice (two languages) gives the same one from any store.
+        rows = in_rank_order(reader.select("api/framework-info"), FRAMEWORK_INFO_COLUMNS)
+        for row in rows:
             fid = text(row, "id")
             if fid is None or fid in seen:
                 continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pcfgraph.services.base import Reader, code_key, integer, text
+from pcfgraph.services.base import Reader, code_key, in_rank_order, integer, text
 from pcfgraph.services.elements import Element, framework_index
 
 
@@ -32,6 +32,19 @@ class MaturityStructure:
     practices: list[tuple[Element, int | None]] = field(default_factory=list)
 
 
+#: ``api/itcmf-structure`` columns in the order they rank its rows.
+ITCMF_COLUMNS = (
+    "practice",
+    "relation",
+    "target",
+    "levelNumber",
+    "name",
+    "code",
+    "definition",
+    "kind",
+)
+
+
 def _framework_structure(reader: Reader, framework_id: str) -> dict[str, MaturityStructure]:
     def load() -> dict[str, MaturityStructure]:
         index = framework_index(reader, framework_id)
@@ -39,7 +52,12 @@ def _framework_structure(reader: Reader, framework_id: str) -> dict[str, Maturit
         seen: set[tuple[str, str, str]] = set()
         levels: dict[str, int | None] = {}
         pointing: list[tuple[str, str]] = []
-        for row in reader.select("api/itcmf-structure", {"framework": framework_id}):
+        # The first row of each (practice, relation, target) wins, and a practice's first
+        # maturity level and building block: rows in rank order, the same from any store.
+        rows = in_rank_order(
+            reader.select("api/itcmf-structure", {"framework": framework_id}), ITCMF_COLUMNS
+        )
+        for row in rows:
             practice, relation, target = (text(row, k) for k in ("practice", "relation", "target"))
             if practice is None or relation is None or target is None:
                 continue
@@ -56,11 +74,15 @@ def _framework_structure(reader: Reader, framework_id: str) -> dict[str, Maturit
             )
             st = out.setdefault(practice, MaturityStructure())
             if relation == "maturityLevel":
+                if st.maturity_level is not None:
+                    continue
                 number = integer(row, "levelNumber")
                 st.maturity_level = PracticeLink(node, number)
                 levels[practice] = number
                 pointing.append((target, practice))
             elif relation == "buildingBlock":
+                if st.building_block is not None:
+                    continue
                 st.building_block = PracticeLink(node)
                 pointing.append((target, practice))
             elif relation == "outcome":
@@ -74,8 +96,8 @@ def _framework_structure(reader: Reader, framework_id: str) -> dict[str, Maturit
                     (p, levels.get(practice))
                 )
         for st in out.values():
-            st.outcomes.sort(key=lambda e: (code_key(e.code), e.name))
-            st.metrics.sort(key=lambda e: (code_key(e.code), e.name))
+            st.outcomes.sort(key=lambda e: (code_key(e.code), e.name, e.iri))
+            st.metrics.sort(key=lambda e: (code_key(e.code), e.name, e.iri))
             st.practices.sort(key=lambda pl: (pl[1] or 0, code_key(pl[0].code), pl[0].iri))
         return out
 

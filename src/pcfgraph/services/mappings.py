@@ -12,7 +12,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pcfgraph.errors import InputError
-from pcfgraph.services.base import Reader, boolean, curie, decimal, element_id, integer, text
+from pcfgraph.services.base import (
+    Reader,
+    boolean,
+    curie,
+    decimal,
+    element_id,
+    integer,
+    text,
+    value_rank,
+)
 from pcfgraph.services.elements import Element, covering_subtree
 from pcfgraph.store import Row
 
@@ -123,20 +132,42 @@ def _records(reader: Reader, params: dict[str, object]) -> list[Mapping]:
     return records_from_rows(reader.select("api/mapping-records", params))
 
 
+def _rank(m: Mapping) -> tuple[object, ...]:
+    """Which of two rows of one record wins when a column has several values (two comments,
+    two confidences...): the smallest values, whatever order the store returns the rows in."""
+    return (
+        m.subject_iri,
+        m.subject_framework,
+        m.relation,
+        m.object_iri,
+        m.object_framework,
+        m.justification or "",
+        m.confidence is None,
+        m.confidence or 0.0,
+        m.comment or "",
+        m.author or "",
+        m.mapping_set_iri or "",
+        m.derived,
+        m.mapping_date or "",
+    )
+
+
 def records_from_rows(rows: Iterable[Row]) -> list[Mapping]:
-    """Fold ``api/mapping-records``-shaped rows (one per reviewer) into records."""
+    """Fold ``api/mapping-records``-shaped rows (one per reviewer) into records, ordered by
+    IRI; a record's reviewers gathered, its other columns from its lowest row (:func:`_rank`)."""
     seen: dict[str, Mapping] = {}
     for row in rows:
         m = _mapping(row)
         if m is None:
             continue
-        if m.iri not in seen:
+        prev = seen.get(m.iri)
+        if prev is None:
             seen[m.iri] = m
-        elif m.reviewers and m.reviewers[0] not in seen[m.iri].reviewers:
-            # one row per reviewer (OPTIONAL): gather them on the one record
-            prev = seen[m.iri]
-            seen[m.iri] = replace(prev, reviewers=tuple(sorted((*prev.reviewers, *m.reviewers))))
-    return list(seen.values())
+            continue
+        reviewers = tuple(sorted({*prev.reviewers, *m.reviewers}))
+        kept = m if _rank(m) < _rank(prev) else prev
+        seen[m.iri] = replace(kept, reviewers=reviewers)
+    return [seen[k] for k in sorted(seen)]
 
 
 def negative_mappings(
@@ -309,10 +340,16 @@ def _framework_chains(reader: Reader, framework_id: str) -> dict[str, list[Mappi
             link = _mapping(row, subject_framework_col="linkSubjectFramework")
             if derived_record is None or position is None or link is None:
                 continue
-            links.setdefault(derived_record, {})[position] = link
+            at = links.setdefault(derived_record, {})
+            if position not in at or _rank(link) < _rank(at[position]):
+                at[position] = link  # a link's columns with several values: its lowest row
         return {k: [v[i] for i in sorted(v)] for k, v in links.items()}
 
     return reader.memo(("chains", framework_id), load)
+
+
+def _ranked_text(rank: object) -> str | None:
+    return rank[1] if isinstance(rank, tuple) else None
 
 
 def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
@@ -326,8 +363,9 @@ def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
                 continue
             cur = acc.setdefault(iri, {"sources": set(), "targets": set()})
             for key in ("title", "description", "license", "version", "creator"):
-                if cur.get(key) is None:
-                    cur[key] = text(row, key)
+                rank = value_rank(row, key)  # stated twice: English or plain, then smallest
+                if rank is not None and (cur.get(key) is None or rank < cur[key]):  # type: ignore[operator]
+                    cur[key] = rank
             for key, col in (("sources", "sourceFramework"), ("targets", "targetFramework")):
                 value = text(row, col)
                 if value:
@@ -335,11 +373,11 @@ def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
         return {
             iri: MappingSet(
                 iri=iri,
-                title=cur.get("title"),  # type: ignore[arg-type]
-                description=cur.get("description"),  # type: ignore[arg-type]
-                license=cur.get("license"),  # type: ignore[arg-type]
-                version=cur.get("version"),  # type: ignore[arg-type]
-                creator=cur.get("creator"),  # type: ignore[arg-type]
+                title=_ranked_text(cur.get("title")),
+                description=_ranked_text(cur.get("description")),
+                license=_ranked_text(cur.get("license")),
+                version=_ranked_text(cur.get("version")),
+                creator=_ranked_text(cur.get("creator")),
                 source_frameworks=tuple(sorted(cur["sources"])),  # type: ignore[call-overload]
                 target_frameworks=tuple(sorted(cur["targets"])),  # type: ignore[call-overload]
             )

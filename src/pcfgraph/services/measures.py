@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pcfgraph.services.base import Reader, code_key, element_id, integer, text
+from pcfgraph.services.base import (
+    Reader,
+    code_key,
+    element_id,
+    integer,
+    lowest,
+    text,
+    value_rank,
+)
 from pcfgraph.services.elements import Element, covering_subtree
 from pcfgraph.store import Row
 
@@ -32,28 +40,43 @@ class Measure:
 
 def measures_by_element(rows: Iterable[Row], framework_id: str) -> dict[str, list[Measure]]:
     """Fold ``api/scheme-measures``-shaped rows into measures by element IRI, each list ordered
-    by metric id."""
-    seen: dict[str, Measure] = {}
+    by metric id, then name, then IRI. A column with several values for one measure (two
+    categories, two descriptions) gives the same one from any store: the English or plain
+    name first, else the smallest value (:func:`~pcfgraph.services.base.lowest`)."""
+    acc: dict[str, dict[str, object]] = {}
     for row in rows:
         iri = text(row, "measure")
-        if iri is None or iri in seen:
+        if iri is None:
             continue
-        seen[iri] = Measure(
-            iri=iri,
-            element_iri=text(row, "element") or "",
-            framework_id=framework_id,
-            name=text(row, "name") or "",
-            metric_id=integer(row, "metricId"),
-            category=text(row, "category"),
-            formula=text(row, "formula"),
-            units=text(row, "units"),
-            description=text(row, "description"),
-        )
+        cur = acc.setdefault(iri, {})
+        rank = value_rank(row, "name")
+        cur["name"] = lowest(cur.get("name"), rank)
+        cur["metric_id"] = lowest(cur.get("metric_id"), integer(row, "metricId"))
+        for key, col in (
+            ("element_iri", "element"),
+            ("category", "category"),
+            ("formula", "formula"),
+            ("units", "units"),
+            ("description", "description"),
+        ):
+            cur[key] = lowest(cur.get(key), text(row, col))
     by_element: dict[str, list[Measure]] = {}
-    for m in seen.values():
+    for iri, cur in acc.items():
+        name = cur.get("name")
+        m = Measure(
+            iri=iri,
+            element_iri=str(cur.get("element_iri") or ""),
+            framework_id=framework_id,
+            name=name[1] if isinstance(name, tuple) else "",
+            metric_id=cur.get("metric_id"),  # type: ignore[arg-type]
+            category=cur.get("category"),  # type: ignore[arg-type]
+            formula=cur.get("formula"),  # type: ignore[arg-type]
+            units=cur.get("units"),  # type: ignore[arg-type]
+            description=cur.get("description"),  # type: ignore[arg-type]
+        )
         by_element.setdefault(m.element_iri, []).append(m)
     for ms in by_element.values():
-        ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name)))
+        ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name), m.iri))
     return by_element
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pcfgraph.services.base import Reader, boolean, code_key, integer, text
+from pcfgraph.services.base import Reader, boolean, code_key, integer, lowest, text
 from pcfgraph.services.elements import Element, elements_by_iris, framework_index
 from pcfgraph.store import Row
 
@@ -43,44 +43,44 @@ SMALL_BATCH = 8
 
 def fold_statements(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
     """``api/element-versions`` rows (one per statement and change note) by PCF ID, each list
-    ordered by edition then version (oldest first)."""
+    ordered by edition then version (oldest first); a column with several values for one
+    statement gives its smallest."""
     acc: dict[str, dict[str, object]] = {}
     for row in rows:
         iri, pcf_id = text(row, "element"), integer(row, "pcfId")
         if iri is None or pcf_id is None:
             continue
-        cur = acc.setdefault(
-            iri,
-            {
-                "pcf_id": pcf_id,
-                "framework_id": text(row, "elementFramework") or "",
-                "edition": text(row, "edition") or "",
-                "version": text(row, "version") or "",
-                "changes": set(),
-                "deprecated": False,
-                "revision_of": None,
-                "code": text(row, "code"),
-                "name": text(row, "name"),
-            },
-        )
+        cur = acc.setdefault(iri, {"changes": set(), "deprecated": False})
+        # Several values of one column (two names, two codes...): the smallest, whatever
+        # order the store returns the rows in.
+        for key, col in (
+            ("pcf_id", "pcfId"),
+            ("framework_id", "elementFramework"),
+            ("edition", "edition"),
+            ("version", "version"),
+            ("revision_of", "revisionOf"),
+            ("code", "code"),
+            ("name", "name"),
+        ):
+            value = pcf_id if key == "pcf_id" else text(row, col)
+            cur[key] = lowest(cur.get(key), value)
         note = text(row, "note")
         if note is not None:
             cur["changes"].add(note)  # type: ignore[attr-defined]
         cur["deprecated"] = cur["deprecated"] or boolean(row, "deprecated")
-        cur["revision_of"] = cur["revision_of"] or text(row, "revisionOf")
     out: dict[int, list[VersionStatement]] = {}
     for iri, cur in acc.items():
         statement = VersionStatement(
             pcf_id=int(cur["pcf_id"]),  # type: ignore[call-overload]
             iri=iri,
-            framework_id=str(cur["framework_id"]),
-            edition=str(cur["edition"]),
-            version=str(cur["version"]),
+            framework_id=str(cur.get("framework_id") or ""),
+            edition=str(cur.get("edition") or ""),
+            version=str(cur.get("version") or ""),
             changes=tuple(sorted(cur["changes"])),  # type: ignore[call-overload]
             deprecated=bool(cur["deprecated"]),
-            revision_of=cur["revision_of"],  # type: ignore[arg-type]
-            code=cur["code"],  # type: ignore[arg-type]
-            name=cur["name"],  # type: ignore[arg-type]
+            revision_of=cur.get("revision_of"),  # type: ignore[arg-type]
+            code=cur.get("code"),  # type: ignore[arg-type]
+            name=cur.get("name"),  # type: ignore[arg-type]
         )
         out.setdefault(statement.pcf_id, []).append(statement)
     for statements in out.values():

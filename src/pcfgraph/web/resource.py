@@ -294,13 +294,32 @@ def graph_kind(iri: str) -> str:
     return rest
 
 
+#: ``api/graph-summary`` columns in the order they rank its rows (:func:`graph_view`).
+SUMMARY_COLUMNS = ("thing", "class", "classLabel", "title", "description", "license", "rights")
+
+
+def _summary_rank(row: Mapping[str, Any]) -> tuple[tuple[bool, bool, str], ...]:
+    """English or plain text before other languages, then the smallest; a missing value last."""
+    out = []
+    for col in SUMMARY_COLUMNS:
+        term = row.get(col)
+        if term is None:
+            out.append((True, True, ""))
+        else:
+            lang = getattr(term, "language", None)
+            out.append((False, lang not in (None, "en"), str(term.value)))
+    return tuple(out)
+
+
 def graph_view(iri: str, triples: int, rows: Iterable[Mapping[str, Any]]) -> GraphView:
     """The page of a named graph from its triple count and ``api/graph-summary`` rows."""
     classes: dict[str, tuple[str, int]] = {}
     about: dict[str, GraphAbout] = {}
-    for row in rows:
+    # The first row of a class or a thing wins (a title or label stated twice): rows sorted,
+    # so that the page is the same whatever order the store returns them in.
+    for row in sorted(rows, key=_summary_rank):
         cls = row.get("class")
-        if cls is not None and "count" in row:
+        if cls is not None and "count" in row and cls.value not in classes:
             label = row["classLabel"].value if "classLabel" in row else curie(cls.value)
             classes[cls.value] = (label, int(row["count"].value))
         thing = row.get("thing")
@@ -325,6 +344,8 @@ def graph_view(iri: str, triples: int, rows: Iterable[Mapping[str, Any]]) -> Gra
         path=iris.id_path(iri) or "",
         file=re.sub(r"[^A-Za-z0-9._-]+", "-", name),
         triples=triples,
-        classes=sorted(((lbl, c, n) for c, (lbl, n) in classes.items()), key=lambda x: -x[2]),
+        classes=sorted(
+            ((lbl, c, n) for c, (lbl, n) in classes.items()), key=lambda x: (-x[2], x[0], x[1])
+        ),
         about=list(about.values()),
     )

@@ -92,11 +92,13 @@ def read_documents(reader: Reader) -> list[Document]:
             hidden = text(row, "hidden") == "true"
             labels[iri][1 if hidden else 0].append(label)
     measures = _measure_names(reader)
-    descriptions: dict[str, str] = {}
+    # Several descriptions of one element joined in their sorted order, not the store's.
+    described: dict[str, set[str]] = defaultdict(set)
     for row in reader.select("search/element-descriptions"):
         iri, description = text(row, "element"), text(row, "description")
         if iri and description:
-            descriptions[iri] = (descriptions.get(iri, "") + "\n" + description).strip()
+            described[iri].add(description)
+    descriptions = {iri: "\n".join(sorted(found)).strip() for iri, found in described.items()}
     ranks = edition_ranks(reader)
     docs: list[Document] = []
     for fid, index in sorted(all_indexes(reader).items()):
