@@ -336,3 +336,51 @@ def test_request_counts_by_label_stay_apart() -> None:
     count = "pcfgraph_http_request_duration_seconds_count"
     assert reg.get_sample_value(count, {"route": "/sparql"}) == 4
     assert reg.get_sample_value("pcfgraph_http_requests_in_flight") == 0
+
+
+def test_the_text_formatter_writes_what_the_library_writes() -> None:
+    """The formatter's own ``format`` (no ``%``-mapping of the whole record) gives the
+    library's text for the same record, with and without an exception."""
+    from pcfgraph.api.ops import TEXT_FORMAT, TextFormatter
+
+    ours, library = TextFormatter(), logging.Formatter(TEXT_FORMAT)
+    plain = logging.makeLogRecord(
+        {"msg": "%s %s %s %.1f ms", "args": ("GET", "/sparql", 200, 1.234), "request_id": "r1"}
+    )
+    plain.created, plain.msecs = 1_700_000_000.25, 250.0
+    assert ours.format(plain) == library.format(plain)
+    assert plain.message == "GET /sparql 200 1.2 ms" and plain.asctime
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        failed = logging.makeLogRecord(
+            {"msg": "failed", "request_id": None, "exc_info": sys.exc_info()}
+        )
+    text = ours.format(failed)
+    assert text == library.format(failed) and "ValueError: boom" in text and "[None]" in text
+
+
+def test_fresh_request_ids_differ_in_a_forked_child() -> None:
+    """Request ids come from a generator seeded from the OS, seeded again in a forked
+    ``--http-workers`` child: parent and child never hand out the same sequence."""
+    import os
+
+    from pcfgraph.api.ops import new_request_id
+
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000 and all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, then exit without running pytest's teardown
+        try:
+            os.write(write, " ".join(new_request_id() for _ in range(3)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split()
+    os.waitpid(pid, 0)
+    parent = [new_request_id() for _ in range(3)]
+    assert len(child) == 3 and not set(child) & set(parent)

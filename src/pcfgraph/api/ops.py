@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+import random
 import sys
 import threading
 import time
@@ -45,6 +46,30 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 UNMATCHED = "<unmatched>"
+
+#: Fresh request ids come from here: ``os.urandom`` is a system call per request (a request id
+#: correlates log lines, it guards nothing). Seeded from the OS, again in a forked child.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
+class _Process:
+    """This process's id, kept (``os.getpid`` is a system call; the access log's template
+    is per process) and set again in a forked child."""
+
+    pid = os.getpid()
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_Process.forked)
+
+
+def new_request_id() -> str:
+    """16 random hex digits (as ``uuid4().hex[:16]`` gave)."""
+    return f"{_ids.getrandbits(64):016x}"
 
 
 # --- middleware -----------------------------------------------------------------------------
@@ -75,7 +100,7 @@ class OpsMiddleware:
                 rid = value.decode("latin-1")
                 break
         if not (rid.isalnum() and len(rid) <= 64):
-            rid = os.urandom(8).hex()  # 16 random hex digits, as uuid4().hex[:16] gave
+            rid = new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         header = (b"x-request-id", rid.encode("latin-1"))
@@ -147,7 +172,7 @@ class AccessLog:
         access_log.handle(record)
 
     def _record(self, args: tuple[Any, ...]) -> logging.LogRecord:
-        key = (os.getpid(), threading.get_ident())
+        key = (_Process.pid, threading.get_ident())
         template = self._templates.get(key)
         if template is None:
             made = access_log.makeRecord(
@@ -284,9 +309,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        super().__init__(TEXT_FORMAT)
         #: (second, its date-time text), replaced as one tuple: threads format records too
         self._second: tuple[int, str] = (-1, "")
 
@@ -304,10 +332,37 @@ class TextFormatter(logging.Formatter):
             return text
         return self.default_msec_format % (text, record.msecs)
 
+    def format(self, record: logging.LogRecord) -> str:
+        """``logging.Formatter.format`` written out for a record without exception or stack
+        (every access line): the same fields set, the same text, without the generic
+        ``%``-style mapping of the whole record."""
+        if record.exc_info or record.exc_text or record.stack_info or self._fmt != TEXT_FORMAT:
+            return super().format(record)
+        record.message = message = record.getMessage()
+        record.asctime = asctime = self.formatTime(record, self.datefmt)
+        fields = record.__dict__
+        return f"{asctime} {fields['levelname']!s} {fields['name']!s} [{fields['request_id']!s}] {message}"
+
+
+class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """``logging.StreamHandler`` whose ``emit`` writes and flushes the line under the lock
+    ``Handler.handle`` already holds (``StreamHandler.flush`` takes it a second time)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = self.format(record)
+            stream = self.stream
+            stream.write(msg + self.terminator)
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
 
 def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
     """Route ``pcfgraph.*`` logs to stderr as text or JSON lines (``Settings.log_format``)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = LineHandler(stream or sys.stderr)
     handler.addFilter(RequestIdFilter())
     fmt = getattr(settings, "log_format", "text")
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
