@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pyoxigraph as ox
@@ -190,6 +190,7 @@ def app_state(request: Request) -> AppState:
     pinned: AppState | None = fields.get("pcf_snapshot")
     if pinned is None:
         live: AppState = request.scope["app"].state.pcf
-        pinned = replace(live)
+        # ``dataclasses.replace(live)``, without its introspection of the fields
+        pinned = AppState(live.runtime, live.release)
         fields["pcf_snapshot"] = pinned
     return pinned

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -122,13 +123,21 @@ class HttpGuardMiddleware:
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
-                if extra:
-                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = message.get("headers", [])
+                message = {**message, "headers": [*headers, *_missing_security(headers)]}
             await send(message)
 
         await self.app(scope, receive, send_secured)
+
+
+def _missing_security(headers: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers a response does not set itself (usually all of them: the names
+    are looked at one by one, a set of them is made only when the response sets one)."""
+    for name, _ in headers:
+        if name.lower() in _SECURITY_NAMES:
+            present = {k.lower() for k, _ in headers}
+            return tuple(h for h in SECURITY_HEADERS if h[0] not in present)
+    return SECURITY_HEADERS
 
 
 def install(app: FastAPI, settings: Settings) -> None:
