@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -16,6 +17,7 @@ from _webgraph import APQC_ID, element_iri, web_release
 from fastapi.testclient import TestClient
 
 from pcfgraph import iris, services
+from pcfgraph.cli.history import _sorted_changes
 from pcfgraph.config import Settings
 from pcfgraph.mappings.export import document
 from pcfgraph.mappings.suggest import items
@@ -46,6 +48,10 @@ TWICE = """
   <it-cmf/RM/practice/3.2> pcfg:hasOutcome <it-cmf/RM/outcome/b> , <it-cmf/RM/outcome/a> .
   <it-cmf/RM/outcome/a> skos:prefLabel "Outcome"@en ; skos:notation "O1" .
   <it-cmf/RM/outcome/b> skos:prefLabel "Outcome"@en ; skos:notation "O1" .
+}
+<graph/framework/apqc-pcf-cross-industry-7.4> {
+  <apqc-pcf/cross-industry/7.4/20638> skos:changeNote "renamed" , "moved" , "redefined" ,
+      "new measures" , "a note" .
 }
 <graph/mappings/apqc-pcf-to-prm-it> {
   <mapping/apqc-pcf-to-prm-it/20638-A24> rdfs:comment "A second comment."@en , "Zed comment"@en ;
@@ -118,7 +124,34 @@ def urls() -> list[str]:
     ]
     for path in resources:
         out += [path, f"{path}?format=ttl", f"{path}?format=jsonld"]
-    return out
+    return out + named_queries()
+
+
+def named_queries() -> list[str]:
+    """``GET /queries/{name}`` of every named query that says its order (``ORDER BY``)."""
+    a2, a24 = (quote(iris.ID_BASE + f"prm-it/{code}") for code in ("A2", "A24"))
+    apqc = quote(element_iri(20632))
+    graph = quote(iris.ID_BASE + "graph/framework/prm-it")
+    asked = [
+        "element-by-code?framework=prm-it&code=A24",
+        f"element-by-iri?element={a24}",
+        "element-by-notation?framework=prm-it&code=A24",
+        "element-versions-of?pcfId=20638",
+        "framework-element-counts",
+        "framework-info",
+        f"graph-summary?graph={graph}",
+        "itcmf-structure?framework=it-cmf",
+        "mapping-chain-links",
+        "mapping-records?includeDerived=true",
+        "mapping-sets",
+        "pcf-id-statements",
+        f"subtree-elements?root={a2}&framework=prm-it",
+        f"subtree-mapping-records?root={a2}&framework=prm-it&side=object",
+        f"subtree-measures?root={apqc}&framework={APQC_ID}",
+        "suggest-items?framework=prm-it",
+        f"describe-resource?resource={a24}",
+    ]
+    return [f"/queries/api/{q}" for q in asked]
 
 
 #: A GraphQL read touching every folded read: frameworks, a tree with definitions, measures,
@@ -234,3 +267,17 @@ def test_search_documents_join_descriptions_in_sorted_order(
     assert docs[0] == docs[1]
     a25 = next(d for d in docs[0] if d.element.iri == iris.ID_BASE + "prm-it/A25")
     assert a25.description == "First description\nSecond description"
+
+
+def test_history_lists_change_notes_in_sorted_order(
+    stores: tuple[EmbeddedStore, EmbeddedStore],
+) -> None:
+    """``pcfgraph history``: GROUP_CONCAT joins the notes in the store's order."""
+    query = QueryCatalog().get("api/element-history")
+    shown = [
+        [_sorted_changes(row) for row in store.select(query, {"pcfId": 20638}).rows]
+        for store in stores
+    ]
+    assert shown[0] == shown[1]
+    notes = str(shown[0][0]["changes"].value).split(" | ")
+    assert len(notes) == 5 and notes == sorted(notes)

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
+import pyoxigraph as ox
 
 from pcfgraph.cli.common import format_option
 from pcfgraph.cli.graph_commands import format_select, load, release_option
 from pcfgraph.errors import NotFoundError
 from pcfgraph.importers.apqc.statement import version_key
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.store import SelectResult
+from pcfgraph.store import Row, SelectResult
 
 
 @click.command()
@@ -30,9 +31,26 @@ def history(pcf_id: int, fmt: str, release_dir: Path | None) -> None:
     if not result.rows:
         raise NotFoundError(f"no loaded APQC edition states PCF ID {pcf_id}")
 
-    def order(row: Mapping[str, object]) -> tuple[str, tuple[int, ...]]:
-        edition, version = (getattr(row.get(k), "value", "") for k in ("edition", "version"))
-        return str(edition), version_key(str(version)) if version else ()
+    def order(row: Mapping[str, object]) -> tuple[str, tuple[int, ...], str]:
+        edition, version, element = (
+            getattr(row.get(k), "value", "") for k in ("edition", "version", "element")
+        )
+        return str(edition), version_key(str(version)) if version else (), str(element)
 
-    ordered = SelectResult(result.variables, sorted(result.rows, key=order))
+    rows = [_sorted_changes(row) for row in result.rows]
+    ordered = SelectResult(result.variables, sorted(rows, key=order))
     sys.stdout.buffer.write(format_select(ordered, fmt))
+
+
+#: What ``api/element-history`` joins a statement's change notes with (GROUP_CONCAT).
+CHANGES_SEPARATOR = " | "
+
+
+def _sorted_changes(row: Row) -> Row:
+    """The row with its change notes in sorted order: GROUP_CONCAT joins them in the order
+    the store returns them, which differs between stores."""
+    changes = row.get("changes")
+    if not isinstance(changes, ox.Literal) or not changes.value:
+        return row
+    notes = CHANGES_SEPARATOR.join(sorted(changes.value.split(CHANGES_SEPARATOR)))
+    return {**row, "changes": ox.Literal(notes)}
