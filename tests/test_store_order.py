@@ -50,6 +50,9 @@ TWICE = """
   <it-cmf/RM/outcome/b> skos:prefLabel "Outcome"@en ; skos:notation "O1" .
 }
 <graph/framework/apqc-pcf-cross-industry-7.4> {
+  <apqc-pcf/cross-industry/7.4/measure/100830> dcterms:description "Zz second"@en ,
+      "Aa first"@en , "B third"@en ;
+      pcfg:measureCategory <apqc-pcf/measure-category/cost-effectiveness> .
   <apqc-pcf/cross-industry/7.4/20638> skos:changeNote "renamed" , "moved" , "redefined" ,
       "new measures" , "a note" .
 }
@@ -105,11 +108,13 @@ def urls() -> list[str]:
     for fid in (APQC_ID, "prm-it", "it-cmf", "trim"):
         out += [f"/frameworks/{fid}", f"/frameworks/{fid}/export?format=csv"]
     resources = [
-        iris.id_path(element_iri(pcf_id)) or "" for pcf_id in (20632, 20634, 20635, 20638, 20642)
+        iris.id_path(element_iri(pcf_id)) or ""
+        for pcf_id in (20608, 20632, 20634, 20635, 20638, 20642)
     ]
     resources += [
         f"/id/{path}"
         for path in (
+            "apqc-pcf/cross-industry/7.4/measure/100830",
             "prm-it/A2",
             "prm-it/A23",
             "prm-it/A24",
@@ -214,6 +219,9 @@ def test_a_property_stated_twice_gives_one_value_by_rule(
         assert prm.publisher == "IBM"
         sets = services.mapping_sets(reader)
         assert sets[iris.ID_BASE + "mapping-set/apqc-pcf-to-prm-it"].title == "Set title one"
+        measure = iris.ID_BASE + "apqc-pcf/cross-industry/7.4/measure/100830"
+        shown = framework_measures(reader, APQC_ID)[element_iri(20608)]
+        assert [m.description for m in shown if m.iri == measure] == ["Aa first"]
         record = iris.ID_BASE + "mapping/apqc-pcf-to-prm-it/20638-A24"
         found = [m for m in services.mappings(reader, source=APQC_ID) if m.iri == record]
         assert [m.comment for m in found] == ["A second comment."]

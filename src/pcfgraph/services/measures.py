@@ -4,7 +4,7 @@ per subtree read on its own (``api/subtree-measures``, :mod:`.subtree`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pcfgraph.services.base import (
     Reader,
@@ -38,42 +38,64 @@ class Measure:
         return element_id(self.iri)
 
 
+#: Text columns of a measure row and the :class:`Measure` fields they fill.
+_TEXT_COLUMNS = (
+    ("element_iri", "element"),
+    ("category", "category"),
+    ("formula", "formula"),
+    ("units", "units"),
+    ("description", "description"),
+)
+
+
+def _measure(iri: str, row: Row, framework_id: str) -> Measure:
+    return Measure(
+        iri=iri,
+        element_iri=text(row, "element") or "",
+        framework_id=framework_id,
+        name=text(row, "name") or "",
+        metric_id=integer(row, "metricId"),
+        category=text(row, "category"),
+        formula=text(row, "formula"),
+        units=text(row, "units"),
+        description=text(row, "description"),
+    )
+
+
+def _lowest_of(kept: Measure, other: Measure) -> Measure:
+    """``kept`` with each field the lower of its and ``other``'s (the name is chosen by the
+    caller)."""
+    fields = {key: lowest(getattr(kept, key), getattr(other, key)) for key, _ in _TEXT_COLUMNS}
+    return replace(kept, metric_id=lowest(kept.metric_id, other.metric_id), **fields)  # type: ignore[arg-type]
+
+
 def measures_by_element(rows: Iterable[Row], framework_id: str) -> dict[str, list[Measure]]:
     """Fold ``api/scheme-measures``-shaped rows into measures by element IRI, each list ordered
     by metric id, then name, then IRI. A column with several values for one measure (two
     categories, two descriptions) gives the same one from any store: the English or plain
     name first, else the smallest value (:func:`~pcfgraph.services.base.lowest`)."""
-    acc: dict[str, dict[str, object]] = {}
+    seen: dict[str, Measure] = {}
+    name_rank: dict[str, tuple[bool, str]] = {}  # of the name kept, once a measure repeats
+    first_row: dict[str, Row] = {}
     for row in rows:
         iri = text(row, "measure")
         if iri is None:
             continue
-        cur = acc.setdefault(iri, {})
-        rank = value_rank(row, "name")
-        cur["name"] = lowest(cur.get("name"), rank)
-        cur["metric_id"] = lowest(cur.get("metric_id"), integer(row, "metricId"))
-        for key, col in (
-            ("element_iri", "element"),
-            ("category", "category"),
-            ("formula", "formula"),
-            ("units", "units"),
-            ("description", "description"),
-        ):
-            cur[key] = lowest(cur.get(key), text(row, col))
+        m = _measure(iri, row, framework_id)
+        prev = seen.get(iri)
+        if prev is None:  # the usual case: one row per measure
+            seen[iri], first_row[iri] = m, row
+            continue
+        kept = name_rank.get(iri) or value_rank(first_row[iri], "name") or (True, "")
+        rank = value_rank(row, "name") or (True, "")
+        merged = _lowest_of(prev, m)
+        if rank < kept:
+            merged, name_rank[iri] = replace(merged, name=m.name), rank
+        else:
+            name_rank[iri] = kept
+        seen[iri] = merged
     by_element: dict[str, list[Measure]] = {}
-    for iri, cur in acc.items():
-        name = cur.get("name")
-        m = Measure(
-            iri=iri,
-            element_iri=str(cur.get("element_iri") or ""),
-            framework_id=framework_id,
-            name=name[1] if isinstance(name, tuple) else "",
-            metric_id=cur.get("metric_id"),  # type: ignore[arg-type]
-            category=cur.get("category"),  # type: ignore[arg-type]
-            formula=cur.get("formula"),  # type: ignore[arg-type]
-            units=cur.get("units"),  # type: ignore[arg-type]
-            description=cur.get("description"),  # type: ignore[arg-type]
-        )
+    for m in seen.values():
         by_element.setdefault(m.element_iri, []).append(m)
     for ms in by_element.values():
         ms.sort(key=lambda m: (m.metric_id is None, m.metric_id or 0, code_key(m.name), m.iri))
