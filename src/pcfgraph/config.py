@@ -35,8 +35,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Server processes answering HTTP, forked from one loaded app (1: this process only).
-    http_workers: int = 1
+    #: Server processes answering HTTP, forked from one loaded app (1: this process only;
+    #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).
+    http_workers: int = 0
     #: A release directory (graph + manifest from ``pcfgraph build``); None builds from data/.
     release: Path | None = None
     #: Where the verified release of the shipped data is cached; None: the user cache dir.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,9 +35,14 @@ from pcfgraph.web import views, warmup
 
 log = logging.getLogger("pcfgraph.serving")
 
+#: Most server processes ``http_workers = 0`` starts (each holds its own interpreter and the
+#: pages it writes to after the fork; past this many the memory grows faster than the gain).
+MAX_AUTO_HTTP_WORKERS = 8
+
 __all__ = [
     "app_from_env",
     "configure_logging",
+    "cpus_available",
     "create_app",
     "graphql_sdl",
     "http_workers",
@@ -123,21 +130,37 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def http_workers(app: FastAPI, settings: Settings) -> int:
-    """How many server processes ``pcfgraph serve`` runs (:mod:`pcfgraph.http.prefork`).
+    """How many server processes ``pcfgraph serve`` runs (:mod:`pcfgraph.http.prefork`):
+    ``http_workers``, or with 0 (the default) one per CPU available (:func:`cpus_available`).
 
     Several only when the release is served from this process's memory, which forked
     workers share: a release served from its on-disk store (a big one) or a remote store
     keeps one process, so its memory never doubles and no open store crosses a fork."""
-    wanted = max(1, settings.http_workers)
-    if wanted == 1:
+    wanted = settings.http_workers if settings.http_workers > 0 else cpus_available()
+    if wanted <= 1:
         return 1
     state = app.state.pcf
     if settings.store_url or state.release.store_path is not None:
-        log.warning(
-            "http_workers=%d ignored: the release is not served from memory (one process)", wanted
-        )
+        if settings.http_workers > 1:  # asked for explicitly: say why it is not done
+            log.warning(
+                "http_workers=%d ignored: the release is not served from memory (one process)",
+                wanted,
+            )
         return 1
     return wanted
+
+
+def cpus_available() -> int:
+    """The CPUs this process may run on (``os.sched_getaffinity``: a container's or
+    ``taskset``'s limit, not the machine's count), at most :data:`MAX_AUTO_HTTP_WORKERS`;
+    1 where processes cannot share a port (no ``SO_REUSEPORT``) or fork."""
+    if not hasattr(socket, "SO_REUSEPORT") or not hasattr(os, "fork"):
+        return 1
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    return max(1, min(count, MAX_AUTO_HTTP_WORKERS))
 
 
 def prepare_shared(app: FastAPI) -> None:

@@ -241,6 +241,10 @@ def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
     try:
         workers = children_of(server.pid)
         assert len(workers) == 2, server.log()[-2000:]
+        deadline = time.monotonic() + 120
+        while not all(children_of(pid) for pid in workers):  # /ready: one may still start
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.2)
         yield server, workers
     finally:
         server.stop()
@@ -354,3 +358,46 @@ def test_waiting_for_a_thread_is_capped_for_the_server() -> None:
 
     refused, granted, left = asyncio.run(scenario())
     assert refused is False and granted is True and left == 0
+
+
+class DefaultServe(LiveServer):
+    """``pcfgraph serve`` without ``--http-workers``."""
+
+    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        code = "from pcfgraph.cli import entry; entry()"
+        return subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--port", str(self.port)],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _is_sandbox(pid: int) -> bool:
+    return b"pcfgraph.sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_serve_uses_every_cpu_available_by_default(tmp_path: Path) -> None:
+    import os
+
+    from pcfgraph.serving import MAX_AUTO_HTTP_WORKERS
+
+    cpus = min(len(os.sched_getaffinity(0)), MAX_AUTO_HTTP_WORKERS)
+    publish(tmp_path / "rel")
+    server = DefaultServe(tmp_path / "rel", tmp_path / "server.log", query_workers=2).start()
+    try:
+        children = children_of(server.pid)
+        http = [pid for pid in children if not _is_sandbox(pid)]
+        assert len(http) == (cpus if cpus > 1 else 0), server.log()[-2000:]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the others may still be starting their pools
+            sandboxes = [c for pid in http or [server.pid] for c in children_of(pid)]
+            if len([c for c in sandboxes if _is_sandbox(c)]) == max(2, cpus):
+                break
+            time.sleep(0.2)
+        # query_workers (2) in all, or one per process when there are more processes
+        assert len([c for c in sandboxes if _is_sandbox(c)]) == max(2, cpus), sandboxes
+        if cpus > 1:
+            assert _scrape(server)[("pcfgraph_http_processes", ())] == cpus
+    finally:
+        server.stop()

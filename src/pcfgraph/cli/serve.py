@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 @click.option("--port", type=int, default=None, help="TCP port [default: 8000].")
 @click.option(
     "--http-workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=None,
-    help="Server processes sharing the loaded release [default: 1].",
+    help="Server processes sharing the loaded release; 0: one per CPU available [default: 0].",
 )
 @click.option(
     "--release",

@@ -19,6 +19,8 @@ MEANINGS: dict[str, str] = {
     "host": "Interface to listen on. Keep the loopback default behind a reverse proxy.",
     "port": "TCP port to listen on.",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
+    "0: one per CPU this process may run on (`os.sched_getaffinity`, so a container's or "
+    "`taskset`'s limit), at most 8; `--http-workers 1`: this process alone. "
     "More than 1: `pcfgraph serve` loads the release and builds the page data and the "
     "in-process SPARQL statistics once, then "
     "forks the workers, which share that memory and the port (`SO_REUSEPORT`). They are one "
