@@ -211,3 +211,58 @@ def test_a_task_is_slow_only_past_its_own_slow_after() -> None:
         assert d.is_slow("heavy")
 
     asyncio.run(scenario())
+
+
+def test_the_reserve_is_the_servers_when_processes_share_the_idle_count() -> None:
+    """Two server processes with one sandbox worker each (two dispatchers over one shared
+    count): the server's last idle worker is kept from a slow client, whichever process it is
+    in, and a waiter held back sees a worker freed in the other process (it is not told)."""
+    from pcfgraph.sandbox.admission import SharedCounts
+
+    async def scenario() -> None:
+        clock = Clock()
+        shared = SharedCounts(4)
+        a: FairDispatcher[str] = FairDispatcher(1, clock=clock, shared=shared)
+        b: FairDispatcher[str] = FairDispatcher(1, clock=clock, shared=shared)
+        a.put("wa")
+        b.put("wb")
+        assert shared.idle == 2
+        # "heavy" runs a slow task in b: b now knows it as slow
+        w = await b.get("heavy", 5)
+        clock.now += 1.5
+        b.done(w)
+        b.put(w)
+        # in a, with two idle in the server, anyone may take one
+        held = await a.get("heavy", 5)
+        assert held == "wa" and shared.idle == 1
+        # in b, wb is the server's last idle worker: not for the slow client ...
+        waiting = await pending(b, "heavy")
+        assert not waiting.done()
+        # ... but for a light one at once
+        light = await b.get("light", 5)
+        assert light == "wb" and shared.idle == 0
+        b.done(light)
+        b.put(light)
+        assert not waiting.done() and shared.idle == 1
+        # the other process frees its worker: b was not told, and looks again by itself
+        a.done(held)
+        a.put(held)
+        assert shared.idle == 2
+        assert await asyncio.wait_for(waiting, 30) == "wb"
+        assert shared.idle == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_that_leaves_is_no_longer_counted_idle_by_the_server() -> None:
+    from pcfgraph.sandbox.admission import SharedCounts
+
+    shared = SharedCounts(2)
+    d: FairDispatcher[str] = FairDispatcher(2, shared=shared)
+    d.put("w1")
+    d.put("w2")
+    assert shared.idle == 2 and d.idle == 2
+    d.discard("w1")  # killed or retired while idle
+    assert shared.idle == 1 and d.idle == 1
+    d.discard("w1")
+    assert shared.idle == 1

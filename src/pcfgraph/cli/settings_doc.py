@@ -54,7 +54,7 @@ MEANINGS: dict[str, str] = {
     "killed and the client gets 503 `query-timeout` with `Retry-After`.",
     "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads (at least 2), "
     "for the whole server: with `http_workers` > 1 each HTTP process runs its share (at least "
-    "one; the idle worker kept for light clients, docs/security.md, needs two in one process).",
+    "one; the last idle one of the server is kept for light clients, docs/security.md).",
     "worker_memory_mb": "Memory limit of one sandbox worker (MiB).",
     "worker_max_tasks": "Tasks (queries, uploads) one sandbox worker runs before a fresh one "
     "replaces it; the old one keeps serving until the new one has loaded the release, so "

@@ -11,7 +11,9 @@ microseconds (a scan of at most ``slots`` entries); a process that dies stops th
 server (:mod:`pcfgraph.http.prefork`), so counts never outlive the tasks they count.
 
 The same memory counts the queries waiting for an in-process SPARQL thread
-(:mod:`pcfgraph.query_slots`), whose cap (``max_concurrent_expensive``) is the server's too.
+(:mod:`pcfgraph.query_slots`), whose cap (``max_concurrent_expensive``) is the server's too,
+and the server's idle sandbox workers, whose last one is kept for light clients
+(:mod:`pcfgraph.sandbox.fairness`).
 
 Clients are kept by a 64-bit hash of their key (the client address) in a table of ``slots``
 entries: the clients with something admitted are at most ``max_pending``, so a table that
@@ -46,6 +48,7 @@ class SharedCounts:
         self._keys: Any = context.RawArray(ctypes.c_uint64, self.slots)
         self._counts: Any = context.RawArray(ctypes.c_long, self.slots)
         self._waiting: Any = context.RawValue(ctypes.c_long, 0)
+        self._idle: Any = context.RawValue(ctypes.c_long, 0)
 
     @property
     def total(self) -> int:
@@ -70,6 +73,16 @@ class SharedCounts:
         """A query stopped waiting for a thread (it got one, or gave up)."""
         with self._lock:
             self._waiting.value -= 1
+
+    @property
+    def idle(self) -> int:
+        """Idle sandbox workers now, in every process (:mod:`pcfgraph.sandbox.fairness`)."""
+        return int(self._idle.value)
+
+    def add_idle(self, delta: int) -> None:
+        """A process has ``delta`` more idle sandbox workers (fewer when negative)."""
+        with self._lock:
+            self._idle.value += delta
 
     def count(self, client: str | None) -> int:
         """Tasks ``client`` has admitted now, in every process."""

@@ -17,6 +17,14 @@ hit their deadline. Two rules keep a worker for everybody else:
 
 With one worker there is nothing to reserve and waiters are served in that same order.
 Clients are opaque keys (the HTTP edge passes the client address); ``None`` is one client.
+
+Several server processes (``pcfgraph serve --http-workers N``) each hand out their own share
+of the sandbox workers; with ``shared`` (the server's count of idle workers,
+:class:`pcfgraph.sandbox.admission.SharedCounts`) the reserve is the server's: the last idle
+worker *of the server* goes only to a client with nothing running and no slow task here, so
+a process with one worker keeps it for light clients while it is the server's last. A waiter
+held back by that rule while this process has an idle worker looks again every
+``RECHECK_SECONDS`` (a worker freed in another process tells this one nothing).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 W = TypeVar("W")
 
@@ -36,6 +44,17 @@ SLOW_SECONDS = 1.0
 REMEMBER_SECONDS = 60.0
 #: Most clients remembered as slow (a bound on memory; expired marks go first).
 MAX_REMEMBERED = 10_000
+#: How often a waiter held back by the server's reserve looks at the server's idle count.
+RECHECK_SECONDS = 0.05
+
+
+class IdleCount(Protocol):
+    """Idle sandbox workers of every process of the server."""
+
+    @property
+    def idle(self) -> int: ...
+
+    def add_idle(self, delta: int) -> None: ...
 
 
 @dataclass(eq=False)
@@ -64,6 +83,7 @@ class FairDispatcher(Generic[W]):
         slow_seconds: float = SLOW_SECONDS,
         remember_seconds: float = REMEMBER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        shared: IdleCount | None = None,
     ) -> None:
         #: Idle workers, last in first out (the worker that just ran has warm caches).
         self._idle: list[W] = []
@@ -73,7 +93,13 @@ class FairDispatcher(Generic[W]):
         self._held: dict[int, tuple[str | None, float]] = {}
         self._slow_until: dict[str | None, float] = {}
         self._seq = itertools.count()
-        self.reserve = 1 if size >= 2 else 0
+        #: The server's idle count (several processes), None: this dispatcher's alone.
+        self.shared = shared
+        #: How many of this dispatcher's idle workers ``shared`` holds.
+        self._published = 0
+        self._recheck: asyncio.TimerHandle | None = None
+        # A server of several processes has two or more workers in all.
+        self.reserve = 1 if size >= 2 or shared is not None else 0
         self.usable = usable
         self.slow_seconds = slow_seconds
         self.remember_seconds = remember_seconds
@@ -108,6 +134,14 @@ class FairDispatcher(Generic[W]):
         self._idle.append(worker)
         self._dispatch()
 
+    def discard(self, worker: W) -> None:
+        """``worker`` left (killed, retired, dead): out of the idle ones if it was there."""
+        for index, idle in enumerate(self._idle):
+            if idle is worker:
+                del self._idle[index]
+                self._publish()
+                return
+
     async def get(self, client: str | None, timeout: float, slow_after: float = 0.0) -> W:
         """An idle worker for ``client`` within ``timeout`` seconds (``TimeoutError`` past it);
         the task counts as slow after ``slow_after`` seconds (at least ``slow_seconds``).
@@ -116,6 +150,7 @@ class FairDispatcher(Generic[W]):
         """
         while not self._waiters and self._idle and self._eligible(client):
             worker = self._idle.pop()  # the common case: no queue, no future, no timer
+            self._publish()
             if self.usable(worker):
                 self._hand_out(worker, client, slow_after)
                 return worker
@@ -177,17 +212,29 @@ class FairDispatcher(Generic[W]):
         self._slow_until.pop(client, None)  # re-insert: dict order is the marking order
         self._slow_until[client] = now + self.remember_seconds
 
+    def _publish(self) -> None:
+        """Bring the server's idle count up to date with this dispatcher's."""
+        if self.shared is not None and len(self._idle) != self._published:
+            self.shared.add_idle(len(self._idle) - self._published)
+            self._published = len(self._idle)
+
     def _eligible(self, client: str | None) -> bool:
-        if len(self._idle) > self.reserve:
+        idle = len(self._idle) if self.shared is None else self.shared.idle
+        if idle > self.reserve:
             return True
         return self.running(client) == 0 and not self.is_slow(client)
 
     def _dispatch(self) -> None:
-        while self._idle:
+        while True:
+            self._publish()  # the server's count includes what changed here so far
+            if not self._idle:
+                return
             ready = [w for w in self._waiters if not w.fut.done()]
             self._waiters = ready
             candidates = [w for w in ready if self._eligible(w.client)]
             if not candidates:
+                if ready and self.shared is not None:
+                    self._recheck_later()
                 return
             chosen = min(
                 candidates, key=lambda w: (self.running(w.client), self.is_slow(w.client), w.seq)
@@ -198,3 +245,18 @@ class FairDispatcher(Generic[W]):
             self._waiters.remove(chosen)
             self._hand_out(worker, chosen.client, chosen.slow_after)
             chosen.fut.set_result(worker)
+
+    def _recheck_later(self) -> None:
+        """Look at the server's idle count again soon (another process may free one)."""
+        if self._recheck is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        def recheck() -> None:
+            self._recheck = None
+            self._dispatch()
+
+        self._recheck = loop.call_later(RECHECK_SECONDS, recheck)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcfgraph.errors import WorkerCrashed
 from pcfgraph.sandbox import process, replies
-from pcfgraph.sandbox.fairness import FairDispatcher
+from pcfgraph.sandbox.fairness import FairDispatcher, IdleCount
 from pcfgraph.sandbox.process import START_TIMEOUT, WorkerProcess, sigkill, wait_quietly
 from pcfgraph.sandbox.release_data import ReleaseData
 
@@ -42,8 +42,11 @@ class WorkerFleet:
         max_tasks: int,
         data: ReleaseData,
         counters: dict[str, int],
+        shared: IdleCount | None = None,
     ) -> None:
         self.size = size
+        #: The server's idle count when it has several processes (the reserve is the server's).
+        self.shared = shared
         self.memory_mb = memory_mb
         self.limits = limits
         #: Tasks a worker runs before a fresh one replaces it (0: never).
@@ -63,7 +66,7 @@ class WorkerFleet:
     async def start(self, release: Release) -> None:
         # Last in, first out: sequential requests keep hitting the worker that just ran
         # (warm caches); the others stay idle.
-        self.idle = FairDispatcher(self.size, usable=self._usable)
+        self.idle = FairDispatcher(self.size, usable=self._usable, shared=self.shared)
         self.data.open()
         await asyncio.to_thread(self.data.write, release, self.generation, self.generation)
         await self._start_generation(self.generation)
@@ -209,6 +212,8 @@ class WorkerFleet:
 
     def _detach(self, w: WorkerProcess) -> None:
         w.dead = True
+        if self.idle is not None:
+            self.idle.discard(w)  # not counted idle by the server any more
         with contextlib.suppress(ValueError, OSError, RuntimeError):
             asyncio.get_running_loop().remove_reader(w.sock.fileno())
 

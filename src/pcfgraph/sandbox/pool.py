@@ -86,6 +86,7 @@ class WorkerPool:
             max_tasks=max(0, max_tasks),
             data=self._data,
             counters=self.counters,
+            shared=shared_admission,
         )
 
     # --- lifecycle (the fleet's job) ----------------------------------------------------
