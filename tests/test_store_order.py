@@ -60,6 +60,12 @@ TWICE = """
   <mapping/apqc-pcf-to-prm-it/20638-A24> rdfs:comment "A second comment."@en , "Zed comment"@en ;
       sssom:confidence 0.5 .
   <mapping-set/apqc-pcf-to-prm-it> dcterms:title "Set title one"@en , "Set title two"@en .
+  <mapping/apqc-pcf-to-prm-it/not-20632-A27> a pcfg:NegativeMapping ;
+      sssom:subject_id <apqc-pcf/cross-industry/7.4/20632> ; sssom:predicate_id skos:exactMatch ;
+      sssom:object_id prmit:A27 ; pcfg:sourceFramework <framework/apqc-pcf-cross-industry-7.4> ;
+      pcfg:targetFramework <framework/prm-it> ; pcfg:inMappingSet <mapping-set/apqc-pcf-to-prm-it> ;
+      rdfs:comment "Zz comment"@en , "Aa comment"@en , "Mm comment"@en ;
+      sssom:reviewer_label "R2" , "R1" .
 }
 """
 
@@ -143,6 +149,8 @@ def named_queries() -> list[str]:
         "element-by-notation?framework=prm-it&code=A24",
         "element-versions-of?pcfId=20638",
         "framework-element-counts",
+        "frameworks",
+        "negative-mappings",
         "framework-info",
         f"graph-summary?graph={graph}",
         "itcmf-structure?framework=it-cmf",
@@ -164,6 +172,7 @@ def named_queries() -> list[str]:
 GRAPHQL = """
 query {
   frameworks { id title publisher }
+  negativeMappings { id comment reviewers }
   a24: element(id: "prm-it/A24") {
     name definition
     mappings(direction: EITHER, includeDerived: true) { id comment confidence }
@@ -225,6 +234,8 @@ def test_a_property_stated_twice_gives_one_value_by_rule(
         record = iris.ID_BASE + "mapping/apqc-pcf-to-prm-it/20638-A24"
         found = [m for m in services.mappings(reader, source=APQC_ID) if m.iri == record]
         assert [m.comment for m in found] == ["A second comment."]
+        negatives = services.negative_mappings(reader, source=APQC_ID)
+        assert [(n.comment, n.reviewers) for n in negatives] == [("Aa comment", ("R1", "R2"))]
         assert [m.confidence for m in found] == [0.5]
 
 
