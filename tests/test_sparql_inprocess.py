@@ -469,6 +469,38 @@ def test_a_run_that_waits_without_cpu_is_not_measured_cheap() -> None:
     assert local._measured_cheap("q")
 
 
+def test_a_run_on_the_loop_over_the_mark_is_measured_by_cpu_next() -> None:
+    """On the event loop a run is timed by the wall clock: one over the mark (a wait for a
+    core, or real work) stays cheap but marks its text to be measured by CPU time on its next
+    run, which decides; under the mark it stays cheap without reading the CPU clock."""
+    import asyncio
+
+    store = EmbeddedStore.from_nquads(b'<http://e.org/s> <http://e.org/p> "1" <http://e.org/g> .\n')
+    payload = {
+        "query": "SELECT ?o WHERE { ?s ?p ?o }",
+        "media_type": "application/sparql-results+json",
+        "max_rows": 10,
+        "has_dataset_clause": False,
+        "base_iri": "http://localhost/sparql",
+    }
+    local = LocalEvaluator(max_work=1_000, threads=1)
+    local.inline_work = 0  # not inline by its bound: by its measured time
+    text = payload["query"]
+    local._measured(text, sparql_local.RECHECK)
+    assert local._measured_cheap(text)
+    answer = asyncio.run(local.run(store, payload, 10, timeout=60))
+    assert answer is not None and b'"1"' in answer["body"]
+    seconds = local._seconds[text]
+    assert seconds != sparql_local.RECHECK and seconds >= 0
+    local._measured(text, 0.0)
+    asyncio.run(local.run(store, payload, 10, timeout=60))
+    assert local._seconds[text] < sparql_local.INLINE_SECONDS or (
+        local._seconds[text] == sparql_local.RECHECK  # a loaded machine's wait for a core
+    )
+    assert local.counters["in_process"] == 2 and local.counters["fallbacks"] == 0
+    local.close()
+
+
 # --- statistics prepared before --http-workers forks -------------------------------------------
 
 

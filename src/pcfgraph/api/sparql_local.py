@@ -38,7 +38,7 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
   for a core, measured over the mark by wall time alone and stayed in a thread (its latency
   then swung 2-8x between runs of the benchmark). A run on the event loop is timed by the
   wall clock alone (the CPU clock is a system call): under the mark it stays there (its CPU
-  time is less); over it the next run goes to a thread and is measured there as above.
+  time is less); over it the next run reads the CPU clock as well, and that decides.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ INLINE_SECONDS = 0.0005
 #: Queries that may wait for a thread (when the workers would read the on-disk store), by
 #: default (the app passes ``max_concurrent_expensive``).
 WAITING = 8
+#: The last time of a text that ran on the event loop over ``INLINE_SECONDS`` of wall time:
+#: still cheap, its next run reads the CPU clock too.
+RECHECK = -1.0
 #: Query texts whose bound (and last time) is kept.
 BOUNDS_KEPT = 1024
 
@@ -235,13 +238,18 @@ class LocalEvaluator:
                 # (the CPU clock is a system call, a few us of a cheap lookup)
                 result = evaluate(store.store, payload)
             elif self._measured_cheap(query):
-                # timed by the wall clock only (the thread's CPU clock is two system calls, a
-                # few us of a cheap lookup): under INLINE_SECONDS of wall time it is cheap
-                # (its CPU time is less); over it, the next run goes to a thread, which
-                # measures its CPU time (a wait for a core on a loaded machine costs one hop)
-                wall = time.monotonic()
+                # timed by the wall clock (the thread's CPU clock is a system call, two a run,
+                # a few us of a cheap lookup): under INLINE_SECONDS of wall time its CPU time
+                # is less too; over it (real work, or a wait for a core on a loaded machine)
+                # the next run reads the CPU clock as well, and that decides
+                precise = self._seconds.get(query, 0.0) == RECHECK
+                cpu, wall = time.thread_time() if precise else 0.0, time.monotonic()
                 result = evaluate(store.store, payload)
-                self._measured(query, time.monotonic() - wall)
+                if precise:
+                    self._measured(query, _cost(cpu, wall))
+                else:
+                    elapsed = time.monotonic() - wall
+                    self._measured(query, elapsed if elapsed < INLINE_SECONDS else RECHECK)
             else:
                 if not self._slots.try_take():
                     if not in_memory:
