@@ -6,6 +6,8 @@ search results, named-query answers and GraphQL answers, and the same folded rea
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -202,6 +204,21 @@ def test_pages_descriptions_and_exports_are_byte_identical(
     a, b = (c.get(url) for c in clients)
     assert a.status_code == 200, a.text
     assert a.content == b.content
+
+
+def _sheets(body: bytes) -> dict[str, bytes]:
+    """An XLSX file's parts but its properties (the time it was written)."""
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
+
+
+@pytest.mark.parametrize("framework", [APQC_ID, "prm-it", "it-cmf", "trim"])
+def test_workbook_exports_hold_the_same_sheets(
+    clients: tuple[TestClient, TestClient], framework: str
+) -> None:
+    a, b = (c.get(f"/frameworks/{framework}/export?format=xlsx") for c in clients)
+    assert a.status_code == 200, a.text
+    assert _sheets(a.content) == _sheets(b.content)
 
 
 def test_graphql_answers_are_identical(clients: tuple[TestClient, TestClient]) -> None:
