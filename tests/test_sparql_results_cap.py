@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from pcfgraph.errors import ResultTooLarge
-from pcfgraph.sparql_results import NATIVE_RESULT_FORMATS, execute
+from pcfgraph.sparql_results import GRAPH_TYPES, NATIVE_RESULT_FORMATS, execute
 from pcfgraph.store import EmbeddedStore
 
 CAP = 20
@@ -76,12 +76,18 @@ def test_empty_solutions_count_as_rows() -> None:
             execute(ctx, {**over, "media_type": media})
 
 
-def test_construct_cap() -> None:
+@pytest.mark.parametrize("media", GRAPH_TYPES)
+def test_construct_cap(media: str) -> None:
+    """Exactly ``max_rows`` triples are written whole in every graph format, one more is
+    refused."""
     ctx = _ctx()
     q = "CONSTRUCT {{ <http://e/s> <http://e/p> ?i }} WHERE {{ VALUES ?i {{ {} }} }}"
     ok = q.format(" ".join(str(i) for i in range(CAP)))
-    body = execute(ctx, {"query": ok, "media_type": "application/n-triples", "max_rows": CAP})
-    assert len(list(ox.parse(body["body"], format=ox.RdfFormat.N_TRIPLES))) == CAP
+    body = execute(ctx, {"query": ok, "media_type": media, "max_rows": CAP})["body"]
+    rdf_format = ox.RdfFormat.from_media_type(media)
+    assert rdf_format is not None
+    objects = {t.object.value for t in ox.parse(body, format=rdf_format)}
+    assert objects == {str(i) for i in range(CAP)}
     over = q.format(" ".join(str(i) for i in range(CAP + 1)))
-    with pytest.raises(ResultTooLarge):
-        execute(ctx, {"query": over, "media_type": "text/turtle", "max_rows": CAP})
+    with pytest.raises(ResultTooLarge, match=str(CAP)):
+        execute(ctx, {"query": over, "media_type": media, "max_rows": CAP})
