@@ -9,6 +9,7 @@ to a worker; the row cap, the deadline and the worker's error messages hold in-p
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Iterator
@@ -494,11 +495,49 @@ def test_a_run_on_the_loop_over_the_mark_is_measured_by_cpu_next() -> None:
     assert seconds != sparql_local.RECHECK and seconds >= 0
     local._measured(text, 0.0)
     asyncio.run(local.run(store, payload, 10, timeout=60))
-    assert local._seconds[text] < sparql_local.INLINE_SECONDS or (
+    assert local._seconds[text] < sparql_local.INLINE_MEMORY_SECONDS or (
         local._seconds[text] == sparql_local.RECHECK  # a loaded machine's wait for a core
     )
     assert local.counters["in_process"] == 2 and local.counters["fallbacks"] == 0
     local.close()
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "query", "last_run", "on_the_loop"),
+    [
+        (False, "ASK { ?s ?p ?o }", 0.001, True),
+        (True, "ASK { ?s ?p ?o }", 0.001, False),  # on disk: a run's time may be waiting
+        (False, "ASK { ?s ?p ?o }", 0.003, False),
+        (False, "CONSTRUCT WHERE { ?s ?p ?o }", 0.003, True),  # its thread holds the GIL
+        (False, "CONSTRUCT WHERE { ?s ?p ?o }", 0.006, False),
+    ],
+)
+def test_a_text_that_ran_in_a_few_ms_in_memory_runs_on_the_event_loop_next_time(
+    on_disk: bool, query: str, last_run: float, on_the_loop: bool
+) -> None:
+    """A text whose last run on a store in memory took under 2 ms (a CONSTRUCT: 5 ms) is
+    evaluated on the event loop, without the thread hand-off; on an on-disk store only under
+    0.5 ms. Either way the same answer."""
+    store = EmbeddedStore(ox.Store(), on_disk=on_disk)
+    store.store.add(
+        ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o"))
+    )
+    graph = query.startswith("CONSTRUCT")
+    media = "application/n-triples" if graph else "application/sparql-results+json"
+    payload = {"query": query, "media_type": media, "max_rows": 10, "has_dataset_clause": False}
+    local = LocalEvaluator(max_work=1_000, threads=1)
+    local.inline_work = 0  # not inline by its bound
+    local._measured(query, last_run)
+    try:
+        answer = asyncio.run(local.run(store, payload, work=10, timeout=30.0))
+        assert (local._executor is None) is on_the_loop  # no thread was asked
+    finally:
+        local.close()
+    assert answer is not None
+    if graph:
+        assert len(list(ox.parse(answer["body"], format=ox.RdfFormat.N_TRIPLES))) == 1
+    else:
+        assert b"true" in answer["body"]
 
 
 # --- statistics prepared before --http-workers forks -------------------------------------------

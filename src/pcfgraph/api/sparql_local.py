@@ -31,7 +31,8 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
   two threads at once contend for it, :func:`_timed`).
 - The bound of a query text is kept (least recently used out) per release: reading and
   bounding a query costs 0.1-1 ms, a plan cache like any engine's; answers are not kept here.
-  So is its last run time: a text that ran in under ``INLINE_SECONDS`` runs on the event loop
+  So is its last run time: a text that ran in under a mark (:func:`_inline_mark`: 2 ms on a
+  store in memory, 5 ms for a CONSTRUCT or DESCRIBE, 0.5 ms on disk) runs on the event loop
   next time (the same text on the same data is the same work), saving the thread hand-off.
   The time is the CPU time of the thread that ran it, or a tenth of its wall time if more
   (reading an on-disk store waits without CPU): on a loaded machine a 0.2 ms query waited
@@ -71,14 +72,18 @@ log = logging.getLogger("pcfgraph.sparql")
 
 #: Work bounds up to this run on the event loop (a few milliseconds at most).
 INLINE_WORK = 20_000
-#: A query text that took less CPU time than this on the release runs on the event loop
-#: next time.
+#: A query text that took less time than this on the release runs on the event loop next
+#: time (an on-disk store: reading it waits without CPU, :func:`_cost`).
 INLINE_SECONDS = 0.0005
+#: The same on a store in this process's memory (its time is CPU): a SELECT or ASK, and a
+#: CONSTRUCT or DESCRIBE, whose thread holds the GIL for most of its run anyway (:func:`_timed`).
+INLINE_MEMORY_SECONDS = 0.002
+INLINE_MEMORY_GRAPH_SECONDS = 0.005
 #: Queries that may wait for a thread (when the workers would read the on-disk store), by
 #: default (the app passes ``max_concurrent_expensive``).
 WAITING = 8
-#: The last time of a text that ran on the event loop over ``INLINE_SECONDS`` of wall time:
-#: still cheap, its next run reads the CPU clock too.
+#: The last time of a text that ran on the event loop over its mark (:func:`_inline_mark`)
+#: of wall time: still cheap, its next run reads the CPU clock too.
 RECHECK = -1.0
 #: Query texts whose bound (and last time) is kept.
 BOUNDS_KEPT = 1024
@@ -237,11 +242,13 @@ class LocalEvaluator:
                 # always inline by its bound: its time is never consulted, so not measured
                 # (the CPU clock is a system call, a few us of a cheap lookup)
                 result = evaluate(store.store, payload)
-            elif self._measured_cheap(query):
+            elif self._measured_cheap(
+                query, mark := _inline_mark(in_memory, payload["media_type"])
+            ):
                 # timed by the wall clock (the thread's CPU clock is a system call, two a run,
-                # a few us of a cheap lookup): under INLINE_SECONDS of wall time its CPU time
-                # is less too; over it (real work, or a wait for a core on a loaded machine)
-                # the next run reads the CPU clock as well, and that decides
+                # a few us of a cheap lookup): under the mark of wall time its CPU time is
+                # less too; over it (real work, or a wait for a core on a loaded machine) the
+                # next run reads the CPU clock as well, and that decides
                 precise = self._seconds.get(query, 0.0) == RECHECK
                 cpu, wall = time.thread_time() if precise else 0.0, time.monotonic()
                 result = evaluate(store.store, payload)
@@ -249,7 +256,7 @@ class LocalEvaluator:
                     self._measured(query, _cost(cpu, wall))
                 else:
                     elapsed = time.monotonic() - wall
-                    self._measured(query, elapsed if elapsed < INLINE_SECONDS else RECHECK)
+                    self._measured(query, elapsed if elapsed < mark else RECHECK)
             else:
                 if not self._slots.try_take():
                     if not in_memory:
@@ -262,13 +269,14 @@ class LocalEvaluator:
                 future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
                     _timed, store.store, payload, self._graph_writer
                 )
-                loop = asyncio.get_running_loop()
-                future.add_done_callback(lambda _: _call_soon(loop, self._slots.release))
                 left = timeout - (time.monotonic() - started)
                 try:
-                    result, seconds = await asyncio.wait_for(asyncio.wrap_future(future), left)
+                    async with asyncio.timeout(left):
+                        result, seconds = await asyncio.wrap_future(future)
                 except TimeoutError:
                     raise _deadline(timeout) from None
+                finally:
+                    self._release_after(future)
                 self._measured(query, seconds)
             if time.monotonic() - started > timeout:
                 raise _deadline(timeout)
@@ -281,17 +289,46 @@ class LocalEvaluator:
         self.counters["in_process"] += 1
         return result
 
-    def _measured_cheap(self, query: str) -> bool:
-        """Whether this query text last ran in under ``INLINE_SECONDS`` on this release: the
-        same text on the same immutable data is the same work, so it runs on the event loop
-        (still within its proven bound) instead of paying the thread hand-off again."""
-        return self._seconds.get(query, INLINE_SECONDS) < INLINE_SECONDS
+    def _release_after(self, future: Future[Any]) -> None:
+        """The thread's slot back once ``future``'s thread is done: now when it is (its answer
+        or error came back), else when it finishes (the deadline passed or the request was
+        cancelled while it ran: its bounded work goes on). One wake-up of the event loop per
+        query (the answer's), not a second one for the slot."""
+        if future.done():
+            self._slots.release()
+        else:
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda _: _call_soon(loop, self._slots.release))
+
+    def _measured_cheap(self, query: str, mark: float = INLINE_SECONDS) -> bool:
+        """Whether this query text last ran in under ``mark`` seconds on this release
+        (:func:`_inline_mark`): the same text on the same immutable data is the same work, so
+        it runs on the event loop (still within its proven bound) instead of paying the thread
+        hand-off again."""
+        return self._seconds.get(query, mark) < mark
 
     def _measured(self, query: str, seconds: float) -> None:
         self._seconds[query] = seconds
         self._seconds.move_to_end(query)
         if len(self._seconds) > BOUNDS_KEPT:
             self._seconds.popitem(last=False)
+
+
+def _inline_mark(in_memory: bool, media_type: str) -> float:
+    """Below how many seconds of its last run a query text runs on the event loop.
+
+    The thread hand-off costs about 0.2 ms of server CPU (two wake-ups across threads and the
+    kernel's context switches; ~0.07 ms of it in Python) and as much latency: a quarter of a
+    1 ms query. On a store in memory a query's time is its CPU, so one measured under 2 ms (a
+    CONSTRUCT or DESCRIBE: 5 ms, written through Python with the GIL held in a thread too)
+    runs on the loop, as a bare pyoxigraph endpoint runs every query (under load 3-7,
+    element-by-code: 2.11 -> 1.72 ms median, 1280 -> 1117 us of server CPU under wrk;
+    construct-subtree 2.40 -> 2.12 ms, 1817 -> 1658 us). On an on-disk store without a copy a
+    run waits for reads without CPU: 0.5 ms as before.
+    """
+    if not in_memory:
+        return INLINE_SECONDS
+    return INLINE_MEMORY_GRAPH_SECONDS if media_type in GRAPH_TYPES else INLINE_MEMORY_SECONDS
 
 
 def _timed(
