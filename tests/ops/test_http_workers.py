@@ -175,3 +175,20 @@ def test_worker_sockets_share_the_port_and_take_connections_once_listening() -> 
     finally:
         first.close()
         second.close()
+
+
+def test_a_worker_that_hangs_does_not_keep_the_server_from_stopping(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    publish(rel)
+    server = ServeProcess(rel, tmp_path / "server.log").start()
+    try:
+        hung, other = workers_of(server.pid)
+        os.kill(hung, signal.SIGSTOP)  # it cannot act on SIGTERM any more
+        server.signal(signal.SIGTERM)
+        assert server.proc is not None
+        assert server.proc.wait(timeout=180) == 0, server.log()[-2000:]
+        assert "did not stop" in server.log() and "killed" in server.log()
+        for pid in (hung, other):
+            assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+    finally:
+        server.stop()

@@ -401,3 +401,26 @@ def test_serve_uses_every_cpu_available_by_default(tmp_path: Path) -> None:
             assert _scrape(server)[("pcfgraph_http_processes", ())] == cpus
     finally:
         server.stop()
+
+
+def _die_holding_the_lock(shared: SharedCounts) -> None:
+    import os
+    import signal
+
+    shared._lock.acquire()  # as if killed inside a count update
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_process_killed_holding_the_lock_does_not_hang_the_others() -> None:
+    from pcfgraph.errors import Overloaded
+
+    shared = SharedCounts(2)
+    child = multiprocessing.get_context("fork").Process(
+        target=_die_holding_the_lock, args=(shared,)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == -9
+    # the others answer (503, then the supervisor stops the server) instead of hanging
+    with pytest.raises(Overloaded, match="stopping"):
+        Admission(3, 2, shared).enter("10.0.0.1")

@@ -16,7 +16,8 @@ supervisor; ``SIGHUP`` is passed to every worker (each reloads the release). A r
 made itself (``POST /admin/reload``) is sent on as ``SIGHUP`` to the supervisor, which passes it
 to the *other* workers, so all serve the same release. A worker that exits while the server
 is not stopping stops the whole server (with its exit code): a supervisor restarting it would
-fork the release it started with, not the one serving now.
+fork the release it started with, not the one serving now. Workers still running
+``STOP_SECONDS`` after the stop began are killed.
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("pcfgraph.serving")
 
 _HANDLED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
+#: Once stopping, workers still running after this long are killed (uvicorn's graceful
+#: shutdown takes at most 10 s; one that hangs must not keep the server from stopping).
+STOP_SECONDS = 20
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -140,23 +145,32 @@ def _run_worker(
 
 def _supervise(children: dict[int, int]) -> int:
     """Wait for signals and children; pass signals on; return the exit status."""
-    stopping = False
+    stopping: float | None = None  # since when (monotonic), once stopping
     status = 0
     while children:
-        info = signal.sigwaitinfo(_HANDLED)
-        if info.si_signo in (signal.SIGTERM, signal.SIGINT):
-            if not stopping:
+        if stopping is None:
+            info: Any = signal.sigwaitinfo(_HANDLED)
+        else:
+            info = signal.sigtimedwait(_HANDLED, 1.0)
+            if time.monotonic() - stopping > STOP_SECONDS:
+                log.error("workers %s did not stop in %d s: killed", sorted(children), STOP_SECONDS)
+                _send(children, signal.SIGKILL)
+                stopping = float("inf")  # killed once; only reaping is left
+        if info is None:
+            pass  # the wait timed out: reap below
+        elif info.si_signo in (signal.SIGTERM, signal.SIGINT):
+            if stopping is None:
                 log.info("stopping %d worker processes", len(children))
-            stopping = True
+                stopping = time.monotonic()
             _send(children, signal.SIGTERM)
         elif info.si_signo == signal.SIGHUP:
             # From a worker that reloaded itself: the others; from anyone else: all.
             _send(children, signal.SIGHUP, skip=info.si_pid)
         for pid, code in _reap(children):
             number = children.pop(pid)
-            if not stopping:
+            if stopping is None:
                 log.error("worker %d (pid %d) exited with %d: stopping", number, pid, code)
-                stopping = True
+                stopping = time.monotonic()
                 status = code if code > 0 else 3
                 _send(children, signal.SIGTERM)
     return status

@@ -22,12 +22,17 @@ size never fills.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import multiprocessing
+from collections.abc import Iterator
 from typing import Any
 
 from pcfgraph.errors import Overloaded, TooManyRequests
+
+#: Longest wait for the shared lock (held for microseconds; longer means its holder died).
+LOCK_SECONDS = 2.0
 
 
 def _client_hash(client: str | None) -> int:
@@ -50,6 +55,18 @@ class SharedCounts:
         self._waiting: Any = context.RawValue(ctypes.c_long, 0)
         self._idle: Any = context.RawValue(ctypes.c_long, 0)
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The lock, or :class:`Overloaded` after ``LOCK_SECONDS`` (a process killed inside
+        the few microseconds it holds it: the supervisor is stopping the server then, and this
+        process must not hang on it but answer and stop)."""
+        if not self._lock.acquire(timeout=LOCK_SECONDS):
+            raise Overloaded("the server is stopping (its admission counts are unavailable)")
+        try:
+            yield
+        finally:
+            self._lock.release()
+
     @property
     def total(self) -> int:
         """Tasks admitted now, by every process."""
@@ -63,7 +80,7 @@ class SharedCounts:
 
     def start_waiting(self, limit: int) -> bool:
         """One more query waits for a thread, if fewer than ``limit`` already do."""
-        with self._lock:
+        with self._locked():
             if self._waiting.value >= limit:
                 return False
             self._waiting.value += 1
@@ -71,7 +88,7 @@ class SharedCounts:
 
     def stop_waiting(self) -> None:
         """A query stopped waiting for a thread (it got one, or gave up)."""
-        with self._lock:
+        with self._locked():
             self._waiting.value -= 1
 
     @property
@@ -81,13 +98,13 @@ class SharedCounts:
 
     def add_idle(self, delta: int) -> None:
         """A process has ``delta`` more idle sandbox workers (fewer when negative)."""
-        with self._lock:
+        with self._locked():
             self._idle.value += delta
 
     def count(self, client: str | None) -> int:
         """Tasks ``client`` has admitted now, in every process."""
         key = _client_hash(client)
-        with self._lock:
+        with self._locked():
             slot = self._find(key)
             return int(self._counts[slot]) if slot >= 0 else 0
 
@@ -96,7 +113,7 @@ class SharedCounts:
         else ``("client", mine)`` or ``("full", mine)`` (``mine``: the client's admitted
         tasks before this one)."""
         key = _client_hash(client)
-        with self._lock:
+        with self._locked():
             slot = self._find(key)
             mine = int(self._counts[slot]) if slot >= 0 else 0
             verdict = _verdict(mine, int(self._total.value), max_pending, max_client)
@@ -114,7 +131,7 @@ class SharedCounts:
     def leave(self, client: str | None) -> None:
         """One admitted task of ``client`` is over."""
         key = _client_hash(client)
-        with self._lock:
+        with self._locked():
             slot = self._find(key)
             if slot < 0:
                 return
