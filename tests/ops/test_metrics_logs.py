@@ -384,3 +384,65 @@ def test_fresh_request_ids_differ_in_a_forked_child() -> None:
     os.waitpid(pid, 0)
     parent = [new_request_id() for _ in range(3)]
     assert len(child) == 3 and not set(child) & set(parent)
+
+
+def test_an_access_line_written_directly_is_the_records_line() -> None:
+    """With the text format and nothing else listening, the access log writes its line
+    without a record: the same text the formatter gives the record, at the same time."""
+    import re
+
+    from pcfgraph.api import ops
+
+    stream = io.StringIO()
+    pcf = logging.getLogger("pcfgraph")
+    others = list(pcf.handlers)  # the test run's own capture handlers: set aside
+    handler = configure_logging(Settings(log_format="text", log_level="info"), stream=stream)
+    pcf.handlers = [handler]
+    try:
+        assert ops._text_line_handler() is handler
+        token = ops.request_id_var.set("rid77")
+        try:
+            ops.AccessLog().write(
+                {"method": "GET", "path": "/sparql"}, "/sparql", 200, 0.00123, None
+            )
+        finally:
+            ops.request_id_var.reset(token)
+        line = stream.getvalue()
+        assert re.fullmatch(
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO pcfgraph.access \[rid77\] "
+            r"GET /sparql 200 1.2 ms\n",
+            line,
+        ), line
+        formatter = handler.formatter
+        assert isinstance(formatter, ops.TextFormatter)
+        for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.25):
+            record = logging.makeLogRecord(
+                {
+                    "name": "pcfgraph.access",
+                    "levelno": logging.INFO,
+                    "levelname": "INFO",
+                    "msg": "GET /sparql 200 1.2 ms",
+                    "request_id": "r",
+                    "created": created,
+                    "msecs": int((created - int(created)) * 1000) + 0.0,
+                }
+            )
+            made = formatter.line(created, "INFO", "pcfgraph.access", "r", "GET /sparql 200 1.2 ms")
+            assert (
+                made
+                == formatter.format(record)
+                == logging.Formatter(ops.TEXT_FORMAT).format(record)
+            )
+        kept = _Kept()  # anyone else listening: records again
+        pcf.addHandler(kept)
+        assert ops._text_line_handler() is None
+        ops.AccessLog().write({"method": "GET", "path": "/x"}, "/x", 404, 0.001, "not-found")
+        assert [r.status for r in kept.records] == [404]
+        assert stream.getvalue().count("\n") == 2
+        pcf.removeHandler(kept)
+        json_handler = configure_logging(
+            Settings(log_format="json", log_level="info"), stream=stream
+        )
+        assert pcf.handlers == [json_handler] and ops._text_line_handler() is None
+    finally:
+        pcf.handlers = others

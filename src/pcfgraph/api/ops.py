@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hmac
 import json
@@ -156,6 +157,9 @@ class AccessLog:
     def write(self, scope: Scope, route: str, status: int, seconds: float, code: Any) -> None:
         method, path = scope.get("method", ""), scope.get("path", "")
         args = (method, path, status, seconds * 1000)
+        handler = _text_line_handler()
+        if handler is not None and _write_line(handler, self.FORMAT % args):
+            return
         if self._per_task:
             record = access_log.makeRecord(
                 access_log.name, logging.INFO, __file__, 0, self.FORMAT, args, None
@@ -191,6 +195,46 @@ class AccessLog:
         fields["relativeCreated"] = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
         fields["args"] = args
         return record
+
+
+def _text_line_handler() -> LineHandler | None:
+    """The handler an access record would reach if it is the only one, and it would write the
+    record as a text line (:func:`configure_logging` with the text format, nothing else
+    added): then the line can be written directly (:func:`_write_line`), without a record."""
+    if access_log.disabled or access_log.handlers or access_log.filters or not access_log.propagate:
+        return None
+    parent = access_log.parent
+    if parent is None or parent.propagate or len(parent.handlers) != 1:
+        return None
+    handler = parent.handlers[0]
+    if type(handler) is not LineHandler or handler.level > logging.INFO:
+        return None
+    filters = handler.filters
+    if len(filters) != 1 or type(filters[0]) is not RequestIdFilter:
+        return None
+    formatter = handler.formatter
+    if type(formatter) is not TextFormatter or formatter.datefmt or formatter._fmt != TEXT_FORMAT:
+        return None
+    return handler
+
+
+def _write_line(handler: LineHandler, message: str) -> bool:
+    """The line ``handler`` would write for an access record of ``message`` (the text of
+    :class:`TextFormatter` for it, at this time, with the request's id), written; False if
+    it could not be (the record then goes the library's way, which reports the error)."""
+    formatter = handler.formatter
+    assert isinstance(formatter, TextFormatter)
+    now = time.time()
+    level = logging.getLevelName(logging.INFO)
+    line = formatter.line(now, level, access_log.name, request_id_var.get(), message)
+    try:
+        with handler.lock or contextlib.nullcontext():
+            stream = handler.stream
+            stream.write(line + handler.terminator)
+            stream.flush()
+    except Exception:
+        return False
+    return True
 
 
 def _route_template(scope: Scope) -> str:
@@ -331,6 +375,18 @@ class TextFormatter(logging.Formatter):
         if not self.default_msec_format:
             return text
         return self.default_msec_format % (text, record.msecs)
+
+    def line(self, created: float, level: str, name: str, request_id: object, message: str) -> str:
+        """The text :meth:`format` gives a record of these fields, made at ``created``
+        (``time.time()``), without the record."""
+        second = int(created)
+        kept, text = self._second
+        if second != kept:
+            text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, text)
+        msecs = int((created - second) * 1000) + 0.0  # as LogRecord.__init__ (Python 3.11)
+        asctime = self.default_msec_format % (text, msecs) if self.default_msec_format else text
+        return f"{asctime} {level} {name} [{request_id!s}] {message}"
 
     def format(self, record: logging.LogRecord) -> str:
         """``logging.Formatter.format`` written out for a record without exception or stack
