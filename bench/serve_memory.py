@@ -1,11 +1,13 @@
 """Memory of the whole ``pcfgraph serve`` process tree with 1 and N HTTP worker processes.
 
-    .venv/bin/python bench/serve_memory.py --data default --http-workers 1 2
+    .venv/bin/python bench/serve_memory.py --data default --http-workers 1 2   # bench/serve_memory.md
 
 For each worker count: the server as ``pcfgraph serve`` runs it (bench/sparql_bench.py's
 launcher, :func:`pcfgraph.cli.serve.run_http`) on the benchmark's release; once it answers and
 has settled, the tree's memory idle; then wrk (8 connections) on each of the twelve benchmark
-queries in turn while a thread samples the tree every 0.2 s: the peak under load. Two
+queries in turn while a thread samples the tree every 0.2 s: the peak under load; then a
+reload (SIGHUP, the same release verified and loaded again by every process; done once
+``/metrics`` counts one successful reload per process) and the tree idle after it. Two
 figures each: the sum of RSS (pages shared after the fork counted in every process that maps
 them, an over-estimate) and the sum of PSS (each shared page divided between the processes
 sharing it: what the tree really holds). The load average is printed with the figures.
@@ -16,10 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -84,6 +88,22 @@ def under_load(server: sb.Server, texts: dict[str, tuple[str, str]], seconds: fl
     return peak[0], peak[1], errors
 
 
+def reloaded(server: sb.Server, processes: int, timeout: float = 600) -> None:
+    """SIGHUP the server and wait until every process has reloaded (summed ``/metrics``)."""
+    base = server.url.rsplit("/", 1)[0]
+    server.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base + "/metrics", timeout=30) as reply:
+            text = reply.read().decode()
+        for line in text.splitlines():
+            key = 'pcfgraph_reloads_total{outcome="success"}'
+            if line.startswith(key) and float(line.split()[1]) >= processes:
+                return
+        time.sleep(0.5)
+    raise RuntimeError("the reload did not finish")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", choices=["default", "workbooks"], default="default")
@@ -102,9 +122,9 @@ def main() -> None:
     print(f"# serve memory, {label}; load average at start {os.getloadavg()}")
     print(
         "| http workers | processes | idle RSS sum MB | idle PSS MB | peak RSS sum MB | "
-        "peak PSS MB | wrk errors | load average after |"
+        "peak PSS MB | after a reload, idle PSS MB | wrk errors | load average after |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     try:
         for workers in args.http_workers:
             server = sb.start_pcfgraph(store, work, 1024, cache_mb=0, http_workers=workers)
@@ -112,12 +132,15 @@ def main() -> None:
                 time.sleep(args.settle)
                 rss, pss, count = memory(server.proc.pid)
                 peak_rss, peak_pss, errors = under_load(server, texts, args.seconds)
+                reloaded(server, workers)
+                time.sleep(args.settle)
+                _, after_reload, _ = memory(server.proc.pid)
             finally:
                 server.stop()
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(
                 f"| {workers} | {count} | {rss:.0f} | {pss:.0f} | {peak_rss:.0f} | "
-                f"{peak_pss:.0f} | {errors:.0f} | {load} |",
+                f"{peak_pss:.0f} | {after_reload:.0f} | {errors:.0f} | {load} |",
                 flush=True,
             )
     finally:
