@@ -12,7 +12,10 @@ forks; each worker process inherits it and learns its own ``number`` (1..N). Fro
   ``max_concurrent_per_client`` hold for the server as a whole;
 - **one ``/metrics``**: each process answers its own numbers on a Unix socket in ``directory``
   (a private temporary directory of this server), and the process a scrape reaches sums
-  everyone's (:mod:`pcfgraph.api.metrics_peers`).
+  everyone's (:mod:`pcfgraph.api.metrics_peers`);
+- **one verdict on the release**: each process writes the release it serves into
+  :class:`~pcfgraph.served_releases.ServedReleases` (at start, after every switch), so
+  ``/ready`` and ``/metrics`` tell when a reload left the processes serving different ones.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcfgraph.sandbox.admission import SharedCounts
+from pcfgraph.served_releases import ServedReleases
 
 
 @dataclass
@@ -32,6 +36,7 @@ class ServerProcesses:
 
     count: int
     admission: SharedCounts
+    releases: ServedReleases
     directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pcfgraph-")))
     number: int = 0
 
@@ -39,7 +44,9 @@ class ServerProcesses:
     def create(cls, count: int, max_pending: int, sandbox_workers: int) -> ServerProcesses:
         """For ``count`` processes: the admission table holds every client that can have a
         task admitted (at most the pools' ``max_pending``)."""
-        return cls(count, SharedCounts(max(max_pending, sandbox_workers, count) + 1))
+        return cls(
+            count, SharedCounts(max(max_pending, sandbox_workers, count) + 1), ServedReleases(count)
+        )
 
     def sandbox_workers(self, total: int) -> int:
         """This process's share of ``total`` sandbox workers (at least 1; the first
@@ -47,6 +54,17 @@ class ServerProcesses:
         number = max(1, self.number)
         share = total // self.count + (1 if number <= total % self.count else 0)
         return max(1, share)
+
+    def serving(self, release_id: str) -> None:
+        """This process serves ``release_id`` now (every process, in the supervisor)."""
+        numbers = [self.number] if self.number else range(1, self.count + 1)
+        for number in numbers:
+            self.releases.publish(number, release_id)
+
+    def release_mismatch(self) -> dict[str, int] | None:
+        """Processes per release while they serve more than one, else None."""
+        counts = self.releases.processes_per_release()
+        return counts if len(counts) > 1 else None
 
     def metrics_socket(self, number: int) -> Path:
         """Where process ``number`` answers its own metrics."""

@@ -38,6 +38,10 @@ log = logging.getLogger("pcfgraph.serving")
 #: Most server processes ``http_workers = 0`` starts (each holds its own interpreter and the
 #: pages it writes to after the fork; past this many the memory grows faster than the gain).
 MAX_AUTO_HTTP_WORKERS = 8
+#: How long a process whose passed-on reload failed waits before its one retry (seconds).
+RELOAD_RETRY_SECONDS = 2.0
+#: The trigger of that retry (in its outcome and log line; it is not passed on).
+RELOAD_RETRY_TRIGGER = "SIGHUP retry"
 
 __all__ = [
     "app_from_env",
@@ -185,6 +189,7 @@ def share_between_processes(app: FastAPI, workers: int) -> ServerProcesses:
         max_pending=settings.max_concurrent_expensive,
         sandbox_workers=max(2, settings.query_workers),
     )
+    processes.serving(state.release.release_id)  # every process forks serving this one
     state.services.processes = processes
     return processes
 
@@ -192,10 +197,12 @@ def share_between_processes(app: FastAPI, workers: int) -> ServerProcesses:
 def worker_started(app: FastAPI, number: int, reload_others: Callable[[], None]) -> None:
     """In forked worker ``number``, before it serves: it learns its number (its share of the
     sandbox workers), answers its metrics to the others' scrapes
-    (:mod:`pcfgraph.api.metrics_peers`) and passes its own reloads on."""
+    (:mod:`pcfgraph.api.metrics_peers`), says which release it serves
+    (:mod:`pcfgraph.served_releases`) and passes its own reloads on."""
     processes = app.state.pcf.services.processes
     if processes is not None:
         processes.number = number
+        processes.serving(app.state.pcf.release.release_id)
         from pcfgraph.api import metrics_peers, sparql
 
         local = sparql.local_evaluator(app.state.pcf)
@@ -207,14 +214,68 @@ def worker_started(app: FastAPI, number: int, reload_others: Callable[[], None])
 
 def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:
     """In a forked worker: a reload it made itself (``POST /admin/reload``) goes on to the
-    other workers (through the supervisor's SIGHUP), so all serve the same release."""
-    manager = app.state.pcf.services.releases
+    other workers (through the supervisor's SIGHUP), so all serve the same release; every
+    switch is written to the server's table of served releases
+    (:mod:`pcfgraph.served_releases`). A reload passed on (``SIGHUP``) that fails here while
+    another process already serves another release is tried once more after
+    :data:`RELOAD_RETRY_SECONDS` (a transient failure: memory, I/O); if that fails too, an
+    error names both releases, and ``/ready`` answers ``release-mismatch`` until a reload
+    succeeds everywhere (a candidate that fails everywhere leaves them agreeing: no retry)."""
+    state = app.state.pcf
+    manager = state.services.releases
     if manager is None:
         return
+    processes: ServerProcesses | None = state.services.processes
+    retries: set[asyncio.Task[ReloadOutcome]] = set()
+
+    def others_ahead(serving: str) -> set[str]:
+        if processes is None:
+            return set()
+        return processes.releases.others_serve(processes.number) - {serving}
+
+    def retry(failed: ReloadOutcome) -> None:
+        ahead = others_ahead(state.release.release_id)
+        if manager.running or not ahead or processes is None:
+            return  # a newer reload is running, or they agree (it failed everywhere)
+        log.warning(
+            "reload (SIGHUP) failed in process %d (%s: %s) while another process serves "
+            "release %s: trying once more (still serving release %s)",
+            processes.number,
+            failed.code,
+            failed.detail,
+            ", ".join(sorted(ahead)),
+            state.release.release_id,
+        )
+        task = asyncio.get_running_loop().create_task(manager.reload(RELOAD_RETRY_TRIGGER))
+        retries.add(task)
+        task.add_done_callback(retries.discard)
 
     def on_outcome(outcome: ReloadOutcome) -> None:
-        if outcome.ok and outcome.trigger != "SIGHUP":
-            reload_others()
+        if outcome.ok:
+            if processes is not None:
+                processes.serving(outcome.release_id)
+            if outcome.trigger not in ("SIGHUP", RELOAD_RETRY_TRIGGER):
+                reload_others()
+            return
+        if processes is None:
+            return
+        if outcome.trigger == "SIGHUP":  # the others may still be loading: look later
+            asyncio.get_running_loop().call_later(RELOAD_RETRY_SECONDS, retry, outcome)
+            return
+        ahead = others_ahead(outcome.release_id)
+        if outcome.trigger != RELOAD_RETRY_TRIGGER or not ahead:
+            return
+        log.error(
+            "release mismatch: process %d still serves release %s while other processes "
+            "serve release %s; its reload failed twice (last: %s: %s); /ready answers 503 "
+            "release-mismatch until a reload succeeds in every process (SIGHUP to the "
+            "server, POST /admin/reload) or the server is restarted",
+            processes.number,
+            outcome.release_id,
+            ", ".join(sorted(ahead)),
+            outcome.code,
+            outcome.detail,
+        )
 
     manager.listeners.append(on_outcome)
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from pcfgraph.errors import Overloaded
 from pcfgraph.runtime import app_state
+from pcfgraph.served_releases import mismatch_message
 
 router = APIRouter(tags=["operations"])
 
@@ -18,13 +19,22 @@ def health() -> dict[str, str]:
 @router.get(
     "/ready",
     summary="A verified release is loaded and the query workers are up",
-    responses={503: {"description": "Not ready (problem code `not-ready`, with Retry-After)"}},
+    responses={
+        503: {
+            "description": "Not ready (problem code `not-ready`, with Retry-After), or the "
+            "server's processes serve different releases (`release-mismatch`)"
+        }
+    },
 )
 def ready(request: Request) -> dict[str, object]:
     state = app_state(request)
     workers = _workers_ready(state.pool)
     if workers is False:
         raise Overloaded("the query worker pool is not up", retry_after=2, code="not-ready")
+    processes = state.services.processes
+    mismatch = processes.release_mismatch() if processes is not None else None
+    if mismatch is not None:
+        raise Overloaded(mismatch_message(mismatch), retry_after=5, code="release-mismatch")
     return {
         "status": "ready",
         "release_id": state.release.release_id,

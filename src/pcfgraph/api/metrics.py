@@ -197,6 +197,18 @@ class _ServingCollector(Collector):
         yield GaugeMetricFamily(
             "pcfgraph_release_quads", "Quads in the served release.", len(release.store)
         )
+        processes = state.services.processes
+        if processes is not None and processes.count > 1:
+            counts = processes.releases.processes_per_release()
+            family = GaugeMetricFamily(
+                "pcfgraph_release_processes",
+                "Server processes serving each release (more than one release: a reload "
+                "failed in some of them, and /ready answers release-mismatch).",
+                labels=["release_id"],
+            )
+            for release_id, count in sorted(counts.items()):
+                family.add_metric([release_id], count)
+            yield family
         manager = state.services.releases
         if manager is not None:
             yield GaugeMetricFamily(

@@ -6,8 +6,9 @@ the server's private directory (:mod:`pcfgraph.server_processes`), from a thread
 (it answers while its event loop is busy), and the process a scrape reaches asks every other
 one and writes the sum: counters, histograms and the in-flight and pool gauges are added up
 over the processes; what describes the server rather than counts in it (the release served,
-the version, the process start time, the release's quads and load time) is the answering
-process's own. Metric names, labels and types stay those of one process; one family is added,
+the version, the process start time, the release's quads and load time, the processes
+serving each release, read from the table every process shares) is the answering process's
+own. Metric names, labels and types stay those of one process; one family is added,
 ``pcfgraph_http_processes`` (the processes whose numbers the scrape holds). Nothing is shared
 on the request path: a request updates its own process's instruments only.
 """
@@ -35,6 +36,7 @@ OWN_VALUE = frozenset(
     {
         "pcfgraph_release_info",
         "pcfgraph_release_quads",
+        "pcfgraph_release_processes",
         "pcfgraph_release_loaded_timestamp_seconds",
         "pcfgraph_build_info",
         "pcfgraph_process_start_time_seconds",

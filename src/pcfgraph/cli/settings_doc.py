@@ -28,10 +28,19 @@ MEANINGS: dict[str, str] = {
     "never multiplied), the admission limits (`max_concurrent_expensive`, "
     "`max_concurrent_per_client`, the queries waiting for an in-process thread) count in memory "
     "they share, and a `/metrics` scrape sums every process's counters, histograms and pool "
-    "gauges (`pcfgraph_http_processes`: how many it holds). Each answers `/ready` for itself "
-    "and starts listening once it is ready. SIGHUP to the main process, or `POST "
+    "gauges (`pcfgraph_http_processes`: how many it holds). Each starts listening once it is "
+    "ready. SIGHUP to the main process, or `POST "
     "/admin/reload` to any worker, reloads every worker (each verifies and loads the candidate "
-    "itself; `pcfgraph_reloads_total` counts one per process). Only for a release served from "
+    "itself; `pcfgraph_reloads_total` counts one per process). Each writes the release it "
+    "serves into a table the processes share (`served_releases.py`), so a reload that failed "
+    "in some processes only (memory, I/O, the files changed between two loads) does not go "
+    "unseen: `/ready` answers 503 `release-mismatch` from every process, naming each release "
+    "and how many processes serve it, and `pcfgraph_release_processes{release_id}` counts "
+    "them, until a reload succeeds everywhere (SIGHUP, `POST /admin/reload`) or the server "
+    "restarts. A worker whose reload passed on by SIGHUP failed while another process serves "
+    "another release tries once more 2 s later, then logs an error naming both releases (it "
+    "keeps serving its own). A candidate that fails everywhere leaves them agreeing on the old "
+    "release (no retry, no mismatch). Only for a release served from "
     "memory (`worker_memory_store_quads`); an on-disk or remote store keeps one process.",
     "release": "Release directory written by `pcfgraph build` (`graph.nq` + `manifest.json`). "
     "Verified (sha256, counts, SHACL) before it is served and re-read on reload. Unset: the "
@@ -221,7 +230,9 @@ def render() -> str:
         "",
         "- `GET /health`: the process is alive (always 200 while it answers).",
         "- `GET /ready`: 200 when a verified release is loaded and the query workers are up, "
-        "else 503 `not-ready` with `Retry-After`.",
+        "else 503 `not-ready` with `Retry-After`; with `http_workers` > 1 also 503 "
+        "`release-mismatch` while the server's processes serve different releases (a reload "
+        "failed in some of them; see `http_workers`).",
         "- `GET /metrics`: Prometheus text: `pcfgraph_http_requests_total{route,method,status}`, "
         "`pcfgraph_http_request_duration_seconds` (histogram by route template), "
         "`pcfgraph_problems_total{route,code}`, `pcfgraph_rejected_requests_total`, "
@@ -230,7 +241,9 @@ def render() -> str:
         "`pcfgraph_reloads_total{outcome}`, `pcfgraph_process_resident_memory_bytes`. With "
         "`http_workers` > 1 one scrape sums every server process (counters, histograms, "
         "in-flight and pool gauges, resident memory); the release, version and start time are "
-        "the answering process's; `pcfgraph_http_processes` says how many processes it holds.",
+        "the answering process's; `pcfgraph_http_processes` says how many processes it holds. "
+        "`pcfgraph_release_processes{release_id}` (only with `http_workers` > 1): how many "
+        "processes serve each release (more than one series: they disagree).",
         "- Reload: `kill -HUP <pid>` or `POST /admin/reload` with "
         "`Authorization: Bearer $PCFGRAPH_ADMIN_TOKEN`. The candidate (the release directory "
         "re-read, or the shipped data rebuilt) is verified (sha256, counts, SHACL) while the "

@@ -14,7 +14,12 @@ the fork (:mod:`pcfgraph.server_processes`).
 Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
 supervisor; ``SIGHUP`` is passed to every worker (each reloads the release). A reload a worker
 made itself (``POST /admin/reload``) is sent on as ``SIGHUP`` to the supervisor, which passes it
-to the *other* workers, so all serve the same release. A worker that exits while the server
+to the *other* workers, so all serve the same release. Each worker loads the candidate
+itself, so a reload can fail in some only (memory, I/O, files changed between two loads): each
+writes the release it serves into a table shared before the fork
+(:mod:`pcfgraph.served_releases`), ``/ready`` answers 503 ``release-mismatch`` while they
+differ, and a worker whose passed-on reload failed while another serves another release tries
+once more, then logs an error naming both (:func:`pcfgraph.serving.pass_reloads_on`). A worker that exits while the server
 is not stopping stops the whole server (with its exit code): a supervisor restarting it would
 fork the release it started with, not the one serving now. Workers still running
 ``STOP_SECONDS`` after the stop began are killed.

@@ -1,0 +1,164 @@
+"""The processes of one ``pcfgraph serve --http-workers 2`` agree on the release they serve,
+or say they don't: each writes its release into a table shared before the fork
+(pcfgraph.served_releases), ``/ready`` answers 503 ``release-mismatch`` while they disagree,
+``/metrics`` counts the processes per release, and a process whose reload passed on (SIGHUP)
+failed while another serves the new release tries once more, then logs an error naming both
+(pcfgraph.serving.pass_reloads_on)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+from pathlib import Path
+
+import httpx
+from ops_support import publish
+from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client.parser import text_string_to_metric_families
+
+from pcfgraph.api.metrics_peers import Summed, families
+from pcfgraph.served_releases import ServedReleases, mismatch_message
+from pcfgraph.server_processes import ServerProcesses
+
+from .test_http_workers import ServeProcess, wait_for, workers_of
+
+# --- the shared table, across real forked processes ------------------------------------------
+
+
+def _switch(table: ServedReleases, number: int, release_id: str) -> None:
+    table.publish(number, release_id)
+
+
+def test_served_releases_are_seen_by_every_process() -> None:
+    processes = ServerProcesses.create(3, max_pending=4, sandbox_workers=2)
+    try:
+        processes.serving("aaaa")  # the supervisor: every process forks serving it
+        assert processes.releases.served() == {1: "aaaa", 2: "aaaa", 3: "aaaa"}
+        assert processes.release_mismatch() is None
+        context = multiprocessing.get_context("fork")
+        child = context.Process(target=_switch, args=(processes.releases, 2, "bbbb"))
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0
+        # the child's switch is seen here; this process (1) and process 3 still serve aaaa
+        assert processes.releases.served() == {1: "aaaa", 2: "bbbb", 3: "aaaa"}
+        assert processes.release_mismatch() == {"aaaa": 2, "bbbb": 1}
+        processes.number = 1
+        assert processes.releases.others_serve(1) == {"aaaa", "bbbb"}
+        processes.serving("bbbb")  # a worker writes its own entry only
+        assert processes.releases.served() == {1: "bbbb", 2: "bbbb", 3: "aaaa"}
+        processes.number = 3
+        processes.serving("bbbb")
+        assert processes.release_mismatch() is None
+    finally:
+        processes.close()
+
+
+def test_the_mismatch_message_names_each_release_and_its_processes() -> None:
+    text = mismatch_message({"0123abcd": 3, "feedbeef": 1})
+    assert "2 different releases" in text
+    assert "0123abcd (3 processes)" in text and "feedbeef (1 process)" in text
+
+
+def test_processes_per_release_are_the_answering_process_s_not_summed() -> None:
+    def process(counts: dict[str, int]) -> CollectorRegistry:
+        registry = CollectorRegistry()
+        gauge = Gauge("pcfgraph_release_processes", "p", ("release_id",), registry=registry)
+        for release_id, count in counts.items():
+            gauge.labels(release_id).set(count)
+        return registry
+
+    table = {"a": 1, "b": 1}  # every process reads the same shared table
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Summed(families(process(table)), [families(process(table))]))
+    samples = {
+        s.labels.get("release_id"): s.value
+        for m in registry.collect()
+        for s in m.samples
+        if s.name == "pcfgraph_release_processes"
+    }
+    assert samples == {"a": 1, "b": 1}
+
+
+# --- a live server of two processes whose reload fails in one ---------------------------------
+
+
+def _ready(server: ServeProcess) -> httpx.Response:
+    return httpx.get(server.url + "/ready", timeout=60)
+
+
+def _release_processes(server: ServeProcess) -> dict[str, float]:
+    text = httpx.get(server.url + "/metrics", timeout=60).text
+    return {
+        s.labels["release_id"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "pcfgraph_release_processes"
+    }
+
+
+def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    server = ServeProcess(rel, tmp_path / "server.log").start()
+    try:
+        ahead, behind = workers_of(server.pid)
+        assert _ready(server).json()["release_id"] == first
+        assert _release_processes(server) == {first: 2}
+
+        # one process reloads the second release (a SIGHUP to it alone, as the supervisor
+        # passes one on) ...
+        second = publish(rel, variant=2)
+        os.kill(ahead, signal.SIGHUP)
+        wait_for(
+            "one process serves the second release",
+            lambda: f"reload (SIGHUP): now serving release {second}" in server.log(),
+            server,
+        )
+        # ... then the release's data changes on disk before the other one loads it: its
+        # reload (the real one: manifest, sha256) fails, and so does its retry
+        with open(rel / "graph.nq", "ab") as fh:
+            fh.write(b"<urn:a> <urn:b> <urn:c> .\n")
+        os.kill(behind, signal.SIGHUP)
+        wait_for(
+            "the other process tried once more and said so",
+            lambda: "release mismatch: process" in server.log(),
+            server,
+        )
+        log = server.log()
+        assert re.search(rf"reload \(SIGHUP\) failed, still serving release {first}", log)
+        assert re.search(rf"trying once more \(still serving release {first}\)", log)
+        assert re.search(rf"reload \(SIGHUP retry\) failed, still serving release {first}", log)
+        error = re.search(r"release mismatch: process \d still serves release (\w+) .*", log)
+        assert error is not None and error.group(1) == first and second in error.group(0)
+        assert "sha256" in error.group(0)
+        assert httpx.get(f"{server.url}/health", timeout=60).status_code == 200  # it stays up
+
+        for _ in range(6):  # fresh connections, whichever process takes them
+            r = _ready(server)
+            assert r.status_code == 503, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+            body = r.json()
+            assert body["code"] == "release-mismatch"
+            assert f"{first} (1 process)" in body["detail"]
+            assert f"{second} (1 process)" in body["detail"]
+        assert _release_processes(server) == {first: 1, second: 1}
+
+        # a reload that succeeds in both: they agree again
+        third = publish(rel, variant=3)
+        server.signal(signal.SIGHUP)
+        wait_for(
+            "both processes serve the third release",
+            lambda: server.log().count(f"now serving release {third}") == 2,
+            server,
+        )
+        for _ in range(6):
+            r = _ready(server)
+            assert r.status_code == 200, r.text
+            assert r.json()["release_id"] == third
+        assert _release_processes(server) == {third: 2}
+        assert workers_of(server.pid) == sorted([ahead, behind])  # nobody was replaced
+    finally:
+        server.stop()
