@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 import pytest
 
+from pcfgraph import sparql_results
 from pcfgraph.errors import ResultTooLarge
 from pcfgraph.sparql_results import GRAPH_TYPES, NATIVE_RESULT_FORMATS, execute
 from pcfgraph.store import EmbeddedStore
@@ -91,3 +92,28 @@ def test_construct_cap(media: str) -> None:
     over = q.format(" ".join(str(i) for i in range(CAP + 1)))
     with pytest.raises(ResultTooLarge, match=str(CAP)):
         execute(ctx, {"query": over, "media_type": media, "max_rows": CAP})
+
+
+@pytest.mark.parametrize(
+    "media", ["application/sparql-results+json", "application/sparql-results+xml"]
+)
+@pytest.mark.parametrize("read_back_bytes", [sparql_results.READ_BACK_BYTES, 64])
+def test_past_the_budget_rows_are_counted_exactly_read_back_or_evaluated_again(
+    media: str, read_back_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the byte budget a JSON or XML answer is read back to count its rows (or, past
+    ``READ_BACK_BYTES``, the query is evaluated again): either way exact, even when the
+    values look like the format's own row separators."""
+    monkeypatch.setattr(sparql_results, "READ_BACK_BYTES", read_back_bytes)
+    ctx = _ctx()
+    lookalike = '"},{"</result><result>'.replace('"', '\\"')
+    for rows in (CAP, CAP + 1):
+        values = " ".join(str(i) for i in range(rows))
+        query = f'SELECT ?s WHERE {{ VALUES ?i {{ {values} }} BIND(CONCAT("{lookalike}", STR(?i)) AS ?s) }}'
+        payload = {"query": query, "media_type": media, "max_rows": CAP}
+        if rows > CAP:
+            with pytest.raises(ResultTooLarge, match=str(CAP)):
+                execute(ctx, payload)
+        else:
+            got = _rows(media, execute(ctx, payload)["body"])
+            assert sorted(got) == sorted('"},{"</result><result>' + str(i) for i in range(rows))
