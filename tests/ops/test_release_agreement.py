@@ -14,13 +14,16 @@ import signal
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 from ops_support import publish
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.parser import text_string_to_metric_families
 
 from pcfgraph.api.metrics_peers import Summed, families
+from pcfgraph.config import Settings
 from pcfgraph.served_releases import ServedReleases, mismatch_message
 from pcfgraph.server_processes import ServerProcesses
+from pcfgraph.serving import create_app
 
 from .test_http_workers import ServeProcess, wait_for, workers_of
 
@@ -80,6 +83,18 @@ def test_processes_per_release_are_the_answering_process_s_not_summed() -> None:
         if s.name == "pcfgraph_release_processes"
     }
     assert samples == {"a": 1, "b": 1}
+
+
+def test_a_single_process_server_answers_as_before(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    with TestClient(create_app(Settings(release=rel))) as client:
+        r = client.get("/ready")
+        assert r.status_code == 200
+        body = r.json()
+        assert set(body) == {"status", "release_id", "quads", "workers"}
+        assert body["status"] == "ready" and body["release_id"] == first and body["quads"] > 0
+        assert "pcfgraph_release_processes" not in client.get("/metrics").text
 
 
 # --- a live server of two processes whose reload fails in one ---------------------------------
