@@ -275,3 +275,19 @@ def wait_until_in_flight(client: httpx.Client, requests: int, timeout: float = 1
                 return
         time.sleep(0.05)
     raise RuntimeError(f"the server never had {requests} requests in flight")
+
+
+class ServeProcess(LiveServer):
+    """``pcfgraph serve`` itself (the supervisor and its forked workers), by default with
+    ``--http-workers 2``; a subclass sets other ``serve_args``."""
+
+    serve_args: tuple[str, ...] = ("--http-workers", "2")
+
+    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        code = "from pcfgraph.cli import entry; entry()"
+        return subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--port", str(self.port), *self.serve_args],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

@@ -7,29 +7,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import IO
 
 import httpx
-from ops_support import LiveServer, publish
+from ops_support import LiveServer, ServeProcess, publish
 
 TOKEN = "s3cret-token"
-
-
-class ServeProcess(LiveServer):
-    """``pcfgraph serve`` itself (the supervisor and its forked workers)."""
-
-    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
-        code = "from pcfgraph.cli import entry; entry()"
-        return subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--port", str(self.port), "--http-workers", "2"],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def sparql(server: LiveServer, query: str) -> httpx.Response:

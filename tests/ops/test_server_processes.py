@@ -9,16 +9,13 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
-from ops_support import LiveServer, publish
+from ops_support import LiveServer, ServeProcess, publish
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -125,19 +122,6 @@ def test_summed_metrics_add_counts_and_keep_what_describes_the_server() -> None:
 # --- a live server of two processes ----------------------------------------------------------
 
 
-class TwoProcessServer(LiveServer):
-    """``pcfgraph serve --http-workers 2`` (the supervisor and its two forked workers)."""
-
-    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
-        code = "from pcfgraph.cli import entry; entry()"
-        return subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--port", str(self.port), "--http-workers", "2"],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def children_of(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -230,7 +214,7 @@ _SPARQL_POST = {
 def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, list]]:
     base = tmp_path_factory.mktemp("two-processes")
     publish(base / "rel")
-    server = TwoProcessServer(
+    server = ServeProcess(
         base / "rel",
         base / "server.log",
         query_timeout=8,
@@ -360,17 +344,10 @@ def test_waiting_for_a_thread_is_capped_for_the_server() -> None:
     assert refused is False and granted is True and left == 0
 
 
-class DefaultServe(LiveServer):
+class DefaultServe(ServeProcess):
     """``pcfgraph serve`` without ``--http-workers``."""
 
-    def _spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
-        code = "from pcfgraph.cli import entry; entry()"
-        return subprocess.Popen(
-            [sys.executable, "-c", code, "serve", "--port", str(self.port)],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    serve_args = ()
 
 
 def _is_sandbox(pid: int) -> bool:
