@@ -141,7 +141,16 @@ def main() -> None:
     doc = ["# Benchmarks: latest run of bench/run.py", "", *machine(), ""]
     doc += part(
         "SPARQL, default graph (with the bare pyoxigraph app: the floor of a Python endpoint)",
-        [py, str(HERE / "sparql_bench.py"), "--data", "default", "--bare-reference", *rounds],
+        [
+            py,
+            str(HERE / "sparql_bench.py"),
+            "--data",
+            "default",
+            "--bare-reference",
+            "--compare-http-workers",
+            "1",  # serve's default is one process per CPU: one process beside it
+            *rounds,
+        ],
     )
     if "workbooks" not in args.skip:
         doc += part(

@@ -591,9 +591,9 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument(
         "--http-workers",
         type=int,
-        default=1,
-        help="pcfgraph serve --http-workers (server processes; 1, the default of serve; 2: "
-        "one per core here)",
+        default=0,
+        help="pcfgraph serve --http-workers (server processes; 0, the default of serve: one "
+        "per CPU this process may use; 1: one process)",
     )
     ap.add_argument(
         "--compare-http-workers",
@@ -646,7 +646,9 @@ def main(argv: list[str] | None = None) -> str:
 
     say(
         f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order}, "
-        f"pcfgraph serve --http-workers {args.http_workers}, load average "
+        f"pcfgraph serve --http-workers {args.http_workers}"
+        + (f" (one per CPU: {len(os.sched_getaffinity(0))})" if args.http_workers == 0 else "")
+        + ", load average "
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     work = Path(tempfile.mkdtemp(prefix="pcfgraph-sparql-bench-"))
