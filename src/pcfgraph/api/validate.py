@@ -9,7 +9,9 @@ is read; several files form one model). Report: JSON by default; Turtle (an
 
 The audit runs through :mod:`pcfgraph.audit.service` in the sandbox worker pool
 (``AppState.pool``) with the deadline ``Settings.validate_timeout`` (503 past it) and the
-workers' memory limit. A model that does not
+workers' memory limit. Its admission (the pool's limits: 429 for a client past
+``max_concurrent_per_client``, 503 for a full server) is decided before the body is read and
+held until the audit ends, so refused uploads are never read into memory. A model that does not
 parse gets 400 with line and column; over ``Settings.max_upload_bytes`` 413; an unknown media
 type 415. Nothing is stored: an upload never changes the served graph.
 
@@ -22,6 +24,7 @@ JSON report (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit f
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -88,16 +91,19 @@ async def validate(request: Request) -> Response:
     settings = state.settings
     fmt = _report_format(request)
     options = audit_options(request.query_params)
-    files = await _files(request, settings)
-    baseline = [f for f in files if f.get("baseline")]
-    result = await audit_rendered(
-        state,
-        [f for f in files if not f.get("baseline")],
-        fmt=fmt,
-        options=options,
-        baseline=baseline[0] if baseline else None,
-        client=client_key(request.client),
-    )
+    client = client_key(request.client)
+    # Admitted (429/503) before the body is read, holding the admission through the audit.
+    with state.pool.reserved(client) if state.pool is not None else contextlib.nullcontext():
+        files = await _files(request, settings)
+        baseline = [f for f in files if f.get("baseline")]
+        result = await audit_rendered(
+            state,
+            [f for f in files if not f.get("baseline")],
+            fmt=fmt,
+            options=options,
+            baseline=baseline[0] if baseline else None,
+            client=client,
+        )
     return Response(
         content=result["body"].encode("utf-8"),
         media_type=result["media_type"],

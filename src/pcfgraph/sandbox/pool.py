@@ -10,6 +10,8 @@
 - admission control: at most ``max_pending`` tasks are admitted (running or waiting); more get
   :class:`~pcfgraph.errors.Overloaded` at once, so nothing queues without bound (counted for
   the whole server when its processes share the counts: :mod:`pcfgraph.sandbox.admission`);
+  an upload takes its admission before its body is read (:meth:`WorkerPool.reserved`), so a
+  refused one is never read into memory;
 - fairness between clients (``client`` keys, the HTTP client address): at most
   ``max_client_pending`` tasks admitted per client (:class:`~pcfgraph.errors.TooManyRequests`
   past it), the last admission slot kept for a client with nothing admitted, and idle workers
@@ -25,8 +27,11 @@ workers finish their task first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +47,12 @@ if TYPE_CHECKING:
     from pcfgraph.release import Release
 
 log = logging.getLogger("pcfgraph.sandbox")
+
+#: An admission taken by :meth:`WorkerPool.reserved` and not yet used by a task: (pool,
+#: client), for the first :meth:`WorkerPool.run` of that client in this context.
+_RESERVED: contextvars.ContextVar[tuple[WorkerPool, str | None] | None] = contextvars.ContextVar(
+    "pcfgraph_reserved_admission", default=None
+)
 
 
 class WorkerPool:
@@ -164,13 +175,7 @@ class WorkerPool:
 
     # --- running tasks -----------------------------------------------------------------
 
-    async def run(
-        self, task: Task, payload: dict[str, Any], *, timeout: float, client: str | None = None
-    ) -> Any:
-        """Run ``task`` on ``payload`` in a worker within ``timeout`` seconds (wait included).
-
-        ``client`` identifies who asks (the HTTP client address) for the fairness rules.
-        """
+    def _admit(self, client: str | None) -> None:
         if self._fleet.closed or self._fleet.idle is None:
             raise Overloaded("the worker pool is not running", retry_after=5)
         try:
@@ -178,12 +183,46 @@ class WorkerPool:
         except (TooManyRequests, Overloaded):
             self.counters["rejected"] += 1
             raise
-        deadline = time.monotonic() + timeout
+
+    @contextlib.contextmanager
+    def reserved(self, client: str | None) -> Iterator[None]:
+        """Admit one task of ``client`` now, before its input is read (an upload), and hold
+        the admission until the block ends: a refused upload is refused before its body is
+        read, and the admitted ones bound the bodies held in memory. The first :meth:`run` of
+        ``client`` inside the block uses this admission instead of taking another."""
+        self._admit(client)
+        token = _RESERVED.set((self, client))
         try:
-            worker = await self._acquire(client, deadline, timeout)
-            return await self._execute(worker, task, payload, deadline, timeout)
+            yield
+        finally:
+            _RESERVED.reset(token)
+            self.admission.leave(client)
+
+    async def run(
+        self, task: Task, payload: dict[str, Any], *, timeout: float, client: str | None = None
+    ) -> Any:
+        """Run ``task`` on ``payload`` in a worker within ``timeout`` seconds (wait included).
+
+        ``client`` identifies who asks (the HTTP client address) for the fairness rules.
+        """
+        reservation = _RESERVED.get()
+        if reservation is not None and reservation[0] is self and reservation[1] == client:
+            _RESERVED.set(None)  # used: the block's exit gives it back
+            if self._fleet.closed or self._fleet.idle is None:
+                raise Overloaded("the worker pool is not running", retry_after=5)
+            return await self._run_admitted(task, payload, timeout, client)
+        self._admit(client)
+        try:
+            return await self._run_admitted(task, payload, timeout, client)
         finally:
             self.admission.leave(client)
+
+    async def _run_admitted(
+        self, task: Task, payload: dict[str, Any], timeout: float, client: str | None
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        worker = await self._acquire(client, deadline, timeout)
+        return await self._execute(worker, task, payload, deadline, timeout)
 
     async def _acquire(self, client: str | None, deadline: float, timeout: float) -> WorkerProcess:
         idle = self._fleet.idle

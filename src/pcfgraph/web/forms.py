@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -30,7 +30,7 @@ from pcfgraph.diff import (
 )
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
-from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError
+from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.page_reads import reads_for
@@ -43,19 +43,6 @@ router = APIRouter(include_in_schema=False)
 
 def data_url(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-async def _read_upload(request: Request, upload: UploadFile, what: str) -> bytes:
-    limit = app_state(request).settings.max_upload_bytes
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(
-            f"{what} {upload.filename!r} is larger than {limit} bytes (the max_upload_bytes "
-            f"setting)"
-        )
-    if not data:
-        raise InputError(f"{what} {upload.filename!r} is empty")
-    return data
 
 
 async def _compare_uploads(request: Request) -> DiffResult:
@@ -157,21 +144,38 @@ def audit_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/audit", response_class=HTMLResponse)
-async def audit_upload(
-    request: Request,
-    model: Annotated[UploadFile, File(description="the model")],
-    as_of: Annotated[
-        str, Form(alias="asOf", description="audit date YYYY-MM-DD; empty: today")
-    ] = "",
-    profile: Annotated[str, Form(description="a shipped audit profile; empty: default")] = "",
-) -> HTMLResponse:
-    filename = model.filename or "model.ttl"
-    chosen = {"asOf": as_of.strip(), "profile": profile.strip()}
+async def audit_upload(request: Request) -> HTMLResponse:
+    """The form's ``model`` file, ``asOf`` and ``profile``. The audit's admission (the pool's
+    limits, as ``POST /validate``) is taken before the form is read and held until the audit
+    ends: a refused upload (429/503 in the page) is never read into memory."""
+    from pcfgraph.http.multipart import read_multipart
+
+    settings = app_state(request).settings
+    pool = app_state(request).pool
+    filename = "model.ttl"
+    chosen = {"asOf": "", "profile": ""}
+    missing = InputError("body.model: Field required", code="bad-request")
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise missing  # not the form (no file part can be in it)
     try:
-        options = audit_options(chosen)
-        data = await _read_upload(request, model, "the model")
-        reports = await run_audit(request, filename, model.content_type or "", data, options)
+        with pool.reserved(client_key(request.client)) if pool is not None else nullcontext():
+            form = await read_multipart(
+                request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
+            )
+            chosen = {k: form.fields.get(k, "").strip() for k in ("asOf", "profile")}
+            model = next((p for p in form.files if p.field == "model"), None)
+            if model is None:
+                raise missing
+            filename = model.filename or filename
+            options = audit_options(chosen)
+            if not model.data:
+                raise InputError(f"the model {model.filename!r} is empty")
+            reports = await run_audit(
+                request, filename, model.media_type or "", model.data, options
+            )
     except PcfgraphError as exc:
+        if exc.code in {"bad-request", "bad-multipart"}:
+            raise  # a request that is not the form: problem+json, as for any malformed body
         return _audit_page(
             request, filename=filename, error=str(exc), status=exc.http_status, chosen=chosen
         )
@@ -252,8 +256,11 @@ def diff_editions(request: Request, old: str = "", new: str = "", format: str = 
 async def diff_workbooks(request: Request) -> HTMLResponse:
     """Two uploaded APQC workbooks, compared by PCF ID. Parsing untrusted workbooks runs in a
     sandbox worker (deadline, memory limit, archive checks), never in this process."""
+    pool = app_state(request).pool
     try:
-        result = await _compare_uploads(request)
+        # Admitted before the workbooks are read, holding the admission through the diff.
+        with pool.reserved(client_key(request.client)) if pool is not None else nullcontext():
+            result = await _compare_uploads(request)
     except PcfgraphError as exc:
         return _diff_page(request, error=str(exc), status=exc.http_status)
     downloads = [
