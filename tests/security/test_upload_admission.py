@@ -120,31 +120,19 @@ def test_refused_uploads_are_refused_before_their_bodies_are_read(server: ServeP
     assert "max_concurrent_per_client" in json.loads(body)["detail"]
     assert int(headers["retry-after"]) >= 1
 
-    # The workbench's workbook diff, same client: the same refusal, in its page.
-    diff = open_upload(
-        server,
-        "127.0.0.21",
-        b"--b\r\n" + b"x" * 1024,
-        DECLARED,
-        path="/diff",
-        content_type="multipart/form-data; boundary=b",
-    )
-    status, _, body = read_response(diff)
-    assert status == 429, body[:500]
-    assert b"max_concurrent_per_client" in body
-
-    # The workbench's audit form, same client: the same refusal, in its page.
-    audit = open_upload(
-        server,
-        "127.0.0.21",
-        b"--b\r\n" + b"x" * 1024,
-        DECLARED,
-        path="/audit",
-        content_type="multipart/form-data; boundary=b",
-    )
-    status, _, body = read_response(audit)
-    assert status == 429, body[:500]
-    assert b"max_concurrent_per_client" in body
+    # The workbench's workbook diff and audit forms, same client: the same refusal, in the page.
+    for path in ("/diff", "/audit"):
+        form = open_upload(
+            server,
+            "127.0.0.21",
+            b"--b\r\n" + b"x" * 1024,
+            DECLARED,
+            path=path,
+            content_type="multipart/form-data; boundary=b",
+        )
+        status, _, body = read_response(form)
+        assert status == 429, (path, body[:500])
+        assert b"max_concurrent_per_client" in body, path
 
     # A second client takes the last slot: the server is full for a third (503).
     second = open_upload(server, "127.0.0.22", MODEL[:10], len(MODEL))

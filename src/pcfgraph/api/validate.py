@@ -24,7 +24,6 @@ JSON report (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit f
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -40,6 +39,7 @@ from pcfgraph.http.bodies import read_body
 from pcfgraph.http.multipart import read_multipart
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
+from pcfgraph.sandbox.pool import upload_admission
 
 router = APIRouter(tags=["audit"])
 #: The report's media type -> its format, the default (JSON) first.
@@ -93,7 +93,7 @@ async def validate(request: Request) -> Response:
     options = audit_options(request.query_params)
     client = client_key(request.client)
     # Admitted (429/503) before the body is read, holding the admission through the audit.
-    with state.pool.reserved(client) if state.pool is not None else contextlib.nullcontext():
+    with upload_admission(state.pool, client):
         files = await _files(request, settings)
         baseline = [f for f in files if f.get("baseline")]
         result = await audit_rendered(

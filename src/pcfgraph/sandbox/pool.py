@@ -32,6 +32,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -305,3 +306,10 @@ class WorkerPool:
             )
         )
         self._fleet.kill(w, replace=True)
+
+
+def upload_admission(pool: WorkerPool | None, client: str | None) -> AbstractContextManager[None]:
+    """What an upload's handler holds while it reads the body and runs its task:
+    :meth:`WorkerPool.reserved` (refused before the body is read), or nothing without a pool
+    (embedded use: no admission)."""
+    return pool.reserved(client) if pool is not None else contextlib.nullcontext()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,6 +32,7 @@ from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
+from pcfgraph.sandbox.pool import upload_admission
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.diffview import grouped
@@ -158,7 +158,7 @@ async def audit_upload(request: Request) -> HTMLResponse:
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise missing  # not the form (no file part can be in it)
     try:
-        with pool.reserved(client_key(request.client)) if pool is not None else nullcontext():
+        with upload_admission(pool, client_key(request.client)):
             form = await read_multipart(
                 request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
             )
@@ -259,7 +259,7 @@ async def diff_workbooks(request: Request) -> HTMLResponse:
     pool = app_state(request).pool
     try:
         # Admitted before the workbooks are read, holding the admission through the diff.
-        with pool.reserved(client_key(request.client)) if pool is not None else nullcontext():
+        with upload_admission(pool, client_key(request.client)):
             result = await _compare_uploads(request)
     except PcfgraphError as exc:
         return _diff_page(request, error=str(exc), status=exc.http_status)
