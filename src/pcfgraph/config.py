@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     graphql_allow_batching: bool = False
     #: Bearer token for ``POST /admin/reload``; None disables the route.
     admin_token: str | None = None
+    #: With several server processes: longest a reload waits for every process to serve the
+    #: new release before it answers ``release-mismatch`` (seconds).
+    reload_wait_seconds: float = 60.0
     #: Allowed CORS origins; empty means no CORS headers.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: str = "info"

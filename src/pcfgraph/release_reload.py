@@ -34,7 +34,7 @@ import logging
 import signal
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.release import Release
 from pcfgraph.release_memory import copy_source, hold_in_memory, let_go
 from pcfgraph.release_verify import verify_release
+from pcfgraph.server_processes import PASS_ON_SIGNAL, PASSED_ON
 from pcfgraph.sources import ExtraSources
 
 if TYPE_CHECKING:
@@ -82,9 +83,15 @@ class ReloadOutcome:
     trigger: str
     code: str | None = None
     detail: str | None = None
+    #: With several server processes: how many serve each release once the reload is over
+    #: (:mod:`pcfgraph.server_reload`); None (and left out of the body) with one process.
+    processes: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        body = asdict(self)
+        if self.processes is None:
+            del body["processes"]
+        return body
 
 
 def load_verified_release(settings: Settings) -> Release:
@@ -137,6 +144,9 @@ class ReleaseManager:
         self.history: deque[ReloadOutcome] = deque(maxlen=20)
         #: Called with every outcome after it is recorded (e.g. several server processes).
         self.listeners: list[Callable[[ReloadOutcome], None]] = []
+        #: With several server processes: the reload of the whole server, begun here
+        #: (:class:`pcfgraph.server_reload.ServerReload`); None: this process is the server.
+        self.server: Callable[[str], Awaitable[ReloadOutcome]] | None = None
         self.loaded_at = time.time()
 
     @property
@@ -150,8 +160,21 @@ class ReleaseManager:
             subs.append(pool)
         return subs
 
+    async def reload_server(self, trigger: str) -> ReloadOutcome:
+        """A reload of the server (``POST /admin/reload``, ``SIGHUP``): of this process, or
+        with several processes of them all (:attr:`server`); its outcome is the one counted
+        (``on_outcome``: ``pcfgraph_reloads_total``)."""
+        if self.server is None:
+            return await self.reload(trigger)
+        outcome = await self.server(trigger)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return outcome
+
     async def reload(self, trigger: str = "api") -> ReloadOutcome:
-        """Build, verify and switch to a candidate; never raises for a bad candidate."""
+        """Build, verify and switch to a candidate in this process; never raises for a bad
+        candidate. Counted as a reload of the server only when this process is the server
+        (no :attr:`server`): the attempts of several processes are counted once, as one."""
         if self._lock.locked():
             raise Overloaded("a release reload is already running", retry_after=5)
         async with self._lock:
@@ -226,7 +249,7 @@ class ReleaseManager:
 
     def _record(self, outcome: ReloadOutcome) -> ReloadOutcome:
         self.history.append(outcome)
-        if self._on_outcome is not None:
+        if self._on_outcome is not None and self.server is None:
             self._on_outcome(outcome)
         for listener in self.listeners:
             listener(outcome)
@@ -241,33 +264,50 @@ async def _call(fn: Callable[[Release], Any], release: Release) -> None:
 
 @asynccontextmanager
 async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
-    """Reload on SIGHUP while the app runs (only where the loop can take signal handlers)."""
+    """Reload on SIGHUP while the app runs (only where the loop can take signal handlers):
+    a reload of the server (:meth:`ReleaseManager.reload_server`). In one of several server
+    processes, also on :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL`: a reload another
+    process began and passed on, of this process alone (trigger ``passed on``)."""
     manager: ReleaseManager | None = app.state.pcf.services.releases
     loop = asyncio.get_running_loop()
-    installed = False
-    tasks: set[asyncio.Task[ReloadOutcome]] = set()
+    installed: list[int] = []
+    tasks: set[asyncio.Task[Any]] = set()
 
-    def on_sighup() -> None:
-        if manager is None:
-            return
-        if manager.running:
-            log.warning("SIGHUP ignored: a reload is already running")
-            return
-        task = loop.create_task(manager.reload("SIGHUP"))
+    def start(work: Callable[[], Awaitable[ReloadOutcome]], name: str) -> None:
+        async def run() -> None:
+            try:
+                await work()
+            except Overloaded:
+                log.warning("%s ignored: a reload is already running", name)
+
+        task = loop.create_task(run())
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
+    def on_sighup() -> None:
+        if manager is not None:
+            start(lambda: manager.reload_server("SIGHUP"), "SIGHUP")
+
+    def on_passed_on() -> None:
+        if manager is not None:
+            start(lambda: manager.reload(PASSED_ON), "a reload passed on")
+
+    handlers: list[tuple[int, Callable[[], None]]] = []
     if manager is not None and hasattr(signal, "SIGHUP"):
+        handlers.append((signal.SIGHUP, on_sighup))
+        if manager.server is not None:
+            handlers.append((PASS_ON_SIGNAL, on_passed_on))
+    for signum, handler in handlers:
         try:
-            loop.add_signal_handler(signal.SIGHUP, on_sighup)
-            installed = True
+            loop.add_signal_handler(signum, handler)
+            installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):
-            log.debug("SIGHUP reloads unavailable (not the main thread)")
+            log.debug("signal %d reloads unavailable (not the main thread)", signum)
     try:
         yield
     finally:
-        if installed:
+        for signum in installed:
             with suppress(Exception):
-                loop.remove_signal_handler(signal.SIGHUP)
+                loop.remove_signal_handler(signum)
         for task in tasks:
             task.cancel()

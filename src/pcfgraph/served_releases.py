@@ -8,7 +8,10 @@ speak for itself alone. So every process writes the id of the release it serves 
 table in shared memory, mapped by the supervisor before it forks
 (:mod:`pcfgraph.server_processes`): at start and after every successful switch. ``/ready``
 answers 503 ``release-mismatch`` while the table holds more than one id, and ``/metrics``
-shows how many processes serve each release.
+shows how many processes serve each release. A process whose passed-on reload failed for good
+(its retry too) also writes why (:meth:`ServedReleases.failed`), so the process answering
+``POST /admin/reload`` for the server (:mod:`pcfgraph.server_reload`) can say so at once
+instead of waiting out its bound.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 #: Bytes kept of a release id (ids are 16 hex digits; a longer one is cut, never split).
 ID_BYTES = 64
+#: Bytes kept of a failure's reason (the problem code and detail a failed reload logged).
+NOTE_BYTES = 480
 #: Longest wait for the table's lock (held for a copy of a few bytes; longer: its holder died).
 LOCK_SECONDS = 2.0
 
@@ -33,6 +38,8 @@ class ServedReleases:
         self.count = max(1, count)
         self._lock: Any = context.Lock()
         self._ids: Any = context.RawArray(ctypes.c_char, self.count * ID_BYTES)
+        self._failures: Any = context.RawArray(ctypes.c_long, self.count)
+        self._notes: Any = context.RawArray(ctypes.c_char, self.count * NOTE_BYTES)
 
     def publish(self, number: int, release_id: str) -> None:
         """Process ``number`` serves ``release_id`` from now on."""
@@ -61,6 +68,39 @@ class ServedReleases:
             if text:
                 found[index + 1] = text.decode("utf-8", errors="replace")
         return found
+
+    def failed(self, number: int, reason: str) -> None:
+        """Process ``number`` gave up a reload the others made (``reason``: why)."""
+        if not 1 <= number <= self.count:
+            raise ValueError(f"no process {number} in a server of {self.count}")
+        data = reason.encode("utf-8")[: NOTE_BYTES - 1].ljust(NOTE_BYTES, b"\0")
+        start = (number - 1) * NOTE_BYTES
+        locked = self._lock.acquire(timeout=LOCK_SECONDS)
+        try:
+            self._notes[start : start + NOTE_BYTES] = data
+            self._failures[number - 1] += 1
+        finally:
+            if locked:
+                self._lock.release()
+
+    def failures(self) -> dict[int, tuple[int, str]]:
+        """Per process number: how many reloads it gave up, and the reason of the last."""
+        locked = self._lock.acquire(timeout=LOCK_SECONDS)
+        try:
+            counts = list(self._failures[: self.count])
+            raw = bytes(self._notes[: self.count * NOTE_BYTES])
+        finally:
+            if locked:
+                self._lock.release()
+        return {
+            index + 1: (
+                int(counts[index]),
+                raw[index * NOTE_BYTES : (index + 1) * NOTE_BYTES]
+                .rstrip(b"\0")
+                .decode("utf-8", errors="replace"),
+            )
+            for index in range(self.count)
+        }
 
     def processes_per_release(self) -> dict[str, int]:
         """How many processes serve each release (ids in order of first process number)."""

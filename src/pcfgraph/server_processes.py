@@ -21,12 +21,19 @@ forks; each worker process inherits it and learns its own ``number`` (1..N). Fro
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcfgraph.sandbox.admission import SharedCounts
 from pcfgraph.served_releases import ServedReleases
+
+#: The signal the supervisor passes a reload on with, to the processes that did not begin it
+#: (a reload of the server is begun by one process: :mod:`pcfgraph.server_reload`).
+PASS_ON_SIGNAL = signal.SIGUSR1
+#: The trigger of a reload passed on (in its outcome and log line; it is not passed on again).
+PASSED_ON = "passed on"
 
 
 @dataclass

@@ -30,7 +30,8 @@ from pcfgraph.release import Release
 from pcfgraph.release_memory import MemoryCopy, start_copy
 from pcfgraph.release_reload import ReloadOutcome, load_verified_release
 from pcfgraph.runtime import AppState, Runtime
-from pcfgraph.server_processes import ServerProcesses
+from pcfgraph.server_processes import PASSED_ON, ServerProcesses
+from pcfgraph.server_reload import ServerReload
 from pcfgraph.web import views, warmup
 
 log = logging.getLogger("pcfgraph.serving")
@@ -41,7 +42,7 @@ MAX_AUTO_HTTP_WORKERS = 8
 #: How long a process whose passed-on reload failed waits before its one retry (seconds).
 RELOAD_RETRY_SECONDS = 2.0
 #: The trigger of that retry (in its outcome and log line; it is not passed on).
-RELOAD_RETRY_TRIGGER = "SIGHUP retry"
+RELOAD_RETRY_TRIGGER = "passed on, retry"
 
 __all__ = [
     "app_from_env",
@@ -213,33 +214,40 @@ def worker_started(app: FastAPI, number: int, reload_others: Callable[[], None])
 
 
 def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:
-    """In a forked worker: a reload it made itself (``POST /admin/reload``) goes on to the
-    other workers (through the supervisor's SIGHUP), so all serve the same release; every
-    switch is written to the server's table of served releases
-    (:mod:`pcfgraph.served_releases`). A reload passed on (``SIGHUP``) that fails here while
-    another process already serves another release is tried once more after
+    """In a forked worker: a reload of the server it begins (``POST /admin/reload``, the
+    server's ``SIGHUP``) is passed on to the other workers once it switched here (through the
+    supervisor) and answered for the server (:class:`pcfgraph.server_reload.ServerReload`:
+    it waits, at most ``reload_wait_seconds``, until every process serves the new release);
+    every switch is written to the server's table of served releases
+    (:mod:`pcfgraph.served_releases`). A reload passed on that fails here while another
+    process already serves another release is tried once more after
     :data:`RELOAD_RETRY_SECONDS` (a transient failure: memory, I/O); if that fails too, an
-    error names both releases, and ``/ready`` answers ``release-mismatch`` until a reload
-    succeeds everywhere (a candidate that fails everywhere leaves them agreeing: no retry)."""
+    error names both releases, the table says this process gave it up (the process waiting
+    answers at once), and ``/ready`` answers ``release-mismatch`` until a reload succeeds
+    everywhere."""
     state = app.state.pcf
     manager = state.services.releases
     if manager is None:
         return
     processes: ServerProcesses | None = state.services.processes
+    if processes is None:
+        return
+    manager.server = ServerReload(
+        manager, processes, reload_others, state.settings.reload_wait_seconds
+    )
     retries: set[asyncio.Task[ReloadOutcome]] = set()
 
     def others_ahead(serving: str) -> set[str]:
-        if processes is None:
-            return set()
         return processes.releases.others_serve(processes.number) - {serving}
 
     def retry(failed: ReloadOutcome) -> None:
         ahead = others_ahead(state.release.release_id)
-        if manager.running or not ahead or processes is None:
-            return  # a newer reload is running, or they agree (it failed everywhere)
+        if manager.running or not ahead:
+            return  # a newer reload is running, or they agree
         log.warning(
-            "reload (SIGHUP) failed in process %d (%s: %s) while another process serves "
+            "reload (%s) failed in process %d (%s: %s) while another process serves "
             "release %s: trying once more (still serving release %s)",
+            PASSED_ON,
             processes.number,
             failed.code,
             failed.detail,
@@ -252,19 +260,15 @@ def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:
 
     def on_outcome(outcome: ReloadOutcome) -> None:
         if outcome.ok:
-            if processes is not None:
-                processes.serving(outcome.release_id)
-            if outcome.trigger not in ("SIGHUP", RELOAD_RETRY_TRIGGER):
-                reload_others()
+            processes.serving(outcome.release_id)
             return
-        if processes is None:
-            return
-        if outcome.trigger == "SIGHUP":  # the others may still be loading: look later
+        if outcome.trigger == PASSED_ON:  # the others may still be loading: look later
             asyncio.get_running_loop().call_later(RELOAD_RETRY_SECONDS, retry, outcome)
             return
         ahead = others_ahead(outcome.release_id)
         if outcome.trigger != RELOAD_RETRY_TRIGGER or not ahead:
             return
+        processes.releases.failed(processes.number, f"{outcome.code}: {outcome.detail}")
         log.error(
             "release mismatch: process %d still serves release %s while other processes "
             "serve release %s; its reload failed twice (last: %s: %s); /ready answers 503 "

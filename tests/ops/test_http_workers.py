@@ -1,5 +1,6 @@
 """``pcfgraph serve --http-workers 2``: processes forked from one loaded app share one socket;
-reloads (``POST /admin/reload`` to any worker, ``SIGHUP`` to the server) reach every worker;
+reloads (``POST /admin/reload`` to any worker, ``SIGHUP`` to the server) reach every worker
+and are answered and counted once, for the server;
 ``SIGTERM`` stops them all; a worker that dies stops the server (pcfgraph.http.prefork)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 from ops_support import LiveServer, ServeProcess, publish
+from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN = "s3cret-token"
 
@@ -75,22 +77,29 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
             timeout=120,
         )
         assert r.status_code == 200 and r.json()["release_id"] == second, r.text
-        # the worker that answered reloaded itself; the other one through the supervisor
-        wait_for(
-            "both workers serve the second release",
-            lambda: sorted(reloaded_to(server, second)) == ["POST /admin/reload", "SIGHUP"],
-            server,
-        )
+        # it answers for the server: the worker that answered reloaded first, then the other
+        # one through the supervisor, and both serve it before the answer
+        assert r.json()["processes"] == {second: 2}
+        assert reloaded_to(server, second) == ["POST /admin/reload", "passed on"]
+        for _ in range(6):
+            assert httpx.get(server.url + "/ready").json()["release_id"] == second
+        assert reloads_counted(server) == {"success": 1, "failure": 0}  # one, not one each
 
         third = publish(rel, variant=3)
-        server.signal(signal.SIGHUP)
+        server.signal(signal.SIGHUP)  # to the server: one worker begins, passes it on
         wait_for(
             "both workers serve the third release",
-            lambda: reloaded_to(server, third) == ["SIGHUP", "SIGHUP"],
+            lambda: reloaded_to(server, third) == ["SIGHUP", "passed on"],
+            server,
+        )
+        wait_for(
+            "the first worker answered for the server",
+            lambda: f"every process (2) serves release {third}" in server.log(),
             server,
         )
         for _ in range(6):
             assert httpx.get(server.url + "/ready").json()["release_id"] == third
+        assert reloads_counted(server) == {"success": 2, "failure": 0}
 
         assert workers_of(server.pid) == workers  # reloads replace no process
         server.signal(signal.SIGTERM)
@@ -100,6 +109,17 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
             assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
     finally:
         server.stop()
+
+
+def reloads_counted(server: LiveServer) -> dict[str, float]:
+    """``pcfgraph_reloads_total`` by outcome, as one scrape of the server says."""
+    text = httpx.get(server.url + "/metrics", timeout=60).text
+    return {
+        s.labels["outcome"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "pcfgraph_reloads_total"
+    }
 
 
 def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:

@@ -136,7 +136,9 @@ FAMILIES = {
     ),
     "pcfgraph_reloads_total": (
         "counter",
-        "Release reloads by outcome (a failure leaves the old release serving).",
+        "Reloads of the server by outcome, one per reload however many processes it "
+        "reached (a failure: the candidate was refused and the old release serves, or "
+        "the processes serve different releases).",
     ),
     "pcfgraph_build_info": ("gauge", "pcfgraph version (value 1)."),
     "pcfgraph_process_start_time_seconds": (

@@ -1,16 +1,21 @@
 """The processes of one ``pcfgraph serve --http-workers 2`` agree on the release they serve,
 or say they don't: each writes its release into a table shared before the fork
 (pcfgraph.served_releases), ``/ready`` answers 503 ``release-mismatch`` while they disagree,
-``/metrics`` counts the processes per release, and a process whose reload passed on (SIGHUP)
-failed while another serves the new release tries once more, then logs an error naming both
-(pcfgraph.serving.pass_reloads_on)."""
+``/metrics`` counts the processes per release, a process whose reload passed on failed while
+another serves the new release tries once more, then logs an error naming both
+(pcfgraph.serving.pass_reloads_on), and ``POST /admin/reload`` answers for the server: 200
+only once every process serves the new release, else 503 ``release-mismatch``
+(pcfgraph.server_reload)."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import multiprocessing
 import os
 import re
 import signal
+import threading
 from pathlib import Path
 
 import httpx
@@ -22,10 +27,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from pcfgraph.api.metrics_peers import Summed, families
 from pcfgraph.config import Settings
 from pcfgraph.served_releases import ServedReleases, mismatch_message
-from pcfgraph.server_processes import ServerProcesses
+from pcfgraph.server_processes import PASS_ON_SIGNAL, ServerProcesses
 from pcfgraph.serving import create_app
 
-from .test_http_workers import ServeProcess, wait_for, workers_of
+from .test_http_workers import ServeProcess, reloaded_to, reloads_counted, wait_for, workers_of
+from .test_server_processes import placed
 
 # --- the shared table, across real forked processes ------------------------------------------
 
@@ -123,29 +129,29 @@ def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: 
         assert _ready(server).json()["release_id"] == first
         assert _release_processes(server) == {first: 2}
 
-        # one process reloads the second release (a SIGHUP to it alone, as the supervisor
-        # passes one on) ...
+        # one process reloads the second release (the signal the supervisor passes a reload
+        # on with, to it alone) ...
         second = publish(rel, variant=2)
-        os.kill(ahead, signal.SIGHUP)
+        os.kill(ahead, PASS_ON_SIGNAL)
         wait_for(
             "one process serves the second release",
-            lambda: f"reload (SIGHUP): now serving release {second}" in server.log(),
+            lambda: f"reload (passed on): now serving release {second}" in server.log(),
             server,
         )
         # ... then the release's data changes on disk before the other one loads it: its
         # reload (the real one: manifest, sha256) fails, and so does its retry
         with open(rel / "graph.nq", "ab") as fh:
             fh.write(b"<urn:a> <urn:b> <urn:c> .\n")
-        os.kill(behind, signal.SIGHUP)
+        os.kill(behind, PASS_ON_SIGNAL)
         wait_for(
             "the other process tried once more and said so",
             lambda: "release mismatch: process" in server.log(),
             server,
         )
         log = server.log()
-        assert re.search(rf"reload \(SIGHUP\) failed, still serving release {first}", log)
+        assert re.search(rf"reload \(passed on\) failed, still serving release {first}", log)
         assert re.search(rf"trying once more \(still serving release {first}\)", log)
-        assert re.search(rf"reload \(SIGHUP retry\) failed, still serving release {first}", log)
+        assert re.search(rf"reload \(passed on, retry\) failed, still serving release {first}", log)
         error = re.search(r"release mismatch: process \d still serves release (\w+) .*", log)
         assert error is not None and error.group(1) == first and second in error.group(0)
         assert "sha256" in error.group(0)
@@ -176,4 +182,119 @@ def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: 
         assert _release_processes(server) == {third: 2}
         assert workers_of(server.pid) == sorted([ahead, behind])  # nobody was replaced
     finally:
+        server.stop()
+
+
+# --- POST /admin/reload answers for the server ------------------------------------------------
+
+TOKEN = "s3cret-token"
+
+
+def _post_reload(conn: http.client.HTTPConnection) -> tuple[int, dict[str, str], dict]:
+    conn.request("POST", "/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"})
+    reply = conn.getresponse()
+    return reply.status, dict(reply.getheaders()), json.loads(reply.read())
+
+
+def _on_first(
+    server: ServeProcess, kept: list[http.client.HTTPConnection]
+) -> tuple[int, int, http.client.HTTPConnection]:
+    """The two workers, and an open connection the first one accepted (kept, to close)."""
+    workers = workers_of(server.pid)
+    assert len(workers) == 2, server.log()[-2000:]
+    kept += placed(server, workers, ["127.0.0.1"], 1)
+    kept[1].close()
+    return workers[0], workers[1], kept[0]
+
+
+def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    # the bound only decides how long the answer takes: the stopped process cannot switch
+    server = ServeProcess(
+        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=2
+    ).start()
+    kept: list[http.client.HTTPConnection] = []
+    try:
+        answering, stopped, conn = _on_first(server, kept)
+        second = publish(rel, variant=2)
+        os.kill(stopped, signal.SIGSTOP)  # alive, but it cannot switch (hung, swapped out)
+        try:
+            status, headers, body = _post_reload(conn)
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+        assert status == 503, body
+        assert headers["content-type"].startswith("application/problem+json")
+        assert headers["retry-after"] == "5"
+        assert body["code"] == "release-mismatch"
+        assert body["serving_release_id"] == second  # the answering process switched ...
+        assert body["processes"] == {first: 1, second: 1}  # ... the other did not
+        assert f"{first} (1 process)" in body["detail"]
+        assert f"{second} (1 process)" in body["detail"]
+        assert "not every process switched within 2 s" in body["detail"]
+        assert "Traceback" not in json.dumps(body)
+
+        # continued, the other process makes the reload passed on to it: they agree again
+        wait_for(
+            "the stopped process serves the second release",
+            lambda: reloaded_to(server, second) == ["POST /admin/reload", "passed on"],
+            server,
+        )
+        for _ in range(6):
+            r = _ready(server)
+            assert r.status_code == 200 and r.json()["release_id"] == second, r.text
+        # one reload of the server, a failure: the passed-on attempt is not counted
+        assert reloads_counted(server) == {"success": 0, "failure": 1}
+        assert workers_of(server.pid) == sorted([answering, stopped])
+    finally:
+        for each in kept:
+            each.close()
+        server.stop()
+
+
+def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    # a bound longer than the test may run: the answer comes from the failure, not the bound
+    server = ServeProcess(
+        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=3600
+    ).start()
+    kept: list[http.client.HTTPConnection] = []
+    try:
+        _, other, conn = _on_first(server, kept)
+        second = publish(rel, variant=2)
+        os.kill(other, signal.SIGSTOP)  # the reload reaches it only once it continues
+        answer: list[tuple[int, dict[str, str], dict]] = []
+        asking = threading.Thread(target=lambda: answer.append(_post_reload(conn)))
+        asking.start()
+        try:
+            wait_for(
+                "the answering process serves the second release",
+                lambda: (
+                    "reload (POST /admin/reload): now serving release " + second in server.log()
+                ),
+                server,
+            )
+            # the release's data changes on disk before the other process loads it: its
+            # reload (manifest, sha256) fails, and so does its retry
+            with open(rel / "graph.nq", "ab") as fh:
+                fh.write(b"<urn:a> <urn:b> <urn:c> .\n")
+        finally:
+            os.kill(other, signal.SIGCONT)
+        asking.join(240)
+        assert answer, server.log()[-3000:]
+        status, headers, body = answer[0]
+        assert status == 503, body
+        assert headers["content-type"].startswith("application/problem+json")
+        assert body["code"] == "release-mismatch"
+        assert body["processes"] == {first: 1, second: 1}
+        assert re.search(r"process \d failed to load it: \S+: .*sha256", body["detail"])
+        assert f"{first} (1 process)" in body["detail"]
+        assert "release mismatch: process" in server.log()  # its own error line
+        r = _ready(server)
+        assert r.status_code == 503 and r.json()["code"] == "release-mismatch"
+        assert reloads_counted(server) == {"success": 0, "failure": 1}
+    finally:
+        for each in kept:
+            each.close()
         server.stop()

@@ -83,7 +83,9 @@ class Metrics:
         )
         self.reloads = Counter(
             "pcfgraph_reloads_total",
-            "Release reloads by outcome (a failure leaves the old release serving).",
+            "Reloads of the server by outcome, one per reload however many processes it "
+            "reached (a failure: the candidate was refused and the old release serves, or "
+            "the processes serve different releases).",
             ("outcome",),
             registry=instruments,
         )

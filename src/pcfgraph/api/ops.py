@@ -258,7 +258,10 @@ def _admin_router(settings: Settings) -> APIRouter:
         description=(
             "Needs `Authorization: Bearer <admin token>`. 200 with the new release id, or a "
             "problem (422 `bad-release`) naming why the candidate was refused; the old release "
-            "keeps serving. 503 while another reload runs."
+            "keeps serving. 503 while another reload runs. With several server processes it "
+            "answers for the server: 200 once every process serves the new release, else 503 "
+            "`release-mismatch` naming each release and its process count "
+            "(`reload_wait_seconds`)."
         ),
         responses={403: {"description": "No or wrong bearer token"}},
     )
@@ -272,19 +275,21 @@ def _admin_router(settings: Settings) -> APIRouter:
         manager = request.app.state.pcf.services.releases
         if manager is None:  # pragma: no cover - install() sets it with this route
             raise Forbidden("reloads are not available on this server")
-        outcome = await manager.reload("POST /admin/reload")
+        outcome = await manager.reload_server("POST /admin/reload")
         if outcome.ok:
             return JSONResponse({"status": "reloaded", **outcome.to_dict()})
-        status = 500 if outcome.code == "internal-error" else 422
+        status = {"internal-error": 500, "release-mismatch": 503}.get(outcome.code or "", 422)
         return problem(
             request,
             status,
             outcome.code or "bad-release",
             outcome.detail or "the candidate release was refused",
+            headers={"Retry-After": "5"} if status == 503 else None,
             extra={
                 "serving_release_id": outcome.release_id,
                 "candidate_release_id": outcome.candidate_release_id,
                 "seconds": outcome.seconds,
+                **({"processes": outcome.processes} if outcome.processes else {}),
             },
         )
 

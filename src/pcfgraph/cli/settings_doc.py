@@ -30,14 +30,16 @@ MEANINGS: dict[str, str] = {
     "they share, and a `/metrics` scrape sums every process's counters, histograms and pool "
     "gauges (`pcfgraph_http_processes`: how many it holds). Each starts listening once it is "
     "ready. SIGHUP to the main process, or `POST "
-    "/admin/reload` to any worker, reloads every worker (each verifies and loads the candidate "
-    "itself; `pcfgraph_reloads_total` counts one per process). Each writes the release it "
+    "/admin/reload` to any worker, reloads every worker: the worker that gets it verifies and switches "
+    "first, then passes the reload on to the others (a candidate it refuses goes to nobody) "
+    "and answers for the server once they all serve it (`reload_wait_seconds`); "
+    "`pcfgraph_reloads_total` counts that one outcome, not one per process. Each writes the release it "
     "serves into a table the processes share (`served_releases.py`), so a reload that failed "
     "in some processes only (memory, I/O, the files changed between two loads) does not go "
     "unseen: `/ready` answers 503 `release-mismatch` from every process, naming each release "
     "and how many processes serve it, and `pcfgraph_release_processes{release_id}` counts "
     "them, until a reload succeeds everywhere (SIGHUP, `POST /admin/reload`) or the server "
-    "restarts. A worker whose reload passed on by SIGHUP failed while another process serves "
+    "restarts. A worker whose passed-on reload failed while another process serves "
     "another release tries once more 2 s later, then logs an error naming both releases (it "
     "keeps serving its own). A candidate that fails everywhere leaves them agreeing on the old "
     "release (no retry, no mismatch). Only for a release served from "
@@ -159,6 +161,16 @@ MEANINGS: dict[str, str] = {
     "graphql_allow_batching": "Whether a GraphQL request may carry several operations.",
     "admin_token": "Bearer token for `POST /admin/reload`. Unset: the route does not exist "
     "(404). Wrong or missing token: 403 `forbidden`. SIGHUP reloads regardless.",
+    "reload_wait_seconds": "With `http_workers` > 1: a reload of the server (`POST "
+    "/admin/reload` to any process, SIGHUP to the main process) is begun by one process, "
+    "which verifies and switches to the candidate, passes it on to the others, then waits "
+    "at most this long until every process serves the new release: only then does `POST "
+    "/admin/reload` answer 200 (its `processes`: how many serve each release). Not every "
+    "process switched by then, or one gave the reload up (its retry 2 s later failed too): "
+    "503 `release-mismatch` naming each release and how many processes serve it (the "
+    "candidate was good, so not 422; the server as a whole is not serving one release, the "
+    "state `/ready` answers 503 `release-mismatch` for). The default covers two reloads and "
+    "the retry on a loaded machine. One process: no wait.",
     "cors_origins": "Comma-separated origins allowed by CORS. Empty: no CORS headers.",
     "log_level": "Log level of the `pcfgraph.*` loggers (debug, info, warning, error).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
@@ -249,7 +261,11 @@ def render() -> str:
         "re-read, or the shipped data rebuilt) is verified (sha256, counts, SHACL) while the "
         "old release serves; then the worker pool and the app switch to it at once. A refused "
         "candidate leaves the old release serving and is reported (422 `bad-release`, log, "
-        '`pcfgraph_reloads_total{outcome="failure"}`).',
+        '`pcfgraph_reloads_total{outcome="failure"}`). With `http_workers` > 1 the answer '
+        "and the count are the server's: 200 once every process serves the new release (the "
+        "body's `processes`), else 503 `release-mismatch` (`reload_wait_seconds`); "
+        "`pcfgraph_reloads_total` counts one per reload of the server, however many processes "
+        "it reached.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
         "",

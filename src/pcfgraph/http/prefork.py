@@ -12,15 +12,18 @@ workers); what they must agree on (admission counts, metrics) is made by ``prepa
 the fork (:mod:`pcfgraph.server_processes`).
 
 Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
-supervisor; ``SIGHUP`` is passed to every worker (each reloads the release). A reload a worker
-made itself (``POST /admin/reload``) is sent on as ``SIGHUP`` to the supervisor, which passes it
-to the *other* workers, so all serve the same release. Each worker loads the candidate
-itself, so a reload can fail in some only (memory, I/O, files changed between two loads): each
-writes the release it serves into a table shared before the fork
-(:mod:`pcfgraph.served_releases`), ``/ready`` answers 503 ``release-mismatch`` while they
-differ, and a worker whose passed-on reload failed while another serves another release tries
-once more, then logs an error naming both (:func:`pcfgraph.serving.pass_reloads_on`). A worker that exits while the server
-is not stopping stops the whole server (with its exit code): a supervisor restarting it would
+supervisor; ``SIGHUP`` goes to one worker (the lowest numbered), which begins a reload of the
+server, as ``POST /admin/reload`` to any worker does (:mod:`pcfgraph.server_reload`): it
+verifies and switches to the candidate, then sends ``SIGHUP`` to the supervisor, which passes
+it on as :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL` to the *other* workers, so all serve
+the same release (a candidate the first refuses goes to nobody). Each worker loads the
+candidate itself, so a reload can fail in some only (memory, I/O, files changed between two
+loads): each writes the release it serves into a table shared before the fork
+(:mod:`pcfgraph.served_releases`), the worker that began the reload waits for the others there
+and answers for the server, ``/ready`` answers 503 ``release-mismatch`` while they differ, and
+a worker whose passed-on reload failed while another serves another release tries once more,
+then logs an error naming both (:func:`pcfgraph.serving.pass_reloads_on`). A worker that
+exits while the server is not stopping stops the whole server (with its exit code): a supervisor restarting it would
 fork the release it started with, not the one serving now. Workers still running
 ``STOP_SECONDS`` after the stop began are killed.
 """
@@ -37,6 +40,8 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from pcfgraph.server_processes import PASS_ON_SIGNAL
 
 log = logging.getLogger("pcfgraph.serving")
 
@@ -121,8 +126,9 @@ def _run_worker(
     try:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        # A SIGHUP before the app's lifespan installs its reload handler must not kill it.
+        # A reload signal before the app's lifespan installs its handlers must not kill it.
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(PASS_ON_SIGNAL, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
 
         def reload_others() -> None:
@@ -168,9 +174,12 @@ def _supervise(children: dict[int, int]) -> int:
                 log.info("stopping %d worker processes", len(children))
                 stopping = time.monotonic()
             _send(children, signal.SIGTERM)
-        elif info.si_signo == signal.SIGHUP:
-            # From a worker that reloaded itself: the others; from anyone else: all.
-            _send(children, signal.SIGHUP, skip=info.si_pid)
+        elif info.si_signo == signal.SIGHUP and info.si_pid in children:
+            # From a worker that reloaded itself: passed on to the others.
+            _send(children, PASS_ON_SIGNAL, skip=info.si_pid)
+        elif info.si_signo == signal.SIGHUP and stopping is None:
+            # From anyone else: one worker begins the reload of the server.
+            _send({min(children, key=children.__getitem__): 0}, signal.SIGHUP)
         for pid, code in _reap(children):
             number = children.pop(pid)
             if stopping is None:
