@@ -98,6 +98,8 @@ def test_metrics_count_by_route_template_and_status() -> None:
     assert fam["pcfgraph_release_info"] == {(("release_id", release_id),): 1.0}
     assert fam["pcfgraph_http_requests_in_flight"][()] == 1  # this scrape
     assert fam["pcfgraph_process_resident_memory_bytes"][()] > 10_000_000
+    pss = fam["pcfgraph_process_proportional_memory_bytes"][()]
+    assert 0 < pss <= fam["pcfgraph_process_resident_memory_bytes"][()]
 
 
 #: Every family /metrics always has: type and help text (dashboards and alerts depend on them).
@@ -147,7 +149,15 @@ FAMILIES = {
     ),
     "pcfgraph_process_resident_memory_bytes": (
         "gauge",
-        "Resident memory of the serving process (workers not included).",
+        "Resident memory of the serving process (workers not included); summed over "
+        "several server processes, the pages they share copy-on-write count once per "
+        "process (pcfgraph_process_proportional_memory_bytes does not).",
+    ),
+    "pcfgraph_process_proportional_memory_bytes": (
+        "gauge",
+        "Proportional memory (PSS) of the serving process (workers not included): its "
+        "resident pages, each shared one divided by the processes sharing it; summed "
+        "over several server processes, what they hold together.",
     ),
 }
 

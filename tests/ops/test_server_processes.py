@@ -318,6 +318,11 @@ def test_metrics_sum_every_process(two_processes: tuple[LiveServer, list]) -> No
     assert after[("pcfgraph_http_processes", ())] == 2
     info = [v for (name, _), v in after.items() if name == "pcfgraph_release_info"]
     assert info == [1.0]  # the release served: the scraped process's own, not a sum
+    # memory: RSS summed counts the pages the processes share (forked from one loaded app)
+    # once per process; PSS divides each shared page among its sharers, so it sums to less
+    rss = after[("pcfgraph_process_resident_memory_bytes", ())]
+    pss = after[("pcfgraph_process_proportional_memory_bytes", ())]
+    assert 0 < pss < rss
 
 
 def test_waiting_for_a_thread_is_capped_for_the_server() -> None:

@@ -230,8 +230,19 @@ class _ServingCollector(Collector):
         if rss is not None:
             yield GaugeMetricFamily(
                 "pcfgraph_process_resident_memory_bytes",
-                "Resident memory of the serving process (workers not included).",
+                "Resident memory of the serving process (workers not included); summed over "
+                "several server processes, the pages they share copy-on-write count once per "
+                "process (pcfgraph_process_proportional_memory_bytes does not).",
                 rss,
+            )
+        pss = proportional_memory_bytes()
+        if pss is not None:
+            yield GaugeMetricFamily(
+                "pcfgraph_process_proportional_memory_bytes",
+                "Proportional memory (PSS) of the serving process (workers not included): its "
+                "resident pages, each shared one divided by the processes sharing it; summed "
+                "over several server processes, what they hold together.",
+                pss,
             )
 
 
@@ -273,3 +284,17 @@ def resident_memory_bytes(pid: int | None = None) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def proportional_memory_bytes() -> int | None:
+    """PSS of this process from ``/proc/self/smaps_rollup`` (Linux 4.14+; None elsewhere):
+    a page shared by N processes counts 1/N, so the processes of a server forked from one
+    loaded app add up to what they really hold. About 1-4 ms to read at 300-600 MB."""
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
