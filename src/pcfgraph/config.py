@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     max_result_rows: int = 100_000
     #: Memory (MiB) for finished /sparql answers of the served release; 0: none kept.
     sparql_cache_mb: int = 64
+    #: ``GET /sparql`` answers made without waiting (in-process lookups, kept answers, 304,
+    #: refusals) are written by the HTTP protocol without an ASGI request cycle (the same
+    #: response, metrics and log line; pcfgraph.api.fast_path).
+    http_fast_path: bool = True
     #: Largest proven work bound of an ad-hoc query run in the serving process (0: never).
     sparql_inprocess_work: int = 5_000_000
     #: A release served from disk with at most this many quads gets an in-memory copy for the

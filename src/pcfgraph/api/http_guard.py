@@ -109,12 +109,7 @@ class HttpGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        target = len(scope.get("raw_path") or scope["path"].encode()) + len(
-            scope.get("query_string", b"")
-        )
-        headers = scope.get("headers", [])
-        size = sum(len(k) + len(v) + 4 for k, v in headers)
-        refused = check_request(target, size, len(headers), self.settings)
+        refused = head_refusal(scope, self.settings)
         if refused is not None:
             hdrs, body = problem_response(*refused)
             await send({"type": "http.response.start", "status": refused[0], "headers": hdrs})
@@ -123,11 +118,26 @@ class HttpGuardMiddleware:
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                message = {**message, "headers": [*headers, *_missing_security(headers)]}
+                message = {**message, "headers": secured(message.get("headers", []))}
             await send(message)
 
         await self.app(scope, receive, send_secured)
+
+
+def head_refusal(scope: Scope, settings: Settings) -> tuple[int, str, str] | None:
+    """:func:`check_request` on a request's scope: its target and header block."""
+    target = len(scope.get("raw_path") or scope["path"].encode()) + len(
+        scope.get("query_string", b"")
+    )
+    headers = scope.get("headers", [])
+    size = sum(len(k) + len(v) + 4 for k, v in headers)
+    return check_request(target, size, len(headers), settings)
+
+
+def secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers with the security headers it does not set itself after them
+    (every response, through :class:`HttpGuardMiddleware` or the protocol's fast path)."""
+    return [*headers, *_missing_security(headers)]
 
 
 def _missing_security(headers: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:

@@ -14,17 +14,40 @@ Each response also leaves in one write where it can (:class:`OneWriteTransport`)
 writes the status line and headers, then the body, as two ``send`` calls on the socket; the
 client wakes up for the head and again for the body (two context switches, about 0.1 ms per
 request on this loopback, for every small answer).
+
+A ``GET /sparql`` the app answers without waiting is answered here, when its request is
+complete, without an ASGI request cycle (:mod:`pcfgraph.api.fast_path`; ``http_fast_path``):
+its response written as uvicorn would write it (:func:`response_bytes`), then uvicorn's own
+bookkeeping of a finished response (``on_response_complete``: the request count that
+``limit_max_requests`` reads, the keep-alive timer, the next pipelined request). Only on a
+connection with nothing else in flight (no cycle running, none queued, writing not paused),
+kept alive, HTTP/1.1, without ``Expect``, and with uvicorn's access log off; anything else
+starts uvicorn's cycle as before.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from pcfgraph.api.http_guard import check_request, problem_response
 from pcfgraph.config import Settings
+
+if TYPE_CHECKING:
+    from pcfgraph.api.fast_path import FastPath
+
+log = logging.getLogger("pcfgraph.http")
 
 _STATUS_LINES = {
     400: b"HTTP/1.1 400 Bad Request\r\n",
@@ -58,6 +81,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._limits = settings_of(self.app)
         self._refused: tuple[int, str, str] | None = None
         self._header_bytes = 0
+        #: The app's fast path (:meth:`_fast_path`), once known; a request whose cycle waits
+        #: for its end to be answered on it; whether uvicorn is starting a request's cycle.
+        self._fast: FastPath | None = None
+        self._fast_known = not self._limits.http_fast_path
+        self._deferred: tuple[RequestResponseCycle, Any] | None = None
+        self._starting = False
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -92,10 +121,93 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         if self._refused is not None:
             raise _Refused  # httptools turns it into a parser error: send_400_response below
-        super().on_headers_complete()
+        self._starting = True
+        try:
+            super().on_headers_complete()
+        finally:
+            self._starting = False
         cycle = getattr(self, "cycle", None)
         if cycle is not None and cycle.transport is self.transport:
             cycle.transport = OneWriteTransport(self.transport, self.loop)
+
+    # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        """uvicorn starts a request's cycle here: a new request (from ``on_headers_complete``)
+        that may be answered on the fast path waits for its end instead
+        (:meth:`on_message_complete`); queued pipelined requests start as before."""
+        if self._starting and app is self.app and self._may_answer_now(cycle):
+            self._deferred = (cycle, app)
+            return
+        # a fast answer earlier in the same read armed the keep-alive timer: not while this runs
+        self._unset_keepalive_if_required()
+        super()._start_asgi_task(cycle, app)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            cycle, app = deferred
+            if not self._answer_now(cycle):
+                self._unset_keepalive_if_required()
+                super()._start_asgi_task(cycle, app)
+
+    def _fast_path(self) -> FastPath | None:
+        if not self._fast_known:
+            from pcfgraph.api.fast_path import FastPath
+
+            self._fast = FastPath.of(self.app)
+            # the app builds its layers on its first request: until then, not known yet
+            self._fast_known = self._fast is not None or _layers_built(self.app)
+        return self._fast
+
+    def _may_answer_now(self, cycle: RequestResponseCycle) -> bool:
+        scope = cycle.scope
+        return (
+            scope["method"] == "GET"
+            and scope["path"] == "/sparql"
+            and not scope["root_path"]
+            and scope["http_version"] == "1.1"
+            and cycle.keep_alive
+            and not cycle.waiting_for_100_continue
+            and not self.pipeline
+            and not self.flow.write_paused
+            and not self.access_log
+            and self._fast_path() is not None
+            and not _has_body(scope["headers"])
+        )
+
+    def _answer_now(self, cycle: RequestResponseCycle) -> bool:
+        """Answer the complete request of ``cycle`` on the fast path; False: not done, its
+        cycle starts instead."""
+        fast = self._fast
+        if fast is None or cycle.body or self.transport.is_closing():
+            return False
+        written = False
+
+        def deliver(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+            nonlocal written
+            data = response_bytes(status, self.server_state.default_headers, headers, body)
+            if data is None:
+                return False
+            self.transport.write(data)
+            written = True
+            return True
+
+        try:
+            answered = fast.respond(cast(Any, cycle.scope), deliver)
+        except Exception:
+            if not written:
+                log.exception("the fast path failed before answering; the app answers")
+                return False
+            log.exception("the fast path failed after answering")
+            answered = True
+        if not answered:
+            return False
+        # the cycle is over, as uvicorn's send leaves it: its callbacks ignore it from now on
+        cycle.response_started = cycle.response_complete = True
+        self.on_response_complete()
+        return True
 
     def send_400_response(self, msg: str) -> None:
         """Every answer uvicorn gives before the app runs, as problem+json."""
@@ -110,6 +222,77 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
         self.transport.close()
+
+
+def response_bytes(
+    status: int,
+    default_headers: list[tuple[bytes, bytes]],
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+) -> bytes | None:
+    """The bytes uvicorn's ``RequestResponseCycle.send`` writes for this complete response to
+    a kept-alive ``GET`` (the status line, uvicorn's default headers then the response's,
+    names in lower case, then the body), or None where it would do anything else (a header
+    it refuses, no ``Content-Length`` where a body needs one, a body of another length, a
+    ``Connection`` or ``Transfer-Encoding`` of the app's): such a response goes the ASGI way."""
+    line = STATUS_LINE.get(status)
+    if line is None:
+        return None
+    content = [line]
+    length: int | None = None
+    for name, value in (*default_headers, *headers):
+        checked = _header_line(name, value)
+        if checked is None:
+            return None
+        name, text = checked
+        if name == b"content-length" and length is None:
+            try:
+                length = int(value.decode())
+            except ValueError:
+                return None
+        elif name in (b"connection", b"transfer-encoding"):
+            return None
+        content.append(text)
+    if length is None:
+        if body or status not in (204, 304):
+            return None
+    elif length != len(body):
+        return None
+    content.append(b"\r\n")
+    content.append(body)
+    return b"".join(content)
+
+
+def _has_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request says it has a body: its cycle starts at once as before (its body
+    may pause reading before it ends, and the fast path waits for the end)."""
+    return any(name in _BODY_HEADERS for name, _ in headers)
+
+
+_BODY_HEADERS = (b"content-length", b"transfer-encoding")
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_line(name: bytes, value: bytes) -> tuple[bytes, bytes] | None:
+    """A header's name in lower case and its line, checked as uvicorn checks it (None: it
+    refuses it). Kept: most of a response's headers are the same on every response (the
+    security headers, ``server``, ``vary``, the ``date`` of this second), and the two
+    regular expressions per header were a tenth of a fast answer's time."""
+    if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+        return None
+    name = name.lower()
+    return name, b"".join([name, b": ", value, b"\r\n"])
+
+
+def _layers_built(app: Any) -> bool:
+    """Whether the Starlette app inside uvicorn's wrappers has built its middleware stack."""
+    for _ in range(16):
+        if hasattr(app, "middleware_stack"):
+            return app.middleware_stack is not None
+        app = getattr(app, "app", None)
+        if app is None:
+            break
+    return True
 
 
 class OneWriteTransport:

@@ -26,6 +26,7 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -95,16 +96,7 @@ class OpsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        rid = ""
-        for key, value in scope["headers"]:
-            if key == b"x-request-id":
-                rid = value.decode("latin-1")
-                break
-        if not (rid.isalnum() and len(rid) <= 64):
-            rid = new_request_id()
-        state = scope.setdefault("state", {})
-        state["request_id"] = rid
-        header = (b"x-request-id", rid.encode("latin-1"))
+        rid = request_id_of(scope)
         token = request_id_var.set(rid)
         status = 500
         self.metrics.begin()
@@ -113,9 +105,7 @@ class OpsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != header[0]]
-                headers.append(header)
-                message["headers"] = headers
+                message["headers"] = with_request_id(message.get("headers", ()), rid)
             await send(message)
 
         failed = False
@@ -125,15 +115,42 @@ class OpsMiddleware:
             failed = True
             raise
         finally:
-            seconds = time.perf_counter() - started
-            route = _route_template(scope)
-            code = state.get("problem_code") if status >= 400 else None
-            if failed and not code:
-                status, code = 500, "internal-error"
-            self.metrics.observe(route, scope.get("method", ""), status, seconds, code)
-            if access_log.isEnabledFor(logging.INFO):
-                self.access_log.write(scope, route, status, seconds, code)
+            self.finished(scope, status, started, failed)
             request_id_var.reset(token)
+
+    def finished(self, scope: Scope, status: int, started: float, failed: bool = False) -> None:
+        """A request's metrics and access-log line (its ``metrics.begin()`` already counted):
+        every HTTP request, through this layer or the protocol's fast path."""
+        seconds = time.perf_counter() - started
+        route = _route_template(scope)
+        code = scope["state"].get("problem_code") if status >= 400 else None
+        if failed and not code:
+            status, code = 500, "internal-error"
+        self.metrics.observe(route, scope.get("method", ""), status, seconds, code)
+        if access_log.isEnabledFor(logging.INFO):
+            self.access_log.write(scope, route, status, seconds, code)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id, also set as ``scope["state"]["request_id"]``: the client's
+    ``X-Request-ID`` when alphanumeric and at most 64 characters, else a fresh one."""
+    rid = ""
+    for key, value in scope["headers"]:
+        if key == b"x-request-id":
+            rid = value.decode("latin-1")
+            break
+    if not (rid.isalnum() and len(rid) <= 64):
+        rid = new_request_id()
+    scope.setdefault("state", {})["request_id"] = rid
+    return rid
+
+
+def with_request_id(headers: Iterable[tuple[bytes, bytes]], rid: str) -> list[tuple[bytes, bytes]]:
+    """A response's headers with its ``X-Request-ID`` (the request's id, replacing any the
+    route set)."""
+    kept = [h for h in headers if h[0].lower() != b"x-request-id"]
+    kept.append((b"x-request-id", rid.encode("latin-1")))
+    return kept
 
 
 class AccessLog:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -34,6 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pcfgraph import iris
 from pcfgraph.api.sparql_cache import (
     CachedAnswer,
+    CacheKey,
     CheckedText,
     CheckedTexts,
     ResponseCache,
@@ -75,7 +77,7 @@ from pcfgraph.sparql_results import (
     serialize_select,
     serialize_triples,
 )
-from pcfgraph.store import GraphStore
+from pcfgraph.store import EmbeddedStore, GraphStore
 
 if TYPE_CHECKING:
     from pcfgraph.sandbox.pool import WorkerPool
@@ -102,18 +104,47 @@ def known_graphs(state: AppState) -> frozenset[str]:
 @router.get("/sparql", summary="SPARQL 1.1 query (GET) or the service description")
 async def sparql_get(request: Request) -> Response:
     state = app_state(request)
-    params = form_params(request.scope.get("query_string", b""), "the query string")
+    asked = get_query(request.scope)
+    if asked is None:
+        page = state.pages.sparql
+        if page is not None and html_preferred(request.headers.get("accept")):
+            return page(request)  # a person's browser: the query page (pcfgraph.web)
+        return service_description(request, state)
+    return await run_query(request, state, *asked)
+
+
+def get_query(scope: Scope) -> tuple[str, list[tuple[str, str]]] | None:
+    """The query text and the parameters of a ``GET /sparql`` (None: no ``query``, the
+    service description); an ``update`` parameter is refused."""
+    params = form_params(scope.get("query_string", b""), "the query string")
     if one_param(params, "update") is not None:
         raise Forbidden(
             "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
         )
     query = one_param(params, "query")
-    if query is None:
-        page = state.pages.sparql
-        if page is not None and html_preferred(request.headers.get("accept")):
-            return page(request)  # a person's browser: the query page (pcfgraph.web)
-        return service_description(request, state)
-    return await run_query(request, state, query, params)
+    return None if query is None else (query, params)
+
+
+def sparql_get_now(request: Request) -> Response | None:
+    """:func:`sparql_get`'s response when it is made without waiting, else None (with nothing
+    done that the request, answered through the ASGI app instead, would see: see
+    :mod:`pcfgraph.api.fast_path`): a cache hit, a 304, an answer evaluated in this process
+    on the event loop, or the same errors as :func:`sparql_get` raises."""
+    state = app_state(request)
+    asked = get_query(request.scope)
+    if asked is None:
+        return None
+    plan = plan_query(request, state, *asked)
+    if plan.response is not None:
+        plan.counted()
+        return plan.response
+    if plan.pool is None:
+        return None
+    result = evaluate_now(state, plan.pool, plan.payload)
+    if result is None:
+        return None
+    plan.counted()
+    return plan.answered(result)
 
 
 def html_preferred(accept: str | None) -> bool:
@@ -160,6 +191,56 @@ async def sparql_post(request: Request) -> Response:
 async def run_query(
     request: Request, state: AppState, query: str, params: list[tuple[str, str]]
 ) -> Response:
+    plan = plan_query(request, state, query, params)
+    plan.counted()
+    if plan.response is not None:
+        return plan.response
+    if plan.pool is None:  # a remote store (plan_query: no pool without one)
+        remote = state.services.remote_store
+        assert remote is not None
+        result = await asyncio.to_thread(remote.run_protocol_query, plan.payload)
+        return answer_response(result["body"], result["content_type"])
+    return plan.answered(await evaluate(request, state, plan.pool, plan.payload))
+
+
+@dataclass(slots=True)
+class QueryPlan:
+    """How one checked ``/sparql`` query is answered (:func:`plan_query`): already
+    (``response``: a cached answer or 304), or from ``payload`` evaluated on ``pool``'s
+    release (None: on the remote store), its answer kept under ``key`` (None: not cacheable)."""
+
+    payload: dict[str, Any]
+    pool: WorkerPool | None = None
+    response: Response | None = None
+    key: CacheKey | None = None
+    etag: str | None = None
+    cache: ResponseCache | None = None
+    hit: bool = False
+    conditional: bool = False
+
+    def counted(self) -> None:
+        """The cache lookup counted (once the plan is used: see ``ResponseCache.peek``)."""
+        if self.cache is not None and self.key is not None:
+            self.cache.record(self.key, self.hit)
+
+    def answered(self, result: dict[str, Any]) -> Response:
+        """The response of the evaluated answer, kept in the cache when cacheable."""
+        if self.key is None or self.etag is None:
+            return answer_response(result["body"], result["content_type"])
+        answer = CachedAnswer(result["body"], result["content_type"], self.etag)
+        pool = self.pool
+        if self.cache is not None and pool is not None and pool.release_id == self.key[0]:
+            self.cache.put(self.key, answer)  # only if the data did not change while it ran
+        etag = answer.etag if self.conditional else None
+        return answer_response(answer.body, answer.content_type, etag)
+
+
+def plan_query(
+    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
+) -> QueryPlan:
+    """Everything before the evaluation of a ``/sparql`` query, without waiting: the guard's
+    verdict (raises for a refused query), the negotiated media type (406), the payload of the
+    evaluation, and the cache (a kept answer, or 304 for the client's copy)."""
     settings = state.settings
     default_graphs = many_params(params, "default-graph-uri")
     named_graphs = many_params(params, "named-graph-uri")
@@ -181,17 +262,14 @@ async def run_query(
     if default_graphs or named_graphs:
         payload["default_graphs"] = default_graphs
         payload["named_graphs"] = named_graphs
-    remote = state.services.remote_store
-    if remote is not None:
-        result = await asyncio.to_thread(remote.run_protocol_query, payload)
-        return answer_response(result["body"], result["content_type"])
+    if state.services.remote_store is not None:
+        return QueryPlan(payload)
     pool = state.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
     release_id = pool.release_id
     if release_id is None or not checked.deterministic:
-        result = await evaluate(request, state, pool, payload)
-        return answer_response(result["body"], result["content_type"])
+        return QueryPlan(payload, pool)
     key = cache_key(
         release_id,
         query,
@@ -202,19 +280,22 @@ async def run_query(
         settings.max_result_rows,
     )
     cache = response_cache(state)
-    answer = cache.get(key) if cache is not None else None
+    answer = cache.peek(key) if cache is not None else None
     conditional = scope["method"] == "GET"
+    plan = QueryPlan(
+        payload, pool, key=key, cache=cache, hit=answer is not None, conditional=conditional
+    )
     if answer is None:
-        etag = etag_for(key)
+        plan.etag = etag = etag_for(key)
         if conditional and matches(header(scope, b"if-none-match"), etag):
-            return not_modified(etag)
-        result = await evaluate(request, state, pool, payload)
-        answer = CachedAnswer(result["body"], result["content_type"], etag)
-        if cache is not None and pool.release_id == release_id:
-            cache.put(key, answer)  # only if the data did not change while it ran
+            plan.response = not_modified(etag)
     elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
-        return not_modified(answer.etag)
-    return answer_response(answer.body, answer.content_type, answer.etag if conditional else None)
+        plan.response = not_modified(answer.etag)
+    else:
+        plan.response = answer_response(
+            answer.body, answer.content_type, answer.etag if conditional else None
+        )
+    return plan
 
 
 class AnswerResponse(Response):
@@ -272,21 +353,49 @@ async def evaluate(
     """The answer to one checked query: in this process when its work on the served release
     is proven small (:mod:`pcfgraph.api.sparql_local`), else in a sandbox worker."""
     settings = state.settings
-    local = local_evaluator(state)
-    if local is not None:
-        manifest = state.release.manifest
-        release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
-        if release_id and release_id == pool.release_id:
-            store = state.store
-            work = local.bound(str(release_id), store, payload["query"])
-            if work is not None:
-                answer = await local.run(store, payload, work, settings.query_timeout)
-                if answer is not None:
-                    return answer
+    found = local_work(state, pool, payload)
+    if found is not None:
+        local, store, work = found
+        answer = await local.run(store, payload, work, settings.query_timeout)
+        if answer is not None:
+            return answer
     result: dict[str, Any] = await pool.run(
         SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client_key(request.client)
     )
     return result
+
+
+def evaluate_now(
+    state: AppState, pool: WorkerPool, payload: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The answer to one checked query when :func:`evaluate` would make it without waiting
+    (in this process, on the event loop: ``LocalEvaluator.runs_inline``), else None. A
+    query that falls back to the worker from there (an engine error) returns None too and
+    is evaluated again on its way to the worker (rare: the guard accepted its text)."""
+    found = local_work(state, pool, payload)
+    if found is None:
+        return None
+    local, store, work = found
+    if not local.runs_inline(store, payload, work):
+        return None
+    return local.run_inline(store, payload, work, state.settings.query_timeout)
+
+
+def local_work(
+    state: AppState, pool: WorkerPool, payload: dict[str, Any]
+) -> tuple[LocalEvaluator, EmbeddedStore, int] | None:
+    """The in-process evaluator, the store and the proven work bound of a query it may
+    evaluate (the served release is the pool's), else None."""
+    local = local_evaluator(state)
+    if local is None:
+        return None
+    manifest = state.release.manifest
+    release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
+    if not release_id or release_id != pool.release_id:
+        return None
+    store = state.store
+    work = local.bound(str(release_id), store, payload["query"])
+    return None if work is None else (local, store, work)
 
 
 def local_evaluator(state: AppState) -> LocalEvaluator | None:
@@ -398,16 +507,11 @@ class SparqlFastPath:
             await self.app(scope, receive, send)
             return
         app: FastAPI = scope["app"]
-        if self._endpoints is None:
-            self._endpoints = self._find(app)
-        target = self._endpoints.get(scope["method"])
+        target = self.target(scope)
         if target is None:
             await self.app(scope, receive, send)
             return
-        route, endpoint = target
-        scope["route"] = route
-        scope["endpoint"] = endpoint
-        scope["path_params"] = {}
+        endpoint = target[1]
         request = Request(scope, receive)
         try:
             response = await endpoint(request)
@@ -420,6 +524,34 @@ class SparqlFastPath:
             else:
                 response = await run_in_threadpool(handler, request, exc)
         await response(scope, receive, send)
+
+    def target(self, scope: Scope) -> tuple[APIRoute, Any] | None:
+        """The route and endpoint of a ``/sparql`` request's method (None: FastAPI's), set in
+        its scope as FastAPI's routing sets them (metrics count the route's template)."""
+        if self._endpoints is None:
+            self._endpoints = self._find(scope["app"])
+        target = self._endpoints.get(scope["method"])
+        if target is not None:
+            scope["route"], scope["endpoint"] = target
+            scope["path_params"] = {}
+        return target
+
+    @staticmethod
+    def handled_now(request: Request, exc: Exception) -> Response | None:
+        """The response the app's handler of ``exc`` makes, made now (the handlers of the
+        errors ``/sparql`` raises are coroutines that never wait); None when there is no
+        handler (the server-error layer answers) or it would wait."""
+        handler = _exception_handler(request.scope["app"], exc)
+        if handler is None or not inspect.iscoroutinefunction(handler):
+            return None
+        made = handler(request, exc)
+        try:
+            made.send(None)
+        except StopIteration as done:
+            response: Response = done.value
+            return response
+        made.close()
+        return None
 
 
 def _exception_handler(app: FastAPI, exc: Exception) -> Any:

@@ -125,12 +125,21 @@ class ResponseCache:
 
     def get(self, key: CacheKey) -> CachedAnswer | None:
         entry = self._entries.get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
+        self.record(key, entry is not None)
         return entry
+
+    def peek(self, key: CacheKey) -> CachedAnswer | None:
+        """The entry of ``key``, neither counted nor moved (:meth:`record` does that once the
+        lookup is used: the protocol's fast path may hand the request on to the ASGI app)."""
+        return self._entries.get(key)
+
+    def record(self, key: CacheKey, hit: bool) -> None:
+        """Count a lookup of ``key``; a hit becomes the most recently used entry."""
+        if hit:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
 
     def put(self, key: CacheKey, answer: CachedAnswer) -> None:
         """Keep ``answer`` for ``key``; a key of another release than the cache holds drops

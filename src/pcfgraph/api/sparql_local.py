@@ -231,6 +231,8 @@ class LocalEvaluator:
     ) -> dict[str, Any] | None:
         """The answer (as the worker's task gives it), or None: the worker should run it
         (all threads busy, or not answerable here). ``store`` is the served release's store."""
+        if self.runs_inline(store, payload, work):
+            return self.run_inline(store, payload, work, timeout)
         started = time.monotonic()
         # a store in this process's memory (a release served from memory, or the in-memory
         # copy of one the workers read from disk): waiting for a thread here beats a worker
@@ -238,17 +240,63 @@ class LocalEvaluator:
         in_memory = not store.on_disk
         query: str = payload["query"]
         try:
+            if not self._slots.try_take():
+                if not in_memory:
+                    return None
+                try:
+                    if not await self._slots.take(work, timeout):
+                        return None
+                except TimeoutError:
+                    raise _deadline(timeout) from None
+            future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
+                _timed, store.store, payload, self._graph_writer
+            )
+            left = timeout - (time.monotonic() - started)
+            try:
+                async with asyncio.timeout(left):
+                    result, seconds = await asyncio.wrap_future(future)
+            except TimeoutError:
+                raise _deadline(timeout) from None
+            finally:
+                self._release_after(future)
+            self._measured(query, seconds)
+            if time.monotonic() - started > timeout:
+                raise _deadline(timeout)
+        except Fallback:
+            self.counters["fallbacks"] += 1
+            return None
+        except BaseException:
+            self.counters["in_process"] += 1  # an outcome from here: the row cap, the deadline
+            raise
+        self.counters["in_process"] += 1
+        return result
+
+    def runs_inline(self, store: EmbeddedStore, payload: dict[str, Any], work: int) -> bool:
+        """Whether a query of bound ``work`` runs on the event loop (:meth:`run_inline`):
+        its bound is small, or this text last ran in under its mark (:func:`_inline_mark`)."""
+        if work <= self.inline_work:
+            return True
+        mark = _inline_mark(not store.on_disk, payload["media_type"])
+        return self._measured_cheap(payload["query"], mark)
+
+    def run_inline(
+        self, store: EmbeddedStore, payload: dict[str, Any], work: int, timeout: float
+    ) -> dict[str, Any] | None:
+        """The answer of a query that :meth:`runs_inline`, evaluated now on the calling
+        thread (the event loop), or None: the worker should run it (:class:`Fallback`)."""
+        started = time.monotonic()
+        query: str = payload["query"]
+        try:
             if work <= self.inline_work:
                 # always inline by its bound: its time is never consulted, so not measured
                 # (the CPU clock is a system call, a few us of a cheap lookup)
                 result = evaluate(store.store, payload)
-            elif self._measured_cheap(
-                query, mark := _inline_mark(in_memory, payload["media_type"])
-            ):
+            else:
                 # timed by the wall clock (the thread's CPU clock is a system call, two a run,
                 # a few us of a cheap lookup): under the mark of wall time its CPU time is
                 # less too; over it (real work, or a wait for a core on a loaded machine) the
                 # next run reads the CPU clock as well, and that decides
+                mark = _inline_mark(not store.on_disk, payload["media_type"])
                 precise = self._seconds.get(query, 0.0) == RECHECK
                 cpu, wall = time.thread_time() if precise else 0.0, time.monotonic()
                 result = evaluate(store.store, payload)
@@ -257,27 +305,6 @@ class LocalEvaluator:
                 else:
                     elapsed = time.monotonic() - wall
                     self._measured(query, elapsed if elapsed < mark else RECHECK)
-            else:
-                if not self._slots.try_take():
-                    if not in_memory:
-                        return None
-                    try:
-                        if not await self._slots.take(work, timeout):
-                            return None
-                    except TimeoutError:
-                        raise _deadline(timeout) from None
-                future: Future[tuple[dict[str, Any], float]] = self._pool().submit(
-                    _timed, store.store, payload, self._graph_writer
-                )
-                left = timeout - (time.monotonic() - started)
-                try:
-                    async with asyncio.timeout(left):
-                        result, seconds = await asyncio.wrap_future(future)
-                except TimeoutError:
-                    raise _deadline(timeout) from None
-                finally:
-                    self._release_after(future)
-                self._measured(query, seconds)
             if time.monotonic() - started > timeout:
                 raise _deadline(timeout)
         except Fallback:

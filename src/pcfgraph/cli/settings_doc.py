@@ -121,6 +121,14 @@ MEANINGS: dict[str, str] = {
     "first; answers over a quarter of it are not kept). `GET` answers carry a weak `ETag`, and "
     "`If-None-Match` with it gives 304. Queries with `RAND`/`NOW`/`UUID`/`STRUUID`/`BNODE` and "
     "remote-store answers are never cached. 0: nothing kept (ETags and 304 stay).",
+    "http_fast_path": "A `GET /sparql` that the app answers without waiting (a query run in "
+    "process on the event loop, a kept answer, a 304, a refusal) is answered by the HTTP "
+    "protocol itself, without uvicorn's ASGI request cycle (no task, no ASGI messages): the "
+    "same status, headers, body, metrics and access-log line, from the same functions "
+    "(`pcfgraph.api.fast_path`). Everything else (other paths and methods, `HEAD`, `POST`, "
+    "requests with a body, an `Origin` or `X-Forwarded-*`, queries for a thread or a sandbox "
+    "worker, pipelined requests behind one in flight, `Connection: close`) goes the ASGI way. "
+    "false: every request goes the ASGI way.",
     "sparql_inprocess_work": "Ad-hoc queries whose work on the served release is proven at "
     "most this many steps (solutions and index lookups, bounded from the release's predicate "
     "degrees; about a second of engine time per 5 million on 2 CPUs) run in the serving "

@@ -1,0 +1,211 @@
+"""``GET /sparql`` answered by the HTTP protocol itself, without an ASGI request cycle (issue 20).
+
+Under uvicorn every request gets a ``RequestResponseCycle``, an asyncio task (its first step
+on the next turn of the event loop), and its response passes as ASGI messages through each
+middleware layer. Most ``/sparql`` answers are made without waiting for anything: a query the
+in-process evaluator runs on the event loop (:mod:`pcfgraph.api.sparql_local`), a kept answer,
+a 304, a refusal. For those, :class:`FastPath` makes the response in one synchronous call
+from the protocol (:class:`pcfgraph.api.http_protocol.GuardedHttpToolsProtocol`), with the
+same functions each layer calls per response, in the same order:
+
+- the guard's head limits and security headers (:mod:`pcfgraph.api.http_guard`:
+  :func:`head_refusal`, :func:`secured`);
+- CORS (when ``cors_origins`` are set): Starlette's layer's own ``send``;
+- the request id, metrics and access-log line (:mod:`pcfgraph.api.ops`: :func:`request_id_of`,
+  :func:`with_request_id`, :meth:`OpsMiddleware.finished`, the same instance's metrics);
+- the route set as routing sets it and the endpoint's own work up to the evaluation, then the
+  evaluation on the event loop (:func:`pcfgraph.api.sparql.sparql_get_now`: the same
+  :func:`plan_query` and :func:`evaluate_now` as :func:`sparql_get`); errors answered by the
+  app's own exception handlers (:meth:`SparqlFastPath.handled_now`).
+
+Anything else is handed on, before anything a client or ``/metrics`` could see was done, and
+goes the ASGI way: another path or method (``HEAD``, ``POST``, ``OPTIONS``), a request with a
+body, ``X-Forwarded-*`` (uvicorn's proxy headers), a query that needs a
+thread or a sandbox worker, a remote store, a response that is not a plain one, an
+unexpected error (the ASGI way answers it with its 500), and every app whose layers are not
+exactly the known ones (:meth:`FastPath.of`: another middleware, OpenTelemetry, a
+``root_path``, a body limit). ``Settings.http_fast_path`` turns it off.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Scope
+
+from pcfgraph.api.http_guard import HttpGuardMiddleware, head_refusal, secured
+from pcfgraph.api.ops import OpsMiddleware, request_id_of, request_id_var, with_request_id
+from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now
+
+log = logging.getLogger("pcfgraph.http")
+
+#: Request headers that hand a request on to the ASGI app (see the module doc).
+HANDED_ON = frozenset(
+    {
+        b"content-length",
+        b"transfer-encoding",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+    }
+)
+
+#: ``deliver(status, headers, body)``: the protocol writes the response, or says it cannot
+#: (False: nothing was written).
+Deliver = Callable[[int, list[tuple[bytes, bytes]], bytes], bool]
+
+
+def _framework_layers() -> tuple[type, ...]:
+    """FastAPI's own layers outside the user middlewares, which pass a request without a body
+    through untouched when telemetry is off and there is no body limit; empty when the
+    installed FastAPI has others (then there is no fast path: :meth:`FastPath.of`)."""
+    try:
+        from fastapi._body_limit import AppBodyLimitMiddleware
+        from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+    except ImportError:  # pragma: no cover - another FastAPI than the pinned one
+        return ()
+    return (ServerErrorMiddleware, ExceptionTelemetryMiddleware, AppBodyLimitMiddleware)
+
+
+class FastPath:
+    """The synchronous answer of ``GET /sparql`` for one app (see the module doc)."""
+
+    def __init__(
+        self,
+        app: FastAPI,
+        guard: HttpGuardMiddleware,
+        ops: OpsMiddleware,
+        sparql: SparqlFastPath,
+        cors: CORSMiddleware | None = None,
+    ) -> None:
+        self.app = app
+        self.guard = guard
+        self.ops = ops
+        self.sparql = sparql
+        self.cors = cors
+
+    @classmethod
+    def of(cls, served: Any) -> FastPath | None:
+        """The fast path of ``served`` (uvicorn's loaded app: the pcfgraph app, maybe inside
+        uvicorn's proxy-headers layer), or None: turned off, or a layer it does not know of
+        (it answers only what the known layers would answer the same way). Known only once
+        the app built its middleware stack (its first request)."""
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app = served.app if isinstance(served, ProxyHeadersMiddleware) else served
+        if not isinstance(app, FastAPI) or app.root_path:
+            return None
+        settings = app.state.pcf.settings
+        if not settings.http_fast_path or settings.opentelemetry:
+            return None
+        if getattr(app, "max_body_size", None) is not None:
+            return None
+        layer: Any = app.middleware_stack
+        framework = _framework_layers()
+        for expected in framework:
+            if type(layer) is not expected:
+                return None
+            layer = cast(Any, layer).app
+        if not framework or type(layer) is not HttpGuardMiddleware:
+            return None
+        guard, layer = layer, layer.app
+        cors = None
+        if type(layer) is CORSMiddleware:  # its headers are added (_through_cors)
+            cors, layer = layer, layer.app
+        if type(layer) is not OpsMiddleware:
+            return None
+        ops, layer = layer, layer.app
+        if type(layer) is not SparqlFastPath:
+            return None
+        return cls(app, guard, ops, layer, cors)
+
+    def respond(self, request_scope: Scope, deliver: Deliver) -> bool:
+        """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET
+        /sparql`` without a body; not changed) through ``deliver`` now; False: nothing was
+        done that the ASGI way would not do again, the request goes that way."""
+        headers = request_scope["headers"]
+        for name, _ in headers:
+            if name in HANDED_ON:
+                return False
+        if head_refusal(request_scope, self.guard.settings) is not None:
+            return False  # the guard's 414/431 (the protocol refuses these while parsing)
+        started = time.perf_counter()
+        scope = {**request_scope, "state": dict(request_scope["state"]), "app": self.app}
+        rid = request_id_of(scope)
+        token = request_id_var.set(rid)
+        try:
+            answer = self._answer(scope, rid)
+            if answer is None or not deliver(*answer):
+                return False
+            status = answer[0]
+            self.ops.metrics.begin()
+            self.ops.finished(scope, status, started)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("answered on the protocol's fast path: GET /sparql %d", status)
+            return True
+        finally:
+            request_id_var.reset(token)
+
+    def _answer(
+        self, scope: Scope, rid: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """Status, headers and body of the response, as the layers pass it to uvicorn: the
+        endpoint's (:func:`sparql_get_now`, or the app's handler of its error), then the
+        request id's layer, CORS, the guard's security headers."""
+        try:
+            if self.sparql.target(scope) is None:
+                return None
+            request = Request(scope, _no_body)
+            try:
+                response = sparql_get_now(request)
+            except Exception as exc:
+                response = SparqlFastPath.handled_now(request, exc)
+            if response is None or not _plain(response) or not isinstance(response.body, bytes):
+                return None
+            status = response.status_code
+            headers = with_request_id(response.raw_headers, rid)
+            if self.cors is not None:
+                headers = _through_cors(self.cors, scope, status, headers)
+            return status, secured(headers), response.body
+        except Exception:  # a bug on this path: the ASGI way answers it (and logs its 500)
+            log.debug("the fast path handed a request on after an error", exc_info=True)
+            return None
+
+
+def _through_cors(
+    cors: CORSMiddleware, scope: Scope, status: int, headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers as the CORS layer passes them on (its own ``send``, which
+    never waits: ``Vary: Origin``, the allowed origin's headers)."""
+    passed: list[Message] = []
+
+    async def keep(message: Message) -> None:
+        passed.append(message)
+
+    start: Message = {"type": "http.response.start", "status": status, "headers": headers}
+    made = cors.send(start, send=keep, request_headers=Headers(scope=scope))
+    try:
+        made.send(None)
+    except StopIteration:
+        return list(passed[0]["headers"])
+    made.close()
+    raise RuntimeError("the CORS layer waited")
+
+
+def _plain(response: Response) -> bool:
+    """A response whose ASGI call sends its headers and body as they are (no stream, file or
+    background task)."""
+    return type(response).__call__ is Response.__call__ and response.background is None
+
+
+async def _no_body() -> Message:
+    """The ``receive`` of a request without a body (``GET /sparql`` never reads one)."""
+    return {"type": "http.request", "body": b"", "more_body": False}
