@@ -1,4 +1,4 @@
-"""``GET /sparql`` answered on the HTTP protocol's fast path (pcfgraph.api.fast_path) is the
+"""``GET``/``POST /sparql`` answered on the HTTP protocol's fast path (pcfgraph.api.fast_path) is the
 same answer as through the ASGI app: two real servers (uvicorn with pcfgraph's protocol, on
 loopback, the same release and settings), one with ``http_fast_path`` on and one with it off,
 get the same requests; statuses, headers (but ``date`` and ``x-request-id``), bodies, the
@@ -29,6 +29,7 @@ SETTINGS = {
     "cors_origins": "https://app.example.org",
     "log_level": "debug",
     "max_concurrent_per_client": 16,
+    "max_body_bytes": 65536,
 }
 FAST_LINE = "answered on the protocol's fast path"
 JSON_TYPE = "application/sparql-results+json"
@@ -166,7 +167,16 @@ def fast_answered(server: LiveServer) -> set[str]:
     return set(re.findall(r"pcfgraph\.http \[(\w+)\] " + re.escape(FAST_LINE), server.log()))
 
 
-def matrix(etag: str) -> list[tuple[str, str, dict[str, str], bool]]:
+DIRECT_TYPE = "application/sparql-query"
+DIRECT = {"Content-Type": DIRECT_TYPE}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def form(**fields: str) -> str:
+    return urlencode(fields, quote_via=quote)
+
+
+def matrix(etag: str) -> list[tuple[str, str, dict[str, str | bytes], bool]]:
     """(name, path, headers, whether the fast path answers it)."""
     concepts = SKOS + "SELECT ?c ?n WHERE { ?c skos:notation ?n } ORDER BY ?n"
     unordered = SKOS + "SELECT ?c ?n WHERE { ?c skos:notation ?n }"
@@ -212,6 +222,39 @@ def matrix(etag: str) -> list[tuple[str, str, dict[str, str], bool]]:
         ("other-origin", query_path(ask), {"Origin": "https://evil.example"}, True),
         ("forwarded", query_path(ask), {"X-Forwarded-Proto": "https"}, False),
         ("service-description", "/sparql", {"Accept": "text/turtle"}, False),
+        ("post-form", "/sparql", {**json_type, **FORM, "_body": form(query=ask)}, True),
+        ("post-direct", "/sparql", {**json_type, **DIRECT, "_body": ask}, True),
+        (
+            "post-construct",
+            "/sparql",
+            {**DIRECT, "Accept": "text/turtle", "_body": construct},
+            True,
+        ),
+        ("post-form-update", "/sparql", {**FORM, "_body": form(update="CLEAR ALL")}, True),
+        ("post-form-no-query", "/sparql", {**FORM, "_body": form(other="1")}, True),
+        (
+            "post-update-type",
+            "/sparql",
+            {"Content-Type": "application/sparql-update", "_body": "CLEAR ALL"},
+            True,
+        ),
+        ("post-other-type", "/sparql", {"Content-Type": "text/plain", "_body": ask}, True),
+        (
+            "post-latin1",
+            "/sparql",
+            {"Content-Type": DIRECT_TYPE + "; charset=latin-1", "_body": ask},
+            True,
+        ),
+        ("post-direct-and-url", query_path(ask), {**DIRECT, "_body": ask}, True),
+        ("post-not-utf8", "/sparql", {**DIRECT, "_body": b"ASK { \xff }"}, True),
+        # over the protocol's 16 KiB: read by the app as before; over max_body_bytes: 413
+        (
+            "post-large",
+            "/sparql",
+            {**json_type, **DIRECT, "_body": "#" + "x" * 20_000 + "\n" + ask},
+            False,
+        ),
+        ("post-too-large", "/sparql", {**DIRECT, "_body": "#" + "x" * 70_000 + "\n" + ask}, False),
         ("other-path", "/sparql/", {}, False),
     ]
 
@@ -227,8 +270,10 @@ def test_fast_path_answers_as_the_asgi_app_does(servers: tuple[LiveServer, LiveS
     statuses: dict[str, int] = {}
     for name, path, headers, _ in matrix(etag):
         headers = dict(headers)
-        method = headers.pop("_method", "GET")
-        answers = [request(c, path, headers, method) for c in conns]
+        body = headers.pop("_body", None)
+        method = headers.pop("_method", "GET" if body is None else "POST")
+        data = body.encode() if isinstance(body, str) else body
+        answers = [request(c, path, headers, method, data) for c in conns]
         one, other = (comparable(a) for a in answers)
         assert one == other, (name, one[1] - other[1], other[1] - one[1])
         sent[name] = [header(a[1], "x-request-id") or "" for a in answers]
@@ -237,6 +282,8 @@ def test_fast_path_answers_as_the_asgi_app_does(servers: tuple[LiveServer, LiveS
     assert statuses["row-cap"] == 422 and statuses["syntax-error"] == 400
     assert statuses["not-modified"] == statuses["not-modified-any"] == 304
     assert statuses["not-acceptable"] == 406 and statuses["update-param"] == 403
+    assert statuses["post-form"] == statuses["post-direct"] == statuses["post-large"] == 200
+    assert statuses["post-other-type"] == 415 and statuses["post-too-large"] == 413
     after = [metrics(c) for c in conns]
     deltas = [after[i] - before[i] for i in range(2)]
     assert deltas[0] == deltas[1]

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     max_result_rows: int = 100_000
     #: Memory (MiB) for finished /sparql answers of the served release; 0: none kept.
     sparql_cache_mb: int = 64
-    #: ``GET /sparql`` answers made without waiting (in-process lookups, kept answers, 304,
+    #: ``GET``/``POST /sparql`` answers made without waiting (in-process lookups, kept answers, 304,
     #: refusals) are written by the HTTP protocol without an ASGI request cycle (the same
     #: response, metrics and log line; pcfgraph.api.fast_path).
     http_fast_path: bool = True

@@ -1,4 +1,4 @@
-"""``GET /sparql`` answered by the HTTP protocol itself, without an ASGI request cycle (issue 20).
+"""``/sparql`` answered by the HTTP protocol itself, without an ASGI request cycle (issue 20).
 
 Under uvicorn every request gets a ``RequestResponseCycle``, an asyncio task (its first step
 on the next turn of the event loop), and its response passes as ASGI messages through each
@@ -14,13 +14,15 @@ same functions each layer calls per response, in the same order:
 - the request id, metrics and access-log line (:mod:`pcfgraph.api.ops`: :func:`request_id_of`,
   :func:`with_request_id`, :meth:`OpsMiddleware.finished`, the same instance's metrics);
 - the route set as routing sets it and the endpoint's own work up to the evaluation, then the
-  evaluation on the event loop (:func:`pcfgraph.api.sparql.sparql_get_now`: the same
-  :func:`plan_query` and :func:`evaluate_now` as :func:`sparql_get`); errors answered by the
-  app's own exception handlers (:meth:`SparqlFastPath.handled_now`).
+  evaluation on the event loop (:func:`pcfgraph.api.sparql.sparql_get_now` and
+  :func:`~pcfgraph.api.sparql.sparql_post_now`: the same parameter and body rules,
+  :func:`plan_query` and :func:`evaluate_now` as :func:`sparql_get` and :func:`sparql_post`);
+  errors answered by the app's own exception handlers (:meth:`SparqlFastPath.handled_now`).
 
 Anything else is handed on, before anything a client or ``/metrics`` could see was done, and
-goes the ASGI way: another path or method (``HEAD``, ``POST``, ``OPTIONS``), a request with a
-body, ``X-Forwarded-*`` (uvicorn's proxy headers), a query that needs a
+goes the ASGI way: another path or method (``HEAD``, ``OPTIONS``), a ``GET`` with a body or
+a ``POST`` whose body is larger or not sized (the protocol's rule), ``X-Forwarded-*``
+(uvicorn's proxy headers), a body over ``max_body_bytes`` (413), a query that needs a
 thread or a sandbox worker, a remote store, a response that is not a plain one, an
 unexpected error (the ASGI way answers it with its 500), and every app whose layers are not
 exactly the known ones (:meth:`FastPath.of`: another middleware, OpenTelemetry, a
@@ -44,19 +46,12 @@ from starlette.types import Message, Scope
 
 from pcfgraph.api.http_guard import HttpGuardMiddleware, head_refusal, secured
 from pcfgraph.api.ops import OpsMiddleware, request_id_of, request_id_var, with_request_id
-from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now
+from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now, sparql_post_now
 
 log = logging.getLogger("pcfgraph.http")
 
 #: Request headers that hand a request on to the ASGI app (see the module doc).
-HANDED_ON = frozenset(
-    {
-        b"content-length",
-        b"transfer-encoding",
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-    }
-)
+HANDED_ON = frozenset({b"x-forwarded-for", b"x-forwarded-proto"})
 
 #: ``deliver(status, headers, body)``: the protocol writes the response, or says it cannot
 #: (False: nothing was written).
@@ -76,7 +71,7 @@ def _framework_layers() -> tuple[type, ...]:
 
 
 class FastPath:
-    """The synchronous answer of ``GET /sparql`` for one app (see the module doc)."""
+    """The synchronous answer of ``GET``/``POST /sparql`` for one app (see the module doc)."""
 
     def __init__(
         self,
@@ -127,10 +122,11 @@ class FastPath:
             return None
         return cls(app, guard, ops, layer, cors)
 
-    def respond(self, request_scope: Scope, deliver: Deliver) -> bool:
-        """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET
-        /sparql`` without a body; not changed) through ``deliver`` now; False: nothing was
-        done that the ASGI way would not do again, the request goes that way."""
+    def respond(self, request_scope: Scope, body: bytes, deliver: Deliver) -> bool:
+        """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET`` or
+        ``POST /sparql``, not changed; ``body``: its whole body) through ``deliver`` now;
+        False: nothing was done that the ASGI way would not do again, the request goes that
+        way."""
         headers = request_scope["headers"]
         for name, _ in headers:
             if name in HANDED_ON:
@@ -142,30 +138,36 @@ class FastPath:
         rid = request_id_of(scope)
         token = request_id_var.set(rid)
         try:
-            answer = self._answer(scope, rid)
+            answer = self._answer(scope, rid, body)
             if answer is None or not deliver(*answer):
                 return False
             status = answer[0]
             self.ops.metrics.begin()
             self.ops.finished(scope, status, started)
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("answered on the protocol's fast path: GET /sparql %d", status)
+                log.debug(
+                    "answered on the protocol's fast path: %s /sparql %d", scope["method"], status
+                )
             return True
         finally:
             request_id_var.reset(token)
 
     def _answer(
-        self, scope: Scope, rid: str
+        self, scope: Scope, rid: str, body: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         """Status, headers and body of the response, as the layers pass it to uvicorn: the
-        endpoint's (:func:`sparql_get_now`, or the app's handler of its error), then the
+        endpoint's (:func:`sparql_get_now` or :func:`sparql_post_now`, or the app's handler
+        of its error), then the
         request id's layer, CORS, the guard's security headers."""
         try:
             if self.sparql.target(scope) is None:
                 return None
             request = Request(scope, _no_body)
             try:
-                response = sparql_get_now(request)
+                if scope["method"] == "GET":
+                    response = sparql_get_now(request)
+                else:
+                    response = sparql_post_now(request, body)
             except Exception as exc:
                 response = SparqlFastPath.handled_now(request, exc)
             if response is None or not _plain(response) or not isinstance(response.body, bytes):
@@ -207,5 +209,5 @@ def _plain(response: Response) -> bool:
 
 
 async def _no_body() -> Message:
-    """The ``receive`` of a request without a body (``GET /sparql`` never reads one)."""
+    """The ``receive`` of the request (never called: the body is passed whole)."""
     return {"type": "http.request", "body": b"", "more_body": False}

@@ -15,8 +15,8 @@ writes the status line and headers, then the body, as two ``send`` calls on the 
 client wakes up for the head and again for the body (two context switches, about 0.1 ms per
 request on this loopback, for every small answer).
 
-A ``GET /sparql`` the app answers without waiting is answered here, when its request is
-complete, without an ASGI request cycle (:mod:`pcfgraph.api.fast_path`; ``http_fast_path``):
+A ``GET`` or ``POST /sparql`` the app answers without waiting is answered here, when its
+request is complete, without an ASGI request cycle (:mod:`pcfgraph.api.fast_path`; ``http_fast_path``):
 its response written as uvicorn would write it (:func:`response_bytes`), then uvicorn's own
 bookkeeping of a finished response (``on_response_complete``: the request count that
 ``limit_max_requests`` reads, the keep-alive timer, the next pipelined request). Only on a
@@ -164,8 +164,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _may_answer_now(self, cycle: RequestResponseCycle) -> bool:
         scope = cycle.scope
         return (
-            scope["method"] == "GET"
-            and scope["path"] == "/sparql"
+            scope["path"] == "/sparql"
             and not scope["root_path"]
             and scope["http_version"] == "1.1"
             and cycle.keep_alive
@@ -174,14 +173,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             and not self.flow.write_paused
             and not self.access_log
             and self._fast_path() is not None
-            and not _has_body(scope["headers"])
+            and _sized(scope["method"], scope["headers"])
         )
 
     def _answer_now(self, cycle: RequestResponseCycle) -> bool:
         """Answer the complete request of ``cycle`` on the fast path; False: not done, its
         cycle starts instead."""
         fast = self._fast
-        if fast is None or cycle.body or self.transport.is_closing():
+        if (
+            fast is None
+            or not cycle.keep_alive  # the server began to shut down while its body came
+            or self.flow.write_paused
+            or self.transport.is_closing()
+        ):
             return False
         written = False
 
@@ -195,7 +199,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return True
 
         try:
-            answered = fast.respond(cast(Any, cycle.scope), deliver)
+            answered = fast.respond(cast(Any, cycle.scope), bytes(cycle.body), deliver)
         except Exception:
             if not written:
                 log.exception("the fast path failed before answering; the app answers")
@@ -231,7 +235,7 @@ def response_bytes(
     body: bytes,
 ) -> bytes | None:
     """The bytes uvicorn's ``RequestResponseCycle.send`` writes for this complete response to
-    a kept-alive ``GET`` (the status line, uvicorn's default headers then the response's,
+    a kept-alive ``GET`` or ``POST`` (the status line, uvicorn's default headers then the response's,
     names in lower case, then the body), or None where it would do anything else (a header
     it refuses, no ``Content-Length`` where a body needs one, a body of another length, a
     ``Connection`` or ``Transfer-Encoding`` of the app's): such a response goes the ASGI way."""
@@ -263,13 +267,29 @@ def response_bytes(
     return b"".join(content)
 
 
-def _has_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a request says it has a body: its cycle starts at once as before (its body
-    may pause reading before it ends, and the fast path waits for the end)."""
-    return any(name in _BODY_HEADERS for name, _ in headers)
+#: Largest body of a ``POST`` the fast path waits for (under uvicorn's ``HIGH_WATER_LIMIT``,
+#: past which it pauses reading until the app reads: the request would never end).
+FAST_BODY_BYTES = 16 * 1024
 
 
-_BODY_HEADERS = (b"content-length", b"transfer-encoding")
+def _sized(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the fast path may wait for the end of this request: a ``GET`` without a body,
+    a ``POST`` whose ``Content-Length`` is at most :data:`FAST_BODY_BYTES`. Any other starts
+    its cycle at once, as before (its body may be large, streamed, or never end)."""
+    length = None
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return False
+        if name == b"content-length":
+            length = value
+    if method == "GET":
+        return length is None
+    return (
+        method == "POST"
+        and length is not None
+        and length.isdigit()
+        and int(length) <= FAST_BODY_BYTES
+    )
 
 
 @functools.lru_cache(maxsize=1024)

@@ -134,7 +134,14 @@ def sparql_get_now(request: Request) -> Response | None:
     asked = get_query(request.scope)
     if asked is None:
         return None
-    plan = plan_query(request, state, *asked)
+    return answer_now(request, state, *asked)
+
+
+def answer_now(
+    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
+) -> Response | None:
+    """:func:`run_query`'s response when it is made without waiting, else None."""
+    plan = plan_query(request, state, query, params)
     if plan.response is not None:
         plan.counted()
         return plan.response
@@ -159,6 +166,14 @@ def html_preferred(accept: str | None) -> bool:
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")
 async def sparql_post(request: Request) -> Response:
     state = app_state(request)
+    media, url_params = post_media(request)
+    body = await read_body(request, state.settings.max_body_bytes)
+    return await run_query(request, state, *post_query(media, url_params, body))
+
+
+def post_media(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """The media type and the query-string parameters of a ``POST /sparql``, checked before
+    its body is read (updates 403, other media types and charsets 415)."""
     media, ctparams = content_media_type(request)
     url_params = form_params(request.scope.get("query_string", b""), "the query string")
     if media == UPDATE_TYPE:
@@ -172,11 +187,17 @@ async def sparql_post(request: Request) -> Response:
     charset = ctparams.get("charset", "utf-8")
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"request bodies must be UTF-8, not charset={charset}")
-    body = await read_body(request, state.settings.max_body_bytes)
+    return media, url_params
+
+
+def post_query(
+    media: str, url_params: list[tuple[str, str]], body: bytes
+) -> tuple[str, list[tuple[str, str]]]:
+    """The query text and the parameters of a ``POST /sparql`` of ``media`` (its body read)."""
     if media == QUERY_TYPE:
         if one_param(url_params, "query") is not None:
             raise InputError("a POST of application/sparql-query must not also have ?query=")
-        return await run_query(request, state, decode_utf8(body, "the request body"), url_params)
+        return decode_utf8(body, "the request body"), url_params
     form = form_params(body, "the request body")
     if one_param(form, "update") is not None:
         raise Forbidden(
@@ -185,7 +206,17 @@ async def sparql_post(request: Request) -> Response:
     query = one_param(form, "query")
     if query is None:
         raise InputError("the form has no 'query' parameter", code="missing-query")
-    return await run_query(request, state, query, form + url_params)
+    return query, form + url_params
+
+
+def sparql_post_now(request: Request, body: bytes) -> Response | None:
+    """:func:`sparql_post`'s response to a request whose whole ``body`` has arrived, when it
+    is made without waiting, else None (as :func:`sparql_get_now`)."""
+    state = app_state(request)
+    media, url_params = post_media(request)
+    if len(body) > state.settings.max_body_bytes:
+        return None  # read_body's 413
+    return answer_now(request, state, *post_query(media, url_params, body))
 
 
 async def run_query(
