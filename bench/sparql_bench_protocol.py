@@ -9,7 +9,7 @@ is timed is the server's own work per request (parse, app, response bytes, uvico
 bookkeeping, the access line to /dev/null), not the socket's system calls or the client's.
 Best of ``--rounds`` blocks of ``--requests``, the two ways alternating::
 
-    python bench/sparql_bench_protocol.py [--only ask-empty children] [--rounds 9]
+    python bench/sparql_bench_protocol.py [--only ask-empty children] [--rounds 9] [--post]
 """
 
 from __future__ import annotations
@@ -120,10 +120,18 @@ async def measure(args: argparse.Namespace) -> None:
             for name, (_, text) in texts.items():
                 if args.only and name not in args.only:
                     continue
-                target = "/sparql?" + urlencode({"query": text}, quote_via=quote)
-                request = (
-                    f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nAccept: {ACCEPT}\r\n\r\n"
-                ).encode()
+                if args.post:  # POST application/sparql-query, the query as the body
+                    body = text.encode()
+                    request = (
+                        f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nAccept: {ACCEPT}\r\n"
+                        f"Content-Type: application/sparql-query\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n"
+                    ).encode() + body
+                else:
+                    target = "/sparql?" + urlencode({"query": text}, quote_via=quote)
+                    request = (
+                        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nAccept: {ACCEPT}\r\n\r\n"
+                    ).encode()
                 for proto, transport in ways.values():  # first runs: bounds, marks
                     await block(proto, transport, request, 20)
                 await asyncio.sleep(2)  # background statistics and closures
@@ -142,6 +150,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--requests", type=int, default=500)
+    ap.add_argument("--post", action="store_true", help="POST application/sparql-query")
     args = ap.parse_args()
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     uvloop.run(measure(args))
