@@ -74,7 +74,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(model_inputs.router)  # JSON-LD context and spreadsheet template
     from pcfgraph.api import deref, sparql
 
-    sparql.install(app)  # /sparql, /queries, the sandbox pool (lifespan) and CORS
+    sparql.install(app)  # /sparql, the sandbox pool (lifespan) and CORS
+    from pcfgraph.api import named_queries
+
+    app.include_router(named_queries.router)  # /queries
     app.include_router(deref.router)
     from pcfgraph.api import mapping_exports
 

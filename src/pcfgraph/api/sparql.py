@@ -1,12 +1,9 @@
-"""``/sparql`` (SPARQL 1.1 Protocol, read-only) and ``/queries`` (named queries over HTTP).
+"""``/sparql`` (SPARQL 1.1 Protocol, read-only); ``/queries`` is :mod:`pcfgraph.api.named_queries`.
 
 Ad-hoc client queries are untrusted: :mod:`pcfgraph.sparql_guard` refuses what must never
 reach the engine (updates 403; ``SERVICE``, unknown graphs, deep nesting 400), then the query
 runs to completion in a sandbox worker (:mod:`pcfgraph.sandbox`) that also serialises it, so a
 response is only started once the whole result exists (or an error replaces it).
-
-Named queries are trusted (shipped in ``queries/``) and run in-process on the app's store
-(embedded, or remote with ``--store``), parameters bound as RDF terms.
 
 Protocol details: ``GET ?query=``, ``POST application/x-www-form-urlencoded`` and
 ``POST application/sparql-query``; ``default-graph-uri``/``named-graph-uri`` name graphs of the
@@ -19,20 +16,16 @@ query has ``FROM``); named graphs are available to ``GRAPH``. Updates (``update=
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pcfgraph import iris
 from pcfgraph.api.sparql_cache import (
     CachedAnswer,
     CacheKey,
@@ -56,7 +49,8 @@ from pcfgraph.api.sparql_request import (
     many_params,
     one_param,
 )
-from pcfgraph.conneg import best_offer, content_type, negotiate
+from pcfgraph.api.sparql_service import service_description, service_iri
+from pcfgraph.conneg import best_offer, negotiate
 from pcfgraph.errors import (
     Forbidden,
     InputError,
@@ -65,7 +59,6 @@ from pcfgraph.errors import (
 )
 from pcfgraph.http.bodies import read_body
 from pcfgraph.http.routes import walk_routes
-from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
@@ -73,9 +66,6 @@ from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
     offers_for,
-    serialize_boolean,
-    serialize_select,
-    serialize_triples,
 )
 from pcfgraph.store import EmbeddedStore, GraphStore
 
@@ -109,7 +99,7 @@ async def sparql_get(request: Request) -> Response:
         page = state.pages.sparql
         if page is not None and html_preferred(request.headers.get("accept")):
             return page(request)  # a person's browser: the query page (pcfgraph.web)
-        return service_description(request, state)
+        return service_description(request, state, known_graphs(state))
     return await run_query(request, state, *asked)
 
 
@@ -471,40 +461,6 @@ def not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
 
 
-def service_iri(request: Request) -> str:
-    """The URL the request was sent to, without its query string."""
-    scope = request.scope
-    host = header(scope, b"host") or ""
-    server = scope.get("server")
-    args = (
-        scope.get("scheme", "http"),
-        host,
-        tuple(server) if server else None,
-        scope.get("root_path", ""),
-    )
-    if len(host) > 255:
-        return _service_iri.__wrapped__(*args, scope["path"])
-    return _service_iri(*args, scope["path"])
-
-
-@functools.lru_cache(maxsize=64)
-def _service_iri(
-    scheme: str, host: str, server: tuple[str, int] | None, root_path: str, path: str
-) -> str:
-    """Memoised (a handful of distinct values per deployment): Starlette's URL building from
-    the scope is a noticeable share of a small query's time."""
-    scope: Scope = {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "root_path": root_path,
-        "path": path,
-        "query_string": b"",
-        "headers": [(b"host", host.encode("latin-1"))] if host else [],
-    }
-    return str(URL(scope=scope))
-
-
 class SparqlFastPath:
     """``GET``/``POST /sparql`` served without FastAPI's routing and exception layers.
 
@@ -596,122 +552,6 @@ def _exception_handler(app: FastAPI, exc: Exception) -> Any:
         if cls in handlers:
             return handlers[cls]
     return None
-
-
-def service_description(request: Request, state: AppState) -> Response:
-    """The SPARQL 1.1 Service Description of this endpoint (Turtle unless asked otherwise)."""
-    media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the service description")
-    sd = iris.SD
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    void_triples = ox.NamedNode(str(iris.VOID["triples"]))
-    endpoint = ox.NamedNode(str(request.url.replace(query="")))
-    service = ox.BlankNode("service")
-    dataset = ox.BlankNode("dataset")
-    default_graph = ox.BlankNode("defaultGraph")
-
-    def n(term: Any) -> ox.NamedNode:
-        return ox.NamedNode(str(term))
-
-    triples = [
-        ox.Triple(service, rdf_type, n(sd.Service)),
-        ox.Triple(service, n(sd.endpoint), endpoint),
-        ox.Triple(service, n(sd.supportedLanguage), n(sd.SPARQL11Query)),
-        ox.Triple(service, n(sd.feature), n(sd.UnionDefaultGraph)),
-        ox.Triple(service, n(sd.defaultDataset), dataset),
-        ox.Triple(dataset, rdf_type, n(sd.Dataset)),
-        ox.Triple(dataset, n(sd.defaultGraph), default_graph),
-        ox.Triple(default_graph, rdf_type, n(sd.Graph)),
-        ox.Triple(
-            default_graph,
-            n(iris.DCTERMS.description),
-            ox.Literal("the union of all named graphs"),
-        ),
-    ]
-    for fmt in (
-        "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-        "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-        "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-        "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-        "http://www.w3.org/ns/formats/Turtle",
-        "http://www.w3.org/ns/formats/N-Triples",
-        "http://www.w3.org/ns/formats/JSON-LD",
-        "http://www.w3.org/ns/formats/RDF_XML",
-    ):
-        triples.append(ox.Triple(service, n(sd.resultFormat), ox.NamedNode(fmt)))
-    counts = state.release.manifest.get("graphs", {}) if state.release.manifest else {}
-    for i, name in enumerate(sorted(known_graphs(state))):
-        node, graph = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
-        triples += [
-            ox.Triple(dataset, n(sd.namedGraph), node),
-            ox.Triple(node, rdf_type, n(sd.NamedGraph)),
-            ox.Triple(node, n(sd.name), ox.NamedNode(name)),
-            ox.Triple(node, n(sd.graph), graph),
-            ox.Triple(graph, rdf_type, n(sd.Graph)),
-        ]
-        if name in counts:
-            triples.append(
-                ox.Triple(
-                    graph,
-                    void_triples,
-                    ox.Literal(
-                        str(counts[name]),
-                        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"),
-                    ),
-                )
-            )
-    return Response(
-        content=serialize_triples(triples, media),
-        headers={"Content-Type": content_type(media), "Vary": "Accept"},
-    )
-
-
-# --- /queries ---------------------------------------------------------------------------------
-
-
-@router.get("/queries", summary="The named queries (name, summary, parameters)")
-def list_queries(request: Request) -> dict[str, Any]:
-    state = app_state(request)
-    return {
-        "queries": [
-            {
-                "name": q.name,
-                "summary": q.summary,
-                "form": q.form,
-                "href": f"/queries/{q.name}",
-                "params": [
-                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
-                    for p in q.params
-                ],
-            }
-            for q in state.catalog
-        ]
-    }
-
-
-@router.get("/queries/{name:path}", summary="Run one named query; parameters as ?name=value")
-async def run_named(name: str, request: Request) -> Response:
-    state = app_state(request)
-    nq = state.catalog.get(name)
-    values: dict[str, object] = {}
-    for key, value in form_params(request.scope.get("query_string", b""), "the query string"):
-        if key in values:
-            raise InputError(f"parameter {key!r} given more than once")
-        values[key] = value
-    media = negotiate(request.headers.get("accept"), offers_for(nq.form), what=f"query {nq.name}")
-    nq.bind(values)  # validate parameters before doing any work
-    body = await asyncio.to_thread(run_trusted, query_store(state), nq, values, media)
-    return Response(content=body, headers={"Content-Type": content_type(media), "Vary": "Accept"})
-
-
-def run_trusted(store: GraphStore, nq: NamedQuery, values: dict[str, object], media: str) -> bytes:
-    """Run a trusted named query and serialise it (SELECT, ASK, CONSTRUCT/DESCRIBE)."""
-    if nq.form == "SELECT":
-        result = store.select(nq, values)
-        rows = ([row.get(v) for v in result.variables] for row in result.rows)
-        return serialize_select(result.variables, rows, media)
-    if nq.form == "ASK":
-        return serialize_boolean(store.ask(nq, values), media)
-    return serialize_triples(store.construct(nq, values), media)
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,74 @@
+"""``/queries`` (named queries over HTTP): the catalogue and one query run with its parameters.
+
+Named queries are trusted (shipped in ``queries/``) and run in-process on the app's store
+(embedded, or remote with ``--store``), parameters bound as RDF terms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from pcfgraph.api.sparql import query_store
+from pcfgraph.api.sparql_request import form_params
+from pcfgraph.conneg import content_type, negotiate
+from pcfgraph.errors import InputError
+from pcfgraph.queries import NamedQuery
+from pcfgraph.runtime import app_state
+from pcfgraph.sparql_results import (
+    offers_for,
+    serialize_boolean,
+    serialize_select,
+    serialize_triples,
+)
+from pcfgraph.store import GraphStore
+
+router = APIRouter(tags=["sparql"])
+
+
+@router.get("/queries", summary="The named queries (name, summary, parameters)")
+def list_queries(request: Request) -> dict[str, Any]:
+    state = app_state(request)
+    return {
+        "queries": [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "form": q.form,
+                "href": f"/queries/{q.name}",
+                "params": [
+                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
+                    for p in q.params
+                ],
+            }
+            for q in state.catalog
+        ]
+    }
+
+
+@router.get("/queries/{name:path}", summary="Run one named query; parameters as ?name=value")
+async def run_named(name: str, request: Request) -> Response:
+    state = app_state(request)
+    nq = state.catalog.get(name)
+    values: dict[str, object] = {}
+    for key, value in form_params(request.scope.get("query_string", b""), "the query string"):
+        if key in values:
+            raise InputError(f"parameter {key!r} given more than once")
+        values[key] = value
+    media = negotiate(request.headers.get("accept"), offers_for(nq.form), what=f"query {nq.name}")
+    nq.bind(values)  # validate parameters before doing any work
+    body = await asyncio.to_thread(run_trusted, query_store(state), nq, values, media)
+    return Response(content=body, headers={"Content-Type": content_type(media), "Vary": "Accept"})
+
+
+def run_trusted(store: GraphStore, nq: NamedQuery, values: dict[str, object], media: str) -> bytes:
+    """Run a trusted named query and serialise it (SELECT, ASK, CONSTRUCT/DESCRIBE)."""
+    if nq.form == "SELECT":
+        result = store.select(nq, values)
+        rows = ([row.get(v) for v in result.variables] for row in result.rows)
+        return serialize_select(result.variables, rows, media)
+    if nq.form == "ASK":
+        return serialize_boolean(store.ask(nq, values), media)
+    return serialize_triples(store.construct(nq, values), media)

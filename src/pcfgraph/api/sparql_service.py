@@ -1,0 +1,120 @@
+"""The ``/sparql`` endpoint's description of itself: its URL (the base IRI of queries sent to
+it) and the SPARQL 1.1 Service Description ``GET /sparql`` answers without a query."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import Request, Response
+from starlette.datastructures import URL
+from starlette.types import Scope
+
+from pcfgraph import iris
+from pcfgraph.api.sparql_request import header
+from pcfgraph.conneg import content_type, negotiate
+from pcfgraph.runtime import AppState
+from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
+
+
+def service_iri(request: Request) -> str:
+    """The URL the request was sent to, without its query string."""
+    scope = request.scope
+    host = header(scope, b"host") or ""
+    server = scope.get("server")
+    args = (
+        scope.get("scheme", "http"),
+        host,
+        tuple(server) if server else None,
+        scope.get("root_path", ""),
+    )
+    if len(host) > 255:
+        return _service_iri.__wrapped__(*args, scope["path"])
+    return _service_iri(*args, scope["path"])
+
+
+@functools.lru_cache(maxsize=64)
+def _service_iri(
+    scheme: str, host: str, server: tuple[str, int] | None, root_path: str, path: str
+) -> str:
+    """Memoised (a handful of distinct values per deployment): Starlette's URL building from
+    the scope is a noticeable share of a small query's time."""
+    scope: Scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root_path,
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", host.encode("latin-1"))] if host else [],
+    }
+    return str(URL(scope=scope))
+
+
+def service_description(request: Request, state: AppState, graphs: frozenset[str]) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint (Turtle unless asked otherwise),
+    naming ``graphs`` (the served release's named graphs)."""
+    media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the service description")
+    sd = iris.SD
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    void_triples = ox.NamedNode(str(iris.VOID["triples"]))
+    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    default_graph = ox.BlankNode("defaultGraph")
+
+    def n(term: Any) -> ox.NamedNode:
+        return ox.NamedNode(str(term))
+
+    triples = [
+        ox.Triple(service, rdf_type, n(sd.Service)),
+        ox.Triple(service, n(sd.endpoint), endpoint),
+        ox.Triple(service, n(sd.supportedLanguage), n(sd.SPARQL11Query)),
+        ox.Triple(service, n(sd.feature), n(sd.UnionDefaultGraph)),
+        ox.Triple(service, n(sd.defaultDataset), dataset),
+        ox.Triple(dataset, rdf_type, n(sd.Dataset)),
+        ox.Triple(dataset, n(sd.defaultGraph), default_graph),
+        ox.Triple(default_graph, rdf_type, n(sd.Graph)),
+        ox.Triple(
+            default_graph,
+            n(iris.DCTERMS.description),
+            ox.Literal("the union of all named graphs"),
+        ),
+    ]
+    for fmt in (
+        "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "http://www.w3.org/ns/formats/Turtle",
+        "http://www.w3.org/ns/formats/N-Triples",
+        "http://www.w3.org/ns/formats/JSON-LD",
+        "http://www.w3.org/ns/formats/RDF_XML",
+    ):
+        triples.append(ox.Triple(service, n(sd.resultFormat), ox.NamedNode(fmt)))
+    counts = state.release.manifest.get("graphs", {}) if state.release.manifest else {}
+    for i, name in enumerate(sorted(graphs)):
+        node, graph = ox.BlankNode(f"ng{i}"), ox.BlankNode(f"g{i}")
+        triples += [
+            ox.Triple(dataset, n(sd.namedGraph), node),
+            ox.Triple(node, rdf_type, n(sd.NamedGraph)),
+            ox.Triple(node, n(sd.name), ox.NamedNode(name)),
+            ox.Triple(node, n(sd.graph), graph),
+            ox.Triple(graph, rdf_type, n(sd.Graph)),
+        ]
+        if name in counts:
+            triples.append(
+                ox.Triple(
+                    graph,
+                    void_triples,
+                    ox.Literal(
+                        str(counts[name]),
+                        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"),
+                    ),
+                )
+            )
+    return Response(
+        content=serialize_triples(triples, media),
+        headers={"Content-Type": content_type(media), "Vary": "Accept"},
+    )
