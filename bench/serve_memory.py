@@ -88,8 +88,10 @@ def under_load(server: sb.Server, texts: dict[str, tuple[str, str]], seconds: fl
     return peak[0], peak[1], errors
 
 
-def reloaded(server: sb.Server, processes: int, timeout: float = 600) -> None:
-    """SIGHUP the server and wait until every process has reloaded (summed ``/metrics``)."""
+def reloaded(server: sb.Server, timeout: float = 600) -> None:
+    """SIGHUP the server and wait until every process has reloaded: the server counts one
+    reload once every process serves the new release (``pcfgraph_reloads_total``, however
+    many processes it has)."""
     base = server.url.rsplit("/", 1)[0]
     server.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + timeout
@@ -98,7 +100,7 @@ def reloaded(server: sb.Server, processes: int, timeout: float = 600) -> None:
             text = reply.read().decode()
         for line in text.splitlines():
             key = 'pcfgraph_reloads_total{outcome="success"}'
-            if line.startswith(key) and float(line.split()[1]) >= processes:
+            if line.startswith(key) and float(line.split()[1]) >= 1:
                 return
         time.sleep(0.5)
     raise RuntimeError("the reload did not finish")
@@ -132,7 +134,7 @@ def main() -> None:
                 time.sleep(args.settle)
                 rss, pss, count = memory(server.proc.pid)
                 peak_rss, peak_pss, errors = under_load(server, texts, args.seconds)
-                reloaded(server, workers)
+                reloaded(server)
                 time.sleep(args.settle)
                 _, after_reload, _ = memory(server.proc.pid)
             finally:
