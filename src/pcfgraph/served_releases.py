@@ -39,6 +39,7 @@ class ServedReleases:
         self._lock: Any = context.Lock()
         self._ids: Any = context.RawArray(ctypes.c_char, self.count * ID_BYTES)
         self._failures: Any = context.RawArray(ctypes.c_long, self.count)
+        self._attempts: Any = context.RawArray(ctypes.c_long, self.count)
         self._notes: Any = context.RawArray(ctypes.c_char, self.count * NOTE_BYTES)
 
     def publish(self, number: int, release_id: str) -> None:
@@ -68,6 +69,27 @@ class ServedReleases:
             if text:
                 found[index + 1] = text.decode("utf-8", errors="replace")
         return found
+
+    def attempted(self, number: int) -> None:
+        """Process ``number`` finished a reload attempt (switched or not)."""
+        if not 1 <= number <= self.count:
+            raise ValueError(f"no process {number} in a server of {self.count}")
+        locked = self._lock.acquire(timeout=LOCK_SECONDS)
+        try:
+            self._attempts[number - 1] += 1
+        finally:
+            if locked:
+                self._lock.release()
+
+    def attempts(self) -> dict[int, int]:
+        """Per process number: how many reload attempts it finished."""
+        locked = self._lock.acquire(timeout=LOCK_SECONDS)
+        try:
+            counts = list(self._attempts[: self.count])
+        finally:
+            if locked:
+                self._lock.release()
+        return {index + 1: int(count) for index, count in enumerate(counts)}
 
     def failed(self, number: int, reason: str) -> None:
         """Process ``number`` gave up a reload the others made (``reason``: why)."""

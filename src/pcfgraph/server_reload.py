@@ -7,7 +7,9 @@ candidate; refused, nothing is passed on (every process keeps what it serves: on
 switched, the reload is passed on to the others (through the supervisor,
 :data:`pcfgraph.server_processes.PASS_ON_SIGNAL`), and the process that began it waits until
 every process writes the same release into the shared table
-(:mod:`pcfgraph.served_releases`), at most ``reload_wait_seconds``. Only then does the
+(:mod:`pcfgraph.served_releases`) after an attempt of its own (the same release id,
+unchanged on disk, is not taken for a reload done), at most ``reload_wait_seconds``. Only
+then does the
 reload have an outcome: success when they all serve the new release; ``release-mismatch``
 when they don't at the bound, or as soon as another process wrote that it gave the reload up
 (its retry failed too, :func:`pcfgraph.serving.pass_reloads_on`). That outcome is what
@@ -68,6 +70,7 @@ class ServerReload:
         started = time.perf_counter()
         table = self.processes.releases
         gave_up_before = {n: count for n, (count, _) in table.failures().items()}
+        attempts_before = table.attempts()
         own = await self.manager.reload(trigger)
         if not own.ok:
             return own  # refused here: passed on to nobody, every process serves what it did
@@ -76,7 +79,13 @@ class ServerReload:
         deadline = time.monotonic() + self.wait_seconds
         while True:
             served = table.served()
-            behind = {n: rid for n, rid in served.items() if rid != target}
+            attempts = table.attempts()
+            behind = {
+                n: rid
+                for n, rid in served.items()
+                if rid != target
+                or (n != self.processes.number and attempts[n] <= attempts_before[n])
+            }
             if not behind and len(served) == self.processes.count:
                 outcome = replace(own, seconds=_since(started), processes={target: len(served)})
                 log.info(
@@ -93,11 +102,16 @@ class ServerReload:
                 if n in behind and count > gave_up_before.get(n, 0)
             }
             if gave_up or time.monotonic() >= deadline:
-                return self._mismatch(own, trigger, started, gave_up)
+                return self._mismatch(own, trigger, started, gave_up, sorted(behind))
             await asyncio.sleep(POLL_SECONDS)
 
     def _mismatch(
-        self, own: ReloadOutcome, trigger: str, started: float, gave_up: dict[int, str]
+        self,
+        own: ReloadOutcome,
+        trigger: str,
+        started: float,
+        gave_up: dict[int, str],
+        behind: list[int],
     ) -> ReloadOutcome:
         counts = self.processes.releases.processes_per_release()
         why = (
@@ -105,9 +119,15 @@ class ServerReload:
             if gave_up
             else f"not every process switched within {self.wait_seconds:g} s"
         )
+        state = (
+            mismatch_message(counts)
+            if len(counts) > 1
+            else f"process {', '.join(str(n) for n in sorted(gave_up) or behind)} did not "
+            "finish its reload of it (see its log)"
+        )
         detail = (
             f"this process (number {self.processes.number}) serves release {own.release_id} "
-            f"now, but {why}; {mismatch_message(counts)}"
+            f"now, but {why}; {state}"
         )
         log.error("reload (%s) did not reach every process: %s", trigger, detail)
         return replace(

@@ -259,6 +259,7 @@ def pass_reloads_on(app: FastAPI, reload_others: Callable[[], None]) -> None:
         task.add_done_callback(retries.discard)
 
     def on_outcome(outcome: ReloadOutcome) -> None:
+        processes.releases.attempted(processes.number)
         if outcome.ok:
             processes.serving(outcome.release_id)
             return

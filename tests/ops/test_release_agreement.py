@@ -298,3 +298,37 @@ def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Pat
         for each in kept:
             each.close()
         server.stop()
+
+
+def test_a_reload_of_the_same_release_waits_for_every_process_to_finish(tmp_path: Path) -> None:
+    """The release unchanged on disk: every process already shows its id, so the answer waits
+    for the others' own attempts, not for the id alone."""
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    server = ServeProcess(
+        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=2
+    ).start()
+    kept: list[http.client.HTTPConnection] = []
+    try:
+        _, stopped, conn = _on_first(server, kept)
+        os.kill(stopped, signal.SIGSTOP)
+        try:
+            status, _, body = _post_reload(conn)
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+        assert status == 503, body
+        assert body["code"] == "release-mismatch"
+        assert body["processes"] == {first: 2}
+        assert re.search(r"process \d did not finish its reload of it", body["detail"])
+        wait_for(
+            "the stopped process made the reload passed on to it",
+            lambda: reloaded_to(server, first) == ["POST /admin/reload", "passed on"],
+            server,
+        )
+        status, _, body = _post_reload(conn)  # both running: both reload before the answer
+        assert status == 200 and body["processes"] == {first: 2}, body
+        assert reloaded_to(server, first)[2:] == ["POST /admin/reload", "passed on"]
+    finally:
+        for each in kept:
+            each.close()
+        server.stop()
