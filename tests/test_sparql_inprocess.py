@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sparql_support import endpoint_settings, fixture_release, live_server
 
 from pcfgraph import sparql_bound
-from pcfgraph.api import sparql_local
+from pcfgraph.api import sparql, sparql_local
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.sparql_bound import StoreStats, closure_walks, load_stats, shape_bound, work_bound
@@ -434,7 +434,11 @@ def test_a_release_on_disk_is_queried_from_its_memory_copy(
 ) -> None:
     """In-process queries of a release served from disk run on the in-memory copy of its
     ``graph.nq`` the server loads when it starts (within ``sparql_inprocess_memory_quads``;
-    0: on the on-disk store), with the worker's answer and no worker task."""
+    0: on the on-disk store), with the worker's answer and no worker task.
+
+    The statistics bounds are proven with are computed before the query (as ``pcfgraph
+    serve`` does before it forks), not left to the background job a first query starts: the
+    test then has no timing to wait out, and the query it checks is the first one."""
     release = disk_release(tmp_path)
     settings = endpoint_settings(
         sparql_cache_mb=0,
@@ -445,10 +449,18 @@ def test_a_release_on_disk_is_queried_from_its_memory_copy(
         served = app.state.pcf.store
         assert served.memory_copy is bool(memory_quads)
         assert served.on_disk is not bool(memory_quads)
-        until_in_process(url, app, BOUNDED)
-        before = tasks(app)
+        sparql.prepare_local(app.state.pcf)
+        local = local_of(app)
+        assert local.bound(release.release_id, served, BOUNDED) is not None
+        before, counted = tasks(app), dict(local.counters)
         in_process = ask(url, BOUNDED)
-        assert tasks(app) == before
+        assert in_process.status_code == 200, in_process.text
+        # answered here (the copy: the store it reads is the one in memory), no worker task
+        assert (tasks(app), local.counters) == (
+            before,
+            {"in_process": counted["in_process"] + 1, "fallbacks": counted["fallbacks"]},
+        )
+        assert served.on_disk is not bool(memory_quads)
     with live_server(endpoint_settings(sparql_cache_mb=0, sparql_inprocess_work=0), release) as (
         other,
         _,
@@ -549,7 +561,6 @@ def test_statistics_prepared_before_forking_bound_the_first_query(prepared: bool
     (:func:`pcfgraph.serving.prepare_shared`): each worker's first ad-hoc query is bounded at
     once, and no thread was started before the fork. Unprepared, the first query only starts
     the background job (and gets no bound)."""
-    from pcfgraph.api import sparql
     from pcfgraph.serving import create_app
 
     app = create_app(endpoint_settings(sparql_cache_mb=0), fixture_release())
@@ -586,6 +597,11 @@ def test_with_every_thread_busy_a_query_in_memory_waits_for_one(
         worker_memory_store_quads=0 if served == "memory copy" else 1_000_000,
         sparql_inprocess_memory_quads=1_000_000,
         query_workers=1,
+        # every one of the 12 may wait (at most max_concurrent_expensive wait, the rest go to a
+        # worker by design), for as long as a loaded machine makes it: how many are in at once
+        # and how long each waits depend on the machine's speed
+        max_concurrent_expensive=12,
+        query_timeout=60,
     )
     with live_server(settings, release) as (url, app):
         assert app.state.pcf.store.memory_copy is (served == "memory copy")
@@ -613,7 +629,10 @@ def test_construct_answers_written_in_threads_one_at_a_time_are_all_whole() -> N
     """CONSTRUCT answers are written by one thread at a time (two at once contend for the
     GIL): many at once through both threads are all answered in-process with the whole
     graph, and the writer's lock is free afterwards."""
-    settings = endpoint_settings(sparql_cache_mb=0, query_workers=2)
+    # every one of the 12 may wait for a thread, however many are in at once (see above)
+    settings = endpoint_settings(
+        sparql_cache_mb=0, query_workers=2, max_concurrent_expensive=12, query_timeout=60
+    )
     with live_server(settings) as (url, app):
         until_in_process(url, app, BOUNDED_CONSTRUCT, "text/turtle")
         local = local_of(app)
