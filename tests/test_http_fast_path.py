@@ -393,3 +393,30 @@ def test_keep_alive_and_connection_close(servers: tuple[LiveServer, LiveServer])
 def test_settings_doc_has_the_switch() -> None:
     text = (Path(__file__).parents[1] / "docs" / "settings.md").read_text(encoding="utf-8")
     assert "PCFGRAPH_HTTP_FAST_PATH" in text
+
+
+def test_the_fast_path_serves_only_the_layers_it_knows() -> None:
+    """It answers as the known layers would; any other app or layer (a middleware added
+    around the API, another app under pcfgraph's protocol, the setting off) has none."""
+    from fastapi import FastAPI
+    from ops_support import ops_release
+    from starlette.middleware.gzip import GZipMiddleware
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from pcfgraph.api.fast_path import FastPath
+    from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
+
+    def built(app: FastAPI) -> FastAPI:
+        app.middleware_stack = app.build_middleware_stack()
+        return app
+
+    release = ops_release()
+    assert FastPath.of(built(create_app(Settings(), release))) is not None
+    assert FastPath.of(ProxyHeadersMiddleware(built(create_app(Settings(), release)))) is not None
+    assert FastPath.of(create_app(Settings(), release)) is None  # layers not built yet
+    assert FastPath.of(built(create_app(Settings(http_fast_path=False), release))) is None
+    gzipped = create_app(Settings(), release)
+    gzipped.add_middleware(GZipMiddleware)
+    assert FastPath.of(built(gzipped)) is None
+    assert FastPath.of(built(FastAPI())) is None

@@ -98,7 +98,10 @@ class FastPath:
         app = served.app if isinstance(served, ProxyHeadersMiddleware) else served
         if not isinstance(app, FastAPI) or app.root_path:
             return None
-        settings = app.state.pcf.settings
+        state = getattr(app.state, "pcf", None)  # another app under pcfgraph's protocol
+        if state is None:
+            return None
+        settings = state.settings
         if not settings.http_fast_path or settings.opentelemetry:
             return None
         if getattr(app, "max_body_size", None) is not None:
