@@ -21,6 +21,7 @@ from typing import IO
 
 import httpx
 import pyoxigraph as ox
+from prometheus_client.parser import text_string_to_metric_families
 
 from pcfgraph import iris
 from pcfgraph.assemble import load_turtle
@@ -261,6 +262,17 @@ def live_server(release_dir: Path, log_path: Path, **settings: object) -> Iterat
         yield server
     finally:
         server.stop()
+
+
+def scraped_by_label(server: LiveServer, metric: str, label: str) -> dict[str, float]:
+    """One scrape of ``server``'s ``/metrics``: the samples of ``metric`` by ``label``."""
+    text = httpx.get(server.url + "/metrics", timeout=60).text
+    return {
+        s.labels[label]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == metric
+    }
 
 
 def wait_until_in_flight(client: httpx.Client, requests: int, timeout: float = 120.0) -> None:

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
-from ops_support import LiveServer, ServeProcess, publish
-from prometheus_client.parser import text_string_to_metric_families
+from ops_support import LiveServer, ServeProcess, publish, scraped_by_label
 
 TOKEN = "s3cret-token"
 
@@ -113,13 +112,7 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
 
 def reloads_counted(server: LiveServer) -> dict[str, float]:
     """``pcfgraph_reloads_total`` by outcome, as one scrape of the server says."""
-    text = httpx.get(server.url + "/metrics", timeout=60).text
-    return {
-        s.labels["outcome"]: s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == "pcfgraph_reloads_total"
-    }
+    return scraped_by_label(server, "pcfgraph_reloads_total", "outcome")
 
 
 def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:

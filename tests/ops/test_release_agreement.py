@@ -20,9 +20,8 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
-from ops_support import publish
+from ops_support import publish, scraped_by_label
 from prometheus_client import CollectorRegistry, Gauge
-from prometheus_client.parser import text_string_to_metric_families
 
 from pcfgraph.api.metrics_peers import Summed, families
 from pcfgraph.config import Settings
@@ -111,13 +110,7 @@ def _ready(server: ServeProcess) -> httpx.Response:
 
 
 def _release_processes(server: ServeProcess) -> dict[str, float]:
-    text = httpx.get(server.url + "/metrics", timeout=60).text
-    return {
-        s.labels["release_id"]: s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == "pcfgraph_release_processes"
-    }
+    return scraped_by_label(server, "pcfgraph_release_processes", "release_id")
 
 
 def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: Path) -> None:
