@@ -47,6 +47,8 @@ class Canary:
         self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}/canary"
         self.hits = 0
+        #: Local ports of :meth:`settled_hits`'s own connections (not counted as hits).
+        self._markers: dict[int, threading.Event] = {}
         self._stop = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -55,11 +57,27 @@ class Canary:
         self.sock.settimeout(0.2)
         while not self._stop:
             try:
-                conn, _ = self.sock.accept()
+                conn, peer = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
-            self.hits += 1
+            marker = self._markers.pop(int(peer[1]), None)
+            if marker is not None:
+                marker.set()
+            else:
+                self.hits += 1
             conn.close()
+
+    def settled_hits(self) -> int:
+        """Connections made so far, every one made before this call counted: a connection
+        of its own goes through the same first-in first-out backlog, and once the listener
+        has accepted it every earlier one was accepted too (no sleep that a loaded machine
+        could outlast)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as marker:
+            marker.bind(("127.0.0.1", 0))
+            accepted = self._markers[int(marker.getsockname()[1])] = threading.Event()
+            marker.connect(("127.0.0.1", self.port))
+            assert accepted.wait(120), "the canary never accepted its own connection"
+        return self.hits
 
     def close(self) -> None:
         self._stop = True
