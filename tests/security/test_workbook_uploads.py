@@ -1,10 +1,15 @@
 """Workbook uploads (web diff form, audit uploads): parsed only in sandbox workers, archive
-checked before inflating, /health answering throughout."""
+checked before inflating, /health answering throughout.
+
+"The server process never parses the upload" is asserted as what it is, not as /health
+latency (which a loaded machine inflates with no fault in the server): each hostile upload
+is one task of the sandbox pool (its counter in ``/metrics``), refused there with the limit
+named, while every /health asked meanwhile answers 200.
+"""
 
 from __future__ import annotations
 
 import io
-import statistics
 import threading
 import time
 import zipfile
@@ -77,21 +82,19 @@ def test_one_set_of_limits_for_every_workbook_reader(tmp_path: Path) -> None:
 
 
 class HealthPoller:
-    """Polls /health every 50 ms on its own connection; keeps each answer's latency."""
+    """Polls /health every 50 ms on its own connection (at least once) and keeps the
+    statuses."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.times: list[float] = []
-        self.statuses: set[int] = set()
+        self.statuses: list[int] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run)
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=30, trust_env=False) as c:
-            while not self.stop.is_set():
-                started = time.monotonic()
-                self.statuses.add(c.get("/health").status_code)
-                self.times.append(time.monotonic() - started)
+        with httpx.Client(base_url=self.base_url, timeout=120, trust_env=False) as c:
+            while not self.stop.is_set() or not self.statuses:
+                self.statuses.append(c.get("/health").status_code)
                 time.sleep(0.05)
 
     def __enter__(self) -> HealthPoller:
@@ -107,11 +110,12 @@ class HealthPoller:
     ("upload", "limit"),
     [(zip_bomb, "max_archive_ratio"), (lambda: many_rows(6000), "max_sheet_rows")],
 )
-def test_hostile_workbooks_on_the_diff_form_are_413_and_health_stays_fast(
+def test_hostile_workbooks_on_the_diff_form_are_413_from_a_worker_and_health_answers(
     client: httpx.Client, upload: object, limit: str
 ) -> None:
     data = upload()  # type: ignore[operator]
     assert len(data) < int(LIMITS["max_upload_bytes"])  # type: ignore[call-overload]
+    tasks = pool_tasks(client)
     with HealthPoller(str(client.base_url)) as health:
         time.sleep(0.2)
         for _ in range(3):
@@ -125,10 +129,19 @@ def test_hostile_workbooks_on_the_diff_form_are_413_and_health_stays_fast(
             assert r.status_code == 413, r.text[r.text.find('role="alert"') :][:300]
             assert limit in r.text, r.text[r.text.find('role="alert"') :][:300]
         time.sleep(0.2)
-    assert health.statuses == {200} and len(health.times) >= 5
-    # Bounds, not benchmarks: the server process never parses the upload.
-    assert statistics.median(health.times) < 0.5, health.times
-    assert max(health.times) < 2.0, health.times
+    # each refused by the check in a sandbox worker: the server process never opened one
+    assert pool_tasks(client) == tasks + 3
+    assert set(health.statuses) == {200}, health.statuses
+
+
+def pool_tasks(client: httpx.Client) -> float:
+    """Tasks the server's sandbox pool has run (``pcfgraph_pool_tasks_total``)."""
+    (line,) = (
+        x
+        for x in client.get("/metrics").text.splitlines()
+        if x.startswith("pcfgraph_pool_tasks_total ")
+    )
+    return float(line.split()[1])
 
 
 def test_a_workbook_audit_upload_is_checked_too(client: httpx.Client) -> None:
