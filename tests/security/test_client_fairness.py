@@ -1,9 +1,21 @@
 """Fairness between clients (issue 14 item 7), against a live server.
 
-Two heavy clients flood ad-hoc SPARQL with queries that run to their deadline; a light client
-(another loopback address: clients are told apart by address) keeps getting its cheap ad-hoc
-queries, named queries and GraphQL answered in under a second each. Before the fix two slow
-queries made every cheap one wait about 10 s, and eight in flight answered 503 to everyone.
+Two heavy clients flood ad-hoc SPARQL with queries that never finish while the test runs; a
+light client (another loopback address: clients are told apart by address) keeps getting its
+cheap ad-hoc queries, named queries and GraphQL answered. Before the fix two slow queries made
+every cheap one wait for a heavy query's deadline, and eight in flight answered 503 to everyone.
+
+Why this asserts work and structure, not seconds: "answered in under a second" depends on the
+machine's load (a CI dry run at load ~21 answered a light query 503 after its 3 s deadline,
+on a server doing nothing wrong). What fairness promises is structural: with four sandbox
+workers, the heavy clients' four admitted queries hold three of them and the fourth WAITS
+although a worker is idle (the last idle worker is kept for a client with nothing running);
+each client's third query is refused (429, two in progress per client); the light client's
+ad-hoc queries run in that kept worker (the pool's task count grows by exactly theirs) and are
+answered while every heavy query is still running or waiting (none ended: no heavy response,
+no timeout, no crash), so none of them waited for a heavy query to end. The heavy queries'
+deadline is far beyond the test (the server is stopped to end them), so load cannot end one
+early, and the pool's own gauges in ``/metrics`` say who holds and who waits for a worker.
 """
 
 from __future__ import annotations
@@ -11,7 +23,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,22 +34,30 @@ from .conftest import client_from
 from .test_sparql_attacks import SPARQL_JSON, assert_problem, sparql
 
 FAIR_LIMITS = {
-    "query_timeout": 3.0,
-    "query_workers": 2,
+    # A deadline no heavy query reaches while a test runs, however loaded the machine (the
+    # fixture stops the server to end them): nothing here depends on when a query ends.
+    "query_timeout": 600.0,
+    "query_workers": 4,
     "worker_memory_mb": 768,
     "max_concurrent_expensive": 8,
     "max_concurrent_per_client": 2,
+    # every ad-hoc query to a sandbox worker (none answered in-process): the pool is what
+    # fairness shares out
+    "sparql_inprocess_work": 0,
 }
+#: A cartesian product of four patterns: 864^4 joins on the test release, never finishing.
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 #: ``RAND()`` keeps it out of the response cache: every light query goes through the pool.
 CHEAP = "SELECT ?s (RAND() AS ?r) WHERE { ?s ?p ?o } LIMIT 3"
+#: Give up waiting for the server to reach a state after this long (a hung test, not a bound).
+GIVE_UP = 180.0
 
 
-@pytest.fixture(scope="module")
-def fair_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    root = tmp_path_factory.mktemp("fairness")
-    publish(root / "rel")
-    srv = LiveServer(root / "rel", root / "server.log", **FAIR_LIMITS).start()
+@pytest.fixture()
+def fair_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own per test: stopping it is what ends the heavy queries."""
+    publish(tmp_path / "rel")
+    srv = LiveServer(tmp_path / "rel", tmp_path / "server.log", **FAIR_LIMITS).start()
     yield srv
     srv.stop()
 
@@ -46,116 +67,128 @@ class Flood:
 
     def __init__(self, server: LiveServer, address: str, threads: int) -> None:
         self.server, self.address = server, address
+        #: Statuses of the heavy client's responses (0: the connection ended without one).
         self.statuses: Counter[int] = Counter()
-        self.answered = threading.Event()
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
         for t in self.threads:
             t.start()
 
     def _run(self) -> None:
-        with client_from(self.server, self.address) as c:
+        # no client-side timeout: a heavy query is answered when the server stops
+        with client_from(self.server, self.address, timeout=None) as c:  # type: ignore[arg-type]
             while not self.stop.is_set():
-                r = sparql(c, HEAVY)
-                self.statuses[r.status_code] += 1
-                if r.status_code == 503:
-                    self.answered.set()  # a query ran (or waited) to its deadline
-                if r.status_code == 429:
+                try:
+                    status = sparql(c, HEAVY).status_code
+                except httpx.HTTPError:
+                    status = 0
+                self.statuses[status] += 1
+                if status in (0, 429):
                     time.sleep(0.2)
 
     def join(self) -> None:
-        self.stop.set()
         for t in self.threads:
-            t.join(timeout=30)
+            t.join(timeout=60)
+
+
+def pool_numbers(client: httpx.Client) -> dict[str, float]:
+    """The sandbox pool's gauges and counters from ``/metrics`` (``pcfgraph_pool_`` dropped)."""
+    numbers = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("pcfgraph_pool_"):
+            name, value = line.split()[:2]
+            numbers[name.removeprefix("pcfgraph_pool_")] = float(value)
+    return numbers
+
+
+def until(client: httpx.Client, ready: Callable[[dict[str, float]], bool]) -> dict[str, float]:
+    """Poll the pool's numbers until ``ready`` (however long a loaded machine takes)."""
+    give_up = time.monotonic() + GIVE_UP
+    while True:
+        numbers = pool_numbers(client)
+        if ready(numbers):
+            return numbers
+        assert time.monotonic() < give_up, f"the server never got there: {numbers}"
+        time.sleep(0.1)
+
+
+def settled(pending: int) -> Callable[[dict[str, float]], bool]:
+    """``pending`` tasks admitted, each running in a worker or waiting for one (none between)."""
+    return lambda n: n["pending"] == pending and n["busy"] + n["waiting"] == pending
 
 
 @pytest.mark.timeout(600)
 def test_a_light_client_is_served_while_two_heavy_clients_flood(fair_server: LiveServer) -> None:
-    """Each light request under 1 s; on a machine so loaded that the same requests take more
-    than 0.1 s (median) with no attack at all, 10x that median, never more than 2 s: an
-    unfair server makes them wait for a heavy query's 3 s deadline."""
-    with client_from(fair_server, "127.0.0.4") as light:
-        assert sparql(light, CHEAP, timeout=60).status_code == 200  # connection, warm worker
-        quiet = []
-        for _ in range(5):
-            t0 = time.monotonic()
-            assert sparql(light, CHEAP).status_code == 200
-            quiet.append(time.monotonic() - t0)
-    bound = min(2.0, max(1.0, 10 * sorted(quiet)[2]))
     floods = [Flood(fair_server, "127.0.0.2", 3), Flood(fair_server, "127.0.0.3", 3)]
     try:
-        for f in floods:  # both heavy clients have had a query run to its deadline
-            assert f.answered.wait(120), f.statuses
-        with client_from(fair_server, "127.0.0.4") as light:
-            # Not timed: the connection, and the first two deadlines killing both workers at
-            # once (before either client was known as slow) while their replacements load
-            # (on a loaded machine that can outlast a query's deadline: 503, try again).
-            give_up = time.monotonic() + 120
-            while sparql(light, CHEAP, timeout=60).status_code != 200:
-                assert time.monotonic() < give_up, "no answer to the light client in 120 s"
-            for n in range(12):
-                kind = ("sparql", "named", "graphql")[n % 3]
-                t0 = time.monotonic()
-                if kind == "sparql":
-                    r = sparql(light, CHEAP)
-                    ok = r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
-                elif kind == "named":
-                    r = light.get(
-                        "/queries/api/descendants",
-                        params={"element": MINI + "R"},
-                        headers={"Accept": SPARQL_JSON},
-                    )
-                    ok = r.status_code == 200 and "results" in r.json()
-                else:
-                    r = light.post("/graphql", json={"query": "{ frameworks { id } }"})
-                    ok = r.status_code == 200 and r.json()["data"]["frameworks"]
-                elapsed = time.monotonic() - t0
-                assert ok, (kind, r.status_code, r.text[:300])
-                assert elapsed < bound, (kind, elapsed, bound, [f.statuses for f in floods])
-                time.sleep(0.2)
+        with client_from(fair_server, "127.0.0.6") as observer:
+            # each heavy client's third query refused: two in progress per client (a
+            # fifth admitted one would say otherwise at once)
+            first = until(
+                observer, lambda n: n["pending"] > 4 or all(f.statuses[429] for f in floods)
+            )
+            assert first["pending"] <= 4, (first, [f.statuses for f in floods])
+            flooded = until(observer, settled(4))
+            # Four admitted: three hold a worker; the fourth waits although one is idle:
+            # the last idle worker is kept for a client with nothing running.
+            assert (flooded["workers"], flooded["busy"], flooded["waiting"]) == (4, 3, 1), flooded
+            with client_from(fair_server, "127.0.0.4") as light:
+                for n in range(12):
+                    kind = ("sparql", "named", "graphql")[n % 3]
+                    if kind == "sparql":
+                        r = sparql(light, CHEAP)
+                        ok = r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
+                    elif kind == "named":
+                        r = light.get(
+                            "/queries/api/descendants",
+                            params={"element": MINI + "R"},
+                            headers={"Accept": SPARQL_JSON},
+                        )
+                        ok = r.status_code == 200 and "results" in r.json()
+                    else:
+                        r = light.post("/graphql", json={"query": "{ frameworks { id } }"})
+                        ok = r.status_code == 200 and r.json()["data"]["frameworks"]
+                    assert ok, (kind, r.status_code, r.text[:300], pool_numbers(observer))
+            served = until(observer, settled(4))
+        during = [dict(f.statuses) for f in floods]
+        log = fair_server.log()
     finally:
         for f in floods:
+            f.stop.set()
+        fair_server.stop()  # ends the heavy queries
+        for f in floods:
             f.join()
-    for f in floods:
-        # Each heavy client ran queries to the deadline and was held to two in progress.
-        assert f.statuses[503] >= 1 and f.statuses[429] >= 1, f.statuses
-        assert set(f.statuses) <= {503, 429}, f.statuses
-    assert "Traceback" not in fair_server.log()
-
-
-def pool_gauge(client: httpx.Client, name: str) -> float:
-    line = next(
-        x
-        for x in client.get("/metrics").text.splitlines()
-        if x.startswith(f"pcfgraph_pool_{name} ")
-    )
-    return float(line.split()[1])
+    # No heavy query ended while the light client was served (no answer, no timeout, no
+    # crash): the light ones did not wait for one ...
+    assert all(set(statuses) == {429} for statuses in during), during
+    for counter in ("timeouts_total", "crashes_total"):
+        assert served[counter] == flooded[counter] == 0, (counter, flooded, served)
+    # ... and its four ad-hoc queries ran in the kept worker, past the waiting heavy one,
+    # which still waits.
+    assert served["tasks_total"] - flooded["tasks_total"] == 4, (flooded, served)
+    assert (served["busy"], served["waiting"]) == (3, 1), served
+    assert "Traceback" not in log
 
 
 def test_past_its_own_limit_a_client_gets_429_naming_the_setting(fair_server: LiveServer) -> None:
-    done: list[httpx.Response] = []
-
-    def heavy() -> None:
-        with client_from(fair_server, "127.0.0.5") as c:
-            done.append(sparql(c, HEAVY))
-
-    threads = [threading.Thread(target=heavy) for _ in range(2)]
-    for t in threads:
-        t.start()
-    with client_from(fair_server, "127.0.0.6") as other:
-        while pool_gauge(other, "pending") < 2:  # both heavy queries admitted
-            assert any(t.is_alive() for t in threads)
-            time.sleep(0.05)
-    with client_from(fair_server, "127.0.0.5") as c:
-        r = sparql(c, CHEAP)
-    assert_problem(r, 429, "too-many-requests")
-    assert "max_concurrent_per_client" in r.json()["detail"]
-    assert int(r.headers["retry-after"]) >= 1
-    with client_from(fair_server, "127.0.0.6") as other:
-        # The limit is per client: another one is admitted (and normally answered at once,
-        # unless a worker killed by the previous test is still being replaced).
-        r = sparql(other, CHEAP)
-        assert r.status_code == 200 or r.json()["code"] == "query-timeout", r.text
-    for t in threads:
-        t.join(timeout=30)
-    assert [x.status_code for x in done] == [503, 503]
+    heavy = Flood(fair_server, "127.0.0.5", 2)
+    try:
+        with client_from(fair_server, "127.0.0.6") as other:
+            admitted = until(other, settled(2))  # both heavy queries admitted, running
+            assert admitted["busy"] == 2, admitted
+            with client_from(fair_server, "127.0.0.5") as c:
+                r = sparql(c, CHEAP)
+            assert_problem(r, 429, "too-many-requests")
+            assert "max_concurrent_per_client" in r.json()["detail"]
+            assert int(r.headers["retry-after"]) >= 1
+            # The limit is per client: another one is admitted and answered by an idle worker.
+            r = sparql(other, CHEAP)
+            assert r.status_code == 200, r.text
+            assert len(r.json()["results"]["bindings"]) == 3
+            after = pool_numbers(other)
+        assert not heavy.statuses, heavy.statuses  # neither heavy query had ended
+        assert after["rejected_total"] == admitted["rejected_total"] + 1, (admitted, after)
+    finally:
+        heavy.stop.set()
+        fair_server.stop()
+        heavy.join()
