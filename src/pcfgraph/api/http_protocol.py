@@ -22,7 +22,10 @@ bookkeeping of a finished response (``on_response_complete``: the request count 
 ``limit_max_requests`` reads, the keep-alive timer, the next pipelined request). Only on a
 connection with nothing else in flight (no cycle running, none queued, writing not paused),
 kept alive, HTTP/1.1, without ``Expect``, and with uvicorn's access log off; anything else
-starts uvicorn's cycle as before.
+starts uvicorn's cycle as before. Such a request gets no cycle (nor its ``asyncio.Event``)
+while it comes: its scope is completed as uvicorn completes it, its body kept here, and the
+cycle uvicorn would have made is made only if it is handed on (a graceful shutdown meanwhile
+hands it on with ``Connection: close``, as uvicorn finishes a request in flight).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import (
     HEADER_RE,
     HEADER_VALUE_RE,
@@ -81,76 +85,86 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._limits = settings_of(self.app)
         self._refused: tuple[int, str, str] | None = None
         self._header_bytes = 0
-        #: The app's fast path (:meth:`_fast_path`), once known; a request whose cycle waits
-        #: for its end to be answered on it; whether uvicorn is starting a request's cycle.
+        #: The app's fast path (:meth:`_fast_path`), once known.
         self._fast: FastPath | None = None
         self._fast_known = not self._limits.http_fast_path
-        self._deferred: tuple[RequestResponseCycle, Any] | None = None
-        self._starting = False
+        #: A request the fast path may answer once complete (no cycle made for it yet), its
+        #: body so far, and whether the connection is still to be kept after it.
+        self._pending = False
+        self._pending_body = b""
+        self._pending_keep_alive = True
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._refused = None
         self._header_bytes = 0
 
-    def _check(self, target: int) -> None:
-        if self._refused is None:
-            self._refused = check_request(
-                target, self._header_bytes, len(self.headers), self._limits
-            )
-
     def on_url(self, url: bytes) -> None:
         if self._refused is not None:
             return
-        self._check(len(self.url) + len(url))
-        if self._refused is None:
-            super().on_url(url)
+        target = len(self.url) + len(url)
+        if target > self._limits.max_url_bytes:
+            self._refused = check_request(target, 0, 0, self._limits)
+            return
+        self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        """uvicorn's ``on_header`` with the limits counted on the way (one call per header:
+        the checks run only when a limit is reached)."""
         if self._refused is not None:
             return
-        self._header_bytes += len(name) + len(value) + 4
-        self._check(len(self.url))
-        if self._refused is None and len(self.headers) >= self._limits.max_header_count:
-            self._refused = check_request(
-                len(self.url), self._header_bytes, len(self.headers) + 1, self._limits
-            )
-        if self._refused is None:
-            super().on_header(name, value)
+        header_bytes = self._header_bytes = self._header_bytes + len(name) + len(value) + 4
+        limits = self._limits
+        count = len(self.headers)
+        if (
+            header_bytes > limits.max_header_bytes
+            or count >= limits.max_header_count
+            or len(self.url) > limits.max_url_bytes
+        ):
+            refused = check_request(len(self.url), header_bytes, count, limits)
+            if refused is None and count >= limits.max_header_count:
+                refused = check_request(len(self.url), header_bytes, count + 1, limits)
+            if refused is not None:
+                self._refused = refused
+                return
+        name = name.lower()
+        # as uvicorn: llhttp keeps trailing whitespace, which RFC 9110 5.5 excludes
+        value = value.rstrip(b" \t")
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         if self._refused is not None:
             raise _Refused  # httptools turns it into a parser error: send_400_response below
-        self._starting = True
-        try:
-            super().on_headers_complete()
-        finally:
-            self._starting = False
-        cycle = getattr(self, "cycle", None)
+        if (not self._fast_known or self._fast is not None) and self._may_answer_when_complete():
+            return
+        super().on_headers_complete()
+        cycle = self.cycle
         if cycle is not None and cycle.transport is self.transport:
-            cycle.transport = OneWriteTransport(self.transport, self.loop)
+            cycle.transport = cast(Any, OneWriteTransport(self.transport, self.loop))
+
+    def on_body(self, body: bytes) -> None:
+        if self._pending:
+            self._pending_body += body  # at most FAST_BODY_BYTES (its Content-Length)
+            return
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._pending:
+            super().on_message_complete()
+            return
+        self._pending = False
+        body, self._pending_body = self._pending_body, b""
+        if not self._pending_keep_alive or not self._answer_now(body):
+            self._hand_on(body)
 
     # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        """uvicorn starts a request's cycle here: a new request (from ``on_headers_complete``)
-        that may be answered on the fast path waits for its end instead
-        (:meth:`on_message_complete`); queued pipelined requests start as before."""
-        if self._starting and app is self.app and self._may_answer_now(cycle):
-            self._deferred = (cycle, app)
-            return
         # a fast answer earlier in the same read armed the keep-alive timer: not while this runs
         self._unset_keepalive_if_required()
         super()._start_asgi_task(cycle, app)
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        deferred, self._deferred = self._deferred, None
-        if deferred is not None:
-            cycle, app = deferred
-            if not self._answer_now(cycle):
-                self._unset_keepalive_if_required()
-                super()._start_asgi_task(cycle, app)
 
     def _fast_path(self) -> FastPath | None:
         if not self._fast_known:
@@ -161,31 +175,79 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._fast_known = self._fast is not None or _layers_built(self.app)
         return self._fast
 
-    def _may_answer_now(self, cycle: RequestResponseCycle) -> bool:
-        scope = cycle.scope
-        return (
-            scope["path"] == "/sparql"
-            and not scope["root_path"]
-            and scope["http_version"] == "1.1"
-            and cycle.keep_alive
-            and not cycle.waiting_for_100_continue
-            and not self.pipeline
-            and not self.flow.write_paused
-            and not self.access_log
-            and self._fast_path() is not None
-            and _sized(scope["method"], scope["headers"])
-        )
-
-    def _answer_now(self, cycle: RequestResponseCycle) -> bool:
-        """Answer the complete request of ``cycle`` on the fast path; False: not done, its
-        cycle starts instead."""
-        fast = self._fast
+    def _may_answer_when_complete(self) -> bool:
+        """Whether the request whose head just ended may be answered on the fast path once
+        complete: then its scope is completed as uvicorn completes it and no cycle is made
+        for it (:meth:`_hand_on` makes one if it is not answered). Any other request goes
+        uvicorn's way at once: another path, method or HTTP version, not kept alive,
+        ``Expect``, an upgrade, uvicorn's concurrency limit reached, another request in
+        flight or queued, writing paused, uvicorn's access log on, an unsized or large body."""
+        cycle = self.cycle
+        parser = self.parser
         if (
-            fast is None
-            or not cycle.keep_alive  # the server began to shut down while its body came
+            self.expect_100_continue
+            or self.pipeline
+            or (cycle is not None and not cycle.response_complete)
             or self.flow.write_paused
-            or self.transport.is_closing()
+            or self.access_log
+            or self.root_path
         ):
+            return False
+        method = parser.get_method()
+        if method == b"GET":
+            method_name = "GET"
+        elif method == b"POST":
+            method_name = "POST"
+        else:
+            return False
+        limit = self.limit_concurrency
+        if (
+            parser.get_http_version() != "1.1"
+            or not parser.should_keep_alive()
+            or parser.should_upgrade()
+            or (limit is not None and max(len(self.connections), len(self.tasks)) >= limit)
+            or not _sized(method_name, self.headers)
+        ):
+            return False
+        parsed = httptools.parse_url(self.url)
+        if parsed.path != b"/sparql" or self._fast_path() is None:
+            return False
+        scope = self.scope
+        scope["method"] = method_name
+        scope["path"] = "/sparql"
+        scope["raw_path"] = b"/sparql"
+        scope["query_string"] = parsed.query or b""
+        self._pending = True
+        self._pending_keep_alive = True
+        return True
+
+    def _hand_on(self, body: bytes) -> None:
+        """Start uvicorn's cycle for the complete pending request, as uvicorn would have
+        made it at the end of its head (its body whole, ``more_body`` false)."""
+        cycle = RequestResponseCycle(
+            scope=self.scope,
+            transport=cast(Any, OneWriteTransport(self.transport, self.loop)),
+            flow=self.flow,
+            logger=self.logger,
+            access_logger=self.access_logger,
+            access_log=self.access_log,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=self._pending_keep_alive,
+            on_response=self.on_response_complete,
+        )
+        cycle.body = bytearray(body)
+        cycle.more_body = False
+        cycle.message_event.set()
+        self.cycle = cycle
+        self._start_asgi_task(cycle, self.app)
+
+    def _answer_now(self, body: bytes) -> bool:
+        """Answer the complete pending request on the fast path; False: not done, its cycle
+        starts instead."""
+        fast = self._fast
+        if fast is None or self.flow.write_paused or self.transport.is_closing():
             return False
         written = False
 
@@ -199,7 +261,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return True
 
         try:
-            answered = fast.respond(cast(Any, cycle.scope), bytes(cycle.body), deliver)
+            answered = fast.respond(cast(Any, self.scope), body, deliver)
         except Exception:
             if not written:
                 log.exception("the fast path failed before answering; the app answers")
@@ -208,10 +270,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             answered = True
         if not answered:
             return False
-        # the cycle is over, as uvicorn's send leaves it: its callbacks ignore it from now on
-        cycle.response_started = cycle.response_complete = True
         self.on_response_complete()
         return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._pending = False
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown; a pending request is finished first (handed on with
+        ``Connection: close``), as uvicorn finishes a request in flight."""
+        if self._pending:
+            self._pending_keep_alive = False
+            return
+        super().shutdown()
 
     def send_400_response(self, msg: str) -> None:
         """Every answer uvicorn gives before the app runs, as problem+json."""
