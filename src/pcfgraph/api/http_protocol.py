@@ -26,6 +26,11 @@ starts uvicorn's cycle as before. Such a request gets no cycle (nor its ``asynci
 while it comes: its scope is completed as uvicorn completes it, its body kept here, and the
 cycle uvicorn would have made is made only if it is handed on (a graceful shutdown meanwhile
 hands it on with ``Connection: close``, as uvicorn finishes a request in flight).
+
+uvicorn cancels its keep-alive timer on every read and arms a new one after every response;
+here each connection has one, armed after a response when none is, which when due closes
+the connection if it has been idle for ``timeout_keep_alive`` since its last response, and
+otherwise arms itself for the rest (the same closing times, no timer made per request).
 """
 
 from __future__ import annotations
@@ -93,11 +98,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._pending = False
         self._pending_body = b""
         self._pending_keep_alive = True
+        #: Since when the connection is idle (None: a request in progress): the keep-alive
+        #: timer checks it when due (:meth:`on_response_complete`).
+        self._idle_since: float | None = None
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._refused = None
         self._header_bytes = 0
+        self._idle_since = None  # a request in progress (one read may hold several)
 
     def on_url(self, url: bytes) -> None:
         if self._refused is not None:
@@ -160,11 +169,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._hand_on(body)
 
     # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
-
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        # a fast answer earlier in the same read armed the keep-alive timer: not while this runs
-        self._unset_keepalive_if_required()
-        super()._start_asgi_task(cycle, app)
 
     def _fast_path(self) -> FastPath | None:
         if not self._fast_known:
@@ -273,9 +277,51 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.on_response_complete()
         return True
 
+    # --- the keep-alive timer: one per connection, checked when due -------------------------
+
+    def _unset_keepalive_if_required(self) -> None:
+        """uvicorn cancels its keep-alive timer on every read and arms a new one after every
+        response (a timer made and dropped per request); here the connection is only marked
+        busy, and the timer, when due, finds it so (:meth:`_keep_alive_due`)."""
+        self._idle_since = None
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but for its timer: the connection idle from now, the one timer armed
+        unless it already is (it is then due earlier, and arms itself again for the rest)."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._idle_since = None
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._keep_alive_due
+            )
+
+    def _keep_alive_due(self) -> None:
+        """Close the connection if it has been idle for ``timeout_keep_alive`` seconds since
+        its last response; idle for less: due again then; busy: the next response arms it."""
+        self.timeout_keep_alive_task = None
+        since = self._idle_since
+        if since is None:
+            return
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(left, self._keep_alive_due)
+        else:
+            self.timeout_keep_alive_handler()
+
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._pending = False
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
 
     def shutdown(self) -> None:
         """uvicorn's graceful shutdown; a pending request is finished first (handed on with
