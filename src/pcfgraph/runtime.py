@@ -82,6 +82,9 @@ class PerRelease(Generic[T]):
 
     def get(self, release: object, build: Callable[[], T]) -> T:
         """The value for ``release`` (compared by identity), built by ``build`` if needed."""
+        entry = self._entry  # read without the lock: one tuple, replaced in one assignment
+        if entry is not None and entry[0] is release:
+            return entry[1]
         with self._lock:
             if self._entry is not None and self._entry[0] is release:
                 return self._entry[1]
@@ -103,6 +106,9 @@ class Lazy(Generic[T]):
         self._value: T | None = None
 
     def get(self, build: Callable[[], T]) -> T:
+        value = self._value  # built: read without the lock (set once, one assignment)
+        if value is not None:
+            return value
         with self._lock:
             if self._value is None:
                 self._value = build()
