@@ -130,6 +130,8 @@ class Caches:
     sparql_local: Lazy[object] = field(default_factory=Lazy)
     #: Query texts the ``/sparql`` guard accepted (its verdict per text).
     sparql_checks: Lazy[object] = field(default_factory=Lazy)
+    #: Plans of ``GET /sparql`` requests made before (by query string, Accept, service URL).
+    sparql_plans: Lazy[object] = field(default_factory=Lazy)
 
 
 @dataclass(frozen=True)

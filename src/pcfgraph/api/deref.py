@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
 from pcfgraph.api.errors import PROBLEM_JSON
-from pcfgraph.api.sparql import known_graphs, query_store
+from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.queries import NamedQuery

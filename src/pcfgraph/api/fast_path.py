@@ -16,7 +16,8 @@ same functions each layer calls per response, in the same order:
 - the route set as routing sets it and the endpoint's own work up to the evaluation, then the
   evaluation on the event loop (:func:`pcfgraph.api.sparql.sparql_get_now` and
   :func:`~pcfgraph.api.sparql.sparql_post_now`: the same parameter and body rules,
-  :func:`plan_query` and :func:`evaluate_now` as :func:`sparql_get` and :func:`sparql_post`);
+  :func:`~pcfgraph.api.sparql_plan.get_plan` or :func:`~pcfgraph.api.sparql_plan.plan_query`
+  and :func:`evaluate_now` as :func:`sparql_get` and :func:`sparql_post`);
   errors answered by the app's own exception handlers (:meth:`SparqlFastPath.handled_now`).
 
 Anything else is handed on, before anything a client or ``/metrics`` could see was done, and

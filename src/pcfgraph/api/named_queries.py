@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from pcfgraph.api.sparql import query_store
+from pcfgraph.api.sparql_plan import query_store
 from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -26,18 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pcfgraph.api.sparql_cache import (
-    CachedAnswer,
-    CacheKey,
-    CheckedText,
-    CheckedTexts,
-    ResponseCache,
-    cache_key,
-    deterministic,
-    etag_for,
-    matches,
-)
 from pcfgraph.api.sparql_local import LocalEvaluator
+from pcfgraph.api.sparql_plan import (
+    QueryPlan,
+    answer_response,
+    get_plan,
+    known_graphs,
+    plan_query,
+)
 from pcfgraph.api.sparql_request import (
     FORM_TYPE,
     QUERY_TYPE,
@@ -45,16 +40,13 @@ from pcfgraph.api.sparql_request import (
     content_media_type,
     decode_utf8,
     form_params,
-    header,
-    many_params,
     one_param,
 )
-from pcfgraph.api.sparql_service import service_description, service_iri
-from pcfgraph.conneg import best_offer, negotiate
+from pcfgraph.api.sparql_service import service_description
+from pcfgraph.conneg import best_offer
 from pcfgraph.errors import (
     Forbidden,
     InputError,
-    StoreError,
     UnsupportedMediaType,
 )
 from pcfgraph.http.bodies import read_body
@@ -62,12 +54,10 @@ from pcfgraph.http.routes import walk_routes
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
-from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
-    offers_for,
 )
-from pcfgraph.store import EmbeddedStore, GraphStore
+from pcfgraph.store import EmbeddedStore
 
 if TYPE_CHECKING:
     from pcfgraph.sandbox.pool import WorkerPool
@@ -76,43 +66,19 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["sparql"])
 
 
-def query_store(state: AppState) -> GraphStore:
-    """The store trusted reads use: the remote one with ``--store``, else the embedded one."""
-    return state.query_store
-
-
-def known_graphs(state: AppState) -> frozenset[str]:
-    """Graph names of the served release (cached per release)."""
-    return state.caches.graph_names.get(
-        state.release, lambda: frozenset(query_store(state).graph_names())
-    )
-
-
 # --- /sparql ----------------------------------------------------------------------------------
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET) or the service description")
 async def sparql_get(request: Request) -> Response:
     state = app_state(request)
-    asked = get_query(request.scope)
-    if asked is None:
+    plan = get_plan(request, state)
+    if plan is None:
         page = state.pages.sparql
         if page is not None and html_preferred(request.headers.get("accept")):
             return page(request)  # a person's browser: the query page (pcfgraph.web)
         return service_description(request, state, known_graphs(state))
-    return await run_query(request, state, *asked)
-
-
-def get_query(scope: Scope) -> tuple[str, list[tuple[str, str]]] | None:
-    """The query text and the parameters of a ``GET /sparql`` (None: no ``query``, the
-    service description); an ``update`` parameter is refused."""
-    params = form_params(scope.get("query_string", b""), "the query string")
-    if one_param(params, "update") is not None:
-        raise Forbidden(
-            "this endpoint is read-only: SPARQL updates are refused", code="update-forbidden"
-        )
-    query = one_param(params, "query")
-    return None if query is None else (query, params)
+    return await run_plan(request, state, plan)
 
 
 def sparql_get_now(request: Request) -> Response | None:
@@ -121,17 +87,12 @@ def sparql_get_now(request: Request) -> Response | None:
     :mod:`pcfgraph.api.fast_path`): a cache hit, a 304, an answer evaluated in this process
     on the event loop, or the same errors as :func:`sparql_get` raises."""
     state = app_state(request)
-    asked = get_query(request.scope)
-    if asked is None:
-        return None
-    return answer_now(request, state, *asked)
+    plan = get_plan(request, state)
+    return None if plan is None else answer_now(state, plan)
 
 
-def answer_now(
-    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
-) -> Response | None:
-    """:func:`run_query`'s response when it is made without waiting, else None."""
-    plan = plan_query(request, state, query, params)
+def answer_now(state: AppState, plan: QueryPlan) -> Response | None:
+    """:func:`run_plan`'s response when it is made without waiting, else None."""
     if plan.response is not None:
         plan.counted()
         return plan.response
@@ -158,7 +119,8 @@ async def sparql_post(request: Request) -> Response:
     state = app_state(request)
     media, url_params = post_media(request)
     body = await read_body(request, state.settings.max_body_bytes)
-    return await run_query(request, state, *post_query(media, url_params, body))
+    plan = plan_query(request, state, *post_query(media, url_params, body))
+    return await run_plan(request, state, plan)
 
 
 def post_media(request: Request) -> tuple[str, list[tuple[str, str]]]:
@@ -206,13 +168,11 @@ def sparql_post_now(request: Request, body: bytes) -> Response | None:
     media, url_params = post_media(request)
     if len(body) > state.settings.max_body_bytes:
         return None  # read_body's 413
-    return answer_now(request, state, *post_query(media, url_params, body))
+    return answer_now(state, plan_query(request, state, *post_query(media, url_params, body)))
 
 
-async def run_query(
-    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
-) -> Response:
-    plan = plan_query(request, state, query, params)
+async def run_plan(request: Request, state: AppState, plan: QueryPlan) -> Response:
+    """The response of a planned query (:func:`plan_query`), waiting for its evaluation."""
     plan.counted()
     if plan.response is not None:
         return plan.response
@@ -222,150 +182,6 @@ async def run_query(
         result = await asyncio.to_thread(remote.run_protocol_query, plan.payload)
         return answer_response(result["body"], result["content_type"])
     return plan.answered(await evaluate(request, state, plan.pool, plan.payload))
-
-
-@dataclass(slots=True)
-class QueryPlan:
-    """How one checked ``/sparql`` query is answered (:func:`plan_query`): already
-    (``response``: a cached answer or 304), or from ``payload`` evaluated on ``pool``'s
-    release (None: on the remote store), its answer kept under ``key`` (None: not cacheable)."""
-
-    payload: dict[str, Any]
-    pool: WorkerPool | None = None
-    response: Response | None = None
-    key: CacheKey | None = None
-    etag: str | None = None
-    cache: ResponseCache | None = None
-    hit: bool = False
-    conditional: bool = False
-
-    def counted(self) -> None:
-        """The cache lookup counted (once the plan is used: see ``ResponseCache.peek``)."""
-        if self.cache is not None and self.key is not None:
-            self.cache.record(self.key, self.hit)
-
-    def answered(self, result: dict[str, Any]) -> Response:
-        """The response of the evaluated answer, kept in the cache when cacheable."""
-        if self.key is None or self.etag is None:
-            return answer_response(result["body"], result["content_type"])
-        answer = CachedAnswer(result["body"], result["content_type"], self.etag)
-        pool = self.pool
-        if self.cache is not None and pool is not None and pool.release_id == self.key[0]:
-            self.cache.put(self.key, answer)  # only if the data did not change while it ran
-        etag = answer.etag if self.conditional else None
-        return answer_response(answer.body, answer.content_type, etag)
-
-
-def plan_query(
-    request: Request, state: AppState, query: str, params: list[tuple[str, str]]
-) -> QueryPlan:
-    """Everything before the evaluation of a ``/sparql`` query, without waiting: the guard's
-    verdict (raises for a refused query), the negotiated media type (406), the payload of the
-    evaluation, and the cache (a kept answer, or 304 for the client's copy)."""
-    settings = state.settings
-    default_graphs = many_params(params, "default-graph-uri")
-    named_graphs = many_params(params, "named-graph-uri")
-    if not query.strip():
-        raise InputError("the query is empty", code="missing-query")
-    checked = checked_text(state, query, default_graphs, named_graphs)
-    scope = request.scope
-    media = negotiate(
-        header(scope, b"accept"), offers_for(checked.form), what=f"a {checked.form} query"
-    )
-    payload: dict[str, Any] = {
-        "query": query,
-        "media_type": media,
-        "max_rows": settings.max_result_rows,
-        "has_dataset_clause": checked.has_dataset_clause,
-        # Relative IRIs in a query resolve against the service URL (as other servers do).
-        "base_iri": service_iri(request),
-    }
-    if default_graphs or named_graphs:
-        payload["default_graphs"] = default_graphs
-        payload["named_graphs"] = named_graphs
-    if state.services.remote_store is not None:
-        return QueryPlan(payload)
-    pool = state.pool
-    if pool is None:
-        raise StoreError("the query sandbox is not running")
-    release_id = pool.release_id
-    if release_id is None or not checked.deterministic:
-        return QueryPlan(payload, pool)
-    key = cache_key(
-        release_id,
-        query,
-        media,
-        default_graphs,
-        named_graphs,
-        payload["base_iri"],
-        settings.max_result_rows,
-    )
-    cache = response_cache(state)
-    answer = cache.peek(key) if cache is not None else None
-    conditional = scope["method"] == "GET"
-    plan = QueryPlan(
-        payload, pool, key=key, cache=cache, hit=answer is not None, conditional=conditional
-    )
-    if answer is None:
-        plan.etag = etag = etag_for(key)
-        if conditional and matches(header(scope, b"if-none-match"), etag):
-            plan.response = not_modified(etag)
-    elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
-        plan.response = not_modified(answer.etag)
-    else:
-        plan.response = answer_response(
-            answer.body, answer.content_type, answer.etag if conditional else None
-        )
-    return plan
-
-
-class AnswerResponse(Response):
-    """A 200 answer whose header list is made directly (the same headers, in the same order,
-    as ``Response(content=..., headers={...})`` would make: ``Content-Type``, ``Vary``, the
-    optional ``ETag``, then ``Content-Length``), without the generic header handling."""
-
-    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
-        self.status_code = 200
-        self.body = body
-        self.background = None
-        self.raw_headers = raw_headers
-
-
-def answer_response(body: bytes, media_type: str, etag: str | None = None) -> Response:
-    """The response of a query's answer (its ``Content-Type``, ``Vary: Accept``, the ETag of
-    a cacheable GET)."""
-    raw = [(b"content-type", media_type.encode("latin-1")), (b"vary", b"Accept")]
-    if etag is not None:
-        raw.append((b"etag", etag.encode("latin-1")))
-    raw.append((b"content-length", str(len(body)).encode("latin-1")))
-    return AnswerResponse(body, raw)
-
-
-def checked_text(
-    state: AppState, query: str, default_graphs: list[str], named_graphs: list[str]
-) -> CheckedText:
-    """The guard's verdict on a query (:func:`pcfgraph.sparql_guard.check_query`: raises for
-    a refused one), kept per text for the texts it accepted (:class:`CheckedTexts`)."""
-    settings = state.settings
-    known = known_graphs(state)
-    key = (query, tuple(default_graphs), tuple(named_graphs), known)
-    memo = state.caches.sparql_checks.get(CheckedTexts)
-    assert isinstance(memo, CheckedTexts)
-    found = memo.get(key)
-    if found is not None:
-        return found
-    checked = check_query(
-        query,
-        max_depth=settings.max_query_depth,
-        max_tokens=settings.max_query_tokens,
-        max_width=settings.max_query_width,
-        known_graphs=known,
-        default_graph_uris=default_graphs,
-        named_graph_uris=named_graphs,
-    )
-    verdict = CheckedText(checked.form, checked.has_dataset_clause, deterministic(query))
-    memo.put(key, verdict)
-    return verdict
 
 
 async def evaluate(
@@ -444,21 +260,6 @@ def prepare_local(state: AppState) -> None:
     if local is None or not release_id or state.services.remote_store is not None:
         return
     local.prepare_now(str(release_id), state.store)
-
-
-def response_cache(state: AppState) -> ResponseCache | None:
-    """The app's cache of finished answers (None when ``sparql_cache_mb`` is 0)."""
-    size = state.settings.sparql_cache_mb * 1024 * 1024
-    if size <= 0:
-        return None
-    cache = state.caches.sparql_answers.get(lambda: ResponseCache(size))
-    assert isinstance(cache, ResponseCache)
-    return cache
-
-
-def not_modified(etag: str) -> Response:
-    """304: the client's copy (``If-None-Match``) is the current answer."""
-    return Response(status_code=304, headers={"ETag": etag, "Vary": "Accept"})
 
 
 class SparqlFastPath:
