@@ -278,3 +278,32 @@ def test_requests_left_to_uvicorn_get_its_answers() -> None:
             assert status == b"HTTP/1.1 400 Bad Request" and b"connection" not in fields
         barrier(port)
         assert kept.fast() == before
+
+
+def test_a_post_held_for_the_fast_path_and_handed_on_keeps_its_body() -> None:
+    """A ``POST`` held while its body comes (in two parts), then handed on (its query needs a
+    sandbox worker: ``DESCRIBE``): the cycle made then gets the whole body; the connection
+    is kept and answers on the fast path again after it."""
+    from pcfgraph import iris
+
+    subject = f"{iris.ID_BASE}alpha/A1"
+    body = f"DESCRIBE <{subject}>".encode()
+    head = (
+        f"POST /sparql HTTP/1.1\r\nHost: pcfgraph.test\r\nAccept: application/n-triples\r\n"
+        f"Content-Type: application/sparql-query\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with serving() as (port, _, kept):
+        first_request(port)
+        before = kept.fast()
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+            sock.sendall(head + body[:10])
+            time.sleep(0.3)
+            sock.sendall(body[10:])
+            status, fields, text = read_response(sock)
+            assert status == b"HTTP/1.1 200 OK", text
+            assert fields[b"content-type"].startswith(b"application/n-triples")
+            assert f"<{subject}>".encode() in text and b"connection" not in fields
+            sock.sendall(get(BAD))
+            assert read_response(sock)[0] == b"HTTP/1.1 400 Bad Request"
+        barrier(port)
+        assert kept.fast() - before == 1  # the second request only
