@@ -363,13 +363,18 @@ def response_bytes(
     content = [line]
     length: int | None = None
     for name, value in (*default_headers, *headers):
+        if name == b"x-request-id":  # new on every response: checked, not kept (_header_line)
+            if HEADER_VALUE_RE.search(value):
+                return None
+            content.append(b"x-request-id: " + value + b"\r\n")
+            continue
         checked = _header_line(name, value)
         if checked is None:
             return None
         name, text = checked
         if name == b"content-length" and length is None:
             try:
-                length = int(value.decode())
+                length = int(value)  # bytes, as int(value.decode()) reads them
             except ValueError:
                 return None
         elif name in (b"connection", b"transfer-encoding"):
