@@ -101,9 +101,9 @@ def test_kept_plans_are_bounded_least_recently_used_out_first() -> None:
     kept = GetPlans(entries=2)
     keys = [(f"q={i}".encode(), None, None, "http", None, "", "/sparql", "r") for i in range(3)]
     for i, key in enumerate(keys[:2]):
-        kept.put(key, KeptPlan({"query": str(i)}, None))
+        kept.put(key, KeptPlan({"query": str(i)}, None, None))
     assert kept.get(keys[0]) is not None  # now the most recently used
-    kept.put(keys[2], KeptPlan({"query": "2"}, None))
+    kept.put(keys[2], KeptPlan({"query": "2"}, None, None))
     assert len(kept) == 2
     assert kept.get(keys[1]) is None
     assert kept.get(keys[0]) is not None and kept.get(keys[2]) is not None

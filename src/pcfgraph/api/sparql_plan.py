@@ -145,9 +145,15 @@ def plan_query(
 
 
 def _planned(
-    state: AppState, scope: Scope, payload: dict[str, Any], pool: WorkerPool, key: CacheKey
+    state: AppState,
+    scope: Scope,
+    payload: dict[str, Any],
+    pool: WorkerPool,
+    key: CacheKey,
+    etag: str | None = None,
 ) -> QueryPlan:
-    """The plan of a cacheable query: its kept answer, or 304 for the client's copy."""
+    """The plan of a cacheable query: its kept answer, or 304 for the client's copy
+    (``etag``: the key's, :func:`etag_for`, when known)."""
     cache = response_cache(state)
     answer = cache.peek(key) if cache is not None else None
     conditional = scope["method"] == "GET"
@@ -155,7 +161,7 @@ def _planned(
         payload, pool, key=key, cache=cache, hit=answer is not None, conditional=conditional
     )
     if answer is None:
-        plan.etag = etag = etag_for(key)
+        plan.etag = etag = etag or etag_for(key)
         if conditional and matches(header(scope, b"if-none-match"), etag):
             plan.response = not_modified(etag)
     elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
@@ -245,10 +251,11 @@ GetKey = tuple[bytes, str | None, str | None, str, Any, str, str, str]
 
 @dataclass(frozen=True, slots=True)
 class KeptPlan:
-    """The request-independent part of a ``GET``'s plan: its payload and cache key."""
+    """The request-independent part of a ``GET``'s plan: its payload, cache key and ETag."""
 
     payload: dict[str, Any]
     key: CacheKey | None
+    etag: str | None
 
 
 class GetPlans:
@@ -293,30 +300,37 @@ def get_plan(request: Request, state: AppState) -> QueryPlan | None:
             payload = dict(kept.payload)
             if kept.key is None:
                 return QueryPlan(payload, pool)
-            return _planned(state, scope, payload, pool, kept.key)
+            return _planned(state, scope, payload, pool, kept.key, kept.etag)
     asked = get_query(scope)
     if asked is None:
         return None
     plan = plan_query(request, state, *asked)
     if plans is not None and key is not None and plan.pool is not None:
-        plans.put(key, KeptPlan(dict(plan.payload), plan.key))
+        etag = etag_for(plan.key) if plan.key is not None else None
+        plans.put(key, KeptPlan(dict(plan.payload), plan.key, etag))
     return plan
 
 
 def _get_key(scope: Scope, state: AppState) -> GetKey | None:
     """The :data:`GetKey` of a ``GET``, or None: not kept (a remote store, no pool yet, a
     reload between the pool and the request's state, a long query string or header)."""
-    if state.services.remote_store is not None:
+    services = state.runtime.services
+    pool = services.pool
+    if services.remote_store is not None or pool is None:
         return None
-    pool = state.pool
-    release_id = pool.release_id if pool is not None else None
+    release_id = pool.release_id
     manifest = state.release.manifest
     served = manifest.get("release_id") if isinstance(manifest, dict) else None
     if release_id is None or not served or str(served) != release_id:
         return None
     query_string: bytes = scope.get("query_string", b"")
-    accept = header(scope, b"accept")
-    host = header(scope, b"host")
+    accept = host = None  # the first of each, as header() reads them: one pass
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            if accept is None:
+                accept = value.decode("latin-1")
+        elif name == b"host" and host is None:
+            host = value.decode("latin-1")
     if (
         len(query_string) > PAIRS_KEPT_BYTES
         or (accept is not None and len(accept) > KEPT_ACCEPT_CHARS)
