@@ -130,7 +130,9 @@ def head_refusal(scope: Scope, settings: Settings) -> tuple[int, str, str] | Non
         scope.get("query_string", b"")
     )
     headers = scope.get("headers", [])
-    size = sum(len(k) + len(v) + 4 for k, v in headers)
+    size = 4 * len(headers)  # ": " and CRLF of each field
+    for name, value in headers:
+        size += len(name) + len(value)
     return check_request(target, size, len(headers), settings)
 
 
