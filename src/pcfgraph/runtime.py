@@ -197,8 +197,14 @@ def app_state(request: Request) -> AppState:
     fields = request.scope.setdefault("state", {})  # what ``request.state`` reads and sets
     pinned: AppState | None = fields.get("pcf_snapshot")
     if pinned is None:
-        live: AppState = request.scope["app"].state.pcf
-        # ``dataclasses.replace(live)``, without its introspection of the fields
-        pinned = AppState(live.runtime, live.release)
-        fields["pcf_snapshot"] = pinned
+        pinned = pin_state(fields, request.scope["app"].state.pcf)
+    return pinned
+
+
+def pin_state(fields: dict[str, Any], live: AppState) -> AppState:
+    """Pin the snapshot of the app's ``live`` state in a request's state ``fields`` (what
+    :func:`app_state` returns for the request from then on)."""
+    # ``dataclasses.replace(live)``, without its introspection of the fields
+    pinned = AppState(live.runtime, live.release)
+    fields["pcf_snapshot"] = pinned
     return pinned

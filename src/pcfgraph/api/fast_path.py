@@ -48,6 +48,7 @@ from starlette.types import Message, Scope
 from pcfgraph.api.http_guard import HttpGuardMiddleware, head_refusal, secured
 from pcfgraph.api.ops import OpsMiddleware, request_id_of, request_id_var, with_request_id
 from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now, sparql_post_now
+from pcfgraph.runtime import AppState, pin_state
 
 log = logging.getLogger("pcfgraph.http")
 
@@ -83,6 +84,8 @@ class FastPath:
         cors: CORSMiddleware | None = None,
     ) -> None:
         self.app = app
+        #: The app's live state (set once when the app is made; a reload replaces its release)
+        self.live: AppState = app.state.pcf
         self.guard = guard
         self.ops = ops
         self.sparql = sparql
@@ -139,6 +142,7 @@ class FastPath:
             return False  # the guard's 414/431 (the protocol refuses these while parsing)
         started = time.perf_counter()
         scope = {**request_scope, "state": dict(request_scope["state"]), "app": self.app}
+        pin_state(scope["state"], self.live)  # as app_state(request) would, without app.state
         rid = request_id_of(scope)
         token = request_id_var.set(rid)
         try:
