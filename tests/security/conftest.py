@@ -6,9 +6,12 @@ limits, chunked encoding, worker processes, signals) is simulated.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -127,3 +130,53 @@ def secret_file(tmp_path: Path) -> Path:
     path = tmp_path / "secret.txt"
     path.write_text("TOP-SECRET-CANARY-7f3a\n", encoding="utf-8")
     return path
+
+
+def sandbox_workers(server: LiveServer) -> list[int]:
+    """Pids of the server's sandbox worker processes (from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server.pid and b"pcfgraph.sandbox" in cmd:
+            pids.append(int(entry.name))
+    return pids
+
+
+def lowest_priority(server: LiveServer) -> None:
+    """Run the server's sandbox workers at the lowest CPU priority: a heavy query holding its
+    worker is all a test needs of it, and tests running beside it keep the CPU."""
+    for pid in sandbox_workers(server):
+        with contextlib.suppress(OSError):  # gone already
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
+#: Give up waiting for the server to reach a state after this long (a hung test, not a bound).
+GIVE_UP = 180.0
+
+
+def pool_numbers(client: httpx.Client) -> dict[str, float]:
+    """The sandbox pool's gauges and counters from ``/metrics`` (``pcfgraph_pool_`` dropped)."""
+    numbers = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("pcfgraph_pool_"):
+            name, value = line.split()[:2]
+            numbers[name.removeprefix("pcfgraph_pool_")] = float(value)
+    return numbers
+
+
+def until(client: httpx.Client, ready: Callable[[dict[str, float]], bool]) -> dict[str, float]:
+    """Poll the pool's numbers until ``ready`` (however long a loaded machine takes)."""
+    give_up = time.monotonic() + GIVE_UP
+    while True:
+        numbers = pool_numbers(client)
+        if ready(numbers):
+            return numbers
+        assert time.monotonic() < give_up, f"the server never got there: {numbers}"
+        time.sleep(0.1)

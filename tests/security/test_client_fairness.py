@@ -20,8 +20,6 @@ early, and the pool's own gauges in ``/metrics`` say who holds and who waits for
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 from collections import Counter
@@ -32,8 +30,8 @@ import httpx
 import pytest
 from ops_support import MINI, LiveServer, publish
 
-from .conftest import client_from
-from .test_sparql_attacks import SPARQL_JSON, assert_problem, sandbox_workers, sparql
+from .conftest import client_from, lowest_priority, pool_numbers, until
+from .test_sparql_attacks import SPARQL_JSON, assert_problem, sparql
 
 FAIR_LIMITS = {
     # A deadline no heavy query reaches while a test runs, however loaded the machine (the
@@ -51,8 +49,6 @@ FAIR_LIMITS = {
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 #: ``RAND()`` keeps it out of the response cache: every light query goes through the pool.
 CHEAP = "SELECT ?s (RAND() AS ?r) WHERE { ?s ?p ?o } LIMIT 3"
-#: Give up waiting for the server to reach a state after this long (a hung test, not a bound).
-GIVE_UP = 180.0
 
 
 @pytest.fixture()
@@ -63,14 +59,6 @@ def fair_server(tmp_path: Path) -> Iterator[LiveServer]:
     lowest_priority(srv)
     yield srv
     srv.stop()
-
-
-def lowest_priority(server: LiveServer) -> None:
-    """Run the server's sandbox workers at the lowest CPU priority: a heavy query holding its
-    worker is all a test needs of it, and tests running beside it keep the CPU."""
-    for pid in sandbox_workers(server):
-        with contextlib.suppress(OSError):  # gone already
-            os.setpriority(os.PRIO_PROCESS, pid, 19)
 
 
 class Flood:
@@ -100,27 +88,6 @@ class Flood:
     def join(self) -> None:
         for t in self.threads:
             t.join(timeout=60)
-
-
-def pool_numbers(client: httpx.Client) -> dict[str, float]:
-    """The sandbox pool's gauges and counters from ``/metrics`` (``pcfgraph_pool_`` dropped)."""
-    numbers = {}
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith("pcfgraph_pool_"):
-            name, value = line.split()[:2]
-            numbers[name.removeprefix("pcfgraph_pool_")] = float(value)
-    return numbers
-
-
-def until(client: httpx.Client, ready: Callable[[dict[str, float]], bool]) -> dict[str, float]:
-    """Poll the pool's numbers until ``ready`` (however long a loaded machine takes)."""
-    give_up = time.monotonic() + GIVE_UP
-    while True:
-        numbers = pool_numbers(client)
-        if ready(numbers):
-            return numbers
-        assert time.monotonic() < give_up, f"the server never got there: {numbers}"
-        time.sleep(0.1)
 
 
 def settled(pending: int) -> Callable[[dict[str, float]], bool]:

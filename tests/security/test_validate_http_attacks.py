@@ -16,8 +16,7 @@ import httpx
 import pytest
 from ops_support import LiveServer, publish
 
-from .conftest import LIMITS, Canary, client_from
-from .test_client_fairness import lowest_priority, pool_numbers, until
+from .conftest import LIMITS, Canary, client_from, lowest_priority, pool_numbers, until
 from .test_sparql_attacks import assert_problem, sparql
 from .test_upload_parser_attacks import LAUGHS
 
