@@ -26,9 +26,13 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 #: SPARQL functions whose value may change from one evaluation to the next.
 _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 CacheKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, int]
 
@@ -179,7 +183,32 @@ class CheckedText:
 CheckKey = tuple[str, tuple[str, ...], tuple[str, ...], frozenset[str]]
 
 
-class CheckedTexts:
+class RecentlyUsed(Generic[K, V]):
+    """At most ``entries`` values by key, least recently used first out: the memo of work
+    done per request that a request asked again need not do again (:class:`CheckedTexts`,
+    :class:`pcfgraph.api.sparql_plan.GetPlans`)."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.entries:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class CheckedTexts(RecentlyUsed[CheckKey, CheckedText]):
     """Query texts the guard accepted, by text, dataset parameters and the release's graph
     names (everything its verdict depends on besides the app's fixed limits), so a text
     asked again is not tokenised again (8-100 us per request on the bench's lookups).
@@ -188,23 +217,9 @@ class CheckedTexts:
     and in the length of a kept text, least recently used first out."""
 
     def __init__(self, entries: int = 1024, max_chars: int = 16_384) -> None:
-        self.entries = entries
+        super().__init__(entries)
         self.max_chars = max_chars
-        self._items: OrderedDict[CheckKey, CheckedText] = OrderedDict()
 
-    def get(self, key: CheckKey) -> CheckedText | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: CheckKey, checked: CheckedText) -> None:
-        if len(key[0]) > self.max_chars:
-            return
-        self._items[key] = checked
-        self._items.move_to_end(key)
-        while len(self._items) > self.entries:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+    def put(self, key: CheckKey, value: CheckedText) -> None:
+        if len(key[0]) <= self.max_chars:
+            super().put(key, value)

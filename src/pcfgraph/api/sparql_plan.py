@@ -4,7 +4,6 @@ ETag; and the plans of repeated ``GET`` requests kept (:class:`GetPlans`)."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from pcfgraph.api.sparql_cache import (
     CacheKey,
     CheckedText,
     CheckedTexts,
+    RecentlyUsed,
     ResponseCache,
     cache_key,
     deterministic,
@@ -258,7 +258,7 @@ class KeptPlan:
     etag: str | None
 
 
-class GetPlans:
+class GetPlans(RecentlyUsed[GetKey, KeptPlan]):
     """Plans of ``GET /sparql`` requests made before, by everything they depend on
     (:data:`GetKey`): a client asking the same query again gets the same parameters, guard
     verdict, media type, payload and cache key without parsing and deciding them again
@@ -268,23 +268,7 @@ class GetPlans:
     Bounded in count, least recently used first out."""
 
     def __init__(self, entries: int = 256) -> None:
-        self.entries = entries
-        self._items: OrderedDict[GetKey, KeptPlan] = OrderedDict()
-
-    def get(self, key: GetKey) -> KeptPlan | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: GetKey, kept: KeptPlan) -> None:
-        self._items[key] = kept
-        self._items.move_to_end(key)
-        while len(self._items) > self.entries:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(entries)
 
 
 def get_plan(request: Request, state: AppState) -> QueryPlan | None:
