@@ -180,3 +180,37 @@ def until(client: httpx.Client, ready: Callable[[dict[str, float]], bool]) -> di
             return numbers
         assert time.monotonic() < give_up, f"the server never got there: {numbers}"
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def expensive_slots_held(
+    tmp_path: Path, ask: Callable[[httpx.Client], httpx.Response], addresses: list[str]
+) -> Iterator[tuple[LiveServer, list[int]]]:
+    """A server of its own whose expensive slots are held by one slow request per address
+    (distinct clients: one client alone may not take the last slot) until it stops, seen
+    taken in the pool's pending count before the test's body runs. Its query deadline (600 s)
+    is never reached while a test runs: on the session server's 2 s one a loaded machine
+    could end the slow requests before the request under test came. The statuses of slow
+    requests that were answered collect in the list (stopping the server ends the others)."""
+    publish(tmp_path / "rel")
+    settings = {**LIMITS, "query_timeout": 600.0}
+    server = LiveServer(tmp_path / "rel", tmp_path / "server.log", **settings).start()
+    lowest_priority(server)
+    answers: list[int] = []
+
+    def hold(address: str) -> None:
+        client = client_from(server, address, timeout=None)  # type: ignore[arg-type]
+        with client as c, contextlib.suppress(httpx.HTTPError):  # until the server stops
+            answers.append(ask(c).status_code)
+
+    threads = [threading.Thread(target=hold, args=(address,)) for address in addresses]
+    for t in threads:
+        t.start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
+            until(c, lambda n: n["pending"] == len(addresses))
+        yield server, answers
+    finally:
+        server.stop()
+        for t in threads:
+            t.join(timeout=60)

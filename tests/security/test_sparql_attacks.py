@@ -10,7 +10,6 @@ answer under test).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import threading
@@ -26,12 +25,10 @@ from ops_support import MINI, LiveServer, publish
 from .conftest import (
     LIMITS,
     Canary,
-    client_from,
-    lowest_priority,
+    expensive_slots_held,
     pool_numbers,
     sandbox_workers,
     secret_file,
-    until,
 )
 
 TIMEOUT = float(LIMITS["query_timeout"])  # type: ignore[arg-type]
@@ -262,49 +259,31 @@ def test_malformed_query_names_line_and_column(client: httpx.Client) -> None:
 
 def test_admission_control_sheds_load_and_cheap_requests_are_answered(tmp_path: Path) -> None:
     """With every expensive slot taken, a query that needs one gets 503 ``overloaded`` at
-    once, and cheap requests are answered. On a server of its own whose deadline the slow
-    queries never reach while the test runs (on the session server's 2 s one a loaded
-    machine could end them before the query under test came): the slots are seen taken in
-    the pool's own count before and after, and stopping the server ends the queries."""
+    once, and cheap requests are answered. The slots are held on a server of its own whose
+    deadline the slow queries never reach (:func:`expensive_slots_held`), seen taken in the
+    pool's own count before and after."""
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     slots = int(LIMITS["max_concurrent_expensive"])  # type: ignore[call-overload]
-    publish(tmp_path / "rel")
-    settings = {**LIMITS, "query_timeout": 600.0}
-    server = LiveServer(tmp_path / "rel", tmp_path / "server.log", **settings).start()
-    lowest_priority(server)
-    answers: list[int] = []
-
-    def hold(address: str) -> None:
-        client = client_from(server, address, timeout=None)  # type: ignore[arg-type]
-        with client as c, contextlib.suppress(httpx.HTTPError):  # until the server stops
-            answers.append(sparql(c, slow).status_code)
-
-    # Distinct clients (addresses): one client alone may not take the last slot.
-    threads = [threading.Thread(target=hold, args=(f"127.0.1.{n + 1}",)) for n in range(slots)]
-    for t in threads:
-        t.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
-            until(c, lambda n: n["pending"] == slots)
-            # A query with no proven work bound (a cartesian product) needs a worker slot.
-            rejected = sparql(c, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 1")
-            assert_problem(rejected, 503, "overloaded")
-            assert int(rejected.headers["retry-after"]) >= 1
-            # Cheap requests are answered while every expensive slot is still taken.
-            for path, params in (
-                ("/health", {}),
-                ("/ready", {}),
-                ("/queries/api/descendants", {"element": MINI + "R"}),
-            ):
-                r = c.get(path, params=params)
-                assert r.status_code == 200, r.text
-            assert pool_numbers(c)["pending"] == slots and answers == []  # still taken
-            metrics = c.get("/metrics").text
-            rejected_line = next(
-                x for x in metrics.splitlines() if x.startswith("pcfgraph_rejected_requests_total ")
-            )
-            assert float(rejected_line.split()[1]) >= 1
-    finally:
-        server.stop()
-        for t in threads:
-            t.join(timeout=60)
+    addresses = [f"127.0.1.{n + 1}" for n in range(slots)]
+    with (
+        expensive_slots_held(tmp_path, lambda c: sparql(c, slow), addresses) as (server, answers),
+        httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c,
+    ):
+        # A query with no proven work bound (a cartesian product) needs a worker slot.
+        rejected = sparql(c, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 1")
+        assert_problem(rejected, 503, "overloaded")
+        assert int(rejected.headers["retry-after"]) >= 1
+        # Cheap requests are answered while every expensive slot is still taken.
+        for path, params in (
+            ("/health", {}),
+            ("/ready", {}),
+            ("/queries/api/descendants", {"element": MINI + "R"}),
+        ):
+            r = c.get(path, params=params)
+            assert r.status_code == 200, r.text
+        assert pool_numbers(c)["pending"] == slots and answers == []  # still taken
+        metrics = c.get("/metrics").text
+        rejected_line = next(
+            x for x in metrics.splitlines() if x.startswith("pcfgraph_rejected_requests_total ")
+        )
+        assert float(rejected_line.split()[1]) >= 1

@@ -7,16 +7,13 @@ the admission budget uploads share with ad-hoc SPARQL.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from ops_support import LiveServer, publish
 
-from .conftest import LIMITS, Canary, client_from, lowest_priority, pool_numbers, until
+from .conftest import LIMITS, Canary, expensive_slots_held, pool_numbers
 from .test_sparql_attacks import assert_problem, sparql
 from .test_upload_parser_attacks import LAUGHS
 
@@ -79,32 +76,13 @@ def test_wrong_charset_over_http(client: httpx.Client) -> None:
 def test_uploads_and_sparql_share_one_budget(tmp_path: Path) -> None:
     """Two slow SPARQL queries fill max_concurrent_expensive=2: an upload gets 503 at once.
 
-    On a server of its own whose query deadline no query reaches while the test runs (the
-    session server's 2 s one let a loaded machine end them before the upload came): the
-    slots are seen taken in the pool's own count, and stopping the server ends the queries."""
-    publish(tmp_path / "rel")
-    settings = {**LIMITS, "query_timeout": 600.0}
-    server = LiveServer(tmp_path / "rel", tmp_path / "server.log", **settings).start()
-    lowest_priority(server)
-    answers: list[int] = []
-
-    def slow(address: str) -> None:
-        client = client_from(server, address, timeout=None)  # type: ignore[arg-type]
-        with client as c, contextlib.suppress(httpx.HTTPError):  # until the server stops
-            answers.append(sparql(c, SLOW).status_code)
-
-    threads = [threading.Thread(target=slow, args=(f"127.0.2.{n + 1}",)) for n in range(2)]
-    for t in threads:
-        t.start()
-    try:
+    The slots are held on a server of its own whose query deadline no query reaches while
+    the test runs (:func:`expensive_slots_held`), seen taken in the pool's own count."""
+    addresses = [f"127.0.2.{n + 1}" for n in range(2)]
+    with expensive_slots_held(tmp_path, lambda c: sparql(c, SLOW), addresses) as (server, answers):
         with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
-            until(c, lambda n: n["pending"] == 2)  # both admitted (two clients)
             r = validate(c, b"<http://ex.org/a> <http://ex.org/p> 1 .", "application/n-triples")
             assert_problem(r, 503, "overloaded")
             assert c.get("/health").status_code == 200  # cheap requests are still answered
             assert pool_numbers(c)["pending"] == 2
         assert answers == []  # the slots were held throughout
-    finally:
-        server.stop()
-        for t in threads:
-            t.join(timeout=60)
