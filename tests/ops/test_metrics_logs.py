@@ -350,6 +350,51 @@ def test_request_counts_by_label_stay_apart() -> None:
     assert reg.get_sample_value("pcfgraph_http_requests_in_flight") == 0
 
 
+def test_request_observations_equal_the_librarys_own() -> None:
+    """The counter and histogram updated without the library's per-call checks hold what its
+    own ``inc`` and ``observe`` give for the same latencies, on and between the bounds."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from pcfgraph.api.metrics import LATENCY_BUCKETS, Metrics
+
+    seconds = [0.0, 0.004, *LATENCY_BUCKETS, 0.0051, 0.7, 29.99, 31.0, 1e9]
+    metrics = Metrics(lambda: None)  # type: ignore[arg-type,return-value]
+    library = CollectorRegistry()
+    counter = Counter("pcfgraph_http_requests", "", ("route", "method", "status"), registry=library)
+    histogram = Histogram(
+        "pcfgraph_http_request_duration_seconds",
+        "",
+        ("route",),
+        buckets=LATENCY_BUCKETS,
+        registry=library,
+    )
+    for value in seconds:
+        metrics.begin()
+        metrics.observe("/sparql", "GET", 200, value, None)
+        counter.labels("/sparql", "GET", "200").inc()
+        histogram.labels("/sparql").observe(value)
+
+    def samples(
+        registry: CollectorRegistry,
+    ) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in registry.collect()
+            if family.name.startswith("pcfgraph_http_request")
+            and not family.name.endswith("in_flight")
+            for s in family.samples
+            if not s.name.endswith("_created")
+        }
+
+    expected = samples(library)
+    assert len(expected) == 3 + len(LATENCY_BUCKETS) + 1  # total, sum, count; buckets, +Inf
+    ours = {  # sample by sample: the serving collector needs a live state this test has not
+        key: metrics.registry.get_sample_value(key[0], dict(key[1])) for key in expected
+    }
+    assert ours == expected
+    assert metrics.registry.get_sample_value("pcfgraph_http_requests_in_flight") == 0
+
+
 def test_the_text_formatter_writes_what_the_library_writes() -> None:
     """The formatter's own ``format`` (no ``%``-mapping of the whole record) gives the
     library's text for the same record, with and without an exception."""
