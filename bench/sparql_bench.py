@@ -859,6 +859,14 @@ def table(
         f"Client cost: http.client CPU per sequential request, median {statistics.median(client_us):.0f} us "
         f"(max {max(client_us):.0f} us); wrk CPU per request {statistics.median(wrk_us):.1f} us."
     )
+    lines.append(  # the same client parses each server's own response head (its header count)
+        "Client cost per server (median over queries of the per-query medians): "
+        + ", ".join(
+            f"{n} {statistics.median(results[(q, n)]['client_us'] for q in queries):.0f} us"
+            for n in names
+        )
+        + "."
+    )
     return lines
 
 
