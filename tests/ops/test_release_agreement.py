@@ -9,6 +9,7 @@ only once every process serves the new release, else 503 ``release-mismatch``
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -16,7 +17,9 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from fastapi.testclient import TestClient
@@ -189,27 +192,43 @@ def _post_reload(conn: http.client.HTTPConnection) -> tuple[int, dict[str, str],
     return reply.status, dict(reply.getheaders()), json.loads(reply.read())
 
 
-def _on_first(
-    server: ServeProcess, kept: list[http.client.HTTPConnection]
-) -> tuple[int, int, http.client.HTTPConnection]:
-    """The two workers, and an open connection the first one accepted (kept, to close)."""
-    workers = workers_of(server.pid)
-    assert len(workers) == 2, server.log()[-2000:]
-    kept += placed(server, workers, ["127.0.0.1"], 1)
-    kept[1].close()
-    return workers[0], workers[1], kept[0]
+class _TwoProcesses(NamedTuple):
+    server: ServeProcess
+    rel: Path
+    first: str  # the release served at the start
+    answering: int  # the worker that accepted ``conn``
+    other: int
+    conn: http.client.HTTPConnection
 
 
-def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _two_processes(tmp_path: Path, reload_wait_seconds: float) -> Iterator[_TwoProcesses]:
+    """A two-process server of a published release with the admin token, its two workers
+    and an open connection the first one accepted (the reload is posted on it); stopped,
+    connections closed, at the end."""
     rel = tmp_path / "rel"
     first = publish(rel)
-    # the bound only decides how long the answer takes: the stopped process cannot switch
     server = ServeProcess(
-        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=2
+        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=reload_wait_seconds
     ).start()
     kept: list[http.client.HTTPConnection] = []
     try:
-        answering, stopped, conn = _on_first(server, kept)
+        workers = workers_of(server.pid)
+        assert len(workers) == 2, server.log()[-2000:]
+        kept += placed(server, workers, ["127.0.0.1"], 1)
+        kept[1].close()
+        yield _TwoProcesses(server, rel, first, workers[0], workers[1], kept[0])
+    finally:
+        for each in kept:
+            each.close()
+        server.stop()
+
+
+def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path) -> None:
+    # the bound only decides how long the answer takes: the stopped process cannot switch
+    with _two_processes(tmp_path, reload_wait_seconds=2) as served:
+        server, rel, first = served.server, served.rel, served.first
+        answering, stopped, conn = served.answering, served.other, served.conn
         second = publish(rel, variant=2)
         os.kill(stopped, signal.SIGSTOP)  # alive, but it cannot switch (hung, swapped out)
         try:
@@ -239,22 +258,13 @@ def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path)
         # one reload of the server, a failure: the passed-on attempt is not counted
         assert reloads_counted(server) == {"success": 0, "failure": 1}
         assert workers_of(server.pid) == sorted([answering, stopped])
-    finally:
-        for each in kept:
-            each.close()
-        server.stop()
 
 
 def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Path) -> None:
-    rel = tmp_path / "rel"
-    first = publish(rel)
     # a bound longer than the test may run: the answer comes from the failure, not the bound
-    server = ServeProcess(
-        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=3600
-    ).start()
-    kept: list[http.client.HTTPConnection] = []
-    try:
-        _, other, conn = _on_first(server, kept)
+    with _two_processes(tmp_path, reload_wait_seconds=3600) as served:
+        server, rel, first = served.server, served.rel, served.first
+        other, conn = served.other, served.conn
         second = publish(rel, variant=2)
         os.kill(other, signal.SIGSTOP)  # the reload reaches it only once it continues
         answer: list[tuple[int, dict[str, str], dict]] = []
@@ -287,23 +297,14 @@ def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Pat
         r = _ready(server)
         assert r.status_code == 503 and r.json()["code"] == "release-mismatch"
         assert reloads_counted(server) == {"success": 0, "failure": 1}
-    finally:
-        for each in kept:
-            each.close()
-        server.stop()
 
 
 def test_a_reload_of_the_same_release_waits_for_every_process_to_finish(tmp_path: Path) -> None:
     """The release unchanged on disk: every process already shows its id, so the answer waits
     for the others' own attempts, not for the id alone."""
-    rel = tmp_path / "rel"
-    first = publish(rel)
-    server = ServeProcess(
-        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=2
-    ).start()
-    kept: list[http.client.HTTPConnection] = []
-    try:
-        _, stopped, conn = _on_first(server, kept)
+    with _two_processes(tmp_path, reload_wait_seconds=2) as served:
+        server, first = served.server, served.first
+        stopped, conn = served.other, served.conn
         os.kill(stopped, signal.SIGSTOP)
         try:
             status, _, body = _post_reload(conn)
@@ -321,7 +322,3 @@ def test_a_reload_of_the_same_release_waits_for_every_process_to_finish(tmp_path
         status, _, body = _post_reload(conn)  # both running: both reload before the answer
         assert status == 200 and body["processes"] == {first: 2}, body
         assert reloaded_to(server, first)[2:] == ["POST /admin/reload", "passed on"]
-    finally:
-        for each in kept:
-            each.close()
-        server.stop()
