@@ -219,6 +219,7 @@ class LiveServer:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                "--no-server-header",  # as `pcfgraph serve` (serving.uvicorn_options)
                 "--http",  # as `pcfgraph serve`: request-head limits while parsing
                 "pcfgraph.api.http_protocol:GuardedHttpToolsProtocol",
                 "--timeout-graceful-shutdown",

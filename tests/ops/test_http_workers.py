@@ -61,7 +61,11 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
         for _ in range(6):  # fresh connections, accepted by either worker
             r = sparql(server, "ASK { ?s ?p ?o }")
             assert r.status_code == 200 and r.json()["boolean"] is True, r.text
-            assert httpx.get(server.url + "/ready").json()["release_id"] == first
+            ready = httpx.get(server.url + "/ready")
+            assert ready.json()["release_id"] == first
+            # `pcfgraph serve` names no server software, on the fast path nor through the app
+            assert "server" not in r.headers and "server" not in ready.headers
+            assert "date" in r.headers and "date" in ready.headers
             # every worker keeps the sandbox's limits: the row cap, the deadline
             capped = sparql(server, "SELECT * WHERE { ?s ?p ?o }")
             assert capped.status_code == 422, capped.text
