@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+from typing import Any
 
 import pytest
 from gql_support import APQC, Client, graphql_release
+from graphql import SelectionSetNode, Visitor, parse, visit
 
+from pcfgraph.api.graphql import limits
 from pcfgraph.config import Settings
 
 LIMITS = Settings(
@@ -63,18 +65,50 @@ def test_alias_limit_direct_and_through_fragment_spreads(small):
     assert "15 aliases found after expanding fragments" in err["message"]
 
 
-def test_fragment_bomb_is_validated_in_linear_time():
+def _selection_sets(document: str) -> int:
+    """Selection sets written in ``document`` (the limiter measures each at most once)."""
+    found: list[SelectionSetNode] = []
+
+    class Count(Visitor):
+        def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> None:
+            found.append(node)
+
+    visit(parse(document), Count())
+    return len(found)
+
+
+def test_fragment_bomb_is_validated_in_linear_time(monkeypatch):
     """n fragments each spreading the next twice: 2^n expansions for a naive limiter (strawberry
-    0.341's MaxAliasesLimiter/QueryDepthLimiter take seconds at n=18, hours at n=30)."""
-    client = Client(graphql_release(1), Settings(graphql_max_tokens=5000))
+    0.341's MaxAliasesLimiter/QueryDepthLimiter take seconds at n=18, hours at n=30). The work
+    is counted, not timed: the limiter measures each selection set written in the document at
+    most once, reports the exact expanded alias count (2^n - 1) without expanding, and the
+    refusal comes before execution (the store is never queried)."""
+    settings = Settings(graphql_max_tokens=5000)
+    client = Client(graphql_release(1), settings)
     n = 40
     frags = [f"fragment F{i} on Framework {{ ...F{i + 1} ...F{i + 1} x{i}: id }}" for i in range(n)]
     frags.append(f"fragment F{n} on Framework {{ id }}")
     q = "{ frameworks { ...F0 } } " + " ".join(frags)
-    started = time.process_time()  # CPU, not wall time: a loaded machine cannot trip it
+    budget = _selection_sets(q)
+    measured: list[SelectionSetNode] = []
+    real = limits._Measure.selection_set
+
+    def counted(self: Any, node: SelectionSetNode | None) -> tuple[int, int]:
+        if node is not None:
+            measured.append(node)
+            assert len(measured) <= 10 * budget, "the limiter expands fragments at every use"
+        return real(self, node)
+
+    monkeypatch.setattr(limits._Measure, "selection_set", counted)
+    store = client.release.store
+    before = store.query_count
     errors = client.errors(q)
-    assert time.process_time() - started < 5
-    assert any("aliases found after expanding fragments" in e["message"] for e in errors)
+    assert [e["message"] for e in errors] == [
+        f"{2**n - 1} aliases found after expanding fragments; "
+        f"the maximum is {settings.graphql_max_aliases}."
+    ]
+    assert 0 < len(measured) <= budget == n + 3, (len(measured), budget)
+    assert store.query_count == before  # refused before execution: nothing was read
 
 
 def test_circular_fragments_are_rejected(small):
