@@ -4,18 +4,21 @@
   503s of load shedding, responses conform to their documented schemas;
 - schemathesis against the GraphQL schema: no 5xx, no internal errors;
 - hypothesis on the query pre-checks (:func:`pcfgraph.sparql_guard.check_query`) and the
-  upload parser (:func:`pcfgraph.audit.parse.parse_upload`): only documented errors, bounded
-  time per input.
+  upload parser (:func:`pcfgraph.audit.parse.parse_upload`): only documented errors, and work
+  linear in the input, counted, not timed (:class:`LinesRun`: the lines of the check's own
+  source executed; the RDF parser's calls, bytes and statements), so the bound holds on any
+  machine and a check made quadratic fails it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from pcfgraph import sparql_guard
+from pcfgraph.audit import parse
 from pcfgraph.audit.parse import Upload, parse_upload
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.sparql_guard import check_query
@@ -36,6 +41,8 @@ QUERY_CODES = {
     "unknown-graph",
     "parse-error",
     "query-rejected",
+    "query-too-large",
+    "query-too-wide",
 }
 UPLOAD_CODES = {"parse-error", "payload-too-large", "unsupported-media-type", "bad-input"}
 #: Operations not fuzzed: reload does real work per call (and is token-protected).
@@ -96,93 +103,146 @@ def test_graphql_fuzz(server) -> None:  # type: ignore[no-untyped-def]
     assert fuzz_operations(schema, 6, check) >= 3
 
 
-SPARQL_WORDS = st.sampled_from(
-    [
-        "SELECT",
-        "*",
-        "WHERE",
-        "{",
-        "}",
-        "(",
-        ")",
-        "?s",
-        "?p",
-        "?o",
-        ".",
-        "SERVICE",
-        "FROM",
-        "NAMED",
-        "GRAPH",
-        "OPTIONAL",
-        "UNION",
-        "FILTER",
-        "!",
-        "-",
-        "<urn:g>",
-        "<file:///etc>",
-        "PREFIX",
-        "p:",
-        "p:x",
-        "<http://ex.org/>",
-        "BASE",
-        "ASK",
-        "CONSTRUCT",
-        "DESCRIBE",
-        "INSERT",
-        "LOAD",
-        '"str"',
-        "'''x'''",
-        "#c\n",
-        "1",
-        "LIMIT",
-        "VALUES",
-        "^",
-        "/",
-        "|",
-        "+",
-        "SeRvIcE",
-        "\\u0053ERVICE",
-        '"\\""',
-        "<",
-        ">",
-        "WITH",
-        "within",
-        "\n  # SERVICE <urn:x> FROM\n",
-        '"""',
-        "'''",
-        "\r",
-        "ß",
-    ]
-)
+SPARQL_WORD_LIST = [
+    "SELECT",
+    "*",
+    "WHERE",
+    "{",
+    "}",
+    "(",
+    ")",
+    "?s",
+    "?p",
+    "?o",
+    ".",
+    "SERVICE",
+    "FROM",
+    "NAMED",
+    "GRAPH",
+    "OPTIONAL",
+    "UNION",
+    "FILTER",
+    "!",
+    "-",
+    "<urn:g>",
+    "<file:///etc>",
+    "PREFIX",
+    "p:",
+    "p:x",
+    "<http://ex.org/>",
+    "BASE",
+    "ASK",
+    "CONSTRUCT",
+    "DESCRIBE",
+    "INSERT",
+    "LOAD",
+    '"str"',
+    "'''x'''",
+    "#c\n",
+    "1",
+    "LIMIT",
+    "VALUES",
+    "^",
+    "/",
+    "|",
+    "+",
+    "SeRvIcE",
+    "\\u0053ERVICE",
+    '"\\""',
+    "<",
+    ">",
+    "WITH",
+    "within",
+    "\n  # SERVICE <urn:x> FROM\n",
+    '"""',
+    "'''",
+    "\r",
+    "ß",
+]
+SPARQL_WORDS = st.sampled_from(SPARQL_WORD_LIST)
 
 
-def _cpu_seconds() -> float:
-    """This thread's CPU time: a blow-up guard a loaded machine cannot trip (wall time can)."""
-    return time.thread_time()
+class WorkOverBudget(AssertionError):
+    pass
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _parsers_imported() -> None:
-    """First calls import lazily (rdflib's parser, ...): pay that before any bound is measured."""
-    for text in ("SELECT * WHERE { ?s ?p ?o }", "DESCRIBE ?p WHERE < LOAD"):
-        with contextlib.suppress(PcfgraphError):
-            check_query(text, max_depth=16, known_graphs={"urn:g"})
-    with contextlib.suppress(PcfgraphError):
-        parse_upload(
-            Upload("model.ttl", b"<urn:a> <urn:b> <urn:c> .", "text/turtle"), max_bytes=4096
-        )
+class LinesRun:
+    """The lines of ``files`` executed while the block runs (``sys.settrace``): a check's own
+    Python work, counted, so a bound on it holds on a loaded machine as on an idle one (a CPU
+    time bound does not). Past ``budget`` lines it raises :class:`WorkOverBudget`, so a check
+    made quadratic fails at once instead of running for minutes. Work done inside C code (the
+    lexer's regular expression, ``str`` methods) is not in the count."""
+
+    def __init__(self, *files: str, budget: int) -> None:
+        self.files = frozenset(files)
+        self.budget = budget
+        self.lines = 0
+        self._previous: Any = None
+
+    def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
+        return self._line if frame.f_code.co_filename in self.files else None
+
+    def _line(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines += 1
+            if self.lines > self.budget:
+                raise WorkOverBudget(f"more than {self.budget} lines run")
+        return self._line
+
+    def __enter__(self) -> LinesRun:
+        self._previous = sys.gettrace()
+        sys.settrace(self._call)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.settrace(self._previous)
+
+
+#: Lines of sparql_guard.py one character of query text may cost: a token is at least one
+#: character and costs the lexer, the limits and the scan about 25 lines (measured: at most
+#: 24 per character, on runs of one-character tokens such as "a.a.a."); a constant for the
+#: calls themselves. A guard that rereads the text per token costs hundreds per character.
+GUARD_LINES_PER_CHAR = 40
+GUARD_LINES_FIXED = 300
+
+
+def guard_budget(text: str) -> int:
+    return GUARD_LINES_PER_CHAR * (len(text) + 1) + GUARD_LINES_FIXED
+
+
+def guard_verdict(text: str, **limits: Any) -> tuple[str, str, int]:
+    """The guard's verdict on ``text`` (form or error code) and the lines it ran, asserted to
+    be within :func:`guard_budget`."""
+    limits.setdefault("max_depth", 16)
+    with LinesRun(sparql_guard.__file__, budget=guard_budget(text)) as work:
+        try:
+            checked = check_query(text, known_graphs={"urn:g"}, **limits)
+        except PcfgraphError as exc:
+            assert exc.code in QUERY_CODES, (exc.code, text)
+            assert 400 <= exc.http_status < 500
+            return "error", exc.code, work.lines
+    return "ok", checked.form, work.lines
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.lists(SPARQL_WORDS, max_size=60).map(" ".join), st.text(max_size=400)))
 def test_query_prechecks_only_raise_documented_errors(text: str) -> None:
-    t0 = _cpu_seconds()
-    try:
-        check_query(text, max_depth=16, known_graphs={"urn:g"})
-    except PcfgraphError as exc:
-        assert exc.code in QUERY_CODES, (exc.code, text)
-        assert 400 <= exc.http_status < 500
-    assert _cpu_seconds() - t0 < 0.5
+    """Only documented errors, in work linear in the text, with the shortcut (no protocol
+    graph) and with the full scan (a protocol graph named)."""
+    guard_verdict(text)
+    guard_verdict(text, default_graph_uris=["urn:g"])
+
+
+@pytest.mark.parametrize("word", SPARQL_WORD_LIST)
+def test_the_guard_work_is_linear_in_the_query(word: str) -> None:
+    """Each fuzz word repeated to a query of 600 tokens and twice that, scanned in full: the
+    lines run stay within the per-character budget, and doubling the text at most doubles
+    them (plus the constant)."""
+    runs = []
+    for n in (600, 1200):
+        text = "SELECT * WHERE { " + " ".join([word] * n) + " }"
+        runs.append(guard_verdict(text, default_graph_uris=["urn:g"])[2])
+    assert runs[1] <= 2 * runs[0] + GUARD_LINES_FIXED, runs
 
 
 def _full_scan(text: str, max_depth: int, max_tokens: int, max_width: int) -> tuple[str, str]:
@@ -234,16 +294,32 @@ def test_the_guard_shortcut_is_taken_for_ordinary_queries() -> None:
     assert _quick_form(chain, 16, 50, 500) is None
 
 
+def nested(depth: int, opener: str) -> str:
+    closer = {"{": "}", "(": ")", "!": "", "[ ": "]"}[opener]
+    return "SELECT * WHERE { " + opener * depth + "?s" + closer * depth + " }"
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(min_value=17, max_value=3000), st.sampled_from(["{", "(", "!", "[ "]))
 def test_nesting_over_the_limit_is_always_refused(depth: int, opener: str) -> None:
-    closer = {"{": "}", "(": ")", "!": "", "[ ": "]"}[opener]
-    text = "SELECT * WHERE { " + opener * depth + "?s" + closer * depth + " }"
-    t0 = _cpu_seconds()
-    with pytest.raises(PcfgraphError) as info:
-        check_query(text, max_depth=16, known_graphs=set())
-    assert info.value.code in {"query-too-deep", "parse-error", "query-rejected"}
-    assert _cpu_seconds() - t0 < 2
+    """Refused as too deep at the first token past the limit: the guard reads exactly the
+    tokens up to the 17th level (the 16th "!", with the group's own "{"), whatever follows,
+    and runs no more lines than for a nesting of 17 (a flood of deep queries costs little)."""
+    read: list[sparql_guard.Token] = []
+    lexer = sparql_guard.tokens
+
+    def counted(text: str) -> Iterator[sparql_guard.Token]:
+        for token in lexer(text):
+            read.append(token)
+            yield token
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sparql_guard, "tokens", counted)
+        verdict, code, lines = guard_verdict(nested(depth, opener))
+    assert (verdict, code) == ("error", "query-too-deep")
+    levels = 16 if opener == "!" else 17
+    assert [t.text for t in read] == ["SELECT", "*", "WHERE", "{"] + [opener.strip()] * levels
+    assert lines <= guard_budget(nested(17, opener)), lines
 
 
 RDF_BITS = st.sampled_from(
@@ -303,13 +379,53 @@ MEDIA = st.sampled_from(
 def test_upload_parser_only_raises_documented_errors(
     data: bytes, media: str | None, name: str
 ) -> None:
-    t0 = _cpu_seconds()
-    try:
-        parse_upload(Upload(name, data, media), max_bytes=4096, max_triples=100)
-    except PcfgraphError as exc:
-        assert exc.code in UPLOAD_CODES, (exc.code, data)
-        assert 400 <= exc.http_status < 500
-    assert _cpu_seconds() - t0 < 0.5
+    """Only documented errors, and work bounded by the upload: the RDF parser is called at most
+    once, on the upload's own bytes, and read no further than the first statement past the
+    limit; the checks before it (the nesting scan reads each byte once) run lines linear in
+    the upload (about 15 per byte measured, on bracket runs)."""
+    calls: list[int] = []
+    statements = 0
+    real_parse = ox.parse
+
+    def counted(source: bytes, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        nonlocal statements
+        calls.append(len(source))
+        for statement in real_parse(source, *args, **kwargs):
+            statements += 1
+            yield statement
+
+    budget = 25 * (len(data) + 1) + 200
+    assert parse.ox is ox  # parse_upload calls the parser through this module
+    with pytest.MonkeyPatch.context() as patch, LinesRun(parse.__file__, budget=budget):
+        patch.setattr(ox, "parse", counted)
+        try:
+            parse_upload(Upload(name, data, media), max_bytes=4096, max_triples=100)
+        except PcfgraphError as exc:
+            assert exc.code in UPLOAD_CODES, (exc.code, data)
+            assert 400 <= exc.http_status < 500
+    assert calls in ([], [len(data)]), calls
+    assert statements <= 101
+
+
+UPLOAD_RUNS = [b"[] ", b"( ) ", b"{}", b'"a" ', b"'''x''' ", b"<a> ", b"# c\n", b"<a> <b> <c> .\n"]
+
+
+@pytest.mark.parametrize("unit", UPLOAD_RUNS)
+@pytest.mark.parametrize("name", ["model.ttl", "model.jsonld"])
+def test_the_upload_checks_work_is_linear(unit: bytes, name: str) -> None:
+    """A unit repeated to 1,000 bytes and twice that: the checks before the parser (and the
+    statement loop) run lines within the per-byte budget, and doubling the upload at most
+    doubles them (plus a constant)."""
+    runs = []
+    for size in (1000, 2000):
+        data = unit * (size // len(unit))
+        with LinesRun(parse.__file__, budget=25 * (len(data) + 1) + 200) as work:
+            try:
+                parse_upload(Upload(name, data, None), max_bytes=4096, max_triples=100)
+            except PcfgraphError as exc:
+                assert exc.code in UPLOAD_CODES, exc
+        runs.append(work.lines)
+    assert runs[1] <= 2 * runs[0] + 200, runs
 
 
 def test_fuzz_targets_are_live(server) -> None:  # type: ignore[no-untyped-def]
