@@ -267,7 +267,9 @@ async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
     """Reload on SIGHUP while the app runs (only where the loop can take signal handlers):
     a reload of the server (:meth:`ReleaseManager.reload_server`). In one of several server
     processes, also on :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL`: a reload another
-    process began and passed on, of this process alone (trigger ``passed on``)."""
+    process began and passed on, of this process alone (trigger ``passed on``). The signals
+    held while the server started (:func:`~pcfgraph.server_processes.hold_reload_signals`) are
+    let through once the handlers are in: a reload asked for during the start is made now."""
     manager: ReleaseManager | None = app.state.pcf.services.releases
     loop = asyncio.get_running_loop()
     installed: list[int] = []
@@ -303,6 +305,8 @@ async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
             installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):
             log.debug("signal %d reloads unavailable (not the main thread)", signum)
+    if installed:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, installed)  # those held during the start
     try:
         yield
     finally:

@@ -34,6 +34,19 @@ from pcfgraph.served_releases import ServedReleases
 PASS_ON_SIGNAL = signal.SIGUSR1
 #: The trigger of a reload passed on (in its outcome and log line; it is not passed on again).
 PASSED_ON = "passed on"
+#: The signals that ask a server process for a reload: the server's, and one passed on.
+RELOAD_SIGNALS = frozenset({signal.SIGHUP, PASS_ON_SIGNAL})
+
+
+def hold_reload_signals() -> None:
+    """Keep the reload signals pending (blocked) in this thread and every thread and process
+    it starts from here on, until the app's lifespan acts on them
+    (:func:`pcfgraph.release_reload.sighup_reloads` unblocks them once its handlers are in).
+    A reload asked for while the server starts (an operator publishing a release and sending
+    ``SIGHUP`` right after a restart) is then made once the server can make it, instead of
+    being ignored (or ending the process: ``SIGHUP``'s default action). Call it in the main
+    thread before any other thread starts (a thread started earlier would take the signal)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, RELOAD_SIGNALS)
 
 
 @dataclass

@@ -5,6 +5,7 @@ and are answered and counted once, for the server;
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 from ops_support import LiveServer, ServeProcess, publish, scraped_by_label
+
+from pcfgraph.server_processes import PASS_ON_SIGNAL
 
 TOKEN = "s3cret-token"
 
@@ -192,4 +195,91 @@ def test_a_worker_that_hangs_does_not_keep_the_server_from_stopping(tmp_path: Pa
         for pid in (hung, other):
             assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
     finally:
+        server.stop()
+
+
+def _signals(pid: int, field: str) -> int:
+    """A signal mask of ``pid`` (``SigCgt``: caught, ``ShdPnd``: pending for the process)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name == field:
+            return int(value.strip(), 16)
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+def _has(mask: int, sig: int) -> bool:
+    return bool(mask >> (sig - 1) & 1)
+
+
+def _workers_stopped_while_starting(server: ServeProcess) -> list[int] | None:
+    """Start ``server`` and stop both its workers (SIGSTOP) as soon as they are forked; their
+    pids if neither had its reload handlers in yet (both still starting), else None."""
+    with open(server.log_path, "ab") as log:
+        server.proc = server._spawn(log)
+    deadline = time.monotonic() + 240
+    while len(workers_of(server.pid)) < 2:
+        if server.proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"no two workers: {server.log()[-3000:]}")
+        time.sleep(0.005)
+    workers = workers_of(server.pid)
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    caught = [_signals(pid, "SigCgt") for pid in workers]
+    if any(_has(mask, signal.SIGHUP) or _has(mask, PASS_ON_SIGNAL) for mask in caught):
+        return None
+    return workers
+
+
+def test_a_reload_asked_for_while_the_workers_start_is_made_once_they_are_ready(
+    tmp_path: Path,
+) -> None:
+    """An operator publishes a release and sends SIGHUP right after a (re)start: the reload
+    is made once the workers can (it was ignored by a worker still starting, which kept
+    serving the old release), answered and counted once, as any reload of the server."""
+    rel = tmp_path / "rel"
+    first = publish(rel)
+    for attempt in range(3):  # the workers start in about 0.5 s: caught before that
+        server = ServeProcess(rel, tmp_path / f"server-{attempt}.log")
+        try:
+            workers = _workers_stopped_while_starting(server)
+        except BaseException:
+            server.stop()
+            raise
+        if workers is not None:
+            break
+        server.stop()
+    else:
+        raise AssertionError("the workers were ready before the test could stop them")
+    try:
+        second = publish(rel, variant=2)
+        server.signal(signal.SIGHUP)
+        # the supervisor forwards it to one worker, where it waits (pending) until the
+        # worker's app can make it
+        wait_for(
+            "the SIGHUP waits in a worker still starting",
+            lambda: any(_has(_signals(pid, "ShdPnd"), signal.SIGHUP) for pid in workers),
+            server,
+            seconds=30,
+        )
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(
+            "both workers serve the release published during the start",
+            lambda: reloaded_to(server, second) == ["SIGHUP", "passed on"],
+            server,
+        )
+        wait_for(
+            "the first worker answered for the server",
+            lambda: f"every process (2) serves release {second}" in server.log(),
+            server,
+        )
+        for _ in range(6):
+            ready = httpx.get(server.url + "/ready", timeout=60)
+            assert ready.status_code == 200 and ready.json()["release_id"] == second
+        assert reloads_counted(server) == {"success": 1, "failure": 0}
+        assert first != second
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
         server.stop()

@@ -65,6 +65,9 @@ def serve(**options: Any) -> None:
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
     settings = Settings.from_env(**overrides)
+    from pcfgraph.server_processes import hold_reload_signals
+
+    hold_reload_signals()  # a SIGHUP while the release loads: a reload once it serves
     preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     configure(settings)
     from pcfgraph.serving import create_app

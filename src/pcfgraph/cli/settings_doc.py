@@ -278,7 +278,8 @@ def render() -> str:
         "and the count are the server's: 200 once every process serves the new release (the "
         "body's `processes`), else 503 `release-mismatch` (`reload_wait_seconds`); "
         "`pcfgraph_reloads_total` counts one per reload of the server, however many processes "
-        "it reached.",
+        "it reached. A `SIGHUP` while the server starts (the release loading, a process "
+        "still starting) is not lost: the reload is made once the server serves.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
         "",

@@ -16,7 +16,9 @@ supervisor; ``SIGHUP`` goes to one worker (the lowest numbered), which begins a 
 server, as ``POST /admin/reload`` to any worker does (:mod:`pcfgraph.server_reload`): it
 verifies and switches to the candidate, then sends ``SIGHUP`` to the supervisor, which passes
 it on as :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL` to the *other* workers, so all serve
-the same release (a candidate the first refuses goes to nobody). Each worker loads the
+the same release (a candidate the first refuses goes to nobody). A worker keeps both signals
+blocked until its app's handlers are in: one that comes while it starts waits, and the
+reload is made once it is ready. Each worker loads the
 candidate itself, so a reload can fail in some only (memory, I/O, files changed between two
 loads): each writes the release it serves into a table shared before the fork
 (:mod:`pcfgraph.served_releases`), the worker that began the reload waits for the others there
@@ -41,7 +43,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pcfgraph.server_processes import PASS_ON_SIGNAL
+from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
 
 log = logging.getLogger("pcfgraph.serving")
 
@@ -96,7 +98,8 @@ def serve_forked(
         prepare()
     gc.collect()
     gc.freeze()  # the shared heap stays out of the collector's walks (no copy-on-write)
-    signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)  # before forking: none is lost
+    # Before forking: none is lost; the workers inherit the reload signals blocked.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED | RELOAD_SIGNALS)
     supervisor = os.getpid()
     children: dict[int, int] = {}  # pid -> worker number
     for number, sock in enumerate(sockets, start=1):
@@ -121,15 +124,17 @@ def _run_worker(
     supervisor: int,
     worker_started: Callable[[int, Callable[[], None]], None] | None,
 ) -> int:
-    """One worker: default signal dispositions, then uvicorn on the shared socket."""
+    """One worker: default signal dispositions, then uvicorn on the shared socket.
+
+    The reload signals stay blocked until the app's lifespan has its handlers in
+    (:func:`pcfgraph.release_reload.sighup_reloads` unblocks them): a reload the supervisor
+    forwards or passes on while this worker still starts waits, pending, and is made once it
+    can be (it was ignored, so a ``SIGHUP`` right after a start kept the old release)."""
     status = 0
     try:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        # A reload signal before the app's lifespan installs its handlers must not kill it.
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        signal.signal(PASS_ON_SIGNAL, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED - RELOAD_SIGNALS)
 
         def reload_others() -> None:
             if os.getppid() == supervisor:
