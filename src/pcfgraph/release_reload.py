@@ -262,43 +262,68 @@ async def _call(fn: Callable[[Release], Any], release: Release) -> None:
         await result
 
 
+#: While another reload holds the lock, how often a reload asked for by signal looks again.
+ASKED_POLL_SECONDS = 0.05
+
+
+class _Asked:
+    """Reloads asked for by one signal: never lost, never piled up. One asked for while the
+    last is still running (or while another reload holds the lock: ``POST /admin/reload``, a
+    retry) is made once more after it, however many were asked meanwhile: that one reads the
+    disk after the last ask, so it serves what was published before it (a passed-on reload
+    ignored while this process reloaded left it on another release than the others, and the
+    process answering for the server waited out its bound, then answered 503)."""
+
+    def __init__(
+        self,
+        work: Callable[[], Awaitable[ReloadOutcome]],
+        loop: asyncio.AbstractEventLoop,
+        tasks: set[asyncio.Task[Any]],
+    ) -> None:
+        self.work = work
+        self.loop = loop
+        self.tasks = tasks
+        self.again = False
+        self.task: asyncio.Task[None] | None = None
+
+    def ask(self) -> None:
+        self.again = True
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run())
+            self.tasks.add(self.task)
+            self.task.add_done_callback(self.tasks.discard)
+
+    async def _run(self) -> None:
+        while self.again:
+            self.again = False
+            try:
+                await self.work()
+            except Overloaded:  # another reload runs: this one after it
+                self.again = True
+                await asyncio.sleep(ASKED_POLL_SECONDS)
+
+
 @asynccontextmanager
 async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
     """Reload on SIGHUP while the app runs (only where the loop can take signal handlers):
     a reload of the server (:meth:`ReleaseManager.reload_server`). In one of several server
     processes, also on :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL`: a reload another
-    process began and passed on, of this process alone (trigger ``passed on``). The signals
-    held while the server started (:func:`~pcfgraph.server_processes.hold_reload_signals`) are
-    let through once the handlers are in: a reload asked for during the start is made now."""
+    process began and passed on, of this process alone (trigger ``passed on``). A signal
+    arriving while its last reload runs asks for one more after it (:class:`_Asked`). The
+    signals held while the server started
+    (:func:`~pcfgraph.server_processes.hold_reload_signals`) are let through once the handlers
+    are in: a reload asked for during the start is made now."""
     manager: ReleaseManager | None = app.state.pcf.services.releases
     loop = asyncio.get_running_loop()
     installed: list[int] = []
     tasks: set[asyncio.Task[Any]] = set()
-
-    def start(work: Callable[[], Awaitable[ReloadOutcome]], name: str) -> None:
-        async def run() -> None:
-            try:
-                await work()
-            except Overloaded:
-                log.warning("%s ignored: a reload is already running", name)
-
-        task = loop.create_task(run())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    def on_sighup() -> None:
-        if manager is not None:
-            start(lambda: manager.reload_server("SIGHUP"), "SIGHUP")
-
-    def on_passed_on() -> None:
-        if manager is not None:
-            start(lambda: manager.reload(PASSED_ON), "a reload passed on")
-
     handlers: list[tuple[int, Callable[[], None]]] = []
     if manager is not None and hasattr(signal, "SIGHUP"):
-        handlers.append((signal.SIGHUP, on_sighup))
+        server_reloads = _Asked(lambda: manager.reload_server("SIGHUP"), loop, tasks)
+        handlers.append((signal.SIGHUP, server_reloads.ask))
         if manager.server is not None:
-            handlers.append((PASS_ON_SIGNAL, on_passed_on))
+            passed_on = _Asked(lambda: manager.reload(PASSED_ON), loop, tasks)
+            handlers.append((PASS_ON_SIGNAL, passed_on.ask))
     for signum, handler in handlers:
         try:
             loop.add_signal_handler(signum, handler)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,10 @@ from ops_support import live_server, publish
 from pcfgraph.config import Settings
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import Release, load_release
-from pcfgraph.release_reload import load_verified_release
+from pcfgraph.release_reload import load_verified_release, sighup_reloads
 from pcfgraph.runtime import app_state
-from pcfgraph.serving import create_app
+from pcfgraph.server_processes import PASS_ON_SIGNAL, ServerProcesses
+from pcfgraph.serving import create_app, pass_reloads_on
 
 TOKEN = "s3cret-token"
 
@@ -220,6 +223,59 @@ def test_one_reload_at_a_time(tmp_path: Path) -> None:
             return (await first).status_code, second.status_code, second.headers.get("retry-after")
 
     assert asyncio.run(scenario()) == (200, 503, "5")
+
+
+def test_reload_signals_during_a_reload_ask_for_one_more_after_it(tmp_path: Path) -> None:
+    """A SIGHUP, or a reload passed on by another server process, arriving while a reload
+    runs is not dropped (it was, with a warning: a release published meanwhile was never
+    served, and the process answering for the server waited out its bound): one more reload
+    of each kind follows it, however many signals came (it reads the disk after the last)."""
+    rel = tmp_path / "rel"
+    publish(rel)
+    app = create_app(Settings(release=rel))
+    state = app.state.pcf
+    manager = state.services.releases
+    gate = asyncio.Event()
+
+    class Slow:
+        async def reload(self, release: Release) -> None:
+            await gate.wait()
+
+    manager.subscribers.append(Slow())
+    # as in one of several server processes (a server of one: nothing to wait for)
+    processes = ServerProcesses.create(1, max_pending=2, sandbox_workers=1)
+    processes.number = 1
+    processes.serving(state.release.release_id)
+    state.services.processes = processes
+    pass_reloads_on(app, lambda: None)
+
+    async def scenario() -> list[str]:
+        async with sighup_reloads(app):
+            for signum in (signal.SIGHUP, PASS_ON_SIGNAL):  # else the signal would end pytest
+                assert signal.getsignal(signum) not in (signal.SIG_DFL, signal.SIG_IGN)
+            os.kill(os.getpid(), signal.SIGHUP)
+            while not manager.running:
+                await asyncio.sleep(0.01)
+            for signum in (signal.SIGHUP, signal.SIGHUP, PASS_ON_SIGNAL, PASS_ON_SIGNAL):
+                os.kill(os.getpid(), signum)
+            for _ in range(10):  # the loop reads the signals while the reload waits
+                await asyncio.sleep(0.01)
+            assert len(manager.history) == 0
+            gate.set()
+            deadline = time.monotonic() + 120
+            while len(manager.history) < 3 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            while manager.running or (manager.server is not None and manager.server.running):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)  # none piles up after them
+            return [outcome.trigger for outcome in manager.history]
+
+    try:
+        triggers = asyncio.run(scenario())
+    finally:
+        processes.close()
+    assert triggers[0] == "SIGHUP"
+    assert Counter(triggers) == {"SIGHUP": 2, "passed on": 1}, triggers
 
 
 @pytest.mark.slow

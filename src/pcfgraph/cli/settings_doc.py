@@ -279,7 +279,10 @@ def render() -> str:
         "body's `processes`), else 503 `release-mismatch` (`reload_wait_seconds`); "
         "`pcfgraph_reloads_total` counts one per reload of the server, however many processes "
         "it reached. A `SIGHUP` while the server starts (the release loading, a process "
-        "still starting) is not lost: the reload is made once the server serves.",
+        "still starting) is not lost: the reload is made once the server serves. One that "
+        "comes while a reload runs (and a reload passed on to a process busy with another) "
+        "asks for one more reload after it, however many came meanwhile; `POST "
+        "/admin/reload` then answers 503 with `Retry-After` instead.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
         "",
