@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,37 @@ def test_server_start_leaves_the_mcp_sdk_unimported_until_mcp_is_used() -> None:
     assert "started False" in lines
     assert "first 200 True pcfgraph" in lines
     assert "second 200 2" in lines
+
+
+def test_a_busy_server_refuses_an_audit_before_copying_the_model(release: Release) -> None:
+    """The sandbox's admission comes before anything is made of the model (as POST /validate
+    admits before reading its body): refused, the call allocated far less than the model
+    (it was encoded, and copied once more, before the refusal); the refusal leaves no
+    admission behind (the next audit runs)."""
+    model = '<urn:a> <urn:b> "' + "x" * (8 * 1024 * 1024) + '" .\n'
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        pool = WorkerPool(release, workers=1, max_pending=1)
+        await pool.start()
+        state.services.pool = pool
+        try:
+            async with Client(build_server(lambda: state, base_url="http://h")) as client:
+                with pool.reserved("another client"):  # the pool's one admission, held
+                    tracemalloc.start()
+                    try:
+                        refused = await client.call_tool("audit_model", {"model": model})
+                        _, peak = tracemalloc.get_traced_memory()
+                    finally:
+                        tracemalloc.stop()
+                assert refused.is_error
+                text = refused.content[0].text  # type: ignore[union-attr]
+                assert "too many expensive requests in progress" in text, text
+                assert peak < len(model) // 4, peak
+                good = resource_dir("data") / "examples" / "conforming-organisation.ttl"
+                audit = await call(client, "audit_model", model=good.read_text(), as_of=AS_OF)
+                assert audit["verdict"] == "conforms"
+        finally:
+            await pool.stop()
+
+    anyio.run(main)

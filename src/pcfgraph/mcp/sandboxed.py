@@ -87,41 +87,50 @@ async def audit_model(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Audit ``model``; ``as_of`` (YYYY-MM-DD) is the day date-dependent controls are judged
-    on (review due, expiry), today when not given, as ``POST /validate?asOf=``."""
+    on (review due, expiry), today when not given, as ``POST /validate?asOf=``.
+
+    The model has arrived with the call (one JSON-RPC message), but nothing is made of it
+    before the pool admits the audit, as ``POST /validate`` admits before reading its body:
+    the arguments are checked on the text as given (a text of more characters than
+    ``max_upload_bytes`` cannot fit, a character being at least one byte in UTF-8), then the
+    admission is taken (a busy server refuses here), and only then is the model encoded and
+    handed to the sandbox (it was encoded, and copied once more, before a refusal)."""
     from pcfgraph.sandbox.tasks import AUDIT_UPLOAD
 
     settings = st.settings
     if format not in MODEL_FORMATS:
         raise ArgumentError("format", f"use one of {', '.join(MODEL_FORMATS)}, not {format!r}")
-    data = model.encode("utf-8")
-    if not data.strip():
+    if not model or model.isspace():
         raise ArgumentError("model", "is empty")
-    if len(data) > settings.max_upload_bytes:
-        raise ArgumentError(
-            "model", f"is larger than {settings.max_upload_bytes} bytes (max_upload_bytes)"
-        )
+    too_large = f"is larger than {settings.max_upload_bytes} bytes (max_upload_bytes)"
+    if len(model) > settings.max_upload_bytes:
+        raise ArgumentError("model", too_large)
     options = {}
     if as_of is not None:
         try:
             options["as_of"] = date.fromisoformat(as_of).isoformat()
         except ValueError:
             raise ArgumentError("as_of", f"must be a date YYYY-MM-DD, not {as_of!r}") from None
-    filename, media = MODEL_FORMATS[format]
-    payload = {
-        "options": options,
-        "files": [{"name": filename, "data": data, "media_type": media}],
-        "format": "json",
-        "max_bytes": settings.max_upload_bytes,
-        "max_triples": settings.max_upload_triples,
-        "fork_shacl": settings.audit_fork,
-    }
     pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")
-    try:
-        result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
-    except InputError as exc:
-        raise ArgumentError("model", str(exc)) from None
+    with pool.reserved(None):  # admitted before the model is copied (the run takes this)
+        data = model.encode("utf-8")
+        if len(data) > settings.max_upload_bytes:
+            raise ArgumentError("model", too_large)
+        filename, media = MODEL_FORMATS[format]
+        payload = {
+            "options": options,
+            "files": [{"name": filename, "data": data, "media_type": media}],
+            "format": "json",
+            "max_bytes": settings.max_upload_bytes,
+            "max_triples": settings.max_upload_triples,
+            "fork_shacl": settings.audit_fork,
+        }
+        try:
+            result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
+        except InputError as exc:
+            raise ArgumentError("model", str(exc)) from None
     report = json.loads(result["body"])
     findings = report.get("findings") or report.get("results") or []
     out = page(findings, limit, cursor)
