@@ -32,10 +32,11 @@ exactly the known ones (:meth:`FastPath.of`: another middleware, OpenTelemetry, 
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -48,6 +49,7 @@ from starlette.types import Message, Scope
 from pcfgraph.api.http_guard import HttpGuardMiddleware, head_refusal, secured
 from pcfgraph.api.ops import OpsMiddleware, request_id_of, request_id_var, with_request_id
 from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now, sparql_post_now
+from pcfgraph.api.sparql_plan import AnswerResponse
 from pcfgraph.runtime import AppState, pin_state
 
 log = logging.getLogger("pcfgraph.http")
@@ -55,9 +57,29 @@ log = logging.getLogger("pcfgraph.http")
 #: Request headers that hand a request on to the ASGI app (see the module doc).
 HANDED_ON = frozenset({b"x-forwarded-for", b"x-forwarded-proto"})
 
-#: ``deliver(status, headers, body)``: the protocol writes the response, or says it cannot
+Pairs = tuple[tuple[bytes, bytes], ...]
+
+
+class Head(NamedTuple):
+    """A response's headers as the layers pass them to uvicorn, around its request id: the
+    headers before ``X-Request-ID``, its value, the headers after it (the security headers
+    the response does not set itself). The parts that are the same for every answer of a
+    kind (:func:`_around_id`) are the same tuples from one answer to the next, which the
+    protocol writes from kept, checked bytes
+    (:func:`pcfgraph.api.http_protocol.head_bytes`)."""
+
+    before: Pairs
+    rid: bytes
+    after: Pairs
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The header list (as the layers pass it on)."""
+        return [*self.before, (b"x-request-id", self.rid), *self.after]
+
+
+#: ``deliver(status, head, body)``: the protocol writes the response, or says it cannot
 #: (False: nothing was written).
-Deliver = Callable[[int, list[tuple[bytes, bytes]], bytes], bool]
+Deliver = Callable[[int, Head, bytes], bool]
 
 
 def _framework_layers() -> tuple[type, ...]:
@@ -160,9 +182,7 @@ class FastPath:
         finally:
             request_id_var.reset(token)
 
-    def _answer(
-        self, scope: Scope, rid: str, body: bytes
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    def _answer(self, scope: Scope, rid: str, body: bytes) -> tuple[int, Head, bytes] | None:
         """Status, headers and body of the response, as the layers pass it to uvicorn: the
         endpoint's (:func:`sparql_get_now` or :func:`sparql_post_now`, or the app's handler
         of its error), then the
@@ -181,13 +201,37 @@ class FastPath:
             if response is None or not _plain(response) or not isinstance(response.body, bytes):
                 return None
             status = response.status_code
+            if self.cors is None and type(response) is AnswerResponse:
+                # with_request_id then secured (an answer's own headers have no request id)
+                before, after = _around_id(tuple(response.raw_headers))
+                return status, Head(before, rid.encode("latin-1"), after), response.body
             headers = with_request_id(response.raw_headers, rid)
             if self.cors is not None:
                 headers = _through_cors(self.cors, scope, status, headers)
-            return status, secured(headers), response.body
+            return status, _split(secured(headers)), response.body
         except Exception:  # a bug on this path: the ASGI way answers it (and logs its 500)
             log.debug("the fast path handed a request on after an error", exc_info=True)
             return None
+
+
+def _split(headers: list[tuple[bytes, bytes]]) -> Head:
+    """``headers`` (with one ``X-Request-ID``: :func:`with_request_id`'s) as a :class:`Head`."""
+    for i, (name, value) in enumerate(headers):
+        if name == b"x-request-id":
+            return Head(tuple(headers[:i]), value, tuple(headers[i + 1 :]))
+    raise ValueError("no X-Request-ID")  # pragma: no cover - with_request_id adds it
+
+
+@functools.lru_cache(maxsize=1024)
+def _around_id(raw: Pairs) -> tuple[Pairs, Pairs]:
+    """The headers before and after the request id of a response whose own headers are
+    ``raw``, as :func:`with_request_id` then :func:`secured` place them (without CORS): they
+    depend on nothing else, and an answer's are those of the answers before it to the same
+    query (the same type, ``Vary``, ETag and length), so they are kept (least recently used
+    out; only for a query's answer, :class:`AnswerResponse`, whose own headers never hold a
+    request id to make each key new)."""
+    head = _split(secured(with_request_id(raw, "")))
+    return head.before, head.after
 
 
 def _through_cors(
