@@ -278,8 +278,10 @@ def render() -> str:
         "and the count are the server's: 200 once every process serves the new release (the "
         "body's `processes`), else 503 `release-mismatch` (`reload_wait_seconds`); "
         "`pcfgraph_reloads_total` counts one per reload of the server, however many processes "
-        "it reached. A `SIGHUP` while the server starts (the release loading, a process "
-        "still starting) is not lost: the reload is made once the server serves. One that "
+        "it reached. A `SIGHUP` while the server starts (once `pcfgraph serve` has read its "
+        "settings: the release loading, a process still starting) is not lost: the reload is "
+        "made once the server serves (before that, while Python starts and imports, about a "
+        "second, SIGHUP's default action still ends the process). One that "
         "comes while a reload runs (and a reload passed on to a process busy with another) "
         "asks for one more reload after it, however many came meanwhile; `POST "
         "/admin/reload` then answers 503 with `Retry-After` instead.",
