@@ -172,8 +172,8 @@ class FastPath:
             if answer is None or not deliver(*answer):
                 return False
             status = answer[0]
-            self.ops.metrics.begin()
-            self.ops.finished(scope, status, started)
+            # answered within this call: never in flight for a scrape on the event loop
+            self.ops.finished(scope, status, started, in_flight=False)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "answered on the protocol's fast path: %s /sparql %d", scope["method"], status

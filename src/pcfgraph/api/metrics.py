@@ -106,9 +106,17 @@ class Metrics:
         self._in_flight_add(1)
 
     def observe(
-        self, route: str, method: str, status: int, seconds: float, code: str | None
+        self,
+        route: str,
+        method: str,
+        status: int,
+        seconds: float,
+        code: str | None,
+        in_flight: bool = True,
     ) -> None:
-        self._in_flight_add(-1)
+        """A finished request counted (``in_flight``: :meth:`begin` counted it in flight)."""
+        if in_flight:
+            self._in_flight_add(-1)
         key = (route, method, status)
         observer = self._children.get(key)
         if observer is None:

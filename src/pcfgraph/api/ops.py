@@ -118,15 +118,24 @@ class OpsMiddleware:
             self.finished(scope, status, started, failed)
             request_id_var.reset(token)
 
-    def finished(self, scope: Scope, status: int, started: float, failed: bool = False) -> None:
-        """A request's metrics and access-log line (its ``metrics.begin()`` already counted):
-        every HTTP request, through this layer or the protocol's fast path."""
+    def finished(
+        self,
+        scope: Scope,
+        status: int,
+        started: float,
+        failed: bool = False,
+        *,
+        in_flight: bool = True,
+    ) -> None:
+        """A request's metrics and access-log line (``in_flight``: its ``metrics.begin()``
+        counted it in flight): every HTTP request, through this layer or the protocol's fast
+        path."""
         seconds = time.perf_counter() - started
         route = _route_template(scope)
         code = scope["state"].get("problem_code") if status >= 400 else None
         if failed and not code:
             status, code = 500, "internal-error"
-        self.metrics.observe(route, scope.get("method", ""), status, seconds, code)
+        self.metrics.observe(route, scope.get("method", ""), status, seconds, code, in_flight)
         if access_log.isEnabledFor(logging.INFO):
             self.access_log.write(scope, route, status, seconds, code)
 

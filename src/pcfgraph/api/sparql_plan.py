@@ -89,12 +89,12 @@ class QueryPlan:
         """The response of the evaluated answer, kept in the cache when cacheable."""
         if self.key is None or self.etag is None:
             return answer_response(result["body"], result["content_type"])
-        answer = CachedAnswer(result["body"], result["content_type"], self.etag)
-        pool = self.pool
-        if self.cache is not None and pool is not None and pool.release_id == self.key[0]:
-            self.cache.put(self.key, answer)  # only if the data did not change while it ran
-        etag = answer.etag if self.conditional else None
-        return answer_response(answer.body, answer.content_type, etag)
+        body, content_type, etag = result["body"], result["content_type"], self.etag
+        cache, pool = self.cache, self.pool
+        if cache is not None and pool is not None and pool.release_id == self.key[0]:
+            # only if the data did not change while it ran
+            cache.put(self.key, CachedAnswer(body, content_type, etag))
+        return answer_response(body, content_type, etag if self.conditional else None)
 
 
 def plan_query(
