@@ -82,13 +82,78 @@ class CheckedQuery:
         return bool(self.from_graphs or self.from_named_graphs)
 
 
+#: A prefixed name's prefix runs over these characters up to its ":" (as in ``pname`` above).
+_PREFIX_RUN_RE = re.compile(r"[\w.\-\u00B7]*")
+_WORD_RE = re.compile(r"[^\W\d]\w*")
+#: What a one-line string reads after its opening quote (as in ``string`` above).
+_LINE_STRING_BODY_RE = {
+    "'": re.compile(r"(?:[^'\\\n\r]|\\.)*", re.DOTALL),
+    '"': re.compile(r'(?:[^"\\\n\r]|\\.)*', re.DOTALL),
+}
+#: Characters of a prefix run that end a word token.
+_RUN_AFTER_WORD = frozenset(".-\u00b7")
+
+
 def tokens(text: str) -> Iterator[Token]:
-    """The query's tokens without whitespace and comments."""
-    skip = ("ws", "comment")
+    """The query's tokens without whitespace and comments, in time linear in the text.
+
+    The token expression alone is not linear. Where no ``:`` ends a run of letters, digits,
+    ``.``, ``-`` and ``·`` (``a.a.a.a...``), its prefixed-name branch reads the whole run and
+    fails at the run's first letter, then again at every later letter of the run; and a
+    one-line string that never closes (``'a\\'a\\'a...``) is read to the end of its line and
+    fails again at every escaped quote inside it: quadratic (a 256 kB query of ``a.`` cost
+    47 s of CPU on the event loop, for 1,200 tokens). So past the first such failure (a word
+    the run goes on after, a quote read as a single character) :func:`_tokens_remembering`
+    reads the rest, giving the same tokens; ordinary queries never get there.
+    """
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup or "other"
-        if kind not in skip:
+        if (kind == "word" and text[m.end() : m.end() + 1] in _RUN_AFTER_WORD) or (
+            kind == "other" and m.group() in _LINE_STRING_BODY_RE
+        ):
+            yield from _tokens_remembering(text, m.start())
+            return
+        if kind != "ws" and kind != "comment":
             yield Token(kind, m.group(), m.start())
+
+
+def _tokens_remembering(text: str, pos: int) -> Iterator[Token]:
+    """:func:`tokens` from ``pos`` on, remembering where the two branches failed: every later
+    start inside what a failed attempt read fails the same way (the run has no ``:`` inside it
+    or at its end; the string's reading continues from an escape's end exactly as the failed
+    one did), so those letters are read as the words they are and those quotes as single
+    characters, without the expression."""
+    match = _TOKEN_RE.match
+    end = len(text)
+    no_prefix_before = 0  # no prefixed name starts before this (a failed one's run)
+    no_line_string_before = {"'": 0, '"': 0}
+    while pos < end:
+        if pos < no_prefix_before:
+            word = _WORD_RE.match(text, pos)
+            if word is not None:
+                yield Token("word", word.group(), pos)
+                pos = word.end()
+                continue
+        char = text[pos]
+        if (
+            char in no_line_string_before
+            and pos < no_line_string_before[char]
+            and not text.startswith(char * 3, pos)
+        ):
+            yield Token("other", char, pos)
+            pos += 1
+            continue
+        m = match(text, pos)
+        assert m is not None  # ``other`` matches any character
+        kind = m.lastgroup or "other"
+        if kind == "word":  # the prefixed-name branch failed here
+            no_prefix_before = _PREFIX_RUN_RE.match(text, pos).end()  # type: ignore[union-attr]
+        elif kind == "other" and char in no_line_string_before:  # both string branches failed
+            body = _LINE_STRING_BODY_RE[char].match(text, pos + 1)
+            no_line_string_before[char] = body.end()  # type: ignore[union-attr]
+        if kind != "ws" and kind != "comment":
+            yield Token(kind, m.group(), pos)
+        pos = m.end()
 
 
 #: Every word the full scan acts on (updates, SERVICE, FROM; BASE and PREFIX matter only to
