@@ -271,10 +271,15 @@ def _quick_form(text: str, max_depth: int, max_tokens: int, max_width: int) -> s
     if _has_action_word(_without_comment_lines(text)):
         return None
     for m in _TOKEN_RE.finditer(text):
-        if m.lastgroup == "word":
+        kind = m.lastgroup
+        if kind == "word":
             word = m.group().upper()
             if word in QUERY_FORMS:
                 return word
+            if text[m.end() : m.end() + 1] in _RUN_AFTER_WORD:
+                return None  # the expression alone is quadratic from here: see tokens()
+        elif kind == "other" and m.group() in _LINE_STRING_BODY_RE:
+            return None  # likewise
     return None
 
 

@@ -109,3 +109,17 @@ def test_a_long_hostile_query_is_refused_at_its_token_limit(
         check_query(text, max_depth=16, known_graphs={"urn:g"})
     assert info.value.code == "query-too-large", info.value
     assert len({p for p in applied.at if text[p] in starts and p >= len(HEAD)}) <= 1
+
+
+@pytest.mark.parametrize(("unit", "starts"), [("a.", "a"), ("'a\\", "'")])
+def test_the_shortcut_leaves_a_hostile_prologue_to_the_lexer(
+    unit: str, starts: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard's shortcut reads the text up to its query form with the expression; before a
+    form, a failed run or line sends the text to the full scan (20 kB cost the shortcut 3 s
+    of CPU), which accepts it, the expression applied once inside."""
+    text = unit * (19_000 // len(unit)) + "\nSELECT * WHERE { ?s ?p ?o }"
+    applied = Applied()
+    monkeypatch.setattr(sparql_guard, "_TOKEN_RE", applied)
+    assert check_query(text, max_depth=16, known_graphs=set()).form == "SELECT"
+    assert len({p for p in applied.at if text[p] in starts}) <= 1
