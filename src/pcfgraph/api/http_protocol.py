@@ -394,17 +394,14 @@ def head_bytes(
     status: int, default_headers: list[tuple[bytes, bytes]], head: Head, body: bytes
 ) -> bytes | None:
     """:func:`response_bytes` of ``head``'s headers (``head.headers()``), made from kept,
-    checked lines: uvicorn's default headers' (kept while they are the same list: uvicorn
-    makes a new one each second, for its ``Date``), and those before and after the request id
+    checked lines: uvicorn's default headers' (:func:`_default_lines`), and those before and after the request id
     (:func:`_lines_around`, kept per status and parts); only the request id and the body's
     length are checked per response. The two regular expressions, the loop and the lookups
     per header line were about a tenth of a fast ``ASK {}``'s Python work."""
-    kept = _default_lines
-    if kept[0] is not default_headers:
-        kept = _default_lines_of(default_headers)
+    defaults = _default_lines(tuple(default_headers))
     around = _lines_around(status, head.before, head.after)
     rid = head.rid
-    if kept[1] is None or around is None or HEADER_VALUE_RE.search(rid):
+    if defaults is None or around is None or HEADER_VALUE_RE.search(rid):
         return response_bytes(status, default_headers, head.headers(), body)
     line, before, after, length = around
     if length is None:
@@ -412,26 +409,21 @@ def head_bytes(
             return None
     elif length != len(body):
         return None
-    return b"".join((line, kept[1], before, b"x-request-id: ", rid, b"\r\n", after, body))
+    return b"".join((line, defaults, before, b"x-request-id: ", rid, b"\r\n", after, body))
 
 
-#: uvicorn's default headers last seen and their lines (None: not kept, any header of theirs
-#: that :func:`_lines_around` would have to look at again: ``Content-Length`` and the like).
-_default_lines: tuple[object, bytes | None] = (None, None)
-
-
-def _default_lines_of(default_headers: list[tuple[bytes, bytes]]) -> tuple[object, bytes | None]:
-    global _default_lines
-    lines: list[bytes] | None = []
+@functools.lru_cache(maxsize=8)
+def _default_lines(default_headers: tuple[tuple[bytes, bytes], ...]) -> bytes | None:
+    """The lines of uvicorn's default headers (a new list each second, for its ``Date``: kept
+    by value, a few at a time); None where one of them is a header :func:`response_bytes` does
+    more with than write it (``Content-Length`` and the like)."""
+    lines = []
     for name, value in default_headers:
         checked = _header_line(name, value)
         if checked is None or checked[0] in _LOOKED_AT:
-            lines = None
-            break
-        assert lines is not None
+            return None
         lines.append(checked[1])
-    _default_lines = (default_headers, None if lines is None else b"".join(lines))
-    return _default_lines
+    return b"".join(lines)
 
 
 #: Header names :func:`response_bytes` does more with than write them.
