@@ -52,6 +52,21 @@ def reloaded_to(server: LiveServer, release_id: str) -> list[str]:
     return re.findall(pattern, server.log())
 
 
+def wait_reloaded_everywhere(server: LiveServer, release_id: str, trigger: str) -> None:
+    """Both workers reload to ``release_id``: the one ``trigger`` reached, then the other
+    (passed on), and the first answered for the server."""
+    wait_for(
+        f"both workers serve release {release_id}",
+        lambda: reloaded_to(server, release_id) == [trigger, "passed on"],
+        server,
+    )
+    wait_for(
+        "the first worker answered for the server",
+        lambda: f"every process (2) serves release {release_id}" in server.log(),
+        server,
+    )
+
+
 def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> None:
     rel = tmp_path / "rel"
     first = publish(rel)
@@ -93,16 +108,7 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
 
         third = publish(rel, variant=3)
         server.signal(signal.SIGHUP)  # to the server: one worker begins, passes it on
-        wait_for(
-            "both workers serve the third release",
-            lambda: reloaded_to(server, third) == ["SIGHUP", "passed on"],
-            server,
-        )
-        wait_for(
-            "the first worker answered for the server",
-            lambda: f"every process (2) serves release {third}" in server.log(),
-            server,
-        )
+        wait_reloaded_everywhere(server, third, "SIGHUP")
         for _ in range(6):
             assert httpx.get(server.url + "/ready").json()["release_id"] == third
         assert reloads_counted(server) == {"success": 2, "failure": 0}
@@ -263,16 +269,7 @@ def test_a_reload_asked_for_while_the_workers_start_is_made_once_they_are_ready(
         )
         for pid in workers:
             os.kill(pid, signal.SIGCONT)
-        wait_for(
-            "both workers serve the release published during the start",
-            lambda: reloaded_to(server, second) == ["SIGHUP", "passed on"],
-            server,
-        )
-        wait_for(
-            "the first worker answered for the server",
-            lambda: f"every process (2) serves release {second}" in server.log(),
-            server,
-        )
+        wait_reloaded_everywhere(server, second, "SIGHUP")  # published during the start
         for _ in range(6):
             ready = httpx.get(server.url + "/ready", timeout=60)
             assert ready.status_code == 200 and ready.json()["release_id"] == second
