@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import pytest
 from gql_support import APQC, Client, graphql_release
-from graphql import SelectionSetNode, Visitor, parse, visit
+from limiter_support import measured_selection_sets, selection_sets
 
-from pcfgraph.api.graphql import limits
 from pcfgraph.config import Settings
 
 LIMITS = Settings(
@@ -65,18 +63,6 @@ def test_alias_limit_direct_and_through_fragment_spreads(small):
     assert "15 aliases found after expanding fragments" in err["message"]
 
 
-def _selection_sets(document: str) -> int:
-    """Selection sets written in ``document`` (the limiter measures each at most once)."""
-    found: list[SelectionSetNode] = []
-
-    class Count(Visitor):
-        def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> None:
-            found.append(node)
-
-    visit(parse(document), Count())
-    return len(found)
-
-
 def test_fragment_bomb_is_validated_in_linear_time(monkeypatch):
     """n fragments each spreading the next twice: 2^n expansions for a naive limiter (strawberry
     0.341's MaxAliasesLimiter/QueryDepthLimiter take seconds at n=18, hours at n=30). The work
@@ -89,17 +75,8 @@ def test_fragment_bomb_is_validated_in_linear_time(monkeypatch):
     frags = [f"fragment F{i} on Framework {{ ...F{i + 1} ...F{i + 1} x{i}: id }}" for i in range(n)]
     frags.append(f"fragment F{n} on Framework {{ id }}")
     q = "{ frameworks { ...F0 } } " + " ".join(frags)
-    budget = _selection_sets(q)
-    measured: list[SelectionSetNode] = []
-    real = limits._Measure.selection_set
-
-    def counted(self: Any, node: SelectionSetNode | None) -> tuple[int, int]:
-        if node is not None:
-            measured.append(node)
-            assert len(measured) <= 10 * budget, "the limiter expands fragments at every use"
-        return real(self, node)
-
-    monkeypatch.setattr(limits._Measure, "selection_set", counted)
+    budget = selection_sets(q)
+    measured = measured_selection_sets(monkeypatch, budget)
     store = client.release.store
     before = store.query_count
     errors = client.errors(q)

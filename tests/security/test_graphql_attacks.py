@@ -16,15 +16,12 @@ fragment bomb is counted in-process: each fragment measured once, never 2^n expa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from graphql import SelectionSetNode, parse, visit
-from graphql.language import Visitor
+from limiter_support import measured_selection_sets, selection_sets
 
-from pcfgraph.api.graphql import limits
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.config import Settings
 
@@ -96,34 +93,13 @@ def test_exponential_fragments_are_cheap_to_refuse(client: httpx.Client) -> None
     assert f"{2**24 - 1} aliases found after expanding fragments" in r.text
 
 
-def selection_sets(document: str) -> int:
-    """Selection sets written in ``document`` (each is measured at most once)."""
-    found = []
-
-    class Count(Visitor):
-        def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> None:
-            found.append(node)
-
-    visit(parse(document), Count())
-    return len(found)
-
-
 def test_the_limiter_measures_each_fragment_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The limiter's work on a 2^24 fragment bomb, counted: one measurement per selection set
     written in the document (a limiter that expands spreads again at every use, as
     strawberry's do, makes 2^24; this one gives up counting past a small budget)."""
     query = fragment_bomb(24)
     budget = selection_sets(query)
-    measured = []
-    real: Callable[..., tuple[int, int]] = limits._Measure.selection_set
-
-    def counted(self: Any, node: SelectionSetNode | None) -> tuple[int, int]:
-        if node is not None:
-            measured.append(node)
-            assert len(measured) <= 10 * budget, "the limiter expands fragments at every use"
-        return real(self, node)
-
-    monkeypatch.setattr(limits._Measure, "selection_set", counted)
+    measured = measured_selection_sets(monkeypatch, budget)
     settings = Settings(**{k: v for k, v in LIMITS.items() if k.startswith("graphql_")})
     result = asyncio.run(build_schema(settings).execute(query))
     assert result.errors and result.data is None
