@@ -157,6 +157,19 @@ def lowest_priority(server: LiveServer) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, 19)
 
 
+@contextlib.contextmanager
+def own_server(tmp_path: Path, settings: dict[str, object]) -> Iterator[LiveServer]:
+    """A server of its own on a release published under ``tmp_path``, with ``settings``, its
+    sandbox workers at the lowest priority (:func:`lowest_priority`); stopped at the end."""
+    publish(tmp_path / "rel")
+    server = LiveServer(tmp_path / "rel", tmp_path / "server.log", **settings).start()
+    try:
+        lowest_priority(server)
+        yield server
+    finally:
+        server.stop()
+
+
 #: Give up waiting for the server to reach a state after this long (a hung test, not a bound).
 GIVE_UP = 180.0
 
@@ -192,25 +205,22 @@ def expensive_slots_held(
     is never reached while a test runs: on the session server's 2 s one a loaded machine
     could end the slow requests before the request under test came. The statuses of slow
     requests that were answered collect in the list (stopping the server ends the others)."""
-    publish(tmp_path / "rel")
-    settings = {**LIMITS, "query_timeout": 600.0}
-    server = LiveServer(tmp_path / "rel", tmp_path / "server.log", **settings).start()
-    lowest_priority(server)
     answers: list[int] = []
+    with own_server(tmp_path, {**LIMITS, "query_timeout": 600.0}) as server:
 
-    def hold(address: str) -> None:
-        client = client_from(server, address, timeout=None)  # type: ignore[arg-type]
-        with client as c, contextlib.suppress(httpx.HTTPError):  # until the server stops
-            answers.append(ask(c).status_code)
+        def hold(address: str) -> None:
+            client = client_from(server, address, timeout=None)  # type: ignore[arg-type]
+            with client as c, contextlib.suppress(httpx.HTTPError):  # until the server stops
+                answers.append(ask(c).status_code)
 
-    threads = [threading.Thread(target=hold, args=(address,)) for address in addresses]
-    for t in threads:
-        t.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
-            until(c, lambda n: n["pending"] == len(addresses))
-        yield server, answers
-    finally:
-        server.stop()
+        threads = [threading.Thread(target=hold, args=(address,)) for address in addresses]
         for t in threads:
-            t.join(timeout=60)
+            t.start()
+        try:
+            with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
+                until(c, lambda n: n["pending"] == len(addresses))
+            yield server, answers
+        finally:
+            server.stop()  # ends the slow requests
+            for t in threads:
+                t.join(timeout=60)

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ops_support import MINI, LiveServer, publish
+from ops_support import MINI, LiveServer
 
-from .conftest import client_from, lowest_priority, pool_numbers, until
+from .conftest import client_from, own_server, pool_numbers, until
 from .test_sparql_attacks import SPARQL_JSON, assert_problem, sparql
 
 FAIR_LIMITS = {
@@ -54,11 +54,8 @@ CHEAP = "SELECT ?s (RAND() AS ?r) WHERE { ?s ?p ?o } LIMIT 3"
 @pytest.fixture()
 def fair_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of its own per test: stopping it is what ends the heavy queries."""
-    publish(tmp_path / "rel")
-    srv = LiveServer(tmp_path / "rel", tmp_path / "server.log", **FAIR_LIMITS).start()
-    lowest_priority(srv)
-    yield srv
-    srv.stop()
+    with own_server(tmp_path, FAIR_LIMITS) as srv:
+        yield srv
 
 
 class Flood:

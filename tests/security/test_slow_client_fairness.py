@@ -25,11 +25,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ops_support import LiveServer, publish
+from ops_support import LiveServer
 
 from pcfgraph.sandbox.fairness import REMEMBER_SECONDS
 
-from .conftest import client_from, lowest_priority, sandbox_workers, until
+from .conftest import client_from, lowest_priority, own_server, sandbox_workers, until
 from .test_client_fairness import CHEAP, HEAVY
 from .test_sparql_attacks import assert_problem, sparql
 
@@ -52,11 +52,8 @@ MODEL = (
 
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    publish(tmp_path / "rel")
-    srv = LiveServer(tmp_path / "rel", tmp_path / "server.log", **LIMITS).start()
-    lowest_priority(srv)
-    yield srv
-    srv.stop()
+    with own_server(tmp_path, LIMITS) as srv:
+        yield srv
 
 
 @contextlib.contextmanager
