@@ -19,8 +19,14 @@ from pcfgraph.mcp.state import ServedState
 
 
 async def sparql(
-    st: ServedState, query: str, limit: int | None = None, cursor: str | None = None
+    st: ServedState,
+    query: str,
+    limit: int | None = None,
+    cursor: str | None = None,
+    client: str | None = None,
 ) -> dict[str, Any]:
+    """Run ``query`` in the sandbox pool for ``client`` (the caller's key for the pool's
+    fairness rules: :func:`pcfgraph.mcp.server.caller_key`)."""
     from pcfgraph.sandbox.tasks import SPARQL_QUERY
     from pcfgraph.sparql_guard import check_query
 
@@ -48,7 +54,7 @@ async def sparql(
     pool = st.services.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
-    result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout)
+    result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client)
     body = bytes(result["body"]).decode("utf-8")
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == by_name("ntriples").media_type:
@@ -85,8 +91,9 @@ async def audit_model(
     as_of: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
+    client: str | None = None,
 ) -> dict[str, Any]:
-    """Audit ``model``; ``as_of`` (YYYY-MM-DD) is the day date-dependent controls are judged
+    """Audit ``model`` for ``client`` (the caller's key for the pool's fairness rules); ``as_of`` (YYYY-MM-DD) is the day date-dependent controls are judged
     on (review due, expiry), today when not given, as ``POST /validate?asOf=``.
 
     The model has arrived with the call (one JSON-RPC message), but nothing is made of it
@@ -114,7 +121,7 @@ async def audit_model(
     pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")
-    with pool.reserved(None):  # admitted before the model is copied (the run takes this)
+    with pool.reserved(client):  # admitted before the model is copied (the run takes this)
         data = model.encode("utf-8")
         if len(data) > settings.max_upload_bytes:
             raise ArgumentError("model", too_large)
@@ -128,7 +135,9 @@ async def audit_model(
             "fork_shacl": settings.audit_fork,
         }
         try:
-            result = await pool.run(AUDIT_UPLOAD, payload, timeout=settings.validate_timeout)
+            result = await pool.run(
+                AUDIT_UPLOAD, payload, timeout=settings.validate_timeout, client=client
+            )
         except InputError as exc:
             raise ArgumentError("model", str(exc)) from None
     report = json.loads(result["body"])

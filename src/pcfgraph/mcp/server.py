@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, ToolAnnotations
@@ -26,6 +26,7 @@ from pcfgraph.mcp.paging import ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import Tools
+from pcfgraph.sandbox.fairness import client_key
 
 T = TypeVar("T")
 
@@ -37,6 +38,11 @@ INSTRUCTIONS = (
     "Lists are paged: pass `cursor` from `nextCursor` to continue. Cite the `sources` given "
     "with results; APQC content carries APQC's notice. " + APQC_NOTICE
 )
+
+#: The pool's key of the one client of ``pcfgraph mcp`` (stdio: the process that started it).
+#: Not an address, so never the key of an HTTP client; not ``None``, the HTTP clients whose
+#: address is unknown.
+LOCAL_CLIENT = "mcp-stdio"
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
 
@@ -65,6 +71,17 @@ async def _aguard(call: Callable[[], Awaitable[T]]) -> T:
         raise MCPError(INVALID_PARAMS, str(exc)) from None
     except PcfgraphError as exc:
         raise ToolError(str(exc)) from None
+
+
+def caller_key(ctx: Context) -> str | None:
+    """Who calls, for the sandbox pool's fairness rules: on ``/mcp`` the address of the HTTP
+    request behind the MCP request, keyed as ``/sparql`` keys its clients
+    (:func:`pcfgraph.sandbox.fairness.client_key`); without one (stdio, in memory) the local
+    process, :data:`LOCAL_CLIENT`."""
+    request = ctx.request_context.request
+    if request is None:
+        return LOCAL_CLIENT
+    return client_key(getattr(request, "client", None))
 
 
 def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCPServer:
@@ -141,6 +158,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         as_of: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """Audit an organisational model (the text of a Turtle, TriG, JSON-LD, N-Triples,
         N-Quads, RDF/XML, ArchiMate exchange or CSV file; `format` says which) against the
@@ -148,7 +167,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         (YYYY-MM-DD) date-dependent controls such as review dates are judged on; today when
         not given. Same sandbox, deadline and size limits as POST /validate; nothing is
         stored."""
-        return await _aguard(lambda: tools.audit_model(model, format, as_of, limit, cursor))
+        client = caller_key(ctx)
+        return await _aguard(lambda: tools.audit_model(model, format, as_of, limit, cursor, client))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def run_named_query(
@@ -163,12 +183,13 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def sparql(
-        query: str, limit: int | None = None, cursor: str | None = None
+        query: str, limit: int | None = None, cursor: str | None = None, *, ctx: Context
     ) -> dict[str, Any]:
         """Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) in the sandbox
         with the deadline and row cap of /sparql; no updates, no SERVICE. Read the resource
         pcfgraph://vocabulary first for classes, properties, graphs and prefixes."""
-        return await _aguard(lambda: tools.sparql(query, limit, cursor))
+        client = caller_key(ctx)
+        return await _aguard(lambda: tools.sparql(query, limit, cursor, client))
 
     # --- resources -------------------------------------------------------------------------
 

@@ -395,9 +395,13 @@ class Tools:
         return out
 
     async def sparql(
-        self, query: str, limit: int | None = None, cursor: str | None = None
+        self,
+        query: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+        client: str | None = None,
     ) -> dict[str, Any]:
-        return await sandboxed.sparql(self.state, query, limit, cursor)
+        return await sandboxed.sparql(self.state, query, limit, cursor, client)
 
     async def audit_model(
         self,
@@ -406,5 +410,6 @@ class Tools:
         as_of: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        client: str | None = None,
     ) -> dict[str, Any]:
-        return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor)
+        return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor, client)

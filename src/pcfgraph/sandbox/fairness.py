@@ -16,7 +16,8 @@ hit their deadline. Two rules keep a worker for everybody else:
   the fewest tasks running, then one not marked slow, then the oldest waiter.
 
 With one worker there is nothing to reserve and waiters are served in that same order.
-Clients are opaque keys (the HTTP edge passes the client address); ``None`` is one client.
+Clients are opaque keys (the HTTP edge, ``/mcp`` included, passes the client address;
+``pcfgraph mcp`` over stdio its own key); ``None`` is one client.
 
 Several server processes (``pcfgraph serve --http-workers N``) each hand out their own share
 of the sandbox workers; with ``shared`` (the server's count of idle workers,
