@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -176,10 +177,15 @@ def prepare_shared(app: FastAPI) -> None:
     page data and search index of the served release (:mod:`pcfgraph.web.warmup`) and the
     statistics in-process SPARQL bounds queries with (:mod:`pcfgraph.api.sparql_local`)."""
     state = app.state.pcf
-    warmup.warm(state)
     from pcfgraph.api import sparql
 
-    sparql.prepare_local(state)
+    # The statistics are aggregate queries pyoxigraph runs outside the GIL: beside the page
+    # data (Python work), not after it; both are done on return, before the fork (no thread
+    # may run across it: the pool's thread is joined when the block ends).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcfgraph-prepare") as pool:
+        statistics = pool.submit(sparql.prepare_local, state)
+        warmup.warm(state)
+        statistics.result()
 
 
 def share_between_processes(app: FastAPI, workers: int) -> ServerProcesses:
