@@ -16,6 +16,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
+from mcp_support import INITIALIZE, MCP_ACCEPT, tool_call
 
 from pcfgraph import iris, services
 from pcfgraph.config import Settings
@@ -224,33 +225,20 @@ def test_streamable_http_at_mcp(release: Release) -> None:
     from pcfgraph.serving import create_app
 
     app = create_app(Settings(), release)
-    headers = {"Accept": "application/json, text/event-stream", "Host": "127.0.0.1:8000"}
+    headers = {"Accept": MCP_ACCEPT, "Host": "127.0.0.1:8000"}
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "test", "version": "1"},
-            },
-        }
-        r = http.post("/mcp", json=init, headers=headers)
+        r = http.post("/mcp", json=INITIALIZE, headers=headers)
         assert r.status_code == 200, r.text
         assert r.json()["result"]["serverInfo"]["name"] == "pcfgraph"
-        call = {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tools/call",
-            "params": {"name": "search", "arguments": {"text": "20641"}},
-        }
+        call = tool_call("search", {"text": "20641"})
         r = http.post("/mcp", json=call, headers=headers)
         assert r.status_code == 200, r.text
         hits = r.json()["result"]["structuredContent"]["hits"]
         assert hits[0]["pcfId"] == 20641 and hits[0]["url"].endswith("/id/" + hits[0]["id"])
         # a page from another site cannot drive a server bound to this machine
-        evil = http.post("/mcp", json=init, headers={**headers, "Origin": "http://evil.example"})
+        evil = http.post(
+            "/mcp", json=INITIALIZE, headers={**headers, "Origin": "http://evil.example"}
+        )
         assert evil.status_code in (400, 403)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from mcp_support import INITIALIZE, MCP_ACCEPT, tool_call
 from ops_support import LiveServer
 
 from .conftest import client_from, own_server, pool_numbers, until
@@ -35,7 +36,7 @@ MODEL = (
     "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
     "<https://example.org/it> a orgm:Organisation .\n"
 )
-HEADERS = {"Accept": "application/json, text/event-stream"}
+HEADERS = {"Accept": MCP_ACCEPT}
 
 
 @pytest.fixture()
@@ -46,25 +47,9 @@ def mcp_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 def call_tool(client: httpx.Client, name: str, arguments: dict[str, Any]) -> httpx.Response:
     """The tool ``name`` called over ``/mcp`` (after an ``initialize``)."""
-    init = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "test", "version": "1"},
-        },
-    }
-    r = client.post("/mcp", json=init, headers=HEADERS)
+    r = client.post("/mcp", json=INITIALIZE, headers=HEADERS)
     assert r.status_code == 200, r.text
-    call = {
-        "jsonrpc": "2.0",
-        "id": 2,
-        "method": "tools/call",
-        "params": {"name": name, "arguments": arguments},
-    }
-    return client.post("/mcp", json=call, headers=HEADERS)
+    return client.post("/mcp", json=tool_call(name, arguments), headers=HEADERS)
 
 
 def mcp_tool(client: httpx.Client, name: str, **arguments: Any) -> dict[str, Any]:
