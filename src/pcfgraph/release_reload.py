@@ -284,6 +284,8 @@ class _Asked:
         self.loop = loop
         self.tasks = tasks
         self.again = False
+        #: The server is stopping: no reload after the one running (if any).
+        self.halted = False
         self.task: asyncio.Task[None] | None = None
 
     def ask(self) -> None:
@@ -294,7 +296,7 @@ class _Asked:
             self.task.add_done_callback(self.tasks.discard)
 
     async def _run(self) -> None:
-        while self.again:
+        while self.again and not self.halted:
             self.again = False
             try:
                 await self.work()
@@ -303,40 +305,110 @@ class _Asked:
                 await asyncio.sleep(ASKED_POLL_SECONDS)
 
 
+#: The signals that stop a server (uvicorn's): once one came, reload signals are ignored.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _ReloadSignals:
+    """The reload signals of one app: acted on while it serves, ignored (and logged) once the
+    server is stopping.
+
+    The handlers are Python-level (``signal.signal``), each deferring to the event loop, not
+    the loop's own (``loop.add_signal_handler``): removing one of those sets the signal's
+    default action back, and ``SIGHUP``'s ends the process. A ``SIGHUP`` reaching a server
+    that drains its requests after ``SIGTERM`` (a terminal closed, an operator's reload
+    racing a deploy's stop) then killed it once its lifespan had ended, and one reaching it
+    while it drained began a reload of a server about to stop (which, in one of several
+    server processes, was passed on to the others). Now: the server's stop signals are
+    watched from the app's start (chained before the handler the server installed, uvicorn's),
+    and from the first of them, and after the app's lifespan until the process exits, a
+    reload signal is only logged."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, asks: dict[int, _Asked]) -> None:
+        self.loop = loop
+        self.asks = asks
+        self.stopping = False
+        self._watched: dict[int, Any] = {}  # stop signal -> the handler our watch wraps
+
+    def install(self) -> list[int]:
+        """Install the handlers (in the main thread only); the signals installed."""
+        installed: list[int] = []
+        for signum in self.asks:
+            try:
+                signal.signal(signum, self._received)
+            except ValueError:  # not the main thread (an app driven by a test client)
+                log.debug("signal %d reloads unavailable (not the main thread)", signum)
+                continue
+            installed.append(signum)
+        if installed:
+            for signum in STOP_SIGNALS:
+                previous = signal.getsignal(signum)
+                if callable(previous):  # the server's own handler: told after us
+                    self._watched[signum] = previous
+                    signal.signal(signum, self._stop_received)
+        return installed
+
+    def _received(self, signum: int, _frame: object) -> None:
+        # In the main thread between two bytecodes: only hand the signal to the loop.
+        with suppress(RuntimeError):  # the loop is closed: the process is ending
+            self.loop.call_soon_threadsafe(self._act, signum)
+
+    def _stop_received(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+        for asked in self.asks.values():
+            asked.halted = True
+        self._watched[signum](signum, frame)
+
+    def _act(self, signum: int) -> None:
+        if not self.stopping:
+            self.asks[signum].ask()
+            return
+        what = "a reload passed on" if signum == PASS_ON_SIGNAL else "a reload"
+        log.warning(
+            "%s (%s) ignored: the server is stopping",
+            signal.Signals(signum).name,
+            what,
+        )
+
+    def stop(self) -> None:
+        """The app stopped: reload signals are ignored (logged while the loop runs) until the
+        process exits; the server's stop handlers are its own again."""
+        self.stopping = True
+        for asked in self.asks.values():
+            asked.halted = True
+        for signum, previous in self._watched.items():
+            if signal.getsignal(signum) == self._stop_received:
+                signal.signal(signum, previous)
+        self._watched.clear()
+
+
 @asynccontextmanager
 async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
-    """Reload on SIGHUP while the app runs (only where the loop can take signal handlers):
-    a reload of the server (:meth:`ReleaseManager.reload_server`). In one of several server
-    processes, also on :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL`: a reload another
-    process began and passed on, of this process alone (trigger ``passed on``). A signal
-    arriving while its last reload runs asks for one more after it (:class:`_Asked`). The
-    signals held while the server started
+    """Reload on SIGHUP while the app runs (only where the process's signals can be handled,
+    the main thread): a reload of the server (:meth:`ReleaseManager.reload_server`). In one
+    of several server processes, also on :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL`:
+    a reload another process began and passed on, of this process alone (trigger ``passed
+    on``). A signal arriving while its last reload runs asks for one more after it
+    (:class:`_Asked`). The signals held while the server started
     (:func:`~pcfgraph.server_processes.hold_reload_signals`) are let through once the handlers
-    are in: a reload asked for during the start is made now."""
+    are in: a reload asked for during the start is made now. Once the server is stopping
+    (``SIGTERM``, ``SIGINT``: while it drains its requests, and after the app's lifespan) they
+    are ignored and logged (:class:`_ReloadSignals`)."""
     manager: ReleaseManager | None = app.state.pcf.services.releases
     loop = asyncio.get_running_loop()
-    installed: list[int] = []
     tasks: set[asyncio.Task[Any]] = set()
-    handlers: list[tuple[int, Callable[[], None]]] = []
+    asks: dict[int, _Asked] = {}
     if manager is not None and hasattr(signal, "SIGHUP"):
-        server_reloads = _Asked(lambda: manager.reload_server("SIGHUP"), loop, tasks)
-        handlers.append((signal.SIGHUP, server_reloads.ask))
+        asks[signal.SIGHUP] = _Asked(lambda: manager.reload_server("SIGHUP"), loop, tasks)
         if manager.server is not None:
-            passed_on = _Asked(lambda: manager.reload(PASSED_ON), loop, tasks)
-            handlers.append((PASS_ON_SIGNAL, passed_on.ask))
-    for signum, handler in handlers:
-        try:
-            loop.add_signal_handler(signum, handler)
-            installed.append(signum)
-        except (NotImplementedError, RuntimeError, ValueError):
-            log.debug("signal %d reloads unavailable (not the main thread)", signum)
+            asks[PASS_ON_SIGNAL] = _Asked(lambda: manager.reload(PASSED_ON), loop, tasks)
+    signals = _ReloadSignals(loop, asks)
+    installed = signals.install()
     if installed:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, installed)  # those held during the start
     try:
         yield
     finally:
-        for signum in installed:
-            with suppress(Exception):
-                loop.remove_signal_handler(signum)
+        signals.stop()
         for task in tasks:
             task.cancel()

@@ -6,6 +6,8 @@ and are answered and counted once, for the server;
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import re
 import signal
@@ -13,7 +15,13 @@ import time
 from pathlib import Path
 
 import httpx
-from ops_support import LiveServer, ServeProcess, publish, scraped_by_label
+from ops_support import (
+    LiveServer,
+    ServeProcess,
+    publish,
+    scraped_by_label,
+    wait_until_in_flight,
+)
 
 from pcfgraph.server_processes import PASS_ON_SIGNAL
 
@@ -279,4 +287,69 @@ def test_a_reload_asked_for_while_the_workers_start_is_made_once_they_are_ready(
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
+        server.stop()
+
+
+def _ignored(server: LiveServer, what: str) -> int:
+    """How many times the server logged a reload signal (``what``: its name and kind, as
+    logged) ignored while it stopped."""
+    return server.log().count(f"{what} ignored: the server is stopping")
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked request body (empty: the last one)."""
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+def test_a_reload_signal_during_a_graceful_stop_is_ignored(tmp_path: Path) -> None:
+    """SIGTERM, then SIGHUP (to the server and to each worker: a terminal hung up on the
+    process group) and a reload passed on, while a request is in flight: the request the
+    graceful stop waits for completes, no reload begins (nor ends a worker whose app has
+    stopped: the signal's default action), each signal is logged as ignored, the server
+    exits 0. The request is in flight for as long as the test holds back the rest of its body."""
+    rel = tmp_path / "rel"
+    publish(rel)
+    server = ServeProcess(rel, tmp_path / "server.log").start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        workers = workers_of(server.pid)
+        body = b"query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
+        conn.putrequest("POST", "/sparql")
+        conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+        conn.putheader("Accept", "application/sparql-results+json")
+        conn.putheader("Transfer-Encoding", "chunked")  # the ASGI way: counted in flight
+        conn.endheaders()
+        conn.send(_chunk(body[:6]))
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            wait_until_in_flight(client, 1)
+        server.signal(signal.SIGTERM)
+        wait_for(
+            "the worker holding the request drains it",
+            lambda: "Waiting for connections to close" in server.log(),
+            server,
+        )
+        server.signal(signal.SIGHUP)
+        for pid in workers:  # the one draining, and the other one, stopped or stopping
+            for sig in (signal.SIGHUP, PASS_ON_SIGNAL):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+        wait_for(
+            "the supervisor and the draining worker log each signal as ignored",
+            lambda: (
+                _ignored(server, "SIGHUP (a reload of the server)") == 1
+                and _ignored(server, "SIGHUP (a reload)") >= 1
+                and _ignored(server, "SIGUSR1 (a reload passed on)") >= 1
+            ),
+            server,
+            seconds=30,
+        )
+        conn.send(_chunk(body[6:]) + _chunk(b""))
+        answer = conn.getresponse()
+        assert answer.status == 200, answer.read()
+        assert json.loads(answer.read())["boolean"] is True
+        assert server.proc is not None
+        assert server.proc.wait(timeout=60) == 0, server.log()[-3000:]
+        assert "reload (" not in server.log()  # none began, in any process
+    finally:
+        conn.close()
         server.stop()

@@ -304,3 +304,41 @@ def test_sighup_reloads_a_live_server(tmp_path: Path) -> None:
         lines = [json.loads(x) for x in server.log().splitlines() if x.startswith("{")]
         failure = [x for x in lines if "failed, still serving" in x["message"]]
         assert failure and failure[0]["level"] == "error"
+
+
+def test_reload_signals_after_the_app_stopped_are_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once the app's lifespan has ended (the server stopping: its sandbox pool stops, the
+    process exits next), SIGHUP and a reload passed on are logged and ignored: their default
+    action (the handlers were removed) ended the process."""
+    rel = tmp_path / "rel"
+    publish(rel)
+    app = create_app(Settings(release=rel))
+    state = app.state.pcf
+    manager = state.services.releases
+    processes = ServerProcesses.create(1, max_pending=2, sandbox_workers=1)
+    processes.number = 1
+    processes.serving(state.release.release_id)
+    state.services.processes = processes  # one of several server processes: PASS_ON_SIGNAL
+    pass_reloads_on(app, lambda: None)
+
+    async def scenario() -> None:
+        async with sighup_reloads(app):
+            pass
+        for signum in (signal.SIGHUP, PASS_ON_SIGNAL):  # else the signal would end pytest
+            assert signal.getsignal(signum) not in (signal.SIG_DFL, signal.SIG_IGN)
+            os.kill(os.getpid(), signum)
+        deadline = time.monotonic() + 60
+        while caplog.text.count("ignored: the server is stopping") < 2:
+            assert time.monotonic() < deadline, caplog.text
+            await asyncio.sleep(0.01)
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="pcfgraph.serving"):
+            asyncio.run(scenario())
+    finally:
+        processes.close()
+    assert "SIGHUP (a reload) ignored" in caplog.text
+    assert "SIGUSR1 (a reload passed on) ignored" in caplog.text
+    assert len(manager.history) == 0  # no reload began

@@ -284,7 +284,10 @@ def render() -> str:
         "second, SIGHUP's default action still ends the process). One that "
         "comes while a reload runs (and a reload passed on to a process busy with another) "
         "asks for one more reload after it, however many came meanwhile; `POST "
-        "/admin/reload` then answers 503 with `Retry-After` instead.",
+        "/admin/reload` then answers 503 with `Retry-After` instead. Once the server is "
+        "stopping (`SIGTERM`, `SIGINT`: while it drains the requests in flight, and until it "
+        "exits) a `SIGHUP`, to the main process or a worker, is ignored and logged: no reload "
+        "is begun or passed on, and the signal does not end the process.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
         "",

@@ -12,8 +12,9 @@ workers); what they must agree on (admission counts, metrics) is made by ``prepa
 the fork (:mod:`pcfgraph.server_processes`).
 
 Signals, to the supervisor: ``SIGTERM``/``SIGINT`` stop every worker gracefully, then the
-supervisor; ``SIGHUP`` goes to one worker (the lowest numbered), which begins a reload of the
-server, as ``POST /admin/reload`` to any worker does (:mod:`pcfgraph.server_reload`): it
+supervisor (a ``SIGHUP`` from then on is ignored and logged, here and in the workers:
+:mod:`pcfgraph.release_reload`); ``SIGHUP`` goes to one worker (the lowest numbered), which
+begins a reload of the server, as ``POST /admin/reload`` to any worker does (:mod:`pcfgraph.server_reload`): it
 verifies and switches to the candidate, then sends ``SIGHUP`` to the supervisor, which passes
 it on as :data:`~pcfgraph.server_processes.PASS_ON_SIGNAL` to the *other* workers, so all serve
 the same release (a candidate the first refuses goes to nobody). A worker keeps both signals
@@ -179,10 +180,19 @@ def _supervise(children: dict[int, int]) -> int:
                 log.info("stopping %d worker processes", len(children))
                 stopping = time.monotonic()
             _send(children, signal.SIGTERM)
+        elif info.si_signo == signal.SIGHUP and stopping is not None:
+            # The workers drain their requests: a reload would load a release none will
+            # serve (a worker ignores one reaching it directly too).
+            log.warning(
+                "SIGHUP (%s) ignored: the server is stopping",
+                "a reload passed on by a worker"
+                if info.si_pid in children
+                else "a reload of the server",
+            )
         elif info.si_signo == signal.SIGHUP and info.si_pid in children:
             # From a worker that reloaded itself: passed on to the others.
             _send(children, PASS_ON_SIGNAL, skip=info.si_pid)
-        elif info.si_signo == signal.SIGHUP and stopping is None:
+        elif info.si_signo == signal.SIGHUP:
             # From anyone else: one worker begins the reload of the server.
             _send({min(children, key=children.__getitem__): 0}, signal.SIGHUP)
         for pid, code in _reap(children):
