@@ -172,6 +172,13 @@ class QueryTimeout(Overloaded):
     code = "query-timeout"
 
 
+class ServerStopping(Overloaded):
+    """The server stopped before it finished the request (its graceful stop's bound passed):
+    send it again once the server is back (``Retry-After``)."""
+
+    code = "server-stopping"
+
+
 class WorkerCrashed(Overloaded):
     code = "worker-crashed"
 

@@ -5,25 +5,50 @@ The MCP SDK (its pydantic models) took more than half of building the app, so a 
 does not import it: the first request to ``/mcp`` does (in a thread, the event loop keeps
 answering), builds the server and starts its session manager, which then runs until the app's
 lifespan ends. Later requests go straight to it.
+
+A call the server's stop cuts short (uvicorn cancels the requests still running when its
+graceful stop's bound passes; the session manager stops with the lifespan after that) is
+answered 503 with ``Retry-After`` and, as the MCP SDK answers its own refusals on this
+transport (its 503 for too many sessions), a JSON-RPC error body: ``id`` null (the request
+was not answered from its body), ``error.code`` -32603, ``error.message`` saying what to do,
+and ``error.data`` the project's error keys (``code`` ``server-stopping``, ``detail``,
+``request_id``). An MCP client reads a JSON-RPC error in a non-2xx body as the call's error
+(the SDK's client does); a problem+json body it could not. It was uvicorn's plain-text 500,
+and a stack trace in the log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pcfgraph.api.errors import request_id
+from pcfgraph.errors import ServerStopping
 from pcfgraph.runtime import AppState
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 PATH = "/mcp"
+#: JSON-RPC 2.0's "Internal error", the code of the MCP SDK's own 503 on this transport
+#: (named here: the SDK is not imported before the first ``/mcp`` request).
+JSONRPC_INTERNAL_ERROR = -32603
+#: What a call the server's stop cut short is told.
+STOPPING_DETAIL = (
+    "the server is stopping: this call was not finished; send it again once the server is "
+    "back (Retry-After)"
+)
+
+log = logging.getLogger("pcfgraph.api")
 
 
 def install(app: FastAPI) -> None:
@@ -85,10 +110,34 @@ class LazyMcpEndpoint:
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping: asyncio.Event | None = None
+        self._stopped = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        asgi = self._asgi or await self._start()
-        await asgi(scope, receive, send)
+        if self._stopped:
+            await stopping_response(scope)(scope, receive, send)
+            return
+        answering = False
+
+        async def watched(message: Message) -> None:
+            nonlocal answering
+            if message["type"] == "http.response.start":
+                answering = True
+            await send(message)
+
+        try:
+            asgi = self._asgi or await self._start()
+            await asgi(scope, receive, watched)
+        except asyncio.CancelledError:
+            if answering:
+                raise  # its answer began: nothing else can be sent
+            # The server's stop ended this request's task (uvicorn: its graceful stop's
+            # bound passed); the task ends answered, not with uvicorn's 500.
+            response = stopping_response(scope)
+            log.warning(
+                "request %s: an /mcp call was cut short by the server's stop: 503",
+                response.headers["x-request-id"],
+            )
+            await response(scope, receive, send)
 
     async def _start(self) -> ASGIApp:
         if self._lock is None:
@@ -119,9 +168,30 @@ class LazyMcpEndpoint:
             return self._asgi
 
     async def stop(self) -> None:
-        """Stop the session manager (if the first request started it)."""
+        """Stop the session manager (if the first request started it); a request after
+        this is answered as one the stop cut short."""
+        self._stopped = True
         if self._task is None or self._stopping is None:
             return
         self._stopping.set()
         await self._task
         self._task = None
+
+
+def stopping_response(scope: Scope) -> JSONResponse:
+    """503 for an ``/mcp`` request the server's stop leaves unanswered: a JSON-RPC error
+    whose ``data`` holds the project's error keys."""
+    refusal = ServerStopping(STOPPING_DETAIL, retry_after=5)
+    request = Request(scope)
+    rid = request_id(request)
+    request.state.problem_code = refusal.code  # counted by the metrics middleware
+    error = {
+        "code": JSONRPC_INTERNAL_ERROR,
+        "message": str(refusal),
+        "data": {"code": refusal.code, "detail": str(refusal), "request_id": rid},
+    }
+    return JSONResponse(
+        {"jsonrpc": "2.0", "id": None, "error": error},
+        status_code=refusal.http_status,
+        headers={"Retry-After": str(refusal.retry_after), "X-Request-ID": rid},
+    )
