@@ -1,7 +1,27 @@
 """``pcfgraph mcp``: the MCP server over stdio, with its own sandbox pool (so ad-hoc SPARQL
-and audits run under the same deadlines and caps as on the HTTP server)."""
+and audits run under the same deadlines and caps as on the HTTP server).
+
+A message is one line of stdin (the MCP stdio transport). The SDK's transport read each line
+whole however long, before anything checked ``max_upload_bytes`` (a 50 MB line took the
+server's peak memory from 137 to 499 MB), and answered a line it could not parse with
+nothing. Here stdin is read by :class:`BoundedLines`: a line of more than
+:func:`line_limit` bytes is dropped as it arrives, never held whole, and answered with a
+JSON-RPC Invalid Request error naming the limit (with the line's ``id`` when the id comes
+before anything nested, as the SDK's clients write it, else ``id`` null); the session goes
+on. Everything else is the SDK's transport (:func:`mcp.server.stdio.stdio_server`, given
+these lines as its ``stdin``): the framing, the parsing, the replies on stdout, which it
+owns while it serves (fd 1 pointed at stderr, so stray output misses the wire). As it would
+for its own stdin, fd 0 points at the null device meanwhile (handlers and children read
+EOF, not the wire).
+"""
 
 from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -9,6 +29,169 @@ from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+#: How much of stdin one read takes.
+CHUNK = 64 * 1024
+#: How much of a dropped line is kept to find its ``id``.
+HEAD = 4096
+#: Room for the message around the model in an ``audit_model`` call.
+ENVELOPE = 64 * 1024
+
+
+def line_limit(settings: Settings) -> int:
+    """The longest message line (bytes): an ``audit_model`` call of a model of
+    ``max_upload_bytes`` JSON-escaped (a newline or quote takes two bytes), and its envelope."""
+    return 2 * settings.max_upload_bytes + ENVELOPE
+
+
+def too_long(limit: int, settings: Settings) -> str:
+    return (
+        f"message line of more than {limit} bytes discarded (the limit: twice "
+        f"max_upload_bytes, {settings.max_upload_bytes}, and {ENVELOPE} bytes of message); "
+        "send a smaller model or request"
+    )
+
+
+class BoundedLines:
+    """The lines of file descriptor ``fd`` as text (the ``stdin`` of the SDK's transport), at
+    most ``limit`` bytes each: a longer line is dropped as it is read, and ``refuse(head)``
+    (set once the transport runs) answers it from its first bytes."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd = fd
+        self.limit = limit
+        self.refuse: Any = None  # async (head: bytes) -> None
+        self._buffer = bytearray()
+        self._scanned = 0  # no newline in _buffer[:_scanned]
+        self._eof = False
+
+    def __aiter__(self) -> BoundedLines:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            end = self._buffer.find(b"\n", self._scanned)
+            if end >= 0 and end <= self.limit:
+                line = bytes(self._buffer[: end + 1])
+                del self._buffer[: end + 1]
+                self._scanned = 0
+                return line.decode("utf-8", errors="replace")
+            if end > self.limit or len(self._buffer) > self.limit:
+                await self._drop_line()
+                continue
+            self._scanned = len(self._buffer)
+            if self._eof:
+                if not self._buffer:
+                    raise StopAsyncIteration
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                self._scanned = 0
+                return line.decode("utf-8", errors="replace")
+            await self._read()
+
+    async def _read(self) -> bytes:
+        chunk: bytes = await anyio.to_thread.run_sync(
+            os.read, self.fd, CHUNK, abandon_on_cancel=True
+        )
+        if chunk:
+            self._buffer += chunk
+        else:
+            self._eof = True
+        return chunk
+
+    async def _drop_line(self) -> None:
+        """Drop the line at the start of the buffer, reading on to its end (at most one
+        chunk held at a time), then answer it."""
+        head = bytes(self._buffer[:HEAD])
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                del self._buffer[: end + 1]
+                break
+            self._buffer.clear()
+            if not await self._read():
+                break
+        self._scanned = 0
+        if self.refuse is not None:
+            await self.refuse(head)
+
+
+def leading_id(head: bytes) -> int | str | None:
+    """The ``id`` of the JSON object ``head`` begins, when it is one of the members before
+    the first nested one (``{"jsonrpc": "2.0", "id": 7, "method": ..., "params": {...``);
+    else None."""
+    text = head.decode("utf-8", errors="replace")
+    decoder = json.JSONDecoder()
+    try:
+        at = _skip(text, 0)
+        if text[at] != "{":
+            return None
+        at += 1
+        while True:
+            at = _skip(text, at)
+            key, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            if not isinstance(key, str) or text[at] != ":":
+                return None
+            at = _skip(text, at + 1)
+            if text[at] in "{[":
+                return None
+            value, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            if text[at] not in ",}":  # cut off (the number may go on) or not JSON
+                return None
+            if key == "id":
+                ok = isinstance(value, int | str) and not isinstance(value, bool)
+                return value if ok else None
+            at += 1
+    except (IndexError, ValueError):
+        return None
+
+
+def _skip(text: str, at: int) -> int:
+    while text[at] in " \t\r\n":
+        at += 1
+    return at
+
+
+@contextmanager
+def wire_stdin() -> Iterator[int]:
+    """The wire's stdin on a descriptor of its own; fd 0 the null device meanwhile."""
+    wire = os.dup(0)
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, 0)
+        yield wire
+    finally:
+        os.dup2(wire, 0)
+        os.close(null)
+        os.close(wire)
+
+
+async def serve_lines(
+    server: MCPServer, lines: BoundedLines, settings: Settings, stdout: Any = None
+) -> None:
+    """Run ``server`` over the SDK's stdio transport reading ``lines`` (``stdout``: the SDK's
+    own, the process's stdout, unless given)."""
+    from mcp.server.stdio import stdio_server
+    from mcp.shared.message import SessionMessage
+    from mcp.types import INVALID_REQUEST, ErrorData, JSONRPCError
+
+    async with stdio_server(stdin=lines, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+
+        async def refuse(head: bytes) -> None:
+            error = ErrorData(code=INVALID_REQUEST, message=too_long(lines.limit, settings))
+            reply = JSONRPCError(jsonrpc="2.0", id=leading_id(head), error=error)
+            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                await write_stream.send(SessionMessage(reply))  # unless the session ended
+
+        lines.refuse = refuse
+        # What MCPServer.run_stdio_async runs, on these streams (it takes none).
+        lowlevel = server._lowlevel_server
+        await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
 
 
 async def serve_stdio(settings: Settings, release: Release) -> None:
@@ -26,7 +209,8 @@ async def serve_stdio(settings: Settings, release: Release) -> None:
     state.services.pool = pool
     try:
         server = build_server(lambda: state, base_url=f"http://{settings.host}:{settings.port}")
-        await server.run_stdio_async()
+        with wire_stdin() as wire:
+            await serve_lines(server, BoundedLines(wire, line_limit(settings)), settings)
     finally:
         await pool.stop()
 

@@ -1,0 +1,101 @@
+"""``pcfgraph mcp`` reads stdin in bounded lines (pcfgraph.mcp.stdio): a message line over
+the limit is dropped as it arrives, never held whole, and answered with a JSON-RPC Invalid
+Request error naming the limit; the session goes on. The real server over the SDK's stdio
+transport, on pipes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import tracemalloc
+from typing import Any
+
+import anyio
+import pytest
+from mcp_support import INITIALIZE, tool_call
+from ops_support import ops_release
+
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.mcp.stdio import BoundedLines, leading_id, line_limit, serve_lines
+
+PING = {"jsonrpc": "2.0", "id": 3, "method": "ping"}
+
+
+def test_a_line_over_the_limit_is_refused_without_being_held_and_the_session_goes_on() -> None:
+    settings = Settings(max_upload_bytes=1000)
+    limit = line_limit(settings)
+    # a well-formed call (its id first, as the SDK's clients write it), 16 MB long
+    huge = tool_call("search", {"text": "x" * (16 * 1024 * 1024)})
+    replies: list[dict[str, Any]] = []
+    peak: list[int] = []
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+
+    def client() -> None:
+        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
+
+            def call(message: bytes) -> dict[str, Any]:
+                send.write(message)
+                send.write(b"\n")
+                send.flush()
+                reply: dict[str, Any] = json.loads(receive.readline())
+                replies.append(reply)
+                return reply
+
+            call(json.dumps(INITIALIZE).encode())
+            line = json.dumps(huge).encode()  # made before the count starts
+            tracemalloc.start()
+            try:
+                call(line)
+                _, top = tracemalloc.get_traced_memory()
+                peak.append(top)
+            finally:
+                tracemalloc.stop()
+            call(json.dumps(PING).encode())  # the session goes on
+
+    async def main() -> None:
+        state = StandaloneState(settings=settings, release=ops_release())
+        server = build_server(lambda: state, base_url="http://h")
+        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
+        async with out:
+            await serve_lines(server, BoundedLines(stdin_r, limit), settings, stdout=out)
+
+    talker = threading.Thread(target=client)
+    talker.start()
+    try:
+        anyio.run(main)  # ends at the client's EOF
+    finally:
+        talker.join(timeout=120)
+        os.close(stdin_r)
+    initialized, refused, pong = replies
+    assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
+    assert refused["id"] == 2
+    assert refused["error"]["code"] == -32600  # Invalid Request
+    message = refused["error"]["message"]
+    assert f"message line of more than {limit} bytes discarded" in message
+    assert "max_upload_bytes, 1000" in message
+    assert pong == {"jsonrpc": "2.0", "id": 3, "result": {}}
+    assert peak[0] < 4 * 1024 * 1024  # the 16 MB line was never held
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"x"', 7),
+        ('{ "method": "tools/call", "id": "a-1", "params": {', "a-1"),
+        ('{"jsonrpc":"2.0","method":"tools/call","params":{"id":5}', None),  # nested: not it
+        ('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"},"id":9}', None),
+        ('{"jsonrpc":"2.0","id":true,"method":"m"}', None),
+        ('{"jsonrpc":"2.0","id":12', None),  # cut off before its end: maybe 123
+        ("not json at all", None),
+        ("", None),
+    ],
+)
+def test_the_id_of_a_dropped_line_is_read_from_its_first_members(
+    head: str, expected: object
+) -> None:
+    assert leading_id(head.encode()) == expected
