@@ -57,4 +57,4 @@ def test_an_mcp_call_cut_short_by_the_servers_stop_gets_a_503_to_retry(tmp_path:
     }
     assert "Traceback" not in answer.text
     assert "Exception in ASGI application" not in log
-    assert f"request {rid}: an /mcp call was cut short by the server's stop: 503" in log
+    assert f"request {rid}: POST /mcp was cut short by the server's stop: 503" in log

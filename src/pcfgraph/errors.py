@@ -178,6 +178,18 @@ class ServerStopping(Overloaded):
 
     code = "server-stopping"
 
+    def __init__(
+        self,
+        message: str = (
+            "the server is stopping: this request was not finished; send it again once the "
+            "server is back (Retry-After)"
+        ),
+        *,
+        retry_after: int = 5,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, retry_after=retry_after, code=code)
+
 
 class WorkerCrashed(Overloaded):
     code = "worker-crashed"

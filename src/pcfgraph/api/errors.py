@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pcfgraph.errors import Overloaded, ParseError, PcfgraphError
@@ -70,19 +71,40 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=hdrs)
 
 
+def domain_problem(request: Request, exc: PcfgraphError) -> JSONResponse:
+    """The problem+json answer to a domain error (``Retry-After`` when it is an overload)."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, Overloaded):
+        headers["Retry-After"] = str(exc.retry_after)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ParseError):
+        extra = {"line": exc.line, "column": exc.column}
+    return problem(request, exc.http_status, exc.code, str(exc), headers=headers, extra=extra)
+
+
+#: ``scope["state"]`` key of an endpoint whose clients read errors in another body than
+#: problem+json (``/mcp``: JSON-RPC): a ``(request, error) -> Response`` making that body.
+#: The layers around the endpoint answer its requests' refusals (:func:`refusal`: a
+#: request the server's stop cut short) in it.
+REFUSAL_FORM = "refusal_form"
+
+RefusalForm = Callable[[Request, PcfgraphError], Response]
+
+
+def refusal(request: Request, exc: PcfgraphError) -> Response:
+    """The answer to ``exc`` given by a layer around the request's endpoint: in the body
+    form the endpoint chose (:data:`REFUSAL_FORM`), else problem+json."""
+    form: RefusalForm = request.scope.get("state", {}).get(REFUSAL_FORM, domain_problem)
+    return form(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PcfgraphError)
     async def _domain(request: Request, exc: PcfgraphError) -> JSONResponse:
-        headers: dict[str, str] = {}
-        if isinstance(exc, Overloaded):
-            headers["Retry-After"] = str(exc.retry_after)
-        extra: dict[str, Any] = {}
-        if isinstance(exc, ParseError):
-            extra = {"line": exc.line, "column": exc.column}
         if exc.http_status >= 500:
             rid = request_id(request)
             log.warning("request %s failed: %s: %s", rid, exc.code, exc, extra={"request_id": rid})
-        return problem(request, exc.http_status, exc.code, str(exc), headers=headers, extra=extra)
+        return domain_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

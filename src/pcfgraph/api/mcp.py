@@ -8,7 +8,8 @@ lifespan ends. Later requests go straight to it.
 
 A call the server's stop cuts short (uvicorn cancels the requests still running when its
 graceful stop's bound passes; the session manager stops with the lifespan after that) is
-answered 503 with ``Retry-After`` and, as the MCP SDK answers its own refusals on this
+answered 503 with ``Retry-After`` by :mod:`pcfgraph.api.ops`, as every request is; this
+endpoint only chooses the body form (:data:`pcfgraph.api.errors.REFUSAL_FORM`): as the MCP SDK answers its own refusals on this
 transport (its 503 for too many sessions), a JSON-RPC error body: ``id`` null (the request
 was not answered from its body), ``error.code`` -32603, ``error.message`` saying what to do,
 and ``error.data`` the project's error keys (``code`` ``server-stopping``, ``detail``,
@@ -20,7 +21,6 @@ and a stack trace in the log.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -29,10 +29,10 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pcfgraph.api.errors import request_id
-from pcfgraph.errors import ServerStopping
+from pcfgraph.api.errors import REFUSAL_FORM, request_id
+from pcfgraph.errors import Overloaded, PcfgraphError, ServerStopping
 from pcfgraph.runtime import AppState
 
 if TYPE_CHECKING:
@@ -42,13 +42,6 @@ PATH = "/mcp"
 #: JSON-RPC 2.0's "Internal error", the code of the MCP SDK's own 503 on this transport
 #: (named here: the SDK is not imported before the first ``/mcp`` request).
 JSONRPC_INTERNAL_ERROR = -32603
-#: What a call the server's stop cut short is told.
-STOPPING_DETAIL = (
-    "the server is stopping: this call was not finished; send it again once the server is "
-    "back (Retry-After)"
-)
-
-log = logging.getLogger("pcfgraph.api")
 
 
 def install(app: FastAPI) -> None:
@@ -113,31 +106,14 @@ class LazyMcpEndpoint:
         self._stopped = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A refusal a layer around this endpoint gives (a call the server's stop cuts short,
+        # pcfgraph.api.ops) is in the JSON-RPC form an MCP client reads.
+        scope.setdefault("state", {})[REFUSAL_FORM] = jsonrpc_refusal
         if self._stopped:
-            await stopping_response(scope)(scope, receive, send)
+            await jsonrpc_refusal(Request(scope), ServerStopping())(scope, receive, send)
             return
-        answering = False
-
-        async def watched(message: Message) -> None:
-            nonlocal answering
-            if message["type"] == "http.response.start":
-                answering = True
-            await send(message)
-
-        try:
-            asgi = self._asgi or await self._start()
-            await asgi(scope, receive, watched)
-        except asyncio.CancelledError:
-            if answering:
-                raise  # its answer began: nothing else can be sent
-            # The server's stop ended this request's task (uvicorn: its graceful stop's
-            # bound passed); the task ends answered, not with uvicorn's 500.
-            response = stopping_response(scope)
-            log.warning(
-                "request %s: an /mcp call was cut short by the server's stop: 503",
-                response.headers["x-request-id"],
-            )
-            await response(scope, receive, send)
+        asgi = self._asgi or await self._start()
+        await asgi(scope, receive, send)
 
     async def _start(self) -> ASGIApp:
         if self._lock is None:
@@ -178,11 +154,9 @@ class LazyMcpEndpoint:
         self._task = None
 
 
-def stopping_response(scope: Scope) -> JSONResponse:
-    """503 for an ``/mcp`` request the server's stop leaves unanswered: a JSON-RPC error
-    whose ``data`` holds the project's error keys."""
-    refusal = ServerStopping(STOPPING_DETAIL, retry_after=5)
-    request = Request(scope)
+def jsonrpc_refusal(request: Request, refusal: PcfgraphError) -> JSONResponse:
+    """An ``/mcp`` request's refusal (the server stopping) as a JSON-RPC error whose
+    ``data`` holds the project's error keys."""
     rid = request_id(request)
     request.state.problem_code = refusal.code  # counted by the metrics middleware
     error = {
@@ -190,8 +164,11 @@ def stopping_response(scope: Scope) -> JSONResponse:
         "message": str(refusal),
         "data": {"code": refusal.code, "detail": str(refusal), "request_id": rid},
     }
+    headers = {"X-Request-ID": rid}
+    if isinstance(refusal, Overloaded):
+        headers["Retry-After"] = str(refusal.retry_after)
     return JSONResponse(
         {"jsonrpc": "2.0", "id": None, "error": error},
         status_code=refusal.http_status,
-        headers={"Retry-After": str(refusal.retry_after), "X-Request-ID": rid},
+        headers=headers,
     )

@@ -5,6 +5,9 @@
   (``/queries/{name}``, never the raw path, so label cardinality stays bounded), method and
   status; problem responses are also counted by their ``code`` (timeouts, admission
   rejections and worker crashes are codes). It writes one access-log line per request.
+  A request whose task the server's stop cancels before its answer began (uvicorn, past its
+  graceful stop's bound) is answered 503 ``server-stopping`` with ``Retry-After``
+  (:func:`answer_cut_short`), not uvicorn's plain-text 500.
 - ``/metrics`` renders those plus the release in service, reloads and whatever the sandbox pool
   reports through ``stats()`` (see :func:`_pool_stats`).
 - ``POST /admin/reload`` exists only when ``Settings.admin_token`` is set (otherwise the path is
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import hmac
@@ -33,14 +37,15 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcfgraph.api.errors import problem
+from pcfgraph.api.errors import problem, refusal
 from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics
 from pcfgraph.config import Settings
-from pcfgraph.errors import Forbidden
+from pcfgraph.errors import Forbidden, ServerStopping
 from pcfgraph.release_reload import ReleaseManager, sighup_reloads
 from pcfgraph.runtime import AppState
 
 access_log = logging.getLogger("pcfgraph.access")
+stop_log = logging.getLogger("pcfgraph.api")
 
 #: The request id of the request being handled (for log records made anywhere below it).
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -98,7 +103,7 @@ class OpsMiddleware:
         started = time.perf_counter()
         rid = request_id_of(scope)
         token = request_id_var.set(rid)
-        status = 500
+        status = 0  # until its answer begins
         self.metrics.begin()
 
         async def send_wrapper(message: Message) -> None:
@@ -110,12 +115,17 @@ class OpsMiddleware:
 
         failed = False
         try:
-            await self.app(scope, receive, send_wrapper)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            except asyncio.CancelledError:
+                if status:
+                    raise  # its answer began: nothing else can be sent
+                await answer_cut_short(scope, receive, send_wrapper)
         except BaseException:
             failed = True
             raise
         finally:
-            self.finished(scope, status, started, failed)
+            self.finished(scope, status or 500, started, failed)
             request_id_var.reset(token)
 
     def finished(
@@ -138,6 +148,23 @@ class OpsMiddleware:
         self.metrics.observe(route, scope.get("method", ""), status, seconds, code, in_flight)
         if access_log.isEnabledFor(logging.INFO):
             self.access_log.write(scope, route, status, seconds, code)
+
+
+async def answer_cut_short(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request whose task the server's stop cancelled before its answer began
+    (uvicorn cancels the requests still running when its graceful stop's bound passes): 503
+    ``server-stopping`` with ``Retry-After``, in the body form of the request's endpoint
+    (problem+json, or what it chose: ``/mcp``'s JSON-RPC), and one warning line, no trace.
+    The task then ends answered, not with uvicorn's plain-text 500 and its trace."""
+    response = refusal(Request(scope), ServerStopping())
+    stop_log.warning(
+        "request %s: %s %s was cut short by the server's stop: %d",
+        scope["state"]["request_id"],
+        scope.get("method", ""),
+        scope.get("path", ""),
+        response.status_code,
+    )
+    await response(scope, receive, send)
 
 
 def request_id_of(scope: Scope) -> str:

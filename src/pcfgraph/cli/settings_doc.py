@@ -290,6 +290,11 @@ def render() -> str:
         "is begun or passed on, and the signal does not end the process.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
+        "- Stopping (`SIGTERM`, `SIGINT`): the server stops taking connections and waits for "
+        "the requests in flight (10 s under `pcfgraph serve`); a request still running then, "
+        "whose answer has not begun, is answered 503 `server-stopping` with `Retry-After: 5` "
+        "(on any route; `/mcp` as a JSON-RPC error, see docs/mcp.md) and logged in one "
+        "warning line, never uvicorn's plain-text 500.",
         "",
     ]
     return "\n".join(lines)
