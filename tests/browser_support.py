@@ -62,9 +62,10 @@ def require_browser() -> None:
 
 
 class Served(str):
-    """The server's base URL, plus whether the audit API is installed."""
+    """The server's base URL, plus whether the audit API is installed and the app served."""
 
     has_validate: bool = False
+    app: Any = None
 
 
 def serve(app: Any) -> Iterator[Served]:
@@ -87,6 +88,7 @@ def serve(app: Any) -> Iterator[Served]:
         time.sleep(0.05)
     served = Served(f"http://127.0.0.1:{port}")
     served.has_validate = "/validate" in route_paths(app.routes)
+    served.app = app
     try:
         yield served
     finally:

@@ -1,4 +1,6 @@
-"""Run-wide reporting, and the release cache kept in pytest's temp tree (never the user's home).
+"""Run-wide reporting, the release cache kept in pytest's temp tree (never the user's home), and
+what several browser test modules share in one test process (the shipped graph's server, the
+browser).
 
 Other fixtures live in the *_support modules the tests import."""
 
@@ -29,6 +31,25 @@ def release_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PCFGRAPH_CACHE_DIR", str(root / "pcfgraph-cache"))
         yield
+
+
+@pytest.fixture(scope="session")
+def shipped_server() -> Iterator[Any]:
+    """The shipped graph served on loopback (browser_support.serve of shipped_app), once per test
+    process for the browser modules that need nothing else of a server: each start loads the
+    default graph and starts a sandbox pool, seconds of CPU that five modules paid in turn.
+    Pages get a browser context of their own (browser_support.new_page); tests only read."""
+    from browser_support import serve, shipped_app
+
+    yield from serve(shipped_app())
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """The headless browser of those modules (each test opens a context of its own)."""
+    from browser_support import launch
+
+    yield from launch()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

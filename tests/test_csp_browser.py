@@ -1,14 +1,34 @@
 """The Content-Security-Policy breaks nothing: GraphiQL and the workbench pages run in a real
-Chromium with no policy violation reported (fixtures from :mod:`test_web_browser`)."""
+Chromium with no policy violation reported. A server and browser of this module's own: it
+runs long before the test_web_* modules that share theirs (tests/conftest.py), which need not
+be kept through the rest of the run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_web_browser import browser, page, server  # noqa: F401 - pytest fixtures
+from browser_support import Served, launch, new_page, require_browser, serve, shipped_app
+
+require_browser()
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Served]:
+    yield from serve(shipped_app())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    yield from new_page(browser, server)
 
 
 def violations(pg: Any) -> list[str]:
@@ -20,7 +40,7 @@ def violations(pg: Any) -> list[str]:
     return found
 
 
-def test_graphiql_runs_a_query_under_the_policy(page: Any) -> None:  # noqa: F811
+def test_graphiql_runs_a_query_under_the_policy(page: Any) -> None:
     seen = violations(page)
     response = page.goto("/graphql", wait_until="networkidle")
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -31,7 +51,7 @@ def test_graphiql_runs_a_query_under_the_policy(page: Any) -> None:  # noqa: F81
 
 
 @pytest.mark.parametrize("path", ["/", "/search?q=service", "/frameworks", "/audit", "/matrix"])
-def test_workbench_pages_report_no_violation(page: Any, path: str) -> None:  # noqa: F811
+def test_workbench_pages_report_no_violation(page: Any, path: str) -> None:
     seen = violations(page)
     response = page.goto(path, wait_until="networkidle")
     assert response.status < 500

@@ -22,11 +22,8 @@ import pytest
 from browser_support import (
     Served,
     expect,
-    launch,
     new_page,
     require_browser,
-    serve,
-    shipped_app,
     shot,
 )
 
@@ -36,15 +33,15 @@ require_browser()
 APQC = "apqc-pcf-cross-industry-7.4"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Served]:
-    """A real uvicorn on a free loopback port, serving the shipped graph."""
-    yield from serve(shipped_app())
+@pytest.fixture
+def server(shipped_server: Served) -> Served:
+    """The shipped graph's server this test process shares (tests/conftest.py)."""
+    return shipped_server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 @pytest.fixture

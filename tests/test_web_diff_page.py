@@ -13,11 +13,8 @@ import pytest
 from browser_support import (
     Served,
     axe_violations,
-    launch,
     new_page,
     require_browser,
-    serve,
-    shipped_app,
     shot,
 )
 from openpyxl import load_workbook
@@ -29,14 +26,15 @@ require_browser()
 EVIL = "@cmd|' /C calc'!A0"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Served]:
-    yield from serve(shipped_app())
+@pytest.fixture
+def server(shipped_server: Served) -> Served:
+    """The shipped graph's server this test process shares (tests/conftest.py)."""
+    return shipped_server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 @pytest.fixture

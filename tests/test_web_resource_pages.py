@@ -13,11 +13,8 @@ from browser_support import (
     Served,
     axe_violations,
     expect,
-    launch,
     new_page,
     require_browser,
-    serve,
-    shipped_app,
     shot,
 )
 from rdflib import Graph
@@ -26,19 +23,20 @@ pytestmark = pytest.mark.browser
 require_browser()
 
 
-@pytest.fixture(scope="module")
-def app() -> Any:
-    return shipped_app()
+@pytest.fixture
+def app(server: Served) -> Any:
+    return server.app
 
 
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[Served]:
-    yield from serve(app)
+@pytest.fixture
+def server(shipped_server: Served) -> Served:
+    """The shipped graph's server this test process shares (tests/conftest.py)."""
+    return shipped_server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 @pytest.fixture
