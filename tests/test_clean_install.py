@@ -47,9 +47,14 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (wheel,) = (work / "dist").glob("pcfgraph-*.whl")
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip (nor the setuptools Python 3.11's ensurepip adds) in it: this run's pip installs
+    # into it (--python), without compiling bytecode; 39 -> 17 s here, the same packages.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")),
+            *("install", "-q", "--no-compile", "--disable-pip-version-check", str(wheel)),
+        ],
         check=True,
         capture_output=True,
         env=clean_env(),
