@@ -420,7 +420,11 @@ def test_runaway_query_times_out_while_others_answer(
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.4)
+    pool = server[1].state.pcf.pool
+    deadline = time.monotonic() + 20
+    while not pool.busy_pids():  # the runaway holds a worker (not a fixed sleep: it may be late)
+        assert "response" not in result and time.monotonic() < deadline, "no worker ran it"
+        time.sleep(0.01)
     for _ in range(3):  # answered while the runaway holds a worker (no wall-clock assertion)
         r = client.get("/sparql", params={"query": CODES_QUERY})
         assert r.status_code == 200

@@ -176,11 +176,23 @@ def in_background(fn: Callable[[], httpx.Response]) -> tuple[threading.Thread, l
     return thread, box
 
 
+def pool_gauge(client: httpx.Client, key: str) -> float:
+    """A gauge of the server's sandbox pool from ``/metrics`` (``pcfgraph_pool_<key>``)."""
+    prefix = f"pcfgraph_pool_{key} "
+    (line,) = (x for x in client.get("/metrics").text.splitlines() if x.startswith(prefix))
+    return float(line.split()[1])
+
+
 def test_worker_killed_mid_query(server: LiveServer) -> None:
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as c:
         thread, box = in_background(lambda: sparql(c, slow))
-        time.sleep(0.5)
+        # killed once the query runs in a worker (a fixed sleep killed idle workers when this
+        # process was slow to send it: the query then timed out on a fresh one, 503 timeout)
+        deadline = time.monotonic() + 60
+        while pool_gauge(c, "busy") < 1:
+            assert box == [] and time.monotonic() < deadline, "the query never reached a worker"
+            time.sleep(0.01)
         workers = sandbox_workers(server)
         assert len(workers) == LIMITS["query_workers"]
         for pid in workers:
