@@ -169,10 +169,30 @@ class BM25:
         return out
 
 
+def _stems(name: str) -> str:
+    """A name's sorted word stems, as :func:`fuzzy` compares them."""
+    return " ".join(sorted(tokens(name)))
+
+
 def fuzzy(a: str, b: str) -> float:
     """Name similarity in [0, 1]: difflib's ratio over the sorted word stems."""
-    sa, sb = " ".join(sorted(tokens(a))), " ".join(sorted(tokens(b)))
+    sa, sb = _stems(a), _stems(b)
     return difflib.SequenceMatcher(None, sa, sb).ratio() if sa and sb else 0.0
+
+
+class _Fuzzy:
+    """:func:`fuzzy` of many names against one (``b``), the same ratios: ``b`` tokenised and
+    indexed by difflib once (its ``set_seq2``), each other name given as its :func:`_stems`."""
+
+    def __init__(self, b: str) -> None:
+        self.sb = _stems(b)
+        self.matcher = difflib.SequenceMatcher(None, "", self.sb)
+
+    def ratio(self, sa: str) -> float:
+        if not sa or not self.sb:
+            return 0.0
+        self.matcher.set_seq1(sa)
+        return self.matcher.ratio()
 
 
 def _target_doc(t: Item) -> list[str]:
@@ -226,13 +246,15 @@ def rank(
         return lexical[s.iri]
 
     out: dict[str, list[Suggestion]] = {}
+    fuzzies = [_Fuzzy(t.name) for t in targets]
     for s in sources:
         lexs = lex_of(s)
         parent = by_iri.get(s.parent) if model in ("hybrid", "semantic") else None
         up = lex_of(parent) if parent is not None else None
+        stems = _stems(s.name)
         ranked = []
         for i, t in enumerate(targets):
-            lex, fz = lexs[i], fuzzy(s.name, t.name)
+            lex, fz = lexs[i], fuzzies[i].ratio(stems)
             ch = chain.get((s.iri, t.iri), 0.0)
             if model == "fuzzy":
                 score = fz
