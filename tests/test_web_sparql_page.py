@@ -16,7 +16,6 @@ from browser_support import (
     Served,
     axe_violations,
     expect,
-    launch,
     new_page,
     require_browser,
     serve,
@@ -38,9 +37,9 @@ def server() -> Iterator[Served]:
     yield from serve(create_app(Settings(max_result_rows=MAX_ROWS), build_release()))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    return chromium  # the browser this test process shares (tests/conftest.py)
 
 
 @pytest.fixture
