@@ -20,6 +20,15 @@ from typing import Any
 #: Seconds a worker may take to start and load its copy of the release.
 START_TIMEOUT = 300.0
 
+#: Signals a worker never acts on (the server's reload signals, ``SIGHUP`` and ``SIGUSR1``, and
+#: ``SIGINT``: the pool decides when workers stop) but gets with its process group: a terminal
+#: closing sends ``SIGHUP`` to the foreground group, Ctrl-C ``SIGINT``. Ignored from the
+#: worker's start: it is started with them blocked (:func:`spawn`) and ignores them before it
+#: lets them through (:func:`pcfgraph.sandbox.worker.ignore_group_signals`). Their default
+#: action ended a worker started once the server let its reload signals through (a
+#: replacement, a recycled worker, a reload's), failing its task.
+IGNORED_SIGNALS = frozenset({signal.SIGHUP, signal.SIGUSR1, signal.SIGINT})
+
 
 def wait_quietly(process: subprocess.Popen[bytes], timeout: float) -> None:
     """Wait up to ``timeout`` seconds for ``process`` to exit (still running is no error)."""
@@ -81,11 +90,15 @@ def spawn(
         str(memory_mb),
         json.dumps(limits),
     ]
+    # Blocked in this thread while the child is made: it starts with them blocked (the mask
+    # survives exec), so one sent while its interpreter starts is held, then dropped.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, IGNORED_SIGNALS)
     try:
         process = subprocess.Popen(
             args, pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, env=env
         )
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child_sock.close()
     return WorkerProcess(process, parent_sock, generation)
 

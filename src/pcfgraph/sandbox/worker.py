@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pcfgraph.sandbox import protocol
+from pcfgraph.sandbox.process import IGNORED_SIGNALS
 from pcfgraph.sandbox.tasks import lookup
 
 if TYPE_CHECKING:
@@ -189,9 +190,17 @@ def run_task(ctx: WorkerContext, message: Any) -> dict[str, Any]:
         return {"id": task_id, "error": protocol.error_message(exc)}
 
 
+def ignore_group_signals() -> None:
+    """Ignore the signals a worker never acts on (:data:`~pcfgraph.sandbox.process.IGNORED_SIGNALS`),
+    then let them through: one held since the start is dropped."""
+    for signum in IGNORED_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, IGNORED_SIGNALS)
+
+
 def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[str, Any]) -> None:
     """Entry point of a worker process: load the data, then serve tasks until EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    ignore_group_signals()
     import faulthandler
 
     faulthandler.enable()  # a crash in the engine leaves a trace in the server's log
