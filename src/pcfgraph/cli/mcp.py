@@ -14,10 +14,12 @@ from pcfgraph.cli.graph_commands import release_option
 @release_option
 def mcp_command(release_dir: Path | None) -> None:
     """Serve the read-only MCP server over stdio (tools: search, get_element, get_mappings,
-    find_gaps, element_history, audit_model, run_named_query, sparql). See docs/mcp.md."""
+    find_gaps, element_history, audit_model, run_named_query, sparql). Settings come from
+    PCFGRAPH_* environment variables as for 'pcfgraph serve'. See docs/mcp.md."""
     from pcfgraph.config import Settings
     from pcfgraph.mcp.stdio import run
     from pcfgraph.release_reload import load_verified_release
 
-    settings = Settings(release=release_dir)
+    # As `pcfgraph serve`: the PCFGRAPH_* environment, the command's own options winning.
+    settings = Settings.from_env(release=release_dir)
     run(settings, load_verified_release(settings))

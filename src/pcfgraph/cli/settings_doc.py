@@ -234,6 +234,9 @@ def render() -> str:
         "",
         "Every setting has a safe default. The server reads `PCFGRAPH_*` environment "
         "variables; a `pcfgraph serve` flag, where there is one, overrides the variable. "
+        "`pcfgraph mcp` (its `--release` overriding `PCFGRAPH_RELEASE`), `pcfgraph audit` "
+        "and `pcfgraph convert` read them too; a variable that is not valid stops the "
+        "command with exit status 2, naming it. "
         "Booleans accept `1/0`, `true/false`, `yes/no`, `on/off`.",
         "",
         "| Setting | Environment variable | CLI flag | Type | Default | Meaning |",

@@ -1,0 +1,87 @@
+"""``pcfgraph mcp`` takes its settings as ``pcfgraph serve`` does: the ``PCFGRAPH_*``
+environment (:meth:`pcfgraph.config.Settings.from_env`), its own options winning. It built
+``Settings(release=...)``, so every other setting was its default whatever the environment
+said. The real command, in a subprocess, over stdio."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from mcp_support import INITIALIZE, tool_call
+from ops_support import publish
+
+from pcfgraph.mcp.stdio import ENVELOPE
+
+COMMAND = [sys.executable, "-c", "from pcfgraph.cli import entry; entry()", "mcp"]
+
+
+def _env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PCFGRAPH_")}
+    env.update({"PCFGRAPH_" + k.upper(): v for k, v in settings.items()})
+    return env
+
+
+def _call(stdin: IO[bytes], stdout: IO[bytes], message: bytes) -> dict[str, Any]:
+    stdin.write(message + b"\n")
+    stdin.flush()
+    reply: dict[str, Any] = json.loads(stdout.readline())
+    return reply
+
+
+def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -> None:
+    publish(tmp_path / "rel")
+    env = _env(
+        max_upload_bytes="1000",  # the stdin line limit: 2 * 1000 + ENVELOPE bytes
+        query_workers="1",
+        release=str(tmp_path / "no-such-release"),  # --release wins over it
+    )
+    proc = subprocess.Popen(
+        [*COMMAND, "--release", str(tmp_path / "rel")],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        initialized = _call(proc.stdin, proc.stdout, json.dumps(INITIALIZE).encode())
+        assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
+        line = json.dumps(tool_call("search", {"text": "x" * (2 * 1000 + ENVELOPE)}))
+        refused = _call(proc.stdin, proc.stdout, line.encode())
+        assert refused["error"]["code"] == -32600, refused
+        assert "max_upload_bytes, 1000" in refused["error"]["message"]
+        answer = _call(
+            proc.stdin,
+            proc.stdout,
+            json.dumps(tool_call("sparql", {"query": "ASK { ?s ?p ?o }"})).encode(),
+        )
+        assert answer["result"]["structuredContent"] == {"form": "ASK", "boolean": True}
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        proc.stdout.close()
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def test_mcp_names_a_bad_environment_variable(tmp_path: Path) -> None:
+    publish(tmp_path / "rel")
+    done = subprocess.run(
+        [*COMMAND, "--release", str(tmp_path / "rel")],
+        env=_env(query_timeout="soon"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "PCFGRAPH_QUERY_TIMEOUT='soon' is not valid" in err
+    assert "Traceback" not in err
