@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import httpx
 import pytest
@@ -73,7 +72,10 @@ def test_ordinary_queries_are_not_refused() -> None:
 def test_a_flood_of_refused_chains_leaves_cheap_queries_fast(client: httpx.Client) -> None:
     """Four clients send refused 60 KB chains back to back while a fifth runs cheap queries.
 
-    The bound is loose (the machine is shared); bench/flood_bench.py measures p50/p95.
+    No clock: the cheap queries go on until the flood has sent at least as many chains as
+    there were cheap answers (and 30 of each), so the two overlap however the machine
+    schedules the threads (it was a fixed sleep and "more than 30 refused", which a starved
+    flood could miss). bench/attack_bench.py measures the latencies, p50/p95.
     """
     before = crashes(client)
     stop = threading.Event()
@@ -87,17 +89,16 @@ def test_a_flood_of_refused_chains_leaves_cheap_queries_fast(client: httpx.Clien
     threads = [threading.Thread(target=flood) for _ in range(4)]
     for t in threads:
         t.start()
-    answered = 0
+    statuses: list[int] = []
     try:
-        time.sleep(0.3)
-        for _ in range(30):
-            r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
-            assert r.status_code == 200
-            answered += 1
+        while len(statuses) < 30 or len(refused) < len(statuses):
+            if not any(t.is_alive() for t in threads):
+                break  # a flood client failed: the assertions below say so
+            statuses.append(client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code)
     finally:
         stop.set()
         for t in threads:
             t.join()
-    assert set(refused) == {400} and len(refused) > 30
-    assert answered == 30  # every cheap query answered 200 during the flood
+    assert set(refused) == {400} and len(refused) >= 30
+    assert set(statuses) == {200}  # every cheap query answered 200 during the flood
     assert crashes(client) == before
