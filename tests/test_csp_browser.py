@@ -1,7 +1,8 @@
 """The Content-Security-Policy breaks nothing: GraphiQL and the workbench pages run in a real
-Chromium with no policy violation reported. A server and browser of this module's own: it
-runs long before the test_web_* modules that share theirs (tests/conftest.py), which need not
-be kept through the rest of the run."""
+Chromium with no policy violation reported. A server of this module's own (it runs long
+before the modules that share the shipped graph's server, tests/conftest.py, which need not be
+kept through the rest of the run); the browser is the test process's one (a second Playwright
+in the same process fails: "using Playwright Sync API inside the asyncio loop")."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import Served, launch, new_page, require_browser, serve, shipped_app
+from browser_support import Served, new_page, require_browser, serve, shipped_app
 
 require_browser()
 
@@ -21,9 +22,9 @@ def server() -> Iterator[Served]:
     yield from serve(shipped_app())
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 @pytest.fixture
