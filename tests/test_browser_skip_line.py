@@ -24,7 +24,7 @@ def run_browser_tests(**env: str) -> subprocess.CompletedProcess[str]:
             "no:xdist",
             "-p",
             "no:cacheprovider",
-            str(TESTS / "test_web_browser.py"),
+            str(TESTS / "web" / "test_web_browser.py"),
         ],
         capture_output=True,
         text=True,

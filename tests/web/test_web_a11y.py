@@ -35,22 +35,6 @@ PAGES = [
 
 
 @pytest.fixture
-def server(shipped_server: Served) -> Served:
-    """The shipped graph's server this test process shares (tests/conftest.py)."""
-    return shipped_server
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    yield from new_page(browser, server)
-
-
-@pytest.fixture
 def dark(browser: Any, server: str) -> Iterator[Any]:
     yield from new_page(browser, server, color_scheme="dark")
 

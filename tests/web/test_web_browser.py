@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ import pytest
 from browser_support import (
     Served,
     expect,
-    new_page,
     require_browser,
     shot,
 )
@@ -31,22 +29,6 @@ pytestmark = pytest.mark.browser
 require_browser()
 
 APQC = "apqc-pcf-cross-industry-7.4"
-
-
-@pytest.fixture
-def server(shipped_server: Served) -> Served:
-    """The shipped graph's server this test process shares (tests/conftest.py)."""
-    return shipped_server
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    yield from new_page(browser, server)
 
 
 def test_home_tree_element_and_mapping_to_a23(page: Any) -> None:

@@ -5,36 +5,17 @@ categories with mappings unless another category (or every row) is chosen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from browser_support import (
-    Served,
     axe_violations,
-    new_page,
     require_browser,
     shot,
 )
 
 pytestmark = pytest.mark.browser
 require_browser()
-
-
-@pytest.fixture
-def server(shipped_server: Served) -> Served:
-    """The shipped graph's server this test process shares (tests/conftest.py)."""
-    return shipped_server
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    yield from new_page(browser, server)
 
 
 INSIDE = """svg => [...svg.querySelectorAll('a.node, g.node.self')].map(n => {

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from browser_support import (
-    Served,
     axe_violations,
     new_page,
     require_browser,
@@ -27,18 +26,8 @@ EVIL = "@cmd|' /C calc'!A0"
 
 
 @pytest.fixture
-def server(shipped_server: Served) -> Served:
-    """The shipped graph's server this test process shares (tests/conftest.py)."""
-    return shipped_server
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
+    """A page that takes downloads (the diff's workbook)."""
     yield from new_page(browser, server, accept_downloads=True)
 
 

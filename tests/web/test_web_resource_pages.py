@@ -5,7 +5,6 @@ In a real browser (Debian chromium) against a real uvicorn serving the shipped g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from browser_support import (
     Served,
     axe_violations,
     expect,
-    new_page,
     require_browser,
     shot,
 )
@@ -26,22 +24,6 @@ require_browser()
 @pytest.fixture
 def app(server: Served) -> Any:
     return server.app
-
-
-@pytest.fixture
-def server(shipped_server: Served) -> Served:
-    """The shipped graph's server this test process shares (tests/conftest.py)."""
-    return shipped_server
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    yield from new_page(browser, server)
 
 
 def main_text(page: Any) -> str:
