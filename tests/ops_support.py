@@ -13,8 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -288,6 +289,30 @@ def wait_until_in_flight(client: httpx.Client, requests: int, timeout: float = 1
                 return
         time.sleep(0.05)
     raise RuntimeError(f"the server never had {requests} requests in flight")
+
+
+#: Runs far longer than a live server's graceful stop (3 s) on any machine.
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def cut_short_by_stop(
+    rel: Path, log: Path, send: Callable[[str], httpx.Response]
+) -> tuple[httpx.Response, str]:
+    """``send(url)`` made to a live server over ``rel`` that is told to stop (SIGTERM) once
+    the request is in flight, and runs past the graceful stop's bound: its answer and the
+    server's log."""
+    box: dict[str, httpx.Response] = {}
+    with live_server(rel, log, query_timeout=600) as server:
+        caller = threading.Thread(target=lambda: box.setdefault("answer", send(server.url)))
+        caller.start()
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            wait_until_in_flight(client, 1)
+        server.signal(signal.SIGTERM)
+        caller.join(timeout=300)
+        assert server.proc is not None
+        server.proc.wait(timeout=120)
+        text = server.log()
+    return box["answer"], text
 
 
 class ServeProcess(LiveServer):

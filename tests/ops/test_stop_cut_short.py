@@ -6,45 +6,29 @@ uvicorn's plain-text 500 and its CancelledError trace (pcfgraph.api.ops.OpsMiddl
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 
 import httpx
-from ops_support import live_server, publish, wait_until_in_flight
-
-#: Runs far longer than the live server's graceful stop (3 s) on any machine.
-SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+from ops_support import SLOW_QUERY, cut_short_by_stop, publish
 
 
 def test_a_sparql_query_cut_short_by_the_servers_stop_gets_a_503_problem(tmp_path: Path) -> None:
     rel = tmp_path / "rel"
     publish(rel)
-    box: dict[str, httpx.Response] = {}
-    with live_server(rel, tmp_path / "server.log", query_timeout=600) as server:
 
-        def query() -> None:
-            box["answer"] = httpx.post(
-                server.url + "/sparql",
-                content=SLOW,
-                headers={
-                    "Content-Type": "application/sparql-query",
-                    "Accept": "application/sparql-results+json",
-                    "X-Request-ID": "cutshort1",
-                },
-                timeout=300,
-            )
+    def query(url: str) -> httpx.Response:
+        return httpx.post(
+            url + "/sparql",
+            content=SLOW_QUERY,
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+                "X-Request-ID": "cutshort1",
+            },
+            timeout=300,
+        )
 
-        caller = threading.Thread(target=query)
-        caller.start()
-        with httpx.Client(base_url=server.url, timeout=60) as client:
-            wait_until_in_flight(client, 1)
-        server.signal(signal.SIGTERM)
-        caller.join(timeout=300)
-        assert server.proc is not None
-        server.proc.wait(timeout=120)
-        log = server.log()
-    answer = box["answer"]
+    answer, log = cut_short_by_stop(rel, tmp_path / "server.log", query)
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "5"
     assert answer.headers["content-type"] == "application/problem+json"
