@@ -297,7 +297,8 @@ def render() -> str:
         "the requests in flight (10 s under `pcfgraph serve`); a request still running then, "
         "whose answer has not begun, is answered 503 `server-stopping` with `Retry-After: 5` "
         "(on any route; `/mcp` as a JSON-RPC error, see docs/mcp.md) and logged in one "
-        "warning line, never uvicorn's plain-text 500.",
+        "warning line, never uvicorn's plain-text 500. Then `pcfgraph serve` exits 0, with "
+        "one server process as with several.",
         "",
     ]
     return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""``pcfgraph serve`` exits 0 after a graceful stop (``SIGTERM``, ``SIGINT``) with one server
+process as with several (the supervisor, pcfgraph.http.prefork). With one, uvicorn re-raised
+the stop signal once it had stopped, and its default action ended the process: -15, or a
+KeyboardInterrupt trace for ``SIGINT`` (pcfgraph.cli.serve.stop_signals_end_cleanly)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+from ops_support import ServeProcess, publish
+
+
+class OneProcess(ServeProcess):
+    serve_args = ("--http-workers", "1")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("server_class", [OneProcess, ServeProcess], ids=["one", "two"])
+def test_serve_exits_0_after_a_graceful_stop(
+    tmp_path: Path, stop: signal.Signals, server_class: type[ServeProcess]
+) -> None:
+    rel = tmp_path / "rel"
+    publish(rel)
+    server = server_class(rel, tmp_path / "server.log", query_workers=1).start()
+    try:
+        assert httpx.get(server.url + "/health", timeout=60).status_code == 200
+        server.signal(stop)
+        assert server.proc is not None
+        assert server.proc.wait(timeout=120) == 0, server.log()[-3000:]
+    finally:
+        server.stop()
+    log = server.log()
+    assert "Traceback" not in log
+    assert "Finished server process" in log  # uvicorn's graceful stop ran to its end
