@@ -4,7 +4,8 @@ from their start (:data:`pcfgraph.sandbox.process.IGNORED_SIGNALS`).
 A terminal closing sends ``SIGHUP`` to its whole foreground process group, the workers too.
 Workers started while the server held its reload signals had them blocked; one started
 after (a replacement, a recycled worker, a reload's) died of it, failing its task. Here the
-test process does not block them, as a server that serves does not.
+test process does not block them, as a server that serves does not. And a replacement that
+dies while starting (of a signal or anything else) is followed by another.
 """
 
 from __future__ import annotations
@@ -60,6 +61,33 @@ def test_workers_survive_group_signals_from_their_start(tmp_path: Path) -> None:
             assert await answered(pool)
             assert pool.pids() == [second]
             assert pool.counters["restarts"] == 1  # the SIGKILL's, no other
+        finally:
+            await pool.stop()
+
+    asyncio.run(run())
+
+
+def test_a_replacement_that_fails_to_start_is_tried_again(tmp_path: Path) -> None:
+    """A pool of one whose replacement worker dies while starting gets another: it gave up
+    after one failure, leaving no worker, so every later query waited out its timeout."""
+    publish(tmp_path / "rel")
+    release = load_release(tmp_path / "rel")
+
+    async def run() -> None:
+        pool = WorkerPool(release, workers=1)
+        await pool.start()
+        try:
+            [first] = pool.pids()
+            os.kill(first, signal.SIGKILL)
+            while not [p for p in pool.pids() if p != first]:
+                await asyncio.sleep(0.005)
+            [second] = [p for p in pool.pids() if p != first]
+            os.kill(second, signal.SIGKILL)  # its interpreter still starting: never ready
+            reply = await pool.run(SPARQL_QUERY, ASK, timeout=60)
+            assert b"true" in reply["body"]
+            [third] = pool.pids()
+            assert third not in (first, second)
+            assert pool.counters["restarts"] == 1  # one worker died serving; one replaced it
         finally:
             await pool.stop()
 

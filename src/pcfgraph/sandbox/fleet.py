@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pcfgraph.sandbox")
 
+#: A replacement worker that failed to start is tried again after this long, then twice as
+#: long each time, up to :data:`RETRY_MAX_SECONDS` (a cause that persists is logged, not spun).
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+
 
 class WorkerFleet:
     """Every worker process of a pool, its idle ones and the data they load."""
@@ -233,17 +238,29 @@ class WorkerFleet:
         self._spawn_background(reap())
 
     def _replace(self) -> None:
+        """Start a worker in place of a dead one; one that fails to start is tried again
+        (after :data:`RETRY_FIRST_SECONDS`, doubling to :data:`RETRY_MAX_SECONDS`) until one
+        starts, the pool stops or reloads: given up after one failure, a pool of one was left
+        with no worker, and every query waited out its admission and failed."""
         generation = self.generation
         self.counters["restarts"] += 1
 
         async def replace() -> None:
-            w = await self._spawn(generation)
-            try:
-                await asyncio.wait_for(asyncio.shield(w.ready), START_TIMEOUT)
-            except (WorkerCrashed, TimeoutError):
-                log.error("a replacement worker failed to start")
-                self.kill(w)
-                return
+            pause = RETRY_FIRST_SECONDS
+            while True:
+                w = await self._spawn(generation)
+                try:
+                    await asyncio.wait_for(asyncio.shield(w.ready), START_TIMEOUT)
+                    break
+                except (WorkerCrashed, TimeoutError):
+                    self.kill(w)
+                if self.closed or generation != self.generation:
+                    return
+                log.error("a replacement worker failed to start; another in %.1f s", pause)
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, RETRY_MAX_SECONDS)
+                if self.closed or generation != self.generation:
+                    return
             if self.closed or generation != self.generation:
                 self.retire(w)
             else:
