@@ -1,35 +1,17 @@
 """The Content-Security-Policy breaks nothing: GraphiQL and the workbench pages run in a real
-Chromium with no policy violation reported. A server of this module's own (it runs long
-before the modules that share the shipped graph's server, tests/conftest.py, which need not be
-kept through the rest of the run); the browser is the test process's one (a second Playwright
-in the same process fails: "using Playwright Sync API inside the asyncio loop")."""
+Chromium with no policy violation reported (the shipped graph's server and the browser this
+test process shares: tests/web/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import Served, new_page, require_browser, serve, shipped_app
+from browser_support import require_browser
 
 require_browser()
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Served]:
-    yield from serve(shipped_app())
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-@pytest.fixture
-def page(browser: Any, server: str) -> Iterator[Any]:
-    yield from new_page(browser, server)
 
 
 def violations(pg: Any) -> list[str]:
