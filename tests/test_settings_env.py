@@ -78,11 +78,22 @@ def test_an_empty_variable_unsets_an_optional_setting() -> None:
         ({"PCFGRAPH_PORT": "eighty"}, "PCFGRAPH_PORT='eighty'"),
         ({"PCFGRAPH_QUERY_TIMEOUT": "soon"}, "PCFGRAPH_QUERY_TIMEOUT='soon'"),
         ({"PCFGRAPH_OPENTELEMETRY": "maybe"}, "PCFGRAPH_OPENTELEMETRY='maybe'"),
+        ({"PCFGRAPH_GRACEFUL_STOP_SECONDS": "-1"}, "PCFGRAPH_GRACEFUL_STOP_SECONDS='-1'"),
     ],
 )
 def test_a_bad_value_names_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(InputError, match="environment variable " + named + " is not valid"):
         Settings.from_env(env)
+
+
+def test_the_graceful_stop_bound_is_uvicorns() -> None:
+    """``graceful_stop_seconds`` is what uvicorn waits for the requests in flight (the
+    supervisor of several processes kills past it: tests/ops/test_http_workers.py)."""
+    from pcfgraph.serving import uvicorn_options
+
+    settings = Settings.from_env({"PCFGRAPH_GRACEFUL_STOP_SECONDS": "2.5"})
+    assert uvicorn_options(settings)["timeout_graceful_shutdown"] == 2.5
+    assert uvicorn_options(Settings())["timeout_graceful_shutdown"] == 10.0
 
 
 def test_every_bad_variable_is_named_at_once() -> None:

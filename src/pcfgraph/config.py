@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     #: With several server processes: longest a reload waits for every process to serve the
     #: new release before it answers ``release-mismatch`` (seconds).
     reload_wait_seconds: float = 60.0
+    #: Stopping: how long the requests in flight are waited for (uvicorn's graceful bound);
+    #: a server process still running ``STOP_MARGIN_SECONDS`` after that is killed.
+    graceful_stop_seconds: Annotated[float, Field(ge=0)] = 10.0
     #: Allowed CORS origins; empty means no CORS headers.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: str = "info"

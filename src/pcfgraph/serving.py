@@ -131,7 +131,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "log_level": settings.log_level,
         "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
-        "timeout_graceful_shutdown": 10,
+        "timeout_graceful_shutdown": settings.graceful_stop_seconds,
         # No `server: uvicorn` line: it names the software to every client and is one more
         # header each client parses per response (RFC 9110 makes it optional; Date stays).
         "server_header": False,

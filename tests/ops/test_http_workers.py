@@ -23,6 +23,7 @@ from ops_support import (
     wait_until_in_flight,
 )
 
+from pcfgraph.http.prefork import STOP_MARGIN_SECONDS
 from pcfgraph.server_processes import PASS_ON_SIGNAL
 
 TOKEN = "s3cret-token"
@@ -198,14 +199,15 @@ def test_worker_sockets_share_the_port_and_take_connections_once_listening() -> 
 def test_a_worker_that_hangs_does_not_keep_the_server_from_stopping(tmp_path: Path) -> None:
     rel = tmp_path / "rel"
     publish(rel)
-    server = ServeProcess(rel, tmp_path / "server.log").start()
+    # The graceful bound from the setting (10 s by default): killed STOP_MARGIN_SECONDS after it.
+    server = ServeProcess(rel, tmp_path / "server.log", graceful_stop_seconds=0.5).start()
     try:
         hung, other = workers_of(server.pid)
         os.kill(hung, signal.SIGSTOP)  # it cannot act on SIGTERM any more
         server.signal(signal.SIGTERM)
         assert server.proc is not None
         assert server.proc.wait(timeout=180) == 0, server.log()[-2000:]
-        assert "did not stop" in server.log() and "killed" in server.log()
+        assert f"did not stop in {0.5 + STOP_MARGIN_SECONDS:g} s: killed" in server.log()
         for pid in (hung, other):
             assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
     finally:

@@ -181,6 +181,11 @@ MEANINGS: dict[str, str] = {
     "candidate was good, so not 422; the server as a whole is not serving one release, the "
     "state `/ready` answers 503 `release-mismatch` for). The default covers two reloads and "
     "the retry on a loaded machine. One process: no wait.",
+    "graceful_stop_seconds": "Stopping (`SIGTERM`, `SIGINT`): how long the requests in flight "
+    "are waited for (uvicorn's graceful bound); a request still running then is answered 503 "
+    "`server-stopping`. With `http_workers` > 1, a server process still running 10 s after it "
+    "is killed. Keep it under a service manager's stop timeout (Kubernetes "
+    "`terminationGracePeriodSeconds`, systemd `TimeoutStopSec`) less those 10 s.",
     "cors_origins": "Comma-separated origins allowed by CORS. Empty: no CORS headers.",
     "log_level": "Log level of the `pcfgraph.*` loggers (debug, info, warning, error).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
@@ -294,7 +299,7 @@ def render() -> str:
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
         "- Stopping (`SIGTERM`, `SIGINT`): the server stops taking connections and waits for "
-        "the requests in flight (10 s under `pcfgraph serve`); a request still running then, "
+        "the requests in flight (`graceful_stop_seconds`); a request still running then, "
         "whose answer has not begun, is answered 503 `server-stopping` with `Retry-After: 5` "
         "(on any route; `/mcp` as a JSON-RPC error, see docs/mcp.md) and logged in one "
         "warning line, never uvicorn's plain-text 500. Then `pcfgraph serve` exits 0, with "

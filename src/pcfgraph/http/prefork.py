@@ -28,7 +28,8 @@ a worker whose passed-on reload failed while another serves another release trie
 then logs an error naming both (:func:`pcfgraph.serving.pass_reloads_on`). A worker that
 exits while the server is not stopping stops the whole server (with its exit code): a supervisor restarting it would
 fork the release it started with, not the one serving now. Workers still running
-``STOP_SECONDS`` after the stop began are killed.
+``STOP_MARGIN_SECONDS`` past their graceful bound (``options["timeout_graceful_shutdown"]``,
+``Settings.graceful_stop_seconds``) are killed.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
 log = logging.getLogger("pcfgraph.serving")
 
 _HANDLED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
-#: Once stopping, workers still running after this long are killed (uvicorn's graceful
-#: shutdown takes at most 10 s; one that hangs must not keep the server from stopping).
-STOP_SECONDS = 20
+#: Once stopping, workers still running this long after their graceful bound are killed (one
+#: that hangs must not keep the server from stopping).
+STOP_MARGIN_SECONDS = 10.0
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -114,7 +115,7 @@ def serve_forked(
     for sock in sockets:
         sock.close()  # the supervisor never accepts
     log.info("serving from %d worker processes: %s", workers, sorted(children))
-    return _supervise(children)
+    return _supervise(children, float(options["timeout_graceful_shutdown"]) + STOP_MARGIN_SECONDS)
 
 
 def _run_worker(
@@ -160,8 +161,9 @@ def _run_worker(
     return status
 
 
-def _supervise(children: dict[int, int]) -> int:
-    """Wait for signals and children; pass signals on; return the exit status."""
+def _supervise(children: dict[int, int], stop_seconds: float) -> int:
+    """Wait for signals and children; pass signals on; return the exit status. Workers still
+    running ``stop_seconds`` after the stop began are killed."""
     stopping: float | None = None  # since when (monotonic), once stopping
     status = 0
     while children:
@@ -169,8 +171,8 @@ def _supervise(children: dict[int, int]) -> int:
             info: Any = signal.sigwaitinfo(_HANDLED)
         else:
             info = signal.sigtimedwait(_HANDLED, 1.0)
-            if time.monotonic() - stopping > STOP_SECONDS:
-                log.error("workers %s did not stop in %d s: killed", sorted(children), STOP_SECONDS)
+            if time.monotonic() - stopping > stop_seconds:
+                log.error("workers %s did not stop in %g s: killed", sorted(children), stop_seconds)
                 _send(children, signal.SIGKILL)
                 stopping = float("inf")  # killed once; only reaping is left
         if info is None:
