@@ -354,10 +354,14 @@ class _ReloadSignals:
             self.loop.call_soon_threadsafe(self._act, signum)
 
     def _stop_received(self, signum: int, frame: Any) -> None:
+        self._halt()
+        self._watched[signum](signum, frame)
+
+    def _halt(self) -> None:
+        """From now on: reload signals only logged, no reload after the one running."""
         self.stopping = True
         for asked in self.asks.values():
             asked.halted = True
-        self._watched[signum](signum, frame)
 
     def _act(self, signum: int) -> None:
         if not self.stopping:
@@ -373,9 +377,7 @@ class _ReloadSignals:
     def stop(self) -> None:
         """The app stopped: reload signals are ignored (logged while the loop runs) until the
         process exits; the server's stop handlers are its own again."""
-        self.stopping = True
-        for asked in self.asks.values():
-            asked.halted = True
+        self._halt()
         for signum, previous in self._watched.items():
             if signal.getsignal(signum) == self._stop_received:
                 signal.signal(signum, previous)
