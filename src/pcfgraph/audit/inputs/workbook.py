@@ -51,6 +51,9 @@ _XSD_DATE = ox.NamedNode(XSD + "date")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 _PLACES = re.compile(r"0\.(0+)")
+_PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
+#: What a number format shows literally: quoted text and backslash-escaped characters.
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
 _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
@@ -128,9 +131,25 @@ class _Reader:
         return f"; did you mean {' or '.join(close)}?" if close else "."
 
 
+def _percent(value: int | float, number_format: str) -> ox.Literal:
+    """A cell formatted as a percentage shows (and Excel's user typed) a hundred times what it
+    stores: ``97.2%`` is stored as 0.972 and means the number 97.2 of a percent column. The
+    value is scaled exactly (decimal arithmetic, no binary rounding) and keeps at least the
+    places its format shows (``0.0%`` of 0.99 is 99.0)."""
+    scaled = (Decimal(repr(value)) * 100).normalize()
+    m = _PERCENT_PLACES.search(_FORMAT_LITERAL.sub("", number_format))
+    exponent = scaled.as_tuple().exponent
+    places = max(-exponent if isinstance(exponent, int) else 0, len(m.group(1) or "") if m else 0)
+    if places <= 0:
+        return ox.Literal(str(int(scaled)), datatype=_XSD_INTEGER)
+    return ox.Literal(f"{scaled:.{places}f}", datatype=_XSD_DECIMAL)
+
+
 def _number(value: Any, number_format: str | None) -> ox.Literal | None:
     if isinstance(value, bool):
         return None
+    if isinstance(value, int | float) and "%" in _FORMAT_LITERAL.sub("", number_format or ""):
+        return _percent(value, number_format or "")
     if isinstance(value, int | float):
         # a number format with decimals ("0.0") keeps a decimal's places ("99.0" stays decimal)
         m = _PLACES.fullmatch(number_format or "")

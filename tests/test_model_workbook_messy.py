@@ -1,0 +1,97 @@
+"""The template as auditors fill it in real spreadsheet programs: cells formatted as
+percentages, merged cells. Each workbook is the shipped example edited with openpyxl, as Excel
+or LibreOffice would save the edit."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+
+import pyoxigraph as ox
+from audit_support import context
+from openpyxl import load_workbook
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.engine import AuditOptions
+from pcfgraph.audit.inputs.sheets import SHEETS
+from pcfgraph.audit.inputs.workbook import read_workbook
+from pcfgraph.audit.inputs.writer import template_bytes
+
+NW = "https://example.org/northwind/"
+ORGM = "https://w3id.org/pcfgraph/orgmodel#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _edited(edit: Callable[[object], None]) -> bytes:
+    wb = load_workbook(io.BytesIO(template_bytes(example=True)))
+    edit(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _col(sheet: str, header: str) -> str:
+    s = next(x for x in SHEETS if x.name == sheet)
+    return chr(65 + [c.header for c in s.columns].index(header))
+
+
+def _row_of(ws, key: str) -> int:  # type: ignore[no-untyped-def]
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key)
+
+
+def _objects(data: bytes, subject: str, predicate: str) -> set[ox.Term]:
+    triples = read_workbook(data, "model.xlsx").triples
+    return {
+        t.object
+        for t in triples
+        if t.subject == ox.NamedNode(subject) and t.predicate == ox.NamedNode(predicate)
+    }
+
+
+def test_a_percentage_cell_is_read_as_the_percentage_it_shows() -> None:
+    """Typing "97.2%" in Excel stores 0.972 formatted ``0.0%``: the SLA compliance the user
+    sees and means is 97.2, not 0.972 (which the audit took for a missed target)."""
+    column = _col("Service-level reports", "SLA compliance")
+
+    def as_percent(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Service-level reports"]
+        for key, value, fmt in (
+            ("slr-clinical-2025-q1", 0.972, "0.0%"),
+            ("slr-clinical-2025-q2", 0.991, "0%"),
+            ("slr-finance-2025-q1", 1, "0%"),
+        ):
+            cell = ws[f"{column}{_row_of(ws, key)}"]
+            cell.value, cell.number_format = value, fmt
+
+    data = _edited(as_percent)
+    compliance = ORGM + "slaCompliance"
+    decimal, integer = ox.NamedNode(XSD + "decimal"), ox.NamedNode(XSD + "integer")
+    assert _objects(data, NW + "slr-clinical-2025-q1", compliance) == {
+        ox.Literal("97.2", datatype=decimal)
+    }
+    assert _objects(data, NW + "slr-clinical-2025-q2", compliance) == {
+        ox.Literal("99.1", datatype=decimal)
+    }
+    assert _objects(data, NW + "slr-finance-2025-q1", compliance) == {
+        ox.Literal("100", datatype=integer)
+    }
+    report = audit(
+        [Upload("model.xlsx", data)],
+        context(),
+        options=AuditOptions(as_of=date(2025, 7, 15)),
+    )
+    assert report.conforms, [(r.rule, r.focus_node, r.value) for r in report.results]
+
+
+def test_a_percent_sign_quoted_in_the_format_is_not_a_percentage() -> None:
+    column = _col("Service-level reports", "SLA compliance")
+
+    def quoted(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Service-level reports"]
+        cell = ws[f"{column}{_row_of(ws, 'slr-clinical-2025-q1')}"]
+        cell.value, cell.number_format = 97.2, '0.0" %"'
+
+    assert _objects(_edited(quoted), NW + "slr-clinical-2025-q1", ORGM + "slaCompliance") == {
+        ox.Literal("97.2", datatype=ox.NamedNode(XSD + "decimal"))
+    }
