@@ -11,6 +11,8 @@ from datetime import date
 import pyoxigraph as ox
 from audit_support import context
 from openpyxl import load_workbook
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
@@ -21,6 +23,14 @@ from pcfgraph.audit.inputs.writer import template_bytes
 NW = "https://example.org/northwind/"
 ORGM = "https://w3id.org/pcfgraph/orgmodel#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+AS_OF = date(2025, 7, 15)
+
+
+def isomorphic_triples(a, b) -> bool:  # type: ignore[no-untyped-def]
+    def graph(triples):  # type: ignore[no-untyped-def]
+        return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+    return bool(isomorphic(graph(a), graph(b)))
 
 
 def _edited(edit: Callable[[object], None]) -> bytes:
@@ -79,7 +89,7 @@ def test_a_percentage_cell_is_read_as_the_percentage_it_shows() -> None:
     report = audit(
         [Upload("model.xlsx", data)],
         context(),
-        options=AuditOptions(as_of=date(2025, 7, 15)),
+        options=AuditOptions(as_of=AS_OF),
     )
     assert report.conforms, [(r.rule, r.focus_node, r.value) for r in report.results]
 
@@ -95,3 +105,42 @@ def test_a_percent_sign_quoted_in_the_format_is_not_a_percentage() -> None:
     assert _objects(_edited(quoted), NW + "slr-clinical-2025-q1", ORGM + "slaCompliance") == {
         ox.Literal("97.2", datatype=ox.NamedNode(XSD + "decimal"))
     }
+
+
+def test_a_cell_merged_down_over_rows_is_read_on_each_row() -> None:
+    """One "Held in" cell merged over three agreements (as auditors lay out a table) holds
+    the value in its top-left cell only: each row shows it, and each row reads it."""
+    held_in = _col("Agreements", "Held in")
+    keys = ("ola-infrastructure", "sla-clinical", "sla-finance")
+
+    def merge(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Agreements"]
+        rows = sorted(_row_of(ws, k) for k in keys)
+        assert rows == list(range(rows[0], rows[0] + 3))
+        for r in rows:
+            ws[f"{held_in}{r}"] = "contract-register"
+        ws.merge_cells(f"{held_in}{rows[0]}:{held_in}{rows[-1]}")  # keeps the top-left value
+
+    data = _edited(merge)
+    for key in keys:
+        assert _objects(data, NW + key, ORGM + "heldIn") == {
+            ox.NamedNode(NW + "contract-register")
+        }, key
+    report = audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
+    assert report.conforms, [(r.rule, r.focus_node, r.where) for r in report.results]
+
+
+def test_a_merge_reaching_into_empty_rows_adds_no_rows() -> None:
+    held_in = _col("Agreements", "Held in")
+
+    def merge(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Agreements"]
+        last = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value)
+        assert ws[f"{held_in}{last}"].value == "contract-register"
+        ws.merge_cells(f"{held_in}{last}:{held_in}{last + 5}")
+
+    result = read_workbook(_edited(merge), "model.xlsx")
+    assert result.findings == []
+    assert isomorphic_triples(
+        result.triples, read_workbook(template_bytes(example=True), "m").triples
+    )

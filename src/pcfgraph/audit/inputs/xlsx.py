@@ -8,6 +8,11 @@ every inline string, a cell object per cell). This reads the sheet XML with lxml
 styles' number formats once. Values are what a spreadsheet shows: shared, inline and formula
 strings, numbers (``int`` when integral in the file), booleans, and dates as ``datetime`` when
 the cell's number format is a date format (1900 and 1904 date systems).
+
+Merged cells: a cell merged down over several rows shows its value on each of them, so each of
+those rows that has a value of its own reads it (in the range's first column; the other columns
+a range spans are layout; a row with nothing else stays empty). Spreadsheet files keep the value
+in the range's top-left cell only.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = "{" + MAIN + "}"
 _INT = re.compile(r"-?[0-9]+")
 _COL = re.compile(r"[A-Z]+")
+_MERGE = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*"([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"'
+)
 
 
 @dataclass(slots=True)
@@ -42,6 +50,16 @@ def _column_index(ref: str) -> int:
     for ch in letters.group() if letters else "":
         n = n * 26 + (ord(ch) - 64)
     return n - 1
+
+
+def _merged_down(data: bytes) -> dict[int, list[tuple[int, int]]]:
+    """Top row -> (column index, last row) of each range merged over more than one row."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for m in _MERGE.finditer(data):
+        top, bottom = int(m.group(2)), int(m.group(4))
+        if bottom > top:
+            out.setdefault(top, []).append((_column_index(m.group(1).decode()), bottom))
+    return out
 
 
 def _parser() -> Any:
@@ -118,11 +136,31 @@ class LeanWorkbook:
     def rows(
         self, sheet: str, *, min_row: int = 1, max_row: int | None = None
     ) -> Iterator[tuple[int, list[Cell | None]]]:
-        """(row number, cells by column index) of every row that has a cell."""
+        """(row number, cells by column index) of every row that has a cell (or shows a
+        merged cell's value)."""
+        data = self._zip.read(self._paths[sheet])
+        merged = _merged_down(data)
+        # rows merged cells fill: row -> column -> the range's top-left cell
+        fills: dict[int, dict[int, Cell]] = {}
+        for r, cells in self._rows(data, 1 if merged else min_row, max_row, merged, fills):
+            fill = fills.pop(r, None)
+            if r < min_row:
+                continue
+            if fill and any(c is not None and c.value not in (None, "") for c in cells):
+                cells = _filled(cells, fill)  # a row of its own: an empty row stays empty
+            yield r, cells
+
+    def _rows(
+        self,
+        data: bytes,
+        min_row: int,
+        max_row: int | None,
+        merged: dict[int, list[tuple[int, int]]],
+        fills: dict[int, dict[int, Cell]],
+    ) -> Iterator[tuple[int, list[Cell | None]]]:
         from lxml import etree
 
         shared, formats, epoch = self._shared, self._formats, self._epoch
-        data = self._zip.read(self._paths[sheet])
         next_row = 1
         for _, row in etree.iterparse(
             io.BytesIO(data),
@@ -184,7 +222,24 @@ class LeanWorkbook:
                 cells.append(Cell(value, fmt[0] if fmt else None))
                 col += 1
             row.clear()
+            for col, bottom in merged.get(r, ()):
+                top_left = cells[col] if col < len(cells) else None
+                if top_left is not None and top_left.value not in (None, ""):
+                    for below in range(r + 1, bottom + 1):
+                        fills.setdefault(below, {})[col] = top_left
             yield r, cells
+
+
+def _filled(cells: list[Cell | None], fill: dict[int, Cell]) -> list[Cell | None]:
+    """The row's cells with the values merged cells show in it (a cell of its own wins)."""
+    out = list(cells)
+    for col, cell in fill.items():
+        while len(out) <= col:
+            out.append(None)
+        current = out[col]
+        if current is None or current.value in (None, ""):
+            out[col] = cell
+    return out
 
 
 def _text_of(node: Any) -> str:
