@@ -15,7 +15,7 @@ from typing import IO, Any
 from mcp_support import INITIALIZE, tool_call
 from ops_support import publish
 
-from pcfgraph.mcp.stdio import ENVELOPE
+from pcfgraph.mcp.limits import ENVELOPE
 
 COMMAND = [sys.executable, "-c", "from pcfgraph.cli import entry; entry()", "mcp"]
 

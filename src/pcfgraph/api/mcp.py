@@ -16,6 +16,17 @@ and ``error.data`` the project's error keys (``code`` ``server-stopping``, ``det
 ``request_id``). An MCP client reads a JSON-RPC error in a non-2xx body as the call's error
 (the SDK's client does); a problem+json body it could not. It was uvicorn's plain-text 500,
 and a stack trace in the log.
+
+A request body is bounded by the rule ``pcfgraph mcp`` bounds a message line by
+(:func:`pcfgraph.mcp.limits.message_limit`, twice ``max_upload_bytes`` and 64 KiB: an
+``audit_model`` call of a model at the limit fits). It was ``max_body_bytes`` (4 MiB), so
+an assistant could not audit over HTTP a 6 MB model ``POST /validate`` took, and the SDK
+refused it as plain text naming no setting. A longer body (declared, or counted as it
+streams) is answered 413 as a JSON-RPC error naming the setting (``error.code`` -32600, as
+stdio answers its long line), and read no further. The endpoint reads the body once, whole,
+and hands it to the SDK's handler behind the SDK's own body limit, whose layer held a
+bytearray of the body and a bytes copy of it for the whole request (a 64 MB body at the
+limit: the server's peak RSS grew by 193 MB with that layer, 129 MB without).
 """
 
 from __future__ import annotations
@@ -26,13 +37,15 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcfgraph.api.errors import REFUSAL_FORM, request_id
-from pcfgraph.errors import Overloaded, PcfgraphError, ServerStopping
+from pcfgraph.config import Settings
+from pcfgraph.errors import InputError, Overloaded, PayloadTooLarge, PcfgraphError, ServerStopping
+from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.runtime import AppState
 
 if TYPE_CHECKING:
@@ -42,6 +55,9 @@ PATH = "/mcp"
 #: JSON-RPC 2.0's "Internal error", the code of the MCP SDK's own 503 on this transport
 #: (named here: the SDK is not imported before the first ``/mcp`` request).
 JSONRPC_INTERNAL_ERROR = -32603
+#: JSON-RPC 2.0's "Invalid Request", the code of a refusal of the request itself (too large),
+#: as ``pcfgraph mcp`` answers a message line over the same limit.
+JSONRPC_INVALID_REQUEST = -32600
 
 
 def install(app: FastAPI) -> None:
@@ -87,7 +103,8 @@ def build_manager(app: FastAPI) -> StreamableHTTPSessionManager:
         stateless_http=True,
         json_response=True,
         transport_security=security,
-        max_request_body_size=settings.max_body_bytes,
+        # The same bound as the endpoint's own (which comes first, naming the setting).
+        max_request_body_size=message_limit(settings),
         host=settings.host,
     )
     return server.session_manager
@@ -99,7 +116,7 @@ class LazyMcpEndpoint:
 
     def __init__(self, app: FastAPI) -> None:
         self._app = app
-        self._asgi: ASGIApp | None = None
+        self._handle: ASGIApp | None = None
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping: asyncio.Event | None = None
@@ -112,18 +129,31 @@ class LazyMcpEndpoint:
         if self._stopped:
             await jsonrpc_refusal(Request(scope), ServerStopping())(scope, receive, send)
             return
-        asgi = self._asgi or await self._start()
-        await asgi(scope, receive, send)
+        settings = self._app.state.pcf.settings
+        limit = message_limit(settings)
+        declared = declared_length(scope)
+        if declared is not None and declared > limit:
+            await refuse_too_large(scope, receive, send, settings)
+            return
+        handle = self._handle or await self._start()
+        try:
+            body = await read_bounded(receive, limit)
+        except ClientDisconnect:
+            return  # nobody to answer
+        if body is None:
+            await refuse_too_large(scope, receive, send, settings)
+            return
+        replayed = replay(body, receive)
+        del body  # held by the SDK as long as it needs it, no longer (64 MB less at the limit)
+        await handle(scope, replayed, send)
 
     async def _start(self) -> ASGIApp:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            if self._asgi is not None:
-                return self._asgi
+            if self._handle is not None:
+                return self._handle
             manager = await asyncio.to_thread(build_manager, self._app)
-            from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-
             running, self._stopping = asyncio.Event(), asyncio.Event()
             stopping = self._stopping
 
@@ -140,8 +170,11 @@ class LazyMcpEndpoint:
                 task, self._task = self._task, None
                 await task  # raises what stopped the manager from starting
                 raise RuntimeError("the MCP session manager stopped before it started")
-            self._asgi = StreamableHTTPASGIApp(manager)
-            return self._asgi
+            # The manager's handler behind its own body limit (``manager.handle_request``):
+            # that layer holds a bytearray of the body and a bytes copy of it for the whole
+            # request; this endpoint has read the body under the same limit already.
+            self._handle = manager._handle_request
+            return self._handle
 
     async def stop(self) -> None:
         """Stop the session manager (if the first request started it); a request after
@@ -154,13 +187,58 @@ class LazyMcpEndpoint:
         self._task = None
 
 
+def declared_length(scope: Scope) -> int | None:
+    """The request's ``Content-Length``, when it declares one."""
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            text = value.decode("latin-1")
+            return int(text) if text.isdigit() else None
+    return None
+
+
+async def read_bounded(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, one bytes object (the MCP SDK parses it as it is), or None as soon as
+    more than ``limit`` bytes came (nothing more is read); :class:`ClientDisconnect` when
+    the client went away."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)  # one chunk: that chunk itself
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` giving ``body`` whole, then what ``receive`` gives (a disconnect)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return receive_replayed
+
+
+async def refuse_too_large(scope: Scope, receive: Receive, send: Send, settings: Settings) -> None:
+    """413 naming the limit and its setting, as a JSON-RPC error (the body is not read on)."""
+    refusal = PayloadTooLarge(too_large("request body", settings))
+    await jsonrpc_refusal(Request(scope), refusal)(scope, receive, send)
+
+
 def jsonrpc_refusal(request: Request, refusal: PcfgraphError) -> JSONResponse:
-    """An ``/mcp`` request's refusal (the server stopping) as a JSON-RPC error whose
-    ``data`` holds the project's error keys."""
+    """An ``/mcp`` request's refusal (the server stopping, a body too large) as a JSON-RPC
+    error whose ``data`` holds the project's error keys."""
     rid = request_id(request)
     request.state.problem_code = refusal.code  # counted by the metrics middleware
+    bad_request = isinstance(refusal, InputError)
     error = {
-        "code": JSONRPC_INTERNAL_ERROR,
+        "code": JSONRPC_INVALID_REQUEST if bad_request else JSONRPC_INTERNAL_ERROR,
         "message": str(refusal),
         "data": {"code": refusal.code, "detail": str(refusal), "request_id": rid},
     }

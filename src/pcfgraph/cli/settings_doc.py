@@ -86,11 +86,15 @@ MEANINGS: dict[str, str] = {
     "`MINUS`, paths, arithmetic) inside one group of an ad-hoc query; longer is 400 "
     "`query-too-wide` before execution (such chains become deep trees in the engine).",
     "max_body_bytes": "Largest request body in bytes (SPARQL, GraphQL, forms other than "
-    "uploads); larger is 413 `payload-too-large`.",
+    "uploads; not `/mcp`, see `max_upload_bytes`); larger is 413 `payload-too-large`. Also the "
+    "longest `query` of the MCP `sparql` tool.",
     "max_upload_bytes": "Largest uploaded model or workbook in bytes, the same everywhere: "
     "`POST /validate` (body or multipart), the web audit and diff forms, the MCP `audit_model` "
     "tool, `pcfgraph audit` and `pcfgraph models convert`; larger is 413 `payload-too-large` "
-    "(exit 2 in the CLI) naming this setting. The default allows models of at least 20 MB.",
+    "(exit 2 in the CLI) naming this setting. The default allows models of at least 20 MB. "
+    "An MCP message, an `/mcp` request body or a `pcfgraph mcp` line alike, may be twice this "
+    "and 64 KiB (a model at the limit, JSON-escaped, in its call); longer is refused naming "
+    "this setting (413 at `/mcp`).",
     "max_archive_members": "Most members in an uploaded workbook (.xlsx zip); more is 413 "
     "`archive-limit`. Checked from the archive directory before anything is inflated.",
     "max_archive_ratio": "Largest uncompressed/compressed size ratio of one member of an "

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from pcfgraph.config import Settings
+from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release
@@ -37,22 +38,12 @@ if TYPE_CHECKING:
 CHUNK = 64 * 1024
 #: How much of a dropped line is kept to find its ``id``.
 HEAD = 4096
-#: Room for the message around the model in an ``audit_model`` call.
-ENVELOPE = 64 * 1024
 
 
 def line_limit(settings: Settings) -> int:
-    """The longest message line (bytes): an ``audit_model`` call of a model of
-    ``max_upload_bytes`` JSON-escaped (a newline or quote takes two bytes), and its envelope."""
-    return 2 * settings.max_upload_bytes + ENVELOPE
-
-
-def too_long(limit: int, settings: Settings) -> str:
-    return (
-        f"message line of more than {limit} bytes discarded (the limit: twice "
-        f"max_upload_bytes, {settings.max_upload_bytes}, and {ENVELOPE} bytes of message); "
-        "send a smaller model or request"
-    )
+    """The longest message line (bytes): the largest MCP message, the same at ``/mcp``
+    (:func:`pcfgraph.mcp.limits.message_limit`)."""
+    return message_limit(settings)
 
 
 class BoundedLines:
@@ -183,7 +174,9 @@ async def serve_lines(
     async with stdio_server(stdin=lines, stdout=stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
 
         async def refuse(head: bytes) -> None:
-            error = ErrorData(code=INVALID_REQUEST, message=too_long(lines.limit, settings))
+            error = ErrorData(
+                code=INVALID_REQUEST, message=too_large("message line", settings, done="discarded")
+            )
             reply = JSONRPCError(jsonrpc="2.0", id=leading_id(head), error=error)
             with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
                 await write_stream.send(SessionMessage(reply))  # unless the session ended
