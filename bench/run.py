@@ -1,11 +1,13 @@
 """One command for the whole comparison: SPARQL against oxigraph serve (and rdflib-endpoint) on
 the default graph (beside a bare uvicorn + pyoxigraph app, the Python floor) and with every
 shared APQC workbook loaded, the GraphQL tree against its single
-SPARQL query, and the audit against pyrudof. Writes ``bench/latest.md`` anew, headed by the
-machine, the versions and the load average, so a figure never travels without its conditions.
+SPARQL query, the audit against pyrudof, the CLI (``--help`` and a named query warm) and the
+server's start from a built release. Writes ``bench/latest.md`` anew, headed by the machine, the
+versions and the load average, so a figure never travels without its conditions, and by the
+table of issue 20's targets read from the parts (:mod:`targets`).
 
     .venv/bin/pip install -e ".[bench]" && apt-get install wrk
-    .venv/bin/python bench/run.py [--quick] [--skip workbooks graphql audit]
+    .venv/bin/python bench/run.py [--quick] [--skip workbooks graphql audit cli start]
 
 Run it on a quiet machine: the load average before and after each part is recorded, and a part
 started with a load above the number of CPUs is marked as measured under load.
@@ -22,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from targets import table
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -119,7 +123,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     ap.add_argument(
-        "--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit", "cli"]
+        "--skip", nargs="*", default=[], choices=["workbooks", "graphql", "audit", "cli", "start"]
     )
     ap.add_argument("--out", type=Path, default=HERE / "latest.md")
     ap.add_argument(
@@ -138,7 +142,8 @@ def main() -> None:
             )
     py = sys.executable
     rounds = ["--runs", "40", "--budget", "3", "--tp-seconds", "3"] if args.quick else []
-    doc = ["# Benchmarks: latest run of bench/run.py", "", *machine(), ""]
+    machine_lines = machine()
+    doc = ["# Benchmarks: latest run of bench/run.py", "", *machine_lines, ""]
     doc += part(
         "SPARQL, default graph (with the bare pyoxigraph app: the floor of a Python endpoint)",
         [
@@ -177,7 +182,7 @@ def main() -> None:
         )
     if "cli" not in args.skip:
         doc += part(
-            "CLI start-up (pcfgraph --help)",
+            "CLI start-up (pcfgraph --help, a named query warm)",
             [py, str(HERE / "cli_bench.py"), "--runs", "10" if args.quick else "30"],
         )
     if "audit" not in args.skip:
@@ -193,6 +198,18 @@ def main() -> None:
                 "1" if args.quick else "3",
             ],
         )
+    if "start" not in args.skip:
+        doc += part(
+            "Server start from a built release (default graph)",
+            [py, str(HERE / "start_bench.py"), "--restarts", "3" if args.quick else "5"],
+        )
+    head = len(machine_lines) + 3  # after the title, its blank line, the machine and a blank
+    doc[head:head] = [
+        "## Issue 20's targets (read from the parts below)",
+        "",
+        *table("\n".join(doc)),
+        "",
+    ]
     args.out.write_text("\n".join(doc) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
