@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import socket
 
+import pyoxigraph as ox
 import pytest
 from audit_support import AS_OF, CONFORMING, audit_text, context
 from rdflib import Graph
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions, Limits
-from pcfgraph.audit.parse import detect_format, parse_upload
+from pcfgraph.audit.parse import detect_format, model_format, parse_upload
+from pcfgraph.conneg import XLSX_MEDIA_TYPE
 from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
+from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 
 
 def test_turtle_error_names_file_line_and_column() -> None:
@@ -173,6 +176,42 @@ def test_every_format_audits_the_same(fmt: str, name: str) -> None:
     report = audit([Upload(name, data)], context(), options=AuditOptions(AS_OF))
     assert report.conforms and report.results == []
     assert report.triples > 300
+
+
+@pytest.mark.parametrize("fmt,name", [("TRIG", "org.trig"), ("N_QUADS", "org.nq")])
+def test_dataset_formats_audit_their_named_graphs_as_one_model(fmt: str, name: str) -> None:
+    """TriG and N-Quads (offered by the workbench's upload and MCP's audit_model) are read
+    like JSON-LD: the statements of every graph form the one model (they were refused with
+    415 "media type not supported")."""
+    graph = ox.NamedNode("urn:example:people")
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for t in ox.parse(CONFORMING.read_bytes(), format=ox.RdfFormat.TURTLE)
+    ]
+    data = ox.serialize(quads, format=getattr(ox.RdfFormat, fmt))
+    assert b"urn:example:people" in data
+    report = audit([Upload(name, data)], context(), options=AuditOptions(AS_OF))
+    assert report.conforms and report.results == []
+    assert report.triples == len(Graph().parse(CONFORMING, format="turtle"))
+    for media in ("application/trig", "application/n-quads"):
+        assert model_format("model", media) == "rdf"
+
+
+def test_an_unsupported_file_is_told_every_model_format() -> None:
+    """The 415 / exit-2 message lists the workbook and ArchiMate formats too, not only RDF."""
+    with pytest.raises(UnsupportedMediaType) as by_name:
+        model_format("model.csv", None)
+    with pytest.raises(UnsupportedMediaType) as by_type:
+        model_format("model", "text/csv")
+    for expected in (".xlsx", ".archimate", ".ttl", ".trig"):
+        assert expected in str(by_name.value)
+    for expected in (XLSX_MEDIA_TYPE, "application/xml", "text/turtle", "application/trig"):
+        assert expected in str(by_type.value)
+
+
+def test_every_format_mcp_audit_model_offers_is_read() -> None:
+    for fmt, (filename, media) in MODEL_FORMATS.items():
+        assert model_format(filename, media, None) in ("rdf", "xml"), fmt
 
 
 UPLOADED_SHAPES = """

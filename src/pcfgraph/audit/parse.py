@@ -48,7 +48,8 @@ Statement: TypeAlias = ox.Triple | ox.Quad
 _S = TypeVar("_S", ox.Triple, ox.Quad, Statement)
 
 #: The RDF serialisations accepted for uploads (formats of :mod:`pcfgraph.conneg`).
-_RDF_UPLOADS: Final = formats("turtle", "ntriples", "jsonld", "rdfxml")
+#: TriG and N-Quads (and JSON-LD) may name graphs: their statements are read as one graph.
+_RDF_UPLOADS: Final = formats("turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads")
 #: Media types accepted for uploads (aliases too) and the pyoxigraph format of each.
 MEDIA_TYPES: Final[dict[str, ox.RdfFormat]] = {
     t: f.rdf_format for f in _RDF_UPLOADS for t in (f.media_type, *f.aliases)
@@ -66,6 +67,14 @@ MODEL_MEDIA_TYPES: Final[dict[str, str]] = {
     by_name("archimate").media_type: "archi",
 }
 MODEL_EXTENSIONS: Final[dict[str, str]] = {".xlsx": "xlsx", ".archimate": "archi"}
+#: What an unsupported upload is told it may be instead (every model format, not only RDF).
+_ACCEPTED_TYPES: Final = ", ".join(
+    sorted(
+        {f.media_type for f in _RDF_UPLOADS}
+        | {XLSX_MEDIA_TYPE, _XML.media_type, by_name("archimate").media_type}
+    )
+)
+_ACCEPTED_EXTENSIONS: Final = ", ".join(sorted({*EXTENSIONS, *MODEL_EXTENSIONS}))
 ARCHIMATE_NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
 ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
 
@@ -103,15 +112,14 @@ def detect_format(name: str, media_type: str | None) -> ox.RdfFormat:
             return MEDIA_TYPES[base]
         if base not in {"application/octet-stream", ""}:
             raise UnsupportedMediaType(
-                f"{name}: media type {base!r} is not supported; use one of "
-                f"{', '.join(sorted(f.media_type for f in _RDF_UPLOADS))}"
+                f"{name}: media type {base!r} is not supported; use one of {_ACCEPTED_TYPES}"
             )
     suffix = PurePath(name).suffix.lower()
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     raise UnsupportedMediaType(
-        f"{name}: cannot tell the format; use a file extension "
-        f"({', '.join(sorted(EXTENSIONS))}) or a media type"
+        f"{name}: cannot tell the format; use a file extension ({_ACCEPTED_EXTENSIONS}) "
+        "or a media type"
     )
 
 
@@ -154,7 +162,7 @@ def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> Non
     in_iri = in_comment = False
     escaped = False
     i, n = 0, len(data)
-    turtle = fmt is ox.RdfFormat.TURTLE
+    turtle = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
     while i < n:
         c = data[i]
         col += 1
@@ -245,14 +253,14 @@ def parse_upload(
     fmt = detect_format(name, upload.media_type)
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
-    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE):
+    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         _nesting_error(data, fmt, MAX_NESTING, name)
     if fmt is ox.RdfFormat.JSON_LD:
         from pcfgraph.audit.inputs.context import inline_known_contexts
 
         data = inline_known_contexts(data, name)
     triples: list[Statement] = []
-    flatten = fmt.supports_datasets  # JSON-LD: its named graphs become the one graph
+    flatten = fmt.supports_datasets  # JSON-LD, TriG, N-Quads: named graphs become the one graph
     try:
         for t in ox.parse(data, format=fmt, base_iri=UPLOAD_BASE):
             if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):

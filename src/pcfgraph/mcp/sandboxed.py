@@ -181,5 +181,5 @@ _ARCHIMATE_XML = ("model.xml", "application/xml")
 #: (An ArchiMate exchange model is XML, told apart from RDF/XML by its root element.)
 MODEL_FORMATS: dict[str, tuple[str, str]] = {
     f.name: (f"model{f.suffix}", f.media_type) if f.name != "archimate" else _ARCHIMATE_XML
-    for f in formats("turtle", "trig", "jsonld", "ntriples", "nquads", "rdfxml", "archimate", "csv")
+    for f in formats("turtle", "trig", "jsonld", "ntriples", "nquads", "rdfxml", "archimate")
 }

@@ -162,7 +162,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         ctx: Context,
     ) -> dict[str, Any]:
         """Audit an organisational model (the text of a Turtle, TriG, JSON-LD, N-Triples,
-        N-Quads, RDF/XML, ArchiMate exchange or CSV file; `format` says which) against the
+        N-Quads, RDF/XML or ArchiMate exchange file; `format` says which) against the
         framework shapes: verdict, counts and findings with their sources. as_of: the day
         (YYYY-MM-DD) date-dependent controls such as review dates are judged on; today when
         not given. Same sandbox, deadline and size limits as POST /validate; nothing is
