@@ -208,6 +208,9 @@ def test_a_worker_that_hangs_does_not_keep_the_server_from_stopping(tmp_path: Pa
         assert server.proc is not None
         assert server.proc.wait(timeout=180) == 0, server.log()[-2000:]
         assert f"did not stop in {0.5 + STOP_MARGIN_SECONDS:g} s: killed" in server.log()
+        # the hard kill reported as such, the other worker's graceful stop as a stop
+        assert f"(pid {hung}) exited with -9 while stopping" in server.log()
+        assert f"(pid {other}) stopped" in server.log()
         for pid in (hung, other):
             assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
     finally:

@@ -1,10 +1,14 @@
 """``pcfgraph serve`` exits 0 after a graceful stop (``SIGTERM``, ``SIGINT``) with one server
 process as with several (the supervisor, pcfgraph.http.prefork). With one, uvicorn re-raised
 the stop signal once it had stopped, and its default action ended the process: -15, or a
-KeyboardInterrupt trace for ``SIGINT`` (pcfgraph.cli.serve.stop_signals_end_cleanly)."""
+KeyboardInterrupt trace for ``SIGINT`` (pcfgraph.http.stop_signals). With several, so did
+each worker (-15, a trace): the supervisor read that as a stop, but a process monitor (or
+``systemd``, which sees the workers) saw each worker killed by its signal. Each worker now
+ends with 0, and the supervisor logs each worker's exit."""
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 
@@ -35,3 +39,6 @@ def test_serve_exits_0_after_a_graceful_stop(
     log = server.log()
     assert "Traceback" not in log
     assert "Finished server process" in log  # uvicorn's graceful stop ran to its end
+    if server_class is ServeProcess:
+        assert len(re.findall(r"worker \d \(pid \d+\) stopped$", log, re.MULTILINE)) == 2, log
+        assert "while stopping" not in log  # it was "exited with -15 while stopping"

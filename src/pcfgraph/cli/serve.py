@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +112,8 @@ def run_http(app: Any, settings: Settings) -> None:
     options = serving.uvicorn_options(settings)
     workers = serving.http_workers(app, settings)
     if workers <= 1:
+        from pcfgraph.http.stop_signals import stop_signals_end_cleanly
+
         with stop_signals_end_cleanly():
             uvicorn.run(app, **options)
         return
@@ -135,28 +134,6 @@ def run_http(app: Any, settings: Settings) -> None:
         processes.close()
     if status:
         raise SystemExit(status)
-
-
-@contextmanager
-def stop_signals_end_cleanly() -> Iterator[None]:
-    """Exit status 0 after a graceful stop of one server process, as the supervisor of
-    several answers (:func:`pcfgraph.http.prefork.serve_forked`).
-
-    Once it has stopped, uvicorn raises the stop signal it handled again, under the handler
-    it found at its start: the default action of ``SIGTERM`` then ended the process by the
-    signal (exit -15) after a clean stop. Meanwhile that handler is this one, which ends
-    the process with status 0 (also when the signal comes before uvicorn has its own
-    handlers in: the stop asked for then is made at once)."""
-
-    def stopped(signum: int, frame: object) -> None:
-        raise SystemExit(0)
-
-    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @click.command()

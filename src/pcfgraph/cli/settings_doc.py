@@ -307,7 +307,9 @@ def render() -> str:
         "whose answer has not begun, is answered 503 `server-stopping` with `Retry-After: 5` "
         "(on any route; `/mcp` as a JSON-RPC error, see docs/mcp.md) and logged in one "
         "warning line, never uvicorn's plain-text 500. Then `pcfgraph serve` exits 0, with "
-        "one server process as with several.",
+        "one server process as with several, and so does each worker of several (a process "
+        "monitor or `systemd` sees them too); the main process logs each worker's exit, a "
+        "worker killed or crashed while stopping as an error naming its status.",
         "",
     ]
     return "\n".join(lines)

@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pcfgraph.http.stop_signals import end_cleanly_on_stop_signals
 from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
 
 log = logging.getLogger("pcfgraph.serving")
@@ -126,7 +127,8 @@ def _run_worker(
     supervisor: int,
     worker_started: Callable[[int, Callable[[], None]], None] | None,
 ) -> int:
-    """One worker: default signal dispositions, then uvicorn on the shared socket.
+    """One worker: its signal dispositions (a stop ends it with 0, as one server process
+    does: :mod:`pcfgraph.http.stop_signals`), then uvicorn on the shared socket.
 
     The reload signals stay blocked until the app's lifespan has its handlers in
     (:func:`pcfgraph.release_reload.sighup_reloads` unblocks them): a reload the supervisor
@@ -134,8 +136,10 @@ def _run_worker(
     can be (it was ignored, so a ``SIGHUP`` right after a start kept the old release)."""
     status = 0
     try:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
-            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # A stop ends the worker with 0 (it was -15: uvicorn re-raises the signal it handled);
+        # never restored, the worker ends in os._exit.
+        end_cleanly_on_stop_signals()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED - RELOAD_SIGNALS)
 
         def reload_others() -> None:
@@ -150,7 +154,7 @@ def _run_worker(
         server = uvicorn.Server(config)
         server.run(sockets=[sock])
         status = 0 if server.started else 3
-    except SystemExit as exc:
+    except SystemExit as exc:  # a stop signal's is 0
         status = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
         log.exception("worker %d failed", number)
@@ -204,6 +208,10 @@ def _supervise(children: dict[int, int], stop_seconds: float) -> int:
                 stopping = time.monotonic()
                 status = code if code > 0 else 3
                 _send(children, signal.SIGTERM)
+            elif code == 0:
+                log.info("worker %d (pid %d) stopped", number, pid)
+            else:  # killed (here, past the bound, or by anyone) or crashed while stopping
+                log.error("worker %d (pid %d) exited with %d while stopping", number, pid, code)
     return status
 
 
