@@ -16,8 +16,10 @@ from rdflib.compare import isomorphic
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.archimate import read_archimate
-from pcfgraph.audit.parse import model_format
-from pcfgraph.errors import InvalidModelFile, ParseError
+from pcfgraph.audit.parse import model_format, read_model
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.errors import InvalidModelFile, ModelError, ParseError
 
 ARCHI = FIXTURES / "archimate"
 EXAMPLE = EXAMPLES / "it-organisation-archimate.xml"
@@ -191,3 +193,27 @@ def test_html_report_lists_what_is_not_used(example_report) -> None:  # type: ig
     assert "<h2>Not used by the audit</h2>" in html
     assert "<code>web-server</code>" in html
     assert "id-proc-catalogue" in html
+
+
+def test_a_model_with_no_organisation_is_told_how_to_mark_one() -> None:
+    """Archisurance maps no business actor to the organisation (its structure is drawn, not
+    composed): the refusal names its business actors and the Kind property to set."""
+    with pytest.raises(ModelError) as refused:
+        read_model([Upload("archisurance.xml", (ARCHI / "archisurance.xml").read_bytes())])
+    message = str(refused.value)
+    assert "the model describes no organisation" in message
+    assert "Kind = Organisation" in message
+    assert "'HRM'" in message and "and 9 more" in message
+
+
+def test_convert_accounts_for_what_it_does_not_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "archisurance.ttl"
+    source = ARCHI / "archisurance.archimate"
+    assert run_main(main, ["convert", str(source), str(out)]) == 0
+    err = capsys.readouterr().err
+    unused = read_archimate(source.read_bytes(), "a", native=True).unused or []
+    assert len(unused) == 87 + 178
+    assert "not mapped (not used by the audit): 87 elements (17 BusinessActor," in err
+    assert "178 relationships (33 Flow," in err

@@ -373,8 +373,11 @@ def read_model(
     if not model.triples and not model.ignored:
         raise ModelError(f"{what}: the model is empty: the model describes no organisation")
     if not any(t.predicate == _RDF_TYPE and t.object == _ORGANISATION for t in model.triples):
+        from pcfgraph.audit.inputs.model import no_organisation_hint
+
         raise ModelError(
             f"{what}: the model describes no organisation (nothing is an orgm:Organisation; "
             "state the audited organisation, e.g. `:it a orgm:Organisation`)"
+            + (no_organisation_hint(model.unused) if model.unused is not None else "")
         )
     return model

@@ -5,7 +5,8 @@
   example organisation.
 - ``convert IN OUT``: between the workbook, ArchiMate (input only) and RDF (Turtle, JSON-LD,
   RDF/XML, N-Triples), chosen by extension. Bad cells are listed with their cell and the exit
-  status is 1 (the output holds everything else); unreadable input is exit 2.
+  status is 1 (the output holds everything else); unreadable input is exit 2. ArchiMate
+  elements and relationships the mapping does not use are counted by type.
 """
 
 from __future__ import annotations
@@ -94,5 +95,9 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
     write_output(write_any(result.triples, fmt), target)
     for f in result.findings:
         click.echo(f"{f.where or source}: {f.message}", err=True)
+    if result.unused:
+        from pcfgraph.audit.inputs.model import unused_summary
+
+        click.echo(f"{source}: {unused_summary(result.unused)}", err=True)
     click.echo(f"{len(result.triples)} statements written to {target}", err=True)
     sys.exit(EXIT_FINDINGS if result.findings else EXIT_OK)

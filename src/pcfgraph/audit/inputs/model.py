@@ -8,6 +8,7 @@ exist) is a *finding* of the model-validity group (:data:`MODEL_RULES`), never a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -158,4 +159,41 @@ def finding(
         hint=r.hint,
         kind="audit",
         location=location,
+    )
+
+
+def unused_summary(unused: Sequence[dict[str, Any]]) -> str:
+    """One line accounting for the ArchiMate elements and relationships a model reading did not
+    map, counted by type (most frequent first): what ``pcfgraph convert`` leaves out."""
+
+    def part(kind: str) -> str:
+        counts = Counter(str(u.get("type") or "?") for u in unused if u.get("kind") == kind)
+        total = sum(counts.values())
+        by_type = ", ".join(
+            f"{n} {t}" for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+        )
+        return f"{total} {kind}{'' if total == 1 else 's'}" + (f" ({by_type})" if by_type else "")
+
+    return f"not mapped (not used by the audit): {part('element')}; {part('relationship')}"
+
+
+def no_organisation_hint(unused: Sequence[dict[str, Any]]) -> str:
+    """What an ArchiMate model that maps to no organisation lacks, naming its business actors
+    the mapping could not place."""
+    actors = [
+        str(u.get("name") or u.get("identifier"))
+        for u in unused
+        if u.get("type") == "BusinessActor"
+    ]
+    named = ", ".join(repr(a) for a in actors[:8]) + (
+        f" and {len(actors) - 8} more" if len(actors) > 8 else ""
+    )
+    return (
+        "; in ArchiMate, give the audited organisation's business actor the property "
+        "Kind = Organisation, or compose (or aggregate) its units in it"
+        + (
+            f" (business actors not mapped: {named})"
+            if actors
+            else " (the model has no business actor)"
+        )
     )
