@@ -22,6 +22,7 @@ from mcp.types import INVALID_PARAMS, ToolAnnotations
 
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
+from pcfgraph.mcp.arguments import CheckedServer
 from pcfgraph.mcp.paging import ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
 from pcfgraph.mcp.state import ServedState
@@ -87,7 +88,7 @@ def caller_key(ctx: Context) -> str | None:
 def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCPServer:
     """An MCP server over the state ``state()`` returns (called per request: reloads show)."""
     tools = Tools(state, base_url)
-    server = MCPServer(
+    server = CheckedServer(
         name="pcfgraph",
         title="pcfgraph: IT process frameworks",
         version=__version__,

@@ -1,0 +1,70 @@
+"""Every bad ``tools/call`` is a JSON-RPC *invalid params* error (-32602) whose message starts
+with the argument's name (docs/mcp.md), on both transports.
+
+The tools' own checks raised it (:class:`pcfgraph.mcp.paging.ArgumentError`), but what the
+MCP SDK checks before a tool runs did not: an argument missing or of the wrong type was a
+tool result flagged as an error, whose text was pydantic's dump ("Error executing tool
+search: 1 validation error for searchArguments ... For further information visit
+https://errors.pydantic.dev/..."); an argument no tool takes (``query`` for ``search``'s
+``text``, a typo of ``framework``) was dropped without a word, the call answered as if it
+had not been given; an unknown tool was a tool result too. :class:`CheckedServer` answers
+them as the tools answer theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult
+from pydantic import ValidationError
+
+#: How much of a rejected value a message quotes.
+QUOTED = 60
+
+
+class CheckedServer(MCPServer):
+    """An :class:`MCPServer` whose ``tools/call`` refuses an unknown tool, an argument the
+    tool does not take and one its schema rejects as invalid params naming them."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        if name not in schemas:
+            raise MCPError(
+                INVALID_PARAMS, f"unknown tool {name!r}; the tools: {', '.join(sorted(schemas))}"
+            )
+        takes = list(schemas[name].get("properties", {}))
+        unknown = [key for key in arguments if key not in takes]
+        if unknown:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"argument {unknown[0]!r}: not an argument of {name}, which takes "
+                f"{', '.join(takes)}",
+            )
+        try:
+            result = await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise MCPError(INVALID_PARAMS, invalid(exc.__cause__)) from None
+            raise
+        return result
+
+
+def invalid(error: ValidationError) -> str:
+    """The first problem of ``error`` (the SDK's validation of a tool's arguments), naming
+    the argument: ``argument 'limit': must be an integer, not 'ten'``."""
+    first = error.errors()[0]
+    argument = str(first["loc"][0]) if first["loc"] else "arguments"
+    if first["type"] == "missing":
+        return f"argument {argument!r}: is required"
+    value = repr(first.get("input"))
+    if len(value) > QUOTED:
+        value = value[:QUOTED] + "..."
+    problem = first["msg"].removeprefix("Input should be ")
+    return f"argument {argument!r}: must be {problem}, not {value}"

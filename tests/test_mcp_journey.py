@@ -1,0 +1,120 @@
+"""An AI assistant's calls over both MCP transports, through the MCP SDK's own client: ``pcfgraph
+mcp`` (stdio, a subprocess) and ``/mcp`` on a live server (Streamable HTTP), on one release.
+
+Every bad ``tools/call`` is a JSON-RPC invalid params error (-32602) whose message starts with
+the argument's name (docs/mcp.md). The tools' own checks were; what the SDK checks before a
+tool runs was not: a missing argument or one of the wrong type was a tool result flagged as
+an error holding pydantic's dump and a link to its docs, an argument the tool does not take was
+dropped silently, an unknown tool was a tool result (:mod:`pcfgraph.mcp.arguments`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
+from ops_support import LiveServer, publish
+
+#: (tool, arguments, the argument the error must name, a word the message must hold)
+BAD_CALLS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("search", {}, "text", "required"),
+    ("search", {"text": 5}, "text", "string"),
+    ("search", {"text": "x", "limit": "ten"}, "limit", "integer"),
+    ("search", {"text": "x", "limit": 0}, "limit", "between 1 and 100"),
+    ("search", {"query": "SLA"}, "query", "takes text"),  # a plausible wrong name
+    ("search", {"text": "x", "frameworks": "prm-it"}, "frameworks", "framework"),
+    ("find_gaps", {}, "framework", "required"),
+    ("get_element", {"element": ["C2"]}, "element", "string"),
+    ("get_mappings", {"source": "mini", "include_derived": "maybe"}, "include_derived", "bool"),
+    ("run_named_query", {"name": "x", "params": 5}, "params", "dictionary"),
+    ("sparql", {}, "query", "required"),
+    ("sparql", {"query": "ASK {}", "limit": 2.5}, "limit", "integer"),
+    ("audit_model", {"model": None}, "model", "string"),
+    ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "asOf": "2025-07-15"}, "asOf", "as_of"),
+]
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rel = tmp_path_factory.mktemp("journey") / "rel"
+    publish(rel)
+    return rel
+
+
+@pytest.fixture(scope="module")
+def http_server(release_dir: Path) -> Iterator[LiveServer]:
+    server = LiveServer(release_dir, release_dir.parent / "server.log", query_workers=1)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def stdio(release_dir: Path) -> StdioServerParameters:
+    code = "from pcfgraph.cli import entry; entry()"
+    return StdioServerParameters(
+        command=sys.executable, args=["-c", code, "mcp", "--release", str(release_dir)]
+    )
+
+
+def errors_of(server: Any) -> list[tuple[int, str] | None]:
+    """Each of :data:`BAD_CALLS` made on ``server``: its JSON-RPC error (code, message), or
+    None when the call was answered otherwise."""
+
+    async def main() -> list[tuple[int, str] | None]:
+        found: list[tuple[int, str] | None] = []
+        async with Client(server, read_timeout_seconds=120) as client:
+            for tool, arguments, _, _ in [*BAD_CALLS, ("no_such_tool", {}, "", "")]:
+                try:
+                    await client.call_tool(tool, arguments)
+                    found.append(None)
+                except MCPError as error:
+                    found.append((error.error.code, error.error.message))
+        return found
+
+    return anyio.run(main)
+
+
+def assert_invalid_params_naming_the_argument(found: list[tuple[int, str] | None]) -> None:
+    *calls, unknown_tool = found
+    for (tool, arguments, argument, word), error in zip(BAD_CALLS, calls, strict=True):
+        assert error is not None, (tool, arguments)
+        code, message = error
+        assert code == -32602, (tool, arguments, message)
+        assert message.startswith(f"argument '{argument}': "), (tool, arguments, message)
+        assert word in message, (tool, arguments, message)
+        assert "pydantic" not in message and "Error executing" not in message, message
+    assert unknown_tool is not None and unknown_tool[0] == -32602, unknown_tool
+    assert "no_such_tool" in unknown_tool[1] and "search" in unknown_tool[1], unknown_tool
+
+
+@pytest.mark.timeout(300)
+def test_bad_calls_over_stdio(release_dir: Path) -> None:
+    assert_invalid_params_naming_the_argument(errors_of(stdio(release_dir)))
+
+
+@pytest.mark.timeout(300)
+def test_bad_calls_over_http(http_server: LiveServer) -> None:
+    assert_invalid_params_naming_the_argument(errors_of(http_server.url + "/mcp"))
+
+
+@pytest.mark.timeout(300)
+def test_good_calls_still_answer_over_both(release_dir: Path, http_server: LiveServer) -> None:
+    async def main(server: Any) -> None:
+        async with Client(server, read_timeout_seconds=120) as client:
+            listed = {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+            assert listed["search"]["required"] == ["text"]
+            hits = await client.call_tool("search", {"text": "C2", "limit": 5})
+            assert not hits.is_error, hits.content
+            ask = await client.call_tool("sparql", {"query": "ASK { ?s ?p ?o }"})
+            assert ask.structured_content == {"form": "ASK", "boolean": True}
+
+    for server in (stdio(release_dir), http_server.url + "/mcp"):
+        anyio.run(main, server)
