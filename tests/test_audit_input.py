@@ -258,3 +258,17 @@ def test_statements_about_framework_iris_are_ignored_and_reported() -> None:
         "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/measure/999999",
     ) in got
     assert ("audit/framework-statement-ignored", "https://example.org/x/FakeMeasure") in got
+
+
+@pytest.mark.parametrize(
+    "name,fmt",
+    [("org.ttl", "turtle"), ("org.nt", "nt"), ("org.jsonld", "json-ld"), ("org.rdf", "xml")],
+)
+def test_a_utf8_byte_order_mark_is_not_part_of_the_model(name: str, fmt: str) -> None:
+    """Notepad saves UTF-8 with a byte order mark: Turtle and N-Triples refused such a file
+    ("\ufeff is not a valid subject or graph name" at line 1, column 1)."""
+    text = Graph().parse(CONFORMING, format="turtle").serialize(format=fmt)
+    data = b"\xef\xbb\xbf" + text.encode("utf-8")
+    report = audit([Upload(name, data)], context(), options=AuditOptions(AS_OF))
+    assert report.conforms and report.results == []
+    assert report.triples == len(Graph().parse(CONFORMING, format="turtle"))

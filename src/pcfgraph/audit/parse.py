@@ -87,6 +87,10 @@ MAX_NESTING: Final = 64
 UPLOAD_BASE: Final = "urn:pcfgraph:upload:"
 
 _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_BOM_BLIND: Final = frozenset(
+    (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+)
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 _SUBPROPERTY = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
@@ -251,6 +255,11 @@ def parse_upload(
             f"(the max_upload_bytes setting)"
         )
     fmt = detect_format(name, upload.media_type)
+    if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
+        # Windows editors (Notepad) save UTF-8 with a byte order mark; pyoxigraph's Turtle and
+        # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").
+        # The JSON-LD and XML parsers skip it themselves.
+        data = data[len(_UTF8_BOM) :]
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
