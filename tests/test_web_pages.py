@@ -451,7 +451,9 @@ def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestC
     assert r.status_code == 400
     assert 'role="alert"' in r.text and "bad.ttl" in r.text and 'type="file"' in r.text
     alert = r.text[r.text.index('role="alert"') :]
-    assert re.search(r"line 2, column \d+", alert[: alert.index("</p>")])  # where it broke
+    alert = alert[: alert.index("</p>")]
+    assert re.search(r"line 2, column \d+", alert)  # where it broke
+    assert alert.count("bad.ttl") == 1, alert  # named once ("bad.ttl: bad.ttl, line 2" before)
 
 
 def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:

@@ -89,7 +89,13 @@ async def run_audit(
             client=client_key(request.client),
         )
     except PcfgraphError as exc:  # shown in the page under the file's name, same status
-        error = PcfgraphError(f"{filename}: {exc}", code=exc.code)
+        message = str(exc)  # most name the file already ("bad.ttl, line 2, ...")
+        error = PcfgraphError(
+            message
+            if message.startswith((f"{filename}:", f"{filename},"))
+            else f"{filename}: {message}",
+            code=exc.code,
+        )
         error.http_status = exc.http_status
         raise error from exc
     # Rendering a large report takes a while: off the event loop.
