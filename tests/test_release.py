@@ -205,3 +205,21 @@ def test_publish_copy_of_an_assembled_release_writes_it(tmp_path: Path) -> None:
     assert "verified" in manifest and manifest["sources"] == {"x": ["a.ttl"]}
     assert (tmp_path / "rel" / "graph.nq").read_bytes() == data
     assert load_release(tmp_path / "rel").store.counts_per_graph() == manifest["graphs"]
+
+
+def test_a_store_snapshot_is_removed_by_the_process_that_made_it_only(tmp_path: Path) -> None:
+    """A forked server process inherits the release and its finalizer: letting the release go
+    there (a reload) must leave the snapshot the other processes' workers read."""
+    write_release(small_store(), tmp_path / "rel", {})
+    release = load_release(tmp_path / "rel")
+    snapshot = release.store_path
+    assert snapshot is not None and snapshot.is_dir()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child ends in os._exit
+        del release  # the finalizer runs here, in a process that did not make the snapshot
+        os._exit(0 if snapshot.is_dir() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert snapshot.is_dir()
+    del release
+    assert not snapshot.exists()

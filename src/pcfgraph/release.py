@@ -389,7 +389,7 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
             raise ReleaseError(f"release {path}: cannot open its store: {exc}") from None
         counts = graph_counts(store)
         release = Release(store=store, manifest=manifest, path=path, store_path=snapshot)
-        weakref.finalize(release, shutil.rmtree, snapshot, True)
+        weakref.finalize(release, remove_snapshot, snapshot, os.getpid())
     else:
         try:
             store = EmbeddedStore.from_nquads(data)
@@ -464,6 +464,17 @@ def snapshot_store(store_dir: Path) -> Path:
             continue
         return snap
     raise ReleaseError(f"cannot make a private snapshot of the store {store_dir}")
+
+
+def remove_snapshot(snapshot: Path, owner: int) -> None:
+    """Remove ``snapshot`` when its release is let go, in the process that made it only: the
+    server processes forked from it (:mod:`pcfgraph.http.prefork`) inherit the release and its
+    finalizer, and one that lets it go (a reload) must not remove the files the others'
+    sandbox workers still read. A forked process's own snapshots, left when it ends
+    (``os._exit`` runs no finalizer), are swept by the next one made
+    (:func:`sweep_dead_snapshots`)."""
+    if os.getpid() == owner:
+        shutil.rmtree(snapshot, ignore_errors=True)
 
 
 def sweep_dead_snapshots(parent: Path) -> None:

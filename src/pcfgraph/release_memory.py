@@ -75,7 +75,8 @@ class MemoryCopy:
         self._dropped = False
         self._release: Release | None = None
         self._done = threading.Event()
-        threading.Thread(target=self._run, name="pcfgraph-memory-copy", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="pcfgraph-memory-copy", daemon=True)
+        self._thread.start()
 
     def serve(self, release: Release) -> bool:
         """Let ``release`` answer from this copy once it is loaded; False (and the copy
@@ -96,6 +97,12 @@ class MemoryCopy:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the copy (at most ``timeout`` seconds); whether a release answers from it."""
         self._done.wait(timeout)
+        return self.held
+
+    def ended(self) -> bool:
+        """Wait until the loading thread has ended (no thread may run across a fork:
+        :func:`pcfgraph.serving.http_workers`); whether a release answers from the copy."""
+        self._thread.join()
         return self.held
 
     def _attach(self) -> None:  # under the lock

@@ -33,6 +33,7 @@ from pcfgraph.release_reload import ReloadOutcome, load_verified_release
 from pcfgraph.runtime import AppState, Runtime
 from pcfgraph.server_processes import PASSED_ON, ServerProcesses
 from pcfgraph.server_reload import ServerReload
+from pcfgraph.store import EmbeddedStore
 from pcfgraph.web import views, warmup
 
 log = logging.getLogger("pcfgraph.serving")
@@ -82,6 +83,7 @@ def create_app(
     copying = preloaded if preloaded is not None and preloaded.serve(release) else None
     copying = copying or start_copy(release, settings.sparql_inprocess_memory_quads)
     app = api_app.create_api(state, lifespan=_lifespan(warm=warm, copying=copying))
+    app.state.memory_copy = copying  # whether forked processes can share it (http_workers)
     views.include(app)  # the workbench after the API (element pages use /id/ when it exists)
     api_app.guard(app)  # outermost: head limits (414/431), security headers
     return app
@@ -142,14 +144,21 @@ def http_workers(app: FastAPI, settings: Settings) -> int:
     """How many server processes ``pcfgraph serve`` runs (:mod:`pcfgraph.http.prefork`):
     ``http_workers``, or with 0 (the default) one per CPU available (:func:`cpus_available`).
 
-    Several only when the release is served from this process's memory, which forked
-    workers share: a release served from its on-disk store (a big one) or a remote store
-    keeps one process, so its memory never doubles and no open store crosses a fork."""
+    Several only when the release's store is in this process's memory, which forked workers
+    share: a release served from memory, or one served from its on-disk store whose
+    in-memory copy is in (:mod:`pcfgraph.release_memory`, waited for here: no thread may run
+    across the fork; :func:`prepare_shared` closes the on-disk store, whose handle must not
+    cross it either, and each process's sandbox workers open it themselves). A release on
+    disk without a copy (over ``sparql_inprocess_memory_quads``, or one that failed) or a
+    remote store keeps one process, so its memory never doubles and no open store crosses a
+    fork."""
     wanted = settings.http_workers if settings.http_workers > 0 else cpus_available()
     if wanted <= 1:
         return 1
     state = app.state.pcf
-    if settings.store_url or state.release.store_path is not None:
+    copying: MemoryCopy | None = getattr(app.state, "memory_copy", None)
+    on_disk = state.release.store_path is not None
+    if settings.store_url or (on_disk and (copying is None or not copying.ended())):
         if settings.http_workers > 1:  # asked for explicitly: say why it is not done
             log.warning(
                 "http_workers=%d ignored: the release is not served from memory (one process)",
@@ -179,6 +188,9 @@ def prepare_shared(app: FastAPI) -> None:
     state = app.state.pcf
     from pcfgraph.api import sparql
 
+    store = state.release.store
+    if isinstance(store, EmbeddedStore):
+        store.close_disk()  # a release on disk answers from its copy (http_workers)
     # The statistics are aggregate queries pyoxigraph runs outside the GIL: beside the page
     # data (Python work), not after it; both are done on return, before the fork (no thread
     # may run across it: the pool's thread is joined when the block ends).

@@ -101,6 +101,14 @@ class EmbeddedStore:
             self._disk = self.store
         self.store, self.on_disk = copy, False
 
+    def close_disk(self) -> None:
+        """Let go of the on-disk store an in-memory copy answers for (RocksDB closes with its
+        last reference): a store handle must not cross a fork (:func:`pcfgraph.serving.
+        prepare_shared`). The copy answers from then on, also once its release stops serving
+        (:meth:`forget_memory_copy` keeps it: in forked server processes its pages belong to
+        the supervisor, which keeps its release, so letting it go would free nothing)."""
+        self._disk = None
+
     def forget_memory_copy(self) -> None:
         """Answer from the on-disk store again and drop the in-memory copy (a release that
         stopped serving: requests still on it finish on the same data, and its copy's memory

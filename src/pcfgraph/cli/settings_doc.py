@@ -42,8 +42,12 @@ MEANINGS: dict[str, str] = {
     "restarts. A worker whose passed-on reload failed while another process serves "
     "another release tries once more 2 s later, then logs an error naming both releases (it "
     "keeps serving its own). A candidate that fails everywhere leaves them agreeing on the old "
-    "release (no retry, no mismatch). Only for a release served from "
-    "memory (`worker_memory_store_quads`); an on-disk or remote store keeps one process.",
+    "release (no retry, no mismatch). Only for a release whose store is in memory: one "
+    "served from memory (`worker_memory_store_quads`), or one served from its on-disk store "
+    "with its in-memory copy (`sparql_inprocess_memory_quads`: the processes fork once the "
+    "copy is in and share it; the on-disk store is closed before the fork and each "
+    "process's sandbox workers open it themselves). A release on disk without a copy, or a "
+    "remote store, keeps one process.",
     "release": "Release directory written by `pcfgraph build` (`graph.nq` + `manifest.json`). "
     "Verified (sha256, counts, SHACL) before it is served and re-read on reload. Unset: the "
     "shipped data's release from the cache (`cache_dir`), built and verified there first "
