@@ -5,7 +5,10 @@ Every bad ``tools/call`` is a JSON-RPC invalid params error (-32602) whose messa
 the argument's name (docs/mcp.md). The tools' own checks were; what the SDK checks before a
 tool runs was not: a missing argument or one of the wrong type was a tool result flagged as
 an error holding pydantic's dump and a link to its docs, an argument the tool does not take was
-dropped silently, an unknown tool was a tool result (:mod:`pcfgraph.mcp.arguments`)."""
+dropped silently, an unknown tool was a tool result (:mod:`pcfgraph.mcp.arguments`). A
+``framework`` or ``kind`` of ``search`` (and ``kind`` of ``find_gaps``) that no element has
+was an answer of no hits, read by an assistant as "none exists"; ``get_element`` and
+``element_history`` named an unknown ``framework`` as a problem of ``element``."""
 
 from __future__ import annotations
 
@@ -37,6 +40,13 @@ BAD_CALLS: list[tuple[str, dict[str, Any], str, str]] = [
     ("sparql", {"query": "ASK {}", "limit": 2.5}, "limit", "integer"),
     ("audit_model", {"model": None}, "model", "string"),
     ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "asOf": "2025-07-15"}, "asOf", "as_of"),
+    # values no element has: they matched nothing, read as "none exists"
+    ("search", {"text": "C2", "framework": "nope"}, "framework", "known: mini"),
+    ("search", {"text": "C2", "kind": "nope"}, "kind", "known: "),
+    ("find_gaps", {"framework": "mini", "kind": "nope"}, "kind", "known: "),
+    # a framework that does not exist, named as a problem of 'element'
+    ("get_element", {"element": "C2", "framework": "nope"}, "framework", "known: mini"),
+    ("element_history", {"element": "C2", "framework": "nope"}, "framework", "known: mini"),
 ]
 
 
@@ -113,6 +123,11 @@ def test_good_calls_still_answer_over_both(release_dir: Path, http_server: LiveS
             assert listed["search"]["required"] == ["text"]
             hits = await client.call_tool("search", {"text": "C2", "limit": 5})
             assert not hits.is_error, hits.content
+            kind = hits.structured_content["hits"][0]["kind"]
+            for family in ("mini", None):
+                args = {"text": "C2", "framework": family, "kind": kind}
+                filtered = await client.call_tool("search", args)
+                assert filtered.structured_content["total"] >= 1, filtered.content
             ask = await client.call_tool("sparql", {"query": "ASK { ?s ?p ?o }"})
             assert ask.structured_content == {"form": "ASK", "boolean": True}
 

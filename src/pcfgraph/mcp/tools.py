@@ -63,6 +63,15 @@ class Tools:
         st = self.state
         reader = self.reader()
         index = served_index(st.caches, st.release, reader)
+        frameworks, kinds = index.filter_values()
+        # Any other value matches nothing: an answer of no hits would read as "none exist".
+        if framework and framework not in frameworks:
+            known = ", ".join(sorted(frameworks))
+            raise ArgumentError(
+                "framework", f"no framework or family {framework!r}; known: {known}"
+            )
+        if kind and kind not in kinds:
+            raise ArgumentError("kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}")
         result = index.query(text, framework=framework, kind=kind, limit=size, offset=start)
         hits = []
         for h in result.hits:
@@ -89,6 +98,12 @@ class Tools:
         ref = element.strip()
         if not ref:
             raise ArgumentError("element", "is empty")
+        if framework is not None:
+            known = {f.id for f in services.frameworks(reader)}
+            if framework not in known:  # it was named as a problem of 'element'
+                raise ArgumentError(
+                    "framework", f"no framework {framework!r}; known: {', '.join(sorted(known))}"
+                )
         try:
             if ref.startswith(("http://", "https://")):
                 return services.element_by(reader, iri=ref, framework=framework)
@@ -298,6 +313,11 @@ class Tools:
         if kind is not None:
             params["kind"] = kind
         rows = reader.select("api/gaps", params)
+        if kind is not None and not rows:  # no such kind, or no gaps of it?
+            st = self.state
+            kinds = served_index(st.caches, st.release, reader).filter_values()[1]
+            if kind not in kinds:
+                raise ArgumentError("kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}")
         items = []
         for row in rows:
             values = {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}

@@ -104,6 +104,7 @@ class SearchIndex:
         self._terms: list[tuple[str, list[str]]] = []
         self._max_label_words = 1
         self._words_by_len: dict[tuple[str, int], list[str]] | None = None
+        self._filter_values: tuple[frozenset[str], frozenset[str]] | None = None
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
             raise InputError(
@@ -164,6 +165,21 @@ class SearchIndex:
         self._conn.close()
 
     # --- querying -----------------------------------------------------------------------
+
+    def filter_values(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What the filters of :meth:`query` can match: the framework ids and families
+        (``framework``), and the kinds (``kind``); any other value matches nothing."""
+        with self._lock:
+            if self._filter_values is None:
+                frameworks: set[str] = set()
+                kinds: set[str] = set()
+                rows = self._conn.execute("SELECT DISTINCT framework, family, kind FROM docs")
+                for framework, family, kind in rows:
+                    frameworks.update(v for v in (framework, family) if v)
+                    if kind:
+                        kinds.add(kind)
+                self._filter_values = frozenset(frameworks), frozenset(kinds)
+            return self._filter_values
 
     def search(
         self,
