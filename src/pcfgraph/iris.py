@@ -197,6 +197,12 @@ def apqc_notice() -> URIRef:
     return _id("apqc-pcf/notice")
 
 
+def framework_source_notice(framework_id: str) -> URIRef:
+    """The copyright and licence notice a framework edition's source file states itself
+    (the ``dcterms:rights`` of its ``prov:wasDerivedFrom`` source)."""
+    return _id(f"framework/{framework_id}/source-notice")
+
+
 def framework_source(framework_id: str, file_name: str) -> URIRef:
     """A source file a framework edition was derived from (``prov:wasDerivedFrom``)."""
     return _id(f"framework/{framework_id}/source/{quote(file_name, safe='-._~')}")

@@ -211,7 +211,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
                 "edition": f.edition,
                 "publisher": f.publisher,
                 "elements": counts.get(f.id, 0),
-                "rights": f.rights or f.license,
+                "rights": f.attribution or f.license,
             }
             for f in services.frameworks(reader)
         ]

@@ -27,6 +27,18 @@ class Framework:
     rights: str | None = None
     #: The ``dcterms:RightsStatement`` IRI when ``dcterms:rights`` names a resource.
     rights_statement: str | None = None
+    #: The notice the source file states itself (an APQC workbook's "Copyright and
+    #: attribution" text, which APQC's licence asks every copy to carry); None when unstated.
+    source_rights: str | None = None
+
+    @property
+    def attribution(self) -> str | None:
+        """What to cite next to this framework's content: ``rights`` and, when it says more,
+        the source file's own notice."""
+        parts = [t for t in (self.rights, self.source_rights) if t]
+        if len(parts) == 2 and parts[1] in parts[0]:
+            parts.pop()
+        return " ".join(parts) or None
 
 
 #: ``api/framework-info`` columns in the order they rank its rows (see :func:`frameworks`).
@@ -41,6 +53,7 @@ FRAMEWORK_INFO_COLUMNS = (
     "source",
     "rightsLabel",
     "rights",
+    "sourceRights",
 )
 
 
@@ -70,6 +83,7 @@ def frameworks(reader: Reader) -> list[Framework]:
                 rights_statement=text(row, "rights")
                 if isinstance(row.get("rights"), ox.NamedNode)
                 else None,
+                source_rights=text(row, "sourceRights"),
             )
         return [seen[k] for k in sorted(seen)]
 

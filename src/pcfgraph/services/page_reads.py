@@ -71,7 +71,7 @@ class Reads:
                     publisher=f.publisher or "",
                     license=f.license or "",
                     rights=f.rights_statement or f.rights or "",
-                    rights_label=f.rights or "",
+                    rights_label=f.attribution or "",
                     elements=len(indexes[f.id].elements) if f.id in indexes else 0,
                 )
                 for f in services.frameworks(self.reader)

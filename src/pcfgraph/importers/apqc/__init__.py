@@ -32,6 +32,7 @@ from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, check_archive_
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc.cells import KINDS, normalise_space, parse_changes, parse_hierarchy_id
 from pcfgraph.importers.apqc.emit import APQC_LICENSE, APQC_NOTICE, Emitter
+from pcfgraph.importers.apqc.notice import read_notice
 from pcfgraph.importers.apqc.rows import read_workbook
 from pcfgraph.importers.apqc.statement import (
     Identity,
@@ -77,6 +78,8 @@ class ApqcImport:
     #: Where edition and version were read from (flag, file name or the workbook itself).
     edition_from: str = ""
     version_from: str = ""
+    #: The copyright and licence notice the workbook states itself (None when it has none).
+    source_notice: str | None = None
 
     @functools.cached_property
     def graph(self) -> Graph:
@@ -172,14 +175,16 @@ def _import(
         rows = read_workbook(wb, limits, lambda: bar.update(1))
         statement.absorb(rows.title_texts, "the title rows")
         identity = resolve(path.name, statement, edition=edition, version=version, default=default)
-        return _emit(path, identity, rows, bar)
+        return _emit(path, identity, rows, bar, read_notice(path, wb))
     finally:
         bar.close()
         wb.close()
 
 
-def _emit(path: Path, identity: Identity, rows: Any, bar: Any) -> ApqcImport:
-    out = Emitter(identity, path.name)
+def _emit(
+    path: Path, identity: Identity, rows: Any, bar: Any, source_notice: str | None
+) -> ApqcImport:
+    out = Emitter(identity, path.name, source_notice)
     out.by_hid = {e.hierarchy_id: e.pcf_id for e in rows.elements}
     out.scheme_triples()
     counts = {kind: 0 for kind, _ in KINDS}
@@ -209,4 +214,5 @@ def _emit(path: Path, identity: Identity, rows: Any, bar: Any) -> ApqcImport:
         },
         edition_from=identity.edition_from,
         version_from=identity.version_from,
+        source_notice=source_notice,
     )

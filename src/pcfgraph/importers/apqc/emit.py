@@ -47,8 +47,12 @@ def _int(value: int) -> ox.Literal:
 class Emitter:
     """Collects one edition's triples (each once, in first-made order)."""
 
-    def __init__(self, identity: Identity, file_name: str) -> None:
+    def __init__(
+        self, identity: Identity, file_name: str, source_notice: str | None = None
+    ) -> None:
         self.identity = identity
+        #: The notice the workbook states itself (its "Copyright and attribution" sheet).
+        self.source_notice = source_notice
         self.edition = identity.edition
         self.version = identity.version
         self.file_name = file_name
@@ -122,6 +126,12 @@ class Emitter:
         add(source, _TYPE, p["prov:Entity"])
         add(source, p["dct:title"], _text(self.file_name))
         add(source, p["dct:publisher"], _text("APQC"))
+        if self.source_notice is not None:
+            own = _n(iris.framework_source_notice(self.framework_id))
+            add(source, p["dct:rights"], own)
+            add(own, _TYPE, p["dct:RightsStatement"])
+            add(own, p["rdfs:label"], _text(self.source_notice, "en"))
+            add(own, p["dct:source"], _n(APQC_LICENSE))
         add(family, _TYPE, _n(PCFG.FrameworkFamily))
         add(family, p["skos:prefLabel"], _text("APQC Process Classification Framework (PCF)", "en"))
         add(family, p["dct:rights"], notice)

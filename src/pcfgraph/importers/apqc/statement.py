@@ -201,11 +201,11 @@ def read_statement(path: Path, wb: Any) -> Statement:
         if isinstance(v, str)
     )
     statement.absorb(cells, f"sheet {sheet!r}")
-    statement.absorb(_drawing_paragraphs(path, sheet), f"sheet {sheet!r} (text box)")
+    statement.absorb(drawing_paragraphs(path, sheet), f"sheet {sheet!r} (text box)")
     return statement
 
 
-def _drawing_paragraphs(path: Path, sheet: str) -> list[str]:
+def drawing_paragraphs(path: Path, sheet: str) -> list[str]:
     """The text paragraphs of the drawings (text boxes) on one sheet; [] when there are none.
 
     Sizes were bounded by the archive check; a drawing over 4 MB is not read at all."""

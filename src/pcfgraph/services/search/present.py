@@ -35,9 +35,9 @@ def hit_dict(hit: SearchHit) -> dict[str, Any]:
 def rights_of(reader: Reader, framework_ids: set[str]) -> dict[str, str]:
     """Rights (or licence) text of each framework, for citing sources next to the content."""
     return {
-        f.id: f.rights or f.license or ""
+        f.id: f.attribution or f.license or ""
         for f in frameworks(reader)
-        if f.id in framework_ids and (f.rights or f.license)
+        if f.id in framework_ids and (f.attribution or f.license)
     }
 
 

@@ -1,0 +1,95 @@
+"""The workbook's own copyright and licence notice ("Copyright and attribution" sheet) is
+carried with the edition it comes from and cited next to its content: the industry editions
+developed with IBM state "©2025 APQC and IBM ..." and ask for an attribution sentence, which
+pcfgraph's one "©2024 APQC" line does not say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apqc_support import EXTRACT_81, shipped_74
+from openpyxl import Workbook
+from rdflib import RDF, Literal
+from rdflib.namespace import PROV, RDFS
+
+from pcfgraph import iris, services
+from pcfgraph.importers.apqc import APQC_NOTICE, import_workbook
+from pcfgraph.iris import DCTERMS
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.services.search.present import rights_of
+from pcfgraph.store import EmbeddedStore
+
+IBM_NOTICE = (
+    "This Industry Process Classification Framework was jointly developed by APQC and IBM. "
+    "©2025 APQC and IBM reserve all rights in this work except as expressly granted herein. "
+    "This work is based in part on an Industry Process Classification Framework (“PCF”)."
+)
+NAME = "k06638-airline-v722-vs-airline-v721-2025.xlsx"
+FID = "apqc-pcf-airline-7.2.2"
+
+
+def _airline(tmp_path: Path, notice_sheet: list[list[str]] | None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    ws.append(["PCF ID", "Hierarchy ID", "Name"])
+    ws.append([20607, "8.0", "Manage IT"])
+    ws.append([20608, "8.1", "Develop and manage IT customer relationships"])
+    if notice_sheet is not None:
+        sheet = wb.create_sheet("Copyright and Attribution")
+        for row in notice_sheet:
+            sheet.append(row)
+    path = tmp_path / NAME
+    wb.save(path)
+    return path
+
+
+# As APQC lays the sheet out in the IBM editions: headed sections, one cell of text each.
+SECTIONS = [
+    ["ABOUT APQC"],
+    ["An internationally recognized resource for process and performance improvement."],
+    ["ABOUT IBM Industry framework"],
+    ["At IBM, we collaborate with our clients."],
+    ["COPYRIGHT AND ATTRIBUTION"],
+    [IBM_NOTICE.replace(". ©", ".  ©").replace("IBM reserve", "IBM\nreserve")],
+]
+
+
+def test_the_workbook_notice_is_carried_with_its_edition(tmp_path: Path) -> None:
+    r = import_workbook(_airline(tmp_path, SECTIONS), progress=False)
+    assert r.source_notice == IBM_NOTICE  # whitespace normalised, otherwise exact
+    g = r.graph
+    (source,) = g.objects(r.scheme, PROV.wasDerivedFrom)
+    own = iris.framework_source_notice(FID)
+    assert set(g.objects(source, DCTERMS.rights)) == {own}
+    assert (own, RDF.type, DCTERMS.RightsStatement) in g
+    assert set(g.objects(own, RDFS.label)) == {Literal(IBM_NOTICE, lang="en")}
+    # pcfgraph's attribution of APQC stays on the scheme and every element
+    assert set(g.objects(r.scheme, DCTERMS.rights)) == {iris.apqc_notice()}
+
+
+def test_the_notice_is_cited_with_the_edition_content(tmp_path: Path) -> None:
+    r = import_workbook(_airline(tmp_path, SECTIONS), progress=False)
+    store = EmbeddedStore()
+    store.add_quads(r.quads())
+    reader = services.Reader(store, QueryCatalog())
+    (f,) = services.frameworks(reader)
+    assert (f.id, f.rights, f.source_rights) == (FID, APQC_NOTICE, IBM_NOTICE)
+    cited = rights_of(reader, {FID})[FID]
+    assert APQC_NOTICE in cited and IBM_NOTICE in cited
+
+
+def test_text_box_notice_of_the_shipped_workbook() -> None:
+    notice = shipped_74().source_notice
+    assert notice is not None
+    assert notice.startswith("©2024 APQC. ALL RIGHTS RESERVED. This Process Classification")
+    assert notice.endswith("any derivative works contain a copy of this notice.")
+    assert "ABOUT APQC" not in notice and "COPYRIGHT" not in notice
+
+
+def test_no_notice_without_the_heading(tmp_path: Path) -> None:
+    assert import_workbook(EXTRACT_81, progress=False).source_notice is None
+    r = import_workbook(_airline(tmp_path, [["Some other text"]]), progress=False)
+    assert r.source_notice is None
+    assert set(r.graph.subjects(RDF.type, DCTERMS.RightsStatement)) == {iris.apqc_notice()}
