@@ -113,9 +113,10 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_element(element: str, framework: str | None = None) -> dict[str, Any]:
-        """One element by IRI, element id, PCF ID or code (codes need `framework` when they
-        repeat): name, definition, parent, ancestors, children, measures, curated mappings
-        (relation, direction, confidence, justification) and its page URL."""
+        """One element by IRI, element id, PCF ID or code (a PCF ID or code that several
+        frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
+        ancestors, children, measures, curated mappings (relation, direction, confidence,
+        justification) and its page URL."""
         return await _threaded(lambda: tools.get_element(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -128,7 +129,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Mappings between two frameworks (source and target framework ids) or of one element
-        (IRI, PCF ID or code; target optional). Curated records only unless include_derived.
+        (IRI, PCF ID or code, with `source` as its framework when several state it; target
+        optional). Curated records only unless include_derived.
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings."""
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)

@@ -92,9 +92,20 @@ class Tools:
         return out
 
     def resolve(
-        self, reader: services.Reader, element: str, framework: str | None
+        self,
+        reader: services.Reader,
+        element: str,
+        framework: str | None,
+        *,
+        framework_arg: str = "framework",
+        same_pcf_id: bool = False,
     ) -> services.Element:
-        """An element from an IRI, element id, PCF ID or code (with ``framework``, or unique)."""
+        """An element from an IRI, element id, PCF ID or code (with ``framework``, or unique).
+
+        A PCF ID or code that several frameworks state (APQC editions) is ambiguous without
+        ``framework``, as in GraphQL ``element(pcfId:)``: the error names the frameworks and
+        ``framework_arg``, the argument that chooses. ``same_pcf_id``: the statements of one
+        PCF ID are not ambiguous (``element_history`` lists them all)."""
         ref = element.strip()
         if not ref:
             raise ArgumentError("element", "is empty")
@@ -112,31 +123,52 @@ class Tools:
                     reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework
                 )
             if ref.isdigit():
-                found = self._by_identifier(reader, ref, framework)
+                found = self._by_identifier(reader, ref, framework, framework_arg, same_pcf_id)
                 if found is not None:
                     return found
             if framework is not None:
                 return services.element_by(reader, code=ref, framework=framework)
         except NotFoundError as exc:
             raise ArgumentError("element", str(exc)) from None
+        except ArgumentError:
+            raise  # names its argument already
         except InputError as exc:
             raise ArgumentError(
                 "framework" if "framework" in str(exc) else "element", str(exc)
             ) from None
-        found = self._by_identifier(reader, ref, framework)
+        found = self._by_identifier(reader, ref, framework, framework_arg, same_pcf_id)
         if found is None:
             raise ArgumentError("element", f"no element has the IRI, PCF ID or code {ref!r}")
         return found
 
     def _by_identifier(
-        self, reader: services.Reader, ref: str, framework: str | None
+        self,
+        reader: services.Reader,
+        ref: str,
+        framework: str | None,
+        framework_arg: str,
+        same_pcf_id: bool,
     ) -> services.Element | None:
         st = self.state
         index = served_index(st.caches, st.release, reader)
-        for h in index.search(ref, framework=framework, limit=5):
-            if h.field == "code":
-                return h.element  # identifier hits come newest edition first
-        return None
+        # identifier hits come newest edition first
+        hits = [
+            h.element
+            for h in index.search(ref, framework=framework, limit=MAX_LIMIT)
+            if h.field == "code"
+        ]
+        if not hits:
+            return None
+        fids = sorted({e.framework_id for e in hits})
+        pcf_ids = {e.pcf_id for e in hits}
+        if len(fids) > 1 and not (same_pcf_id and len(pcf_ids) == 1 and None not in pcf_ids):
+            what = f"PCF ID {ref}" if ref.isdigit() else f"code {ref!r}"
+            raise ArgumentError(
+                "element",
+                f"{what} is ambiguous: it is in {len(hits)} elements of frameworks "
+                f"{', '.join(fids)}; give {framework_arg} to choose",
+            )
+        return hits[0]
 
     def get_element(self, element: str, framework: str | None = None) -> dict[str, Any]:
         reader = self.reader()
@@ -228,7 +260,7 @@ class Tools:
                     name, f"no framework {value!r}; known: {', '.join(sorted(known))}"
                 )
         if element is not None:
-            e = self.resolve(reader, element, source)
+            e = self.resolve(reader, element, source, framework_arg="source")
             (records,) = services.mappings_of(
                 reader, [e], direction="either", framework=target, include_derived=include_derived
             )
@@ -339,7 +371,7 @@ class Tools:
     def element_history(self, element: str, framework: str | None = None) -> dict[str, Any]:
         """The element in every loaded edition that has its PCF ID (APQC) or its code."""
         reader = self.reader()
-        e = self.resolve(reader, element, framework)
+        e = self.resolve(reader, element, framework, same_pcf_id=True)
         st = self.state
         index = served_index(st.caches, st.release, reader)
         key = str(e.pcf_id) if e.pcf_id is not None else (e.code or "")

@@ -1,0 +1,83 @@
+"""The MCP tools on a release with several APQC editions (Cross-Industry 7.4, Banking 7.2.1
+and 7.2.2, :mod:`identity_support`): a PCF ID or code that several editions state is
+ambiguous without a framework, as in GraphQL ``element(pcfId:)``, never silently one edition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from gql_support import Client as GqlClient
+from identity_support import build_release, element_iri
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.release import Release, load_release
+
+EDITIONS = "apqc-pcf-banking-7.2.1, apqc-pcf-banking-7.2.2, apqc-pcf-cross-industry-7.4"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    return load_release(build_release(tmp_path_factory.mktemp("mcp-editions")))
+
+
+def _calls(release: Release, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """Each call's structured answer, or the MCPError it raised."""
+    out: list[Any] = []
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as client:
+            for tool, args in calls:
+                try:
+                    result = await client.call_tool(tool, args)
+                except MCPError as exc:
+                    out.append(exc)
+                else:
+                    assert not result.is_error, result.content
+                    out.append(result.structured_content)
+
+    anyio.run(main)
+    return out
+
+
+def test_a_pcf_id_or_code_of_several_editions_needs_a_framework(release: Release) -> None:
+    pcf, code, banking = "17060", "1.3", "apqc-pcf-banking-7.2.2"
+    answers = _calls(
+        release,
+        [
+            ("get_element", {"element": pcf}),
+            ("get_element", {"element": code}),
+            ("get_mappings", {"element": pcf}),
+            ("get_element", {"element": pcf, "framework": banking}),
+            ("get_mappings", {"element": pcf, "source": "apqc-pcf-cross-industry-7.4"}),
+            ("element_history", {"element": pcf}),
+            ("element_history", {"element": code}),
+        ],
+    )
+    by_pcf, by_code, mappings, chosen, chosen_mappings, history, code_history = answers
+    for err, what, arg in (
+        (by_pcf, f"PCF ID {pcf}", "framework"),
+        (by_code, f"code {code!r}", "framework"),
+        (mappings, f"PCF ID {pcf}", "source"),
+    ):
+        assert isinstance(err, MCPError) and err.code == -32602
+        assert err.message.startswith(f"argument 'element': {what} is ambiguous"), err.message
+        assert f"frameworks {EDITIONS};" in err.message
+        assert err.message.endswith(f"give {arg} to choose")
+    # the same lookup in GraphQL: ambiguous, naming the same frameworks
+    gql = GqlClient(release).post("{ element(pcfId: " + pcf + ") { id } }").json()
+    assert f"frameworks {EDITIONS}; give framework to choose" in gql["errors"][0]["message"]
+    # with the framework: that edition's element, and its mappings
+    assert chosen["iri"] == element_iri("Banking", "7.2.2", 17060)
+    assert chosen_mappings["total"] == 1
+    # the history of one PCF ID lists every edition (one identity, not ambiguous) ...
+    assert history["editions"] == 3
+    # ... but code 1.3 is 17060 in 7.4 and 7.2.1 and 17050 in 7.2.2: two identities
+    assert isinstance(code_history, MCPError) and "is ambiguous" in code_history.message
+    assert "give framework to choose" in code_history.message
