@@ -12,6 +12,7 @@ was an answer of no hits, read by an assistant as "none exists"; ``get_element``
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,6 +131,46 @@ def test_good_calls_still_answer_over_both(release_dir: Path, http_server: LiveS
                 assert filtered.structured_content["total"] >= 1, filtered.content
             ask = await client.call_tool("sparql", {"query": "ASK { ?s ?p ?o }"})
             assert ask.structured_content == {"form": "ASK", "boolean": True}
+
+    for server in (stdio(release_dir), http_server.url + "/mcp"):
+        anyio.run(main, server)
+
+
+#: Every literal and IRI of the release in one value (tens of KB), on each of up to 100 rows.
+LONG_ROWS = """SELECT ?s ?all WHERE {
+  { SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { { ?x ?p ?o } UNION { GRAPH ?g { ?x ?p ?o } } } }
+  { SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 100 }
+}"""
+
+
+@pytest.mark.timeout(300)
+def test_large_sparql_answers_are_bounded_and_say_so(
+    release_dir: Path, http_server: LiveServer
+) -> None:
+    """A query can make rows of any size: the answer was every row up to ``limit`` whole (a
+    GROUP_CONCAT of every definition of the shipped graph: one 408 KB value, about 100k tokens
+    of an assistant's context). Now rows stop at 64 KB and values at 4,096 characters, and the
+    answer says so: ``truncated`` with the ``nextCursor`` of the first row left out,
+    ``valuesCut``."""
+    from pcfgraph.mcp.paging import MAX_ROWS_BYTES, MAX_VALUE_CHARS
+
+    async def main(server: Any) -> None:
+        async with Client(server, read_timeout_seconds=120) as client:
+            first = await client.call_tool("sparql", {"query": LONG_ROWS, "limit": 100})
+            answer = first.structured_content
+            assert not first.is_error and answer["total"] == 100, first.content
+            assert 1 <= answer["returned"] < 100 and answer["truncated"] is True, answer["returned"]
+            assert len(json.dumps(answer["items"], ensure_ascii=False).encode()) <= MAX_ROWS_BYTES
+            assert answer["valuesCut"] == answer["returned"]
+            value = answer["items"][0]["all"]
+            assert value.startswith(value[:MAX_VALUE_CHARS]) and "characters in all]" in value
+            assert len(value) < MAX_VALUE_CHARS + 60
+            rest = await client.call_tool(
+                "sparql", {"query": LONG_ROWS, "limit": 100, "cursor": answer["nextCursor"]}
+            )
+            subjects = {row["s"] for row in answer["items"]}
+            following = {row["s"] for row in rest.structured_content["items"]}
+            assert following and not subjects & following  # it goes on where the cut was
 
     for server in (stdio(release_dir), http_server.url + "/mcp"):
         anyio.run(main, server)

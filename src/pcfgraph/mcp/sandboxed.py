@@ -13,7 +13,7 @@ import anyio
 from pcfgraph import iris, services
 from pcfgraph.conneg import by_name, formats
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
-from pcfgraph.mcp.paging import ArgumentError, page
+from pcfgraph.mcp.paging import ArgumentError, bounded_page, page
 from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 
@@ -59,7 +59,7 @@ async def sparql(
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == by_name("ntriples").media_type:
         lines = [line for line in body.splitlines() if line.strip()]
-        out = page(lines, limit, cursor)
+        out = bounded_page(lines, limit, cursor)
         out["form"] = checked.form
         out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
         return out
@@ -69,7 +69,7 @@ async def sparql(
     rows = [
         {k: v.get("value") for k, v in binding.items()} for binding in doc["results"]["bindings"]
     ]
-    out = page(rows, limit, cursor)
+    out = bounded_page(rows, limit, cursor)
     out["form"] = "SELECT"
     out["variables"] = doc["head"].get("vars", [])
     out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
