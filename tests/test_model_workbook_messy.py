@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pyoxigraph as ox
+import pytest
 from audit_support import context
 from openpyxl import load_workbook
 from rdflib import Graph
@@ -19,6 +20,7 @@ from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.sheets import SHEETS
 from pcfgraph.audit.inputs.workbook import read_workbook
 from pcfgraph.audit.inputs.writer import template_bytes
+from pcfgraph.errors import ModelError
 
 NW = "https://example.org/northwind/"
 ORGM = "https://w3id.org/pcfgraph/orgmodel#"
@@ -144,3 +146,42 @@ def test_a_merge_reaching_into_empty_rows_adds_no_rows() -> None:
     assert isomorphic_triples(
         result.triples, read_workbook(template_bytes(example=True), "m").triples
     )
+
+
+def test_sheet_names_match_as_headers_do_case_and_spaces_aside() -> None:
+    """Headers were matched ignoring case and surrounding spaces, sheet names exactly: a sheet
+    renamed "customers " refused the whole workbook ("missing sheet 'Customers'")."""
+
+    def rename(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Customers"].title = "customers "
+        wb["Read me"].title = " read me "
+
+    renamed = read_workbook(_edited(rename), "model.xlsx")
+    assert renamed.findings == []
+    assert isomorphic_triples(
+        renamed.triples, read_workbook(template_bytes(example=True), "m").triples
+    )
+
+
+def test_a_refused_workbook_names_what_it_has_instead() -> None:
+    def rename_sheet(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Customers"].title = "Clients"
+
+    def rename_header(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Customers"][f"{_col('Customers', 'Purchaser')}1"] = "Buyer"
+
+    def title_row(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Agreements"].insert_rows(1)
+        wb["Agreements"]["A1"] = "Agreements 2025"
+
+    with pytest.raises(ModelError) as sheet:
+        read_workbook(_edited(rename_sheet), "model.xlsx")
+    assert "missing sheet 'Customers'; its other sheets: 'Clients'" in str(sheet.value)
+    with pytest.raises(ModelError) as header:
+        read_workbook(_edited(rename_header), "model.xlsx")
+    assert "missing column Customers!Purchaser (Customers row 1 has 'Buyer'" in str(header.value)
+    with pytest.raises(ModelError) as title:
+        read_workbook(_edited(title_row), "model.xlsx")
+    assert "Agreements!Key" in str(title.value)
+    assert "Agreements row 1 has 'Agreements 2025'" in str(title.value)
+    assert "headers are on row 1" in str(title.value)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -26,7 +25,6 @@ from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
 from pcfgraph.audit.inputs.sheets import (
     DEFAULT_NAMESPACE,
     NAMESPACE_LABEL,
-    OTHER_HEADERS,
     OTHER_SHEET,
     PREFIXES,
     RDF_TYPE,
@@ -39,6 +37,8 @@ from pcfgraph.audit.inputs.sheets import (
     column_letter,
 )
 from pcfgraph.audit.inputs.workbook_archive import check_archive
+from pcfgraph.audit.inputs.workbook_layout import cell_text as _text
+from pcfgraph.audit.inputs.workbook_layout import template_layout
 from pcfgraph.audit.report import node_text
 from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
 
@@ -56,21 +56,6 @@ _PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
 _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
 _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
-
-
-def _text(value: Any) -> str:
-    """A cell's value as text (numbers without a spurious '.0', dates as YYYY-MM-DD)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 class _Reader:
@@ -187,18 +172,6 @@ def _date(value: Any) -> ox.Literal | None:
     return None
 
 
-def _headers(wb: Any, sheet: str, expected: Sequence[str]) -> tuple[dict[str, int], list[str]]:
-    """Header text -> column index, and the expected headers that are missing."""
-    first: list[Any] = next((cells for r, cells in wb.rows(sheet, max_row=1) if r == 1), [])
-    found = {
-        _text(c.value).strip().casefold(): i
-        for i, c in enumerate(first)
-        if c is not None and c.value is not None
-    }
-    index = {h: found[h.casefold()] for h in expected if h.casefold() in found}
-    return index, [h for h in expected if h.casefold() not in found]
-
-
 def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     out = []
     for r, row in wb.rows(sheet, min_row=2):
@@ -252,29 +225,8 @@ def read_workbook(data: bytes, name: str) -> ReadResult:
         wb.close()
 
 
-def _read(wb: Any, name: str) -> ReadResult:
-    missing_sheets = [s.name for s in SHEETS if s.name not in wb.sheetnames]
-    if missing_sheets:
-        raise ModelError(
-            f"{name} is not the organisational-model template: missing sheet"
-            f"{'s' if len(missing_sheets) > 1 else ''} {', '.join(repr(s) for s in missing_sheets)} "
-            "(get the template with `pcfgraph template orgmodel`)"
-        )
-    layouts: dict[str, dict[str, int]] = {}
-    missing: list[str] = []
-    for sheet in SHEETS:
-        index, absent = _headers(wb, sheet.name, [c.header for c in sheet.columns])
-        layouts[sheet.name] = index
-        missing.extend(f"{sheet.name}!{h}" for h in absent)
-    other_layout: dict[str, int] = {}
-    if OTHER_SHEET in wb.sheetnames:
-        other_layout, absent = _headers(wb, OTHER_SHEET, OTHER_HEADERS)
-        missing.extend(f"{OTHER_SHEET}!{h}" for h in absent)
-    if missing:
-        raise ModelError(
-            f"{name} is not the organisational-model template: missing column"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
-        )
+def _read(workbook: Any, name: str) -> ReadResult:
+    wb, layouts, other_layout = template_layout(workbook, name)
     reader = _Reader(name, _namespace(wb, name))
     for sheet in SHEETS:
         for column in sheet.columns:

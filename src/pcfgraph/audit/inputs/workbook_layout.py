@@ -1,0 +1,110 @@
+"""The template's layout found in a workbook: its sheets (matched as headers are, case and
+surrounding spaces aside) and the column of each header in row 1. A workbook that is not the
+template is refused naming what is missing and what it has instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from pcfgraph.audit.inputs.sheets import OTHER_HEADERS, OTHER_SHEET, README_SHEET, SHEETS
+from pcfgraph.errors import ModelError
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as text (numbers without a spurious '.0', dates as YYYY-MM-DD)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class TemplateSheets:
+    """The workbook's sheets under their template names, matched as headers are: case and
+    surrounding spaces ignored (a sheet renamed "customers " is still the Customers sheet; an
+    exact name wins). ``others``: the sheets that are no template sheet."""
+
+    def __init__(self, wb: Any) -> None:
+        self._wb = wb
+        names = [s.name for s in SHEETS] + [README_SHEET, OTHER_SHEET]
+        loose = {n.strip().casefold(): n for n in reversed(wb.sheetnames)}
+        self._actual = {
+            n: n if n in wb.sheetnames else loose[n.casefold()]
+            for n in names
+            if n in wb.sheetnames or n.casefold() in loose
+        }
+        self.sheetnames = list(self._actual)
+        taken = set(self._actual.values())
+        self.others = [n for n in wb.sheetnames if n not in taken]
+
+    def rows(self, sheet: str, **kwargs: Any) -> Any:
+        return self._wb.rows(self._actual[sheet], **kwargs)
+
+
+def headers(
+    wb: Any, sheet: str, expected: Sequence[str]
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Header text -> column index, the expected headers that are missing, and row 1's other
+    headers (what a renamed header is now called)."""
+    first: list[Any] = next((cells for r, cells in wb.rows(sheet, max_row=1) if r == 1), [])
+    found = {
+        cell_text(c.value).strip().casefold(): i
+        for i, c in enumerate(first)
+        if c is not None and c.value is not None and cell_text(c.value).strip()
+    }
+    wanted = {h.casefold() for h in expected}
+    index = {h: found[h.casefold()] for h in expected if h.casefold() in found}
+    others = [
+        cell_text(c.value).strip()
+        for c in first
+        if c is not None
+        and cell_text(c.value).strip()
+        and cell_text(c.value).strip().casefold() not in wanted
+    ]
+    return index, [h for h in expected if h.casefold() not in found], others
+
+
+def template_layout(
+    workbook: Any, name: str
+) -> tuple[TemplateSheets, dict[str, dict[str, int]], dict[str, int]]:
+    """The workbook's template sheets, each template sheet's header -> column index, and the
+    "Other statements" sheet's (empty when it has none)."""
+    wb = TemplateSheets(workbook)
+    missing_sheets = [s.name for s in SHEETS if s.name not in wb.sheetnames]
+    if missing_sheets:
+        others = f"; its other sheets: {', '.join(map(repr, wb.others))}" if wb.others else ""
+        raise ModelError(
+            f"{name} is not the organisational-model template: missing sheet"
+            f"{'s' if len(missing_sheets) > 1 else ''} {', '.join(repr(s) for s in missing_sheets)}"
+            f"{others} (get the template with `pcfgraph template orgmodel`)"
+        )
+    layouts: dict[str, dict[str, int]] = {}
+    missing: list[str] = []
+    instead: list[str] = []
+    headed = [(s.name, [c.header for c in s.columns]) for s in SHEETS]
+    if OTHER_SHEET in wb.sheetnames:
+        headed.append((OTHER_SHEET, list(OTHER_HEADERS)))
+    for sheet_name, expected in headed:
+        index, absent, unknown = headers(wb, sheet_name, expected)
+        layouts[sheet_name] = index
+        missing.extend(f"{sheet_name}!{h}" for h in absent)
+        if absent and unknown:
+            instead.append(f"{sheet_name} row 1 has {', '.join(map(repr, unknown))}")
+        elif absent and not index:
+            instead.append(f"{sheet_name} row 1 has no template header")
+    other_layout = layouts.pop(OTHER_SHEET, {})
+    if missing:
+        raise ModelError(
+            f"{name} is not the organisational-model template: missing column"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+            + (f" ({'; '.join(instead)}; the template's headers are on row 1)" if instead else "")
+        )
+    return wb, layouts, other_layout
