@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from apqc_support import EXTRACT_81, shipped_74
+from gql_support import Client as GqlClient
 from openpyxl import Workbook
 from rdflib import RDF, Literal
 from rdflib.namespace import PROV, RDFS
@@ -16,7 +18,9 @@ from pcfgraph import iris, services
 from pcfgraph.importers.apqc import APQC_NOTICE, import_workbook
 from pcfgraph.iris import DCTERMS
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import build_release
 from pcfgraph.services.search.present import rights_of
+from pcfgraph.sources import ExtraSources
 from pcfgraph.store import EmbeddedStore
 
 IBM_NOTICE = (
@@ -93,3 +97,13 @@ def test_no_notice_without_the_heading(tmp_path: Path) -> None:
     r = import_workbook(_airline(tmp_path, [["Some other text"]]), progress=False)
     assert r.source_notice is None
     assert set(r.graph.subjects(RDF.type, DCTERMS.RightsStatement)) == {iris.apqc_notice()}
+
+
+def test_graphql_framework_rights_cite_the_workbook_notice(tmp_path: Path) -> None:
+    _airline(tmp_path, SECTIONS)
+    src = tmp_path / "sources.yaml"
+    only = {"include_default": False, "frameworks": [{"kind": "apqc-workbook", "files": [NAME]}]}
+    src.write_text(yaml.safe_dump(only), encoding="utf-8")
+    gql = GqlClient(build_release(ExtraSources(sources_file=src)))
+    found = {f["id"]: f["rights"] for f in gql.data("{ frameworks { id rights } }")["frameworks"]}
+    assert APQC_NOTICE in found[FID] and IBM_NOTICE in found[FID]

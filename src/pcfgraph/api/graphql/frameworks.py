@@ -69,6 +69,12 @@ class Framework:
         description="Licence of the framework content (IRI), when stated."
     )
     source: str | None = strawberry.field(description="What the data was derived from.")
+    rights: str | None = strawberry.field(
+        description="The attribution to cite with this framework's content: its rights "
+        "statement (dcterms:rights) and, when it says more, the notice its source file states "
+        'itself (an APQC workbook\'s own copyright notice, e.g. "©2025 APQC and IBM ..." for '
+        "the industry editions developed with IBM); null when neither is stated."
+    )
 
     @strawberry.field(description="Number of elements in this framework.")
     def element_count(self, info: Ctx) -> int:
@@ -119,6 +125,7 @@ def framework_obj(f: services.Framework) -> Framework:
         publisher=f.publisher,
         license=f.license,
         source=f.source,
+        rights=f.attribution,
     )
 
 
