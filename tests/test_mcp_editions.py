@@ -81,3 +81,44 @@ def test_a_pcf_id_or_code_of_several_editions_needs_a_framework(release: Release
     # ... but code 1.3 is 17060 in 7.4 and 7.2.1 and 17050 in 7.2.2: two identities
     assert isinstance(code_history, MCPError) and "is ambiguous" in code_history.message
     assert "give framework to choose" in code_history.message
+
+
+@pytest.mark.parametrize(("pcf", "status"), [(10002, "inherited"), (17040, "needs-review")])
+def test_inherited_mappings_are_the_ones_graphql_gives(
+    release: Release, pcf: int, status: str
+) -> None:
+    """Curated on Cross-Industry 7.4, seen from Banking 7.2.2 (10002 unchanged, 17040 renamed):
+    get_element and get_mappings list them apart from the element's own mappings, with the
+    element they were made on and the status, as GraphQL ``inheritedMappings`` does."""
+    banking, cross = "apqc-pcf-banking-7.2.2", "apqc-pcf-cross-industry-7.4"
+    element, mappings, other_target = _calls(
+        release,
+        [
+            ("get_element", {"element": str(pcf), "framework": banking}),
+            ("get_mappings", {"element": str(pcf), "source": banking}),
+            ("get_mappings", {"element": str(pcf), "source": banking, "target": cross}),
+        ],
+    )
+    query = (
+        '{ element(pcfId: %d, framework: "%s") { inheritedMappings '
+        "{ status reasons mapping { iri } madeOn { iri } } } }"
+    )
+    gql = GqlClient(release).post(query % (pcf, banking)).json()["data"]["element"]
+    expected = {
+        (
+            m["mapping"]["iri"],
+            m["madeOn"]["iri"],
+            m["status"].lower().replace("_", "-"),
+            *m["reasons"],
+        )
+        for m in gql["inheritedMappings"]
+    }
+    assert {e[2] for e in expected} == {status}
+    for seen in (element["inheritedMappings"], mappings["inheritedMappings"]):
+        got = {(i["record"], i["madeOn"]["iri"], i["status"], *i["reasons"]) for i in seen}
+        assert got == expected
+        assert {i["madeOn"]["iri"] for i in seen} == {element_iri("Cross-Industry", "7.4", pcf)}
+        assert {i["other"]["framework"] for i in seen} == {"prm-it"}
+    assert element["mappings"] == [] and mappings["items"] == []  # its own: none
+    assert other_target["inheritedMappings"] == []  # target filters them too
+    assert {banking, cross, "prm-it"} <= set(element["sources"])

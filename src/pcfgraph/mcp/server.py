@@ -116,7 +116,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         """One element by IRI, element id, PCF ID or code (a PCF ID or code that several
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
         ancestors, children, measures, curated mappings (relation, direction, confidence,
-        justification) and its page URL."""
+        justification), inheritedMappings (curated on another APQC edition of its PCF ID:
+        inherited, or needs-review and why) and its page URL."""
         return await _threaded(lambda: tools.get_element(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -131,7 +132,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         """Mappings between two frameworks (source and target framework ids) or of one element
         (IRI, PCF ID or code, with `source` as its framework when several state it; target
         optional). Curated records only unless include_derived.
-        Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings."""
+        Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
+        for an element, those curated on another APQC edition under inheritedMappings."""
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
         )

@@ -25,6 +25,8 @@ from pcfgraph.mcp.paging import (
 )
 from pcfgraph.mcp.results import element_ref, page_url, readable_sources, sources
 from pcfgraph.mcp.state import ServedState
+from pcfgraph.runtime import AppState
+from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
 
@@ -177,6 +179,7 @@ class Tools:
         (children,) = services.children_of(reader, [e])
         (measures,) = services.measures_of(reader, [e])
         (records,) = services.mappings_of(reader, [e], direction="either", include_derived=False)
+        inherited = self._inherited_dicts(reader, e) if e.pcf_id is not None else []
         base = self.base_url
         out = element_ref(e, base)
         out.update(
@@ -196,22 +199,34 @@ class Tools:
                     }
                     for m in measures[:MAX_LIMIT]
                 ],
-                "mappings": self._mapping_dicts(reader, e, records)[:MAX_LIMIT],
+                "mappings": self._mapping_dicts(reader, e.iri, records)[:MAX_LIMIT],
+                "inheritedMappings": inherited[:MAX_LIMIT],
             }
         )
-        for name, full in (("children", children), ("measures", measures), ("mappings", records)):
+        for name, full in (
+            ("children", children),
+            ("measures", measures),
+            ("mappings", records),
+            ("inheritedMappings", inherited),
+        ):
             if len(full) > MAX_LIMIT:  # said, not silently cut: the first MAX_LIMIT are shown
                 out[f"{name}Truncated"] = len(full)
-        frameworks = {e.framework_id} | {m["other"]["framework"] for m in out["mappings"]}
+        frameworks = {e.framework_id} | {
+            m[end]["framework"]
+            for m in out["mappings"] + out["inheritedMappings"]
+            for end in ("other", "madeOn")
+            if end in m
+        }
         out["sources"] = sources(reader, frameworks)
         return out
 
     def _mapping_dicts(
-        self, reader: services.Reader, e: services.Element, records: Sequence[services.Mapping]
+        self, reader: services.Reader, own: str, records: Sequence[services.Mapping]
     ) -> list[dict[str, Any]]:
+        """``records`` seen from the element ``own`` (the IRI of one of their ends)."""
         others = {
             (m.object_iri, m.object_framework)
-            if m.subject_iri == e.iri
+            if m.subject_iri == own
             else (m.subject_iri, m.subject_framework)
             for m in records
         }
@@ -219,7 +234,7 @@ class Tools:
         by_iri = {o.iri: o for o in services.elements_by_iris(reader, keys) if o}
         out = []
         for m in records:
-            outgoing = m.subject_iri == e.iri
+            outgoing = m.subject_iri == own
             other_iri = m.object_iri if outgoing else m.subject_iri
             other = by_iri.get(other_iri)
             out.append(
@@ -239,6 +254,36 @@ class Tools:
                     "record": m.iri,
                 }
             )
+        return out
+
+    def _inherited_dicts(
+        self, reader: services.Reader, e: services.Element
+    ) -> list[dict[str, Any]]:
+        """The curated mappings ``e`` sees from other APQC editions and versions of its PCF ID
+        (GraphQL ``inheritedMappings``, the element page, the spreadsheet's inherited rows):
+        each as a mapping of the element it was made on, with that element, the status
+        ("inherited" or "needs-review") and why it needs review."""
+        st = self.state
+        # The read covers every edition at once (seconds with many workbooks): take it from
+        # the served release's shared reads, as the element pages do, not once per call.
+        shared = reads_for(st).reader if isinstance(st, AppState) else reader
+        (inherited,) = services.inherited_mappings_of(shared, [e])
+        by_made_on: dict[str, list[services.InheritedMapping]] = {}
+        for im in inherited:
+            by_made_on.setdefault(im.made_on, []).append(im)
+        out: list[dict[str, Any]] = []
+        for made_on, group in by_made_on.items():
+            dicts = self._mapping_dicts(reader, made_on, [im.mapping for im in group])
+            for im, d in zip(group, dicts, strict=True):
+                d["madeOn"] = {
+                    "iri": im.made_on,
+                    "framework": im.made_on_framework,
+                    "code": im.made_on_code,
+                    "url": page_url(im.made_on, self.base_url),
+                }
+                d["status"] = im.status
+                d["reasons"] = list(im.reasons)
+                out.append(d)
         return out
 
     # --- mappings and gaps -----------------------------------------------------------------
@@ -264,15 +309,26 @@ class Tools:
             (records,) = services.mappings_of(
                 reader, [e], direction="either", framework=target, include_derived=include_derived
             )
-            items = self._mapping_dicts(reader, e, records)
+            items = self._mapping_dicts(reader, e.iri, records)
             negatives = [
                 n
                 for n in services.negative_mappings(reader)
                 if e.iri in (n.subject_iri, n.object_iri)
                 and (target is None or target in (n.subject_framework, n.object_framework))
             ]
-            frameworks = {e.framework_id} | {i["other"]["framework"] for i in items}
+            inherited = [
+                i
+                for i in (self._inherited_dicts(reader, e) if e.pcf_id is not None else [])
+                if target is None or i["other"]["framework"] == target
+            ]
+            frameworks = {e.framework_id} | {
+                i[end]["framework"]
+                for i in items + inherited
+                for end in ("other", "madeOn")
+                if end in i
+            }
         else:
+            inherited = []
             if source is None or target is None:
                 raise ArgumentError(
                     "source" if source is None else "target",
@@ -321,6 +377,12 @@ class Tools:
         ]
         if len(negatives) > check_limit(limit):
             out["negativeMappingsTotal"] = len(negatives)
+        if element is not None:
+            # Curated on another edition of the element's PCF ID: listed apart, as in GraphQL
+            # (Element.inheritedMappings), never among the element's own mappings above.
+            out["inheritedMappings"] = inherited[: check_limit(limit)]
+            if len(inherited) > check_limit(limit):
+                out["inheritedMappingsTotal"] = len(inherited)
         out["sources"] = sources(reader, frameworks)
         return out
 
