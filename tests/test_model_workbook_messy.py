@@ -185,3 +185,33 @@ def test_a_refused_workbook_names_what_it_has_instead() -> None:
     assert "Agreements!Key" in str(title.value)
     assert "Agreements row 1 has 'Agreements 2025'" in str(title.value)
     assert "headers are on row 1" in str(title.value)
+
+
+def test_values_no_template_column_reads_are_listed_not_dropped() -> None:
+    """A column the auditor added ("Notes") and a value typed beside the table were dropped
+    without a word; they are listed as not used by the audit (report and convert)."""
+
+    def annotate(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Customers"]
+        ws.insert_cols(3)
+        ws["C1"] = "Notes"
+        ws[f"C{_row_of(ws, 'finance')}"] = "renegotiating in Q3"
+        ws["M2"] = "ask Karin"  # no header
+
+    data = _edited(annotate)
+    result = read_workbook(data, "model.xlsx")
+    assert isomorphic_triples(
+        result.triples, read_workbook(template_bytes(example=True), "m").triples
+    )
+    assert result.unused == [
+        {"kind": "column", "identifier": "Customers!C", "name": "Notes", "type": "column"},
+        {"kind": "column", "identifier": "Customers!M", "name": "(no header)", "type": "column"},
+    ]
+    report = audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
+    assert report.conforms
+    unused = report.to_json_dict()["notUsedByAudit"]
+    assert unused["columns"] == 2 and unused["elements"] == 0
+    assert "column Customers!C 'Notes'" in report.to_text()
+    # the template as written has nothing to list
+    plain = read_workbook(template_bytes(example=True), "m")
+    assert plain.unused is None

@@ -143,7 +143,7 @@ those covered via a curated exact or close mapping from an element a process imp
 {% for m in r.maturity %}<tr><td>{{ m.claim_label }}</td><td>{{ m.building_block_label }}</td><td class="n">{{ m.claimed if m.claimed is not none else "-" }}</td><td class="n">{{ m.achieved }}{% if not m.holds %} <span class="sev Warning">above evidence</span>{% endif %}</td><td>{% for p in m.missing_evidence %}{{ p.notation }} (level {{ p.level }}): {{ p.label }}{% if not loop.last %}<br>{% endif %}{% else %}none{% endfor %}</td></tr>
 {% endfor %}</tbody></table>{% endif %}
 {% if r.unused is not none %}{% set u = r.unused_json() %}<span id="unused"></span><h{{ h[2] }}>Not used by the audit</h{{ h[2] }}>
-<p>{{ u.elements }} elements and {{ u.relationships }} relationships of the ArchiMate model are not used by the audit (see docs/archimate.md for the mapping).</p>
+<p>{% if u.columns %}{{ u.columns }} columns of the workbook hold values no template column reads; they are not used by the audit.{% if u.elements or u.relationships %} {% endif %}{% endif %}{% if u.elements or u.relationships or not u.columns %}{{ u.elements }} elements and {{ u.relationships }} relationships of the ArchiMate model are not used by the audit (see docs/archimate.md for the mapping).{% endif %}</p>
 {% if u["items"] %}<table><thead><tr><th>kind</th><th>type</th><th>identifier</th><th>name</th></tr></thead><tbody>
 {% for item in u["items"] %}<tr><td>{{ item.kind }}</td><td>{{ item.type }}</td><td><code>{{ item.identifier }}</code></td><td>{{ item.name or "" }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}{% endif %}

@@ -58,9 +58,10 @@ def report_text(report: AuditReport) -> str:
         )
     if report.unused is not None:
         u = report.unused_json()
-        lines.append(
-            f"not used by the audit: {u['elements']} elements, {u['relationships']} relationships"
-        )
+        parts = [f"{u['columns']} workbook columns"] if u["columns"] else []
+        if u["elements"] or u["relationships"] or not parts:
+            parts.insert(0, f"{u['elements']} elements, {u['relationships']} relationships")
+        lines.append(f"not used by the audit: {', '.join(parts)}")
         for item in report.unused:
             lines.append(
                 f"  {item.get('type')} {item.get('identifier')}"

@@ -192,8 +192,9 @@ class AuditReport:
     rules: list[dict[str, Any]] = field(default_factory=list)
     #: Against a baseline: counts of new, unchanged and resolved findings, and the resolved.
     baseline: dict[str, Any] | None = None
-    #: ArchiMate elements and relationships the audit does not use (``{kind, identifier,
-    #: name, type}``); None when the model was not an ArchiMate model.
+    #: ArchiMate elements and relationships, and workbook columns no template column reads,
+    #: that the audit does not use (``{kind, identifier, name, type}``); None when there are
+    #: none to list (always a list for an ArchiMate model).
     unused: list[dict[str, Any]] | None = None
 
     def unused_json(self) -> dict[str, Any]:
@@ -202,6 +203,7 @@ class AuditReport:
         return {
             "elements": sum(1 for u in items if u.get("kind") == "element"),
             "relationships": sum(1 for u in items if u.get("kind") == "relationship"),
+            "columns": sum(1 for u in items if u.get("kind") == "column"),
             "items": items,
         }
 

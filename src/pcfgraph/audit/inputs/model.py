@@ -172,9 +172,16 @@ def unused_summary(unused: Sequence[dict[str, Any]]) -> str:
         by_type = ", ".join(
             f"{n} {t}" for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
         )
+        if kind == "column":  # named, not typed
+            by_type = ", ".join(
+                f"{u.get('identifier')} {u.get('name')!r}" for u in unused if u.get("kind") == kind
+            )
         return f"{total} {kind}{'' if total == 1 else 's'}" + (f" ({by_type})" if by_type else "")
 
-    return f"not mapped (not used by the audit): {part('element')}; {part('relationship')}"
+    kinds = ["element", "relationship"] if any(u.get("kind") != "column" for u in unused) else []
+    if any(u.get("kind") == "column" for u in unused):
+        kinds.append("column")
+    return f"not mapped (not used by the audit): {'; '.join(part(k) for k in kinds)}"
 
 
 def no_organisation_hint(unused: Sequence[dict[str, Any]]) -> str:

@@ -239,9 +239,47 @@ def _read(workbook: Any, name: str) -> ReadResult:
         for r, cells in rows[sheet.name]:
             _read_row(reader, sheet, layouts[sheet.name], r, cells)
     if OTHER_SHEET in wb.sheetnames:
-        for r, cells in _rows(wb, OTHER_SHEET, name):
+        rows[OTHER_SHEET] = _rows(wb, OTHER_SHEET, name)
+        for r, cells in rows[OTHER_SHEET]:
             _read_other(reader, other_layout, r, cells)
-    return ReadResult(triples=reader.triples, findings=reader.findings, sources=reader.sources)
+    unused = _unread_columns(wb.extra_headers, {**layouts, OTHER_SHEET: other_layout}, rows)
+    return ReadResult(
+        triples=reader.triples,
+        findings=reader.findings,
+        sources=reader.sources,
+        unused=unused or None,
+    )
+
+
+def _unread_columns(
+    extra_headers: dict[str, dict[int, str]],
+    layouts: dict[str, dict[str, int]],
+    rows: dict[str, list[tuple[int, tuple[Any, ...]]]],
+) -> list[dict[str, Any]]:
+    """The columns holding values that no template column reads (a column the user added, a
+    value beside the table): listed as not used by the audit, never dropped unsaid."""
+    out = []
+    for sheet, sheet_rows in rows.items():
+        known = set(layouts.get(sheet, {}).values())
+        filled = sorted(
+            {
+                i
+                for _r, cells in sheet_rows
+                for i, c in enumerate(cells)
+                if i not in known and c is not None and c.value not in (None, "")
+            }
+        )
+        for i in filled:
+            header = extra_headers.get(sheet, {}).get(i, "")
+            out.append(
+                {
+                    "kind": "column",
+                    "identifier": f"{sheet}!{column_letter(i)}",
+                    "name": header or "(no header)",
+                    "type": "column",
+                }
+            )
+    return out
 
 
 def _cell(cells: tuple[Any, ...], index: int | None) -> Any:

@@ -44,6 +44,8 @@ class TemplateSheets:
         self.sheetnames = list(self._actual)
         taken = set(self._actual.values())
         self.others = [n for n in wb.sheetnames if n not in taken]
+        #: sheet -> column index -> header of row 1 that is no template header
+        self.extra_headers: dict[str, dict[int, str]] = {}
 
     def rows(self, sheet: str, **kwargs: Any) -> Any:
         return self._wb.rows(self._actual[sheet], **kwargs)
@@ -51,9 +53,9 @@ class TemplateSheets:
 
 def headers(
     wb: Any, sheet: str, expected: Sequence[str]
-) -> tuple[dict[str, int], list[str], list[str]]:
+) -> tuple[dict[str, int], list[str], dict[int, str]]:
     """Header text -> column index, the expected headers that are missing, and row 1's other
-    headers (what a renamed header is now called)."""
+    headers by column index (a column the user added, or what a renamed header is now called)."""
     first: list[Any] = next((cells for r, cells in wb.rows(sheet, max_row=1) if r == 1), [])
     found = {
         cell_text(c.value).strip().casefold(): i
@@ -62,13 +64,13 @@ def headers(
     }
     wanted = {h.casefold() for h in expected}
     index = {h: found[h.casefold()] for h in expected if h.casefold() in found}
-    others = [
-        cell_text(c.value).strip()
-        for c in first
+    others = {
+        i: cell_text(c.value).strip()
+        for i, c in enumerate(first)
         if c is not None
         and cell_text(c.value).strip()
         and cell_text(c.value).strip().casefold() not in wanted
-    ]
+    }
     return index, [h for h in expected if h.casefold() not in found], others
 
 
@@ -95,9 +97,10 @@ def template_layout(
     for sheet_name, expected in headed:
         index, absent, unknown = headers(wb, sheet_name, expected)
         layouts[sheet_name] = index
+        wb.extra_headers[sheet_name] = unknown
         missing.extend(f"{sheet_name}!{h}" for h in absent)
         if absent and unknown:
-            instead.append(f"{sheet_name} row 1 has {', '.join(map(repr, unknown))}")
+            instead.append(f"{sheet_name} row 1 has {', '.join(map(repr, unknown.values()))}")
         elif absent and not index:
             instead.append(f"{sheet_name} row 1 has no template header")
     other_layout = layouts.pop(OTHER_SHEET, {})
