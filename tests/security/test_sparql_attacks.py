@@ -260,8 +260,8 @@ def test_wrong_media_types_and_charsets(
     assert_problem(client.post("/sparql", content=body, headers=headers), status, code)
 
 
-def test_malformed_query_names_line_and_column(client: httpx.Client) -> None:
-    r = sparql(client, "SELECT * WHERE {\n  ?s ?p \n}}")
+def test_malformed_query_names_line_and_column(patient: httpx.Client) -> None:
+    r = sparql(patient, "SELECT * WHERE {\n  ?s ?p \n}}")
     assert_problem(r, 400, {"parse-error", "syntax-error"})
     assert r.json().get("line") is not None or "line" in r.json()["detail"]
 
