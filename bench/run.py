@@ -99,16 +99,49 @@ def machine() -> list[str]:
     ]
 
 
+def cpu_ticks() -> list[int]:
+    """The machine's CPU time counters (``/proc/stat``: user, nice, system, idle, iowait, irq,
+    softirq, steal), empty where there are none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def steal(before: list[int], after: list[int]) -> float | None:
+    """The share of the CPU time a virtual machine's host gave to others meanwhile (steal):
+    the load average does not show it, and every figure of the part is slower by it."""
+    if len(before) < 8 or len(after) < 8:
+        return None
+    delta = [a - b for a, b in zip(after, before, strict=True)]
+    return delta[7] / sum(delta) if sum(delta) > 0 else None
+
+
+#: Steal above this marks a part as measured on a contended host.
+STEAL_MARK = 0.05
+
+
 def part(title: str, cmd: list[str]) -> list[str]:
     before = os.getloadavg()[0]
+    ticks = cpu_ticks()
     t0 = time.monotonic()
     print(f"== {title}: {' '.join(cmd)}", flush=True)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     lines = [f"## {title}", ""]
     busy = before > (os.cpu_count() or 1)
+    stolen = steal(ticks, cpu_ticks())
+    contended = (
+        f" CPU steal {stolen:.0%} (time the host gave other machines)"
+        + (": **measured on a contended host.**" if stolen > STEAL_MARK else ".")
+        if stolen is not None
+        else ""
+    )
     lines.append(
         f"Load average {before:.2f} before, {os.getloadavg()[0]:.2f} after; "
-        f"{time.monotonic() - t0:.0f} s." + (" **Measured under load.**" if busy else "")
+        f"{time.monotonic() - t0:.0f} s."
+        + (" **Measured under load.**" if busy else "")
+        + contended
     )
     lines.append(f"Command: `{' '.join(cmd[1:])}`")
     if proc.returncode != 0:
