@@ -52,3 +52,22 @@ def test_every_registered_command_still_runs_its_help() -> None:
 
     for name, _target in LAZY_COMMANDS:
         assert run_main(main, [name, "--help"]) == 0, name
+
+
+def test_a_named_query_does_not_import_rdflib() -> None:
+    """``pcfgraph query`` reads IRIs as text (CURIEs in its tables): the rdflib namespaces of
+    :mod:`pcfgraph.iris` are made on first use, so its imports leave rdflib out."""
+    code = (
+        "import sys\n"
+        "import pcfgraph.cli.graph_commands\n"
+        "from pcfgraph.cli.table import curie\n"
+        "print('CURIE', curie('https://w3id.org/pcfgraph/id/prm-it/A24'))\n"
+        "print('RDFLIB', 'rdflib' in sys.modules)\n"
+        "from pcfgraph.iris import SKOS, framework\n"  # made when asked for, the same terms
+        "print('TERMS', SKOS.broader, type(framework('prm-it')).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "CURIE prmit:A24" in out and "RDFLIB False" in out, out
+    assert "TERMS http://www.w3.org/2004/02/skos/core#broader URIRef" in out, out

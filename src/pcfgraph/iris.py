@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
-from rdflib import Namespace, URIRef
+if TYPE_CHECKING:
+    from rdflib import Namespace, URIRef
+
 
 #: The documented base of every minted IRI. Served at ``/id/...`` by ``pcfgraph serve``.
 BASE: Final = "https://w3id.org/pcfgraph/"
@@ -27,34 +30,76 @@ ONTOLOGY_IRI: Final = BASE + "ontology"
 ORG_ONTOLOGY_IRI: Final = BASE + "orgmodel"
 SHAPES_BASE: Final = BASE + "shapes/"
 
-PCFG = Namespace(ONTOLOGY_IRI + "#")
-ORGM = Namespace(ORG_ONTOLOGY_IRI + "#")
-SH_PCF = Namespace(SHAPES_BASE)
+#: The namespaces as rdflib terms (``PCFG.Element``, ``SKOS.broader``): this module's
+#: attributes, made on first use (:func:`__getattr__`), so what needs only the IRIs' text
+#: (:func:`curie`, :data:`PREFIXES`: the CLI's tables) does not import rdflib (0.1 s).
+NAMESPACES: Final[dict[str, str]] = {
+    "PCFG": ONTOLOGY_IRI + "#",
+    "ORGM": ORG_ONTOLOGY_IRI + "#",
+    "SH_PCF": SHAPES_BASE,
+    # Well-known vocabularies (bound once so no module spells them again).
+    "SKOS": "http://www.w3.org/2004/02/skos/core#",
+    "DCTERMS": "http://purl.org/dc/terms/",
+    "PROV": "http://www.w3.org/ns/prov#",
+    "ORG": "http://www.w3.org/ns/org#",
+    "FOAF": "http://xmlns.com/foaf/0.1/",
+    "SEMAPV": "https://w3id.org/semapv/vocab/",
+    "SSSOM": "https://w3id.org/sssom/",
+    "SH": "http://www.w3.org/ns/shacl#",
+    "VOID": "http://rdfs.org/ns/void#",
+    "SD": "http://www.w3.org/ns/sparql-service-description#",
+}
+if TYPE_CHECKING:
+    PCFG: Namespace
+    ORGM: Namespace
+    SH_PCF: Namespace
+    SKOS: Namespace
+    DCTERMS: Namespace
+    PROV: Namespace
+    ORG: Namespace
+    FOAF: Namespace
+    SEMAPV: Namespace
+    SSSOM: Namespace
+    SH: Namespace
+    VOID: Namespace
+    SD: Namespace
 
-# Well-known vocabularies (bound once so no module spells them again).
-SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
-SSSOM = Namespace("https://w3id.org/sssom/")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+def __getattr__(name: str) -> Namespace:
+    """``PCFG``, ``SKOS``, ...: the namespace of :data:`NAMESPACES`, made once."""
+    iri = NAMESPACES.get(name)
+    if iri is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rdflib import Namespace
+
+    namespace = globals()[name] = Namespace(iri)
+    return namespace
+
+
+@cache
+def _uriref() -> type[URIRef]:
+    from rdflib import URIRef
+
+    return URIRef
+
+
+def _iri(value: str) -> URIRef:
+    """``value`` as an rdflib IRI (rdflib imported on the first one)."""
+    return _uriref()(value)
+
 
 #: Prefixes used in exports, CURIEs and documentation.
 PREFIXES: Final[dict[str, str]] = {
-    "pcfg": str(PCFG),
-    "orgm": str(ORGM),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
-    "org": str(ORG),
-    "foaf": str(FOAF),
-    "semapv": str(SEMAPV),
-    "sssom": str(SSSOM),
-    "sh": str(SH),
+    "pcfg": NAMESPACES["PCFG"],
+    "orgm": NAMESPACES["ORGM"],
+    "skos": NAMESPACES["SKOS"],
+    "dcterms": NAMESPACES["DCTERMS"],
+    "prov": NAMESPACES["PROV"],
+    "org": NAMESPACES["ORG"],
+    "foaf": NAMESPACES["FOAF"],
+    "semapv": NAMESPACES["SEMAPV"],
+    "sssom": NAMESPACES["SSSOM"],
+    "sh": NAMESPACES["SH"],
     "owl": "http://www.w3.org/2002/07/owl#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -90,7 +135,7 @@ def slug(text: str) -> str:
 
 
 def _id(path: str) -> URIRef:
-    return URIRef(ID_BASE + path)
+    return _iri(ID_BASE + path)
 
 
 # --- frameworks -----------------------------------------------------------------------------
@@ -281,12 +326,12 @@ def mapping_record(set_slug: str, key: str) -> URIRef:
 def orgmodel_check(name: str) -> URIRef:
     """A SPARQL check of organisational models (``queries/checks/orgmodel/<name>-violation.rq``),
     named like a shape so audit results can cite it as ``sh:sourceShape``."""
-    return URIRef(f"{SHAPES_BASE}checks/orgmodel/{slug(name)}")
+    return _iri(f"{SHAPES_BASE}checks/orgmodel/{slug(name)}")
 
 
 def audit_rule(name: str) -> URIRef:
     """An audit rule implemented in code (e.g. framework statements ignored in an upload)."""
-    return URIRef(f"{SHAPES_BASE}audit/{slug(name)}")
+    return _iri(f"{SHAPES_BASE}audit/{slug(name)}")
 
 
 _NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
@@ -295,13 +340,13 @@ _NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
 def model_node(namespace: str, key: str) -> URIRef:
     """A node of an organisational model named by the key its author gave it (a spreadsheet
     row's key) in the model's namespace; characters IRIs cannot hold are percent-encoded."""
-    return URIRef(namespace + _NOT_IN_IRIS.sub(lambda m: f"%{ord(m.group()):02X}", key))
+    return _iri(namespace + _NOT_IN_IRIS.sub(lambda m: f"%{ord(m.group()):02X}", key))
 
 
 def archimate_node(model_id: str, identifier: str) -> URIRef:
     """A node of an ArchiMate model: the model's and the element's identifiers (the same in
     the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate`)."""
-    return URIRef(
+    return _iri(
         "urn:archimate:" + _NOT_IN_IRIS.sub("_", model_id) + ":" + _NOT_IN_IRIS.sub("_", identifier)
     )
 
@@ -315,4 +360,4 @@ def id_path(iri: str) -> str | None:
 
 def iri_from_path(path: str) -> URIRef:
     """Inverse of :func:`id_path` for the dereferencing route."""
-    return URIRef(ID_BASE + path.removeprefix("/").removeprefix("id/"))
+    return _iri(ID_BASE + path.removeprefix("/").removeprefix("id/"))
