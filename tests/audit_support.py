@@ -3,17 +3,22 @@ IT-CMF data plus a minimal TRIM fixture (same IRIs as the shipped TRIM data)."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import yaml
+from openpyxl import load_workbook
 
 from pcfgraph import iris
 from pcfgraph.assemble import framework_quads, load_turtle
 from pcfgraph.audit import AuditContext, AuditReport, Upload, audit
 from pcfgraph.audit.engine import AuditOptions
+from pcfgraph.audit.inputs.sheets import SHEETS
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
 
@@ -98,3 +103,18 @@ def audit_path(path: Path, options: AuditOptions | None = None) -> AuditReport:
     return audit(
         [Upload(path.name, path.read_bytes())], context(), options=options or AuditOptions(AS_OF)
     )
+
+
+def edited_workbook(data: bytes, edit: Callable[[Any], None]) -> bytes:
+    """The workbook ``data`` after ``edit(workbook)``, saved as openpyxl saves it."""
+    wb = load_workbook(io.BytesIO(data))
+    edit(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def template_column(sheet: str, header: str) -> str:
+    """The column letter of ``header`` in the template's sheet ``sheet``."""
+    s = next(x for x in SHEETS if x.name == sheet)
+    return chr(65 + [c.header for c in s.columns].index(header))

@@ -8,7 +8,7 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from audit_support import CONFORMING, FINDINGS, context
+from audit_support import CONFORMING, FINDINGS, context, edited_workbook, template_column
 from openpyxl import Workbook, load_workbook
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -96,16 +96,10 @@ def test_example_template_is_the_conforming_organisation() -> None:
 
 
 def _edit(data: bytes, sheet: str, cell: str, value: object) -> bytes:
-    wb = load_workbook(io.BytesIO(data))
-    wb[sheet][cell] = value
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return edited_workbook(data, lambda wb: wb[sheet].__setitem__(cell, value))
 
 
-def _col(sheet: str, header: str) -> str:
-    s = next(x for x in SHEETS if x.name == sheet)
-    return chr(65 + [c.header for c in s.columns].index(header))
+_col = template_column
 
 
 def _row_of(data: bytes, sheet: str, key: str) -> int:

@@ -4,20 +4,18 @@ or LibreOffice would save the edit."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from audit_support import context
-from openpyxl import load_workbook
+from audit_support import context, edited_workbook, template_column
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
-from pcfgraph.audit.inputs.sheets import SHEETS
 from pcfgraph.audit.inputs.workbook import read_workbook
 from pcfgraph.audit.inputs.writer import template_bytes
 from pcfgraph.errors import ModelError
@@ -35,17 +33,11 @@ def isomorphic_triples(a, b) -> bool:  # type: ignore[no-untyped-def]
     return bool(isomorphic(graph(a), graph(b)))
 
 
-def _edited(edit: Callable[[object], None]) -> bytes:
-    wb = load_workbook(io.BytesIO(template_bytes(example=True)))
-    edit(wb)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def _edited(edit: Callable[[Any], None]) -> bytes:
+    return edited_workbook(template_bytes(example=True), edit)
 
 
-def _col(sheet: str, header: str) -> str:
-    s = next(x for x in SHEETS if x.name == sheet)
-    return chr(65 + [c.header for c in s.columns].index(header))
+_col = template_column
 
 
 def _row_of(ws, key: str) -> int:  # type: ignore[no-untyped-def]
