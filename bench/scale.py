@@ -224,6 +224,27 @@ def measure(port: int, runs: int) -> dict[str, Any]:
     return out
 
 
+def wait_ready(proc: subprocess.Popen[bytes], port: int, poll: float = 0.05) -> None:
+    """Until the server ``proc`` started on ``port`` answers ``/ready`` 200 (it exiting, or
+    not ready after 120 s, ends the benchmark)."""
+    started = time.perf_counter()
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/ready")
+            ok = conn.getresponse().status == 200
+            conn.close()
+            if ok:
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"pcfgraph serve exited with {proc.returncode}")
+        if time.perf_counter() - started > 120:
+            raise SystemExit("pcfgraph serve not ready after 120 s")
+        time.sleep(poll)
+
+
 def serve_and_measure(release_dir: Path, cache: Path, runs: int) -> dict[str, Any]:
     port = free_port()
     t0 = time.perf_counter()
@@ -235,17 +256,7 @@ def serve_and_measure(release_dir: Path, cache: Path, runs: int) -> dict[str, An
     )
     sampler = Sampler(proc.pid)
     try:
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/ready")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise SystemExit("server exited")
-            time.sleep(0.05)
+        wait_ready(proc, port)
         restart = time.perf_counter() - t0
         latency = measure(port, runs)
         time.sleep(1)

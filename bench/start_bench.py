@@ -12,7 +12,6 @@ built release would.
 from __future__ import annotations
 
 import argparse
-import http.client
 import math
 import os
 import shutil
@@ -23,23 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from scale import PCFGRAPH, env_for, free_port, pcfgraph_build
+from scale import PCFGRAPH, env_for, free_port, pcfgraph_build, wait_ready
 
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def ready(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/ready")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
-    except OSError:
-        return False
 
 
 def one_start(release: Path, cache: Path) -> tuple[float, float]:
@@ -53,12 +41,7 @@ def one_start(release: Path, cache: Path) -> tuple[float, float]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        while not ready(port):
-            if proc.poll() is not None:
-                raise SystemExit(f"pcfgraph serve exited with {proc.returncode}")
-            if time.perf_counter() - t0 > 120:
-                raise SystemExit("pcfgraph serve not ready after 120 s")
-            time.sleep(0.02)
+        wait_ready(proc, port, poll=0.02)
         wall = time.perf_counter() - t0
         with open(f"/proc/{proc.pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
