@@ -278,8 +278,15 @@ def test_excel_style_shared_strings_read_the_same() -> None:
     assert isomorphic(_graph(original), _graph(result.triples))
 
 
-def test_text_cells_are_strings_never_formulas() -> None:
-    hostile = '=HYPERLINK("http://evil.example/","click")'
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '=HYPERLINK("http://evil.example/","click")',
+        '\uff1dHYPERLINK("http://evil.example/","click")',  # fullwidth equals sign
+        " @SUM(1+1)*cmd|' /C calc'!A0",  # a space before the trigger
+    ],
+)
+def test_text_cells_are_strings_never_formulas(hostile: str) -> None:
     text = CONFORMING.read_text(encoding="utf-8").replace(
         'rdfs:label "Group Finance"', f"rdfs:label {json.dumps(hostile)}"
     )

@@ -2,8 +2,13 @@
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run
 as a formula by Excel and LibreOffice when a CSV/TSV file is opened (``=HYPERLINK(...)``,
-DDE payloads). Following the OWASP CSV-injection rule such text is prefixed with a single
-quote, which spreadsheets show as text. Numbers are left alone (``-3`` stays a number).
+DDE payloads such as ``=cmd|' /C calc'!A0``). Following the OWASP CSV-injection rule such text
+is prefixed with a single quote, which spreadsheets show as text. So is text whose first
+visible character is one of them after leading spaces or control characters (``" =1+1"``,
+``"\n@SUM(A1)"``: spreadsheets that trim spaces on import run it), text starting with any
+control character, and the fullwidth forms ``＝ ＋ － ＠`` (U+FF1D, U+FF0B, U+FF0D, U+FF20),
+which spreadsheets in East Asian locales take as formula starts. Numbers are left alone
+(``-3`` stays a number).
 
 In XLSX files text is always written as a string cell (never a formula) and risky text gets
 the ``quotePrefix`` style instead of a changed value. Every CSV/TSV/XLSX writer of the product
@@ -14,16 +19,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP), with their
+#: fullwidth forms.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: Risky text, as a regular expression that Python and JavaScript read alike (the SPARQL
+#: page's CSV download uses this very pattern, given to it by the page): leading spaces or
+#: control characters, then a formula trigger; or a control character first.
+RISKY_PATTERN = (
+    r"^[\x00-\x20\x7f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*"
+    r"[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\x00-\x1f\x7f]"
+)
+_RISKY = re.compile(RISKY_PATTERN)
 
 
 def is_risky(value: object) -> bool:
     """True for text a spreadsheet would evaluate."""
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    return isinstance(value, str) and _RISKY.match(value) is not None
 
 
 def safe_cell(value: Any) -> Any:

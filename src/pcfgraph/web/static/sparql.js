@@ -7,6 +7,8 @@
   if (!form || !window.fetch || !window.CodeMirror) return;
   var prefixes = JSON.parse(form.getAttribute("data-prefixes") || "{}");
   var idBase = form.getAttribute("data-id-base") || "";
+  // The server's one rule for cells a spreadsheet would run (pcfgraph.cells.RISKY_PATTERN).
+  var risky = new RegExp(form.getAttribute("data-risky-cell") || "^[=+\\-@\\t\\r]");
   var textarea = document.getElementById("query");
   var example = document.getElementById("example");
   var status = document.getElementById("status");
@@ -239,9 +241,9 @@
   }
 
   // Cells a spreadsheet would run as a formula get a leading quote (OWASP rule, as the
-  // server's CSV exports do).
+  // server's CSV exports do, with the same pattern).
   function csvCell(v) {
-    if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+    if (risky.test(v)) v = "'" + v;
     return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
   }
 
