@@ -204,6 +204,40 @@ def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) 
     session(release, body)
 
 
+def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
+    """A nextCursor is bound to its tool and arguments: handed to another list (other text,
+    framework, tool) it is invalid params naming the difference, not an offset into it."""
+
+    async def body(client: Client) -> None:
+        sla = await call(client, "search", text="SLA", framework="apqc-pcf", limit=2)
+        cursor = sla["nextCursor"]
+        rest = await call(client, "search", text="SLA", framework="apqc-pcf", cursor=cursor)
+        assert rest["hits"] and not {h["iri"] for h in rest["hits"]} & {
+            h["iri"] for h in sla["hits"]
+        }
+        gaps = await call(client, "find_gaps", framework=APQC, limit=2)
+        assert gaps["truncated"]
+        for tool, args in (
+            ("search", {"text": "service", "framework": "apqc-pcf"}),
+            ("search", {"text": "SLA"}),
+            ("find_gaps", {"framework": APQC}),
+            ("run_named_query", {"name": "api/frameworks"}),
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(tool, {**args, "cursor": cursor})
+            assert err.value.code == -32602, (tool, err.value.message)
+            message = err.value.message
+            assert "argument 'cursor'" in message and "another list" in message, message
+        with pytest.raises(MCPError) as err:
+            await client.call_tool(
+                "find_gaps", {"framework": "prm-it", "cursor": gaps["nextCursor"]}
+            )
+        assert f'framework "{APQC}"' in err.value.message
+        assert 'framework "prm-it"' in err.value.message
+
+    session(release, body)
+
+
 @pytest.mark.timeout(180)
 def test_stdio_transport() -> None:
     async def main() -> None:

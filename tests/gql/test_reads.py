@@ -176,6 +176,42 @@ def test_elements_connection_pages_through_everything(gql):
     assert "invalid cursor" in err["message"]
 
 
+def test_a_cursor_continues_only_the_list_that_gave_it_out(gql):
+    """A cursor is bound to its list (framework and filters): another list's cursor is an
+    error naming the difference, not an offset into this list."""
+
+    def end_cursor(args: str) -> str:
+        page = gql.data(f"{{ elements({args}, first: 2) {{ pageInfo {{ endCursor }} }} }}")
+        return str(page["elements"]["pageInfo"]["endCursor"])
+
+    apqc = end_cursor(f'framework: "{APQC}"')
+    # the same list through Framework.elements continues where it ended
+    same = gql.data(
+        f'{{ framework(id: "{APQC}") {{ elements(first: 1, after: "{apqc}") {{ nodes {{ id }} }} }} }}'
+    )
+    reader = services.Reader(gql.release.store, shared_catalog())
+    third = services.list_elements(reader, framework=APQC)[2].id
+    assert same["framework"]["elements"]["nodes"] == [{"id": third}]
+    for query in (
+        f'{{ elements(framework: "{PRM}", after: "{apqc}") {{ totalCount }} }}',
+        f'{{ framework(id: "{PRM}") {{ elements(after: "{apqc}") {{ totalCount }} }} }}',
+        f'{{ elements(framework: "{APQC}", kind: "activity", after: "{apqc}") {{ totalCount }} }}',
+        f'{{ elements(after: "{apqc}") {{ totalCount }} }}',
+        f'{{ elements(framework: "{APQC}", industrySpecific: false, after: "{apqc}") '
+        "{ totalCount } }",
+    ):
+        (err,) = gql.errors(query)
+        assert "belongs to another list" in err["message"], err
+        assert f'framework "{APQC}"' in err["message"]
+        assert err["extensions"]["code"] == "bad-input"
+        assert err["path"][-1] == "elements"
+    (err,) = gql.errors(f'{{ elements(framework: "{PRM}", after: "{apqc}") {{ totalCount }} }}')
+    assert f'framework "{PRM}"' in err["message"]  # both lists named
+    # the old offset cursors ("element:N") are not cursors of any list
+    (err,) = gql.errors('{ elements(after: "ZWxlbWVudDox") { totalCount } }')
+    assert "invalid" in err["message"] and err["extensions"]["code"] == "bad-input"
+
+
 def test_search_is_accent_and_case_insensitive_and_ranked(gql):
     hits = gql.data(
         '{ search(text: "GERER les RELATIONS") { field score snippet element { code } } }'

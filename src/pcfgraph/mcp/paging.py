@@ -4,11 +4,11 @@ Argument errors name the argument (the server turns them into JSON-RPC invalid p
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Sequence
 from typing import Any
 
+from pcfgraph import cursors
 from pcfgraph.errors import InputError
 
 #: Items a list tool returns when ``limit`` is not given (fits an assistant's context).
@@ -39,41 +39,57 @@ def check_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int:
     return limit
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+def encode_cursor(offset: int, kind: str, scope: cursors.Scope) -> str:
+    """The cursor of ``offset`` in the list of tool ``kind`` chosen by ``scope`` (its
+    arguments): :mod:`pcfgraph.cursors`, as GraphQL's."""
+    return cursors.encode(kind, offset, scope)
 
 
-def decode_cursor(cursor: str | None) -> int:
+def decode_cursor(cursor: str | None, kind: str, scope: cursors.Scope) -> int:
+    """The offset of a cursor of this very list; another list's cursor (another tool, or the
+    same tool with other arguments) is an argument error naming both."""
     if not cursor:
         return 0
     try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "o" or not number.isdigit():
-            raise ValueError
-        return int(number)
-    except (ValueError, UnicodeDecodeError):
-        raise ArgumentError("cursor", "not a cursor this server gave out") from None
+        return cursors.decode(kind, cursor, scope)
+    except InputError as exc:
+        raise ArgumentError("cursor", str(exc)) from None
 
 
-def page(items: Sequence[Any], limit: int | None, cursor: str | None) -> dict[str, Any]:
-    """A page of ``items``: the items, the total, and ``nextCursor`` when it was cut."""
+def page(
+    items: Sequence[Any],
+    limit: int | None,
+    cursor: str | None,
+    *,
+    kind: str,
+    scope: cursors.Scope,
+) -> dict[str, Any]:
+    """A page of ``items``: the items, the total, and ``nextCursor`` when it was cut. ``kind``
+    and ``scope`` name the list (tool and arguments) its cursors are bound to."""
     size = check_limit(limit)
-    start = decode_cursor(cursor)
+    start = decode_cursor(cursor, kind, scope)
     chunk = list(items[start : start + size])
     out: dict[str, Any] = {"total": len(items), "returned": len(chunk)}
     if start + size < len(items):
         out["truncated"] = True
-        out["nextCursor"] = encode_cursor(start + size)
+        out["nextCursor"] = encode_cursor(start + size, kind, scope)
     out["items"] = chunk
     return out
 
 
-def bounded_page(items: Sequence[Any], limit: int | None, cursor: str | None) -> dict[str, Any]:
+def bounded_page(
+    items: Sequence[Any],
+    limit: int | None,
+    cursor: str | None,
+    *,
+    kind: str,
+    scope: cursors.Scope,
+) -> dict[str, Any]:
     """:func:`page` of ``sparql`` rows (dicts of strings) or N-Triples lines, also cut at
     :data:`MAX_ROWS_BYTES` (at least one row; the answer says ``truncated`` and gives the
     ``nextCursor`` of the first row left out), each value longer than
     :data:`MAX_VALUE_CHARS` cut and marked (``valuesCut`` counts them)."""
-    out = page(items, limit, cursor)
+    out = page(items, limit, cursor, kind=kind, scope=scope)
     kept: list[Any] = []
     size = cut = 0
     for item in out["items"]:
@@ -81,7 +97,8 @@ def bounded_page(items: Sequence[Any], limit: int | None, cursor: str | None) ->
         size += len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
         if kept and size > MAX_ROWS_BYTES:
             out["truncated"] = True
-            out["nextCursor"] = encode_cursor(decode_cursor(cursor) + len(kept))
+            start = decode_cursor(cursor, kind, scope)
+            out["nextCursor"] = encode_cursor(start + len(kept), kind, scope)
             break
         kept.append(item)
         cut += n

@@ -59,7 +59,7 @@ async def sparql(
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == by_name("ntriples").media_type:
         lines = [line for line in body.splitlines() if line.strip()]
-        out = bounded_page(lines, limit, cursor)
+        out = bounded_page(lines, limit, cursor, kind="sparql", scope={"query": query})
         out["form"] = checked.form
         out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
         return out
@@ -69,7 +69,7 @@ async def sparql(
     rows = [
         {k: v.get("value") for k, v in binding.items()} for binding in doc["results"]["bindings"]
     ]
-    out = bounded_page(rows, limit, cursor)
+    out = bounded_page(rows, limit, cursor, kind="sparql", scope={"query": query})
     out["form"] = "SELECT"
     out["variables"] = doc["head"].get("vars", [])
     out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
@@ -142,7 +142,8 @@ async def audit_model(
             raise ArgumentError("model", str(exc)) from None
     report = json.loads(result["body"])
     findings = report.get("findings") or report.get("results") or []
-    out = page(findings, limit, cursor)
+    scope = {"model": model, "format": format, "asOf": as_of}
+    out = page(findings, limit, cursor, kind="audit_model", scope=scope)
     out["conforms"] = result["conforms"]
     out["verdict"] = "conforms" if result["conforms"] else "findings"
     out["counts"] = result.get("counts")

@@ -9,6 +9,7 @@ deadlines, row caps and size limits of ``/sparql`` and ``POST /validate``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,7 +62,8 @@ class Tools:
         if len(text) > 200:
             raise ArgumentError("text", "is limited to 200 characters")
         size = check_limit(limit, 10)
-        start = decode_cursor(cursor)
+        scope = {"text": text, "framework": framework, "kind": kind}
+        start = decode_cursor(cursor, "search", scope)
         st = self.state
         reader = self.reader()
         index = served_index(st.caches, st.release, reader)
@@ -84,7 +86,7 @@ class Tools:
         out: dict[str, Any] = {"query": text, "total": result.total, "returned": len(hits)}
         if start + len(hits) < result.total:
             out["truncated"] = True
-            out["nextCursor"] = encode_cursor(start + len(hits))
+            out["nextCursor"] = encode_cursor(start + len(hits), "search", scope)
         if result.did_you_mean:
             out["didYouMean"] = result.did_you_mean
             out["corrected"] = result.corrected
@@ -361,7 +363,13 @@ class Tools:
             ]
             negatives = services.negative_mappings(reader, source=source, target=target)
             frameworks = {source, target}
-        out = page(items, limit, cursor)
+        scope = {
+            "source": source,
+            "target": target,
+            "element": element,
+            "includeDerived": include_derived,
+        }
+        out = page(items, limit, cursor, kind="get_mappings", scope=scope)
         out["curatedOnly"] = not include_derived
         # Negative mappings (SSSOM predicate_modifier Not) are statements that two elements
         # are NOT related: listed apart, never among the mappings above.
@@ -426,7 +434,8 @@ class Tools:
                     "reason": values.get("reason"),
                 }
             )
-        out = page(items, limit, cursor)
+        scope = {"framework": framework, "target": target, "kind": kind}
+        out = page(items, limit, cursor, kind="find_gaps", scope=scope)
         out["sources"] = sources(reader, {framework} | ({target} if target else set()))
         return out
 
@@ -503,7 +512,8 @@ class Tools:
             {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
             for row in result.rows
         ]
-        out = page(rows, limit, cursor)
+        scope = {"name": name, "params": json.dumps(values, sort_keys=True)}
+        out = page(rows, limit, cursor, kind="run_named_query", scope=scope)
         out["variables"] = list(result.variables)
         out["sources"] = readable_sources(self.reader()) if out["items"] else {}
         return out

@@ -3,13 +3,11 @@ element lists of a framework or of the whole graph."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import strawberry
 
-from pcfgraph import services
+from pcfgraph import cursors, services
 from pcfgraph.api.graphql.arguments import (
     AfterArg,
     FirstArg,
@@ -26,7 +24,6 @@ from pcfgraph.api.graphql.resolving import (
     check_first,
     fast,
 )
-from pcfgraph.errors import InputError
 
 
 def framework_of(info: Ctx, framework_id: str) -> Any:
@@ -155,21 +152,6 @@ class ElementConnection:
     total_count: int = strawberry.field(description="Number of elements across all pages.")
 
 
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"element:{offset}".encode()).decode()
-
-
-def _offset(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        kind, _, number = text.partition(":")
-        if kind != "element":
-            raise ValueError
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InputError(f"invalid cursor {cursor!r}") from None
-
-
 def _industry_filter(
     r: services.Reader, found: list[services.Element], specific: bool
 ) -> list[services.Element]:
@@ -188,7 +170,18 @@ async def list_elements(
     industry_specific: bool | None = None,
 ) -> ElementConnection:
     size = check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
-    start = _offset(after) + 1 if after is not None else 0
+    # The list's cursors are bound to it: a cursor of another framework's list, or of other
+    # filters, is an error rather than an offset into this one (Query.elements(framework: X)
+    # and Framework(X).elements are the same list).
+    scope = {
+        "framework": framework,
+        "kind": kind,
+        "level": level,
+        "industrySpecific": industry_specific,
+    }
+    start = (
+        cursors.decode("elements", after, scope, argument="after") + 1 if after is not None else 0
+    )
     wanted = info.context.wanted(info)
 
     def read(r: services.Reader) -> list[services.Element]:
@@ -201,7 +194,10 @@ async def list_elements(
     found = await info.context.loaders.run(read)
     page = found[start : start + size]
     info.context.charge(len(page))
-    edges = [ElementEdge(cursor=_cursor(start + i), node=element(e)) for i, e in enumerate(page)]
+    edges = [
+        ElementEdge(cursor=cursors.encode("elements", start + i, scope), node=element(e))
+        for i, e in enumerate(page)
+    ]
     return ElementConnection(
         edges=edges,
         nodes=[edge.node for edge in edges],
