@@ -4,7 +4,9 @@ Body: the model itself (``Content-Type`` one of text/turtle, application/ld+json
 application/rdf+xml, application/n-triples, the spreadsheet template's
 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/xml for an
 ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extension) or a ``multipart/form-data`` upload (every file part
-is read; several files form one model). Report: JSON by default; Turtle (an
+is read; several files form one model). A body or part whose type says nothing (none,
+``application/octet-stream``, ``text/plain``) is read by its name, else by its content
+(:func:`pcfgraph.audit.parse.upload_format`, the one decision of every edge). Report: JSON by default; Turtle (an
 ``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
 
 The audit runs through :mod:`pcfgraph.audit.service` in the sandbox worker pool

@@ -67,14 +67,26 @@ MODEL_MEDIA_TYPES: Final[dict[str, str]] = {
     by_name("archimate").media_type: "archi",
 }
 MODEL_EXTENSIONS: Final[dict[str, str]] = {".xlsx": "xlsx", ".archimate": "archi"}
-#: What an unsupported upload is told it may be instead (every model format, not only RDF).
-_ACCEPTED_TYPES: Final = ", ".join(
-    sorted(
-        {f.media_type for f in _RDF_UPLOADS}
-        | {XLSX_MEDIA_TYPE, _XML.media_type, by_name("archimate").media_type}
-    )
+#: What an upload of no format pcfgraph reads is told it may be instead (every model format,
+#: not only RDF): each format's extensions and media type.
+_ACCEPTED: Final = "; ".join(
+    [f"{f.label} ({', '.join(f.suffixes)}; {f.media_type})" for f in _RDF_UPLOADS]
+    + [
+        f"the spreadsheet template (.xlsx; {XLSX_MEDIA_TYPE})",
+        f"an ArchiMate exchange model (.xml; {_XML.media_type})",
+        f"an Archi model (.archimate; {by_name('archimate').media_type})",
+    ]
 )
-_ACCEPTED_EXTENSIONS: Final = ", ".join(sorted({*EXTENSIONS, *MODEL_EXTENSIONS}))
+_HOW_TO_NAME: Final = (
+    f"pcfgraph reads {_ACCEPTED}: name the file with one of these extensions or, over HTTP, "
+    "send one of these media types as its Content-Type"
+)
+_CSV_HINT: Final = (
+    "; a CSV file is not read: put its rows in the spreadsheet template "
+    "(`pcfgraph template orgmodel`, or GET /templates/orgmodel.xlsx) and upload the .xlsx"
+)
+#: The format a sniffed upload is read in, and the media type it is then read with.
+_SNIFFED: Final = {"turtle": by_name("turtle"), "jsonld": by_name("jsonld")}
 ARCHIMATE_NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
 ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
 
@@ -108,53 +120,86 @@ class Upload:
     media_type: str | None = None
 
 
-def detect_format(name: str, media_type: str | None) -> ox.RdfFormat:
-    """The format from the media type (parameters ignored) or else the file extension."""
-    if media_type:
-        base = base_media_type(media_type)
-        if base in MEDIA_TYPES:
-            return MEDIA_TYPES[base]
-        if base not in {"application/octet-stream", ""}:
-            raise UnsupportedMediaType(
-                f"{name}: media type {base!r} is not supported; use one of {_ACCEPTED_TYPES}"
-            )
-    suffix = PurePath(name).suffix.lower()
-    if suffix in EXTENSIONS:
-        return EXTENSIONS[suffix]
-    raise UnsupportedMediaType(
-        f"{name}: cannot tell the format; use a file extension ({_ACCEPTED_EXTENSIONS}) "
-        "or a media type"
-    )
+def detect_format(name: str, media_type: str | None, data: bytes | None = None) -> ox.RdfFormat:
+    """The RDF format of an upload (:func:`upload_format`); an upload that is not RDF is
+    :class:`~pcfgraph.errors.UnsupportedMediaType`."""
+    kind, fmt = upload_format(name, media_type, data)
+    if fmt is None:
+        raise UnsupportedMediaType(f"{name}: not an RDF serialisation ({kind}); {_HOW_TO_NAME}")
+    return fmt
 
 
 def model_format(name: str, media_type: str | None, data: bytes | None = None) -> str:
     """``"rdf"``, ``"xlsx"``, ``"archimate"`` (exchange format) or ``"archi"`` (Archi's own
-    format), from the media type or extension and, for XML, the root element; anything else is
-    :class:`~pcfgraph.errors.UnsupportedMediaType`."""
+    format), as :func:`upload_format` decides."""
+    return upload_format(name, media_type, data)[0]
+
+
+def _unsupported(name: str, what: str, data: bytes | None, suffix: str) -> UnsupportedMediaType:
+    from pcfgraph.audit.sniff import looks_like_csv
+
+    hint = _CSV_HINT if looks_like_csv(data, suffix) else ""
+    return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
+
+
+def upload_format(
+    name: str, media_type: str | None, data: bytes | None = None
+) -> tuple[str, ox.RdfFormat | None]:
+    """What an upload is and, for RDF, its serialisation: the one decision every edge (the
+    workbench, ``POST /validate``, the CLI, MCP) and the sandbox's reader make.
+
+    A media type naming a model format decides; one that says nothing (none,
+    ``application/octet-stream``, ``text/plain``... :data:`~pcfgraph.audit.sniff.
+    GENERIC_MEDIA_TYPES`) leaves it to the file extension, and when that is not one pcfgraph
+    reads, to the content (:func:`~pcfgraph.audit.sniff.sniff`). XML is told apart by its root
+    element. Anything else is :class:`~pcfgraph.errors.UnsupportedMediaType` (415, exit 2)
+    naming every format read, its extensions and media type."""
+    from pcfgraph.audit.sniff import GENERIC_MEDIA_TYPES, sniff
+
     base = base_media_type(media_type or "")
     suffix = PurePath(name).suffix.lower()
-    kind = MODEL_MEDIA_TYPES.get(base) or MODEL_EXTENSIONS.get(suffix)
-    if kind is None and base in ("", "application/octet-stream") and suffix == ".xml":
+    kind: str | None
+    if base in GENERIC_MEDIA_TYPES:
+        if suffix in MODEL_EXTENSIONS:
+            kind = MODEL_EXTENSIONS[suffix]
+        elif suffix == ".xml":
+            kind = "xml"
+        elif suffix in EXTENSIONS:
+            return "rdf", EXTENSIONS[suffix]
+        else:
+            sniffed = sniff(data, name) if data is not None else None
+            if sniffed is None:
+                said = f"the name, the media type ({base})" if base else "the name"
+                what = f"cannot tell the format: neither {said} nor the content says which"
+                raise _unsupported(name, what, data, suffix)
+            if sniffed in _SNIFFED:
+                return "rdf", _SNIFFED[sniffed].rdf_format
+            kind = sniffed
+    elif base == "application/rdf+xml":
         kind = "xml"
-    if kind is None and base == "application/rdf+xml":
-        kind = "xml"
-    if kind == "xml":
-        if data is None:
-            return "xml"
-        head = data[:4096]
-        if ARCHIMATE_NS.encode() in head and re.search(rb"<(\w+:)?model[\s>]", head):
-            return "archimate"
-        if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
-            return "archi"
-        if base in ("application/xml", "text/xml") and not re.search(rb"<(\w+:)?RDF[\s>]", head):
-            raise UnsupportedMediaType(
-                f"{name}: an XML file that is neither an ArchiMate exchange model nor RDF/XML"
-            )
-        return "rdf"
-    if kind is not None:
-        return kind
-    detect_format(name, media_type)
-    return "rdf"
+    elif base in MEDIA_TYPES:
+        return "rdf", MEDIA_TYPES[base]
+    elif base in MODEL_MEDIA_TYPES:
+        kind = MODEL_MEDIA_TYPES[base]
+    elif suffix in MODEL_EXTENSIONS:  # a workbook sent as application/vnd.ms-excel, x-zip...
+        kind = MODEL_EXTENSIONS[suffix]
+    else:
+        raise _unsupported(name, f"media type {base!r} is not supported", data, suffix)
+    if kind != "xml":
+        return kind, None
+    if data is None:
+        return "xml", None
+    head = data[:4096]
+    if ARCHIMATE_NS.encode() in head and re.search(rb"<(\w+:)?model[\s>]", head):
+        return "archimate", None
+    if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
+        return "archi", None
+    strict = base in ("application/xml", "text/xml") or suffix != ".xml"
+    if strict and base != "application/rdf+xml" and not re.search(rb"<(\w+:)?RDF[\s>]", head):
+        raise UnsupportedMediaType(
+            f"{name}: an XML file that is neither an ArchiMate exchange model nor RDF/XML"
+        )
+    return "rdf", ox.RdfFormat.RDF_XML
 
 
 def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> None:
@@ -254,7 +299,7 @@ def parse_upload(
             f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes "
             f"(the max_upload_bytes setting)"
         )
-    fmt = detect_format(name, upload.media_type)
+    fmt = detect_format(name, upload.media_type, data)
     if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
         # Windows editors (Notepad) save UTF-8 with a byte order mark; pyoxigraph's Turtle and
         # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").
@@ -336,10 +381,7 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
         from pcfgraph.audit.inputs.archimate import read_archimate
 
         result = read_archimate(upload.data, upload.name, native=kind == "archi")
-    else:
-        media = base_media_type(upload.media_type or "")
-        if media in MODEL_MEDIA_TYPES:  # application/xml that turned out to be RDF/XML
-            upload = Upload(upload.name, upload.data, "application/rdf+xml")
+    else:  # RDF, in the serialisation upload_format chose (parse_upload asks it again)
         return ReadResult(
             triples=parse_upload(upload, max_bytes=max_bytes, max_triples=max_triples)
         )

@@ -19,7 +19,7 @@ from pcfgraph.audit.html import render_html
 from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
-from pcfgraph.conneg import by_name, by_suffix, formats
+from pcfgraph.conneg import formats
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -28,10 +28,6 @@ from pcfgraph.sandbox.fairness import client_key
 REPORT_FORMATS: Mapping[str, tuple[str, str, str]] = {
     f.name: (f.media_type, f.suffix[1:], f.label) for f in formats("html", "json", "turtle")
 }
-#: What an upload's file name says it is (formats of :mod:`pcfgraph.conneg`).
-_UPLOAD_FORMATS = formats(
-    "turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads", "xlsx", "archimate"
-)
 
 
 @dataclass(frozen=True)
@@ -48,15 +44,6 @@ class AuditReports:
     @property
     def conforms(self) -> bool:
         return self.outcome.conforms
-
-
-def media_type_for(filename: str, declared: str) -> str:
-    known = by_suffix(filename, _UPLOAD_FORMATS)
-    if known is not None:
-        return known.media_type
-    if declared and declared not in ("application/octet-stream", "text/plain"):
-        return declared
-    return by_name("turtle").media_type
 
 
 def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:
@@ -79,7 +66,7 @@ async def run_audit(
     """Audit an uploaded model once (the audit service's sandbox, deadline and limits) and
     render its report in every format the page offers. ``options`` as
     :func:`pcfgraph.audit.options.audit_options` gives them (as of, profile)."""
-    media_type = media_type_for(filename, declared)
+    media_type = declared or None  # the name, the type or the content decides: upload_format
     try:
         model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
         outcome = await audit_report(

@@ -1,0 +1,89 @@
+"""What an uploaded file is when neither its name nor its media type says.
+
+Browsers send ``application/octet-stream`` (or nothing) for an extension the operating system
+does not know, curl sends ``application/x-www-form-urlencoded`` with ``--data-binary``, and a
+file saved without an extension says nothing at all. Such an upload was read as Turtle on the
+workbench (a CSV file got "not valid Turtle: id is not a valid subject") and refused on
+``POST /validate``: one upload, two answers. :func:`sniff` looks at the first bytes for the
+unmistakable marks of the formats pcfgraph reads (a ZIP holding ``xl/workbook.xml``, an XML
+prolog or a root element declaring namespaces, a JSON object, a Turtle directive or subject);
+anything else is refused by the caller with the list of formats and how to name the file.
+
+Files recognisably of a format pcfgraph does not read (an Excel 97-2003 or password-protected
+workbook, an OpenDocument spreadsheet, another ZIP archive, a PDF, CSV) are refused here with
+what to do instead. Sniffing only chooses a parser: every parser keeps its own limits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from pcfgraph.errors import UnsupportedMediaType
+
+#: Media types that say nothing about the content: the file's name decides, else its content.
+#: ``text/plain`` is N-Triples' old media type, but browsers and curl send it for any text file;
+#: a ``.nt`` file is still read as N-Triples, and Turtle (which :func:`sniff` picks for
+#: triples) reads every N-Triples document the same.
+GENERIC_MEDIA_TYPES: Final = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/json",
+    }
+)
+
+_HEAD: Final = 4096
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_ZIP: Final = b"PK\x03\x04"
+_OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: An XML prolog, comment or DOCTYPE, or a root element declaring a namespace (RDF/XML and
+#: ArchiMate always do; ``<urn:x> <p> <o> .`` in Turtle does not match: no space in the tag).
+_XML_RE = re.compile(rb"\s*(<\?xml|<!--|<!DOCTYPE|<[A-Za-z_][\w.:-]*\s[^>]*xmlns)", re.I)
+_JSON_RE = re.compile(rb"\s*(\{\s*[\"}]|\[\s*[{\]])")
+_COMMENTS_RE = re.compile(rb"(\s*#[^\n]*\n)*\s*")
+_TURTLE_RE = re.compile(rb"(@prefix|@base|prefix\s|base\s|<[^>\s]*>|_:|\[)", re.I)
+_CSV_RE = re.compile(rb"[^,;\t\n]*([,;\t][^,;\t\n]*)+\r?\n")
+
+
+def sniff(data: bytes, name: str) -> str | None:
+    """``"xlsx"``, ``"xml"``, ``"jsonld"`` or ``"turtle"`` when the content shows it, None
+    when it does not; :class:`~pcfgraph.errors.UnsupportedMediaType` for a file recognisably
+    of a format pcfgraph does not read."""
+    head = data[:_HEAD]
+    if head.startswith(_ZIP):
+        if b"xl/workbook.xml" in data[-65536:] or b"xl/workbook.xml" in head:
+            return "xlsx"
+        what = (
+            "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
+            if b"opendocument.spreadsheet" in head
+            else "a ZIP archive that is not an Excel workbook"
+        )
+        raise UnsupportedMediaType(f"{name}: {what}")
+    if head.startswith(_OLE2):
+        raise UnsupportedMediaType(
+            f"{name}: an Excel 97-2003 (.xls) or password-protected file: save it in Excel "
+            "Workbook format (.xlsx) without a password"
+        )
+    if head.startswith(b"%PDF"):
+        raise UnsupportedMediaType(f"{name}: a PDF document, not a model")
+    if head.startswith(_UTF8_BOM):
+        head = head[len(_UTF8_BOM) :]
+    if _XML_RE.match(head):
+        return "xml"
+    if _JSON_RE.match(head):
+        return "jsonld"
+    start = _COMMENTS_RE.match(head)
+    if _TURTLE_RE.match(head, start.end() if start else 0):
+        return "turtle"
+    return None
+
+
+def looks_like_csv(data: bytes | None, suffix: str) -> bool:
+    """A CSV or TSV file, by its extension or its first line (a delimited header)."""
+    if suffix in (".csv", ".tsv"):
+        return True
+    return data is not None and _CSV_RE.match(data[:_HEAD].removeprefix(_UTF8_BOM)) is not None

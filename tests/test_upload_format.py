@@ -1,0 +1,143 @@
+"""What an upload is, decided in one place (:func:`pcfgraph.audit.parse.upload_format`) for the
+workbench, ``POST /validate``, the CLI and the sandbox's reader: a media type naming a model
+format decides; one that says nothing leaves it to the name, then to the content; anything
+else is 415 / exit 2 naming every format read and how to name the file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_store
+from fastapi.testclient import TestClient
+from rdflib import Graph
+
+from pcfgraph.audit.inputs.writer import template_bytes
+from pcfgraph.audit.parse import upload_format
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.config import Settings
+from pcfgraph.conneg import XLSX_MEDIA_TYPE
+from pcfgraph.errors import UnsupportedMediaType
+from pcfgraph.release import load_release, write_release
+from pcfgraph.serving import create_app
+
+CSV = b"id,name,type\ncust-1,Contoso,Customer\n"
+GENERIC = [None, "", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"]
+
+
+def _told_every_format(message: str) -> None:
+    for expected in (".ttl", ".jsonld", ".xlsx", ".archimate", "text/turtle", XLSX_MEDIA_TYPE):
+        assert expected in message
+    assert "name the file" in message and "Content-Type" in message
+
+
+@pytest.mark.parametrize("media", GENERIC)
+@pytest.mark.parametrize("name", ["people.csv", "upload", "model.dat"])
+def test_an_upload_nothing_names_is_refused_with_every_format(name: str, media: str | None) -> None:
+    with pytest.raises(UnsupportedMediaType) as refused:
+        upload_format(name, media, CSV)
+    message = str(refused.value)
+    assert message.startswith(f"{name}: cannot tell the format")
+    _told_every_format(message)
+    assert "spreadsheet template" in message and "CSV" in message  # what to do with a CSV
+
+
+@pytest.mark.parametrize("media", GENERIC)
+def test_an_upload_nothing_names_is_read_by_its_content(media: str | None) -> None:
+    turtle = CONFORMING.read_bytes()
+    jsonld = Graph().parse(data=turtle, format="turtle").serialize(format="json-ld").encode()
+    rdfxml = Graph().parse(data=turtle, format="turtle").serialize(format="xml").encode()
+    archimate = (EXAMPLES / "it-organisation-archimate.xml").read_bytes()
+    assert upload_format("upload", media, turtle) == ("rdf", ox.RdfFormat.TURTLE)
+    assert upload_format("upload", media, b"\xef\xbb\xbf# a comment\n" + turtle)[1] is (
+        ox.RdfFormat.TURTLE
+    )
+    assert upload_format("upload", media, jsonld) == ("rdf", ox.RdfFormat.JSON_LD)
+    assert upload_format("upload", media, rdfxml) == ("rdf", ox.RdfFormat.RDF_XML)
+    assert upload_format("upload", media, archimate) == ("archimate", None)
+    assert upload_format("upload", media, template_bytes()) == ("xlsx", None)
+    # the name still decides before the content
+    assert upload_format("m.nt", media, turtle) == ("rdf", ox.RdfFormat.N_TRIPLES)
+
+
+def test_a_proper_media_type_decides_whatever_the_name() -> None:
+    assert upload_format("people.csv", "text/turtle", CSV) == ("rdf", ox.RdfFormat.TURTLE)
+    assert upload_format("upload", "application/ld+json; charset=utf-8", b"{}")[1] is (
+        ox.RdfFormat.JSON_LD
+    )
+    assert upload_format("m.xlsx", "application/vnd.ms-excel", b"PK")[0] == "xlsx"
+
+
+@pytest.mark.parametrize(
+    "data,expected",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "Excel 97-2003 (.xls)"),
+        (b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "OpenDocument"),
+        (b"PK\x03\x04" + bytes(100), "ZIP archive that is not an Excel workbook"),
+        (b"%PDF-1.7\n", "PDF"),
+    ],
+    ids=["xls", "ods", "zip", "pdf"],
+)
+def test_a_file_of_a_format_not_read_is_told_what_it_is(data: bytes, expected: str) -> None:
+    with pytest.raises(UnsupportedMediaType, match=re.escape(expected)):
+        upload_format("upload", "application/octet-stream", data)
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "rel"
+    write_release(framework_store(), out, {})
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(release_dir: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(query_workers=1, validate_timeout=300), load_release(release_dir))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_every_edge_refuses_an_unnamed_csv_with_the_same_415(
+    client: TestClient, release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workbench read it as Turtle ("not valid Turtle: id is not a valid subject", 400)
+    while ``POST /validate`` refused it: one upload, one answer now."""
+    octet = "application/octet-stream"
+    answers = []
+    for r in (
+        client.post("/audit", files={"model": ("people.csv", CSV, octet)}),
+        client.post("/validate", files={"model": ("people.csv", CSV, octet)}),
+        client.post("/validate?name=people.csv", content=CSV, headers={"Content-Type": octet}),
+    ):
+        assert r.status_code == 415, r.text[:300]
+        answers.append(r.text)
+    detail = client.post("/validate", files={"model": ("people.csv", CSV, octet)}).json()["detail"]
+    _told_every_format(detail)
+    assert "Turtle:" not in answers[0]
+    assert detail.replace("'", "&#39;") in answers[0]  # the page shows the same message
+    path = tmp_path / "people.csv"
+    path.write_bytes(CSV)
+    assert run_main(main, ["audit", str(path), "--release", str(release_dir)]) == 2
+    assert detail.replace("people.csv", str(path)) in capsys.readouterr().err
+
+
+def test_every_edge_reads_an_unnamed_turtle_upload(client: TestClient) -> None:
+    """A Turtle file saved without an extension and sent as octet-stream: the workbench read it
+    (as Turtle, its default) while ``POST /validate`` refused it with 415."""
+    data = CONFORMING.read_bytes()
+    octet = "application/octet-stream"
+    as_of = AS_OF.isoformat()
+    page = client.post("/audit", files={"model": ("model", data, octet)}, data={"asOf": as_of})
+    assert page.status_code == 200 and "The model conforms" in page.text
+    url = f"/validate?asOf={as_of}"
+    for r in (
+        client.post(url, files={"model": ("model", data, octet)}),
+        client.post(url, content=data, headers={"Content-Type": octet}),
+        client.post(url, content=data, headers={"Content-Type": "text/plain"}),
+    ):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["conforms"] is True
