@@ -88,6 +88,7 @@ def test_build_release_directory_and_files(tmp_path: Path, umask: int) -> None:
         "store": 0o777 & ~umask,  # the on-disk store servers and workers open read-only
         "search.sqlite": 0o666 & ~umask,  # the search index, built with the release
         "page-data.json": 0o666 & ~umask,  # what a first page reads, built with the release
+        "store-stats.json": 0o666 & ~umask,  # the in-process evaluator's statistics
     }
     for path in out.rglob("*"):  # the store's own files too
         assert mode(path) == (0o777 if path.is_dir() else 0o666) & ~umask, path

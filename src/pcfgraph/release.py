@@ -131,11 +131,16 @@ ArtefactWriter = Callable[[EmbeddedStore, Path, str], None]
 
 def default_artefacts() -> dict[str, ArtefactWriter]:
     """The extra files every release carries, by file name."""
+    from pcfgraph.release_stats import STORE_STATS_FILE, write_store_stats
     from pcfgraph.services.page_data import PAGE_DATA_FILE
     from pcfgraph.services.page_data_build import write_page_data
     from pcfgraph.services.search.release import SEARCH_INDEX_FILE, write_search_index
 
-    return {SEARCH_INDEX_FILE: write_search_index, PAGE_DATA_FILE: write_page_data}
+    return {
+        SEARCH_INDEX_FILE: write_search_index,
+        PAGE_DATA_FILE: write_page_data,
+        STORE_STATS_FILE: write_store_stats,
+    }
 
 
 #: N-Quads bytes per bulk load into a release's on-disk store. One bulk load of every shared

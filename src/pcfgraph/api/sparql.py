@@ -231,7 +231,7 @@ def local_work(
     if not release_id or release_id != pool.release_id:
         return None
     store = state.store
-    work = local.bound(str(release_id), store, payload["query"])
+    work = local.bound(str(release_id), store, payload["query"], state.release)
     return None if work is None else (local, store, work)
 
 
@@ -259,7 +259,7 @@ def prepare_local(state: AppState) -> None:
     release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
     if local is None or not release_id or state.services.remote_store is not None:
         return
-    local.prepare_now(str(release_id), state.store)
+    local.prepare_now(str(release_id), state.store, state.release)
 
 
 class SparqlFastPath:

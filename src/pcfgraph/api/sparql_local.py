@@ -7,9 +7,10 @@ every other query, and any that fails here for a reason other than its answer (a
 error, an engine error), goes to the worker as before, so clients see the same answers and
 the same errors. The safety argument is in ``docs/security.md`` ("In-process evaluation").
 
-- Bounds need the release's statistics: they are computed in the background on the first
-  ad-hoc query of a release (four aggregate queries, about a second per 100k quads, outside
-  the GIL); until then every query goes to the worker. Queries run on the served release's
+- Bounds need the release's statistics: read from the release when it carries them
+  (:mod:`pcfgraph.release_stats`, written when it is built), else computed in the background
+  on the first ad-hoc query of a release (four aggregate queries, about a second per 100k
+  quads, outside the GIL); until then every query goes to the worker. Queries run on the served release's
   store, in memory: a release of at most ``worker_memory_store_quads`` quads is served from
   memory (:func:`pcfgraph.release.served_in_memory`), and a larger one served from its on-disk
   store answers from the in-memory copy the server loads when it starts (within
@@ -57,6 +58,7 @@ import pyoxigraph as ox
 
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
 from pcfgraph.query_slots import QuerySlots, WaitingCount
+from pcfgraph.release_stats import Release, Shipped, shipped_stats
 from pcfgraph.sparql_bound import (
     StoreStats,
     closure_walks,
@@ -117,19 +119,28 @@ class LocalEvaluator:
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
 
+    @property
+    def stats(self) -> StoreStats | None:
+        """The statistics bounds are proven with (None: not ready yet)."""
+        return self._stats
+
     def share_waiting(self, count: WaitingCount) -> None:
         """Count waiting queries in ``count``, the server's (``--http-workers``)."""
         self._slots.shared = count
 
     # --- bounds --------------------------------------------------------------------------
 
-    def bound(self, release_id: str, store: EmbeddedStore, query: str) -> int | None:
+    def bound(
+        self, release_id: str, store: EmbeddedStore, query: str, release: Release | None = None
+    ) -> int | None:
         """The proven work bound of ``query`` on this release if it may run here, else None
-        (not provable, over the limit, statistics not ready yet, or disabled)."""
+        (not provable, over the limit, statistics not ready yet, or disabled). ``release``:
+        the served release, whose statistics are read when it carries them
+        (:mod:`pcfgraph.release_stats`)."""
         if not self.max_work:
             return None
         if release_id != self._release_id or store is not self._store:
-            self._switch(release_id, store)
+            self._switch(release_id, store, release)
             return None
         stats = self._stats
         if stats is None:
@@ -153,7 +164,9 @@ class LocalEvaluator:
                 self._bounds.popitem(last=False)
         return work if work is not None and work <= self.max_work else None
 
-    def prepare_now(self, release_id: str, store: EmbeddedStore) -> None:
+    def prepare_now(
+        self, release_id: str, store: EmbeddedStore, release: Release | None = None
+    ) -> None:
         """What the first ad-hoc query of this release starts in the background (the
         statistics), done now in this thread: ``pcfgraph serve --http-workers N`` calls it
         before forking, so the workers share them instead of each computing its own after its
@@ -163,19 +176,33 @@ class LocalEvaluator:
         self._release_id, self._store, self._stats = release_id, store, None
         self._bounds.clear()
         self._seconds.clear()
-        self._prepare(release_id, store)
+        self._prepare(release_id, store, release)
 
-    def _switch(self, release_id: str, store: EmbeddedStore) -> None:
+    def _switch(self, release_id: str, store: EmbeddedStore, release: Release | None) -> None:
         self._release_id, self._store, self._stats = release_id, store, None
         self._bounds.clear()
         self._seconds.clear()
+        shipped = self._shipped(release_id, release)
+        if shipped is not None:  # read now: a file of the release, no query to run
+            self._stats = shipped.stats
+            return
         self._background(("stats", release_id), lambda: self._prepare(release_id, store))
 
-    def _prepare(self, release_id: str, store: EmbeddedStore) -> None:
-        """This release's statistics: until they are set every query goes to a worker."""
-        stats = load_stats(store)
+    def _prepare(
+        self, release_id: str, store: EmbeddedStore, release: Release | None = None
+    ) -> None:
+        """This release's statistics: until they are set every query goes to a worker. Those
+        the release carries when it does, else computed (about a second per 100k quads)."""
+        shipped = self._shipped(release_id, release)
+        stats = shipped.stats if shipped is not None else load_stats(store)
         if stats is not None and release_id == self._release_id and store is self._store:
             self._stats = stats
+
+    @staticmethod
+    def _shipped(release_id: str, release: Release | None) -> Shipped | None:
+        if release is None or release.release_id != release_id:
+            return None
+        return shipped_stats(release)
 
     def _load_walks(self, predicates: set[str]) -> None:
         release_id, store = self._release_id, self._store
