@@ -207,3 +207,71 @@ def test_values_no_template_column_reads_are_listed_not_dropped() -> None:
     # the template as written has nothing to list
     plain = read_workbook(template_bytes(example=True), "m")
     assert plain.unused is None
+
+
+def _bad_cells(data: bytes) -> dict[tuple[str, int, str], str]:
+    """(sheet, row, column) -> message of each bad-cell finding of the workbook."""
+    findings = read_workbook(data, "model.xlsx").findings
+    return {
+        (f.location["sheet"], f.location["row"], f.location["column"]): f.message for f in findings
+    }
+
+
+@pytest.mark.parametrize("epoch,day", [(None, "2024-01-01"), ("1904", "2028-01-02")])
+def test_a_date_stored_as_a_number_says_which_date_excel_would_show(
+    epoch: str | None, day: str
+) -> None:
+    """A date typed into a cell formatted General is stored (and shown) as its serial: the
+    finding says which date the number is, in the workbook's date system; the number is not
+    taken for it unsaid (it was "'45292' is not a date" with no hint)."""
+    column = _col("Agreements", "Valid until")
+    rows: dict[str, int] = {}
+
+    def serial(wb) -> None:  # type: ignore[no-untyped-def]
+        if epoch:
+            from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+            wb.epoch = CALENDAR_MAC_1904
+        ws = wb["Agreements"]
+        rows["r"] = _row_of(ws, "sla-clinical")
+        cell = ws[f"{column}{rows['r']}"]
+        cell.value, cell.number_format = 45292, "General"
+
+    data = _edited(serial)
+    message = _bad_cells(data)[("Agreements", rows["r"], column)]
+    assert f"45292 is {day} as an Excel date serial" in message
+    assert f"format the cell as a date or type {day}" in message
+    assert _objects(data, NW + "sla-clinical", ORGM + "validUntil") == set()
+
+
+def test_formulas_with_no_saved_value_and_formula_errors_are_said_by_cell() -> None:
+    """A workbook written by a program and never opened in a spreadsheet holds formulas without
+    their results: each such cell is a finding naming it (it read as empty, unsaid, and the
+    audit then reported the value missing); a formula error (#N/A) is one too (it was read
+    as the text '#N/A')."""
+    name = _col("Customers", "Name")
+    rows: dict[str, int] = {}
+
+    def formulas(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Customers"]
+        rows["name"] = _row_of(ws, "clinical")
+        rows["error"] = _row_of(ws, "finance")
+        ws[f"{name}{rows['name']}"] = f"=UPPER(A{rows['name']})"
+        ws[f"{name}{rows['error']}"] = "#N/A"
+        rows["key"] = ws.max_row + 1  # a row of formulas only: not an empty row
+        ws[f"A{rows['key']}"] = '=CONCAT("cust-", 1)'
+
+    bad = _bad_cells(_edited(formulas))
+    told = "with no saved value: open and save the file in Excel or LibreOffice, or type the value"
+    assert bad[("Customers", rows["name"], name)] == (
+        f"Name is a formula (=UPPER(A{rows['name']})) {told}."
+    )
+    assert bad[("Customers", rows["error"], name)] == (
+        "Name shows the formula error #N/A: correct the formula or type the value."
+    )
+    assert told in bad[("Customers", rows["key"], "A")]
+    assert "has no key" in bad[("Customers", rows["key"], "A")]
+    assert not any(
+        isinstance(t.object, ox.Literal) and t.object.value == "#N/A"
+        for t in read_workbook(_edited(formulas), "model.xlsx").triples
+    )

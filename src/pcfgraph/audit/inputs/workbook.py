@@ -13,9 +13,7 @@ of :mod:`~pcfgraph.audit.inputs.xlsx`.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import pyoxigraph as ox
@@ -30,7 +28,6 @@ from pcfgraph.audit.inputs.sheets import (
     RDF_TYPE,
     README_SHEET,
     SHEETS,
-    XSD,
     Column,
     Sheet,
     code_iri,
@@ -39,21 +36,19 @@ from pcfgraph.audit.inputs.sheets import (
 from pcfgraph.audit.inputs.workbook_archive import check_archive
 from pcfgraph.audit.inputs.workbook_layout import cell_text as _text
 from pcfgraph.audit.inputs.workbook_layout import template_layout
+from pcfgraph.audit.inputs.workbook_values import (
+    EXCEL_EPOCH,
+    XSD_INTEGER,
+    date_serial_hint,
+    read_date,
+    read_number,
+)
 from pcfgraph.audit.report import node_text
 from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
 
 MAX_ROWS: Final = 200_000
 
 _TYPE = ox.NamedNode(RDF_TYPE)
-_XSD_INTEGER = ox.NamedNode(XSD + "integer")
-_XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
-_XSD_DATE = ox.NamedNode(XSD + "date")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
-_PLACES = re.compile(r"0\.(0+)")
-_PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
-#: What a number format shows literally: quoted text and backslash-escaped characters.
-_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
 _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
@@ -67,6 +62,7 @@ class _Reader:
         self.sources = SourceMap()
         self.keys: dict[str, tuple[ox.NamedNode | ox.BlankNode, str, int]] = {}
         self.blanks: dict[str, ox.BlankNode] = {}
+        self.epoch = EXCEL_EPOCH  # day 0 of the workbook's date serials
 
     def where(self, sheet: str, row: int, col: int) -> dict[str, Any]:
         return {"file": self.name, "sheet": sheet, "row": row, "column": column_letter(col)}
@@ -116,69 +112,13 @@ class _Reader:
         return f"; did you mean {' or '.join(close)}?" if close else "."
 
 
-def _percent(value: int | float, number_format: str) -> ox.Literal:
-    """A cell formatted as a percentage shows (and Excel's user typed) a hundred times what it
-    stores: ``97.2%`` is stored as 0.972 and means the number 97.2 of a percent column. The
-    value is scaled exactly (decimal arithmetic, no binary rounding) and keeps at least the
-    places its format shows (``0.0%`` of 0.99 is 99.0)."""
-    scaled = (Decimal(repr(value)) * 100).normalize()
-    m = _PERCENT_PLACES.search(_FORMAT_LITERAL.sub("", number_format))
-    exponent = scaled.as_tuple().exponent
-    places = max(-exponent if isinstance(exponent, int) else 0, len(m.group(1) or "") if m else 0)
-    if places <= 0:
-        return ox.Literal(str(int(scaled)), datatype=_XSD_INTEGER)
-    return ox.Literal(f"{scaled:.{places}f}", datatype=_XSD_DECIMAL)
-
-
-def _number(value: Any, number_format: str | None) -> ox.Literal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float) and "%" in _FORMAT_LITERAL.sub("", number_format or ""):
-        return _percent(value, number_format or "")
-    if isinstance(value, int | float):
-        # a number format with decimals ("0.0") keeps a decimal's places ("99.0" stays decimal)
-        m = _PLACES.fullmatch(number_format or "")
-        if m:
-            return ox.Literal(f"{value:.{len(m.group(1))}f}", datatype=_XSD_DECIMAL)
-    if isinstance(value, int):
-        return ox.Literal(str(value), datatype=_XSD_INTEGER)
-    if isinstance(value, float):
-        if value.is_integer():
-            return ox.Literal(str(int(value)), datatype=_XSD_INTEGER)
-        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=_XSD_DECIMAL)
-    if isinstance(value, str):
-        s = value.strip()
-        if _INTEGER.fullmatch(s):
-            return ox.Literal(str(int(s)), datatype=_XSD_INTEGER)
-        if _DECIMAL.fullmatch(s):
-            try:
-                Decimal(s)
-            except InvalidOperation:
-                return None
-            return ox.Literal(s, datatype=_XSD_DECIMAL)
-    return None
-
-
-def _date(value: Any) -> ox.Literal | None:
-    if isinstance(value, dt.datetime):
-        return ox.Literal(value.date().isoformat(), datatype=_XSD_DATE)
-    if isinstance(value, dt.date):
-        return ox.Literal(value.isoformat(), datatype=_XSD_DATE)
-    if isinstance(value, str):
-        try:
-            return ox.Literal(dt.date.fromisoformat(value.strip()).isoformat(), datatype=_XSD_DATE)
-        except ValueError:
-            return None
-    return None
-
-
 def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     out = []
     for r, row in wb.rows(sheet, min_row=2):
         if r > MAX_ROWS + 1:
             raise PayloadTooLarge(f"{name}: sheet {sheet!r} has more than {MAX_ROWS} rows")
-        if any(c is not None and c.value not in (None, "") for c in row):
-            out.append((r, tuple(row)))
+        if any(c is not None and (c.value not in (None, "") or c.problem) for c in row):
+            out.append((r, tuple(row)))  # a formula with no saved value is not an empty cell
     return out
 
 
@@ -228,6 +168,7 @@ def read_workbook(data: bytes, name: str) -> ReadResult:
 def _read(workbook: Any, name: str) -> ReadResult:
     wb, layouts, other_layout = template_layout(workbook, name)
     reader = _Reader(name, _namespace(wb, name))
+    reader.epoch = getattr(workbook, "epoch", EXCEL_EPOCH)
     for sheet in SHEETS:
         for column in sheet.columns:
             if column.predicate and not column.inverse:
@@ -288,6 +229,12 @@ def _cell(cells: tuple[Any, ...], index: int | None) -> Any:
     return cells[index]
 
 
+def _problem(cell: Any) -> str | None:
+    """Why a cell holding something reads as empty (:attr:`~pcfgraph.audit.inputs.xlsx.Cell.
+    problem`), or None."""
+    return getattr(cell, "problem", None)
+
+
 def _collect_keys(
     reader: _Reader,
     rows: dict[str, list[tuple[int, tuple[Any, ...]]]],
@@ -345,7 +292,9 @@ def _read_row(
             "bad-value",
             node,
             label,
-            f"{sheet.name} row {r} has no key (column A).",
+            f"{sheet.name} row {r} has no key (column A"
+            + (f": it {problem}" if (problem := _problem(_cell(cells, first))) else "")
+            + ").",
             reader.where(sheet.name, r, first),
         )
     cls = sheet.class_iris[0]
@@ -356,6 +305,9 @@ def _read_row(
         cell = _cell(cells, j)
         value = getattr(cell, "value", None)
         where = reader.where(sheet.name, r, j)
+        if problem := _problem(cell):  # a formula error, or one with no saved value: said
+            reader.bad("bad-value", node, label, f"{column.header} {problem}.", where, column)
+            continue
         if value is None or (isinstance(value, str) and not value.strip()):
             if column.kind == "class" and len(sheet.classes) > 1:
                 reader.bad(
@@ -414,7 +366,7 @@ def _terms(
     if kind == "texts":
         return [ox.Literal(line) for line in text.split("\n") if line.strip()]
     if kind in ("number", "amount"):
-        number = _number(value, number_format)
+        number = read_number(value, number_format)
         if number is not None:
             return [number]
         if kind == "amount":
@@ -430,13 +382,14 @@ def _terms(
         )
         return []
     if kind == "date":
-        date = _date(value)
+        date = read_date(value)
         if date is None:
             reader.bad(
                 "bad-value",
                 node,
                 label,
-                f"{column.header} {text!r} is not a date (YYYY-MM-DD).",
+                f"{column.header} {text!r} is not a date (YYYY-MM-DD)"
+                f"{date_serial_hint(value, reader.epoch)}.",
                 where,
                 column,
                 text,
@@ -444,8 +397,8 @@ def _terms(
             return []
         return [date]
     if kind == "level":
-        number = _number(value, None)
-        if number is None or number.datatype != _XSD_INTEGER or not 1 <= int(number.value) <= 5:
+        number = read_number(value, None)
+        if number is None or number.datatype != XSD_INTEGER or not 1 <= int(number.value) <= 5:
             reader.bad(
                 "unknown-choice",
                 node,
@@ -518,6 +471,12 @@ def _read_other(reader: _Reader, layout: dict[str, int], r: int, cells: tuple[An
         return _text(getattr(_cell(cells, layout[header]), "value", None)).strip()
 
     subject_text, prop, kind = text("Subject"), text("Property"), text("Value type") or "text"
+    for header, j in layout.items():
+        if problem := _problem(_cell(cells, j)):
+            focus = reader.ref(subject_text) or ox.BlankNode()
+            where = reader.where(OTHER_SHEET, r, j)
+            reader.bad("bad-value", focus, subject_text, f"{header} {problem}.", where)
+            return
     raw = _text(getattr(_cell(cells, layout["Value"]), "value", None))
     where = reader.where(OTHER_SHEET, r, layout["Subject"])
     subject = reader.ref(subject_text) if subject_text else None

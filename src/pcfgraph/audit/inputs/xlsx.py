@@ -7,7 +7,9 @@ every inline string, a cell object per cell). This reads the sheet XML with lxml
 :func:`~pcfgraph.audit.inputs.workbook_archive.check_archive` before), shared strings once, and the
 styles' number formats once. Values are what a spreadsheet shows: shared, inline and formula
 strings, numbers (``int`` when integral in the file), booleans, and dates as ``datetime`` when
-the cell's number format is a date format (1900 and 1904 date systems).
+the cell's number format is a date format (1900 and 1904 date systems). A cell that shows
+something a model cannot take (a formula error such as ``#N/A``, a formula whose result was
+never saved) has no value and says why (:attr:`Cell.problem`).
 
 Merged cells: a cell merged down over several rows shows its value on each of them, so each of
 those rows that has a value of its own reads it (in the range's first column; the other columns
@@ -42,6 +44,28 @@ _MERGE = re.compile(
 class Cell:
     value: Any
     number_format: str | None = None
+    #: Why a cell that holds something reads as empty (a formula with no saved value, a formula
+    #: error), said after the column's header in the finding the workbook reader makes of it.
+    problem: str | None = None
+
+
+#: A formula whose result was never saved: a workbook written by a program (openpyxl, a
+#: report generator) and never opened in a spreadsheet program holds only the formula.
+NO_SAVED_VALUE: Final = (
+    "is a formula{formula} with no saved value: open and save the file in Excel or "
+    "LibreOffice, or type the value"
+)
+FORMULA_ERROR: Final = "shows the formula error {error}: correct the formula or type the value"
+
+
+def _formula_problem(c: Any) -> str | None:
+    """The problem of a cell with no value: None unless it holds a formula."""
+    f = c.find(f"{_M}f")
+    if f is None:
+        return None
+    text = (f.text or "").strip()
+    shown = f" (={text[:60]}{'...' if len(text) > 60 else ''})" if text else ""
+    return NO_SAVED_VALUE.format(formula=shown)
 
 
 def _column_index(ref: str) -> int:
@@ -96,6 +120,11 @@ class LeanWorkbook:
         self.sheetnames = list(self._paths)
         self._shared = self._shared_strings() if "xl/sharedStrings.xml" in names else []
         self._formats = self._number_formats() if "xl/styles.xml" in names else []
+
+    @property
+    def epoch(self) -> dt.datetime:
+        """Day 0 of the workbook's date serials (1900 or 1904 date system)."""
+        return self._epoch
 
     def close(self) -> None:
         self._zip.close()
@@ -198,8 +227,10 @@ class LeanWorkbook:
                 elif t == "inlineStr":
                     is_ = c.find(f"{_M}is")
                     value = _text_of(is_) if is_ is not None else None
-                elif t in ("str", "e"):
+                elif t == "str":
                     value = v
+                elif t == "e":  # #N/A, #REF!...: no value, said (it was read as the text)
+                    value = None
                 elif t == "b":
                     value = v in ("1", "true")
                 elif t == "d":
@@ -217,9 +248,14 @@ class LeanWorkbook:
                     if fmt is not None and fmt[1] and isinstance(value, int | float):
                         with contextlib.suppress(OverflowError):
                             value = epoch + dt.timedelta(days=float(value))
+                problem = None
+                if t == "e":
+                    problem = FORMULA_ERROR.format(error=v or "#VALUE!")
+                elif value is None:
+                    problem = _formula_problem(c)
                 while len(cells) < col:
                     cells.append(None)
-                cells.append(Cell(value, fmt[0] if fmt else None))
+                cells.append(Cell(value, fmt[0] if fmt else None, problem))
                 col += 1
             row.clear()
             for col, bottom in merged.get(r, ()):

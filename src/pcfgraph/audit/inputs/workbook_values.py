@@ -1,0 +1,106 @@
+"""A workbook cell's value as the RDF literal it means: numbers as a spreadsheet shows them
+(percentages, places a number format keeps), dates; and what a number in a date column would
+be as a date (:func:`date_serial_hint`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import pyoxigraph as ox
+
+from pcfgraph.audit.inputs.sheets import XSD
+from pcfgraph.audit.inputs.workbook_layout import cell_text
+
+XSD_INTEGER: Final = ox.NamedNode(XSD + "integer")
+_XSD_DECIMAL: Final = ox.NamedNode(XSD + "decimal")
+_XSD_DATE: Final = ox.NamedNode(XSD + "date")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
+_PLACES = re.compile(r"0\.(0+)")
+_PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
+#: What a number format shows literally: quoted text and backslash-escaped characters.
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
+#: Excel's last date serial (9999-12-31 in the 1900 date system).
+_LAST_SERIAL: Final = 2_958_465
+EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+
+
+def _percent(value: int | float, number_format: str) -> ox.Literal:
+    """A cell formatted as a percentage shows (and Excel's user typed) a hundred times what it
+    stores: ``97.2%`` is stored as 0.972 and means the number 97.2 of a percent column. The
+    value is scaled exactly (decimal arithmetic, no binary rounding) and keeps at least the
+    places its format shows (``0.0%`` of 0.99 is 99.0)."""
+    scaled = (Decimal(repr(value)) * 100).normalize()
+    m = _PERCENT_PLACES.search(_FORMAT_LITERAL.sub("", number_format))
+    exponent = scaled.as_tuple().exponent
+    places = max(-exponent if isinstance(exponent, int) else 0, len(m.group(1) or "") if m else 0)
+    if places <= 0:
+        return ox.Literal(str(int(scaled)), datatype=XSD_INTEGER)
+    return ox.Literal(f"{scaled:.{places}f}", datatype=_XSD_DECIMAL)
+
+
+def read_number(value: Any, number_format: str | None) -> ox.Literal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and "%" in _FORMAT_LITERAL.sub("", number_format or ""):
+        return _percent(value, number_format or "")
+    if isinstance(value, int | float):
+        # a number format with decimals ("0.0") keeps a decimal's places ("99.0" stays decimal)
+        m = _PLACES.fullmatch(number_format or "")
+        if m:
+            return ox.Literal(f"{value:.{len(m.group(1))}f}", datatype=_XSD_DECIMAL)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=XSD_INTEGER)
+    if isinstance(value, float):
+        if value.is_integer():
+            return ox.Literal(str(int(value)), datatype=XSD_INTEGER)
+        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=_XSD_DECIMAL)
+    if isinstance(value, str):
+        s = value.strip()
+        if _INTEGER.fullmatch(s):
+            return ox.Literal(str(int(s)), datatype=XSD_INTEGER)
+        if _DECIMAL.fullmatch(s):
+            try:
+                Decimal(s)
+            except InvalidOperation:
+                return None
+            return ox.Literal(s, datatype=_XSD_DECIMAL)
+    return None
+
+
+def read_date(value: Any) -> ox.Literal | None:
+    if isinstance(value, dt.datetime):
+        return ox.Literal(value.date().isoformat(), datatype=_XSD_DATE)
+    if isinstance(value, dt.date):
+        return ox.Literal(value.isoformat(), datatype=_XSD_DATE)
+    if isinstance(value, str):
+        try:
+            return ox.Literal(dt.date.fromisoformat(value.strip()).isoformat(), datatype=_XSD_DATE)
+        except ValueError:
+            return None
+    return None
+
+
+def date_serial_hint(value: Any, epoch: dt.datetime = EXCEL_EPOCH) -> str:
+    """What a number in a date column is as an Excel date serial ("; 45292 is 2024-01-01 as an
+    Excel date serial: ..."), or "" for anything else. A date typed in a cell formatted
+    General (or pasted as a number) is stored as its serial and shows as one; the number is
+    not taken for that date unsaid (a plain number in a date column may mean anything), the
+    finding says which date it would be."""
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    if not 1 <= value <= _LAST_SERIAL:
+        return ""
+    try:
+        day = (epoch + dt.timedelta(days=int(value))).date().isoformat()
+    except OverflowError:
+        return ""
+    return (
+        f"; {cell_text(value)} is {day} as an Excel date serial: format the cell as a date "
+        f"or type {day}"
+    )
