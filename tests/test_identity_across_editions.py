@@ -375,3 +375,97 @@ def test_versions_history_and_inherited_mappings_cost_queries_per_framework(
     assert sum(len(n["inheritedMappings"]) for n in big["elements"]["nodes"]) == 4
     assert every == one, (one, every)
     assert big == per_pcf_id
+
+
+def _gaps(release_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    base = ["gaps", "--release", str(release_dir), "--framework", "apqc-pcf-banking-7.2.2"]
+    assert run_main(main, [*base, "--target", "prm-it", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_gaps_set_apart_elements_covered_by_inherited_mappings(
+    release_dir: Path,
+    client: Client,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An industry element whose PCF ID has curated mappings on Cross-Industry 7.4 is not told
+    to be mapped again: pcfgraph gaps and MCP find_gaps give the inherited mappings' status,
+    the same as Element.inheritedMappings."""
+    import json
+
+    doc = json.loads(_gaps(release_dir, capsys, "--format", "json"))
+    assert {"inheritedStatus", "inheritedMappings", "inheritedFrom"} <= set(doc["head"]["vars"])
+    rows = {r["code"]["value"]: r for r in doc["results"]["bindings"]}
+    covered = {
+        code: (r["inheritedStatus"]["value"], int(r["inheritedMappings"]["value"]))
+        for code, r in rows.items()
+        if "inheritedStatus" in r
+    }
+    assert covered == {
+        "1.0": ("inherited", 1),  # 10002 unchanged
+        "1.2": ("inherited", 1),  # 17060 renumbered only
+        "1.1": ("needs-review", 1),  # 17040 renamed
+        "1.1.1": ("needs-review", 1),  # 17042 moved
+    }
+    assert set(rows) - set(covered) == {"1.3", "1.4"}  # only in Banking: plain gaps
+    assert {r["inheritedFrom"]["value"] for code, r in rows.items() if code in covered} == {
+        "apqc-pcf-cross-industry-7.4"
+    }
+    # the same statuses GraphQL gives each element
+    for code, (status, _) in covered.items():
+        pcf = int(rows[code]["element"]["value"].rsplit("/", 1)[1])
+        seen = client.data(BANKING_722 % (pcf, "inheritedMappings { status }"))
+        got = {m["status"] for m in seen["element"]["inheritedMappings"]}
+        assert got == {status.upper().replace("-", "_")}, code
+
+    monkeypatch.setenv("COLUMNS", "160")  # one line per element, whatever the terminal
+    table = _gaps(release_dir, capsys)
+    plain, _, apart = table.partition("covered in prm-it by inherited mappings only")
+    assert "2 elements without a counterpart in prm-it" in plain
+    listed = {line.split()[0] for line in plain.splitlines() if line[:1].isdigit()}
+    assert listed == {"1.3", "1.4"}  # "Fresh" and "Bank only", under 1.0 Vision
+    assert "4 elements" in table
+    lines = {line.split()[0]: line for line in apart.splitlines()[1:] if line[:1].isdigit()}
+    assert set(lines) == {"1.0", "1.1", "1.1.1", "1.2"}
+    assert lines["1.1"].split()[-3:] == ["review", "1", "apqc-pcf-cross-industry-7.4"]
+    assert lines["1.0"].split()[-3:] == ["inherited", "1", "apqc-pcf-cross-industry-7.4"]
+
+    undecided = json.loads(_gaps(release_dir, capsys, "--format", "json", "--undecided"))
+    left = {r["code"]["value"] for r in undecided["results"]["bindings"]}
+    assert left == {"1.3", "1.4", "1.1", "1.1.1"}  # those needing review still need a decision
+
+
+def test_mcp_find_gaps_marks_inherited_cover(release_dir: Path) -> None:
+    import anyio
+    from mcp import Client as McpClient
+
+    from pcfgraph.config import Settings
+    from pcfgraph.mcp.server import build_server
+    from pcfgraph.mcp.state import StandaloneState
+
+    release = load_release(release_dir)
+    answers: list = []
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with McpClient(build_server(lambda: state, base_url="http://h")) as mcp:
+            args = {"framework": "apqc-pcf-banking-7.2.2", "target": "prm-it"}
+            result = await mcp.call_tool("find_gaps", args)
+            answers.append(result.structured_content)
+
+    anyio.run(main)
+    (answer,) = answers
+    assert answer["coveredByInheritedMappings"] == 4
+    got = {i["code"]: i.get("inheritedStatus") for i in answer["items"]}
+    assert got == {
+        "1.0": "inherited",
+        "1.2": "inherited",
+        "1.1": "needs-review",
+        "1.1.1": "needs-review",
+        "1.3": None,
+        "1.4": None,
+    }

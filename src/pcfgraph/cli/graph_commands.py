@@ -250,7 +250,8 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.option(
     "--undecided",
     is_flag=True,
-    help="Only gaps without a curated decision (no NoTermFound record, no negative mapping).",
+    help="Only gaps without a curated decision (no NoTermFound record, no negative mapping, "
+    "no inherited mapping that holds).",
 )
 @release_option
 def gaps(
@@ -266,7 +267,10 @@ def gaps(
     """List elements with no counterpart in each other framework (with recorded decisions).
 
     The table groups them by framework pair and then by parent element; csv and json are the
-    query's rows (SPARQL results JSON).
+    query's rows (SPARQL results JSON). An element of an APQC industry edition covered only by
+    curated mappings inherited from another edition of its PCF ID (as GraphQL's
+    inheritedMappings) is not a plain gap: the table lists it apart, csv and json add
+    inheritedStatus (inherited / needs-review), inheritedMappings and inheritedFrom.
     """
     from pcfgraph import iris
 
@@ -287,11 +291,18 @@ def gaps(
             params[key] = value
         elif value is not None:
             raise InputError(f"the gaps query does not support --{option}")
-    result = release.store.select(q, params)
+    result = with_inherited_cover(release, release.store.select(q, params))
     if undecided:
+        # A decision is recorded (no counterpart, negative mappings) or inherited from the
+        # edition the mapping was made on (holding; one needing review is still undecided).
         result = SelectResult(
             result.variables,
-            [r for r in result.rows if not term_text(r.get("decision", ""))],
+            [
+                r
+                for r in result.rows
+                if not term_text(r.get("decision", ""))
+                and term_text(r.get("inheritedStatus", "")) != "inherited"
+            ],
         )
     if fmt != "table":
         sys.stdout.buffer.write(format_select(result, fmt))
@@ -299,11 +310,38 @@ def gaps(
     sys.stdout.buffer.write(gaps_table(result).encode("utf-8"))
 
 
+#: Columns ``pcfgraph gaps`` adds to the query's rows for an element that inherits curated
+#: mappings into the other framework from another APQC edition (services.gap_covers).
+INHERITED_COLUMNS = ("inheritedStatus", "inheritedMappings", "inheritedFrom")
+
+
+def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult:
+    """The gaps with, for an element covered by inherited mappings (made on another APQC
+    edition of its PCF ID, as GraphQL's Element.inheritedMappings), their status
+    (inherited / needs-review), number and the editions they were made on."""
+    from pcfgraph import services
+
+    reader = services.Reader(release.store, QueryCatalog())
+    rows = []
+    for row, cover in zip(result.rows, services.gap_covers(reader, result.rows), strict=True):
+        if cover is not None:
+            row = {
+                **row,
+                "inheritedStatus": ox.Literal(cover.status),
+                "inheritedMappings": ox.Literal(len(cover.mappings)),
+                "inheritedFrom": ox.Literal(" ".join(cover.made_on_frameworks)),
+            }
+        rows.append(row)
+    return SelectResult((*result.variables, *INHERITED_COLUMNS), rows)
+
+
 def gaps_table(result: SelectResult) -> str:
     """Gaps for people: one block per framework pair, rows grouped under their parent, each
     element as code and name (in code order) with its kind in words and the recorded reason
-    (nothing cut)."""
+    (nothing cut). Elements covered only by mappings inherited from another APQC edition are
+    listed apart after the gaps of their pair, with the status of those mappings."""
     blocks: dict[tuple[str, str], dict[tuple[str, str], list[list[str]]]] = {}
+    covered: dict[tuple[str, str], list[list[str]]] = {}
     for row in result.rows:
         values = {k: term_text(v) for k, v in row.items()}
 
@@ -312,11 +350,21 @@ def gaps_table(result: SelectResult) -> str:
 
         pair = (text("framework"), text("otherFramework"))
         parent = (text("parentCode"), text("parentName"))
-        blocks.setdefault(pair, {}).setdefault(parent, []).append(
+        item = [
+            text("code") or curie(text("element")),
+            text("name"),
+            re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text("elementKind")).lower(),
+        ]
+        blocks.setdefault(pair, {})
+        if text("inheritedStatus"):
+            status = text("inheritedStatus").replace("-", " ")
+            covered.setdefault(pair, []).append(
+                [*item, status, text("inheritedMappings"), text("inheritedFrom")]
+            )
+            continue
+        blocks[pair].setdefault(parent, []).append(
             [
-                text("code") or curie(text("element")),
-                text("name"),
-                re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text("elementKind")).lower(),
+                *item,
                 text("reason")
                 or ("recorded" if text("noCounterpart") else "")
                 or ("negative mappings only" if text("decision") == "negative" else ""),
@@ -333,7 +381,18 @@ def gaps_table(result: SelectResult) -> str:
             # the top level (no parent code) first, then the parents in natural order
             rows.append([f"under {code} {name}" if code or name else "at the top level"])
             rows.extend(sorted(items, key=lambda item: code_key(item[0])))
-        out.append(render_table(["code", "name", "kind", "reason"], rows, count=False))
+        if rows:
+            out.append(render_table(["code", "name", "kind", "reason"], rows, count=False))
+        inherited = sorted(covered.get((fw, other), []), key=lambda item: code_key(item[0]))
+        if inherited:
+            m = len(inherited)
+            out.append(
+                f"{fw}: {m} element{'s' if m != 1 else ''} covered in {other} by inherited "
+                "mappings only (made on another edition of their PCF ID; not gaps, review "
+                "those that need it)"
+            )
+            header = ["code", "name", "kind", "status", "mappings", "made on"]
+            out.append(render_table(header, inherited, count=False))
     return "\n".join(out) if out else "no gaps\n"
 
 

@@ -147,7 +147,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Elements of `framework` without a counterpart in `target` (or in any other
-        framework), with the curated decision and reason where one is recorded."""
+        framework), with the curated decision and reason where one is recorded. An element
+        covered only by curated mappings inherited from another APQC edition of its PCF ID
+        has inheritedStatus (inherited, or needs-review) and is not a plain gap."""
         return await _threaded(lambda: tools.find_gaps(framework, target, kind, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)

@@ -427,21 +427,27 @@ class Tools:
             if kind not in kinds:
                 raise ArgumentError("kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}")
         items = []
-        for row in rows:
+        # An element covered by curated mappings inherited from another APQC edition (as
+        # get_mappings' inheritedMappings) is no plain gap: it says so, with their status.
+        for row, cover in zip(rows, services.gap_covers(reader, rows), strict=True):
             values = {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
-            items.append(
-                {
-                    "element": values.get("element"),
-                    "code": values.get("code"),
-                    "name": values.get("name"),
-                    "kind": values.get("elementKind"),
-                    "lacksCounterpartIn": values.get("otherFramework"),
-                    "decision": values.get("decision"),
-                    "reason": values.get("reason"),
-                }
-            )
+            item = {
+                "element": values.get("element"),
+                "code": values.get("code"),
+                "name": values.get("name"),
+                "kind": values.get("elementKind"),
+                "lacksCounterpartIn": values.get("otherFramework"),
+                "decision": values.get("decision"),
+                "reason": values.get("reason"),
+            }
+            if cover is not None:
+                item["inheritedStatus"] = cover.status
+                item["inheritedMappings"] = len(cover.mappings)
+                item["inheritedFrom"] = list(cover.made_on_frameworks)
+            items.append(item)
         scope = {"framework": framework, "target": target, "kind": kind}
         out = page(items, limit, cursor, kind="find_gaps", scope=scope)
+        out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
         out["sources"] = sources(reader, {framework} | ({target} if target else set()))
         return out
 

@@ -30,6 +30,7 @@ from pcfgraph.services.elements import (
     loaded_index,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
+from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover
 from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
 from pcfgraph.services.itcmf import MaturityStructure, PracticeLink, itcmf_structure_of
 from pcfgraph.services.mappings import (
@@ -69,6 +70,7 @@ __all__ = [
     "Framework",
     "FrameworkIndex",
     "HistoryStep",
+    "InheritedCover",
     "InheritedMapping",
     "Mapping",
     "MappingSet",
@@ -93,8 +95,10 @@ __all__ = [
     "framework",
     "framework_index",
     "frameworks",
+    "gap_covers",
     "history_of",
     "industry_specific_iris",
+    "inherited_cover",
     "inherited_mappings",
     "inherited_mappings_of",
     "iri_from_element_id",

@@ -1,0 +1,68 @@
+"""Gaps (``api/gaps``) and the curated mappings an element inherits from another APQC edition.
+
+``api/gaps`` lists an element with no mapping of its own to another framework. An element of
+an industry edition (Banking 7.2.2) may still see curated mappings made on Cross-Industry 7.4
+for its PCF ID (:mod:`pcfgraph.services.inherited`: *inherited* when it is unchanged, else
+*needs review*), which GraphQL, the element page, the spreadsheet and MCP show. Such an element
+is not a plain gap: :func:`inherited_cover` says, for each (element, other framework), what
+inherited mappings cover it, from that one computation, so ``pcfgraph gaps`` and MCP
+``find_gaps`` set it apart instead of asking for a mapping that already exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pcfgraph.services.base import Reader, text
+from pcfgraph.services.inherited import InheritedMapping, inherited_mappings
+from pcfgraph.store import Row
+
+#: Ids of the APQC editions (the only frameworks that inherit mappings) start so.
+APQC_PREFIX = "apqc-pcf-"
+#: Statuses of an inherited cover, as the inherited mappings state them.
+INHERITED = "inherited"
+NEEDS_REVIEW = "needs-review"
+
+
+@dataclass(frozen=True)
+class InheritedCover:
+    """The inherited mappings from one element into one other framework."""
+
+    mappings: tuple[InheritedMapping, ...]
+
+    @property
+    def status(self) -> str:
+        """``inherited`` when at least one holds (the element is unchanged from the one it was
+        made on), else ``needs-review``."""
+        return INHERITED if any(not m.needs_review for m in self.mappings) else NEEDS_REVIEW
+
+    @property
+    def made_on_frameworks(self) -> tuple[str, ...]:
+        return tuple(sorted({m.made_on_framework for m in self.mappings}))
+
+
+def _other_framework(m: InheritedMapping) -> str:
+    """The framework of the mapping's far end, seen from the element that inherits it."""
+    return m.mapping.object_framework if m.side == "subject" else m.mapping.subject_framework
+
+
+def inherited_cover(
+    reader: Reader, framework_ids: Iterable[str]
+) -> dict[tuple[str, str], InheritedCover]:
+    """For elements of ``framework_ids``: (element IRI, other framework id) -> the inherited
+    mappings that link them (the same records ``Element.inheritedMappings`` lists)."""
+    found: dict[tuple[str, str], list[InheritedMapping]] = {}
+    for fid in sorted(set(framework_ids)):
+        for m in inherited_mappings(reader, fid):
+            found.setdefault((m.element_iri, _other_framework(m)), []).append(m)
+    return {key: InheritedCover(tuple(ms)) for key, ms in found.items()}
+
+
+def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | None]:
+    """For each ``api/gaps`` row, the inherited mappings from its element into its other
+    framework (None: a plain gap). Read only when a row is an APQC edition's element."""
+    keys = [(text(r, "element"), text(r, "framework"), text(r, "otherFramework")) for r in rows]
+    apqc = {fw for _, fw, _ in keys if fw and fw.startswith(APQC_PREFIX)}
+    covers = inherited_cover(reader, apqc) if apqc else {}
+    return [covers.get((e, other)) if e and other else None for e, _, other in keys]
