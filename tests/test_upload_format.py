@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from pcfgraph.audit.inputs.writer import template_bytes
-from pcfgraph.audit.parse import upload_format
+from pcfgraph.audit.parse import Upload, read_model, upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
-from pcfgraph.errors import UnsupportedMediaType
+from pcfgraph.errors import ModelError, ParseError, UnsupportedMediaType
 from pcfgraph.release import load_release, write_release
 from pcfgraph.serving import create_app
 
@@ -141,3 +141,40 @@ def test_every_edge_reads_an_unnamed_turtle_upload(client: TestClient) -> None:
     ):
         assert r.status_code == 200, r.text[:300]
         assert r.json()["conforms"] is True
+
+
+TURTLE_CAFE = (
+    "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+    '<https://example.org/o> a orgm:Organisation ; orgm:name "Café" .\n'
+)
+
+
+@pytest.mark.parametrize("name", ["model.ttl", "model.jsonld", "model.nt"])
+def test_a_utf16_file_is_told_to_be_saved_as_utf8(name: str) -> None:
+    """Notepad's "Unicode" is UTF-16: it was "Invalid UTF-8 character encoding" (Turtle) or
+    "Unexpected byte: \\xFF" (JSON-LD), saying nothing of what to do."""
+    with pytest.raises(ParseError, match=r"UTF-16 text .*: save it as UTF-8"):
+        read_model([Upload(name, TURTLE_CAFE.encode("utf-16"))])
+    with pytest.raises(UnsupportedMediaType, match=r"UTF-16 text .*: save it as UTF-8"):
+        upload_format("upload", None, TURTLE_CAFE.encode("utf-16"))
+
+
+def test_a_latin1_file_is_told_to_be_saved_as_utf8() -> None:
+    with pytest.raises(ParseError, match="save it with UTF-8 encoding") as refused:
+        read_model([Upload("model.ttl", TURTLE_CAFE.encode("latin-1"))])
+    assert refused.value.line == 2
+
+
+@pytest.mark.parametrize(
+    "data,expected",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "password-protected"),
+        (CSV, "spreadsheet template"),
+        (b"", "an empty file"),
+    ],
+    ids=["encrypted-or-xls", "csv", "empty"],
+)
+def test_a_file_named_xlsx_that_is_no_workbook_says_what_it_is(data: bytes, expected: str) -> None:
+    """It was "not an .xlsx workbook (not a readable zip archive)" for each."""
+    with pytest.raises(ModelError, match=re.escape(expected)):
+        read_model([Upload("model.xlsx", data)])

@@ -81,10 +81,6 @@ _HOW_TO_NAME: Final = (
     f"pcfgraph reads {_ACCEPTED}: name the file with one of these extensions or, over HTTP, "
     "send one of these media types as its Content-Type"
 )
-_CSV_HINT: Final = (
-    "; a CSV file is not read: put its rows in the spreadsheet template "
-    "(`pcfgraph template orgmodel`, or GET /templates/orgmodel.xlsx) and upload the .xlsx"
-)
 #: The format a sniffed upload is read in, and the media type it is then read with.
 _SNIFFED: Final = {"turtle": by_name("turtle"), "jsonld": by_name("jsonld")}
 ARCHIMATE_NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
@@ -136,9 +132,9 @@ def model_format(name: str, media_type: str | None, data: bytes | None = None) -
 
 
 def _unsupported(name: str, what: str, data: bytes | None, suffix: str) -> UnsupportedMediaType:
-    from pcfgraph.audit.sniff import looks_like_csv
+    from pcfgraph.audit.sniff import CSV_HINT, looks_like_csv
 
-    hint = _CSV_HINT if looks_like_csv(data, suffix) else ""
+    hint = CSV_HINT if looks_like_csv(data, suffix) else ""
     return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
 
 
@@ -307,6 +303,11 @@ def parse_upload(
         data = data[len(_UTF8_BOM) :]
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode": UTF-16
+        from pcfgraph.audit.sniff import UTF16_TEXT
+
+        what = f"not valid {FORMAT_NAMES[fmt]}: the file is {UTF16_TEXT}"
+        raise ParseError(what, line=1, column=1, source=name)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         _nesting_error(data, fmt, MAX_NESTING, name)
     if fmt is ox.RdfFormat.JSON_LD:
@@ -331,6 +332,8 @@ def parse_upload(
         # pyoxigraph prefixes "Parser error at line L column C:" — the position is carried
         # separately, so keep only the explanation.
         message = re.sub(r"^Parser error (at|between) [^:]*:\s*", "", message)
+        if "utf-8" in message.lower():  # Latin-1 / Windows-1252 text: say what to do
+            message += "; the file is read as UTF-8: save it with UTF-8 encoding"
         raise ParseError(
             f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
         ) from None

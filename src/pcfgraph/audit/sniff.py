@@ -47,29 +47,50 @@ _JSON_RE = re.compile(rb"\s*(\{\s*[\"}]|\[\s*[{\]])")
 _COMMENTS_RE = re.compile(rb"(\s*#[^\n]*\n)*\s*")
 _TURTLE_RE = re.compile(rb"(@prefix|@base|prefix\s|base\s|<[^>\s]*>|_:|\[)", re.I)
 _CSV_RE = re.compile(rb"[^,;\t\n]*([,;\t][^,;\t\n]*)+\r?\n")
+UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+UTF16_TEXT: Final = "UTF-16 text (saved as Windows 'Unicode'): save it as UTF-8"
+#: What to do with a CSV file (said wherever one is refused).
+CSV_HINT: Final = (
+    "; a CSV file is not read: put its rows in the spreadsheet template "
+    "(`pcfgraph template orgmodel`, or GET /templates/orgmodel.xlsx) and upload the .xlsx"
+)
+
+
+def _binary(data: bytes) -> str | None:
+    head = data[:_HEAD]
+    if head.startswith(_ZIP):
+        if b"xl/workbook.xml" in data[-65536:] or b"xl/workbook.xml" in head:
+            return None
+        if b"opendocument.spreadsheet" in head:
+            return "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
+        return "a ZIP archive that is not an Excel workbook"
+    if head.startswith(_OLE2):
+        return (
+            "an Excel 97-2003 (.xls) or password-protected file: save it in Excel Workbook "
+            "format (.xlsx) without a password"
+        )
+    if head.startswith(b"%PDF"):
+        return "a PDF document, not a model"
+    if head.startswith(UTF16_BOMS):
+        return UTF16_TEXT
+    return None
+
+
+def foreign(data: bytes) -> str | None:
+    """What a file recognisably of a format pcfgraph does not read is, and what to do instead
+    ("an Excel 97-2003 (.xls) or password-protected file: save it ..."), or None."""
+    if what := _binary(data):
+        return what
+    return "CSV text" + CSV_HINT if looks_like_csv(data, "") else None
 
 
 def sniff(data: bytes, name: str) -> str | None:
     """``"xlsx"``, ``"xml"``, ``"jsonld"`` or ``"turtle"`` when the content shows it, None
     when it does not; :class:`~pcfgraph.errors.UnsupportedMediaType` for a file recognisably
-    of a format pcfgraph does not read."""
+    of a format pcfgraph does not read (:func:`foreign`)."""
     head = data[:_HEAD]
-    if head.startswith(_ZIP):
-        if b"xl/workbook.xml" in data[-65536:] or b"xl/workbook.xml" in head:
-            return "xlsx"
-        what = (
-            "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
-            if b"opendocument.spreadsheet" in head
-            else "a ZIP archive that is not an Excel workbook"
-        )
-        raise UnsupportedMediaType(f"{name}: {what}")
-    if head.startswith(_OLE2):
-        raise UnsupportedMediaType(
-            f"{name}: an Excel 97-2003 (.xls) or password-protected file: save it in Excel "
-            "Workbook format (.xlsx) without a password"
-        )
-    if head.startswith(b"%PDF"):
-        raise UnsupportedMediaType(f"{name}: a PDF document, not a model")
+    if head.startswith(_ZIP) and _binary(data) is None:
+        return "xlsx"
     if head.startswith(_UTF8_BOM):
         head = head[len(_UTF8_BOM) :]
     if _XML_RE.match(head):
@@ -79,6 +100,8 @@ def sniff(data: bytes, name: str) -> str | None:
     start = _COMMENTS_RE.match(head)
     if _TURTLE_RE.match(head, start.end() if start else 0):
         return "turtle"
+    if what := _binary(data):
+        raise UnsupportedMediaType(f"{name}: {what}")
     return None
 
 

@@ -53,4 +53,8 @@ def check_archive(data: bytes, name: str, limits: ArchiveLimits = DEFAULT_LIMITS
         NotImplementedError,
         zlib.error,
     ):
-        raise ModelError(f"{name}: not an .xlsx workbook (not a readable zip archive)") from None
+        from pcfgraph.audit.sniff import foreign
+
+        # an .xls, an encrypted workbook, a CSV file renamed .xlsx... said as such
+        what = foreign(data) or ("an empty file" if not data else "not a readable zip archive")
+        raise ModelError(f"{name}: not an .xlsx workbook ({what})") from None
