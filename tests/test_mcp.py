@@ -125,6 +125,11 @@ def test_tools_resources_and_prompts(release: Release) -> None:
             params={"framework": "prm-it", "code": "A24"},
         )  # fmt: skip
         assert [r["element"] for r in named["items"]] == [a24.iri]
+        # each value's term type beside its row, as the sparql tool gives them
+        (types,) = named["termTypes"]
+        assert types["element"] == {"type": "uri"} and types["code"] == {"type": "literal"}
+        assert types["level"]["datatype"].endswith("#integer"), types["level"]
+        assert set(types) == set(named["items"][0])
         # rows may quote any framework the query reads: each one's rights, APQC's notice on PCF
         licensed = {f.id for f in services.frameworks(reader) if f.rights or f.license}
         assert APQC in licensed and "prm-it" in licensed
@@ -234,6 +239,42 @@ def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> 
             )
         assert f'framework "{APQC}"' in err.value.message
         assert 'framework "prm-it"' in err.value.message
+
+    session(release, body)
+
+
+def test_sparql_rows_say_what_each_value_is(release: Release) -> None:
+    """A row gives values only: an IRI and the literal "https://..." read the same, and a
+    literal's datatype or language was lost. ``termTypes`` (one per row, beside ``items``)
+    gives each value's SPARQL JSON term without the value; the rows keep their form."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    query = """SELECT ?iri ?text ?n ?label ?b ?unbound WHERE {
+      BIND(<https://example.org/x> AS ?iri) BIND("https://example.org/x" AS ?text)
+      BIND(42 AS ?n) BIND("chat"@fr AS ?label) BIND(BNODE() AS ?b)
+      OPTIONAL { <https://example.org/none> <https://example.org/p> ?unbound }
+    }"""
+
+    async def body(client: Client) -> None:
+        rows = await call(client, "sparql", query=query)
+        (row,) = rows["items"]
+        assert row["iri"] == row["text"] == "https://example.org/x" and row["n"] == "42"
+        assert "unbound" not in row
+        (types,) = rows["termTypes"]
+        assert types == {
+            "iri": {"type": "uri"},
+            "text": {"type": "literal"},
+            "n": {"type": "literal", "datatype": xsd + "integer"},
+            "label": {"type": "literal", "xml:lang": "fr"},
+            "b": {"type": "bnode"},
+        }
+        # paged with the rows they belong to
+        many = "SELECT ?i WHERE { VALUES ?i { 1 'one' <https://example.org/1> } }"
+        first = await call(client, "sparql", query=many, limit=2)
+        rest = await call(client, "sparql", query=many, limit=2, cursor=first["nextCursor"])
+        kinds = [t["i"].get("datatype", t["i"]["type"]) for t in first["termTypes"]]
+        assert kinds == [xsd + "integer", "literal"] and rest["termTypes"] == [
+            {"i": {"type": "uri"}}
+        ]
 
     session(release, body)
 

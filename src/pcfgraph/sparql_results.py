@@ -41,6 +41,12 @@ def offers_for(form: str) -> tuple[str, ...]:
 # --- serialisers ------------------------------------------------------------------------------
 
 
+def json_term(term: Any) -> dict[str, Any]:
+    """``term`` as a SPARQL 1.1 Query Results JSON term (``type``, ``value``, a literal's
+    ``datatype`` or ``xml:lang``)."""
+    return _json_term(term)
+
+
 def _json_term(term: Any) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}

@@ -84,26 +84,41 @@ def bounded_page(
     *,
     kind: str,
     scope: cursors.Scope,
+    terms: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`page` of ``sparql`` rows (dicts of strings) or N-Triples lines, also cut at
     :data:`MAX_ROWS_BYTES` (at least one row; the answer says ``truncated`` and gives the
     ``nextCursor`` of the first row left out), each value longer than
-    :data:`MAX_VALUE_CHARS` cut and marked (``valuesCut`` counts them)."""
+    :data:`MAX_VALUE_CHARS` cut and marked (``valuesCut`` counts them).
+
+    ``terms``: one entry per item (the term types of a row's values), given as ``termTypes``
+    beside the items it belongs to, under the same bounds (its bytes count in the 64 KB, its
+    strings are cut as values are)."""
     out = page(items, limit, cursor, kind=kind, scope=scope)
+    start = decode_cursor(cursor, kind, scope)
     kept: list[Any] = []
+    kept_terms: list[Any] = []
     size = cut = 0
-    for item in out["items"]:
+    for at, item in enumerate(out["items"]):
         item, n = _cut_values(item)
-        size += len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+        row_size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+        if terms is not None:
+            term, m = _cut_values(terms[start + at])
+            n += m
+            row_size += len(json.dumps(term, ensure_ascii=False).encode("utf-8"))
+        size += row_size
         if kept and size > MAX_ROWS_BYTES:
             out["truncated"] = True
-            start = decode_cursor(cursor, kind, scope)
             out["nextCursor"] = encode_cursor(start + len(kept), kind, scope)
             break
         kept.append(item)
+        if terms is not None:
+            kept_terms.append(term)
         cut += n
     out["items"] = kept
     out["returned"] = len(kept)
+    if terms is not None:
+        out["termTypes"] = kept_terms
     if cut:
         out["valuesCut"] = cut
     return out

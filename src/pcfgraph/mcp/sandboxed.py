@@ -66,10 +66,16 @@ async def sparql(
     doc = json.loads(body)
     if "boolean" in doc:
         return {"form": "ASK", "boolean": doc["boolean"]}
-    rows = [
-        {k: v.get("value") for k, v in binding.items()} for binding in doc["results"]["bindings"]
+    bindings = doc["results"]["bindings"]
+    rows = [{k: v.get("value") for k, v in binding.items()} for binding in bindings]
+    # What a value is, beside it (a row holds values only: an IRI and a literal "https://..."
+    # read the same): per row, each variable's SPARQL JSON term without its value, "type"
+    # (uri, literal, bnode, triple) and a literal's "datatype" or "xml:lang".
+    terms = [
+        {k: {kk: vv for kk, vv in v.items() if kk != "value"} for k, v in binding.items()}
+        for binding in bindings
     ]
-    out = bounded_page(rows, limit, cursor, kind="sparql", scope={"query": query})
+    out = bounded_page(rows, limit, cursor, kind="sparql", scope={"query": query}, terms=terms)
     out["form"] = "SELECT"
     out["variables"] = doc["head"].get("vars", [])
     out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))

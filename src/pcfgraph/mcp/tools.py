@@ -30,6 +30,7 @@ from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
+from pcfgraph.sparql_results import json_term
 
 
 class Tools:
@@ -520,12 +521,19 @@ class Tools:
         except InputError as exc:
             raise ArgumentError("params", str(exc)) from None
         result = st.release.store.select(q, values)
+        # Each row with its term types (``termTypes``, as the ``sparql`` tool gives them): a
+        # row holds values only, an IRI and a literal of the same text reading the same.
         rows = [
-            {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
+            (
+                {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()},
+                {k: _term_type(v) for k, v in row.items()},
+            )
             for row in result.rows
         ]
         scope = {"name": name, "params": json.dumps(values, sort_keys=True)}
         out = page(rows, limit, cursor, kind="run_named_query", scope=scope)
+        out["termTypes"] = [types for _, types in out["items"]]
+        out["items"] = [row for row, _ in out["items"]]
         out["variables"] = list(result.variables)
         out["sources"] = readable_sources(self.reader()) if out["items"] else {}
         return out
@@ -549,3 +557,10 @@ class Tools:
         client: str | None = None,
     ) -> dict[str, Any]:
         return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor, client)
+
+
+def _term_type(term: Any) -> dict[str, Any]:
+    """What a value of a row is: its SPARQL JSON term without the value."""
+    out = json_term(term)
+    del out["value"]
+    return out
