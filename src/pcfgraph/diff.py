@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from pcfgraph.cells import write_csv
+from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.services.base import code_key
 from pcfgraph.store import EmbeddedStore, GraphStore
 
 #: Change kinds in report order.

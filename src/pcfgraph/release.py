@@ -31,15 +31,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
 from pcfgraph.queries import NamedQuery
-from pcfgraph.sources import ExtraSources
 from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pcfgraph.sources import ExtraSources
 
 GRAPH_FILE = "graph.nq"
 MANIFEST_FILE = "manifest.json"

@@ -23,11 +23,14 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pcfgraph.cache_dir import CACHE_ENV, KEEP_ENTRIES, UNUSED_SECONDS, default_cache_dir, prune
 from pcfgraph.errors import ReleaseError
 from pcfgraph.release import MANIFEST_FILE, Release, fill_release_dir, load_release, make_temp_dir
-from pcfgraph.sources import ExtraSources
+
+if TYPE_CHECKING:
+    from pcfgraph.sources import ExtraSources
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = "1"

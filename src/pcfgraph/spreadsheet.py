@@ -20,10 +20,10 @@ from typing import Any
 
 from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
+from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.services.base import code_key
 from pcfgraph.services.page_model import (
     FrameworkInfo,
     MappingInfo,

@@ -11,8 +11,8 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 
+from pcfgraph.codes import code_key
 from pcfgraph.iris import curie
-from pcfgraph.services.base import code_key
 
 __all__ = ["code_key", "curie", "render_table", "terminal_width"]
 

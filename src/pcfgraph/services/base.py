@@ -172,15 +172,3 @@ def curie(iri: str) -> str:
             best = ns
             name = prefix
     return f"{name}:{iri[len(best) :]}" if best else iri
-
-
-_NUM_RE = re.compile(r"(\d+)")
-
-
-def code_key(code: str | None) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of codes: 8.1.10 after 8.1.9, A27 after A3; no code sorts last."""
-    if not code:
-        return ((2, 0),)
-    return tuple(
-        (0, int(p)) if p.isdigit() else (1, p.lower()) for p in _NUM_RE.split(code) if p != ""
-    )

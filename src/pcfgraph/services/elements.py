@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pcfgraph.codes import code_key
 from pcfgraph.errors import AmbiguousError, InputError, NotFoundError
 from pcfgraph.services.base import (
     Reader,
-    code_key,
     element_id,
     integer,
     iri_from_element_id,

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pcfgraph.services.base import Reader, code_key, in_rank_order, integer, text
+from pcfgraph.codes import code_key
+from pcfgraph.services.base import Reader, in_rank_order, integer, text
 from pcfgraph.services.elements import Element, framework_index
 
 

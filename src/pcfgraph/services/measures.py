@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from pcfgraph.codes import code_key
 from pcfgraph.services.base import (
     Reader,
-    code_key,
     element_id,
     integer,
     lowest,

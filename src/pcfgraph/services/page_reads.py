@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pcfgraph import services
+from pcfgraph.codes import code_key
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.services.base import code_key
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
 from pcfgraph.services.page_model import (

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pcfgraph.services.base import Reader, boolean, code_key, integer, lowest, text
+from pcfgraph.codes import code_key
+from pcfgraph.services.base import Reader, boolean, integer, lowest, text
 from pcfgraph.services.elements import Element, elements_by_iris, framework_index
 from pcfgraph.store import Row
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from pcfgraph.codes import code_key
 from pcfgraph.diff import KINDS, Change, DiffResult
-from pcfgraph.services.base import code_key
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
 

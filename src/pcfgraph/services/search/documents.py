@@ -9,7 +9,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pcfgraph.services.base import Reader, code_key, integer, text
+from pcfgraph.codes import code_key
+from pcfgraph.services.base import Reader, integer, text
 from pcfgraph.services.elements import Element, all_indexes
 from pcfgraph.services.frameworks import frameworks
 
