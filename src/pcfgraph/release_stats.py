@@ -20,10 +20,13 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pcfgraph.sparql_bound import StoreStats, closure_walks, load_stats, path_predicates
 from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:  # the release module imports this one (its artefact writer)
+    from pcfgraph.release import Release
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +40,6 @@ STATS_QUERIES = (
     "release/node-degrees",
     "release/graph-counts",
 )
-
-
-class Release(Protocol):
-    """What is read of a :class:`pcfgraph.release.Release` (not imported: the release module
-    imports this one to write the artefact)."""
-
-    @property
-    def path(self) -> Path | None: ...
-
-    @property
-    def manifest(self) -> dict[str, Any]: ...
-
-    @property
-    def release_id(self) -> str: ...
 
 
 @dataclass(frozen=True)

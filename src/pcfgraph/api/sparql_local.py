@@ -52,13 +52,13 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from pcfgraph.errors import NotAcceptable, QueryTimeout, ResultTooLarge
 from pcfgraph.query_slots import QuerySlots, WaitingCount
-from pcfgraph.release_stats import Release, Shipped, shipped_stats
+from pcfgraph.release_stats import Shipped, shipped_stats
 from pcfgraph.sparql_bound import (
     StoreStats,
     closure_walks,
@@ -69,6 +69,9 @@ from pcfgraph.sparql_bound import (
 from pcfgraph.sparql_results import GRAPH_TYPES, _query_kwargs, serialize_answer
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pcfgraph.release import Release
 
 log = logging.getLogger("pcfgraph.sparql")
 
