@@ -6,6 +6,8 @@ else is 415 / exit 2 naming every format read and how to name the file."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,3 +180,33 @@ def test_a_file_named_xlsx_that_is_no_workbook_says_what_it_is(data: bytes, expe
     """It was "not an .xlsx workbook (not a readable zip archive)" for each."""
     with pytest.raises(ModelError, match=re.escape(expected)):
         read_model([Upload("model.xlsx", data)])
+
+
+def test_an_ill_typed_date_is_a_finding_not_a_stack_trace(
+    release_dir: Path, tmp_path: Path
+) -> None:
+    """``"31/12/2025"^^xsd:date``: rdflib logged a warning with its traceback, which Python's
+    last-resort handler printed on the auditor's terminal above the report; the report's
+    finding naming the value is what the auditor needs."""
+    model = CONFORMING.read_text().replace(
+        'orgm:validUntil "2025-12-31"^^xsd:date', 'orgm:validUntil "31/12/2025"^^xsd:date', 1
+    )
+    assert "31/12/2025" in model
+    code = (
+        "import sys\n"
+        "from pcfgraph.cli.common import run_main\n"
+        "from pcfgraph.cli import main\n"
+        "sys.exit(run_main(main, sys.argv[1:]))\n"
+    )
+    path = tmp_path / "model.ttl"
+    path.write_text(model)
+    args = ["audit", str(path), "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+    run = subprocess.run(
+        [sys.executable, "-c", code, *args, "--format", "text"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "Failed to convert" not in run.stderr, run.stderr
+    assert "[31/12/2025]" in run.stdout

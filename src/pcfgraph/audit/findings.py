@@ -4,6 +4,7 @@ graph, SPARQL checks on pyoxigraph): each finding turned into an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -58,6 +59,22 @@ class _IriNames(NamespaceManager):
         return f"<{rdfTerm}>"
 
 
+class _IllTypedLiteral(logging.Filter):
+    """Drops rdflib's warning about an ill-typed literal (``"31/12/2025"^^xsd:date``): it
+    comes with a stack trace, which Python's last-resort handler printed on the auditor's
+    terminal (``pcfgraph audit``, and the server's log for every upload). The value is the
+    audit's to report, and it is: a model-validity finding of the shape naming the value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+def _quiet_ill_typed_literals() -> None:
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _IllTypedLiteral) for f in logger.filters):
+        logger.addFilter(_IllTypedLiteral())
+
+
 def data_graph(
     framework: Iterable[Triple],
     triples: Sequence[ox.Triple | ox.Quad],
@@ -68,6 +85,7 @@ def data_graph(
     :class:`~pcfgraph.audit.datagraph.DataGraphStore`."""
     from pcfgraph.audit.datagraph import DataGraphStore
 
+    _quiet_ill_typed_literals()  # the upload's literals become rdflib terms here
     store = DataGraphStore()
     data = Graph(store=store, bind_namespaces="none")
     data.namespace_manager = _IriNames(data, bind_namespaces="none")
