@@ -37,6 +37,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pcfgraph import startup_log
 from pcfgraph.api.errors import problem, refusal
 from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics
 from pcfgraph.config import Settings
@@ -475,17 +476,16 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
-    """Route ``pcfgraph.*`` logs to stderr as text or JSON lines (``Settings.log_format``)."""
+    """Route ``pcfgraph.*`` logs to stderr as text or JSON lines (``Settings.log_format``),
+    starting with the records held before (:func:`pcfgraph.startup_log.hold`)."""
     handler = LineHandler(stream or sys.stderr)
     handler.addFilter(RequestIdFilter())
     fmt = getattr(settings, "log_format", "text")
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     logger = logging.getLogger("pcfgraph")
-    for old in list(logger.handlers):
-        if getattr(old, "_pcfgraph", False):
-            logger.removeHandler(old)
     handler._pcfgraph = True  # type: ignore[attr-defined]
-    logger.addHandler(handler)
     logger.setLevel(settings.log_level.upper())
     logger.propagate = False
+    # in place of the previous one, after the records held until now (pcfgraph.startup_log)
+    startup_log.install(logger, handler)
     return handler

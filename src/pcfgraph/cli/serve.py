@@ -68,6 +68,9 @@ def serve(**options: Any) -> None:
     from pcfgraph.server_processes import hold_reload_signals
 
     hold_reload_signals()  # a SIGHUP while the release loads: a reload once it serves
+    from pcfgraph import startup_log
+
+    startup_log.hold(settings.log_level)  # lines made before configure(): replayed into it
     preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     configure(settings)
     from pcfgraph.serving import create_app
