@@ -5,9 +5,11 @@ else is 415 / exit 2 naming every format read and how to name the file."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,8 +83,11 @@ def test_a_proper_media_type_decides_whatever_the_name() -> None:
         (b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "OpenDocument"),
         (b"PK\x03\x04" + bytes(100), "ZIP archive that is not an Excel workbook"),
         (b"%PDF-1.7\n", "PDF"),
+        (b"\x1f\x8b\x08\x00" + bytes(20), "gzip-compressed"),
+        (b"<!DOCTYPE html>\n<html><body>Report</body></html>", "an HTML page"),
+        (b"<html lang='en'><head>", "an HTML page"),
     ],
-    ids=["xls", "ods", "zip", "pdf"],
+    ids=["xls", "ods", "zip", "pdf", "gzip", "html-doctype", "html"],
 )
 def test_a_file_of_a_format_not_read_is_told_what_it_is(data: bytes, expected: str) -> None:
     with pytest.raises(UnsupportedMediaType, match=re.escape(expected)):
@@ -210,3 +215,51 @@ def test_an_ill_typed_date_is_a_finding_not_a_stack_trace(
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr and "Failed to convert" not in run.stderr, run.stderr
     assert "[31/12/2025]" in run.stdout
+
+
+def _strict(data: bytes) -> bytes:
+    """The workbook as Excel's "Strict Open XML Spreadsheet" names its parts."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            for old, new in (
+                (
+                    b"schemas.openxmlformats.org/spreadsheetml/2006/main",
+                    b"purl.oclc.org/ooxml/spreadsheetml/main",
+                ),
+                (
+                    b"schemas.openxmlformats.org/officeDocument/2006/relationships",
+                    b"purl.oclc.org/ooxml/officeDocument/relationships",
+                ),
+            ):
+                part = part.replace(b"http://" + old, b"http://" + new)
+            z.writestr(info, part)
+    return out.getvalue()
+
+
+def test_a_strict_open_xml_workbook_is_told_to_be_saved_as_xlsx() -> None:
+    """Its sheets read as missing: it was "not the organisational-model template: missing
+    sheets 'Organisation', 'Units', ..." for the template itself."""
+    with pytest.raises(ModelError, match="Strict Open XML") as refused:
+        read_model([Upload("model.xlsx", _strict(template_bytes(example=True)))])
+    assert "missing sheet" not in str(refused.value)
+
+
+def test_a_namespace_formula_with_no_saved_value_is_said() -> None:
+    """The README's Namespace cell as a formula never calculated read as empty: the model's
+    nodes were silently minted in the default namespace."""
+    from audit_support import edited_workbook
+
+    from pcfgraph.audit.inputs.sheets import NAMESPACE_LABEL, README_SHEET
+
+    def formula(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb[README_SHEET]
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == NAMESPACE_LABEL)
+        ws.cell(row, 2).value = '=CONCAT("https://example.org/", "acme/")'
+
+    data = edited_workbook(template_bytes(example=True), formula)
+    with pytest.raises(ModelError, match=r"formula .* with no saved value") as refused:
+        read_model([Upload("model.xlsx", data)])
+    assert NAMESPACE_LABEL in str(refused.value)

@@ -43,6 +43,7 @@ _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: An XML prolog, comment or DOCTYPE, or a root element declaring a namespace (RDF/XML and
 #: ArchiMate always do; ``<urn:x> <p> <o> .`` in Turtle does not match: no space in the tag).
 _XML_RE = re.compile(rb"\s*(<\?xml|<!--|<!DOCTYPE|<[A-Za-z_][\w.:-]*\s[^>]*xmlns)", re.I)
+_HTML_RE = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
 _JSON_RE = re.compile(rb"\s*(\{\s*[\"}]|\[\s*[{\]])")
 _COMMENTS_RE = re.compile(rb"(\s*#[^\n]*\n)*\s*")
 _TURTLE_RE = re.compile(rb"(@prefix|@base|prefix\s|base\s|<[^>\s]*>|_:|\[)", re.I)
@@ -71,6 +72,10 @@ def _binary(data: bytes) -> str | None:
         )
     if head.startswith(b"%PDF"):
         return "a PDF document, not a model"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file: decompress it and upload the file inside"
+    if _HTML_RE.match(head.removeprefix(_UTF8_BOM)):
+        return "an HTML page, not a model (an ArchiMate model is its exchange-format .xml)"
     if head.startswith(UTF16_BOMS):
         return UTF16_TEXT
     return None
@@ -93,7 +98,7 @@ def sniff(data: bytes, name: str) -> str | None:
         return "xlsx"
     if head.startswith(_UTF8_BOM):
         head = head[len(_UTF8_BOM) :]
-    if _XML_RE.match(head):
+    if _XML_RE.match(head) and not _HTML_RE.match(head):
         return "xml"
     if _JSON_RE.match(head):
         return "jsonld"

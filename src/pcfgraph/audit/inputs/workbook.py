@@ -128,6 +128,8 @@ def _namespace(wb: Any, name: str) -> str:
     for _r, cells in wb.rows(README_SHEET):
         row = [c.value if c is not None else None for c in cells]
         if row and _text(row[0]).strip() == NAMESPACE_LABEL:
+            if len(cells) > 1 and (problem := _problem(cells[1])):
+                raise ModelError(f"{name}: sheet {README_SHEET!r}: the {NAMESPACE_LABEL} {problem}")
             ns = _text(row[1] if len(row) > 1 else "").strip()
             if not ns:
                 return DEFAULT_NAMESPACE
@@ -151,6 +153,8 @@ def read_workbook(data: bytes, name: str) -> ReadResult:
 
     try:
         wb = LeanWorkbook(data)
+    except ModelError as exc:  # a workbook of a kind not read (Strict Open XML), said
+        raise ModelError(f"{name}: {exc}") from None
     except Exception as exc:  # a damaged package: missing parts, bad XML, bad numbers
         raise ParseError(
             f"not a readable .xlsx workbook: {type(exc).__name__}", source=name

@@ -29,9 +29,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pcfgraph.errors import ModelError
+
 MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
+#: Excel's "Strict Open XML Spreadsheet" (ISO 29500 strict) names the same parts otherwise.
+STRICT_MAIN: Final = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _M = "{" + MAIN + "}"
 _INT = re.compile(r"-?[0-9]+")
 _COL = re.compile(r"[A-Z]+")
@@ -99,6 +103,11 @@ class LeanWorkbook:
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         names = set(self._zip.namelist())
         wb = etree.fromstring(self._zip.read("xl/workbook.xml"), _parser())
+        if wb.tag == f"{{{STRICT_MAIN}}}workbook":  # its sheets would read as missing
+            raise ModelError(
+                "saved as Strict Open XML Spreadsheet, which is not read: save it as Excel "
+                "Workbook (.xlsx)"
+            )
         pr = wb.find(f"{_M}workbookPr")
         date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         self._epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
