@@ -36,7 +36,7 @@ def _call(stdin: IO[bytes], stdout: IO[bytes], message: bytes) -> dict[str, Any]
 def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -> None:
     publish(tmp_path / "rel")
     env = _env(
-        max_upload_bytes="1000",  # the stdin line limit: 2 * 1000 + ENVELOPE bytes
+        max_upload_bytes="1000",  # the stdin line limit: 6 * 1000 + ENVELOPE bytes
         query_workers="1",
         release=str(tmp_path / "no-such-release"),  # --release wins over it
     )
@@ -51,7 +51,7 @@ def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -
     try:
         initialized = _call(proc.stdin, proc.stdout, json.dumps(INITIALIZE).encode())
         assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
-        line = json.dumps(tool_call("search", {"text": "x" * (2 * 1000 + ENVELOPE)}))
+        line = json.dumps(tool_call("search", {"text": "x" * (6 * 1000 + ENVELOPE)}))
         refused = _call(proc.stdin, proc.stdout, line.encode())
         assert refused["error"]["code"] == -32600, refused
         assert "max_upload_bytes, 1000" in refused["error"]["message"]

@@ -99,3 +99,46 @@ def test_the_id_of_a_dropped_line_is_read_from_its_first_members(
     head: str, expected: object
 ) -> None:
     assert leading_id(head.encode()) == expected
+
+
+def test_a_model_that_json_escapes_sixfold_is_judged_by_its_own_size() -> None:
+    """A line of an ``audit_model`` call whose model is control characters (``\\u0001``: 6
+    bytes of JSON for 1 of model) is not refused as a line: the model itself is judged
+    against ``max_upload_bytes`` (one byte over it: the model argument's error naming the
+    setting). It was a line over twice ``max_upload_bytes`` and 64 KiB, discarded."""
+    upload = 32 * 1024  # six times it passes the envelope: the old limit refused the line
+    settings = Settings(max_upload_bytes=upload)
+    model = "#" + "\x01" * upload + "\n"
+    line = json.dumps(tool_call("audit_model", {"model": model})).encode()
+    assert 2 * upload + 64 * 1024 < len(line) <= line_limit(settings)
+    replies: list[dict[str, Any]] = []
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+
+    def client() -> None:
+        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
+            for message in (json.dumps(INITIALIZE).encode(), line):
+                send.write(message + b"\n")
+                send.flush()
+                replies.append(json.loads(receive.readline()))
+
+    async def main() -> None:
+        state = StandaloneState(settings=settings, release=ops_release())
+        server = build_server(lambda: state, base_url="http://h")
+        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
+        async with out:
+            await serve_lines(
+                server, BoundedLines(stdin_r, line_limit(settings)), settings, stdout=out
+            )
+
+    talker = threading.Thread(target=client)
+    talker.start()
+    try:
+        anyio.run(main)
+    finally:
+        talker.join(timeout=120)
+        os.close(stdin_r)
+    _, judged = replies
+    assert judged["id"] == 2 and judged["error"]["code"] == -32602, judged  # invalid params
+    message = judged["error"]["message"]
+    assert message == f"argument 'model': is larger than {upload} bytes (max_upload_bytes)"

@@ -1,5 +1,5 @@
 """``/mcp`` bounds a request body by the rule ``pcfgraph mcp`` bounds a message line by
-(:func:`pcfgraph.mcp.limits.message_limit`: twice ``max_upload_bytes`` and 64 KiB), against
+(:func:`pcfgraph.mcp.limits.message_limit`: six times ``max_upload_bytes`` and 64 KiB), against
 a live server through the MCP SDK's own Streamable HTTP client. It was ``max_body_bytes``:
 an assistant over HTTP could not audit a model ``POST /validate`` and stdio accepted (the
 SDK's plain-text 413 "Request body too large", naming no setting). Every other bound stays:
@@ -87,6 +87,22 @@ def test_an_audit_of_a_model_at_the_upload_limit_runs_over_http(server: Any) -> 
     )
     assert r.status_code in (200, 422), r.text
     assert r.json().get("code") != "payload-too-large"
+
+
+def test_a_model_at_the_limit_that_json_escapes_sixfold_runs_over_http(server: Any) -> None:
+    """JSON escapes a control character as ``\\u0001``: 6 bytes for 1. A model of
+    ``max_upload_bytes`` of them in a Turtle comment was refused as a body over twice
+    ``max_upload_bytes`` (413) though the model is within the limit; the limit is now the
+    longest escape, and the model itself is what ``max_upload_bytes`` judges."""
+    model = MODEL + "#" + "\x01" * (UPLOAD - len(MODEL) - 2) + "\n"
+    assert len(model.encode()) == UPLOAD
+    body = json.dumps(tool_call("audit_model", {"model": model}))
+    assert 5 * UPLOAD < len(body) <= LIMIT
+    result = sdk_call(server.url, "audit_model", {"model": model})
+    assert not isinstance(result, MCPError) and not result.is_error, result
+    assert result.structured_content["verdict"] in {"conforms", "does-not-conform", "findings"}
+    longer = sdk_error(server.url, "audit_model", {"model": model + "\x01"})
+    assert "argument 'model'" in longer and "max_upload_bytes" in longer, longer
 
 
 def test_one_byte_more_of_model_is_refused_naming_max_upload_bytes(server: Any) -> None:

@@ -18,8 +18,8 @@ and ``error.data`` the project's error keys (``code`` ``server-stopping``, ``det
 and a stack trace in the log.
 
 A request body is bounded by the rule ``pcfgraph mcp`` bounds a message line by
-(:func:`pcfgraph.mcp.limits.message_limit`, twice ``max_upload_bytes`` and 64 KiB: an
-``audit_model`` call of a model at the limit fits). It was ``max_body_bytes`` (4 MiB), so
+(:func:`pcfgraph.mcp.limits.message_limit`, six times ``max_upload_bytes`` and 64 KiB: an
+``audit_model`` call of any model at the limit fits, however its JSON escapes it). It was ``max_body_bytes`` (4 MiB), so
 an assistant could not audit over HTTP a 6 MB model ``POST /validate`` took, and the SDK
 refused it as plain text naming no setting. A longer body (declared, or counted as it
 streams) is answered 413 as a JSON-RPC error naming the setting (``error.code`` -32600, as

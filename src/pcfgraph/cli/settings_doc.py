@@ -96,9 +96,9 @@ MEANINGS: dict[str, str] = {
     "`POST /validate` (body or multipart), the web audit and diff forms, the MCP `audit_model` "
     "tool, `pcfgraph audit` and `pcfgraph models convert`; larger is 413 `payload-too-large` "
     "(exit 2 in the CLI) naming this setting. The default allows models of at least 20 MB. "
-    "An MCP message, an `/mcp` request body or a `pcfgraph mcp` line alike, may be twice this "
-    "and 64 KiB (a model at the limit, JSON-escaped, in its call); longer is refused naming "
-    "this setting (413 at `/mcp`).",
+    "An MCP message, an `/mcp` request body or a `pcfgraph mcp` line alike, may be six times "
+    "this and 64 KiB (any model at the limit, JSON-escaped the longest way, `\\u0001` for a "
+    "control character, in its call); longer is refused naming this setting (413 at `/mcp`).",
     "max_archive_members": "Most members in an uploaded workbook (.xlsx zip); more is 413 "
     "`archive-limit`. Checked from the archive directory before anything is inflated.",
     "max_archive_ratio": "Largest uncompressed/compressed size ratio of one member of an "

@@ -66,10 +66,12 @@ class BoundedLines:
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end >= 0 and end <= self.limit:
-                line = bytes(self._buffer[: end + 1])
+                # decoded from the buffer itself: no copy of the line's bytes besides its text
+                with memoryview(self._buffer) as view, view[: end + 1] as part:
+                    text = str(part, "utf-8", errors="replace")
                 del self._buffer[: end + 1]
                 self._scanned = 0
-                return line.decode("utf-8", errors="replace")
+                return text
             if end > self.limit or len(self._buffer) > self.limit:
                 await self._drop_line()
                 continue
