@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from apqc_support import EXTRACT_81, shipped_74
 from gql_support import Client as GqlClient
@@ -107,3 +108,71 @@ def test_graphql_framework_rights_cite_the_workbook_notice(tmp_path: Path) -> No
     gql = GqlClient(build_release(ExtraSources(sources_file=src)))
     found = {f["id"]: f["rights"] for f in gql.data("{ frameworks { id rights } }")["frameworks"]}
     assert APQC_NOTICE in found[FID] and IBM_NOTICE in found[FID]
+
+
+@pytest.fixture(scope="module")
+def airline(tmp_path_factory: pytest.TempPathFactory) -> GqlClient:
+    """A served release of one IBM-notice workbook (Airline 7.2.2)."""
+    tmp_path = tmp_path_factory.mktemp("airline")
+    _airline(tmp_path, SECTIONS)
+    src = tmp_path / "sources.yaml"
+    only = {"include_default": False, "frameworks": [{"kind": "apqc-workbook", "files": [NAME]}]}
+    src.write_text(yaml.safe_dump(only), encoding="utf-8")
+    return GqlClient(build_release(ExtraSources(sources_file=src)))
+
+
+def _text(html: str) -> str:
+    """The page's text with whitespace collapsed (the notice may wrap in the markup)."""
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_every_representation_of_an_element_carries_its_edition_notice(
+    airline: GqlClient,
+) -> None:
+    """The element page, its Turtle and JSON-LD, the CSV export and search results carry (or
+    link) the notice of the element's own edition, the IBM edition's, not only APQC's line."""
+    from rdflib import Graph, URIRef
+
+    http = airline.http
+    element = iris.apqc_element("Airline", "7.2.2", 20608)
+    path = iris.id_path(str(element))
+    assert path is not None
+
+    page = http.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert IBM_NOTICE in text and "Sources and rights" in text
+
+    notice = iris.framework_source_notice(FID)
+    for fmt, parse_as in (("ttl", "turtle"), ("jsonld", "json-ld")):
+        r = http.get(f"{path}?format={fmt}")
+        assert r.status_code == 200
+        g = Graph().parse(data=r.text, format=parse_as)
+        (source,) = g.objects(iris.framework(FID), PROV.wasDerivedFrom)
+        assert set(g.objects(source, DCTERMS.rights)) == {notice}, fmt
+        assert set(g.objects(notice, RDFS.label)) == {Literal(IBM_NOTICE, lang="en")}, fmt
+        assert (element, DCTERMS.rights, iris.apqc_notice()) in g  # APQC's line stays
+        assert isinstance(source, URIRef)
+
+    import csv
+    import io
+
+    export = http.get(f"/frameworks/{FID}/export?format=csv")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert rows and {r["rights"] for r in rows} == {str(notice)}
+    # the notice IRI is served, with the notice
+    served = http.get(iris.id_path(str(notice)) or "", headers={"accept": "text/html"})
+    assert served.status_code == 200 and IBM_NOTICE in _text(served.text)
+
+    found = http.get("/search", params={"q": "customer relationships"})
+    assert found.status_code == 200 and "8.1" in found.text
+    assert IBM_NOTICE in _text(found.text)
+    partial = http.get("/search", params={"q": "customer relationships", "partial": "true"})
+    assert IBM_NOTICE in _text(partial.text)
+
+    gql = airline.data("{ element(pcfId: 20608) { framework { rights } } }")
+    assert IBM_NOTICE in gql["element"]["framework"]["rights"]

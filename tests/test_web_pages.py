@@ -517,3 +517,16 @@ def test_derived_record_page_explains_itself_in_a_sentence(client: TestClient) -
         "<h1>Mapping: 8.1.5.6 Negotiate and establish service level agreements is the same as A24"
         in curated
     )
+
+
+def test_pages_of_pcf_content_cite_their_edition(client: TestClient) -> None:
+    """An element page, a measure's page and search results show the licence and attribution
+    of the framework editions whose content they show (Sources and rights)."""
+    measure = "/id/apqc-pcf/cross-industry/7.4/measure/106448"
+    for url in (iris.id_path(element_iri(20641)) or "", measure, "/search?q=service+levels"):
+        r = client.get(url, headers={"accept": "text/html"})
+        assert r.status_code == 200, url
+        section = r.text.partition('id="sources-h"')[2]
+        assert "©2024 APQC" in section, url
+        assert f'href="/frameworks/{APQC_ID}"' in section, url
+        assert r.text.count('id="sources-h"') == 1, url  # one section, whatever the page

@@ -245,7 +245,12 @@ def apqc_notice() -> URIRef:
 def framework_source_notice(framework_id: str) -> URIRef:
     """The copyright and licence notice a framework edition's source file states itself
     (the ``dcterms:rights`` of its ``prov:wasDerivedFrom`` source)."""
-    return _id(f"framework/{framework_id}/source-notice")
+    return _iri(framework_source_notice_text(framework_id))
+
+
+def framework_source_notice_text(framework_id: str) -> str:
+    """:func:`framework_source_notice` as text (for readers that do not load rdflib)."""
+    return f"{ID_BASE}framework/{framework_id}/source-notice"
 
 
 def framework_source(framework_id: str, file_name: str) -> URIRef:

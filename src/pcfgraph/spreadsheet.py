@@ -57,6 +57,9 @@ MAPPING_COLUMNS = (
     "inherited_from",
     "needs_review",
 )
+#: Last CSV column: the IRI of the notice of the element's framework edition (APQC's licence
+#: asks every copy and derivative work to carry it; the XLSX has its text on "Sources").
+RIGHTS_COLUMN = "rights"
 
 
 @dataclass(frozen=True)
@@ -197,16 +200,19 @@ def _mapping_cells(m: MappingInfo, i: Inherited | None = None) -> list[object]:
 def to_csv(subtree: Subtree) -> bytes:
     """One row per element and mapping; cells escaped against formula injection."""
 
+    notice = subtree.framework.notice or subtree.framework.license
+
     def rows() -> Iterator[list[object]]:
         for row in subtree.rows:
             cells = _element_cells(row)
             listed = row.all_mappings()
             if not listed:
-                yield [*cells, *([""] * len(MAPPING_COLUMNS))]
+                yield [*cells, *([""] * len(MAPPING_COLUMNS)), notice]
             for m, inherited in listed:
-                yield [*cells, *_mapping_cells(m, inherited)]
+                yield [*cells, *_mapping_cells(m, inherited), notice]
 
-    return write_csv([*ELEMENT_COLUMNS, *MAPPING_COLUMNS], rows(), lineterminator="\r\n")
+    header = [*ELEMENT_COLUMNS, *MAPPING_COLUMNS, RIGHTS_COLUMN]
+    return write_csv(header, rows(), lineterminator="\r\n")
 
 
 def short_name(framework_id: str) -> str:

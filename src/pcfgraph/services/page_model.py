@@ -49,6 +49,9 @@ class FrameworkInfo:
     rights: str
     rights_label: str
     elements: int
+    #: The IRI of the notice to keep with this edition's content (dereferenceable): the one
+    #: its source file states itself when there is one, else its rights statement; "" if none.
+    notice: str = ""
 
     @property
     def is_apqc(self) -> bool:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from pcfgraph import services
+from pcfgraph import iris, services
 from pcfgraph.codes import code_key
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
@@ -73,6 +73,9 @@ class Reads:
                     rights=f.rights_statement or f.rights or "",
                     rights_label=f.attribution or "",
                     elements=len(indexes[f.id].elements) if f.id in indexes else 0,
+                    notice=iris.framework_source_notice_text(f.id)
+                    if f.source_rights
+                    else (f.rights_statement or ""),
                 )
                 for f in services.frameworks(self.reader)
             ]
@@ -84,6 +87,13 @@ class Reads:
             if f.id == framework_id:
                 return f
         raise NotFoundError(f"no framework {framework_id!r}")
+
+    def sources(self, framework_ids: Iterable[str]) -> list[FrameworkInfo]:
+        """The frameworks whose content a page shows, for its "Sources and rights" section:
+        each edition's licence and attribution (its rights and the notice its source file
+        states itself, :attr:`pcfgraph.services.Framework.attribution`), in id order."""
+        wanted = set(framework_ids)
+        return [f for f in self.frameworks() if f.id in wanted and (f.license or f.rights_label)]
 
     def _index(self, framework_id: str) -> services.FrameworkIndex:
         return services.framework_index(self.reader, framework_id)

@@ -92,6 +92,11 @@ def render_element_html(
     here = services.framework_index(reads.reader, element.framework).elements.get(iri)
     curated = [m for m in element.mappings if not m.derived]
     derived = [m for m in element.mappings if m.derived]
+    inherited = identity.inherited(reads, here) if here is not None else []
+    shown = {element.framework, *(m.other.framework for m in element.mappings)}
+    shown |= {i.made_on.framework for i in inherited} | {
+        i.mapping.other.framework for i in inherited
+    }
     return render(
         "element.html",
         title=f"{element.code} {element.name}",
@@ -100,7 +105,8 @@ def render_element_html(
         curated=curated,
         derived=derived,
         timeline=identity.timeline(reads, here) if here is not None else [],
-        inherited=identity.inherited(reads, here) if here is not None else [],
+        inherited=inherited,
+        sources=reads.sources(shown),
         strength=RELATION_STRENGTH,
         nav="frameworks",
     )

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from pcfgraph import iris
+from pcfgraph import iris, services
 from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import formats
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
@@ -169,6 +169,7 @@ def search_page(
         "hits": found.hits if found else [],
         "found": found,
         "frameworks": frameworks,
+        "result_sources": reads.sources(h.element.framework for h in found.hits) if found else [],
     }
     if partial:
         return page(render("_search_results.html", **context))
@@ -293,14 +294,30 @@ def element_page(state: AppState, iri: str) -> str | None:
 def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
     """The page of any other IRI under ``/id/`` (``Pages.resource``)."""
     view = resource_view(iri, triples)
-    derivation = explain(reads_for(state), view)
-    timeline = identity.stable_timeline(reads_for(state), iri, triples)
+    reads = reads_for(state)
+    derivation = explain(reads, view)
+    timeline = identity.stable_timeline(reads, iri, triples)
+    # the rights of every framework edition whose elements the page shows (a measure's
+    # element, the two ends of a mapping record, the editions of a stable PCF ID)
+    mentioned = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    shown = [
+        f.id
+        for f in reads.frameworks()
+        if f.iri in mentioned
+        or not mentioned.isdisjoint(services.framework_index(reads.reader, f.id).elements)
+    ]
     return render(
         "resource.html",
         title=view.title,
         view=view,
         derivation=derivation,
         timeline=timeline,
+        sources=reads.sources(shown),
         nav="",
     )
 
