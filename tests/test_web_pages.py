@@ -530,3 +530,12 @@ def test_pages_of_pcf_content_cite_their_edition(client: TestClient) -> None:
         assert "©2024 APQC" in section, url
         assert f'href="/frameworks/{APQC_ID}"' in section, url
         assert r.text.count('id="sources-h"') == 1, url  # one section, whatever the page
+
+
+def test_the_matrix_cites_its_two_frameworks(client: TestClient) -> None:
+    r = client.get("/matrix", params={"target": "prm-it"})
+    assert r.status_code == 200
+    section = r.text.partition('id="sources-h"')[2].partition("</section>")[0]
+    cited = set(re.findall(r'<dt><a href="/frameworks/([^"]+)"', section))
+    assert cited == {APQC_ID, "prm-it"}
+    assert "©2024 APQC" in section

@@ -106,7 +106,7 @@ def render_element_html(
         derived=derived,
         timeline=identity.timeline(reads, here) if here is not None else [],
         inherited=inherited,
-        sources=reads.sources(shown),
+        cited=reads.sources(shown),
         strength=RELATION_STRENGTH,
         nav="frameworks",
     )

@@ -227,6 +227,7 @@ def matrix_page(
             targets=MATRIX_TARGETS,
             source=source,
             sources=[f for f in frameworks if f.is_apqc],
+            cited=reads.sources({source, target}) if matrix is not None else [],
             derived=derived,
             available=ids,
             strength_choices=STRENGTH_CHOICES,
@@ -317,7 +318,7 @@ def resource_page(state: AppState, iri: str, triples: list[ox.Triple]) -> str:
         view=view,
         derivation=derivation,
         timeline=timeline,
-        sources=reads.sources(shown),
+        cited=reads.sources(shown),
         nav="",
     )
 
