@@ -13,6 +13,7 @@ from pcfgraph.api.graphql.prefetch import Wanted, scan
 from pcfgraph.errors import ResultTooLarge
 from pcfgraph.runtime import AppState
 from pcfgraph.services import Reader, SearchIndex
+from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.release import served_index
 
 
@@ -22,7 +23,7 @@ class GraphQLContext(BaseContext):
         self.state = state
         self.request_id = request_id
         self.reader = Reader(state.store, state.catalog)
-        self.loaders = Loaders(self.reader)
+        self.loaders = Loaders(self.reader, shared=lambda: reads_for(state).reader)
         #: Set when execution started (parse and validation passed): the HTTP layer answers
         #: 400 to ``application/graphql-response+json`` clients when it did not.
         self.executed = False

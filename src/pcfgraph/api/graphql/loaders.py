@@ -26,8 +26,11 @@ MappingKey = tuple[Element, str, str | None, str | None, bool]
 
 
 class Loaders:
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, shared: Callable[[], Reader] | None = None) -> None:
         self.reader = reader
+        #: The served release's shared reads (made once per release, not per request), for
+        #: the reads that cover every edition at once; None: this request's reader.
+        self.shared = shared
         self.element: DataLoader[tuple[str, str | None], Element | None] = DataLoader(
             self._batch(services.elements_by_iris)
         )
@@ -51,8 +54,10 @@ class Loaders:
         self.history: DataLoader[Element, list[services.HistoryStep]] = DataLoader(
             self._batch(services.history_of)
         )
+        # The curated mappings of every APQC edition, read whole: once per release from the
+        # shared reads, not once per request (163 ms of CPU per request, 4 editions loaded).
         self.inherited_mappings: DataLoader[Element, list[services.InheritedMapping]] = DataLoader(
-            self._batch(services.inherited_mappings_of)
+            self._shared_batch(services.inherited_mappings_of)
         )
         self.framework: DataLoader[str, services.Framework | None] = DataLoader(self._frameworks)
         self.mapping_set: DataLoader[str, services.MappingSet | None] = DataLoader(
@@ -62,6 +67,19 @@ class Loaders:
     async def run(self, fn: Callable[..., V], *args: Any, **kwargs: Any) -> V:
         """``fn(reader, *args, **kwargs)`` in a worker thread."""
         return await anyio.to_thread.run_sync(functools.partial(fn, self.reader, *args, **kwargs))
+
+    def _shared_batch(
+        self, fn: Callable[[Reader, Sequence[K]], list[V]]
+    ) -> Callable[[list[K]], Any]:
+        """:meth:`_batch` through the shared reads (:attr:`shared`) when there are any."""
+
+        async def load(keys: list[K]) -> list[V]:
+            def read() -> list[V]:
+                return fn(self.shared() if self.shared is not None else self.reader, keys)
+
+            return await anyio.to_thread.run_sync(read)
+
+        return load
 
     def _batch(self, fn: Callable[[Reader, Sequence[K]], list[V]]) -> Callable[[list[K]], Any]:
         async def load(keys: list[K]) -> list[V]:
