@@ -482,3 +482,22 @@ def test_mcp_find_gaps_marks_inherited_cover(release_dir: Path) -> None:
         "1.3": None,
         "1.4": None,
     }
+
+
+def test_the_matrix_does_not_mark_inherited_rows_as_gaps(client: Client) -> None:
+    """1.1.1 (17042, moved) has no PRM-IT mapping of its own but a curated one made on
+    Cross-Industry 7.4 (needing review): the matrix says so rather than 'no counterpart'."""
+    import re
+
+    r = client.http.get(
+        "/matrix",
+        params={"target": "prm-it", "source": "apqc-pcf-banking-7.2.2", "category": "all"},
+    )
+    assert r.status_code == 200
+    rows = re.findall(r'<tr( class="gap")?>\s*<th scope="row"[^>]*>(.*?)</th>', r.text, re.S)
+    stay = [(gap, cell) for gap, cell in rows if "Stay" in cell]
+    assert len(stay) == 1
+    gap, cell = stay[0]
+    assert gap == "" and "no counterpart" not in cell
+    assert "inherited mappings (needs review)" in cell
+    assert "0 rows and" in r.text  # no row without a counterpart

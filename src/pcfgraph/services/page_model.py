@@ -164,18 +164,23 @@ class Matrix:
     include_derived: bool
     #: Curated "no counterpart" reasons of row elements towards the column framework.
     reasons: dict[str, str] = field(default_factory=dict)
+    #: Rows covered only by curated mappings inherited from another APQC edition of their PCF
+    #: ID (services.inherited_cover): row IRI -> "inherited" or "needs-review".
+    inherited: dict[str, str] = field(default_factory=dict)
+    #: Columns those inherited mappings reach.
+    inherited_columns: set[str] = field(default_factory=set)
 
     def cell(self, row: ElementRef, column: ElementRef) -> MatrixCell | None:
         return self.cells.get((row.iri, column.iri))
 
     @property
     def gap_rows(self) -> set[str]:
-        used = {r for r, _ in self.cells}
+        used = {r for r, _ in self.cells} | set(self.inherited)
         return {r.iri for r in self.rows if r.iri not in used}
 
     @property
     def gap_columns(self) -> set[str]:
-        used = {c for _, c in self.cells}
+        used = {c for _, c in self.cells} | self.inherited_columns
         return {c.iri for c in self.columns if c.iri not in used}
 
 

@@ -368,7 +368,21 @@ class Reads:
                     new.derived,
                 )
         reasons = {element: reason for element, _fw, reason in self.no_counterparts(source, target)}
-        return Matrix(source, target, rows, cols, cells, include_derived, reasons)
+        matrix = Matrix(source, target, rows, cols, cells, include_derived, reasons)
+        # rows with no mapping of their own but curated ones inherited from another edition
+        # (as the element page and gaps show them): not gaps
+        apqc = source.startswith(services.gaps.APQC_PREFIX)
+        covers = services.inherited_cover(self.reader, [source]) if apqc else {}
+        for r in rows:
+            cover = covers.get((r.iri, target))
+            if cover is None or any(key[0] == r.iri for key in cells):
+                continue
+            matrix.inherited[r.iri] = cover.status
+            matrix.inherited_columns |= {
+                m.mapping.object_iri if m.side == "subject" else m.mapping.subject_iri
+                for m in cover.mappings
+            } & col_set
+        return matrix
 
 
 def reads_for(state: AppState) -> Reads:
