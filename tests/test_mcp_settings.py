@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mcp_support import INITIALIZE, tool_call
-from ops_support import publish
+from ops_support import SLOW_QUERY, publish
 
 from pcfgraph.mcp.limits import ENVELOPE
 
@@ -85,3 +85,40 @@ def test_mcp_names_a_bad_environment_variable(tmp_path: Path) -> None:
     assert done.returncode == 2, err
     assert "PCFGRAPH_QUERY_TIMEOUT='soon' is not valid" in err
     assert "Traceback" not in err
+
+
+def test_mcp_logs_as_its_settings_say(tmp_path: Path) -> None:
+    """``pcfgraph mcp`` writes its log on stderr as ``pcfgraph serve`` does: in
+    ``PCFGRAPH_LOG_FORMAT`` at ``PCFGRAPH_LOG_LEVEL``. Its log was never configured: a warning
+    reached stderr in the MCP SDK's console format (``[12/05/26 19:23:43] WARNING  task
+    sparql-query exceeded 1.0 s: ... pool.py:301``), never JSON, whatever the settings said."""
+    publish(tmp_path / "rel")
+    env = _env(log_format="json", log_level="info", query_workers="1", query_timeout="1")
+    with open(tmp_path / "stderr", "wb") as err:
+        proc = subprocess.Popen(
+            [*COMMAND, "--release", str(tmp_path / "rel")],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        _call(proc.stdin, proc.stdout, json.dumps(INITIALIZE).encode())
+        slow = _call(
+            proc.stdin, proc.stdout, json.dumps(tool_call("sparql", {"query": SLOW_QUERY})).encode()
+        )
+        assert slow["result"]["isError"], slow  # past its deadline: the worker is killed
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        proc.stdout.close()
+    lines = (tmp_path / "stderr").read_text(encoding="utf-8").splitlines()
+    assert not [line for line in lines if "exceeded" in line and not line.startswith("{")]
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    killed = [r for r in records if "exceeded" in r["message"]]
+    assert killed and killed[0]["level"] == "warning", records
+    assert killed[0]["logger"].startswith("pcfgraph."), records

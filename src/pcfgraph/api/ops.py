@@ -13,21 +13,18 @@
 - ``POST /admin/reload`` exists only when ``Settings.admin_token`` is set (otherwise the path is
   a plain 404 and absent from the OpenAPI description); it needs ``Authorization: Bearer
   <token>`` and answers 403 ``forbidden`` without it.
-- :func:`configure_logging`: text or JSON lines (``Settings.log_format``); every record made
-  while a request runs carries its ``request_id``.
+- :func:`configure_logging` (:mod:`pcfgraph.log_lines`, re-exported): text or JSON lines
+  (``Settings.log_format``); every record made while a request runs carries its ``request_id``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import hmac
-import json
 import logging
 import os
 import random
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -37,21 +34,21 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pcfgraph import startup_log
 from pcfgraph.api.errors import problem, refusal
 from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics
 from pcfgraph.config import Settings
 from pcfgraph.errors import Forbidden, ServerStopping
+from pcfgraph.log_lines import TEXT_FORMAT as TEXT_FORMAT
+from pcfgraph.log_lines import LineHandler as LineHandler
+from pcfgraph.log_lines import RequestIdFilter as RequestIdFilter
+from pcfgraph.log_lines import TextFormatter as TextFormatter
+from pcfgraph.log_lines import configure_logging as configure_logging
+from pcfgraph.log_lines import request_id_var as request_id_var
 from pcfgraph.release_reload import ReleaseManager, sighup_reloads
 from pcfgraph.runtime import AppState
 
 access_log = logging.getLogger("pcfgraph.access")
 stop_log = logging.getLogger("pcfgraph.api")
-
-#: The request id of the request being handled (for log records made anywhere below it).
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "pcfgraph_request_id", default=None
-)
 
 UNMATCHED = "<unmatched>"
 
@@ -377,115 +374,3 @@ def install(app: FastAPI) -> None:
     app.include_router(_metrics_router(metrics))
     if state.settings.admin_token:
         app.include_router(_admin_router(state.settings))
-
-
-# --- logging --------------------------------------------------------------------------------
-
-_RECORD_FIELDS = ("method", "path", "route", "status", "ms", "code")
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` (or None) to every record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
-        return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, request_id, request fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        doc: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
-        }
-        for key in _RECORD_FIELDS:
-            if hasattr(record, key):
-                doc[key] = getattr(record, key)
-        if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info)
-        return json.dumps(doc, ensure_ascii=False, default=str)
-
-
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-
-
-class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT)
-        #: (second, its date-time text), replaced as one tuple: threads format records too
-        self._second: tuple[int, str] = (-1, "")
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        """As ``logging.Formatter.formatTime``, with the date and time part kept for the
-        second it names (every access line formatted it again)."""
-        if datefmt:
-            return super().formatTime(record, datefmt)
-        second = int(record.created)
-        kept, text = self._second
-        if second != kept:
-            text = time.strftime(self.default_time_format, self.converter(second))
-            self._second = (second, text)
-        if not self.default_msec_format:
-            return text
-        return self.default_msec_format % (text, record.msecs)
-
-    def line(self, created: float, level: str, name: str, request_id: object, message: str) -> str:
-        """The text :meth:`format` gives a record of these fields, made at ``created``
-        (``time.time()``), without the record."""
-        second = int(created)
-        kept, text = self._second
-        if second != kept:
-            text = time.strftime(self.default_time_format, self.converter(second))
-            self._second = (second, text)
-        msecs = int((created - second) * 1000) + 0.0  # as LogRecord.__init__ (Python 3.11)
-        asctime = self.default_msec_format % (text, msecs) if self.default_msec_format else text
-        return f"{asctime} {level} {name} [{request_id!s}] {message}"
-
-    def format(self, record: logging.LogRecord) -> str:
-        """``logging.Formatter.format`` written out for a record without exception or stack
-        (every access line): the same fields set, the same text, without the generic
-        ``%``-style mapping of the whole record."""
-        if record.exc_info or record.exc_text or record.stack_info or self._fmt != TEXT_FORMAT:
-            return super().format(record)
-        record.message = message = record.getMessage()
-        record.asctime = asctime = self.formatTime(record, self.datefmt)
-        fields = record.__dict__
-        return f"{asctime} {fields['levelname']!s} {fields['name']!s} [{fields['request_id']!s}] {message}"
-
-
-class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """``logging.StreamHandler`` whose ``emit`` writes and flushes the line under the lock
-    ``Handler.handle`` already holds (``StreamHandler.flush`` takes it a second time)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            msg = self.format(record)
-            stream = self.stream
-            stream.write(msg + self.terminator)
-            stream.flush()
-        except RecursionError:
-            raise
-        except Exception:
-            self.handleError(record)
-
-
-def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
-    """Route ``pcfgraph.*`` logs to stderr as text or JSON lines (``Settings.log_format``),
-    starting with the records held before (:func:`pcfgraph.startup_log.hold`)."""
-    handler = LineHandler(stream or sys.stderr)
-    handler.addFilter(RequestIdFilter())
-    fmt = getattr(settings, "log_format", "text")
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    logger = logging.getLogger("pcfgraph")
-    handler._pcfgraph = True  # type: ignore[attr-defined]
-    logger.setLevel(settings.log_level.upper())
-    logger.propagate = False
-    # in place of the previous one, after the records held until now (pcfgraph.startup_log)
-    startup_log.install(logger, handler)
-    return handler

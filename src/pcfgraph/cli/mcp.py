@@ -22,4 +22,9 @@ def mcp_command(release_dir: Path | None) -> None:
 
     # As `pcfgraph serve`: the PCFGRAPH_* environment, the command's own options winning.
     settings = Settings.from_env(release=release_dir)
+    # Its log on stderr as `pcfgraph serve` writes its own (the format and level settings);
+    # stdout is the protocol's.
+    from pcfgraph.log_lines import configure_logging
+
+    configure_logging(settings)
     run(settings, load_verified_release(settings))
