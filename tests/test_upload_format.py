@@ -263,3 +263,11 @@ def test_a_namespace_formula_with_no_saved_value_is_said() -> None:
     with pytest.raises(ModelError, match=r"formula .* with no saved value") as refused:
         read_model([Upload("model.xlsx", data)])
     assert NAMESPACE_LABEL in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["model.ttl", "model.jsonld", "model.rdf", "model.nt"])
+def test_a_workbook_named_as_rdf_is_told_to_be_named_xlsx(name: str) -> None:
+    """It was "not valid Turtle: PK is not a valid subject", "Unexpected char: 'P'" (JSON-LD)
+    or "save it with UTF-8 encoding" (RDF/XML): nothing said it is a workbook."""
+    with pytest.raises(ParseError, match=r"the file is an Excel workbook: name it \.xlsx"):
+        read_model([Upload(name, template_bytes())])

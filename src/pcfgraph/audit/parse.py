@@ -301,13 +301,13 @@ def parse_upload(
         # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").
         # The JSON-LD and XML parsers skip it themselves.
         data = data[len(_UTF8_BOM) :]
+    from pcfgraph.audit.sniff import binary
+
+    if what := binary(data):  # a workbook named .ttl, Notepad's "Unicode" (UTF-16)...
+        what = f"not {FORMAT_NAMES[fmt]} text: the file is {what}"
+        raise ParseError(what, line=1, column=1, source=name)  # its first bytes say so
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode": UTF-16
-        from pcfgraph.audit.sniff import UTF16_TEXT
-
-        what = f"not valid {FORMAT_NAMES[fmt]}: the file is {UTF16_TEXT}"
-        raise ParseError(what, line=1, column=1, source=name)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         _nesting_error(data, fmt, MAX_NESTING, name)
     if fmt is ox.RdfFormat.JSON_LD:

@@ -81,6 +81,14 @@ def _binary(data: bytes) -> str | None:
     return None
 
 
+def binary(data: bytes) -> str | None:
+    """What a file that is not text is (a workbook, an archive, a PDF, UTF-16 text) and what
+    to do with it, or None: said when its name or media type claimed a text RDF format."""
+    if data[:_HEAD].startswith(_ZIP) and _binary(data) is None:
+        return "an Excel workbook: name it .xlsx (or send its media type)"
+    return _binary(data)
+
+
 def foreign(data: bytes) -> str | None:
     """What a file recognisably of a format pcfgraph does not read is, and what to do instead
     ("an Excel 97-2003 (.xls) or password-protected file: save it ..."), or None."""
