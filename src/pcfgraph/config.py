@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 4 * 1024 * 1024
     #: Largest uploaded model or workbook (bytes), the same over HTTP, MCP and in the CLI.
     max_upload_bytes: int = 32 * 1024 * 1024
+    #: Most bytes of request bodies one server process holds at once (pcfgraph.http.body_memory).
+    max_body_memory_bytes: int = 512 * 1024 * 1024
     #: Uploaded workbooks (.xlsx zip archives), checked before they are inflated.
     max_archive_members: int = 2000
     max_archive_ratio: int = 200

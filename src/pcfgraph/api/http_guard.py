@@ -6,6 +6,9 @@
   before any route runs. (Under uvicorn the same limits are applied while the request is
   being parsed, by :mod:`pcfgraph.api.http_protocol`, so an oversized request is never
   buffered whole.)
+- The bytes of request bodies the process holds at once are bounded by
+  ``Settings.max_body_memory_bytes`` (:mod:`pcfgraph.http.body_memory`): 503
+  ``body-memory-full`` past it.
 - Every response carries the security headers of :data:`SECURITY_HEADERS` (unless the
   route set its own value): a strict Content-Security-Policy (scripts only from this
   origin, no inline script, no framing), ``X-Content-Type-Options: nosniff``,
@@ -20,6 +23,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pcfgraph.http.body_memory import BodyMemory
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -104,6 +109,7 @@ class HttpGuardMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.body_memory = BodyMemory(settings.max_body_memory_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,7 +127,22 @@ class HttpGuardMiddleware:
                 message = {**message, "headers": secured(message.get("headers", []))}
             await send(message)
 
-        await self.app(scope, receive, send_secured)
+        memory = self.body_memory
+        held = 0
+
+        async def receive_counted() -> Message:
+            nonlocal held
+            message = await receive()
+            size = len(message.get("body", b""))
+            if size:
+                memory.take(size, held)
+                held += size
+            return message
+
+        try:
+            await self.app(scope, receive_counted, send_secured)
+        finally:
+            memory.give_back(held)
 
 
 def head_refusal(scope: Scope, settings: Settings) -> tuple[int, str, str] | None:

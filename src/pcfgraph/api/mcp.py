@@ -140,6 +140,9 @@ class LazyMcpEndpoint:
             body = await read_bounded(receive, limit)
         except ClientDisconnect:
             return  # nobody to answer
+        except Overloaded as busy:  # the bodies held together (pcfgraph.http.body_memory)
+            await jsonrpc_refusal(Request(scope), busy)(scope, receive, send)
+            return
         if body is None:
             await refuse_too_large(scope, receive, send, settings)
             return

@@ -99,6 +99,13 @@ MEANINGS: dict[str, str] = {
     "An MCP message, an `/mcp` request body or a `pcfgraph mcp` line alike, may be six times "
     "this and 64 KiB (any model at the limit, JSON-escaped the longest way, `\\u0001` for a "
     "control character, in its call); longer is refused naming this setting (413 at `/mcp`).",
+    "max_body_memory_bytes": "Most bytes of request bodies one server process holds at once, "
+    "counted as they are read and given back when each request is answered (uploads, MCP "
+    "messages, SPARQL and GraphQL bodies; not the small `/sparql` requests the protocol answers "
+    "itself). A request whose body would take the total past it while other requests hold some "
+    "is 503 `body-memory-full` with `Retry-After`; a request alone is never refused by it (its "
+    "own limit applies). Each body's limit bounds one request; this bounds them together (ten "
+    "MCP messages at their limit would hold ten times 192 MiB at the defaults).",
     "max_archive_members": "Most members in an uploaded workbook (.xlsx zip); more is 413 "
     "`archive-limit`. Checked from the archive directory before anything is inflated.",
     "max_archive_ratio": "Largest uncompressed/compressed size ratio of one member of an "
