@@ -4,7 +4,8 @@ IT-CMF data plus a minimal TRIM fixture (same IRIs as the shipped TRIM data)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -118,3 +119,28 @@ def template_column(sheet: str, header: str) -> str:
     """The column letter of ``header`` in the template's sheet ``sheet``."""
     s = next(x for x in SHEETS if x.name == sheet)
     return chr(65 + [c.header for c in s.columns].index(header))
+
+
+def framework_release_dir(parent: Path) -> Path:
+    """A release of :func:`framework_store` written to ``parent/rel`` (the module fixtures of
+    the upload tests)."""
+    from pcfgraph.release import write_release
+
+    out = parent / "rel"
+    write_release(framework_store(), out, {})
+    return out
+
+
+@contextmanager
+def upload_client(release_dir: Path) -> Iterator[Any]:
+    """A TestClient of the app on that release, with one sandbox worker and a deadline long
+    enough for a loaded machine (its lifespan started)."""
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.config import Settings
+    from pcfgraph.release import load_release
+    from pcfgraph.serving import create_app
+
+    app = create_app(Settings(query_workers=1, validate_timeout=300), load_release(release_dir))
+    with TestClient(app) as client:
+        yield client

@@ -8,14 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import framework_store
+from audit_support import framework_release_dir, upload_client
 from fastapi.testclient import TestClient
 
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.config import Settings
-from pcfgraph.release import Release, load_release, write_release
-from pcfgraph.serving import create_app
+from pcfgraph.release import Release, load_release
 
 NO_ORG = (
     b"@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
@@ -25,9 +23,7 @@ NO_ORG = (
 
 @pytest.fixture(scope="module")
 def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return out
+    return framework_release_dir(tmp_path_factory.mktemp("release"))
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +32,8 @@ def release(release_dir: Path) -> Release:
 
 
 @pytest.fixture(scope="module")
-def client(release: Release) -> Iterator[TestClient]:
-    app = create_app(Settings(query_workers=1, validate_timeout=300), release)  # see web_app()
-    with TestClient(app) as c:
+def client(release_dir: Path) -> Iterator[TestClient]:
+    with upload_client(release_dir) as c:
         yield c
 
 

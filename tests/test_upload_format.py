@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_store
+from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_release_dir, upload_client
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
@@ -23,11 +23,8 @@ from pcfgraph.audit.inputs.writer import template_bytes
 from pcfgraph.audit.parse import Upload, read_model, upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.config import Settings
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
 from pcfgraph.errors import ModelError, ParseError, UnsupportedMediaType
-from pcfgraph.release import load_release, write_release
-from pcfgraph.serving import create_app
 
 CSV = b"id,name,type\ncust-1,Contoso,Customer\n"
 GENERIC = [None, "", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"]
@@ -96,15 +93,12 @@ def test_a_file_of_a_format_not_read_is_told_what_it_is(data: bytes, expected: s
 
 @pytest.fixture(scope="module")
 def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return out
+    return framework_release_dir(tmp_path_factory.mktemp("release"))
 
 
 @pytest.fixture(scope="module")
 def client(release_dir: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(query_workers=1, validate_timeout=300), load_release(release_dir))
-    with TestClient(app) as c:
+    with upload_client(release_dir) as c:
         yield c
 
 
