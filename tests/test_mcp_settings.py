@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +35,29 @@ def _call(stdin: IO[bytes], stdout: IO[bytes], message: bytes) -> dict[str, Any]
     return reply
 
 
+@contextmanager
+def mcp_process(release: Path, env: dict[str, str], stderr: Any) -> Iterator[Any]:
+    """``pcfgraph mcp --release RELEASE`` over stdio (pipes for stdin and stdout); killed if
+    the test leaves it running, its pipes closed."""
+    proc = subprocess.Popen(
+        [*COMMAND, "--release", str(release)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
 def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -> None:
     publish(tmp_path / "rel")
     env = _env(
@@ -40,15 +65,7 @@ def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -
         query_workers="1",
         release=str(tmp_path / "no-such-release"),  # --release wins over it
     )
-    proc = subprocess.Popen(
-        [*COMMAND, "--release", str(tmp_path / "rel")],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
+    with mcp_process(tmp_path / "rel", env, subprocess.PIPE) as proc:
         initialized = _call(proc.stdin, proc.stdout, json.dumps(INITIALIZE).encode())
         assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
         line = json.dumps(tool_call("search", {"text": "x" * (6 * 1000 + ENVELOPE)}))
@@ -63,13 +80,6 @@ def test_mcp_reads_the_environment_and_its_release_option_wins(tmp_path: Path) -
         assert answer["result"]["structuredContent"] == {"form": "ASK", "boolean": True}
         proc.stdin.close()
         assert proc.wait(timeout=120) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        proc.stdout.close()
-        assert proc.stderr is not None
-        proc.stderr.close()
 
 
 def test_mcp_names_a_bad_environment_variable(tmp_path: Path) -> None:
@@ -94,16 +104,7 @@ def test_mcp_logs_as_its_settings_say(tmp_path: Path) -> None:
     sparql-query exceeded 1.0 s: ... pool.py:301``), never JSON, whatever the settings said."""
     publish(tmp_path / "rel")
     env = _env(log_format="json", log_level="info", query_workers="1", query_timeout="1")
-    with open(tmp_path / "stderr", "wb") as err:
-        proc = subprocess.Popen(
-            [*COMMAND, "--release", str(tmp_path / "rel")],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=err,
-        )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
+    with open(tmp_path / "stderr", "wb") as err, mcp_process(tmp_path / "rel", env, err) as proc:
         _call(proc.stdin, proc.stdout, json.dumps(INITIALIZE).encode())
         slow = _call(
             proc.stdin, proc.stdout, json.dumps(tool_call("sparql", {"query": SLOW_QUERY})).encode()
@@ -111,11 +112,6 @@ def test_mcp_logs_as_its_settings_say(tmp_path: Path) -> None:
         assert slow["result"]["isError"], slow  # past its deadline: the worker is killed
         proc.stdin.close()
         assert proc.wait(timeout=120) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        proc.stdout.close()
     lines = (tmp_path / "stderr").read_text(encoding="utf-8").splitlines()
     assert not [line for line in lines if "exceeded" in line and not line.startswith("{")]
     records = [json.loads(line) for line in lines if line.startswith("{")]
