@@ -162,8 +162,35 @@ def test_web_diff_of_two_uploaded_workbooks(workbooks: tuple[Path, Path]) -> Non
         assert r.status_code == 200
         assert "1 renamed" in r.text and "Maintain IT service catalogue" in r.text
         assert 'download="diff.csv"' in r.text
+        # the workbooks' own APQC notice, carried from the sandbox worker to the page
+        assert "Sources and rights" in r.text and "©2024 APQC" in r.text
         bad = client.post(
             "/diff",
             files={"old_workbook": ("a.xlsx", b"not a zip"), "new_workbook": ("b.xlsx", b"x")},
         )
         assert bad.status_code == 400 and "not a readable .xlsx" in bad.text
+
+
+def test_every_diff_export_carries_the_editions_notice(
+    workbooks: tuple[Path, Path], cat: QueryCatalog
+) -> None:
+    """ "Keep APQC's notice on everything derived from the PCF": the JSON names each side's
+    notice, every CSV row the notice of the editions it quotes, the workbook's About sheet
+    both; and the sandbox's plain data keeps it (the web diff's sides cross a process)."""
+    from openpyxl import load_workbook as open_xlsx
+
+    from pcfgraph.diff import side_from_dict, side_to_dict, to_csv, to_json, to_xlsx
+
+    old, new = workbooks
+    result = compare(side_from_workbook(old, cat), side_from_workbook(new, cat))
+    notice = result.old.rights
+    assert notice.startswith("©2024 APQC") and result.new.rights == notice
+    assert side_from_dict(side_to_dict(result.old)) == result.old
+
+    doc = json.loads(to_json(result))
+    assert doc["old"]["rights"] == doc["new"]["rights"] == notice
+    rows = list(csv.DictReader(io.StringIO(to_csv(result).decode("utf-8"))))
+    assert len(rows) == len(result.changes) and {r["rights"] for r in rows} == {notice}
+    about = open_xlsx(io.BytesIO(to_xlsx(result)))["About"]
+    facts = {row[0].value: row[1].value for row in about.iter_rows()}
+    assert facts["old rights"] == facts["new rights"] == notice

@@ -47,6 +47,9 @@ class Side:
     label: str
     framework_id: str
     elements: Mapping[str, ElementVersion]
+    #: The notice to cite with this edition's text (its rights and, for an APQC workbook, the
+    #: workbook's own "Copyright and attribution" notice); empty when none is stated.
+    rights: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def side_from_store(
     the shared domain reads (:func:`pcfgraph.services.framework_index`)."""
     from pcfgraph import services
 
-    index = services.framework_index(services.Reader(store, catalog), framework_id)
+    reader = services.Reader(store, catalog)
+    index = services.framework_index(reader, framework_id)
     if not index.elements:
         raise InputError(f"framework {framework_id!r} has no elements in the graph")
     elements: dict[str, ElementVersion] = {}
@@ -102,7 +106,9 @@ def side_from_store(
                 parent_code=parent.code or "" if parent else "",
             ),
         )
-    return Side(label or framework_id, framework_id, elements)
+    stated = services.framework(reader, framework_id)
+    rights = (stated.attribution if stated is not None else None) or ""
+    return Side(label or framework_id, framework_id, elements, rights)
 
 
 def side_from_workbook(
@@ -134,6 +140,7 @@ def side_to_dict(side: Side) -> dict[str, Any]:
     return {
         "label": side.label,
         "framework_id": side.framework_id,
+        "rights": side.rights,
         "elements": [
             [e.key, e.code, e.name, e.definition, e.parent_code] for e in side.elements.values()
         ],
@@ -142,7 +149,7 @@ def side_to_dict(side: Side) -> dict[str, Any]:
 
 def side_from_dict(doc: Mapping[str, Any]) -> Side:
     elements = {str(row[0]): ElementVersion(*(str(v) for v in row)) for row in doc["elements"]}
-    return Side(str(doc["label"]), str(doc["framework_id"]), elements)
+    return Side(str(doc["label"]), str(doc["framework_id"]), elements, str(doc.get("rights") or ""))
 
 
 def compare(old: Side, new: Side) -> DiffResult:
@@ -173,8 +180,16 @@ def compare(old: Side, new: Side) -> DiffResult:
 
 def to_json(result: DiffResult) -> bytes:
     doc = {
-        "old": {"label": result.old.label, "framework": result.old.framework_id},
-        "new": {"label": result.new.label, "framework": result.new.framework_id},
+        "old": {
+            "label": result.old.label,
+            "framework": result.old.framework_id,
+            "rights": result.old.rights,
+        },
+        "new": {
+            "label": result.new.label,
+            "framework": result.new.framework_id,
+            "rights": result.new.rights,
+        },
         "counts": result.counts(),
         "unchanged": result.unchanged,
         "changes": [asdict(c) for c in result.changes],
@@ -182,9 +197,24 @@ def to_json(result: DiffResult) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def rights_of(result: DiffResult, change: Change) -> str:
+    """The notice of the edition(s) a change quotes: the old one's for a removal, the new
+    one's for an addition, both (once when the same) for the rest."""
+    old, new = result.old.rights, result.new.rights
+    if change.change == "removed":
+        return old
+    if change.change == "added" or old == new or not old:
+        return new
+    return f"{old} | {new}" if new else old
+
+
 def to_csv(result: DiffResult) -> bytes:
-    """One row per change; cells escaped against formula injection."""
-    return write_csv(COLUMNS, ([getattr(c, col) for col in COLUMNS] for c in result.changes))
+    """One row per change, with the notice of the editions it quotes (``rights``, last);
+    cells escaped against formula injection."""
+    return write_csv(
+        (*COLUMNS, "rights"),
+        ([*(getattr(c, col) for col in COLUMNS), rights_of(result, c)] for c in result.changes),
+    )
 
 
 XLSX_TYPE: Final = by_name("xlsx").content_type
@@ -215,6 +245,8 @@ def to_xlsx(result: DiffResult) -> bytes:
     about.append(["old", result.old.label])
     about.append(["new", result.new.label])
     about.append(["summary", summary(result)])
+    about.append(["old rights", result.old.rights])
+    about.append(["new rights", result.new.rights])
     safe_xlsx_sheet(about)
     buf = io.BytesIO()
     wb.save(buf)
