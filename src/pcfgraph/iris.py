@@ -192,9 +192,17 @@ def vocabulary_graph(vocabulary_slug: str) -> URIRef:
 # --- APQC PCF -------------------------------------------------------------------------------
 
 
+APQC_FRAMEWORK_PREFIX = "apqc-pcf-"
+
+
 def apqc_framework_id(edition: str, version: str) -> str:
     """``apqc-pcf-cross-industry-7.4``: one framework id per industry edition and version."""
-    return f"apqc-pcf-{slug(edition)}-{version}"
+    return f"{APQC_FRAMEWORK_PREFIX}{slug(edition)}-{version}"
+
+
+def is_apqc_framework_id(framework_id: str) -> bool:
+    """Whether ``framework_id`` is an APQC PCF edition's (:func:`apqc_framework_id`)."""
+    return framework_id.startswith(APQC_FRAMEWORK_PREFIX)
 
 
 def apqc_family() -> URIRef:

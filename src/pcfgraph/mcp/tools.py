@@ -28,6 +28,7 @@ from pcfgraph.mcp.results import element_ref, page_url, readable_sources, source
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
+from pcfgraph.services.search.documents import family_of
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
 from pcfgraph.sparql_results import json_term
@@ -459,7 +460,7 @@ class Tools:
         st = self.state
         index = served_index(st.caches, st.release, reader)
         key = str(e.pcf_id) if e.pcf_id is not None else (e.code or "")
-        family = "apqc-pcf" if e.framework_id.startswith("apqc-pcf-") else e.framework_id
+        family = family_of(e.framework_id)
         editions = [
             h.element
             for h in index.search(key, framework=family, limit=MAX_LIMIT)

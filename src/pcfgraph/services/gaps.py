@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pcfgraph import iris
 from pcfgraph.services.base import Reader, text
 from pcfgraph.services.inherited import InheritedMapping, inherited_mappings
 from pcfgraph.store import Row
 
-#: Ids of the APQC editions (the only frameworks that inherit mappings) start so.
-APQC_PREFIX = "apqc-pcf-"
 #: Statuses of an inherited cover, as the inherited mappings state them.
 INHERITED = "inherited"
 NEEDS_REVIEW = "needs-review"
@@ -63,6 +62,6 @@ def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | Non
     """For each ``api/gaps`` row, the inherited mappings from its element into its other
     framework (None: a plain gap). Read only when a row is an APQC edition's element."""
     keys = [(text(r, "element"), text(r, "framework"), text(r, "otherFramework")) for r in rows]
-    apqc = {fw for _, fw, _ in keys if fw and fw.startswith(APQC_PREFIX)}
+    apqc = {fw for _, fw, _ in keys if fw and iris.is_apqc_framework_id(fw)}
     covers = inherited_cover(reader, apqc) if apqc else {}
     return [covers.get((e, other)) if e and other else None for e, _, other in keys]

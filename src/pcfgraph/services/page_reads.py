@@ -371,7 +371,7 @@ class Reads:
         matrix = Matrix(source, target, rows, cols, cells, include_derived, reasons)
         # rows with no mapping of their own but curated ones inherited from another edition
         # (as the element page and gaps show them): not gaps
-        apqc = source.startswith(services.gaps.APQC_PREFIX)
+        apqc = iris.is_apqc_framework_id(source)
         covers = services.inherited_cover(self.reader, [source]) if apqc else {}
         for r in rows:
             cover = covers.get((r.iri, target))

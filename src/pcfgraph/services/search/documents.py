@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from pcfgraph import iris
 from pcfgraph.codes import code_key
 from pcfgraph.services.base import Reader, integer, text
 from pcfgraph.services.elements import Element, all_indexes
@@ -48,7 +49,7 @@ class VocabularyTerm:
 
 
 def family_of(framework_id: str) -> str:
-    return "apqc-pcf" if framework_id.startswith("apqc-pcf-") else framework_id
+    return "apqc-pcf" if iris.is_apqc_framework_id(framework_id) else framework_id
 
 
 def _version_key(version: str | None) -> tuple[int, ...]:
