@@ -24,6 +24,12 @@ solutions or sets of triples) before anything is timed. Then, for each query and
   machine noise falls on all alike). The client's own CPU per request (``time.thread_time``
   around the request: send, receive, header parsing) is measured and printed beside it, so a
   slow client cannot hide in the figures (httpx, used before, added ~0.37 ms per request);
+- the same latency from a lean client (:mod:`lean_client`: a second keep-alive connection per
+  server on a plain socket, tens of microseconds of client CPU per request), asked in the same
+  shuffled rounds: ``http.client``'s ~0.2 ms per request is as much as a cheap lookup's own
+  time, and adds alike to every server, which pulls each ratio towards 1. The issue's targets
+  are read from the ``http.client`` figures (its method); the lean figures are reported beside
+  them (``--no-lean`` leaves them out);
 - throughput: ``wrk`` (compiled, epoll; Debian package ``wrk``) with 8 connections for
   ``--tp-seconds``, non-2xx answers and socket errors counted; wrk's CPU per request is printed.
 
@@ -34,6 +40,7 @@ APQC workbook loaded and writes ``bench/latest.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import math
 import os
@@ -57,6 +64,8 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+
+from lean_client import LeanClient  # noqa: E402
 
 from pcfgraph.queries import parse_header  # noqa: E402
 from pcfgraph.remote_store import bind_text  # noqa: E402
@@ -313,6 +322,8 @@ def start_oxigraph(nquads: bytes) -> Server:
 
 
 BARE = "bare pyoxigraph"
+#: The servers the lean client also asks (the ratios it reports need no other).
+LEAN_SERVERS = frozenset({"pcfgraph", BARE, "oxigraph"})
 
 
 def start_bare(work: Path) -> Server:
@@ -437,8 +448,10 @@ def sequential(
     budget: float,
     *,
     interleaved: bool = True,
+    lean: dict[str, LeanClient] | None = None,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Wall latency and the client's own CPU time of sequential requests, per server.
+    """Wall latency and the client's own CPU time of sequential requests, per server (and per
+    ``"lean " + server`` for the lean clients in ``lean``, asked in the same rounds).
 
     Interleaved (default): each round asks every server once, in a shuffled order (seeded), so
     machine noise falls on all servers alike and each follows each other equally often. Not
@@ -447,13 +460,21 @@ def sequential(
     """
     accept = accept_for(form)
     targets = {name: c.target(text) for name, c in clients.items()}
+    asks: dict[str, Callable[[], bytes]] = {}
     for name, c in clients.items():
         c.reconnect()  # not idle-closed by the server while the previous query ran elsewhere
         c.get(targets[name], accept)  # warm-up
-    wall: dict[str, list[float]] = {n: [] for n in clients}
-    cpu: dict[str, list[float]] = {n: [] for n in clients}
+        asks[name] = functools.partial(c.get, targets[name], accept)
+    for name, lc in (lean or {}).items():
+        lc.connect()
+        request = lc.request(targets[name], accept)
+        if normalise(form, lc.get(request)) != normalise(form, asks[name]()):
+            raise SystemExit(f"{name}: the lean client read another answer")
+        asks[f"lean {name}"] = functools.partial(lc.get, request)
+    wall: dict[str, list[float]] = {n: [] for n in asks}
+    cpu: dict[str, list[float]] = {n: [] for n in asks}
     order = random.Random(20261204)
-    names = list(clients)
+    names = list(asks)
     blocks = [names] if interleaved else [[n] for n in names]
     for block in blocks:
         block = list(block)
@@ -465,7 +486,7 @@ def sequential(
             for n in block:
                 c0 = time.thread_time()
                 t0 = time.perf_counter()
-                clients[n].get(targets[n], accept)
+                asks[n]()
                 wall[n].append(time.perf_counter() - t0)
                 cpu[n].append(time.thread_time() - c0)
             rounds += 1
@@ -630,6 +651,12 @@ def main(argv: list[str] | None = None) -> str:
         help="sequential latency: rounds over all servers in shuffled order (default), or "
         "each server's runs back to back",
     )
+    ap.add_argument(
+        "--no-lean",
+        action="store_true",
+        help="leave out the lean client's latency (a second connection on a plain socket to "
+        "pcfgraph, the bare app and oxigraph, asked in the same rounds)",
+    )
     args = ap.parse_args(argv)
 
     nquads, label = load_data(args)
@@ -655,6 +682,7 @@ def main(argv: list[str] | None = None) -> str:
     (work / "graph.nq").write_bytes(nquads)
     servers: list[Server] = []
     clients: dict[str, Client] = {}
+    lean: dict[str, LeanClient] = {}
     try:
         t0 = time.perf_counter()
         servers.append(
@@ -703,6 +731,11 @@ def main(argv: list[str] | None = None) -> str:
             servers.append(start_rdflib(work))
         print(f"servers up in {time.perf_counter() - t0:.1f} s", flush=True)
         clients = {s.name: Client(s) for s in servers}
+        lean = {
+            s.name: LeanClient(s.name, s.url)
+            for s in servers
+            if not args.no_lean and s.name in LEAN_SERVERS
+        }
         results: dict[tuple[str, str], dict[str, float]] = {}
         if args.settle > 0:
             # Every query asked a few times on fresh connections (several server processes
@@ -739,7 +772,10 @@ def main(argv: list[str] | None = None) -> str:
                 args.runs,
                 args.budget,
                 interleaved=args.order == "interleaved",
+                lean=lean,
             )
+            for lc in lean.values():
+                lc.close()  # not left idle while wrk measures
             for s in servers:
                 tp = throughput(s, form, text, args.tp_seconds)
                 results[(name, s.name)] = {
@@ -749,6 +785,13 @@ def main(argv: list[str] | None = None) -> str:
                     "n": len(wall[s.name]),
                     **tp,
                 }
+                if s.name in lean:
+                    lean_wall = wall[f"lean {s.name}"]
+                    results[(name, s.name)] |= {
+                        "lean_median": statistics.median(lean_wall) * 1000,
+                        "lean_p95": pct(lean_wall, 0.95) * 1000,
+                        "lean_client_us": statistics.median(cpu[f"lean {s.name}"]) * 1e6,
+                    }
         for line in table(queries, servers, results):
             say(line)
         reconnects = {n: c.reconnects for n, c in clients.items() if c.reconnects}
@@ -757,6 +800,8 @@ def main(argv: list[str] | None = None) -> str:
     finally:
         for c in clients.values():
             c.close()
+        for lc in lean.values():
+            lc.close()
         for s in servers:
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -867,6 +912,51 @@ def table(
         )
         + "."
     )
+    if all("lean_median" in results[(q, "pcfgraph")] for q in queries):
+        lines += lean_ratios(queries, results, names)
+    return lines
+
+
+def lean_ratios(
+    queries: dict[str, tuple[str, str]],
+    results: dict[tuple[str, str], dict[str, float]],
+    names: list[str],
+) -> list[str]:
+    """The latency figures of the lean client (:mod:`lean_client`), per query, and their
+    geometric means: the ratios with a client that costs a tenth of ``http.client``."""
+    shown = [n for n in names if "lean_median" in results[(next(iter(queries)), n)]]
+    head = (
+        "| query | "
+        + " | ".join(f"{n} median / p95 ms" for n in shown)
+        + " | pcfgraph / oxigraph median |"
+        + (" bare / oxigraph median |" if BARE in shown else "")
+    )
+    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
+    ours: list[float] = []
+    bare: list[float] = []
+    client: list[float] = []
+    for q in queries:
+        ox_ = results[(q, "oxigraph")]["lean_median"]
+        cells = [
+            f"{results[(q, n)]['lean_median']:.3f} / {results[(q, n)]['lean_p95']:.3f}"
+            for n in shown
+        ]
+        ours.append(results[(q, "pcfgraph")]["lean_median"] / ox_)
+        row = f"| {q} | " + " | ".join(cells) + f" | {ours[-1]:.2f}x |"
+        if BARE in shown:
+            bare.append(results[(q, BARE)]["lean_median"] / ox_)
+            row += f" {bare[-1]:.2f}x |"
+        client += [results[(q, n)]["lean_client_us"] for n in shown]
+        lines.append(row)
+    lines.append("")
+    line = (
+        f"With the lean client (a plain socket; client CPU per request, median "
+        f"{statistics.median(client):.0f} us): geometric mean pcfgraph/oxigraph median latency "
+        f"{geomean(ours):.2f}x (worst {max(ours):.2f}x)"
+    )
+    if bare:
+        line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
+    lines.append(line + ".")
     return lines
 
 
