@@ -265,3 +265,122 @@ def test_a_workbook_named_as_rdf_is_told_to_be_named_xlsx(name: str) -> None:
     or "save it with UTF-8 encoding" (RDF/XML): nothing said it is a workbook."""
     with pytest.raises(ParseError, match=r"the file is an Excel workbook: name it \.xlsx"):
         read_model([Upload(name, template_bytes())])
+
+
+# --- uploads in a declared charset (pcfgraph.audit.charset) -------------------------------
+
+CAFE_TRIPLES = read_model([Upload("model.ttl", TURTLE_CAFE.encode())]).triples
+
+
+def _in_format(fmt: str) -> str:
+    return Graph().parse(data=TURTLE_CAFE, format="turtle").serialize(format=fmt)
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", "latin1", "utf-16", "UTF-8"])
+@pytest.mark.parametrize(
+    "name,media,fmt",
+    [
+        ("model.ttl", "text/turtle", "turtle"),
+        ("model.nt", "application/n-triples", "nt"),
+        ("model.jsonld", "application/ld+json", "json-ld"),
+        ("model.rdf", "application/rdf+xml", "xml"),
+        ("upload", "text/plain", "turtle"),  # the content decides, read in the charset
+    ],
+)
+def test_an_upload_is_decoded_by_its_declared_charset(
+    charset: str, name: str, media: str, fmt: str
+) -> None:
+    """``text/turtle; charset=iso-8859-1`` was read as UTF-8 and refused ("save it with UTF-8
+    encoding"): the text is decoded by its charset, the same model as its UTF-8 file."""
+    data = _in_format(fmt).encode(charset)
+    model = read_model([Upload(name, data, f"{media}; charset={charset}")])
+    assert set(model.triples) == set(CAFE_TRIPLES)
+
+
+def test_rdfxml_is_read_in_the_encoding_it_declares() -> None:
+    """rdflib (expat) honours an XML declaration's encoding; pyoxigraph refused it."""
+    xml = _in_format("xml").replace('encoding="utf-8"', 'encoding="ISO-8859-1"')
+    assert 'encoding="ISO-8859-1"' in xml
+    model = read_model([Upload("model.rdf", xml.encode("latin-1"))])
+    assert set(model.triples) == set(CAFE_TRIPLES)
+
+
+def test_a_parse_error_in_a_declared_charset_keeps_its_line_and_column() -> None:
+    bad = '<urn:a> <urn:p> "é" .\n<urn:a> <urn:p> "ééé" bad .\n'.encode("latin-1")
+    with pytest.raises(ParseError, match="bad is not a valid subject") as refused:
+        read_model([Upload("bad.ttl", bad, "text/turtle; charset=iso-8859-1")])
+    assert (refused.value.line, refused.value.column) == (2, 23)
+    with pytest.raises(ParseError, match=r"not valid cp1252 text .*bytes 81") as undecodable:
+        read_model(
+            [Upload("bad.ttl", b'# x\n<urn:a> <urn:p> "\x81" .', "text/turtle; charset=cp1252")]
+        )
+    assert (undecodable.value.line, undecodable.value.column) == (2, 18)
+
+
+@pytest.mark.parametrize("charset", ["klingon", "rot13", "base64", '"x-unknown"'])
+def test_an_unknown_charset_is_refused_naming_it(charset: str) -> None:
+    with pytest.raises(UnsupportedMediaType) as refused:
+        upload_format("model.ttl", f"text/turtle; charset={charset}", TURTLE_CAFE.encode())
+    assert f"model.ttl: charset '{charset.strip(chr(34))}' is not a character encoding" in str(
+        refused.value
+    )
+
+
+def test_a_dtd_in_a_declared_charset_is_still_refused() -> None:
+    """The DTD check reads the UTF-8 the text is re-encoded in: another encoding hides nothing."""
+    xml = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<!DOCTYPE r [<!ENTITY a "é">]>\n<r/>'
+    for media in (None, "application/rdf+xml; charset=iso-8859-1"):
+        with pytest.raises(ParseError, match="DTD") as refused:
+            read_model([Upload("model.rdf", xml.encode("latin-1"), media)])
+        assert (refused.value.line, refused.value.column) == (2, 1)
+    utf16 = xml.replace("ISO-8859-1", "UTF-16").encode("utf-16")
+    with pytest.raises(ParseError, match="DTD"):
+        read_model([Upload("model.rdf", utf16, "application/rdf+xml; charset=utf-16")])
+
+
+def _same_report(a: dict[str, object], b: dict[str, object]) -> None:
+    volatile = {"generated", "elapsed", "timings", "duration"}
+    assert {k: v for k, v in a.items() if k not in volatile} == {
+        k: v for k, v in b.items() if k not in volatile
+    }
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", "utf-16"])
+def test_every_edge_reads_an_upload_in_its_declared_charset(
+    client: TestClient, charset: str
+) -> None:
+    """The conforming model (ê, ö and an en dash in its comments and names) sent in another
+    charset: POST /validate (body and multipart part) and the workbench read it as its UTF-8
+    file, with the same report."""
+    text = CONFORMING.read_text(encoding="utf-8")
+    if charset == "iso-8859-1":
+        text = text.replace("\u2013", "-")  # no en dash in Latin-1
+    data, media = text.encode(charset), f"text/turtle; charset={charset}"
+    as_of = AS_OF.isoformat()
+    url = f"/validate?asOf={as_of}"
+    expected = client.post(url, content=text.encode(), headers={"Content-Type": "text/turtle"})
+    assert expected.status_code == 200, expected.text[:300]
+    for r in (
+        client.post(url, content=data, headers={"Content-Type": media}),
+        client.post(url, files={"model": ("model.ttl", data, media)}),
+    ):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["conforms"] is True
+        _same_report(r.json(), expected.json())
+    page = client.post("/audit", files={"model": ("model.ttl", data, media)}, data={"asOf": as_of})
+    assert page.status_code == 200 and "The model conforms" in page.text
+
+
+def test_an_unknown_charset_is_415_naming_it_over_http(client: TestClient) -> None:
+    data = TURTLE_CAFE.encode()
+    media = "text/turtle; charset=klingon"
+    for r in (
+        client.post("/validate", content=data, headers={"Content-Type": media}),
+        client.post("/validate", files={"model": ("model.ttl", data, media)}),
+    ):
+        assert r.status_code == 415, r.text[:300]
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == "unsupported-media-type"
+        assert "charset 'klingon' is not a character encoding" in r.json()["detail"]
+    page = client.post("/audit", files={"model": ("model.ttl", data, media)})
+    assert page.status_code == 415 and "charset &#39;klingon&#39;" in page.text

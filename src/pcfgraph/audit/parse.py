@@ -6,8 +6,9 @@ pyoxigraph (Rust parsers: no recursion limits to hit, no network):
 - JSON-LD: pyoxigraph loads no remote (or ``file:``) context without a document loader, and
   none is given, so ``"@context": "http://..."`` is refused and no connection is made.
 - RDF/XML: any DTD (``<!DOCTYPE``/``<!ENTITY``) is rejected before parsing, so there is no
-  entity expansion ("billion laughs") and no external entity; non-UTF-8 XML is refused so the
-  check cannot be bypassed by another encoding.
+  entity expansion ("billion laughs") and no external entity; XML in another encoding is
+  re-encoded as UTF-8 first (:mod:`pcfgraph.audit.charset`), so the check cannot be bypassed.
+- Text in a declared ``charset`` (the media type's parameter) is decoded by it.
 - Limits: bytes, triples, and bracket nesting depth (JSON-LD and Turtle).
 - Errors are :class:`~pcfgraph.errors.ParseError` naming file, line and column.
 
@@ -149,10 +150,15 @@ def upload_format(
     GENERIC_MEDIA_TYPES`) leaves it to the file extension, and when that is not one pcfgraph
     reads, to the content (:func:`~pcfgraph.audit.sniff.sniff`). XML is told apart by its root
     element. Anything else is :class:`~pcfgraph.errors.UnsupportedMediaType` (415, exit 2)
-    naming every format read, its extensions and media type."""
+    naming every format read, its extensions and media type, as is a ``charset`` parameter
+    naming no encoding Python knows (:mod:`pcfgraph.audit.charset`)."""
+    from pcfgraph.audit.charset import ascii_compatible, upload_codec
     from pcfgraph.audit.sniff import GENERIC_MEDIA_TYPES, sniff
 
     base = base_media_type(media_type or "")
+    codec = upload_codec(name, media_type)  # an unknown charset: 415 naming it
+    if codec is not None and data is not None and not ascii_compatible(codec):  # UTF-16...
+        data = data[:8192].decode(codec, "ignore").encode("utf-8")
     suffix = PurePath(name).suffix.lower()
     kind: str | None
     if base in GENERIC_MEDIA_TYPES:
@@ -296,6 +302,13 @@ def parse_upload(
             f"(the max_upload_bytes setting)"
         )
     fmt = detect_format(name, upload.media_type, data)
+    from pcfgraph.audit.charset import to_utf8, upload_codec, xml_declared_codec
+
+    codec = upload_codec(name, upload.media_type)
+    if codec is None and fmt is ox.RdfFormat.RDF_XML:
+        codec = xml_declared_codec(data)
+    if codec is not None:  # text in a declared charset, read as the UTF-8 it is re-encoded in
+        data = to_utf8(data, codec, name, xml=fmt is ox.RdfFormat.RDF_XML)
     if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
         # Windows editors (Notepad) save UTF-8 with a byte order mark; pyoxigraph's Turtle and
         # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").
@@ -333,7 +346,10 @@ def parse_upload(
         # separately, so keep only the explanation.
         message = re.sub(r"^Parser error (at|between) [^:]*:\s*", "", message)
         if "utf-8" in message.lower():  # Latin-1 / Windows-1252 text: say what to do
-            message += "; the file is read as UTF-8: save it with UTF-8 encoding"
+            message += (
+                "; the file is read as UTF-8: save it with UTF-8 encoding (or, over HTTP, "
+                "declare its encoding: Content-Type: text/turtle; charset=iso-8859-1)"
+            )
         raise ParseError(
             f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
         ) from None

@@ -1,0 +1,112 @@
+"""Uploads in a declared character encoding.
+
+An upload sent as ``text/turtle; charset=iso-8859-1`` was read as UTF-8 and its user told to
+save the file as UTF-8. Turtle, N-Triples, TriG, N-Quads and JSON-LD are UTF-8 by their
+specifications and pyoxigraph reads nothing else, so text in a charset Python knows is decoded
+by it and re-encoded as UTF-8 before parsing (pyoxigraph counts columns in characters, so
+lines and columns of parse errors stay those of the file as sent). RDF/XML carries its own
+encoding declaration (``<?xml version="1.0" encoding="ISO-8859-1"?>``): rdflib's parser
+(expat) honours it and pyoxigraph's refuses anything but UTF-8, so it is honoured here the
+same way, with the media type's charset first when there is one (RFC 7303); the declaration
+is then rewritten to say UTF-8. Every check on the bytes (a DTD, nesting depth) runs on the
+UTF-8 text, so another encoding cannot hide anything from them. An unknown charset is
+:class:`~pcfgraph.errors.UnsupportedMediaType` (415) naming it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Final
+
+from pcfgraph.errors import ParseError, UnsupportedMediaType
+
+_XML_ENCODING: Final = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_XML_DECLARED: Final = re.compile(r"(\A\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2")
+
+
+def media_type_charset(media_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type (as sent, unquoted), or None."""
+    for param in (media_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').strip()
+    return None
+
+
+def _codec(charset: str) -> str | None:
+    """Python's name of a text encoding, or None when Python knows no such text encoding
+    (``rot13`` and ``base64`` are codecs, but not of text)."""
+    try:
+        name = codecs.lookup(charset).name
+        "a".encode(name).decode(name)  # not empty: b"".decode("rot13") is b"" without a check
+    except (LookupError, ValueError):
+        return None
+    return name
+
+
+def upload_codec(name: str, media_type: str | None) -> str | None:
+    """The codec of the charset an upload's media type declares; None when it declares none
+    or UTF-8 (the bytes are read as they are). A charset Python does not know as a text
+    encoding is :class:`~pcfgraph.errors.UnsupportedMediaType` naming it."""
+    charset = media_type_charset(media_type)
+    if charset is None:
+        return None
+    codec = _codec(charset)
+    if codec is None:
+        raise UnsupportedMediaType(
+            f"{name}: charset {charset!r} is not a character encoding pcfgraph knows; "
+            "send the file as UTF-8 (charset=utf-8) or name its encoding "
+            "(e.g. charset=iso-8859-1, windows-1252, utf-16)"
+        )
+    return None if codec == "utf-8" else codec
+
+
+def ascii_compatible(codec: str) -> bool:
+    """Whether ``codec`` writes ASCII as ASCII (ISO-8859-x, Windows code pages; not UTF-16),
+    so the marks formats are told apart by read the same in it."""
+    try:
+        return "<?xml @prefix {".encode(codec) == b"<?xml @prefix {"
+    except (LookupError, ValueError):  # idna, punycode: encodings, not of text
+        return False
+
+
+def xml_declared_codec(data: bytes) -> str | None:
+    """The codec an XML declaration names when it is not UTF-8 and Python knows it as an
+    encoding the declaration itself is readable in (ASCII-compatible); else None (and the
+    RDF/XML check refuses what it cannot read)."""
+    m = _XML_ENCODING.match(data[:200])
+    if m is None:
+        return None
+    codec = _codec(m.group(1).decode("ascii"))
+    if codec is None or codec == "utf-8" or not ascii_compatible(codec):
+        return None
+    return codec
+
+
+def to_utf8(data: bytes, codec: str, name: str, *, xml: bool = False) -> bytes:
+    """``data`` decoded by ``codec`` and encoded as UTF-8 (a byte order mark dropped); for
+    XML, its declaration then says UTF-8. Bytes the codec cannot decode are a
+    :class:`~pcfgraph.errors.ParseError` at their line and column."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode(codec, "replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        raise ParseError(
+            f"not valid {codec} text (the charset declared): bytes {bad} ({exc.reason}); "
+            "declare the file's own encoding, or save it as UTF-8",
+            line=line,
+            column=column,
+            source=name,
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if xml:
+        # Same length where it can be (spaces may follow the pseudo-attribute), so columns
+        # on the declaration's line stay those of the file as sent.
+        text = _XML_DECLARED.sub(
+            lambda m: f"{m[1]}{m[2]}UTF-8{m[2]}" + " " * max(0, len(m[3]) - 5), text, count=1
+        )
+    return text.encode("utf-8")
