@@ -21,7 +21,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -356,6 +356,8 @@ RDF_BITS = st.sampled_from(
         b">>",
     ]
 )
+#: Skipped before Turtle and N-Triples (Notepad saves one), so the parser gets 3 bytes fewer.
+UTF8_BOM = b"\xef\xbb\xbf"
 MEDIA = st.sampled_from(
     [
         "text/turtle",
@@ -376,11 +378,13 @@ MEDIA = st.sampled_from(
     MEDIA,
     st.sampled_from(["model.ttl", "model.jsonld", "model.rdf", "model.nt", "model"]),
 )
+@example(UTF8_BOM, "text/turtle", "model.ttl")  # found by hypothesis once in a while
 def test_upload_parser_only_raises_documented_errors(
     data: bytes, media: str | None, name: str
 ) -> None:
     """Only documented errors, and work bounded by the upload: the RDF parser is called at most
-    once, on the upload's own bytes, and read no further than the first statement past the
+    once, on the upload's own bytes (less a UTF-8 byte order mark before Turtle, which is
+    skipped), and read no further than the first statement past the
     limit; the checks before it (the nesting scan reads each byte once) run lines linear in
     the upload (about 15 per byte measured, on bracket runs)."""
     calls: list[int] = []
@@ -403,7 +407,7 @@ def test_upload_parser_only_raises_documented_errors(
         except PcfgraphError as exc:
             assert exc.code in UPLOAD_CODES, (exc.code, data)
             assert 400 <= exc.http_status < 500
-    assert calls in ([], [len(data)]), calls
+    assert calls in ([], [len(data)], [len(data.removeprefix(UTF8_BOM))]), calls
     assert statements <= 101
 
 
