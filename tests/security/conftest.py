@@ -42,6 +42,12 @@ LIMITS = {
 }
 
 
+#: Give up waiting for the server to reach a state or answer after this long (a hung test, not
+#: a bound: a client timeout of 30 s, or 15 s, can run out at load 8-12 with no fault in the
+#: server, and no test here is about how long an answer takes).
+GIVE_UP = 180.0
+
+
 class Canary:
     """A TCP listener on loopback that counts every connection (must stay at zero)."""
 
@@ -109,11 +115,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture()
 def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as c:
+    with httpx.Client(base_url=server.url, timeout=GIVE_UP, trust_env=False) as c:
         yield c
 
 
-def client_from(server: LiveServer, address: str, timeout: float = 30) -> httpx.Client:
+def client_from(server: LiveServer, address: str, timeout: float = GIVE_UP) -> httpx.Client:
     """A client whose connections come from ``address`` (any 127.x.y.z is loopback): the
     server tells clients apart by address (per-client fairness), so distinct clients need
     distinct addresses."""
@@ -168,10 +174,6 @@ def own_server(tmp_path: Path, settings: dict[str, object]) -> Iterator[LiveServ
         yield server
     finally:
         server.stop()
-
-
-#: Give up waiting for the server to reach a state after this long (a hung test, not a bound).
-GIVE_UP = 180.0
 
 
 def pool_numbers(client: httpx.Client) -> dict[str, float]:
