@@ -79,6 +79,42 @@ def shacl_rule_name(shape: Node | None, component: Node | None) -> str:
     return "shapes/" + comp.rsplit("#", 1)[-1]
 
 
+#: How a value of a datatype users write by hand is written, for a datatype result's message.
+_WRITTEN = {
+    "http://www.w3.org/2001/XMLSchema#date": '"YYYY-MM-DD"^^xsd:date',
+    "http://www.w3.org/2001/XMLSchema#dateTime": '"YYYY-MM-DDThh:mm:ss"^^xsd:dateTime',
+}
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiox" else "a ") + word
+
+
+def datatype_message(value: Node, datatype: Node | None, path: str | None) -> str | None:
+    """What is wrong with a value of the wrong datatype (``sh:datatype``): an ill-typed
+    literal of the datatype (``"2024-13-45"^^xsd:date``), a literal of another datatype (a
+    plain string where a date is expected) or a node that is no literal; None when the
+    shape's datatype is not known."""
+    if not isinstance(datatype, URIRef):
+        return None
+    expected = _a(iris.curie(str(datatype)))
+    of = f" of {iris.curie(path)}" if path else ""
+    if not isinstance(value, Literal):
+        what = "an IRI" if isinstance(value, URIRef) else "a blank node"
+        return f"The value{of} is {what}, not {expected} literal."
+    shown = f'"{value}"'
+    written = _WRITTEN.get(str(datatype))
+    how = f" (written {written})" if written else ""
+    if value.datatype == datatype:
+        return f"The value{of} {shown} is not a valid {expected[expected.index(' ') + 1 :]}{how}."
+    given = "a language-tagged string" if value.language else None
+    given = given or _a(iris.curie(str(value.datatype or XSD_STRING)))
+    return f"The value{of} {shown} is {given}, not {expected}{how}."
+
+
 def shacl_findings(
     data: Graph, shapes: Graph, rules: Mapping[str, Rule] | None = None
 ) -> list[Finding]:
@@ -96,9 +132,13 @@ def shacl_findings(
         severity = value_text(graph.value(result, _SH.resultSeverity)) or str(_SH.Violation)
         value = graph.value(result, _SH.value)
         component = graph.value(result, _SH.sourceConstraintComponent)
+        path = path_text(graph, graph.value(result, _SH.resultPath))
         messages = [m for m in graph.objects(result, _SH.resultMessage) if isinstance(m, Literal)]
         en = [m for m in messages if m.language in (None, "en")]
         message = str((en or messages)[0]) if messages else None
+        if component == _SH.DatatypeConstraintComponent and value is not None:
+            # the shape's message is about its other constraints too ("at most one end date")
+            message = datatype_message(value, shapes.value(shape, _SH.datatype), path) or message
         out.append(
             Finding(
                 focus_node=node_text(graph.value(result, _SH.focusNode)) or "",
@@ -106,7 +146,7 @@ def shacl_findings(
                 message=message or (rule.message if rule else "(no message)"),
                 rule=shacl_rule_name(shape, component),
                 source_shape=shape_iri,
-                path=path_text(graph, graph.value(result, _SH.resultPath)),
+                path=path,
                 value=value_text(value),
                 value_type=term_type(value),
                 value_node=node_text(value),
