@@ -539,3 +539,33 @@ def test_the_matrix_cites_its_two_frameworks(client: TestClient) -> None:
     cited = set(re.findall(r'<dt><a href="/frameworks/([^"]+)"', section))
     assert cited == {APQC_ID, "prm-it"}
     assert "©2024 APQC" in section
+
+
+def test_a_measure_page_links_its_class_to_the_served_ontology(client: TestClient) -> None:
+    """The measure page linked its class to https://w3id.org/pcfgraph/ontology#Measure,
+    leaving the site: pcfgraph's own vocabulary terms link the ontology graph's page here."""
+    r = client.get(
+        "/id/apqc-pcf/cross-industry/7.4/measure/106448", headers={"accept": "text/html"}
+    )
+    assert r.status_code == 200
+    assert_self_contained(r.text)
+    type_row = r.text.partition('title="rdf:type"')[2].partition("</tr>")[0]
+    assert '<a href="/id/graph/ontology" title="https://w3id.org/pcfgraph/ontology#Measure">' in (
+        type_row
+    )
+    page = client.get("/id/graph/ontology", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "pcfgraph framework ontology" in page.text
+
+
+def test_page_path_serves_own_vocabulary_terms_from_the_ontology_graph() -> None:
+    graph = iris.id_path(str(iris.ontology_graph()))
+    assert graph == "/id/graph/ontology"
+    for term in (str(iris.PCFG.Measure), str(iris.ORGM.Customer), iris.ONTOLOGY_IRI):
+        assert iris.page_path(term) == graph, term
+    assert iris.page_path(str(iris.ID_BASE + "prm-it/A24")) == "/id/prm-it/A24"
+    for other in (
+        iris.ONTOLOGY_IRI + "#",
+        iris.BASE + "ontologyX",
+        "http://www.w3.org/2004/02/skos/core#Concept",
+    ):
+        assert iris.page_path(other) is None, other

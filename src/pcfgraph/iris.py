@@ -371,6 +371,22 @@ def id_path(iri: str) -> str | None:
     return None
 
 
+#: pcfgraph's own vocabularies (the framework ontology, the organisational-model vocabulary):
+#: their IRIs are not under :data:`ID_BASE`, but their terms are served here, in the
+#: ontology graph.
+_VOCABULARIES: Final = (ONTOLOGY_IRI, ORG_ONTOLOGY_IRI)
+_VOCABULARY_TERMS: Final = tuple(v + "#" for v in _VOCABULARIES)
+
+
+def page_path(iri: str) -> str | None:
+    """The server path of the page of ``iri``: its own (:func:`id_path`) or, for a term of
+    pcfgraph's own vocabularies (``pcfg:Measure``, ``orgm:Customer``) or one of them, the page
+    of the ontology graph that defines it; None for anything not served here."""
+    if iri in _VOCABULARIES or (iri.startswith(_VOCABULARY_TERMS) and not iri.endswith("#")):
+        return id_path(str(ontology_graph()))
+    return id_path(iri)
+
+
 def iri_from_path(path: str) -> URIRef:
     """Inverse of :func:`id_path` for the dereferencing route."""
     return _iri(ID_BASE + path.removeprefix("/").removeprefix("id/"))

@@ -85,7 +85,7 @@ class _Index:
         notation = self.first(iri, SKOS + "notation") if code else None
         if notation:
             text = f"<code>{escape(notation)}</code> {text}"
-        path = iris.id_path(iri)
+        path = iris.page_path(iri)  # pcfgraph's own vocabulary terms: the ontology graph's page
         if path is None:  # not served here (vocabularies, external IRIs): shown, not linked
             return f'<span title="{escape(iri, quote=True)}">{text}</span>'
         return f'<a href="{escape(path, quote=True)}">{text}</a>'

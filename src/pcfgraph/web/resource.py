@@ -139,7 +139,7 @@ class _Graph:
     def link(self, iri: str) -> Value:
         return Value(
             text=self.label(iri),
-            href=iris.id_path(iri) or (iri if iri.startswith(("http://", "https://")) else None),
+            href=iris.page_path(iri) or (iri if iri.startswith(("http://", "https://")) else None),
             code=self.first(iri, SKOS + "notation") or "",
             iri=iri,
         )
