@@ -385,3 +385,65 @@ def test_a_busy_server_refuses_an_audit_before_copying_the_model(release: Releas
             await pool.stop()
 
     anyio.run(main)
+
+
+def test_get_mappings_keeps_negative_mappings_per_release_and_follows_a_reload(
+    release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get_mappings ran api/negative-mappings on every call: they are read once per release
+    (the same answers, filtered as the query filtered them) and read again from the release
+    a reload switches to."""
+    import pyoxigraph as ox
+
+    from pcfgraph.mcp.tools import Tools
+    from pcfgraph.store import EmbeddedStore
+
+    def expected(rel: Release, **params: str) -> list[tuple[str, str]]:
+        rows = rel.store.select(QueryCatalog().get("api/negative-mappings"), params).rows
+        return list(dict.fromkeys((r["subject"].value, r["object"].value) for r in rows))
+
+    def negatives(answer: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(n["subject"], n["object"]) for n in answer["negativeMappings"]]
+
+    state = StandaloneState(settings=Settings(), release=release)
+    tools = Tools(lambda: state, base_url="http://h")
+    pair = {"source": APQC, "target": "prm-it"}
+    first = tools.get_mappings(**pair)
+    along = expected(release, subjectFramework=APQC, objectFramework="prm-it")
+    assert negatives(first) == along and along
+    subject = along[0][0]
+    of_element = tools.get_mappings(element=subject)
+    assert set(negatives(of_element)) == {
+        n for n in expected(release) if subject in n
+    }  # either end, any framework
+
+    asked: list[str] = []
+    select = release.store.select
+
+    def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(getattr(query, "name", ""))
+        return select(query, *args, **kwargs)
+
+    monkeypatch.setattr(release.store, "select", counted)
+    assert tools.get_mappings(**pair) == first
+    assert tools.get_mappings(element=subject) == of_element
+    assert "api/negative-mappings" not in asked and asked  # other reads still ran
+
+    # A reload: the same graph without the first negative mapping record.
+    record = ox.NamedNode(
+        next(
+            r["record"].value
+            for r in select(QueryCatalog().get("api/negative-mappings"), {}).rows
+            if r["subject"].value == subject and r["object"].value == along[0][1]
+        )
+    )
+    store = EmbeddedStore()
+    store.add_quads(q for q in release.store.store if q.subject != record)
+    state.release = Release(
+        store=store, manifest={**release.manifest, "release_id": "reloaded"}, path=None
+    )
+    after = tools.get_mappings(**pair)
+    assert negatives(after) == along[1:]
+    assert negatives(after) == expected(
+        state.release, subjectFramework=APQC, objectFramework="prm-it"
+    )

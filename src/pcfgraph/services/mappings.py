@@ -173,35 +173,50 @@ def records_from_rows(rows: Iterable[Row]) -> list[Mapping]:
 def negative_mappings(
     reader: Reader, *, source: str | None = None, target: str | None = None
 ) -> list[NegativeMapping]:
-    """Curated negative mappings between frameworks (ids), ordered by subject and object."""
-    found: dict[str, NegativeMapping] = {}
-    params = {"subjectFramework": source, "objectFramework": target}
-    for row in reader.select("api/negative-mappings", params):
-        relation = _BY_IRI.get(text(row, "predicate") or "")
-        record = text(row, "record")
-        if relation is None or record is None:
-            continue
-        reviewer = text(row, "reviewer")
-        if record in found:
-            prev = found[record]
-            if reviewer and reviewer not in prev.reviewers:
-                found[record] = replace(prev, reviewers=tuple(sorted((*prev.reviewers, reviewer))))
-            continue
-        justification = text(row, "justification")
-        found[record] = NegativeMapping(
-            iri=record,
-            subject_iri=text(row, "subject") or "",
-            subject_framework=text(row, "subjectFramework") or "",
-            relation=relation,
-            object_iri=text(row, "object") or "",
-            object_framework=text(row, "objectFramework") or "",
-            justification=curie(justification) if justification else None,
-            comment=text(row, "comment"),
-            reviewers=(reviewer,) if reviewer else (),
-            mapping_date=text(row, "mappingDate"),
-            mapping_set_iri=text(row, "mappingSet"),
-        )
-    return list(found.values())
+    """Curated negative mappings between frameworks (ids), ordered by subject and object.
+
+    Read once per reader (the served release's shared reader keeps them for the release's
+    lifetime; a reload brings a new one) and filtered here: MCP ``get_mappings`` ran the query
+    on every call."""
+
+    def load() -> list[NegativeMapping]:
+        found: dict[str, NegativeMapping] = {}
+        for row in reader.select("api/negative-mappings", {}):
+            relation = _BY_IRI.get(text(row, "predicate") or "")
+            record = text(row, "record")
+            if relation is None or record is None:
+                continue
+            reviewer = text(row, "reviewer")
+            if record in found:
+                prev = found[record]
+                if reviewer and reviewer not in prev.reviewers:
+                    found[record] = replace(
+                        prev, reviewers=tuple(sorted((*prev.reviewers, reviewer)))
+                    )
+                continue
+            justification = text(row, "justification")
+            found[record] = NegativeMapping(
+                iri=record,
+                subject_iri=text(row, "subject") or "",
+                subject_framework=text(row, "subjectFramework") or "",
+                relation=relation,
+                object_iri=text(row, "object") or "",
+                object_framework=text(row, "objectFramework") or "",
+                justification=curie(justification) if justification else None,
+                comment=text(row, "comment"),
+                reviewers=(reviewer,) if reviewer else (),
+                mapping_date=text(row, "mappingDate"),
+                mapping_set_iri=text(row, "mappingSet"),
+            )
+        return list(found.values())
+
+    records = reader.memo(("negative-mappings",), load)
+    return [
+        n
+        for n in records
+        if (source is None or n.subject_framework == source)
+        and (target is None or n.object_framework == target)
+    ]
 
 
 @dataclass
