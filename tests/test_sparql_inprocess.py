@@ -399,6 +399,74 @@ def test_an_engine_error_goes_to_the_worker_for_its_message(server: tuple[str, F
     assert local_of(app).counters["fallbacks"] == fallbacks + 1
 
 
+def test_a_text_that_fell_back_goes_straight_to_the_worker(server: tuple[str, FastAPI]) -> None:
+    """An engine error is tried here once per text (and release): the protocol's fast path
+    tries it, then hands the request on to the app, which sends it to the worker without
+    trying it here a second time."""
+    url, app = server
+    until_in_process(url, app, BOUNDED)
+    query = "SELECT ?c WHERE { ?c <http://example.org/q> ?n . FILTER (?n < ) }"
+    assert read_query(query) is not None
+    before, fallbacks = tasks(app), local_of(app).counters["fallbacks"]
+    for _ in range(2):
+        response = ask(url, query)
+        assert response.status_code == 400
+        assert response.json()["code"] == "syntax-error"
+    assert tasks(app) == before + 2
+    assert local_of(app).counters["fallbacks"] == fallbacks + 1
+
+
+def test_an_engine_error_on_the_fast_path_is_tried_here_once() -> None:
+    """The protocol's fast path tries a query here, hands its engine error on (nothing
+    sent), and the app, answering the same request, sends it to the worker without trying
+    it here again."""
+    from urllib.parse import urlencode
+
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.api.fast_path import FastPath
+    from pcfgraph.serving import create_app
+
+    app = create_app(endpoint_settings(sparql_cache_mb=0, query_timeout=60), fixture_release())
+    query = "SELECT ?c WHERE { ?c <http://example.org/r> ?n . FILTER (?n != ) }"
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 120
+        while True:  # until the statistics are ready: a bounded query answered here
+            before = local_of_or_none(app)
+            count = before.counters["in_process"] if before else 0
+            client.get("/sparql", params={"query": BOUNDED}, headers={"Accept": JSON})
+            after = local_of_or_none(app)
+            if after is not None and after.counters["in_process"] > count:
+                break
+            assert time.monotonic() < deadline, "never answered in-process"
+            time.sleep(0.1)
+        fast = FastPath.of(app)
+        assert fast is not None
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 5555),
+            "scheme": "http",
+            "method": "GET",
+            "root_path": "",
+            "path": "/sparql",
+            "raw_path": b"/sparql",
+            "query_string": urlencode({"query": query}).encode(),
+            "headers": [(b"host", b"testserver"), (b"accept", JSON.encode())],
+            "state": {},
+        }
+        fallbacks, sent = local_of(app).counters["fallbacks"], []
+        assert not fast.respond(scope, b"", lambda *answer: sent.append(answer) or True)
+        assert sent == []
+        assert local_of(app).counters["fallbacks"] == fallbacks + 1
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": JSON})
+        assert response.status_code == 400
+        assert response.json()["code"] == "syntax-error"
+        assert local_of(app).counters["fallbacks"] == fallbacks + 1
+
+
 def test_the_deadline_errors_in_process() -> None:
     settings = endpoint_settings(sparql_cache_mb=0, query_timeout=0.000_001)
     with live_server(settings) as (url, app):

@@ -208,7 +208,8 @@ def evaluate_now(
     """The answer to one checked query when :func:`evaluate` would make it without waiting
     (in this process, on the event loop: ``LocalEvaluator.runs_inline``), else None. A
     query that falls back to the worker from there (an engine error) returns None too and
-    is evaluated again on its way to the worker (rare: the guard accepted its text)."""
+    goes on to the worker without another try here (``LocalEvaluator.bound`` is None for
+    its text from then on)."""
     found = local_work(state, pool, payload)
     if found is None:
         return None

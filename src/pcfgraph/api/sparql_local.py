@@ -293,7 +293,7 @@ class LocalEvaluator:
             if time.monotonic() - started > timeout:
                 raise _deadline(timeout)
         except Fallback:
-            self.counters["fallbacks"] += 1
+            self._fell_back(query)
             return None
         except BaseException:
             self.counters["in_process"] += 1  # an outcome from here: the row cap, the deadline
@@ -338,13 +338,22 @@ class LocalEvaluator:
             if time.monotonic() - started > timeout:
                 raise _deadline(timeout)
         except Fallback:
-            self.counters["fallbacks"] += 1
+            self._fell_back(query)
             return None
         except BaseException:
             self.counters["in_process"] += 1  # an outcome from here: the row cap, the deadline
             raise
         self.counters["in_process"] += 1
         return result
+
+    def _fell_back(self, query: str) -> None:
+        """``query`` failed here for a reason other than its answer (:class:`Fallback`): it
+        goes to the worker, and from now on (on this release) straight there, without
+        another try here (a request the protocol's fast path tried goes on through the app,
+        which would otherwise evaluate it here a second time)."""
+        self.counters["fallbacks"] += 1
+        if query in self._bounds:
+            self._bounds[query] = None
 
     def _release_after(self, future: Future[Any]) -> None:
         """The thread's slot back once ``future``'s thread is done: now when it is (its answer
