@@ -168,8 +168,10 @@ def base_media_type(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
+@functools.lru_cache(maxsize=64)
 def content_type(media_type: str) -> str:
-    """The Content-Type a response in ``media_type`` is served with."""
+    """The Content-Type a response in ``media_type`` is served with (kept: one text per
+    media type, asked for on every ``/sparql`` answer)."""
     fmt = _BY_MEDIA_TYPE.get(media_type)
     return fmt.content_type if fmt is not None else f"{media_type}; charset=utf-8"
 

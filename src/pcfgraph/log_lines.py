@@ -63,6 +63,9 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
         #: (second, its date-time text), replaced as one tuple: threads format records too
         self._second: tuple[int, str] = (-1, "")
+        #: (millisecond, its ``asctime``) of the last :meth:`line`: the lines of a busy
+        #: server's millisecond share it (replaced as one tuple, as ``_second``)
+        self._milli: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """As ``logging.Formatter.formatTime``, with the date and time part kept for the
@@ -82,12 +85,17 @@ class TextFormatter(logging.Formatter):
         """The text :meth:`format` gives a record of these fields, made at ``created``
         (``time.time()``), without the record."""
         second = int(created)
-        kept, text = self._second
-        if second != kept:
-            text = time.strftime(self.default_time_format, self.converter(second))
-            self._second = (second, text)
-        msecs = int((created - second) * 1000) + 0.0  # as LogRecord.__init__ (Python 3.11)
-        asctime = self.default_msec_format % (text, msecs) if self.default_msec_format else text
+        msecs = int((created - second) * 1000)  # as LogRecord.__init__ (Python 3.11)
+        milli = second * 1000 + msecs
+        kept_milli, asctime = self._milli
+        if milli != kept_milli:
+            kept, text = self._second
+            if second != kept:
+                text = time.strftime(self.default_time_format, self.converter(second))
+                self._second = (second, text)
+            msec_format = self.default_msec_format
+            asctime = msec_format % (text, msecs + 0.0) if msec_format else text
+            self._milli = (milli, asctime)
         return f"{asctime} {level} {name} [{request_id!s}] {message}"
 
     def format(self, record: logging.LogRecord) -> str:

@@ -472,7 +472,16 @@ def test_an_access_line_written_directly_is_the_records_line() -> None:
         ), line
         formatter = handler.formatter
         assert isinstance(formatter, ops.TextFormatter)
-        for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.25):
+        # the same millisecond again (its time kept), the same millisecond of another second
+        for created in (
+            1_700_000_000.0,
+            1_700_000_000.0004,
+            1_700_000_000.999,
+            1_700_000_001.25,
+            1_700_000_001.2504,
+            1_700_000_000.25,
+            1_700_000_002.25,
+        ):
             record = logging.makeLogRecord(
                 {
                     "name": "pcfgraph.access",

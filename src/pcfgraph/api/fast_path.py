@@ -9,9 +9,10 @@ from the protocol (:class:`pcfgraph.api.http_protocol.GuardedHttpToolsProtocol`)
 same functions each layer calls per response, in the same order:
 
 - the guard's head limits and security headers (:mod:`pcfgraph.api.http_guard`:
-  :func:`head_refusal`, :func:`secured`);
+  :func:`head_refusal`'s limits, :func:`secured`);
 - CORS (when ``cors_origins`` are set): Starlette's layer's own ``send``;
-- the request id, metrics and access-log line (:mod:`pcfgraph.api.ops`: :func:`request_id_of`,
+- the request id, metrics and access-log line (:mod:`pcfgraph.api.ops`: :func:`request_id_of`'s
+  rule (:func:`request_id_given`),
   :func:`with_request_id`, :meth:`OpsMiddleware.finished`, the same instance's metrics);
 - the route set as routing sets it and the endpoint's own work up to the evaluation, then the
   evaluation on the event loop (:func:`pcfgraph.api.sparql.sparql_get_now` and
@@ -46,8 +47,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Scope
 
-from pcfgraph.api.http_guard import HttpGuardMiddleware, head_refusal, secured
-from pcfgraph.api.ops import OpsMiddleware, request_id_of, request_id_var, with_request_id
+from pcfgraph.api.http_guard import HttpGuardMiddleware, check_request, secured
+from pcfgraph.api.ops import OpsMiddleware, request_id_given, request_id_var, with_request_id
 from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now, sparql_post_now
 from pcfgraph.api.sparql_plan import AnswerResponse
 from pcfgraph.runtime import AppState, pin_state
@@ -157,15 +158,25 @@ class FastPath:
         False: nothing was done that the ASGI way would not do again, the request goes that
         way."""
         headers = request_scope["headers"]
-        for name, _ in headers:
+        # one pass: the headers that hand it on, the head's size as the guard counts it
+        # (head_refusal) and the client's request id (request_id_of: the first)
+        size = 4 * len(headers)
+        given = None
+        for name, value in headers:
             if name in HANDED_ON:
                 return False
-        if head_refusal(request_scope, self.guard.settings) is not None:
+            if name == b"x-request-id" and given is None:
+                given = value
+            size += len(name) + len(value)
+        target = len(request_scope.get("raw_path") or request_scope["path"].encode()) + len(
+            request_scope.get("query_string", b"")
+        )
+        if check_request(target, size, len(headers), self.guard.settings) is not None:
             return False  # the guard's 414/431 (the protocol refuses these while parsing)
         started = time.perf_counter()
         scope = {**request_scope, "state": dict(request_scope["state"]), "app": self.app}
         pin_state(scope["state"], self.live)  # as app_state(request) would, without app.state
-        rid = request_id_of(scope)
+        rid = request_id_given(scope, given)
         token = request_id_var.set(rid)
         try:
             answer = self._answer(scope, rid, body)
@@ -173,7 +184,7 @@ class FastPath:
                 return False
             status = answer[0]
             # answered within this call: never in flight for a scrape on the event loop
-            self.ops.finished(scope, status, started, in_flight=False)
+            self.ops.finished(scope, status, started, False, False)  # failed, in_flight: no
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "answered on the protocol's fast path: %s /sparql %d", scope["method"], status

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.values import MutexValue
 
 from pcfgraph import __version__
 from pcfgraph.api import metrics_peers
@@ -95,6 +97,8 @@ class Metrics:
         #: library looks them up under a lock on every ``labels()`` call. As many as the
         #: library keeps itself (route templates, not raw paths).
         self._children: dict[tuple[str, str, int], _Observer] = {}
+        #: Held by every update of those children (:class:`_Observer`).
+        self._lock = threading.Lock()
         self._in_flight_add = _adder(self.in_flight)
         # Not auto-described: the serving collector's families depend on the pool's stats.
         self.registry = CollectorRegistry(auto_describe=False)
@@ -121,7 +125,9 @@ class Metrics:
         observer = self._children.get(key)
         if observer is None:
             observer = _Observer(
-                self.requests.labels(route, method, str(status)), self.duration.labels(route)
+                self.requests.labels(route, method, str(status)),
+                self.duration.labels(route),
+                self._lock,
             )
             self._children[key] = observer
         observer.observe(seconds)
@@ -167,33 +173,48 @@ def _adder(gauge: Gauge) -> Callable[[float], None]:
 
 class _Observer:
     """One (route, method, status)'s request counter and latency histogram, updated as
-    ``counter.inc()`` and ``histogram.observe(seconds)`` update them (the same values, each
-    under its own lock) without the library's per-call checks, which always pass for these
-    labelled children (observable, a positive amount, no exemplar): the checks and their
-    calls were half the metrics' cost of a fast ``/sparql`` answer. The public methods if
-    the library keeps its values otherwise."""
+    ``counter.inc()`` and ``histogram.observe(seconds)`` update them (the same values)
+    without the library's per-call checks, which always pass for these labelled children
+    (observable, a positive amount, no exemplar), and under one lock instead of three: the
+    app's (:class:`Metrics`), held by every update of these children (only this class
+    updates them; a scrape reads each value under its own lock, as before, and sees each
+    value's last update whole). The checks, calls and locks were most of the metrics' cost
+    of a fast ``/sparql`` answer. The public methods if the library keeps its values
+    otherwise (not as its in-process :class:`~prometheus_client.values.MutexValue`)."""
 
-    __slots__ = ("_buckets", "_count", "_sum")
+    __slots__ = ("_buckets", "_count", "_kept", "_sum")
 
-    def __init__(self, counter: Counter, histogram: Histogram) -> None:
-        count = getattr(getattr(counter, "_value", None), "inc", None)
-        total = getattr(getattr(histogram, "_sum", None), "inc", None)
+    def __init__(self, counter: Counter, histogram: Histogram, lock: threading.Lock) -> None:
+        count = getattr(counter, "_value", None)
+        total = getattr(histogram, "_sum", None)
         bounds = getattr(histogram, "_upper_bounds", None)
         buckets = getattr(histogram, "_buckets", None)
         self._count: Callable[[float], None] = counter.inc
         self._sum: Callable[[float], None] = histogram.observe
-        self._buckets: tuple[tuple[float, Callable[[float], None]], ...] = ()
-        if count is not None and total is not None and bounds and buckets:
-            self._count, self._sum = count, total
-            self._buckets = tuple(zip(bounds, [bucket.inc for bucket in buckets], strict=True))
+        self._buckets: tuple[tuple[float, Any], ...] = ()
+        self._kept: tuple[threading.Lock, Any, Any] | None = None
+        values = [count, total, *(buckets or ())]
+        if bounds and buckets and all(type(value) is MutexValue for value in values):
+            self._buckets = tuple(zip(bounds, buckets, strict=True))
+            self._kept = (lock, count, total)
 
     def observe(self, seconds: float) -> None:
-        self._count(1)
-        self._sum(seconds)
-        for bound, add in self._buckets:  # as Histogram.observe: the first bound it is within
-            if seconds <= bound:
-                add(1)
-                break
+        kept = self._kept
+        if kept is None:
+            self._count(1)
+            self._sum(seconds)
+            return
+        lock, count, total = kept
+        with lock:
+            count._value += 1
+            total._value += seconds
+            for (
+                bound,
+                bucket,
+            ) in self._buckets:  # as Histogram.observe: the first bound it is within
+                if seconds <= bound:
+                    bucket._value += 1
+                    break
 
 
 class _WithoutCreated(Collector):

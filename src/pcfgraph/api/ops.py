@@ -132,7 +132,6 @@ class OpsMiddleware:
         status: int,
         started: float,
         failed: bool = False,
-        *,
         in_flight: bool = True,
     ) -> None:
         """A request's metrics and access-log line (``in_flight``: its ``metrics.begin()``
@@ -168,14 +167,22 @@ async def answer_cut_short(scope: Scope, receive: Receive, send: Send) -> None:
 def request_id_of(scope: Scope) -> str:
     """The request's id, also set as ``scope["state"]["request_id"]``: the client's
     ``X-Request-ID`` when alphanumeric and at most 64 characters, else a fresh one."""
-    rid = ""
     for key, value in scope["headers"]:
         if key == b"x-request-id":
-            rid = value.decode("latin-1")
-            break
+            return request_id_given(scope, value)
+    return request_id_given(scope, None)
+
+
+def request_id_given(scope: Scope, given: bytes | None) -> str:
+    """:func:`request_id_of` a request whose first ``X-Request-ID`` is ``given`` (None: it
+    has none), read with the other headers (the protocol's fast path)."""
+    rid = given.decode("latin-1") if given is not None else ""
     if not (rid.isalnum() and len(rid) <= 64):
         rid = new_request_id()
-    scope.setdefault("state", {})["request_id"] = rid
+    state = scope.get("state")
+    if state is None:
+        state = scope["state"] = {}
+    state["request_id"] = rid
     return rid
 
 

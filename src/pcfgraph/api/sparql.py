@@ -227,21 +227,23 @@ def local_work(
     local = local_evaluator(state)
     if local is None:
         return None
-    manifest = state.release.manifest
+    release = state.release
+    manifest = release.manifest
     release_id = manifest.get("release_id") if isinstance(manifest, dict) else None
     if not release_id or release_id != pool.release_id:
         return None
-    store = state.store
-    work = local.bound(str(release_id), store, payload["query"], state.release)
+    store = release.store
+    work = local.bound(str(release_id), store, payload["query"], release)
     return None if work is None else (local, store, work)
 
 
 def local_evaluator(state: AppState) -> LocalEvaluator | None:
     """The app's in-process evaluator (None when ``sparql_inprocess_work`` is 0)."""
-    settings = state.settings
+    runtime = state.runtime
+    settings = runtime.settings
     if settings.sparql_inprocess_work <= 0:
         return None
-    local = state.caches.sparql_local.get(
+    local = runtime.caches.sparql_local.get(
         lambda: LocalEvaluator(
             settings.sparql_inprocess_work,
             settings.query_workers,

@@ -157,9 +157,8 @@ def _planned(
     cache = response_cache(state)
     answer = cache.peek(key) if cache is not None else None
     conditional = scope["method"] == "GET"
-    plan = QueryPlan(
-        payload, pool, key=key, cache=cache, hit=answer is not None, conditional=conditional
-    )
+    # positional: a keyword call of the generated __init__ costs three times as much
+    plan = QueryPlan(payload, pool, None, key, None, cache, answer is not None, conditional)
     if answer is None:
         plan.etag = etag = etag or etag_for(key)
         if conditional and matches(header(scope, b"if-none-match"), etag):
@@ -224,10 +223,11 @@ def checked_text(
 
 def response_cache(state: AppState) -> ResponseCache | None:
     """The app's cache of finished answers (None when ``sparql_cache_mb`` is 0)."""
-    size = state.settings.sparql_cache_mb * 1024 * 1024
+    runtime = state.runtime
+    size = runtime.settings.sparql_cache_mb * 1024 * 1024
     if size <= 0:
         return None
-    cache = state.caches.sparql_answers.get(lambda: ResponseCache(size))
+    cache = runtime.caches.sparql_answers.get(lambda: ResponseCache(size))
     assert isinstance(cache, ResponseCache)
     return cache
 
@@ -245,8 +245,9 @@ KEPT_HOST_CHARS = 255
 
 #: What a ``GET /sparql``'s plan depends on besides the app's fixed settings: the query
 #: string, ``Accept``, the service URL's parts (``Host``, scheme, server, root path, path)
-#: and the release the pool and the request's state serve.
-GetKey = tuple[bytes, str | None, str | None, str, Any, str, str, str]
+#: and the release the pool and the request's state serve. The headers as they came (bytes:
+#: their text is their latin-1 decoding, one to one).
+GetKey = tuple[bytes, bytes | None, bytes | None, str, Any, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,11 +276,16 @@ def get_plan(request: Request, state: AppState) -> QueryPlan | None:
     """:func:`plan_query` of a ``GET /sparql`` (None: it has no ``query``: the service
     description), its request-independent part kept (:class:`GetPlans`)."""
     scope = request.scope
-    key = _get_key(scope, state)
-    plans = get_plans(state) if key is not None else None
-    if plans is not None and key is not None:
+    runtime = state.runtime
+    services = runtime.services
+    pool = services.pool
+    key = _get_key(scope, state, pool) if services.remote_store is None else None
+    plans: GetPlans | None = None
+    if key is not None:
+        found = runtime.caches.sparql_plans.get(GetPlans)
+        assert isinstance(found, GetPlans)
+        plans = found
         kept = plans.get(key)
-        pool = state.pool
         if kept is not None and pool is not None:
             payload = dict(kept.payload)
             if kept.key is None:
@@ -295,12 +301,11 @@ def get_plan(request: Request, state: AppState) -> QueryPlan | None:
     return plan
 
 
-def _get_key(scope: Scope, state: AppState) -> GetKey | None:
-    """The :data:`GetKey` of a ``GET``, or None: not kept (a remote store, no pool yet, a
-    reload between the pool and the request's state, a long query string or header)."""
-    services = state.runtime.services
-    pool = services.pool
-    if services.remote_store is not None or pool is None:
+def _get_key(scope: Scope, state: AppState, pool: WorkerPool | None) -> GetKey | None:
+    """The :data:`GetKey` of a ``GET`` answered from ``pool`` (the app's, without a remote
+    store), or None: not kept (no pool yet, a reload between the pool and the request's
+    state, a long query string or header)."""
+    if pool is None:
         return None
     release_id = pool.release_id
     manifest = state.release.manifest
@@ -312,9 +317,9 @@ def _get_key(scope: Scope, state: AppState) -> GetKey | None:
     for name, value in scope["headers"]:
         if name == b"accept":
             if accept is None:
-                accept = value.decode("latin-1")
+                accept = value
         elif name == b"host" and host is None:
-            host = value.decode("latin-1")
+            host = value
     if (
         len(query_string) > PAIRS_KEPT_BYTES
         or (accept is not None and len(accept) > KEPT_ACCEPT_CHARS)

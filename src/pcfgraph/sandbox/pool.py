@@ -80,6 +80,8 @@ class WorkerPool:
         self.admission = Admission(self.max_pending, max_client_pending, shared_admission)
         self.limits = dict(limits or {})
         self._release = release
+        #: (release, its id): :attr:`release_id` of the release it was read from
+        self._release_id_of: tuple[object, str | None] = (object(), None)
         self._next_task = 0
         #: Counters for metrics and tests (see :meth:`stats`).
         self.counters = {
@@ -159,9 +161,15 @@ class WorkerPool:
     def release_id(self) -> str | None:
         """The id of the release new tasks run on (None without one): response caches key
         answers by it, so an answer is never kept under another release than its data's."""
-        manifest = getattr(self._release, "manifest", None)
+        release = self._release
+        kept = self._release_id_of
+        if kept[0] is release:  # read on every /sparql request, twice: once per release
+            return kept[1]
+        manifest = getattr(release, "manifest", None)
         value = manifest.get("release_id") if isinstance(manifest, dict) else None
-        return str(value) if value else None
+        found = str(value) if value else None
+        self._release_id_of = (release, found)
+        return found
 
     def stats(self) -> dict[str, int]:
         """Gauges and counters for ``/metrics`` (``restarts`` is a counter of replacements)."""
