@@ -448,13 +448,13 @@ def test_crashed_worker_gives_503_and_the_server_recovers(
     )
     thread.start()
     busy: list[int] = []
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # a hung test, not a bound: a loaded machine may be late
     while not busy and time.monotonic() < deadline:
         busy = pool.busy_pids()
         time.sleep(0.02)
     assert busy
     os.kill(busy[0], signal.SIGKILL)
-    thread.join(10)
+    thread.join(60)
     assert_problem(result["r"], 503, "worker-crashed")
     assert "retry-after" in result["r"].headers
     r = client.get("/sparql", params={"query": CODES_QUERY})

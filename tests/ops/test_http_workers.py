@@ -88,7 +88,7 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
         for _ in range(6):  # fresh connections, accepted by either worker
             r = sparql(server, "ASK { ?s ?p ?o }")
             assert r.status_code == 200 and r.json()["boolean"] is True, r.text
-            ready = httpx.get(server.url + "/ready")
+            ready = httpx.get(server.url + "/ready", timeout=60)
             assert ready.json()["release_id"] == first
             # `pcfgraph serve` names no server software, on the fast path nor through the app
             assert "server" not in r.headers and "server" not in ready.headers
@@ -112,14 +112,14 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
         assert r.json()["processes"] == {second: 2}
         assert reloaded_to(server, second) == ["POST /admin/reload", "passed on"]
         for _ in range(6):
-            assert httpx.get(server.url + "/ready").json()["release_id"] == second
+            assert httpx.get(server.url + "/ready", timeout=60).json()["release_id"] == second
         assert reloads_counted(server) == {"success": 1, "failure": 0}  # one, not one each
 
         third = publish(rel, variant=3)
         server.signal(signal.SIGHUP)  # to the server: one worker begins, passes it on
         wait_reloaded_everywhere(server, third, "SIGHUP")
         for _ in range(6):
-            assert httpx.get(server.url + "/ready").json()["release_id"] == third
+            assert httpx.get(server.url + "/ready", timeout=60).json()["release_id"] == third
         assert reloads_counted(server) == {"success": 2, "failure": 0}
 
         assert workers_of(server.pid) == workers  # reloads replace no process

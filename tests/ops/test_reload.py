@@ -283,7 +283,7 @@ def test_sighup_reloads_a_live_server(tmp_path: Path) -> None:
     rel = tmp_path / "rel"
     first = publish(rel)
     with live_server(rel, tmp_path / "server.log", log_format="json") as server:
-        assert httpx.get(server.url + "/ready").json()["release_id"] == first
+        assert httpx.get(server.url + "/ready", timeout=60).json()["release_id"] == first
         second = publish(rel, variant=1)
         server.signal(signal.SIGHUP)
         deadline = time.monotonic() + 30
@@ -300,7 +300,7 @@ def test_sighup_reloads_a_live_server(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while "failed, still serving" not in server.log() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert httpx.get(server.url + "/ready").json()["release_id"] == second
+        assert httpx.get(server.url + "/ready", timeout=60).json()["release_id"] == second
         lines = [json.loads(x) for x in server.log().splitlines() if x.startswith("{")]
         failure = [x for x in lines if "failed, still serving" in x["message"]]
         assert failure and failure[0]["level"] == "error"

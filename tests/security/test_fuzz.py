@@ -444,9 +444,10 @@ def test_the_upload_checks_work_is_linear(unit: bytes, name: str) -> None:
 
 def test_fuzz_targets_are_live(server) -> None:  # type: ignore[no-untyped-def]
     """The schemas the fuzzers load are really served (not silently empty)."""
-    paths = httpx.get(server.url + "/openapi.json").json()["paths"]
+    paths = httpx.get(server.url + "/openapi.json", timeout=GIVE_UP).json()["paths"]
     assert "/sparql" in paths and "/health" in paths
-    r = httpx.post(server.url + "/graphql", json={"query": "{ __schema { queryType { name } } }"})
+    query = {"query": "{ __schema { queryType { name } } }"}
+    r = httpx.post(server.url + "/graphql", json=query, timeout=GIVE_UP)
     assert r.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
