@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -166,6 +166,14 @@ def media_types(*names: str) -> tuple[str, ...]:
 def base_media_type(value: str) -> str:
     """``text/turtle; charset=utf-8`` -> ``text/turtle`` (lower case)."""
     return value.split(";", 1)[0].strip().lower()
+
+
+def media_type_params(value: str) -> Iterator[tuple[str, str]]:
+    """The parameters of a media type, in order: ``text/turtle; Charset="UTF-8"`` ->
+    ``("charset", "UTF-8")`` (names in lower case, values unquoted as sent)."""
+    for param in value.split(";")[1:]:
+        key, _, found = param.partition("=")
+        yield key.strip().lower(), found.strip().strip('"')
 
 
 @functools.lru_cache(maxsize=64)

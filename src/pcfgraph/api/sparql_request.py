@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.requests import Request
 from starlette.types import Scope
 
+from pcfgraph.conneg import base_media_type, media_type_params
 from pcfgraph.errors import InputError
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -81,12 +82,8 @@ def unquote_plus(data: bytes) -> bytes:
 
 def content_media_type(request: Request) -> tuple[str, dict[str, str]]:
     raw = header(request.scope, b"content-type") or ""
-    main, *rest = [p.strip() for p in raw.split(";")]
-    params = {}
-    for p in rest:
-        k, _, v = p.partition("=")
-        params[k.strip().lower()] = v.strip().strip('"').lower()
-    return main.lower(), params
+    params = {key: value.lower() for key, value in media_type_params(raw)}
+    return base_media_type(raw), params
 
 
 def one_param(params: list[tuple[str, str]], name: str) -> str | None:

@@ -19,6 +19,7 @@ import codecs
 import re
 from typing import Final
 
+from pcfgraph.conneg import media_type_params
 from pcfgraph.errors import ParseError, UnsupportedMediaType
 
 _XML_ENCODING: Final = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
@@ -27,10 +28,9 @@ _XML_DECLARED: Final = re.compile(r"(\A\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A
 
 def media_type_charset(media_type: str | None) -> str | None:
     """The ``charset`` parameter of a Content-Type (as sent, unquoted), or None."""
-    for param in (media_type or "").split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').strip()
+    for key, value in media_type_params(media_type or ""):
+        if key == "charset":
+            return value.strip()
     return None
 
 

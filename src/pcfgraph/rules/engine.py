@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from pcfgraph import iris
@@ -86,9 +86,6 @@ _WRITTEN = {
 }
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
 def _a(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiox" else "a ") + word
 
@@ -111,7 +108,7 @@ def datatype_message(value: Node, datatype: Node | None, path: str | None) -> st
     if value.datatype == datatype:
         return f"The value{of} {shown} is not a valid {expected[expected.index(' ') + 1 :]}{how}."
     given = "a language-tagged string" if value.language else None
-    given = given or _a(iris.curie(str(value.datatype or XSD_STRING)))
+    given = given or _a(iris.curie(str(value.datatype or XSD.string)))
     return f"The value{of} {shown} is {given}, not {expected}{how}."
 
 
