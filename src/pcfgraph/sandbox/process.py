@@ -6,7 +6,6 @@ module starts it on one end of a socket pair and keeps everything the pool knows
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -15,7 +14,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 #: Seconds a worker may take to start and load its copy of the release.
 START_TIMEOUT = 300.0
@@ -50,6 +52,10 @@ class WorkerProcess:
         self.frame: bytearray | None = None
         self.filled = 0
         self.generation = generation
+        # asyncio imported here: the worker process imports this module (IGNORED_SIGNALS)
+        # and never runs an event loop (0.02 s of its start)
+        import asyncio
+
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Future[Any] | None = None
         self.task_id = 0
