@@ -26,10 +26,20 @@ import gc
 import sys
 
 
+def pause() -> None:
+    """No cyclic collections until :func:`freeze`: while a server starts (``pcfgraph serve``)
+    nearly everything it allocates lives as long as it does (modules, the app, the GraphQL
+    schema, the release's page data), and the collections those allocations triggered walked
+    the growing heap again and again for little garbage. :func:`freeze` collects once."""
+    gc.disable()
+
+
 def freeze() -> None:
-    """Collect, then exempt every object alive now from later collections."""
+    """Collect, then exempt every object alive now from later collections; collections run
+    again from then on (after a :func:`pause`)."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def thaw() -> None:

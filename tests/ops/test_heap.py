@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from ops_support import publish
 
+from pcfgraph import heap
 from pcfgraph.config import Settings
 from pcfgraph.serving import create_app
 
@@ -37,3 +38,17 @@ def test_a_reload_thaws_the_frozen_release(tmp_path: Path) -> None:
         assert r.status_code == 200 and r.json()["release_id"] == second != first
         assert gc.get_freeze_count() == 0  # the first release can be collected
         assert client.get("/ready").json()["release_id"] == second
+
+
+def test_collections_paused_for_a_start_run_again_once_it_serves(tmp_path: Path) -> None:
+    rel = tmp_path / "rel"
+    publish(rel)
+    heap.pause()  # as pcfgraph serve does first
+    try:
+        app = create_app(Settings(release=rel))
+        assert not gc.isenabled()
+        with TestClient(app) as client:
+            assert client.get("/ready").status_code == 200
+            assert gc.isenabled()  # the lifespan froze the startup heap and resumed them
+    finally:
+        gc.enable()

@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
+    from pcfgraph import heap
 
+    heap.pause()  # no collections while the startup heap grows: the lifespan freezes it
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
     if "cors_origins" in overrides:
         overrides["cors_origins"] = tuple(overrides["cors_origins"])

@@ -115,6 +115,7 @@ def serve_forked(
         children[pid] = number
     for sock in sockets:
         sock.close()  # the supervisor never accepts
+    gc.enable()  # after pcfgraph.heap.pause (each worker's lifespan enables its own)
     log.info("serving from %d worker processes: %s", workers, sorted(children))
     return _supervise(children, float(options["timeout_graceful_shutdown"]) + STOP_MARGIN_SECONDS)
 
