@@ -113,8 +113,15 @@ def rule_groups(shapes: Graph) -> list[RuleGroup]:
 
 
 def targeted_shapes(shapes: Graph) -> list[URIRef]:
-    """Shapes with a target (the rules); used by tests to insist on message/severity/source."""
-    targets = (_SH.targetClass, _SH.targetNode, _SH.targetSubjectsOf, _SH.targetObjectsOf)
+    """Shapes with a target (the rules), core or SHACL-AF (``sh:target``, a SPARQL target);
+    used by tests to insist on message/severity/source."""
+    targets = (
+        _SH.targetClass,
+        _SH.targetNode,
+        _SH.targetSubjectsOf,
+        _SH.targetObjectsOf,
+        _SH.target,
+    )
     out = {s for t in targets for s in shapes.subjects(t, None) if isinstance(s, URIRef)}
     return sorted(out)
 
