@@ -80,6 +80,9 @@ def explain(ruleset: RuleSet, name: str) -> str:
         lines.append(f'passage: "{rule.passage}"')
     if rule.hint:
         lines.append(f"to fix: {rule.hint}")
+    for component, hint in rule.component_hints:
+        kind = component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+        lines.append(f"to fix a {kind} result: {hint}")
     example = minimal_example(ruleset, rule)
     lines.append("")
     if example:

@@ -112,6 +112,20 @@ def datatype_message(value: Node, datatype: Node | None, path: str | None) -> st
     return f"The value{of} {shown} is {given}, not {expected}{how}."
 
 
+def datatype_hint(datatype: Node | None, path: str | None) -> str | None:
+    """How to fix a value of the wrong datatype (``sh:datatype``): the hint of a datatype
+    result, whatever the shape's ``orgm:remediationHint`` says about its other constraints;
+    None when the shape's datatype is not known."""
+    if not isinstance(datatype, URIRef):
+        return None
+    curie = iris.curie(str(datatype))
+    what = iris.curie(path) if path else "the value"
+    written = _WRITTEN.get(str(datatype))
+    if written:
+        return f"Write {what} as {written} (a valid {curie})."
+    return f"Write {what} as {_a(curie)} literal."
+
+
 def shacl_findings(
     data: Graph, shapes: Graph, rules: Mapping[str, Rule] | None = None
 ) -> list[Finding]:

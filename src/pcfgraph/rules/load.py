@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.term import Node
 
 from pcfgraph import iris
 from pcfgraph.errors import ParseError
@@ -54,7 +55,7 @@ def parse_shapes(paths: Sequence[Path]) -> Graph:
     return graph
 
 
-def _en(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
+def _en(graph: Graph, node: Node, prop: URIRef) -> str | None:
     values = list(graph.objects(node, prop))
     en = [v for v in values if isinstance(v, Literal) and v.language in (None, "en")]
     chosen = (en or values or [None])[0]
@@ -88,8 +89,30 @@ def shape_rules(shapes: Graph) -> dict[str, Rule]:
             group=_iri_value(shapes, shape, _SH.group),
             comment=_en(shapes, shape, RDFS.comment),
             rationale=_en(shapes, shape, _ORGM.severityRationale),
+            component_hints=_component_hints(shapes, shape),
         )
     return rules
+
+
+def _component_hints(shapes: Graph, shape: URIRef) -> tuple[tuple[str, str], ...]:
+    """The shape's hints for one constraint component each: ``orgm:componentHint [
+    sh:sourceConstraintComponent <component> ; orgm:remediationHint "..."@en ]``, and for a
+    datatype result (unless the shape gives one) how to write the value."""
+    from pcfgraph.rules.engine import datatype_hint
+
+    hints: dict[str, str] = {}
+    for node in shapes.objects(shape, _ORGM.componentHint):
+        component = shapes.value(node, _SH.sourceConstraintComponent)
+        hint = _en(shapes, node, _ORGM.remediationHint)
+        if isinstance(component, URIRef) and hint:
+            hints[str(component)] = hint
+    path = shapes.value(shape, _SH.path)
+    derived = datatype_hint(
+        shapes.value(shape, _SH.datatype), str(path) if isinstance(path, URIRef) else None
+    )
+    if derived:
+        hints.setdefault(str(_SH.DatatypeConstraintComponent), derived)
+    return tuple(sorted(hints.items()))
 
 
 def _iri_value(graph: Graph, node: URIRef, prop: URIRef) -> str | None:

@@ -29,6 +29,18 @@ class Rule:
     #: Why the rule exists (rdfs:comment) and why it has its severity (one line each).
     comment: str | None = None
     rationale: str | None = None
+    #: Hints for the results of one constraint component of the shape (component IRI, hint)
+    #: where :attr:`hint` is about another: a datatype result's hint (how to write the value)
+    #: and the shape's ``orgm:componentHint``.
+    component_hints: tuple[tuple[str, str], ...] = ()
+
+    def hint_for(self, component: str | None) -> str | None:
+        """The hint of a result of ``component``: its own if the rule has one, else
+        :attr:`hint`."""
+        for iri, hint in self.component_hints:
+            if iri == component:
+                return hint
+        return self.hint
 
 
 @dataclass(frozen=True)
