@@ -132,15 +132,16 @@ def framework_release_dir(parent: Path) -> Path:
 
 
 @contextmanager
-def upload_client(release_dir: Path) -> Iterator[Any]:
+def upload_client(release_dir: Path, **settings: Any) -> Iterator[Any]:
     """A TestClient of the app on that release, with one sandbox worker and a deadline long
-    enough for a loaded machine (its lifespan started)."""
+    enough for a loaded machine (its lifespan started); ``settings`` override others."""
     from fastapi.testclient import TestClient
 
     from pcfgraph.config import Settings
     from pcfgraph.release import load_release
     from pcfgraph.serving import create_app
 
-    app = create_app(Settings(query_workers=1, validate_timeout=300), load_release(release_dir))
+    options: dict[str, Any] = {"query_workers": 1, "validate_timeout": 300, **settings}
+    app = create_app(Settings(**options), load_release(release_dir))
     with TestClient(app) as client:
         yield client

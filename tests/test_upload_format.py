@@ -150,14 +150,16 @@ TURTLE_CAFE = (
 )
 
 
-@pytest.mark.parametrize("name", ["model.ttl", "model.jsonld", "model.nt"])
-def test_a_utf16_file_is_told_to_be_saved_as_utf8(name: str) -> None:
-    """Notepad's "Unicode" is UTF-16: it was "Invalid UTF-8 character encoding" (Turtle) or
-    "Unexpected byte: \\xFF" (JSON-LD), saying nothing of what to do."""
-    with pytest.raises(ParseError, match=r"UTF-16 text .*: save it as UTF-8"):
-        read_model([Upload(name, TURTLE_CAFE.encode("utf-16"))])
-    with pytest.raises(UnsupportedMediaType, match=r"UTF-16 text .*: save it as UTF-8"):
-        upload_format("upload", None, TURTLE_CAFE.encode("utf-16"))
+def test_a_utf16_file_is_read_by_its_byte_order_mark() -> None:
+    """Notepad's "Unicode" is UTF-16 with a byte order mark: it was "Invalid UTF-8 character
+    encoding" (Turtle) or "Unexpected byte: \\xFF" (JSON-LD), then "save it as UTF-8"; the
+    mark says the encoding, so it is read (tests/test_upload_bom.py)."""
+    model = read_model([Upload("model.ttl", TURTLE_CAFE.encode("utf-16"))])
+    assert set(model.triples) == set(read_model([Upload("m.ttl", TURTLE_CAFE.encode())]).triples)
+    assert upload_format("upload", None, TURTLE_CAFE.encode("utf-16")) == (
+        "rdf",
+        ox.RdfFormat.TURTLE,
+    )
 
 
 def test_a_latin1_file_is_told_to_be_saved_as_utf8() -> None:

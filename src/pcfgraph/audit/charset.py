@@ -11,6 +11,15 @@ same way, with the media type's charset first when there is one (RFC 7303); the 
 is then rewritten to say UTF-8. Every check on the bytes (a DTD, nesting depth) runs on the
 UTF-8 text, so another encoding cannot hide anything from them. An unknown charset is
 :class:`~pcfgraph.errors.UnsupportedMediaType` (415) naming it.
+
+A file that starts with a byte order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE: Notepad's
+"Unicode" is UTF-16 LE with one) is read in the encoding the mark says, with or without a
+declared charset: the mark leaves no doubt, and a charset that contradicts it (a client's
+default ``charset=utf-8`` on a UTF-16 file) gives way to it, as in the WHATWG Encoding
+Standard's decode. A declared charset Python does not know is still 415.
+
+The upload limit (``max_upload_bytes``) holds for the bytes as sent and for the UTF-8 text they
+are re-encoded in (:func:`check_utf8_size`): Latin-1 or Windows-1252 text grows up to 3x.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import re
 from typing import Final
 
 from pcfgraph.conneg import media_type_params
-from pcfgraph.errors import ParseError, UnsupportedMediaType
+from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
 
 _XML_ENCODING: Final = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _XML_DECLARED: Final = re.compile(r"(\A\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2")
@@ -45,21 +54,51 @@ def _codec(charset: str) -> str | None:
     return name
 
 
-def upload_codec(name: str, media_type: str | None) -> str | None:
-    """The codec of the charset an upload's media type declares; None when it declares none
-    or UTF-8 (the bytes are read as they are). A charset Python does not know as a text
-    encoding is :class:`~pcfgraph.errors.UnsupportedMediaType` naming it."""
+#: Byte order marks and their codecs, UTF-32 LE before UTF-16 LE (whose mark starts it).
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def bom_codec(data: bytes | None) -> str | None:
+    """The codec the byte order mark ``data`` starts with says, or None without one."""
+    if data:
+        for bom, codec in _BOMS:
+            if data.startswith(bom):
+                return codec
+    return None
+
+
+def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -> str | None:
+    """The codec an upload is read in: its byte order mark's (``data``'s first bytes), else
+    the charset its media type declares; None for UTF-8 or when neither says (the bytes are
+    read as they are). A charset Python does not know as a text encoding is
+    :class:`~pcfgraph.errors.UnsupportedMediaType` naming it, mark or not."""
     charset = media_type_charset(media_type)
-    if charset is None:
-        return None
-    codec = _codec(charset)
-    if codec is None:
+    codec = None if charset is None else _codec(charset)
+    if charset is not None and codec is None:
         raise UnsupportedMediaType(
             f"{name}: charset {charset!r} is not a character encoding pcfgraph knows; "
             "send the file as UTF-8 (charset=utf-8) or name its encoding "
             "(e.g. charset=iso-8859-1, windows-1252, utf-16)"
         )
-    return None if codec == "utf-8" else codec
+    codec = bom_codec(data) or codec
+    return None if codec in (None, "utf-8") else codec
+
+
+def check_utf8_size(name: str, utf8: bytes, sent: int, codec: str, max_bytes: int) -> None:
+    """The upload limit on the UTF-8 text an upload of ``sent`` bytes in ``codec`` became:
+    :class:`~pcfgraph.errors.PayloadTooLarge` (413) naming both sizes, as the limit on the
+    bytes as sent does."""
+    if len(utf8) > max_bytes:
+        raise PayloadTooLarge(
+            f"{name}: {len(utf8)} bytes as UTF-8 ({sent} bytes as sent, in {codec}) is over "
+            f"the limit of {max_bytes} bytes (the max_upload_bytes setting)"
+        )
 
 
 def ascii_compatible(codec: str) -> bool:

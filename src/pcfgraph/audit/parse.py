@@ -156,7 +156,7 @@ def upload_format(
     from pcfgraph.audit.sniff import GENERIC_MEDIA_TYPES, sniff
 
     base = base_media_type(media_type or "")
-    codec = upload_codec(name, media_type)  # an unknown charset: 415 naming it
+    codec = upload_codec(name, media_type, data)  # an unknown charset: 415 naming it
     if codec is not None and data is not None and not ascii_compatible(codec):  # UTF-16...
         data = data[:8192].decode(codec, "ignore").encode("utf-8")
     suffix = PurePath(name).suffix.lower()
@@ -302,13 +302,20 @@ def parse_upload(
             f"(the max_upload_bytes setting)"
         )
     fmt = detect_format(name, upload.media_type, data)
-    from pcfgraph.audit.charset import to_utf8, upload_codec, xml_declared_codec
+    from pcfgraph.audit.charset import (
+        check_utf8_size,
+        to_utf8,
+        upload_codec,
+        xml_declared_codec,
+    )
 
-    codec = upload_codec(name, upload.media_type)
+    codec = upload_codec(name, upload.media_type, data)
     if codec is None and fmt is ox.RdfFormat.RDF_XML:
         codec = xml_declared_codec(data)
     if codec is not None:  # text in a declared charset, read as the UTF-8 it is re-encoded in
+        sent = len(data)
         data = to_utf8(data, codec, name, xml=fmt is ox.RdfFormat.RDF_XML)
+        check_utf8_size(name, data, sent, codec, max_bytes)
     if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
         # Windows editors (Notepad) save UTF-8 with a byte order mark; pyoxigraph's Turtle and
         # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").

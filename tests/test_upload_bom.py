@@ -1,0 +1,174 @@
+"""Uploads that start with a byte order mark are read in the encoding the mark says (UTF-8,
+UTF-16 LE/BE, UTF-32), with or without a declared charset: Notepad's "Unicode" (UTF-16 with a
+mark) was refused ("UTF-16 text ...: save it as UTF-8") though the mark leaves no doubt. A
+declared charset that contradicts the mark gives way to it. And the upload limit applies to
+the UTF-8 text a declared charset is re-encoded in as well as to the bytes as sent (latin-1 or
+Windows-1252 text grows up to 3x), the same 413 naming both sizes. One decision for every edge
+(:mod:`pcfgraph.audit.charset`): ``POST /validate``, the workbench, the CLI."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_release_dir, upload_client
+from fastapi.testclient import TestClient
+from rdflib import Graph
+
+from pcfgraph.audit.parse import Upload, read_model, upload_format
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.errors import PayloadTooLarge
+
+TURTLE_CAFE = (
+    "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+    '<https://example.org/o> a orgm:Organisation ; orgm:name "Café – 東京" .\n'
+)
+CAFE_TRIPLES = set(read_model([Upload("model.ttl", TURTLE_CAFE.encode())]).triples)
+#: (encoding, byte order mark): every text is these bytes then the text in the encoding.
+MARKED = [
+    ("utf-8", codecs.BOM_UTF8),
+    ("utf-16-le", codecs.BOM_UTF16_LE),
+    ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-32-le", codecs.BOM_UTF32_LE),
+    ("utf-32-be", codecs.BOM_UTF32_BE),
+]
+
+
+def _marked(text: str, encoding: str, bom: bytes) -> bytes:
+    return bom + text.encode(encoding)
+
+
+def _in_format(fmt: str) -> str:
+    return Graph().parse(data=TURTLE_CAFE, format="turtle").serialize(format=fmt)
+
+
+@pytest.mark.parametrize("encoding,bom", MARKED, ids=[m[0] for m in MARKED])
+@pytest.mark.parametrize(
+    "name,fmt",
+    [
+        ("model.ttl", "turtle"),
+        ("model.nt", "nt"),
+        ("model.jsonld", "json-ld"),
+        ("model.rdf", "xml"),
+        ("model.trig", "trig"),
+        ("upload", "turtle"),  # no name to go by: the content decides, read by its mark
+    ],
+)
+def test_a_file_with_a_byte_order_mark_is_read_in_its_encoding(
+    encoding: str, bom: bytes, name: str, fmt: str
+) -> None:
+    data = _marked(_in_format(fmt), encoding, bom)
+    assert set(read_model([Upload(name, data)]).triples) == CAFE_TRIPLES
+    assert upload_format(name, None, data)[0] == "rdf"
+
+
+@pytest.mark.parametrize(
+    "charset", ["iso-8859-1", "utf-8", "utf-16-be", "utf-16"], ids=lambda c: f"declared-{c}"
+)
+def test_the_byte_order_mark_decides_over_a_declared_charset(charset: str) -> None:
+    data = _marked(TURTLE_CAFE, "utf-16-le", codecs.BOM_UTF16_LE)
+    model = read_model([Upload("model.ttl", data, f"text/turtle; charset={charset}")])
+    assert set(model.triples) == CAFE_TRIPLES
+
+
+def test_an_archimate_file_in_utf16_is_read_as_its_utf8_file() -> None:
+    path = EXAMPLES / "it-organisation-archimate.xml"
+    text = path.read_text(encoding="utf-8")
+    utf16 = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert upload_format(path.name, None, utf16)[0] == "archimate"
+    expected = read_model([Upload(path.name, text.encode("utf-8"))]).triples
+    assert set(read_model([Upload(path.name, utf16)]).triples) == set(expected)
+
+
+def _grows(limit: int) -> bytes:
+    """Latin-1 Turtle under ``limit`` bytes whose UTF-8 text is over it."""
+    comment = "# " + "é" * (limit * 2 // 3) + "\n"
+    data = (comment + TURTLE_CAFE.replace(" – 東京", "")).encode("latin-1")
+    assert len(data) <= limit < len(data.decode("latin-1").encode("utf-8"))
+    return data
+
+
+def test_the_limit_applies_to_the_utf8_text_too() -> None:
+    data = _grows(3000)
+    utf8 = len(data.decode("latin-1").encode("utf-8"))
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_model([Upload("model.ttl", data, "text/turtle; charset=iso-8859-1")], max_bytes=3000)
+    assert str(refused.value) == (
+        f"model.ttl: {utf8} bytes as UTF-8 ({len(data)} bytes as sent, in iso8859-1) is over "
+        "the limit of 3000 bytes (the max_upload_bytes setting)"
+    )
+    # the same text as UTF-8 is refused by the limit on the bytes as sent
+    with pytest.raises(PayloadTooLarge, match=f"model.ttl: {utf8} bytes is over the limit"):
+        read_model([Upload("model.ttl", data.decode("latin-1").encode())], max_bytes=3000)
+    read_model([Upload("model.ttl", data, "text/turtle; charset=iso-8859-1")], max_bytes=utf8)
+
+
+# --- the edges ------------------------------------------------------------------------------
+
+
+#: The server's upload limit: over the conforming model in UTF-16.
+LIMIT = 60_000
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return framework_release_dir(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(scope="module")
+def client(release_dir: Path) -> Iterator[TestClient]:
+    with upload_client(release_dir, max_upload_bytes=LIMIT) as c:
+        yield c
+
+
+def test_validate_and_the_workbench_read_a_utf16_upload_with_no_charset(
+    client: TestClient,
+) -> None:
+    text = CONFORMING.read_text(encoding="utf-8")
+    assert len(text.encode("utf-16")) < LIMIT
+    url = f"/validate?asOf={AS_OF.isoformat()}"
+    expected = client.post(url, content=text.encode(), headers={"Content-Type": "text/turtle"})
+    assert expected.status_code == 200, expected.text[:300]
+    little, big = text.encode("utf-16"), _marked(text, "utf-16-be", codecs.BOM_UTF16_BE)
+    for r in (
+        client.post(url, content=little, headers={"Content-Type": "text/turtle"}),
+        client.post(url, files={"model": ("model.ttl", big, "text/turtle")}),
+    ):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["conforms"] is True
+        assert r.json()["results"] == expected.json()["results"]
+    page = client.post(
+        "/audit",
+        files={"model": ("model.ttl", text.encode("utf-16"), "text/turtle")},
+        data={"asOf": AS_OF.isoformat()},
+    )
+    assert page.status_code == 200 and "The model conforms" in page.text
+
+
+def test_the_cli_reads_a_utf16_file(release_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "model.ttl"
+    path.write_bytes(CONFORMING.read_text(encoding="utf-8").encode("utf-16"))
+    args = ["audit", str(path), "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+    assert run_main(main, args) == 0
+
+
+def test_validate_applies_the_limit_to_the_utf8_text(client: TestClient) -> None:
+    data = _grows(LIMIT)
+    utf8 = len(data.decode("latin-1").encode("utf-8"))
+    media = "text/turtle; charset=iso-8859-1"
+    for r in (
+        client.post("/validate", content=data, headers={"Content-Type": media}),
+        client.post("/validate", files={"model": ("model.ttl", data[: LIMIT * 3 // 4], media)}),
+    ):
+        assert r.status_code == 413, r.text[:300]
+        assert r.json()["code"] == "payload-too-large"
+        detail = r.json()["detail"]
+        assert " bytes as UTF-8 (" in detail and "bytes as sent, in iso8859-1)" in detail
+        assert f"over the limit of {LIMIT} bytes (the max_upload_bytes setting)" in detail
+    assert (
+        str(utf8)
+        in client.post("/validate", content=data, headers={"Content-Type": media}).json()["detail"]
+    )
