@@ -115,6 +115,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def children_of(pid: int) -> list[int]:
+    """The direct children of ``pid`` (Linux ``/proc``), sorted.
+
+    A child belongs to the thread that forked it; a thread may end between listing the
+    tasks and reading its ``children`` (``pcfgraph serve`` loads its release in a thread
+    that ends before the workers are forked, whose children pass to the process's other
+    threads), so a task that is gone by then is skipped, not an error.
+    """
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            text = (task / "children").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found += [int(c) for c in text.split()]
+    return sorted(found)
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """Fields of ``/proc/PID/stat`` after the command name (field 3 onwards), or None."""
     try:

@@ -18,6 +18,7 @@ import httpx
 from ops_support import (
     LiveServer,
     ServeProcess,
+    children_of,
     publish,
     scraped_by_label,
     wait_until_in_flight,
@@ -36,14 +37,6 @@ def sparql(server: LiveServer, query: str) -> httpx.Response:
         headers={"Accept": "application/sparql-results+json"},
         timeout=60,
     )
-
-
-def workers_of(pid: int) -> list[int]:
-    """The direct children of ``pid`` (the forked server workers)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return sorted(found)
 
 
 def wait_for(what: str, check: object, server: LiveServer, seconds: float = 120.0) -> None:
@@ -83,7 +76,7 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
         rel, tmp_path / "server.log", admin_token=TOKEN, max_result_rows=3, query_timeout=2
     ).start()
     try:
-        workers = workers_of(server.pid)
+        workers = children_of(server.pid)
         assert len(workers) == 2, server.log()[-2000:]
         for _ in range(6):  # fresh connections, accepted by either worker
             r = sparql(server, "ASK { ?s ?p ?o }")
@@ -122,7 +115,7 @@ def test_workers_share_the_socket_reload_together_and_stop(tmp_path: Path) -> No
             assert httpx.get(server.url + "/ready", timeout=60).json()["release_id"] == third
         assert reloads_counted(server) == {"success": 2, "failure": 0}
 
-        assert workers_of(server.pid) == workers  # reloads replace no process
+        assert children_of(server.pid) == workers  # reloads replace no process
         server.signal(signal.SIGTERM)
         assert server.proc is not None
         assert server.proc.wait(timeout=60) == 0
@@ -142,7 +135,7 @@ def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:
     publish(rel)
     server = ServeProcess(rel, tmp_path / "server.log").start()
     try:
-        victim, other = workers_of(server.pid)
+        victim, other = children_of(server.pid)
         os.kill(victim, signal.SIGKILL)
         assert server.proc is not None
         assert server.proc.wait(timeout=60) == 3, server.log()[-2000:]
@@ -202,7 +195,7 @@ def test_a_worker_that_hangs_does_not_keep_the_server_from_stopping(tmp_path: Pa
     # The graceful bound from the setting (10 s by default): killed STOP_MARGIN_SECONDS after it.
     server = ServeProcess(rel, tmp_path / "server.log", graceful_stop_seconds=0.5).start()
     try:
-        hung, other = workers_of(server.pid)
+        hung, other = children_of(server.pid)
         os.kill(hung, signal.SIGSTOP)  # it cannot act on SIGTERM any more
         server.signal(signal.SIGTERM)
         assert server.proc is not None
@@ -236,11 +229,11 @@ def _workers_stopped_while_starting(server: ServeProcess) -> list[int] | None:
     with open(server.log_path, "ab") as log:
         server.proc = server._spawn(log)
     deadline = time.monotonic() + 240
-    while len(workers_of(server.pid)) < 2:
+    while len(children_of(server.pid)) < 2:
         if server.proc.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"no two workers: {server.log()[-3000:]}")
         time.sleep(0.005)
-    workers = workers_of(server.pid)
+    workers = children_of(server.pid)
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     caught = [_signals(pid, "SigCgt") for pid in workers]
@@ -317,7 +310,7 @@ def test_a_reload_signal_during_a_graceful_stop_is_ignored(tmp_path: Path) -> No
     server = ServeProcess(rel, tmp_path / "server.log").start()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
-        workers = workers_of(server.pid)
+        workers = children_of(server.pid)
         body = b"query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"
         conn.putrequest("POST", "/sparql")
         conn.putheader("Content-Type", "application/x-www-form-urlencoded")

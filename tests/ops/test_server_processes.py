@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ops_support import LiveServer, ServeProcess, publish
+from ops_support import LiveServer, ServeProcess, children_of, publish
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -120,13 +120,6 @@ def test_summed_metrics_add_counts_and_keep_what_describes_the_server() -> None:
 
 
 # --- a live server of two processes ----------------------------------------------------------
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return sorted(found)
 
 
 def _server_side_inode(server_port: int, client: tuple[str, int]) -> int | None:
