@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from ops_support import ServeProcess, publish
+from ops_support import ServeProcess, children_of, publish
 
-from .test_http_workers import TOKEN, sparql, workers_of
+from .test_http_workers import TOKEN, sparql
 
 
 def snapshots_of(pid: int) -> list[Path]:
@@ -52,7 +52,7 @@ def test_a_release_on_disk_is_served_by_every_process_from_its_shared_copy(
         log = server.log()
         assert "serving from 2 worker processes" in log, log[-3000:]
         assert "ignored" not in log, log[-3000:]
-        workers = workers_of(server.pid)
+        workers = children_of(server.pid)
         assert len(workers) == 2
         (snapshot,) = snapshots_of(server.pid)  # served from its on-disk store
         # the on-disk store was closed before the fork: no server process holds it open (the

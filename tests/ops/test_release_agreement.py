@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import httpx
 from fastapi.testclient import TestClient
-from ops_support import publish, scraped_by_label
+from ops_support import children_of, publish, scraped_by_label
 from prometheus_client import CollectorRegistry, Gauge
 
 from pcfgraph.api.metrics_peers import Summed, families
@@ -32,7 +32,7 @@ from pcfgraph.served_releases import ServedReleases, mismatch_message
 from pcfgraph.server_processes import PASS_ON_SIGNAL, ServerProcesses
 from pcfgraph.serving import create_app
 
-from .test_http_workers import ServeProcess, reloaded_to, reloads_counted, wait_for, workers_of
+from .test_http_workers import ServeProcess, reloaded_to, reloads_counted, wait_for
 from .test_server_processes import placed
 
 # --- the shared table, across real forked processes ------------------------------------------
@@ -121,7 +121,7 @@ def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: 
     first = publish(rel)
     server = ServeProcess(rel, tmp_path / "server.log").start()
     try:
-        ahead, behind = workers_of(server.pid)
+        ahead, behind = children_of(server.pid)
         assert _ready(server).json()["release_id"] == first
         assert _release_processes(server) == {first: 2}
 
@@ -176,7 +176,7 @@ def test_a_reload_failing_in_one_process_is_reported_until_both_agree(tmp_path: 
             assert r.status_code == 200, r.text
             assert r.json()["release_id"] == third
         assert _release_processes(server) == {third: 2}
-        assert workers_of(server.pid) == sorted([ahead, behind])  # nobody was replaced
+        assert children_of(server.pid) == sorted([ahead, behind])  # nobody was replaced
     finally:
         server.stop()
 
@@ -213,7 +213,7 @@ def _two_processes(tmp_path: Path, reload_wait_seconds: float) -> Iterator[_TwoP
     ).start()
     kept: list[http.client.HTTPConnection] = []
     try:
-        workers = workers_of(server.pid)
+        workers = children_of(server.pid)
         assert len(workers) == 2, server.log()[-2000:]
         kept += placed(server, workers, ["127.0.0.1"], 1)
         kept[1].close()
@@ -257,7 +257,7 @@ def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path)
             assert r.status_code == 200 and r.json()["release_id"] == second, r.text
         # one reload of the server, a failure: the passed-on attempt is not counted
         assert reloads_counted(server) == {"success": 0, "failure": 1}
-        assert workers_of(server.pid) == sorted([answering, stopped])
+        assert children_of(server.pid) == sorted([answering, stopped])
 
 
 def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Path) -> None:
