@@ -49,7 +49,7 @@ def export(
     mappings with predicate_modifier Not, NoTermFound rows), derived rows only on request."""
     from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release import open_release
+    from pcfgraph.release_cache import open_release
 
     release = open_release(release_dir)
     catalog = QueryCatalog()
@@ -99,7 +99,7 @@ def suggest(
     from pcfgraph.mappings.suggest import suggest as run_suggest
     from pcfgraph.mappings.suggest import to_sssom_tsv
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release import open_release
+    from pcfgraph.release_cache import open_release
 
     release = open_release(release_dir)
     catalog = QueryCatalog()
@@ -163,7 +163,7 @@ def review(
     and leaves FILE. Without --accept/--reject, asks for each suggestion."""
     from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release import open_release
+    from pcfgraph.release_cache import open_release
 
     pending = read_suggestions(file)
     decisions: list[Decision] = []
