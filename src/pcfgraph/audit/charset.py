@@ -19,7 +19,8 @@ default ``charset=utf-8`` on a UTF-16 file) gives way to it, as in the WHATWG En
 Standard's decode. A declared charset Python does not know is still 415.
 
 The upload limit (``max_upload_bytes``) holds for the bytes as sent and for the UTF-8 text they
-are re-encoded in (:func:`check_utf8_size`): Latin-1 or Windows-1252 text grows up to 3x.
+are re-encoded in (:func:`pcfgraph.audit.parse.check_upload_size`): Latin-1 or Windows-1252
+text grows up to 3x.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 from typing import Final
 
 from pcfgraph.conneg import media_type_params
-from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
+from pcfgraph.errors import ParseError, UnsupportedMediaType
 
 _XML_ENCODING: Final = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _XML_DECLARED: Final = re.compile(r"(\A\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2")
@@ -88,17 +89,6 @@ def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -
         )
     codec = bom_codec(data) or codec
     return None if codec in (None, "utf-8") else codec
-
-
-def check_utf8_size(name: str, utf8: bytes, sent: int, codec: str, max_bytes: int) -> None:
-    """The upload limit on the UTF-8 text an upload of ``sent`` bytes in ``codec`` became:
-    :class:`~pcfgraph.errors.PayloadTooLarge` (413) naming both sizes, as the limit on the
-    bytes as sent does."""
-    if len(utf8) > max_bytes:
-        raise PayloadTooLarge(
-            f"{name}: {len(utf8)} bytes as UTF-8 ({sent} bytes as sent, in {codec}) is over "
-            f"the limit of {max_bytes} bytes (the max_upload_bytes setting)"
-        )
 
 
 def ascii_compatible(codec: str) -> bool:
