@@ -39,6 +39,12 @@ def freeze() -> None:
     again from then on (after a :func:`pause`)."""
     gc.collect()
     gc.freeze()
+    resume()
+
+
+def resume() -> None:
+    """Cyclic collections again, after a :func:`pause` (where no :func:`freeze` follows: the
+    supervisor of ``--http-workers``, once its workers are forked)."""
     gc.enable()
 
 

@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pcfgraph import heap
 from pcfgraph.http.stop_signals import end_cleanly_on_stop_signals
 from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
 
@@ -115,7 +116,7 @@ def serve_forked(
         children[pid] = number
     for sock in sockets:
         sock.close()  # the supervisor never accepts
-    gc.enable()  # after pcfgraph.heap.pause (each worker's lifespan enables its own)
+    heap.resume()  # after heap.pause (each worker's lifespan resumes its own: heap.freeze)
     log.info("serving from %d worker processes: %s", workers, sorted(children))
     return _supervise(children, float(options["timeout_graceful_shutdown"]) + STOP_MARGIN_SECONDS)
 
