@@ -13,7 +13,7 @@ import pytest
 
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import open_release, write_release
+from pcfgraph.release import build_release, load_release, write_release
 from pcfgraph.services import Element, Reader, SearchIndex
 from pcfgraph.services.search.documents import Document, VocabularyTerm, identifiers_of
 from pcfgraph.services.search.index import RELAXED_ROWS
@@ -170,11 +170,11 @@ def test_prefix_search_for_suggestions(index: SearchIndex) -> None:
 
 
 def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None:
-    release = open_release(None)
+    release = build_release()
     manifest = write_release(release.store, tmp_path / "rel", release.manifest["sources"])
 
     assert manifest["artefacts"][SEARCH_INDEX_FILE]["sha256"]
-    loaded = open_release(tmp_path / "rel")
+    loaded = load_release(tmp_path / "rel")
     shipped = shipped_index(loaded)
     assert shipped is not None and shipped.release_id == loaded.release_id
     built = SearchIndex.build(Reader(loaded.store, QueryCatalog()))
@@ -192,12 +192,12 @@ def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None
     (tmp_path / "rel" / "manifest.json").write_text(
         json.dumps({**loaded.manifest, "artefacts": listed})
     )
-    assert shipped_index(open_release(tmp_path / "rel")) is None
+    assert shipped_index(load_release(tmp_path / "rel")) is None
     # a tampered index is not used
     (tmp_path / "rel" / "manifest.json").write_text(
         json.dumps({**loaded.manifest, "artefacts": {SEARCH_INDEX_FILE: {"sha256": "0" * 64}}})
     )
-    assert shipped_index(open_release(tmp_path / "rel")) is None
+    assert shipped_index(load_release(tmp_path / "rel")) is None
 
 
 def test_longer_descriptions_are_searched_and_said(index: SearchIndex) -> None:

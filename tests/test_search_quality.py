@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import open_release
+from pcfgraph.release import build_release
 from pcfgraph.services import Reader, SearchIndex
 from pcfgraph.services.search.documents import family_of
 
@@ -46,7 +46,7 @@ def rank_of(index: SearchIndex, query: str, want: set[tuple[str, str]]) -> int |
 
 @pytest.fixture(scope="module")
 def index() -> SearchIndex:
-    release = open_release(None)
+    release = build_release()
     return SearchIndex.build(Reader(release.store, QueryCatalog()))
 
 

@@ -516,9 +516,3 @@ def build_release(
         nquads=data,
         validated_graphs=assembly.validated_graphs,
     )
-
-
-def open_release(path: Path | None, extra: ExtraSources | None = None) -> Release:
-    """A verified release directory, or the shipped data (plus ``extra`` sources) assembled in
-    memory (no cache; see :func:`pcfgraph.release_cache.open_release` for the cached default)."""
-    return load_release(path) if path is not None else build_release(extra)
