@@ -129,7 +129,7 @@ def load_data(args: argparse.Namespace) -> tuple[bytes, str]:
         from synthetic import synthetic_nquads
 
         return synthetic_nquads(args.editions), f"synthetic, {args.editions} editions"
-    from pcfgraph.release import canonical_nquads, open_release
+    from pcfgraph.release import build_release, canonical_nquads, load_release
 
     if args.data == "workbooks" and not args.release:
         from pcfgraph.resources import resource_dir
@@ -145,9 +145,9 @@ def load_data(args: argparse.Namespace) -> tuple[bytes, str]:
         adds = [arg for w in workbooks for arg in ("--add", str(w))]
         cmd = [str(BIN / "pcfgraph"), "build", "-o", str(out), *adds]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        release = open_release(out)
+        release = load_release(out)
         return canonical_nquads(release.store), f"default graph + {len(workbooks)} APQC workbooks"
-    release = open_release(Path(args.release) if args.release else None)
+    release = load_release(Path(args.release)) if args.release else build_release()
     return canonical_nquads(release.store), (
         f"release {args.release}" if args.release else "default graph"
     )

@@ -23,7 +23,7 @@ from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release, open_release
+from pcfgraph.release import Release, build_release
 from pcfgraph.resources import resource_dir
 from pcfgraph.sandbox import WorkerPool
 
@@ -44,7 +44,7 @@ AS_OF = "2025-07-15"
 
 @pytest.fixture(scope="module")
 def release() -> Release:
-    return open_release(None)
+    return build_release()
 
 
 def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
