@@ -120,6 +120,9 @@ class Caches:
     """Values derived from the served release, shared by every request on it."""
 
     graph_names: PerRelease[frozenset[str]] = field(default_factory=PerRelease)
+    #: The served release's quads (``/ready``, ``/metrics``): counted once per release, not
+    #: at every call (a full scan of an on-disk store; a release never changes while served).
+    quads: PerRelease[int] = field(default_factory=PerRelease)
     search_index: PerRelease[SearchIndex] = field(default_factory=PerRelease)
     page_reads: PerRelease[Reads] = field(default_factory=PerRelease)
     #: What audits run in-process (no pool) keep between uploads (the audit context).
@@ -132,6 +135,10 @@ class Caches:
     sparql_checks: Lazy[object] = field(default_factory=Lazy)
     #: Plans of ``GET /sparql`` requests made before (by query string, Accept, service URL).
     sparql_plans: Lazy[object] = field(default_factory=Lazy)
+
+    def release_quads(self, release: Release) -> int:
+        """``release``'s quads, counted on its first use after it is switched in."""
+        return self.quads.get(release, lambda: len(release.store))
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,10 @@ class AppState:
         """The store trusted reads use: the remote one with ``--store``, else the embedded one."""
         remote = self.runtime.services.remote_store
         return remote if remote is not None else self.store
+
+    def quads(self) -> int:
+        """The served release's quads (:meth:`Caches.release_quads`)."""
+        return self.caches.release_quads(self.release)
 
 
 def app_state(request: Request) -> AppState:

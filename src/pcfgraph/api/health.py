@@ -38,7 +38,7 @@ def ready(request: Request) -> dict[str, object]:
     return {
         "status": "ready",
         "release_id": state.release.release_id,
-        "quads": len(state.store),
+        "quads": state.quads(),
         "workers": "up" if workers else "none",
     }
 

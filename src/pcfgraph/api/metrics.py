@@ -267,7 +267,9 @@ class _ServingCollector(Collector):
             {"release_id": release.release_id},
         )
         yield GaugeMetricFamily(
-            "pcfgraph_release_quads", "Quads in the served release.", len(release.store)
+            "pcfgraph_release_quads",
+            "Quads in the served release.",
+            state.caches.release_quads(release),
         )
         processes = state.services.processes
         if processes is not None and processes.count > 1:
