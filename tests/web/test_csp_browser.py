@@ -1,5 +1,5 @@
-"""The Content-Security-Policy breaks nothing: GraphiQL and the workbench pages run in a real
-Chromium with no policy violation reported (the shipped graph's server and the browser this
+"""The Content-Security-Policy breaks nothing: GraphiQL, the API docs and the workbench pages
+run in a real Chromium with no policy violation reported (the shipped graph's server and the browser this
 test process shares: tests/web/conftest.py)."""
 
 from __future__ import annotations
@@ -30,6 +30,16 @@ def test_graphiql_runs_a_query_under_the_policy(page: Any) -> None:
     page.locator(".graphiql-container").wait_for(timeout=20_000)
     page.locator(".graphiql-execute-button").click()
     page.get_by_text('"frameworks"').first.wait_for(timeout=20_000)
+    assert seen == []
+
+
+def test_api_docs_render_the_description_under_the_policy(page: Any) -> None:
+    # every request stays on this server (new_page asserts it when the page closes)
+    seen = violations(page)
+    response = page.goto("/docs", wait_until="networkidle")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator(".opblock-summary-path", has_text="/sparql").first.wait_for(timeout=20_000)
+    page.locator(".opblock-summary-path", has_text="/validate").first.wait_for(timeout=20_000)
     assert seen == []
 
 

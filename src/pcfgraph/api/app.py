@@ -31,6 +31,9 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
             "IT-CMF, TRIM) with curated cross-framework mappings."
         ),
         lifespan=lifespan,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN: ours are local (api_docs)
+        docs_url=None,
+        redoc_url=None,
         **_telemetry_options(state),
     )
     app.state.pcf = state
@@ -88,3 +91,6 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import graphql
 
     graphql.install(app)  # /graphql (+ GraphiQL and its assets at /graphql/assets)
+    from pcfgraph.api import api_docs
+
+    api_docs.install(app)  # /docs: Swagger UI on /openapi.json (assets at /docs/assets)
