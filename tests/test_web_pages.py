@@ -486,6 +486,43 @@ def test_matrix_rows_by_category(client: TestClient) -> None:
     assert missing.status_code == 404 and "no category &#39;42.0&#39;" in missing.text
 
 
+def test_a_pages_bad_parameter_is_an_html_400_naming_it(client: TestClient) -> None:
+    # FastAPI's own parameter check answered these with problem+json (or not at all: strength 9
+    # showed an empty matrix); a page's expected errors are HTML pages with the same status
+    for url, says in (
+        ("/matrix?strength=9", "strength must be a whole number from 1 (related) to 4 (exact)"),
+        ("/matrix?strength=abc", "not &#39;abc&#39;"),
+        ("/matrix?strength=4&strength=0", "not &#39;0&#39;"),
+        ("/matrix?derived=maybe", "derived must be true or false, not &#39;maybe&#39;"),
+        ("/search?q=service&partial=maybe", "partial must be true or false"),
+    ):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        assert r.headers["content-type"].startswith("text/html"), url
+        assert says in r.text and 'href="/"' in r.text, url
+
+
+def test_matrix_strength_filter_and_yes_no_words(client: TestClient) -> None:
+    def cell_strengths(html: str) -> set[str]:
+        return set(re.findall(r'<td class="hit s(\d)', html))
+
+    every = cell_strengths(client.get("/matrix").text)
+    assert {"4", "3", "1"} <= every
+    assert cell_strengths(client.get("/matrix?strength=4&strength=1").text) == {"4", "1"}
+    checked = re.findall(
+        r'name="strength" value="(\d)" checked', client.get("/matrix?strength=3").text
+    )
+    assert checked == ["3"]
+    for yes in ("true", "1", "yes", "on"):
+        html = client.get(f"/matrix?target=it-cmf&derived={yes}").text
+        assert re.search(r'<td class="hit s3 c-mid derived"', html), yes
+    assert "derived" not in str(
+        re.findall(r'<td class="hit[^"]*"', client.get("/matrix?target=it-cmf&derived=no").text)
+    )
+    fragment = client.get("/search?q=service&partial=1").text
+    assert "<html" not in fragment and "<html" in client.get("/search?q=service&partial=off").text
+
+
 def test_derived_record_page_explains_itself_in_a_sentence(client: TestClient) -> None:
     html = client.get("/id/mapping/derived/20638-3.2", headers={"Accept": "text/html"}).text
     assert (

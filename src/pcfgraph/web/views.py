@@ -65,6 +65,36 @@ STRENGTH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 
 
+#: The words a yes/no parameter may be written with (those FastAPI's ``bool`` accepts).
+_YES = frozenset({"1", "on", "t", "true", "y", "yes"})
+_NO = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def flag(value: str | None, name: str) -> bool:
+    """A page's yes/no parameter, read by the page itself so that a bad value gets the HTML
+    error page (FastAPI's own check answers before :func:`html_errors`, with problem+json)."""
+    if value is None or value.lower() in _NO:
+        return False
+    if value.lower() in _YES:
+        return True
+    raise InputError(f"{name} must be true or false, not {value[:40]!r}")
+
+
+def strengths(values: list[str] | None) -> set[int]:
+    """The matrix's strength filter: every strength when none is given."""
+    allowed = {s for s, _ in STRENGTH_CHOICES}
+    if not values:
+        return allowed
+    chosen = set()
+    for value in values:
+        if not value.strip().isdigit() or int(value) not in allowed:
+            raise InputError(
+                f"strength must be a whole number from 1 (related) to 4 (exact), not {value[:40]!r}"
+            )
+        chosen.add(int(value))
+    return chosen
+
+
 def _reads(request: Request) -> Reads:
     return reads_for(app_state(request))
 
@@ -152,8 +182,9 @@ def search_page(
     request: Request,
     q: str = "",
     framework: str | None = None,
-    partial: bool = False,
+    partial: Annotated[str | None, Query(description="true: the result list only")] = None,
 ) -> HTMLResponse:
+    as_you_type = flag(partial, "partial")
     reads = _reads(request)
     frameworks = reads.frameworks()
     fw = framework or None
@@ -161,7 +192,7 @@ def search_page(
         raise NotFoundError(f"no framework {fw!r}")
     # as you type (partial=true): the last word may be unfinished ("relation" finds
     # "relationship"); a submitted form searches whole words
-    typing = partial and not q.endswith(" ")
+    typing = as_you_type and not q.endswith(" ")
     found = reads.search(q[:200], fw, prefix=typing) if q.strip() else None
     context = {
         "q": q,
@@ -171,7 +202,7 @@ def search_page(
         "frameworks": frameworks,
         "result_sources": reads.sources(h.element.framework for h in found.hits) if found else [],
     }
-    if partial:
+    if as_you_type:
         return page(render("_search_results.html", **context))
     return page(render("search.html", title="Search", nav="search", **context))
 
@@ -182,12 +213,14 @@ def matrix_page(
     request: Request,
     target: str = MATRIX_TARGETS[0].framework,
     source: str | None = None,
-    derived: bool = False,
-    strength: Annotated[list[int] | None, Query(description="shown strengths, 1-4")] = None,
+    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
+    strength: Annotated[list[str] | None, Query(description="shown strengths, 1-4")] = None,
     category: Annotated[
         str, Query(description='rows of this category code; "all"; default: the mapped ones')
     ] = "",
 ) -> HTMLResponse:
+    with_derived = flag(derived, "derived")
+    shown = strengths(strength)
     reads = _reads(request)
     frameworks = reads.frameworks()
     ids = {f.id for f in frameworks}
@@ -206,7 +239,7 @@ def matrix_page(
             target,
             row_kinds=MATRIX_ROW_KINDS,
             column_kinds=spec.kinds,
-            include_derived=derived,
+            include_derived=with_derived,
             column_root=spec.root,
         )
         try:
@@ -228,10 +261,10 @@ def matrix_page(
             source=source,
             sources=[f for f in frameworks if f.is_apqc],
             cited=reads.sources({source, target}) if matrix is not None else [],
-            derived=derived,
+            derived=with_derived,
             available=ids,
             strength_choices=STRENGTH_CHOICES,
-            strengths=set(strength or (s for s, _ in STRENGTH_CHOICES)),
+            strengths=shown,
         )
     )
 
