@@ -128,11 +128,24 @@ def test_as_of_decides_what_is_in_force() -> None:
         if r.rule == "checks/orgmodel/sla-report-missing-period"
     }
     assert set(missing) == {"sla-finance", "sla-hr", "sla-clinical"}
-    assert (
-        "2025-Q3, 2025-Q4" in missing["sla-finance"] or "2025-Q4, 2025-Q3" in missing["sla-finance"]
-    )
+    assert "for 2025-Q3, 2025-Q4 (" in missing["sla-finance"]
     assert "2026-Q1" not in missing["sla-finance"]  # not in force any more
     assert later.as_of == "2026-03-01"
+
+
+def test_missing_periods_are_listed_in_calendar_order() -> None:
+    # GROUP_CONCAT has no order of its own: the lists came in the engine's join order
+    # ("2026-Q2, 2026-Q3, 2025-Q3, 2026-Q1, 2025-Q4"); the checks order what they concatenate
+    later = audit_path(CONFORMING, AuditOptions(date(2027, 1, 15)))
+    found = {(r.rule, r.focus_node.rsplit("/", 1)[-1]): r.message for r in later.results}
+    periods = "2025-Q3, 2025-Q4, 2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4"  # Q1, Q2 2025 reported
+    assert found["checks/orgmodel/sla-report-missing-period", "sla-clinical"] == (
+        f"No service-level report for {periods} (review period: every 3 month(s))"
+    )
+    assert found["checks/orgmodel/customer-follow-up-cadence", "clinical"] == (
+        f"No follow-up meeting with the customer in {periods} (expected at least one every 3 "
+        "month(s) while an agreement is in force)"
+    )
 
 
 # --- caps, dedup, Turtle ------------------------------------------------------------------

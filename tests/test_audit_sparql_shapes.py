@@ -4,6 +4,7 @@ and current, and a standard SHACL engine (pySHACL) given every shipped shape rep
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -64,3 +65,35 @@ def test_pyshacl_with_the_shipped_shapes_reports_what_the_audit_reports(path) ->
     assert expected  # as of today both examples have findings (their agreements ended in 2025)
     triples, _ignored = parsed
     assert _pyshacl_pairs(triples) == expected
+
+
+def test_pyshacl_lists_the_missing_periods_in_calendar_order_too() -> None:
+    # the twins carry the checks' ordered sub-select: a SHACL engine's messages read the same
+    path = CONFORMING
+    triples, _ignored = parse_uploads([Upload(path.name, path.read_bytes())], Limits())
+    ctx = context()
+    shapes = Graph()
+    shapes.addN((s, p, o, shapes) for s, p, o in ctx.rules.all_shape_triples)
+    from pcfgraph.audit.engine import _triple
+
+    cache: dict[object, object] = {}
+    framework = [_triple(q, cache) for q in ctx.read_quads()]  # type: ignore[arg-type]
+    report = shacl_report_graph(data_graph(framework, triples), shapes)
+    lists = {}
+    for result in report.subjects(SH.resultMessage, None):
+        shape = str(report.value(result, SH.sourceShape))
+        if shape.endswith(("sla-report-missing-period", "customer-follow-up-cadence")):
+            focus = node_text(report.value(result, SH.focusNode)) or ""
+            message = str(report.value(result, SH.resultMessage))
+            lists[shape.rsplit("/", 1)[-1], focus.rsplit("/", 1)[-1]] = re.findall(
+                r"\d{4}-Q\d", message
+            )
+    # as of today (a SHACL engine binds no parameter): clinical's SLA is open-ended, so every
+    # quarter from 2025-Q3 to the last ended one is listed
+    for key in (
+        ("sla-report-missing-period", "sla-clinical"),
+        ("customer-follow-up-cadence", "clinical"),
+    ):
+        listed = lists[key]
+        assert listed[:2] == ["2025-Q3", "2025-Q4"] and len(listed) >= 5, key
+        assert listed == sorted(listed), key
