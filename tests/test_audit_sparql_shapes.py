@@ -38,7 +38,8 @@ def test_every_check_of_its_own_has_a_twin() -> None:
         assert twin == (check.shape is None), check.rule.name
 
 
-def _pyshacl_pairs(triples: list) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+def _pyshacl_report(triples: list) -> Graph:  # type: ignore[type-arg]
+    """pySHACL's report on the model's ``triples`` with every shipped shape (twins included)."""
     ctx = context()
     shapes = Graph()
     shapes.addN((s, p, o, shapes) for s, p, o in ctx.rules.all_shape_triples)
@@ -46,7 +47,11 @@ def _pyshacl_pairs(triples: list) -> set[tuple[str, str]]:  # type: ignore[type-
 
     cache: dict[object, object] = {}
     framework = [_triple(q, cache) for q in ctx.read_quads()]  # type: ignore[arg-type]
-    report = shacl_report_graph(data_graph(framework, triples), shapes)
+    return shacl_report_graph(data_graph(framework, triples), shapes)
+
+
+def _pyshacl_pairs(triples: list) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+    report = _pyshacl_report(triples)
     reports = list(report.subjects(RDF.type, SH.ValidationReport))
     return {
         (node_text(report.value(r, SH.focusNode)) or "", str(report.value(r, SH.sourceShape)))
@@ -71,14 +76,7 @@ def test_pyshacl_lists_the_missing_periods_in_calendar_order_too() -> None:
     # the twins carry the checks' ordered sub-select: a SHACL engine's messages read the same
     path = CONFORMING
     triples, _ignored = parse_uploads([Upload(path.name, path.read_bytes())], Limits())
-    ctx = context()
-    shapes = Graph()
-    shapes.addN((s, p, o, shapes) for s, p, o in ctx.rules.all_shape_triples)
-    from pcfgraph.audit.engine import _triple
-
-    cache: dict[object, object] = {}
-    framework = [_triple(q, cache) for q in ctx.read_quads()]  # type: ignore[arg-type]
-    report = shacl_report_graph(data_graph(framework, triples), shapes)
+    report = _pyshacl_report(triples)
     lists = {}
     for result in report.subjects(SH.resultMessage, None):
         shape = str(report.value(result, SH.sourceShape))
