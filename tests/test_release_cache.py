@@ -157,3 +157,35 @@ def test_a_release_directory_opens_its_store_read_only(tmp_path: Path) -> None:
     assert loaded.store_path is not None
     with pytest.raises((OSError, RuntimeError), match=r"read-write|read-only|read only"):
         loaded.store.store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+
+
+def test_missing_extra_sources_are_refused_even_with_a_release_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A missing --add workbook (or sources file) was left out of the cache key: with the default
+    # release cached, `pcfgraph build --add typo.xlsx` and `serve --add typo.xlsx` went on with
+    # the default graph as if it held the workbook (a fresh cache refused it in the build)
+    from pcfgraph import release
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+    from pcfgraph.errors import InputError
+    from pcfgraph.release_cache import open_release
+    from pcfgraph.sources import ExtraSources
+
+    monkeypatch.setattr(release, "build_release", lambda *a, **k: ops_release())
+    cache = tmp_path / "cache"
+    cached = open_release(None, cache_dir=cache)  # the default sources' release, kept
+    typo = tmp_path / "typo.xlsx"
+    with pytest.raises(InputError, match=r"--add \S*typo\.xlsx: no such file"):
+        open_release(None, cache_dir=cache, extra=ExtraSources(workbooks=(typo,)))
+    real = tmp_path / "real.xlsx"
+    real.write_bytes(b"not read: the missing one is refused first")
+    with pytest.raises(InputError, match=r"typo\.xlsx: no such file"):
+        open_release(None, cache_dir=cache, extra=ExtraSources(workbooks=(real, typo)))
+    with pytest.raises(InputError, match=r"none\.yaml: no such sources file"):
+        open_release(None, cache_dir=cache, extra=ExtraSources(sources_file=tmp_path / "none.yaml"))
+    monkeypatch.setenv("PCFGRAPH_CACHE_DIR", str(cache))
+    out = tmp_path / "out"
+    assert run_main(main, ["build", "--add", str(typo), "-o", str(out)]) == 2  # bad input
+    assert "typo.xlsx: no such file" in capsys.readouterr().err and not out.exists()
+    assert open_release(None, cache_dir=cache).release_id == cached.release_id  # still kept

@@ -40,9 +40,19 @@ class ExtraSources:
         return bool(self.workbooks) or self.sources_file is not None
 
     def files(self) -> list[Path]:
-        """Every file these sources read (so a cache key changes when any of them does)."""
-        out = [Path(p) for p in self.workbooks if Path(p).is_file()]
-        if self.sources_file is not None and self.sources_file.is_file():
+        """Every file these sources read (so a cache key changes when any of them does).
+
+        A missing ``--add`` workbook or sources file is refused here, as the build would refuse
+        it: left out of the key, it would leave the key of the sources without it, and the
+        release cached for those (the default one, for a lone ``--add``) would be served as if
+        it held the file."""
+        for path in self.workbooks:
+            if not Path(path).is_file():
+                raise InputError(f"--add {path}: no such file")
+        out = [Path(p) for p in self.workbooks]
+        if self.sources_file is not None:
+            if not self.sources_file.is_file():
+                raise InputError(f"{self.sources_file}: no such sources file")
             out.append(self.sources_file)
             base = self.sources_file.resolve().parent
             doc = read_sources_file(self.sources_file)
