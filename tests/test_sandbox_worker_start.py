@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import pcfgraph
 import pcfgraph.sandbox
 from pcfgraph.sandbox.worker import load_store
 
@@ -51,3 +52,29 @@ def test_a_worker_loads_the_quads_a_strict_parse_gives(tmp_path: Path) -> None:
     loaded = load_store(str(source))
     assert set(loaded.store) == set(strict)
     assert len(loaded) == 3
+
+
+def test_a_worker_whose_server_stopped_while_it_loaded_exits_quietly(tmp_path: Path) -> None:
+    # `pcfgraph serve` stopped while its workers still loaded: each printed a BrokenPipeError
+    # traceback into the server's log when it went to say it was ready
+    import json
+    import os
+    import socket
+
+    source = tmp_path / "graph.nq"
+    source.write_text('<https://e.org/a> <https://e.org/p> "x" .\n', encoding="utf-8")
+    server_end, worker_end = socket.socketpair()
+    server_end.close()  # the server is gone before the worker reports
+    env = dict(os.environ, PYTHONPATH=str(Path(pcfgraph.__file__).resolve().parent.parent))
+    fd = str(worker_end.fileno())
+    done = subprocess.run(
+        [sys.executable, "-m", "pcfgraph.sandbox", fd, str(source), "256", json.dumps({})],
+        pass_fds=(worker_end.fileno(),),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    worker_end.close()
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

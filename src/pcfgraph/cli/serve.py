@@ -69,6 +69,9 @@ def serve(**options: Any) -> None:
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
     settings = Settings.from_env(**overrides)
+    from pcfgraph.http.port_check import refuse_taken_port
+
+    refuse_taken_port(settings.host, settings.port)  # before seconds of loading, not after
     from pcfgraph.server_processes import hold_reload_signals
 
     hold_reload_signals()  # a SIGHUP while the release loads: a reload once it serves

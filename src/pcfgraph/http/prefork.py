@@ -64,6 +64,9 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     measured). A worker's socket starts listening only once its app has started (uvicorn
     listens after the lifespan's startup), so no connection waits for a worker still
     starting while another one already answers ``/ready``."""
+    from pcfgraph.http.port_check import cannot_listen, refuse_taken_port
+
+    refuse_taken_port(host, port)  # SO_REUSEPORT would join another server listening there
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sockets: list[socket.socket] = []
     try:
@@ -75,10 +78,10 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sock.bind((host, port))
             port = sock.getsockname()[1]  # port 0: the others take the one the first got
             sock.set_inheritable(True)
-    except OSError:
+    except OSError as exc:
         for sock in sockets:
             sock.close()
-        raise
+        raise cannot_listen(host, port, exc) from None
     return sockets
 
 

@@ -214,7 +214,10 @@ def worker_main(sock: socket.socket, nquads: str, memory_mb: int, limits: dict[s
     ctx = WorkerContext(store=load_store(nquads), limits=limits)
     memory.loaded()
     sock.setblocking(True)
-    sock.sendall(protocol.encode({"ready": os.getpid(), "isolated": isolated}))
+    try:
+        sock.sendall(protocol.encode({"ready": os.getpid(), "isolated": isolated}))
+    except OSError:
+        return  # the server stopped while this worker loaded: nobody to serve, no traceback
     while True:
         try:
             message = _recv_message(sock)
