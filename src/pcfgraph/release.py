@@ -48,6 +48,16 @@ MANIFEST_FILE = "manifest.json"
 STORE_DIR = "store"
 
 
+#: What tells one file's bytes from another's: device, inode, size, modification time (ns).
+FileIdentity = tuple[int, int, int, int]
+
+
+def file_identity(st: os.stat_result) -> FileIdentity:
+    """The :data:`FileIdentity` of a file's ``stat``: a hard link to it has the same; a file
+    renamed over it (a republished release) has another inode."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @dataclass(frozen=True)
 class Release:
     store: EmbeddedStore
@@ -61,6 +71,9 @@ class Release:
     #: Graphs that passed the framework shapes alone when imported (set by
     #: :func:`build_release`; :func:`pcfgraph.release_verify.verify_release` runs the rest).
     validated_graphs: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    #: The graph file whose bytes :func:`load_release` checked against the manifest's sha256
+    #: (:func:`file_identity`); None when it read none (:func:`check_graph_copy` hashes then).
+    graph_file: FileIdentity | None = field(default=None, repr=False, compare=False)
 
     @property
     def release_id(self) -> str:
@@ -377,7 +390,7 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         graph_path = path / manifest.get("graph_file", GRAPH_FILE)
         in_memory = not manifest.get("store") or served_in_memory(manifest, memory_quads)
-        data = graph_path.read_bytes() if check_graph_file or in_memory else b""
+        data, identity = _read_graph(graph_path) if check_graph_file or in_memory else (b"", None)
     except (OSError, ValueError) as exc:
         raise ReleaseError(f"release {path}: cannot read manifest or graph: {exc}") from None
     if data:
@@ -395,7 +408,13 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
             shutil.rmtree(snapshot, ignore_errors=True)
             raise ReleaseError(f"release {path}: cannot open its store: {exc}") from None
         counts = graph_counts(store)
-        release = Release(store=store, manifest=manifest, path=path, store_path=snapshot)
+        release = Release(
+            store=store,
+            manifest=manifest,
+            path=path,
+            store_path=snapshot,
+            graph_file=identity if data else None,
+        )
         weakref.finalize(release, remove_snapshot, snapshot, os.getpid())
     else:
         try:
@@ -403,10 +422,35 @@ def load_release(path: Path, *, check_graph_file: bool = True, memory_quads: int
         except SyntaxError as exc:
             raise ReleaseError(f"release {path}: graph does not parse: {exc}") from None
         counts = graph_counts(store)  # one aggregate query: 0.06 s, a Python scan 0.17 s
-        release = Release(store=store, manifest=manifest, path=path)
+        release = Release(store=store, manifest=manifest, path=path, graph_file=identity)
     if sum(counts.values()) != manifest.get("quads") or counts != manifest.get("graphs"):
         raise ReleaseError(f"release {path}: quad counts differ from the manifest")
     return release
+
+
+def _read_graph(path: Path) -> tuple[bytes, FileIdentity]:
+    """A graph file's bytes and the identity of the file they were read from (one open)."""
+    with open(path, "rb") as fh:
+        return fh.read(), file_identity(os.fstat(fh.fileno()))
+
+
+def holds_verified_graph(release: Release, copy: Path) -> bool:
+    """Whether ``copy``, a hard link to (or copy of) ``release``'s graph file made after it
+    was loaded, holds the bytes checked against its manifest.
+
+    The release directory may have been republished meanwhile (its ``graph.nq`` replaced by a
+    rename), so the link may be to another file. The same file that :func:`load_release`
+    hashed (same :func:`file_identity`: release files are never rewritten in place) holds
+    them; any other (a copy, a republished file, a release loaded without reading its graph)
+    is hashed again and must have the manifest's sha256.
+    """
+    if release.graph_file is not None and file_identity(os.stat(copy)) == release.graph_file:
+        return True
+    digest = hashlib.sha256()
+    with open(copy, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest() == release.manifest.get("sha256")
 
 
 def served_in_memory(manifest: dict[str, Any], memory_quads: int) -> bool:
