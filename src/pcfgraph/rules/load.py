@@ -97,8 +97,10 @@ def shape_rules(shapes: Graph) -> dict[str, Rule]:
 def _component_hints(shapes: Graph, shape: URIRef) -> tuple[tuple[str, str], ...]:
     """The shape's hints for one constraint component each: ``orgm:componentHint [
     sh:sourceConstraintComponent <component> ; orgm:remediationHint "..."@en ]``, and for a
-    datatype result (unless the shape gives one) how to write the value."""
+    datatype, class, ``sh:in`` or range result (unless the shape gives one) what the
+    constraint asks for (:mod:`pcfgraph.rules.hints`)."""
     from pcfgraph.rules.engine import datatype_hint
+    from pcfgraph.rules.hints import derived_hints
 
     hints: dict[str, str] = {}
     for node in shapes.objects(shape, _ORGM.componentHint):
@@ -112,6 +114,8 @@ def _component_hints(shapes: Graph, shape: URIRef) -> tuple[tuple[str, str], ...
     )
     if derived:
         hints.setdefault(str(_SH.DatatypeConstraintComponent), derived)
+    for iri, text in derived_hints(shapes, shape).items():
+        hints.setdefault(iri, text)
     return tuple(sorted(hints.items()))
 
 
