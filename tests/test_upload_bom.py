@@ -9,6 +9,8 @@ Windows-1252 text grows up to 3x), the same 413 naming both sizes. One decision 
 from __future__ import annotations
 
 import codecs
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +19,11 @@ from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_release_dir, up
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
+from pcfgraph.audit.charset import looks_like_utf16, utf16_without_bom
 from pcfgraph.audit.parse import Upload, read_model, upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.errors import PayloadTooLarge
+from pcfgraph.errors import ParseError, PayloadTooLarge
 
 TURTLE_CAFE = (
     "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
@@ -106,6 +109,80 @@ def test_the_limit_applies_to_the_utf8_text_too() -> None:
     read_model([Upload("model.ttl", data, "text/turtle; charset=iso-8859-1")], max_bytes=utf8)
 
 
+# --- UTF-16 without a byte order mark --------------------------------------------------------
+
+#: Latin-1 text only: in UTF-16 a NUL in every other byte, no doubt about the encoding.
+TURTLE_LATIN = TURTLE_CAFE.replace(" – 東京", "")
+LATIN_TRIPLES = set(read_model([Upload("model.ttl", TURTLE_LATIN.encode())]).triples)
+#: Text beyond Latin-1 first: many NULs, but not in every other byte.
+TURTLE_TOKYO = "# 東京 – Łódź\n" + TURTLE_LATIN
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(
+    "name,fmt",
+    [
+        ("model.ttl", "turtle"),
+        ("model.nt", "nt"),
+        ("model.jsonld", "json-ld"),
+        ("model.rdf", "xml"),
+        ("upload", "turtle"),  # no name to go by: the content decides
+    ],
+)
+def test_utf16_without_a_mark_is_read_when_every_other_byte_is_nul(
+    encoding: str, name: str, fmt: str
+) -> None:
+    text = Graph().parse(data=TURTLE_LATIN, format="turtle").serialize(format=fmt)
+    data = text.encode(encoding)
+    assert not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    assert utf16_without_bom(data) == encoding
+    assert upload_format(name, None, data)[0] == "rdf"
+    assert set(read_model([Upload(name, data)]).triples) == LATIN_TRIPLES
+    # a declared charset is what the sender says: utf-16 as declared, a UTF-8 one is refused
+    declared = f"text/turtle; charset={encoding}" if fmt == "turtle" else None
+    if declared:
+        assert set(read_model([Upload(name, data, declared)]).triples) == LATIN_TRIPLES
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(
+    "data,media_type",
+    [
+        (TURTLE_TOKYO, None),  # not every other byte is NUL: it only looks like UTF-16
+        (TURTLE_LATIN, "text/turtle; charset=utf-8"),  # declared UTF-8, but it is not
+    ],
+    ids=["beyond-latin1", "declared-utf8"],
+)
+def test_text_that_looks_like_utf16_without_a_mark_is_refused_saying_so(
+    encoding: str, data: str, media_type: str | None
+) -> None:
+    charset = encoding.replace("-le", "le").replace("-be", "be")
+    with pytest.raises(ParseError) as refused:
+        read_model([Upload("model.ttl", data.encode(encoding), media_type)])
+    assert str(refused.value) == (
+        f"model.ttl, line 1, column 1: not Turtle text: the file looks like UTF-16 text "
+        f"({encoding[-2:].upper()}) without a byte order mark (a NUL in every other byte), and "
+        "is read as UTF-8: save it as UTF-8, or declare its encoding (over HTTP: "
+        f"Content-Type: text/turtle; charset={charset})"
+    )
+    # what it says to do works
+    told = f"text/turtle; charset={charset}"
+    assert set(read_model([Upload("model.ttl", data.encode(encoding), told)]).triples)
+
+
+def test_utf32_and_binary_files_are_not_taken_for_utf16() -> None:
+    assert utf16_without_bom(TURTLE_LATIN.encode("utf-32-le")) is None
+    assert utf16_without_bom(TURTLE_LATIN.encode("utf-32-be")) is None
+    assert looks_like_utf16(TURTLE_LATIN.encode("utf-32-le")) is None
+    assert utf16_without_bom(TURTLE_LATIN.encode()) is None
+    assert utf16_without_bom(b"A\x00") is None  # one character says nothing
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>" * 100)
+    workbook = buffer.getvalue()
+    assert utf16_without_bom(workbook) is None and looks_like_utf16(workbook) is None
+
+
 # --- the edges ------------------------------------------------------------------------------
 
 
@@ -172,3 +249,49 @@ def test_validate_applies_the_limit_to_the_utf8_text(client: TestClient) -> None
         str(utf8)
         in client.post("/validate", content=data, headers={"Content-Type": media}).json()["detail"]
     )
+
+
+def test_every_edge_reads_utf16_without_a_mark_and_refuses_lookalikes_clearly(
+    client: TestClient, release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``POST /validate`` (body and form), the workbench and ``pcfgraph audit FILE``: UTF-16
+    text without a mark is read when every other byte is NUL; text that only looks like it is
+    400 (exit 2), as undecodable text is, saying what it looks like and what to do."""
+    text = CONFORMING.read_text(encoding="utf-8")
+    url = f"/validate?asOf={AS_OF.isoformat()}"
+    expected = client.post(url, content=text.encode(), headers={"Content-Type": "text/turtle"})
+    assert expected.status_code == 200, expected.text[:300]
+    little = text.encode("utf-16-le")
+    for r in (
+        client.post(url, content=little, headers={"Content-Type": "text/turtle"}),
+        client.post(url, files={"model": ("model.ttl", text.encode("utf-16-be"), "text/turtle")}),
+    ):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["results"] == expected.json()["results"]
+    page = client.post(
+        "/audit",
+        files={"model": ("model.ttl", little, "text/turtle")},
+        data={"asOf": AS_OF.isoformat()},
+    )
+    assert page.status_code == 200 and "The model conforms" in page.text
+    path = tmp_path / "model.ttl"
+    path.write_bytes(little)
+    args = ["audit", str(path), "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+    assert run_main(main, args) == 0
+    capsys.readouterr()
+
+    tokyo = ("# 東京\n" + text).encode("utf-16-le")
+    told = "looks like UTF-16 text (LE) without a byte order mark"
+    for r in (
+        client.post(url, content=tokyo, headers={"Content-Type": "text/turtle"}),
+        client.post(url, files={"model": ("model.ttl", tokyo, "text/turtle")}),
+    ):
+        assert r.status_code == 400, r.text[:300]
+        assert r.json()["code"] == "parse-error"
+        assert told in r.json()["detail"] and "charset=utf-16le" in r.json()["detail"]
+    page = client.post("/audit", files={"model": ("model.ttl", tokyo, "text/turtle")})
+    assert page.status_code == 400 and told in page.text
+    path.write_bytes(tokyo)
+    assert run_main(main, args) == 2
+    err = capsys.readouterr().err
+    assert told in err and "save it as UTF-8" in err

@@ -121,9 +121,15 @@ def test_rdfxml_external_entity(tmp_path: Path, canary: Canary, parser: ParserWo
         assert "TOP-SECRET" not in str(err)
     # another encoding cannot smuggle the DTD past the check: UTF-16 with a byte order mark is
     # read by its mark (pcfgraph.audit.charset) and the check reads the UTF-8 it becomes, so it
-    # is refused at the DTD, before the parser, as in UTF-8
+    # is refused at the DTD, before the parser, as in UTF-8; so is UTF-16 without a mark, read
+    # as UTF-16 when every other byte is NUL
     utf16 = LAUGHS.decode().replace('version="1.0"', 'version="1.0" encoding="UTF-16"')
-    for data in (utf16.encode("utf-16"), codecs.BOM_UTF16_BE + utf16.encode("utf-16-be")):
+    for data in (
+        utf16.encode("utf-16"),
+        codecs.BOM_UTF16_BE + utf16.encode("utf-16-be"),
+        utf16.encode("utf-16-le"),
+        utf16.encode("utf-16-be"),
+    ):
         err = refused(Upload("m.rdf", data, "application/rdf+xml"), parser)
         assert_refused_at_the_dtd(err, parser)
     assert canary.settled_hits() == 0

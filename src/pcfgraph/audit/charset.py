@@ -18,6 +18,16 @@ declared charset: the mark leaves no doubt, and a charset that contradicts it (a
 default ``charset=utf-8`` on a UTF-16 file) gives way to it, as in the WHATWG Encoding
 Standard's decode. A declared charset Python does not know is still 415.
 
+A file in UTF-16 without a mark and without a declared charset (written by a program that
+omits it, or cut from a longer file) is read as UTF-16 too when its first 4 KB leave no doubt (:func:`utf16_without_bom`): a NUL in every other byte and in no other,
+as ASCII or Latin-1 text is in UTF-16 (a NUL is no character of Turtle, JSON or XML text, so
+it cannot be UTF-8 RDF). UTF-32 (NULs in three bytes of four) is not taken for it. When the
+bytes only look like UTF-16 (many such NULs, but not in every other byte, or a declared
+``charset=utf-8``), the upload is refused with a :class:`~pcfgraph.errors.ParseError` (400,
+exit 2) saying it looks like UTF-16 without a byte order mark and what to do: save it as
+UTF-8, or declare ``charset=utf-16le`` (:func:`utf16_refusal`), instead of a Turtle syntax
+error about a NUL.
+
 The upload limit (``max_upload_bytes``) holds for the bytes as sent and for the UTF-8 text they
 are re-encoded in (:func:`pcfgraph.audit.parse.check_upload_size`): Latin-1 or Windows-1252
 text grows up to 3x.
@@ -74,9 +84,76 @@ def bom_codec(data: bytes | None) -> str | None:
     return None
 
 
+#: How many first bytes tell UTF-16 without a byte order mark.
+_UTF16_HEAD: Final = 4096
+
+
+def _nul_pairs(data: bytes) -> tuple[int, int, int]:
+    """Of the first byte pairs of ``data``: how many, how many are ASCII-like little-endian
+    UTF-16 (a byte then NUL), how many big-endian (NUL then a byte); no UTF-16 at all (0, 0,
+    0) when a quarter or more are two NULs (UTF-32, binary data)."""
+    head = data[:_UTF16_HEAD]
+    head = head[: len(head) - len(head) % 2]
+    first, second = head[0::2], head[1::2]
+    pairs = len(second)
+    if 0 not in head:  # UTF-8 (or Latin-1) text: no NUL at all
+        return pairs, 0, 0
+    little = sum(1 for a, b in zip(first, second, strict=True) if a and not b)
+    big = sum(1 for a, b in zip(first, second, strict=True) if b and not a)
+    nul_pairs = sum(1 for a, b in zip(first, second, strict=True) if not a and not b)
+    if nul_pairs * 4 >= pairs:
+        return 0, 0, 0
+    return pairs, little, big
+
+
+def utf16_without_bom(data: bytes | None) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` has no byte order mark and its first
+    bytes are unmistakably UTF-16 text: a NUL in every other byte and in no other (ASCII or
+    Latin-1 text in UTF-16; UTF-32 has NULs in three bytes of four); else None."""
+    if not data or bom_codec(data) is not None:
+        return None
+    pairs, little, big = _nul_pairs(data)
+    if pairs < 2:
+        return None
+    if little == pairs:
+        return "utf-16-le"
+    if big == pairs:
+        return "utf-16-be"
+    return None
+
+
+def looks_like_utf16(data: bytes | None) -> str | None:
+    """``"utf-16le"`` or ``"utf-16be"`` (the charset to declare) when ``data`` has no byte
+    order mark and looks like UTF-16 text, though not as unmistakably as
+    :func:`utf16_without_bom` needs (text beyond Latin-1 in its first bytes, a stray NUL): a
+    quarter or more of its first byte pairs are ASCII in UTF-16 of one byte order and far
+    fewer of the other; else None."""
+    if not data or bom_codec(data) is not None:
+        return None
+    pairs, little, big = _nul_pairs(data)
+    if pairs < 2:
+        return None
+    if little * 4 >= pairs and little > 2 * big:
+        return "utf-16le"
+    if big * 4 >= pairs and big > 2 * little:
+        return "utf-16be"
+    return None
+
+
+def utf16_refusal(charset: str, media_type: str) -> str:
+    """What is wrong with text that looks like UTF-16 without a byte order mark and is read as
+    UTF-8, and how to fix it (the message of the error refusing it)."""
+    return (
+        f"the file looks like UTF-16 text ({charset[-2:].upper()}) without a byte order mark "
+        "(a NUL in every other byte), and is read as UTF-8: save it as UTF-8, or declare its "
+        f"encoding (over HTTP: Content-Type: {media_type}; charset={charset})"
+    )
+
+
 def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -> str | None:
     """The codec an upload is read in: its byte order mark's (``data``'s first bytes), else
-    the charset its media type declares; None for UTF-8 or when neither says (the bytes are
+    the charset its media type declares, else UTF-16 when the bytes leave no doubt
+    (:func:`utf16_without_bom`); None for UTF-8 or when none of these says (the bytes are
     read as they are). A charset Python does not know as a text encoding is
     :class:`~pcfgraph.errors.UnsupportedMediaType` naming it, mark or not."""
     charset = media_type_charset(media_type)
@@ -87,7 +164,7 @@ def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -
             "send the file as UTF-8 (charset=utf-8) or name its encoding "
             "(e.g. charset=iso-8859-1, windows-1252, utf-16)"
         )
-    codec = bom_codec(data) or codec
+    codec = bom_codec(data) or codec or (utf16_without_bom(data) if charset is None else None)
     return None if codec in (None, "utf-8") else codec
 
 

@@ -133,9 +133,12 @@ def model_format(name: str, media_type: str | None, data: bytes | None = None) -
 
 
 def _unsupported(name: str, what: str, data: bytes | None, suffix: str) -> UnsupportedMediaType:
+    from pcfgraph.audit.charset import looks_like_utf16, utf16_refusal
     from pcfgraph.audit.sniff import CSV_HINT, looks_like_csv
 
     hint = CSV_HINT if looks_like_csv(data, suffix) else ""
+    if utf16 := looks_like_utf16(data):
+        hint += "; " + utf16_refusal(utf16, "text/turtle")
     return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
 
 
@@ -309,7 +312,13 @@ def parse_upload(
     data = upload.data
     check_upload_size(name, len(data), max_bytes)
     fmt = detect_format(name, upload.media_type, data)
-    from pcfgraph.audit.charset import to_utf8, upload_codec, xml_declared_codec
+    from pcfgraph.audit.charset import (
+        looks_like_utf16,
+        to_utf8,
+        upload_codec,
+        utf16_refusal,
+        xml_declared_codec,
+    )
 
     codec = upload_codec(name, upload.media_type, data)
     if codec is None and fmt is ox.RdfFormat.RDF_XML:
@@ -331,6 +340,9 @@ def parse_upload(
     if what := binary(data):  # a workbook named .ttl, Notepad's "Unicode" (UTF-16)...
         what = f"not {FORMAT_NAMES[fmt]} text: the file is {what}"
         raise ParseError(what, line=1, column=1, source=name)  # its first bytes say so
+    if codec is None and (utf16 := looks_like_utf16(data)):  # read as UTF-8, but it is not
+        what = f"not {FORMAT_NAMES[fmt]} text: {utf16_refusal(utf16, fmt.media_type)}"
+        raise ParseError(what, line=1, column=1, source=name)
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
