@@ -209,3 +209,9 @@ def test_explain_lists_the_derived_hints(name: str) -> None:
 
     text = explain(RuleSet.load(), name)
     assert "to fix a " in text
+    if name == "MaturityClaimLevelShape":  # the range's two bounds, one line; no exclusive bound
+        assert (
+            "to fix a MaxInclusive or MinInclusive result: Make orgm:claimedLevel a number from"
+            " 1 to 5.\n"
+        ) in text
+        assert "Exclusive" not in text

@@ -80,9 +80,13 @@ def explain(ruleset: RuleSet, name: str) -> str:
         lines.append(f'passage: "{rule.passage}"')
     if rule.hint:
         lines.append(f"to fix: {rule.hint}")
+    kinds: dict[str, list[str]] = {}  # one line for the components of one hint (a range's)
     for component, hint in rule.component_hints:
-        kind = component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-        lines.append(f"to fix a {kind} result: {hint}")
+        kinds.setdefault(hint, []).append(
+            component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+        )
+    for hint, names in kinds.items():
+        lines.append(f"to fix a {' or '.join(names)} result: {hint}")
     example = minimal_example(ruleset, rule)
     lines.append("")
     if example:

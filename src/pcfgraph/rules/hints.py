@@ -35,12 +35,12 @@ CONSTRAINT_PARAMETERS = {
     SH.lessThan: "lessThan",
     SH.hasValue: "hasValue",
 }
-_RANGE = (
-    SH.MinInclusiveConstraintComponent,
-    SH.MaxInclusiveConstraintComponent,
-    SH.MinExclusiveConstraintComponent,
-    SH.MaxExclusiveConstraintComponent,
-)
+_RANGE = {
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+}
 
 
 def _a(word: str) -> str:
@@ -129,6 +129,7 @@ def derived_hints(shapes: Graph, shape: URIRef) -> dict[str, str]:
         path,
     )
     if bounds:
-        for component in _RANGE:
-            hints[str(component)] = bounds
+        for param, component in _RANGE.items():
+            if (shape, param, None) in shapes:
+                hints[str(component)] = bounds
     return hints
