@@ -197,3 +197,33 @@ def test_gaps_table_orders_codes_naturally_and_names_kinds_in_words() -> None:
     )
     assert all("process group" in ln for ln in lines if ln.startswith("8."))
     assert "processGroup" not in "\n".join(lines)
+
+
+def test_a_one_column_table_fills_the_width_like_any_other() -> None:
+    # its rows were taken for section headings and wrapped at 20 characters
+    name = "Develop and manage IT customer relationships across the enterprise"
+    assert render_table(["name"], [[name]], width=100).splitlines()[2] == name
+    lines = render_table(["name"], [[name]], width=40).splitlines()
+    assert max(len(line) for line in lines) <= 40 and " ".join(lines[2:-1]) == name
+
+
+def test_control_characters_in_cells_are_shown_not_sent_to_the_terminal() -> None:
+    # a label from a model or a workbook could carry escape sequences the reader's terminal runs
+    cell = "IT\x1b]0;title\x07 \u202eevil\x9b2J"
+    table = render_table(["a", "b"], [[cell, "x"]], width=120)
+    assert "\x1b" not in table and "\x07" not in table and "\u202e" not in table
+    assert "\x9b" not in table
+    assert "IT\\x1b]0;title\\x07 \\u202eevil\\x9b2J" in table
+
+
+def test_a_query_table_prints_escapes_and_the_error_line_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rq = tmp_path / "q.rq"
+    rq.write_text('SELECT ?x WHERE { BIND("a\\u001b[31mred" AS ?x) }\n', encoding="utf-8")
+    code, out = run(["query", str(rq), "--format", "table"], capsys)
+    assert code == 0 and "a\\x1b[31mred" in out and "\x1b" not in out
+    bad = tmp_path / "bad\x1b[2J.rq"
+    assert run_main(main, ["query", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad\\x1b[2J.rq" in err and "\x1b" not in err

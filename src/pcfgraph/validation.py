@@ -41,6 +41,7 @@ from pcfgraph.rules.model import SEVERITIES, Check, Finding, Rule
 from pcfgraph.rules.ruleset import RuleSet
 from pcfgraph.rules.terms import to_rdflib
 from pcfgraph.store import EmbeddedStore
+from pcfgraph.terminal_text import printable
 
 __all__ = [
     "CHECK_GLOB",
@@ -130,7 +131,7 @@ class ValidationReport:
             f" ({len(self.shapes)} shape files, {len(self.checks)} checks, "
             f"{self.triples} triples; {timing})"
         )
-        return "\n".join(lines) + "\n"
+        return printable("\n".join(lines) + "\n")
 
     def to_json(self) -> str:
         doc = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pcfgraph.terminal_text import printable
+
 if TYPE_CHECKING:
     from pcfgraph.audit.report import AuditReport, AuditResult
 
@@ -76,7 +78,7 @@ def report_text(report: AuditReport) -> str:
     totals = ", ".join(f"{n} {s.lower()}" for s, n in report.counts.items())
     lines.append("")
     lines.append(f"{'conforms' if report.conforms else 'does not conform'}: {totals}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")  # labels and messages from the model
 
 
 def _in(group_iri: str | None, group: dict[str, object], report: AuditReport) -> bool:

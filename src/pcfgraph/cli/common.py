@@ -91,10 +91,14 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
         click.echo("Aborted.", err=True)
         return EXIT_BAD_INPUT
     except InputError as exc:
-        click.echo(f"pcfgraph: error: {exc}", err=True)
+        from pcfgraph.terminal_text import printable  # only on an error: start-up stays lean
+
+        click.echo(f"pcfgraph: error: {printable(str(exc))}", err=True)
         return EXIT_BAD_INPUT
     except PcfgraphError as exc:
-        click.echo(f"pcfgraph: error: {exc}", err=True)
+        from pcfgraph.terminal_text import printable
+
+        click.echo(f"pcfgraph: error: {printable(str(exc))}", err=True)
         return EXIT_BAD_INPUT
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT

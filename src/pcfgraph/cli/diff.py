@@ -17,6 +17,7 @@ from pcfgraph.diff import to_json as diff_json
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_cache import open_release
+from pcfgraph.terminal_text import printable
 
 
 def diff_table(result: DiffResult) -> str:
@@ -55,7 +56,7 @@ def diff_table(result: DiffResult) -> str:
                     )
                 )
         out.append("")
-    return "\n".join(out)
+    return printable("\n".join(out))  # names and definitions from the workbooks
 
 
 def _is_workbook(arg: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pcfgraph.codes import code_key
 from pcfgraph.iris import curie
+from pcfgraph.terminal_text import printable
 
 __all__ = ["code_key", "curie", "render_table", "terminal_width"]
 
@@ -71,17 +72,20 @@ def render_table(
 ) -> str:
     """Rows as an aligned table fitted to ``width`` (the terminal's), long cells wrapped.
 
-    A row of one cell is a section heading: printed across the table, not in a column.
+    In a table of several columns, a row of one cell is a section heading: printed across the
+    table, not in a column.
     """
-    cells = [[" ".join(c.split()) for c in r] for r in rows]
+    cells = [[" ".join(printable(c).split()) for c in r] for r in rows]  # widths as shown
     width = width or terminal_width()
-    widths = column_widths(header, [r for r in cells if len(r) > 1], width, max_width)
+    headings = len(header) > 1  # a one-column table's rows are rows (they wrapped at 20)
+    columns = [r for r in cells if len(r) > 1 or not headings]
+    widths = column_widths(header, columns, width, max_width)
     out = [
         GAP.join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
         GAP.join("-" * w for w in widths),
     ]
     for r in cells:
-        if len(r) == 1:
+        if headings and len(r) == 1:
             out.extend(_lines(r[0], max(sum(widths) + len(GAP) * (len(widths) - 1), 20)))
             continue
         wrapped = [_lines(c, w) for c, w in zip(r, widths, strict=True)]

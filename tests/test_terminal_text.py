@@ -1,0 +1,29 @@
+"""pcfgraph.terminal_text: what a terminal would act on is written as its escape, nothing else
+changes (the audit's and validation's text reports use it, tests/test_cli_tables.py the
+tables and error lines)."""
+
+from __future__ import annotations
+
+from pcfgraph.audit.render_text import report_text
+from pcfgraph.terminal_text import printable
+
+
+def test_controls_and_bidi_overrides_are_escaped_and_text_is_kept() -> None:
+    assert printable("a\x1b[2Jb\x07c\x00d\x7fe\x85f") == "a\\x1b[2Jb\\x07c\\x00d\\x7fe\\x85f"
+    assert printable("x\u202ey\u2066z\u200f") == "x\\u202ey\\u2066z\\u200f"
+    kept = "line one\n\tline two: Ærø, 日本, emoji 🙂, em dash —, NBSP\u00a0."
+    assert printable(kept) == kept
+
+
+def test_the_audit_text_report_shows_a_models_escape_sequence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from audit_support import audit_text
+
+    model = (
+        "@prefix : <http://x/> .\n@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        ':it a orgm:Organisation ; rdfs:label "IT" .\n'
+        ':c a orgm:Customer ; rdfs:label "Cust\\u001b]52;c;cHduZWQ=\\u0007" .\n'
+    )
+    text = report_text(audit_text(model))
+    assert "Cust\\x1b]52;c;cHduZWQ=\\x07" in text  # the clipboard-writing sequence, shown
+    assert "\x1b" not in text and "\x07" not in text
