@@ -227,3 +227,37 @@ def test_a_query_table_prints_escapes_and_the_error_line_too(
     assert run_main(main, ["query", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad\\x1b[2J.rq" in err and "\x1b" not in err
+
+
+def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --under took anything and a name it could not resolve listed "no gaps", as if the element
+    # had none: a code (8.1), a PCF ID, a typo
+    rel = ["--release", str(release_dir), "--format", "json"]
+
+    def focus(*args: str) -> set[str]:
+        code, out = run(["gaps", *args, *rel], capsys)
+        assert code == 0, args
+        return {b["element"]["value"] for b in json.loads(out)["results"]["bindings"]}
+
+    every = focus()
+    under = focus("--under", "apqc-pcf/cross-industry/7.4/20608")
+    assert under and under < every
+    assert (
+        focus("--under", "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608") == under
+    )
+    assert focus("--under", "20608") == under  # the PCF ID
+    assert focus("--under", "8.1", "--framework", APQC_ID) == {
+        e for e in under if e in focus("--framework", APQC_ID)
+    }
+    for args, says in (
+        (["--under", "8.1"], "--under '8.1': a code needs --framework"),
+        (["--under", "apqc-pcf/cross-industry/7.4/99999999"], "no element"),
+        (["--under", "99999999"], "no PCF ID 99999999"),
+        (["--framework", "nope"], "--framework: no framework 'nope'; known: "),
+        (["--target", "nope"], "--target: no framework 'nope'"),
+        (["--kind", "activites"], "--kind: no element is of kind 'activites'; kinds: "),
+    ):
+        assert run_main(main, ["gaps", *args, *rel]) == 2, args
+        assert says in capsys.readouterr().err, args

@@ -7,6 +7,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import pyoxigraph as ox
@@ -14,13 +15,16 @@ import pyoxigraph as ox
 from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import extra_sources_options, format_option, output_option, parse_params
 from pcfgraph.cli.table import code_key, curie, render_table
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
 from pcfgraph.release import Release, publish_copy
 from pcfgraph.release_cache import open_release
 from pcfgraph.store import SelectResult
+
+if TYPE_CHECKING:
+    from pcfgraph import services
 
 release_option = click.option(
     "--release",
@@ -244,8 +248,8 @@ def stats(fmt: str, release_dir: Path | None) -> None:
     "root",
     default=None,
     metavar="ID",
-    help="Only this element and those below it (element id or IRI, e.g. "
-    "apqc-pcf/cross-industry/7.4/20608).",
+    help="Only this element and those below it: element id or IRI (e.g. "
+    "apqc-pcf/cross-industry/7.4/20608), PCF ID, or code with --framework (e.g. 8.1).",
 )
 @click.option(
     "--undecided",
@@ -272,16 +276,28 @@ def gaps(
     inheritedMappings) is not a plain gap: the table lists it apart, csv and json add
     inheritedStatus (inherited / needs-review), inheritedMappings and inheritedFrom.
     """
-    from pcfgraph import iris
+    from pcfgraph import services
 
     release = load(release_dir)
-    q = QueryCatalog().get("api/gaps")
+    catalog = QueryCatalog()
+    q = catalog.get("api/gaps")
     params: dict[str, object] = {}
     names = {p.name for p in q.params}
-    if root is not None:
-        params["root"] = ox.NamedNode(
-            root if root.startswith(iris.ID_BASE) else iris.ID_BASE + root.lstrip("/")
+    reader = services.Reader(release.store, catalog)
+    known = [f.id for f in services.frameworks(reader)]
+    for option, value in (("framework", framework), ("target", target)):
+        if value is not None and value not in known:  # else: "no gaps", as if there were none
+            raise NotFoundError(f"--{option}: no framework {value!r}; known: {', '.join(known)}")
+    if kind is not None:
+        kinds = sorted(
+            {term_text(r["kind"]) for r in release.store.select(catalog.get("api/stats")).rows}
         )
+        if kind not in kinds:
+            raise NotFoundError(
+                f"--kind: no element is of kind {kind!r}; kinds: {', '.join(kinds)}"
+            )
+    if root is not None:
+        params["root"] = ox.NamedNode(gaps_root(reader, root, framework).iri)
     for option, key, value in (
         ("framework", "framework", framework),
         ("target", "otherFramework", target),
@@ -308,6 +324,27 @@ def gaps(
         sys.stdout.buffer.write(format_select(result, fmt))
         return
     sys.stdout.buffer.write(gaps_table(result).encode("utf-8"))
+
+
+def gaps_root(reader: services.Reader, ref: str, framework: str | None) -> services.Element:
+    """The element ``--under`` names: an IRI, an element id, a PCF ID, or a code of
+    ``--framework``. One that names nothing is an error (it listed "no gaps", as if the
+    element had none)."""
+    from pcfgraph import services
+
+    ref = ref.strip()
+    if ref.startswith(("http://", "https://")):
+        return services.element_by(reader, iri=ref, framework=framework)
+    if "/" in ref:
+        return services.element_by(reader, id=ref.lstrip("/").removeprefix("id/"))
+    if ref.isdigit():
+        return services.element_by(reader, pcf_id=int(ref), framework=framework)
+    if framework is None:
+        raise InputError(
+            f"--under {ref!r}: a code needs --framework (codes repeat across frameworks), "
+            "or give the element's id or IRI"
+        )
+    return services.element_by(reader, code=ref, framework=framework)
 
 
 #: Columns ``pcfgraph gaps`` adds to the query's rows for an element that inherits curated
