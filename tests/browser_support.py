@@ -97,14 +97,14 @@ def serve(app: Any) -> Iterator[Served]:
         sock.close()
 
 
-def shipped_app() -> Any:
+def shipped_app(release: Any) -> Any:
+    """The app over ``release``, the shipped graph (the session's ``shipped_release``)."""
     from pcfgraph.config import Settings
-    from pcfgraph.release import build_release
     from pcfgraph.serving import create_app
 
     # Uploads wait for a worker that loads the whole default graph: a deadline a loaded CI
     # machine meets (the deadline itself is tested in tests/security).
-    return create_app(Settings(validate_timeout=300), build_release())
+    return create_app(Settings(validate_timeout=300), release)
 
 
 def launch() -> Iterator[Any]:

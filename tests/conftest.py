@@ -34,14 +34,25 @@ def release_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 @pytest.fixture(scope="session")
-def shipped_server() -> Iterator[Any]:
+def shipped_release() -> Any:
+    """The shipped data assembled in memory (``build_release()``), once per test process for
+    the tests that only read it: about ten modules each paid the 1.2 s CPU of a build, and a
+    module fixture is built in both xdist workers when its tests are spread over them. A test
+    that changes a release builds its own; query counts are read as differences."""
+    from pcfgraph.release import build_release
+
+    return build_release()
+
+
+@pytest.fixture(scope="session")
+def shipped_server(shipped_release: Any) -> Iterator[Any]:
     """The shipped graph served on loopback (browser_support.serve of shipped_app), once per test
     process for the browser modules that need nothing else of a server: each start loads the
     default graph and starts a sandbox pool, seconds of CPU that five modules paid in turn.
     Pages get a browser context of their own (browser_support.new_page); tests only read."""
     from browser_support import serve, shipped_app
 
-    yield from serve(shipped_app())
+    yield from serve(shipped_app(shipped_release))
 
 
 @pytest.fixture(scope="session")

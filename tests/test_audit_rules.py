@@ -12,6 +12,7 @@ from rdflib import Graph, URIRef
 
 from pcfgraph import iris
 from pcfgraph.audit.rules import load_checks, load_shapes, shape_rules, targeted_shapes
+from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 
 EX = "https://example.org/northwind/"
@@ -815,13 +816,11 @@ def test_examples_readme_lists_every_documented_finding() -> None:
         assert f":{focus}" in readme, focus
 
 
-def test_rule_sources_exist_in_the_shipped_framework_data() -> None:
+def test_rule_sources_exist_in_the_shipped_framework_data(shipped_release: Release) -> None:
     """The same check against the real release (shipped TRIM, APQC, PRM-IT, IT-CMF data)."""
     import pyoxigraph as ox
 
-    from pcfgraph.release import build_release
-
-    store = build_release().store.store
+    store = shipped_release.store.store
     rules = list(shape_rules(load_shapes()).values()) + [c.rule for c in own_checks()]
     for rule in rules:
         if rule.source and rule.source.startswith(iris.ID_BASE):

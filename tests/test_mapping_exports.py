@@ -20,7 +20,7 @@ from pcfgraph.export import FORMATS as TRIPLE_FORMATS
 from pcfgraph.export import export_bytes as triples_export
 from pcfgraph.iris import PCFG, SEMAPV
 from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
-from pcfgraph.release import Release, build_release
+from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 
 SHIPPED = sorted((resource_dir("data") / "mappings").glob("*.sssom.tsv"))
@@ -28,8 +28,8 @@ STEMS = [p.name.removesuffix(".sssom.tsv") for p in SHIPPED]
 
 
 @pytest.fixture(scope="module")
-def release() -> Release:
-    return build_release()
+def release(shipped_release: Release) -> Release:
+    return shipped_release
 
 
 def parse(path: Path, fmt: str) -> Any:

@@ -18,7 +18,7 @@ from pcfgraph.iris import SEMAPV, SKOS
 from pcfgraph.mappings import read_mapping_set
 from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
 from pcfgraph.mappings.suggest import BM25, Item, fuzzy, rank, suggest, to_sssom_tsv, tokens
-from pcfgraph.release import Release, build_release
+from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 
 APQC, ITCMF, PRM = "apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it"
@@ -26,8 +26,8 @@ SHIPPED = sorted((resource_dir("data") / "mappings").glob("*.sssom.tsv"))
 
 
 @pytest.fixture(scope="module")
-def release() -> Release:
-    return build_release()
+def release(shipped_release: Release) -> Release:
+    return shipped_release
 
 
 def test_tokens_stem_and_expand_abbreviations() -> None:

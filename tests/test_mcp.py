@@ -23,7 +23,7 @@ from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release, build_release
+from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 from pcfgraph.sandbox import WorkerPool
 
@@ -43,8 +43,8 @@ AS_OF = "2025-07-15"
 
 
 @pytest.fixture(scope="module")
-def release() -> Release:
-    return build_release()
+def release(shipped_release: Release) -> Release:
+    return shipped_release
 
 
 def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:

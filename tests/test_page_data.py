@@ -20,7 +20,7 @@ from pcfgraph.errors import ReleaseError
 from pcfgraph.iris import PCFG
 from pcfgraph.mappings.suggest import Item
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import Release, build_release, load_release, write_release
+from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.runtime import AppState, Runtime
 from pcfgraph.services import statements_of
 from pcfgraph.services.page_data import (
@@ -33,9 +33,9 @@ from pcfgraph.services.page_reads import Reads
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+def release(tmp_path_factory: pytest.TempPathFactory, shipped_release: Release) -> Release:
     """The default graph written as a release directory (with its artefacts)."""
-    default = build_release()
+    default = shipped_release
     out = tmp_path_factory.mktemp("page-data") / "rel"
     write_release(default.store, out, default.manifest["sources"])
     return load_release(out)

@@ -13,7 +13,7 @@ import pytest
 
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import build_release, load_release, write_release
+from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.services import Element, Reader, SearchIndex
 from pcfgraph.services.search.documents import Document, VocabularyTerm, identifiers_of
 from pcfgraph.services.search.index import RELAXED_ROWS
@@ -169,8 +169,10 @@ def test_prefix_search_for_suggestions(index: SearchIndex) -> None:
     assert index.search("satisf") == []  # whole words only without prefix
 
 
-def test_release_ships_the_index_and_serves_it_read_only(tmp_path: Path) -> None:
-    release = build_release()
+def test_release_ships_the_index_and_serves_it_read_only(
+    tmp_path: Path, shipped_release: Release
+) -> None:
+    release = shipped_release
     manifest = write_release(release.store, tmp_path / "rel", release.manifest["sources"])
 
     assert manifest["artefacts"][SEARCH_INDEX_FILE]["sha256"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pcfgraph.queries import QueryCatalog
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 from pcfgraph.services import Reader, SearchIndex
 from pcfgraph.services.search.documents import family_of
 
@@ -45,9 +45,8 @@ def rank_of(index: SearchIndex, query: str, want: set[tuple[str, str]]) -> int |
 
 
 @pytest.fixture(scope="module")
-def index() -> SearchIndex:
-    release = build_release()
-    return SearchIndex.build(Reader(release.store, QueryCatalog()))
+def index(shipped_release: Release) -> SearchIndex:
+    return SearchIndex.build(Reader(shipped_release.store, QueryCatalog()))
 
 
 def test_query_set_is_large_and_covers_every_category_and_framework() -> None:

@@ -9,14 +9,14 @@ from fastapi.testclient import TestClient
 from pcfgraph import iris
 from pcfgraph.config import Settings
 from pcfgraph.export import export_bytes
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 from pcfgraph.serving import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-def test_terms_have_pages_and_are_exported() -> None:
-    release = build_release()
+def test_terms_have_pages_and_are_exported(shipped_release: Release) -> None:
+    release = shipped_release
     term = str(iris.vocabulary_term("search-terms", "operational-level-agreement"))
     ola = ox.Triple(
         ox.NamedNode(term), ox.NamedNode(SKOS + "altLabel"), ox.Literal("OLA", language="en")

@@ -11,7 +11,7 @@ from rdflib import RDF, URIRef
 
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.iris import SKOS
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 
 
 class Exported:
@@ -41,8 +41,8 @@ class Exported:
 
 
 @pytest.fixture(scope="module")
-def exported() -> Exported:
-    return Exported(export_bytes(build_release().store, FORMATS["turtle"]))
+def exported(shipped_release: Release) -> Exported:
+    return Exported(export_bytes(shipped_release.store, FORMATS["turtle"]))
 
 
 def schemes(g: Exported) -> set[URIRef]:

@@ -29,12 +29,11 @@ MAX_ROWS = 500
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Served]:
+def server(shipped_release: Any) -> Iterator[Served]:
     from pcfgraph.config import Settings
-    from pcfgraph.release import build_release
     from pcfgraph.serving import create_app
 
-    yield from serve(create_app(Settings(max_result_rows=MAX_ROWS), build_release()))
+    yield from serve(create_app(Settings(max_result_rows=MAX_ROWS), shipped_release))
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import pytest
 from gql_support import Client, shared_catalog
 
 from pcfgraph import services
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Client:
-    return Client(build_release())
+def shipped(shipped_release: Release) -> Client:
+    return Client(shipped_release)
 
 
 @pytest.fixture(scope="module")

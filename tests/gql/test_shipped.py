@@ -7,14 +7,14 @@ import pytest
 from gql_support import Client, shared_catalog
 
 from pcfgraph import services
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 
 APQC = "apqc-pcf-cross-industry-7.4"
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Client:
-    return Client(build_release())
+def shipped(shipped_release: Release) -> Client:
+    return Client(shipped_release)
 
 
 def test_81_tree_is_complete(shipped):

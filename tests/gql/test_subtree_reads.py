@@ -11,7 +11,7 @@ from gql_support import APQC, PRM, Client, graphql_release, shared_catalog
 from pcfgraph import services
 from pcfgraph.api.graphql import prefetch
 from pcfgraph.api.graphql.enums import MappingRelation
-from pcfgraph.release import build_release
+from pcfgraph.release import Release
 from pcfgraph.services import Reader
 
 SHIPPED_APQC = "apqc-pcf-cross-industry-7.4"
@@ -61,8 +61,8 @@ def _value(row: dict[str, Any], name: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Client:
-    return Client(build_release())
+def shipped(shipped_release: Release) -> Client:
+    return Client(shipped_release)
 
 
 def _sparql_tree(client: Client, root: str) -> list[dict[str, Any]]:
