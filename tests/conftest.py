@@ -45,6 +45,16 @@ def shipped_release() -> Any:
 
 
 @pytest.fixture(scope="session")
+def framework_release_path(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """audit_support.framework_release_dir (the audit's framework data as a release directory),
+    written once per test process for the audit and upload modules that only read it: each
+    module wrote its own, 3 s CPU apiece."""
+    from audit_support import framework_release_dir
+
+    return framework_release_dir(tmp_path_factory.mktemp("framework-release"))
+
+
+@pytest.fixture(scope="session")
 def shipped_server(shipped_release: Any) -> Iterator[Any]:
     """The shipped graph served on loopback (browser_support.serve of shipped_app), once per test
     process for the browser modules that need nothing else of a server: each start loads the

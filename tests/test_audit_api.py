@@ -12,7 +12,6 @@ from audit_support import (
     CONFORMING,
     FINDINGS,
     LITERAL_FOCUS_FINDINGS,
-    framework_store,
     literal_focus_model,
 )
 from fastapi.testclient import TestClient
@@ -20,15 +19,13 @@ from rdflib import RDF, Graph, Literal
 
 from pcfgraph import iris
 from pcfgraph.config import Settings
-from pcfgraph.release import Release, load_release, write_release
+from pcfgraph.release import Release, load_release
 from pcfgraph.serving import create_app
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return load_release(out)
+def release(framework_release_path: Path) -> Release:
+    return load_release(framework_release_path)
 
 
 def _client(release: Release, **settings: object) -> Iterator[TestClient]:

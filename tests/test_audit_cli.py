@@ -11,7 +11,6 @@ from audit_support import (
     CONFORMING,
     FINDINGS,
     LITERAL_FOCUS_FINDINGS,
-    framework_store,
     literal_focus_model,
 )
 from rdflib import RDF, Graph
@@ -19,14 +18,11 @@ from rdflib import RDF, Graph
 from pcfgraph import iris
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.release import write_release
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return out
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import FINDINGS, framework_store
+from audit_support import FINDINGS
 from openpyxl import Workbook
 
 from pcfgraph import iris
@@ -51,10 +51,8 @@ def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def audit_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return out
+def audit_release(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 def run(args: list[str]) -> int:

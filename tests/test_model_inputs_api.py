@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import framework_release_dir, upload_client
+from audit_support import upload_client
 from fastapi.testclient import TestClient
 
 from pcfgraph.cli import main
@@ -22,8 +22,8 @@ NO_ORG = (
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return framework_release_dir(tmp_path_factory.mktemp("release"))
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 @pytest.fixture(scope="module")

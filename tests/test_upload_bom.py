@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_release_dir, upload_client
+from audit_support import AS_OF, CONFORMING, EXAMPLES, upload_client
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
@@ -191,8 +191,8 @@ LIMIT = 60_000
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return framework_release_dir(tmp_path_factory.mktemp("release"))
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 @pytest.fixture(scope="module")

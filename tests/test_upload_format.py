@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from audit_support import AS_OF, CONFORMING, EXAMPLES, framework_release_dir, upload_client
+from audit_support import AS_OF, CONFORMING, EXAMPLES, upload_client
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
@@ -92,8 +92,8 @@ def test_a_file_of_a_format_not_read_is_told_what_it_is(data: bytes, expected: s
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return framework_release_dir(tmp_path_factory.mktemp("release"))
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from audit_support import CONFORMING, framework_store
+from audit_support import CONFORMING
 from fastapi.testclient import TestClient
 
 from pcfgraph.cli import main
 from pcfgraph.cli.common import EXIT_BAD_INPUT, run_main
 from pcfgraph.config import Settings
-from pcfgraph.release import load_release, write_release
+from pcfgraph.release import load_release
 from pcfgraph.serving import create_app
 
 AS_OF = "2025-07-15"
@@ -23,10 +23,8 @@ SIZE = len(CONFORMING.read_bytes())
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "rel"
-    write_release(framework_store(), out, {})
-    return out
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
 
 
 @contextmanager
