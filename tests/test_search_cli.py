@@ -33,3 +33,13 @@ def test_bad_input_exits_2(capsys) -> None:
     assert run_main(main, ["search", "x" * 201]) == 2
     assert "limited to 200 characters" in capsys.readouterr().err
     assert run_main(main, ["search", "x", "--limit", "0"]) == 2
+
+
+def test_a_filter_that_matches_nothing_exits_2_naming_the_known_values(capsys) -> None:
+    # "(0 rows)" read as "nothing is about that": a typo of the framework or kind
+    assert run_main(main, ["search", "customer", "--framework", "prm"]) == 2
+    err = capsys.readouterr().err
+    assert "--framework: no framework or family 'prm'; known: " in err and "prm-it" in err
+    assert run_main(main, ["search", "customer", "--kind", "activites"]) == 2
+    assert "--kind: no kind 'activites'; known: " in capsys.readouterr().err
+    assert run_main(main, ["search", "customer", "--framework", "apqc-pcf", "--limit", "1"]) == 0

@@ -71,3 +71,20 @@ def test_did_you_mean_and_the_old_search_field(shipped: Client) -> None:
         "matchedOn": "code A25",
         "element": {"code": "A25"},
     }
+
+
+def test_a_filter_that_matches_nothing_is_an_error_naming_the_known_values(
+    shipped: Client,
+) -> None:
+    # it answered no hits, which reads as "nothing is about that" (MCP refused it already)
+    variables = {"t": "customer", "fw": None, "k": None, "n": None, "o": 0}
+    (err,) = shipped.errors(Q, {**variables, "fw": "prm"})
+    assert err["extensions"]["code"] == "not-found"
+    assert err["message"].startswith("framework: no framework or family 'prm'; known: ")
+    assert "prm-it" in err["message"] and "apqc-pcf" in err["message"]
+    (err,) = shipped.errors(Q, {**variables, "k": "activites"})
+    assert (
+        err["message"].startswith("kind: no kind 'activites'; known: ")
+        and "activity" in err["message"]
+    )
+    assert run(shipped, "customer", fw="apqc-pcf", n=1)["totalCount"] > 0  # a family is known

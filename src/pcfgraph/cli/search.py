@@ -39,6 +39,11 @@ def search(
     release = load(release_dir)
     reader = Reader(release.store, QueryCatalog())
     index = index_for(release, reader)
+    unknown = index.unknown_filter(framework, kind)
+    if unknown is not None:  # "(0 rows)" would read as "none exist"
+        from pcfgraph.errors import NotFoundError
+
+        raise NotFoundError(f"--{unknown[0]}: {unknown[1]}")
     result = index.query(text, framework=framework, kind=kind, limit=limit)
     if fmt == "json":
         click.echo(json.dumps(result_dict(text, result, reader), indent=2, ensure_ascii=False))

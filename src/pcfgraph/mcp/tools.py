@@ -77,15 +77,9 @@ class Tools:
         st = self.state
         reader = self.reader()
         index = served_index(st.caches, st.release, reader)
-        frameworks, kinds = index.filter_values()
-        # Any other value matches nothing: an answer of no hits would read as "none exist".
-        if framework and framework not in frameworks:
-            known = ", ".join(sorted(frameworks))
-            raise ArgumentError(
-                "framework", f"no framework or family {framework!r}; known: {known}"
-            )
-        if kind and kind not in kinds:
-            raise ArgumentError("kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}")
+        unknown = index.unknown_filter(framework, kind)
+        if unknown is not None:
+            raise ArgumentError(*unknown)
         result = index.query(text, framework=framework, kind=kind, limit=size, offset=start)
         hits = []
         for h in result.hits:

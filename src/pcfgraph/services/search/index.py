@@ -181,6 +181,18 @@ class SearchIndex:
                 self._filter_values = frozenset(frameworks), frozenset(kinds)
             return self._filter_values
 
+    def unknown_filter(self, framework: str | None, kind: str | None) -> tuple[str, str] | None:
+        """``(argument, message)`` for a ``framework`` or ``kind`` filter that matches nothing
+        here, naming the known values; None when both are known or absent. Every edge refuses
+        such a filter: an answer of no hits would read as "none exist"."""
+        frameworks, kinds = self.filter_values()
+        if framework and framework not in frameworks:
+            known = ", ".join(sorted(frameworks))
+            return "framework", f"no framework or family {framework!r}; known: {known}"
+        if kind and kind not in kinds:
+            return "kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}"
+        return None
+
     def search(
         self,
         text: str,
