@@ -1,65 +1,111 @@
-"""``pcfgraph search TEXT``: the search of the API and workbench from the command line."""
+"""Search types (hits, facets, corrections) and the search both ``search`` and
+``searchResults`` run over the release's search index."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import anyio.to_thread
+import strawberry
 
-import click
+from pcfgraph.api.graphql.elements import Element, element
+from pcfgraph.api.graphql.enums import SearchField
+from pcfgraph.api.graphql.prefetch import prefetch
+from pcfgraph.api.graphql.resolving import DEFAULT_SEARCH_SIZE, Ctx, check_first
+from pcfgraph.errors import InputError, NotFoundError
 
-from pcfgraph.cli.common import format_option
-from pcfgraph.cli.graph_commands import load, release_option
-from pcfgraph.cli.table import render_table
+
+@strawberry.type(description="One search result.")
+class SearchHit:
+    element: Element = strawberry.field(description="The matching element.")
+    score: float = strawberry.field(
+        description="Rank score, higher first: code 100, name 60-90, definition 30-40."
+    )
+    field: SearchField = strawberry.field(description="Where the text matched.")
+    snippet: str = strawberry.field(
+        description="HTML: the matched field, HTML-escaped, matches wrapped in <mark></mark>; "
+        "long definitions cut around the match with an ellipsis (…)."
+    )
+    matched_on: str = strawberry.field(
+        description='What matched, in words: "PCF ID 20641", "code A25", "name", '
+        '"altLabel "SLA"", "definition", "measure"; with the search-vocabulary synonyms '
+        "used, if any."
+    )
 
 
-@click.command()
-@click.argument("text")
-@click.option("--framework", default=None, help='Framework id, or family ("apqc-pcf").')
-@click.option("--kind", default=None, help='Element kind, e.g. "activity" or "process".')
-@click.option(
-    "--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="Hits shown."
-)
-@format_option(("table", "json"))
-@release_option
-def search(
+@strawberry.type(description="How many matches one value of a facet has.")
+class SearchFacetValue:
+    value: str = strawberry.field(description="Framework id, framework family or kind.")
+    count: int = strawberry.field(description="Matching elements with this value.")
+
+
+@strawberry.type(description="A page of search hits with totals, facets and corrections.")
+class SearchResults:
+    hits: list[SearchHit] = strawberry.field(description="The hits of this page, best first.")
+    total_count: int = strawberry.field(description="Matching elements across all pages.")
+    framework_facet: list[SearchFacetValue] = strawberry.field(
+        description="Matches per framework edition id (before the filters)."
+    )
+    family_facet: list[SearchFacetValue] = strawberry.field(
+        description='Matches per framework family ("apqc-pcf" for every APQC edition).'
+    )
+    kind_facet: list[SearchFacetValue] = strawberry.field(
+        description="Matches per element kind (before the filters)."
+    )
+    did_you_mean: str | None = strawberry.field(
+        description="The query with misspelt words corrected, when there were any."
+    )
+    corrected: bool = strawberry.field(
+        description="The hits were found with corrected words (see didYouMean)."
+    )
+
+
+def _facet(counts: dict[str, int]) -> list[SearchFacetValue]:
+    return [SearchFacetValue(value=k, count=v) for k, v in counts.items()]
+
+
+async def run_search(
+    info: Ctx,
     text: str,
-    framework: str | None,
+    framework: strawberry.ID | None,
     kind: str | None,
-    limit: int,
-    fmt: str,
-    release_dir: Path | None,
-) -> None:
-    """Find elements by PCF ID, code, name, synonym or words of their definition, in every
-    loaded framework edition (typos corrected, identifiers first)."""
-    from pcfgraph.queries import QueryCatalog
-    from pcfgraph.services import Reader
-    from pcfgraph.services.search.present import result_dict
-    from pcfgraph.services.search.release import index_for
-
-    release = load(release_dir)
-    reader = Reader(release.store, QueryCatalog())
-    index = index_for(release, reader)
-    unknown = index.unknown_filter(framework, kind)
-    if unknown is not None:  # "(0 rows)" would read as "none exist"
-        from pcfgraph.errors import NotFoundError
-
-        raise NotFoundError(f"--{unknown[0]}: {unknown[1]}")
-    result = index.query(text, framework=framework, kind=kind, limit=limit)
-    if fmt == "json":
-        click.echo(json.dumps(result_dict(text, result, reader), indent=2, ensure_ascii=False))
-        return
-    if result.did_you_mean and (result.corrected or not result.hits):
-        click.echo(f"did you mean: {result.did_you_mean}")
-    rows = [
-        [
-            str(i),
-            h.element.framework_id,
-            h.element.code or "",
-            h.element.name,
-            h.matched_on,
-        ]
-        for i, h in enumerate(result.hits, start=1)
-    ]
-    click.echo(render_table(["#", "framework", "code", "name", "matched on"], rows), nl=False)
-    if result.total > len(result.hits):
-        click.echo(f"{len(result.hits)} of {result.total} shown (--limit)")
+    first: int | None,
+    offset: int,
+) -> SearchResults:
+    size = check_first(first, DEFAULT_SEARCH_SIZE, info.context.state.settings)
+    if len(text) > 200:
+        raise InputError("search text is limited to 200 characters")
+    if offset < 0 or offset > 10_000:
+        raise InputError("offset must be between 0 and 10000")
+    index = await anyio.to_thread.run_sync(info.context.search_index)
+    unknown = index.unknown_filter(str(framework) if framework is not None else None, kind)
+    if unknown is not None:  # no hits would read as "none exist"
+        raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
+    result = index.query(
+        text,
+        framework=str(framework) if framework is not None else None,
+        kind=kind,
+        limit=size,
+        offset=offset,
+    )
+    hits = result.hits
+    wanted = info.context.wanted(info)
+    if wanted.reads:
+        await info.context.loaders.run(prefetch, wanted, elements=[h.element for h in hits])
+    info.context.charge(len(hits))
+    return SearchResults(
+        hits=[
+            SearchHit(
+                element=element(h.element),
+                score=h.score,
+                field=SearchField(h.field),
+                snippet=h.snippet,
+                matched_on=h.matched_on,
+            )
+            for h in hits
+        ],
+        total_count=result.total,
+        framework_facet=_facet(result.facets.get("framework", {})),
+        family_facet=_facet(result.facets.get("family", {})),
+        kind_facet=_facet(result.facets.get("kind", {})),
+        did_you_mean=result.did_you_mean,
+        corrected=result.corrected,
+    )
