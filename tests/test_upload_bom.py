@@ -40,6 +40,15 @@ MARKED = [
 ]
 
 
+#: An upload's name and the rdflib format its text is written in, for each named format.
+NAMED_FORMATS = [
+    ("model.ttl", "turtle"),
+    ("model.nt", "nt"),
+    ("model.jsonld", "json-ld"),
+    ("model.rdf", "xml"),
+]
+
+
 def _marked(text: str, encoding: str, bom: bytes) -> bytes:
     return bom + text.encode(encoding)
 
@@ -51,14 +60,8 @@ def _in_format(fmt: str) -> str:
 @pytest.mark.parametrize("encoding,bom", MARKED, ids=[m[0] for m in MARKED])
 @pytest.mark.parametrize(
     "name,fmt",
-    [
-        ("model.ttl", "turtle"),
-        ("model.nt", "nt"),
-        ("model.jsonld", "json-ld"),
-        ("model.rdf", "xml"),
-        ("model.trig", "trig"),
-        ("upload", "turtle"),  # no name to go by: the content decides, read by its mark
-    ],
+    # no name to go by ("upload"): the content decides, read by its mark
+    [*NAMED_FORMATS, ("model.trig", "trig"), ("upload", "turtle")],
 )
 def test_a_file_with_a_byte_order_mark_is_read_in_its_encoding(
     encoding: str, bom: bytes, name: str, fmt: str
@@ -120,15 +123,8 @@ TURTLE_TOKYO = "# 東京 – Łódź\n" + TURTLE_LATIN
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize(
-    "name,fmt",
-    [
-        ("model.ttl", "turtle"),
-        ("model.nt", "nt"),
-        ("model.jsonld", "json-ld"),
-        ("model.rdf", "xml"),
-        ("upload", "turtle"),  # no name to go by: the content decides
-    ],
-)
+    "name,fmt", [*NAMED_FORMATS, ("upload", "turtle")]
+)  # no name to go by: the content decides
 def test_utf16_without_a_mark_is_read_when_every_other_byte_is_nul(
     encoding: str, name: str, fmt: str
 ) -> None:
