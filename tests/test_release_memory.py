@@ -143,6 +143,33 @@ def test_a_copy_that_does_not_hold_the_manifests_quads_is_not_used(
     assert rows(release, "api/frameworks") == rows(on_disk(release_dir), "api/frameworks")
 
 
+def test_a_copy_of_a_file_republished_after_verification_is_not_used(
+    release_dir: Path, tmp_path: Path
+) -> None:
+    # The copy is parsed from graph.nq by path after the release hashed it: a directory
+    # republished in between (graph.nq renamed over) with the same quad counts per graph was
+    # taken, and the serving process answered from bytes nobody verified
+    import os
+    import shutil
+
+    changed = tmp_path / "release"
+    shutil.copytree(release_dir, changed)
+    release = on_disk(changed)  # hashes graph.nq against the manifest, as `serve --release`
+    graph = changed / "graph.nq"
+    text = graph.read_text(encoding="utf-8")
+    forged = text.replace("Develop and manage IT customer relationships", "Forged name", 1)
+    assert forged != text  # the same quads per graph, one literal changed
+    staged = changed / "graph.nq.new"
+    staged.write_text(forged, encoding="utf-8")
+    os.replace(staged, graph)  # a publication: renamed over
+    assert not hold_in_memory(release, COPY_QUADS)
+    assert release.store.on_disk and not release.store.memory_copy
+    assert rows(release, "api/frameworks") == rows(on_disk(release_dir), "api/frameworks")
+    # the file it verified, untouched: the copy is used
+    release = on_disk(release_dir)
+    assert hold_in_memory(release, COPY_QUADS) and release.store.memory_copy
+
+
 def test_a_preloaded_copy_serves_only_its_own_release(release_dir: Path, tmp_path: Path) -> None:
     quads = int(on_disk(release_dir).manifest["quads"])
     assert preload(release_dir, COPY_QUADS, quads) is None  # served from memory anyway

@@ -19,10 +19,13 @@ in (:mod:`pcfgraph.release_reload`). No request sees a half state: until the cop
 queries read the on-disk store, which holds the same quads, and the switch is one assignment.
 
 The copy is checked against the manifest's quad counts per graph before it answers anything,
-and is taken only by the release whose manifest it was loaded for (the file's sha256 is
-checked when that release is loaded, or, in the release cache, when the entry was
-published); a copy that cannot be made or does not match is logged and the on-disk store
-keeps answering. Blank nodes get the parser's labels, as in any two loads of the same file (the workers' own
+and is taken only by the release whose manifest it was loaded for, and only when it was
+parsed from the very file that release hashed against the manifest's sha256 when it was
+loaded (the same :func:`~pcfgraph.release.file_identity`): a release directory republished
+meanwhile (``graph.nq`` renamed over, the same counts or not) leaves the release on its
+verified on-disk store. A release that hashed no file (the release cache opens its private,
+never republished entries unread) is matched by the counts alone. A copy that cannot be made
+or does not match is logged and the on-disk store keeps answering. Blank nodes get the parser's labels, as in any two loads of the same file (the workers' own
 copies of a small release, the on-disk store): answers are the same up to those labels.
 """
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -37,7 +41,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from pcfgraph.release import GRAPH_FILE, MANIFEST_FILE, Release, graph_counts, served_in_memory
+from pcfgraph.release import (
+    GRAPH_FILE,
+    MANIFEST_FILE,
+    FileIdentity,
+    Release,
+    file_identity,
+    graph_counts,
+    served_in_memory,
+)
 from pcfgraph.store import EmbeddedStore
 
 log = logging.getLogger("pcfgraph.serving")
@@ -72,6 +84,8 @@ class MemoryCopy:
         self.held = False
         self._lock = threading.Lock()
         self._copy: ox.Store | None = None
+        #: The identity of the file the copy was parsed from (:func:`file_identity`).
+        self._parsed: FileIdentity | None = None
         self._dropped = False
         self._release: Release | None = None
         self._done = threading.Event()
@@ -107,6 +121,15 @@ class MemoryCopy:
 
     def _attach(self) -> None:  # under the lock
         if self._release is not None and self._copy is not None and not self.held:
+            verified = self._release.graph_file
+            if verified is not None and self._parsed != verified:
+                log.warning(
+                    "%s stays on its on-disk store: %s was replaced after the release was verified",
+                    self.source.parent,
+                    self.source.name,
+                )
+                self._copy, self._release, self._dropped = None, None, True
+                return
             self._release.store.answer_from_memory(self._copy)
             # the store holds it now (and lets it go when its release stops serving)
             self._copy, self._release, self.held = None, None, True
@@ -134,7 +157,14 @@ class MemoryCopy:
         # IRI validation: a third less CPU, 1.1 against 1.6 s): the build wrote this file and
         # parsed it strictly into the on-disk store, and the copy is checked against the
         # manifest's counts below before it answers anything.
-        copy.load(path=str(self.source), format=ox.RdfFormat.N_QUADS, lenient=True)
+        # Parsed through the descriptor opened here, so the identity is that of the bytes read
+        # even if the file is renamed over meanwhile (Linux's /proc/self/fd; elsewhere by path).
+        with open(self.source, "rb") as fh:
+            parsed = file_identity(os.fstat(fh.fileno()))
+            fd_path = f"/proc/self/fd/{fh.fileno()}"
+            path = fd_path if os.path.exists(fd_path) else str(self.source)
+            copy.load(path=path, format=ox.RdfFormat.N_QUADS, lenient=True)
+        self._parsed = parsed
         counts = graph_counts(EmbeddedStore(copy))
         manifest = self.manifest
         if sum(counts.values()) != manifest.get("quads") or counts != manifest.get("graphs"):
