@@ -284,7 +284,7 @@ def gaps(
     params: dict[str, object] = {}
     names = {p.name for p in q.params}
     reader = services.Reader(release.store, catalog)
-    known = [f.id for f in services.frameworks(reader)]
+    known = services.known_framework_ids(reader)
     for option, value in (("framework", framework), ("target", target)):
         if value is not None and value not in known:  # else: "no gaps", as if there were none
             raise NotFoundError(f"--{option}: no framework {value!r}; known: {', '.join(known)}")

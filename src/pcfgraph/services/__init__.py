@@ -26,6 +26,7 @@ from pcfgraph.services.elements import (
     element_by,
     elements_by_iris,
     framework_index,
+    known_framework_ids,
     list_elements,
     loaded_index,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "inherited_mappings_of",
     "iri_from_element_id",
     "itcmf_structure_of",
+    "known_framework_ids",
     "list_elements",
     "loaded_index",
     "loaded_measures",
