@@ -46,7 +46,7 @@ def readable_sources(reader: services.Reader, graphs: Collection[str] = ()) -> d
     """The sources of a query's rows, which can quote any graph they read: the frameworks
     whose graphs a dataset clause names when it names framework graphs only, otherwise every
     loaded framework (the default graph is the union of them all)."""
-    ids = {f.id for f in services.frameworks(reader)}
+    ids = set(services.known_framework_ids(reader))
     named = {fid for fid in ids if str(iris.framework_graph(fid)) in graphs}
     if graphs and len(named) == len(set(graphs)):
         ids = named

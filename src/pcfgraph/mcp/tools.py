@@ -118,7 +118,7 @@ class Tools:
         if not ref:
             raise ArgumentError("element", "is empty")
         if framework is not None:
-            known = {f.id for f in services.frameworks(reader)}
+            known = services.known_framework_ids(reader)
             if framework not in known:  # it was named as a problem of 'element'
                 raise ArgumentError(
                     "framework", f"no framework {framework!r}; known: {', '.join(sorted(known))}"
@@ -302,7 +302,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
-        known = {f.id for f in services.frameworks(reader)}
+        known = services.known_framework_ids(reader)
         for name, value in (("source", source), ("target", target)):
             if value is not None and value not in known:
                 raise ArgumentError(
@@ -405,7 +405,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
-        known = {f.id for f in services.frameworks(reader)}
+        known = services.known_framework_ids(reader)
         for name, value in (("framework", framework), ("target", target)):
             if value is not None and value not in known:
                 raise ArgumentError(
