@@ -284,8 +284,12 @@ def itcmf(path: str) -> URIRef:
     return _id(f"it-cmf/{path}")
 
 
+#: The IT-CMF maturity levels, 1 (initial) to 5 (optimising).
+ITCMF_MATURITY_LEVELS = range(1, 6)
+
+
 def itcmf_maturity_level(level: int) -> URIRef:
-    if not 1 <= level <= 5:
+    if level not in ITCMF_MATURITY_LEVELS:
         raise ValueError(f"IT-CMF maturity levels are 1-5, not {level}")
     return _id(f"it-cmf/maturity-level/{level}")
 

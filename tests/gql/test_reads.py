@@ -146,6 +146,24 @@ def test_itcmf_maturity_structure(gql):
     assert [x["code"] for x in d["level"]["practices"]] == ["RM 2.1", "RM 2.2"]
 
 
+def test_practices_level_outside_1_to_5_is_an_error_naming_it(gql):
+    """practices(level: 9) answered [] (read as "no practices at level 9")."""
+    for level in (9, 0, -1, 6):
+        (err,) = gql.errors(
+            f'{{ block: element(code: "RM", framework: "itcmf-test") {{ '
+            f"practices(level: {level}) {{ code }} }} }}"
+        )
+        assert err["message"] == f"level must be between 1 and 5, not {level}", err
+        assert err["extensions"]["code"] == "bad-input"
+        assert err["path"] == ["block", "practices"]
+    for level in (1, 5):  # the ends of the range are levels (without practices here)
+        block = gql.data(
+            f'{{ element(code: "RM", framework: "itcmf-test") {{ practices(level: {level}) '
+            "{ code } } }"
+        )
+        assert block == {"element": {"practices": []}}
+
+
 def test_elements_connection_pages_through_everything(gql):
     reader = services.Reader(gql.release.store, shared_catalog())
     expected = [e.id for e in services.list_elements(reader, framework=APQC)]

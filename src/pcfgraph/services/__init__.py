@@ -33,7 +33,12 @@ from pcfgraph.services.elements import (
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
 from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover
 from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
-from pcfgraph.services.itcmf import MaturityStructure, PracticeLink, itcmf_structure_of
+from pcfgraph.services.itcmf import (
+    MaturityStructure,
+    PracticeLink,
+    itcmf_structure_of,
+    practices_at,
+)
 from pcfgraph.services.mappings import (
     RELATIONS,
     Mapping,
@@ -116,6 +121,7 @@ __all__ = [
     "negative_mappings",
     "no_counterparts",
     "normalise",
+    "practices_at",
     "read_subtree",
     "read_subtree_mappings",
     "read_subtree_measures",

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pcfgraph.codes import code_key
+from pcfgraph.errors import InputError
+from pcfgraph.iris import ITCMF_MATURITY_LEVELS
 from pcfgraph.services.base import Reader, in_rank_order, integer, text
 from pcfgraph.services.elements import Element, framework_index
 
@@ -110,3 +112,13 @@ def itcmf_structure_of(reader: Reader, elements: Sequence[Element]) -> list[Matu
         _framework_structure(reader, e.framework_id).get(e.iri, MaturityStructure())
         for e in elements
     ]
+
+
+def practices_at(structure: MaturityStructure, level: int | None) -> list[Element]:
+    """The practices pointing at a building block or maturity level, only those at maturity
+    ``level`` when given. A level outside 1-5 is an error naming it: an empty list would
+    read as "no practices at that level"."""
+    if level is not None and level not in ITCMF_MATURITY_LEVELS:
+        first, last = ITCMF_MATURITY_LEVELS[0], ITCMF_MATURITY_LEVELS[-1]
+        raise InputError(f"level must be between {first} and {last}, not {level}")
+    return [p for p, n in structure.practices if level is None or n == level]

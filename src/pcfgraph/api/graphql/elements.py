@@ -271,11 +271,12 @@ class Element:
         self,
         info: Ctx,
         level: Annotated[
-            int | None, strawberry.argument(description="Only practices at this maturity level.")
+            int | None,
+            strawberry.argument(description="Only practices at this maturity level (1-5)."),
         ] = None,
     ) -> list[Element]:
         st = await info.context.loaders.itcmf.load(self.data)
-        found = [p for p, n in st.practices if level is None or n == level]
+        found = services.practices_at(st, level)
         info.context.charge(len(found))
         return [element(e) for e in found]
 
