@@ -54,6 +54,50 @@ def test_injection_attempt_stays_a_literal_when_executed() -> None:
     assert [s["s"] for s in store.query(q.text, substitutions=good)] == [ox.NamedNode("urn:a")]
 
 
+DECIMAL = """# summary: Things at least this confident.
+# param: least (decimal) - the lowest confidence
+SELECT ?s ?least WHERE { ?s <urn:confidence> ?c FILTER(?c >= ?least) }
+"""
+XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+@pytest.mark.parametrize(
+    ("given", "lexical"),
+    [
+        ("0.00001", "0.00001"),
+        ("1e-5", "0.00001"),
+        (0.00001, "0.00001"),
+        ("1E+2", "100"),
+        (" .5 ", "0.5"),
+    ],
+)
+def test_a_decimal_is_bound_as_an_xsd_decimal(given: object, lexical: str) -> None:
+    """Never Python's ``1e-05`` (``str`` of the float 0.00001), which is no xsd:decimal."""
+    bound = parse_header("t", Path("t.rq"), DECIMAL).bind({"least": given})
+    assert bound[ox.Variable("least")] == ox.Literal(lexical, datatype=XSD_DECIMAL)
+
+
+@pytest.mark.parametrize("given", ["0.00001", "1e-5", 0.00001])
+def test_a_small_decimal_filters_as_the_number_it_is(given: object) -> None:
+    store = ox.Store()
+    for s, c in (("urn:low", "0.00002"), ("urn:none", "0.0")):
+        store.add(
+            ox.Quad(
+                ox.NamedNode(s), ox.NamedNode("urn:confidence"), ox.Literal(c, datatype=XSD_DECIMAL)
+            )
+        )
+    q = parse_header("t", Path("t.rq"), DECIMAL)
+    found = {r["s"].value for r in store.query(q.text, substitutions=q.bind({"least": given}))}
+    assert found == {"urn:low"}
+
+
+@pytest.mark.parametrize("given", ["NaN", "inf", "-Infinity", "1e999999999", "1e-999999999", "x"])
+def test_a_decimal_that_is_no_finite_number_is_refused(given: str) -> None:
+    q = parse_header("t", Path("t.rq"), DECIMAL)
+    with pytest.raises(InputError, match=f"parameter 'least' expects decimal, got '{given}'"):
+        q.bind({"least": given})
+
+
 @pytest.mark.parametrize(
     ("values", "needle"),
     [

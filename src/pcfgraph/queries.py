@@ -18,6 +18,7 @@ import glob
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from pcfgraph.errors import InputError, NotFoundError, ParseError
 from pcfgraph.resources import resource_dir
 
 PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lang")
+#: The most places either side of the point a decimal parameter is written out to.
+DECIMAL_DIGITS = 100
 _HEADER_RE = re.compile(r"^#\s*(summary|param|returns|example)\s*:\s*(.*)$", re.IGNORECASE)
 _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z]+)(?P<opt>,\s*optional)?\))?"
@@ -93,7 +96,7 @@ def to_term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
         if param.type == "integer":
             return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
         if param.type == "decimal":
-            return ox.Literal(str(float(text)), datatype=ox.NamedNode(XSD + "decimal"))
+            return ox.Literal(decimal_text(text), datatype=ox.NamedNode(XSD + "decimal"))
         if param.type == "boolean":
             low = text.lower() if not isinstance(value, bool) else str(value).lower()
             if low not in {"true", "false", "1", "0"}:
@@ -106,6 +109,28 @@ def to_term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
         return ox.Literal(text)
     except (ValueError, TypeError):
         raise InputError(f"parameter {param.name!r} expects {param.type}, got {text!r}") from None
+
+
+def decimal_text(text: str) -> str:
+    """``text`` (a number, or the ``str`` of a float) as the lexical form of an
+    ``xsd:decimal``: digits and one point, never an exponent, ``nan`` or ``inf``.
+
+    It was ``str(float(text))``: ``1e-05`` for 0.00001 (a GraphQL ``minConfidence: 0.00001``,
+    ``?minConfidence=0.00001`` at ``/queries``) is no decimal, so the query compared against
+    an ill-formed literal and matched nothing; ``NaN`` and ``inf`` were taken the same way.
+    :class:`ValueError` for anything not a finite number, or one whose digits would run
+    past :data:`DECIMAL_DIGITS` places either side of the point (``1e999999999`` written out
+    is a gigabyte)."""
+    try:
+        number = Decimal(text.strip())
+    except ArithmeticError:
+        raise ValueError(text) from None
+    exponent = number.as_tuple().exponent  # a letter for NaN and infinities
+    if not isinstance(exponent, int) or exponent < -DECIMAL_DIGITS:
+        raise ValueError(text)
+    if number.adjusted() > DECIMAL_DIGITS:
+        raise ValueError(text)
+    return format(number, "f")
 
 
 def parse_header(name: str, path: Path, text: str) -> NamedQuery:

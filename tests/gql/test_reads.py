@@ -116,6 +116,15 @@ def test_top_level_mappings_filters(gql):
     assert "between 0 and 1" in err["message"]
 
 
+def test_a_small_min_confidence_filters_as_zero_does(gql):
+    """0.00001 is bound as the decimal it is, not as Python's ``1e-05`` (no xsd:decimal:
+    the filter compared against an ill-formed literal and every mapping was dropped)."""
+    every = gql.data("{ mappings { id } }")["mappings"]
+    for small in ("0.00001", "1e-5", "0.0"):
+        got = gql.data(f"{{ mappings(minConfidence: {small}) {{ id }} }}")["mappings"]
+        assert {m["id"] for m in got} == {m["id"] for m in every}, small
+
+
 def test_measures(gql):
     q = f"""{{ element(code: "8.1.2", framework: "{APQC}") {{ id
         measures {{ id metricId name category units formula description element {{ id }} }} }} }}"""
