@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pcfgraph import iris, services
 from pcfgraph.codes import code_key
-from pcfgraph.errors import NotFoundError
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
@@ -297,17 +297,32 @@ class Reads:
 
     # search
 
+    def _search_index(self) -> services.SearchIndex:
+        if self.search_index is not None:
+            return self.search_index()
+        return self.reader.memo(
+            ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
+        )
+
+    def search_families(self) -> list[str]:
+        """The families the search's framework filter takes besides framework ids
+        (``apqc-pcf``: every APQC edition), as the CLI, GraphQL and MCP take them."""
+        ids = {f.id for f in self.frameworks()}
+        return sorted(self._search_index().filter_values()[0] - ids)
+
+    def check_search_framework(self, framework: str | None) -> None:
+        """Refuse a framework filter the search index does not know (a framework id or a
+        family: :meth:`SearchIndex.unknown_filter`, as every other edge), naming the
+        parameter: no hits would read as "none exist"."""
+        unknown = self._search_index().unknown_filter(framework, None)
+        if unknown is not None:
+            raise InputError(f"{unknown[0]}: {unknown[1]}")
+
     def search(
         self, query: str, framework: str | None = None, limit: int = 50, *, prefix: bool = False
     ) -> SearchPage:
         """The search page; ``prefix`` (search as you type) completes the last word."""
-        index = (
-            self.search_index()
-            if self.search_index is not None
-            else self.reader.memo(
-                ("web", "search-index"), lambda: services.SearchIndex.build(self.reader)
-            )
-        )
+        index = self._search_index()
         return search_page(
             index.query(query, framework=framework, limit=limit, prefix=prefix), _ref
         )

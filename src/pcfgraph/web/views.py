@@ -188,8 +188,7 @@ def search_page(
     reads = _reads(request)
     frameworks = reads.frameworks()
     fw = framework or None
-    if fw is not None and fw not in {f.id for f in frameworks}:
-        raise NotFoundError(f"no framework {fw!r}")
+    reads.check_search_framework(fw)  # a framework id or family (apqc-pcf), else 400
     # as you type (partial=true): the last word may be unfinished ("relation" finds
     # "relationship"); a submitted form searches whole words
     typing = as_you_type and not q.endswith(" ")
@@ -200,6 +199,7 @@ def search_page(
         "hits": found.hits if found else [],
         "found": found,
         "frameworks": frameworks,
+        "families": reads.search_families(),
         "result_sources": reads.sources(h.element.framework for h in found.hits) if found else [],
     }
     if as_you_type:
