@@ -217,3 +217,40 @@ def test_convert_accounts_for_what_it_does_not_map(
     assert len(unused) == 87 + 178
     assert "not mapped (not used by the audit): 87 elements (17 BusinessActor," in err
     assert "178 relationships (33 Flow," in err
+
+
+def _with_entity(declared: str) -> str:
+    """The example with a DTD whose external entity is used in a name."""
+    body = EXAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
+    return (
+        f'<?xml version="1.0" encoding="{declared}"?>\n'
+        '<!DOCTYPE model [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]>\n'
+        + body.replace(">Eva Lind<", ">&x;<")
+    )
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-32"])
+def test_a_dtd_in_utf16_or_utf32_is_refused_as_in_utf8(codec: str) -> None:
+    """The DTD check searched the bytes as sent, where UTF-16 or UTF-32 hides '<!DOCTYPE': lxml
+    read the internal subset and the schema validation failed on the entity left unexpanded
+    (pcfgraph audit exit 3, POST /validate 500). It is the DTD refusal at its line, on every
+    path: the one reader of the edges and read_archimate itself."""
+    data = _with_entity("UTF-32" if codec == "utf-32" else "UTF-16").encode(codec)
+    with pytest.raises(ParseError) as edges:
+        read_model([Upload("entity.xml", data)])
+    with pytest.raises(ParseError) as direct:
+        read_archimate(data, "entity.xml")
+    for refused in (edges.value, direct.value):
+        assert "XML with a DTD" in str(refused)
+        assert refused.line == 2 and refused.column == 1
+        assert refused.http_status == 400
+
+
+def test_a_declared_charset_is_read_as_for_rdf_xml() -> None:
+    """An exchange file in ISO-8859-1 sent with charset=iso-8859-1 (its declaration saying
+    UTF-8, as a client's re-encoding leaves it) was refused 'Invalid bytes in character
+    encoding': the charset is honoured as for RDF/XML (docs/audit.md, Encodings)."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(">Eva Lind<", ">Eva Lïnd<")
+    upload = Upload("m.xml", text.encode("latin-1"), "application/xml; charset=iso-8859-1")
+    names = {str(t.object) for t in read_model([upload]).triples}
+    assert '"Eva Lïnd"' in names

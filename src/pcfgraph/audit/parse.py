@@ -300,6 +300,26 @@ def check_upload_size(name: str, size: int, max_bytes: int, measured: str = "") 
         )
 
 
+def _as_utf8(upload: Upload, max_bytes: int, *, xml: bool) -> tuple[bytes, str | None]:
+    """The upload's bytes as the UTF-8 text every check and parser reads, and the codec they
+    were sent in (None: read as they are): its byte order mark's, its declared charset, or
+    for ``xml`` its declaration's encoding (:mod:`pcfgraph.audit.charset`)."""
+    from pcfgraph.audit.charset import to_utf8, upload_codec, xml_declared_codec
+
+    data = upload.data
+    codec = upload_codec(upload.name, upload.media_type, data)
+    if codec is None and xml:
+        codec = xml_declared_codec(data)
+    if codec is not None:  # text in a declared charset, read as the UTF-8 it is re-encoded in
+        sent = len(data)
+        data = to_utf8(data, codec, upload.name, xml=xml)
+        # re-encoded text grows (Windows-1252 up to 3x): the limit holds for it too
+        check_upload_size(
+            upload.name, len(data), max_bytes, f" as UTF-8 ({sent} bytes as sent, in {codec})"
+        )
+    return data, codec
+
+
 def parse_upload(
     upload: Upload,
     *,
@@ -312,24 +332,9 @@ def parse_upload(
     data = upload.data
     check_upload_size(name, len(data), max_bytes)
     fmt = detect_format(name, upload.media_type, data)
-    from pcfgraph.audit.charset import (
-        looks_like_utf16,
-        to_utf8,
-        upload_codec,
-        utf16_refusal,
-        xml_declared_codec,
-    )
+    from pcfgraph.audit.charset import looks_like_utf16, utf16_refusal
 
-    codec = upload_codec(name, upload.media_type, data)
-    if codec is None and fmt is ox.RdfFormat.RDF_XML:
-        codec = xml_declared_codec(data)
-    if codec is not None:  # text in a declared charset, read as the UTF-8 it is re-encoded in
-        sent = len(data)
-        data = to_utf8(data, codec, name, xml=fmt is ox.RdfFormat.RDF_XML)
-        # re-encoded text grows (Windows-1252 up to 3x): the limit holds for it too
-        check_upload_size(
-            name, len(data), max_bytes, f" as UTF-8 ({sent} bytes as sent, in {codec})"
-        )
+    data, codec = _as_utf8(upload, max_bytes, xml=fmt is ox.RdfFormat.RDF_XML)
     if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
         # Windows editors (Notepad) save UTF-8 with a byte order mark; pyoxigraph's Turtle and
         # N-Triples parsers took it for the first subject ("\ufeff is not a valid subject").
@@ -419,7 +424,9 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
     elif kind in ("archimate", "archi"):
         from pcfgraph.audit.inputs.archimate import read_archimate
 
-        result = read_archimate(upload.data, upload.name, native=kind == "archi")
+        # UTF-16 or a declared charset read as RDF/XML is: the DTD check reads UTF-8
+        data, _ = _as_utf8(upload, max_bytes, xml=True)
+        result = read_archimate(data, upload.name, native=kind == "archi")
     else:  # RDF, in the serialisation upload_format chose (parse_upload asks it again)
         return ReadResult(
             triples=parse_upload(upload, max_bytes=max_bytes, max_triples=max_triples)

@@ -51,6 +51,7 @@ _LOCAL_SCHEMAS: Final = {
     "http://dublincore.org/schemas/xmls/qdc/2008/02/11/dc.xsd": "dc.xsd",
 }
 _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DTD_REFUSED: Final = "XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted"
 
 #: Property names (case-insensitive) the mapping reads, and what they give.
 PROPERTY_NAMES: Final[dict[str, tuple[str, ...]]] = {
@@ -172,28 +173,37 @@ def exchange_schema() -> Any:
     return etree.XMLSchema(etree.ElementTree(doc))
 
 
-def _parse_xml(data: bytes, name: str) -> Any:
-    from lxml import etree
-
+def _refuse_dtd(data: bytes, name: str) -> None:
     m = _DTD_RE.search(data)
     if m:
         before = data[: m.start()]
         raise ParseError(
-            "XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted",
+            _DTD_REFUSED,
             line=before.count(b"\n") + 1,
             column=m.start() - (before.rfind(b"\n") + 1) + 1,
             source=name,
         )
+
+
+def _parse_xml(data: bytes, name: str) -> Any:
+    from lxml import etree
+
+    _refuse_dtd(data, name)
     parser = etree.XMLParser(
         no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False
     )
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         raise ParseError(
             f"not well-formed XML: {exc.msg}", line=line, column=column, source=name
         ) from None
+    info = root.getroottree().docinfo
+    if info.internalDTD is not None or info.doctype:  # in an encoding the search cannot read
+        _refuse_dtd(data.decode(info.encoding or "utf-8", "replace").encode(), name)
+        raise ParseError(_DTD_REFUSED, source=name)
+    return root
 
 
 def _validate(root: Any, data: bytes, name: str) -> None:
