@@ -140,6 +140,36 @@ def test_batching_refused_unless_allowed(small):
     assert [list(x["data"]["frameworks"][0]) for x in r.json()] == [["id"], ["title"]]
 
 
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("null", "null"),
+        ("5", "a number"),
+        ('"{ frameworks { id } }"', "a string"),
+        ("true", "a boolean"),
+    ],
+)
+def test_a_body_that_is_no_json_object_is_a_400_naming_it(small, body, what):
+    """It was a 500 (strawberry read it with ``.get``), a traceback in the log."""
+    r = small.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    (err,) = r.json()["errors"]
+    assert err["message"] == (
+        f'the GraphQL request body is {what}; it must be a JSON object ({{"query": ...}})'
+    )
+
+
+def test_a_batch_item_that_is_no_json_object_is_a_400_naming_it(small):
+    allowed = Client(graphql_release(1), Settings(graphql_allow_batching=True))
+    body = '[{"query": "{ frameworks { id } }"}, null]'
+    r = allowed.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    (err,) = r.json()["errors"]
+    assert err["message"] == 'operation 2 of the batch is null, not a JSON object ({"query": ...})'
+    r = small.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert r.json() == {"errors": [{"message": "Batching is not enabled"}]}
+
+
 def test_resolver_errors_are_masked_with_request_id(small, monkeypatch, caplog):
     from pcfgraph import services
 

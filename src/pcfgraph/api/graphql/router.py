@@ -29,7 +29,7 @@ from strawberry.types.unset import UNSET
 from pcfgraph.api.errors import request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
-from pcfgraph.api.graphql.variables import decode_request_json
+from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
 from pcfgraph.conneg import best_offer, by_name
 from pcfgraph.runtime import app_state
 
@@ -57,9 +57,12 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
 
     def decode_json(self, data: str | bytes) -> object:
         """Request JSON with bounded variables (:mod:`.variables`), never a 500."""
-        return decode_request_json(
+        doc = decode_request_json(
             data, max_depth=self.max_variables_depth, max_bytes=self.max_variables_bytes
         )
+        if isinstance(data, bytes):  # a POST body (GET ?variables= and ?extensions= are text)
+            check_request_body(doc, batching=self.schema.config.batching_config is not None)
+        return doc
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         html = (static_dir() / "graphiql.html").read_text(encoding="utf-8")

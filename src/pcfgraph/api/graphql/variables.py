@@ -53,6 +53,41 @@ def decode_request_json(data: str | bytes, *, max_depth: int, max_bytes: int) ->
     return doc
 
 
+#: How a request body's JSON value is named in a refusal.
+_JSON_KINDS = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+}
+
+
+def check_request_body(doc: Any, *, batching: bool) -> None:
+    """A POST body must be an operation (a JSON object) or, with batching, an array of them:
+    anything else is a 400 naming what came. Strawberry read ``null``, a number, a string or
+    a boolean (and a batch item that is none of its objects) with ``.get`` and answered 500."""
+    if isinstance(doc, list):
+        if batching:  # else strawberry refuses the array itself ("Batching is not enabled")
+            for at, item in enumerate(doc, start=1):
+                if not isinstance(item, dict):
+                    raise HTTPException(
+                        400,
+                        f"operation {at} of the batch is {_kind(item)}, not a JSON object "
+                        '({"query": ...})',
+                    )
+        return
+    if not isinstance(doc, dict):
+        raise HTTPException(
+            400,
+            f'the GraphQL request body is {_kind(doc)}; it must be a JSON object ({{"query": ...}})',
+        )
+
+
+def _kind(value: Any) -> str:
+    return "an array" if isinstance(value, list) else _JSON_KINDS.get(type(value), "a value")
+
+
 def _too_deep(max_depth: int) -> HTTPException:
     return HTTPException(
         400,
