@@ -5,6 +5,7 @@ mapping does not use is listed."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -254,3 +255,80 @@ def test_a_declared_charset_is_read_as_for_rdf_xml() -> None:
     upload = Upload("m.xml", text.encode("latin-1"), "application/xml; charset=iso-8859-1")
     names = {str(t.object) for t in read_model([upload]).triples}
     assert '"Eva Lïnd"' in names
+
+
+def _archi(*lines: str) -> bytes:
+    """An Archi (.archimate) model of the given element lines, one per line from line 3."""
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<archimate:model xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xmlns:archimate="http://www.archimatetool.com/archimate" name="M" id="m">',
+            *lines,
+            "</archimate:model>",
+        ]
+    ).encode()
+
+
+ORG = '<element xsi:type="archimate:BusinessActor" name="IT" id="org"/>'
+UNIT = '<element xsi:type="archimate:BusinessActor" name="Unit" id="unit"/>'
+COMPOSED = (
+    '<element xsi:type="archimate:CompositionRelationship" id="r1" source="org" target="unit"/>'
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        (
+            (ORG, UNIT, ORG.replace("IT", "Finance"), COMPOSED),
+            5,
+            "identifier 'org' is used twice (first at line 3)",
+        ),
+        ((ORG, UNIT, COMPOSED, COMPOSED), 6, "identifier 'r1' is used twice (first at line 5)"),
+        (
+            (ORG, UNIT, COMPOSED.replace('target="unit"', 'target="unti"')),
+            5,
+            "relationship 'r1': its target 'unti' is no element",
+        ),
+        (
+            (ORG, COMPOSED.replace('source="org"', 'source="id-x"')),
+            4,
+            "its source 'id-x' is no element",
+        ),
+    ],
+    ids=["element-twice", "relationship-twice", "missing-target", "missing-source"],
+)
+def test_archi_file_with_duplicate_or_dangling_identifiers_is_refused(
+    lines: tuple[str, ...], line: int, message: str
+) -> None:
+    """Archi's own format has no schema: a second element with one id replaced the first unsaid
+    (two business actors audited as one) and a relationship to no element was dropped into
+    'not used by the audit', where the exchange format refuses both (xs:ID, keyrefs)."""
+    with pytest.raises(InvalidModelFile) as refused:
+        read_archimate(_archi(*lines), "m.archimate", native=True)
+    assert refused.value.line == line and refused.value.http_status == 422
+    assert message in str(refused.value)
+
+
+def test_archi_relationship_to_a_relationship_is_read() -> None:
+    """ArchiMate lets a relationship end on a relationship (an association to a composition)."""
+    to_rel = (
+        '<element xsi:type="archimate:AssociationRelationship" id="r2" source="unit" target="r1"/>'
+    )
+    read = read_archimate(_archi(ORG, UNIT, COMPOSED, to_rel), "m.archimate", native=True)
+    assert {u["identifier"] for u in read.unused or []} == {"r2"}
+
+
+def test_exchange_identifiers_one_with_id_prefix_one_without_are_refused() -> None:
+    """'id-eva' and 'eva' are distinct xs:IDs, but one node once 'id-' is dropped: two people
+    were merged into one, unsaid."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    karl = next(i for i, t in enumerate(text.splitlines(), 1) if 'identifier="id-karl"' in t)
+    merged = re.sub(r'(identifier|source|target)="id-karl"', r'\1="eva"', text)
+    with pytest.raises(InvalidModelFile) as refused:
+        read_archimate(merged.encode(), "m.xml")
+    assert refused.value.line == karl and refused.value.http_status == 422
+    assert "identifiers 'id-eva' (line" in str(refused.value) and "'eva' name one node" in str(
+        refused.value
+    )

@@ -26,6 +26,8 @@ from typing import Any, Final
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.audit.inputs.archimate_ids import Concepts
+from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
@@ -132,10 +134,6 @@ class ArchiModel:
     relationships: list[Relationship] = field(default_factory=list)
 
 
-def _canonical(identifier: str) -> str:
-    return identifier.removeprefix("id-")
-
-
 # --- parsing ---------------------------------------------------------------------------------
 
 
@@ -238,7 +236,8 @@ def _lang_text(parent: Any, tag: str) -> str:
     return best
 
 
-def read_exchange(root: Any) -> ArchiModel:
+def read_exchange(root: Any, name: str = "") -> ArchiModel:
+    concepts = Concepts(name)  # the schema checked them as written, not without "id-"
     defs: dict[str, str] = {}
     for d in root.iter(f"{{{NS}}}propertyDefinition"):
         defs[d.get("identifier")] = _lang_text(d, "name").casefold()
@@ -248,7 +247,7 @@ def read_exchange(root: Any) -> ArchiModel:
         if not isinstance(e.tag, str):
             continue
         el = Element(
-            _canonical(e.get("identifier")),
+            concepts.claim(e.get("identifier"), e.sourceline),
             e.get(f"{{{XSI}}}type", ""),
             _lang_text(e, "name"),
             line=e.sourceline,
@@ -264,7 +263,7 @@ def read_exchange(root: Any) -> ArchiModel:
             continue
         model.relationships.append(
             Relationship(
-                _canonical(r.get("identifier")),
+                concepts.claim(r.get("identifier"), r.sourceline),
                 r.get(f"{{{XSI}}}type", ""),
                 _canonical(r.get("source")),
                 _canonical(r.get("target")),
@@ -286,6 +285,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
             source=name,
         )
     model = ArchiModel(_canonical(root.get("id", "")), root.get("name", ""))
+    concepts = Concepts(name)  # no schema checks Archi's files
     for e in root.iter("element"):
         kind = e.get(f"{{{XSI}}}type", "").removeprefix("archimate:")
         if not kind or kind.endswith(_ARCHI_SKIP):
@@ -302,9 +302,10 @@ def read_archi(root: Any, name: str) -> ArchiModel:
                     column=1,
                     source=name,
                 )
+            concepts.relationship(identifier, e.sourceline, source, target)
             model.relationships.append(
                 Relationship(
-                    _canonical(identifier),
+                    concepts.claim(identifier, e.sourceline),
                     kind.removesuffix("Relationship"),
                     _canonical(source),
                     _canonical(target),
@@ -312,14 +313,14 @@ def read_archi(root: Any, name: str) -> ArchiModel:
                 )
             )
             continue
-        el = Element(
-            _canonical(identifier), kind, e.get("name", ""), line=e.sourceline, written=identifier
-        )
+        key = concepts.claim(identifier, e.sourceline)
+        el = Element(key, kind, e.get("name", ""), line=e.sourceline, written=identifier)
         for p in e.findall("property"):
             el.properties.setdefault((p.get("key") or "").casefold(), []).append(
                 p.get("value") or ""
             )
         model.elements[el.identifier] = el
+    concepts.check()
     return model
 
 
@@ -588,5 +589,5 @@ def read_archimate(data: bytes, name: str, *, native: bool = False) -> ReadResul
         model = read_archi(root, name)
     else:
         _validate(root, data, name)
-        model = read_exchange(root)
+        model = read_exchange(root, name)
     return map_model(model, name)

@@ -1,0 +1,63 @@
+"""Identifiers of an ArchiMate model's concepts (elements and relationships).
+
+Each identifier names one concept, and each end of a relationship names a concept of the
+model. The exchange format's schema checks this on the identifiers as written (``xs:ID``, the
+``SourceRef``/``TargetRef`` keyrefs); Archi's own format has no schema, and both formats'
+identifiers are read without the ``id-`` exporters add (``id-eva`` and ``eva`` are one node),
+so it is checked here on the identifiers the mapping uses. A model that breaks it is
+:class:`~pcfgraph.errors.InvalidModelFile` (422 / exit 2) at the line of the offending concept:
+two elements merged into one node, or a relationship to nothing, would be audited unsaid.
+"""
+
+from __future__ import annotations
+
+from pcfgraph.errors import InvalidModelFile
+
+
+def canonical(identifier: str) -> str:
+    """An identifier as the mapping uses it: without the ``id-`` prefix exporters add."""
+    return identifier.removeprefix("id-")
+
+
+class Concepts:
+    """The concepts of one model file, claimed by identifier as they are read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: dict[str, tuple[str, int | None]] = {}
+        self.ends: list[tuple[str, int | None, str, str]] = []
+
+    def claim(self, written: str, line: int | None) -> str:
+        """The canonical identifier of a concept written ``written`` at ``line``; refused when
+        another concept has it."""
+        key = canonical(written)
+        if key in self.seen:
+            other, other_line = self.seen[key]
+            raise InvalidModelFile(
+                f"identifier {written!r} is used twice (first at line {other_line})"
+                if other == written
+                else f"identifiers {other!r} (line {other_line}) and {written!r} name one node "
+                "(the 'id-' exporters add is dropped): rename one",
+                line=line,
+                column=1,
+                source=self.name,
+            )
+        self.seen[key] = (written, line)
+        return key
+
+    def relationship(self, written: str, line: int | None, source: str, target: str) -> None:
+        """A relationship's ends, checked against the concepts by :meth:`check`."""
+        self.ends.append((written, line, source, target))
+
+    def check(self) -> None:
+        """Every relationship's source and target is a concept of the model."""
+        for written, line, *ends in self.ends:
+            for end, ref in zip(("source", "target"), ends, strict=True):
+                if canonical(ref) not in self.seen:
+                    raise InvalidModelFile(
+                        f"relationship {written!r}: its {end} {ref!r} is no element or "
+                        "relationship of the model",
+                        line=line,
+                        column=1,
+                        source=self.name,
+                    )
