@@ -19,7 +19,12 @@ from audit_support import AS_OF, CONFORMING, EXAMPLES, upload_client
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from pcfgraph.audit.charset import looks_like_utf16, utf16_without_bom
+from pcfgraph.audit.charset import (
+    looks_like_utf16,
+    looks_like_utf32,
+    utf16_without_bom,
+    utf32_without_bom,
+)
 from pcfgraph.audit.parse import Upload, read_model, upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -179,6 +184,58 @@ def test_utf32_and_binary_files_are_not_taken_for_utf16() -> None:
     assert utf16_without_bom(workbook) is None and looks_like_utf16(workbook) is None
 
 
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("name,fmt", [*NAMED_FORMATS, ("upload", "turtle")])
+def test_utf32_without_a_mark_is_read_when_three_bytes_of_four_are_nul(
+    encoding: str, name: str, fmt: str
+) -> None:
+    """As UTF-16 without a mark (634250d): it got the parser's error ("'\\x00' is not
+    allowed at the beginning of a prefix name"), an unnamed file "cannot tell the format"."""
+    text = Graph().parse(data=TURTLE_LATIN, format="turtle").serialize(format=fmt)
+    data = text.encode(encoding)
+    assert not data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE))
+    assert utf32_without_bom(data) == encoding and utf16_without_bom(data) is None
+    assert upload_format(name, None, data)[0] == "rdf"
+    assert set(read_model([Upload(name, data)]).triples) == LATIN_TRIPLES
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize(
+    "data,media_type",
+    [(TURTLE_TOKYO, None), (TURTLE_LATIN, "text/turtle; charset=utf-8")],
+    ids=["beyond-latin1", "declared-utf8"],
+)
+def test_text_that_looks_like_utf32_without_a_mark_is_refused_saying_so(
+    encoding: str, data: str, media_type: str | None
+) -> None:
+    charset = encoding.replace("-le", "le").replace("-be", "be")
+    with pytest.raises(ParseError) as refused:
+        read_model([Upload("model.ttl", data.encode(encoding), media_type)])
+    assert str(refused.value) == (
+        f"model.ttl, line 1, column 1: not Turtle text: the file looks like UTF-32 text "
+        f"({encoding[-2:].upper()}) without a byte order mark (NULs in three bytes of every "
+        "four), and is read as UTF-8: save it as UTF-8, or declare its encoding (over HTTP: "
+        f"Content-Type: text/turtle; charset={charset})"
+    )
+    told = f"text/turtle; charset={charset}"  # what it says to do works
+    assert set(read_model([Upload("model.ttl", data.encode(encoding), told)]).triples)
+
+
+def test_utf16_and_binary_files_are_not_taken_for_utf32() -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        for text in (TURTLE_LATIN, TURTLE_TOKYO):
+            assert utf32_without_bom(text.encode(encoding)) is None
+            assert looks_like_utf32(text.encode(encoding)) is None
+    assert utf32_without_bom(TURTLE_LATIN.encode()) is None
+    assert utf32_without_bom(b"A\x00\x00\x00") is None  # one character says nothing
+    assert utf32_without_bom(codecs.BOM_UTF32_LE + TURTLE_LATIN.encode("utf-32-le")) is None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>" * 100)
+    workbook = buffer.getvalue()
+    assert utf32_without_bom(workbook) is None and looks_like_utf32(workbook) is None
+
+
 # --- the edges ------------------------------------------------------------------------------
 
 
@@ -291,3 +348,45 @@ def test_every_edge_reads_utf16_without_a_mark_and_refuses_lookalikes_clearly(
     assert run_main(main, args) == 2
     err = capsys.readouterr().err
     assert told in err and "save it as UTF-8" in err
+
+
+def test_every_edge_reads_utf32_without_a_mark_and_refuses_lookalikes_clearly(
+    client: TestClient, release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``POST /validate``, the workbench and ``pcfgraph audit FILE`` on UTF-32 without a
+    mark: read when three bytes of every four are NUL, else 400 (exit 2) saying what to do."""
+    text = TURTLE_LATIN  # the conforming model is over the server's limit in UTF-32
+    url = f"/validate?asOf={AS_OF.isoformat()}"
+    expected = client.post(url, content=text.encode(), headers={"Content-Type": "text/turtle"})
+    assert expected.status_code == 200, expected.text[:300]
+    assert expected.json()["results"]  # something to compare
+    little = text.encode("utf-32-le")
+    for r in (
+        client.post(url, content=little, headers={"Content-Type": "text/turtle"}),
+        client.post(url, files={"model": ("model.ttl", text.encode("utf-32-be"), "text/turtle")}),
+    ):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["results"] == expected.json()["results"]
+    page = client.post(
+        "/audit",
+        files={"model": ("model.ttl", little, "text/turtle")},
+        data={"asOf": AS_OF.isoformat()},
+    )
+    assert page.status_code == 200 and "The model has findings." in page.text
+    path = tmp_path / "model.ttl"
+    path.write_bytes(CONFORMING.read_text(encoding="utf-8").encode("utf-32-le"))
+    args = ["audit", str(path), "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+    assert run_main(main, args) == 0
+    capsys.readouterr()
+
+    tokyo = TURTLE_TOKYO.encode("utf-32-le")
+    told = "looks like UTF-32 text (LE) without a byte order mark"
+    r = client.post(url, content=tokyo, headers={"Content-Type": "text/turtle"})
+    assert r.status_code == 400, r.text[:300]
+    assert r.json()["code"] == "parse-error"
+    assert told in r.json()["detail"] and "charset=utf-32le" in r.json()["detail"]
+    page = client.post("/audit", files={"model": ("model.ttl", tokyo, "text/turtle")})
+    assert page.status_code == 400 and told in page.text
+    path.write_bytes(tokyo)
+    assert run_main(main, args) == 2
+    assert told in capsys.readouterr().err

@@ -25,8 +25,14 @@ it cannot be UTF-8 RDF). UTF-32 (NULs in three bytes of four) is not taken for i
 bytes only look like UTF-16 (many such NULs, but not in every other byte, or a declared
 ``charset=utf-8``), the upload is refused with a :class:`~pcfgraph.errors.ParseError` (400,
 exit 2) saying it looks like UTF-16 without a byte order mark and what to do: save it as
-UTF-8, or declare ``charset=utf-16le`` (:func:`utf16_refusal`), instead of a Turtle syntax
+UTF-8, or declare ``charset=utf-16le`` (:func:`unmarked_refusal`), instead of a Turtle syntax
 error about a NUL.
+
+UTF-32 without a mark is decided the same way (:func:`utf32_without_bom`): read as UTF-32 when
+every four bytes of the first 4 KB are NULs in the same three and a character in the fourth
+(ASCII or Latin-1 text in UTF-32 LE or BE), refused saying so when the bytes only look like it
+(a quarter or more of the four-byte units such a character, the rest other characters, or a
+declared ``charset=utf-8``), with ``charset=utf-32le`` to declare (:func:`unmarked_refusal`).
 
 The upload limit (``max_upload_bytes``) holds for the bytes as sent and for the UTF-8 text they
 are re-encoded in (:func:`pcfgraph.audit.parse.check_upload_size`): Latin-1 or Windows-1252
@@ -140,20 +146,85 @@ def looks_like_utf16(data: bytes | None) -> str | None:
     return None
 
 
-def utf16_refusal(charset: str, media_type: str) -> str:
-    """What is wrong with text that looks like UTF-16 without a byte order mark and is read as
-    UTF-8, and how to fix it (the message of the error refusing it)."""
+def _nul_units(data: bytes) -> tuple[int, int, int]:
+    """Of the first four-byte units of ``data``: how many, how many are ASCII-like
+    little-endian UTF-32 (a byte then three NULs), how many big-endian (three NULs then a
+    byte)."""
+    head = data[:_UTF16_HEAD]
+    head = head[: len(head) - len(head) % 4]
+    units = len(head) // 4
+    if 0 not in head:  # UTF-8 (or Latin-1) text: no NUL at all
+        return units, 0, 0
+    b0, b1, b2, b3 = head[0::4], head[1::4], head[2::4], head[3::4]
+    little = sum(1 for a, b, c, d in zip(b0, b1, b2, b3, strict=True) if a and not b | c | d)
+    big = sum(1 for a, b, c, d in zip(b0, b1, b2, b3, strict=True) if d and not a | b | c)
+    return units, little, big
+
+
+def utf32_without_bom(data: bytes | None) -> str | None:
+    """``"utf-32-le"`` or ``"utf-32-be"`` when ``data`` has no byte order mark and its first
+    bytes are unmistakably UTF-32 text: NULs in the same three bytes of every four and a
+    character in the fourth (ASCII or Latin-1 text in UTF-32); else None."""
+    if not data or bom_codec(data) is not None:
+        return None
+    units, little, big = _nul_units(data)
+    if units < 2:
+        return None
+    if little == units:
+        return "utf-32-le"
+    if big == units:
+        return "utf-32-be"
+    return None
+
+
+def looks_like_utf32(data: bytes | None) -> str | None:
+    """``"utf-32le"`` or ``"utf-32be"`` (the charset to declare) when ``data`` has no byte
+    order mark and looks like UTF-32 text, though not as unmistakably as
+    :func:`utf32_without_bom` needs (text beyond Latin-1 in its first bytes): a quarter or
+    more of its first four-byte units are ASCII in UTF-32 of one byte order and far fewer of
+    the other; else None."""
+    if not data or bom_codec(data) is not None:
+        return None
+    units, little, big = _nul_units(data)
+    if units < 2:
+        return None
+    if little * 4 >= units and little > 2 * big:
+        return "utf-32le"
+    if big * 4 >= units and big > 2 * little:
+        return "utf-32be"
+    return None
+
+
+def unmarked_codec(data: bytes | None) -> str | None:
+    """The codec of UTF-16 or UTF-32 text without a byte order mark when its first bytes
+    leave no doubt (:func:`utf16_without_bom`, :func:`utf32_without_bom`), else None."""
+    return utf32_without_bom(data) or utf16_without_bom(data)
+
+
+def looks_unmarked(data: bytes | None) -> str | None:
+    """The charset to declare for text that looks like UTF-32 or UTF-16 without a byte
+    order mark (:func:`looks_like_utf32`, :func:`looks_like_utf16`), else None."""
+    return looks_like_utf32(data) or looks_like_utf16(data)
+
+
+def unmarked_refusal(charset: str, media_type: str) -> str:
+    """What is wrong with text that looks like UTF-16 or UTF-32 (``charset``) without a byte
+    order mark and is read as UTF-8, and how to fix it (the message of the error refusing
+    it)."""
+    wide = charset.startswith("utf-32")
     return (
-        f"the file looks like UTF-16 text ({charset[-2:].upper()}) without a byte order mark "
-        "(a NUL in every other byte), and is read as UTF-8: save it as UTF-8, or declare its "
-        f"encoding (over HTTP: Content-Type: {media_type}; charset={charset})"
+        f"the file looks like {'UTF-32' if wide else 'UTF-16'} text ({charset[-2:].upper()}) "
+        "without a byte order mark "
+        f"({'NULs in three bytes of every four' if wide else 'a NUL in every other byte'}), "
+        "and is read as UTF-8: save it as UTF-8, or declare its encoding (over HTTP: "
+        f"Content-Type: {media_type}; charset={charset})"
     )
 
 
 def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -> str | None:
     """The codec an upload is read in: its byte order mark's (``data``'s first bytes), else
-    the charset its media type declares, else UTF-16 when the bytes leave no doubt
-    (:func:`utf16_without_bom`); None for UTF-8 or when none of these says (the bytes are
+    the charset its media type declares, else UTF-16 or UTF-32 when the bytes leave no doubt
+    (:func:`unmarked_codec`); None for UTF-8 or when none of these says (the bytes are
     read as they are). A charset Python does not know as a text encoding is
     :class:`~pcfgraph.errors.UnsupportedMediaType` naming it, mark or not."""
     charset = media_type_charset(media_type)
@@ -164,7 +235,7 @@ def upload_codec(name: str, media_type: str | None, data: bytes | None = None) -
             "send the file as UTF-8 (charset=utf-8) or name its encoding "
             "(e.g. charset=iso-8859-1, windows-1252, utf-16)"
         )
-    codec = bom_codec(data) or codec or (utf16_without_bom(data) if charset is None else None)
+    codec = bom_codec(data) or codec or (unmarked_codec(data) if charset is None else None)
     return None if codec in (None, "utf-8") else codec
 
 

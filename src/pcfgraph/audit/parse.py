@@ -133,12 +133,12 @@ def model_format(name: str, media_type: str | None, data: bytes | None = None) -
 
 
 def _unsupported(name: str, what: str, data: bytes | None, suffix: str) -> UnsupportedMediaType:
-    from pcfgraph.audit.charset import looks_like_utf16, utf16_refusal
+    from pcfgraph.audit.charset import looks_unmarked, unmarked_refusal
     from pcfgraph.audit.sniff import CSV_HINT, looks_like_csv
 
     hint = CSV_HINT if looks_like_csv(data, suffix) else ""
-    if utf16 := looks_like_utf16(data):
-        hint += "; " + utf16_refusal(utf16, "text/turtle")
+    if charset := looks_unmarked(data):
+        hint += "; " + unmarked_refusal(charset, "text/turtle")
     return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
 
 
@@ -332,7 +332,7 @@ def parse_upload(
     data = upload.data
     check_upload_size(name, len(data), max_bytes)
     fmt = detect_format(name, upload.media_type, data)
-    from pcfgraph.audit.charset import looks_like_utf16, utf16_refusal
+    from pcfgraph.audit.charset import looks_unmarked, unmarked_refusal
 
     data, codec = _as_utf8(upload, max_bytes, xml=fmt is ox.RdfFormat.RDF_XML)
     if fmt in _BOM_BLIND and data.startswith(_UTF8_BOM):
@@ -345,8 +345,8 @@ def parse_upload(
     if what := binary(data):  # a workbook named .ttl, Notepad's "Unicode" (UTF-16)...
         what = f"not {FORMAT_NAMES[fmt]} text: the file is {what}"
         raise ParseError(what, line=1, column=1, source=name)  # its first bytes say so
-    if codec is None and (utf16 := looks_like_utf16(data)):  # read as UTF-8, but it is not
-        what = f"not {FORMAT_NAMES[fmt]} text: {utf16_refusal(utf16, fmt.media_type)}"
+    if codec is None and (unmarked := looks_unmarked(data)):  # read as UTF-8, but it is not
+        what = f"not {FORMAT_NAMES[fmt]} text: {unmarked_refusal(unmarked, fmt.media_type)}"
         raise ParseError(what, line=1, column=1, source=name)
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
