@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pcfgraph.api.errors import REFUSAL_FORM, request_id
 from pcfgraph.config import Settings
 from pcfgraph.errors import InputError, Overloaded, PayloadTooLarge, PcfgraphError, ServerStopping
+from pcfgraph.mcp import envelope
 from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.runtime import AppState
 
@@ -146,6 +147,10 @@ class LazyMcpEndpoint:
         if body is None:
             await refuse_too_large(scope, receive, send, settings)
             return
+        refusal = envelope.check(body) if scope["method"] == "POST" else None
+        if refusal is not None:  # no JSON-RPC message the SDK would read (pcfgraph.mcp.envelope)
+            await refuse_message(Request(scope), refusal)(scope, receive, send)
+            return
         replayed = replay(body, receive)
         del body  # held by the SDK as long as it needs it, no longer (64 MB less at the limit)
         await handle(scope, replayed, send)
@@ -232,6 +237,18 @@ async def refuse_too_large(scope: Scope, receive: Receive, send: Send, settings:
     """413 naming the limit and its setting, as a JSON-RPC error (the body is not read on)."""
     refusal = PayloadTooLarge(too_large("request body", settings))
     await jsonrpc_refusal(Request(scope), refusal)(scope, receive, send)
+
+
+def refuse_message(request: Request, refusal: envelope.Refusal) -> JSONResponse:
+    """The JSON-RPC error of a message that is not one the server reads: 400, as the SDK
+    answers a message it cannot parse; a ``tools/call`` of a request with an ``id`` whose
+    name or arguments are of the wrong kind 200, as its other invalid params."""
+    rid = request_id(request)
+    request.state.problem_code = "bad-input"  # counted by the metrics middleware
+    called = refusal.id is not None and refusal.code == envelope.INVALID_PARAMS
+    return JSONResponse(
+        refusal.reply(), status_code=200 if called else 400, headers={"X-Request-ID": rid}
+    )
 
 
 def jsonrpc_refusal(request: Request, refusal: PcfgraphError) -> JSONResponse:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from pcfgraph.config import Settings
+from pcfgraph.mcp import envelope
 from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
@@ -55,6 +56,8 @@ class BoundedLines:
         self.fd = fd
         self.limit = limit
         self.refuse: Any = None  # async (head: bytes) -> None
+        self.answer: Any = None  # async (refusal: envelope.Refusal) -> None
+        self.session = envelope.Session()
         self._buffer = bytearray()
         self._scanned = 0  # no newline in _buffer[:_scanned]
         self._eof = False
@@ -63,6 +66,20 @@ class BoundedLines:
         return self
 
     async def __anext__(self) -> str:
+        """The next line for the SDK: a blank line is skipped, one that is no JSON-RPC
+        message it would read is answered here (:mod:`pcfgraph.mcp.envelope`; the SDK's
+        transport dropped it without a word)."""
+        while True:
+            line = await self._next_line()
+            if not line.strip():
+                continue
+            refusal = self.session.check(line)
+            if refusal is None:
+                return line
+            if self.answer is not None:
+                await self.answer(refusal)
+
+    async def _next_line(self) -> str:
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end >= 0 and end <= self.limit:
@@ -183,7 +200,13 @@ async def serve_lines(
             with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
                 await write_stream.send(SessionMessage(reply))  # unless the session ended
 
+        async def answer(refusal: envelope.Refusal) -> None:
+            reply = JSONRPCError.model_validate(refusal.reply())
+            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                await write_stream.send(SessionMessage(reply))
+
         lines.refuse = refuse
+        lines.answer = answer
         # What MCPServer.run_stdio_async runs, on these streams (it takes none).
         lowlevel = server._lowlevel_server
         await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())

@@ -1,0 +1,169 @@
+"""The JSON-RPC envelope of an MCP message, checked before the MCP SDK reads it, one rule for
+both transports (a line of ``pcfgraph mcp``, a request body at ``/mcp``).
+
+What the SDK did with a message it could not take as JSON-RPC 2.0: over stdio it dropped it
+without a word (a line that is not JSON, a batch, ``"jsonrpc": "1.0"``, a request whose
+``id`` is null, an object or a fraction: the client waited for an answer that never came);
+at ``/mcp`` it answered 400 with pydantic's dump of four to six validation errors ("For
+further information visit https://errors.pydantic.dev/...") under the code of *invalid
+params*, or, for a request with such an ``id``, 202 and nothing (taken for a notification).
+A ``tools/call`` whose ``arguments`` is no object, or whose ``name`` is no string, was
+"Invalid request parameters" naming nothing; over stdio a request before ``initialize`` was
+the same. Each is now a JSON-RPC error naming the problem: *parse error* (-32700), *invalid
+request* (-32600) with the request's ``id`` when it has a usable one, else null; *invalid
+params* (-32602) for a ``tools/call`` whose name or arguments are of the wrong kind.
+
+Only messages of at most :data:`CHECKED` bytes are read here (every message but an
+``audit_model`` or ``sparql`` call of a large text; those the SDK reads alone, as before, so
+a large message is never parsed twice). Light on purpose: no MCP SDK import.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pcfgraph.mcp.limits import ENVELOPE
+
+#: The longest message (bytes, or characters of a line) checked here.
+CHECKED = ENVELOPE
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+INVALID_PARAMS = -32602
+#: What a request may be sent before ``initialize`` (stdio; ``/mcp`` is stateless).
+BEFORE_INITIALIZE = frozenset({"initialize", "ping"})
+
+_KINDS = {type(None): "null", bool: "a boolean", int: "an integer", float: "a number"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The error reply to a message the server will not read."""
+
+    id: int | str | None
+    code: int
+    message: str
+
+    def reply(self) -> dict[str, Any]:
+        error = {"code": self.code, "message": self.message}
+        return {"jsonrpc": "2.0", "id": self.id, "error": error}
+
+
+def kind(value: object) -> str:
+    """``value`` (decoded JSON) named for a message: ``an array``, ``the string 'x'``."""
+    if isinstance(value, str):
+        return f"the string {value[:60]!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return _KINDS.get(type(value), "a value")
+
+
+def usable_id(message: dict[str, Any]) -> int | str | None:
+    value = message.get("id")
+    return value if isinstance(value, int | str) and not isinstance(value, bool) else None
+
+
+def check(text: str | bytes, *, initialized: bool = True) -> Refusal | None:
+    """Why the server will not read ``text`` (one JSON-RPC message), or None to read it.
+    ``initialized``: the session has seen ``initialize`` (stdio)."""
+    return read(text, initialized=initialized)[0]
+
+
+def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
+    """:func:`check`, and the message decoded (None when it was not read)."""
+    if len(text) > CHECKED:
+        return None, None
+    try:
+        message = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError too
+        return Refusal(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})"), None
+    refusal: Refusal | None
+    if isinstance(message, list):
+        refusal = Refusal(
+            None,
+            INVALID_REQUEST,
+            "a batch (JSON array) is not accepted: send each JSON-RPC message on its own",
+        )
+    elif not isinstance(message, dict):
+        refusal = Refusal(
+            None, INVALID_REQUEST, f"a JSON-RPC message is a JSON object, not {kind(message)}"
+        )
+    else:
+        refusal = check_object(message, initialized=initialized)
+    return refusal, message
+
+
+def check_object(message: dict[str, Any], *, initialized: bool) -> Refusal | None:
+    rid = usable_id(message)
+    if message.get("jsonrpc") != "2.0":
+        problem = f"not {kind(message['jsonrpc'])}" if "jsonrpc" in message else "it is missing"
+        return Refusal(rid, INVALID_REQUEST, f"'jsonrpc' must be the string '2.0': {problem}")
+    if "id" in message and rid is None:
+        return Refusal(
+            None, INVALID_REQUEST, f"'id' must be a string or an integer, not {kind(message['id'])}"
+        )
+    if "method" not in message:
+        if "id" in message and ("result" in message or "error" in message):
+            return None  # a response (to a request of the server)
+        return Refusal(
+            rid,
+            INVALID_REQUEST,
+            "a JSON-RPC message has a 'method' (a request or notification), or an 'id' and "
+            "a 'result' or 'error' (a response)",
+        )
+    method = message["method"]
+    if not isinstance(method, str):
+        return Refusal(rid, INVALID_REQUEST, f"'method' must be a string, not {kind(method)}")
+    params = message.get("params")
+    if params is not None and not isinstance(params, dict):
+        return Refusal(rid, INVALID_PARAMS, f"'params' must be an object, not {kind(params)}")
+    if rid is None:
+        return None  # a notification: never answered
+    if not initialized and method not in BEFORE_INITIALIZE:
+        return Refusal(
+            rid,
+            INVALID_REQUEST,
+            f"{method} before initialize: the session starts with an 'initialize' request "
+            "(then the 'notifications/initialized' notification)",
+        )
+    if method == "tools/call":
+        return check_tool_call(rid, params or {})
+    return None
+
+
+def check_tool_call(rid: int | str, params: dict[str, Any]) -> Refusal | None:
+    name = params.get("name")
+    if not isinstance(name, str):
+        problem = f"not {kind(name)}" if "name" in params else "it is missing"
+        return Refusal(
+            rid, INVALID_PARAMS, f"'params.name' must be the tool's name, a string: {problem}"
+        )
+    arguments = params.get("arguments")
+    if arguments is not None and not isinstance(arguments, dict):
+        return Refusal(
+            rid,
+            INVALID_PARAMS,
+            f"'params.arguments' must be an object of {name}'s arguments, not {kind(arguments)}",
+        )
+    return None
+
+
+class Session:
+    """The checks of one stdio session, which starts with ``initialize`` (or a bare
+    ``notifications/initialized``, as the SDK accepts)."""
+
+    def __init__(self) -> None:
+        self.initialized = False
+
+    def check(self, text: str) -> Refusal | None:
+        refusal, message = read(text, initialized=self.initialized)
+        if (
+            refusal is None
+            and isinstance(message, dict)
+            and message.get("method") in ("initialize", "notifications/initialized")
+        ):
+            self.initialized = True
+        return refusal

@@ -1,0 +1,174 @@
+"""A message that is no JSON-RPC 2.0 message the MCP SDK reads (pcfgraph.mcp.envelope) is
+answered with a JSON-RPC error naming the problem, on both transports: over stdio the SDK
+dropped it without a word, at ``/mcp`` it answered pydantic's dump (or 202 and nothing for
+a request whose ``id`` is null). The real server: the SDK's stdio transport on pipes, the
+app at ``/mcp``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from typing import Any
+
+import anyio
+import pytest
+from mcp_support import INITIALIZE, MCP_ACCEPT, tool_call
+from ops_support import ops_release
+
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.mcp.stdio import BoundedLines, line_limit, serve_lines
+
+PARSE, REQUEST, PARAMS = -32700, -32600, -32602
+
+#: (message as sent, the id, code and message of its error).
+REFUSED: list[tuple[str, Any, int, str]] = [
+    ("not json", None, PARSE, "Parse error: the message is not JSON (Expecting value"),
+    (
+        '[{"jsonrpc": "2.0", "id": 7, "method": "ping"}]',
+        None,
+        REQUEST,
+        "a batch (JSON array) is not accepted: send each JSON-RPC message on its own",
+    ),
+    ("5", None, REQUEST, "a JSON-RPC message is a JSON object, not an integer"),
+    (
+        '{"jsonrpc": "1.0", "id": 8, "method": "ping"}',
+        8,
+        REQUEST,
+        "'jsonrpc' must be the string '2.0': not the string '1.0'",
+    ),
+    (
+        '{"id": 9, "method": "ping"}',
+        9,
+        REQUEST,
+        "'jsonrpc' must be the string '2.0': it is missing",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": null, "method": "ping"}',
+        None,
+        REQUEST,
+        "'id' must be a string or an integer, not null",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 1.5, "method": "ping"}',
+        None,
+        REQUEST,
+        "'id' must be a string or an integer, not a number",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 10, "method": 5}',
+        10,
+        REQUEST,
+        "'method' must be a string, not an integer",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": [1]}',
+        11,
+        PARAMS,
+        "'params' must be an object, not an array",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 12, "method": "tools/call", '
+        '"params": {"name": "search", "arguments": "SLA"}}',
+        12,
+        PARAMS,
+        "'params.arguments' must be an object of search's arguments, not the string 'SLA'",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 13, "method": "tools/call", "params": {"name": 5}}',
+        13,
+        PARAMS,
+        "'params.name' must be the tool's name, a string: not an integer",
+    ),
+]
+
+
+def _error(reply: dict[str, Any]) -> tuple[Any, int, str]:
+    return reply["id"], reply["error"]["code"], reply["error"]["message"]
+
+
+def test_stdio_answers_every_message_it_will_not_read_and_goes_on() -> None:
+    settings = Settings()
+    before = '{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}'
+    lines = [before, "", json.dumps(INITIALIZE)]  # a blank line is skipped
+    lines += [sent for sent, *_ in REFUSED] + ['{"jsonrpc": "2.0", "id": 99, "method": "ping"}']
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+    replies: list[dict[str, Any]] = []
+
+    def client() -> None:
+        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
+            for line in lines:
+                send.write(line.encode() + b"\n")
+                send.flush()
+            while len(replies) < 1 + len(REFUSED) + 2:  # the last is the pong
+                reply: dict[str, Any] = json.loads(receive.readline())
+                replies.append(reply)
+                if reply["id"] == 99:
+                    break
+
+    async def main() -> None:
+        state = StandaloneState(settings=settings, release=ops_release())
+        server = build_server(lambda: state, base_url="http://h")
+        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
+        async with out:
+            await serve_lines(server, BoundedLines(stdin_r, line_limit(settings)), settings, out)
+
+    talker = threading.Thread(target=client)
+    talker.start()
+    try:
+        anyio.run(main)  # ends at the client's EOF
+    finally:
+        talker.join(timeout=120)
+        os.close(stdin_r)
+    # the reader answers its refusals in order; the SDK's replies come when they are ready
+    (initialized,) = [r for r in replies if "result" in r and r["id"] == 1]
+    (pong,) = [r for r in replies if r["id"] == 99]
+    first, *refused = [r for r in replies if "error" in r]
+    assert _error(first) == (
+        1,
+        REQUEST,
+        "tools/list before initialize: the session starts with an 'initialize' request "
+        "(then the 'notifications/initialized' notification)",
+    )
+    assert len(refused) == len(REFUSED)
+    for reply, (sent, rid, code, message) in zip(refused, REFUSED, strict=True):
+        got_id, got_code, got_message = _error(reply)
+        assert (got_id, got_code) == (rid, code), sent
+        assert got_message.startswith(message), sent
+    assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
+    assert pong == {"jsonrpc": "2.0", "id": 99, "result": {}}
+
+
+@pytest.mark.timeout(180)
+def test_mcp_over_http_answers_them_as_jsonrpc_errors() -> None:
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.serving import create_app
+
+    app = create_app(Settings(), ops_release())
+    headers = {"Accept": MCP_ACCEPT, "Host": "127.0.0.1:8000", "Content-Type": "application/json"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for sent, rid, code, message in REFUSED:
+            r = http.post("/mcp", content=sent, headers=headers)
+            # invalid params of a call are answered as the tools' own are; the rest is 400
+            assert r.status_code == (200 if code == PARAMS else 400), sent
+            reply = r.json()
+            assert reply["jsonrpc"] == "2.0" and r.headers["x-request-id"]
+            got_id, got_code, got_message = _error(reply)
+            assert (got_id, got_code) == (rid, code), sent
+            assert got_message.startswith(message), sent
+        # what the SDK reads is its own to answer
+        r = http.post(
+            "/mcp", json=tool_call("search", {"text": "x", "limit": 1000}), headers=headers
+        )
+        assert _error(r.json()) == (
+            2,
+            PARAMS,
+            "argument 'limit': must be between 1 and 100, not 1000",
+        )
+        r = http.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "ping"}, headers=headers)
+        assert r.json() == {"jsonrpc": "2.0", "id": 3, "result": {}}
