@@ -170,6 +170,31 @@ def test_a_batch_item_that_is_no_json_object_is_a_400_naming_it(small):
     assert r.json() == {"errors": [{"message": "Batching is not enabled"}]}
 
 
+def test_several_operations_need_an_operation_name(small):
+    """Strawberry ran the first operation when none was named (an answer to the wrong
+    question, no error); the GraphQL spec and graphql-core ask for the name."""
+    two = "query A { __typename } query B { frameworks { id } }"
+    body = small.http.post("/graphql", json={"query": two}).json()
+    assert body["data"] is None
+    (err,) = body["errors"]
+    assert err["message"] == (
+        "Must provide operation name if query contains multiple operations "
+        "(operationName: one of A, B)."
+    )
+    accept = {"Accept": "application/graphql-response+json"}
+    assert small.http.post("/graphql", json={"query": two}, headers=accept).status_code == 400
+    r = small.http.get(
+        "/graphql", params={"query": "query C { __typename } query D { __typename }"}
+    )
+    assert [e["message"] for e in r.json()["errors"]] == [
+        "Must provide operation name if query contains multiple operations "
+        "(operationName: one of C, D)."
+    ]
+    chosen = small.http.post("/graphql", json={"query": two, "operationName": "B"}).json()
+    assert chosen["data"]["frameworks"] and "errors" not in chosen
+    assert small.data("query A { __typename }") == {"__typename": "Query"}
+
+
 def test_resolver_errors_are_masked_with_request_id(small, monkeypatch, caplog):
     from pcfgraph import services
 
