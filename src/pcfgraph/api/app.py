@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pcfgraph import __version__
 from pcfgraph.api import ops
 from pcfgraph.api.errors import install_error_handlers
+from pcfgraph.http.methods import HeadAsGet
 from pcfgraph.runtime import AppState
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -40,7 +41,9 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
     install_error_handlers(app)
     from pcfgraph.api import sparql
 
-    # Innermost of our middlewares: GET/POST /sparql without FastAPI routing (same endpoints).
+    # Innermost: HEAD answered as GET where no route takes HEAD itself (FastAPI's GET routes).
+    app.add_middleware(HeadAsGet)
+    # Then GET/POST /sparql without FastAPI routing (same endpoints).
     app.add_middleware(sparql.SparqlFastPath)
     ops.install(app)  # request id + metrics (one pure-ASGI layer), reloads, /metrics
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pcfgraph.errors import Overloaded, ParseError, PcfgraphError
+from pcfgraph.http.methods import allow_header, path_methods
 
 log = logging.getLogger("pcfgraph.api")
 
@@ -109,9 +110,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return problem(
-            request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 405:  # the path's methods, not only the first route's
+            methods = path_methods(request.app.router.routes, request.scope)
+            if methods:
+                allow = headers["Allow"] = allow_header(methods)
+                detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allow}"
+        return problem(request, exc.status_code, code, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
