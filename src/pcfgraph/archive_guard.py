@@ -22,7 +22,9 @@ code ``archive-limit``), the importer (:func:`check_archive_file`, :class:`Sheet
 from __future__ import annotations
 
 import io
+import posixpath
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -144,7 +146,7 @@ def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
         inflated = 0
         for info in members:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-            counter = _SheetCounter(name, info.filename, limits) if is_sheet else None
+            counter = _SheetCounter(name, info.filename, limits, archive) if is_sheet else None
             try:
                 with archive.open(info) as stream:
                     size = 0
@@ -175,8 +177,10 @@ def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
 class _SheetCounter:
     """Rows and cells per row of one worksheet, streamed (expat, no tree)."""
 
-    def __init__(self, name: str, member: str, limits: ArchiveLimits) -> None:
-        self.name, self.member, self.limits = name, member, limits
+    def __init__(
+        self, name: str, member: str, limits: ArchiveLimits, archive: zipfile.ZipFile
+    ) -> None:
+        self.name, self.member, self.limits, self.archive = name, member, limits, archive
         self.rows = 0
         self.cells = 0
         self.parser = expat.ParserCreate(namespace_separator=" ")
@@ -196,7 +200,11 @@ class _SheetCounter:
                 raise _too_large(self.name, f"sheet {self._sheet()} row {self.rows} has {problem}")
 
     def _sheet(self) -> str:
-        return self.member.rsplit("/", 1)[-1].removesuffix(".xml")
+        """The sheet as its user knows it: its tab's name (``'People' (sheet5)``), else the
+        archive member's (``sheet5``) when the workbook's own parts do not name it."""
+        member = self.member.rsplit("/", 1)[-1].removesuffix(".xml")
+        tab = sheet_names(self.archive).get(self.member)
+        return f"{tab!r} ({member})" if tab else member
 
     def feed(self, chunk: bytes) -> None:
         try:
@@ -205,3 +213,50 @@ class _SheetCounter:
             raise WorkbookError(
                 f"{self.name}: {self.member} is not well-formed XML ({exc})"
             ) from None
+
+
+#: Most bytes of ``xl/workbook.xml`` or its relationships read to name a sheet in a message.
+_NAMES_MAX_BYTES: Final = 1 << 20
+_REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
+
+
+def _parts(
+    archive: zipfile.ZipFile, member: str, start: Callable[[str, dict[str, str]], None]
+) -> None:
+    """Stream ``member`` (at most :data:`_NAMES_MAX_BYTES`) through expat with ``start`` as the
+    start-element handler; a DTD or entity declaration stops it (nothing is expanded)."""
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("DTD")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    with archive.open(member) as stream:
+        parser.Parse(stream.read(_NAMES_MAX_BYTES), True)
+
+
+def sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member (``xl/worksheets/sheet5.xml``) -> the name on the sheet's tab
+    (``People``), from ``xl/workbook.xml`` and its relationships; ``{}`` when they cannot be
+    read (a message then names the member)."""
+    tabs: dict[str, str] = {}  # relationship id -> sheet name
+    targets: dict[str, str] = {}  # relationship id -> member
+
+    def sheet(tag: str, attrs: dict[str, str]) -> None:
+        if tag.endswith(" sheet") and _REL_NS in attrs and "name" in attrs:
+            tabs[attrs[_REL_NS]] = attrs["name"]
+
+    def relationship(tag: str, attrs: dict[str, str]) -> None:
+        if tag.endswith(" Relationship") and "Id" in attrs and "Target" in attrs:
+            target = attrs["Target"]
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[attrs["Id"]] = posixpath.normpath(path)
+
+    try:
+        _parts(archive, "xl/workbook.xml", sheet)
+        _parts(archive, "xl/_rels/workbook.xml.rels", relationship)
+    except (KeyError, ValueError, RuntimeError, OSError, EOFError, zipfile.BadZipFile):
+        return {}
+    return {targets[rid]: name for rid, name in tabs.items() if rid in targets}

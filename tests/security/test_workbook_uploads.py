@@ -46,11 +46,31 @@ def many_rows(rows: int) -> bytes:
     return buf.getvalue()
 
 
+def test_a_sheet_over_a_limit_is_named_by_its_tab() -> None:
+    """The refusal named the archive member ('sheet sheet2 has more than 100 rows'), which the
+    user never sees: it names the sheet's tab, in a workbook of several sheets."""
+    wb = Workbook()
+    wb.active.title = "Read me"
+    people = wb.create_sheet("People & roles")
+    for i in range(101):
+        people.append([f"p{i}", f"Person {i}"])
+    wb.create_sheet("Customers").append(["Key", "Name"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(PayloadTooLarge) as refused:
+        check_workbook("model.xlsx", buf.getvalue(), ArchiveLimits(rows=100))
+    assert "sheet 'People & roles' (sheet2) has more than 100 rows (max_sheet_rows)" in str(
+        refused.value
+    )
+
+
 def test_the_guard_refuses_before_inflating() -> None:
     limits = ArchiveLimits(rows=100)
     with pytest.raises(PayloadTooLarge, match="max_archive_ratio"):
         check_workbook("bomb.xlsx", zip_bomb(), limits)
-    with pytest.raises(PayloadTooLarge, match="sheet1 has more than 100 rows"):
+    with pytest.raises(
+        PayloadTooLarge, match=r"sheet 'Combined' \(sheet1\) has more than 100 rows"
+    ):
         check_workbook("rows.xlsx", many_rows(101), limits)
     check_workbook("ok.xlsx", many_rows(100), limits)
     with pytest.raises(PayloadTooLarge, match="max_archive_members"):
