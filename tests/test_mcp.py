@@ -209,6 +209,28 @@ def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) 
     session(release, body)
 
 
+def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:
+    """It was a tool error "search text is limited to 200 characters" (the identifier
+    lookup's own limit, leaking), naming no argument; the message quotes 80 characters."""
+
+    async def body(client: Client) -> None:
+        for long in ("x" * 5000, "7" * 300):
+            shown = repr(long)[:80] + f"... ({len(long)} characters)"
+            for tool, args in (
+                ("get_element", {"element": long}),
+                ("element_history", {"element": long}),
+                ("get_mappings", {"element": long}),
+            ):
+                with pytest.raises(MCPError) as err:
+                    await client.call_tool(tool, args)
+                assert err.value.code == -32602, (tool, err.value.message)
+                assert err.value.message == (
+                    f"argument 'element': no element has the IRI, PCF ID or code {shown}"
+                ), tool
+
+    session(release, body)
+
+
 def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
     """A nextCursor is bound to its tool and arguments: handed to another list (other text,
     framework, tool) it is invalid params naming the difference, not an offset into it."""

@@ -6,6 +6,19 @@ and a human message. Edges never show tracebacks to clients.
 
 from __future__ import annotations
 
+#: How many characters of a value a message quotes.
+QUOTED_CHARS = 80
+
+
+def quoted(value: object, limit: int = QUOTED_CHARS) -> str:
+    """``repr(value)`` for a message, its first ``limit`` characters when it is longer,
+    saying how long it was: a message names what was wrong, it does not echo a megabyte."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, str | bytes) else len(text)
+    return f"{text[:limit]}... ({size} characters)"
+
 
 class PcfgraphError(Exception):
     """Base of all expected, user-facing failures."""

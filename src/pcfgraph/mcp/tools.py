@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pcfgraph import services
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
@@ -29,6 +29,7 @@ from pcfgraph.mcp.state import ServedState
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.documents import family_of
+from pcfgraph.services.search.index import MAX_QUERY_CHARS
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
 from pcfgraph.sparql_results import json_term
@@ -146,7 +147,7 @@ class Tools:
             ) from None
         found = self._by_identifier(reader, ref, framework, framework_arg, same_pcf_id)
         if found is None:
-            raise ArgumentError("element", f"no element has the IRI, PCF ID or code {ref!r}")
+            raise ArgumentError("element", f"no element has the IRI, PCF ID or code {quoted(ref)}")
         return found
 
     def _by_identifier(
@@ -157,6 +158,8 @@ class Tools:
         framework_arg: str,
         same_pcf_id: bool,
     ) -> services.Element | None:
+        if len(ref) > MAX_QUERY_CHARS:  # no identifier is that long (the index would refuse)
+            return None
         st = self.state
         index = served_index(st.caches, st.release, reader)
         # identifier hits come newest edition first
