@@ -93,17 +93,29 @@ def test_remote_jsonld_context_is_refused_without_connecting(
         "nested": [{"@vocab": "https://example.org/"}, url],
     }[kind]
     doc = {"@context": ctx, "@id": "https://example.org/a", "name": "A"}
+    text = json.dumps(doc, indent=1)
     with pytest.raises(ParseError) as info:
-        parse_upload(Upload("org.jsonld", json.dumps(doc).encode()))
-    assert "context" in str(info.value).lower()
+        parse_upload(Upload("org.jsonld", text.encode()))
     with pytest.raises(TimeoutError):
         canary.accept()  # nobody connected
+    # named, at its position, and what to do (pyoxigraph says 'No LoadDocumentCallback')
+    assert f"remote JSON-LD context refused: the context {url!r} is not in the file" in str(
+        info.value
+    )
+    assert "orgmodel.context.jsonld" in str(info.value)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if url in t)
+    assert (info.value.line, info.value.column) == (
+        line,
+        text.splitlines()[line - 1].index(f'"{url}"') + 1,
+    )
 
 
 def test_file_context_is_refused() -> None:
     doc = {"@context": "file:///etc/passwd", "@id": "https://example.org/a"}
-    with pytest.raises(ParseError):
+    with pytest.raises(ParseError) as info:
         parse_upload(Upload("org.jsonld", json.dumps(doc).encode()))
+    assert "the context 'file:///etc/passwd' is not in the file" in str(info.value)
+    assert (info.value.line, info.value.column) == (1, 14)
 
 
 def test_nesting_limit() -> None:

@@ -374,6 +374,10 @@ def parse_upload(
         # pyoxigraph prefixes "Parser error at line L column C:" — the position is carried
         # separately, so keep only the explanation.
         message = re.sub(r"^Parser error (at|between) [^:]*:\s*", "", message)
+        if fmt is ox.RdfFormat.JSON_LD and "LoadDocumentCallback" in message:
+            from pcfgraph.audit.inputs.context import remote_context_error
+
+            raise remote_context_error(data, name) from None
         if "utf-8" in message.lower():  # Latin-1 / Windows-1252 text: say what to do
             message += (
                 "; the file is read as UTF-8: save it with UTF-8 encoding (or, over HTTP, "

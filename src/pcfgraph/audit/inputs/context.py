@@ -110,3 +110,45 @@ def inline_known_contexts(data: bytes, name: str) -> bytes:
     if not _walk(doc):
         return data
     return json.dumps(doc).encode("utf-8")
+
+
+def _references(node: Any) -> list[str]:
+    """The context IRIs a JSON-LD document refers to (``@context`` values, ``@import``), in
+    document order; scoped contexts included."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@import" and isinstance(value, str):
+                found.append(value)
+            elif key == "@context":
+                for item in value if isinstance(value, list) else [value]:
+                    found.extend([item] if isinstance(item, str) else _references(item))
+            else:
+                found.extend(_references(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_references(item))
+    return found
+
+
+def remote_context_error(data: bytes, name: str) -> ParseError:
+    """The refusal of a JSON-LD document whose context is not inline (pyoxigraph's parser says
+    only 'No LoadDocumentCallback has been set'): the first such context named, at its line
+    and column, and what to do instead."""
+    try:
+        refs = [r for r in _references(json.loads(data)) if not _is_ours(r)]
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        refs = []
+    what = f"the context {refs[0]!r}" if refs else "a context"
+    line = column = None
+    if refs and (at := data.find(json.dumps(refs[0]).encode())) >= 0:
+        line = data.count(b"\n", 0, at) + 1
+        column = len(data[data.rfind(b"\n", 0, at) + 1 : at].decode("utf-8", "replace")) + 1
+    return ParseError(
+        f"remote JSON-LD context refused: {what} is not in the file, and pcfgraph never "
+        f"fetches one; put the context itself in the file, or name {CONTEXT_IRI} for the "
+        "model vocabulary",
+        line=line,
+        column=column,
+        source=name,
+    )
