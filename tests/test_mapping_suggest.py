@@ -219,3 +219,30 @@ def test_hybrid_chain_scores_come_from_curated_mappings_through_a_third_framewor
         "https://w3id.org/pcfgraph/id/prm-it/A24",
     )
     assert scores[key] == pytest.approx(0.56)
+
+
+@pytest.mark.parametrize("min_score", [float("nan"), 1.5, -0.1])
+def test_min_score_outside_0_to_1_is_refused(release: Release, min_score: float) -> None:
+    # a score is from 0 to 1: --min-score nan or 2 gave "0 suggestions" as if none were found
+    with pytest.raises(InputError, match="--min-score must be a number from 0 to 1"):
+        suggest(release.store, shared_catalog(), APQC, PRM, min_score=min_score)
+
+
+def test_min_score_keeps_candidates_scoring_exactly_it(release: Release) -> None:
+    found = suggest(release.store, shared_catalog(), APQC, PRM, top=1)
+    scores = sorted({x.score for x in found})
+    cut = scores[len(scores) // 2]
+    kept = suggest(release.store, shared_catalog(), APQC, PRM, top=1, min_score=cut)
+    assert {(x.subject.iri, x.object.iri) for x in kept} == {
+        (x.subject.iri, x.object.iri) for x in found if x.score >= cut
+    }
+    assert any(x.score == cut for x in kept)
+
+
+def test_suggest_cli_names_the_known_frameworks_for_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_main(main, ["mappings", "suggest", "--source", PRM, "--target", "apqc"]) == 2
+    said = capsys.readouterr().err
+    assert "--target: no framework 'apqc'; known: " in said
+    assert APQC in said and ITCMF in said

@@ -284,10 +284,8 @@ def gaps(
     params: dict[str, object] = {}
     names = {p.name for p in q.params}
     reader = services.Reader(release.store, catalog)
-    known = services.known_framework_ids(reader)
-    for option, value in (("framework", framework), ("target", target)):
-        if value is not None and value not in known:  # else: "no gaps", as if there were none
-            raise NotFoundError(f"--{option}: no framework {value!r}; known: {', '.join(known)}")
+    # else an unknown id is "no gaps", as if there were none
+    refuse_unknown_frameworks(reader, framework=framework, target=target)
     if kind is not None:
         kinds = sorted(
             {term_text(r["kind"]) for r in release.store.select(catalog.get("api/stats")).rows}
@@ -436,3 +434,14 @@ def gaps_table(result: SelectResult) -> str:
 def register(group: click.Group) -> None:
     for cmd in (build, export, query, stats, gaps):
         group.add_command(cmd)
+
+
+def refuse_unknown_frameworks(reader: services.Reader, **options: str | None) -> None:
+    """:class:`NotFoundError` for the first option (``--name``) naming a framework id the
+    graph does not hold, listing those it does."""
+    from pcfgraph import services
+
+    known = services.known_framework_ids(reader)
+    for option, value in options.items():
+        if value is not None and value not in known:
+            raise NotFoundError(f"--{option}: no framework {value!r}; known: {', '.join(known)}")

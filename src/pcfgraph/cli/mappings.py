@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pcfgraph.cli.common import format_option
-from pcfgraph.cli.graph_commands import release_option, write_output
+from pcfgraph.cli.graph_commands import refuse_unknown_frameworks, release_option, write_output
 from pcfgraph.errors import InputError
 
 
@@ -81,7 +81,10 @@ def export(
     "all-MiniLM-L6-v2 embeddings (needs pcfgraph[embeddings]).",
 )
 @click.option(
-    "--min-score", default=0.0, show_default=True, help="Leave out candidates scoring lower."
+    "--min-score",
+    default=0.0,
+    show_default=True,
+    help="Leave out candidates scoring lower (scores are from 0 to 1).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @release_option
@@ -96,6 +99,7 @@ def suggest(
 ) -> None:
     """Rank candidate counterparts in TARGET for each SOURCE element that has no decision
     for them yet and write them as SSSOM/TSV (semapv:LexicalMatching, with a confidence)."""
+    from pcfgraph import services
     from pcfgraph.mappings.suggest import suggest as run_suggest
     from pcfgraph.mappings.suggest import to_sssom_tsv
     from pcfgraph.queries import QueryCatalog
@@ -103,6 +107,7 @@ def suggest(
 
     release = open_release(release_dir)
     catalog = QueryCatalog()
+    refuse_unknown_frameworks(services.Reader(release.store, catalog), source=source, target=target)
     found = run_suggest(
         release.store, catalog, source, target, top=top, model=model, min_score=min_score
     )

@@ -383,9 +383,12 @@ def suggest(
     model: str = "lexical",
     min_score: float = 0.0,
 ) -> list[Suggestion]:
-    """The ``top`` best undecided candidates per source element."""
+    """The ``top`` best undecided candidates per source element scoring ``min_score`` or
+    more (never those scoring 0: no evidence at all)."""
     if top < 1:
         raise InputError("--top must be at least 1")
+    if not 0.0 <= min_score <= 1.0:  # scores are in [0, 1]; NaN fails this too
+        raise InputError(f"--min-score must be a number from 0 to 1, not {min_score}")
     if source == target:
         raise InputError("source and target must be different frameworks")
     src, tgt = items(store, catalog, source), items(store, catalog, target)
@@ -395,7 +398,7 @@ def suggest(
     out: list[Suggestion] = []
     for s in src:
         picked = [x for x in ranked[s.iri] if not known.decided(s, x.object)]
-        out.extend(x for x in picked[:top] if x.score > min_score)
+        out.extend(x for x in picked[:top] if x.score > 0.0 and x.score >= min_score)
     return out
 
 
