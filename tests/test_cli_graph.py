@@ -88,6 +88,20 @@ def test_descendants_are_the_transitive_children(
         (["query", "nope"], "no named query 'nope'"),
         (["query", "api/element-by-code", "-p", "code=C1"], "needs parameter 'framework'"),
         (["query", "api/element-by-code", "-p", "framework"], "key=value"),
+        # the last one was taken (HTTP /queries refuses it the same way)
+        (
+            [
+                "query",
+                "api/element-by-code",
+                "-p",
+                "framework=mini",
+                "-p",
+                "code=1",
+                "-p",
+                "code=2",
+            ],
+            "parameter 'code' given more than once",
+        ),
         (["query", "missing.rq"], "does not exist"),
         (["export", "--format", "yaml"], "Invalid value"),
     ],

@@ -119,13 +119,17 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
 
 
 def parse_params(values: tuple[str, ...]) -> dict[str, Any]:
-    """``--param k=v`` pairs to a dict; a malformed pair is bad input."""
+    """``--param k=v`` pairs to a dict; a malformed pair or a key given twice is bad input
+    (as at ``/queries``)."""
     out: dict[str, Any] = {}
     for item in values:
         if "=" not in item:
             raise InputError(f"--param expects key=value, got {item!r}")
         key, value = item.split("=", 1)
-        out[key.strip()] = value
+        key = key.strip()
+        if key in out:
+            raise InputError(f"parameter {key!r} given more than once")
+        out[key] = value
     return out
 
 
