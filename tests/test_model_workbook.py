@@ -313,3 +313,24 @@ def test_mistyped_codes_and_terms_in_a_workbook_are_located_with_did_you_mean() 
     unknown = {r.where: r.message for r in report.results if r.rule.endswith("unknown-term")}
     assert "did you mean 20635" in unknown[f"Processes!{cell}"]
     assert "did you mean orgm:purchaser" in unknown[f"'{OTHER_SHEET}'!A{other_row}"]
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\x0b"])
+def test_a_control_character_no_worksheet_holds_is_a_model_error_naming_its_cell(
+    char: str,
+) -> None:
+    """pcfgraph convert model.ttl model.xlsx of a label with ESC (Turtle "\\u001b") stopped
+    with 'internal error (IllegalCharacterError ...) This is a bug' (exit 3): openpyxl refuses
+    what XML 1.0 cannot hold. It is a ModelError (exit 2) naming the value and its cell."""
+    label = "Group" + char + "Finance"
+    text = CONFORMING.read_text(encoding="utf-8").replace(
+        'rdfs:label "Group Finance"', f"rdfs:label {json.dumps(label)}"
+    )
+    with pytest.raises(ModelError) as refused:
+        workbook_bytes(_triples(text.encode()))
+    row = _row_of(_xlsx(CONFORMING), "Customers", "finance")
+    message = str(refused.value)
+    assert f"{label!r} (for Customers!B{row}) has the control character U+{ord(char):04X}" in (
+        message
+    )
+    assert char not in message  # shown as its escape, never as the character

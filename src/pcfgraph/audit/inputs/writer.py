@@ -334,12 +334,26 @@ def _validation(ws: Any, column_index: int, labels: Iterable[str], *, closed: bo
     ws.add_data_validation(dv)
 
 
+#: Characters XML 1.0, and so a worksheet, cannot hold (openpyxl refuses them with an error).
+_NOT_IN_A_WORKSHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _write_cell(ws: Any, row: int, col: int, cell: Cell | None) -> None:
     from pcfgraph.cells import safe_xlsx_cell
 
     if cell is None or cell[0] is None or cell[0] == "":
         return
     value, number_format = cell
+    if isinstance(value, str) and (bad := _NOT_IN_A_WORKSHEET.search(value)):
+        from pcfgraph.errors import ModelError
+
+        sheet = ws.title if ws.title.isalnum() else f"'{ws.title}'"
+        raise ModelError(  # repr: the value's control characters as escapes
+            f"cannot write the model as a workbook: {value[:80]!r} (for "
+            f"{sheet}!{column_letter(col - 1)}{row}) has the control character "
+            f"U+{ord(bad.group()):04X}, which no worksheet can hold; remove it from the model, "
+            "or convert to Turtle, JSON-LD, RDF/XML or N-Triples"
+        )
     c = ws.cell(row=row, column=col, value=value)
     if number_format:
         c.number_format = number_format
