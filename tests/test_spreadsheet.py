@@ -39,7 +39,7 @@ def release_dir(tmp_path_factory: pytest.TempPathFactory, rel: Release) -> Path:
 def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order(
     catalog: QueryCatalog, rel: Release
 ) -> None:
-    data = export_subtree(rel.store, catalog, APQC_ID, "8.1.5", "csv")
+    data = export_subtree(rel.store, catalog, APQC_ID, "8.1.5", "csv", derived=True)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     codes = list(dict.fromkeys(r["code"] for r in rows))
     assert codes == ["8.1.5"] + [f"8.1.5.{i}" for i in range(1, 8)]
@@ -56,6 +56,35 @@ def test_csv_has_one_row_per_element_and_mapping_in_hierarchy_order(
     assert none["relation"] == "" and none["target_code"] == ""
 
 
+def _mapping_rows(data: bytes) -> set[tuple[str, str, str, str, str]]:
+    return {
+        (r["code"], r["relation"], r["target_framework"], r["target_code"], r["derived"])
+        for r in csv.DictReader(io.StringIO(data.decode("utf-8")))
+        if r["target_code"]
+    }
+
+
+def test_derived_mappings_only_when_asked(
+    catalog: QueryCatalog, rel: Release, tmp_path: Path
+) -> None:
+    # they were always written (derived = yes), where `pcfgraph export` says curated only
+    # without --derived, as every other export of mappings does
+    curated = _mapping_rows(export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv"))
+    both = _mapping_rows(export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv", derived=True))
+    assert curated and {row[4] for row in curated} == {"no"}
+    assert curated == {row for row in both if row[4] == "no"}
+    assert ("8.1.5.6", "closeMatch", "it-cmf", "RM-3.2", "yes") in both - curated
+    xlsx = tmp_path / "curated.xlsx"
+    xlsx.write_bytes(export_subtree(rel.store, catalog, APQC_ID, "8.1", "xlsx"))
+    wb = load_workbook(xlsx)
+    pairs = [wb[name] for name in wb.sheetnames if " to " in name]
+    assert {sheet.title.rsplit(" to ", 1)[1] for sheet in pairs} == {row[2] for row in curated}
+    for sheet in pairs:
+        header = [c.value for c in sheet[1]]
+        column = header.index("derived")
+        assert {r[column] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"no"}
+
+
 def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Release) -> None:
     data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv")
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
@@ -67,7 +96,7 @@ def test_xlsx_sheets_header_freeze_widths_and_licences(
     catalog: QueryCatalog, rel: Release, tmp_path: Path
 ) -> None:
     path = tmp_path / "x.xlsx"
-    path.write_bytes(export_subtree(rel.store, catalog, APQC_ID, None, "xlsx"))
+    path.write_bytes(export_subtree(rel.store, catalog, APQC_ID, None, "xlsx", derived=True))
     wb = load_workbook(path)
     assert wb.sheetnames == [
         "Elements",
@@ -103,7 +132,7 @@ def test_xlsx_sheets_header_freeze_widths_and_licences(
 def test_unknown_subtree_or_framework_is_not_found(catalog: QueryCatalog, rel: Release) -> None:
     with pytest.raises(NotFoundError, match=r"no element with code '9\.9'"):
         export_subtree(rel.store, catalog, APQC_ID, "9.9", "csv")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match=f"no framework 'nope'; known: .*{APQC_ID}"):
         export_subtree(rel.store, catalog, "nope", None, "csv")
 
 
@@ -135,6 +164,12 @@ def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
         == 0
     )
     assert capsys.readouterr().out.startswith("code,pcf_id,name,definition")
+    subtree = ["--framework", APQC_ID, "--subtree", "8.1.5", "--format", "csv"]
+    assert run_main(main, [*base, *subtree]) == 0
+    curated = _mapping_rows(capsys.readouterr().out.encode())
+    assert run_main(main, [*base, *subtree, "--derived"]) == 0
+    both = _mapping_rows(capsys.readouterr().out.encode())
+    assert {row[4] for row in curated} == {"no"} and curated < both
     assert run_main(main, [*base, "--subtree", "8.1.5", "--format", "csv"]) == 2
     assert "needs --framework" in capsys.readouterr().err
     assert run_main(main, [*base, "--framework", APQC_ID, "--format", "turtle"]) == 2

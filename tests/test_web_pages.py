@@ -5,7 +5,9 @@ Each page: status, the content a reader needs, and no asset or link to another h
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -244,6 +246,21 @@ def test_framework_and_element_downloads(client: TestClient) -> None:
     assert client.get(f"/frameworks/{APQC_ID}/export", params={"format": "pdf"}).status_code == 400
     page = client.get(iris.id_path(element_iri(20632)) or "").text
     assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=xlsx" in page
+    assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=csv&amp;derived=true" in page
+
+
+def test_downloads_hold_derived_mappings_only_when_asked(client: TestClient) -> None:
+    url = f"/frameworks/{APQC_ID}/export"
+
+    def derived_column(**params: str) -> set[str]:
+        r = client.get(url, params={"subtree": "8.1.5", "format": "csv", **params})
+        assert r.status_code == 200, r.text
+        return {row["derived"] for row in csv.DictReader(io.StringIO(r.text)) if row["relation"]}
+
+    assert derived_column() == {"no"}
+    assert derived_column(derived="true") == {"no", "yes"}
+    bad = client.get(url, params={"format": "csv", "derived": "maybe"})
+    assert bad.status_code == 400 and "derived must be true or false" in bad.text
 
 
 def test_audit_page_form_works_without_javascript(client: TestClient) -> None:

@@ -101,12 +101,17 @@ def read_subtree(
     code: str | None,
     *,
     reads: Reads | None = None,
+    derived: bool = False,
 ) -> Subtree:
-    """The elements of a framework below (and including) ``code``, in hierarchy order."""
+    """The elements of a framework below (and including) ``code``, in hierarchy order, with
+    their curated mappings (and the derived ones too if ``derived``: they are kept apart
+    from curated ones everywhere unless asked for, as ``pcfgraph export`` says)."""
     reads = reads if reads is not None else Reads(store, catalog)
     all_frameworks = {f.id: f for f in reads.frameworks()}
     if framework_id not in all_frameworks:
-        raise NotFoundError(f"no framework {framework_id!r}")
+        raise NotFoundError(
+            f"no framework {framework_id!r}; known: {', '.join(sorted(all_frameworks))}"
+        )
     nodes = reads.framework_nodes(framework_id)
     if code is None:
         roots = sorted(
@@ -133,12 +138,16 @@ def read_subtree(
                 node=n,
                 parent_code=parent.element.code if parent else "",
                 measures=reads.measures(framework_id, n.element.iri),
-                mappings=mappings.get(n.element.iri, []),
+                mappings=[m for m in mappings.get(n.element.iri, []) if derived or not m.derived],
                 inherited=[
-                    Inherited(
-                        reads.mapping_info(i.made_on, i.mapping), i.made_on_framework, i.reasons
+                    i
+                    for i in (
+                        Inherited(
+                            reads.mapping_info(i.made_on, i.mapping), i.made_on_framework, i.reasons
+                        )
+                        for i in services.inherited_mappings_of(reads.reader, [here])[0]
                     )
-                    for i in services.inherited_mappings_of(reads.reader, [here])[0]
+                    if derived or not i.mapping.derived
                 ]
                 if here is not None
                 else [],
@@ -333,7 +342,9 @@ def export_subtree(
     fmt: str,
     *,
     reads: Reads | None = None,
+    derived: bool = False,
 ) -> bytes:
-    """The subtree (or the whole framework when ``code`` is None) as ``csv`` or ``xlsx``."""
-    subtree = read_subtree(store, catalog, framework_id, code, reads=reads)
+    """The subtree (or the whole framework when ``code`` is None) as ``csv`` or ``xlsx``,
+    derived mappings only if ``derived``."""
+    subtree = read_subtree(store, catalog, framework_id, code, reads=reads, derived=derived)
     return to_csv(subtree) if fmt == "csv" else to_xlsx(subtree)

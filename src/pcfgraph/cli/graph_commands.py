@@ -165,7 +165,10 @@ def export(
         if fmt == "xlsx" and output is None and sys.stdout.isatty():
             raise InputError("--format xlsx is binary: give -o FILE.xlsx")
         release = load(release_dir)
-        write_output(export_subtree(release.store, QueryCatalog(), framework, subtree, fmt), output)
+        data = export_subtree(
+            release.store, QueryCatalog(), framework, subtree, fmt, derived=derived
+        )
+        write_output(data, output)
         return
     release = load(release_dir)
     write_output(export_bytes(release.store, FORMATS[fmt], derived=derived), output)

@@ -30,8 +30,13 @@ def query_href(path: str, **params: object) -> str:
     return path + ("?" + urlencode(clean) if clean else "")
 
 
-def export_href(framework: str, code: str | None, fmt: str) -> str:
-    return query_href(f"/frameworks/{framework}/export", subtree=code, format=fmt)
+def export_href(framework: str, code: str | None, fmt: str, derived: bool = False) -> str:
+    return query_href(
+        f"/frameworks/{framework}/export",
+        subtree=code,
+        format=fmt,
+        derived="true" if derived else None,
+    )
 
 
 def confidence_text(value: float | None) -> str:

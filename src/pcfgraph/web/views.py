@@ -158,15 +158,23 @@ def framework_export(
     framework_id: str,
     subtree: str | None = None,
     format: str = "xlsx",
+    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
 ) -> Response:
     """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
     from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree
 
     if format not in ("csv", "xlsx"):
         raise InputError(f"format must be csv or xlsx, not {format!r}")
+    with_derived = flag(derived, "derived")
     state = app_state(request)
     data = export_subtree(
-        state.store, state.catalog, framework_id, subtree, format, reads=reads_for(state)
+        state.store,
+        state.catalog,
+        framework_id,
+        subtree,
+        format,
+        reads=reads_for(state),
+        derived=with_derived,
     )
     name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}.{format}"
     return Response(
