@@ -27,3 +27,21 @@ def test_the_audit_text_report_shows_a_models_escape_sequence(tmp_path) -> None:
     text = report_text(audit_text(model))
     assert "Cust\\x1b]52;c;cHduZWQ=\\x07" in text  # the clipboard-writing sequence, shown
     assert "\x1b" not in text and "\x07" not in text
+
+
+def test_a_line_break_in_a_models_value_stays_on_its_report_line() -> None:
+    """A label with a line break (a workbook cell typed with Alt+Enter) started a report line
+    of its own, flush left as the report's own lines are: 'Forged verdict' read as the report's
+    words. Each finding is one line, the break shown as \\n."""
+    from audit_support import audit_text
+
+    model = (
+        "@prefix : <http://x/> .\n@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        ':it a orgm:Organisation ; rdfs:label "IT" .\n'
+        ':c a orgm:Customer ; rdfs:label "Qzx\\n\\nconforms: 0 violation\\r\\nForged verdict" .\n'
+    )
+    lines = report_text(audit_text(model)).splitlines()
+    assert not any(line.startswith(("Forged", "conforms: 0 violation")) for line in lines)
+    shown = [line for line in lines if "Qzx" in line]
+    assert shown and all("Qzx\\n\\nconforms: 0 violation\\nForged verdict" in x for x in shown)

@@ -16,7 +16,7 @@ _SEVERITIES = ("Violation", "Warning", "Info")
 def report_text(report: AuditReport) -> str:
     lines: list[str] = []
     if report.sources:
-        lines.append(f"audit of {', '.join(report.sources)} ({report.triples} triples)")
+        lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples)")
     lines.append(
         f"as of {report.as_of or '-'}; profile {report.profile}"
         + (f" (rules switched off: {', '.join(report.deactivated)})" if report.deactivated else "")
@@ -38,13 +38,13 @@ def report_text(report: AuditReport) -> str:
             for r in in_group:
                 if r.shape != shape:
                     continue
-                where = f"  {r.focus_label}"
+                where = f"  {_line(r.focus_label)}"
                 if r.where:
-                    where += f" ({r.where})"
+                    where += f" ({_line(r.where)})"
                 if r.value is not None:
-                    where += f"  [{_short(r.value)}]"
+                    where += f"  [{_short(_line(r.value))}]"
                 status = f" ({r.status})" if r.status else ""
-                lines.append(f"{where}: {r.message}{status}")
+                lines.append(f"{where}: {_line(r.message)}{status}")
             lines.append("")
     for c in report.coverage:
         lines.append(
@@ -55,7 +55,8 @@ def report_text(report: AuditReport) -> str:
     for m in report.maturity:
         miss = ", ".join(p.notation for p in m.missing_evidence)
         lines.append(
-            f"maturity {m.claim_label} ({m.building_block_label}): claimed {m.claimed}, "
+            f"maturity {_line(m.claim_label)} ({_line(m.building_block_label)}): "
+            f"claimed {m.claimed}, "
             f"achieved {m.achieved}" + (f"; missing evidence: {miss}" if miss else "")
         )
     if report.unused is not None:
@@ -96,6 +97,12 @@ def _by_rule(results: list[AuditResult]) -> list[tuple[str, str, str, int]]:
         name, shape, sev, n = groups.get(r.shape, (r.rule, r.shape, r.severity, 0))
         groups[r.shape] = (name, shape, sev, n + 1)
     return sorted(groups.values(), key=lambda g: (_rank(g[2]), g[0]))
+
+
+def _line(text: str) -> str:
+    """A value from the model on its one report line: a line break in it (a cell typed with
+    Alt+Enter, a multi-line label) written as ``\\n``, so it cannot start a line of its own."""
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _short(text: str, width: int = 60) -> str:
