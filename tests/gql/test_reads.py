@@ -173,6 +173,26 @@ def test_practices_level_outside_1_to_5_is_an_error_naming_it(gql):
         assert block == {"element": {"practices": []}}
 
 
+def test_elements_refuse_a_level_below_the_top_and_a_kind_no_element_has(gql):
+    """elements(level: 0) and elements(kind: "activty") answered an empty list (read as
+    "none exist"); search(kind:) and MCP find_gaps refuse such a kind."""
+    for query in (
+        "{ elements(level: 0) { totalCount } }",
+        f'{{ framework(id: "{APQC}") {{ elements(level: -1) {{ totalCount }} }} }}',
+    ):
+        (err,) = gql.errors(query)
+        assert err["message"].startswith("level must be at least 1 (the top), not "), err
+        assert err["extensions"]["code"] == "bad-input" and err["path"][-1] == "elements"
+    (err,) = gql.errors('{ elements(kind: "activty") { totalCount } }')
+    assert err["message"].startswith("kind: no kind 'activty'; known: "), err
+    assert "activity" in err["message"] and err["extensions"]["code"] == "not-found"
+    # a kind of other frameworks, none of it in this one: an empty list, no error
+    none_here = gql.data(f'{{ elements(framework: "{ITCMF}", kind: "activity") {{ totalCount }} }}')
+    assert none_here == {"elements": {"totalCount": 0}}
+    level_one = gql.data(f'{{ elements(framework: "{PRM}", level: 1) {{ totalCount }} }}')
+    assert level_one["elements"]["totalCount"] >= 1
+
+
 def test_elements_connection_pages_through_everything(gql):
     reader = services.Reader(gql.release.store, shared_catalog())
     expected = [e.id for e in services.list_elements(reader, framework=APQC)]

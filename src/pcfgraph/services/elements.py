@@ -346,7 +346,10 @@ def list_elements(
     kind: str | None = None,
     level: int | None = None,
 ) -> list[Element]:
-    """Elements in a stable order (framework id, then tree order), filtered."""
+    """Elements in a stable order (framework id, then tree order), filtered. A level below 1
+    (the top) is an error naming it: no element could answer it."""
+    if level is not None and level < 1:
+        raise InputError(f"level must be at least 1 (the top), not {level}")
     if framework is not None:
         _check_framework(reader, framework)
         indexes = [framework_index(reader, framework)]

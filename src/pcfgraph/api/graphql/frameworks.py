@@ -24,6 +24,7 @@ from pcfgraph.api.graphql.resolving import (
     check_first,
     fast,
 )
+from pcfgraph.errors import NotFoundError
 
 
 def framework_of(info: Ctx, framework_id: str) -> Any:
@@ -186,6 +187,10 @@ async def list_elements(
 
     def read(r: services.Reader) -> list[services.Element]:
         found = services.list_elements(r, framework=framework, kind=kind, level=level)
+        if kind and not found:  # a kind no element has anywhere, or none of it here?
+            unknown = info.context.search_index().unknown_filter(None, kind)
+            if unknown is not None:  # as search(kind:) refuses it
+                raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
         if industry_specific is not None:
             found = _industry_filter(r, found, industry_specific)
         prefetch(r, wanted, elements=found[start : start + size])
