@@ -275,3 +275,30 @@ def test_formulas_with_no_saved_value_and_formula_errors_are_said_by_cell() -> N
         isinstance(t.object, ox.Literal) and t.object.value == "#N/A"
         for t in read_workbook(_edited(formulas), "model.xlsx").triples
     )
+
+
+def test_a_second_header_row_is_one_finding_and_not_read_as_data() -> None:
+    """A header row repeated under the first (as a block copied in with its headers) was read
+    as a customer keyed 'Key' and called 'Name', with its own dozen findings ('Name names the
+    key Contacts, which no row has', 'A customer needs a budget', ...). It is one finding at the
+    row, and the model is read as without it."""
+
+    def repeat_headers(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Customers"]
+        ws.insert_rows(2)
+        for c in range(1, ws.max_column + 1):
+            header = ws.cell(1, c).value
+            ws.cell(2, c).value = header.upper() if c == 2 else header  # case aside
+
+    result = read_workbook(_edited(repeat_headers), "model.xlsx")
+    assert [(f.location["sheet"], f.location["row"], f.message) for f in result.findings] == [
+        (
+            "Customers",
+            2,
+            "Customers row 2 repeats the header row: it is not read as data; delete it.",
+        )
+    ]
+    assert result.findings[0].shape.endswith("model-validity-bad-value")
+    assert isomorphic_triples(
+        result.triples, read_workbook(template_bytes(example=True), "m").triples
+    )

@@ -122,6 +122,26 @@ def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     return out
 
 
+def _data_rows(
+    reader: _Reader, wb: Any, sheet: str, layout: dict[str, int]
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """The sheet's rows but those repeating its header row (a second header row, headers
+    pasted again above a block): each such row is one finding naming it, and is not read as
+    a row of data (it was: a customer called 'Name' with a dozen findings of its own)."""
+    headers = {col: header.casefold() for header, col in layout.items()}
+    kept = []
+    for r, cells in _rows(wb, sheet, reader.name):
+        texts = {i: _text(c.value).strip().casefold() for i, c in enumerate(cells) if c and c.value}
+        if len(texts) < 2 or any(headers.get(i) != text for i, text in texts.items()):
+            kept.append((r, cells))
+            continue
+        detail = f"{sheet} row {r} repeats the header row: it is not read as data; delete it."
+        reader.bad(
+            "bad-value", ox.BlankNode(), f"{sheet} row {r}", detail, reader.where(sheet, r, 0)
+        )
+    return kept
+
+
 def _namespace(wb: Any, name: str) -> str:
     if README_SHEET not in wb.sheetnames:
         return DEFAULT_NAMESPACE
@@ -178,13 +198,13 @@ def _read(workbook: Any, name: str) -> ReadResult:
             if column.predicate and not column.inverse:
                 letter = column_letter(layouts[sheet.name][column.header])
                 reader.sources.columns[(sheet.name, column.predicate)] = letter
-    rows = {s.name: _rows(wb, s.name, name) for s in SHEETS}
+    rows = {s.name: _data_rows(reader, wb, s.name, layouts[s.name]) for s in SHEETS}
     _collect_keys(reader, rows, layouts)
     for sheet in SHEETS:
         for r, cells in rows[sheet.name]:
             _read_row(reader, sheet, layouts[sheet.name], r, cells)
     if OTHER_SHEET in wb.sheetnames:
-        rows[OTHER_SHEET] = _rows(wb, OTHER_SHEET, name)
+        rows[OTHER_SHEET] = _data_rows(reader, wb, OTHER_SHEET, other_layout)
         for r, cells in rows[OTHER_SHEET]:
             _read_other(reader, other_layout, r, cells)
     unused = _unread_columns(wb.extra_headers, {**layouts, OTHER_SHEET: other_layout}, rows)
