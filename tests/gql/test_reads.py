@@ -87,6 +87,30 @@ def test_element_mappings_curated_derived_direction_and_filters(gql):
     assert e["none"] == [] and e["toItcmf"] == []
 
 
+def test_mapping_filters_refuse_a_framework_not_loaded(gql):
+    """mappings(from:/to:), negativeMappings and Element.mappings(framework:) answered [] for
+    a framework id no loaded framework has (read as "no mappings"), which MCP get_mappings
+    and elements(framework:) refuse."""
+    for query, path in (
+        ('{ mappings(from: "nope") { id } }', ["mappings"]),
+        (f'{{ mappings(from: "{APQC}", to: "nope") {{ id }} }}', ["mappings"]),
+        ('{ negativeMappings(to: "nope") { subject { id } } }', ["negativeMappings"]),
+        (
+            f'{{ element(code: "8.1.1.1", framework: "{APQC}") '
+            '{ mappings(framework: "nope") { id } } }',
+            ["element", "mappings"],
+        ),
+    ):
+        (err,) = gql.errors(query)
+        assert err["message"].startswith("no framework 'nope'; known frameworks: "), err
+        assert PRM in err["message"] and err["extensions"]["code"] == "not-found"
+        assert err["path"] == path
+    # a loaded framework without such records is an empty list, not an error
+    none = gql.data(f'{{ mappings(from: "{ITCMF}", to: "{PRM}") {{ id }} }}')
+    assert none == {"mappings": []}
+    assert gql.data(f'{{ mappings(from: "{APQC}", to: "{PRM}") {{ id }} }}')["mappings"]
+
+
 def test_derived_mapping_chain(gql):
     q = """{ element(id: "prm-test/A22") {
         incoming: mappings(direction: OBJECT) { id subject { code } }

@@ -284,7 +284,7 @@ def known_framework_ids(reader: Reader) -> list[str]:
     return [f.id for f in frameworks(reader)]
 
 
-def _check_framework(reader: Reader, framework_id: str) -> None:
+def check_framework(reader: Reader, framework_id: str) -> None:
     known = known_framework_ids(reader)
     if framework_id not in known:
         raise NotFoundError(
@@ -315,7 +315,7 @@ def element_by(
             + (f" (got {', '.join(given)})" if given else "")
         )
     if framework is not None:
-        _check_framework(reader, framework)
+        check_framework(reader, framework)
     if code is not None:
         if framework is None:
             raise InputError(f"code {code!r} needs a framework (codes repeat across frameworks)")
@@ -351,7 +351,7 @@ def list_elements(
     if level is not None and level < 1:
         raise InputError(f"level must be at least 1 (the top), not {level}")
     if framework is not None:
-        _check_framework(reader, framework)
+        check_framework(reader, framework)
         indexes = [framework_index(reader, framework)]
     else:
         indexes = list(all_indexes(reader).values())

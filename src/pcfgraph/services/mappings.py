@@ -22,7 +22,7 @@ from pcfgraph.services.base import (
     text,
     value_rank,
 )
-from pcfgraph.services.elements import Element, covering_subtree
+from pcfgraph.services.elements import Element, check_framework, covering_subtree
 from pcfgraph.store import Row
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -170,6 +170,15 @@ def records_from_rows(rows: Iterable[Row]) -> list[Mapping]:
     return [seen[k] for k in sorted(seen)]
 
 
+def _check_frameworks(reader: Reader, *framework_ids: str | None) -> None:
+    """A framework filter naming no loaded framework is an error naming it, as
+    ``elements(framework:)`` and MCP ``get_mappings`` refuse it: no records would read as
+    "none exist"."""
+    for framework_id in framework_ids:
+        if framework_id is not None:
+            check_framework(reader, framework_id)
+
+
 def negative_mappings(
     reader: Reader, *, source: str | None = None, target: str | None = None
 ) -> list[NegativeMapping]:
@@ -210,6 +219,7 @@ def negative_mappings(
             )
         return list(found.values())
 
+    _check_frameworks(reader, source, target)
     records = reader.memo(("negative-mappings",), load)
     return [
         n
@@ -285,6 +295,7 @@ def mappings_of(
         raise InputError(f"direction must be subject, object or either, not {direction!r}")
     if relation is not None and relation not in RELATIONS:
         raise InputError(f"unknown mapping relation {relation!r}; known: {', '.join(RELATIONS)}")
+    _check_frameworks(reader, framework)
     out: list[list[Mapping]] = []
     for e in elements:
         found: list[Mapping] = []
@@ -320,6 +331,7 @@ def mappings(
         raise InputError(f"unknown mapping relation {relation!r}; known: {', '.join(RELATIONS)}")
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise InputError(f"minConfidence must be between 0 and 1, not {min_confidence}")
+    _check_frameworks(reader, source, target)
     params: dict[str, object] = {
         "subjectFramework": source,
         "objectFramework": target,
