@@ -102,6 +102,10 @@ def test_unknown_framework_is_an_html_404_with_a_way_back(client: TestClient) ->
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "no framework &#39;no-such&#39;" in r.text and 'href="/"' in r.text
     assert client.get("/matrix?target=nope").status_code == 404
+    # an unknown source too (it was a 200 page saying the frameworks are "not both loaded")
+    source = client.get("/matrix?target=prm-it&source=nope")
+    assert source.status_code == 404 and source.headers["content-type"].startswith("text/html")
+    assert "no framework &#39;nope&#39;; known: " in source.text
 
 
 def test_element_page_shows_facts_breadcrumb_children_measures(client: TestClient) -> None:
@@ -277,6 +281,11 @@ def test_diff_page_compares_editions_in_the_graph(client: TestClient) -> None:
     assert "0 added" in same and "45 unchanged" in same and "No differences." in same
     csv_ = client.get("/diff", params={"old": APQC_ID, "new": APQC_ID, "format": "csv"})
     assert csv_.text.startswith("change,id,old_code")
+    # a format no download has is the form's 400 naming it (it was the page, 200)
+    for params in ({"old": APQC_ID, "new": APQC_ID}, {}):
+        bad = client.get("/diff", params={**params, "format": "pdf"})
+        assert bad.status_code == 400 and bad.headers["content-type"].startswith("text/html")
+        assert "format must be one of html, csv, json, xlsx, not &#39;pdf&#39;" in bad.text
 
 
 def _example(name: str) -> bytes:

@@ -225,6 +225,10 @@ DIFF_FORMATS: dict[str, tuple[str, Callable[[DiffResult], bytes]]] = {
 @router.get("/diff", response_model=None)
 def diff_editions(request: Request, old: str = "", new: str = "", format: str = "html") -> Response:
     """Two framework editions in the graph, as a page or as csv/json downloads."""
+    if format != "html" and format not in DIFF_FORMATS:  # as `pcfgraph diff --format` refuses
+        choices = ", ".join(["html", *DIFF_FORMATS])
+        error = f"format must be one of {choices}, not {format!r}"
+        return _diff_page(request, old=old, new=new, error=error, status=400)
     if not old or not new:
         return _diff_page(request, old=old, new=new)
     state = app_state(request)
