@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, quoted
 
 #: Scope values a cursor may carry (the arguments that choose a list's items).
 Scope = Mapping[str, str | int | bool | None]
@@ -54,7 +54,7 @@ def decode(kind: str, cursor: str, scope: Scope, *, argument: str | None = None)
     An undecodable text is an "invalid cursor"; a cursor of another list (another kind, or
     the same kind chosen by other arguments) is an error naming both lists' arguments.
     ``argument``: the name of the argument the cursor came in, for the message."""
-    what = f"cursor {cursor!r}" + (f" ({argument})" if argument else "")
+    what = f"cursor {quoted(cursor)}" + (f" ({argument})" if argument else "")
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8"))
         given_kind, offset, given = payload

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from pcfgraph.errors import InputError, NotFoundError, ParseError
+from pcfgraph.errors import InputError, NotFoundError, ParseError, quoted
 from pcfgraph.resources import resource_dir
 
 PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lang")
@@ -108,7 +108,9 @@ def to_term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
             return ox.Literal(text, language="en")
         return ox.Literal(text)
     except (ValueError, TypeError):
-        raise InputError(f"parameter {param.name!r} expects {param.type}, got {text!r}") from None
+        raise InputError(
+            f"parameter {param.name!r} expects {param.type}, got {quoted(text)}"
+        ) from None
 
 
 def decimal_text(text: str) -> str:
@@ -199,9 +201,9 @@ class QueryCatalog:
             return short[0]
         if len(short) > 1:
             raise InputError(
-                f"query name {name!r} is ambiguous: {', '.join(q.name for q in short)}"
+                f"query name {quoted(name)} is ambiguous: {', '.join(q.name for q in short)}"
             )
-        raise NotFoundError(f"no named query {name!r}; see 'pcfgraph query --list'")
+        raise NotFoundError(f"no named query {quoted(name)}; see 'pcfgraph query --list'")
 
 
 def named_query(name: str, root: Path | None = None) -> NamedQuery:
@@ -218,9 +220,9 @@ def named_query(name: str, root: Path | None = None) -> NamedQuery:
         found = sorted(root.rglob(f"{glob.escape(name.rsplit('/', 1)[-1])}.rq"))
         if len(found) > 1:
             names = ", ".join(p.relative_to(root).with_suffix("").as_posix() for p in found)
-            raise InputError(f"query name {name!r} is ambiguous: {names}")
+            raise InputError(f"query name {quoted(name)} is ambiguous: {names}")
         if not found or "/" in name:
-            raise NotFoundError(f"no named query {name!r}; see 'pcfgraph query --list'")
+            raise NotFoundError(f"no named query {quoted(name)}; see 'pcfgraph query --list'")
         path = found[0]
     full = path.relative_to(root).with_suffix("").as_posix()
     query = parse_header(full, path, path.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import anyio
 
 from pcfgraph import iris, services
 from pcfgraph.conneg import by_name, formats
-from pcfgraph.errors import InputError, PcfgraphError, StoreError
+from pcfgraph.errors import InputError, PcfgraphError, StoreError, quoted
 from pcfgraph.mcp.paging import ArgumentError, bounded_page, page
 from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
@@ -112,7 +112,9 @@ async def audit_model(
 
     settings = st.settings
     if format not in MODEL_FORMATS:
-        raise ArgumentError("format", f"use one of {', '.join(MODEL_FORMATS)}, not {format!r}")
+        raise ArgumentError(
+            "format", f"use one of {', '.join(MODEL_FORMATS)}, not {quoted(format)}"
+        )
     if not model or model.isspace():
         raise ArgumentError("model", "is empty")
     too_large = f"is larger than {settings.max_upload_bytes} bytes (max_upload_bytes)"
@@ -123,7 +125,9 @@ async def audit_model(
         try:
             options["as_of"] = date.fromisoformat(as_of).isoformat()
         except ValueError:
-            raise ArgumentError("as_of", f"must be a date YYYY-MM-DD, not {as_of!r}") from None
+            raise ArgumentError(
+                "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"
+            ) from None
     pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")

@@ -122,7 +122,8 @@ class Tools:
             known = services.known_framework_ids(reader)
             if framework not in known:  # it was named as a problem of 'element'
                 raise ArgumentError(
-                    "framework", f"no framework {framework!r}; known: {', '.join(sorted(known))}"
+                    "framework",
+                    f"no framework {quoted(framework)}; known: {', '.join(sorted(known))}",
                 )
         try:
             if ref.startswith(("http://", "https://")):
@@ -173,7 +174,7 @@ class Tools:
         fids = sorted({e.framework_id for e in hits})
         pcf_ids = {e.pcf_id for e in hits}
         if len(fids) > 1 and not (same_pcf_id and len(pcf_ids) == 1 and None not in pcf_ids):
-            what = f"PCF ID {ref}" if ref.isdigit() else f"code {ref!r}"
+            what = f"PCF ID {ref}" if ref.isdigit() else f"code {quoted(ref)}"
             raise ArgumentError(
                 "element",
                 f"{what} is ambiguous: it is in {len(hits)} elements of frameworks "
@@ -309,7 +310,7 @@ class Tools:
         for name, value in (("source", source), ("target", target)):
             if value is not None and value not in known:
                 raise ArgumentError(
-                    name, f"no framework {value!r}; known: {', '.join(sorted(known))}"
+                    name, f"no framework {quoted(value)}; known: {', '.join(sorted(known))}"
                 )
         if element is not None:
             e = self.resolve(reader, element, source, framework_arg="source")
@@ -412,7 +413,7 @@ class Tools:
         for name, value in (("framework", framework), ("target", target)):
             if value is not None and value not in known:
                 raise ArgumentError(
-                    name, f"no framework {value!r}; known: {', '.join(sorted(known))}"
+                    name, f"no framework {quoted(value)}; known: {', '.join(sorted(known))}"
                 )
         params: dict[str, object] = {"framework": framework}
         if target is not None:
@@ -424,7 +425,9 @@ class Tools:
             st = self.state
             kinds = served_index(st.caches, st.release, reader).filter_values()[1]
             if kind not in kinds:
-                raise ArgumentError("kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}")
+                raise ArgumentError(
+                    "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
+                )
         items = []
         # An element covered by curated mappings inherited from another APQC edition (as
         # get_mappings' inheritedMappings) is no plain gap: it says so, with their status.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcfgraph.codes import code_key
-from pcfgraph.errors import AmbiguousError, InputError, NotFoundError
+from pcfgraph.errors import QUOTED_CHARS, AmbiguousError, InputError, NotFoundError, quoted
 from pcfgraph.services.base import (
     Reader,
     element_id,
@@ -288,7 +288,7 @@ def check_framework(reader: Reader, framework_id: str) -> None:
     known = known_framework_ids(reader)
     if framework_id not in known:
         raise NotFoundError(
-            f"no framework {framework_id!r}; known frameworks: {', '.join(known) or 'none'}"
+            f"no framework {quoted(framework_id)}; known frameworks: {', '.join(known) or 'none'}"
         )
 
 
@@ -318,16 +318,18 @@ def element_by(
         check_framework(reader, framework)
     if code is not None:
         if framework is None:
-            raise InputError(f"code {code!r} needs a framework (codes repeat across frameworks)")
+            raise InputError(
+                f"code {quoted(code)} needs a framework (codes repeat across frameworks)"
+            )
         hits = _lookup(reader, "api/element-by-notation", {"code": code, "framework": framework})
-        what = f"code {code!r} in framework {framework!r}"
+        what = f"code {quoted(code)} in framework {quoted(framework)}"
     elif pcf_id is not None:
         hits = _lookup(reader, "api/element-by-pcf-id", {"pcfId": pcf_id, "framework": framework})
-        what = f"PCF ID {pcf_id}" + (f" in framework {framework!r}" if framework else "")
+        what = f"PCF ID {pcf_id}" + (f" in framework {quoted(framework)}" if framework else "")
     else:
         target = iri if iri is not None else iri_from_element_id(str(id))
         hits = _lookup(reader, "api/element-by-iri", {"element": target, "framework": framework})
-        what = f"element {id!r}" if id is not None else f"element <{iri}>"
+        what = f"element {quoted(id)}" if id is not None else f"element {_iri_shown(target)}"
     if not hits:
         raise NotFoundError(f"no {what}")
     if len(hits) > 1:
@@ -364,3 +366,10 @@ def list_elements(
                 continue
             out.append(e)
     return out
+
+
+def _iri_shown(iri: str) -> str:
+    """``<iri>`` for a message, cut as :func:`pcfgraph.errors.quoted` cuts a value."""
+    if len(iri) <= QUOTED_CHARS:
+        return f"<{iri}>"
+    return f"<{iri[:QUOTED_CHARS]}...> ({len(iri)} characters)"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from pcfgraph.errors import NotFoundError
+from pcfgraph.errors import NotFoundError, quoted
 from pcfgraph.services.base import Reader, in_rank_order, integer, text
 
 
@@ -96,7 +96,7 @@ def framework(reader: Reader, framework_id: str, *, required: bool = False) -> F
             return f
     if required:
         known = ", ".join(f.id for f in frameworks(reader)) or "none"
-        raise NotFoundError(f"no framework {framework_id!r}; known frameworks: {known}")
+        raise NotFoundError(f"no framework {quoted(framework_id)}; known frameworks: {known}")
     return None
 
 

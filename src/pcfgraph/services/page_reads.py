@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pcfgraph import iris, services
 from pcfgraph.codes import code_key
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
@@ -86,7 +86,7 @@ class Reads:
         for f in self.frameworks():
             if f.id == framework_id:
                 return f
-        raise NotFoundError(f"no framework {framework_id!r}")
+        raise NotFoundError(f"no framework {quoted(framework_id)}")
 
     def sources(self, framework_ids: Iterable[str]) -> list[FrameworkInfo]:
         """The frameworks whose content a page shows, for its "Sources and rights" section:

@@ -38,7 +38,7 @@ from pcfgraph.api.graphql.mappings import (
 from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.api.graphql.resolving import Ctx
 from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, quoted
 
 
 def _apqc_framework(
@@ -54,9 +54,11 @@ def _apqc_framework(
     try:
         fid = iris.apqc_framework_id(edition, version)
     except ValueError:
-        raise InputError(f"edition must contain letters or digits, got {edition!r}") from None
+        raise InputError(f"edition must contain letters or digits, got {quoted(edition)}") from None
     if framework is not None and str(framework) != fid:
-        raise InputError(f"framework {framework!r} and edition/version ({fid!r}) disagree")
+        raise InputError(
+            f"framework {quoted(framework)} and edition/version ({quoted(fid)}) disagree"
+        )
     return strawberry.ID(fid)
 
 

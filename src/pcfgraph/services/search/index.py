@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, quoted
 from pcfgraph.services.base import Reader
 from pcfgraph.services.search import grouping
 from pcfgraph.services.search import text as tx
@@ -188,9 +188,9 @@ class SearchIndex:
         frameworks, kinds = self.filter_values()
         if framework and framework not in frameworks:
             known = ", ".join(sorted(frameworks))
-            return "framework", f"no framework or family {framework!r}; known: {known}"
+            return "framework", f"no framework or family {quoted(framework)}; known: {known}"
         if kind and kind not in kinds:
-            return "kind", f"no kind {kind!r}; known: {', '.join(sorted(kinds))}"
+            return "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
         return None
 
     def search(
