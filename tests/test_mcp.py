@@ -231,6 +231,29 @@ def test_an_element_longer_than_any_identifier_is_invalid_params(release: Releas
     session(release, body)
 
 
+def test_a_boolean_for_a_number_is_invalid_params(release: Release) -> None:
+    """pydantic's lax mode read "limit": true as 1: one item answered, no error."""
+
+    async def body(client: Client) -> None:
+        for tool, args in (
+            ("search", {"text": "SLA", "limit": True}),
+            ("get_mappings", {"source": APQC, "target": "prm-it", "limit": True}),
+            ("sparql", {"query": "ASK {}", "limit": False}),
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(tool, args)
+            assert err.value.code == -32602, tool
+            value = "true" if args["limit"] else "false"
+            assert err.value.message == f"argument 'limit': must be an integer, not {value}"
+        # a boolean where the tool takes one is still read
+        rows = await call(
+            client, "get_mappings", source=APQC, target="prm-it", include_derived=True
+        )
+        assert rows["curatedOnly"] is False
+
+    session(release, body)
+
+
 def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
     """A nextCursor is bound to its tool and arguments: handed to another list (other text,
     framework, tool) it is invalid params naming the difference, not an offset into it."""

@@ -8,7 +8,8 @@ search: 1 validation error for searchArguments ... For further information visit
 https://errors.pydantic.dev/..."); an argument no tool takes (``query`` for ``search``'s
 ``text``, a typo of ``framework``) was dropped without a word, the call answered as if it
 had not been given; an unknown tool was a tool result too. :class:`CheckedServer` answers
-them as the tools answer theirs.
+them as the tools answer theirs. So is a boolean given for a number (``"limit": true``),
+which pydantic's lax mode read as 1.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ class CheckedServer(MCPServer):
                 f"argument {unknown[0]!r}: not an argument of {name}, which takes "
                 f"{', '.join(takes)}",
             )
+        for key, value in arguments.items():
+            if isinstance(value, bool) and _takes_number(schemas[name]["properties"][key]):
+                # pydantic reads true as 1: a limit of true answered one item, silently
+                raise MCPError(
+                    INVALID_PARAMS,
+                    f"argument {key!r}: must be an integer, not {'true' if value else 'false'}",
+                )
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
@@ -54,6 +62,12 @@ class CheckedServer(MCPServer):
                 raise MCPError(INVALID_PARAMS, invalid(exc.__cause__)) from None
             raise
         return result
+
+
+def _takes_number(schema: dict[str, Any]) -> bool:
+    """Whether an argument's JSON schema takes a number and no boolean."""
+    types = {schema.get("type")} | {option.get("type") for option in schema.get("anyOf", [])}
+    return bool(types & {"integer", "number"}) and "boolean" not in types
 
 
 def invalid(error: ValidationError) -> str:
