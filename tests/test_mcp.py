@@ -254,6 +254,39 @@ def test_a_boolean_for_a_number_is_invalid_params(release: Release) -> None:
     session(release, body)
 
 
+def test_unknown_prompts_resources_and_prompt_arguments_are_invalid_params(
+    release: Release,
+) -> None:
+    """The SDK answered an unknown prompt and a missing prompt argument with error code 0
+    (no JSON-RPC code) and a Python set; the top of an unknown framework was an empty
+    tree, read as a framework without elements."""
+
+    async def body(client: Client) -> None:
+        for ask, message in (
+            (
+                client.get_prompt("nope"),
+                "unknown prompt 'nope'; the prompts: audit-my-model, map-my-process",
+            ),
+            (client.get_prompt("map-my-process", {}), "argument 'process': is required"),
+            (
+                client.get_prompt("map-my-process", {"name": "x"}),
+                "argument 'name': not an argument of map-my-process, which takes process",
+            ),
+            (
+                client.read_resource("pcfgraph://frameworks/nope/top"),
+                "argument 'framework': no framework 'nope'; known: ",
+            ),
+        ):
+            with pytest.raises(MCPError) as err:
+                await ask
+            assert err.value.code == -32602, message
+            assert err.value.message.startswith(message)
+        prompt = await client.get_prompt("map-my-process", {"process": "SLA reviews"})
+        assert "SLA reviews" in str(prompt.messages[0].content)
+
+    session(release, body)
+
+
 def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
     """A nextCursor is bound to its tool and arguments: handed to another list (other text,
     framework, tool) it is invalid params naming the difference, not an offset into it."""

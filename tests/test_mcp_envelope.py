@@ -83,6 +83,19 @@ REFUSED: list[tuple[str, Any, int, str]] = [
         PARAMS,
         "'params.name' must be the tool's name, a string: not an integer",
     ),
+    (
+        '{"jsonrpc": "2.0", "id": 14, "method": "prompts/get", '
+        '"params": {"name": "map-my-process", "arguments": {"process": 5}}}',
+        14,
+        PARAMS,
+        "argument 'process': must be a string, not an integer",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 15, "method": "resources/read", "params": {}}',
+        15,
+        PARAMS,
+        "'params.uri' must be a string: it is missing",
+    ),
 ]
 
 

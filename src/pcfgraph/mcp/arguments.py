@@ -63,6 +63,33 @@ class CheckedServer(MCPServer):
             raise
         return result
 
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
+    ) -> Any:
+        """A prompt, its arguments checked as a tool's are: the SDK answered an unknown
+        prompt or a missing argument with JSON-RPC error code 0 (no such code) and a
+        Python set (``Missing required arguments: {'process'}``)."""
+        prompts = {prompt.name: prompt for prompt in await self.list_prompts()}
+        if name not in prompts:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"unknown prompt {name!r}; the prompts: {', '.join(sorted(prompts))}",
+            )
+        declared = prompts[name].arguments or []
+        takes = [argument.name for argument in declared]
+        given = arguments or {}
+        unknown = [key for key in given if key not in takes]
+        if unknown:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"argument {unknown[0]!r}: not an argument of {name}, which takes "
+                f"{', '.join(takes)}",
+            )
+        for argument in declared:
+            if argument.required and argument.name not in given:
+                raise MCPError(INVALID_PARAMS, f"argument {argument.name!r}: is required")
+        return await super().get_prompt(name, arguments, context)
+
 
 def _takes_number(schema: dict[str, Any]) -> bool:
     """Whether an argument's JSON schema takes a number and no boolean."""

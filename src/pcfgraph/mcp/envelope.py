@@ -131,6 +131,37 @@ def check_object(message: dict[str, Any], *, initialized: bool) -> Refusal | Non
         )
     if method == "tools/call":
         return check_tool_call(rid, params or {})
+    if method == "prompts/get":
+        return check_prompt_get(rid, params or {})
+    if method == "resources/read":
+        uri = (params or {}).get("uri")
+        if not isinstance(uri, str):
+            problem = f"not {kind(uri)}" if "uri" in (params or {}) else "it is missing"
+            return Refusal(rid, INVALID_PARAMS, f"'params.uri' must be a string: {problem}")
+    return None
+
+
+def check_prompt_get(rid: int | str, params: dict[str, Any]) -> Refusal | None:
+    name = params.get("name")
+    if not isinstance(name, str):
+        problem = f"not {kind(name)}" if "name" in params else "it is missing"
+        return Refusal(
+            rid, INVALID_PARAMS, f"'params.name' must be the prompt's name, a string: {problem}"
+        )
+    arguments = params.get("arguments")
+    if arguments is None:
+        return None
+    if not isinstance(arguments, dict):
+        return Refusal(
+            rid,
+            INVALID_PARAMS,
+            f"'params.arguments' must be an object of {name}'s arguments, not {kind(arguments)}",
+        )
+    for key, value in arguments.items():
+        if not isinstance(value, str):
+            return Refusal(
+                rid, INVALID_PARAMS, f"argument {key!r}: must be a string, not {kind(value)}"
+            )
     return None
 
 
