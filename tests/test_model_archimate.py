@@ -332,3 +332,18 @@ def test_exchange_identifiers_one_with_id_prefix_one_without_are_refused() -> No
     assert "identifiers 'id-eva' (line" in str(refused.value) and "'eva' name one node" in str(
         refused.value
     )
+
+
+def test_exchange_identifier_used_twice_is_said_so() -> None:
+    """The schema's message for a second element with one identifier was "'id-eva' is not a
+    valid value of the atomic type 'xs:ID'", which does not say it is a duplicate."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    eva = next(i for i, t in enumerate(lines, 1) if 'identifier="id-eva"' in t)
+    karl = next(i for i, t in enumerate(lines, 1) if 'identifier="id-karl"' in t)
+    twice = text.replace('identifier="id-karl"', 'identifier="id-eva"')
+    twice = re.sub(r'(source|target)="id-karl"', r'\1="id-mia"', twice)
+    with pytest.raises(InvalidModelFile) as refused:
+        read_archimate(twice.encode(), "m.xml")
+    assert refused.value.line == karl and refused.value.http_status == 422
+    assert f"identifier 'id-eva' is used twice (first at line {eva})" in str(refused.value)

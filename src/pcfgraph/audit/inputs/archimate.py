@@ -587,7 +587,10 @@ def read_archimate(data: bytes, name: str, *, native: bool = False) -> ReadResul
     root = _parse_xml(data, name)
     if native:
         model = read_archi(root, name)
-    else:
+    else:  # an identifier twice is said so, before the schema's "not a valid xs:ID"
+        concepts = Concepts(name)
+        for kind in ("elements/{%s}element", "relationships/{%s}relationship"):
+            concepts.claim_all(root.iterfind(f"{{{NS}}}{kind % NS}[@identifier]"))
         _validate(root, data, name)
         model = read_exchange(root, name)
     return map_model(model, name)

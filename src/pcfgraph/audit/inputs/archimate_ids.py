@@ -11,6 +11,9 @@ two elements merged into one node, or a relationship to nothing, would be audite
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from pcfgraph.errors import InvalidModelFile
 
 
@@ -44,6 +47,11 @@ class Concepts:
             )
         self.seen[key] = (written, line)
         return key
+
+    def claim_all(self, items: Iterable[Any]) -> None:
+        """Claim the identifier of each XML element of ``items``, at its line."""
+        for item in items:
+            self.claim(item.get("identifier"), item.sourceline)
 
     def relationship(self, written: str, line: int | None, source: str, target: str) -> None:
         """A relationship's ends, checked against the concepts by :meth:`check`."""
