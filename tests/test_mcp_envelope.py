@@ -185,3 +185,26 @@ def test_mcp_over_http_answers_them_as_jsonrpc_errors() -> None:
         )
         r = http.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "ping"}, headers=headers)
         assert r.json() == {"jsonrpc": "2.0", "id": 3, "result": {}}
+        # a message sent as another media type (the SDK: plain text "Invalid Content-Type
+        # header", 400), or as none
+        for given, problem in (
+            ("text/plain", "not 'text/plain'"),
+            (None, "and this request gives none"),
+        ):
+            sent = (
+                {**headers, "Content-Type": given}
+                if given
+                else {k: v for k, v in headers.items() if k != "Content-Type"}
+            )
+            r = http.post(
+                "/mcp", content=b'{"jsonrpc": "2.0", "id": 4, "method": "ping"}', headers=sent
+            )
+            assert r.status_code == 415
+            assert r.json() == {
+                "jsonrpc": "2.0",
+                "id": None,
+                "error": {
+                    "code": REQUEST,
+                    "message": f"a JSON-RPC message is sent as Content-Type application/json, {problem}",
+                },
+            }

@@ -44,7 +44,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcfgraph.api.errors import REFUSAL_FORM, request_id
 from pcfgraph.config import Settings
-from pcfgraph.errors import InputError, Overloaded, PayloadTooLarge, PcfgraphError, ServerStopping
+from pcfgraph.errors import (
+    InputError,
+    Overloaded,
+    PayloadTooLarge,
+    PcfgraphError,
+    ServerStopping,
+    quoted,
+)
 from pcfgraph.mcp import envelope
 from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.runtime import AppState
@@ -135,6 +142,9 @@ class LazyMcpEndpoint:
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await refuse_too_large(scope, receive, send, settings)
+            return
+        if scope["method"] == "POST" and not json_body(scope):
+            await refuse_media_type(Request(scope))(scope, receive, send)
             return
         handle = self._handle or await self._start()
         try:
@@ -237,6 +247,30 @@ async def refuse_too_large(scope: Scope, receive: Receive, send: Send, settings:
     """413 naming the limit and its setting, as a JSON-RPC error (the body is not read on)."""
     refusal = PayloadTooLarge(too_large("request body", settings))
     await jsonrpc_refusal(Request(scope), refusal)(scope, receive, send)
+
+
+def json_body(scope: Scope) -> bool:
+    """Whether the request says its body is JSON (``application/json``, any parameters)."""
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            text: str = value.decode("latin-1")
+            return text.strip().lower().startswith("application/json")
+    return False
+
+
+def refuse_media_type(request: Request) -> JSONResponse:
+    """415 as a JSON-RPC error naming the media type a message is sent as: the SDK's
+    transport answered another type with a plain-text 400, "Invalid Content-Type header"."""
+    given = request.headers.get("content-type")
+    refusal = envelope.Refusal(
+        None,
+        envelope.INVALID_REQUEST,
+        "a JSON-RPC message is sent as Content-Type application/json, "
+        + (f"not {quoted(given)}" if given else "and this request gives none"),
+    )
+    request.state.problem_code = "unsupported-media-type"  # counted by the metrics middleware
+    rid = request_id(request)
+    return JSONResponse(refusal.reply(), status_code=415, headers={"X-Request-ID": rid})
 
 
 def refuse_message(request: Request, refusal: envelope.Refusal) -> JSONResponse:
