@@ -23,7 +23,20 @@ _SAMPLES: dict[str, tuple[str, object]] = {
 }
 
 
+#: Settings that take only some values of their type.
+_BY_NAME: dict[str, tuple[str, object]] = {
+    "cors_origins": (
+        "https://a.example, http://b.example:8080,",
+        ("https://a.example", "http://b.example:8080"),
+    ),
+    "log_level": ("debug", "debug"),
+    "log_format": ("json", "json"),
+}
+
+
 def _sample(name: str) -> tuple[str, object]:
+    if name in _BY_NAME:
+        return _BY_NAME[name]
     annotation = Settings.model_fields[name].annotation
     if annotation in (Path | None,):
         return "/srv/pcfgraph", Path("/srv/pcfgraph")
@@ -123,3 +136,64 @@ def test_the_cli_exits_2_naming_the_variable(
     err = capsys.readouterr().err
     assert "PCFGRAPH_PORT='x' is not valid" in err
     assert "Traceback" not in err
+
+
+# Values of the right type that no server can run with: each was taken (`serve --port 70000`
+# and `--log-level loud` ended in "internal error ... This is a bug", `--query-timeout -5`
+# served with a deadline every query missed, `--cors-origin https://app.example/` never
+# matched a browser's Origin, PCFGRAPH_LOG_FORMAT=xml wrote text).
+@pytest.mark.parametrize(
+    ("name", "raw", "why"),
+    [
+        ("port", "70000", "less than or equal to 65535"),
+        ("port", "-1", "greater than or equal to 1"),
+        ("http_workers", "100", "less than or equal to 64"),
+        ("query_timeout", "-5", "greater than 0"),
+        ("query_timeout", "nan", "finite number"),
+        ("validate_timeout", "inf", "finite number"),
+        ("query_workers", "0", "greater than or equal to 1"),
+        ("max_result_rows", "0", "greater than or equal to 1"),
+        ("max_body_bytes", "-1", "greater than or equal to 1"),
+        ("sparql_cache_mb", "-1", "greater than or equal to 0"),
+        ("log_level", "loud", "must be one of debug, info, warning, error, critical"),
+        ("log_format", "xml", "must be one of text, json"),
+        ("cors_origins", "https://app.example/", "is no origin"),
+        ("cors_origins", "app.example", "is no origin"),
+    ],
+)
+def test_a_value_out_of_range_is_refused_naming_it(name: str, raw: str, why: str) -> None:
+    variable = "PCFGRAPH_" + name.upper()
+    with pytest.raises(InputError, match=f"environment variable {variable}=") as caught:
+        Settings.from_env({variable: raw})
+    assert why in str(caught.value)
+
+
+def test_values_at_the_edges_are_taken() -> None:
+    settings = Settings.from_env(
+        {
+            "PCFGRAPH_PORT": "65535",
+            "PCFGRAPH_LOG_LEVEL": "WARNING",
+            "PCFGRAPH_CORS_ORIGINS": "https://app.example.org,http://localhost:3000",
+            "PCFGRAPH_SPARQL_CACHE_MB": "0",
+            "PCFGRAPH_HTTP_WORKERS": "64",
+        }
+    )
+    assert (settings.port, settings.log_level, settings.http_workers) == (65535, "warning", 64)
+    assert settings.cors_origins == ("https://app.example.org", "http://localhost:3000")
+    assert Settings(cors_origins=("*",)).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--port", "70000"], "setting port=70000 is not valid"),
+        (["--log-level", "loud"], "setting log_level='loud' is not valid"),
+    ],
+)
+def test_serve_refuses_a_flag_out_of_range_before_loading(
+    capsys: pytest.CaptureFixture[str], flags: list[str], said: str
+) -> None:
+    # (only flags that failed after loading before: one that was taken would start a server)
+    assert run_main(main, ["serve", *flags]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and "internal error" not in err

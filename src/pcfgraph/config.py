@@ -10,6 +10,7 @@ documented in docs/settings.md (``pcfgraph.cli.settings_doc``).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,19 @@ ENV_PREFIX = "PCFGRAPH_"
 #: Settings that may be unset: an empty environment variable unsets them.
 _OPTIONAL = ("release", "cache_dir", "sources_file", "store_url", "admin_token")
 
+#: Counts, sizes and limits: at least 1 (a limit of 0 or below would refuse everything, or
+#: crash where it is used); ``Count0``: 0 has a documented meaning (off, never, none).
+Count = Annotated[int, Field(ge=1)]
+Count0 = Annotated[int, Field(ge=0)]
+#: A duration in seconds: a finite number above 0 (NaN and infinity are refused).
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: The most server processes ``http_workers`` may ask for.
+MAX_HTTP_WORKERS = 64
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+LOG_FORMATS = ("text", "json")
+#: A CORS origin as browsers send it: scheme, host, optional port; no path, no slash at the end.
+_ORIGIN = re.compile(r"https?://[^\s/?#]+\Z")
+
 
 class Settings(BaseSettings):
     """Runtime settings with safe defaults."""
@@ -34,10 +48,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
     #: Server processes answering HTTP, forked from one loaded app (1: this process only;
     #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).
-    http_workers: int = 0
+    http_workers: Annotated[int, Field(ge=0, le=MAX_HTTP_WORKERS)] = 0
     #: A release directory (graph + manifest from ``pcfgraph build``); None builds from data/.
     release: Path | None = None
     #: Where the verified release of the shipped data is cached; None: the user cache dir.
@@ -49,81 +63,81 @@ class Settings(BaseSettings):
     #: A remote SPARQL 1.1 Protocol + Graph Store Protocol endpoint; None uses the embedded store.
     store_url: str | None = None
     #: Ad-hoc SPARQL: per-query deadline (seconds), worker processes, memory limit (MiB).
-    query_timeout: float = 10.0
-    query_workers: int = 2
-    worker_memory_mb: int = 1024
+    query_timeout: Seconds = 10.0
+    query_workers: Count = 2
+    worker_memory_mb: Count = 1024
     #: Releases of at most this many quads are loaded into each worker's memory (0: shared).
-    worker_memory_store_quads: int = 250_000
+    worker_memory_store_quads: Count0 = 250_000
     #: Tasks one sandbox worker runs before a fresh one replaces it (0: never).
-    worker_max_tasks: int = 50_000
+    worker_max_tasks: Count0 = 50_000
     #: Growth (MiB over its size after loading) past which a worker is replaced after a task.
-    worker_recycle_mb: int = 256
+    worker_recycle_mb: Count0 = 256
     #: Largest number of result rows (or triples) an ad-hoc query may return.
-    max_result_rows: int = 100_000
+    max_result_rows: Count = 100_000
     #: Memory (MiB) for finished /sparql answers of the served release; 0: none kept.
-    sparql_cache_mb: int = 64
+    sparql_cache_mb: Count0 = 64
     #: ``GET``/``POST /sparql`` answers made without waiting (in-process lookups, kept answers, 304,
     #: refusals) are written by the HTTP protocol without an ASGI request cycle (the same
     #: response, metrics and log line; pcfgraph.api.fast_path).
     http_fast_path: bool = True
     #: Largest proven work bound of an ad-hoc query run in the serving process (0: never).
-    sparql_inprocess_work: int = 5_000_000
+    sparql_inprocess_work: Count0 = 5_000_000
     #: A release served from disk with at most this many quads gets an in-memory copy for the
     #: serving process's reads (pcfgraph.release_memory; 0: never).
-    sparql_inprocess_memory_quads: int = 1_000_000
+    sparql_inprocess_memory_quads: Count0 = 1_000_000
     #: Deepest nesting of groups / sub-selects accepted in an ad-hoc query.
-    max_query_depth: int = 32
+    max_query_depth: Count = 32
     #: Most tokens in an ad-hoc query, and longest operator chain in one group.
-    max_query_tokens: int = 20_000
-    max_query_width: int = 500
+    max_query_tokens: Count = 20_000
+    max_query_width: Count = 500
     #: Largest request body accepted (bytes).
-    max_body_bytes: int = 4 * 1024 * 1024
+    max_body_bytes: Count = 4 * 1024 * 1024
     #: Largest uploaded model or workbook (bytes), the same over HTTP, MCP and in the CLI.
-    max_upload_bytes: int = 32 * 1024 * 1024
+    max_upload_bytes: Count = 32 * 1024 * 1024
     #: Most bytes of request bodies one server process holds at once (pcfgraph.http.body_memory).
-    max_body_memory_bytes: int = 512 * 1024 * 1024
+    max_body_memory_bytes: Count = 512 * 1024 * 1024
     #: Uploaded workbooks (.xlsx zip archives), checked before they are inflated.
-    max_archive_members: int = 2000
-    max_archive_ratio: int = 200
-    max_archive_bytes: int = 64 * 1024 * 1024
-    max_sheet_rows: int = 50_000
-    max_sheet_columns: int = 200
+    max_archive_members: Count = 2000
+    max_archive_ratio: Count = 200
+    max_archive_bytes: Count = 64 * 1024 * 1024
+    max_sheet_rows: Count = 50_000
+    max_sheet_columns: Count = 200
     #: Most parts (files or fields) in one multipart upload: 413 past it.
-    max_upload_parts: int = 100
+    max_upload_parts: Count = 100
     #: Longest request target (path and query string, bytes): 414 past it.
-    max_url_bytes: int = 8192
+    max_url_bytes: Count = 8192
     #: Largest request header block (bytes) and most header fields: 431 past either.
-    max_header_bytes: int = 16384
-    max_header_count: int = 100
+    max_header_bytes: Count = 16384
+    max_header_count: Count = 100
     #: Concurrent expensive requests (ad-hoc SPARQL, uploads) before 503.
-    max_concurrent_expensive: int = 8
+    max_concurrent_expensive: Count = 8
     #: Of those, most from one client (address); past it 429.
-    max_concurrent_per_client: int = 4
+    max_concurrent_per_client: Count = 4
     #: Audit uploads: deadline (seconds) and largest number of triples.
-    validate_timeout: float = 30.0
-    max_upload_triples: int = 500_000
+    validate_timeout: Seconds = 30.0
+    max_upload_triples: Count = 500_000
     #: Audits run pySHACL in a forked child beside the SPARQL checks where that is safe.
     audit_fork: bool = True
     #: GraphQL limits.
-    graphql_max_depth: int = 12
-    graphql_max_aliases: int = 30
-    graphql_max_tokens: int = 2000
-    graphql_max_page_size: int = 500
+    graphql_max_depth: Count = 12
+    graphql_max_aliases: Count = 30
+    graphql_max_tokens: Count = 2000
+    graphql_max_page_size: Count = 500
     #: GraphQL variables: deepest nesting and largest size (bytes of JSON).
-    graphql_max_variables_depth: int = 16
-    graphql_max_variables_bytes: int = 65536
+    graphql_max_variables_depth: Count = 16
+    graphql_max_variables_bytes: Count = 65536
     #: Most objects one GraphQL response may return from list fields.
-    graphql_max_nodes: int = 50_000
+    graphql_max_nodes: Count = 50_000
     graphql_introspection: bool = True
     graphql_allow_batching: bool = False
     #: Bearer token for ``POST /admin/reload``; None disables the route.
     admin_token: str | None = None
     #: With several server processes: longest a reload waits for every process to serve the
     #: new release before it answers ``release-mismatch`` (seconds).
-    reload_wait_seconds: float = 60.0
+    reload_wait_seconds: Seconds = 60.0
     #: Stopping: how long the requests in flight are waited for (uvicorn's graceful bound);
     #: a server process still running ``STOP_MARGIN_SECONDS`` after that is killed.
-    graceful_stop_seconds: Annotated[float, Field(ge=0)] = 10.0
+    graceful_stop_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 10.0
     #: Allowed CORS origins; empty means no CORS headers.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: str = "info"
@@ -138,6 +152,34 @@ class Settings(BaseSettings):
         """Lists in the environment are comma-separated (``a.xlsx,b.xlsx``)."""
         if isinstance(value, str):
             return tuple(x.strip() for x in value.split(",") if x.strip())
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """An origin as a browser sends it in ``Origin``, or it never matches (a path or a
+        slash at the end, ``https://app.example/``, is the usual slip)."""
+        for origin in value:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is no origin: scheme://host[:port], with no path or "
+                    "slash at the end (e.g. https://app.example.org)"
+                )
         return value
 
     @field_validator(*_OPTIONAL, mode="before")

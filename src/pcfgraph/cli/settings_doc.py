@@ -10,6 +10,7 @@ so neither can drift from the code.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -205,8 +206,11 @@ MEANINGS: dict[str, str] = {
     "`server-stopping`. With `http_workers` > 1, a server process still running 10 s after it "
     "is killed. Keep it under a service manager's stop timeout (Kubernetes "
     "`terminationGracePeriodSeconds`, systemd `TimeoutStopSec`) less those 10 s.",
-    "cors_origins": "Comma-separated origins allowed by CORS. Empty: no CORS headers.",
-    "log_level": "Log level of the `pcfgraph.*` loggers (debug, info, warning, error).",
+    "cors_origins": "Comma-separated origins allowed by CORS, each as a browser sends it "
+    "(`scheme://host[:port]`, no path or slash at the end: one with either never matched), "
+    "or `*`. Empty: no CORS headers.",
+    "log_level": "Log level of the `pcfgraph.*` loggers: debug, info, warning, error or critical "
+    "(any case).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
     "status and duration for each request).",
     "opentelemetry": "Whether FastAPI's native OpenTelemetry instrumentation runs (FastAPI "
@@ -225,10 +229,17 @@ def _default(value: Any) -> str:
     return f"`{value}`"
 
 
-def _type(annotation: Any) -> str:
+def _type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
     text = annotation.__name__ if isinstance(annotation, type) else str(annotation)
     text = text.replace("pathlib.", "").replace("typing.", "")
-    return text.replace("tuple[str, ...]", "list").replace(" | None", " (optional)")
+    text = text.replace("tuple[str, ...]", "list").replace(" | None", " (optional)")
+    bounds = []  # the field's constraints (pydantic keeps them as annotated_types objects)
+    for constraint in metadata:
+        for attribute, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤")):
+            bound = getattr(constraint, attribute, None)
+            if bound is not None:
+                bounds.append(f"{sign} {bound}")
+    return f"{text} {', '.join(bounds)}" if bounds else text
 
 
 def cli_flags() -> dict[str, str]:
@@ -271,7 +282,7 @@ def render() -> str:
         meaning = MEANINGS.get(name, "**undocumented**").replace("|", "\\|")
         lines.append(
             f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | {flags.get(name, '—')} "
-            f"| {_type(f.annotation)} | {_default(default)} | {meaning} |"
+            f"| {_type(f.annotation, list(f.metadata))} | {_default(default)} | {meaning} |"
         )
     lines += [
         "",
