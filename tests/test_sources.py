@@ -140,6 +140,17 @@ def test_a_bad_workbook_names_file_sheet_and_row(
         ),
         ("frameworks:\n  - kind: turtle\n    files: [a.ttl]\n", "needs an 'id'"),
         ("frameworks: [\n", "cannot read"),
+        # a misspelt key was ignored: built without the supplement, or "no version stated"
+        (
+            "frameworks:\n  - kind: turtle\n    id: x\n    files: [a.ttl]\n    supplement: [b.ttl]\n",
+            "framework 1: unknown key 'supplement'; a framework takes: id, kind, files, supplements",
+        ),
+        (
+            "frameworks:\n  - kind: apqc-workbook\n    files: [a.xlsx]\n    versoin: '7.4'\n",
+            "framework 1: unknown key 'versoin'",
+        ),
+        ("frameworks: []\nvocabularies: [v.ttl]\n", "unknown key 'vocabularies'; a sources file"),
+        ("include_default: 'false'\nframeworks: []\n", "include_default must be true or false"),
     ],
 )
 def test_bad_sources_file(tmp_path: Path, content: str, problem: str) -> None:

@@ -101,16 +101,37 @@ def read_sources_file(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read {path}: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("frameworks", []), list):
         raise InputError(f"{path}: expected a 'frameworks' list (the schema of frameworks.yaml)")
+    _known_keys(path, "", doc, SOURCES_KEYS, "a sources file")
+    if not isinstance(doc.get("include_default", True), bool):
+        raise InputError(f"{path}: include_default must be true or false")
     for i, entry in enumerate(doc.get("frameworks", []) or [], start=1):
         if not isinstance(entry, dict) or entry.get("kind") not in ("apqc-workbook", "turtle"):
             raise InputError(
                 f"{path}: framework {i}: expected a mapping with kind 'apqc-workbook' or 'turtle'"
             )
+        _known_keys(path, f"framework {i}: ", entry, FRAMEWORK_KEYS, "a framework")
         if entry["kind"] == "turtle" and not entry.get("id"):
             raise InputError(f"{path}: framework {i}: a turtle framework needs an 'id'")
         if not isinstance(entry.get("files"), list) or not entry["files"]:
             raise InputError(f"{path}: framework {i}: expected a non-empty 'files' list")
     return doc
+
+
+#: The keys a sources file may have, and each of its framework entries (any other is a typo,
+#: which was ignored: ``supplement:`` built without the supplement, ``versoin:`` said the
+#: workbook states no version).
+SOURCES_KEYS = ("frameworks", "mappings", "include_default")
+FRAMEWORK_KEYS = ("id", "kind", "files", "supplements", "edition", "version")
+
+
+def _known_keys(
+    path: Path, where: str, mapping: dict[str, Any], known: tuple[str, ...], what: str
+) -> None:
+    unknown = [str(key) for key in mapping if key not in known]
+    if unknown:
+        raise InputError(
+            f"{path}: {where}unknown key {unknown[0]!r}; {what} takes: {', '.join(known)}"
+        )
 
 
 def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources) -> SourceList:
