@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from pcfgraph.errors import InputError, NotFoundError, ParseError
-from pcfgraph.queries import QueryCatalog, check_syntax, parse_header, query_file
+from pcfgraph.queries import QueryCatalog, check_syntax, named_query, parse_header, query_file
 
 HEADER = """# summary: Things by code.
 # param: code (literal) - the code
@@ -169,3 +169,16 @@ def test_a_catalogue_refuses_a_file_its_engine_cannot_parse(tmp_path: Path) -> N
     assert "broken.rq" in str(info.value)
     (tmp_path / "broken.rq").unlink()
     assert QueryCatalog(tmp_path).names() == ["fine"]
+
+
+@pytest.mark.parametrize("name", ["api/element-by-cod", "element-by-cod"])
+def test_an_unknown_name_gets_the_closest_ones_and_where_the_list_is(name: str) -> None:
+    # it said "see 'pcfgraph query --list'" to HTTP and MCP clients as well, and no more
+    for lookup in (QueryCatalog().get, named_query):
+        with pytest.raises(NotFoundError) as caught:
+            lookup(name)
+        said = str(caught.value)
+        assert said.startswith(f"no named query '{name}'; did you mean api/element-by-code")
+        assert said.endswith("(every one: GET /queries, 'pcfgraph query --list')")
+    with pytest.raises(NotFoundError, match=r"^no named query 'zzz' \(every one"):
+        QueryCatalog().get("zzz")

@@ -14,9 +14,10 @@ optional parameter that is not given stays an unbound variable.
 
 from __future__ import annotations
 
+import difflib
 import glob
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -203,7 +204,21 @@ class QueryCatalog:
             raise InputError(
                 f"query name {quoted(name)} is ambiguous: {', '.join(q.name for q in short)}"
             )
-        raise NotFoundError(f"no named query {quoted(name)}; see 'pcfgraph query --list'")
+        raise not_found(name, self._queries)
+
+
+def not_found(name: str, names: Iterable[str]) -> NotFoundError:
+    """No named query ``name``: the closest names, if any, and where the list is (on every
+    edge: it said "see 'pcfgraph query --list'" to HTTP and MCP clients too)."""
+    names = sorted(names)
+    shorts = {n.rsplit("/", 1)[-1]: n for n in names}
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.75) or [
+        shorts[s] for s in difflib.get_close_matches(name, shorts, n=3, cutoff=0.75)
+    ]
+    guess = f"; did you mean {' or '.join(close)}?" if close else ""
+    return NotFoundError(
+        f"no named query {quoted(name)}{guess} (every one: GET /queries, 'pcfgraph query --list')"
+    )
 
 
 def named_query(name: str, root: Path | None = None) -> NamedQuery:
@@ -222,7 +237,8 @@ def named_query(name: str, root: Path | None = None) -> NamedQuery:
             names = ", ".join(p.relative_to(root).with_suffix("").as_posix() for p in found)
             raise InputError(f"query name {quoted(name)} is ambiguous: {names}")
         if not found or "/" in name:
-            raise NotFoundError(f"no named query {quoted(name)}; see 'pcfgraph query --list'")
+            every = (p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.rq"))
+            raise not_found(name, every)
         path = found[0]
     full = path.relative_to(root).with_suffix("").as_posix()
     query = parse_header(full, path, path.read_text(encoding="utf-8"))

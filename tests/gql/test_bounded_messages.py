@@ -58,5 +58,6 @@ def test_named_queries_name_a_long_value_without_echoing_it(client) -> None:
     r = client.http.get("/queries/" + "y" * 1500)
     assert r.status_code == 404
     assert r.json()["detail"] == (
-        f"no named query {repr('y' * 1500)[:80]}... (1500 characters); see 'pcfgraph query --list'"
+        f"no named query {repr('y' * 1500)[:80]}... (1500 characters) "
+        "(every one: GET /queries, 'pcfgraph query --list')"
     )
