@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from typing import Final
 
 from pcfgraph.conneg import media_type_params
@@ -116,16 +117,7 @@ def utf16_without_bom(data: bytes | None) -> str | None:
     """``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` has no byte order mark and its first
     bytes are unmistakably UTF-16 text: a NUL in every other byte and in no other (ASCII or
     Latin-1 text in UTF-16; UTF-32 has NULs in three bytes of four); else None."""
-    if not data or bom_codec(data) is not None:
-        return None
-    pairs, little, big = _nul_pairs(data)
-    if pairs < 2:
-        return None
-    if little == pairs:
-        return "utf-16-le"
-    if big == pairs:
-        return "utf-16-be"
-    return None
+    return _sure(data, _nul_pairs, "utf-16-le", "utf-16-be")
 
 
 def looks_like_utf16(data: bytes | None) -> str | None:
@@ -134,15 +126,41 @@ def looks_like_utf16(data: bytes | None) -> str | None:
     :func:`utf16_without_bom` needs (text beyond Latin-1 in its first bytes, a stray NUL): a
     quarter or more of its first byte pairs are ASCII in UTF-16 of one byte order and far
     fewer of the other; else None."""
+    return _likely(data, _nul_pairs, "utf-16le", "utf-16be")
+
+
+#: ``counts(data)``: of the first code units of ``data``, how many, how many are ASCII-like
+#: little-endian, how many big-endian (:func:`_nul_pairs`, :func:`_nul_units`).
+_Counts = Callable[[bytes], tuple[int, int, int]]
+
+
+def _sure(data: bytes | None, counts: _Counts, little_name: str, big_name: str) -> str | None:
+    """The byte order whose units are all ASCII-like, for unmarked ``data`` of two units or
+    more; else None."""
     if not data or bom_codec(data) is not None:
         return None
-    pairs, little, big = _nul_pairs(data)
-    if pairs < 2:
+    units, little, big = counts(data)
+    if units < 2:
         return None
-    if little * 4 >= pairs and little > 2 * big:
-        return "utf-16le"
-    if big * 4 >= pairs and big > 2 * little:
-        return "utf-16be"
+    if little == units:
+        return little_name
+    if big == units:
+        return big_name
+    return None
+
+
+def _likely(data: bytes | None, counts: _Counts, little_name: str, big_name: str) -> str | None:
+    """The byte order of which a quarter or more of the units are ASCII-like and far more
+    than of the other, for unmarked ``data`` of two units or more; else None."""
+    if not data or bom_codec(data) is not None:
+        return None
+    units, little, big = counts(data)
+    if units < 2:
+        return None
+    if little * 4 >= units and little > 2 * big:
+        return little_name
+    if big * 4 >= units and big > 2 * little:
+        return big_name
     return None
 
 
@@ -165,16 +183,7 @@ def utf32_without_bom(data: bytes | None) -> str | None:
     """``"utf-32-le"`` or ``"utf-32-be"`` when ``data`` has no byte order mark and its first
     bytes are unmistakably UTF-32 text: NULs in the same three bytes of every four and a
     character in the fourth (ASCII or Latin-1 text in UTF-32); else None."""
-    if not data or bom_codec(data) is not None:
-        return None
-    units, little, big = _nul_units(data)
-    if units < 2:
-        return None
-    if little == units:
-        return "utf-32-le"
-    if big == units:
-        return "utf-32-be"
-    return None
+    return _sure(data, _nul_units, "utf-32-le", "utf-32-be")
 
 
 def looks_like_utf32(data: bytes | None) -> str | None:
@@ -183,16 +192,7 @@ def looks_like_utf32(data: bytes | None) -> str | None:
     :func:`utf32_without_bom` needs (text beyond Latin-1 in its first bytes): a quarter or
     more of its first four-byte units are ASCII in UTF-32 of one byte order and far fewer of
     the other; else None."""
-    if not data or bom_codec(data) is not None:
-        return None
-    units, little, big = _nul_units(data)
-    if units < 2:
-        return None
-    if little * 4 >= units and little > 2 * big:
-        return "utf-32le"
-    if big * 4 >= units and big > 2 * little:
-        return "utf-32be"
-    return None
+    return _likely(data, _nul_units, "utf-32le", "utf-32be")
 
 
 def unmarked_codec(data: bytes | None) -> str | None:

@@ -14,6 +14,7 @@ which pydantic's lax mode read as 1.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -34,18 +35,8 @@ class CheckedServer(MCPServer):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
-        if name not in schemas:
-            raise MCPError(
-                INVALID_PARAMS, f"unknown tool {name!r}; the tools: {', '.join(sorted(schemas))}"
-            )
-        takes = list(schemas[name].get("properties", {}))
-        unknown = [key for key in arguments if key not in takes]
-        if unknown:
-            raise MCPError(
-                INVALID_PARAMS,
-                f"argument {unknown[0]!r}: not an argument of {name}, which takes "
-                f"{', '.join(takes)}",
-            )
+        _refuse_unknown("tool", name, schemas)
+        _refuse_unknown_arguments(name, arguments, list(schemas[name].get("properties", {})))
         for key, value in arguments.items():
             if isinstance(value, bool) and _takes_number(schemas[name]["properties"][key]):
                 # pydantic reads true as 1: a limit of true answered one item, silently
@@ -70,21 +61,10 @@ class CheckedServer(MCPServer):
         prompt or a missing argument with JSON-RPC error code 0 (no such code) and a
         Python set (``Missing required arguments: {'process'}``)."""
         prompts = {prompt.name: prompt for prompt in await self.list_prompts()}
-        if name not in prompts:
-            raise MCPError(
-                INVALID_PARAMS,
-                f"unknown prompt {name!r}; the prompts: {', '.join(sorted(prompts))}",
-            )
+        _refuse_unknown("prompt", name, prompts)
         declared = prompts[name].arguments or []
-        takes = [argument.name for argument in declared]
         given = arguments or {}
-        unknown = [key for key in given if key not in takes]
-        if unknown:
-            raise MCPError(
-                INVALID_PARAMS,
-                f"argument {unknown[0]!r}: not an argument of {name}, which takes "
-                f"{', '.join(takes)}",
-            )
+        _refuse_unknown_arguments(name, given, [argument.name for argument in declared])
         for argument in declared:
             if argument.required and argument.name not in given:
                 raise MCPError(INVALID_PARAMS, f"argument {argument.name!r}: is required")
@@ -109,3 +89,20 @@ def invalid(error: ValidationError) -> str:
         value = value[:QUOTED] + "..."
     problem = first["msg"].removeprefix("Input should be ")
     return f"argument {argument!r}: must be {problem}, not {value}"
+
+
+def _refuse_unknown(kind: str, name: str, known: Iterable[str]) -> None:
+    """Invalid params for a tool or prompt the server does not have, naming those it has."""
+    known = sorted(known)
+    if name not in known:
+        raise MCPError(INVALID_PARAMS, f"unknown {kind} {name!r}; the {kind}s: {', '.join(known)}")
+
+
+def _refuse_unknown_arguments(name: str, given: Iterable[str], takes: list[str]) -> None:
+    """Invalid params for the first argument ``name`` does not take, naming those it does."""
+    unknown = [key for key in given if key not in takes]
+    if unknown:
+        raise MCPError(
+            INVALID_PARAMS,
+            f"argument {unknown[0]!r}: not an argument of {name}, which takes {', '.join(takes)}",
+        )

@@ -142,22 +142,10 @@ def check_object(message: dict[str, Any], *, initialized: bool) -> Refusal | Non
 
 
 def check_prompt_get(rid: int | str, params: dict[str, Any]) -> Refusal | None:
-    name = params.get("name")
-    if not isinstance(name, str):
-        problem = f"not {kind(name)}" if "name" in params else "it is missing"
-        return Refusal(
-            rid, INVALID_PARAMS, f"'params.name' must be the prompt's name, a string: {problem}"
-        )
-    arguments = params.get("arguments")
-    if arguments is None:
-        return None
-    if not isinstance(arguments, dict):
-        return Refusal(
-            rid,
-            INVALID_PARAMS,
-            f"'params.arguments' must be an object of {name}'s arguments, not {kind(arguments)}",
-        )
-    for key, value in arguments.items():
+    refusal = _name_and_arguments(rid, params, "prompt")
+    if refusal is not None:
+        return refusal
+    for key, value in (params.get("arguments") or {}).items():
         if not isinstance(value, str):
             return Refusal(
                 rid, INVALID_PARAMS, f"argument {key!r}: must be a string, not {kind(value)}"
@@ -166,11 +154,17 @@ def check_prompt_get(rid: int | str, params: dict[str, Any]) -> Refusal | None:
 
 
 def check_tool_call(rid: int | str, params: dict[str, Any]) -> Refusal | None:
+    return _name_and_arguments(rid, params, "tool")
+
+
+def _name_and_arguments(rid: int | str, params: dict[str, Any], what: str) -> Refusal | None:
+    """A ``tools/call`` or ``prompts/get`` whose ``name`` is no string, or whose
+    ``arguments`` (when given) is no object."""
     name = params.get("name")
     if not isinstance(name, str):
         problem = f"not {kind(name)}" if "name" in params else "it is missing"
         return Refusal(
-            rid, INVALID_PARAMS, f"'params.name' must be the tool's name, a string: {problem}"
+            rid, INVALID_PARAMS, f"'params.name' must be the {what}'s name, a string: {problem}"
         )
     arguments = params.get("arguments")
     if arguments is not None and not isinstance(arguments, dict):
