@@ -81,7 +81,10 @@ def install(app: FastAPI) -> None:
             await endpoint.stop()
 
     app.include_router(APIRouter(lifespan=lifespan))
-    app.router.routes.append(Route(PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"]))
+    # POST only: a stateless server (JSON responses) has no stream of its own to offer at GET,
+    # which held an idle SSE response open until the client left, and no session to end at
+    # DELETE; the transport lets a server answer both 405 (its clients then go on without)
+    app.router.routes.append(Route(PATH, endpoint=endpoint, methods=["POST"]))
 
 
 def build_manager(app: FastAPI) -> StreamableHTTPSessionManager:
