@@ -1,9 +1,16 @@
 """The JSON-RPC messages a test client posts to ``/mcp`` (streamable HTTP): the
-``initialize`` that opens a session and a ``tools/call``."""
+``initialize`` that opens a session and a ``tools/call``; and ``pcfgraph mcp``'s line server
+run on pipes for a client thread."""
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import os
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+from pcfgraph.config import Settings
 
 #: What a client must accept from ``/mcp`` (JSON or an event stream).
 MCP_ACCEPT = "application/json, text/event-stream"
@@ -28,3 +35,39 @@ def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         "method": "tools/call",
         "params": {"name": name, "arguments": arguments},
     }
+
+
+def serve_stdio_on_pipes(
+    settings: Settings, client: Callable[[IO[bytes], IO[bytes]], None]
+) -> None:
+    """``pcfgraph mcp``'s line server (the real server over the SDK's stdio transport, on an
+    ops release) on two pipes, until ``client(send, receive)``, run in a thread with the
+    server's stdin to write and its stdout to read, returns (its end of stdin closed: EOF)."""
+    import anyio
+    from ops_support import ops_release
+
+    from pcfgraph.mcp.server import build_server
+    from pcfgraph.mcp.state import StandaloneState
+    from pcfgraph.mcp.stdio import BoundedLines, line_limit, serve_lines
+
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+
+    def talk() -> None:
+        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
+            client(send, receive)
+
+    async def main() -> None:
+        state = StandaloneState(settings=settings, release=ops_release())
+        server = build_server(lambda: state, base_url="http://h")
+        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
+        async with out:
+            await serve_lines(server, BoundedLines(stdin_r, line_limit(settings)), settings, out)
+
+    talker = threading.Thread(target=talk)
+    talker.start()
+    try:
+        anyio.run(main)  # ends at the client's EOF
+    finally:
+        talker.join(timeout=120)
+        os.close(stdin_r)

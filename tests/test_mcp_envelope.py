@@ -6,21 +6,14 @@ app at ``/mcp``."""
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import threading
-from typing import Any
+from typing import IO, Any
 
-import anyio
 import pytest
-from mcp_support import INITIALIZE, MCP_ACCEPT, tool_call
+from mcp_support import INITIALIZE, MCP_ACCEPT, serve_stdio_on_pipes, tool_call
 from ops_support import ops_release
 
 from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
-from pcfgraph.mcp.stdio import BoundedLines, line_limit, serve_lines
 
 PARSE, REQUEST, PARAMS = -32700, -32600, -32602
 
@@ -108,35 +101,19 @@ def test_stdio_answers_every_message_it_will_not_read_and_goes_on() -> None:
     before = '{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}'
     lines = [before, "", json.dumps(INITIALIZE)]  # a blank line is skipped
     lines += [sent for sent, *_ in REFUSED] + ['{"jsonrpc": "2.0", "id": 99, "method": "ping"}']
-    stdin_r, stdin_w = os.pipe()
-    stdout_r, stdout_w = os.pipe()
     replies: list[dict[str, Any]] = []
 
-    def client() -> None:
-        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
-            for line in lines:
-                send.write(line.encode() + b"\n")
-                send.flush()
-            while len(replies) < 1 + len(REFUSED) + 2:  # the last is the pong
-                reply: dict[str, Any] = json.loads(receive.readline())
-                replies.append(reply)
-                if reply["id"] == 99:
-                    break
+    def client(send: IO[bytes], receive: IO[bytes]) -> None:
+        for line in lines:
+            send.write(line.encode() + b"\n")
+            send.flush()
+        while len(replies) < 1 + len(REFUSED) + 2:  # the last is the pong
+            reply: dict[str, Any] = json.loads(receive.readline())
+            replies.append(reply)
+            if reply["id"] == 99:
+                break
 
-    async def main() -> None:
-        state = StandaloneState(settings=settings, release=ops_release())
-        server = build_server(lambda: state, base_url="http://h")
-        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
-        async with out:
-            await serve_lines(server, BoundedLines(stdin_r, line_limit(settings)), settings, out)
-
-    talker = threading.Thread(target=client)
-    talker.start()
-    try:
-        anyio.run(main)  # ends at the client's EOF
-    finally:
-        talker.join(timeout=120)
-        os.close(stdin_r)
+    serve_stdio_on_pipes(settings, client)
     # the reader answers its refusals in order; the SDK's replies come when they are ready
     (initialized,) = [r for r in replies if "result" in r and r["id"] == 1]
     (pong,) = [r for r in replies if r["id"] == 99]

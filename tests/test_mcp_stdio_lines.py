@@ -5,22 +5,15 @@ transport, on pipes."""
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import threading
 import tracemalloc
-from typing import Any
+from typing import IO, Any
 
-import anyio
 import pytest
-from mcp_support import INITIALIZE, tool_call
-from ops_support import ops_release
+from mcp_support import INITIALIZE, serve_stdio_on_pipes, tool_call
 
 from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
-from pcfgraph.mcp.stdio import BoundedLines, leading_id, line_limit, serve_lines
+from pcfgraph.mcp.stdio import leading_id, line_limit
 
 PING = {"jsonrpc": "2.0", "id": 3, "method": "ping"}
 
@@ -32,45 +25,28 @@ def test_a_line_over_the_limit_is_refused_without_being_held_and_the_session_goe
     huge = tool_call("search", {"text": "x" * (16 * 1024 * 1024)})
     replies: list[dict[str, Any]] = []
     peak: list[int] = []
-    stdin_r, stdin_w = os.pipe()
-    stdout_r, stdout_w = os.pipe()
 
-    def client() -> None:
-        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
+    def client(send: IO[bytes], receive: IO[bytes]) -> None:
+        def call(message: bytes) -> dict[str, Any]:
+            send.write(message)
+            send.write(b"\n")
+            send.flush()
+            reply: dict[str, Any] = json.loads(receive.readline())
+            replies.append(reply)
+            return reply
 
-            def call(message: bytes) -> dict[str, Any]:
-                send.write(message)
-                send.write(b"\n")
-                send.flush()
-                reply: dict[str, Any] = json.loads(receive.readline())
-                replies.append(reply)
-                return reply
+        call(json.dumps(INITIALIZE).encode())
+        line = json.dumps(huge).encode()  # made before the count starts
+        tracemalloc.start()
+        try:
+            call(line)
+            _, top = tracemalloc.get_traced_memory()
+            peak.append(top)
+        finally:
+            tracemalloc.stop()
+        call(json.dumps(PING).encode())  # the session goes on
 
-            call(json.dumps(INITIALIZE).encode())
-            line = json.dumps(huge).encode()  # made before the count starts
-            tracemalloc.start()
-            try:
-                call(line)
-                _, top = tracemalloc.get_traced_memory()
-                peak.append(top)
-            finally:
-                tracemalloc.stop()
-            call(json.dumps(PING).encode())  # the session goes on
-
-    async def main() -> None:
-        state = StandaloneState(settings=settings, release=ops_release())
-        server = build_server(lambda: state, base_url="http://h")
-        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
-        async with out:
-            await serve_lines(server, BoundedLines(stdin_r, limit), settings, stdout=out)
-
-    talker = threading.Thread(target=client)
-    talker.start()
-    try:
-        anyio.run(main)  # ends at the client's EOF
-    finally:
-        talker.join(timeout=120)
-        os.close(stdin_r)
+    serve_stdio_on_pipes(settings, client)
     initialized, refused, pong = replies
     assert initialized["result"]["serverInfo"]["name"] == "pcfgraph"
     assert refused["id"] == 2
@@ -112,32 +88,14 @@ def test_a_model_that_json_escapes_sixfold_is_judged_by_its_own_size() -> None:
     line = json.dumps(tool_call("audit_model", {"model": model})).encode()
     assert 2 * upload + 64 * 1024 < len(line) <= line_limit(settings)
     replies: list[dict[str, Any]] = []
-    stdin_r, stdin_w = os.pipe()
-    stdout_r, stdout_w = os.pipe()
 
-    def client() -> None:
-        with os.fdopen(stdin_w, "wb") as send, os.fdopen(stdout_r, "rb") as receive:
-            for message in (json.dumps(INITIALIZE).encode(), line):
-                send.write(message + b"\n")
-                send.flush()
-                replies.append(json.loads(receive.readline()))
+    def client(send: IO[bytes], receive: IO[bytes]) -> None:
+        for message in (json.dumps(INITIALIZE).encode(), line):
+            send.write(message + b"\n")
+            send.flush()
+            replies.append(json.loads(receive.readline()))
 
-    async def main() -> None:
-        state = StandaloneState(settings=settings, release=ops_release())
-        server = build_server(lambda: state, base_url="http://h")
-        out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
-        async with out:
-            await serve_lines(
-                server, BoundedLines(stdin_r, line_limit(settings)), settings, stdout=out
-            )
-
-    talker = threading.Thread(target=client)
-    talker.start()
-    try:
-        anyio.run(main)
-    finally:
-        talker.join(timeout=120)
-        os.close(stdin_r)
+    serve_stdio_on_pipes(settings, client)
     _, judged = replies
     assert judged["id"] == 2 and judged["error"]["code"] == -32602, judged  # invalid params
     message = judged["error"]["message"]
