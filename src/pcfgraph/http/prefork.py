@@ -6,8 +6,8 @@ builds everything a request reads (``prepare``: the release, page data, search i
 in-process SPARQL statistics) once,
 then forks the workers: each inherits that memory copy-on-write (the in-memory store, the page
 data) instead of loading its own, and accepts on its own socket bound to the same port
-(``SO_REUSEPORT``: the kernel spreads connections evenly) under uvicorn with the same options
-as a single process. Each worker runs the app's lifespan itself (its own share of the sandbox
+(``SO_REUSEPORT``: the kernel spreads connections by a hash; :mod:`pcfgraph.http.balance`
+evens out what a hash leaves uneven) under uvicorn with the same options as a single process. Each worker runs the app's lifespan itself (its own share of the sandbox
 workers); what they must agree on (admission counts, metrics) is made by ``prepare`` before
 the fork (:mod:`pcfgraph.server_processes`).
 
@@ -43,11 +43,14 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pcfgraph import heap
 from pcfgraph.http.stop_signals import end_cleanly_on_stop_signals
 from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
+
+if TYPE_CHECKING:
+    from pcfgraph.http.balance import ConnectionBalance
 
 log = logging.getLogger("pcfgraph.serving")
 
@@ -100,7 +103,10 @@ def serve_forked(
     ``worker_started(number, reload_others)`` runs in each worker before it serves, with its
     number (1..``workers``) and the function that asks the supervisor to pass a reload on to
     the other workers."""
+    from pcfgraph.http.balance import ConnectionBalance
+
     sockets = listening_sockets(options["host"], int(options["port"]), workers)
+    balance = ConnectionBalance(workers)
     if prepare is not None:
         prepare()
     gc.collect()
@@ -115,10 +121,11 @@ def serve_forked(
             for other in sockets:
                 if other is not sock:
                     other.close()
-            os._exit(_run_worker(app, options, sock, number, supervisor, worker_started))
+            os._exit(_run_worker(app, options, sock, number, supervisor, worker_started, balance))
         children[pid] = number
     for sock in sockets:
         sock.close()  # the supervisor never accepts
+    balance.close()
     heap.resume()  # after heap.pause (each worker's lifespan resumes its own: heap.freeze)
     log.info("serving from %d worker processes: %s", workers, sorted(children))
     return _supervise(children, float(options["timeout_graceful_shutdown"]) + STOP_MARGIN_SECONDS)
@@ -131,6 +138,7 @@ def _run_worker(
     number: int,
     supervisor: int,
     worker_started: Callable[[int, Callable[[], None]], None] | None,
+    balance: ConnectionBalance,
 ) -> int:
     """One worker: its signal dispositions (a stop ends it with 0, as one server process
     does: :mod:`pcfgraph.http.stop_signals`), then uvicorn on the shared socket.
@@ -155,8 +163,10 @@ def _run_worker(
             worker_started(number, reload_others)
         import uvicorn
 
-        config = uvicorn.Config(app, **options)
-        server = uvicorn.Server(config)
+        from pcfgraph.http.balance import BalancedServer
+
+        balance.join(number)
+        server = BalancedServer(uvicorn.Config(app, **options), balance)
         server.run(sockets=[sock])
         status = 0 if server.started else 3
     except SystemExit as exc:  # a stop signal's is 0
