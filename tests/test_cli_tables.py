@@ -255,7 +255,7 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         (["--under", "8.1"], "--under '8.1': a code needs --framework"),
         (["--under", "apqc-pcf/cross-industry/7.4/99999999"], "no element"),
         (["--under", "99999999"], "no PCF ID 99999999"),
-        (["--framework", "nope"], "--framework: no framework 'nope'; known: "),
+        (["--framework", "nope"], "--framework: no framework 'nope'; known frameworks: "),
         (["--target", "nope"], "--target: no framework 'nope'"),
         (["--kind", "activites"], "--kind: no element is of kind 'activites'; kinds: "),
     ):

@@ -244,5 +244,5 @@ def test_suggest_cli_names_the_known_frameworks_for_an_unknown_one(
 ) -> None:
     assert run_main(main, ["mappings", "suggest", "--source", PRM, "--target", "apqc"]) == 2
     said = capsys.readouterr().err
-    assert "--target: no framework 'apqc'; known: " in said
+    assert "--target: no framework 'apqc'; known frameworks: " in said
     assert APQC in said and ITCMF in said

@@ -274,7 +274,7 @@ def test_unknown_prompts_resources_and_prompt_arguments_are_invalid_params(
             ),
             (
                 client.read_resource("pcfgraph://frameworks/nope/top"),
-                "argument 'framework': no framework 'nope'; known: ",
+                "argument 'framework': no framework 'nope'; known frameworks: ",
             ),
         ):
             with pytest.raises(MCPError) as err:

@@ -46,8 +46,13 @@ BAD_CALLS: list[tuple[str, dict[str, Any], str, str]] = [
     ("search", {"text": "C2", "kind": "nope"}, "kind", "known: "),
     ("find_gaps", {"framework": "mini", "kind": "nope"}, "kind", "known: "),
     # a framework that does not exist, named as a problem of 'element'
-    ("get_element", {"element": "C2", "framework": "nope"}, "framework", "known: mini"),
-    ("element_history", {"element": "C2", "framework": "nope"}, "framework", "known: mini"),
+    ("get_element", {"element": "C2", "framework": "nope"}, "framework", "known frameworks: mini"),
+    (
+        "element_history",
+        {"element": "C2", "framework": "nope"},
+        "framework",
+        "known frameworks: mini",
+    ),
 ]
 
 

@@ -132,7 +132,7 @@ def test_xlsx_sheets_header_freeze_widths_and_licences(
 def test_unknown_subtree_or_framework_is_not_found(catalog: QueryCatalog, rel: Release) -> None:
     with pytest.raises(NotFoundError, match=r"no element with code '9\.9'"):
         export_subtree(rel.store, catalog, APQC_ID, "9.9", "csv")
-    with pytest.raises(NotFoundError, match=f"no framework 'nope'; known: .*{APQC_ID}"):
+    with pytest.raises(NotFoundError, match=f"no framework 'nope'; known frameworks: .*{APQC_ID}"):
         export_subtree(rel.store, catalog, "nope", None, "csv")
 
 

@@ -105,7 +105,7 @@ def test_unknown_framework_is_an_html_404_with_a_way_back(client: TestClient) ->
     # an unknown source too (it was a 200 page saying the frameworks are "not both loaded")
     source = client.get("/matrix?target=prm-it&source=nope")
     assert source.status_code == 404 and source.headers["content-type"].startswith("text/html")
-    assert "no framework &#39;nope&#39;; known: " in source.text
+    assert "source: no framework &#39;nope&#39;; known frameworks: " in source.text
 
 
 def test_element_page_shows_facts_breadcrumb_children_measures(client: TestClient) -> None:

@@ -109,9 +109,7 @@ def read_subtree(
     reads = reads if reads is not None else Reads(store, catalog)
     all_frameworks = {f.id: f for f in reads.frameworks()}
     if framework_id not in all_frameworks:
-        raise NotFoundError(
-            f"no framework {framework_id!r}; known: {', '.join(sorted(all_frameworks))}"
-        )
+        raise NotFoundError(services.no_framework(framework_id, all_frameworks))
     nodes = reads.framework_nodes(framework_id)
     if code is None:
         roots = sorted(

@@ -91,18 +91,23 @@ def test_mapping_filters_refuse_a_framework_not_loaded(gql):
     """mappings(from:/to:), negativeMappings and Element.mappings(framework:) answered [] for
     a framework id no loaded framework has (read as "no mappings"), which MCP get_mappings
     and elements(framework:) refuse."""
-    for query, path in (
-        ('{ mappings(from: "nope") { id } }', ["mappings"]),
-        (f'{{ mappings(from: "{APQC}", to: "nope") {{ id }} }}', ["mappings"]),
-        ('{ negativeMappings(to: "nope") { subject { id } } }', ["negativeMappings"]),
+    for query, path, argument in (
+        ('{ mappings(from: "nope") { id } }', ["mappings"], "from"),
+        (f'{{ mappings(from: "{APQC}", to: "nope") {{ id }} }}', ["mappings"], "to"),
+        ('{ negativeMappings(to: "nope") { subject { id } } }', ["negativeMappings"], "to"),
+        ('{ negativeMappings(from: "nope") { subject { id } } }', ["negativeMappings"], "from"),
         (
             f'{{ element(code: "8.1.1.1", framework: "{APQC}") '
             '{ mappings(framework: "nope") { id } } }',
             ["element", "mappings"],
+            "framework",
         ),
     ):
         (err,) = gql.errors(query)
-        assert err["message"].startswith("no framework 'nope'; known frameworks: "), err
+        # the message names the argument: with from: and to: both given, which one is wrong
+        assert err["message"].startswith(f"{argument}: no framework 'nope'; known frameworks: "), (
+            err
+        )
         assert PRM in err["message"] and err["extensions"]["code"] == "not-found"
         assert err["path"] == path
     # a loaded framework without such records is an empty list, not an error

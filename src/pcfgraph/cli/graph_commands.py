@@ -444,7 +444,6 @@ def refuse_unknown_frameworks(reader: services.Reader, **options: str | None) ->
     graph does not hold, listing those it does."""
     from pcfgraph import services
 
-    known = services.known_framework_ids(reader)
     for option, value in options.items():
-        if value is not None and value not in known:
-            raise NotFoundError(f"--{option}: no framework {value!r}; known: {', '.join(known)}")
+        if value is not None:
+            services.check_framework(reader, value, argument=f"--{option}")

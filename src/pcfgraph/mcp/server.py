@@ -21,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, ToolAnnotations
 
 from pcfgraph import __version__, services
-from pcfgraph.errors import InputError, PcfgraphError, quoted
+from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.mcp.arguments import CheckedServer
 from pcfgraph.mcp.paging import ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
@@ -231,13 +231,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     )
     def framework_top(framework: str) -> str:
         reader = tools.reader()
-        known = services.known_framework_ids(reader)
-        if framework not in known:  # it was a tree of nothing, read as an empty framework
-            raise MCPError(
-                INVALID_PARAMS,
-                f"argument 'framework': no framework {quoted(framework)}; "
-                f"known: {', '.join(sorted(known))}",
-            )
+        problem = services.unknown_framework(reader, framework)
+        if problem is not None:  # it was a tree of nothing, read as an empty framework
+            raise MCPError(INVALID_PARAMS, f"argument 'framework': {problem}")
         try:
             index = services.framework_index(reader, framework)
         except PcfgraphError as exc:

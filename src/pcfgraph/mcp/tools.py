@@ -119,12 +119,7 @@ class Tools:
         if not ref:
             raise ArgumentError("element", "is empty")
         if framework is not None:
-            known = services.known_framework_ids(reader)
-            if framework not in known:  # it was named as a problem of 'element'
-                raise ArgumentError(
-                    "framework",
-                    f"no framework {quoted(framework)}; known: {', '.join(sorted(known))}",
-                )
+            refuse_unknown_frameworks(reader, framework=framework)  # not 'element''s problem
         try:
             if ref.startswith(("http://", "https://")):
                 return services.element_by(reader, iri=ref, framework=framework)
@@ -306,12 +301,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
-        known = services.known_framework_ids(reader)
-        for name, value in (("source", source), ("target", target)):
-            if value is not None and value not in known:
-                raise ArgumentError(
-                    name, f"no framework {quoted(value)}; known: {', '.join(sorted(known))}"
-                )
+        refuse_unknown_frameworks(reader, source=source, target=target)
         if element is not None:
             e = self.resolve(reader, element, source, framework_arg="source")
             (records,) = services.mappings_of(
@@ -409,12 +399,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
-        known = services.known_framework_ids(reader)
-        for name, value in (("framework", framework), ("target", target)):
-            if value is not None and value not in known:
-                raise ArgumentError(
-                    name, f"no framework {quoted(value)}; known: {', '.join(sorted(known))}"
-                )
+        refuse_unknown_frameworks(reader, framework=framework, target=target)
         params: dict[str, object] = {"framework": framework}
         if target is not None:
             params["otherFramework"] = target
@@ -565,3 +550,12 @@ def _term_type(term: Any) -> dict[str, Any]:
     out = json_term(term)
     del out["value"]
     return out
+
+
+def refuse_unknown_frameworks(reader: services.Reader, **arguments: str | None) -> None:
+    """:class:`ArgumentError` for the first argument naming a framework id the graph does not
+    hold, in the words every edge uses (:func:`pcfgraph.services.no_framework`)."""
+    for name, value in arguments.items():
+        problem = None if value is None else services.unknown_framework(reader, value)
+        if problem is not None:
+            raise ArgumentError(name, problem)

@@ -21,6 +21,7 @@ from pcfgraph.services.elements import (
     FrameworkIndex,
     Subtree,
     ancestors_of,
+    check_framework,
     children_of,
     descendants_of,
     element_by,
@@ -29,6 +30,8 @@ from pcfgraph.services.elements import (
     known_framework_ids,
     list_elements,
     loaded_index,
+    no_framework,
+    unknown_framework,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
 from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover
@@ -92,6 +95,7 @@ __all__ = [
     "VersionStatement",
     "ancestors_of",
     "chains_of",
+    "check_framework",
     "children_of",
     "descendants_of",
     "element_by",
@@ -120,6 +124,7 @@ __all__ = [
     "measures_of",
     "negative_mappings",
     "no_counterparts",
+    "no_framework",
     "normalise",
     "practices_at",
     "read_subtree",
@@ -127,5 +132,6 @@ __all__ = [
     "read_subtree_measures",
     "statements_by_pcf_id",
     "statements_of",
+    "unknown_framework",
     "versions_of",
 ]

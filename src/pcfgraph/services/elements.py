@@ -284,12 +284,24 @@ def known_framework_ids(reader: Reader) -> list[str]:
     return [f.id for f in frameworks(reader)]
 
 
-def check_framework(reader: Reader, framework_id: str) -> None:
+def no_framework(framework_id: str, known: Iterable[str]) -> str:
+    """The words for ``framework_id`` naming none of the ``known`` framework ids, the same on
+    every edge (each puts its own argument's name before them)."""
+    return f"no framework {quoted(framework_id)}; known frameworks: {', '.join(sorted(known)) or 'none'}"
+
+
+def unknown_framework(reader: Reader, framework_id: str) -> str | None:
+    """:func:`no_framework`'s words when no loaded framework has ``framework_id``, else None."""
     known = known_framework_ids(reader)
-    if framework_id not in known:
-        raise NotFoundError(
-            f"no framework {quoted(framework_id)}; known frameworks: {', '.join(known) or 'none'}"
-        )
+    return None if framework_id in known else no_framework(framework_id, known)
+
+
+def check_framework(reader: Reader, framework_id: str, argument: str | None = None) -> None:
+    """:class:`NotFoundError` when no loaded framework has ``framework_id``; its message starts
+    with ``argument`` (the edge's name for it) when given."""
+    problem = unknown_framework(reader, framework_id)
+    if problem is not None:
+        raise NotFoundError(f"{argument}: {problem}" if argument else problem)
 
 
 def element_by(

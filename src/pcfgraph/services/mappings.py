@@ -295,7 +295,8 @@ def mappings_of(
         raise InputError(f"direction must be subject, object or either, not {direction!r}")
     if relation is not None and relation not in RELATIONS:
         raise InputError(f"unknown mapping relation {relation!r}; known: {', '.join(RELATIONS)}")
-    _check_frameworks(reader, framework)
+    if framework is not None:  # the same name as GraphQL Element.mappings's argument
+        check_framework(reader, framework, argument="framework")
     out: list[list[Mapping]] = []
     for e in elements:
         found: list[Mapping] = []

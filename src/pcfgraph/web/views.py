@@ -241,7 +241,7 @@ def matrix_page(
     if source is None:
         source = next((f.id for f in frameworks if f.is_apqc), "")
     elif source not in ids:  # as an unknown target is: an empty matrix would say nothing
-        raise NotFoundError(f"no framework {source!r}; known: {', '.join(sorted(ids))}")
+        raise NotFoundError(f"source: {services.no_framework(source, ids)}")
     matrix, rows = None, None
     if source in ids and target in ids:
         matrix = reads.matrix(

@@ -217,6 +217,7 @@ class Query:
         relation_name = cast(str, relation.value) if relation else None
 
         def read(r: services.Reader) -> list[services.Mapping]:
+            _refuse_unknown_frameworks(r, from_, to)
             found = services.mappings(
                 r,
                 source=str(from_) if from_ is not None else None,
@@ -245,13 +246,15 @@ class Query:
         ] = None,
         to: ToFrameworkArg = None,
     ) -> list[NegativeMapping]:
-        found = await info.context.loaders.run(
-            lambda r: services.negative_mappings(
+        def read(r: services.Reader) -> list[services.NegativeMapping]:
+            _refuse_unknown_frameworks(r, from_, to)
+            return services.negative_mappings(
                 r,
                 source=str(from_) if from_ is not None else None,
                 target=str(to) if to is not None else None,
             )
-        )
+
+        found = await info.context.loaders.run(read)
         info.context.charge(len(found))
         return [negative_mapping_obj(m) for m in found]
 
@@ -259,3 +262,10 @@ class Query:
     async def mapping_sets(self, info: Ctx) -> list[MappingSet]:
         found = await info.context.loaders.run(services.mapping_sets)
         return [mapping_set_obj(s) for s in found.values()]
+
+
+def _refuse_unknown_frameworks(reader: services.Reader, from_: object, to: object) -> None:
+    """A ``from:``/``to:`` naming no loaded framework is an error that names the argument."""
+    for argument, value in (("from", from_), ("to", to)):
+        if value is not None:
+            services.check_framework(reader, str(value), argument=argument)
