@@ -320,6 +320,22 @@ def test_archi_relationship_to_a_relationship_is_read() -> None:
     assert {u["identifier"] for u in read.unused or []} == {"r2"}
 
 
+def test_archi_identifiers_differing_in_characters_iris_cannot_hold_are_two_nodes() -> None:
+    """Archi's ids are any text: 'a b' and 'a_b' were one node (a space became '_'), two
+    actors audited as one, unsaid; each id is now its own node."""
+    spaced = UNIT.replace('id="unit"', 'id="a b"').replace("Unit", "Spaced")
+    under = UNIT.replace('id="unit"', 'id="a_b"').replace("Unit", "Under")
+    to_spaced = COMPOSED.replace('target="unit"', 'target="a b"')
+    to_under = COMPOSED.replace('target="unit"', 'target="a_b"').replace('id="r1"', 'id="r2"')
+    read = read_archimate(
+        _archi(ORG, spaced, under, to_spaced, to_under), "m.archimate", native=True
+    )
+    names = {
+        t.object.value: t.subject for t in read.triples if t.object.value in {"Spaced", "Under"}
+    }
+    assert set(names) == {"Spaced", "Under"} and names["Spaced"] != names["Under"], names
+
+
 def test_exchange_identifiers_one_with_id_prefix_one_without_are_refused() -> None:
     """'id-eva' and 'eva' are distinct xs:IDs, but one node once 'id-' is dropped: two people
     were merged into one, unsaid."""

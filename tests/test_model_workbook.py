@@ -334,3 +334,30 @@ def test_a_control_character_no_worksheet_holds_is_a_model_error_naming_its_cell
         message
     )
     assert char not in message  # shown as its escape, never as the character
+
+
+def test_keys_iris_cannot_hold_as_they_are_are_nodes_of_their_own_and_round_trip() -> None:
+    """A key with ``%``, ``[`` or a character outside IRIs (``Unit 50%``) made the whole
+    workbook "not a readable .xlsx workbook: ValueError"; and ``a b`` and ``a%20b`` were one
+    node. Each key is now its own node, and a workbook written from the model has the same
+    keys again."""
+    keys = ["Unit 50%", "a b", "a%20b", "[1]", "Zürich ✓", "x\u0085y"]
+
+    def units(wb: Workbook) -> None:
+        for i, key in enumerate(keys):
+            wb["Units"].append([key, f"unit {i}"])
+
+    result = read_workbook(edited_workbook(template_bytes(), units), "model.xlsx")
+    assert result.findings == []
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    named = {
+        t.object.value: t.subject
+        for t in result.triples
+        if isinstance(t, ox.Triple) and t.predicate == label
+    }
+    assert set(named) == {f"unit {i}" for i in range(len(keys))}
+    assert len(set(named.values())) == len(keys)  # one node each
+    assert named["unit 1"].value.endswith("/a%20b") and named["unit 2"].value.endswith("/a%2520b")
+    again = load_workbook(io.BytesIO(workbook_bytes(list(result.triples))))
+    written = [row[0] for row in again["Units"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(written) == sorted(keys)

@@ -351,20 +351,37 @@ def audit_rule(name: str) -> URIRef:
     return _iri(f"{SHAPES_BASE}audit/{slug(name)}")
 
 
-_NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|\\^`]')
+#: Characters a key keeps as they are in an IRI (RFC 3987 ``ipchar``, ``/``, ``?``, ``#``:
+#: ASCII letters, digits, ``-._~``, sub-delims, ``:@``, and the ``ucschar`` ranges); every
+#: other one, ``%`` included, is percent-encoded as UTF-8.
+_KEPT_IN_KEYS = (
+    r"A-Za-z0-9\-._~!$&'()*+,;=:@/?#"
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+    + "".join(f"{chr(plane << 16)}-{chr((plane << 16) | 0xFFFD)}" for plane in range(1, 14))
+    + "\U000e1000-\U000efffd"
+)
+_ENCODED_IN_KEYS = re.compile(f"[^{_KEPT_IN_KEYS}]")
+
+
+def key_in_iri(key: str) -> str:
+    """``key`` as a part of an IRI, one to one: two keys never give one IRI (``a b`` and
+    ``a%20b`` are ``a%20b`` and ``a%2520b``), and a key IRIs cannot hold as it is
+    (``50%``, ``[1]``, a control character) is still one."""
+    return _ENCODED_IN_KEYS.sub(lambda m: quote(m.group(), safe=""), key)
 
 
 def model_node(namespace: str, key: str) -> URIRef:
     """A node of an organisational model named by the key its author gave it (a spreadsheet
-    row's key) in the model's namespace; characters IRIs cannot hold are percent-encoded."""
-    return _iri(namespace + _NOT_IN_IRIS.sub(lambda m: f"%{ord(m.group()):02X}", key))
+    row's key) in the model's namespace (:func:`key_in_iri`)."""
+    return _iri(namespace + key_in_iri(key))
 
 
 def archimate_node(model_id: str, identifier: str) -> URIRef:
     """A node of an ArchiMate model: the model's and the element's identifiers (the same in
-    the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate`)."""
+    the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate`),
+    each :func:`key_in_iri` (``:`` too, which separates them)."""
     return _iri(
-        "urn:archimate:" + _NOT_IN_IRIS.sub("_", model_id) + ":" + _NOT_IN_IRIS.sub("_", identifier)
+        "urn:archimate:" + key_in_iri(model_id).replace(":", "%3A") + ":" + key_in_iri(identifier)
     )
 
 

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 
@@ -76,13 +77,15 @@ class _Keys:
         if _SEPARATORS.search(v):
             return None
         rest = v[len(self.namespace) :] if v.startswith(self.namespace) else ""
-        if (
-            rest
-            and not rest.startswith(("_:", *_ABSOLUTE))
-            and rest.strip() == rest
-            and str(iris.model_node(self.namespace, rest)) == v
-        ):
-            return rest
+        for key in (unquote(rest), rest):  # the key that was encoded, else the IRI's own text
+            if (
+                key
+                and not key.startswith(("_:", *_ABSOLUTE))
+                and key.strip() == key
+                and not _SEPARATORS.search(key)
+                and str(iris.model_node(self.namespace, key)) == v
+            ):
+                return key
         return v
 
 
