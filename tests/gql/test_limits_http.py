@@ -159,6 +159,73 @@ def test_a_body_that_is_no_json_object_is_a_400_naming_it(small, body, what):
     )
 
 
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("method", "send", "status", "message"),
+    [
+        (
+            "POST",
+            {"content": b'{"query":\n  "{ frameworks { id } }",\n  oops}', "headers": JSON},
+            400,
+            "the request body is not JSON: Expecting property name enclosed in double quotes "
+            "at line 3, column 3",
+        ),
+        (
+            "GET",
+            {"params": {"query": "{ frameworks { id } }", "variables": "{bad"}},
+            400,
+            "the variables query parameter is not JSON: Expecting property name enclosed in "
+            "double quotes at line 1, column 2",
+        ),
+        (
+            "GET",
+            {"params": {"query": "{ frameworks { id } }", "extensions": "[1,"}},
+            400,
+            "the extensions query parameter is not JSON: Expecting value at line 1, column 4",
+        ),
+        (
+            "POST",
+            {"json": {"query": "{ frameworks { id } }", "operationName": 5}},
+            400,
+            "operationName must be a string or null, not a number",
+        ),
+        (
+            "POST",
+            {"content": b"{ frameworks { id } }", "headers": {"Content-Type": "text/plain"}},
+            415,
+            'a GraphQL POST is sent with Content-Type application/json ({"query": ...}), '
+            "not text/plain; or GET /graphql?query=",
+        ),
+        (
+            "POST",
+            {"content": b'{"query": "{ frameworks { id } }"}'},  # no Content-Type at all
+            415,
+            'a GraphQL POST is sent with Content-Type application/json ({"query": ...}), '
+            "and this one has none; or GET /graphql?query=",
+        ),
+    ],
+    ids=["body", "variables", "extensions", "operation-name", "text-plain", "no-content-type"],
+)
+def test_transport_errors_say_what_is_wrong_and_where(small, method, send, status, message):
+    """They said "Unable to parse request body as JSON" (for a query parameter too, with no
+    line or column), "Unknown operation named "5"" and "Unsupported content type" (400)."""
+    r = small.http.request(method, "/graphql", **send)
+    assert r.status_code == status, r.text
+    assert r.json() == {"errors": [{"message": message}]}
+
+
+def test_a_json_media_type_is_read_in_any_case(small):
+    """``Application/JSON`` was "Unsupported content type": media types are case-insensitive."""
+    r = small.http.post(
+        "/graphql",
+        content=b'{"query": "{ frameworks { id } }"}',
+        headers={"Content-Type": "Application/JSON; charset=UTF-8"},
+    )
+    assert r.status_code == 200 and r.json()["data"]["frameworks"], r.text
+
+
 def test_a_batch_item_that_is_no_json_object_is_a_400_naming_it(small):
     allowed = Client(graphql_release(1), Settings(graphql_allow_batching=True))
     body = '[{"query": "{ frameworks { id } }"}, null]'

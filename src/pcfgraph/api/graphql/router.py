@@ -6,16 +6,19 @@ self-hosted GraphiQL.
 * ``Accept: application/graphql-response+json`` gets that media type and, as the GraphQL over
   HTTP spec asks, status 400 when the request failed before execution (parse or validation
   error, limits included). ``application/json`` clients get 200 with ``errors``.
-* Transport errors (bad JSON, batching refused, unsupported content type) are JSON
-  ``{"errors": [{"message": ...}]}`` with their 4xx status.
+* Transport errors are JSON ``{"errors": [{"message": ...}]}`` with their 4xx status, each
+  naming the problem: JSON that does not parse (the body, or which query parameter, with
+  line and column), a body that is no operation, batching refused, a POST that is not
+  ``application/json`` (415).
 * A browser (``Accept: text/html``) GET gets GraphiQL, whose scripts and styles are served
   from ``/graphql/assets/`` (vendored in ``api/static/graphiql``; no CDN).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from fastapi import FastAPI
@@ -55,6 +58,44 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
     max_variables_depth = 16
     max_variables_bytes = 65536
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """strawberry's, with what and where: "Unable to parse request body as JSON" was all."""
+        return self._parse_json(data, "the request body")
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """strawberry's, naming the parameter that is not JSON (it said "request body")."""
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                parsed[name] = self._parse_json(parsed[name], f"the {name} query parameter")
+        return parsed
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """A POST that is not JSON is a 415 saying what to send ("Unsupported content type",
+        400, said neither); a media type is read regardless of case (``Application/JSON``
+        was refused)."""
+        if request.method == "GET":
+            return await super().parse_http_body(request)
+        given = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if given != "application/json" and not (
+            self.multipart_uploads_enabled and given == "multipart/form-data"
+        ):
+            sent = f"not {given}" if given else "and this one has none"
+            raise HTTPException(
+                415,
+                f'a GraphQL POST is sent with Content-Type application/json ({{"query": ...}}), '
+                f"{sent}; or GET {PATH}?query=",
+            )
+        return await super().parse_http_body(cast(Any, _LowerCaseContentType(request)))
+
+    def _parse_json(self, data: str | bytes, what: str) -> Any:
+        try:
+            return self.decode_json(data)
+        except json.JSONDecodeError as exc:
+            raise HTTPException(
+                400, f"{what} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from None
+
     def decode_json(self, data: str | bytes) -> object:
         """Request JSON with bounded variables (:mod:`.variables`), never a 500."""
         doc = decode_request_json(
@@ -88,6 +129,21 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             if isinstance(context, GraphQLContext) and not context.executed:
                 response.status_code = 400
         return response
+
+
+class _LowerCaseContentType:
+    """A request adapter whose ``content_type`` is in lower case (strawberry compares it as
+    written); everything else is the adapter's."""
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+    @property
+    def content_type(self) -> str:
+        return str(self._request.content_type or "").lower()
 
 
 async def get_context(connection: HTTPConnection) -> GraphQLContext:

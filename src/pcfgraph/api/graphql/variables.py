@@ -82,6 +82,9 @@ def check_request_body(doc: Any, *, batching: bool) -> None:
             400,
             f'the GraphQL request body is {_kind(doc)}; it must be a JSON object ({{"query": ...}})',
         )
+    name = doc.get("operationName")
+    if name is not None and not isinstance(name, str):  # it was "Unknown operation named "5""
+        raise HTTPException(400, f"operationName must be a string or null, not {_kind(name)}")
 
 
 def _kind(value: Any) -> str:
