@@ -343,6 +343,36 @@ def _download(report: str, media_type: str) -> bytes:
     return base64.b64decode(m.group(1))
 
 
+@pytest.mark.parametrize(
+    ("uploaded", "stem"),
+    [
+        ("org\x07 <v2>: final?.ttl", "org_ _v2_ final"),
+        ("../../etc/passwd", "passwd"),
+        ("...ttl", "model"),
+        ("\u200bmodel|2026*.xlsx", "\u200bmodel_2026"),
+        ("x" * 300 + ".ttl", "x" * 100),
+    ],
+)
+def test_report_downloads_are_named_without_what_no_file_name_should_hold(
+    uploaded: str, stem: str
+) -> None:
+    """The download names kept the uploaded name's control characters and separators (inside
+    an escaped attribute: safe for the page, not for the user's disk)."""
+    from pcfgraph.web.forms import download_stem
+
+    assert download_stem(uploaded) == stem
+
+
+def test_report_downloads_of_an_upload_with_odd_characters(client: TestClient) -> None:
+    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("the audit API (POST /validate) is not installed")
+    model = _example("organisation-with-findings.ttl")
+    r = client.post("/audit", files={"model": ("org <v2>: final.ttl", model)})
+    assert r.status_code == 200, r.text[:500]
+    names = re.findall(r'href="data:[^;]+;base64,[^"]+" download="([^"]+)"', r.text)
+    assert names == [f"org _v2_ final-report.{ext}" for ext in ("html", "json", "ttl")]
+
+
 def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report(
     client: TestClient,
 ) -> None:

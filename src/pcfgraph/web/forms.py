@@ -9,6 +9,7 @@ page is a progressive enhancement (``static/audit.js``). Downloads of an uploade
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
@@ -103,6 +104,19 @@ def _examples() -> list[str]:
     return sorted(p.name for p in root.glob("*") if p.suffix in {".ttl", ".jsonld", ".nt"})
 
 
+#: Characters a file name should not carry to a user's disk: controls, and those Windows,
+#: macOS or a shell read as separators or wildcards.
+_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]+')
+
+
+def download_stem(filename: str) -> str:
+    """The stem of the downloads of an upload's report: the uploaded file's own, without
+    characters no file name should hold (a browser's own clean-up varies), at most 100
+    characters; ``model`` when nothing is left."""
+    stem = _NOT_IN_FILE_NAMES.sub("_", Path(filename or "model").stem).strip(" ._")
+    return stem[:100] or "model"
+
+
 def _audit_page(
     request: Request,
     *,
@@ -116,7 +130,7 @@ def _audit_page(
 
     downloads = []
     if reports is not None:
-        stem = Path(filename or "model").stem or "model"
+        stem = download_stem(filename)
         for fmt, (media_type, ext, label) in REPORT_FORMATS.items():
             if fmt in reports.bodies:
                 downloads.append(
