@@ -174,6 +174,8 @@ def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
     assert "needs --framework" in capsys.readouterr().err
     assert run_main(main, [*base, "--framework", APQC_ID, "--format", "turtle"]) == 2
     capsys.readouterr()
+    assert run_main(main, [*base, "--framework", "nope", "--format", "csv"]) == 2
+    assert "--framework: no framework 'nope'; known frameworks: " in capsys.readouterr().err
     ttl = tmp_path / "g.ttl"
     assert run_main(main, [*base, "--format", "turtle", "-o", str(ttl)]) == 0
     assert "skos:prefLabel" in ttl.read_text()

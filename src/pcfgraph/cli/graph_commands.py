@@ -165,6 +165,11 @@ def export(
         if fmt == "xlsx" and output is None and sys.stdout.isatty():
             raise InputError("--format xlsx is binary: give -o FILE.xlsx")
         release = load(release_dir)
+        from pcfgraph import services
+
+        refuse_unknown_frameworks(
+            services.Reader(release.store, QueryCatalog()), framework=framework
+        )
         data = export_subtree(
             release.store, QueryCatalog(), framework, subtree, fmt, derived=derived
         )
