@@ -98,6 +98,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._pending = False
         self._pending_body = b""
         self._pending_keep_alive = True
+        #: Whether the fast path's answer in progress was written (:meth:`_deliver`).
+        self._written = False
         #: Since when the connection is idle (None: a request in progress): the keep-alive
         #: timer checks it when due (:meth:`on_response_complete`).
         self._idle_since: float | None = None
@@ -253,21 +255,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         fast = self._fast
         if fast is None or self.flow.write_paused or self.transport.is_closing():
             return False
-        written = False
-
-        def deliver(status: int, head: Head, body: bytes) -> bool:
-            nonlocal written
-            data = head_bytes(status, self.server_state.default_headers, head, body)
-            if data is None:
-                return False
-            self.transport.write(data)
-            written = True
-            return True
-
+        self._written = False
         try:
-            answered = fast.respond(cast(Any, self.scope), body, deliver)
+            answered = fast.respond(self.scope, body, self._deliver)  # type: ignore[arg-type]
         except Exception:
-            if not written:
+            if not self._written:
                 log.exception("the fast path failed before answering; the app answers")
                 return False
             log.exception("the fast path failed after answering")
@@ -275,6 +267,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not answered:
             return False
         self.on_response_complete()
+        return True
+
+    def _deliver(self, status: int, head: Head, body: bytes) -> bool:
+        """The fast path's :data:`~pcfgraph.api.fast_path.Deliver` (one bound method per
+        connection, not a closure made per request): the response written, or False."""
+        data = head_bytes(status, self.server_state.default_headers, head, body)
+        if data is None:
+            return False
+        self.transport.write(data)
+        self._written = True
         return True
 
     # --- the keep-alive timer: one per connection, checked when due -------------------------

@@ -142,9 +142,10 @@ class OpsMiddleware:
         code = scope["state"].get("problem_code") if status >= 400 else None
         if failed and not code:
             status, code = 500, "internal-error"
-        self.metrics.observe(route, scope.get("method", ""), status, seconds, code, in_flight)
+        method = scope.get("method", "")
+        self.metrics.observe(route, method, status, seconds, code, in_flight)
         if access_log.isEnabledFor(logging.INFO):
-            self.access_log.write(scope, route, status, seconds, code)
+            self.access_log.write(scope, route, status, seconds, code, method)
 
 
 async def answer_cut_short(scope: Scope, receive: Receive, send: Send) -> None:
@@ -212,12 +213,42 @@ class AccessLog:
         #: Python 3.12+ names the asyncio task in each record: no template there.
         self._per_task = hasattr(logging, "logAsyncioTasks")
 
-    def write(self, scope: Scope, route: str, status: int, seconds: float, code: Any) -> None:
-        method, path = scope.get("method", ""), scope.get("path", "")
+    def write(
+        self,
+        scope: Scope,
+        route: str,
+        status: int,
+        seconds: float,
+        code: Any,
+        method: str | None = None,
+    ) -> None:
+        """The record of a request (``method``: ``scope``'s, when the caller read it)."""
+        if method is None:
+            method = scope.get("method", "")
+        path = scope.get("path", "")
         args = (method, path, status, seconds * 1000)
         handler = _text_line_handler()
-        if handler is not None and _write_line(handler, self.FORMAT % args):
-            return
+        if handler is not None:
+            # the line handler would write for the record (the text of TextFormatter for it,
+            # at this time, with the request's id), written directly; if it could not be, the
+            # record goes the library's way, which reports the error
+            formatter = handler.formatter
+            assert isinstance(formatter, TextFormatter)
+            line = formatter.line(
+                time.time(),
+                logging.getLevelName(logging.INFO),
+                access_log.name,
+                request_id_var.get(),
+                self.FORMAT % args,
+            )
+            try:
+                with handler.lock or contextlib.nullcontext():
+                    stream = handler.stream
+                    stream.write(line + handler.terminator)
+                    stream.flush()
+                return
+            except Exception:
+                pass
         if self._per_task:
             record = access_log.makeRecord(
                 access_log.name, logging.INFO, __file__, 0, self.FORMAT, args, None
@@ -258,7 +289,7 @@ class AccessLog:
 def _text_line_handler() -> LineHandler | None:
     """The handler an access record would reach if it is the only one, and it would write the
     record as a text line (:func:`configure_logging` with the text format, nothing else
-    added): then the line can be written directly (:func:`_write_line`), without a record."""
+    added): then the line can be written directly (:meth:`AccessLog.write`), without a record."""
     if access_log.disabled or access_log.handlers or access_log.filters or not access_log.propagate:
         return None
     parent = access_log.parent
@@ -274,25 +305,6 @@ def _text_line_handler() -> LineHandler | None:
     if type(formatter) is not TextFormatter or formatter.datefmt or formatter._fmt != TEXT_FORMAT:
         return None
     return handler
-
-
-def _write_line(handler: LineHandler, message: str) -> bool:
-    """The line ``handler`` would write for an access record of ``message`` (the text of
-    :class:`TextFormatter` for it, at this time, with the request's id), written; False if
-    it could not be (the record then goes the library's way, which reports the error)."""
-    formatter = handler.formatter
-    assert isinstance(formatter, TextFormatter)
-    now = time.time()
-    level = logging.getLevelName(logging.INFO)
-    line = formatter.line(now, level, access_log.name, request_id_var.get(), message)
-    try:
-        with handler.lock or contextlib.nullcontext():
-            stream = handler.stream
-            stream.write(line + handler.terminator)
-            stream.flush()
-    except Exception:
-        return False
-    return True
 
 
 def _route_template(scope: Scope) -> str:

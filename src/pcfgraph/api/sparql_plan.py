@@ -159,11 +159,12 @@ def _planned(
     conditional = scope["method"] == "GET"
     # positional: a keyword call of the generated __init__ costs three times as much
     plan = QueryPlan(payload, pool, None, key, None, cache, answer is not None, conditional)
+    given = header(scope, b"if-none-match") if conditional else None
     if answer is None:
         plan.etag = etag = etag or etag_for(key)
-        if conditional and matches(header(scope, b"if-none-match"), etag):
+        if given and matches(given, etag):
             plan.response = not_modified(etag)
-    elif conditional and matches(header(scope, b"if-none-match"), answer.etag):
+    elif given and matches(given, answer.etag):
         plan.response = not_modified(answer.etag)
     else:
         plan.response = answer_response(
