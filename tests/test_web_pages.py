@@ -294,13 +294,19 @@ def _example(name: str) -> bytes:
     return (resource_dir("data") / "examples" / name).read_bytes()
 
 
-def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClient) -> None:
+def _audit_page_of(client: TestClient, filename: str) -> str:
+    """The audit page after uploading the example with findings as ``filename``."""
     if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
         pytest.skip("the audit API (POST /validate) is not installed")
     model = _example("organisation-with-findings.ttl")
-    r = client.post("/audit", files={"model": ("organisation-with-findings.ttl", model)})
+    r = client.post("/audit", files={"model": (filename, model)})
     assert r.status_code == 200, r.text[:500]
-    html = r.text
+    return r.text
+
+
+def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClient) -> None:
+    html = _audit_page_of(client, "organisation-with-findings.ttl")
+    model = _example("organisation-with-findings.ttl")
     assert_self_contained(html)
     report = html[html.index('id="report"') :]
     assert "The model has findings." in report
@@ -364,12 +370,8 @@ def test_report_downloads_are_named_without_what_no_file_name_should_hold(
 
 
 def test_report_downloads_of_an_upload_with_odd_characters(client: TestClient) -> None:
-    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
-        pytest.skip("the audit API (POST /validate) is not installed")
-    model = _example("organisation-with-findings.ttl")
-    r = client.post("/audit", files={"model": ("org <v2>: final.ttl", model)})
-    assert r.status_code == 200, r.text[:500]
-    names = re.findall(r'href="data:[^;]+;base64,[^"]+" download="([^"]+)"', r.text)
+    html = _audit_page_of(client, "org <v2>: final.ttl")
+    names = re.findall(r'href="data:[^;]+;base64,[^"]+" download="([^"]+)"', html)
     assert names == [f"org _v2_ final-report.{ext}" for ext in ("html", "json", "ttl")]
 
 
