@@ -33,6 +33,10 @@ def test_bad_input_exits_2(capsys) -> None:
     assert run_main(main, ["search", "x" * 201]) == 2
     assert "limited to 200 characters" in capsys.readouterr().err
     assert run_main(main, ["search", "x", "--limit", "0"]) == 2
+    capsys.readouterr()
+    for empty in ("", "   "):  # it was "(0 rows)", as if nothing matched
+        assert run_main(main, ["search", empty]) == 2
+        assert "search text is empty" in capsys.readouterr().err
 
 
 def test_a_filter_that_matches_nothing_exits_2_naming_the_known_values(capsys) -> None:

@@ -88,3 +88,10 @@ def test_a_filter_that_matches_nothing_is_an_error_naming_the_known_values(
         and "activity" in err["message"]
     )
     assert run(shipped, "customer", fw="apqc-pcf", n=1)["totalCount"] > 0  # a family is known
+
+
+def test_an_empty_search_is_an_error(shipped: Client) -> None:
+    """It answered no hits, as if nothing matched; MCP's search refused it already."""
+    for text in ("", "  "):
+        (err,) = shipped.errors(Q, {"t": text, "fw": None, "k": None, "n": None, "o": 0})
+        assert err["message"] == "search text is empty" and err["extensions"]["code"] == "bad-input"

@@ -216,6 +216,8 @@ class SearchIndex:
     ) -> SearchResult:
         """Search; ``framework`` is a framework id or a family ("apqc-pcf" = every APQC
         edition); ``prefix`` treats the last word as unfinished (search as you type)."""
+        if not text.strip():  # no hits would read as "nothing matches"; MCP refuses it too
+            raise InputError("search text is empty")
         if len(text) > MAX_QUERY_CHARS:
             raise InputError(f"search text is limited to {MAX_QUERY_CHARS} characters")
         if limit < 0 or offset < 0:
