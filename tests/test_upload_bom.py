@@ -94,6 +94,28 @@ def test_an_archimate_file_in_utf16_is_read_as_its_utf8_file() -> None:
     assert set(read_model([Upload(path.name, utf16)]).triples) == set(expected)
 
 
+@pytest.mark.parametrize("declared", ["UTF-16", "utf-32le"])
+@pytest.mark.parametrize("kind", ["archimate", "rdfxml"])
+def test_an_xml_declaration_naming_utf16_on_a_utf8_file_is_said_so(
+    kind: str, declared: str
+) -> None:
+    """A file saved as UTF-8 that kept an ``encoding="UTF-16"`` declaration got lxml's "Blank
+    needed here"; the declaration is wrong, and the refusal says so at its name."""
+    if kind == "archimate":
+        name, text = "m.xml", (EXAMPLES / "it-organisation-archimate.xml").read_text("utf-8")
+        text = text.replace('encoding="UTF-8"', f'encoding="{declared}"', 1)
+    else:
+        name, text = "m.rdf", _in_format("xml")
+        text = text.replace('encoding="utf-8"', f'encoding="{declared}"', 1)
+    assert f'encoding="{declared}"' in text
+    with pytest.raises(ParseError) as refused:
+        read_model([Upload(name, text.encode("utf-8"))])
+    assert refused.value.line == 1 and refused.value.column == text.index(declared) + 1
+    assert f"the XML declaration says encoding {declared!r}, but the file is not in it" in str(
+        refused.value
+    )
+
+
 def _grows(limit: int) -> bytes:
     """Latin-1 Turtle under ``limit`` bytes whose UTF-8 text is over it."""
     comment = "# " + "é" * (limit * 2 // 3) + "\n"

@@ -248,15 +248,31 @@ def ascii_compatible(codec: str) -> bool:
         return False
 
 
-def xml_declared_codec(data: bytes) -> str | None:
+def xml_declared_codec(data: bytes, name: str = "") -> str | None:
     """The codec an XML declaration names when it is not UTF-8 and Python knows it as an
     encoding the declaration itself is readable in (ASCII-compatible); else None (and the
-    RDF/XML check refuses what it cannot read)."""
+    RDF/XML check refuses what it cannot read).
+
+    A declaration read in ASCII that names UTF-16 or UTF-32 (the file was saved as UTF-8 and
+    the declaration kept) cannot be true: a UTF-16 file would have come with a byte order
+    mark or NULs (read before this). It is a :class:`~pcfgraph.errors.ParseError` at the name,
+    saying so; lxml's own words were "Blank needed here"."""
     m = _XML_ENCODING.match(data[:200])
     if m is None:
         return None
-    codec = _codec(m.group(1).decode("ascii"))
-    if codec is None or codec == "utf-8" or not ascii_compatible(codec):
+    declared = m.group(1).decode("ascii")
+    codec = _codec(declared)
+    if codec is not None and codec != "utf-8" and not ascii_compatible(codec):
+        before = data[: m.start(1)].decode("ascii", "replace")
+        raise ParseError(
+            f"the XML declaration says encoding {declared!r}, but the file is not in it (it "
+            "starts in ASCII, without a byte order mark): correct the declaration (to UTF-8 "
+            f"if the file is UTF-8), or save the file as {declared}",
+            line=before.count("\n") + 1,
+            column=len(before) - (before.rfind("\n") + 1) + 1,
+            source=name,
+        )
+    if codec is None or codec == "utf-8":
         return None
     return codec
 

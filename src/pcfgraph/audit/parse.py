@@ -309,7 +309,7 @@ def _as_utf8(upload: Upload, max_bytes: int, *, xml: bool) -> tuple[bytes, str |
     data = upload.data
     codec = upload_codec(upload.name, upload.media_type, data)
     if codec is None and xml:
-        codec = xml_declared_codec(data)
+        codec = xml_declared_codec(data, upload.name)
     if codec is not None:  # text in a declared charset, read as the UTF-8 it is re-encoded in
         sent = len(data)
         data = to_utf8(data, codec, upload.name, xml=xml)
