@@ -61,7 +61,8 @@ def test_counts_by_framework_link_to_the_filtered_search(client: TestClient) -> 
 
 def test_the_framework_filter_takes_what_the_other_edges_take(client: TestClient) -> None:
     """A family (apqc-pcf: every APQC edition) filters as in the CLI, GraphQL and MCP; it
-    was refused as 'no framework'. An unknown value is the HTML 400 page naming it."""
+    was refused as 'no framework'. An unknown value is the HTML 404 page naming it (as
+    /matrix?source=, the CLI and GraphQL's not-found; it was a 400)."""
     family = client.get("/search", params={"q": "customer", "framework": "apqc-pcf"})
     assert family.status_code == 200, family.text
     shown = set(re.findall(r'<a href="/id/([\w.-]+)/', family.text))
@@ -69,5 +70,5 @@ def test_the_framework_filter_takes_what_the_other_edges_take(client: TestClient
     assert '<option value="apqc-pcf" selected>' in family.text
     for params in ({"q": "customer"}, {"q": ""}, {"q": "customer", "partial": "true"}):
         bad = client.get("/search", params={**params, "framework": "nope"})
-        assert bad.status_code == 400 and bad.headers["content-type"].startswith("text/html")
+        assert bad.status_code == 404 and bad.headers["content-type"].startswith("text/html")
         assert "framework: no framework or family &#39;nope&#39;; known: apqc-pcf," in bad.text

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pcfgraph import iris, services
 from pcfgraph.codes import code_key
-from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.errors import NotFoundError, quoted
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
@@ -313,10 +313,11 @@ class Reads:
     def check_search_framework(self, framework: str | None) -> None:
         """Refuse a framework filter the search index does not know (a framework id or a
         family: :meth:`SearchIndex.unknown_filter`, as every other edge), naming the
-        parameter: no hits would read as "none exist"."""
+        parameter: no hits would read as "none exist". Not found (404), as the CLI, GraphQL
+        and the matrix page's ``source`` say it."""
         unknown = self._search_index().unknown_filter(framework, None)
         if unknown is not None:
-            raise InputError(f"{unknown[0]}: {unknown[1]}")
+            raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
 
     def search(
         self, query: str, framework: str | None = None, limit: int = 50, *, prefix: bool = False
