@@ -124,9 +124,6 @@ class ConnectionBalance:
         with self._lock:
             self._counts[self.me] = STOPPING
 
-    def counts(self) -> list[int]:
-        return list(self._counts)
-
     def _move(self, source: int, target: int | None) -> None:
         with self._lock:
             if self._counts[source] < STOPPING:
