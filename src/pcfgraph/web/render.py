@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from pcfgraph import __version__, iris, services
@@ -46,11 +46,25 @@ def confidence_text(value: float | None) -> str:
 @cache
 def environment() -> Environment:
     """The template environment (templates are package resources; cached per process)."""
+    return template_environment(PackageLoader("pcfgraph.web", "templates"))
+
+
+def template_environment(loader: BaseLoader) -> Environment:
+    """An environment with every template of ``loader`` compiled now and never read again.
+
+    A server renders the templates of the code it runs: with Jinja's default (``auto_reload``)
+    each render checked the file's time and read it again if changed, so a package upgraded
+    under a running server served new templates to old code (or one template of each), and
+    each render paid a ``stat``. Warming (:mod:`pcfgraph.web.warmup`) makes it before
+    ``/ready``.
+    """
     env = Environment(
-        loader=PackageLoader("pcfgraph.web", "templates"),
+        loader=loader,
         autoescape=select_autoescape(["html", "svg", "xml"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,  # never evicted: a template dropped could only be read again from disk
     )
     env.globals.update(
         element_href=element_href,
@@ -64,6 +78,8 @@ def environment() -> Environment:
         version=__version__,
     )
     env.filters["relation"] = relation_name
+    for name in env.list_templates():
+        env.get_template(name)
     return env
 
 
