@@ -36,7 +36,7 @@ BAD_CALLS: list[tuple[str, dict[str, Any], str, str]] = [
     ("find_gaps", {}, "framework", "required"),
     ("get_element", {"element": ["C2"]}, "element", "string"),
     ("get_mappings", {"source": "mini", "include_derived": "maybe"}, "include_derived", "bool"),
-    ("run_named_query", {"name": "x", "params": 5}, "params", "dictionary"),
+    ("run_named_query", {"name": "x", "params": 5}, "params", "an object"),
     ("sparql", {}, "query", "required"),
     ("sparql", {"query": "ASK {}", "limit": 2.5}, "limit", "integer"),
     ("audit_model", {"model": None}, "model", "string"),

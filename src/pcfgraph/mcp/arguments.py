@@ -8,8 +8,10 @@ search: 1 validation error for searchArguments ... For further information visit
 https://errors.pydantic.dev/..."); an argument no tool takes (``query`` for ``search``'s
 ``text``, a typo of ``framework``) was dropped without a word, the call answered as if it
 had not been given; an unknown tool was a tool result too. :class:`CheckedServer` answers
-them as the tools answer theirs. So is a boolean given for a number (``"limit": true``),
-which pydantic's lax mode read as 1.
+them as the tools answer theirs. So is a value that is not of the JSON type the tool's
+``inputSchema`` states (:func:`wrong_type`): pydantic's lax mode read ``"limit": true`` as 1,
+``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or ``1``) as true, so a client whose
+call broke the contract it was given was answered as if it had kept it.
 """
 
 from __future__ import annotations
@@ -38,12 +40,9 @@ class CheckedServer(MCPServer):
         _refuse_unknown("tool", name, schemas)
         _refuse_unknown_arguments(name, arguments, list(schemas[name].get("properties", {})))
         for key, value in arguments.items():
-            if isinstance(value, bool) and _takes_number(schemas[name]["properties"][key]):
-                # pydantic reads true as 1: a limit of true answered one item, silently
-                raise MCPError(
-                    INVALID_PARAMS,
-                    f"argument {key!r}: must be an integer, not {'true' if value else 'false'}",
-                )
+            problem = wrong_type(schemas[name]["properties"][key], value)
+            if problem is not None:
+                raise MCPError(INVALID_PARAMS, f"argument {key!r}: {problem}")
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
@@ -71,10 +70,72 @@ class CheckedServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
 
-def _takes_number(schema: dict[str, Any]) -> bool:
-    """Whether an argument's JSON schema takes a number and no boolean."""
-    types = {schema.get("type")} | {option.get("type") for option in schema.get("anyOf", [])}
-    return bool(types & {"integer", "number"}) and "boolean" not in types
+#: A JSON Schema type named for a message.
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+}
+
+
+def wrong_type(schema: dict[str, Any], value: Any) -> str | None:
+    """Why ``value`` (decoded JSON) is not of a type the argument's JSON ``schema`` states
+    (``type``, or the ``type`` of each ``anyOf`` option), or None when it is. The schema is
+    the contract an MCP client is given: pydantic's lax mode read the string "3" as 3,
+    "yes", "on" and 1 as true, and true as the number 1, none of them a value of the type
+    the schema says. An object's values are checked against its ``additionalProperties``.
+    A whole number written 3.0 is an integer, as JSON Schema says."""
+    options = schema.get("anyOf") or [schema]
+    if any(_fits(option, value) for option in options):
+        if isinstance(value, dict):
+            for option in options:
+                values = option.get("additionalProperties")
+                if option.get("type") == "object" and isinstance(values, dict):
+                    for key, item in value.items():
+                        problem = wrong_type(values, item)
+                        if problem is not None:
+                            return f"the value of {str(key)[:QUOTED]!r} {problem}"
+        return None
+    wanted = [_TYPE_NAMES[t] for t in (o.get("type") for o in options) if t in _TYPE_NAMES]
+    return f"must be {' or '.join(wanted)}, not {_shown(value)}"
+
+
+def _fits(schema: dict[str, Any], value: Any) -> bool:
+    kind = schema.get("type")
+    if kind == "null":
+        return value is None
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return kind not in ("integer", "number", "object", "array")
+    if kind == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if kind == "number":
+        return isinstance(value, int | float)
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        return isinstance(value, list)
+    return True  # no type stated: pydantic's check decides
+
+
+def _shown(value: Any) -> str:
+    """``value`` as JSON names it: ``the string '3'``, ``true``, ``null``, ``2.5``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        quoted = repr(value)
+        return "the string " + (quoted[:QUOTED] + "..." if len(quoted) > QUOTED else quoted)
+    if isinstance(value, int | float):
+        return repr(value)[:QUOTED]
+    return "an object" if isinstance(value, dict) else "an array"
 
 
 def invalid(error: ValidationError) -> str:

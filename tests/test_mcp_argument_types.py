@@ -1,0 +1,103 @@
+"""A tool's ``inputSchema`` is the contract an MCP client is given: an argument whose JSON type
+is not one the schema states is invalid params (-32602) naming it, for every tool alike.
+pydantic's lax mode read ``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or ``1``) as
+true, and answered the call as if the client had kept the contract."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.release import Release
+
+#: Values of the wrong JSON type for each type a schema states, and how a message shows them.
+WRONG: dict[str, list[tuple[Any, str]]] = {
+    "integer": [("3", "the string '3'"), (True, "true"), (2.5, "2.5"), ({}, "an object")],
+    "boolean": [("yes", "the string 'yes'"), ("true", "the string 'true'"), (1, "1")],
+    "string": [(5, "5"), (False, "false"), (["C2"], "an array")],
+    "object": [("{}", "the string '{}'"), ([], "an array")],
+}
+NAMES = {
+    "integer": "an integer",
+    "boolean": "a boolean",
+    "string": "a string",
+    "object": "an object",
+}
+
+
+def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as client:
+            await body(client)
+
+    anyio.run(main)
+
+
+def test_every_argument_of_every_tool_takes_only_its_schema_type(
+    shipped_release: Release,
+) -> None:
+    checked: list[tuple[str, str, Any]] = []
+
+    async def body(client: Client) -> None:
+        for tool in (await client.list_tools()).tools:
+            for argument, schema in tool.input_schema["properties"].items():
+                options = schema.get("anyOf") or [schema]
+                types = [o["type"] for o in options if o["type"] != "null"]
+                assert len(types) == 1, (tool.name, argument, schema)
+                for value, shown in WRONG[types[0]]:
+                    with pytest.raises(MCPError) as err:
+                        await client.call_tool(tool.name, {argument: value})
+                    assert err.value.code == -32602, (tool.name, argument, value)
+                    assert err.value.message == (
+                        f"argument {argument!r}: must be {NAMES[types[0]]}, not {shown}"
+                    ), (tool.name, argument, value)
+                    checked.append((tool.name, argument, value))
+
+    session(shipped_release, body)
+    assert ("search", "limit", "3") in checked
+    assert ("get_mappings", "include_derived", "yes") in checked
+    assert ("run_named_query", "params", "{}") in checked
+    assert len({(tool, argument) for tool, argument, _ in checked}) >= 30
+
+
+def test_the_values_of_named_query_params_are_strings(shipped_release: Release) -> None:
+    async def body(client: Client) -> None:
+        params = {"framework": "prm-it", "code": 24}
+        with pytest.raises(MCPError) as err:
+            await client.call_tool(
+                "run_named_query", {"name": "api/element-by-code", "params": params}
+            )
+        assert err.value.code == -32602
+        assert (
+            err.value.message == "argument 'params': the value of 'code' must be a string, not 24"
+        )
+
+    session(shipped_release, body)
+
+
+def test_values_of_the_schema_type_are_still_taken(shipped_release: Release) -> None:
+    """A whole number written 3.0 is an integer (JSON Schema), null is taken where the schema
+    says so, and true is a boolean."""
+
+    async def body(client: Client) -> None:
+        for limit in (3, 3.0):
+            hits = await client.call_tool("search", {"text": "SLA", "limit": limit, "kind": None})
+            assert not hits.is_error, hits.content
+            assert hits.structured_content is not None
+            assert hits.structured_content["returned"] == 3
+        mappings = await client.call_tool(
+            "get_mappings", {"element": "20636", "include_derived": True}
+        )
+        assert mappings.structured_content is not None
+        assert mappings.structured_content["curatedOnly"] is False
+
+    session(shipped_release, body)
