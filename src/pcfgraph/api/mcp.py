@@ -36,6 +36,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+import anyio
 from fastapi import APIRouter, FastAPI
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -160,7 +161,12 @@ class LazyMcpEndpoint:
         if body is None:
             await refuse_too_large(scope, receive, send, settings)
             return
-        refusal = envelope.check(body) if scope["method"] == "POST" else None
+        refusal = None
+        if scope["method"] == "POST":
+            if len(body) > envelope.CHECKED:  # a long call: decoded off the event loop
+                refusal = await anyio.to_thread.run_sync(envelope.check, body)
+            else:
+                refusal = envelope.check(body)
         if refusal is not None:  # no JSON-RPC message the SDK would read (pcfgraph.mcp.envelope)
             await refuse_message(Request(scope), refusal)(scope, receive, send)
             return

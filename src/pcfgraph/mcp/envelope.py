@@ -13,9 +13,16 @@ the same. Each is now a JSON-RPC error naming the problem: *parse error* (-32700
 request* (-32600) with the request's ``id`` when it has a usable one, else null; *invalid
 params* (-32602) for a ``tools/call`` whose name or arguments are of the wrong kind.
 
-Only messages of at most :data:`CHECKED` bytes are read here (every message but an
-``audit_model`` or ``sparql`` call of a large text; those the SDK reads alone, as before, so
-a large message is never parsed twice). Light on purpose: no MCP SDK import.
+Every message is read here, whatever its size (each transport bounds it first:
+:func:`pcfgraph.mcp.limits.message_limit`). Only those of at most :data:`CHECKED` bytes were:
+a larger one (an ``audit_model`` or ``sparql`` call of a long text) went to the SDK
+unchecked, so the same fault was answered two ways by size: a request whose ``id`` is null
+was 202 and nothing at ``/mcp`` (taken for a notification: the client waited), a
+``'jsonrpc': '1.0'`` pydantic's dump, ``arguments`` that were no object "Invalid request
+parameters" naming nothing, a line that was not JSON dropped without a word over stdio. The
+decoded message is let go before the SDK parses the text, so a message is held decoded once
+at a time; a transport checks one of more than :data:`CHECKED` bytes in a worker thread
+(``json.loads`` of a 36 MB call takes about 50 ms). Light on purpose: no MCP SDK import.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import Any
 
 from pcfgraph.mcp.limits import ENVELOPE
 
-#: The longest message (bytes, or characters of a line) checked here.
+#: The longest message (bytes, or characters of a line) a transport checks on its event loop.
 CHECKED = ENVELOPE
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -74,8 +81,6 @@ def check(text: str | bytes, *, initialized: bool = True) -> Refusal | None:
 
 def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
     """:func:`check`, and the message decoded (None when it was not read)."""
-    if len(text) > CHECKED:
-        return None, None
     try:
         message = json.loads(text)
     except ValueError as exc:  # UnicodeDecodeError too

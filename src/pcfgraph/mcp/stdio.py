@@ -73,7 +73,10 @@ class BoundedLines:
             line = await self._next_line()
             if not line.strip():
                 continue
-            refusal = self.session.check(line)
+            if len(line) > envelope.CHECKED:  # a long call: decoded off the event loop
+                refusal = await anyio.to_thread.run_sync(self.session.check, line)
+            else:
+                refusal = self.session.check(line)
             if refusal is None:
                 return line
             if self.answer is not None:
