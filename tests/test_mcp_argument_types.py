@@ -101,3 +101,33 @@ def test_values_of_the_schema_type_are_still_taken(shipped_release: Release) -> 
         assert mappings.structured_content["curatedOnly"] is False
 
     session(shipped_release, body)
+
+
+def test_sparql_and_audit_refuse_a_bad_page_before_the_sandbox_runs(
+    shipped_release: Release,
+) -> None:
+    """``limit`` and ``cursor`` of ``sparql`` and ``audit_model`` were checked on the result:
+    the query or audit ran to the end in the sandbox (a slot, up to the deadline) before a
+    limit of 500 or another list's cursor was refused. Here no sandbox runs at all, so only
+    a check made before it answers invalid params."""
+
+    async def body(client: Client) -> None:
+        hits = await client.call_tool("search", {"text": "SLA", "limit": 2})
+        assert hits.structured_content is not None
+        foreign = hits.structured_content["nextCursor"]
+        for tool, args in (
+            ("sparql", {"query": "SELECT * WHERE { ?s ?p ?o }"}),
+            ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "as_of": "2025-07-15"}),
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(tool, {**args, "limit": 500})
+            assert err.value.message == "argument 'limit': must be between 1 and 100, not 500"
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(tool, {**args, "cursor": foreign})
+            assert err.value.code == -32602
+            assert err.value.message.startswith("argument 'cursor': "), err.value.message
+            # a good call gets as far as the sandbox, which is not running here
+            result = await client.call_tool(tool, {**args, "limit": 5})
+            assert result.is_error and "sandbox is not running" in str(result.content)
+
+    session(shipped_release, body)

@@ -39,6 +39,13 @@ def check_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int:
     return limit
 
 
+def check_page(limit: int | None, cursor: str | None, *, kind: str, scope: cursors.Scope) -> None:
+    """Refuse a bad ``limit`` or a cursor of another list before the work whose result
+    :func:`page` cuts (an ad-hoc query, an audit) is done."""
+    check_limit(limit)
+    decode_cursor(cursor, kind, scope)
+
+
 def encode_cursor(offset: int, kind: str, scope: cursors.Scope) -> str:
     """The cursor of ``offset`` in the list of tool ``kind`` chosen by ``scope`` (its
     arguments): :mod:`pcfgraph.cursors`, as GraphQL's."""

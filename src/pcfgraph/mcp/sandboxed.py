@@ -13,7 +13,7 @@ import anyio
 from pcfgraph import iris, services
 from pcfgraph.conneg import by_name, formats
 from pcfgraph.errors import InputError, PcfgraphError, StoreError, quoted
-from pcfgraph.mcp.paging import ArgumentError, bounded_page, page
+from pcfgraph.mcp.paging import ArgumentError, bounded_page, check_page, page
 from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 
@@ -51,6 +51,9 @@ async def sparql(
         "has_dataset_clause": checked.has_dataset_clause,
         "base_iri": iris.ID_BASE,
     }
+    # a limit or cursor it would refuse once the query has run (a sandbox slot, up to the
+    # deadline) is refused first
+    check_page(limit, cursor, kind="sparql", scope={"query": query})
     pool = st.services.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
@@ -128,6 +131,8 @@ async def audit_model(
             raise ArgumentError(
                 "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"
             ) from None
+    scope = {"model": model, "format": format, "asOf": as_of}
+    check_page(limit, cursor, kind="audit_model", scope=scope)  # before the audit, not after
     pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")
@@ -152,7 +157,6 @@ async def audit_model(
             raise ArgumentError("model", str(exc)) from None
     report = json.loads(result["body"])
     findings = report.get("findings") or report.get("results") or []
-    scope = {"model": model, "format": format, "asOf": as_of}
     out = page(findings, limit, cursor, kind="audit_model", scope=scope)
     out["conforms"] = result["conforms"]
     out["verdict"] = "conforms" if result["conforms"] else "findings"
