@@ -25,6 +25,15 @@ WRONG: dict[str, list[tuple[Any, str]]] = {
     "string": [(5, "5"), (False, "false"), (["C2"], "an array")],
     "object": [("{}", "the string '{}'"), ([], "an array")],
 }
+#: What each tool with a limit needs besides it.
+REQUIRED: dict[str, dict[str, Any]] = {
+    "search": {"text": "SLA"},
+    "get_mappings": {"source": "apqc-pcf-cross-industry-7.4", "target": "prm-it"},
+    "find_gaps": {"framework": "prm-it"},
+    "audit_model": {"model": "<a:b> <a:c> <a:d> ."},
+    "run_named_query": {"name": "api/frameworks"},
+    "sparql": {"query": "ASK {}"},
+}
 NAMES = {
     "integer": "an integer",
     "boolean": "a boolean",
@@ -99,6 +108,44 @@ def test_values_of_the_schema_type_are_still_taken(shipped_release: Release) -> 
         )
         assert mappings.structured_content is not None
         assert mappings.structured_content["curatedOnly"] is False
+
+    session(shipped_release, body)
+
+
+def test_the_schema_states_the_bounds_the_tools_check(shipped_release: Release) -> None:
+    """The schema said any integer and any string, while a limit of 0 or 101, a format no
+    parser has and a search text of 201 characters were refused: a client reading the
+    contract could not know."""
+
+    async def body(client: Client) -> None:
+        tools = {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+        with_limit = [name for name, schema in tools.items() if "limit" in schema["properties"]]
+        assert len(with_limit) == 6
+        for name in with_limit:
+            (integer,) = [
+                o for o in tools[name]["properties"]["limit"]["anyOf"] if o["type"] != "null"
+            ]
+            low, high = integer["minimum"], integer["maximum"]
+            for outside in (low - 1, high + 1):
+                with pytest.raises(MCPError) as err:
+                    await client.call_tool(name, {**REQUIRED[name], "limit": outside})
+                assert err.value.message == (
+                    f"argument 'limit': must be between {low} and {high}, not {outside}"
+                ), name
+        hits = await client.call_tool("search", {"text": "SLA", "limit": high})
+        assert not hits.is_error, hits.content
+        text = tools["search"]["properties"]["text"]
+        assert not (await client.call_tool("search", {"text": "x" * text["maxLength"]})).is_error
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("search", {"text": "x" * (text["maxLength"] + 1)})
+        assert err.value.message.startswith("argument 'text': ")
+        formats = tools["audit_model"]["properties"]["format"]["enum"]
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("audit_model", {"model": "x", "format": "docx"})
+        assert (
+            err.value.message == f"argument 'format': use one of {', '.join(formats)}, not 'docx'"
+        )
+        assert tools["audit_model"]["properties"]["as_of"]["anyOf"][0]["format"] == "date"
 
     session(shipped_release, body)
 

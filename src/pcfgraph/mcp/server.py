@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, ToolAnnotations
+from pydantic import WithJsonSchema
 
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.mcp.arguments import CheckedServer
-from pcfgraph.mcp.paging import ArgumentError
+from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
+from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import Tools
 from pcfgraph.sandbox.fairness import client_key
+from pcfgraph.services.search.index import MAX_QUERY_CHARS
 
 T = TypeVar("T")
 
@@ -46,6 +49,19 @@ INSTRUCTIONS = (
 LOCAL_CLIENT = "mcp-stdio"
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+
+# What the tools check themselves, stated in their inputSchema, the contract a client reads:
+# the schema said any integer, any string, while a limit of 0 or 101, a format no parser
+# has and a search text of 201 characters were refused (schema only: the tools' own checks
+# give the messages, docs/mcp.md).
+#: ``limit`` of every list (:func:`pcfgraph.mcp.paging.check_limit`).
+Limit = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})]
+#: ``search``'s ``text`` (the index's own bound).
+SearchText = Annotated[str, WithJsonSchema({"type": "string", "maxLength": MAX_QUERY_CHARS})]
+#: ``audit_model``'s ``format``.
+ModelFormat = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL_FORMATS)})]
+#: ``audit_model``'s ``as_of``.
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def _guard(call: Callable[[], T]) -> T:
@@ -98,10 +114,10 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def search(
-        text: str,
+        text: SearchText,
         framework: str | None = None,
         kind: str | None = None,
-        limit: int | None = None,
+        limit: Limit | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Find framework elements by PCF ID (20641), hierarchy code (8.1.6.2), PRM-IT/IT-CMF/
@@ -126,7 +142,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         target: str | None = None,
         element: str | None = None,
         include_derived: bool = False,
-        limit: int | None = None,
+        limit: Limit | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Mappings between two frameworks (source and target framework ids) or of one element
@@ -143,7 +159,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         framework: str,
         target: str | None = None,
         kind: str | None = None,
-        limit: int | None = None,
+        limit: Limit | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Elements of `framework` without a counterpart in `target` (or in any other
@@ -161,9 +177,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def audit_model(
         model: str,
-        format: str = "turtle",
-        as_of: str | None = None,
-        limit: int | None = None,
+        format: ModelFormat = "turtle",
+        as_of: Day | None = None,
+        limit: Limit | None = None,
         cursor: str | None = None,
         *,
         ctx: Context,
@@ -181,7 +197,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     async def run_named_query(
         name: str,
         params: dict[str, str] | None = None,
-        limit: int | None = None,
+        limit: Limit | None = None,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Run one of the server's named SELECT queries (e.g. "api/element-by-code" with
@@ -190,7 +206,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def sparql(
-        query: str, limit: int | None = None, cursor: str | None = None, *, ctx: Context
+        query: str, limit: Limit | None = None, cursor: str | None = None, *, ctx: Context
     ) -> dict[str, Any]:
         """Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) in the sandbox
         with the deadline and row cap of /sparql; no updates, no SERVICE. Read the resource
