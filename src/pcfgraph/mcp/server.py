@@ -161,12 +161,17 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         kind: str | None = None,
         limit: Limit | None = None,
         cursor: str | None = None,
+        under: str | None = None,
     ) -> dict[str, Any]:
         """Elements of `framework` without a counterpart in `target` (or in any other
-        framework), with the curated decision and reason where one is recorded. An element
-        covered only by curated mappings inherited from another APQC edition of its PCF ID
-        has inheritedStatus (inherited, or needs-review) and is not a plain gap."""
-        return await _threaded(lambda: tools.find_gaps(framework, target, kind, limit, cursor))
+        framework), with the curated decision and reason where one is recorded; `under`: only
+        that element of `framework` (IRI, element id, PCF ID or code, e.g. "8.1") and those
+        below it. An element covered only by curated mappings inherited from another APQC
+        edition of its PCF ID has inheritedStatus (inherited, or needs-review) and is not a
+        plain gap."""
+        return await _threaded(
+            lambda: tools.find_gaps(framework, target, kind, limit, cursor, under)
+        )
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def element_history(element: str, framework: str | None = None) -> dict[str, Any]:

@@ -397,10 +397,21 @@ class Tools:
         kind: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        under: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
         refuse_unknown_frameworks(reader, framework=framework, target=target)
         params: dict[str, object] = {"framework": framework}
+        if under is not None:  # as `pcfgraph gaps --under`: the element and those below it
+            try:
+                root = self.resolve(reader, under, framework)
+            except ArgumentError as exc:
+                if exc.argument != "element":
+                    raise
+                raise ArgumentError(
+                    "under", str(exc).removeprefix("argument 'element': ")
+                ) from None
+            params["root"] = root.iri
         if target is not None:
             params["otherFramework"] = target
         if kind is not None:
@@ -432,7 +443,7 @@ class Tools:
                 item["inheritedMappings"] = len(cover.mappings)
                 item["inheritedFrom"] = list(cover.made_on_frameworks)
             items.append(item)
-        scope = {"framework": framework, "target": target, "kind": kind}
+        scope = {"framework": framework, "target": target, "kind": kind, "under": under}
         out = page(items, limit, cursor, kind="find_gaps", scope=scope)
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
         out["sources"] = sources(reader, {framework} | ({target} if target else set()))

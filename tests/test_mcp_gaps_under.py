@@ -1,0 +1,92 @@
+"""``find_gaps`` takes ``under`` as ``pcfgraph gaps --under`` does: the curated mappings cover
+APQC 8.1, and an assistant asked which 8.1 elements lack a PRM-IT counterpart could only page
+through every gap of the whole PCF (1,880 towards PRM-IT, 19 pages of 100)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph import services
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release
+
+APQC = "apqc-pcf-cross-industry-7.4"
+
+
+def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as client:
+            await body(client)
+
+    anyio.run(main)
+
+
+async def gaps(client: Client, **args: Any) -> dict[str, Any]:
+    result = await client.call_tool("find_gaps", args)
+    assert not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+def test_gaps_under_an_element_are_those_of_its_subtree(shipped_release: Release) -> None:
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    # the oracle: every gap of the framework towards PRM-IT, kept when its code is 8.1 or below
+    every = reader.select("api/gaps", {"framework": APQC, "otherFramework": "prm-it"}).rows
+    expected = {
+        (row["element"].value, row["otherFramework"].value)
+        for row in every
+        if row["code"].value == "8.1" or row["code"].value.startswith("8.1.")
+    }
+    assert 0 < len(expected) < len(every)
+
+    async def body(client: Client) -> None:
+        for under in (
+            "8.1",
+            "20608",
+            "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608",
+        ):
+            got = await gaps(client, framework=APQC, target="prm-it", under=under, limit=100)
+            assert got["total"] == len(expected), under
+            assert {(i["element"], i["lacksCounterpartIn"]) for i in got["items"]} == expected
+        # a decision recorded for an 8.1 element is given with it
+        assert any(i["decision"] for i in got["items"])
+        # a cursor of this list is bound to its root
+        first = await gaps(client, framework=APQC, target="prm-it", under="8.1", limit=1)
+        with pytest.raises(MCPError) as err:
+            await client.call_tool(
+                "find_gaps", {"framework": APQC, "target": "prm-it", "cursor": first["nextCursor"]}
+            )
+        assert err.value.message.startswith("argument 'cursor': ")
+
+    session(shipped_release, body)
+
+
+def test_an_under_that_names_no_element_of_the_framework_is_invalid_params(
+    shipped_release: Release,
+) -> None:
+    async def body(client: Client) -> None:
+        for under in (
+            "9.9.9.9",
+            "A24",
+            "nope/none",
+            "prm-it/A24",
+            "https://w3id.org/pcfgraph/id/prm-it/A24",
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool("find_gaps", {"framework": APQC, "under": under})
+            assert err.value.code == -32602, under
+            assert err.value.message.startswith("argument 'under': "), err.value.message
+            assert "not an argument" not in err.value.message, err.value.message
+            assert under.rsplit("/", 1)[-1] in err.value.message, err.value.message
+
+    session(shipped_release, body)
