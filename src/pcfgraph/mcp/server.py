@@ -28,7 +28,7 @@ from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
-from pcfgraph.mcp.tools import Tools
+from pcfgraph.mcp.tools import QUERIES_RESOURCE, Tools
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
 
@@ -206,7 +206,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Run one of the server's named SELECT queries (e.g. "api/element-by-code" with
-        params {"framework": "prm-it", "code": "A24"}); parameters are bound as RDF terms."""
+        params {"framework": "prm-it", "code": "A24"}); parameters are bound as RDF terms.
+        The resource pcfgraph://queries lists the queries and their parameters."""
         return await _threaded(lambda: tools.run_named_query(name, params, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -275,6 +276,29 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
             {"framework": framework, "top": tree, "sources": sources(reader, {framework})},
             ensure_ascii=False,
         )
+
+    @server.resource(
+        QUERIES_RESOURCE,
+        name="named-queries",
+        description="The named SELECT queries run_named_query runs: name, summary and "
+        "parameters (type, optional, what to give).",
+        mime_type="application/json",
+    )
+    def queries_resource() -> str:
+        # what GET /queries lists, for a client that has MCP only (pcfgraph mcp: no server)
+        out = [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "params": [
+                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
+                    for p in q.params
+                ],
+            }
+            for q in tools.state.catalog
+            if q.form == "SELECT"
+        ]
+        return json.dumps({"queries": out}, ensure_ascii=False)
 
     @server.resource(
         "pcfgraph://vocabulary",

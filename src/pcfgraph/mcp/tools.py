@@ -506,7 +506,11 @@ class Tools:
         st = self.state
         try:
             q = st.catalog.get(name)
-        except (NotFoundError, InputError) as exc:
+        except NotFoundError as exc:  # GET /queries and the CLI are out of an MCP client's reach
+            raise ArgumentError(
+                "name", f"{exc}; the resource {QUERIES_RESOURCE} lists them"
+            ) from None
+        except InputError as exc:
             raise ArgumentError("name", str(exc)) from None
         if q.form != "SELECT":
             raise ArgumentError(
@@ -554,6 +558,10 @@ class Tools:
         client: str | None = None,
     ) -> dict[str, Any]:
         return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor, client)
+
+
+#: The MCP resource listing the named queries ``run_named_query`` runs (server.py).
+QUERIES_RESOURCE = "pcfgraph://queries"
 
 
 def _term_type(term: Any) -> dict[str, Any]:
