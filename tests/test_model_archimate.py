@@ -363,3 +363,56 @@ def test_exchange_identifier_used_twice_is_said_so() -> None:
         read_archimate(twice.encode(), "m.xml")
     assert refused.value.line == karl and refused.value.http_status == 422
     assert f"identifier 'id-eva' is used twice (first at line {eva})" in str(refused.value)
+
+
+def _kind_findings(result) -> dict[str, tuple[str | None, str, dict | None]]:  # type: ignore[no-untyped-def,type-arg]
+    return {
+        r.focus_node.rsplit(":", 1)[-1]: (r.value, r.message, r.location)
+        for r in result.findings
+        if r.rule == "audit/model-validity-unknown-choice"
+    }
+
+
+def test_an_unknown_kind_is_a_finding_naming_the_element_and_the_known_kinds() -> None:
+    """A Kind the mapping does not know was ignored unsaid: a contract of Kind 'Operational
+    level agreement' was audited as an SLA, an actor of Kind 'Costumer' placed by position."""
+    xml = (
+        EXAMPLE.read_text(encoding="utf-8")
+        .replace('<value xml:lang="en">SLA</value>', '<value xml:lang="en">OLA agreement</value>')
+        .replace(
+            '<value xml:lang="en">Customer</value>', '<value xml:lang="en">Costumer</value>', 1
+        )
+    )
+    got = _kind_findings(read_archimate(xml.encode(), "fabrikam.xml"))
+    assert set(got) == {"sla-retail", "retail"}
+    value, message, location = got["sla-retail"]
+    assert value == "OLA agreement"
+    assert "not a kind of contract" in message and "Underpinning contract" in message
+    assert "it is read as an SLA" in message
+    assert location == {
+        "file": "fabrikam.xml",
+        "element": "id-sla-retail",
+        "name": "SLA Retail 2025",
+    }
+    value, message, _ = got["retail"]
+    assert value == "Costumer" and "did you mean 'Customer'?" in message
+    assert not _kind_findings(read_archimate(EXAMPLE.read_bytes(), "fabrikam.xml"))
+
+
+def test_archi_property_names_are_read_ignoring_surrounding_spaces() -> None:
+    """Archi keeps a property's name as typed: 'Kind ' (a trailing space) was not 'Kind', so the
+    organisation was not one and the model was refused as describing none."""
+    org = ORG.replace("/>", '><property key="Kind " value="Organisation"/></element>')
+    event = (
+        '<element xsi:type="archimate:BusinessEvent" name="Review" id="ev">'
+        '<property key=" kind" value="followup meeting"/></element>'
+    )
+    read = read_archimate(_archi(org, event), "m.archimate", native=True)
+    typed = {
+        (t.subject.value.removeprefix("urn:archimate:m:"), t.object.value) for t in read.triples
+    }
+    assert ("org", "https://w3id.org/pcfgraph/orgmodel#Organisation") in typed
+    value, message, location = _kind_findings(read)["ev"]
+    assert value == "followup meeting" and "did you mean 'Follow-up meeting'?" in message
+    assert "it is not read as a meeting" in message
+    assert location == {"file": "m.archimate", "element": "ev", "name": "Review"}

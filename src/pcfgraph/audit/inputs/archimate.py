@@ -28,10 +28,10 @@ import pyoxigraph as ox
 from pcfgraph import iris
 from pcfgraph.audit.inputs.archimate_ids import Concepts
 from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
+from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
-    MEETING_KINDS,
     ORG,
     ORGM,
     RDF_TYPE,
@@ -39,7 +39,7 @@ from pcfgraph.audit.inputs.sheets import (
     ROLES,
     code_iri,
 )
-from pcfgraph.audit.report import node_text
+from pcfgraph.audit.report import AuditResult, node_text
 from pcfgraph.errors import InvalidModelFile, ParseError
 
 NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
@@ -316,7 +316,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
         key = concepts.claim(identifier, e.sourceline)
         el = Element(key, kind, e.get("name", ""), line=e.sourceline, written=identifier)
         for p in e.findall("property"):
-            el.properties.setdefault((p.get("key") or "").casefold(), []).append(
+            el.properties.setdefault((p.get("key") or "").strip().casefold(), []).append(
                 p.get("value") or ""
             )
         model.elements[el.identifier] = el
@@ -340,6 +340,7 @@ class _Mapper:
         self.used_elements: set[str] = set()
         self.used_relationships: set[str] = set()
         self.sources = SourceMap()
+        self.findings: list[AuditResult] = []
 
     def node(self, identifier: str) -> ox.NamedNode:
         return ox.NamedNode(str(iris.archimate_node(self.model.identifier, identifier)))
@@ -364,13 +365,14 @@ class _Mapper:
         self.add(s, p, o)
         self.used_relationships.add(rel.identifier)
 
-
-def _kind(el: Element, table: dict[str, str]) -> str | None:
-    for value in el.prop("kind"):
-        cls = table.get(value.strip().casefold())
-        if cls:
-            return cls
-    return None
+    def kind(self, el: Element, table: dict[str, str], what: str, otherwise: str) -> str | None:
+        """The class the element's Kind names; an unknown Kind is a finding (archimate_kinds)."""
+        cls, problem = kind_of(
+            el.prop("kind"), table, what=what, otherwise=otherwise, node=self.node(el.identifier),
+            location={"file": self.file, "element": el.written or el.identifier, "name": el.name},
+        )  # fmt: skip
+        self.findings.extend([problem] if problem else [])
+        return cls
 
 
 def map_model(model: ArchiModel, name: str) -> ReadResult:
@@ -403,7 +405,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         for _, src in assigned.get(role.identifier, [])
     }
     for actor in actors:
-        cls = _kind(actor, ACTOR_KINDS)
+        cls = m.kind(actor, ACTOR_KINDS, "business actor", "it is placed by its relationships")
         if cls is None:
             if actor.identifier in role_holders:
                 cls = FOAF + "Person"
@@ -431,7 +433,8 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             for code in _split(e.prop("prm")):
                 m.add(e.identifier, ORGM + "implements", ox.NamedNode(code_iri(code, "element")))
         elif e.type == "Contract":
-            m.typed(e, _kind(e, CONTRACT_KINDS) or ORGM + "ServiceLevelAgreement")
+            kind = m.kind(e, CONTRACT_KINDS, "contract", "it is read as an SLA")
+            m.typed(e, kind or ORGM + "ServiceLevelAgreement")
             for key, prop in (("valid from", "validFrom"), ("valid until", "validUntil")):
                 for v in e.prop(key):
                     m.add(
@@ -443,7 +446,8 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
                         ),
                     )
         elif e.type == "Representation":
-            m.typed(e, _kind(e, DOCUMENT_KINDS) or ORGM + "Document")
+            kind = m.kind(e, DOCUMENT_KINDS, "representation", "it is read as a Document")
+            m.typed(e, kind or ORGM + "Document")
         elif e.type == "ApplicationComponent":
             m.typed(e, ORGM + "BusinessSystem")
         elif e.type == "BusinessService":
@@ -453,7 +457,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             for v in e.prop("deliverable"):
                 m.add(e.identifier, ORGM + "deliverable", ox.Literal(v))
         elif e.type == "BusinessEvent" and e.prop("kind"):
-            kind = MEETING_KINDS.value_of(e.prop("kind")[0])
+            kind = m.kind(e, MEETING_KIND_VALUES, "business event", "it is not read as a meeting")
             if kind:
                 m.typed(e, ORGM + "Meeting")
                 m.add(e.identifier, ORGM + "meetingKind", ox.NamedNode(kind))
@@ -571,7 +575,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         for r in rels
         if r.identifier not in m.used_relationships
     ]
-    return ReadResult(triples=m.triples, sources=m.sources, unused=unused)
+    return ReadResult(triples=m.triples, findings=m.findings, sources=m.sources, unused=unused)
 
 
 def _is_agreement(cls: str | None) -> bool:

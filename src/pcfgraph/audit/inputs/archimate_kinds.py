@@ -1,0 +1,60 @@
+"""The ``Kind`` property of an ArchiMate element: what the architect says the element is.
+
+A value the mapping does not know (``Costumer``, ``Operational level agreement``) used to be
+ignored unsaid: a contract was read as an SLA and judged by the SLA rules, a business actor was
+placed by its relationships or left out, a business event was no meeting. It is now a finding of
+``audit/model-validity-unknown-choice`` naming the element, the values the mapping knows and the
+closest of them, as a value off a workbook's drop-down list is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from pcfgraph.audit.inputs.model import finding
+from pcfgraph.audit.inputs.sheets import MEETING_KINDS
+from pcfgraph.audit.inputs.terms import closest
+from pcfgraph.audit.report import AuditResult
+
+#: Values of the "Kind" property of a business event.
+MEETING_KIND_VALUES: dict[str, str] = {
+    label.casefold(): value for label, value in MEETING_KINDS.options
+}
+
+
+def _shown(value: str) -> str:
+    return value.upper() if len(value) <= 3 else value[0].upper() + value[1:]
+
+
+def kind_of(
+    values: list[str],
+    table: dict[str, str],
+    *,
+    what: str,
+    otherwise: str,
+    node: ox.NamedNode,
+    location: dict[str, Any],
+) -> tuple[str | None, AuditResult | None]:
+    """The class the element's first known ``Kind`` value names, and, when it has Kind values
+    and none is known, the finding saying so (``what`` the element is, ``otherwise`` how it is
+    read instead; ``location`` names the element: file, identifier as written, name)."""
+    given = [v.strip() for v in values if v.strip()]
+    for value in given:
+        cls = table.get(value.casefold())
+        if cls:
+            return cls, None
+    if not given:
+        return None, None
+    near = closest(given[0].casefold(), table, 2)
+    detail = (
+        f"Kind {given[0]!r} is not a kind of {what} the audit knows "
+        f"({', '.join(_shown(k) for k in table)})"
+        + (f"; did you mean {' or '.join(repr(_shown(k)) for k in near)}?" if near else ".")
+        + f" Until it is, {otherwise}."
+    )
+    problem = finding(
+        "unknown-choice", node, detail, label=location["name"], value=given[0], location=location
+    )
+    return None, problem
