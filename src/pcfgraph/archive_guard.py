@@ -133,8 +133,12 @@ class SheetBounds:
             raise WorkbookError(problem, sheet=self.sheet, row=row_no)
 
 
-def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
-    """Refuse ``data`` (an uploaded .xlsx called ``name``) if it crosses a limit; else return."""
+def check_workbook(
+    name: str, data: bytes, limits: ArchiveLimits, *, sheet_advice: str = ""
+) -> None:
+    """Refuse ``data`` (an uploaded .xlsx called ``name``) if it crosses a limit; else return.
+    ``sheet_advice`` ends the refusal of a sheet over ``max_sheet_rows`` or ``max_sheet_columns``
+    (what the user can do instead)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
@@ -146,7 +150,11 @@ def check_workbook(name: str, data: bytes, limits: ArchiveLimits) -> None:
         inflated = 0
         for info in members:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-            counter = _SheetCounter(name, info.filename, limits, archive) if is_sheet else None
+            counter = (
+                _SheetCounter(name, info.filename, limits, archive, sheet_advice)
+                if is_sheet
+                else None
+            )
             try:
                 with archive.open(info) as stream:
                     size = 0
@@ -178,9 +186,15 @@ class _SheetCounter:
     """Rows and cells per row of one worksheet, streamed (expat, no tree)."""
 
     def __init__(
-        self, name: str, member: str, limits: ArchiveLimits, archive: zipfile.ZipFile
+        self,
+        name: str,
+        member: str,
+        limits: ArchiveLimits,
+        archive: zipfile.ZipFile,
+        advice: str = "",
     ) -> None:
         self.name, self.member, self.limits, self.archive = name, member, limits, archive
+        self.advice = advice
         self.rows = 0
         self.cells = 0
         self.parser = expat.ParserCreate(namespace_separator=" ")
@@ -193,11 +207,13 @@ class _SheetCounter:
             self.rows += 1
             self.cells = 0
             if problem := rows_problem(self.rows, self.limits):
-                raise _too_large(self.name, f"sheet {self._sheet()} has {problem}")
+                raise _too_large(self.name, f"sheet {self._sheet()} has {problem}{self.advice}")
         elif local == "c":
             self.cells += 1
             if problem := columns_problem(self.cells, self.limits):
-                raise _too_large(self.name, f"sheet {self._sheet()} row {self.rows} has {problem}")
+                raise _too_large(
+                    self.name, f"sheet {self._sheet()} row {self.rows} has {problem}{self.advice}"
+                )
 
     def _sheet(self) -> str:
         """The sheet as its user knows it: its tab's name (``'People' (sheet5)``), else the

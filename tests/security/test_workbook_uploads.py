@@ -64,6 +64,29 @@ def test_a_sheet_over_a_limit_is_named_by_its_tab() -> None:
     )
 
 
+def test_an_audit_upload_over_the_row_limit_says_the_command_line_reads_it() -> None:
+    """A workbook over max_sheet_rows is refused by the server (413) but audited by
+    `pcfgraph audit` on the user's own machine (the limit guards a shared server): the refusal
+    said only "has more than 100 rows (max_sheet_rows)", leaving the user to guess that the
+    same file works locally and that the limit is the server's, not the template's."""
+    from pcfgraph.audit.worker import validate_upload
+
+    payload = {
+        "files": [{"name": "model.xlsx", "data": many_rows(101), "media_type": None}],
+        "archive_limits": {"rows": 100},
+    }
+    with pytest.raises(PayloadTooLarge) as refused:
+        validate_upload(None, payload)
+    message = str(refused.value)
+    assert "sheet 'Combined' (sheet1) has more than 100 rows (max_sheet_rows)" in message
+    assert "a limit of this server (PCFGRAPH_MAX_SHEET_ROWS" in message
+    assert "`pcfgraph audit model.xlsx` on your own computer reads larger workbooks" in message
+    assert refused.value.code == "archive-limit" and refused.value.http_status == 413
+    with pytest.raises(PayloadTooLarge) as diff_form:  # the importer has the same limit
+        check_workbook("rows.xlsx", many_rows(101), ArchiveLimits(rows=100))
+    assert "pcfgraph audit" not in str(diff_form.value)
+
+
 def test_the_guard_refuses_before_inflating() -> None:
     limits = ArchiveLimits(rows=100)
     with pytest.raises(PayloadTooLarge, match="max_archive_ratio"):

@@ -58,6 +58,14 @@ def render(report: Any, fmt: str) -> str:
     return str(report.to_json())
 
 
+#: Ends the refusal of a workbook sheet over the server's row or column limit: those limits
+#: guard a shared server; the command line reads the user's own file on the user's machine.
+LOCAL_AUDIT_ADVICE = (
+    ": a limit of this server (PCFGRAPH_MAX_SHEET_ROWS and PCFGRAPH_MAX_SHEET_COLUMNS, set where"
+    " it runs); `pcfgraph audit model.xlsx` on your own computer reads larger workbooks"
+)
+
+
 def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Audit the uploaded model against the worker's framework graph; return the rendering."""
     from pcfgraph.audit.engine import Limits, audit
@@ -74,7 +82,12 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     archive_limits = ArchiveLimits(**payload.get("archive_limits", {}))
     for f in files:
         if bytes(f["data"][:4]) == b"PK\x03\x04":  # a workbook: checked before it is inflated
-            check_workbook(str(f.get("name") or "upload"), bytes(f["data"]), archive_limits)
+            check_workbook(
+                str(f.get("name") or "upload"),
+                bytes(f["data"]),
+                archive_limits,
+                sheet_advice=LOCAL_AUDIT_ADVICE,
+            )
     uploads = [
         Upload(str(f.get("name") or "upload"), bytes(f["data"]), f.get("media_type")) for f in files
     ]
