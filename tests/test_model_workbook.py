@@ -130,6 +130,23 @@ def _row_of(data: bytes, sheet: str, key: str) -> int:
         ),
         ("Maturity claims", "claim-rm-2025", "Claimed level", 7, "unknown-choice", "1, 2, 3, 4, 5"),
         ("Surveys", "survey-hr-2025", "Score", "good", "bad-value", "is not a number"),
+        # a number typed as text is told what to type, not taken for it unsaid
+        (
+            "Surveys",
+            "survey-hr-2025",
+            "Score",
+            "4,5",
+            "bad-value",
+            "'4,5' is not a number: type 4.5",
+        ),
+        (
+            "Service-level reports",
+            "slr-clinical-2025-q1",
+            "SLA compliance",
+            "97.2%",
+            "bad-value",
+            "'97.2%' is not a number: type 97.2 without the % sign",
+        ),
     ],
 )
 def test_bad_cell_is_a_model_validity_finding_with_its_cell(

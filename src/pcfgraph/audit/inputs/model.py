@@ -40,7 +40,8 @@ MODEL_RULES: dict[str, Rule] = {
     "bad-value": _rule(
         "bad-value",
         "A value in the model is not of the kind its field needs (a date, a number).",
-        "Enter the value in the form the column note asks for (dates as YYYY-MM-DD).",
+        "Enter the value in the form the column note asks for (numbers with a point before the "
+        "decimals and no % sign or thousands separator, dates as YYYY-MM-DD).",
     ),
     "unknown-key": _rule(
         "unknown-key",

@@ -40,6 +40,7 @@ from pcfgraph.audit.inputs.workbook_values import (
     EXCEL_EPOCH,
     XSD_INTEGER,
     date_serial_hint,
+    number_hint,
     read_date,
     read_number,
 )
@@ -399,7 +400,7 @@ def _terms(
             "bad-value",
             node,
             label,
-            f"{column.header} {text!r} is not a number.",
+            f"{column.header} {text!r} is not a number{number_hint(text)}.",
             where,
             column,
             text,

@@ -1,6 +1,7 @@
 """A workbook cell's value as the RDF literal it means: numbers as a spreadsheet shows them
 (percentages, places a number format keeps), dates; and what a number in a date column would
-be as a date (:func:`date_serial_hint`)."""
+be as a date (:func:`date_serial_hint`), and what a number typed as text was meant to be
+(:func:`number_hint`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ _XSD_DATE: Final = ox.NamedNode(XSD + "date")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 _PLACES = re.compile(r"0\.(0+)")
+#: A number typed as text with a decimal comma (``99,9``), and with a percent sign (``97.2%``).
+_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
+_WITH_PERCENT = re.compile(r"([+-]?[0-9]+(?:[.,][0-9]+)?)\s*%")
 _PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
 #: What a number format shows literally: quoted text and backslash-escaped characters.
 _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
@@ -104,3 +108,21 @@ def date_serial_hint(value: Any, epoch: dt.datetime = EXCEL_EPOCH) -> str:
         f"; {cell_text(value)} is {day} as an Excel date serial: format the cell as a date "
         f"or type {day}"
     )
+
+
+def number_hint(text: str) -> str:
+    """What a number typed as text (a cell formatted Text, a value pasted from a report) was
+    meant to be: ``99,9`` (a decimal comma) or ``97.2%`` (the sign typed); "" otherwise. The
+    text is not taken for the number unsaid (``1,500`` may be fifteen hundred)."""
+    s = text.strip()
+    if m := _WITH_PERCENT.fullmatch(s):
+        number = m.group(1).replace(",", ".")
+        return f": type {number} without the % sign"
+    if m := _DECIMAL_COMMA.fullmatch(s):
+        if len(m.group(2)) == 3:  # 1,500: a thousands separator or three decimals
+            return (
+                f": type {m.group(1)}{m.group(2)} (no thousands separator) or "
+                f"{m.group(1)}.{m.group(2)} (a point before the decimals)"
+            )
+        return f": type {m.group(1)}.{m.group(2)} (a point before the decimals)"
+    return ""
