@@ -118,7 +118,7 @@ def _row_of(data: bytes, sheet: str, key: str) -> int:
             "Role",
             "Delivery Manger",
             "unknown-choice",
-            "did you mean 'delivery manager'",
+            "did you mean 'Delivery Manager'?",  # as the drop-down list shows it
         ),
         (
             "Meetings",

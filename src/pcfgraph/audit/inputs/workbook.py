@@ -442,10 +442,9 @@ def _terms(
         if chosen is None:
             from pcfgraph.audit.inputs.terms import closest
 
-            close = closest(
-                text.strip().casefold(), [x.casefold() for x in column.choice.labels()], 1
-            )
-            hint = f"; did you mean {close[0]!r}?" if close else "."
+            shown = {x.casefold(): x for x in column.choice.labels()}
+            close = closest(text.strip().casefold(), shown, 1)
+            hint = f"; did you mean {shown[close[0]]!r}?" if close else "."
             reader.bad(
                 "unknown-choice",
                 node,
