@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.archimate import read_archimate
+from pcfgraph.audit.inputs.archimate_kinds import KIND_HINT
 from pcfgraph.audit.parse import model_format, read_model
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -396,6 +397,8 @@ def test_an_unknown_kind_is_a_finding_naming_the_element_and_the_known_kinds() -
     }
     value, message, _ = got["retail"]
     assert value == "Costumer" and "did you mean 'Customer'?" in message
+    hints = {r.hint for r in read_archimate(xml.encode(), "f.xml").findings}
+    assert hints == {KIND_HINT} and "drop-down" not in KIND_HINT
     assert not _kind_findings(read_archimate(EXAMPLE.read_bytes(), "fabrikam.xml"))
 
 

@@ -9,6 +9,7 @@ closest of them, as a value off a workbook's drop-down list is.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,6 +23,12 @@ from pcfgraph.audit.report import AuditResult
 MEETING_KIND_VALUES: dict[str, str] = {
     label.casefold(): value for label, value in MEETING_KINDS.options
 }
+
+#: How to fix an unknown Kind (the rule's own hint speaks of a workbook's drop-down list).
+KIND_HINT = (
+    "Set the element's Kind property (in Archi: Properties tab) to one of the kinds listed, "
+    "or remove it to let the element's relationships say what it is."
+)
 
 
 def _shown(value: str) -> str:
@@ -57,4 +64,5 @@ def kind_of(
     problem = finding(
         "unknown-choice", node, detail, label=location["name"], value=given[0], location=location
     )
-    return None, problem
+    # an ArchiMate model has no drop-down list: say where the value is set
+    return None, replace(problem, hint=KIND_HINT)
