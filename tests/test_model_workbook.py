@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -224,6 +225,27 @@ def test_not_a_template_names_what_is_missing() -> None:
         read_workbook(data, "mine.xlsx")
     assert "Customers!Purchaser" in str(err2.value)
     assert err2.value.http_status == 422
+
+
+def test_a_template_header_in_two_columns_is_refused_naming_both() -> None:
+    """A second 'Purchaser' column (a copy the user made) silently won: the template's own
+    column D, holding every customer's purchaser, was unread and listed as '(no header)', and
+    the customers were reported as having no purchaser at the cells of the copy."""
+    example = template_bytes(example=True)
+
+    def copy_column(wb: Any) -> None:
+        ws = wb["Customers"]
+        ws["I1"], ws["I2"] = " purchaser", "nils-ek"
+
+    with pytest.raises(ModelError) as err:
+        read_workbook(edited_workbook(example, copy_column), "mine.xlsx")
+    assert str(err.value).startswith(
+        "mine.xlsx: sheet 'Customers' has the header 'Purchaser' in columns D and I of row 1"
+    )
+    assert err.value.http_status == 422
+    # a column of the user's own beside the table stays a column not used by the audit
+    notes = _edit(example, "Customers", "I1", "Notes")
+    read_workbook(_edit(notes, "Customers", "I2", "x"), "mine.xlsx")
 
 
 def test_not_a_zip_and_zip_bomb_are_refused() -> None:

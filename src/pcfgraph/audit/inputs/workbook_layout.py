@@ -1,6 +1,7 @@
 """The template's layout found in a workbook: its sheets (matched as headers are, case and
 surrounding spaces aside) and the column of each header in row 1. A workbook that is not the
-template is refused naming what is missing and what it has instead."""
+template is refused naming what is missing and what it has instead; so is one with a template
+header twice in row 1 (which column holds the data would be a guess)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from pcfgraph.audit.inputs.sheets import OTHER_HEADERS, OTHER_SHEET, README_SHEET, SHEETS
+from pcfgraph.audit.inputs.sheets import (
+    OTHER_HEADERS,
+    OTHER_SHEET,
+    README_SHEET,
+    SHEETS,
+    column_letter,
+)
 from pcfgraph.errors import ModelError
 
 
@@ -55,8 +62,23 @@ def headers(
     wb: Any, sheet: str, expected: Sequence[str]
 ) -> tuple[dict[str, int], list[str], dict[int, str]]:
     """Header text -> column index, the expected headers that are missing, and row 1's other
-    headers by column index (a column the user added, or what a renamed header is now called)."""
+    headers by column index (a column the user added, or what a renamed header is now called).
+    An expected header in two columns is refused (:class:`ModelError` naming both)."""
     first: list[Any] = next((cells for r, cells in wb.rows(sheet, max_row=1) if r == 1), [])
+    columns: dict[str, list[int]] = {}
+    for i, c in enumerate(first):
+        if c is not None and c.value is not None:
+            columns.setdefault(cell_text(c.value).strip().casefold(), []).append(i)
+    twice = [
+        f"{h!r} in columns {' and '.join(column_letter(i) for i in columns[h.casefold()])}"
+        for h in expected
+        if len(columns.get(h.casefold(), ())) > 1
+    ]
+    if twice:
+        raise ModelError(
+            f"sheet {sheet!r} has the header {'; '.join(twice)} of row 1: keep one column per "
+            "header (rename or delete the other; a column of your own needs a header of its own)"
+        )
     found = {
         cell_text(c.value).strip().casefold(): i
         for i, c in enumerate(first)
@@ -95,7 +117,10 @@ def template_layout(
     if OTHER_SHEET in wb.sheetnames:
         headed.append((OTHER_SHEET, list(OTHER_HEADERS)))
     for sheet_name, expected in headed:
-        index, absent, unknown = headers(wb, sheet_name, expected)
+        try:
+            index, absent, unknown = headers(wb, sheet_name, expected)
+        except ModelError as exc:
+            raise ModelError(f"{name}: {exc}") from None
         layouts[sheet_name] = index
         wb.extra_headers[sheet_name] = unknown
         missing.extend(f"{sheet_name}!{h}" for h in absent)
