@@ -126,6 +126,9 @@ def test_findings_name_the_archimate_element(example_report) -> None:  # type: i
     assert '"Service catalogue management" (id-proc-catalogue)' in text
     doc = json.loads(example_report.to_json())
     assert all(r["location"]["element"] for r in doc["results"])
+    # the value of the finding keeps the code: it was cut to '.../cross-industry/7.4/...'
+    line = next(x for x in text.splitlines() if "(id-proc-catalogue))  [" in x)
+    assert "[https://w3id.org/pcf..." in line and line.split("]")[0].endswith("/7.4/20365")
 
 
 def test_unused_elements_and_relationships_are_listed(example_report) -> None:  # type: ignore[no-untyped-def]

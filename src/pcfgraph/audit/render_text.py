@@ -106,4 +106,11 @@ def _line(text: str) -> str:
 
 
 def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
+    """``text`` cut to ``width``; an IRI keeps its end, where the code that tells it from its
+    neighbours is (``.../cross-industry/7.4/20365``, not ``.../cross-industry/7.4/...``)."""
+    if len(text) <= width:
+        return text
+    if "://" in text[:12] or text.startswith("urn:"):
+        head = width // 3
+        return text[:head] + "..." + text[len(text) - (width - head - 3) :]
+    return text[: width - 3] + "..."
