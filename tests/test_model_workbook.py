@@ -167,6 +167,20 @@ def test_bad_cell_is_a_model_validity_finding_with_its_cell(
     assert not report.conforms
 
 
+def test_a_bad_cell_is_reported_under_its_rows_unit_with_the_other_findings() -> None:
+    """A finding about the model itself (a key no row has, a bad value, an unknown term) had no
+    organisational unit: the HTML report listed the customer twice, its purchaser finding under
+    its customer team and the bad cell that caused it under 'Organisation-wide'."""
+    data = template_bytes(example=True)
+    cell = f"{_col('Customers', 'Purchaser')}{_row_of(data, 'Customers', 'hr')}"
+    report = audit([Upload("model.xlsx", _edit(data, "Customers", cell, "julia-meyr"))], context())
+    on_hr = {r.rule: r.unit_label for r in report.results if r.focus_node == NW + "hr"}
+    assert on_hr["audit/model-validity-unknown-key"] == "Customer team Corporate Functions"
+    assert set(on_hr.values()) == {"Customer team Corporate Functions"}
+    html = render_html(report)
+    assert html.count(f'<code class="small">{NW}hr</code>') == 1
+
+
 def test_findings_on_a_workbook_name_their_cell_in_json_text_and_html() -> None:
     data = _xlsx(FINDINGS)
     report = audit([Upload("contoso.xlsx", data)], context())

@@ -153,13 +153,12 @@ def audit(
         model = parsed if parsed is not None else parse_uploads(uploads, limits)
         triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
-        own: list[AuditResult] = []
 
-        def model_side() -> None:
+        def model_side() -> list[AuditResult]:
             started = time.perf_counter()
-            if isinstance(model, ParsedModel):
-                own.extend(own_findings(model, context))
+            own = own_findings(model, context) if isinstance(model, ParsedModel) else []
             seconds["terms"] = time.perf_counter() - started
+            return own
 
         report = audit_triples(
             triples,
@@ -172,7 +171,7 @@ def audit(
         )
     report.results.extend(_ignored_results(ignored))
     if isinstance(model, ParsedModel):
-        report.results = located_findings(report, model, own)
+        report.results = located_findings(report, model, [])
     # findings about the model itself (unknown terms, bad cells) are model validity
     report.results = deduplicated(
         replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r
@@ -221,10 +220,11 @@ def audit_triples(
     checks: Sequence[Path] | None = None,
     seconds: dict[str, float] | None = None,
     options: AuditOptions | None = None,
-    beside: Callable[[], object] | None = None,
+    beside: Callable[[], list[AuditResult]] | None = None,
 ) -> AuditReport:
     """Audit parsed statements. ``beside``: the caller's own work, done while pySHACL runs in
-    its child process (:mod:`.shacl_process`)."""
+    its child process (:mod:`.shacl_process`); the findings it returns (about the model itself)
+    join the report's, labelled and placed in their organisational units as those are."""
     seconds = seconds if seconds is not None else {}
     options = options or AuditOptions()
     ruleset = context.rules if shapes is None and checks is None else RuleSet.load(shapes, checks)
@@ -255,10 +255,9 @@ def audit_triples(
 
     shacl = ShaclRun(shacl_side, fork=None if options.fork_shacl else False)
     try:
-        if beside is not None:
-            beside()
+        own = beside() if beside is not None else []
         return _checks_and_report(
-            triples, context, ruleset, profile, as_of, params, shacl, seconds, options
+            triples, context, ruleset, profile, as_of, params, shacl, seconds, options, own
         )
     finally:
         shacl.cancel()
@@ -274,6 +273,7 @@ def _checks_and_report(
     shacl: ShaclRun,
     seconds: dict[str, float],
     options: AuditOptions,
+    own: list[AuditResult],
 ) -> AuditReport:
     """The parent's side of an audit: the SPARQL checks and the report's framework parts on
     pyoxigraph while pySHACL runs (:mod:`.shacl_process`), then the findings of both."""
@@ -326,7 +326,7 @@ def _checks_and_report(
             for r in deduplicated([*shacl_results, *checked])
             if r.shape not in profile.deactivated
         ]
-        results = [labeller.annotate(r, units) for r in results]
+        results = [labeller.annotate(r, units) for r in (*results, *own)]
         results.sort(key=sort_key(report))
         report.results = results
         seconds["report"] += time.perf_counter() - started
