@@ -181,6 +181,19 @@ def test_a_bad_cell_is_reported_under_its_rows_unit_with_the_other_findings() ->
     assert html.count(f'<code class="small">{NW}hr</code>') == 1
 
 
+def test_an_unknown_term_on_an_unnamed_row_is_labelled_as_its_other_findings() -> None:
+    """Evidence (a row with no name: a blank node) citing practice '3.2' had its shape finding
+    under "Evidence of Relationship Management maturity 2025" and its unknown-term finding
+    under "(unnamed node)", two headings in the report for one row."""
+    data = template_bytes(example=True)
+    report = audit([Upload("model.xlsx", _edit(data, "Evidence", "B2", "3.2"))], context())
+    on_row = {r.rule: r.focus_label for r in report.results if r.where == "Evidence!B2"}
+    assert on_row == {
+        "EvidencePracticeShape": "Evidence of Relationship Management maturity 2025",
+        "audit/model-validity-unknown-term": "Evidence of Relationship Management maturity 2025",
+    }
+
+
 def test_findings_on_a_workbook_name_their_cell_in_json_text_and_html() -> None:
     data = _xlsx(FINDINGS)
     report = audit([Upload("contoso.xlsx", data)], context())

@@ -239,7 +239,9 @@ def own_findings(model: ParsedModel, context: Any) -> list[AuditResult]:
     if extra:
         labels = _labels(model.triples)
         extra = [
-            replace(r, focus_label=labels.get(r.focus_node, r.focus_label or _local(r.focus_node)))
+            # a node the model does not name is left to the report's labeller, which names a blank
+            # node by what refers to it ("Evidence of <claim>"), as the other findings do
+            replace(r, focus_label=labels.get(r.focus_node, r.focus_label))
             if not r.focus_label
             else r
             for r in extra
@@ -271,9 +273,3 @@ def _labels(triples: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
         if t.predicate.value in _NAME_PROPS and isinstance(t.object, ox.Literal):
             out.setdefault(node_text(t.subject) or "", t.object.value)
     return out
-
-
-def _local(text: str) -> str:
-    if text.startswith("_:"):
-        return "(unnamed node)"
-    return text.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
