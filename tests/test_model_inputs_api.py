@@ -125,6 +125,14 @@ def test_cli_template_convert_and_audit(
 
     xlsx = tmp_path / "model.xlsx"
     assert run_main(main, ["template", "orgmodel", "--example", "-o", str(xlsx)]) == 0
+    # a workbook written under another name was refused later (.ttl: 'not Turtle text') or by
+    # Excel (.xls: 'the file format and extension don't match'): it is refused now, unwritten
+    for name in ("model.xls", "model.ttl", "model"):
+        capsys.readouterr()
+        assert run_main(main, ["template", "orgmodel", "-o", str(tmp_path / name)]) == 2
+        assert "the template is an Excel workbook: name it .xlsx" in capsys.readouterr().err
+        assert not (tmp_path / name).exists()
+    assert run_main(main, ["template", "orgmodel", "-o", str(tmp_path / "MODEL.XLSX")]) == 0
     for ext in ("ttl", "jsonld", "rdf", "nt"):
         out = tmp_path / f"model.{ext}"
         assert run_main(main, ["convert", str(xlsx), str(out)]) == 0

@@ -41,6 +41,11 @@ def orgmodel(output: Path | None, example: bool) -> None:
     from pcfgraph.audit.inputs.writer import template_bytes
 
     path = output or Path("orgmodel-example.xlsx" if example else "orgmodel.xlsx")
+    if path.suffix.lower() != ".xlsx":  # an .xlsx named .xls or .ttl: Excel or the audit refuses it
+        raise InputError(
+            f"{path}: the template is an Excel workbook: name it .xlsx (to write a model as "
+            "Turtle, JSON-LD, RDF/XML or N-Triples: pcfgraph convert MODEL.xlsx MODEL.ttl)"
+        )
     write_output(template_bytes(example=example), path)
     click.echo(f"template written to {path}", err=True)
 
