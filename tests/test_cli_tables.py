@@ -258,6 +258,8 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         (["--framework", "nope"], "--framework: no framework 'nope'; known frameworks: "),
         (["--target", "nope"], "--target: no framework 'nope'"),
         (["--kind", "activites"], "--kind: no element is of kind 'activites'; kinds: "),
+        # it said "No gaps", as if the framework were its own counterpart
+        (["--framework", "prm-it", "--target", "prm-it"], "--target is the framework itself"),
     ):
         assert run_main(main, ["gaps", *args, *rel]) == 2, args
         assert says in capsys.readouterr().err, args

@@ -90,3 +90,15 @@ def test_an_under_that_names_no_element_of_the_framework_is_invalid_params(
             assert under.rsplit("/", 1)[-1] in err.value.message, err.value.message
 
     session(shipped_release, body)
+
+
+def test_gaps_towards_the_framework_itself_are_invalid_params(shipped_release: Release) -> None:
+    """They were an answer of no gaps (total 0), read as "the framework covers itself"."""
+
+    async def body(client: Client) -> None:
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("find_gaps", {"framework": "prm-it", "target": "prm-it"})
+        assert err.value.code == -32602
+        assert err.value.message.startswith("argument 'target': is the framework itself (prm-it)")
+
+    session(shipped_release, body)
