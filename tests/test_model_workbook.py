@@ -131,6 +131,23 @@ def _row_of(data: bytes, sheet: str, key: str) -> int:
         ),
         ("Maturity claims", "claim-rm-2025", "Claimed level", 7, "unknown-choice", "1, 2, 3, 4, 5"),
         ("Surveys", "survey-hr-2025", "Score", "good", "bad-value", "is not a number"),
+        # a framework element typed by its name where its code goes is told the code
+        (
+            "Maturity claims",
+            "claim-rm-2025",
+            "Building block",
+            "relationship management",
+            "bad-value",
+            "is not a code; did you mean SRP/A2 (Relationship Management)?",
+        ),
+        (
+            "Processes",
+            "proc-request-fulfilment",
+            "Implements",
+            "Maintain IT services catalog",
+            "unknown-term",
+            "did you mean 20635 (Maintain IT services catalog)?",
+        ),
         # a number typed as text is told what to type, not taken for it unsaid
         (
             "Surveys",

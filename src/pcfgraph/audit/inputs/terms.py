@@ -14,11 +14,13 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.audit.inputs.model import ParsedModel, finding
+from pcfgraph.audit.inputs.sheets import SHEETS, code_text
 from pcfgraph.audit.report import AuditReport, AuditResult, node_text
 
 _ORGM = str(iris.ORGM)
@@ -132,7 +134,20 @@ class Vocabulary:
         for c in closest(local, self.siblings.get(parent, []), n):
             if parent + c not in out:
                 out.append(parent + c)
+        if not out and "%20" in local:  # a name where the code goes: the elements so called
+            out = self._by_label(parent, unquote(local), n)
         return out[:n]
+
+    def _by_label(self, parent: str, name: str, n: int) -> list[str]:
+        named = {
+            self.labels[parent + c].casefold(): parent + c
+            for c in self.siblings.get(parent, [])
+            if parent + c in self.labels
+        }
+        wanted = name.strip().casefold()
+        if wanted in named:
+            return [named[wanted]]
+        return [named[c] for c in closest(wanted, named, n)]
 
     def describe(self, iri: str) -> str:
         """How a suggestion is shown: ``orgm:purchaser``; ``20617 (Define ...)``."""
@@ -234,8 +249,9 @@ def model_findings(report: AuditReport, model: ParsedModel, context: Any) -> lis
 def own_findings(model: ParsedModel, context: Any) -> list[AuditResult]:
     """The model's own findings (bad cells, unknown terms), labelled: they need the model and
     the context only, so an audit finds them while pySHACL runs."""
-    extra = list(model.findings)
-    extra.extend(unknown_terms(model.triples, vocabulary_for(context)))
+    vocabulary = vocabulary_for(context)
+    extra = [_code_by_name(r, vocabulary) for r in model.findings]
+    extra.extend(unknown_terms(model.triples, vocabulary))
     if extra:
         labels = _labels(model.triples)
         extra = [
@@ -273,3 +289,32 @@ def _labels(triples: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
         if t.predicate.value in _NAME_PROPS and isinstance(t.object, ox.Literal):
             out.setdefault(node_text(t.subject) or "", t.object.value)
     return out
+
+
+#: The framework-code columns of the workbook: predicate -> scheme (see ``sheets.code_iri``).
+_CODE_SCHEMES: dict[str, str] = {
+    c.predicate: c.scheme
+    for sheet in SHEETS
+    for c in sheet.columns
+    if c.kind in ("code", "codes") and c.predicate and c.scheme
+}
+
+
+def _code_by_name(r: AuditResult, vocabulary: Vocabulary) -> AuditResult:
+    """A framework element typed by its name where its code goes ('Relationship Management' for
+    a building block, 'Maintain IT services catalog' for a PCF ID) was "not a code" and no
+    more: the finding now names the codes of the elements so called, or so nearly."""
+    scheme = _CODE_SCHEMES.get(r.path or "")
+    if not scheme or not r.value or not r.message.endswith(" is not a code."):
+        return r
+    named = {
+        label.casefold(): iri
+        for iri, label in vocabulary.labels.items()
+        if code_text(iri, scheme) != iri
+    }
+    wanted = r.value.strip().casefold()
+    found = [named[wanted]] if wanted in named else [named[c] for c in closest(wanted, named, 2)]
+    if not found:
+        return r
+    codes = " or ".join(f"{code_text(i, scheme)} ({vocabulary.labels[i]})" for i in found)
+    return replace(r, message=f"{r.message[:-1]}; did you mean {codes}?")
