@@ -28,7 +28,7 @@ from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
 from pcfgraph.mcp.results import APQC_NOTICE, sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
-from pcfgraph.mcp.tools import QUERIES_RESOURCE, Tools
+from pcfgraph.mcp.tools import QUERIES_RESOURCE, REQUEST_BASE, Tools
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
 
@@ -101,6 +101,15 @@ def caller_key(ctx: Context) -> str | None:
     return client_key(getattr(request, "client", None))
 
 
+def at_request_base(ctx: Context) -> None:
+    """Page URLs of this call at the address of the HTTP request that carries it (``/mcp``:
+    its scheme, ``Host`` and root path); none over stdio. Set in the call's own task, whose
+    context its worker thread copies."""
+    request = ctx.request_context.request
+    base = getattr(request, "base_url", None)
+    REQUEST_BASE.set(str(base) if base is not None else None)
+
+
 def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCPServer:
     """An MCP server over the state ``state()`` returns (called per request: reloads show)."""
     tools = Tools(state, base_url)
@@ -119,21 +128,27 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         kind: str | None = None,
         limit: Limit | None = None,
         cursor: str | None = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """Find framework elements by PCF ID (20641), hierarchy code (8.1.6.2), PRM-IT/IT-CMF/
         TRIM code (A25), name, abbreviation or synonym (SLA, CSAT, BRM), or words of their
         definition, in every loaded edition; typos corrected (didYouMean). framework: a
         framework id or family ("apqc-pcf", "prm-it", "it-cmf", "trim"); kind: e.g. "process",
         "activity". Each hit says what matched. Default 10 hits, at most 100."""
+        at_request_base(ctx)
         return await _threaded(lambda: tools.search(text, framework, kind, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
-    async def get_element(element: str, framework: str | None = None) -> dict[str, Any]:
+    async def get_element(
+        element: str, framework: str | None = None, *, ctx: Context
+    ) -> dict[str, Any]:
         """One element by IRI, element id, PCF ID or code (a PCF ID or code that several
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
         ancestors, children, measures, curated mappings (relation, direction, confidence,
         justification), inheritedMappings (curated on another APQC edition of its PCF ID:
         inherited, or needs-review and why) and its page URL."""
+        at_request_base(ctx)
         return await _threaded(lambda: tools.get_element(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -144,12 +159,15 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         include_derived: bool = False,
         limit: Limit | None = None,
         cursor: str | None = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """Mappings between two frameworks (source and target framework ids) or of one element
         (IRI, PCF ID or code, with `source` as its framework when several state it; target
         optional). Curated records only unless include_derived.
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
         for an element, those curated on another APQC edition under inheritedMappings."""
+        at_request_base(ctx)
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
         )
@@ -162,6 +180,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         limit: Limit | None = None,
         cursor: str | None = None,
         under: str | None = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """Elements of `framework` without a counterpart in `target` (or in any other
         framework), with the curated decision and reason where one is recorded; `under`: only
@@ -169,14 +189,18 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         below it. An element covered only by curated mappings inherited from another APQC
         edition of its PCF ID has inheritedStatus (inherited, or needs-review) and is not a
         plain gap."""
+        at_request_base(ctx)
         return await _threaded(
             lambda: tools.find_gaps(framework, target, kind, limit, cursor, under)
         )
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
-    async def element_history(element: str, framework: str | None = None) -> dict[str, Any]:
+    async def element_history(
+        element: str, framework: str | None = None, *, ctx: Context
+    ) -> dict[str, Any]:
         """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
         with what changed (code, name, definition) since the edition before."""
+        at_request_base(ctx)
         return await _threaded(lambda: tools.element_history(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from pcfgraph import services
@@ -34,13 +35,23 @@ from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
 from pcfgraph.sparql_results import json_term
 
+#: The base URL of the HTTP request carrying the call at ``/mcp`` (set per call): page URLs
+#: are where the client reached the server, not where it is bound (``http://0.0.0.0:8000``).
+REQUEST_BASE: ContextVar[str | None] = ContextVar("pcfgraph_mcp_request_base", default=None)
+
 
 class Tools:
     """The tools over a state provider (the live app state, so reloads are seen)."""
 
     def __init__(self, state: Callable[[], ServedState], base_url: str = "") -> None:
         self._state = state
-        self.base_url = base_url
+        self._base_url = base_url
+
+    @property
+    def base_url(self) -> str:
+        """Where the pages are: the request's base URL at ``/mcp``, else the one given (stdio:
+        the address ``pcfgraph serve`` would have with the same settings)."""
+        return REQUEST_BASE.get() or self._base_url
 
     @property
     def state(self) -> ServedState:
