@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,53 @@ def test_derived_rows_only_with_derived(release: Release, tmp_path: Path) -> Non
     extra = set(b.mapping_justification) - set(a.mapping_justification)
     assert extra and extra <= {"semapv:MappingChaining", "semapv:MappingInversion"}
     assert len(b) > len(a)
+
+
+def propagated(msdf: Any) -> list[dict[str, str]]:
+    """The rows as an SSSOM reader takes them: every empty propagatable slot of a row gets the
+    set's value (sssom-py's propagate(fill_empty=True), which trips over dates in its frame)."""
+    from sssom.constants import SSSOMSchemaView
+
+    slots = set(SSSOMSchemaView().propagatable_slots) & set(msdf.metadata)
+    out = []
+    for rec in msdf.df.to_dict(orient="records"):
+        row = {k: str(v) for k, v in rec.items() if isinstance(v, str | date) and str(v)}
+        for name in slots:
+            value = msdf.metadata[name]
+            row.setdefault(name, "|".join(value) if isinstance(value, list) else str(value))
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_derived_rows_are_not_given_the_curated_sets_propagatable_slots(
+    release: Release, tmp_path: Path, fmt: str
+) -> None:
+    """SSSOM readers give a set-level propagatable slot (mapping_date, ...) to every row that
+    leaves it empty: the curated file's date must not become the derived rows' date, and each
+    curated row must still read as made on the date its file gives it."""
+    stem = "pcf-8.1-to-prm-it-a2"
+    out = tmp_path / f"{stem}{FORMATS[fmt].suffix}"
+    out.write_bytes(export_bytes(release.store, shared_catalog(), stem, fmt, derived=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exported = propagated(parse(out, fmt))
+        source = propagated(
+            parse(resource_dir("data") / "mappings" / f"{stem}.sssom.tsv", "sssom-tsv")
+        )
+    curated_just = "semapv:ManualMappingCuration"
+    derived = [r for r in exported if r["mapping_justification"] != curated_just]
+    assert derived
+    assert [r for r in derived if "mapping_date" in r] == []
+    curated = {
+        (r["subject_id"], r["object_id"], r["predicate_id"], r.get("predicate_modifier", "")):
+            r.get("mapping_date") for r in exported if r["mapping_justification"] == curated_just
+    }  # fmt: skip
+    assert curated == {
+        (r["subject_id"], r["object_id"], r["predicate_id"], r.get("predicate_modifier", "")):
+            r.get("mapping_date") for r in source
+    }  # fmt: skip
+    assert set(curated.values()) >= {"2026-11-22", "2026-12-04"}
 
 
 def turtle_triples(data: bytes) -> set[tuple[Any, Any, Any]]:

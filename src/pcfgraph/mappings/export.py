@@ -24,7 +24,7 @@ from pcfgraph import iris
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
-from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, Slot
+from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore as Store
 
@@ -176,19 +176,35 @@ def document(
         sources = {_text(v) for v in meta_st.get(str(PCFG.sourceFramework), [])}
         targets = {_text(v) for v in meta_st.get(str(PCFG.targetFramework), [])}
         _, derived_records, _ = _statements(store, catalog, DERIVED)
+        added = []
         for r, st in sorted(derived_records.items()):
             row = _row(r, st, chains.get(r))
             ends = (row["subject_source"], row["object_source"])
             if (ends[0] in sources and ends[1] in targets) or (
                 ends[1] in sources and ends[0] in targets
             ):
-                rows.append(row)
+                added.append(row)
+        if added:
+            _push_down(meta, rows)
+        rows += added
     if set_id == DERIVED:  # no file declared prefixes: take every curated set's
         for other in mapping_set_ids(store, catalog):
             if other != DERIVED:
                 prefixes.update(_statements(store, catalog, other)[2])
     rows.sort(key=lambda r: (str(r["subject_id"]), str(r["object_id"]), str(r["record_id"])))
     return SSSOMDocument(metadata=meta, prefixes={**BASE_PREFIXES, **prefixes}, rows=rows)
+
+
+def _push_down(meta: dict[str, Value], rows: list[dict[str, Value]]) -> None:
+    """Move the set's propagatable slots (SSSOM: a set-level value holds for every mapping
+    that leaves the slot empty) onto the set's own rows and off the set, before rows that the
+    value does not describe join it: the curated set's ``mapping_date`` is not the date of a
+    derived row."""
+    for name in sorted(PROPAGATABLE & meta.keys()):
+        value = meta.pop(name)
+        for row in rows:
+            if not row.get(name):
+                row[name] = value
 
 
 def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:
