@@ -191,3 +191,37 @@ def test_mcp_over_http_answers_them_as_jsonrpc_errors() -> None:
                     "message": f"a JSON-RPC message is sent as Content-Type application/json, {problem}",
                 },
             }
+
+
+@pytest.mark.timeout(180)
+def test_mcp_over_http_refuses_a_foreign_host_or_origin_as_jsonrpc_errors() -> None:
+    """A wrong Host (421) or Origin (403) at /mcp of a server bound to this machine was the
+    SDK's plain text ("Invalid Host header", "Invalid Origin header"); it is a JSON-RPC error
+    naming the header, the value and what is allowed, with the same statuses."""
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.serving import create_app
+
+    app = create_app(Settings(), ops_release())
+    headers = {"Accept": MCP_ACCEPT, "Host": "127.0.0.1:8000"}
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    allowed = "127.0.0.1:*, localhost:*, [::1]:*, 127.0.0.1, localhost"
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for extra, status, message in (
+            ({"Host": "evil.example"}, 421, f"Host header 'evil.example' is not allowed: a "
+             f"server bound to this machine answers /mcp only for Host {allowed}"),
+            ({"Origin": "http://evil.example"}, 403, "Origin header 'http://evil.example' is "
+             "not allowed: a server bound to this machine answers /mcp only for Origin "
+             "http://127.0.0.1:*, http://localhost:*, http://[::1]:*"),
+        ):  # fmt: skip
+            r = http.post("/mcp", json=ping, headers={**headers, **extra})
+            assert r.status_code == status, r.text
+            assert r.headers["content-type"].startswith("application/json")
+            reply = r.json()
+            assert r.headers["x-request-id"]
+            assert (reply["jsonrpc"], reply["id"], reply["error"]["code"]) == ("2.0", None, REQUEST)
+            assert reply["error"]["message"].startswith(message), reply
+        # the allowed ones still reach the server
+        for extra in ({"Host": "localhost:8000"}, {"Origin": "http://localhost:5173"}):
+            r = http.post("/mcp", json=ping, headers={**headers, **extra})
+            assert r.json() == {"jsonrpc": "2.0", "id": 1, "result": {}}, r.text

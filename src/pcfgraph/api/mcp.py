@@ -69,6 +69,13 @@ JSONRPC_INTERNAL_ERROR = -32603
 JSONRPC_INVALID_REQUEST = -32600
 
 
+#: The Host and Origin headers a server bound to this machine answers at ``/mcp`` (the MCP
+#: SDK's patterns: ``:*`` is any port). Browsers on other sites must not reach such a server
+#: (DNS rebinding); a server bound to a public address is reached by its public name.
+ALLOWED_HOSTS: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost")
+ALLOWED_ORIGINS: tuple[str, ...] = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
+
+
 def install(app: FastAPI) -> None:
     """Route ``/mcp`` to the MCP session manager (built on first use), stopped with the app's
     lifespan."""
@@ -102,13 +109,12 @@ def build_manager(app: FastAPI) -> StreamableHTTPSessionManager:
         return live
 
     server = build_server(state, base_url=f"http://{settings.host}:{settings.port}")
-    local = settings.host in ("127.0.0.1", "localhost", "::1")
     security = TransportSecuritySettings(
-        # Browsers on other sites must not reach a server bound to this machine (DNS
-        # rebinding); a server bound to a public address is reached by its public name.
-        enable_dns_rebinding_protection=local,
-        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"],
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        # The endpoint refuses first (refuse_host_or_origin, a JSON-RPC error); the SDK's
+        # own check (plain text) is kept behind it with the same lists.
+        enable_dns_rebinding_protection=local_bound(settings),
+        allowed_hosts=list(ALLOWED_HOSTS),
+        allowed_origins=list(ALLOWED_ORIGINS),
     )
     server.streamable_http_app(
         streamable_http_path=PATH,
@@ -142,6 +148,11 @@ class LazyMcpEndpoint:
             await jsonrpc_refusal(Request(scope), ServerStopping())(scope, receive, send)
             return
         settings = self._app.state.pcf.settings
+        if local_bound(settings):
+            refused = refuse_host_or_origin(Request(scope))
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
         limit = message_limit(settings)
         declared = declared_length(scope)
         if declared is not None and declared > limit:
@@ -212,6 +223,41 @@ class LazyMcpEndpoint:
         self._stopping.set()
         await self._task
         self._task = None
+
+
+def local_bound(settings: Settings) -> bool:
+    """Whether the server is bound to this machine (then Host and Origin are checked)."""
+    return settings.host in ("127.0.0.1", "localhost", "::1")
+
+
+def allowed(value: str, patterns: tuple[str, ...]) -> bool:
+    """``value`` is one of ``patterns`` (``x:*``: ``x`` with any port), as the SDK matches."""
+    return value in patterns or any(p.endswith(":*") and value.startswith(p[:-1]) for p in patterns)
+
+
+def refuse_host_or_origin(request: Request) -> JSONResponse | None:
+    """421 (Host) or 403 (Origin) as a JSON-RPC error naming the header and what is allowed,
+    or None to go on: the SDK answered plain text, "Invalid Host header" and "Invalid Origin
+    header", where every other refusal at ``/mcp`` is a JSON-RPC error."""
+    host = request.headers.get("host")
+    origin = request.headers.get("origin")
+    if not host or not allowed(host, ALLOWED_HOSTS):
+        status, header, given, patterns = 421, "Host", host, ALLOWED_HOSTS
+        request.state.problem_code = "misdirected-request"
+    elif origin and not allowed(origin, ALLOWED_ORIGINS):
+        status, header, given, patterns = 403, "Origin", origin, ALLOWED_ORIGINS
+        request.state.problem_code = "forbidden"
+    else:
+        return None
+    refusal = envelope.Refusal(
+        None,
+        envelope.INVALID_REQUEST,
+        f"{header} header {quoted(given) if given else 'missing'} is not allowed: a server "
+        f"bound to this machine answers {PATH} only for {header} {', '.join(patterns)} "
+        "(':*': any port)",
+    )
+    rid = request_id(request)
+    return JSONResponse(refusal.reply(), status_code=status, headers={"X-Request-ID": rid})
 
 
 def declared_length(scope: Scope) -> int | None:
