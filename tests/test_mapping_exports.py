@@ -299,3 +299,45 @@ def test_graphql_mapping_reviewers(client: Client) -> None:
     )
     assert data["mappings"] and all(m["reviewers"] and m["mappingDate"] for m in data["mappings"])
     assert SEMAPV  # the justification vocabulary the derived rows use
+
+
+def test_mappings_index_lists_every_set_with_exports_that_answer(client: Client) -> None:
+    """GET /mappings (it was a 404) lists each mapping set with its SSSOM exports (and, for a
+    curated set, with derived rows): every link answers with its format's media type."""
+    r = client.http.get("/mappings")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    sets = {s["name"]: s for s in r.json()["mappingSets"]}
+    assert set(sets) == {*STEMS, "derived"}
+    assert "derivedExports" not in sets["derived"]
+    by_name = {f.name: f for f in FORMATS.values()}
+    for name, s in sets.items():
+        assert s["iri"] == str(iris.mapping_set(name)) and s["title"]
+        links = {
+            **s["exports"],
+            **{k + "+derived": v for k, v in s.get("derivedExports", {}).items()},
+        }
+        assert len(links) == (3 if name == "derived" else 6)
+        for fmt, href in links.items():
+            got = client.http.get(href)
+            assert got.status_code == 200, href
+            media = by_name[fmt.removesuffix("+derived")].media_type.split(";")[0]
+            assert got.headers["content-type"].startswith(media), href
+    assert "/mappings" in client.http.get("/openapi.json").json()["paths"]
+
+
+def test_mappings_index_is_a_page_for_a_browser_and_the_set_page_links_its_exports(
+    client: Client,
+) -> None:
+    html = client.http.get("/mappings", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    stem = "pcf-8.1-to-prm-it-a2"
+    for suffix in (".sssom.tsv", ".sssom.json", ".sssom.ttl"):
+        assert f'href="/mappings/{stem}{suffix}"' in html.text
+        assert f'href="/mappings/{stem}{suffix}?derived=true"' in html.text
+    assert client.http.get("/mappings", headers={"Accept": "*/*"}).json()["mappingSets"]
+    page = client.http.get(f"/id/mapping-set/{stem}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert f'href="/mappings/{stem}.sssom.tsv"' in page.text
+    assert f'href="/mappings/{stem}.sssom.ttl?derived=true"' in page.text
+    derived = client.http.get("/id/mapping-set/derived", headers={"Accept": "text/html"}).text
+    assert 'href="/mappings/derived.sssom.json"' in derived and "derived=true" not in derived

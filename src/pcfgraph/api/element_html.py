@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -131,6 +132,39 @@ def not_found_html(state: AppState, detail: str) -> str:
         return registered(detail)
     return "\n".join(
         [*_head("Not found"), f"<h1>Not found</h1><p>{escape(detail)}</p>", "</body></html>"]
+    )
+
+
+def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
+    """The page of ``GET /mappings``: each mapping set with its SSSOM exports (the route's
+    JSON entries: ``name``, ``title``, ``iri``, ``exports``, ``derivedExports``)."""
+    rows = []
+    for s in sets:
+        links = " · ".join(
+            f'<a href="{escape(href)}">{escape(fmt)}</a>' for fmt, href in s["exports"].items()
+        )
+        derived = " · ".join(
+            f'<a href="{escape(href)}">{escape(fmt)}</a>'
+            for fmt, href in s.get("derivedExports", {}).items()
+        )
+        rows.append(
+            f'<tr><td><a href="{escape(s["page"])}">{escape(s["title"])}</a><br>'
+            f"<code>{escape(s['name'])}</code></td><td>{links}</td>"
+            f"<td>{derived or '–'}</td></tr>"
+        )
+    return "\n".join(
+        [
+            *_head(
+                "Mapping sets", '<link rel="alternate" type="application/json" href="/mappings">'
+            ),
+            "<h1>Mapping sets</h1>",
+            "<p>Each set as SSSOM (TSV, JSON, RDF Turtle); with derived rows: also the "
+            "mappings pcfgraph derives between the set's frameworks.</p>",
+            '<table><thead><tr><th scope="col">Set</th><th scope="col">SSSOM</th>'
+            '<th scope="col">With derived rows</th></tr></thead><tbody>',
+            *rows,
+            "</tbody></table></body></html>",
+        ]
     )
 
 

@@ -8,15 +8,57 @@ set itself. The body is what ``pcfgraph mappings export`` writes.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from pcfgraph import iris
+from pcfgraph.api.element_html import mapping_sets_html
+from pcfgraph.conneg import best_offer
 from pcfgraph.errors import InputError, NotFoundError
-from pcfgraph.mappings.export import FORMATS, export_bytes
+from pcfgraph.mappings.export import DERIVED, FORMATS, export_bytes, mapping_set_titles
 from pcfgraph.runtime import app_state
 
 router = APIRouter(tags=["mappings"])
 SUFFIXES = {f.suffix: f for f in FORMATS.values()}
+
+
+def export_links(set_id: str, *, derived: bool = False) -> dict[str, str]:
+    """The SSSOM exports of a mapping set, by format name (``sssom-tsv``...)."""
+    query = "?derived=true" if derived else ""
+    return {f.name: f"/mappings/{set_id}{f.suffix}{query}" for f in FORMATS.values()}
+
+
+@router.get(
+    "/mappings",
+    summary="The mapping sets, each with its SSSOM exports (HTML for a browser)",
+    responses={200: {"content": {"application/json": {}, "text/html": {}}}},
+)
+async def mapping_sets(request: Request) -> Response:
+    state = app_state(request)
+    titles = await asyncio.to_thread(mapping_set_titles, state.store, state.catalog)
+    sets: list[dict[str, Any]] = []
+    for set_id, title in titles:
+        entry: dict[str, Any] = {
+            "name": set_id,
+            "title": title,
+            "iri": str(iris.mapping_set(set_id)),
+            "page": iris.id_path(str(iris.mapping_set(set_id))) or "",
+            "exports": export_links(set_id),
+        }
+        if set_id != DERIVED:  # the derived set is all derived rows already
+            entry["derivedExports"] = export_links(set_id, derived=True)
+        sets.append(entry)
+    accept = request.headers.get("accept")
+    headers = {"Vary": "Accept"}
+    if (
+        accept
+        and "text/html" in accept
+        and best_offer(accept, ("application/json", "text/html")) == "text/html"
+    ):
+        return HTMLResponse(mapping_sets_html(sets), headers=headers)
+    return JSONResponse({"mappingSets": sets}, headers=headers)
 
 
 @router.get(

@@ -86,6 +86,16 @@ def mapping_set_ids(store: Store, catalog: QueryCatalog) -> list[str]:
     return sorted({_text(r["mappingSet"]).removeprefix(base) for r in rows})
 
 
+def mapping_set_titles(store: Store, catalog: QueryCatalog) -> list[tuple[str, str]]:
+    """(id, title) of each mapping set in the graph, by id (the title is the id when the set
+    states none)."""
+    out = []
+    for set_id in mapping_set_ids(store, catalog):
+        meta, _, _ = _statements(store, catalog, set_id)
+        out.append((set_id, _first(meta, str(DCTERMS.title)) or set_id))
+    return out
+
+
 def _statements(
     store: Store, catalog: QueryCatalog, set_id: str
 ) -> tuple[dict[str, list[object]], dict[str, dict[str, list[object]]], dict[str, str]]:

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.iris import curie
+from pcfgraph.mappings.export import DERIVED, FORMATS
 from pcfgraph.web.svg import RELATION_PHRASE
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -97,6 +98,8 @@ class ResourceView:
     measures: list[Value] = field(default_factory=list)
     #: The subject of a derived mapping record ("" for anything else): its page explains it.
     derived_source: str = ""
+    #: A mapping set's SSSOM exports: (format label, href, with derived rows).
+    exports: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def humanise(predicate: str) -> str:
@@ -248,7 +251,23 @@ def resource_view(iri: str, triples: Iterable[ox.Triple]) -> ResourceView:
         derived_source=(g.first(iri, OWL + "annotatedSource") or "")
         if g.first(iri, PCFG + "derived") == "true"
         else "",
+        exports=mapping_set_exports(iri),
     )
+
+
+def mapping_set_exports(iri: str) -> list[tuple[str, str, bool]]:
+    """The SSSOM exports of a mapping set's IRI (``GET /mappings/<set>.sssom.*``, and with
+    ``?derived=true`` for a curated set); none for anything else."""
+    base = str(iris.mapping_set(""))
+    if not iri.startswith(base) or "/" in iri[len(base) :] or iri == base:
+        return []
+    set_id = iri[len(base) :]
+    labels = {"sssom-tsv": "TSV", "sssom-json": "JSON", "sssom-rdf": "RDF Turtle"}
+    out = [(labels[f.name], f"/mappings/{set_id}{f.suffix}", False) for f in FORMATS.values()]
+    if set_id != DERIVED:
+        out += [(labels[f.name], f"/mappings/{set_id}{f.suffix}?derived=true", True)
+                for f in FORMATS.values()]  # fmt: skip
+    return out
 
 
 # --- named graphs (/id/graph/...) -----------------------------------------------------------
