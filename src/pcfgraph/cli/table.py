@@ -1,8 +1,10 @@
 """Terminal tables: aligned columns that wrap long cells instead of cutting them.
 
 A cut identifier hides the very element a reader is looking for, so no cell is ever shortened:
-columns are narrowed to fit the terminal and their cells wrapped onto further lines (IRIs are
-shown as CURIEs first, where a known prefix fits).
+columns are narrowed to fit the terminal and their cells wrapped onto further lines at their
+spaces, never inside a word (IRIs are shown as CURIEs first, where a known prefix fits): a
+column is never narrower than its longest word, and when those do not fit the terminal the
+lines run long (the terminal wraps them) rather than split ``apqc:cross-ind`` / ``ustry/7.4``.
 """
 
 from __future__ import annotations
@@ -30,14 +32,17 @@ def terminal_width() -> int:
 def column_widths(
     header: Sequence[str], rows: Sequence[Sequence[str]], width: int, max_width: int | None
 ) -> list[int]:
-    """Natural widths, capped at ``max_width``, then the widest narrowed until the row fits."""
+    """Natural widths, capped at ``max_width``, then the widest narrowed until the row fits;
+    never narrower than a column's longest word (an identifier is not broken)."""
     widths = [len(h) for h in header]
+    words = [len(h) for h in header]
     for r in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
+        words = [max([w, *(len(x) for x in c.split())]) for w, c in zip(words, r, strict=True)]
     if max_width:
-        widths = [min(w, max(max_width, len(h))) for w, h in zip(widths, header, strict=True)]
+        widths = [min(w, max(max_width, n)) for w, n in zip(widths, words, strict=True)]
     budget = width - len(GAP) * (len(widths) - 1)
-    floors = [max(MIN_COLUMN, len(h)) for h in header]
+    floors = [min(w, max(MIN_COLUMN, n)) for w, n in zip(widths, words, strict=True)]
     while sum(widths) > budget:  # narrow the widest columns together, down to their floors
         room = [k for k in range(len(widths)) if widths[k] > floors[k]]
         if not room:
@@ -55,8 +60,10 @@ def column_widths(
 
 
 def _lines(cell: str, width: int) -> list[str]:
+    """``cell`` wrapped at its spaces only: a word longer than ``width`` (an IRI, a CURIE, a
+    framework id) stays whole on a line of its own, running past its column."""
     return (
-        textwrap.wrap(cell, width, break_long_words=True, break_on_hyphens=False)
+        textwrap.wrap(cell, width, break_long_words=False, break_on_hyphens=False)
         if len(cell) > width
         else [cell]
     )
