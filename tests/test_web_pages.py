@@ -514,6 +514,29 @@ def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestC
     assert alert.count("bad.ttl") == 1, alert  # named once ("bad.ttl: bad.ttl, line 2" before)
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"asOf": (None, b"2025-07-15")},  # a form with no file field (curl -F asOf=...)
+        {"asOf": (None, b"2025-07-15"), "model": ("", b"", "application/octet-stream")},
+    ],  # the second: a browser's empty file picker
+    ids=["no-file-field", "empty-file-part"],
+)
+def test_audit_form_sent_without_a_file_is_the_page_asking_for_one(
+    client: TestClient, files: dict[str, tuple[str | None, bytes, str] | tuple[None, bytes]]
+) -> None:
+    # The form without a file was 400 problem+json "body.model: Field required"; the page
+    # answers it as it answers every other bad upload: its HTML, the error, the form kept.
+    r = client.post("/audit", files=files)  # multipart/form-data, as curl -F sends
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
+    alert = html.unescape(r.text[r.text.index('role="alert"') :])
+    alert = alert[: alert.index("</p>")]
+    assert "choose a model file" in alert and "Field required" not in alert
+    assert 'type="file"' in r.text and 'id="report"' not in r.text
+    assert 'value="2025-07-15"' in r.text  # the chosen date is kept
+
+
 def test_page_reads_are_kept_per_release_and_replaced_on_a_switch() -> None:
     from dataclasses import replace
 

@@ -178,8 +178,10 @@ async def audit_upload(request: Request) -> HTMLResponse:
             )
             chosen = {k: form.fields.get(k, "").strip() for k in ("asOf", "profile")}
             model = next((p for p in form.files if p.field == "model"), None)
-            if model is None:
-                raise missing
+            if model is None or (not model.data and model.filename in {"", "upload"}):
+                # the form sent with no file chosen (a browser's empty part, curl -F without
+                # one): the page asks for one, as it answers any other bad upload
+                raise InputError("choose a model file to audit: the form was sent without one")
             filename = model.filename or filename
             options = audit_options(chosen)
             if not model.data:
