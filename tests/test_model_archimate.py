@@ -422,3 +422,24 @@ def test_archi_property_names_are_read_ignoring_surrounding_spaces() -> None:
     assert value == "followup meeting" and "did you mean 'Follow-up meeting'?" in message
     assert "it is not read as a meeting" in message
     assert location == {"file": "m.archimate", "element": "ev", "name": "Review"}
+
+
+@pytest.mark.parametrize(
+    "typed", ["Maintain IT services catalog", "maintain IT services catalogue; A23"]
+)
+def test_a_process_name_in_pcf_id_is_one_finding_telling_the_code(typed: str) -> None:
+    """A PCF ID holding the process's name was split at its spaces into four unknown codes
+    ('Maintain', 'IT', 'services', 'catalog'), none with a suggestion; the spreadsheet's
+    Implements column is told the code (b810d76), and so is the ArchiMate property now."""
+    xml = EXAMPLE.read_text(encoding="utf-8").replace(
+        '<value xml:lang="en">20365</value>', f'<value xml:lang="en">{typed}</value>'
+    )
+    report = audit([Upload("fabrikam.xml", xml.encode())], context(), options=AuditOptions(AS_OF))
+    unknown = [r for r in report.results if r.rule == "audit/model-validity-unknown-term"]
+    assert len(unknown) == 1, [r.message for r in unknown]
+    assert unknown[0].location == {
+        "file": "fabrikam.xml",
+        "element": "id-proc-catalogue",
+        "name": "Service catalogue management",
+    }
+    assert "did you mean 20635 (Maintain IT services catalog)" in unknown[0].message

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from pcfgraph import iris
 from pcfgraph.audit.inputs.archimate_ids import Concepts
 from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
-from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of
+from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
@@ -327,10 +327,6 @@ def read_archi(root: Any, name: str) -> ArchiModel:
 # --- the mapping -----------------------------------------------------------------------------
 
 
-def _split(values: list[str]) -> list[str]:
-    return [v.strip() for value in values for v in re.split(r"[;,\s]+", value) if v.strip()]
-
-
 class _Mapper:
     def __init__(self, model: ArchiModel, name: str) -> None:
         self.model = model
@@ -428,9 +424,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
     for e in els.values():
         if e.type in ("BusinessProcess", "BusinessFunction"):
             m.typed(e, ORGM + "Process")
-            for code in _split(e.prop("pcf")):
+            for code in split_codes(e.prop("pcf")):
                 m.add(e.identifier, ORGM + "implements", ox.NamedNode(code_iri(code, "element")))
-            for code in _split(e.prop("prm")):
+            for code in split_codes(e.prop("prm")):
                 m.add(e.identifier, ORGM + "implements", ox.NamedNode(code_iri(code, "element")))
         elif e.type == "Contract":
             kind = m.kind(e, CONTRACT_KINDS, "contract", "it is read as an SLA")

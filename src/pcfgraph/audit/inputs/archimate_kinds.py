@@ -9,6 +9,7 @@ closest of them, as a value off a workbook's drop-down list is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -66,3 +67,15 @@ def kind_of(
     )
     # an ArchiMate model has no drop-down list: say where the value is set
     return None, replace(problem, hint=KIND_HINT)
+
+
+#: A code as typed: a PCF ID, hierarchy number, PRM-IT code, or an IRI.
+_CODE = re.compile(r"[Aa]?[\d.]+|(https?|urn):\S+")
+
+
+def split_codes(values: list[str]) -> list[str]:
+    """A code property's codes: apart at ``;`` and ``,``, and at spaces unless a part is a name
+    ('Maintain IT services catalog' in a PCF ID stays whole, so the audit of unknown terms
+    tells the code of the element so called: one finding, not one per word)."""
+    parts = [p.strip() for value in values for p in re.split(r"[;,]+", value) if p.strip()]
+    return [c for p in parts for c in (p.split() if all(map(_CODE.fullmatch, p.split())) else [p])]
