@@ -14,7 +14,7 @@ import re
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -153,14 +153,20 @@ def metrics(conn: http.client.HTTPConnection) -> Counter[str]:
     return counts
 
 
-def access_lines(server: LiveServer) -> dict[str, str]:
-    """Access-log lines by request id, without their time and duration."""
-    found = {}
-    for line in server.log().splitlines():
-        m = re.search(r"pcfgraph\.access \[(\w+)\] (.*) [0-9.]+ ms$", line)
-        if m:
-            found[m[1]] = m[2]
-    return found
+def access_lines(server: LiveServer, wanted: Iterable[str] = ()) -> dict[str, str]:
+    """Access-log lines by request id, without their time and duration; once those of the
+    ``wanted`` ids are written (they leave in batches: ``Settings.access_log_flush_ms``),
+    or a minute has passed."""
+    deadline = time.monotonic() + 60
+    while True:
+        found = {}
+        for line in server.log().splitlines():
+            m = re.search(r"pcfgraph\.access \[(\w+)\] (.*) [0-9.]+ ms$", line)
+            if m:
+                found[m[1]] = m[2]
+        if set(wanted) <= found.keys() or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def fast_answered(server: LiveServer) -> set[str]:
@@ -304,7 +310,7 @@ def test_fast_path_answers_as_the_asgi_app_does(servers: tuple[LiveServer, LiveS
     )
     assert not fast_answered(slow)
 
-    logs = [access_lines(s) for s in servers]
+    logs = [access_lines(s, [rids[i] for rids in sent.values()]) for i, s in enumerate(servers)]
     for name, (rid_fast, rid_slow) in sent.items():
         assert logs[0][rid_fast] == logs[1][rid_slow], name
 

@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: Log lines as ``text`` or ``json`` (one JSON object per line, with the request id).
     log_format: str = "text"
+    #: Access-log lines leave in batches, each line at most this long after its request
+    #: (milliseconds; 0: each line written at once). Every other record is written at once,
+    #: after the access lines before it.
+    access_log_flush_ms: Annotated[int, Field(ge=0, le=10_000)] = 100
     #: FastAPI's native OpenTelemetry instrumentation (when the installed FastAPI has it).
     opentelemetry: bool = False
 

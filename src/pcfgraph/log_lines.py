@@ -1,7 +1,7 @@
 """The server's log lines (``pcfgraph.*``): text or JSON lines on stderr
 (``Settings.log_format``), every record made while a request runs carrying its
 ``request_id``; the records held before it was configured replayed first
-(:mod:`pcfgraph.startup_log`).
+(:mod:`pcfgraph.startup_log`); access-log lines in batches (:class:`LineHandler`).
 
 Here, not in :mod:`pcfgraph.api.ops` (which re-exports them), so that ``pcfgraph mcp``
 configures its log as ``pcfgraph serve`` does without importing the web framework (0.48 s).
@@ -9,11 +9,17 @@ configures its log as ``pcfgraph serve`` does without importing the web framewor
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import contextvars
 import json
 import logging
+import os
 import sys
+import threading
 import time
+import weakref
 from typing import Any
 
 from pcfgraph import startup_log
@@ -110,26 +116,140 @@ class TextFormatter(logging.Formatter):
         return f"{asctime} {fields['levelname']!s} {fields['name']!s} [{fields['request_id']!s}] {message}"
 
 
+#: The logger of the access log's lines (:class:`pcfgraph.api.ops.AccessLog`).
+ACCESS_LOGGER = "pcfgraph.access"
+
+#: A batch of access lines is written once it holds this many characters, before its bound.
+BATCH_CHARS = 16384
+
+
 class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """``logging.StreamHandler`` whose ``emit`` writes and flushes the line under the lock
-    ``Handler.handle`` already holds (``StreamHandler.flush`` takes it a second time)."""
+    ``Handler.handle`` already holds (``StreamHandler.flush`` takes it a second time).
+
+    With ``batch_seconds`` (``Settings.access_log_flush_ms``), access-log lines made on an
+    event loop leave in batches (nginx's ``access_log ... buffer= flush=``): each waits at
+    most ``batch_seconds`` (a timer on that loop) or until ``BATCH_CHARS`` wait, and is then
+    written with the others in one write: a busy server made a write (a system call, and a
+    wake-up of whatever reads its stderr) per request. Every other record is written at once,
+    after the lines waiting (one stream: the order lines were made in is the order written);
+    :meth:`flush` writes what waits (a stop: the lifespan's end, a worker's exit, the
+    interpreter's, a fork)."""
+
+    def __init__(self, stream: Any = None, batch_seconds: float = 0.0) -> None:
+        super().__init__(stream)
+        self.batch_seconds = batch_seconds
+        self._waiting: list[str] = []
+        self._waiting_chars = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._timer_thread = 0
+        _batching.add(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            msg = self.format(record)
-            stream = self.stream
-            stream.write(msg + self.terminator)
-            stream.flush()
+            text = self.format(record) + self.terminator
+            if self.batch_seconds and record.name == ACCESS_LOGGER:
+                self._batch(text)
+            else:
+                self._write(text)
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
 
+    def write_access_line(self, text: str) -> None:
+        """An access-log line (its terminator included) made without a record: batched as
+        :meth:`emit` batches the record's. Raises what writing raises."""
+        with self.lock or contextlib.nullcontext():
+            if self.batch_seconds:
+                self._batch(text)
+            else:
+                self._write(text)
+
+    def _batch(self, text: str) -> None:
+        """Under the lock: ``text`` waits with the others (a timer on the running loop
+        bounds its wait), or is written at once with them: no loop runs in this thread
+        (nothing would end the wait), or the lines waiting wait for a timer of another
+        thread's loop or of a loop that no longer runs (tests' clients run one per request).
+
+        The running loop is looked up for a batch's first line only: Python before 3.12
+        makes a ``getpid`` system call in each look-up. A loop running in the thread of the
+        timer's is the loop running in this thread."""
+        timer_loop = self._timer_loop
+        if timer_loop is not None:
+            if self._timer_thread != threading.get_ident() or not timer_loop.is_running():
+                self._write(text)
+                return
+        else:
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                self._write(text)
+                return
+            self._timer = loop.call_later(self.batch_seconds, self._bound_reached)
+            self._timer_loop = loop
+            self._timer_thread = threading.get_ident()
+        self._waiting.append(text)
+        self._waiting_chars += len(text)
+        if self._waiting_chars >= BATCH_CHARS:
+            self._write("")
+
+    def _bound_reached(self) -> None:
+        with self.lock or contextlib.nullcontext():
+            self._timer = self._timer_loop = None
+            try:
+                self._write("")
+            except Exception:
+                self.handleError(logging.makeLogRecord({"msg": "access-log lines"}))
+
+    def _write(self, text: str) -> None:
+        """Under the lock: the lines waiting, then ``text``, in one write, flushed."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = self._timer_loop = None
+        if self._waiting:
+            text = "".join(self._waiting) + text
+            self._waiting = []
+            self._waiting_chars = 0
+        stream = self.stream
+        if text:
+            stream.write(text)
+        stream.flush()
+
+    def flush(self) -> None:
+        """Writes the access lines waiting, then flushes the stream."""
+        with self.lock or contextlib.nullcontext():
+            if self.stream is not None and hasattr(self.stream, "flush"):
+                self._write("")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.flush()
+        super().close()
+
+
+#: Every line handler, for :func:`flush_lines` (a fork copies no line waiting).
+_batching: weakref.WeakSet[LineHandler] = weakref.WeakSet()
+
+
+def flush_lines() -> None:
+    """Write every access-log line waiting (before a process ends without the interpreter's
+    own exit, ``os._exit``, or forks)."""
+    for handler in list(_batching):
+        with contextlib.suppress(Exception):
+            handler.flush()
+
+
+os.register_at_fork(before=flush_lines)
+# The interpreter's exit: not through logging.shutdown, which no longer knows the handler once
+# uvicorn has configured its own loggers (``logging.config.dictConfig`` forgets every handler).
+atexit.register(flush_lines)
+
 
 def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
     """Route ``pcfgraph.*`` logs to stderr as text or JSON lines (``Settings.log_format``),
     starting with the records held before (:func:`pcfgraph.startup_log.hold`)."""
-    handler = LineHandler(stream or sys.stderr)
+    handler = LineHandler(stream or sys.stderr, getattr(settings, "access_log_flush_ms", 0) / 1000)
     handler.addFilter(RequestIdFilter())
     fmt = getattr(settings, "log_format", "text")
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
@@ -137,6 +257,9 @@ def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler
     handler._pcfgraph = True  # type: ignore[attr-defined]
     logger.setLevel(settings.log_level.upper())
     logger.propagate = False
+    for old in logger.handlers:
+        if getattr(old, "_pcfgraph", False):
+            old.flush()  # its lines waiting come before the new handler's
     # in place of the previous one, after the records held until now (pcfgraph.startup_log)
     startup_log.install(logger, handler)
     return handler

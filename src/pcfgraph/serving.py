@@ -26,6 +26,7 @@ from pcfgraph.api import app as api_app
 from pcfgraph.api.ops import configure_logging
 from pcfgraph.config import Settings
 from pcfgraph.lifespan import run_services
+from pcfgraph.log_lines import flush_lines
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_memory import MemoryCopy, start_copy
@@ -109,6 +110,7 @@ def _lifespan(*, warm: bool, copying: MemoryCopy | None = None) -> api_app.Lifes
                 heap.freeze()  # the startup heap out of the collector's way (pcfgraph.heap)
                 yield
         finally:
+            flush_lines()  # the access lines waiting (Settings.access_log_flush_ms)
             heap.thaw()
             if warming is not None and not warming.done():
                 await asyncio.wait({warming})  # its thread cannot be stopped: let it end

@@ -4,7 +4,8 @@
   request and counts it by *route template*
   (``/queries/{name}``, never the raw path, so label cardinality stays bounded), method and
   status; problem responses are also counted by their ``code`` (timeouts, admission
-  rejections and worker crashes are codes). It writes one access-log line per request.
+  rejections and worker crashes are codes). It writes one access-log line per request
+  (they leave in batches: ``Settings.access_log_flush_ms``, :class:`LineHandler`).
   A request whose task the server's stop cancels before its answer began (uvicorn, past its
   graceful stop's bound) is answered 503 ``server-stopping`` with ``Retry-After``
   (:func:`answer_cut_short`), not uvicorn's plain-text 500.
@@ -20,7 +21,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import os
@@ -242,10 +242,7 @@ class AccessLog:
                 self.FORMAT % args,
             )
             try:
-                with handler.lock or contextlib.nullcontext():
-                    stream = handler.stream
-                    stream.write(line + handler.terminator)
-                    stream.flush()
+                handler.write_access_line(line + handler.terminator)
                 return
             except Exception:
                 pass

@@ -216,6 +216,14 @@ MEANINGS: dict[str, str] = {
     "(any case).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
     "status and duration for each request).",
+    "access_log_flush_ms": "Access-log lines (`pcfgraph.access`) leave in batches, as "
+    "nginx's `access_log ... buffer= flush=`: a line is written at most this many milliseconds "
+    "after its request ended, sooner once 16 KiB of lines wait (one write for many requests, "
+    "not one each). Every other log record (warnings, errors, startup lines) is written at "
+    "once, after the access lines before it; a stop (`SIGTERM`, `SIGINT`, the end of a "
+    "worker process) writes every line still waiting. uvicorn's own lines (`Shutting down`) "
+    "go through its own handler, so they may come before access lines of requests that "
+    "ended up to this bound earlier. 0: each line written at once.",
     "opentelemetry": "Whether FastAPI's native OpenTelemetry instrumentation runs (FastAPI "
     "0.16x and later, with globally configured OpenTelemetry providers). Off by default: "
     "`/metrics` and the access log cover operations, and the check costs every request.",

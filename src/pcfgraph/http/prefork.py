@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from pcfgraph import heap
 from pcfgraph.http.stop_signals import end_cleanly_on_stop_signals
+from pcfgraph.log_lines import flush_lines
 from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ def _run_worker(
         log.exception("worker %d failed", number)
         status = 3
     finally:
+        flush_lines()  # the access lines waiting: os._exit runs no logging.shutdown
         sys.stdout.flush()
         sys.stderr.flush()
     return status
