@@ -426,3 +426,49 @@ def test_the_fast_path_serves_only_the_layers_it_knows() -> None:
     gzipped.add_middleware(GZipMiddleware)
     assert FastPath.of(built(gzipped)) is None
     assert FastPath.of(built(FastAPI())) is None
+
+
+def test_the_sparql_targets_query_is_parse_urls() -> None:
+    """The fast path splits a plain ``/sparql?`` target itself: the query string (and
+    whether the path is ``/sparql``) is what ``httptools.parse_url`` gives, for every target,
+    and a target it refuses is still refused."""
+    import random
+
+    import httptools
+
+    from pcfgraph.api.http_protocol import sparql_query
+
+    rng = random.Random(20)
+    targets = [
+        b"/sparql",
+        b"/sparql?",
+        b"/sparql??",
+        b"/sparql?query=ASK%20%7B%7D",
+        b"/sparql?a?b=c&d",
+        b"/sparql#frag",
+        b"/sparql?query=x#frag",
+        b"http://example.org/sparql?query=x",
+        b"//sparql?query=x",
+        b"/sparql/?query=x",
+        b"/sparqlx?query=x",
+        b"/SPARQL?query=x",
+        b"/sp%61rql?query=x",
+        b'/sparql?q="<>{}|\\^`',
+        b"/sparql?q=\x80",
+        b"/sparql?q=\x7f",
+        b"/sparql?q=\t",
+        b"/",
+        b"*",
+    ]
+    for _ in range(5_000):
+        tail = bytes(rng.randrange(256) for _ in range(rng.randrange(6)))
+        targets.append(rng.choice([b"/sparql?", b"/sparql", b"/sparql?q="]) + tail)
+    for target in targets:
+        try:
+            parsed = httptools.parse_url(target)
+        except httptools.HttpParserInvalidURLError:
+            with pytest.raises(httptools.HttpParserInvalidURLError):
+                sparql_query(target)
+            continue
+        expected = (parsed.query or b"") if parsed.path == b"/sparql" else None
+        assert sparql_query(target) == expected, target

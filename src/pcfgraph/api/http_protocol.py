@@ -58,6 +58,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pcfgraph.http")
 
+#: The bytes ``httptools.parse_url`` takes as they are in a query: visible ASCII but ``#``
+#: (which begins a fragment).
+_QUERY_BYTES = bytes(b for b in range(0x21, 0x7F) if b != ord("#"))
+
+
+def sparql_query(url: bytes) -> bytes | None:
+    """The query string of a request target whose path is ``/sparql`` (``b""``: none), as
+    ``httptools.parse_url`` gives it (uvicorn's ``scope["query_string"]``); None: another
+    path. A ``/sparql?`` target of only :data:`_QUERY_BYTES` (what clients send) is split
+    without ``parse_url``, whose URL object cost ~1% of a cheap query's instructions; any
+    other (the absolute form, a fragment, bytes it may refuse) is parsed by it as before."""
+    if url.startswith(b"/sparql?") and not url.translate(None, _QUERY_BYTES):
+        return url[8:]
+    if url == b"/sparql":
+        return b""
+    parsed = httptools.parse_url(url)
+    if parsed.path != b"/sparql":
+        return None
+    return parsed.query or b""
+
+
 _STATUS_LINES = {
     400: b"HTTP/1.1 400 Bad Request\r\n",
     414: b"HTTP/1.1 414 URI Too Long\r\n",
@@ -215,14 +236,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             or not _sized(method_name, self.headers)
         ):
             return False
-        parsed = httptools.parse_url(self.url)
-        if parsed.path != b"/sparql" or self._fast_path() is None:
+        query = sparql_query(self.url)
+        if query is None or self._fast_path() is None:
             return False
         scope = self.scope
         scope["method"] = method_name
         scope["path"] = "/sparql"
         scope["raw_path"] = b"/sparql"
-        scope["query_string"] = parsed.query or b""
+        scope["query_string"] = query
         self._pending = True
         self._pending_keep_alive = True
         return True
