@@ -211,6 +211,20 @@ def test_an_unknown_term_on_an_unnamed_row_is_labelled_as_its_other_findings() -
     }
 
 
+@pytest.mark.parametrize("typed", ["3.2", "practice/3.2"])
+def test_a_practice_typed_short_is_told_its_full_value(typed: str) -> None:
+    """A practice typed '3.2' where the template wants SRP/A2/practice/3.2 had no suggestion:
+    the practices whose full value ends in it are now named, in the form the column takes."""
+    data = template_bytes(example=True)
+    report = audit([Upload("model.xlsx", _edit(data, "Evidence", "B2", typed))], context())
+    found = [r for r in report.results if r.rule == "audit/model-validity-unknown-term"]
+    assert [r.where for r in found] == ["Evidence!B2"]
+    assert found[0].message.endswith(
+        "; did you mean SRP/A2/practice/3.2"
+        " (Establish a proactive stakeholder expectation management process.)?"
+    ), found[0].message
+
+
 def test_findings_on_a_workbook_name_their_cell_in_json_text_and_html() -> None:
     data = _xlsx(FINDINGS)
     report = audit([Upload("contoso.xlsx", data)], context())

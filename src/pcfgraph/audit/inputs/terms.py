@@ -25,6 +25,7 @@ from pcfgraph.audit.report import AuditReport, AuditResult, node_text
 
 _ORGM = str(iris.ORGM)
 _FRAMEWORK_PREFIXES = tuple(iris.ID_BASE + p for p in ("apqc-pcf/", "prm-it/", "it-cmf/", "trim/"))
+_ITCMF = str(iris.itcmf(""))
 _NOTATION = ox.NamedNode(str(iris.SKOS.notation))
 _PREF_LABEL = ox.NamedNode(str(iris.SKOS.prefLabel))
 _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -136,6 +137,9 @@ class Vocabulary:
                 out.append(parent + c)
         if not out and "%20" in local:  # a name where the code goes: the elements so called
             out = self._by_label(parent, unquote(local), n)
+        if not out and iri.startswith(_ITCMF):  # a short path ('3.2'): the full ones ending in it
+            tail = "/" + iri[len(_ITCMF) :]
+            out = sorted(f for f in self.framework if f.startswith(_ITCMF) and f.endswith(tail))
         return out[:n]
 
     def _by_label(self, parent: str, name: str, n: int) -> list[str]:
@@ -150,10 +154,11 @@ class Vocabulary:
         return [named[c] for c in closest(wanted, named, n)]
 
     def describe(self, iri: str) -> str:
-        """How a suggestion is shown: ``orgm:purchaser``; ``20617 (Define ...)``."""
+        """How a suggestion is shown: ``orgm:purchaser``; ``20617 (Define ...)``; ``SRP/A2/practice/3.2 (...)``."""
         if iri.startswith(_ORGM):
             return "orgm:" + iri[len(_ORGM) :]
-        local = _parent(iri)[1]
+        path = code_text(iri, "itcmf")  # an IT-CMF path as the column takes it: SRP/A2/...
+        local = path if path != iri else _parent(iri)[1]
         label = self.labels.get(iri)
         return f"{local} ({label})" if label else local
 
