@@ -386,3 +386,22 @@ def test_an_unknown_charset_is_415_naming_it_over_http(client: TestClient) -> No
         assert "charset 'klingon' is not a character encoding" in r.json()["detail"]
     page = client.post("/audit", files={"model": ("model.ttl", data, media)})
     assert page.status_code == 415 and "charset &#39;klingon&#39;" in page.text
+
+
+@pytest.mark.parametrize(
+    "media", ["text/csv", "text/csv; charset=utf-8", "text/tab-separated-values"]
+)
+def test_a_body_sent_as_csv_is_told_the_csv_advice_whatever_it_holds(
+    client: TestClient, media: str
+) -> None:
+    """A workbook sent with Content-Type text/csv was 415 "media type 'text/csv' is not
+    supported" without the advice a CSV body gets (the template, upload the .xlsx); it gets it
+    now, and, since the body is a workbook, the media type to send it with."""
+    xlsx = template_bytes(example=True)
+    r = client.post("/validate", content=xlsx, headers={"Content-Type": media})
+    assert r.status_code == 415, r.text[:300]
+    detail = r.json()["detail"]
+    assert "a CSV file is not read: put its rows in the spreadsheet template" in detail
+    assert f"the content is an Excel workbook: send it as {XLSX_MEDIA_TYPE}" in detail
+    csv = client.post("/validate", content=CSV, headers={"Content-Type": media}).json()["detail"]
+    assert "a CSV file is not read" in csv and "Excel workbook" not in csv

@@ -132,11 +132,25 @@ def model_format(name: str, media_type: str | None, data: bytes | None = None) -
     return upload_format(name, media_type, data)[0]
 
 
-def _unsupported(name: str, what: str, data: bytes | None, suffix: str) -> UnsupportedMediaType:
-    from pcfgraph.audit.charset import looks_unmarked, unmarked_refusal
-    from pcfgraph.audit.sniff import CSV_HINT, looks_like_csv
+#: Media types saying a body is CSV/TSV: told the template advice whatever the body holds.
+_CSV_MEDIA_TYPES: Final = frozenset(("text/csv", "text/tab-separated-values"))
 
-    hint = CSV_HINT if looks_like_csv(data, suffix) else ""
+
+def _unsupported(
+    name: str, what: str, data: bytes | None, suffix: str, base: str = ""
+) -> UnsupportedMediaType:
+    from pcfgraph.audit.charset import looks_unmarked, unmarked_refusal
+    from pcfgraph.audit.sniff import CSV_HINT, looks_like_csv, sniff
+
+    said_csv = base in _CSV_MEDIA_TYPES
+    hint = CSV_HINT if said_csv or looks_like_csv(data, suffix) else ""
+    if said_csv and data is not None:
+        try:
+            workbook = sniff(data, name) == "xlsx"
+        except UnsupportedMediaType:
+            workbook = False
+        if workbook:  # a workbook mislabelled: the media type to send it with
+            hint += f"; the content is an Excel workbook: send it as {XLSX_MEDIA_TYPE}"
     if charset := looks_unmarked(data):
         hint += "; " + unmarked_refusal(charset, "text/turtle")
     return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
@@ -189,7 +203,7 @@ def upload_format(
     elif suffix in MODEL_EXTENSIONS:  # a workbook sent as application/vnd.ms-excel, x-zip...
         kind = MODEL_EXTENSIONS[suffix]
     else:
-        raise _unsupported(name, f"media type {base!r} is not supported", data, suffix)
+        raise _unsupported(name, f"media type {base!r} is not supported", data, suffix, base)
     if kind != "xml":
         return kind, None
     if data is None:
