@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import contextlib
 import contextvars
+import functools
 import json
 import logging
 import os
@@ -145,6 +146,7 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._timer_thread = 0
         _batching.add(self)
+        _flush_at_exit_and_fork()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -240,10 +242,14 @@ def flush_lines() -> None:
             handler.flush()
 
 
-os.register_at_fork(before=flush_lines)
-# The interpreter's exit: not through logging.shutdown, which no longer knows the handler once
-# uvicorn has configured its own loggers (``logging.config.dictConfig`` forgets every handler).
-atexit.register(flush_lines)
+@functools.cache
+def _flush_at_exit_and_fork() -> None:
+    """Once per process, when the first line handler is made (not when this module is
+    imported): its lines are written before a fork and at the interpreter's exit, which does
+    not go through ``logging.shutdown`` for it once uvicorn has configured its own loggers
+    (``logging.config.dictConfig`` forgets every handler)."""
+    os.register_at_fork(before=flush_lines)
+    atexit.register(flush_lines)
 
 
 def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
