@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import IO, Any
 
 from pcfgraph.config import Settings
@@ -71,3 +71,20 @@ def serve_stdio_on_pipes(
     finally:
         talker.join(timeout=120)
         os.close(stdin_r)
+
+
+def session_without_pool(release: Any, body: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``body`` with an MCP client connected in memory to a server of ``release`` with no
+    sandbox pool (the tools that read the release; ``sparql`` and ``audit_model`` need one)."""
+    import anyio
+    from mcp import Client
+
+    from pcfgraph.mcp.server import build_server
+    from pcfgraph.mcp.state import StandaloneState
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as client:
+            await body(client)
+
+    anyio.run(main)

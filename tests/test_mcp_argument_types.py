@@ -5,17 +5,13 @@ true, and answered the call as if the client had kept the contract."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import session_without_pool as session
 
-from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release
 
 #: Values of the wrong JSON type for each type a schema states, and how a message shows them.
@@ -40,15 +36,6 @@ NAMES = {
     "string": "a string",
     "object": "an object",
 }
-
-
-def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
-    async def main() -> None:
-        state = StandaloneState(settings=Settings(), release=release)
-        async with Client(build_server(lambda: state, base_url="http://h")) as client:
-            await body(client)
-
-    anyio.run(main)
 
 
 def test_every_argument_of_every_tool_takes_only_its_schema_type(

@@ -4,31 +4,18 @@ through every gap of the whole PCF (1,880 towards PRM-IT, 19 pages of 100)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import session_without_pool as session
 
 from pcfgraph import services
-from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 
 APQC = "apqc-pcf-cross-industry-7.4"
-
-
-def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
-    async def main() -> None:
-        state = StandaloneState(settings=Settings(), release=release)
-        async with Client(build_server(lambda: state, base_url="http://h")) as client:
-            await body(client)
-
-    anyio.run(main)
 
 
 async def gaps(client: Client, **args: Any) -> dict[str, Any]:

@@ -6,27 +6,14 @@ resource ``pcfgraph://queries`` lists them as ``GET /queries`` does (SELECT ones
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 
-import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import session_without_pool as session
 
-from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
-
-
-def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
-    async def main() -> None:
-        state = StandaloneState(settings=Settings(), release=release)
-        async with Client(build_server(lambda: state, base_url="http://h")) as client:
-            await body(client)
-
-    anyio.run(main)
 
 
 def test_the_named_queries_are_a_resource_and_an_unknown_name_says_so(
