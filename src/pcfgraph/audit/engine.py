@@ -171,7 +171,7 @@ def audit(
         )
     report.results.extend(_ignored_results(ignored))
     if isinstance(model, ParsedModel):
-        report.results = located_findings(report, model, [])
+        report.results = located_findings(report, model)
     # findings about the model itself (unknown terms, bad cells) are model validity
     report.results = deduplicated(
         replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r

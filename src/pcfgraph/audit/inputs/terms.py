@@ -244,13 +244,6 @@ def vocabulary_for(context: Any) -> Vocabulary:
     return vocabulary
 
 
-def model_findings(report: AuditReport, model: ParsedModel, context: Any) -> list[AuditResult]:
-    """The report's results plus the model's own findings (bad cells, unknown terms), each
-    with the location in the user's file where it is known; sets the report's
-    not-used-by-the-audit list for ArchiMate models."""
-    return located_findings(report, model, own_findings(model, context))
-
-
 def own_findings(model: ParsedModel, context: Any) -> list[AuditResult]:
     """The model's own findings (bad cells, unknown terms), labelled: they need the model and
     the context only, so an audit finds them while pySHACL runs."""
@@ -270,15 +263,13 @@ def own_findings(model: ParsedModel, context: Any) -> list[AuditResult]:
     return extra
 
 
-def located_findings(
-    report: AuditReport, model: ParsedModel, extra: list[AuditResult]
-) -> list[AuditResult]:
-    """The report's results plus ``extra`` (:func:`own_findings`), each with its location in
-    the user's file where it is known; sets the report's not-used-by-the-audit list for
-    ArchiMate models."""
+def located_findings(report: AuditReport, model: ParsedModel) -> list[AuditResult]:
+    """The report's results (the model's own findings, :func:`own_findings`, among them),
+    each with its location in the user's file where it is known; sets the report's
+    not-used-by-the-audit list for ArchiMate models."""
     if model.unused is not None:
         report.unused = list(model.unused)
-    return [model.sources.locate(r) for r in (*report.results, *extra)]
+    return [model.sources.locate(r) for r in report.results]
 
 
 _NAME_PROPS = (
