@@ -74,6 +74,15 @@ def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     return [c for *_, c in sorted(scored)[:n]]
 
 
+def by_name(name: str, named: dict[str, str], n: int) -> list[str]:
+    """The IRI of the element called ``name`` in ``named`` (case-folded label -> IRI), else of
+    up to ``n`` called nearly so (:func:`closest`)."""
+    wanted = name.strip().casefold()
+    if wanted in named:
+        return [named[wanted]]
+    return [named[c] for c in closest(wanted, named, n)]
+
+
 @dataclass
 class Vocabulary:
     """The defined model terms and the framework IRIs that exist, with what suggestions need."""
@@ -85,6 +94,7 @@ class Vocabulary:
     #: (parent path, skos:notation) -> IRI
     notations: dict[tuple[str, str], str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    _coded_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_quads(cls, quads: Iterable[ox.Quad]) -> Vocabulary:
@@ -148,10 +158,19 @@ class Vocabulary:
             for c in self.siblings.get(parent, [])
             if parent + c in self.labels
         }
-        wanted = name.strip().casefold()
-        if wanted in named:
-            return [named[wanted]]
-        return [named[c] for c in closest(wanted, named, n)]
+        return by_name(name, named, n)
+
+    def coded_names(self, scheme: str) -> dict[str, str]:
+        """Case-folded label -> IRI of the elements a code of ``scheme`` names (made once per
+        scheme: every finding of a name typed where a code goes asks)."""
+        named = self._coded_names.get(scheme)
+        if named is None:
+            named = self._coded_names[scheme] = {
+                label.casefold(): iri
+                for iri, label in self.labels.items()
+                if code_text(iri, scheme) != iri
+            }
+        return named
 
     def describe(self, iri: str) -> str:
         """How a suggestion is shown: ``orgm:purchaser``; ``20617 (Define ...)``; ``SRP/A2/practice/3.2 (...)``."""
@@ -303,13 +322,7 @@ def _code_by_name(r: AuditResult, vocabulary: Vocabulary) -> AuditResult:
     scheme = _CODE_SCHEMES.get(r.path or "")
     if not scheme or not r.value or not r.message.endswith(" is not a code."):
         return r
-    named = {
-        label.casefold(): iri
-        for iri, label in vocabulary.labels.items()
-        if code_text(iri, scheme) != iri
-    }
-    wanted = r.value.strip().casefold()
-    found = [named[wanted]] if wanted in named else [named[c] for c in closest(wanted, named, 2)]
+    found = by_name(r.value, vocabulary.coded_names(scheme), 2)
     if not found:
         return r
     codes = " or ".join(f"{code_text(i, scheme)} ({vocabulary.labels[i]})" for i in found)
