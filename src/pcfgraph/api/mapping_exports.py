@@ -17,17 +17,17 @@ from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import InputError, NotFoundError
-from pcfgraph.mappings.export import DERIVED, FORMATS, export_bytes, mapping_set_titles
+from pcfgraph.mappings.export import (
+    DERIVED,
+    FORMATS,
+    export_bytes,
+    export_paths,
+    mapping_set_titles,
+)
 from pcfgraph.runtime import app_state
 
 router = APIRouter(tags=["mappings"])
 SUFFIXES = {f.suffix: f for f in FORMATS.values()}
-
-
-def export_links(set_id: str, *, derived: bool = False) -> dict[str, str]:
-    """The SSSOM exports of a mapping set, by format name (``sssom-tsv``...)."""
-    query = "?derived=true" if derived else ""
-    return {f.name: f"/mappings/{set_id}{f.suffix}{query}" for f in FORMATS.values()}
 
 
 @router.get(
@@ -45,10 +45,10 @@ async def mapping_sets(request: Request) -> Response:
             "title": title,
             "iri": str(iris.mapping_set(set_id)),
             "page": iris.id_path(str(iris.mapping_set(set_id))) or "",
-            "exports": export_links(set_id),
+            "exports": export_paths(set_id),
         }
         if set_id != DERIVED:  # the derived set is all derived rows already
-            entry["derivedExports"] = export_links(set_id, derived=True)
+            entry["derivedExports"] = export_paths(set_id, derived=True)
         sets.append(entry)
     accept = request.headers.get("accept")
     headers = {"Vary": "Accept"}

@@ -86,6 +86,14 @@ def mapping_set_ids(store: Store, catalog: QueryCatalog) -> list[str]:
     return sorted({_text(r["mappingSet"]).removeprefix(base) for r in rows})
 
 
+def export_paths(set_id: str, *, derived: bool = False) -> dict[str, str]:
+    """The paths of a mapping set's SSSOM exports (``GET /mappings/<set>.sssom.*``, with its
+    derived rows too when ``derived``), by format name (``sssom-tsv``...): the API's index and
+    the workbench's set page link the same ones."""
+    query = "?derived=true" if derived else ""
+    return {f.name: f"/mappings/{set_id}{f.suffix}{query}" for f in FORMATS.values()}
+
+
 def mapping_set_titles(store: Store, catalog: QueryCatalog) -> list[tuple[str, str]]:
     """(id, title) of each mapping set in the graph, by id (the title is the id when the set
     states none)."""

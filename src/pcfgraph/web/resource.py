@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.iris import curie
-from pcfgraph.mappings.export import DERIVED, FORMATS
+from pcfgraph.mappings.export import DERIVED, export_paths
 from pcfgraph.web.svg import RELATION_PHRASE
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -263,11 +263,12 @@ def mapping_set_exports(iri: str) -> list[tuple[str, str, bool]]:
         return []
     set_id = iri[len(base) :]
     labels = {"sssom-tsv": "TSV", "sssom-json": "JSON", "sssom-rdf": "RDF Turtle"}
-    out = [(labels[f.name], f"/mappings/{set_id}{f.suffix}", False) for f in FORMATS.values()]
-    if set_id != DERIVED:
-        out += [(labels[f.name], f"/mappings/{set_id}{f.suffix}?derived=true", True)
-                for f in FORMATS.values()]  # fmt: skip
-    return out
+    kinds = (False, True) if set_id != DERIVED else (False,)  # the derived set is all derived
+    return [
+        (labels[name], path, derived)
+        for derived in kinds
+        for name, path in export_paths(set_id, derived=derived).items()
+    ]
 
 
 # --- named graphs (/id/graph/...) -----------------------------------------------------------
