@@ -294,11 +294,8 @@ def gaps(
     reader = services.Reader(release.store, catalog)
     # else an unknown id is "no gaps", as if there were none
     refuse_unknown_frameworks(reader, framework=framework, target=target)
-    if target is not None and target == framework:  # "No gaps", as if it covered itself
-        raise InputError(
-            f"--target is the framework itself ({framework}): gaps are towards another "
-            "framework; give another, or leave --target out for every other"
-        )
+    if itself := services.target_is_itself(framework, target):
+        raise InputError(f"--target {itself}")
     if kind is not None:
         kinds = sorted(
             {term_text(r["kind"]) for r in release.store.select(catalog.get("api/stats")).rows}

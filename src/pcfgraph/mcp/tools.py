@@ -412,8 +412,8 @@ class Tools:
     ) -> dict[str, Any]:
         reader = self.reader()
         refuse_unknown_frameworks(reader, framework=framework, target=target)
-        if target == framework:  # it answered no gaps, as if the framework covered itself
-            raise ArgumentError("target", SAME_FRAMEWORK.format(framework=framework))
+        if itself := services.target_is_itself(framework, target):
+            raise ArgumentError("target", itself)
         params: dict[str, object] = {"framework": framework}
         if under is not None:  # as `pcfgraph gaps --under`: the element and those below it
             try:
@@ -573,11 +573,6 @@ class Tools:
         return await sandboxed.audit_model(self.state, model, format, as_of, limit, cursor, client)
 
 
-#: Gaps towards the framework itself: a question with no answer (no gap, no counterpart).
-SAME_FRAMEWORK = (
-    "is the framework itself ({framework}): gaps are towards another framework; give "
-    "another, or none for every other"
-)
 #: The MCP resource listing the named queries ``run_named_query`` runs (server.py).
 QUERIES_RESOURCE = "pcfgraph://queries"
 

@@ -34,7 +34,7 @@ from pcfgraph.services.elements import (
     unknown_framework,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
-from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover
+from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover, target_is_itself
 from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
 from pcfgraph.services.itcmf import (
     MaturityStructure,
@@ -132,6 +132,7 @@ __all__ = [
     "read_subtree_measures",
     "statements_by_pcf_id",
     "statements_of",
+    "target_is_itself",
     "unknown_framework",
     "versions_of",
 ]

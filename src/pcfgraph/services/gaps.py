@@ -65,3 +65,15 @@ def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | Non
     apqc = {fw for _, fw, _ in keys if fw and iris.is_apqc_framework_id(fw)}
     covers = inherited_cover(reader, apqc) if apqc else {}
     return [covers.get((e, other)) if e and other else None for e, _, other in keys]
+
+
+def target_is_itself(framework: str | None, target: str | None) -> str | None:
+    """The words for gaps asked towards the framework itself (the query answers no gap, read
+    as "the framework covers itself"), the same on every edge (each puts its own name for the
+    target before them); None for any other target."""
+    if target is None or target != framework:
+        return None
+    return (
+        f"is the framework itself ({framework}): gaps are towards another framework; give "
+        "another, or leave it out for every other"
+    )
