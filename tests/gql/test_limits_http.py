@@ -311,6 +311,21 @@ def test_get_and_media_types(small):
     assert r.status_code == 400 and r.json()["errors"]
 
 
+def test_answers_that_depend_on_accept_say_so_with_vary(small):
+    """The same GET /graphql URL is GraphiQL, application/json or
+    application/graphql-response+json (even 200 or 400) by the Accept header alone: without
+    ``Vary: Accept`` a shared cache could hand one client's media type to another."""
+    url = "/graphql?query=%7B%20nope%20%7D"
+    as_json = small.http.get(url, headers={"Accept": "application/json"})
+    as_gql = small.http.get(url, headers={"Accept": "application/graphql-response+json"})
+    assert (as_json.status_code, as_gql.status_code) == (200, 400)
+    ide = small.http.get("/graphql", headers={"Accept": "text/html"})
+    post = small.http.post("/graphql", json={"query": "{ frameworks { id } }"})
+    for r in (as_json, as_gql, ide, post):
+        vary = {v.strip().lower() for v in r.headers.get("vary", "").split(",")}
+        assert "accept" in vary, (r.request.method, r.request.url, r.headers.get("vary"))
+
+
 def test_graphiql_is_self_hosted(small):
     r = small.http.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]

@@ -12,6 +12,7 @@ self-hosted GraphiQL.
   ``application/json`` (415).
 * A browser (``Accept: text/html``) GET gets GraphiQL, whose scripts and styles are served
   from ``/graphql/assets/`` (vendored in ``api/static/graphiql``; no CDN).
+* Every answer says ``Vary: Accept`` (the media type, the status and GraphiQL depend on it).
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                 status_code=exc.status_code,
                 headers={"X-Request-ID": request_id(request)},
             )
+        if isinstance(response, Response):
+            # GraphiQL or JSON, application/json or graphql-response+json (and its 400):
+            # chosen by the Accept header, so caches must key on it
+            response.headers.add_vary_header("Accept")
         if (
             isinstance(response, Response)
             and response.media_type == "application/json"
