@@ -519,6 +519,45 @@ def test_small_fixture_is_the_shipped_8_1_subtree() -> None:
     assert about(small, elements) == about(full, elements)
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "an empty file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "(.xls) or password-protected"),
+        (b"PCF ID,Hierarchy ID,Name\r\n10002,1.0,Develop Vision\r\n", "CSV text"),
+        (b"%PDF-1.7\n", "a PDF document"),
+    ],
+)
+def test_error_says_what_a_file_that_is_not_a_workbook_is(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    """An APQC PCF saved as .xls, a password-protected copy, an empty download or a CSV
+    export were each "not a readable .xlsx workbook (File is not a zip file)": nothing said
+    what the file was or how to get an importable one."""
+    p = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
+    p.write_bytes(content)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(p, progress=False)
+    message = str(info.value)
+    assert message.startswith(p.name + ": not a readable .xlsx workbook") and says in message
+    assert "File is not a zip file" not in message
+
+
+def test_error_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+    import zipfile
+
+    p = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(WorkbookError, match=r"OpenDocument spreadsheet \(\.ods\)"):
+        import_workbook(p, progress=False)
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(WorkbookError, match="a ZIP archive that is not an Excel workbook"):
+        import_workbook(p, progress=False)
+
+
 # --- CLI ----------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,12 +108,49 @@ def check_archive_file(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> No
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
+            names = set(zf.NameToInfo)
+            with zf.open("mimetype") if "mimetype" in names else io.BytesIO() as f:
+                mimetype = f.read(100)
     except FileNotFoundError:
         raise WorkbookError("no such file", file=path.name) from None
-    except (zipfile.BadZipFile, OSError) as exc:
+    except zipfile.BadZipFile:
+        what = _not_a_zip(path)
+        raise WorkbookError(f"not a readable .xlsx workbook ({what})", file=path.name) from None
+    except OSError as exc:
         raise WorkbookError(f"not a readable .xlsx workbook ({exc})", file=path.name) from None
     if problem := directory_problem(infos, limits):
         raise WorkbookError(problem, file=path.name)
+    if "[Content_Types].xml" not in names:  # every Office Open XML package has one
+        what = (
+            "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
+            if b"opendocument.spreadsheet" in mimetype
+            else "a ZIP archive that is not an Excel workbook"
+        )
+        raise WorkbookError(f"not a readable .xlsx workbook ({what})", file=path.name)
+
+
+#: The first bytes of an OLE2 compound file: an Excel 97-2003 workbook, or an encrypted
+#: (password-protected) .xlsx, which Excel wraps in one.
+_OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CSV_LINE = re.compile(rb"[^,;\t\n]*([,;\t][^,;\t\n]*)+\r?\n")
+
+
+def _not_a_zip(path: Path) -> str:
+    """What a file that is not a zip archive is, by its first bytes, and what to do."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if not head:
+        return "an empty file"
+    if head.startswith(_OLE2):
+        return (
+            "an Excel 97-2003 (.xls) or password-protected file: save it in Excel Workbook "
+            "format (.xlsx) without a password"
+        )
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if _CSV_LINE.match(head.removeprefix(b"\xef\xbb\xbf")):
+        return "CSV text: import APQC's .xlsx workbook itself, a CSV file has none of its sheets"
+    return "not a zip archive, as every .xlsx file is"
 
 
 class SheetBounds:
