@@ -146,6 +146,35 @@ def test_cli_table_csv_json_and_exit_code(
     assert "no such file" in capsys.readouterr().err
 
 
+def test_renamed_comparison_workbooks_can_be_compared(
+    workbooks: tuple[Path, Path], cat: QueryCatalog, tmp_path: Path
+) -> None:
+    """APQC's comparison workbooks state the version they were compared with ("COMPARED TO
+    ... VERSION 7.3.1") but, for 7.4 and most industry editions, their own version only in the
+    download name. Renamed ("old.xlsx"), diff's stand-in version 0 was checked against 7.3.1:
+    "default says version 0, but the workbook ... must be newer than that", on the CLI and
+    the web diff alike, and nothing could be compared."""
+    old, new = workbooks
+    sides = []
+    for source, name in ((old, "old.xlsx"), (new, "new.xlsx")):
+        wb = load_workbook(source)
+        intro = wb.create_sheet("Introduction", 0)
+        intro.append([None, "CROSS INDUSTRY PROCESS CLASSIFICATION FRAMEWORK"])
+        intro.append(
+            [None, "COMPARED TO CROSS INDUSTRY PROCESS CLASSIFICATION FRAMEWORK VERSION 7.3.1"]
+        )
+        wb.save(tmp_path / name)
+        sides.append(tmp_path / name)
+    renamed = compare(
+        side_from_workbook(sides[0], cat, fallback_version="0"),
+        side_from_workbook(sides[1], cat, fallback_version="1"),
+    )
+    named = compare(side_from_workbook(old, cat), side_from_workbook(new, cat))
+    assert renamed.counts() == named.counts() and set(renamed.changes) == set(named.changes)
+    assert renamed.old.label == "old.xlsx" and renamed.new.label == "new.xlsx"
+    assert run_main(main, ["diff", str(sides[0]), str(sides[1]), "--exit-code"]) == 1
+
+
 def test_web_diff_of_two_uploaded_workbooks(workbooks: tuple[Path, Path]) -> None:
     from fastapi.testclient import TestClient
     from test_web_pages import web_app
