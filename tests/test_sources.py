@@ -130,6 +130,27 @@ def test_a_bad_workbook_names_file_sheet_and_row(
     assert "duplicate PCF ID 10002" in err
 
 
+def test_a_workbook_that_states_no_version_says_how_to_state_it_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A renamed workbook stating no version told ``build --add`` users to "pass --version",
+    a flag build and serve do not have; the way that exists is a sources file entry's
+    ``edition:``/``version:``, which then builds."""
+    added = workbook(tmp_path / "retail.xlsx", intro=["RETAIL PROCESS CLASSIFICATION FRAMEWORK"])
+    src = sources_file(tmp_path / "s.yaml", [])
+    code, err = run(["build", "--sources", str(src), "--add", str(added)], capsys)
+    assert code == 2 and "could not determine the version of 'retail.xlsx'" in err
+    assert "version: in a sources file entry" in err, err
+    listed = sources_file(
+        tmp_path / "listed.yaml",
+        [{"kind": "apqc-workbook", "files": ["retail.xlsx"], "version": "7.2.1"}],
+    )
+    out = tmp_path / "release"
+    assert run(["build", "--sources", str(listed), "-o", str(out)], capsys)[0] == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert str(iris.framework_graph("apqc-pcf-retail-7.2.1")) in manifest["graphs"]
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

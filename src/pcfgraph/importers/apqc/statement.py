@@ -365,11 +365,15 @@ def _undetermined(file_name: str, ed: Claim | None, ver: Claim | None, stmt: Sta
         known.append(f"the version is {ver.version} ({ver.where})")
     if stmt.compared_to is not None:
         known.append(f"it is compared with version {stmt.compared_to.version}")
-    flags = " and ".join(f"--{w}" for w, c in (("edition", ed), ("version", ver)) if c is None)
+    unknown = [w for w, c in (("edition", ed), ("version", ver)) if c is None]
+    flags = " and ".join(f"--{w}" for w in unknown)
+    keys = " and ".join(f"{w}:" for w in unknown)
     return (
         f"could not determine the {missing} of {file_name!r}: neither the workbook's "
         "Introduction sheet, its title rows nor the file name states it"
         + (f" ({'; '.join(known)})" if known else "")
-        + f"; pass {flags} or keep APQC's download name "
+        # build and serve --add take no such flags: a sources file entry states them there
+        + f"; pass {flags} (pcfgraph import apqc), state {keys} in a sources file entry "
+        "(build/serve --sources), or keep APQC's download name "
         "(e.g. 'k06638-airline-v722-vs-airline-v721-2025.xlsx', 'apqc-pcf-cross-industry-7.4.xlsx')"
     )
