@@ -165,3 +165,20 @@ def test_sparql_and_audit_refuse_a_bad_page_before_the_sandbox_runs(
             assert result.is_error and "sandbox is not running" in str(result.content)
 
     session(shipped_release, body)
+
+
+@pytest.mark.parametrize("as_of", ["20250715", "2025-W28-1", "2025-07-15T00:00", "2025-02-31"])
+def test_audit_as_of_is_a_calendar_date_as_the_schema_states(
+    shipped_release: Release, as_of: str
+) -> None:
+    """``as_of`` is ``format: date`` (RFC 3339's YYYY-MM-DD) and refused as "not a date
+    YYYY-MM-DD" otherwise; the basic form ``20250715`` and the week date ``2025-W28-1`` (a
+    Monday, whatever day was meant) were taken, since Python 3.11 reads every ISO 8601 form."""
+
+    async def body(client: Client) -> None:
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("audit_model", {**REQUIRED["audit_model"], "as_of": as_of})
+        assert err.value.code == -32602
+        assert err.value.message == f"argument 'as_of': must be a date YYYY-MM-DD, not '{as_of}'"
+
+    session(shipped_release, body)

@@ -112,6 +112,9 @@ def _row_of(data: bytes, sheet: str, key: str) -> int:
     "sheet,key,header,value,rule,expect",
     [
         ("Agreements", "sla-hr", "Valid from", "31/02/2025", "bad-value", "is not a date"),
+        # a week date is not taken for its Monday, nor the basic form for a day
+        ("Agreements", "sla-hr", "Valid from", "2025-W07-1", "bad-value", "is not a date"),
+        ("Agreements", "sla-hr", "Valid from", "20250210", "bad-value", "is not a date"),
         ("Customers", "hr", "Purchaser", "julia-meyr", "unknown-key", "did you mean julia-meyer"),
         (
             "Roles",

@@ -482,6 +482,9 @@ def test_audit_upload_audits_as_of_the_chosen_date_under_the_chosen_profile(
     ("field", "value", "words"),
     [
         ("asOf", "15/03/2021", "asOf must be a date YYYY-MM-DD, not '15/03/2021'"),
+        # other ISO 8601 forms, which Python 3.11 reads, are not the form asked for
+        ("asOf", "20210315", "asOf must be a date YYYY-MM-DD, not '20210315'"),
+        ("asOf", "2021-W11-1", "asOf must be a date YYYY-MM-DD, not '2021-W11-1'"),
         ("profile", "lenient", "profile must be one of default, strict, no-chargeback"),
     ],
 )

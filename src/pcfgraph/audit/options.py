@@ -6,8 +6,9 @@ option, so both edges answer 400 with the same words."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
+
+from pcfgraph.dates import calendar_date
 
 
 def audit_options(values: Mapping[str, str]) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def audit_options(values: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if values.get("asOf"):
         try:
-            out["as_of"] = date.fromisoformat(values["asOf"]).isoformat()
+            out["as_of"] = calendar_date(values["asOf"]).isoformat()
         except ValueError:
             raise InputError(f"asOf must be a date YYYY-MM-DD, not {values['asOf']!r}") from None
     if values.get("profile"):

@@ -27,6 +27,7 @@ import yaml
 from rdflib import URIRef
 
 from pcfgraph import iris
+from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.iris import SKOS, SSSOM
 from pcfgraph.mappings.slots import (
@@ -90,7 +91,6 @@ SET_CORE_SLOTS = frozenset(
 RESERVED_STEMS = frozenset({"derived"})
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: A slot and its values in text form (IRIs expanded), as read.
 SlotValues = tuple[tuple[str, tuple[str, ...]], ...]
@@ -253,9 +253,7 @@ class _Reader:
             return value
         if kind == "date":
             try:
-                if not _DATE.match(value):
-                    raise ValueError
-                dt.date.fromisoformat(value)
+                calendar_date(value)
             except ValueError:
                 raise self.error(
                     f"{slot.name} {value!r} is not an ISO date (YYYY-MM-DD)", line, column

@@ -5,13 +5,13 @@ Nothing here is looser than the HTTP API."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 import anyio
 
 from pcfgraph import iris, services
 from pcfgraph.conneg import by_name, formats
+from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError, PcfgraphError, StoreError, quoted
 from pcfgraph.mcp.paging import ArgumentError, bounded_page, check_page, page
 from pcfgraph.mcp.results import readable_sources, sources
@@ -126,7 +126,7 @@ async def audit_model(
     options = {}
     if as_of is not None:
         try:
-            options["as_of"] = date.fromisoformat(as_of).isoformat()
+            options["as_of"] = calendar_date(as_of).isoformat()
         except ValueError:
             raise ArgumentError(
                 "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from pcfgraph.audit.inputs.sheets import XSD
 from pcfgraph.audit.inputs.workbook_layout import cell_text
+from pcfgraph.dates import calendar_date
 
 XSD_INTEGER: Final = ox.NamedNode(XSD + "integer")
 _XSD_DECIMAL: Final = ox.NamedNode(XSD + "decimal")
@@ -82,7 +83,7 @@ def read_date(value: Any) -> ox.Literal | None:
         return ox.Literal(value.isoformat(), datatype=_XSD_DATE)
     if isinstance(value, str):
         try:
-            return ox.Literal(dt.date.fromisoformat(value.strip()).isoformat(), datatype=_XSD_DATE)
+            return ox.Literal(calendar_date(value.strip()).isoformat(), datatype=_XSD_DATE)
         except ValueError:
             return None
     return None

@@ -9,7 +9,6 @@ Every text cell is written as a string, never a formula (:func:`pcfgraph.cells.s
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections import Counter
@@ -36,6 +35,7 @@ from pcfgraph.audit.inputs.sheets import (
     code_text,
     column_letter,
 )
+from pcfgraph.dates import calendar_date
 
 _XSD_STRING = XSD + "string"
 _XSD_INTEGER = XSD + "integer"
@@ -44,7 +44,6 @@ _XSD_DATE = XSD + "date"
 _SEPARATORS = re.compile(r"[;,\n\r]")
 _DECIMAL = re.compile(r"-?[0-9]+\.([0-9]+)")
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
 Node = ox.NamedNode | ox.BlankNode
@@ -118,10 +117,10 @@ def _literal_cell(column: Column, term: object) -> Cell | None:
             return number_f, "0." + "0" * places
         return None
     if kind == "date":
-        if datatype != _XSD_DATE or not _DATE.fullmatch(value):
+        if datatype != _XSD_DATE:
             return None
         try:
-            return dt.date.fromisoformat(value), "yyyy-mm-dd"
+            return calendar_date(value), "yyyy-mm-dd"
         except ValueError:
             return None
     return None
