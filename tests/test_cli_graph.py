@@ -150,6 +150,30 @@ def test_help_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert "Usage:" in out
 
 
+def test_no_help_text_splits_a_name_at_a_hyphen() -> None:
+    """click rewraps a docstring: a file name the source broke after a hyphen came out as
+    "k06638-airline-v722-vs-airline- v721-2025.xlsx" in 'import apqc --help', a name that
+    does not exist. Every command and subcommand, read at a width that wraps nothing."""
+    import re
+
+    import click
+    from click.testing import CliRunner
+
+    ctx = click.Context(main)
+    todo: list[tuple[list[str], click.Command]] = [([], main)]
+    split: list[str] = []
+    while todo:
+        path, cmd = todo.pop()
+        if isinstance(cmd, click.Group):
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None
+                todo.append(([*path, name], sub))
+        out = CliRunner().invoke(main, [*path, "--help"], terminal_width=10_000).output
+        split += [f"{' '.join(path)}: {m.group()}" for m in re.finditer(r"\S+\w- \w\S*", out)]
+    assert split == []
+
+
 def test_an_internal_error_exits_3_with_one_line_and_no_traceback(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -83,9 +83,10 @@ def apqc(
     """Import an APQC PCF workbook (APQC's .xlsx layout) as RDF.
 
     Edition and version are read from the workbook itself (its Introduction sheet, e.g.
-    "VERSION NUMBER 7.2.2") and from APQC's download name (k06638-airline-v722-vs-airline-
-    v721-2025.xlsx, apqc-pcf-cross-industry-7.4.xlsx); --edition/--version fill in what neither
-    states and must not contradict them. A short summary goes to stderr.
+    "VERSION NUMBER 7.2.2") and from APQC's download name
+    (k06638-airline-v722-vs-airline-v721-2025.xlsx, apqc-pcf-cross-industry-7.4.xlsx);
+    --edition/--version fill in what neither states and must not contradict them. A short
+    summary goes to stderr.
     """
     if not workbook.is_file():
         fail(f"{workbook}: no such file")
