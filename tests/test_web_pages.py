@@ -690,3 +690,26 @@ def test_page_path_serves_own_vocabulary_terms_from_the_ontology_graph() -> None
         "http://www.w3.org/2004/02/skos/core#Concept",
     ):
         assert iris.page_path(other) is None, other
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "named"),
+    [
+        ({"data": {"asOf": "2025-07-15"}}, "application/x-www-form-urlencoded", None),
+        ({"content": b"<a:b> <a:c> <a:d> ."}, "text/turtle", None),
+        ({"content": b"x"}, None, "a body without a Content-Type"),
+    ],
+    ids=["urlencoded-form", "turtle-body", "no-content-type"],
+)
+def test_audit_post_that_is_not_the_form_is_415_saying_what_it_takes(
+    client: TestClient, body: dict[str, object], media: str | None, named: str | None
+) -> None:
+    # It was 400 "body.model: Field required", a validation message about a field the
+    # request could not have held; scripts are pointed at /validate.
+    headers = {"Content-Type": media} if media else {}
+    r = client.post("/audit", headers=headers, **body)  # type: ignore[arg-type]
+    assert r.status_code == 415
+    problem = r.json()
+    assert problem["code"] == "unsupported-media-type"
+    assert "multipart/form-data" in problem["detail"] and "/validate" in problem["detail"]
+    assert f"not {named or media}" in problem["detail"]

@@ -30,7 +30,7 @@ from pcfgraph.diff import (
 )
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
-from pcfgraph.errors import InputError, PcfgraphError
+from pcfgraph.errors import InputError, PcfgraphError, UnsupportedMediaType
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.pool import upload_admission
@@ -168,9 +168,13 @@ async def audit_upload(request: Request) -> HTMLResponse:
     pool = app_state(request).pool
     filename = "model.ttl"
     chosen = {"asOf": "", "profile": ""}
-    missing = InputError("body.model: Field required", code="bad-request")
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise missing  # not the form (no file part can be in it)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "multipart/form-data":  # not the form: no file part can be in it
+        raise UnsupportedMediaType(
+            "POST /audit takes the page's form as multipart/form-data (a file field 'model'), "
+            f"not {media or 'a body without a Content-Type'}; "
+            "to audit from a script, POST the model itself to /validate"
+        )
     try:
         with upload_admission(pool, client_key(request.client)):
             form = await read_multipart(
@@ -190,7 +194,7 @@ async def audit_upload(request: Request) -> HTMLResponse:
                 request, filename, model.media_type or "", model.data, options
             )
     except PcfgraphError as exc:
-        if exc.code in {"bad-request", "bad-multipart"}:
+        if exc.code == "bad-multipart":
             raise  # a request that is not the form: problem+json, as for any malformed body
         return _audit_page(
             request, filename=filename, error=str(exc), status=exc.http_status, chosen=chosen
