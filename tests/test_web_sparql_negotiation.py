@@ -64,6 +64,20 @@ def test_protocol_clients_get_the_service_description(
     assert "sparql-service-description" in r.text or "sd:" in r.text
 
 
+@pytest.mark.parametrize("accept", [BROWSER, "text/turtle", None])
+def test_the_page_and_the_description_both_say_they_vary_by_accept(
+    client: TestClient, accept: str | None
+) -> None:
+    """GET /sparql answers a browser with HTML and every other client with the service
+    description, by Accept alone: each answer must say so (``Vary: Accept``), or a cache
+    (the browser's own) serves the query page to a script that asked for Turtle. The page
+    said only ``Vary: Origin``."""
+    r = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200
+    varies = {v.strip().lower() for v in r.headers.get("vary", "").split(",")}
+    assert "accept" in varies, r.headers.get("vary")
+
+
 def test_a_browser_asking_a_query_still_gets_results(client: TestClient) -> None:
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
     assert r.status_code == 200

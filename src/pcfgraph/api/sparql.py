@@ -76,7 +76,9 @@ async def sparql_get(request: Request) -> Response:
     if plan is None:
         page = state.pages.sparql
         if page is not None and html_preferred(request.headers.get("accept")):
-            return page(request)  # a person's browser: the query page (pcfgraph.web)
+            response = page(request)  # a person's browser: the query page (pcfgraph.web)
+            response.headers["Vary"] = "Accept"  # chosen by Accept, as the description is
+            return response
         return service_description(request, state, known_graphs(state))
     return await run_plan(request, state, plan)
 
