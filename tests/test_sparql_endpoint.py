@@ -395,6 +395,36 @@ def test_syntax_error_names_line_and_column(client: httpx.Client) -> None:
     assert f"line {body['line']}" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("query", "prefix", "line", "column"),
+    [
+        ("SELECT ?s WHERE {\n  ?s skos:prefLabel ?l }", "skos", 2, 6),
+        # pyoxigraph said "expected ENCODE_FOR_URI" for these two, and "expected OPTIONAL"
+        ("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = xsd:integer) }", "xsd", 1, 40),
+        ('SELECT ?s WHERE { ?s ?p "\u00e9" ; ex:b ?o . _:b ?p ?o }', "ex", 1, 31),
+    ],
+)
+def test_an_undeclared_prefix_is_named_where_it_is_used(
+    client: httpx.Client, query: str, prefix: str, line: int, column: int
+) -> None:
+    """A query using a prefix it does not declare is told which one and where, with the
+    PREFIX line to add; pyoxigraph's message listed character classes, or named what it
+    expected in its place."""
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "syntax-error")
+    assert (body["line"], body["column"]) == (line, column), body
+    assert f"the prefix '{prefix}:' is not declared" in body["detail"], body
+    if prefix in iris.PREFIXES:
+        assert f"PREFIX {prefix}: <{iris.PREFIXES[prefix]}>" in body["detail"], body
+
+
+def test_a_syntax_error_before_an_undeclared_prefix_is_reported_first(
+    client: httpx.Client,
+) -> None:
+    query = "SELECT ?s WHERE {\n  ?s ?p ) .\n  ?s skos:prefLabel ?l }"
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "syntax-error")
+    assert body["line"] == 2 and "prefix" not in body["detail"], body
+
+
 def test_cors(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] == "https://example.org"

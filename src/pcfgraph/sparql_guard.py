@@ -289,6 +289,26 @@ def _where(text: str, pos: int) -> str:
     return f"line {line}, column {col}"
 
 
+def undeclared_prefix(text: str) -> tuple[str, int, int] | None:
+    """The first prefixed name of ``text`` whose prefix no ``PREFIX`` declares, as (prefix,
+    line, column of the name), or None. Blank node labels (``_:b``) are not prefixed names.
+    For the message of a query the engine refused: pyoxigraph names an undeclared prefix
+    only in some places, and elsewhere reports what it expected instead (``xsd:integer`` in
+    a FILTER: "expected ENCODE_FOR_URI")."""
+    declared: set[str] = set()
+    after_prefix = False
+    for tok in tokens(text):
+        if tok.kind == "pname":
+            prefix = tok.text.partition(":")[0]
+            if after_prefix:
+                declared.add(prefix)
+            elif prefix != "_" and prefix not in declared:
+                line = text.count("\n", 0, tok.pos) + 1
+                return prefix, line, tok.pos - (text.rfind("\n", 0, tok.pos) + 1) + 1
+        after_prefix = tok.kind == "word" and tok.text.upper() == "PREFIX"
+    return None
+
+
 def _iri_value(token: Token) -> str:
     inner = token.text[1:-1]
     return _UNESCAPE_RE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), inner)

@@ -174,15 +174,37 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
     at most once per malformed query, inside the worker process.
     """
     from pcfgraph.queries import check_syntax
+    from pcfgraph.sparql_guard import undeclared_prefix
 
     message = str(exc)
     m = _OX_POS.search(message)
+    engine_at = (int(m.group(1)), int(m.group(2))) if m else None
+    found: ParseError | None = None
     try:
         check_syntax(text)
     except ParseError as rdflib_error:
         if rdflib_error.line is not None:
             rdflib_error.code = "syntax-error"
-            return rdflib_error
+            found = rdflib_error
+    undeclared = undeclared_prefix(text)
+    if undeclared is not None:
+        # reported unless the parsers found an error before it (which may be its cause)
+        prefix, line, column = undeclared
+        before = [engine_at] if engine_at is not None else []
+        if found is not None and found.line is not None:
+            before.append((found.line, found.column or 0))
+        if all((line, column) <= at for at in before):
+            known = PREFIXES.get(prefix)
+            return ParseError(
+                f"SPARQL syntax error: the prefix '{prefix}:' is not declared; add "
+                f"PREFIX {prefix}: <{known or '...'}> before the query",
+                line=line,
+                column=column,
+                source="query",
+                code="syntax-error",
+            )
+    if found is not None:
+        return found
     if m:
         return ParseError(
             f"SPARQL syntax error: {m.group(3)}",
