@@ -7,6 +7,7 @@ compared with what the embedded store itself says, never with hard-coded result 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -199,6 +200,22 @@ def test_not_acceptable_unsupported_media_type_and_too_large(client: httpx.Clien
     assert_problem(r, 406)
     r = client.post("/sparql", content=b"SELECT * {}", headers={"Content-Type": "text/plain"})
     assert_problem(r, 415, "unsupported-media-type")
+    # a compressed body is refused as such (it was read as the query: "not valid UTF-8")
+    for media, body in (("application/sparql-query", b"ASK {}"), (FORM, b"query=ASK%7B%7D")):
+        packed = gzip.compress(body)
+        r = client.post(
+            "/sparql",
+            content=packed,
+            headers={"Content-Type": media, "Content-Encoding": "gzip"},
+        )
+        problem = assert_problem(r, 415, "unsupported-media-type")
+        assert "Content-Encoding: gzip" in problem["detail"], problem
+    r = client.post(
+        "/sparql",
+        content=b"ASK {}",
+        headers={"Content-Type": "application/sparql-query", "Content-Encoding": "identity"},
+    )
+    assert r.status_code == 200, r.text
     big = CODES_QUERY + "#" + "x" * (70 * 1024)
     r = client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
     assert_problem(r, 413, "payload-too-large")

@@ -40,6 +40,7 @@ from pcfgraph.api.sparql_request import (
     content_media_type,
     decode_utf8,
     form_params,
+    header,
     one_param,
 )
 from pcfgraph.api.sparql_service import service_description
@@ -129,6 +130,11 @@ def post_media(request: Request) -> tuple[str, list[tuple[str, str]]]:
     """The media type and the query-string parameters of a ``POST /sparql``, checked before
     its body is read (updates 403, other media types and charsets 415)."""
     media, ctparams = content_media_type(request)
+    coding = header(request.scope, b"content-encoding")
+    if coding is not None and coding.strip().lower() not in ("", "identity"):
+        raise UnsupportedMediaType(
+            f"POST /sparql takes an uncompressed body, not Content-Encoding: {coding.strip()}"
+        )
     url_params = form_params(request.scope.get("query_string", b""), "the query string")
     if media == UPDATE_TYPE:
         raise Forbidden(
