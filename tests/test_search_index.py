@@ -226,3 +226,35 @@ def test_relaxed_queries_keep_to_their_selective_words() -> None:
     assert [h.element.code for h in relaxed.hits] == ["CM", "CO"]
     everywhere = SearchIndex.from_documents(common + rare).query("business usual", limit=5)
     assert not everywhere.relaxed and everywhere.total == RELAXED_ROWS + 50
+
+
+def test_the_word_searched_for_ranks_above_its_synonyms() -> None:
+    """Searching "customer" over every APQC edition put "Present recommendations to senior
+    client executives" first, above "Invoice customer": the synonym "client" is rarer, so its
+    BM25 was higher, and the name tier did not tell the word typed from its synonyms. Names
+    holding the words as typed come first, then names matching through the vocabulary (both
+    ways round), then alternative labels, then definitions; scores keep that order."""
+    common = [
+        doc("apqc-pcf-x-7.4", f"3.{n}", f"Serve customer segment {n}", pcf_id=100 + n)
+        for n in range(30)
+    ]
+    docs = [
+        *common,
+        doc("apqc-pcf-x-7.4", "9.2.2", "Invoice customer", pcf_id=10),
+        doc(
+            "apqc-pcf-x-7.4", "1.2.5.10", "Present recommendations to client executives", pcf_id=11
+        ),
+        doc("prm-it", "A9", "Account planning", alt=["customer account"], kind="process"),
+        doc("trim", "T1", "Billing", "Bills the customer monthly.", kind="function"),
+    ]
+    vocabulary = [VocabularyTerm("t:customer", ("customer",), ("client",))]
+    index = SearchIndex.from_documents(docs, vocabulary)
+    hits = index.search("customer", limit=100)
+    codes = [h.element.code for h in hits]
+    literal = {f"3.{n}" for n in range(30)} | {"9.2.2"}
+    assert set(codes[: len(literal)]) == literal
+    assert codes[len(literal) :] == ["1.2.5.10", "A9", "T1"]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert [h.field for h in hits[-3:]] == ["name", "altLabel", "definition"]
+    client = [h.element.code for h in index.search("client", limit=100)]
+    assert client[0] == "1.2.5.10" and set(client[1:32]) == literal

@@ -108,7 +108,7 @@ def reference(docs: list[Document], words: list[str], *, framework: str | None =
             "WHERE fts MATCH ?), n AS (SELECT rowid AS id, bm25(fts_name) AS nrank FROM fts_name "
             "WHERE fts_name MATCH ?), a AS (SELECT rowid AS id FROM fts WHERE fts MATCH ?), "
             "r AS (SELECT d.*, coalesce(n.nrank, m.rank) AS rank, CASE WHEN n.id IS NOT NULL "
-            "THEN 1 WHEN m.id IN a THEN 2 ELSE 3 END AS tier FROM m JOIN docs d ON d.id = m.id "
+            "THEN 1 WHEN m.id IN a THEN 3 ELSE 4 END AS tier FROM m JOIN docs d ON d.id = m.id "
             f"LEFT JOIN n ON n.id = m.id WHERE 1=1 {filters}), "
             "g AS (SELECT r.*, row_number() OVER (PARTITION BY family, same ORDER BY tier, rank, "
             "edition_rank, id) AS pos, count(*) OVER (PARTITION BY family, same) - 1 AS others "
@@ -156,7 +156,8 @@ def answer(index: SearchIndex, text: str, **options: Any) -> tuple[list[Any], in
     return hits, result.total, result.facets
 
 
-# query -> its full-text expression (plain words: no vocabulary, no other spellings)
+# query -> its full-text expression (plain words: no vocabulary, no other spellings, so every
+# name match is of the words as typed: the reference's tiers are 1 name, 3 alt, 4 anywhere)
 QUERIES = {
     "risk": ['("risk")'],
     "customer": ['("customer")'],

@@ -19,19 +19,24 @@ from typing import Any
 #: Column weights for bm25(): name, alternative labels, definition, measures.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 
-# The texts matching a query (``:all``; ``:name`` the same over names alone; ``:alt`` it in
+# The texts matching a query (``:all``; ``:name`` the same over names alone; ``:literal``
+# names holding the words as typed, not through the vocabulary's synonyms; ``:alt`` it in
 # names and alternative labels), each once (rowids up to ``:texts``), scored as each of its
 # copies would be: names by BM25 over the name alone (FTS5 normalises by the whole row's
 # length, which would favour elements without a definition), the rest by the column-weighted
-# BM25 of the whole row; tier 1 the name matches, 2 name and alternative labels, 3 anywhere.
+# BM25 of the whole row; tier 1 the names with the words as typed, 2 the other name matches
+# (through a synonym: a rarer synonym's BM25 outweighed the word typed), 3 name and
+# alternative labels, 4 anywhere.
 _MATCHED_TEXTS = (
     "WITH m AS (SELECT rowid AS t, bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ") "
     "AS rank FROM fts WHERE fts MATCH :all AND rowid <= :texts), "
     "n AS (SELECT rowid AS t, bm25(fts_name) AS nrank FROM fts_name "
     "WHERE fts_name MATCH :name AND rowid <= :texts), "
+    "l AS (SELECT rowid AS t FROM fts_name WHERE fts_name MATCH :literal AND rowid <= :texts), "
     "a AS (SELECT rowid AS t FROM fts WHERE fts MATCH :alt AND rowid <= :texts), "
     "mt AS MATERIALIZED (SELECT m.t, coalesce(n.nrank, m.rank) AS rank, "
-    "CASE WHEN n.t IS NOT NULL THEN 1 WHEN m.t IN a THEN 2 ELSE 3 END AS tier "
+    "CASE WHEN n.t IS NOT NULL AND m.t IN l THEN 1 WHEN n.t IS NOT NULL THEN 2 "
+    "WHEN m.t IN a THEN 3 ELSE 4 END AS tier "
     "FROM m LEFT JOIN n ON n.t = m.t) "
 )
 #: Rows (:data:`Row`) of every matching element: framework and kind last.

@@ -17,16 +17,18 @@ FIELD_OF_COLUMN = {
     "definition": "definition",
     "measures": "measure",
 }
-#: Score of a hit's tier: 0 identifier, 1 whole query in the name, 2 in name and alternative
-#: labels, 3 anywhere (BM25 relevance is added within the tier).
-TIER_SCORE = {0: 1000.0, 1: 300.0, 2: 200.0, 3: 100.0}
+#: Score of a hit's tier: 0 identifier, 1 whole query in the name as typed, 2 in the name
+#: through the vocabulary's synonyms, 3 in name and alternative labels, 4 anywhere (BM25
+#: relevance, under 100, is added within the tier).
+TIER_SCORE = {0: 1000.0, 1: 400.0, 2: 300.0, 3: 200.0, 4: 100.0}
 
 
 @dataclass(frozen=True)
 class SearchHit:
     element: Element
-    #: Higher first: identifier 1000; whole query in the name 300+, in name and alternative
-    #: labels 200+, elsewhere 100+ (the BM25 relevance added within the tier).
+    #: Higher first: identifier 1000; whole query in the name as typed 400+, through
+    #: synonyms 300+, in name and alternative labels 200+, elsewhere 100+ (the BM25
+    #: relevance added within the tier).
     score: float
     #: Where it matched: "code" (any identifier), "name", "altLabel", "definition", "measure".
     field: str
@@ -92,14 +94,14 @@ def text_hit(
     name_h, alt_h, def_h, meas_h = texts or (r["name"], "", "", "")
     tier = r["tier"]
     if (
-        tier == 1
-        or (tier == 2 and not tx.has_mark(alt_h))
+        tier in (1, 2)
+        or (tier == 3 and not tx.has_mark(alt_h))
         or (
-            tier == 3 and tx.has_mark(name_h) and not tx.has_mark(def_h) and not tx.has_mark(meas_h)
+            tier == 4 and tx.has_mark(name_h) and not tx.has_mark(def_h) and not tx.has_mark(meas_h)
         )
     ):
         column, shown = "name", name_h
-    elif tier == 2:
+    elif tier == 3:
         column, shown = "alt", marked_label(alt_h)
     elif tx.has_mark(def_h):
         column, shown = "definition", def_h

@@ -18,8 +18,8 @@ A query is answered in this order:
    rarest groups that together match at most ``RELAXED_ROWS`` elements).
 3. **Typos.** A word the index does not know at all is replaced by the closest indexed words
    (``difflib``, same length +-2); the result says which correction was made ("did you mean").
-4. **Ranking.** Elements matching the whole query in their name first, then in name and
-   alternative labels, then anywhere; within each tier FTS5's BM25 with column weights
+4. **Ranking.** Elements matching the whole query in their name first (the words as typed
+   before their synonyms), then in name and alternative labels, then anywhere; within each tier FTS5's BM25 with column weights
    name 10 > alternative labels 5 > definition 2 > measures 1; ties newest edition first, then
    framework and tree order.
 
@@ -75,10 +75,15 @@ class _Group:
     shown: str
     phrases: list[str]
     prefix: bool = False
+    #: A vocabulary phrase: ``phrases[0]`` is what was typed, the rest its synonyms (a word's
+    #: other phrases are its spellings and corrections: the word as typed, in effect).
+    vocabulary: bool = False
 
-    def expr(self) -> str:
+    def expr(self, *, literal: bool = False) -> str:
+        """The FTS5 expression: any phrase, or with ``literal`` what was typed only."""
+        phrases = self.phrases[:1] if literal and self.vocabulary else self.phrases
         parts = []
-        for i, p in enumerate(self.phrases):
+        for i, p in enumerate(phrases):
             quoted = '"' + p.replace('"', '""') + '"'
             parts.append(quoted + ("*" if self.prefix and i == 0 else ""))
         return "(" + " OR ".join(parts) + ")"
@@ -241,18 +246,29 @@ class SearchIndex:
             hits = [id_hit(r) for r in id_rows[offset : offset + limit]]
             return SearchResult(hits, len(id_rows), id_facets(id_rows))
         relaxed = False
-        match = " AND ".join(g.expr() for g in plan.groups)
-        rows, total, facets = self._text_rows(match, framework, kind, id_rows, limit + offset)
+        match, literal = (
+            " AND ".join(g.expr(literal=x) for g in plan.groups) for x in (False, True)
+        )
+        rows, total, facets = self._text_rows(
+            (match, literal), framework, kind, id_rows, limit + offset
+        )
         if total < RELAX_BELOW and len(plan.groups) > 1 and not id_rows:
             # Every word together finds little: elements with any of the words follow
             # (BM25 puts those with more of them first).
             relaxed = True
             strict = {r["id"] for r in rows}
-            match = " OR ".join(g.expr() for g in plan.groups)
             gate = self._selective_groups(plan.groups)
-            if len(gate) < len(plan.groups):
-                match = "(" + " OR ".join(g.expr() for g in gate) + ") AND (" + match + ")"
-            more, total, facets = self._text_rows(match, framework, kind, id_rows, limit + offset)
+            either = []
+            for x in (False, True):
+                any_word = " OR ".join(g.expr(literal=x) for g in plan.groups)
+                if len(gate) < len(plan.groups):
+                    gated = " OR ".join(g.expr(literal=x) for g in gate)
+                    any_word = "(" + gated + ") AND (" + any_word + ")"
+                either.append(any_word)
+            match, literal = either
+            more, total, facets = self._text_rows(
+                (match, literal), framework, kind, id_rows, limit + offset
+            )
             rows = rows + [r for r in more if r["id"] not in strict]
         did_you_mean = None
         if plan.corrections or plan.suggestions:
@@ -383,7 +399,7 @@ class SearchIndex:
                             phrases.append(p)
                 if len(phrases) > 1:
                     plan.expansions.append(f"{shown} = " + " | ".join(phrases[1:]))
-                plan.groups.append(_Group(shown, phrases))
+                plan.groups.append(_Group(shown, phrases, vocabulary=True))
                 i += n
                 continue
             if i in kept_positions:
@@ -459,14 +475,16 @@ class SearchIndex:
 
     def _text_rows(
         self,
-        match: str,
+        matches: tuple[str, str],
         framework: str | None,
         kind: str | None,
         id_rows: list[dict[str, Any]],
         wanted: int,
     ) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
-        """The best ``wanted`` elements matching ``match`` (one per element across editions),
-        how many there are after the filters and the facets of all matches."""
+        """The best ``wanted`` elements matching ``matches`` (the query's FTS5 expression, and
+        the same with the words as typed only: see :data:`grouping.PAIRS_SQL`), one per element
+        across editions, how many there are after the filters and the facets of all matches."""
+        match, literal = matches
         exclude = {r["id"] for r in id_rows}
         # a family filter ("apqc-pcf": every APQC edition) keeps or drops a text's copies
         # of one element together, so pairs still do
@@ -475,6 +493,7 @@ class SearchIndex:
         params = {
             "all": match,
             "name": match,
+            "literal": literal,
             "alt": "{name alt} : (" + match + ")",
             "texts": self._texts,
         }
