@@ -442,6 +442,30 @@ def test_a_syntax_error_before_an_undeclared_prefix_is_reported_first(
     assert body["line"] == 2 and "prefix" not in body["detail"], body
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            "SELECT ?x WHERE { ?x ?p ?o }\nGROUP BY ?o",
+            "The SELECT contains a variable that is unbound",
+        ),
+        ("SELECT (1 AS ?x) (2 AS ?x) {}", "Duplicated variable name in SELECT"),
+        (
+            "ASK {} LIMIT 99999999999999999999999",
+            "The query limit should be a non negative integer",
+        ),
+    ],
+)
+def test_the_engines_own_explanation_is_the_message(
+    client: httpx.Client, query: str, said: str
+) -> None:
+    """pyoxigraph gives these as one alternative of "expected one of ..." beside pages of
+    character classes ('0' ..= '9' | '\\u{00B7}' ...): the message is its explanation."""
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "syntax-error")
+    assert body["detail"].endswith(f"SPARQL syntax error: {said}"), body
+    assert isinstance(body["line"], int) and isinstance(body["column"], int)
+
+
 def test_cors(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] == "https://example.org"

@@ -207,13 +207,31 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
         return found
     if m:
         return ParseError(
-            f"SPARQL syntax error: {m.group(3)}",
+            f"SPARQL syntax error: {engine_message(m.group(3))}",
             line=int(m.group(1)),
             column=int(m.group(2)),
             source="query",
             code="syntax-error",
         )
     return ParseError(f"SPARQL syntax error: {message}", source="query", code="syntax-error")
+
+
+#: One alternative of pyoxigraph's "expected one of ...": a quoted token, a character class
+#: (its quoted characters may hold commas and brackets), or anything else up to a comma.
+_OX_ALTERNATIVE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]|[^,]+)""")
+
+
+def engine_message(text: str) -> str:
+    """pyoxigraph's message, or the explanations it gives among what it expected: it lists
+    its own sentences ("The SELECT contains a variable that is unbound", "The query limit
+    should be a non negative integer", "Duplicated variable name in SELECT") as
+    alternatives of "expected one of", beside pages of character classes."""
+    head = "expected one of "
+    if not text.startswith(head):
+        return text
+    found = (a.strip() for a in _OX_ALTERNATIVE.findall(text, len(head)))
+    said = [a for a in found if " " in a and not a.startswith(('"', "["))]
+    return "; ".join(said) if said else text
 
 
 def _too_many(max_rows: int, what: str) -> ResultTooLarge:
