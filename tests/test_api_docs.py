@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gql_support import Client, graphql_release
@@ -74,3 +75,80 @@ def test_vendored_files_are_the_ones_the_readme_lists() -> None:
         data = Path(static_dir() / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, name
     assert (static_dir() / "licenses" / "swagger-ui-LICENSE").is_file()
+
+
+#: Requests a client really makes, good and bad, one or more per documented operation:
+#: (method, url, request headers, body).
+REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
+    ("GET", "/health", {}, None),
+    ("GET", "/ready", {}, None),
+    ("GET", "/contexts/orgmodel.jsonld", {}, None),
+    ("GET", "/templates/orgmodel.xlsx", {}, None),
+    ("GET", "/sparql", {"Accept": "text/turtle"}, None),  # the service description
+    ("GET", "/sparql?query=SELEKT", {}, None),  # 400 parse error
+    ("GET", "/sparql?query=ASK%7B%7D", {"Accept": "image/png"}, None),  # 406
+    ("POST", "/sparql", {"Content-Type": "text/plain"}, b"ASK {}"),  # 415
+    ("GET", "/queries", {}, None),
+    ("GET", "/queries/api/element-by-code?framework=prm-test&code=A24", {}, None),
+    (
+        "GET",
+        "/queries/api/element-by-code?framework=prm-test&code=A24",
+        {"Accept": "text/csv"},
+        None,
+    ),
+    ("GET", "/queries/api/element-by-code?framework=prm-test", {}, None),  # 400 missing code
+    ("GET", "/queries/nope", {}, None),  # 404
+    ("GET", "/queries/api/element-by-code?code=A24", {"Accept": "image/png"}, None),  # 406
+    ("GET", "/id/prm-test/A24", {"Accept": "text/turtle"}, None),
+    ("GET", "/id/prm-test/A24", {"Accept": "application/ld+json"}, None),
+    ("GET", "/id/prm-test/A24", {"Accept": "text/html"}, None),
+    ("GET", "/id/prm-test/A24?format=nt", {}, None),
+    ("GET", "/id/prm-test/A24?format=pdf", {}, None),  # 400
+    ("GET", "/id/prm-test/A24", {"Accept": "image/png"}, None),  # 406
+    ("GET", "/id/prm-test/NOPE", {"Accept": "text/turtle"}, None),  # 404 problem
+    ("GET", "/id/prm-test/NOPE", {"Accept": "text/html"}, None),  # 404 page
+    ("GET", "/mappings", {}, None),
+    ("GET", "/mappings", {"Accept": "text/html"}, None),
+    ("GET", "/mappings/nope.txt", {}, None),  # 404
+    ("GET", "/mappings/derived.sssom.tsv?derived=yes", {}, None),  # 400
+    ("GET", "/graphql?query=%7B__typename%7D", {}, None),
+    ("GET", "/graphql?query=%7Bnope%7D", {"Accept": "application/graphql-response+json"}, None),
+    ("GET", "/graphql", {"Accept": "text/html"}, None),  # GraphiQL
+    ("POST", "/graphql", {"Content-Type": "application/json"}, b'{"query": "{ __typename }"}'),
+    ("POST", "/graphql", {"Content-Type": "application/json"}, b'{"query": '),  # 400
+    ("POST", "/graphql", {"Content-Type": "text/plain"}, b"{ __typename }"),  # 415
+    ("POST", "/validate", {"Content-Type": "text/turtle"}, b"<a> <b> <c> ."),
+    ("POST", "/validate?format=turtle", {"Content-Type": "text/turtle"}, b"<a> <b> <c> ."),
+    ("POST", "/validate", {"Content-Type": "text/turtle", "Accept": "text/html"}, b"<a> <b> <c> ."),
+    ("POST", "/validate", {"Content-Type": "text/turtle"}, b"<a> <b"),  # 400 parse error
+    ("POST", "/validate", {"Content-Type": "image/png"}, b"\x89PNG"),  # 415
+    ("GET", "/metrics", {}, None),
+]
+
+
+def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    for template, ops in spec["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "(.+)", re.escape(template))
+        if re.fullmatch(pattern, path) and method.lower() in ops:
+            return dict(ops[method.lower()])
+    raise AssertionError(f"{method} {path}: no operation in the OpenAPI description")
+
+
+def test_openapi_describes_every_status_and_media_type_the_server_answers(api: Client) -> None:
+    """The description said 200 application/json for RDF, SPARQL results, spreadsheets and
+    HTML, 422 for errors the server answers 400, and nothing of 400/404/406/415: a client
+    generated from it (or schemathesis) rejected the server's own answers."""
+    spec = api.http.get("/openapi.json").json()
+    wrong = []
+    for method, url, headers, body in REAL_REQUESTS:
+        r = api.http.request(method, url, headers=headers, content=body)
+        op = _operation(spec, method, url.split("?", 1)[0])
+        documented = op["responses"].get(str(r.status_code)) or op["responses"].get("default")
+        media = r.headers.get("content-type", "").split(";", 1)[0].strip()
+        if documented is None:
+            wrong.append(f"{method} {url}: status {r.status_code} not documented")
+        elif media and media not in documented.get("content", {}):
+            wrong.append(f"{method} {url}: {r.status_code} {media} not documented")
+    assert not wrong, "\n".join(wrong)
+    # FastAPI's 422 HTTPValidationError: request validation errors are answered 400 here
+    assert "HTTPValidationError" not in str(spec)

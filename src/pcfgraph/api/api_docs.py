@@ -11,10 +11,13 @@ policy requires) with the online validator off. ``/redoc`` redirects here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
+
+from pcfgraph.api.errors import problem_responses
 
 PATH = "/docs"
 ASSETS = "/docs/assets"
@@ -27,6 +30,7 @@ def static_dir() -> Path:
 
 def install(app: FastAPI) -> None:
     """Serve ``/docs`` (and its assets) for the app's OpenAPI description; ``/redoc`` to it."""
+    describe_errors(app)
     openapi = app.openapi_url or "/openapi.json"
     page = (
         (static_dir() / "docs.html")
@@ -44,3 +48,41 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(PATH, status_code=308)
 
     app.mount(ASSETS, StaticFiles(directory=str(static_dir())), name="swagger-ui-assets")
+
+
+#: Paths whose errors are not problem+json (GraphQL answers ``{"errors": [...]}``; its route
+#: describes its own responses).
+OWN_ERRORS = ("/graphql",)
+
+
+def describe_errors(app: FastAPI) -> None:
+    """Make the app's OpenAPI description say how errors really look.
+
+    FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters; this
+    app answers request validation errors 400 with problem+json (:mod:`pcfgraph.api.errors`),
+    as every other error (404, 406, 413, 415, 429, 503 ...). Each operation's 422 of that kind
+    goes, and a ``default`` response says that any status it does not list is problem+json."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = make()
+        default = problem_responses(0)[0]
+        default["description"] = "Any other error: application/problem+json"
+        for path, ops in spec.get("paths", {}).items():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                fastapis = responses.get("422", {}).get("content", {}).get("application/json")
+                if fastapis and "HTTPValidationError" in str(fastapis.get("schema")):
+                    del responses["422"]
+                if path not in OWN_ERRORS:
+                    responses.setdefault("default", default)
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" not in str(spec.get("paths")):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

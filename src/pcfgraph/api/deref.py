@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
-from pcfgraph.api.errors import PROBLEM_JSON
+from pcfgraph.api.errors import PROBLEM_JSON, openapi_content, problem_responses
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotFoundError
@@ -36,7 +36,33 @@ OFFERS = ("text/html", *GRAPH_TYPES)
 FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
 
 
-@router.get("/id/{path:path}", summary="A minted IRI: HTML page or RDF description")
+@router.get(
+    "/id/{path:path}",
+    summary="A minted IRI: HTML page or RDF description",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The resource's description, in the negotiated format",
+            "content": openapi_content(*OFFERS),
+        },
+        **problem_responses(400, 406),
+        404: {
+            "description": "Nothing is known about this IRI (an HTML page for browsers)",
+            "content": openapi_content(PROBLEM_JSON, "text/html"),
+        },
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "description": "Overrides the Accept header",
+                "schema": {"type": "string", "enum": list(FORMAT_NAMES)},
+            }
+        ]
+    },
+)
 async def dereference(path: str, request: Request) -> Response:
     state = app_state(request)
     fmt = request.query_params.get("format")

@@ -39,6 +39,37 @@ _TITLES = {
 }
 
 
+#: The OpenAPI schema of every error body of the HTTP API (:func:`problem`).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "stable problem code, e.g. not-found"},
+        "detail": {"type": "string", "description": "what is wrong, in words"},
+        "request_id": {"type": "string"},
+    },
+}
+
+
+def openapi_content(*media_types: str) -> dict[str, dict[str, Any]]:
+    """An OpenAPI ``content`` map of these media types (bodies not described further)."""
+    return {media: {} for media in media_types}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for errors an operation answers with problem+json."""
+    return {
+        status: {
+            "description": _TITLES.get(status, "Error") + " (application/problem+json)",
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
 def request_id(request: Request) -> str:
     rid = getattr(request.state, "request_id", None)
     if not rid:

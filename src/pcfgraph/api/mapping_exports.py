@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
+from pcfgraph.api.errors import problem_responses
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.mappings.export import (
@@ -69,7 +70,8 @@ async def mapping_sets(request: Request) -> Response:
         200: {
             "description": "The mapping set as SSSOM",
             "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
-        }
+        },
+        **problem_responses(400, 404),
     },
 )
 async def mapping_set_file(name: str, request: Request, derived: str = "false") -> Response:

@@ -12,24 +12,49 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
+from pcfgraph.api.errors import openapi_content
 from pcfgraph.audit.inputs.context import CONTEXT_PATH, orgmodel_context
 from pcfgraph.conneg import XLSX_MEDIA_TYPE, by_name
+
+JSONLD = by_name("jsonld").media_type
 
 router = APIRouter(tags=["audit"])
 TEMPLATE_PATH = "/templates/orgmodel.xlsx"
 
 
-@router.get(CONTEXT_PATH, summary="JSON-LD context of the organisational-model vocabulary")
+@router.get(
+    CONTEXT_PATH,
+    summary="JSON-LD context of the organisational-model vocabulary",
+    response_class=Response,
+    responses={200: {"description": "The context", "content": openapi_content(JSONLD)}},
+)
 def context() -> Response:
     body = json.dumps(orgmodel_context(), indent=2, ensure_ascii=False) + "\n"
     return Response(
         content=body.encode("utf-8"),
-        media_type=by_name("jsonld").media_type,
+        media_type=JSONLD,
         headers={"Cache-Control": "public, max-age=3600"},
     )
 
 
-@router.get(TEMPLATE_PATH, summary="Spreadsheet template for organisational models")
+@router.get(
+    TEMPLATE_PATH,
+    summary="Spreadsheet template for organisational models",
+    response_class=Response,
+    responses={200: {"description": "The workbook", "content": openapi_content(XLSX_MEDIA_TYPE)}},
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "example",
+                "in": "query",
+                "required": False,
+                "description": "1, true or yes: the template filled with an example "
+                "organisation (any other value: the empty template)",
+                "schema": {"type": "string"},
+            }
+        ]
+    },
+)
 def template(request: Request) -> Response:
     from pcfgraph.audit.inputs.writer import template_bytes
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from pcfgraph.api.errors import openapi_content, problem_responses
 from pcfgraph.api.sparql_plan import query_store
 from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
@@ -18,6 +19,8 @@ from pcfgraph.errors import InputError
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
+    GRAPH_TYPES,
+    RESULT_TYPES,
     offers_for,
     serialize_boolean,
     serialize_select,
@@ -48,7 +51,18 @@ def list_queries(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/queries/{name:path}", summary="Run one named query; parameters as ?name=value")
+@router.get(
+    "/queries/{name:path}",
+    summary="Run one named query; parameters as ?name=value",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "SPARQL results (SELECT, ASK) or RDF (CONSTRUCT), as negotiated",
+            "content": openapi_content(*RESULT_TYPES, *GRAPH_TYPES),
+        },
+        **problem_responses(400, 404, 406),
+    },
+)
 async def run_named(name: str, request: Request) -> Response:
     state = app_state(request)
     nq = state.catalog.get(name)

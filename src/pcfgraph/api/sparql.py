@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pcfgraph.api.errors import openapi_content, problem_responses
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.api.sparql_plan import (
     QueryPlan,
@@ -57,6 +58,7 @@ from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
+    RESULT_TYPES,
 )
 from pcfgraph.store import EmbeddedStore
 
@@ -66,11 +68,47 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["sparql"])
 
+#: What a SPARQL answer may be (SELECT/ASK results, CONSTRUCT/DESCRIBE graphs), for OpenAPI.
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The query's answer in the negotiated format (GET without a query: "
+        "the service description, or the query page for a browser)",
+        "content": openapi_content(*RESULT_TYPES, *GRAPH_TYPES, "text/html"),
+    },
+    304: {"description": "The client's copy (If-None-Match) is the current answer"},
+    **problem_responses(400, 403, 406, 413, 415, 422, 429, 503),
+}
+
+
+def _parameter(name: str, description: str, *, many: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "array", "items": schema} if many else schema,
+    }
+
+
+_DATASET = [
+    _parameter("default-graph-uri", "A graph of the store for the default graph", many=True),
+    _parameter("named-graph-uri", "A graph of the store available to GRAPH", many=True),
+]
+
 
 # --- /sparql ----------------------------------------------------------------------------------
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET) or the service description")
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query (GET) or the service description",
+    response_class=Response,
+    responses=_ANSWERS,
+    openapi_extra={
+        "parameters": [_parameter("query", "The SPARQL query (none: the description)"), *_DATASET]
+    },
+)
 async def sparql_get(request: Request) -> Response:
     state = app_state(request)
     plan = get_plan(request, state)
@@ -117,7 +155,28 @@ def html_preferred(accept: str | None) -> bool:
     return best_offer(accept, (*GRAPH_TYPES, "text/html")) == "text/html"
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST form or POST direct)")
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST form or POST direct)",
+    response_class=Response,
+    responses=_ANSWERS,
+    openapi_extra={
+        "parameters": _DATASET,
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM_TYPE: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {"query": {"type": "string"}},
+                    }
+                },
+                QUERY_TYPE: {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
 async def sparql_post(request: Request) -> Response:
     state = app_state(request)
     media, url_params = post_media(request)

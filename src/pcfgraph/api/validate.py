@@ -30,8 +30,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from pcfgraph.api.errors import openapi_content, problem_responses
 from pcfgraph.audit.options import audit_options
-from pcfgraph.audit.parse import model_format
+from pcfgraph.audit.parse import MEDIA_TYPES as RDF_MEDIA_TYPES
+from pcfgraph.audit.parse import MODEL_MEDIA_TYPES, model_format
 from pcfgraph.audit.service import audit_rendered
 from pcfgraph.audit.worker import MEDIA_TYPES
 from pcfgraph.config import Settings
@@ -83,10 +85,44 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     return [{"name": name, "data": body, "media_type": media}]
 
 
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
 @router.post(
     "/validate",
     summary="Audit an organisational model against the framework rules",
-    response_description="The audit report (JSON, Turtle sh:ValidationReport, HTML or text)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The audit report (JSON, Turtle sh:ValidationReport, HTML or text)",
+            "content": openapi_content(*REPORT_OFFERS),
+        },
+        **problem_responses(400, 406, 413, 415, 422, 429, 503),
+    },
+    openapi_extra={
+        "parameters": [
+            _query("format", "The report's format: " + ", ".join(MEDIA_TYPES)),
+            _query("name", "The upload's file name (its extension tells its format)"),
+            _query("asOf", "The audit date, YYYY-MM-DD (default: today)"),
+            _query("profile", "A shipped profile: default, strict, no-chargeback"),
+            _query("maxFindings", "At most this many findings in the report"),
+            _query("failOn", "X-Audit-Fails: violation, warning, info or new"),
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                **openapi_content(*RDF_MEDIA_TYPES, *MODEL_MEDIA_TYPES),
+                "multipart/form-data": {"schema": {"type": "object"}},
+            },
+        },
+    },
 )
 async def validate(request: Request) -> Response:
     state: AppState = app_state(request)

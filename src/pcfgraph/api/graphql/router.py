@@ -24,6 +24,7 @@ from typing import Any, cast
 from cross_web import HTTPException
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -174,5 +175,62 @@ def install(app: FastAPI) -> None:
     )
     router.max_variables_depth = settings.graphql_max_variables_depth
     router.max_variables_bytes = settings.graphql_max_variables_bytes
+    describe(router)
     app.include_router(router)
     app.mount(ASSETS, StaticFiles(directory=str(static_dir())), name="graphiql-assets")
+
+
+_GRAPHQL_ERRORS = {"schema": {"type": "object", "required": ["errors"]}}
+
+
+def describe(router: GraphQLRouter) -> None:
+    """What ``/graphql`` really answers, for the app's OpenAPI description (strawberry's
+    routes said 200 ``application/json`` only, and a 404 this app never answers)."""
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {
+            "description": "The GraphQL response (data and/or errors)",
+            "content": {"application/json": {}, GRAPHQL_RESPONSE: {}},
+        },
+        400: {
+            "description": "A request that is no GraphQL operation (JSON that does not parse, "
+            "a refused batch ...), or, for application/graphql-response+json, one that fails "
+            'before execution: {"errors": [...]}',
+            "content": {"application/json": _GRAPHQL_ERRORS, GRAPHQL_RESPONSE: _GRAPHQL_ERRORS},
+        },
+    }
+    operation = {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string"},
+            "variables": {"type": ["object", "null"]},
+            "operationName": {"type": ["string", "null"]},
+            "extensions": {"type": ["object", "null"]},
+        },
+    }
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        route.responses = dict(answers)
+        if "POST" in (route.methods or ()):
+            route.responses[415] = {
+                "description": "A POST whose Content-Type is not application/json",
+                "content": {"application/json": _GRAPHQL_ERRORS},
+            }
+            route.openapi_extra = {
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": operation}},
+                }
+            }
+        else:
+            if router.graphql_ide:
+                route.responses[200] = {
+                    "description": "The GraphQL response; GraphiQL for a browser's Accept",
+                    "content": {**answers[200]["content"], "text/html": {}},
+                }
+            route.openapi_extra = {
+                "parameters": [
+                    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                    for name in ("query", "variables", "operationName", "extensions")
+                ]
+            }
