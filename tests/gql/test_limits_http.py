@@ -278,6 +278,21 @@ def test_resolver_errors_are_masked_with_request_id(small, monkeypatch, caplog):
     assert any("abc123" in rec.getMessage() and rec.exc_info for rec in caplog.records)
 
 
+def test_a_document_too_complex_to_validate_is_told_so():
+    """graphql-core stops validating a document whose fields it would compare too often
+    (here 900 ``__typename`` under the token limit) and said only "Validation aborted.":
+    nothing a client could act on. The error says what to change, with a code."""
+    client = Client(graphql_release(1))
+    many = "{ " + " ".join(["__typename"] * 900) + " }"
+    for text in (many, many + " " * 20_000):  # kept by the document cache, and not
+        (err,) = client.errors(text)
+        assert err["extensions"]["code"] == "query-too-complex", err
+        assert "too complex" in err["message"] and "fewer" in err["message"], err
+    r = client.post(many, headers={"Accept": "application/graphql-response+json"})
+    assert r.status_code == 400
+    assert client.data("{ __typename __typename }") == {"__typename": "Query"}
+
+
 def test_introspection_switch():
     q = "{ __schema { queryType { name } } }"
     on = Client(graphql_release(1))

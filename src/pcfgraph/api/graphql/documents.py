@@ -11,6 +11,8 @@ level), the parsed document and its validation errors of the last ``maxsize`` qu
 * A document that fails to parse is left to strawberry's own parse, which reports the error.
 * A document of several operations without ``operationName`` is an error
   (:func:`operation_not_chosen`).
+* Every document is validated here (:func:`validated`), cached or not, so graphql-core's
+  bare "Validation aborted." (its own complexity budgets spent) is told in words.
 """
 
 from __future__ import annotations
@@ -100,13 +102,35 @@ class DocumentCache(SchemaExtension):
             and rules
         ):
             if entry.rules != rules or entry.errors is None:
-                entry.errors = validate_document(ctx.schema._schema, entry.document, rules)
+                entry.errors = validated(ctx, entry.document, rules)
                 entry.rules = rules
             ctx.pre_execution_errors = list(entry.errors)
+        elif ctx.graphql_document is not None and ctx.pre_execution_errors is None and rules:
+            ctx.pre_execution_errors = validated(ctx, ctx.graphql_document, rules)
         unchosen = operation_not_chosen(ctx)
         if unchosen is not None:
             ctx.pre_execution_errors = [*(ctx.pre_execution_errors or []), unchosen]
         yield
+
+
+#: What graphql-core's "Validation aborted." means (its budget of field comparisons or of
+#: fragment work spent, or a recursion too deep), in words a client can act on.
+TOO_COMPLEX = (
+    "Validation aborted: the document is too complex to validate (too many fields to compare "
+    "with each other, or fragments spread too often); send fewer repeated fields, aliases or "
+    "fragment spreads"
+)
+
+
+def validated(ctx: ExecutionContext, document: DocumentNode, rules: Any) -> list[GraphQLError]:
+    """strawberry's validation of ``document``, with graphql-core's bare "Validation
+    aborted." said as :data:`TOO_COMPLEX` (code ``query-too-complex``)."""
+    return [
+        GraphQLError(TOO_COMPLEX, extensions={"code": "query-too-complex"})
+        if error.message == "Validation aborted."
+        else error
+        for error in validate_document(ctx.schema._schema, document, rules)
+    ]
 
 
 def operation_not_chosen(ctx: ExecutionContext) -> GraphQLError | None:
