@@ -475,6 +475,41 @@ def test_cors(client: httpx.Client) -> None:
     assert "access-control-allow-origin" not in r.headers
 
 
+def test_cors_lets_a_page_read_the_headers_the_api_answers_with(client: httpx.Client) -> None:
+    """A cross-origin page reads only the response headers CORS exposes: it could not read
+    POST /validate's X-Audit-Conforms / X-Audit-Fails (its verdict), a download's
+    Content-Disposition (its file name), the ETag of a /sparql answer or an /id resource's
+    canonical Link, and a conditional request (If-None-Match) was refused at preflight."""
+    origin = {"Origin": "https://example.org"}
+    r = client.get("/sparql", params={"query": "ASK {}"}, headers=origin)
+    exposed = {h.strip().lower() for h in r.headers["access-control-expose-headers"].split(",")}
+    assert {
+        "x-request-id",
+        "retry-after",
+        "x-audit-conforms",
+        "x-audit-fails",
+        "content-disposition",
+        "etag",
+        "link",
+    } <= exposed
+    assert "etag" in r.headers
+    pre = client.options(
+        "/sparql",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert pre.status_code == 200, pre.text
+    again = client.get(
+        "/sparql",
+        params={"query": "ASK {}"},
+        headers={**origin, "If-None-Match": r.headers["etag"]},
+    )
+    assert again.status_code == 304
+
+
 # --- the sandbox ------------------------------------------------------------------------------
 
 

@@ -437,7 +437,17 @@ def install(app: FastAPI) -> None:
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Accept", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_headers=["Accept", "Content-Type", "X-Request-ID", "If-None-Match"],
+            # what a page must read: the request id, a refusal's wait, an audit's verdict,
+            # a download's file name, a /sparql answer's ETag, an /id resource's canonical IRI
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "X-Audit-Conforms",
+                "X-Audit-Fails",
+                "Content-Disposition",
+                "ETag",
+                "Link",
+            ],
             max_age=600,
         )

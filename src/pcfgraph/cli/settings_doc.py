@@ -211,7 +211,9 @@ MEANINGS: dict[str, str] = {
     "`terminationGracePeriodSeconds`, systemd `TimeoutStopSec`) less those 10 s.",
     "cors_origins": "Comma-separated origins allowed by CORS, each as a browser sends it "
     "(`scheme://host[:port]`, no path or slash at the end: one with either never matched), "
-    "or `*`. Empty: no CORS headers.",
+    "or `*`. Empty: no CORS headers. Pages of those origins may send `Accept`, `Content-Type`, "
+    "`X-Request-ID` and `If-None-Match` and read `X-Request-ID`, `Retry-After`, "
+    "`X-Audit-Conforms`, `X-Audit-Fails`, `Content-Disposition`, `ETag` and `Link`.",
     "log_level": "Log level of the `pcfgraph.*` loggers: debug, info, warning, error or critical "
     "(any case).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
