@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -291,6 +292,25 @@ def test_a_document_too_complex_to_validate_is_told_so():
     r = client.post(many, headers={"Accept": "application/graphql-response+json"})
     assert r.status_code == 400
     assert client.data("{ __typename __typename }") == {"__typename": "Query"}
+
+
+def test_a_post_body_over_max_body_bytes_is_refused_413():
+    """docs/settings.md bounds GraphQL bodies by max_body_bytes (413), as SPARQL's; /graphql
+    read and parsed any body (a valid operation padded to 5 MB ran). Refused whether the
+    size is declared (Content-Length) or only streamed, before JSON parsing."""
+    client = Client(graphql_release(1), Settings(max_body_bytes=2048))
+    padded = json.dumps({"query": "{ __typename }", "extensions": {"pad": "x" * 3000}}).encode()
+    headers = {"Content-Type": "application/json"}
+    for body in (padded, iter([padded[:1500], padded[1500:]])):
+        r = client.http.post("/graphql", content=body, headers=headers)
+        assert r.status_code == 413, r.text
+        (err,) = r.json()["errors"]
+        assert "2048-byte limit" in err["message"] and "max_body_bytes" in err["message"]
+    small = json.dumps({"query": "{ __typename }", "extensions": {"pad": "x" * 1000}})
+    r = client.http.post("/graphql", content=small.encode(), headers=headers)
+    assert r.status_code == 200 and r.json() == {"data": {"__typename": "Query"}}
+    r = client.http.post("/graphql", content=padded, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415  # the media type is still checked first
 
 
 def test_introspection_switch():

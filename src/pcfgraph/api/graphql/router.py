@@ -9,7 +9,7 @@ self-hosted GraphiQL.
 * Transport errors are JSON ``{"errors": [{"message": ...}]}`` with their 4xx status, each
   naming the problem: JSON that does not parse (the body, or which query parameter, with
   line and column), a body that is no operation, batching refused, a POST that is not
-  ``application/json`` (415).
+  ``application/json`` (415), a body over ``max_body_bytes`` (413, before it is all read).
 * A browser (``Accept: text/html``) GET gets GraphiQL, whose scripts and styles are served
   from ``/graphql/assets/`` (vendored in ``api/static/graphiql``; no CDN).
 * Every answer says ``Vary: Accept`` (the media type, the status and GraphiQL depend on it).
@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import Message, Receive
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET
 
@@ -36,6 +37,8 @@ from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
 from pcfgraph.conneg import best_offer, by_name
+from pcfgraph.errors import PayloadTooLarge
+from pcfgraph.http.bodies import read_body
 from pcfgraph.runtime import app_state
 
 PATH = "/graphql"
@@ -56,9 +59,10 @@ def _wants_graphql_response(request: Request) -> bool:
 
 
 class PcfgraphGraphQLRouter(GraphQLRouter):
-    #: Limits on request JSON (set by :func:`install` from the settings).
+    #: Limits on request JSON and bodies (set by :func:`install` from the settings).
     max_variables_depth = 16
     max_variables_bytes = 65536
+    max_body_bytes = 4 * 1024 * 1024
 
     def parse_json(self, data: str | bytes) -> Any:
         """strawberry's, with what and where: "Unable to parse request body as JSON" was all."""
@@ -78,7 +82,7 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
         was refused)."""
         if request.method == "GET":
             return await super().parse_http_body(request)
-        given = (request.content_type or "").split(";", 1)[0].strip().lower()
+        given = _media_type(request)
         if given != "application/json" and not (
             self.multipart_uploads_enabled and given == "multipart/form-data"
         ):
@@ -115,6 +119,17 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
         if not isinstance(request, Request):
             return await super().run(request, context=context, root_value=root_value)
         try:
+            if request.method == "POST" and _media_type(request) == "application/json":
+                # read under max_body_bytes (413 before and while reading), not whole
+                body = await read_body(request, self.max_body_bytes)
+                request = Request(request.scope, _replaying(body, request.receive))
+        except PayloadTooLarge as exc:
+            return JSONResponse(
+                {"errors": [{"message": str(exc)}]},
+                status_code=exc.http_status,
+                headers={"X-Request-ID": request_id(request)},
+            )
+        try:
             response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
             return JSONResponse(
@@ -135,6 +150,23 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             if isinstance(context, GraphQLContext) and not context.executed:
                 response.status_code = 400
         return response
+
+
+def _media_type(request: Any) -> str:
+    """The request's media type, in lower case and without parameters ("" when none)."""
+    content_type = request.headers.get("content-type") or ""
+    return str(content_type).split(";", 1)[0].strip().lower()
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """An ASGI ``receive`` that gives ``body`` (already read) first, then ``receive``'s
+    messages (a disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 class _LowerCaseContentType:
@@ -175,6 +207,7 @@ def install(app: FastAPI) -> None:
     )
     router.max_variables_depth = settings.graphql_max_variables_depth
     router.max_variables_bytes = settings.graphql_max_variables_bytes
+    router.max_body_bytes = settings.max_body_bytes
     describe(router)
     app.include_router(router)
     app.mount(ASSETS, StaticFiles(directory=str(static_dir())), name="graphiql-assets")
@@ -212,6 +245,10 @@ def describe(router: GraphQLRouter) -> None:
             continue
         route.responses = dict(answers)
         if "POST" in (route.methods or ()):
+            route.responses[413] = {
+                "description": "A body over max_body_bytes",
+                "content": {"application/json": _GRAPHQL_ERRORS},
+            }
             route.responses[415] = {
                 "description": "A POST whose Content-Type is not application/json",
                 "content": {"application/json": _GRAPHQL_ERRORS},
