@@ -92,6 +92,26 @@ def test_build_release_directory_and_files(tmp_path: Path, umask: int) -> None:
         assert mode(path) == (0o777 if path.is_dir() else 0o666) & ~umask, path
 
 
+def test_build_from_the_cached_release_gets_this_umask(tmp_path: Path, umask: int) -> None:
+    """``pcfgraph build`` publishes the cached release by hard links (publish_copy): the
+    files kept the mode of the cache entry, so a release built under umask 022 from an entry
+    made under 077 was 0600, and under 077 from an entry made under 022 world-readable."""
+    from pcfgraph.release import load_release, publish_copy
+
+    store = EmbeddedStore()
+    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
+    for entry_umask in (0o077, 0o002):
+        os.umask(entry_umask)
+        entry = tmp_path / f"cache-{entry_umask:o}"
+        write_release(store, entry, {})
+        os.umask(umask)
+        out = tmp_path / f"release-{entry_umask:o}"
+        publish_copy(load_release(entry), out)
+        for path in [out, *out.rglob("*")]:
+            assert mode(path) == (0o777 if path.is_dir() else 0o666) & ~umask, path
+        assert load_release(out).manifest == load_release(entry).manifest
+
+
 @pytest.mark.parametrize("fmt", ["turtle", "csv"])
 def test_export(tmp_path: Path, mini_release: Path, umask: int, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"

@@ -18,12 +18,14 @@ is a half-written directory at either name.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 import weakref
@@ -37,6 +39,7 @@ import pyoxigraph as ox
 
 from pcfgraph import __version__
 from pcfgraph.errors import ReleaseError
+from pcfgraph.files import file_mode
 from pcfgraph.queries import NamedQuery
 from pcfgraph.store import EmbeddedStore
 
@@ -240,7 +243,10 @@ def copy_release_dir(source: Path, tmp: Path) -> dict[str, Any]:
     """Fill the (unpublished) directory ``tmp`` with the files of the published release
     ``source``: hard links where the file system allows (release files are never rewritten
     in place), else copies. ``pcfgraph build`` publishes the cached release this way instead
-    of writing the same graph, store and index a second time."""
+    of writing the same graph, store and index a second time. A link shares its source's
+    mode, so a file is linked only when that is the mode this process's umask gives (an entry
+    cached under another umask is copied: new files get the umask)."""
+    wanted = file_mode()
     for item in sorted(source.rglob("*")):
         target = tmp / item.relative_to(source)
         if item.is_dir():
@@ -248,10 +254,11 @@ def copy_release_dir(source: Path, tmp: Path) -> dict[str, Any]:
             continue
         if item.name == "LOCK":
             continue
-        try:
-            os.link(item, target)
-        except OSError:
-            shutil.copy2(item, target)
+        if stat.S_IMODE(item.stat().st_mode) == wanted:
+            with contextlib.suppress(OSError):
+                os.link(item, target)
+                continue
+        shutil.copyfile(item, target)
     _fsync_dir(tmp)
     manifest: dict[str, Any] = json.loads((tmp / MANIFEST_FILE).read_text(encoding="utf-8"))
     return manifest
