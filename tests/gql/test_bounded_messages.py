@@ -38,7 +38,7 @@ def test_quoted_is_repr_when_short_and_cut_when_long() -> None:
         ),
         (
             "query($v: String!) { element(iri: $v) { id } }",
-            f"parameter 'element' expects iri, got {SHOWN}",
+            f"iri {SHOWN} is not an IRI",
         ),
     ],
 )

@@ -55,6 +55,19 @@ def test_ambiguous_and_unknown_lookups_are_clear_errors(gql):
     assert "exactly one" in err["message"]
 
 
+def test_a_malformed_id_or_iri_is_named_by_its_argument(gql):
+    """A text that cannot be an IRI was refused in the words of the named query under the
+    lookup: "parameter 'element' expects iri, got ..." (no argument of element() is called
+    element; for an id it showed the IRI built from it). An iri is told it is no IRI; an id
+    that makes no IRI names no element, as any other unknown id."""
+    (err,) = gql.errors('{ element(iri: "not an iri") { id } }')
+    assert err["message"] == "iri 'not an iri' is not an IRI"
+    assert err["extensions"]["code"] == "bad-input"
+    (err,) = gql.errors('{ element(id: "prm-test/A 24") { id } }')
+    assert err["message"] == "no element 'prm-test/A 24'"
+    assert err["extensions"]["code"] == "not-found"
+
+
 def test_tree_navigation(gql):
     q = f"""{{ element(code: "8.1.10", framework: "{APQC}") {{
         parent {{ code }} ancestors {{ code }} children {{ code parent {{ code }} }}

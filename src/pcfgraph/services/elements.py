@@ -340,7 +340,14 @@ def element_by(
         what = f"PCF ID {pcf_id}" + (f" in framework {quoted(framework)}" if framework else "")
     else:
         target = iri if iri is not None else iri_from_element_id(str(id))
-        hits = _lookup(reader, "api/element-by-iri", {"element": target, "framework": framework})
+        try:
+            hits = _lookup(
+                reader, "api/element-by-iri", {"element": target, "framework": framework}
+            )
+        except InputError:  # the text makes no IRI: said by the argument it came in
+            if iri is not None:
+                raise InputError(f"iri {quoted(iri)} is not an IRI") from None
+            raise NotFoundError(f"no element {quoted(id)}") from None
         what = f"element {quoted(id)}" if id is not None else f"element {_iri_shown(target)}"
     if not hits:
         raise NotFoundError(f"no {what}")
