@@ -223,3 +223,30 @@ def test_a_store_snapshot_is_removed_by_the_process_that_made_it_only(tmp_path: 
     assert snapshot.is_dir()
     del release
     assert not snapshot.exists()
+
+
+def test_a_directory_that_is_not_a_release_is_never_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph build -o mydocs`` renamed the user's existing ``mydocs`` aside, put the
+    release in its place and deleted the old one, files and all. Only an empty directory or
+    a release (it has a manifest) may be replaced; anything else is refused before the build
+    (exit 2), and nothing in it is touched."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+    from pcfgraph.errors import InputError
+
+    mine = tmp_path / "mydocs"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("important", encoding="utf-8")
+    with pytest.raises(InputError, match=r"mydocs.*not a pcfgraph release"):
+        write_release(small_store(), mine, {})
+    assert run_main(main, ["build", "-o", str(mine)]) == 2
+    assert "not a pcfgraph release" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["thesis.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydocs"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_release(small_store(), empty, {})  # a directory made for it
+    again = write_release(small_store(), empty, {})  # and a release, replaced
+    assert load_release(empty).release_id == again["release_id"]

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from pcfgraph import __version__
-from pcfgraph.errors import ReleaseError
+from pcfgraph.errors import InputError, ReleaseError
 from pcfgraph.files import file_mode
 from pcfgraph.queries import NamedQuery
 from pcfgraph.store import EmbeddedStore
@@ -303,10 +303,27 @@ def publish_copy(release: Release, out_dir: Path, *, verified: bool = False) -> 
     )
 
 
+def check_replaceable(out_dir: Path) -> None:
+    """Refuse ``out_dir`` when publishing there would destroy what is not a release: it
+    exists and is neither an empty directory nor a release (one with a manifest). A release
+    replaces its directory whole, so ``-o ~/Documents`` would have deleted the documents."""
+    if not out_dir.exists() or (out_dir / MANIFEST_FILE).is_file():
+        return
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a directory; choose another -o")
+    if any(out_dir.iterdir()):
+        raise InputError(
+            f"{out_dir}: not a pcfgraph release (no {MANIFEST_FILE}) and not empty; a release "
+            "replaces its directory whole, so choose a new or empty directory"
+        )
+
+
 def publish_release_dir(out_dir: Path, fill: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
     """Fill a fresh temporary sibling of ``out_dir`` with ``fill`` and rename it into place
-    (the replaced release waits at :func:`previous_dir` until the new one is there)."""
+    (the replaced release waits at :func:`previous_dir` until the new one is there); a
+    directory that is not a release is refused (:func:`check_replaceable`)."""
     out_dir = out_dir.resolve()
+    check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(out_dir)
     tmp = make_temp_dir(out_dir.parent, f".{out_dir.name}.")

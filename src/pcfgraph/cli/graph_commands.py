@@ -19,7 +19,7 @@ from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
-from pcfgraph.release import Release, publish_copy
+from pcfgraph.release import Release, check_replaceable, publish_copy
 from pcfgraph.release_cache import open_release
 from pcfgraph.store import SelectResult
 
@@ -113,6 +113,7 @@ def build(
     from pcfgraph.sources import ExtraSources
 
     started = time.perf_counter()
+    check_replaceable(out_dir.resolve())  # before the build, not after it
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
     steps = BuildSteps()  # on a terminal: the step the build is in, after the import's bar
     try:
