@@ -111,6 +111,28 @@ def test_get_post_form_and_post_direct_agree_with_the_store(
         assert rows_of(r.content, ox.QueryResultsFormat.JSON) == want
 
 
+def test_a_query_file_saved_with_a_byte_order_mark_is_answered(
+    client: httpx.Client, store: ox.Store
+) -> None:
+    """Editors on Windows save UTF-8 files with a byte order mark; ``curl --data-binary
+    @query.rq`` sends it, and the query was refused at line 1, column 1 ("Expected
+    {SelectQuery | ConstructQuery | DescribeQuery | AskQuery}") though it reads right."""
+    want = expected_rows(store, CODES_QUERY)
+    marked = "\ufeff" + CODES_QUERY
+    answers = [
+        client.post(
+            "/sparql",
+            content=marked.encode(),
+            headers={"Content-Type": "application/sparql-query"},
+        ),
+        client.post("/sparql", data={"query": marked}),
+        client.get("/sparql", params={"query": marked}),
+    ]
+    for r in answers:
+        assert r.status_code == 200, r.text
+        assert rows_of(r.content, ox.QueryResultsFormat.JSON) == want
+
+
 @pytest.mark.parametrize(
     ("accept", "media", "fmt"),
     [

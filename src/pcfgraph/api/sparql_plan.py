@@ -106,6 +106,7 @@ def plan_query(
     settings = state.settings
     default_graphs = many_params(params, "default-graph-uri")
     named_graphs = many_params(params, "named-graph-uri")
+    query = query.removeprefix("\ufeff")  # a query file saved with a byte order mark
     if not query.strip():
         raise InputError("the query is empty", code="missing-query")
     checked = checked_text(state, query, default_graphs, named_graphs)
