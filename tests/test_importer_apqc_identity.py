@@ -162,6 +162,17 @@ def test_statement_in_title_rows(tmp_path: Path) -> None:
     assert "title rows" in r.version_from
 
 
+def test_an_edition_without_latin_letters_is_refused_saying_why(tmp_path: Path) -> None:
+    """'--edition 日本' was refused as "must contain letters or digits": it does; its IRI is
+    made of Latin letters and digits (accents dropped: "Café" is "cafe"), which it has none of."""
+    p = build(tmp_path / "workbook.xlsx")
+    with pytest.raises(WorkbookError, match=r"Latin letters or digits .*'日本'"):
+        import_workbook(p, edition="日本", version="1.0", progress=False)
+    assert import_workbook(p, edition="Café", version="1.0", progress=False).framework_id == (
+        "apqc-pcf-cafe-1.0"
+    )
+
+
 def test_neither_edition_nor_version(tmp_path: Path) -> None:
     with pytest.raises(WorkbookError, match=r"could not determine the edition and version"):
         import_workbook(build(tmp_path / "workbook.xlsx"), progress=False)

@@ -54,7 +54,10 @@ def _apqc_framework(
     try:
         fid = iris.apqc_framework_id(edition, version)
     except ValueError:
-        raise InputError(f"edition must contain letters or digits, got {quoted(edition)}") from None
+        raise InputError(
+            "edition must contain Latin letters or digits (its IRIs are made of them, accents "
+            f"dropped), got {quoted(edition)}"
+        ) from None
     if framework is not None and str(framework) != fid:
         raise InputError(
             f"framework {quoted(framework)} and edition/version ({quoted(fid)}) disagree"

@@ -337,7 +337,10 @@ def _check_slug(edition: str) -> None:
     try:
         iris.slug(edition)
     except ValueError:
-        raise WorkbookError(f"edition must contain letters or digits, got {edition!r}") from None
+        raise WorkbookError(
+            "edition must contain Latin letters or digits (its IRIs are made of them, accents "
+            f"dropped), got {edition!r}"
+        ) from None
 
 
 def _agree(claims: list[Claim], what: str, key: Any) -> Claim | None:
