@@ -256,5 +256,8 @@ def test_the_word_searched_for_ranks_above_its_synonyms() -> None:
     assert codes[len(literal) :] == ["1.2.5.10", "A9", "T1"]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert [h.field for h in hits[-3:]] == ["name", "altLabel", "definition"]
+    # what matched is said as it is: the typed word, or the synonym ("customer = client")
+    assert {h.matched_on for h in hits[: len(literal)]} == {"name"}
+    assert hits[len(literal)].matched_on == "name (customer = client)"
     client = [h.element.code for h in index.search("client", limit=100)]
     assert client[0] == "1.2.5.10" and set(client[1:32]) == literal

@@ -116,7 +116,7 @@ def text_hit(
         matched_on = f'altLabel "{plain}"'
     elif column == "definition" and not _in_definition(shown, r["definition"] or ""):
         matched_on = "description"  # the longer description shares the definition's field
-    if expansions and column != "alt":
+    if expansions and column != "alt" and tier != 1:  # tier 1: the name has the words typed
         matched_on += " (" + "; ".join(expansions) + ")"
     score = TIER_SCORE[tier] + min(99.9, max(0.0, -float(r["rank"])))
     return SearchHit(
