@@ -476,6 +476,10 @@ def test_a_syntax_error_before_an_undeclared_prefix_is_reported_first(
             "ASK {} LIMIT 99999999999999999999999",
             "The query limit should be a non negative integer",
         ),
+        # rdflib's parser said "Expected SelectQuery" at the start of the group, and the
+        # lexer read the inside of the first as an undeclared prefix 'https:'
+        ("SELECT * WHERE {\n  ?s <https://example.org/a b> ?o }", "IRI parsing failed"),
+        ('SELECT ("a"^^<b c> AS ?x) {}', "IRI parsing failed"),
     ],
 )
 def test_the_engines_own_explanation_is_the_message(

@@ -291,7 +291,8 @@ def _where(text: str, pos: int) -> str:
 
 def undeclared_prefix(text: str) -> tuple[str, int, int] | None:
     """The first prefixed name of ``text`` whose prefix no ``PREFIX`` declares, as (prefix,
-    line, column of the name), or None. Blank node labels (``_:b``) are not prefixed names.
+    line, column of the name), or None. Blank node labels (``_:b``) are not prefixed names,
+    nor is the inside of an IRI the lexer could not read (``<https://example.org/a b>``).
     For the message of a query the engine refused: pyoxigraph names an undeclared prefix
     only in some places, and elsewhere reports what it expected instead (``xsd:integer`` in
     a FILTER: "expected ENCODE_FOR_URI")."""
@@ -302,7 +303,7 @@ def undeclared_prefix(text: str) -> tuple[str, int, int] | None:
             prefix = tok.text.partition(":")[0]
             if after_prefix:
                 declared.add(prefix)
-            elif prefix != "_" and prefix not in declared:
+            elif prefix != "_" and prefix not in declared and text[tok.pos - 1 : tok.pos] != "<":
                 line = text.count("\n", 0, tok.pos) + 1
                 return prefix, line, tok.pos - (text.rfind("\n", 0, tok.pos) + 1) + 1
         after_prefix = tok.kind == "word" and tok.text.upper() == "PREFIX"

@@ -179,13 +179,15 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
     message = str(exc)
     m = _OX_POS.search(message)
     engine_at = (int(m.group(1)), int(m.group(2))) if m else None
+    said = engine_sentences(m.group(3)) if m else None
     found: ParseError | None = None
-    try:
-        check_syntax(text)
-    except ParseError as rdflib_error:
-        if rdflib_error.line is not None:
-            rdflib_error.code = "syntax-error"
-            found = rdflib_error
+    if said is None:  # the engine says what it expected, not why: rdflib's parser says where
+        try:
+            check_syntax(text)
+        except ParseError as rdflib_error:
+            if rdflib_error.line is not None:
+                rdflib_error.code = "syntax-error"
+                found = rdflib_error
     undeclared = undeclared_prefix(text)
     if undeclared is not None:
         # reported unless the parsers found an error before it (which may be its cause)
@@ -207,7 +209,7 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
         return found
     if m:
         return ParseError(
-            f"SPARQL syntax error: {engine_message(m.group(3))}",
+            f"SPARQL syntax error: {said or m.group(3)}",
             line=int(m.group(1)),
             column=int(m.group(2)),
             source="query",
@@ -221,17 +223,19 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
 _OX_ALTERNATIVE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]|[^,]+)""")
 
 
-def engine_message(text: str) -> str:
-    """pyoxigraph's message, or the explanations it gives among what it expected: it lists
-    its own sentences ("The SELECT contains a variable that is unbound", "The query limit
-    should be a non negative integer", "Duplicated variable name in SELECT") as
-    alternatives of "expected one of", beside pages of character classes."""
-    head = "expected one of "
-    if not text.startswith(head):
-        return text
+def engine_sentences(text: str) -> str | None:
+    """The explanations pyoxigraph gives among what it expected, None when it gives none: it
+    lists its own sentences ("The SELECT contains a variable that is unbound", "IRI parsing
+    failed", "Duplicated variable name in SELECT") as alternatives of "expected one of" (or
+    of "expected"), beside pages of character classes. Where it gives one it points at the
+    problem (rdflib's parser, asked otherwise, said "Expected SelectQuery" at the start of
+    the group for an IRI with a space)."""
+    head = next((h for h in ("expected one of ", "expected ") if text.startswith(h)), None)
+    if head is None:
+        return None
     found = (a.strip() for a in _OX_ALTERNATIVE.findall(text, len(head)))
     said = [a for a in found if " " in a and not a.startswith(('"', "["))]
-    return "; ".join(said) if said else text
+    return "; ".join(said) if said else None
 
 
 def _too_many(max_rows: int, what: str) -> ResultTooLarge:
