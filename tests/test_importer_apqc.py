@@ -363,6 +363,32 @@ def test_error_metric_for_absent_element(tmp_path: Path) -> None:
     assert (err.sheet, err.row, err.column) == ("Metrics", 2, "Process Element ID")
 
 
+def test_a_metric_or_glossary_row_whose_hierarchy_id_disagrees_is_warned(tmp_path: Path) -> None:
+    """A Metrics or glossary row for PCF ID 20608 saying hierarchy ID '9.9' (the element is
+    '8.1': a mis-edited workbook) was taken silently. It is still attached by PCF ID (the
+    identity), with a warning naming sheet, row and both hierarchy IDs."""
+    metrics = [HMETRICS, [20608, "9.9", "x", "Cycle Time", 1, "m", "f", "days"]]
+    glossary = [HGLOSSARY, [20609, "8.1.2", "x", "Understanding."]]
+    rows = [row[:6] for row in BASIC_74]
+    p = workbook(
+        tmp_path / "apqc-pcf-cross-industry-7.4.xlsx",
+        {"Combined": rows, "Metrics": metrics, "Glossary terms": glossary},
+    )
+    result = import_workbook(p, progress=False)
+    assert result.metrics == 1 and result.graph.value(E(20609), SKOS.definition) is not None
+    assert {w for w in result.warnings if "attached by PCF ID" in w} == {
+        "sheet 'Metrics', row 2, column 'Hierarchy ID': '9.9', but PCF ID 20608 is '8.1' "
+        "in the element sheets; attached by PCF ID",
+        "sheet 'Glossary terms', row 2, column 'Hierarchy ID': '8.1.2', but PCF ID 20609 is "
+        "'8.1.1' in the element sheets; attached by PCF ID",
+    }
+    agreeing = [HMETRICS, [20608, "8.1", "x", "Cycle Time", 1, "m", "f", "days"]]
+    p = workbook(
+        tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", {"Combined": rows, "Metrics": agreeing}
+    )
+    assert not [w for w in import_workbook(p, progress=False).warnings if "by PCF ID" in w]
+
+
 def test_error_no_edition_version(tmp_path: Path) -> None:
     p = workbook(tmp_path / "workbook.xlsx", {"Combined": BASIC_74})
     with pytest.raises(WorkbookError, match="--edition"):

@@ -77,7 +77,8 @@ def read_workbook(wb: Any, limits: ArchiveLimits, tick: Tick) -> WorkbookRows:
     elements = _read_elements(wb, limits, tick, titles)
     _check_tree(elements)
     _read_glossary(wb, limits, tick, elements, warnings)
-    metrics = _read_metrics(wb, limits, tick, {e.pcf_id for e in elements})
+    hids = {e.pcf_id: e.hierarchy_id for e in elements}
+    metrics = _read_metrics(wb, limits, tick, hids, warnings)
     return WorkbookRows(elements, metrics, titles, warnings)
 
 
@@ -202,12 +203,28 @@ def _read_glossary(
                 f"sheet {sheet!r}, row {row_no}: PCF ID {pcf_id} is not an element; skipped"
             )
             continue
+        _check_hierarchy_id(cells, e.hierarchy_id, pcf_id, table, row_no, warnings)
         if e.definition is None and not blank(cells.get("definition")):
             e.definition = normalise_space(cells["definition"])
 
 
+def _check_hierarchy_id(
+    cells: dict[str, Any], hid: str, pcf_id: int, table: Table, row_no: int, warnings: list[str]
+) -> None:
+    """Warn when a row keyed by PCF ID states another hierarchy ID than the element's (a
+    mis-edited workbook: the row is still attached by PCF ID, the identity)."""
+    stated = cells.get("hierarchy_id")
+    if blank(stated) or normalise_space(str(stated)) == hid:
+        return
+    warnings.append(
+        f"sheet {table.sheet!r}, row {row_no}, column {table.name('hierarchy_id')!r}: "
+        f"{normalise_space(str(stated))!r}, but PCF ID {pcf_id} is {hid!r} in the element "
+        "sheets; attached by PCF ID"
+    )
+
+
 def _read_metrics(
-    wb: Any, limits: ArchiveLimits, tick: Tick, element_ids: set[int]
+    wb: Any, limits: ArchiveLimits, tick: Tick, hids: dict[int, str], warnings: list[str]
 ) -> list[Metric]:
     sheet = find_sheet(wb.sheetnames, "metrics", "measures")
     if sheet is None:
@@ -228,7 +245,7 @@ def _read_metrics(
         metric_id = int_cell(
             cells["metric_id"], "Metric ID", sheet, row_no, table.name("metric_id")
         )
-        if element_id not in element_ids:
+        if element_id not in hids:
             raise WorkbookError(
                 f"metric {metric_id} is listed for PCF ID {element_id}, "
                 "which is not an element of this workbook",
@@ -244,6 +261,7 @@ def _read_metrics(
                 column=table.name("metric_id"),
             )
         seen[metric_id] = row_no
+        _check_hierarchy_id(cells, hids[element_id], element_id, table, row_no, warnings)
         metrics.append(
             Metric(
                 sheet=sheet,
