@@ -141,6 +141,26 @@ def test_batching_refused_unless_allowed(small):
     assert [list(x["data"]["frameworks"][0]) for x in r.json()] == [["id"], ["title"]]
 
 
+def test_a_batch_over_the_limit_says_the_limit():
+    """docs/graphql.md allows at most 10 operations per batch; an 11th was refused with
+    strawberry's "Too many operations", which said neither how many were sent nor the
+    limit."""
+    allowed = Client(graphql_release(1), Settings(graphql_allow_batching=True))
+    ten = [{"query": "{ __typename }"}] * 10
+    r = allowed.http.post("/graphql", json=ten)
+    assert r.status_code == 200 and len(r.json()) == 10
+    r = allowed.http.post("/graphql", json=[*ten, {"query": "{ __typename }"}])
+    assert r.status_code == 400
+    assert r.json() == {
+        "errors": [
+            {
+                "message": "the batch holds 11 operations; at most 10 are taken per request "
+                "(send the others in another request)"
+            }
+        ]
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "what"),
     [

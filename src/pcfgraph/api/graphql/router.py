@@ -108,7 +108,12 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             data, max_depth=self.max_variables_depth, max_bytes=self.max_variables_bytes
         )
         if isinstance(data, bytes):  # a POST body (GET ?variables= and ?extensions= are text)
-            check_request_body(doc, batching=self.schema.config.batching_config is not None)
+            batching = self.schema.config.batching_config
+            check_request_body(
+                doc,
+                batching=batching is not None,
+                max_operations=batching["max_operations"] if batching is not None else None,
+            )
         return doc
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

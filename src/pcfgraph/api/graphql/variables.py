@@ -63,11 +63,18 @@ _JSON_KINDS = {
 }
 
 
-def check_request_body(doc: Any, *, batching: bool) -> None:
-    """A POST body must be an operation (a JSON object) or, with batching, an array of them:
-    anything else is a 400 naming what came. Strawberry read ``null``, a number, a string or
-    a boolean (and a batch item that is none of its objects) with ``.get`` and answered 500."""
+def check_request_body(doc: Any, *, batching: bool, max_operations: int | None = None) -> None:
+    """A POST body must be an operation (a JSON object) or, with batching, an array of them
+    (at most ``max_operations``): anything else is a 400 naming what came. Strawberry read
+    ``null``, a number, a string or a boolean (and a batch item that is none of its objects)
+    with ``.get`` and answered 500, and refused a long batch with "Too many operations"."""
     if isinstance(doc, list):
+        if batching and max_operations is not None and len(doc) > max_operations:
+            raise HTTPException(
+                400,
+                f"the batch holds {len(doc)} operations; at most {max_operations} are taken "
+                "per request (send the others in another request)",
+            )
         if batching:  # else strawberry refuses the array itself ("Batching is not enabled")
             for at, item in enumerate(doc, start=1):
                 if not isinstance(item, dict):
