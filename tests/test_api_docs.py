@@ -152,3 +152,19 @@ def test_openapi_describes_every_status_and_media_type_the_server_answers(api: C
     assert not wrong, "\n".join(wrong)
     # FastAPI's 422 HTTPValidationError: request validation errors are answered 400 here
     assert "HTTPValidationError" not in str(spec)
+
+
+def test_every_documented_error_says_its_body_is_problem_json(api: Client) -> None:
+    """/ready's 503 (not-ready, release-mismatch) was documented with no body, though it is
+    problem+json as every error outside /graphql."""
+    spec = api.http.get("/openapi.json").json()
+    bare = [
+        f"{method.upper()} {path} {status}"
+        for path, ops in spec["paths"].items()
+        if path != "/graphql"
+        for method, op in ops.items()
+        for status, response in op["responses"].items()
+        if (status == "default" or int(status) >= 400)
+        and "application/problem+json" not in response.get("content", {})
+    ]
+    assert not bare, bare

@@ -61,7 +61,8 @@ def describe_errors(app: FastAPI) -> None:
     FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters; this
     app answers request validation errors 400 with problem+json (:mod:`pcfgraph.api.errors`),
     as every other error (404, 406, 413, 415, 429, 503 ...). Each operation's 422 of that kind
-    goes, and a ``default`` response says that any status it does not list is problem+json."""
+    goes, a ``default`` response says that any status it does not list is problem+json, and
+    an error a route lists with no body (/ready's 503) gets that body."""
     make = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -78,6 +79,9 @@ def describe_errors(app: FastAPI) -> None:
                     del responses["422"]
                 if path not in OWN_ERRORS:
                     responses.setdefault("default", default)
+                    for status, response in responses.items():  # a bare 503, 403 ...
+                        if status != "default" and int(status) >= 400:
+                            response.setdefault("content", default["content"])
         schemas = spec.get("components", {}).get("schemas", {})
         if "HTTPValidationError" not in str(spec.get("paths")):
             schemas.pop("HTTPValidationError", None)
