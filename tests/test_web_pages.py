@@ -173,6 +173,18 @@ def test_unknown_iri_is_the_workbench_404_page_for_browsers(client: TestClient) 
     assert api.json()["code"] == "not-found"
 
 
+def test_an_unknown_iris_404_says_it_varies_by_accept(client: TestClient) -> None:
+    """The 404 of /id/... is the HTML page or problem+json by the Accept header alone, and
+    a 404 may be cached without being told to (RFC 9110, 15.1): it said only Vary: Origin,
+    so a shared cache could answer an RDF client with the browser's page."""
+    for accept in ("text/html", "text/turtle", "*/*"):
+        for url in ("/id/prm-it/A99", "/id/prm-it/A%20B"):  # unknown; no IRI at all
+            r = client.get(url, headers={"Accept": accept})
+            assert r.status_code == 404
+            vary = {v.strip().lower() for v in r.headers.get("vary", "").split(",")}
+            assert "accept" in vary, (url, accept, r.headers.get("vary"))
+
+
 def hit_links(html: str) -> list[str]:
     if '<ol class="hits">' not in html:
         return []

@@ -5,7 +5,8 @@ Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD, N-Triple
 description is the ``api/describe-resource`` named query (trusted, in-process), so the data
 and the page show the same statements. An IRI with no statements of its own is 404: an HTML
 page for browsers (HTML asked for, and ``text/html`` preferred to ``application/problem+json``
-by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else.
+by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else;
+either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise).
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from fastapi.responses import HTMLResponse
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
-from pcfgraph.api.errors import PROBLEM_JSON, openapi_content, problem_responses
+from pcfgraph.api.errors import (
+    PROBLEM_JSON,
+    domain_problem,
+    openapi_content,
+    problem_responses,
+)
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
@@ -64,6 +70,16 @@ FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
     },
 )
 async def dereference(path: str, request: Request) -> Response:
+    try:
+        return await _dereference(path, request)
+    except (NotFoundError, NotAcceptable) as exc:
+        # chosen by the Accept header too (a 404 may be cached unless told otherwise)
+        response = domain_problem(request, exc)
+        response.headers["Vary"] = "Accept"
+        return response
+
+
+async def _dereference(path: str, request: Request) -> Response:
     state = app_state(request)
     fmt = request.query_params.get("format")
     if fmt is not None:
@@ -95,7 +111,11 @@ async def dereference(path: str, request: Request) -> Response:
     except NotFoundError as exc:
         if media == "text/html" and _error_page_wanted(request, fmt):
             request.state.problem_code = exc.code  # counted like the problem+json 404
-            return HTMLResponse(not_found_html(state, str(exc)), status_code=exc.http_status)
+            return HTMLResponse(
+                not_found_html(state, str(exc)),
+                status_code=exc.http_status,
+                headers={"Vary": "Accept"},
+            )
         raise
     if media == "text/html":
         body = render_resource_html(state, iri, triples).encode("utf-8")
