@@ -223,3 +223,17 @@ def test_every_diff_export_carries_the_editions_notice(
     about = open_xlsx(io.BytesIO(to_xlsx(result)))["About"]
     facts = {row[0].value: row[1].value for row in about.iter_rows()}
     assert facts["old rights"] == facts["new rights"] == notice
+
+
+def test_edition_option_says_what_it_does(
+    workbooks: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--edition' said "Edition of both workbooks (default: file name)"; the edition is read
+    from the workbook itself and its file name first, and --edition may not contradict them."""
+    old, new = workbooks
+    assert run_main(main, ["diff", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: file name)" not in text
+    assert "--edition TEXT Edition of both workbooks where neither the workbook" in text
+    assert run_main(main, ["diff", str(old), str(new), "--edition", "Retail"]) == 2
+    assert "contradict" in capsys.readouterr().err

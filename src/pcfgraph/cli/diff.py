@@ -68,7 +68,12 @@ def _is_workbook(arg: str) -> bool:
 @click.argument("new")
 @format_option()
 @output_option
-@click.option("--edition", default=None, help="Edition of both workbooks (default: file name).")
+@click.option(
+    "--edition",
+    default=None,
+    help="Edition of both workbooks where neither the workbook nor its file name states it "
+    "(must not contradict them).",
+)
 @click.option(
     "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
 )
