@@ -381,6 +381,29 @@ def test_answers_that_depend_on_accept_say_so_with_vary(small):
         assert "accept" in vary, (r.request.method, r.request.url, r.headers.get("vary"))
 
 
+def test_transport_errors_keep_the_media_type_the_client_asked_for(small):
+    """docs/graphql.md: Accept application/graphql-response+json "gets that media type"; a
+    body that is not JSON, a refused batch or a bad variables parameter came back as
+    application/json to such a client (the GraphQL over HTTP spec asks for the media type
+    the client accepts). Plain clients keep application/json."""
+    accept = {"Accept": "application/graphql-response+json", "Content-Type": "application/json"}
+    requests = [
+        ("POST", {"content": b"{not json"}),
+        ("POST", {"content": b'[{"query": "{ __typename }"}]'}),
+        ("POST", {"content": b"5"}),
+        ("GET", {"params": {"query": "{ __typename }", "variables": "{"}}),
+    ]
+    for method, kw in requests:
+        r = small.http.request(method, "/graphql", headers=accept, **kw)
+        assert r.status_code == 400, r.text
+        assert r.headers["content-type"].startswith("application/graphql-response+json"), kw
+        assert r.json()["errors"][0]["message"]
+        plain = small.http.request(
+            method, "/graphql", headers={"Content-Type": "application/json"}, **kw
+        )
+        assert plain.status_code == 400 and plain.headers["content-type"] == "application/json"
+
+
 def test_graphiql_is_self_hosted(small):
     r = small.http.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]

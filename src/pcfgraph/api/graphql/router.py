@@ -6,7 +6,8 @@ self-hosted GraphiQL.
 * ``Accept: application/graphql-response+json`` gets that media type and, as the GraphQL over
   HTTP spec asks, status 400 when the request failed before execution (parse or validation
   error, limits included). ``application/json`` clients get 200 with ``errors``.
-* Transport errors are JSON ``{"errors": [{"message": ...}]}`` with their 4xx status, each
+* Transport errors are ``{"errors": [{"message": ...}]}`` with their 4xx status (in the
+  media type the client prefers, as every answer), each
   naming the problem: JSON that does not parse (the body, or which query parameter, with
   line and column), a body that is no operation, batching refused, a POST that is not
   ``application/json`` (415), a body over ``max_body_bytes`` (413, before it is all read).
@@ -129,19 +130,11 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                 body = await read_body(request, self.max_body_bytes)
                 request = Request(request.scope, _replaying(body, request.receive))
         except PayloadTooLarge as exc:
-            return JSONResponse(
-                {"errors": [{"message": str(exc)}]},
-                status_code=exc.http_status,
-                headers={"X-Request-ID": request_id(request)},
-            )
+            return _transport_error(request, str(exc), exc.http_status)
         try:
             response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
-            return JSONResponse(
-                {"errors": [{"message": exc.reason}]},
-                status_code=exc.status_code,
-                headers={"X-Request-ID": request_id(request)},
-            )
+            return _transport_error(request, exc.reason, exc.status_code)
         if isinstance(response, Response):
             # GraphiQL or JSON, application/json or graphql-response+json (and its 400):
             # chosen by the Accept header, so caches must key on it
@@ -155,6 +148,20 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             if isinstance(context, GraphQLContext) and not context.executed:
                 response.status_code = 400
         return response
+
+
+def _transport_error(request: Request, message: str, status: int) -> JSONResponse:
+    """``{"errors": [{"message": ...}]}`` with ``status``, in the media type the client
+    prefers (application/graphql-response+json or application/json)."""
+    response = JSONResponse(
+        {"errors": [{"message": message}]},
+        status_code=status,
+        headers={"X-Request-ID": request_id(request)},
+    )
+    if _wants_graphql_response(request):
+        response.headers["content-type"] = by_name("graphql-response").content_type
+    response.headers.add_vary_header("Accept")
+    return response
 
 
 def _media_type(request: Any) -> str:
@@ -252,11 +259,11 @@ def describe(router: GraphQLRouter) -> None:
         if "POST" in (route.methods or ()):
             route.responses[413] = {
                 "description": "A body over max_body_bytes",
-                "content": {"application/json": _GRAPHQL_ERRORS},
+                "content": {"application/json": _GRAPHQL_ERRORS, GRAPHQL_RESPONSE: _GRAPHQL_ERRORS},
             }
             route.responses[415] = {
                 "description": "A POST whose Content-Type is not application/json",
-                "content": {"application/json": _GRAPHQL_ERRORS},
+                "content": {"application/json": _GRAPHQL_ERRORS, GRAPHQL_RESPONSE: _GRAPHQL_ERRORS},
             }
             route.openapi_extra = {
                 "requestBody": {
