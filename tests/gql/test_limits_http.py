@@ -404,6 +404,17 @@ def test_transport_errors_keep_the_media_type_the_client_asked_for(small):
         assert plain.status_code == 400 and plain.headers["content-type"] == "application/json"
 
 
+def test_a_body_that_is_not_utf8_is_a_400_saying_where(small):
+    """A JSON body with a byte that is not UTF-8 (schemathesis: b'\\x15_\\xefH') was a 500
+    "internal error": json.loads raised UnicodeDecodeError, not the JSONDecodeError the
+    router turned into a 400."""
+    for body, at in ((b'{"query": "\xef"}', 11), (b"\x15_\xefH", 2)):
+        r = small.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, r.text
+        (err,) = r.json()["errors"]
+        assert err["message"] == f"the request body is not UTF-8: byte 0xef at offset {at}"
+
+
 def test_graphiql_is_self_hosted(small):
     r = small.http.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]

@@ -102,6 +102,11 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             raise HTTPException(
                 400, f"{what} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from None
+        except UnicodeDecodeError as exc:  # json.loads of bytes decodes them first
+            bad = exc.object[exc.start : exc.start + 1].hex()
+            raise HTTPException(
+                400, f"{what} is not {exc.encoding.upper()}: byte 0x{bad} at offset {exc.start}"
+            ) from None
 
     def decode_json(self, data: str | bytes) -> object:
         """Request JSON with bounded variables (:mod:`.variables`), never a 500."""
