@@ -2,11 +2,13 @@
 
 Ad-hoc client queries are untrusted: :mod:`pcfgraph.sparql_guard` refuses what must never
 reach the engine (updates 403; ``SERVICE``, unknown graphs, deep nesting 400), then the query
-runs to completion in a sandbox worker (:mod:`pcfgraph.sandbox`) that also serialises it, so a
-response is only started once the whole result exists (or an error replaces it).
+runs to completion, and is serialised, in a sandbox worker (:mod:`pcfgraph.sandbox`), or in
+this process when its work on the release is proven small (:mod:`pcfgraph.api.sparql_local`),
+so a response is only started once the whole result exists (or an error replaces it).
 
 Protocol details: ``GET ?query=``, ``POST application/x-www-form-urlencoded`` and
-``POST application/sparql-query``; ``default-graph-uri``/``named-graph-uri`` name graphs of the
+``POST application/sparql-query`` (a body with a ``Content-Encoding`` other than ``identity``
+is 415); ``default-graph-uri``/``named-graph-uri`` name graphs of the
 store (never fetched). Without them the default graph is the union of all graphs (unless the
 query has ``FROM``); named graphs are available to ``GRAPH``. Updates (``update=``,
 ``application/sparql-update``, ``INSERT``/``LOAD``/...) get 403 ``update-forbidden``.
