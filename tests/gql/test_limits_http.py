@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -413,6 +414,24 @@ def test_a_body_that_is_not_utf8_is_a_400_saying_where(small):
         assert r.status_code == 400, r.text
         (err,) = r.json()["errors"]
         assert err["message"] == f"the request body is not UTF-8: byte 0xef at offset {at}"
+
+
+def test_a_compressed_body_is_a_415_naming_content_encoding(small):
+    """A gzip-compressed operation (Content-Encoding: gzip) was read as the JSON text itself:
+    "the request body is not UTF-8: byte 0x8b ...", blaming the client's JSON; POST /sparql
+    says 415 naming the Content-Encoding, and so does /graphql now."""
+    body = gzip.compress(b'{"query": "{ __typename }"}')
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    r = small.http.post("/graphql", content=body, headers=headers)
+    assert r.status_code == 415
+    assert r.json() == {
+        "errors": [
+            {"message": "a GraphQL POST takes an uncompressed body, not Content-Encoding: gzip"}
+        ]
+    }
+    plain = {"Content-Type": "application/json", "Content-Encoding": "identity"}
+    r = small.http.post("/graphql", content=b'{"query": "{ __typename }"}', headers=plain)
+    assert r.status_code == 200
 
 
 def test_graphiql_is_self_hosted(small):

@@ -10,7 +10,8 @@ self-hosted GraphiQL.
   media type the client prefers, as every answer), each
   naming the problem: JSON that does not parse (the body, or which query parameter, with
   line and column), a body that is no operation, batching refused, a POST that is not
-  ``application/json`` (415), a body over ``max_body_bytes`` (413, before it is all read).
+  ``application/json`` or is compressed (``Content-Encoding``: 415), a body over
+  ``max_body_bytes`` (413, before it is all read).
 * A browser (``Accept: text/html``) GET gets GraphiQL, whose scripts and styles are served
   from ``/graphql/assets/`` (vendored in ``api/static/graphiql``; no CDN).
 * Every answer says ``Vary: Accept`` (the media type, the status and GraphiQL depend on it).
@@ -131,6 +132,14 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             return await super().run(request, context=context, root_value=root_value)
         try:
             if request.method == "POST" and _media_type(request) == "application/json":
+                coding = (request.headers.get("content-encoding") or "").strip()
+                if coding.lower() not in ("", "identity"):  # its bytes are not the JSON
+                    return _transport_error(
+                        request,
+                        f"a GraphQL POST takes an uncompressed body, not Content-Encoding: "
+                        f"{coding}",
+                        415,
+                    )
                 # read under max_body_bytes (413 before and while reading), not whole
                 body = await read_body(request, self.max_body_bytes)
                 request = Request(request.scope, _replaying(body, request.receive))
