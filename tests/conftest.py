@@ -6,6 +6,7 @@ Other fixtures live in the *_support modules the tests import."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -65,12 +66,54 @@ def shipped_server(shipped_release: Any) -> Iterator[Any]:
     yield from serve(shipped_app(shipped_release))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """The headless browser of those modules (each test opens a context of its own)."""
+    """The headless browser of a browser module (each test opens a context of its own).
+
+    Per module, not per process: while Playwright's sync API is open it marks its asyncio loop
+    as running in this thread between calls (``playwright._impl._greenlets.wait_for_future``),
+    so every later test of the process that starts a loop (``anyio.run``, ``asyncio.run``: the
+    MCP, release-memory, CLI tests) failed with "Already running asyncio in this thread"
+    whenever xdist gave that worker a browser module first. A start costs about a second."""
     from browser_support import launch
 
     yield from launch()
+
+
+def _loop_marked_running() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_LEFT_RUNNING: list[asyncio.AbstractEventLoop] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test (or a fixture it finished with) that leaves an event loop marked running in the
+    test process's thread fails here, instead of the unrelated test that next calls
+    ``anyio.run`` or ``asyncio.run`` in the same xdist worker. Tolerated only while the next
+    test shares this module's open browser (the ``chromium`` fixture above)."""
+    yield
+    loop = _loop_marked_running()
+    if loop is None or any(loop is seen for seen in _LEFT_RUNNING):
+        return  # later tests fail on their own; the one that left it is named once
+    same_browser = (
+        nextitem is not None
+        and "chromium" in getattr(item, "fixturenames", ())
+        and "chromium" in getattr(nextitem, "fixturenames", ())
+        and nextitem.getparent(pytest.Module) is item.getparent(pytest.Module)
+    )
+    if not same_browser:
+        _LEFT_RUNNING.append(loop)
+        pytest.fail(
+            f"{item.nodeid} left an asyncio event loop marked running in the test process's "
+            f"thread ({loop!r}): every later anyio.run/asyncio.run of this process would fail "
+            "with 'Already running asyncio in this thread'",
+            pytrace=False,
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
