@@ -42,6 +42,9 @@ class Assembly:
     #: Framework graphs that passed the framework shapes in their import workers (one
     #: workbook each, nothing added): :mod:`pcfgraph.release_shapes`.
     validated_graphs: frozenset[str] = frozenset()
+    #: What the user is told on stderr: the importers' warnings (each naming workbook, sheet
+    #: and row).
+    warnings: tuple[str, ...] = ()
 
 
 def load_turtle(path: Path, graph: str) -> list[ox.Quad]:
@@ -259,6 +262,7 @@ def assemble(
         sources=sources,
         seconds=time.perf_counter() - started,
         validated_graphs=frozenset(validated),
+        warnings=tuple(w for wb in workbooks.values() for w in wb.warnings),
     )
 
 

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 GRAPH_FILE = "graph.nq"
 MANIFEST_FILE = "manifest.json"
 STORE_DIR = "store"
+#: A cached release's warnings of its build (:mod:`pcfgraph.release_cache`; never published).
+BUILD_WARNINGS_FILE = "build-warnings.json"
 
 
 #: What tells one file's bytes from another's: device, inode, size, modification time (ns).
@@ -77,6 +79,8 @@ class Release:
     #: The graph file whose bytes :func:`load_release` checked against the manifest's sha256
     #: (:func:`file_identity`); None when it read none (:func:`check_graph_copy` hashes then).
     graph_file: FileIdentity | None = field(default=None, repr=False, compare=False)
+    #: What its build warned about (:attr:`pcfgraph.assemble.Assembly.warnings`), not part of it.
+    warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def release_id(self) -> str:
@@ -252,7 +256,7 @@ def copy_release_dir(source: Path, tmp: Path) -> dict[str, Any]:
         if item.is_dir():
             target.mkdir(exist_ok=True)
             continue
-        if item.name == "LOCK":
+        if item.name in ("LOCK", BUILD_WARNINGS_FILE):
             continue
         if stat.S_IMODE(item.stat().st_mode) == wanted:
             with contextlib.suppress(OSError):
@@ -583,4 +587,5 @@ def build_release(
         path=None,
         nquads=data,
         validated_graphs=assembly.validated_graphs,
+        warnings=assembly.warnings,
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -27,13 +28,20 @@ from typing import TYPE_CHECKING
 
 from pcfgraph.cache_dir import CACHE_ENV, KEEP_ENTRIES, UNUSED_SECONDS, default_cache_dir, prune
 from pcfgraph.errors import ReleaseError
-from pcfgraph.release import MANIFEST_FILE, Release, fill_release_dir, load_release, make_temp_dir
+from pcfgraph.release import (
+    BUILD_WARNINGS_FILE,
+    MANIFEST_FILE,
+    Release,
+    fill_release_dir,
+    load_release,
+    make_temp_dir,
+)
 
 if TYPE_CHECKING:
     from pcfgraph.sources import ExtraSources
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: the warnings of its build kept with it
 
 
 def _code_files() -> list[Path]:
@@ -84,7 +92,7 @@ def cached_release(
             shutil.rmtree(entry, ignore_errors=True)  # damaged: rebuild below
         else:
             _touch(entry)
-            return release
+            return _with_build_warnings(release, entry)
     from pcfgraph.release import build_release
     from pcfgraph.release_verify import verify_release
 
@@ -99,6 +107,7 @@ def cached_release(
         fill_release_dir(
             tmp, release.store, release.manifest["sources"], verified=True, nquads=release.nquads
         )
+        (tmp / BUILD_WARNINGS_FILE).write_text(json.dumps(list(built.warnings)), "utf-8")
         try:
             tmp.rename(entry)
         except OSError:
@@ -110,7 +119,22 @@ def cached_release(
         raise
     prune(entries, keep=entry)
     step("opening the release")
-    return load_release(entry, check_graph_file=False, memory_quads=memory_quads)
+    opened = load_release(entry, check_graph_file=False, memory_quads=memory_quads)
+    return _with_build_warnings(opened, entry)
+
+
+def _with_build_warnings(release: Release, entry: Path) -> Release:
+    """``release`` (opened from ``entry``) with what the build that made it warned about: a
+    release from the cache warns as that build did (an entry without the file, of nothing).
+    Set on the object itself, not a copy: the finalizer that removes its store's private
+    snapshot is tied to it (:func:`pcfgraph.release.load_release`)."""
+    try:
+        found = json.loads((entry / BUILD_WARNINGS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        found = []
+    warnings = tuple(str(w) for w in found) if isinstance(found, list) else ()
+    object.__setattr__(release, "warnings", warnings)  # frozen: set once, before it is used
+    return release
 
 
 def _touch(entry: Path) -> None:

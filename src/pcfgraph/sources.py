@@ -176,6 +176,8 @@ class ImportedWorkbook:
     validated: bool = False
     #: The Turtle supplements of its framework graph that passed with it (``validated``).
     checked_with: tuple[Path, ...] = ()
+    #: The importer's warnings, each naming the workbook, sheet and row (kept in the cache).
+    warnings: tuple[str, ...] = ()
 
 
 def _import_one(
@@ -206,6 +208,7 @@ def _import_one(
         r.element_rows,
         validated=True,
         checked_with=checked_with,
+        warnings=tuple(r.named_warnings(Path(path).name)),
     )
 
 
@@ -266,6 +269,7 @@ def _from_cache(
         hit.element_rows,
         validated=True,
         checked_with=checked_with,  # part of the key: saved only when it passed with them
+        warnings=hit.warnings,  # named as this path is: the name is part of the key
     )
 
 
@@ -339,7 +343,7 @@ def import_workbooks(
         key, w = keys[i], results[i]
         if cache and key and w.validated and w.checked_with == extras[i]:
             entry = workbook_cache.CachedImport(
-                w.framework_id, w.edition, w.version, w.nt, w.element_rows
+                w.framework_id, w.edition, w.version, w.nt, w.element_rows, w.warnings
             )
             workbook_cache.save(cache, key, entry)
     seen: dict[str, ImportedWorkbook] = {}

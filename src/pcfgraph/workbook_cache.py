@@ -26,7 +26,7 @@ from pathlib import Path
 from pcfgraph.cache_dir import default_cache_dir, prune
 
 #: Bump when the layout of an entry changes.
-ENTRY_FORMAT = "1"
+ENTRY_FORMAT = "2"  # 2: the importer's warnings kept with the import
 GRAPH_FILE = "graph.nt"
 META_FILE = "workbook.json"
 
@@ -74,6 +74,9 @@ class CachedImport:
     version: str
     nt: bytes
     element_rows: list[tuple[int, str, str, str | None]]
+    #: The importer's warnings, naming workbook, sheet and row (the name is part of the key):
+    #: a build from the cache warns as the build that imported it did.
+    warnings: tuple[str, ...] = ()
 
 
 def load(cache_dir: Path, key: str) -> CachedImport | None:
@@ -88,7 +91,12 @@ def load(cache_dir: Path, key: str) -> CachedImport | None:
             (int(a), str(b), str(c), None if d is None else str(d)) for a, b, c, d in meta["rows"]
         ]
         found = CachedImport(
-            str(meta["framework_id"]), str(meta["edition"]), str(meta["version"]), nt, rows
+            str(meta["framework_id"]),
+            str(meta["edition"]),
+            str(meta["version"]),
+            nt,
+            rows,
+            tuple(str(w) for w in meta["warnings"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -113,6 +121,7 @@ def save(cache_dir: Path, key: str, workbook: CachedImport) -> None:
             "edition": workbook.edition,
             "version": workbook.version,
             "rows": workbook.element_rows,
+            "warnings": list(workbook.warnings),
             "sha256": hashlib.sha256(workbook.nt).hexdigest(),
         }
         (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")

@@ -78,6 +78,15 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise SystemExit(code)
 
 
+def print_warnings(warnings: Sequence[str]) -> None:
+    """Print warnings (an importer's, naming workbook, sheet and row) to stderr, one a line:
+    ``import apqc``, ``build`` and ``serve`` alike."""
+    from pcfgraph.terminal_text import printable
+
+    for warning in warnings:
+        click.echo(f"pcfgraph: warning: {printable(warning)}", err=True)
+
+
 def run_main(group: click.Group, args: list[str] | None = None) -> int:
     """Run the click group, turning pcfgraph errors into one-line messages and exit codes."""
     try:

@@ -13,7 +13,13 @@ import click
 import pyoxigraph as ox
 
 from pcfgraph.cells import write_csv
-from pcfgraph.cli.common import extra_sources_options, format_option, output_option, parse_params
+from pcfgraph.cli.common import (
+    extra_sources_options,
+    format_option,
+    output_option,
+    parse_params,
+    print_warnings,
+)
 from pcfgraph.cli.table import code_key, curie, render_table
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.export import FORMATS, export_bytes
@@ -116,14 +122,17 @@ def build(
     check_replaceable(out_dir.resolve())  # before the build, not after it
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
     steps = BuildSteps()  # on a terminal: the step the build is in, after the import's bar
+    built: Release | None = None
     try:
-        release = open_release(None, extra=extra, steps=steps)
+        release = built = open_release(None, extra=extra, steps=steps)
         steps("verifying shapes and checks")  # (the release cache did it already)
         release = verify_release(release)
         steps("writing store and artefacts")
         manifest = publish_copy(release, out_dir, verified=True)  # a cached one's files as is
     finally:
         steps.close()
+        if built is not None:  # what the importer warned about, also when it was cached
+            print_warnings(built.warnings)
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
         f"{len(manifest['graphs'])} graphs -> {out_dir} "

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from pcfgraph.cli.common import fail, format_option
+from pcfgraph.cli.common import fail, format_option, print_warnings
 from pcfgraph.errors import PcfgraphError, WorkbookError
 from pcfgraph.files import write_atomic
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
@@ -104,8 +104,7 @@ def apqc(
         fail(f"{workbook.name}: {exc}")
         return
     _write(data, output)
-    for warning in result.warnings:
-        click.echo(f"pcfgraph: warning: {warning}", err=True)
+    print_warnings(result.named_warnings(workbook.name))
     click.echo(f"imported {result.summary()}", err=True)
     click.echo(
         f"edition {result.edition!r} from {result.edition_from}; "

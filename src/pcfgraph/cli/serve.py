@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pcfgraph.cli.common import extra_sources_options
+from pcfgraph.cli.common import extra_sources_options, print_warnings
 from pcfgraph.config import Settings
 
 if TYPE_CHECKING:
@@ -84,7 +84,9 @@ def serve(**options: Any) -> None:
     from pcfgraph.serving import create_app
 
     # page data built before /ready
-    app = create_app(settings, loading.result(), warm=True, preloaded=preloaded)
+    release = loading.result()
+    print_warnings(release.warnings)  # what the importer warned about (--add, --sources)
+    app = create_app(settings, release, warm=True, preloaded=preloaded)
     click.echo(
         f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",

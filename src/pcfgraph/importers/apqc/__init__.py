@@ -103,6 +103,11 @@ class ApqcImport:
     def graph_name(self) -> URIRef:
         return iris.framework_graph(self.framework_id)
 
+    def named_warnings(self, file_name: str) -> list[str]:
+        """:attr:`warnings`, each naming the workbook (and, as they all do, sheet and row):
+        what ``pcfgraph import apqc``, ``build`` and ``serve`` print."""
+        return [f"{file_name}: {warning}" for warning in self.warnings]
+
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
         compared = f", compared with {self.compared_to}" if self.compared_to else ""
