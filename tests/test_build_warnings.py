@@ -1,16 +1,21 @@
 """What ``build``/``serve --add`` tell the user about their sources on stderr: the importer's
 warnings (as ``import apqc`` prints them, naming workbook, sheet and row), also when the
-import or the whole release comes from the cache. Workbooks are built in tmp_path; sources files say
+import or the whole release comes from the cache; and a byte-identical copy of a source
+already in the build is the same source, built once with a note (not refused as a second
+source claiming the edition). Workbooks are built in tmp_path; sources files say
 ``include_default: false`` so the graphs stay small."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from openpyxl import Workbook
 
+from pcfgraph import iris
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
@@ -95,3 +100,30 @@ def test_the_release_serve_loads_carries_the_warnings(
     )
     for _ in range(2):  # built, then from the cache
         assert load_verified_release(settings).warnings == (MISMATCH,)
+
+
+def test_a_byte_identical_copy_of_a_source_is_built_once_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--add`` of a copy of a listed workbook was refused: "two sources claim ... keep one".
+    It is the same source: the build goes on with it once and says so, naming both files.
+    Another workbook claiming the edition is still refused."""
+    wb = workbook(tmp_path / "k01234-banking-v731.xlsx", metric_hid="1.1")
+    src = sources_file(tmp_path / "s.yaml", [wb.name])
+    (tmp_path / "copy").mkdir()
+    copy = Path(shutil.copyfile(wb, tmp_path / "copy" / wb.name))
+    out = tmp_path / "release"
+    code, err = run(["build", "--sources", str(src), "--add", str(copy), "-o", str(out)], capsys)
+    assert code == 0, err
+    assert warnings_in(err) == [
+        f"pcfgraph: warning: --add {copy.resolve()}: byte-identical to {tmp_path.resolve() / wb.name}"
+        ", already a source; built once"
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    graph = str(iris.framework_graph("apqc-pcf-banking-7.3.1"))
+    assert manifest["sources"][graph] == [str(wb.resolve())]
+
+    changed = workbook(tmp_path / "copy" / wb.name, metric_hid="1.0")  # other bytes
+    assert changed.read_bytes() != wb.read_bytes()
+    code, err = run(["build", "--sources", str(src), "--add", str(changed), "-o", str(out)], capsys)
+    assert code == 2 and "two sources claim APQC PCF Banking 7.3.1" in err and "keep one" in err

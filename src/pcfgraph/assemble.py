@@ -43,7 +43,7 @@ class Assembly:
     #: workbook each, nothing added): :mod:`pcfgraph.release_shapes`.
     validated_graphs: frozenset[str] = frozenset()
     #: What the user is told on stderr: the importers' warnings (each naming workbook, sheet
-    #: and row).
+    #: and row) and the notes on the source list (a workbook that was already a source).
     warnings: tuple[str, ...] = ()
 
 
@@ -262,7 +262,7 @@ def assemble(
         sources=sources,
         seconds=time.perf_counter() - started,
         validated_graphs=frozenset(validated),
-        warnings=tuple(w for wb in workbooks.values() for w in wb.warnings),
+        warnings=(*listing.notes, *(w for wb in workbooks.values() for w in wb.warnings)),
     )
 
 

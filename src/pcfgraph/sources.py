@@ -4,12 +4,14 @@ workbooks a user adds (``--add FILE``) or lists in a sources file of the same sc
 
 Every entry is resolved against the directory of the file that lists it. Workbooks are imported
 in parallel worker processes when there are several (each import is CPU-bound Python), and two
-sources claiming the same framework (the same APQC edition and version) are refused, naming both.
+sources claiming the same framework (the same APQC edition and version) are refused, naming both
+(a byte-identical copy of a workbook listed before it is that source: built once, with a note).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import multiprocessing as mp
 import os
 import sys
@@ -89,6 +91,8 @@ class SourceList:
     entries: list[Entry] = field(default_factory=list)
     #: (base directory, glob pattern) of SSSOM mapping sets.
     mappings: list[tuple[Path, str]] = field(default_factory=list)
+    #: What the user is told on stderr about the list (a workbook that was already a source).
+    notes: list[str] = field(default_factory=list)
 
 
 def read_sources_file(path: Path) -> dict[str, Any]:
@@ -158,7 +162,43 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
             raise InputError(f"--add {path}: no such file")
         raw = {"kind": "apqc-workbook", "files": [path.name]}
         out.entries.append(Entry(raw, path.resolve().parent, "--add"))
-    return out
+    return _without_copies(out)
+
+
+def _without_copies(listing: SourceList) -> SourceList:
+    """Drop an entry that is only a byte-identical copy of a workbook listed before it, of
+    the same name (one workbook, no supplements, no edition or version of its own): the same
+    source, built once, with a note naming both. It was refused as a second source claiming
+    the edition. The name counts: APQC's download name can be where edition and version
+    come from, so a renamed copy may be another edition (it is imported, and refused when
+    it claims one already there)."""
+    seen: dict[tuple[str, str | None], Path] = {}
+    kept: list[Entry] = []
+    for entry in listing.entries:
+        files = entry.files() if entry.kind == "apqc-workbook" else []
+        digests = [(p.name, _sha256(p)) for p in files]
+        plain = not entry.supplements() and not ({"edition", "version"} & entry.raw.keys())
+        first = seen.get(digests[0]) if len(files) == 1 and digests[0][1] and plain else None
+        if first is not None:
+            listing.notes.append(
+                f"{entry.listed_in} {files[0]}: byte-identical to {first}, already a source; "
+                "built once"
+            )
+            continue
+        kept.append(entry)
+        for path, digest in zip(files, digests, strict=True):
+            if digest[1]:
+                seen.setdefault(digest, path)
+    listing.entries = kept
+    return listing
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None  # unreadable: the import names the problem
 
 
 # --- APQC workbooks, in parallel ------------------------------------------------------------
