@@ -24,6 +24,7 @@ from pcfgraph.api.errors import (
     domain_problem,
     openapi_content,
     problem_responses,
+    query_parameter,
 )
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
@@ -58,15 +59,7 @@ FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
         },
     },
     openapi_extra={
-        "parameters": [
-            {
-                "name": "format",
-                "in": "query",
-                "required": False,
-                "description": "Overrides the Accept header",
-                "schema": {"type": "string", "enum": list(FORMAT_NAMES)},
-            }
-        ]
+        "parameters": [query_parameter("format", "Overrides the Accept header", enum=FORMAT_NAMES)]
     },
 )
 async def dereference(path: str, request: Request) -> Response:

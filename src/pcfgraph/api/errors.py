@@ -59,6 +59,21 @@ def openapi_content(*media_types: str) -> dict[str, dict[str, Any]]:
     return {media: {} for media in media_types}
 
 
+def query_parameter(
+    name: str, description: str = "", *, many: bool = False, enum: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """An optional query parameter of an operation, for its OpenAPI ``parameters``: a string
+    (one of ``enum`` when given), or a list of them when it may be given ``many`` times."""
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = list(enum)
+    out: dict[str, Any] = {"name": name, "in": "query", "required": False}
+    if description:
+        out["description"] = description
+    out["schema"] = {"type": "array", "items": schema} if many else schema
+    return out
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for errors an operation answers with problem+json."""
     return {

@@ -12,7 +12,7 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
-from pcfgraph.api.errors import openapi_content
+from pcfgraph.api.errors import openapi_content, query_parameter
 from pcfgraph.audit.inputs.context import CONTEXT_PATH, orgmodel_context
 from pcfgraph.conneg import XLSX_MEDIA_TYPE, by_name
 
@@ -44,14 +44,11 @@ def context() -> Response:
     responses={200: {"description": "The workbook", "content": openapi_content(XLSX_MEDIA_TYPE)}},
     openapi_extra={
         "parameters": [
-            {
-                "name": "example",
-                "in": "query",
-                "required": False,
-                "description": "1, true or yes: the template filled with an example "
-                "organisation (any other value: the empty template)",
-                "schema": {"type": "string"},
-            }
+            query_parameter(
+                "example",
+                "1, true or yes: the template filled with an example organisation (any other "
+                "value: the empty template)",
+            )
         ]
     },
 )

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import openapi_content, problem_responses, query_parameter
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.api.sparql_plan import (
     QueryPlan,
@@ -82,20 +82,9 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _parameter(name: str, description: str, *, many: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "array", "items": schema} if many else schema,
-    }
-
-
 _DATASET = [
-    _parameter("default-graph-uri", "A graph of the store for the default graph", many=True),
-    _parameter("named-graph-uri", "A graph of the store available to GRAPH", many=True),
+    query_parameter("default-graph-uri", "A graph of the store for the default graph", many=True),
+    query_parameter("named-graph-uri", "A graph of the store available to GRAPH", many=True),
 ]
 
 
@@ -108,7 +97,10 @@ _DATASET = [
     response_class=Response,
     responses=_ANSWERS,
     openapi_extra={
-        "parameters": [_parameter("query", "The SPARQL query (none: the description)"), *_DATASET]
+        "parameters": [
+            query_parameter("query", "The SPARQL query (none: the description)"),
+            *_DATASET,
+        ]
     },
 )
 async def sparql_get(request: Request) -> Response:

@@ -30,7 +30,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import openapi_content, problem_responses, query_parameter
 from pcfgraph.audit.options import audit_options
 from pcfgraph.audit.parse import MEDIA_TYPES as RDF_MEDIA_TYPES
 from pcfgraph.audit.parse import MODEL_MEDIA_TYPES, model_format
@@ -85,16 +85,6 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     return [{"name": name, "data": body, "media_type": media}]
 
 
-def _query(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
 @router.post(
     "/validate",
     summary="Audit an organisational model against the framework rules",
@@ -108,12 +98,12 @@ def _query(name: str, description: str) -> dict[str, Any]:
     },
     openapi_extra={
         "parameters": [
-            _query("format", "The report's format: " + ", ".join(MEDIA_TYPES)),
-            _query("name", "The upload's file name (its extension tells its format)"),
-            _query("asOf", "The audit date, YYYY-MM-DD (default: today)"),
-            _query("profile", "A shipped profile: default, strict, no-chargeback"),
-            _query("maxFindings", "At most this many findings in the report"),
-            _query("failOn", "X-Audit-Fails: violation, warning, info or new"),
+            query_parameter("format", "The report's format: " + ", ".join(MEDIA_TYPES)),
+            query_parameter("name", "The upload's file name (its extension tells its format)"),
+            query_parameter("asOf", "The audit date, YYYY-MM-DD (default: today)"),
+            query_parameter("profile", "A shipped profile: default, strict, no-chargeback"),
+            query_parameter("maxFindings", "At most this many findings in the report"),
+            query_parameter("failOn", "X-Audit-Fails: violation, warning, info or new"),
         ],
         "requestBody": {
             "required": True,

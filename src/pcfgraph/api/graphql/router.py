@@ -34,7 +34,7 @@ from starlette.types import Message, Receive
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET
 
-from pcfgraph.api.errors import request_id
+from pcfgraph.api.errors import query_parameter, request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
@@ -293,7 +293,7 @@ def describe(router: GraphQLRouter) -> None:
                 }
             route.openapi_extra = {
                 "parameters": [
-                    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                    query_parameter(name)
                     for name in ("query", "variables", "operationName", "extensions")
                 ]
             }
