@@ -43,7 +43,6 @@ from pcfgraph.api.sparql_request import (
     content_media_type,
     decode_utf8,
     form_params,
-    header,
     one_param,
 )
 from pcfgraph.api.sparql_service import service_description
@@ -53,7 +52,7 @@ from pcfgraph.errors import (
     InputError,
     UnsupportedMediaType,
 )
-from pcfgraph.http.bodies import read_body
+from pcfgraph.http.bodies import content_coding, read_body
 from pcfgraph.http.routes import walk_routes
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -183,10 +182,10 @@ def post_media(request: Request) -> tuple[str, list[tuple[str, str]]]:
     """The media type and the query-string parameters of a ``POST /sparql``, checked before
     its body is read (updates 403, other media types and charsets 415)."""
     media, ctparams = content_media_type(request)
-    coding = header(request.scope, b"content-encoding")
-    if coding is not None and coding.strip().lower() not in ("", "identity"):
+    coding = content_coding(request)
+    if coding is not None:
         raise UnsupportedMediaType(
-            f"POST /sparql takes an uncompressed body, not Content-Encoding: {coding.strip()}"
+            f"POST /sparql takes an uncompressed body, not Content-Encoding: {coding}"
         )
     url_params = form_params(request.scope.get("query_string", b""), "the query string")
     if media == UPDATE_TYPE:

@@ -7,6 +7,17 @@ from fastapi import Request
 from pcfgraph.errors import PayloadTooLarge
 
 
+def content_coding(request: Request) -> str | None:
+    """The request's ``Content-Encoding`` when it is not ``identity`` (its bytes are then not
+    the body the media type names: endpoints that take no compressed bodies refuse it), else
+    None."""
+    for key, value in request.scope["headers"]:
+        if key == b"content-encoding":
+            coding = value.decode("latin-1").strip()
+            return coding if coding.lower() not in ("", "identity") else None
+    return None
+
+
 async def read_body(
     request: Request, limit: int, *, what: str = "request body", setting: str = "max_body_bytes"
 ) -> bytes:

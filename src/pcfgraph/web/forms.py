@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from pcfgraph.audit.options import audit_options
-from pcfgraph.conneg import by_name
+from pcfgraph.conneg import base_media_type, by_name
 from pcfgraph.diff import (
     KINDS,
     XLSX_TYPE,
@@ -168,7 +168,7 @@ async def audit_upload(request: Request) -> HTMLResponse:
     pool = app_state(request).pool
     filename = "model.ttl"
     chosen = {"asOf": "", "profile": ""}
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = base_media_type(request.headers.get("content-type", ""))
     if media != "multipart/form-data":  # not the form: no file part can be in it
         raise UnsupportedMediaType(
             "POST /audit takes the page's form as multipart/form-data (a file field 'model'), "

@@ -38,9 +38,9 @@ from pcfgraph.api.errors import query_parameter, request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
-from pcfgraph.conneg import best_offer, by_name
+from pcfgraph.conneg import base_media_type, best_offer, by_name
 from pcfgraph.errors import PayloadTooLarge
-from pcfgraph.http.bodies import read_body
+from pcfgraph.http.bodies import content_coding, read_body
 from pcfgraph.runtime import app_state
 
 PATH = "/graphql"
@@ -132,8 +132,8 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             return await super().run(request, context=context, root_value=root_value)
         try:
             if request.method == "POST" and _media_type(request) == "application/json":
-                coding = (request.headers.get("content-encoding") or "").strip()
-                if coding.lower() not in ("", "identity"):  # its bytes are not the JSON
+                coding = content_coding(request)
+                if coding is not None:  # its bytes are not the JSON
                     return _transport_error(
                         request,
                         f"a GraphQL POST takes an uncompressed body, not Content-Encoding: "
@@ -179,9 +179,9 @@ def _transport_error(request: Request, message: str, status: int) -> JSONRespons
 
 
 def _media_type(request: Any) -> str:
-    """The request's media type, in lower case and without parameters ("" when none)."""
-    content_type = request.headers.get("content-type") or ""
-    return str(content_type).split(";", 1)[0].strip().lower()
+    """The request's media type, in lower case and without parameters ("" when none); the
+    request is Starlette's or strawberry's adapter of it."""
+    return base_media_type(str(request.headers.get("content-type") or ""))
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
