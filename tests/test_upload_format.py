@@ -405,3 +405,43 @@ def test_a_body_sent_as_csv_is_told_the_csv_advice_whatever_it_holds(
     assert f"the content is an Excel workbook: send it as {XLSX_MEDIA_TYPE}" in detail
     csv = client.post("/validate", content=CSV, headers={"Content-Type": media}).json()["detail"]
     assert "a CSV file is not read" in csv and "Excel workbook" not in csv
+
+
+@pytest.mark.parametrize(
+    ("namespace", "which"),
+    [
+        ("http://www.opengroup.org/xsd/archimate", "ArchiMate 2.1's"),
+        ("http://www.opengroup.org/xsd/archimate/3.1/", "version 3.1"),
+    ],
+)
+def test_an_archimate_exchange_file_of_another_version_is_told_so_where_it_is(
+    client: TestClient,
+    release_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    namespace: str,
+    which: str,
+) -> None:
+    """It went on to the RDF/XML parser: "not valid RDF/XML: XML namespaces are required in
+    RDF/XML", nothing about ArchiMate nor where. Now every edge says what the file is, where
+    its root element is, and which namespace is read."""
+    exchange = (EXAMPLES / "it-organisation-archimate.xml").read_bytes()
+    other = exchange.replace(b"http://www.opengroup.org/xsd/archimate/3.0/", namespace.encode())
+    line = other[: other.index(b"<model")].count(b"\n") + 1
+    expected = (
+        f"fabrikam.xml, line {line}, column 1: an ArchiMate exchange model in the namespace "
+        f"{namespace} ({which}), which pcfgraph does not read"
+    )
+    for media in (None, "application/xml"):
+        with pytest.raises(UnsupportedMediaType) as refused:
+            upload_format("fabrikam.xml", media, other)
+        assert str(refused.value).startswith(expected)
+        assert "http://www.opengroup.org/xsd/archimate/3.0/" in str(refused.value)
+    r = client.post("/validate", files={"model": ("fabrikam.xml", other)})
+    assert r.status_code == 415, r.text[:300]
+    assert r.json()["detail"].startswith(expected)
+    path = tmp_path / "fabrikam.xml"
+    path.write_bytes(other)
+    assert run_main(main, ["audit", str(path), "--release", str(release_dir)]) == 2
+    assert expected.replace("fabrikam.xml", str(path)) in capsys.readouterr().err
+    assert upload_format("fabrikam.xml", None, exchange) == ("archimate", None)  # 3.x: read

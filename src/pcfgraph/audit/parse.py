@@ -213,6 +213,10 @@ def upload_format(
         return "archimate", None
     if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
         return "archi", None
+    from pcfgraph.audit.xml_root import other_archimate
+
+    if refusal := other_archimate(head.removeprefix(_UTF8_BOM), name, ARCHIMATE_NS):
+        raise UnsupportedMediaType(refusal)
     strict = base in ("application/xml", "text/xml") or suffix != ".xml"
     if strict and base != "application/rdf+xml" and not re.search(rb"<(\w+:)?RDF[\s>]", head):
         raise UnsupportedMediaType(
