@@ -69,6 +69,9 @@ def test_malformed_parts_are_skipped_not_fatal() -> None:
         # an alias clients send counts as the offer it stands for
         ("application/x-turtle;q=0.9, application/ld+json;q=0.5", "text/turtle"),
         ("text/plain", "application/n-triples"),
+        # JSON-LD is JSON: a client asking a graph for JSON gets JSON-LD, not a 406
+        ("application/json", "application/ld+json"),
+        ("application/json;q=0.9, text/turtle;q=0.5", "application/ld+json"),
     ],
 )
 def test_best_offer(accept: str | None, chosen: str) -> None:

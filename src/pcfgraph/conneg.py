@@ -9,8 +9,8 @@ media type or suffix map of their own.
 q-values (malformed ones count as 0, so never chosen), wildcards (``*/*``, ``type/*``), each
 offer rated by the most specific range that matches it, ``q=0`` excluding; ties go to the offer
 named by the more specific range, then to the server's order of offers. Media types clients
-commonly send for an offered one (``application/json`` for SPARQL JSON results, ``text/plain``
-for N-Triples...) count as it, unless that alias is itself offered. Nothing else in ``src/``
+commonly send for an offered one (``application/json`` for SPARQL JSON results or, for a graph,
+JSON-LD; ``text/plain`` for N-Triples...) count as it, unless that alias is itself offered. Nothing else in ``src/``
 parses an ``Accept`` header (``tests/test_conneg.py`` checks).
 """
 
@@ -91,7 +91,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "JSON-LD",
         (".jsonld", ".json"),
         ("json-ld",),
-        ("application/json+ld",),
+        # JSON-LD is JSON: a client asking a graph resource for JSON gets JSON-LD
+        ("application/json+ld", "application/json"),
         rdf="JSON_LD",
     ),
     Format(

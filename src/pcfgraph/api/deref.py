@@ -1,6 +1,7 @@
 """Dereferenceable IRIs: every IRI under ``iris.ID_BASE`` is served at ``/id/...``.
 
-Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD, N-Triples, RDF/XML;
+Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD (also for
+``application/json``: JSON-LD is JSON), N-Triples, RDF/XML;
 ``?format=ttl|jsonld|nt|rdfxml|html`` overrides the Accept header (for links and curl). The
 description is the ``api/describe-resource`` named query (trusted, in-process), so the data
 and the page show the same statements. An IRI with no statements of its own is 404: an HTML
