@@ -164,7 +164,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
     ) -> dict[str, Any]:
         """Mappings between two frameworks (source and target framework ids) or of one element
         (IRI, PCF ID or code, with `source` as its framework when several state it; target
-        optional). Curated records only unless include_derived.
+        optional). Curated records only unless include_derived. Between two frameworks, only
+        records stated from source to target: curatedOtherWay counts those stated the other
+        way round (swap source and target to read them).
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
         for an element, those curated on another APQC edition under inheritedMappings."""
         at_request_base(ctx)

@@ -17,6 +17,7 @@ from typing import Any
 from pcfgraph import services
 from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
+from pcfgraph.mcp.mapping_pairs import pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
     ArgumentError,
@@ -313,6 +314,7 @@ class Tools:
     ) -> dict[str, Any]:
         reader = self.reader()
         refuse_unknown_frameworks(reader, source=source, target=target)
+        other_way: dict[str, Any] = {}
         if element is not None:
             e = self.resolve(reader, element, source, framework_arg="source")
             (records,) = services.mappings_of(
@@ -338,38 +340,11 @@ class Tools:
             }
         else:
             inherited = []
-            if source is None or target is None:
-                raise ArgumentError(
-                    "source" if source is None else "target",
-                    "give two frameworks (source and target) or one element",
-                )
-            records = services.mappings(
-                reader, source=source, target=target, include_derived=include_derived
+            pair = pair_mappings(
+                reader, source, target, include_derived=include_derived, base_url=self.base_url
             )
-            ends: list[tuple[str, str | None]] = sorted(
-                {(m.subject_iri, m.subject_framework) for m in records}
-                | {(m.object_iri, m.object_framework) for m in records}
-            )
-            by_iri = {o.iri: o for o in services.elements_by_iris(reader, ends) if o}
-            items = [
-                {
-                    "subject": element_ref(by_iri[m.subject_iri], self.base_url)
-                    if m.subject_iri in by_iri
-                    else {"iri": m.subject_iri},
-                    "relation": m.relation,
-                    "object": element_ref(by_iri[m.object_iri], self.base_url)
-                    if m.object_iri in by_iri
-                    else {"iri": m.object_iri},
-                    "confidence": m.confidence,
-                    "justification": m.justification,
-                    "comment": m.comment,
-                    "derived": m.derived,
-                    "record": m.iri,
-                }
-                for m in records
-            ]
-            negatives = services.negative_mappings(reader, source=source, target=target)
-            frameworks = {source, target}
+            items, negatives, other_way = pair.items, pair.negatives, pair.other_way
+            frameworks = {str(source), str(target)}
         scope = {
             "source": source,
             "target": target,
@@ -392,6 +367,7 @@ class Tools:
         ]
         if len(negatives) > check_limit(limit):
             out["negativeMappingsTotal"] = len(negatives)
+        out.update(other_way)
         if element is not None:
             # Curated on another edition of the element's PCF ID: listed apart, as in GraphQL
             # (Element.inheritedMappings), never among the element's own mappings above.

@@ -1,0 +1,95 @@
+"""``get_mappings`` between two frameworks: the records from ``source`` to ``target`` as
+compact dicts, their negative mappings, and what is stated the other way round.
+
+The curated records between two frameworks are stated in one direction (a set maps its
+subjects' framework to its objects'). Asked the other way round, the answer was empty (or
+held only the derived inverses) with nothing saying the curated ones exist: an assistant
+reported "no curated mappings" between PRM-IT and APQC. The answer now counts the records
+stated from ``target`` to ``source`` and says to swap the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcfgraph import services
+from pcfgraph.mcp.paging import ArgumentError
+from pcfgraph.mcp.results import element_ref
+
+
+@dataclass(frozen=True)
+class PairMappings:
+    items: list[dict[str, Any]]
+    negatives: list[services.NegativeMapping]
+    #: Keys added to the answer: ``curatedOtherWay``, ``negativeMappingsOtherWay``, ``note``.
+    other_way: dict[str, Any] = field(default_factory=dict)
+
+
+def pair_mappings(
+    reader: services.Reader,
+    source: str | None,
+    target: str | None,
+    *,
+    include_derived: bool,
+    base_url: str,
+) -> PairMappings:
+    if source is None or target is None:
+        raise ArgumentError(
+            "source" if source is None else "target",
+            "give two frameworks (source and target) or one element",
+        )
+    if source == target:
+        raise ArgumentError(
+            "target",
+            f"is the source framework itself ({source}): mappings are between two "
+            "frameworks; give another framework, or an element",
+        )
+    records = services.mappings(
+        reader, source=source, target=target, include_derived=include_derived
+    )
+    ends: list[tuple[str, str | None]] = sorted(
+        {(m.subject_iri, m.subject_framework) for m in records}
+        | {(m.object_iri, m.object_framework) for m in records}
+    )
+    by_iri = {o.iri: o for o in services.elements_by_iris(reader, ends) if o}
+
+    def ref(iri: str) -> dict[str, Any]:
+        return element_ref(by_iri[iri], base_url) if iri in by_iri else {"iri": iri}
+
+    items = [
+        {
+            "subject": ref(m.subject_iri),
+            "relation": m.relation,
+            "object": ref(m.object_iri),
+            "confidence": m.confidence,
+            "justification": m.justification,
+            "comment": m.comment,
+            "derived": m.derived,
+            "record": m.iri,
+        }
+        for m in records
+    ]
+    curated = len(services.mappings(reader, source=target, target=source))
+    negated = len(services.negative_mappings(reader, source=target, target=source))
+    other_way: dict[str, Any] = {
+        "curatedOtherWay": curated,
+        "negativeMappingsOtherWay": negated,
+    }
+    if curated or negated:
+        other_way["note"] = (
+            f"{curated} curated mappings and {negated} negative mappings between these "
+            f"frameworks are stated from {target} to {source}, so they are not among these "
+            "items"
+            + (
+                " (their derived inverses are, marked derived)"
+                if include_derived and curated
+                else ""
+            )
+            + ": call get_mappings with source and target swapped to read them"
+        )
+    return PairMappings(
+        items=items,
+        negatives=services.negative_mappings(reader, source=source, target=target),
+        other_way=other_way,
+    )

@@ -1,0 +1,75 @@
+"""``get_mappings`` between two frameworks reads the records stated from ``source`` to
+``target``. The curated sets state APQC to PRM-IT (and PRM-IT to TRIM), so asked for PRM-IT to
+APQC the answer was ``total: 0`` with nothing saying the 50 curated mappings exist the other way
+round: an assistant told its user there were none. A framework paired with itself answered an
+empty list too, where it is a slip of the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_support import session_without_pool as session
+
+from pcfgraph import services
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.release import Release
+
+APQC = "apqc-pcf-cross-industry-7.4"
+
+
+async def mappings(client: Client, **args: Any) -> dict[str, Any]:
+    result = await client.call_tool("get_mappings", args)
+    assert not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+def test_an_answer_between_two_frameworks_says_what_is_stated_the_other_way(
+    shipped_release: Release,
+) -> None:
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    # the oracle: the curated records and negatives of the services, in each direction
+    forward = {m.iri for m in services.mappings(reader, source=APQC, target="prm-it")}
+    negatives = services.negative_mappings(reader, source=APQC, target="prm-it")
+    assert forward and negatives
+    assert not services.mappings(reader, source="prm-it", target=APQC)
+    answers: dict[str, dict[str, Any]] = {}
+
+    async def body(client: Client) -> None:
+        answers["back"] = await mappings(client, source="prm-it", target=APQC, limit=100)
+        answers["back_derived"] = await mappings(
+            client, source="prm-it", target=APQC, include_derived=True, limit=100
+        )
+        answers["forth"] = await mappings(client, source=APQC, target="prm-it", limit=100)
+
+    session(shipped_release, body)
+    back = answers["back"]
+    assert back["total"] == 0
+    assert back["curatedOtherWay"] == len(forward)
+    assert back["negativeMappingsOtherWay"] == len(negatives)
+    assert f"from {APQC} to prm-it" in back["note"] and "swapped" in back["note"]
+    # with the derived rows the items are the inverses only, and the note says so
+    derived = answers["back_derived"]
+    assert derived["items"] and all(i["derived"] for i in derived["items"])
+    assert "derived inverses" in derived["note"]
+    # the direction the records are stated in: every one of them, nothing more to read
+    forth = answers["forth"]
+    assert {i["record"] for i in forth["items"]} == forward
+    assert forth["curatedOtherWay"] == 0 and forth["negativeMappingsOtherWay"] == 0
+    assert "note" not in forth
+
+
+def test_a_framework_paired_with_itself_is_invalid_params(shipped_release: Release) -> None:
+    errors: list[str] = []
+
+    async def body(client: Client) -> None:
+        with pytest.raises(MCPError) as caught:
+            await client.call_tool("get_mappings", {"source": "prm-it", "target": "prm-it"})
+        assert caught.value.error.code == -32602
+        errors.append(caught.value.error.message)
+
+    session(shipped_release, body)
+    assert errors[0].startswith("argument 'target': is the source framework itself (prm-it)")
