@@ -8,6 +8,7 @@ and the page show the same statements. An IRI with no statements of its own is 4
 page for browsers (HTML asked for, and ``text/html`` preferred to ``application/problem+json``
 by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else;
 either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise).
+Answers carry a strong ``ETag`` and ``Cache-Control``; ``If-None-Match`` with the ETag is 304.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pcfgraph.api.errors import (
     problem_responses,
     query_parameter,
 )
+from pcfgraph.api.sparql_cache import matches, strong_etag
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
@@ -40,6 +42,9 @@ router = APIRouter(tags=["resources"])
 DESCRIBE_QUERY = "api/describe-resource"
 GRAPH_TRIPLES_QUERY = "api/graph-triples"
 OFFERS = ("text/html", *GRAPH_TYPES)
+#: How long a cache may reuse an answer without revalidating it (its ETag): a release never
+#: changes, but ``/admin/reload`` may switch the server to another one.
+CACHE_CONTROL = "public, max-age=300"
 #: What ``?format=`` may name (formats of :mod:`pcfgraph.conneg`).
 FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
 
@@ -92,14 +97,7 @@ async def _dereference(path: str, request: Request) -> Response:
             graph = ox.NamedNode(iri)
             found = await asyncio.to_thread(_graph_triples, query_store(state), query, graph)
             body = serialize_triples(found, media)
-        return Response(
-            content=body,
-            headers={
-                "Content-Type": content_type(media),
-                "Vary": "Accept",
-                "Link": f'<{iri}>; rel="canonical"',
-            },
-        )
+        return _answer(request, body, media, iri)
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:
@@ -115,14 +113,24 @@ async def _dereference(path: str, request: Request) -> Response:
         body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
         body = serialize_triples(triples, media)
-    return Response(
-        content=body,
-        headers={
-            "Content-Type": content_type(media),
-            "Vary": "Accept",
-            "Link": f'<{iri}>; rel="canonical"',
-        },
-    )
+    return _answer(request, body, media, iri)
+
+
+def _answer(request: Request, body: bytes, media: str, iri: str) -> Response:
+    """200 with ``body``, or 304 when the client's copy (``If-None-Match``) is it. A release
+    never changes, so an answer is the same bytes every time: its ETag is strong (the body's
+    digest). ``Cache-Control`` lets caches keep it a while without asking (a reload may
+    switch the release), then revalidate with the ETag."""
+    etag = strong_etag(body)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept",
+        "Link": f'<{iri}>; rel="canonical"',
+    }
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, headers={"Content-Type": content_type(media), **headers})
 
 
 def _graph_triples(store: GraphStore, query: NamedQuery, graph: ox.NamedNode) -> list[ox.Triple]:

@@ -86,6 +86,13 @@ def _etag(key: CacheKey) -> str:
     return f'W/"{digest.hexdigest()}"'
 
 
+def strong_etag(body: bytes) -> str:
+    """The strong ETag of a response body that is the same bytes whenever it is made (an
+    ``/id`` answer: one release, one IRI, one media type): its digest, so equal tags promise
+    equal bytes whatever code or release made them."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
 def matches(if_none_match: str | None, etag: str) -> bool:
     """``If-None-Match`` against ``etag`` by weak comparison (RFC 9110 13.1.2): ``*`` or any
     listed tag with the same opaque value, ``W/`` or not."""
