@@ -216,3 +216,48 @@ def test_fail_on_baseline_profile_and_max_findings(
     assert code == 2 and "unknown profile" in err
     code, _, err = run(["audit", str(FINDINGS), "--baseline", str(FINDINGS), *rel], capsys)
     assert code == 2 and "not JSON" in err
+
+
+def test_the_report_format_follows_the_output_files_extension(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``-o report.html`` without ``--format`` wrote the text report into report.html (a
+    browser shows it as one run-on paragraph); the extension now names the format, and an
+    explicit ``--format`` still wins."""
+    base = ["audit", str(FINDINGS), "--release", str(release_dir)]
+    html, as_json, turtle = tmp_path / "r.HTML", tmp_path / "r.json", tmp_path / "r.ttl"
+    for path in (html, as_json, turtle):
+        assert run([*base, "-o", str(path)], capsys)[0] == 1
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert json.loads(as_json.read_text(encoding="utf-8"))["conforms"] is False
+    g = Graph().parse(turtle, format="turtle")
+    assert len(list(g.subjects(RDF.type, iris.SH.ValidationReport))) == 1
+    text = tmp_path / "r.html"
+    assert run([*base, "-f", "text", "-o", str(text)], capsys)[0] == 1
+    assert text.read_text(encoding="utf-8").startswith("audit of ")
+    other = tmp_path / "report.out"
+    assert run([*base, "-o", str(other)], capsys)[0] == 1
+    assert other.read_text(encoding="utf-8").startswith("audit of ")
+
+
+def test_the_report_never_replaces_the_model_audited(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``pcfgraph audit model.ttl -o model.ttl`` wrote the report over the organisation's
+    model; it is refused (exit 2) with the model left as it was."""
+    model = tmp_path / "model.ttl"
+    model.write_bytes(FINDINGS.read_bytes())
+    code, out, err = run(
+        [
+            "audit",
+            str(model),
+            "-o",
+            str(tmp_path / "." / "model.ttl"),
+            "--release",
+            str(release_dir),
+        ],
+        capsys,
+    )
+    assert code == 2 and out == ""
+    assert "is the model" in err and "another file" in err
+    assert model.read_bytes() == FINDINGS.read_bytes()

@@ -17,6 +17,39 @@ from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.errors import InputError
 
 FORMATS = ("text", "json", "turtle", "html")
+#: The report format ``-o``'s extension asks for when ``--format`` is not given: a report
+#: written to ``report.html`` was plain text, which a browser shows as one run-on paragraph.
+FORMAT_OF_SUFFIX = {
+    ".txt": "text",
+    ".json": "json",
+    ".ttl": "turtle",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def report_format(fmt: str, output: Path | None, explicit: bool) -> str:
+    """``--format`` when given, else the format ``-o``'s extension names, else text."""
+    if explicit or output is None:
+        return fmt
+    return FORMAT_OF_SUFFIX.get(output.suffix.lower(), fmt)
+
+
+def refuse_overwriting_a_model(output: Path | None, models: tuple[Path, ...]) -> None:
+    """``-o`` naming one of the audited models would replace the organisation's model with the
+    report (``pcfgraph audit model.xlsx -o model.xlsx``): refused before anything is read."""
+    if output is None or not output.exists():
+        return
+    for model in models:
+        try:
+            same = output.samefile(model)
+        except OSError:
+            continue
+        if same:
+            raise InputError(
+                f"-o {output} is the model {model} being audited: the report would replace "
+                "it; write the report to another file"
+            )
 
 
 def render(report: object, fmt: str) -> bytes:
@@ -40,7 +73,8 @@ def render(report: object, fmt: str) -> bytes:
 @format_option(
     FORMATS,
     short=True,
-    help="Report format: text, JSON, Turtle (sh:ValidationReport) or self-contained HTML.",
+    help="Report format: text, JSON, Turtle (sh:ValidationReport) or self-contained HTML "
+    "(when left out: the one -o's extension names, .txt .json .ttl .html, else text).",
 )
 @output_option
 @click.option(
@@ -129,6 +163,9 @@ def audit(
         sys.exit(EXIT_OK)
     if not models:
         raise click.UsageError("Missing argument 'MODELS...' (or use --explain RULE).")
+    refuse_overwriting_a_model(output, models)
+    source = click.get_current_context().get_parameter_source("fmt")
+    fmt = report_format(fmt, output, source is not click.core.ParameterSource.DEFAULT)
     previous = None
     if baseline is not None:
         try:
