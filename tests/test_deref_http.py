@@ -11,6 +11,8 @@ import rdflib
 from rdflib.compare import isomorphic
 from sparql_support import endpoint_settings, live_server
 
+from pcfgraph import iris
+
 A1 = "/id/alpha/A1"
 GRAPH = "/id/graph/framework/alpha"
 
@@ -68,3 +70,21 @@ def test_a_clients_copy_is_revalidated_with_a_strong_etag(
     assert other.status_code == 200 and other.headers["etag"] != etag
     stale = client.get(path, headers={"Accept": accept, "If-None-Match": '"stale"'})
     assert stale.status_code == 200 and stale.content == first.content
+
+
+@pytest.mark.parametrize("vocabulary", [iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI])
+def test_a_vocabulary_iri_dereferences_to_the_graph_defining_its_terms(
+    client: httpx.Client, vocabulary: str
+) -> None:
+    # what a client does with pcfg:PRMITCategory: ask for the document before the '#'
+    path = "/" + vocabulary.removeprefix(iris.BASE)
+    for method in ("GET", "HEAD"):
+        r = client.request(method, path, headers={"Accept": "text/turtle"})
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == "/id/graph/ontology"
+    assert client.get(path + "?format=nt").headers["location"] == "/id/graph/ontology?format=nt"
+    followed = client.get(path, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    term = rdflib.URIRef(iris.ONTOLOGY_IRI + "#PRMITCategory")
+    assert (term, rdflib.RDFS.label, None) in graph_of(followed, "turtle")
+    page = client.get(path, headers={"Accept": "text/html"}, follow_redirects=True)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -133,6 +133,32 @@ def _answer(request: Request, body: bytes, media: str, iri: str) -> Response:
     return Response(content=body, headers={"Content-Type": content_type(media), **headers})
 
 
+def _vocabulary_document(request: Request) -> Response:
+    """303 See Other to the ontology graph, which defines every term of pcfgraph's own
+    vocabularies (:func:`pcfgraph.iris.page_path`): their IRIs (``pcfg:Element`` =
+    ``https://w3id.org/pcfgraph/ontology#Element``) are not under ``/id/``, and a client
+    dereferencing one asks for the document before the ``#``. The target negotiates as every
+    ``/id`` IRI does; a ``?format=`` is kept."""
+    target = iris.page_path(iris.ONTOLOGY_IRI) or "/"
+    if request.url.query:
+        target += "?" + request.url.query
+    return Response(status_code=303, headers={"Location": target, "Cache-Control": CACHE_CONTROL})
+
+
+for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
+    router.add_api_route(
+        "/" + _vocabulary.removeprefix(iris.BASE),
+        _vocabulary_document,
+        methods=["GET"],
+        summary=f"<{_vocabulary}>: 303 to the ontology graph that defines its terms",
+        response_class=Response,
+        responses={303: {"description": "See the ontology graph (/id/graph/ontology)"}},
+        openapi_extra={
+            "parameters": [query_parameter("format", "Kept on the target", enum=FORMAT_NAMES)]
+        },
+    )
+
+
 def _graph_triples(store: GraphStore, query: NamedQuery, graph: ox.NamedNode) -> list[ox.Triple]:
     """A named graph's triples in one order (their N-Triples text), not the store's: the
     download is the same file from any store. Sorted here: 1.3x the query's time on the
