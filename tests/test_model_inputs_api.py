@@ -200,3 +200,25 @@ def test_xml_that_is_neither_archimate_nor_rdf_is_415_at_the_edge(client: TestCl
     r = client.post("/validate", content=b"<a/>", headers={"Content-Type": "application/xml"})
     assert r.status_code == 415
     assert "neither an ArchiMate exchange model nor RDF/XML" in r.json()["detail"]
+
+
+def test_template_and_convert_never_replace_a_model_unasked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph template orgmodel`` run again, for a fresh copy, silently wrote the empty
+    template over the orgmodel.xlsx being filled in; ``convert model.xlsx model.xlsx``
+    rewrote the workbook in the template's layout, its added columns gone. Both are refused
+    (exit 2), the file as it was; an explicit ``-o`` still replaces it."""
+    monkeypatch.chdir(tmp_path)
+    assert run_main(main, ["template", "orgmodel"]) == 0
+    filled = tmp_path / "orgmodel.xlsx"
+    model = _findings_xlsx()
+    filled.write_bytes(model)
+    for args in (["template", "orgmodel"], ["convert", "orgmodel.xlsx", "./orgmodel.xlsx"]):
+        capsys.readouterr()
+        assert run_main(main, args) == 2
+        err = capsys.readouterr().err
+        assert "orgmodel.xlsx" in err and "another" in err
+        assert filled.read_bytes() == model
+    assert run_main(main, ["template", "orgmodel", "-o", "orgmodel.xlsx"]) == 0
+    assert filled.read_bytes() != model

@@ -32,7 +32,8 @@ def template() -> None:
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Where to write the workbook (default: orgmodel.xlsx, or orgmodel-example.xlsx).",
+    help="Where to write the workbook (default: orgmodel.xlsx, or orgmodel-example.xlsx, "
+    "never replacing a file of that name).",
 )
 @click.option("--example", is_flag=True, help="Fill it with the conforming example organisation.")
 def orgmodel(output: Path | None, example: bool) -> None:
@@ -41,6 +42,11 @@ def orgmodel(output: Path | None, example: bool) -> None:
     from pcfgraph.audit.inputs.writer import template_bytes
 
     path = output or Path("orgmodel-example.xlsx" if example else "orgmodel.xlsx")
+    if output is None and path.exists():  # a model being filled in, under the default name
+        raise InputError(
+            f"{path} exists (a model being filled in?): give -o {path} to replace it, or -o "
+            "another name"
+        )
     if path.suffix.lower() != ".xlsx":  # an .xlsx named .xls or .ttl: Excel or the audit refuses it
         raise InputError(
             f"{path}: the template is an Excel workbook: name it .xlsx (to write a model as "
@@ -91,6 +97,10 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
         data = source.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if target.exists() and target.samefile(source):  # its unused columns, notes... would go
+        raise InputError(
+            f"{target} is the model being converted: write the conversion to another file"
+        )
     settings = Settings.from_env()
     limit = max_triples or settings.max_upload_triples
     result = read_any(
