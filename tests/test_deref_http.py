@@ -4,11 +4,13 @@ caching headers and download names, on a live server over the SPARQL endpoint's 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+from rdflib.namespace import OWL
 from sparql_support import endpoint_settings, live_server
 
 from pcfgraph import iris
@@ -88,3 +90,46 @@ def test_a_vocabulary_iri_dereferences_to_the_graph_defining_its_terms(
     assert (term, rdflib.RDFS.label, None) in graph_of(followed, "turtle")
     page = client.get(path, headers={"Accept": "text/html"}, follow_redirects=True)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_release: Any) -> Iterator[httpx.Client]:
+    with (
+        live_server(endpoint_settings(query_workers=1), shipped_release) as (url, _app),
+        httpx.Client(base_url=url, timeout=60) as c,
+    ):
+        yield c
+
+
+def test_every_vocabulary_term_of_the_shipped_data_dereferences(
+    shipped: httpx.Client, shipped_release: Any
+) -> None:
+    rows = shipped_release.store.store.query(
+        "SELECT DISTINCT ?t WHERE { GRAPH ?g { { ?t ?p ?o } UNION { ?s ?t ?o } "
+        "UNION { ?s ?p ?t } } FILTER(isIRI(?t)) }"
+    )
+    own = (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI)
+    terms = {r["t"].value for r in rows if r["t"].value.startswith(own)}  # type: ignore[index,union-attr]
+    documents: dict[str, rdflib.Graph] = {}
+    for term in sorted(terms):
+        document = term.split("#", 1)[0]  # what a client asks for
+        if document not in documents:
+            r = shipped.get(
+                document.removeprefix(iris.BASE.removesuffix("/")),
+                follow_redirects=True,
+                headers={"Accept": "text/turtle"},
+            )
+            documents[document] = graph_of(r, "turtle")
+        found = documents[document]
+        if "#" in term:  # a term: described there
+            assert (rdflib.URIRef(term), None, None) in found, term
+        else:  # the vocabulary, or its owl:versionIRI: the document is that vocabulary's
+            vocabulary = term.removeprefix(iris.BASE).split("/")[0]
+            assert (rdflib.URIRef(iris.BASE + vocabulary), OWL.versionIRI, None) in found
+    assert len(terms) > 100 and len(documents) == 4  # two vocabularies, two version IRIs
+
+
+def test_another_version_of_a_vocabulary_is_not_found(shipped: httpx.Client) -> None:
+    for path in ("/ontology/0.0.1", "/orgmodel/9", "/ontology/%3Cx%3E"):
+        r = shipped.get(path)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"

@@ -145,17 +145,42 @@ def _vocabulary_document(request: Request) -> Response:
     return Response(status_code=303, headers={"Location": target, "Cache-Control": CACHE_CONTROL})
 
 
+async def _vocabulary_version(version: str, request: Request) -> Response:
+    """A vocabulary's ``owl:versionIRI`` (``/ontology/0.1.0``): the same 303 when it is the
+    served version's, 404 otherwise (nothing is known about another version)."""
+    vocabulary = iris.BASE + request.url.path.strip("/").split("/", 1)[0]
+    stated = await _describe(app_state(request), vocabulary)
+    if not any(
+        t.predicate == _VERSION_IRI and str(t.object) == f"<{vocabulary}/{version}>" for t in stated
+    ):
+        raise NotFoundError(f"<{vocabulary}/{version}> is not the served version of <{vocabulary}>")
+    return _vocabulary_document(request)
+
+
+_VERSION_IRI = ox.NamedNode(iris.PREFIXES["owl"] + "versionIRI")
+_FORMAT_KEPT = {"parameters": [query_parameter("format", "Kept on the target", enum=FORMAT_NAMES)]}
 for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
+    _path = "/" + _vocabulary.removeprefix(iris.BASE)
     router.add_api_route(
-        "/" + _vocabulary.removeprefix(iris.BASE),
+        _path,
         _vocabulary_document,
         methods=["GET"],
         summary=f"<{_vocabulary}>: 303 to the ontology graph that defines its terms",
         response_class=Response,
         responses={303: {"description": "See the ontology graph (/id/graph/ontology)"}},
-        openapi_extra={
-            "parameters": [query_parameter("format", "Kept on the target", enum=FORMAT_NAMES)]
+        openapi_extra=_FORMAT_KEPT,
+    )
+    router.add_api_route(
+        _path + "/{version}",
+        _vocabulary_version,
+        methods=["GET"],
+        summary=f"<{_vocabulary}>'s owl:versionIRI: the same 303 for the served version",
+        response_class=Response,
+        responses={
+            303: {"description": "See the ontology graph (/id/graph/ontology)"},
+            **problem_responses(404),
         },
+        openapi_extra=_FORMAT_KEPT,
     )
 
 
