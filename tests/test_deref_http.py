@@ -133,3 +133,18 @@ def test_another_version_of_a_vocabulary_is_not_found(shipped: httpx.Client) -> 
     for path in ("/ontology/0.0.1", "/orgmodel/9", "/ontology/%3Cx%3E"):
         r = shipped.get(path)
         assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("ttl", "alpha.ttl"), ("nt", "alpha.nt"), ("jsonld", "alpha.jsonld"), ("rdfxml", "alpha.rdf")],
+)
+def test_a_graph_download_is_saved_under_the_name_its_page_gives_it(
+    client: httpx.Client, fmt: str, name: str
+) -> None:
+    r = client.get(GRAPH, params={"format": fmt})
+    assert r.headers["content-disposition"] == f'inline; filename="{name}"'
+    page = client.get(GRAPH, headers={"Accept": "text/html"}).text
+    assert f'href="{GRAPH}?format={fmt}" download="{name}"' in page
+    # a resource's description is not a download
+    assert "content-disposition" not in client.get(A1, params={"format": fmt}).headers

@@ -408,6 +408,13 @@ def page_path(iri: str) -> str | None:
     return id_path(iri)
 
 
+def download_stem(iri: str) -> str:
+    """The file name (without suffix) a named graph's downloads are saved under: its IRI's
+    last segment, in characters safe in any file system and header
+    (``graph/framework/apqc-pcf-cross-industry-7.4`` -> ``apqc-pcf-cross-industry-7.4``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", iri.rstrip("/").rsplit("/", 1)[-1])
+
+
 def iri_from_path(path: str) -> URIRef:
     """Inverse of :func:`id_path` for the dereferencing route."""
     return _iri(ID_BASE + path.removeprefix("/").removeprefix("id/"))

@@ -30,7 +30,7 @@ from pcfgraph.api.errors import (
 )
 from pcfgraph.api.sparql_cache import matches, strong_etag
 from pcfgraph.api.sparql_plan import known_graphs, query_store
-from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
+from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
@@ -97,6 +97,10 @@ async def _dereference(path: str, request: Request) -> Response:
             graph = ox.NamedNode(iri)
             found = await asyncio.to_thread(_graph_triples, query_store(state), query, graph)
             body = serialize_triples(found, media)
+            # a download: saved under the name the page's links give it (wget, curl -J)
+            served = by_media_type(media)
+            name = iris.download_stem(iri) + (served.suffix if served is not None else "")
+            return _answer(request, body, media, iri, f'inline; filename="{name}"')
         return _answer(request, body, media, iri)
     try:
         triples = await _describe(state, iri)
@@ -116,7 +120,9 @@ async def _dereference(path: str, request: Request) -> Response:
     return _answer(request, body, media, iri)
 
 
-def _answer(request: Request, body: bytes, media: str, iri: str) -> Response:
+def _answer(
+    request: Request, body: bytes, media: str, iri: str, disposition: str | None = None
+) -> Response:
     """200 with ``body``, or 304 when the client's copy (``If-None-Match``) is it. A release
     never changes, so an answer is the same bytes every time: its ETag is strong (the body's
     digest). ``Cache-Control`` lets caches keep it a while without asking (a reload may
@@ -130,6 +136,8 @@ def _answer(request: Request, body: bytes, media: str, iri: str) -> Response:
     }
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
+    if disposition is not None:
+        headers["Content-Disposition"] = disposition
     return Response(content=body, headers={"Content-Type": content_type(media), **headers})
 
 

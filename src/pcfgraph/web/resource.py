@@ -362,7 +362,7 @@ def graph_view(iri: str, triples: int, rows: Iterable[Mapping[str, Any]]) -> Gra
         title=first.title if first and len(about) == 1 else f"Graph {name}",
         kind=graph_kind(iri),
         path=iris.id_path(iri) or "",
-        file=re.sub(r"[^A-Za-z0-9._-]+", "-", name),
+        file=iris.download_stem(iri),
         triples=triples,
         classes=sorted(
             ((lbl, c, n) for c, (lbl, n) in classes.items()), key=lambda x: (-x[2], x[0], x[1])
