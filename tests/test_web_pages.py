@@ -14,9 +14,11 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+import rdflib
 from _webgraph import APQC_ID, element_iri, web_release
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from rdflib.compare import isomorphic
 
 from pcfgraph import iris
 from pcfgraph.config import Settings
@@ -263,6 +265,24 @@ def test_framework_and_element_downloads(client: TestClient) -> None:
     page = client.get(iris.id_path(element_iri(20632)) or "").text
     assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=xlsx" in page
     assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=csv&amp;derived=true" in page
+
+
+def test_framework_page_links_its_data_and_each_link_is_its_graph(client: TestClient) -> None:
+    page = links(client.get(f"/frameworks/{APQC_ID}").text)
+    scheme = iris.framework(APQC_ID)
+    graph = iris.id_path(str(iris.framework_graph(APQC_ID))) or ""
+    hrefs = {url for tag, _attr, url in page.urls if tag in ("a", "link")}
+    assert iris.id_path(str(scheme)) in hrefs and graph in hrefs
+    downloads = {f"{graph}?format={f}": f for f in ("ttl", "nt", "jsonld", "rdfxml")}
+    assert set(downloads) <= hrefs
+    graphs = []
+    for href, fmt in downloads.items():
+        r = client.get(href)
+        assert r.status_code == 200 and "filename=" in r.headers["content-disposition"]
+        parser = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}[fmt]
+        graphs.append(rdflib.Graph().parse(data=r.content, format=parser))
+    assert (scheme, rdflib.RDF.type, iris.SKOS.ConceptScheme) in graphs[0]
+    assert all(isomorphic(graphs[0], g) for g in graphs[1:])
 
 
 def test_downloads_hold_derived_mappings_only_when_asked(client: TestClient) -> None:

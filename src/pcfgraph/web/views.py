@@ -140,12 +140,15 @@ def framework_page(
     reads = _reads(request)
     framework = reads.framework(framework_id)
     tree = reads.framework_tree(framework_id)
+    graph = str(iris.framework_graph(framework_id))
     return page(
         render(
             "framework.html",
             title=framework.title,
             framework=framework,
             tree=tree,
+            graph_path=iris.id_path(graph),
+            graph_file=iris.download_stem(graph),
             expand_all=expand == "all",
             nav="frameworks",
         )
