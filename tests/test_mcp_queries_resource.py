@@ -34,10 +34,9 @@ def test_the_named_queries_are_a_resource_and_an_unknown_name_says_so(
         assert {(p["name"], p["type"], p["optional"]) for p in by_code["params"]} == {
             (p.name, p.type, p.optional) for p in selects["api/element-by-code"].params
         }
-        # what the listing says to give is enough to run it
-        params = {
-            p["name"]: "prm-it" if p["name"] == "framework" else "A24" for p in by_code["params"]
-        }
+        # what the listing says to give is enough to run it: its examples
+        params = {p["name"]: p["example"] for p in by_code["params"]}
+        assert params == {"framework": "prm-it", "code": "A24"}
         rows = await client.call_tool(
             "run_named_query", {"name": "api/element-by-code", "params": params}
         )

@@ -604,6 +604,7 @@ def test_named_queries_are_listed(client: httpx.Client) -> None:
     assert "api/element-by-code" in queries
     params = {p["name"]: p for p in queries["api/element-by-code"]["params"]}
     assert set(params) == {"framework", "code"} and not params["code"]["optional"]
+    assert (params["framework"]["example"], params["code"]["example"]) == ("prm-it", "A24")
     assert queries["api/describe-resource"]["form"] == "CONSTRUCT"
 
 

@@ -176,3 +176,81 @@ def test_keyboard_and_accessibility(page: Any) -> None:
     page.get_by_role("button", name="Run query").click()
     page.locator("table.results").wait_for()
     assert axe_violations(page) == []
+
+
+A2 = "https://w3id.org/pcfgraph/id/prm-it/A2"
+
+
+def named_json(page: Any, name: str, **params: str) -> dict[str, Any]:
+    r = page.request.get(
+        f"/queries/{name}", params=params, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert r.ok, r.text()
+    return dict(r.json())
+
+
+def column_of(page: Any, var: str) -> list[str]:
+    table = page.locator("table.results")
+    col = [c.inner_text() for c in table.locator("thead th").all()].index(var)
+    return table.locator(f"tbody tr td:nth-child({col + 1}) a").evaluate_all(
+        "links => links.map(a => a.title)"
+    )
+
+
+def test_an_example_with_parameters_runs_with_them_bound(page: Any) -> None:
+    # Before, a parameter stayed an unbound variable of the text: api/descendants ran over
+    # every element of the graph until the deadline.
+    page.goto("/sparql")
+    page.locator("#example").select_option("api/descendants")
+    box = page.get_by_role("group", name="Parameters of api/descendants")
+    expect(box).to_be_visible()
+    field = box.get_by_label("element")
+    example = field.input_value()
+    assert example.startswith("https://w3id.org/pcfgraph/id/")
+    shot(page, "sparql-04-parameters")
+    assert axe_violations(page) == []
+    with page.expect_request(lambda r: "/queries/api/descendants?" in r.url):
+        page.get_by_role("button", name="Run query").click()
+    page.locator("table.results").wait_for()
+    expected = named_json(page, "api/descendants", element=example)["results"]["bindings"]
+    assert sorted(column_of(page, "descendant")) == sorted(
+        b["descendant"]["value"] for b in expected
+    )
+    assert len(expected) > 0
+    # another value in the field: the rows of that element
+    field.fill(A2)
+    page.get_by_role("button", name="Run query").click()
+    want = named_json(page, "api/descendants", element=A2)["results"]["bindings"]
+    expect(page.locator("#status")).to_contain_text(f"{len(want)} row")
+    assert sorted(column_of(page, "descendant")) == sorted(b["descendant"]["value"] for b in want)
+    # a required field left empty (Ctrl+Enter skips the form's check): the endpoint's message
+    field.fill("")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("alert")).to_contain_text("needs parameter 'element'")
+
+
+def test_an_edited_example_runs_as_written_without_its_parameters(page: Any) -> None:
+    page.goto("/sparql")
+    page.locator("#example").select_option("api/descendants")
+    box = page.locator("#params")
+    field = box.get_by_label("element")
+    expect(field).to_be_enabled()
+    text = f"SELECT ?descendant WHERE {{ ?descendant <{SKOS_BROADER}> <{A2}> }}"
+    set_editor(page, text)
+    expect(field).to_be_disabled()  # by its fieldset
+    expect(page.locator("#params-note")).to_contain_text("runs as written")
+    with page.expect_request(lambda r: r.url.endswith("/sparql") and r.method == "POST"):
+        page.get_by_role("button", name="Run query").click()
+    page.locator("table.results").wait_for()
+    children = endpoint_json(page, text)["results"]["bindings"]
+    assert sorted(column_of(page, "descendant")) == sorted(
+        b["descendant"]["value"] for b in children
+    )
+    assert len(children) == 7  # A21-A27
+    # choosing an example without parameters hides the fields
+    page.locator("#example").select_option("api/frameworks")
+    expect(box).to_be_hidden()
+
+
+SKOS_BROADER = "http://www.w3.org/2004/02/skos/core#broader"

@@ -6,10 +6,14 @@ A query file starts with a comment header::
     # param: framework (literal) - framework id, e.g. "prm-it"
     # param: code (literal) - the element's skos:notation
     # param: includeDerived (boolean, optional) - include derived mappings
+    # example: framework = prm-it
 
 Parameters are SPARQL variables of the same name. They are bound by substitution
 (SEP-0007, ``substitutions=`` in pyoxigraph) and never formatted into the query text. An
-optional parameter that is not given stays an unbound variable.
+optional parameter that is not given stays an unbound variable. ``# example:`` lines give a
+value to try for a parameter (written as a caller gives it: an IRI without brackets, a
+literal without quotes); the query page offers them, and the tests run every shipped query
+with its examples.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import difflib
 import glob
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -39,12 +43,29 @@ _PARAM_RE = re.compile(
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
+_EXAMPLE_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>\S.*)$")
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
     type: str
     optional: bool
     doc: str
+    #: A value to try (the header's ``# example: name = value``), as a caller gives it.
+    example: str | None = None
+
+    def described(self) -> dict[str, object]:
+        """The parameter as ``GET /queries``, MCP's query list and the query page show it."""
+        out: dict[str, object] = {
+            "name": self.name,
+            "type": self.type,
+            "optional": self.optional,
+            "doc": self.doc,
+        }
+        if self.example is not None:
+            out["example"] = self.example
+        return out
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,7 @@ def decimal_text(text: str) -> str:
 def parse_header(name: str, path: Path, text: str) -> NamedQuery:
     summary = ""
     params: list[Param] = []
+    examples: list[tuple[int, str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped.startswith("#"):
@@ -166,9 +188,43 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
                     pm.group("name"), ptype, bool(pm.group("opt")), (pm.group("doc") or "").strip()
                 )
             )
+        elif key == "example":
+            examples.append((lineno, rest))
     if not summary:
         raise ParseError("query file has no '# summary:' header line", line=1, source=str(path))
+    params = _with_examples(params, examples, path)
     return NamedQuery(name=name, path=path, summary=summary, params=tuple(params), text=text)
+
+
+def _with_examples(params: list[Param], examples: list[tuple[int, str]], path: Path) -> list[Param]:
+    """``params`` with the values of the header's ``# example:`` lines, each checked as a
+    caller's value would be (a file whose example could not be bound is refused, naming the
+    line)."""
+    given: dict[str, str] = {}
+    known = {p.name: p for p in params}
+    for lineno, rest in examples:
+        m = _EXAMPLE_RE.match(rest)
+        if not m:
+            raise ParseError(
+                f"bad '# example:' line {rest!r} (expected 'name = value')",
+                line=lineno,
+                source=str(path),
+            )
+        pname, value = m.group("name"), m.group("value").strip()
+        if pname not in known:
+            raise ParseError(
+                f"'# example:' names {pname!r}, which is no '# param:' of this query",
+                line=lineno,
+                source=str(path),
+            )
+        if pname in given:
+            raise ParseError(f"a second '# example:' for {pname!r}", line=lineno, source=str(path))
+        try:
+            to_term(known[pname], value)
+        except InputError as exc:
+            raise ParseError(f"'# example:': {exc}", line=lineno, source=str(path)) from None
+        given[pname] = value
+    return [replace(p, example=given.get(p.name)) for p in params]
 
 
 class QueryCatalog:

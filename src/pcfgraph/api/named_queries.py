@@ -41,10 +41,7 @@ def list_queries(request: Request) -> dict[str, Any]:
                 "summary": q.summary,
                 "form": q.form,
                 "href": f"/queries/{q.name}",
-                "params": [
-                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
-                    for p in q.params
-                ],
+                "params": [p.described() for p in q.params],
             }
             for q in state.catalog
         ]

@@ -307,7 +307,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         QUERIES_RESOURCE,
         name="named-queries",
         description="The named SELECT queries run_named_query runs: name, summary and "
-        "parameters (type, optional, what to give).",
+        "parameters (type, optional, what to give, a value to try).",
         mime_type="application/json",
     )
     def queries_resource() -> str:
@@ -316,10 +316,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
             {
                 "name": q.name,
                 "summary": q.summary,
-                "params": [
-                    {"name": p.name, "type": p.type, "optional": p.optional, "doc": p.doc}
-                    for p in q.params
-                ],
+                "params": [p.described() for p in q.params],
             }
             for q in tools.state.catalog
             if q.form == "SELECT"

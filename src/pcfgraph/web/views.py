@@ -317,6 +317,14 @@ def sparql_page(request: Request) -> HTMLResponse:
             title="SPARQL query",
             nav="sparql",
             examples=sorted(groups.items()),
+            # each example's parameters with a value to try: run unchanged, the page binds
+            # them at GET /queries/{name} (unbound, a query such as api/descendants ran on
+            # every element until the deadline)
+            params_json={
+                q.name: json.dumps([p.described() for p in q.params])
+                for q in state.catalog
+                if q.params
+            },
             default_name=default.name if default else "",
             default_text=default.text if default else "",
             prefixes_json=json.dumps(iris.PREFIXES),

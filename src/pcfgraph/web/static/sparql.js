@@ -1,6 +1,7 @@
 // The /sparql query page: a CodeMirror editor (vendored, SPARQL mode, prefix completion) over
 // the same endpoint protocol clients use (POST /sparql), results as a sortable table with
-// links, downloads as CSV (formula-safe) and JSON. Without JavaScript the form still submits.
+// links, downloads as CSV (formula-safe) and JSON; an example with parameters, run unchanged,
+// at GET /queries/{name} with its fields. Without JavaScript the form still submits.
 (function () {
   "use strict";
   var form = document.getElementById("sparql-form");
@@ -70,12 +71,62 @@
   });
   form.classList.add("enhanced");
 
+  // An example with parameters: a field for each (its value to try filled in). Run as it
+  // was loaded, it goes to GET /queries/{name}, which binds the fields as RDF terms; once the
+  // text is edited it runs as written at /sparql and the fields no longer apply.
+  var paramsBox = document.getElementById("params");
+  var paramsFields = document.getElementById("params-fields");
+  var paramsNote = document.getElementById("params-note");
+  var chosen = null; // {name, text, params}
+
+  function showParams(opt) {
+    var params = JSON.parse((opt && opt.getAttribute("data-params")) || "[]");
+    chosen = params.length ? { name: opt.value, text: opt.getAttribute("data-query"), params: params } : null;
+    paramsFields.textContent = "";
+    show(paramsBox, !!chosen);
+    if (!chosen) return;
+    document.getElementById("params-of").textContent = chosen.name;
+    params.forEach(function (p) {
+      var row = document.createElement("div");
+      row.className = "param";
+      var id = "param-" + p.name;
+      var label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = p.name + (p.optional ? " (optional)" : "");
+      var input = document.createElement("input");
+      input.id = id; input.name = p.name; input.type = "text";
+      input.required = !p.optional;
+      input.spellcheck = false;
+      input.value = p.example || "";
+      var hint = document.createElement("span");
+      hint.className = "hint"; hint.id = id + "-hint";
+      hint.textContent = p.type + (p.doc ? ": " + p.doc : "");
+      input.setAttribute("aria-describedby", hint.id);
+      row.appendChild(label); row.appendChild(input); row.appendChild(hint);
+      paramsFields.appendChild(row);
+    });
+    syncParams();
+  }
+
+  function bound() { return !!chosen && editor.getValue() === chosen.text; }
+
+  function syncParams() {
+    if (!chosen) return;
+    paramsBox.disabled = !bound();
+    paramsNote.textContent = bound()
+      ? "Run binds these at /queries/" + chosen.name + " (never written into the query text)."
+      : "The query was edited: it runs as written, these values are not bound.";
+  }
+
+  editor.on("change", syncParams);
   if (example) {
     example.addEventListener("change", function () {
       var opt = example.options[example.selectedIndex];
       var text = opt && opt.getAttribute("data-query");
       if (text) { editor.setValue(text); editor.focus(); }
+      showParams(text ? opt : null);
     });
+    if (example.selectedIndex > 0) showParams(example.options[example.selectedIndex]);
   }
 
   function show(el, on) { el.hidden = !on; }
@@ -183,19 +234,30 @@
     }
   }
 
+  var ACCEPT = "application/sparql-results+json, text/turtle;q=0.9";
+
+  function request() {
+    if (!bound()) {
+      return fetch("/sparql", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT },
+        body: new URLSearchParams({ query: editor.getValue() }).toString()
+      });
+    }
+    var given = new URLSearchParams();
+    Array.prototype.forEach.call(paramsFields.querySelectorAll("input"), function (input) {
+      if (input.value !== "") given.append(input.name, input.value);
+    });
+    var path = chosen.name.split("/").map(encodeURIComponent).join("/");
+    var qs = given.toString();
+    return fetch("/queries/" + path + (qs ? "?" + qs : ""), { headers: { "Accept": ACCEPT } });
+  }
+
   function run() {
-    var query = editor.getValue();
     show(errorBox, false);
     status.textContent = "Running…";
     var started = performance.now();
-    fetch("/sparql", {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "application/sparql-results+json, text/turtle;q=0.9"
-      },
-      body: new URLSearchParams({ query: query }).toString()
-    }).then(function (resp) {
+    request().then(function (resp) {
       return resp.text().then(function (text) {
         var ms = Math.round(performance.now() - started);
         if (!resp.ok) {
