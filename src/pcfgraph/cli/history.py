@@ -24,8 +24,9 @@ from pcfgraph.store import Row, SelectResult
 @release_option
 def history(pcf_id: int, fmt: str, release_dir: Path | None) -> None:
     """List every edition and version that states PCF_ID, oldest first per edition, with its
-    code, name and the changes from the version before (moved, renamed, redefined, new,
-    removed)."""
+    code, name and the changes from the loaded version before (moved, renamed, redefined,
+    new, removed), and what the APQC workbook states itself (stated: its "Change details" as
+    published; comparedTo: the version those are against, loaded or not)."""
     release = load(release_dir)
     result = release.store.select(QueryCatalog().get("api/element-history"), {"pcfId": pcf_id})
     if not result.rows:

@@ -453,6 +453,7 @@ class Tools:
             and (h.element.pcf_id == e.pcf_id if e.pcf_id is not None else h.element.code == e.code)
         ]
         fw = {f.id: f for f in services.frameworks(reader)}
+        stated = services.stated_by_iri(reader, e.pcf_id)  # what each workbook itself says
         versions = []
         previous: services.Element | None = None
         for x in reversed(editions):  # oldest first, to say what changed
@@ -469,6 +470,7 @@ class Tools:
                     "version": info.version if info else None,
                     "definition": x.definition,
                     "changedSincePrevious": changes,
+                    **stated.get(x.iri, {}),
                 }
             )
             previous = x

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pcfgraph.codes import code_key
+from pcfgraph.importers.apqc.cells import parse_changes
+from pcfgraph.iris import PCFG
 from pcfgraph.services.base import Reader, boolean, integer, lowest, text
 from pcfgraph.services.elements import Element, elements_by_iris, framework_index
 from pcfgraph.store import Row
@@ -32,10 +34,44 @@ class VersionStatement:
     #: Its code (skos:notation) and English name in that edition and version.
     code: str | None = None
     name: str | None = None
+    #: APQC's own "Change details" cell (pcfg:changeDetails) as published, and the version
+    #: it is against (the scheme's pcfg:comparedToVersion), whether or not that is loaded.
+    stated: str | None = None
+    compared_to: str | None = None
+
+    @property
+    def stated_changes(self) -> tuple[str, ...]:
+        """APQC's change details in words, one change a line (:func:`stated_in_words`)."""
+        return stated_in_words(self.stated) if self.stated else ()
 
     @property
     def sort_key(self) -> tuple[object, ...]:
         return (self.edition, code_key(self.version), self.iri)
+
+
+#: The words of each kind of token of APQC's "Change details" (the classes
+#: :func:`pcfgraph.importers.apqc.cells.parse_changes` gives, defined in the ontology).
+_CHANGE_WORDS = {
+    PCFG.ElementNew: "new",
+    PCFG.ChildAdded: "child added: PCF ID {id}",
+    PCFG.ChildRemoved: "child removed: PCF ID {id}",
+    PCFG.ChildChanged: "child changed: PCF ID {id}",
+}
+
+
+def stated_in_words(details: str) -> tuple[str, ...]:
+    """APQC's "Change details" cell (``RENAME, WAS:<old name>``, ``NEW``, ``+ID``, ``-ID``,
+    ``cID``) as one line a change, in words; a token that cannot be read is kept as written."""
+    changes, unreadable = parse_changes(details)
+    out = []
+    for change in changes:
+        if change.cls == PCFG.ElementRenamed:
+            was = change.previous_name
+            out.append(f"renamed (was '{was}')" if was else "renamed")
+        else:
+            out.append(_CHANGE_WORDS[change.cls].format(id=change.changed_pcf_id))
+    out.extend(f"unreadable token '{token}'" for token in unreadable)
+    return tuple(out)
 
 
 #: Up to this many elements, :func:`history_of` reads per PCF ID instead of per framework.
@@ -62,6 +98,8 @@ def fold_statements(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
             ("revision_of", "revisionOf"),
             ("code", "code"),
             ("name", "name"),
+            ("stated", "stated"),
+            ("compared_to", "comparedTo"),
         ):
             value = pcf_id if key == "pcf_id" else text(row, col)
             cur[key] = lowest(cur.get(key), value)
@@ -82,6 +120,8 @@ def fold_statements(rows: Iterable[Row]) -> dict[int, list[VersionStatement]]:
             revision_of=cur.get("revision_of"),  # type: ignore[arg-type]
             code=cur.get("code"),  # type: ignore[arg-type]
             name=cur.get("name"),  # type: ignore[arg-type]
+            stated=cur.get("stated"),  # type: ignore[arg-type]
+            compared_to=cur.get("compared_to"),  # type: ignore[arg-type]
         )
         out.setdefault(statement.pcf_id, []).append(statement)
     for statements in out.values():
@@ -108,6 +148,19 @@ def statements_of(reader: Reader, pcf_id: int) -> list[VersionStatement]:
         return fold_statements(rows).get(pcf_id, [])
 
     return reader.memo(("versions-of", pcf_id), load)
+
+
+def stated_by_iri(reader: Reader, pcf_id: int | None) -> dict[str, dict[str, object]]:
+    """For each statement of a PCF ID whose workbook states its changes: those in words and
+    the version they are against (``statedChanges``, ``statedAgainstVersion``, as MCP's
+    ``element_history`` gives them)."""
+    if pcf_id is None:
+        return {}
+    return {
+        s.iri: {"statedChanges": list(s.stated_changes), "statedAgainstVersion": s.compared_to}
+        for s in statements_of(reader, pcf_id)
+        if s.stated
+    }
 
 
 def versions_of(reader: Reader, elements: Sequence[Element]) -> list[list[VersionStatement]]:

@@ -23,6 +23,9 @@ class TimelineEntry:
     version: str
     element: ElementRef
     changes: tuple[str, ...]
+    #: APQC's own change details for this version, in words, and the version they are against.
+    stated: tuple[str, ...]
+    compared_to: str | None
     #: Removed in the next loaded version of its edition.
     deprecated: bool
     #: The element the page is about.
@@ -50,6 +53,8 @@ def timeline(reads: Reads, e: services.Element) -> list[TimelineEntry]:
             version=s.version,
             element=ElementRef(s.iri, s.code or "", s.name or "", s.framework_id),
             changes=s.changes,
+            stated=s.stated_changes,
+            compared_to=s.compared_to,
             deprecated=s.deprecated,
             current=s.iri == e.iri,
         )

@@ -23,6 +23,16 @@ class ElementHistoryEntry:
         description="Change notes (skos:changeNote) from the version before: moved, renamed, "
         "redefined, new; or removed in the next version. Empty when unchanged or first loaded."
     )
+    stated_changes: list[str] = strawberry.field(
+        description="APQC's own change details for this version (its workbook's \"Change "
+        'details", pcfg:changeDetails), in words: renamed (with the name before), new, a '
+        "child added, removed or changed (its PCF ID). Against comparedToVersion, whether or "
+        "not that version is loaded. Empty when the workbook states none."
+    )
+    compared_to_version: str | None = strawberry.field(
+        description="The version APQC compared this workbook with (pcfg:comparedToVersion), "
+        "the one statedChanges are against."
+    )
     deprecated: bool = strawberry.field(
         description="Removed in the next loaded version of its edition (owl:deprecated)."
     )
@@ -39,6 +49,8 @@ def history_entry(step: services.HistoryStep) -> ElementHistoryEntry:
         version=s.version,
         element=element(step.element),
         changes=list(s.changes),
+        stated_changes=list(s.stated_changes),
+        compared_to_version=s.compared_to,
         deprecated=s.deprecated,
         revision_of=element(step.revision_of) if step.revision_of is not None else None,
     )
