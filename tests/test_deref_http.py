@@ -11,18 +11,24 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
-from sparql_support import endpoint_settings, live_server
+from sparql_support import endpoint_settings, fixture_release, live_server
 
 from pcfgraph import iris
+from pcfgraph.release import Release
 
 A1 = "/id/alpha/A1"
 GRAPH = "/id/graph/framework/alpha"
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
+def release() -> Release:
+    return fixture_release()
+
+
+@pytest.fixture(scope="module")
+def client(release: Release) -> Iterator[httpx.Client]:
     with (
-        live_server(endpoint_settings(query_workers=1)) as (url, _app),
+        live_server(endpoint_settings(query_workers=1), release) as (url, _app),
         httpx.Client(base_url=url, timeout=30) as c,
     ):
         yield c
@@ -72,6 +78,23 @@ def test_a_clients_copy_is_revalidated_with_a_strong_etag(
     assert other.status_code == 200 and other.headers["etag"] != etag
     stale = client.get(path, headers={"Accept": accept, "If-None-Match": '"stale"'})
     assert stale.status_code == 200 and stale.content == first.content
+
+
+@pytest.mark.parametrize(("path", "accept"), [(GRAPH, "application/n-triples"), (A1, "text/html")])
+def test_a_clients_copy_asked_about_again_is_answered_without_making_it(
+    client: httpx.Client, release: Release, path: str, accept: str
+) -> None:
+    first = client.get(path, headers={"Accept": accept})
+    etag = first.headers["etag"]
+    made = release.store.query_count
+    r = client.get(path, headers={"Accept": accept, "If-None-Match": etag})
+    assert r.status_code == 304 and r.headers["etag"] == etag
+    assert r.headers["cache-control"] == first.headers["cache-control"]
+    assert r.headers["link"] == first.headers["link"] and "Accept" in vary(r)
+    assert release.store.query_count == made  # the store was not asked
+    stale = client.get(path, headers={"Accept": accept, "If-None-Match": '"stale"'})
+    assert stale.status_code == 200 and stale.content == first.content
+    assert release.store.query_count > made
 
 
 @pytest.mark.parametrize("vocabulary", [iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI])

@@ -135,6 +135,8 @@ class Caches:
     sparql_checks: Lazy[object] = field(default_factory=Lazy)
     #: Plans of ``GET /sparql`` requests made before (by query string, Accept, service URL).
     sparql_plans: Lazy[object] = field(default_factory=Lazy)
+    #: ETags of ``/id`` answers made on the served release (a client's copy: 304 unmade).
+    id_etags: PerRelease[object] = field(default_factory=PerRelease)
 
     def release_quads(self, release: Release) -> int:
         """``release``'s quads, counted on its first use after it is switched in."""

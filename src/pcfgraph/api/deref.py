@@ -28,7 +28,7 @@ from pcfgraph.api.errors import (
     problem_responses,
     query_parameter,
 )
-from pcfgraph.api.sparql_cache import matches, strong_etag
+from pcfgraph.api.sparql_cache import RecentlyUsed, matches, strong_etag
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
@@ -88,6 +88,10 @@ async def _dereference(path: str, request: Request) -> Response:
     else:
         media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
     iri = str(iris.iri_from_path(path))
+    tags = _sent_tags(state)
+    sent = tags.get((iri, media)) if tags is not None else None
+    if sent is not None and matches(request.headers.get("if-none-match"), sent):
+        return Response(status_code=304, headers=_headers(sent, iri))  # nothing to make
     if iri in known_graphs(state):  # a named graph: its page, or its statements as data
         if media == "text/html":
             page = await asyncio.to_thread(render_graph_html, state, iri)
@@ -100,8 +104,8 @@ async def _dereference(path: str, request: Request) -> Response:
             # a download: saved under the name the page's links give it (wget, curl -J)
             served = by_media_type(media)
             name = iris.download_stem(iri) + (served.suffix if served is not None else "")
-            return _answer(request, body, media, iri, f'inline; filename="{name}"')
-        return _answer(request, body, media, iri)
+            return _answer(request, body, media, iri, tags, f'inline; filename="{name}"')
+        return _answer(request, body, media, iri, tags)
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:
@@ -117,28 +121,56 @@ async def _dereference(path: str, request: Request) -> Response:
         body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
         body = serialize_triples(triples, media)
-    return _answer(request, body, media, iri)
+    return _answer(request, body, media, iri, tags)
 
 
 def _answer(
-    request: Request, body: bytes, media: str, iri: str, disposition: str | None = None
+    request: Request,
+    body: bytes,
+    media: str,
+    iri: str,
+    tags: SentTags | None,
+    disposition: str | None = None,
 ) -> Response:
     """200 with ``body``, or 304 when the client's copy (``If-None-Match``) is it. A release
     never changes, so an answer is the same bytes every time: its ETag is strong (the body's
-    digest). ``Cache-Control`` lets caches keep it a while without asking (a reload may
-    switch the release), then revalidate with the ETag."""
+    digest), and kept (``tags``) so that a client's copy asked about again is answered
+    without making the answer. ``Cache-Control`` lets caches keep it a while without asking
+    (a reload may switch the release), then revalidate with the ETag."""
     etag = strong_etag(body)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": "Accept",
-        "Link": f'<{iri}>; rel="canonical"',
-    }
+    if tags is not None:
+        tags.put((iri, media), etag)
+    headers = _headers(etag, iri)
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if disposition is not None:
         headers["Content-Disposition"] = disposition
     return Response(content=body, headers={"Content-Type": content_type(media), **headers})
+
+
+def _headers(etag: str, iri: str) -> dict[str, str]:
+    """What a 200 and a 304 of one answer both carry (RFC 9110 15.4.5)."""
+    return {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept",
+        "Link": f'<{iri}>; rel="canonical"',
+    }
+
+
+#: The ETags of answers made on the served release, by (IRI, media type).
+SentTags = RecentlyUsed[tuple[str, str], str]
+
+
+def _sent_tags(state: AppState) -> SentTags | None:
+    """The ETags of answers made on the served release (at most 4,096, least recently used
+    first out; a reload starts afresh). None on a remote store: its data may change under
+    the same release, so each answer is made again and its digest compared."""
+    if state.services.remote_store is not None:
+        return None
+    found = state.caches.id_etags.get(state.release, lambda: SentTags(4096))
+    assert isinstance(found, RecentlyUsed)
+    return found
 
 
 def _vocabulary_document(request: Request) -> Response:
