@@ -1,5 +1,6 @@
-"""``/id/...`` as a linked-data client sees it: content negotiation, conditional requests,
-caching headers and download names, on a live server over the SPARQL endpoint's fixture."""
+"""``/id/...`` as a linked-data client sees it: content negotiation (and every 406),
+conditional requests, caching headers, download names and the vocabularies' IRIs, on a live
+server over the SPARQL endpoint's fixture (and one over the shipped release)."""
 
 from __future__ import annotations
 
@@ -171,3 +172,26 @@ def test_a_graph_download_is_saved_under_the_name_its_page_gives_it(
     assert f'href="{GRAPH}?format={fmt}" download="{name}"' in page
     # a resource's description is not a download
     assert "content-disposition" not in client.get(A1, params={"format": fmt}).headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("GET", A1, None),
+        ("GET", GRAPH, None),
+        ("GET", "/sparql?query=ASK%20%7B%7D", None),
+        ("GET", "/sparql?query=CONSTRUCT%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D", None),
+        ("GET", "/sparql", None),  # the service description
+        ("POST", "/sparql", {"query": "ASK {}"}),
+        ("GET", "/queries/api/element-by-code?framework=alpha&code=A1", None),
+    ],
+)
+def test_every_406_says_it_varies_by_accept(
+    client: httpx.Client, method: str, path: str, data: dict[str, str] | None
+) -> None:
+    # a cache keeping a 406 for one Accept header must not give it to a client asking for
+    # another (RFC 9110 12.5.5): the 406 varies as the answer would
+    r = client.request(method, path, data=data, headers={"Accept": "application/x-unknown"})
+    assert r.status_code == 406 and r.headers["content-type"] == "application/problem+json"
+    assert "Accept" in vary(r), r.headers
+    assert "available:" in r.json()["detail"]

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pcfgraph.errors import Overloaded, ParseError, PcfgraphError
+from pcfgraph.errors import NotAcceptable, Overloaded, ParseError, PcfgraphError
 from pcfgraph.http.methods import allow_header, path_methods
 
 log = logging.getLogger("pcfgraph.api")
@@ -119,10 +119,13 @@ def problem(
 
 
 def domain_problem(request: Request, exc: PcfgraphError) -> JSONResponse:
-    """The problem+json answer to a domain error (``Retry-After`` when it is an overload)."""
+    """The problem+json answer to a domain error (``Retry-After`` when it is an overload,
+    ``Vary: Accept`` for a 406: caches must not give it to a client asking otherwise)."""
     headers: dict[str, str] = {}
     if isinstance(exc, Overloaded):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, NotAcceptable):  # the answer was chosen by Accept (RFC 9110 12.5.5)
+        headers["Vary"] = "Accept"
     extra: dict[str, Any] = {}
     if isinstance(exc, ParseError):
         extra = {"line": exc.line, "column": exc.column}
