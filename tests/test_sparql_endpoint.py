@@ -492,6 +492,51 @@ def test_the_engines_own_explanation_is_the_message(
     assert isinstance(body["line"], int) and isinstance(body["column"], int)
 
 
+@pytest.mark.parametrize(
+    ("query", "line", "column", "said"),
+    [
+        ("SELECT * WHERE {\n  ?s ?p ?o\n", 1, 16, "the query ends before this '{' is closed"),
+        (
+            "SELECT * WHERE { ?s ?p ?o . FILTER(?o > 3 }",
+            1,
+            43,
+            "'}' does not close the '(' at line 1, column 35",
+        ),
+        ("SELECT * WHERE { ?s ?p ?o } }", 1, 29, "'}' closes nothing"),
+        ("SELECT * WHERE { ?s ?p 'abc }", 1, 24, "the string starting with ' is never closed"),
+        (
+            "SELECT (COUNT(*) ?n) WHERE { ?s ?p ?o }",
+            1,
+            18,
+            "cannot read the query from here: '?n) WHERE { ?s ?p ?o }'",
+        ),
+        ("SELECT * WHERE { ?s ?p ?o } LIMT 3", 1, 29, "the query should end before 'LIMT 3'"),
+    ],
+)
+def test_a_syntax_error_without_a_reason_is_said_in_words(
+    client: httpx.Client, query: str, line: int, column: int, said: str
+) -> None:
+    """Where neither parser gives a reason, rdflib's message was its rule's name ("Expected
+    SelectQuery" at the start of the group) or "Expected end of text": now the bracket or
+    string left open, or what stands where reading stopped."""
+    body = assert_problem(client.get("/sparql", params={"query": query}), 400, "syntax-error")
+    assert (body["line"], body["column"]) == (line, column), body
+    assert f"SPARQL syntax error: {said}" in body["detail"], body
+    assert "Expected" not in body["detail"], body
+
+
+def test_brackets_inside_strings_iris_and_comments_do_not_count() -> None:
+    from pcfgraph.sparql_guard import unbalanced
+
+    assert unbalanced("SELECT * WHERE { ?s ?p '{(' . # }\n ?s <urn:a(b> \"]\" }") is None
+    assert unbalanced("ASK { FILTER(1 > 2) }") is None
+    assert unbalanced("ASK {\n  FILTER(1 > 2 ]\n}") == (
+        "']' does not close the '(' at line 2, column 9",
+        2,
+        16,
+    )
+
+
 def test_cors(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] == "https://example.org"

@@ -304,9 +304,41 @@ def undeclared_prefix(text: str) -> tuple[str, int, int] | None:
             if after_prefix:
                 declared.add(prefix)
             elif prefix != "_" and prefix not in declared and text[tok.pos - 1 : tok.pos] != "<":
-                line = text.count("\n", 0, tok.pos) + 1
-                return prefix, line, tok.pos - (text.rfind("\n", 0, tok.pos) + 1) + 1
+                return prefix, *_line_column(text, tok.pos)
         after_prefix = tok.kind == "word" and tok.text.upper() == "PREFIX"
+    return None
+
+
+_PAIRS = {"{": "}", "(": ")", "[": "]"}
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def unbalanced(text: str) -> tuple[str, int, int] | None:
+    """The first bracket or quote of ``text`` that is not closed, or a closing bracket that
+    closes nothing or another kind, as (what is wrong, line, column), or None. Brackets
+    inside strings, IRIs and comments do not count. For the message of a query both parsers
+    refused without saying why (rdflib: "Expected SelectQuery" at the start of the group)."""
+    stack: list[Token] = []
+    for tok in tokens(text):
+        if tok.kind == "open":
+            stack.append(tok)
+        elif tok.kind == "close":
+            line, column = _line_column(text, tok.pos)
+            if not stack:
+                return f"'{tok.text}' closes nothing", line, column
+            top = stack.pop()
+            if _PAIRS[top.text] != tok.text:
+                at = "line {}, column {}".format(*_line_column(text, top.pos))
+                return f"'{tok.text}' does not close the '{top.text}' at {at}", line, column
+        elif tok.kind == "other" and tok.text in "'\"":
+            line, column = _line_column(text, tok.pos)
+            return f"the string starting with {tok.text} is never closed", line, column
+    if stack:
+        line, column = _line_column(text, stack[-1].pos)
+        return f"the query ends before this '{stack[-1].text}' is closed", line, column
     return None
 
 

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from pcfgraph.conneg import by_media_type, content_type, media_types
-from pcfgraph.errors import NotAcceptable, ParseError, QueryRejected, ResultTooLarge
+from pcfgraph.errors import NotAcceptable, ParseError, QueryRejected, ResultTooLarge, quoted
 from pcfgraph.iris import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -165,6 +165,12 @@ def serialize_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
 # --- the sandboxed task -----------------------------------------------------------------------
 
 _OX_POS = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+#: rdflib's message for text after a complete query.
+_AFTER_THE_END = "SPARQL syntax error: Expected end of text"
+#: rdflib's message when it can only name the query form's rule it could not finish.
+_NAMES_NO_REASON = re.compile(
+    r"SPARQL syntax error: Expected (?:Select|Construct|Ask|Describe)Query"
+)
 
 
 def syntax_error(text: str, exc: BaseException) -> ParseError:
@@ -205,6 +211,10 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
                 source="query",
                 code="syntax-error",
             )
+    if found is not None and (
+        found.detail == _AFTER_THE_END or _NAMES_NO_REASON.fullmatch(found.detail)
+    ):
+        found = _with_a_reason(text, found)
     if found is not None:
         return found
     if m:
@@ -221,6 +231,33 @@ def syntax_error(text: str, exc: BaseException) -> ParseError:
 #: One alternative of pyoxigraph's "expected one of ...": a quoted token, a character class
 #: (its quoted characters may hold commas and brackets), or anything else up to a comma.
 _OX_ALTERNATIVE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]|[^,]+)""")
+
+
+def _with_a_reason(text: str, found: ParseError) -> ParseError:
+    """rdflib's error where it names no reason ("Expected SelectQuery": the query form's rule
+    it could not finish; "Expected end of text"), said in words: the bracket or string left
+    open or closing nothing, else what stands where it stopped reading."""
+    from pcfgraph.sparql_guard import unbalanced
+
+    open_at = unbalanced(text)
+    line: int | None
+    column: int | None
+    if open_at is not None:
+        message, line, column = open_at
+        message = f"SPARQL syntax error: {message}"
+    else:
+        line, column = found.line, found.column
+        lines = text.splitlines()
+        at = lines[line - 1][(column or 1) - 1 :].strip() if line and line <= len(lines) else ""
+        if not at:
+            return found
+        message = (
+            f"SPARQL syntax error: the query should end before {quoted(at, 40)} (a misspelt "
+            "keyword, or a clause in the wrong place?)"
+            if found.detail == _AFTER_THE_END
+            else f"SPARQL syntax error: cannot read the query from here: {quoted(at, 40)}"
+        )
+    return ParseError(message, line=line, column=column, source="query", code="syntax-error")
 
 
 def engine_sentences(text: str) -> str | None:
