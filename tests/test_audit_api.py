@@ -57,6 +57,27 @@ def test_turtle_body_json_report(client: TestClient) -> None:
     )
 
 
+def test_the_report_names_the_served_release_and_its_frameworks(
+    client: TestClient, release: Release
+) -> None:
+    """The report of an upload names what it was checked against: the served release's id
+    and its framework editions (JSON ``checkedAgainst``; the text report's third line)."""
+    r = client.post(
+        "/validate?asOf=2025-07-15",
+        content=FINDINGS.read_bytes(),
+        headers={"Content-Type": "text/turtle"},
+    )
+    against = r.json()["checkedAgainst"]
+    assert against["release"] == release.release_id
+    assert "apqc-pcf-cross-industry-7.4" in {f["id"] for f in against["frameworks"]}
+    text = client.post(
+        "/validate?asOf=2025-07-15&format=text",
+        content=FINDINGS.read_bytes(),
+        headers={"Content-Type": "text/turtle"},
+    ).text
+    assert f"release {release.release_id}" in text.splitlines()[2]
+
+
 def test_multipart_upload_and_turtle_report(client: TestClient) -> None:
     r = client.post(
         "/validate?asOf=2025-07-15",

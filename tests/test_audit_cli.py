@@ -261,3 +261,30 @@ def test_the_report_never_replaces_the_model_audited(
     assert code == 2 and out == ""
     assert "is the model" in err and "another file" in err
     assert model.read_bytes() == FINDINGS.read_bytes()
+
+
+def test_the_report_names_what_it_was_checked_against(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An auditor signs a report against named standards; the report named neither the
+    frameworks, nor the release, nor the pcfgraph version. JSON ``checkedAgainst`` does, and
+    the text and HTML reports say it on their first lines."""
+    from pcfgraph.release import load_release
+
+    release_id = load_release(release_dir).release_id
+    base = ["audit", str(FINDINGS), "--release", str(release_dir)]
+    code, out, _ = run([*base, "-f", "json"], capsys)
+    assert code == 1
+    against = json.loads(out)["checkedAgainst"]
+    assert against["release"] == release_id
+    assert against["pcfgraph"]
+    frameworks = {f["id"]: f for f in against["frameworks"]}
+    assert {"apqc-pcf-cross-industry-7.4", "prm-it", "it-cmf", "trim"} <= set(frameworks)
+    assert frameworks["apqc-pcf-cross-industry-7.4"]["version"] == "7.4"
+    assert frameworks["prm-it"]["title"] == "IBM Process Reference Model for IT (PRM-IT)"
+    line = next(x for x in run(base, capsys)[1].splitlines() if x.startswith("checked against"))
+    assert "IBM Process Reference Model for IT (PRM-IT) V3" in line
+    assert f"release {release_id}" in line and "Cross-Industry 7.4" in line
+    html = tmp_path / "r.html"
+    run([*base, "-f", "html", "-o", str(html)], capsys)
+    assert f"release {release_id}" in html.read_text(encoding="utf-8")

@@ -28,6 +28,19 @@ def default_coverage_roots() -> list[tuple[str, str, str, int]]:
     ]
 
 
+def checked_frameworks(store: EmbeddedStore) -> list[dict[str, str | None]]:
+    """The framework editions of the release (id, title, version), for the report's
+    ``checkedAgainst``: what an auditor cites as the standard the model was checked against."""
+    return [
+        {
+            "id": _term_text(row.get("id")),
+            "title": _term_text(row.get("title")),
+            "version": _term_text(row.get("version")),
+        }
+        for row in store.select(_query("reports/frameworks-checked"))
+    ]
+
+
 def curated_equivalences(store: EmbeddedStore) -> dict[str, set[str]]:
     """Curated positive exact/close mappings of the release, both ways (element -> mapped)."""
     out: dict[str, set[str]] = {}

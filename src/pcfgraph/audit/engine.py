@@ -125,6 +125,8 @@ class AuditOptions:
     max_findings: int = DEFAULT_MAX_FINDINGS
     #: pySHACL in a forked child where that is safe (the ``audit_fork`` setting).
     fork_shacl: bool = True
+    #: The id of the release audited against, named in the report (``checkedAgainst``).
+    release_id: str | None = None
 
     def day(self) -> date:
         return self.as_of or date.today()
@@ -179,6 +181,7 @@ def audit(
     )
     report.results.sort(key=sort_key(report))
     report.sources = [u.name for u in uploads]
+    report.checked_against = context.checked_against(options.release_id)
     return report
 
 

@@ -92,7 +92,8 @@ _BODY = """<section class="cover">
 <p class="meta">Audited {{ sources }} ({{ r.triples }} statements) against the pcfgraph
 organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
 profile <strong>{{ r.profile }}</strong>{% if r.deactivated %} (rules switched off:
-{{ r.deactivated | join(", ") }}){% endif %}.</p>
+{{ r.deactivated | join(", ") }}){% endif %}.{% if r.checked_against_text() %} Checked
+against: {{ r.checked_against_text() }}.{% endif %}</p>
 <h{{ h[2] }}>Summary</h{{ h[2] }}>
 <p><span class="verdict {{ 'ok' if r.conforms else 'fail' }}">{{ 'Conforms' if r.conforms else 'Does not conform' }}</span>
 {{ counts.Violation }} violation(s), {{ counts.Warning }} warning(s), {{ counts.Info }} info(s).

@@ -21,6 +21,8 @@ def report_text(report: AuditReport) -> str:
         f"as of {report.as_of or '-'}; profile {report.profile}"
         + (f" (rules switched off: {', '.join(report.deactivated)})" if report.deactivated else "")
     )
+    if against := report.checked_against_text():
+        lines.append(f"checked against {_line(against)}")
     if report.truncated:
         lines.append(
             f"listing {report.max_findings} of {len(report.results)} findings "

@@ -169,6 +169,18 @@ class AuditResult:
         } | ({"status": self.status} if self.status else {})
 
 
+def _framework_text(framework: dict[str, Any]) -> str:
+    """``IBM Process Reference Model for IT (PRM-IT) V3``; a version the title states or the
+    source does not is not repeated as one."""
+    title = str(framework.get("title") or framework.get("id"))
+    version = str(framework.get("version") or "")
+    if not version or version in title:
+        return title
+    if version.lower().startswith("not stated"):
+        return f"{title} (version {version[0].lower()}{version[1:]})"
+    return f"{title} {version}"
+
+
 @dataclass
 class AuditReport:
     results: list[AuditResult] = field(default_factory=list)
@@ -196,6 +208,9 @@ class AuditReport:
     #: that the audit does not use (``{kind, identifier, name, type}``); None when there are
     #: none to list (always a list for an ArchiMate model).
     unused: list[dict[str, Any]] | None = None
+    #: What the model was checked against: ``{"pcfgraph": version, "release": release id or
+    #: None, "frameworks": [{"id", "title", "version"}]}`` (JSON ``checkedAgainst``).
+    checked_against: dict[str, Any] = field(default_factory=dict)
 
     def unused_json(self) -> dict[str, Any]:
         """The ArchiMate elements and relationships not used by the audit, counted and listed."""
@@ -275,6 +290,8 @@ class AuditReport:
             "groups": [{**g, "counts": counts} for g, counts in self.counts_by_group() if g["iri"]],
             "rules": self.rules,
         }
+        if self.checked_against:
+            doc["checkedAgainst"] = self.checked_against
         if self.baseline is not None:
             doc["baseline"] = self.baseline
         if self.unused is not None:
@@ -283,6 +300,20 @@ class AuditReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def checked_against_text(self) -> str:
+        """One line naming the frameworks, release and pcfgraph version checked against."""
+        against = self.checked_against
+        if not against:
+            return ""
+        frameworks = [_framework_text(f) for f in against.get("frameworks", [])]
+        return "; ".join(
+            [
+                *(["frameworks " + ", ".join(frameworks)] if frameworks else []),
+                *([f"release {against['release']}"] if against.get("release") else []),
+                *([f"pcfgraph {against['pcfgraph']}"] if against.get("pcfgraph") else []),
+            ]
+        )
 
     # --- transport (worker -> edge) -------------------------------------------------------
 
@@ -326,6 +357,7 @@ class AuditReport:
             rules=list(doc.get("rules", [])),
             baseline=doc.get("baseline"),
             unused=doc.get("unused"),
+            checked_against=dict(doc.get("checked_against", {})),
         )
 
     def to_turtle(self) -> str:

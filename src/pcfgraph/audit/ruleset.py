@@ -13,7 +13,11 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.audit.coverage import curated_equivalences, default_coverage_roots
+from pcfgraph.audit.coverage import (
+    checked_frameworks,
+    curated_equivalences,
+    default_coverage_roots,
+)
 from pcfgraph.audit.rules import load_checks, shape_files
 from pcfgraph.audit.terms import Triple, _has_quoted, _triple
 from pcfgraph.rules.engine import load_shacl_engine
@@ -49,6 +53,9 @@ class AuditContext:
     #: Curated positive exact/close mappings, both ways: element -> mapped elements
     #: (coverage "via mapping").
     equivalences: dict[str, set[str]] = field(default_factory=dict)
+    #: The framework editions of the release ({"id", "title", "version"}): the report's
+    #: ``checkedAgainst``.
+    frameworks: list[dict[str, str | None]] = field(default_factory=list)
 
     @classmethod
     def from_store(cls, store: EmbeddedStore | ox.Store) -> AuditContext:
@@ -61,9 +68,22 @@ class AuditContext:
             rules=rules,
             coverage_roots=default_coverage_roots(),
             equivalences=curated_equivalences(EmbeddedStore(ox_store)),
+            frameworks=checked_frameworks(EmbeddedStore(ox_store)),
         )
         _prepare(context)
         return context
+
+    def checked_against(self, release_id: str | None) -> dict[str, Any]:
+        """What a report says it was checked against (JSON ``checkedAgainst``): the pcfgraph
+        version, the release's id and its framework editions."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            pcfgraph: str | None = version("pcfgraph")
+        except PackageNotFoundError:  # a checkout run without installing it
+            pcfgraph = None
+        frameworks = [dict(f) for f in self.frameworks]
+        return {"pcfgraph": pcfgraph, "release": release_id, "frameworks": frameworks}
 
     def read_quads(self) -> Iterator[ox.Quad]:
         """The ontology and framework quads, read from the release store as they are used."""

@@ -91,6 +91,7 @@ def _payload(
         "max_triples": settings.max_upload_triples,
         "fork_shacl": settings.audit_fork,
         "archive_limits": archive_limits(settings),
+        "release_id": state.release.release_id,
     }
 
 

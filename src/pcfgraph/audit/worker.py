@@ -107,6 +107,7 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         profile=opts.get("profile"),
         max_findings=int(opts.get("max_findings") or DEFAULT_MAX_FINDINGS),
         fork_shacl=payload.get("fork_shacl") is not False,
+        release_id=payload.get("release_id"),
     )
     previous = payload.get("baseline")
     baseline = read_baseline(bytes(previous["data"]), previous["name"]) if previous else None

@@ -146,6 +146,7 @@ def audit(
     template .xlsx, ArchiMate exchange .xml or Archi .archimate; several files
     form one model) against the organisational-model rules, with coverage and maturity.
     The report goes to stdout, or to the file given with -o (written atomically)."""
+    from dataclasses import replace
     from datetime import datetime
 
     from pcfgraph.audit import AuditContext, Limits, Upload
@@ -194,6 +195,7 @@ def audit(
 
     parsed = parse_uploads(uploads, limits)
     release = open_release(release_dir or settings.release)
+    options = replace(options, release_id=release.release_id)
     context = AuditContext.from_store(release.store)
     report = run_audit(uploads, context, limits=limits, parsed=parsed, options=options)
     if previous is not None:
