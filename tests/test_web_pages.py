@@ -299,6 +299,24 @@ def test_downloads_hold_derived_mappings_only_when_asked(client: TestClient) -> 
     assert bad.status_code == 400 and "derived must be true or false" in bad.text
 
 
+def test_downloads_with_derived_mappings_are_saved_under_another_name(
+    client: TestClient,
+) -> None:
+    # the framework page offers both side by side; its links name no file (the server does)
+    page = links(client.get(f"/frameworks/{APQC_ID}").text)
+    exports = [u for tag, _a, u in page.urls if tag == "a" and "/export?" in u]
+    names = {client.get(u).headers["content-disposition"] for u in exports}
+    assert len(exports) == 4 and len(names) == 4, names
+    listed = client.get("/mappings").json()["mappingSets"]
+    both = [(m["exports"], m["derivedExports"]) for m in listed if "derivedExports" in m]
+    assert both
+    for curated, derived in both:
+        for kind in curated:
+            plain = client.get(curated[kind]).headers["content-disposition"]
+            with_derived = client.get(derived[kind]).headers["content-disposition"]
+            assert plain != with_derived and "-with-derived." in with_derived
+
+
 def test_audit_page_form_works_without_javascript(client: TestClient) -> None:
     html = client.get("/audit").text
     assert_self_contained(html)

@@ -85,8 +85,10 @@ async def mapping_set_file(name: str, request: Request, derived: str = "false") 
     body = await asyncio.to_thread(
         export_bytes, state.store, state.catalog, set_id, fmt.name, derived=derived == "true"
     )
+    # with derived mappings it is another file: another name (the page links both)
+    stem = set_id + ("-with-derived" if derived == "true" else "")
     return Response(
         body,
         media_type=fmt.media_type,
-        headers={"Content-Disposition": f'inline; filename="{set_id}{fmt.suffix}"'},
+        headers={"Content-Disposition": f'inline; filename="{stem}{fmt.suffix}"'},
     )

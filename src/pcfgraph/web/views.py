@@ -179,7 +179,9 @@ def framework_export(
         reads=reads_for(state),
         derived=with_derived,
     )
-    name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}.{format}"
+    # the download with derived mappings is another file: another name (the page offers both)
+    name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}"
+    name += f"{'-with-derived' if with_derived else ''}.{format}"
     return Response(
         data,
         media_type=CSV_TYPE if format == "csv" else XLSX_TYPE,
