@@ -213,6 +213,23 @@ def test_baseline_marks_new_unchanged_and_resolved() -> None:
     assert fails(after, "new") and fails(after, "violation")
 
 
+def test_an_unchanged_model_with_a_blank_node_value_has_nothing_new() -> None:
+    """A finding whose value is a blank node (a purchaser given as ``[ a orgm:Customer ]``)
+    has another ``_:id`` in every parse: against the report of the same model it was both
+    'new' and 'resolved', so ``--fail-on new`` failed a model nobody had changed."""
+    text = CONFORMING.read_text(encoding="utf-8").replace(
+        "orgm:purchaser :karin-holm ;", 'orgm:purchaser [ a orgm:Customer ; rdfs:label "K" ] ;'
+    )
+    before = audit_text(text)
+    assert any((r.value or "").startswith("_:") for r in before.results)
+    after = audit_text(text)
+    apply_baseline(after, read_baseline(before.to_json().encode(), "before.json"))
+    assert after.baseline is not None
+    assert (after.baseline["new"], after.baseline["resolved"]) == (0, 0)
+    assert after.baseline["unchanged"] == len(after.results) > 0
+    assert not fails(after, "new")
+
+
 def test_fail_on_levels() -> None:
     warnings_only = audit_path(CONFORMING, AuditOptions(AS_OF))
     assert not fails(warnings_only, "info")

@@ -4,7 +4,7 @@
 A finding is the same in both runs when its focus node, path, value and rule are (the
 deduplication key); each current finding is ``new`` or ``unchanged``, and earlier findings not
 found again are ``resolved``. A blank node is matched by its business label (its id is
-different in every parse).
+different in every parse); a blank node as a finding's value matches any blank node.
 """
 
 from __future__ import annotations
@@ -50,12 +50,24 @@ def _node(focus: str, label: str | None) -> str:
     return f"_:{label}" if focus.startswith("_:") else focus
 
 
+def _value(value: str | None) -> str | None:
+    """A blank node as a finding's value has another id in every parse too, and no label in
+    the report: any blank node matches (a purchaser given as ``[ a orgm:Customer ]`` was
+    'new' and 'resolved' at once against the report of the same model)."""
+    return "_:" if value is not None and value.startswith("_:") else value
+
+
 def _key(r: dict[str, Any]) -> Key:
-    return (_node(r["focusNode"], r.get("focusLabel")), r.get("path"), r.get("value"), r["shape"])
+    return (
+        _node(r["focusNode"], r.get("focusLabel")),
+        r.get("path"),
+        _value(r.get("value")),
+        r["shape"],
+    )
 
 
 def _result_key(r: AuditResult) -> Key:
-    return (_node(r.focus_node, r.focus_label), r.path, r.value, r.shape)
+    return (_node(r.focus_node, r.focus_label), r.path, _value(r.value), r.shape)
 
 
 def apply_baseline(report: AuditReport, baseline: dict[str, Any]) -> None:
