@@ -78,6 +78,47 @@ def test_the_report_names_the_served_release_and_its_frameworks(
     assert f"release {release.release_id}" in text.splitlines()[2]
 
 
+def test_a_form_without_a_model_file_says_why(client: TestClient) -> None:
+    """A form sent with its file field empty (a browser's part with no file chosen) was 415
+    "upload: cannot tell the format ..." listing every format; the model sent as a text field
+    (curl -F 'model=<org.ttl') was "holds no file part" without saying why; a second baseline
+    was silently ignored. Each is a 400 saying what is wrong."""
+    unchosen = (  # as a browser sends a file input left empty
+        b'--x\r\nContent-Disposition: form-data; name="model"; filename=""\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\r\n"
+    )
+    form = {"Content-Type": "multipart/form-data; boundary=x"}
+    r = client.post("/validate", content=unchosen + b"--x--\r\n", headers=form)
+    assert r.status_code == 400, r.text[:300]
+    assert "the file field 'model' was sent without a file chosen" in r.json()["detail"]
+    r = client.post(
+        "/validate",
+        content=b'--x\r\nContent-Disposition: form-data; name="model"\r\n\r\n@prefix : <a:> .'
+        b"\r\n--x--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert r.status_code == 400, r.text[:300]
+    assert "'model' is a text field, not a file" in r.json()["detail"]
+    report = b'{"results": []}'
+    r = client.post(
+        "/validate?asOf=2025-07-15",
+        files=[
+            ("model", ("org.ttl", CONFORMING.read_bytes(), "text/turtle")),
+            ("baseline", ("a.json", report, "application/json")),
+            ("baseline", ("b.json", report, "application/json")),
+        ],
+    )
+    assert r.status_code == 400, r.text[:300]
+    assert "more than one part named 'baseline'" in r.json()["detail"]
+    model = (
+        b'--x\r\nContent-Disposition: form-data; name="more"; filename="org.ttl"\r\n'
+        b"Content-Type: text/turtle\r\n\r\n" + CONFORMING.read_bytes() + b"\r\n--x--\r\n"
+    )
+    # an empty file field beside the model is no model: the audit runs
+    r = client.post("/validate?asOf=2025-07-15", content=unchosen + model, headers=form)
+    assert r.status_code == 200, r.text[:300]
+
+
 def test_multipart_upload_and_turtle_report(client: TestClient) -> None:
     r = client.post(
         "/validate?asOf=2025-07-15",

@@ -40,7 +40,7 @@ from pcfgraph.config import Settings
 from pcfgraph.conneg import base_media_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.bodies import read_body
-from pcfgraph.http.multipart import read_multipart
+from pcfgraph.http.multipart import Form, read_multipart
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.pool import upload_admission
@@ -66,15 +66,24 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
         form = await read_multipart(
             request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
         )
-        files = []
+        files: list[dict[str, Any]] = []
+        unchosen = []
         for part in form.files:
+            if not part.data and part.filename in ("", "upload"):
+                unchosen.append(part.field)  # a file field sent with no file chosen in it
+                continue
             if part.field == "baseline":  # an earlier JSON report, not a model file
+                if any(f.get("baseline") for f in files):
+                    raise InputError(
+                        "the multipart upload holds more than one part named 'baseline': "
+                        "send the one earlier JSON report to compare with"
+                    )
                 files.append({"name": part.filename, "data": part.data, "baseline": True})
                 continue
             model_format(part.filename, part.media_type, part.data)  # 415 here, not in a worker
             files.append({"name": part.filename, "data": part.data, "media_type": part.media_type})
         if not [f for f in files if not f.get("baseline")]:
-            raise InputError("the multipart upload holds no file part")
+            raise InputError("the multipart upload holds no file part" + _why(unchosen, form))
         return files
     body = await read_body(
         request, settings.max_upload_bytes, what="upload", setting="max_upload_bytes"
@@ -83,6 +92,21 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     media = content_type or None
     model_format(name, media, body)  # sniffs XML's root (a few KiB): 415 here, not in a worker
     return [{"name": name, "data": body, "media_type": media}]
+
+
+def _why(unchosen: list[str], form: Form) -> str:
+    """Why a multipart upload holds no model: a file field sent empty (no file chosen), or
+    the model sent as a text field (curl's ``-F 'model=<org.ttl'`` rather than ``@``)."""
+    if unchosen:
+        return f": the file field {unchosen[0]!r} was sent without a file chosen"
+    if form.fields:
+        name = next(iter(form.fields))
+        return (
+            f": {', '.join(map(repr, form.fields))} {'is a' if len(form.fields) == 1 else 'are'}"
+            f" text field{'' if len(form.fields) == 1 else 's'}, not a file (curl -F "
+            f"'{name}=@org.ttl' sends the file org.ttl; -F '{name}=<org.ttl' sends its text)"
+        )
+    return ""
 
 
 @router.post(
