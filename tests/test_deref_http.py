@@ -195,3 +195,18 @@ def test_every_406_says_it_varies_by_accept(
     assert r.status_code == 406 and r.headers["content-type"] == "application/problem+json"
     assert "Accept" in vary(r), r.headers
     assert "available:" in r.json()["detail"]
+
+
+def test_an_iri_that_is_not_minted_is_404_named_as_sent_and_a_malformed_path_400(
+    client: httpx.Client,
+) -> None:
+    # A%20B is a well-formed request for an IRI nothing is minted as: 404, not 400
+    r = client.get("/id/alpha/A%20B", headers={"Accept": "text/turtle"})
+    assert r.status_code == 404 and "Accept" in vary(r)
+    assert r.json()["detail"] == f"nothing is known about <{iris.ID_BASE}alpha/A%20B>"
+    # a '%' starting no escape makes the request's URI itself malformed: 400 saying so
+    for path in ("/id/alpha/%", "/id/alpha/A%2", "/id/alpha/%zz"):
+        r = client.get(path, headers={"Accept": "text/turtle"})
+        assert r.status_code == 400, (path, r.text)
+        assert "'%' not followed by two hexadecimal digits" in r.json()["detail"]
+    assert client.get("/id/alpha/%41%31", headers={"Accept": "text/turtle"}).status_code == 200

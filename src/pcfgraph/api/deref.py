@@ -9,11 +9,15 @@ page for browsers (HTML asked for, and ``text/html`` preferred to ``application/
 by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else;
 either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise).
 Answers carry a strong ``ETag`` and ``Cache-Control``; ``If-None-Match`` with the ETag is 304.
+A path with a ``%`` starting no escape is a malformed request (400); one naming an IRI that is
+not valid once decoded (``A%20B``) is a well-formed request for an IRI nothing is minted as (404).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -45,6 +49,10 @@ OFFERS = ("text/html", *GRAPH_TYPES)
 #: How long a cache may reuse an answer without revalidating it (its ETag): a release never
 #: changes, but ``/admin/reload`` may switch the server to another one.
 CACHE_CONTROL = "public, max-age=300"
+#: A ``%`` that does not start a percent-encoded octet: the request's URI is malformed (400).
+_MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+#: What an IRI keeps as it is when it is named in a message (reserved and unreserved).
+_IRI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 #: What ``?format=`` may name (formats of :mod:`pcfgraph.conneg`).
 FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
 
@@ -79,6 +87,11 @@ async def dereference(path: str, request: Request) -> Response:
 
 
 async def _dereference(path: str, request: Request) -> Response:
+    if _MALFORMED_ESCAPE.search(request.scope.get("raw_path") or b""):
+        raise InputError(
+            "the path has a '%' not followed by two hexadecimal digits (RFC 3986, 2.1): "
+            "write a '%' of the IRI as %25"
+        )
     state = app_state(request)
     fmt = request.query_params.get("format")
     if fmt is not None:
@@ -236,7 +249,8 @@ async def _describe(state: AppState, iri: str) -> list[ox.Triple]:
     try:
         resource = ox.NamedNode(iri)
     except ValueError:
-        raise NotFoundError(f"{iri} is not a valid IRI") from None
+        # a well-formed request for an IRI nothing is minted as (``A%20B``): named as sent
+        raise NotFoundError(f"nothing is known about <{quote(iri, safe=_IRI_SAFE)}>") from None
     query = state.catalog.get(DESCRIBE_QUERY)
     triples = await asyncio.to_thread(query_store(state).construct, query, {"resource": resource})
     if not any(t.subject == resource for t in triples):
