@@ -36,8 +36,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import weakref
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
@@ -48,10 +49,20 @@ from starlette.responses import Response
 from starlette.types import Message, Scope
 
 from pcfgraph.api.http_guard import HttpGuardMiddleware, check_request, secured
-from pcfgraph.api.ops import OpsMiddleware, request_id_given, request_id_var, with_request_id
-from pcfgraph.api.sparql import SparqlFastPath, sparql_get_now, sparql_post_now
-from pcfgraph.api.sparql_plan import AnswerResponse
+from pcfgraph.api.ops import (
+    OpsMiddleware,
+    client_request_id,
+    new_request_id,
+    request_id_given,
+    request_id_var,
+    with_request_id,
+)
+from pcfgraph.api.sparql import SparqlFastPath, evaluate_now, sparql_get_now, sparql_post_now
+from pcfgraph.api.sparql_plan import AnswerResponse, QueryPlan, answer_response
 from pcfgraph.runtime import AppState, pin_state
+
+if TYPE_CHECKING:
+    from pcfgraph.sandbox.pool import WorkerPool
 
 log = logging.getLogger("pcfgraph.http")
 
@@ -81,6 +92,41 @@ class Head(NamedTuple):
 #: ``deliver(status, head, body)``: the protocol writes the response, or says it cannot
 #: (False: nothing was written).
 Deliver = Callable[[int, Head, bytes], bool]
+
+#: A request as the fast path answered it: its method, query string, header fields (as they
+#: came, in order), body, scheme and server address (everything of its scope the answer
+#: depends on; its path is ``/sparql``, its HTTP version 1.1).
+RequestKey = tuple[str, bytes, Pairs, bytes, Any, Any]
+
+#: Requests whose answer's making is kept (:class:`Kept`), least recently kept out first, and
+#: the longest one kept (its query string, header fields and body, in bytes).
+KEPT_REQUESTS = 256
+KEPT_REQUEST_BYTES = 8192
+
+
+class Kept(NamedTuple):
+    """What answering a request again needs besides evaluating its query, for a request
+    answered by evaluating its query in process (a query's answer, no cache: its plan's
+    ``response`` and ``cache`` None): everything :func:`sparql_get_now` (or
+    :func:`sparql_post_now`) and the layers worked out from the request's bytes and the
+    release, which are the same for the same bytes on the same release (its plan, guard
+    verdict and media type: the payload; the answer's ETag; the client's request id; the
+    route the metrics and the access line count). The query is evaluated every time
+    (:func:`evaluate_now`, as :func:`~pcfgraph.api.sparql.answer_now`): this is not a cache
+    of answers."""
+
+    #: The client's request id the answer carries (None: a fresh one each time).
+    rid: str | None
+    payload: dict[str, Any]
+    #: The answer's ``ETag`` (:meth:`QueryPlan.answered`'s).
+    etag: str | None
+    #: What :meth:`OpsMiddleware.finished` reads of a 200's request: method, path, route.
+    finished: Scope
+
+
+#: What the kept requests were planned on: the live release and the sandbox pool (weakly: a
+#: kept entry never keeps either alive) and the release the pool serves.
+Marks = tuple["weakref.ref[Any]", "weakref.ref[WorkerPool]", str]
 
 
 def _framework_layers() -> tuple[type, ...]:
@@ -113,6 +159,9 @@ class FastPath:
         self.ops = ops
         self.sparql = sparql
         self.cors = cors
+        #: Requests answered before, by their bytes (:class:`Kept`), all planned on ``_marks``.
+        self._kept: dict[RequestKey, Kept] = {}
+        self._marks: Marks | None = None
 
     @classmethod
     def of(cls, served: Any) -> FastPath | None:
@@ -156,8 +205,22 @@ class FastPath:
         """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET`` or
         ``POST /sparql``, not changed; ``body``: its whole body) through ``deliver`` now;
         False: nothing was done that the ASGI way would not do again, the request goes that
-        way."""
+        way. A request answered before by evaluating its query is answered again from what
+        was kept of it (:meth:`_again`) while the release and pool it was planned on serve."""
         headers = request_scope["headers"]
+        key: RequestKey = (
+            request_scope["method"],
+            request_scope.get("query_string", b""),
+            tuple(headers),
+            body,
+            request_scope.get("scheme"),
+            request_scope.get("server"),
+        )
+        kept = self._kept.get(key)
+        if kept is not None:
+            pool = self._kept_pool()
+            if pool is not None:
+                return self._again(kept, pool, request_scope, deliver)
         # one pass: the headers that hand it on, the head's size as the guard counts it
         # (head_refusal) and the client's request id (request_id_of: the first)
         size = 4 * len(headers)
@@ -174,12 +237,11 @@ class FastPath:
         if check_request(target, size, len(headers), self.guard.settings) is not None:
             return False  # the guard's 414/431 (the protocol refuses these while parsing)
         started = time.perf_counter()
-        scope = {**request_scope, "state": dict(request_scope["state"]), "app": self.app}
-        pin_state(scope["state"], self.live)  # as app_state(request) would, without app.state
+        scope = self._scope(request_scope)
         rid = request_id_given(scope, given)
         token = request_id_var.set(rid)
         try:
-            answer = self._answer(scope, rid, body)
+            answer = self._answer(scope, rid, body, key)
             if answer is None or not deliver(*answer):
                 return False
             status = answer[0]
@@ -193,7 +255,15 @@ class FastPath:
         finally:
             request_id_var.reset(token)
 
-    def _answer(self, scope: Scope, rid: str, body: bytes) -> tuple[int, Head, bytes] | None:
+    def _scope(self, request_scope: Scope) -> Scope:
+        """The scope the app's layers see (uvicorn's is left as it is, for the ASGI way)."""
+        scope = {**request_scope, "state": dict(request_scope["state"]), "app": self.app}
+        pin_state(scope["state"], self.live)  # as app_state(request) would, without app.state
+        return scope
+
+    def _answer(
+        self, scope: Scope, rid: str, body: bytes, key: RequestKey
+    ) -> tuple[int, Head, bytes] | None:
         """Status, headers and body of the response, as the layers pass it to uvicorn: the
         endpoint's (:func:`sparql_get_now` or :func:`sparql_post_now`, or the app's handler
         of its error), then the
@@ -202,27 +272,123 @@ class FastPath:
             if self.sparql.target(scope) is None:
                 return None
             request = Request(scope, _no_body)
+            plan = None
             try:
                 if scope["method"] == "GET":
-                    response = sparql_get_now(request)
+                    response, plan = sparql_get_now(request)
                 else:
-                    response = sparql_post_now(request, body)
+                    response, plan = sparql_post_now(request, body)
             except Exception as exc:
                 response = SparqlFastPath.handled_now(request, exc)
-            if response is None or not _plain(response) or not isinstance(response.body, bytes):
-                return None
-            status = response.status_code
-            if self.cors is None and type(response) is AnswerResponse:
-                # with_request_id then secured (an answer's own headers have no request id)
-                before, after = _around_id(tuple(response.raw_headers))
-                return status, Head(before, rid.encode("latin-1"), after), response.body
-            headers = with_request_id(response.raw_headers, rid)
-            if self.cors is not None:
-                headers = _through_cors(self.cors, scope, status, headers)
-            return status, _split(secured(headers)), response.body
+            answer = self._made(scope, rid, response)
+            if answer is not None and plan is not None and type(response) is AnswerResponse:
+                self._keep(key, scope, plan)
+            return answer
         except Exception:  # a bug on this path: the ASGI way answers it (and logs its 500)
             log.debug("the fast path handed a request on after an error", exc_info=True)
             return None
+
+    def _made(
+        self, scope: Scope, rid: str, response: Response | None
+    ) -> tuple[int, Head, bytes] | None:
+        """The endpoint's ``response`` as the request id's layer, CORS and the guard's
+        security headers pass it on (None: not a plain response, the ASGI way answers)."""
+        if response is None or not _plain(response) or not isinstance(response.body, bytes):
+            return None
+        status = response.status_code
+        if self.cors is None and type(response) is AnswerResponse:
+            # with_request_id then secured (an answer's own headers have no request id)
+            before, after = _around_id(tuple(response.raw_headers))
+            return status, Head(before, rid.encode("latin-1"), after), response.body
+        headers = with_request_id(response.raw_headers, rid)
+        if self.cors is not None:
+            headers = _through_cors(self.cors, scope, status, headers)
+        return status, _split(secured(headers)), response.body
+
+    # --- requests answered before -----------------------------------------------------------
+
+    def _keep(self, key: RequestKey, scope: Scope, plan: QueryPlan) -> None:
+        """Keep what answering the request of ``key`` again needs (:class:`Kept`), when its
+        answer was its query evaluated in process (``plan``'s answer: no response made
+        before the evaluation, no cache) and the request is short."""
+        pool = plan.pool
+        if plan.response is not None or pool is None or plan.cache is not None:
+            return
+        if pool.release_id is None or scope["state"]["pcf_snapshot"].release is not (
+            self.live.release
+        ):
+            return
+        size = len(key[1]) + len(key[3]) + sum(len(n) + len(v) for n, v in key[2])
+        if size > KEPT_REQUEST_BYTES:
+            return
+        if self._kept_pool() is not pool:  # none kept yet, or planned on another release
+            self._kept.clear()
+            self._marks = (weakref.ref(self.live.release), weakref.ref(pool), pool.release_id)
+        given = next((value for name, value in key[2] if name == b"x-request-id"), None)
+        etag = plan.etag if plan.key is not None and plan.conditional else None
+        finished = {"method": scope["method"], "path": scope["path"], "route": scope["route"]}
+        kept = self._kept
+        if len(kept) >= KEPT_REQUESTS:
+            del kept[next(iter(kept))]
+        kept[key] = Kept(client_request_id(given), plan.payload, etag, {**finished, "state": {}})
+
+    def _kept_pool(self) -> WorkerPool | None:
+        """The pool the kept requests were planned with, if it and the release they were
+        planned on still serve; else None, and nothing is kept any more (a reload)."""
+        marks = self._marks
+        if marks is not None:
+            release, pool_ref, release_id = marks
+            pool = pool_ref()
+            if (
+                release() is self.live.release
+                and pool is not None
+                and pool is self.live.runtime.services.pool
+                and pool.release_id == release_id
+            ):
+                return pool
+            self._kept.clear()
+            self._marks = None
+        return None
+
+    def _again(self, kept: Kept, pool: WorkerPool, request_scope: Scope, deliver: Deliver) -> bool:
+        """:meth:`respond` for a request answered before (:meth:`_keep`): its query evaluated
+        again (:func:`evaluate_now`, as :func:`~pcfgraph.api.sparql.answer_now` does), the
+        answer made and passed on as :meth:`_answer` makes it; an error of the evaluation is
+        answered by the app's handler as there."""
+        started = time.perf_counter()
+        rid = kept.rid or new_request_id()
+        token = request_id_var.set(rid)
+        try:
+            scope = kept.finished
+            try:
+                try:
+                    result = evaluate_now(self.live, pool, kept.payload)
+                except Exception as exc:
+                    scope = self._scope(request_scope)  # as _answer's, for the handler
+                    scope["state"]["request_id"] = rid
+                    self.sparql.target(scope)
+                    response = SparqlFastPath.handled_now(Request(scope, _no_body), exc)
+                else:
+                    if result is None:
+                        return False
+                    response = answer_response(result["body"], result["content_type"], kept.etag)
+                answer = self._made(request_scope, rid, response)
+            except Exception:  # as in _answer
+                log.debug("the fast path handed a request on after an error", exc_info=True)
+                return False
+            if answer is None or not deliver(*answer):
+                return False
+            status = answer[0]
+            self.ops.finished(scope, status, started, False, False)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "answered on the protocol's fast path: %s /sparql %d",
+                    request_scope["method"],
+                    status,
+                )
+            return True
+        finally:
+            request_id_var.reset(token)
 
 
 def _split(headers: list[tuple[bytes, bytes]]) -> Head:

@@ -177,14 +177,19 @@ def request_id_of(scope: Scope) -> str:
 def request_id_given(scope: Scope, given: bytes | None) -> str:
     """:func:`request_id_of` a request whose first ``X-Request-ID`` is ``given`` (None: it
     has none), read with the other headers (the protocol's fast path)."""
-    rid = given.decode("latin-1") if given is not None else ""
-    if not (rid.isalnum() and len(rid) <= 64):
-        rid = new_request_id()
+    rid = client_request_id(given) or new_request_id()
     state = scope.get("state")
     if state is None:
         state = scope["state"] = {}
     state["request_id"] = rid
     return rid
+
+
+def client_request_id(given: bytes | None) -> str | None:
+    """The client's ``X-Request-ID`` (``given``: its first) when it is kept as the request's
+    id: alphanumeric and at most 64 characters; None: a fresh one is made."""
+    rid = given.decode("latin-1") if given is not None else ""
+    return rid if rid.isalnum() and len(rid) <= 64 else None
 
 
 def with_request_id(headers: Iterable[tuple[bytes, bytes]], rid: str) -> list[tuple[bytes, bytes]]:

@@ -115,14 +115,14 @@ async def sparql_get(request: Request) -> Response:
     return await run_plan(request, state, plan)
 
 
-def sparql_get_now(request: Request) -> Response | None:
+def sparql_get_now(request: Request) -> tuple[Response | None, QueryPlan | None]:
     """:func:`sparql_get`'s response when it is made without waiting, else None (with nothing
     done that the request, answered through the ASGI app instead, would see: see
     :mod:`pcfgraph.api.fast_path`): a cache hit, a 304, an answer evaluated in this process
-    on the event loop, or the same errors as :func:`sparql_get` raises."""
+    on the event loop, or the same errors as :func:`sparql_get` raises; and its plan."""
     state = app_state(request)
     plan = get_plan(request, state)
-    return None if plan is None else answer_now(state, plan)
+    return (None if plan is None else answer_now(state, plan)), plan
 
 
 def answer_now(state: AppState, plan: QueryPlan) -> Response | None:
@@ -221,14 +221,15 @@ def post_query(
     return query, form + url_params
 
 
-def sparql_post_now(request: Request, body: bytes) -> Response | None:
+def sparql_post_now(request: Request, body: bytes) -> tuple[Response | None, QueryPlan | None]:
     """:func:`sparql_post`'s response to a request whose whole ``body`` has arrived, when it
-    is made without waiting, else None (as :func:`sparql_get_now`)."""
+    is made without waiting, else None, and its plan (as :func:`sparql_get_now`)."""
     state = app_state(request)
     media, url_params = post_media(request)
     if len(body) > state.settings.max_body_bytes:
-        return None  # read_body's 413
-    return answer_now(state, plan_query(request, state, *post_query(media, url_params, body)))
+        return None, None  # read_body's 413
+    plan = plan_query(request, state, *post_query(media, url_params, body))
+    return answer_now(state, plan), plan
 
 
 async def run_plan(request: Request, state: AppState, plan: QueryPlan) -> Response:
