@@ -29,6 +29,14 @@ thread or a sandbox worker, a remote store, a response that is not a plain one, 
 unexpected error (the ASGI way answers it with its 500), and every app whose layers are not
 exactly the known ones (:meth:`FastPath.of`: another middleware, OpenTelemetry, a
 ``root_path``, a body limit). ``Settings.http_fast_path`` turns it off.
+
+A request answered by evaluating its query in process (no response cache on the way: it is
+off, or the query is not cacheable) is kept by its exact bytes (:class:`Kept`): the same
+bytes again, while the same release and pool serve, skip everything that depends on them
+alone (the header checks, the scopes, the plan: parameters, guard verdict, media type,
+ETag) and go straight to the evaluation (every time: not a cache of answers), then the
+same layers' functions, metrics and access line (a cheap lookup's server CPU in process:
+``ASK {}`` 35 -> 27 us).
 """
 
 from __future__ import annotations
