@@ -339,3 +339,33 @@ def test_html_report_first_page_contents_and_appendix() -> None:
         + '\n:finance rdfs:label "<script>alert(1)</script>" .\n'
     )
     assert "<script>alert" not in render_html(evil)
+
+
+def test_the_same_model_gives_the_same_report_blank_nodes_included() -> None:
+    """A parser draws a blank node's id anew in every parse: two audits of one model gave
+    reports differing in every blank node (``_:c5df68...`` then ``_:cb6061...``), in JSON and
+    Turtle alike. The ids are now numbered in report order, each blank node one id."""
+    import re
+
+    first, second = audit_path(FINDINGS), audit_path(FINDINGS)
+    assert first.to_json() == second.to_json()
+    assert first.to_turtle() == second.to_turtle()
+    focus = [r["focusNode"] for r in json.loads(first.to_json())["results"]]
+    blanks = [f for f in focus if f.startswith("_:")]
+    assert blanks and all(re.fullmatch(r"_:n\d+", f) for f in blanks)
+    # one id per blank node, wherever it is named: distinct nodes stay distinct
+    from pcfgraph.audit.report import stable_blank_ids
+
+    a, b = first.results[0], first.results[-1]
+    named = stable_blank_ids(
+        [
+            replace(a, focus_node="_:x", value="_:y", value_node="_:y"),
+            replace(b, focus_node="_:y", value="_:z", value_node="_:z"),
+            replace(b, focus_node="_:x", value=None, value_node=None),
+        ]
+    )
+    assert [(r.focus_node, r.value, r.value_node) for r in named] == [
+        ("_:n1", "_:n2", "_:n2"),
+        ("_:n2", "_:n3", "_:n3"),
+        ("_:n1", None, None),
+    ]

@@ -393,7 +393,7 @@ def sort_key(report: AuditReport) -> Callable[[AuditResult], tuple[Any, ...]]:
             r.unit_label or "~",
             r.focus_label,
             r.rule,
-            r.value or "",
+            "_:" if (r.value or "").startswith("_:") else r.value or "",  # an id: no order
         )
 
     return key

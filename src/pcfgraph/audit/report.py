@@ -14,7 +14,7 @@ sandbox returns dicts).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 from rdflib import Graph
@@ -169,6 +169,30 @@ class AuditResult:
         } | ({"status": self.status} if self.status else {})
 
 
+def stable_blank_ids(results: list[AuditResult]) -> list[AuditResult]:
+    """The findings with each blank node of the upload named ``_:n1``, ``_:n2``... in the
+    order it first appears: a parser draws a blank node's id anew in every parse, so two
+    reports of one model differed in every blank node (a diff of this quarter's report with
+    the last showed changes where there were none). The report object keeps the parse's ids
+    (they name the parsed graph's nodes); its renderings (JSON, Turtle, HTML, text) use these."""
+    ids: dict[str, str] = {}
+
+    def renamed(text: str | None) -> str | None:
+        if text is None or not text.startswith("_:"):
+            return text
+        return ids.setdefault(text, f"_:n{len(ids) + 1}")
+
+    return [
+        replace(
+            r,
+            focus_node=renamed(r.focus_node) or "",
+            value=renamed(r.value),
+            value_node=renamed(r.value_node),
+        )
+        for r in results
+    ]
+
+
 def _framework_text(framework: dict[str, Any]) -> str:
     """``IBM Process Reference Model for IT (PRM-IT) V3``; a version the title states or the
     source does not is not repeated as one."""
@@ -228,12 +252,13 @@ class AuditReport:
 
     def shown(self) -> list[AuditResult]:
         """The findings listed: at most ``max_findings``, the most severe kept, then in group
-        order (counts always cover every finding)."""
+        order (counts always cover every finding); blank nodes named as every rendering names
+        them (:func:`stable_blank_ids`)."""
         if not self.truncated:
-            return self.results
+            return stable_blank_ids(self.results)
         keep = sorted(range(len(self.results)), key=lambda i: (_rank(self.results[i].severity), i))
         chosen = sorted(keep[: self.max_findings])
-        return [self.results[i] for i in chosen]
+        return stable_blank_ids([self.results[i] for i in chosen])
 
     def counts_by_group(self) -> list[tuple[dict[str, Any], dict[str, int]]]:
         """Each report section with its counts by severity (sections without findings too)."""
