@@ -26,7 +26,7 @@ from pydantic_settings import (
 
 ENV_PREFIX = "PCFGRAPH_"
 #: Settings that may be unset: an empty environment variable unsets them.
-_OPTIONAL = ("release", "cache_dir", "sources_file", "store_url", "admin_token")
+_OPTIONAL = ("release", "cache_dir", "sources_file", "store_url", "admin_token", "public_url")
 
 #: Counts, sizes and limits: at least 1 (a limit of 0 or below would refuse everything, or
 #: crash where it is used); ``Count0``: 0 has a documented meaning (off, never, none).
@@ -40,6 +40,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 LOG_FORMATS = ("text", "json")
 #: A CORS origin as browsers send it: scheme, host, optional port; no path, no slash at the end.
 _ORIGIN = re.compile(r"https?://[^\s/?#]+\Z")
+#: A base URL: scheme, host, optional port and path; no query, no fragment.
+_BASE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?\Z")
 
 
 class Settings(BaseSettings):
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    #: Where pcfgraph's pages are reached (``https://frameworks.example.org``), for the links
+    #: handed out where no request names the address: ``pcfgraph mcp`` (stdio). None: the
+    #: ``host`` and ``port`` settings (:meth:`page_base_url`).
+    public_url: str | None = None
     #: Server processes answering HTTP, forked from one loaded app (1: this process only;
     #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).
     http_workers: Annotated[int, Field(ge=0, le=MAX_HTTP_WORKERS)] = 0
@@ -185,6 +191,28 @@ class Settings(BaseSettings):
                     "slash at the end (e.g. https://app.example.org)"
                 )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not _BASE_URL.match(value):
+            raise ValueError(
+                f"{value!r} is no base URL: scheme://host[:port][/path], with no query or "
+                "fragment (e.g. https://frameworks.example.org)"
+            )
+        return None if value is None else value.rstrip("/")
+
+    def page_base_url(self) -> str:
+        """The base of the page URLs handed out where no request names the address:
+        ``public_url``, else where ``pcfgraph serve`` with these settings answers on this
+        machine (a wildcard ``host`` is reached at the loopback address; an IPv6 address is
+        written in brackets)."""
+        if self.public_url is not None:
+            return self.public_url
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @field_validator(*_OPTIONAL, mode="before")
     @classmethod

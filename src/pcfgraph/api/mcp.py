@@ -108,7 +108,7 @@ def build_manager(app: FastAPI) -> StreamableHTTPSessionManager:
         live: AppState = app.state.pcf
         return live
 
-    server = build_server(state, base_url=f"http://{settings.host}:{settings.port}")
+    server = build_server(state, base_url=settings.page_base_url())
     security = TransportSecuritySettings(
         # The endpoint refuses first (refuse_host_or_origin, a JSON-RPC error); the SDK's
         # own check (plain text) is kept behind it with the same lists.

@@ -229,7 +229,7 @@ async def serve_stdio(settings: Settings, release: Release) -> None:
     await pool.start()
     state.services.pool = pool
     try:
-        server = build_server(lambda: state, base_url=f"http://{settings.host}:{settings.port}")
+        server = build_server(lambda: state, base_url=settings.page_base_url())
         with wire_stdin() as wire:
             await serve_lines(server, BoundedLines(wire, line_limit(settings)), settings)
     finally:
