@@ -114,6 +114,26 @@ def test_derived_rows_name_their_chain_of_curated_records(release: Release, tmp_
         assert expanded <= curated_ids, r
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_the_derived_set_carries_the_notice_of_the_curated_sets(
+    release: Release, tmp_path: Path, fmt: str
+) -> None:
+    """A derived row states APQC PCF identifiers as the curated rows do (a chain's or an
+    inverse's end), and the curated sets' comment gives APQC's notice for them: the derived
+    set's export carried no notice at all."""
+    out = tmp_path / f"derived.{fmt}"
+    out.write_bytes(export_bytes(release.store, shared_catalog(), "derived", fmt))
+    derived = parse(out, fmt)
+    assert any(str(r["subject_id"]).startswith("pcf74:") for r in derived.df.to_dict("records"))
+    notes = {parse_shipped(p).metadata["comment"] for p in SHIPPED}
+    assert len(notes) == 1 and "©2024 APQC" in next(iter(notes))
+    assert derived.metadata["comment"] == next(iter(notes))
+
+
+def parse_shipped(path: Path) -> Any:
+    return parse(path, "sssom-tsv")
+
+
 def test_derived_rows_only_with_derived(release: Release, tmp_path: Path) -> None:
     stem = "pcf-8.1-to-prm-it-a2"
     plain = tmp_path / "plain.sssom.tsv"

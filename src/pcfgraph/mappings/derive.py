@@ -205,10 +205,23 @@ def derive_mappings(
         },
         key=str,
     )
+    # The curated sets' notes (APQC's notice on PCF names and identifiers, what the licence
+    # covers): a derived row states the same identifiers, so its set carries them too.
+    notes = sorted(
+        {
+            str(note)
+            for item in curated
+            if isinstance(item, Graph)
+            for ms in item.subjects(RDF.type, PCFG.MappingSet)
+            for note in item.objects(ms, RDFS.comment)
+        }
+    )
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
     derived_set = iris.mapping_set(DERIVED_SET)
+    if notes:  # one note (SSSOM's comment of a set is single-valued)
+        g.add((derived_set, RDFS.comment, Literal(" ".join(notes), lang="en")))
     g.add((derived_set, RDF.type, PCFG.MappingSet))
     g.add((derived_set, DCTERMS.title, Literal("Mappings derived by pcfgraph", lang="en")))
     for lic in licences:  # derived from the curated sets, so under their licences
