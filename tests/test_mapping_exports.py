@@ -130,6 +130,41 @@ def test_the_derived_set_carries_the_notice_of_the_curated_sets(
     assert derived.metadata["comment"] == next(iter(notes))
 
 
+@pytest.mark.parametrize("stem", ["derived", "pcf-8.1-to-prm-it-a2"])
+def test_derived_rows_name_their_ends_as_curated_rows_do(
+    release: Release, tmp_path: Path, stem: str
+) -> None:
+    """A curated row carries subject_label and object_label (from its source file); a derived
+    row carried neither, so the derived set (and a set exported with --derived) showed a reader
+    bare identifiers: pcf74:20618 relatedMatch trim:process/service-level-management."""
+    from pcfgraph.mappings.export import document
+    from pcfgraph.queries import QueryCatalog
+
+    reader = services.Reader(release.store, QueryCatalog())
+    doc = document(release.store, shared_catalog(), stem, derived=True)
+    derived = [r for r in doc.rows if not str(r["mapping_justification"]).endswith("Curation")]
+    assert derived
+    ends = sorted({(str(r[f"{e}_id"]), None) for r in derived for e in ("subject", "object")})
+    names = {e.iri: e.name for e in services.elements_by_iris(reader, ends) if e}
+    assert len(names) == len(ends)
+    for r in derived:
+        assert (r.get("subject_label"), r.get("object_label")) == (
+            names[str(r["subject_id"])],
+            names[str(r["object_id"])],
+        ), r["record_id"]
+    # and a reader of the file sees them (sssom-py, TSV)
+    out = tmp_path / "set.sssom.tsv"
+    out.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-tsv", derived=True))
+    read = parse(out, "sssom-tsv").df.to_dict(orient="records")
+    derivation = ("semapv:MappingChaining", "semapv:MappingInversion")
+    shown = {
+        (r["subject_label"], r["object_label"])
+        for r in read
+        if r["mapping_justification"] in derivation
+    }
+    assert shown == {(r["subject_label"], r["object_label"]) for r in derived}
+
+
 def parse_shipped(path: Path) -> Any:
     return parse(path, "sssom-tsv")
 

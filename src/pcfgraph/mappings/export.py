@@ -205,12 +205,28 @@ def document(
         if added:
             _push_down(meta, rows)
         rows += added
+    if set_id == DERIVED or derived:
+        _label_derived_rows(store, catalog, rows)
     if set_id == DERIVED:  # no file declared prefixes: take every curated set's
         for other in mapping_set_ids(store, catalog):
             if other != DERIVED:
                 prefixes.update(_statements(store, catalog, other)[2])
     rows.sort(key=lambda r: (str(r["subject_id"]), str(r["object_id"]), str(r["record_id"])))
     return SSSOMDocument(metadata=meta, prefixes={**BASE_PREFIXES, **prefixes}, rows=rows)
+
+
+def _label_derived_rows(store: Store, catalog: QueryCatalog, rows: list[dict[str, Value]]) -> None:
+    """Give the rows without labels (derived ones: a curated row has the labels of its source
+    file) their ends' English names, so that a reader of the file sees what a derived row
+    links, as on a curated row."""
+    labels: dict[str, str] = {}
+    for r in store.select(catalog.get("api/mapping-end-labels")):
+        labels.setdefault(_text(r["element"]), _text(r["label"]))
+    for row in rows:
+        for end in ("subject", "object"):
+            label = labels.get(str(row.get(f"{end}_id", "")))
+            if label and not row.get(f"{end}_label"):
+                row[f"{end}_label"] = label
 
 
 def _push_down(meta: dict[str, Value], rows: list[dict[str, Value]]) -> None:
