@@ -237,3 +237,28 @@ def test_edition_option_says_what_it_does(
     assert "--edition TEXT Edition of both workbooks where neither the workbook" in text
     assert run_main(main, ["diff", str(old), str(new), "--edition", "Retail"]) == 2
     assert "contradict" in capsys.readouterr().err
+
+
+def test_an_unknown_edition_or_a_directory_is_refused_saying_what_to_give(
+    workbooks: tuple[Path, Path],
+    cat: QueryCatalog,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A misspelt edition id answered "framework 'apqc-pcf-cross-industry-7.3' has no elements
+    in the graph", naming none of the editions there are (every other command lists them); a
+    release directory (the natural thing to try for comparing two releases) was taken for a
+    framework id: the shipped data was assembled, then the same message."""
+    from pcfgraph.errors import InputError
+
+    release = web_release()
+    with pytest.raises(InputError) as caught:
+        side_from_store(release.store, cat, "apqc-pcf-cross-industry-7.3")
+    message = str(caught.value)
+    assert message.startswith("no framework 'apqc-pcf-cross-industry-7.3' in the graph")
+    assert f"known frameworks: {APQC_ID}" in message and ".xlsx" in message
+
+    old, _ = workbooks
+    assert run_main(main, ["diff", str(tmp_path), str(old)]) == 2
+    err = capsys.readouterr().err
+    assert f"'{tmp_path}' is a directory" in err and "APQC workbook (.xlsx)" in err

@@ -91,6 +91,12 @@ def side_from_store(
     reader = services.Reader(store, catalog)
     index = services.framework_index(reader, framework_id)
     if not index.elements:
+        known = services.known_framework_ids(reader)
+        if framework_id not in known:
+            raise InputError(
+                f"no framework {framework_id!r} in the graph; known frameworks: "
+                f"{', '.join(known)} (or give an APQC workbook, .xlsx)"
+            )
         raise InputError(f"framework {framework_id!r} has no elements in the graph")
     elements: dict[str, ElementVersion] = {}
     for e in index.elements.values():

@@ -14,6 +14,7 @@ from pcfgraph.cli.table import terminal_width
 from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
+from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 from pcfgraph.release_cache import open_release
@@ -98,6 +99,11 @@ def diff(
 
     def side(arg: str, fallback_version: str) -> Side:
         nonlocal release
+        if Path(arg).is_dir():  # a release directory, most likely: refused before any load
+            raise InputError(
+                f"{arg!r} is a directory: give an APQC workbook (.xlsx) or the id of a "
+                "framework edition in the graph (--release DIR: the release to read it from)"
+            )
         if _is_workbook(arg):
             return side_from_workbook(
                 Path(arg), catalog, edition=edition, fallback_version=fallback_version
