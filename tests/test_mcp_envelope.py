@@ -89,6 +89,15 @@ REFUSED: list[tuple[str, Any, int, str]] = [
         PARAMS,
         "'params.uri' must be a string: it is missing",
     ),
+    (  # JSON's grammar allows a lone surrogate escape, which decodes to no character: the
+        # SDK's parser refuses it, and over stdio dropped the line (the caller waited)
+        '{"jsonrpc": "2.0", "id": 16, "method": "tools/call", '
+        '"params": {"name": "search", "arguments": {"text": "\\ud800 SLA"}}}',
+        16,
+        PARSE,
+        "Parse error: 'params.arguments.text' holds a lone surrogate (an escape "
+        "\\ud800-\\udfff that no other completes), which is no Unicode character",
+    ),
 ]
 
 #: Each of them again, past the 64 KiB the checks stopped at (the SDK read a longer message

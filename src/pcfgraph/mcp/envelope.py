@@ -28,6 +28,7 @@ at a time; a transport checks one of more than :data:`CHECKED` bytes in a worker
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,10 @@ def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
         message = json.loads(text)
     except ValueError as exc:  # UnicodeDecodeError too
         return Refusal(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})"), None
+    where = _lone_surrogate(text, message)
+    if where is not None:
+        rid = usable_id(message) if isinstance(message, dict) else None
+        return Refusal(rid, PARSE_ERROR, f"Parse error: {where}"), None
     refusal: Refusal | None
     if isinstance(message, list):
         refusal = Refusal(
@@ -99,6 +104,49 @@ def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
     else:
         refusal = check_object(message, initialized=initialized)
     return refusal, message
+
+
+#: A JSON escape of a UTF-16 surrogate (``\\ud800``): JSON's grammar allows one alone, which
+#: decodes to no Unicode character. Python's ``json`` takes it, the SDK's parser does not: over
+#: stdio it dropped such a line without a word (the caller waited for ever); at ``/mcp`` it
+#: answered a parse error.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(text: str | bytes, message: object) -> str | None:
+    """Where the decoded ``message`` holds a lone surrogate (the text escaped one that no
+    other completes), said for a parse error; None when it holds none."""
+    raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    if not _SURROGATE_ESCAPE.search(raw):
+        return None
+    stack: list[tuple[str, object]] = [("", message)]
+    while stack:
+        path, value = stack.pop()
+        bad = None
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _is_unicode(key):
+                    bad = f"a member name of {f'{path!r}' if path else 'the message'}"
+                    break
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str) and not _is_unicode(value):
+            bad = repr(path) if path else "the message"
+        if bad is not None:
+            return (
+                f"{bad} holds a lone surrogate (an escape \\ud800-\\udfff that no other "
+                "completes), which is no Unicode character"
+            )
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_object(message: dict[str, Any], *, initialized: bool) -> Refusal | None:
