@@ -73,3 +73,29 @@ def test_a_framework_paired_with_itself_is_invalid_params(shipped_release: Relea
 
     session(shipped_release, body)
     assert errors[0].startswith("argument 'target': is the source framework itself (prm-it)")
+
+
+def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
+    """A negative mapping ("8.1.2.2 is NOT related to A26") gave its ends as bare IRIs, so an
+    assistant had to look each one up before it could say which elements the reviewers
+    rejected; they carry their codes and names now (and the record's IRI, to cite)."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    negatives = services.negative_mappings(reader, source=APQC, target="prm-it")
+    ends = sorted(
+        {(n.subject_iri, None) for n in negatives} | {(n.object_iri, None) for n in negatives}
+    )
+    oracle = {e.iri: (e.code, e.name) for e in services.elements_by_iris(reader, ends) if e}
+    answers: list[dict[str, Any]] = []
+
+    async def body(client: Client) -> None:
+        answers.append(await mappings(client, source=APQC, target="prm-it", limit=100))
+        first = negatives[0].subject_iri
+        answers.append(await mappings(client, element=first, target="prm-it"))
+
+    session(shipped_release, body)
+    between, of_element = answers
+    assert {n["record"] for n in between["negativeMappings"]} == {n.iri for n in negatives}
+    for n in between["negativeMappings"] + of_element["negativeMappings"]:
+        assert (n["subjectCode"], n["subjectName"]) == oracle[n["subject"]], n
+        assert (n["objectCode"], n["objectName"]) == oracle[n["object"]], n
+    assert of_element["negativeMappings"]

@@ -355,15 +355,32 @@ class Tools:
         out["curatedOnly"] = not include_derived
         # Negative mappings (SSSOM predicate_modifier Not) are statements that two elements
         # are NOT related: listed apart, never among the mappings above.
+        shown = negatives[: check_limit(limit)]
+        # the ends' codes and names beside their IRIs: what an answer cites (one lookup)
+        keys = sorted(
+            {(n.subject_iri, n.subject_framework) for n in shown}
+            | {(n.object_iri, n.object_framework) for n in shown}
+        )
+        named = {x.iri: x for x in services.elements_by_iris(reader, keys) if x}
+
+        def ends(n: services.NegativeMapping) -> dict[str, Any]:
+            refs: dict[str, Any] = {}
+            for end, iri in (("subject", n.subject_iri), ("object", n.object_iri)):
+                if iri in named:
+                    refs[f"{end}Code"], refs[f"{end}Name"] = named[iri].code, named[iri].name
+            return refs
+
         out["negativeMappings"] = [
             {
                 "subject": n.subject_iri,
                 "notRelation": n.relation,
                 "object": n.object_iri,
+                **ends(n),
                 "justification": n.justification,
                 "comment": n.comment,
+                "record": n.iri,
             }
-            for n in negatives[: check_limit(limit)]
+            for n in shown
         ]
         if len(negatives) > check_limit(limit):
             out["negativeMappingsTotal"] = len(negatives)
