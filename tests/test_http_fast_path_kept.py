@@ -218,3 +218,124 @@ async def _kept_in_process(tmp_path: Path) -> None:
         state.release = release
         assert ask(JSON_TYPE.encode()) and len(fast._kept) == 1  # made again
         assert all(isinstance(mark, weakref.ref) for mark in (fast._marks or ())[:2])
+
+
+def test_an_answer_made_again_has_a_first_answers_headers_metrics_and_access_line() -> None:
+    """In process: a kept request whose answer changes length (the store grows under the same
+    release) gets the headers a request answered the full way gets (its Content-Length and
+    ETag: the kept headers are made again for another length), and the same metrics count
+    and access record (fields and message) or text line (with the logging configured either
+    way, changed between requests)."""
+    asyncio.run(_made_again_in_process())
+
+
+async def _made_again_in_process() -> None:
+    import io
+    import logging
+    import re
+
+    import pyoxigraph as ox
+
+    from pcfgraph.api.fast_path import FastPath
+    from pcfgraph.api.ops import configure_logging
+    from pcfgraph.api.sparql import local_evaluator
+    from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
+
+    release = ops_release()
+    settings = Settings(sparql_cache_mb=0, query_workers=1)
+    app = create_app(settings, release)
+    access = logging.getLogger("pcfgraph.access")
+
+    class Records(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    records = Records()
+    old_level, old_handlers = access.level, list(access.handlers)
+    async with app.router.lifespan_context(app):
+        app.middleware_stack = app.build_middleware_stack()
+        fast = FastPath.of(app)
+        assert fast is not None
+        local = local_evaluator(app.state.pcf)
+        assert local is not None
+        local.prepare_now(release.release_id, release.store, release)
+        written: list[tuple[int, Any, bytes]] = []
+
+        def deliver(status: int, head: Any, body: bytes) -> bool:
+            written.append((status, head, body))
+            return True
+
+        def ask(path: FastPath) -> bool:
+            scope = {
+                "type": "http",
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "server": ("127.0.0.1", 8000),
+                "client": ("127.0.0.1", 50000),
+                "root_path": "",
+                "path": "/sparql",
+                "raw_path": b"/sparql",
+                "query_string": query_path(COUNT).split("?", 1)[1].encode(),
+                "headers": [(b"host", b"pcfgraph.test"), (b"accept", JSON_TYPE.encode())],
+                "state": {},
+            }
+            return path.respond(scope, b"", deliver)
+
+        def served() -> float:
+            value = app.state.metrics.registry.get_sample_value(
+                "pcfgraph_http_requests_total",
+                {"route": "/sparql", "method": "GET", "status": "200"},
+            )
+            return value or 0.0
+
+        def record_fields(record: logging.LogRecord) -> tuple[Any, ...]:
+            message = re.sub(r"[0-9]+\.[0-9] ms$", "ms", record.getMessage())
+            fields = ("method", "path", "route", "status", "code")
+            named = (message, record.name, record.levelname)
+            return (*(getattr(record, key) for key in fields), *named)
+
+        text = io.StringIO()
+        try:
+            access.setLevel(logging.INFO)
+            assert ask(fast) and len(fast._kept) == 1
+            for grow in range(4):
+                access.handlers[:] = [records] if grow % 2 == 0 else []
+                if grow % 2:
+                    configure_logging(Settings(access_log_flush_ms=0), text)
+                store = release.store.store
+                for i in range(10 ** (grow + 1)):  # the count gains a digit: another length
+                    store.add(
+                        ox.Quad(
+                            ox.NamedNode(f"urn:x:{grow}:{i}"), ox.NamedNode("urn:p"), ox.Literal(i)
+                        )
+                    )
+                counted, runs = served(), local.counters["in_process"]
+                assert ask(fast) and len(fast._kept) == 1  # the kept entry: evaluated again
+                assert ask(FastPath.of(app) or fast)  # nothing kept: the full way
+                assert local.counters["in_process"] == runs + 2
+                assert served() == counted + 2
+                (status, again, body), (status_full, full, body_full) = written[-2:]
+                assert status == status_full == 200 and body == body_full
+                assert again.before == full.before and again.after == full.after
+                assert dict(again.before)[b"content-length"] == str(len(body)).encode()
+                if grow % 2 == 0:
+                    first, second = records.records[-2:]
+                    assert record_fields(first) == record_fields(second)
+                else:
+                    lines = text.getvalue().splitlines()[-2:]
+                    shapes = [
+                        re.sub(
+                            r"^\S+ \S+ (.*)\[[0-9a-f]{16}\] (.*) [0-9]+\.[0-9] ms$", r"\1\2", line
+                        )
+                        for line in lines
+                    ]
+                    assert shapes[0] == shapes[1] == "INFO pcfgraph.access GET /sparql 200", lines
+        finally:
+            access.setLevel(old_level)
+            access.handlers[:] = old_handlers

@@ -321,7 +321,9 @@ class _BudgetWriter:
         return b"".join(self.chunks)
 
 
-def _query_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
+def query_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``Store.query`` for a checked query's ``payload`` (its base
+    IRI and dataset); never changed by the evaluation, so they may be used again."""
     kwargs: dict[str, Any] = {}
     if payload.get("base_iri"):
         kwargs["base_iri"] = payload["base_iri"]
@@ -409,7 +411,7 @@ def execute(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """Worker task: run one client query to completion and serialise it whole."""
     store: ox.Store = ctx.store.store
     text: str = payload["query"]
-    kwargs = _query_kwargs(payload)
+    kwargs = query_kwargs(payload)
     result = _run(store, text, kwargs)
     try:
         return serialize_answer(store, payload, kwargs, result)

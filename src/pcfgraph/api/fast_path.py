@@ -59,15 +59,23 @@ from starlette.types import Message, Scope
 from pcfgraph.api.http_guard import HttpGuardMiddleware, check_request, secured
 from pcfgraph.api.ops import (
     OpsMiddleware,
+    access_log,
     client_request_id,
     new_request_id,
     request_id_given,
     request_id_var,
+    route_template,
     with_request_id,
 )
-from pcfgraph.api.sparql import SparqlFastPath, evaluate_now, sparql_get_now, sparql_post_now
+from pcfgraph.api.sparql import (
+    SparqlFastPath,
+    local_evaluator,
+    sparql_get_now,
+    sparql_post_now,
+)
 from pcfgraph.api.sparql_plan import AnswerResponse, QueryPlan, answer_response
 from pcfgraph.runtime import AppState, pin_state
+from pcfgraph.sparql_results import query_kwargs
 
 if TYPE_CHECKING:
     from pcfgraph.sandbox.pool import WorkerPool
@@ -130,6 +138,18 @@ class Kept(NamedTuple):
     etag: str | None
     #: What :meth:`OpsMiddleware.finished` reads of a 200's request: method, path, route.
     finished: Scope
+    #: Its query's text (the payload's: the evaluator's bound is looked up by it) and the
+    #: keyword arguments of its evaluation (:func:`query_kwargs` of the payload).
+    query: str
+    kwargs: dict[str, Any]
+    #: The route's template the metrics and the access line count, and the access line's
+    #: message up to its status (``"GET /sparql "``: :attr:`AccessLog.FORMAT`'s first part).
+    route: str
+    line_head: str
+    #: Made once and used again (:meth:`FastPath._again`): ``[answer headers, observer]``,
+    #: the answer's headers around its request id for the last (content type, length), and
+    #: the metrics' observer of its 200s.
+    made: list[Any]
 
 
 #: What the kept requests were planned on: the live release and the sandbox pool (weakly: a
@@ -334,11 +354,22 @@ class FastPath:
             self._marks = (weakref.ref(self.live.release), weakref.ref(pool), pool.release_id)
         given = next((value for name, value in key[2] if name == b"x-request-id"), None)
         etag = plan.etag if plan.key is not None and plan.conditional else None
-        finished = {"method": scope["method"], "path": scope["path"], "route": scope["route"]}
+        method, path = scope["method"], scope["path"]
+        finished = {"method": method, "path": path, "route": scope["route"], "state": {}}
         kept = self._kept
         if len(kept) >= KEPT_REQUESTS:
             del kept[next(iter(kept))]
-        kept[key] = Kept(client_request_id(given), plan.payload, etag, {**finished, "state": {}})
+        kept[key] = Kept(
+            client_request_id(given),
+            plan.payload,
+            etag,
+            finished,
+            plan.payload["query"],
+            query_kwargs(plan.payload),
+            route_template(finished),
+            f"{method} {path} ",
+            [None, None],
+        )
 
     def _kept_pool(self) -> WorkerPool | None:
         """The pool the kept requests were planned with, if it and the release they were
@@ -360,9 +391,11 @@ class FastPath:
 
     def _again(self, kept: Kept, pool: WorkerPool, request_scope: Scope, deliver: Deliver) -> bool:
         """:meth:`respond` for a request answered before (:meth:`_keep`): its query evaluated
-        again (:func:`evaluate_now`, as :func:`~pcfgraph.api.sparql.answer_now` does), the
-        answer made and passed on as :meth:`_answer` makes it; an error of the evaluation is
-        answered by the app's handler as there."""
+        again (:meth:`_evaluated`: :func:`evaluate_now`'s steps), the answer made and passed
+        on as :meth:`_answer` makes it (its headers around the request id made once per
+        content type and length); an error of the evaluation is answered by the app's handler
+        as there. Its metrics and access line as :meth:`OpsMiddleware.finished` counts and
+        writes a 200 of its route, from what was kept."""
         started = time.perf_counter()
         rid = kept.rid or new_request_id()
         token = request_id_var.set(rid)
@@ -370,24 +403,27 @@ class FastPath:
             scope = kept.finished
             try:
                 try:
-                    result = evaluate_now(self.live, pool, kept.payload)
+                    result = self._evaluated(kept, pool)
                 except Exception as exc:
                     scope = self._scope(request_scope)  # as _answer's, for the handler
                     scope["state"]["request_id"] = rid
                     self.sparql.target(scope)
                     response = SparqlFastPath.handled_now(Request(scope, _no_body), exc)
+                    answer = self._made(request_scope, rid, response)
                 else:
                     if result is None:
                         return False
-                    response = answer_response(result["body"], result["content_type"], kept.etag)
-                answer = self._made(request_scope, rid, response)
+                    answer = self._answered(kept, request_scope, rid, result)
             except Exception:  # as in _answer
                 log.debug("the fast path handed a request on after an error", exc_info=True)
                 return False
             if answer is None or not deliver(*answer):
                 return False
             status = answer[0]
-            self.ops.finished(scope, status, started, False, False)
+            if scope is kept.finished and status == 200:
+                self._counted(kept, started, rid)
+            else:
+                self.ops.finished(scope, status, started, False, False)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "answered on the protocol's fast path: %s /sparql %d",
@@ -397,6 +433,57 @@ class FastPath:
             return True
         finally:
             request_id_var.reset(token)
+
+    def _evaluated(self, kept: Kept, pool: WorkerPool) -> dict[str, Any] | None:
+        """:func:`evaluate_now` of the kept payload, with what :meth:`_kept_pool` checked
+        (the release it was planned on serves, and the pool serves that release: the
+        release's id is the pool's): the evaluator, the query's bound (looked up again: a
+        fall back to the worker forgets it), whether it runs here, its evaluation."""
+        state = self.live
+        local = local_evaluator(state)
+        if local is None:
+            return None
+        release = state.release
+        store = release.store
+        payload = kept.payload
+        release_id = pool.release_id
+        if not release_id:
+            return None
+        work = local.bound(release_id, store, kept.query, release)
+        if work is None or not local.runs_inline(store, payload, work):
+            return None
+        return local.run_inline(store, payload, work, state.settings.query_timeout, kept.kwargs)
+
+    def _answered(
+        self, kept: Kept, request_scope: Scope, rid: str, result: dict[str, Any]
+    ) -> tuple[int, Head, bytes] | None:
+        """The answer of ``result`` (:func:`answer_response` with the kept ETag, passed on
+        as :meth:`_made` passes it); without CORS, its headers around the request id are
+        those of the last answer of the same content type and length (the same headers)."""
+        body, media_type = result["body"], result["content_type"]
+        if self.cors is not None or type(body) is not bytes:
+            response = answer_response(body, media_type, kept.etag)
+            return self._made(request_scope, rid, response)
+        made = kept.made
+        head = made[0]
+        if head is None or head[0] != media_type or head[1] != len(body):
+            raw = answer_response(body, media_type, kept.etag).raw_headers
+            head = made[0] = (media_type, len(body), *_around_id(tuple(raw)))
+        return 200, Head(head[2], rid.encode("latin-1"), head[3]), body
+
+    def _counted(self, kept: Kept, started: float, rid: str) -> None:
+        """:meth:`OpsMiddleware.finished` of a 200 answered again (never in flight for a
+        scrape, no problem code): its metrics (the observer kept) and access line."""
+        seconds = time.perf_counter() - started
+        made = kept.made
+        observer = made[1]
+        if observer is None:
+            observer = made[1] = self.ops.metrics.observer(kept.route, kept.finished["method"], 200)
+        observer.observe(seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            self.ops.access_log.write_again(
+                kept.finished, kept.route, 200, seconds, rid, kept.line_head
+            )
 
 
 def _split(headers: list[tuple[bytes, bytes]]) -> Head:

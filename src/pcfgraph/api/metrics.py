@@ -121,15 +121,9 @@ class Metrics:
         """A finished request counted (``in_flight``: :meth:`begin` counted it in flight)."""
         if in_flight:
             self._in_flight_add(-1)
-        key = (route, method, status)
-        observer = self._children.get(key)
-        if observer is None:
-            observer = _Observer(
-                self.requests.labels(route, method, str(status)),
-                self.duration.labels(route),
-                self._lock,
-            )
-            self._children[key] = observer
+        observer = self._children.get((route, method, status)) or self.observer(
+            route, method, status
+        )
         observer.observe(seconds)
         if code:
             self.problems.labels(route, code).inc()
@@ -140,6 +134,20 @@ class Metrics:
             ):
                 if code in codes:
                     counter.inc()
+
+    def observer(self, route: str, method: str, status: int) -> _Observer:
+        """What :meth:`observe` updates for a request of ``route``, ``method`` and ``status``
+        (made once; the protocol's fast path keeps it for a request it answers again)."""
+        key = (route, method, status)
+        observer = self._children.get(key)
+        if observer is None:
+            observer = _Observer(
+                self.requests.labels(route, method, str(status)),
+                self.duration.labels(route),
+                self._lock,
+            )
+            self._children[key] = observer
+        return observer
 
     def reload_outcome(self, outcome: ReloadOutcome) -> None:
         self.reloads.labels("success" if outcome.ok else "failure").inc()

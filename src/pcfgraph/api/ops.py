@@ -138,7 +138,7 @@ class OpsMiddleware:
         counted it in flight): every HTTP request, through this layer or the protocol's fast
         path."""
         seconds = time.perf_counter() - started
-        route = _route_template(scope)
+        route = route_template(scope)
         code = scope["state"].get("problem_code") if status >= 400 else None
         if failed and not code:
             status, code = 500, "internal-error"
@@ -233,24 +233,28 @@ class AccessLog:
         path = scope.get("path", "")
         args = (method, path, status, seconds * 1000)
         handler = _text_line_handler()
-        if handler is not None:
-            # the line handler would write for the record (the text of TextFormatter for it,
-            # at this time, with the request's id), written directly; if it could not be, the
-            # record goes the library's way, which reports the error
-            formatter = handler.formatter
-            assert isinstance(formatter, TextFormatter)
-            line = formatter.line(
-                time.time(),
-                logging.getLevelName(logging.INFO),
-                access_log.name,
-                request_id_var.get(),
-                self.FORMAT % args,
-            )
-            try:
-                handler.write_access_line(line + handler.terminator)
-                return
-            except Exception:
-                pass
+        if handler is not None and _written(handler, request_id_var.get(), self.FORMAT % args):
+            return
+        self._record_handled(args, route, seconds, code)
+
+    def write_again(
+        self, scope: Scope, route: str, status: int, seconds: float, rid: str, head: str
+    ) -> None:
+        """:meth:`write` of a request without a problem code whose id (``rid``) is set as
+        :data:`request_id_var` and whose message's first part (``head``: method and path, as
+        :attr:`FORMAT` writes them, then a space) the caller kept: the same line or record."""
+        handler = _text_line_handler()
+        if handler is not None and _written(
+            handler, rid, f"{head}{status} {seconds * 1000:.1f} ms"
+        ):
+            return
+        args = (scope["method"], scope["path"], status, seconds * 1000)
+        self._record_handled(args, route, seconds, None)
+
+    def _record_handled(self, args: tuple[Any, ...], route: str, seconds: float, code: Any) -> None:
+        """The access record of a request (``args``: :attr:`FORMAT`'s), handled by the
+        logger (the library's way)."""
+        method, path, status, _ = args
         if self._per_task:
             record = access_log.makeRecord(
                 access_log.name, logging.INFO, __file__, 0, self.FORMAT, args, None
@@ -288,6 +292,22 @@ class AccessLog:
         return record
 
 
+def _written(handler: LineHandler, request_id: object, message: str) -> bool:
+    """The line the line handler would write for an access record of ``message`` (the text
+    of :class:`TextFormatter` for it, at this time, with the request's id), written directly;
+    False: it could not be, the record goes the library's way, which reports the error."""
+    formatter = handler.formatter
+    assert isinstance(formatter, TextFormatter)
+    line = formatter.line(
+        time.time(), logging.getLevelName(logging.INFO), access_log.name, request_id, message
+    )
+    try:
+        handler.write_access_line(line + handler.terminator)
+        return True
+    except Exception:
+        return False
+
+
 def _text_line_handler() -> LineHandler | None:
     """The handler an access record would reach if it is the only one, and it would write the
     record as a text line (:func:`configure_logging` with the text format, nothing else
@@ -309,7 +329,8 @@ def _text_line_handler() -> LineHandler | None:
     return handler
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """The template of the request's route (metrics' and access lines' label)."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str) and path:

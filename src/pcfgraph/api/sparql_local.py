@@ -66,7 +66,7 @@ from pcfgraph.sparql_bound import (
     path_predicates,
     shape_bound,
 )
-from pcfgraph.sparql_results import GRAPH_TYPES, _query_kwargs, serialize_answer
+from pcfgraph.sparql_results import GRAPH_TYPES, query_kwargs, serialize_answer
 from pcfgraph.sparql_shape import read_query
 from pcfgraph.store import EmbeddedStore
 
@@ -310,17 +310,23 @@ class LocalEvaluator:
         return self._measured_cheap(payload["query"], mark)
 
     def run_inline(
-        self, store: EmbeddedStore, payload: dict[str, Any], work: int, timeout: float
+        self,
+        store: EmbeddedStore,
+        payload: dict[str, Any],
+        work: int,
+        timeout: float,
+        kwargs: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """The answer of a query that :meth:`runs_inline`, evaluated now on the calling
-        thread (the event loop), or None: the worker should run it (:class:`Fallback`)."""
+        thread (the event loop), or None: the worker should run it (:class:`Fallback`).
+        ``kwargs``: :func:`query_kwargs` of ``payload``, if the caller kept them."""
         started = time.monotonic()
         query: str = payload["query"]
         try:
             if work <= self.inline_work:
                 # always inline by its bound: its time is never consulted, so not measured
                 # (the CPU clock is a system call, a few us of a cheap lookup)
-                result = evaluate(store.store, payload)
+                result = evaluate(store.store, payload, kwargs)
             else:
                 # timed by the wall clock (the thread's CPU clock is a system call, two a run,
                 # a few us of a cheap lookup): under the mark of wall time its CPU time is
@@ -329,7 +335,7 @@ class LocalEvaluator:
                 mark = _inline_mark(not store.on_disk, payload["media_type"])
                 precise = self._seconds.get(query, 0.0) == RECHECK
                 cpu, wall = time.thread_time() if precise else 0.0, time.monotonic()
-                result = evaluate(store.store, payload)
+                result = evaluate(store.store, payload, kwargs)
                 if precise:
                     self._measured(query, _cost(cpu, wall))
                 else:
@@ -435,7 +441,9 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any) -> None:
         loop.call_soon_threadsafe(callback)
 
 
-def evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
+def evaluate(
+    store: ox.Store, payload: dict[str, Any], kwargs: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The worker task's evaluation (:func:`pcfgraph.sparql_results.execute`) on the serving
     process's store; errors other than the answer's own (row cap, media type) raise
     :class:`Fallback`, so the worker reports them exactly as before.
@@ -444,7 +452,7 @@ def evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
     leaves here without the tracebacks (and their frames' iterators) it was raised with.
     """
     try:
-        return _evaluate(store, payload)
+        return _evaluate(store, payload, kwargs)
     except (ResultTooLarge, NotAcceptable) as exc:
         error: BaseException = exc
     except (KeyboardInterrupt, SystemExit):
@@ -464,6 +472,9 @@ def _forget_frames(error: BaseException) -> None:
         seen = following
 
 
-def _evaluate(store: ox.Store, payload: dict[str, Any]) -> dict[str, Any]:
-    kwargs = _query_kwargs(payload)
+def _evaluate(
+    store: ox.Store, payload: dict[str, Any], kwargs: dict[str, Any] | None
+) -> dict[str, Any]:
+    if kwargs is None:
+        kwargs = query_kwargs(payload)
     return serialize_answer(store, payload, kwargs, store.query(payload["query"], **kwargs))
