@@ -99,3 +99,31 @@ def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
         assert (n["subjectCode"], n["subjectName"]) == oracle[n["subject"]], n
         assert (n["objectCode"], n["objectName"]) == oracle[n["object"]], n
     assert of_element["negativeMappings"]
+
+
+def test_the_apqc_family_where_one_edition_is_needed_names_the_editions(
+    shipped_release: Release,
+) -> None:
+    """search takes "apqc-pcf" (its facets say "family": {"apqc-pcf": ...}), so an assistant
+    passes it on to get_mappings, find_gaps or get_element, which need one edition: the error
+    listed every framework id without saying the family holds the one to give."""
+    errors: list[tuple[int, str]] = []
+
+    async def body(client: Client) -> None:
+        for tool, args in (
+            ("get_mappings", {"source": "apqc-pcf", "target": "prm-it"}),
+            ("find_gaps", {"framework": "apqc-pcf", "under": "8.1"}),
+            ("get_element", {"element": "8.1.5.4", "framework": "apqc-pcf"}),
+        ):
+            with pytest.raises(MCPError) as caught:
+                await client.call_tool(tool, args)
+            errors.append((caught.value.error.code, caught.value.error.message))
+
+    session(shipped_release, body)
+    hint = f"is the family of the APQC editions: give one, {APQC}"
+    for argument, (code, message) in zip(("source", "framework", "framework"), errors, strict=True):
+        assert code == -32602
+        assert message.startswith(
+            f"argument '{argument}': no framework 'apqc-pcf' (apqc-pcf {hint})"
+        )
+        assert message.endswith(f"known frameworks: {APQC}, it-cmf, prm-it, trim")

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pcfgraph import iris
 from pcfgraph.codes import code_key
 from pcfgraph.errors import QUOTED_CHARS, AmbiguousError, InputError, NotFoundError, quoted
 from pcfgraph.services.base import (
@@ -284,10 +285,24 @@ def known_framework_ids(reader: Reader) -> list[str]:
     return [f.id for f in frameworks(reader)]
 
 
+#: The family id of every APQC PCF edition (``search`` takes it as a framework).
+APQC_FAMILY = "apqc-pcf"
+
+
 def no_framework(framework_id: str, known: Iterable[str]) -> str:
     """The words for ``framework_id`` naming none of the ``known`` framework ids, the same on
     every edge (each puts its own argument's name before them)."""
-    return f"no framework {quoted(framework_id)}; known frameworks: {', '.join(sorted(known)) or 'none'}"
+    known = sorted(known)
+    hint = ""
+    editions = [k for k in known if iris.is_apqc_framework_id(k)]
+    if framework_id.strip().lower() == APQC_FAMILY and editions:
+        # search takes the family; a tool or field that needs one edition says which there are
+        hint = (
+            f" ({APQC_FAMILY} is the family of the APQC editions: give one, {', '.join(editions)})"
+        )
+    return (
+        f"no framework {quoted(framework_id)}{hint}; known frameworks: {', '.join(known) or 'none'}"
+    )
 
 
 def unknown_framework(reader: Reader, framework_id: str) -> str | None:
