@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -42,10 +43,14 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
-    root = tmp_path_factory.mktemp("fast-path")
+    yield from paired_servers(tmp_path_factory.mktemp("fast-path"), **SETTINGS)
+
+
+def paired_servers(root: Path, **settings: Any) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two real servers of one published release, the fast path on and off, warmed up."""
     publish(root / "rel")
-    fast = LiveServer(root / "rel", root / "fast.log", http_fast_path=True, **SETTINGS)
-    slow = LiveServer(root / "rel", root / "slow.log", http_fast_path=False, **SETTINGS)
+    fast = LiveServer(root / "rel", root / "fast.log", http_fast_path=True, **settings)
+    slow = LiveServer(root / "rel", root / "slow.log", http_fast_path=False, **settings)
     fast.start()
     try:
         slow.start()

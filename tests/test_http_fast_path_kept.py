@@ -32,9 +32,9 @@ from test_http_fast_path import (
     fast_answered,
     form,
     metrics,
+    paired_servers,
     query_path,
     request,
-    warm_up,
 )
 
 TOKEN = "kept-token"
@@ -47,21 +47,25 @@ JSON = {"Accept": JSON_TYPE}
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
     root = tmp_path_factory.mktemp("fast-path-kept")
-    publish(root / "rel")
-    settings = {**SETTINGS, "sparql_cache_mb": 0, "admin_token": TOKEN}
-    fast = LiveServer(root / "rel", root / "fast.log", http_fast_path=True, **settings)
-    slow = LiveServer(root / "rel", root / "slow.log", http_fast_path=False, **settings)
-    fast.start()
-    try:
-        slow.start()
-        try:
-            for server in (fast, slow):
-                warm_up(server)
-            yield fast, slow
-        finally:
-            slow.stop()
-    finally:
-        fast.stop()
+    yield from paired_servers(root, **SETTINGS, sparql_cache_mb=0, admin_token=TOKEN)
+
+
+def count_scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """uvicorn's scope of a complete ``GET /sparql`` of :data:`COUNT` with ``headers``."""
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "root_path": "",
+        "path": "/sparql",
+        "raw_path": b"/sparql",
+        "query_string": query_path(COUNT).split("?", 1)[1].encode(),
+        "headers": headers,
+        "state": {},
+    }
 
 
 def repeated() -> list[tuple[str, str, dict[str, str]]]:
@@ -188,20 +192,7 @@ async def _kept_in_process(tmp_path: Path) -> None:
             headers = [(b"host", b"pcfgraph.test"), (b"accept", accept)]
             if origin is not None:
                 headers.append((b"origin", origin))
-            scope = {
-                "type": "http",
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "server": ("127.0.0.1", 8000),
-                "client": ("127.0.0.1", 50000),
-                "root_path": "",
-                "path": "/sparql",
-                "raw_path": b"/sparql",
-                "query_string": query_path(COUNT).split("?", 1)[1].encode(),
-                "headers": headers,
-                "state": {},
-            }
+            scope = count_scope(headers)
             return fast.respond(scope, b"", deliver)
 
         runs = local.counters["in_process"]
@@ -271,20 +262,7 @@ async def _made_again_in_process() -> None:
             return True
 
         def ask(path: FastPath) -> bool:
-            scope = {
-                "type": "http",
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "server": ("127.0.0.1", 8000),
-                "client": ("127.0.0.1", 50000),
-                "root_path": "",
-                "path": "/sparql",
-                "raw_path": b"/sparql",
-                "query_string": query_path(COUNT).split("?", 1)[1].encode(),
-                "headers": [(b"host", b"pcfgraph.test"), (b"accept", JSON_TYPE.encode())],
-                "state": {},
-            }
+            scope = count_scope([(b"host", b"pcfgraph.test"), (b"accept", JSON_TYPE.encode())])
             return path.respond(scope, b"", deliver)
 
         def served() -> float:
