@@ -163,11 +163,30 @@ def test_what_is_kept_is_used_again_and_never_outlives_its_release(tmp_path: Pat
     asyncio.run(_kept_in_process(tmp_path))
 
 
+def in_process(app: Any, release: Any) -> tuple[Any, Any, list[tuple[int, Any, bytes]], Any]:
+    """The fast path of ``app`` (in its lifespan) with its evaluator ready for ``release``,
+    the answers it writes and the ``deliver`` that collects them."""
+    from pcfgraph.api.fast_path import FastPath
+    from pcfgraph.api.sparql import local_evaluator
+
+    app.middleware_stack = app.build_middleware_stack()
+    fast = FastPath.of(app)
+    assert fast is not None
+    local = local_evaluator(app.state.pcf)
+    assert local is not None
+    local.prepare_now(release.release_id, release.store, release)
+    written: list[tuple[int, Any, bytes]] = []
+
+    def deliver(status: int, head: Any, body: bytes) -> bool:
+        written.append((status, head, body))
+        return True
+
+    return fast, local, written, deliver
+
+
 async def _kept_in_process(tmp_path: Path) -> None:
     import weakref
 
-    from pcfgraph.api.fast_path import FastPath
-    from pcfgraph.api.sparql import local_evaluator
     from pcfgraph.config import Settings
     from pcfgraph.serving import create_app
 
@@ -175,18 +194,8 @@ async def _kept_in_process(tmp_path: Path) -> None:
     settings = Settings(sparql_cache_mb=0, query_workers=1)
     app = create_app(settings, release)
     async with app.router.lifespan_context(app):
-        app.middleware_stack = app.build_middleware_stack()
-        fast = FastPath.of(app)
-        assert fast is not None
+        fast, local, written, deliver = in_process(app, release)
         state = app.state.pcf
-        local = local_evaluator(state)
-        assert local is not None
-        local.prepare_now(release.release_id, release.store, release)
-        written: list[tuple[int, Any, bytes]] = []
-
-        def deliver(status: int, head: Any, body: bytes) -> bool:
-            written.append((status, head, body))
-            return True
 
         def ask(accept: bytes, origin: bytes | None = None) -> bool:
             headers = [(b"host", b"pcfgraph.test"), (b"accept", accept)]
@@ -229,7 +238,6 @@ async def _made_again_in_process() -> None:
 
     from pcfgraph.api.fast_path import FastPath
     from pcfgraph.api.ops import configure_logging
-    from pcfgraph.api.sparql import local_evaluator
     from pcfgraph.config import Settings
     from pcfgraph.serving import create_app
 
@@ -249,17 +257,7 @@ async def _made_again_in_process() -> None:
     records = Records()
     old_level, old_handlers = access.level, list(access.handlers)
     async with app.router.lifespan_context(app):
-        app.middleware_stack = app.build_middleware_stack()
-        fast = FastPath.of(app)
-        assert fast is not None
-        local = local_evaluator(app.state.pcf)
-        assert local is not None
-        local.prepare_now(release.release_id, release.store, release)
-        written: list[tuple[int, Any, bytes]] = []
-
-        def deliver(status: int, head: Any, body: bytes) -> bool:
-            written.append((status, head, body))
-            return True
+        fast, local, written, deliver = in_process(app, release)
 
         def ask(path: FastPath) -> bool:
             scope = count_scope([(b"host", b"pcfgraph.test"), (b"accept", JSON_TYPE.encode())])
