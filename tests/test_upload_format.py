@@ -445,3 +445,34 @@ def test_an_archimate_exchange_file_of_another_version_is_told_so_where_it_is(
     assert run_main(main, ["audit", str(path), "--release", str(release_dir)]) == 2
     assert expected.replace("fabrikam.xml", str(path)) in capsys.readouterr().err
     assert upload_format("fabrikam.xml", None, exchange) == ("archimate", None)  # 3.x: read
+
+
+def test_an_xml_file_that_cannot_be_rdf_xml_is_told_so_where_its_root_is(
+    client: TestClient,
+) -> None:
+    """An .xml file naming no RDF namespace (an ArchiMate model moved to another namespace, any
+    other XML) went to the RDF/XML parser: "XML namespaces are required in RDF/XML", nothing
+    about what the file is nor where. RDF/XML whose root is a node element still reads."""
+    exchange = (EXAMPLES / "it-organisation-archimate.xml").read_bytes()
+    moved = exchange.replace(b"http://www.opengroup.org/xsd/archimate/3.0/", b"urn:x:other#")
+    line = moved[: moved.index(b"<model")].count(b"\n") + 1
+    plain = b'<?xml version="1.0"?>\n<!-- books -->\n<catalog><book/></catalog>\n'
+    cases = [
+        (
+            moved,
+            f"line {line}, column 1: an XML file whose root element is <model> in the "
+            "namespace urn:x:other#",
+        ),
+        (plain, "line 3, column 1: an XML file whose root element is <catalog> (no namespace)"),
+    ]
+    for data, said in cases:
+        with pytest.raises(UnsupportedMediaType) as refused:
+            upload_format("org.xml", None, data)
+        assert str(refused.value).startswith(f"org.xml, {said}: neither an ArchiMate"), refused
+        r = client.post("/validate", files={"model": ("org.xml", data)})
+        assert r.status_code == 415 and said in r.json()["detail"], r.text[:300]
+    node_root = (
+        b'<?xml version="1.0"?>\n<ex:Team xmlns:ex="urn:x:" '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" rdf:about="urn:x:t"/>\n'
+    )
+    assert upload_format("org.xml", None, node_root) == ("rdf", ox.RdfFormat.RDF_XML)

@@ -174,8 +174,9 @@ def upload_format(
 
     base = base_media_type(media_type or "")
     codec = upload_codec(name, media_type, data)  # an unknown charset: 415 naming it
+    whole = True  # ``data`` is the whole upload, not a transcoded head
     if codec is not None and data is not None and not ascii_compatible(codec):  # UTF-16...
-        data = data[:8192].decode(codec, "ignore").encode("utf-8")
+        data, whole = data[:8192].decode(codec, "ignore").encode("utf-8"), False
     suffix = PurePath(name).suffix.lower()
     kind: str | None
     if base in GENERIC_MEDIA_TYPES:
@@ -213,9 +214,17 @@ def upload_format(
         return "archimate", None
     if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
         return "archi", None
-    from pcfgraph.audit.xml_root import other_archimate
+    from pcfgraph.audit.xml_root import not_rdf_xml, other_archimate
 
     if refusal := other_archimate(head.removeprefix(_UTF8_BOM), name, ARCHIMATE_NS):
+        raise UnsupportedMediaType(refusal)
+    # an upload declared RDF/XML, or with a DTD (refused as such when parsed), is parsed
+    if (
+        whole
+        and base != "application/rdf+xml"
+        and b"<!DOCTYPE" not in head
+        and (refusal := not_rdf_xml(data.removeprefix(_UTF8_BOM), name))
+    ):
         raise UnsupportedMediaType(refusal)
     strict = base in ("application/xml", "text/xml") or suffix != ".xml"
     if strict and base != "application/rdf+xml" and not re.search(rb"<(\w+:)?RDF[\s>]", head):

@@ -75,3 +75,25 @@ def other_archimate(head: bytes, name: str, supported: str) -> str | None:
         "all use); export the model again in that format (in Archi: File > Export > Model to "
         "Open Exchange File), or save it as an Archi model (.archimate)"
     )
+
+
+#: The RDF namespace: every RDF/XML document declares it (for rdf:RDF, rdf:about...).
+RDF_NAMESPACE: Final = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def not_rdf_xml(data: bytes, name: str) -> str | None:
+    """The refusal of an XML file that cannot be RDF/XML: it never names the RDF namespace
+    (``data``: the whole upload). The RDF/XML parser said "XML namespaces are required in
+    RDF/XML", nothing about what the file is nor where; this names its root element and
+    where it is. None when the root cannot be read or the RDF namespace is named."""
+    if RDF_NAMESPACE in data:
+        return None
+    root = root_element(data[:4096])
+    if root is None:
+        return None
+    where = f" in the namespace {root.namespace}" if root.namespace else " (no namespace)"
+    return (
+        f"{name}, line {root.line}, column {root.column}: an XML file whose root element is "
+        f"<{root.local}>{where}: neither an ArchiMate exchange model nor RDF/XML (which "
+        "declares the RDF namespace http://www.w3.org/1999/02/22-rdf-syntax-ns#)"
+    )
