@@ -262,3 +262,30 @@ def test_an_unknown_edition_or_a_directory_is_refused_saying_what_to_give(
     assert run_main(main, ["diff", str(tmp_path), str(old)]) == 2
     err = capsys.readouterr().err
     assert f"'{tmp_path}' is a directory" in err and "APQC workbook (.xlsx)" in err
+
+
+def test_a_framework_that_is_no_apqc_edition_is_refused_saying_why(
+    cat: QueryCatalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diff compares APQC editions by PCF ID. Asked for PRM-IT, its elements were keyed by IRI
+    and every element of the other side came out "added" (1,921 of 7.4, with PRM-IT's IRIs
+    shown as PCF IDs). Now refused, naming the editions it can compare; the web page offers
+    only those."""
+    from fastapi.testclient import TestClient
+    from test_web_pages import web_app
+
+    from pcfgraph.errors import InputError
+
+    release = web_release()
+    with pytest.raises(InputError) as caught:
+        side_from_store(release.store, cat, "prm-it")
+    message = str(caught.value)
+    assert message.startswith("framework 'prm-it' is not an APQC PCF edition"), message
+    assert f"APQC editions in the graph: {APQC_ID}" in message
+    with TestClient(web_app()) as client:
+        page = client.get("/diff")
+        assert page.status_code == 200
+        assert f'<option value="{APQC_ID}"' in page.text
+        assert '<option value="prm-it"' not in page.text
+        refused = client.get("/diff", params={"old": "prm-it", "new": APQC_ID})
+        assert refused.status_code == 400 and "not an APQC PCF edition" in refused.text

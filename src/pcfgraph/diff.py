@@ -98,6 +98,14 @@ def side_from_store(
                 f"{', '.join(known)} (or give an APQC workbook, .xlsx)"
             )
         raise InputError(f"framework {framework_id!r} has no elements in the graph")
+    if all(e.pcf_id is None for e in index.elements.values()):
+        # its elements would be keyed by IRI: every element of the other side "added"
+        editions = [f.id for f in services.frameworks(reader) if f.edition]
+        raise InputError(
+            f"framework {framework_id!r} is not an APQC PCF edition (its elements have no PCF "
+            "ID): diff compares APQC editions by PCF ID; APQC editions in the graph: "
+            f"{', '.join(editions) or 'none'} (or give an APQC workbook, .xlsx)"
+        )
     elements: dict[str, ElementVersion] = {}
     for e in index.elements.values():
         key = str(e.pcf_id) if e.pcf_id is not None else e.iri

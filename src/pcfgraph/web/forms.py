@@ -216,7 +216,8 @@ def _diff_page(
     status: int = 200,
 ) -> HTMLResponse:
     state = app_state(request)
-    frameworks = reads_for(state).frameworks()
+    # the editions diff can compare: APQC's (by PCF ID; side_from_store refuses the others)
+    frameworks = [f for f in reads_for(state).frameworks() if f.edition]
     html = render(
         "diff.html",
         title="Compare editions",
