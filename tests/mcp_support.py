@@ -88,3 +88,11 @@ def session_without_pool(release: Any, body: Callable[[Any], Awaitable[None]]) -
             await body(client)
 
     anyio.run(main)
+
+
+async def call(client: Any, tool: str, **args: Any) -> dict[str, Any]:
+    """A tool's structured answer through an MCP ``Client`` (asserted not an error)."""
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content

@@ -16,7 +16,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
-from mcp_support import INITIALIZE, MCP_ACCEPT, tool_call
+from mcp_support import INITIALIZE, MCP_ACCEPT, call, tool_call
 
 from pcfgraph import iris, services
 from pcfgraph.config import Settings
@@ -62,13 +62,6 @@ def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None
             await pool.stop()
 
     anyio.run(main)
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, args)
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 def test_tools_resources_and_prompts(release: Release) -> None:

@@ -4,11 +4,10 @@ through every gap of the whole PCF (1,880 towards PRM-IT, 19 pages of 100)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import call
 from mcp_support import session_without_pool as session
 
 from pcfgraph import services
@@ -16,13 +15,6 @@ from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 
 APQC = "apqc-pcf-cross-industry-7.4"
-
-
-async def gaps(client: Client, **args: Any) -> dict[str, Any]:
-    result = await client.call_tool("find_gaps", args)
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 def test_gaps_under_an_element_are_those_of_its_subtree(shipped_release: Release) -> None:
@@ -42,13 +34,17 @@ def test_gaps_under_an_element_are_those_of_its_subtree(shipped_release: Release
             "20608",
             "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608",
         ):
-            got = await gaps(client, framework=APQC, target="prm-it", under=under, limit=100)
+            got = await call(
+                client, "find_gaps", framework=APQC, target="prm-it", under=under, limit=100
+            )
             assert got["total"] == len(expected), under
             assert {(i["element"], i["lacksCounterpartIn"]) for i in got["items"]} == expected
         # a decision recorded for an 8.1 element is given with it
         assert any(i["decision"] for i in got["items"])
         # a cursor of this list is bound to its root
-        first = await gaps(client, framework=APQC, target="prm-it", under="8.1", limit=1)
+        first = await call(
+            client, "find_gaps", framework=APQC, target="prm-it", under="8.1", limit=1
+        )
         with pytest.raises(MCPError) as err:
             await client.call_tool(
                 "find_gaps", {"framework": APQC, "target": "prm-it", "cursor": first["nextCursor"]}

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import call
 from mcp_support import session_without_pool as session
 
 from pcfgraph import services
@@ -18,13 +19,6 @@ from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 
 APQC = "apqc-pcf-cross-industry-7.4"
-
-
-async def mappings(client: Client, **args: Any) -> dict[str, Any]:
-    result = await client.call_tool("get_mappings", args)
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 def test_an_answer_between_two_frameworks_says_what_is_stated_the_other_way(
@@ -39,11 +33,15 @@ def test_an_answer_between_two_frameworks_says_what_is_stated_the_other_way(
     answers: dict[str, dict[str, Any]] = {}
 
     async def body(client: Client) -> None:
-        answers["back"] = await mappings(client, source="prm-it", target=APQC, limit=100)
-        answers["back_derived"] = await mappings(
-            client, source="prm-it", target=APQC, include_derived=True, limit=100
+        answers["back"] = await call(
+            client, "get_mappings", source="prm-it", target=APQC, limit=100
         )
-        answers["forth"] = await mappings(client, source=APQC, target="prm-it", limit=100)
+        answers["back_derived"] = await call(
+            client, "get_mappings", source="prm-it", target=APQC, include_derived=True, limit=100
+        )
+        answers["forth"] = await call(
+            client, "get_mappings", source=APQC, target="prm-it", limit=100
+        )
 
     session(shipped_release, body)
     back = answers["back"]
@@ -88,9 +86,9 @@ def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
     answers: list[dict[str, Any]] = []
 
     async def body(client: Client) -> None:
-        answers.append(await mappings(client, source=APQC, target="prm-it", limit=100))
+        answers.append(await call(client, "get_mappings", source=APQC, target="prm-it", limit=100))
         first = negatives[0].subject_iri
-        answers.append(await mappings(client, element=first, target="prm-it"))
+        answers.append(await call(client, "get_mappings", element=first, target="prm-it"))
 
     session(shipped_release, body)
     between, of_element = answers
