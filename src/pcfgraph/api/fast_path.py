@@ -58,6 +58,7 @@ from starlette.types import Message, Scope
 
 from pcfgraph.api.http_guard import HttpGuardMiddleware, check_request, secured
 from pcfgraph.api.ops import (
+    AccessLog,
     OpsMiddleware,
     access_log,
     client_request_id,
@@ -143,7 +144,7 @@ class Kept(NamedTuple):
     query: str
     kwargs: dict[str, Any]
     #: The route's template the metrics and the access line count, and the access line's
-    #: message up to its status (``"GET /sparql "``: :attr:`AccessLog.FORMAT`'s first part).
+    #: message up to its status (``"GET /sparql "``: :attr:`AccessLog.HEAD`).
     route: str
     line_head: str
     #: Made once and used again (:meth:`FastPath._again`): ``[answer headers, observer]``,
@@ -367,7 +368,7 @@ class FastPath:
             plan.payload["query"],
             query_kwargs(plan.payload),
             route_template(finished),
-            f"{method} {path} ",
+            AccessLog.HEAD % (method, path),
             [None, None],
         )
 

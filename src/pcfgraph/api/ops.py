@@ -211,7 +211,11 @@ class AccessLog:
     set per record, as ``Logger.makeRecord`` sets them.
     """
 
-    FORMAT = "%s %s %s %.1f ms"
+    #: The message: method and path (``HEAD``, a request answered again keeps it made), then
+    #: status and milliseconds (``TAIL``).
+    HEAD = "%s %s "
+    TAIL = "%s %.1f ms"
+    FORMAT = HEAD + TAIL
 
     def __init__(self) -> None:
         self._templates: dict[tuple[int, int], dict[str, Any]] = {}
@@ -242,10 +246,10 @@ class AccessLog:
     ) -> None:
         """:meth:`write` of a request without a problem code whose id (``rid``) is set as
         :data:`request_id_var` and whose message's first part (``head``: method and path, as
-        :attr:`FORMAT` writes them, then a space) the caller kept: the same line or record."""
+        :attr:`HEAD` writes them) the caller kept: the same line or record."""
         handler = _text_line_handler()
         if handler is not None and _written(
-            handler, rid, f"{head}{status} {seconds * 1000:.1f} ms"
+            handler, rid, head + self.TAIL % (status, seconds * 1000)
         ):
             return
         args = (scope["method"], scope["path"], status, seconds * 1000)
