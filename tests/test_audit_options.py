@@ -323,8 +323,9 @@ def test_html_report_first_page_contents_and_appendix() -> None:
     assert "most severe of" in cover  # the cap is named
     assert "<h2>Contents</h2>" in html and '<a href="#coverage">' in html
     appendix = html[html.index("<h2>Appendix: rules applied</h2>") :]
-    for rule in report.rules:
-        assert f"<strong>{rule['rule']}</strong>" in appendix, rule["rule"]
+    for rule in report.rules:  # each linked to its page (its IRI: /shapes/... when served)
+        assert f'<strong><a href="{rule["iri"]}">{rule["rule"]}</a></strong>' in appendix, rule
+
     assert "Gather data from each service target" in appendix  # a quoted passage
     # each cited source links to its element's page: the persistent IRI in a file, the
     # serving pcfgraph's page when the server renders it
@@ -332,6 +333,9 @@ def test_html_report_first_page_contents_and_appendix() -> None:
     assert f'<a href="https://w3id.org/pcfgraph/id/{pcf}">' in appendix
     served = render_html(report, served=True)
     assert f'<a href="/id/{pcf}">' in served and 'href="https://w3id.org/' not in served
+    rule = report.rules[0]
+    page = "/shapes/" + rule["iri"].removeprefix("https://w3id.org/pcfgraph/shapes/")
+    assert f'<strong><a href="{page}">{rule["rule"]}</a></strong>' in served
     assert "@media (max-width: 40rem)" in html and "@media print" in html
     assert "<script" not in html.lower()
     evil = audit_text(

@@ -127,10 +127,14 @@ def test_html_is_self_contained_printable_and_uses_business_labels(findings: Aud
     html = render_html(findings)
     assert html.startswith("<!DOCTYPE html>")
     assert "<script" not in html.lower()
-    # nothing loaded from elsewhere; the only links out are to cited elements' pages
+    # nothing loaded from elsewhere; the only links out are to cited elements' and the
+    # applied rules' pages
     assert not re.search(r"""(?i)src\s*=\s*["']?\s*(https?:|//)""", html)
     outside = re.findall(r"""(?i)href\s*=\s*["']?\s*((?:https?:)?//[^"' >]*)""", html)
-    assert outside and all(u.startswith("https://w3id.org/pcfgraph/id/") for u in outside)
+    assert outside and all(
+        u.startswith(("https://w3id.org/pcfgraph/id/", "https://w3id.org/pcfgraph/shapes/"))
+        for u in outside
+    )
     assert not re.search(r"(?i)<link\b", html)
     assert "@import" not in html and "url(" not in html
     assert "@media print" in html

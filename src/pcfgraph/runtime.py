@@ -114,6 +114,10 @@ class Lazy(Generic[T]):
                 self._value = build()
             return self._value
 
+    def peek(self) -> T | None:
+        """The value if built, else None (never builds it)."""
+        return self._value
+
 
 @dataclass(frozen=True)
 class Caches:
@@ -137,6 +141,8 @@ class Caches:
     sparql_plans: Lazy[object] = field(default_factory=Lazy)
     #: ETags of ``/id`` answers made on the served release (a client's copy: 304 unmade).
     id_etags: PerRelease[object] = field(default_factory=PerRelease)
+    #: The rules served at their IRIs (``/shapes``): shipped with pcfgraph, not per release.
+    rules: Lazy[object] = field(default_factory=Lazy)
 
     def release_quads(self, release: Release) -> int:
         """``release``'s quads, counted on its first use after it is switched in."""

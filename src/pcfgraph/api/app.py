@@ -85,6 +85,9 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(named_queries.router)  # /queries
     app.include_router(deref.router)
+    from pcfgraph.api import rule_pages
+
+    app.include_router(rule_pages.router)  # /shapes: the rules at their IRIs
     from pcfgraph.api import mapping_exports
 
     app.include_router(mapping_exports.router)  # /mappings/{set}.sssom.tsv|.json|.ttl

@@ -131,7 +131,7 @@ def not_found_html(state: AppState, detail: str) -> str:
     if registered is not None:
         return registered(detail)
     return "\n".join(
-        [*_head("Not found"), f"<h1>Not found</h1><p>{escape(detail)}</p>", "</body></html>"]
+        [*page_head("Not found"), f"<h1>Not found</h1><p>{escape(detail)}</p>", "</body></html>"]
     )
 
 
@@ -154,7 +154,7 @@ def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
         )
     return "\n".join(
         [
-            *_head(
+            *page_head(
                 "Mapping sets", '<link rel="alternate" type="application/json" href="/mappings">'
             ),
             "<h1>Mapping sets</h1>",
@@ -168,7 +168,7 @@ def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
     )
 
 
-def _head(title: str, *extra: str) -> list[str]:
+def page_head(title: str, *extra: str) -> list[str]:
     """Document start up to the navigation, shared by the pages of this module."""
     return [
         "<!DOCTYPE html>",
@@ -230,7 +230,7 @@ def generic_resource_html(iri: str, triples: Iterable[ox.Triple]) -> str:
     ]
 
     parts = [
-        *_head(
+        *page_head(
             title,
             f'<link rel="alternate" type="text/turtle" href="{escape(iris.id_path(iri) or "")}">',
         ),

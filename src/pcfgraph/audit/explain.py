@@ -20,6 +20,7 @@ from pcfgraph.audit.rules import Rule
 from pcfgraph.audit.ruleset import RuleSet
 from pcfgraph.errors import InputError
 from pcfgraph.resources import resource_dir
+from pcfgraph.rules.ruleset import RuleSet as CoreRuleSet
 
 _SH = iris.SH
 #: The namespace of the minimal examples (shipped and derived).
@@ -42,7 +43,7 @@ def example_path(rule: Rule) -> Path:
     return resource_dir("shapes") / "examples" / f"{rule.name.rsplit('/', 1)[-1]}.ttl"
 
 
-def minimal_example(ruleset: RuleSet, rule: Rule) -> str | None:
+def minimal_example(ruleset: CoreRuleSet, rule: Rule) -> str | None:
     path = example_path(rule)
     if path.is_file():
         return path.read_text(encoding="utf-8")

@@ -150,7 +150,7 @@ those covered via a curated exact or close mapping from an element a process imp
 {% endfor %}</tbody></table>{% endif %}{% endif %}
 <section class="appendix"><span id="rules"></span><h{{ h[2] }}>Appendix: rules applied</h{{ h[2] }}>
 {% for g in r.groups %}<h{{ h[3] }}>{{ g.label }}</h{{ h[3] }}>
-{% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong>{{ rule.rule }}</strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
+{% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong><a href="{{ page(rule.iri) }}">{{ rule.rule }}</a></strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
 {% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
 {% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
 {% endfor %}{% endfor %}</section>
@@ -243,7 +243,7 @@ def _canonical_page(iri: str) -> str:
 
 
 def _served_page(iri: str) -> str:
-    return iris.id_path(iri) or iri
+    return iris.page_path(iri) or iri
 
 
 #: Heading levels: in the file, and in a page that shows the report under its own h1 and h2.

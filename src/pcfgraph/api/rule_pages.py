@@ -1,0 +1,204 @@
+"""The rules at their IRIs: ``GET /shapes`` (every rule) and ``GET /shapes/{rule}`` (one; also
+the report sections and shapes documents named there).
+
+A finding's ``sh:sourceShape`` (``https://w3id.org/pcfgraph/shapes/CustomerTeamServesShape``)
+is served at ``/shapes/CustomerTeamServesShape``, as minted IRIs are at ``/id/...``: an HTML
+page for browsers (:mod:`pcfgraph.api.rule_html`), the shape as shipped in Turtle, JSON-LD
+(also for ``application/json``), N-Triples or RDF/XML; ``?format=`` overrides the Accept
+header. ``/shapes`` lists every rule (HTML, JSON, or the shapes as RDF). The rules ship with
+pcfgraph and never change while it runs: every answer is made once per server process and
+carries a strong ``ETag`` (``If-None-Match`` -> 304) and ``Cache-Control``. Unknown rule:
+404 (an HTML page for browsers, problem+json otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from pcfgraph import iris
+from pcfgraph.api.element_html import not_found_html
+from pcfgraph.api.errors import (
+    PROBLEM_JSON,
+    domain_problem,
+    openapi_content,
+    problem_responses,
+    query_parameter,
+)
+from pcfgraph.api.rule_html import resource_html, rule_html, rules_html
+from pcfgraph.api.sparql_cache import matches, strong_etag
+from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
+from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.runtime import AppState, app_state
+from pcfgraph.services.rules import RuleCatalogue, RuleEntry
+from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
+
+router = APIRouter(tags=["rules"])
+
+RULE_OFFERS = ("text/html", *GRAPH_TYPES)
+INDEX_OFFERS = ("text/html", "application/json", *GRAPH_TYPES)
+#: What ``?format=`` may name.
+FORMAT_NAMES = ("html", "json", "ttl", "turtle", "jsonld", "nt", "rdfxml")
+#: The rules change only with pcfgraph itself.
+CACHE_CONTROL = "public, max-age=3600"
+
+
+class RulePages:
+    """The catalogue and the answers made from it, by (rule IRI or ``""`` for the index,
+    media type): each made once."""
+
+    def __init__(self, catalogue: RuleCatalogue) -> None:
+        self.catalogue = catalogue
+        self._made: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def answer(self, iri: str, media: str) -> tuple[bytes, str]:
+        """The body and ETag of ``iri``'s rule (``""``: the index) as ``media``."""
+        key = (iri, media)
+        made = self._made.get(key)
+        if made is None:
+            body = self._body(iri, media)
+            made = (body, strong_etag(body))
+            with self._lock:
+                self._made[key] = made
+        return made
+
+    def _body(self, iri: str, media: str) -> bytes:
+        catalogue = self.catalogue
+        if not iri:
+            if media == "text/html":
+                return rules_html(catalogue).encode("utf-8")
+            if media == "application/json":
+                listed = {"rules": [_listed(e) for e in catalogue]}
+                return (json.dumps(listed, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            return serialize_triples(catalogue.triples(), media)
+        found = catalogue.find(iri)
+        if media != "text/html":
+            return serialize_triples(found.triples, media)
+        turtle = serialize_triples(found.triples, "text/turtle").decode("utf-8")
+        if isinstance(found, RuleEntry):
+            return rule_html(found, turtle).encode("utf-8")
+        return resource_html(found, turtle).encode("utf-8")
+
+
+def _listed(entry: RuleEntry) -> dict[str, Any]:
+    rule = entry.rule
+    return {
+        "iri": rule.iri,
+        "name": rule.name,
+        "page": iris.page_path(rule.iri),
+        "severity": rule.severity,
+        "message": rule.message,
+        "checks": entry.checks,
+        "section": entry.section,
+        "source": rule.source,
+    }
+
+
+async def _pages(state: AppState) -> RulePages:
+    """The app's rule pages, the catalogue read on first use (~0.6 s, off the event loop)."""
+    holder = state.caches.rules
+    found = holder.peek()
+    if found is None:
+        found = await asyncio.to_thread(holder.get, lambda: RulePages(RuleCatalogue.load()))
+    assert isinstance(found, RulePages)
+    return found
+
+
+def _media(request: Request, offers: tuple[str, ...], what: str) -> str:
+    fmt = request.query_params.get("format")
+    if fmt is None:
+        return negotiate(request.headers.get("accept"), offers, what=what)
+    if fmt not in FORMAT_NAMES or (fmt == "json" and "application/json" not in offers):
+        allowed = [n for n in FORMAT_NAMES if n != "json" or "application/json" in offers]
+        raise InputError(f"format must be one of {', '.join(allowed)}, not {fmt!r}")
+    return by_name(fmt).media_type
+
+
+def _answer(request: Request, pages: RulePages, iri: str, media: str) -> Response:
+    body, etag = pages.answer(iri, media)
+    canonical = iri or iris.SHAPES_BASE
+    headers = {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept",
+        "Link": f'<{canonical}>; rel="canonical"',
+    }
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, headers={"Content-Type": content_type(media), **headers})
+
+
+_FORMAT = query_parameter("format", "Overrides the Accept header", enum=FORMAT_NAMES)
+
+
+@router.get(
+    "/shapes",
+    summary="Every rule pcfgraph checks (audit and validation): HTML, JSON or SHACL",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The rules, in the negotiated format",
+            "content": openapi_content(*INDEX_OFFERS),
+        },
+        **problem_responses(400, 406),
+    },
+    openapi_extra={"parameters": [_FORMAT]},
+)
+async def rules_index(request: Request) -> Response:
+    try:
+        media = _media(request, INDEX_OFFERS, "the rules")
+    except NotAcceptable as exc:
+        return _problem(request, exc)
+    return _answer(request, await _pages(app_state(request)), "", media)
+
+
+@router.get(
+    "/shapes/{name:path}",
+    summary="A rule at its IRI: what it requires, why, its source; the shape as RDF",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The rule, in the negotiated format",
+            "content": openapi_content(*RULE_OFFERS),
+        },
+        **problem_responses(400, 406),
+        404: {
+            "description": "No rule has this IRI (an HTML page for browsers)",
+            "content": openapi_content(PROBLEM_JSON, "text/html"),
+        },
+    },
+    openapi_extra={"parameters": [_FORMAT]},
+)
+async def rule_page(name: str, request: Request) -> Response:
+    state = app_state(request)
+    try:
+        media = _media(request, RULE_OFFERS, "this rule")
+        pages = await _pages(state)
+        return _answer(request, pages, iris.SHAPES_BASE + name, media)
+    except NotFoundError as exc:
+        wanted = (
+            request.query_params.get("format") == "html"
+            or best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) == "text/html"
+        )
+        if wanted:
+            request.state.problem_code = exc.code  # counted like the problem+json 404
+            return HTMLResponse(
+                not_found_html(state, str(exc)),
+                status_code=exc.http_status,
+                headers={"Vary": "Accept"},
+            )
+        return _problem(request, exc)
+    except NotAcceptable as exc:
+        return _problem(request, exc)
+
+
+def _problem(request: Request, exc: NotFoundError | NotAcceptable) -> Response:
+    response = domain_problem(request, exc)
+    response.headers["Vary"] = "Accept"
+    return response
