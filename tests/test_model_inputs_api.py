@@ -185,6 +185,8 @@ def test_web_audit_page_takes_every_format_and_offers_the_template(client: TestC
     assert links and all(
         client.get(link.replace("&amp;", "&")).status_code == 200 for link in links
     )
+    rules = client.get("/shapes", headers={"Accept": "text/html"})  # the rules, linked
+    assert 'href="/shapes"' in page and rules.status_code == 200 and "<h1>Rules</h1>" in rules.text
     for name, data in (
         ("contoso.xlsx", _findings_xlsx()),
         ("fabrikam.xml", (EXAMPLES / "it-organisation-archimate.xml").read_bytes()),
