@@ -79,6 +79,7 @@ from pcfgraph.runtime import AppState, pin_state
 from pcfgraph.sparql_results import query_kwargs
 
 if TYPE_CHECKING:
+    from pcfgraph.api.sparql_local import LocalEvaluator
     from pcfgraph.sandbox.pool import WorkerPool
 
 log = logging.getLogger("pcfgraph.http")
@@ -230,12 +231,34 @@ class FastPath:
             return None
         return cls(app, guard, ops, layer, cors)
 
-    def respond(self, request_scope: Scope, body: bytes, deliver: Deliver) -> bool:
+    def respond(
+        self,
+        request_scope: Scope,
+        body: bytes,
+        deliver: Deliver,
+        others: Callable[[], bool] | None = None,
+        connection: object = None,
+    ) -> bool:
         """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET`` or
         ``POST /sparql``, not changed; ``body``: its whole body) through ``deliver`` now;
         False: nothing was done that the ASGI way would not do again, the request goes that
         way. A request answered before by evaluating its query is answered again from what
-        was kept of it (:meth:`_again`) while the release and pool it was planned on serve."""
+        was kept of it (:meth:`_again`) while the release and pool it was planned on serve.
+        ``others()``: whether the protocol sees other requests in flight in this process
+        (None: not known, no idle mark: :meth:`LocalEvaluator.idle`); ``connection``: the
+        request's (the protocol)."""
+        local = local_evaluator(self.live) if others is not None else None
+        if local is None:
+            return self._respond(request_scope, body, deliver, None)
+        local.fast_request(others, connection)
+        try:
+            return self._respond(request_scope, body, deliver, local)
+        finally:
+            local.fast_request(None)
+
+    def _respond(
+        self, request_scope: Scope, body: bytes, deliver: Deliver, local: LocalEvaluator | None
+    ) -> bool:
         headers = request_scope["headers"]
         key: RequestKey = (
             request_scope["method"],
@@ -249,7 +272,7 @@ class FastPath:
         if kept is not None:
             pool = self._kept_pool()
             if pool is not None:
-                return self._again(kept, pool, request_scope, deliver)
+                return self._again(kept, pool, request_scope, deliver, local)
         # one pass: the headers that hand it on, the head's size as the guard counts it
         # (head_refusal) and the client's request id (request_id_of: the first)
         size = 4 * len(headers)
@@ -390,7 +413,14 @@ class FastPath:
             self._marks = None
         return None
 
-    def _again(self, kept: Kept, pool: WorkerPool, request_scope: Scope, deliver: Deliver) -> bool:
+    def _again(
+        self,
+        kept: Kept,
+        pool: WorkerPool,
+        request_scope: Scope,
+        deliver: Deliver,
+        local: LocalEvaluator | None,
+    ) -> bool:
         """:meth:`respond` for a request answered before (:meth:`_keep`): its query evaluated
         again (:meth:`_evaluated`: :func:`evaluate_now`'s steps), the answer made and passed
         on as :meth:`_answer` makes it (its headers around the request id made once per
@@ -404,7 +434,7 @@ class FastPath:
             scope = kept.finished
             try:
                 try:
-                    result = self._evaluated(kept, pool)
+                    result = self._evaluated(kept, pool, local)
                 except Exception as exc:
                     scope = self._scope(request_scope)  # as _answer's, for the handler
                     scope["state"]["request_id"] = rid
@@ -435,13 +465,16 @@ class FastPath:
         finally:
             request_id_var.reset(token)
 
-    def _evaluated(self, kept: Kept, pool: WorkerPool) -> dict[str, Any] | None:
+    def _evaluated(
+        self, kept: Kept, pool: WorkerPool, local: LocalEvaluator | None
+    ) -> dict[str, Any] | None:
         """:func:`evaluate_now` of the kept payload, with what :meth:`_kept_pool` checked
         (the release it was planned on serves, and the pool serves that release: the
         release's id is the pool's): the evaluator, the query's bound (looked up again: a
         fall back to the worker forgets it), whether it runs here, its evaluation."""
         state = self.live
-        local = local_evaluator(state)
+        if local is None:
+            local = local_evaluator(state)
         if local is None:
             return None
         release = state.release

@@ -278,7 +278,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return False
         self._written = False
         try:
-            answered = fast.respond(self.scope, body, self._deliver)  # type: ignore[arg-type]
+            answered = fast.respond(self.scope, body, self._deliver, self._others, self)  # type: ignore[arg-type]
         except Exception:
             if not self._written:
                 log.exception("the fast path failed before answering; the app answers")
@@ -289,6 +289,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return False
         self.on_response_complete()
         return True
+
+    def _others(self) -> bool:
+        """Whether another connection of this process has a request cycle whose response
+        is not complete (the fast path's idle mark: :meth:`LocalEvaluator.idle`)."""
+        for other in self.connections:
+            cycle = getattr(other, "cycle", None)  # a WebSocket has none
+            if other is not self and cycle is not None and not cycle.response_complete:
+                return True
+        return False
 
     def _deliver(self, status: int, head: Head, body: bytes) -> bool:
         """The fast path's :data:`~pcfgraph.api.fast_path.Deliver` (one bound method per

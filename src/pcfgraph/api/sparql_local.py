@@ -41,6 +41,24 @@ the same errors. The safety argument is in ``docs/security.md`` ("In-process eva
   then swung 2-8x between runs of the benchmark). A run on the event loop is timed by the
   wall clock alone (the CPU clock is a system call): under the mark it stays there (its CPU
   time is less); over it the next run reads the CPU clock as well, and that decides.
+- The idle mark: while this server process has nothing else in flight, a text whose last run
+  on a store in memory took under ``INLINE_IDLE_SECONDS`` (12 ms) runs on the event loop too,
+  answered on the protocol's fast path (:mod:`pcfgraph.api.fast_path`) instead of paying a
+  thread's two cross-thread wake-ups (slow on a VM, whose idle vCPU must be woken) and the
+  whole ASGI request cycle: 0.3-0.5 ms of the bench's 2-9 ms queries (element-by-code,
+  counts-per-level, search: then as fast as the bare pyoxigraph app, which runs everything
+  on its loop). "Nothing else in flight" (:meth:`LocalEvaluator.idle`, read only for such a
+  text): on the fast path; no other connection of this process has a request whose response
+  is not complete; no query thread runs or is waited for; no request on another connection
+  was read in the turn of the loop that ended such a run, or the next (it came while the run
+  held the loop); and none of these seen for ``IDLE_HOLD`` (1 s). Otherwise the ordinary
+  marks apply: with several clients the heavier queries run in threads as before, and cheap
+  requests are not queued behind them. What it costs: a request that arrives during such a
+  run waits for it, at most the mark, and then the process keeps the ordinary marks for
+  ``IDLE_HOLD``. 12 ms covers the bench's search (8.4 ms of CPU) with room for a loaded
+  machine; triples-per-graph (17 ms) stays in a thread, where the hand-off is 2 % of its
+  time. A text never measured (its first run) keeps the ordinary rule. The bound, deadline
+  and row cap of every run are unchanged (``docs/security.md``).
 """
 
 from __future__ import annotations
@@ -51,6 +69,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +103,11 @@ INLINE_SECONDS = 0.0005
 #: CONSTRUCT or DESCRIBE, whose thread holds the GIL for most of its run anyway (:func:`_timed`).
 INLINE_MEMORY_SECONDS = 0.002
 INLINE_MEMORY_GRAPH_SECONDS = 0.005
+#: The same, for any query on a store in memory, when this server process has nothing else in
+#: flight (:meth:`LocalEvaluator.idle`; the module doc says why 12 ms).
+INLINE_IDLE_SECONDS = 0.012
+#: How long after a sign of other requests in flight the idle mark stays off (seconds).
+IDLE_HOLD = 1.0
 #: Queries that may wait for a thread (when the workers would read the on-disk store), by
 #: default (the app passes ``max_concurrent_expensive``).
 WAITING = 8
@@ -121,6 +145,19 @@ class LocalEvaluator:
         #: Counters for tests and metrics: ``in_process`` queries answered here (an answer or
         #: its error), ``fallbacks`` sent on to a worker after trying.
         self.counters = {"in_process": 0, "fallbacks": 0}
+        #: While the protocol's fast path answers a request (:meth:`fast_request`): whether
+        #: any other request is in flight in this process, asked only when it matters; None
+        #: on the ASGI way.
+        self.fast_others: Callable[[], bool] | None = None
+        #: Until when the idle mark stays off (:meth:`idle`), on the monotonic clock.
+        self._busy_until = 0.0
+        #: Runs on the fast path over the ordinary mark that ended in this turn of the loop or
+        #: the one before (:meth:`_held_loop`), and the connection of the last one: a request
+        #: read then on another connection came while it ran.
+        self._held = 0
+        self._held_by: object = None
+        #: The connection the fast path answers now (:meth:`fast_request`).
+        self._connection: object = None
 
     @property
     def stats(self) -> StoreStats | None:
@@ -306,8 +343,67 @@ class LocalEvaluator:
         its bound is small, or this text last ran in under its mark (:func:`_inline_mark`)."""
         if work <= self.inline_work:
             return True
-        mark = _inline_mark(not store.on_disk, payload["media_type"])
-        return self._measured_cheap(payload["query"], mark)
+        return self._measured_cheap(payload["query"], self._mark(store, payload))
+
+    def _mark(self, store: EmbeddedStore, payload: dict[str, Any]) -> float:
+        """The mark of a query's last run under which it runs on the event loop now: the
+        larger idle mark on a store in memory while this process has nothing else in flight
+        (:meth:`idle`, asked only of a text whose last run is between the two), else the
+        ordinary one (:func:`_inline_mark`)."""
+        in_memory = not store.on_disk
+        mark = _inline_mark(in_memory, payload["media_type"])
+        if in_memory and self.fast_others is not None:
+            last = self._seconds.get(payload["query"])
+            if last is not None and mark <= last < INLINE_IDLE_SECONDS and self.idle():
+                return INLINE_IDLE_SECONDS
+        return mark
+
+    def fast_request(self, others: Callable[[], bool] | None, connection: object = None) -> None:
+        """The protocol's fast path answers a request on ``connection`` now (``others()``:
+        whether any other request is in flight in this process; None: it is done). A request
+        on another connection read while a run on the event loop over the ordinary mark held
+        it (:meth:`_held_loop`) came while that one ran: the idle mark stays off for
+        :data:`IDLE_HOLD`. (The same connection's next request can come that soon too, its
+        answer written before the run's bookkeeping ends, but never came during the run.)"""
+        self.fast_others = others
+        self._connection = connection
+        if others is not None and self._held and connection is not self._held_by:
+            self._busy_until = time.monotonic() + IDLE_HOLD
+
+    def idle(self) -> bool:
+        """Whether this process has nothing else in flight (so a query over the ordinary mark
+        may run on the event loop, see the module doc): on the fast path (:meth:`fast_request`),
+        no other request in flight on any connection, no query thread busy or waited for, no
+        run over the ordinary mark in this turn of the loop or the last, and none of those
+        seen for :data:`IDLE_HOLD` seconds."""
+        others = self.fast_others
+        if others is None:
+            return False
+        now = time.monotonic()
+        slots = self._slots
+        if slots.running or slots.waiting or others():
+            self._busy_until = now + IDLE_HOLD
+            return False
+        return now >= self._busy_until
+
+    def _held_loop(self) -> None:
+        """A run on the event loop took over the ordinary mark: requests read in this turn of
+        the loop and the next (whatever came while it ran) are a sign of others in flight
+        (:meth:`fast_request`). Two hops of ``call_soon``: the first runs at the start of
+        the next turn, before its reads; the second at the start of the one after."""
+        if self.fast_others is None:
+            return  # the ASGI way: its connection is not known (never over the ordinary mark
+            # but by a wait for a core)
+        self._held += 1
+        self._held_by = self._connection
+        with contextlib.suppress(RuntimeError):  # no loop running (a direct call): no turns
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, self._unhold)
+            return
+        self._held -= 1
+
+    def _unhold(self) -> None:
+        self._held -= 1
 
     def run_inline(
         self,
@@ -332,15 +428,17 @@ class LocalEvaluator:
                 # a few us of a cheap lookup): under the mark of wall time its CPU time is
                 # less too; over it (real work, or a wait for a core on a loaded machine) the
                 # next run reads the CPU clock as well, and that decides
-                mark = _inline_mark(not store.on_disk, payload["media_type"])
+                mark = self._mark(store, payload)
                 precise = self._seconds.get(query, 0.0) == RECHECK
                 cpu, wall = time.thread_time() if precise else 0.0, time.monotonic()
                 result = evaluate(store.store, payload, kwargs)
+                elapsed = time.monotonic() - wall
                 if precise:
                     self._measured(query, _cost(cpu, wall))
                 else:
-                    elapsed = time.monotonic() - wall
                     self._measured(query, elapsed if elapsed < mark else RECHECK)
+                if elapsed >= _inline_mark(not store.on_disk, payload["media_type"]):
+                    self._held_loop()
             if time.monotonic() - started > timeout:
                 raise _deadline(timeout)
         except Fallback:
