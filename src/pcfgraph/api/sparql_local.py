@@ -373,9 +373,9 @@ class LocalEvaluator:
     def idle(self) -> bool:
         """Whether this process has nothing else in flight (so a query over the ordinary mark
         may run on the event loop, see the module doc): on the fast path (:meth:`fast_request`),
-        no other request in flight on any connection, no query thread busy or waited for, no
-        run over the ordinary mark in this turn of the loop or the last, and none of those
-        seen for :data:`IDLE_HOLD` seconds."""
+        no other request in flight on any connection and no query thread busy or waited for
+        now, and none of those nor a request that came during such a run
+        (:meth:`fast_request`) seen for :data:`IDLE_HOLD` seconds."""
         others = self.fast_others
         if others is None:
             return False
