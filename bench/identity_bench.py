@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         identity_fns = real if on else (lambda *_: [], lambda *_: [])
         render.identity.timeline, render.identity.inherited = identity_fns  # type: ignore[assignment]
 
-    with TestClient(app) as client:
+    # identity: the pages' own cost, not gzip's
+    with TestClient(app, headers={"Accept-Encoding": "identity"}) as client:
         frameworks = [
             f["id"]
             for f in client.post("/graphql", json={"query": "{ frameworks { id } }"}).json()[

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     max_query_width: Count = 500
     #: Largest request body accepted (bytes).
     max_body_bytes: Count = 4 * 1024 * 1024
+    #: Answers from this many bytes up are gzipped for clients that accept it (graphs,
+    #: exports, SSSOM, GraphQL, pages; not /sparql: pcfgraph.http.compression); 0: never.
+    compress_min_bytes: Count0 = 1024
     #: Largest uploaded model or workbook (bytes), the same over HTTP, MCP and in the CLI.
     max_upload_bytes: Count = 32 * 1024 * 1024
     #: Most bytes of request bodies one server process holds at once (pcfgraph.http.body_memory).

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pcfgraph import __version__
 from pcfgraph.api import ops
 from pcfgraph.api.errors import install_error_handlers
+from pcfgraph.http.compression import Compression
 from pcfgraph.http.methods import HeadAsGet
 from pcfgraph.runtime import AppState
 
@@ -41,7 +42,10 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
     install_error_handlers(app)
     from pcfgraph.api import sparql
 
-    # Innermost: HEAD answered as GET where no route takes HEAD itself (FastAPI's GET routes).
+    # Innermost: gzip for the routes' large answers (pcfgraph.http.compression), then HEAD
+    # answered as GET where no route takes HEAD itself (FastAPI's GET routes).
+    if state.settings.compress_min_bytes:
+        app.add_middleware(Compression, minimum_size=state.settings.compress_min_bytes)
     app.add_middleware(HeadAsGet)
     # Then GET/POST /sparql without FastAPI routing (same endpoints).
     app.add_middleware(sparql.SparqlFastPath)

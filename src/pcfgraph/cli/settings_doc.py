@@ -107,6 +107,9 @@ MEANINGS: dict[str, str] = {
     "max_body_bytes": "Largest request body in bytes (SPARQL, GraphQL, forms other than "
     "uploads; not `/mcp`, see `max_upload_bytes`); larger is 413 `payload-too-large`. Also the "
     "longest `query` of the MCP `sparql` tool.",
+    "compress_min_bytes": "Answers of at least this many bytes are gzipped for a client sending "
+    "`Accept-Encoding: gzip` (graph downloads, exports, SSSOM files, GraphQL, pages, `/shapes`; "
+    'not `/sparql`, not XLSX); their `ETag` is then weak (`W/"..."`). 0: never compress.',
     "max_upload_bytes": "Largest uploaded model or workbook in bytes, the same everywhere: "
     "`POST /validate` (body or multipart), the web audit and diff forms, the MCP `audit_model` "
     "tool, `pcfgraph audit` and `pcfgraph models convert`; larger is 413 `payload-too-large` "
