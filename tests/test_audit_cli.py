@@ -156,10 +156,11 @@ def test_literal_focus_node_exits_1_with_the_finding(
 
 
 def test_format_and_output_options(capsys: pytest.CaptureFixture[str]) -> None:
-    """The public options: --format/-f text|json|turtle|html (default text), -o/--output FILE."""
+    """The public options: --format/-f text|json|turtle|html|csv|xlsx (default text),
+    -o/--output FILE."""
     code, out, _ = run(["audit", "--help"], capsys)
     assert code == 0
-    assert "-f, --format [text|json|turtle|html]" in out and "[default: text]" in out
+    assert "-f, --format [text|json|turtle|html|csv|xlsx]" in out and "[default: text]" in out
     assert "-o, --output FILE" in out
     code, _, err = run(["audit", "-f", "xml", "model.ttl"], capsys)
     assert code == 2 and "'xml' is not one of" in err

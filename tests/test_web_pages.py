@@ -354,7 +354,9 @@ def _audit_page_of(client: TestClient, filename: str) -> str:
     return r.text
 
 
-def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClient) -> None:
+def test_audit_upload_shows_the_api_report_with_its_downloads(client: TestClient) -> None:
+    """The page shows the API's report and offers it as HTML, JSON and Turtle, and the
+    findings as CSV and XLSX (the same table ``POST /validate`` answers ``text/csv`` with)."""
     html = _audit_page_of(client, "organisation-with-findings.ttl")
     model = _example("organisation-with-findings.ttl")
     assert_self_contained(html)
@@ -373,7 +375,18 @@ def test_audit_upload_shows_the_api_report_with_three_downloads(client: TestClie
         ("text/html", "organisation-with-findings-report.html"),
         ("application/json", "organisation-with-findings-report.json"),
         ("text/turtle", "organisation-with-findings-report.ttl"),
+        ("text/csv", "organisation-with-findings-report.csv"),
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "organisation-with-findings-report.xlsx",
+        ),
     ]
+    api_csv = client.post(
+        "/validate?name=organisation-with-findings.ttl",
+        content=model,
+        headers={"content-type": "text/turtle", "accept": "text/csv"},
+    ).content
+    assert _download(report, "text/csv") == api_csv
     # the verdict is the API's (the fixture graph is not the shipped one, so no fixed answer)
     good = _example("conforming-organisation.ttl")
     ok = client.post("/audit", files={"model": ("ok.ttl", good)})
@@ -422,7 +435,8 @@ def test_report_downloads_are_named_without_what_no_file_name_should_hold(
 def test_report_downloads_of_an_upload_with_odd_characters(client: TestClient) -> None:
     html = _audit_page_of(client, "org <v2>: final.ttl")
     names = re.findall(r'href="data:[^;]+;base64,[^"]+" download="([^"]+)"', html)
-    assert names == [f"org _v2_ final-report.{ext}" for ext in ("html", "json", "ttl")]
+    exts = ("html", "json", "ttl", "csv", "xlsx")
+    assert names == [f"org _v2_ final-report.{ext}" for ext in exts]
 
 
 def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report(

@@ -7,7 +7,8 @@ ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extensio
 is read; several files form one model). A body or part whose type says nothing (none,
 ``application/octet-stream``, ``text/plain``) is read by its name, else by its content
 (:func:`pcfgraph.audit.parse.upload_format`, the one decision of every edge). Report: JSON by default; Turtle (an
-``sh:ValidationReport``), HTML (self-contained) or text via ``Accept`` or ``?format=``.
+``sh:ValidationReport``), HTML (self-contained), text, or the findings as CSV (``text/csv``)
+or XLSX (one row per finding, :mod:`pcfgraph.audit.render_table`) via ``Accept`` or ``?format=``.
 
 The audit runs through :mod:`pcfgraph.audit.service` in the sandbox worker pool
 (``AppState.pool``) with the deadline ``Settings.validate_timeout`` (503 past it) and the
@@ -48,6 +49,8 @@ from pcfgraph.sandbox.pool import upload_admission
 router = APIRouter(tags=["audit"])
 #: The report's media type -> its format, the default (JSON) first.
 REPORT_OFFERS = {base_media_type(t): name for name, t in MEDIA_TYPES.items()}
+#: The findings tables (one row per finding, for remediation tracking): sent as attachments.
+DOWNLOADS = ("csv", "xlsx")
 
 
 def _report_format(request: Request) -> str:
@@ -115,7 +118,8 @@ def _why(unchosen: list[str], form: Form) -> str:
     response_class=Response,
     responses={
         200: {
-            "description": "The audit report (JSON, Turtle sh:ValidationReport, HTML or text)",
+            "description": "The audit report (JSON, Turtle sh:ValidationReport, HTML, text, "
+            "or the findings as CSV or XLSX)",
             "content": openapi_content(*REPORT_OFFERS),
         },
         **problem_responses(400, 406, 413, 415, 422, 429, 503),
@@ -156,11 +160,15 @@ async def validate(request: Request) -> Response:
             baseline=baseline[0] if baseline else None,
             client=client,
         )
+    body = result["body"]
+    headers = {
+        "X-Audit-Conforms": "true" if result["conforms"] else "false",
+        "X-Audit-Fails": "true" if result.get("fails") else "false",
+    }
+    if fmt in DOWNLOADS:  # a spreadsheet is saved, not shown: named as the CLI would write it
+        headers["Content-Disposition"] = f'attachment; filename="audit-findings.{fmt}"'
     return Response(
-        content=result["body"].encode("utf-8"),
+        content=body.encode("utf-8") if isinstance(body, str) else bytes(body),
         media_type=result["media_type"],
-        headers={
-            "X-Audit-Conforms": "true" if result["conforms"] else "false",
-            "X-Audit-Fails": "true" if result.get("fails") else "false",
-        },
+        headers=headers,
     )

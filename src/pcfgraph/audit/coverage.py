@@ -29,13 +29,15 @@ def default_coverage_roots() -> list[tuple[str, str, str, int]]:
 
 
 def checked_frameworks(store: EmbeddedStore) -> list[dict[str, str | None]]:
-    """The framework editions of the release (id, title, version), for the report's
-    ``checkedAgainst``: what an auditor cites as the standard the model was checked against."""
+    """The framework editions of the release (id, title, version, and the notice their content
+    is quoted under as ``rights``), for the report's ``checkedAgainst``: what an auditor cites
+    as the standard the model was checked against."""
     return [
         {
             "id": _term_text(row.get("id")),
             "title": _term_text(row.get("title")),
             "version": _term_text(row.get("version")),
+            "rights": _term_text(row.get("rights")),
         }
         for row in store.select(_query("reports/frameworks-checked"))
     ]

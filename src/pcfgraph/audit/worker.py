@@ -7,12 +7,13 @@ once per worker from the worker's read-only copy of the release and kept in ``ct
 Payload::
 
     {"files": [{"name": str, "data": bytes, "media_type": str | None}, ...],
-     "format": "json" | "turtle" | "html" | "text" | "report",
+     "format": "json" | "turtle" | "html" | "text" | "csv" | "xlsx" | "report",
      "max_bytes": int, "max_triples": int, "fork_shacl": bool,
      "options": {"as_of": "YYYY-MM-DD", "profile": str, "max_findings": int, "fail_on": str},
      "baseline": {"name": str, "data": bytes} | None}
 
-Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``;
+Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``
+(``body`` is bytes for ``"xlsx"``);
 for ``"format": "report"`` the report itself as plain data (``"report": {...}``) instead of
 ``body`` and ``media_type``. Bad input is
 raised as :class:`~pcfgraph.errors.ParseError` (line, column) and friends; the pool rebuilds
@@ -27,7 +28,9 @@ from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError
 
 #: Report format -> its Content-Type (formats of :mod:`pcfgraph.conneg`; JSON is the default).
-MEDIA_TYPES = {name: by_name(name).content_type for name in ("json", "turtle", "html", "text")}
+MEDIA_TYPES = {
+    name: by_name(name).content_type for name in ("json", "turtle", "html", "text", "csv", "xlsx")
+}
 #: The ``format`` that asks for the report itself as plain data (``"report"``:
 #: :meth:`~pcfgraph.audit.report.AuditReport.to_dict`) instead of a rendering.
 REPORT_OBJECT = "report"
@@ -46,9 +49,14 @@ def _context(ctx: Any) -> Any:
     return context
 
 
-def render(report: Any, fmt: str) -> str:
+def render(report: Any, fmt: str) -> str | bytes:
+    """The report as ``fmt``: text, or bytes for XLSX."""
     from pcfgraph.audit.html import render_html
 
+    if fmt in ("csv", "xlsx"):
+        from pcfgraph.audit.render_table import to_csv, to_xlsx
+
+        return to_xlsx(report) if fmt == "xlsx" else to_csv(report).decode("utf-8")
     if fmt == "turtle":
         return str(report.to_turtle())
     if fmt == "html":

@@ -16,7 +16,7 @@ from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK, format_option, output_op
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.errors import InputError
 
-FORMATS = ("text", "json", "turtle", "html")
+FORMATS = ("text", "json", "turtle", "html", "csv", "xlsx")
 #: The report format ``-o``'s extension asks for when ``--format`` is not given: a report
 #: written to ``report.html`` was plain text, which a browser shows as one run-on paragraph.
 FORMAT_OF_SUFFIX = {
@@ -25,6 +25,8 @@ FORMAT_OF_SUFFIX = {
     ".ttl": "turtle",
     ".html": "html",
     ".htm": "html",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
 }
 
 
@@ -57,6 +59,10 @@ def render(report: object, fmt: str) -> bytes:
     from pcfgraph.audit.report import AuditReport
 
     assert isinstance(report, AuditReport)
+    if fmt in ("csv", "xlsx"):
+        from pcfgraph.audit.render_table import to_csv, to_xlsx
+
+        return to_csv(report) if fmt == "csv" else to_xlsx(report)
     if fmt == "json":
         text = report.to_json()
     elif fmt == "turtle":
@@ -73,8 +79,9 @@ def render(report: object, fmt: str) -> bytes:
 @format_option(
     FORMATS,
     short=True,
-    help="Report format: text, JSON, Turtle (sh:ValidationReport) or self-contained HTML "
-    "(when left out: the one -o's extension names, .txt .json .ttl .html, else text).",
+    help="Report format: text, JSON, Turtle (sh:ValidationReport), self-contained HTML, or the "
+    "findings as CSV or XLSX for remediation tracking, one row per finding (when left out: the "
+    "one -o's extension names, .txt .json .ttl .html .csv .xlsx, else text).",
 )
 @output_option
 @click.option(
@@ -167,6 +174,8 @@ def audit(
     refuse_overwriting_a_model(output, models)
     source = click.get_current_context().get_parameter_source("fmt")
     fmt = report_format(fmt, output, source is not click.core.ParameterSource.DEFAULT)
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise InputError("--format xlsx is binary: give -o FILE.xlsx")
     previous = None
     if baseline is not None:
         try:

@@ -3,7 +3,8 @@
 One upload is audited once, in a sandbox worker under the same deadline, memory limit and
 per-client fairness as ``POST /validate``; the page's report and its downloads (HTML, JSON,
 Turtle) are all rendered from that one report object by the report's own renderers, so the
-page and the API cannot drift apart. Nothing about the upload is stored.
+page and the API cannot drift apart. The findings come as CSV and XLSX too (one row per
+finding, for remediation tracking: :mod:`pcfgraph.audit.render_table`). Nothing about the upload is stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import Request
 
 from pcfgraph.audit.html import render_html
 from pcfgraph.audit.parse import model_format
+from pcfgraph.audit.render_table import to_csv, to_xlsx
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
 from pcfgraph.conneg import formats
@@ -26,7 +28,8 @@ from pcfgraph.sandbox.fairness import client_key
 
 #: format -> (media type, file extension, label)
 REPORT_FORMATS: Mapping[str, tuple[str, str, str]] = {
-    f.name: (f.media_type, f.suffix[1:], f.label) for f in formats("html", "json", "turtle")
+    f.name: (f.media_type, f.suffix[1:], f.label)
+    for f in formats("html", "json", "turtle", "csv", "xlsx")
 }
 
 
@@ -52,6 +55,8 @@ def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:
         "html": render_html(report, served=True).encode("utf-8"),
         "json": report.to_json().encode("utf-8"),
         "turtle": report.to_turtle().encode("utf-8"),
+        "csv": to_csv(report),
+        "xlsx": to_xlsx(report),
     }
     return bodies, render_html(report, served=True, embedded=True)
 

@@ -1,0 +1,312 @@
+"""The audit's findings as a table for remediation tracking: CSV (one row per finding) and XLSX
+(a ``Findings`` sheet, a ``Report`` sheet with how the audit was run and its totals, and a
+``Notices`` sheet with the notices of the frameworks the findings quote).
+
+One row per finding listed (:meth:`~pcfgraph.audit.report.AuditReport.shown`) and, against a
+baseline, one per earlier finding not found again (status ``resolved``), in a fixed order
+(report section, severity, rule, organisational unit, focus node label, focus node, path,
+value), so the same model gives the same file. Every cell goes through :mod:`pcfgraph.cells`
+(CSV: risky text prefixed with ``'``; XLSX: string cells, risky text ``quotePrefix``), and an
+XLSX file carries no clock: its timestamps are the audit's date, so it is byte-for-byte the
+same for the same audit.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, Final
+
+from pcfgraph.audit.report import SEVERITIES, AuditReport, AuditResult
+from pcfgraph.audit.rules import rule_name
+from pcfgraph.cells import write_csv
+
+#: The columns of a finding row, in order (CSV header, XLSX ``Findings`` sheet).
+COLUMNS: Final = (
+    "status",
+    "severity",
+    "rule",
+    "requirement",
+    "section",
+    "unit",
+    "focus label",
+    "focus node",
+    "location",
+    "file",
+    "path",
+    "value",
+    "message",
+    "hint",
+    "source framework",
+    "source code",
+    "source name",
+    "source iri",
+    "shape",
+    "notice",
+)
+_SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def _rules(report: AuditReport) -> dict[str, dict[str, Any]]:
+    return {str(r.get("iri")): r for r in report.rules}
+
+
+def _sections(report: AuditReport) -> dict[str | None, tuple[float, str]]:
+    return {
+        g.get("iri"): (float(g.get("order") or 0), str(g.get("label") or "")) for g in report.groups
+    }
+
+
+def _notices(report: AuditReport) -> dict[str, str]:
+    """Framework title -> the notice its content is quoted under (``dcterms:rights``)."""
+    out: dict[str, str] = {}
+    for f in report.checked_against.get("frameworks", []):
+        if f.get("rights") and f.get("title"):
+            out[str(f["title"])] = str(f["rights"])
+    return out
+
+
+def _row(
+    r: AuditResult,
+    rules: dict[str, dict[str, Any]],
+    sections: dict[str | None, tuple[float, str]],
+    notices: dict[str, str],
+) -> list[Any]:
+    rule = rules.get(r.shape, {})
+    location = r.location or {}
+    framework = r.source_framework or ""
+    return [
+        r.status or "",
+        r.severity,
+        r.rule,
+        rule.get("message") or "",
+        sections.get(r.group, (0.0, "Other rules"))[1],
+        r.unit_label or "",
+        r.focus_label,
+        r.focus_node,
+        r.where or "",
+        location.get("file") or "",
+        r.path or "",
+        r.value if r.value is not None else "",
+        r.message,
+        r.hint or "",
+        framework,
+        r.source_code or "",
+        r.source_name or "",
+        r.source or "",
+        r.shape,
+        notices.get(framework, ""),
+    ]
+
+
+def _resolved_row(
+    found: dict[str, Any],
+    rules: dict[str, dict[str, Any]],
+    sections: dict[str | None, tuple[float, str]],
+) -> list[Any]:
+    """An earlier finding not found again: what the baseline kept of it."""
+    shape = str(found.get("shape") or "")
+    rule = rules.get(shape, {})
+    return [
+        "resolved",
+        found.get("severity") or "",
+        rule_name(shape),
+        rule.get("message") or "",
+        sections.get(rule.get("group"), (0.0, "Other rules"))[1],
+        "",
+        found.get("focusLabel") or "",
+        found.get("focusNode") or "",
+        "",
+        "",
+        found.get("path") or "",
+        found.get("value") or "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        shape,
+        "",
+    ]
+
+
+def _order(
+    sections: dict[str | None, tuple[float, str]],
+) -> Any:
+    index = {c: i for i, c in enumerate(COLUMNS)}
+    section_order = {label: order for order, label in sections.values()}
+
+    def key(row: list[Any]) -> tuple[Any, ...]:
+        def col(name: str) -> str:
+            return str(row[index[name]])
+
+        return (
+            col("status") == "resolved",
+            section_order.get(col("section"), 1e9),
+            col("section"),
+            _SEVERITY_RANK.get(col("severity"), len(SEVERITIES)),
+            col("rule"),
+            col("unit"),
+            col("focus label").casefold(),
+            col("focus node"),
+            col("path"),
+            col("value"),
+            col("location"),
+            col("message"),
+        )
+
+    return key
+
+
+def finding_rows(report: AuditReport) -> list[list[Any]]:
+    """Every finding listed, and against a baseline every resolved one, as rows of
+    :data:`COLUMNS` in their fixed order."""
+    rules, sections, notices = _rules(report), _sections(report), _notices(report)
+    rows = [_row(r, rules, sections, notices) for r in report.shown()]
+    if report.baseline is not None:
+        rows += [
+            _resolved_row(f, rules, sections) for f in report.baseline.get("resolvedFindings", [])
+        ]
+    return sorted(rows, key=_order(sections))
+
+
+def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
+    """How the audit was run and its totals, as (fact, value) rows (the XLSX ``Report``
+    sheet)."""
+    against = report.checked_against
+    counts = report.counts
+    facts: list[tuple[str, Any]] = [
+        ("model", ", ".join(report.sources)),
+        ("triples read", report.triples),
+        ("as of", report.as_of or ""),
+        ("profile", report.profile),
+        ("rules switched off", ", ".join(report.deactivated)),
+        ("checked against", report.checked_against_text()),
+        ("release", against.get("release") or ""),
+        ("pcfgraph", against.get("pcfgraph") or ""),
+        ("conforms", "yes" if report.conforms else "no"),
+        *((f"{s.lower()}s", counts.get(s, 0)) for s in SEVERITIES),
+        ("findings", len(report.results)),
+        ("findings listed", len(report.shown())),
+        ("truncated", "yes" if report.truncated else "no"),
+    ]
+    if report.baseline is not None:
+        b = report.baseline
+        facts += [
+            ("new", b.get("new", 0)),
+            ("unchanged", b.get("unchanged", 0)),
+            ("resolved", b.get("resolved", 0)),
+        ]
+    return facts
+
+
+def to_csv(report: AuditReport) -> bytes:
+    """The findings as CSV: a header of :data:`COLUMNS`, one row per finding, every cell
+    escaped against formula injection."""
+    return write_csv(COLUMNS, finding_rows(report))
+
+
+def _frameworks(report: AuditReport) -> Iterator[list[Any]]:
+    for f in report.checked_against.get("frameworks", []):
+        yield [
+            f.get("id") or "",
+            f.get("title") or "",
+            f.get("version") or "",
+            f.get("rights") or "",
+        ]
+
+
+#: The date in an XLSX file's properties when the report has none (the ZIP format's epoch).
+_NO_DATE: Final = datetime(1980, 1, 1)
+
+
+class _PinnedZip(zipfile.ZipFile):
+    """A ZIP archive whose members all carry one timestamp (not the clock's)."""
+
+    pinned: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.pinned)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: Any,
+        arcname: Any = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """A file's bytes as a member (openpyxl writes each worksheet through a file)."""
+        with open(filename, "rb") as f:
+            data = f.read()
+        self.writestr(str(arcname or filename), data, compress_type, compresslevel)
+
+
+def _audit_datetime(report: AuditReport) -> datetime:
+    try:
+        day = date.fromisoformat(report.as_of) if report.as_of else None
+    except ValueError:
+        day = None
+    return datetime(day.year, day.month, day.day) if day and day.year >= 1980 else _NO_DATE
+
+
+def to_xlsx(report: AuditReport) -> bytes:
+    """The findings as a workbook: ``Findings`` (:data:`COLUMNS`, filterable, header frozen),
+    ``Report`` (:func:`report_facts`) and ``Notices`` (each framework edition checked against
+    with its notice). Every text cell is a string cell; risky text is shown as typed."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    from pcfgraph.cells import safe_xlsx_sheet
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Findings"
+    ws.append(list(COLUMNS))
+    rows = finding_rows(report)
+    for row in rows:
+        ws.append(row)
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(COLUMNS)).column_letter}{len(rows) + 1}"
+    safe_xlsx_sheet(ws)
+    facts = wb.create_sheet("Report")
+    facts.append(["fact", "value"])
+    for fact in report_facts(report):
+        facts.append(list(fact))
+    safe_xlsx_sheet(facts)
+    notices = wb.create_sheet("Notices")
+    notices.append(["framework", "title", "version", "notice"])
+    for framework in _frameworks(report):
+        notices.append(framework)
+    safe_xlsx_sheet(notices)
+    for sheet in (facts, notices):
+        for cell in sheet[1]:
+            cell.font = bold
+    when = _audit_datetime(report)
+    wb.properties.creator = "pcfgraph"
+    wb.properties.lastModifiedBy = "pcfgraph"
+    wb.properties.created = when
+    wb.properties.modified = when
+    buf = io.BytesIO()
+    archive = _PinnedZip(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    archive.pinned = (when.year, when.month, when.day, 0, 0, 0)
+    ExcelWriter(wb, archive).save()  # not openpyxl's save_workbook, which stamps the clock
+    return buf.getvalue()

@@ -1,0 +1,240 @@
+"""The audit's findings as CSV and XLSX (``pcfgraph audit -f csv|xlsx``, ``-o r.csv|r.xlsx``,
+``POST /validate`` with ``Accept: text/csv`` or ``?format=xlsx``): one row per finding, the
+same findings as the JSON report, formula injection escaped, umask kept, same model same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_support import AS_OF, FINDINGS, audit_path, audit_text
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from pcfgraph.audit.baseline import apply_baseline, read_baseline
+from pcfgraph.audit.render_table import COLUMNS, to_csv, to_xlsx
+from pcfgraph.audit.report import AuditReport
+from pcfgraph.audit.rules import rule_name
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.config import Settings
+from pcfgraph.release import load_release
+from pcfgraph.serving import create_app
+
+HOSTILE = '=HYPERLINK("http://evil.example/x","click")'
+
+
+@pytest.fixture(scope="module")
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
+
+
+def audit(release_dir: Path, *args: str) -> int:
+    return run_main(
+        main, ["audit", *args, "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+    )
+
+
+def csv_rows(data: bytes) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    assert tuple(reader.fieldnames or ()) == COLUMNS
+    return list(reader)
+
+
+def xlsx_sheets(data: bytes) -> dict[str, list[dict[str, Any]]]:
+    wb = load_workbook(io.BytesIO(data))
+    out = {}
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        header = [str(h) for h in rows[0]]
+        out[ws.title] = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    return out
+
+
+def by_focus_and_rule(rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(r["focus node"], r["rule"], r["severity"]) for r in rows}
+
+
+def json_findings(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(r["focusNode"], r["rule"], r["severity"]) for r in doc["results"]}
+
+
+@pytest.fixture(scope="module")
+def findings() -> AuditReport:
+    return audit_path(FINDINGS)
+
+
+@pytest.fixture(scope="module")
+def doc(findings: AuditReport) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(findings.to_json())
+    return result
+
+
+def test_csv_has_the_json_reports_findings(findings: AuditReport, doc: dict[str, Any]) -> None:
+    """One CSV row per finding: the same findings (focus node, rule, severity) as the JSON
+    report, each with its requirement, section and the framework source it derives from."""
+    rows = csv_rows(to_csv(findings))
+    assert len(rows) == len(doc["results"])
+    assert by_focus_and_rule(rows) == json_findings(doc)
+    rules = {r["iri"]: r for r in doc["rules"]}
+    for row in rows:
+        assert row["message"] and row["section"]
+        if row["shape"] in rules:
+            assert row["requirement"] == rules[row["shape"]]["message"]
+    sourced = {
+        (r["focusNode"], r["rule"]): r["source"]["code"] for r in doc["results"] if r["source"]
+    }
+    assert sourced
+    assert {(r["focus node"], r["rule"]): r["source code"] for r in rows if r["source code"]} == (
+        sourced
+    )
+
+
+def test_xlsx_has_findings_facts_and_notices(findings: AuditReport, doc: dict[str, Any]) -> None:
+    """The workbook: ``Findings`` (the JSON report's findings), ``Report`` (model, as of,
+    checked against, totals equal to the JSON counts) and ``Notices`` (APQC's notice, as the
+    release states it, beside every APQC-sourced finding too)."""
+    sheets = xlsx_sheets(to_xlsx(findings))
+    assert list(sheets) == ["Findings", "Report", "Notices"]
+    assert by_focus_and_rule(sheets["Findings"]) == json_findings(doc)
+    facts = {r["fact"]: r["value"] for r in sheets["Report"]}
+    assert facts["as of"] == AS_OF.isoformat()
+    assert facts["model"] == FINDINGS.name
+    assert facts["conforms"] == "no"
+    assert {s: facts[f"{s.lower()}s"] for s in doc["counts"]} == doc["counts"]
+    assert facts["findings"] == sum(doc["counts"].values())
+    apqc = next(f for f in doc["checkedAgainst"]["frameworks"] if f["id"].startswith("apqc"))
+    assert "APQC" in apqc["rights"]
+    notices = {r["framework"]: r["notice"] for r in sheets["Notices"]}
+    assert notices[apqc["id"]] == apqc["rights"]
+    quoting_apqc = [r for r in sheets["Findings"] if r["source framework"] == apqc["title"]]
+    assert quoting_apqc
+    assert {r["notice"] for r in quoting_apqc} == {apqc["rights"]}
+
+
+def test_a_formula_in_the_model_is_escaped_in_csv_and_xlsx() -> None:
+    """A team named ``=HYPERLINK(...)`` comes out as text: ``'=HYPERLINK(...)`` in CSV, a
+    string cell shown as typed (quotePrefix) in XLSX, and no formula anywhere in the workbook."""
+    original = FINDINGS.read_text(encoding="utf-8")
+    text = original.replace('"Customer team Operations"', json.dumps(HOSTILE))
+    assert text != original
+    report = audit_text(text)
+    labels = {r["focus label"] for r in csv_rows(to_csv(report))}
+    assert "'" + HOSTILE in labels
+    assert HOSTILE not in labels
+    data = to_xlsx(report)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for row in wb["Findings"].iter_rows() for c in row if c.value == HOSTILE]
+    assert cells  # the value itself, never rewritten
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+
+
+def test_the_same_model_gives_the_same_file(findings: AuditReport) -> None:
+    """Two audits of one model give byte-identical CSV and XLSX (no clock in the workbook:
+    its dates are the audit's)."""
+    again = audit_path(FINDINGS)
+    assert to_csv(again) == to_csv(findings)
+    assert to_xlsx(again) == to_xlsx(findings)
+    with zipfile.ZipFile(io.BytesIO(to_xlsx(findings))) as z:
+        assert {i.date_time[:3] for i in z.infolist()} == {(AS_OF.year, AS_OF.month, AS_OF.day)}
+
+
+def test_against_a_baseline_rows_are_new_unchanged_or_resolved(
+    findings: AuditReport, doc: dict[str, Any]
+) -> None:
+    """Against a baseline, each finding is ``new`` or ``unchanged`` and the earlier findings
+    not found again are rows too (``resolved``), as the JSON report counts them."""
+    text = FINDINGS.read_text(encoding="utf-8")
+    # Finance gets served by a team (its finding is resolved); the model gains an unknown term
+    fixed = text.replace(
+        ":finance a ",
+        ":team-commercial orgm:serves :finance .\n:team-commercial orgm:sirves :sales .\n"
+        ":finance a ",
+        1,
+    )
+    assert fixed != text
+    report = audit_text(fixed)
+    apply_baseline(report, read_baseline(findings.to_json().encode("utf-8"), "before.json"))
+    after = json.loads(report.to_json())
+    rows = csv_rows(to_csv(report))
+    status = {
+        s: {(r["focus node"], r["rule"]) for r in rows if r["status"] == s}
+        for s in ("new", "unchanged", "resolved")
+    }
+    assert status["resolved"] == {
+        (r["focusNode"], rule_name(r["shape"])) for r in after["baseline"]["resolvedFindings"]
+    }
+    assert ("https://example.org/contoso/finance", "CustomerServedByTeamShape") in status[
+        "resolved"
+    ]
+    assert status["new"]
+    for s in ("new", "unchanged"):
+        assert status[s] == {
+            (r["focusNode"], r["rule"]) for r in after["results"] if r["status"] == s
+        }
+    assert len(rows) == len(after["results"]) + after["baseline"]["resolved"]
+    facts = {r["fact"]: r["value"] for r in xlsx_sheets(to_xlsx(report))["Report"]}
+    assert (facts["new"], facts["unchanged"], facts["resolved"]) == tuple(
+        after["baseline"][k] for k in ("new", "unchanged", "resolved")
+    )
+
+
+def test_the_cli_picks_the_format_by_extension_and_keeps_the_umask(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o findings.csv`` writes CSV and ``-o findings.xlsx`` a workbook (no --format
+    needed), with the user's umask; ``-f xlsx`` says the same."""
+    old = os.umask(0o027)
+    try:
+        out_csv, out_xlsx = tmp_path / "findings.csv", tmp_path / "findings.xlsx"
+        assert audit(release_dir, str(FINDINGS), "-o", str(out_csv)) == 1
+        assert "report written to" in capsys.readouterr().err
+        assert audit(release_dir, str(FINDINGS), "-f", "xlsx", "-o", str(tmp_path / "f")) == 1
+        assert audit(release_dir, str(FINDINGS), "-o", str(out_xlsx)) == 1
+    finally:
+        os.umask(old)
+    rows = csv_rows(out_csv.read_bytes())
+    assert {r["focus node"] for r in rows} >= {"https://example.org/contoso/finance"}
+    assert out_xlsx.read_bytes() == (tmp_path / "f").read_bytes()
+    assert set(xlsx_sheets(out_xlsx.read_bytes())) == {"Findings", "Report", "Notices"}
+    for out in (out_csv, out_xlsx):
+        assert out.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.fixture(scope="module")
+def client(release_dir: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(query_workers=1), load_release(release_dir))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_validate_negotiates_csv_and_xlsx(client: TestClient) -> None:
+    """``POST /validate`` answers ``Accept: text/csv`` with the findings as CSV and
+    ``?format=xlsx`` with the workbook, both as attachments, the same findings as its JSON."""
+    body = FINDINGS.read_bytes()
+    headers = {"Content-Type": "text/turtle"}
+    doc = client.post(f"/validate?asOf={AS_OF}", content=body, headers=headers).json()
+    r = client.post(
+        f"/validate?asOf={AS_OF}", content=body, headers={**headers, "Accept": "text/csv"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"].startswith("attachment")
+    assert r.headers["x-audit-conforms"] == "false"
+    assert by_focus_and_rule(csv_rows(r.content)) == json_findings(doc)
+    x = client.post(f"/validate?asOf={AS_OF}&format=xlsx", content=body, headers=headers)
+    assert x.status_code == 200, x.text
+    assert x.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert by_focus_and_rule(xlsx_sheets(x.content)["Findings"]) == json_findings(doc)
