@@ -20,12 +20,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from pcfgraph.audit.baseline import apply_baseline, read_baseline
+from pcfgraph.audit.inputs.writer import template_bytes
 from pcfgraph.audit.render_table import COLUMNS, to_csv, to_xlsx
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.rules import rule_name
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
+from pcfgraph.errors import InputError
 from pcfgraph.release import load_release
 from pcfgraph.serving import create_app
 
@@ -38,9 +40,10 @@ def release_dir(framework_release_path: Path) -> Path:
 
 
 def audit(release_dir: Path, *args: str) -> int:
-    return run_main(
+    code: int = run_main(
         main, ["audit", *args, "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
     )
+    return code
 
 
 def csv_rows(data: bytes) -> list[dict[str, str]]:
@@ -191,6 +194,63 @@ def test_against_a_baseline_rows_are_new_unchanged_or_resolved(
     )
 
 
+def _statuses(report: AuditReport) -> dict[str, set[tuple[str, str]]]:
+    """Findings by status, a blank node by its label (its id is new in every parse)."""
+    return {
+        s: {
+            (r.focus_label if r.focus_node.startswith("_:") else r.focus_node, r.rule)
+            for r in report.results
+            if r.status == s
+        }
+        for s in ("new", "unchanged")
+    }
+
+
+def test_last_quarters_export_is_this_quarters_baseline() -> None:
+    """The spreadsheet an auditor tracks remediation in is the baseline of the next audit: the
+    findings CSV or XLSX (columns added for tracking, resolved rows, a formula-like label
+    escaped in CSV) marks findings new and unchanged exactly as the JSON report does; a file
+    that is none of them is refused naming it."""
+    original = FINDINGS.read_text(encoding="utf-8")
+    hostile = original.replace('"Customer team Operations"', json.dumps(HOSTILE))
+    before = audit_text(hostile)
+    after_text = hostile.replace(
+        ":finance a ", ":team-commercial orgm:serves :finance .\n:finance a ", 1
+    )
+    expected = audit_text(after_text)
+    apply_baseline(expected, read_baseline(before.to_json().encode("utf-8"), "before.json"))
+    assert _statuses(expected)["unchanged"] and expected.baseline
+    assert expected.baseline["resolved"] >= 1
+    wb = load_workbook(io.BytesIO(to_xlsx(before)))
+    ws = wb["Findings"]
+    ws.insert_cols(1)
+    ws["A1"] = "owner"  # the auditor's own tracking column, first
+    ws["A2"] = "=TODAY()"
+    tracked = io.BytesIO()
+    wb.save(tracked)
+    exports = {"before.csv": to_csv(before), "before.xlsx": tracked.getvalue()}
+    for name, data in exports.items():
+        report = audit_text(after_text)
+        apply_baseline(report, read_baseline(data, name))
+        assert _statuses(report) == _statuses(expected), name
+        assert report.baseline is not None
+        for key in ("new", "unchanged", "resolved"):
+            assert report.baseline[key] == expected.baseline[key], (name, key)
+        assert resolved_keys(report) == resolved_keys(expected), name
+    # an export that lists resolved findings: they are not findings of that audit
+    second = audit_text(hostile)
+    apply_baseline(second, read_baseline(to_csv(expected), "after.csv"))
+    new = {(r.focus_node, r.shape) for r in second.results if r.status == "new"}
+    assert new == resolved_keys(expected)
+    with pytest.raises(InputError, match=r"baseline model.xlsx is not JSON .* CSV or XLSX"):
+        read_baseline(template_bytes(), "model.xlsx")
+
+
+def resolved_keys(report: AuditReport) -> set[tuple[str, str]]:
+    assert report.baseline is not None
+    return {(r["focusNode"], r["shape"]) for r in report.baseline["resolvedFindings"]}
+
+
 def test_the_cli_picks_the_format_by_extension_and_keeps_the_umask(
     release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -238,3 +298,28 @@ def test_validate_negotiates_csv_and_xlsx(client: TestClient) -> None:
     assert x.status_code == 200, x.text
     assert x.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert by_focus_and_rule(xlsx_sheets(x.content)["Findings"]) == json_findings(doc)
+
+
+def test_validate_takes_a_findings_workbook_as_baseline(client: TestClient) -> None:
+    """``POST /validate`` with a ``baseline`` part holding last time's findings XLSX counts new,
+    unchanged and resolved as with the JSON report (the workbook passes the archive limits
+    first, as a model workbook does)."""
+    model = ("org.ttl", FINDINGS.read_bytes(), "text/turtle")
+    xlsx = client.post(
+        f"/validate?asOf={AS_OF}&format=xlsx",
+        content=model[1],
+        headers={"Content-Type": "text/turtle"},
+    ).content
+    earlier = client.post(
+        f"/validate?asOf={AS_OF}", content=model[1], headers={"Content-Type": "text/turtle"}
+    ).content
+    counts = []
+    for baseline in (("before.json", earlier, "application/json"), ("before.xlsx", xlsx, None)):
+        r = client.post(
+            f"/validate?asOf={AS_OF}",
+            files=[("model", model), ("baseline", baseline)],
+        )
+        assert r.status_code == 200, r.text
+        b = r.json()["baseline"]
+        counts.append((b["new"], b["unchanged"], b["resolved"]))
+    assert counts[0] == counts[1] == (0, len(json.loads(earlier)["results"]), 0)

@@ -21,7 +21,7 @@ type 415. Nothing is stored: an upload never changes the served graph.
 Audit options as query parameters (as the CLI's): ``asOf=YYYY-MM-DD``, ``profile=default|
 strict|no-chargeback`` (the shipped profiles only: a server never reads a path it is given),
 ``maxFindings=N``; with a multipart upload, a file part named ``baseline`` holds an earlier
-JSON report (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit fails under
+report (JSON, or the findings as CSV or XLSX) (new/unchanged/resolved). ``X-Audit-Fails`` says whether the audit fails under
 ``failOn=violation|warning|info|new`` (default violation), as the CLI's exit status would.
 """
 

@@ -1,5 +1,5 @@
-"""Comparing an audit with an earlier one (``--baseline PREVIOUS.json``) and the exit status
-(``--fail-on``).
+"""Comparing an audit with an earlier one (``--baseline PREVIOUS.json``, or the findings
+exported as ``.csv``/``.xlsx``) and the exit status (``--fail-on``).
 
 A finding is the same in both runs when its focus node, path, value and rule are (the
 deduplication key); each current finding is ``new`` or ``unchanged``, and earlier findings not
@@ -26,11 +26,21 @@ Key = tuple[str, str | None, str | None, str]
 
 
 def read_baseline(data: bytes, name: str) -> dict[str, Any]:
-    """An earlier JSON audit report; InputError naming the file when it is not one."""
+    """An earlier JSON audit report, or the findings exported as CSV or XLSX
+    (:func:`pcfgraph.audit.render_table.read_findings_table`: the spreadsheet an auditor
+    tracks remediation in); InputError naming the file when it is none of them."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"baseline {name} is not JSON: {exc}") from None
+        from pcfgraph.audit.render_table import read_findings_table
+
+        table = read_findings_table(data, name)
+        if table is not None:
+            return table
+        raise InputError(
+            f"baseline {name} is not JSON ({exc}) nor the findings as CSV or XLSX: give an "
+            "earlier report written by pcfgraph audit -f json, csv or xlsx"
+        ) from None
     results = doc.get("results") if isinstance(doc, dict) else None
     if not isinstance(results, list) or not all(
         isinstance(r, dict)

@@ -310,3 +310,94 @@ def to_xlsx(report: AuditReport) -> bytes:
     archive.pinned = (when.year, when.month, when.day, 0, 0, 0)
     ExcelWriter(wb, archive).save()  # not openpyxl's save_workbook, which stamps the clock
     return buf.getvalue()
+
+
+# --- reading an export back (a baseline) ---------------------------------------------------------
+
+#: The columns a findings table needs to serve as a baseline, and the baseline keys they fill.
+_BASELINE_KEYS: Final = {
+    "focus node": "focusNode",
+    "focus label": "focusLabel",
+    "path": "path",
+    "value": "value",
+    "severity": "severity",
+    "shape": "shape",
+}
+
+
+def read_findings_table(data: bytes, name: str) -> dict[str, Any] | None:
+    """A findings export of this module (CSV, or XLSX with its ``Findings`` sheet) as a
+    baseline document (``{"results": [...], "truncated": bool}``, the keys of a JSON report's
+    findings), so last quarter's spreadsheet is the baseline of this quarter's audit; the rows
+    of findings it listed as ``resolved`` are not in it. Columns are found by their header
+    (columns added, moved or filtered in a spreadsheet are fine); CSV cells lose the ``'``
+    that escaped a formula. None when ``data`` is no such table."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx_table(data, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return None
+    return _table_document([[_unescaped(c) for c in row] for row in rows], truncated=False)
+
+
+def _unescaped(cell: str) -> str:
+    from pcfgraph.cells import is_risky
+
+    return cell[1:] if cell.startswith("'") and is_risky(cell[1:]) else cell
+
+
+def _read_xlsx_table(data: bytes, name: str) -> dict[str, Any] | None:
+    from xml.etree.ElementTree import ParseError
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None
+    try:
+        if "Findings" not in wb.sheetnames:
+            return None
+        rows = [
+            ["" if v is None else str(v) for v in row]
+            for row in wb["Findings"].iter_rows(values_only=True)
+        ]
+        facts = {}
+        if "Report" in wb.sheetnames:
+            facts = {
+                str(row[0]): row[1]
+                for row in wb["Report"].iter_rows(values_only=True)
+                if len(row) >= 2 and row[0] is not None
+            }
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):
+        return None
+    finally:
+        wb.close()
+    return _table_document(rows, truncated=facts.get("truncated") == "yes")
+
+
+def _table_document(rows: list[list[str]], *, truncated: bool) -> dict[str, Any] | None:
+    header = [h.strip().lower() for h in rows[0]] if rows else []
+    if not {"focus node", "shape"} <= set(header):
+        return None
+    at = {h: i for i, h in reversed(list(enumerate(header)))}  # the first of a repeated header
+    status = at.get("status")
+    results = []
+    for row in rows[1:]:
+        if status is not None and status < len(row) and row[status] == "resolved":
+            continue
+        found: dict[str, Any] = {}
+        for column, key in _BASELINE_KEYS.items():
+            i = at.get(column)
+            cell = row[i] if i is not None and i < len(row) else ""
+            found[key] = cell or None
+        if found["focusNode"] and found["shape"]:
+            results.append(found)
+    return {"results": results, "truncated": truncated}

@@ -118,6 +118,10 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         release_id=payload.get("release_id"),
     )
     previous = payload.get("baseline")
+    if previous and bytes(previous["data"][:4]) == b"PK\x03\x04":  # a findings workbook
+        check_workbook(
+            str(previous.get("name") or "baseline"), bytes(previous["data"]), archive_limits
+        )
     baseline = read_baseline(bytes(previous["data"]), previous["name"]) if previous else None
     report = audit(uploads, _context(ctx), limits=limits, options=options)
     if baseline is not None:

@@ -117,7 +117,8 @@ def render(report: object, fmt: str) -> bytes:
     "--baseline",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="An earlier JSON report: mark each finding new or unchanged and count the resolved.",
+    help="An earlier report (JSON, or the findings exported as .csv or .xlsx): mark each "
+    "finding new or unchanged and count the resolved.",
 )
 @click.option(
     "--fail-on",
