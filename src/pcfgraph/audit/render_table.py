@@ -50,7 +50,17 @@ _SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def _rules(report: AuditReport) -> dict[str, dict[str, Any]]:
-    return {str(r.get("iri")): r for r in report.rules}
+    """Rule IRI -> the rule as the report lists it; the audit's own rules (a bad value in a
+    workbook cell, an unknown term, ignored framework statements), which the report's list
+    of rules applied leaves out, by their requirement."""
+    from pcfgraph.audit.findings import IGNORED_RULE
+    from pcfgraph.audit.inputs.model import MODEL_RULES
+
+    own = {
+        rule.iri: {"rule": rule.name, "iri": rule.iri, "message": rule.message}
+        for rule in (*MODEL_RULES.values(), IGNORED_RULE)
+    }
+    return own | {str(r.get("iri")): r for r in report.rules}
 
 
 def _sections(report: AuditReport) -> dict[str | None, tuple[float, str]]:
