@@ -47,7 +47,8 @@ def audit(release_dir: Path, *args: str) -> int:
 
 
 def csv_rows(data: bytes) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8, not the ANSI code page
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     assert tuple(reader.fieldnames or ()) == COLUMNS
     return list(reader)
 

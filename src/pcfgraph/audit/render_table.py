@@ -213,10 +213,15 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
     return facts
 
 
+#: UTF-8's byte order mark: Excel opens a CSV file without it in the computer's ANSI code page
+#: ("MarÃ­a GonzÃ¡lez" for "María González"); with it, as UTF-8. Other readers skip it.
+BOM: Final = b"\xef\xbb\xbf"
+
+
 def to_csv(report: AuditReport) -> bytes:
-    """The findings as CSV: a header of :data:`COLUMNS`, one row per finding, every cell
-    escaped against formula injection."""
-    return write_csv(COLUMNS, finding_rows(report))
+    """The findings as CSV (UTF-8 with :data:`BOM`, for Excel): a header of :data:`COLUMNS`,
+    one row per finding, every cell escaped against formula injection."""
+    return BOM + write_csv(COLUMNS, finding_rows(report))
 
 
 def _frameworks(report: AuditReport) -> Iterator[list[Any]]:

@@ -13,7 +13,7 @@ Payload::
      "baseline": {"name": str, "data": bytes} | None}
 
 Result: ``{"conforms": bool, "fails": bool, "counts": {...}, "body": str, "media_type": str}``
-(``body`` is bytes for ``"xlsx"``);
+(``body`` is bytes for ``"csv"`` and ``"xlsx"``);
 for ``"format": "report"`` the report itself as plain data (``"report": {...}``) instead of
 ``body`` and ``media_type``. Bad input is
 raised as :class:`~pcfgraph.errors.ParseError` (line, column) and friends; the pool rebuilds
@@ -50,13 +50,13 @@ def _context(ctx: Any) -> Any:
 
 
 def render(report: Any, fmt: str) -> str | bytes:
-    """The report as ``fmt``: text, or bytes for XLSX."""
+    """The report as ``fmt``: text, or bytes for the findings tables (CSV, XLSX)."""
     from pcfgraph.audit.html import render_html
 
     if fmt in ("csv", "xlsx"):
         from pcfgraph.audit.render_table import to_csv, to_xlsx
 
-        return to_xlsx(report) if fmt == "xlsx" else to_csv(report).decode("utf-8")
+        return to_xlsx(report) if fmt == "xlsx" else to_csv(report)
     if fmt == "turtle":
         return str(report.to_turtle())
     if fmt == "html":
