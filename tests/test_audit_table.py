@@ -326,3 +326,18 @@ def test_validate_takes_a_findings_workbook_as_baseline(client: TestClient) -> N
         b = r.json()["baseline"]
         counts.append((b["new"], b["unchanged"], b["resolved"]))
     assert counts[0] == counts[1] == (0, len(json.loads(earlier)["results"]), 0)
+
+
+def test_a_capped_export_says_so(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], findings: AuditReport
+) -> None:
+    """With --max-findings the CSV holds the most severe findings only and has no place to say
+    so: the command's summary line says how many of how many it lists."""
+    out = tmp_path / "capped.csv"
+    assert audit(release_dir, str(FINDINGS), "--max-findings", "3", "-o", str(out)) == 1
+    err = capsys.readouterr().err
+    rows = csv_rows(out.read_bytes())
+    assert len(rows) == 3 and {r["severity"] for r in rows} == {"Violation"}
+    total = len(findings.results)
+    assert total > 3
+    assert f"listing the 3 most severe of {total} findings (--max-findings)" in err, err

@@ -215,6 +215,12 @@ def audit(
         click.echo(
             f"{'conforms' if report.conforms else 'does not conform'}: "
             + ", ".join(f"{n} {s.lower()}" for s, n in report.counts.items())
+            + (
+                f"; listing the {report.max_findings} most severe of {len(report.results)} "
+                "findings (--max-findings)"
+                if report.truncated
+                else ""
+            )
             + f"; report written to {output}",
             err=True,
         )
