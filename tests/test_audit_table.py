@@ -108,8 +108,14 @@ def test_xlsx_has_findings_facts_and_notices(findings: AuditReport, doc: dict[st
     """The workbook: ``Findings`` (the JSON report's findings), ``Report`` (model, as of,
     checked against, totals equal to the JSON counts) and ``Notices`` (APQC's notice, as the
     release states it, beside every APQC-sourced finding too)."""
-    sheets = xlsx_sheets(to_xlsx(findings))
+    data = to_xlsx(findings)
+    sheets = xlsx_sheets(data)
     assert list(sheets) == ["Findings", "Report", "Notices"]
+    # columns as wide as their text (up to 60 characters), not Excel's default 8.43
+    found = load_workbook(io.BytesIO(data))["Findings"]
+    widths = {h.value: found.column_dimensions[h.column_letter].width for h in found[1] if h.value}
+    assert widths["status"] < widths["severity"] < widths["focus node"] <= widths["message"] == 60
+    assert found.freeze_panes == "A2" and found.auto_filter.ref
     assert by_focus_and_rule(sheets["Findings"]) == json_findings(doc)
     facts = {r["fact"]: r["value"] for r in sheets["Report"]}
     assert facts["as of"] == AS_OF.isoformat()

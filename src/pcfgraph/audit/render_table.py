@@ -234,6 +234,26 @@ def _frameworks(report: AuditReport) -> Iterator[list[Any]]:
         ]
 
 
+#: The widest a column is made (characters): longer text (messages, passages, notices) is cut
+#: at the column's edge on screen and whole in the cell.
+_MAX_WIDTH: Final = 60
+
+
+def _fit_columns(ws: Any, rows: list[list[Any]]) -> None:
+    """Each column as wide as its longest line (at most :data:`_MAX_WIDTH`): openpyxl leaves
+    every column at Excel's default, where an IRI or a message shows a dozen characters."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in rows:
+        for i, value in enumerate(row, 1):
+            text = "" if value is None else str(value)
+            longest = max((len(line) for line in text.splitlines()), default=0)
+            widths[i] = max(widths.get(i, 8), min(longest + 2, _MAX_WIDTH))
+    for i, width in widths.items():
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
 #: The date in an XLSX file's properties when the report has none (the ZIP format's epoch).
 _NO_DATE: Final = datetime(1980, 1, 1)
 
@@ -302,6 +322,7 @@ def to_xlsx(report: AuditReport) -> bytes:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(COLUMNS)).column_letter}{len(rows) + 1}"
     safe_xlsx_sheet(ws)
+    _fit_columns(ws, [list(COLUMNS), *rows])
     facts = wb.create_sheet("Report")
     facts.append(["fact", "value"])
     for fact in report_facts(report):
@@ -315,6 +336,7 @@ def to_xlsx(report: AuditReport) -> bytes:
     for sheet in (facts, notices):
         for cell in sheet[1]:
             cell.font = bold
+        _fit_columns(sheet, [[c.value for c in row] for row in sheet.iter_rows()])
     when = _audit_datetime(report)
     wb.properties.creator = "pcfgraph"
     wb.properties.lastModifiedBy = "pcfgraph"
