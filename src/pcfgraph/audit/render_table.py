@@ -14,6 +14,7 @@ same for the same audit.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -234,6 +235,26 @@ def _frameworks(report: AuditReport) -> Iterator[list[Any]]:
         ]
 
 
+#: What an XLSX cell cannot hold: the control characters XML 1.0 forbids (openpyxl refuses
+#: them: a model's "Team\u0001" ended the audit in an internal error) and more than 32,767
+#: characters (Excel's limit for a cell: it "repairs" such a file by dropping its contents).
+_XML_ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CELL_LIMIT: Final = 32_767
+
+
+def xlsx_text(value: Any) -> Any:
+    """``value`` as an XLSX cell can hold it: each forbidden control character shown as its
+    Unicode control picture (U+0001 as U+2401), text over Excel's cell limit cut with a note
+    saying how much; anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = _XML_ILLEGAL.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    if len(text) > _CELL_LIMIT:
+        note = f" [cut: {len(text):,} characters]"
+        text = text[: _CELL_LIMIT - len(note)] + note
+    return text
+
+
 #: The widest a column is made (characters): longer text (messages, passages, notices) is cut
 #: at the column's edge on screen and whole in the cell.
 _MAX_WIDTH: Final = 60
@@ -315,7 +336,7 @@ def to_xlsx(report: AuditReport) -> bytes:
     ws.append(list(COLUMNS))
     rows = finding_rows(report)
     for row in rows:
-        ws.append(row)
+        ws.append([xlsx_text(v) for v in row])
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -326,12 +347,12 @@ def to_xlsx(report: AuditReport) -> bytes:
     facts = wb.create_sheet("Report")
     facts.append(["fact", "value"])
     for fact in report_facts(report):
-        facts.append(list(fact))
+        facts.append([xlsx_text(v) for v in fact])
     safe_xlsx_sheet(facts)
     notices = wb.create_sheet("Notices")
     notices.append(["framework", "title", "version", "notice"])
     for framework in _frameworks(report):
-        notices.append(framework)
+        notices.append([xlsx_text(v) for v in framework])
     safe_xlsx_sheet(notices)
     for sheet in (facts, notices):
         for cell in sheet[1]:
