@@ -233,7 +233,7 @@ class AuditReport:
     #: none to list (always a list for an ArchiMate model).
     unused: list[dict[str, Any]] | None = None
     #: What the model was checked against: ``{"pcfgraph": version, "release": release id or
-    #: None, "frameworks": [{"id", "title", "version"}]}`` (JSON ``checkedAgainst``).
+    #: None, "frameworks": [{"id", "title", "version", "rights"}]}`` (JSON ``checkedAgainst``).
     checked_against: dict[str, Any] = field(default_factory=dict)
 
     def unused_json(self) -> dict[str, Any]:
