@@ -19,10 +19,28 @@ def test_frameworks_and_framework(gql):
     assert counts[APQC] == 2 + P * 4
     one = gql.data('{ framework(id: "prm-test") { id version topElements { code } } }')
     assert one["framework"] == {"id": PRM, "version": "V3", "topElements": [{"code": "A0"}]}
-    assert gql.data('{ framework(id: "nope") { id } }') == {"framework": None}
     # declared top concepts win over parentless elements (maturity levels, outcomes ...)
     itcmf = gql.data(f'{{ framework(id: "{ITCMF}") {{ topElements {{ code }} }} }}')
     assert itcmf["framework"]["topElements"] == [{"code": "RM"}]
+
+
+def test_an_unknown_framework_id_is_a_not_found_error_like_an_unknown_element(gql):
+    """``framework(id:)`` answered null without a word, where ``element``, ``elements`` and
+    ``mappings`` answer an unknown id with a ``not-found`` error naming the known ids: a
+    client could not tell "no such framework" from a field it forgot to ask for."""
+    known = sorted([APQC, APQC_OLD, PRM, ITCMF])
+    for query in (
+        '{ framework(id: "nope") { id } }',
+        '{ elements(framework: "nope") { totalCount } }',
+    ):
+        body = gql.post(query).json()
+        (err,) = body["errors"]
+        assert err["extensions"]["code"] == "not-found", err
+        assert f"no framework 'nope'; known frameworks: {', '.join(known)}" in err["message"]
+        assert err["locations"] == [{"line": 1, "column": 3}]
+    (err,) = gql.errors('{ framework(id: "nope") { id } }')
+    assert err["message"].startswith("id: ") and err["path"] == ["framework"]
+    assert gql.data(f'{{ framework(id: "{PRM}") {{ id }} }}') == {"framework": {"id": PRM}}
 
 
 def test_element_lookups_agree(gql):

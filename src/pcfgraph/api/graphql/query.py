@@ -38,7 +38,7 @@ from pcfgraph.api.graphql.mappings import (
 from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.api.graphql.resolving import Ctx
 from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
-from pcfgraph.errors import InputError, quoted
+from pcfgraph.errors import InputError, NotFoundError, quoted
 
 
 def _apqc_framework(
@@ -73,7 +73,10 @@ class Query:
     async def frameworks(self, info: Ctx) -> list[Framework]:
         return [framework_obj(f) for f in await info.context.loaders.run(services.frameworks)]
 
-    @strawberry.field(description="One framework edition by id; null when there is none.")
+    @strawberry.field(
+        description="One framework edition by id. An unknown id is an error (extensions.code "
+        '"not-found") naming the known ids, as for `element` and every `framework:` argument.'
+    )
     async def framework(
         self,
         info: Ctx,
@@ -82,7 +85,10 @@ class Query:
         ],
     ) -> Framework | None:
         f = await info.context.loaders.framework.load(str(id))
-        return framework_obj(f) if f is not None else None
+        if f is None:  # null read as "exists, nothing to say" to a client that checks no errors
+            known = [k.id for k in await info.context.loaders.run(services.frameworks)]
+            raise NotFoundError(f"id: {services.no_framework(str(id), known)}")
+        return framework_obj(f)
 
     @strawberry.field(
         description="One element by exactly one identifier: id, iri, pcfId or code. `code` "
