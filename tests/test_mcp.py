@@ -202,6 +202,25 @@ def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) 
     session(release, body)
 
 
+def test_search_arguments_say_the_value_and_what_is_allowed(release: Release) -> None:
+    """``framework: ""`` (or ``kind: ""``) was answered as if left out, every framework
+    searched; a text over the limit said the limit but not what was sent."""
+
+    async def body(client: Client) -> None:
+        for args, argument, words in (
+            ({"text": "x", "framework": ""}, "framework", "no framework or family ''; known: "),
+            ({"text": "x", "kind": ""}, "kind", "no kind ''; known: "),
+            ({"text": "x" * 201}, "text", "is limited to 200 characters, not 201"),
+        ):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool("search", args)
+            assert err.value.code == -32602, err.value.message
+            assert err.value.message.startswith(f"argument '{argument}': {words}"), err.value
+        assert (await call(client, "search", text="x" * 200))["query"] == "x" * 200
+
+    session(release, body)
+
+
 def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:
     """It was a tool error "search text is limited to 200 characters" (the identifier
     lookup's own limit, leaking), naming no argument; the message quotes 80 characters."""

@@ -94,4 +94,26 @@ def test_an_empty_search_is_an_error(shipped: Client) -> None:
     """It answered no hits, as if nothing matched; MCP's search refused it already."""
     for text in ("", "  "):
         (err,) = shipped.errors(Q, {"t": text, "fw": None, "k": None, "n": None, "o": 0})
-        assert err["message"] == "search text is empty" and err["extensions"]["code"] == "bad-input"
+        assert err["message"] == f"text must hold words or a phrase to find, not {text!r}"
+        assert err["extensions"]["code"] == "bad-input"
+
+
+def test_each_bad_argument_is_named_with_its_value_and_what_is_allowed(shipped: Client) -> None:
+    """``offset: -1`` said "offset must be between 0 and 10000" (not the value), a long text
+    "search text is limited to 200 characters" (neither the argument nor the length), and
+    ``framework: ""``/``kind: ""`` were answered as if left out, every framework searched."""
+    cases = (
+        ({"o": -1}, "offset must be between 0 and 10000, not -1", "bad-input"),
+        ({"o": 10_001}, "offset must be between 0 and 10000, not 10001", "bad-input"),
+        ({"n": -1}, "first must be between 0 and 500, not -1", "bad-input"),
+        ({"n": 501}, "first must be between 0 and 500, not 501", "bad-input"),
+        ({"t": "x" * 201}, "text must be at most 200 characters, not 201 characters", "bad-input"),
+        ({"fw": ""}, "framework: no framework or family ''; known: ", "not-found"),
+        ({"k": ""}, "kind: no kind ''; known: ", "not-found"),
+    )
+    for given, message, code in cases:
+        variables = {"t": "customer", "fw": None, "k": None, "n": None, "o": 0, **given}
+        (err,) = shipped.errors(Q, variables)
+        assert err["message"].startswith(message), (given, err)
+        assert err["extensions"]["code"] == code and err["path"] == ["searchResults"]
+    assert run(shipped, "x" * 200, o=10_000)["hits"] == []  # the limits themselves are fine

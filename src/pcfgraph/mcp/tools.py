@@ -82,15 +82,17 @@ class Tools:
     ) -> dict[str, Any]:
         if not text.strip():
             raise ArgumentError("text", "is empty")
-        if len(text) > 200:
-            raise ArgumentError("text", "is limited to 200 characters")
+        if len(text) > MAX_QUERY_CHARS:
+            raise ArgumentError(
+                "text", f"is limited to {MAX_QUERY_CHARS} characters, not {len(text)}"
+            )
         size = check_limit(limit, 10)
         scope = {"text": text, "framework": framework, "kind": kind}
         start = decode_cursor(cursor, "search", scope)
         st = self.state
         reader = self.reader()
         index = served_index(st.caches, st.release, reader)
-        unknown = index.unknown_filter(framework, kind)
+        unknown = index.unknown_filter(framework, kind, empty_is_unknown=True)
         if unknown is not None:
             raise ArgumentError(*unknown)
         result = index.query(text, framework=framework, kind=kind, limit=size, offset=start)

@@ -10,7 +10,11 @@ from pcfgraph.api.graphql.elements import Element, element
 from pcfgraph.api.graphql.enums import SearchField
 from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.api.graphql.resolving import DEFAULT_SEARCH_SIZE, Ctx, check_first
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.services.search.index import MAX_QUERY_CHARS
+
+#: The largest ``offset`` of ``searchResults`` (a deeper page is not a page anyone reads).
+MAX_OFFSET = 10_000
 
 
 @strawberry.type(description="One search result.")
@@ -71,12 +75,18 @@ async def run_search(
     offset: int,
 ) -> SearchResults:
     size = check_first(first, DEFAULT_SEARCH_SIZE, info.context.state.settings)
-    if len(text) > 200:
-        raise InputError("search text is limited to 200 characters")
-    if offset < 0 or offset > 10_000:
-        raise InputError("offset must be between 0 and 10000")
+    if not text.strip():  # no hits would read as "nothing matches"
+        raise InputError(f"text must hold words or a phrase to find, not {quoted(text)}")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError(
+            f"text must be at most {MAX_QUERY_CHARS} characters, not {len(text)} characters"
+        )
+    if offset < 0 or offset > MAX_OFFSET:
+        raise InputError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
     index = await anyio.to_thread.run_sync(info.context.search_index)
-    unknown = index.unknown_filter(str(framework) if framework is not None else None, kind)
+    unknown = index.unknown_filter(
+        str(framework) if framework is not None else None, kind, empty_is_unknown=True
+    )
     if unknown is not None:  # no hits would read as "none exist"
         raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
     result = index.query(

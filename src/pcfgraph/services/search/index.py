@@ -186,15 +186,19 @@ class SearchIndex:
                 self._filter_values = frozenset(frameworks), frozenset(kinds)
             return self._filter_values
 
-    def unknown_filter(self, framework: str | None, kind: str | None) -> tuple[str, str] | None:
+    def unknown_filter(
+        self, framework: str | None, kind: str | None, *, empty_is_unknown: bool = False
+    ) -> tuple[str, str] | None:
         """``(argument, message)`` for a ``framework`` or ``kind`` filter that matches nothing
         here, naming the known values; None when both are known or absent. Every edge refuses
-        such a filter: an answer of no hits would read as "none exist"."""
+        such a filter: an answer of no hits would read as "none exist". An empty string is
+        "no filter" (a web form's empty choice) unless ``empty_is_unknown`` (an API argument
+        given as "": it was answered as if left out, every framework searched)."""
         frameworks, kinds = self.filter_values()
-        if framework and framework not in frameworks:
+        if (framework or (empty_is_unknown and framework == "")) and framework not in frameworks:
             known = ", ".join(sorted(frameworks))
             return "framework", f"no framework or family {quoted(framework)}; known: {known}"
-        if kind and kind not in kinds:
+        if (kind or (empty_is_unknown and kind == "")) and kind not in kinds:
             return "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
         return None
 
