@@ -13,7 +13,7 @@ from pcfgraph.cli.common import run_main
 def test_json_output_has_hits_facets_and_sources() -> None:
     result = CliRunner().invoke(main, ["search", "20641", "--format", "json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     (hit, *_) = doc["hits"]
     assert (hit["code"], hit["pcfId"], hit["matchedOn"]) == ("8.1.6", 20641, "PCF ID 20641")
     assert doc["facets"]["family"]["apqc-pcf"] >= 1
@@ -23,7 +23,7 @@ def test_json_output_has_hits_facets_and_sources() -> None:
 def test_table_output_says_did_you_mean_and_filters() -> None:
     result = CliRunner().invoke(main, ["search", "demnad managment", "--framework", "prm-it"])
     assert result.exit_code == 0, result.output
-    first, *lines = result.output.splitlines()
+    first, *lines = result.stdout.splitlines()
     assert first == "did you mean: demand management"
     assert any(" A25 " in line for line in lines)
     assert all("apqc" not in line and "trim" not in line for line in lines)

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK, format_option, output_option
+from pcfgraph.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    format_option,
+    opened_release,
+    output_option,
+)
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.errors import InputError
 
@@ -162,7 +168,6 @@ def audit(
     from pcfgraph.audit.baseline import apply_baseline, fails, read_baseline
     from pcfgraph.audit.engine import AuditOptions
     from pcfgraph.config import Settings
-    from pcfgraph.release_cache import open_release
 
     if explain_rule is not None:
         from pcfgraph.audit.explain import explain
@@ -204,7 +209,7 @@ def audit(
     from pcfgraph.audit.engine import parse_uploads
 
     parsed = parse_uploads(uploads, limits)
-    release = open_release(release_dir or settings.release)
+    release = opened_release(release_dir or settings.release)
     options = replace(options, release_id=release.release_id)
     context = AuditContext.from_store(release.store)
     report = run_audit(uploads, context, limits=limits, parsed=parsed, options=options)

@@ -6,11 +6,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pcfgraph.errors import InputError, PcfgraphError
+
+if TYPE_CHECKING:
+    from pcfgraph.release import Release
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -85,6 +88,18 @@ def print_warnings(warnings: Sequence[str]) -> None:
 
     for warning in warnings:
         click.echo(f"pcfgraph: warning: {printable(warning)}", err=True)
+
+
+def opened_release(path: Path | None) -> Release:
+    """The release a command reads (:func:`pcfgraph.release_cache.open_release`), with what
+    its build warned about printed to stderr as ``build`` and ``serve`` print it: the shipped
+    data's own workbook warnings (kept with the cached release) were shown by ``serve`` and
+    never by ``validate``, ``diff``, ``audit``, ``query`` ... Once per command: call it once."""
+    from pcfgraph.release_cache import open_release
+
+    release = open_release(path)
+    print_warnings(release.warnings)
+    return release
 
 
 def run_main(group: click.Group, args: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import format_option, output_option
+from pcfgraph.cli.common import format_option, opened_release, output_option
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.cli.table import terminal_width
 from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
@@ -17,7 +17,6 @@ from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
-from pcfgraph.release_cache import open_release
 from pcfgraph.terminal_text import printable
 
 
@@ -109,7 +108,7 @@ def diff(
                 Path(arg), catalog, edition=edition, fallback_version=fallback_version
             )
         if release is None:
-            release = open_release(release_dir)
+            release = opened_release(release_dir)
         return side_from_store(release.store, catalog, arg)
 
     result = compare(side(old, "0"), side(new, "1"))

@@ -16,6 +16,7 @@ from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import (
     extra_sources_options,
     format_option,
+    opened_release,
     output_option,
     parse_params,
     print_warnings,
@@ -90,7 +91,7 @@ def format_select(result: SelectResult, fmt: str) -> bytes:
 
 
 def load(release_dir: Path | None) -> Release:
-    return open_release(release_dir)
+    return opened_release(release_dir)
 
 
 @click.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import format_option
+from pcfgraph.cli.common import format_option, opened_release
 from pcfgraph.cli.graph_commands import refuse_unknown_frameworks, release_option, write_output
 from pcfgraph.errors import InputError
 
@@ -49,9 +49,8 @@ def export(
     mappings with predicate_modifier Not, NoTermFound rows), derived rows only on request."""
     from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release_cache import open_release
 
-    release = open_release(release_dir)
+    release = opened_release(release_dir)
     catalog = QueryCatalog()
     if set_id is not None:
         write_output(export_bytes(release.store, catalog, set_id, fmt, derived=derived), output)
@@ -103,9 +102,8 @@ def suggest(
     from pcfgraph.mappings.suggest import suggest as run_suggest
     from pcfgraph.mappings.suggest import to_sssom_tsv
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release_cache import open_release
 
-    release = open_release(release_dir)
+    release = opened_release(release_dir)
     catalog = QueryCatalog()
     refuse_unknown_frameworks(services.Reader(release.store, catalog), source=source, target=target)
     found = run_suggest(
@@ -168,7 +166,6 @@ def review(
     and leaves FILE. Without --accept/--reject, asks for each suggestion."""
     from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
     from pcfgraph.queries import QueryCatalog
-    from pcfgraph.release_cache import open_release
 
     pending = read_suggestions(file)
     decisions: list[Decision] = []
@@ -196,7 +193,7 @@ def review(
     if not decisions:
         click.echo("nothing decided")
         return
-    release = open_release(release_dir)
+    release = opened_release(release_dir)
     target = apply_decisions(
         file, decisions, reviewer=reviewer, curated=curated, predicate=predicate,
         store=release.store, catalog=QueryCatalog(),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pcfgraph.cli.common import print_warnings
 from pcfgraph.cli.graph_commands import release_option
 
 
@@ -27,4 +28,7 @@ def mcp_command(release_dir: Path | None) -> None:
     from pcfgraph.log_lines import configure_logging
 
     configure_logging(settings)
-    run(settings, load_verified_release(settings))
+    release = load_verified_release(settings)
+    # what the release's build warned about, as `pcfgraph serve` prints it: on stderr
+    print_warnings(release.warnings)
+    run(settings, release)

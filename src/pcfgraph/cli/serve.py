@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pcfgraph.cli.common import extra_sources_options, print_warnings
+from pcfgraph.cli.common import extra_sources_options, opened_release, print_warnings
 from pcfgraph.config import Settings
 
 if TYPE_CHECKING:
@@ -207,12 +207,11 @@ def run_http(app: Any, settings: Settings) -> None:
 )
 def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     """Load a release into a remote store: one PUT per named graph, each replaced atomically."""
-    from pcfgraph.release_cache import open_release
     from pcfgraph.release_verify import verify_release
     from pcfgraph.remote_store import gsp_url_for, push_release
 
     target = gsp_url or gsp_url_for(store_url)
-    release = verify_release(open_release(release_dir))
+    release = verify_release(opened_release(release_dir))
     sent = push_release(release.store, target, manifest=release.manifest, query_url=store_url)
     click.echo(
         f"pushed release {release.release_id}: {sum(sent.values())} triples in "

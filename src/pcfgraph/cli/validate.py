@@ -13,10 +13,9 @@ import pyoxigraph as ox
 
 from pcfgraph import iris
 from pcfgraph.assemble import load_turtle
-from pcfgraph.cli.common import EXIT_FINDINGS, format_option
+from pcfgraph.cli.common import EXIT_FINDINGS, format_option, opened_release
 from pcfgraph.cli.graph_commands import release_option
 from pcfgraph.errors import InputError, ParseError
-from pcfgraph.release_cache import open_release
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
 from pcfgraph.validation import validate_store
@@ -65,7 +64,7 @@ def build_store(
 ) -> EmbeddedStore:
     """The graph to validate: the release (or shipped data), or ``--data`` files + ontology."""
     if not data or release_dir is not None or include_shipped:
-        store = open_release(release_dir).store
+        store = opened_release(release_dir).store
         if data:  # a release's store is read-only: add the files to a copy in memory
             store = EmbeddedStore.from_nquads(store.dump(ox.RdfFormat.N_QUADS))
     else:
