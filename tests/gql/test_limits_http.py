@@ -284,6 +284,34 @@ def test_several_operations_need_an_operation_name(small):
     assert small.data("query A { __typename }") == {"__typename": "Query"}
 
 
+def test_an_unknown_operation_name_is_refused_naming_the_documents_operations(small):
+    """It said 'Unknown operation named "C".' and no more: a client generating documents
+    could not see which names the document it sent has (the missing-name error lists them)."""
+    two = "query A { __typename } query B { frameworks { id } }"
+    expected = 'Unknown operation named "C"; the document\'s operations: A, B.'
+    r = small.http.post("/graphql", json={"query": two, "operationName": "C"})
+    assert r.status_code == 400 and r.json() == {"errors": [{"message": expected}]}
+    r = small.http.get("/graphql", params={"query": two, "operationName": "C"})
+    assert r.status_code == 400 and r.json() == {"errors": [{"message": expected}]}
+    r = small.http.post("/graphql", json={"query": "{ __typename }", "operationName": "C"})
+    assert r.json()["errors"][0]["message"] == (
+        'Unknown operation named "C"; the document\'s operations: (anonymous).'
+    )
+
+
+def test_a_persisted_query_hash_alone_is_refused_saying_to_send_the_text(small):
+    """Apollo's automatic persisted queries send a hash first: it was "No GraphQL query found
+    in the request". The 400 says what is not supported (Apollo's client then sends the text,
+    on the 400 or the PersistedQueryNotSupported word); hash plus text is answered."""
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}
+    r = small.http.post("/graphql", json={"extensions": apq})
+    assert r.status_code == 400
+    (err,) = r.json()["errors"]
+    assert err["message"].startswith("PersistedQueryNotSupported: ") and '"query"' in err["message"]
+    both = small.http.post("/graphql", json={"query": "{ __typename }", "extensions": apq})
+    assert both.status_code == 200 and both.json() == {"data": {"__typename": "Query"}}
+
+
 def test_resolver_errors_are_masked_with_request_id(small, monkeypatch, caplog):
     from pcfgraph import services
 

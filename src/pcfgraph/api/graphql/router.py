@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
@@ -130,6 +131,7 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
             return await super().run(request, context=context, root_value=root_value)
+        body: bytes | None = None
         try:
             if request.method == "POST" and _media_type(request) == "application/json":
                 coding = content_coding(request)
@@ -148,7 +150,10 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
         try:
             response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
-            return _transport_error(request, exc.reason, exc.status_code)
+            reason = exc.reason
+            if reason.startswith("Unknown operation named"):
+                reason = _naming_operations(reason, request, body)
+            return _transport_error(request, reason, exc.status_code)
         if isinstance(response, Response):
             # GraphiQL or JSON, application/json or graphql-response+json (and its 400):
             # chosen by the Accept header, so caches must key on it
@@ -162,6 +167,22 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             if isinstance(context, GraphQLContext) and not context.executed:
                 response.status_code = 400
         return response
+
+
+def _naming_operations(reason: str, request: Request, body: bytes | None) -> str:
+    """Strawberry's 'Unknown operation named "C".' with the operations the document has, as
+    the error of a missing operationName names them (the request's query parsed again: only
+    on this error path)."""
+    try:
+        doc = json.loads(body) if body is not None else dict(request.query_params)
+        names = [
+            d.name.value if d.name else "(anonymous)"
+            for d in parse(doc["query"]).definitions
+            if isinstance(d, OperationDefinitionNode)
+        ]
+    except (ValueError, KeyError, TypeError, GraphQLError):
+        return reason
+    return f"{reason.removesuffix('.')}; the document's operations: {', '.join(names)}."
 
 
 def _transport_error(request: Request, message: str, status: int) -> JSONResponse:

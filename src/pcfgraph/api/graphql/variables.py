@@ -92,6 +92,15 @@ def check_request_body(doc: Any, *, batching: bool, max_operations: int | None =
     name = doc.get("operationName")
     if name is not None and not isinstance(name, str):  # it was "Unknown operation named "5""
         raise HTTPException(400, f"operationName must be a string or null, not {_kind(name)}")
+    extensions = doc.get("extensions")
+    if doc.get("query") is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+        # it was "No GraphQL query found in the request": a client sending only a hash (Apollo's
+        # automatic persisted queries) learns there is no store of them, and sends the text
+        raise HTTPException(
+            400,
+            "PersistedQueryNotSupported: this server keeps no persisted queries; send the "
+            'query text in "query" (extensions.persistedQuery alone names no operation)',
+        )
 
 
 def _kind(value: Any) -> str:
