@@ -221,6 +221,28 @@ def test_search_arguments_say_the_value_and_what_is_allowed(release: Release) ->
     session(release, body)
 
 
+def test_an_unknown_resource_names_the_resources_there_are(release: Release) -> None:
+    """It was "Unknown resource: pcfgraph://bogus" alone; a known template's unknown
+    framework still names the argument (the resource's own words)."""
+
+    async def body(client: Client) -> None:
+        listed = {str(r.uri) for r in (await client.list_resources()).resources}
+        templates = (await client.list_resource_templates()).resource_templates
+        known = sorted(listed | {t.uri_template for t in templates})
+        with pytest.raises(MCPError) as err:
+            await client.read_resource("pcfgraph://bogus")
+        assert err.value.code == -32602
+        assert err.value.message == (
+            f"Unknown resource: pcfgraph://bogus; the resources: {', '.join(known)}"
+        )
+        with pytest.raises(MCPError) as err:
+            await client.read_resource("pcfgraph://frameworks/nope/top")
+        assert err.value.code == -32602
+        assert err.value.message.startswith("argument 'framework': no framework 'nope'")
+
+    session(release, body)
+
+
 def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:
     """It was a tool error "search text is limited to 200 characters" (the identifier
     lookup's own limit, leaking), naming no argument; the message quotes 80 characters."""

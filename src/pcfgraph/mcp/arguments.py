@@ -20,7 +20,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import (
+    ResourceNotFoundError,
+    ToolError,
+    UnexpectedToolError,
+)
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult
 from pydantic import ValidationError
@@ -52,6 +56,21 @@ class CheckedServer(MCPServer):
                 raise MCPError(INVALID_PARAMS, invalid(exc.__cause__)) from None
             raise
         return result
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        """A resource; an unknown URI names the resources and templates there are: it was
+        "Unknown resource: pcfgraph://x" alone, a client guessing a URI had to list both to
+        find what to read instead (the same -32602 with ``data.uri``)."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError as exc:
+            if not str(exc).startswith("Unknown resource"):
+                raise  # a resource's own "not found" (its words name the argument)
+            known = sorted(
+                [str(r.uri) for r in await self.list_resources()]
+                + [t.uri_template for t in await self.list_resource_templates()]
+            )
+            raise ResourceNotFoundError(f"{exc}; the resources: {', '.join(known)}") from None
 
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
