@@ -246,6 +246,14 @@ def test_elements_refuse_a_level_below_the_top_and_a_kind_no_element_has(gql):
     (err,) = gql.errors('{ elements(kind: "activty") { totalCount } }')
     assert err["message"].startswith("kind: no kind 'activty'; known: "), err
     assert "activity" in err["message"] and err["extensions"]["code"] == "not-found"
+    # an empty kind is no kind either (it answered 0 elements, read as "none exist")
+    for query in (
+        '{ elements(kind: "") { totalCount } }',
+        f'{{ framework(id: "{PRM}") {{ elements(kind: "") {{ totalCount }} }} }}',
+    ):
+        (err,) = gql.errors(query)
+        assert err["message"].startswith("kind: no kind ''; known: "), err
+        assert err["extensions"]["code"] == "not-found" and err["path"][-1] == "elements"
     # a kind of other frameworks, none of it in this one: an empty list, no error
     none_here = gql.data(f'{{ elements(framework: "{ITCMF}", kind: "activity") {{ totalCount }} }}')
     assert none_here == {"elements": {"totalCount": 0}}

@@ -187,8 +187,9 @@ async def list_elements(
 
     def read(r: services.Reader) -> list[services.Element]:
         found = services.list_elements(r, framework=framework, kind=kind, level=level)
-        if kind and not found:  # a kind no element has anywhere, or none of it here?
-            unknown = info.context.search_index().unknown_filter(None, kind)
+        if kind is not None and not found:  # a kind no element has anywhere, or none here?
+            index = info.context.search_index()  # ("" too: it answered 0, "none exist")
+            unknown = index.unknown_filter(None, kind, empty_is_unknown=True)
             if unknown is not None:  # as search(kind:) refuses it
                 raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
         if industry_specific is not None:
