@@ -243,6 +243,21 @@ def test_an_unknown_resource_names_the_resources_there_are(release: Release) -> 
     session(release, body)
 
 
+def test_a_sparql_syntax_error_names_the_argument_line_and_column(release: Release) -> None:
+    """The store's parse error reached the client as "query, line 1, column 18: ..." where
+    every other bad argument reads "argument 'query': ..."."""
+
+    async def body(client: Client) -> None:
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("sparql", {"query": "SELECT * WHERE {\n ?s ?p }"})
+        assert err.value.code == -32602
+        assert err.value.message.startswith(
+            "argument 'query': line 2, column 2: SPARQL syntax error: "
+        ), err.value.message
+
+    session(release, body)
+
+
 def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:
     """It was a tool error "search text is limited to 200 characters" (the identifier
     lookup's own limit, leaking), naming no argument; the message quotes 80 characters."""

@@ -12,7 +12,7 @@ import anyio
 from pcfgraph import iris, services
 from pcfgraph.conneg import by_name, formats
 from pcfgraph.dates import calendar_date
-from pcfgraph.errors import InputError, PcfgraphError, StoreError, quoted
+from pcfgraph.errors import InputError, ParseError, PcfgraphError, StoreError, quoted
 from pcfgraph.mcp.paging import ArgumentError, bounded_page, check_page, page
 from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
@@ -57,7 +57,12 @@ async def sparql(
     pool = st.services.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
-    result = await pool.run(SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client)
+    try:
+        result = await pool.run(
+            SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client
+        )
+    except ParseError as exc:  # the store's parser: it was "query, line 1, column 18: ..."
+        raise ArgumentError("query", _position(exc)) from None
     body = bytes(result["body"]).decode("utf-8")
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == by_name("ntriples").media_type:
@@ -198,3 +203,12 @@ MODEL_FORMATS: dict[str, tuple[str, str]] = {
     f.name: (f"model{f.suffix}", f.media_type) if f.name != "archimate" else _ARCHIMATE_XML
     for f in formats("turtle", "trig", "jsonld", "ntriples", "nquads", "rdfxml", "archimate")
 }
+
+
+def _position(error: ParseError) -> str:
+    """A query's parse error as an argument's problem: where (line, column) and what, without
+    the "query, " its message starts with (the argument names it)."""
+    line, column = getattr(error, "line", None), getattr(error, "column", None)
+    detail = str(getattr(error, "detail", None) or error)
+    where = [f"{name} {value}" for name, value in (("line", line), ("column", column)) if value]
+    return f"{', '.join(where)}: {detail}" if where else detail
