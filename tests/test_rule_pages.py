@@ -15,6 +15,8 @@ from rdflib.namespace import RDFS, SH
 from sparql_support import fixture_release
 
 from pcfgraph import iris
+from pcfgraph.audit.findings import IGNORED_RULE
+from pcfgraph.audit.inputs.model import MODEL_RULES
 from pcfgraph.audit.ruleset import RuleSet
 from pcfgraph.config import Settings
 from pcfgraph.resources import resource_dir
@@ -44,8 +46,10 @@ def shipped() -> rdflib.Graph:
 
 @pytest.fixture(scope="module")
 def rules() -> dict[str, Rule]:
-    """Every rule a report may name by an IRI (the audit's and the framework graph's)."""
-    found = {**RuleSet.load().rules, **framework_rules().rules}
+    """Every rule a report may name by an IRI (the audit's, its rules written in code, and the
+    framework graph's)."""
+    written_in_code = {r.iri: r for r in (*MODEL_RULES.values(), IGNORED_RULE)}
+    found = {**RuleSet.load().rules, **framework_rules().rules, **written_in_code}
     return {iri: r for iri, r in found.items() if iri.startswith(iris.SHAPES_BASE)}
 
 
@@ -203,6 +207,11 @@ def test_openapi_documents_the_rule_routes(client: TestClient) -> None:
 def test_a_report_section_lists_its_rules(client: TestClient, rules: dict[str, Rule]) -> None:
     group = iris.SHAPES_BASE + "TrimRolesGroup"  # a finding's section (sh:group)
     members = {iri for iri, r in rules.items() if r.group == group}
+    model = iris.SHAPES_BASE + "ModelValidityGroup"  # the rules written in code are in it
+    validity = turtle(client, "/shapes/ModelValidityGroup")
+    assert {str(s) for s in validity.subjects(SH.group, rdflib.URIRef(model))} >= {
+        r.iri for r in MODEL_RULES.values()
+    }
     graph = turtle(client, "/shapes/TrimRolesGroup")
     assert (
         rdflib.URIRef(group),

@@ -15,10 +15,10 @@ are not served.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
@@ -73,10 +73,27 @@ class RuleCatalogue:
         self._others = {o.iri: o for o in others if o.iri not in self._entries}
 
     @classmethod
-    def build(cls, audit: RuleSet, framework: RuleSet) -> RuleCatalogue:
+    def build(
+        cls, audit: RuleSet, framework: RuleSet, code_rules: Iterable[Rule] = ()
+    ) -> RuleCatalogue:
+        """The catalogue of two rule sets' rules and of ``code_rules``, the audit's rules
+        written in code (model validity: a bad cell, an unknown key; statements ignored),
+        which findings name as they name shapes."""
         from pcfgraph.audit.explain import minimal_example
 
         entries: list[RuleEntry] = []
+        sections = {g.iri: g.label for g in audit.groups}
+        for rule in code_rules:
+            group = rule.group or str(iris.SH_PCF.ModelValidityGroup)  # their section
+            entries.append(
+                RuleEntry(
+                    rule=replace(rule, group=group),
+                    checks=AUDIT,
+                    section=sections.get(group),
+                    triples=canonical(_code_rule(rule, group)),
+                    example=None,
+                )
+            )
         for ruleset, checks in ((audit, AUDIT), (framework, FRAMEWORK)):
             graph = Graph(bind_namespaces="none")
             for triple in ruleset.all_shape_triples:
@@ -100,10 +117,13 @@ class RuleCatalogue:
     @classmethod
     def load(cls) -> RuleCatalogue:
         """The catalogue of the shipped rules (parses every shape file: ~0.3 s)."""
+        from pcfgraph.audit.findings import IGNORED_RULE
+        from pcfgraph.audit.inputs.model import MODEL_RULES
         from pcfgraph.audit.ruleset import RuleSet as AuditRuleSet
         from pcfgraph.validation import framework_rules
 
-        return cls.build(AuditRuleSet.load(), framework_rules())
+        code_rules = [*MODEL_RULES.values(), IGNORED_RULE]
+        return cls.build(AuditRuleSet.load(), framework_rules(), code_rules)
 
     def __iter__(self) -> Iterator[RuleEntry]:
         return iter(self._entries.values())
@@ -159,6 +179,26 @@ def _others(
                 triples=canonical(stated),
                 rules=members,
             )
+
+
+def _code_rule(rule: Rule, group: str) -> Iterator[Triple]:
+    """A rule written in code, in the shapes' terms (no shape: no targets, no constraints)."""
+    iri = URIRef(rule.iri)
+    yield iri, RDFS.label, Literal(rule.name)
+    yield iri, _SH.message, Literal(rule.message, lang="en")
+    yield iri, _SH.severity, _SH[rule.severity]
+    yield iri, _SH.group, URIRef(group)
+    yield (
+        iri,
+        RDFS.comment,
+        Literal(
+            "Checked by pcfgraph's model readers while reading a model (no SHACL shape): "
+            + rule.message,
+            lang="en",
+        ),
+    )
+    if rule.hint:
+        yield iri, iris.ORGM.remediationHint, Literal(rule.hint, lang="en")
 
 
 def _described(graph: Graph, shape: URIRef) -> Iterator[Triple]:
