@@ -375,8 +375,11 @@ def to_rdf(doc: SSSOMDocument) -> bytes:
         slot = MAPPING_SET_SLOTS[name]
         for v in value if isinstance(value, list) else [value]:
             g.add((s, SLOT_URI.get(name, SSSOM[name]), _rdf_term(slot, v)))
-    for row in doc.rows:
-        m = BNode()
+    for number, row in enumerate(doc.rows):
+        # labelled by the row's place: rdflib writes blank nodes in the order of their
+        # labels, and random ones made the file other bytes at every export (a download's
+        # strong ETag promises the same bytes)
+        m = BNode(f"mapping{number:06d}")
         g.add((s, SSSOM.mappings, m))
         g.add((m, RDF.type, URIRef(OWL_NS + "Axiom")))
         for name, value in row.items():
