@@ -143,6 +143,8 @@ class Caches:
     id_etags: PerRelease[object] = field(default_factory=PerRelease)
     #: The rules served at their IRIs (``/shapes``): shipped with pcfgraph, not per release.
     rules: Lazy[object] = field(default_factory=Lazy)
+    #: ETags of downloads (SSSOM files, spreadsheets) made on the served release.
+    download_etags: PerRelease[object] = field(default_factory=PerRelease)
 
     def release_quads(self, release: Release) -> int:
         """``release``'s quads, counted on its first use after it is switched in."""

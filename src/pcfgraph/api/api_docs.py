@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from pcfgraph.api.errors import problem_responses
+from pcfgraph.api.mcp import OPENAPI_OPERATION as MCP_OPERATION
+from pcfgraph.api.mcp import PATH as MCP_PATH
 
 PATH = "/docs"
 ASSETS = "/docs/assets"
@@ -52,7 +54,7 @@ def install(app: FastAPI) -> None:
 
 #: Paths whose errors are not problem+json (GraphQL answers ``{"errors": [...]}``; its route
 #: describes its own responses).
-OWN_ERRORS = ("/graphql",)
+OWN_ERRORS = ("/graphql", "/mcp")
 
 
 def describe_errors(app: FastAPI) -> None:
@@ -69,6 +71,8 @@ def describe_errors(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         spec = make()
+        if any(getattr(r, "path", None) == MCP_PATH for r in app.router.routes):
+            spec.setdefault("paths", {}).setdefault(MCP_PATH, {"post": MCP_OPERATION})
         default = problem_responses(0)[0]
         default["description"] = "Any other error: application/problem+json"
         for path, ops in spec.get("paths", {}).items():

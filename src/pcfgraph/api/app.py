@@ -95,6 +95,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import mapping_exports
 
     app.include_router(mapping_exports.router)  # /mappings/{set}.sssom.tsv|.json|.ttl
+    from pcfgraph.api import framework_exports
+
+    app.include_router(framework_exports.router)  # /frameworks/{id}/export (CSV, XLSX)
     from pcfgraph.api import mcp
 
     mcp.install(app)  # /mcp: the MCP server over Streamable HTTP (same state and pool)

@@ -32,10 +32,10 @@ from pcfgraph.api.errors import (
     problem_responses,
     query_parameter,
 )
-from pcfgraph.api.sparql_cache import RecentlyUsed, matches, strong_etag
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.http.conditional import CACHE_CONTROL, RecentlyUsed, matches, strong_etag
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
@@ -46,9 +46,6 @@ router = APIRouter(tags=["resources"])
 DESCRIBE_QUERY = "api/describe-resource"
 GRAPH_TRIPLES_QUERY = "api/graph-triples"
 OFFERS = ("text/html", *GRAPH_TYPES)
-#: How long a cache may reuse an answer without revalidating it (its ETag): a release never
-#: changes, but ``/admin/reload`` may switch the server to another one.
-CACHE_CONTROL = "public, max-age=300"
 #: A ``%`` that does not start a percent-encoded octet: the request's URI is malformed (400).
 _MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 #: What an IRI keeps as it is when it is named in a message (reserved and unreserved).

@@ -18,6 +18,7 @@ from pcfgraph.api.element_html import mapping_sets_html
 from pcfgraph.api.errors import problem_responses
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.mappings.export import (
     DERIVED,
     FORMATS,
@@ -71,6 +72,7 @@ async def mapping_sets(request: Request) -> Response:
             "description": "The mapping set as SSSOM",
             "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
         },
+        304: {"description": "The client's copy (If-None-Match) is the file"},
         **problem_responses(400, 404),
     },
 )
@@ -82,13 +84,13 @@ async def mapping_set_file(name: str, request: Request, derived: str = "false") 
         raise InputError(f"derived must be true or false, not {derived!r}")
     set_id = name[: -len(fmt.suffix)]
     state = app_state(request)
+    key = ("mappings", name, derived)
+    if (unchanged := not_modified(request, state, key)) is not None:
+        return unchanged  # the client's copy: nothing to make
     body = await asyncio.to_thread(
         export_bytes, state.store, state.catalog, set_id, fmt.name, derived=derived == "true"
     )
     # with derived mappings it is another file: another name (the page links both)
     stem = set_id + ("-with-derived" if derived == "true" else "")
-    return Response(
-        body,
-        media_type=fmt.media_type,
-        headers={"Content-Disposition": f'inline; filename="{stem}{fmt.suffix}"'},
-    )
+    disposition = f'inline; filename="{stem}{fmt.suffix}"'
+    return download(request, state, key, body, fmt.media_type, {"Content-Disposition": disposition})

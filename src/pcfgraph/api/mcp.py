@@ -67,6 +67,31 @@ JSONRPC_INTERNAL_ERROR = -32603
 #: JSON-RPC 2.0's "Invalid Request", the code of a refusal of the request itself (too large),
 #: as ``pcfgraph mcp`` answers a message line over the same limit.
 JSONRPC_INVALID_REQUEST = -32600
+#: ``POST /mcp`` in the OpenAPI description (the route is the MCP SDK's transport, not a
+#: FastAPI operation, so FastAPI does not describe it): JSON-RPC in, JSON-RPC out, errors too.
+OPENAPI_OPERATION: dict[str, object] = {
+    "tags": ["mcp"],
+    "summary": "The MCP server over Streamable HTTP (stateless, JSON responses)",
+    "description": "One JSON-RPC 2.0 message per request (initialize, tools/list, "
+    "tools/call, resources/read ...); the tools are those of 'pcfgraph mcp'. Send "
+    "'Accept: application/json, text/event-stream'. Errors are JSON-RPC error objects, "
+    "also with a non-2xx status (413 body too large, 415 not JSON, 503 stopping).",
+    "requestBody": {"required": True, "content": {"application/json": {}}},
+    "responses": {
+        "200": {"description": "The JSON-RPC reply", "content": {"application/json": {}}},
+        "202": {"description": "A notification or reply accepted (no body)"},
+        **{
+            status: {"description": words, "content": {"application/json": {}}}
+            for status, words in (
+                ("400", "A JSON-RPC error: the message is no JSON-RPC request"),
+                ("406", "A JSON-RPC error: the Accept header takes no JSON"),
+                ("413", "A JSON-RPC error naming the body limit's setting"),
+                ("415", "A JSON-RPC error: the body is not application/json"),
+                ("503", "A JSON-RPC error: the server is stopping (Retry-After)"),
+            )
+        },
+    },
+}
 
 
 #: The Host and Origin headers a server bound to this machine answers at ``/mcp`` (the MCP

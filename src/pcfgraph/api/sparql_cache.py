@@ -26,13 +26,13 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+
+from pcfgraph.http.conditional import RecentlyUsed, matches, strong_etag
+
+__all__ = ["RecentlyUsed", "matches", "strong_etag"]  # here before http/conditional.py
 
 #: SPARQL functions whose value may change from one evaluation to the next.
 _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 CacheKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, int]
 
@@ -84,27 +84,6 @@ def _etag(key: CacheKey) -> str:
     text = "".join(f"{part!r}\x00" for part in key)  # one update: the same digest, cheaper
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
     return f'W/"{digest.hexdigest()}"'
-
-
-def strong_etag(body: bytes) -> str:
-    """The strong ETag of a response body that is the same bytes whenever it is made (an
-    ``/id`` answer: one release, one IRI, one media type): its digest, so equal tags promise
-    equal bytes whatever code or release made them."""
-    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-
-
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """``If-None-Match`` against ``etag`` by weak comparison (RFC 9110 13.1.2): ``*`` or any
-    listed tag with the same opaque value, ``W/`` or not."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    opaque = etag.removeprefix("W/")
-    for candidate in if_none_match.split(","):
-        if candidate.strip().removeprefix("W/") == opaque:
-            return True
-    return False
 
 
 def entry_size(key: CacheKey, answer: CachedAnswer) -> int:
@@ -188,31 +167,6 @@ class CheckedText:
 
 
 CheckKey = tuple[str, tuple[str, ...], tuple[str, ...], frozenset[str]]
-
-
-class RecentlyUsed(Generic[K, V]):
-    """At most ``entries`` values by key, least recently used first out: the memo of work
-    done per request that a request asked again need not do again (:class:`CheckedTexts`,
-    :class:`pcfgraph.api.sparql_plan.GetPlans`)."""
-
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.entries:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class CheckedTexts(RecentlyUsed[CheckKey, CheckedText]):

@@ -1,6 +1,7 @@
 """The web workbench routes: server-rendered HTML that works without JavaScript.
 
-``/`` frameworks, ``/frameworks/{id}`` hierarchy tree (+ spreadsheet export), ``/search``,
+``/`` frameworks, ``/frameworks/{id}`` hierarchy tree (its spreadsheet export,
+``/frameworks/{id}/export``, is an API route: ``api/framework_exports.py``), ``/search``,
 ``/matrix``, ``/audit``, ``/diff`` and ``/assets/...``. Element pages are the HTML view of the
 dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_html`).
 """
@@ -23,6 +24,7 @@ from pcfgraph import iris, services
 from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import formats
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
+from pcfgraph.http.params import flag
 from pcfgraph.runtime import AppState, Pages, app_state
 from pcfgraph.services.page_reads import Reads, reads_for
 from pcfgraph.web import identity
@@ -63,21 +65,6 @@ STRENGTH_CHOICES: tuple[tuple[int, str], ...] = (
     (2, "broad / narrow"),
     (1, "related"),
 )
-
-
-#: The words a yes/no parameter may be written with (those FastAPI's ``bool`` accepts).
-_YES = frozenset({"1", "on", "t", "true", "y", "yes"})
-_NO = frozenset({"0", "off", "f", "false", "n", "no"})
-
-
-def flag(value: str | None, name: str) -> bool:
-    """A page's yes/no parameter, read by the page itself so that a bad value gets the HTML
-    error page (FastAPI's own check answers before :func:`html_errors`, with problem+json)."""
-    if value is None or value.lower() in _NO:
-        return False
-    if value.lower() in _YES:
-        return True
-    raise InputError(f"{name} must be true or false, not {value[:40]!r}")
 
 
 def strengths(values: list[str] | None) -> set[int]:
@@ -152,40 +139,6 @@ def framework_page(
             expand_all=expand == "all",
             nav="frameworks",
         )
-    )
-
-
-@router.get("/frameworks/{framework_id}/export")
-def framework_export(
-    request: Request,
-    framework_id: str,
-    subtree: str | None = None,
-    format: str = "xlsx",
-    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
-) -> Response:
-    """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
-    from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree
-
-    if format not in ("csv", "xlsx"):
-        raise InputError(f"format must be csv or xlsx, not {format!r}")
-    with_derived = flag(derived, "derived")
-    state = app_state(request)
-    data = export_subtree(
-        state.store,
-        state.catalog,
-        framework_id,
-        subtree,
-        format,
-        reads=reads_for(state),
-        derived=with_derived,
-    )
-    # the download with derived mappings is another file: another name (the page offers both)
-    name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}"
-    name += f"{'-with-derived' if with_derived else ''}.{format}"
-    return Response(
-        data,
-        media_type=CSV_TYPE if format == "csv" else XLSX_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -1,0 +1,83 @@
+"""``GET /frameworks/{id}/export``: a framework, or one subtree, as a spreadsheet (CSV or
+XLSX), the file ``pcfgraph export`` writes; the framework page links it.
+
+A download: ``Content-Disposition: attachment`` with the file's name, a strong ``ETag`` and
+``Cache-Control`` (a release never changes); ``If-None-Match`` with the ETag is 304 without
+the spreadsheet being made again (:mod:`pcfgraph.http.conditional`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from pcfgraph import iris
+from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.errors import InputError
+from pcfgraph.http.conditional import download, not_modified
+from pcfgraph.http.params import flag
+from pcfgraph.runtime import app_state
+
+router = APIRouter(tags=["frameworks"])
+FORMATS = ("csv", "xlsx")
+
+
+@router.get(
+    "/frameworks/{framework_id}/export",
+    summary="A framework or one subtree as a spreadsheet (CSV or XLSX), as 'pcfgraph export'",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The spreadsheet, as an attachment named after the framework",
+            "content": openapi_content(
+                "text/csv",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        },
+        304: {"description": "The client's copy (If-None-Match) is the file"},
+        **problem_responses(400, 404),
+    },
+)
+async def framework_export(
+    request: Request,
+    framework_id: str,
+    subtree: Annotated[
+        str | None, Query(description="Only this element's subtree: its code, e.g. 8.1.5")
+    ] = None,
+    format: Annotated[
+        str, Query(description="csv or xlsx", json_schema_extra={"enum": list(FORMATS)})
+    ] = "xlsx",
+    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
+) -> Response:
+    """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
+    from pcfgraph.services.page_reads import reads_for
+    from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree
+
+    if format not in FORMATS:
+        raise InputError(f"format must be csv or xlsx, not {format!r}")
+    with_derived = flag(derived, "derived")
+    state = app_state(request)
+    key = ("framework-export", framework_id, subtree, format, with_derived)
+    if (unchanged := not_modified(request, state, key)) is not None:
+        return unchanged  # the client's copy: nothing to make
+
+    def make() -> bytes:
+        return export_subtree(
+            state.store,
+            state.catalog,
+            framework_id,
+            subtree,
+            format,
+            reads=reads_for(state),
+            derived=with_derived,
+        )
+
+    data = await asyncio.to_thread(make)
+    # the download with derived mappings is another file: another name (the page offers both)
+    name = f"{framework_id}{'-' + iris.slug(subtree) if subtree else ''}"
+    name += f"{'-with-derived' if with_derived else ''}.{format}"
+    media = CSV_TYPE if format == "csv" else XLSX_TYPE
+    disposition = f'attachment; filename="{name}"'
+    return download(request, state, key, data, media, {"Content-Disposition": disposition})

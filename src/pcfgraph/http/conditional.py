@@ -1,0 +1,124 @@
+"""Conditional requests (RFC 9110 13) for answers that are the same bytes on one release.
+
+A release never changes, so what a route makes from it (an ``/id`` description, a mapping
+set's SSSOM file, a framework's spreadsheet) is the same bytes every time: its ETag is
+strong (the body's digest), and the tags of answers made are kept per release so that a
+client's copy asked about again (``If-None-Match``) is answered 304 without making it.
+``Cache-Control`` lets caches keep an answer a while without asking (``/admin/reload`` may
+switch the release), then revalidate with the ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from typing import Generic, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pcfgraph.runtime import AppState
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: How long a cache may reuse an answer without revalidating it (its ETag): a release never
+#: changes, but ``/admin/reload`` may switch the server to another one.
+CACHE_CONTROL = "public, max-age=300"
+
+
+def strong_etag(body: bytes) -> str:
+    """The strong ETag of a response body that is the same bytes whenever it is made (an
+    ``/id`` answer: one release, one IRI, one media type): its digest, so equal tags promise
+    equal bytes whatever code or release made them."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` against ``etag`` by weak comparison (RFC 9110 13.1.2): ``*`` or any
+    listed tag with the same opaque value, ``W/`` or not."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        if candidate.strip().removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+class RecentlyUsed(Generic[K, V]):
+    """At most ``entries`` values by key, least recently used first out: the memo of work
+    done per request that a request asked again need not do again (the ``/sparql`` guard's
+    verdicts and plans, the ETags of answers made)."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.entries:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: The ETags of downloads made on the served release, by route and what names the file.
+DownloadTags = RecentlyUsed[Hashable, str]
+
+
+def download_tags(state: AppState) -> DownloadTags | None:
+    """The ETags of downloads made on the served release (at most 1,024, least recently used
+    first out; a reload starts afresh). None on a remote store: its data may change under
+    the same release, so each download is made again and its digest compared."""
+    if state.services.remote_store is not None:
+        return None
+    found = state.caches.download_etags.get(state.release, lambda: DownloadTags(1024))
+    assert isinstance(found, RecentlyUsed)
+    return found
+
+
+def not_modified(request: Request, state: AppState, key: Hashable) -> Response | None:
+    """304 when the client's copy (``If-None-Match``) is the download ``key`` made before on
+    the served release, without making it again; else None (make it: :func:`download`)."""
+    given = request.headers.get("if-none-match")
+    tags = download_tags(state) if given else None
+    sent = tags.get(key) if tags is not None else None
+    if sent is None or not matches(given, sent):
+        return None
+    return Response(status_code=304, headers=validators(sent))
+
+
+def download(
+    request: Request,
+    state: AppState,
+    key: Hashable,
+    body: bytes,
+    media_type: str,
+    headers: Mapping[str, str],
+) -> Response:
+    """200 with ``body`` (with ``headers``, e.g. its ``Content-Disposition``), its strong
+    ETag kept under ``key`` for the release; or 304 when the client's copy is it."""
+    etag = strong_etag(body)
+    tags = download_tags(state)
+    if tags is not None:
+        tags.put(key, etag)
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=validators(etag))
+    return Response(body, media_type=media_type, headers={**headers, **validators(etag)})
+
+
+def validators(etag: str) -> dict[str, str]:
+    """What a 200 and a 304 of one download both carry (RFC 9110 15.4.5)."""
+    return {"ETag": etag, "Cache-Control": CACHE_CONTROL}

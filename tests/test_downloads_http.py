@@ -1,0 +1,140 @@
+"""Downloads as an integration developer's tool fetches them: a mapping set's SSSOM files and
+a framework's spreadsheet carry a strong ``ETag`` and ``Cache-Control`` (a release never
+changes), a client's copy (``If-None-Match``) is 304 without the file being made again, and
+each download is described in ``/openapi.json`` with its media types and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser_support import shipped_app
+from fastapi.testclient import TestClient
+
+from pcfgraph.release import Release
+
+MAPPINGS = "/mappings/pcf-8.1-to-prm-it-a2.sssom.tsv"
+EXPORT = "/frameworks/prm-it/export"
+
+
+@pytest.fixture(scope="module")
+def client(shipped_release: Release) -> Iterator[TestClient]:
+    with TestClient(shipped_app(shipped_release)) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (MAPPINGS, {}),
+        (MAPPINGS, {"derived": "true"}),
+        ("/mappings/pcf-8.1-to-prm-it-a2.sssom.ttl", {}),
+        (EXPORT, {}),
+        (EXPORT, {"format": "csv", "subtree": "A2"}),
+    ],
+)
+def test_a_downloads_copy_is_revalidated_with_a_strong_etag(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    first = client.get(path, params=params)
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')  # strong: the same bytes every time
+    assert "max-age=" in first.headers["cache-control"]
+    assert "filename=" in first.headers["content-disposition"]
+    again = client.get(path, params=params)
+    assert again.headers["etag"] == etag and again.content == first.content
+    for given in (etag, f'"other", {etag}', f"W/{etag}", "*"):
+        for method in ("GET", "HEAD"):
+            r = client.request(method, path, params=params, headers={"If-None-Match": given})
+            assert r.status_code == 304, (method, given)
+            assert r.content == b"" and r.headers["etag"] == etag
+            assert r.headers["cache-control"] == first.headers["cache-control"]
+    stale = client.get(path, params=params, headers={"If-None-Match": '"stale"'})
+    assert stale.status_code == 200 and stale.content == first.content
+
+
+def test_another_file_is_another_tag(client: TestClient) -> None:
+    tags = {
+        client.get(MAPPINGS).headers["etag"],
+        client.get(MAPPINGS, params={"derived": "true"}).headers["etag"],
+        client.get(EXPORT).headers["etag"],
+        client.get(EXPORT, params={"format": "csv"}).headers["etag"],
+    }
+    assert len(tags) == 4
+    tsv = client.get(MAPPINGS).headers["etag"]
+    other = client.get(MAPPINGS, params={"derived": "true"}, headers={"If-None-Match": tsv})
+    assert other.status_code == 200 and other.headers["etag"] != tsv
+
+
+@pytest.mark.parametrize("path", [MAPPINGS, "/mappings/derived.sssom.json"])
+def test_a_clients_copy_asked_about_again_is_answered_without_making_it(
+    client: TestClient, shipped_release: Release, path: str
+) -> None:
+    # (a spreadsheet made again reads the page data kept per release: no store query shows it)
+    etag = client.get(path).headers["etag"]
+    made = shipped_release.store.query_count
+    r = client.get(path, headers={"If-None-Match": etag})
+    assert r.status_code == 304 and r.headers["etag"] == etag
+    assert shipped_release.store.query_count == made  # the store was not asked
+    client.get(path, headers={"If-None-Match": '"stale"'})
+    assert shipped_release.store.query_count > made  # made again: a copy that is not it
+
+
+def test_bad_downloads_are_problems_with_no_etag(client: TestClient) -> None:
+    for path, params, status in (
+        ("/mappings/nope.sssom.tsv", {}, 404),
+        (MAPPINGS, {"derived": "maybe"}, 400),
+        ("/frameworks/nope/export", {}, 404),
+        (EXPORT, {"format": "pdf"}, 400),
+        (EXPORT, {"derived": "maybe"}, 400),
+    ):
+        r = client.get(path, params=params, headers={"If-None-Match": "*"})
+        assert r.status_code == status, (path, params)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "etag" not in r.headers
+
+
+def operation(spec: dict[str, Any], path: str) -> dict[str, Any]:
+    found: dict[str, Any] = spec["paths"][path]["get"]
+    return found
+
+
+def test_every_download_is_in_the_openapi_document(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    export = operation(spec, "/frameworks/{framework_id}/export")
+    assert set(export["responses"]["200"]["content"]) == {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    for status in ("400", "404"):
+        assert set(export["responses"][status]["content"]) == {"application/problem+json"}
+    params = {p["name"]: p for p in export["parameters"]}
+    assert set(params) == {"framework_id", "subtree", "format", "derived"}
+    assert params["format"]["schema"]["enum"] == ["csv", "xlsx"]
+    sssom = operation(spec, "/mappings/{name}")
+    assert {"text/tab-separated-values", "application/json", "text/turtle"} <= set(
+        sssom["responses"]["200"]["content"]
+    )
+    for op in (export, sssom):
+        assert "304" in op["responses"]
+
+
+def test_every_public_api_route_is_in_the_openapi_document(client: TestClient) -> None:
+    from pcfgraph.http.routes import walk_routes
+
+    spec = client.get("/openapi.json").json()["paths"]
+    described = {(p, m.lower()) for p, ops in spec.items() for m in ops}
+    served = {
+        (path.replace(":path}", "}"), method.lower())
+        for path, route in walk_routes(client.app.routes)  # type: ignore[attr-defined]
+        if getattr(route, "include_in_schema", False) and hasattr(route, "response_model")
+        for method in getattr(route, "methods", None) or ()
+        if method != "HEAD"
+    }
+    served.add(("/mcp", "post"))  # the MCP SDK's transport: a route, not a FastAPI operation
+    assert served - described == set()
+    assert ("/frameworks/{framework_id}/export", "get") in described
+    mcp = spec["/mcp"]["post"]["responses"]
+    assert {"200", "413", "415", "503"} <= set(mcp) and "default" not in mcp
