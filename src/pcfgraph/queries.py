@@ -6,11 +6,20 @@ A query file starts with a comment header::
     # param: framework (literal) - framework id, e.g. "prm-it"
     # param: code (literal) - the element's skos:notation
     # param: includeDerived (boolean, optional) - include derived mappings
+    # param: minConfidence (decimal, optional, 0..1) - at least this confidence
+    # param: side (literal, one of subject|object) - which end
+    # param: framework (literal, framework id) - a loaded framework's id
     # example: framework = prm-it
 
 Parameters are SPARQL variables of the same name. They are bound by substitution
 (SEP-0007, ``substitutions=`` in pyoxigraph) and never formatted into the query text. An
-optional parameter that is not given stays an unbound variable. ``# example:`` lines give a
+optional parameter that is not given stays an unbound variable. What a value may be is said
+in the parentheses after the type, and every edge (HTTP, CLI, MCP) refuses anything else
+naming the parameter, the value and what is allowed (it matched nothing before, an empty
+answer as if there were none): ``A..B`` a range of an integer or decimal (either end may be
+left open, ``1..``), ``one of x|y`` an enumeration, and ``framework id`` the id of a
+framework the served release holds (known only to a caller with the data: :meth:`NamedQuery.bind`'s
+``domains``). ``# example:`` lines give a
 value to try for a parameter (written as a caller gives it: an IRI without brackets, a
 literal without quotes); the query page offers them, and the tests run every shipped query
 with its examples.
@@ -21,7 +30,7 @@ from __future__ import annotations
 import difflib
 import glob
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -37,9 +46,12 @@ PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lan
 DECIMAL_DIGITS = 100
 _HEADER_RE = re.compile(r"^#\s*(summary|param|returns|example)\s*:\s*(.*)$", re.IGNORECASE)
 _PARAM_RE = re.compile(
-    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z]+)(?P<opt>,\s*optional)?\))?"
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z]+)(?P<quals>(?:,[^,()]*)*)\))?"
     r"\s*(?:-\s*(?P<doc>.*))?$"
 )
+_RANGE_RE = re.compile(r"^(?P<low>-?[0-9.]*)\.\.(?P<high>-?[0-9.]*)$")
+#: What a ``framework id`` parameter's values are checked against (:meth:`NamedQuery.bind`).
+FRAMEWORK_ID = "framework id"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -54,6 +66,13 @@ class Param:
     doc: str
     #: A value to try (the header's ``# example: name = value``), as a caller gives it.
     example: str | None = None
+    #: The least and greatest value of a number (``A..B`` in the header), if bounded.
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    #: The values a literal may take (``one of x|y``), if enumerated.
+    choices: tuple[str, ...] = ()
+    #: Values known only from the data (``framework id``): checked by a caller that has them.
+    domain: str | None = None
 
     def described(self) -> dict[str, object]:
         """The parameter as ``GET /queries``, MCP's query list and the query page show it."""
@@ -65,7 +84,60 @@ class Param:
         }
         if self.example is not None:
             out["example"] = self.example
+        if self.minimum is not None:
+            out["minimum"] = _number(self.minimum)
+        if self.maximum is not None:
+            out["maximum"] = _number(self.maximum)
+        if self.choices:
+            out["enum"] = list(self.choices)
+        if self.domain is not None:
+            out["values"] = self.domain
         return out
+
+    def allowed(self) -> str:
+        """What the parameter takes, in words (for a message refusing a value)."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.minimum is not None and self.maximum is not None:
+            return f"a {self.type} from {self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"a {self.type} of at least {self.minimum}"
+        if self.maximum is not None:
+            return f"a {self.type} of at most {self.maximum}"
+        return f"a {self.domain or self.type}"
+
+    def check(self, term: ox.NamedNode | ox.Literal) -> None:
+        """:class:`InputError` when ``term`` is outside the header's range or enumeration,
+        naming the parameter, the value and what is allowed."""
+        value = term.value
+        if self.choices and value not in self.choices:
+            raise self.refused(value)
+        if self.minimum is not None or self.maximum is not None:
+            try:
+                number = Decimal(value)
+            except ArithmeticError:
+                raise self.refused(value) from None
+            if (self.minimum is not None and number < self.minimum) or (
+                self.maximum is not None and number > self.maximum
+            ):
+                raise self.refused(value)
+
+    def check_known(self, value: str, known: Iterable[str]) -> None:
+        """:class:`InputError` when ``value`` is none of the ``known`` values of the
+        parameter's domain (the framework ids of the served release)."""
+        known = sorted(known)
+        if value not in known:
+            raise InputError(
+                f"parameter {self.name!r} must be a known {self.domain}, not {quoted(value)}; "
+                f"known: {', '.join(known) or 'none'}"
+            )
+
+    def refused(self, value: str) -> InputError:
+        return InputError(f"parameter {self.name!r} must be {self.allowed()}, not {quoted(value)}")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 @dataclass(frozen=True)
@@ -86,8 +158,15 @@ class NamedQuery:
         m = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body)
         return m.group(1).upper() if m else "SELECT"
 
-    def bind(self, values: Mapping[str, object]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
-        """Turn caller values (strings from CLI/HTTP, or Python values) into RDF terms."""
+    def bind(
+        self,
+        values: Mapping[str, object],
+        domains: Callable[[str], Iterable[str]] | None = None,
+    ) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+        """Turn caller values (strings from CLI/HTTP, or Python values) into RDF terms,
+        each checked against its header's range or enumeration; with ``domains`` (the values
+        of a domain, e.g. :data:`FRAMEWORK_ID`, read from the served data: what an edge a
+        user calls gives), a value of a parameter with a domain must be one of them."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
@@ -101,14 +180,21 @@ class NamedQuery:
                 if not p.optional:
                     raise InputError(f"query {self.name!r} needs parameter {p.name!r} ({p.doc})")
                 continue
-            out[ox.Variable(p.name)] = to_term(p, values[p.name])
+            term = to_term(p, values[p.name])
+            if domains is not None and p.domain is not None:
+                p.check_known(term.value, domains(p.domain))
+            out[ox.Variable(p.name)] = term
         return out
 
 
 def to_term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
     """A caller value as the RDF term the parameter declares."""
-    if isinstance(value, ox.NamedNode | ox.Literal):
-        return value
+    term = value if isinstance(value, ox.NamedNode | ox.Literal) else _term(param, value)
+    param.check(term)
+    return term
+
+
+def _term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
     text = str(value)
     try:
         if param.type == "iri":
@@ -174,26 +260,60 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
         if key == "summary":
             summary = rest
         elif key == "param":
-            pm = _PARAM_RE.match(rest)
-            ptype = (pm.group("type") or "literal") if pm else ""
-            if not pm or ptype not in PARAM_TYPES:
-                raise ParseError(
-                    f"bad '# param:' line {rest!r} (expected 'name (type[, optional]) - doc', "
-                    f"type one of {', '.join(PARAM_TYPES)})",
-                    line=lineno,
-                    source=str(path),
-                )
-            params.append(
-                Param(
-                    pm.group("name"), ptype, bool(pm.group("opt")), (pm.group("doc") or "").strip()
-                )
-            )
+            params.append(_param(rest, lineno, path))
         elif key == "example":
             examples.append((lineno, rest))
     if not summary:
         raise ParseError("query file has no '# summary:' header line", line=1, source=str(path))
     params = _with_examples(params, examples, path)
     return NamedQuery(name=name, path=path, summary=summary, params=tuple(params), text=text)
+
+
+def _param(rest: str, lineno: int, path: Path) -> Param:
+    """One ``# param:`` line: ``name (type[, optional][, A..B | one of x|y | framework id])
+    - doc``."""
+
+    def bad(why: str) -> ParseError:
+        return ParseError(f"bad '# param:' line {rest!r} ({why})", line=lineno, source=str(path))
+
+    pm = _PARAM_RE.match(rest)
+    ptype = (pm.group("type") or "literal") if pm else ""
+    if not pm or ptype not in PARAM_TYPES:
+        raise bad(
+            "expected 'name (type[, optional][, A..B | one of x|y | framework id]) - doc', "
+            f"type one of {', '.join(PARAM_TYPES)}"
+        )
+    param = Param(pm.group("name"), ptype, False, (pm.group("doc") or "").strip())
+    for qualifier in (q.strip() for q in (pm.group("quals") or "").split(",")[1:]):
+        ranged = _RANGE_RE.match(qualifier)
+        if qualifier == "optional":
+            param = replace(param, optional=True)
+        elif qualifier == FRAMEWORK_ID and ptype == "literal":
+            param = replace(param, domain=FRAMEWORK_ID)
+        elif qualifier.startswith("one of ") and ptype in ("literal", "string"):
+            choices = tuple(c.strip() for c in qualifier[len("one of ") :].split("|"))
+            if not all(choices):
+                raise bad(f"an empty value in {qualifier!r}")
+            param = replace(param, choices=choices)
+        elif ranged and ptype in ("integer", "decimal") and qualifier != "..":
+            try:
+                low, high = (
+                    Decimal(ranged.group(end)) if ranged.group(end) else None
+                    for end in ("low", "high")
+                )
+            except ArithmeticError:
+                raise bad(f"{qualifier!r} is no range of numbers") from None
+            if low is not None and high is not None and low > high:
+                raise bad(f"the range {qualifier!r} is empty")
+            param = replace(param, minimum=low, maximum=high)
+        else:
+            raise bad(
+                f"{qualifier!r}: a {ptype} parameter takes 'optional'"
+                + (", a range 'A..B'" if ptype in ("integer", "decimal") else "")
+                + (", 'one of x|y'" if ptype in ("literal", "string") else "")
+                + (f", '{FRAMEWORK_ID}'" if ptype == "literal" else "")
+            )
+    return param
 
 
 def _with_examples(params: list[Param], examples: list[tuple[int, str]], path: Path) -> list[Param]:

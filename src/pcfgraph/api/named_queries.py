@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from pcfgraph import services
 from pcfgraph.api.errors import openapi_content, problem_responses
 from pcfgraph.api.sparql_plan import query_store
 from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError
-from pcfgraph.queries import NamedQuery
+from pcfgraph.queries import NamedQuery, Param
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -34,6 +35,15 @@ router = APIRouter(tags=["sparql"])
 @router.get("/queries", summary="The named queries (name, summary, parameters)")
 def list_queries(request: Request) -> dict[str, Any]:
     state = app_state(request)
+    # a parameter whose values come from the data (framework ids) lists them as its enum
+    values = services.param_values(services.Reader(query_store(state), state.catalog))
+
+    def described(p: Param) -> dict[str, object]:
+        out = p.described()
+        if p.domain is not None:
+            out["enum"] = values(p.domain)
+        return out
+
     return {
         "queries": [
             {
@@ -41,7 +51,7 @@ def list_queries(request: Request) -> dict[str, Any]:
                 "summary": q.summary,
                 "form": q.form,
                 "href": f"/queries/{q.name}",
-                "params": [p.described() for p in q.params],
+                "params": [described(p) for p in q.params],
             }
             for q in state.catalog
         ]
@@ -69,7 +79,10 @@ async def run_named(name: str, request: Request) -> Response:
             raise InputError(f"parameter {key!r} given more than once")
         values[key] = value
     media = negotiate(request.headers.get("accept"), offers_for(nq.form), what=f"query {nq.name}")
-    nq.bind(values)  # validate parameters before doing any work
+    # validate parameters before doing any work: a framework id the release does not hold
+    # is refused naming those it does (it was an empty answer, as if there were none)
+    reader = services.Reader(query_store(state), state.catalog)
+    await asyncio.to_thread(nq.bind, values, services.param_values(reader))
     body = await asyncio.to_thread(run_trusted, query_store(state), nq, values, media)
     return Response(content=body, headers={"Content-Type": content_type(media), "Vary": "Accept"})
 

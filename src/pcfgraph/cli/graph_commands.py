@@ -228,6 +228,14 @@ def query(
     nq: NamedQuery = query_file(Path(name)) if name.endswith(".rq") else named_query(name)
     values = parse_params(params)
     release = load(release_dir)
+    # a bad value is a usage error naming it (a framework id the release does not hold,
+    # a confidence past 1: it was an empty answer, as if there were none); the services
+    # (imported only then) read which frameworks the release holds
+    if any(p.domain is not None and p.name in values for p in nq.params):
+        from pcfgraph import services
+
+        reader = services.Reader(release.store, QueryCatalog())
+        nq.bind(values, services.param_values(reader))
     if nq.form == "SELECT":
         sys.stdout.buffer.write(format_select(release.store.select(nq, values), fmt))
     elif nq.form == "ASK":

@@ -528,7 +528,7 @@ class Tools:
             )
         values = {k: v for k, v in (params or {}).items()}
         try:
-            q.bind(values)
+            q.bind(values, services.param_values(self.reader()))
         except InputError as exc:
             raise ArgumentError("params", str(exc)) from None
         result = st.release.store.select(q, values)

@@ -31,6 +31,7 @@ from pcfgraph.services.elements import (
     list_elements,
     loaded_index,
     no_framework,
+    param_values,
     unknown_framework,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
@@ -127,6 +128,7 @@ __all__ = [
     "no_counterparts",
     "no_framework",
     "normalise",
+    "param_values",
     "practices_at",
     "read_subtree",
     "read_subtree_mappings",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pcfgraph import iris
 from pcfgraph.codes import code_key
 from pcfgraph.errors import QUOTED_CHARS, AmbiguousError, InputError, NotFoundError, quoted
+from pcfgraph.queries import FRAMEWORK_ID
 from pcfgraph.services.base import (
     Reader,
     element_id,
@@ -283,6 +284,23 @@ def known_framework_ids(reader: Reader) -> list[str]:
     from pcfgraph.services.frameworks import frameworks
 
     return [f.id for f in frameworks(reader)]
+
+
+def param_values(reader: Reader) -> Callable[[str], list[str]]:
+    """The values of a named query's parameter domain (``framework id``:
+    :data:`pcfgraph.queries.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
+    edge gives :meth:`pcfgraph.queries.NamedQuery.bind` so that a framework id the release
+    does not hold is refused, not answered with nothing."""
+    found: dict[str, list[str]] = {}
+
+    def values(domain: str) -> list[str]:
+        if domain != FRAMEWORK_ID:
+            raise ValueError(f"no values known for {domain!r}")
+        if domain not in found:
+            found[domain] = known_framework_ids(reader)
+        return found[domain]
+
+    return values
 
 
 #: The family id of every APQC PCF edition (``search`` takes it as a framework).

@@ -1,0 +1,178 @@
+"""Named-query parameters are checked against what they mean, declared in the query's header
+(a range, an enumeration, or the id of a framework the release holds), on every edge that
+runs a named query: ``GET /queries/{name}`` (400 problem+json), ``pcfgraph query`` (a usage
+error, exit 2) and MCP's ``run_named_query`` (invalid params naming ``params``). A value
+outside them was bound as given and the query matched nothing: ``minConfidence=5`` or
+``framework=nope`` answered an empty result, as if there were no such mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import anyio
+import pytest
+from browser_support import shipped_app
+from fastapi.testclient import TestClient
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import EXIT_BAD_INPUT, run_main
+from pcfgraph.config import Settings
+from pcfgraph.errors import InputError, ParseError
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.queries import QueryCatalog, parse_header
+from pcfgraph.release import Release
+
+#: The header's word for a parameter whose values are the release's framework ids.
+FRAMEWORK_ID = "framework id"
+KNOWN = ("apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it", "trim")
+#: (query, parameters, the parameter refused, words of what it allows)
+REFUSED = [
+    ("api/mappings", {"minConfidence": "5"}, "minConfidence", "from 0 to 1"),
+    ("api/mappings", {"minConfidence": "-0.1"}, "minConfidence", "from 0 to 1"),
+    ("api/mapping-records", {"minConfidence": "1.5"}, "minConfidence", "from 0 to 1"),
+    ("api/mappings", {"subjectFramework": "nope"}, "subjectFramework", "prm-it"),
+    ("api/element-by-code", {"framework": "nope", "code": "A24"}, "framework", "prm-it"),
+    ("api/gaps", {"otherFramework": "apqc-pcf"}, "otherFramework", "apqc-pcf-cross-industry-7.4"),
+]
+
+
+def header(line: str) -> str:
+    return f"# summary: s\n{line}\nSELECT ?x WHERE {{ BIND(1 AS ?y) }}\n"
+
+
+def test_the_header_declares_a_range_an_enumeration_or_a_framework_id() -> None:
+    q = parse_header(
+        "t",
+        Path("t.rq"),
+        "# summary: s\n"
+        "# param: c (decimal, optional, 0..1) - a confidence\n"
+        "# param: n (integer, 2..) - at least two\n"
+        "# param: side (literal, one of subject|object) - an end\n"
+        "# param: fw (literal, optional, framework id) - a framework\n"
+        "SELECT ?c ?n ?side ?fw WHERE {}\n",
+    )
+    c, n, side, fw = q.params
+    assert (c.optional, c.minimum, c.maximum) == (True, Decimal(0), Decimal(1))
+    assert (n.optional, n.minimum, n.maximum) == (False, Decimal(2), None)
+    assert side.choices == ("subject", "object")
+    assert (fw.optional, fw.domain) == (True, FRAMEWORK_ID)
+    assert (c.described()["minimum"], c.described()["maximum"]) == (0, 1)
+    assert n.described()["minimum"] == 2 and "maximum" not in n.described()
+    assert side.described()["enum"] == ["subject", "object"]
+    assert fw.described()["values"] == FRAMEWORK_ID
+    for bad in (
+        "# param: c (decimal, 1..0) - empty",
+        "# param: c (literal, 0..1) - a range of a literal",
+        "# param: c (integer, one of 1|2) - an enumeration of a number",
+        "# param: c (iri, framework id) - an IRI",
+        "# param: c (literal, sometimes) - no such qualifier",
+        "# param: c (decimal, a..b) - no numbers",
+    ):
+        with pytest.raises(ParseError) as err:
+            parse_header("t", Path("t.rq"), header(bad))
+        assert err.value.line == 2, bad
+
+
+def test_binding_refuses_a_value_naming_parameter_value_and_what_is_allowed() -> None:
+    catalog = QueryCatalog()
+    q = catalog.get("api/mappings")
+    assert q.bind({"minConfidence": "0.5"})  # in range
+    assert q.bind({"minConfidence": "1"}) and q.bind({"minConfidence": "0"})
+    with pytest.raises(InputError) as err:
+        q.bind({"minConfidence": "5"})
+    assert str(err.value) == "parameter 'minConfidence' must be a decimal from 0 to 1, not '5'"
+    side = catalog.get("api/subtree-mapping-records")
+    with pytest.raises(InputError, match="'side' must be one of subject, object, not 'top'"):
+        side.bind({"root": "https://x/y", "framework": "prm-it", "side": "top"})
+
+    def known(domain: str) -> list[str]:
+        assert domain == FRAMEWORK_ID
+        return list(KNOWN)
+
+    assert q.bind({"subjectFramework": "prm-it"}, known)
+    assert q.bind({"subjectFramework": "nope"})  # a caller without the data cannot tell
+    with pytest.raises(InputError) as err:
+        q.bind({"subjectFramework": "nope"}, known)
+    assert str(err.value) == (
+        f"parameter 'subjectFramework' must be a known framework id, not 'nope'; "
+        f"known: {', '.join(KNOWN)}"
+    )
+
+
+def test_every_shipped_framework_id_parameter_says_so() -> None:
+    """A literal parameter named for a framework is checked against the loaded ones."""
+    for q in QueryCatalog():
+        for p in q.params:
+            if p.type == "literal" and p.name.lower().endswith("framework"):
+                assert p.domain == FRAMEWORK_ID, (q.name, p.name)
+            if p.name == "minConfidence":
+                assert (p.minimum, p.maximum) == (Decimal(0), Decimal(1)), q.name
+
+
+@pytest.fixture(scope="module")
+def client(shipped_release: Release) -> Iterator[TestClient]:
+    with TestClient(shipped_app(shipped_release)) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("name", "params", "param", "allowed"), REFUSED)
+def test_http_refuses_a_value_outside_its_meaning(
+    client: TestClient, name: str, params: dict[str, str], param: str, allowed: str
+) -> None:
+    r = client.get(f"/queries/{name}", params=params)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    detail = r.json()["detail"]
+    assert f"parameter {param!r}" in detail and repr(params[param]) in detail, detail
+    assert allowed in detail, detail
+
+
+def test_http_answers_values_within_their_meaning(client: TestClient) -> None:
+    some = client.get("/queries/api/mappings", params={"minConfidence": "0.5"})
+    assert some.status_code == 200 and some.json()["results"]["bindings"]
+    prm = client.get("/queries/api/element-by-code", params={"framework": "prm-it", "code": "A24"})
+    assert prm.status_code == 200 and len(prm.json()["results"]["bindings"]) == 1
+
+
+def test_the_query_list_says_what_each_parameter_takes(client: TestClient) -> None:
+    listed = {q["name"]: q for q in client.get("/queries").json()["queries"]}
+    params = {p["name"]: p for p in listed["api/mappings"]["params"]}
+    assert (params["minConfidence"]["minimum"], params["minConfidence"]["maximum"]) == (0, 1)
+    assert set(params["subjectFramework"]["enum"]) == set(KNOWN)
+    sides = {p["name"]: p for p in listed["api/subtree-mapping-records"]["params"]}["side"]
+    assert sides["enum"] == ["subject", "object"]
+
+
+@pytest.mark.parametrize(("name", "params", "param", "allowed"), REFUSED)
+def test_the_cli_refuses_it_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str], name: str, params: dict[str, str], param: str, allowed: str
+) -> None:
+    args = ["query", name]
+    for key, value in params.items():
+        args += ["--param", f"{key}={value}"]
+    assert run_main(main, args) == EXIT_BAD_INPUT
+    out, err = capsys.readouterr()
+    assert not out and f"parameter {param!r}" in err and allowed in err, err
+
+
+def test_mcp_refuses_it_as_invalid_params(shipped_release: Release) -> None:
+    async def main_() -> None:
+        state = StandaloneState(settings=Settings(), release=shipped_release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as mcp:
+            for name, params, param, allowed in REFUSED:
+                with pytest.raises(MCPError) as err:
+                    await mcp.call_tool("run_named_query", {"name": name, "params": params})
+                assert err.value.code == -32602, err.value.message
+                message = err.value.message
+                assert "argument 'params'" in message and f"parameter {param!r}" in message
+                assert allowed in message, message
+            ok = await mcp.call_tool(
+                "run_named_query", {"name": "api/mappings", "params": {"minConfidence": "0.5"}}
+            )
+            assert not ok.is_error
+
+    anyio.run(main_)
