@@ -110,7 +110,8 @@ REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/mappings", {}, None),
     ("GET", "/mappings", {"Accept": "text/html"}, None),
     ("GET", "/mappings/nope.txt", {}, None),  # 404
-    ("GET", "/mappings/derived.sssom.tsv?derived=yes", {}, None),  # 400
+    ("GET", "/mappings/derived.sssom.tsv?derived=yes", {}, None),
+    ("GET", "/mappings/derived.sssom.tsv?derived=maybe", {}, None),  # 400
     ("GET", "/mappings/derived.sssom.ttl", {}, None),
     ("GET", "/mappings/derived.sssom.ttl", {"If-None-Match": "*"}, None),  # 304
     ("GET", "/frameworks/prm-test/export", {}, None),

@@ -1,9 +1,10 @@
 """``GET /frameworks/{id}/export``: a framework, or one subtree, as a spreadsheet (CSV or
 XLSX), the file ``pcfgraph export`` writes; the framework page links it.
 
-A download: ``Content-Disposition: attachment`` with the file's name, a strong ``ETag`` and
-``Cache-Control`` (a release never changes); ``If-None-Match`` with the ETag is 304 without
-the spreadsheet being made again (:mod:`pcfgraph.http.conditional`).
+A download: ``Content-Disposition: attachment`` with the file's name, an ``ETag`` (strong for
+CSV, the same bytes every time; weak for XLSX, whose zip entries carry the time of writing)
+and ``Cache-Control`` (a release never changes); ``If-None-Match`` with the ETag is 304
+without the spreadsheet being made again (:mod:`pcfgraph.http.conditional`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ async def framework_export(
     with_derived = flag(derived, "derived")
     state = app_state(request)
     key = ("framework-export", framework_id, subtree, format, with_derived)
-    if (unchanged := not_modified(request, state, key)) is not None:
+    # a CSV is the same bytes every time; an XLSX is not (its zip entries carry the time of
+    # writing): a weak tag by release
+    same_bytes = format == "csv"
+    if (unchanged := not_modified(request, state, key, same_bytes=same_bytes)) is not None:
         return unchanged  # the client's copy: nothing to make
 
     def make() -> bytes:
@@ -80,4 +84,12 @@ async def framework_export(
     name += f"{'-with-derived' if with_derived else ''}.{format}"
     media = CSV_TYPE if format == "csv" else XLSX_TYPE
     disposition = f'attachment; filename="{name}"'
-    return download(request, state, key, data, media, {"Content-Disposition": disposition})
+    return download(
+        request,
+        state,
+        key,
+        data,
+        media,
+        {"Content-Disposition": disposition},
+        same_bytes=same_bytes,
+    )

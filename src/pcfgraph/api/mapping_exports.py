@@ -8,17 +8,18 @@ set itself. The body is what ``pcfgraph mappings export`` writes.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
 from pcfgraph.api.errors import problem_responses
 from pcfgraph.conneg import best_offer
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import NotFoundError
 from pcfgraph.http.conditional import download, not_modified
+from pcfgraph.http.params import flag
 from pcfgraph.mappings.export import (
     DERIVED,
     FORMATS,
@@ -76,21 +77,25 @@ async def mapping_sets(request: Request) -> Response:
         **problem_responses(400, 404),
     },
 )
-async def mapping_set_file(name: str, request: Request, derived: str = "false") -> Response:
+async def mapping_set_file(
+    name: str,
+    request: Request,
+    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
+) -> Response:
     fmt = next((f for suffix, f in SUFFIXES.items() if name.endswith(suffix)), None)
     if fmt is None:
         raise NotFoundError(f"no such file {name!r}: ask for <set>{', <set>'.join(SUFFIXES)}")
-    if derived not in ("true", "false"):
-        raise InputError(f"derived must be true or false, not {derived!r}")
+    # read as /frameworks/{id}/export reads it (it took only 'true' and 'false' here)
+    with_derived = flag(derived, "derived")
     set_id = name[: -len(fmt.suffix)]
     state = app_state(request)
-    key = ("mappings", name, derived)
+    key = ("mappings", name, with_derived)
     if (unchanged := not_modified(request, state, key)) is not None:
         return unchanged  # the client's copy: nothing to make
     body = await asyncio.to_thread(
-        export_bytes, state.store, state.catalog, set_id, fmt.name, derived=derived == "true"
+        export_bytes, state.store, state.catalog, set_id, fmt.name, derived=with_derived
     )
     # with derived mappings it is another file: another name (the page links both)
-    stem = set_id + ("-with-derived" if derived == "true" else "")
+    stem = set_id + ("-with-derived" if with_derived else "")
     disposition = f'inline; filename="{stem}{fmt.suffix}"'
     return download(request, state, key, body, fmt.media_type, {"Content-Disposition": disposition})

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pcfgraph import __version__
 from pcfgraph.runtime import AppState
 
 K = TypeVar("K")
@@ -89,12 +90,32 @@ def download_tags(state: AppState) -> DownloadTags | None:
     return found
 
 
-def not_modified(request: Request, state: AppState, key: Hashable) -> Response | None:
+def weak_tag(state: AppState, key: Hashable) -> str | None:
+    """The weak ETag of a download that is equivalent, not the same bytes, each time it is
+    made on one release (an XLSX file: its zip entries and properties carry the time it was
+    written): from the release, this code's version and ``key``, so every server process
+    gives the same tag. None on a remote store (its data may change under the release)."""
+    if state.services.remote_store is not None:
+        return None
+    text = repr((state.release.release_id, __version__, key))
+    return f'W/"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
+
+
+def not_modified(
+    request: Request, state: AppState, key: Hashable, *, same_bytes: bool = True
+) -> Response | None:
     """304 when the client's copy (``If-None-Match``) is the download ``key`` made before on
-    the served release, without making it again; else None (make it: :func:`download`)."""
+    the served release (its tag was kept; or, not ``same_bytes``, its weak tag is named),
+    without making it again; else None (make it: :func:`download`)."""
     given = request.headers.get("if-none-match")
-    tags = download_tags(state) if given else None
+    if not given:
+        return None
+    tags = download_tags(state)
     sent = tags.get(key) if tags is not None else None
+    if sent is None and not same_bytes and given.strip() != "*":
+        # another process of the server made it (the same tag): not for '*', which would
+        # be 304 for a file no one could make (an unknown framework)
+        sent = weak_tag(state, key)
     if sent is None or not matches(given, sent):
         return None
     return Response(status_code=304, headers=validators(sent))
@@ -107,13 +128,19 @@ def download(
     body: bytes,
     media_type: str,
     headers: Mapping[str, str],
+    *,
+    same_bytes: bool = True,
 ) -> Response:
-    """200 with ``body`` (with ``headers``, e.g. its ``Content-Disposition``), its strong
-    ETag kept under ``key`` for the release; or 304 when the client's copy is it."""
-    etag = strong_etag(body)
+    """200 with ``body`` (with ``headers``, e.g. its ``Content-Disposition``) and its ETag,
+    or 304 when the client's copy is it. ``same_bytes``: the body is the same bytes whenever
+    it is made on the release, its ETag strong (its digest, kept under ``key``); else weak
+    (:func:`weak_tag`)."""
+    etag = strong_etag(body) if same_bytes else weak_tag(state, key)
     tags = download_tags(state)
-    if tags is not None:
+    if tags is not None and etag is not None:
         tags.put(key, etag)
+    if etag is None:
+        return Response(body, media_type=media_type, headers=dict(headers))
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=validators(etag))
     return Response(body, media_type=media_type, headers={**headers, **validators(etag)})
