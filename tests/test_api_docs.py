@@ -97,6 +97,8 @@ REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
         None,
     ),
     ("GET", "/queries/api/element-by-code?framework=prm-test", {}, None),  # 400 missing code
+    ("GET", "/queries/api/frameworks", {"If-None-Match": "*"}, None),  # 304 once made
+    ("GET", "/queries/api/element-by-code?framework=nope&code=A24", {}, None),  # 400 framework
     ("GET", "/queries/nope", {}, None),  # 404
     ("GET", "/queries/api/element-by-code?code=A24", {"Accept": "image/png"}, None),  # 406
     ("GET", "/id/prm-test/A24", {"Accept": "text/turtle"}, None),

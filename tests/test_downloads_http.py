@@ -171,3 +171,28 @@ def test_every_public_api_route_is_in_the_openapi_document(client: TestClient) -
     assert ("/frameworks/{framework_id}/export", "get") in described
     mcp = spec["/mcp"]["post"]["responses"]
     assert {"200", "413", "415", "503"} <= set(mcp) and "default" not in mcp
+
+
+def test_a_named_query_answer_is_revalidated_without_running_it(
+    client: TestClient, shipped_release: Release
+) -> None:
+    url = "/queries/api/element-by-code"
+    params = {"framework": "prm-it", "code": "A24"}
+    first = client.get(url, params=params)
+    assert first.status_code == 200 and first.json()["results"]["bindings"]
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')  # equivalent rows, not promised the same bytes
+    assert "max-age=" in first.headers["cache-control"] and first.headers["vary"] == "Accept"
+    made = shipped_release.store.query_count
+    r = client.get(url, params=params, headers={"If-None-Match": etag})
+    assert r.status_code == 304 and r.content == b"" and r.headers["etag"] == etag
+    assert r.headers["vary"] == "Accept" and r.headers["cache-control"]
+    # the framework ids are read to check the value; the query itself does not run
+    assert shipped_release.store.query_count - made <= 1
+    csv = client.get(url, params=params, headers={"Accept": "text/csv", "If-None-Match": etag})
+    assert csv.status_code == 200 and csv.headers["etag"] != etag
+    other = client.get(url, params={**params, "code": "A27"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+    # a refused value is refused whatever the client holds
+    bad = client.get(url, params={**params, "framework": "nope"}, headers={"If-None-Match": "*"})
+    assert bad.status_code == 400 and "etag" not in bad.headers

@@ -102,7 +102,12 @@ def weak_tag(state: AppState, key: Hashable) -> str | None:
 
 
 def not_modified(
-    request: Request, state: AppState, key: Hashable, *, same_bytes: bool = True
+    request: Request,
+    state: AppState,
+    key: Hashable,
+    *,
+    same_bytes: bool = True,
+    vary: str | None = None,
 ) -> Response | None:
     """304 when the client's copy (``If-None-Match``) is the download ``key`` made before on
     the served release (its tag was kept; or, not ``same_bytes``, its weak tag is named),
@@ -118,7 +123,7 @@ def not_modified(
         sent = weak_tag(state, key)
     if sent is None or not matches(given, sent):
         return None
-    return Response(status_code=304, headers=validators(sent))
+    return Response(status_code=304, headers=validators(sent, vary))
 
 
 def download(
@@ -130,6 +135,7 @@ def download(
     headers: Mapping[str, str],
     *,
     same_bytes: bool = True,
+    vary: str | None = None,
 ) -> Response:
     """200 with ``body`` (with ``headers``, e.g. its ``Content-Disposition``) and its ETag,
     or 304 when the client's copy is it. ``same_bytes``: the body is the same bytes whenever
@@ -140,12 +146,17 @@ def download(
     if tags is not None and etag is not None:
         tags.put(key, etag)
     if etag is None:
-        return Response(body, media_type=media_type, headers=dict(headers))
+        varies = {"Vary": vary} if vary else {}
+        return Response(body, media_type=media_type, headers={**headers, **varies})
     if matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=validators(etag))
-    return Response(body, media_type=media_type, headers={**headers, **validators(etag)})
+        return Response(status_code=304, headers=validators(etag, vary))
+    return Response(body, media_type=media_type, headers={**headers, **validators(etag, vary)})
 
 
-def validators(etag: str) -> dict[str, str]:
-    """What a 200 and a 304 of one download both carry (RFC 9110 15.4.5)."""
-    return {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+def validators(etag: str, vary: str | None = None) -> dict[str, str]:
+    """What a 200 and a 304 of one answer both carry (RFC 9110 15.4.5): its ETag,
+    Cache-Control and (an answer chosen by a request header) Vary."""
+    out = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if vary:
+        out["Vary"] = vary
+    return out
