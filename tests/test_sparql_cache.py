@@ -26,10 +26,10 @@ from pcfgraph.api.sparql_cache import (
     deterministic,
     entry_size,
     etag_for,
-    matches,
 )
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.config import Settings
+from pcfgraph.http.conditional import matches
 from pcfgraph.serving import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"

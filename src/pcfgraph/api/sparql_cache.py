@@ -27,9 +27,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from pcfgraph.http.conditional import RecentlyUsed, matches, strong_etag
-
-__all__ = ["RecentlyUsed", "matches", "strong_etag"]  # here before http/conditional.py
+from pcfgraph.http.conditional import RecentlyUsed
 
 #: SPARQL functions whose value may change from one evaluation to the next.
 _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)

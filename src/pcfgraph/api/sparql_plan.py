@@ -15,12 +15,10 @@ from pcfgraph.api.sparql_cache import (
     CacheKey,
     CheckedText,
     CheckedTexts,
-    RecentlyUsed,
     ResponseCache,
     cache_key,
     deterministic,
     etag_for,
-    matches,
 )
 from pcfgraph.api.sparql_request import (
     PAIRS_KEPT_BYTES,
@@ -32,6 +30,7 @@ from pcfgraph.api.sparql_request import (
 from pcfgraph.api.sparql_service import service_iri
 from pcfgraph.conneg import negotiate
 from pcfgraph.errors import Forbidden, InputError, StoreError
+from pcfgraph.http.conditional import RecentlyUsed, matches
 from pcfgraph.runtime import AppState
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import offers_for
