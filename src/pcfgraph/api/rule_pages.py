@@ -31,9 +31,9 @@ from pcfgraph.api.errors import (
     query_parameter,
 )
 from pcfgraph.api.rule_html import resource_html, rule_html, rules_html
-from pcfgraph.api.sparql_cache import matches, strong_etag
 from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.http.conditional import matches, strong_etag
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.services.rules import RuleCatalogue, RuleEntry
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
