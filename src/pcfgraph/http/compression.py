@@ -12,7 +12,7 @@ types left alone) with two more rules:
   the identity's. Its 304s carry the same weak tag as its 200s would (RFC 9110 15.4.5: the
   layer cannot know whether a 304's answer would have been large enough to compress).
   Revalidation is unchanged: ``If-None-Match`` compares weakly
-  (:func:`pcfgraph.api.sparql_cache.matches`). A client that does not take gzip gets the
+  (:func:`pcfgraph.http.conditional.matches`). A client that does not take gzip gets the
   strong tags as before.
 
 It sits inside the routing layers only (innermost, :func:`pcfgraph.api.app.create_api`).
