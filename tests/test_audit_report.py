@@ -208,3 +208,16 @@ def test_maturity_achieved_level_and_missing_practices() -> None:
     gap = next(x for x in doc if x["claimLabel"] == "gap4")
     assert (gap["claimedLevel"], gap["achievedLevel"], gap["holds"]) == (5, 3, False)
     assert [p["notation"] for p in gap["missingEvidence"]] == ["SRP-A2-P4.2"]
+
+
+def test_every_rule_a_finding_names_is_in_the_rules_applied() -> None:
+    # a mistyped term is a model-validity finding, a rule written in code: it was named by
+    # its findings and missing from the report's rules (the JSON list, the HTML appendix)
+    report = audit_text(HEAD + ':ops a orgm:CustomerTeem ; rdfs:label "Ops" .\n')
+    named = {r["shape"] for r in json.loads(report.to_json())["results"]}
+    assert str(iris.audit_rule("model-validity-unknown-term")) in named
+    applied = {r["iri"]: r for r in report.rules}
+    assert named <= set(applied)
+    rule = applied[str(iris.audit_rule("model-validity-unknown-term"))]
+    assert rule["group"] == str(iris.SH_PCF.ModelValidityGroup)
+    assert f'href="{rule["iri"]}">{rule["rule"]}</a>' in render_html(report)

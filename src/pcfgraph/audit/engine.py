@@ -40,6 +40,7 @@ from pcfgraph.audit.findings import (
     IGNORED_RULE,
     _ignored_results,
     _IriNames,
+    code_rules,
     data_graph,
     run_check,
     run_shacl,
@@ -346,9 +347,11 @@ def release_data_graph(data: Any) -> None:
 
 
 def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> list[dict[str, Any]]:
-    """Every rule the audit applied (the profile's severities), for the report's appendix."""
+    """Every rule the audit applied (the profile's severities), for the report's appendix: the
+    shapes, the checks and the rules written in code (:func:`code_rules`)."""
     out = []
-    for rule in sorted({*ruleset.rules.values(), *(c.rule for c in ruleset.checks)}, key=_by_name):
+    applied = {*ruleset.rules.values(), *(c.rule for c in ruleset.checks), *code_rules()}
+    for rule in sorted(applied, key=_by_name):
         if rule.iri in profile.deactivated:
             continue
         rule = profile.apply(rule)

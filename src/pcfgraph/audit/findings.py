@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -44,6 +45,16 @@ IGNORED_RULE = Rule(
         "audit cannot use."
     ),
 )
+
+
+def code_rules() -> list[Rule]:
+    """The audit's rules written in code, not in a shape (model validity: a bad cell, an
+    unknown term or key; statements ignored in an upload), in their report section (model
+    validity): findings name them as they name shapes."""
+    from pcfgraph.audit.inputs.model import MODEL_RULES
+
+    group = str(iris.SH_PCF.ModelValidityGroup)
+    return [replace(r, group=r.group or group) for r in (*MODEL_RULES.values(), IGNORED_RULE)]
 
 
 class _IriNames(NamespaceManager):

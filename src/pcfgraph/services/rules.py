@@ -117,13 +117,11 @@ class RuleCatalogue:
     @classmethod
     def load(cls) -> RuleCatalogue:
         """The catalogue of the shipped rules (parses every shape file: ~0.3 s)."""
-        from pcfgraph.audit.findings import IGNORED_RULE
-        from pcfgraph.audit.inputs.model import MODEL_RULES
+        from pcfgraph.audit.findings import code_rules
         from pcfgraph.audit.ruleset import RuleSet as AuditRuleSet
         from pcfgraph.validation import framework_rules
 
-        code_rules = [*MODEL_RULES.values(), IGNORED_RULE]
-        return cls.build(AuditRuleSet.load(), framework_rules(), code_rules)
+        return cls.build(AuditRuleSet.load(), framework_rules(), code_rules())
 
     def __iter__(self) -> Iterator[RuleEntry]:
         return iter(self._entries.values())
