@@ -40,8 +40,8 @@ from pcfgraph.audit.findings import (
     IGNORED_RULE,
     _ignored_results,
     _IriNames,
-    code_rules,
     data_graph,
+    rules_applied,
     run_check,
     run_shacl,
 )
@@ -57,7 +57,7 @@ from pcfgraph.audit.parse import (
 )
 from pcfgraph.audit.profiles import Profile, load_profile
 from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS, AuditReport, AuditResult
-from pcfgraph.audit.rules import Rule, rule_name
+from pcfgraph.audit.rules import rule_name
 from pcfgraph.audit.ruleset import (
     AuditContext,
     RuleSet,
@@ -344,42 +344,6 @@ def release_data_graph(data: Any) -> None:
 
     if isinstance(data.store, DataGraphStore):
         data.store.release()
-
-
-def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> list[dict[str, Any]]:
-    """Every rule the audit applied (the profile's severities), for the report's appendix: the
-    shapes, the checks and the rules written in code (:func:`code_rules`)."""
-    out = []
-    applied = {*ruleset.rules.values(), *(c.rule for c in ruleset.checks), *code_rules()}
-    for rule in sorted(applied, key=_by_name):
-        if rule.iri in profile.deactivated:
-            continue
-        rule = profile.apply(rule)
-        framework, code, name = labeller.source_info(rule.source)
-        out.append(
-            {
-                "rule": rule.name,
-                "iri": rule.iri,
-                "severity": rule.severity,
-                "group": rule.group,
-                "message": rule.message,
-                "rationale": rule.rationale,
-                "source": {
-                    "framework": framework,
-                    "code": code,
-                    "name": name,
-                    "passage": rule.passage,
-                    "iri": rule.source,
-                }
-                if rule.source
-                else None,
-            }
-        )
-    return out
-
-
-def _by_name(rule: Rule) -> str:
-    return rule.name
 
 
 def sort_key(report: AuditReport) -> Callable[[AuditResult], tuple[Any, ...]]:

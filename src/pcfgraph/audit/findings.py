@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -20,8 +20,13 @@ from pcfgraph.audit.rules import Check, Rule
 from pcfgraph.audit.terms import Triple, _term_text
 from pcfgraph.rules.engine import check_findings, shacl_findings
 from pcfgraph.rules.model import Finding
+from pcfgraph.rules.ruleset import RuleSet
 from pcfgraph.rules.terms import is_literal_text, to_rdflib
 from pcfgraph.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from pcfgraph.audit.labels import Labeller
+    from pcfgraph.audit.profiles import Profile
 
 _NO_MESSAGE = "(no message)"
 
@@ -78,6 +83,46 @@ class _IllTypedLiteral(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+def rules_of(ruleset: RuleSet) -> set[Rule]:
+    """Every rule an audit with ``ruleset`` applies: its shapes, its checks and
+    :func:`code_rules`."""
+    return {*ruleset.rules.values(), *(c.rule for c in ruleset.checks), *code_rules()}
+
+
+def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> list[dict[str, Any]]:
+    """Every rule the audit applied (the profile's severities), for the report's appendix."""
+    out = []
+    for rule in sorted(rules_of(ruleset), key=_by_name):
+        if rule.iri in profile.deactivated:
+            continue
+        rule = profile.apply(rule)
+        framework, code, name = labeller.source_info(rule.source)
+        out.append(
+            {
+                "rule": rule.name,
+                "iri": rule.iri,
+                "severity": rule.severity,
+                "group": rule.group,
+                "message": rule.message,
+                "rationale": rule.rationale,
+                "source": {
+                    "framework": framework,
+                    "code": code,
+                    "name": name,
+                    "passage": rule.passage,
+                    "iri": rule.source,
+                }
+                if rule.source
+                else None,
+            }
+        )
+    return out
+
+
+def _by_name(rule: Rule) -> str:
+    return rule.name
 
 
 def _quiet_ill_typed_literals() -> None:
