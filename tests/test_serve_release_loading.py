@@ -51,3 +51,38 @@ def test_a_release_that_fails_its_checks_raises_in_the_caller(release_dir: Path)
     with pytest.raises(ReleaseError, match="sha256 mismatch"):
         loading.result()
     assert not loading.is_alive()
+
+
+def test_an_import_deadlock_with_the_main_thread_is_retried_not_fatal(
+    release_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python breaks an import-lock deadlock between the two threads by raising
+    ``_DeadlockError`` in one of them (``pcfgraph serve`` exited 3 with it): the load is tried
+    again, the other thread's import being done by then; any other error is not retried."""
+    import importlib._bootstrap as bootstrap
+
+    import pcfgraph.release_reload as reload
+
+    calls: list[int] = []
+    real = reload.load_verified_release
+
+    def deadlocked_once(settings: Settings) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise bootstrap._DeadlockError("deadlock detected by _ModuleLock('html.entities')")
+        return real(settings)
+
+    monkeypatch.setattr(reload, "load_verified_release", deadlocked_once)
+    settings = Settings(release=release_dir)
+    release = ReleaseLoading(settings).result()
+    assert len(calls) == 2 and len(release.store) == 2
+
+    def broken(settings: Settings) -> object:
+        calls.append(1)
+        raise ReleaseError("not a release")
+
+    calls.clear()
+    monkeypatch.setattr(reload, "load_verified_release", broken)
+    with pytest.raises(ReleaseError):
+        ReleaseLoading(settings).result()
+    assert len(calls) == 1

@@ -124,15 +124,28 @@ class ReleaseLoading(threading.Thread):
         self.settings = settings
         self._release: Release | None = None
         self._error: BaseException | None = None
+        # Both threads import modules as they go. A package whose __init__ imports its own
+        # submodule, imported by one thread while the other imports that submodule, is a
+        # deadlock on their import locks, which Python breaks by raising _DeadlockError in
+        # one: `pcfgraph serve` exited 3 with "deadlock detected by
+        # _ModuleLock('html.entities')" (pyparsing here, the app's imports in the main
+        # thread). That pair is imported before the thread starts; any other is retried.
+        import html.entities  # noqa: F401
+
         self.start()
 
     def run(self) -> None:
-        try:
-            from pcfgraph.release_reload import load_verified_release
+        for attempt in (1, 2):
+            try:
+                from pcfgraph.release_reload import load_verified_release
 
-            self._release = load_verified_release(self.settings)
-        except BaseException as exc:  # raised again in the caller's thread
-            self._error = exc
+                self._release = load_verified_release(self.settings)
+                return
+            except BaseException as exc:  # raised again in the caller's thread
+                if attempt == 1 and _import_deadlock(exc):
+                    continue  # the other thread finished its import: ours can now
+                self._error = exc
+                return
 
     def result(self) -> Release:
         """The verified release, once loaded; its load's error, raised again here."""
@@ -141,6 +154,16 @@ class ReleaseLoading(threading.Thread):
             raise self._error
         assert self._release is not None
         return self._release
+
+
+def _import_deadlock(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) is Python's import-lock deadlock."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ == "_DeadlockError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def configure(settings: Settings) -> None:
