@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from pcfgraph.cli import LAZY_COMMANDS, main
 from pcfgraph.cli.lazy import LazyGroup
@@ -85,6 +86,32 @@ def test_a_named_query_leaves_the_services_and_the_sources_unimported(tmp_path: 
 
     write_release(fixture_store(), tmp_path / "rel", {})
     argv = ["pcfgraph", "query", "api/frameworks", "--release", str(tmp_path / "rel")]
+    _without_services(argv)
+
+
+def test_a_framework_id_is_checked_without_importing_the_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``framework id`` parameter is checked against the release's frameworks with one query,
+    not through the services package (0.28 s of the command's 0.4 s with it)."""
+    from sparql_support import fixture_store
+
+    from pcfgraph.release import write_release
+
+    write_release(fixture_store(), tmp_path / "rel", {})
+    rel = ["--release", str(tmp_path / "rel")]
+    args = ["pcfgraph", "query", "api/element-by-code", *rel, "-p", "code=A1"]
+    _without_services([*args, "-p", "framework=alpha"], rows=1)
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    assert run_main(main, [*args[1:], "-p", "framework=nope"]) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'framework' must be a known framework id, not 'nope'" in err
+    assert "known: alpha" in err
+
+
+def _without_services(argv: list[str], rows: int = 2) -> None:
     code = (
         "import sys\n"
         f"sys.argv = {argv!r}\n"
@@ -99,6 +126,6 @@ def test_a_named_query_leaves_the_services_and_the_sources_unimported(tmp_path: 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "fw:alpha" in done.stdout and "(2 rows)" in done.stdout, done.stdout  # it ran
+    assert f"({rows} row{'s' if rows != 1 else ''})" in done.stdout, done.stdout  # it ran
     assert "LOADED []" in done.stderr, done.stderr
     assert "ORDER ['8.1.9', '8.1.10', 'A3', 'A27']" in done.stderr, done.stderr

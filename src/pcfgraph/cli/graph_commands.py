@@ -229,13 +229,12 @@ def query(
     values = parse_params(params)
     release = load(release_dir)
     # a bad value is a usage error naming it (a framework id the release does not hold,
-    # a confidence past 1: it was an empty answer, as if there were none); the services
-    # (imported only then) read which frameworks the release holds
+    # a confidence past 1: it was an empty answer, as if there were none); which frameworks
+    # the release holds is read only then, with one query (not the services: 0.28 s)
     if any(p.domain is not None and p.name in values for p in nq.params):
-        from pcfgraph import services
+        from pcfgraph.param_domains import domain_values
 
-        reader = services.Reader(release.store, QueryCatalog())
-        nq.bind(values, services.param_values(reader))
+        nq.bind(values, domain_values(release.store))
     if nq.form == "SELECT":
         sys.stdout.buffer.write(format_select(release.store.select(nq, values), fmt))
     elif nq.form == "ASK":

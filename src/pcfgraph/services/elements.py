@@ -9,7 +9,7 @@ from typing import Any
 from pcfgraph import iris
 from pcfgraph.codes import code_key
 from pcfgraph.errors import QUOTED_CHARS, AmbiguousError, InputError, NotFoundError, quoted
-from pcfgraph.queries import FRAMEWORK_ID
+from pcfgraph.param_domains import domain_values
 from pcfgraph.services.base import (
     Reader,
     element_id,
@@ -290,17 +290,9 @@ def param_values(reader: Reader) -> Callable[[str], list[str]]:
     """The values of a named query's parameter domain (``framework id``:
     :data:`pcfgraph.queries.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
     edge gives :meth:`pcfgraph.queries.NamedQuery.bind` so that a framework id the release
-    does not hold is refused, not answered with nothing."""
-    found: dict[str, list[str]] = {}
-
-    def values(domain: str) -> list[str]:
-        if domain != FRAMEWORK_ID:
-            raise ValueError(f"no values known for {domain!r}")
-        if domain not in found:
-            found[domain] = known_framework_ids(reader)
-        return found[domain]
-
-    return values
+    does not hold is refused, not answered with nothing (:func:`pcfgraph.param_domains.domain_values`,
+    which ``pcfgraph query`` uses without the services)."""
+    return domain_values(reader.store, reader.catalog)
 
 
 #: The family id of every APQC PCF edition (``search`` takes it as a framework).
