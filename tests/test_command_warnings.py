@@ -80,3 +80,21 @@ def test_mcp_prints_the_warnings_on_stderr_and_keeps_stdout_for_the_protocol(
         proc.stdout.close()
         proc.stderr.close()
     assert warnings_in(err) == [f"pcfgraph: warning: {MISMATCH}"], err
+
+
+def test_a_command_reads_the_graph_the_environment_adds_to_as_serve_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``PCFGRAPH_ADD_WORKBOOKS`` and ``PCFGRAPH_SOURCES_FILE`` add to the shipped data for
+    ``serve`` and ``mcp``; ``search`` (any command opening the release) read the shipped data
+    alone, another graph than the server beside it."""
+    wb = workbook(tmp_path / "k01234-banking-v731.xlsx")
+    monkeypatch.setenv("PCFGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PCFGRAPH_SOURCES_FILE", str(sources_file(tmp_path / "s.yaml", [])))
+    monkeypatch.setenv("PCFGRAPH_ADD_WORKBOOKS", str(wb))
+    code = run_main(main, ["search", "Concept", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    hits = json.loads(out)["hits"]
+    assert {h["framework"] for h in hits} == {"apqc-pcf-banking-7.3.1"}, hits
+    assert warnings_in(err) == [f"pcfgraph: warning: {MISMATCH}"]

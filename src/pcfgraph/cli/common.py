@@ -90,14 +90,30 @@ def print_warnings(warnings: Sequence[str]) -> None:
         click.echo(f"pcfgraph: warning: {printable(warning)}", err=True)
 
 
+#: The settings that add sources to the shipped data (``add_workbooks``, ``sources_file``).
+_EXTRA_SOURCE_VARIABLES = frozenset({"PCFGRAPH_ADD_WORKBOOKS", "PCFGRAPH_SOURCES_FILE"})
+
+
 def opened_release(path: Path | None) -> Release:
     """The release a command reads (:func:`pcfgraph.release_cache.open_release`), with what
     its build warned about printed to stderr as ``build`` and ``serve`` print it: the shipped
     data's own workbook warnings (kept with the cached release) were shown by ``serve`` and
-    never by ``validate``, ``diff``, ``audit``, ``query`` ... Once per command: call it once."""
+    never by ``validate``, ``diff``, ``audit``, ``query`` ... Once per command: call it once.
+
+    Without ``path``, the shipped data with the workbooks and sources file the environment
+    adds (``PCFGRAPH_ADD_WORKBOOKS``, ``PCFGRAPH_SOURCES_FILE``), as ``serve`` and ``mcp``
+    build it: a command run beside a server reads the graph it serves (they read only the
+    shipped data, while the settings say they are added to it wherever it is assembled)."""
     from pcfgraph.release_cache import open_release
 
-    release = open_release(path)
+    extra = None
+    if path is None and any(name.upper() in _EXTRA_SOURCE_VARIABLES for name in os.environ):
+        # read by the settings, which are imported only then (pydantic: 90 ms of a command)
+        from pcfgraph.config import Settings
+        from pcfgraph.release_reload import extra_sources
+
+        extra = extra_sources(Settings.from_env()) or None
+    release = open_release(path, extra=extra)
     print_warnings(release.warnings)
     return release
 
