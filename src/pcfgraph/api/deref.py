@@ -35,7 +35,13 @@ from pcfgraph.api.errors import (
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
-from pcfgraph.http.conditional import CACHE_CONTROL, RecentlyUsed, matches, strong_etag
+from pcfgraph.http.conditional import (
+    CACHE_CONTROL,
+    RecentlyUsed,
+    matches,
+    release_tags,
+    strong_etag,
+)
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
@@ -119,13 +125,9 @@ async def _dereference(path: str, request: Request) -> Response:
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:
-        if media == "text/html" and _error_page_wanted(request, fmt):
-            request.state.problem_code = exc.code  # counted like the problem+json 404
-            return HTMLResponse(
-                not_found_html(state, str(exc)),
-                status_code=exc.http_status,
-                headers={"Vary": "Accept"},
-            )
+        shown = not_found_page(request, state, exc, media)
+        if shown is not None:
+            return shown
         raise
     if media == "text/html":
         body = render_resource_html(state, iri, triples).encode("utf-8")
@@ -173,14 +175,8 @@ SentTags = RecentlyUsed[tuple[str, str], str]
 
 
 def _sent_tags(state: AppState) -> SentTags | None:
-    """The ETags of answers made on the served release (at most 4,096, least recently used
-    first out; a reload starts afresh). None on a remote store: its data may change under
-    the same release, so each answer is made again and its digest compared."""
-    if state.services.remote_store is not None:
-        return None
-    found = state.caches.id_etags.get(state.release, lambda: SentTags(4096))
-    assert isinstance(found, RecentlyUsed)
-    return found
+    """The ETags of answers made on the served release (:func:`release_tags`, 4,096)."""
+    return release_tags(state, state.caches.id_etags, 4096)
 
 
 def _vocabulary_document(request: Request) -> Response:
@@ -258,10 +254,20 @@ async def _describe(state: AppState, iri: str) -> list[ox.Triple]:
     return sorted(triples, key=str)
 
 
-def _error_page_wanted(request: Request, fmt: str | None) -> bool:
-    """Whether an error is an HTML page: ``?format=html``, or an Accept header preferring
-    ``text/html`` to ``application/problem+json`` (browsers; ``*/*`` and no Accept header
-    mean problem+json, as for every API)."""
-    if fmt is not None:
-        return True
-    return best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) == "text/html"
+def not_found_page(
+    request: Request, state: AppState, exc: NotFoundError, media: str
+) -> HTMLResponse | None:
+    """The HTML 404 page of an unknown IRI (``/id``, ``/shapes``) when HTML is what the client
+    asked for (``media``, the negotiated type) and prefers to problem+json: ``?format=html``,
+    or an Accept header preferring ``text/html`` to ``application/problem+json`` (browsers;
+    ``*/*`` and no Accept header mean problem+json, as for every API); None otherwise."""
+    if media != "text/html":
+        return None
+    if request.query_params.get("format") is None and (
+        best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) != "text/html"
+    ):
+        return None
+    request.state.problem_code = exc.code  # counted like the problem+json 404
+    return HTMLResponse(
+        not_found_html(state, str(exc)), status_code=exc.http_status, headers={"Vary": "Accept"}
+    )

@@ -19,10 +19,9 @@ import threading
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
 
 from pcfgraph import iris
-from pcfgraph.api.element_html import not_found_html
+from pcfgraph.api.deref import not_found_page
 from pcfgraph.api.errors import (
     PROBLEM_JSON,
     domain_problem,
@@ -31,7 +30,7 @@ from pcfgraph.api.errors import (
     query_parameter,
 )
 from pcfgraph.api.rule_html import resource_html, rule_html, rules_html
-from pcfgraph.conneg import best_offer, by_name, content_type, negotiate
+from pcfgraph.conneg import by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.http.conditional import matches, strong_etag
 from pcfgraph.runtime import AppState, app_state
@@ -179,23 +178,14 @@ async def rule_page(name: str, request: Request) -> Response:
     state = app_state(request)
     try:
         media = _media(request, RULE_OFFERS, "this rule")
-        pages = await _pages(state)
-        return _answer(request, pages, iris.SHAPES_BASE + name, media)
-    except NotFoundError as exc:
-        wanted = (
-            request.query_params.get("format") == "html"
-            or best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) == "text/html"
-        )
-        if wanted:
-            request.state.problem_code = exc.code  # counted like the problem+json 404
-            return HTMLResponse(
-                not_found_html(state, str(exc)),
-                status_code=exc.http_status,
-                headers={"Vary": "Accept"},
-            )
-        return _problem(request, exc)
     except NotAcceptable as exc:
         return _problem(request, exc)
+    pages = await _pages(state)
+    try:
+        return _answer(request, pages, iris.SHAPES_BASE + name, media)
+    except NotFoundError as exc:
+        page = not_found_page(request, state, exc, media)
+        return page if page is not None else _problem(request, exc)
 
 
 def _problem(request: Request, exc: NotFoundError | NotAcceptable) -> Response:

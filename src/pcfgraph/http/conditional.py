@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pcfgraph import __version__
-from pcfgraph.runtime import AppState
+from pcfgraph.runtime import AppState, PerRelease
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -80,12 +80,20 @@ DownloadTags = RecentlyUsed[Hashable, str]
 
 
 def download_tags(state: AppState) -> DownloadTags | None:
-    """The ETags of downloads made on the served release (at most 1,024, least recently used
-    first out; a reload starts afresh). None on a remote store: its data may change under
-    the same release, so each download is made again and its digest compared."""
+    """The ETags of downloads made on the served release (:func:`release_tags`, 1,024)."""
+    return release_tags(state, state.caches.download_etags, 1024)
+
+
+def release_tags(
+    state: AppState, holder: PerRelease[object], entries: int
+) -> RecentlyUsed[Any, str] | None:
+    """The ETags of answers made on the served release, kept in ``holder`` (at most
+    ``entries``, least recently used first out; a reload starts afresh). None on a remote
+    store: its data may change under the same release, so each answer is made again and its
+    digest compared."""
     if state.services.remote_store is not None:
         return None
-    found = state.caches.download_etags.get(state.release, lambda: DownloadTags(1024))
+    found = holder.get(state.release, lambda: RecentlyUsed[Any, str](entries))
     assert isinstance(found, RecentlyUsed)
     return found
 
