@@ -282,6 +282,22 @@ def test_the_cli_picks_the_format_by_extension_and_keeps_the_umask(
         assert out.stat().st_mode & 0o777 == 0o640
 
 
+def test_a_spreadsheet_format_the_audit_does_not_write_is_refused(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o findings.xls`` wrote the text report into a file Excel refuses to open: now a
+    usage error naming the formats written, before anything is read or written."""
+    for name in ("findings.xls", "findings.ODS"):
+        out = tmp_path / name
+        assert audit(release_dir, str(FINDINGS), "-o", str(out)) == 2
+        err = capsys.readouterr().err
+        assert f"-o {out}" in err and ".xlsx (or .csv)" in err, err
+        assert not out.exists()
+    text = tmp_path / "findings.log"  # any other extension: the text report, as documented
+    assert audit(release_dir, str(FINDINGS), "-o", str(text)) == 1
+    assert text.read_text(encoding="utf-8").strip()
+
+
 @pytest.fixture(scope="module")
 def client(release_dir: Path) -> Iterator[TestClient]:
     app = create_app(Settings(query_workers=1), load_release(release_dir))

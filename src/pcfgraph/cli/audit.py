@@ -36,11 +36,23 @@ FORMAT_OF_SUFFIX = {
 }
 
 
+#: Spreadsheet formats a user may name with ``-o`` that the audit does not write: the text
+#: report written into ``findings.xls`` is a file the spreadsheet program refuses to open.
+UNWRITTEN_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods")
+
+
 def report_format(fmt: str, output: Path | None, explicit: bool) -> str:
-    """``--format`` when given, else the format ``-o``'s extension names, else text."""
+    """``--format`` when given, else the format ``-o``'s extension names, else text; an
+    extension naming a spreadsheet format other than XLSX is refused, saying which to use."""
     if explicit or output is None:
         return fmt
-    return FORMAT_OF_SUFFIX.get(output.suffix.lower(), fmt)
+    suffix = output.suffix.lower()
+    if suffix in UNWRITTEN_SPREADSHEETS:
+        raise click.UsageError(
+            f"-o {output}: the findings spreadsheet is written as .xlsx (or .csv), not "
+            f"{suffix}: name the file .xlsx or .csv, or give --format"
+        )
+    return FORMAT_OF_SUFFIX.get(suffix, fmt)
 
 
 def refuse_overwriting_a_model(output: Path | None, models: tuple[Path, ...]) -> None:
