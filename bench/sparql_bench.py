@@ -30,6 +30,12 @@ solutions or sets of triples) before anything is timed. Then, for each query and
   time, and adds alike to every server, which pulls each ratio towards 1. The issue's targets
   are read from the ``http.client`` figures (its method); the lean figures are reported beside
   them (``--no-lean`` leaves them out);
+- the same sequential latency again with the client on the first CPU and every server's
+  threads on the others (``--placement both``, the default; :class:`Placement`): sharing the
+  CPUs, the kernel puts a server now beside its client (a hand-over, no CPU to wake), now on
+  an idle CPU it must wake (tens of microseconds on a VM), by how busy it judges each task, so
+  the lightest server is also placed best; apart, every request wakes every server alike, as
+  a client on another machine does. Both passes are reported, each against oxigraph;
 - throughput: ``wrk`` (compiled, epoll; Debian package ``wrk``) with 8 connections for
   ``--tp-seconds``, non-2xx answers and socket errors counted; wrk's CPU per request is printed.
 
@@ -561,6 +567,57 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def tree_tasks(pid: int) -> list[int]:
+    """The thread ids of ``pid`` and its living descendants (every thread of every server
+    process: CPU affinity is a thread's, not a process's)."""
+    tids: list[int] = []
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                tids.append(int(task.name))
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return tids
+
+
+class Placement:
+    """The client on one CPU and every server on the others, for the separate-CPU pass.
+
+    Sharing the CPUs (the default pass), the kernel wakes a server sometimes on the client's
+    own CPU (a hand-over: no idle CPU to wake) and sometimes on the other one (an idle CPU
+    woken by an interrupt, tens of microseconds on a VM), by its own estimate of how busy each
+    task is: a server that does less per request is more often placed beside its client, and
+    its latency halves for reasons that are not its work (a fixed-reply Python server measured
+    17 us interleaved and 50 us alone). Pinned apart, every request wakes every server the same
+    way, as a client on another machine does; :meth:`shared` gives all CPUs back."""
+
+    def __init__(self, servers: list[Server]) -> None:
+        self.servers = servers
+        self.all = sorted(os.sched_getaffinity(0))
+
+    @property
+    def possible(self) -> bool:
+        return len(self.all) >= 2
+
+    def _set(self, client: set[int], server: set[int]) -> None:
+        os.sched_setaffinity(0, client)
+        for s in self.servers:
+            for tid in tree_tasks(s.proc.pid):
+                try:
+                    os.sched_setaffinity(tid, server)
+                except OSError:
+                    continue  # ended meanwhile
+
+    def separate(self) -> None:
+        self._set({self.all[0]}, set(self.all[1:]))
+
+    def shared(self) -> None:
+        self._set(set(self.all), set(self.all))
+
+
 def _grab(text: str, pattern: str, default: str | None = None) -> str:
 
     m = re.search(pattern, text)
@@ -652,6 +709,15 @@ def main(argv: list[str] | None = None) -> str:
         "each server's runs back to back",
     )
     ap.add_argument(
+        "--placement",
+        choices=["shared", "separate", "both"],
+        default="both",
+        help="sequential latency with the client and the servers sharing every CPU (as the "
+        "kernel places them), with the client on the first CPU and every server on the others "
+        "(each request wakes each server alike, as a remote client's does), or both passes "
+        "(default; throughput always shares every CPU)",
+    )
+    ap.add_argument(
         "--no-lean",
         action="store_true",
         help="leave out the lean client's latency (a second connection on a plain socket to "
@@ -672,7 +738,8 @@ def main(argv: list[str] | None = None) -> str:
         print(line, flush=True)
 
     say(
-        f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order}, "
+        f"SPARQL benchmark: {label}, {len(store)} quads, sequential latency {args.order} "
+        f"(CPUs: {args.placement}), "
         f"pcfgraph serve --http-workers {args.http_workers}"
         + (f" (one per CPU: {len(os.sched_getaffinity(0))})" if args.http_workers == 0 else "")
         + ", load average "
@@ -730,6 +797,10 @@ def main(argv: list[str] | None = None) -> str:
         if not args.skip_rdflib and args.data == "default":
             servers.append(start_rdflib(work))
         print(f"servers up in {time.perf_counter() - t0:.1f} s", flush=True)
+        placement = Placement(servers)
+        if args.placement != "shared" and not placement.possible:
+            say("One CPU only: no separate-CPU pass; the CPUs are shared.")
+            args.placement = "shared"
         clients = {s.name: Client(s) for s in servers}
         lean = {
             s.name: LeanClient(s.name, s.url)
@@ -765,15 +836,34 @@ def main(argv: list[str] | None = None) -> str:
                 else (len(reference) if isinstance(reference, frozenset) else 1)
             )
             print(f"{name}: {size} results, same from all servers", flush=True)
-            wall, cpu = sequential(
-                clients,
-                form,
-                text,
-                args.runs,
-                args.budget,
-                interleaved=args.order == "interleaved",
-                lean=lean,
-            )
+            separate: dict[str, list[float]] = {}
+            separate_cpu: dict[str, list[float]] = {}
+            if args.placement != "shared":
+                placement.separate()
+                try:
+                    separate, separate_cpu = sequential(
+                        clients,
+                        form,
+                        text,
+                        args.runs,
+                        args.budget,
+                        interleaved=args.order == "interleaved",
+                    )
+                finally:
+                    placement.shared()
+            if args.placement == "separate":
+                wall, cpu = separate, separate_cpu
+                separate = {}
+            else:
+                wall, cpu = sequential(
+                    clients,
+                    form,
+                    text,
+                    args.runs,
+                    args.budget,
+                    interleaved=args.order == "interleaved",
+                    lean=lean,
+                )
             for lc in lean.values():
                 lc.close()  # not left idle while wrk measures
             for s in servers:
@@ -785,7 +875,12 @@ def main(argv: list[str] | None = None) -> str:
                     "n": len(wall[s.name]),
                     **tp,
                 }
-                if s.name in lean:
+                if separate:
+                    results[(name, s.name)] |= {
+                        "sep_median": statistics.median(separate[s.name]) * 1000,
+                        "sep_p95": pct(separate[s.name], 0.95) * 1000,
+                    }
+                if s.name in lean and f"lean {s.name}" in wall:
                     lean_wall = wall[f"lean {s.name}"]
                     results[(name, s.name)] |= {
                         "lean_median": statistics.median(lean_wall) * 1000,
@@ -914,6 +1009,50 @@ def table(
     )
     if all("lean_median" in results[(q, "pcfgraph")] for q in queries):
         lines += lean_ratios(queries, results, names)
+    if all("sep_median" in results[(q, "pcfgraph")] for q in queries):
+        lines += separate_ratios(queries, results, names)
+    return lines
+
+
+def separate_ratios(
+    queries: dict[str, tuple[str, str]],
+    results: dict[tuple[str, str], dict[str, float]],
+    names: list[str],
+) -> list[str]:
+    """The sequential latency of the separate-CPU pass (:class:`Placement`), per query, and
+    its geometric means: every server woken alike, as by a client on another machine."""
+    head = (
+        "| query | "
+        + " | ".join(f"{n} median / p95 ms" for n in names)
+        + " | pcfgraph / oxigraph median | p95 |"
+        + (" bare / oxigraph median |" if BARE in names else "")
+    )
+    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
+    med: list[float] = []
+    p95: list[float] = []
+    bare: list[float] = []
+    for q in queries:
+        ox_ = results[(q, "oxigraph")]
+        pcf = results[(q, "pcfgraph")]
+        cells = [
+            f"{results[(q, n)]['sep_median']:.3f} / {results[(q, n)]['sep_p95']:.3f}" for n in names
+        ]
+        med.append(pcf["sep_median"] / ox_["sep_median"])
+        p95.append(pcf["sep_p95"] / ox_["sep_p95"])
+        row = f"| {q} | " + " | ".join(cells) + f" | {med[-1]:.2f}x | {p95[-1]:.2f}x |"
+        if BARE in names:
+            bare.append(results[(q, BARE)]["sep_median"] / ox_["sep_median"])
+            row += f" {bare[-1]:.2f}x |"
+        lines.append(row)
+    lines.append("")
+    line = (
+        "With the client on one CPU and every server on the others (http.client, the same "
+        f"rounds; each request wakes each server alike): geometric mean pcfgraph/oxigraph "
+        f"median latency {geomean(med):.2f}x (worst {max(med):.2f}x), p95 {geomean(p95):.2f}x"
+    )
+    if bare:
+        line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
+    lines.append(line + ".")
     return lines
 
 
