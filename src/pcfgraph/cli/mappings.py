@@ -1,15 +1,23 @@
-"""``pcfgraph mappings export|suggest|review``: the mapping sets as SSSOM, candidate mappings
-for what is missing, and the review that turns candidates into curated decisions."""
+"""``pcfgraph mappings export|suggest|review|diff``: the mapping sets as SSSOM, candidate
+mappings for what is missing, the review that turns candidates into curated decisions, and
+what changed between two states of the sets."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pcfgraph.cli.common import format_option, opened_release
+from pcfgraph.cli.common import format_option, opened_release, output_option
 from pcfgraph.cli.graph_commands import refuse_unknown_frameworks, release_option, write_output
+from pcfgraph.cli.table import curie, terminal_width
 from pcfgraph.errors import InputError
+from pcfgraph.terminal_text import printable
+
+if TYPE_CHECKING:
+    from pcfgraph.mappings.compare import MappingDiff
 
 
 @click.group()
@@ -199,3 +207,121 @@ def review(
         store=release.store, catalog=QueryCatalog(),
     )  # fmt: skip
     click.echo(f"{len(decisions)} decision(s) moved into {target}")
+
+
+@mappings.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--set",
+    "set_id",
+    default=None,
+    metavar="ID",
+    help="Only the mappings of this set on both sides (its file stem, e.g. "
+    "pcf-8.1-to-prm-it-a2, or its mapping_set_id IRI).",
+)
+@click.option(
+    "--derived",
+    is_flag=True,
+    help="Also the derived mappings of a release (chains and inverses).",
+)
+@format_option()
+@output_option
+@click.option(
+    "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
+)
+def diff_mappings(
+    old: str,
+    new: str,
+    set_id: str | None,
+    derived: bool,
+    fmt: str,
+    output: Path | None,
+    exit_code: bool,
+) -> None:
+    """Compare the mappings of OLD and NEW: added, removed, and changed slots (confidence,
+    justification, author, comment...), a mapping being its subject, predicate (Not for a
+    negative one) and object.
+
+    Each of OLD and NEW is an SSSOM/TSV file (e.g. from 'pcfgraph mappings export' or a
+    curator's edit) or a release directory from 'pcfgraph build' (every curated set).
+    """
+    import sys
+
+    from pcfgraph.mappings.compare import (
+        MappingSide,
+        compare,
+        only_set,
+        side_from_sssom,
+        side_from_store,
+        summary,
+        to_csv,
+        to_json,
+    )
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.release import load_release
+
+    catalog = QueryCatalog()
+
+    def side(arg: str) -> MappingSide:
+        path = Path(arg)
+        if path.is_dir():
+            return side_from_store(arg, load_release(path).store, catalog, derived=derived)
+        if path.is_file() or arg.endswith(".tsv"):
+            return side_from_sssom(path, catalog)
+        raise InputError(
+            f"{arg!r}: give an SSSOM/TSV file (.sssom.tsv) or a release directory "
+            "(from 'pcfgraph build')"
+        )
+
+    before, after = side(old), side(new)
+    if set_id is not None:
+        before, after = only_set(before, set_id), only_set(after, set_id)
+    result = compare(before, after)
+    if fmt == "json":
+        data = to_json(result)
+    elif fmt == "csv":
+        data = to_csv(result)
+    else:
+        data = (diff_table(result) + summary(result) + "\n").encode("utf-8")
+    write_output(data, output)
+    if fmt != "table":
+        click.echo(summary(result), err=True)
+    if exit_code and result.changes:
+        sys.exit(1)
+
+
+def diff_table(result: MappingDiff) -> str:
+    """The changes for people: grouped by kind with the count first, each mapping as
+    CURIEs with its ends' labels, each changed slot with its old and new value whole."""
+    from pcfgraph.mappings.compare import set_name
+
+    width = terminal_width()
+    out: list[str] = []
+    for kind, n in result.counts().items():
+        items = [c for c in result.changes if c.change == kind]
+        if not items:
+            continue
+        out.append(f"{kind} ({n})")
+        for c in items:
+            predicate = ("not " if c.predicate_modifier else "") + curie(c.predicate_id)
+            line = f"{curie(c.subject_id)} {predicate} {curie(c.object_id)}"
+            out.extend(_wrapped(f"{line}  [set {set_name(c.mapping_set_id)}]", width, "  ", "    "))
+            labels = " -> ".join(x for x in (c.subject_label, c.object_label) if x)
+            if labels:
+                out.extend(_wrapped(labels, width, "    ", "    "))
+            for s in c.slots:
+                was, now = s.old or "(none)", s.new or "(none)"
+                if len(was) + len(now) + len(s.slot) + 10 <= width:
+                    out.append(f"    {s.slot}: {was} -> {now}")
+                    continue
+                out.extend(_wrapped(was, width, f"    {s.slot}: ", "      "))
+                out.extend(_wrapped(now, width, "      -> ", "         "))
+        out.append("")
+    return printable("\n".join(out))  # labels and comments come from the files
+
+
+def _wrapped(text: str, width: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    ) or [first.rstrip()]

@@ -1,0 +1,275 @@
+"""``pcfgraph mappings diff OLD NEW``: what a curator sees change between two states of the
+mapping sets (SSSOM/TSV files or release directories)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from pcfgraph import iris
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.importers.apqc.emit import APQC_NOTICE
+
+ID = iris.ID_BASE
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SET = f"{ID}mapping-set/a-to-b"
+HEADER = f"""#curie_map:
+#  a: {ID}a/
+#  b: {ID}b/
+#  pcf: {ID}apqc-pcf/cross-industry/7.4/
+#  fw: {ID}framework/
+#mapping_set_id: {SET}
+#license: https://creativecommons.org/licenses/by/4.0/
+#mapping_date: 2026-11-22
+#subject_source: fw:fa
+#object_source: fw:fb
+"""
+COLUMNS = [
+    "subject_id",
+    "predicate_id",
+    "predicate_modifier",
+    "object_id",
+    "mapping_justification",
+    "confidence",
+    "comment",
+]
+MJ = "semapv:ManualMappingCuration"
+BASE_ROWS = [
+    ["a:1", "skos:exactMatch", "", "b:1", MJ, "0.9", "same purpose"],
+    ["a:2", "skos:broadMatch", "", "b:2", MJ, "0.7", ""],
+    ["a:2", "skos:exactMatch", "Not", "b:3", MJ, "0.8", "looks alike, is not"],
+    ["a:3", "skos:mappingRelation", "", "sssom:NoTermFound", MJ, "", "nothing in fb"],
+]
+
+
+def write(path: Path, rows: list[list[str]], header: str = HEADER) -> Path:
+    body = "\t".join(COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows)
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, ["mappings", "diff", *args])
+
+
+def changes_of(
+    result: Any,
+) -> set[tuple[str, str, str, str, str, tuple[tuple[str, str, str], ...]]]:
+    assert result.exit_code in (0, 1), result.output
+    doc = json.loads(result.stdout)
+    return {
+        (
+            c["change"],
+            c["subject_id"].removeprefix(ID),
+            c["predicate_modifier"] + c["predicate_id"].removeprefix(SKOS),
+            c["object_id"].removeprefix(ID),
+            c["mapping_set_id"],
+            tuple((s["slot"], s["old"], s["new"]) for s in c["slots"]),
+        )
+        for c in doc["changes"]
+    }
+
+
+def test_the_same_file_twice_has_no_changes(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    new = write(tmp_path / "new.sssom.tsv", BASE_ROWS)
+    result = run(str(old), str(new), "--format", "json", "--exit-code")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["changes"] == [] and doc["unchanged"] == len(BASE_ROWS)
+
+
+def test_added_removed_and_changed_mappings_each_with_what_changed(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    new_rows = [
+        ["a:1", "skos:exactMatch", "", "b:1", MJ, "0.6", "only partly the same purpose"],
+        # a:2 broadMatch b:2 removed
+        ["a:2", "skos:exactMatch", "Not", "b:3", MJ, "0.8", "looks alike, is not"],
+        ["a:3", "skos:mappingRelation", "", "sssom:NoTermFound", MJ, "", "nothing in fb"],
+        ["a:4", "skos:closeMatch", "", "b:4", MJ, "0.5", ""],
+    ]
+    new = write(tmp_path / "new.sssom.tsv", new_rows)
+    result = run(str(old), str(new), "--format", "json", "--exit-code")
+    assert result.exit_code == 1
+    assert changes_of(result) == {
+        (
+            "changed",
+            "a/1",
+            "exactMatch",
+            "b/1",
+            SET,
+            (
+                ("comment", "same purpose", "only partly the same purpose"),
+                ("confidence", "0.9", "0.6"),
+            ),
+        ),
+        ("removed", "a/2", "broadMatch", "b/2", SET, ()),
+        ("added", "a/4", "closeMatch", "b/4", SET, ()),
+    }
+    assert json.loads(result.stdout)["unchanged"] == 2
+
+
+def test_a_negative_mapping_is_not_the_positive_one(tmp_path: Path) -> None:
+    """Turning "a:2 is not b:3" into "a:2 is b:3" is a removal and an addition: the two say
+    opposite things, neither is an edit of the other's slots."""
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    rows = [r if r[3] != "b:3" else [*r[:2], "", *r[3:]] for r in BASE_ROWS]
+    new = write(tmp_path / "new.sssom.tsv", rows)
+    got = {(c[0], c[2], c[3]) for c in changes_of(run(str(old), str(new), "--format", "json"))}
+    assert got == {("removed", "NotexactMatch", "b/3"), ("added", "exactMatch", "b/3")}
+
+
+def test_no_counterpart_records_are_told_apart_by_the_framework_they_found_nothing_in(
+    tmp_path: Path,
+) -> None:
+    header_fc = HEADER.replace("#object_source: fw:fb", "#object_source: fw:fc")
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    new = write(tmp_path / "new.sssom.tsv", BASE_ROWS, header=header_fc)
+    got = changes_of(run(str(old), str(new), "--format", "json"))
+    # every positive row's object_source changed; the NoTermFound row is another record
+    assert ("removed", "a/3", "mappingRelation", "https://w3id.org/sssom/NoTermFound") in {
+        c[:4] for c in got
+    }
+    assert ("added", "a/3", "mappingRelation", "https://w3id.org/sssom/NoTermFound") in {
+        c[:4] for c in got
+    }
+    changed = {c[1]: c[5] for c in got if c[0] == "changed"}
+    assert changed["a/1"] == (("object_source", f"{ID}framework/fb", f"{ID}framework/fc"),)
+
+
+def test_csv_escapes_formulas_and_carries_apqc_notice_where_it_quotes_the_pcf(
+    tmp_path: Path,
+) -> None:
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    rows = [
+        *BASE_ROWS,
+        ["pcf:10190", "skos:closeMatch", "", "b:9", MJ, "0.5", '=HYPERLINK("http://x")'],
+    ]
+    new = write(tmp_path / "new.sssom.tsv", rows)
+    result = run(str(old), str(new), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(table) == 1
+    added = table[0]
+    assert added["change"] == "added" and added["rights"] == APQC_NOTICE
+    assert added["subject_id"] == f"{ID}apqc-pcf/cross-industry/7.4/10190"
+    # the comment is not a slot change of an added row; no cell starts a formula
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in added.values())
+
+
+def test_csv_cells_of_a_changed_slot_are_escaped(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    rows = [["a:1", "skos:exactMatch", "", "b:1", MJ, "0.9", "=1+1"], *BASE_ROWS[1:]]
+    new = write(tmp_path / "new.sssom.tsv", rows)
+    table = list(csv.DictReader(io.StringIO(run(str(old), str(new), "--format", "csv").stdout)))
+    assert [(r["slot"], r["old_value"], r["new_value"]) for r in table] == [
+        ("comment", "same purpose", "'=1+1")
+    ]
+    assert table[0]["rights"] == ""  # neither end is an APQC element
+
+
+def test_table_names_each_change_for_people(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    rows = [["a:1", "skos:exactMatch", "", "b:1", MJ, "0.5", "same purpose"], *BASE_ROWS[1:]]
+    new = write(tmp_path / "new.sssom.tsv", rows)
+    result = run(str(old), str(new))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "changed (1)"
+    assert "confidence: 0.9 -> 0.5" in [line.strip() for line in lines]
+    assert lines[-1].endswith("0 added, 0 removed, 1 changed, 3 unchanged")
+
+
+def test_a_file_stating_a_mapping_twice_is_refused_with_both_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = write(tmp_path / "old.sssom.tsv", [*BASE_ROWS, BASE_ROWS[0]])
+    new = write(tmp_path / "new.sssom.tsv", BASE_ROWS)
+    assert run_main(main, ["mappings", "diff", str(old), str(new)]) == 2
+    err = capsys.readouterr().err
+    assert "old.sssom.tsv, line 16: duplicate of the mapping on line 12" in err
+
+
+@pytest.mark.parametrize("arg", ["missing.sssom.tsv", "graph.xlsx"])
+def test_an_argument_that_is_neither_file_nor_release_is_a_clear_error(
+    tmp_path: Path, arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok = write(tmp_path / "ok.sssom.tsv", BASE_ROWS)
+    assert run_main(main, ["mappings", "diff", str(tmp_path / arg), str(ok)]) == 2
+    err = capsys.readouterr().err
+    assert arg in err and "Traceback" not in err
+
+
+def release_of(tmp_path: Path, name: str, sets: dict[str, list[list[str]]]) -> Path:
+    """A release directory holding each set (stem: rows), as ``build`` files a curated set
+    (its named graph)."""
+    from pcfgraph.assemble import rdflib_to_quads
+    from pcfgraph.mappings import mapping_set_graph, read_mapping_set
+    from pcfgraph.release import write_release
+    from pcfgraph.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    folder = tmp_path / f"{name}-sets"
+    folder.mkdir()
+    for stem, rows in sets.items():
+        header = HEADER.replace("a-to-b", stem)
+        ms = read_mapping_set(write(folder / f"{stem}.sssom.tsv", rows, header=header))
+        graph = str(iris.mapping_set_graph(ms.stem))
+        store.add_quads(rdflib_to_quads(mapping_set_graph(ms), graph))
+    out = tmp_path / name
+    write_release(store, out, {})
+    return out
+
+
+@pytest.fixture()
+def release_with_set(tmp_path: Path) -> Path:
+    return release_of(tmp_path, "release", {"a-to-b": BASE_ROWS})
+
+
+def test_a_mapping_in_two_sets_of_a_release_is_kept_once_per_set(tmp_path: Path) -> None:
+    old = release_of(tmp_path, "old", {"a-to-b": BASE_ROWS, "a-to-b-more": BASE_ROWS[:1]})
+    new = release_of(tmp_path, "new", {"a-to-b": BASE_ROWS, "a-to-b-more": []})
+    same = run(str(old), str(old), "--format", "json")
+    assert json.loads(same.stdout)["unchanged"] == len(BASE_ROWS) + 1
+    got = changes_of(run(str(old), str(new), "--format", "json"))
+    # the copy in a-to-b-more went; a-to-b's is as it was
+    assert {(c[0], c[1], c[4]) for c in got} == {("removed", "a/1", f"{ID}mapping-set/a-to-b-more")}
+
+
+def test_a_mapping_moved_to_another_set_is_one_change_of_its_set(tmp_path: Path) -> None:
+    old = release_of(tmp_path, "old", {"a-to-b": BASE_ROWS, "a-to-b-more": []})
+    new = release_of(tmp_path, "new", {"a-to-b": BASE_ROWS[1:], "a-to-b-more": BASE_ROWS[:1]})
+    got = changes_of(run(str(old), str(new), "--format", "json"))
+    more = f"{ID}mapping-set/a-to-b-more"
+    assert got == {("changed", "a/1", "exactMatch", "b/1", more, (("mapping_set_id", SET, more),))}
+
+
+def test_a_release_and_its_own_export_of_a_set_agree_then_one_edit_shows(
+    release_with_set: Path, tmp_path: Path
+) -> None:
+    """A set exported from a release reads back as the same mappings (nothing changed),
+    and the one confidence a curator edits in the export is the one change."""
+    exported = tmp_path / "export" / "a-to-b.sssom.tsv"
+    exported.parent.mkdir()
+    release = str(release_with_set)
+    args = ["mappings", "export", "--set", "a-to-b", "-o", str(exported), "--release", release]
+    assert run_main(main, args) == 0
+    same = run(release, str(exported), "--set", "a-to-b", "--format", "json", "--exit-code")
+    assert same.exit_code == 0, same.output
+    assert json.loads(same.stdout)["changes"] == []
+    assert json.loads(same.stdout)["unchanged"] == len(BASE_ROWS)
+
+    text = exported.read_text(encoding="utf-8")
+    assert text.count("\t0.9\t") == 1
+    exported.write_text(text.replace("\t0.9\t", "\t0.11\t"), encoding="utf-8")
+    edited = run(release, str(exported), "--format", "json")
+    assert changes_of(edited) == {
+        ("changed", "a/1", "exactMatch", "b/1", SET, (("confidence", "0.9", "0.11"),))
+    }
