@@ -7,7 +7,7 @@ Named queries are trusted (shipped in ``queries/``) and run in-process on the ap
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import json
 
 from fastapi import APIRouter, Request, Response
 
@@ -33,9 +33,23 @@ from pcfgraph.store import GraphStore
 router = APIRouter(tags=["sparql"])
 
 
-@router.get("/queries", summary="The named queries (name, summary, parameters)")
-def list_queries(request: Request) -> dict[str, Any]:
+@router.get(
+    "/queries",
+    summary="The named queries (name, summary, parameters)",
+    response_class=Response,
+    responses={
+        200: {"description": "The named queries", "content": openapi_content("application/json")},
+        304: {"description": "The client's copy (If-None-Match) is the list"},
+    },
+)
+def list_queries(request: Request) -> Response:
+    """The catalogue: the same on one release (a framework parameter's enum is the release's
+    framework ids), so it carries a strong ETag and ``If-None-Match`` gets 304 without it
+    being made again, as every download does (:mod:`pcfgraph.http.conditional`)."""
     state = app_state(request)
+    key = ("queries",)
+    if (unchanged := not_modified(request, state, key)) is not None:
+        return unchanged
     # a parameter whose values come from the data (framework ids) lists them as its enum
     values = services.param_values(services.Reader(query_store(state), state.catalog))
 
@@ -45,7 +59,7 @@ def list_queries(request: Request) -> dict[str, Any]:
             out["enum"] = values(p.domain)
         return out
 
-    return {
+    listed = {
         "queries": [
             {
                 "name": q.name,
@@ -57,6 +71,9 @@ def list_queries(request: Request) -> dict[str, Any]:
             for q in state.catalog
         ]
     }
+    # as JSONResponse writes it
+    body = json.dumps(listed, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return download(request, state, key, body.encode("utf-8"), "application/json", {})
 
 
 @router.get(
