@@ -47,3 +47,85 @@ def test_the_query_list_is_revalidated_with_its_etag(client: TestClient) -> None
     assert gz.headers["etag"] == f"W/{etag}"
     r = client.get("/queries", headers={"Accept-Encoding": "gzip", "If-None-Match": f"W/{etag}"})
     assert r.status_code == 304
+
+
+SELECT = (
+    "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 3"
+)
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
+LICENSED = [
+    *[
+        ("/sparql", {"query": SELECT}, media)
+        for media in (
+            "application/sparql-results+json",
+            "application/sparql-results+xml",
+            "text/csv",
+            "text/tab-separated-values",
+        )
+    ],
+    ("/sparql", {"query": "ASK { ?s ?p ?o }"}, "text/csv"),
+    *[
+        ("/sparql", {"query": CONSTRUCT}, media)
+        for media in ("text/turtle", "application/n-triples", "application/ld+json")
+    ],
+    ("/queries/api/framework-info", {}, "text/csv"),
+    ("/queries/api/framework-info", {}, "application/sparql-results+json"),
+    *[(f"{SSSOM}.{suffix}", {}, "*/*") for suffix in ("tsv", "json", "ttl")],
+    (f"{SSSOM}.tsv", {"derived": "true"}, "*/*"),
+    ("/frameworks/apqc-pcf-cross-industry-7.4/export", {"format": "csv", "subtree": "8.1"}, "*/*"),
+    ("/frameworks/prm-it/export", {}, "*/*"),
+    ("/id/graph/framework/prm-it", {}, "application/n-triples"),
+    ("/id/prm-it/A24", {}, "text/turtle"),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "accept"), LICENSED)
+def test_every_answer_from_the_graph_links_its_licences(
+    client: TestClient, path: str, params: dict[str, str], accept: str
+) -> None:
+    for method in ("GET", "HEAD"):
+        r = client.request(method, path, params=params, headers={"Accept": accept})
+        assert r.status_code == 200, r.text
+        links = [link.strip() for link in r.headers["link"].split(",")]
+        assert '</licences>; rel="license"' in links, (method, r.headers["link"])
+    if path == "/sparql":  # and as a POST
+        r = client.post(path, data=params, headers={"Accept": accept})
+        assert r.status_code == 200 and '</licences>; rel="license"' in r.headers["link"]
+
+
+def test_the_licences_state_every_frameworks_notice(client: TestClient) -> None:
+    # what the graph states (the named query an integration reads), in both formats
+    stated = client.get("/queries/api/framework-info", headers={"Accept": "application/json"})
+    rows = stated.json()["results"]["bindings"]
+    notices = {row["id"]["value"]: row["rightsLabel"]["value"] for row in rows}
+    assert "apqc-pcf-cross-industry-7.4" in notices
+    listed = client.get("/licences")
+    assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+    by_id = {f["id"]: f for f in listed.json()["frameworks"]}
+    assert set(by_id) == set(notices)
+    for fid, notice in notices.items():
+        assert notice in by_id[fid]["attribution"], fid
+    apqc = by_id["apqc-pcf-cross-industry-7.4"]
+    assert "APQC" in apqc["attribution"] and apqc["license"]
+    # the notice it names is served at its page
+    assert client.get(apqc["noticePage"], headers={"Accept": "text/turtle"}).status_code == 200
+    sets = {s["name"]: s for s in listed.json()["mappingSets"]}
+    assert "apqc-pcf-cross-industry-7.4" in sets["pcf-8.1-to-prm-it-a2"]["frameworks"]
+    assert all(s["license"] for s in sets.values())
+    text = client.get("/licences", headers={"Accept": "text/plain"})
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert all(notice in text.text for notice in notices.values())
+    assert "Link" not in listed.headers  # the list is what the links point at
+    assert client.get("/licences", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_the_licences_are_revalidated_per_format(client: TestClient) -> None:
+    tags = set()
+    for accept in ("application/json", "text/plain"):
+        first = client.get("/licences", headers={"Accept": accept})
+        etag = first.headers["etag"]
+        assert etag.startswith('"') and "Accept" in first.headers["vary"]
+        tags.add(etag)
+        r = client.get("/licences", headers={"Accept": accept, "If-None-Match": etag})
+        assert r.status_code == 304 and r.headers["etag"] == etag
+    assert len(tags) == 2

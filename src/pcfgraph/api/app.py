@@ -98,6 +98,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import framework_exports
 
     app.include_router(framework_exports.router)  # /frameworks/{id}/export (CSV, XLSX)
+    from pcfgraph.api import licences
+
+    app.include_router(licences.router)  # /licences: what every answer's Link points at
     from pcfgraph.api import mcp
 
     mcp.install(app)  # /mcp: the MCP server over Streamable HTTP (same state and pool)

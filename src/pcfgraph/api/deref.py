@@ -42,6 +42,7 @@ from pcfgraph.http.conditional import (
     release_tags,
     strong_etag,
 )
+from pcfgraph.http.licence import with_licence
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
@@ -166,7 +167,7 @@ def _headers(etag: str, iri: str) -> dict[str, str]:
         "ETag": etag,
         "Cache-Control": CACHE_CONTROL,
         "Vary": "Accept",
-        "Link": f'<{iri}>; rel="canonical"',
+        "Link": with_licence(f'<{iri}>; rel="canonical"'),
     }
 
 

@@ -73,7 +73,9 @@ def list_queries(request: Request) -> Response:
     }
     # as JSONResponse writes it
     body = json.dumps(listed, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return download(request, state, key, body.encode("utf-8"), "application/json", {})
+    return download(
+        request, state, key, body.encode("utf-8"), "application/json", {}, licensed=False
+    )
 
 
 @router.get(

@@ -31,6 +31,7 @@ from pcfgraph.api.sparql_service import service_iri
 from pcfgraph.conneg import negotiate
 from pcfgraph.errors import Forbidden, InputError, StoreError
 from pcfgraph.http.conditional import RecentlyUsed, matches
+from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import AppState
 from pcfgraph.sparql_guard import check_query
 from pcfgraph.sparql_results import offers_for
@@ -185,10 +186,14 @@ class AnswerResponse(Response):
         self.raw_headers = raw_headers
 
 
+#: Every answer is made from the graph: it links the licences (:mod:`pcfgraph.http.licence`).
+_LINK = (b"link", LINK.encode("latin-1"))
+
+
 def answer_response(body: bytes, media_type: str, etag: str | None = None) -> Response:
-    """The response of a query's answer (its ``Content-Type``, ``Vary: Accept``, the ETag of
-    a cacheable GET)."""
-    raw = [(b"content-type", media_type.encode("latin-1")), (b"vary", b"Accept")]
+    """The response of a query's answer (its ``Content-Type``, ``Vary: Accept``, the
+    licences' ``Link``, the ETag of a cacheable GET)."""
+    raw = [(b"content-type", media_type.encode("latin-1")), (b"vary", b"Accept"), _LINK]
     if etag is not None:
         raw.append((b"etag", etag.encode("latin-1")))
     raw.append((b"content-length", str(len(body)).encode("latin-1")))

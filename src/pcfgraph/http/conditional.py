@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pcfgraph import __version__
+from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import AppState, PerRelease
 
 K = TypeVar("K")
@@ -144,11 +145,15 @@ def download(
     *,
     same_bytes: bool = True,
     vary: str | None = None,
+    licensed: bool = True,
 ) -> Response:
     """200 with ``body`` (with ``headers``, e.g. its ``Content-Disposition``) and its ETag,
     or 304 when the client's copy is it. ``same_bytes``: the body is the same bytes whenever
     it is made on the release, its ETag strong (its digest, kept under ``key``); else weak
-    (:func:`weak_tag`)."""
+    (:func:`weak_tag`). ``licensed``: made from the graph's content, so it links the
+    licences (:mod:`pcfgraph.http.licence`)."""
+    if licensed:
+        headers = {"Link": LINK, **headers}
     etag = strong_etag(body) if same_bytes else weak_tag(state, key)
     tags = download_tags(state)
     if tags is not None and etag is not None:
