@@ -129,3 +129,60 @@ def test_the_licences_are_revalidated_per_format(client: TestClient) -> None:
         r = client.get("/licences", headers={"Accept": accept, "If-None-Match": etag})
         assert r.status_code == 304 and r.headers["etag"] == etag
     assert len(tags) == 2
+
+
+def _vary(r: object) -> set[str]:
+    headers = r.headers  # type: ignore[attr-defined]
+    return {v.strip().lower() for v in headers.get("vary", "").split(",") if v.strip()}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "media"),
+    [
+        (f"{SSSOM}.tsv", {}, "text/tab-separated-values; charset=utf-8"),
+        (f"{SSSOM}.json", {}, "application/json"),
+        (f"{SSSOM}.ttl", {}, "text/turtle; charset=utf-8"),
+        ("/frameworks/prm-it/export", {"format": "csv"}, "text/csv; charset=utf-8"),
+    ],
+)
+def test_a_file_chosen_by_its_name_is_that_file_whatever_the_accept(
+    client: TestClient, path: str, params: dict[str, str], media: str
+) -> None:
+    # the name (suffix, ?format=) chooses the file: Accept does not, and Vary does not say it
+    plain = client.get(path, params=params)
+    assert plain.status_code == 200 and plain.headers["content-type"] == media
+    assert "accept" not in _vary(plain)
+    for accept in ("application/json", "text/turtle", "text/html", "image/png", "*/*;q=0"):
+        r = client.get(path, params=params, headers={"Accept": accept})
+        assert r.status_code == 200, accept
+        assert r.headers["content-type"] == media, accept
+        assert r.headers["etag"] == plain.headers["etag"] and r.content == plain.content
+        assert "accept" not in _vary(r)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (f"{SSSOM}.tsv", {}),
+        ("/frameworks/prm-it/export", {"format": "csv"}),
+        ("/queries/api/framework-info", {}),
+        ("/queries", {}),
+        ("/id/graph/framework/prm-it", {"format": "ttl"}),
+        ("/licences", {}),
+    ],
+)
+def test_a_304_says_what_its_200_varies_on(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    # RFC 9110 15.4.5: a 304 carries the Vary its 200 would, so that a cache keeps the copy
+    # it revalidated under the same key (the 200 of a large answer varies on Accept-Encoding)
+    for coding in ("identity", "gzip"):
+        first = client.get(path, params=params, headers={"Accept-Encoding": coding})
+        assert first.status_code == 200 and int(first.headers["content-length"]) > 0
+        again = client.get(
+            path,
+            params=params,
+            headers={"Accept-Encoding": coding, "If-None-Match": first.headers["etag"]},
+        )
+        assert again.status_code == 304
+        assert _vary(first) <= _vary(again), (coding, first.headers, again.headers)

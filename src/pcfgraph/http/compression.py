@@ -14,6 +14,9 @@ types left alone) with two more rules:
   Revalidation is unchanged: ``If-None-Match`` compares weakly
   (:func:`pcfgraph.http.conditional.matches`). A client that does not take gzip gets the
   strong tags as before.
+- a 304 says ``Vary: Accept-Encoding`` as its 200 would (RFC 9110 15.4.5: a cache keeps the
+  copy it revalidated under the same key); the layer cannot know whether the 200 was large
+  enough to vary, and saying it of one that was not only costs a cache a second copy.
 
 It sits inside the routing layers only (innermost, :func:`pcfgraph.api.app.create_api`).
 ``/sparql`` is left alone: its ``GET``/``POST`` are answered before this layer (by the
@@ -47,16 +50,17 @@ class Compression:
         if scope["type"] != "http" or scope["path"] == "/sparql":
             await self.app(scope, receive, send)
             return
-        if "gzip" not in Headers(scope=scope).get("accept-encoding", ""):  # GZipMiddleware's test
-            await self.gzip(scope, receive, send)
-            return
+        # GZipMiddleware's test
+        takes_gzip = "gzip" in Headers(scope=scope).get("accept-encoding", "")
 
-        async def weakened(message: Message) -> None:
+        async def marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=message["headers"])
-                etag = headers.get("etag")
+                if message["status"] == 304:  # its 200 varies on it (RFC 9110 15.4.5)
+                    headers.add_vary_header("Accept-Encoding")
+                etag = headers.get("etag") if takes_gzip else None
                 if etag and etag[:2] != "W/":
                     headers["etag"] = "W/" + etag
             await send(message)
 
-        await self.gzip(scope, receive, weakened)
+        await self.gzip(scope, receive, marked)
