@@ -5,7 +5,6 @@ licences its content is under (``Link: </licences>; rel="license"``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -24,29 +23,53 @@ def client(shipped_release: Release) -> Iterator[TestClient]:
         yield c
 
 
-def test_the_query_list_is_revalidated_with_its_etag(client: TestClient) -> None:
-    first = client.get("/queries")
-    assert first.status_code == 200
-    assert first.headers["content-type"].startswith("application/json")
-    names = {q["name"] for q in json.loads(first.content)["queries"]}
-    assert "api/framework-info" in names
+@pytest.mark.parametrize(
+    ("path", "accept", "media", "listed"),
+    [
+        ("/queries", "*/*", "application/json", "api/framework-info"),
+        ("/mappings", "application/json", "application/json", "pcf-8.1-to-prm-it-a2.sssom.tsv"),
+        ("/mappings", "text/html", "text/html; charset=utf-8", "pcf-8.1-to-prm-it-a2.sssom.tsv"),
+    ],
+)
+def test_a_list_is_revalidated_with_its_etag(
+    client: TestClient, path: str, accept: str, media: str, listed: str
+) -> None:
+    # the lists a sync starts from change only with the release: revalidated as files are
+    first = client.get(path, headers={"Accept": accept})
+    assert first.status_code == 200 and first.headers["content-type"] == media
+    assert listed in first.text
     etag = first.headers["etag"]
     assert etag.startswith('"')  # the same bytes on the release: strong
     assert "max-age=" in first.headers["cache-control"]
-    again = client.get("/queries")
+    again = client.get(path, headers={"Accept": accept})
     assert again.headers["etag"] == etag and again.content == first.content
     for given in (etag, f'"other", {etag}', f"W/{etag}", "*"):
         for method in ("GET", "HEAD"):
-            r = client.request(method, "/queries", headers={"If-None-Match": given})
+            r = client.request(method, path, headers={"Accept": accept, "If-None-Match": given})
             assert r.status_code == 304, (method, given)
             assert r.content == b"" and r.headers["etag"] == etag
-    stale = client.get("/queries", headers={"If-None-Match": '"stale"'})
+    stale = client.get(path, headers={"Accept": accept, "If-None-Match": '"stale"'})
     assert stale.status_code == 200 and stale.content == first.content
     # to a client that takes gzip, the same tag made weak, and it revalidates
-    gz = client.get("/queries", headers={"Accept-Encoding": "gzip"})
+    gz = client.get(path, headers={"Accept": accept, "Accept-Encoding": "gzip"})
     assert gz.headers["etag"] == f"W/{etag}"
-    r = client.get("/queries", headers={"Accept-Encoding": "gzip", "If-None-Match": f"W/{etag}"})
+    r = client.get(
+        path,
+        headers={"Accept": accept, "Accept-Encoding": "gzip", "If-None-Match": f"W/{etag}"},
+    )
     assert r.status_code == 304
+
+
+def test_each_format_of_a_list_is_its_own_copy(client: TestClient) -> None:
+    as_json = client.get("/mappings", headers={"Accept": "application/json"})
+    as_html = client.get("/mappings", headers={"Accept": "text/html"})
+    assert as_json.headers["etag"] != as_html.headers["etag"]
+    assert "accept" in _vary(as_json) and "accept" in _vary(as_html)
+    # the JSON copy asked about as HTML is not the HTML
+    r = client.get(
+        "/mappings", headers={"Accept": "text/html", "If-None-Match": as_json.headers["etag"]}
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
 
 
 SELECT = (

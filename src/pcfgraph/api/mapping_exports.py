@@ -8,10 +8,10 @@ set itself. The body is what ``pcfgraph mappings export`` writes.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
@@ -39,7 +39,18 @@ SUFFIXES = {f.suffix: f for f in FORMATS.values()}
     responses={200: {"content": {"application/json": {}, "text/html": {}}}},
 )
 async def mapping_sets(request: Request) -> Response:
+    """The list: the same on one release, so a strong ETag and 304 for the client's copy
+    (:mod:`pcfgraph.http.conditional`), by the format Accept chose."""
     state = app_state(request)
+    accept = request.headers.get("accept")
+    html = bool(
+        accept
+        and "text/html" in accept
+        and best_offer(accept, ("application/json", "text/html")) == "text/html"
+    )
+    key = ("mapping-sets", html)
+    if (unchanged := not_modified(request, state, key, vary="Accept")) is not None:
+        return unchanged
     titles = await asyncio.to_thread(mapping_set_titles, state.store, state.catalog)
     sets: list[dict[str, Any]] = []
     for set_id, title in titles:
@@ -53,15 +64,13 @@ async def mapping_sets(request: Request) -> Response:
         if set_id != DERIVED:  # the derived set is all derived rows already
             entry["derivedExports"] = export_paths(set_id, derived=True)
         sets.append(entry)
-    accept = request.headers.get("accept")
-    headers = {"Vary": "Accept"}
-    if (
-        accept
-        and "text/html" in accept
-        and best_offer(accept, ("application/json", "text/html")) == "text/html"
-    ):
-        return HTMLResponse(mapping_sets_html(sets), headers=headers)
-    return JSONResponse({"mappingSets": sets}, headers=headers)
+    if html:
+        body, media = mapping_sets_html(sets).encode("utf-8"), "text/html; charset=utf-8"
+    else:
+        # as JSONResponse writes it
+        text = json.dumps({"mappingSets": sets}, ensure_ascii=False, separators=(",", ":"))
+        body, media = text.encode("utf-8"), "application/json"
+    return download(request, state, key, body, media, {}, vary="Accept", licensed=False)
 
 
 @router.get(
