@@ -209,3 +209,16 @@ def test_a_304_says_what_its_200_varies_on(
         )
         assert again.status_code == 304
         assert _vary(first) <= _vary(again), (coding, first.headers, again.headers)
+
+
+def test_a_graphql_answer_links_its_licences(client: TestClient) -> None:
+    query = {"query": "{ frameworks { id rights } }"}
+    for accept in ("application/json", "application/graphql-response+json"):
+        r = client.post("/graphql", json=query, headers={"Accept": accept})
+        assert r.status_code == 200 and r.json()["data"]["frameworks"], r.text
+        assert '</licences>; rel="license"' in r.headers["link"]
+    got = client.get("/graphql", params=query, headers={"Accept": "application/json"})
+    assert got.status_code == 200 and '</licences>; rel="license"' in got.headers["link"]
+    # GraphiQL, the page, is no answer from the graph
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "link" not in page.headers

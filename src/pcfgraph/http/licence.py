@@ -2,8 +2,8 @@
 
 Every answer made from the graph's content (a ``/sparql`` answer in any format, a named
 query's, an ``/id`` description or graph download, a mapping set's SSSOM file, a framework's
-spreadsheet) carries ``Link: </licences>; rel="license"`` (RFC 8288; IANA's ``license``
-relation): whatever format a client saves (CSV, TSV, JSON results have no place for a notice
+spreadsheet, a GraphQL answer) carries ``Link: </licences>; rel="license"`` (RFC 8288;
+IANA's ``license`` relation): whatever format a client saves (CSV, TSV, JSON results have no place for a notice
 of their own), the headers it kept point at the licence and notice of every framework and
 mapping set in the release, the notices APQC's licence asks each copy of PCF content to carry.
 The answers' modules add :data:`LINK` (or :func:`with_licence`) to the headers they make;

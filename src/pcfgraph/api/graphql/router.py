@@ -42,6 +42,7 @@ from pcfgraph.api.graphql.variables import check_request_body, decode_request_js
 from pcfgraph.conneg import base_media_type, best_offer, by_name
 from pcfgraph.errors import PayloadTooLarge
 from pcfgraph.http.bodies import content_coding, read_body
+from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import app_state
 
 PATH = "/graphql"
@@ -158,6 +159,8 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             # GraphiQL or JSON, application/json or graphql-response+json (and its 400):
             # chosen by the Accept header, so caches must key on it
             response.headers.add_vary_header("Accept")
+            if response.media_type == "application/json" and response.status_code == 200:
+                response.headers["Link"] = LINK  # an answer from the graph: its licences
         if (
             isinstance(response, Response)
             and response.media_type == "application/json"
