@@ -12,6 +12,13 @@ them as the tools answer theirs. So is a value that is not of the JSON type the 
 ``inputSchema`` states (:func:`wrong_type`): pydantic's lax mode read ``"limit": true`` as 1,
 ``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or ``1``) as true, so a client whose
 call broke the contract it was given was answered as if it had kept it.
+
+The ``cursor`` of the paginated list methods (``tools/list`` ...) follows the tools' own
+rule (:func:`list_cursor`): none or an empty one is the first page, any other must be a
+cursor the server gave out, else invalid params, as the MCP spec's pagination asks. Each of
+these lists is one page here, so no cursor is given out: the SDK answered the whole list to
+any text (a tool's ``nextCursor`` passed by mistake read as if it paged), and one that was no
+string was "Invalid request parameters" naming nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import (
     ResourceNotFoundError,
@@ -29,13 +37,43 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
+from pcfgraph.mcp.envelope import kind
+
 #: How much of a rejected value a message quotes.
 QUOTED = 60
+#: MCP's paginated list methods; each list is one page on this server.
+LIST_METHODS = frozenset(
+    {"tools/list", "resources/list", "resources/templates/list", "prompts/list"}
+)
+
+
+async def list_cursor(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Middleware: a list method's ``cursor`` that is no string, or one this server did not
+    give out (any but the empty one: its lists are one page), is invalid params naming it."""
+    params = ctx.params or {}
+    cursor = params.get("cursor") if ctx.method in LIST_METHODS else None
+    if cursor is not None and cursor != "":
+        if not isinstance(cursor, str):
+            raise MCPError(
+                INVALID_PARAMS, f"'params.cursor' must be a string (or null), not {kind(cursor)}"
+            )
+        shown = repr(cursor) if len(cursor) <= QUOTED else repr(cursor[:QUOTED]) + "..."
+        raise MCPError(
+            INVALID_PARAMS,
+            f"'params.cursor': invalid cursor {shown}: this server gives out no cursor for "
+            f"{ctx.method}, whose whole list is one page (leave cursor out, or empty, to read "
+            "it; a tool's nextCursor goes back to that tool's cursor argument)",
+        )
+    return await call_next(ctx)
 
 
 class CheckedServer(MCPServer):
     """An :class:`MCPServer` whose ``tools/call`` refuses an unknown tool, an argument the
-    tool does not take and one its schema rejects as invalid params naming them."""
+    tool does not take and one its schema rejects as invalid params naming them, and a list
+    method's cursor it did not give out (:func:`list_cursor`)."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(middleware=[list_cursor, *settings.pop("middleware", ())], **settings)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
