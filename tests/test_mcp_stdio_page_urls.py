@@ -1,4 +1,5 @@
-"""The page URLs ``pcfgraph mcp`` (stdio) hands out. No request names an address there, so
+"""The page URLs ``pcfgraph mcp`` (stdio) hands out, and the page base of the settings
+(``/mcp``'s, where no request gives one). No request names an address there, so
 they were ``http://{host}:{port}`` of the settings as written: with ``PCFGRAPH_HOST=0.0.0.0``
 (every interface, as a container's environment sets it) ``http://0.0.0.0:8000/id/...``, a link
 no browser opens, and with ``::`` ``http://:::8000/id/...``, no URL at all; and where the pages
@@ -47,9 +48,10 @@ def test_a_public_url_that_is_no_base_url_is_refused_naming_the_variable(value: 
         Settings.from_env({"PCFGRAPH_PUBLIC_URL": value})
 
 
-def _urls(value: Any) -> list[str]:
+def _urls(value: Any) -> list[str | None]:
+    """Every ``url`` an answer holds, null ones too."""
     if isinstance(value, dict):
-        found = [value["url"]] if isinstance(value.get("url"), str) else []
+        found = [value["url"]] if "url" in value else []
         return found + [u for v in value.values() for u in _urls(v)]
     if isinstance(value, list):
         return [u for v in value for u in _urls(v)]
@@ -57,16 +59,23 @@ def _urls(value: Any) -> list[str]:
 
 
 @pytest.mark.timeout(120)
-def test_pcfgraph_mcp_hands_out_page_urls_a_browser_opens(tmp_path: Path) -> None:
+def test_pcfgraph_mcp_hands_out_page_urls_only_where_pages_are_said_to_be(
+    tmp_path: Path,
+) -> None:
+    """Without ``public_url`` no server of pages is known to run: the URLs were those of a
+    ``pcfgraph serve`` with the same settings (``http://127.0.0.1:8000/id/...``), which an
+    assistant handed its user as links that did not open unless such a server ran. They are
+    null there (the ``iri`` is what to cite), and at ``public_url`` when it is set."""
     publish(tmp_path / "release")
     script = Path(sys.executable).parent / "pcfgraph"
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[str | None]] = {}
+    outside = {k: v for k, v in os.environ.items() if k != "PCFGRAPH_PUBLIC_URL"}
 
-    async def urls_with(env: dict[str, str]) -> list[str]:
+    async def urls_with(env: dict[str, str]) -> list[str | None]:
         params = StdioServerParameters(
             command=str(script),
             args=["mcp", "--release", str(tmp_path / "release")],
-            env={**os.environ, "PCFGRAPH_QUERY_WORKERS": "1", **env},
+            env={**outside, "PCFGRAPH_QUERY_WORKERS": "1", **env},
         )
         async with Client(params) as client:
             hits = await client.call_tool("search", {"text": "C2"})
@@ -77,13 +86,12 @@ def test_pcfgraph_mcp_hands_out_page_urls_a_browser_opens(tmp_path: Path) -> Non
             return _urls([hits.structured_content, element.structured_content])
 
     async def main() -> None:
-        found["wildcard"] = await urls_with({"PCFGRAPH_HOST": "::", "PCFGRAPH_PORT": "8123"})
+        found["unset"] = await urls_with({"PCFGRAPH_HOST": "::", "PCFGRAPH_PORT": "8123"})
         found["public"] = await urls_with({"PCFGRAPH_PUBLIC_URL": "https://fw.example.org/pcf/"})
 
     anyio.run(main)
-    assert found["wildcard"] and found["public"]
-    for url in found["wildcard"]:
-        parts = urlsplit(url)  # a URL whose address parses: [::1], not :::8123
-        assert (parts.scheme, parts.hostname, parts.port) == ("http", "::1", 8123), url
-        assert parts.path.startswith("/id/"), url
-    assert all(u.startswith("https://fw.example.org/pcf/id/") for u in found["public"])
+    assert len(found["unset"]) == len(found["public"]) > 2
+    assert found["unset"] == [None] * len(found["unset"])
+    for url in found["public"]:
+        assert url is not None and url.startswith("https://fw.example.org/pcf/id/"), url
+        assert urlsplit(url).path.removeprefix("/pcf/id/"), url

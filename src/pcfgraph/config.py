@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     #: Where pcfgraph's pages are reached (``https://frameworks.example.org``), for the links
-    #: handed out where no request names the address: ``pcfgraph mcp`` (stdio). None: the
-    #: ``host`` and ``port`` settings (:meth:`page_base_url`).
+    #: handed out where no request names the address: ``pcfgraph mcp`` (stdio), which hands
+    #: out none without it (``url`` null).
     public_url: str | None = None
     #: Server processes answering HTTP, forked from one loaded app (1: this process only;
     #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).

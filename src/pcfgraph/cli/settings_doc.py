@@ -21,11 +21,10 @@ MEANINGS: dict[str, str] = {
     "port": "TCP port to listen on.",
     "public_url": "Where pcfgraph's pages are reached (`scheme://host[:port][/path]`, e.g. "
     "a shared `pcfgraph serve` or the proxy in front of it): the base of the page URLs "
-    "(`url`) that `pcfgraph mcp` (stdio) hands out, where no request names the address. "
-    "Unset: the `host` and `port` settings, where `pcfgraph serve` with the same settings "
-    "answers on this machine (a wildcard host, `0.0.0.0` or `::`, as the loopback address; "
-    "an IPv6 address in brackets): those links open only while it runs. At `/mcp` a page "
-    "URL is at the address the request came to.",
+    "(`url`) that `pcfgraph mcp` (stdio) hands out, where no request names the address "
+    "(`http://127.0.0.1:8000` for a `pcfgraph serve` of your own). Unset: `pcfgraph mcp` "
+    "hands out no page URLs (`url` null; the element's IRI is what to cite), as it serves "
+    "no pages itself. At `/mcp` a page URL is at the address the request came to.",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "0: one per CPU this process may run on (`os.sched_getaffinity`, so a container's or "
     "`taskset`'s limit), at most 8; `--http-workers 1`: this process alone. "

@@ -28,8 +28,11 @@ def element_ref(e: services.Element, base_url: str) -> dict[str, Any]:
     return out
 
 
-def page_url(iri: str, base_url: str) -> str:
-    """The element's workbench page on this server (``/id/...``)."""
+def page_url(iri: str, base_url: str) -> str | None:
+    """The element's workbench page on the server at ``base_url`` (``/id/...``); None with
+    no base (``pcfgraph mcp`` without ``public_url``: no server of pages is known to run)."""
+    if not base_url:
+        return None
     path = iris.id_path(iri) or iri
     return base_url.rstrip("/") + path if path.startswith("/") else path
 

@@ -40,7 +40,9 @@ INSTRUCTIONS = (
     "Start with `search` (PCF IDs like 20641 and codes like 8.1.6.2 or A25 work, so do "
     "abbreviations like SLA), then `get_element` for definitions, hierarchy and mappings. "
     "Lists are paged: pass `cursor` from `nextCursor` to continue. Cite the `sources` given "
-    "with results; APQC content carries APQC's notice. " + APQC_NOTICE
+    "with results; APQC content carries APQC's notice. An element's `iri` is its identifier "
+    "to cite; its `url` is its page on a pcfgraph server, null where no such server is "
+    "known. " + APQC_NOTICE
 )
 
 #: The pool's key of the one client of ``pcfgraph mcp`` (stdio: the process that started it).
