@@ -21,6 +21,7 @@ from pcfgraph.api.graphql.executor import LeanExecutor
 from pcfgraph.api.graphql.fastpath import streamline
 from pcfgraph.api.graphql.limits import query_limits_rule
 from pcfgraph.api.graphql.query import Query
+from pcfgraph.api.graphql.undeclared import UndeclaredVariables
 from pcfgraph.config import Settings
 
 #: Operations in one batched request, when batching is allowed.
@@ -71,6 +72,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: DocumentCache(documents),
             ErrorPolicy.configured(hide_suggestions=not settings.graphql_introspection),
             MarkExecuted,
+            UndeclaredVariables,
         ],
     )
     streamline(schema)
