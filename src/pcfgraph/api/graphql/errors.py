@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -53,6 +53,13 @@ def without_suggestions(error: GraphQLError) -> GraphQLError:
         original_error=error.original_error,
         extensions=error.extensions,
     )
+
+
+def request_error(data: Any, errors: Sequence[GraphQLError] | None) -> bool:
+    """Whether a result of ``data`` and ``errors`` is a request error: errors, no data, and
+    none of them at a field (parse, validation, the operation or its variables: nothing was
+    executed). A field error has its path, also when it left ``data`` null."""
+    return bool(errors) and data is None and all(not e.path for e in errors or ())
 
 
 class ErrorPolicy(SchemaExtension):
@@ -119,7 +126,7 @@ class ErrorPolicy(SchemaExtension):
                 )
         if self.hide_suggestions:
             processed = [without_suggestions(e) for e in processed]
-        if getattr(result, "data", None) is None and all(not e.path for e in processed):
+        if request_error(getattr(result, "data", None), processed):
             # A request error (e.g. variables that cannot be coerced): nothing was executed,
             # so graphql-response+json clients get 400 like for validation errors.
             context: Any = getattr(self.execution_context, "context", None)

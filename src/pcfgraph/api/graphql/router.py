@@ -37,6 +37,7 @@ from strawberry.types.unset import UNSET
 
 from pcfgraph.api.errors import query_parameter, request_id
 from pcfgraph.api.graphql.context import GraphQLContext
+from pcfgraph.api.graphql.errors import request_error
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
 from pcfgraph.conneg import base_media_type, best_offer, by_name
@@ -124,6 +125,16 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                 max_operations=batching["max_operations"] if batching is not None else None,
             )
         return doc
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        """strawberry's, without ``data`` for a request error (:func:`.errors.request_error`:
+        nothing was executed). The GraphQL spec leaves it out then, and GraphQL over HTTP
+        reads a ``data`` entry, null too, as an executed (partial) answer, which is 2xx:
+        strawberry's ``"data": null`` beside a graphql-response+json 400 said both."""
+        response = await super().process_result(request, result)
+        if isinstance(response, dict) and request_error(result.data, result.errors):
+            response.pop("data", None)
+        return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         html = (static_dir() / "graphiql.html").read_text(encoding="utf-8")
