@@ -21,6 +21,7 @@ from pcfgraph.mcp.mapping_pairs import pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
     ArgumentError,
+    bounded_page,
     check_limit,
     decode_cursor,
     encode_cursor,
@@ -534,17 +535,15 @@ class Tools:
         result = st.release.store.select(q, values)
         # Each row with its term types (``termTypes``, as the ``sparql`` tool gives them): a
         # row holds values only, an IRI and a literal of the same text reading the same.
+        # Bounded as ``sparql``'s rows are (64 KB, long values cut): a named query's rows can
+        # be as large (api/mappings: 200 KB at a limit of 100, cut at the limit only).
         rows = [
-            (
-                {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()},
-                {k: _term_type(v) for k, v in row.items()},
-            )
+            {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
             for row in result.rows
         ]
+        terms = [{k: _term_type(v) for k, v in row.items()} for row in result.rows]
         scope = {"name": name, "params": json.dumps(values, sort_keys=True)}
-        out = page(rows, limit, cursor, kind="run_named_query", scope=scope)
-        out["termTypes"] = [types for _, types in out["items"]]
-        out["items"] = [row for row, _ in out["items"]]
+        out = bounded_page(rows, limit, cursor, kind="run_named_query", scope=scope, terms=terms)
         out["variables"] = list(result.variables)
         out["sources"] = readable_sources(self.reader()) if out["items"] else {}
         return out
