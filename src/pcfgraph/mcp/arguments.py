@@ -23,6 +23,7 @@ string was "Invalid request parameters" naming nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,7 +35,7 @@ from mcp.server.mcpserver.exceptions import (
     UnexpectedToolError,
 )
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult
+from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent
 from pydantic import ValidationError
 
 from pcfgraph.mcp.envelope import kind
@@ -93,7 +94,7 @@ class CheckedServer(MCPServer):
             if isinstance(exc.__cause__, ValidationError):
                 raise MCPError(INVALID_PARAMS, invalid(exc.__cause__)) from None
             raise
-        return result
+        return compact_text(result)
 
     async def read_resource(self, uri: Any, context: Any = None) -> Any:
         """A resource; an unknown URI names the resources and templates there are: it was
@@ -125,6 +126,19 @@ class CheckedServer(MCPServer):
             if argument.required and argument.name not in given:
                 raise MCPError(INVALID_PARAMS, f"argument {argument.name!r}: is required")
         return await super().get_prompt(name, arguments, context)
+
+
+def compact_text(
+    result: CallToolResult | InputRequiredResult,
+) -> CallToolResult | InputRequiredResult:
+    """``result`` with the text copy of its structured answer as compact JSON: the SDK
+    indented it by two spaces, 15-30% more of an assistant's context for the same answer."""
+    if not isinstance(result, CallToolResult) or result.structured_content is None:
+        return result
+    if len(result.content) != 1 or not isinstance(result.content[0], TextContent):
+        return result
+    text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+    return result.model_copy(update={"content": [TextContent(type="text", text=text)]})
 
 
 #: A JSON Schema type named for a message.
