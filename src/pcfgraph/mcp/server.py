@@ -19,7 +19,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, ToolAnnotations
-from pydantic import WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
@@ -64,6 +64,20 @@ SearchText = Annotated[str, WithJsonSchema({"type": "string", "maxLength": MAX_Q
 ModelFormat = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL_FORMATS)})]
 #: ``audit_model``'s ``as_of``.
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+# A prompt's arguments as a client's form shows them (they had a name only).
+ProcessText = Annotated[
+    str, Field(description="Your process: its name and, better, a sentence of what it does")
+]
+ModelText = Annotated[
+    str,
+    Field(
+        description="The model's text: a Turtle, TriG, JSON-LD, N-Triples, N-Quads, "
+        "RDF/XML or ArchiMate exchange file"
+    ),
+]
+PromptFormat = Annotated[
+    str, Field(description=f"The model's format: {', '.join(MODEL_FORMATS)} (default turtle)")
+]
 
 
 def _guard(call: Callable[[], T]) -> T:
@@ -340,7 +354,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         name="map-my-process",
         description="Place one of your processes in the frameworks and across them.",
     )
-    def map_my_process(process: str) -> str:
+    def map_my_process(process: ProcessText) -> str:
         return (
             f"I want to place this process of my organisation in the IT process frameworks: "
             f"{process!r}.\n1. Use `search` with its name and key words (try abbreviations too).\n"
@@ -356,7 +370,12 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         name="audit-my-model",
         description="Audit an organisational model and explain the findings.",
     )
-    def audit_my_model(model: str, format: str = "turtle") -> str:
+    def audit_my_model(model: ModelText, format: PromptFormat = "turtle") -> str:
+        if format not in MODEL_FORMATS:  # the audit_model call it asks for would be refused
+            raise MCPError(
+                INVALID_PARAMS,
+                f"argument 'format': must be one of {', '.join(MODEL_FORMATS)}, not {format!r}",
+            )
         return (
             f"Audit this organisational model (format {format}) with `audit_model`, then "
             "explain the verdict, group the findings by severity and rule, and for each say "
