@@ -52,7 +52,10 @@ def test_an_operation_without_variables_says_it_declares_none(gql: Client) -> No
     assert answer["data"]["frameworks"]
     (warning,) = answer["extensions"]["warnings"]
     assert warning["variables"] == ["id"]
-    assert warning["message"].endswith("(the operation declares no variables)")
+    assert warning["message"] == (
+        "variable $id was sent, but no operation of the document declares it, so nothing "
+        "read it (the operation declares no variables)"
+    )
 
 
 def test_variables_of_another_operation_of_the_document_are_no_warning(gql: Client) -> None:

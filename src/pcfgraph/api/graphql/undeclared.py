@@ -47,12 +47,15 @@ def undeclared_warning(
             if own
             else f" ({name} declares no variables)"
         )
-    return {
-        "code": CODE,
-        "message": f"variables {', '.join('$' + v for v in extra)} were sent, but no operation "
-        f"of the document declares them, so nothing read them{what}",
-        "variables": extra,
-    }
+    sent = ", ".join("$" + v for v in extra)
+    said = (
+        f"variables {sent} were sent, but no operation of the document declares them, so "
+        "nothing read them"
+        if len(extra) > 1
+        else f"variable {sent} was sent, but no operation of the document declares it, so "
+        "nothing read it"
+    )
+    return {"code": CODE, "message": said + what, "variables": extra}
 
 
 class UndeclaredVariables(SchemaExtension):
