@@ -151,6 +151,9 @@ def test_the_licences_are_revalidated_per_format(client: TestClient) -> None:
         tags.add(etag)
         r = client.get("/licences", headers={"Accept": accept, "If-None-Match": etag})
         assert r.status_code == 304 and r.headers["etag"] == etag
+        assert first.headers["content-disposition"] == (
+            f'inline; filename="pcfgraph-licences.{"json" if "json" in accept else "txt"}"'
+        )
     assert len(tags) == 2
 
 

@@ -55,16 +55,18 @@ async def licences(request: Request) -> Response:
         return unchanged
     listed = await asyncio.to_thread(_listed, state)
     if media == "text/plain":
-        body = _as_text(listed)
+        body, suffix = _as_text(listed), "txt"
     else:
-        body = json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+        body, suffix = json.dumps(listed, ensure_ascii=False, indent=2) + "\n", "json"
+    # saved next to the content it is about (curl -OJ, wget --content-disposition)
+    disposition = f'inline; filename="pcfgraph-licences.{suffix}"'
     return download(
         request,
         state,
         key,
         body.encode("utf-8"),
         content_type(media),
-        {},
+        {"Content-Disposition": disposition},
         vary="Accept",
         licensed=False,
     )
