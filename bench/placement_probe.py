@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from lean_client import LeanClient  # noqa: E402
+from sparql_bench import PCFGRAPH_LAUNCHER, tree_tasks  # noqa: E402
 
 FIXED_REPLY = r"""
 import asyncio, sys, time, uvloop
@@ -69,21 +70,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def tree_tasks(pid: int) -> list[int]:
-    """Every thread id of ``pid`` and its descendants (affinity is per thread)."""
-    tids: list[int] = []
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                tids.append(int(task.name))
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return tids
 
 
 def place(procs: list[subprocess.Popen[bytes]], client: set[int], servers: set[int]) -> None:
@@ -164,8 +150,6 @@ def main(argv: list[str] | None = None) -> str:
         )
         urls["oxigraph serve"] = f"http://127.0.0.1:{port}/query"
         if args.release:
-            from sparql_bench import PCFGRAPH_LAUNCHER
-
             port = free_port()
             procs.append(
                 subprocess.Popen(

@@ -1014,6 +1014,43 @@ def table(
     return lines
 
 
+def pass_table(
+    queries: dict[str, tuple[str, str]],
+    results: dict[tuple[str, str], dict[str, float]],
+    names: list[str],
+    prefix: str,
+) -> tuple[list[str], list[float], list[float], list[float]]:
+    """The table of a further latency pass (its figures ``<prefix>median`` / ``<prefix>p95``
+    in ``results``) for the servers it asked, and its pcfgraph/oxigraph ratios of medians and
+    p95s and bare/oxigraph ratios of medians, per query."""
+    shown = [n for n in names if f"{prefix}median" in results[(next(iter(queries)), n)]]
+    head = (
+        "| query | "
+        + " | ".join(f"{n} median / p95 ms" for n in shown)
+        + " | pcfgraph / oxigraph median | p95 |"
+        + (" bare / oxigraph median |" if BARE in shown else "")
+    )
+    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
+    med: list[float] = []
+    p95: list[float] = []
+    bare: list[float] = []
+    for q in queries:
+        ox_, pcf = results[(q, "oxigraph")], results[(q, "pcfgraph")]
+        cells = [
+            f"{results[(q, n)][prefix + 'median']:.3f} / {results[(q, n)][prefix + 'p95']:.3f}"
+            for n in shown
+        ]
+        med.append(pcf[prefix + "median"] / ox_[prefix + "median"])
+        p95.append(pcf[prefix + "p95"] / ox_[prefix + "p95"])
+        row = f"| {q} | " + " | ".join(cells) + f" | {med[-1]:.2f}x | {p95[-1]:.2f}x |"
+        if BARE in shown:
+            bare.append(results[(q, BARE)][prefix + "median"] / ox_[prefix + "median"])
+            row += f" {bare[-1]:.2f}x |"
+        lines.append(row)
+    lines.append("")
+    return lines, med, p95, bare
+
+
 def separate_ratios(
     queries: dict[str, tuple[str, str]],
     results: dict[tuple[str, str], dict[str, float]],
@@ -1021,30 +1058,7 @@ def separate_ratios(
 ) -> list[str]:
     """The sequential latency of the separate-CPU pass (:class:`Placement`), per query, and
     its geometric means: every server woken alike, as by a client on another machine."""
-    head = (
-        "| query | "
-        + " | ".join(f"{n} median / p95 ms" for n in names)
-        + " | pcfgraph / oxigraph median | p95 |"
-        + (" bare / oxigraph median |" if BARE in names else "")
-    )
-    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
-    med: list[float] = []
-    p95: list[float] = []
-    bare: list[float] = []
-    for q in queries:
-        ox_ = results[(q, "oxigraph")]
-        pcf = results[(q, "pcfgraph")]
-        cells = [
-            f"{results[(q, n)]['sep_median']:.3f} / {results[(q, n)]['sep_p95']:.3f}" for n in names
-        ]
-        med.append(pcf["sep_median"] / ox_["sep_median"])
-        p95.append(pcf["sep_p95"] / ox_["sep_p95"])
-        row = f"| {q} | " + " | ".join(cells) + f" | {med[-1]:.2f}x | {p95[-1]:.2f}x |"
-        if BARE in names:
-            bare.append(results[(q, BARE)]["sep_median"] / ox_["sep_median"])
-            row += f" {bare[-1]:.2f}x |"
-        lines.append(row)
-    lines.append("")
+    lines, med, p95, bare = pass_table(queries, results, names, "sep_")
     line = (
         "With the client on one CPU and every server on the others (http.client, the same "
         f"rounds; each request wakes each server alike): geometric mean pcfgraph/oxigraph "
@@ -1052,8 +1066,7 @@ def separate_ratios(
     )
     if bare:
         line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
-    lines.append(line + ".")
-    return lines
+    return [*lines, line + "."]
 
 
 def lean_ratios(
@@ -1063,31 +1076,13 @@ def lean_ratios(
 ) -> list[str]:
     """The latency figures of the lean client (:mod:`lean_client`), per query, and their
     geometric means: the ratios with a client that costs a tenth of ``http.client``."""
-    shown = [n for n in names if "lean_median" in results[(next(iter(queries)), n)]]
-    head = (
-        "| query | "
-        + " | ".join(f"{n} median / p95 ms" for n in shown)
-        + " | pcfgraph / oxigraph median |"
-        + (" bare / oxigraph median |" if BARE in shown else "")
-    )
-    lines = ["", head, "|" + " --- |" * (head.count("|") - 1)]
-    ours: list[float] = []
-    bare: list[float] = []
-    client: list[float] = []
-    for q in queries:
-        ox_ = results[(q, "oxigraph")]["lean_median"]
-        cells = [
-            f"{results[(q, n)]['lean_median']:.3f} / {results[(q, n)]['lean_p95']:.3f}"
-            for n in shown
-        ]
-        ours.append(results[(q, "pcfgraph")]["lean_median"] / ox_)
-        row = f"| {q} | " + " | ".join(cells) + f" | {ours[-1]:.2f}x |"
-        if BARE in shown:
-            bare.append(results[(q, BARE)]["lean_median"] / ox_)
-            row += f" {bare[-1]:.2f}x |"
-        client += [results[(q, n)]["lean_client_us"] for n in shown]
-        lines.append(row)
-    lines.append("")
+    lines, ours, _, bare = pass_table(queries, results, names, "lean_")
+    client = [
+        results[(q, n)]["lean_client_us"]
+        for q in queries
+        for n in names
+        if "lean_client_us" in results[(q, n)]
+    ]
     line = (
         f"With the lean client (a plain socket; client CPU per request, median "
         f"{statistics.median(client):.0f} us): geometric mean pcfgraph/oxigraph median latency "
@@ -1095,8 +1090,7 @@ def lean_ratios(
     )
     if bare:
         line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
-    lines.append(line + ".")
-    return lines
+    return [*lines, line + "."]
 
 
 def bare_ratios(
