@@ -182,3 +182,28 @@ def test_audit_as_of_is_a_calendar_date_as_the_schema_states(
         assert err.value.message == f"argument 'as_of': must be a date YYYY-MM-DD, not '{as_of}'"
 
     session(shipped_release, body)
+
+
+def test_every_argument_of_every_tool_says_what_to_give(shipped_release: Release) -> None:
+    """The schema gave each argument a title made of its name ("Include Derived", "Cursor")
+    and nothing else: what a value means (an element as IRI, PCF ID or code; a framework id
+    or family; the cursor to pass) was only in the tool's description, which a client may
+    show apart from the form of the arguments or cut short. Each argument says it, and the
+    default a list's limit has."""
+
+    async def body(client: Client) -> None:
+        tools = {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+        described = 0
+        for name, schema in tools.items():
+            for argument, property_schema in schema["properties"].items():
+                text = property_schema.get("description")
+                assert isinstance(text, str) and len(text) > 10, (name, argument)
+                described += 1
+            if "limit" in schema["properties"]:
+                default = "10" if name == "search" else "20"
+                assert f"default {default}" in schema["properties"]["limit"]["description"]
+            if "cursor" in schema["properties"]:
+                assert "nextCursor" in schema["properties"]["cursor"]["description"], name
+        assert described >= 30
+
+    session(shipped_release, body)

@@ -64,6 +64,25 @@ SearchText = Annotated[str, WithJsonSchema({"type": "string", "maxLength": MAX_Q
 ModelFormat = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL_FORMATS)})]
 #: ``audit_model``'s ``as_of``.
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+# What each argument means, in the schema beside it (each had a title of its name only).
+CURSOR = (
+    "The nextCursor of the previous answer of this tool with these same arguments, to go "
+    "on; left out (or empty): the first page"
+)
+ELEMENT = 'An element: IRI, element id ("prm-it/A24"), PCF ID ("20641") or code ("8.1.6", "A24")'
+FRAMEWORK_ID = 'A framework id, e.g. "prm-it", "it-cmf", "trim", "apqc-pcf-cross-industry-7.4"'
+
+
+def limit_of(default: int) -> Any:
+    """``limit``'s description, with the default of its list."""
+    return Field(description=f"Items per answer: 1 to {MAX_LIMIT}, default {default}")
+
+
+def says(text: str) -> Any:
+    """An argument's description."""
+    return Field(description=text)
+
+
 # A prompt's arguments as a client's form shows them (they had a name only).
 ProcessText = Annotated[
     str, Field(description="Your process: its name and, better, a sentence of what it does")
@@ -139,11 +158,17 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def search(
-        text: SearchText,
-        framework: str | None = None,
-        kind: str | None = None,
-        limit: Limit | None = None,
-        cursor: str | None = None,
+        text: Annotated[SearchText, says('PCF ID, code, name, abbreviation or words, e.g. "SLA"')],
+        framework: Annotated[
+            str | None,
+            says(
+                'A framework id or family: "prm-it", "it-cmf", "trim", "apqc-pcf" (every APQC '
+                'edition) or an edition such as "apqc-pcf-cross-industry-7.4"'
+            ),
+        ] = None,
+        kind: Annotated[str | None, says('An element kind, e.g. "process", "activity"')] = None,
+        limit: Annotated[Limit | None, limit_of(10)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -157,7 +182,13 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_element(
-        element: str, framework: str | None = None, *, ctx: Context
+        element: Annotated[str, says(ELEMENT)],
+        framework: Annotated[
+            str | None,
+            says(FRAMEWORK_ID + "; needed for a PCF ID or code several frameworks state"),
+        ] = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """One element by IRI, element id, PCF ID or code (a PCF ID or code that several
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
@@ -169,12 +200,20 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_mappings(
-        source: str | None = None,
-        target: str | None = None,
-        element: str | None = None,
-        include_derived: bool = False,
-        limit: Limit | None = None,
-        cursor: str | None = None,
+        source: Annotated[
+            str | None,
+            says(
+                "The framework id the mappings go from (with target); with element: its "
+                "framework, when several state its PCF ID or code"
+            ),
+        ] = None,
+        target: Annotated[str | None, says("The framework id the mappings go to")] = None,
+        element: Annotated[str | None, says(ELEMENT + ": its mappings, either way")] = None,
+        include_derived: Annotated[
+            bool, says("Also the mappings derived from curated ones; default false")
+        ] = False,
+        limit: Annotated[Limit | None, limit_of(20)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -192,12 +231,16 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def find_gaps(
-        framework: str,
-        target: str | None = None,
-        kind: str | None = None,
-        limit: Limit | None = None,
-        cursor: str | None = None,
-        under: str | None = None,
+        framework: Annotated[str, says(FRAMEWORK_ID + ": the framework whose gaps to list")],
+        target: Annotated[
+            str | None, says("Only gaps towards this framework id; default any other")
+        ] = None,
+        kind: Annotated[str | None, says('Only elements of this kind, e.g. "process"')] = None,
+        limit: Annotated[Limit | None, limit_of(20)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
+        under: Annotated[
+            str | None, says(ELEMENT + " of framework: only it and those below it")
+        ] = None,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -214,7 +257,10 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def element_history(
-        element: str, framework: str | None = None, *, ctx: Context
+        element: Annotated[str, says(ELEMENT)],
+        framework: Annotated[str | None, says(FRAMEWORK_ID + " the element is in")] = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
         with what changed (code, name, definition) since the edition before."""
@@ -223,11 +269,14 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def audit_model(
-        model: str,
-        format: ModelFormat = "turtle",
-        as_of: Day | None = None,
-        limit: Limit | None = None,
-        cursor: str | None = None,
+        model: Annotated[str, says("The model's text (the whole file)")],
+        format: Annotated[ModelFormat, says("The model's format; default turtle")] = "turtle",
+        as_of: Annotated[
+            Day | None,
+            says("YYYY-MM-DD: the day date-dependent controls are judged on; default today"),
+        ] = None,
+        limit: Annotated[Limit | None, limit_of(20)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -242,10 +291,14 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def run_named_query(
-        name: str,
-        params: dict[str, str] | None = None,
-        limit: Limit | None = None,
-        cursor: str | None = None,
+        name: Annotated[
+            str, says('A named query, e.g. "api/element-by-code" (pcfgraph://queries lists them)')
+        ],
+        params: Annotated[
+            dict[str, str] | None, says("The query's parameters by name, each value a string")
+        ] = None,
+        limit: Annotated[Limit | None, limit_of(20)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
     ) -> dict[str, Any]:
         """Run one of the server's named SELECT queries (e.g. "api/element-by-code" with
         params {"framework": "prm-it", "code": "A24"}); parameters are bound as RDF terms.
@@ -254,7 +307,11 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def sparql(
-        query: str, limit: Limit | None = None, cursor: str | None = None, *, ctx: Context
+        query: Annotated[str, says("A SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE query")],
+        limit: Annotated[Limit | None, limit_of(20)] = None,
+        cursor: Annotated[str | None, says(CURSOR)] = None,
+        *,
+        ctx: Context,
     ) -> dict[str, Any]:
         """Run a read-only SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) in the sandbox
         with the deadline and row cap of /sparql; no updates, no SERVICE. Read the resource
