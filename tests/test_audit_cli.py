@@ -223,8 +223,8 @@ def test_the_report_format_follows_the_output_files_extension(
     release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """``-o report.html`` without ``--format`` wrote the text report into report.html (a
-    browser shows it as one run-on paragraph); the extension now names the format, and an
-    explicit ``--format`` still wins."""
+    browser shows it as one run-on paragraph); the extension now names the format (an
+    explicit ``--format`` naming another is refused: tests/test_cli_output_format.py)."""
     base = ["audit", str(FINDINGS), "--release", str(release_dir)]
     html, as_json, turtle = tmp_path / "r.HTML", tmp_path / "r.json", tmp_path / "r.ttl"
     for path in (html, as_json, turtle):
@@ -233,7 +233,7 @@ def test_the_report_format_follows_the_output_files_extension(
     assert json.loads(as_json.read_text(encoding="utf-8"))["conforms"] is False
     g = Graph().parse(turtle, format="turtle")
     assert len(list(g.subjects(RDF.type, iris.SH.ValidationReport))) == 1
-    text = tmp_path / "r.html"
+    text = tmp_path / "r.txt"
     assert run([*base, "-f", "text", "-o", str(text)], capsys)[0] == 1
     assert text.read_text(encoding="utf-8").startswith("audit of ")
     other = tmp_path / "report.out"

@@ -17,7 +17,9 @@ from pcfgraph.cli.common import (
     EXIT_OK,
     format_option,
     opened_release,
+    output_format,
     output_option,
+    refuse_binary_on_terminal,
 )
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.errors import InputError
@@ -41,18 +43,21 @@ FORMAT_OF_SUFFIX = {
 UNWRITTEN_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods")
 
 
-def report_format(fmt: str, output: Path | None, explicit: bool) -> str:
-    """``--format`` when given, else the format ``-o``'s extension names, else text; an
-    extension naming a spreadsheet format other than XLSX is refused, saying which to use."""
-    if explicit or output is None:
-        return fmt
-    suffix = output.suffix.lower()
-    if suffix in UNWRITTEN_SPREADSHEETS:
+def report_format(fmt: str, output: Path | None) -> str:
+    """``--format`` when given, else the format ``-o``'s extension names, else text
+    (:func:`pcfgraph.cli.common.output_format`: the two disagreeing is refused); an extension
+    naming a spreadsheet format other than XLSX is refused, saying which to use."""
+    explicit = (
+        click.get_current_context().get_parameter_source("fmt")
+        is not click.core.ParameterSource.DEFAULT
+    )
+    suffix = output.suffix.lower() if output is not None else ""
+    if not explicit and suffix in UNWRITTEN_SPREADSHEETS:
         raise click.UsageError(
             f"-o {output}: the findings spreadsheet is written as .xlsx (or .csv), not "
             f"{suffix}: name the file .xlsx or .csv, or give --format"
         )
-    return FORMAT_OF_SUFFIX.get(suffix, fmt)
+    return output_format(fmt, output, FORMAT_OF_SUFFIX)
 
 
 def refuse_overwriting_a_model(output: Path | None, models: tuple[Path, ...]) -> None:
@@ -190,10 +195,8 @@ def audit(
     if not models:
         raise click.UsageError("Missing argument 'MODELS...' (or use --explain RULE).")
     refuse_overwriting_a_model(output, models)
-    source = click.get_current_context().get_parameter_source("fmt")
-    fmt = report_format(fmt, output, source is not click.core.ParameterSource.DEFAULT)
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise InputError("--format xlsx is binary: give -o FILE.xlsx")
+    fmt = report_format(fmt, output)
+    refuse_binary_on_terminal(fmt, output)
     previous = None
     if baseline is not None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +52,50 @@ def format_option(
 output_option = click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None
 )
+
+
+#: Formats written as bytes that are not text: never printed on a terminal, never put in a
+#: file whose name says text.
+BINARY_FORMATS = frozenset({"xlsx"})
+#: A ``.txt`` file holds any text: it names a format only when ``--format`` is left out.
+_ANY_TEXT_SUFFIXES = frozenset({".txt"})
+
+
+def output_format(
+    fmt: str, output: Path | None, suffixes: Mapping[str, str], *, param: str = "fmt"
+) -> str:
+    """The format a command writes: ``--format`` when given, else the one ``-o``'s suffix
+    names (``suffixes``: lower-case suffix -> one of the command's format names), else the
+    default. ``--format`` given with an ``-o`` whose suffix names another of the command's
+    formats (``--format json -o findings.xlsx``: a file its own program refuses to open) is
+    a usage error (exit 2) naming both; a suffix the command writes no format for never is."""
+    if output is None:
+        return fmt
+    suffix = output.suffix.lower()
+    named = suffixes.get(suffix)
+    source = click.get_current_context().get_parameter_source(param)
+    if source is click.core.ParameterSource.DEFAULT:
+        return named or fmt
+    if named is None or named == fmt:
+        return fmt
+    if suffix in _ANY_TEXT_SUFFIXES and fmt not in BINARY_FORMATS:
+        return fmt
+    expected = next((s for s, name in suffixes.items() if name == fmt), None)
+    raise click.UsageError(
+        f"--format {fmt} and -o {output} disagree: {suffix} names the format {named}; "
+        f"leave out --format (the suffix decides) or name the file "
+        + (f"*{expected}" if expected else "with another suffix")
+    )
+
+
+def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
+    """A binary format with no ``-o`` and stdout a terminal: refused (exit 2) before any work,
+    so a workbook's bytes never fill the screen (redirected or piped stdout gets them)."""
+    if fmt in BINARY_FORMATS and output is None and sys.stdout.isatty():
+        raise InputError(
+            f"--format {fmt} is a binary file, not printed on a terminal: give -o FILE.{fmt} "
+            f"(or redirect stdout to a file)"
+        )
 
 
 def extra_sources_options(command: F) -> F:
@@ -180,8 +224,10 @@ __all__ = [
     "TABLE_FORMATS",
     "fail",
     "format_option",
+    "output_format",
     "output_option",
     "parse_params",
+    "refuse_binary_on_terminal",
     "run_main",
     "sys",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import format_option, opened_release, output_option
+from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
 from pcfgraph.cli.graph_commands import release_option, write_output
 from pcfgraph.cli.table import terminal_width
 from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
@@ -66,7 +66,10 @@ def _is_workbook(arg: str) -> bool:
 @click.command()
 @click.argument("old")
 @click.argument("new")
-@format_option()
+@format_option(
+    help="Format (when left out: the one -o's suffix names, .txt .csv .json, else table; "
+    "given with an -o whose suffix names another, refused)."
+)
 @output_option
 @click.option(
     "--edition",
@@ -93,6 +96,7 @@ def diff(
     Each of OLD and NEW is an APQC workbook (.xlsx) or the id of a framework edition in the
     graph (e.g. apqc-pcf-cross-industry-7.4). Whitespace-only changes are not changes.
     """
+    fmt = output_format(fmt, output, {".txt": "table", ".csv": "csv", ".json": "json"})
     catalog = QueryCatalog()
     release: Release | None = None
 

@@ -17,9 +17,11 @@ from pcfgraph.cli.common import (
     extra_sources_options,
     format_option,
     opened_release,
+    output_format,
     output_option,
     parse_params,
     print_warnings,
+    refuse_binary_on_terminal,
 )
 from pcfgraph.cli.table import code_key, curie, render_table
 from pcfgraph.errors import InputError, NotFoundError
@@ -141,8 +143,23 @@ def build(
     )
 
 
+#: ``pcfgraph export --format`` (each a :mod:`pcfgraph.conneg` format name).
+EXPORT_FORMATS = ("turtle", "nt", "jsonld", "trig", "nquads", "rdfxml", "csv", "xlsx")
+
+
+def suffixes_of(names: tuple[str, ...]) -> dict[str, str]:
+    """Each file suffix of the :mod:`pcfgraph.conneg` formats ``names`` -> the name."""
+    from pcfgraph.conneg import by_name
+
+    return {suffix: name for name in names for suffix in by_name(name).suffixes}
+
+
 @click.command()
-@format_option(("turtle", "nt", "jsonld", "trig", "nquads", "rdfxml", "csv", "xlsx"))
+@format_option(
+    EXPORT_FORMATS,
+    help="Format (when left out: the one -o's suffix names, e.g. .nt .jsonld .trig .csv, else "
+    "turtle; given with an -o whose suffix names another, refused).",
+)
 @output_option
 @click.option("--framework", default=None, help="csv/xlsx: the framework id to export.")
 @click.option("--subtree", default=None, metavar="CODE", help="csv/xlsx: only this subtree.")
@@ -165,6 +182,7 @@ def export(
     --format csv|xlsx writes a spreadsheet of one framework (--framework), or of the subtree
     below --subtree CODE, with measures and mappings (see pcfgraph.spreadsheet).
     """
+    fmt = output_format(fmt, output, suffixes_of(EXPORT_FORMATS))
     if fmt in ("csv", "xlsx") or framework or subtree:
         from pcfgraph.spreadsheet import export_subtree
 
@@ -173,8 +191,7 @@ def export(
                 "--format csv|xlsx needs --framework ID (--subtree CODE optional); "
                 "--framework and --subtree only go with csv|xlsx"
             )
-        if fmt == "xlsx" and output is None and sys.stdout.isatty():
-            raise InputError("--format xlsx is binary: give -o FILE.xlsx")
+        refuse_binary_on_terminal(fmt, output)
         release = load(release_dir)
         from pcfgraph import services
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from pcfgraph.cli.common import fail, format_option, print_warnings
+from pcfgraph.cli.common import fail, format_option, output_format, print_warnings
 from pcfgraph.errors import PcfgraphError, WorkbookError
 from pcfgraph.files import write_atomic
 from pcfgraph.importers.apqc import ApqcImport, import_workbook
@@ -23,6 +23,9 @@ _FORMATS: dict[str, ox.RdfFormat] = {
     "nt": ox.RdfFormat.N_TRIPLES,
     "trig": ox.RdfFormat.TRIG,
 }
+
+#: The file suffixes of the formats written.
+_SUFFIXES = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".ntriples": "nt", ".trig": "trig"}
 
 
 @click.group("import")
@@ -69,7 +72,9 @@ def _write(data: bytes, output: Path | None) -> None:
 @format_option(
     sorted(_FORMATS),
     "turtle",
-    help="RDF syntax; trig puts the triples in the edition's named graph.",
+    help="RDF syntax; trig puts the triples in the edition's named graph (when left out: the "
+    "one -o's suffix names, .ttl .nt .trig, else turtle; given with an -o whose suffix names "
+    "another, refused).",
 )
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 def apqc(
@@ -88,6 +93,7 @@ def apqc(
     --edition/--version fill in what neither states and must not contradict them. A short
     summary goes to stderr.
     """
+    fmt = output_format(fmt, output, _SUFFIXES)
     if not workbook.is_file():
         fail(f"{workbook}: no such file")
     if output is not None and not output.parent.is_dir():

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pcfgraph.cli.common import format_option, opened_release, output_option
+from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
 from pcfgraph.cli.graph_commands import refuse_unknown_frameworks, release_option, write_output
 from pcfgraph.cli.table import curie, terminal_width
 from pcfgraph.errors import InputError
@@ -25,6 +25,15 @@ def mappings() -> None:
     """Export, suggest and review cross-framework mappings (SSSOM)."""
 
 
+#: The suffixes of the SSSOM files written (``.sssom.tsv``...) -> their format.
+_SUFFIXES = {
+    ".tsv": "sssom-tsv",
+    ".json": "sssom-json",
+    ".ttl": "sssom-rdf",
+    ".turtle": "sssom-rdf",
+}
+
+
 @mappings.command("export")
 @click.option(
     "--set",
@@ -34,7 +43,11 @@ def mappings() -> None:
     help="The mapping set (file stem, e.g. pcf-8.1-to-prm-it-a2, or 'derived'); "
     "without it every curated set is written into the -o directory.",
 )
-@format_option(("sssom-tsv", "sssom-json", "sssom-rdf"))
+@format_option(
+    ("sssom-tsv", "sssom-json", "sssom-rdf"),
+    help="SSSOM serialisation (with --set, when left out: the one -o's suffix names, .tsv "
+    ".json .ttl, else sssom-tsv; given with an -o whose suffix names another, refused).",
+)
 @click.option(
     "--derived",
     is_flag=True,
@@ -58,6 +71,8 @@ def export(
     from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
     from pcfgraph.queries import QueryCatalog
 
+    if set_id is not None:  # -o names a file (a directory without --set)
+        fmt = output_format(fmt, output, _SUFFIXES)
     release = opened_release(release_dir)
     catalog = QueryCatalog()
     if set_id is not None:

@@ -1,0 +1,174 @@
+"""``--format`` and ``-o`` together: the suffix names the format when ``--format`` is left out,
+the two disagreeing is refused (exit 2, both named, nothing written) on every command having
+both; a binary format is never printed on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from audit_support import AS_OF, FINDINGS
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from pcfgraph import iris
+from pcfgraph.assemble import load_turtle
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+from pcfgraph.release import write_release
+from pcfgraph.store import EmbeddedStore
+
+MINI = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
+
+
+@pytest.fixture(scope="module")
+def release_dir(framework_release_path: Path) -> Path:
+    return framework_release_path
+
+
+@pytest.fixture(scope="module")
+def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release of the small fixture framework (exporting the audit's: seconds)."""
+    store = EmbeddedStore()
+    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
+    out = tmp_path_factory.mktemp("rel") / "release"
+    write_release(store, out, {})
+    return out
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = run_main(main, args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def audit_args(release_dir: Path) -> list[str]:
+    return ["audit", str(FINDINGS), "--release", str(release_dir), "--as-of", AS_OF.isoformat()]
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt", "name"),
+    [
+        (["audit"], "json", "findings.xlsx"),
+        (["audit"], "xlsx", "findings.csv"),
+        (["audit"], "xlsx", "findings.txt"),  # a text file holds any text, never a workbook
+        (["audit"], "text", "report.html"),
+        (["export"], "turtle", "graph.nt"),
+        (["export", "--framework", "apqc-pcf-cross-industry-7.4"], "csv", "pcf.xlsx"),
+        (["diff", "old.xlsx", "new.xlsx"], "json", "changes.csv"),
+        (["mappings", "export", "--set", "pcf-8.1-to-prm-it-a2"], "sssom-tsv", "m.sssom.json"),
+        (["import", "apqc", "pcf.xlsx"], "nt", "pcf.ttl"),
+    ],
+)
+def test_a_format_the_output_files_suffix_contradicts_is_refused(
+    command: list[str],
+    fmt: str,
+    name: str,
+    release_dir: Path,
+    mini_release: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``pcfgraph audit ... --format json -o findings.xlsx`` wrote JSON into a file Excel
+    refuses to open (and so did every command with both options); it is a usage error naming
+    both, before anything is read, and no file is written."""
+    out = tmp_path / name
+    args = [*command, "--format", fmt, "-o", str(out)]
+    if command == ["audit"]:
+        args = [*audit_args(release_dir), "--format", fmt, "-o", str(out)]
+    elif command[0] in ("export", "mappings"):
+        args += ["--release", str(mini_release)]
+    code, stdout, err = run(args, capsys)
+    assert code == 2, err
+    assert f"--format {fmt}" in err and f"-o {out}" in err and "disagree" in err
+    assert stdout == "" and not out.exists()
+
+
+def test_the_suffix_names_the_format_when_format_is_left_out(
+    mini_release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph export -o graph.nt`` wrote Turtle (prefixes, ``;``) into graph.nt, which an
+    N-Triples reader refuses; the suffix names the format as audit's does."""
+    graphs = {}
+    for name, syntax in (("graph.nt", "nt"), ("graph.ttl", "turtle"), ("graph.jsonld", "json-ld")):
+        out = tmp_path / name
+        code, _, err = run(["export", "--release", str(mini_release), "-o", str(out)], capsys)
+        assert code == 0, err
+        graphs[name] = Graph().parse(out, format=syntax)
+    assert len(graphs["graph.ttl"]) > 0
+    assert isomorphic(graphs["graph.nt"], graphs["graph.ttl"])
+    assert isomorphic(graphs["graph.jsonld"], graphs["graph.ttl"])
+
+
+def test_a_text_file_takes_any_text_format(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``.txt`` names the text report when --format is left out and holds any text format
+    asked for (JSON here); only a binary one is refused into it (above)."""
+    out = tmp_path / "report.txt"
+    code, _, err = run([*audit_args(release_dir), "--format", "json", "-o", str(out)], capsys)
+    assert code == 1, err
+    assert json.loads(out.read_text(encoding="utf-8"))["conforms"] is False
+
+
+@contextmanager
+def terminal_stdout() -> Iterator[int]:
+    """stdout a real terminal (a pseudo-terminal's slave end) inside the block (set in the
+    test's body: pytest re-installs its capture when the call phase starts); yields the
+    master's fd, to read what was printed."""
+    master, slave = pty.openpty()
+    tty = os.fdopen(slave, "w", encoding="utf-8")
+    saved = sys.stdout
+    sys.stdout = tty
+    try:
+        yield master
+    finally:
+        sys.stdout = saved
+        tty.close()
+        os.close(master)
+
+
+def printed(master: int) -> bytes:
+    os.set_blocking(master, False)
+    try:
+        return os.read(master, 65536)
+    except BlockingIOError:
+        return b""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["audit"], ["export", "--framework", "apqc-pcf-cross-industry-7.4"]],
+)
+def test_a_workbook_is_never_printed_on_a_terminal(
+    command: list[str],
+    release_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--format xlsx`` with no ``-o`` and stdout a terminal: refused (exit 2) saying to give
+    -o or redirect, and not a byte of the workbook reaches the terminal."""
+    args = audit_args(release_dir) if command == ["audit"] else [*command]
+    if command[0] == "export":
+        args += ["--release", str(release_dir)]
+    with terminal_stdout() as master:
+        code = run_main(main, [*args, "--format", "xlsx"])
+        sys.stdout.flush()
+        assert printed(master) == b""
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "-o FILE.xlsx" in err and "redirect" in err
+
+
+def test_a_workbook_goes_to_redirected_stdout(
+    release_dir: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """stdout redirected (not a terminal): the workbook's bytes, as ``> findings.xlsx`` wants."""
+    code = run_main(main, [*audit_args(release_dir), "--format", "xlsx"])
+    assert code == 1
+    assert capsysbinary.readouterr().out.startswith(b"PK\x03\x04")
