@@ -383,3 +383,40 @@ def test_what_a_workbook_cell_cannot_hold_is_shown_not_fatal() -> None:
     assert cut and all(len(c) == 32_767 and c.endswith("[cut: 40,000 characters]") for c in cut)
     csv_labels = {r["focus label"] for r in csv_rows(to_csv(report))}
     assert {"Team\x01 bell\x07", long_name} <= csv_labels
+
+
+def test_the_findings_download_is_named_after_the_model(client: TestClient) -> None:
+    """Every findings download was ``audit-findings.xlsx``: an auditor saving the findings of
+    several organisations' models overwrote one with the next. It is named after the model
+    (the first, with how many more), keeping only characters safe in a header and a file
+    name (no path, no quote, accents dropped); a body with no name keeps the old name."""
+    body = FINDINGS.read_bytes()
+    turtle = {"Content-Type": "text/turtle"}
+
+    def disposition(query: str, **kwargs: Any) -> str:
+        r = client.post(f"/validate?asOf={AS_OF}&{query}", **kwargs)
+        assert r.status_code == 200, r.text[:300]
+        return str(r.headers["content-disposition"])
+
+    assert (
+        disposition("format=csv&name=Contoso%20Q3%20(draft).ttl", content=body, headers=turtle)
+        == 'attachment; filename="Contoso_Q3_draft-findings.csv"'
+    )
+    assert (
+        disposition(
+            "format=xlsx&name=..%2F..%2FSoci%C3%A9t%C3%A9%22.ttl", content=body, headers=turtle
+        )
+        == 'attachment; filename="Societe-findings.xlsx"'
+    )
+    assert (
+        disposition("format=xlsx", content=body, headers=turtle)
+        == 'attachment; filename="audit-findings.xlsx"'
+    )
+    files = [
+        ("model", ("archisurance.ttl", body, "text/turtle")),
+        ("claims", ("claims.ttl", b"", "text/turtle")),
+    ]
+    assert (
+        disposition("format=csv", files=files)
+        == 'attachment; filename="archisurance-and-1-more-findings.csv"'
+    )

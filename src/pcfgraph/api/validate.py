@@ -27,6 +27,8 @@ report (JSON, or the findings as CSV or XLSX) (new/unchanged/resolved). ``X-Audi
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -51,6 +53,30 @@ router = APIRouter(tags=["audit"])
 REPORT_OFFERS = {base_media_type(t): name for name, t in MEDIA_TYPES.items()}
 #: The findings tables (one row per finding, for remediation tracking): sent as attachments.
 DOWNLOADS = ("csv", "xlsx")
+
+
+#: What a download's file name keeps of a model's name: anything else becomes ``_``.
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def findings_file_name(model_names: list[str], fmt: str) -> str:
+    """The findings download's name, after the model (``archisurance.archimate`` ->
+    ``archisurance-findings.xlsx``; with more files, ``org-and-2-more-findings.csv``): an
+    auditor downloading the findings of several models got ``audit-findings.xlsx`` for each.
+    Only ASCII letters, digits, ``.``, ``_`` and ``-`` are kept (accents dropped, any other
+    run of characters one ``_``, no leading dot, at most 60 of the name), so the header
+    needs no quoting rules and no client writes outside its folder; a model with no usable
+    name (the bare body's ``upload``) gives ``audit-findings``."""
+    stems = []
+    for name in model_names:
+        base = re.split(r"[/\\]", name)[-1]
+        stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+        ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+        safe = _UNSAFE.sub("_", ascii_stem).strip("._-")[:60].rstrip("._-")
+        stems.append(safe)
+    first = stems[0] if stems and stems[0] not in ("", "upload") else "audit"
+    more = f"-and-{len(stems) - 1}-more" if len(stems) > 1 else ""
+    return f"{first}{more}-findings.{fmt}"
 
 
 def _report_format(request: Request) -> str:
@@ -161,12 +187,13 @@ async def validate(request: Request) -> Response:
             client=client,
         )
     body = result["body"]
+    names = [str(f["name"]) for f in files if not f.get("baseline")]
     headers = {
         "X-Audit-Conforms": "true" if result["conforms"] else "false",
         "X-Audit-Fails": "true" if result.get("fails") else "false",
     }
-    if fmt in DOWNLOADS:  # a spreadsheet is saved, not shown: named as the CLI would write it
-        headers["Content-Disposition"] = f'attachment; filename="audit-findings.{fmt}"'
+    if fmt in DOWNLOADS:  # a spreadsheet is saved, not shown: named after the model
+        headers["Content-Disposition"] = f'attachment; filename="{findings_file_name(names, fmt)}"'
     return Response(
         content=body.encode("utf-8") if isinstance(body, str) else bytes(body),
         media_type=result["media_type"],
