@@ -58,6 +58,23 @@ def test_formats_are_told_apart_by_content() -> None:
     assert model_format("m.xml", None, rdf) == "rdf"
 
 
+def test_an_exchange_model_named_archimate_is_read_as_one() -> None:
+    """Archi's export (the exchange format) saved as ``model.archimate`` was refused "not an
+    Archi model" at line 2, while an Archi model named ``.xml`` was read: the root element
+    decides both ways, with the file's name or Archi's media type."""
+    exchange = EXAMPLE.read_bytes()
+    as_xml = read_model([Upload("m.xml", exchange)])
+    for media in (None, "application/x-archimate"):
+        assert model_format("m.archimate", media, exchange) == "archimate"
+        read = read_model([Upload("m.archimate", exchange, media)])
+        assert isomorphic(_graph(read.triples), _graph(as_xml.triples))
+    native = (ARCHI / "archisurance.archimate").read_bytes()
+    assert model_format("m.xml", None, native) == "archi"
+    with pytest.raises(InvalidModelFile) as refused:  # other XML is still not an Archi model
+        read_model([Upload("m.archimate", b'<?xml version="1.0"?>\n<model xmlns="urn:x"/>')])
+    assert refused.value.line == 2 and "not an Archi model" in str(refused.value)
+
+
 #: (rule, element identifier) of every finding on the example; why each holds is in
 #: data/examples/README.md.
 EXAMPLE_FINDINGS = {

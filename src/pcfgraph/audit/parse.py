@@ -156,6 +156,17 @@ def _unsupported(
     return UnsupportedMediaType(f"{name}: {what}; {_HOW_TO_NAME}{hint}")
 
 
+def _exchange_model(head: bytes) -> bool:
+    """An Open Group exchange model's first bytes (its namespace, a ``model`` root, and not
+    Archi's namespace): a file named ``.archimate`` holding one was refused as "not an Archi
+    model" while an Archi model named ``.xml`` was read, the content deciding."""
+    return (
+        ARCHIMATE_NS.encode() in head
+        and ARCHI_NS.encode() not in head
+        and re.search(rb"<(\w+:)?model[\s>]", head) is not None
+    )
+
+
 def upload_format(
     name: str, media_type: str | None, data: bytes | None = None
 ) -> tuple[str, ox.RdfFormat | None]:
@@ -205,6 +216,8 @@ def upload_format(
         kind = MODEL_EXTENSIONS[suffix]
     else:
         raise _unsupported(name, f"media type {base!r} is not supported", data, suffix, base)
+    if kind == "archi" and data is not None and _exchange_model(data[:4096]):
+        return "archimate", None  # Archi's export saved as .archimate: the root says which
     if kind != "xml":
         return kind, None
     if data is None:
