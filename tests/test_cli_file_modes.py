@@ -73,6 +73,39 @@ def test_write_atomic_replaces_with_the_umask_mode(tmp_path: Path, umask: int) -
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # no temporary left behind
 
 
+def test_what_is_not_a_regular_file_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``pcfgraph audit model.archimate -o /dev/null`` (as root: in a container) renamed the
+    report over /dev/null, a regular file from then on for every program; a named pipe or
+    ``-o /dev/stdout`` became a file no one read. A FIFO and a link to a device are written
+    into and stay what they were (the link is made here, so the parent replaces only it)."""
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so the writer's open does not block
+    try:
+        write_atomic(fifo, b"the report")
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+        assert os.read(reader, 100) == b"the report"
+    finally:
+        os.close(reader)
+    to_device = tmp_path / "discard"
+    to_device.symlink_to(os.devnull)
+    write_atomic(to_device, b"the report")
+    assert to_device.is_symlink() and Path(os.devnull).is_char_device()
+
+
+def test_a_link_is_followed_to_the_file_it_names(tmp_path: Path, umask: int) -> None:
+    """``-o latest.html`` linking to this quarter's report replaced the link with a file: the
+    file the link names is replaced (atomically, with the umask's mode) and the link stays."""
+    target = tmp_path / "q3.html"
+    target.write_bytes(b"old")
+    link = tmp_path / "latest.html"
+    link.symlink_to(target.name)
+    write_atomic(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    assert mode(target) == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.html", "q3.html"]
+
+
 def test_build_release_directory_and_files(tmp_path: Path, umask: int) -> None:
     """What ``pcfgraph build -o DIR`` writes (write_release): directory 0755, files 0644."""
     store = EmbeddedStore()

@@ -39,7 +39,18 @@ def dir_mode() -> int:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file renamed into place, so a reader never
-    sees half a file and a failure leaves the old file; the result has the umask's mode."""
+    sees half a file and a failure leaves the old file; the result has the umask's mode.
+
+    What is not a regular file is written into, never replaced: ``-o /dev/null`` (run as
+    root) renamed the report over the device, leaving every later writer of /dev/null
+    filling a file, and ``-o /dev/stdout`` or a named pipe became a file nobody read. A
+    symbolic link is followed: the file it names is replaced, the link stays."""
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():  # a device, a FIFO, a socket (a directory fails)
+        with path.open("wb") as fh:
+            fh.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
