@@ -422,6 +422,35 @@ def test_an_unknown_kind_is_a_finding_naming_the_element_and_the_known_kinds() -
     assert not _kind_findings(read_archimate(EXAMPLE.read_bytes(), "fabrikam.xml"))
 
 
+def test_kind_given_twice_naming_two_kinds_is_a_finding_in_both_formats() -> None:
+    """Archi keeps every property added (a copied one too): an actor with Kind = Customer and
+    Kind = Supplier was read as a customer unsaid. It is a finding naming both and the one
+    read; Kind given twice naming one kind ('Customer', 'customer') is none."""
+    kind = (
+        '<property propertyDefinitionRef="propid-kind"><value xml:lang="en">{}</value></property>'
+    )
+    customer = kind.format("Customer")
+    xml = EXAMPLE.read_text(encoding="utf-8")
+    assert customer in xml
+    two = xml.replace(customer, customer + kind.format("Supplier"), 1)
+    same = xml.replace(customer, customer + kind.format(" customer"), 1)
+    org = ORG.replace(
+        "/>",
+        '><property key="Kind" value="Organisation"/><property key="kind" value="Unit"/></element>',
+    )
+    got = {
+        **_kind_findings(read_archimate(two.encode(), "fabrikam.xml")),
+        **_kind_findings(read_archimate(_archi(org), "m.archimate", native=True)),
+    }
+    assert set(got) == {"retail", "org"}
+    value, message, location = got["retail"]
+    assert value == "Customer; Supplier" and location and location["element"] == "id-retail"
+    assert "'Customer', 'Supplier'" in message and "read as 'Customer'" in message
+    value, message, _ = got["org"]
+    assert value == "Organisation; Unit" and "read as 'Organisation'" in message
+    assert not _kind_findings(read_archimate(same.encode(), "fabrikam.xml"))
+
+
 def test_archi_property_names_are_read_ignoring_surrounding_spaces() -> None:
     """Archi keeps a property's name as typed: 'Kind ' (a trailing space) was not 'Kind', so the
     organisation was not one and the model was refused as describing none."""

@@ -47,12 +47,28 @@ def kind_of(
 ) -> tuple[str | None, AuditResult | None]:
     """The class the element's first known ``Kind`` value names, and, when it has Kind values
     and none is known, the finding saying so (``what`` the element is, ``otherwise`` how it is
-    read instead; ``location`` names the element: file, identifier as written, name)."""
+    read instead; ``location`` names the element: file, identifier as written, name).
+
+    Kind given more than once naming different kinds (Archi keeps every property added, a
+    copied one too: Kind = Organisation and Kind = Customer on one actor) was read as the
+    first unsaid; it is the same finding, naming the kinds given and the one read."""
     given = [v.strip() for v in values if v.strip()]
-    for value in given:
-        cls = table.get(value.casefold())
-        if cls:
+    known = [(v, table[v.casefold()]) for v in given if v.casefold() in table]
+    if known:
+        value, cls = known[0]
+        others = list(dict.fromkeys(v for v, c in known if c != cls))
+        if not others:
             return cls, None
+        detail = (
+            f"Kind is given {len(given)} times naming different kinds of {what} "
+            f"({', '.join(repr(v) for v in dict.fromkeys(given))}): an element is one kind; "
+            f"until the others are removed it is read as {value!r}, the first."
+        )
+        problem = finding(
+            "unknown-choice", node, detail, label=location["name"],
+            value="; ".join(dict.fromkeys(given)), location=location,
+        )  # fmt: skip
+        return cls, replace(problem, hint=KIND_HINT)
     if not given:
         return None, None
     near = closest(given[0].casefold(), table, 2)
