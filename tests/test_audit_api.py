@@ -218,6 +218,9 @@ def test_too_large_is_413(release: Release) -> None:
 
 
 def test_deadline_is_503(release: Release) -> None:
+    """Past its deadline an audit is 503 saying the audit was stopped and which setting holds
+    the deadline: it said "the query did not finish", to someone who had sent no query and
+    whose operator could not tell which of the timeouts to raise."""
     for client in _client(release, validate_timeout=0.001):
         r = client.post(
             "/validate?asOf=2025-07-15",
@@ -226,6 +229,9 @@ def test_deadline_is_503(release: Release) -> None:
         )
         assert r.status_code == 503
         assert "retry-after" in {k.lower() for k in r.headers}
+        detail = r.json()["detail"]
+        assert detail.startswith("the audit did not finish within the 0.001 s deadline"), detail
+        assert "(the validate_timeout setting)" in detail and "query" not in detail
 
 
 def test_report_is_json_serialisable(client: TestClient, tmp_path: Path) -> None:

@@ -123,4 +123,4 @@ async def _in_thread(state: AppState, payload: dict[str, Any], timeout: float) -
             asyncio.to_thread(validate_upload, _LocalContext(state), payload), timeout
         )
     except TimeoutError:
-        raise QueryTimeout(f"the audit took longer than {timeout:g} s", retry_after=5) from None
+        raise QueryTimeout(AUDIT_UPLOAD.past_deadline(timeout), retry_after=5) from None

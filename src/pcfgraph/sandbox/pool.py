@@ -230,10 +230,12 @@ class WorkerPool:
         self, task: Task, payload: dict[str, Any], timeout: float, client: str | None
     ) -> Any:
         deadline = time.monotonic() + timeout
-        worker = await self._acquire(client, deadline, timeout)
+        worker = await self._acquire(task, client, deadline, timeout)
         return await self._execute(worker, task, payload, deadline, timeout)
 
-    async def _acquire(self, client: str | None, deadline: float, timeout: float) -> WorkerProcess:
+    async def _acquire(
+        self, task: Task, client: str | None, deadline: float, timeout: float
+    ) -> WorkerProcess:
         idle = self._fleet.idle
         assert idle is not None
         remaining = deadline - time.monotonic()
@@ -244,7 +246,7 @@ class WorkerPool:
             return await idle.get(client, remaining, slow_after=timeout / 2)
         except TimeoutError:
             raise QueryTimeout(
-                f"no worker became free within the {timeout:g} s deadline", retry_after=2
+                f"{task.past_deadline(timeout)}: no worker became free before it", retry_after=2
             ) from None
 
     async def _execute(
@@ -270,7 +272,7 @@ class WorkerPool:
         w.task, w.task_id = fut, task_id
         self.counters["tasks"] += 1
         timer = loop.call_later(
-            max(0.0, deadline - time.monotonic()), self._on_deadline, w, fut, task.name, timeout
+            max(0.0, deadline - time.monotonic()), self._on_deadline, w, fut, task, timeout
         )
         try:
             data = protocol.encode({"id": task_id, "task": task.name, "payload": payload})
@@ -301,15 +303,15 @@ class WorkerPool:
             fleet.task_done(w, fut)
 
     def _on_deadline(
-        self, w: WorkerProcess, fut: asyncio.Future[Any], task_name: str, timeout: float
+        self, w: WorkerProcess, fut: asyncio.Future[Any], task: Task, timeout: float
     ) -> None:
         if fut.done():
             return
         self.counters["timeouts"] += 1
-        log.warning("task %s exceeded %.1f s: killing worker %s", task_name, timeout, w.pid)
+        log.warning("task %s exceeded %.1f s: killing worker %s", task.name, timeout, w.pid)
         fut.set_exception(
             QueryTimeout(
-                f"the query did not finish within the {timeout:g} s deadline and was stopped",
+                f"{task.past_deadline(timeout)} and was stopped",
                 retry_after=max(1, int(timeout // 2)),
             )
         )

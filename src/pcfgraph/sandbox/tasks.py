@@ -29,6 +29,15 @@ class Task:
     function: TaskFunction
     #: What it does (for logs and docs).
     summary: str
+    #: What a client is told ran past its deadline ("the audit"), and the setting holding
+    #: that deadline: an audit stopped was reported as "the query did not finish".
+    what: str = "the task"
+    setting: str = ""
+
+    def past_deadline(self, timeout: float) -> str:
+        """The message of this task stopped at its deadline of ``timeout`` seconds."""
+        setting = f" (the {self.setting} setting)" if self.setting else ""
+        return f"{self.what} did not finish within the {timeout:g} s deadline{setting}"
 
 
 def _sparql_query(ctx: WorkerContext, payload: Payload) -> Reply:
@@ -49,11 +58,27 @@ def _diff_workbooks(ctx: WorkerContext, payload: Payload) -> Reply:
     return read_sides(ctx, payload)
 
 
-SPARQL_QUERY = Task("sparql-query", _sparql_query, "run one ad-hoc SPARQL query, serialise it")
-AUDIT_UPLOAD = Task("audit-upload", _audit_upload, "parse and audit an uploaded model")
+SPARQL_QUERY = Task(
+    "sparql-query",
+    _sparql_query,
+    "run one ad-hoc SPARQL query, serialise it",
+    "the query",
+    "query_timeout",
+)
+AUDIT_UPLOAD = Task(
+    "audit-upload",
+    _audit_upload,
+    "parse and audit an uploaded model",
+    "the audit",
+    "validate_timeout",
+)
 
 DIFF_WORKBOOKS = Task(
-    "diff-workbooks", _diff_workbooks, "check and import uploaded workbooks for a diff"
+    "diff-workbooks",
+    _diff_workbooks,
+    "check and import uploaded workbooks for a diff",
+    "reading the workbooks to compare",
+    "validate_timeout",
 )
 
 REGISTRY: dict[str, Task] = {t.name: t for t in (SPARQL_QUERY, AUDIT_UPLOAD, DIFF_WORKBOOKS)}
