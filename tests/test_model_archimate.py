@@ -140,11 +140,13 @@ def test_findings_name_the_archimate_element(example_report) -> None:  # type: i
     }
     assert "did you mean 20635" in typo.message
     text = example_report.to_text()
-    assert '"Service catalogue management" (id-proc-catalogue)' in text
+    # the element's name is the finding's label: said once ('X ("X" (id))' every line)
+    assert "  Service catalogue management (id-proc-catalogue)  [" in text
+    assert '"Service catalogue management"' not in text
     doc = json.loads(example_report.to_json())
     assert all(r["location"]["element"] for r in doc["results"])
     # the value of the finding keeps the code: it was cut to '.../cross-industry/7.4/...'
-    line = next(x for x in text.splitlines() if "(id-proc-catalogue))  [" in x)
+    line = next(x for x in text.splitlines() if "(id-proc-catalogue)  [" in x)
     assert "[https://w3id.org/pcf..." in line and line.split("]")[0].endswith("/7.4/20365")
 
 

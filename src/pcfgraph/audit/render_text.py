@@ -42,7 +42,7 @@ def report_text(report: AuditReport) -> str:
                     continue
                 where = f"  {_line(r.focus_label)}"
                 if r.where:
-                    where += f" ({_line(r.where)})"
+                    where += f" ({_line(_where(r))})"
                 if r.value is not None:
                     where += f"  [{_short(_line(r.value))}]"
                 status = f" ({r.status})" if r.status else ""
@@ -99,6 +99,16 @@ def _by_rule(results: list[AuditResult]) -> list[tuple[str, str, str, int]]:
         name, shape, sev, n = groups.get(r.shape, (r.rule, r.shape, r.severity, 0))
         groups[r.shape] = (name, shape, sev, n + 1)
     return sorted(groups.values(), key=lambda g: (_rank(g[2]), g[0]))
+
+
+def _where(r: AuditResult) -> str:
+    """Where a finding is, after its focus node's label: an ArchiMate element whose name is
+    that label by its identifier only (every line read 'Claim Form ("Claim Form" (676))')."""
+    location = r.location or {}
+    element = location.get("element")
+    if element and location.get("name") == r.focus_label:
+        return str(element)
+    return r.where or ""
 
 
 def _line(text: str) -> str:
