@@ -47,6 +47,31 @@ def test_archisurance_exchange_and_archi_formats_give_isomorphic_rdf() -> None:
     assert {u[0] for u in unused(xml)} == {"element", "relationship"}
 
 
+def test_a_name_typed_with_surrounding_spaces_is_read_alike_in_both_formats() -> None:
+    """Archi keeps a name as typed ('Claim Form ', a trailing space) where the exchange
+    format's reading trims it: one model gave two graphs (another label), and a role typed
+    'Service Owner ' was a TRIM role in one format only. Both trim it."""
+    archi = (ARCHI / "archisurance.archimate").read_text(encoding="utf-8")
+    xml = (ARCHI / "archisurance.xml").read_text(encoding="utf-8")
+    spaced = archi.replace('name="Claim Form"', 'name=" Claim Form&#10; "', 1)
+    assert spaced != archi
+    native = read_archimate(spaced.encode(), "a.archimate", native=True)
+    exchange = read_archimate(xml.replace(">Claim Form<", "> Claim Form\n <", 1).encode(), "a.xml")
+    assert isomorphic(_graph(native.triples), _graph(exchange.triples))
+    role = _archi(
+        ORG.replace("/>", '><property key="Kind" value="Organisation"/></element>'),
+        '<element xsi:type="archimate:BusinessActor" name="Eva" id="eva"/>',
+        '<element xsi:type="archimate:BusinessRole" name="Service Owner " id="so"/>',
+        '<element xsi:type="archimate:AssignmentRelationship" id="r" source="eva" target="so"/>',
+    )
+    people = {
+        t.subject.value
+        for t in read_archimate(role, "m.archimate", native=True).triples
+        if t.object == ox.NamedNode("http://xmlns.com/foaf/0.1/Person")
+    }
+    assert people == {"urn:archimate:m:eva"}
+
+
 def test_formats_are_told_apart_by_content() -> None:
     assert model_format("m.xml", None, (ARCHI / "archisurance.xml").read_bytes()) == "archimate"
     assert model_format("m.xml", "application/xml", EXAMPLE.read_bytes()) == "archimate"

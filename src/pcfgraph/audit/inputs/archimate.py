@@ -284,7 +284,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
             column=1,
             source=name,
         )
-    model = ArchiModel(_canonical(root.get("id", "")), root.get("name", ""))
+    model = ArchiModel(_canonical(root.get("id", "")), root.get("name", "").strip())
     concepts = Concepts(name)  # no schema checks Archi's files
     for e in root.iter("element"):
         kind = e.get(f"{{{XSI}}}type", "").removeprefix("archimate:")
@@ -309,12 +309,14 @@ def read_archi(root: Any, name: str) -> ArchiModel:
                     kind.removesuffix("Relationship"),
                     _canonical(source),
                     _canonical(target),
-                    e.get("name", ""),
+                    e.get("name", "").strip(),
                 )
             )
             continue
         key = concepts.claim(identifier, e.sourceline)
-        el = Element(key, kind, e.get("name", ""), line=e.sourceline, written=identifier)
+        # trimmed as the exchange format's names are: one model, one graph in either format
+        name = e.get("name", "").strip()
+        el = Element(key, kind, name, line=e.sourceline, written=identifier)
         for p in e.findall("property"):
             el.properties.setdefault((p.get("key") or "").strip().casefold(), []).append(
                 p.get("value") or ""
