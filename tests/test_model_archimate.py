@@ -4,8 +4,11 @@ mapping does not use is listed."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import zipfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +24,13 @@ from pcfgraph.audit.inputs.archimate_kinds import KIND_HINT
 from pcfgraph.audit.parse import model_format, read_model
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.errors import InvalidModelFile, ModelError, ParseError
+from pcfgraph.errors import (
+    InvalidModelFile,
+    ModelError,
+    ParseError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 ARCHI = FIXTURES / "archimate"
 EXAMPLE = EXAMPLES / "it-organisation-archimate.xml"
@@ -70,6 +79,37 @@ def test_a_name_typed_with_surrounding_spaces_is_read_alike_in_both_formats() ->
         if t.object == ox.NamedNode("http://xmlns.com/foaf/0.1/Person")
     }
     assert people == {"urn:archimate:m:eva"}
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return out.getvalue()
+
+
+def test_an_archi_model_saved_with_images_is_read() -> None:
+    """Archi saves a model holding images as a ZIP archive of model.xml and images/: such a
+    .archimate file was refused 'not well-formed XML, line 1, column 1'. Its model.xml is
+    read; an archive without one, or one inflating past the upload limit, is refused saying
+    so; a nameless upload of one is told to be named .archimate."""
+    model = _archi(ORG.replace("/>", '><property key="Kind" value="Organisation"/></element>'))
+    archive = _zip({"model.xml": model, "images/logo.png": b"\x89PNG\r\n"})
+    plain = read_model([Upload("m.archimate", model)])
+    zipped = read_model([Upload("m.archimate", archive)])
+    assert len(plain.triples) > 0
+    assert isomorphic(_graph(zipped.triples), _graph(plain.triples))
+    with pytest.raises(InvalidModelFile) as refused:
+        read_model([Upload("m.archimate", _zip({"images/logo.png": b"x"}))])
+    assert "without model.xml" in str(refused.value) and refused.value.http_status == 422
+    big = _zip({"model.xml": model + b"<!--" + os.urandom(75_000).hex().encode() + b"-->"})
+    with pytest.raises(PayloadTooLarge) as too_large:
+        read_model([Upload("m.archimate", big)], max_bytes=100_000)
+    assert "model.xml is over the 100000-byte upload limit" in str(too_large.value)
+    with pytest.raises(UnsupportedMediaType) as nameless:
+        model_format("upload", None, archive)
+    assert "name it .archimate" in str(nameless.value)
 
 
 def test_formats_are_told_apart_by_content() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any, Final, TypeAlias, TypeVar
 
@@ -468,6 +468,10 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
     elif kind in ("archimate", "archi"):
         from pcfgraph.audit.inputs.archimate import read_archimate
 
+        if kind == "archi":  # Archi's archive format (a model with images): its model.xml
+            from pcfgraph.audit.inputs.archi_archive import model_xml
+
+            upload = replace(upload, data=model_xml(upload.data, upload.name, max_bytes))
         # UTF-16 or a declared charset read as RDF/XML is: the DTD check reads UTF-8
         data, _ = _as_utf8(upload, max_bytes, xml=True)
         result = read_archimate(data, upload.name, native=kind == "archi")

@@ -62,6 +62,10 @@ def _binary(data: bytes) -> str | None:
     if head.startswith(_ZIP):
         if b"xl/workbook.xml" in data[-65536:] or b"xl/workbook.xml" in head:
             return None
+        if b"model.xml" in data[-65536:]:  # Archi's archive format (a model with images)
+            return (
+                "an Archi model saved with images (a ZIP archive of model.xml): name it .archimate"
+            )
         if b"opendocument.spreadsheet" in head:
             return "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
         return "a ZIP archive that is not an Excel workbook"
