@@ -112,6 +112,34 @@ def test_an_archi_model_saved_with_images_is_read() -> None:
     assert "name it .archimate" in str(nameless.value)
 
 
+def test_property_names_are_read_ignoring_separators() -> None:
+    """A property named 'PCF_ID', 'Valid-From' or 'prm it:' was not read, unsaid: the process
+    'implemented nothing' and the agreement 'stated no start' although the architect had
+    recorded both. Separators (space, '-', '_', ':') are one, in both formats."""
+    xml = EXAMPLE.read_text(encoding="utf-8")
+    renamed = (
+        xml.replace('<name xml:lang="en">PCF ID</name>', '<name xml:lang="en">PCF_ID</name>')
+        .replace('<name xml:lang="en">Valid from</name>', '<name xml:lang="en">Valid-From:</name>')
+        .replace('<name xml:lang="en">PRM-IT</name>', '<name xml:lang="en">prm it</name>')
+    )
+    assert renamed.count("PCF_ID") == renamed.count("Valid-From:") == 1
+    original = read_archimate(xml.encode(), "f.xml")
+    read = read_archimate(renamed.encode(), "f.xml")
+    assert isomorphic(_graph(read.triples), _graph(original.triples))
+    process = (
+        '<element xsi:type="archimate:BusinessProcess" name="Catalogue" id="p">'
+        '<property key="APQC_PCF-ID" value="20635"/></element>'
+    )
+    implements = {
+        (t.subject.value, t.object.value)
+        for t in read_archimate(_archi(process), "m.archimate", native=True).triples
+        if t.predicate.value.endswith("#implements")
+    }
+    assert [(s, o.rsplit("/", 2)[-2:]) for s, o in implements] == [
+        ("urn:archimate:m:p", ["7.4", "20635"])
+    ]
+
+
 def test_formats_are_told_apart_by_content() -> None:
     assert model_format("m.xml", None, (ARCHI / "archisurance.xml").read_bytes()) == "archimate"
     assert model_format("m.xml", "application/xml", EXAMPLE.read_bytes()) == "archimate"

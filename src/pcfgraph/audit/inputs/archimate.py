@@ -29,6 +29,7 @@ from pcfgraph import iris
 from pcfgraph.audit.inputs.archimate_ids import Concepts
 from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
+from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
@@ -113,7 +114,7 @@ class Element:
     def prop(self, key: str) -> list[str]:
         out: list[str] = []
         for name in PROPERTY_NAMES[key]:
-            out.extend(self.properties.get(name, []))
+            out.extend(self.properties.get(_key(name), []))
         return out
 
 
@@ -240,7 +241,7 @@ def read_exchange(root: Any, name: str = "") -> ArchiModel:
     concepts = Concepts(name)  # the schema checked them as written, not without "id-"
     defs: dict[str, str] = {}
     for d in root.iter(f"{{{NS}}}propertyDefinition"):
-        defs[d.get("identifier")] = _lang_text(d, "name").casefold()
+        defs[d.get("identifier")] = _key(_lang_text(d, "name"))
     model = ArchiModel(_canonical(root.get("identifier", "")), _lang_text(root, "name"))
     elements = root.find(f"{{{NS}}}elements")
     for e in elements if elements is not None else ():
@@ -318,9 +319,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
         name = e.get("name", "").strip()
         el = Element(key, kind, name, line=e.sourceline, written=identifier)
         for p in e.findall("property"):
-            el.properties.setdefault((p.get("key") or "").strip().casefold(), []).append(
-                p.get("value") or ""
-            )
+            el.properties.setdefault(_key(p.get("key") or ""), []).append(p.get("value") or "")
         model.elements[el.identifier] = el
     concepts.check()
     return model

@@ -32,6 +32,14 @@ KIND_HINT = (
 )
 
 
+def property_key(name: str) -> str:
+    """A property's name as the mapping matches it: case, surrounding spaces and separators
+    ignored ('PCF_ID', 'PCF-ID', 'Valid-From:' are 'pcf id', 'valid from'). A property typed
+    so was not read, unsaid: the process 'implemented nothing' although the architect had
+    recorded its PCF ID."""
+    return re.sub(r"[\s_:-]+", " ", name.casefold()).strip()
+
+
 def _shown(value: str) -> str:
     return value.upper() if len(value) <= 3 else value[0].upper() + value[1:]
 
