@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,3 +173,50 @@ def test_a_workbook_goes_to_redirected_stdout(
     code = run_main(main, [*audit_args(release_dir), "--format", "xlsx"])
     assert code == 1
     assert capsysbinary.readouterr().out.startswith(b"PK\x03\x04")
+
+
+ESCAPES = """@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<urn:x:org> a orgm:Organisation ; rdfs:label "Org" .
+<urn:x:p> a orgm:Process ; rdfs:label "Proc\\u001b[2J\\u001b]0;pwned\\u0007 \\u202eevil" .
+"""
+
+
+def test_findings_printed_on_a_terminal_have_their_control_characters_shown(
+    release_dir: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """A process named with ``ESC [2J`` (clear the screen) and ``ESC ]0;...`` (set the window
+    title) reached the auditor's terminal as is when the findings were printed as CSV (the
+    text report shows them escaped): on a terminal they are shown as ``\\x1b``; piped, the
+    CSV keeps the name's characters."""
+    model = tmp_path / "org.ttl"
+    model.write_text(ESCAPES, encoding="utf-8")
+    args = [*audit_args(release_dir)[:1], str(model), *audit_args(release_dir)[2:], "-f", "csv"]
+    chunks: list[bytes] = []
+    with terminal_stdout() as master:
+        reader = threading.Thread(target=drain, args=(master, chunks))
+        reader.start()
+        code = run_main(main, args)
+        sys.stdout.flush()
+        sys.stdout.close()  # the reader sees the end of the output
+        reader.join(timeout=30)
+    shown = b"".join(chunks).decode("utf-8")
+    assert code == 1
+    assert "Proc\\x1b[2J\\x1b]0;pwned\\x07 \\u202eevil" in shown
+    assert "\x1b" not in shown and "\u202e" not in shown
+    capsysbinary.readouterr()
+    assert run_main(main, args) == 1
+    piped = capsysbinary.readouterr().out.decode("utf-8")
+    assert "Proc\x1b[2J\x1b]0;pwned\x07 \u202eevil" in piped
+
+
+def drain(master: int, into: list[bytes]) -> None:
+    """Read a pseudo-terminal's output until its slave end is closed."""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the slave end closed
+            return
+        if not chunk:
+            return
+        into.append(chunk)

@@ -5,7 +5,7 @@ workbook, a query's results. Printed as they are, an escape sequence in one (``E
 writes the reader's clipboard, ``ESC ]0;...`` the window title, ``ESC [2J`` clears the screen)
 is run by the reader's terminal, and a bidirectional override (U+202E) shows a line in another
 order than it is stored in. The text outputs (tables, the audit and validation reports, error
-lines) pass through :func:`printable`, which writes each such character as its escape
+lines, and any command's output written to a terminal) pass through :func:`printable`, which writes each such character as its escape
 (``\\x1b``, ``\\u202e``); line breaks and tabs stay, and nothing else changes.
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -47,8 +48,18 @@ release_option = click.option(
 
 def write_output(data: bytes, output: Path | None) -> None:
     """Write to a file atomically with the user's umask (:func:`pcfgraph.files.write_atomic`)
-    or to stdout."""
+    or to stdout. On a terminal, text has its control characters made visible
+    (:func:`pcfgraph.terminal_text.printable`), as the text reports have: a name in a model
+    holding ``ESC [2J`` or ``ESC ]0;...`` cleared the auditor's screen or set the window's
+    title when the findings were printed as CSV, HTML, JSON or Turtle. Piped or redirected,
+    the bytes are written as they are."""
     if output is None:
+        if sys.stdout.isatty():
+            from pcfgraph.terminal_text import printable
+
+            # not text (binary formats are refused on a terminal before any work): as it is
+            with contextlib.suppress(UnicodeDecodeError):
+                data = printable(data.decode("utf-8")).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
