@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from audit_support import AS_OF, EXAMPLES, FIXTURES, context
-from rdflib import Graph
+from rdflib import RDF, Graph
 from rdflib.compare import isomorphic
 
 from pcfgraph.audit import Upload, audit
@@ -138,6 +138,31 @@ def test_property_names_are_read_ignoring_separators() -> None:
     assert [(s, o.rsplit("/", 2)[-2:]) for s, o in implements] == [
         ("urn:archimate:m:p", ["7.4", "20635"])
     ]
+
+
+def test_a_model_saved_by_archi_3_is_read_as_archi_4_reads_it() -> None:
+    """Archi 3 (ArchiMate 2) wrote 'UsedByRelationship' where Archi 4 writes 'Serving...':
+    such a model's business services served no one (no customer placed, no agreement
+    covering a service) and every used-by relation was 'not used by the audit'. The old names
+    are read as Archi converts them."""
+    served = (
+        '<element xsi:type="archimate:BusinessService" name="Support" id="svc"/>',
+        '<element xsi:type="archimate:BusinessActor" name="Retail" id="retail"/>',
+        '<element xsi:type="archimate:{}" id="r" source="svc" target="retail"/>',
+    )
+
+    def read(relationship: str):  # type: ignore[no-untyped-def]
+        lines = (ORG, *served[:2], served[2].format(relationship))
+        return read_archimate(_archi(*lines), "m.archimate", native=True)
+
+    old, new = read("UsedByRelationship"), read("ServingRelationship")
+    assert isomorphic(_graph(old.triples), _graph(new.triples))
+    customer = ox.NamedNode("https://w3id.org/pcfgraph/orgmodel#Customer")
+    assert (
+        ox.Triple(ox.NamedNode("urn:archimate:m:retail"), ox.NamedNode(str(RDF.type)), customer)
+        in old.triples
+    )
+    assert [u["type"] for u in old.unused] == [u["type"] for u in new.unused]
 
 
 def test_formats_are_told_apart_by_content() -> None:

@@ -26,7 +26,7 @@ from typing import Any, Final
 import pyoxigraph as ox
 
 from pcfgraph import iris
-from pcfgraph.audit.inputs.archimate_ids import Concepts
+from pcfgraph.audit.inputs.archimate_ids import ARCHIMATE2_NAMES, Concepts
 from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
@@ -289,6 +289,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
     concepts = Concepts(name)  # no schema checks Archi's files
     for e in root.iter("element"):
         kind = e.get(f"{{{XSI}}}type", "").removeprefix("archimate:")
+        kind = ARCHIMATE2_NAMES.get(kind, kind)  # a model saved by Archi 3
         if not kind or kind.endswith(_ARCHI_SKIP):
             continue
         identifier = e.get("id")

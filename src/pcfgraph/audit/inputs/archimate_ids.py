@@ -16,6 +16,22 @@ from typing import Any
 
 from pcfgraph.errors import InvalidModelFile
 
+#: Archi 3 (ArchiMate 2) concept names -> ArchiMate 3's, as Archi converts a model it opens
+#: (its Archimate2To3Converter): a model saved by Archi 3 was read with its used-by relations
+#: unknown, so no business service served a customer, listed as 'not used by the audit'.
+ARCHIMATE2_NAMES = {
+    "UsedByRelationship": "ServingRelationship",
+    "RealisationRelationship": "RealizationRelationship",
+    "SpecialisationRelationship": "SpecializationRelationship",
+    "AndJunction": "Junction",
+    "OrJunction": "Junction",
+    "CommunicationPath": "Path",
+    "Network": "DistributionNetwork",
+    "InfrastructureInterface": "TechnologyInterface",
+    "InfrastructureFunction": "TechnologyFunction",
+    "InfrastructureService": "TechnologyService",
+}
+
 
 def canonical(identifier: str) -> str:
     """An identifier as the mapping uses it: without the ``id-`` prefix exporters add."""
