@@ -64,6 +64,7 @@ def audit_args(release_dir: Path) -> list[str]:
         (["export", "--framework", "apqc-pcf-cross-industry-7.4"], "csv", "pcf.xlsx"),
         (["diff", "old.xlsx", "new.xlsx"], "json", "changes.csv"),
         (["mappings", "export", "--set", "pcf-8.1-to-prm-it-a2"], "sssom-tsv", "m.sssom.json"),
+        (["mappings", "diff", "old.sssom.tsv", "new.sssom.tsv"], "csv", "changes.json"),
         (["import", "apqc", "pcf.xlsx"], "nt", "pcf.ttl"),
     ],
 )
@@ -83,7 +84,7 @@ def test_a_format_the_output_files_suffix_contradicts_is_refused(
     args = [*command, "--format", fmt, "-o", str(out)]
     if command == ["audit"]:
         args = [*audit_args(release_dir), "--format", fmt, "-o", str(out)]
-    elif command[0] in ("export", "mappings"):
+    elif command[0] == "export" or command[:2] == ["mappings", "export"]:
         args += ["--release", str(mini_release)]
     code, stdout, err = run(args, capsys)
     assert code == 2, err

@@ -240,7 +240,10 @@ def review(
     is_flag=True,
     help="Also the derived mappings of a release (chains and inverses).",
 )
-@format_option()
+@format_option(
+    help="Format (when left out: the one -o's suffix names, .txt .csv .json, else table; "
+    "given with an -o whose suffix names another, refused)."
+)
 @output_option
 @click.option(
     "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
@@ -276,6 +279,7 @@ def diff_mappings(
     from pcfgraph.queries import QueryCatalog
     from pcfgraph.release import load_release
 
+    fmt = output_format(fmt, output, {".txt": "table", ".csv": "csv", ".json": "json"})
     catalog = QueryCatalog()
 
     def side(arg: str) -> MappingSide:
