@@ -165,6 +165,54 @@ def test_a_model_saved_by_archi_3_is_read_as_archi_4_reads_it() -> None:
     assert [u["type"] for u in old.unused] == [u["type"] for u in new.unused]
 
 
+def test_relationships_through_a_junction_are_read_as_the_relationships_they_join() -> None:
+    """An organisation composed of its units through a junction (one composition into it,
+    one out of it per unit: how ArchiMate draws a fan-out) was no organisation, its units no
+    units, and the junction and its relationships 'not used by the audit'. A chain through
+    junctions is read as the relationship it joins, in both formats' junction types."""
+    units = [
+        f'<element xsi:type="archimate:BusinessActor" name="Unit {n}" id="u{n}"/>' for n in (1, 2)
+    ]
+    comp = '<element xsi:type="archimate:CompositionRelationship" id="{}" source="{}" target="{}"/>'
+    direct = read_archimate(
+        _archi(ORG, *units, comp.format("r1", "org", "u1"), comp.format("r2", "org", "u2")),
+        "m.archimate",
+        native=True,
+    )
+    for junction in ("Junction", "AndJunction"):
+        joined = read_archimate(
+            _archi(
+                ORG,
+                *units,
+                f'<element xsi:type="archimate:{junction}" id="j"/>',
+                '<element xsi:type="archimate:Junction" id="j2"/>',
+                comp.format("in", "org", "j"),
+                comp.format("out1", "j", "u1"),
+                comp.format("out2", "j", "j2"),
+                comp.format("out3", "j2", "u2"),
+                comp.replace("Composition", "Serving").format("other", "j", "u2"),
+            ),
+            "m.archimate",
+            native=True,
+        )
+        assert isomorphic(_graph(joined.triples), _graph(direct.triples)), junction
+        organisation = ox.NamedNode("https://w3id.org/pcfgraph/orgmodel#Organisation")
+        assert any(t.object == organisation for t in joined.triples)
+        # the serving out of a composition junction joins nothing: it alone is not used
+        assert [u["identifier"] for u in joined.unused] == ["other"]
+    xml = EXAMPLE.read_text(encoding="utf-8")
+    org_cm = '<relationship identifier="id-r-org-cm" source="id-org" target="id-cm" xsi:type="Composition"/>'
+    assert org_cm in xml
+    through = xml.replace(
+        org_cm,
+        org_cm.replace('target="id-cm"', 'target="id-j"')
+        + org_cm.replace("id-r-org-cm", "id-r-j-cm").replace('source="id-org"', 'source="id-j"'),
+    ).replace("</elements>", '<element identifier="id-j" xsi:type="AndJunction"/></elements>')
+    original, exchange = (read_archimate(x.encode(), "f.xml") for x in (xml, through))
+    assert isomorphic(_graph(exchange.triples), _graph(original.triples))
+    assert exchange.unused == original.unused
+
+
 def test_formats_are_told_apart_by_content() -> None:
     assert model_format("m.xml", None, (ARCHI / "archisurance.xml").read_bytes()) == "archimate"
     assert model_format("m.xml", "application/xml", EXAMPLE.read_bytes()) == "archimate"

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from pcfgraph import iris
 from pcfgraph.audit.inputs.archimate_ids import ARCHIMATE2_NAMES, Concepts
 from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
+from pcfgraph.audit.inputs.archimate_junctions import through_junctions, used_through
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
@@ -378,7 +379,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
     element came from, and the elements and relationships the mapping does not use."""
     m = _Mapper(model, name)
     els = model.elements
-    rels = model.relationships
+    rels, parts = through_junctions(els, model.relationships)  # junction chains: one each
     parents: dict[str, list[tuple[Relationship, str]]] = {}
     for r in rels:
         if r.type in _STRUCTURE and r.source in els and r.target in els:
@@ -564,14 +565,15 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
                     "name": f"{els[person].name} as {role.name}",
                 }
 
+    used = used_through(m.used_elements | m.used_relationships, parts)
     unused = [
         {"kind": "element", "identifier": e.identifier, "name": e.name, "type": e.type}
         for e in els.values()
-        if e.identifier not in m.used_elements
+        if e.identifier not in used
     ] + [
         {"kind": "relationship", "identifier": r.identifier, "name": r.name, "type": r.type}
-        for r in rels
-        if r.identifier not in m.used_relationships
+        for r in model.relationships
+        if r.identifier not in used
     ]
     return ReadResult(triples=m.triples, findings=m.findings, sources=m.sources, unused=unused)
 
