@@ -289,3 +289,22 @@ def test_the_report_names_what_it_was_checked_against(
     html = tmp_path / "r.html"
     run([*base, "-f", "html", "-o", str(html)], capsys)
     assert f"release {release_id}" in html.read_text(encoding="utf-8")
+
+
+def test_a_model_over_the_size_limit_is_told_how_to_read_it(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Archi model of 45 MB, most of it views the audit does not read, was refused 'over
+    the limit of 33554432 bytes (the max_upload_bytes setting)', a server's setting the
+    auditor had no flag for. --max-bytes (as --max-triples) reads it, and the refusal says
+    which flag raises the limit."""
+    size = len(FINDINGS.read_bytes())
+    monkeypatch.setenv("PCFGRAPH_MAX_UPLOAD_BYTES", str(size - 1))
+    base = ["audit", str(FINDINGS), "--release", str(release_dir), "-f", "json"]
+    code, out, err = run(base, capsys)
+    assert code == 2 and out == ""
+    assert f"{size} bytes is over the limit" in err and "give --max-bytes N" in err
+    code, out, _ = run([*base, "--max-bytes", str(size)], capsys)
+    assert code == 1 and json.loads(out)["conforms"] is False
+    code, _, err = run([*base, "--max-bytes", str(size), "--max-triples", "5"], capsys)
+    assert code == 2 and "more than 5 triples" in err and "give --max-triples N" in err

@@ -114,6 +114,13 @@ def render(report: object, fmt: str) -> bytes:
     help="Largest model accepted, in triples (default: PCFGRAPH_MAX_UPLOAD_TRIPLES or 500000).",
 )
 @click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Largest model file accepted, in bytes (default: PCFGRAPH_MAX_UPLOAD_BYTES or 32 MiB; "
+    "an Archi model's views can make it larger than the model the audit reads).",
+)
+@click.option(
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -165,6 +172,7 @@ def audit(
     fmt: str,
     output: Path | None,
     max_triples: int | None,
+    max_bytes: int | None,
     as_of: object,
     profile: str | None,
     max_findings: int,
@@ -217,13 +225,21 @@ def audit(
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     limits = Limits(
-        max_bytes=settings.max_upload_bytes,
+        max_bytes=max_bytes or settings.max_upload_bytes,
         max_triples=max_triples or settings.max_upload_triples,
     )
     # Parse first, so bad input fails fast (exit 2) before the framework graph is assembled.
     from pcfgraph.audit.engine import parse_uploads
+    from pcfgraph.errors import PayloadTooLarge
 
-    parsed = parse_uploads(uploads, limits)
+    try:
+        parsed = parse_uploads(uploads, limits)
+    except PayloadTooLarge as exc:  # said as to a server's client: say how to raise it here
+        said = str(exc)
+        flag = "--max-bytes" if "max_upload_bytes" in said else "--max-triples"
+        if "max_upload_bytes" not in said and " triples " not in said:
+            raise  # an archive limit (max_archive_*): its setting is named
+        raise InputError(f"{said}; give {flag} N to read a larger model") from None
     release = opened_release(release_dir or settings.release)
     options = replace(options, release_id=release.release_id)
     context = AuditContext.from_store(release.store)
