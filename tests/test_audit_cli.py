@@ -308,3 +308,22 @@ def test_a_model_over_the_size_limit_is_told_how_to_read_it(
     assert code == 1 and json.loads(out)["conforms"] is False
     code, _, err = run([*base, "--max-bytes", str(size), "--max-triples", "5"], capsys)
     assert code == 2 and "more than 5 triples" in err and "give --max-triples N" in err
+
+
+def test_an_output_that_cannot_be_written_is_bad_input_not_a_bug(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``-o reports/q3.html`` where ``reports`` is a file, or ``-o`` a loop of symbolic links,
+    ended the audit in 'internal error ... This is a bug' (exit 3), the first found only
+    after the whole audit had run. Both are exit 2 naming the -o; the folder is checked
+    before the model is read."""
+    (tmp_path / "reports").write_text("not a folder", encoding="utf-8")
+    base = ["audit", str(FINDINGS), "--release", str(release_dir)]
+    code, out, err = run([*base, "-o", str(tmp_path / "reports" / "q3.html")], capsys)
+    assert code == 2 and out == ""
+    assert f"cannot write -o {tmp_path / 'reports' / 'q3.html'}" in err and "internal" not in err
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "back")
+    (tmp_path / "back").symlink_to(loop)
+    code, out, err = run([*base, "-o", str(loop)], capsys)
+    assert code == 2 and f"cannot write -o {loop}" in err and "internal" not in err

@@ -7,6 +7,7 @@ files, with file, line and column; an unknown profile or rule; a bad baseline).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -58,6 +59,18 @@ def report_format(fmt: str, output: Path | None) -> str:
             f"{suffix}: name the file .xlsx or .csv, or give --format"
         )
     return output_format(fmt, output, FORMAT_OF_SUFFIX)
+
+
+def refuse_unwritable(output: Path | None) -> None:
+    """An ``-o`` in a folder that is a file, or that the user cannot write, refused before the
+    audit runs (it was found only when writing, after the audit, as an internal error)."""
+    if output is None:
+        return
+    folder = output.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write -o {output}: {folder} is not a folder you can write in")
 
 
 def refuse_overwriting_a_model(output: Path | None, models: tuple[Path, ...]) -> None:
@@ -203,6 +216,7 @@ def audit(
     if not models:
         raise click.UsageError("Missing argument 'MODELS...' (or use --explain RULE).")
     refuse_overwriting_a_model(output, models)
+    refuse_unwritable(output)
     fmt = report_format(fmt, output)
     refuse_binary_on_terminal(fmt, output)
     previous = None

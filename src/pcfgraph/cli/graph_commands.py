@@ -63,7 +63,12 @@ def write_output(data: bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    write_atomic(output, data)
+    try:
+        write_atomic(output, data)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of symbolic links
+        # was an 'internal error ... a bug' (exit 3) after the whole audit had run
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot write -o {output}: {reason}") from None
 
 
 def term_text(term: object) -> str:
