@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
 import click
 
 from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
-from pcfgraph.cli.graph_commands import release_option, write_output
+from pcfgraph.cli.graph_commands import release_option, write_comparison
 from pcfgraph.cli.table import terminal_width
 from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
 from pcfgraph.diff import to_csv as diff_csv
@@ -116,14 +115,11 @@ def diff(
         return side_from_store(release.store, catalog, arg)
 
     result = compare(side(old, "0"), side(new, "1"))
-    if fmt == "json":
-        data = diff_json(result)
-    elif fmt == "csv":
-        data = diff_csv(result)
-    else:
-        data = (diff_table(result) + summary(result) + "\n").encode("utf-8")
-    write_output(data, output)
-    if fmt != "table":
-        click.echo(summary(result), err=True)
-    if exit_code and result.changes:
-        sys.exit(1)
+    render = {
+        "json": lambda: diff_json(result),
+        "csv": lambda: diff_csv(result),
+        "table": lambda: (diff_table(result) + summary(result) + "\n").encode("utf-8"),
+    }
+    write_comparison(
+        fmt, output, render, summary(result), changed=bool(result.changes), exit_code=exit_code
+    )

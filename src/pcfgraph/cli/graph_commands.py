@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -505,3 +506,23 @@ def refuse_unknown_frameworks(reader: services.Reader, **options: str | None) ->
     for option, value in options.items():
         if value is not None:
             services.check_framework(reader, value, argument=f"--{option}")
+
+
+def write_comparison(
+    fmt: str,
+    output: Path | None,
+    render: dict[str, Callable[[], bytes]],
+    summary: str,
+    *,
+    changed: bool,
+    exit_code: bool,
+) -> None:
+    """The answer of a comparison command (``diff``, ``mappings diff``): ``render[fmt]()``
+    written (:func:`write_output`), the one-line summary on stderr when the answer is data
+    (the table ends with it), and exit 1 with ``--exit-code`` when anything changed, as
+    ``git diff`` does."""
+    write_output(render[fmt](), output)
+    if fmt != "table":
+        click.echo(summary, err=True)
+    if exit_code and changed:
+        sys.exit(1)

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 import click
 
 from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
-from pcfgraph.cli.graph_commands import refuse_unknown_frameworks, release_option, write_output
+from pcfgraph.cli.graph_commands import (
+    refuse_unknown_frameworks,
+    release_option,
+    write_comparison,
+    write_output,
+)
 from pcfgraph.cli.table import curie, terminal_width
 from pcfgraph.errors import InputError
 from pcfgraph.terminal_text import printable
@@ -264,8 +269,6 @@ def diff_mappings(
     Each of OLD and NEW is an SSSOM/TSV file (e.g. from 'pcfgraph mappings export' or a
     curator's edit) or a release directory from 'pcfgraph build' (every curated set).
     """
-    import sys
-
     from pcfgraph.mappings.compare import (
         MappingSide,
         compare,
@@ -297,17 +300,14 @@ def diff_mappings(
     if set_id is not None:
         before, after = only_set(before, set_id), only_set(after, set_id)
     result = compare(before, after)
-    if fmt == "json":
-        data = to_json(result)
-    elif fmt == "csv":
-        data = to_csv(result)
-    else:
-        data = (diff_table(result) + summary(result) + "\n").encode("utf-8")
-    write_output(data, output)
-    if fmt != "table":
-        click.echo(summary(result), err=True)
-    if exit_code and result.changes:
-        sys.exit(1)
+    render = {
+        "json": lambda: to_json(result),
+        "csv": lambda: to_csv(result),
+        "table": lambda: (diff_table(result) + summary(result) + "\n").encode("utf-8"),
+    }
+    write_comparison(
+        fmt, output, render, summary(result), changed=bool(result.changes), exit_code=exit_code
+    )
 
 
 def diff_table(result: MappingDiff) -> str:
