@@ -213,6 +213,25 @@ def test_relationships_through_a_junction_are_read_as_the_relationships_they_joi
     assert exchange.unused == original.unused
 
 
+def test_a_model_given_under_another_formats_name_is_told_what_it_is() -> None:
+    """An ArchiMate exchange file named .ttl was 'not valid Turtle: Invalid IRI code point',
+    an Archi model named .xlsx 'not a readable zip archive', a workbook named .archimate
+    'a ZIP archive without model.xml': each now says what the file is and how to name it."""
+    exchange = EXAMPLE.read_bytes()
+    with pytest.raises(ParseError) as as_turtle:
+        read_model([Upload("m.ttl", exchange)])
+    assert as_turtle.value.line == 1 and as_turtle.value.column == 1
+    assert "the file is XML, an ArchiMate exchange model: name it .xml" in str(as_turtle.value)
+    with pytest.raises(ModelError) as as_xlsx:
+        read_model([Upload("m.xlsx", (ARCHI / "archisurance.archimate").read_bytes())])
+    assert "an Archi model: name it .archimate" in str(as_xlsx.value)
+    assert as_xlsx.value.http_status == 422
+    workbook = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    with pytest.raises(InvalidModelFile) as as_archi:
+        read_model([Upload("m.archimate", workbook)])
+    assert "an Excel workbook, not an Archi model: name it .xlsx" in str(as_archi.value)
+
+
 def test_formats_are_told_apart_by_content() -> None:
     assert model_format("m.xml", None, (ARCHI / "archisurance.xml").read_bytes()) == "archimate"
     assert model_format("m.xml", "application/xml", EXAMPLE.read_bytes()) == "archimate"

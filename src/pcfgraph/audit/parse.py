@@ -340,6 +340,25 @@ def check_upload_size(name: str, size: int, max_bytes: int, measured: str = "") 
         )
 
 
+def xml_model(data: bytes) -> str | None:
+    """What an XML file given under another format's name is, by its root element's
+    namespace, and how to name it; None when it is not XML. An ArchiMate exchange file named
+    .ttl was 'not valid Turtle: Invalid IRI code point' at line 1, column 1; named .xlsx,
+    'not a readable zip archive'."""
+    from pcfgraph.audit.xml_root import root_element
+
+    head = data[:4096].removeprefix(_UTF8_BOM)
+    root = root_element(head) if head.lstrip().startswith(b"<") else None
+    if root is None:
+        return None
+    named = {
+        ARCHIMATE_NS: "an ArchiMate exchange model: name it .xml",
+        ARCHI_NS: "an Archi model: name it .archimate",
+        _RDF_TYPE.value.removesuffix("type"): "RDF/XML: name it .rdf",
+    }.get(root.namespace or "", f"with the root element <{root.local}>")
+    return f"the file is XML, {named}"
+
+
 def _as_utf8(upload: Upload, max_bytes: int, *, xml: bool) -> tuple[bytes, str | None]:
     """The upload's bytes as the UTF-8 text every check and parser reads, and the codec they
     were sent in (None: read as they are): its byte order mark's, its declared charset, or
@@ -423,6 +442,8 @@ def parse_upload(
                 "; the file is read as UTF-8: save it with UTF-8 encoding (or, over HTTP, "
                 "declare its encoding: Content-Type: text/turtle; charset=iso-8859-1)"
             )
+        if fmt is not ox.RdfFormat.RDF_XML and (xml := xml_model(data)):
+            message += f"; {xml}"
         raise ParseError(
             f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
         ) from None
@@ -461,6 +482,8 @@ def read_upload(upload: Upload, *, max_bytes: int, max_triples: int) -> Any:
 
     check_upload_size(upload.name, len(upload.data), max_bytes)
     kind = model_format(upload.name, upload.media_type, upload.data)
+    if kind == "xlsx" and (xml := xml_model(upload.data)):
+        raise ModelError(f"{upload.name}: not an .xlsx workbook ({xml})")
     if kind == "xlsx":
         from pcfgraph.audit.inputs.workbook import read_workbook
 

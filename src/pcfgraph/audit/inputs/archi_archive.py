@@ -35,6 +35,10 @@ def model_xml(
             if problem := directory_problem(infos, limits):
                 raise PayloadTooLarge(f"{name}: {problem}")
             info = next((i for i in infos if i.filename == MEMBER), None)
+            if info is None and any(i.filename == "xl/workbook.xml" for i in infos):
+                raise InvalidModelFile(
+                    "an Excel workbook, not an Archi model: name it .xlsx", source=name
+                )
             if info is None:
                 raise InvalidModelFile(
                     f"a ZIP archive without {MEMBER}: not an Archi model (Archi saves a model "
