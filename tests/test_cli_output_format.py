@@ -221,3 +221,18 @@ def drain(master: int, into: list[bytes]) -> None:
         if not chunk:
             return
         into.append(chunk)
+
+
+def test_dash_as_output_is_stdout(
+    release_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``pcfgraph audit model -f json -o -`` (stdout, as for most tools) wrote a file named
+    ``-`` in the current folder and printed nothing."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run([*audit_args(release_dir), "-f", "json", "-o", "-"], capsys)
+    assert code == 1, err
+    assert json.loads(out)["conforms"] is False
+    assert list(tmp_path.iterdir()) == []

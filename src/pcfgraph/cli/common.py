@@ -48,9 +48,18 @@ def format_option(
     )
 
 
-#: ``-o/--output FILE`` (stdout when left out), passed as ``output``.
+def _dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``-o -`` is stdout, as for most command-line tools (it wrote a file named ``-``)."""
+    return None if value is not None and str(value) == "-" else value
+
+
+#: ``-o/--output FILE`` (stdout when left out, or given as ``-``), passed as ``output``.
 output_option = click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default=None,
+    callback=_dash_is_stdout,
 )
 
 
