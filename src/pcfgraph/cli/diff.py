@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import click
 
 from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
 from pcfgraph.cli.graph_commands import release_option, write_comparison
-from pcfgraph.cli.table import terminal_width
+from pcfgraph.cli.table import by_kind, terminal_width, wrapped
 from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
@@ -24,36 +23,17 @@ def diff_table(result: DiffResult) -> str:
     (wrapped, never cut), each on its own line."""
     width = terminal_width()
     out: list[str] = []
-    for kind, n in result.counts().items():
-        items = [c for c in result.changes if c.change == kind]
-        if not items:
-            continue
+    for kind, n, items in by_kind(result.counts(), result.changes):
         out.append(f"{kind} ({n})")
         for c in items:
             code = c.old_code if c.old_code == c.new_code or not c.new_code else c.new_code
             if c.old_code and c.new_code and c.old_code != c.new_code:
                 code = f"{c.old_code} -> {c.new_code}"
-            out.extend(
-                textwrap.wrap(
-                    f"{code}  {c.name}  [PCF ID {c.id}]",
-                    width,
-                    initial_indent="  ",
-                    subsequent_indent="    ",
-                    break_on_hyphens=False,
-                )
-            )
+            out.extend(wrapped(f"{code}  {c.name}  [PCF ID {c.id}]", width, "  ", "    "))
             if kind in ("added", "removed", "moved"):  # the heading line says it all
                 continue
             for label, value in (("old", c.old_value), ("new", c.new_value)):
-                out.extend(
-                    textwrap.wrap(
-                        value or "(none)",
-                        width,
-                        initial_indent=f"    {label}: ",
-                        subsequent_indent="         ",
-                        break_on_hyphens=False,
-                    )
-                )
+                out.extend(wrapped(value or "(none)", width, f"    {label}: ", "         "))
         out.append("")
     return printable("\n".join(out))  # names and definitions from the workbooks
 

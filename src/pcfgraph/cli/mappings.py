@@ -4,7 +4,6 @@ what changed between two states of the sets."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from pcfgraph.cli.graph_commands import (
     write_comparison,
     write_output,
 )
-from pcfgraph.cli.table import curie, terminal_width
+from pcfgraph.cli.table import by_kind, curie, terminal_width, wrapped
 from pcfgraph.errors import InputError
 from pcfgraph.terminal_text import printable
 
@@ -317,30 +316,21 @@ def diff_table(result: MappingDiff) -> str:
 
     width = terminal_width()
     out: list[str] = []
-    for kind, n in result.counts().items():
-        items = [c for c in result.changes if c.change == kind]
-        if not items:
-            continue
+    for kind, n, items in by_kind(result.counts(), result.changes):
         out.append(f"{kind} ({n})")
         for c in items:
             predicate = ("not " if c.predicate_modifier else "") + curie(c.predicate_id)
             line = f"{curie(c.subject_id)} {predicate} {curie(c.object_id)}"
-            out.extend(_wrapped(f"{line}  [set {set_name(c.mapping_set_id)}]", width, "  ", "    "))
+            out.extend(wrapped(f"{line}  [set {set_name(c.mapping_set_id)}]", width, "  ", "    "))
             labels = " -> ".join(x for x in (c.subject_label, c.object_label) if x)
             if labels:
-                out.extend(_wrapped(labels, width, "    ", "    "))
+                out.extend(wrapped(labels, width, "    ", "    "))
             for s in c.slots:
                 was, now = s.old or "(none)", s.new or "(none)"
                 if len(was) + len(now) + len(s.slot) + 10 <= width:
                     out.append(f"    {s.slot}: {was} -> {now}")
                     continue
-                out.extend(_wrapped(was, width, f"    {s.slot}: ", "      "))
-                out.extend(_wrapped(now, width, "      -> ", "         "))
+                out.extend(wrapped(was, width, f"    {s.slot}: ", "      "))
+                out.extend(wrapped(now, width, "      -> ", "         "))
         out.append("")
     return printable("\n".join(out))  # labels and comments come from the files
-
-
-def _wrapped(text: str, width: int, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(
-        text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
-    ) or [first.rstrip()]

@@ -11,17 +11,44 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from pcfgraph.codes import code_key
 from pcfgraph.iris import curie
 from pcfgraph.terminal_text import printable
 
-__all__ = ["code_key", "curie", "render_table", "terminal_width"]
+__all__ = ["by_kind", "code_key", "curie", "render_table", "terminal_width", "wrapped"]
 
 #: A column is never narrowed below this many characters (or its header's width).
 MIN_COLUMN = 12
 GAP = "  "
+
+
+class _Change(Protocol):
+    @property
+    def change(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Change)
+
+
+def by_kind(counts: Mapping[str, int], changes: Iterable[C]) -> Iterator[tuple[str, int, list[C]]]:
+    """A comparison's changes for its table (``diff``, ``mappings diff``): each kind of
+    change that has any, in the order of ``counts``, with its count and its changes."""
+    changes = list(changes)
+    for kind, n in counts.items():
+        items = [c for c in changes if c.change == kind]
+        if items:
+            yield kind, n, items
+
+
+def wrapped(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``text`` wrapped at its spaces (never at a hyphen: codes and IRIs hold them) to
+    ``width``, the first line after ``first`` and the others after ``rest``."""
+    return textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    ) or [first.rstrip()]
 
 
 def terminal_width() -> int:
