@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,6 +54,23 @@ def framework_release_path(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from audit_support import framework_release_dir
 
     return framework_release_dir(tmp_path_factory.mktemp("framework-release"))
+
+
+@pytest.fixture(scope="session")
+def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A release of the small fixture framework (``fixtures/mini-framework.ttl``), written once
+    per test process for the CLI modules that export or read it (the audit's: seconds)."""
+    from pcfgraph import iris
+    from pcfgraph.assemble import load_turtle
+    from pcfgraph.release import write_release
+    from pcfgraph.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    mini = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
+    store.add_quads(load_turtle(mini, str(iris.framework_graph("mini"))))
+    out = tmp_path_factory.mktemp("mini-release") / "release"
+    write_release(store, out, {})
+    return out
 
 
 @pytest.fixture(scope="session")

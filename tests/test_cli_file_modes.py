@@ -42,15 +42,6 @@ def mode(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = EmbeddedStore()
-    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
-    out = tmp_path_factory.mktemp("rel") / "release"
-    write_release(store, out, {})
-    return out
-
-
-@pytest.fixture(scope="module")
 def audit_release(framework_release_path: Path) -> Path:
     return framework_release_path
 

@@ -18,29 +18,13 @@ from audit_support import AS_OF, FINDINGS
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pcfgraph import iris
-from pcfgraph.assemble import load_turtle
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.release import write_release
-from pcfgraph.store import EmbeddedStore
-
-MINI = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
 
 
 @pytest.fixture(scope="module")
 def release_dir(framework_release_path: Path) -> Path:
     return framework_release_path
-
-
-@pytest.fixture(scope="module")
-def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A release of the small fixture framework (exporting the audit's: seconds)."""
-    store = EmbeddedStore()
-    store.add_quads(load_turtle(MINI, str(iris.framework_graph("mini"))))
-    out = tmp_path_factory.mktemp("rel") / "release"
-    write_release(store, out, {})
-    return out
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
