@@ -76,6 +76,30 @@ def test_a_format_the_output_files_suffix_contradicts_is_refused(
     assert stdout == "" and not out.exists()
 
 
+@pytest.mark.parametrize("given", [True, False], ids=["format-given", "format-left-out"])
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (["mappings", "diff", "old.sssom.tsv", "new.sssom.tsv"], "changes.xlsx"),
+        (["diff", "old.xlsx", "new.xlsx"], "changes.ods"),
+        (["import", "apqc", "pcf.xlsx"], "pcf.zip"),
+    ],
+)
+def test_an_office_or_archive_file_a_command_does_not_write_is_refused(
+    command: list[str], name: str, given: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph mappings diff a b --format csv -o changes.xlsx`` wrote CSV into a file Excel
+    refuses (the command writes no workbook, so no format of its own contradicted the
+    suffix), and without ``--format`` a text table: refused as a usage error naming the file
+    and the suffixes the command writes, nothing written."""
+    out = tmp_path / name
+    args = [*command, *(["--format", "csv"] if given and command[0] != "import" else [])]
+    code, stdout, err = run([*args, "-o", str(out)], capsys)
+    assert code == 2, err
+    assert f"-o {out}" in err and f"writes no {out.suffix} file" in err
+    assert stdout == "" and not out.exists()
+
+
 def test_the_suffix_names_the_format_when_format_is_left_out(
     mini_release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -68,6 +68,9 @@ output_option = click.option(
 BINARY_FORMATS = frozenset({"xlsx"})
 #: A ``.txt`` file holds any text: it names a format only when ``--format`` is left out.
 _ANY_TEXT_SUFFIXES = frozenset({".txt"})
+#: Suffixes of office and archive files: a command that writes none of them refuses such an
+#: ``-o`` rather than put text in a file its program will not open.
+_BINARY_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".odt", ".docx", ".pdf", ".zip"})
 
 
 def output_format(
@@ -77,11 +80,18 @@ def output_format(
     names (``suffixes``: lower-case suffix -> one of the command's format names), else the
     default. ``--format`` given with an ``-o`` whose suffix names another of the command's
     formats (``--format json -o findings.xlsx``: a file its own program refuses to open) is
-    a usage error (exit 2) naming both; a suffix the command writes no format for never is."""
+    a usage error (exit 2) naming both; so is an office or archive suffix (``.xlsx``,
+    ``.zip``...) the command writes no format for, given ``--format`` or not."""
     if output is None:
         return fmt
     suffix = output.suffix.lower()
     named = suffixes.get(suffix)
+    if named is None and suffix in _BINARY_SUFFIXES:
+        known = ", ".join(sorted(set(suffixes)))
+        raise click.UsageError(
+            f"-o {output}: this command writes no {suffix} file (the file would hold text its "
+            f"program refuses to open); name it with one of {known}"
+        )
     source = click.get_current_context().get_parameter_source(param)
     if source is click.core.ParameterSource.DEFAULT:
         return named or fmt
