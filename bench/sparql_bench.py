@@ -1051,6 +1051,18 @@ def pass_table(
     return lines, med, p95, bare
 
 
+def pass_summary(said: str, ours: list[float], bare: list[float], more: str = "") -> str:
+    """A latency pass's line of geometric means (``targets.py`` reads it): pcfgraph/oxigraph
+    with its worst query, ``more``, and bare/oxigraph when the bare app was asked."""
+    line = (
+        f"{said}: geometric mean pcfgraph/oxigraph median latency {geomean(ours):.2f}x "
+        f"(worst {max(ours):.2f}x){more}"
+    )
+    if bare:
+        line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
+    return line + "."
+
+
 def separate_ratios(
     queries: dict[str, tuple[str, str]],
     results: dict[tuple[str, str], dict[str, float]],
@@ -1059,14 +1071,11 @@ def separate_ratios(
     """The sequential latency of the separate-CPU pass (:class:`Placement`), per query, and
     its geometric means: every server woken alike, as by a client on another machine."""
     lines, med, p95, bare = pass_table(queries, results, names, "sep_")
-    line = (
+    said = (
         "With the client on one CPU and every server on the others (http.client, the same "
-        f"rounds; each request wakes each server alike): geometric mean pcfgraph/oxigraph "
-        f"median latency {geomean(med):.2f}x (worst {max(med):.2f}x), p95 {geomean(p95):.2f}x"
+        "rounds; each request wakes each server alike)"
     )
-    if bare:
-        line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
-    return [*lines, line + "."]
+    return [*lines, pass_summary(said, med, bare, f", p95 {geomean(p95):.2f}x")]
 
 
 def lean_ratios(
@@ -1083,14 +1092,11 @@ def lean_ratios(
         for n in names
         if "lean_client_us" in results[(q, n)]
     ]
-    line = (
+    said = (
         f"With the lean client (a plain socket; client CPU per request, median "
-        f"{statistics.median(client):.0f} us): geometric mean pcfgraph/oxigraph median latency "
-        f"{geomean(ours):.2f}x (worst {max(ours):.2f}x)"
+        f"{statistics.median(client):.0f} us)"
     )
-    if bare:
-        line += f"; bare/oxigraph {geomean(bare):.2f}x (worst {max(bare):.2f}x)"
-    return [*lines, line + "."]
+    return [*lines, pass_summary(said, ours, bare)]
 
 
 def bare_ratios(
