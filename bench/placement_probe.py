@@ -30,7 +30,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from lean_client import LeanClient  # noqa: E402
-from sparql_bench import PCFGRAPH_LAUNCHER, tree_tasks  # noqa: E402
+from sparql_bench import PCFGRAPH_LAUNCHER, free_port, tree_tasks  # noqa: E402
 
 FIXED_REPLY = r"""
 import asyncio, sys, time, uvloop
@@ -64,12 +63,6 @@ async def main():
     await server.serve_forever()
 uvloop.run(main())
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def place(procs: list[subprocess.Popen[bytes]], client: set[int], servers: set[int]) -> None:
