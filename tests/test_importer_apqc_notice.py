@@ -164,6 +164,7 @@ def test_every_representation_of_an_element_carries_its_edition_notice(
     assert export.status_code == 200
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert rows and {r["rights"] for r in rows} == {str(notice)}
+    assert all(IBM_NOTICE in r["notice"] for r in rows)  # its text, not only its IRI
     # the notice IRI is served, with the notice
     served = http.get(iris.id_path(str(notice)) or "", headers={"accept": "text/html"})
     assert served.status_code == 200 and IBM_NOTICE in _text(served.text)

@@ -10,6 +10,7 @@ import pytest
 from _webgraph import APQC_ID, web_release
 from openpyxl import load_workbook
 
+from pcfgraph import iris, services
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import NotFoundError
@@ -90,6 +91,22 @@ def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Releas
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert row["code"] == "8.1" and "106448 Percentage of IT operating costs" in row["measures"]
     assert row["measures"].count(";") == 14  # 15 measures
+
+
+def test_every_csv_row_carries_the_text_of_apqcs_notice(
+    catalog: QueryCatalog, rel: Release
+) -> None:
+    """APQC's licence asks every derivative work to contain a copy of its notice: the text,
+    on every row (rows are filtered and sorted apart), beside the notice's IRI."""
+    data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv", derived=True)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert len(rows) > 44
+    notices = {r["notice"] for r in rows}
+    assert len(notices) == 1
+    (notice,) = notices
+    stated = {f.id: f.attribution for f in services.frameworks(services.Reader(rel.store, catalog))}
+    assert notice == stated[APQC_ID] and notice.startswith("©2024 APQC. ALL RIGHTS RESERVED.")
+    assert {r["rights"] for r in rows} == {str(iris.apqc_notice())}  # the IRI stays
 
 
 def test_xlsx_sheets_header_freeze_widths_and_licences(

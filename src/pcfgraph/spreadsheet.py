@@ -57,9 +57,13 @@ MAPPING_COLUMNS = (
     "inherited_from",
     "needs_review",
 )
-#: Last CSV column: the IRI of the notice of the element's framework edition (APQC's licence
+#: CSV column: the IRI of the notice of the element's framework edition (APQC's licence
 #: asks every copy and derivative work to carry it; the XLSX has its text on "Sources").
 RIGHTS_COLUMN = "rights"
+#: Last CSV column: that notice's text itself, on every row. A CSV has no other place for it,
+#: and an IRI is not "a copy of this notice" (APQC's words); a reader that keeps some rows
+#: (a filter, a spreadsheet's sort) keeps the notice with them.
+NOTICE_COLUMN = "notice"
 
 
 @dataclass(frozen=True)
@@ -205,20 +209,21 @@ def _mapping_cells(m: MappingInfo, i: Inherited | None = None) -> list[object]:
 
 
 def to_csv(subtree: Subtree) -> bytes:
-    """One row per element and mapping; cells escaped against formula injection."""
-
-    notice = subtree.framework.notice or subtree.framework.license
+    """One row per element and mapping, each with its edition's notice (IRI and text); cells
+    escaped against formula injection."""
+    framework = subtree.framework
+    rights = [framework.notice or framework.license, framework.rights_label]
 
     def rows() -> Iterator[list[object]]:
         for row in subtree.rows:
             cells = _element_cells(row)
             listed = row.all_mappings()
             if not listed:
-                yield [*cells, *([""] * len(MAPPING_COLUMNS)), notice]
+                yield [*cells, *([""] * len(MAPPING_COLUMNS)), *rights]
             for m, inherited in listed:
-                yield [*cells, *_mapping_cells(m, inherited), notice]
+                yield [*cells, *_mapping_cells(m, inherited), *rights]
 
-    header = [*ELEMENT_COLUMNS, *MAPPING_COLUMNS, RIGHTS_COLUMN]
+    header = [*ELEMENT_COLUMNS, *MAPPING_COLUMNS, RIGHTS_COLUMN, NOTICE_COLUMN]
     return write_csv(header, rows(), lineterminator="\r\n")
 
 
