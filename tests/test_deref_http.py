@@ -216,3 +216,23 @@ def test_an_iri_that_is_not_minted_is_404_named_as_sent_and_a_malformed_path_400
         assert r.status_code == 400, (path, r.text)
         assert "'%' not followed by two hexadecimal digits" in r.json()["detail"]
     assert client.get("/id/alpha/%41%31", headers={"Accept": "text/turtle"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/framework/prm-it",
+        "/id/framework/it-cmf",
+        "/id/framework/trim",
+        "/id/framework/apqc-pcf-cross-industry-7.4",
+        "/id/prm-it/A24",
+    ],
+)
+def test_a_description_states_each_triple_once(shipped: httpx.Client, path: str) -> None:
+    # a scheme's rights statement (a blank node it points to) was built by two branches of
+    # the describe query and its label written twice: N-Triples lines a client counts, and
+    # a Turtle object list naming one literal twice
+    r = shipped.get(path, headers={"Accept": "application/n-triples"})
+    lines = [line for line in r.text.splitlines() if line.strip()]
+    assert lines and len(lines) == len(set(lines)), r.text
+    assert len(graph_of(r, "nt")) == len(lines)

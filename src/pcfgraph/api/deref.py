@@ -249,10 +249,12 @@ async def _describe(state: AppState, iri: str) -> list[ox.Triple]:
     triples = await asyncio.to_thread(query_store(state).construct, query, {"resource": resource})
     if not any(t.subject == resource for t in triples):
         raise NotFoundError(f"nothing is known about <{iri}>")
-    # In one order (their N-Triples text) whatever order the store built them in: the page
-    # lists a property's values and picks a label from them in this order, and the RDF
-    # serialisations follow it.
-    return sorted(triples, key=str)
+    # Each triple once: the query's branches may build the same one (a rights statement's
+    # label is both a label of what the resource points to and a statement of the blank node
+    # it points to), and a CONSTRUCT's answer is a graph, a set. In one order (their N-Triples
+    # text) whatever order the store built them in: the page lists a property's values and
+    # picks a label from them in this order, and the RDF serialisations follow it.
+    return sorted(set(triples), key=str)
 
 
 def not_found_page(
