@@ -223,3 +223,23 @@ def test_a_report_section_lists_its_rules(client: TestClient, rules: dict[str, R
     assert all(f'href="{iris.page_path(iri)}"' in page for iri in members)
     rule = client.get("/shapes/CustomerTeamServesShape", headers={"Accept": "text/html"}).text
     assert '<a href="/shapes/TrimRolesGroup">TRIM roles and documents</a>' in rule
+
+
+def test_the_index_as_shacl_is_a_shapes_graph_another_engine_runs(client: TestClient) -> None:
+    # Each rule's description labels its blank nodes on its own (_:c14n0 ...): merged as they
+    # were, every rule's first blank node was one node, a property shape with a dozen
+    # sh:path values that pySHACL refuses to load ("more than one 'sh:path'").
+    import pyshacl
+
+    index = turtle(client, "/shapes")
+    for iri in (LICENCE, BRM):
+        assert isomorphic(
+            bounded(index, rdflib.URIRef(iri)), turtle(client, iris.page_path(iri) or "")
+        )
+    rule = iris.SHAPES_BASE + "ServicePriceShape"
+    model = rdflib.Graph().parse(resource_dir("shapes") / "examples" / "ServicePriceShape.ttl")
+    conforms, report, _ = pyshacl.validate(
+        model, shacl_graph=index, inference="none", advanced=True
+    )
+    assert not conforms
+    assert rdflib.URIRef(rule) in set(report.objects(None, SH.sourceShape))

@@ -68,9 +68,17 @@ class RuleCatalogue:
     """Every rule with an IRI under :data:`pcfgraph.iris.SHAPES_BASE`, by IRI, and the other
     resources named there (read-only)."""
 
-    def __init__(self, entries: Iterable[RuleEntry], others: Iterable[ShapesResource] = ()) -> None:
+    def __init__(
+        self,
+        entries: Iterable[RuleEntry],
+        others: Iterable[ShapesResource],
+        statements: Iterable[Triple],
+    ) -> None:
         self._entries = {e.rule.iri: e for e in entries}
         self._others = {o.iri: o for o in others if o.iri not in self._entries}
+        #: Every rule's and resource's statements as read from the shapes (rdflib's triples,
+        #: one blank node per blank node of the files: :meth:`triples`).
+        self._statements = tuple(statements)
 
     @classmethod
     def build(
@@ -82,15 +90,19 @@ class RuleCatalogue:
         from pcfgraph.audit.explain import minimal_example
 
         entries: list[RuleEntry] = []
+        #: every statement of the catalogue, read once from the shapes (see :meth:`triples`)
+        statements: list[Triple] = []
         sections = {g.iri: g.label for g in audit.groups}
         for rule in code_rules:
             group = rule.group or str(iris.SH_PCF.ModelValidityGroup)  # their section
+            stated = list(_code_rule(rule, group))
+            statements += stated
             entries.append(
                 RuleEntry(
                     rule=replace(rule, group=group),
                     checks=AUDIT,
                     section=sections.get(group),
-                    triples=canonical(_code_rule(rule, group)),
+                    triples=canonical(stated),
                     example=None,
                 )
             )
@@ -100,17 +112,20 @@ class RuleCatalogue:
             for rule in ruleset.rules.values():
                 if not rule.iri.startswith(iris.SHAPES_BASE):
                     continue
+                stated = list(_described(graph, URIRef(rule.iri)))
+                statements += stated
                 entries.append(
                     RuleEntry(
                         rule=rule,
                         checks=checks,
                         section=sections.get(rule.group or ""),
-                        triples=canonical(_described(graph, URIRef(rule.iri))),
+                        triples=canonical(stated),
                         example=minimal_example(ruleset, rule) if checks == AUDIT else None,
                     )
                 )
         entries.sort(key=lambda e: (e.checks != AUDIT, e.rule.name))
-        return cls(entries, _others(graphs, entries))
+        others = list(_others(graphs, entries, statements))  # adds their statements
+        return cls(entries, others, statements)
 
     @classmethod
     def load(cls) -> RuleCatalogue:
@@ -147,10 +162,12 @@ class RuleCatalogue:
         )
 
     def triples(self) -> tuple[ox.Triple, ...]:
-        """Every rule's statements (the whole catalogue as one graph, blank nodes labelled
-        anew: two rules' descriptions may share a named property shape)."""
-        rules = (t for e in self for t in e.triples)
-        return canonical([*rules, *(t for o in self._others.values() for t in o.triples)])
+        """Every rule's statements: the whole catalogue as one graph, made from the shapes as
+        read (:meth:`build`), not from the rules' own descriptions: those label their blank
+        nodes each on its own (RDFC-1.0), so two rules' ``_:c14n0`` would be one node here,
+        a property shape with every rule's ``sh:path`` that no SHACL engine loads. A named
+        property shape two rules share is one shape with one set of blank nodes."""
+        return canonical(self._statements)
 
 
 def _graph(ruleset: RuleSet) -> Graph:
@@ -162,7 +179,9 @@ def _graph(ruleset: RuleSet) -> Graph:
 
 
 def _others(
-    graphs: list[tuple[RuleSet, str, Graph]], entries: list[RuleEntry]
+    graphs: list[tuple[RuleSet, str, Graph]],
+    entries: list[RuleEntry],
+    statements: list[Triple],
 ) -> Iterator[ShapesResource]:
     """What else the shapes name under :data:`pcfgraph.iris.SHAPES_BASE`."""
     for ruleset, _, graph in graphs:
@@ -174,6 +193,7 @@ def _others(
             members = tuple(e for e in entries if e.rule.group == iri)
             stated = list(_described(graph, subject))
             stated += ((URIRef(e.rule.iri), _SH.group, subject) for e in members)
+            statements += stated
             yield ShapesResource(
                 iri=iri,
                 label=str(label) if label is not None else iri[len(iris.SHAPES_BASE) :],
