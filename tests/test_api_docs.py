@@ -177,3 +177,87 @@ def test_every_documented_error_says_its_body_is_problem_json(api: Client) -> No
         and "application/problem+json" not in response.get("content", {})
     ]
     assert not bare, bare
+
+
+#: A URL of each operation whose parameters have a schema tighter than "a string", with the
+#: parameters to try left off (path parameters filled in with things that exist).
+#: Not sampled: the vocabulary IRIs' 303s, which keep ``?format=`` for their target (the
+#: ontology graph at /id/..., sampled here as /id/{path}) and answer nothing else.
+KEPT_FOR_TARGET = {"/ontology", "/ontology/{version}", "/orgmodel", "/orgmodel/{version}"}
+PARAMETER_SAMPLES = {
+    ("get", "/shapes"): "/shapes",
+    ("get", "/shapes/{name}"): "/shapes/AgreementPartyShape",
+    ("get", "/id/{path}"): "/id/prm-test/A24",
+    ("get", "/frameworks/{framework_id}/export"): "/frameworks/prm-test/export",
+    ("get", "/mappings/{name}"): "/mappings/apqc-pcf-test-7.4-to-prm-test.sssom.tsv",
+    ("get", "/sparql"): "/sparql",
+    ("get", "/graphql"): "/graphql",
+}
+
+
+def _values(schema: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Values a parameter's schema admits and values it does not, as a query string sends
+    them (an enum's every member, a boolean's true and false, a string's "" when it must
+    not be empty)."""
+    if "enum" in schema:
+        return [str(v) for v in schema["enum"]], ["pdf-nope"]
+    if schema.get("type") == "boolean":
+        return ["true", "false"], ["maybe"]
+    if schema.get("minLength"):
+        return [], [""]
+    return [], []
+
+
+def test_parameter_schemas_admit_what_the_server_takes_and_no_more(api: Client) -> None:
+    """A client generated from /openapi.json sends what the schema admits: /shapes/{name}
+    listed ?format=json, which the rule route refuses (400); ``derived`` was any string
+    where the route takes a yes/no; an empty SPARQL or GraphQL query was schema-valid and
+    always 400. Each value a schema admits is answered below 400 here, each it excludes 400,
+    and every operation with such a schema is sampled."""
+    spec = api.http.get("/openapi.json").json()
+    wrong, tight = [], set()
+    for template, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for param in op.get("parameters", ()):
+                if param["in"] != "query":
+                    continue
+                good, bad = _values(param["schema"])
+                if not (good or bad) or template in KEPT_FOR_TARGET:
+                    continue
+                tight.add((method, template))
+                base = PARAMETER_SAMPLES.get((method, template))
+                if base is None:
+                    wrong.append(f"{method.upper()} {template}: no sample URL for {param['name']}")
+                    continue
+                for value, admitted in [(v, True) for v in good] + [(v, False) for v in bad]:
+                    url = f"{base}?{param['name']}={value}"
+                    if param["name"] == "format" and base == "/sparql":
+                        url += "&query=ASK%7B%7D"
+                    status = api.http.request(method.upper(), url).status_code
+                    if admitted != (status < 400) or (not admitted and status != 400):
+                        wrong.append(f"{method.upper()} {url}: {status}, schema admits: {admitted}")
+    assert not wrong, "\n".join(wrong)
+    assert tight >= {("get", "/shapes/{name}"), ("get", "/sparql"), ("get", "/graphql")}
+    assert tight >= {("get", "/mappings/{name}"), ("get", "/frameworks/{framework_id}/export")}
+
+
+def test_request_bodies_that_must_hold_a_query_say_so(api: Client) -> None:
+    """POST /sparql with an empty query and POST /graphql without one are 400 (tested above
+    for GET): their body schemas require a non-empty query."""
+    spec = api.http.get("/openapi.json").json()
+    sparql = spec["paths"]["/sparql"]["post"]["requestBody"]["content"]
+    graphql = spec["paths"]["/graphql"]["post"]["requestBody"]["content"]["application/json"]
+    form = sparql["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["query"]["minLength"] == 1 and form["required"] == ["query"]
+    assert sparql["application/sparql-query"]["schema"]["minLength"] == 1
+    assert graphql["schema"]["required"] == ["query"]
+    assert graphql["schema"]["properties"]["query"]["minLength"] == 1
+    empty = [
+        api.http.post("/sparql", data={"query": ""}).status_code,
+        api.http.post(
+            "/sparql", content=b"", headers={"Content-Type": "application/sparql-query"}
+        ).status_code,
+        api.http.post("/graphql", json={}).status_code,
+        api.http.post("/graphql", json={"query": ""}).status_code,
+    ]
+    assert empty == [400, 400, 400, 400]

@@ -60,13 +60,21 @@ def openapi_content(*media_types: str) -> dict[str, dict[str, Any]]:
 
 
 def query_parameter(
-    name: str, description: str = "", *, many: bool = False, enum: tuple[str, ...] = ()
+    name: str,
+    description: str = "",
+    *,
+    many: bool = False,
+    enum: tuple[str, ...] = (),
+    min_length: int = 0,
 ) -> dict[str, Any]:
     """An optional query parameter of an operation, for its OpenAPI ``parameters``: a string
-    (one of ``enum`` when given), or a list of them when it may be given ``many`` times."""
+    (one of ``enum`` when given; at least ``min_length`` characters when given at all, where
+    the route refuses less), or a list of them when it may be given ``many`` times."""
     schema: dict[str, Any] = {"type": "string"}
     if enum:
         schema["enum"] = list(enum)
+    if min_length:
+        schema["minLength"] = min_length
     out: dict[str, Any] = {"name": name, "in": "query", "required": False}
     if description:
         out["description"] = description

@@ -18,7 +18,7 @@ from pcfgraph import iris
 from pcfgraph.api.errors import openapi_content, problem_responses
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
-from pcfgraph.http.params import flag
+from pcfgraph.http.params import flag, flag_schema
 from pcfgraph.runtime import app_state
 
 router = APIRouter(tags=["frameworks"])
@@ -50,7 +50,10 @@ async def framework_export(
     format: Annotated[
         str, Query(description="csv or xlsx", json_schema_extra={"enum": list(FORMATS)})
     ] = "xlsx",
-    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
+    derived: Annotated[
+        str | None,
+        Query(description="true: derived mappings too", json_schema_extra=flag_schema),
+    ] = None,
 ) -> Response:
     """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
     from pcfgraph.services.page_reads import reads_for

@@ -19,7 +19,7 @@ from pcfgraph.api.errors import problem_responses
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotFoundError
 from pcfgraph.http.conditional import download, not_modified
-from pcfgraph.http.params import flag
+from pcfgraph.http.params import flag, flag_schema
 from pcfgraph.mappings.export import (
     DERIVED,
     FORMATS,
@@ -89,7 +89,10 @@ async def mapping_sets(request: Request) -> Response:
 async def mapping_set_file(
     name: str,
     request: Request,
-    derived: Annotated[str | None, Query(description="true: derived mappings too")] = None,
+    derived: Annotated[
+        str | None,
+        Query(description="true: derived mappings too", json_schema_extra=flag_schema),
+    ] = None,
 ) -> Response:
     fmt = next((f for suffix, f in SUFFIXES.items() if name.endswith(suffix)), None)
     if fmt is None:

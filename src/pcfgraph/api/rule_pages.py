@@ -109,12 +109,18 @@ async def _pages(state: AppState) -> RulePages:
     return found
 
 
+def _format_names(offers: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``?format=`` names a route of these offers takes (``json`` only where it offers
+    JSON): what it accepts and what its OpenAPI enum lists, one list."""
+    return tuple(n for n in FORMAT_NAMES if n != "json" or "application/json" in offers)
+
+
 def _media(request: Request, offers: tuple[str, ...], what: str) -> str:
     fmt = request.query_params.get("format")
     if fmt is None:
         return negotiate(request.headers.get("accept"), offers, what=what)
-    if fmt not in FORMAT_NAMES or (fmt == "json" and "application/json" not in offers):
-        allowed = [n for n in FORMAT_NAMES if n != "json" or "application/json" in offers]
+    allowed = _format_names(offers)
+    if fmt not in allowed:
         raise InputError(f"format must be one of {', '.join(allowed)}, not {fmt!r}")
     return by_name(fmt).media_type
 
@@ -133,7 +139,8 @@ def _answer(request: Request, pages: RulePages, iri: str, media: str) -> Respons
     return Response(content=body, headers={"Content-Type": content_type(media), **headers})
 
 
-_FORMAT = query_parameter("format", "Overrides the Accept header", enum=FORMAT_NAMES)
+def _format(offers: tuple[str, ...]) -> dict[str, Any]:
+    return query_parameter("format", "Overrides the Accept header", enum=_format_names(offers))
 
 
 @router.get(
@@ -147,7 +154,7 @@ _FORMAT = query_parameter("format", "Overrides the Accept header", enum=FORMAT_N
         },
         **problem_responses(400, 406),
     },
-    openapi_extra={"parameters": [_FORMAT]},
+    openapi_extra={"parameters": [_format(INDEX_OFFERS)]},
 )
 async def rules_index(request: Request) -> Response:
     try:
@@ -172,7 +179,7 @@ async def rules_index(request: Request) -> Response:
             "content": openapi_content(PROBLEM_JSON, "text/html"),
         },
     },
-    openapi_extra={"parameters": [_FORMAT]},
+    openapi_extra={"parameters": [_format(RULE_OFFERS)]},
 )
 async def rule_page(name: str, request: Request) -> Response:
     state = app_state(request)

@@ -97,7 +97,7 @@ _DATASET = [
     responses=_ANSWERS,
     openapi_extra={
         "parameters": [
-            query_parameter("query", "The SPARQL query (none: the description)"),
+            query_parameter("query", "The SPARQL query (none: the description)", min_length=1),
             *_DATASET,
         ]
     },
@@ -162,10 +162,10 @@ def html_preferred(accept: str | None) -> bool:
                     "schema": {
                         "type": "object",
                         "required": ["query"],
-                        "properties": {"query": {"type": "string"}},
+                        "properties": {"query": {"type": "string", "minLength": 1}},
                     }
                 },
-                QUERY_TYPE: {"schema": {"type": "string"}},
+                QUERY_TYPE: {"schema": {"type": "string", "minLength": 1}},  # "": 400
             },
         },
     },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pcfgraph.errors import InputError
 
 #: The words a yes/no parameter may be written with (those FastAPI's ``bool`` accepts).
@@ -18,3 +20,12 @@ def flag(value: str | None, name: str) -> bool:
     if value.lower() in _YES:
         return True
     raise InputError(f"{name} must be true or false, not {value[:40]!r}")
+
+
+def flag_schema(schema: dict[str, Any]) -> None:
+    """The OpenAPI schema of a yes/no parameter read by :func:`flag` (its FastAPI
+    ``json_schema_extra``): a boolean, as clients generated from the schema send it, not the
+    ``str | None`` the route reads; the other spellings :func:`flag` takes stay accepted."""
+    schema.pop("anyOf", None)
+    schema["type"] = "boolean"
+    schema["default"] = False

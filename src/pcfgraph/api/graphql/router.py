@@ -294,8 +294,9 @@ def describe(router: GraphQLRouter) -> None:
     }
     operation = {
         "type": "object",
+        "required": ["query"],  # none, null or "" is 400 "No GraphQL query found"
         "properties": {
-            "query": {"type": "string"},
+            "query": {"type": "string", "minLength": 1},
             "variables": {"type": ["object", "null"]},
             "operationName": {"type": ["string", "null"]},
             "extensions": {"type": ["object", "null"]},
@@ -328,7 +329,10 @@ def describe(router: GraphQLRouter) -> None:
                 }
             route.openapi_extra = {
                 "parameters": [
-                    query_parameter(name)
-                    for name in ("query", "variables", "operationName", "extensions")
+                    query_parameter("query", min_length=1),
+                    *(
+                        query_parameter(name)
+                        for name in ("variables", "operationName", "extensions")
+                    ),
                 ]
             }
