@@ -551,6 +551,9 @@ def test_small_fixture_is_the_shipped_8_1_subtree() -> None:
         (b"", "an empty file"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "(.xls) or password-protected"),
         (b"PCF ID,Hierarchy ID,Name\r\n10002,1.0,Develop Vision\r\n", "CSV text"),
+        (b"Caf\xe9;Name\r\n", "CSV text"),  # Excel's "CSV (Comma delimited)": Windows-1252
+        # binary data whose first line has a comma is not CSV text (random bytes mostly do)
+        (b"\x8a\x00\x13,\x9c\x04\n" + bytes(range(256)), "not a zip archive"),
         (b"%PDF-1.7\n", "a PDF document"),
     ],
 )

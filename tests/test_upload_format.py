@@ -476,3 +476,14 @@ def test_an_xml_file_that_cannot_be_rdf_xml_is_told_so_where_its_root_is(
         b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" rdf:about="urn:x:t"/>\n'
     )
     assert upload_format("org.xml", None, node_root) == ("rdf", ox.RdfFormat.RDF_XML)
+
+
+def test_binary_data_with_a_comma_in_its_first_line_is_not_called_csv() -> None:
+    """Random bytes nearly always hold a comma, semicolon or tab before their first newline,
+    so a corrupt or binary upload was refused as "CSV text" with the advice to put its rows
+    in the template; a CSV saved by Excel (Windows-1252) is still told it."""
+    from pcfgraph.audit.sniff import foreign
+
+    junk = b"\x8a\x00\x13,\x9c\x04\n" + bytes(range(256))
+    assert "CSV" not in (foreign(junk) or "")
+    assert (foreign(b"Caf\xe9;Kind;Name\r\nx;y;z\r\n") or "").startswith("CSV text")

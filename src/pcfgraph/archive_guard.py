@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from xml.parsers import expat
 
+from pcfgraph.audit.sniff import looks_like_csv
 from pcfgraph.errors import PayloadTooLarge, WorkbookError
 
 if TYPE_CHECKING:
@@ -132,7 +132,6 @@ def check_archive_file(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> No
 #: The first bytes of an OLE2 compound file: an Excel 97-2003 workbook, or an encrypted
 #: (password-protected) .xlsx, which Excel wraps in one.
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CSV_LINE = re.compile(rb"[^,;\t\n]*([,;\t][^,;\t\n]*)+\r?\n")
 
 
 def _not_a_zip(path: Path) -> str:
@@ -148,7 +147,7 @@ def _not_a_zip(path: Path) -> str:
         )
     if head.startswith(b"%PDF"):
         return "a PDF document"
-    if _CSV_LINE.match(head.removeprefix(b"\xef\xbb\xbf")):
+    if looks_like_csv(head, ""):
         return "CSV text: import APQC's .xlsx workbook itself, a CSV file has none of its sheets"
     return "not a zip archive, as every .xlsx file is"
 

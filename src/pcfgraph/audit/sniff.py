@@ -48,6 +48,8 @@ _JSON_RE = re.compile(rb"\s*(\{\s*[\"}]|\[\s*[{\]])")
 _COMMENTS_RE = re.compile(rb"(\s*#[^\n]*\n)*\s*")
 _TURTLE_RE = re.compile(rb"(@prefix|@base|prefix\s|base\s|<[^>\s]*>|_:|\[)", re.I)
 _CSV_RE = re.compile(rb"[^,;\t\n]*([,;\t][^,;\t\n]*)+\r?\n")
+#: A control character no text line holds (tab and CR do): random bytes have several a line.
+_CONTROL_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 UTF16_TEXT: Final = "UTF-16 text (saved as Windows 'Unicode'): save it as UTF-8"
 #: What to do with a CSV file (said wherever one is refused).
@@ -123,7 +125,12 @@ def sniff(data: bytes, name: str) -> str | None:
 
 
 def looks_like_csv(data: bytes | None, suffix: str) -> bool:
-    """A CSV or TSV file, by its extension or its first line (a delimited header)."""
+    """A CSV or TSV file, by its extension or its first line (a delimited header: text, in
+    any 8-bit encoding, since Excel writes CSV in the Windows code page; binary data whose
+    first line happens to hold a comma is not CSV)."""
     if suffix in (".csv", ".tsv"):
         return True
-    return data is not None and _CSV_RE.match(data[:_HEAD].removeprefix(_UTF8_BOM)) is not None
+    if data is None:
+        return False
+    line = _CSV_RE.match(data[:_HEAD].removeprefix(_UTF8_BOM))
+    return line is not None and _CONTROL_RE.search(line.group(0)) is None
