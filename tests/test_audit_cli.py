@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -308,6 +310,41 @@ def test_a_model_over_the_size_limit_is_told_how_to_read_it(
     assert code == 1 and json.loads(out)["conforms"] is False
     code, _, err = run([*base, "--max-bytes", str(size), "--max-triples", "5"], capsys)
     assert code == 2 and "more than 5 triples" in err and "give --max-triples N" in err
+
+
+def test_a_model_over_the_size_limit_is_refused_before_it_is_read_whole(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The CLI read a model file whole before checking its size: a multi-gigabyte file given
+    by mistake filled memory only to be refused. It stops reading past the limit now. Shown
+    with a pipe whose writer keeps it open after writing more than the limit: a reader that
+    wants the whole file waits for the writer; this one is refused while the writer waits
+    (it closes the pipe only once the command has returned, or after 60 s)."""
+    fifo = tmp_path / "model.ttl"
+    os.mkfifo(fifo)
+    returned, closed = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with fifo.open("wb") as f:
+            f.write(b"# a comment line of a model far over the limit\n" * 100)
+            f.flush()
+            returned.wait(60)
+        closed.set()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        code, out, err = run(
+            ["audit", str(fifo), "--release", str(release_dir), "--max-bytes", "1000"], capsys
+        )
+        refused_while_open = not closed.is_set()
+    finally:
+        returned.set()
+        thread.join()
+    assert code == 2 and out == ""
+    assert f"{fifo}: 1001 bytes or more is over the limit of 1000 bytes" in err
+    assert "give --max-bytes N" in err
+    assert refused_while_open
 
 
 def test_an_output_that_cannot_be_written_is_bad_input_not_a_bug(

@@ -20,6 +20,7 @@ from pcfgraph.cli.common import (
     opened_release,
     output_format,
     output_option,
+    read_model_file,
     refuse_binary_on_terminal,
 )
 from pcfgraph.cli.graph_commands import release_option, write_output
@@ -232,12 +233,6 @@ def audit(
         max_findings=max_findings,
         fork_shacl=settings.audit_fork,
     )
-    uploads = []
-    for path in models:
-        try:
-            uploads.append(Upload(str(path), path.read_bytes()))
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     limits = Limits(
         max_bytes=max_bytes or settings.max_upload_bytes,
         max_triples=max_triples or settings.max_upload_triples,
@@ -247,6 +242,7 @@ def audit(
     from pcfgraph.errors import PayloadTooLarge
 
     try:
+        uploads = [Upload(str(p), read_model_file(p, limits.max_bytes)) for p in models]
         parsed = parse_uploads(uploads, limits)
     except PayloadTooLarge as exc:  # said as to a server's client: say how to raise it here
         said = str(exc)

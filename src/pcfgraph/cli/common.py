@@ -250,3 +250,22 @@ __all__ = [
     "run_main",
     "sys",
 ]
+
+
+def read_model_file(path: Path, max_bytes: int) -> bytes:
+    """A model file's bytes, never read past ``max_bytes`` + 1: a file over the upload limit
+    is refused as the parser would refuse it (:class:`~pcfgraph.errors.PayloadTooLarge`,
+    naming its size) before it is read whole into memory (a multi-gigabyte file given by
+    mistake), by its size when it has one, else (a pipe) once the limit is passed."""
+    from pcfgraph.audit.parse import check_upload_size
+
+    try:
+        with path.open("rb") as f:
+            stat = os.fstat(f.fileno())
+            if os.path.isfile(path) and stat.st_size > max_bytes:
+                check_upload_size(str(path), stat.st_size, max_bytes)
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    check_upload_size(str(path), len(data), max_bytes, " or more" if len(data) > max_bytes else "")
+    return data

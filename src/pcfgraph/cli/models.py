@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK
+from pcfgraph.cli.common import EXIT_FINDINGS, EXIT_OK, read_model_file
 from pcfgraph.cli.graph_commands import write_output
 from pcfgraph.errors import InputError
 
@@ -93,15 +93,12 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
             f"{target}: cannot tell the output format; use .xlsx or one of "
             f"{', '.join(sorted(_RDF_OUT))}"
         )
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    settings = Settings.from_env()
+    data = read_model_file(source, settings.max_upload_bytes)
     if target.exists() and target.samefile(source):  # its unused columns, notes... would go
         raise InputError(
             f"{target} is the model being converted: write the conversion to another file"
         )
-    settings = Settings.from_env()
     limit = max_triples or settings.max_upload_triples
     result = read_any(
         Upload(str(source), data), max_triples=limit, max_bytes=settings.max_upload_bytes
