@@ -638,6 +638,36 @@ def test_kind_given_twice_naming_two_kinds_is_a_finding_in_both_formats() -> Non
     assert not _kind_findings(read_archimate(same.encode(), "fabrikam.xml"))
 
 
+def test_a_known_kind_beside_a_mistyped_one_is_a_finding() -> None:
+    """Kind = Customer and Kind = Costumer on one actor (a copied property edited with a
+    typo) was read as a customer and the typo dropped unsaid, where either alone is read
+    (Customer) or told (Costumer)."""
+    kind = (
+        '<property propertyDefinitionRef="propid-kind"><value xml:lang="en">{}</value></property>'
+    )
+    customer = kind.format("Customer")
+    xml = EXAMPLE.read_text(encoding="utf-8")
+    typo = xml.replace(customer, customer + kind.format("Costumer"), 1)
+    org = ORG.replace(
+        "/>",
+        '><property key="Kind" value="Organisation"/><property key="Kind" value="Orga"/></element>',
+    )
+    got = {
+        **_kind_findings(read_archimate(typo.encode(), "fabrikam.xml")),
+        **_kind_findings(read_archimate(_archi(org), "m.archimate", native=True)),
+    }
+    assert set(got) == {"retail", "org"}
+    value, message, location = got["retail"]
+    assert value == "Customer; Costumer" and location and location["element"] == "id-retail"
+    assert "'Costumer' is not a kind of business actor" in message
+    assert "did you mean 'Customer'?" in message and "read as 'Customer'" in message
+    value, message, _ = got["org"]
+    assert value == "Organisation; Orga" and "read as 'Organisation'" in message
+    read = read_archimate(typo.encode(), "fabrikam.xml")
+    customers = {t.subject.value for t in read.triples if t.object.value.endswith("#Customer")}
+    assert any(c.endswith(":retail") for c in customers)  # still read as the known kind
+
+
 def test_archi_property_names_are_read_ignoring_surrounding_spaces() -> None:
     """Archi keeps a property's name as typed: 'Kind ' (a trailing space) was not 'Kind', so the
     organisation was not one and the model was refused as describing none."""

@@ -65,13 +65,26 @@ def kind_of(
     if known:
         value, cls = known[0]
         others = list(dict.fromkeys(v for v, c in known if c != cls))
-        if not others:
+        # a known Kind beside one the audit does not know (Customer and Costumer): the typo
+        # was dropped unsaid while the element was read as the known one
+        unknown = [v for v in dict.fromkeys(given) if v.casefold() not in table]
+        if not others and not unknown:
             return cls, None
-        detail = (
-            f"Kind is given {len(given)} times naming different kinds of {what} "
-            f"({', '.join(repr(v) for v in dict.fromkeys(given))}): an element is one kind; "
-            f"until the others are removed it is read as {value!r}, the first."
-        )
+        listed = ", ".join(repr(v) for v in dict.fromkeys(given))
+        if others:
+            detail = (
+                f"Kind is given {len(given)} times naming different kinds of {what} "
+                f"({listed}): an element is one kind; "
+                f"until the others are removed it is read as {value!r}, the first."
+            )
+        else:
+            near = closest(unknown[0].casefold(), table, 2)
+            detail = (
+                f"Kind is given {len(given)} times ({listed}): {unknown[0]!r} is not a kind "
+                f"of {what} the audit knows"
+                + (f" (did you mean {' or '.join(repr(_shown(k)) for k in near)}?)" if near else "")
+                + f"; until it is removed it is read as {value!r}."
+            )
         problem = finding(
             "unknown-choice", node, detail, label=location["name"],
             value="; ".join(dict.fromkeys(given)), location=location,
