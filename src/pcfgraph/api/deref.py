@@ -97,10 +97,8 @@ async def _dereference(path: str, request: Request) -> Response:
             "write a '%' of the IRI as %25"
         )
     state = app_state(request)
-    fmt = request.query_params.get("format")
+    fmt = _format(request)
     if fmt is not None:
-        if fmt not in FORMAT_NAMES:
-            raise InputError(f"format must be one of {', '.join(FORMAT_NAMES)}, not {fmt!r}")
         media = by_name(fmt).media_type
     else:
         media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
@@ -180,12 +178,22 @@ def _sent_tags(state: AppState) -> SentTags | None:
     return release_tags(state, state.caches.id_etags, 4096)
 
 
+def _format(request: Request) -> str | None:
+    """The ``?format=`` asked, one of :data:`FORMAT_NAMES`, or None; any other is 400."""
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt not in FORMAT_NAMES:
+        raise InputError(f"format must be one of {', '.join(FORMAT_NAMES)}, not {fmt!r}")
+    return fmt
+
+
 def _vocabulary_document(request: Request) -> Response:
     """303 See Other to the ontology graph, which defines every term of pcfgraph's own
     vocabularies (:func:`pcfgraph.iris.page_path`): their IRIs (``pcfg:Element`` =
     ``https://w3id.org/pcfgraph/ontology#Element``) are not under ``/id/``, and a client
     dereferencing one asks for the document before the ``#``. The target negotiates as every
-    ``/id`` IRI does; a ``?format=`` is kept."""
+    ``/id`` IRI does; a ``?format=`` is kept (one the target refuses is refused here, not
+    redirected to its 400)."""
+    _format(request)
     target = iris.page_path(iris.ONTOLOGY_IRI) or "/"
     if request.url.query:
         target += "?" + request.url.query
@@ -214,7 +222,10 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         methods=["GET"],
         summary=f"<{_vocabulary}>: 303 to the ontology graph that defines its terms",
         response_class=Response,
-        responses={303: {"description": "See the ontology graph (/id/graph/ontology)"}},
+        responses={
+            303: {"description": "See the ontology graph (/id/graph/ontology)"},
+            **problem_responses(400),
+        },
         openapi_extra=_FORMAT_KEPT,
     )
     router.add_api_route(
@@ -225,7 +236,7 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         response_class=Response,
         responses={
             303: {"description": "See the ontology graph (/id/graph/ontology)"},
-            **problem_responses(404),
+            **problem_responses(400, 404),
         },
         openapi_extra=_FORMAT_KEPT,
     )
