@@ -83,6 +83,7 @@ REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/health", {}, None),
     ("GET", "/ready", {}, None),
     ("GET", "/contexts/orgmodel.jsonld", {}, None),
+    ("GET", "/orgmodel.context.jsonld", {}, None),
     ("GET", "/templates/orgmodel.xlsx", {}, None),
     ("GET", "/sparql", {"Accept": "text/turtle"}, None),  # the service description
     ("GET", "/sparql?query=SELEKT", {}, None),  # 400 parse error

@@ -65,6 +65,20 @@ def test_jsonld_context_is_served(client: TestClient) -> None:
     assert ctx["serves"] == {"@id": "orgm:serves", "@type": "@id"}
 
 
+def test_jsonld_context_is_served_at_the_path_of_its_stable_iri(client: TestClient) -> None:
+    # A JSON-LD processor outside pcfgraph dereferences the IRI models name as "@context";
+    # every other IRI under iris.BASE is answered at its own path (/id/..., /ontology): this
+    # one was 404.
+    from pcfgraph import iris
+    from pcfgraph.audit.inputs.context import CONTEXT_IRI
+
+    r = client.get("/" + CONTEXT_IRI.removeprefix(iris.BASE))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/ld+json")
+    assert json.loads(r.content) == json.loads(client.get("/contexts/orgmodel.jsonld").content)
+    assert client.head("/" + CONTEXT_IRI.removeprefix(iris.BASE)).status_code == 200
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
