@@ -84,6 +84,8 @@ REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/ready", {}, None),
     ("GET", "/contexts/orgmodel.jsonld", {}, None),
     ("GET", "/orgmodel.context.jsonld", {}, None),
+    ("GET", "/.well-known/void", {}, None),
+    ("GET", "/.well-known/void", {"Accept": "image/png"}, None),  # 406
     ("GET", "/templates/orgmodel.xlsx", {}, None),
     ("GET", "/sparql", {"Accept": "text/turtle"}, None),  # the service description
     ("GET", "/sparql?query=SELEKT", {}, None),  # 400 parse error

@@ -101,6 +101,9 @@ def _include_routers(app: FastAPI) -> None:
     from pcfgraph.api import licences
 
     app.include_router(licences.router)  # /licences: what every answer's Link points at
+    from pcfgraph.api import void
+
+    app.include_router(void.router)  # /.well-known/void: the dataset's VoID description
     from pcfgraph.api import mcp
 
     mcp.install(app)  # /mcp: the MCP server over Streamable HTTP (same state and pool)

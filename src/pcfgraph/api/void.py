@@ -1,0 +1,152 @@
+"""``GET /.well-known/void``: the VoID description of the served dataset (RFC 8615's
+well-known URI registered by the VoID recommendation, section 7.2), for linked-data tools
+that discover a dataset from its host: what it holds and where to get it.
+
+The dataset (``<.../.well-known/void#dataset>``): its SPARQL endpoint, the URI space of its
+resources (``https://w3id.org/pcfgraph/id/``, each dereferenceable at ``/id/...``; not a
+``void:uriLookupEndpoint``, which takes the whole URI appended to it), the formats
+they are served in, the vocabularies it uses, the framework editions (``void:rootResource``)
+and where its licences are listed. Each named graph is a ``void:subset`` named by the graph's
+own IRI, with its triple count, its vocabularies, a dump (its ``/id/graph/...`` download as
+N-Triples) and, for a framework edition or mapping set, its ``dcterms:license`` and (APQC)
+``dcterms:rights`` notice: what a user must keep with a copy. Turtle unless asked otherwise
+(any RDF format of :data:`pcfgraph.sparql_results.GRAPH_TYPES`); the URLs are those of the
+request's host, as the SPARQL service description's endpoint is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+
+from pcfgraph import iris, services
+from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.sparql_plan import known_graphs, query_store
+from pcfgraph.conneg import content_type, negotiate
+from pcfgraph.http.licence import LICENCES_PATH, with_licence
+from pcfgraph.runtime import AppState, app_state
+from pcfgraph.services.base import text
+from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
+
+router = APIRouter(tags=["frameworks"])
+
+VOID_PATH = "/.well-known/void"
+VOCABULARIES_QUERY = "api/void-vocabularies"
+#: The formats every resource and graph is served in (``/id/...`` content negotiation).
+_FORMATS = (
+    "http://www.w3.org/ns/formats/Turtle",
+    "http://www.w3.org/ns/formats/N-Triples",
+    "http://www.w3.org/ns/formats/JSON-LD",
+    "http://www.w3.org/ns/formats/RDF_XML",
+)
+
+
+def _n(term: object) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+_TYPE = ox.NamedNode(iris.PREFIXES["rdf"] + "type")
+_SEE_ALSO = ox.NamedNode(iris.PREFIXES["rdfs"] + "seeAlso")
+_VOID = iris.VOID
+_DCT = iris.DCTERMS
+
+
+@router.get(
+    VOID_PATH,
+    summary="The VoID description of the dataset: graphs, counts, dumps, licences",
+    response_class=Response,
+    responses={
+        200: {"description": "The VoID description", "content": openapi_content(*GRAPH_TYPES)},
+        **problem_responses(406),
+    },
+)
+async def void_description(request: Request) -> Response:
+    media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the VoID description")
+    state = app_state(request)
+    base = str(request.base_url)
+    triples = await asyncio.to_thread(_described, state, base, base + VOID_PATH.lstrip("/"))
+    return Response(
+        content=serialize_triples(triples, media),
+        headers={"Content-Type": content_type(media), "Vary": "Accept", "Link": with_licence("")},
+    )
+
+
+def _namespace(term: str) -> str:
+    """The vocabulary of a predicate or class: its IRI up to the last ``#`` or ``/``."""
+    return term[: max(term.rfind("#"), term.rfind("/")) + 1]
+
+
+def _described(state: AppState, base: str, document: str) -> list[ox.Triple]:
+    from pcfgraph.services.page_reads import reads_for
+
+    reader = reads_for(state).reader
+    dataset = ox.NamedNode(document + "#dataset")
+    graphs = sorted(known_graphs(state))
+    used: dict[str, set[str]] = defaultdict(set)
+    for row in query_store(state).select(state.catalog.get(VOCABULARIES_QUERY)):
+        graph, term = text(row, "graph"), text(row, "term")
+        if graph is not None and term is not None:
+            used[graph].add(_namespace(term))
+    counts = state.release.manifest.get("graphs", {}) if state.release.manifest else {}
+    out = [
+        ox.Triple(dataset, _TYPE, _n(_VOID.Dataset)),
+        ox.Triple(dataset, _n(_DCT.title), ox.Literal("pcfgraph", language="en")),
+        ox.Triple(
+            dataset,
+            _n(_DCT.description),
+            ox.Literal(
+                "IT process frameworks (APQC PCF, IBM PRM-IT, IT-CMF, TRIM) as SKOS concept "
+                "schemes, with curated and derived cross-framework mappings; one named graph "
+                "per framework edition and mapping set.",
+                language="en",
+            ),
+        ),
+        ox.Triple(dataset, _n(_VOID.sparqlEndpoint), ox.NamedNode(base + "sparql")),
+        ox.Triple(dataset, _n(_VOID.uriSpace), ox.Literal(iris.ID_BASE)),
+        ox.Triple(dataset, _SEE_ALSO, ox.NamedNode(base + LICENCES_PATH.lstrip("/"))),
+    ]
+    out += [ox.Triple(dataset, _n(_VOID.feature), ox.NamedNode(f)) for f in _FORMATS]
+    for vocabulary in sorted(set().union(*used.values()) if used else ()):
+        out.append(ox.Triple(dataset, _n(_VOID.vocabulary), ox.NamedNode(vocabulary)))
+    # what each graph's copy must keep: its licence and notice
+    terms: dict[str, tuple[str | None, ox.NamedNode | ox.Literal | None]] = {}
+    for f in services.frameworks(reader):
+        out.append(ox.Triple(dataset, _n(_VOID.rootResource), ox.NamedNode(f.iri)))
+        rights: ox.NamedNode | ox.Literal | None = None
+        if f.rights_statement:
+            rights = ox.NamedNode(f.rights_statement)
+        elif f.rights:
+            rights = ox.Literal(f.rights, language="en")
+        terms[str(iris.framework_graph(f.id))] = (f.license, rights)
+    for m in services.mapping_sets(reader).values():
+        terms[str(iris.mapping_set_graph(m.id))] = (m.license, None)
+    for name in graphs:
+        subset = ox.NamedNode(name)
+        out += [
+            ox.Triple(dataset, _n(_VOID.subset), subset),
+            ox.Triple(subset, _TYPE, _n(_VOID.Dataset)),
+            ox.Triple(subset, _n(_VOID.dataDump), ox.NamedNode(_dump(base, name))),
+        ]
+        if name in counts:
+            count = ox.Literal(str(counts[name]), datatype=_INTEGER)
+            out.append(ox.Triple(subset, _n(_VOID.triples), count))
+        out += [
+            ox.Triple(subset, _n(_VOID.vocabulary), ox.NamedNode(v)) for v in sorted(used[name])
+        ]
+        licence, notice = terms.get(name, (None, None))
+        if licence:
+            out.append(ox.Triple(subset, _n(_DCT.license), ox.NamedNode(licence)))
+        if notice is not None:
+            out.append(ox.Triple(subset, _n(_DCT.rights), notice))
+    return out
+
+
+_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _dump(base: str, graph: str) -> str:
+    """The graph's download as N-Triples (its ``/id/graph/...`` IRI with ``?format=nt``)."""
+    return base + (iris.id_path(graph) or "").lstrip("/") + "?format=nt"

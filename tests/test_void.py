@@ -1,0 +1,121 @@
+"""``/.well-known/void``: the dataset's VoID description, as a linked-data tool discovering the
+dataset from its host reads it: every named graph a subset whose triple count is what its
+dump holds, the vocabularies its dumps use, each framework's licence and notice, the
+endpoint that answers, in every RDF format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, RDF, VOID
+
+from pcfgraph import iris
+from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
+
+DOCUMENT = "http://testserver/.well-known/void"
+
+
+@pytest.fixture(scope="module")
+def client(shipped_release: Any) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(query_workers=1), shipped_release)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def void(client: TestClient) -> rdflib.Graph:
+    r = client.get("/.well-known/void")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    assert "Accept" in r.headers["vary"]
+    return rdflib.Graph().parse(data=r.content, format="turtle")
+
+
+def test_every_named_graph_is_a_subset_as_big_as_its_dump(
+    client: TestClient, void: rdflib.Graph, shipped_release: Any
+) -> None:
+    dataset = rdflib.URIRef(DOCUMENT + "#dataset")
+    assert (dataset, RDF.type, VOID.Dataset) in void
+    subsets = set(void.objects(dataset, VOID.subset))
+    assert {str(s) for s in subsets} == set(shipped_release.store.graph_names())
+    vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
+    for subset in subsets:
+        dump = void.value(subset, VOID.dataDump)
+        assert dump is not None, subset
+        r = client.get(str(dump).removeprefix("http://testserver"))
+        assert r.status_code == 200 and r.headers["content-type"].startswith(
+            "application/n-triples"
+        )
+        triples = list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))
+        assert void.value(subset, VOID.triples).toPython() == len(triples), subset  # type: ignore[union-attr]
+        used = {str(v) for v in void.objects(subset, VOID.vocabulary)}
+        for t in triples:  # every predicate's vocabulary is named, for the graph and overall
+            p = t.predicate.value
+            assert any(p.startswith(v) for v in used), (subset, p)
+            assert any(p.startswith(v) for v in vocabularies), p
+    assert str(iris.PCFG) in vocabularies and str(iris.SKOS) in vocabularies
+
+
+def test_the_endpoint_named_answers_and_the_uri_space_dereferences(
+    client: TestClient, void: rdflib.Graph
+) -> None:
+    dataset = rdflib.URIRef(DOCUMENT + "#dataset")
+    endpoint = str(void.value(dataset, VOID.sparqlEndpoint))
+    r = client.get(endpoint.removeprefix("http://testserver"), params={"query": "ASK {}"})
+    assert r.status_code == 200 and r.json()["boolean"] is True
+    assert str(void.value(dataset, VOID.uriSpace)) == iris.ID_BASE
+    for root in void.objects(dataset, VOID.rootResource):  # the framework editions
+        assert str(root).startswith(iris.ID_BASE)
+        page = client.get(iris.id_path(str(root)) or "", headers={"Accept": "text/turtle"})
+        assert page.status_code == 200, root
+
+
+def test_each_framework_graph_states_the_licence_and_notice_its_copies_keep(
+    void: rdflib.Graph, shipped_release: Any
+) -> None:
+    store = shipped_release.store.store
+
+    def stated(subject: str, predicate: rdflib.URIRef) -> set[str]:
+        quads = store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(str(predicate)), None)
+        return {q.object.value for q in quads}
+
+    apqc = rdflib.URIRef(str(iris.framework_graph("apqc-pcf-cross-industry-7.4")))
+    scheme = str(iris.framework("apqc-pcf-cross-industry-7.4"))
+    assert {str(void.value(apqc, DCTERMS.license))} == stated(scheme, DCTERMS.license)
+    notice = void.value(apqc, DCTERMS.rights)
+    assert {str(notice)} == stated(scheme, DCTERMS.rights) == {str(iris.apqc_notice())}
+    assert any("APQC" in label for label in stated(str(notice), rdflib.RDFS.label))
+    for framework in ("prm-it", "it-cmf", "trim"):  # a rights text, no licence granted
+        graph = rdflib.URIRef(str(iris.framework_graph(framework)))
+        assert "no licence" in str(void.value(graph, DCTERMS.rights)), framework
+    mappings = rdflib.URIRef(str(iris.mapping_set_graph("pcf-8.1-to-prm-it-a2")))
+    assert void.value(mappings, DCTERMS.license) is not None
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/ld+json", "json-ld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_every_rdf_format_says_the_same(
+    client: TestClient, void: rdflib.Graph, accept: str, fmt: str
+) -> None:
+    r = client.get("/.well-known/void", headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+    assert isomorphic(rdflib.Graph().parse(data=r.content, format=fmt), void)
+
+
+def test_an_unknown_type_is_406_and_head_is_answered(client: TestClient) -> None:
+    r = client.get("/.well-known/void", headers={"Accept": "image/png"})
+    assert r.status_code == 406 and r.headers["content-type"] == "application/problem+json"
+    assert "available:" in r.json()["detail"]
+    assert client.head("/.well-known/void").status_code == 200
