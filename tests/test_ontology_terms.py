@@ -4,6 +4,7 @@ its version and licence, and every own term the shipped data uses is declared.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -77,3 +78,35 @@ def test_every_own_term_the_shipped_data_uses_is_declared(
     declared = {str(s) for s in ontology.subjects(RDF.type, None)}
     assert len(own) > 50
     assert sorted(own - declared) == []
+
+
+def test_a_terms_iri_followed_in_a_browser_shows_the_term(
+    ontology: rdflib.Graph, shipped_release: Any
+) -> None:
+    # pcfg:Element is https://w3id.org/pcfgraph/ontology#Element: a browser asks for
+    # /ontology, is sent (303) to the ontology graph's page and looks for #Element there.
+    # The page only counted the graph's classes: no term had a row, no fragment a target.
+    from html import unescape
+
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
+
+    client = TestClient(create_app(Settings(), shipped_release))
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = client.get("/ontology", headers=browser)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    rows = dict(re.findall(r'<tr id="([^"]+)">(.*?)</tr>', r.text, re.S))
+    terms = {
+        t
+        for kind in TERM_KINDS[:4]
+        for t in ontology.subjects(RDF.type, kind)
+        if isinstance(t, rdflib.URIRef) and str(t).startswith(OWN)
+    }
+    assert len(terms) > 150
+    for term in terms:
+        row = unescape(rows.get(str(term).partition("#")[2], ""))
+        assert str(term) in row, term
+        assert _english(ontology, term, RDFS.label)[0] in row, term
+        assert _english(ontology, term, SKOS.definition, RDFS.comment)[0] in row, term

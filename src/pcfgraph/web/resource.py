@@ -287,6 +287,27 @@ class GraphAbout:
 
 
 @dataclass
+class VocabularyTerm:
+    """A class or property a vocabulary defines, listed on the ontology graph's page."""
+
+    #: The fragment of its IRI (``Element`` of ``pcfg:Element``): the id of its row, so a
+    #: browser sent from the term's IRI (``/ontology`` -> 303 here) shows it.
+    anchor: str
+    iri: str
+    curie: str
+    label: str
+    definition: str
+
+
+@dataclass
+class VocabularyTerms:
+    """The terms of one vocabulary (``pcfg:``, ``orgm:``), by kind (``Classes`` ...)."""
+
+    iri: str
+    kinds: list[tuple[str, list[VocabularyTerm]]]
+
+
+@dataclass
 class GraphView:
     iri: str
     title: str
@@ -296,6 +317,49 @@ class GraphView:
     triples: int
     classes: list[tuple[str, str, int]]
     about: list[GraphAbout]
+    #: The terms the graph's vocabularies define (the ontology graph's page), else empty.
+    vocabularies: list[VocabularyTerms] = field(default_factory=list)
+
+
+#: The kinds of term a vocabulary section lists, in this order, under these headings.
+TERM_KINDS: tuple[tuple[str, str], ...] = (
+    (OWL + "Class", "Classes"),
+    (OWL + "ObjectProperty", "Object properties"),
+    (OWL + "DatatypeProperty", "Datatype properties"),
+    (OWL + "AnnotationProperty", "Annotation properties"),
+)
+
+
+def vocabulary_terms(rows: Iterable[Mapping[str, Any]]) -> list[VocabularyTerms]:
+    """The ``api/vocabulary-terms`` rows as one section per vocabulary (the IRI before a
+    term's ``#``), each term once (under its first kind of :data:`TERM_KINDS`), its English
+    label and definition (the smallest when several), terms by label."""
+    order = {kind: i for i, (kind, _) in enumerate(TERM_KINDS)}
+    found: dict[str, tuple[int, str, str]] = {}
+    for row in sorted(rows, key=lambda r: _rank(r, TERM_COLUMNS)):
+        term, kind = row.get("term"), row.get("kind")
+        if term is None or kind is None or kind.value not in order or "#" not in term.value:
+            continue
+        if term.value in found and found[term.value][0] <= order[kind.value]:
+            continue
+        label = row["label"].value if "label" in row else ""
+        definition = row["definition"].value if "definition" in row else ""
+        found[term.value] = (order[kind.value], label, definition)
+    sections: dict[str, dict[int, list[VocabularyTerm]]] = defaultdict(lambda: defaultdict(list))
+    for iri, (kind, label, definition) in found.items():
+        vocabulary, _, anchor = iri.partition("#")
+        term = VocabularyTerm(anchor, iri, curie(iri), label or anchor, definition)
+        sections[vocabulary][kind].append(term)
+    return [
+        VocabularyTerms(
+            iri=vocabulary,
+            kinds=[
+                (TERM_KINDS[k][1], sorted(terms, key=lambda t: (t.label.lower(), t.iri)))
+                for k, terms in sorted(kinds.items())
+            ],
+        )
+        for vocabulary, kinds in sorted(sections.items())
+    ]
 
 
 def graph_kind(iri: str) -> str:
@@ -318,10 +382,18 @@ def graph_kind(iri: str) -> str:
 SUMMARY_COLUMNS = ("thing", "class", "classLabel", "title", "description", "license", "rights")
 
 
+#: ``api/vocabulary-terms`` columns in the order they rank its rows (:func:`vocabulary_terms`).
+TERM_COLUMNS = ("term", "kind", "label", "definition")
+
+
 def _summary_rank(row: Mapping[str, Any]) -> tuple[tuple[bool, bool, str], ...]:
+    return _rank(row, SUMMARY_COLUMNS)
+
+
+def _rank(row: Mapping[str, Any], columns: Iterable[str]) -> tuple[tuple[bool, bool, str], ...]:
     """English or plain text before other languages, then the smallest; a missing value last."""
     out = []
-    for col in SUMMARY_COLUMNS:
+    for col in columns:
         term = row.get(col)
         if term is None:
             out.append((True, True, ""))
@@ -331,8 +403,14 @@ def _summary_rank(row: Mapping[str, Any]) -> tuple[tuple[bool, bool, str], ...]:
     return tuple(out)
 
 
-def graph_view(iri: str, triples: int, rows: Iterable[Mapping[str, Any]]) -> GraphView:
-    """The page of a named graph from its triple count and ``api/graph-summary`` rows."""
+def graph_view(
+    iri: str,
+    triples: int,
+    rows: Iterable[Mapping[str, Any]],
+    terms: Iterable[Mapping[str, Any]] = (),
+) -> GraphView:
+    """The page of a named graph from its triple count, ``api/graph-summary`` rows and the
+    ``api/vocabulary-terms`` rows of the vocabularies it defines (:func:`vocabulary_terms`)."""
     classes: dict[str, tuple[str, int]] = {}
     about: dict[str, GraphAbout] = {}
     # The first row of a class or a thing wins (a title or label stated twice): rows sorted,
@@ -368,4 +446,5 @@ def graph_view(iri: str, triples: int, rows: Iterable[Mapping[str, Any]]) -> Gra
             ((lbl, c, n) for c, (lbl, n) in classes.items()), key=lambda x: (-x[2], x[0], x[1])
         ),
         about=list(about.values()),
+        vocabularies=vocabulary_terms(terms),
     )

@@ -37,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 
 #: The named query that summarises a named graph for its page.
 GRAPH_SUMMARY = "api/graph-summary"
+VOCABULARY_TERMS = "api/vocabulary-terms"
 
 _STATIC_TYPES = {f.suffix: f.content_type for f in formats("css", "js")}
 #: Our files, and vendored libraries one folder down (``vendor/codemirror/codemirror.js``).
@@ -337,7 +338,11 @@ def graph_page(state: AppState, iri: str) -> str:
     query = state.catalog.get(GRAPH_SUMMARY)
     rows = state.query_store.select(query, {"graph": ox.NamedNode(iri)})
     triples = int(state.release.manifest.get("graphs", {}).get(iri, 0))
-    view = graph_view(iri, triples, rows.rows)
+    terms = []
+    if iri == str(iris.ontology_graph()):  # every term, at its fragment (/ontology -> 303)
+        query = state.catalog.get(VOCABULARY_TERMS)
+        terms = state.query_store.select(query, {"graph": ox.NamedNode(iri)}).rows
+    view = graph_view(iri, triples, rows.rows, terms)
     return render("graph.html", title=view.title, graph=view, nav="")
 
 
