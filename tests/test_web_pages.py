@@ -735,8 +735,9 @@ def test_a_measure_page_links_its_class_to_the_served_ontology(client: TestClien
     assert r.status_code == 200
     assert_self_contained(r.text)
     type_row = r.text.partition('title="rdf:type"')[2].partition("</tr>")[0]
-    assert '<a href="/id/graph/ontology" title="https://w3id.org/pcfgraph/ontology#Measure">' in (
-        type_row
+    assert (
+        '<a href="/id/graph/ontology#Measure" title="https://w3id.org/pcfgraph/ontology#Measure">'
+        in type_row
     )
     page = client.get("/id/graph/ontology", headers={"accept": "text/html"})
     assert page.status_code == 200 and "pcfgraph framework ontology" in page.text
@@ -745,8 +746,10 @@ def test_a_measure_page_links_its_class_to_the_served_ontology(client: TestClien
 def test_page_path_serves_own_vocabulary_terms_from_the_ontology_graph() -> None:
     graph = iris.id_path(str(iris.ontology_graph()))
     assert graph == "/id/graph/ontology"
-    for term in (str(iris.PCFG.Measure), str(iris.ORGM.Customer), iris.ONTOLOGY_IRI):
-        assert iris.page_path(term) == graph, term
+    assert iris.page_path(iris.ONTOLOGY_IRI) == iris.page_path(iris.ORG_ONTOLOGY_IRI) == graph
+    # a term: its row on that page, at its IRI's fragment
+    assert iris.page_path(str(iris.PCFG.Measure)) == graph + "#Measure"
+    assert iris.page_path(str(iris.ORGM.Customer)) == graph + "#Customer"
     assert iris.page_path(str(iris.ID_BASE + "prm-it/A24")) == "/id/prm-it/A24"
     for other in (
         iris.ONTOLOGY_IRI + "#",

@@ -401,11 +401,14 @@ _VOCABULARY_TERMS: Final = tuple(v + "#" for v in _VOCABULARIES)
 
 def page_path(iri: str) -> str | None:
     """The server path of the page of ``iri``: its own (:func:`id_path`), a rule's
-    (``/shapes/...``) or, for a term of pcfgraph's own vocabularies (``pcfg:Measure``,
-    ``orgm:Customer``) or one of them, the page of the ontology graph that defines it; None
-    for anything not served here."""
-    if iri in _VOCABULARIES or (iri.startswith(_VOCABULARY_TERMS) and not iri.endswith("#")):
+    (``/shapes/...``) or, for one of pcfgraph's own vocabularies, the page of the ontology
+    graph that defines it, and for a term of one (``pcfg:Measure``, ``orgm:Customer``) its
+    row there (``/id/graph/ontology#Measure``, the fragment of its IRI); None for anything
+    not served here."""
+    if iri in _VOCABULARIES:
         return id_path(str(ontology_graph()))
+    if iri.startswith(_VOCABULARY_TERMS) and not iri.endswith("#"):
+        return f"{id_path(str(ontology_graph()))}#{iri.partition('#')[2]}"
     if iri.startswith(SHAPES_BASE):  # a rule: its page (pcfgraph.api.rule_pages)
         return "/shapes/" + iri[len(SHAPES_BASE) :] if iri != SHAPES_BASE else "/shapes"
     return id_path(iri)
