@@ -236,3 +236,32 @@ def test_a_description_states_each_triple_once(shipped: httpx.Client, path: str)
     lines = [line for line in r.text.splitlines() if line.strip()]
     assert lines and len(lines) == len(set(lines)), r.text
     assert len(graph_of(r, "nt")) == len(lines)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/apqc-pcf/element/20635",  # the element across editions: the names of its versions
+        "/id/apqc-pcf/cross-industry/7.4/10002/change/1",  # a change APQC records
+        "/id/apqc-pcf/cross-industry/7.4/20635",
+    ],
+)
+def test_what_is_derived_from_the_pcf_carries_apqcs_notice(
+    shipped: httpx.Client, path: str
+) -> None:
+    # The element across editions showed the code and name of each version (APQC's text)
+    # and a change record APQC's change, with no notice: only an edition's elements led to it.
+    r = shipped.get(path, headers={"Accept": "text/turtle"})
+    graph = graph_of(r, "turtle")
+    found = graph.query(
+        """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX pcfg: <https://w3id.org/pcfgraph/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?label WHERE {
+          ?resource (dcterms:hasVersion|^pcfg:change)?/skos:inScheme/dcterms:rights ?notice .
+          ?notice rdfs:label ?label
+        }""",
+        initBindings={"resource": rdflib.URIRef(iris.ID_BASE + path.removeprefix("/id/"))},
+    )
+    assert any("©2024 APQC. ALL RIGHTS RESERVED" in str(row[0]) for row in found), r.text  # type: ignore[index]
