@@ -189,3 +189,22 @@ def test_missing_extra_sources_are_refused_even_with_a_release_cached(
     assert run_main(main, ["build", "--add", str(typo), "-o", str(out)]) == 2  # bad input
     assert "typo.xlsx: no such file" in capsys.readouterr().err and not out.exists()
     assert open_release(None, cache_dir=cache).release_id == cached.release_id  # still kept
+
+
+def test_a_cache_that_cannot_be_written_serves_the_release_from_memory(tmp_path: Path) -> None:
+    """A cache directory that cannot be made (here under a regular file, which holds for root
+    too; a read-only mount or a full disk fail the same way) is not a crash of the command or
+    the server: the verified release just built is served from memory, with one warning
+    naming the directory and what went wrong."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    cache = blocker / "cache"
+    calls: list[int] = []
+    release = cached_release(cache, build=counting_builder(calls))
+    assert calls == [1]
+    assert release.store_path is None  # in memory, nothing published
+    assert len(release.store) == len(ops_release().store)
+    assert verify_release(release) is release  # verified before it is served
+    (note,) = [w for w in release.warnings if "cache directory" in w]
+    assert str(cache) in note and "PCFGRAPH_CACHE_DIR" in note
+    assert "Not a directory" in note

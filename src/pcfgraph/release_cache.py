@@ -101,8 +101,11 @@ def cached_release(
     step("verifying shapes and checks")
     release = verify_release(built)
     step("writing store and artefacts")
-    entries.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp_dir(entries, f".{key}.")
+    try:
+        entries.mkdir(parents=True, exist_ok=True)
+        tmp = make_temp_dir(entries, f".{key}.")
+    except OSError as exc:
+        return _uncached(release, cache_dir, exc)
     try:
         fill_release_dir(
             tmp, release.store, release.manifest["sources"], verified=True, nquads=release.nquads
@@ -114,6 +117,9 @@ def cached_release(
             if not (entry / MANIFEST_FILE).is_file():
                 raise
             shutil.rmtree(tmp, ignore_errors=True)  # a concurrent builder published first
+    except OSError as exc:  # a full disk, a cache made read-only meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+        return _uncached(release, cache_dir, exc)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -121,6 +127,20 @@ def cached_release(
     step("opening the release")
     opened = load_release(entry, check_graph_file=False, memory_quads=memory_quads)
     return _with_build_warnings(opened, entry)
+
+
+def _uncached(release: Release, cache_dir: Path, exc: OSError) -> Release:
+    """The verified release just built, served from memory, when the cache cannot take it (a
+    read-only or missing directory, a full disk): a warning naming the directory and why,
+    not a crash of the command or server (the next start builds again)."""
+    reason = exc.strerror or type(exc).__name__
+    where = exc.filename if exc.filename is not None else cache_dir
+    note = (
+        f"cache directory {cache_dir} cannot keep the release ({reason}: {where}); "
+        f"assembled in memory this time (set {CACHE_ENV} to a writable directory, or off)"
+    )
+    object.__setattr__(release, "warnings", (*release.warnings, note))
+    return release
 
 
 def _with_build_warnings(release: Release, entry: Path) -> Release:

@@ -70,7 +70,9 @@ MEANINGS: dict[str, str] = {
     "KEY hashing the sources, pcfgraph's code and version), so it is assembled and verified once "
     "and every later command and server start opens it read-only. Unset: "
     "`$XDG_CACHE_HOME/pcfgraph` or `~/.cache/pcfgraph`; `off`: assemble in memory every time. "
-    "Safe for concurrent builders (atomic rename); entries unused for a day are pruned.",
+    "Safe for concurrent builders (atomic rename); entries unused for a day are pruned. A "
+    "cache that cannot take the release (read-only, missing, a full disk) is warned about and "
+    "the release served from memory.",
     "add_workbooks": "APQC workbooks (any edition and version, comma-separated in the "
     "variable) added to the shipped data when it is assembled; each is imported in parallel, "
     "its edition and version read from the workbook and its name. Ignored with `release`.",
