@@ -31,6 +31,7 @@ _BY_NAME: dict[str, tuple[str, object]] = {
     ),
     "log_level": ("debug", "debug"),
     "log_format": ("json", "json"),
+    "root_path": ("/pcf/", "/pcf"),
 }
 
 
@@ -197,3 +198,4 @@ def test_serve_refuses_a_flag_out_of_range_before_loading(
     assert run_main(main, ["serve", *flags]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err and "internal error" not in err
+

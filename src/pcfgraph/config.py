@@ -41,6 +41,8 @@ LOG_FORMATS = ("text", "json")
 #: A CORS origin as browsers send it: scheme, host, optional port; no path, no slash at the end.
 _ORIGIN = re.compile(r"https?://[^\s/?#]+\Z")
 #: A base URL: scheme, host, optional port and path; no query, no fragment.
+#: A path prefix: segments of URL path characters (RFC 3986 pchar, percent-escapes).
+_ROOT_PATH = re.compile(r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+\Z")
 _BASE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?\Z")
 
 
@@ -55,6 +57,10 @@ class Settings(BaseSettings):
     #: handed out where no request names the address: ``pcfgraph mcp`` (stdio), which hands
     #: out none without it (``url`` null).
     public_url: str | None = None
+    #: The path prefix pcfgraph is served under behind a reverse proxy that strips it before
+    #: passing requests on (``/pcf``): uvicorn's ``root_path``; every link, asset, redirect
+    #: and ``Link`` target of the answers then carries it (:mod:`pcfgraph.http.root_path`).
+    root_path: str = ""
     #: Server processes answering HTTP, forked from one loaded app (1: this process only;
     #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).
     http_workers: Annotated[int, Field(ge=0, le=MAX_HTTP_WORKERS)] = 0
@@ -204,6 +210,21 @@ class Settings(BaseSettings):
                 "fragment (e.g. https://frameworks.example.org)"
             )
         return None if value is None else value.rstrip("/")
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        """``/pcf`` (a slash at the end dropped, ``/`` alone: no prefix); no query, fragment,
+        space, ``//`` or dot segment, which no proxy passes on as a prefix."""
+        path = value.strip()
+        if path and (
+            not _ROOT_PATH.match(path) or "//" in path or {".", ".."} & set(path.split("/"))
+        ):
+            raise ValueError(
+                f"{value!r} is no path prefix: /segment[/segment...], with no query, fragment, "
+                "space or empty segment (e.g. /pcf)"
+            )
+        return path.rstrip("/")
 
     def page_base_url(self) -> str:
         """The base of the page URLs handed out where no request names the address:

@@ -133,6 +133,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": GuardedHttpToolsProtocol,  # request-head limits (414/431) as problem+json
         "host": settings.host,
         "port": settings.port,
+        "root_path": settings.root_path,  # behind a proxy serving it under a path prefix
         "log_level": settings.log_level,
         "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
         "timeout_graceful_shutdown": settings.graceful_stop_seconds,

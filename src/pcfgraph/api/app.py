@@ -18,6 +18,7 @@ from pcfgraph.api import ops
 from pcfgraph.api.errors import install_error_handlers
 from pcfgraph.http.compression import Compression
 from pcfgraph.http.methods import HeadAsGet
+from pcfgraph.http.root_path import RootPath
 from pcfgraph.runtime import AppState
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -42,8 +43,9 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
     install_error_handlers(app)
     from pcfgraph.api import sparql
 
-    # Innermost: gzip for the routes' large answers (pcfgraph.http.compression), then HEAD
+    # Innermost: the answers' paths under the request's root path (a proxy's prefix), then gzip for the routes' large answers (pcfgraph.http.compression), then HEAD
     # answered as GET where no route takes HEAD itself (FastAPI's GET routes).
+    app.add_middleware(RootPath)
     if state.settings.compress_min_bytes:
         app.add_middleware(Compression, minimum_size=state.settings.compress_min_bytes)
     app.add_middleware(HeadAsGet)

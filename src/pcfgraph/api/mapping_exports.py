@@ -68,9 +68,23 @@ async def mapping_sets(request: Request) -> Response:
         body, media = mapping_sets_html(sets).encode("utf-8"), "text/html; charset=utf-8"
     else:
         # as JSONResponse writes it
+        # under a proxy's path prefix, the JSON's paths too (HTML gets it from RootPath)
+        if root := request.scope.get("root_path", ""):
+            sets = [_rooted(entry, root) for entry in sets]
         text = json.dumps({"mappingSets": sets}, ensure_ascii=False, separators=(",", ":"))
         body, media = text.encode("utf-8"), "application/json"
     return download(request, state, key, body, media, {}, vary="Accept", licensed=False)
+
+
+def _rooted(entry: dict[str, Any], root: str) -> dict[str, Any]:
+    """A mapping set's entry with its paths under ``root`` (``/pcf/mappings/...``)."""
+    out = dict(entry)
+    if out["page"]:
+        out["page"] = root + out["page"]
+    for key in ("exports", "derivedExports"):
+        if key in out:
+            out[key] = {name: root + path for name, path in out[key].items()}
+    return out
 
 
 @router.get(

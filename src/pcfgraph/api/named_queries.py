@@ -59,13 +59,14 @@ def list_queries(request: Request) -> Response:
             out["enum"] = values(p.domain)
         return out
 
+    root = request.scope.get("root_path", "")  # a proxy's path prefix (http/root_path.py)
     listed = {
         "queries": [
             {
                 "name": q.name,
                 "summary": q.summary,
                 "form": q.form,
-                "href": f"/queries/{q.name}",
+                "href": f"{root}/queries/{q.name}",
                 "params": [described(p) for p in q.params],
             }
             for q in state.catalog

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 @click.option("--host", default=None, help="Interface to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="TCP port [default: 8000].")
 @click.option(
+    "--root-path",
+    default=None,
+    metavar="PATH",
+    help="Path prefix a reverse proxy serves pcfgraph under, stripped before passing "
+    "requests on (e.g. /pcf).",
+)
+@click.option(
     "--http-workers",
     type=click.IntRange(min=0),
     default=None,

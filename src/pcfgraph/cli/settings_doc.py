@@ -24,7 +24,17 @@ MEANINGS: dict[str, str] = {
     "(`url`) that `pcfgraph mcp` (stdio) hands out, where no request names the address "
     "(`http://127.0.0.1:8000` for a `pcfgraph serve` of your own). Unset: `pcfgraph mcp` "
     "hands out no page URLs (`url` null; the element's IRI is what to cite), as it serves "
-    "no pages itself. At `/mcp` a page URL is at the address the request came to.",
+    "no pages itself. At `/mcp` a page URL is at the address the request came to. It does "
+    "not set the server's path prefix: that is `root_path`.",
+    "root_path": "The path prefix a reverse proxy serves pcfgraph under (`/pcf` for "
+    "`https://example.org/pcf/`), the proxy stripping it before passing a request on (nginx: "
+    "`location /pcf/ { proxy_pass http://127.0.0.1:8000/; }`, the slash after the port "
+    "strips it). Every link, asset, form, redirect (`Location`), `Link` target, JSON `href` "
+    "(`/queries`, `/mappings`), the SPARQL service description, the OpenAPI `servers` and "
+    "`/mcp` page URLs then carry it; the routes answer as without it. uvicorn's `root_path` "
+    "(`uvicorn --factory pcfgraph.serving:app_from_env` takes `--root-path` instead). Empty "
+    "(or `/`): served at the root. A request's client address behind the proxy: uvicorn's "
+    "`FORWARDED_ALLOW_IPS` (default: the proxy on 127.0.0.1).",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "0: one per CPU this process may run on (`os.sched_getaffinity`, so a container's or "
     "`taskset`'s limit), at most 8; `--http-workers 1`: this process alone. "
@@ -248,6 +258,8 @@ def _default(value: Any) -> str:
         return "(unset)"
     if isinstance(value, bool):
         return "`true`" if value else "`false`"
+    if value == "":
+        return "(empty)"
     if isinstance(value, tuple):
         return "(empty)" if not value else "`" + ",".join(map(str, value)) + "`"
     return f"`{value}`"

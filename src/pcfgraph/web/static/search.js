@@ -7,6 +7,7 @@
   var input = form.querySelector("input[name=q]");
   var select = form.querySelector("select[name=framework]");
   var timer = null, controller = null, last = null;
+  var action = form.getAttribute("action") || "/search";  // under the server's root path
   function params() {
     var p = new URLSearchParams();
     p.set("q", input.value);
@@ -20,11 +21,11 @@
     if (controller) controller.abort();
     controller = new AbortController();
     var partial = new URLSearchParams(p); partial.set("partial", "true");
-    fetch("/search?" + partial.toString(), { signal: controller.signal, headers: { Accept: "text/html" } })
+    fetch(action + "?" + partial.toString(), { signal: controller.signal, headers: { Accept: "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         results.innerHTML = html;
-        history.replaceState(null, "", "/search?" + key);
+        history.replaceState(null, "", action + "?" + key);
       })
       .catch(function () { /* keep the previous results; the form still works */ });
   }

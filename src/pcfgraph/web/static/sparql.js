@@ -8,6 +8,8 @@
   if (!form || !window.fetch || !window.CodeMirror) return;
   var prefixes = JSON.parse(form.getAttribute("data-prefixes") || "{}");
   var idBase = form.getAttribute("data-id-base") || "";
+  // the server's root path behind a proxy ("" without one): <html data-root="/pcf/">
+  var root = (document.documentElement.getAttribute("data-root") || "/").replace(/\/+$/, "");
   // The server's one rule for cells a spreadsheet would run (pcfgraph.cells.RISKY_PATTERN).
   var risky = new RegExp(form.getAttribute("data-risky-cell") || "^[=+\\-@\\t\\r]");
   var textarea = document.getElementById("query");
@@ -132,7 +134,7 @@
   function show(el, on) { el.hidden = !on; }
 
   function localHref(iri) {
-    if (idBase && iri.indexOf(idBase) === 0) return "/id/" + iri.slice(idBase.length);
+    if (idBase && iri.indexOf(idBase) === 0) return root + "/id/" + iri.slice(idBase.length);
     return /^https?:\/\//.test(iri) ? iri : null;
   }
 
@@ -238,7 +240,7 @@
 
   function request() {
     if (!bound()) {
-      return fetch("/sparql", {
+      return fetch(root + "/sparql", {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT },
         body: new URLSearchParams({ query: editor.getValue() }).toString()
@@ -250,7 +252,7 @@
     });
     var path = chosen.name.split("/").map(encodeURIComponent).join("/");
     var qs = given.toString();
-    return fetch("/queries/" + path + (qs ? "?" + qs : ""), { headers: { "Accept": ACCEPT } });
+    return fetch(root + "/queries/" + path + (qs ? "?" + qs : ""), { headers: { "Accept": ACCEPT } });
   }
 
   function run() {

@@ -1,0 +1,206 @@
+"""``pcfgraph serve --root-path /pcf`` behind a reverse proxy serving it at ``/pcf/`` (the
+prefix stripped, as nginx's ``proxy_pass http://127.0.0.1:8000/;`` does): everything a client
+is handed, links, assets, forms, redirects, ``Link`` headers, JSON ``href``s, the SPARQL
+service description and the OpenAPI ``servers``, is under the prefix and answers through the
+proxy. A real server and a real proxy (tests/proxy_support.py), no stand-ins."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from ops_support import ServeProcess
+from proxy_support import prefix_proxy
+
+from pcfgraph.config import Settings
+from pcfgraph.errors import InputError
+from pcfgraph.release import write_release
+
+PREFIX = "/pcf"
+#: An attribute of the markup holding a path (text made from data is escaped: no false hits).
+ATTRIBUTE = re.compile(r'\s(href|src|action|formaction|data-[a-z0-9-]+)="([^"]*)"')
+
+
+class Prefixed(ServeProcess):
+    serve_args = ("--http-workers", "1", "--root-path", PREFIX + "/")  # the slash is dropped
+
+
+@pytest.fixture(scope="module")
+def proxied(shipped_release: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("root-path")
+    release_dir = root / "release"
+    write_release(shipped_release.store, release_dir, shipped_release.manifest["sources"])
+    server = Prefixed(release_dir, root / "serve.log").start()
+    try:
+        with prefix_proxy(server.port, PREFIX) as url:
+            yield url
+    finally:
+        server.stop()
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def paths_in(html: str) -> list[tuple[str, str]]:
+    """(attribute, value) of every root-relative path in the page's markup."""
+    return [
+        (name, value.replace("&amp;", "&"))
+        for name, value in ATTRIBUTE.findall(html)
+        if value.startswith("/") and not value.startswith("//")
+    ]
+
+
+PAGES = [
+    "/",
+    "/frameworks/prm-it",
+    "/id/prm-it/A24",
+    "/search?q=service+level",
+    "/matrix",
+    "/sparql",
+    "/audit",
+    "/diff",
+    "/shapes",
+    "/mappings",
+    "/graphql",
+    "/docs",
+    "/id/graph/ontology",
+]
+
+
+def test_every_path_a_page_hands_out_is_under_the_prefix_and_answers(proxied: str) -> None:
+    base = origin(proxied)
+    linked: set[str] = set()
+    with httpx.Client(timeout=120, headers={"Accept": "text/html"}) as client:
+        for page in PAGES:
+            answer = client.get(proxied + page)
+            assert answer.status_code == 200, page
+            assert answer.headers["content-type"].startswith("text/html"), page
+            found = paths_in(answer.text)
+            assert found, page
+            outside = [(n, v) for n, v in found if not v.startswith(PREFIX + "/")]
+            assert outside == [], page
+            linked |= {v.split("#")[0] for n, v in found if n in ("href", "src", "action")}
+            # what the pages' scripts read: the prefix, and the endpoints they call
+            if page == "/":
+                assert 'data-root="/pcf/"' in answer.text
+        assert {PREFIX + "/assets/app.css", PREFIX + "/graphql/assets/init.js"} <= linked
+        assert PREFIX + "/docs/assets/init.js" in linked
+        # the paths handed out answer through the proxy (downloads by HEAD): every asset,
+        # and of the pages a few of each kind (by first segment), not the matrix's thousands
+        kinds: dict[str, list[str]] = {}
+        for path in sorted(linked):
+            kinds.setdefault(path[len(PREFIX) :].split("/")[1].split("?")[0], []).append(path)
+        assert {"assets", "id", "frameworks", "graphql", "docs"} <= set(kinds)
+        checked = [
+            p for kind, paths in kinds.items() for p in paths[: 50 if "assets" in kind else 4]
+        ]
+        for path in checked:
+            answer = client.head(base + path) if "export" in path else client.get(base + path)
+            assert answer.status_code == 200, path
+
+
+def test_redirects_and_link_headers_are_under_the_prefix(proxied: str) -> None:
+    base = origin(proxied)
+    with httpx.Client(timeout=120) as client:
+        moved = client.get(proxied + "/ontology", headers={"Accept": "text/turtle"})
+        assert moved.status_code == 303
+        assert moved.headers["location"] == PREFIX + "/id/graph/ontology"
+        assert client.get(base + moved.headers["location"]).status_code == 200
+        answers = [
+            client.get(proxied + "/queries/api/element-by-code?framework=prm-it&code=A24"),
+            client.get(proxied + "/sparql", params={"query": "ASK {}"}),
+            client.get(proxied + "/id/prm-it/A24", headers={"Accept": "text/turtle"}),
+        ]
+        for answer in answers:
+            assert answer.status_code == 200, answer.url
+            targets = re.findall(r"<([^>]*)>", answer.headers["link"])
+            assert PREFIX + "/licences" in targets, answer.url
+            assert not [t for t in targets if t.startswith("/") and not t.startswith(PREFIX)]
+        licences = client.get(base + PREFIX + "/licences", headers={"Accept": "application/json"})
+        assert licences.status_code == 200
+
+
+def test_api_descriptions_name_the_public_paths(proxied: str) -> None:
+    base = origin(proxied)
+    with httpx.Client(timeout=120) as client:
+        listed = client.get(proxied + "/queries", headers={"Accept": "application/json"}).json()
+        hrefs = {q["name"]: q["href"] for q in listed["queries"]}
+        assert hrefs["api/element-by-code"] == PREFIX + "/queries/api/element-by-code"
+        assert client.get(base + hrefs["api/frameworks"]).status_code == 200
+        sets = client.get(proxied + "/mappings", headers={"Accept": "application/json"}).json()
+        entry = sets["mappingSets"][0]
+        assert entry["page"].startswith(PREFIX + "/id/")
+        for path in [entry["page"], *entry["exports"].values()]:
+            assert path.startswith(PREFIX + "/"), path
+            assert client.get(base + path).status_code == 200, path
+        servers = client.get(proxied + "/openapi.json").json()["servers"]
+        assert servers == [{"url": PREFIX}]
+        described = client.get(proxied + "/sparql", headers={"Accept": "application/n-triples"})
+        endpoint = "<http://www.w3.org/ns/sparql-service-description#endpoint>"
+        (line,) = [x for x in described.text.splitlines() if endpoint in x]
+        assert f"<{proxied}/sparql>" in line
+        # the GraphQL endpoint itself, as GraphiQL's data-endpoint names it
+        query = json.dumps({"query": "{ __typename }"})
+        gql = client.post(
+            base + PREFIX + "/graphql", content=query, headers={"Content-Type": "application/json"}
+        )
+        assert gql.status_code == 200 and gql.json()["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("/pcf", "/pcf"), ("/pcf/", "/pcf"), ("/", ""), ("", ""), ("/a/b-c", "/a/b-c")],
+)
+def test_root_path_setting_is_normalised(given: str, kept: str) -> None:
+    assert Settings.from_env({"PCFGRAPH_ROOT_PATH": given}).root_path == kept
+
+
+@pytest.mark.parametrize(
+    "bad", ["pcf", "/pcf?x=1", "/pcf#top", "//pcf", "/a//b", "/a/../b", "/p f"]
+)
+def test_a_root_path_that_is_no_path_prefix_is_refused_naming_it(bad: str) -> None:
+    with pytest.raises(InputError, match=r"PCFGRAPH_ROOT_PATH.*no path prefix"):
+        Settings.from_env({"PCFGRAPH_ROOT_PATH": bad})
+
+
+def test_serve_passes_the_root_path_to_uvicorn() -> None:
+    from pcfgraph.serving import uvicorn_options
+
+    assert uvicorn_options(Settings(root_path="/pcf"))["root_path"] == "/pcf"
+    assert uvicorn_options(Settings())["root_path"] == ""
+
+
+def test_the_proxy_in_these_tests_strips_the_prefix(tmp_path: Path) -> None:
+    """The proxy's own behaviour, so the tests above test the server, not it."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    backend = http.server.HTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=backend.handle_request, daemon=True)
+    thread.start()
+    with prefix_proxy(backend.server_address[1], PREFIX) as url:
+        assert httpx.get(url + "/x?y=1", timeout=30).status_code == 200
+        assert httpx.get(origin(url) + "/x", timeout=30).status_code == 404
+    thread.join(timeout=10)
+    backend.server_close()
+    assert seen == ["/x?y=1"]
