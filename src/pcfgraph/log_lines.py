@@ -268,4 +268,27 @@ def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler
             old.flush()  # its lines waiting come before the new handler's
     # in place of the previous one, after the records held until now (pcfgraph.startup_log)
     startup_log.install(logger, handler)
+    own_the_root_logger(handler)
     return handler
+
+
+#: Libraries whose records below WARNING are their own chatter, not the server's news (the
+#: MCP SDK: an INFO line for each session started and ended).
+QUIET_LIBRARIES = ("mcp",)
+
+
+def own_the_root_logger(handler: logging.Handler) -> None:
+    """Other libraries' records (WARNING and up, the root logger's level) go out through
+    ``handler`` too, one record a line in the server's format. Without a handler on the root
+    logger, the MCP SDK's server (built with the app) ran ``logging.basicConfig`` with rich's
+    handler there: its records came out as column-wrapped text over several lines, in the
+    middle of the JSON lines of ``log_format=json``."""
+    root = logging.getLogger()
+    root.handlers = [
+        *(h for h in root.handlers if not getattr(h, "_pcfgraph", False)),
+        handler,
+    ]
+    for name in QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET or library.level < logging.WARNING:
+            library.setLevel(logging.WARNING)
