@@ -199,3 +199,24 @@ def test_serve_refuses_a_flag_out_of_range_before_loading(
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err and "internal error" not in err
 
+
+def test_a_misspelt_variable_is_refused_naming_it_and_the_setting_it_is_near(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``PCFGRAPH_QUERY_TIMOUT=60`` was ignored: the server ran with the 10 s default and
+    nothing said so. A ``PCFGRAPH_*`` variable that names no setting stops the command (exit 2,
+    one line), with the nearest setting when there is one."""
+    with pytest.raises(InputError) as caught:
+        Settings.from_env({"PCFGRAPH_QUERY_TIMOUT": "60", "pcfgraph_xyzzy": "1"})
+    message = str(caught.value)
+    assert "PCFGRAPH_QUERY_TIMOUT is no setting" in message
+    assert "did you mean PCFGRAPH_QUERY_TIMEOUT?" in message
+    assert "pcfgraph_xyzzy is no setting of pcfgraph; docs/settings.md" in message
+    # the variables of the CLI itself and of pcfgraph's CI and tests are not settings
+    others = {"PCFGRAPH_DEBUG": "1", "PCFGRAPH_CI_LATEST": "1", "PCFGRAPH_TEST_CHROMIUM": "x"}
+    assert Settings.from_env({**others, "PCFGRAPH_PORT": "9"}).port == 9
+    monkeypatch.setenv("PCFGRAPH_PROT", "9000")
+    assert run_main(main, ["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PCFGRAPH_PROT" in err and "PCFGRAPH_PORT?" in err
+    assert "Traceback" not in err

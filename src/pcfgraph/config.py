@@ -262,6 +262,10 @@ class Settings(BaseSettings):
         overrides nothing). A value that is not valid is an :class:`~pcfgraph.errors.InputError`
         naming the variable."""
         env = os.environ if environ is None else environ
+        if unknown := _unknown_variables(env):
+            from pcfgraph.errors import InputError
+
+            raise InputError("; ".join(unknown))
         values = _EnvironSource(cls, env)()
         given = {k: v for k, v in overrides.items() if v is not None}
         try:
@@ -281,6 +285,41 @@ class _EnvironSource(EnvSettingsSource):
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
         super().__init__(settings_cls, case_sensitive=False)
         self.env_vars = {k.lower(): v for k, v in environ.items()}
+
+
+#: ``PCFGRAPH_*`` variables that are not settings: the CLI's traceback switch and those of
+#: pcfgraph's own CI and tests (``PCFGRAPH_CI_*``, ``PCFGRAPH_TEST_*``).
+NOT_SETTINGS = ("PCFGRAPH_DEBUG", "PCFGRAPH_UPDATE_SNAPSHOTS")
+NOT_SETTINGS_PREFIXES = ("PCFGRAPH_CI_", "PCFGRAPH_TEST_")
+
+
+def _unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """A sentence for each ``PCFGRAPH_*`` variable of ``env`` that names no setting (a
+    misspelt ``PCFGRAPH_QUERY_TIMOUT`` was ignored, the default silently kept), with the
+    setting it is nearest to."""
+    import difflib
+
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    out: list[str] = []
+    for key in sorted(env):
+        name = key.upper()
+        if (
+            not name.startswith(ENV_PREFIX)
+            or name in known
+            or name in NOT_SETTINGS
+            or name.startswith(NOT_SETTINGS_PREFIXES)
+        ):
+            continue
+        rest = name.removeprefix(ENV_PREFIX)
+        near = difflib.get_close_matches(
+            rest.lower(), sorted(Settings.model_fields), n=1, cutoff=0.75
+        )
+        hint = f" (did you mean {ENV_PREFIX}{near[0].upper()}?)" if near else ""
+        out.append(
+            f"environment variable {key} is no setting of pcfgraph{hint}; docs/settings.md "
+            "lists them"
+        )
+    return out
 
 
 def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> Exception:

@@ -308,7 +308,10 @@ def render() -> str:
         "variables; a `pcfgraph serve` flag, where there is one, overrides the variable. "
         "`pcfgraph mcp` (its `--release` overriding `PCFGRAPH_RELEASE`), `pcfgraph audit` "
         "and `pcfgraph convert` read them too; a variable that is not valid stops the "
-        "command with exit status 2, naming it. "
+        "command with exit status 2, naming it, and so does a `PCFGRAPH_*` variable that "
+        "names no setting (a misspelt `PCFGRAPH_QUERY_TIMOUT`), with the setting it is "
+        "nearest to (`PCFGRAPH_DEBUG` and the `PCFGRAPH_CI_*`, `PCFGRAPH_TEST_*` variables of "
+        "pcfgraph's CI and tests are not settings and are let be). "
         "Booleans accept `1/0`, `true/false`, `yes/no`, `on/off`.",
         "",
         "| Setting | Environment variable | CLI flag | Type | Default | Meaning |",
