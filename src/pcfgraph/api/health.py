@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from pcfgraph.errors import Overloaded
+from pcfgraph.errors import Overloaded, PcfgraphError
 from pcfgraph.runtime import app_state
 from pcfgraph.served_releases import mismatch_message
 
@@ -18,10 +18,12 @@ def health() -> dict[str, str]:
 
 @router.get(
     "/ready",
-    summary="A verified release is loaded and the query workers are up",
+    summary="A verified release is loaded, the query workers are up (and the remote store, "
+    "with --store, answers)",
     responses={
         503: {
-            "description": "Not ready (problem code `not-ready`, with Retry-After), or the "
+            "description": "Not ready (problem code `not-ready`, with Retry-After: also a "
+            "remote store that does not answer), or the "
             "server's processes serve different releases (`release-mismatch`)"
         }
     },
@@ -31,6 +33,16 @@ def ready(request: Request) -> dict[str, object]:
     workers = _workers_ready(state.pool)
     if workers is False:
         raise Overloaded("the query worker pool is not up", retry_after=2, code="not-ready")
+    remote = state.services.remote_store
+    if remote is not None:
+        # the served release is the store's (docs/remote-store.md): one that does not answer,
+        # or holds no release any more, serves nothing but 502s
+        try:
+            remote.manifest()
+        except PcfgraphError as exc:
+            raise Overloaded(
+                f"the remote store does not answer: {exc}", retry_after=5, code="not-ready"
+            ) from None
     processes = state.services.processes
     mismatch = processes.release_mismatch() if processes is not None else None
     if mismatch is not None:

@@ -329,8 +329,9 @@ def render() -> str:
         "## Operations",
         "",
         "- `GET /health`: the process is alive (always 200 while it answers).",
-        "- `GET /ready`: 200 when a verified release is loaded and the query workers are up, "
-        "else 503 `not-ready` with `Retry-After`; with `http_workers` > 1 also 503 "
+        "- `GET /ready`: 200 when a verified release is loaded and the query workers are up "
+        "(with `store_url`, the remote store answers with the release pushed there: asked at "
+        "each call), else 503 `not-ready` with `Retry-After`; with `http_workers` > 1 also 503 "
         "`release-mismatch` while the server's processes serve different releases (a reload "
         "failed in some of them; see `http_workers`).",
         "- `GET /metrics`: Prometheus text: `pcfgraph_http_requests_total{route,method,status}`, "
