@@ -250,3 +250,23 @@ def test_a_directory_that_is_not_a_release_is_never_replaced(
     write_release(small_store(), empty, {})  # a directory made for it
     again = write_release(small_store(), empty, {})  # and a release, replaced
     assert load_release(empty).release_id == again["release_id"]
+
+
+def test_build_into_a_folder_that_cannot_be_made_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph build -o`` under a path that cannot be a folder (here under a regular file,
+    which holds for root too; a read-only mount fails the same way) was 'internal error
+    (FileNotFoundError ...) This is a bug', exit 3, after the whole build: now the usage error
+    every other -o gives, before the build."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "releases" / "r1"
+    assert run_main(main, ["build", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "internal error" not in err
+    assert f"cannot write -o {out}: Not a directory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

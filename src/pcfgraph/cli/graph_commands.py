@@ -140,6 +140,10 @@ def build(
 
     started = time.perf_counter()
     check_replaceable(out_dir.resolve())  # before the build, not after it
+    try:  # where it goes, before the build too
+        out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError) as exc:
+        raise _cannot_write(out_dir, exc) from None
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
     steps = BuildSteps()  # on a terminal: the step the build is in, after the import's bar
     built: Release | None = None
@@ -148,7 +152,10 @@ def build(
         steps("verifying shapes and checks")  # (the release cache did it already)
         release = verify_release(release)
         steps("writing store and artefacts")
-        manifest = publish_copy(release, out_dir, verified=True)  # a cached one's files as is
+        try:
+            manifest = publish_copy(release, out_dir, verified=True)  # a cached one's as is
+        except OSError as exc:  # a full disk, a folder made read-only meanwhile
+            raise _cannot_write(out_dir, exc) from None
     finally:
         steps.close()
         if built is not None:  # what the importer warned about, also when it was cached
@@ -158,6 +165,14 @@ def build(
         f"{len(manifest['graphs'])} graphs -> {out_dir} "
         f"(in {time.perf_counter() - started:.2f} s)"
     )
+
+
+def _cannot_write(out_dir: Path, exc: BaseException) -> InputError:
+    """The one-line error of a release directory that cannot be written (was an 'internal
+    error ... a bug', exit 3, with the reason only in its traceback)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    return InputError(f"cannot write -o {out_dir}: {reason}{where}")
 
 
 #: ``pcfgraph export --format`` (each a :mod:`pcfgraph.conneg` format name).
