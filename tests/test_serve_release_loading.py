@@ -86,3 +86,40 @@ def test_an_import_deadlock_with_the_main_thread_is_retried_not_fatal(
     with pytest.raises(ReleaseError):
         ReleaseLoading(settings).result()
     assert len(calls) == 1
+
+
+def test_a_half_made_module_from_an_import_deadlock_is_retried_too(
+    release_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where ``from M import name`` meets the deadlock on ``M``, Python gives the thread ``M``
+    half made instead of ``_DeadlockError``, and the import fails with "partially initialized
+    module" (``pcfgraph serve`` exited 3 with it once, on a first start building the release):
+    retried like the deadlock. Another ImportError is not."""
+    import pcfgraph.release_reload as reload
+
+    calls: list[int] = []
+    real = reload.load_verified_release
+    half_made = (
+        "cannot import name 'Identity' from partially initialized module "
+        "'pcfgraph.importers.apqc.statement' (most likely due to a circular import)"
+    )
+
+    def half_made_once(settings: Settings) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ImportError(half_made)
+        return real(settings)
+
+    monkeypatch.setattr(reload, "load_verified_release", half_made_once)
+    release = ReleaseLoading(Settings(release=release_dir)).result()
+    assert len(calls) == 2 and len(release.store) == 2
+
+    def missing(settings: Settings) -> object:
+        calls.append(1)
+        raise ImportError("No module named 'nowhere'")
+
+    calls.clear()
+    monkeypatch.setattr(reload, "load_verified_release", missing)
+    with pytest.raises(ImportError, match="nowhere"):
+        ReleaseLoading(Settings(release=release_dir)).result()
+    assert len(calls) == 1

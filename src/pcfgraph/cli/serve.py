@@ -164,10 +164,16 @@ class ReleaseLoading(threading.Thread):
 
 
 def _import_deadlock(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it was raised from) is Python's import-lock deadlock."""
+    """Whether ``exc`` (or what it was raised from) is Python's import-lock deadlock: its
+    ``_DeadlockError``, or the ``ImportError`` of a name from a "partially initialized
+    module" that Python gives instead where ``from M import name`` met the deadlock on ``M``
+    (it lets that thread take ``M`` half made: 'cannot import name 'Identity' from partially
+    initialized module 'pcfgraph.importers.apqc.statement'', exit 3, was seen once)."""
     seen: BaseException | None = exc
     while seen is not None:
         if type(seen).__name__ == "_DeadlockError":
+            return True
+        if isinstance(seen, ImportError) and "partially initialized module" in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
