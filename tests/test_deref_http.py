@@ -4,7 +4,9 @@ server over the SPARQL endpoint's fixture (and one over the shipped release)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 import httpx
@@ -265,3 +267,34 @@ def test_what_is_derived_from_the_pcf_carries_apqcs_notice(
         initBindings={"resource": rdflib.URIRef(iris.ID_BASE + path.removeprefix("/id/"))},
     )
     assert any("©2024 APQC. ALL RIGHTS RESERVED" in str(row[0]) for row in found), r.text  # type: ignore[index]
+
+
+RDF_FORMATS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/id/apqc-pcf/cross-industry/7.4/20635",  # an element
+        "/id/framework/prm-it",  # any other resource
+        "/id/graph/framework/prm-it",  # a named graph
+        "/frameworks/prm-it",  # a framework's tree
+    ],
+)
+def test_a_page_names_its_data_in_every_rdf_format(shipped: httpx.Client, page: str) -> None:
+    # a crawler reading the HTML finds the data there (<link rel="alternate">): pages named
+    # Turtle and JSON-LD only, and a graph's page none at all
+    html = shipped.get(page, headers={"Accept": "text/html"}).text
+    found = dict(re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)">', html))
+    assert set(found) == set(RDF_FORMATS), found
+    graphs = []
+    for media, href in found.items():
+        r = shipped.get(unescape(href))
+        assert r.headers["content-type"].startswith(media), (href, r.headers["content-type"])
+        graphs.append(graph_of(r, RDF_FORMATS[media]))
+    assert len(graphs[0]) > 0 and all(isomorphic(graphs[0], g) for g in graphs[1:])
