@@ -54,6 +54,13 @@ def test_every_class_and_property_has_a_label_and_a_definition(ontology: rdflib.
         str(t) for t in terms if not _english(ontology, t, SKOS.definition, RDFS.comment)
     )
     assert unlabelled == [] and undefined == []
+    # and says which vocabulary defines it (what LOV, Widoco and ontology editors group by)
+    elsewhere = sorted(
+        str(t)
+        for t in terms
+        if set(ontology.objects(t, RDFS.isDefinedBy)) != {rdflib.URIRef(str(t).partition("#")[0])}
+    )
+    assert elsewhere == []
 
 
 def test_each_vocabulary_states_its_version_and_licence(ontology: rdflib.Graph) -> None:
