@@ -123,3 +123,37 @@ def test_a_half_made_module_from_an_import_deadlock_is_retried_too(
     with pytest.raises(ImportError, match="nowhere"):
         ReleaseLoading(Settings(release=release_dir)).result()
     assert len(calls) == 1
+
+
+def test_the_apps_import_meeting_the_deadlock_is_tried_again_after_the_load(
+    release_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadlock may fall on the main thread's side: its ``from pcfgraph.serving import
+    create_app`` finds a module half made by the loading thread. It is tried again once that
+    thread has ended (here the half-made module, put in ``sys.modules`` as Python leaves it,
+    is the real one again when the thread is joined, as the other thread's import ends)."""
+    import importlib.machinery
+    import sys
+    import types
+
+    import pcfgraph.serving as serving
+    from pcfgraph.cli.serve import import_create_app
+
+    half = types.ModuleType("pcfgraph.serving")
+    half.__spec__ = importlib.machinery.ModuleSpec("pcfgraph.serving", None)
+    half.__spec__._initializing = True  # type: ignore[attr-defined]
+    half.__file__ = serving.__file__
+    monkeypatch.setitem(sys.modules, "pcfgraph.serving", half)
+    with pytest.raises(ImportError, match="partially initialized module"):
+        from pcfgraph.serving import create_app  # noqa: F401 (what the race gives)
+
+    class Loading:
+        joined = 0
+
+        def join(self) -> None:
+            self.joined += 1
+            sys.modules["pcfgraph.serving"] = serving  # the other thread's import ended
+
+    loading = Loading()
+    assert import_create_app(loading) is serving.create_app  # type: ignore[arg-type]
+    assert loading.joined == 1

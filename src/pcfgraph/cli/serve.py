@@ -88,8 +88,7 @@ def serve(**options: Any) -> None:
     preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     loading = ReleaseLoading(settings)  # and the verified release beside the app's imports
     configure(settings)
-    from pcfgraph.serving import create_app
-
+    create_app = import_create_app(loading)
     # page data built before /ready
     release = loading.result()
     print_warnings(release.warnings)  # what the importer warned about (--add, --sources)
@@ -161,6 +160,20 @@ class ReleaseLoading(threading.Thread):
             raise self._error
         assert self._release is not None
         return self._release
+
+
+def import_create_app(loading: ReleaseLoading) -> Any:
+    """:func:`pcfgraph.serving.create_app`, imported while ``loading`` runs. The import-lock
+    deadlock with that thread may fall on this side: the half-made module's ImportError
+    (:func:`_import_deadlock`) is tried again once the thread has ended (its imports done)."""
+    try:
+        from pcfgraph.serving import create_app
+    except ImportError as exc:
+        if not _import_deadlock(exc):
+            raise
+        loading.join()
+        from pcfgraph.serving import create_app
+    return create_app
 
 
 def _import_deadlock(exc: BaseException) -> bool:
