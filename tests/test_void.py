@@ -119,3 +119,24 @@ def test_an_unknown_type_is_406_and_head_is_answered(client: TestClient) -> None
     assert r.status_code == 406 and r.headers["content-type"] == "application/problem+json"
     assert "available:" in r.json()["detail"]
     assert client.head("/.well-known/void").status_code == 200
+
+
+def test_the_description_has_an_etag_and_a_clients_copy_is_304(client: TestClient) -> None:
+    """It was made again at every request (a scan of every statement, ~0.2 s) with no ETag,
+    so a linked-data crawler fetched it whole each time; a release never changes while
+    served, so it now carries a strong ETag per format and If-None-Match gets 304."""
+    headers = {"Accept": "text/turtle", "Accept-Encoding": "identity"}
+    first = client.get("/.well-known/void", headers=headers)
+    again = client.get("/.well-known/void", headers=headers)
+    assert first.status_code == again.status_code == 200
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and again.headers["etag"] == tag and again.content == first.content
+    assert "Accept" in first.headers["vary"] and 'rel="license"' in first.headers["link"]
+    kept = client.get("/.well-known/void", headers={**headers, "If-None-Match": tag})
+    assert kept.status_code == 304 and kept.headers["etag"] == tag and not kept.content
+    other = client.get(
+        "/.well-known/void",
+        headers={"Accept": "application/n-triples", "Accept-Encoding": "identity",
+                 "If-None-Match": tag},
+    )  # fmt: skip
+    assert other.status_code == 200 and other.headers["etag"] != tag

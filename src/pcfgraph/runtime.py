@@ -145,6 +145,8 @@ class Caches:
     rules: Lazy[object] = field(default_factory=Lazy)
     #: ETags of downloads (SSSOM files, spreadsheets) made on the served release.
     download_etags: PerRelease[object] = field(default_factory=PerRelease)
+    #: The vocabularies each named graph uses (``/.well-known/void``: a scan of the store).
+    void_vocabularies: PerRelease[dict[str, frozenset[str]]] = field(default_factory=PerRelease)
 
     def release_quads(self, release: Release) -> int:
         """``release``'s quads, counted on its first use after it is switched in."""
