@@ -302,3 +302,20 @@ def test_a_second_header_row_is_one_finding_and_not_read_as_data() -> None:
     assert isomorphic_triples(
         result.triples, read_workbook(template_bytes(example=True), "m").triples
     )
+
+
+def test_a_key_typed_in_another_case_is_told_the_key_it_differs_from_by_case() -> None:
+    """Keys are case-sensitive (they are IRIs), but people type ``NILS-EK`` or ``SLA-Finance``
+    for ``nils-ek`` and ``sla-finance``: the finding said "which no row has" with no
+    suggestion, as the edit distance of a whole word in capitals is past any limit."""
+
+    def shout(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["Customers"]
+        ws[f"{_col('Customers', 'Purchaser')}{_row_of(ws, 'clinical')}"] = "NILS-EK"
+        ws[f"{_col('Customers', 'Agreements')}{_row_of(ws, 'finance')}"] = "SLA-Finance"
+
+    messages = set(_bad_cells(_edited(shout)).values())
+    assert messages == {
+        "Purchaser names the key 'NILS-EK', which no row has; did you mean nils-ek?",
+        "Agreements names the key 'SLA-Finance', which no row has; did you mean sla-finance?",
+    }

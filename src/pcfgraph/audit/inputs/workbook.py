@@ -109,7 +109,10 @@ class _Reader:
     def suggest_key(self, text: str) -> str:
         from pcfgraph.audit.inputs.terms import closest
 
-        close = closest(text, self.keys, 3)
+        # a key typed in other capitals (NILS-EK for nils-ek) is past any edit distance
+        folded = text.casefold()
+        close = sorted(k for k in self.keys if k.casefold() == folded)[:3]
+        close = close or closest(text, self.keys, 3)
         return f"; did you mean {' or '.join(close)}?" if close else "."
 
 
