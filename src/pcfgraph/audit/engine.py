@@ -24,6 +24,7 @@ the report keeps the whole ontology and framework graphs (labels, levels, notati
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -182,8 +183,16 @@ def audit(
     )
     report.results.sort(key=sort_key(report))
     report.sources = [u.name for u in uploads]
+    report.files = [model_file(u) for u in uploads]
     report.checked_against = context.checked_against(options.release_id)
     return report
+
+
+def model_file(upload: Upload) -> dict[str, Any]:
+    """What a report says of an audited file (JSON ``model.files``): its name, size and
+    sha256, the evidence an auditor signs for (the name alone fits any later copy)."""
+    digest = hashlib.sha256(upload.data).hexdigest()
+    return {"name": upload.name, "bytes": len(upload.data), "sha256": digest}
 
 
 def deduplicated(results: Iterable[AuditResult]) -> list[AuditResult]:

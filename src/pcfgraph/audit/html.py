@@ -89,7 +89,8 @@ _DOCUMENT = """<!DOCTYPE html>
 #: file, lower when the report is embedded in a page under that page's own headings.
 _BODY = """<section class="cover">
 <h{{ h[1] }}>{{ heading }}</h{{ h[1] }}>
-<p class="meta">Audited {{ sources }} ({{ r.triples }} statements) against the pcfgraph
+<p class="meta">Audited {{ sources }} ({{ r.triples }} statements{% for f in r.files %};
+{{ f.name }} sha256 <code>{{ f.sha256 }}</code>{% endfor %}) against the pcfgraph
 organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
 profile <strong>{{ r.profile }}</strong>{% if r.deactivated %} (rules switched off:
 {{ r.deactivated | join(", ") }}){% endif %}.{% if r.checked_against_text() %} Checked

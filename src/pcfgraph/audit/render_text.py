@@ -23,6 +23,9 @@ def report_text(report: AuditReport) -> str:
     )
     if against := report.checked_against_text():
         lines.append(f"checked against {_line(against)}")
+    # after the third line, which names what the model was checked against
+    for f in report.files:  # as sha256sum prints it: `sha256sum -c` checks the file
+        lines.append(f"sha256 {f['sha256']}  {_line(str(f['name']))}")
     if report.truncated:
         lines.append(
             f"listing {report.max_findings} of {len(report.results)} findings "

@@ -213,6 +213,9 @@ class AuditReport:
     #: Names of the audited files and the number of triples read (for text/HTML headers).
     sources: list[str] = field(default_factory=list)
     triples: int = 0
+    #: Each audited file as read: ``{"name", "bytes", "sha256"}`` (JSON ``model.files``): the
+    #: evidence a signed report names, so a reader can check it is the file they hold.
+    files: list[dict[str, Any]] = field(default_factory=list)
     organisation: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     #: How the audit was run: the date deciding what is in force, the profile (name, rules it
@@ -315,6 +318,8 @@ class AuditReport:
             "groups": [{**g, "counts": counts} for g, counts in self.counts_by_group() if g["iri"]],
             "rules": self.rules,
         }
+        if self.files:
+            doc["model"] = {"files": self.files, "triples": self.triples}
         if self.checked_against:
             doc["checkedAgainst"] = self.checked_against
         if self.baseline is not None:
@@ -371,6 +376,7 @@ class AuditReport:
             ],
             sources=list(doc.get("sources", [])),
             triples=int(doc.get("triples", 0)),
+            files=[dict(f) for f in doc.get("files", [])],
             organisation=doc.get("organisation"),
             seconds=dict(doc.get("seconds", {})),
             as_of=doc.get("as_of"),

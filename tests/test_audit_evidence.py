@@ -1,0 +1,77 @@
+"""What a report an auditor signs says about its evidence: the exact files audited (name, size,
+sha256) in every format, over the command line and HTTP alike."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from audit_support import AS_OF, FINDINGS, audit_path, upload_client
+from openpyxl import load_workbook
+
+from pcfgraph.audit.html import render_html
+from pcfgraph.audit.inputs.writer import template_bytes
+from pcfgraph.audit.render_table import to_xlsx
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+
+
+def test_every_report_names_the_sha256_of_each_file_audited() -> None:
+    """The JSON report did not say which file it was about at all (no name, no size, no
+    digest) and the others named the file only: a report cannot be tied to the file the
+    organisation sent, or told apart from one on a later copy of the same name."""
+    data = FINDINGS.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    report = audit_path(FINDINGS)
+    doc = json.loads(report.to_json())
+    name = FINDINGS.name
+    assert doc["model"] == {
+        "files": [{"name": name, "bytes": len(data), "sha256": digest}],
+        "triples": report.triples,
+    }
+    assert f"sha256 {digest}  {name}" in report.to_text().splitlines()[3:4]
+    assert digest in render_html(report)
+    wb = load_workbook(io.BytesIO(to_xlsx(report)))
+    facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
+    assert facts[f"sha256 of {name}"] == digest
+    # carried from a sandbox worker to the edge unchanged
+    assert type(report).from_dict(report.to_dict()).to_json_dict()["model"] == doc["model"]
+
+
+def test_the_cli_names_each_model_files_digest(
+    tmp_path: Path, framework_release_path: Path
+) -> None:
+    people = tmp_path / "org.xlsx"
+    people.write_bytes(template_bytes(example=True))
+    out = tmp_path / "report.json"
+    args = ["audit", str(people), "--release", str(framework_release_path)]
+    code = run_main(main, [*args, "--as-of", AS_OF.isoformat(), "-o", str(out)])
+    assert code == 0
+    files = json.loads(out.read_text(encoding="utf-8"))["model"]["files"]
+    assert files == [
+        {
+            "name": str(people),  # as the command line named it
+            "bytes": people.stat().st_size,
+            "sha256": hashlib.sha256(people.read_bytes()).hexdigest(),
+        }
+    ]
+
+
+@pytest.mark.parametrize("multipart", [True, False])
+def test_validate_names_the_uploads_digest(framework_release_path: Path, multipart: bool) -> None:
+    data = template_bytes(example=True)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    with upload_client(framework_release_path) as client:
+        if multipart:
+            r = client.post(
+                f"/validate?asOf={AS_OF}", files={"file": ("northwind.xlsx", data, xlsx)}
+            )
+        else:
+            r = client.post(f"/validate?asOf={AS_OF}", content=data, headers={"Content-Type": xlsx})
+    assert r.status_code == 200, r.text
+    [f] = r.json()["model"]["files"]
+    assert (f["bytes"], f["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    assert f["name"] == ("northwind.xlsx" if multipart else f["name"])
