@@ -319,3 +319,33 @@ def test_a_key_typed_in_another_case_is_told_the_key_it_differs_from_by_case() -
         "Purchaser names the key 'NILS-EK', which no row has; did you mean nils-ek?",
         "Agreements names the key 'SLA-Finance', which no row has; did you mean sla-finance?",
     }
+
+
+def test_a_sheet_that_is_no_template_sheet_is_listed_as_not_used() -> None:
+    """A second sheet of customers ("Customers (2)", a block of rows one colleague kept apart)
+    and a "Notes" sheet were dropped without a word, and the model said to conform: the audit
+    had not seen them. Their columns holding values are listed as not used by the audit, as a
+    column added to a template sheet is; an empty extra sheet is nothing to list."""
+
+    def add_sheets(wb) -> None:  # type: ignore[no-untyped-def]
+        more = wb.create_sheet("Customers (2)")
+        more.append(["Key", "Name", "Contacts"])
+        more.append(["legal", "Group Legal", "karin-holm"])
+        notes = wb.create_sheet("Notes", 0)
+        notes["B3"] = "=cmd|' /C calc'!A0"
+        wb.create_sheet("Sheet1")  # nothing in it
+
+    data = _edited(add_sheets)
+    result = read_workbook(data, "model.xlsx")
+    assert isomorphic_triples(
+        result.triples, read_workbook(template_bytes(example=True), "m").triples
+    )
+    assert result.unused == [
+        {"kind": "column", "identifier": "Notes!B", "name": "(no header)", "type": "column"},
+        {"kind": "column", "identifier": "Customers (2)!A", "name": "Key", "type": "column"},
+        {"kind": "column", "identifier": "Customers (2)!B", "name": "Name", "type": "column"},
+        {"kind": "column", "identifier": "Customers (2)!C", "name": "Contacts", "type": "column"},
+    ]
+    report = audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
+    assert report.to_json_dict()["notUsedByAudit"]["columns"] == 4
+    assert "column Customers (2)!A 'Key'" in report.to_text()

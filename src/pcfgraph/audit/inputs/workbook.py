@@ -35,7 +35,7 @@ from pcfgraph.audit.inputs.sheets import (
 )
 from pcfgraph.audit.inputs.workbook_archive import check_archive
 from pcfgraph.audit.inputs.workbook_layout import cell_text as _text
-from pcfgraph.audit.inputs.workbook_layout import template_layout
+from pcfgraph.audit.inputs.workbook_layout import template_layout, unread_sheets
 from pcfgraph.audit.inputs.workbook_values import (
     EXCEL_EPOCH,
     XSD_INTEGER,
@@ -212,6 +212,7 @@ def _read(workbook: Any, name: str) -> ReadResult:
         for r, cells in rows[OTHER_SHEET]:
             _read_other(reader, other_layout, r, cells)
     unused = _unread_columns(wb.extra_headers, {**layouts, OTHER_SHEET: other_layout}, rows)
+    unused += unread_sheets(wb)
     return ReadResult(
         triples=reader.triples,
         findings=reader.findings,

@@ -136,3 +136,30 @@ def template_layout(
             + (f" ({'; '.join(instead)}; the template's headers are on row 1)" if instead else "")
         )
     return wb, layouts, other_layout
+
+
+def unread_sheets(wb: TemplateSheets) -> list[dict[str, Any]]:
+    """The columns holding values of the sheets that are no template sheet (a "Customers (2)"
+    a colleague kept apart, a "Notes" sheet), in the workbook's order: not used by the audit,
+    listed as a column added to a template sheet is (they were dropped unsaid, and a model
+    whose second sheet of customers no rule had seen was said to conform)."""
+    out: list[dict[str, Any]] = []
+    for sheet in wb.others:
+        header: dict[int, str] = {}
+        filled: set[int] = set()
+        for r, cells in wb._wb.rows(sheet):
+            for i, c in enumerate(cells):
+                if c is not None and (cell_text(c.value).strip() or c.problem):
+                    filled.add(i)
+                    if r == 1:
+                        header[i] = cell_text(c.value).strip()
+        out.extend(
+            {
+                "kind": "column",
+                "identifier": f"{sheet}!{column_letter(i)}",
+                "name": header.get(i) or "(no header)",
+                "type": "column",
+            }
+            for i in sorted(filled)
+        )
+    return out
