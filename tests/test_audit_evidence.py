@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from openpyxl import load_workbook
 from pcfgraph.audit.html import render_html
 from pcfgraph.audit.inputs.writer import template_bytes
 from pcfgraph.audit.render_table import to_xlsx
+from pcfgraph.audit.rules import RULE_FILES, rules_digest
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
+from pcfgraph.resources import resource_root
 
 
 def test_every_report_names_the_sha256_of_each_file_audited() -> None:
@@ -75,3 +78,42 @@ def test_validate_names_the_uploads_digest(framework_release_path: Path, multipa
     [f] = r.json()["model"]["files"]
     assert (f["bytes"], f["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
     assert f["name"] == ("northwind.xlsx" if multipart else f["name"])
+
+
+def _sha256sum_of_sha256sum(root: Path) -> str:
+    """``LC_ALL=C sha256sum shapes/orgmodel*.ttl shapes/profiles/*.ttl
+    queries/checks/orgmodel/*.rq queries/reports/*.rq | sha256sum`` run in ``root``, as
+    docs/audit.md tells an auditor to check the digest."""
+    lines = []
+    for pattern in RULE_FILES:
+        for rel in sorted(
+            (p.relative_to(root).as_posix() for p in root.glob(pattern)), key=str.encode
+        ):
+            lines.append(f"{hashlib.sha256((root / rel).read_bytes()).hexdigest()}  {rel}\n")
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def test_every_report_names_the_rules_it_was_made_with() -> None:
+    """``checkedAgainst`` named the pcfgraph version (0.1.0 through every change of a rule),
+    the release and the frameworks, not the rules: two reports made under different rules
+    could not be told apart, nor a report reproduced under the rules it was made with."""
+    report = audit_path(FINDINGS)
+    digest = _sha256sum_of_sha256sum(resource_root())
+    assert report.to_json_dict()["checkedAgainst"]["rules"] == digest
+    assert f"rules {digest[:16]}" in report.to_text().splitlines()[2]
+    wb = load_workbook(io.BytesIO(to_xlsx(report)))
+    facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
+    assert facts["rules sha256"] == digest
+
+
+def test_the_rules_digest_changes_with_any_rule_file(tmp_path: Path) -> None:
+    root = tmp_path / "resources"
+    for kind in ("shapes", "queries"):
+        shutil.copytree(resource_root() / kind, root / kind)
+    assert rules_digest(root) == rules_digest()
+    check = root / "queries" / "checks" / "orgmodel" / "sla-underpinned-violation.rq"
+    check.write_text(check.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = rules_digest(root)
+    assert changed != rules_digest() and changed == _sha256sum_of_sha256sum(root)
+    (root / "shapes" / "profiles" / "lenient.ttl").write_text("", encoding="utf-8")
+    assert rules_digest(root) != changed

@@ -199,6 +199,7 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
         ("checked against", report.checked_against_text()),
         ("release", against.get("release") or ""),
         ("pcfgraph", against.get("pcfgraph") or ""),
+        ("rules sha256", against.get("rules") or ""),
         ("conforms", "yes" if report.conforms else "no"),
         *((f"{s.lower()}s", counts.get(s, 0)) for s in SEVERITIES),
         ("findings", len(report.results)),

@@ -341,6 +341,7 @@ class AuditReport:
             [
                 *(["frameworks " + ", ".join(frameworks)] if frameworks else []),
                 *([f"release {against['release']}"] if against.get("release") else []),
+                *([f"rules {against['rules'][:16]}"] if against.get("rules") else []),
                 *([f"pcfgraph {against['pcfgraph']}"] if against.get("pcfgraph") else []),
             ]
         )

@@ -23,6 +23,7 @@ optionally ``?value``, and the constraint component as ``?component``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -31,7 +32,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from pcfgraph import iris
-from pcfgraph.resources import resource_dir
+from pcfgraph.resources import resource_dir, resource_root
 from pcfgraph.rules.load import (
     parse_shapes,
     read_check,
@@ -52,6 +53,36 @@ def shape_files(root: Path | None = None) -> list[Path]:
 
 def check_files(root: Path | None = None) -> list[Path]:
     return sorted(((root or resource_dir("queries")) / CHECK_DIR).glob("*-violation.rq"))
+
+
+#: The files whose text decides an audit's findings, coverage and maturity, relative to the
+#: resource root (:func:`rules_digest`).
+RULE_FILES: Final = (
+    "shapes/orgmodel*.ttl",
+    "shapes/profiles/*.ttl",
+    "queries/checks/orgmodel/*.rq",
+    "queries/reports/*.rq",
+)
+
+
+def rules_digest(root: Path | None = None) -> str:
+    """The sha256 naming the rules a report was made with (JSON ``checkedAgainst.rules``):
+    of the lines ``sha256sum`` prints for the :data:`RULE_FILES`, pattern by pattern, each
+    pattern's files in byte order of their paths (as a shell expands it under ``LC_ALL=C``), so that in the resource root ``LC_ALL=C sha256sum shapes/orgmodel*.ttl shapes/profiles/*.ttl
+    queries/checks/orgmodel/*.rq queries/reports/*.rq | sha256sum`` gives it. The package
+    version alone did not tell two rule sets apart (it stays 0.1.0 while rules change)."""
+    base = root or resource_root()
+    paths = [
+        path
+        for pattern in RULE_FILES
+        for path in sorted(
+            (p.relative_to(base).as_posix() for p in base.glob(pattern)), key=str.encode
+        )
+    ]
+    listing = "".join(
+        f"{hashlib.sha256((base / p).read_bytes()).hexdigest()}  {p}\n" for p in paths
+    )
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def load_shapes(paths: Sequence[Path] | None = None) -> Graph:
@@ -85,6 +116,7 @@ __all__ = [
     "load_shapes",
     "rule_groups",
     "rule_name",
+    "rules_digest",
     "shape_files",
     "shape_rules",
     "targeted_shapes",

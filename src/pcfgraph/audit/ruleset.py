@@ -18,7 +18,7 @@ from pcfgraph.audit.coverage import (
     curated_equivalences,
     default_coverage_roots,
 )
-from pcfgraph.audit.rules import load_checks, shape_files
+from pcfgraph.audit.rules import load_checks, rules_digest, shape_files
 from pcfgraph.audit.terms import Triple, _has_quoted, _triple
 from pcfgraph.rules.engine import load_shacl_engine
 from pcfgraph.rules.ruleset import RuleSet as CoreRuleSet
@@ -56,6 +56,8 @@ class AuditContext:
     #: The framework editions of the release ({"id", "title", "version"}): the report's
     #: ``checkedAgainst``.
     frameworks: list[dict[str, str | None]] = field(default_factory=list)
+    #: The sha256 of the rule files the context's rules were loaded from (:func:`rules_digest`).
+    rules_sha256: str | None = None
 
     @classmethod
     def from_store(cls, store: EmbeddedStore | ox.Store) -> AuditContext:
@@ -69,13 +71,14 @@ class AuditContext:
             coverage_roots=default_coverage_roots(),
             equivalences=curated_equivalences(EmbeddedStore(ox_store)),
             frameworks=checked_frameworks(EmbeddedStore(ox_store)),
+            rules_sha256=rules_digest(),
         )
         _prepare(context)
         return context
 
     def checked_against(self, release_id: str | None) -> dict[str, Any]:
         """What a report says it was checked against (JSON ``checkedAgainst``): the pcfgraph
-        version, the release's id and its framework editions."""
+        version, the release's id, its framework editions and the sha256 of the rules."""
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -83,7 +86,12 @@ class AuditContext:
         except PackageNotFoundError:  # a checkout run without installing it
             pcfgraph = None
         frameworks = [dict(f) for f in self.frameworks]
-        return {"pcfgraph": pcfgraph, "release": release_id, "frameworks": frameworks}
+        return {
+            "pcfgraph": pcfgraph,
+            "release": release_id,
+            "frameworks": frameworks,
+            "rules": self.rules_sha256,
+        }
 
     def read_quads(self) -> Iterator[ox.Quad]:
         """The ontology and framework quads, read from the release store as they are used."""
