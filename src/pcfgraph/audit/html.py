@@ -11,6 +11,7 @@ printed as it is.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -252,6 +253,20 @@ _LEVELS = {1: 1, 2: 2, 3: 3, 4: 4}
 _EMBEDDED_LEVELS = {1: 3, 2: 4, 3: 5, 4: 6}
 
 
+def generated_at() -> datetime:
+    """When the HTML report says it was made: now, or ``SOURCE_DATE_EPOCH`` (seconds since
+    1970, the reproducible-builds convention) when set, so the same model audited as of the
+    same day gives the same file (the one value of the report taken from the clock); a value
+    that is not a whole number of seconds is ignored."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (OverflowError, OSError, ValueError):  # past the year 9999
+            pass
+    return datetime.now(UTC)
+
+
 def render_html(
     report: AuditReport, *, title: str | None = None, served: bool = False, embedded: bool = False
 ) -> str:
@@ -276,7 +291,7 @@ def render_html(
             heading=title or f"Audit report: {org}",
             css=_CSS,
             sources=", ".join(report.sources) or "upload",
-            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=generated_at().strftime("%Y-%m-%d %H:%M UTC"),
             counts=report.counts,
             by_group=report.counts_by_group(),
             top=[(name, sev, n) for (name, sev), n in frequent],
