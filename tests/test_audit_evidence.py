@@ -13,9 +13,11 @@ import pytest
 from audit_support import AS_OF, FINDINGS, audit_path, upload_client
 from openpyxl import load_workbook
 
+from pcfgraph.audit.baseline import apply_baseline, read_baseline
+from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.html import render_html
 from pcfgraph.audit.inputs.writer import template_bytes
-from pcfgraph.audit.render_table import to_xlsx
+from pcfgraph.audit.render_table import to_csv, to_xlsx
 from pcfgraph.audit.rules import RULE_FILES, rules_digest
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -132,3 +134,53 @@ def test_source_date_epoch_makes_the_html_report_reproducible(
     assert render_html(audit_path(FINDINGS)) == first
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")  # not seconds: the clock, no error
     assert "2025-07-15 00:00 UTC" not in render_html(report)
+
+
+def test_a_re_audit_says_what_besides_the_model_differs_from_its_baseline() -> None:
+    """Against a baseline, findings were new, unchanged or resolved without a word on how
+    the baseline's audit was run: one made under other rules, another release or profile
+    showed findings 'resolved' by a rule change as if the organisation had fixed them. The
+    baseline's facts are kept (``made``) and each difference is said in every format."""
+    first = audit_path(FINDINGS)
+    doc = first.to_json_dict()
+    same = audit_path(FINDINGS)
+    apply_baseline(same, read_baseline(first.to_json().encode(), "q1.json"))
+    against = doc["checkedAgainst"]
+    assert same.baseline is not None
+    assert (
+        same.baseline["made"]
+        == {
+            "asOf": AS_OF.isoformat(),
+            "profile": "default",
+            "rules": against["rules"],
+            **({"release": against["release"]} if against["release"] else {}),
+        }
+        and same.baseline["differences"] == []
+    )
+
+    older = json.loads(first.to_json())
+    older["checkedAgainst"]["rules"] = "0" * 64
+    again = audit_path(FINDINGS)
+    apply_baseline(again, read_baseline(json.dumps(older).encode(), "q1.json"))
+    assert again.baseline is not None
+    assert again.baseline["differences"] == [
+        {"what": "rules", "baseline": "0" * 64, "now": against["rules"]}
+    ]
+    assert "the baseline was made with another rules (0000" in again.to_text()
+    assert "The baseline was made with another\nrules</strong> (0000" in render_html(again)
+
+    # last quarter's workbook says how it was made on its Report sheet; a CSV export does not
+    strict = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
+    apply_baseline(strict, read_baseline(to_xlsx(first), "q1.xlsx"))
+    assert strict.baseline is not None
+    assert strict.baseline["made"]["rules"] == against["rules"]
+    assert strict.baseline["differences"] == [
+        {"what": "profile", "baseline": "default", "now": "strict"}
+    ]
+    wb = load_workbook(io.BytesIO(to_xlsx(strict)))
+    facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
+    assert facts["baseline made with another profile"] == "default"
+    plain = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
+    apply_baseline(plain, read_baseline(to_csv(first), "q1.csv"))
+    assert plain.baseline is not None
+    assert (plain.baseline["made"], plain.baseline["differences"]) == ({}, [])

@@ -103,7 +103,39 @@ def apply_baseline(report: AuditReport, baseline: dict[str, Any]) -> None:
         ],
         # an earlier report that listed only some findings cannot say which were resolved
         "baselineTruncated": bool(baseline.get("truncated")),
+        **_made_with(report, baseline),
     }
+
+
+#: What, besides the model, decides an audit's findings: (key, what the report calls it).
+_COMPARED: Final = (("rules", "rules"), ("release", "release"), ("profile", "profile"))
+
+
+def _made_with(report: AuditReport, baseline: dict[str, Any]) -> dict[str, Any]:
+    """How the baseline's audit was run (``made``: as of, profile, release, rules, as far
+    as the baseline says: a CSV export says none of it) and ``differences``: what, besides the
+    model, differs from this audit. A finding 'resolved' because a rule changed, or 'new'
+    because the release did, is no remediation of the model, and the auditor must know."""
+    against = baseline.get("checkedAgainst")
+    against = against if isinstance(against, dict) else {}
+    profile = baseline.get("profile")
+    made = {
+        "asOf": baseline.get("asOf"),
+        "profile": profile.get("name") if isinstance(profile, dict) else None,
+        "release": against.get("release"),
+        "rules": against.get("rules"),
+    }
+    now = {
+        "profile": report.profile,
+        "release": report.checked_against.get("release"),
+        "rules": report.checked_against.get("rules"),
+    }
+    differences = [
+        {"what": name, "baseline": made[key], "now": now[key]}
+        for key, name in _COMPARED
+        if made[key] and now[key] and made[key] != now[key]
+    ]
+    return {"made": {k: v for k, v in made.items() if v}, "differences": differences}
 
 
 def fails(report: AuditReport, fail_on: str = "violation") -> bool:

@@ -110,7 +110,11 @@ Warnings and infos do not fail the audit.{% if r.truncated %} <strong>Listing th
 {% for name, sev, n in top %}<tr><td>{{ name }}</td><td><span class="sev {{ sev }}">{{ sev }}</span></td><td class="n">{{ n }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}
 {% if r.baseline %}<p>Against the baseline: {{ r.baseline.new }} new, {{ r.baseline.unchanged }}
-unchanged, {{ r.baseline.resolved }} resolved.</p>{% endif %}
+unchanged, {{ r.baseline.resolved }} resolved.</p>
+{% for d in r.baseline.differences %}<p><strong>The baseline was made with another
+{{ d.what }}</strong> ({{ d.baseline }}; this audit: {{ d.now }}): a finding new or resolved may
+come from that, not from the model.</p>
+{% endfor %}{% endif %}
 </section>
 <nav class="toc"><h{{ h[2] }}>Contents</h{{ h[2] }}><ol>
 <li><a href="#findings">Findings by organisational unit</a><ol>

@@ -212,6 +212,11 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
             ("new", b.get("new", 0)),
             ("unchanged", b.get("unchanged", 0)),
             ("resolved", b.get("resolved", 0)),
+            *((f"baseline {k}", v) for k, v in b.get("made", {}).items()),
+            *(
+                (f"baseline made with another {d['what']}", d["baseline"])
+                for d in b.get("differences", [])
+            ),
         ]
     return facts
 
@@ -440,7 +445,20 @@ def _read_xlsx_table(data: bytes, name: str) -> dict[str, Any] | None:
         return None
     finally:
         wb.close()
-    return _table_document(rows, truncated=facts.get("truncated") == "yes")
+    doc = _table_document(rows, truncated=facts.get("truncated") == "yes")
+    if doc is not None:  # how that audit was run, as a JSON report says it (Report sheet)
+        doc["asOf"] = _fact(facts, "as of")
+        doc["profile"] = {"name": _fact(facts, "profile")}
+        doc["checkedAgainst"] = {
+            "release": _fact(facts, "release"),
+            "rules": _fact(facts, "rules sha256"),
+        }
+    return doc
+
+
+def _fact(facts: dict[str, Any], name: str) -> str | None:
+    value = facts.get(name)
+    return str(value) if value not in (None, "") else None
 
 
 def _table_document(rows: list[list[str]], *, truncated: bool) -> dict[str, Any] | None:

@@ -3,9 +3,19 @@ report section and rule, coverage, maturity, verdict."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pcfgraph.terminal_text import printable
+
+
+def difference_text(d: dict[str, Any]) -> str:
+    """One line saying what differs between the baseline's audit and this one (besides the
+    model), and why it matters."""
+    return (
+        f"the baseline was made with another {d['what']} ({d['baseline']}; this audit: "
+        f"{d['now']}): a finding new or resolved may come from that, not from the model"
+    )
+
 
 if TYPE_CHECKING:
     from pcfgraph.audit.report import AuditReport, AuditResult
@@ -81,6 +91,8 @@ def report_text(report: AuditReport) -> str:
             f"against the baseline: {b['new']} new, {b['unchanged']} unchanged, "
             f"{b['resolved']} resolved"
         )
+        for d in b.get("differences", []):
+            lines.append(f"  {_line(difference_text(d))}")
     totals = ", ".join(f"{n} {s.lower()}" for s, n in report.counts.items())
     lines.append("")
     lines.append(f"{'conforms' if report.conforms else 'does not conform'}: {totals}")
