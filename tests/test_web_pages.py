@@ -780,3 +780,49 @@ def test_audit_post_that_is_not_the_form_is_415_saying_what_it_takes(
     assert problem["code"] == "unsupported-media-type"
     assert "multipart/form-data" in problem["detail"] and "/validate" in problem["detail"]
     assert f"not {named or media}" in problem["detail"]
+
+
+def test_the_audit_page_compares_a_re_audit_with_an_earlier_report(client: TestClient) -> None:
+    """The page took the model alone: an auditor re-auditing in the browser could not say which
+    findings were fixed (POST /validate and the CLI take a baseline). The form's optional
+    ``baseline`` file does it; none chosen (the browser's empty part) is no baseline, and an
+    empty file is the page saying so."""
+    import json
+
+    if "/validate" not in route_paths(client.app.routes):  # type: ignore[attr-defined]
+        pytest.skip("the audit API (POST /validate) is not installed")
+    model = _example("organisation-with-findings.ttl")
+    form = {"asOf": "2025-07-15"}
+    assert 'name="baseline" type="file"' in client.get("/audit").text
+    first = client.post(
+        "/audit",
+        files={"model": ("org.ttl", model), "baseline": ("", b"")},
+        data=form,
+    )
+    assert first.status_code == 200, first.text[:500]
+    earlier = json.loads(_download(first.text, "application/json"))
+    assert "baseline" not in earlier
+    fixed = model + (  # the catalogue entry's price added: ServicePriceShape resolved
+        b"\n<https://example.org/contoso/svc-crm> "
+        b'<https://w3id.org/pcfgraph/orgmodel#price> "EUR 5 per user and month" .\n'
+    )
+    again = client.post(
+        "/audit",
+        files={
+            "model": ("org.ttl", fixed),
+            "baseline": ("q1.json", json.dumps(earlier).encode()),
+        },
+        data=form,
+    )
+    assert again.status_code == 200, again.text[:500]
+    doc = json.loads(_download(again.text, "application/json"))
+    assert doc["baseline"]["resolved"] == 1 and doc["baseline"]["new"] == 0
+    [resolved] = doc["baseline"]["resolvedFindings"]
+    assert resolved["focusNode"] == "https://example.org/contoso/svc-crm"
+    assert "Against the baseline: 0 new," in again.text
+    empty = client.post(
+        "/audit", files={"model": ("org.ttl", model), "baseline": ("q1.json", b"")}, data=form
+    )
+    assert (
+        empty.status_code == 400 and "the earlier report &#39;q1.json&#39; is empty" in empty.text
+    )

@@ -67,10 +67,13 @@ async def run_audit(
     declared: str,
     data: bytes,
     options: Mapping[str, Any] | None = None,
+    baseline: Mapping[str, Any] | None = None,
 ) -> AuditReports:
     """Audit an uploaded model once (the audit service's sandbox, deadline and limits) and
     render its report in every format the page offers. ``options`` as
-    :func:`pcfgraph.audit.options.audit_options` gives them (as of, profile)."""
+    :func:`pcfgraph.audit.options.audit_options` gives them (as of, profile); ``baseline``
+    (``{"name", "data"}``): an earlier report or findings export, as ``POST /validate``
+    takes it."""
     media_type = declared or None  # the name, the type or the content decides: upload_format
     try:
         model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
@@ -78,6 +81,7 @@ async def run_audit(
             app_state(request),
             [{"name": filename, "data": data, "media_type": media_type}],
             options=dict(options or {"fail_on": "violation"}),
+            baseline=dict(baseline) if baseline else None,
             client=client_key(request.client),
         )
     except PcfgraphError as exc:  # shown in the page under the file's name, same status

@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -38,6 +39,9 @@ from pcfgraph.services.page_reads import reads_for
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.diffview import grouped
 from pcfgraph.web.render import page, render
+
+if TYPE_CHECKING:
+    from pcfgraph.http.multipart import Part
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,6 +156,21 @@ def _audit_page(
     return page(html, status)
 
 
+def _baseline_part(parts: list[Part]) -> dict[str, Any] | None:
+    """The form's optional ``baseline`` file (last time's report or findings export, to
+    compare the re-audit with), as ``POST /validate`` takes it; none chosen is none (a
+    browser sends the field empty), a second one or an empty file is bad input."""
+    chosen = [p for p in parts if p.field == "baseline" and (p.data or p.filename)]
+    if len(chosen) > 1:
+        raise InputError("choose one earlier report to compare with, not several")
+    if not chosen:
+        return None
+    part = chosen[0]
+    if not part.data:
+        raise InputError(f"the earlier report {part.filename!r} is empty")
+    return {"name": part.filename or "baseline", "data": part.data}
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_form(request: Request) -> HTMLResponse:
     return _audit_page(request)
@@ -191,7 +210,12 @@ async def audit_upload(request: Request) -> HTMLResponse:
             if not model.data:
                 raise InputError(f"the model {model.filename!r} is empty")
             reports = await run_audit(
-                request, filename, model.media_type or "", model.data, options
+                request,
+                filename,
+                model.media_type or "",
+                model.data,
+                options,
+                baseline=_baseline_part(form.files),
             )
     except PcfgraphError as exc:
         if exc.code == "bad-multipart":
