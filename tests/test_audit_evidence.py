@@ -10,14 +10,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_support import AS_OF, FINDINGS, audit_path, upload_client
+from audit_support import AS_OF, FINDINGS, audit_path, context, edited_workbook, upload_client
 from openpyxl import load_workbook
+from rdflib import RDF
 
+from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.baseline import apply_baseline, read_baseline
 from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.html import render_html
 from pcfgraph.audit.inputs.writer import template_bytes
 from pcfgraph.audit.render_table import to_csv, to_xlsx
+from pcfgraph.audit.report import location_text
 from pcfgraph.audit.rules import RULE_FILES, rules_digest
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -184,3 +187,39 @@ def test_a_re_audit_says_what_besides_the_model_differs_from_its_baseline() -> N
     apply_baseline(plain, read_baseline(to_csv(first), "q1.csv"))
     assert plain.baseline is not None
     assert (plain.baseline["made"], plain.baseline["differences"]) == ({}, [])
+
+
+def test_the_turtle_report_names_each_findings_cell_and_what_it_was_made_from() -> None:
+    """The Turtle report (``sh:ValidationReport``) had neither the cell of a finding on a
+    workbook (JSON, text, HTML and the spreadsheets name it) nor the audited file's digest,
+    the release or the rules: a signed Turtle report could not be traced to a cell or tied to
+    its evidence. Each result has ``orgm:location``; the report its ``orgm:modelFile``,
+    ``orgm:release``, ``orgm:rulesSha256`` and ``orgm:pcfgraphVersion``."""
+    from rdflib import RDFS, Graph, Literal, Namespace
+    from rdflib.compare import isomorphic
+
+    orgm = Namespace("https://w3id.org/pcfgraph/orgmodel#")
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    data = template_bytes(example=True)
+
+    def broken(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Services"]["E2"] = None  # a price left out: ServicePriceShape at Services!E2
+
+    data = edited_workbook(data, broken)
+    report = audit([Upload("northwind.xlsx", data)], context(), options=AuditOptions(AS_OF))
+    doc = report.to_json_dict()
+    g = Graph().parse(data=report.to_turtle(), format="turtle")
+    assert isomorphic(g, report.to_graph())
+    [node] = g.subjects(RDF.type, sh.ValidationReport)
+    [file] = g.objects(node, orgm.modelFile)
+    assert g.value(file, orgm.sha256) == Literal(hashlib.sha256(data).hexdigest())
+    assert g.value(file, orgm.byteSize).toPython() == len(data)
+    assert g.value(file, RDFS.label) == Literal("northwind.xlsx")
+    assert g.value(node, orgm.rulesSha256) == Literal(doc["checkedAgainst"]["rules"])
+    located = {
+        (str(g.value(r, sh.sourceShape)), str(g.value(r, orgm.location)))
+        for r in g.objects(node, sh.result)
+    }
+    expected = {(r["shape"], location_text(r["location"])) for r in doc["results"]}
+    assert located == {(s, str(w)) for s, w in expected}
+    assert ("https://w3id.org/pcfgraph/shapes/ServicePriceShape", "Services!E2") in located

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 
 from pcfgraph import iris
 from pcfgraph.audit.nodetext import is_literal_text, literal_text, node_of
@@ -25,6 +25,7 @@ _PREFIXES = (
     f"@prefix sh: <{_SH}> .\n"
     f"@prefix orgm: <{iris.ORGM}> .\n"
     f"@prefix dcterms: <{iris.DCTERMS}> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
     "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
 )
 
@@ -37,6 +38,7 @@ def report_turtle(report: AuditReport) -> str:
     out.append(f"    orgm:profile {literal_text(report.profile)} ;\n")
     if report.as_of:
         out.append(f'    orgm:asOf "{report.as_of}"^^xsd:date ;\n')
+    out.extend(f"    {p} {o} ;\n" for p, o in _provenance(report))
     shown = report.shown()
     if not shown:
         out[-1] = out[-1][:-2] + ".\n"
@@ -46,6 +48,32 @@ def report_turtle(report: AuditReport) -> str:
         out.append(_result(r))
         out.append(" ,\n" if i < len(shown) - 1 else " .\n")
     return "".join(out)
+
+
+def _provenance(report: AuditReport) -> list[tuple[str, str]]:
+    """What the report was made from and with, as (predicate, object) Turtle: each model file
+    (name, size, sha256) and what the model was checked against (release, rules, pcfgraph)."""
+    out = [
+        (
+            "orgm:modelFile",
+            f"[ rdfs:label {literal_text(str(f['name']))} ; orgm:byteSize {int(f['bytes'])} ; "
+            f"orgm:sha256 {literal_text(str(f['sha256']))} ]",
+        )
+        for f in report.files
+    ]
+    against = report.checked_against
+    for key, predicate in _AGAINST:
+        if against.get(key):
+            out.append((predicate, literal_text(str(against[key]))))
+    return out
+
+
+#: checkedAgainst keys and the report's predicates for them.
+_AGAINST = (
+    ("release", "orgm:release"),
+    ("rules", "orgm:rulesSha256"),
+    ("pcfgraph", "orgm:pcfgraphVersion"),
+)
 
 
 def _term(text: str) -> str:
@@ -100,6 +128,8 @@ def _result(r: AuditResult) -> str:
         lines.append(f"orgm:focusLabel {literal_text(r.focus_label)}")
     if r.status:
         lines.append(f"orgm:baselineStatus {literal_text(r.status)}")
+    if r.where:
+        lines.append(f"orgm:location {literal_text(r.where)}")
     return "        [ " + " ;\n          ".join(lines) + " ]"
 
 
@@ -115,6 +145,16 @@ def report_graph(report: AuditReport) -> Graph:
     g.add((node, iris.ORGM.profile, Literal(report.profile)))
     if report.as_of:
         g.add((node, iris.ORGM.asOf, Literal(report.as_of, datatype=XSD.date)))
+    for f in report.files:
+        file = BNode()
+        g.add((node, iris.ORGM.modelFile, file))
+        g.add((file, RDFS.label, Literal(str(f["name"]))))
+        g.add((file, iris.ORGM.byteSize, Literal(int(f["bytes"]))))
+        g.add((file, iris.ORGM.sha256, Literal(str(f["sha256"]))))
+    for key, predicate in _AGAINST:
+        if report.checked_against.get(key):
+            term = iris.ORGM[predicate.removeprefix("orgm:")]
+            g.add((node, term, Literal(str(report.checked_against[key]))))
     bnodes: dict[str, BNode] = {}
     for r in report.shown():
         res = BNode()
@@ -145,6 +185,8 @@ def report_graph(report: AuditReport) -> Graph:
             g.add((res, iris.ORGM.focusLabel, Literal(r.focus_label)))
         if r.status:
             g.add((res, iris.ORGM.baselineStatus, Literal(r.status)))
+        if r.where:
+            g.add((res, iris.ORGM.location, Literal(r.where)))
     return g
 
 
