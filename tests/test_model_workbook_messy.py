@@ -349,3 +349,19 @@ def test_a_sheet_that_is_no_template_sheet_is_listed_as_not_used() -> None:
     report = audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
     assert report.to_json_dict()["notUsedByAudit"]["columns"] == 4
     assert "column Customers (2)!A 'Key'" in report.to_text()
+
+
+def test_a_key_holding_an_invisible_character_is_shown_with_it_escaped() -> None:
+    """A key pasted with a zero-width space ('anna\\u200b-berg') made every reference to
+    anna-berg a finding "did you mean anna-berg?", the suggestion showing as the very value
+    typed. The suggestion now shows the invisible character escaped and says what it is."""
+
+    def paste(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["People"]
+        ws[f"A{_row_of(ws, 'anna-berg')}"] = "anna\u200b-berg"
+
+    messages = set(_bad_cells(_edited(paste)).values())
+    assert (
+        "Person names the key 'anna-berg', which no row has; did you mean anna\\u200b-berg (an invisible character in the key: retype it)?"
+        in messages
+    )

@@ -113,7 +113,11 @@ class _Reader:
         folded = text.casefold()
         close = sorted(k for k in self.keys if k.casefold() == folded)[:3]
         close = close or closest(text, self.keys, 3)
-        return f"; did you mean {' or '.join(close)}?" if close else "."
+        # a key holding an invisible character (a zero-width space pasted with it) is shown
+        # with it escaped, as the typed value is (repr): it read as the very value typed
+        shown = [k if k.isprintable() else repr(k)[1:-1] for k in close]
+        hidden = " (an invisible character in the key: retype it)" if shown != close else ""
+        return f"; did you mean {' or '.join(shown)}{hidden}?" if close else "."
 
 
 def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
