@@ -30,6 +30,14 @@ CSV = b"id,name,type\ncust-1,Contoso,Customer\n"
 GENERIC = [None, "", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"]
 
 
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
 def _told_every_format(message: str) -> None:
     for expected in (".ttl", ".jsonld", ".xlsx", ".archimate", "text/turtle", XLSX_MEDIA_TYPE):
         assert expected in message
@@ -78,7 +86,7 @@ def test_a_proper_media_type_decides_whatever_the_name() -> None:
     [
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "Excel 97-2003 (.xls)"),
         (b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "OpenDocument"),
-        (b"PK\x03\x04" + bytes(100), "ZIP archive that is not an Excel workbook"),
+        (_zip({"notes.txt": b"minutes"}), "ZIP archive that is not an Excel workbook"),
         (b"%PDF-1.7\n", "PDF"),
         (b"\x1f\x8b\x08\x00" + bytes(20), "gzip-compressed"),
         (b"<!DOCTYPE html>\n<html><body>Report</body></html>", "an HTML page"),
@@ -489,3 +497,16 @@ def test_binary_data_with_a_comma_in_its_first_line_is_not_called_csv() -> None:
     junk = b"\x8a\x00\x13,\x9c\x04\n" + bytes(range(256))
     assert "CSV" not in (foreign(junk) or "")
     assert (foreign(b"Caf\xe9;Kind;Name\r\nx;y;z\r\n") or "").startswith("CSV text")
+
+
+@pytest.mark.parametrize("keep", [3000, 40000])
+def test_a_workbook_cut_short_is_told_to_be_sent_whole(keep: int) -> None:
+    """A workbook cut short (an incomplete download, a truncated mail attachment) was "a ZIP
+    archive that is not an Excel workbook", or "not a readable .xlsx workbook: BadZipFile":
+    the user was told the file was of the wrong kind, not that its end was missing."""
+    data = template_bytes(example=True)[:keep]
+    message = "an Excel workbook cut short: the end of the file is missing"
+    with pytest.raises(ModelError, match=message):
+        read_model([Upload("model.xlsx", data)])
+    with pytest.raises(UnsupportedMediaType, match=message):  # named by nothing: the content
+        upload_format("upload", "application/octet-stream", data)

@@ -40,6 +40,12 @@ _HEAD: Final = 4096
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _ZIP: Final = b"PK\x03\x04"
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A ZIP archive's end-of-central-directory record, within its last 22 + 65,535 bytes (the
+#: record and the longest archive comment); a file without it was cut short.
+_ZIP_END: Final = b"PK\x05\x06"
+_ZIP_END_REACH: Final = 22 + 65535
+#: The parts an Office Open XML workbook's first entries name (Excel writes them first).
+_OOXML_PART = re.compile(rb"\[Content_Types\]\.xml|xl/|docProps/")
 #: An XML prolog, comment or DOCTYPE, or a root element declaring a namespace (RDF/XML and
 #: ArchiMate always do; ``<urn:x> <p> <o> .`` in Turtle does not match: no space in the tag).
 _XML_RE = re.compile(rb"\s*(<\?xml|<!--|<!DOCTYPE|<[A-Za-z_][\w.:-]*\s[^>]*xmlns)", re.I)
@@ -62,14 +68,20 @@ CSV_HINT: Final = (
 def _binary(data: bytes) -> str | None:
     head = data[:_HEAD]
     if head.startswith(_ZIP):
+        if b"opendocument.spreadsheet" in head:  # its mimetype entry comes first, uncompressed
+            return "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
+        if _ZIP_END not in data[-_ZIP_END_REACH:]:  # a ZIP's directory is at its very end
+            kind = "an Excel workbook" if _OOXML_PART.search(head) else "a ZIP archive"
+            return (
+                f"{kind} cut short: the end of the file is missing, as after an incomplete "
+                "download or a truncated attachment; send the whole file again"
+            )
         if b"xl/workbook.xml" in data[-65536:] or b"xl/workbook.xml" in head:
             return None
         if b"model.xml" in data[-65536:]:  # Archi's archive format (a model with images)
             return (
                 "an Archi model saved with images (a ZIP archive of model.xml): name it .archimate"
             )
-        if b"opendocument.spreadsheet" in head:
-            return "an OpenDocument spreadsheet (.ods): save it in Excel Workbook format (.xlsx)"
         return "a ZIP archive that is not an Excel workbook"
     if head.startswith(_OLE2):
         return (
