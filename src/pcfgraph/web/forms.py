@@ -160,7 +160,11 @@ def _baseline_part(parts: list[Part]) -> dict[str, Any] | None:
     """The form's optional ``baseline`` file (last time's report or findings export, to
     compare the re-audit with), as ``POST /validate`` takes it; none chosen is none (a
     browser sends the field empty), a second one or an empty file is bad input."""
-    chosen = [p for p in parts if p.field == "baseline" and (p.data or p.filename)]
+    chosen = [
+        p
+        for p in parts  # a part without a file name is named "upload" by the reader
+        if p.field == "baseline" and (p.data or p.filename not in {"", "upload"})
+    ]
     if len(chosen) > 1:
         raise InputError("choose one earlier report to compare with, not several")
     if not chosen:
