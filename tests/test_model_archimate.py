@@ -609,25 +609,31 @@ def test_an_unknown_kind_is_a_finding_naming_the_element_and_the_known_kinds() -
     assert not _kind_findings(read_archimate(EXAMPLE.read_bytes(), "fabrikam.xml"))
 
 
-def test_kind_given_twice_naming_two_kinds_is_a_finding_in_both_formats() -> None:
-    """Archi keeps every property added (a copied one too): an actor with Kind = Customer and
-    Kind = Supplier was read as a customer unsaid. It is a finding naming both and the one
-    read; Kind given twice naming one kind ('Customer', 'customer') is none."""
+def _kind_twice(second: str, archi_property: str) -> tuple[bytes, bytes]:
+    """The example exchange model with its customer's Kind given a second time as
+    ``second``, and an Archi model whose organisation has Kind = Organisation and the
+    property ``archi_property`` (its attributes as written)."""
     kind = (
         '<property propertyDefinitionRef="propid-kind"><value xml:lang="en">{}</value></property>'
     )
     customer = kind.format("Customer")
     xml = EXAMPLE.read_text(encoding="utf-8")
     assert customer in xml
-    two = xml.replace(customer, customer + kind.format("Supplier"), 1)
-    same = xml.replace(customer, customer + kind.format(" customer"), 1)
     org = ORG.replace(
-        "/>",
-        '><property key="Kind" value="Organisation"/><property key="kind" value="Unit"/></element>',
+        "/>", f'><property key="Kind" value="Organisation"/><property {archi_property}/></element>'
     )
+    return xml.replace(customer, customer + kind.format(second), 1).encode(), _archi(org)
+
+
+def test_kind_given_twice_naming_two_kinds_is_a_finding_in_both_formats() -> None:
+    """Archi keeps every property added (a copied one too): an actor with Kind = Customer and
+    Kind = Supplier was read as a customer unsaid. It is a finding naming both and the one
+    read; Kind given twice naming one kind ('Customer', 'customer') is none."""
+    two, org = _kind_twice("Supplier", 'key="kind" value="Unit"')
+    same, _ = _kind_twice(" customer", 'key="kind" value="Organisation"')
     got = {
-        **_kind_findings(read_archimate(two.encode(), "fabrikam.xml")),
-        **_kind_findings(read_archimate(_archi(org), "m.archimate", native=True)),
+        **_kind_findings(read_archimate(two, "fabrikam.xml")),
+        **_kind_findings(read_archimate(org, "m.archimate", native=True)),
     }
     assert set(got) == {"retail", "org"}
     value, message, location = got["retail"]
@@ -635,26 +641,17 @@ def test_kind_given_twice_naming_two_kinds_is_a_finding_in_both_formats() -> Non
     assert "'Customer', 'Supplier'" in message and "read as 'Customer'" in message
     value, message, _ = got["org"]
     assert value == "Organisation; Unit" and "read as 'Organisation'" in message
-    assert not _kind_findings(read_archimate(same.encode(), "fabrikam.xml"))
+    assert not _kind_findings(read_archimate(same, "fabrikam.xml"))
 
 
 def test_a_known_kind_beside_a_mistyped_one_is_a_finding() -> None:
     """Kind = Customer and Kind = Costumer on one actor (a copied property edited with a
     typo) was read as a customer and the typo dropped unsaid, where either alone is read
     (Customer) or told (Costumer)."""
-    kind = (
-        '<property propertyDefinitionRef="propid-kind"><value xml:lang="en">{}</value></property>'
-    )
-    customer = kind.format("Customer")
-    xml = EXAMPLE.read_text(encoding="utf-8")
-    typo = xml.replace(customer, customer + kind.format("Costumer"), 1)
-    org = ORG.replace(
-        "/>",
-        '><property key="Kind" value="Organisation"/><property key="Kind" value="Orga"/></element>',
-    )
+    typo, org = _kind_twice("Costumer", 'key="Kind" value="Orga"')
     got = {
-        **_kind_findings(read_archimate(typo.encode(), "fabrikam.xml")),
-        **_kind_findings(read_archimate(_archi(org), "m.archimate", native=True)),
+        **_kind_findings(read_archimate(typo, "fabrikam.xml")),
+        **_kind_findings(read_archimate(org, "m.archimate", native=True)),
     }
     assert set(got) == {"retail", "org"}
     value, message, location = got["retail"]
@@ -663,7 +660,7 @@ def test_a_known_kind_beside_a_mistyped_one_is_a_finding() -> None:
     assert "did you mean 'Customer'?" in message and "read as 'Customer'" in message
     value, message, _ = got["org"]
     assert value == "Organisation; Orga" and "read as 'Organisation'" in message
-    read = read_archimate(typo.encode(), "fabrikam.xml")
+    read = read_archimate(typo, "fabrikam.xml")
     customers = {t.subject.value for t in read.triples if t.object.value.endswith("#Customer")}
     assert any(c.endswith(":retail") for c in customers)  # still read as the known kind
 

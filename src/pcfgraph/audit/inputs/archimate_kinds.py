@@ -44,6 +44,12 @@ def _shown(value: str) -> str:
     return value.upper() if len(value) <= 3 else value[0].upper() + value[1:]
 
 
+def _did_you_mean(value: str, table: dict[str, str]) -> str:
+    """ "did you mean 'Customer'?" for the kinds of ``table`` closest to ``value``, or ""."""
+    near = closest(value.casefold(), table, 2)
+    return f"did you mean {' or '.join(repr(_shown(k)) for k in near)}?" if near else ""
+
+
 def kind_of(
     values: list[str],
     table: dict[str, str],
@@ -78,13 +84,12 @@ def kind_of(
                 f"until the others are removed it is read as {value!r}, the first."
             )
         else:
-            near = closest(unknown[0].casefold(), table, 2)
+            near = _did_you_mean(unknown[0], table)
             detail = (
                 f"Kind is given {len(given)} times ({listed}): {unknown[0]!r} is not a kind "
-                f"of {what} the audit knows"
-                + (f" (did you mean {' or '.join(repr(_shown(k)) for k in near)}?)" if near else "")
+                f"of {what} the audit knows" + (f" ({near})" if near else "")
                 + f"; until it is removed it is read as {value!r}."
-            )
+            )  # fmt: skip
         problem = finding(
             "unknown-choice", node, detail, label=location["name"],
             value="; ".join(dict.fromkeys(given)), location=location,
@@ -92,11 +97,11 @@ def kind_of(
         return cls, replace(problem, hint=KIND_HINT)
     if not given:
         return None, None
-    near = closest(given[0].casefold(), table, 2)
+    near = _did_you_mean(given[0], table)
     detail = (
         f"Kind {given[0]!r} is not a kind of {what} the audit knows "
         f"({', '.join(_shown(k) for k in table)})"
-        + (f"; did you mean {' or '.join(repr(_shown(k)) for k in near)}?" if near else ".")
+        + (f"; {near}" if near else ".")
         + f" Until it is, {otherwise}."
     )
     problem = finding(
