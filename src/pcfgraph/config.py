@@ -40,9 +40,9 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 LOG_FORMATS = ("text", "json")
 #: A CORS origin as browsers send it: scheme, host, optional port; no path, no slash at the end.
 _ORIGIN = re.compile(r"https?://[^\s/?#]+\Z")
-#: A base URL: scheme, host, optional port and path; no query, no fragment.
 #: A path prefix: segments of URL path characters (RFC 3986 pchar, percent-escapes).
 _ROOT_PATH = re.compile(r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+\Z")
+#: A base URL: scheme, host, optional port and path; no query, no fragment.
 _BASE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?\Z")
 
 
