@@ -365,3 +365,26 @@ def test_a_key_holding_an_invisible_character_is_shown_with_it_escaped() -> None
         "Person names the key 'anna-berg', which no row has; did you mean anna\\u200b-berg (an invisible character in the key: retype it)?"
         in messages
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [("Level 3", "; did you mean 3?"), ("3 - Defined", "; did you mean 3?"), ("L4", "; did you mean 4?"),
+     ("high", "."), ("Level 7", "."), ("2 or 3", ".")],
+)  # fmt: skip
+def test_a_level_typed_with_words_is_told_its_number(typed: str, hint: str) -> None:
+    """A claimed level typed as "Level 3" was told "is not one of 1, 2, 3, 4, 5." with no
+    suggestion, where every other value a drop-down allows gets a "did you mean"."""
+    column = _col("Maturity claims", "Claimed level")
+
+    def claim(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["Maturity claims"][f"{column}2"] = typed
+
+    findings = [
+        f
+        for f in read_workbook(_edited(claim), "model.xlsx").findings
+        if f.location and (f.location["sheet"], f.location["row"]) == ("Maturity claims", 2)
+    ]
+    assert [f.message for f in findings] == [
+        f"Claimed level {typed!r} is not one of 1, 2, 3, 4, 5{hint}"
+    ]

@@ -120,6 +120,17 @@ class _Reader:
         return f"; did you mean {' or '.join(shown)}{hidden}?" if close else "."
 
 
+#: A level typed with words around its one digit ("Level 3", "3 - Defined", "L3").
+_WORDED_LEVEL = re.compile(r"[^\d]*([1-5])[^\d]*")
+
+
+def _level_hint(text: str) -> str:
+    """How the message on a level that is none ends: "; did you mean 3?" for one typed with
+    words around its one digit, else a full stop."""
+    found = _WORDED_LEVEL.fullmatch(text.strip())
+    return f"; did you mean {found.group(1)}?" if found else "."
+
+
 def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
     out = []
     for r, row in wb.rows(sheet, min_row=2):
@@ -436,7 +447,7 @@ def _terms(
                 "unknown-choice",
                 node,
                 label,
-                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5.",
+                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5{_level_hint(text)}",
                 where,
                 column,
                 text,
