@@ -170,6 +170,13 @@ class ResultTooLarge(PcfgraphError):
     http_status = 422
 
 
+class OutOfMemory(ResultTooLarge):
+    """A task needed more memory than a sandbox worker may use (``worker_memory_mb``): a
+    property of the request on this server, so not worth sending again as it is."""
+
+    code = "memory-limit"
+
+
 class Overloaded(PcfgraphError):
     """Admission control or a deadline: try again later."""
 

@@ -96,7 +96,10 @@ MEANINGS: dict[str, str] = {
     "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads (at least 2), "
     "for the whole server: with `http_workers` > 1 each HTTP process runs its share (at least "
     "one; the last idle one of the server is kept for light clients, docs/security.md).",
-    "worker_memory_mb": "Memory limit of one sandbox worker (MiB).",
+    "worker_memory_mb": (
+        "Memory limit of one sandbox worker (MiB), per task (see `worker_recycle_mb`); a "
+        "query or upload that needs more gets 422 `memory-limit` naming it."
+    ),
     "worker_max_tasks": "Tasks (queries, uploads) one sandbox worker runs before a fresh one "
     "replaces it; the old one keeps serving until the new one has loaded the release, so "
     "capacity never drops. Bounds memory the engine and allocator keep over time "

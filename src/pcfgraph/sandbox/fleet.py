@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import subprocess
 import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,23 @@ log = logging.getLogger("pcfgraph.sandbox")
 #: long each time, up to :data:`RETRY_MAX_SECONDS` (a cause that persists is logged, not spun).
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
+
+
+#: Seconds a worker whose socket closed is given to exit, for its status to say why it died
+#: (its socket closes as the kernel ends it: the status follows within microseconds).
+EXIT_STATUS_WAIT = 2.0
+
+
+async def exit_status(p: subprocess.Popen[bytes], *, within: float) -> int | None:
+    """``p``'s exit status once it has exited, waiting up to ``within`` seconds (``None``: it
+    has not). Polls: a thread blocked in ``wait`` (the reaper) holds the wait lock, and
+    ``poll`` then sees the status that thread records."""
+    give_up = time.monotonic() + within
+    pause = 0.001
+    while (status := p.poll()) is None and time.monotonic() < give_up:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    return status
 
 
 class WorkerFleet:
@@ -179,17 +197,21 @@ class WorkerFleet:
             w.ready.set_exception(WorkerCrashed("a worker failed while loading the release"))
         if w.task is not None and not w.task.done():
             self.counters["crashes"] += 1
-            log.error("worker %s died while running a task", w.pid)
-            w.task.set_exception(
-                WorkerCrashed(
-                    "the worker running this query crashed (the query was too large or "
-                    "malformed for the engine); the server is fine, try a simpler query",
-                    retry_after=1,
-                )
-            )
+            self._spawn_background(self._fail_task(w, w.task))
         self._reap(w)
         if was_ready and not self.closed and w.generation == self.generation:
             self._replace()
+
+    async def _fail_task(self, w: WorkerProcess, task: asyncio.Future[Any]) -> None:
+        """Fail the task ``w`` died running, once its exit status says why (an engine that ran
+        out of memory, or a crash: :func:`~pcfgraph.sandbox.process.death_error`)."""
+        status = None
+        try:
+            status = await exit_status(w.process, within=EXIT_STATUS_WAIT)
+        finally:  # also when a stop cancels the wait: the caller is never left waiting
+            log.error("worker %s died while running a task (exit status %s)", w.pid, status)
+            if not task.done():  # the deadline may have answered meanwhile
+                task.set_exception(process.death_error(status, self.memory_mb))
 
     def kill(self, w: WorkerProcess, *, replace: bool = False) -> None:
         """``SIGKILL`` ``w`` at once (its task is cancelled); ``replace`` starts another."""

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pcfgraph.errors import OutOfMemory, PcfgraphError, WorkerCrashed
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -114,3 +116,27 @@ def sigkill(w: WorkerProcess) -> None:
     if w.pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(w.pid, signal.SIGKILL)
+
+
+def death_error(returncode: int | None, memory_mb: int) -> PcfgraphError:
+    """What the caller of a task learns when its worker died running it (``returncode`` as
+    :attr:`subprocess.Popen.returncode`, ``None``: not known yet).
+
+    Under the worker's ``RLIMIT_AS`` (:class:`pcfgraph.sandbox.worker.TaskMemory`) an
+    allocation that fails in Python raises ``MemoryError`` and is answered by the worker, but
+    one that fails in the query engine (Rust, pyoxigraph) aborts the process: ``SIGABRT``.
+    Nothing else in a worker aborts (the engine's panics reach Python as exceptions), so that
+    death is the memory limit, and its caller is told so, not that the server crashed.
+    """
+    if returncode == -signal.SIGABRT and memory_mb > 0:
+        return OutOfMemory(
+            "the query engine ran out of memory on this request: a sandbox worker may use "
+            f"{memory_mb} MiB (worker_memory_mb); the worker was replaced and the server is "
+            "fine. Narrow the request (for SPARQL: bind more variables, add a LIMIT, avoid "
+            "unbounded * or + property paths)"
+        )
+    return WorkerCrashed(
+        "the worker running this query crashed (the query was too large or malformed for the "
+        "engine); the server is fine, try a simpler query",
+        retry_after=1,
+    )

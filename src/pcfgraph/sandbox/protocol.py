@@ -119,8 +119,8 @@ def error_message(exc: BaseException) -> dict[str, Any]:
         return {"error": "PcfgraphError", "attrs": attrs, "message": str(exc)}
     if isinstance(exc, MemoryError):
         msg = "the task ran out of memory (worker memory limit)"
-        attrs = {"code": "memory-limit", "message": msg}
-        return {"error": "ResultTooLarge", "attrs": attrs, "message": msg}
+        attrs = {"code": errors.OutOfMemory.code, "message": msg}
+        return {"error": "OutOfMemory", "attrs": attrs, "message": msg}
     log.exception("task failed")
     msg = f"task failed: {type(exc).__name__}"
     return {
