@@ -19,6 +19,12 @@ cursor the server gave out, else invalid params, as the MCP spec's pagination as
 these lists is one page here, so no cursor is given out: the SDK answered the whole list to
 any text (a tool's ``nextCursor`` passed by mistake read as if it paged), and one that was no
 string was "Invalid request parameters" naming nothing.
+
+The params of every other MCP method the SDK checks against the spec's models
+(:func:`named_params`): an ``initialize`` without ``clientInfo`` or with a ``protocolVersion``
+that is no string, a ``_meta`` that is no object, were "Invalid request parameters" with
+empty ``data``, naming nothing, so a client (or its developer) could not tell which of its
+fields was wrong; the message names the field and what it must be.
 """
 
 from __future__ import annotations
@@ -68,13 +74,87 @@ async def list_cursor(ctx: ServerRequestContext[Any, Any], call_next: CallNext) 
     return await call_next(ctx)
 
 
+async def named_params(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Middleware: params the SDK's models reject (:func:`params_problem`) are invalid params
+    naming the field, not "Invalid request parameters" naming nothing."""
+    try:
+        return await call_next(ctx)
+    except ValidationError as exc:
+        raise MCPError(INVALID_PARAMS, params_problem(exc, ctx.params)) from None
+
+
+#: What a field must be, by the type of pydantic's error (its own words otherwise).
+_WANTED = {
+    "model_type": "an object",
+    "dict_type": "an object",
+    "model_attributes_type": "an object",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "int_parsing": "an integer",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "list_type": "an array",
+    "float_type": "a number",
+}
+
+
+def params_problem(error: ValidationError, params: Any) -> str:
+    """The first field of ``params`` (a request's) that ``error`` rejects, and why:
+    ``'params.clientInfo': is required``, ``'params.protocolVersion': must be a string, not
+    5``. A field a union of types rejects (``progressToken``: a string or an integer) is
+    named once, with each type it may be."""
+    message = {} if params is None else {"params": params}
+    problems = [  # (where, type, words); a request's own models name params from within
+        (
+            p["loc"] if p["loc"][:1] == ("params",) else ("params", *p["loc"]),
+            p["type"],
+            p["msg"],
+        )
+        for p in error.errors()
+    ]
+    path, value, given = _given_path(problems[0][0], message)
+    if not given:
+        return f"{path!r}: is required"
+    wanted: list[str] = []
+    for loc, kind_of, words in problems:
+        if _given_path(loc, message)[0] == path:
+            words = _WANTED.get(kind_of) or words.removeprefix("Input should be ")
+            if words not in wanted:
+                wanted.append(words)
+    return f"{path!r}: must be {' or '.join(wanted)}, not {_shown(value)}"
+
+
+def _given_path(loc: Iterable[Any], message: Any) -> tuple[str, Any, bool]:
+    """The dotted path of the field ``loc`` reaches in ``message`` (``params.clientInfo.name``),
+    that field's value, and whether the message gives it: a field an object lacks is named
+    (missing), a step past a value that holds no fields (a union member's tag, ``str``) is not."""
+    path = ""
+    value = message
+    for step in loc:
+        if isinstance(value, dict):
+            path = f"{path}.{step}" if path else str(step)
+            if step not in value:
+                return path, None, False
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            path = f"{path}[{step}]"
+            value = value[step]
+        else:
+            break
+    return path, value, True
+
+
 class CheckedServer(MCPServer):
     """An :class:`MCPServer` whose ``tools/call`` refuses an unknown tool, an argument the
     tool does not take and one its schema rejects as invalid params naming them, and a list
-    method's cursor it did not give out (:func:`list_cursor`)."""
+    method's cursor it did not give out (:func:`list_cursor`), and any method's params the
+    SDK rejects naming the field (:func:`named_params`)."""
 
     def __init__(self, **settings: Any) -> None:
-        super().__init__(middleware=[list_cursor, *settings.pop("middleware", ())], **settings)
+        super().__init__(
+            middleware=[named_params, list_cursor, *settings.pop("middleware", ())], **settings
+        )
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
