@@ -30,8 +30,8 @@ fields was wrong; the message names the field and what it must be.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
@@ -41,10 +41,19 @@ from mcp.server.mcpserver.exceptions import (
     UnexpectedToolError,
 )
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    Icon,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
 from pydantic import ValidationError
 
 from pcfgraph.mcp.envelope import kind
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: How much of a rejected value a message quotes.
 QUOTED = 60
@@ -156,6 +165,27 @@ class CheckedServer(MCPServer):
             middleware=[named_params, list_cursor, *settings.pop("middleware", ())], **settings
         )
 
+    def tool(
+        self,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> Callable[[F], F]:
+        """The SDK's decorator, the tool's description its docstring unfolded
+        (:func:`unfolded`)."""
+        register = super().tool
+
+        def decorator(fn: F) -> F:
+            words = description if description is not None else unfolded(fn.__doc__ or "")
+            register(name, title, words, annotations, icons, meta, structured_output)(fn)
+            return fn
+
+        return decorator
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
@@ -206,6 +236,14 @@ class CheckedServer(MCPServer):
             if argument.required and argument.name not in given:
                 raise MCPError(INVALID_PARAMS, f"argument {argument.name!r}: is required")
         return await super().get_prompt(name, arguments, context)
+
+
+def unfolded(doc: str) -> str:
+    """A docstring as a client shows it to a model: its lines joined, each paragraph one line
+    (paragraphs apart by a blank line). The SDK gave the docstring as written, its source
+    line breaks and eight-space indents within the text of every tool's description."""
+    paragraphs = [" ".join(p.split()) for p in doc.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def compact_text(

@@ -172,8 +172,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         *,
         ctx: Context,
     ) -> dict[str, Any]:
-        """Find framework elements by PCF ID (20641), hierarchy code (8.1.6.2), PRM-IT/IT-CMF/
-        TRIM code (A25), name, abbreviation or synonym (SLA, CSAT, BRM), or words of their
+        """Find framework elements by PCF ID (20641), hierarchy code (8.1.6.2),
+        PRM-IT/IT-CMF/TRIM code (A25), name, abbreviation or synonym (SLA, CSAT, BRM), or words of their
         definition, in every loaded edition; typos corrected (didYouMean). framework: a
         framework id or family ("apqc-pcf", "prm-it", "it-cmf", "trim"); kind: e.g. "process",
         "activity". Each hit says what matched. Default 10 hits, at most 100."""
@@ -263,7 +263,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         ctx: Context,
     ) -> dict[str, Any]:
         """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
-        with what changed (code, name, definition) since the edition before."""
+        with what changed (code, name, definition) since the edition before, and what its APQC
+        workbook states changed (statedChanges, against statedAgainstVersion)."""
         at_request_base(ctx)
         return await _threaded(lambda: tools.element_history(element, framework))
 

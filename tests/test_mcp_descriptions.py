@@ -1,0 +1,40 @@
+"""A tool's description is what a client shows a model to choose the tool by: one line of
+text per paragraph, as a model reads it. The SDK gave each tool's docstring as written, its
+source line breaks and eight-space indents inside the text ("PRM-IT/IT-CMF/\\n        TRIM
+code"): tokens spent on layout, and a line break read as a break in meaning."""
+
+from __future__ import annotations
+
+import anyio
+from mcp import Client
+
+from pcfgraph.mcp.server import build_server
+
+
+def test_every_tool_description_is_its_docstring_unfolded() -> None:
+    async def main() -> None:
+        server = build_server(lambda: None)  # listing the tools reads no state
+        async with Client(server) as client:
+            tools = (await client.list_tools()).tools
+        assert len(tools) == 8
+        for tool in tools:
+            text = tool.description or ""
+            assert len(text) > 80, tool.name
+            assert "\n" not in text and "  " not in text, (tool.name, text)
+            assert text == text.strip(), tool.name
+        (search,) = [t for t in tools if t.name == "search"]
+        assert "PRM-IT/IT-CMF/TRIM code (A25)" in (search.description or "")
+
+    anyio.run(main)
+
+
+def test_unfolded_keeps_paragraphs() -> None:
+    from pcfgraph.mcp.arguments import unfolded
+
+    doc = """First line
+        goes on.
+
+        Second   paragraph
+        here.
+    """
+    assert unfolded(doc) == "First line goes on.\n\nSecond paragraph here."
