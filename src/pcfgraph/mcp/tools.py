@@ -27,6 +27,7 @@ from pcfgraph.mcp.paging import (
     encode_cursor,
     page,
 )
+from pcfgraph.mcp.references import element_at, expanded
 from pcfgraph.mcp.results import element_ref, page_url, readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.runtime import AppState
@@ -130,14 +131,14 @@ class Tools:
         ``framework``, as in GraphQL ``element(pcfId:)``: the error names the frameworks and
         ``framework_arg``, the argument that chooses. ``same_pcf_id``: the statements of one
         PCF ID are not ambiguous (``element_history`` lists them all)."""
-        ref = element.strip()
+        ref = expanded(element.strip())  # <iri>, prmit:A24
         if not ref:
             raise ArgumentError("element", "is empty")
         if framework is not None:
             refuse_unknown_frameworks(reader, framework=framework)  # not 'element''s problem
         try:
-            if ref.startswith(("http://", "https://")):
-                return services.element_by(reader, iri=ref, framework=framework)
+            if ref.startswith(("http://", "https://")):  # an IRI, or a page URL given out
+                return element_at(reader, ref, framework)
             if "/" in ref:
                 return services.element_by(
                     reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework

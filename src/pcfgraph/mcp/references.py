@@ -1,0 +1,56 @@
+"""What an assistant passes as an element, read as the tools read it.
+
+The tools give out two addresses of an element, its ``iri`` and its page ``url``
+(``http://127.0.0.1:8000/id/prm-it/A24``), and the vocabulary resource gives the prefixes
+SPARQL writes IRIs with (``prmit:A24``). An assistant passes any of them back, often the
+``url`` (it is the one that looks like a link), or an IRI as SPARQL writes it
+(``<https://w3id.org/pcfgraph/id/prm-it/A24>``): each was "no element" although the
+server had just named that element so. They are read as the element they name.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from pcfgraph import iris, services
+from pcfgraph.errors import NotFoundError
+
+#: The prefixes of the vocabulary resource whose namespace holds elements.
+ELEMENT_PREFIXES = {p: ns for p, ns in iris.PREFIXES.items() if ns.startswith(iris.ID_BASE)}
+
+
+def expanded(ref: str) -> str:
+    """``ref`` without the angle brackets SPARQL writes an IRI in, and a CURIE of the
+    vocabulary's element prefixes (``prmit:A24``) as its IRI; any other text as it is."""
+    if ref.startswith("<") and ref.endswith(">"):
+        ref = ref[1:-1].strip()
+    prefix, colon, local = ref.partition(":")
+    if colon and prefix in ELEMENT_PREFIXES and local and not local.startswith("/"):
+        return ELEMENT_PREFIXES[prefix] + local
+    return ref
+
+
+def page_element_id(url: str) -> str | None:
+    """The element id of a pcfgraph page URL (``.../id/prm-it/A24``, under any address and
+    root path), or None when ``url`` is no such URL."""
+    path = unquote(urlsplit(url).path)
+    _, found, element_id = path.partition("/id/")
+    element_id = element_id.strip("/")
+    return element_id if found and element_id else None
+
+
+def element_at(reader: services.Reader, url: str, framework: str | None) -> services.Element:
+    """The element an ``http(s)`` reference names: its IRI, else the page URL of it (any
+    pcfgraph server's, as the tools give it in ``url``); the IRI's "no element" when neither
+    names one."""
+    try:
+        return services.element_by(reader, iri=url, framework=framework)
+    except NotFoundError as exc:
+        missing = exc
+    element_id = None if url.startswith(iris.ID_BASE) else page_element_id(url)
+    if element_id is not None:
+        try:
+            return services.element_by(reader, id=element_id, framework=framework)
+        except NotFoundError:
+            pass
+    raise missing

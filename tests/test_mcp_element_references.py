@@ -1,0 +1,67 @@
+"""An element passed back as the tools and resources name it is that element. The tools give
+an element's ``iri`` and its page ``url``; the vocabulary resource gives the prefixes SPARQL
+writes IRIs with. An assistant passing back the ``url`` it was just given (it looks like the
+link), an IRI in SPARQL's angle brackets, or ``prmit:A24`` was told "no element", as if the
+server had not named that element itself a moment before."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_support import call, session_without_pool
+
+from pcfgraph.release import Release
+
+A24 = "https://w3id.org/pcfgraph/id/prm-it/A24"
+PCF_20641 = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20641"
+
+
+def test_a_page_url_an_iri_in_brackets_and_a_curie_name_their_element(
+    shipped_release: Release,
+) -> None:
+    async def body(client: Client) -> None:
+        given = await call(client, "get_element", element="A24")
+        assert given["iri"] == A24 and given["url"] == "http://h/id/prm-it/A24"
+        for ref, iri in (
+            (given["url"], A24),  # the url this server just gave
+            ("http://localhost:8000/id/prm-it/A24", A24),  # another server's page of it
+            ("https://frameworks.example.com/pcf/id/prm-it/A24/", A24),  # under a root path
+            ("http://w3id.org/pcfgraph/id/prm-it/A24", A24),  # the IRI with http
+            (f"<{A24}>", A24),  # as SPARQL writes an IRI
+            (" prmit:A24 ", A24),  # the vocabulary resource's prefix
+            ("apqc:cross-industry/7.4/20641", PCF_20641),
+            ("http://h/id/apqc-pcf/cross-industry/7.4/20641", PCF_20641),
+        ):
+            got = await call(client, "get_element", element=ref)
+            assert got["iri"] == iri, ref
+            history = await call(client, "element_history", element=ref)
+            assert history["element"] == iri, ref
+        mappings = await call(client, "get_mappings", element=given["url"], limit=1)
+        assert mappings["total"] >= 1
+        gaps = await call(
+            client, "find_gaps", framework="prm-it", under="http://h/id/prm-it/A2", limit=100
+        )
+        assert gaps["total"] >= 1
+        assert {i["element"] for i in gaps["items"]} <= {
+            f"https://w3id.org/pcfgraph/id/prm-it/A2{n}" for n in ("", *range(10))
+        }
+        # what names no element is still refused, with the text given
+        for ref, problem in (
+            ("http://h/id/prm-it/A99", "no element <http://h/id/prm-it/A99>"),
+            ("https://example.org/other/thing", "no element <https://example.org/other/thing>"),
+            ("prmit:A99", "no element <https://w3id.org/pcfgraph/id/prm-it/A99>"),
+            ("http://h/id/prm-it/A24", None),  # the framework argument still holds
+        ):
+            with pytest.raises(MCPError) as caught:
+                await client.call_tool(
+                    "get_element",
+                    {"element": ref, **({} if problem else {"framework": "trim"})},
+                )
+            assert caught.value.code == -32602, ref
+            message = caught.value.message
+            assert message.startswith("argument 'element': "), message
+            if problem:
+                assert problem in message, message
+
+    session_without_pool(shipped_release, body)
