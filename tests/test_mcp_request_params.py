@@ -106,3 +106,41 @@ def test_mcp_over_http_names_the_field_too() -> None:
             assert reply["error"]["message"] == message, reply
         r = http.post("/mcp", json=INITIALIZE, headers=headers)
         assert r.json()["result"]["serverInfo"]["name"] == "pcfgraph"
+
+
+@pytest.mark.timeout(180)
+def test_an_unsupported_protocol_version_header_is_named_with_those_spoken() -> None:
+    """The MCP spec asks 400 for an unsupported ``MCP-Protocol-Version``. The SDK took any
+    version of no handshake for one of the per-request envelope, and told a client that
+    sent an old or mistyped version that its ``params._meta`` lacked the envelope's keys,
+    naming neither the header nor a version."""
+    from fastapi.testclient import TestClient
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+
+    from pcfgraph.serving import create_app
+
+    spoken = [*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS]
+    app = create_app(Settings(), ops_release())
+    headers = {"Accept": MCP_ACCEPT, "Host": "127.0.0.1:8000"}
+    listing = {"jsonrpc": "2.0", "id": 5, "method": "tools/list"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for version in ("1999-01-01", "2025-06-31", ""):
+            for message, rid in ((listing, 5), ({"jsonrpc": "2.0", "method": "x/y"}, None)):
+                r = http.post(
+                    "/mcp", json=message, headers={**headers, "MCP-Protocol-Version": version}
+                )
+                assert r.status_code == 400, r.text
+                reply = r.json()
+                assert reply["id"] == rid
+                error = reply["error"]
+                assert error["data"] == {"supported": spoken, "requested": version}
+                assert error["message"].startswith(
+                    f"Unsupported protocol version: the MCP-Protocol-Version header gives "
+                    f"'{version}', and this server speaks {', '.join(spoken)}"
+                ), error
+        # every version spoken is still answered (a handshake's with the handshake's body)
+        for version in HANDSHAKE_PROTOCOL_VERSIONS:
+            r = http.post(
+                "/mcp", json=listing, headers={**headers, "MCP-Protocol-Version": version}
+            )
+            assert r.status_code == 200 and len(r.json()["result"]["tools"]) == 8, version

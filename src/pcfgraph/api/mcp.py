@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 PATH = "/mcp"
+#: The header a client names its MCP protocol version in, on every request after initialize.
+VERSION_HEADER = "MCP-Protocol-Version"
 #: JSON-RPC 2.0's "Internal error", the code of the MCP SDK's own 503 on this transport
 #: (named here: the SDK is not imported before the first ``/mcp`` request).
 JSONRPC_INTERNAL_ERROR = -32603
@@ -197,15 +199,21 @@ class LazyMcpEndpoint:
         if body is None:
             await refuse_too_large(scope, receive, send, settings)
             return
-        refusal = None
+        refusal, message = None, None
         if scope["method"] == "POST":
             if len(body) > envelope.CHECKED:  # a long call: decoded off the event loop
-                refusal = await anyio.to_thread.run_sync(envelope.check, body)
+                refusal, message = await anyio.to_thread.run_sync(read_message, body)
             else:
-                refusal = envelope.check(body)
+                refusal, message = read_message(body)
         if refusal is not None:  # no JSON-RPC message the SDK would read (pcfgraph.mcp.envelope)
             await refuse_message(Request(scope), refusal)(scope, receive, send)
             return
+        version = Request(scope).headers.get(VERSION_HEADER)
+        if version is not None and version not in spoken_versions():
+            rid = envelope.usable_id(message) if isinstance(message, dict) else None
+            await refuse_version(Request(scope), rid, version)(scope, receive, send)
+            return
+        del message
         replayed = replay(body, receive)
         del body  # held by the SDK as long as it needs it, no longer (64 MB less at the limit)
         await handle(scope, replayed, send)
@@ -351,6 +359,43 @@ def refuse_media_type(request: Request) -> JSONResponse:
     request.state.problem_code = "unsupported-media-type"  # counted by the metrics middleware
     rid = request_id(request)
     return JSONResponse(refusal.reply(), status_code=415, headers={"X-Request-ID": rid})
+
+
+def read_message(body: bytes) -> tuple[envelope.Refusal | None, object]:
+    """:func:`pcfgraph.mcp.envelope.read` of a request body (the session is stateless)."""
+    return envelope.read(body, initialized=True)
+
+
+def spoken_versions() -> tuple[str, ...]:
+    """The MCP protocol versions the SDK's transport speaks (those of the ``initialize``
+    handshake, then those of the per-request envelope); read once the SDK is imported."""
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+
+    return (*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS)
+
+
+def refuse_version(request: Request, rid: int | str | None, version: str) -> JSONResponse:
+    """400 (as the MCP spec asks of an unsupported ``MCP-Protocol-Version``) with a JSON-RPC
+    error naming the header, the version it gave and those the server speaks. The SDK took any
+    version of no handshake for one of the per-request envelope, and told a client that had
+    sent ``initialize``'s version back wrong (or an old one) that its ``params._meta`` lacked
+    the envelope's keys, naming neither the header nor a version."""
+    from mcp_types import UNSUPPORTED_PROTOCOL_VERSION
+
+    spoken = list(spoken_versions())
+    error = {
+        "code": UNSUPPORTED_PROTOCOL_VERSION,
+        "message": f"Unsupported protocol version: the {VERSION_HEADER} header gives "
+        f"{quoted(version)}, and this server speaks {', '.join(spoken)} (send the version "
+        "initialize answered, or leave the header out before it)",
+        "data": {"supported": spoken, "requested": version},
+    }
+    request.state.problem_code = "bad-input"  # counted by the metrics middleware
+    return JSONResponse(
+        {"jsonrpc": "2.0", "id": rid, "error": error},
+        status_code=400,
+        headers={"X-Request-ID": request_id(request)},
+    )
 
 
 def refuse_message(request: Request, refusal: envelope.Refusal) -> JSONResponse:
