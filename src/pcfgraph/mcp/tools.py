@@ -17,6 +17,7 @@ from typing import Any
 from pcfgraph import services
 from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
+from pcfgraph.mcp.gaps import gaps
 from pcfgraph.mcp.mapping_pairs import pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
@@ -411,7 +412,7 @@ class Tools:
         refuse_unknown_frameworks(reader, framework=framework, target=target)
         if itself := services.target_is_itself(framework, target):
             raise ArgumentError("target", itself)
-        params: dict[str, object] = {"framework": framework}
+        root = None
         if under is not None:  # as `pcfgraph gaps --under`: the element and those below it
             try:
                 root = self.resolve(reader, under, framework)
@@ -421,38 +422,15 @@ class Tools:
                 raise ArgumentError(
                     "under", str(exc).removeprefix("argument 'element': ")
                 ) from None
-            params["root"] = root.iri
-        if target is not None:
-            params["otherFramework"] = target
-        if kind is not None:
-            params["kind"] = kind
-        rows = reader.select("api/gaps", params)
-        if kind is not None and not rows:  # no such kind, or no gaps of it?
+        # read once per release and framework, then filtered (mcp/gaps.py)
+        items = gaps(reader, framework, target=target, kind=kind, root=root)
+        if kind is not None and not items:  # no such kind, or no gaps of it?
             st = self.state
             kinds = served_index(st.caches, st.release, reader).filter_values()[1]
             if kind not in kinds:
                 raise ArgumentError(
                     "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
                 )
-        items = []
-        # An element covered by curated mappings inherited from another APQC edition (as
-        # get_mappings' inheritedMappings) is no plain gap: it says so, with their status.
-        for row, cover in zip(rows, services.gap_covers(reader, rows), strict=True):
-            values = {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
-            item = {
-                "element": values.get("element"),
-                "code": values.get("code"),
-                "name": values.get("name"),
-                "kind": values.get("elementKind"),
-                "lacksCounterpartIn": values.get("otherFramework"),
-                "decision": values.get("decision"),
-                "reason": values.get("reason"),
-            }
-            if cover is not None:
-                item["inheritedStatus"] = cover.status
-                item["inheritedMappings"] = len(cover.mappings)
-                item["inheritedFrom"] = list(cover.made_on_frameworks)
-            items.append(item)
         scope = {"framework": framework, "target": target, "kind": kind, "under": under}
         out = page(items, limit, cursor, kind="find_gaps", scope=scope)
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
