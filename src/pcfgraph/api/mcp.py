@@ -369,7 +369,12 @@ def read_message(body: bytes) -> tuple[envelope.Refusal | None, object]:
 def spoken_versions() -> tuple[str, ...]:
     """The MCP protocol versions the SDK's transport speaks (those of the ``initialize``
     handshake, then those of the per-request envelope); read once the SDK is imported."""
-    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+    # the lists the SDK's transport routes a request by (from its own mcp_types package,
+    # which pcfgraph does not depend on directly): not re-exported by name
+    from mcp.server.streamable_http_manager import (  # type: ignore[attr-defined]
+        HANDSHAKE_PROTOCOL_VERSIONS,
+    )
+    from mcp.shared.inbound import MODERN_PROTOCOL_VERSIONS  # type: ignore[attr-defined]
 
     return (*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS)
 
@@ -380,7 +385,7 @@ def refuse_version(request: Request, rid: int | str | None, version: str) -> JSO
     version of no handshake for one of the per-request envelope, and told a client that had
     sent ``initialize``'s version back wrong (or an old one) that its ``params._meta`` lacked
     the envelope's keys, naming neither the header nor a version."""
-    from mcp_types import UNSUPPORTED_PROTOCOL_VERSION
+    from mcp.types import UNSUPPORTED_PROTOCOL_VERSION
 
     spoken = list(spoken_versions())
     error = {
