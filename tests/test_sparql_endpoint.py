@@ -264,6 +264,21 @@ def test_service_description(client: httpx.Client, store: ox.Store) -> None:
     assert names == {g.value for g in store.named_graphs()}  # type: ignore[union-attr]
 
 
+def test_service_description_is_cacheable(client: httpx.Client) -> None:
+    """The same bytes while a release is served: a strong ETag per format, 304 for the
+    client's copy (it had neither, so every client fetched it whole each time)."""
+    plain = {"Accept-Encoding": "identity"}
+    turtle = client.get("/sparql", headers=plain)
+    tag = turtle.headers["etag"]
+    assert not tag.startswith("W/") and "Accept" in turtle.headers["vary"]
+    again = client.get("/sparql", headers={**plain, "If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["etag"] == tag and not again.content
+    ntriples = client.get("/sparql", headers={**plain, "Accept": "application/n-triples"})
+    assert ntriples.headers["etag"] != tag
+    other = {**plain, "Accept": "application/n-triples", "If-None-Match": tag}
+    assert client.get("/sparql", headers=other).status_code == 200
+
+
 def test_protocol_dataset_parameters(client: httpx.Client) -> None:
     beta_graph = iris.ID_BASE + "graph/framework/beta"
     q = PREFIX + "SELECT ?s WHERE { ?s a skos:ConceptScheme }"

@@ -14,6 +14,7 @@ from starlette.types import Scope
 from pcfgraph import iris
 from pcfgraph.api.sparql_request import header
 from pcfgraph.conneg import content_type, negotiate
+from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.runtime import AppState
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
 
@@ -54,12 +55,18 @@ def _service_iri(
 
 def service_description(request: Request, state: AppState, graphs: frozenset[str]) -> Response:
     """The SPARQL 1.1 Service Description of this endpoint (Turtle unless asked otherwise),
-    naming ``graphs`` (the served release's named graphs)."""
+    naming ``graphs`` (the served release's named graphs). The same bytes for as long as a
+    release is served: a strong ETag, and 304 for a client's copy (SPARQL clients fetch it
+    before their first query)."""
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the service description")
+    url = str(request.url.replace(query=""))
+    key = ("service-description", url, media)
+    if (unchanged := not_modified(request, state, key, vary="Accept")) is not None:
+        return unchanged
     sd = iris.SD
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     void_triples = ox.NamedNode(str(iris.VOID["triples"]))
-    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    endpoint = ox.NamedNode(url)
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
     default_graph = ox.BlankNode("defaultGraph")
@@ -114,7 +121,7 @@ def service_description(request: Request, state: AppState, graphs: frozenset[str
                     ),
                 )
             )
-    return Response(
-        content=serialize_triples(triples, media),
-        headers={"Content-Type": content_type(media), "Vary": "Accept"},
+    body = serialize_triples(triples, media)
+    return download(
+        request, state, key, body, content_type(media), {}, vary="Accept", licensed=False
     )
