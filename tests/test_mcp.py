@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
+import rdflib
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
@@ -146,6 +147,13 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         assert audit["verdict"] == "findings" and audit["returned"] == 3 and audit["truncated"]
         assert all(f["message"] and "shape" in f for f in audit["items"])
         assert audit["report"]["asOf"] == AS_OF
+        # what answered: the release and every framework edition it checked against
+        checked = audit["report"]["checkedAgainst"]
+        assert checked["release"] == release.manifest["release_id"]
+        assert {(f["id"], f["version"]) for f in checked["frameworks"]} == {
+            (f.id, f.version) for f in services.frameworks(reader)
+        }
+        assert audit["report"]["model"]["triples"] == len(rdflib.Graph().parse(data=model))
         # compact: coverage as figures, no rule catalogue (each finding names rule and source)
         coverage = audit["report"]["coverage"]
         assert coverage and all(c["total"] >= c["covered"] >= 0 for c in coverage.values())

@@ -153,6 +153,8 @@ async def audit_model(
             "max_bytes": settings.max_upload_bytes,
             "max_triples": settings.max_upload_triples,
             "fork_shacl": settings.audit_fork,
+            # named in the report's checkedAgainst, as POST /validate names it
+            "release_id": st.release.release_id,
         }
         try:
             result = await pool.run(
@@ -182,7 +184,10 @@ def _sources_of(st: ServedState, element_iris: list[str]) -> dict[str, str]:
 def report_summary(report: dict[str, Any]) -> dict[str, Any]:
     """How the audit ran and what it found, without what would crowd an assistant's context:
     coverage as figures (not every implemented element), no rule catalogue (each finding
-    names its rule, message and source). ``POST /validate`` gives the whole report."""
+    names its rule, message and source), but what answered (``checkedAgainst``: the release
+    and the framework editions, without their rights, which ``sources`` gives). It left that
+    out, so an assistant could not say which release or APQC version judged the model.
+    ``POST /validate`` gives the whole report."""
     keys = ("asOf", "maxFindings", "truncated", "groups")
     out: dict[str, Any] = {k: report[k] for k in keys if k in report}
     profile = report.get("profile")
@@ -192,6 +197,21 @@ def report_summary(report: dict[str, Any]) -> dict[str, Any]:
         for key, c in (report.get("coverage") or {}).items()
     }
     out["maturity"] = report.get("maturity") or []
+    # what answered: the release and the framework editions the model was checked against
+    # (their rights are in the answer's sources), and how much model was read
+    checked = report.get("checkedAgainst")
+    if isinstance(checked, dict):
+        out["checkedAgainst"] = {
+            "pcfgraph": checked.get("pcfgraph"),
+            "release": checked.get("release"),
+            "frameworks": [
+                {k: f.get(k) for k in ("id", "title", "version")}
+                for f in checked.get("frameworks") or []
+            ],
+        }
+    model = report.get("model")
+    if isinstance(model, dict) and "triples" in model:
+        out["model"] = {"triples": model["triples"]}
     return out
 
 
