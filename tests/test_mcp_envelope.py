@@ -234,3 +234,47 @@ def test_mcp_over_http_refuses_a_foreign_host_or_origin_as_jsonrpc_errors() -> N
         for extra in ({"Host": "localhost:8000"}, {"Origin": "http://localhost:5173"}):
             r = http.post("/mcp", json=ping, headers={**headers, **extra})
             assert r.json() == {"jsonrpc": "2.0", "id": 1, "result": {}}, r.text
+
+
+#: A call whose text is Latin-1, not UTF-8 (``café``): JSON-RPC text is UTF-8.
+NOT_UTF8 = (
+    b'{"jsonrpc": "2.0", "id": 21, "method": "tools/call", '
+    b'"params": {"name": "search", "arguments": {"text": "caf\xe9"}}}'
+)
+NOT_UTF8_ERROR = (
+    "Parse error: the message is not JSON ('utf-8' codec can't decode byte 0xe9 in "
+    f"position {NOT_UTF8.index(0xE9)}: invalid continuation byte)"
+)
+
+
+def test_a_line_that_is_not_utf8_is_a_parse_error_over_stdio_as_at_mcp() -> None:
+    """Over stdio such a line was decoded with replacement characters and searched as
+    ``caf\\ufffd``: no hit, no word of why, where ``/mcp`` answers a parse error."""
+    replies: list[dict[str, Any]] = []
+
+    def client(send: IO[bytes], receive: IO[bytes]) -> None:
+        for line in (json.dumps(INITIALIZE).encode(), NOT_UTF8, b'{"jsonrpc": "2.0", "id": 99, '
+                     b'"method": "ping"}'):  # fmt: skip
+            send.write(line + b"\n")
+            send.flush()
+        while not replies or replies[-1].get("id") != 99:
+            replies.append(json.loads(receive.readline()))
+
+    serve_stdio_on_pipes(Settings(), client)
+    refused = [r for r in replies if "error" in r]
+    assert [_error(r) for r in refused] == [(None, PARSE, NOT_UTF8_ERROR)], replies
+    assert not [r for r in replies if r.get("id") == 21], replies  # nothing was searched
+
+
+@pytest.mark.timeout(180)
+def test_mcp_over_http_answers_the_same_parse_error() -> None:
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.serving import create_app
+
+    app = create_app(Settings(), ops_release())
+    headers = {"Accept": MCP_ACCEPT, "Host": "127.0.0.1:8000", "Content-Type": "application/json"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        r = http.post("/mcp", content=NOT_UTF8, headers=headers)
+        assert r.status_code == 400
+        assert _error(r.json()) == (None, PARSE, NOT_UTF8_ERROR)

@@ -70,7 +70,13 @@ class BoundedLines:
         message it would read is answered here (:mod:`pcfgraph.mcp.envelope`; the SDK's
         transport dropped it without a word)."""
         while True:
-            line = await self._next_line()
+            try:
+                line = await self._next_line()
+            except UnicodeDecodeError as exc:  # as envelope.read answers such a body at /mcp
+                if self.answer is not None:
+                    problem = f"Parse error: the message is not JSON ({exc})"
+                    await self.answer(envelope.Refusal(None, envelope.PARSE_ERROR, problem))
+                continue
             if not line.strip():
                 continue
             if len(line) > envelope.CHECKED:  # a long call: decoded off the event loop
@@ -83,14 +89,24 @@ class BoundedLines:
                 await self.answer(refusal)
 
     async def _next_line(self) -> str:
+        """The next line as text; UnicodeDecodeError for one that is not UTF-8 (it was
+        decoded with replacement characters: a Latin-1 ``café`` was searched as ``caf\ufffd``,
+        found nothing, and said nothing, where ``/mcp`` answers a parse error), the line
+        consumed."""
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end >= 0 and end <= self.limit:
                 # decoded from the buffer itself: no copy of the line's bytes besides its text
+                failed = None
                 with memoryview(self._buffer) as view, view[: end + 1] as part:
-                    text = str(part, "utf-8", errors="replace")
+                    try:
+                        text = str(part, "utf-8")
+                    except UnicodeDecodeError as exc:
+                        failed = exc
                 del self._buffer[: end + 1]
                 self._scanned = 0
+                if failed is not None:
+                    raise failed
                 return text
             if end > self.limit or len(self._buffer) > self.limit:
                 await self._drop_line()
@@ -102,7 +118,7 @@ class BoundedLines:
                 line = bytes(self._buffer)
                 self._buffer.clear()
                 self._scanned = 0
-                return line.decode("utf-8", errors="replace")
+                return line.decode("utf-8")
             await self._read()
 
     async def _read(self) -> bytes:
