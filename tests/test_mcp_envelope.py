@@ -89,6 +89,19 @@ REFUSED: list[tuple[str, Any, int, str]] = [
         PARAMS,
         "'params.uri' must be a string: it is missing",
     ),
+    (  # Python's json reads NaN and Infinity, which are no JSON
+        '{"jsonrpc": "2.0", "id": 17, "method": "tools/call", '
+        '"params": {"name": "search", "arguments": {"text": "SLA", "limit": NaN}}}',
+        None,
+        PARSE,
+        "Parse error: the message is not JSON (NaN is no JSON value",
+    ),
+    (
+        '{"jsonrpc": "2.0", "id": 18, "method": "ping", "params": {"x": -Infinity}}',
+        None,
+        PARSE,
+        "Parse error: the message is not JSON (-Infinity is no JSON value",
+    ),
     (  # JSON's grammar allows a lone surrogate escape, which decodes to no character: the
         # SDK's parser refuses it, and over stdio dropped the line (the caller waited)
         '{"jsonrpc": "2.0", "id": 16, "method": "tools/call", '

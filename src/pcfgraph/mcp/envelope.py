@@ -83,7 +83,7 @@ def check(text: str | bytes, *, initialized: bool = True) -> Refusal | None:
 def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
     """:func:`check`, and the message decoded (None when it was not read)."""
     try:
-        message = json.loads(text)
+        message = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:  # UnicodeDecodeError too
         return Refusal(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})"), None
     where = _lone_surrogate(text, message)
@@ -104,6 +104,12 @@ def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
     else:
         refusal = check_object(message, initialized=initialized)
     return refusal, message
+
+
+def _no_constant(name: str) -> object:
+    """Python's ``json`` reads ``NaN``, ``Infinity`` and ``-Infinity``, which are no JSON
+    (RFC 8259): a call's ``"limit": NaN`` was read, and refused as an argument "not nan"."""
+    raise ValueError(f"{name} is no JSON value (JSON has no NaN or Infinity)")
 
 
 #: A JSON escape of a UTF-16 surrogate (``\\ud800``): JSON's grammar allows one alone, which
