@@ -28,6 +28,40 @@ def element_ref(e: services.Element, base_url: str) -> dict[str, Any]:
     return out
 
 
+def maturity_fields(
+    reader: services.Reader, e: services.Element, base_url: str, most: int
+) -> dict[str, Any]:
+    """An IT-CMF element's place in the maturity structure, as GraphQL ``Element`` gives it
+    (``maturityLevel``, ``buildingBlock``, ``outcomes``, ``metrics``, ``practices``), only
+    the fields that hold something (none outside IT-CMF); lists at most ``most`` long, with
+    ``...Truncated`` the full count when cut. ``practices``: of a building block or maturity
+    level, those in it; of an outcome or metric, those it belongs to (``get_element`` gave
+    none of this: a practice's outcomes and metrics, and the practice an outcome belongs to,
+    were in GraphQL and SPARQL only, and an outcome read as an element of level 5 with no
+    parent)."""
+    (st,) = services.itcmf_structure_of(reader, [e])
+    out: dict[str, Any] = {}
+    if st.maturity_level is not None:
+        level = st.maturity_level
+        out["maturityLevel"] = {**element_ref(level.element, base_url), "level": level.level_number}
+    if st.building_block is not None:
+        out["buildingBlock"] = element_ref(st.building_block.element, base_url)
+    practices = st.practices or services.practices_linking(reader, e)
+    for name, full in (
+        ("outcomes", [element_ref(o, base_url) for o in st.outcomes]),
+        ("metrics", [element_ref(m, base_url) for m in st.metrics]),
+        (
+            "practices",
+            [{**element_ref(p, base_url), "maturityLevel": n} for p, n in practices],
+        ),
+    ):
+        if full:
+            out[name] = full[:most]
+            if len(full) > most:
+                out[f"{name}Truncated"] = len(full)
+    return out
+
+
 def page_url(iri: str, base_url: str) -> str | None:
     """The element's workbench page on the server at ``base_url`` (``/id/...``); None with
     no base (``pcfgraph mcp`` without ``public_url``: no server of pages is known to run)."""

@@ -194,7 +194,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
         ancestors, children, measures, curated mappings (relation, direction, confidence,
         justification), inheritedMappings (curated on another APQC edition of its PCF ID:
-        inherited, or needs-review and why) and its page URL."""
+        inherited, or needs-review and why) and its page URL. IT-CMF: a practice's
+        maturityLevel, buildingBlock, outcomes and metrics; the practices of a building block,
+        maturity level, outcome or metric."""
         at_request_base(ctx)
         return await _threaded(lambda: tools.get_element(element, framework))
 

@@ -29,7 +29,13 @@ from pcfgraph.mcp.paging import (
     page,
 )
 from pcfgraph.mcp.references import element_at, expanded
-from pcfgraph.mcp.results import element_ref, page_url, readable_sources, sources
+from pcfgraph.mcp.results import (
+    element_ref,
+    maturity_fields,
+    page_url,
+    readable_sources,
+    sources,
+)
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
@@ -223,6 +229,7 @@ class Tools:
                 ],
                 "mappings": self._mapping_dicts(reader, e.iri, records)[:MAX_LIMIT],
                 "inheritedMappings": inherited[:MAX_LIMIT],
+                **maturity_fields(reader, e, base, MAX_LIMIT),  # IT-CMF's structure
             }
         )
         for name, full in (

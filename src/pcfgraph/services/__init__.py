@@ -42,6 +42,7 @@ from pcfgraph.services.itcmf import (
     PracticeLink,
     itcmf_structure_of,
     practices_at,
+    practices_linking,
 )
 from pcfgraph.services.mappings import (
     RELATIONS,
@@ -130,6 +131,7 @@ __all__ = [
     "normalise",
     "param_values",
     "practices_at",
+    "practices_linking",
     "read_subtree",
     "read_subtree_mappings",
     "read_subtree_measures",

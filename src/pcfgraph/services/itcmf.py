@@ -122,3 +122,18 @@ def practices_at(structure: MaturityStructure, level: int | None) -> list[Elemen
         first, last = ITCMF_MATURITY_LEVELS[0], ITCMF_MATURITY_LEVELS[-1]
         raise InputError(f"level must be between {first} and {last}, not {level}")
     return [p for p, n in structure.practices if level is None or n == level]
+
+
+def practices_linking(reader: Reader, element: Element) -> list[tuple[Element, int | None]]:
+    """The practices whose outcomes or metrics include ``element`` (an IT-CMF outcome or
+    metric), with their maturity level numbers, in the order of a building block's."""
+    structure = _framework_structure(reader, element.framework_id)
+    index = framework_index(reader, element.framework_id)
+    found = [
+        (index.elements[practice], st.maturity_level.level_number if st.maturity_level else None)
+        for practice, st in structure.items()
+        if practice in index.elements
+        and any(e.iri == element.iri for e in (*st.outcomes, *st.metrics))
+    ]
+    found.sort(key=lambda pl: (pl[1] or 0, code_key(pl[0].code), pl[0].iri))
+    return found
