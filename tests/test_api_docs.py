@@ -188,6 +188,7 @@ PARAMETER_SAMPLES = {
     ("get", "/shapes"): "/shapes",
     ("get", "/shapes/{name}"): "/shapes/AgreementPartyShape",
     ("get", "/id/{path}"): "/id/prm-test/A24",
+    ("get", "/id/graph/{path}"): "/id/graph/framework/prm-test",
     ("get", "/frameworks/{framework_id}/export"): "/frameworks/prm-test/export",
     ("get", "/mappings/{name}"): "/mappings/apqc-pcf-test-7.4-to-prm-test.sssom.tsv",
     ("get", "/sparql"): "/sparql",

@@ -169,7 +169,14 @@ def test_another_version_of_a_vocabulary_is_not_found(shipped: httpx.Client) -> 
 
 @pytest.mark.parametrize(
     ("fmt", "name"),
-    [("ttl", "alpha.ttl"), ("nt", "alpha.nt"), ("jsonld", "alpha.jsonld"), ("rdfxml", "alpha.rdf")],
+    [
+        ("ttl", "alpha.ttl"),
+        ("nt", "alpha.nt"),
+        ("jsonld", "alpha.jsonld"),
+        ("rdfxml", "alpha.rdf"),
+        ("trig", "alpha.trig"),
+        ("nq", "alpha.nq"),
+    ],
 )
 def test_a_graph_download_is_saved_under_the_name_its_page_gives_it(
     client: httpx.Client, fmt: str, name: str
@@ -180,6 +187,34 @@ def test_a_graph_download_is_saved_under_the_name_its_page_gives_it(
     assert f'href="{GRAPH}?format={fmt}" download="{name}"' in page
     # a resource's description is not a download
     assert "content-disposition" not in client.get(A1, params={"format": fmt}).headers
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media", "parser"),
+    [("trig", "application/trig", "trig"), ("nq", "application/n-quads", "nquads")],
+)
+def test_a_named_graph_is_offered_as_a_dataset_that_keeps_its_name(
+    client: httpx.Client, fmt: str, media: str, parser: str
+) -> None:
+    # a graph's download as triples loses its name: a quad store it is loaded into put it in
+    # its default graph, and the user had to name it again
+    name = iris.ID_BASE + GRAPH.removeprefix("/id/")
+    triples = graph_of(client.get(GRAPH, params={"format": "nt"}), "nt")
+    for r in (
+        client.get(GRAPH, params={"format": fmt}),
+        client.get(GRAPH, headers={"Accept": media}),
+    ):
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), r.text
+        dataset = rdflib.Dataset()
+        dataset.parse(data=r.content, format=parser)
+        named = [g for g in dataset.graphs() if len(g)]
+        assert [str(g.identifier) for g in named] == [name]
+        assert isomorphic(named[0], triples)
+    # a resource's description is one graph, of no name: asked as a dataset, it is refused
+    r = client.get(A1, params={"format": fmt})
+    assert r.status_code == 400 and "named graph" in r.json()["detail"], r.text
+    assert client.get(A1, headers={"Accept": media}).status_code == 406
+    assert client.get("/id/graph/nothing", params={"format": fmt}).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -291,7 +326,12 @@ def test_a_page_names_its_data_in_every_rdf_format(shipped: httpx.Client, page: 
     # Turtle and JSON-LD only, and a graph's page none at all
     html = shipped.get(page, headers={"Accept": "text/html"}).text
     found = dict(re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)">', html))
+    datasets = {m: found.pop(m, None) for m in ("application/trig", "application/n-quads")}
     assert set(found) == set(RDF_FORMATS), found
+    if page.startswith("/id/graph/"):  # a named graph also as a dataset (its name kept)
+        assert None not in datasets.values(), datasets
+    else:
+        assert set(datasets.values()) == {None}, datasets
     graphs = []
     for media, href in found.items():
         r = shipped.get(unescape(href))

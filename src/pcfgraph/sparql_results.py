@@ -162,6 +162,19 @@ def serialize_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
+def serialize_quads(quads: Iterable[ox.Quad], media_type: str) -> bytes:
+    """``quads`` as TriG or N-Quads (a dataset: each statement keeps its graph's name)."""
+    known = by_media_type(media_type)
+    fmt = known.rdf_format if known is not None and known.rdf is not None else None
+    if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        raise NotAcceptable(f"cannot write a dataset as {media_type}")
+    if fmt == ox.RdfFormat.N_QUADS:
+        data = ox.serialize(quads, format=fmt)
+    else:
+        data = ox.serialize(quads, format=fmt, prefixes=dict(PREFIXES))
+    return data if isinstance(data, bytes) else b""
+
+
 # --- the sandboxed task -----------------------------------------------------------------------
 
 _OX_POS = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)

@@ -2,7 +2,8 @@
 
 Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD (also for
 ``application/json``: JSON-LD is JSON), N-Triples, RDF/XML;
-``?format=ttl|jsonld|nt|rdfxml|html`` overrides the Accept header (for links and curl). The
+``?format=ttl|jsonld|nt|rdfxml|html`` overrides the Accept header (for links and curl); a named
+graph (``/id/graph/...``) is also offered as TriG and N-Quads (``trig``, ``nq``), its name kept. The
 description is the ``api/describe-resource`` named query (trusted, in-process), so the data
 and the page show the same statements. An IRI with no statements of its own is 404: an HTML
 page for browsers (HTML asked for, and ``text/html`` preferred to ``application/problem+json``
@@ -45,7 +46,7 @@ from pcfgraph.http.conditional import (
 from pcfgraph.http.licence import with_licence
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
-from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
+from pcfgraph.sparql_results import GRAPH_TYPES, serialize_quads, serialize_triples
 from pcfgraph.store import GraphStore
 
 router = APIRouter(tags=["resources"])
@@ -53,12 +54,45 @@ router = APIRouter(tags=["resources"])
 DESCRIBE_QUERY = "api/describe-resource"
 GRAPH_TRIPLES_QUERY = "api/graph-triples"
 OFFERS = ("text/html", *GRAPH_TYPES)
+#: A named graph is also offered as a dataset of that one graph (its name kept: what a quad
+#: store loads as it is), in the dataset formats :data:`DATASET_TYPES`.
+DATASET_TYPES = ("application/trig", "application/n-quads")
+GRAPH_OFFERS = (*OFFERS, *DATASET_TYPES)
 #: A ``%`` that does not start a percent-encoded octet: the request's URI is malformed (400).
 _MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 #: What an IRI keeps as it is when it is named in a message (reserved and unreserved).
 _IRI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 #: What ``?format=`` may name (formats of :mod:`pcfgraph.conneg`).
 FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
+#: What ``?format=`` may name for a named graph (``/id/graph/...``): also its datasets.
+GRAPH_FORMAT_NAMES = (*FORMAT_NAMES, "trig", "nq")
+_NOT_FOUND = {
+    "description": "Nothing is known about this IRI (an HTML page for browsers)",
+    "content": openapi_content(PROBLEM_JSON, "text/html"),
+}
+
+
+# Before /id/{path}, which would match these paths too: a named graph's own formats.
+@router.get(
+    "/id/graph/{path:path}",
+    summary="A named graph: its HTML page, or its statements (a download; TriG and N-Quads keep its name)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The graph's page or statements, in the negotiated format",
+            "content": openapi_content(*GRAPH_OFFERS),
+        },
+        **problem_responses(400, 406),
+        404: _NOT_FOUND,
+    },
+    openapi_extra={
+        "parameters": [
+            query_parameter("format", "Overrides the Accept header", enum=GRAPH_FORMAT_NAMES)
+        ]
+    },
+)
+async def dereference_graph(path: str, request: Request) -> Response:
+    return await _answered("graph/" + path, request, graph_route=True)
 
 
 @router.get(
@@ -71,18 +105,19 @@ FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
             "content": openapi_content(*OFFERS),
         },
         **problem_responses(400, 406),
-        404: {
-            "description": "Nothing is known about this IRI (an HTML page for browsers)",
-            "content": openapi_content(PROBLEM_JSON, "text/html"),
-        },
+        404: _NOT_FOUND,
     },
     openapi_extra={
         "parameters": [query_parameter("format", "Overrides the Accept header", enum=FORMAT_NAMES)]
     },
 )
 async def dereference(path: str, request: Request) -> Response:
+    return await _answered(path, request, graph_route=False)
+
+
+async def _answered(path: str, request: Request, *, graph_route: bool) -> Response:
     try:
-        return await _dereference(path, request)
+        return await _dereference(path, request, graph_route)
     except (NotFoundError, NotAcceptable) as exc:
         # chosen by the Accept header too (a 404 may be cached unless told otherwise)
         response = domain_problem(request, exc)
@@ -90,24 +125,28 @@ async def dereference(path: str, request: Request) -> Response:
         return response
 
 
-async def _dereference(path: str, request: Request) -> Response:
+async def _dereference(path: str, request: Request, graph_route: bool) -> Response:
     if _MALFORMED_ESCAPE.search(request.scope.get("raw_path") or b""):
         raise InputError(
             "the path has a '%' not followed by two hexadecimal digits (RFC 3986, 2.1): "
             "write a '%' of the IRI as %25"
         )
     state = app_state(request)
-    fmt = _format(request)
+    fmt = _format(request, GRAPH_FORMAT_NAMES if graph_route else FORMAT_NAMES)
+    iri = str(iris.iri_from_path(path))
+    is_graph = iri in known_graphs(state)
+    offers = GRAPH_OFFERS if is_graph else OFFERS
     if fmt is not None:
         media = by_name(fmt).media_type
+        if media not in offers:  # a dataset format of a graph this server does not serve
+            raise NotFoundError(f"no named graph <{iri}> is served here")
     else:
-        media = negotiate(request.headers.get("accept"), OFFERS, what="this resource")
-    iri = str(iris.iri_from_path(path))
+        media = negotiate(request.headers.get("accept"), offers, what="this resource")
     tags = _sent_tags(state)
     sent = tags.get((iri, media)) if tags is not None else None
     if sent is not None and matches(request.headers.get("if-none-match"), sent):
         return Response(status_code=304, headers=_headers(sent, iri))  # nothing to make
-    if iri in known_graphs(state):  # a named graph: its page, or its statements as data
+    if is_graph:  # a named graph: its page, or its statements as data
         if media == "text/html":
             page = await asyncio.to_thread(render_graph_html, state, iri)
             body = page.encode("utf-8")
@@ -115,7 +154,11 @@ async def _dereference(path: str, request: Request) -> Response:
             query = state.catalog.get(GRAPH_TRIPLES_QUERY)
             graph = ox.NamedNode(iri)
             found = await asyncio.to_thread(_graph_triples, query_store(state), query, graph)
-            body = serialize_triples(found, media)
+            if media in DATASET_TYPES:
+                quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in found)
+                body = serialize_quads(quads, media)
+            else:
+                body = serialize_triples(found, media)
             # a download: saved under the name the page's links give it (wget, curl -J)
             served = by_media_type(media)
             name = iris.download_stem(iri) + (served.suffix if served is not None else "")
@@ -178,11 +221,14 @@ def _sent_tags(state: AppState) -> SentTags | None:
     return release_tags(state, state.caches.id_etags, 4096)
 
 
-def _format(request: Request) -> str | None:
-    """The ``?format=`` asked, one of :data:`FORMAT_NAMES`, or None; any other is 400."""
+def _format(request: Request, names: tuple[str, ...] = FORMAT_NAMES) -> str | None:
+    """The ``?format=`` asked, one of ``names``, or None; any other is 400."""
     fmt = request.query_params.get("format")
-    if fmt is not None and fmt not in FORMAT_NAMES:
-        raise InputError(f"format must be one of {', '.join(FORMAT_NAMES)}, not {fmt!r}")
+    if fmt is not None and fmt not in names:
+        graphs_only = (
+            "; trig and nq: a named graph's (/id/graph/...)" if fmt in GRAPH_FORMAT_NAMES else ""
+        )
+        raise InputError(f"format must be one of {', '.join(names)}, not {fmt!r}{graphs_only}")
     return fmt
 
 
