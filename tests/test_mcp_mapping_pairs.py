@@ -73,6 +73,36 @@ def test_a_framework_paired_with_itself_is_invalid_params(shipped_release: Relea
     assert errors[0].startswith("argument 'target': is the source framework itself (prm-it)")
 
 
+def test_an_element_with_its_own_framework_as_target_is_invalid_params(
+    shipped_release: Release,
+) -> None:
+    """Mappings are between two frameworks: an element's mappings "to" its own framework
+    were "total": 0 with no word of why, which an assistant reads as "A24 maps to nothing"."""
+    answers: list[Any] = []
+
+    async def body(client: Client) -> None:
+        for args in (
+            {"element": "A24", "target": "prm-it"},
+            {"element": "A24", "source": "prm-it", "target": "prm-it"},
+            {"element": "20641", "target": APQC, "include_derived": True},
+        ):
+            with pytest.raises(MCPError) as caught:
+                await client.call_tool("get_mappings", args)
+            answers.append((caught.value.error.code, caught.value.error.message))
+        # another framework is still answered
+        answers.append(await call(client, "get_mappings", element="A24", target="trim"))
+
+    session(shipped_release, body)
+    *refused, other = answers
+    for (code, message), own in zip(refused, ("prm-it", "prm-it", APQC), strict=True):
+        assert code == -32602
+        assert message.startswith(
+            f"argument 'target': is the element's own framework ({own}): mappings are "
+            "between two frameworks"
+        ), message
+    assert other["total"] > 0
+
+
 def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
     """A negative mapping ("8.1.2.2 is NOT related to A26") gave its ends as bare IRIs, so an
     assistant had to look each one up before it could say which elements the reviewers

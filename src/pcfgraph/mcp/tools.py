@@ -344,6 +344,12 @@ class Tools:
                 for i in (self._inherited_dicts(reader, e) if e.pcf_id is not None else [])
                 if target is None or i["other"]["framework"] == target
             ]
+            if target == e.framework_id and not (items or negatives or inherited):
+                raise ArgumentError(  # as a pair of one framework is refused, not "0 mappings"
+                    "target",
+                    f"is the element's own framework ({target}): mappings are between two "
+                    "frameworks; give another framework, or leave target out for every other",
+                )
             frameworks = {e.framework_id} | {
                 i[end]["framework"]
                 for i in items + inherited
