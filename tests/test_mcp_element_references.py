@@ -65,3 +65,39 @@ def test_a_page_url_an_iri_in_brackets_and_a_curie_name_their_element(
                 assert problem in message, message
 
     session_without_pool(shipped_release, body)
+
+
+def test_an_iri_parameter_of_a_named_query_takes_the_same_forms(
+    shipped_release: Release,
+) -> None:
+    """run_named_query's IRI parameters: ``prmit:A2`` was taken for an IRI of the scheme
+    ``prmit`` and answered no rows, without a word."""
+
+    async def body(client: Client) -> None:
+        whole = await call(
+            client,
+            "run_named_query",
+            name="api/descendants",
+            params={"element": "https://w3id.org/pcfgraph/id/prm-it/A2"},
+            limit=100,
+        )
+        assert whole["total"] > 0
+        for ref in ("prmit:A2", "<https://w3id.org/pcfgraph/id/prm-it/A2>"):
+            got = await call(
+                client,
+                "run_named_query",
+                name="api/descendants",
+                params={"element": ref},
+                limit=100,
+            )
+            assert got["items"] == whole["items"], ref
+        # a literal parameter is left as given
+        code = await call(
+            client,
+            "run_named_query",
+            name="api/element-by-code",
+            params={"framework": "prm-it", "code": "prmit:A2"},
+        )
+        assert code["total"] == 0
+
+    session_without_pool(shipped_release, body)

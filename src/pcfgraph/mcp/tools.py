@@ -519,7 +519,13 @@ class Tools:
             raise ArgumentError(
                 "name", f"{q.name} is a {q.form} query; only SELECT queries run here"
             )
-        values = {k: v for k, v in (params or {}).items()}
+        # an IRI as the vocabulary resource's prefixes write it (prmit:A2) is that IRI: it was
+        # taken for an IRI of the scheme "prmit" and answered no rows, without a word
+        iri_params = {p.name for p in q.params if p.type == "iri"}
+        values = {
+            k: expanded(v) if k in iri_params and isinstance(v, str) else v
+            for k, v in (params or {}).items()
+        }
         try:
             q.bind(values, services.param_values(self.reader()))
         except InputError as exc:
