@@ -101,3 +101,22 @@ def test_an_iri_parameter_of_a_named_query_takes_the_same_forms(
         assert code["total"] == 0
 
     session_without_pool(shipped_release, body)
+
+
+def test_element_history_of_one_version_says_why_without_advice_it_cannot_take(
+    shipped_release: Release,
+) -> None:
+    """It said "load more with --add" of every element, a PRM-IT process too (--add loads
+    APQC workbooks only), as if the assistant could run it."""
+
+    async def body(client: Client) -> None:
+        a24 = await call(client, "element_history", element="A24")
+        assert a24["editions"] == 1
+        assert a24["note"] == "prm-it has one loaded version: nothing to compare it with"
+        pcf = await call(client, "element_history", element="20641")
+        assert pcf["editions"] == 1
+        assert pcf["note"].startswith(
+            "only one loaded APQC edition states PCF ID 20641: nothing to compare it with"
+        )
+
+    session_without_pool(shipped_release, body)

@@ -490,9 +490,7 @@ class Tools:
         return {
             "element": e.iri,
             "editions": len(versions),
-            "note": None
-            if len(versions) > 1
-            else "only one loaded edition holds this element; load more with --add",
+            "note": None if len(versions) > 1 else _one_version(e),
             "versions": versions,
             "sources": sources(reader, {v["framework"] for v in versions}),
         }
@@ -585,3 +583,15 @@ def refuse_unknown_frameworks(reader: services.Reader, **arguments: str | None) 
         problem = None if value is None else services.unknown_framework(reader, value)
         if problem is not None:
             raise ArgumentError(name, problem)
+
+
+def _one_version(e: services.Element) -> str:
+    """Why element_history lists one version. It said "load more with --add" of every
+    element, a PRM-IT process too (--add loads APQC workbooks only), as if the assistant
+    could run it: the server's operator loads editions."""
+    if e.pcf_id is not None:
+        return (
+            f"only one loaded APQC edition states PCF ID {e.pcf_id}: nothing to compare it "
+            "with (a server started with more APQC workbooks, pcfgraph serve --add, has them)"
+        )
+    return f"{e.framework_id} has one loaded version: nothing to compare it with"
