@@ -388,3 +388,63 @@ def test_a_level_typed_with_words_is_told_its_number(typed: str, hint: str) -> N
     assert [f.message for f in findings] == [
         f"Claimed level {typed!r} is not one of 1, 2, 3, 4, 5{hint}"
     ]
+
+
+def test_rows_and_sheets_hidden_in_excel_are_said_to_have_been_audited() -> None:
+    """A client's workbook with rows hidden (or grouped and collapsed) and a template sheet
+    hidden: everything was read and audited, but nothing said so, and an auditor looking at
+    the workbook could not find the rows the findings named. One Info finding per sheet names
+    the hidden rows (runs joined); the model read is the same; it still conforms as before."""
+
+    def hide(wb) -> None:  # type: ignore[no-untyped-def]
+        ws = wb["People"]
+        for r in (3, 4, 5, 8):
+            ws.row_dimensions[r].hidden = True
+        ws.row_dimensions[ws.max_row + 5].hidden = True  # an empty hidden row: nothing read
+        wb["Meetings"].sheet_state = "hidden"
+
+    data = _edited(hide)
+    result = read_workbook(data, "model.xlsx")
+    assert isomorphic_triples(
+        result.triples, read_workbook(template_bytes(example=True), "m").triples
+    )
+    meetings = sum(1 for r in _load(data)["Meetings"].iter_rows(min_row=2) if r[0].value)
+    hidden = {
+        (f.location["sheet"], f.location["row"], f.severity, f.message)
+        for f in result.findings
+        if f.shape.endswith("model-validity-hidden-in-excel")
+    }
+    assert hidden == {
+        (
+            "People",
+            3,
+            "Info",
+            "People rows 3-5, 8 are hidden in Excel; 4 row(s) of data there were read and "
+            "audited: unhide them to review them, or delete what is not part of the model.",
+        ),
+        (
+            "Meetings",
+            2,
+            "Info",
+            f"sheet 'Meetings' is hidden in Excel; {meetings} row(s) of data there were read and "
+            "audited: unhide them to review them, or delete what is not part of the model.",
+        ),
+    }
+    assert len(result.findings) == 2  # nothing else was found
+    plain = audit(
+        [Upload("model.xlsx", template_bytes(example=True))],
+        context(),
+        options=AuditOptions(as_of=AS_OF),
+    )
+    report = audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
+    assert report.conforms == plain.conforms
+    assert report.counts["Info"] == plain.counts["Info"] + 2
+    assert "hidden in Excel" in report.to_text()
+
+
+def _load(data: bytes):  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data))

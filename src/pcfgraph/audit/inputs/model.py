@@ -58,6 +58,14 @@ MODEL_RULES: dict[str, Rule] = {
         "Two rows use the same key; a key names one thing.",
         "Give each row its own key.",
     ),
+    "hidden-in-excel": _rule(
+        "hidden-in-excel",
+        "Rows or sheets of the workbook are hidden in Excel; they were read and audited like "
+        "the others, so findings may name rows nobody sees there.",
+        "Unhide them (Home > Format > Hide & Unhide) to review what was audited, or delete "
+        "what should not be part of the model.",
+        severity="Info",
+    ),
     "unknown-term": _rule(
         "unknown-term",
         "The model uses a term the vocabulary or the frameworks do not define (a mistyped class "

@@ -57,6 +57,14 @@ class TemplateSheets:
     def rows(self, sheet: str, **kwargs: Any) -> Any:
         return self._wb.rows(self._actual[sheet], **kwargs)
 
+    def hidden(self, sheet: str) -> tuple[bool, set[int]]:
+        """Whether Excel hides the sheet, and which of the rows read from it it hides."""
+        actual = self._actual[sheet]
+        return (
+            actual in getattr(self._wb, "hidden_sheets", ()),
+            getattr(self._wb, "hidden_rows", {}).get(actual, set()),
+        )
+
 
 def headers(
     wb: Any, sheet: str, expected: Sequence[str]

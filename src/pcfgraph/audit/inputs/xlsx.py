@@ -122,10 +122,16 @@ class LeanWorkbook:
                 )
                 rels[r.get("Id", "")] = path
         self._paths: dict[str, str] = {}
+        #: Sheets Excel does not show (hidden, or "very hidden": only VBA unhides those).
+        self.hidden_sheets: set[str] = set()
+        #: Sheet -> the rows read from it that Excel does not show (hidden or collapsed).
+        self.hidden_rows: dict[str, set[int]] = {}
         for s in wb.iter(f"{_M}sheet"):
             path = rels.get(s.get(f"{{{REL}}}id", ""))
             if path and path in names:
                 self._paths[s.get("name", "")] = path
+                if s.get("state") in ("hidden", "veryHidden"):
+                    self.hidden_sheets.add(s.get("name", ""))
         self.sheetnames = list(self._paths)
         self._shared = self._shared_strings() if "xl/sharedStrings.xml" in names else []
         self._formats = self._number_formats() if "xl/styles.xml" in names else []
@@ -180,7 +186,8 @@ class LeanWorkbook:
         merged = _merged_down(data)
         # rows merged cells fill: row -> column -> the range's top-left cell
         fills: dict[int, dict[int, Cell]] = {}
-        for r, cells in self._rows(data, 1 if merged else min_row, max_row, merged, fills):
+        hidden = self.hidden_rows.setdefault(sheet, set())
+        for r, cells in self._rows(data, 1 if merged else min_row, max_row, merged, fills, hidden):
             fill = fills.pop(r, None)
             if r < min_row:
                 continue
@@ -195,6 +202,7 @@ class LeanWorkbook:
         max_row: int | None,
         merged: dict[int, list[tuple[int, int]]],
         fills: dict[int, dict[int, Cell]],
+        hidden: set[int],
     ) -> Iterator[tuple[int, list[Cell | None]]]:
         from lxml import etree
 
@@ -215,6 +223,8 @@ class LeanWorkbook:
             if r < min_row:
                 row.clear()
                 continue
+            if row.get("hidden") in ("1", "true"):
+                hidden.add(r)
             cells: list[Cell | None] = []
             col = 0
             for c in row.iter(f"{_M}c"):
