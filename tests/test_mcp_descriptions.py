@@ -5,6 +5,8 @@ code"): tokens spent on layout, and a line break read as a break in meaning."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 from mcp import Client
 
@@ -38,3 +40,21 @@ def test_unfolded_keeps_paragraphs() -> None:
         here.
     """
     assert unfolded(doc) == "First line goes on.\n\nSecond paragraph here."
+
+
+def test_search_says_its_facets_count_matches_before_the_filters(shipped_release: Any) -> None:
+    """A filtered search's facets count every match (``SLA`` in apqc-pcf: total 13, facets
+    13 APQC and 2 PRM-IT): the description said nothing of it, and a model read the facets
+    as the filtered hits."""
+    from mcp_support import call, session_without_pool
+
+    async def body(client: Client) -> None:
+        (search,) = [t for t in (await client.list_tools()).tools if t.name == "search"]
+        assert "facets count every match before the framework and kind filters" in (
+            search.description or ""
+        )
+        found = await call(client, "search", text="SLA", framework="apqc-pcf")
+        assert sum(found["facets"]["family"].values()) > found["total"] > 0
+        assert found["facets"]["family"]["apqc-pcf"] == found["total"]
+
+    session_without_pool(shipped_release, body)

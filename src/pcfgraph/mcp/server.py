@@ -176,7 +176,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         PRM-IT/IT-CMF/TRIM code (A25), name, abbreviation or synonym (SLA, CSAT, BRM), or words of their
         definition, in every loaded edition; typos corrected (didYouMean). framework: a
         framework id or family ("apqc-pcf", "prm-it", "it-cmf", "trim"); kind: e.g. "process",
-        "activity". Each hit says what matched. Default 10 hits, at most 100."""
+        "activity". Each hit says what matched. Default 10 hits, at most 100. total counts
+        the hits the filters keep; facets count every match before the framework and kind
+        filters (where else the text is found)."""
         at_request_base(ctx)
         return await _threaded(lambda: tools.search(text, framework, kind, limit, cursor))
 
