@@ -277,6 +277,22 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         (["--under", "8.1"], "--under '8.1': a code needs --framework"),
         (["--under", "apqc-pcf/cross-industry/7.4/99999999"], "no element"),
         (["--under", "99999999"], "no PCF ID 99999999"),
+        # an element of another framework than --framework listed "no gaps" (by id) or said
+        # "no element" (by IRI), as if it did not exist
+        (
+            ["--under", "apqc-pcf/cross-industry/7.4/20608", "--framework", "prm-it"],
+            f"element 'apqc-pcf/cross-industry/7.4/20608' is not in framework 'prm-it': "
+            f"it is in {APQC_ID}",
+        ),
+        (
+            [
+                "--under",
+                "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608",
+                "--framework",
+                "prm-it",
+            ],
+            "is not in framework 'prm-it'",
+        ),
         (["--framework", "nope"], "--framework: no framework 'nope'; known frameworks: "),
         (["--target", "nope"], "--target: no framework 'nope'"),
         (["--kind", "activites"], "--kind: no element is of kind 'activites'; kinds: "),

@@ -86,6 +86,23 @@ def test_a_malformed_id_or_iri_is_named_by_its_argument(gql):
     assert err["extensions"]["code"] == "not-found"
 
 
+def test_an_element_of_another_framework_is_told_where_it_is(gql):
+    """element(id:/iri:/pcfId:) with a framework: that does not hold the element said "no
+    element 'prm-test/A2'", as if it did not exist: the message now names where it is."""
+    iri = gql.data('{ element(code: "A2", framework: "prm-test") { iri } }')["element"]["iri"]
+    for lookup, what in (
+        ('id: "prm-test/A2"', "element 'prm-test/A2'"),
+        (f'iri: "{iri}"', f"element <{iri}>"),
+        ("pcfId: 20608", "PCF ID 20608"),
+    ):
+        (err,) = gql.errors(f'{{ element({lookup}, framework: "{ITCMF}") {{ id }} }}')
+        assert err["extensions"]["code"] == "not-found", err
+        where = PRM if "pcfId" not in lookup else ", ".join(sorted([APQC, APQC_OLD]))
+        assert err["message"] == f"{what} is not in framework '{ITCMF}': it is in {where}"
+    (err,) = gql.errors(f'{{ element(id: "prm-test/A99", framework: "{PRM}") {{ id }} }}')
+    assert err["message"] == "no element 'prm-test/A99'"  # in no framework: still not found
+
+
 def test_tree_navigation(gql):
     q = f"""{{ element(code: "8.1.10", framework: "{APQC}") {{
         parent {{ code }} ancestors {{ code }} children {{ code parent {{ code }} }}

@@ -411,7 +411,9 @@ def gaps_root(reader: services.Reader, ref: str, framework: str | None) -> servi
     if ref.startswith(("http://", "https://")):
         return services.element_by(reader, iri=ref, framework=framework)
     if "/" in ref:
-        return services.element_by(reader, id=ref.lstrip("/").removeprefix("id/"))
+        return services.element_by(
+            reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework
+        )
     if ref.isdigit():
         return services.element_by(reader, pcf_id=int(ref), framework=framework)
     if framework is None:

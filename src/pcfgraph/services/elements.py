@@ -362,6 +362,10 @@ def element_by(
         what = f"code {quoted(code)} in framework {quoted(framework)}"
     elif pcf_id is not None:
         hits = _lookup(reader, "api/element-by-pcf-id", {"pcfId": pcf_id, "framework": framework})
+        if not hits and framework is not None:
+            _refuse_other_framework(
+                reader, "api/element-by-pcf-id", {"pcfId": pcf_id}, framework, f"PCF ID {pcf_id}"
+            )
         what = f"PCF ID {pcf_id}" + (f" in framework {quoted(framework)}" if framework else "")
     else:
         target = iri if iri is not None else iri_from_element_id(str(id))
@@ -374,6 +378,10 @@ def element_by(
                 raise InputError(f"iri {quoted(iri)} is not an IRI") from None
             raise NotFoundError(f"no element {quoted(id)}") from None
         what = f"element {quoted(id)}" if id is not None else f"element {_iri_shown(target)}"
+        if not hits and framework is not None:
+            _refuse_other_framework(
+                reader, "api/element-by-iri", {"element": target}, framework, what
+            )
     if not hits:
         raise NotFoundError(f"no {what}")
     if len(hits) > 1:
@@ -383,6 +391,20 @@ def element_by(
             f"{', '.join(fids)}; give framework to choose"
         )
     return hits[0]
+
+
+def _refuse_other_framework(
+    reader: Reader, query: str, params: dict[str, object], framework: str, what: str
+) -> None:
+    """:class:`NotFoundError` naming where ``what`` is when the lookup ``params`` finds it in
+    frameworks other than ``framework``: a bare "no element 'prm-it/A24'" told a caller who
+    gave the wrong framework that the element did not exist (and ``pcfgraph gaps --under
+    prm-it/A24 --framework it-cmf`` answered "no gaps")."""
+    elsewhere = sorted({e.framework_id for e in _lookup(reader, query, params)})
+    if elsewhere:
+        raise NotFoundError(
+            f"{what} is not in framework {quoted(framework)}: it is in {', '.join(elsewhere)}"
+        )
 
 
 def list_elements(
