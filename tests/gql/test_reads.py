@@ -369,3 +369,27 @@ def test_search_is_accent_and_case_insensitive_and_ranked(gql):
     code = gql.data('{ search(text: "a21") { field element { code } } }')["search"]
     assert code[0] == {"field": "CODE", "element": {"code": "A21"}}
     assert gql.data('{ search(text: "zzzz-nothing") { score } }') == {"search": []}
+
+
+def test_a_search_hit_says_in_how_many_other_editions_it_matched(gql):
+    """A text search shows an element once across editions (its newest), so totalCount
+    counts elements while frameworkFacet counts every matching edition; MCP's and the CLI's
+    hits said how many other editions matched (otherEditions), GraphQL's could not."""
+    q = """query($t: String!) { searchResults(text: $t) { totalCount
+      frameworkFacet { value count } hits { otherEditions element { id framework { id } } } } }"""
+    for text in ("customer relationships", "Manage IT", "Manage"):
+        got = gql.data(q, {"t": text})["searchResults"]
+        by_id = {h["element"]["id"]: h["otherEditions"] for h in got["hits"]}
+        facet = {f["value"]: f["count"] for f in got["frameworkFacet"]}
+        assert sum(facet.values()) == got["totalCount"] + sum(by_id.values()), text
+    # PCF ID 20608 is stated by both test editions: one hit (7.4), one other edition
+    got = gql.data(q, {"t": "customer relationships"})["searchResults"]
+    by_id = {h["element"]["id"]: h["otherEditions"] for h in got["hits"]}
+    assert by_id["apqc-pcf/test/7.4/20608"] == 1 and "apqc-pcf/test/7.3/20608" not in by_id
+    assert by_id["prm-test/A2"] == 0
+    # an identifier hit is one per edition: none stands for another
+    ids = gql.data(q, {"t": "20607"})["searchResults"]["hits"]
+    assert {h["element"]["id"]: h["otherEditions"] for h in ids} == {
+        "apqc-pcf/test/7.4/20607": 0,
+        "apqc-pcf/test/7.3/20607": 0,
+    }

@@ -21,7 +21,10 @@ MAX_OFFSET = 10_000
 class SearchHit:
     element: Element = strawberry.field(description="The matching element.")
     score: float = strawberry.field(
-        description="Rank score, higher first: code 100, name 60-90, definition 30-40."
+        description="Rank score, higher first, by tier: an identifier (PCF ID, code, id, IRI) "
+        "1000; the whole query in the name as typed 400+, through the search vocabulary's "
+        "synonyms 300+; in name and alternative labels 200+; anywhere else (definition, "
+        "measure) 100+ (the BM25 relevance, under 100, added within the tier)."
     )
     field: SearchField = strawberry.field(description="Where the text matched.")
     snippet: str = strawberry.field(
@@ -32,6 +35,14 @@ class SearchHit:
         description='What matched, in words: "PCF ID 20641", "code A25", "name", '
         '"altLabel "SLA"", "definition", "measure"; with the search-vocabulary synonyms '
         "used, if any."
+    )
+    other_editions: int = strawberry.field(
+        default=0,
+        description="How many other loaded APQC editions state this element (its PCF ID) "
+        "and matched too: a text search shows each element once, in its best-matching (then "
+        "newest) edition, so totalCount counts elements while the framework facet counts "
+        "every matching edition; 0 for an identifier hit (each edition is a hit of its own) "
+        "and outside APQC. As MCP search's otherEditions.",
     )
 
 
@@ -109,6 +120,7 @@ async def run_search(
                 field=SearchField(h.field),
                 snippet=h.snippet,
                 matched_on=h.matched_on,
+                other_editions=h.other_editions,
             )
             for h in hits
         ],
