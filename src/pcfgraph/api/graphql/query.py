@@ -27,6 +27,14 @@ from pcfgraph.api.graphql.frameworks import (
     framework_obj,
     list_elements,
 )
+from pcfgraph.api.graphql.gaps import (
+    Gap,
+    GapRow,
+    GapsUndecidedArg,
+    GapsUnderArg,
+    gap_obj,
+    read_gaps,
+)
 from pcfgraph.api.graphql.mappings import (
     Mapping,
     MappingSet,
@@ -266,6 +274,43 @@ class Query:
         found = await info.context.loaders.run(read)
         info.context.charge(len(found))
         return [negative_mapping_obj(m) for m in found]
+
+    @strawberry.field(
+        description="Elements of `framework` with no mapping of their own (curated or "
+        "derived, either direction) to any element of another framework (or of `target`), "
+        "one per element and other framework, with the curated decision and the mappings "
+        "inherited from another APQC edition of their PCF ID; ordered by other framework, "
+        "then code. The rows of `pcfgraph gaps` and MCP find_gaps."
+    )
+    async def gaps(
+        self,
+        info: Ctx,
+        framework: Annotated[
+            strawberry.ID, strawberry.argument(description="Framework id of the elements.")
+        ],
+        target: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only gaps towards this other framework id (not `framework`)."
+            ),
+        ] = None,
+        kind: KindArg = None,
+        under: GapsUnderArg = None,
+        undecided: GapsUndecidedArg = False,
+    ) -> list[Gap]:
+        def read(r: services.Reader) -> list[GapRow]:
+            found = read_gaps(r, str(framework), target, kind, under, undecided)
+            if kind is not None and not found:  # a kind no element has, or no gaps of it?
+                unknown = info.context.search_index().unknown_filter(
+                    None, kind, empty_is_unknown=True
+                )
+                if unknown is not None:  # as elements(kind:) refuses it
+                    raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
+            return found
+
+        found = await info.context.loaders.run(read)
+        info.context.charge(len(found))
+        return [gap_obj(info, *g) for g in found]
 
     @strawberry.field(description="Every mapping set, ordered by IRI.")
     async def mapping_sets(self, info: Ctx) -> list[MappingSet]:

@@ -1,0 +1,162 @@
+"""``Query.gaps``: elements of one framework with no mapping to another, with the curated
+decision and the mappings they inherit from another APQC edition: the answer of ``pcfgraph
+gaps`` and MCP ``find_gaps`` (``api/gaps`` and :func:`pcfgraph.services.gap_covers`), which
+GraphQL could not give (an architect asking which elements of an industry edition have no
+counterpart had to leave GraphQL for SPARQL or the CLI)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from pcfgraph import services
+from pcfgraph.api.graphql.elements import Element, cached_element
+from pcfgraph.api.graphql.enums import InheritanceStatus
+from pcfgraph.api.graphql.frameworks import Framework, framework_of
+from pcfgraph.api.graphql.mappings import InheritedMapping, inherited_mapping_obj
+from pcfgraph.api.graphql.resolving import Ctx
+from pcfgraph.codes import code_key
+from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.services.base import integer, text
+
+
+@strawberry.enum(description="The curated decision recorded for a gap.")
+class GapDecision(Enum):
+    NO_COUNTERPART = strawberry.enum_value(
+        "no counterpart",
+        description="A curated record says the element has no counterpart in that framework "
+        "(pcfg:NoCounterpart, SSSOM sssom:NoTermFound); `reason` says why.",
+    )
+    NEGATIVE = strawberry.enum_value(
+        "negative",
+        description="Curated negative mappings (SSSOM predicate_modifier Not) into that "
+        "framework: reviewers decided some of its elements are not counterparts.",
+    )
+
+
+@strawberry.type(
+    description="An element with no mapping of its own (curated or derived, either direction) "
+    "to any element of another framework, with the curated decision where there is one and "
+    "the curated mappings it inherits from another APQC edition of its PCF ID (then it is no "
+    "plain gap: see inheritedStatus). The rows of `pcfgraph gaps` and MCP find_gaps."
+)
+class Gap:
+    element: Element = strawberry.field(description="The element without a counterpart.")
+    decision: GapDecision | None = strawberry.field(
+        description="The curated decision, or null when none is recorded (undecided)."
+    )
+    reason: str | None = strawberry.field(
+        description="Why it has no counterpart, as the NoCounterpart record says."
+    )
+    negative_mapping_count: int = strawberry.field(
+        description="Curated negative mappings between the element and that framework."
+    )
+    inherited_status: InheritanceStatus | None = strawberry.field(
+        description="INHERITED when a curated mapping made on another APQC edition of its PCF "
+        "ID into that framework holds (the element is unchanged), NEEDS_REVIEW when all of "
+        "them need review; null for a plain gap."
+    )
+    inherited_mappings: list[InheritedMapping] = strawberry.field(
+        description="Those inherited mappings into that framework (empty for a plain gap)."
+    )
+    target_id: strawberry.Private[str]
+
+    @strawberry.field(description="The framework the element has no counterpart in.")
+    def lacks_counterpart_in(self, info: Ctx) -> Framework:
+        return framework_of(info, self.target_id)
+
+
+#: A gap as read: the element, the other framework's id, its ``api/gaps`` row, its inherited
+#: cover (None: a plain gap).
+GapRow = tuple[services.Element, str, Any, services.InheritedCover | None]
+
+
+def under_element(reader: services.Reader, ref: str, framework: str) -> services.Element:
+    """The element ``under`` names, in ``framework``: its id, IRI, PCF ID or code (as ``pcfgraph
+    gaps --under``)."""
+    ref = ref.strip()
+    if ref.startswith(("http://", "https://")):
+        return services.element_by(reader, iri=ref, framework=framework)
+    if "/" in ref:
+        return services.element_by(
+            reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework
+        )
+    if ref.isdigit():
+        return services.element_by(reader, pcf_id=int(ref), framework=framework)
+    return services.element_by(reader, code=ref, framework=framework)
+
+
+def read_gaps(
+    reader: services.Reader,
+    framework: str,
+    target: str | None,
+    kind: str | None,
+    under: str | None,
+    undecided: bool,
+) -> list[GapRow]:
+    """(element, other framework id, the ``api/gaps`` row, its inherited cover) per gap."""
+    services.check_framework(reader, framework, argument="framework")
+    if target is not None:
+        services.check_framework(reader, target, argument="target")
+    if itself := services.target_is_itself(framework, target):
+        raise InputError(f"target {itself}")
+    params: dict[str, object] = {"framework": framework}
+    if under is not None:
+        try:
+            params["root"] = under_element(reader, under, framework).iri
+        except (NotFoundError, InputError) as exc:
+            raise type(exc)(f"under: {exc}") from None
+    if target is not None:
+        params["otherFramework"] = target
+    if kind is not None:
+        params["kind"] = kind
+    rows = reader.select("api/gaps", params)
+    index = services.framework_index(reader, framework).elements
+    out = []
+    for row, cover in zip(rows, services.gap_covers(reader, rows), strict=True):
+        e = index.get(text(row, "element") or "")
+        other = text(row, "otherFramework")
+        if e is None or other is None:
+            continue
+        if undecided and (text(row, "decision") or (cover and cover.status == "inherited")):
+            continue  # as pcfgraph gaps --undecided
+        out.append((e, other, row, cover))
+    # the query orders codes as text (8.1.10 before 8.1.2): natural order is the consumer's
+    return sorted(out, key=lambda g: (g[1], code_key(g[0].code), g[0].iri))
+
+
+def gap_obj(
+    info: Ctx,
+    e: services.Element,
+    other: str,
+    row: Any,
+    cover: services.InheritedCover | None,
+) -> Gap:
+    decision = text(row, "decision")
+    return Gap(
+        element=cached_element(info.context, e),
+        decision=GapDecision(decision) if decision else None,
+        reason=text(row, "reason"),
+        negative_mapping_count=integer(row, "negatives") or 0,
+        inherited_status=InheritanceStatus(cover.status) if cover else None,
+        inherited_mappings=[inherited_mapping_obj(m) for m in cover.mappings] if cover else [],
+        target_id=other,
+    )
+
+
+GapsUnderArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this element and those below it: its id, IRI, PCF ID or code in "
+        '`framework` (e.g. "8.1"), as `pcfgraph gaps --under`.'
+    ),
+]
+GapsUndecidedArg = Annotated[
+    bool,
+    strawberry.argument(
+        description="Only gaps without a curated decision: no NoCounterpart record, no "
+        "negative mapping, no inherited mapping that holds (as `pcfgraph gaps --undecided`)."
+    ),
+]
