@@ -25,7 +25,7 @@ from pcfgraph.errors import InputError
 
 if TYPE_CHECKING:
     from pcfgraph.api.graphql.frameworks import Framework
-    from pcfgraph.api.graphql.history import ElementHistoryEntry
+    from pcfgraph.api.graphql.history import ElementChange, ElementHistoryEntry
     from pcfgraph.api.graphql.mappings import InheritedMapping, Mapping
     from pcfgraph.api.graphql.measures import Measure
 
@@ -38,6 +38,7 @@ MappingType = Annotated["Mapping", strawberry.lazy(_MAPPINGS)]
 InheritedMappingType = Annotated["InheritedMapping", strawberry.lazy(_MAPPINGS)]
 MeasureType = Annotated["Measure", strawberry.lazy(_MEASURES)]
 HistoryEntryType = Annotated["ElementHistoryEntry", strawberry.lazy(_HISTORY)]
+ElementChangeType = Annotated["ElementChange", strawberry.lazy(_HISTORY)]
 
 
 def _types_of(module: str) -> ModuleType:
@@ -316,6 +317,36 @@ class Element:
         info.context.charge(len(steps))
         entry = _types_of(_HISTORY).history_entry
         return [entry(step) for step in steps]
+
+    @strawberry.field(
+        description="What differs between this element and the statement of its PCF ID in "
+        "another APQC edition or version (e.g. Cross-Industry 7.4, seen from an industry "
+        'edition), as `pcfgraph diff` says: "moved" (other hierarchy code), "renamed", '
+        '"definition changed", with the value there (oldValue) and here (newValue); "added" '
+        "when that edition does not state the PCF ID; empty when they are the same. Empty "
+        "without a PCF ID. An unknown framework id is an error."
+    )
+    async def changes_from(
+        self,
+        info: Ctx,
+        framework: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The framework id to compare with."),
+        ],
+    ) -> list[ElementChangeType]:
+        def known(r: services.Reader) -> None:
+            services.check_framework(r, str(framework), argument="framework")
+
+        checked = ("framework-checked", str(framework))
+        if checked not in info.context.objects:  # once per request, not per element
+            await info.context.loaders.run(known)
+            info.context.objects[checked] = True
+        if self.data.pcf_id is None:
+            return []
+        steps = await info.context.loaders.history.load(self.data)
+        found = _types_of(_HISTORY).changes_between(steps, self.data, str(framework))
+        info.context.charge(len(found))
+        return cast(list[Any], found)
 
 
 def element(e: services.Element) -> Element:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from pcfgraph import services
+from pcfgraph import diff, services
 from pcfgraph.api.graphql.elements import Element, element
 
 
@@ -54,3 +54,50 @@ def history_entry(step: services.HistoryStep) -> ElementHistoryEntry:
         deprecated=s.deprecated,
         revision_of=element(step.revision_of) if step.revision_of is not None else None,
     )
+
+
+@strawberry.type(
+    description="One difference between an element and the statement of its PCF ID in another "
+    "APQC edition or version, as `pcfgraph diff` reports it."
+)
+class ElementChange:
+    change: str = strawberry.field(
+        description='"moved" (other hierarchy code), "renamed", "definition changed", or '
+        '"added" (the other edition does not state this PCF ID).'
+    )
+    old_value: str | None = strawberry.field(
+        description="The value in the other edition (code, name or definition); null for added."
+    )
+    new_value: str | None = strawberry.field(description="The value in this element.")
+
+
+def _side(fid: str, e: services.Element | None) -> diff.Side:
+    if e is None:
+        return diff.Side(fid, fid, {})
+    key = str(e.pcf_id)
+    norm = " ".join
+    version = diff.ElementVersion(
+        key,
+        norm((e.code or "").split()),
+        norm(e.name.split()),
+        norm((e.definition or "").split()),
+        "",
+    )
+    return diff.Side(fid, fid, {key: version})
+
+
+def changes_between(
+    steps: list[services.HistoryStep], this: services.Element, framework_id: str
+) -> list[ElementChange]:
+    """``this`` compared with its PCF ID's statement in ``framework_id`` (among ``steps``, the
+    element's history), by :func:`pcfgraph.diff.compare`: what ``pcfgraph diff`` says of it."""
+    there = next((s.element for s in steps if s.element.framework_id == framework_id), None)
+    result = diff.compare(_side(framework_id, there), _side(this.framework_id, this))
+    return [
+        ElementChange(
+            change=c.change,
+            old_value=c.old_value if there is not None else None,
+            new_value=c.new_value,
+        )
+        for c in result.changes
+    ]
