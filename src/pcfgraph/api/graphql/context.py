@@ -33,6 +33,9 @@ class GraphQLContext(BaseContext):
         #: API objects made in this request, by (kind, key): an element or framework that shows
         #: up many times in a result (mapping targets, ``framework { id }``) is made once.
         self.objects: dict[tuple[str, str], Any] = {}
+        #: Warnings a resolver adds to the answer's ``extensions.warnings`` (each a dict with
+        #: ``code`` and ``message``), after the undeclared-variables one.
+        self.warnings: list[dict[str, Any]] = []
 
     def wanted(self, info: Any) -> Wanted:
         """What the executing operation may read (:func:`.prefetch.scan`), once per operation."""

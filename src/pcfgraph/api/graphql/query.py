@@ -244,6 +244,8 @@ class Query:
                 include_derived=include_derived,
             )
             prefetch(r, wanted, mappings=found)
+            if from_ is not None and to is not None:
+                _other_way(info, r, str(from_), str(to), found)
             return found
 
         found = await info.context.loaders.run(read)
@@ -316,6 +318,29 @@ class Query:
     async def mapping_sets(self, info: Ctx) -> list[MappingSet]:
         found = await info.context.loaders.run(services.mapping_sets)
         return [mapping_set_obj(s) for s in found.values()]
+
+
+def _other_way(
+    info: Ctx, reader: services.Reader, source: str, target: str, found: list[services.Mapping]
+) -> None:
+    """Warn when no curated record is stated from ``source`` to ``target`` but some are the
+    other way round: the curated sets map one direction (APQC to PRM-IT), and ``[]`` (or the
+    derived inverses alone) read as "no curated mappings" (MCP get_mappings says so too)."""
+    if source == target or any(not m.derived for m in found):
+        return
+    if services.mappings(reader, source=source, target=target):
+        return  # stated this way, left out by relation or minConfidence
+    count = len(services.mappings(reader, source=target, target=source))
+    if count:
+        info.context.warnings.append(
+            {
+                "code": "mappings-other-way",
+                "message": f"no curated mapping is stated from {source} to {target}; {count} "
+                f'are stated from {target} to {source}: ask mappings(from: "{target}", '
+                f'to: "{source}")',
+                "count": count,
+            }
+        )
 
 
 def _refuse_unknown_frameworks(reader: services.Reader, from_: object, to: object) -> None:

@@ -64,7 +64,11 @@ class UndeclaredVariables(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context
         document = context.graphql_document
-        if document is None or not isinstance(context.variables, dict) or not context.variables:
-            return {}
-        warning = undeclared_warning(document, context.operation_name, context.variables)
-        return {} if warning is None else {"warnings": [warning]}
+        warnings: list[dict[str, Any]] = []
+        if document is not None and isinstance(context.variables, dict) and context.variables:
+            warning = undeclared_warning(document, context.operation_name, context.variables)
+            if warning is not None:
+                warnings.append(warning)
+        # and those resolvers said (GraphQLContext.warnings: mappings asked the other way round)
+        warnings.extend(getattr(context.context, "warnings", None) or ())
+        return {"warnings": warnings} if warnings else {}
