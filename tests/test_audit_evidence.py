@@ -89,13 +89,7 @@ def _sha256sum_of_sha256sum(root: Path) -> str:
     """``LC_ALL=C sha256sum shapes/orgmodel*.ttl shapes/profiles/*.ttl
     queries/checks/orgmodel/*.rq queries/reports/*.rq | sha256sum`` run in ``root``, as
     docs/audit.md tells an auditor to check the digest."""
-    lines = []
-    for pattern in RULE_FILES:
-        for rel in sorted(
-            (p.relative_to(root).as_posix() for p in root.glob(pattern)), key=str.encode
-        ):
-            lines.append(f"{hashlib.sha256((root / rel).read_bytes()).hexdigest()}  {rel}\n")
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    return hashlib.sha256(_sha256sum_listing(root).encode()).hexdigest()
 
 
 def test_every_report_names_the_rules_it_was_made_with() -> None:
@@ -223,3 +217,59 @@ def test_the_turtle_report_names_each_findings_cell_and_what_it_was_made_from() 
     expected = {(r["shape"], location_text(r["location"])) for r in doc["results"]}
     assert located == {(s, str(w)) for s, w in expected}
     assert ("https://w3id.org/pcfgraph/shapes/ServicePriceShape", "Services!E2") in located
+
+
+def test_a_profile_file_is_part_of_the_rules_a_report_names(tmp_path: Path) -> None:
+    """A profile file switches rules off and changes severities, but the report named it by
+    its label only and its rules digest covered the shipped files: two reports made with
+    different files labelled alike claimed the same rules, and a re-audit with an edited
+    profile said nothing differed. The file's sha256 is in the report and in the digest (its
+    ``sha256sum < FILE`` line added last)."""
+    head = (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '[] a orgm:AuditProfile ; rdfs:label "ours" .\n'
+    )
+    lenient, harsh = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    lenient.write_text(
+        head + "<https://w3id.org/pcfgraph/shapes/SLAUnderpinnedShape> sh:deactivated true .\n",
+        encoding="utf-8",
+    )
+    harsh.write_text(head, encoding="utf-8")
+    reports = [audit_path(FINDINGS, AuditOptions(AS_OF, profile=str(p))) for p in (lenient, harsh)]
+    shipped = audit_path(FINDINGS)
+    rules = []
+    for path, report in zip((lenient, harsh), reports, strict=True):
+        file_digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        doc = report.to_json_dict()
+        assert doc["profile"]["name"] == "ours" and doc["profile"]["sha256"] == file_digest
+        listing = _sha256sum_listing(resource_root()) + f"{file_digest}  -\n"
+        assert doc["checkedAgainst"]["rules"] == hashlib.sha256(listing.encode()).hexdigest()
+        assert f"profile ours (sha256 {file_digest})" in report.to_text().splitlines()[1]
+        assert f"(sha256 <code>{file_digest}</code>)" in render_html(report)
+        wb = load_workbook(io.BytesIO(to_xlsx(report)))
+        facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
+        assert facts["profile sha256"] == file_digest
+        rules.append(doc["checkedAgainst"]["rules"])
+    assert len({*rules, shipped.checked_against["rules"]}) == 3
+    assert "sha256" not in shipped.to_json_dict()["profile"]
+    assert shipped.checked_against["rules"] == rules_digest()
+    # a re-audit with the edited profile says the rules differ from its baseline's
+    again = audit_path(FINDINGS, AuditOptions(AS_OF, profile=str(harsh)))
+    apply_baseline(again, read_baseline(reports[0].to_json().encode(), "q1.json"))
+    assert again.baseline is not None
+    assert again.baseline["differences"] == [
+        {"what": "rules", "baseline": rules[0], "now": rules[1]}
+    ]
+
+
+def _sha256sum_listing(root: Path) -> str:
+    """What ``LC_ALL=C sha256sum`` of the rule files prints in ``root``."""
+    lines = []
+    for pattern in RULE_FILES:
+        for rel in sorted(
+            (p.relative_to(root).as_posix() for p in root.glob(pattern)), key=str.encode
+        ):
+            lines.append(f"{hashlib.sha256((root / rel).read_bytes()).hexdigest()}  {rel}\n")
+    return "".join(lines)

@@ -58,7 +58,7 @@ from pcfgraph.audit.parse import (
 )
 from pcfgraph.audit.profiles import Profile, load_profile
 from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS, AuditReport, AuditResult
-from pcfgraph.audit.rules import rule_name
+from pcfgraph.audit.rules import rule_name, rules_digest
 from pcfgraph.audit.ruleset import (
     AuditContext,
     RuleSet,
@@ -185,6 +185,8 @@ def audit(
     report.sources = [u.name for u in uploads]
     report.files = [model_file(u) for u in uploads]
     report.checked_against = context.checked_against(options.release_id)
+    if report.profile_sha256 is not None:  # the user's own profile is part of the rules
+        report.checked_against["rules"] = rules_digest(profile_sha256=report.profile_sha256)
     return report
 
 
@@ -318,6 +320,7 @@ def _checks_and_report(
         report = AuditReport(results=[], triples=len(triples))
         report.as_of = as_of.isoformat()
         report.profile = profile.name
+        report.profile_sha256 = profile.sha256
         report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)
         report.parameters = {k: v.value for k, v in profile.parameters.items()}
         report.max_findings = options.max_findings

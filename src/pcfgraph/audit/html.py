@@ -93,7 +93,7 @@ _BODY = """<section class="cover">
 <p class="meta">Audited {{ sources }} ({{ r.triples }} statements{% for f in r.files %};
 {{ f.name }} sha256 <code>{{ f.sha256 }}</code>{% endfor %}) against the pcfgraph
 organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
-profile <strong>{{ r.profile }}</strong>{% if r.deactivated %} (rules switched off:
+profile <strong>{{ r.profile }}</strong>{% if r.profile_sha256 %} (sha256 <code>{{ r.profile_sha256 }}</code>){% endif %}{% if r.deactivated %} (rules switched off:
 {{ r.deactivated | join(", ") }}){% endif %}.{% if r.checked_against_text() %} Checked
 against: {{ r.checked_against_text() }}.{% endif %}</p>
 <h{{ h[2] }}>Summary</h{{ h[2] }}>

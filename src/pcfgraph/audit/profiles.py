@@ -14,6 +14,7 @@ Nothing in a profile is executed; a profile naming a rule that does not exist is
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ class Profile:
     severities: Mapping[str, str] = field(default_factory=dict)
     #: Check parameters (name -> RDF term), bound in every check that declares them.
     parameters: Mapping[str, ox.Literal] = field(default_factory=dict)
+    #: The sha256 of the user's own profile file (None for a shipped one, which the rules
+    #: digest covers): part of the rules a report was made with (:func:`rules_digest`).
+    sha256: str | None = None
 
     def apply(self, rule: Rule) -> Rule:
         """The rule with this profile's severity."""
@@ -76,7 +80,13 @@ def load_profile(spec: str | None, rules: Mapping[str, Rule]) -> Profile:
         raise InputError(
             f"unknown profile {spec!r}: use one of {', '.join(BUILTIN)} or a Turtle file"
         )
-    return read_profile(path, rules, name=path.name)
+    import hashlib
+    from dataclasses import replace
+
+    profile = read_profile(path, rules, name=path.name)
+    with contextlib.suppress(OSError):  # read_profile read it a moment ago
+        profile = replace(profile, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    return profile
 
 
 def read_profile(path: Path, rules: Mapping[str, Rule], *, name: str) -> Profile:

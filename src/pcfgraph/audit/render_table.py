@@ -195,6 +195,7 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
         ("triples read", report.triples),
         ("as of", report.as_of or ""),
         ("profile", report.profile),
+        *((("profile sha256", report.profile_sha256),) if report.profile_sha256 else ()),
         ("rules switched off", ", ".join(report.deactivated)),
         ("checked against", report.checked_against_text()),
         ("release", against.get("release") or ""),

@@ -29,6 +29,7 @@ def report_text(report: AuditReport) -> str:
         lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples)")
     lines.append(
         f"as of {report.as_of or '-'}; profile {report.profile}"
+        + (f" (sha256 {report.profile_sha256})" if report.profile_sha256 else "")
         + (f" (rules switched off: {', '.join(report.deactivated)})" if report.deactivated else "")
     )
     if against := report.checked_against_text():

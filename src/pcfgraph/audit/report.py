@@ -238,6 +238,9 @@ class AuditReport:
     #: What the model was checked against: ``{"pcfgraph": version, "release": release id or
     #: None, "frameworks": [{"id", "title", "version", "rights"}]}`` (JSON ``checkedAgainst``).
     checked_against: dict[str, Any] = field(default_factory=dict)
+    #: The sha256 of the user's own profile file (JSON ``profile.sha256``); None for a
+    #: shipped profile.
+    profile_sha256: str | None = None
 
     def unused_json(self) -> dict[str, Any]:
         """The ArchiMate elements and relationships not used by the audit, counted and listed."""
@@ -312,6 +315,7 @@ class AuditReport:
                 "name": self.profile,
                 "deactivated": self.deactivated,
                 "parameters": self.parameters,
+                **({"sha256": self.profile_sha256} if self.profile_sha256 else {}),
             },
             "maxFindings": self.max_findings,
             "truncated": self.truncated,
@@ -390,6 +394,7 @@ class AuditReport:
             baseline=doc.get("baseline"),
             unused=doc.get("unused"),
             checked_against=dict(doc.get("checked_against", {})),
+            profile_sha256=doc.get("profile_sha256"),
         )
 
     def to_turtle(self) -> str:

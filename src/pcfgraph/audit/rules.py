@@ -65,12 +65,17 @@ RULE_FILES: Final = (
 )
 
 
-def rules_digest(root: Path | None = None) -> str:
+def rules_digest(root: Path | None = None, *, profile_sha256: str | None = None) -> str:
     """The sha256 naming the rules a report was made with (JSON ``checkedAgainst.rules``):
     of the lines ``sha256sum`` prints for the :data:`RULE_FILES`, pattern by pattern, each
     pattern's files in byte order of their paths (as a shell expands it under ``LC_ALL=C``), so that in the resource root ``LC_ALL=C sha256sum shapes/orgmodel*.ttl shapes/profiles/*.ttl
     queries/checks/orgmodel/*.rq queries/reports/*.rq | sha256sum`` gives it. The package
-    version alone did not tell two rule sets apart (it stays 0.1.0 while rules change)."""
+    version alone did not tell two rule sets apart (it stays 0.1.0 while rules change).
+
+    With the user's own profile file (``--profile FILE``), whose sha256 is ``profile_sha256``,
+    the line ``sha256sum < FILE`` prints is added last (``(LC_ALL=C sha256sum ...; sha256sum <
+    FILE) | sha256sum``): the profile decides severities, switched-off rules and parameters,
+    and two reports made with different profiles of one name did not differ in their rules."""
     base = root or resource_root()
     paths = [
         path
@@ -82,6 +87,8 @@ def rules_digest(root: Path | None = None) -> str:
     listing = "".join(
         f"{hashlib.sha256((base / p).read_bytes()).hexdigest()}  {p}\n" for p in paths
     )
+    if profile_sha256 is not None:
+        listing += f"{profile_sha256}  -\n"
     return hashlib.sha256(listing.encode()).hexdigest()
 
 
