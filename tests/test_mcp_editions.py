@@ -142,3 +142,41 @@ def test_get_element_reads_each_framework_once_per_release(release: Release) -> 
     assert release.store.query_count == queries
     assert again == first
     assert {i["status"] for i in other["inheritedMappings"]} == {"needs-review"}
+
+
+def test_element_history_gives_the_changes_graphql_history_gives(release: Release) -> None:
+    """Each version against the version of its own edition it revises, as GraphQL
+    ``Element.history`` reads it: ``changedSincePrevious`` compared each entry with the
+    next one whatever its edition (Cross-Industry 7.4 "renamed" because Banking 7.2.2 names
+    17040 otherwise), and the change notes (moved, new in 7.2.2, removed) were not there."""
+    gql = GqlClient(release)
+    nodes = gql.data(
+        '{ elements(framework: "apqc-pcf-banking-7.2.2", first: 500) { nodes { iri pcfId } } }'
+    )["elements"]["nodes"]
+    query = (
+        "query($i: String!) { element(iri: $i) { history { changes deprecated "
+        "element { iri } revisionOf { iri code name definition } } } }"
+    )
+    with_pcf = [n for n in nodes if n["pcfId"] is not None]
+    answers = _calls(release, [("element_history", {"element": n["iri"]}) for n in with_pcf])
+    noted = 0
+    for node, answer in zip(with_pcf, answers, strict=True):
+        steps = gql.data(query, {"i": node["iri"]})["element"]["history"]
+        expected = {
+            s["element"]["iri"]: (
+                s["changes"],
+                s["deprecated"],
+                (s["revisionOf"] or {}).get("iri"),
+            )
+            for s in steps
+        }
+        got = {
+            v["iri"]: (v["changes"], v.get("removedInNextVersion", False), v["previousVersion"])
+            for v in answer["versions"]
+        }
+        assert got == expected, node
+        for v in answer["versions"]:
+            if v["previousVersion"] is None:  # nothing of its edition before it
+                assert v["changedSincePrevious"] == [], v
+        noted += sum(1 for v in answer["versions"] if v["changes"])
+    assert noted >= 3  # renamed, moved, new: the comparison held something

@@ -267,8 +267,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         ctx: Context,
     ) -> dict[str, Any]:
         """The element in every loaded edition (same APQC PCF ID, or same code), newest first,
-        with what changed (code, name, definition) since the edition before, and what its APQC
-        workbook states changed (statedChanges, against statedAgainstVersion)."""
+        with what changed (code, name, definition) since the version of its own edition it
+        revises (previousVersion), the change notes (changes: moved, renamed, new), and what
+        its APQC workbook states changed (statedChanges, against statedAgainstVersion)."""
         at_request_base(ctx)
         return await _threaded(lambda: tools.element_history(element, framework))
 

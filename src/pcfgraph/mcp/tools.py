@@ -18,6 +18,7 @@ from pcfgraph import services
 from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
 from pcfgraph.mcp.gaps import gaps
+from pcfgraph.mcp.history import history_answer
 from pcfgraph.mcp.mapping_pairs import pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
@@ -39,7 +40,6 @@ from pcfgraph.mcp.results import (
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
-from pcfgraph.services.search.documents import family_of
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
@@ -455,45 +455,7 @@ class Tools:
         reader = self.reader()
         e = self.resolve(reader, element, framework, same_pcf_id=True)
         st = self.state
-        index = served_index(st.caches, st.release, reader)
-        key = str(e.pcf_id) if e.pcf_id is not None else (e.code or "")
-        family = family_of(e.framework_id)
-        editions = [
-            h.element
-            for h in index.search(key, framework=family, limit=MAX_LIMIT)
-            if h.field == "code"
-            and (h.element.pcf_id == e.pcf_id if e.pcf_id is not None else h.element.code == e.code)
-        ]
-        fw = {f.id: f for f in services.frameworks(reader)}
-        stated = services.stated_by_iri(reader, e.pcf_id)  # what each workbook itself says
-        versions = []
-        previous: services.Element | None = None
-        for x in reversed(editions):  # oldest first, to say what changed
-            changes = []
-            if previous is not None:
-                for attr in ("code", "name", "definition"):
-                    if getattr(previous, attr) != getattr(x, attr):
-                        changes.append(attr)
-            info = fw.get(x.framework_id)
-            versions.append(
-                {
-                    **element_ref(x, self.base_url),
-                    "edition": info.edition if info else None,
-                    "version": info.version if info else None,
-                    "definition": x.definition,
-                    "changedSincePrevious": changes,
-                    **stated.get(x.iri, {}),
-                }
-            )
-            previous = x
-        versions.reverse()
-        return {
-            "element": e.iri,
-            "editions": len(versions),
-            "note": None if len(versions) > 1 else _one_version(e),
-            "versions": versions,
-            "sources": sources(reader, {v["framework"] for v in versions}),
-        }
+        return history_answer(reader, served_index(st.caches, st.release, reader), e, self.base_url)
 
     # --- queries, SPARQL and audits --------------------------------------------------------
 
@@ -583,15 +545,3 @@ def refuse_unknown_frameworks(reader: services.Reader, **arguments: str | None) 
         problem = None if value is None else services.unknown_framework(reader, value)
         if problem is not None:
             raise ArgumentError(name, problem)
-
-
-def _one_version(e: services.Element) -> str:
-    """Why element_history lists one version. It said "load more with --add" of every
-    element, a PRM-IT process too (--add loads APQC workbooks only), as if the assistant
-    could run it: the server's operator loads editions."""
-    if e.pcf_id is not None:
-        return (
-            f"only one loaded APQC edition states PCF ID {e.pcf_id}: nothing to compare it "
-            "with (a server started with more APQC workbooks, pcfgraph serve --add, has them)"
-        )
-    return f"{e.framework_id} has one loaded version: nothing to compare it with"
