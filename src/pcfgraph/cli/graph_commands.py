@@ -407,21 +407,13 @@ def gaps_root(reader: services.Reader, ref: str, framework: str | None) -> servi
     element had none)."""
     from pcfgraph import services
 
-    ref = ref.strip()
-    if ref.startswith(("http://", "https://")):
-        return services.element_by(reader, iri=ref, framework=framework)
-    if "/" in ref:
-        return services.element_by(
-            reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework
-        )
-    if ref.isdigit():
-        return services.element_by(reader, pcf_id=int(ref), framework=framework)
-    if framework is None:
-        raise InputError(
-            f"--under {ref!r}: a code needs --framework (codes repeat across frameworks), "
-            "or give the element's id or IRI"
-        )
-    return services.element_by(reader, code=ref, framework=framework)
+    return services.element_named(
+        reader,
+        ref,
+        framework,
+        code_needs=f"--under {ref.strip()!r}: a code needs --framework (codes repeat across "
+        "frameworks), or give the element's id or IRI",
+    )
 
 
 #: Columns ``pcfgraph gaps`` adds to the query's rows for an element that inherits curated

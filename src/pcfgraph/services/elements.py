@@ -393,6 +393,29 @@ def element_by(
     return hits[0]
 
 
+def element_named(
+    reader: Reader, ref: str, framework: str | None, *, code_needs: str = ""
+) -> Element:
+    """The element ``ref`` names, as a user writes it where an element is asked for (``gaps
+    --under``, GraphQL ``gaps(under:)``): an IRI, an element id (``prm-it/A24``, ``/id/...``),
+    a PCF ID, or a code of ``framework``. A code with no framework is an
+    :class:`InputError` (``code_needs``, or a plain message): codes repeat across frameworks."""
+    ref = ref.strip()
+    if ref.startswith(("http://", "https://")):
+        return element_by(reader, iri=ref, framework=framework)
+    if "/" in ref:
+        return element_by(reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework)
+    if ref.isdigit():
+        return element_by(reader, pcf_id=int(ref), framework=framework)
+    if framework is None:
+        raise InputError(
+            code_needs
+            or f"{quoted(ref)}: a code needs a framework (codes repeat across frameworks), "
+            "or give the element's id or IRI"
+        )
+    return element_by(reader, code=ref, framework=framework)
+
+
 def _refuse_other_framework(
     reader: Reader, query: str, params: dict[str, object], framework: str, what: str
 ) -> None:

@@ -73,21 +73,6 @@ class Gap:
 GapRow = tuple[services.Element, str, Any, services.InheritedCover | None]
 
 
-def under_element(reader: services.Reader, ref: str, framework: str) -> services.Element:
-    """The element ``under`` names, in ``framework``: its id, IRI, PCF ID or code (as ``pcfgraph
-    gaps --under``)."""
-    ref = ref.strip()
-    if ref.startswith(("http://", "https://")):
-        return services.element_by(reader, iri=ref, framework=framework)
-    if "/" in ref:
-        return services.element_by(
-            reader, id=ref.lstrip("/").removeprefix("id/"), framework=framework
-        )
-    if ref.isdigit():
-        return services.element_by(reader, pcf_id=int(ref), framework=framework)
-    return services.element_by(reader, code=ref, framework=framework)
-
-
 def read_gaps(
     reader: services.Reader,
     framework: str,
@@ -105,7 +90,7 @@ def read_gaps(
     params: dict[str, object] = {"framework": framework}
     if under is not None:
         try:
-            params["root"] = under_element(reader, under, framework).iri
+            params["root"] = services.element_named(reader, under, framework).iri
         except (NotFoundError, InputError) as exc:
             raise type(exc)(f"under: {exc}") from None
     if target is not None:
