@@ -7,6 +7,7 @@ Other fixtures live in the *_support modules the tests import."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,11 +111,20 @@ _LEFT_RUNNING: list[asyncio.AbstractEventLoop] = []
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """A test (or a fixture it finished with) that leaves an event loop marked running in the
-    test process's thread fails here, instead of the unrelated test that next calls
-    ``anyio.run`` or ``asyncio.run`` in the same xdist worker. Tolerated only while the next
-    test shares this module's open browser (the ``chromium`` fixture above)."""
+    """A test (or a fixture it finished with) that leaves the cyclic garbage collector off, or
+    an event loop marked running in the test process's thread, fails here, instead of the
+    unrelated test that next asserts the collector on or calls ``anyio.run`` or
+    ``asyncio.run`` in the same xdist worker. A loop is tolerated only while the next test
+    shares this module's open browser (the ``chromium`` fixture above)."""
     yield
+    if not gc.isenabled():
+        gc.enable()  # the next tests run as usual; this one is named
+        pytest.fail(
+            f"{item.nodeid} left Python's cyclic garbage collector off in the test process "
+            "(gc.disable, or pcfgraph.heap.pause without its resume): every later test of "
+            "this process ran without it, and one asserting it on failed there instead",
+            pytrace=False,
+        )
     loop = _loop_marked_running()
     if loop is None or any(loop is seen for seen in _LEFT_RUNNING):
         return  # later tests fail on their own; the one that left it is named once

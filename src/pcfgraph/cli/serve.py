@@ -62,9 +62,6 @@ if TYPE_CHECKING:
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
-    from pcfgraph import heap
-
-    heap.pause()  # no collections while the startup heap grows: the lifespan freezes it
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
     if "cors_origins" in overrides:
         overrides["cors_origins"] = tuple(overrides["cors_origins"])
@@ -79,6 +76,12 @@ def serve(**options: Any) -> None:
     from pcfgraph.http.port_check import refuse_taken_port
 
     refuse_taken_port(settings.host, settings.port)  # before seconds of loading, not after
+    from pcfgraph import heap
+
+    # No collections while the startup heap grows: the lifespan freezes it. Not before the
+    # refusals above: a refused command run in a process that goes on (the CLI's tests call
+    # it in theirs) left that process's collector off.
+    heap.pause()
     from pcfgraph.server_processes import hold_reload_signals
 
     hold_reload_signals()  # a SIGHUP while the release loads: a reload once it serves
