@@ -16,6 +16,12 @@ GROW = (
     + " } BIND(CONCAT(STRUCT_PLACEHOLDER, STR(?i)) AS ?big) }"
 ).replace("STRUCT_PLACEHOLDER", '"' + "x" * 100_000 + '"')
 SMALL = "ASK { ?s ?p ?o }"
+#: The deadline of these servers' queries: no test here is about it. A worker retired for its
+#: memory is replaced by one that starts after it retires (capacity drops meanwhile), and a
+#: query's deadline counts its wait for a worker: with endpoint_settings' 2 s, the third
+#: growing query waited for the first replacement and was answered 503 query-timeout when a
+#: worker's start took 2.5 s (a slow or loaded machine) instead of its usual 0.1 s.
+DEADLINE = 120.0
 
 
 def wait_for(pool: object, workers: int) -> None:
@@ -28,6 +34,7 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
     # The response cache and in-process evaluation off: every request runs its (same) query
     # in a worker.
     settings = endpoint_settings(
+        query_timeout=DEADLINE,
         worker_recycle_mb=1,
         query_workers=2,
         max_body_bytes=1 << 20,
@@ -37,7 +44,7 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
     with live_server(settings) as (url, app):
         pool = app.state.pcf.pool
         wait_for(pool, 2)
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx.Client(base_url=url, timeout=DEADLINE + 60) as client:
             bodies = set()
             seen: set[int] = set(pool.pids())
             for _ in range(4):
@@ -54,7 +61,11 @@ def test_a_worker_that_grew_past_the_mark_is_replaced_and_answers_do_not_change(
 
 def test_small_tasks_do_not_recycle() -> None:
     settings = endpoint_settings(
-        worker_recycle_mb=256, query_workers=2, sparql_cache_mb=0, sparql_inprocess_work=0
+        query_timeout=DEADLINE,
+        worker_recycle_mb=256,
+        query_workers=2,
+        sparql_cache_mb=0,
+        sparql_inprocess_work=0,
     )
     with live_server(settings) as (url, app):
         pool = app.state.pcf.pool
