@@ -69,21 +69,32 @@ def test_workers_survive_group_signals_from_their_start(tmp_path: Path) -> None:
 
 def test_a_replacement_that_fails_to_start_is_tried_again(tmp_path: Path) -> None:
     """A pool of one whose replacement worker dies while starting gets another: it gave up
-    after one failure, leaving no worker, so every later query waited out its timeout."""
+    after one failure, leaving no worker, so every later query waited out its timeout.
+
+    The replacement dies of its release data missing (moved away until it has died), so it
+    can never have started, however the processes are scheduled: killed with SIGKILL as soon
+    as the test saw it, it could have loaded already (this process descheduled for a
+    worker's start, 0.1 s, right after spawning it), and the kill was then a crash of a
+    ready worker, with the query sent to it."""
     publish(tmp_path / "rel")
     release = load_release(tmp_path / "rel")
 
     async def run() -> None:
         pool = WorkerPool(release, workers=1)
         await pool.start()
+        data = pool.data_file
+        away = data.with_name(data.name + ".away")
         try:
             [first] = pool.pids()
+            data.rename(away)  # what a replacement loads is gone: it dies while starting
             os.kill(first, signal.SIGKILL)
             while not [p for p in pool.pids() if p != first]:
                 await asyncio.sleep(0.005)
             [second] = [p for p in pool.pids() if p != first]
-            os.kill(second, signal.SIGKILL)  # its interpreter still starting: never ready
-            reply = await pool.run(SPARQL_QUERY, ASK, timeout=60)
+            while second in pool.pids():  # until it has died (then retried, to no avail)
+                await asyncio.sleep(0.005)
+            away.rename(data)  # the next try starts
+            reply = await pool.run(SPARQL_QUERY, ASK, timeout=120)
             assert b"true" in reply["body"]
             [third] = pool.pids()
             assert third not in (first, second)
