@@ -488,6 +488,34 @@ def test_an_xml_file_that_cannot_be_rdf_xml_is_told_so_where_its_root_is(
     assert upload_format("org.xml", None, node_root) == ("rdf", ox.RdfFormat.RDF_XML)
 
 
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            b"<https://example.org/it> a <https://w3id.org/pcfgraph/orgmodel#Organisation> .\n",
+            "Turtle (.ttl, text/turtle)",
+        ),
+        (b"# our model\n@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n", "Turtle"),
+        (b"PREFIX orgm: <https://w3id.org/pcfgraph/orgmodel#>\n", "Turtle"),
+        (b'{"@context": {}, "@id": "https://example.org/it"}', "JSON-LD"),
+    ],
+)
+def test_turtle_or_json_ld_sent_as_xml_is_told_what_it_is(
+    client: TestClient, data: bytes, said: str
+) -> None:
+    """Turtle sent as XML (an MCP client's format "archimate", a .xml name, application/xml)
+    was read for its root element, and the client told "an XML file whose root element is
+    <https>": its first IRI. It is named for what it is and how to send it."""
+    for name, media in (("model.xml", None), ("model", "application/xml")):
+        with pytest.raises(UnsupportedMediaType) as refused:
+            upload_format(name, media, data)
+        text = str(refused.value)
+        assert text.startswith(f"{name}: sent as XML") and f"the content is {said}" in text
+        assert "root element" not in text
+    r = client.post("/validate", files={"model": ("model.xml", data)})
+    assert r.status_code == 415 and "the content is " + said in r.json()["detail"], r.text
+
+
 def test_binary_data_with_a_comma_in_its_first_line_is_not_called_csv() -> None:
     """Random bytes nearly always hold a comma, semicolon or tab before their first newline,
     so a corrupt or binary upload was refused as "CSV text" with the advice to put its rows

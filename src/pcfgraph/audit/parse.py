@@ -223,6 +223,12 @@ def upload_format(
     if data is None:
         return "xml", None
     head = data[:4096]
+    if (text := _text_rdf(head.removeprefix(_UTF8_BOM))) is not None:
+        # its first IRI was read as the root element: "an XML file whose root element is <https>"
+        raise UnsupportedMediaType(
+            f"{name}: sent as XML (an ArchiMate exchange model or RDF/XML), but the content is "
+            f"{text}: send it as {text}"
+        )
     if ARCHIMATE_NS.encode() in head and re.search(rb"<(\w+:)?model[\s>]", head):
         return "archimate", None
     if ARCHI_NS.encode() in head and re.search(rb"<\w+:model[\s>]", head):
@@ -245,6 +251,25 @@ def upload_format(
             f"{name}: an XML file that is neither an ArchiMate exchange model nor RDF/XML"
         )
     return "rdf", ox.RdfFormat.RDF_XML
+
+
+#: How Turtle and JSON-LD text starts (after comments): never how an XML document does (an
+#: IRI has a '/', '#' or second ':' after its scheme, which a root element's name never has).
+_TURTLE_START: Final = re.compile(
+    rb"(?:\s*#[^\n]*\n)*\s*(?:@prefix\s|@base\s|prefix\s+\w*:|base\s+<|<\w[\w+.-]*:[^<>\s\"]*[/#:][^<>\s\"]*>)",
+    re.I,
+)
+_JSON_START: Final = re.compile(rb"\s*[{\[]")
+
+
+def _text_rdf(head: bytes) -> str | None:
+    """``"Turtle (.ttl, text/turtle)"`` or ``"JSON-LD ..."`` when text sent as XML is one of
+    those (a prefix or base directive, a first IRI in angle brackets, a JSON object)."""
+    if _TURTLE_START.match(head):
+        return "Turtle (.ttl, text/turtle)"
+    if _JSON_START.match(head):
+        return "JSON-LD (.jsonld, application/ld+json)"
+    return None
 
 
 def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> None:
