@@ -155,11 +155,7 @@ def serialize_triples(triples: Iterable[ox.Triple], media_type: str) -> bytes:
     fmt = known.rdf_format if known is not None else None
     if fmt is None:
         raise NotAcceptable(f"cannot write RDF as {media_type}")
-    if fmt == ox.RdfFormat.N_TRIPLES:
-        data = ox.serialize(triples, format=fmt)
-    else:
-        data = ox.serialize(triples, format=fmt, prefixes=dict(PREFIXES))
-    return data if isinstance(data, bytes) else b""
+    return _written(triples, fmt)
 
 
 def serialize_quads(quads: Iterable[ox.Quad], media_type: str) -> bytes:
@@ -168,10 +164,15 @@ def serialize_quads(quads: Iterable[ox.Quad], media_type: str) -> bytes:
     fmt = known.rdf_format if known is not None and known.rdf is not None else None
     if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         raise NotAcceptable(f"cannot write a dataset as {media_type}")
-    if fmt == ox.RdfFormat.N_QUADS:
-        data = ox.serialize(quads, format=fmt)
+    return _written(quads, fmt)
+
+
+def _written(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """``items`` in ``fmt``, with the prefixes where the format has them (not line formats)."""
+    if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        data = ox.serialize(items, format=fmt)
     else:
-        data = ox.serialize(quads, format=fmt, prefixes=dict(PREFIXES))
+        data = ox.serialize(items, format=fmt, prefixes=dict(PREFIXES))
     return data if isinstance(data, bytes) else b""
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -50,6 +51,7 @@ from pcfgraph.sparql_results import GRAPH_TYPES, serialize_quads, serialize_trip
 from pcfgraph.store import GraphStore
 
 router = APIRouter(tags=["resources"])
+Endpoint = Callable[[str, Request], Awaitable[Response]]
 
 DESCRIBE_QUERY = "api/describe-resource"
 GRAPH_TRIPLES_QUERY = "api/graph-triples"
@@ -72,44 +74,47 @@ _NOT_FOUND = {
 }
 
 
-# Before /id/{path}, which would match these paths too: a named graph's own formats.
-@router.get(
-    "/id/graph/{path:path}",
-    summary="A named graph: its HTML page, or its statements (a download; TriG and N-Quads keep its name)",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The graph's page or statements, in the negotiated format",
-            "content": openapi_content(*GRAPH_OFFERS),
+def _id_route(
+    path: str, summary: str, what: str, offers: tuple[str, ...], names: tuple[str, ...]
+) -> Callable[[Endpoint], Endpoint]:
+    """The GET route of ``/id`` IRIs under ``path``: ``offers`` negotiated, ``names`` the
+    ``?format=`` it takes."""
+    return router.get(
+        path,
+        summary=summary,
+        response_class=Response,
+        responses={
+            200: {
+                "description": f"{what}, in the negotiated format",
+                "content": openapi_content(*offers),
+            },
+            **problem_responses(400, 406),
+            404: _NOT_FOUND,
         },
-        **problem_responses(400, 406),
-        404: _NOT_FOUND,
-    },
-    openapi_extra={
-        "parameters": [
-            query_parameter("format", "Overrides the Accept header", enum=GRAPH_FORMAT_NAMES)
-        ]
-    },
+        openapi_extra={
+            "parameters": [query_parameter("format", "Overrides the Accept header", enum=names)]
+        },
+    )
+
+
+# Before /id/{path}, which would match these paths too: a named graph's own formats.
+@_id_route(
+    "/id/graph/{path:path}",
+    "A named graph: its HTML page, or its statements (a download; TriG and N-Quads keep its name)",
+    "The graph's page or statements",
+    GRAPH_OFFERS,
+    GRAPH_FORMAT_NAMES,
 )
 async def dereference_graph(path: str, request: Request) -> Response:
     return await _answered("graph/" + path, request, graph_route=True)
 
 
-@router.get(
+@_id_route(
     "/id/{path:path}",
-    summary="A minted IRI: HTML page or RDF description",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The resource's description, in the negotiated format",
-            "content": openapi_content(*OFFERS),
-        },
-        **problem_responses(400, 406),
-        404: _NOT_FOUND,
-    },
-    openapi_extra={
-        "parameters": [query_parameter("format", "Overrides the Accept header", enum=FORMAT_NAMES)]
-    },
+    "A minted IRI: HTML page or RDF description",
+    "The resource's description",
+    OFFERS,
+    FORMAT_NAMES,
 )
 async def dereference(path: str, request: Request) -> Response:
     return await _answered(path, request, graph_route=False)
