@@ -14,9 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotAcceptable, Overloaded, ParseError, PcfgraphError
 from pcfgraph.http.methods import allow_header, path_methods
 
@@ -156,6 +157,23 @@ def refusal(request: Request, exc: PcfgraphError) -> Response:
     return form(request, exc)
 
 
+def _unknown_path_page(request: Request) -> Response | None:
+    """The workbench's HTML 404 page for a path no route has, when a browser asks (an Accept
+    header preferring ``text/html`` to problem+json: a mistyped or stale address in the
+    address bar); None for API clients (``*/*``, no Accept header) or an app without pages."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) != "text/html":
+        return None
+    live = getattr(request.scope["app"].state, "pcf", None)
+    render = live.pages.not_found if live is not None else None
+    if render is None:
+        return None
+    request.state.problem_code = "not-found"  # counted like the problem+json 404
+    detail = f"no page at {request.url.path}"
+    return HTMLResponse(render(detail), status_code=404, headers={"Vary": "Accept"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PcfgraphError)
     async def _domain(request: Request, exc: PcfgraphError) -> JSONResponse:
@@ -165,7 +183,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return domain_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and exc.detail == "Not Found":  # no route has the path
+            page = _unknown_path_page(request)
+            if page is not None:
+                return page
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         headers = dict(exc.headers or {})
         detail = str(exc.detail)

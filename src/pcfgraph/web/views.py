@@ -155,7 +155,15 @@ def search_page(
     reads = _reads(request)
     frameworks = reads.frameworks()
     fw = framework or None
-    reads.check_search_framework(fw)  # a framework id or family (apqc-pcf), else 400
+    try:
+        reads.check_search_framework(fw)  # a framework id or family (apqc-pcf), else 404
+    except NotFoundError as exc:
+        if as_you_type:
+            raise
+        # the search page again, with what was typed kept and the unknown value named
+        kept = {"q": q, "frameworks": frameworks, "families": reads.search_families()}
+        html = render("search.html", title="Search", nav="search", error=str(exc), **kept)
+        return page(html, exc.http_status)
     # as you type (partial=true): the last word may be unfinished ("relation" finds
     # "relationship"); a submitted form searches whole words
     typing = as_you_type and not q.endswith(" ")

@@ -1,0 +1,55 @@
+"""What a browser user gets when an address or a form value is wrong: an HTML page with the
+error's status that names the problem, keeps what was typed and gives a way on (APIs keep
+problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _webgraph import web_release
+from fastapi.testclient import TestClient
+
+from pcfgraph.config import Settings
+from pcfgraph.serving import create_app
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), web_release())) as c:
+        yield c
+
+
+def test_an_unknown_path_is_the_workbench_404_page_for_browsers(client: TestClient) -> None:
+    """A mistyped address in the browser was answered with problem+json."""
+    r = client.get("/frameworkz/prm-it", headers=BROWSER)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in r.text and "/frameworkz/prm-it" in r.text
+    assert 'href="/"' in r.text  # a way on
+    assert "accept" in r.headers["vary"].lower()
+    # API clients keep problem+json: no Accept header, */*, JSON, and a POST
+    for headers in ({}, {"Accept": "*/*"}, {"Accept": "application/json"}):
+        api = client.get("/frameworkz/prm-it", headers=headers)
+        assert api.status_code == 404, headers
+        assert api.headers["content-type"].startswith("application/problem+json"), headers
+        assert api.json()["code"] == "not-found"
+    post = client.post("/frameworkz", headers=BROWSER)
+    assert post.status_code == 404 and post.json()["code"] == "not-found"
+
+
+def test_an_unknown_search_framework_keeps_the_query(client: TestClient) -> None:
+    """The 404 for an unknown framework filter was the bare error page: the words typed into
+    the search box were lost."""
+    r = client.get("/search", params={"q": "service level", "framework": "bogus"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert 'value="service level"' in page  # the query is kept in the box
+    assert '<form id="search-form"' in page  # ... of the search form, to search again
+    alert = page[page.index('role="alert"') :]
+    assert "no framework or family &#39;bogus&#39;" in alert[: alert.index("</p>")]
+    assert "0 results" not in page  # no result list claiming nothing matched
+    # as you type the result fragment alone still answers 404
+    partial = client.get("/search", params={"q": "x", "framework": "bogus", "partial": "true"})
+    assert partial.status_code == 404
