@@ -131,7 +131,11 @@ def not_found_html(state: AppState, detail: str) -> str:
     if registered is not None:
         return registered(detail)
     return "\n".join(
-        [*page_head("Not found"), f"<h1>Not found</h1><p>{escape(detail)}</p>", "</body></html>"]
+        [
+            *page_head("Not found"),
+            f"<h1>Not found</h1><p>{escape(detail)}</p>",
+            "</main></body></html>",
+        ]
     )
 
 
@@ -163,7 +167,7 @@ def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
             '<table><thead><tr><th scope="col">Set</th><th scope="col">SSSOM</th>'
             '<th scope="col">With derived rows</th></tr></thead><tbody>',
             *rows,
-            "</tbody></table></body></html>",
+            "</tbody></table></main></body></html>",
         ]
     )
 
@@ -177,7 +181,9 @@ def page_head(title: str, *extra: str) -> list[str]:
         f"<title>{escape(title)} - pcfgraph</title><style>{_CSS}</style>",
         *extra,
         "</head><body>",
-        '<nav><a href="/">pcfgraph</a><a href="/sparql">SPARQL</a><a href="/queries">queries</a></nav>',
+        '<nav aria-label="Main"><a href="/">pcfgraph</a><a href="/sparql">SPARQL</a>'
+        '<a href="/queries">queries</a></nav>',
+        '<main id="main">',  # the landmark a screen reader jumps to; PAGE ends close it
     ]
 
 
@@ -281,6 +287,6 @@ def generic_resource_html(iri: str, triples: Iterable[ox.Triple]) -> str:
     parts.append(
         f'<p class="alt">This page as data: <a href="{path}?format=ttl">Turtle</a> · '
         f'<a href="{path}?format=jsonld">JSON-LD</a> · <a href="{path}?format=nt">N-Triples</a>'
-        "</p></body></html>"
+        "</p></main></body></html>"
     )
     return "\n".join(parts)

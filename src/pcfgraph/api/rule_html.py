@@ -84,7 +84,7 @@ def rule_html(entry: RuleEntry, turtle: str) -> str:
         '<p class="alt">Also as <a href="?format=jsonld">JSON-LD</a>, '
         '<a href="?format=nt">N-Triples</a>, <a href="?format=rdfxml">RDF/XML</a>; '
         '<a href="/shapes">every rule</a>.</p>',
-        "</body></html>",
+        "</main></body></html>",
     ]
     return "\n".join(parts)
 
@@ -126,7 +126,7 @@ def rules_html(catalogue: RuleCatalogue) -> str:
         )
     if heading is not None:
         parts.append("</tbody></table>")
-    parts.append("</body></html>")
+    parts.append("</main></body></html>")
     return "\n".join(parts)
 
 
@@ -160,6 +160,6 @@ def resource_html(resource: ShapesResource, turtle: str) -> str:
         "<h2>As shipped (Turtle)</h2>",
         f"<pre>{escape(turtle)}</pre>",
         '<p class="alt"><a href="/shapes">Every rule</a>.</p>',
-        "</body></html>",
+        "</main></body></html>",
     ]
     return "\n".join(parts)
