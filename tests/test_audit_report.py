@@ -119,7 +119,7 @@ def test_html_report_embedded_in_a_page_is_the_files_content_with_headings_two_l
 
     assert words(embedded) == words(document)  # the same report, word for word
     demoted = {f"h{n}": f"h{n + 2}" for n in range(1, 5)}
-    body = document.tags[document.tags.index("body") + 1 :]
+    body = document.tags[document.tags.index("main") + 1 :]  # the file's one landmark
     assert embedded.tags == [demoted.get(t, t) for t in body]
 
 
@@ -221,3 +221,14 @@ def test_every_rule_a_finding_names_is_in_the_rules_applied() -> None:
     rule = applied[str(iris.audit_rule("model-validity-unknown-term"))]
     assert rule["group"] == str(iris.SH_PCF.ModelValidityGroup)
     assert f'href="{rule["iri"]}">{rule["rule"]}</a>' in render_html(report)
+
+
+def test_the_report_file_has_a_main_landmark_holding_its_heading(findings: AuditReport) -> None:
+    """The written report (``audit --format html``, the workbench's HTML download) had no
+    main landmark for a screen reader to jump to."""
+    html = render_html(findings)
+    assert html.count("<main>") == 1 and html.count("</main>") == 1
+    main = html[html.index("<main>") : html.index("</main>")]
+    assert "<h1>Audit report: " in main and html.count("<h1>") == 1
+    assert "Findings" in main  # the whole report, not only its cover
+    assert "<main" not in render_html(findings, embedded=True)  # the page has its own

@@ -82,7 +82,9 @@ _DOCUMENT = """<!DOCTYPE html>
 <title>{{ heading }}</title>
 <style>{{ css }}</style>
 </head><body>
+<main>
 {% include "body.html" %}
+</main>
 </body></html>
 """
 
