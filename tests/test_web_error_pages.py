@@ -53,3 +53,16 @@ def test_an_unknown_search_framework_keeps_the_query(client: TestClient) -> None
     # as you type the result fragment alone still answers 404
     partial = client.get("/search", params={"q": "x", "framework": "bogus", "partial": "true"})
     assert partial.status_code == 404
+
+
+def test_a_refused_workbook_upload_keeps_the_edition_typed(client: TestClient) -> None:
+    """The diff page answering a refused upload emptied the Edition field the user filled."""
+    r = client.post(
+        "/diff",
+        files={"old_workbook": ("old.xlsx", b"PK not really")},
+        data={"edition": 'my "edition" 7.4'},
+    )
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "the new workbook is missing" in r.text  # what went wrong
+    assert 'value="my &#34;edition&#34; 7.4"' in r.text  # kept, and escaped
+    assert '<form action="/diff" method="post"' in r.text  # the form again, to retry

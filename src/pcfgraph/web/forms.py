@@ -50,7 +50,9 @@ def data_url(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-async def _compare_uploads(request: Request) -> DiffResult:
+async def _compare_uploads(request: Request, typed: dict[str, str]) -> DiffResult:
+    """The two uploaded workbooks compared; the text fields as typed go into ``typed`` as
+    soon as the form is read (the page shows them again when the comparison fails)."""
     from pcfgraph.archive_guard import ArchiveLimits
     from pcfgraph.diff import side_from_dict
     from pcfgraph.http.multipart import read_multipart
@@ -60,6 +62,7 @@ async def _compare_uploads(request: Request) -> DiffResult:
     form = await read_multipart(
         request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
     )
+    typed["edition"] = form.fields.get("edition") or ""
     parts = {p.field: p for p in form.files}
     workbooks = []
     for field, what in (("old_workbook", "the old workbook"), ("new_workbook", "the new workbook")):
@@ -240,6 +243,7 @@ def _diff_page(
     old: str = "",
     new: str = "",
     downloads: list[tuple[str, str, str]] | None = None,
+    edition: str = "",
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
@@ -254,6 +258,7 @@ def _diff_page(
         result=result,
         old=old,
         new=new,
+        edition=edition,
         downloads=downloads or [],
         error=error,
         groups=grouped(result) if result is not None else [],
@@ -310,15 +315,17 @@ async def diff_workbooks(request: Request) -> HTMLResponse:
     """Two uploaded APQC workbooks, compared by PCF ID. Parsing untrusted workbooks runs in a
     sandbox worker (deadline, memory limit, archive checks), never in this process."""
     pool = app_state(request).pool
+    typed: dict[str, str] = {}
     try:
         # Admitted before the workbooks are read, holding the admission through the diff.
         with upload_admission(pool, client_key(request.client)):
-            result = await _compare_uploads(request)
-    except PcfgraphError as exc:
-        return _diff_page(request, error=str(exc), status=exc.http_status)
+            result = await _compare_uploads(request, typed)
+    except PcfgraphError as exc:  # the page again, with what was typed kept
+        edition = typed.get("edition", "")
+        return _diff_page(request, edition=edition, error=str(exc), status=exc.http_status)
     downloads = [
         ("Excel (.xlsx)", "diff.xlsx", data_url(XLSX_TYPE, to_xlsx(result))),
         ("CSV", "diff.csv", data_url(by_name("csv").media_type, diff_csv(result))),
         ("JSON", "diff.json", data_url("application/json", diff_json(result))),
     ]
-    return _diff_page(request, result=result, downloads=downloads)
+    return _diff_page(request, result=result, edition=typed["edition"], downloads=downloads)
