@@ -13,7 +13,7 @@ from pcfgraph import iris
 from pcfgraph.errors import ParseError
 from pcfgraph.iris import PCFG, SKOS, SSSOM
 from pcfgraph.mappings import derive_mappings, mapping_set_graph, read_mapping_set
-from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE
+from pcfgraph.mappings.slots import JUSTIFICATIONS, MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE
 
 ID = iris.ID_BASE
 HEADER = f"""#curie_map:
@@ -278,6 +278,43 @@ def test_propagated_header_slot_reaches_every_row_unless_the_row_sets_it(tmp_pat
     assert [r.values("mapping_date") for r in rows] == [("2026-11-22",), ("2026-12-01",)]
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["semapv:ManualCuration", "semapv:manualMappingCuration", "skos:exactMatch", "a:curated"],
+)
+def test_justification_must_be_a_semapv_term_sssom_allows(tmp_path: Path, value: str) -> None:
+    # A justification outside semapv's list was read and exported: sssom-py refuses the file.
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9"],
+            ["a:2", "skos:exactMatch", "b:2", value, "0.8"],
+        ],
+    )
+    err = error_of(path)
+    assert "mapping_justification" in err.message and repr(value) in err.message
+    assert (err.source, err.line, err.column) == (str(path), 13, 4)
+
+
+def test_a_file_saved_with_bom_and_crlf_reads_as_the_plain_file(tmp_path: Path) -> None:
+    rows = [
+        ["a:1", "skos:exactMatch", "b:1", MJ, "0.9"],
+        ["a:2", "skos:closeMatch", "b:2", MJ, "0.7"],
+    ]
+    plain = read_mapping_set(write(tmp_path, rows))
+    text = (tmp_path / "a-to-b.sssom.tsv").read_text(encoding="utf-8")
+    other = tmp_path / "win"
+    other.mkdir()
+    path = other / "a-to-b.sssom.tsv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    spreadsheet = read_mapping_set(path)
+    assert iris.mapping_set("a-to-b") == spreadsheet.iri
+    assert [(r.line, r.key, r.confidence) for r in spreadsheet.rows] == [
+        (r.line, r.key, r.confidence) for r in plain.rows
+    ]
+    assert spreadsheet.declared_prefixes == plain.declared_prefixes
+
+
 # --- the slot table is the SSSOM schema's ----------------------------------------------------
 
 
@@ -298,3 +335,18 @@ def test_slot_table_matches_the_sssom_schema() -> None:
         }
         assert {k: v.multivalued for k, v in table.items()} == induced, cls
     assert set(view.propagatable_slots) == PROPAGATABLE
+
+
+def test_justification_list_is_the_sssom_schemas() -> None:
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sssom.constants import SSSOMSchemaView
+
+        view = SSSOMSchemaView()
+    slot = view.view.get_slot("mapping_justification")
+    allowed = {c.equals_string.removeprefix("semapv:") for c in slot.any_of}
+    assert allowed == JUSTIFICATIONS
+    assert all(re.fullmatch(slot.pattern, f"semapv:{t}") for t in JUSTIFICATIONS)

@@ -53,7 +53,7 @@ class Decision:
 
 
 def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+    return path.read_text(encoding="utf-8-sig").splitlines()
 
 
 def _columns(lines: Sequence[str], path: Path) -> tuple[int, list[str]]:

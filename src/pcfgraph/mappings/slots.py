@@ -91,6 +91,26 @@ ENUMS: Mapping[str, frozenset[str]] = {
     ),
 }
 
+#: The values SSSOM allows for ``mapping_justification``: these terms of the semapv
+#: vocabulary (the schema's ``EntityReference`` pattern for the slot).
+JUSTIFICATIONS: frozenset[str] = frozenset(
+    {
+        "BackgroundKnowledgeBasedMatching",
+        "CompositeMatching",
+        "InstanceBasedMatching",
+        "LexicalMatching",
+        "LexicalSimilarityThresholdMatching",
+        "LogicalReasoning",
+        "ManualMappingCuration",
+        "MappingChaining",
+        "MappingInversion",
+        "MappingReview",
+        "SemanticSimilarityThresholdMatching",
+        "StructuralMatching",
+        "UnspecifiedMatching",
+    }
+)
+
 #: Mapping-set slots that SSSOM propagates to every mapping that does not set them itself.
 PROPAGATABLE: frozenset[str] = frozenset(
     {

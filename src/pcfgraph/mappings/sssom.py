@@ -32,6 +32,7 @@ from pcfgraph.errors import InputError, ParseError
 from pcfgraph.iris import SKOS, SSSOM
 from pcfgraph.mappings.slots import (
     ENUMS,
+    JUSTIFICATIONS,
     MAPPING_SET_SLOTS,
     MAPPING_SLOTS,
     PROPAGATABLE,
@@ -509,6 +510,16 @@ class _Reader:
             if get("mapping_justification")
             else self.expand("", line, "mapping_justification", col("mapping_justification"))
         )
+        semapv = BUILTIN_PREFIXES["semapv"]
+        if not justification.startswith(semapv) or (
+            justification[len(semapv) :] not in JUSTIFICATIONS
+        ):
+            raise self.error(
+                f"mapping_justification {get('mapping_justification')!r} is not an SSSOM "
+                "justification; use one of semapv:" + ", semapv:".join(sorted(JUSTIFICATIONS)),
+                line,
+                col("mapping_justification"),
+            )
         confidence: Decimal | None = None
         raw = get("confidence")
         if not raw and obj != NO_TERM_FOUND and modifier is None:
@@ -550,7 +561,9 @@ def read_mapping_set(path: Path, *, curated: bool = True) -> MappingSet:
     suggestion files)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a spreadsheet or editor that saves "UTF-8 with BOM" puts U+FEFF before
+        # the first '#', which would hide the whole metadata header.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8: {exc.reason}", source=str(path)) from None
     except OSError as exc:
