@@ -238,6 +238,75 @@ CONFORMING.append(
 )
 
 
+#: A curated negative: <t/811> is not even related to <p/A0> (predicate_modifier Not).
+NEGATIVE = (
+    "<mapping/t/9> a pcfg:NegativeMapping ; sssom:subject_id <t/811> ; "
+    'sssom:predicate_id skos:%s ; sssom:object_id <p/A%s> ; sssom:predicate_modifier "Not" . '
+)
+
+
+def _record(source: str, predicate: str, target: str, derived: bool = False) -> str:
+    flag = "pcfg:derived true ; " if derived else ""
+    return (
+        f"<mapping/t/3> a pcfg:MappingRecord ; {flag}owl:annotatedSource <{source}> ; "
+        f"owl:annotatedProperty skos:{predicate} ; owl:annotatedTarget <{target}> ."
+    )
+
+
+VIOLATIONS += [
+    Case(
+        "negative-contradicted-by-same-predicate",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("closeMatch", "1"),
+    ),
+    Case(
+        "not-even-related-contradicted-by-any-mapping",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("relatedMatch", "0") + _record("t/811", "exactMatch", "p/A0"),
+    ),
+    Case(
+        "not-even-related-contradicted-from-the-other-end",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("relatedMatch", "0") + _record("p/A0", "narrowMatch", "t/811"),
+    ),
+    Case(
+        "negative-broad-contradicted-by-inverse-narrow",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("broadMatch", "0") + _record("p/A0", "narrowMatch", "t/811"),
+    ),
+]
+CONFORMING += [
+    Case(
+        "negative-exact-with-curated-close",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("exactMatch", "1"),
+    ),
+    Case(
+        "negative-broad-with-curated-broad-from-the-other-end",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("broadMatch", "0") + _record("p/A0", "broadMatch", "t/811"),
+    ),
+    Case(
+        "not-even-related-with-derived-mapping-only",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("relatedMatch", "0") + _record("t/811", "relatedMatch", "p/A0", True),
+    ),
+    Case(
+        "negative-of-another-pair",
+        "checks/negative-contradiction-violation",
+        "mapping/t/9",
+        add=NEGATIVE % ("relatedMatch", "0") + _record("t/8111", "relatedMatch", "p/A0"),
+    ),
+]
+
+
 @pytest.mark.parametrize("case", VIOLATIONS, ids=lambda c: c.id)
 def test_check_reports_violation_at_focus(case: Case) -> None:
     report = validate_case(case, shacl=False)
