@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import RDF, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
 from pcfgraph import iris
@@ -109,6 +110,24 @@ def test_not_row_is_a_negative_record_and_never_a_positive_mapping(tmp_path: Pat
     assert not list(g.triples((neg, OWL.annotatedSource, None)))
     # the positive row and the negative row of the same triple are two records
     assert len({r.key for r in ms.rows}) == 2
+
+
+def test_record_id_cells_do_not_change_the_graph(tmp_path: Path) -> None:
+    # An export re-read gave each record a sssom:record_id triple the source file's graph
+    # lacks, and a record_id copied from another row (or left stale by an edit) was kept as
+    # a false statement about the new record.
+    rows = [
+        ["a:1", "skos:exactMatch", "b:1", MJ, "0.9"],
+        ["a:2", "skos:closeMatch", "b:2", MJ, "0.7"],
+    ]
+    plain = mapping_set_graph(read_mapping_set(write(tmp_path, rows)))
+    records = sorted(plain.subjects(RDF.type, PCFG.MappingRecord))
+    assert len(records) == 2
+    other = tmp_path / "ids"
+    other.mkdir()
+    copied = [[str(records[0]), *rows[0]], [str(records[0]), *rows[1]]]
+    with_ids = write(other, copied, columns=["record_id", *COLUMNS])
+    assert isomorphic(mapping_set_graph(read_mapping_set(with_ids)), plain)
 
 
 def test_not_and_positive_of_the_same_triple_are_distinct_rows(tmp_path: Path) -> None:

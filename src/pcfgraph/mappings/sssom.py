@@ -55,9 +55,13 @@ BUILTIN_PREFIXES: Mapping[str, str] = {
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 REQUIRED_HEADER = ("curie_map", "mapping_set_id", "license")
 #: Slots a row's record states in its own way (SKOS/OWL/pcfg terms); all others are kept
-#: as ``sssom:<slot>`` on the record (:data:`MappingRow.extra`).
+#: as ``sssom:<slot>`` on the record (:data:`MappingRow.extra`). ``record_id`` is the record's
+#: IRI, made from what the row states: a cell is checked but not kept, so a re-read export
+#: gives the same graph and an id copied from another row or left stale by an edit states
+#: nothing false.
 ROW_CORE_SLOTS = frozenset(
     {
+        "record_id",
         "subject_id",
         "predicate_id",
         "object_id",
