@@ -284,7 +284,9 @@ def test_bad_curie_map(tmp_path: Path, curie_map: str, needle: str) -> None:
     assert needle in err.message
 
 
-def test_propagated_header_slot_reaches_every_row_unless_the_row_sets_it(tmp_path: Path) -> None:
+def test_header_slot_propagates_only_when_no_row_sets_it(tmp_path: Path) -> None:
+    # SSSOM: one row with its own value makes the slot non-propagatable; the reader gave the
+    # header's date to the other rows, which sssom-py leaves without one.
     path = write(
         tmp_path,
         [
@@ -294,7 +296,33 @@ def test_propagated_header_slot_reaches_every_row_unless_the_row_sets_it(tmp_pat
         columns=[*COLUMNS, "mapping_date"],
     )
     rows = read_mapping_set(path).rows
-    assert [r.values("mapping_date") for r in rows] == [("2026-11-22",), ("2026-12-01",)]
+    assert [r.values("mapping_date") for r in rows] == [(), ("2026-12-01",)]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    path = write(
+        empty,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", ""],
+            ["a:2", "skos:exactMatch", "b:2", MJ, "0.9", ""],
+        ],
+        columns=[*COLUMNS, "mapping_date"],
+    )
+    rows = read_mapping_set(path).rows
+    assert [r.values("mapping_date") for r in rows] == [("2026-11-22",), ("2026-11-22",)]
+
+
+def test_row_without_source_when_other_rows_set_it_names_the_cell(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "fw:fc"],
+            ["a:2", "skos:exactMatch", "b:2", MJ, "0.9", ""],
+        ],
+        columns=[*COLUMNS, "subject_source"],
+    )
+    err = error_of(path)
+    assert "no subject_source" in err.message and "propagation" in err.message
+    assert (err.line, err.column) == (13, 6)
 
 
 @pytest.mark.parametrize(

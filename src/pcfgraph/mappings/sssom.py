@@ -192,6 +192,7 @@ class _Reader:
         self.lines = text.splitlines()
         self.prefixes: dict[str, str] = dict(BUILTIN_PREFIXES)
         self.declared: dict[str, str] = {}
+        self.unpropagated: set[str] = set()
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> ParseError:
         return ParseError(message, line=line, column=column, source=self.source)
@@ -430,9 +431,20 @@ class _Reader:
         if dupes:
             raise self.error(f"duplicate column(s) {', '.join(dupes)}", header_line)
         body = "\n".join(self.lines[first + 1 :])
-        reader = csv.reader(io.StringIO(body), delimiter="\t", quoting=csv.QUOTE_NONE)
+        table = list(csv.reader(io.StringIO(body), delimiter="\t", quoting=csv.QUOTE_NONE))
+        # SSSOM: a header value propagates only when no row has its own value in that slot;
+        # if one row sets it, the header's value reaches no row (sssom-py reads it so too).
+        own = {
+            name
+            for index, name in enumerate(columns)
+            if any(len(cells) > index and cells[index].strip() for cells in table)
+        }
+        propagated = {k: v for k, v in propagated.items() if k not in own}
+        self.unpropagated = own & {"subject_source", "object_source"}
+        set_subject = None if "subject_source" in own else set_subject
+        set_object = None if "object_source" in own else set_object
         seen: dict[str, int] = {}
-        for offset, cells in enumerate(reader, start=1):
+        for offset, cells in enumerate(table, start=1):
             line = header_line + offset
             if not any(c.strip() for c in cells):
                 continue
@@ -537,6 +549,13 @@ class _Reader:
         object_source = object_source or set_object
         if subject_source is None or object_source is None:
             missing = "subject_source" if subject_source is None else "object_source"
+            if missing in self.unpropagated:
+                raise self.error(
+                    f"no {missing}: other rows set it, so the metadata header's value (SSSOM "
+                    "propagation) reaches no row; give it in this row",
+                    line,
+                    col(missing),
+                )
             raise self.error(f"no {missing}: give it in the metadata header or as a column", line)
         if subject_source == object_source:
             raise self.error("subject_source and object_source are the same framework", line)
