@@ -4,6 +4,7 @@ problem+json)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -66,3 +67,20 @@ def test_a_refused_workbook_upload_keeps_the_edition_typed(client: TestClient) -
     assert "the new workbook is missing" in r.text  # what went wrong
     assert 'value="my &#34;edition&#34; 7.4"' in r.text  # kept, and escaped
     assert '<form action="/diff" method="post"' in r.text  # the form again, to retry
+
+
+def cell_texts(page: str) -> list[tuple[str, str]]:
+    """Each matrix cell's link as a screen reader reads it (tags dropped), by its class."""
+    cells = re.findall(r'<td class="(hit[^"]*)">\s*<a [^>]*>(.*?)</a>', page, re.S)
+    return [(cls, re.sub(r"<[^>]+>", "", text)) for cls, text in cells]
+
+
+def test_matrix_cells_say_in_words_what_their_style_shows(client: TestClient) -> None:
+    """A cell's confidence (lighter colour) and derived-only (dashed outline) were shown by
+    style alone (and a title a screen reader may skip): its link text said neither."""
+    curated = cell_texts(client.get("/matrix").text)
+    assert curated and all(", confidence 0." in t for _, t in curated), curated
+    assert not any("derived" in t for _, t in curated)
+    derived = cell_texts(client.get("/matrix?target=it-cmf&derived=true").text)
+    dashed = [t for cls, t in derived if cls.endswith(" derived")]
+    assert dashed and all(t.endswith(", derived only") for t in dashed), derived
