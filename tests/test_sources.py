@@ -19,7 +19,7 @@ from pcfgraph.assemble import assemble
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.config import Settings
-from pcfgraph.errors import InputError, WorkbookError
+from pcfgraph.errors import InputError, ParseError, WorkbookError
 from pcfgraph.release_reload import load_verified_release
 from pcfgraph.sources import ExtraSources
 
@@ -210,3 +210,53 @@ def test_parallel_import_shows_workbooks_done_when_asked(
     assert "importing workbooks" in err and "2/2" in err
     import_workbooks(jobs, progress=False)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("row", "slot", "column"),
+    [
+        ("a:2\tskos:exactMatch\tb:1", "subject_id 'a:2'", 1),
+        ("a:1\tskos:closeMatch\tb:9", "object_id 'b:9'", 3),
+    ],
+)
+def test_a_mapping_of_an_unknown_element_names_file_line_and_column(
+    tmp_path: Path, row: str, slot: str, column: int
+) -> None:
+    # A steward's typo in an id was refused only by the shapes, naming a record IRI that
+    # appears nowhere in the file.
+    for name in ("fa", "fb"):
+        (tmp_path / f"{name}.ttl").write_text(
+            "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+            f"<{name[1]}/1> a skos:Concept ; skos:inScheme <framework/{name}> .\n",
+            encoding="utf-8",
+        )
+    base = iris.ID_BASE
+    mapping = tmp_path / "a-to-b.sssom.tsv"
+    mapping.write_text(
+        f"#curie_map:\n#  a: {base}a/\n#  b: {base}b/\n#  fw: {base}framework/\n"
+        f"#mapping_set_id: {base}mapping-set/a-to-b\n"
+        "#license: https://creativecommons.org/licenses/by/4.0/\n"
+        "#subject_source: fw:fa\n#object_source: fw:fb\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\n"
+        "a:1\tskos:exactMatch\tb:1\tsemapv:ManualMappingCuration\t0.9\n"
+        f"{row}\tsemapv:ManualMappingCuration\t0.5\n",
+        encoding="utf-8",
+    )
+    src = tmp_path / "sources.yaml"
+    src.write_text(
+        yaml.safe_dump(
+            {
+                "include_default": False,
+                "frameworks": [
+                    {"id": n, "kind": "turtle", "files": [f"{n}.ttl"]} for n in ("fa", "fb")
+                ],
+                "mappings": ["a-to-b.sssom.tsv"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError) as raised:
+        assemble(extra=ExtraSources(sources_file=src))
+    err = raised.value
+    assert (err.source, err.line, err.column) == (str(mapping), 11, column)
+    assert slot in err.message and "not an element of any loaded framework" in err.message

@@ -246,6 +246,7 @@ def assemble(
     ]
     for path in mapping_paths:
         mapping_set = read_mapping_set(path)
+        _check_mapped_elements(sink, mapping_set)
         g = mapping_set_graph(mapping_set)
         curated.append(g)
         graph_name = str(iris.mapping_set_graph(mapping_set.stem))
@@ -276,3 +277,36 @@ def _validated_alone(entry: Entry, workbooks: dict[Path, ImportedWorkbook]) -> b
         and workbooks[files[0]].validated
         and workbooks[files[0]].checked_with == tuple(entry.supplements())
     )
+
+
+def _check_mapped_elements(sink: ox.Store, mapping_set: Any) -> None:
+    """Refuse, naming file, line and column, a row whose subject or object is no element of a
+    loaded framework (a typo in an id): the shapes would refuse the release too, but name only
+    the record's IRI, which a steward editing the file cannot find."""
+    from pcfgraph.mappings.sssom import NO_TERM_FOUND
+
+    in_scheme = ox.NamedNode(str(iris.SKOS.inScheme))
+    columns: list[str] = []
+    for row in mapping_set.rows:
+        for slot, term in (("subject_id", row.subject), ("object_id", row.object)):
+            if term == NO_TERM_FOUND:
+                continue
+            if next(sink.quads_for_pattern(ox.NamedNode(str(term)), in_scheme, None, None), None):
+                continue
+            if not columns:
+                text = Path(mapping_set.path).read_text(encoding="utf-8-sig").splitlines()
+                columns = next(line for line in text if not line.startswith("#")).split("\t")
+            curie = next(
+                (
+                    f"{prefix}:{term[len(base) :]}"
+                    for prefix, base in mapping_set.curie_map.items()
+                    if term.startswith(base)
+                ),
+                str(term),
+            )
+            raise ParseError(
+                f"{slot} {curie!r} is not an element of any loaded framework",
+                line=row.line,
+                column=columns.index(slot) + 1 if slot in columns else None,
+                source=str(mapping_set.path),
+            )
