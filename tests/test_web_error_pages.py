@@ -84,3 +84,13 @@ def test_matrix_cells_say_in_words_what_their_style_shows(client: TestClient) ->
     derived = cell_texts(client.get("/matrix?target=it-cmf&derived=true").text)
     dashed = [t for cls, t in derived if cls.endswith(" derived")]
     assert dashed and all(t.endswith(", derived only") for t in dashed), derived
+
+
+def test_the_audit_pages_title_says_an_error_came_back(client: TestClient) -> None:
+    """After a refused upload the page's title was the empty form's: a screen reader user
+    hearing the new page's title could not tell the audit had not run."""
+    assert "<title>Audit an organisational model · pcfgraph</title>" in client.get("/audit").text
+    r = client.post("/audit", data={"asOf": "2024-13-01"}, files={"model": ("m.ttl", b"")})
+    assert r.status_code == 400
+    assert "<title>Error: Audit an organisational model · pcfgraph</title>" in r.text
+    assert 'value="2024-13-01"' in r.text  # what was typed is kept

@@ -454,6 +454,7 @@ def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report
     before = _pool_tasks(client)
     r = client.post("/audit", files={"model": ("organisation-with-findings.ttl", model)})
     assert r.status_code == 200, r.text[:500]
+    assert "<title>Audit report: organisation-with-findings.ttl · pcfgraph</title>" in r.text
     assert _pool_tasks(client) - before == 1  # one sandbox task: one audit, three formats
     report = r.text[r.text.index('id="report"') :]
     doc = json.loads(_download(report, "application/json"))

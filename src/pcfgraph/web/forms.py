@@ -143,9 +143,15 @@ def _audit_page(
                 downloads.append(
                     (label, f"{stem}-report.{ext}", data_url(media_type, reports.bodies[fmt]))
                 )
+    # the title says what came back, the first thing a screen reader reads of the answer
+    title = "Audit an organisational model"
+    if error:
+        title = f"Error: {title}"
+    elif reports is not None:
+        title = f"Audit report: {filename}"
     html = render(
         "audit.html",
-        title="Audit an organisational model",
+        title=title,
         nav="audit",
         reports=reports,
         report_html=Markup(reports.html_fragment) if reports is not None else None,
