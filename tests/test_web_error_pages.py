@@ -51,6 +51,7 @@ def test_an_unknown_search_framework_keeps_the_query(client: TestClient) -> None
     alert = page[page.index('role="alert"') :]
     assert "no framework or family &#39;bogus&#39;" in alert[: alert.index("</p>")]
     assert "0 results" not in page  # no result list claiming nothing matched
+    assert "<title>Error: Search · pcfgraph</title>" in page  # heard first
     # as you type the result fragment alone still answers 404
     partial = client.get("/search", params={"q": "x", "framework": "bogus", "partial": "true"})
     assert partial.status_code == 404
@@ -65,6 +66,7 @@ def test_a_refused_workbook_upload_keeps_the_edition_typed(client: TestClient) -
     )
     assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
     assert "the new workbook is missing" in r.text  # what went wrong
+    assert "<title>Error: Compare editions · pcfgraph</title>" in r.text
     assert 'value="my &#34;edition&#34; 7.4"' in r.text  # kept, and escaped
     assert '<form action="/diff" method="post"' in r.text  # the form again, to retry
 

@@ -258,7 +258,7 @@ def _diff_page(
     frameworks = [f for f in reads_for(state).frameworks() if f.edition]
     html = render(
         "diff.html",
-        title="Compare editions",
+        title="Error: Compare editions" if error else "Compare editions",
         nav="diff",
         frameworks=frameworks,
         result=result,

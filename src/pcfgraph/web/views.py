@@ -162,7 +162,7 @@ def search_page(
             raise
         # the search page again, with what was typed kept and the unknown value named
         kept = {"q": q, "frameworks": frameworks, "families": reads.search_families()}
-        html = render("search.html", title="Search", nav="search", error=str(exc), **kept)
+        html = render("search.html", title="Error: Search", nav="search", error=str(exc), **kept)
         return page(html, exc.http_status)
     # as you type (partial=true): the last word may be unfinished ("relation" finds
     # "relationship"); a submitted form searches whole words
