@@ -24,6 +24,7 @@ HEADER = """# summary: Things by code.
 EMPTY_ON_SHIPPED_DATA = {
     "api/industry-specific-elements": "the shipped data has no industry edition",
     "api/inherited-mappings": "no shipped mapping is inherited by a child element",
+    "api/inherited-no-counterparts": "the shipped data has no industry edition to inherit",
     "release/manifest": "the release graph is kept by a remote store only",
 }
 

@@ -330,7 +330,7 @@ def stats(fmt: str, release_dir: Path | None) -> None:
     "--undecided",
     is_flag=True,
     help="Only gaps without a curated decision (no NoTermFound record, no negative mapping, "
-    "no inherited mapping that holds).",
+    "no inherited mapping or no-counterpart decision from another APQC edition that holds).",
 )
 @release_option
 def gaps(
@@ -349,7 +349,12 @@ def gaps(
     query's rows (SPARQL results JSON). An element of an APQC industry edition covered only by
     curated mappings inherited from another edition of its PCF ID (as GraphQL's
     inheritedMappings) is not a plain gap: the table lists it apart, csv and json add
-    inheritedStatus (inherited / needs-review), inheritedMappings and inheritedFrom.
+    inheritedStatus (inherited / needs-review), inheritedMappings and inheritedFrom. One whose
+    PCF ID has a curated "no counterpart" decision on another edition inherits it the same way:
+    the table gives its reason and where it was decided (or that it needs review), csv and
+    json add inheritedDecision, inheritedDecisionStatus (inherited / needs-review),
+    inheritedReason, decidedOn, decidedOnElement and inheritedReviewReasons; --undecided
+    leaves out those whose inherited decision holds.
     """
     from pcfgraph import services
 
@@ -385,7 +390,8 @@ def gaps(
     result = with_inherited_cover(release, release.store.select(q, params))
     if undecided:
         # A decision is recorded (no counterpart, negative mappings) or inherited from the
-        # edition the mapping was made on (holding; one needing review is still undecided).
+        # edition the mapping or the no-counterpart decision was made on (holding; one needing
+        # review is still undecided).
         result = SelectResult(
             result.variables,
             [
@@ -393,6 +399,7 @@ def gaps(
                 for r in result.rows
                 if not term_text(r.get("decision", ""))
                 and term_text(r.get("inheritedStatus", "")) != "inherited"
+                and term_text(r.get("inheritedDecisionStatus", "")) != "inherited"
             ],
         )
     if fmt != "table":
@@ -419,6 +426,18 @@ def gaps_root(reader: services.Reader, ref: str, framework: str | None) -> servi
 #: Columns ``pcfgraph gaps`` adds to the query's rows for an element that inherits curated
 #: mappings into the other framework from another APQC edition (services.gap_covers).
 INHERITED_COLUMNS = ("inheritedStatus", "inheritedMappings", "inheritedFrom")
+#: Columns it adds for an element that inherits a curated "no counterpart" decision into the
+#: other framework from another APQC edition of its PCF ID (services.gap_decisions): the
+#: decision, its status (inherited / needs-review), its reason, the editions and elements it
+#: was made on (space-separated) and why it needs review.
+DECISION_COLUMNS = (
+    "inheritedDecision",
+    "inheritedDecisionStatus",
+    "inheritedReason",
+    "decidedOn",
+    "decidedOnElement",
+    "inheritedReviewReasons",
+)
 
 
 def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult:
@@ -429,7 +448,9 @@ def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult
 
     reader = services.Reader(release.store, QueryCatalog())
     rows = []
-    for row, cover in zip(result.rows, services.gap_covers(reader, result.rows), strict=True):
+    covers = services.gap_covers(reader, result.rows)
+    decisions = services.gap_decisions(reader, result.rows)
+    for row, cover, decided in zip(result.rows, covers, decisions, strict=True):
         if cover is not None:
             row = {
                 **row,
@@ -437,8 +458,18 @@ def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult
                 "inheritedMappings": ox.Literal(len(cover.mappings)),
                 "inheritedFrom": ox.Literal(" ".join(cover.made_on_frameworks)),
             }
+        if decided is not None:
+            row = {
+                **row,
+                "inheritedDecision": ox.Literal(decided.decision),
+                "inheritedDecisionStatus": ox.Literal(decided.status),
+                "inheritedReason": ox.Literal(decided.reason or ""),
+                "decidedOn": ox.Literal(" ".join(decided.made_on_frameworks)),
+                "decidedOnElement": ox.Literal(" ".join(decided.made_on)),
+                "inheritedReviewReasons": ox.Literal(" ".join(decided.review_reasons)),
+            }
         rows.append(row)
-    return SelectResult((*result.variables, *INHERITED_COLUMNS), rows)
+    return SelectResult((*result.variables, *INHERITED_COLUMNS, *DECISION_COLUMNS), rows)
 
 
 def gaps_table(result: SelectResult) -> str:
@@ -473,6 +504,7 @@ def gaps_table(result: SelectResult) -> str:
                 *item,
                 text("reason")
                 or ("recorded" if text("noCounterpart") else "")
+                or inherited_decision_words(values)
                 or ("negative mappings only" if text("decision") == "negative" else ""),
             ]
         )
@@ -500,6 +532,20 @@ def gaps_table(result: SelectResult) -> str:
             header = ["code", "name", "kind", "status", "mappings", "made on"]
             out.append(render_table(header, inherited, count=False))
     return "\n".join(out) if out else "no gaps\n"
+
+
+def inherited_decision_words(values: dict[str, str]) -> str:
+    """The reason column of an element that inherits a "no counterpart" decision: its reason
+    and where it was made, or that it needs review and why ("" for none)."""
+    status = values.get("inheritedDecisionStatus", "")
+    if not status:
+        return ""
+    reason = values.get("inheritedReason", "") or "recorded"
+    where = values.get("decidedOn", "")
+    if status == "inherited":
+        return f"inherited from {where}: {reason}"
+    why = ", ".join(values.get("inheritedReviewReasons", "").split())
+    return f"needs review ({why}), decided on {where}: {reason}"
 
 
 def register(group: click.Group) -> None:

@@ -27,7 +27,10 @@ def _read(reader: services.Reader, framework: str) -> list[dict[str, Any]]:
     items = []
     # An element covered by curated mappings inherited from another APQC edition (as
     # get_mappings' inheritedMappings) is no plain gap: it says so, with their status.
-    for row, cover in zip(rows, services.gap_covers(reader, rows), strict=True):
+    # So is one whose PCF ID has a curated "no counterpart" decision on another edition: it
+    # inherits it (inheritedDecisionStatus), with its reason and where it was decided.
+    covers, decisions = services.gap_covers(reader, rows), services.gap_decisions(reader, rows)
+    for row, cover, decided in zip(rows, covers, decisions, strict=True):
         values = {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
         item = {
             "element": values.get("element"),
@@ -42,6 +45,13 @@ def _read(reader: services.Reader, framework: str) -> list[dict[str, Any]]:
             item["inheritedStatus"] = cover.status
             item["inheritedMappings"] = len(cover.mappings)
             item["inheritedFrom"] = list(cover.made_on_frameworks)
+        if decided is not None:
+            item["inheritedDecision"] = decided.decision
+            item["inheritedDecisionStatus"] = decided.status
+            item["inheritedReason"] = decided.reason
+            item["decidedOn"] = list(decided.made_on_frameworks)
+            item["decidedOnElement"] = list(decided.made_on)
+            item["inheritedReviewReasons"] = list(decided.review_reasons)
         items.append(item)
     return items
 

@@ -253,7 +253,9 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         that element of `framework` (IRI, element id, PCF ID or code, e.g. "8.1") and those
         below it. An element covered only by curated mappings inherited from another APQC
         edition of its PCF ID has inheritedStatus (inherited, or needs-review) and is not a
-        plain gap."""
+        plain gap. One whose PCF ID has a curated no-counterpart decision on another APQC
+        edition has inheritedDecision, inheritedDecisionStatus (inherited, or needs-review),
+        inheritedReason and decidedOn (decidedByInheritance counts those that hold)."""
         at_request_base(ctx)
         return await _threaded(
             lambda: tools.find_gaps(framework, target, kind, limit, cursor, under)

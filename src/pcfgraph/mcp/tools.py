@@ -447,6 +447,9 @@ class Tools:
         scope = {"framework": framework, "target": target, "kind": kind, "under": under}
         out = page(items, limit, cursor, kind="find_gaps", scope=scope)
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
+        out["decidedByInheritance"] = sum(
+            1 for i in items if i.get("inheritedDecisionStatus") == "inherited"
+        )
         out["sources"] = sources(reader, {framework} | ({target} if target else set()))
         return out
 

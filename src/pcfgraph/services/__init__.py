@@ -36,8 +36,22 @@ from pcfgraph.services.elements import (
     unknown_framework,
 )
 from pcfgraph.services.frameworks import Framework, element_counts, framework, frameworks
-from pcfgraph.services.gaps import InheritedCover, gap_covers, inherited_cover, target_is_itself
-from pcfgraph.services.inherited import InheritedMapping, inherited_mappings, inherited_mappings_of
+from pcfgraph.services.gaps import (
+    InheritedCover,
+    InheritedDecision,
+    gap_covers,
+    gap_decisions,
+    inherited_cover,
+    inherited_decision,
+    target_is_itself,
+)
+from pcfgraph.services.inherited import (
+    InheritedMapping,
+    InheritedNoCounterpart,
+    inherited_mappings,
+    inherited_mappings_of,
+    inherited_no_counterparts,
+)
 from pcfgraph.services.itcmf import (
     MaturityStructure,
     PracticeLink,
@@ -84,7 +98,9 @@ __all__ = [
     "FrameworkIndex",
     "HistoryStep",
     "InheritedCover",
+    "InheritedDecision",
     "InheritedMapping",
+    "InheritedNoCounterpart",
     "Mapping",
     "MappingSet",
     "MaturityStructure",
@@ -111,11 +127,14 @@ __all__ = [
     "framework_index",
     "frameworks",
     "gap_covers",
+    "gap_decisions",
     "history_of",
     "industry_specific_iris",
     "inherited_cover",
+    "inherited_decision",
     "inherited_mappings",
     "inherited_mappings_of",
+    "inherited_no_counterparts",
     "iri_from_element_id",
     "itcmf_structure_of",
     "known_framework_ids",

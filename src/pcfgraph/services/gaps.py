@@ -7,6 +7,13 @@ for its PCF ID (:mod:`pcfgraph.services.inherited`: *inherited* when it is uncha
 is not a plain gap: :func:`inherited_cover` says, for each (element, other framework), what
 inherited mappings cover it, from that one computation, so ``pcfgraph gaps`` and MCP
 ``find_gaps`` set it apart instead of asking for a mapping that already exists.
+
+Curated "no counterpart" decisions follow the same rule: an industry element whose PCF ID has
+a NoCounterpart record into the other framework on another edition (Cross-Industry 7.4 8.1.2.2
+into PRM-IT) sees that decision, with its reason and where it was made, *inherited* when it is
+unchanged, else *needs review* (:func:`gap_decisions`, the one computation every edge
+renders). One that holds is a decision (``--undecided`` leaves it out); one needing review is
+not yet.
 """
 
 from __future__ import annotations
@@ -16,7 +23,12 @@ from dataclasses import dataclass
 
 from pcfgraph import iris
 from pcfgraph.services.base import Reader, text
-from pcfgraph.services.inherited import InheritedMapping, inherited_mappings
+from pcfgraph.services.inherited import (
+    InheritedMapping,
+    InheritedNoCounterpart,
+    inherited_mappings,
+    inherited_no_counterparts,
+)
 from pcfgraph.store import Row
 
 #: Statuses of an inherited cover, as the inherited mappings state them.
@@ -65,6 +77,84 @@ def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | Non
     apqc = {fw for _, fw, _ in keys if fw and iris.is_apqc_framework_id(fw)}
     covers = inherited_cover(reader, apqc) if apqc else {}
     return [covers.get((e, other)) if e and other else None for e, _, other in keys]
+
+
+@dataclass(frozen=True)
+class InheritedDecision:
+    """The curated NoCounterpart decisions from one element into one other framework made on
+    other APQC editions of its PCF ID."""
+
+    decisions: tuple[InheritedNoCounterpart, ...]
+
+    @property
+    def status(self) -> str:
+        """``inherited`` when at least one holds (the element is unchanged from the one it was
+        made on), else ``needs-review``."""
+        return INHERITED if any(not d.needs_review for d in self.decisions) else NEEDS_REVIEW
+
+    @property
+    def decision(self) -> str:
+        """The decision inherited, in the words of ``api/gaps``' ``decision``."""
+        return "no counterpart"
+
+    @property
+    def first(self) -> InheritedNoCounterpart:
+        """The one to show first: one that holds, else the first (in edition order)."""
+        return next((d for d in self.decisions if not d.needs_review), self.decisions[0])
+
+    @property
+    def reason(self) -> str | None:
+        return self.first.reason
+
+    @property
+    def made_on_frameworks(self) -> tuple[str, ...]:
+        return tuple(sorted({d.made_on_framework for d in self.decisions}))
+
+    @property
+    def made_on(self) -> tuple[str, ...]:
+        """The elements the decisions were made on (IRIs, in edition order)."""
+        return tuple(dict.fromkeys(d.made_on for d in self.decisions))
+
+    @property
+    def review_reasons(self) -> tuple[str, ...]:
+        """Why it needs review (empty when one holds)."""
+        if self.status == INHERITED:
+            return ()
+        return tuple(dict.fromkeys(r for d in self.decisions for r in d.reasons))
+
+
+def inherited_decision(
+    reader: Reader, framework_ids: Iterable[str]
+) -> dict[tuple[str, str], InheritedDecision]:
+    """For elements of ``framework_ids``: (element IRI, other framework id) -> the curated
+    NoCounterpart decisions made on other APQC editions of its PCF ID."""
+    found: dict[tuple[str, str], list[InheritedNoCounterpart]] = {}
+    for fid in sorted(set(framework_ids)):
+        for d in inherited_no_counterparts(reader, fid):
+            found.setdefault((d.element_iri, d.other_framework), []).append(d)
+    ordered = {
+        key: sorted(ds, key=lambda d: (d.made_on_framework, d.made_on, d.record))
+        for key, ds in found.items()
+    }
+    return {key: InheritedDecision(tuple(ds)) for key, ds in ordered.items()}
+
+
+def gap_decisions(reader: Reader, rows: Iterable[Row]) -> list[InheritedDecision | None]:
+    """For each ``api/gaps`` row, the curated NoCounterpart decisions its element inherits
+    into its other framework from another APQC edition (None: none, or the element has a
+    NoCounterpart record of its own, which is its decision)."""
+    keys = [
+        (
+            text(r, "element"),
+            text(r, "framework"),
+            text(r, "otherFramework"),
+            bool(text(r, "noCounterpart")),
+        )
+        for r in rows
+    ]
+    apqc = {fw for _, fw, _, _ in keys if fw and iris.is_apqc_framework_id(fw)}
+    found = inherited_decision(reader, apqc) if apqc else {}
+    return [found.get((e, other)) if e and other and not own else None for e, _, other, own in keys]
 
 
 def target_is_itself(framework: str | None, target: str | None) -> str | None:

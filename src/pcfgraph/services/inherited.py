@@ -105,3 +105,70 @@ def inherited_mappings_of(
     return [
         grouped(e.framework_id).get(e.iri, []) if e.pcf_id is not None else [] for e in elements
     ]
+
+
+@dataclass(frozen=True)
+class InheritedNoCounterpart:
+    """A curated "no counterpart" decision (pcfg:NoCounterpart, SSSOM sssom:NoTermFound) made
+    on one edition's element, seen from an element of another edition or version with its PCF
+    ID: the same rule as :class:`InheritedMapping` (inherited when unchanged, else needs
+    review, with why)."""
+
+    element_iri: str
+    element_framework: str
+    #: The NoCounterpart record, the framework it says has no counterpart, and why.
+    record: str
+    other_framework: str
+    reason: str | None
+    made_on: str
+    made_on_framework: str
+    made_on_code: str | None = None
+    #: Empty when inherited; else why it needs review (a subset of :data:`REASONS`).
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def status(self) -> str:
+        return "needs-review" if self.reasons else "inherited"
+
+
+def inherited_no_counterparts(
+    reader: Reader, framework_id: str | None = None
+) -> list[InheritedNoCounterpart]:
+    """Every curated NoCounterpart decision seen from elements of ``framework_id`` (all
+    frameworks when None), taken from one read of all of them (as :func:`inherited_mappings`)."""
+    if framework_id is not None:
+        return reader.memo(
+            ("inherited-no-counterparts", framework_id),
+            lambda: [
+                d for d in inherited_no_counterparts(reader) if d.element_framework == framework_id
+            ],
+        )
+
+    def load() -> list[InheritedNoCounterpart]:
+        out: list[InheritedNoCounterpart] = []
+        for row in reader.select("api/inherited-no-counterparts", {}):
+            element, element_fw = text(row, "element"), text(row, "framework")
+            record, other = text(row, "record"), text(row, "otherFramework")
+            made_on, made_on_fw = text(row, "madeOn"), text(row, "madeOnFramework")
+            if None in (element, element_fw, record, other, made_on, made_on_fw):
+                continue
+            out.append(
+                InheritedNoCounterpart(
+                    element_iri=str(element),
+                    element_framework=str(element_fw),
+                    record=str(record),
+                    other_framework=str(other),
+                    reason=text(row, "reason"),
+                    made_on=str(made_on),
+                    made_on_framework=str(made_on_fw),
+                    made_on_code=text(row, "madeOnCode"),
+                    reasons=tuple(r for r in REASONS if boolean(row, r)),
+                )
+            )
+        return out
+
+    return reader.memo(("inherited-no-counterparts", None), load)

@@ -1,5 +1,5 @@
 """``Query.gaps``: elements of one framework with no mapping to another, with the curated
-decision and the mappings they inherit from another APQC edition: the answer of ``pcfgraph
+decision and the mappings and no-counterpart decisions they inherit from another APQC edition: the answer of ``pcfgraph
 gaps`` and MCP ``find_gaps`` (``api/gaps`` and :func:`pcfgraph.services.gap_covers`), which
 GraphQL could not give (an architect asking which elements of an industry edition have no
 counterpart had to leave GraphQL for SPARQL or the CLI)."""
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import strawberry
 
 from pcfgraph import services
-from pcfgraph.api.graphql.elements import Element, cached_element
+from pcfgraph.api.graphql.elements import Element, cached_element, element_at
 from pcfgraph.api.graphql.enums import InheritanceStatus
 from pcfgraph.api.graphql.frameworks import Framework, framework_of
 from pcfgraph.api.graphql.mappings import InheritedMapping, inherited_mapping_obj
@@ -33,6 +33,47 @@ class GapDecision(Enum):
         "negative",
         description="Curated negative mappings (SSSOM predicate_modifier Not) into that "
         "framework: reviewers decided some of its elements are not counterparts.",
+    )
+
+
+@strawberry.type(
+    description="A curated no-counterpart decision made on another APQC edition of the "
+    "element's PCF ID (pcfg:NoCounterpart, SSSOM sssom:NoTermFound), seen from the element: "
+    "the same rule as inherited mappings."
+)
+class InheritedGapDecision:
+    decision: GapDecision = strawberry.field(description="The decision made (NO_COUNTERPART).")
+    reason: str | None = strawberry.field(description="Why, as the record made says.")
+    status: InheritanceStatus = strawberry.field(
+        description="INHERITED when the element is unchanged from the one it was made on, "
+        "else NEEDS_REVIEW."
+    )
+    needs_review: bool = strawberry.field(description="True when status is NEEDS_REVIEW.")
+    reasons: list[str] = strawberry.field(
+        description='Why it needs review: "renamed", "redefined", "moved" (other parent PCF '
+        'ID), "removed"; empty when inherited.'
+    )
+    record: str = strawberry.field(description="The IRI of the NoCounterpart record.")
+    data: strawberry.Private[services.InheritedNoCounterpart]
+
+    @strawberry.field(description="The element the decision was made on (same PCF ID).")
+    def made_on(self, info: Ctx) -> Element | None:
+        return element_at(info, self.data.made_on, self.data.made_on_framework)
+
+    @strawberry.field(description="The framework edition the decision was made on.")
+    def decided_on(self, info: Ctx) -> Framework:
+        return framework_of(info, self.data.made_on_framework)
+
+
+def inherited_gap_decision_obj(d: services.InheritedNoCounterpart) -> InheritedGapDecision:
+    return InheritedGapDecision(
+        decision=GapDecision.NO_COUNTERPART,
+        reason=d.reason,
+        status=InheritanceStatus(d.status),
+        needs_review=d.needs_review,
+        reasons=list(d.reasons),
+        record=d.record,
+        data=d,
     )
 
 
@@ -61,6 +102,16 @@ class Gap:
     inherited_mappings: list[InheritedMapping] = strawberry.field(
         description="Those inherited mappings into that framework (empty for a plain gap)."
     )
+    inherited_decision_status: InheritanceStatus | None = strawberry.field(
+        description="INHERITED when a curated no-counterpart decision into that framework, "
+        "made on another APQC edition of its PCF ID, holds (the element is unchanged): the "
+        "gap is decided; NEEDS_REVIEW when all of them need review; null when none is "
+        "inherited (or the element has a decision of its own)."
+    )
+    inherited_decisions: list[InheritedGapDecision] = strawberry.field(
+        description="Those inherited no-counterpart decisions, with their reason and where "
+        "they were made (empty when none)."
+    )
     target_id: strawberry.Private[str]
 
     @strawberry.field(description="The framework the element has no counterpart in.")
@@ -69,8 +120,14 @@ class Gap:
 
 
 #: A gap as read: the element, the other framework's id, its ``api/gaps`` row, its inherited
-#: cover (None: a plain gap).
-GapRow = tuple[services.Element, str, Any, services.InheritedCover | None]
+#: cover (None: a plain gap), its inherited no-counterpart decision (None: none).
+GapRow = tuple[
+    services.Element,
+    str,
+    Any,
+    services.InheritedCover | None,
+    services.InheritedDecision | None,
+]
 
 
 def read_gaps(
@@ -81,7 +138,8 @@ def read_gaps(
     under: str | None,
     undecided: bool,
 ) -> list[GapRow]:
-    """(element, other framework id, the ``api/gaps`` row, its inherited cover) per gap."""
+    """(element, other framework id, the ``api/gaps`` row, its inherited cover and decision)
+    per gap."""
     services.check_framework(reader, framework, argument="framework")
     if target is not None:
         services.check_framework(reader, target, argument="target")
@@ -100,14 +158,19 @@ def read_gaps(
     rows = reader.select("api/gaps", params)
     index = services.framework_index(reader, framework).elements
     out = []
-    for row, cover in zip(rows, services.gap_covers(reader, rows), strict=True):
+    covers, decisions = services.gap_covers(reader, rows), services.gap_decisions(reader, rows)
+    for row, cover, decided in zip(rows, covers, decisions, strict=True):
         e = index.get(text(row, "element") or "")
         other = text(row, "otherFramework")
         if e is None or other is None:
             continue
-        if undecided and (text(row, "decision") or (cover and cover.status == "inherited")):
+        if undecided and (
+            text(row, "decision")
+            or (cover and cover.status == "inherited")
+            or (decided and decided.status == "inherited")
+        ):
             continue  # as pcfgraph gaps --undecided
-        out.append((e, other, row, cover))
+        out.append((e, other, row, cover, decided))
     # the query orders codes as text (8.1.10 before 8.1.2): natural order is the consumer's
     return sorted(out, key=lambda g: (g[1], code_key(g[0].code), g[0].iri))
 
@@ -118,6 +181,7 @@ def gap_obj(
     other: str,
     row: Any,
     cover: services.InheritedCover | None,
+    decided: services.InheritedDecision | None = None,
 ) -> Gap:
     decision = text(row, "decision")
     return Gap(
@@ -127,6 +191,10 @@ def gap_obj(
         negative_mapping_count=integer(row, "negatives") or 0,
         inherited_status=InheritanceStatus(cover.status) if cover else None,
         inherited_mappings=[inherited_mapping_obj(m) for m in cover.mappings] if cover else [],
+        inherited_decision_status=InheritanceStatus(decided.status) if decided else None,
+        inherited_decisions=(
+            [inherited_gap_decision_obj(d) for d in decided.decisions] if decided else []
+        ),
         target_id=other,
     )
 
@@ -142,6 +210,7 @@ GapsUndecidedArg = Annotated[
     bool,
     strawberry.argument(
         description="Only gaps without a curated decision: no NoCounterpart record, no "
-        "negative mapping, no inherited mapping that holds (as `pcfgraph gaps --undecided`)."
+        "negative mapping, no inherited mapping or inherited no-counterpart decision that "
+        "holds (as `pcfgraph gaps --undecided`)."
     ),
 ]

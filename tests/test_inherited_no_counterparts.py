@@ -1,0 +1,215 @@
+"""Curated "no counterpart" decisions (pcfg:NoCounterpart, SSSOM sssom:NoTermFound) made on
+Cross-Industry 7.4 are inherited by an industry edition's element of the same PCF ID, by the
+rule curated mappings follow: *inherited* when the element is unchanged, *needs review* (and
+why) otherwise. Before, ``pcfgraph gaps``, MCP ``find_gaps`` and GraphQL ``gaps`` listed such an
+industry element as undecided, with no reason, while the identical 7.4 element carried one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import yaml
+from gql_support import Client
+from identity_support import BANKING_722, CROSS, element_iri, workbook
+from mcp import Client as McpClient
+
+from pcfgraph.assemble import assemble
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.release import Release, load_release, write_release
+from pcfgraph.resources import resource_dir
+from pcfgraph.sources import ExtraSources
+
+BANKING = "apqc-pcf-banking-7.2.2"
+CROSS_74 = "apqc-pcf-cross-industry-7.4"
+SSSOM = """#curie_map:
+#  pcf74: https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/
+#  prmit: https://w3id.org/pcfgraph/id/prm-it/
+#  fw: https://w3id.org/pcfgraph/id/framework/
+#  skos: http://www.w3.org/2004/02/skos/core#
+#  semapv: https://w3id.org/semapv/vocab/
+#  sssom: https://w3id.org/sssom/
+#mapping_set_id: https://w3id.org/pcfgraph/id/mapping-set/test-no-counterparts
+#mapping_set_version: "1.0"
+#mapping_set_title: "Test decisions on Cross-Industry 7.4"
+#license: https://creativecommons.org/licenses/by/4.0/
+#subject_source: fw:apqc-pcf-cross-industry-7.4
+#object_source: fw:prm-it
+subject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\tauthor_label\tcomment
+pcf74:17060\tskos:exactMatch\tprmit:A24\tsemapv:ManualMappingCuration\t0.9\ttester\t
+pcf74:10002\tskos:mappingRelation\tsssom:NoTermFound\tsemapv:ManualMappingCuration\t\ttester\tVision is no A2 process
+pcf74:17040\tskos:mappingRelation\tsssom:NoTermFound\tsemapv:ManualMappingCuration\t\ttester\tConcept is strategy
+pcf74:17042\tskos:mappingRelation\tsssom:NoTermFound\tsemapv:ManualMappingCuration\t\ttester\tStay is elsewhere
+"""
+#: Banking 7.2.2 codes: 1.0 Vision (10002, unchanged), 1.1 (17040, renamed), 1.1.1 (17042,
+#: moved), 1.2 (17060, mapped on 7.4), 1.3 and 1.4 (only in Banking).
+WANT = {
+    "1.0": ("inherited", "Vision is no A2 process", ()),
+    "1.1": ("needs-review", "Concept is strategy", ("renamed",)),
+    "1.1.1": ("needs-review", "Stay is elsewhere", ("moved",)),
+}
+PCF = {"1.0": 10002, "1.1": 17040, "1.1.1": 17042}
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("inherited-decisions")
+    workbook(tmp / "apqc-pcf-cross-industry-7.4.xlsx", CROSS)
+    workbook(tmp / "k01235-banking-v722-vs-banking-v721-2025.xlsx", BANKING_722)
+    (tmp / "test-no-counterparts.sssom.tsv").write_text(SSSOM, encoding="utf-8")
+    prm_it = resource_dir("data") / "prm-it" / "prm-it.ttl"
+    src = tmp / "sources.yaml"
+    src.write_text(
+        yaml.safe_dump(
+            {
+                "include_default": False,
+                "frameworks": [
+                    *(
+                        {"kind": "apqc-workbook", "files": [p.name]}
+                        for p in sorted(tmp.glob("*.xlsx"))
+                    ),
+                    {"id": "prm-it", "kind": "turtle", "files": [str(prm_it)]},
+                ],
+                "mappings": ["test-no-counterparts.sssom.tsv"],
+            }
+        )
+    )
+    assembly = assemble(extra=ExtraSources(sources_file=src))
+    write_release(assembly.store, tmp / "release", assembly.sources)
+    return tmp / "release"
+
+
+@pytest.fixture(scope="module")
+def release(release_dir: Path) -> Release:
+    return load_release(release_dir)
+
+
+def cli_gaps(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], framework: str, *args: str
+) -> str:
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    base = ["gaps", "--release", str(release_dir), "--framework", framework]
+    assert run_main(main, [*base, "--target", "prm-it", *args]) == 0
+    return capsys.readouterr().out
+
+
+def bindings(out: str) -> dict[str, dict[str, str]]:
+    doc = json.loads(out)
+    return {
+        r["code"]["value"]: {k: v["value"] for k, v in r.items()}
+        for r in doc["results"]["bindings"]
+    }
+
+
+def test_gaps_cli_gives_the_inherited_decision_with_its_reason_and_origin(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = bindings(cli_gaps(release_dir, capsys, BANKING, "--format", "json"))
+    decided = {
+        code: (
+            r["inheritedDecisionStatus"],
+            r["inheritedReason"],
+            tuple(r["inheritedReviewReasons"].split()),
+        )
+        for code, r in rows.items()
+        if "inheritedDecisionStatus" in r
+    }
+    assert decided == WANT
+    for code in WANT:
+        assert rows[code]["inheritedDecision"] == "no counterpart"
+        assert rows[code]["decidedOn"] == CROSS_74
+        assert rows[code]["decidedOnElement"] == element_iri("Cross-Industry", "7.4", PCF[code])
+        assert rows[code]["decision"] == ""  # the element's own decision: none, as before
+    assert set(rows) == {"1.0", "1.1", "1.1.1", "1.2", "1.3", "1.4"}
+    # csv has the same columns
+    header = cli_gaps(release_dir, capsys, BANKING, "--format", "csv").splitlines()[0]
+    assert {"inheritedDecisionStatus", "inheritedReason", "decidedOn"} <= set(header.split(","))
+
+    # the 7.4 elements keep their own decision, and inherit none
+    own = bindings(cli_gaps(release_dir, capsys, CROSS_74, "--format", "json"))
+    assert {c for c, r in own.items() if r["decision"] == "no counterpart"} == {
+        "1.0",
+        "1.1",
+        "1.3.1",
+    }
+    assert not any("inheritedDecisionStatus" in r for r in own.values())
+
+    # undecided: the decision that holds (1.0) is left out, those needing review are kept
+    undecided = bindings(cli_gaps(release_dir, capsys, BANKING, "--format", "json", "--undecided"))
+    assert set(undecided) == {"1.1", "1.1.1", "1.3", "1.4"}
+
+    monkeypatch.setenv("COLUMNS", "200")  # one line per element
+    table = cli_gaps(release_dir, capsys, BANKING)
+    lines = {line.split()[0]: line for line in table.splitlines() if line[:1].isdigit()}
+    assert lines["1.0"].endswith(f"inherited from {CROSS_74}: Vision is no A2 process")
+    assert lines["1.1"].endswith(
+        f"needs review (renamed), decided on {CROSS_74}: Concept is strategy"
+    )
+    assert lines["1.1.1"].endswith(
+        f"needs review (moved), decided on {CROSS_74}: Stay is elsewhere"
+    )
+    for plain in ("1.3", "1.4"):  # only in Banking: nothing to inherit
+        assert "decided on" not in lines[plain] and "inherited from" not in lines[plain]
+
+
+def find_gaps(release: Release, args: dict[str, Any]) -> dict[str, Any]:
+    answers: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with McpClient(build_server(lambda: state, base_url="http://h")) as client:
+            result = await client.call_tool("find_gaps", {**args, "limit": 100})
+            assert result.structured_content is not None
+            answers.append(result.structured_content)
+
+    anyio.run(main)
+    return answers[0]
+
+
+Q = """query($fw: ID!, $undecided: Boolean! = false) {
+  gaps(framework: $fw, target: "prm-it", undecided: $undecided) {
+    element { code } decision reason inheritedStatus inheritedDecisionStatus
+    inheritedDecisions { decision reason status needsReview reasons record
+      madeOn { iri } decidedOn { id } } } }"""
+
+
+def test_find_gaps_and_graphql_gaps_give_the_same_inherited_decisions(release: Release) -> None:
+    answer = find_gaps(release, {"framework": BANKING, "target": "prm-it"})
+    items = {i["code"]: i for i in answer["items"]}
+    got = {
+        code: (
+            i["inheritedDecisionStatus"],
+            i["inheritedReason"],
+            tuple(i["inheritedReviewReasons"]),
+        )
+        for code, i in items.items()
+        if "inheritedDecisionStatus" in i
+    }
+    assert got == WANT
+    assert {c: items[c]["decidedOn"] for c in WANT} == {c: [CROSS_74] for c in WANT}
+    assert answer["decidedByInheritance"] == 1
+
+    gql = Client(release)
+    gaps = {g["element"]["code"]: g for g in gql.data(Q, {"fw": BANKING})["gaps"]}
+    assert set(gaps) == set(items)
+    seen = {}
+    for code, g in gaps.items():
+        if g["inheritedDecisionStatus"] is None:
+            assert g["inheritedDecisions"] == []
+            continue
+        (d,) = g["inheritedDecisions"]
+        assert d["decision"] == "NO_COUNTERPART" and d["decidedOn"]["id"] == CROSS_74
+        assert d["madeOn"]["iri"] == element_iri("Cross-Industry", "7.4", PCF[code])
+        assert d["needsReview"] == (d["status"] == "NEEDS_REVIEW")
+        assert d["status"] == g["inheritedDecisionStatus"]
+        seen[code] = (d["status"].lower().replace("_", "-"), d["reason"], tuple(d["reasons"]))
+    assert seen == WANT
+    undecided = gql.data(Q, {"fw": BANKING, "undecided": True})["gaps"]
+    assert {g["element"]["code"] for g in undecided} == {"1.1", "1.1.1", "1.3", "1.4"}
