@@ -78,12 +78,5 @@ def gaps(
 
 def subtree(reader: services.Reader, root: services.Element) -> set[str]:
     """The IRIs of ``root`` and every element below it in its framework."""
-    index = services.framework_index(reader, root.framework_id)
-    found = {root.iri}
-    stack = [root.iri]
-    while stack:
-        for child in index.children.get(stack.pop(), []):
-            if child.iri not in found:
-                found.add(child.iri)
-                stack.append(child.iri)
-    return found
+    (below,) = services.descendants_of(reader, [root])
+    return {root.iri, *(e.iri for e in below)}
