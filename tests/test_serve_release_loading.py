@@ -146,3 +146,35 @@ def test_the_apps_import_meeting_the_deadlock_is_tried_again_after_the_load(
     loading = Loading()
     assert import_create_app(loading) is serving.create_app  # type: ignore[arg-type]
     assert loading.joined == 1
+
+
+def test_the_importer_package_is_imported_before_the_thread_starts(tmp_path: Path) -> None:
+    """A first start assembles the release in the thread, importing the APQC importer package
+    the app's own imports take too: the two threads met on its import locks and one got a
+    half-made module ("cannot import name 'Identity' from partially initialized module"),
+    exit 3, though both sides retried it. The package is imported before the thread starts,
+    in a fresh interpreter (this one has it already)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        import pcfgraph.release_reload as reload
+        seen = []
+        reload.load_verified_release = lambda s: seen.append(
+            "pcfgraph.importers.apqc" in sys.modules
+        )
+        from pcfgraph.cli.serve import ReleaseLoading
+        from pcfgraph.config import Settings
+        loading = ReleaseLoading(Settings())
+        loading.join()
+        print(seen)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True]"

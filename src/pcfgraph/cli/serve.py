@@ -141,6 +141,13 @@ class ReleaseLoading(threading.Thread):
         # thread). That pair is imported before the thread starts; any other is retried.
         import html.entities  # noqa: F401
 
+        # So is the APQC importer package: the app's imports take it whole (services.versions
+        # reads a submodule), and a first start assembling the release imports it in the
+        # thread: "cannot import name 'Identity' from partially initialized module
+        # ...statement", exit 3, came again on a first start though both sides retried it.
+        # The main thread imports it anyway; here it only does so before the thread starts.
+        import pcfgraph.importers.apqc  # noqa: F401
+
         self.start()
 
     def run(self) -> None:
