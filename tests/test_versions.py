@@ -195,6 +195,13 @@ def test_mappings_seen_from_another_edition(tmp_path: Path) -> None:
                         "version": "7.4",
                     },
                     {"kind": "apqc-workbook", "files": ["k01234-banking-v731.xlsx"]},
+                    # the mappings' objects: a mapping of an element no framework loads is
+                    # refused at assembly
+                    {
+                        "id": "prm-it",
+                        "kind": "turtle",
+                        "files": [str(resource_dir("data") / "prm-it" / "prm-it.ttl")],
+                    },
                 ],
                 "mappings": [str(mapping)],
             }
