@@ -78,6 +78,12 @@ def sources(tmp: Path) -> Path:
         for pcf, pred, code in MAPPINGS
     )
     (tmp / "test-identity.sssom.tsv").write_text(SSSOM_HEADER + rows, encoding="utf-8")
+    return sources_file(tmp, "test-identity.sssom.tsv")
+
+
+def sources_file(tmp: Path, mapping_set: str) -> Path:
+    """A sources file of the workbooks in ``tmp``, PRM-IT and the mapping set ``mapping_set``
+    (a file in ``tmp``), without the shipped data."""
     prm_it = resource_dir("data") / "prm-it" / "prm-it.ttl"
     src = tmp / "sources.yaml"
     src.write_text(
@@ -91,7 +97,7 @@ def sources(tmp: Path) -> Path:
                     ),
                     {"id": "prm-it", "kind": "turtle", "files": [str(prm_it)]},
                 ],
-                "mappings": ["test-identity.sssom.tsv"],
+                "mappings": [mapping_set],
             }
         )
     )

@@ -12,9 +12,8 @@ from typing import Any
 
 import anyio
 import pytest
-import yaml
 from gql_support import Client
-from identity_support import BANKING_722, CROSS, element_iri, workbook
+from identity_support import BANKING_722, CROSS, element_iri, sources_file, workbook
 from mcp import Client as McpClient
 
 from pcfgraph.assemble import assemble
@@ -22,7 +21,6 @@ from pcfgraph.config import Settings
 from pcfgraph.mcp.server import build_server
 from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release, load_release, write_release
-from pcfgraph.resources import resource_dir
 from pcfgraph.sources import ExtraSources
 
 BANKING = "apqc-pcf-banking-7.2.2"
@@ -62,23 +60,7 @@ def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workbook(tmp / "apqc-pcf-cross-industry-7.4.xlsx", CROSS)
     workbook(tmp / "k01235-banking-v722-vs-banking-v721-2025.xlsx", BANKING_722)
     (tmp / "test-no-counterparts.sssom.tsv").write_text(SSSOM, encoding="utf-8")
-    prm_it = resource_dir("data") / "prm-it" / "prm-it.ttl"
-    src = tmp / "sources.yaml"
-    src.write_text(
-        yaml.safe_dump(
-            {
-                "include_default": False,
-                "frameworks": [
-                    *(
-                        {"kind": "apqc-workbook", "files": [p.name]}
-                        for p in sorted(tmp.glob("*.xlsx"))
-                    ),
-                    {"id": "prm-it", "kind": "turtle", "files": [str(prm_it)]},
-                ],
-                "mappings": ["test-no-counterparts.sssom.tsv"],
-            }
-        )
-    )
+    src = sources_file(tmp, "test-no-counterparts.sssom.tsv")
     assembly = assemble(extra=ExtraSources(sources_file=src))
     write_release(assembly.store, tmp / "release", assembly.sources)
     return tmp / "release"

@@ -19,8 +19,22 @@ from pcfgraph.services.mappings import Mapping, framework_mappings
 REASONS = ("renamed", "redefined", "moved", "removed")
 
 
+class Reviewed:
+    """Inherited from the element it was made on, or needing review for ``reasons``."""
+
+    reasons: tuple[str, ...]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def status(self) -> str:
+        return "needs-review" if self.reasons else "inherited"
+
+
 @dataclass(frozen=True)
-class InheritedMapping:
+class InheritedMapping(Reviewed):
     """A curated record seen from an element of another edition or version."""
 
     #: The element it is seen from (same PCF ID as ``made_on``).
@@ -35,14 +49,6 @@ class InheritedMapping:
     reasons: tuple[str, ...] = ()
     #: The code of ``made_on`` in its edition.
     made_on_code: str | None = None
-
-    @property
-    def needs_review(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def status(self) -> str:
-        return "needs-review" if self.reasons else "inherited"
 
 
 def inherited_mappings(reader: Reader, framework_id: str | None = None) -> list[InheritedMapping]:
@@ -108,7 +114,7 @@ def inherited_mappings_of(
 
 
 @dataclass(frozen=True)
-class InheritedNoCounterpart:
+class InheritedNoCounterpart(Reviewed):
     """A curated "no counterpart" decision (pcfg:NoCounterpart, SSSOM sssom:NoTermFound) made
     on one edition's element, seen from an element of another edition or version with its PCF
     ID: the same rule as :class:`InheritedMapping` (inherited when unchanged, else needs
@@ -125,14 +131,6 @@ class InheritedNoCounterpart:
     made_on_code: str | None = None
     #: Empty when inherited; else why it needs review (a subset of :data:`REASONS`).
     reasons: tuple[str, ...] = ()
-
-    @property
-    def needs_review(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def status(self) -> str:
-        return "needs-review" if self.reasons else "inherited"
 
 
 def inherited_no_counterparts(
