@@ -103,6 +103,19 @@ def test_an_element_of_another_framework_is_told_where_it_is(gql):
     assert err["message"] == "no element 'prm-test/A99'"  # in no framework: still not found
 
 
+def test_a_category_code_without_its_point_zero_is_told_the_code(gql):
+    """APQC writes a category's code "8.0": element(code: "8") said "no code '8'" and nothing
+    more; it now names the code it exists under. A number naming nothing stays plain."""
+    (err,) = gql.errors(f'{{ element(code: "8", framework: "{APQC}") {{ id }} }}')
+    assert err["extensions"]["code"] == "not-found", err
+    assert err["message"] == (
+        f"no code '8' in framework '{APQC}'; did you mean '8.0'? (APQC writes a category's "
+        "code with .0)"
+    )
+    (err,) = gql.errors(f'{{ element(code: "97", framework: "{APQC}") {{ id }} }}')
+    assert err["message"] == f"no code '97' in framework '{APQC}'"
+
+
 def test_tree_navigation(gql):
     q = f"""{{ element(code: "8.1.10", framework: "{APQC}") {{
         parent {{ code }} ancestors {{ code }} children {{ code parent {{ code }} }}

@@ -360,6 +360,15 @@ def element_by(
             )
         hits = _lookup(reader, "api/element-by-notation", {"code": code, "framework": framework})
         what = f"code {quoted(code)} in framework {quoted(framework)}"
+        if not hits and code.strip().isdigit():
+            # APQC writes a category's code "8.0": "8" named nothing, and said nothing more
+            category = f"{code.strip()}.0"
+            params: dict[str, object] = {"code": category, "framework": framework}
+            if _lookup(reader, "api/element-by-notation", params):
+                raise NotFoundError(
+                    f"no {what}; did you mean {quoted(category)}? (APQC writes a category's "
+                    "code with .0)"
+                )
     elif pcf_id is not None:
         hits = _lookup(reader, "api/element-by-pcf-id", {"pcfId": pcf_id, "framework": framework})
         if not hits and framework is not None:
