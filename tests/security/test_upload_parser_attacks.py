@@ -195,6 +195,61 @@ def test_deep_nesting(name: str, media: str, doc: bytes, parser: ParserWork) -> 
     assert parser.calls == 0
 
 
+#: One RDF 1.2 triple term inside the next, as a statement's object (2.4 MB at 100,000 levels
+#: crashed pyoxigraph's parser with SIGSEGV; at this depth it parses, one statement).
+TERM_DEEP = 2000
+_LEVEL = b"<<( <urn:a> <urn:b> "
+_NESTED_TERMS = b"<urn:s> <urn:p> " + _LEVEL * TERM_DEEP + b"<urn:c>" + b" )>>" * TERM_DEEP
+
+
+@pytest.mark.parametrize(
+    ("name", "media", "doc"),
+    [
+        ("m.ttl", "text/turtle", _NESTED_TERMS + b" ."),
+        ("m.nt", "application/n-triples", _NESTED_TERMS + b" ."),
+        ("m.trig", "application/trig", b"<urn:g> { " + _NESTED_TERMS + b" }"),
+        ("m.nq", "application/n-quads", _NESTED_TERMS + b" <urn:g> ."),
+        # a reified triple's subject a reified triple, and so on (Turtle's << ... >>)
+        (
+            "m.ttl",
+            "text/turtle",
+            b"<< " * TERM_DEEP
+            + b"<urn:a> <urn:b> <urn:c>"
+            + b" >> <urn:p> <urn:o>" * TERM_DEEP
+            + b" .",
+        ),
+    ],
+)
+def test_deeply_nested_triple_terms(name: str, media: str, doc: bytes, parser: ParserWork) -> None:
+    """``<<`` nests as a bracket does, in every format that has it: refused at the ``<<``
+    past the limit, before the parser saw the document (not a crashed worker, 503)."""
+    err = refused(Upload(name, doc, media), parser)
+    assert isinstance(err, ParseError) and err.code == "parse-error"
+    assert f"nested more than {MAX_NESTING} levels deep" in str(err), err
+    depth, offset = 0, 0
+    while depth <= MAX_NESTING:  # <<, ( and { each open a level; the column: the last one's
+        at = min(i for i in (doc.find(o, offset) for o in (b"<<", b"(", b"{")) if i >= 0)
+        step = 2 if doc.startswith(b"<<", at) else 1
+        depth, offset = depth + 1, at + step
+    assert (err.line, err.column) == (1, at + 1), err
+    assert parser.calls == 0
+
+
+def test_a_shallow_triple_term_and_angle_brackets_in_text_are_read_as_before() -> None:
+    """The count is of ``<<`` outside strings, IRIs and comments: ``<<`` in a literal or a
+    comment nests nothing; a triple term is still refused as RDF-star, naming it."""
+    levels = b"<<( <urn:a> <urn:b> " * 3 + b"<urn:c>" + b" )>>" * 3
+    with pytest.raises(ParseError, match="RDF-star quoted triples are not accepted"):
+        parse_upload(Upload("m.nt", b"<urn:s> <urn:p> " + levels + b" .", "application/n-triples"))
+    text = b'"' + b"a << b " * (MAX_NESTING + 1) + b'"'
+    for name, media, doc in [
+        ("m.nt", "application/n-triples", b"<urn:s> <urn:p> " + text + b" ."),
+        ("m.ttl", "text/turtle", b"# " + b"<< " * 100 + b"\n<urn:s> <urn:p> " + text + b" ."),
+    ]:
+        (statement,) = parse_upload(Upload(name, doc, media))
+        assert statement.object == ox.Literal("a << b " * (MAX_NESTING + 1))
+
+
 @pytest.mark.parametrize(
     ("media", "code"),
     [("application/xml", "unsupported-media-type"), ("text/html", "unsupported-media-type")],

@@ -9,7 +9,7 @@ pyoxigraph (Rust parsers: no recursion limits to hit, no network):
   entity expansion ("billion laughs") and no external entity; XML in another encoding is
   re-encoded as UTF-8 first (:mod:`pcfgraph.audit.charset`), so the check cannot be bypassed.
 - Text in a declared ``charset`` (the media type's parameter) is decoded by it.
-- Limits: bytes, triples, and bracket nesting depth (JSON-LD and Turtle).
+- Limits: bytes, triples, and nesting depth (JSON-LD and Turtle brackets, RDF 1.2's ``<<``).
 - Errors are :class:`~pcfgraph.errors.ParseError` naming file, line and column.
 
 Beyond RDF, :func:`read_model` (the one entry point for every model format, run in the sandbox
@@ -99,6 +99,10 @@ _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _BOM_BLIND: Final = frozenset(
     (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+)
+#: The formats whose ``<<``/``>>`` (RDF 1.2 reified triples and triple terms) nest.
+_TRIPLE_TERMS: Final = frozenset(
+    (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
 )
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
@@ -273,7 +277,12 @@ def _text_rdf(head: bytes) -> str | None:
 
 
 def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> None:
-    """Reject input nested deeper than ``limit`` (strings, IRIs and comments skipped)."""
+    """Reject input nested deeper than ``limit`` (strings, IRIs and comments skipped).
+
+    In Turtle, TriG, N-Triples and N-Quads, RDF 1.2's ``<<`` ... ``>>`` (a reified triple, and
+    with ``(``/``)`` a triple term) nest too: 100,000 triple terms, one inside the next
+    (2.4 MB), crashed pyoxigraph (SIGSEGV: ``pcfgraph audit`` died with no message, ``POST
+    /validate`` answered 503 ``worker-crashed``); they are counted as brackets are."""
     depth = 0
     line, col = 1, 0
     in_string: int | None = None
@@ -281,7 +290,7 @@ def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> Non
     in_iri = in_comment = False
     escaped = False
     i, n = 0, len(data)
-    turtle = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
+    turtle = fmt in _TRIPLE_TERMS
     while i < n:
         c = data[i]
         col += 1
@@ -314,8 +323,16 @@ def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> Non
             long_string = turtle and data[i : i + 3] == bytes([c]) * 3
             if long_string:
                 i += 2
-        elif turtle and c == 0x3C:
+        elif turtle and c == 0x3C and data[i + 1 : i + 2] != b"<":
             in_iri = True
+        elif turtle and c in (0x3C, 0x3E) and data[i + 1 : i + 2] == bytes([c]):
+            depth += 1 if c == 0x3C else -1  # << opens, >> closes (an IRI's > was read)
+            if depth > limit:
+                raise ParseError(
+                    f"nested more than {limit} levels deep", line=line, column=col, source=name
+                )
+            i, col = i + 2, col + 1
+            continue
         elif turtle and c == 0x23:
             in_comment = True
         elif c in (0x5B, 0x28, 0x7B):
@@ -434,7 +451,9 @@ def parse_upload(
         raise ParseError(what, line=1, column=1, source=name)
     if fmt is ox.RdfFormat.RDF_XML:
         _check_xml(data, name)
-    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) or (
+        fmt in _TRIPLE_TERMS and b"<<" in data  # N-Triples, N-Quads: only << nests
+    ):
         _nesting_error(data, fmt, MAX_NESTING, name)
     if fmt is ox.RdfFormat.JSON_LD:
         from pcfgraph.audit.inputs.context import inline_known_contexts
