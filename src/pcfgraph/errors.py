@@ -222,6 +222,15 @@ class TooManyRequests(Overloaded):
     http_status = 429
 
 
+class ClientGone(PcfgraphError):
+    """The client closed its connection before its answer was ready: the work done for it
+    was stopped (a sandbox worker's task: the worker is replaced). Nobody reads the answer;
+    the status (nginx's 499, "client closed request") is for the access log and metrics."""
+
+    code = "client-closed-request"
+    http_status = 499
+
+
 class ReleaseError(PcfgraphError):
     """A release failed verification (manifest, checksum, SHACL) and must not be served."""
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
-from ops_support import MINI, LiveServer, publish
+from ops_support import MINI, LiveServer, publish, scraped_by_label
 
 from .conftest import (
     LIMITS,
@@ -245,6 +247,54 @@ def test_worker_killed_mid_query(patient_server: LiveServer) -> None:
                 time.sleep(0.2)
         assert answered is not None and answered > 0
         assert set(sandbox_workers(server)).isdisjoint(workers)
+
+
+def restarts_total(client: httpx.Client) -> float:
+    """How many sandbox workers the server has replaced (``/metrics``)."""
+    prefix = "pcfgraph_worker_restarts_total "
+    (line,) = (x for x in client.get("/metrics").text.splitlines() if x.startswith(prefix))
+    return float(line.split()[1])
+
+
+def test_a_client_that_leaves_frees_its_worker(patient_server: LiveServer) -> None:
+    """A client that closes its connection while its query runs in a worker (a closed tab, a
+    script stopped with Ctrl-C) no longer holds the worker until the deadline: the task is
+    stopped, the worker replaced, and the request counted as 499. Without that, the worker
+    stays busy for the server's 60 s deadline and the deadline's kill counts a timeout: no
+    timing is asserted, the counters tell which of the two ended it."""
+    server = patient_server
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
+        deadline = time.monotonic() + 60  # a worker an earlier test ended is replaced first
+        while len(sandbox_workers(server)) != LIMITS["query_workers"]:
+            assert time.monotonic() < deadline, sandbox_workers(server)
+            time.sleep(0.05)
+        timeouts, restarts = pool_gauge(c, "timeouts_total"), restarts_total(c)
+        left_before = scraped_by_label(server, "pcfgraph_http_requests_total", "status")
+        target = "/sparql?" + urlencode({"query": slow})
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
+            sock.sendall(
+                f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: {SPARQL_JSON}\r\n\r\n".encode()
+            )
+            deadline = time.monotonic() + 60
+            while pool_gauge(c, "busy") < 1:
+                assert time.monotonic() < deadline, "the query never reached a worker"
+                time.sleep(0.01)
+        # the connection is closed: the worker is freed (by the deadline only after 60 s)
+        deadline = time.monotonic() + 120
+        while pool_gauge(c, "busy") > 0:
+            assert time.monotonic() < deadline, "the worker stayed busy"
+            time.sleep(0.05)
+        assert pool_gauge(c, "timeouts_total") == timeouts  # not freed by the deadline
+        assert restarts_total(c) > restarts  # the worker that ran it was replaced
+        left = scraped_by_label(server, "pcfgraph_http_requests_total", "status")
+        assert left.get("499", 0) == left_before.get("499", 0) + 1, left
+        q = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+        deadline = time.monotonic() + 60
+        while (r := c.get("/sparql", params=q, headers={"Accept": SPARQL_JSON})).status_code == 503:
+            assert time.monotonic() < deadline, r.text  # its replacement may still be starting
+            time.sleep(0.2)
+        assert r.status_code == 200, r.text
 
 
 # --- bodies, media types, charsets ----------------------------------------------------------

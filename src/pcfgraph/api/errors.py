@@ -34,6 +34,7 @@ _TITLES = {
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    499: "Client Closed Request",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",

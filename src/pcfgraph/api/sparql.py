@@ -53,6 +53,7 @@ from pcfgraph.errors import (
     UnsupportedMediaType,
 )
 from pcfgraph.http.bodies import content_coding, read_body
+from pcfgraph.http.client_gone import while_connected
 from pcfgraph.http.routes import walk_routes
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -257,8 +258,15 @@ async def evaluate(
         answer = await local.run(store, payload, work, settings.query_timeout)
         if answer is not None:
             return answer
-    result: dict[str, Any] = await pool.run(
-        SPARQL_QUERY, payload, timeout=settings.query_timeout, client=client_key(request.client)
+    # A worker's task may run to the deadline: stopped if the client leaves first.
+    result: dict[str, Any] = await while_connected(
+        request,
+        pool.run(
+            SPARQL_QUERY,
+            payload,
+            timeout=settings.query_timeout,
+            client=client_key(request.client),
+        ),
     )
     return result
 

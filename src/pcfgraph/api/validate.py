@@ -43,6 +43,7 @@ from pcfgraph.config import Settings
 from pcfgraph.conneg import base_media_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.bodies import read_body
+from pcfgraph.http.client_gone import while_connected
 from pcfgraph.http.multipart import Form, read_multipart
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -178,13 +179,16 @@ async def validate(request: Request) -> Response:
     with upload_admission(state.pool, client):
         files = await _files(request, settings)
         baseline = [f for f in files if f.get("baseline")]
-        result = await audit_rendered(
-            state,
-            [f for f in files if not f.get("baseline")],
-            fmt=fmt,
-            options=options,
-            baseline=baseline[0] if baseline else None,
-            client=client,
+        result = await while_connected(  # an audit may run minutes: not for nobody
+            request,
+            audit_rendered(
+                state,
+                [f for f in files if not f.get("baseline")],
+                fmt=fmt,
+                options=options,
+                baseline=baseline[0] if baseline else None,
+                client=client,
+            ),
         )
     body = result["body"]
     names = [str(f["name"]) for f in files if not f.get("baseline")]

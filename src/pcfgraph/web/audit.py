@@ -23,6 +23,7 @@ from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
 from pcfgraph.conneg import formats
 from pcfgraph.errors import PcfgraphError
+from pcfgraph.http.client_gone import while_connected
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 
@@ -77,12 +78,15 @@ async def run_audit(
     media_type = declared or None  # the name, the type or the content decides: upload_format
     try:
         model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
-        outcome = await audit_report(
-            app_state(request),
-            [{"name": filename, "data": data, "media_type": media_type}],
-            options=dict(options or {"fail_on": "violation"}),
-            baseline=dict(baseline) if baseline else None,
-            client=client_key(request.client),
+        outcome = await while_connected(  # a tab closed on a long audit frees its worker
+            request,
+            audit_report(
+                app_state(request),
+                [{"name": filename, "data": data, "media_type": media_type}],
+                options=dict(options or {"fail_on": "violation"}),
+                baseline=dict(baseline) if baseline else None,
+                client=client_key(request.client),
+            ),
         )
     except PcfgraphError as exc:  # shown in the page under the file's name, same status
         message = str(exc)  # most name the file already ("bad.ttl, line 2, ...")
