@@ -111,6 +111,15 @@ REFUSED: list[tuple[str, Any, int, str]] = [
         "Parse error: 'params.arguments.text' holds a lone surrogate (an escape "
         "\\ud800-\\udfff that no other completes), which is no Unicode character",
     ),
+    (  # deeper than Python's json reads: a 500 "internal error" at /mcp
+        '{"jsonrpc": "2.0", "id": 19, "method": "ping", "params": {"x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}}",
+        None,
+        PARSE,
+        "Parse error: the message nests arrays and objects too deep to read",
+    ),
 ]
 
 #: Each of them again, past the 64 KiB the checks stopped at (the SDK read a longer message

@@ -86,6 +86,8 @@ def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
         message = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:  # UnicodeDecodeError too
         return Refusal(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})"), None
+    except RecursionError:  # 100,000 nested arrays: was a 500 at /mcp, an ended stdio reader
+        return Refusal(None, PARSE_ERROR, _TOO_DEEP), None
     where = _lone_surrogate(text, message)
     if where is not None:
         rid = usable_id(message) if isinstance(message, dict) else None
@@ -104,6 +106,14 @@ def read(text: str | bytes, *, initialized: bool) -> tuple[Refusal | None, Any]:
     else:
         refusal = check_object(message, initialized=initialized)
     return refusal, message
+
+
+#: A message nested deeper than Python's ``json`` reads (about 1,000 levels; the SDK's own
+#: parser refuses past about 200 with "recursion limit exceeded").
+_TOO_DEEP = (
+    "Parse error: the message nests arrays and objects too deep to read "
+    "(a JSON-RPC message needs a few levels)"
+)
 
 
 def _no_constant(name: str) -> object:
