@@ -9,6 +9,7 @@ and a cursor that is no string was "Invalid request parameters" naming nothing."
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -20,6 +21,9 @@ from pcfgraph.config import Settings
 from pcfgraph.release import Release
 
 PARAMS = -32602
+#: base64 of JSON arrays nested 100,000 deep: decoding it raised RecursionError, the tool's
+#: answer "Error executing tool search" (a traceback in the server's log).
+DEEP_CURSOR = base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode("ascii")
 LISTS = ["tools/list", "resources/list", "resources/templates/list", "prompts/list"]
 
 
@@ -81,10 +85,12 @@ def test_an_empty_cursor_starts_every_paged_tool_at_its_first_page(
             first = await call(client, tool, **args)
             assert first["truncated"], tool  # there is a next page to start before
             assert await call(client, tool, **args, cursor="") == first, tool
-            with pytest.raises(MCPError) as caught:
-                await client.call_tool(tool, {**args, "cursor": "abc"})
-            assert caught.value.code == PARAMS, tool
-            assert caught.value.message.startswith("argument 'cursor': invalid cursor 'abc'")
+            for cursor in ("abc", DEEP_CURSOR):
+                with pytest.raises(MCPError) as caught:
+                    await client.call_tool(tool, {**args, "cursor": cursor})
+                assert caught.value.code == PARAMS, tool
+                message = caught.value.message
+                assert message.startswith(f"argument 'cursor': invalid cursor {cursor[:20]!r}"[:-1])
 
     session_without_pool(shipped_release, body)
 

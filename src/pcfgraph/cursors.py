@@ -66,7 +66,8 @@ def decode(kind: str, cursor: str, scope: Scope, *, argument: str | None = None)
             or offset < 0
         ):
             raise ValueError
-    except (ValueError, TypeError, UnicodeError, binascii.Error):
+    except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
+        # RecursionError: JSON arrays 100,000 deep (was "Error executing tool search")
         raise InputError(
             f"invalid {what}: not a cursor this server gave out "
             "(pass a cursor from a page of this list, or none to start at the beginning)"
