@@ -10,6 +10,7 @@ answer under test).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -22,7 +23,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from ops_support import MINI, LiveServer, publish, scraped_by_label
+from ops_support import MINI, LiveServer, publish
+from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import (
     LIMITS,
@@ -256,26 +258,58 @@ def restarts_total(client: httpx.Client) -> float:
     return float(line.split()[1])
 
 
-def test_a_client_that_leaves_frees_its_worker(patient_server: LiveServer) -> None:
+def requests_left(client: httpx.Client) -> float:
+    """How many requests the server counted as 499 (the client left), over every route."""
+    text = client.get("/metrics").text
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "pcfgraph_http_requests_total" and s.labels["status"] == "499"
+    )
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def slow_sparql_request(port: int) -> bytes:
+    target = "/sparql?" + urlencode({"query": SLOW})
+    return (
+        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: {SPARQL_JSON}\r\n\r\n".encode()
+    )
+
+
+def slow_mcp_request(port: int) -> bytes:
+    """An MCP ``sparql`` tool call over Streamable HTTP (stateless, a JSON answer)."""
+    call = {"name": "sparql", "arguments": {"query": SLOW}}
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call})
+    head = (
+        f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json, text/event-stream\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return (head + body).encode()
+
+
+@pytest.mark.parametrize("request_of", [slow_sparql_request, slow_mcp_request])
+def test_a_client_that_leaves_frees_its_worker(
+    patient_server: LiveServer, request_of: Callable[[int], bytes]
+) -> None:
     """A client that closes its connection while its query runs in a worker (a closed tab, a
-    script stopped with Ctrl-C) no longer holds the worker until the deadline: the task is
-    stopped, the worker replaced, and the request counted as 499. Without that, the worker
-    stays busy for the server's 60 s deadline and the deadline's kill counts a timeout: no
-    timing is asserted, the counters tell which of the two ended it."""
+    script stopped with Ctrl-C, an assistant that gave up on a tool call) no longer holds the
+    worker until the deadline: the task is stopped, the worker replaced, and the request
+    counted as 499. Without that, the worker stays busy for the server's 60 s deadline and
+    the deadline's kill counts a timeout: no timing is asserted, the counters tell which of
+    the two ended it."""
     server = patient_server
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with httpx.Client(base_url=server.url, timeout=120, trust_env=False) as c:
         deadline = time.monotonic() + 60  # a worker an earlier test ended is replaced first
         while len(sandbox_workers(server)) != LIMITS["query_workers"]:
             assert time.monotonic() < deadline, sandbox_workers(server)
             time.sleep(0.05)
         timeouts, restarts = pool_gauge(c, "timeouts_total"), restarts_total(c)
-        left_before = scraped_by_label(server, "pcfgraph_http_requests_total", "status")
-        target = "/sparql?" + urlencode({"query": slow})
+        left_before = requests_left(c)
         with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
-            sock.sendall(
-                f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: {SPARQL_JSON}\r\n\r\n".encode()
-            )
+            sock.sendall(request_of(server.port))
             deadline = time.monotonic() + 60
             while pool_gauge(c, "busy") < 1:
                 assert time.monotonic() < deadline, "the query never reached a worker"
@@ -287,8 +321,7 @@ def test_a_client_that_leaves_frees_its_worker(patient_server: LiveServer) -> No
             time.sleep(0.05)
         assert pool_gauge(c, "timeouts_total") == timeouts  # not freed by the deadline
         assert restarts_total(c) > restarts  # the worker that ran it was replaced
-        left = scraped_by_label(server, "pcfgraph_http_requests_total", "status")
-        assert left.get("499", 0) == left_before.get("499", 0) + 1, left
+        assert requests_left(c) == left_before + 1
         q = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
         deadline = time.monotonic() + 60
         while (r := c.get("/sparql", params=q, headers={"Accept": SPARQL_JSON})).status_code == 503:

@@ -17,6 +17,12 @@ and ``error.data`` the project's error keys (``code`` ``server-stopping``, ``det
 (the SDK's client does); a problem+json body it could not. It was uvicorn's plain-text 500,
 and a stack trace in the log.
 
+A client that closes its connection before its answer (an assistant that gave up on a tool
+call: over stateless HTTP, ``notifications/cancelled`` comes on another request and cannot
+reach this one) stops its call (:func:`pcfgraph.http.client_gone.while_connected`): the
+SDK's transport is terminated, which cancels the tool, and a sandbox worker it held is
+replaced rather than kept busy to the deadline. It is counted as 499.
+
 A request body is bounded by the rule ``pcfgraph mcp`` bounds a message line by
 (:func:`pcfgraph.mcp.limits.message_limit`, six times ``max_upload_bytes`` and 64 KiB: an
 ``audit_model`` call of any model at the limit fits, however its JSON escapes it). It was ``max_body_bytes`` (4 MiB), so
@@ -53,6 +59,7 @@ from pcfgraph.errors import (
     ServerStopping,
     quoted,
 )
+from pcfgraph.http.client_gone import while_connected
 from pcfgraph.mcp import envelope
 from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.runtime import AppState
@@ -216,7 +223,8 @@ class LazyMcpEndpoint:
         del message
         replayed = replay(body, receive)
         del body  # held by the SDK as long as it needs it, no longer (64 MB less at the limit)
-        await handle(scope, replayed, send)
+        # A tool call may hold a sandbox worker to its deadline: stopped if the client leaves.
+        await while_connected(Request(scope, receive), handle(scope, replayed, send))
 
     async def _start(self) -> ASGIApp:
         if self._lock is None:
