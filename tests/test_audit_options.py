@@ -243,6 +243,13 @@ def test_fail_on_levels() -> None:
         read_baseline(b'{"results": [{"x": 1}]}', "bad.json")
 
 
+def test_a_baseline_nested_too_deep_is_refused_naming_it() -> None:
+    """JSON past Python's recursion limit raised RecursionError out of the audit worker:
+    ``POST /validate`` with such a ``baseline`` part answered 500 "task failed"."""
+    with pytest.raises(InputError, match=r"^baseline deep\.json nests JSON .* too deep"):
+        read_baseline(b"[" * 100_000 + b"]" * 100_000, "deep.json")
+
+
 # --- coverage via mappings ----------------------------------------------------------------
 
 

@@ -31,6 +31,11 @@ def read_baseline(data: bytes, name: str) -> dict[str, Any]:
     tracks remediation in); InputError naming the file when it is none of them."""
     try:
         doc = json.loads(data)
+    except RecursionError:  # arrays 100,000 deep: a 500 "task failed: RecursionError"
+        raise InputError(
+            f"baseline {name} nests JSON arrays and objects too deep to be a report: give an "
+            "earlier report written by pcfgraph audit -f json, csv or xlsx"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         from pcfgraph.audit.render_table import read_findings_table
 
