@@ -20,6 +20,7 @@ from rdflib.compare import isomorphic
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.archimate import read_archimate
+from pcfgraph.audit.inputs.archimate_junctions import MAX_CHAIN_PARTS
 from pcfgraph.audit.inputs.archimate_kinds import KIND_HINT
 from pcfgraph.audit.parse import model_format, read_model
 from pcfgraph.cli import main
@@ -211,6 +212,43 @@ def test_relationships_through_a_junction_are_read_as_the_relationships_they_joi
     original, exchange = (read_archimate(x.encode(), "f.xml") for x in (xml, through))
     assert isomorphic(_graph(exchange.triples), _graph(original.triples))
     assert exchange.unused == original.unused
+
+
+def _junction_lattice(layers: int) -> bytes:
+    """``org`` composed of ``unit`` through ``layers`` layers of two junctions, each joined to
+    both of the next: 2 ** layers paths, each read as one composition."""
+    comp = '<element xsi:type="archimate:CompositionRelationship" id="{}" source="{}" target="{}"/>'
+    lines = [ORG, UNIT]
+    lines += [
+        f'<element xsi:type="archimate:Junction" id="j{i}_{k}"/>'
+        for i in range(layers)
+        for k in (0, 1)
+    ]
+    lines += [comp.format(f"in{k}", "org", f"j0_{k}") for k in (0, 1)]
+    lines += [
+        comp.format(f"r{i}_{k}_{m}", f"j{i}_{k}", f"j{i + 1}_{m}")
+        for i in range(layers - 1)
+        for k in (0, 1)
+        for m in (0, 1)
+    ]
+    lines += [comp.format(f"out{k}", f"j{layers - 1}_{k}", "unit") for k in (0, 1)]
+    return _archi(*lines)
+
+
+def test_junctions_joining_too_many_paths_are_refused_naming_them() -> None:
+    """Every path through junctions is read as a relationship: 30 layers of two junctions
+    (15 KB) made 2^30 of them, and the audit worker ran into its memory limit ("the task ran
+    out of memory", 16 s) or ``pcfgraph audit`` past 4 GB. Past the budget of parts all
+    chains stand for, the model is refused (422) saying so; a few layers read as before."""
+    few = read_archimate(_junction_lattice(3), "few.archimate", native=True)
+    composed = [t for t in few.triples if t.object == ox.NamedNode("urn:archimate:m:unit")]
+    assert composed and not few.unused  # every junction and relationship used
+    with pytest.raises(InvalidModelFile) as caught:
+        read_archimate(_junction_lattice(16), "lattice.archimate", native=True)
+    assert caught.value.http_status == 422
+    assert str(caught.value).startswith(
+        f"lattice.archimate: its junctions join relationships into more than {MAX_CHAIN_PARTS} "
+    ), caught.value
 
 
 def test_a_model_given_under_another_formats_name_is_told_what_it_is() -> None:

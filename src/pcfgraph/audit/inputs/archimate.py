@@ -379,7 +379,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
     element came from, and the elements and relationships the mapping does not use."""
     m = _Mapper(model, name)
     els = model.elements
-    rels, parts = through_junctions(els, model.relationships)  # junction chains: one each
+    rels, parts = through_junctions(els, model.relationships, name)  # a chain: one each
     parents: dict[str, list[tuple[Relationship, str]]] = {}
     for r in rels:
         if r.type in _STRUCTURE and r.source in els and r.target in els:
