@@ -209,6 +209,15 @@ def test_dataset_formats_audit_their_named_graphs_as_one_model(fmt: str, name: s
         assert model_format("model", media) == "rdf"
 
 
+def test_a_model_sent_as_n3_is_read_as_turtle() -> None:
+    """Turtle is a subset of N3: a model a tool sends as text/n3 (cwm, EYE, older Protege)
+    is read with the Turtle parser (it was refused 415); N3 beyond Turtle is a parse error
+    with its line and column, as any Turtle mistake."""
+    for media in ("text/n3", "text/rdf+n3"):
+        assert model_format("model", media) == "rdf"
+        assert detect_format("model", media) == ox.RdfFormat.TURTLE
+
+
 def test_an_unsupported_file_is_told_every_model_format() -> None:
     """The 415 / exit-2 message lists the workbook and ArchiMate formats too, not only RDF."""
     with pytest.raises(UnsupportedMediaType) as by_name:

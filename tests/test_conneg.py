@@ -69,6 +69,9 @@ def test_malformed_parts_are_skipped_not_fatal() -> None:
         # an alias clients send counts as the offer it stands for
         ("application/x-turtle;q=0.9, application/ld+json;q=0.5", "text/turtle"),
         ("text/plain", "application/n-triples"),
+        # a Turtle document is N3 (it was a 406)
+        ("text/n3", "text/turtle"),
+        ("text/rdf+n3;q=0.8, application/n-triples;q=0.5", "text/turtle"),
         # JSON-LD is JSON: a client asking a graph for JSON gets JSON-LD, not a 406
         ("application/json", "application/ld+json"),
         ("application/json;q=0.9, text/turtle;q=0.5", "application/ld+json"),
@@ -81,6 +84,7 @@ def test_best_offer(accept: str | None, chosen: str) -> None:
 def test_an_alias_that_is_itself_offered_means_itself() -> None:
     # SPARQL results: application/json stands for SPARQL JSON ...
     assert best_offer("application/json", RESULTS) == "application/sparql-results+json"
+    assert best_offer("application/xml", RESULTS) == "application/sparql-results+xml"
     # ... but where JSON itself is offered (reports), it is JSON.
     offers = ("application/json", "text/turtle", "text/plain")
     assert best_offer("text/plain", offers) == "text/plain"

@@ -73,7 +73,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "Turtle",
         (".ttl", ".turtle"),
         ("ttl",),
-        ("application/x-turtle",),
+        # a Turtle document is N3 too: an N3 client (cwm, EYE) gets Turtle, not a 406
+        ("application/x-turtle", "text/n3", "text/rdf+n3"),
         rdf="TURTLE",
     ),
     Format(
