@@ -235,6 +235,36 @@ def test_deeply_nested_triple_terms(name: str, media: str, doc: bytes, parser: P
     assert parser.calls == 0
 
 
+_RDF = b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="urn:ex:">'
+
+
+def test_deeply_nested_rdf_xml_is_refused_before_parsing(parser: ParserWork) -> None:
+    """pyoxigraph's RDF/XML parser takes time quadratic in the nesting: 60,000 node elements
+    each in a property element of the one before (2.9 MB) held an audit worker 26 s. Refused
+    at the first element past twice the bracket limit (a node and a property element per
+    level), with its line and column, before the parser saw the document."""
+    level = b"<rdf:Description>\n<ex:b>"
+    deep = 20_000
+    doc = _RDF + level * deep + b'<rdf:Description rdf:about="urn:x"/>'
+    doc += b"</ex:b></rdf:Description>" * deep + b"</rdf:RDF>"
+    err = refused(Upload("m.rdf", doc, "application/rdf+xml"), parser)
+    assert isinstance(err, ParseError) and err.code == "parse-error"
+    assert f"elements nested more than {2 * MAX_NESTING} deep" in str(err), err
+    # rdf:RDF is the first; the element past the limit opens line 2 * MAX_NESTING / 2 + 1
+    assert (err.line, err.column) == (MAX_NESTING + 1, 1), err
+    assert parser.calls == 0
+
+
+def test_rdf_xml_nested_within_the_limit_is_read_whatever_its_text_holds() -> None:
+    """Tags in comments, CDATA and attribute values (``>`` is allowed there) open nothing."""
+    levels = MAX_NESTING - 1  # with rdf:RDF and the innermost element: at the limit
+    noise = b'<!-- <a><b><c> --><ex:t><![CDATA[<a><b>]]></ex:t><ex:u ex:v="1 &gt; 0 >"/>'
+    doc = _RDF + (b'<rdf:Description rdf:about="urn:x">' + noise + b"<ex:b>") * levels
+    doc += b'<rdf:Description rdf:about="urn:y"/>' + b"</ex:b></rdf:Description>" * levels
+    statements = parse_upload(Upload("m.rdf", doc + b"</rdf:RDF>", "application/rdf+xml"))
+    assert len([s for s in statements if s.predicate == ox.NamedNode("urn:ex:b")]) == levels
+
+
 def test_a_shallow_triple_term_and_angle_brackets_in_text_are_read_as_before() -> None:
     """The count is of ``<<`` outside strings, IRIs and comments: ``<<`` in a literal or a
     comment nests nothing; a triple term is still refused as RDF-star, naming it."""

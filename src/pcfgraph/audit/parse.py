@@ -369,6 +369,11 @@ def _check_xml(data: bytes, name: str) -> None:
             column=column,
             source=name,
         )
+    from pcfgraph.audit.xml_root import too_deep
+
+    if at := too_deep(data, 2 * MAX_NESTING):  # a node and a property element per level
+        message = f"elements nested more than {2 * MAX_NESTING} deep"
+        raise ParseError(message, line=at[0], column=at[1], source=name)
 
 
 def check_upload_size(name: str, size: int, max_bytes: int, measured: str = "") -> None:
