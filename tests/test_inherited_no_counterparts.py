@@ -195,3 +195,55 @@ def test_find_gaps_and_graphql_gaps_give_the_same_inherited_decisions(release: R
     assert seen == WANT
     undecided = gql.data(Q, {"fw": BANKING, "undecided": True})["gaps"]
     assert {g["element"]["code"] for g in undecided} == {"1.1", "1.1.1", "1.3", "1.4"}
+
+
+TITLE_74 = "APQC Process Classification Framework (PCF) – Cross-Industry 7.4"
+
+#: Where the decisions were made: the codes on Cross-Industry 7.4 (17042 was moved).
+CODE_74 = {"1.0": "1.0", "1.1": "1.1", "1.1.1": "1.3.1"}
+
+
+def _no_counterpart_items(html: str) -> list[str]:
+    import re
+
+    block = re.search(r'<ul class="no-counterpart">(.*?)</ul>', html, re.S)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.S) if block else []
+    return [" ".join(re.sub(r"<[^>]+>", "", i).split()) for i in items]
+
+
+def test_the_element_page_and_matrix_show_inherited_decisions(release: Release) -> None:
+    """The web shows what GraphQL, MCP and the CLI give: an industry element's inherited "no
+    counterpart" decision, with its reason, the edition it was made on and whether it holds
+    (before, the element page said nothing and the matrix showed an undecided gap)."""
+    import html as htmllib
+    import re
+
+    http = Client(release).http
+    for code, (status, reason, why) in WANT.items():
+        path = "/id/" + element_iri("Banking", "7.2.2", PCF[code]).split("/id/", 1)[1]
+        r = http.get(path, headers={"accept": "text/html"})
+        assert r.status_code == 200
+        state = f"needs review: {', '.join(why)}" if why else "inherited"
+        [item] = _no_counterpart_items(r.text)
+        assert item == (
+            f"No counterpart in prm-it: {reason} (decided on {TITLE_74} {CODE_74[code]}; {state})"
+        )
+    # 1.2 is mapped on 7.4 and 1.3 only in Banking: no decision to show
+    for pcf in (17060, 17050):
+        path = "/id/" + element_iri("Banking", "7.2.2", pcf).split("/id/", 1)[1]
+        assert _no_counterpart_items(http.get(path, headers={"accept": "text/html"}).text) == []
+
+    r = http.get("/matrix", params={"target": "prm-it", "source": BANKING, "category": "all"})
+    assert r.status_code == 200
+    rows = re.findall(r'<tr( class="gap")?>\s*<th scope="row"[^>]*>(.*?)</th>', r.text, re.S)
+    badges = {
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()): gap
+        for gap, cell in rows
+        if "Stay" in cell
+    }
+    assert badges == {
+        f"1.1.1 Stay no counterpart (decided on {TITLE_74} 1.3.1; needs review: moved)": (
+            ' class="gap"'
+        )
+    }
+    assert 'title="Stay is elsewhere"' in htmllib.unescape(r.text)

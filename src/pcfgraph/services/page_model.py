@@ -154,6 +154,18 @@ class MatrixCell:
         return RELATION_STRENGTH.get(self.relation, 0)
 
 
+@dataclass(frozen=True)
+class DecidedElsewhere:
+    """A "no counterpart" decision a matrix row inherits: where it was made and whether it
+    holds (``inherited``) or needs review (and why)."""
+
+    status: str
+    reason: str | None
+    made_on_title: str
+    made_on_code: str | None
+    review_reasons: tuple[str, ...]
+
+
 @dataclass
 class Matrix:
     source: str
@@ -169,6 +181,10 @@ class Matrix:
     inherited: dict[str, str] = field(default_factory=dict)
     #: Columns those inherited mappings reach.
     inherited_columns: set[str] = field(default_factory=set)
+    #: Rows with no mapping and no decision of their own but a curated "no counterpart"
+    #: decision made on another APQC edition of their PCF ID (services.inherited_decision):
+    #: row IRI -> the decision, in the words every edge gives it.
+    inherited_decisions: dict[str, DecidedElsewhere] = field(default_factory=dict)
 
     def cell(self, row: ElementRef, column: ElementRef) -> MatrixCell | None:
         return self.cells.get((row.iri, column.iri))

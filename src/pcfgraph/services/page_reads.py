@@ -21,6 +21,7 @@ from pcfgraph.services.page_data import load_page_data
 from pcfgraph.services.page_model import (
     SKOS,
     ChainLink,
+    DecidedElsewhere,
     ElementDetail,
     ElementRef,
     FrameworkInfo,
@@ -398,6 +399,25 @@ class Reads:
                 m.mapping.object_iri if m.side == "subject" else m.mapping.subject_iri
                 for m in cover.mappings
             } & col_set
+        # rows with neither: a "no counterpart" decision made on another edition (as the
+        # element page, gaps and GraphQL show it) is a decision, not an undecided gap
+        decisions = services.inherited_decision(self.reader, [source]) if apqc else {}
+        mapped_rows = {row for row, _ in cells}
+        for r in rows:
+            decided = decisions.get((r.iri, target))
+            if decided is None or r.iri in reasons or r.iri in matrix.inherited:
+                continue
+            if r.iri in mapped_rows:
+                continue
+            first = decided.first
+            made_on = services.framework(self.reader, first.made_on_framework)
+            matrix.inherited_decisions[r.iri] = DecidedElsewhere(
+                decided.status,
+                decided.reason,
+                (made_on.title if made_on else None) or first.made_on_framework,
+                first.made_on_code,
+                decided.review_reasons,
+            )
         return matrix
 
 

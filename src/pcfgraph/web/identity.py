@@ -1,6 +1,7 @@
 """The element page's view of identity across APQC editions: the timeline of its PCF ID
 (every loaded edition and version, with the change from the version before) and the curated
-mappings it sees from the edition they were made on (inherited, or needing review)."""
+mappings and "no counterpart" decisions it sees from the edition they were made on (inherited,
+or needing review)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ class TimelineEntry:
 class InheritedInfo:
     #: The record from the element's point of view (``other``: the far end).
     mapping: MappingInfo
+    made_on: ElementRef
+    made_on_title: str
+    status: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InheritedDecisionInfo:
+    """A curated "no counterpart in ``other_framework``" decision made on another edition of
+    the element's PCF ID (``services.inherited_decision``, as GraphQL, MCP and the CLI give it)."""
+
+    other_framework: str
+    reason: str | None
     made_on: ElementRef
     made_on_title: str
     status: str
@@ -97,6 +111,31 @@ def inherited(reads: Reads, e: services.Element) -> list[InheritedInfo]:
                 made_on_title=(made_on.title if made_on else None) or m.made_on_framework,
                 status=m.status,
                 reasons=m.reasons,
+            )
+        )
+    return out
+
+
+def inherited_decisions(reads: Reads, e: services.Element) -> list[InheritedDecisionInfo]:
+    """Curated "no counterpart" decisions made on another edition's element with the same PCF
+    ID, one per other framework (the one that holds first), from the shared computation."""
+    if e.pcf_id is None:
+        return []
+    found = services.inherited_decision(reads.reader, [e.framework_id])
+    out = []
+    for (element, other), decided in sorted(found.items()):
+        if element != e.iri:
+            continue
+        d = decided.first
+        made_on = services.framework(reads.reader, d.made_on_framework)
+        out.append(
+            InheritedDecisionInfo(
+                other_framework=other,
+                reason=decided.reason,
+                made_on=ElementRef(d.made_on, d.made_on_code or "", "", d.made_on_framework),
+                made_on_title=(made_on.title if made_on else None) or d.made_on_framework,
+                status=decided.status,
+                reasons=decided.review_reasons,
             )
         )
     return out

@@ -114,7 +114,15 @@ def render_element_html(
     curated = [m for m in element.mappings if not m.derived]
     derived = [m for m in element.mappings if m.derived]
     inherited = identity.inherited(reads, here) if here is not None else []
+    # decisions of its own win: the element's own NoCounterpart record is its decision
+    own = {fw for fw, _ in element.no_counterparts}
+    decided = [
+        d
+        for d in (identity.inherited_decisions(reads, here) if here is not None else [])
+        if d.other_framework not in own
+    ]
     shown = {element.framework, *(m.other.framework for m in element.mappings)}
+    shown |= {d.made_on.framework for d in decided}
     shown |= {i.made_on.framework for i in inherited} | {
         i.mapping.other.framework for i in inherited
     }
@@ -127,6 +135,7 @@ def render_element_html(
         derived=derived,
         timeline=identity.timeline(reads, here) if here is not None else [],
         inherited=inherited,
+        inherited_decisions=decided,
         cited=reads.sources(shown),
         strength=RELATION_STRENGTH,
         nav="frameworks",
