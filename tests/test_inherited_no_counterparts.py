@@ -237,9 +237,7 @@ def test_the_element_page_and_matrix_show_inherited_decisions(release: Release) 
     assert r.status_code == 200
     rows = re.findall(r'<tr( class="gap")?>\s*<th scope="row"[^>]*>(.*?)</th>', r.text, re.S)
     badges = {
-        " ".join(re.sub(r"<[^>]+>", " ", cell).split()): gap
-        for gap, cell in rows
-        if "Stay" in cell
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()): gap for gap, cell in rows if "Stay" in cell
     }
     assert badges == {
         f"1.1.1 Stay no counterpart (decided on {TITLE_74} 1.3.1; needs review: moved)": (

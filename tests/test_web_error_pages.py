@@ -96,3 +96,38 @@ def test_the_audit_pages_title_says_an_error_came_back(client: TestClient) -> No
     assert r.status_code == 400
     assert "<title>Error: Audit an organisational model · pcfgraph</title>" in r.text
     assert 'value="2024-13-01"' in r.text  # what was typed is kept
+
+
+def _field_error(page: str, name: str) -> str | None:
+    found = re.search(
+        rf'<p class="error field-error" id="{name}-error" role="alert">(.*?)</p>', page
+    )
+    return found.group(1) if found else None
+
+
+def test_a_bad_matrix_value_gives_the_matrix_form_with_the_error_at_its_field(
+    client: TestClient,
+) -> None:
+    """A bad strength or derived value answered the bare error page: the form, and every other
+    value chosen, were gone."""
+    r = client.get(
+        "/matrix",
+        params=[("target", "it-cmf"), ("strength", "9"), ("strength", "3"), ("derived", "maybe")],
+        headers=BROWSER,
+    )
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert '<form class="matrix-controls" action="/matrix" method="get">' in page
+    assert "not &#39;9&#39;" in (_field_error(page, "strength") or "")
+    assert "not &#39;maybe&#39;" in (_field_error(page, "derived") or "")
+    assert _field_error(page, "target") is None
+    # the other values are kept: the column choice and the valid strength
+    assert re.findall(r'name="target" value="([^"]+)" checked', page) == ["it-cmf"]
+    assert re.findall(r'name="strength" value="(\d)" checked', page) == ["3"]
+    assert 'aria-describedby="strength-error" aria-invalid="true"' in page
+    assert '<table class="matrix">' not in page  # no matrix drawn from values not asked for
+    # an unknown category: the matrix of the mapped categories, the message at the select
+    r = client.get("/matrix", params={"category": "99.0", "strength": "4"}, headers=BROWSER)
+    assert r.status_code == 404
+    assert "no category &#39;99.0&#39;" in (_field_error(r.text, "category") or "")
+    assert re.findall(r'name="strength" value="(\d)" checked', r.text) == ["4"]

@@ -194,23 +194,38 @@ def matrix_page(
         str, Query(description='rows of this category code; "all"; default: the mapped ones')
     ] = "",
 ) -> HTMLResponse:
-    with_derived = flag(derived, "derived")
-    shown = strengths(strength)
+    """The matrix; a value it cannot use gives the page again with the form, the message next
+    to its field and every other value kept (the status of the first problem), no matrix."""
     reads = _reads(request)
     frameworks = reads.frameworks()
     ids = {f.id for f in frameworks}
+    errors: dict[str, PcfgraphError] = {}
+
+    def checked(name: str, check: Callable[[], Any], fallback: Any) -> Any:
+        try:
+            return check()
+        except PcfgraphError as exc:
+            errors[name] = exc
+            return fallback
+
+    with_derived = checked("derived", lambda: flag(derived, "derived"), derived == "true")
+    kept = {v.strip() for v in strength or []}  # the valid ones stay ticked
+    shown = checked(
+        "strength", lambda: strengths(strength), {s for s, _ in STRENGTH_CHOICES if str(s) in kept}
+    )
     spec = next((t for t in MATRIX_TARGETS if t.framework == target), None)
     if spec is None:
-        raise NotFoundError(
-            f"no matrix for {target!r}; choose one of "
+        errors["target"] = NotFoundError(
+            f"no matrix for {target[:80]!r}; choose one of "
             + ", ".join(t.framework for t in MATRIX_TARGETS)
         )
     if source is None:
         source = next((f.id for f in frameworks if f.is_apqc), "")
     elif source not in ids:  # as an unknown target is: an empty matrix would say nothing
-        raise NotFoundError(f"source: {services.no_framework(source, ids)}")
+        errors["source"] = NotFoundError(f"source: {services.no_framework(source[:80], ids)}")
+        source = next((f.id for f in frameworks if f.is_apqc), "")  # the form offers these
     matrix, rows = None, None
-    if source in ids and target in ids:
+    if spec is not None and not errors and source in ids and target in ids:
         matrix = reads.matrix(
             source,
             target,
@@ -219,21 +234,25 @@ def matrix_page(
             include_derived=with_derived,
             column_root=spec.root,
         )
+        nodes = reads.framework_nodes(source)
         try:
-            rows = scope_rows(matrix, reads.framework_nodes(source), category)
+            rows = scope_rows(matrix, nodes, category)
         except KeyError:
-            raise NotFoundError(
-                f"no category {category!r} with processes or activities in {source}"
-            ) from None
+            errors["category"] = NotFoundError(
+                f"no category {category[:80]!r} with processes or activities in {source}"
+            )
+            rows = scope_rows(matrix, nodes, "")  # the mapped ones, the choice kept
+    status = next(iter(errors.values())).http_status if errors else 200
     return page(
         render(
             "matrix.html",
-            title="Mapping matrix",
+            title="Error: Mapping matrix" if errors else "Mapping matrix",
             nav="matrix",
             matrix=matrix,
             rows=rows,
             all_rows=ALL,
-            spec=spec,
+            spec=spec or MATRIX_TARGETS[0],
+            target=target,
             targets=MATRIX_TARGETS,
             source=source,
             sources=[f for f in frameworks if f.is_apqc],
@@ -242,7 +261,10 @@ def matrix_page(
             available=ids,
             strength_choices=STRENGTH_CHOICES,
             strengths=shown,
-        )
+            errors={name: str(exc) for name, exc in errors.items()},
+            category=category,
+        ),
+        status,
     )
 
 
