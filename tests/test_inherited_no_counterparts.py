@@ -219,7 +219,7 @@ def test_the_element_page_and_matrix_show_inherited_decisions(release: Release) 
     import re
 
     http = Client(release).http
-    for code, (status, reason, why) in WANT.items():
+    for code, (_status, reason, why) in WANT.items():
         path = "/id/" + element_iri("Banking", "7.2.2", PCF[code]).split("/id/", 1)[1]
         r = http.get(path, headers={"accept": "text/html"})
         assert r.status_code == 200
