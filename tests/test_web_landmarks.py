@@ -88,3 +88,20 @@ def test_the_apis_own_pages_have_a_main_landmark(client: TestClient) -> None:
 def test_the_generic_pages_have_a_main_landmark() -> None:
     """The generic resource page (an app without the workbench) too."""
     assert_landmarks(generic_resource_html("https://example.org/x", []))
+
+
+def test_swagger_ui_and_graphiql_have_a_main_landmark_and_a_heading(client: TestClient) -> None:
+    """/docs and GraphiQL had neither a main landmark nor an h1: a screen reader user landed
+    on a page with no heading to say what it is. Everything they load stays local."""
+    import re
+
+    for url, title in (("/docs", "pcfgraph HTTP API"), ("/graphql", "pcfgraph GraphQL")):
+        r = client.get(url, headers=BROWSER)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), url
+        seen = landmarks(r.text)
+        assert seen.mains == 1, url
+        assert len(seen.h1_parents) == 1 and "main" in seen.h1_parents[0], url
+        assert not seen.misnested and not seen.stack, (url, seen.misnested, seen.stack)
+        assert f">{title}</h1>" in r.text
+        loaded = re.findall(r'(?:src|href)="([^"]*)"', r.text)
+        assert loaded and all(u.startswith(("/", "data:")) for u in loaded), loaded
