@@ -82,3 +82,32 @@ def test_a_browser_asking_a_query_still_gets_results(client: TestClient) -> None
     r = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
     assert r.status_code == 200
     assert not r.headers["content-type"].startswith("text/html")
+
+
+def test_the_page_without_javascript_answers_in_html_and_keeps_the_query(
+    client: TestClient,
+) -> None:
+    """The page's form submitted without JavaScript went to GET /sparql: the browser got the
+    raw results document, and on an error a problem document without the query typed."""
+    import re
+
+    page = client.get("/sparql", headers={"Accept": BROWSER}).text
+    assert '<form id="sparql-form" class="sparql-form" action="/sparql/results"' in page
+    typed = 'SELECT ?x WHERE { VALUES ?x { "<b>&</b>" } }'
+    r = client.get("/sparql/results", params={"query": typed}, headers={"Accept": BROWSER})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    box = re.search(r'<textarea id="query" name="query"[^>]*>\n(.*?)</textarea>', r.text, re.S)
+    assert box and box.group(1) == typed.replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;"
+    ).replace('"', "&#34;")
+    cells = re.findall(r"<td>(.*?)</td>", r.text)
+    assert cells == ["&lt;b&gt;&amp;&lt;/b&gt;"]
+    broken = "SELECT * WHERE {\n  ?s ?p }"
+    r = client.get("/sparql/results", params={"query": broken}, headers={"Accept": BROWSER})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "<title>Error: SPARQL query" in r.text
+    assert "SELECT * WHERE {\n  ?s ?p }</textarea>" in r.text
+    error = re.search(r'<p id="error" class="error" role="alert">(.*?)</p>', r.text, re.S)
+    assert error and "line 2, column 3" in error.group(1)
+    ask = client.get("/sparql/results", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
+    assert "The answer is <strong>true</strong>" in ask.text

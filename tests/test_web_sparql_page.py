@@ -254,3 +254,32 @@ def test_an_edited_example_runs_as_written_without_its_parameters(page: Any) -> 
 
 
 SKOS_BROADER = "http://www.w3.org/2004/02/skos/core#broader"
+
+
+def test_without_javascript_the_form_answers_with_a_table_and_keeps_the_query(
+    browser: Any, server: str
+) -> None:
+    """With JavaScript off, submitting the form sent the browser to GET /sparql: the raw
+    results document (XML), and on a query error a problem document, the query typed lost.
+    The page now comes back with the query in its box and the answer as a table, or the
+    error with its line and column."""
+    for nojs in new_page(browser, server, java_script_enabled=False):
+        nojs.goto("/sparql", wait_until="domcontentloaded")
+        typed = 'SELECT ?x WHERE { VALUES ?x { "<i>a</i>" "b" } } ORDER BY ?x'
+        nojs.fill("#query", typed)
+        nojs.click("#run")
+        nojs.wait_for_load_state("domcontentloaded")
+        assert nojs.url.split("?")[0].endswith("/sparql/results")
+        assert nojs.locator("#query").input_value() == typed
+        table = nojs.locator("#answer table")
+        assert table.locator("thead th").all_inner_texts() == ["x"]
+        assert table.locator("tbody td").all_inner_texts() == ["<i>a</i>", "b"]  # as text
+        assert nojs.locator("#answer i").count() == 0
+        broken = "SELECT * WHERE {\n  ?s ?p }"
+        nojs.fill("#query", broken)
+        nojs.click("#run")
+        nojs.wait_for_load_state("domcontentloaded")
+        assert nojs.locator("#query").input_value() == broken
+        error = nojs.locator("#error")
+        expect(error).to_be_visible()
+        assert "line 2, column 3" in error.inner_text()

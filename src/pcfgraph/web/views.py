@@ -9,7 +9,6 @@ dereferenceable IRIs at ``/id/...`` (:func:`pcfgraph.web.render.render_element_h
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pcfgraph import iris, services
-from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import formats
 from pcfgraph.errors import InputError, NotFoundError, PcfgraphError
 from pcfgraph.http.params import flag
@@ -32,6 +30,7 @@ from pcfgraph.web.derivation import explain
 from pcfgraph.web.matrix_scope import ALL, scope_rows
 from pcfgraph.web.render import page, render, render_element_html
 from pcfgraph.web.resource import graph_view, resource_view
+from pcfgraph.web.sparql_form import sparql_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -283,45 +282,6 @@ def static_file(name: str) -> Response:
     )
 
 
-# --- the SPARQL query page (GET /sparql from a browser) --------------------------------------
-
-#: The example the page opens with (a named query, so no SPARQL text lives in Python).
-DEFAULT_EXAMPLE = "api/frameworks"
-
-
-def sparql_page(request: Request) -> HTMLResponse:
-    """The query page browsers get for ``GET /sparql`` (``Pages.sparql``): an editor over the same endpoint, the named
-    queries as examples. Protocol clients never see it."""
-    state = app_state(request)
-    groups: dict[str, list[Any]] = {}
-    for q in state.catalog:
-        groups.setdefault(q.name.split("/", 1)[0], []).append(q)
-    default = next((q for q in state.catalog if q.name == DEFAULT_EXAMPLE), None)
-    return page(
-        render(
-            "sparql.html",
-            title="SPARQL query",
-            nav="sparql",
-            examples=sorted(groups.items()),
-            # each example's parameters with a value to try: run unchanged, the page binds
-            # them at GET /queries/{name} (unbound, a query such as api/descendants ran on
-            # every element until the deadline)
-            params_json={
-                q.name: json.dumps([p.described() for p in q.params])
-                for q in state.catalog
-                if q.params
-            },
-            default_name=default.name if default else "",
-            default_text=default.text if default else "",
-            prefixes_json=json.dumps(iris.PREFIXES),
-            id_base=iris.ID_BASE,
-            risky_cell=RISKY_PATTERN,
-            max_rows=state.settings.max_result_rows,
-            timeout=state.settings.query_timeout,
-        )
-    )
-
-
 # --- element pages at /id/... -----------------------------------------------------------------
 
 
@@ -390,7 +350,8 @@ def pages() -> Pages:
 
 def include(app: FastAPI) -> None:
     """Add the workbench routes (after the API's: element pages use ``/id/`` when it exists)."""
-    from pcfgraph.web import forms
+    from pcfgraph.web import forms, sparql_form
 
     app.include_router(router)
     app.include_router(forms.router)
+    app.include_router(sparql_form.router)

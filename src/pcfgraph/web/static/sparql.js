@@ -257,6 +257,9 @@
 
   function run() {
     show(errorBox, false);
+    // the answer the page came with (its form submitted without JavaScript) is not this one
+    var served = document.getElementById("answer");
+    if (served) served.remove();
     status.textContent = "Running…";
     var started = performance.now();
     request().then(function (resp) {
