@@ -131,3 +131,48 @@ def test_a_bad_matrix_value_gives_the_matrix_form_with_the_error_at_its_field(
     assert r.status_code == 404
     assert "no category &#39;99.0&#39;" in (_field_error(r.text, "category") or "")
     assert re.findall(r'name="strength" value="(\d)" checked', r.text) == ["4"]
+
+
+def _multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "b0undary") -> bytes:
+    """A form body with its parts in the order given (a browser sends the form's order)."""
+    out = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if filename is not None:
+            out += b"Content-Type: text/turtle\r\n"
+        out += b"\r\n" + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+def test_an_audit_upload_past_the_limit_keeps_the_options_chosen() -> None:
+    """A model past max_upload_bytes (413) gave the empty form back: the date and profile
+    chosen were gone, and the page did not say what the limit was nor that nothing ran."""
+    limit = 4000
+    with TestClient(create_app(Settings(max_upload_bytes=limit), web_release())) as small:
+        form = small.get("/audit", headers=BROWSER).text
+        # the options come before the files, so a browser sends them first
+        assert form.index('name="asOf"') < form.index('name="profile"') < form.index('name="model"')
+        assert "at most 4,000 bytes in all" in form
+        big = b"<urn:a> <urn:b> <urn:c> .\n" * 400  # over the limit
+        headers = {**BROWSER, "Content-Type": "multipart/form-data; boundary=b0undary"}
+        body = _multipart(
+            [("asOf", None, b"2021-03-15"), ("profile", None, b"strict"), ("model", "m.ttl", big)]
+        )
+        r = small.post("/audit", content=body, headers=headers)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+        assert 'name="asOf" type="date" value="2021-03-15"' in r.text
+        assert '<option value="strict" selected>' in r.text
+        alert = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text, re.S)
+        assert alert is not None
+        assert "nothing was audited" in alert.group(1)
+        assert "at most 4,000 bytes" in alert.group(1) and "kept in the form" in alert.group(1)
+        # options sent after the file (another client's order) are past the limit: the page
+        # says that nothing could be kept, rather than showing the defaults as if chosen
+        late = _multipart([("model", "m.ttl", big), ("asOf", None, b"2021-03-15")])
+        r = small.post("/audit", content=late, headers=headers)
+        assert r.status_code == 413
+        assert 'name="asOf" type="date" value=""' in r.text
+        assert "nothing chosen on the form could be kept" in r.text

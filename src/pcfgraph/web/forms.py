@@ -31,7 +31,7 @@ from pcfgraph.diff import (
 )
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
-from pcfgraph.errors import InputError, PcfgraphError, UnsupportedMediaType
+from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError, UnsupportedMediaType
 from pcfgraph.http.client_gone import while_connected
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
@@ -165,6 +165,7 @@ def _audit_page(
         examples=_examples(),
         profiles=BUILTIN,
         chosen=dict(chosen or {}),
+        upload_limit=megabytes(app_state(request).settings.max_upload_bytes),
     )
     return page(html, status)
 
@@ -211,10 +212,14 @@ async def audit_upload(request: Request) -> HTMLResponse:
             f"not {media or 'a body without a Content-Type'}; "
             "to audit from a script, POST the model itself to /validate"
         )
+    kept: dict[str, str] = {}  # the fields of an upload refused for its size, if they came
     try:
         with upload_admission(pool, client_key(request.client)):
             form = await read_multipart(
-                request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
+                request,
+                max_bytes=settings.max_upload_bytes,
+                max_parts=settings.max_upload_parts,
+                kept=kept,
             )
             chosen = {k: form.fields.get(k, "").strip() for k in ("asOf", "profile")}
             model = next((p for p in form.files if p.field == "model"), None)
@@ -237,10 +242,35 @@ async def audit_upload(request: Request) -> HTMLResponse:
     except PcfgraphError as exc:
         if exc.code == "bad-multipart":
             raise  # a request that is not the form: problem+json, as for any malformed body
+        error = str(exc)
+        if isinstance(exc, PayloadTooLarge) and error.startswith("upload "):  # read_body's
+            chosen = {k: kept.get(k, "").strip() for k in ("asOf", "profile")}
+            error = too_large(error, settings.max_upload_bytes, kept=any(chosen.values()))
         return _audit_page(
-            request, filename=filename, error=str(exc), status=exc.http_status, chosen=chosen
+            request, filename=filename, error=error, status=exc.http_status, chosen=chosen
         )
     return _audit_page(request, reports=reports, filename=filename, chosen=chosen)
+
+
+def too_large(error: str, limit: int, *, kept: bool) -> str:
+    """The page's words for an upload refused for its size: the limit in megabytes, that
+    nothing was audited, and whether the options chosen are shown again."""
+    again = (
+        "the date and profile chosen are kept in the form"
+        if kept
+        else "nothing chosen on the form could be kept"
+    )
+    return (
+        f"{error}: nothing was audited. Uploads may be at most {megabytes(limit)} in all; "
+        f"{again}: choose a smaller file (or ask the operator to raise max_upload_bytes)."
+    )
+
+
+def megabytes(size: int) -> str:
+    """A size as people read it: megabytes, or bytes under one."""
+    if size < 1_000_000:
+        return f"{size:,} bytes"
+    return f"{size / 1_000_000:.1f} MB".replace(".0 MB", " MB")
 
 
 # --- diff ---------------------------------------------------------------------------------
