@@ -111,3 +111,8 @@ def test_the_page_without_javascript_answers_in_html_and_keeps_the_query(
     assert error and "line 2, column 3" in error.group(1)
     ask = client.get("/sparql/results", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
     assert "The answer is <strong>true</strong>" in ask.text
+    # the form sent empty is told so; the address alone is the page, as /sparql gives it
+    empty = client.get("/sparql/results", params={"query": " "}, headers={"Accept": BROWSER})
+    assert empty.status_code == 400 and "the query is empty" in empty.text
+    bare = client.get("/sparql/results", headers={"Accept": BROWSER})
+    assert bare.status_code == 200 and 'id="answer"' not in bare.text

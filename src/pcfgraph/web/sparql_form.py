@@ -64,10 +64,13 @@ def sparql_page(request: Request) -> HTMLResponse:
 
 
 @router.get(RESULTS_PATH, response_class=HTMLResponse)
-async def sparql_results(request: Request, query: str = "") -> HTMLResponse:
+async def sparql_results(request: Request, query: str | None = None) -> HTMLResponse:
     """The query page with the answer to ``query`` (the form's submission without
-    JavaScript), or with the error that stopped it; the query is kept either way."""
+    JavaScript), or with the error that stopped it; the query is kept either way. Without
+    a ``query`` at all (the address alone), the page as ``/sparql`` gives it."""
     state = app_state(request)
+    if query is None:
+        return page(_render(state))
     try:
         answer = await _evaluate(request, state, query)
     except PcfgraphError as exc:
