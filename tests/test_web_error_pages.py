@@ -176,3 +176,22 @@ def test_an_audit_upload_past_the_limit_keeps_the_options_chosen() -> None:
         assert r.status_code == 413
         assert 'name="asOf" type="date" value=""' in r.text
         assert "nothing chosen on the form could be kept" in r.text
+
+
+def test_a_workbook_upload_past_the_limit_keeps_the_edition_typed() -> None:
+    """The diff page answering a 413 emptied the Edition field (it came after the files)."""
+    with TestClient(create_app(Settings(max_upload_bytes=3000), web_release())) as small:
+        form = small.get("/diff", headers=BROWSER).text
+        assert form.index('name="edition"') < form.index('name="old_workbook"')
+        body = _multipart(
+            [
+                ("edition", None, b'my "edition" 7.4'),
+                ("old_workbook", "old.xlsx", b"PK" * 2000),
+                ("new_workbook", "new.xlsx", b"PK" * 10),
+            ]
+        )
+        headers = {**BROWSER, "Content-Type": "multipart/form-data; boundary=b0undary"}
+        r = small.post("/diff", content=body, headers=headers)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+        assert 'value="my &#34;edition&#34; 7.4"' in r.text
+        assert "3000-byte limit" in r.text

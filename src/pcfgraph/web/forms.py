@@ -60,9 +60,17 @@ async def _compare_uploads(request: Request, typed: dict[str, str]) -> DiffResul
     from pcfgraph.sandbox.tasks import DIFF_WORKBOOKS
 
     settings = app_state(request).settings
-    form = await read_multipart(
-        request, max_bytes=settings.max_upload_bytes, max_parts=settings.max_upload_parts
-    )
+    kept: dict[str, str] = {}
+    try:
+        form = await read_multipart(
+            request,
+            max_bytes=settings.max_upload_bytes,
+            max_parts=settings.max_upload_parts,
+            kept=kept,
+        )
+    except PayloadTooLarge:
+        typed["edition"] = kept.get("edition", "")  # when it arrived within the limit
+        raise
     typed["edition"] = form.fields.get("edition") or ""
     parts = {p.field: p for p in form.files}
     workbooks = []
