@@ -114,8 +114,9 @@ def render_element_html(
     curated = [m for m in element.mappings if not m.derived]
     derived = [m for m in element.mappings if m.derived]
     inherited = identity.inherited(reads, here) if here is not None else []
-    # decisions of its own win: the element's own NoCounterpart record is its decision
-    own = {fw for fw, _ in element.no_counterparts}
+    # what the element states itself wins, as gaps have it: its own NoCounterpart record is its
+    # decision, and a framework it has a curated mapping into is no gap to decide
+    own = {fw for fw, _ in element.no_counterparts} | {m.other.framework for m in curated}
     decided = [
         d
         for d in (identity.inherited_decisions(reads, here) if here is not None else [])
