@@ -89,13 +89,20 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
     remote = state.services.remote_store
     store = remote if remote is not None else state.store
     known = state.caches.graph_names.get(state.release, lambda: frozenset(store.graph_names()))
-    checked = check_query(query, max_depth=settings.max_query_depth, known_graphs=known)
+    checked = check_query(
+        query,
+        max_depth=settings.max_query_depth,
+        max_tokens=settings.max_query_tokens,
+        max_width=settings.max_query_width,
+        known_graphs=known,
+    )
     graph = checked.form not in ("SELECT", "ASK")
     payload: dict[str, Any] = {
         "query": query,
         "media_type": by_name("ntriples" if graph else "sparql-json").media_type,
         "max_rows": settings.max_result_rows,
         "has_dataset_clause": checked.has_dataset_clause,
+        # relative IRIs resolve against the IRIs' base, as MCP's sparql tool has them
         "base_iri": iris.ID_BASE,
     }
     if remote is not None:
