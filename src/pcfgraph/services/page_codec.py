@@ -26,7 +26,7 @@ from pcfgraph.errors import ReleaseError
 from pcfgraph.mappings.suggest import Decisions, Item
 from pcfgraph.services.elements import Element, FrameworkIndex
 from pcfgraph.services.frameworks import Framework
-from pcfgraph.services.inherited import InheritedMapping
+from pcfgraph.services.inherited import InheritedMapping, InheritedNoCounterpart
 from pcfgraph.services.mappings import Mapping, MappingSet, NegativeMapping, NoCounterpart
 from pcfgraph.services.measures import Measure
 from pcfgraph.services.page_model import FrameworkInfo
@@ -42,6 +42,7 @@ CLASSES: dict[str, type] = {
         FrameworkIndex,
         FrameworkInfo,
         InheritedMapping,
+        InheritedNoCounterpart,
         Item,
         Mapping,
         MappingSet,

@@ -36,6 +36,14 @@ def read_page_data(reads: Reads) -> None:
         for m in services.inherited_mappings_of(reader, [here])[0]:
             services.framework(reader, m.made_on_framework)
             reads.mapping_info(m.made_on, m.mapping)
+        # the "no counterpart" decisions it inherits, and where they were made (as the page)
+        if here.pcf_id is None:
+            continue
+        for (element, _other), decided in services.inherited_decision(
+            reader, [here.framework_id]
+        ).items():
+            if element == here.iri:
+                services.framework(reader, decided.first.made_on_framework)
 
 
 def write_page_data(store: EmbeddedStore, path: Path, release_id: str) -> None:
