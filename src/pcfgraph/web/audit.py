@@ -64,40 +64,48 @@ def render_formats(report: AuditReport) -> tuple[dict[str, bytes], str]:
 
 async def run_audit(
     request: Request,
-    filename: str,
-    declared: str,
-    data: bytes,
+    files: list[tuple[str, str, bytes]],
     options: Mapping[str, Any] | None = None,
     baseline: Mapping[str, Any] | None = None,
 ) -> AuditReports:
     """Audit an uploaded model once (the audit service's sandbox, deadline and limits) and
-    render its report in every format the page offers. ``options`` as
-    :func:`pcfgraph.audit.options.audit_options` gives them (as of, profile); ``baseline``
-    (``{"name", "data"}``): an earlier report or findings export, as ``POST /validate``
-    takes it."""
-    media_type = declared or None  # the name, the type or the content decides: upload_format
+    render its report in every format the page offers. ``files``: ``(name, declared media
+    type, data)`` of each file; several form one model, as ``pcfgraph audit`` and
+    ``POST /validate`` read them. ``options`` as :func:`pcfgraph.audit.options.audit_options`
+    gives them (as of, profile); ``baseline`` (``{"name", "data"}``): an earlier report or
+    findings export, as ``POST /validate`` takes it."""
+    uploads = []
+    for name, declared, data in files:
+        media_type = declared or None  # the name, the type or the content decides: upload_format
+        try:
+            model_format(name, media_type, data)  # an unknown type: 415 here, not in a worker
+        except PcfgraphError as exc:
+            raise _named(exc, name) from exc
+        uploads.append({"name": name, "data": data, "media_type": media_type})
+    shown = ", ".join(name for name, _declared, _data in files)
     try:
-        model_format(filename, media_type, data)  # an unknown type: 415 here, not in a worker
         outcome = await while_connected(  # a tab closed on a long audit frees its worker
             request,
             audit_report(
                 app_state(request),
-                [{"name": filename, "data": data, "media_type": media_type}],
+                uploads,
                 options=dict(options or {"fail_on": "violation"}),
                 baseline=dict(baseline) if baseline else None,
                 client=client_key(request.client),
             ),
         )
-    except PcfgraphError as exc:  # shown in the page under the file's name, same status
-        message = str(exc)  # most name the file already ("bad.ttl, line 2, ...")
-        error = PcfgraphError(
-            message
-            if message.startswith((f"{filename}:", f"{filename},"))
-            else f"{filename}: {message}",
-            code=exc.code,
-        )
-        error.http_status = exc.http_status
-        raise error from exc
+    except PcfgraphError as exc:  # shown in the page under the files' names, same status
+        raise _named(exc, shown) from exc
     # Rendering a large report takes a while: off the event loop.
     bodies, fragment = await asyncio.to_thread(render_formats, outcome.report)
-    return AuditReports(filename, outcome, bodies, fragment)
+    return AuditReports(shown, outcome, bodies, fragment)
+
+
+def _named(exc: PcfgraphError, name: str) -> PcfgraphError:
+    """``exc`` with its message naming the file (most name it already: "bad.ttl, line 2")."""
+    message = str(exc)
+    if message.startswith((f"{name}:", f"{name},")):
+        return exc
+    error = PcfgraphError(f"{name}: {message}", code=exc.code)
+    error.http_status = exc.http_status
+    return error

@@ -144,12 +144,15 @@ def _audit_page(
     error: str = "",
     status: int = 200,
     chosen: Mapping[str, str] | None = None,
+    names: list[str] | None = None,
 ) -> HTMLResponse:
     from pcfgraph.audit.profiles import BUILTIN
 
     downloads = []
     if reports is not None:
-        stem = download_stem(filename)
+        files = names or [filename]
+        more = f"-and-{len(files) - 1}-more" if len(files) > 1 else ""
+        stem = download_stem(files[0]) + more  # as POST /validate names its downloads
         for fmt, (media_type, ext, label) in REPORT_FORMATS.items():
             if fmt in reports.bodies:
                 downloads.append(
@@ -230,20 +233,27 @@ async def audit_upload(request: Request) -> HTMLResponse:
                 kept=kept,
             )
             chosen = {k: form.fields.get(k, "").strip() for k in ("asOf", "profile")}
-            model = next((p for p in form.files if p.field == "model"), None)
-            if model is None or (not model.data and model.filename in {"", "upload"}):
+            # every file chosen (the field takes several: they form one model, as for
+            # `pcfgraph audit` and POST /validate; only the first was audited, the others
+            # dropped unsaid); a part without a file (a browser's empty field) is none
+            models = [
+                p
+                for p in form.files
+                if p.field == "model" and (p.data or p.filename not in {"", "upload"})
+            ]
+            if not models:
                 # the form sent with no file chosen (a browser's empty part, curl -F without
                 # one): the page asks for one, as it answers any other bad upload
                 raise InputError("choose a model file to audit: the form was sent without one")
-            filename = model.filename or filename
+            names = [m.filename or "model.ttl" for m in models]
+            filename = ", ".join(names)
             options = audit_options(chosen)
-            if not model.data:
-                raise InputError(f"the model {model.filename!r} is empty")
+            for m, name in zip(models, names, strict=True):
+                if not m.data:
+                    raise InputError(f"the model {name!r} is empty")
             reports = await run_audit(
                 request,
-                filename,
-                model.media_type or "",
-                model.data,
+                [(name, m.media_type or "", m.data) for m, name in zip(models, names, strict=True)],
                 options,
                 baseline=_baseline_part(form.files),
             )
@@ -257,7 +267,7 @@ async def audit_upload(request: Request) -> HTMLResponse:
         return _audit_page(
             request, filename=filename, error=error, status=exc.http_status, chosen=chosen
         )
-    return _audit_page(request, reports=reports, filename=filename, chosen=chosen)
+    return _audit_page(request, reports=reports, filename=filename, chosen=chosen, names=names)
 
 
 def too_large(error: str, limit: int, *, kept: bool) -> str:
