@@ -23,7 +23,13 @@ from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup
 
 from pcfgraph import iris
-from pcfgraph.audit.report import AuditReport, AuditResult, is_literal_text, literal_of
+from pcfgraph.audit.report import (
+    AuditReport,
+    AuditResult,
+    in_file,
+    is_literal_text,
+    literal_of,
+)
 
 ORGANISATION_WIDE = "Organisation-wide"
 
@@ -190,10 +196,12 @@ def _curie(iri: str | None) -> str:
     return ("^" if inverse else "") + text
 
 
-def _details(r: AuditResult) -> str:
+def _details(r: AuditResult, several: bool = False) -> str:
+    """Where the finding is (after its file when the model is ``several`` files), its
+    property and value."""
     parts = []
     if r.where:
-        parts.append(f"in {r.where}")
+        parts.append(f"in {in_file(r.where, r.location, several)}")
     if r.path:
         parts.append(f"property {_curie(r.path)}")
     if r.value is not None:
@@ -224,7 +232,7 @@ def _esc(text: str) -> Markup:
     return Markup(escape(text))
 
 
-def _units(results: Iterable[AuditResult]) -> list[tuple[str, list[Any]]]:
+def _units(results: Iterable[AuditResult], several: bool = False) -> list[tuple[str, list[Any]]]:
     """Findings by unit, then focus node: (unit, [(heading, [(finding, details)])]), headings
     and details prepared here (one pass in Python instead of three template calls each)."""
     units: dict[str, dict[tuple[str, str], list[AuditResult]]] = {}
@@ -238,7 +246,7 @@ def _units(results: Iterable[AuditResult]) -> list[tuple[str, list[Any]]]:
             (
                 unit,
                 [
-                    (_esc(label) + _ident(node), [(r, _details(r)) for r in group])
+                    (_esc(label) + _ident(node), [(r, _details(r, several)) for r in group])
                     for (label, node), group in nodes
                 ],
             )
@@ -302,6 +310,6 @@ def render_html(
             by_group=report.counts_by_group(),
             top=[(name, sev, n) for (name, sev), n in frequent],
             shown=shown,
-            units=_units(shown),
+            units=_units(shown, several=len(report.files) > 1),
         )
     )

@@ -24,6 +24,8 @@ _SEVERITIES = ("Violation", "Warning", "Info")
 
 
 def report_text(report: AuditReport) -> str:
+    from pcfgraph.audit.report import in_file
+
     lines: list[str] = []
     if report.sources:
         lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples)")
@@ -44,6 +46,7 @@ def report_text(report: AuditReport) -> str:
         )
     lines.append("")
     shown = report.shown()
+    several = len(report.files) > 1
     for group, _counts in report.counts_by_group():
         in_group = [r for r in shown if _in(r.group, group, report)]
         if not in_group:
@@ -56,7 +59,7 @@ def report_text(report: AuditReport) -> str:
                     continue
                 where = f"  {_line(r.focus_label)}"
                 if r.where:
-                    where += f" ({_line(_where(r))})"
+                    where += f" ({_line(in_file(_where(r), r.location, several))})"
                 if r.value is not None:
                     where += f"  [{_short(_line(r.value))}]"
                 status = f" ({r.status})" if r.status else ""
