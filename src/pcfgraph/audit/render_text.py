@@ -75,12 +75,14 @@ def report_text(report: AuditReport) -> str:
         miss = ", ".join(p.notation for p in m.missing_evidence)
         lines.append(
             f"maturity {_line(m.claim_label)} ({_line(m.building_block_label)}): "
-            f"claimed {m.claimed}, "
+            # a level the model states none of (or none valid) is none, not Python's None
+            f"claimed {m.claimed if m.claimed is not None else 'none'}, "
             f"achieved {m.achieved}" + (f"; missing evidence: {miss}" if miss else "")
         )
     if report.unused is not None:
         u = report.unused_json()
-        parts = [f"{u['columns']} workbook columns"] if u["columns"] else []
+        columns = "column" if u["columns"] == 1 else "columns"
+        parts = [f"{u['columns']} workbook {columns}"] if u["columns"] else []
         if u["elements"] or u["relationships"] or not parts:
             parts.insert(0, f"{u['elements']} elements, {u['relationships']} relationships")
         lines.append(f"not used by the audit: {', '.join(parts)}")

@@ -1,0 +1,31 @@
+"""The text report's lines about a maturity claim and the unread workbook columns, as an
+auditor reads them: a claimed level out of range read 'claimed None' (Python's word for no
+value); one added column read '1 workbook columns'."""
+
+from __future__ import annotations
+
+from audit_support import AS_OF, context, edited_workbook
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.engine import AuditOptions
+from pcfgraph.audit.inputs.writer import template_bytes
+
+
+def _claim_out_of_range_and_a_notes_sheet(wb) -> None:  # type: ignore[no-untyped-def]
+    claims = wb["Maturity claims"]
+    assert claims["E1"].value == "Claimed level"
+    claims["E2"] = 7
+    notes = wb.create_sheet("My notes")
+    notes["A1"] = "Auditor notes"
+    notes["A2"] = "ask the CFO about the ERP hosting contract"
+
+
+def test_a_claim_without_a_valid_level_and_one_unread_column_read_as_words() -> None:
+    data = edited_workbook(template_bytes(example=True), _claim_out_of_range_and_a_notes_sheet)
+    report = audit([Upload("acme.xlsx", data)], context(), options=AuditOptions(AS_OF))
+    assert [m.claimed for m in report.maturity] == [None]
+    text = report.to_text()
+    maturity = next(t for t in text.splitlines() if t.startswith("maturity "))
+    assert "claimed none, achieved " in maturity and "None" not in maturity, maturity
+    unused = next(t for t in text.splitlines() if t.startswith("not used by the audit"))
+    assert unused == "not used by the audit: 1 workbook column", unused
