@@ -131,10 +131,15 @@ class Labeller:
         return None
 
     def organisation(self) -> str | None:
+        """The audited organisation's label; with several (a workbook and an ArchiMate model
+        of another organisation audited together), each of them, in label order: the report's
+        heading named one, picked by the store's order, and the others not at all."""
         org_class = ox.NamedNode(str(iris.ORGM.Organisation))
-        for q in self.store.quads_for_pattern(None, _RDF_TYPE, org_class, UPLOAD_GRAPH):
-            return self.label(_term_text(q.subject) or "")
-        return None
+        labels = {
+            self.label(_term_text(q.subject) or "")
+            for q in self.store.quads_for_pattern(None, _RDF_TYPE, org_class, UPLOAD_GRAPH)
+        }
+        return ", ".join(sorted(labels, key=lambda t: (t.casefold(), t))) or None
 
     def annotate(self, r: AuditResult, units: dict[str, tuple[str, str]]) -> AuditResult:
         from dataclasses import replace
