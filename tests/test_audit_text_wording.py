@@ -1,6 +1,7 @@
-"""The text report's lines about a maturity claim and the unread workbook columns, as an
-auditor reads them: a claimed level out of range read 'claimed None' (Python's word for no
-value); one added column read '1 workbook columns'."""
+"""The text and HTML reports' lines about a maturity claim and the unread workbook columns, as
+an auditor reads them: a claimed level out of range read 'claimed None' (Python's word for no
+value) and, in HTML, its achieved level was marked 'above evidence' (no level was claimed to
+be above it); one added column read '1 workbook columns'."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from audit_support import AS_OF, context, edited_workbook
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
+from pcfgraph.audit.html import render_html
 from pcfgraph.audit.inputs.writer import template_bytes
 
 
@@ -29,3 +31,8 @@ def test_a_claim_without_a_valid_level_and_one_unread_column_read_as_words() -> 
     assert "claimed none, achieved " in maturity and "None" not in maturity, maturity
     unused = next(t for t in text.splitlines() if t.startswith("not used by the audit"))
     assert unused == "not used by the audit: 1 workbook column", unused
+    html = render_html(report)
+    maturity_row = html[html.index("<td>Relationship Management maturity 2025</td>") :]
+    maturity_row = maturity_row[: maturity_row.index("</tr>")]
+    assert '<td class="n">-</td>' in maturity_row and "above evidence" not in maturity_row
+    assert "1 column of the workbook holds values no template column reads" in html
