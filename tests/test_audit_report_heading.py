@@ -31,3 +31,26 @@ def test_the_heading_names_every_audited_organisation() -> None:
     assert both == "Audit report: Acme Insurance IT, Northwind Health IT"
     assert _heading(Upload("acme.ttl", OTHER), northwind) == both  # not the files' order
     assert _heading(northwind) == "Audit report: Northwind Health IT"
+
+
+def test_every_report_format_names_the_audited_organisation() -> None:
+    """Only the HTML report said whom it was about: the text report, the JSON report and the
+    XLSX 'Report' sheet an auditor signs named files and digests but no organisation."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from pcfgraph.audit.render_table import to_xlsx
+
+    report = audit(
+        [Upload("northwind.ttl", CONFORMING.read_bytes()), Upload("acme.ttl", OTHER)],
+        context(),
+        options=AuditOptions(AS_OF),
+    )
+    both = "Acme Insurance IT, Northwind Health IT"
+    assert report.to_text().splitlines()[0].endswith(f"; organisation {both}")
+    assert json.loads(report.to_json())["organisation"] == both
+    wb = load_workbook(io.BytesIO(to_xlsx(report)))
+    facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
+    assert facts["organisation"] == both

@@ -191,6 +191,7 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
     counts = report.counts
     facts: list[tuple[str, Any]] = [
         ("model", ", ".join(report.sources)),
+        *((("organisation", report.organisation),) if report.organisation else ()),
         *((f"sha256 of {f['name']}", f["sha256"]) for f in report.files),
         ("triples read", report.triples),
         ("as of", report.as_of or ""),

@@ -28,7 +28,8 @@ def report_text(report: AuditReport) -> str:
 
     lines: list[str] = []
     if report.sources:
-        lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples)")
+        org = f"; organisation {_line(report.organisation)}" if report.organisation else ""
+        lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples){org}")
     lines.append(
         f"as of {report.as_of or '-'}; profile {report.profile}"
         + (f" (sha256 {report.profile_sha256})" if report.profile_sha256 else "")

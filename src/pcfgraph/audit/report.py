@@ -332,6 +332,8 @@ class AuditReport:
             "groups": [{**g, "counts": counts} for g, counts in self.counts_by_group() if g["iri"]],
             "rules": self.rules,
         }
+        if self.organisation:  # whom the report is about (each, ", "-joined, when several)
+            doc["organisation"] = self.organisation
         if self.files:
             doc["model"] = {"files": self.files, "triples": self.triples}
         if self.checked_against:
