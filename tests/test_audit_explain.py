@@ -76,3 +76,19 @@ def test_explain_shows_the_example(name: str) -> None:
     rule = next(r for r in ruleset.rules.values() if _stem(r.name) == name)
     if example_path(rule).is_file():
         assert example_path(rule).read_text(encoding="utf-8").splitlines()[-1] in text
+
+
+def test_every_rule_a_report_names_can_be_explained() -> None:
+    """A report names the rules written in code (``audit/model-validity-unknown-key`` for a
+    key no row has) as it names shapes, and ``/shapes`` explains them; ``--explain`` refused
+    them ("no audit rule named ...", listing every rule but those)."""
+    from pcfgraph.audit.findings import code_rules, rules_of
+
+    ruleset = _ruleset()
+    code = code_rules()
+    assert code and {r.iri for r in code} <= {r.iri for r in rules_of(ruleset)}
+    for rule in code:
+        for name in (rule.name, _stem(rule.name), rule.iri):
+            text = explain(ruleset, name)
+            assert text.startswith(f"{rule.name}  ({rule.severity})"), name
+            assert f"requires: {rule.message}" in text and f"rule IRI: {rule.iri}" in text

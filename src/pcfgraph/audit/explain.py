@@ -28,8 +28,13 @@ _MINIMAL = "https://example.org/minimal/"
 
 
 def find_rule(ruleset: RuleSet, name: str) -> Rule:
-    """A rule by IRI, name (``ServicePriceShape``, ``checks/orgmodel/x``) or check stem."""
-    candidates = {r.iri: r for r in ruleset.rules.values()}
+    """A rule by IRI, name (``ServicePriceShape``, ``checks/orgmodel/x``,
+    ``audit/model-validity-unknown-key``) or stem. The rules written in code (a bad cell, an
+    unknown key or term: :func:`~pcfgraph.audit.findings.code_rules`) are rules too: reports
+    name them as they name shapes, and ``/shapes`` explains them."""
+    from pcfgraph.audit.findings import code_rules
+
+    candidates = {r.iri: r for r in (*ruleset.rules.values(), *code_rules())}
     for rule in candidates.values():
         if name in (rule.iri, rule.name, rule.name.rsplit("/", 1)[-1]):
             return rule
@@ -93,6 +98,12 @@ def explain(ruleset: RuleSet, name: str) -> str:
     if example:
         lines.append("minimal violating example (Turtle):")
         lines.extend("  " + line for line in example.rstrip("\n").splitlines())
+    elif rule.kind == "audit":  # checked in code as the model is read, not by a shape
+        lines.append(
+            "minimal violating example: none in Turtle; this rule is checked as the model is "
+            "read (a workbook cell, an ArchiMate property, an RDF term), and its findings name "
+            "the value and where it is"
+        )
     else:
         lines.append("minimal violating example: none shipped for this rule")
     return "\n".join(lines) + "\n"
