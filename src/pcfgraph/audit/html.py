@@ -26,10 +26,10 @@ from pcfgraph import iris
 from pcfgraph.audit.report import (
     AuditReport,
     AuditResult,
-    in_file,
     is_literal_text,
     literal_of,
 )
+from pcfgraph.audit.where import in_file
 
 ORGANISATION_WIDE = "Organisation-wide"
 

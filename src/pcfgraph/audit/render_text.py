@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
 
 
@@ -24,8 +25,6 @@ _SEVERITIES = ("Violation", "Warning", "Info")
 
 
 def report_text(report: AuditReport) -> str:
-    from pcfgraph.audit.report import in_file
-
     lines: list[str] = []
     if report.sources:
         org = f"; organisation {_line(report.organisation)}" if report.organisation else ""

@@ -56,16 +56,6 @@ def location_text(location: dict[str, Any] | None) -> str | None:
     return None
 
 
-def in_file(where: str | None, location: dict[str, Any] | None, several: bool) -> str | None:
-    """``where`` after the file it is in (``org.xlsx, Agreements!H3``) when the model is
-    ``several`` files: a workbook's ``Agreements!H3`` or an element's identifier alone does not
-    say which of them to open (two workbooks both have the cell, two ArchiMate files the id)."""
-    file = (location or {}).get("file")
-    if not where or not several or not file:
-        return where
-    return f"{file}, {where}"
-
-
 # RDF terms as report text live in :mod:`pcfgraph.audit.nodetext` (re-exported here).
 from pcfgraph.audit.nodetext import (  # noqa: E402
     is_literal_text,
