@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,7 +34,7 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
-def _findings(report: dict) -> set[tuple[str, str, str]]:
+def _findings(report: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(r["focusNode"], r["shape"], r["message"]) for r in report["results"]}
 
 
