@@ -59,7 +59,7 @@ def report_text(report: AuditReport) -> str:
                     continue
                 where = f"  {_line(r.focus_label)}"
                 if r.where:
-                    where += f" ({_line(in_file(_where(r), r.location, several))})"
+                    where += f" ({_line(in_file(_where(r), r.location, several) or '')})"
                 if r.value is not None:
                     where += f"  [{_short(_line(r.value))}]"
                 status = f" ({r.status})" if r.status else ""
