@@ -397,6 +397,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         for r in rels
         if r.type == "Serving" and els.get(r.source, Element("", "", "")).type == "BusinessService"
     }
+    # actors composing or aggregating another (the organisation): one set, not a scan each
+    actor_ids = {a.identifier for a in actors}
+    holding_actors = {r.source for r in rels if r.type in _STRUCTURE and r.target in actor_ids}
     role_holders = {
         src
         for role in els.values()
@@ -414,12 +417,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
                 els[p].type == "BusinessActor" for _, p in parents[actor.identifier]
             ):
                 cls = ORG + "OrganizationalUnit"
-            elif any(
-                r.source == actor.identifier
-                and r.type in _STRUCTURE
-                and els.get(r.target, Element("", "", "")).type == "BusinessActor"
-                for r in rels
-            ):
+            elif actor.identifier in holding_actors:
                 cls = ORGM + "Organisation"
         if cls is not None:
             m.typed(actor, cls, FOAF + "name" if cls == FOAF + "Person" else RDFS_LABEL)
