@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from audit_support import FINDINGS, audit_path, audit_text
+from audit_support import CONFORMING, FINDINGS, audit_path, audit_text
 from rdflib import RDF, Graph
 
 from pcfgraph import iris
@@ -232,3 +232,21 @@ def test_the_report_file_has_a_main_landmark_holding_its_heading(findings: Audit
     assert "<h1>Audit report: " in main and html.count("<h1>") == 1
     assert "Findings" in main  # the whole report, not only its cover
     assert "<main" not in render_html(findings, embedded=True)  # the page has its own
+
+
+def test_findings_on_nodes_of_one_label_are_listed_in_the_same_order_every_run() -> None:
+    """Thirty agreements all called "Travel Insurance Policy" (a model grown from copies),
+    none with a start date: their findings are listed by focus node, so the same model gives
+    the same report each time (they came in the SHACL engine's order, another each run)."""
+    names = [f"sla-{i:02d}" for i in range(30)]
+    text = "".join(
+        f'\n:{n} a orgm:ServiceLevelAgreement ; rdfs:label "Travel Insurance Policy" .\n'
+        for n in reversed(names)
+    )
+    report = audit_text(CONFORMING.read_text(encoding="utf-8") + text)
+    listed = [
+        r.focus_node.rsplit("/", 1)[-1]
+        for r in report.results
+        if r.shape.endswith("/AgreementValidFromShape") and "/sla-" in r.focus_node
+    ]
+    assert listed == names

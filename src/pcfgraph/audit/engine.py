@@ -371,6 +371,9 @@ def sort_key(report: AuditReport) -> Callable[[AuditResult], tuple[Any, ...]]:
             _rank(r.severity),
             r.unit_label or "~",
             r.focus_label,
+            # findings on nodes with the same label (200 copies of one model's 'Travel
+            # Insurance Policy') came in the engine's order, another at each run
+            "_:" if r.focus_node.startswith("_:") else r.focus_node,  # a blank node: no order
             r.rule,
             "_:" if (r.value or "").startswith("_:") else r.value or "",  # an id: no order
         )
