@@ -198,7 +198,8 @@ def audit(
     """Audit an organisational model (Turtle, JSON-LD, RDF/XML, N-Triples, the spreadsheet
     template .xlsx, ArchiMate exchange .xml or Archi .archimate; several files
     form one model) against the organisational-model rules, with coverage and maturity.
-    The report goes to stdout, or to the file given with -o (written atomically)."""
+    The report goes to stdout, or to the file given with -o (written atomically). No model
+    yet: 'pcfgraph template orgmodel' writes the spreadsheet template to fill in."""
     from dataclasses import replace
     from datetime import datetime
 
@@ -215,7 +216,10 @@ def audit(
         click.echo(explain(RuleSet.load(), explain_rule), nl=False)
         sys.exit(EXIT_OK)
     if not models:
-        raise click.UsageError("Missing argument 'MODELS...' (or use --explain RULE).")
+        raise click.UsageError(
+            "Missing argument 'MODELS...' (or use --explain RULE). No model yet? "
+            "'pcfgraph template orgmodel' writes the spreadsheet template to fill in."
+        )
     refuse_overwriting_a_model(output, models)
     refuse_unwritable(output)
     fmt = report_format(fmt, output)
