@@ -116,3 +116,20 @@ def test_the_page_without_javascript_answers_in_html_and_keeps_the_query(
     assert empty.status_code == 400 and "the query is empty" in empty.text
     bare = client.get("/sparql/results", headers={"Accept": BROWSER})
     assert bare.status_code == 200 and 'id="answer"' not in bare.text
+
+
+def test_the_page_without_javascript_resolves_relative_iris_as_the_endpoint(
+    client: TestClient,
+) -> None:
+    """A relative IRI in a query is resolved against /sparql's URL by the endpoint (what the
+    page's editor posts to with JavaScript on); the form without JavaScript resolved it
+    against the IRIs' base, so the same query answered differently."""
+    import re
+
+    query = "SELECT ?x WHERE { BIND(<x> AS ?x) }"
+    endpoint = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    ).json()["results"]["bindings"][0]["x"]["value"]
+    r = client.get("/sparql/results", params={"query": query}, headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert re.findall(r"<td>(?:<a [^>]*>)?(.*?)(?:</a>)?</td>", r.text) == [endpoint]

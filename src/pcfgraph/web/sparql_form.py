@@ -25,6 +25,7 @@ from pcfgraph import iris
 from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
+from pcfgraph.http.client_gone import while_connected
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
@@ -102,8 +103,9 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
         "media_type": by_name("ntriples" if graph else "sparql-json").media_type,
         "max_rows": settings.max_result_rows,
         "has_dataset_clause": checked.has_dataset_clause,
-        # relative IRIs resolve against the IRIs' base, as MCP's sparql tool has them
-        "base_iri": iris.ID_BASE,
+        # relative IRIs resolve as /sparql resolves them (against its URL): the same
+        # answer with JavaScript on (the editor posts to /sparql) or off
+        "base_iri": str(request.base_url) + "sparql",
     }
     if remote is not None:
         result = await asyncio.to_thread(remote.run_protocol_query, payload)
@@ -111,11 +113,14 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
         pool = state.pool
         if pool is None:
             raise StoreError("the query sandbox is not running")
-        result = await pool.run(
-            SPARQL_QUERY,
-            payload,
-            timeout=settings.query_timeout,
-            client=client_key(request.client),
+        result = await while_connected(  # a tab closed on a slow query frees its worker
+            request,
+            pool.run(
+                SPARQL_QUERY,
+                payload,
+                timeout=settings.query_timeout,
+                client=client_key(request.client),
+            ),
         )
     body = bytes(result["body"]).decode("utf-8")
     return _graph_answer(checked.form, body) if graph else _results_answer(body)
