@@ -92,3 +92,28 @@ def test_every_rule_a_report_names_can_be_explained() -> None:
             text = explain(ruleset, name)
             assert text.startswith(f"{rule.name}  ({rule.severity})"), name
             assert f"requires: {rule.message}" in text and f"rule IRI: {rule.iri}" in text
+            # why an auditor cares, as a shape's orgm:severityRationale ("severity: Violation
+            # (no rationale recorded)" before)
+            assert rule.rationale and rule.rationale.startswith(f"{rule.severity}: ")
+            assert f"severity: {rule.rationale}\n" in text, name
+            assert "no rationale recorded" not in text
+
+
+def test_code_rules_state_their_rationale_as_shapes_do() -> None:
+    """``/shapes`` describes a rule written in code in the shapes' terms: its
+    orgm:severityRationale too (why an auditor cares), which shapes state and code rules did
+    not."""
+    from rdflib import Literal
+
+    from pcfgraph import iris
+    from pcfgraph.audit.findings import code_rules
+    from pcfgraph.services.rules import _code_rule
+
+    for rule in code_rules():
+        stated = set(_code_rule(rule, rule.group or ""))
+        rationale = (
+            URIRef(rule.iri),
+            iris.ORGM.severityRationale,
+            Literal(rule.rationale, lang="en"),
+        )
+        assert rule.rationale and rationale in stated, rule.name

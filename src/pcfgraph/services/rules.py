@@ -220,6 +220,8 @@ def _code_rule(rule: Rule, group: str) -> Iterator[Triple]:
     )
     if rule.hint:
         yield iri, iris.ORGM.remediationHint, Literal(rule.hint, lang="en")
+    if rule.rationale:
+        yield iri, iris.ORGM.severityRationale, Literal(rule.rationale, lang="en")
 
 
 def _described(graph: Graph, shape: URIRef) -> Iterator[Triple]:

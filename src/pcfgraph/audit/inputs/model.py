@@ -23,7 +23,10 @@ from pcfgraph.audit.rules import Rule
 GROUP = "model-validity"
 
 
-def _rule(name: str, message: str, hint: str, severity: str = "Violation") -> Rule:
+def _rule(name: str, message: str, hint: str, rationale: str, severity: str = "Violation") -> Rule:
+    """A rule written in code; ``rationale`` is why an auditor cares, and so why it has its
+    severity (``pcfgraph audit --explain``, ``/shapes``), as a shape's
+    ``orgm:severityRationale``."""
     return Rule(
         iri=str(iris.audit_rule(f"{GROUP}-{name}")),
         name=f"audit/{GROUP}-{name}",
@@ -33,6 +36,7 @@ def _rule(name: str, message: str, hint: str, severity: str = "Violation") -> Ru
         source=None,
         passage=None,
         hint=hint,
+        rationale=f"{severity}: {rationale}",
     )
 
 
@@ -42,21 +46,29 @@ MODEL_RULES: dict[str, Rule] = {
         "A value in the model is not of the kind its field needs (a date, a number).",
         "Enter the value in the form the column note asks for (numbers with a point before the "
         "decimals and no % sign or thousands separator, dates as YYYY-MM-DD).",
+        "a value the model states cannot be read, so it is not in the audited model: every rule "
+        "that needs it sees nothing, and the model does not say what its author meant.",
     ),
     "unknown-key": _rule(
         "unknown-key",
         "A reference names a key that no row of the model has.",
         "Use the key of an existing row (column A of the sheet it refers to), or add that row.",
+        "the relationship the reference states is not in the audited model: the rules that need "
+        "it (a customer's team, an agreement's services) cannot see it.",
     ),
     "unknown-choice": _rule(
         "unknown-choice",
         "A value is not one of the values its drop-down list allows.",
         "Pick the value from the drop-down list.",
+        "a value outside its list has no agreed meaning (a maturity level of 7, a kind nobody "
+        "defined): it is not in the audited model and the rules that need it cannot see it.",
     ),
     "duplicate-key": _rule(
         "duplicate-key",
         "Two rows use the same key; a key names one thing.",
         "Give each row its own key.",
+        "only the first row of a key is read: what the other rows state is not audited, and "
+        "references to the key may mean either row.",
     ),
     "hidden-in-excel": _rule(
         "hidden-in-excel",
@@ -64,6 +76,8 @@ MODEL_RULES: dict[str, Rule] = {
         "the others, so findings may name rows nobody sees there.",
         "Unhide them (Home > Format > Hide & Unhide) to review what was audited, or delete "
         "what should not be part of the model.",
+        "nothing is wrong with the model, but what was audited includes what Excel does not "
+        "show: the auditor should know the report covers more than the visible sheets.",
         severity="Info",
     ),
     "unknown-term": _rule(
@@ -71,6 +85,8 @@ MODEL_RULES: dict[str, Rule] = {
         "The model uses a term the vocabulary or the frameworks do not define (a mistyped class "
         "or property, or a framework code that does not exist); a rule that needs it cannot see it.",
         "Correct the spelling to a defined term (see the suggestion).",
+        "a statement with a term nothing defines is invisible to every rule: the model may look "
+        "conforming only because the rule that would have failed never saw it.",
     ),
 }
 
