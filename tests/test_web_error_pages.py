@@ -71,6 +71,18 @@ def test_a_refused_workbook_upload_keeps_the_edition_typed(client: TestClient) -
     assert '<form action="/diff" method="post"' in r.text  # the form again, to retry
 
 
+def test_an_unknown_edition_to_compare_is_404_like_an_unknown_matrix_framework(
+    client: TestClient,
+) -> None:
+    """/diff?old=nope answered 400 where /matrix?source=nope and /frameworks/nope answer 404:
+    the same mistake (a framework id the graph does not have) now gets the same status."""
+    known = client.get("/matrix", params={"source": "nope"}, headers=BROWSER)
+    assert known.status_code == 404
+    r = client.get("/diff", params={"old": "nope", "new": "nope-too"}, headers=BROWSER)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no framework &#39;nope&#39; in the graph" in r.text
+
+
 def cell_texts(page: str) -> list[tuple[str, str]]:
     """Each matrix cell's link as a screen reader reads it (tags dropped), by its class."""
     cells = re.findall(r'<td class="(hit[^"]*)">\s*<a [^>]*>(.*?)</a>', page, re.S)

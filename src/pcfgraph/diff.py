@@ -18,7 +18,7 @@ from typing import Any, Final
 from pcfgraph.cells import write_csv
 from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import EmbeddedStore, GraphStore
 
@@ -93,7 +93,7 @@ def side_from_store(
     if not index.elements:
         known = services.known_framework_ids(reader)
         if framework_id not in known:
-            raise InputError(
+            raise NotFoundError(  # 404, as every other page and API naming an unknown one
                 f"no framework {framework_id!r} in the graph; known frameworks: "
                 f"{', '.join(known)} (or give an APQC workbook, .xlsx)"
             )
