@@ -40,6 +40,20 @@ def test_an_unknown_path_is_the_workbench_404_page_for_browsers(client: TestClie
     assert post.status_code == 404 and post.json()["code"] == "not-found"
 
 
+def test_a_trailing_slash_redirect_does_not_repeat_the_host_header(client: TestClient) -> None:
+    """/search/ redirected to http://<the request's Host>/search: a client (or a proxy) sending
+    Host: evil.example got a redirect to evil.example, which a cache keyed without Host would
+    serve to everyone. The redirect is now relative, keeps the query, and is made only where
+    a route answers the path with or without its slash."""
+    evil = {**BROWSER, "Host": "evil.example"}
+    r = client.get("/search/", params={"q": "a&b"}, headers=evil, follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/search?q=a%26b"
+    assert client.get("/search/?q=service", headers=BROWSER).status_code == 200  # followed
+    none = client.get("/frameworkz/", headers=evil, follow_redirects=False)
+    assert none.status_code == 404 and "location" not in none.headers
+    assert client.get("/", headers=evil, follow_redirects=False).status_code == 200
+
+
 def test_an_unknown_search_framework_keeps_the_query(client: TestClient) -> None:
     """The 404 for an unknown framework filter was the bare error page: the words typed into
     the search box were lost."""

@@ -114,6 +114,8 @@ def test_redirects_and_link_headers_are_under_the_prefix(proxied: str) -> None:
         assert moved.status_code == 303
         assert moved.headers["location"] == PREFIX + "/id/graph/ontology"
         assert client.get(base + moved.headers["location"]).status_code == 200
+        slash = client.get(proxied + "/search/", params={"q": "x"}, follow_redirects=False)
+        assert slash.status_code == 307 and slash.headers["location"] == PREFIX + "/search?q=x"
         answers = [
             client.get(proxied + "/queries/api/element-by-code?framework=prm-it&code=A24"),
             client.get(proxied + "/sparql", params={"query": "ASK {}"}),

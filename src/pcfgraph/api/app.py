@@ -40,6 +40,8 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
         **_telemetry_options(state),
     )
     app.state.pcf = state
+    # its redirect wrote the Host header into Location: api/errors.py redirects, relative
+    app.router.redirect_slashes = False
     install_error_handlers(app)
     from pcfgraph.api import sparql
 

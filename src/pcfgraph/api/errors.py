@@ -11,11 +11,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotAcceptable, Overloaded, ParseError, PcfgraphError
@@ -175,6 +177,33 @@ def _unknown_path_page(request: Request) -> Response | None:
     return HTMLResponse(render(detail), status_code=404, headers={"Vary": "Accept"})
 
 
+def _slash_redirect(request: Request) -> Response | None:
+    """Starlette's trailing-slash redirect (``/search/`` -> ``/search``), made here with a
+    relative ``Location``: Starlette's router wrote the request's ``Host`` header into it
+    (``Host: evil.example`` -> ``location: http://evil.example/search``), which a cache in
+    front keyed without Host would hand to everyone. Its router's ``redirect_slashes`` is
+    off (:func:`pcfgraph.api.app.create_app`); the same rule: the path with its trailing
+    slash dropped, or one added, when a route answers that."""
+    scope = request.scope
+    root = scope.get("root_path", "")
+    path: str = scope["path"]
+    route_path = path.removeprefix(root) if root and path.startswith(root) else path
+    if route_path == "/":
+        return None
+    twin = dict(scope)
+    twin["path"] = path.rstrip("/") if route_path.endswith("/") else path + "/"
+    if not any(route.matches(twin)[0] is not Match.NONE for route in request.app.router.routes):
+        return None
+    sent = scope.get("raw_path") or quote(path).encode()  # as the client wrote it
+    prefix = root.encode("latin-1")
+    if prefix and sent.startswith(prefix):  # root-relative: http.root_path puts it back
+        sent = sent[len(prefix) :]
+    moved = sent.rstrip(b"/") if route_path.endswith("/") else sent + b"/"
+    query = scope.get("query_string", b"")
+    location = (moved + (b"?" + query if query else b"")).decode("latin-1")
+    return RedirectResponse(location, status_code=307)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PcfgraphError)
     async def _domain(request: Request, exc: PcfgraphError) -> JSONResponse:
@@ -186,6 +215,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and exc.detail == "Not Found":  # no route has the path
+            moved = _slash_redirect(request)
+            if moved is not None:
+                return moved
             page = _unknown_path_page(request)
             if page is not None:
                 return page
