@@ -48,11 +48,15 @@ def release(shipped_release: Release) -> Release:
     return shipped_release
 
 
-def session(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
+def session(
+    release: Release,
+    body: Callable[[Client], Awaitable[None]],
+    settings: Settings | None = None,
+) -> None:
     """Run ``body`` with a client connected in memory to a server with a sandbox pool."""
 
     async def main() -> None:
-        state = StandaloneState(settings=Settings(), release=release)
+        state = StandaloneState(settings=settings or Settings(), release=release)
         pool = WorkerPool(release, workers=1)
         await pool.start()
         state.services.pool = pool
@@ -264,6 +268,25 @@ def test_a_sparql_syntax_error_names_the_argument_line_and_column(release: Relea
         ), err.value.message
 
     session(release, body)
+
+
+def test_the_sparql_tool_has_the_endpoints_size_and_width_limits(release: Release) -> None:
+    """The sparql tool applied the server's max_query_depth only: max_query_width and
+    max_query_tokens, set lower by an operator, held at /sparql but not at /mcp (the guard's
+    built-in defaults applied there), so a query /sparql refuses went to a worker."""
+    settings = Settings(max_query_width=40, max_query_tokens=400)
+    wide = "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 60) + " }"
+    long = "SELECT * WHERE { VALUES ?x { " + " 1" * 500 + " } }"
+
+    async def body(client: Client) -> None:
+        for query, limit in ((wide, "max_query_width"), (long, "max_query_tokens")):
+            with pytest.raises(MCPError) as err:
+                await client.call_tool("sparql", {"query": query})
+            assert err.value.code == -32602, err.value.message
+            assert err.value.message.startswith("argument 'query': "), err.value.message
+            assert limit in err.value.message, err.value.message
+
+    session(release, body, settings)
 
 
 def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:

@@ -206,6 +206,13 @@ class AppState:
         remote = self.runtime.services.remote_store
         return remote if remote is not None else self.store
 
+    def known_graphs(self) -> frozenset[str]:
+        """Graph names of the served release (cached per release): what a query's ``FROM``,
+        ``GRAPH`` and dataset parameters may name (:func:`pcfgraph.sparql_guard.check_query`)."""
+        return self.caches.graph_names.get(
+            self.release, lambda: frozenset(self.query_store.graph_names())
+        )
+
     def quads(self) -> int:
         """The served release's quads (:meth:`Caches.release_quads`)."""
         return self.caches.release_quads(self.release)

@@ -28,10 +28,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urljoin
 
 from pcfgraph.errors import Forbidden, QueryRejected
+
+if TYPE_CHECKING:
+    from pcfgraph.config import Settings
 
 #: Query forms and what clients may ask for.
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -439,3 +442,24 @@ def _graph_iri(tok: Token, prefixes: dict[str, str], base: str | None, text: str
             code="parse-error",
         )
     raise QueryRejected(f"FROM at {_where(text, tok.pos)} must name a graph IRI")
+
+
+def check_query_within(
+    settings: Settings,
+    text: str,
+    known_graphs: Collection[str],
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+) -> CheckedQuery:
+    """:func:`check_query` under the server's limits (``max_query_depth``,
+    ``max_query_tokens``, ``max_query_width``): every route taking ad-hoc SPARQL checks it
+    so, none looser than another."""
+    return check_query(
+        text,
+        max_depth=settings.max_query_depth,
+        max_tokens=settings.max_query_tokens,
+        max_width=settings.max_query_width,
+        known_graphs=known_graphs,
+        default_graph_uris=default_graph_uris,
+        named_graph_uris=named_graph_uris,
+    )

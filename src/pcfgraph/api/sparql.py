@@ -53,10 +53,9 @@ from pcfgraph.errors import (
     UnsupportedMediaType,
 )
 from pcfgraph.http.bodies import content_coding, read_body
-from pcfgraph.http.client_gone import while_connected
+from pcfgraph.http.client_gone import run_for_client
 from pcfgraph.http.routes import walk_routes
 from pcfgraph.runtime import AppState, app_state
-from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -259,14 +258,8 @@ async def evaluate(
         if answer is not None:
             return answer
     # A worker's task may run to the deadline: stopped if the client leaves first.
-    result: dict[str, Any] = await while_connected(
-        request,
-        pool.run(
-            SPARQL_QUERY,
-            payload,
-            timeout=settings.query_timeout,
-            client=client_key(request.client),
-        ),
+    result: dict[str, Any] = await run_for_client(
+        request, pool, SPARQL_QUERY, payload, settings.query_timeout
     )
     return result
 

@@ -33,7 +33,7 @@ from pcfgraph.errors import Forbidden, InputError, StoreError
 from pcfgraph.http.conditional import RecentlyUsed, matches
 from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import AppState
-from pcfgraph.sparql_guard import check_query
+from pcfgraph.sparql_guard import check_query_within
 from pcfgraph.sparql_results import offers_for
 from pcfgraph.store import GraphStore
 
@@ -48,9 +48,7 @@ def query_store(state: AppState) -> GraphStore:
 
 def known_graphs(state: AppState) -> frozenset[str]:
     """Graph names of the served release (cached per release)."""
-    return state.caches.graph_names.get(
-        state.release, lambda: frozenset(query_store(state).graph_names())
-    )
+    return state.known_graphs()
 
 
 def get_query(scope: Scope) -> tuple[str, list[tuple[str, str]]] | None:
@@ -213,15 +211,7 @@ def checked_text(
     found = memo.get(key)
     if found is not None:
         return found
-    checked = check_query(
-        query,
-        max_depth=settings.max_query_depth,
-        max_tokens=settings.max_query_tokens,
-        max_width=settings.max_query_width,
-        known_graphs=known,
-        default_graph_uris=default_graphs,
-        named_graph_uris=named_graphs,
-    )
+    checked = check_query_within(settings, query, known, default_graphs, named_graphs)
     verdict = CheckedText(checked.form, checked.has_dataset_clause, deterministic(query))
     memo.put(key, verdict)
     return verdict

@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 
 from pcfgraph.errors import ClientGone
+from pcfgraph.sandbox.fairness import client_key
+
+if TYPE_CHECKING:
+    from pcfgraph.sandbox.pool import WorkerPool
+    from pcfgraph.sandbox.tasks import Task
 
 T = TypeVar("T")
 
@@ -58,3 +63,12 @@ async def while_connected(request: Request, work: Awaitable[T]) -> T:
         raise
     finally:
         watcher.cancel()
+
+
+async def run_for_client(
+    request: Request, pool: WorkerPool, task: Task, payload: dict[str, Any], timeout: float
+) -> Any:
+    """``pool.run(task, payload)`` for ``request``'s client (its fairness key), stopped when
+    the client leaves first (:func:`while_connected`)."""
+    client = client_key(request.client)
+    return await while_connected(request, pool.run(task, payload, timeout=timeout, client=client))

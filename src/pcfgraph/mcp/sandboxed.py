@@ -28,7 +28,7 @@ async def sparql(
     """Run ``query`` in the sandbox pool for ``client`` (the caller's key for the pool's
     fairness rules: :func:`pcfgraph.mcp.server.caller_key`)."""
     from pcfgraph.sandbox.tasks import SPARQL_QUERY
-    from pcfgraph.sparql_guard import check_query
+    from pcfgraph.sparql_guard import check_query_within
 
     settings = st.settings
     if not query.strip():
@@ -36,11 +36,8 @@ async def sparql(
     if len(query.encode("utf-8")) > settings.max_body_bytes:
         raise ArgumentError("query", f"is larger than {settings.max_body_bytes} bytes")
     try:
-        checked = check_query(
-            query,
-            max_depth=settings.max_query_depth,
-            known_graphs=frozenset(st.release.store.graph_names()),
-        )
+        # the limits /sparql has (depth, tokens, width): none looser at /mcp
+        checked = check_query_within(settings, query, frozenset(st.release.store.graph_names()))
     except PcfgraphError as exc:  # refused (update, SERVICE, too deep) or does not parse
         raise ArgumentError("query", str(exc)) from None
     media = by_name("sparql-json" if checked.form in ("SELECT", "ASK") else "ntriples").media_type

@@ -32,7 +32,7 @@ from pcfgraph.diff import (
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError, PayloadTooLarge, PcfgraphError, UnsupportedMediaType
-from pcfgraph.http.client_gone import while_connected
+from pcfgraph.http.client_gone import run_for_client
 from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.pool import upload_admission
@@ -91,14 +91,8 @@ async def _compare_uploads(request: Request, typed: dict[str, str]) -> DiffResul
     }
     pool = app_state(request).pool
     if pool is not None:
-        reply = await while_connected(
-            request,
-            pool.run(
-                DIFF_WORKBOOKS,
-                payload,
-                timeout=settings.validate_timeout,
-                client=client_key(request.client),
-            ),
+        reply = await run_for_client(
+            request, pool, DIFF_WORKBOOKS, payload, settings.validate_timeout
         )
     else:  # no sandbox (embedded use): a thread, so the event loop keeps serving
         import asyncio

@@ -25,11 +25,10 @@ from pcfgraph import iris
 from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
-from pcfgraph.http.client_gone import while_connected
+from pcfgraph.http.client_gone import run_for_client
 from pcfgraph.runtime import AppState, app_state
-from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
-from pcfgraph.sparql_guard import check_query
+from pcfgraph.sparql_guard import check_query_within
 from pcfgraph.web.render import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -88,15 +87,7 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
     if len(query.encode("utf-8")) > settings.max_body_bytes:
         raise InputError(f"the query is larger than {settings.max_body_bytes:,} bytes")
     remote = state.services.remote_store
-    store = remote if remote is not None else state.store
-    known = state.caches.graph_names.get(state.release, lambda: frozenset(store.graph_names()))
-    checked = check_query(
-        query,
-        max_depth=settings.max_query_depth,
-        max_tokens=settings.max_query_tokens,
-        max_width=settings.max_query_width,
-        known_graphs=known,
-    )
+    checked = check_query_within(settings, query, state.known_graphs())
     graph = checked.form not in ("SELECT", "ASK")
     payload: dict[str, Any] = {
         "query": query,
@@ -113,15 +104,8 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
         pool = state.pool
         if pool is None:
             raise StoreError("the query sandbox is not running")
-        result = await while_connected(  # a tab closed on a slow query frees its worker
-            request,
-            pool.run(
-                SPARQL_QUERY,
-                payload,
-                timeout=settings.query_timeout,
-                client=client_key(request.client),
-            ),
-        )
+        # a tab closed on a slow query frees its worker
+        result = await run_for_client(request, pool, SPARQL_QUERY, payload, settings.query_timeout)
     body = bytes(result["body"]).decode("utf-8")
     return _graph_answer(checked.form, body) if graph else _results_answer(body)
 
