@@ -152,7 +152,8 @@ def parse_file_name(file_name: str) -> tuple[Claim, Claim | None] | None:
     ``apqc-pcf-cross-industry-7.4.xlsx`` -> (Cross-Industry, 7.4). None when neither fits.
     """
     stem = file_name.rsplit("/", 1)[-1]
-    stem = re.sub(r"\.xlsx$", "", stem, flags=re.IGNORECASE).lower()
+    # .xlsm: the same workbook saved macro-enabled (openpyxl reads both alike)
+    stem = re.sub(r"\.xls[xm]$", "", stem, flags=re.IGNORECASE).lower()
     tokens = [t for t in re.split(r"[-_\s]+", stem) if t]
     if tokens and re.fullmatch(r"k\d+", tokens[0]):
         tokens = tokens[1:]
