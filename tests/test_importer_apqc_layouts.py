@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc import import_workbook
@@ -67,8 +67,40 @@ def test_a_macro_enabled_download_name_states_edition_and_version(
     name was 'could not determine the edition and version'."""
     path = macro_enabled(save(tmp_path / name, ROWS))
     imp = import_workbook(path, progress=False)
-    expected = (
-        ("Cross-Industry", "7.4", None) if "cross" in name else ("Airline", "7.2.2", "7.2.1")
-    )
+    expected = ("Cross-Industry", "7.4", None) if "cross" in name else ("Airline", "7.2.2", "7.2.1")
     assert (imp.edition, imp.version, imp.compared_to) == expected
     assert elements(imp) == EXPECTED
+
+
+@pytest.mark.parametrize("number", [8, 8.0])
+def test_a_category_stored_as_a_number_is_read_with_a_warning_naming_the_cell(
+    tmp_path: Path, number: float
+) -> None:
+    """A spreadsheet program turns "8.0" typed into a cell into the number 8: a whole number
+    can only be a category, so it is read as '8.0' and the cell is named (it was an error)."""
+    rows = [[20607, number, *ROWS[0][2:]], *ROWS[1:]]
+    path = save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", rows)
+    wb = load_workbook(path)
+    metrics = wb.create_sheet("Metrics")  # its Hierarchy ID column re-saved alike
+    metrics.append(["Process Element ID", "Hierarchy ID", "Metric ID", "Metric name"])
+    metrics.append([20607, number, 101337, "IT cost per employee"])
+    wb.save(path)
+    imp = import_workbook(path, progress=False)
+    assert elements(imp) == EXPECTED
+    assert imp.metrics == 1
+    assert imp.counts["category"] == 1 and imp.counts["processGroup"] == 1
+    assert len(imp.warnings) == 1
+    assert "sheet 'Combined', row 2, column 'Hierarchy ID'" in imp.warnings[0]
+    assert "'8.0'" in imp.warnings[0]
+
+
+@pytest.mark.parametrize("number", [8.1, 8.1000000001, 0])
+def test_any_other_number_as_a_hierarchy_id_is_an_error_naming_the_cell(
+    tmp_path: Path, number: float
+) -> None:
+    """8.1 may have been 8.10: a number that is not a whole category cannot be read back."""
+    rows = [ROWS[0], [20608, number, *ROWS[1][2:]], *ROWS[2:]]
+    path = save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", rows)
+    with pytest.raises(WorkbookError) as exc:
+        import_workbook(path, progress=False)
+    assert (exc.value.sheet, exc.value.row, exc.value.column) == ("Combined", 3, "Hierarchy ID")

@@ -73,6 +73,19 @@ def bool_cell(value: Any, sheet: str, row: int, column: str) -> bool:
     raise WorkbookError(f"expected Y or N, got {value!r}", sheet=sheet, row=row, column=column)
 
 
+def numeric_category(value: Any) -> str | None:
+    """``"8.0"`` for a whole number ``8`` or ``8.0`` in a hierarchy ID cell, else None.
+
+    Spreadsheet programs store "8.0" or "10" typed into a cell as numbers: a whole number can
+    only have been a category. Any other number cannot be read back (8.10 is stored as 8.1).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return f"{int(value)}.0" if value >= 1 else None
+
+
 def parse_hierarchy_id(text: str) -> tuple[int, str | None]:
     """``(level, parent hierarchy ID)`` of an APQC hierarchy ID; ValueError when malformed.
 

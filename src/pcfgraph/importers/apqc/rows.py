@@ -14,6 +14,7 @@ from pcfgraph.importers.apqc.cells import (
     bool_cell,
     int_cell,
     normalise_space,
+    numeric_category,
     parse_hierarchy_id,
 )
 from pcfgraph.importers.apqc.layout import (
@@ -74,7 +75,7 @@ def read_workbook(wb: Any, limits: ArchiveLimits, tick: Tick) -> WorkbookRows:
     """Read elements, glossary definitions and metrics from an open (read-only) workbook."""
     titles: list[str] = []
     warnings: list[str] = []
-    elements = _read_elements(wb, limits, tick, titles)
+    elements = _read_elements(wb, limits, tick, titles, warnings)
     _check_tree(elements)
     _read_glossary(wb, limits, tick, elements, warnings)
     hids = {e.pcf_id: e.hierarchy_id for e in elements}
@@ -82,7 +83,9 @@ def read_workbook(wb: Any, limits: ArchiveLimits, tick: Tick) -> WorkbookRows:
     return WorkbookRows(elements, metrics, titles, warnings)
 
 
-def _read_elements(wb: Any, limits: ArchiveLimits, tick: Tick, titles: list[str]) -> list[Element]:
+def _read_elements(
+    wb: Any, limits: ArchiveLimits, tick: Tick, titles: list[str], warnings: list[str]
+) -> list[Element]:
     elements: list[Element] = []
     seen_ids: dict[int, tuple[str, int]] = {}
     seen_hids: dict[str, tuple[str, int]] = {}
@@ -91,7 +94,7 @@ def _read_elements(wb: Any, limits: ArchiveLimits, tick: Tick, titles: list[str]
         titles.extend(table.title_texts)
         for row_no, cells in table.rows():
             tick()
-            e = _element(table, row_no, cells)
+            e = _element(table, row_no, cells, warnings)
             _unique(seen_ids, e.pcf_id, "PCF ID", table, row_no, "pcf_id")
             _unique(seen_hids, e.hierarchy_id, "hierarchy ID", table, row_no, "hierarchy_id")
             elements.append(e)
@@ -122,7 +125,7 @@ def _unique(
     seen[key] = (table.sheet, row_no)
 
 
-def _element(table: Table, row_no: int, cells: dict[str, Any]) -> Element:
+def _element(table: Table, row_no: int, cells: dict[str, Any], warnings: list[str]) -> Element:
     sheet = table.sheet
     for col in ELEMENT_REQUIRED:
         if blank(cells.get(col)):
@@ -130,6 +133,14 @@ def _element(table: Table, row_no: int, cells: dict[str, Any]) -> Element:
     pcf_id = int_cell(cells["pcf_id"], "PCF ID", sheet, row_no, table.name("pcf_id"))
     raw_hid = cells["hierarchy_id"]
     hid = normalise_space(raw_hid)
+    category = numeric_category(raw_hid)
+    if category is not None:
+        warnings.append(
+            f"sheet {sheet!r}, row {row_no}, column {table.name('hierarchy_id')!r}: the number "
+            f"{raw_hid!r} read as the category {category!r} (the cell holds a number, not "
+            "text: store hierarchy IDs as text, or 8.10 reads 8.1)"
+        )
+        raw_hid = hid = category
     try:
         if not isinstance(raw_hid, str):
             raise ValueError("a hierarchy ID must be text, not a number (8.10 would read 8.1)")
@@ -214,7 +225,7 @@ def _check_hierarchy_id(
     """Warn when a row keyed by PCF ID states another hierarchy ID than the element's (a
     mis-edited workbook: the row is still attached by PCF ID, the identity)."""
     stated = cells.get("hierarchy_id")
-    if blank(stated) or normalise_space(str(stated)) == hid:
+    if blank(stated) or normalise_space(str(stated)) == hid or numeric_category(stated) == hid:
         return
     warnings.append(
         f"sheet {table.sheet!r}, row {row_no}, column {table.name('hierarchy_id')!r}: "
