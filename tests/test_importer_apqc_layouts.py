@@ -104,3 +104,29 @@ def test_any_other_number_as_a_hierarchy_id_is_an_error_naming_the_cell(
     with pytest.raises(WorkbookError) as exc:
         import_workbook(path, progress=False)
     assert (exc.value.sheet, exc.value.row, exc.value.column) == ("Combined", 3, "Hierarchy ID")
+
+
+def test_characters_excel_escapes_in_cells_are_decoded(tmp_path: Path) -> None:
+    """Excel saves a carriage return in a cell (text pasted from Windows) as ``_x000D_`` and a
+    literal ``_x`` as ``_x005F_x``; openpyxl does not decode them, so names and definitions
+    came out as 'Develop and manage IT_x000D_ customer relationships'."""
+    rows = [
+        [20607, "8.0", "Manage IT_x000D_\n(Information_x0020_Technology)", "Managing IT."],
+        [
+            20608,
+            "8.1",
+            "Develop and manage IT_x000D_\ncustomer relationships",
+            "Keep _x005F_x0041_",
+        ],
+        [20611, "8.1.1", "Develop IT services and solutions strategy", "bell _x0007_ kept"],
+    ]
+    header = ["PCF ID", "Hierarchy_x0020_ID", "Name", "Element Description"]
+    imp = import_workbook(
+        save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", rows, header), progress=False
+    )
+    assert elements(imp) == {
+        (20607, "8.0", "Manage IT (Information Technology)", "Managing IT."),
+        (20608, "8.1", "Develop and manage IT customer relationships", "Keep _x0041_"),
+        (20611, "8.1.1", "Develop IT services and solutions strategy", "bell _x0007_ kept"),
+    }
+    assert imp.warnings == []

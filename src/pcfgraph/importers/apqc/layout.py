@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, SheetBounds
 from pcfgraph.errors import WorkbookError
-from pcfgraph.importers.apqc.cells import blank, normalise_space
+from pcfgraph.importers.apqc.cells import blank, normalise_space, xstring
 
 HEADER_SCAN_ROWS: Final = 20
 
@@ -88,7 +88,7 @@ class Table:
             self.bounds.check_row(row_no)
             if len(values) > self.bounds.limits.columns and values[-1] is not None:
                 self.bounds.check_width(len(values), row_no)  # readers pad rows to max_col
-            yield row_no, values
+            yield row_no, tuple(xstring(v) if isinstance(v, str) else v for v in values)
 
     def _find_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]]:
         for row_no, values in self._next():

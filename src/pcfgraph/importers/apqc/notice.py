@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from pcfgraph.importers.apqc.cells import normalise_space
+from pcfgraph.importers.apqc.cells import normalise_space, xstring
 from pcfgraph.importers.apqc.layout import find_sheet
 from pcfgraph.importers.apqc.statement import drawing_paragraphs
 
@@ -37,7 +37,7 @@ def read_notice(path: Path, wb: Any) -> str | None:
     if sheet is None:
         return None
     texts = [
-        v
+        xstring(v)
         for row in wb[sheet].iter_rows(max_row=_ROWS, max_col=_COLUMNS, values_only=True)
         for v in row
         if isinstance(v, str)

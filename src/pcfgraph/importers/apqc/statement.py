@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 from pcfgraph import iris
 from pcfgraph.errors import WorkbookError
-from pcfgraph.importers.apqc.cells import normalise_space
+from pcfgraph.importers.apqc.cells import normalise_space, xstring
 from pcfgraph.importers.apqc.layout import find_sheet
 
 _VERSION: Final = r"\d+(?:\.\d+)+"
@@ -194,7 +194,7 @@ def read_statement(path: Path, wb: Any) -> Statement:
     if sheet is None:
         return statement
     cells = (
-        v
+        xstring(v)
         for row in wb[sheet].iter_rows(
             max_row=_INTRO_ROWS, max_col=_INTRO_COLUMNS, values_only=True
         )
