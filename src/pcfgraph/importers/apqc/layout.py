@@ -3,7 +3,8 @@ which row and columns of a sheet are its header.
 
 Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 comparison
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
-``Combined`` or in per-category sheets ``1.0``, ``2.0``, ...; a header row within the first 20
+``Combined`` or in per-category sheets ``1.0``, ``2.0``, ... (failing both, in the sheets
+whose header names the element columns, as in a user's copy, with a warning); a header row within the first 20
 rows names the columns (case and spacing vary: "Change details" / "Change Details"); optional
 columns come and go; definitions are either a column or a ``Glossary terms`` sheet; measures
 are in ``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
@@ -145,6 +146,42 @@ def find_sheet(sheetnames: Sequence[str], *wanted: str) -> str | None:
         if w in keys:
             return keys[w]
     return None
+
+
+#: Sheets APQC ships whose header looks like an element sheet's but that are not one
+#: ("Categories" lists only the level-1 rows) or that are read for something else.
+_NOT_ELEMENT_SHEETS: Final = (
+    "categories",
+    "glossary terms",
+    "glossary",
+    "metrics",
+    "measures",
+    "introduction",
+    "about",
+)
+_METRIC_HEADERS: Final = frozenset(
+    name for col in ("metric_id", "name", "category") for name in METRIC_COLUMNS[col][1]
+) - frozenset(name for _, names in ELEMENT_COLUMNS.values() for name in names)
+
+
+def header_sheets(wb: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:
+    """Sheets under another name than APQC's whose header row names the element columns
+    (a user's "PCF 7.4" or "Sheet1" holding the Combined table), in workbook order."""
+    found: list[str] = []
+    for name in wb.sheetnames:
+        if find_sheet([name], *_NOT_ELEMENT_SHEETS) is not None:
+            continue
+        rows = wb[name].iter_rows(
+            max_row=HEADER_SCAN_ROWS, max_col=limits.columns, values_only=True
+        )
+        for values in rows:
+            keys = {_header_key(xstring(v)) for v in values if isinstance(v, str)}
+            cols = {c for c, (_, names) in ELEMENT_COLUMNS.items() if keys.intersection(names)}
+            if cols:
+                if set(ELEMENT_REQUIRED) <= cols and not keys & _METRIC_HEADERS:
+                    found.append(name)
+                break
+    return found
 
 
 def element_sheets(sheetnames: Sequence[str]) -> list[str]:

@@ -27,6 +27,7 @@ from pcfgraph.importers.apqc.layout import (
     Table,
     element_sheets,
     find_sheet,
+    header_sheets,
 )
 
 #: Called once per row read (drives the progress bar).
@@ -89,7 +90,7 @@ def _read_elements(
     elements: list[Element] = []
     seen_ids: dict[int, tuple[str, int]] = {}
     seen_hids: dict[str, tuple[str, int]] = {}
-    for sheet in element_sheets(wb.sheetnames):
+    for sheet in _element_sheets(wb, limits, warnings):
         table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
         titles.extend(table.title_texts)
         for row_no, cells in table.rows():
@@ -104,6 +105,23 @@ def _read_elements(
             "a hierarchy ID"
         )
     return elements
+
+
+def _element_sheets(wb: Any, limits: ArchiveLimits, warnings: list[str]) -> list[str]:
+    """APQC's element sheets; failing those, the sheets whose header names the element columns
+    (each named in a warning: the workbook was reorganised, the user should know what was read)."""
+    try:
+        return element_sheets(wb.sheetnames)
+    except WorkbookError:
+        found = header_sheets(wb, limits)
+        if not found:
+            raise
+    warnings.extend(
+        f"sheet {sheet!r}: no 'Combined' sheet and no per-category sheets ('1.0', '2.0', ...); "
+        "the elements are read from this sheet, whose header row names their columns"
+        for sheet in found
+    )
+    return found
 
 
 def _unique(
