@@ -172,3 +172,31 @@ def test_without_any_sheet_of_elements_the_error_lists_the_sheets(tmp_path: Path
         WorkbookError, match="sheets are 'Categories', 'Notes' \\(unknown layout\\)"
     ):
         import_workbook(path, progress=False)
+
+
+def test_notes_under_the_table_are_skipped_with_a_warning_naming_the_cell(tmp_path: Path) -> None:
+    """'Source: APQC' typed under the table refused the workbook ('missing value' for its
+    hierarchy ID): a row with neither a hierarchy ID nor a numeric PCF ID is not an element."""
+    notes: list[list[Any]] = [[], ["Source: APQC, 2024"], [None, None, "Reviewed by\u00a0EA team"]]
+    path = save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", [*ROWS, *notes])
+    imp = import_workbook(path, progress=False)
+    assert elements(imp) == EXPECTED
+    assert imp.warnings == [
+        "sheet 'Combined', row 6, column 'PCF ID': 'Source: APQC, 2024': not an element "
+        "(no PCF ID and no hierarchy ID); skipped",
+        "sheet 'Combined', row 7, column 'Name': 'Reviewed by EA team': not an element "
+        "(no PCF ID and no hierarchy ID); skipped",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [([20612, None, "No hierarchy ID"], "Hierarchy ID"), ([None, "8.1.2", "No ID"], "PCF ID")],
+)
+def test_a_row_with_one_id_missing_is_still_an_error(
+    tmp_path: Path, row: list[Any], column: str
+) -> None:
+    path = save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", [*ROWS, row])
+    with pytest.raises(WorkbookError, match="missing value") as exc:
+        import_workbook(path, progress=False)
+    assert (exc.value.sheet, exc.value.row, exc.value.column) == ("Combined", 5, column)

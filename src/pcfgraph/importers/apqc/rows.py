@@ -95,6 +95,8 @@ def _read_elements(
         titles.extend(table.title_texts)
         for row_no, cells in table.rows():
             tick()
+            if _note(table, row_no, cells, warnings):
+                continue
             e = _element(table, row_no, cells, warnings)
             _unique(seen_ids, e.pcf_id, "PCF ID", table, row_no, "pcf_id")
             _unique(seen_hids, e.hierarchy_id, "hierarchy ID", table, row_no, "hierarchy_id")
@@ -122,6 +124,26 @@ def _element_sheets(wb: Any, limits: ArchiveLimits, warnings: list[str]) -> list
         for sheet in found
     )
     return found
+
+
+def _note(table: Table, row_no: int, cells: dict[str, Any], warnings: list[str]) -> bool:
+    """Whether a row is a note, not an element (a source line or remark typed under the table):
+    it has no hierarchy ID and no numeric PCF ID. Skipped with a warning naming its cell; a row
+    with either ID goes on to be checked as an element (a missing other value is an error)."""
+    pcf_id = cells.get("pcf_id")
+    if not blank(cells.get("hierarchy_id")) or (
+        not blank(pcf_id) and (isinstance(pcf_id, (int, float)) or str(pcf_id).strip().isdigit())
+    ):
+        return False
+    filled = [(col, value) for col, value in cells.items() if not blank(value)]
+    where = f"sheet {table.sheet!r}, row {row_no}"
+    if filled:
+        col, value = min(filled, key=lambda item: table.index[item[0]])
+        where += f", column {table.name(col)!r}: {normalise_space(value)!r}"
+    else:
+        where += ": text outside the table's columns"
+    warnings.append(f"{where}: not an element (no PCF ID and no hierarchy ID); skipped")
+    return True
 
 
 def _unique(
