@@ -23,7 +23,7 @@ from pcfgraph.importers.apqc import (
     parse_changes,
     parse_hierarchy_id,
 )
-from pcfgraph.iris import DCTERMS, PCFG, SKOS
+from pcfgraph.iris import DCTERMS, PCFG, PROV, SKOS
 from pcfgraph.resources import resource_dir
 
 H74 = [
@@ -451,8 +451,10 @@ EXPECTED_TTL = """
     dcterms:rights <apqc-pcf/notice> ;
     dcterms:isVersionOf <apqc-pcf/element/1> .
 
-<apqc-pcf/tiny/1.0/1/change/1> a pcfg:ChildAdded ; pcfg:changedPcfId 2 .
-<apqc-pcf/tiny/1.0/1/change/2> a pcfg:ElementRenamed ; pcfg:previousName "Old, name" .
+<apqc-pcf/tiny/1.0/1/change/1> a pcfg:ChildAdded ; pcfg:changedPcfId 2 ;
+    dcterms:rights <apqc-pcf/notice> .
+<apqc-pcf/tiny/1.0/1/change/2> a pcfg:ElementRenamed ; pcfg:previousName "Old, name" ;
+    dcterms:rights <apqc-pcf/notice> .
 
 <apqc-pcf/tiny/1.0/2> a pcfg:PCFProcessGroup , skos:Concept , pcfg:PCFElement ;
     skos:notation "1.1" ; pcfg:hierarchyId "1.1" ; pcfg:pcfId 2 ; pcfg:level 2 ;
@@ -465,9 +467,11 @@ EXPECTED_TTL = """
     dcterms:isVersionOf <apqc-pcf/element/2> .
 
 <apqc-pcf/element/1> a pcfg:PCFStableElement ; pcfg:pcfId 1 ;
-    dcterms:hasVersion <apqc-pcf/tiny/1.0/1> .
+    dcterms:hasVersion <apqc-pcf/tiny/1.0/1> ;
+    dcterms:rights <apqc-pcf/notice> .
 <apqc-pcf/element/2> a pcfg:PCFStableElement ; pcfg:pcfId 2 ;
-    dcterms:hasVersion <apqc-pcf/tiny/1.0/2> .
+    dcterms:hasVersion <apqc-pcf/tiny/1.0/2> ;
+    dcterms:rights <apqc-pcf/notice> .
 
 <apqc-pcf/tiny/1.0/measure/7> a pcfg:Measure ;
     pcfg:metricId 7 ;
@@ -545,6 +549,27 @@ def test_small_fixture_is_the_shipped_8_1_subtree() -> None:
     elements = subtree(full, E(20608))
     assert subtree(small, E(20608)) == elements
     assert about(small, elements) == about(full, elements)
+
+
+def test_everything_derived_from_the_pcf_carries_apqc_notice() -> None:
+    """The brief: APQC's notice on everything derived from the PCF. Elements, measures and
+    categories had it; the change records (a rename keeps APQC's former name) and the
+    stable-element nodes (APQC's PCF IDs) did not. Only the notice itself and the source file
+    entity (which points to the workbook's own notice) are exempt."""
+    g = import_workbook(EXTRACT_81, progress=False).graph
+    notice = iris.apqc_notice()
+    exempt = set(g.subjects(RDF.type, DCTERMS.RightsStatement)) | set(
+        g.subjects(RDF.type, PROV.Entity)
+    )
+    changes = set(g.objects(None, PCFG.change))
+    stable = set(g.subjects(RDF.type, PCFG.PCFStableElement))
+    assert changes and len(stable) == 45  # 8.0 and the 44 elements of 8.1
+    without = {
+        s
+        for s in set(g.subjects())
+        if isinstance(s, URIRef) and s not in exempt and (s, DCTERMS.rights, notice) not in g
+    }
+    assert without == set()
 
 
 @pytest.mark.parametrize(

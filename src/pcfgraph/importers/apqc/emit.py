@@ -172,6 +172,7 @@ class Emitter:
         add(stable, p["dct:hasVersion"], s)
         add(stable, _TYPE, _n(PCFG.PCFStableElement))
         add(stable, _n(PCFG.pcfId), _int(e.pcf_id))
+        add(stable, p["dct:rights"], self.notice)  # APQC's PCF ID, across editions
 
     def _changes(self, e: Element, s: ox.NamedNode) -> None:
         assert e.change_details is not None
@@ -182,6 +183,7 @@ class Emitter:
             c = _n(iris.apqc_change(self.edition, self.version, e.pcf_id, index))
             add(s, _n(PCFG.change), c)
             add(c, _TYPE, _n(change.cls))
+            add(c, self.p["dct:rights"], self.notice)  # from APQC's change details
             if change.changed_pcf_id is not None:
                 add(c, _n(PCFG.changedPcfId), _int(change.changed_pcf_id))
             if change.previous_name is not None:
