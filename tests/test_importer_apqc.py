@@ -478,6 +478,7 @@ EXPECTED_TTL = """
     skos:prefLabel "Cost per vision"@en ;
     pcfg:formula "cost / visions" ;
     pcfg:units "dollars" ;
+    pcfg:unitsAsStated "Dollars" ;
     pcfg:measureCategory <apqc-pcf/measure-category/cost-effectiveness> ;
     pcfg:measureOf <apqc-pcf/tiny/1.0/1> ;
     dcterms:rights <apqc-pcf/notice> .
@@ -549,6 +550,22 @@ def test_small_fixture_is_the_shipped_8_1_subtree() -> None:
     elements = subtree(full, E(20608))
     assert subtree(small, E(20608)) == elements
     assert about(small, elements) == about(full, elements)
+
+
+def test_units_keep_apqc_spelling_beside_the_lower_case() -> None:
+    """pcfg:units is lower case (what the unit checks compare); where that changed APQC's text
+    ("FTEs" became "ftes", "NPS" "nps") the spelling APQC states is kept as pcfg:unitsAsStated."""
+    g = import_workbook(EXTRACT_81, progress=False).graph
+    fte = iris.apqc_measure("Cross-Industry", "7.4", 101310)
+    assert (g.value(fte, PCFG.units), g.value(fte, PCFG.unitsAsStated)) == (
+        Literal("ftes"),
+        Literal("FTEs"),
+    )
+    pct = iris.apqc_measure("Cross-Industry", "7.4", 106448)  # APQC wrote "percent"
+    assert (g.value(pct, PCFG.units), g.value(pct, PCFG.unitsAsStated)) == (
+        Literal("percent"),
+        None,
+    )
 
 
 def test_everything_derived_from_the_pcf_carries_apqc_notice() -> None:

@@ -205,7 +205,11 @@ class Emitter:
         if metric.formula is not None:
             add(m, _n(PCFG.formula), _text(metric.formula))
         if metric.units is not None:
-            add(m, _n(PCFG.units), _text(metric.units))
+            # pcfg:units is lower case (what the checks compare); APQC's own spelling ("FTEs",
+            # "NPS", "products (SKUs)") is kept too wherever lower-casing changed it.
+            add(m, _n(PCFG.units), _text(metric.units.lower()))
+            if metric.units != metric.units.lower():
+                add(m, _n(PCFG.unitsAsStated), _text(metric.units))
         if metric.category is not None:
             cat = _n(iris.apqc_measure_category(metric.category))
             add(m, _n(PCFG.measureCategory), cat)

@@ -324,9 +324,7 @@ def _read_metrics(
                 if blank(cells.get("category"))
                 else normalise_space(cells["category"]),
                 formula=None if blank(cells.get("formula")) else normalise_space(cells["formula"]),
-                units=None
-                if blank(cells.get("units"))
-                else normalise_space(cells["units"]).lower(),
+                units=None if blank(cells.get("units")) else normalise_space(cells["units"]),
             )
         )
     return metrics
