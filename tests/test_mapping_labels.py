@@ -1,4 +1,5 @@
-"""Every curated mapping row names its two elements by the names the frameworks give them.
+"""Curated mapping rows say what the sources say: every row names its two elements by the names
+the frameworks give them, and its justification attributes words only to the text that has them.
 
 A row's ``subject_label`` and ``object_label`` are what SSSOM consumers (and the CSV, JSON and
 Turtle exports) show for the pair, so each must be the element's ``skos:prefLabel`` exactly
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from apqc_support import EXTRACT_81
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from pcfgraph import iris
 from pcfgraph.iris import SKOS
@@ -41,8 +42,7 @@ def _names() -> dict[URIRef, frozenset[str]]:
     from pcfgraph.importers.apqc import import_workbook
 
     g = Graph()
-    for rel in TURTLE:
-        g.parse(DATA / rel, format="turtle", publicID=iris.ID_BASE)
+    g += _turtle()
     apqc = import_workbook(EXTRACT_81, edition="Cross-Industry", version="7.4", progress=False)
     g += apqc.graph
     out: dict[URIRef, set[str]] = {}
@@ -76,3 +76,74 @@ def test_row_labels_are_the_elements_own_names(path: Path) -> None:
             if label is None or _norm(label) not in names[iri]:
                 wrong.append((r.line, side, label, sorted(names[iri])))
     assert not wrong, wrong
+
+
+def _comments(stem: str) -> list[tuple[str, str, str]]:
+    ms = read_mapping_set(DATA / "mappings" / f"{stem}.sssom.tsv")
+    return [(str(r.subject), str(r.object), r.comment or "") for r in ms.rows]
+
+
+@functools.cache
+def _turtle() -> Graph:
+    g = Graph()
+    for rel in TURTLE:
+        g.parse(DATA / rel, format="turtle", publicID=iris.ID_BASE)
+    return g
+
+
+def _text_of(iri: URIRef) -> str:
+    """Every literal the shipped Turtle states about ``iri`` (its names and texts)."""
+    return " ".join(_norm(str(o)) for o in _turtle().objects(iri) if isinstance(o, Literal))
+
+
+def test_the_a2_passage_is_never_cited_as_naming_a_process() -> None:
+    """The PRM-IT A2 text says what happens 'in this process category' and names none of
+    A21-A27; a justification that makes it say so ("A2 says A24 plans ... SLAs", "... 'recorded'
+    in A27") misattributes the source. Saying which process pcfgraph reads it as is fine."""
+    assert not re.search(r"\bA2[1-7]\b", _text_of(URIRef(iris.prm_it("A2"))))
+    claims = re.compile(r"\bA2 (?:says|states) (?:that )?A2[1-7]\b|\bA2 says [^;]*' in A2[1-7]\b")
+    wrong = [
+        (s, o, m.group(0))
+        for stem in ("pcf-8.1-to-prm-it-a2", "pcf-8.1-and-prm-it-to-trim-cm")
+        for s, o, c in _comments(stem)
+        for m in claims.finditer(c)
+    ]
+    assert not wrong, wrong
+
+
+def test_a_practice_is_quoted_with_its_own_words() -> None:
+    """ "practice 3.3 links '...'" must quote practice 3.3's own text (an outcome's or metric's
+    words are cited as "practice 3.3's outcome ...")."""
+    said = re.compile(r"\bpractice (\d\.\d) (?:\w+ ){0,2}'([^']+)'")
+    wrong = []
+    for _, _, c in _comments("pcf-8.1-to-it-cmf-rm"):
+        for m in said.finditer(c):
+            own = _text_of(URIRef(iris.itcmf(f"SRP/A2/practice/{m.group(1)}")))
+            if _norm(m.group(2)).lower() not in own.lower():
+                wrong.append(m.group(0))
+    assert not wrong, wrong
+
+
+def test_paraphrases_found_wrong_in_review_stay_fixed() -> None:
+    """A justification paraphrased 8.1.6.1 as preserving 'the image and goodwill of IT'; its
+    definition says 'of the organization'."""
+    definition = _norm(
+        str(
+            _names_graph_apqc().value(
+                URIRef(iris.apqc_element("Cross-Industry", "7.4", 20642)), SKOS.definition
+            )
+        )
+    )
+    assert "preserve the image and goodwill of the organization" in definition
+    for stem in ("pcf-8.1-to-prm-it-a2", "pcf-8.1-to-it-cmf-rm", "pcf-8.1-and-prm-it-to-trim-cm"):
+        for s, o, c in _comments(stem):
+            assert "goodwill of IT" not in c, (s, o)
+
+
+@functools.cache
+def _names_graph_apqc() -> Graph:
+    from pcfgraph.importers.apqc import import_workbook
+
+    return import_workbook(
+        EXTRACT_81, edition="Cross-Industry", version="7.4", progress=False
+    ).graph
