@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import pyoxigraph as ox
 
@@ -47,7 +47,7 @@ from pcfgraph.audit.findings import (
     run_shacl,
 )
 from pcfgraph.audit.framework_store import framework_store
-from pcfgraph.audit.inputs.model import ParsedModel
+from pcfgraph.audit.inputs.model import MODEL_RULES, ParsedModel
 from pcfgraph.audit.inputs.terms import located_findings, own_findings
 from pcfgraph.audit.labels import Labeller, focus_units
 from pcfgraph.audit.parse import (
@@ -177,9 +177,11 @@ def audit(
     if isinstance(model, ParsedModel):
         report.results = located_findings(report, model)
     # findings about the model itself (unknown terms, bad cells) are model validity
-    report.results = deduplicated(
-        replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r
-        for r in report.results
+    report.results = one_per_mistake(
+        deduplicated(
+            replace(r, group=IGNORED_RULE.group) if r.kind == "audit" and r.group is None else r
+            for r in report.results
+        )
     )
     report.results.sort(key=sort_key(report))
     report.sources = [u.name for u in uploads]
@@ -207,6 +209,30 @@ def deduplicated(results: Iterable[AuditResult]) -> list[AuditResult]:
             seen.add(r.key)
             out.append(r)
     return out
+
+
+#: The model-validity rules whose finding means the reader left the value out of the model (a
+#: cell it could not read: not a date, not on its list, a key no row has, a formula error).
+_DROPPED: Final = frozenset(
+    MODEL_RULES[name].iri for name in ("bad-value", "unknown-choice", "unknown-key")
+)
+
+
+def one_per_mistake(results: list[AuditResult]) -> list[AuditResult]:
+    """One finding per mistake: a value the reader could not read (``01/01/2025`` in a date
+    column, a claimed level of 7) is a finding naming the cell and the value, and is left out
+    of the model, so a shape requiring a value there (``AgreementValidFromShape``,
+    ``MaturityClaimLevelShape``) found it missing too: two Violations, counted twice, for one
+    bad cell. The shape's finding on that node and path with no value (the value it misses)
+    is dropped; the reader's, which says what the cell holds, stays."""
+    unread = {(r.focus_node, r.path) for r in results if r.shape in _DROPPED and r.path}
+    if not unread:
+        return results
+    return [
+        r
+        for r in results
+        if r.kind == "audit" or r.value is not None or (r.focus_node, r.path) not in unread
+    ]
 
 
 @contextmanager

@@ -1,0 +1,138 @@
+"""What an auditor signs: the report says what was read from each cell of the spreadsheet
+model, once per mistake, the same through ``pcfgraph audit``, ``POST /validate`` and the web
+audit page (they share the workbook reader). Each workbook is the shipped example edited with
+openpyxl, as a spreadsheet program would save the edit."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_support import AS_OF, context, edited_workbook, template_column, upload_client
+from fastapi.testclient import TestClient
+from test_web_pages import _download
+
+from pcfgraph.audit import Upload, audit
+from pcfgraph.audit.engine import AuditOptions
+from pcfgraph.audit.inputs.writer import template_bytes
+from pcfgraph.audit.report import AuditReport
+from pcfgraph.cli import main
+from pcfgraph.cli.common import run_main
+
+
+def _row_of(ws: Any, key: str) -> int:
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key)
+
+
+def _cell(sheet: str, header: str, key: str) -> Callable[[Any], str]:
+    """The A1 reference of ``header``'s cell in the row of ``key`` (given the workbook)."""
+    return lambda wb: f"{template_column(sheet, header)}{_row_of(wb[sheet], key)}"
+
+
+def _bad_cells(wb: Any) -> None:
+    """Valid from typed as '01/01/2025' (a date, not YYYY-MM-DD) and a claimed level of 7."""
+    wb["Agreements"][_cell("Agreements", "Valid from", "sla-finance")(wb)] = "01/01/2025"
+    claims = wb["Maturity claims"]
+    claims[_cell("Maturity claims", "Claimed level", "claim-rm-2025")(wb)] = 7
+
+
+def _audit(data: bytes) -> AuditReport:
+    return audit([Upload("model.xlsx", data)], context(), options=AuditOptions(as_of=AS_OF))
+
+
+def _at(report: AuditReport, where: str) -> list[tuple[str, str, str | None]]:
+    return [(r.rule, r.message, r.value) for r in report.results if r.where == where]
+
+
+def test_one_bad_cell_is_one_finding_naming_the_cell_and_its_value() -> None:
+    """A value the reader cannot read is left out of the model; the shape requiring a value
+    there then found it missing too: AgreementValidFromShape beside
+    audit/model-validity-bad-value on Agreements!H4, MaturityClaimLevelShape beside
+    audit/model-validity-unknown-choice on 'Maturity claims'!E2: four Violations counted for
+    two mistakes. Each is one finding now, the reader's, which names the value."""
+    report = _audit(edited_workbook(template_bytes(example=True), _bad_cells))
+    assert _at(report, "Agreements!H4") == [
+        (
+            "audit/model-validity-bad-value",
+            "Valid from '01/01/2025' is not a date (YYYY-MM-DD).",
+            "01/01/2025",
+        )
+    ]
+    assert _at(report, "'Maturity claims'!E2") == [
+        (
+            "audit/model-validity-unknown-choice",
+            "Claimed level '7' is not one of 1, 2, 3, 4, 5.",
+            "7",
+        )
+    ]
+    rules = Counter(r.rule for r in report.results)
+    assert "AgreementValidFromShape" not in rules and "MaturityClaimLevelShape" not in rules
+    assert report.counts["Violation"] == sum(1 for r in report.results if r.severity == "Violation")
+
+
+def test_a_shape_still_reports_a_value_missing_from_a_cell_left_empty() -> None:
+    """Only the shape's finding on the very value the reader could not read goes: an empty
+    Valid from (nothing typed) is still AgreementValidFromShape's, on its cell."""
+
+    def empty(wb: Any) -> None:
+        wb["Agreements"][_cell("Agreements", "Valid from", "sla-finance")(wb)] = None
+
+    report = _audit(edited_workbook(template_bytes(example=True), empty))
+    assert [rule for rule, _m, _v in _at(report, "Agreements!H4")] == ["AgreementValidFromShape"]
+
+
+# --- the same findings through every way in ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(framework_release_path: Path) -> Iterator[TestClient]:
+    with upload_client(framework_release_path) as c:
+        yield c
+
+
+def _findings(doc: dict[str, Any]) -> set[tuple[Any, ...]]:
+    return {
+        (
+            r["focusNode"],
+            r["shape"],
+            r["severity"],
+            r["message"],
+            r.get("value"),
+            # the CLI names the file by its path, an upload by its name
+            json.dumps({**(r.get("location") or {}), "file": None}, sort_keys=True),
+        )
+        for r in doc["results"]
+    }
+
+
+def test_cli_post_validate_and_the_audit_page_give_the_same_findings(
+    client: TestClient,
+    framework_release_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = edited_workbook(template_bytes(example=True), _bad_cells)
+    path = tmp_path / "model.xlsx"
+    path.write_bytes(data)
+    capsys.readouterr()
+    args = ["audit", str(path), "--release", str(framework_release_path), "--as-of", "2025-07-15"]
+    assert run_main(main, [*args, "-f", "json"]) == 1
+    cli = json.loads(capsys.readouterr().out)
+    api = client.post(
+        "/validate?asOf=2025-07-15", files={"model": ("model.xlsx", data, "application/zip")}
+    ).json()
+    page = client.post("/audit", files={"model": ("model.xlsx", data)}, data={"asOf": "2025-07-15"})
+    assert page.status_code == 200, page.text[:300]
+    web = json.loads(_download(page.text[page.text.index('id="report"') :], "application/json"))
+    assert _findings(cli) == _findings(api) == _findings(web)
+    assert cli["counts"] == api["counts"] == web["counts"]
+    cells = {
+        (r["location"]["sheet"], r["location"]["row"], r["location"]["column"])
+        for r in cli["results"]
+        if r.get("location")
+    }
+    assert {("Agreements", 4, "H"), ("Maturity claims", 2, "E")} <= cells
