@@ -136,3 +136,61 @@ def test_cli_post_validate_and_the_audit_page_give_the_same_findings(
         if r.get("location")
     }
     assert {("Agreements", 4, "H"), ("Maturity claims", 2, "E")} <= cells
+
+
+def _merged(wb: Any) -> None:
+    """Deliverables D2:D3 merged in Services (openpyxl, as Excel, keeps the top-left value
+    only), and Held in merged over three agreements."""
+    services = wb["Services"]
+    assert [services.cell(r, 1).value for r in (2, 3)] == ["svc-ehr", "svc-erp"]
+    services.merge_cells("D2:D3")
+    held_in = template_column("Agreements", "Held in")
+    agreements = wb["Agreements"]
+    rows = sorted(
+        _row_of(agreements, k) for k in ("ola-infrastructure", "sla-clinical", "sla-finance")
+    )
+    agreements.merge_cells(f"{held_in}{rows[0]}:{held_in}{rows[-1]}")
+
+
+def test_a_merged_range_read_on_rows_below_its_top_says_which_cells_got_its_value() -> None:
+    """Merging D2:D3 gave svc-erp svc-ehr's deliverables without a word (documented: each row
+    of a merged range reads its value): an Info finding now names the range, the cells that
+    got the value, and the value, on the row that got it."""
+    from pcfgraph.audit.inputs.workbook import read_workbook
+
+    data = edited_workbook(template_bytes(example=True), _merged)
+    result = read_workbook(data, "model.xlsx")
+    ehr = "EHR application, clinical decision support, 24x7 on-call support"
+    merged = {
+        (f.focus_node, f.severity, f.where, f.message, f.value)
+        for f in result.findings
+        if f.rule == "audit/model-validity-merged-cells"
+    }
+    held_in = template_column("Agreements", "Held in")
+    assert merged == {
+        (
+            "https://example.org/northwind/svc-erp",
+            "Info",
+            "Services!D3",
+            f"Services!D2:D3 is merged: D3 was read as {ehr!r}, the value of D2 (a merged range "
+            "keeps its value in its top-left cell only); unmerge it and type each row's own "
+            "value if that is not meant.",
+            ehr,
+        ),
+        (
+            "https://example.org/northwind/sla-clinical",
+            "Info",
+            f"Agreements!{held_in}3",
+            f"Agreements!{held_in}2:{held_in}4 is merged: {held_in}3, {held_in}4 were read as "
+            f"'contract-register', the value of {held_in}2 (a merged range keeps its value in "
+            "its top-left cell only); unmerge it and type each row's own value if that is not "
+            "meant.",
+            "contract-register",
+        ),
+    }
+    assert len(result.findings) == 2  # nothing else
+    report = _audit(data)
+    plain = _audit(template_bytes(example=True))
+    assert report.conforms == plain.conforms
+    assert report.counts["Info"] == plain.counts["Info"] + 2
+    assert "Services!D2:D3 is merged" in report.to_text()

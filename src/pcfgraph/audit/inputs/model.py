@@ -80,6 +80,16 @@ MODEL_RULES: dict[str, Rule] = {
         "show: the auditor should know the report covers more than the visible sheets.",
         severity="Info",
     ),
+    "merged-cells": _rule(
+        "merged-cells",
+        "A cell merged down over rows keeps its value in its top-left cell only; each row of "
+        "the range with values of its own was read with that value, as the workbook shows it.",
+        "If a row has a value of its own, unmerge the cells (Home > Merge & Center) and type "
+        "each row's value.",
+        "nothing need be wrong, but the model states for these rows what no cell of theirs "
+        "holds: the auditor should know which statements were copied, and from where.",
+        severity="Info",
+    ),
     "unknown-term": _rule(
         "unknown-term",
         "The model uses a term the vocabulary or the frameworks do not define (a mistyped class "

@@ -34,7 +34,7 @@ from pcfgraph.audit.inputs.sheets import (
     column_letter,
 )
 from pcfgraph.audit.inputs.workbook_archive import check_archive
-from pcfgraph.audit.inputs.workbook_hidden import hidden_in_excel
+from pcfgraph.audit.inputs.workbook_hidden import hidden_in_excel, merged_in_excel
 from pcfgraph.audit.inputs.workbook_layout import cell_text as _text
 from pcfgraph.audit.inputs.workbook_layout import template_layout, unread_sheets
 from pcfgraph.audit.inputs.workbook_values import (
@@ -228,6 +228,7 @@ def _read(workbook: Any, name: str) -> ReadResult:
         for r, cells in rows[OTHER_SHEET]:
             _read_other(reader, other_layout, r, cells)
     hidden_in_excel(reader, wb, rows)
+    merged_in_excel(reader, wb, rows)
     unused = _unread_columns(wb.extra_headers, {**layouts, OTHER_SHEET: other_layout}, rows)
     unused += unread_sheets(wb)
     return ReadResult(

@@ -65,6 +65,11 @@ class TemplateSheets:
             getattr(self._wb, "hidden_rows", {}).get(actual, set()),
         )
 
+    def merged_copies(self, sheet: str) -> list[Any]:
+        """The merged ranges whose top-left value rows below them read (:class:`~pcfgraph.
+        audit.inputs.xlsx.MergedCopy`), as last read."""
+        return list(getattr(self._wb, "merged_copies", {}).get(self._actual[sheet], []))
+
 
 def headers(
     wb: Any, sheet: str, expected: Sequence[str]

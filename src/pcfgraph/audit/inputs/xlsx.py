@@ -14,7 +14,8 @@ never saved) has no value and says why (:attr:`Cell.problem`).
 Merged cells: a cell merged down over several rows shows its value on each of them, so each of
 those rows that has a value of its own reads it (in the range's first column; the other columns
 a range spans are layout; a row with nothing else stays empty). Spreadsheet files keep the value
-in the range's top-left cell only.
+in the range's top-left cell only. Each cell that got a range's value so is recorded
+(:attr:`LeanWorkbook.merged_copies`): the report says so (a statement no cell of that row holds).
 """
 
 from __future__ import annotations
@@ -80,14 +81,30 @@ def _column_index(ref: str) -> int:
     return n - 1
 
 
-def _merged_down(data: bytes) -> dict[int, list[tuple[int, int]]]:
-    """Top row -> (column index, last row) of each range merged over more than one row."""
-    out: dict[int, list[tuple[int, int]]] = {}
+def _merged_down(data: bytes) -> dict[int, list[tuple[int, int, str]]]:
+    """Top row -> (column index, last row, range as A1 text) of each range merged over more
+    than one row."""
+    out: dict[int, list[tuple[int, int, str]]] = {}
     for m in _MERGE.finditer(data):
         top, bottom = int(m.group(2)), int(m.group(4))
         if bottom > top:
-            out.setdefault(top, []).append((_column_index(m.group(1).decode()), bottom))
+            ref = b"%s%s:%s%s" % m.group(1, 2, 3, 4)
+            out.setdefault(top, []).append(
+                (_column_index(m.group(1).decode()), bottom, ref.decode())
+            )
     return out
+
+
+@dataclass(slots=True)
+class MergedCopy:
+    """A range merged down over rows whose top-left value rows below it read as their own."""
+
+    ref: str  # "D2:D3"
+    column: int
+    top: int
+    cell: Cell
+    #: The rows below the top that read the value (each with values of its own).
+    rows: list[int]
 
 
 def _parser() -> Any:
@@ -126,6 +143,8 @@ class LeanWorkbook:
         self.hidden_sheets: set[str] = set()
         #: Sheet -> the rows read from it that Excel does not show (hidden or collapsed).
         self.hidden_rows: dict[str, set[int]] = {}
+        #: Sheet -> the merged ranges whose value rows below their top read (the last read).
+        self.merged_copies: dict[str, list[MergedCopy]] = {}
         for s in wb.iter(f"{_M}sheet"):
             path = rels.get(s.get(f"{{{REL}}}id", ""))
             if path and path in names:
@@ -184,24 +203,27 @@ class LeanWorkbook:
         merged cell's value)."""
         data = self._zip.read(self._paths[sheet])
         merged = _merged_down(data)
-        # rows merged cells fill: row -> column -> the range's top-left cell
-        fills: dict[int, dict[int, Cell]] = {}
+        # rows merged cells fill: row -> column -> the range (its top-left cell)
+        fills: dict[int, dict[int, MergedCopy]] = {}
         hidden = self.hidden_rows.setdefault(sheet, set())
+        copies: dict[str, MergedCopy] = {}
+        self.merged_copies[sheet] = []
         for r, cells in self._rows(data, 1 if merged else min_row, max_row, merged, fills, hidden):
             fill = fills.pop(r, None)
             if r < min_row:
                 continue
             if fill and any(c is not None and c.value not in (None, "") for c in cells):
-                cells = _filled(cells, fill)  # a row of its own: an empty row stays empty
+                cells = _filled(cells, fill, r, copies)  # a row of its own: an empty row stays
             yield r, cells
+        self.merged_copies[sheet] = list(copies.values())
 
     def _rows(
         self,
         data: bytes,
         min_row: int,
         max_row: int | None,
-        merged: dict[int, list[tuple[int, int]]],
-        fills: dict[int, dict[int, Cell]],
+        merged: dict[int, list[tuple[int, int, str]]],
+        fills: dict[int, dict[int, MergedCopy]],
         hidden: set[int],
     ) -> Iterator[tuple[int, list[Cell | None]]]:
         from lxml import etree
@@ -277,23 +299,28 @@ class LeanWorkbook:
                 cells.append(Cell(value, fmt[0] if fmt else None, problem))
                 col += 1
             row.clear()
-            for col, bottom in merged.get(r, ()):
+            for col, bottom, ref in merged.get(r, ()):
                 top_left = cells[col] if col < len(cells) else None
                 if top_left is not None and top_left.value not in (None, ""):
+                    copy = MergedCopy(ref, col, r, top_left, [])
                     for below in range(r + 1, bottom + 1):
-                        fills.setdefault(below, {})[col] = top_left
+                        fills.setdefault(below, {})[col] = copy
             yield r, cells
 
 
-def _filled(cells: list[Cell | None], fill: dict[int, Cell]) -> list[Cell | None]:
-    """The row's cells with the values merged cells show in it (a cell of its own wins)."""
+def _filled(
+    cells: list[Cell | None], fill: dict[int, MergedCopy], row: int, copies: dict[str, MergedCopy]
+) -> list[Cell | None]:
+    """The row's cells with the values merged cells show in it (a cell of its own wins); each
+    range whose value the row took records the row in ``copies``."""
     out = list(cells)
-    for col, cell in fill.items():
+    for col, copy in fill.items():
         while len(out) <= col:
             out.append(None)
         current = out[col]
         if current is None or current.value in (None, ""):
-            out[col] = cell
+            out[col] = copy.cell
+            copies.setdefault(copy.ref, copy).rows.append(row)
     return out
 
 
