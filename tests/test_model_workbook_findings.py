@@ -194,3 +194,30 @@ def test_a_merged_range_read_on_rows_below_its_top_says_which_cells_got_its_valu
     assert report.conforms == plain.conforms
     assert report.counts["Info"] == plain.counts["Info"] + 2
     assert "Services!D2:D3 is merged" in report.to_text()
+
+
+def test_a_period_out_of_order_says_what_was_read_as_its_other_date_and_from_where() -> None:
+    """45000 typed in sla-finance's Valid until, a cell formatted as a date (yyyy-mm-dd): Excel
+    shows 2023-03-15 and the file holds what it holds for a date typed there, so it is read
+    as that date. The one finding was AgreementValidityOrderShape at Agreements!H4 [2025-01-01]:
+    nothing said which end date was read, nor from which cell. It says both now."""
+    until = _cell("Agreements", "Valid until", "sla-finance")
+    cells: dict[str, str] = {}
+
+    def serial(wb: Any) -> None:
+        cells["until"] = until(wb)
+        cell = wb["Agreements"][cells["until"]]
+        assert cell.is_date  # the template formats its date columns as dates
+        cell.value = 45000
+
+    report = _audit(edited_workbook(template_bytes(example=True), serial))
+    found = [(r.rule, r.where, r.value, r.message) for r in report.results]
+    assert (
+        "AgreementValidityOrderShape",
+        "Agreements!H4",
+        "2025-01-01",
+        "An agreement's validity period must start before it ends (orgm:validFrom < "
+        f"orgm:validUntil). orgm:validUntil was read as 2023-03-15 from Agreements!{cells['until']}.",
+    ) in found
+    order = [f for f in found if f[0] == "AgreementValidityOrderShape"]
+    assert len(order) == 1

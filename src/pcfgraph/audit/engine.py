@@ -57,7 +57,13 @@ from pcfgraph.audit.parse import (
     read_model,
 )
 from pcfgraph.audit.profiles import Profile, load_profile
-from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS, AuditReport, AuditResult
+from pcfgraph.audit.report import (
+    DEFAULT_MAX_FINDINGS,
+    AuditReport,
+    AuditResult,
+    location_text,
+    node_text,
+)
 from pcfgraph.audit.rules import rule_name, rules_digest
 from pcfgraph.audit.ruleset import (
     AuditContext,
@@ -176,6 +182,7 @@ def audit(
     report.results.extend(_ignored_results(ignored))
     if isinstance(model, ParsedModel):
         report.results = located_findings(report, model)
+        report.results = with_pair_read(report.results, model, context.rules)
     # findings about the model itself (unknown terms, bad cells) are model validity
     report.results = one_per_mistake(
         deduplicated(
@@ -233,6 +240,43 @@ def one_per_mistake(results: list[AuditResult]) -> list[AuditResult]:
         for r in results
         if r.kind == "audit" or r.value is not None or (r.focus_node, r.path) not in unread
     ]
+
+
+def with_pair_read(results: list[AuditResult], model: ParsedModel, rules: Any) -> list[AuditResult]:
+    """A property-pair finding (``sh:lessThan``: a validity period that ends before it starts)
+    names its focus's value of the path and that value's cell; the other date was read from
+    another cell, unsaid (45000 in a date-formatted Valid until reads as 2023-03-15, as Excel
+    shows it, and only "[2025-01-01] must start before it ends" was reported). The message
+    now says what was read there and from where, for a model read from a file (a workbook's
+    cell, an ArchiMate element)."""
+    pairs = {
+        str(s): str(o)
+        for s, p, o in getattr(rules, "all_shape_triples", ())
+        if p in (iris.SH.lessThan, iris.SH.lessThanOrEquals)
+    }
+    wanted = {
+        (r.focus_node, pairs[r.shape])
+        for r in results
+        if r.shape in pairs and (r.focus_node, pairs[r.shape]) in model.sources.cells
+    }
+    if not wanted:
+        return results
+    read: dict[tuple[str, str], list[str]] = {}
+    for t in model.triples:  # one pass, for the findings' own nodes
+        key = (node_text(t.subject) or "", t.predicate.value)
+        if key in wanted:
+            read.setdefault(key, []).append(t.object.value)
+    out = []
+    for r in results:
+        key = (r.focus_node, pairs.get(r.shape, ""))
+        if key in wanted:
+            other = key[1]
+            name = "orgm:" + other[len(iris.ORGM) :] if other.startswith(iris.ORGM) else other
+            values = ", ".join(sorted(read.get(key, []))) or "nothing"
+            where = location_text(model.sources.cells[key])
+            r = replace(r, message=f"{r.message} {name} was read as {values} from {where}.")
+        out.append(r)
+    return out
 
 
 @contextmanager
