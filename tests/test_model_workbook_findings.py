@@ -115,7 +115,12 @@ def test_cli_post_validate_and_the_audit_page_give_the_same_findings(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    data = edited_workbook(template_bytes(example=True), _bad_cells)
+    def edit(wb: Any) -> None:  # every defect of this file in one workbook
+        _bad_cells(wb)
+        _merged(wb)
+        wb["Agreements"][_cell("Agreements", "Valid until", "sla-hr")(wb)] = 45000
+
+    data = edited_workbook(template_bytes(example=True), edit)
     path = tmp_path / "model.xlsx"
     path.write_bytes(data)
     capsys.readouterr()
@@ -135,7 +140,10 @@ def test_cli_post_validate_and_the_audit_page_give_the_same_findings(
         for r in cli["results"]
         if r.get("location")
     }
-    assert {("Agreements", 4, "H"), ("Maturity claims", 2, "E")} <= cells
+    assert {("Agreements", 4, "H"), ("Maturity claims", 2, "E"), ("Services", 3, "D")} <= cells
+    rules = Counter(r["shape"].rsplit("/", 1)[-1] for r in cli["results"])
+    assert rules["model-validity-merged-cells"] == 2 and rules["AgreementValidityOrderShape"] == 1
+    assert "AgreementValidFromShape" not in rules and "MaturityClaimLevelShape" not in rules
 
 
 def _merged(wb: Any) -> None:
