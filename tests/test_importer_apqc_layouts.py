@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc import import_workbook
+from pcfgraph.importers.apqc.statement import parse_file_name
 
 HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
 ROWS: list[list[Any]] = [
@@ -200,3 +201,46 @@ def test_a_row_with_one_id_missing_is_still_an_error(
     with pytest.raises(WorkbookError, match="missing value") as exc:
         import_workbook(path, progress=False)
     assert (exc.value.sheet, exc.value.row, exc.value.column) == ("Combined", 5, column)
+
+
+@pytest.mark.parametrize(
+    ("name", "edition", "version"),
+    [
+        (
+            "K014749_APQC Process Classification Framework (PCF) - Cross Industry - Excel "
+            "Version 7.4_January 2025.xlsx",
+            "Cross-Industry",
+            "7.4",
+        ),
+        ("Cross Industry PCF Excel Version 7.2.1.xlsx", "Cross-Industry", "7.2.1"),
+        ("Copy of k06638-airline-v722-vs-airline-v721-2025.xlsx", "Airline", "7.2.2"),
+        ("Copy of apqc-pcf-utilities-7.2.1.xlsx", "Utilities", "7.2.1"),
+    ],
+)
+def test_apqc_long_download_names_and_copies_name_the_edition(
+    tmp_path: Path, name: str, edition: str, version: str
+) -> None:
+    """APQC's long download name gave the edition 'Process Classification Framework Pcf Cross
+    Industry Excel Version', and a 'Copy of ...' the edition 'Copy of K06638 Airline': where the
+    Introduction states the edition, the two contradicted and the workbook was refused."""
+    wb = Workbook()
+    intro = wb.active
+    assert intro is not None
+    intro.title = "Introduction"
+    intro.append([f"{edition.upper()} PROCESS CLASSIFICATION FRAMEWORK"])
+    combined = wb.create_sheet("Combined")
+    combined.append(HEADER)
+    for row in ROWS:
+        combined.append(row)
+    wb.save(tmp_path / name)
+    imp = import_workbook(tmp_path / name, progress=False)
+    assert (imp.edition, imp.version) == (edition, version)
+    assert imp.version_from == f"the file name {name!r}"
+    assert elements(imp) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "name", ["Process Classification Framework 7.4.xlsx", "Copy of v7.4.xlsx", "copy of.xlsx"]
+)
+def test_names_of_filler_words_only_state_no_edition(name: str) -> None:
+    assert parse_file_name(name) is None

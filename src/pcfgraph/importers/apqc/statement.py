@@ -154,7 +154,9 @@ def parse_file_name(file_name: str) -> tuple[Claim, Claim | None] | None:
     stem = file_name.rsplit("/", 1)[-1]
     # .xlsm: the same workbook saved macro-enabled (openpyxl reads both alike)
     stem = re.sub(r"\.xls[xm]$", "", stem, flags=re.IGNORECASE).lower()
-    tokens = [t for t in re.split(r"[-_\s]+", stem) if t]
+    tokens = [t for t in (t.strip("()[]") for t in re.split(r"[-_\s]+", stem)) if t]
+    if tokens[:2] == ["copy", "of"]:  # "Copy of ...": a copy saved by Google Drive, Excel
+        tokens = tokens[2:]
     if tokens and re.fullmatch(r"k\d+", tokens[0]):
         tokens = tokens[1:]
     while tokens and tokens[0] in ("apqc", "pcf"):
@@ -173,11 +175,30 @@ def parse_file_name(file_name: str) -> tuple[Claim, Claim | None] | None:
     return claim, compared
 
 
+#: Words of APQC's long download names that are not the edition's ("K014749_APQC Process
+#: Classification Framework (PCF) - Cross Industry - Excel Version 7.4_January 2025.xlsx").
+_NAME_FILLER: Final = frozenset({"apqc", "pcf", "excel", "version"})
+_FRAMEWORK_WORDS: Final = ("process", "classification", "framework")
+
+
+def _edition_words(tokens: list[str]) -> list[str]:
+    words: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tuple(tokens[i : i + 3]) == _FRAMEWORK_WORDS:
+            i += 3
+            continue
+        if tokens[i] not in _NAME_FILLER:
+            words.append(tokens[i])
+        i += 1
+    return words
+
+
 def _edition_version(tokens: list[str]) -> tuple[tuple[list[str], str], list[str]] | None:
     for i, token in enumerate(tokens):
         version = _name_version(token)
         if version is not None:
-            edition = [t for t in tokens[:i] if t not in ("apqc", "pcf")]
+            edition = _edition_words(tokens[:i])
             if not edition or not re.search(r"[a-z]", "".join(edition)):
                 return None
             return (edition, version), tokens[i + 1 :]
