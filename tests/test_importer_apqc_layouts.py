@@ -244,3 +244,40 @@ def test_apqc_long_download_names_and_copies_name_the_edition(
 )
 def test_names_of_filler_words_only_state_no_edition(name: str) -> None:
     assert parse_file_name(name) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "edition", "version"),
+    [
+        (
+            "APQC Process Classification Framework (PCF) \u2013 Cross Industry \u2013 Excel "
+            "Version 7.4",
+            "Cross-Industry",
+            "7.4",
+        ),
+        (
+            "APQC Process Classification Framework (PCF) - Property and Casualty Insurance - "
+            "Version 7.2.1 (April 2023)",
+            "Property and Casualty Insurance",
+            "7.2.1",
+        ),
+    ],
+)
+def test_apqc_dashed_title_row_states_edition_and_version(
+    tmp_path: Path, title: str, edition: str, version: str
+) -> None:
+    """A title row in APQC's own style (edition between dashes, as its download names and PDF
+    titles read) stated nothing: a renamed workbook was 'could not determine the edition'."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    ws.append([title])
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append(row)
+    wb.save(tmp_path / "our-pcf.xlsx")
+    imp = import_workbook(tmp_path / "our-pcf.xlsx", progress=False)
+    assert (imp.edition, imp.version) == (edition, version)
+    assert imp.edition_from == f"the workbook (the title rows: {title!r})"
+    assert elements(imp) == EXPECTED

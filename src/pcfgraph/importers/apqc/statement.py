@@ -43,6 +43,14 @@ _TITLE_RE: Final = re.compile(
     rf"(?:VERSION\s*|v)(?P<version>{_VERSION})",
     re.IGNORECASE,
 )
+#: APQC's own title style, edition between dashes: "APQC Process Classification Framework (PCF)
+#: - Cross Industry - Excel Version 7.4" (its download names and PDF titles read so).
+_DASHED_TITLE_RE: Final = re.compile(
+    rf"(?:APQC(?:'S)?\s+)?{_FRAMEWORK}\s+[-\u2013\u2014:]\s+"
+    rf"(?P<edition>[A-Za-z][A-Za-z&,\- ]{{0,60}}?)\s+[-\u2013\u2014:]\s+"
+    rf"(?:(?:EXCEL|PDF)\s+)?VERSION\s*v?(?P<version>{_VERSION})(?:[\s_(,].*)?",
+    re.IGNORECASE,
+)
 #: Words that open prose, not an edition name ("This Industry Process Classification ...").
 _NOT_EDITIONS: Final = {"this", "the", "an", "a", "industry", "apqc", "our"}
 _SMALL_WORDS: Final = {"and", "of", "the", "for", "&"}
@@ -100,7 +108,7 @@ class Statement:
                         f"the workbook ({where}: {text!r})", m.group("edition"), m.group("version")
                     )
                 continue
-            m = _TITLE_RE.fullmatch(text)
+            m = _TITLE_RE.fullmatch(text) or _DASHED_TITLE_RE.fullmatch(text)
             if m and _is_edition(m.group("edition")):
                 self._set_edition(m.group("edition"), where, text)
                 self._set_version(m.group("version"), where, text)
