@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from pcfgraph.importers.apqc.cells import normalise_space, xstring
+from pcfgraph.importers.apqc.drawing import drawing_paragraphs
 from pcfgraph.importers.apqc.layout import find_sheet
-from pcfgraph.importers.apqc.statement import drawing_paragraphs
 
 _ROWS: Final = 60
 _COLUMNS: Final = 30
