@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -448,3 +449,31 @@ def _load(data: bytes):  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
     return load_workbook(io.BytesIO(data))
+
+
+def test_convert_of_a_workbook_with_only_notes_exits_0_and_lists_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows hidden in Excel and merged ranges are Info findings (everything was read):
+    `pcfgraph convert` exited 1 for them, as for a cell it could not read, so a script
+    converting a client's workbook with a hidden row failed. They are listed as notes and
+    the exit status is 0; a bad cell still makes it 1."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    def hide(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["People"].row_dimensions[3].hidden = True
+
+    hidden = tmp_path / "hidden.xlsx"
+    hidden.write_bytes(_edited(hide))
+    assert run_main(main, ["convert", str(hidden), str(tmp_path / "hidden.ttl")]) == 0
+    err = capsys.readouterr().err
+    assert "note: People row 3 is hidden in Excel" in err, err
+
+    def bad(wb) -> None:  # type: ignore[no-untyped-def]
+        wb["People"].row_dimensions[3].hidden = True
+        wb["Agreements"][f"{_col('Agreements', 'Valid from')}2"] = "01/01/2025"
+
+    worse = tmp_path / "bad.xlsx"
+    worse.write_bytes(_edited(bad))
+    assert run_main(main, ["convert", str(worse), str(tmp_path / "bad.ttl")]) == 1

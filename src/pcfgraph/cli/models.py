@@ -5,8 +5,10 @@
   example organisation.
 - ``convert IN OUT``: between the workbook, ArchiMate (input only) and RDF (Turtle, JSON-LD,
   RDF/XML, N-Triples), chosen by extension. Bad cells are listed with their cell and the exit
-  status is 1 (the output holds everything else); unreadable input is exit 2. ArchiMate
-  elements and relationships the mapping does not use are counted by type.
+  status is 1 (the output holds everything else); notes (Info: rows hidden in Excel, merged
+  ranges read on each row) are listed too but leave the exit status 0, since everything was
+  read; unreadable input is exit 2. ArchiMate elements and relationships the mapping does not
+  use are counted by type.
 """
 
 from __future__ import annotations
@@ -106,10 +108,13 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
     fmt = None if suffix == ".xlsx" else getattr(ox.RdfFormat, _RDF_OUT[suffix])
     write_output(write_any(result.triples, fmt), target)
     for f in result.findings:
-        click.echo(f"{f.where or source}: {f.message}", err=True)
+        note = "note: " if f.severity == "Info" else ""
+        click.echo(f"{f.where or source}: {note}{f.message}", err=True)
     if result.unused:
         from pcfgraph.audit.inputs.model import unused_summary
 
         click.echo(f"{source}: {unused_summary(result.unused)}", err=True)
     click.echo(f"{len(result.triples)} statements written to {target}", err=True)
-    sys.exit(EXIT_FINDINGS if result.findings else EXIT_OK)
+    # a note (Info) says how something was read, not that a value was lost: exit 0
+    lost = any(f.severity != "Info" for f in result.findings)
+    sys.exit(EXIT_FINDINGS if lost else EXIT_OK)
