@@ -281,3 +281,13 @@ def test_apqc_dashed_title_row_states_edition_and_version(
     assert (imp.edition, imp.version) == (edition, version)
     assert imp.edition_from == f"the workbook (the title rows: {title!r})"
     assert elements(imp) == EXPECTED
+
+
+def test_header_names_with_underscores_are_the_columns_they_name(tmp_path: Path) -> None:
+    """A workbook exported by a script or database ('PCF_ID', 'Hierarchy_ID') was 'not an
+    APQC PCF layout'."""
+    header = ["PCF_ID", "Hierarchy_ID", "NAME", "Element_Description"]
+    imp = import_workbook(
+        save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", ROWS, header), progress=False
+    )
+    assert elements(imp) == EXPECTED

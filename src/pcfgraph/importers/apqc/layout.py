@@ -60,7 +60,9 @@ _CATEGORY_SHEET_RE: Final = re.compile(r"([1-9][0-9]*)\.0")
 
 
 def _header_key(value: Any) -> str:
-    return normalise_space(value).lower() if value is not None else ""
+    """ "PCF ID", "pcf_id", " PCF\u00a0ID " alike (exports by scripts and databases write
+    underscores for spaces)."""
+    return normalise_space(str(value).replace("_", " ")).lower() if value is not None else ""
 
 
 class Table:
