@@ -291,3 +291,14 @@ def test_header_names_with_underscores_are_the_columns_they_name(tmp_path: Path)
         save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", ROWS, header), progress=False
     )
     assert elements(imp) == EXPECTED
+
+
+def test_element_sheets_without_elements_are_named_in_the_error(tmp_path: Path) -> None:
+    """A Combined sheet emptied to its header (or holding only notes) was refused without
+    naming the sheet that was read."""
+    path = save(tmp_path / "apqc-pcf-cross-industry-7.4.xlsx", [["Source: APQC"]])
+    with pytest.raises(
+        WorkbookError, match=r"no rows with a PCF ID and a hierarchy ID \(read 'Combined'\)"
+    ) as exc:
+        import_workbook(path, progress=False)
+    assert exc.value.sheet == "Combined"

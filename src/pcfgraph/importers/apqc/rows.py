@@ -90,7 +90,8 @@ def _read_elements(
     elements: list[Element] = []
     seen_ids: dict[int, tuple[str, int]] = {}
     seen_hids: dict[str, tuple[str, int]] = {}
-    for sheet in _element_sheets(wb, limits, warnings):
+    sheets = _element_sheets(wb, limits, warnings)
+    for sheet in sheets:
         table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
         titles.extend(table.title_texts)
         for row_no, cells in table.rows():
@@ -104,7 +105,8 @@ def _read_elements(
     if not elements:
         raise WorkbookError(
             "not an APQC PCF: the element sheets have a header but no rows with a PCF ID and "
-            "a hierarchy ID"
+            f"a hierarchy ID (read {', '.join(repr(s) for s in sheets)})",
+            sheet=sheets[0],
         )
     return elements
 
