@@ -19,7 +19,7 @@ from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.workbook import read_workbook
 from pcfgraph.audit.inputs.writer import template_bytes
-from pcfgraph.errors import ModelError
+from pcfgraph.errors import ModelError, ParseError
 
 NW = "https://example.org/northwind/"
 ORGM = "https://w3id.org/pcfgraph/orgmodel#"
@@ -477,3 +477,45 @@ def test_convert_of_a_workbook_with_only_notes_exits_0_and_lists_them(
     worse = tmp_path / "bad.xlsx"
     worse.write_bytes(_edited(bad))
     assert run_main(main, ["convert", str(worse), str(tmp_path / "bad.ttl")]) == 1
+
+
+def _with_part(data: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, change(body) if info.filename == part else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "change", "words"),
+    [
+        (
+            "xl/workbook.xml",
+            lambda b: b.replace(b"</workbook>", b"<x>" * 5000 + b"</x>" * 5000 + b"</workbook>"),
+            "elements nested more than 256 deep, line 1, column ",
+        ),
+        (
+            "xl/worksheets/sheet2.xml",
+            lambda b: b.replace(b"</sheetData>", b"<row></sheetData>"),
+            "Opening and ending tag mismatch: row line 1 and sheetData, line 1, column ",
+        ),
+    ],
+)
+def test_a_part_that_is_not_well_formed_xml_is_named_with_what_and_where(
+    part: str, change: Callable[[bytes], bytes], words: str
+) -> None:
+    """A workbook whose XML was damaged (or nested past the parser's depth limit) was refused
+    as 'not a readable .xlsx workbook: XMLSyntaxError', naming neither the part nor what was
+    wrong in it (qa1's security review)."""
+    data = _with_part(template_bytes(example=True), part, change)
+    with pytest.raises(ParseError) as caught:
+        read_workbook(data, "model.xlsx")
+    message = str(caught.value)
+    assert f"not a readable .xlsx workbook: its part {part} is not well-formed XML: " in message
+    assert words in message, message
+    assert "XML_PARSE_HUGE" not in message

@@ -189,18 +189,22 @@ def _namespace(wb: Any, name: str) -> str:
 def read_workbook(data: bytes, name: str) -> ReadResult:
     """The model in a workbook made from the template (``pcfgraph template orgmodel``)."""
     check_archive(data, name)
-    from pcfgraph.audit.inputs.xlsx import LeanWorkbook
+    from pcfgraph.audit.inputs.xlsx import LeanWorkbook, PartError
 
     try:
         wb = LeanWorkbook(data)
     except ModelError as exc:  # a workbook of a kind not read (Strict Open XML), said
         raise ModelError(f"{name}: {exc}") from None
-    except Exception as exc:  # a damaged package: missing parts, bad XML, bad numbers
+    except PartError as exc:  # XML that is not well-formed: which part, what, where
+        raise ParseError(f"not a readable .xlsx workbook: {exc}", source=name) from None
+    except Exception as exc:  # a damaged package: missing parts, bad numbers
         raise ParseError(
             f"not a readable .xlsx workbook: {type(exc).__name__}", source=name
         ) from None
     try:
         return _read(wb, name)
+    except PartError as exc:
+        raise ParseError(f"not a readable .xlsx workbook: {exc}", source=name) from None
     except (ValueError, KeyError, SyntaxError) as exc:  # lxml's XMLSyntaxError is one
         raise ParseError(
             f"not a readable .xlsx workbook: {type(exc).__name__}", source=name

@@ -107,6 +107,29 @@ class MergedCopy:
     rows: list[int]
 
 
+class PartError(ValueError):
+    """An XML part of the workbook that is not well-formed: names the part and what the
+    parser found, where (the reader said only "XMLSyntaxError")."""
+
+    def __init__(self, part: str, exc: Exception) -> None:
+        found = str(getattr(exc, "msg", "") or exc)
+        depth = re.match(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option", found)
+        if depth:  # lxml's words name its own option: say what the file does
+            found = f"elements nested more than {depth.group(1)} deep" + found[depth.end() :]
+        super().__init__(f"its part {part} is not well-formed XML: {found}")
+
+
+@contextlib.contextmanager
+def _reading(part: str) -> Iterator[None]:
+    """Parse errors of ``part`` as :class:`PartError`."""
+    from lxml import etree
+
+    try:
+        yield
+    except etree.XMLSyntaxError as exc:
+        raise PartError(part, exc) from None
+
+
 def _parser() -> Any:
     from lxml import etree
 
@@ -119,7 +142,8 @@ class LeanWorkbook:
 
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         names = set(self._zip.namelist())
-        wb = etree.fromstring(self._zip.read("xl/workbook.xml"), _parser())
+        with _reading("xl/workbook.xml"):
+            wb = etree.fromstring(self._zip.read("xl/workbook.xml"), _parser())
         if wb.tag == f"{{{STRICT_MAIN}}}workbook":  # its sheets would read as missing
             raise ModelError(
                 "saved as Strict Open XML Spreadsheet, which is not read: save it as Excel "
@@ -130,7 +154,11 @@ class LeanWorkbook:
         self._epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
         rels: dict[str, str] = {}
         if "xl/_rels/workbook.xml.rels" in names:
-            for r in etree.fromstring(self._zip.read("xl/_rels/workbook.xml.rels"), _parser()):
+            with _reading("xl/_rels/workbook.xml.rels"):
+                relations = etree.fromstring(
+                    self._zip.read("xl/_rels/workbook.xml.rels"), _parser()
+                )
+            for r in relations:
                 target = r.get("Target", "")
                 path = (
                     target.lstrip("/")
@@ -167,15 +195,16 @@ class LeanWorkbook:
         from lxml import etree
 
         out: list[str] = []
-        for _, si in etree.iterparse(
-            io.BytesIO(self._zip.read("xl/sharedStrings.xml")),
-            tag=f"{_M}si",
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-        ):
-            out.append(_text_of(si))
-            si.clear()
+        with _reading("xl/sharedStrings.xml"):
+            for _, si in etree.iterparse(
+                io.BytesIO(self._zip.read("xl/sharedStrings.xml")),
+                tag=f"{_M}si",
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+            ):
+                out.append(_text_of(si))
+                si.clear()
         return out
 
     def _number_formats(self) -> list[tuple[str, bool]]:
@@ -183,7 +212,8 @@ class LeanWorkbook:
         from lxml import etree
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
-        styles = etree.fromstring(self._zip.read("xl/styles.xml"), _parser())
+        with _reading("xl/styles.xml"):
+            styles = etree.fromstring(self._zip.read("xl/styles.xml"), _parser())
         custom = {
             int(f.get("numFmtId", "0")): f.get("formatCode", "General")
             for f in styles.iter(f"{_M}numFmt")
@@ -208,13 +238,15 @@ class LeanWorkbook:
         hidden = self.hidden_rows.setdefault(sheet, set())
         copies: dict[str, MergedCopy] = {}
         self.merged_copies[sheet] = []
-        for r, cells in self._rows(data, 1 if merged else min_row, max_row, merged, fills, hidden):
-            fill = fills.pop(r, None)
-            if r < min_row:
-                continue
-            if fill and any(c is not None and c.value not in (None, "") for c in cells):
-                cells = _filled(cells, fill, r, copies)  # a row of its own: an empty row stays
-            yield r, cells
+        rows = self._rows(data, 1 if merged else min_row, max_row, merged, fills, hidden)
+        with _reading(self._paths[sheet]):
+            for r, cells in rows:
+                fill = fills.pop(r, None)
+                if r < min_row:
+                    continue
+                if fill and any(c is not None and c.value not in (None, "") for c in cells):
+                    cells = _filled(cells, fill, r, copies)  # a row of its own: empty stays
+                yield r, cells
         self.merged_copies[sheet] = list(copies.values())
 
     def _rows(
