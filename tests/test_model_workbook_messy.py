@@ -519,3 +519,28 @@ def test_a_part_that_is_not_well_formed_xml_is_named_with_what_and_where(
     assert f"not a readable .xlsx workbook: its part {part} is not well-formed XML: " in message
     assert words in message, message
     assert "XML_PARSE_HUGE" not in message
+
+
+def test_excels_escapes_in_cell_text_are_decoded() -> None:
+    """Excel saves a carriage return typed or pasted into a cell as ``_x000D_`` (and a
+    literal ``_x`` as ``_x005F_x``); the lean reader read them as text, so a customer's name
+    came out as 'Group_x000D_\nFinance' (qa1 found the APQC importer doing the same). Shared
+    strings, inline strings and formula results are decoded; a control character that is not
+    whitespace stays escaped."""
+    column = _col("Customers", "Name")
+    data = _edited(lambda wb: wb["Customers"].__setitem__(f"{column}2", "MARK"))
+    escaped = "Group_x000D_\nFinance _x005F_x0041_ _x0007_"
+    data = _with_part(
+        data, "xl/worksheets/sheet7.xml", lambda b: b.replace(b"MARK", escaped.encode())
+    )
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # the file holds the escapes themselves
+        assert escaped.encode() in z.read("xl/worksheets/sheet7.xml")
+    labels = {
+        str(t.object.value)
+        for t in read_workbook(data, "model.xlsx").triples
+        if t.predicate.value.endswith("#label") and "Group" in str(t.object.value)
+    }
+    assert "Group\r\nFinance _x0041_ _x0007_" in labels, labels

@@ -13,6 +13,9 @@ which spreadsheets in East Asian locales take as formula starts. Numbers are lef
 In XLSX files text is always written as a string cell (never a formula) and risky text gets
 the ``quotePrefix`` style instead of a changed value. Every CSV/TSV/XLSX writer of the product
 goes through :func:`safe_cell`, :func:`write_csv` or :func:`safe_xlsx_cell`.
+
+Reading, :func:`xstring` is the one decoder of the ``_xHHHH_`` escapes OOXML writes in cell
+text (the APQC importer's cells and the auditor's lean workbook reader).
 """
 
 from __future__ import annotations
@@ -108,3 +111,21 @@ def safe_xlsx_sheet(ws: Any) -> None:
     for row in ws.iter_rows():
         for cell in row:
             safe_xlsx_cell(cell)
+
+
+_XSTRING_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xstring(text: str) -> str:
+    """A cell's text as the spreadsheet meant it: OOXML writes characters XML cannot hold as
+    ``_xHHHH_`` (Excel saves a carriage return pasted into a cell as ``_x000D_``, a literal
+    ``_x`` as ``_x005F_x``), and neither openpyxl nor lxml decodes them. Control characters
+    other than whitespace stay escaped (an RDF literal or XML export could not carry them)."""
+    if "_x" not in text:
+        return text
+
+    def decode(m: re.Match[str]) -> str:
+        char = chr(int(m.group(1), 16))
+        return char if char.isprintable() or char.isspace() else m.group(0)
+
+    return _XSTRING_RE.sub(decode, text)

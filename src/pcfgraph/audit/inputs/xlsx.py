@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pcfgraph.cells import xstring
 from pcfgraph.errors import ModelError
 
 MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -301,7 +302,7 @@ class LeanWorkbook:
                     is_ = c.find(f"{_M}is")
                     value = _text_of(is_) if is_ is not None else None
                 elif t == "str":
-                    value = v
+                    value = xstring(v) if v else v
                 elif t == "e":  # #N/A, #REF!...: no value, said (it was read as the text)
                     value = None
                 elif t == "b":
@@ -365,4 +366,4 @@ def _text_of(node: Any) -> str:
             parts.append(child.text or "")
         elif tag == f"{_M}r":
             parts.extend(t.text or "" for t in child.iter(f"{_M}t"))
-    return "".join(parts)
+    return xstring("".join(parts))  # Excel's _x000D_ for a carriage return, decoded

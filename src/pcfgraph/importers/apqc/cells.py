@@ -21,7 +21,6 @@ KINDS: Final[tuple[tuple[str, URIRef], ...]] = (
     ("step", PCFG.PCFStep),
 )
 
-_XSTRING_RE: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _HIERARCHY_RE: Final = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)+")
 _RENAME_RE: Final = re.compile(r"\bRENAME\b\s*(?:,\s*WAS\s*:(?P<old>.*))?\Z", re.DOTALL)
 _TOKEN_RE: Final = re.compile(r"(?P<op>[+\-cC])\s*(?P<id>[0-9]+)|(?P<new>NEW)")
@@ -35,21 +34,6 @@ class Change:
     cls: URIRef
     changed_pcf_id: int | None = None
     previous_name: str | None = None
-
-
-def xstring(text: str) -> str:
-    """A cell's text as the spreadsheet meant it: OOXML writes characters XML cannot hold as
-    ``_xHHHH_`` (Excel saves a carriage return pasted into a cell as ``_x000D_``, a literal
-    ``_x`` as ``_x005F_x``) and openpyxl hands them over undecoded. Control characters other
-    than whitespace stay escaped (an RDF literal or XML export could not carry them)."""
-    if "_x" not in text:
-        return text
-
-    def decode(m: re.Match[str]) -> str:
-        char = chr(int(m.group(1), 16))
-        return char if char.isprintable() or char.isspace() else m.group(0)
-
-    return _XSTRING_RE.sub(decode, text)
 
 
 def normalise_space(value: Any) -> str:

@@ -17,8 +17,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, SheetBounds
+from pcfgraph.cells import xstring
 from pcfgraph.errors import WorkbookError
-from pcfgraph.importers.apqc.cells import blank, normalise_space, xstring
+from pcfgraph.importers.apqc.cells import blank, normalise_space
 
 HEADER_SCAN_ROWS: Final = 20
 

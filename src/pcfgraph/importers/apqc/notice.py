@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from pcfgraph.importers.apqc.cells import normalise_space, xstring
+from pcfgraph.cells import xstring
+from pcfgraph.importers.apqc.cells import normalise_space
 from pcfgraph.importers.apqc.drawing import drawing_paragraphs
 from pcfgraph.importers.apqc.layout import find_sheet
 

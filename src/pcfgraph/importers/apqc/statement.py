@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from pcfgraph import iris
+from pcfgraph.cells import xstring
 from pcfgraph.errors import WorkbookError
-from pcfgraph.importers.apqc.cells import normalise_space, xstring
+from pcfgraph.importers.apqc.cells import normalise_space
 from pcfgraph.importers.apqc.drawing import drawing_paragraphs
 from pcfgraph.importers.apqc.layout import find_sheet
 
