@@ -15,6 +15,7 @@ import pytest
 from gql_support import Client
 from identity_support import BANKING_722, CROSS, element_iri, sources_file, workbook
 from mcp import Client as McpClient
+from mcp.shared.exceptions import MCPError
 
 from pcfgraph.assemble import assemble
 from pcfgraph.config import Settings
@@ -195,6 +196,41 @@ def test_find_gaps_and_graphql_gaps_give_the_same_inherited_decisions(release: R
     assert seen == WANT
     undecided = gql.data(Q, {"fw": BANKING, "undecided": True})["gaps"]
     assert {g["element"]["code"] for g in undecided} == {"1.1", "1.1.1", "1.3", "1.4"}
+
+
+def test_undecided_gaps_are_the_same_on_every_edge(
+    release: Release, release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One rule for "undecided" (services.is_undecided): MCP find_gaps(undecided=true) lists
+    what `pcfgraph gaps --undecided` and GraphQL gaps(undecided: true) list, leaving out the
+    holding inherited decision (1.0) and the holding inherited mapping (1.2), keeping those
+    needing review. Before, find_gaps had no such argument (an assistant filtered by hand).
+    Its cursors are its own list's: one from the undecided listing is refused for the full."""
+    cli = set(bindings(cli_gaps(release_dir, capsys, BANKING, "--format", "json", "--undecided")))
+    gql = Client(release).data(Q, {"fw": BANKING, "undecided": True})["gaps"]
+    mcp = find_gaps(release, {"framework": BANKING, "target": "prm-it", "undecided": True})
+    assert {i["code"] for i in mcp["items"]} == cli == {g["element"]["code"] for g in gql}
+    assert cli == {"1.1", "1.1.1", "1.3", "1.4"}
+    everything = find_gaps(release, {"framework": BANKING, "target": "prm-it"})
+    assert {i["code"] for i in everything["items"]} == cli | {"1.0", "1.2"}
+
+    async def paging() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with McpClient(build_server(lambda: state, base_url="http://h")) as client:
+            args = {"framework": BANKING, "target": "prm-it", "limit": 2}
+            first = await client.call_tool("find_gaps", {**args, "undecided": True})
+            page = first.structured_content or {}
+            rest = await client.call_tool(
+                "find_gaps", {**args, "undecided": True, "cursor": page["nextCursor"]}
+            )
+            codes = [i["code"] for i in page["items"]]
+            codes += [i["code"] for i in (rest.structured_content or {})["items"]]
+            assert sorted(codes) == sorted(cli)  # the pages add up to the undecided listing
+            with pytest.raises(MCPError) as err:  # not an offset into the full listing
+                await client.call_tool("find_gaps", {**args, "cursor": page["nextCursor"]})
+            assert "another list" in err.value.message and "undecided" in err.value.message
+
+    anyio.run(paging)
 
 
 TITLE_74 = "APQC Process Classification Framework (PCF) – Cross-Industry 7.4"

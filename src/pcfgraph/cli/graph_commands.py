@@ -387,21 +387,7 @@ def gaps(
             params[key] = value
         elif value is not None:
             raise InputError(f"the gaps query does not support --{option}")
-    result = with_inherited_cover(release, release.store.select(q, params))
-    if undecided:
-        # A decision is recorded (no counterpart, negative mappings) or inherited from the
-        # edition the mapping or the no-counterpart decision was made on (holding; one needing
-        # review is still undecided).
-        result = SelectResult(
-            result.variables,
-            [
-                r
-                for r in result.rows
-                if not term_text(r.get("decision", ""))
-                and term_text(r.get("inheritedStatus", "")) != "inherited"
-                and term_text(r.get("inheritedDecisionStatus", "")) != "inherited"
-            ],
-        )
+    result = with_inherited_cover(release, release.store.select(q, params), undecided=undecided)
     if fmt != "table":
         sys.stdout.buffer.write(format_select(result, fmt))
         return
@@ -440,10 +426,13 @@ DECISION_COLUMNS = (
 )
 
 
-def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult:
+def with_inherited_cover(
+    release: Release, result: SelectResult, *, undecided: bool = False
+) -> SelectResult:
     """The gaps with, for an element covered by inherited mappings (made on another APQC
     edition of its PCF ID, as GraphQL's Element.inheritedMappings), their status
-    (inherited / needs-review), number and the editions they were made on."""
+    (inherited / needs-review), number and the editions they were made on. ``undecided``:
+    only the undecided gaps (services.is_undecided, as GraphQL and MCP find_gaps)."""
     from pcfgraph import services
 
     reader = services.Reader(release.store, QueryCatalog())
@@ -451,6 +440,8 @@ def with_inherited_cover(release: Release, result: SelectResult) -> SelectResult
     covers = services.gap_covers(reader, result.rows)
     decisions = services.gap_decisions(reader, result.rows)
     for row, cover, decided in zip(result.rows, covers, decisions, strict=True):
+        if undecided and not services.is_undecided(row, cover, decided):
+            continue
         if cover is not None:
             row = {
                 **row,

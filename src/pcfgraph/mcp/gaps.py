@@ -5,8 +5,9 @@ framework whatever it is asked (0.5 s for APQC Cross-Industry 7.4 in memory, 2 s
 on-disk store, for 35 gaps under 8.1 as for all 5,666), and ``find_gaps`` ran it again for
 every page: an assistant paging through a framework's gaps paid it per page. A release never
 changes while served, so a framework's gaps (with their inherited covers) are read once per
-release, in the reader's memo, and ``target``, ``kind`` and ``under`` filter them, in the
-query's order.
+release, in the reader's memo, and ``target``, ``kind``, ``under`` and ``undecided`` filter
+them, in the query's order (``undecided`` by :func:`pcfgraph.services.is_undecided`, the rule
+of ``pcfgraph gaps --undecided`` and GraphQL ``gaps(undecided: true)``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from typing import Any
 
 from pcfgraph import services
 
+#: A gap as ``find_gaps`` lists it, and whether it is undecided (services.is_undecided).
+Item = tuple[dict[str, Any], bool]
 
-def framework_gaps(reader: services.Reader, framework: str) -> list[dict[str, Any]]:
+
+def framework_gaps(reader: services.Reader, framework: str) -> list[Item]:
     """Every gap of ``framework`` towards each other framework, as ``find_gaps`` lists them
     (the caller never changes them: they are shared by every call on the release)."""
     return reader.memo(("mcp-find-gaps", framework), lambda: _read(reader, framework))
 
 
-def _read(reader: services.Reader, framework: str) -> list[dict[str, Any]]:
+def _read(reader: services.Reader, framework: str) -> list[Item]:
     rows = reader.select("api/gaps", {"framework": framework})
     items = []
     # An element covered by curated mappings inherited from another APQC edition (as
@@ -52,7 +56,7 @@ def _read(reader: services.Reader, framework: str) -> list[dict[str, Any]]:
             item["decidedOn"] = list(decided.made_on_frameworks)
             item["decidedOnElement"] = list(decided.made_on)
             item["inheritedReviewReasons"] = list(decided.review_reasons)
-        items.append(item)
+        items.append((item, services.is_undecided(row, cover, decided)))
     return items
 
 
@@ -63,14 +67,17 @@ def gaps(
     target: str | None = None,
     kind: str | None = None,
     root: services.Element | None = None,
+    undecided: bool = False,
 ) -> list[dict[str, Any]]:
     """The gaps of ``framework`` towards ``target`` (else any other), of elements of
-    ``kind``, of ``root`` and the elements below it, as ``api/gaps`` bound to them answers."""
+    ``kind``, of ``root`` and the elements below it, as ``api/gaps`` bound to them answers;
+    ``undecided``: only those without a curated decision, own or inherited, that holds."""
     below = None if root is None else subtree(reader, root)
     return [
         item
-        for item in framework_gaps(reader, framework)
-        if (target is None or item["lacksCounterpartIn"] == target)
+        for item, open_ in framework_gaps(reader, framework)
+        if (open_ or not undecided)
+        and (target is None or item["lacksCounterpartIn"] == target)
         and (kind is None or item["kind"] == kind)
         and (below is None or item["element"] in below)
     ]

@@ -245,6 +245,14 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         under: Annotated[
             str | None, says(ELEMENT + " of framework: only it and those below it")
         ] = None,
+        undecided: Annotated[
+            bool,
+            says(
+                "Only gaps without a curated decision (no NoTermFound record, no negative "
+                "mapping, no inherited mapping or no-counterpart decision from another APQC "
+                "edition that holds)"
+            ),
+        ] = False,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -255,10 +263,11 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         edition of its PCF ID has inheritedStatus (inherited, or needs-review) and is not a
         plain gap. One whose PCF ID has a curated no-counterpart decision on another APQC
         edition has inheritedDecision, inheritedDecisionStatus (inherited, or needs-review),
-        inheritedReason and decidedOn (decidedByInheritance counts those that hold)."""
+        inheritedReason and decidedOn (decidedByInheritance counts those that hold). `undecided`:
+        only those still to decide, as `pcfgraph gaps --undecided`."""
         at_request_base(ctx)
         return await _threaded(
-            lambda: tools.find_gaps(framework, target, kind, limit, cursor, under)
+            lambda: tools.find_gaps(framework, target, kind, limit, cursor, under, undecided)
         )
 
     @server.tool(annotations=READ_ONLY, structured_output=True)

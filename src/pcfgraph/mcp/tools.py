@@ -420,6 +420,7 @@ class Tools:
         limit: int | None = None,
         cursor: str | None = None,
         under: str | None = None,
+        undecided: bool = False,
     ) -> dict[str, Any]:
         reader = self.reader()
         refuse_unknown_frameworks(reader, framework=framework, target=target)
@@ -436,7 +437,7 @@ class Tools:
                     "under", str(exc).removeprefix("argument 'element': ")
                 ) from None
         # read once per release and framework, then filtered (mcp/gaps.py)
-        items = gaps(reader, framework, target=target, kind=kind, root=root)
+        items = gaps(reader, framework, target=target, kind=kind, root=root, undecided=undecided)
         if kind is not None and not items:  # no such kind, or no gaps of it?
             st = self.state
             kinds = served_index(st.caches, st.release, reader).filter_values()[1]
@@ -444,7 +445,15 @@ class Tools:
                 raise ArgumentError(
                     "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
                 )
-        scope = {"framework": framework, "target": target, "kind": kind, "under": under}
+        # its own list: an undecided listing's cursor is refused for the full one, and the
+        # full listing's scope (and cursors) stay as they were (None is left out)
+        scope: dict[str, str | bool | None] = {
+            "framework": framework,
+            "target": target,
+            "kind": kind,
+            "under": under,
+            "undecided": True if undecided else None,
+        }
         out = page(items, limit, cursor, kind="find_gaps", scope=scope)
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
         out["decidedByInheritance"] = sum(

@@ -43,6 +43,7 @@ from pcfgraph.services.gaps import (
     gap_decisions,
     inherited_cover,
     inherited_decision,
+    is_undecided,
     target_is_itself,
 )
 from pcfgraph.services.inherited import (
@@ -136,6 +137,7 @@ __all__ = [
     "inherited_mappings_of",
     "inherited_no_counterparts",
     "iri_from_element_id",
+    "is_undecided",
     "itcmf_structure_of",
     "known_framework_ids",
     "list_elements",

@@ -157,6 +157,19 @@ def gap_decisions(reader: Reader, rows: Iterable[Row]) -> list[InheritedDecision
     return [found.get((e, other)) if e and other and not own else None for e, _, other, own in keys]
 
 
+def is_undecided(row: Row, cover: InheritedCover | None, decided: InheritedDecision | None) -> bool:
+    """Whether an ``api/gaps`` row (with its :func:`gap_covers` and :func:`gap_decisions`
+    entries) is an undecided gap, the one rule of ``pcfgraph gaps --undecided``, GraphQL
+    ``gaps(undecided: true)`` and MCP ``find_gaps(undecided=true)``: no curated decision of its
+    own (a NoCounterpart record, negative mappings), no inherited mapping that holds and no
+    inherited no-counterpart decision that holds (one needing review is still undecided)."""
+    return (
+        not text(row, "decision")
+        and (cover is None or cover.status != INHERITED)
+        and (decided is None or decided.status != INHERITED)
+    )
+
+
 def target_is_itself(framework: str | None, target: str | None) -> str | None:
     """The words for gaps asked towards the framework itself (the query answers no gap, read
     as "the framework covers itself"), the same on every edge (each puts its own name for the

@@ -164,12 +164,8 @@ def read_gaps(
         other = text(row, "otherFramework")
         if e is None or other is None:
             continue
-        if undecided and (
-            text(row, "decision")
-            or (cover and cover.status == "inherited")
-            or (decided and decided.status == "inherited")
-        ):
-            continue  # as pcfgraph gaps --undecided
+        if undecided and not services.is_undecided(row, cover, decided):
+            continue  # the one rule of pcfgraph gaps --undecided and MCP find_gaps
         out.append((e, other, row, cover, decided))
     # the query orders codes as text (8.1.10 before 8.1.2): natural order is the consumer's
     return sorted(out, key=lambda g: (g[1], code_key(g[0].code), g[0].iri))
