@@ -147,3 +147,27 @@ def _names_graph_apqc() -> Graph:
     return import_workbook(
         EXTRACT_81, edition="Cross-Industry", version="7.4", progress=False
     ).graph
+
+
+def test_mapping_sets_on_pcf_elements_carry_apqc_notice_as_the_framework_graphs_do() -> None:
+    """The brief: APQC's notice on everything derived from the PCF. A curated set whose rows
+    name PCF elements (their labels and identifiers) said it only in words, in its
+    ``rdfs:comment``; the framework graphs state ``dcterms:rights <apqc-pcf/notice>``, which a
+    client can query. Now every such set does, and the derived set, which states the same
+    identifiers, inherits it with the curated sets' licences."""
+    from pcfgraph.iris import DCTERMS
+    from pcfgraph.mappings import mapping_set_graph
+    from pcfgraph.mappings.derive import derive_mappings
+
+    notice = iris.apqc_notice()
+    graphs = []
+    for path in SETS:
+        ms = read_mapping_set(path)
+        g = mapping_set_graph(ms)
+        family = str(iris.apqc_family())  # every edition's IRI starts with it
+        on_pcf = any(str(fw).startswith(family) for fw in (*ms.subject_sources, *ms.object_sources))
+        assert on_pcf, path.name  # every shipped set maps PCF 8.1
+        assert (iris.mapping_set(ms.stem), DCTERMS.rights, notice) in g, path.name
+        graphs.append(g)
+    derived = derive_mappings(graphs)
+    assert (iris.mapping_set("derived"), DCTERMS.rights, notice) in derived

@@ -205,6 +205,12 @@ def is_apqc_framework_id(framework_id: str) -> bool:
     return framework_id.startswith(APQC_FRAMEWORK_PREFIX)
 
 
+def is_apqc_framework(framework: str) -> bool:
+    """Whether ``framework`` (an IRI of :func:`framework`) is an APQC PCF edition's, or the
+    family's (:func:`apqc_family`)."""
+    return framework.startswith(str(_id("framework/apqc-pcf")))
+
+
 def apqc_family() -> URIRef:
     """APQC PCF as a whole: every edition scheme is ``dcterms:isVersionOf`` this."""
     return _id("framework/apqc-pcf")

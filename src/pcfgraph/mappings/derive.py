@@ -205,6 +205,16 @@ def derive_mappings(
         },
         key=str,
     )
+    rights = sorted(  # APQC's notice of a curated set on PCF elements: the rows state them too
+        {
+            statement
+            for item in curated
+            if isinstance(item, Graph)
+            for ms in item.subjects(RDF.type, PCFG.MappingSet)
+            for statement in item.objects(ms, DCTERMS.rights)
+        },
+        key=str,
+    )
     # The curated sets' notes (APQC's notice on PCF names and identifiers, what the licence
     # covers): a derived row states the same identifiers, so its set carries them too.
     notes = sorted(
@@ -226,6 +236,8 @@ def derive_mappings(
     g.add((derived_set, DCTERMS.title, Literal("Mappings derived by pcfgraph", lang="en")))
     for lic in licences:  # derived from the curated sets, so under their licences
         g.add((derived_set, DCTERMS.license, lic))
+    for statement in rights:
+        g.add((derived_set, DCTERMS.rights, statement))
     g.add(
         (
             derived_set,

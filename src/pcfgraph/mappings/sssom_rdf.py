@@ -55,6 +55,10 @@ def mapping_set_graph(ms: MappingSet) -> Graph:
     if ms.comment:
         g.add((s, RDFS.comment, Literal(ms.comment, lang="en")))
     g.add((s, DCTERMS.license, ms.license))
+    if any(iris.is_apqc_framework(str(fw)) for fw in (*ms.subject_sources, *ms.object_sources)):
+        # its rows name PCF elements (labels, identifiers): derived from the PCF, APQC's notice
+        # as on the framework graphs (the comment says it in words too)
+        g.add((s, DCTERMS.rights, iris.apqc_notice()))
     for creator in ms.creator_ids:
         g.add((s, DCTERMS.creator, creator))
     for label in ms.creator_labels:
