@@ -30,6 +30,7 @@ from decimal import Decimal
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL
+from rdflib.term import Node
 
 from pcfgraph import iris
 from pcfgraph.iris import DCTERMS, PCFG, SEMAPV, SKOS, SSSOM
@@ -172,6 +173,17 @@ def _records(
     return out, none, negatives
 
 
+def _of_curated_sets(curated: Iterable[Graph | MappingRecordData], prop: URIRef) -> set[Node]:
+    """What the curated set graphs among ``curated`` state as ``prop`` of their sets."""
+    return {
+        value
+        for item in curated
+        if isinstance(item, Graph)
+        for ms in item.subjects(RDF.type, PCFG.MappingSet)
+        for value in item.objects(ms, prop)
+    }
+
+
 def _key(*parts: object) -> str:
     return hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
 
@@ -195,37 +207,12 @@ def derive_mappings(
     records, none, negated = _records(curated)
     none |= set(no_counterparts)
     negated |= set(negatives)
-    licences = sorted(
-        {
-            lic
-            for item in curated
-            if isinstance(item, Graph)
-            for ms in item.subjects(RDF.type, PCFG.MappingSet)
-            for lic in item.objects(ms, DCTERMS.license)
-        },
-        key=str,
-    )
-    rights = sorted(  # APQC's notice of a curated set on PCF elements: the rows state them too
-        {
-            statement
-            for item in curated
-            if isinstance(item, Graph)
-            for ms in item.subjects(RDF.type, PCFG.MappingSet)
-            for statement in item.objects(ms, DCTERMS.rights)
-        },
-        key=str,
-    )
-    # The curated sets' notes (APQC's notice on PCF names and identifiers, what the licence
-    # covers): a derived row states the same identifiers, so its set carries them too.
-    notes = sorted(
-        {
-            str(note)
-            for item in curated
-            if isinstance(item, Graph)
-            for ms in item.subjects(RDF.type, PCFG.MappingSet)
-            for note in item.objects(ms, RDFS.comment)
-        }
-    )
+    # The derived rows state the curated sets' identifiers: the derived set carries their
+    # licences, their rights (APQC's notice, on sets of PCF elements) and their notes (the
+    # notice in words, what the licence covers).
+    licences = sorted(_of_curated_sets(curated, DCTERMS.license), key=str)
+    rights = sorted(_of_curated_sets(curated, DCTERMS.rights), key=str)
+    notes = sorted({str(note) for note in _of_curated_sets(curated, RDFS.comment)})
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
