@@ -133,17 +133,23 @@ def test_characters_excel_escapes_in_cells_are_decoded(tmp_path: Path) -> None:
     assert imp.warnings == []
 
 
-def test_elements_in_a_sheet_of_the_users_naming_are_read_by_its_header(tmp_path: Path) -> None:
-    """The Combined table copied into a sheet named otherwise ('PCF 7.4', 'Sheet1', '8.0 Manage
-    IT') was 'not an APQC PCF layout'. With neither 'Combined' nor '1.0', '2.0' ... sheets, the
-    sheets whose header names the element columns are read, each named in a warning; APQC's
-    'Categories' sheet (level 1 only) and a sheet of metrics are not taken for elements."""
+def categories_only() -> Workbook:
+    """A workbook holding APQC's 'Categories' sheet alone (level 1 only: no element sheet)."""
     wb = Workbook()
     cats = wb.active
     assert cats is not None
     cats.title = "Categories"
     cats.append(HEADER[:3])
     cats.append(ROWS[0][:3])
+    return wb
+
+
+def test_elements_in_a_sheet_of_the_users_naming_are_read_by_its_header(tmp_path: Path) -> None:
+    """The Combined table copied into a sheet named otherwise ('PCF 7.4', 'Sheet1', '8.0 Manage
+    IT') was 'not an APQC PCF layout'. With neither 'Combined' nor '1.0', '2.0' ... sheets, the
+    sheets whose header names the element columns are read, each named in a warning; APQC's
+    'Categories' sheet (level 1 only) and a sheet of metrics are not taken for elements."""
+    wb = categories_only()
     ours = wb.create_sheet("PCF 7.4 (ours)")
     ours.append(["Our copy of the PCF"])
     ours.append(HEADER)
@@ -160,12 +166,7 @@ def test_elements_in_a_sheet_of_the_users_naming_are_read_by_its_header(tmp_path
 
 
 def test_without_any_sheet_of_elements_the_error_lists_the_sheets(tmp_path: Path) -> None:
-    wb = Workbook()
-    cats = wb.active
-    assert cats is not None
-    cats.title = "Categories"
-    cats.append(HEADER[:3])
-    cats.append(ROWS[0][:3])
+    wb = categories_only()
     wb.create_sheet("Notes").append(["Name", "Remarks"])
     path = tmp_path / "apqc-pcf-cross-industry-7.4.xlsx"
     wb.save(path)
