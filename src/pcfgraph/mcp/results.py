@@ -7,12 +7,8 @@ from collections.abc import Collection
 from typing import Any
 
 from pcfgraph import iris, services
+from pcfgraph.importers.apqc.emit import APQC_NOTICE
 from pcfgraph.services.search.present import rights_of
-
-APQC_NOTICE = (
-    "©2024 APQC. ALL RIGHTS RESERVED. The APQC Process Classification Framework® (PCF) is "
-    "used with permission of APQC."
-)
 
 
 def element_ref(e: services.Element, base_url: str) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from pydantic import Field, WithJsonSchema
 
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
+from pcfgraph.importers.apqc.emit import APQC_NOTICE
 from pcfgraph.mcp.arguments import CheckedServer
 from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
-from pcfgraph.mcp.results import APQC_NOTICE, sources
+from pcfgraph.mcp.results import sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import QUERIES_RESOURCE, REQUEST_BASE, Tools

@@ -36,6 +36,7 @@ from pcfgraph.audit.inputs.sheets import (
     column_letter,
 )
 from pcfgraph.dates import calendar_date
+from pcfgraph.importers.apqc.emit import APQC_NOTICE
 
 _XSD_STRING = XSD + "string"
 _XSD_INTEGER = XSD + "integer"
@@ -295,10 +296,7 @@ _README = [
     "Audit it with: pcfgraph audit model.xlsx   (or upload it on the audit page)",
     "",
 ]
-_APQC_NOTICE = (
-    "APQC PCF IDs: ©2024 APQC. ALL RIGHTS RESERVED. The APQC Process Classification "
-    "Framework® (PCF) is used with permission of APQC."
-)
+_APQC_NOTICE = "APQC PCF IDs: " + APQC_NOTICE
 
 
 def _style_header(ws: Any, sheet_columns: Sequence[tuple[str, str]]) -> None:
