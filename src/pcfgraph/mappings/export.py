@@ -25,6 +25,7 @@ from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
+from pcfgraph.mappings.sssom import IMPLIED_PREFIXES
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore as Store
 
@@ -35,17 +36,9 @@ SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
 PAV = Namespace("http://purl.org/pav/")
 DERIVED = "derived"
 NOT = "Not"
-#: Prefixes every export declares (SSSOM built-ins plus the record namespace).
-BASE_PREFIXES: dict[str, str] = {
-    "owl": OWL_NS,
-    "rdf": RDF_NS,
-    "rdfs": RDFS_NS,
-    "skos": SKOS_NS,
-    "semapv": str(iris.SEMAPV),
-    "sssom": str(SSSOM),
-    "xsd": str(XSD),
-    "mapping": iris.mapping_record_namespace(),
-}
+#: Prefixes every export declares (SSSOM built-ins plus the record namespace): the reader
+#: does not record them as the file's own, so an export read back is the graph it came from.
+BASE_PREFIXES: dict[str, str] = dict(IMPLIED_PREFIXES)
 #: Where SSSOM's RDF puts a slot when it is not ``sssom:<slot>`` (the schema's slot_uri).
 SLOT_URI: dict[str, URIRef] = {
     "subject_id": URIRef(OWL_NS + "annotatedSource"),

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from rdflib import URIRef
 from pcfgraph import iris
 from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError, ParseError
-from pcfgraph.iris import SKOS, SSSOM
+from pcfgraph.iris import SKOS
 from pcfgraph.mappings.slots import (
     ENUMS,
     JUSTIFICATIONS,
@@ -38,20 +36,23 @@ from pcfgraph.mappings.slots import (
     PROPAGATABLE,
     Slot,
 )
+from pcfgraph.mappings.sssom_types import (
+    BUILTIN_PREFIXES,
+    IMPLIED_PREFIXES,
+    NO_TERM_FOUND,
+    NOT,
+    MappingRow,
+    MappingSet,
+    SlotValues,
+)
 
 SUFFIX = ".sssom.tsv"
-NO_TERM_FOUND = SSSOM.NoTermFound
-NOT = "Not"
 #: The SKOS mapping properties a curated row may use.
 MATCH_PREDICATES: frozenset[URIRef] = frozenset(
     {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
 )
 #: The only predicate allowed with ``sssom:NoTermFound``: "no SKOS mapping of any kind".
 NO_MATCH_PREDICATE = SKOS.mappingRelation
-#: SSSOM built-in prefixes (always known; a file must not redefine them differently).
-BUILTIN_PREFIXES: Mapping[str, str] = {
-    k: iris.PREFIXES[k] for k in ("owl", "rdf", "rdfs", "skos", "semapv", "sssom", "xsd")
-}
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 REQUIRED_HEADER = ("curie_map", "mapping_set_id", "license")
 #: Slots a row's record states in its own way (SKOS/OWL/pcfg terms); all others are kept
@@ -96,78 +97,6 @@ SET_CORE_SLOTS = frozenset(
 RESERVED_STEMS = frozenset({"derived"})
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-
-#: A slot and its values in text form (IRIs expanded), as read.
-SlotValues = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True)
-class MappingRow:
-    """One data row of a mapping set, with CURIEs expanded."""
-
-    line: int
-    subject: URIRef
-    predicate: URIRef
-    object: URIRef
-    justification: URIRef
-    subject_source: URIRef
-    object_source: URIRef
-    confidence: Decimal | None = None
-    subject_label: str | None = None
-    object_label: str | None = None
-    author_ids: tuple[URIRef, ...] = ()
-    author_labels: tuple[str, ...] = ()
-    comment: str | None = None
-    predicate_modifier: str | None = None
-    #: Every other slot given for the row (own cell or propagated from the header).
-    extra: SlotValues = ()
-
-    @property
-    def no_term_found(self) -> bool:
-        return self.object == NO_TERM_FOUND
-
-    @property
-    def negated(self) -> bool:
-        """``predicate_modifier: Not``: the row says the mapping does *not* hold."""
-        return self.predicate_modifier == NOT
-
-    @property
-    def key(self) -> str:
-        """Stable record key: a short hash of what the row states (not of its position)."""
-        target = self.object_source if self.no_term_found else self.object
-        text = f"{self.subject}|{self.predicate}|{self.object}|{target}"
-        if self.negated:
-            text += "|Not"
-        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-    def values(self, slot: str) -> tuple[str, ...]:
-        """The values of one of the :attr:`extra` slots (empty when not given)."""
-        return dict(self.extra).get(slot, ())
-
-
-@dataclass(frozen=True)
-class MappingSet:
-    """A parsed SSSOM/TSV file."""
-
-    path: Path
-    stem: str
-    iri: URIRef
-    license: URIRef
-    curie_map: Mapping[str, str]
-    rows: tuple[MappingRow, ...]
-    title: str | None = None
-    description: str | None = None
-    version: str | None = None
-    comment: str | None = None
-    mapping_date: dt.date | None = None
-    creator_ids: tuple[URIRef, ...] = ()
-    creator_labels: tuple[str, ...] = ()
-    subject_sources: tuple[URIRef, ...] = field(default=())
-    object_sources: tuple[URIRef, ...] = field(default=())
-    #: Every other mapping-set slot of the header.
-    extra: SlotValues = ()
-    #: The prefixes the file declares itself (``curie_map`` as written).
-    declared_prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 def stem_of(path: Path) -> str:
@@ -592,3 +521,16 @@ def read_mapping_set(path: Path, *, curated: bool = True) -> MappingSet:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     return _Reader(path, text, curated=curated).read()
+
+
+__all__ = [
+    "BUILTIN_PREFIXES",
+    "IMPLIED_PREFIXES",
+    "NOT",
+    "NO_TERM_FOUND",
+    "MappingRow",
+    "MappingSet",
+    "SlotValues",
+    "read_mapping_set",
+    "stem_of",
+]

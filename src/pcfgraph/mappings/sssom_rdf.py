@@ -74,7 +74,7 @@ def mapping_set_graph(ms: MappingSet) -> Graph:
     for name, values in ms.extra:
         for value in values:
             g.add((s, SSSOM[name], slot_literal(MAPPING_SET_SLOTS[name], value)))
-    for prefix, expansion in sorted(ms.declared_prefixes.items()):
+    for prefix, expansion in sorted(ms.own_prefixes.items()):
         decl = BNode()
         g.add((s, SH.declare, decl))
         g.add((decl, SH.prefix, Literal(prefix)))
