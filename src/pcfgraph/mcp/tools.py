@@ -371,9 +371,17 @@ class Tools:
         }
         out = page(items, limit, cursor, kind="get_mappings", scope=scope)
         out["curatedOnly"] = not include_derived
+        # The lists beside the items are paged with them, by the same cursor: each page
+        # showed their first `limit` again, so past those a caller could not reach the rest.
+        size = check_limit(limit)
+        start = decode_cursor(cursor, "get_mappings", scope)
+        beside = max(len(negatives), len(inherited))
+        if start + size < beside and "nextCursor" not in out:
+            out["truncated"] = True
+            out["nextCursor"] = encode_cursor(start + size, "get_mappings", scope)
         # Negative mappings (SSSOM predicate_modifier Not) are statements that two elements
         # are NOT related: listed apart, never among the mappings above.
-        shown = negatives[: check_limit(limit)]
+        shown = negatives[start : start + size]
         # the ends' codes and names beside their IRIs: what an answer cites (one lookup)
         keys = sorted(
             {(n.subject_iri, n.subject_framework) for n in shown}
@@ -400,14 +408,14 @@ class Tools:
             }
             for n in shown
         ]
-        if len(negatives) > check_limit(limit):
+        if len(negatives) > size:
             out["negativeMappingsTotal"] = len(negatives)
         out.update(other_way)
         if element is not None:
             # Curated on another edition of the element's PCF ID: listed apart, as in GraphQL
             # (Element.inheritedMappings), never among the element's own mappings above.
-            out["inheritedMappings"] = inherited[: check_limit(limit)]
-            if len(inherited) > check_limit(limit):
+            out["inheritedMappings"] = inherited[start : start + size]
+            if len(inherited) > size:
                 out["inheritedMappingsTotal"] = len(inherited)
         out["sources"] = sources(reader, frameworks)
         return out
