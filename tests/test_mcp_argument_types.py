@@ -137,6 +137,28 @@ def test_the_schema_states_the_bounds_the_tools_check(shipped_release: Release) 
     session(shipped_release, body)
 
 
+def test_a_limit_far_out_of_range_is_refused_in_the_same_words(shipped_release: Release) -> None:
+    """A whole number too large for pydantic's integers (``1e300``, an integer as JSON Schema
+    says) was "argument 'limit': must be Unable to parse input string as an integer, exceeded
+    maximum size, not 1e+300": the same bounds as any other limit out of range, said alike."""
+
+    async def body(client: Client) -> None:
+        for name, args in REQUIRED.items():
+            for outside, shown in (
+                (1e300, "1e+300"),
+                (-1e300, "-1e+300"),
+                (10**40, "1" + "0" * 40),
+            ):
+                with pytest.raises(MCPError) as err:
+                    await client.call_tool(name, {**args, "limit": outside})
+                assert err.value.code == -32602, name
+                assert err.value.message == (
+                    f"argument 'limit': must be between 1 and 100, not {shown}"
+                ), name
+
+    session(shipped_release, body)
+
+
 def test_sparql_and_audit_refuse_a_bad_page_before_the_sandbox_runs(
     shipped_release: Release,
 ) -> None:

@@ -193,7 +193,8 @@ class CheckedServer(MCPServer):
         _refuse_unknown("tool", name, schemas)
         _refuse_unknown_arguments(name, arguments, list(schemas[name].get("properties", {})))
         for key, value in arguments.items():
-            problem = wrong_type(schemas[name]["properties"][key], value)
+            schema = schemas[name]["properties"][key]
+            problem = wrong_type(schema, value) or out_of_range(schema, value)
             if problem is not None:
                 raise MCPError(INVALID_PARAMS, f"argument {key!r}: {problem}")
         try:
@@ -292,6 +293,27 @@ def wrong_type(schema: dict[str, Any], value: Any) -> str | None:
     return f"must be {' or '.join(wanted)}, not {_shown(value)}"
 
 
+def out_of_range(schema: dict[str, Any], value: Any) -> str | None:
+    """Why the number ``value`` is outside the ``minimum`` and ``maximum`` its JSON
+    ``schema`` states, in the words of the tools' own check (``limit``), or None. Checked
+    before pydantic reads it: a limit of ``1e300`` (a whole number, so an integer as JSON
+    Schema says) was pydantic's "must be Unable to parse input string as an integer,
+    exceeded maximum size"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    for option in schema.get("anyOf") or [schema]:
+        low, high = option.get("minimum"), option.get("maximum")
+        if low is None and high is None:
+            continue
+        if low is not None and high is not None and not low <= value <= high:
+            return f"must be between {low} and {high}, not {_shown(value)}"
+        if low is not None and value < low:
+            return f"must be at least {low}, not {_shown(value)}"
+        if high is not None and value > high:
+            return f"must be at most {high}, not {_shown(value)}"
+    return None
+
+
 def _fits(schema: dict[str, Any], value: Any) -> bool:
     kind = schema.get("type")
     if kind == "null":
@@ -337,8 +359,10 @@ def invalid(error: ValidationError) -> str:
     value = repr(first.get("input"))
     if len(value) > QUOTED:
         value = value[:QUOTED] + "..."
-    problem = first["msg"].removeprefix("Input should be ")
-    return f"argument {argument!r}: must be {problem}, not {value}"
+    message = str(first["msg"])
+    if message.startswith("Input should be "):
+        return f"argument {argument!r}: must be {message.removeprefix('Input should be ')}, not {value}"
+    return f"argument {argument!r}: {message[:1].lower()}{message[1:]}, not {value}"
 
 
 def _refuse_unknown(kind: str, name: str, known: Iterable[str]) -> None:
