@@ -251,13 +251,30 @@ class Session:
 
     def __init__(self) -> None:
         self.initialized = False
+        #: The requests passed on and not answered yet, by id (how many of each).
+        self.pending: dict[Any, int] = {}
 
     def check(self, text: str) -> Refusal | None:
         refusal, message = read(text, initialized=self.initialized)
-        if (
-            refusal is None
-            and isinstance(message, dict)
-            and message.get("method") in ("initialize", "notifications/initialized")
-        ):
-            self.initialized = True
+        if refusal is None and isinstance(message, dict):
+            method = message.get("method")
+            if method in ("initialize", "notifications/initialized"):
+                self.initialized = True
+            if method is not None and "id" in message:  # a request: it will be answered
+                self.pending[message["id"]] = self.pending.get(message["id"], 0) + 1
+            elif method == "notifications/cancelled":  # the spec: no answer to it comes
+                params = message.get("params")
+                if isinstance(params, dict):
+                    self.answered(params.get("requestId"))
         return refusal
+
+    def answered(self, rid: Any) -> None:
+        """The request ``rid`` was answered (or cancelled)."""
+        try:
+            left = self.pending[rid] - 1
+        except (KeyError, TypeError):  # not a request of ours, or no usable id
+            return
+        if left:
+            self.pending[rid] = left
+        else:
+            del self.pending[rid]

@@ -61,6 +61,9 @@ class BoundedLines:
         self._buffer = bytearray()
         self._scanned = 0  # no newline in _buffer[:_scanned]
         self._eof = False
+        #: At EOF, how long to wait for the answers of the requests passed on (:meth:`_drain`).
+        self.drain_seconds = 0.0
+        self._settled: anyio.Event | None = None
 
     def __aiter__(self) -> BoundedLines:
         return self
@@ -72,6 +75,9 @@ class BoundedLines:
         while True:
             try:
                 line = await self._next_line()
+            except StopAsyncIteration:
+                await self._drain()
+                raise
             except UnicodeDecodeError as exc:  # as envelope.read answers such a body at /mcp
                 if self.answer is not None:
                     problem = f"Parse error: the message is not JSON ({exc})"
@@ -87,6 +93,23 @@ class BoundedLines:
                 return line
             if self.answer is not None:
                 await self.answer(refusal)
+
+    async def _drain(self) -> None:
+        """At EOF, wait (at most :attr:`drain_seconds`) until every request passed on is
+        answered: the SDK's loop ends with its input and cancels the calls still running
+        (some answered "Connection closed", others nothing), so a client that wrote its
+        requests and closed stdin, as the MCP spec's shutdown has it, lost their answers."""
+        with anyio.move_on_after(self.drain_seconds):
+            while self.session.pending:
+                self._settled = anyio.Event()
+                await self._settled.wait()
+        self._settled = None
+
+    def answered(self, rid: Any) -> None:
+        """The server sent the answer to the request ``rid``."""
+        self.session.answered(rid)
+        if self._settled is not None and not self.session.pending:
+            self._settled.set()
 
     async def _next_line(self) -> str:
         """The next line as text; UnicodeDecodeError for one that is not UTF-8 (it was
@@ -226,9 +249,46 @@ async def serve_lines(
 
         lines.refuse = refuse
         lines.answer = answer
+        lines.drain_seconds = drain_seconds(settings)
         # What MCPServer.run_stdio_async runs, on these streams (it takes none).
         lowlevel = server._lowlevel_server
-        await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+        answers = Answers(write_stream, lines)
+        await lowlevel.run(read_stream, answers, lowlevel.create_initialization_options())
+
+
+def drain_seconds(settings: Settings) -> float:
+    """How long ``pcfgraph mcp`` waits at EOF for the answers still due: the longest a call
+    runs (an audit's deadline after a query's), and some."""
+    return settings.query_timeout + settings.validate_timeout + 10.0
+
+
+class Answers:
+    """The server's write stream, telling :class:`BoundedLines` of each answer it sends."""
+
+    def __init__(self, stream: Any, lines: BoundedLines) -> None:
+        self._stream = stream
+        self._lines = lines
+
+    async def send(self, item: Any, /) -> None:
+        await self._stream.send(item)
+        message = getattr(item, "message", None)
+        rid = getattr(message, "id", None)
+        if rid is not None and getattr(message, "method", None) is None:  # no request of its own
+            self._lines.answered(rid)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def __aenter__(self) -> Answers:
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> bool | None:
+        result: bool | None = await self._stream.__aexit__(*exc)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 async def serve_stdio(settings: Settings, release: Release) -> None:
