@@ -60,7 +60,7 @@ def as_mcp(gap: dict[str, Any]) -> tuple[Any, ...]:
     return (
         gap["element"]["iri"],
         gap["lacksCounterpartIn"]["id"],
-        {"NO_COUNTERPART": "no counterpart", "NEGATIVE": "negative", None: ""}[gap["decision"]],
+        {"NO_COUNTERPART": "no counterpart", "NEGATIVE": "negative", None: None}[gap["decision"]],
         gap["reason"],
         status.lower().replace("_", "-") if status else None,
         len(gap["inheritedMappings"]) or None,

@@ -40,9 +40,11 @@ def _read(reader: services.Reader, framework: str) -> list[Item]:
             "element": values.get("element"),
             "code": values.get("code"),
             "name": values.get("name"),
-            "kind": values.get("elementKind"),
+            # none is null, as GraphQL's Gap and the reason beside it say it (the query's
+            # "" stood for none: a gap without a decision read "decision": "")
+            "kind": values.get("elementKind") or None,
             "lacksCounterpartIn": values.get("otherFramework"),
-            "decision": values.get("decision"),
+            "decision": values.get("decision") or None,
             "reason": values.get("reason"),
         }
         if cover is not None:
