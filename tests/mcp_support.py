@@ -8,6 +8,7 @@ import io
 import os
 import threading
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import IO, Any
 
 from pcfgraph.config import Settings
@@ -61,8 +62,11 @@ def serve_stdio_on_pipes(
         state = StandaloneState(settings=settings, release=ops_release())
         server = build_server(lambda: state, base_url="http://h")
         out = anyio.wrap_file(io.TextIOWrapper(os.fdopen(stdout_w, "wb"), encoding="utf-8"))
-        async with out:
+        try:
             await serve_lines(server, BoundedLines(stdin_r, line_limit(settings)), settings, out)
+        finally:
+            with suppress(BrokenPipeError):  # a client that left: closing flushes into nothing
+                await out.aclose()
 
     talker = threading.Thread(target=talk)
     talker.start()

@@ -8,8 +8,10 @@ over the SDK's stdio transport, on pipes."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import IO, Any
 
+import pytest
 from mcp_support import INITIALIZE, serve_stdio_on_pipes, tool_call
 
 from pcfgraph.config import Settings
@@ -75,3 +77,26 @@ def test_a_request_the_client_cancelled_is_not_waited_for() -> None:
     serve_stdio_on_pipes(settings, client)  # returns: the session ended
     assert replies[0]["id"] == 1
     assert all(r["id"] in (1, 10) for r in replies)
+
+
+def test_a_client_gone_with_answers_due_ends_the_session_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that closes its end of stdout (it exited, or was killed) with answers due:
+    writing them failed with a broken pipe, and ``pcfgraph mcp`` died with "internal error
+    ... This is a bug, not your input" and exit status 3. Now the session ends as at EOF, a
+    warning on stderr saying what was dropped."""
+    requests = _requests()
+
+    def client(send: IO[bytes], receive: IO[bytes]) -> None:
+        send.write(json.dumps(INITIALIZE).encode() + b"\n")
+        send.flush()
+        assert json.loads(receive.readline())["id"] == 1
+        receive.close()  # gone: nothing reads the answers any longer
+        for message in [INITIALIZED, *requests]:
+            send.write(json.dumps(message).encode() + b"\n")
+        send.close()
+
+    with caplog.at_level(logging.WARNING, logger="pcfgraph.mcp.stdio"):
+        serve_stdio_on_pipes(Settings(), client)
+    assert "the client closed the connection" in caplog.text

@@ -18,7 +18,9 @@ EOF, not the wire).
 from __future__ import annotations
 
 import json
+import logging
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -35,10 +37,14 @@ from pcfgraph.release import Release
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+logger = logging.getLogger(__name__)
+
 #: How much of stdin one read takes.
 CHUNK = 64 * 1024
 #: How much of a dropped line is kept to find its ``id``.
 HEAD = 4096
+#: How often the wait at EOF looks whether the client still reads stdout.
+WATCH_SECONDS = 0.25
 
 
 def line_limit(settings: Settings) -> int:
@@ -63,6 +69,8 @@ class BoundedLines:
         self._eof = False
         #: At EOF, how long to wait for the answers of the requests passed on (:meth:`_drain`).
         self.drain_seconds = 0.0
+        #: Whether the client stopped reading the server's answers (its end of stdout closed).
+        self.reader_gone: Any = lambda: False
         self._settled: anyio.Event | None = None
 
     def __aiter__(self) -> BoundedLines:
@@ -100,9 +108,11 @@ class BoundedLines:
         (some answered "Connection closed", others nothing), so a client that wrote its
         requests and closed stdin, as the MCP spec's shutdown has it, lost their answers."""
         with anyio.move_on_after(self.drain_seconds):
-            while self.session.pending:
+            # a client that is gone (its end of stdout closed too) reads no answer: not waited for
+            while self.session.pending and not self.reader_gone():
                 self._settled = anyio.Event()
-                await self._settled.wait()
+                with anyio.move_on_after(WATCH_SECONDS):
+                    await self._settled.wait()
         self._settled = None
 
     def answered(self, rid: Any) -> None:
@@ -227,7 +237,30 @@ async def serve_lines(
     server: MCPServer, lines: BoundedLines, settings: Settings, stdout: Any = None
 ) -> None:
     """Run ``server`` over the SDK's stdio transport reading ``lines`` (``stdout``: the SDK's
-    own, the process's stdout, unless given)."""
+    own, the process's stdout, unless given), until EOF; a client that closed its end of
+    stdout ends it too, quietly (it was an "internal error ... This is a bug", exit 3)."""
+    # the wire's stdout, watched at EOF (the SDK's stdio_server takes fd 1 for its own)
+    watched = os.dup(1) if stdout is None else stdout.wrapped.fileno()
+    lines.reader_gone = lambda: reader_gone(watched)
+    try:
+        await _serve_lines(server, lines, settings, stdout)
+    except* BrokenPipeError:  # the client closed stdout with answers due: it asked no more
+        logger.warning("the client closed the connection; answers it did not read were dropped")
+    finally:
+        if stdout is None:
+            os.close(watched)
+
+
+def reader_gone(fd: int) -> bool:
+    """Whether nothing reads the pipe (or socket) ``fd`` writes to any longer."""
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)  # POLLERR and POLLHUP are reported whatever is asked
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+async def _serve_lines(
+    server: MCPServer, lines: BoundedLines, settings: Settings, stdout: Any
+) -> None:
     from mcp.server.stdio import stdio_server
     from mcp.shared.message import SessionMessage
     from mcp.types import INVALID_REQUEST, ErrorData, JSONRPCError
