@@ -4,10 +4,12 @@ which row and columns of a sheet are its header.
 Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 comparison
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
 ``Combined`` or in per-category sheets ``1.0``, ``2.0``, ... (failing both, in the sheets
-whose header names the element columns, as in a user's copy, with a warning); a header row within the first 20
-rows names the columns (case and spacing vary: "Change details" / "Change Details"); optional
-columns come and go; definitions are either a column or a ``Glossary terms`` sheet; measures
-are in ``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
+whose header names the element columns, as in a user's copy, with a warning); a header row
+within the first 20 rows names the columns, matched by their normalised
+wording (case, spacing, line breaks, punctuation and the word for "ID" vary: "Change details"
+/ "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no."); optional columns
+come and go; definitions are either a column or a ``Glossary terms`` sheet; measures are in
+``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
+
+from openpyxl.utils import get_column_letter
 
 from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, SheetBounds
 from pcfgraph.cells import xstring
@@ -25,29 +29,41 @@ HEADER_SCAN_ROWS: Final = 20
 
 Columns = dict[str, tuple[str, tuple[str, ...]]]
 
-# Column key -> (display name, accepted normalised header texts).
+#: Words a header uses for "identifier" ("Hierarchy Number", "PCF No.", "Metric #"): one key.
+_ID_WORDS: Final = frozenset({"id", "no", "nr", "num", "number", "identifier", "#"})
+
+# Column key -> (display name, accepted header texts, as :func:`header_key` normalises them).
 ELEMENT_COLUMNS: Final[Columns] = {
-    "pcf_id": ("PCF ID", ("pcf id", "process element id")),
-    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
-    "name": ("Name", ("name", "process element", "element name")),
+    "pcf_id": (
+        "PCF ID",
+        ("pcf id", "process element id", "element id", "pcf element id", "pcfid"),
+    ),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id", "hierarchy")),
+    "name": (
+        "Name",
+        ("name", "process element", "element name", "process element name", "pcf name"),
+    ),
     "difference_index": ("Difference Index", ("difference index",)),
     "change_details": ("Change details", ("change details",)),
-    "metrics_available": ("Metrics available?", ("metrics available?", "metrics available")),
-    "description": ("Element Description", ("element description", "description", "definition")),
+    "metrics_available": ("Metrics available?", ("metrics available",)),
+    "description": (
+        "Element Description",
+        ("element description", "description", "definition", "element definition"),
+    ),
 }
 ELEMENT_REQUIRED: Final = ("pcf_id", "hierarchy_id", "name")
 
 GLOSSARY_COLUMNS: Final[Columns] = {
-    "pcf_id": ("Process Element ID", ("process element id", "pcf id")),
-    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
-    "name": ("Process element", ("process element", "name")),
-    "definition": ("Definition", ("definition", "element description")),
+    "pcf_id": ("Process Element ID", ("process element id", "pcf id", "element id", "pcfid")),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id", "hierarchy")),
+    "name": ("Process element", ("process element", "name", "element name")),
+    "definition": ("Definition", ("definition", "element description", "element definition")),
 }
 GLOSSARY_REQUIRED: Final = ("pcf_id", "definition")
 
 METRIC_COLUMNS: Final[Columns] = {
-    "element_id": ("Process Element ID", ("process element id", "pcf id")),
-    "hierarchy_id": ("Hierarchy ID", ("hierarchy id",)),
+    "element_id": ("Process Element ID", ("process element id", "pcf id", "element id", "pcfid")),
+    "hierarchy_id": ("Hierarchy ID", ("hierarchy id", "hierarchy")),
     "element_name": ("Process element", ("process element",)),
     "category": ("Metric Category", ("metric category", "measure category")),
     "metric_id": ("Metric ID", ("metric id", "measure id")),
@@ -58,12 +74,29 @@ METRIC_COLUMNS: Final[Columns] = {
 METRIC_REQUIRED: Final = ("element_id", "metric_id", "name")
 
 _CATEGORY_SHEET_RE: Final = re.compile(r"([1-9][0-9]*)\.0")
+_CAMEL_RE: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_WORD_RE: Final = re.compile(r"[0-9a-z#]+")
 
 
-def _header_key(value: Any) -> str:
-    """ "PCF ID", "pcf_id", " PCF\u00a0ID " alike (exports by scripts and databases write
-    underscores for spaces)."""
-    return normalise_space(str(value).replace("_", " ")).lower() if value is not None else ""
+def header_key(value: Any) -> str:
+    """What a header cell says, whatever its wording: lower case, words only (spacing, line
+    breaks, underscores, hyphens and punctuation dropped, camelCase split), and every word for
+    "identifier" read as "id". "PCF ID", "pcf_id", "PcfId", " PCF\u00a0ID ", "PCF\nID" and
+    "Hierarchy Number" / "Hierarchy No." / "hierarchy-id" alike."""
+    if value is None:
+        return ""
+    text = _CAMEL_RE.sub(" ", str(value)).lower().replace("#", " # ")
+    return " ".join("id" if w in _ID_WORDS else w for w in _WORD_RE.findall(text))
+
+
+def _cell_list(values: Sequence[Any]) -> str:
+    """The non-blank cells of a row as ``A 'PCF ID', B 'Hierarchy Number'`` (for messages)."""
+    cells = [
+        f"{get_column_letter(i + 1)} {normalise_space(v)!r}"
+        for i, v in enumerate(values)
+        if not blank(v)
+    ]
+    return ", ".join(cells) if cells else "none"
 
 
 class Table:
@@ -98,20 +131,12 @@ class Table:
         for row_no, values in self._next():
             found: dict[str, int] = {}
             for idx, cell in enumerate(values):
-                key = _header_key(cell)
+                key = header_key(cell)
                 for col, (_, names) in self.columns.items():
                     if key in names and col not in found:
                         found[col] = idx
             if len(found) >= 2 or any(k in found for k in required[:1]):
-                for col in required:
-                    if col not in found:
-                        raise WorkbookError(
-                            f"required column {self.columns[col][0]!r} not found in the header "
-                            f"row (expected {', '.join(repr(self.columns[c][0]) for c in required)})",
-                            sheet=self.sheet,
-                            row=row_no,
-                            column=self.columns[col][0],
-                        )
+                self._check_required(required, row_no, values, found)
                 return row_no, found
             self.title_texts.extend(normalise_space(v) for v in values if isinstance(v, str))
             if row_no >= HEADER_SCAN_ROWS:
@@ -124,6 +149,27 @@ class Table:
             sheet=self.sheet,
             row=1,
             column=first,
+        )
+
+    def _check_required(
+        self, required: Sequence[str], row_no: int, values: Sequence[Any], found: dict[str, int]
+    ) -> None:
+        """Refuse a header row lacking a required column, naming what the row holds."""
+        missing = [col for col in required if col not in found]
+        if not missing:
+            return
+        recognised = ", ".join(
+            f"{get_column_letter(idx + 1)} as {self.columns[col][0]!r}"
+            for col, idx in sorted(found.items(), key=lambda item: item[1])
+        )
+        raise WorkbookError(
+            f"required column {self.columns[missing[0]][0]!r} not found in header row "
+            f"{row_no} (expected {', '.join(repr(self.columns[c][0]) for c in required)}; "
+            f"missing {', '.join(repr(self.columns[c][0]) for c in missing)}); the row's "
+            f"cells are {_cell_list(values)}, recognised {recognised}",
+            sheet=self.sheet,
+            row=row_no,
+            column=self.columns[missing[0]][0],
         )
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -178,7 +224,7 @@ def header_sheets(wb: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:
             max_row=HEADER_SCAN_ROWS, max_col=limits.columns, values_only=True
         )
         for values in rows:
-            keys = {_header_key(xstring(v)) for v in values if isinstance(v, str)}
+            keys = {header_key(xstring(v)) for v in values if isinstance(v, str)}
             cols = {c for c, (_, names) in ELEMENT_COLUMNS.items() if keys.intersection(names)}
             if cols:
                 if set(ELEMENT_REQUIRED) <= cols and not keys & _METRIC_HEADERS:

@@ -1,0 +1,91 @@
+"""Header rows of APQC workbooks as users' copies word and place them: columns are known by
+what their wording has in common, a header may sit under a cover block, and a refused header
+is named with what it holds. Each test builds its own small workbook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from pcfgraph.errors import WorkbookError
+from pcfgraph.importers.apqc import import_workbook
+from pcfgraph.importers.apqc.layout import header_key
+
+NAME = "apqc-pcf-cross-industry-7.4.xlsx"
+ROWS: list[list[Any]] = [
+    [20607, "8.0", "Manage Information Technology (IT)", "Managing IT."],
+    [20608, "8.1", "Develop and manage IT customer relationships", "Creating relationships."],
+    [20611, "8.1.1", "Develop IT services and solutions strategy", None],
+]
+EXPECTED = {(r[0], r[1], r[2], r[3]) for r in ROWS}
+
+
+def save(path: Path, header: Sequence[Any], above: Sequence[Sequence[Any]] = ()) -> Path:
+    """A one-sheet workbook: ``above`` (title rows), the header, then :data:`ROWS`."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    for row in [*above, header, *ROWS]:
+        ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Element ID", "Hierarchy Number", "Name", "Element Description"],
+        ["PCF\nID", "Hierarchy\nID", "NAME", "element  description"],
+        ["pcf-id", "Hierarchy No.", "Element name", "Definition"],
+        ["PcfId", "HierarchyId", "ProcessElementName", "ElementDescription"],
+        [" PCF # ", "Hierarchy #", "Process Element", "Description:"],
+        ["PCF Element ID", "Hierarchy", "Name", "Element Definition"],
+    ],
+)
+def test_headers_are_matched_by_their_normalised_wording(tmp_path: Path, header: list[str]) -> None:
+    """'Element ID', 'Hierarchy Number', a line break inside a header cell ('PCF\\nID') and
+    the like were refused with "required column not found": they are the columns they name."""
+    imp = import_workbook(save(tmp_path / NAME, header), progress=False)
+    assert set(imp.element_rows) == EXPECTED
+    assert imp.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Hierarchy Number", "hierarchy id"),
+        ("hierarchy_no.", "hierarchy id"),
+        ("Metrics Available?", "metrics available"),
+        ("Change\u00a0Details", "change details"),
+        ("ParentHierarchyID", "parent hierarchy id"),
+        (None, ""),
+    ],
+)
+def test_header_key_keeps_the_words_and_reads_any_identifier_word_as_id(
+    text: str | None, key: str
+) -> None:
+    assert header_key(text) == key
+
+
+def test_a_refused_header_names_sheet_row_its_cells_and_the_missing_column(
+    tmp_path: Path,
+) -> None:
+    """The refusal said only which column was missing: it names the header row it looked at,
+    every cell of it, what was recognised and what is missing."""
+    header = ["PCF ID", "Level code", "Name", "Element Description"]
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(save(tmp_path / NAME, header, [["Our PCF copy"]]), progress=False)
+    err = info.value
+    assert (err.sheet, err.row, err.column) == ("Combined", 2, "Hierarchy ID")
+    assert err.problem == (
+        "required column 'Hierarchy ID' not found in header row 2 (expected 'PCF ID', "
+        "'Hierarchy ID', 'Name'; missing 'Hierarchy ID'); the row's cells are A 'PCF ID', "
+        "B 'Level code', C 'Name', D 'Element Description', recognised A as 'PCF ID', "
+        "C as 'Name', D as 'Element Description'"
+    )
+    assert str(err).startswith(f"{NAME}, sheet 'Combined', row 2, column 'Hierarchy ID': ")
