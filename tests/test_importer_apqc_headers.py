@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc import import_workbook
-from pcfgraph.importers.apqc.layout import header_key
+from pcfgraph.importers.apqc.layout import HEADER_SCAN_ROWS, header_key
 
 NAME = "apqc-pcf-cross-industry-7.4.xlsx"
 ROWS: list[list[Any]] = [
@@ -89,3 +89,45 @@ def test_a_refused_header_names_sheet_row_its_cells_and_the_missing_column(
         "C as 'Name', D as 'Element Description'"
     )
     assert str(err).startswith(f"{NAME}, sheet 'Combined', row 2, column 'Hierarchy ID': ")
+
+
+def test_a_header_under_a_cover_block_of_more_than_20_rows_is_found(tmp_path: Path) -> None:
+    """A header at row 31 (a cover block of title, notes and disclaimer above it) was 'no
+    header row in the first 20 rows'."""
+    cover = [[f"Cover note {i}"] for i in range(30)]
+    header = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
+    imp = import_workbook(save(tmp_path / NAME, header, cover), progress=False)
+    assert set(imp.element_rows) == EXPECTED
+
+
+def test_a_header_below_the_bound_is_an_error_naming_the_sheet_and_rows_searched(
+    tmp_path: Path,
+) -> None:
+    """The error said 'in the first 20 rows' located at row 1 (column 'PCF ID'), a cell that
+    was never the problem: it names the sheet and the rows searched, no row or column."""
+    cover = [[f"Cover note {i}"] for i in range(HEADER_SCAN_ROWS)]
+    header = ["PCF ID", "Hierarchy ID", "Name"]
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(save(tmp_path / NAME, header, cover), progress=False)
+    err = info.value
+    assert (err.sheet, err.row, err.column) == ("Combined", None, None)
+    assert err.problem == (
+        "not an APQC PCF layout: no header row with 'PCF ID', 'Hierarchy ID', 'Name' in rows "
+        f"1 to {HEADER_SCAN_ROWS} (a header further down is not looked for) (unknown layout)"
+    )
+
+
+def test_a_short_sheet_without_a_header_names_how_many_rows_were_searched(
+    tmp_path: Path,
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    for row in (["Code", "Title"], ["1.0", "A"], ["1.1", "B"]):
+        ws.append(row)
+    wb.save(tmp_path / NAME)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(tmp_path / NAME, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    assert "in its 3 rows (unknown layout)" in info.value.problem

@@ -5,7 +5,7 @@ Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
 ``Combined`` or in per-category sheets ``1.0``, ``2.0``, ... (failing both, in the sheets
 whose header names the element columns, as in a user's copy, with a warning); a header row
-within the first 20 rows names the columns, matched by their normalised
+within the first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their normalised
 wording (case, spacing, line breaks, punctuation and the word for "ID" vary: "Change details"
 / "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no."); optional columns
 come and go; definitions are either a column or a ``Glossary terms`` sheet; measures are in
@@ -25,7 +25,10 @@ from pcfgraph.cells import xstring
 from pcfgraph.errors import WorkbookError
 from pcfgraph.importers.apqc.cells import blank, normalise_space
 
-HEADER_SCAN_ROWS: Final = 20
+#: How far down a header row is looked for. APQC's is row 1; a user's copy may put a cover block
+#: above it (title, notes, disclaimer). A header is recognised only by two known column names,
+#: so looking further costs a few streamed rows and cannot take a data row for it.
+HEADER_SCAN_ROWS: Final = 100
 
 Columns = dict[str, tuple[str, tuple[str, ...]]]
 
@@ -128,7 +131,9 @@ class Table:
             yield row_no, tuple(xstring(v) if isinstance(v, str) else v for v in values)
 
     def _find_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]]:
+        last = 0
         for row_no, values in self._next():
+            last = row_no
             found: dict[str, int] = {}
             for idx, cell in enumerate(values):
                 key = header_key(cell)
@@ -141,14 +146,16 @@ class Table:
             self.title_texts.extend(normalise_space(v) for v in values if isinstance(v, str))
             if row_no >= HEADER_SCAN_ROWS:
                 break
-        first = self.columns[required[0]][0]
+        searched = (
+            f"rows 1 to {HEADER_SCAN_ROWS} (a header further down is not looked for)"
+            if last >= HEADER_SCAN_ROWS
+            else (f"its {last} rows" if last else "it (the sheet is empty)")
+        )
         raise WorkbookError(
             "not an APQC PCF layout: no header row with "
             f"{', '.join(repr(self.columns[c][0]) for c in required)} "
-            f"in the first {HEADER_SCAN_ROWS} rows (unknown layout)",
+            f"in {searched} (unknown layout)",
             sheet=self.sheet,
-            row=1,
-            column=first,
         )
 
     def _check_required(
