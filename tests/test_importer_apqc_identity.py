@@ -269,7 +269,11 @@ def test_wrong_headers(tmp_path: Path) -> None:
     with pytest.raises(WorkbookError) as info:
         import_workbook(p, progress=False)
     assert "not an APQC PCF" in str(info.value) and info.value.sheet == "Combined"
-    assert str(info.value).startswith("apqc-pcf-cross-industry-7.4.xlsx, sheet 'Combined', row 1")
+    # the sheet and the rows searched: no row or column, none of them was the problem
+    assert str(info.value).startswith(
+        "apqc-pcf-cross-industry-7.4.xlsx, sheet 'Combined': not an APQC PCF layout: no header "
+        "row with 'PCF ID', 'Hierarchy ID', 'Name' in its 2 rows"
+    )
 
 
 # --- archive and sheet caps ----------------------------------------------------------------------
