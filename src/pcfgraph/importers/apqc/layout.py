@@ -4,12 +4,14 @@ which row and columns of a sheet are its header.
 Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 comparison
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
 ``Combined`` or in per-category sheets ``1.0``, ``2.0``, ... (failing both, in the sheets
-whose header names the element columns, as in a user's copy, with a warning); a header row
-within the first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their normalised
-wording (case, spacing, line breaks, punctuation and the word for "ID" vary: "Change details"
-/ "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no."); optional columns
-come and go; definitions are either a column or a ``Glossary terms`` sheet; measures are in
-``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
+whose header names the element columns, as in a user's copy, with a warning; an emptied
+``Combined`` gives way to per-category sheets holding every category, with a warning); a
+header row within the first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their
+normalised wording (case, spacing, line breaks, punctuation and the word for "ID" vary:
+"Change details" / "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no.");
+optional columns come and go; definitions are either a column or a ``Glossary terms`` sheet;
+measures are in ``Metrics``. Rows above the header ("title rows") are kept as the workbook's
+statement.
 """
 
 from __future__ import annotations
@@ -240,16 +242,22 @@ def header_sheets(wb: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:
     return found
 
 
+def category_sheets(sheetnames: Sequence[str]) -> list[tuple[int, str]]:
+    """The per-category sheets (``1.0``, ``2.0``, ...) as ``(category number, sheet name)``,
+    in category order."""
+    return sorted(
+        (int(m.group(1)), name)
+        for name in sheetnames
+        if (m := _CATEGORY_SHEET_RE.fullmatch(normalise_space(name)))
+    )
+
+
 def element_sheets(sheetnames: Sequence[str]) -> list[str]:
     """``Combined`` when present, else the per-category sheets in category order."""
     combined = find_sheet(sheetnames, "combined")
     if combined is not None:
         return [combined]
-    categories = [
-        (int(m.group(1)), name)
-        for name in sheetnames
-        if (m := _CATEGORY_SHEET_RE.fullmatch(normalise_space(name)))
-    ]
+    categories = category_sheets(sheetnames)
     if not categories:
         raise WorkbookError(
             "not an APQC PCF layout: no 'Combined' sheet and no per-category sheets "
@@ -257,4 +265,4 @@ def element_sheets(sheetnames: Sequence[str]) -> list[str]:
             "(unknown layout)",
             sheet=sheetnames[0] if sheetnames else None,
         )
-    return [name for _, name in sorted(categories)]
+    return [name for _, name in categories]

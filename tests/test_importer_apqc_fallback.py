@@ -1,0 +1,121 @@
+"""An APQC workbook whose ``Combined`` sheet was emptied (to its header, or blank) beside full
+per-category sheets: the category sheets stand in for it when they hold every category, with
+a warning naming the empty sheet; otherwise the error names it and what is missing. Each test
+builds its own small workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from pcfgraph.errors import WorkbookError
+from pcfgraph.importers.apqc import import_workbook
+
+NAME = "apqc-pcf-cross-industry-7.4.xlsx"
+HEADER = ["PCF ID", "Hierarchy ID", "Name", "Element Description"]
+CATEGORY_ROWS: dict[int, list[list[Any]]] = {
+    1: [
+        [10002, "1.0", "Develop Vision and Strategy", "Establishing a direction."],
+        [10014, "1.1", "Define the business concept and long-term vision", None],
+    ],
+    2: [
+        [10003, "2.0", "Develop and Manage Products and Services", "Products."],
+        [10061, "2.1", "Govern and manage product/service development program", "Govern."],
+        [10064, "2.1.1", "Establish the product/service development program", None],
+    ],
+    3: [[10004, "3.0", "Market and Sell Products and Services", "Marketing."]],
+}
+
+
+def build(
+    path: Path,
+    combined: list[list[Any]] | None,
+    categories: dict[int, list[list[Any]]],
+    listed: list[int] | None = None,
+) -> Path:
+    """Optional 'Categories' sheet listing ``listed``, then ``Combined`` holding ``combined``
+    (None: a blank sheet), then one sheet per category."""
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Introduction"
+    first.append(["CROSS INDUSTRY PROCESS CLASSIFICATION FRAMEWORK"])
+    if listed is not None:
+        cats = wb.create_sheet("Categories")
+        cats.append(HEADER[:3])
+        for n in listed:
+            cats.append(CATEGORY_ROWS[n][0][:3])
+    ws = wb.create_sheet("Combined")
+    for row in combined or []:
+        ws.append(row)
+    for n, rows in categories.items():
+        sheet = wb.create_sheet(f"{n}.0")
+        sheet.append(HEADER)
+        for row in rows:
+            sheet.append(row)
+    wb.save(path)
+    return path
+
+
+EVERY = {tuple(r) for rows in CATEGORY_ROWS.values() for r in rows}
+
+
+@pytest.mark.parametrize("combined", [[HEADER], None, [HEADER, [], ["Source: APQC"]]])
+@pytest.mark.parametrize("listed", [[1, 2, 3], None])
+def test_an_empty_combined_sheet_gives_way_to_complete_category_sheets(
+    tmp_path: Path, combined: list[list[Any]] | None, listed: list[int] | None
+) -> None:
+    """An emptied 'Combined' beside full '1.0', '2.0', '3.0' sheets was an error naming
+    'Combined', with no fall-back: the category sheets are read, with a warning naming it."""
+    imp = import_workbook(build(tmp_path / NAME, combined, CATEGORY_ROWS, listed), progress=False)
+    assert set(imp.element_rows) == EVERY
+    assert imp.counts["category"] == 3 and imp.counts["process"] == 1
+    assert (
+        "sheet 'Combined': holds no elements; they are read from the 3 per-category sheets "
+        "'1.0' to '3.0', one for every category"
+    ) in imp.warnings
+
+
+@pytest.mark.parametrize(
+    ("categories", "listed", "problem"),
+    [
+        (
+            {1: CATEGORY_ROWS[1], 2: CATEGORY_ROWS[2]},
+            [1, 2, 3],
+            "no sheet for category 3.0 (the 'Categories' sheet lists 1.0 to 3.0)",
+        ),
+        (
+            {1: CATEGORY_ROWS[1], 3: CATEGORY_ROWS[3]},
+            None,
+            "no sheet for category 2.0 (the category sheets run over 1.0 to 3.0)",
+        ),
+        (
+            {1: CATEGORY_ROWS[1], 2: CATEGORY_ROWS[2][1:], 3: CATEGORY_ROWS[3]},
+            None,
+            "sheet '2.0' does not hold the row of category 2.0",
+        ),
+    ],
+)
+def test_incomplete_category_sheets_do_not_stand_in_for_an_empty_combined_sheet(
+    tmp_path: Path, categories: dict[int, list[list[Any]]], listed: list[int] | None, problem: str
+) -> None:
+    path = build(tmp_path / NAME, [HEADER], categories, listed)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(path, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    assert info.value.problem == (
+        "no element rows in this sheet, and the per-category sheets cannot stand in for it: "
+        + problem
+    )
+
+
+def test_a_combined_sheet_with_elements_is_read_alone(tmp_path: Path) -> None:
+    """The fall-back is only for an empty Combined: one with rows is the elements, whatever
+    the category sheets hold."""
+    path = build(tmp_path / NAME, [HEADER, CATEGORY_ROWS[1][0]], CATEGORY_ROWS, [1, 2, 3])
+    imp = import_workbook(path, progress=False)
+    assert set(imp.element_rows) == {tuple(CATEGORY_ROWS[1][0])}
+    assert imp.warnings == []
