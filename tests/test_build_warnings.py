@@ -127,3 +127,68 @@ def test_a_byte_identical_copy_of_a_source_is_built_once_with_a_note(
     assert changed.read_bytes() != wb.read_bytes()
     code, err = run(["build", "--sources", str(src), "--add", str(changed), "-o", str(out)], capsys)
     assert code == 2 and "two sources claim APQC PCF Banking 7.3.1" in err and "keep one" in err
+
+
+@pytest.mark.parametrize(
+    ("listed", "added", "built_from", "note"),
+    [
+        (  # a copy under the user's name: its name states nothing
+            "k01234-banking-v731.xlsx",
+            "our-banking.xlsx",
+            "k01234-banking-v731.xlsx",
+            "--add {added}: byte-identical to {listed}, already a source; built once",
+        ),
+        (  # APQC's name added for a copy listed under the user's name: that name is built
+            "our-banking.xlsx",
+            "k01234-banking-v731.xlsx",
+            "k01234-banking-v731.xlsx",
+            "s.yaml {listed}: byte-identical to --add {added}, whose name states the edition "
+            "and version; built once, as k01234-banking-v731.xlsx",
+        ),
+    ],
+)
+def test_a_renamed_byte_identical_copy_is_the_same_source(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    listed: str,
+    added: str,
+    built_from: str,
+    note: str,
+) -> None:
+    """A renamed copy of a listed workbook was refused: imported as a second source, it
+    stated no version (the version was in the other copy's name) or claimed the listed
+    edition again ("two sources claim"). The bytes decide: it is that source, built once,
+    with a note naming both; a copy under APQC's download name stands in for one named
+    otherwise."""
+    wb = workbook(tmp_path / listed, metric_hid="1.1")
+    src = sources_file(tmp_path / "s.yaml", [wb.name])
+    (tmp_path / "copy").mkdir()
+    copy = Path(shutil.copyfile(wb, tmp_path / "copy" / added))
+    out = tmp_path / "release"
+    code, err = run(["build", "--sources", str(src), "--add", str(copy), "-o", str(out)], capsys)
+    assert code == 0, err
+    expected = note.format(listed=tmp_path.resolve() / listed, added=copy.resolve())
+    assert warnings_in(err) == [f"pcfgraph: warning: {expected}"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    graph = str(iris.framework_graph("apqc-pcf-banking-7.3.1"))
+    assert manifest["sources"][graph] == [
+        str((tmp_path / built_from if built_from == listed else copy).resolve())
+    ]
+    assert {g for g in manifest["sources"] if "apqc-pcf-banking" in g} == {graph}
+
+
+def test_a_byte_identical_copy_named_for_another_version_is_refused_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Named for another version, a copy became a second edition made of the same bytes,
+    silently. One workbook cannot be both: refused, naming both files and both claims."""
+    wb = workbook(tmp_path / "k01234-banking-v731.xlsx", metric_hid="1.1")
+    src = sources_file(tmp_path / "s.yaml", [wb.name])
+    copy = Path(shutil.copyfile(wb, tmp_path / "k01234-banking-v740.xlsx"))
+    out = tmp_path / "release"
+    code, err = run(["build", "--sources", str(src), "--add", str(copy), "-o", str(out)], capsys)
+    assert code == 2 and not out.exists()
+    assert (
+        f"--add {copy.resolve()}: byte-identical to {wb.resolve()}, but its name states "
+        "Banking 7.4.0 and that source is Banking 7.3.1: one workbook cannot be both"
+    ) in err

@@ -86,7 +86,9 @@ def test_build_with_sources_file_and_added_workbook(tmp_path: Path) -> None:
 
 def test_added_workbooks_join_the_shipped_data(tmp_path: Path) -> None:
     a = workbook(tmp_path / "k01234-banking-v731.xlsx")
-    b = workbook(tmp_path / "k05678-airline-v722-vs-airline-v721-2025.xlsx")
+    rows = [HEADER, [10002, "1.0", "Vision", "Def"], [17041, "1.1", "Airline concept", "D"]]
+    # other bytes: a copy of the banking workbook under this name is refused (test_build_warnings.py)
+    b = workbook(tmp_path / "k05678-airline-v722-vs-airline-v721-2025.xlsx", rows)
     store = assemble(extra=ExtraSources(workbooks=(a, b))).store  # imported in parallel
     graphs = framework_graphs(store)
     for fid in ("apqc-pcf-banking-7.3.1", "apqc-pcf-airline-7.2.2", "apqc-pcf-cross-industry-7.4"):

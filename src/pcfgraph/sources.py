@@ -5,7 +5,8 @@ workbooks a user adds (``--add FILE``) or lists in a sources file of the same sc
 Every entry is resolved against the directory of the file that lists it. Workbooks are imported
 in parallel worker processes when there are several (each import is CPU-bound Python), and two
 sources claiming the same framework (the same APQC edition and version) are refused, naming both
-(a byte-identical copy of a workbook listed before it is that source: built once, with a note).
+(a byte-identical copy of a workbook listed before it, under any name, is that source: built
+once, with a note).
 """
 
 from __future__ import annotations
@@ -166,31 +167,78 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
 
 
 def _without_copies(listing: SourceList) -> SourceList:
-    """Drop an entry that is only a byte-identical copy of a workbook listed before it, of
-    the same name (one workbook, no supplements, no edition or version of its own): the same
-    source, built once, with a note naming both. It was refused as a second source claiming
-    the edition. The name counts: APQC's download name can be where edition and version
-    come from, so a renamed copy may be another edition (it is imported, and refused when
-    it claims one already there)."""
-    seen: dict[tuple[str, str | None], Path] = {}
+    """Drop an entry that is only a byte-identical copy of a workbook listed before it (one
+    workbook, no supplements, no edition or version of its own), under any name: the same
+    source, built once, with a note naming both. The bytes decide, not the name: a renamed
+    copy ('my-pcf.xlsx', 'k06638-...-2025 (1).xlsx') was imported as a second source and
+    refused ("two sources claim"), or refused for stating no version when the version was in
+    the name of the workbook it copies. A copy whose name states another edition or version
+    than the source is refused naming both (one workbook cannot be two editions; an entry
+    stating edition and version is imported as it says). When the workbook listed before
+    is itself plain and its name states nothing, a copy under APQC's download name stands in
+    for it (its name states edition and version)."""
+    seen: dict[str, tuple[int, Path]] = {}  # digest -> (index in kept, file)
     kept: list[Entry] = []
     for entry in listing.entries:
         files = entry.files() if entry.kind == "apqc-workbook" else []
-        digests = [(p.name, _sha256(p)) for p in files]
-        plain = not entry.supplements() and not ({"edition", "version"} & entry.raw.keys())
-        first = seen.get(digests[0]) if len(files) == 1 and digests[0][1] and plain else None
-        if first is not None:
+        digests = [_sha256(p) for p in files]
+        single = len(files) == 1 and digests[0] is not None and _plain(entry)
+        if not single or digests[0] not in seen:
+            kept.append(entry)
+            for path, digest in zip(files, digests, strict=True):
+                if digest is not None:
+                    seen.setdefault(digest, (len(kept) - 1, path))
+            continue
+        index, first = seen[str(digests[0])]
+        copy, before = files[0], kept[index]
+        swap = _plain(before) and len(before.files()) == 1
+        if swap and _named(copy) is not None and _named(first) is None:
+            kept[index] = entry  # in the place of the one listed before
+            seen[str(digests[0])] = (index, copy)
             listing.notes.append(
-                f"{entry.listed_in} {files[0]}: byte-identical to {first}, already a source; "
-                "built once"
+                f"{before.listed_in} {first}: byte-identical to {entry.listed_in} {copy}, "
+                f"whose name states the edition and version; built once, as {copy.name}"
             )
             continue
-        kept.append(entry)
-        for path, digest in zip(files, digests, strict=True):
-            if digest[1]:
-                seen.setdefault(digest, path)
+        claimed, by_name = _claimed(before, first), _named(copy)
+        if by_name is not None and claimed is not None and _key(by_name) != _key(claimed):
+            raise InputError(
+                f"{entry.listed_in} {copy}: byte-identical to {first}, but its name states "
+                f"{' '.join(by_name)} and that source is {' '.join(claimed)}: one workbook "
+                "cannot be both; keep one, or state edition: and version: for each in a "
+                "sources file entry"
+            )
+        listing.notes.append(
+            f"{entry.listed_in} {copy}: byte-identical to {first}, already a source; built once"
+        )
     listing.entries = kept
     return listing
+
+
+def _plain(entry: Entry) -> bool:
+    """One that states nothing of its own beside its files (no supplements, edition, version)."""
+    return not entry.supplements() and not ({"edition", "version"} & entry.raw.keys())
+
+
+def _named(path: Path) -> tuple[str, str] | None:
+    """The edition and version APQC's download name states (None for another name)."""
+    from pcfgraph.importers.apqc.statement import parse_file_name
+
+    parsed = parse_file_name(path.name)
+    return None if parsed is None else (str(parsed[0].edition), str(parsed[0].version))
+
+
+def _claimed(entry: Entry, path: Path) -> tuple[str, str] | None:
+    """The edition and version an entry states for its workbook (its keys, else the name)."""
+    edition, version = entry.raw.get("edition"), entry.raw.get("version")
+    by_name = _named(path)
+    if by_name is not None:
+        edition, version = edition or by_name[0], version or by_name[1]
+    return (str(edition), str(version)) if edition and version else None
+
+
+def _key(claim: tuple[str, str]) -> tuple[str, str]:
+    return iris.slug(claim[0]), claim[1].strip()
 
 
 def _sha256(path: Path) -> str | None:
