@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from pcfgraph.archive_guard import DEFAULT_LIMITS, ArchiveLimits, SheetBounds
 from pcfgraph.cells import xstring
 from pcfgraph.errors import WorkbookError
-from pcfgraph.importers.apqc.cells import blank, normalise_space
+from pcfgraph.importers.apqc.cells import blank, normalise_space, numeric_category
 
 #: How far down a header row is looked for. APQC's is row 1; a user's copy may put a cover block
 #: above it (title, notes, disclaimer). A header is recognised only by two known column names,
@@ -266,3 +266,53 @@ def element_sheets(sheetnames: Sequence[str]) -> list[str]:
             sheet=sheetnames[0] if sheetnames else None,
         )
     return [name for _, name in categories]
+
+
+def blank_sheet(ws: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> bool:
+    """Whether a sheet holds no value at all (read to its end: call it on a refused sheet)."""
+    return all(
+        blank(v)
+        for values in ws.iter_rows(max_col=limits.columns, values_only=True)
+        for v in values
+    )
+
+
+def incomplete_categories(
+    wb: Any,
+    numbered: list[tuple[int, str]],
+    held: set[tuple[str, str]],
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+) -> str | None:
+    """Why the per-category sheets ``numbered`` (``category_sheets``), holding the elements
+    ``held`` as ``(sheet, hierarchy ID)``, are not the whole PCF; None when they are: every
+    category the ``Categories`` sheet lists (else 1.0 to the last) has its sheet, and each
+    sheet holds its category row."""
+    listed = _listed_categories(wb, limits)
+    expected = listed or {f"{n}.0" for n in range(1, numbered[-1][0] + 1)}
+    for n, name in numbered:
+        if (name, f"{n}.0") not in held:
+            return f"sheet {name!r} does not hold the row of category {n}.0"
+    missing = sorted(expected - {f"{n}.0" for n, _ in numbered}, key=float)
+    if not missing:
+        return None
+    span = sorted(expected, key=float)
+    source = "the 'Categories' sheet lists" if listed else "the category sheets run over"
+    return f"no sheet for category {', '.join(missing)} ({source} {span[0]} to {span[-1]})"
+
+
+def _listed_categories(wb: Any, limits: ArchiveLimits) -> set[str]:
+    """The category hierarchy IDs APQC's ``Categories`` sheet lists (empty when there is no
+    such sheet or it does not read)."""
+    sheet = find_sheet(wb.sheetnames, "categories")
+    if sheet is None:
+        return set()
+    try:
+        table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
+        hids = [
+            numeric_category(v) or normalise_space(v)
+            for _, cells in table.rows()
+            if not blank(v := cells.get("hierarchy_id"))
+        ]
+    except WorkbookError:
+        return set()
+    return {h for h in hids if _CATEGORY_SHEET_RE.fullmatch(h)}

@@ -3,10 +3,9 @@ definitions and metrics. No RDF here; every problem names sheet, row and column.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from pcfgraph.archive_guard import ArchiveLimits
 from pcfgraph.errors import WorkbookError
@@ -26,13 +25,13 @@ from pcfgraph.importers.apqc.layout import (
     METRIC_COLUMNS,
     METRIC_REQUIRED,
     Table,
+    blank_sheet,
     category_sheets,
     element_sheets,
     find_sheet,
     header_sheets,
+    incomplete_categories,
 )
-
-_CATEGORY_RE: Final = re.compile(r"[1-9][0-9]*\.0")
 
 #: Called once per row read (drives the progress bar).
 Tick = Callable[[], None]
@@ -119,7 +118,7 @@ def _read_sheets(
         try:
             table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
         except WorkbookError:
-            if find_sheet([sheet], "combined") and _blank_sheet(wb[sheet], limits):
+            if find_sheet([sheet], "combined") and blank_sheet(wb[sheet], limits):
                 return []  # an emptied Combined sheet: the caller decides
             raise
         titles.extend(table.title_texts)
@@ -132,14 +131,6 @@ def _read_sheets(
             _unique(seen_hids, e.hierarchy_id, "hierarchy ID", table, row_no, "hierarchy_id")
             elements.append(e)
     return elements
-
-
-def _blank_sheet(ws: Any, limits: ArchiveLimits) -> bool:
-    return all(
-        blank(v)
-        for values in ws.iter_rows(max_col=limits.columns, values_only=True)
-        for v in values
-    )
 
 
 def _instead_of_empty_combined(
@@ -158,7 +149,8 @@ def _instead_of_empty_combined(
     if not numbered:
         return []
     elements = _read_sheets(wb, [name for _, name in numbered], limits, tick, titles, warnings)
-    problem = _incomplete(wb, numbered, elements, limits)
+    held = {(e.sheet, e.hierarchy_id) for e in elements}
+    problem = incomplete_categories(wb, numbered, held, limits)
     if problem is not None:
         raise WorkbookError(
             "no element rows in this sheet, and the per-category sheets cannot stand in for "
@@ -171,41 +163,6 @@ def _instead_of_empty_combined(
         f"per-category sheets {names[0]!r} to {names[-1]!r}, one for every category"
     )
     return elements
-
-
-def _incomplete(
-    wb: Any, numbered: list[tuple[int, str]], elements: list[Element], limits: ArchiveLimits
-) -> str | None:
-    """Why the per-category sheets are not the whole PCF, or None when they are."""
-    listed = _listed_categories(wb, limits)
-    expected = listed or {f"{n}.0" for n in range(1, numbered[-1][0] + 1)}
-    for n, name in numbered:
-        if not any(e.sheet == name and e.hierarchy_id == f"{n}.0" for e in elements):
-            return f"sheet {name!r} does not hold the row of category {n}.0"
-    missing = sorted(expected - {f"{n}.0" for n, _ in numbered}, key=lambda h: float(h))
-    if not missing:
-        return None
-    span = sorted(expected, key=lambda h: float(h))
-    source = "the 'Categories' sheet lists" if listed else "the category sheets run over"
-    return f"no sheet for category {', '.join(missing)} ({source} {span[0]} to {span[-1]})"
-
-
-def _listed_categories(wb: Any, limits: ArchiveLimits) -> set[str]:
-    """The category hierarchy IDs APQC's ``Categories`` sheet lists (empty when there is no
-    such sheet or it does not read)."""
-    sheet = find_sheet(wb.sheetnames, "categories")
-    if sheet is None:
-        return set()
-    try:
-        table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
-        hids = [
-            numeric_category(v) or normalise_space(v)
-            for _, cells in table.rows()
-            if not blank(v := cells.get("hierarchy_id"))
-        ]
-        return {h for h in hids if _CATEGORY_RE.fullmatch(h)}
-    except WorkbookError:
-        return set()
 
 
 def _element_sheets(wb: Any, limits: ArchiveLimits, warnings: list[str]) -> list[str]:
