@@ -241,6 +241,36 @@ def _key(claim: tuple[str, str]) -> tuple[str, str]:
     return iris.slug(claim[0]), claim[1].strip()
 
 
+def shipped_workbook(path: Path, data_dir: Path) -> tuple[Path, str, str] | None:
+    """The shipped APQC workbook (an entry of ``data_dir/frameworks.yaml`` stating edition
+    and version) that ``path`` is a byte-identical copy of, with that edition and version;
+    None when it copies none (or is that very file). A renamed copy of the shipped
+    Cross-Industry 7.4, whose version only its name states, is that edition."""
+    try:
+        doc = yaml.safe_load((data_dir / "frameworks.yaml").read_text(encoding="utf-8"))
+        size = path.stat().st_size
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    entries = doc.get("frameworks") if isinstance(doc, dict) else None
+    digest: str | None = None
+    for raw in entries if isinstance(entries, list) else []:
+        if not isinstance(raw, dict) or raw.get("kind") != "apqc-workbook":
+            continue
+        files, edition, version = raw.get("files") or [], raw.get("edition"), raw.get("version")
+        if not isinstance(files, list) or len(files) != 1 or not edition or not version:
+            continue
+        shipped = data_dir / str(files[0])
+        try:
+            if shipped.stat().st_size != size or shipped.resolve() == path.resolve():
+                continue
+        except OSError:
+            continue
+        digest = digest or _sha256(path)
+        if digest is not None and digest == _sha256(shipped):
+            return shipped, str(edition), str(version)
+    return None
+
+
 def _sha256(path: Path) -> str | None:
     try:
         with path.open("rb") as f:

@@ -11,8 +11,10 @@ import pyoxigraph as ox
 from pcfgraph.cli.common import fail, format_option, output_format, print_warnings
 from pcfgraph.errors import PcfgraphError, WorkbookError
 from pcfgraph.files import write_atomic
-from pcfgraph.importers.apqc import ApqcImport, import_workbook
-from pcfgraph.iris import ID_BASE, PREFIXES
+from pcfgraph.importers.apqc import ApqcImport, edition_version_from_name, import_workbook
+from pcfgraph.iris import ID_BASE, PREFIXES, slug
+from pcfgraph.resources import resource_dir
+from pcfgraph.sources import shipped_workbook
 
 #: Vocabulary prefixes only. Our own IRIs hold slashes, which prefixed names must escape, and
 #: a base IRI makes oxigraph write ``<//www.apqc.org/pcf>``; so our IRIs are written whole.
@@ -58,6 +60,29 @@ def _write(data: bytes, output: Path | None) -> None:
     write_atomic(output, data)
 
 
+def _source(workbook: Path) -> tuple[Path, str | None]:
+    """The workbook to import and a note: a renamed byte-identical copy of a shipped workbook
+    (whose name may be the only place its version is stated: Cross-Industry 7.4) is that
+    workbook, with a note; one whose name states another edition or version is refused."""
+    shipped = shipped_workbook(workbook, resource_dir("data"))
+    if shipped is None:
+        return workbook, None
+    path, edition, version = shipped
+    named = edition_version_from_name(workbook.name)
+    if named is None:
+        return path, (
+            f"{workbook.name}: byte-identical to the shipped {path.name} (APQC PCF {edition} "
+            f"{version}); imported as that workbook"
+        )
+    if (slug(named[0]), named[1]) != (slug(edition), version):
+        fail(
+            f"{workbook.name}: byte-identical to the shipped {path.name} (APQC PCF {edition} "
+            f"{version}), but its name states {named[0]} {named[1]}: one workbook cannot be "
+            f"both; name it {path.name} or a name stating no edition"
+        )
+    return workbook, None
+
+
 @import_.command("apqc")
 @click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -98,9 +123,10 @@ def apqc(
         fail(f"{workbook}: no such file")
     if output is not None and not output.parent.is_dir():
         fail(f"{output.parent}: no such directory")
+    source, note = _source(workbook)
     try:
         result = import_workbook(
-            workbook, edition=edition, version=version, progress=False if no_progress else None
+            source, edition=edition, version=version, progress=False if no_progress else None
         )
         data = serialise(result, fmt)
     except WorkbookError as exc:
@@ -110,7 +136,8 @@ def apqc(
         fail(f"{workbook.name}: {exc}")
         return
     _write(data, output)
-    print_warnings(result.named_warnings(workbook.name))
+    print_warnings([note] if note else [])
+    print_warnings(result.named_warnings(source.name))
     click.echo(f"imported {result.summary()}", err=True)
     click.echo(
         f"edition {result.edition!r} from {result.edition_from}; "
