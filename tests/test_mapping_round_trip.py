@@ -90,3 +90,46 @@ def test_a_set_written_by_sssom_py_imports_as_the_published_graph(
     again = imported(target)
     want = published(release.store, stem)
     assert isomorphic(again, want), sorted(set(again) ^ set(want))[:6]
+
+
+def appended(path: Path, rows: list[dict[str, str]]) -> None:
+    """Rows added at the end of an SSSOM/TSV file, by column name (the others left empty)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    columns = next(line for line in lines if not line.startswith("#")).split("\t")
+    added = ["\t".join(row.get(c, "") for c in columns) for row in rows]
+    path.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
+
+
+def test_rows_added_to_an_export_without_sources_get_the_frameworks_the_file_names(
+    release: Release, tmp_path: Path
+) -> None:
+    # Every row of an export states subject_source and object_source, so SSSOM propagation
+    # gives a header value to no row: a row added without them was refused. The file names
+    # one framework for each CURIE prefix (pcf74: APQC, prmit: PRM-IT in this set, whose
+    # subjects come from both) and one target for a NoTermFound row's subject prefix.
+    stem = "pcf-8.1-and-prm-it-to-trim-cm"
+    path = exported(release, stem, tmp_path)
+    curated = {"mapping_justification": "semapv:ManualMappingCuration", "comment": "added"}
+    appended(
+        path,
+        [
+            {"subject_id": "pcf74:20620", "predicate_id": "skos:relatedMatch", "confidence": "0.3",
+             "object_id": "trim:process/service-level-management", **curated},
+            {"subject_id": "prmit:A27", "predicate_id": "skos:mappingRelation",
+             "object_id": "sssom:NoTermFound", **curated},
+        ],
+    )  # fmt: skip
+    ms = read_mapping_set(path)
+    fw = {k: iris.framework(k) for k in ("apqc-pcf-cross-industry-7.4", "prm-it", "trim")}
+    added = {(r.subject, r.subject_source, r.object_source) for r in ms.rows[-2:]}
+    pcf, prm = iris.apqc_element("Cross-Industry", "7.4", 20620), iris.prm_it("A27")
+    assert added == {(pcf, fw["apqc-pcf-cross-industry-7.4"], fw["trim"]),
+                     (prm, fw["prm-it"], fw["trim"])}  # fmt: skip
+    # and the rest of the set is the published graph
+    records = {iris.mapping_record(stem, r.key) for r in ms.rows[-2:]}
+    again = imported(path)
+    rest = Graph()
+    for t in again:
+        if t[0] not in records and t[0] != pcf:
+            rest.add(t)
+    assert len(rest) < len(again) and isomorphic(rest, published(release.store, stem))

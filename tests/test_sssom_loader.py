@@ -397,3 +397,53 @@ def test_justification_list_is_the_sssom_schemas() -> None:
     allowed = {c.equals_string.removeprefix("semapv:") for c in slot.any_of}
     assert allowed == JUSTIFICATIONS
     assert all(re.fullmatch(slot.pattern, f"semapv:{t}") for t in JUSTIFICATIONS)
+
+
+def test_an_empty_source_is_the_one_the_file_names_for_the_prefix(tmp_path: Path) -> None:
+    # A row added to an export (every row states its sources) without them was refused.
+    columns = [*COLUMNS, "subject_source", "object_source"]
+    path = write(
+        tmp_path,
+        [
+            ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "fw:fa", "fw:fb"],
+            ["a:2", "skos:closeMatch", "b:2", MJ, "0.8", "", ""],
+            ["a:3", "skos:mappingRelation", "sssom:NoTermFound", MJ, "", "", ""],
+        ],
+        columns=columns,
+    )
+    fa, fb = URIRef(f"{ID}framework/fa"), URIRef(f"{ID}framework/fb")
+    assert [(r.subject_source, r.object_source) for r in read_mapping_set(path).rows] == [
+        (fa, fb)
+    ] * 3
+
+
+def test_an_empty_source_the_file_does_not_settle_is_refused_naming_what_it_names(
+    tmp_path: Path,
+) -> None:
+    columns = [*COLUMNS, "subject_source", "object_source"]
+    rows = [
+        ["a:1", "skos:exactMatch", "b:1", MJ, "0.9", "fw:fa", "fw:fb"],
+        ["a:2", "skos:exactMatch", "c:1", MJ, "0.9", "fw:fa", "fw:fc"],
+    ]
+    # a NoTermFound row of a subject prefix mapped into two frameworks: which one?
+    path = write(
+        tmp_path, [*rows, ["a:3", "skos:mappingRelation", "sssom:NoTermFound", MJ, "", "", ""]],
+        columns=columns,
+    )  # fmt: skip
+    err = error_of(path)
+    assert (err.line, err.column) == (14, 7)
+    assert "names fw:fb (line 12) and fw:fc (line 13) for subjects with prefix a:;" in err.message
+    assert "put in this cell the framework a:3 has no counterpart in" in err.message
+    # an id in a prefix no row and no header names a framework for
+    (tmp_path / "none").mkdir()
+    header = HEADER.replace("#subject_source: fw:fa\n", "")
+    path = write(
+        tmp_path / "none", [rows[0], ["c:1", "skos:exactMatch", "b:3", MJ, "0.5", "", "fw:fb"]],
+        columns=columns, header=header,
+    )  # fmt: skip
+    err = error_of(path)
+    assert (err.line, err.column) == (12, 6)
+    assert (
+        "no other row states one for ids with prefix c: and the header states none" in err.message
+    )
+    assert "put in this cell the framework of c:1" in err.message

@@ -36,6 +36,7 @@ from pcfgraph.mappings.slots import (
     PROPAGATABLE,
     Slot,
 )
+from pcfgraph.mappings.sssom_sources import SourceEvidence, explained
 from pcfgraph.mappings.sssom_types import (
     BUILTIN_PREFIXES,
     IMPLIED_PREFIXES,
@@ -122,6 +123,7 @@ class _Reader:
         self.prefixes: dict[str, str] = dict(BUILTIN_PREFIXES)
         self.declared: dict[str, str] = {}
         self.unpropagated: set[str] = set()
+        self.evidence = SourceEvidence()
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> ParseError:
         return ParseError(message, line=line, column=column, source=self.source)
@@ -146,6 +148,18 @@ class _Reader:
         if any(c in local for c in ' \t<>"{}|\\^`'):
             raise self.error(f"{what} {value!r} has characters not allowed in an IRI", line, column)
         return URIRef(self.prefixes[prefix] + local)
+
+    def quiet_expand(self, value: str) -> URIRef | None:
+        """A CURIE's IRI, or None (empty, unknown prefix: the row is refused when read)."""
+        try:
+            return self.expand(value, 0, "") if value.strip() else None
+        except ParseError:
+            return None
+
+    def curie(self, iri: str) -> str:
+        """``iri`` as a CURIE of the file's prefixes (the longest namespace), else itself."""
+        known = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
+        return next((f"{p}:{iri[len(ns) :]}" for p, ns in known if iri.startswith(ns)), iri)
 
     def slot_values(
         self, slot: Slot, raw: object, line: int, column: int | None = None
@@ -370,6 +384,10 @@ class _Reader:
         }
         propagated = {k: v for k, v in propagated.items() if k not in own}
         self.unpropagated = own & {"subject_source", "object_source"}
+        self.evidence = SourceEvidence.gather(table, columns, header_line + 1, self.quiet_expand)
+        for slot, value in (("subject_source", set_subject), ("object_source", set_object)):
+            if value is not None:
+                self.evidence.header[slot] = (value, self.header_line(slot))
         set_subject = None if "subject_source" in own else set_subject
         set_object = None if "object_source" in own else set_object
         seen: dict[str, int] = {}
@@ -474,18 +492,30 @@ class _Reader:
             confidence = Decimal(raw)
         subject_source = URIRef(values["subject_source"][0]) if "subject_source" in values else None
         object_source = URIRef(values["object_source"][0]) if "object_source" in values else None
-        subject_source = subject_source or set_subject
-        object_source = object_source or set_object
-        if subject_source is None or object_source is None:
-            missing = "subject_source" if subject_source is None else "object_source"
-            if missing in self.unpropagated:
-                raise self.error(
-                    f"no {missing}: other rows set it, so the metadata header's value (SSSOM "
-                    "propagation) reaches no row; give it in this row",
-                    line,
-                    col(missing),
-                )
-            raise self.error(f"no {missing}: give it in the metadata header or as a column", line)
+        # an empty source where other rows set theirs: the one the file names for that end
+        no_term_found = obj == NO_TERM_FOUND
+        ends = {  # slot -> the CURIE whose prefix tells, and whether by the subject's targets
+            "subject_source": (get("subject_id"), False),
+            "object_source": (get("subject_id" if no_term_found else "object_id"), no_term_found),
+        }
+        sources = {"subject_source": subject_source or set_subject}
+        sources["object_source"] = object_source or set_object
+        for slot, (curie, by_subject) in ends.items():
+            if sources[slot] is None and slot in self.unpropagated:
+                found = self.evidence.candidates(slot, curie, by_subject)
+                if len(found) != 1:
+                    raise self.error(
+                        f"no {slot}: other rows set it, so the metadata header's value (SSSOM "
+                        "propagation) reaches no row, and "
+                        + explained(slot, curie, by_subject, found, self.curie),
+                        line,
+                        col(slot),
+                    )
+                sources[slot] = next(iter(found))
+            if sources[slot] is None:
+                raise self.error(f"no {slot}: give it in the metadata header or as a column", line)
+        subject_source, object_source = sources["subject_source"], sources["object_source"]
+        assert subject_source is not None and object_source is not None
         if subject_source == object_source:
             raise self.error("subject_source and object_source are the same framework", line)
         extra = tuple(sorted((k, v) for k, v in values.items() if k not in ROW_CORE_SLOTS))
