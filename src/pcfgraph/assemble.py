@@ -45,6 +45,9 @@ class Assembly:
     #: What the user is told on stderr: the importers' warnings (each naming workbook, sheet
     #: and row) and the notes on the source list (a workbook that was already a source).
     warnings: tuple[str, ...] = ()
+    #: Each curated mapping record's IRI -> the SSSOM file and line it was read from, so a
+    #: rule failing on the record can name the row a steward edits (not part of the graph).
+    record_lines: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def load_turtle(path: Path, graph: str) -> list[ox.Quad]:
@@ -241,6 +244,7 @@ def assemble(
         sources[str(iris.apqc_versions_graph())] = ["derived from the loaded APQC workbooks"]
 
     curated: list[Graph] = []
+    record_lines: dict[str, tuple[str, int]] = {}
     mapping_paths = [
         p for base, pattern in listing.mappings for p in mapping_files(base, [pattern])
     ]
@@ -248,6 +252,9 @@ def assemble(
         mapping_set = read_mapping_set(path)
         _check_mapped_elements(sink, mapping_set)
         g = mapping_set_graph(mapping_set)
+        for row in mapping_set.rows:
+            record = str(iris.mapping_record(mapping_set.stem, row.key))
+            record_lines[record] = (str(path), row.line)
         curated.append(g)
         graph_name = str(iris.mapping_set_graph(mapping_set.stem))
         load_rdflib_into(sink, g, graph_name)
@@ -264,6 +271,7 @@ def assemble(
         seconds=time.perf_counter() - started,
         validated_graphs=frozenset(validated),
         warnings=(*listing.notes, *(w for wb in workbooks.values() for w in wb.warnings)),
+        record_lines=record_lines,
     )
 
 

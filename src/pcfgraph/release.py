@@ -29,7 +29,7 @@ import stat
 import tempfile
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +81,10 @@ class Release:
     graph_file: FileIdentity | None = field(default=None, repr=False, compare=False)
     #: What its build warned about (:attr:`pcfgraph.assemble.Assembly.warnings`), not part of it.
     warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    #: Mapping records -> the SSSOM file and line each was read from (build_release's).
+    record_lines: Mapping[str, tuple[str, int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def release_id(self) -> str:
@@ -588,4 +592,5 @@ def build_release(
         nquads=data,
         validated_graphs=assembly.validated_graphs,
         warnings=assembly.warnings,
+        record_lines=assembly.record_lines,
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pcfgraph.errors import ReleaseError
@@ -12,6 +15,7 @@ if TYPE_CHECKING:
 
 #: How many violations a refused release names in its error message.
 SHOWN_VIOLATIONS = 5
+_IRI = re.compile(r"<([^<>\s]+)>")
 
 
 def verify_release(release: Release) -> Release:
@@ -30,8 +34,12 @@ def verify_release(release: Release) -> Release:
 
     violations = [f for f in _findings(release) if f.severity == "Violation"]
     if violations:
+        lines = release.record_lines
+        # the rows of the SSSOM files a steward edits first, each named by file and line
+        violations.sort(key=lambda f: (f.focus not in lines, *lines.get(f.focus, ("", 0))))
         shown = "; ".join(
-            f"{f.rule} at <{f.focus}>: {f.message}" for f in violations[:SHOWN_VIOLATIONS]
+            f"{_where(f.focus, lines)}{f.rule} at <{f.focus}>: {_rows_named(f.message, lines)}"
+            for f in violations[:SHOWN_VIOLATIONS]
         )
         more = len(violations) - SHOWN_VIOLATIONS
         raise ReleaseError(
@@ -39,6 +47,24 @@ def verify_release(release: Release) -> Release:
             f"violation(s): {shown}" + (f"; and {more} more" if more > 0 else "")
         )
     return release
+
+
+def _where(focus: str, lines: Mapping[str, tuple[str, int]]) -> str:
+    """``file, line N: `` of a mapping record read from an SSSOM file, else nothing."""
+    found = lines.get(focus)
+    return f"{found[0]}, line {found[1]}: " if found else ""
+
+
+def _rows_named(message: str, lines: Mapping[str, tuple[str, int]]) -> str:
+    """``message`` with each mapping record it names followed by its file's name and line."""
+    if not lines:
+        return message
+
+    def named(match: re.Match[str]) -> str:
+        found = lines.get(match.group(1))
+        return match.group(0) + (f" ({Path(found[0]).name} line {found[1]})" if found else "")
+
+    return _IRI.sub(named, message)
 
 
 def _findings(release: Release) -> list[Finding]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -168,7 +168,7 @@ def _shorten(text: str, width: int = 60) -> str:
 
 def _finding_line(f: Finding) -> str:
     focus = f"{f.focus_label} ({f.focus})" if f.focus_label else f.focus
-    parts = [f.severity.ljust(9), focus]
+    parts = [f.severity.ljust(9), f"{focus} ({f.where})" if f.where else focus]
     if f.path:
         parts.append(_curie(f.path) if "://" in f.path else f.path)
     if f.value is not None:
@@ -280,11 +280,13 @@ def validate_store(
     *,
     shapes: Sequence[Path] | None = None,
     checks: Sequence[Path] | None = None,
+    record_lines: Mapping[str, tuple[str, int]] | None = None,
 ) -> ValidationReport:
     """Validate every graph of ``store`` (as one union graph) against shapes and checks.
 
     ``shapes`` defaults to :func:`framework_shapes`, ``checks`` to :func:`framework_checks`;
-    pass an empty list to skip either kind.
+    pass an empty list to skip either kind. ``record_lines`` (a release's, when it was
+    assembled): the SSSOM file and line of each curated mapping record, a finding's ``where``.
     """
     shape_paths = list(framework_shapes() if shapes is None else shapes)
     check_paths = list(framework_checks() if checks is None else checks)
@@ -312,7 +314,15 @@ def validate_store(
         report.seconds["checks"] = time.perf_counter() - started
 
     labels: dict[str, str | None] = {}
-    findings = [replace(f, focus_label=_label(store, f.focus, labels)) for f in findings]
+    lines = record_lines or {}
+    findings = [
+        replace(
+            f,
+            focus_label=_label(store, f.focus, labels),
+            where=f"{lines[f.focus][0]}, line {lines[f.focus][1]}" if f.focus in lines else None,
+        )
+        for f in findings
+    ]
     findings.sort(
         key=lambda f: (
             _severity_rank(f.severity),

@@ -6,6 +6,7 @@ violations, 2 on bad input (unreadable or unparsable files, unknown formats).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -61,10 +62,13 @@ def read_data_file(path: Path) -> list[ox.Quad]:
 
 def build_store(
     release_dir: Path | None, data: tuple[Path, ...], include_shipped: bool
-) -> EmbeddedStore:
-    """The graph to validate: the release (or shipped data), or ``--data`` files + ontology."""
+) -> tuple[EmbeddedStore, Mapping[str, tuple[str, int]]]:
+    """The graph to validate: the release (or shipped data), or ``--data`` files + ontology;
+    and the SSSOM file and line of each curated mapping record, when it was assembled."""
+    lines: Mapping[str, tuple[str, int]] = {}
     if not data or release_dir is not None or include_shipped:
-        store = opened_release(release_dir).store
+        release = opened_release(release_dir)
+        store, lines = release.store, release.record_lines
         if data:  # a release's store is read-only: add the files to a copy in memory
             store = EmbeddedStore.from_nquads(store.dump(ox.RdfFormat.N_QUADS))
     else:
@@ -74,7 +78,7 @@ def build_store(
             store.add_quads(load_turtle(path, onto))
     for path in data:
         store.add_quads(read_data_file(path))
-    return store
+    return store, lines
 
 
 @click.command()
@@ -115,8 +119,8 @@ def validate(
 
     Exits 0 when it conforms (warnings allowed), 1 on violations, 2 on bad input.
     """
-    store = build_store(release_dir, data, include_shipped)
-    report = validate_store(store)
+    store, lines = build_store(release_dir, data, include_shipped)
+    report = validate_store(store, record_lines=lines)
     out = report.to_json() if fmt == "json" else report.render_text(limit=limit)
     click.echo(out, nl=False)
     if not report.conforms:

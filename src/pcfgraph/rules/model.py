@@ -93,6 +93,9 @@ class Finding:
     source: str | None = None
     #: A readable name of the focus node (the framework's skos:notation), when known.
     focus_label: str | None = None
+    #: Where the focus node was read from, when known: ``FILE, line N`` of the SSSOM row
+    #: of a curated mapping record (``pcfgraph validate`` of a graph it assembled).
+    where: str | None = None
 
     @property
     def focus(self) -> str:
@@ -116,4 +119,5 @@ class Finding:
             "value": self.value,
             "value_type": self.value_type,
             "message": self.message,
+            "where": self.where,
         }
