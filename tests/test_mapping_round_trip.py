@@ -4,14 +4,18 @@ plus exactly what the steward added."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from gql_support import shared_catalog
-from rdflib import Graph
+from rdflib import RDFS, Graph, Literal
 from rdflib.compare import isomorphic
 
 from pcfgraph import iris
@@ -133,3 +137,70 @@ def test_rows_added_to_an_export_without_sources_get_the_frameworks_the_file_nam
         if t[0] not in records and t[0] != pcf:
             rest.add(t)
     assert len(rest) < len(again) and isomorphic(rest, published(release.store, stem))
+
+
+def spreadsheet_save(path: Path, edit: Callable[[list[list[str]]], None]) -> None:
+    """``path`` opened in a spreadsheet, edited and saved as TSV again: each header line is
+    a row of one cell, padded with tabs to the table's width, and a cell holding a '"' is
+    quoted (as LibreOffice and Excel write text files)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    table = [line.split("\t") for line in lines]
+    width = max(len(row) for row in table)
+    edit(table)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerows(row + [""] * (width - len(row)) for row in table)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+QUOTED = '"Customer" means the business here; the "IT customer" of 8.1.'
+
+
+def quote_first_comment(table: list[list[str]]) -> None:
+    """The first row's comment edited to ``QUOTED``."""
+    columns = next(row for row in table if not row[0].startswith("#"))
+    table[table.index(columns) + 1][columns.index("comment")] = QUOTED
+
+
+def sssom_py_comments(path: Path) -> set[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sssom-py and pandas deprecation noise
+        from sssom.parsers import parse_sssom_table
+
+        return set(parse_sssom_table(str(path)).df["comment"])
+
+
+def test_a_set_saved_by_a_spreadsheet_reads_as_the_published_graph_with_the_edit(
+    release: Release, tmp_path: Path
+) -> None:
+    # The header lines padded with tabs were not YAML ('\t' cannot start any token) and a
+    # quoted cell kept its quotes ('"""Customer"" means...'): sssom-py read both as written.
+    stem = "pcf-8.1-to-prm-it-a2"
+    path = exported(release, stem, tmp_path)
+    spreadsheet_save(path, quote_first_comment)
+    assert path.read_text(encoding="utf-8").startswith("#curie_map:\t\t")
+    ms = read_mapping_set(path)
+    assert ms.rows[0].comment == QUOTED and QUOTED in sssom_py_comments(path)
+    record = iris.mapping_record(stem, ms.rows[0].key)
+    again, want = imported(path), published(release.store, stem)
+    assert (record, RDFS.comment, Literal(QUOTED, lang="en")) in again
+    again.remove((record, RDFS.comment, None))
+    want.remove((record, RDFS.comment, None))
+    assert isomorphic(again, want)
+
+
+def test_a_cell_starting_with_a_quote_is_exported_so_that_it_reads_back(tmp_path: Path) -> None:
+    # Written bare, '"Customer" means...' is a quoted cell to every TSV reader: the text
+    # after its closing quote ran into it ('Customer means the business...').
+    stem = "pcf-8.1-to-it-cmf-rm"
+    source = tmp_path / "source" / f"{stem}.sssom.tsv"
+    source.parent.mkdir()
+    shutil.copy(resource_dir("data") / "mappings" / source.name, source)
+    spreadsheet_save(source, quote_first_comment)
+    ms = read_mapping_set(source)
+    store = EmbeddedStore()
+    store.add_quads(rdflib_to_quads(mapping_set_graph(ms), str(iris.mapping_set_graph(stem))))
+    out = tmp_path / source.name
+    out.write_bytes(export_bytes(store, shared_catalog(), stem, "sssom-tsv"))
+    assert QUOTED in {r.comment for r in read_mapping_set(out).rows}
+    assert QUOTED in sssom_py_comments(out)

@@ -447,3 +447,16 @@ def test_an_empty_source_the_file_does_not_settle_is_refused_naming_what_it_name
         "no other row states one for ids with prefix c: and the header states none" in err.message
     )
     assert "put in this cell the framework of c:1" in err.message
+
+
+def test_a_quoted_cell_is_unquoted_and_an_unclosed_one_is_named(tmp_path: Path) -> None:
+    # A spreadsheet quotes a cell holding a '"'; the reader kept the quotes (sssom-py did not).
+    columns = [*COLUMNS, "comment"]
+    path = write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", '"the ""b"" one"']],
+                 columns=columns)  # fmt: skip
+    assert read_mapping_set(path).rows[0].comment == 'the "b" one'
+    (tmp_path / "open").mkdir()
+    path = write(tmp_path / "open", [["a:1", "skos:exactMatch", "b:1", MJ, '"0.9', "x"]],
+                 columns=columns)  # fmt: skip
+    err = error_of(path)
+    assert err.line == 12 and "must end with '\"' on its line" in err.message

@@ -293,7 +293,10 @@ def _json_value(slot: Slot, value: Value, curies: _Curies) -> object:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split("\t")).replace("\r", " ").replace("\n", " ")
+    text = " ".join(text.split("\t")).replace("\r", " ").replace("\n", " ")
+    # a cell starting with '"' is a quoted one to SSSOM/TSV readers (sssom-py, pandas,
+    # spreadsheets, pcfgraph): quoted, it reads back as it is
+    return '"' + text.replace('"', '""') + '"' if text.startswith('"') else text
 
 
 def _columns(rows: Iterable[dict[str, Value]]) -> list[str]:

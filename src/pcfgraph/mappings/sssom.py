@@ -1,20 +1,19 @@
 """Read curated SSSOM/TSV mapping sets (their RDF: :mod:`pcfgraph.mappings.sssom_rdf`).
 
 The reader follows the SSSOM specification: a YAML header (lines starting with ``#``) and a
-tab-separated table read with :mod:`csv` (no quoting, one record per line, so every row has
-a line number). Every header key and column must be an SSSOM slot (:mod:`.slots`); a value
-must fit its slot (CURIE with a known prefix, ISO date, number, enum value; several values,
-``|``-separated in the table or a YAML list in the header, only where the slot is
-multivalued). CURIEs are expanded with the file's ``curie_map`` plus the SSSOM built-in
-prefixes. Anything wrong raises :class:`~pcfgraph.errors.ParseError` naming file, line and
-the slot.
+tab-separated table read with :mod:`csv` (one record per line, so every row has a line
+number; a cell quoted as spreadsheets and sssom-py do, ``"a ""b"" c"``, is unquoted). Every
+header key and column must be an SSSOM slot (:mod:`.slots`); a value must fit its slot
+(CURIE with a known prefix, ISO date, number, enum value; several values, ``|``-separated in
+the table or a YAML list in the header, only where the slot is multivalued). CURIEs are
+expanded with the file's ``curie_map`` plus the SSSOM built-in prefixes. Anything wrong
+raises :class:`~pcfgraph.errors.ParseError` naming file, line and the slot.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -236,9 +235,12 @@ class _Reader:
     def header(self) -> tuple[dict[str, Any], int]:
         """The YAML header and the index of the first non-header line."""
         n = 0
-        while n < len(self.lines) and self.lines[n].startswith("#"):
+        while n < len(self.lines) and self.lines[n].startswith(("#", '"#')):
+            if self.lines[n].startswith('"'):  # a spreadsheet quoted it: it holds a '"'
+                self.lines[n] = next(csv.reader([self.lines[n]], delimiter="\t"))[0]
             n += 1
-        yaml_text = "\n".join(line[1:] for line in self.lines[:n])
+        # a spreadsheet saves each header line as a row of the table: padded with tabs
+        yaml_text = "\n".join(line[1:].rstrip("\t") for line in self.lines[:n])
         try:
             doc = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
         except yaml.YAMLError as exc:
@@ -373,8 +375,9 @@ class _Reader:
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         if dupes:
             raise self.error(f"duplicate column(s) {', '.join(dupes)}", header_line)
-        body = "\n".join(self.lines[first + 1 :])
-        table = list(csv.reader(io.StringIO(body), delimiter="\t", quoting=csv.QUOTE_NONE))
+        # a cell a spreadsheet quoted ("a ""b"" c": it held a '"') is read as sssom-py reads
+        # it; still one record per line (a line break inside a cell is no SSSOM/TSV)
+        table = [next(csv.reader([text], delimiter="\t"), []) for text in self.lines[first + 1 :]]
         # SSSOM: a header value propagates only when no row has its own value in that slot;
         # if one row sets it, the header's value reaches no row (sssom-py reads it so too).
         own = {
@@ -396,8 +399,14 @@ class _Reader:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(columns):
+                text = self.lines[line - 1]
+                quoted = len(cells) < len(columns) and (text.startswith('"') or '\t"' in text)
+                hint = (
+                    "; a cell starting with '\"' must end with '\"' on its line" if quoted else ""
+                )
                 raise self.error(
-                    f"row has {len(cells)} cells, the header has {len(columns)} columns", line
+                    f"row has {len(cells)} cells, the header has {len(columns)} columns{hint}",
+                    line,
                 )
             row = self.row(
                 dict(zip(columns, cells, strict=True)),
