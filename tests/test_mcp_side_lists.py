@@ -69,3 +69,31 @@ def test_negative_mappings_longer_than_the_records_keep_the_cursor(
 
     session(shipped_release, body)
     assert sorted(n["record"] for p in pages for n in p["negativeMappings"]) == sorted(expected)
+
+
+def test_an_elements_mappings_cite_the_frameworks_of_its_negative_mappings(
+    shipped_release: Release,
+) -> None:
+    """``negativeMappings`` quote the other end's code and name (a PRM-IT process, an IT-CMF
+    practice's whole text), but ``sources`` cited only the frameworks of the element and its
+    positive mappings: APQC 8.1.2.2's answer quoted PRM-IT A23 and cited APQC alone."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    records = {n.iri: n for n in services.negative_mappings(reader)}
+    elements = sorted({end for n in records.values() for end in (n.subject_iri, n.object_iri)})
+    answers: dict[str, dict[str, Any]] = {}
+
+    async def body(client: Client) -> None:
+        for element in elements:
+            answers[element] = await call(client, "get_mappings", element=element, limit=100)
+
+    session(shipped_release, body)
+    checked = 0
+    for element, answer in answers.items():
+        quoted = {i["other"]["framework"] for i in answer["items"]}
+        for n in answer["negativeMappings"]:
+            record = records[n["record"]]
+            quoted |= {record.subject_framework, record.object_framework}
+            checked += 1
+        assert quoted <= set(answer["sources"]), element
+        assert all(answer["sources"][f] for f in quoted)
+    assert checked >= len(records)  # each negative seen from at least one end

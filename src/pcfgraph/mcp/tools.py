@@ -356,6 +356,8 @@ class Tools:
                 for end in ("other", "madeOn")
                 if end in i
             }
+            # the other ends of its negative mappings are quoted too (code and name)
+            frameworks |= {f for n in negatives for f in (n.subject_framework, n.object_framework)}
         else:
             inherited = []
             pair = pair_mappings(
