@@ -5,6 +5,7 @@ Nothing here is looser than the HTTP API."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import anyio
@@ -158,7 +159,7 @@ async def audit_model(
                 AUDIT_UPLOAD, payload, timeout=settings.validate_timeout, client=client
             )
         except InputError as exc:
-            raise ArgumentError("model", str(exc)) from None
+            raise model_problem(str(exc)) from None
     report = json.loads(result["body"])
     findings = report.get("findings") or report.get("results") or []
     out = page(findings, limit, cursor, kind="audit_model", scope=scope)
@@ -220,6 +221,26 @@ MODEL_FORMATS: dict[str, tuple[str, str]] = {
     f.name: (f"model{f.suffix}", f.media_type) if f.name != "archimate" else _ARCHIMATE_XML
     for f in formats("turtle", "trig", "jsonld", "ntriples", "nquads", "rdfxml", "archimate")
 }
+
+
+#: The auditor's word for a file whose content is another format than its name or type says:
+#: the extension to name it with ("name it .xml", "send it as Turtle (.ttl, text/turtle)").
+_RENAME = re.compile(r"name it (\.\w+)|send it as [^();]*\((\.\w+), [^)]*\)")
+
+
+def model_problem(message: str) -> ArgumentError:
+    """The auditor's ``message`` about the model as ``audit_model``'s argument error. A
+    model whose content is another format than ``format`` says was told to "name it .xml" or
+    "send it as Turtle (.ttl, text/turtle)": a file's name and media type, which a tool call
+    has neither of. That is a problem of ``format``, naming the one to give."""
+    found = _RENAME.search(message)
+    if found is not None:
+        suffix = found.group(1) or found.group(2)
+        named = [f for f, (name, _) in MODEL_FORMATS.items() if name.endswith(suffix)]
+        if named:
+            give = f"give format {named[0]!r}"
+            return ArgumentError("format", message[: found.start()] + give + message[found.end() :])
+    return ArgumentError("model", message)
 
 
 def _position(error: ParseError) -> str:

@@ -1,0 +1,85 @@
+"""``audit_model`` given a model in another format than its ``format`` says names ``format``
+and the format to give. The auditor's words are a file's ("the file is XML, an ArchiMate
+exchange model: name it .xml", "send it as Turtle (.ttl, text/turtle)"): a tool call has no
+file name nor media type, and an assistant told to rename a file it never had could not act
+on it. The real server with a sandbox pool, through the SDK's client in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from pcfgraph.config import Settings
+from pcfgraph.mcp.server import build_server
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.release import Release
+from pcfgraph.resources import resource_dir
+from pcfgraph.sandbox import WorkerPool
+
+AS_OF = "2025-07-15"
+
+
+def test_a_model_in_another_format_names_the_format_to_give(shipped_release: Release) -> None:
+    examples = resource_dir("data") / "examples"
+    archimate = (examples / "it-organisation-archimate.xml").read_text()
+    turtle = (examples / "conforming-organisation.ttl").read_text()
+    rdfxml = (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="urn:x"><rdf:value>1</rdf:value></rdf:Description></rdf:RDF>'
+    )
+    cases = [  # (model, format given, format to give)
+        (archimate, "turtle", "archimate"),
+        (archimate, "jsonld", "archimate"),
+        (rdfxml, "ntriples", "rdfxml"),
+        (turtle, "rdfxml", "turtle"),
+        (turtle, "archimate", "turtle"),
+    ]
+    refused: list[MCPError] = []
+    audited: list[str] = []
+
+    async def body(client: Client) -> None:
+        for model, given, _ in cases:
+            with pytest.raises(MCPError) as err:
+                await client.call_tool(
+                    "audit_model", {"model": model, "format": given, "as_of": AS_OF}
+                )
+            refused.append(err.value)
+        # a model that is simply wrong is still the model's problem
+        with pytest.raises(MCPError) as err:
+            await client.call_tool("audit_model", {"model": "<a:b> <a:c> .", "as_of": AS_OF})
+        refused.append(err.value)
+        # and the format it names is taken
+        good = await client.call_tool(
+            "audit_model", {"model": archimate, "format": "archimate", "as_of": AS_OF}
+        )
+        assert not good.is_error, good.content
+        assert good.structured_content is not None
+        audited.append(good.structured_content["verdict"])
+
+    _with_pool(shipped_release, body)
+    for error, (_, _, give) in zip(refused, cases, strict=False):
+        assert error.code == -32602
+        assert error.message.startswith("argument 'format': "), error.message
+        assert error.message.endswith(f"give format {give!r}"), error.message
+        assert "name it" not in error.message and "send it as" not in error.message
+    assert refused[-1].message.startswith("argument 'model': model.ttl, line 1"), refused[-1]
+    assert audited == ["findings"]
+
+
+def _with_pool(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
+    async def main() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        pool = WorkerPool(release, workers=1)
+        await pool.start()
+        state.services.pool = pool
+        try:
+            async with Client(build_server(lambda: state, base_url="http://h")) as client:
+                await body(client)
+        finally:
+            await pool.stop()
+
+    anyio.run(main)
