@@ -21,7 +21,7 @@ from rdflib.compare import isomorphic
 from pcfgraph import iris
 from pcfgraph.assemble import rdflib_to_quads
 from pcfgraph.mappings import mapping_set_graph, read_mapping_set
-from pcfgraph.mappings.export import export_bytes
+from pcfgraph.mappings.export import FORMATS, export_bytes
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import EmbeddedStore
@@ -204,3 +204,29 @@ def test_a_cell_starting_with_a_quote_is_exported_so_that_it_reads_back(tmp_path
     out.write_bytes(export_bytes(store, shared_catalog(), stem, "sssom-tsv"))
     assert QUOTED in {r.comment for r in read_mapping_set(out).rows}
     assert QUOTED in sssom_py_comments(out)
+
+
+@pytest.mark.parametrize("fmt", ["sssom-json", "sssom-rdf"])
+def test_a_json_or_rdf_export_converted_to_tsv_by_sssom_py_is_the_published_graph(
+    release: Release, tmp_path: Path, fmt: str
+) -> None:
+    # A steward who edits the JSON (or Turtle) turns it into the TSV pcfgraph reads with
+    # sssom-py (`sssom parse`), which leaves out the prefixes no CURIE uses (itcmf: in the
+    # TRIM set): each was an sh:declare of the published set the file read back did not have.
+    stem = "pcf-8.1-and-prm-it-to-trim-cm"
+    source = tmp_path / f"{stem}{FORMATS[fmt].suffix}"
+    source.write_bytes(export_bytes(release.store, shared_catalog(), stem, fmt))
+    (tmp_path / "tsv").mkdir()
+    target = tmp_path / "tsv" / f"{stem}.sssom.tsv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sssom-py and pandas deprecation noise
+        from sssom.parsers import parse_sssom_json, parse_sssom_rdf
+        from sssom.writers import write_table
+
+        msdf = (parse_sssom_json if fmt == "sssom-json" else parse_sssom_rdf)(str(source))
+        msdf.clean_prefix_map()  # as `sssom parse -I json|rdf FILE -o OUT.tsv` does
+        with target.open("w", encoding="utf-8") as out:
+            write_table(msdf, out)
+    again = imported(target)
+    want = published(release.store, stem)
+    assert isomorphic(again, want), sorted(set(again) ^ set(want))[:6]

@@ -121,6 +121,7 @@ class _Reader:
         self.lines = text.splitlines()
         self.prefixes: dict[str, str] = dict(BUILTIN_PREFIXES)
         self.declared: dict[str, str] = {}
+        self.used: set[str] = set()
         self.unpropagated: set[str] = set()
         self.evidence = SourceEvidence()
 
@@ -146,6 +147,7 @@ class _Reader:
             )
         if any(c in local for c in ' \t<>"{}|\\^`'):
             raise self.error(f"{what} {value!r} has characters not allowed in an IRI", line, column)
+        self.used.add(prefix)
         return URIRef(self.prefixes[prefix] + local)
 
     def quiet_expand(self, value: str) -> URIRef | None:
@@ -351,6 +353,7 @@ class _Reader:
             or ((set_object,) if set_object else ()),
             extra=tuple(sorted((k, v) for k, v in slots.items() if k not in SET_CORE_SLOTS)),
             declared_prefixes=dict(self.declared),
+            used_prefixes=frozenset(self.used),
         )
 
     def rows(

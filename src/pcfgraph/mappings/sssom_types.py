@@ -101,8 +101,16 @@ class MappingSet:
     extra: SlotValues = ()
     #: The prefixes the file declares itself (``curie_map`` as written).
     declared_prefixes: Mapping[str, str] = field(default_factory=dict)
+    #: The prefixes its CURIEs use (header and rows).
+    used_prefixes: frozenset[str] = frozenset()
 
     @property
     def own_prefixes(self) -> dict[str, str]:
-        """The declared prefixes an export would not declare anyway (:data:`IMPLIED_PREFIXES`)."""
-        return {p: ns for p, ns in self.declared_prefixes.items() if IMPLIED_PREFIXES.get(p) != ns}
+        """The declared prefixes the set's graph keeps: used by a CURIE of the file, and not
+        one an export declares anyway (:data:`IMPLIED_PREFIXES`). A prefix declared and used
+        by nothing (sssom-py leaves it out of what it writes) states nothing about the set."""
+        return {
+            p: ns
+            for p, ns in self.declared_prefixes.items()
+            if p in self.used_prefixes and IMPLIED_PREFIXES.get(p) != ns
+        }
