@@ -53,3 +53,21 @@ def test_an_executed_operation_keeps_its_data_null_or_not(gql: Client, accept: s
     answer = gql.http.post("/graphql", json=partial, headers=headers).json()
     assert answer["data"]["frameworks"] and answer["data"]["framework"] is None
     assert answer["errors"][0]["extensions"]["code"] == "not-found"
+
+
+@pytest.mark.parametrize("accept", [JSON, GRAPHQL_RESPONSE])
+def test_a_mutation_sent_by_get_is_405_allow_post(gql: Client, accept: str) -> None:
+    """GraphQL over HTTP: "GET requests MUST NOT be used for executing mutation operations
+    ... the server MUST respond with error status code 405 (Method Not Allowed)"; strawberry
+    answered 400. The 405 says which method would do (RFC 9110 15.5.6: Allow); a query by
+    GET still runs, and the operation chosen by operationName is the one judged."""
+    r = gql.http.get("/graphql", params={"query": "mutation M { x }"}, headers={"Accept": accept})
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.headers["content-type"].startswith(accept)
+    (error,) = r.json()["errors"]
+    assert "POST" in error["message"] and "mutation" in error["message"]
+    ran = gql.http.get("/graphql", params={"query": "{ __typename }"})
+    assert ran.status_code == 200 and ran.json()["data"] == {"__typename": "Query"}
+    both = "query Q { __typename } mutation M { x }"
+    chosen = gql.http.get("/graphql", params={"query": both, "operationName": "M"})
+    assert chosen.status_code == 405 and chosen.headers["allow"] == "POST"

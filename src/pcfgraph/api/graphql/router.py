@@ -2,7 +2,8 @@
 self-hosted GraphiQL.
 
 * POST ``application/json`` (one operation; a JSON array is a batch, refused with 400 unless
-  ``graphql_allow_batching``), GET with ``?query=`` for queries.
+  ``graphql_allow_batching``), GET with ``?query=`` for queries (a mutation sent by GET is
+  405 with ``Allow: POST``, as GraphQL over HTTP says).
 * ``Accept: application/graphql-response+json`` gets that media type and, as the GraphQL over
   HTTP spec asks, status 400 when the request failed before execution (parse or validation
   error, limits included). ``application/json`` clients get 200 with ``errors``.
@@ -33,6 +34,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
 from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from pcfgraph.api.errors import query_parameter, request_id
@@ -136,6 +139,28 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             response.pop("data", None)
         return response
 
+    async def execute_single(  # type: ignore[override]
+        self, request: Any, request_adapter: Any, **kwargs: Any
+    ) -> Any:
+        """strawberry's, with a mutation sent by GET refused as GraphQL over HTTP says: "GET
+        requests MUST NOT be used for executing mutation operations. If the values of {query}
+        and {operationName} indicate that a mutation operation is to be executed, the server
+        MUST respond with error status code 405 (Method Not Allowed)" (strawberry said 400);
+        :meth:`run` adds ``Allow: POST``."""
+        try:
+            return await super().execute_single(request, request_adapter, **kwargs)
+        except HTTPException as exc:
+            cause = exc.__cause__
+            if (
+                isinstance(cause, InvalidOperationTypeError)
+                and cause.operation_type is OperationType.MUTATION
+                and request_adapter.method == "GET"
+            ):
+                raise HTTPException(
+                    405, f"a mutation is sent by POST, not GET ({exc.reason})"
+                ) from cause
+            raise
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         html = (static_dir() / "graphiql.html").read_text(encoding="utf-8")
         return HTMLResponse(html.replace("{{ASSETS}}", ASSETS).replace("{{ENDPOINT}}", PATH))
@@ -165,7 +190,10 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             reason = exc.reason
             if reason.startswith("Unknown operation named"):
                 reason = _naming_operations(reason, request, body)
-            return _transport_error(request, reason, exc.status_code)
+            refused = _transport_error(request, reason, exc.status_code)
+            if exc.status_code == 405:  # RFC 9110 15.5.6: the methods that would do
+                refused.headers["Allow"] = "POST"
+            return refused
         if isinstance(response, Response):
             # GraphiQL or JSON, application/json or graphql-response+json (and its 400):
             # chosen by the Accept header, so caches must key on it
@@ -322,6 +350,11 @@ def describe(router: GraphQLRouter) -> None:
                 }
             }
         else:
+            route.responses[405] = {
+                "description": "A mutation sent by GET (GraphQL over HTTP): send it by POST",
+                "headers": {"Allow": {"schema": {"type": "string", "enum": ["POST"]}}},
+                "content": {"application/json": _GRAPHQL_ERRORS, GRAPHQL_RESPONSE: _GRAPHQL_ERRORS},
+            }
             if router.graphql_ide:
                 route.responses[200] = {
                     "description": "The GraphQL response; GraphiQL for a browser's Accept",
