@@ -221,3 +221,16 @@ def test_a_workbook_upload_past_the_limit_keeps_the_edition_typed() -> None:
         assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
         assert 'value="my &#34;edition&#34; 7.4"' in r.text
         assert "3000-byte limit" in r.text
+
+
+def test_a_wrong_partial_value_is_the_search_page_naming_what_it_takes(client: TestClient) -> None:
+    """/search?partial=maybe was the bare error page: the search form and the words typed were
+    gone. It is now the search page again, 400, the query kept and the message saying what
+    ``partial`` takes (true or false), with no result list."""
+    r = client.get("/search", params={"q": "service level", "partial": "maybe"}, headers=BROWSER)
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert 'value="service level"' in page and '<form id="search-form"' in page
+    alert = page[page.index('role="alert"') :]
+    assert "partial must be true or false, not &#39;maybe&#39;" in alert[: alert.index("</p>")]
+    assert "0 results" not in page and "<title>Error: Search · pcfgraph</title>" in page

@@ -150,16 +150,18 @@ def search_page(
     framework: str | None = None,
     partial: Annotated[str | None, Query(description="true: the result list only")] = None,
 ) -> HTMLResponse:
-    as_you_type = flag(partial, "partial")
     reads = _reads(request)
     frameworks = reads.frameworks()
     fw = framework or None
+    as_you_type = False
     try:
+        # partial: a wrong value (partial=maybe) is the page's, not the fragment's, 400
+        as_you_type = flag(partial, "partial")
         reads.check_search_framework(fw)  # a framework id or family (apqc-pcf), else 404
-    except NotFoundError as exc:
+    except (InputError, NotFoundError) as exc:
         if as_you_type:
             raise
-        # the search page again, with what was typed kept and the unknown value named
+        # the search page again, with what was typed kept and the wrong value named
         kept = {"q": q, "frameworks": frameworks, "families": reads.search_families()}
         html = render("search.html", title="Error: Search", nav="search", error=str(exc), **kept)
         return page(html, exc.http_status)
