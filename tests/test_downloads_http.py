@@ -125,6 +125,39 @@ def test_bad_downloads_are_problems_with_no_etag(client: TestClient) -> None:
         assert "etag" not in r.headers
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_following_a_bad_download_or_format_link_gets_an_error_page(
+    client: TestClient,
+) -> None:
+    """A browser (a link with a wrong ?format=, typed or stale) got application/problem+json
+    from /id/... and the downloads, where every workbench page gives its HTML error page. It
+    gets that page now, with the same status and the problem named; API clients keep
+    problem+json (no Accept header, */*, JSON)."""
+    element = "/id/prm-it/A24"
+    for path, params, status, named in (
+        (element, {"format": "bogus"}, 400, "format must be one of html, ttl"),
+        ("/id/graph/framework/prm-it", {"format": "pdf"}, 400, "format must be one of html"),
+        (EXPORT, {"format": "pdf"}, 400, "format must be csv or xlsx, not &#39;pdf&#39;"),
+        (EXPORT, {"derived": "maybe"}, 400, "derived must be true or false"),
+        ("/frameworks/nope/export", {}, 404, "nope"),
+        (MAPPINGS, {"derived": "maybe"}, 400, "derived must be true or false"),
+        ("/mappings/nope.sssom.tsv", {}, 404, "nope"),
+    ):
+        page = client.get(path, params=params, headers=BROWSER)
+        assert page.status_code == status, (path, params)
+        assert page.headers["content-type"].startswith("text/html"), (path, params)
+        assert named in page.text and 'href="/"' in page.text, (path, params)
+        assert "accept" in page.headers["vary"].lower()
+        for headers in ({}, {"Accept": "*/*"}, {"Accept": "application/json"}):
+            api = client.get(path, params=params, headers=headers)
+            assert api.status_code == status, (path, params, headers)
+            assert api.headers["content-type"] == "application/problem+json"
+            assert "accept" in api.headers["vary"].lower()  # a 404 may be cached
+    assert client.get(element, params={"format": "ttl"}, headers=BROWSER).status_code == 200
+
+
 @pytest.mark.parametrize("path", [MAPPINGS, EXPORT])
 def test_both_downloads_read_derived_in_the_same_words(client: TestClient, path: str) -> None:
     # /mappings took only 'true' and 'false' (400 for 1, yes, TRUE), the export all of them
@@ -153,8 +186,11 @@ def test_every_download_is_in_the_openapi_document(client: TestClient) -> None:
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
-    for status in ("400", "404"):
-        assert set(export["responses"][status]["content"]) == {"application/problem+json"}
+    for status in ("400", "404"):  # the HTML error page for a browser
+        assert set(export["responses"][status]["content"]) == {
+            "application/problem+json",
+            "text/html",
+        }
     params = {p["name"]: p for p in export["parameters"]}
     assert set(params) == {"framework_id", "subtree", "format", "derived"}
     assert params["format"]["schema"]["enum"] == ["csv", "xlsx"]

@@ -41,6 +41,9 @@ ResourcePage = Callable[["AppState", str, list[ox.Triple]], str]
 GraphPage = Callable[["AppState", str], str]
 #: ``detail -> html``: the "not found" page browsers get for an unknown IRI.
 NotFoundPage = Callable[[str], str]
+#: ``(status, detail) -> html``: the error page browsers get for a bad request to a page
+#: the API serves (a wrong ``?format=`` of an ``/id`` IRI or a download).
+ErrorPage = Callable[[int, str], str]
 #: ``request -> response``: the query page browsers get for ``GET /sparql`` without a query.
 SparqlPage = Callable[["Request"], "Response"]
 
@@ -55,6 +58,7 @@ class Pages:
     graph: GraphPage | None = None
     not_found: NotFoundPage | None = None
     sparql: SparqlPage | None = None
+    error: ErrorPage | None = None
 
 
 @dataclass

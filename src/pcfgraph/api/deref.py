@@ -8,7 +8,8 @@ description is the ``api/describe-resource`` named query (trusted, in-process), 
 and the page show the same statements. An IRI with no statements of its own is 404: an HTML
 page for browsers (HTML asked for, and ``text/html`` preferred to ``application/problem+json``
 by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else;
-either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise).
+either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise);
+so is a 400 (a wrong ``?format=``): the workbench's error page for a browser.
 Answers carry a strong ``ETag`` and ``Cache-Control``; ``If-None-Match`` with the ETag is 304.
 A path with a ``%`` starting no escape is a malformed request (400); one naming an IRI that is
 not valid once decoded (``A%20B``) is a well-formed request for an IRI nothing is minted as (404).
@@ -31,6 +32,8 @@ from pcfgraph.api.errors import (
     PROBLEM_JSON,
     domain_problem,
     openapi_content,
+    page_or_problem,
+    page_or_problem_responses,
     problem_responses,
     query_parameter,
 )
@@ -88,7 +91,8 @@ def _id_route(
                 "description": f"{what}, in the negotiated format",
                 "content": openapi_content(*offers),
             },
-            **problem_responses(400, 406),
+            **page_or_problem_responses(400),
+            **problem_responses(406),
             404: _NOT_FOUND,
         },
         openapi_extra={
@@ -128,6 +132,8 @@ async def _answered(path: str, request: Request, *, graph_route: bool) -> Respon
         response = domain_problem(request, exc)
         response.headers["Vary"] = "Accept"
         return response
+    except InputError as exc:  # a wrong ?format= or path: a browser gets the error page
+        return page_or_problem(request, exc)
 
 
 async def _dereference(path: str, request: Request, graph_route: bool) -> Response:

@@ -7,9 +7,10 @@ a client; unexpected exceptions become a generic 500 whose details go to the log
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -97,6 +98,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def page_or_problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for errors an operation answers with problem+json, or with the
+    workbench's HTML error page for a browser (:func:`error_page`)."""
+    out = problem_responses(*statuses)
+    for status in statuses:
+        out[status]["description"] += "; an HTML page for a browser"
+        out[status]["content"]["text/html"] = {}
+    return out
+
+
 def request_id(request: Request) -> str:
     rid = getattr(request.state, "request_id", None)
     if not rid:
@@ -160,13 +171,62 @@ def refusal(request: Request, exc: PcfgraphError) -> Response:
     return form(request, exc)
 
 
+def _prefers_html(request: Request) -> bool:
+    """A browser's ``GET``/``HEAD``: an Accept header preferring ``text/html`` to
+    problem+json (``*/*`` and no Accept header mean problem+json, as for every API)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    return best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) == "text/html"
+
+
+def error_page(request: Request, exc: PcfgraphError) -> Response | None:
+    """The workbench's HTML error page for ``exc`` (a request error, 4xx) when a browser asks
+    (:func:`_prefers_html`: a link to an ``/id`` IRI or a download with a wrong ``?format=``
+    typed into the address bar), with the error's status and ``Vary: Accept``; None for API
+    clients, server errors or an app without pages (they get problem+json)."""
+    if not 400 <= exc.http_status < 500 or not _prefers_html(request):
+        return None
+    live = getattr(request.scope["app"].state, "pcf", None)
+    render = live.pages.error if live is not None else None
+    if render is None:
+        return None
+    request.state.problem_code = exc.code  # counted like the problem+json answer
+    headers = {"Vary": "Accept", "X-Request-ID": request_id(request)}
+    return HTMLResponse(render(exc.http_status, str(exc)), exc.http_status, headers=headers)
+
+
+def pages_for_browsers(
+    endpoint: Callable[..., Awaitable[Response]],
+) -> Callable[..., Awaitable[Response]]:
+    """An API route a browser opens too (a download the workbench links): its request errors
+    as the workbench's error page for a browser (:func:`error_page`), problem+json else."""
+
+    @functools.wraps(endpoint)
+    async def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return await endpoint(*args, **kwargs)
+        except PcfgraphError as exc:
+            request = kwargs.get("request")
+            if not isinstance(request, Request) or exc.http_status >= 500:
+                raise
+            return page_or_problem(request, exc)
+
+    return wrapper
+
+
+def page_or_problem(request: Request, exc: PcfgraphError) -> Response:
+    """A request error's answer where a browser gets the error page (:func:`error_page`): that
+    page or problem+json, either with ``Vary: Accept`` (a 404 may be cached)."""
+    answer = error_page(request, exc) or domain_problem(request, exc)
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
 def _unknown_path_page(request: Request) -> Response | None:
     """The workbench's HTML 404 page for a path no route has, when a browser asks (an Accept
     header preferring ``text/html`` to problem+json: a mistyped or stale address in the
     address bar); None for API clients (``*/*``, no Accept header) or an app without pages."""
-    if request.method not in ("GET", "HEAD"):
-        return None
-    if best_offer(request.headers.get("accept"), (PROBLEM_JSON, "text/html")) != "text/html":
+    if not _prefers_html(request):
         return None
     live = getattr(request.scope["app"].state, "pcf", None)
     render = live.pages.not_found if live is not None else None

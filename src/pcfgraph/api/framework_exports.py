@@ -4,7 +4,9 @@ XLSX), the file ``pcfgraph export`` writes; the framework page links it.
 A download: ``Content-Disposition: attachment`` with the file's name, an ``ETag`` (strong for
 CSV, the same bytes every time; weak for XLSX, whose zip entries carry the time of writing)
 and ``Cache-Control`` (a release never changes); ``If-None-Match`` with the ETag is 304
-without the spreadsheet being made again (:mod:`pcfgraph.http.conditional`).
+without the spreadsheet being made again (:mod:`pcfgraph.http.conditional`). A wrong parameter
+or an unknown framework is the workbench's error page for a browser (the framework page links
+the file), problem+json for everyone else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from pcfgraph import iris
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import openapi_content, page_or_problem_responses, pages_for_browsers
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.http.params import flag, flag_schema
@@ -38,9 +40,10 @@ FORMATS = ("csv", "xlsx")
             ),
         },
         304: {"description": "The client's copy (If-None-Match) is the file"},
-        **problem_responses(400, 404),
+        **page_or_problem_responses(400, 404),
     },
 )
+@pages_for_browsers
 async def framework_export(
     request: Request,
     framework_id: str,

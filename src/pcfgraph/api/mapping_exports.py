@@ -2,7 +2,9 @@
 
 Curated rows only, unless ``?derived=true`` (then the derived rows between the set's
 frameworks are added, each with its chain); ``/mappings/derived.sssom.tsv`` is the derived
-set itself. The body is what ``pcfgraph mappings export`` writes.
+set itself. The body is what ``pcfgraph mappings export`` writes. A wrong parameter or an
+unknown set is the workbench's error page for a browser (the pages link the files),
+problem+json for everyone else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
-from pcfgraph.api.errors import problem_responses
+from pcfgraph.api.errors import page_or_problem_responses, pages_for_browsers
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotFoundError
 from pcfgraph.http.conditional import download, not_modified
@@ -97,9 +99,10 @@ def _rooted(entry: dict[str, Any], root: str) -> dict[str, Any]:
             "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
         },
         304: {"description": "The client's copy (If-None-Match) is the file"},
-        **problem_responses(400, 404),
+        **page_or_problem_responses(400, 404),
     },
 )
+@pages_for_browsers
 async def mapping_set_file(
     name: str,
     request: Request,

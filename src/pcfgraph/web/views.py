@@ -347,6 +347,7 @@ def pages() -> Pages:
         graph=graph_page,
         not_found=not_found_html,
         sparql=sparql_page,
+        error=error_html,
     )
 
 
