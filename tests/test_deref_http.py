@@ -56,6 +56,44 @@ def test_json_asked_of_a_graph_resource_is_json_ld(client: httpx.Client, path: s
     assert len(graph_of(turtle, "turtle")) > 0
 
 
+@pytest.mark.parametrize("path", [A1, GRAPH])
+@pytest.mark.parametrize("xml", ["application/xml", "text/xml"])
+def test_xml_asked_of_a_graph_resource_is_rdf_xml(
+    client: httpx.Client, path: str, xml: str
+) -> None:
+    """Linked-data clients that send Accept: application/xml (RDF/XML is XML, as JSON-LD is
+    JSON) got 406; they get RDF/XML, the same graph as Turtle, and a browser's header (XML at
+    q=0.9) still gets the page."""
+    r = client.get(path, headers={"Accept": xml})
+    assert r.headers["content-type"].startswith("application/rdf+xml") and "Accept" in vary(r)
+    turtle = client.get(path, headers={"Accept": "text/turtle"})
+    assert isomorphic(graph_of(r, "xml"), graph_of(turtle, "turtle"))
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert (
+        client.get(path, headers={"Accept": browser})
+        .headers["content-type"]
+        .startswith("text/html")
+    )
+
+
+def test_the_uri_space_itself_is_303_to_the_dataset(client: httpx.Client) -> None:
+    """/id/ (the VoID uriSpace of every resource) was 404: it is 303 See Other to the dataset's
+    VoID description for an RDF client, to the home page for a browser, varying by Accept;
+    /id reaches it by the trailing-slash redirect."""
+    for accept in (None, "text/turtle", "*/*", "application/rdf+xml"):
+        headers = {"Accept": accept} if accept else {}
+        r = client.get("/id/", headers=headers)
+        assert r.status_code == 303 and r.headers["location"] == "/.well-known/void", accept
+        assert "Accept" in vary(r)
+    void = client.get("/id/", headers={"Accept": "text/turtle"}, follow_redirects=True)
+    assert void.status_code == 200 and void.headers["content-type"].startswith("text/turtle")
+    assert iris.ID_BASE in void.text  # its void:uriSpace
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = client.get("/id/", headers=browser)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert client.get("/id", headers=browser, follow_redirects=True).url.path == "/"
+
+
 @pytest.mark.parametrize(
     ("path", "accept"),
     [(A1, "text/turtle"), (A1, "text/html"), (GRAPH, "application/n-triples")],

@@ -102,6 +102,8 @@ FORMATS: Final[tuple[Format, ...]] = (
         "RDF/XML",
         (".rdf", ".owl", ".xml"),
         ("xml",),
+        # RDF/XML is XML: a linked-data client asking a graph resource for XML gets RDF/XML
+        ("application/xml", "text/xml"),
         rdf="RDF_XML",
     ),
     Format("trig", "application/trig", "TriG", (".trig",), rdf="TRIG"),

@@ -1,7 +1,8 @@
 """Dereferenceable IRIs: every IRI under ``iris.ID_BASE`` is served at ``/id/...``.
 
 Content negotiation: HTML (browsers, and the default), Turtle, JSON-LD (also for
-``application/json``: JSON-LD is JSON), N-Triples, RDF/XML;
+``application/json``: JSON-LD is JSON), N-Triples, RDF/XML (also for ``application/xml``
+and ``text/xml``: RDF/XML is XML);
 ``?format=ttl|jsonld|nt|rdfxml|html`` overrides the Accept header (for links and curl); a named
 graph (``/id/graph/...``) is also offered as TriG and N-Quads (``trig``, ``nq``), its name kept. The
 description is the ``api/describe-resource`` named query (trusted, in-process), so the data
@@ -38,6 +39,7 @@ from pcfgraph.api.errors import (
     query_parameter,
 )
 from pcfgraph.api.sparql_plan import known_graphs, query_store
+from pcfgraph.api.void import VOID_PATH
 from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.http.conditional import (
@@ -99,6 +101,28 @@ def _id_route(
             "parameters": [query_parameter("format", "Overrides the Accept header", enum=names)]
         },
     )
+
+
+@router.get(
+    "/id/",
+    summary="The URI space itself: 303 to the dataset's VoID description (a browser: home page)",
+    response_class=Response,
+    responses={
+        303: {
+            "description": "See the VoID description (/.well-known/void), which lists the "
+            "graphs and where to get them; for a browser, the home page listing the frameworks"
+        }
+    },
+)
+async def uri_space(request: Request) -> Response:
+    """``https://w3id.org/pcfgraph/id/``, the VoID ``void:uriSpace`` of every resource: no
+    resource of its own (it was a 404), but the dataset those IRIs belong to. 303 See Other
+    to its VoID description for an RDF client, and to the home page (the frameworks) for a
+    browser (an Accept header preferring ``text/html`` to Turtle), with ``Vary: Accept``."""
+    browser = best_offer(request.headers.get("accept"), ("text/turtle", "text/html"))
+    target = "/" if browser == "text/html" else VOID_PATH
+    headers = {"Location": target, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    return Response(status_code=303, headers=headers)
 
 
 # Before /id/{path}, which would match these paths too: a named graph's own formats.

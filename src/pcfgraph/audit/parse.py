@@ -51,9 +51,10 @@ _S = TypeVar("_S", ox.Triple, ox.Quad, Statement)
 #: The RDF serialisations accepted for uploads (formats of :mod:`pcfgraph.conneg`).
 #: TriG and N-Quads (and JSON-LD) may name graphs: their statements are read as one graph.
 _RDF_UPLOADS: Final = formats("turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads")
-#: Media types accepted for uploads (aliases too) and the pyoxigraph format of each.
+_XML_TYPES: Final = (by_name("generic-xml").media_type, *by_name("generic-xml").aliases)
+#: Upload media types (aliases too, not XML's: the root element tells) -> pyoxigraph format.
 MEDIA_TYPES: Final[dict[str, ox.RdfFormat]] = {
-    t: f.rdf_format for f in _RDF_UPLOADS for t in (f.media_type, *f.aliases)
+    t: f.rdf_format for f in _RDF_UPLOADS for t in (f.media_type, *f.aliases) if t not in _XML_TYPES
 }
 EXTENSIONS: Final[dict[str, ox.RdfFormat]] = {
     suffix: f.rdf_format for f in _RDF_UPLOADS for suffix in f.suffixes
@@ -61,10 +62,9 @@ EXTENSIONS: Final[dict[str, ox.RdfFormat]] = {
 FORMAT_NAMES: Final[dict[ox.RdfFormat, str]] = {f.rdf_format: f.label for f in _RDF_UPLOADS}
 
 #: Model formats beyond RDF: media types and extensions (XML is told apart by its root element).
-_XML: Final = by_name("generic-xml")
 MODEL_MEDIA_TYPES: Final[dict[str, str]] = {
     XLSX_MEDIA_TYPE: "xlsx",
-    **dict.fromkeys((_XML.media_type, *_XML.aliases), "xml"),
+    **dict.fromkeys(_XML_TYPES, "xml"),
     by_name("archimate").media_type: "archi",
 }
 MODEL_EXTENSIONS: Final[dict[str, str]] = {".xlsx": "xlsx", ".archimate": "archi"}
@@ -74,7 +74,7 @@ _ACCEPTED: Final = "; ".join(
     [f"{f.label} ({', '.join(f.suffixes)}; {f.media_type})" for f in _RDF_UPLOADS]
     + [
         f"the spreadsheet template (.xlsx; {XLSX_MEDIA_TYPE})",
-        f"an ArchiMate exchange model (.xml; {_XML.media_type})",
+        f"an ArchiMate exchange model (.xml; {_XML_TYPES[0]})",
         f"an Archi model (.archimate; {by_name('archimate').media_type})",
     ]
 )
