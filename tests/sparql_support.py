@@ -33,7 +33,11 @@ def fixture_store() -> EmbeddedStore:
 
 def fixture_release() -> Release:
     store = fixture_store()
-    manifest = {"release_id": "sparql-test", "graphs": store.counts_per_graph()}
+    manifest = {
+        "release_id": "sparql-test",
+        "created": "2026-01-02T03:04:05+00:00",
+        "graphs": store.counts_per_graph(),
+    }
     return Release(store=store, manifest=manifest, path=None)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from html import unescape
 from typing import Any
 
@@ -92,6 +94,30 @@ def test_the_uri_space_itself_is_303_to_the_dataset(client: httpx.Client) -> Non
     r = client.get("/id/", headers=browser)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert client.get("/id", headers=browser, follow_redirects=True).url.path == "/"
+
+
+@pytest.mark.parametrize(("path", "accept"), [(A1, "text/turtle"), (GRAPH, "text/html")])
+def test_a_clients_copy_is_revalidated_by_its_date_too(
+    client: httpx.Client, release: Release, path: str, accept: str
+) -> None:
+    """/id answers said no Last-Modified. They carry the release's build time; a copy of that
+    date (If-Modified-Since, no If-None-Match) is 304 with the same validators, If-None-Match
+    wins when both are sent, another date is a 200, and an unknown IRI stays 404."""
+    headers = {"Accept": accept}
+    first = client.get(path, headers=headers)
+    modified = first.headers["last-modified"]
+    built = datetime.fromisoformat(release.manifest["created"])
+    assert parsedate_to_datetime(modified) == built
+    for method in ("GET", "HEAD"):
+        r = client.request(method, path, headers={**headers, "If-Modified-Since": modified})
+        assert r.status_code == 304 and r.content == b"", method
+        assert r.headers["last-modified"] == modified and r.headers["etag"] == first.headers["etag"]
+    later = format_datetime(built + timedelta(hours=1), usegmt=True)
+    assert client.get(path, headers={**headers, "If-Modified-Since": later}).status_code == 200
+    both = {**headers, "If-Modified-Since": modified, "If-None-Match": '"stale"'}
+    assert client.get(path, headers=both).status_code == 200
+    gone = client.get("/id/alpha/NOPE", headers={**headers, "If-Modified-Since": modified})
+    assert gone.status_code == 404 and "last-modified" not in gone.headers
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ each download is described in ``/openapi.json`` with its media types and errors.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -111,7 +113,48 @@ def test_a_clients_copy_asked_about_again_is_answered_without_making_it(
     assert shipped_release.store.query_count > made  # made again: a copy that is not it
 
 
-def test_bad_downloads_are_problems_with_no_etag(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [(MAPPINGS, {}), (EXPORT, {"format": "csv"}), (EXPORT, {}), ("/.well-known/void", {})],
+)
+def test_a_downloads_copy_is_revalidated_by_its_date_too(
+    client: TestClient, shipped_release: Release, path: str, params: dict[str, str]
+) -> None:
+    """No answer said Last-Modified: a client revalidating by date (curl -z, wget -N) had to
+    download again. A download carries the release's build time, and If-Modified-Since with
+    it is 304 without the file being made again; If-None-Match wins when both are sent
+    (RFC 9110 13.2.2), and a date that is not the release's own is no copy of it (a reload may
+    serve a release built earlier)."""
+    first = client.get(path, params=params)
+    modified = first.headers["last-modified"]
+    built = datetime.fromisoformat(shipped_release.manifest["created"])
+    assert parsedate_to_datetime(modified) == built and modified.endswith(" GMT")
+    for method in ("GET", "HEAD"):
+        r = client.request(method, path, params=params, headers={"If-Modified-Since": modified})
+        assert r.status_code == 304 and r.content == b"", method
+        assert r.headers["last-modified"] == modified and r.headers["etag"] == first.headers["etag"]
+    made = shipped_release.store.query_count
+    assert (
+        client.get(path, params=params, headers={"If-Modified-Since": modified}).status_code == 304
+    )
+    assert shipped_release.store.query_count == made  # not made again
+    for other in (built + timedelta(days=1), built - timedelta(seconds=1)):
+        given = format_datetime(other, usegmt=True)
+        r = client.get(path, params=params, headers={"If-Modified-Since": given})
+        assert r.status_code == 200 and r.headers["last-modified"] == modified, given
+    assert (
+        client.get(path, params=params, headers={"If-Modified-Since": "yesterday"}).status_code
+        == 200
+    )
+    stale = {"If-None-Match": '"stale"', "If-Modified-Since": modified}
+    assert client.get(path, params=params, headers=stale).status_code == 200  # the tag wins
+
+
+def test_bad_downloads_are_problems_with_no_etag(
+    client: TestClient, shipped_release: Release
+) -> None:
+    built = datetime.fromisoformat(shipped_release.manifest["created"])
+    dated = {"If-Modified-Since": format_datetime(built, usegmt=True)}
     for path, params, status in (
         ("/mappings/nope.sssom.tsv", {}, 404),
         (MAPPINGS, {"derived": "maybe"}, 400),
@@ -122,7 +165,9 @@ def test_bad_downloads_are_problems_with_no_etag(client: TestClient) -> None:
         r = client.get(path, params=params, headers={"If-None-Match": "*"})
         assert r.status_code == status, (path, params)
         assert r.headers["content-type"] == "application/problem+json"
-        assert "etag" not in r.headers
+        assert "etag" not in r.headers and "last-modified" not in r.headers
+        # the release's own date: still the error, never 304 (RFC 9110 13.2.1)
+        assert client.get(path, params=params, headers=dated).status_code == status
 
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

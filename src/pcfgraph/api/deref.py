@@ -11,7 +11,9 @@ page for browsers (HTML asked for, and ``text/html`` preferred to ``application/
 by the Accept header, or ``?format=html``), ``application/problem+json`` for everyone else;
 either way with ``Vary: Accept``, as the answers (a 404 may be cached unless told otherwise);
 so is a 400 (a wrong ``?format=``): the workbench's error page for a browser.
-Answers carry a strong ``ETag`` and ``Cache-Control``; ``If-None-Match`` with the ETag is 304.
+Answers carry a strong ``ETag``, ``Last-Modified`` (the release's build time) and
+``Cache-Control``; ``If-None-Match`` with the ETag is 304, as is ``If-Modified-Since`` with the
+release's date when no ``If-None-Match`` is sent (:mod:`pcfgraph.http.conditional`).
 A path with a ``%`` starting no escape is a malformed request (400); one naming an IRI that is
 not valid once decoded (``A%20B``) is a well-formed request for an IRI nothing is minted as (404).
 """
@@ -45,9 +47,11 @@ from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
 from pcfgraph.http.conditional import (
     CACHE_CONTROL,
     RecentlyUsed,
+    last_modified,
     matches,
     release_tags,
     strong_etag,
+    unmodified,
 )
 from pcfgraph.http.licence import with_licence
 from pcfgraph.queries import NamedQuery
@@ -179,8 +183,11 @@ async def _dereference(path: str, request: Request, graph_route: bool) -> Respon
         media = negotiate(request.headers.get("accept"), offers, what="this resource")
     tags = _sent_tags(state)
     sent = tags.get((iri, media)) if tags is not None else None
-    if sent is not None and matches(request.headers.get("if-none-match"), sent):
-        return Response(status_code=304, headers=_headers(sent, iri))  # nothing to make
+    modified = last_modified(state)
+    if sent is not None and (
+        matches(request.headers.get("if-none-match"), sent) or unmodified(request, modified)
+    ):
+        return Response(status_code=304, headers=_headers(sent, iri, modified))  # nothing made
     if is_graph:  # a named graph: its page, or its statements as data
         if media == "text/html":
             page = await asyncio.to_thread(render_graph_html, state, iri)
@@ -197,8 +204,9 @@ async def _dereference(path: str, request: Request, graph_route: bool) -> Respon
             # a download: saved under the name the page's links give it (wget, curl -J)
             served = by_media_type(media)
             name = iris.download_stem(iri) + (served.suffix if served is not None else "")
-            return _answer(request, body, media, iri, tags, f'inline; filename="{name}"')
-        return _answer(request, body, media, iri, tags)
+            disposition = f'inline; filename="{name}"'
+            return _answer(request, body, media, iri, tags, modified, disposition)
+        return _answer(request, body, media, iri, tags, modified)
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:
@@ -210,7 +218,7 @@ async def _dereference(path: str, request: Request, graph_route: bool) -> Respon
         body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
         body = serialize_triples(triples, media)
-    return _answer(request, body, media, iri, tags)
+    return _answer(request, body, media, iri, tags, modified)
 
 
 def _answer(
@@ -219,32 +227,37 @@ def _answer(
     media: str,
     iri: str,
     tags: SentTags | None,
+    modified: str | None,
     disposition: str | None = None,
 ) -> Response:
     """200 with ``body``, or 304 when the client's copy (``If-None-Match``) is it. A release
     never changes, so an answer is the same bytes every time: its ETag is strong (the body's
     digest), and kept (``tags``) so that a client's copy asked about again is answered
     without making the answer. ``Cache-Control`` lets caches keep it a while without asking
-    (a reload may switch the release), then revalidate with the ETag."""
+    (a reload may switch the release), then revalidate with the ETag, or the release's date
+    (``modified``, :func:`~pcfgraph.http.conditional.last_modified`)."""
     etag = strong_etag(body)
     if tags is not None:
         tags.put((iri, media), etag)
-    headers = _headers(etag, iri)
-    if matches(request.headers.get("if-none-match"), etag):
+    headers = _headers(etag, iri, modified)
+    if matches(request.headers.get("if-none-match"), etag) or unmodified(request, modified):
         return Response(status_code=304, headers=headers)
     if disposition is not None:
         headers["Content-Disposition"] = disposition
     return Response(content=body, headers={"Content-Type": content_type(media), **headers})
 
 
-def _headers(etag: str, iri: str) -> dict[str, str]:
+def _headers(etag: str, iri: str, modified: str | None) -> dict[str, str]:
     """What a 200 and a 304 of one answer both carry (RFC 9110 15.4.5)."""
-    return {
+    out = {
         "ETag": etag,
         "Cache-Control": CACHE_CONTROL,
         "Vary": "Accept",
         "Link": with_licence(f'<{iri}>; rel="canonical"'),
     }
+    if modified is not None:
+        out["Last-Modified"] = modified
+    return out
 
 
 #: The ETags of answers made on the served release, by (IRI, media type).

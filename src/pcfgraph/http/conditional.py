@@ -6,13 +6,23 @@ strong (the body's digest), and the tags of answers made are kept per release so
 client's copy asked about again (``If-None-Match``) is answered 304 without making it.
 ``Cache-Control`` lets caches keep an answer a while without asking (``/admin/reload`` may
 switch the release), then revalidate with the ETag.
+
+Beside its ETag an answer carries ``Last-Modified``, the served release's build time (its
+manifest's ``created``), for clients that revalidate by date (``If-Modified-Since``: curl
+``-z``, wget ``-N``). ``If-None-Match`` wins when both are sent (RFC 9110 13.2.2). A date is
+304 only when it is the served release's own date: a reload or a restart may serve a release
+built earlier than the one a client's copy came from (rolling back), and a copy dated later
+is not that release's (the rule nginx calls ``if_modified_since exact``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
@@ -49,6 +59,44 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         if candidate.strip().removeprefix("W/") == opaque:
             return True
     return False
+
+
+def last_modified(state: AppState) -> str | None:
+    """The ``Last-Modified`` of answers made from the served release: its build time (the
+    manifest's ``created``) as an HTTP date; None on a remote store (its data may change under
+    one release) or for a release that does not say when it was built."""
+    if state.services.remote_store is not None:
+        return None
+    created = state.release.manifest.get("created")
+    return _http_date(created) if isinstance(created, str) else None
+
+
+@functools.lru_cache(maxsize=16)
+def _http_date(created: str) -> str | None:
+    """A manifest's ISO 8601 ``created`` as an HTTP date (IMF-fixdate, RFC 9110 5.6.7);
+    memoised: a release's one date, asked by every answer made from it."""
+    try:
+        built = datetime.fromisoformat(created)
+    except ValueError:
+        return None
+    if built.tzinfo is None:
+        built = built.replace(tzinfo=UTC)
+    return format_datetime(built.astimezone(UTC), usegmt=True)
+
+
+def unmodified(request: Request, modified: str | None) -> bool:
+    """True when the request's ``If-Modified-Since`` names ``modified`` (the served release's
+    date) and counts: a ``GET`` or ``HEAD`` with no ``If-None-Match`` (which wins, RFC 9110
+    13.2.2). A date that is not the release's own (later, or not a date) is not its copy."""
+    given = request.headers.get("if-modified-since")
+    if modified is None or not given or request.method not in ("GET", "HEAD"):
+        return False
+    if request.headers.get("if-none-match") is not None:
+        return False
+    try:
+        return parsedate_to_datetime(given) == parsedate_to_datetime(modified)
+    except (TypeError, ValueError):
+        return False
 
 
 class RecentlyUsed(Generic[K, V]):
@@ -119,10 +167,18 @@ def not_modified(
     vary: str | None = None,
 ) -> Response | None:
     """304 when the client's copy (``If-None-Match``) is the download ``key`` made before on
-    the served release (its tag was kept; or, not ``same_bytes``, its weak tag is named),
+    the served release (its tag was kept; or, not ``same_bytes``, its weak tag is named), or
+    the copy's date (``If-Modified-Since``) is the release's and the download was made on it,
     without making it again; else None (make it: :func:`download`)."""
     given = request.headers.get("if-none-match")
     if not given:
+        if "if-modified-since" not in request.headers:
+            return None
+        tags = download_tags(state)
+        sent = tags.get(key) if tags is not None else None
+        modified = last_modified(state)
+        if sent is not None and unmodified(request, modified):
+            return Response(status_code=304, headers=validators(sent, vary, modified))
         return None
     tags = download_tags(state)
     sent = tags.get(key) if tags is not None else None
@@ -132,7 +188,7 @@ def not_modified(
         sent = weak_tag(state, key)
     if sent is None or not matches(given, sent):
         return None
-    return Response(status_code=304, headers=validators(sent, vary))
+    return Response(status_code=304, headers=validators(sent, vary, last_modified(state)))
 
 
 def download(
@@ -161,15 +217,20 @@ def download(
     if etag is None:
         varies = {"Vary": vary} if vary else {}
         return Response(body, media_type=media_type, headers={**headers, **varies})
-    if matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=validators(etag, vary))
-    return Response(body, media_type=media_type, headers={**headers, **validators(etag, vary)})
+    modified = last_modified(state)
+    kept = validators(etag, vary, modified)
+    if matches(request.headers.get("if-none-match"), etag) or unmodified(request, modified):
+        return Response(status_code=304, headers=kept)
+    return Response(body, media_type=media_type, headers={**headers, **kept})
 
 
-def validators(etag: str, vary: str | None = None) -> dict[str, str]:
+def validators(etag: str, vary: str | None = None, modified: str | None = None) -> dict[str, str]:
     """What a 200 and a 304 of one answer both carry (RFC 9110 15.4.5): its ETag,
-    Cache-Control and (an answer chosen by a request header) Vary."""
+    Last-Modified (:func:`last_modified`), Cache-Control and (an answer chosen by a request
+    header) Vary."""
     out = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if modified is not None:
+        out["Last-Modified"] = modified
     if vary:
         out["Vary"] = vary
     return out
