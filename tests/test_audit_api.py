@@ -256,3 +256,34 @@ def test_runs_in_the_sandbox_pool_when_there_is_one(client: TestClient) -> None:
     )
     assert r.status_code == 200
     assert pool.counters["tasks"] == before + 1
+
+
+def test_a_bare_body_is_named_by_its_content_disposition(client: TestClient) -> None:
+    """A bare body was always "upload" in the report's messages (and its findings file
+    audit-findings.csv) unless ?name= was given: the Content-Disposition a client sends with it
+    (as a multipart part names its file, RFC 7578 4.2) now names it, filename* (RFC 8187)
+    before filename (RFC 6266 4.3), its last path segment only; ?name= still wins."""
+    bad = b"@prefix x: <http://example.org/> .\nx:a x:b .\n"
+    turtle = {"Content-Type": "text/turtle"}
+    for disposition, named in (
+        ('attachment; filename="org.ttl"', "org.ttl"),
+        ("attachment; filename=\"plain.ttl\"; filename*=UTF-8''%C3%A9quipe.ttl", "équipe.ttl"),
+        ('attachment; filename="../../models/org.ttl"', "org.ttl"),
+        ("attachment; filename*=nosuch''x.ttl; filename=\"kept.ttl\"", "kept.ttl"),
+        ("inline", "upload"),
+    ):
+        headers = {**turtle, "Content-Disposition": disposition}
+        r = client.post("/validate", content=bad, headers=headers)
+        assert r.status_code == 400, r.text
+        assert r.json()["detail"].startswith(f"{named}, line 2, column 9"), (disposition, r.text)
+    headers = {**turtle, "Content-Disposition": 'attachment; filename="org.ttl"'}
+    r = client.post("/validate", params={"name": "given.ttl"}, content=bad, headers=headers)
+    assert r.json()["detail"].startswith("given.ttl, line 2")
+    r = client.post(
+        "/validate",
+        params={"asOf": "2025-07-15", "format": "csv"},
+        content=FINDINGS.read_bytes(),
+        headers={**turtle, "Content-Disposition": 'attachment; filename="contoso.ttl"'},
+    )
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="contoso-findings.csv"'

@@ -3,7 +3,10 @@
 Body: the model itself (``Content-Type`` one of text/turtle, application/ld+json,
 application/rdf+xml, application/n-triples, the spreadsheet template's
 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/xml for an
-ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extension) or a ``multipart/form-data`` upload (every file part
+ArchiMate exchange model; or ``?name=`` with a ``.xlsx``/``.archimate`` extension; the name,
+which the report and its messages give the model, is ``?name=``, else the ``filename`` of a
+``Content-Disposition`` header as a multipart part gives it, else ``upload``) or a
+``multipart/form-data`` upload (every file part
 is read; several files form one model). A body or part whose type says nothing (none,
 ``application/octet-stream``, ``text/plain``) is read by its name, else by its content
 (:func:`pcfgraph.audit.parse.upload_format`, the one decision of every edge). Report: JSON by default; Turtle (an
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from email.message import Message
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -118,10 +122,37 @@ async def _files(request: Request, settings: Settings) -> list[dict[str, Any]]:
     body = await read_body(
         request, settings.max_upload_bytes, what="upload", setting="max_upload_bytes"
     )
-    name = request.query_params.get("name") or "upload"
+    name = request.query_params.get("name") or _disposition_name(request) or "upload"
     media = content_type or None
     model_format(name, media, body)  # sniffs XML's root (a few KiB): 415 here, not in a worker
     return [{"name": name, "data": body, "media_type": media}]
+
+
+def _disposition_name(request: Request) -> str | None:
+    """The file name a bare body's ``Content-Disposition`` gives (``attachment;
+    filename="org.ttl"``, or ``filename*=UTF-8''...`` (RFC 8187), which wins: RFC 6266 4.3),
+    as a multipart part's names its file (RFC 7578 4.2); only its last path segment (RFC 6266
+    4.3: a name, not a place to write). None when there is none."""
+    given = request.headers.get("content-disposition")
+    if not given:
+        return None
+    header = Message()
+    header["Content-Disposition"] = given
+    plain = extended = None
+    for key, value in header.get_params(header="content-disposition", failobj=[])[1:]:
+        if key.lower() != "filename":
+            continue
+        if isinstance(value, tuple):  # filename*=charset'lang'percent-encoded
+            charset, _lang, raw = value
+            try:
+                extended = raw.encode("latin-1").decode(charset or "us-ascii")
+            except (LookupError, UnicodeError):  # no such charset, or not its bytes
+                continue
+        else:
+            plain = value
+    filename = extended or plain
+    base = re.split(r"[/\\]", filename)[-1].strip() if filename else ""
+    return base or None
 
 
 def _why(unchosen: list[str], form: Form) -> str:
@@ -155,6 +186,14 @@ def _why(unchosen: list[str], form: Form) -> str:
         "parameters": [
             query_parameter("format", "The report's format: " + ", ".join(MEDIA_TYPES)),
             query_parameter("name", "The upload's file name (its extension tells its format)"),
+            {
+                "name": "Content-Disposition",
+                "in": "header",
+                "required": False,
+                "description": "A bare body's file name, as a multipart part gives it "
+                '(attachment; filename="org.ttl"); ?name= wins',
+                "schema": {"type": "string"},
+            },
             query_parameter("asOf", "The audit date, YYYY-MM-DD (default: today)"),
             query_parameter("profile", "A shipped profile: default, strict, no-chargeback"),
             query_parameter("maxFindings", "At most this many findings in the report"),
