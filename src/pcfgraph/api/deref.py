@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse
 from pcfgraph import iris
 from pcfgraph.api.element_html import not_found_html, render_graph_html, render_resource_html
 from pcfgraph.api.errors import (
+    NOT_MODIFIED,
     PROBLEM_JSON,
     domain_problem,
     openapi_content,
@@ -97,6 +98,7 @@ def _id_route(
                 "description": f"{what}, in the negotiated format",
                 "content": openapi_content(*offers),
             },
+            304: NOT_MODIFIED,
             **page_or_problem_responses(400),
             **problem_responses(406),
             404: _NOT_FOUND,
@@ -111,6 +113,7 @@ def _id_route(
     "/id/",
     summary="The URI space itself: 303 to the dataset's VoID description (a browser: home page)",
     response_class=Response,
+    status_code=303,
     responses={
         303: {
             "description": "See the VoID description (/.well-known/void), which lists the "
@@ -316,6 +319,7 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         methods=["GET"],
         summary=f"<{_vocabulary}>: 303 to the ontology graph that defines its terms",
         response_class=Response,
+        status_code=303,
         responses={
             303: {"description": "See the ontology graph (/id/graph/ontology)"},
             **problem_responses(400),
@@ -328,6 +332,7 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         methods=["GET"],
         summary=f"<{_vocabulary}>'s owl:versionIRI: the same 303 for the served version",
         response_class=Response,
+        status_code=303,
         responses={
             303: {"description": "See the ontology graph (/id/graph/ontology)"},
             **problem_responses(400, 404),

@@ -98,6 +98,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+#: The OpenAPI entry of a 304 (:mod:`pcfgraph.http.conditional`): no body, the validators.
+NOT_MODIFIED: dict[str, Any] = {
+    "description": "The client's copy (If-None-Match with its ETag, or If-Modified-Since with "
+    "the release's date when no If-None-Match is sent) is the answer: no body",
+}
+
+
 def page_or_problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for errors an operation answers with problem+json, or with the
     workbench's HTML error page for a browser (:func:`error_page`)."""

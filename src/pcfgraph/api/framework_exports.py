@@ -17,7 +17,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from pcfgraph import iris
-from pcfgraph.api.errors import openapi_content, page_or_problem_responses, pages_for_browsers
+from pcfgraph.api.errors import (
+    NOT_MODIFIED,
+    openapi_content,
+    page_or_problem_responses,
+    pages_for_browsers,
+)
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.http.params import flag, flag_schema
@@ -39,7 +44,7 @@ FORMATS = ("csv", "xlsx")
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ),
         },
-        304: {"description": "The client's copy (If-None-Match) is the file"},
+        304: NOT_MODIFIED,
         **page_or_problem_responses(400, 404),
     },
 )

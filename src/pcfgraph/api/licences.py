@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph import iris, services
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import NOT_MODIFIED, openapi_content, problem_responses
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.http.licence import LICENCES_PATH
@@ -43,7 +43,7 @@ SCOPE = (
             "licence and frameworks",
             "content": openapi_content(*OFFERS),
         },
-        304: {"description": "The client's copy (If-None-Match) is the list"},
+        304: NOT_MODIFIED,
         **problem_responses(406),
     },
 )

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from pcfgraph import iris
 from pcfgraph.api.element_html import mapping_sets_html
-from pcfgraph.api.errors import page_or_problem_responses, pages_for_browsers
+from pcfgraph.api.errors import NOT_MODIFIED, page_or_problem_responses, pages_for_browsers
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotFoundError
 from pcfgraph.http.conditional import download, not_modified
@@ -38,7 +38,7 @@ SUFFIXES = {f.suffix: f for f in FORMATS.values()}
 @router.get(
     "/mappings",
     summary="The mapping sets, each with its SSSOM exports (HTML for a browser)",
-    responses={200: {"content": {"application/json": {}, "text/html": {}}}},
+    responses={200: {"content": {"application/json": {}, "text/html": {}}}, 304: NOT_MODIFIED},
 )
 async def mapping_sets(request: Request) -> Response:
     """The list: the same on one release, so a strong ETag and 304 for the client's copy
@@ -98,7 +98,7 @@ def _rooted(entry: dict[str, Any], root: str) -> dict[str, Any]:
             "description": "The mapping set as SSSOM",
             "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
         },
-        304: {"description": "The client's copy (If-None-Match) is the file"},
+        304: NOT_MODIFIED,
         **page_or_problem_responses(400, 404),
     },
 )

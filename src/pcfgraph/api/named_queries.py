@@ -12,7 +12,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph import services
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import NOT_MODIFIED, openapi_content, problem_responses
 from pcfgraph.api.sparql_plan import query_store
 from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
@@ -39,7 +39,7 @@ router = APIRouter(tags=["sparql"])
     response_class=Response,
     responses={
         200: {"description": "The named queries", "content": openapi_content("application/json")},
-        304: {"description": "The client's copy (If-None-Match) is the list"},
+        304: NOT_MODIFIED,
     },
 )
 def list_queries(request: Request) -> Response:
@@ -88,7 +88,7 @@ def list_queries(request: Request) -> Response:
             "description": "SPARQL results (SELECT, ASK) or RDF (CONSTRUCT), as negotiated",
             "content": openapi_content(*RESULT_TYPES, *GRAPH_TYPES),
         },
-        304: {"description": "The client's copy (If-None-Match) is the answer"},
+        304: NOT_MODIFIED,
         **problem_responses(400, 404, 406),
     },
 )

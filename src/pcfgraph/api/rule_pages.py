@@ -143,6 +143,10 @@ def _format(offers: tuple[str, ...]) -> dict[str, Any]:
     return query_parameter("format", "Overrides the Accept header", enum=_format_names(offers))
 
 
+#: A 304 of a rule's answer (its ETag; the rules ship with the code, not the release: no date).
+_NOT_MODIFIED = {"description": "The client's copy (If-None-Match) is the answer: no body"}
+
+
 @router.get(
     "/shapes",
     summary="Every rule pcfgraph checks (audit and validation): HTML, JSON or SHACL",
@@ -152,6 +156,7 @@ def _format(offers: tuple[str, ...]) -> dict[str, Any]:
             "description": "The rules, in the negotiated format",
             "content": openapi_content(*INDEX_OFFERS),
         },
+        304: _NOT_MODIFIED,
         **problem_responses(400, 406),
     },
     openapi_extra={"parameters": [_format(INDEX_OFFERS)]},
@@ -173,6 +178,7 @@ async def rules_index(request: Request) -> Response:
             "description": "The rule, in the negotiated format",
             "content": openapi_content(*RULE_OFFERS),
         },
+        304: _NOT_MODIFIED,
         **problem_responses(400, 406),
         404: {
             "description": "No rule has this IRI (an HTML page for browsers)",

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph import iris, services
-from pcfgraph.api.errors import openapi_content, problem_responses
+from pcfgraph.api.errors import NOT_MODIFIED, openapi_content, problem_responses
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.http.conditional import download, not_modified
@@ -61,6 +61,7 @@ _DCT = iris.DCTERMS
     response_class=Response,
     responses={
         200: {"description": "The VoID description", "content": openapi_content(*GRAPH_TYPES)},
+        304: NOT_MODIFIED,
         **problem_responses(406),
     },
 )
