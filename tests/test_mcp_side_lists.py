@@ -97,3 +97,16 @@ def test_an_elements_mappings_cite_the_frameworks_of_its_negative_mappings(
         assert quoted <= set(answer["sources"]), element
         assert all(answer["sources"][f] for f in quoted)
     assert checked >= len(records)  # each negative seen from at least one end
+
+
+def test_get_mappings_says_its_side_lists_are_paged(shipped_release: Release) -> None:
+    """What a model reads to page: the tool's description says the cursor pages them too."""
+    found: list[str] = []
+
+    async def body(client: Client) -> None:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        found.append(tools["get_mappings"].description or "")
+
+    session(shipped_release, body)
+    assert "paged with the records" in found[0]
+    assert "nextCursor goes on while any of the three has more" in found[0]

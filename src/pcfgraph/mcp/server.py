@@ -228,7 +228,8 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         records stated from source to target: curatedOtherWay counts those stated the other
         way round (swap source and target to read them).
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
-        for an element, those curated on another APQC edition under inheritedMappings."""
+        for an element, those curated on another APQC edition under inheritedMappings. Both
+        are paged with the records: nextCursor goes on while any of the three has more."""
         at_request_base(ctx)
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
