@@ -114,6 +114,23 @@ def test_bad_parameter_values_are_input_errors(values: dict[str, str], needle: s
         q.bind(values)
 
 
+def test_unknown_parameters_are_named_without_echoing_them_all() -> None:
+    """5,000 made-up parameter names (``run_named_query``'s params, a query string) were all
+    listed: a 34 KB message over MCP; a name of 100,000 characters was echoed whole."""
+    q = parse_header("t", Path("t.rq"), HEADER)
+    many = {f"k{i:04}": "v" for i in range(5000)}
+    with pytest.raises(InputError) as err:
+        q.bind({"code": "x", **many})
+    message = str(err.value)
+    assert "has no parameter k0000, k0001, k0002, k0003, k0004 and 4995 more; it takes: " in (
+        message
+    )
+    assert len(message) < 300, len(message)
+    with pytest.raises(InputError) as err:
+        q.bind({"code": "x", "n" * 100_000: "v"})
+    assert "(100000 characters)" in str(err.value) and len(str(err.value)) < 300
+
+
 def test_missing_summary_and_bad_param_lines_are_rejected() -> None:
     with pytest.raises(ParseError, match="summary"):
         parse_header("t", Path("t.rq"), "SELECT * {}")

@@ -170,8 +170,12 @@ class NamedQuery:
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
+            # the first few, each shortened: a message names what was wrong, it does not
+            # echo the caller's 5,000 made-up names (34 KB over MCP) or a name of a megabyte
+            shown = [name if len(name) <= 40 else quoted(name, 40) for name in unknown[:5]]
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
             raise InputError(
-                f"query {self.name!r} has no parameter {', '.join(unknown)}; "
+                f"query {self.name!r} has no parameter {', '.join(shown)}{more}; "
                 f"it takes: {', '.join(known) or 'none'}"
             )
         out: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
