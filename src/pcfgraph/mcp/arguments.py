@@ -51,6 +51,7 @@ from mcp.types import (
 )
 from pydantic import ValidationError
 
+from pcfgraph.errors import QUOTED_CHARS, quoted
 from pcfgraph.mcp.envelope import kind
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -220,7 +221,10 @@ class CheckedServer(MCPServer):
                 [str(r.uri) for r in await self.list_resources()]
                 + [t.uri_template for t in await self.list_resource_templates()]
             )
-            raise ResourceNotFoundError(f"{exc}; the resources: {', '.join(known)}") from None
+            asked = str(uri) if len(str(uri)) <= QUOTED_CHARS else quoted(str(uri))
+            raise ResourceNotFoundError(
+                f"Unknown resource: {asked}; the resources: {', '.join(known)}"
+            ) from None
 
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
@@ -368,8 +372,10 @@ def invalid(error: ValidationError) -> str:
 def _refuse_unknown(kind: str, name: str, known: Iterable[str]) -> None:
     """Invalid params for a tool or prompt the server does not have, naming those it has."""
     known = sorted(known)
-    if name not in known:
-        raise MCPError(INVALID_PARAMS, f"unknown {kind} {name!r}; the {kind}s: {', '.join(known)}")
+    if name not in known:  # quoted: a name of 100,000 characters was echoed whole
+        raise MCPError(
+            INVALID_PARAMS, f"unknown {kind} {quoted(name)}; the {kind}s: {', '.join(known)}"
+        )
 
 
 def _refuse_unknown_arguments(name: str, given: Iterable[str], takes: list[str]) -> None:
@@ -378,5 +384,6 @@ def _refuse_unknown_arguments(name: str, given: Iterable[str], takes: list[str])
     if unknown:
         raise MCPError(
             INVALID_PARAMS,
-            f"argument {unknown[0]!r}: not an argument of {name}, which takes {', '.join(takes)}",
+            f"argument {quoted(unknown[0])}: not an argument of {name}, "
+            f"which takes {', '.join(takes)}",
         )
