@@ -166,10 +166,17 @@ def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
     raise AssertionError(f"{method} {path}: no operation in the OpenAPI description")
 
 
+#: Response headers a client acts on: the validators it sends back, where a redirect leads,
+#: the methods a 405 allows, the audit's verdict.
+ACTED_ON = {"etag", "last-modified", "location", "allow", "x-audit-conforms", "x-audit-fails"}
+
+
 def test_openapi_describes_every_status_and_media_type_the_server_answers(api: Client) -> None:
     """The description said 200 application/json for RDF, SPARQL results, spreadsheets and
     HTML, 422 for errors the server answers 400, and nothing of 400/404/406/415: a client
-    generated from it (or schemathesis) rejected the server's own answers."""
+    generated from it (or schemathesis) rejected the server's own answers. It now also lists
+    the headers a client acts on (ETag, Last-Modified, Location, Allow, X-Audit-*), which it
+    listed nowhere."""
     spec = api.http.get("/openapi.json").json()
     wrong = []
     for method, url, headers, body in REAL_REQUESTS:
@@ -183,6 +190,10 @@ def test_openapi_describes_every_status_and_media_type_the_server_answers(api: C
             wrong.append(f"{method} {url}: status {r.status_code} not documented")
         elif media and media not in documented.get("content", {}):
             wrong.append(f"{method} {url}: {r.status_code} {media} not documented")
+        else:  # the headers a client acts on
+            listed = {name.lower() for name in documented.get("headers", {})}
+            for name in sorted(ACTED_ON & set(r.headers) - listed):
+                wrong.append(f"{method} {url}: {r.status_code} header {name} not documented")
     assert not wrong, "\n".join(wrong)
     # the vocabularies' IRIs and /id/ only ever redirect: they documented a 200 they never give
     for path in ("/id/", "/ontology", "/ontology/{version}", "/orgmodel", "/orgmodel/{version}"):

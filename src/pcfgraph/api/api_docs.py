@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
-from pcfgraph.api.errors import problem_responses
+from pcfgraph.api.errors import header, problem_responses
 from pcfgraph.api.mcp import OPENAPI_OPERATION as MCP_OPERATION
 from pcfgraph.api.mcp import PATH as MCP_PATH
 
@@ -57,6 +57,18 @@ def install(app: FastAPI) -> None:
 OWN_ERRORS = ("/graphql", "/mcp")
 
 
+def _describe_headers(responses: dict[str, Any]) -> None:
+    """The headers answers carry that clients act on: a 303's ``Location``, and on the 200 of
+    an operation that answers 304 the validators its 304 lists (what If-None-Match and
+    If-Modified-Since send back)."""
+    for status, response in responses.items():
+        if status == "303":
+            response.setdefault("headers", {})["Location"] = header("Where to look instead")
+    validators = responses.get("304", {}).get("headers")
+    if validators and "200" in responses:
+        responses["200"].setdefault("headers", {}).update(validators)
+
+
 def describe_errors(app: FastAPI) -> None:
     """Make the app's OpenAPI description say how errors really look.
 
@@ -81,6 +93,7 @@ def describe_errors(app: FastAPI) -> None:
                 fastapis = responses.get("422", {}).get("content", {}).get("application/json")
                 if fastapis and "HTTPValidationError" in str(fastapis.get("schema")):
                     del responses["422"]
+                _describe_headers(responses)
                 if path not in OWN_ERRORS:
                     responses.setdefault("default", default)
                     for status, response in responses.items():  # a bare 503, 403 ...

@@ -98,10 +98,27 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-#: The OpenAPI entry of a 304 (:mod:`pcfgraph.http.conditional`): no body, the validators.
+def header(description: str) -> dict[str, Any]:
+    """An OpenAPI response header entry (a string)."""
+    return {"description": description, "schema": {"type": "string"}}
+
+
+#: The validators a conditional answer carries, on its 200 and its 304 (RFC 9110 15.4.5).
+VALIDATORS: dict[str, Any] = {
+    "ETag": header("The answer's entity tag (weak when gzipped): If-None-Match sends it back"),
+    "Cache-Control": header("How long a cache may keep it without asking"),
+}
+#: The validators of an answer made from the served release (:mod:`pcfgraph.http.conditional`).
+RELEASE_VALIDATORS: dict[str, Any] = {
+    **VALIDATORS,
+    "Last-Modified": header("The served release's build time: If-Modified-Since sends it back"),
+}
+#: The OpenAPI entry of a 304 (:mod:`pcfgraph.http.conditional`): no body, the validators
+#: (the 200 of an operation listing it gets them too: api_docs.describe_errors).
 NOT_MODIFIED: dict[str, Any] = {
     "description": "The client's copy (If-None-Match with its ETag, or If-Modified-Since with "
     "the release's date when no If-None-Match is sent) is the answer: no body",
+    "headers": RELEASE_VALIDATORS,
 }
 
 

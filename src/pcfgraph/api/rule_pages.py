@@ -24,6 +24,7 @@ from pcfgraph import iris
 from pcfgraph.api.deref import not_found_page
 from pcfgraph.api.errors import (
     PROBLEM_JSON,
+    VALIDATORS,
     domain_problem,
     openapi_content,
     problem_responses,
@@ -144,7 +145,10 @@ def _format(offers: tuple[str, ...]) -> dict[str, Any]:
 
 
 #: A 304 of a rule's answer (its ETag; the rules ship with the code, not the release: no date).
-_NOT_MODIFIED = {"description": "The client's copy (If-None-Match) is the answer: no body"}
+_NOT_MODIFIED = {
+    "description": "The client's copy (If-None-Match) is the answer: no body",
+    "headers": VALIDATORS,
+}
 
 
 @router.get(

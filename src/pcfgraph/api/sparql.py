@@ -27,7 +27,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pcfgraph.api.errors import openapi_content, problem_responses, query_parameter
+from pcfgraph.api.errors import (
+    RELEASE_VALIDATORS,
+    openapi_content,
+    problem_responses,
+    query_parameter,
+)
 from pcfgraph.api.sparql_local import LocalEvaluator
 from pcfgraph.api.sparql_plan import (
     QueryPlan,
@@ -76,7 +81,11 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
         "the service description, or the query page for a browser)",
         "content": openapi_content(*RESULT_TYPES, *GRAPH_TYPES, "text/html"),
     },
-    304: {"description": "The client's copy (If-None-Match) is the current answer"},
+    304: {
+        "description": "The client's copy (If-None-Match) is the current answer",
+        # the service description (GET without a query) also says the release's date
+        "headers": RELEASE_VALIDATORS,
+    },
     **problem_responses(400, 403, 406, 413, 415, 422, 429, 503),
 }
 

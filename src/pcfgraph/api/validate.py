@@ -37,7 +37,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from pcfgraph.api.errors import openapi_content, problem_responses, query_parameter
+from pcfgraph.api.errors import header, openapi_content, problem_responses, query_parameter
 from pcfgraph.audit.options import audit_options
 from pcfgraph.audit.parse import MEDIA_TYPES as RDF_MEDIA_TYPES
 from pcfgraph.audit.parse import MODEL_MEDIA_TYPES, model_format
@@ -179,6 +179,11 @@ def _why(unchosen: list[str], form: Form) -> str:
             "description": "The audit report (JSON, Turtle sh:ValidationReport, HTML, text, "
             "or the findings as CSV or XLSX)",
             "content": openapi_content(*REPORT_OFFERS),
+            "headers": {
+                "X-Audit-Conforms": header("true when the model conforms (no violation)"),
+                "X-Audit-Fails": header("true when the audit fails under failOn, as the CLI"),
+                "Content-Disposition": header("The findings file's name (CSV and XLSX)"),
+            },
         },
         **problem_responses(400, 406, 413, 415, 422, 429, 503),
     },
