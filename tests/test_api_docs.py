@@ -144,6 +144,7 @@ REAL_REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/id/", {}, None),  # 303 to the VoID description
     ("GET", "/shapes", {"Accept": "text/turtle"}, None),
     ("GET", "/shapes", {"Accept": "text/turtle", "If-None-Match": "*"}, None),  # 304
+    ("GET", "/shapes?format=bogus", {"Accept": "text/html"}, None),  # 400 page
     ("GET", "/shapes/AgreementPartyShape", {"Accept": "text/turtle"}, None),
     ("GET", "/shapes/AgreementPartyShape", {"Accept": "text/turtle", "If-None-Match": "*"}, None),
     ("GET", "/mappings", {"If-None-Match": "*"}, None),  # 304

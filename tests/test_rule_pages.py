@@ -243,3 +243,17 @@ def test_the_index_as_shacl_is_a_shapes_graph_another_engine_runs(client: TestCl
     )
     assert not conforms
     assert rdflib.URIRef(rule) in set(report.objects(None, SH.sourceShape))
+
+
+def test_a_browser_with_a_bad_format_gets_the_error_page(client: TestClient) -> None:
+    """/shapes?format=bogus answered a browser with problem+json where the rule pages are
+    HTML pages: it gets the workbench's error page, 400, naming what format takes; API
+    clients keep problem+json, either with Vary: Accept."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path in ("/shapes", "/shapes/AgreementPartyShape"):
+        page = client.get(path, params={"format": "bogus"}, headers=browser)
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+        assert "format must be one of" in page.text and "accept" in page.headers["vary"].lower()
+        api = client.get(path, params={"format": "bogus"})
+        assert api.status_code == 400
+        assert api.headers["content-type"] == "application/problem+json"

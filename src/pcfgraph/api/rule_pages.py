@@ -27,6 +27,8 @@ from pcfgraph.api.errors import (
     VALIDATORS,
     domain_problem,
     openapi_content,
+    page_or_problem_responses,
+    pages_for_browsers,
     problem_responses,
     query_parameter,
 )
@@ -161,10 +163,12 @@ _NOT_MODIFIED = {
             "content": openapi_content(*INDEX_OFFERS),
         },
         304: _NOT_MODIFIED,
-        **problem_responses(400, 406),
+        **page_or_problem_responses(400),
+        **problem_responses(406),
     },
     openapi_extra={"parameters": [_format(INDEX_OFFERS)]},
 )
+@pages_for_browsers
 async def rules_index(request: Request) -> Response:
     try:
         media = _media(request, INDEX_OFFERS, "the rules")
@@ -183,7 +187,8 @@ async def rules_index(request: Request) -> Response:
             "content": openapi_content(*RULE_OFFERS),
         },
         304: _NOT_MODIFIED,
-        **problem_responses(400, 406),
+        **page_or_problem_responses(400),
+        **problem_responses(406),
         404: {
             "description": "No rule has this IRI (an HTML page for browsers)",
             "content": openapi_content(PROBLEM_JSON, "text/html"),
@@ -191,6 +196,7 @@ async def rules_index(request: Request) -> Response:
     },
     openapi_extra={"parameters": [_format(RULE_OFFERS)]},
 )
+@pages_for_browsers
 async def rule_page(name: str, request: Request) -> Response:
     state = app_state(request)
     try:
