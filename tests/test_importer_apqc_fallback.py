@@ -114,8 +114,16 @@ def test_incomplete_category_sheets_do_not_stand_in_for_an_empty_combined_sheet(
 
 def test_a_combined_sheet_with_elements_is_read_alone(tmp_path: Path) -> None:
     """The fall-back is only for an empty Combined: one with rows is the elements, whatever
-    the category sheets hold."""
+    the category sheets hold (what they hold beyond it is named in a warning per sheet)."""
     path = build(tmp_path / NAME, [HEADER, CATEGORY_ROWS[1][0]], CATEGORY_ROWS, [1, 2, 3])
     imp = import_workbook(path, progress=False)
     assert set(imp.element_rows) == {tuple(CATEGORY_ROWS[1][0])}
-    assert imp.warnings == []
+    assert imp.warnings == [
+        "sheet '1.0': 1 element(s) not in sheet 'Combined', not imported (the elements are "
+        "read from 'Combined'): PCF ID 10014 (row 3)",
+        "sheet '2.0': 3 element(s) not in sheet 'Combined', not imported (the elements are "
+        "read from 'Combined'): PCF ID 10003 (row 2), PCF ID 10061 (row 3), PCF ID 10064 "
+        "(row 4)",
+        "sheet '3.0': 1 element(s) not in sheet 'Combined', not imported (the elements are "
+        "read from 'Combined'): PCF ID 10004 (row 2)",
+    ]

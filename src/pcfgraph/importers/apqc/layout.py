@@ -123,13 +123,21 @@ class Table:
         )
         #: Text of the cells above the header row (titles such as "VERSION NUMBER 7.2.2").
         self.title_texts: list[str] = []
+        #: Cells a data row is cut to when all beyond are empty (the reader pads every row to
+        #: ``limits.columns + 1`` cells: decoding them all was most of the cost of a row).
+        self._width: int | None = None
         self.header_row, self.index = self._find_header(required)
+        self._width = max(self.index.values(), default=0) + 1
 
     def _next(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         for row_no, values in self._rows:
             self.bounds.check_row(row_no)
             if len(values) > self.bounds.limits.columns and values[-1] is not None:
                 self.bounds.check_width(len(values), row_no)  # readers pad rows to max_col
+            if self._width is not None:
+                rest = values[self._width :]
+                if rest.count(None) == len(rest):
+                    values = values[: self._width]
             yield row_no, tuple(xstring(v) if isinstance(v, str) else v for v in values)
 
     def _find_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pcfgraph.archive_guard import ArchiveLimits
 from pcfgraph.errors import WorkbookError
+from pcfgraph.importers.apqc.agreement import compare_category_sheets
 from pcfgraph.importers.apqc.cells import (
     blank,
     bool_cell,
@@ -91,9 +92,15 @@ def _read_elements(
     wb: Any, limits: ArchiveLimits, tick: Tick, titles: list[str], warnings: list[str]
 ) -> list[Element]:
     sheets = _element_sheets(wb, limits, warnings)
-    elements = _read_sheets(wb, sheets, limits, tick, titles, warnings)
-    if not elements and find_sheet(sheets, "combined") is not None:
-        elements = _instead_of_empty_combined(wb, sheets[0], limits, tick, titles, warnings)
+    headers: dict[str, dict[str, int]] = {}
+    elements = _read_sheets(wb, sheets, limits, tick, titles, warnings, headers)
+    combined = find_sheet(sheets, "combined")
+    if elements and combined is not None:
+        warnings.extend(
+            compare_category_sheets(wb, combined, headers[combined], elements, limits, tick)
+        )
+    elif combined is not None:
+        elements = _instead_of_empty_combined(wb, combined, limits, tick, titles, warnings)
     if not elements:
         raise WorkbookError(
             "not an APQC PCF: the element sheets have a header but no rows with a PCF ID and "
@@ -110,7 +117,9 @@ def _read_sheets(
     tick: Tick,
     titles: list[str],
     warnings: list[str],
+    headers: dict[str, dict[str, int]] | None = None,
 ) -> list[Element]:
+    """The elements of ``sheets``; ``headers`` receives each sheet's column index."""
     elements: list[Element] = []
     seen_ids: dict[int, tuple[str, int]] = {}
     seen_hids: dict[str, tuple[str, int]] = {}
@@ -122,6 +131,8 @@ def _read_sheets(
                 return []  # an emptied Combined sheet: the caller decides
             raise
         titles.extend(table.title_texts)
+        if headers is not None:
+            headers[sheet] = table.index
         for row_no, cells in table.rows():
             tick()
             if _note(table, row_no, cells, warnings):
