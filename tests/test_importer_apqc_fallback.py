@@ -29,15 +29,22 @@ CATEGORY_ROWS: dict[int, list[list[Any]]] = {
     3: [[10004, "3.0", "Market and Sell Products and Services", "Marketing."]],
 }
 
+#: Category sheets named as APQC titles them (a sheet name holds at most 31 characters).
+TITLED = {n: f"{n}.0 {rows[0][2]}"[:31] for n, rows in CATEGORY_ROWS.items()}
+
 
 def build(
     path: Path,
     combined: list[list[Any]] | None,
     categories: dict[int, list[list[Any]]],
     listed: list[int] | None = None,
+    *,
+    titled: bool = False,
+    with_combined: bool = True,
 ) -> Path:
     """Optional 'Categories' sheet listing ``listed``, then ``Combined`` holding ``combined``
-    (None: a blank sheet), then one sheet per category."""
+    (None: a blank sheet; none at all without ``with_combined``), then one sheet per category
+    (named '1.0', or with ``titled`` as APQC's title: '1.0 Develop Vision and Strategy')."""
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -48,11 +55,12 @@ def build(
         cats.append(HEADER[:3])
         for n in listed:
             cats.append(CATEGORY_ROWS[n][0][:3])
-    ws = wb.create_sheet("Combined")
-    for row in combined or []:
-        ws.append(row)
+    if with_combined:
+        ws = wb.create_sheet("Combined")
+        for row in combined or []:
+            ws.append(row)
     for n, rows in categories.items():
-        sheet = wb.create_sheet(f"{n}.0")
+        sheet = wb.create_sheet(TITLED[n] if titled else f"{n}.0")
         sheet.append(HEADER)
         for row in rows:
             sheet.append(row)
@@ -127,3 +135,29 @@ def test_a_combined_sheet_with_elements_is_read_alone(tmp_path: Path) -> None:
         "sheet '3.0': 1 element(s) not in sheet 'Combined', not imported (the elements are "
         "read from 'Combined'): PCF ID 10004 (row 2)",
     ]
+
+
+def test_category_sheets_titled_after_their_number_stand_in_for_an_empty_combined(
+    tmp_path: Path,
+) -> None:
+    """'1.0 Develop Vision and Strategy' was not a category sheet (only '1.0' was): an emptied
+    Combined beside such sheets was refused as holding no elements."""
+    path = build(tmp_path / NAME, [HEADER], CATEGORY_ROWS, [1, 2, 3], titled=True)
+    imp = import_workbook(path, progress=False)
+    assert set(imp.element_rows) == EVERY
+    assert imp.warnings == [
+        "sheet 'Combined': holds no elements; they are read from the 3 per-category sheets "
+        "'1.0 Develop Vision and Strategy' to '3.0 Market and Sell Products an', one for every "
+        "category"
+    ]
+
+
+def test_titled_category_sheets_are_the_elements_without_combined(tmp_path: Path) -> None:
+    """Without a Combined sheet, titled category sheets are read in category order as APQC's
+    own, with no warning (they were read as sheets of the user's naming, each warned about)."""
+    categories = {n: CATEGORY_ROWS[n] for n in (3, 1, 2)}
+    path = build(tmp_path / NAME, None, categories, titled=True, with_combined=False)
+    imp = import_workbook(path, progress=False)
+    assert imp.warnings == []
+    assert [r[0] for r in imp.element_rows] == [10002, 10014, 10003, 10061, 10064, 10004]
+    assert {sheet for sheet, _ in imp.origins.values()} == set(TITLED.values())

@@ -3,15 +3,15 @@ which row and columns of a sheet are its header.
 
 Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 comparison
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
-``Combined`` or in per-category sheets ``1.0``, ``2.0``, ... (failing both, in the sheets
-whose header names the element columns, as in a user's copy, with a warning; an emptied
-``Combined`` gives way to per-category sheets holding every category, with a warning); a
-header row within the first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their
-normalised wording (case, spacing, line breaks, punctuation and the word for "ID" vary:
-"Change details" / "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no.");
-optional columns come and go; definitions are either a column or a ``Glossary terms`` sheet;
-measures are in ``Metrics``. Rows above the header ("title rows") are kept as the workbook's
-statement.
+``Combined`` or in per-category sheets ``1.0``, ``2.0``, ..., a title maybe following the
+number (``1.0 Develop Vision and Strategy``); failing both, in the sheets whose header names
+the element columns, as in a user's copy, with a warning; an emptied ``Combined`` gives way
+to per-category sheets holding every category, with a warning; a header row within the
+first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their normalised wording
+(case, spacing, line breaks, punctuation and the word for "ID" vary: "Change details" /
+"Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no."); optional columns
+come and go; definitions are either a column or a ``Glossary terms`` sheet; measures are in
+``Metrics``. Rows above the header ("title rows") are kept as the workbook's statement.
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ METRIC_COLUMNS: Final[Columns] = {
 METRIC_REQUIRED: Final = ("element_id", "metric_id", "name")
 
 _CATEGORY_SHEET_RE: Final = re.compile(r"([1-9][0-9]*)\.0")
+#: A category sheet's name: its number, alone or followed by its title ("1.0", or as a copy
+#: may name it "1.0 Develop Vision and Strategy"; Excel cuts a sheet name at 31 characters).
+_CATEGORY_SHEET_NAME_RE: Final = re.compile(r"([1-9][0-9]*)\.0(?:\s.*)?", re.DOTALL)
 _CAMEL_RE: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORD_RE: Final = re.compile(r"[0-9a-z#]+")
 
@@ -251,12 +254,13 @@ def header_sheets(wb: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:
 
 
 def category_sheets(sheetnames: Sequence[str]) -> list[tuple[int, str]]:
-    """The per-category sheets (``1.0``, ``2.0``, ...) as ``(category number, sheet name)``,
-    in category order."""
+    """The per-category sheets (``1.0``, ``2.0``, ..., each maybe followed by its title:
+    ``1.0 Develop Vision and Strategy``) as ``(category number, sheet name)``, in category
+    order."""
     return sorted(
         (int(m.group(1)), name)
         for name in sheetnames
-        if (m := _CATEGORY_SHEET_RE.fullmatch(normalise_space(name)))
+        if (m := _CATEGORY_SHEET_NAME_RE.fullmatch(normalise_space(name)))
     )
 
 
