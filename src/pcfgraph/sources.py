@@ -163,7 +163,37 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
             raise InputError(f"--add {path}: no such file")
         raw = {"kind": "apqc-workbook", "files": [path.name]}
         out.entries.append(Entry(raw, path.resolve().parent, "--add"))
-    return _without_copies(out)
+    return _as_shipped(_without_copies(out), data_dir)
+
+
+def _as_shipped(listing: SourceList, data_dir: Path) -> SourceList:
+    """A plain one-workbook entry whose workbook is a byte-identical copy of a shipped one not
+    in the list (``include_default: false``) is that edition and version, with a note, as in
+    ``import apqc``: a renamed copy of the shipped Cross-Industry 7.4 ('my-pcf.xlsx'), whose
+    version only the shipped name states, was refused ("could not determine the version").
+    One whose name states another edition or version is refused naming both."""
+    for entry in listing.entries:
+        files = entry.files() if entry.kind == "apqc-workbook" else []
+        if len(files) != 1 or not _plain(entry):
+            continue
+        shipped = shipped_workbook(files[0], data_dir)
+        if shipped is None:
+            continue
+        path, edition, version = shipped
+        what = (
+            f"{entry.listed_in} {files[0]}: byte-identical to the shipped {path.name} "
+            f"(APQC PCF {edition} {version})"
+        )
+        named = _named(files[0])
+        if named is None:
+            entry.raw = {**entry.raw, "edition": edition, "version": version}
+            listing.notes.append(f"{what}; imported as that workbook")
+        elif _key(named) != _key((edition, version)):
+            raise InputError(
+                f"{what}, but its name states {' '.join(named)}: one workbook cannot be both; "
+                f"name it {path.name} or a name stating no edition"
+            )
+    return listing
 
 
 def _without_copies(listing: SourceList) -> SourceList:
