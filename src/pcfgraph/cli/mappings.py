@@ -265,8 +265,9 @@ def diff_mappings(
     justification, author, comment...), a mapping being its subject, predicate (Not for a
     negative one) and object.
 
-    Each of OLD and NEW is an SSSOM/TSV file (e.g. from 'pcfgraph mappings export' or a
-    curator's edit) or a release directory from 'pcfgraph build' (every curated set).
+    Each of OLD and NEW is an SSSOM/TSV or SSSOM/JSON file (e.g. from 'pcfgraph mappings
+    export' or a curator's edit) or a release directory from 'pcfgraph build' (every curated
+    set).
     """
     from pcfgraph.mappings.compare import (
         MappingSide,
@@ -288,11 +289,11 @@ def diff_mappings(
         path = Path(arg)
         if path.is_dir():
             return side_from_store(arg, load_release(path).store, catalog, derived=derived)
-        if path.is_file() or arg.endswith(".tsv"):
+        if path.is_file() or arg.endswith((".tsv", ".json")):
             return side_from_sssom(path, catalog)
         raise InputError(
-            f"{arg!r}: give an SSSOM/TSV file (.sssom.tsv) or a release directory "
-            "(from 'pcfgraph build')"
+            f"{arg!r}: give an SSSOM/TSV or SSSOM/JSON file (.sssom.tsv, .sssom.json) or a "
+            "release directory (from 'pcfgraph build')"
         )
 
     before, after = side(old), side(new)

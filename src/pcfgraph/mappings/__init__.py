@@ -1,5 +1,7 @@
-"""Curated cross-framework mappings (SSSOM/TSV) and the mappings derived from them."""
+"""Curated cross-framework mappings (SSSOM/TSV, SSSOM/JSON) and the mappings derived from
+them."""
 
+from pcfgraph.mappings import sssom_json  # noqa: F401  (registers the SSSOM/JSON reader)
 from pcfgraph.mappings.derive import (
     MappingRecordData,
     derive_mappings,

@@ -146,7 +146,8 @@ def side_from_store(
 
 
 def side_from_sssom(path: Path, catalog: QueryCatalog) -> MappingSide:
-    """One SSSOM/TSV file, read as ``pcfgraph build`` reads a curated set (any file name)."""
+    """One SSSOM/TSV (or JSON) file, read as ``pcfgraph build`` reads a curated set (any file
+    name)."""
     from pcfgraph.assemble import rdflib_to_quads
     from pcfgraph.mappings.sssom_rdf import mapping_set_graph
 

@@ -47,6 +47,8 @@ from pcfgraph.mappings.sssom_types import (
 )
 
 SUFFIX = ".sssom.tsv"
+#: The files a mapping set is read from: SSSOM/TSV and SSSOM/JSON (:mod:`.sssom_json`).
+SUFFIXES = (SUFFIX, ".sssom.json")
 #: The SKOS mapping properties a curated row may use.
 MATCH_PREDICATES: frozenset[URIRef] = frozenset(
     {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
@@ -102,9 +104,11 @@ _PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 def stem_of(path: Path) -> str:
     """``pcf-8.1-to-prm-it-a2`` for ``.../pcf-8.1-to-prm-it-a2.sssom.tsv``."""
     name = path.name
-    if not name.endswith(SUFFIX):
-        raise InputError(f"{path}: a mapping set file must be named <stem>{SUFFIX}")
-    stem = name[: -len(SUFFIX)]
+    suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
+    if suffix is None:
+        named = " or <stem>".join(SUFFIXES)
+        raise InputError(f"{path}: a mapping set file must be named <stem>{named}")
+    stem = name[: -len(suffix)]
     if not stem or stem in RESERVED_STEMS or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", stem):
         raise InputError(
             f"{path}: mapping set stem {stem!r} must be lower-case letters, digits, '.' and '-'"
@@ -363,24 +367,8 @@ class _Reader:
         set_object: URIRef | None,
         propagated: Mapping[str, tuple[str, ...]],
     ) -> Iterable[MappingRow]:
-        if first >= len(self.lines) or not self.lines[first].strip():
-            raise self.error("no column header line after the metadata", first + 1)
-        header_line = first + 1
-        columns = self.lines[first].split("\t")
-        for index, name in enumerate(columns, start=1):
-            if name not in MAPPING_SLOTS:
-                raise self.error(
-                    f"unknown column {name!r}: not an SSSOM mapping slot", header_line, index
-                )
-        for name in REQUIRED_COLUMNS:
-            if name not in columns:
-                raise self.error(f"missing required column {name!r}", header_line)
-        dupes = sorted({c for c in columns if columns.count(c) > 1})
-        if dupes:
-            raise self.error(f"duplicate column(s) {', '.join(dupes)}", header_line)
-        # a cell a spreadsheet quoted ("a ""b"" c": it held a '"') is read as sssom-py reads
-        # it; still one record per line (a line break inside a cell is no SSSOM/TSV)
-        table = [next(csv.reader([text], delimiter="\t"), []) for text in self.lines[first + 1 :]]
+        columns, numbered = self.table(first)
+        table = [cells for _, cells in numbered]
         # SSSOM: a header value propagates only when no row has its own value in that slot;
         # if one row sets it, the header's value reaches no row (sssom-py reads it so too).
         own = {
@@ -390,15 +378,15 @@ class _Reader:
         }
         propagated = {k: v for k, v in propagated.items() if k not in own}
         self.unpropagated = own & {"subject_source", "object_source"}
-        self.evidence = SourceEvidence.gather(table, columns, header_line + 1, self.quiet_expand)
+        lines = [line for line, _ in numbered]
+        self.evidence = SourceEvidence.gather(table, columns, lines, self.quiet_expand)
         for slot, value in (("subject_source", set_subject), ("object_source", set_object)):
             if value is not None:
                 self.evidence.header[slot] = (value, self.header_line(slot))
         set_subject = None if "subject_source" in own else set_subject
         set_object = None if "object_source" in own else set_object
         seen: dict[str, int] = {}
-        for offset, cells in enumerate(table, start=1):
-            line = header_line + offset
+        for line, cells in numbered:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(columns):
@@ -423,6 +411,28 @@ class _Reader:
                 raise self.error(f"duplicate of the mapping on line {seen[row.key]}", line)
             seen[row.key] = line
             yield row
+
+    def table(self, first: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
+        """The columns and each row's line and cells."""
+        if first >= len(self.lines) or not self.lines[first].strip():
+            raise self.error("no column header line after the metadata", first + 1)
+        header_line = first + 1
+        columns = self.lines[first].split("\t")
+        for index, name in enumerate(columns, start=1):
+            if name not in MAPPING_SLOTS:
+                raise self.error(
+                    f"unknown column {name!r}: not an SSSOM mapping slot", header_line, index
+                )
+        for name in REQUIRED_COLUMNS:
+            if name not in columns:
+                raise self.error(f"missing required column {name!r}", header_line)
+        dupes = sorted({c for c in columns if columns.count(c) > 1})
+        if dupes:
+            raise self.error(f"duplicate column(s) {', '.join(dupes)}", header_line)
+        # a cell a spreadsheet quoted ("a ""b"" c": it held a '"') is read as sssom-py reads
+        # it; still one record per line (a line break inside a cell is no SSSOM/TSV)
+        table = [next(csv.reader([text], delimiter="\t"), []) for text in self.lines[first + 1 :]]
+        return columns, list(enumerate(table, start=header_line + 1))
 
     def row(
         self,
@@ -550,9 +560,14 @@ class _Reader:
         )
 
 
+#: The reader of each other serialisation by file suffix: :mod:`.sssom_json` (imported by the
+#: package, so always there) adds ``.json``; it feeds this module's reader.
+READERS: dict[str, type[_Reader]] = {}
+
+
 def read_mapping_set(path: Path, *, curated: bool = True) -> MappingSet:
-    """Parse one ``<stem>.sssom.tsv`` file (``curated=False``: any file name and set id, for
-    suggestion files)."""
+    """Parse one ``<stem>.sssom.tsv`` (or ``.sssom.json``) file (``curated=False``: any file
+    name and set id, for suggestion files)."""
     path = Path(path)
     try:
         # utf-8-sig: a spreadsheet or editor that saves "UTF-8 with BOM" puts U+FEFF before
@@ -562,7 +577,8 @@ def read_mapping_set(path: Path, *, curated: bool = True) -> MappingSet:
         raise ParseError(f"not UTF-8: {exc.reason}", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return _Reader(path, text, curated=curated).read()
+    reader = READERS.get(path.suffix.lower(), _Reader)  # .json: any name when not curated
+    return reader(path, text, curated=curated).read()
 
 
 __all__ = [

@@ -38,10 +38,10 @@ class SourceEvidence:
         cls,
         table: Sequence[Sequence[str]],
         columns: Sequence[str],
-        first_line: int,
+        lines: Sequence[int],
         expand: Callable[[str], URIRef | None],
     ) -> SourceEvidence:
-        """From the rows of ``table`` (the first on ``first_line``); ``expand`` gives a
+        """From the rows of ``table`` (on ``lines``); ``expand`` gives a
         CURIE's IRI, or None when it is not one (that row is refused when it is read)."""
         out = cls()
         index = {name: i for i, name in enumerate(columns)}
@@ -50,7 +50,7 @@ class SourceEvidence:
             i = index.get(name)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
-        for line, cells in enumerate(table, start=first_line):
+        for line, cells in zip(lines, table, strict=True):
             subject, obj = cell(cells, "subject_id"), cell(cells, "object_id")
             stated = [expand(cell(cells, f"{end}_source")) for end in ("subject", "object")]
             ends = [(subject, stated[0])]
