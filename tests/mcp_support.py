@@ -94,6 +94,32 @@ def session_without_pool(release: Any, body: Callable[[Any], Awaitable[None]]) -
     anyio.run(main)
 
 
+def session_with_pool(
+    release: Any, body: Callable[[Any], Awaitable[None]], settings: Settings | None = None
+) -> None:
+    """Run ``body`` with an MCP client connected in memory to a server of ``release`` with a
+    sandbox pool of one worker (what ``sparql`` and ``audit_model`` need)."""
+    import anyio
+    from mcp import Client
+
+    from pcfgraph.mcp.server import build_server
+    from pcfgraph.mcp.state import StandaloneState
+    from pcfgraph.sandbox import WorkerPool
+
+    async def main() -> None:
+        state = StandaloneState(settings=settings or Settings(), release=release)
+        pool = WorkerPool(release, workers=1)
+        await pool.start()
+        state.services.pool = pool
+        try:
+            async with Client(build_server(lambda: state, base_url="http://h")) as client:
+                await body(client)
+        finally:
+            await pool.stop()
+
+    anyio.run(main)
+
+
 async def call(client: Any, tool: str, **args: Any) -> dict[str, Any]:
     """A tool's structured answer through an MCP ``Client`` (asserted not an error)."""
     result = await client.call_tool(tool, args)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sys
 import tracemalloc
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp_support import INITIALIZE, MCP_ACCEPT, call, tool_call
+from mcp_support import session_with_pool as session
 
 from pcfgraph import iris, services
 from pcfgraph.config import Settings
@@ -46,27 +46,6 @@ AS_OF = "2025-07-15"
 @pytest.fixture(scope="module")
 def release(shipped_release: Release) -> Release:
     return shipped_release
-
-
-def session(
-    release: Release,
-    body: Callable[[Client], Awaitable[None]],
-    settings: Settings | None = None,
-) -> None:
-    """Run ``body`` with a client connected in memory to a server with a sandbox pool."""
-
-    async def main() -> None:
-        state = StandaloneState(settings=settings or Settings(), release=release)
-        pool = WorkerPool(release, workers=1)
-        await pool.start()
-        state.services.pool = pool
-        try:
-            async with Client(build_server(lambda: state, base_url="http://h")) as client:
-                await body(client)
-        finally:
-            await pool.stop()
-
-    anyio.run(main)
 
 
 def test_tools_resources_and_prompts(release: Release) -> None:

@@ -6,19 +6,13 @@ on it. The real server with a sandbox pool, through the SDK's client in memory."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_support import session_with_pool
 
-from pcfgraph.config import Settings
-from pcfgraph.mcp.server import build_server
-from pcfgraph.mcp.state import StandaloneState
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
-from pcfgraph.sandbox import WorkerPool
 
 AS_OF = "2025-07-15"
 
@@ -60,7 +54,7 @@ def test_a_model_in_another_format_names_the_format_to_give(shipped_release: Rel
         assert good.structured_content is not None
         audited.append(good.structured_content["verdict"])
 
-    _with_pool(shipped_release, body)
+    session_with_pool(shipped_release, body)
     for error, (_, _, give) in zip(refused, cases, strict=False):
         assert error.code == -32602
         assert error.message.startswith("argument 'format': "), error.message
@@ -68,18 +62,3 @@ def test_a_model_in_another_format_names_the_format_to_give(shipped_release: Rel
         assert "name it" not in error.message and "send it as" not in error.message
     assert refused[-1].message.startswith("argument 'model': model.ttl, line 1"), refused[-1]
     assert audited == ["findings"]
-
-
-def _with_pool(release: Release, body: Callable[[Client], Awaitable[None]]) -> None:
-    async def main() -> None:
-        state = StandaloneState(settings=Settings(), release=release)
-        pool = WorkerPool(release, workers=1)
-        await pool.start()
-        state.services.pool = pool
-        try:
-            async with Client(build_server(lambda: state, base_url="http://h")) as client:
-                await body(client)
-        finally:
-            await pool.stop()
-
-    anyio.run(main)
