@@ -19,10 +19,11 @@ from test_mapping_round_trip import STEMS, exported, imported, published
 from pcfgraph import iris
 from pcfgraph.assemble import assemble
 from pcfgraph.cli import main
-from pcfgraph.errors import ParseError
+from pcfgraph.errors import InputError, ParseError
 from pcfgraph.mappings import read_mapping_set
 from pcfgraph.mappings.export import export_bytes
 from pcfgraph.release import Release
+from pcfgraph.resources import resource_dir
 from pcfgraph.sources import ExtraSources
 
 TRIM = "pcf-8.1-and-prm-it-to-trim-cm"
@@ -118,6 +119,44 @@ def test_a_sources_file_loads_a_json_set(shipped_release: Release, tmp_path: Pat
         published(built.store, "trim-three"),
         imported(path),
     )
+
+
+def test_one_set_listed_as_tsv_and_as_json_is_refused(
+    shipped_release: Release, tmp_path: Path
+) -> None:
+    """Both files name the graph of one set: read one after the other, the second was merged
+    into the first's graph without a word (records of both, the source named the second)."""
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    body = json.loads(json_export(shipped_release, TRIM, tmp_path).read_text())
+    body["mapping_set_id"] = str(iris.mapping_set("trim-three"))
+    body["mappings"] = body["mappings"][:3]
+    (sets / "trim-three.sssom.json").write_text(json.dumps(body), encoding="utf-8")
+    shipped = resource_dir("data") / "mappings" / f"{TRIM}.sssom.tsv"
+    tsv = shipped.read_text(encoding="utf-8")
+    tsv = tsv.replace(str(iris.mapping_set(TRIM)), str(iris.mapping_set("trim-three")))
+    (sets / "trim-three.sssom.tsv").write_text(tsv, encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("mappings:\n  - sets/*.sssom.*\n")
+    with pytest.raises(InputError) as caught:
+        assemble(extra=ExtraSources(sources_file=sources))
+    message = str(caught.value)
+    assert "trim-three" in message and "trim-three.sssom.json" in message
+    assert "trim-three.sssom.tsv" in message and "keep one" in message
+
+
+def test_a_file_two_patterns_match_is_one_set(shipped_release: Release, tmp_path: Path) -> None:
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    body = json.loads(json_export(shipped_release, TRIM, tmp_path).read_text())
+    body["mapping_set_id"] = str(iris.mapping_set("trim-three"))
+    body["mappings"] = body["mappings"][:3]
+    path = sets / "trim-three.sssom.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("mappings:\n  - sets/*.sssom.json\n  - sets/trim-*.sssom.json\n")
+    built = assemble(extra=ExtraSources(sources_file=sources))
+    assert isomorphic(published(built.store, "trim-three"), imported(path))
 
 
 def refusal(tmp_path: Path, text: str) -> ParseError:

@@ -245,11 +245,24 @@ def assemble(
 
     curated: list[Graph] = []
     record_lines: dict[str, tuple[str, int]] = {}
-    mapping_paths = [
-        p for base, pattern in listing.mappings for p in mapping_files(base, [pattern])
-    ]
+    # a file two patterns match is one source (dict: first match order)
+    mapping_paths = list(
+        {
+            p.resolve(): p
+            for base, pattern in listing.mappings
+            for p in mapping_files(base, [pattern])
+        }.values()
+    )
+    read_from: dict[str, Path] = {}
     for path in mapping_paths:
         mapping_set = read_mapping_set(path)
+        if mapping_set.stem in read_from:  # one graph each: a second file would merge into it
+            raise InputError(
+                f"two files state mapping set {mapping_set.stem!r}: "
+                f"{_source_name(read_from[mapping_set.stem], data_dir)} and "
+                f"{_source_name(path, data_dir)}; keep one"
+            )
+        read_from[mapping_set.stem] = path
         _check_mapped_elements(sink, mapping_set)
         g = mapping_set_graph(mapping_set)
         for row in mapping_set.rows:
