@@ -189,6 +189,9 @@ def test_a_browser_following_a_bad_download_or_format_link_gets_an_error_page(
         ("/frameworks/nope/export", {}, 404, "nope"),
         (MAPPINGS, {"derived": "maybe"}, 400, "derived must be true or false"),
         ("/mappings/nope.sssom.tsv", {}, 404, "nope"),
+        ("/ontology", {"format": "bogus"}, 400, "format must be one of html, ttl"),
+        ("/orgmodel", {"format": "bogus"}, 400, "format must be one of html, ttl"),
+        ("/ontology/0.0.0", {}, 404, "is not the served version"),
     ):
         page = client.get(path, params=params, headers=BROWSER)
         assert page.status_code == status, (path, params)

@@ -38,6 +38,7 @@ from pcfgraph.api.errors import (
     openapi_content,
     page_or_problem,
     page_or_problem_responses,
+    pages_for_browsers,
     problem_responses,
     query_parameter,
 )
@@ -283,7 +284,14 @@ def _format(request: Request, names: tuple[str, ...] = FORMAT_NAMES) -> str | No
     return fmt
 
 
-def _vocabulary_document(request: Request) -> Response:
+@pages_for_browsers
+async def _vocabulary_document(request: Request) -> Response:
+    """The vocabulary's document (:func:`_vocabulary_redirect`); a wrong ``?format=`` is the
+    workbench's error page for a browser, as on every ``/id`` IRI."""
+    return _vocabulary_redirect(request)
+
+
+def _vocabulary_redirect(request: Request) -> Response:
     """303 See Other to the ontology graph, which defines every term of pcfgraph's own
     vocabularies (:func:`pcfgraph.iris.page_path`): their IRIs (``pcfg:Element`` =
     ``https://w3id.org/pcfgraph/ontology#Element``) are not under ``/id/``, and a client
@@ -297,6 +305,7 @@ def _vocabulary_document(request: Request) -> Response:
     return Response(status_code=303, headers={"Location": target, "Cache-Control": CACHE_CONTROL})
 
 
+@pages_for_browsers
 async def _vocabulary_version(version: str, request: Request) -> Response:
     """A vocabulary's ``owl:versionIRI`` (``/ontology/0.1.0``): the same 303 when it is the
     served version's, 404 otherwise (nothing is known about another version)."""
@@ -306,7 +315,7 @@ async def _vocabulary_version(version: str, request: Request) -> Response:
         t.predicate == _VERSION_IRI and str(t.object) == f"<{vocabulary}/{version}>" for t in stated
     ):
         raise NotFoundError(f"<{vocabulary}/{version}> is not the served version of <{vocabulary}>")
-    return _vocabulary_document(request)
+    return _vocabulary_redirect(request)
 
 
 _VERSION_IRI = ox.NamedNode(iris.PREFIXES["owl"] + "versionIRI")
@@ -322,7 +331,7 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         status_code=303,
         responses={
             303: {"description": "See the ontology graph (/id/graph/ontology)"},
-            **problem_responses(400),
+            **page_or_problem_responses(400),
         },
         openapi_extra=_FORMAT_KEPT,
     )
@@ -335,7 +344,7 @@ for _vocabulary in (iris.ONTOLOGY_IRI, iris.ORG_ONTOLOGY_IRI):
         status_code=303,
         responses={
             303: {"description": "See the ontology graph (/id/graph/ontology)"},
-            **problem_responses(400, 404),
+            **page_or_problem_responses(400, 404),
         },
         openapi_extra=_FORMAT_KEPT,
     )
