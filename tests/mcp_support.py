@@ -126,3 +126,28 @@ async def call(client: Any, tool: str, **args: Any) -> dict[str, Any]:
     assert not result.is_error, result.content
     assert isinstance(result.structured_content, dict)
     return result.structured_content
+
+
+async def refused(client: Any, tool: str, arguments: dict[str, Any]) -> str:
+    """The text of the tool execution error a ``tools/call`` with a bad argument is answered
+    with through an MCP ``Client``: a result flagged ``isError`` (MCP 2025-11-25, SEP-1303),
+    its one text the message naming the argument, no structured answer."""
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error, result
+    assert result.structured_content is None, result
+    assert len(result.content) == 1 and result.content[0].type == "text", result.content
+    text: str = result.content[0].text
+    return text
+
+
+def refused_reply(reply: dict[str, Any]) -> str:
+    """The text of the tool execution error of a raw JSON-RPC reply to a ``tools/call`` (stdio
+    line, ``/mcp`` body): a ``result`` flagged ``isError``, not a JSON-RPC ``error``."""
+    assert "error" not in reply, reply
+    result = reply["result"]
+    assert result["isError"] is True, reply
+    assert "structuredContent" not in result, reply
+    [content] = result["content"]
+    assert content["type"] == "text", reply
+    text: str = content["text"]
+    return text

@@ -1,5 +1,5 @@
 """The MCP server through the official SDK's client: in memory (every tool, resource and
-prompt, paging, bad arguments as invalid-params errors naming the argument), over stdio
+prompt, paging, bad arguments as tool errors naming the argument), over stdio
 (``pcfgraph mcp`` as a subprocess) and over Streamable HTTP at ``/mcp``."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import rdflib
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
-from mcp_support import INITIALIZE, MCP_ACCEPT, call, tool_call
+from mcp_support import INITIALIZE, MCP_ACCEPT, call, refused, tool_call
 from mcp_support import session_with_pool as session
 
 from pcfgraph import iris, services
@@ -169,7 +169,7 @@ def test_tools_resources_and_prompts(release: Release) -> None:
     session(release, body)
 
 
-def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) -> None:
+def test_bad_arguments_are_tool_errors_naming_the_argument(release: Release) -> None:
     async def body(client: Client) -> None:
         for tool, args, argument in (
             ("search", {"text": "x", "limit": 1000}, "limit"),
@@ -185,10 +185,8 @@ def test_bad_arguments_are_invalid_params_naming_the_argument(release: Release) 
             ("audit_model", {"model": "this is not turtle ."}, "model"),
             ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "as_of": "15/07/2025"}, "as_of"),
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool(tool, args)
-            assert err.value.code == -32602, (tool, err.value.message)
-            assert f"argument '{argument}'" in err.value.message, (tool, err.value.message)
+            refusal = await refused(client, tool, args)
+            assert f"argument '{argument}'" in refusal, (tool, refusal)
 
     session(release, body)
 
@@ -203,10 +201,8 @@ def test_search_arguments_say_the_value_and_what_is_allowed(release: Release) ->
             ({"text": "x", "kind": ""}, "kind", "no kind ''; known: "),
             ({"text": "x" * 201}, "text", "is limited to 200 characters, not 201"),
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool("search", args)
-            assert err.value.code == -32602, err.value.message
-            assert err.value.message.startswith(f"argument '{argument}': {words}"), err.value
+            refusal = await refused(client, "search", args)
+            assert refusal.startswith(f"argument '{argument}': {words}"), refusal
         assert (await call(client, "search", text="x" * 200))["query"] == "x" * 200
 
     session(release, body)
@@ -239,12 +235,10 @@ def test_a_sparql_syntax_error_names_the_argument_line_and_column(release: Relea
     every other bad argument reads "argument 'query': ..."."""
 
     async def body(client: Client) -> None:
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("sparql", {"query": "SELECT * WHERE {\n ?s ?p }"})
-        assert err.value.code == -32602
-        assert err.value.message.startswith(
-            "argument 'query': line 2, column 2: SPARQL syntax error: "
-        ), err.value.message
+        refusal = await refused(client, "sparql", {"query": "SELECT * WHERE {\n ?s ?p }"})
+        assert refusal.startswith("argument 'query': line 2, column 2: SPARQL syntax error: "), (
+            refusal
+        )
 
     session(release, body)
 
@@ -259,16 +253,14 @@ def test_the_sparql_tool_has_the_endpoints_size_and_width_limits(release: Releas
 
     async def body(client: Client) -> None:
         for query, limit in ((wide, "max_query_width"), (long, "max_query_tokens")):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool("sparql", {"query": query})
-            assert err.value.code == -32602, err.value.message
-            assert err.value.message.startswith("argument 'query': "), err.value.message
-            assert limit in err.value.message, err.value.message
+            refusal = await refused(client, "sparql", {"query": query})
+            assert refusal.startswith("argument 'query': "), refusal
+            assert limit in refusal, refusal
 
     session(release, body, settings)
 
 
-def test_an_element_longer_than_any_identifier_is_invalid_params(release: Release) -> None:
+def test_an_element_longer_than_any_identifier_is_a_tool_error(release: Release) -> None:
     """It was a tool error "search text is limited to 200 characters" (the identifier
     lookup's own limit, leaking), naming no argument; the message quotes 80 characters."""
 
@@ -280,17 +272,15 @@ def test_an_element_longer_than_any_identifier_is_invalid_params(release: Releas
                 ("element_history", {"element": long}),
                 ("get_mappings", {"element": long}),
             ):
-                with pytest.raises(MCPError) as err:
-                    await client.call_tool(tool, args)
-                assert err.value.code == -32602, (tool, err.value.message)
-                assert err.value.message == (
+                refusal = await refused(client, tool, args)
+                assert refusal == (
                     f"argument 'element': no element has the IRI, PCF ID or code {shown}"
                 ), tool
 
     session(release, body)
 
 
-def test_a_boolean_for_a_number_is_invalid_params(release: Release) -> None:
+def test_a_boolean_for_a_number_is_a_tool_error(release: Release) -> None:
     """pydantic's lax mode read "limit": true as 1: one item answered, no error."""
 
     async def body(client: Client) -> None:
@@ -299,11 +289,9 @@ def test_a_boolean_for_a_number_is_invalid_params(release: Release) -> None:
             ("get_mappings", {"source": APQC, "target": "prm-it", "limit": True}),
             ("sparql", {"query": "ASK {}", "limit": False}),
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool(tool, args)
-            assert err.value.code == -32602, tool
+            refusal = await refused(client, tool, args)
             value = "true" if args["limit"] else "false"
-            assert err.value.message == f"argument 'limit': must be an integer, not {value}"
+            assert refusal == f"argument 'limit': must be an integer, not {value}"
         # a boolean where the tool takes one is still read
         rows = await call(
             client, "get_mappings", source=APQC, target="prm-it", include_derived=True
@@ -348,7 +336,7 @@ def test_unknown_prompts_resources_and_prompt_arguments_are_invalid_params(
 
 def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
     """A nextCursor is bound to its tool and arguments: handed to another list (other text,
-    framework, tool) it is invalid params naming the difference, not an offset into it."""
+    framework, tool) it is a tool error naming the difference, not an offset into it."""
 
     async def body(client: Client) -> None:
         sla = await call(client, "search", text="SLA", framework="apqc-pcf", limit=2)
@@ -365,17 +353,13 @@ def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> 
             ("find_gaps", {"framework": APQC}),
             ("run_named_query", {"name": "api/frameworks"}),
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool(tool, {**args, "cursor": cursor})
-            assert err.value.code == -32602, (tool, err.value.message)
-            message = err.value.message
-            assert "argument 'cursor'" in message and "another list" in message, message
-        with pytest.raises(MCPError) as err:
-            await client.call_tool(
-                "find_gaps", {"framework": "prm-it", "cursor": gaps["nextCursor"]}
-            )
-        assert f'framework "{APQC}"' in err.value.message
-        assert 'framework "prm-it"' in err.value.message
+            refusal = await refused(client, tool, {**args, "cursor": cursor})
+            assert "argument 'cursor'" in refusal and "another list" in refusal, refusal
+        refusal = await refused(
+            client, "find_gaps", {"framework": "prm-it", "cursor": gaps["nextCursor"]}
+        )
+        assert f'framework "{APQC}"' in refusal
+        assert 'framework "prm-it"' in refusal
 
     session(release, body)
 

@@ -1,5 +1,5 @@
 """A tool's ``inputSchema`` is the contract an MCP client is given: an argument whose JSON type
-is not one the schema states is invalid params (-32602) naming it, for every tool alike.
+is not one the schema states is a tool execution error (isError) naming it, for every tool alike.
 pydantic's lax mode read ``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or ``1``) as
 true, and answered the call as if the client had kept the contract."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
-from mcp.shared.exceptions import MCPError
+from mcp_support import refused
 from mcp_support import session_without_pool as session
 
 from pcfgraph.release import Release
@@ -50,10 +50,8 @@ def test_every_argument_of_every_tool_takes_only_its_schema_type(
                 types = [o["type"] for o in options if o["type"] != "null"]
                 assert len(types) == 1, (tool.name, argument, schema)
                 for value, shown in WRONG[types[0]]:
-                    with pytest.raises(MCPError) as err:
-                        await client.call_tool(tool.name, {argument: value})
-                    assert err.value.code == -32602, (tool.name, argument, value)
-                    assert err.value.message == (
+                    refusal = await refused(client, tool.name, {argument: value})
+                    assert refusal == (
                         f"argument {argument!r}: must be {NAMES[types[0]]}, not {shown}"
                     ), (tool.name, argument, value)
                     checked.append((tool.name, argument, value))
@@ -68,14 +66,10 @@ def test_every_argument_of_every_tool_takes_only_its_schema_type(
 def test_the_values_of_named_query_params_are_strings(shipped_release: Release) -> None:
     async def body(client: Client) -> None:
         params = {"framework": "prm-it", "code": 24}
-        with pytest.raises(MCPError) as err:
-            await client.call_tool(
-                "run_named_query", {"name": "api/element-by-code", "params": params}
-            )
-        assert err.value.code == -32602
-        assert (
-            err.value.message == "argument 'params': the value of 'code' must be a string, not 24"
+        refusal = await refused(
+            client, "run_named_query", {"name": "api/element-by-code", "params": params}
         )
+        assert refusal == "argument 'params': the value of 'code' must be a string, not 24"
 
     session(shipped_release, body)
 
@@ -114,24 +108,19 @@ def test_the_schema_states_the_bounds_the_tools_check(shipped_release: Release) 
             ]
             low, high = integer["minimum"], integer["maximum"]
             for outside in (low - 1, high + 1):
-                with pytest.raises(MCPError) as err:
-                    await client.call_tool(name, {**REQUIRED[name], "limit": outside})
-                assert err.value.message == (
+                refusal = await refused(client, name, {**REQUIRED[name], "limit": outside})
+                assert refusal == (
                     f"argument 'limit': must be between {low} and {high}, not {outside}"
                 ), name
         hits = await client.call_tool("search", {"text": "SLA", "limit": high})
         assert not hits.is_error, hits.content
         text = tools["search"]["properties"]["text"]
         assert not (await client.call_tool("search", {"text": "x" * text["maxLength"]})).is_error
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("search", {"text": "x" * (text["maxLength"] + 1)})
-        assert err.value.message.startswith("argument 'text': ")
+        refusal = await refused(client, "search", {"text": "x" * (text["maxLength"] + 1)})
+        assert refusal.startswith("argument 'text': ")
         formats = tools["audit_model"]["properties"]["format"]["enum"]
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("audit_model", {"model": "x", "format": "docx"})
-        assert (
-            err.value.message == f"argument 'format': use one of {', '.join(formats)}, not 'docx'"
-        )
+        refusal = await refused(client, "audit_model", {"model": "x", "format": "docx"})
+        assert refusal == f"argument 'format': use one of {', '.join(formats)}, not 'docx'"
         assert tools["audit_model"]["properties"]["as_of"]["anyOf"][0]["format"] == "date"
 
     session(shipped_release, body)
@@ -149,12 +138,10 @@ def test_a_limit_far_out_of_range_is_refused_in_the_same_words(shipped_release: 
                 (-1e300, "-1e+300"),
                 (10**40, "1" + "0" * 40),
             ):
-                with pytest.raises(MCPError) as err:
-                    await client.call_tool(name, {**args, "limit": outside})
-                assert err.value.code == -32602, name
-                assert err.value.message == (
-                    f"argument 'limit': must be between 1 and 100, not {shown}"
-                ), name
+                refusal = await refused(client, name, {**args, "limit": outside})
+                assert refusal == (f"argument 'limit': must be between 1 and 100, not {shown}"), (
+                    name
+                )
 
     session(shipped_release, body)
 
@@ -165,7 +152,7 @@ def test_sparql_and_audit_refuse_a_bad_page_before_the_sandbox_runs(
     """``limit`` and ``cursor`` of ``sparql`` and ``audit_model`` were checked on the result:
     the query or audit ran to the end in the sandbox (a slot, up to the deadline) before a
     limit of 500 or another list's cursor was refused. Here no sandbox runs at all, so only
-    a check made before it answers invalid params."""
+    a check made before it answers a tool error naming the argument."""
 
     async def body(client: Client) -> None:
         hits = await client.call_tool("search", {"text": "SLA", "limit": 2})
@@ -175,13 +162,10 @@ def test_sparql_and_audit_refuse_a_bad_page_before_the_sandbox_runs(
             ("sparql", {"query": "SELECT * WHERE { ?s ?p ?o }"}),
             ("audit_model", {"model": "<a:b> <a:c> <a:d> .", "as_of": "2025-07-15"}),
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool(tool, {**args, "limit": 500})
-            assert err.value.message == "argument 'limit': must be between 1 and 100, not 500"
-            with pytest.raises(MCPError) as err:
-                await client.call_tool(tool, {**args, "cursor": foreign})
-            assert err.value.code == -32602
-            assert err.value.message.startswith("argument 'cursor': "), err.value.message
+            refusal = await refused(client, tool, {**args, "limit": 500})
+            assert refusal == "argument 'limit': must be between 1 and 100, not 500"
+            refusal = await refused(client, tool, {**args, "cursor": foreign})
+            assert refusal.startswith("argument 'cursor': "), refusal
             # a good call gets as far as the sandbox, which is not running here
             result = await client.call_tool(tool, {**args, "limit": 5})
             assert result.is_error and "sandbox is not running" in str(result.content)
@@ -198,10 +182,8 @@ def test_audit_as_of_is_a_calendar_date_as_the_schema_states(
     Monday, whatever day was meant) were taken, since Python 3.11 reads every ISO 8601 form."""
 
     async def body(client: Client) -> None:
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("audit_model", {**REQUIRED["audit_model"], "as_of": as_of})
-        assert err.value.code == -32602
-        assert err.value.message == f"argument 'as_of': must be a date YYYY-MM-DD, not '{as_of}'"
+        refusal = await refused(client, "audit_model", {**REQUIRED["audit_model"], "as_of": as_of})
+        assert refusal == f"argument 'as_of': must be a date YYYY-MM-DD, not '{as_of}'"
 
     session(shipped_release, body)
 

@@ -6,10 +6,8 @@ server had not named that element itself a moment before."""
 
 from __future__ import annotations
 
-import pytest
 from mcp import Client
-from mcp.shared.exceptions import MCPError
-from mcp_support import call, session_without_pool
+from mcp_support import call, refused, session_without_pool
 
 from pcfgraph.release import Release
 
@@ -53,13 +51,12 @@ def test_a_page_url_an_iri_in_brackets_and_a_curie_name_their_element(
             ("prmit:A99", "no element <https://w3id.org/pcfgraph/id/prm-it/A99>"),
             ("http://h/id/prm-it/A24", None),  # the framework argument still holds
         ):
-            with pytest.raises(MCPError) as caught:
-                await client.call_tool(
-                    "get_element",
-                    {"element": ref, **({} if problem else {"framework": "trim"})},
-                )
-            assert caught.value.code == -32602, ref
-            message = caught.value.message
+            refusal = await refused(
+                client,
+                "get_element",
+                {"element": ref, **({} if problem else {"framework": "trim"})},
+            )
+            message = refusal
             assert message.startswith("argument 'element': "), message
             if problem:
                 assert problem in message, message

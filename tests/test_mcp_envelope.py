@@ -10,7 +10,7 @@ import json
 from typing import IO, Any
 
 import pytest
-from mcp_support import INITIALIZE, MCP_ACCEPT, serve_stdio_on_pipes, tool_call
+from mcp_support import INITIALIZE, MCP_ACCEPT, refused_reply, serve_stdio_on_pipes, tool_call
 from ops_support import ops_release
 
 from pcfgraph.config import Settings
@@ -188,15 +188,13 @@ def test_mcp_over_http_answers_them_as_jsonrpc_errors() -> None:
             got_id, got_code, got_message = _error(reply)
             assert (got_id, got_code) == (rid, code), sent[:100]
             assert got_message.startswith(message), sent[:100]
-        # what the SDK reads is its own to answer
+        # what the SDK reads is its own to answer: a bad argument's value is the tool's
+        # execution error (MCP 2025-11-25), 200
         r = http.post(
             "/mcp", json=tool_call("search", {"text": "x", "limit": 1000}), headers=headers
         )
-        assert _error(r.json()) == (
-            2,
-            PARAMS,
-            "argument 'limit': must be between 1 and 100, not 1000",
-        )
+        assert r.status_code == 200 and r.json()["id"] == 2, r.text
+        assert refused_reply(r.json()) == "argument 'limit': must be between 1 and 100, not 1000"
         r = http.post("/mcp", json={"jsonrpc": "2.0", "id": 3, "method": "ping"}, headers=headers)
         assert r.json() == {"jsonrpc": "2.0", "id": 3, "result": {}}
         # a message sent as another media type (the SDK: plain text "Invalid Content-Type

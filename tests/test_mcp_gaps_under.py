@@ -4,10 +4,8 @@ through every gap of the whole PCF (1,880 towards PRM-IT, 19 pages of 100)."""
 
 from __future__ import annotations
 
-import pytest
 from mcp import Client
-from mcp.shared.exceptions import MCPError
-from mcp_support import call
+from mcp_support import call, refused
 from mcp_support import session_without_pool as session
 
 from pcfgraph import services
@@ -45,16 +43,17 @@ def test_gaps_under_an_element_are_those_of_its_subtree(shipped_release: Release
         first = await call(
             client, "find_gaps", framework=APQC, target="prm-it", under="8.1", limit=1
         )
-        with pytest.raises(MCPError) as err:
-            await client.call_tool(
-                "find_gaps", {"framework": APQC, "target": "prm-it", "cursor": first["nextCursor"]}
-            )
-        assert err.value.message.startswith("argument 'cursor': ")
+        refusal = await refused(
+            client,
+            "find_gaps",
+            {"framework": APQC, "target": "prm-it", "cursor": first["nextCursor"]},
+        )
+        assert refusal.startswith("argument 'cursor': ")
 
     session(shipped_release, body)
 
 
-def test_an_under_that_names_no_element_of_the_framework_is_invalid_params(
+def test_an_under_that_names_no_element_of_the_framework_is_a_tool_error(
     shipped_release: Release,
 ) -> None:
     async def body(client: Client) -> None:
@@ -65,23 +64,19 @@ def test_an_under_that_names_no_element_of_the_framework_is_invalid_params(
             "prm-it/A24",
             "https://w3id.org/pcfgraph/id/prm-it/A24",
         ):
-            with pytest.raises(MCPError) as err:
-                await client.call_tool("find_gaps", {"framework": APQC, "under": under})
-            assert err.value.code == -32602, under
-            assert err.value.message.startswith("argument 'under': "), err.value.message
-            assert "not an argument" not in err.value.message, err.value.message
-            assert under.rsplit("/", 1)[-1] in err.value.message, err.value.message
+            refusal = await refused(client, "find_gaps", {"framework": APQC, "under": under})
+            assert refusal.startswith("argument 'under': "), refusal
+            assert "not an argument" not in refusal, refusal
+            assert under.rsplit("/", 1)[-1] in refusal, refusal
 
     session(shipped_release, body)
 
 
-def test_gaps_towards_the_framework_itself_are_invalid_params(shipped_release: Release) -> None:
+def test_gaps_towards_the_framework_itself_are_a_tool_error(shipped_release: Release) -> None:
     """They were an answer of no gaps (total 0), read as "the framework covers itself"."""
 
     async def body(client: Client) -> None:
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("find_gaps", {"framework": "prm-it", "target": "prm-it"})
-        assert err.value.code == -32602
-        assert err.value.message.startswith("argument 'target': is the framework itself (prm-it)")
+        refusal = await refused(client, "find_gaps", {"framework": "prm-it", "target": "prm-it"})
+        assert refusal.startswith("argument 'target': is the framework itself (prm-it)")
 
     session(shipped_release, body)

@@ -1,11 +1,14 @@
 """An AI assistant's calls over both MCP transports, through the MCP SDK's own client: ``pcfgraph
 mcp`` (stdio, a subprocess) and ``/mcp`` on a live server (Streamable HTTP), on one release.
 
-Every bad ``tools/call`` is a JSON-RPC invalid params error (-32602) whose message starts with
-the argument's name (docs/mcp.md). The tools' own checks were; what the SDK checks before a
-tool runs was not: a missing argument or one of the wrong type was a tool result flagged as
-an error holding pydantic's dump and a link to its docs, an argument the tool does not take was
-dropped silently, an unknown tool was a tool result (:mod:`pcfgraph.mcp.arguments`). A
+Every ``tools/call`` with a bad argument is a tool execution error (a result flagged
+``isError``, MCP 2025-11-25, SEP-1303) whose text starts with the argument's name
+(docs/mcp.md): it was a JSON-RPC invalid params error (-32602), which a client may not show
+the model that made the call; an unknown tool stays one (a protocol error). The tools' own
+checks named the argument; what the SDK checks before a tool runs did not: a missing
+argument or one of the wrong type was a tool result holding pydantic's dump and a link to
+its docs, an argument the tool does not take was dropped silently, an unknown tool was a
+tool result (:mod:`pcfgraph.mcp.arguments`). A
 ``framework`` or ``kind`` of ``search`` (and ``kind`` of ``find_gaps``) that no element has
 was an answer of no hits, read by an assistant as "none exists"; ``get_element`` and
 ``element_history`` named an unknown ``framework`` as a problem of ``element``."""
@@ -19,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
+from mcp_support import MCP_ACCEPT, refused_reply, tool_call
 from ops_support import LiveServer, publish
 
 #: (tool, arguments, the argument the error must name, a word the message must hold)
@@ -31,6 +36,8 @@ BAD_CALLS: list[tuple[str, dict[str, Any], str, str]] = [
     ("search", {"text": 5}, "text", "string"),
     ("search", {"text": "x", "limit": "ten"}, "limit", "integer"),
     ("search", {"text": "x", "limit": 0}, "limit", "between 1 and 100"),
+    ("search", {"text": "x", "limit": 1e300}, "limit", "between 1 and 100, not 1e+300"),
+    ("search", {"text": "x", "cursor": "nope"}, "cursor", "cursor"),
     ("search", {"query": "SLA"}, "query", "takes text"),  # a plausible wrong name
     ("search", {"text": "x", "frameworks": "prm-it"}, "frameworks", "framework"),
     ("find_gaps", {}, "framework", "required"),
@@ -80,45 +87,63 @@ def stdio(release_dir: Path) -> StdioServerParameters:
     )
 
 
-def errors_of(server: Any) -> list[tuple[int, str] | None]:
-    """Each of :data:`BAD_CALLS` made on ``server``: its JSON-RPC error (code, message), or
-    None when the call was answered otherwise."""
+def answers_of(server: Any) -> list[tuple[str, int | None, str]]:
+    """Each of :data:`BAD_CALLS` made on ``server``, then a call of a tool there is not: how it
+    was answered, ``("isError", None, text)`` for a tool execution error, ``("error", code,
+    message)`` for a JSON-RPC error, ``("answer", None, "")`` for any other result."""
 
-    async def main() -> list[tuple[int, str] | None]:
-        found: list[tuple[int, str] | None] = []
+    async def main() -> list[tuple[str, int | None, str]]:
+        found: list[tuple[str, int | None, str]] = []
         async with Client(server, read_timeout_seconds=120) as client:
             for tool, arguments, _, _ in [*BAD_CALLS, ("no_such_tool", {}, "", "")]:
                 try:
-                    await client.call_tool(tool, arguments)
-                    found.append(None)
+                    result = await client.call_tool(tool, arguments)
                 except MCPError as error:
-                    found.append((error.error.code, error.error.message))
+                    found.append(("error", error.error.code, error.error.message))
+                    continue
+                if not result.is_error:
+                    found.append(("answer", None, ""))
+                    continue
+                assert result.structured_content is None, result
+                [content] = result.content
+                assert content.type == "text", result.content
+                found.append(("isError", None, content.text))
         return found
 
     return anyio.run(main)
 
 
-def assert_invalid_params_naming_the_argument(found: list[tuple[int, str] | None]) -> None:
+def assert_tool_errors_naming_the_argument(found: list[tuple[str, int | None, str]]) -> None:
     *calls, unknown_tool = found
-    for (tool, arguments, argument, word), error in zip(BAD_CALLS, calls, strict=True):
-        assert error is not None, (tool, arguments)
-        code, message = error
-        assert code == -32602, (tool, arguments, message)
+    for (tool, arguments, argument, word), answer in zip(BAD_CALLS, calls, strict=True):
+        how, _, message = answer
+        assert how == "isError", (tool, arguments, answer)
         assert message.startswith(f"argument '{argument}': "), (tool, arguments, message)
         assert word in message, (tool, arguments, message)
         assert "pydantic" not in message and "Error executing" not in message, message
-    assert unknown_tool is not None and unknown_tool[0] == -32602, unknown_tool
-    assert "no_such_tool" in unknown_tool[1] and "search" in unknown_tool[1], unknown_tool
+    assert calls[3][2] == "argument 'limit': must be between 1 and 100, not 0", calls[3]
+    assert calls[4][2] == "argument 'limit': must be between 1 and 100, not 1e+300", calls[4]
+    # an unknown tool is a protocol error, not the tool's
+    assert unknown_tool[:2] == ("error", -32602), unknown_tool
+    assert "no_such_tool" in unknown_tool[2] and "search" in unknown_tool[2], unknown_tool
 
 
 @pytest.mark.timeout(300)
 def test_bad_calls_over_stdio(release_dir: Path) -> None:
-    assert_invalid_params_naming_the_argument(errors_of(stdio(release_dir)))
+    assert_tool_errors_naming_the_argument(answers_of(stdio(release_dir)))
 
 
 @pytest.mark.timeout(300)
 def test_bad_calls_over_http(http_server: LiveServer) -> None:
-    assert_invalid_params_naming_the_argument(errors_of(http_server.url + "/mcp"))
+    assert_tool_errors_naming_the_argument(answers_of(http_server.url + "/mcp"))
+    # the HTTP answer itself: 200 with the result, as any answered call
+    headers = {"Accept": MCP_ACCEPT, "Content-Type": "application/json"}
+    call = tool_call("search", {"text": "x", "limit": 1e300})
+    r = httpx.post(http_server.url + "/mcp", json=call, headers=headers, timeout=120)
+    assert r.status_code == 200, r.text
+    reply = r.json()
+    assert reply["id"] == call["id"], reply
+    assert refused_reply(reply) == "argument 'limit': must be between 1 and 100, not 1e+300"
 
 
 @pytest.mark.timeout(300)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from mcp import Client
-from mcp.shared.exceptions import MCPError
+from mcp_support import refused
 from mcp_support import session_without_pool as session
 
 from pcfgraph.queries import QueryCatalog
@@ -44,11 +43,9 @@ def test_the_named_queries_are_a_resource_and_an_unknown_name_says_so(
         assert [r["element"] for r in rows.structured_content["items"]] == [
             "https://w3id.org/pcfgraph/id/prm-it/A24"
         ]
-        with pytest.raises(MCPError) as err:
-            await client.call_tool("run_named_query", {"name": "api/element-by-cod"})
-        assert err.value.code == -32602
-        assert err.value.message.startswith("argument 'name': no named query 'api/element-by-cod'")
-        assert "did you mean api/element-by-code" in err.value.message
-        assert err.value.message.endswith("the resource pcfgraph://queries lists them")
+        refusal = await refused(client, "run_named_query", {"name": "api/element-by-cod"})
+        assert refusal.startswith("argument 'name': no named query 'api/element-by-cod'")
+        assert "did you mean api/element-by-code" in refusal
+        assert refusal.endswith("the resource pcfgraph://queries lists them")
 
     session(shipped_release, body)

@@ -12,7 +12,7 @@ import logging
 from typing import IO, Any
 
 import pytest
-from mcp_support import INITIALIZE, serve_stdio_on_pipes, tool_call
+from mcp_support import INITIALIZE, refused_reply, serve_stdio_on_pipes, tool_call
 
 from pcfgraph.config import Settings
 
@@ -54,7 +54,7 @@ def test_every_request_read_before_eof_is_answered() -> None:
     assert by_id[10]["result"]["structuredContent"]["total"] > 0
     assert by_id[11]["result"]["structuredContent"]["code"] == "C2"
     assert by_id[12]["result"]["isError"] is False
-    assert by_id[13]["error"]["message"].startswith("argument 'limit': ")
+    assert refused_reply(by_id[13]).startswith("argument 'limit': ")
     assert by_id[14]["result"]["isError"] is True
     assert by_id["ping"]["result"] == {}
 

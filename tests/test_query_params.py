@@ -1,7 +1,7 @@
 """Named-query parameters are checked against what they mean, declared in the query's header
 (a range, an enumeration, or the id of a framework the release holds), on every edge that
 runs a named query: ``GET /queries/{name}`` (400 problem+json), ``pcfgraph query`` (a usage
-error, exit 2) and MCP's ``run_named_query`` (invalid params naming ``params``). A value
+error, exit 2) and MCP's ``run_named_query`` (a tool error naming ``params``). A value
 outside them was bound as given and the query matched nothing: ``minConfidence=5`` or
 ``framework=nope`` answered an empty result, as if there were no such mappings."""
 
@@ -16,7 +16,7 @@ import pytest
 from browser_support import shipped_app
 from fastapi.testclient import TestClient
 from mcp import Client
-from mcp.shared.exceptions import MCPError
+from mcp_support import refused
 
 from pcfgraph.cli import main
 from pcfgraph.cli.common import EXIT_BAD_INPUT, run_main
@@ -159,15 +159,13 @@ def test_the_cli_refuses_it_as_a_usage_error(
     assert not out and f"parameter {param!r}" in err and allowed in err, err
 
 
-def test_mcp_refuses_it_as_invalid_params(shipped_release: Release) -> None:
+def test_mcp_refuses_it_as_a_tool_error(shipped_release: Release) -> None:
     async def main_() -> None:
         state = StandaloneState(settings=Settings(), release=shipped_release)
         async with Client(build_server(lambda: state, base_url="http://h")) as mcp:
             for name, params, param, allowed in REFUSED:
-                with pytest.raises(MCPError) as err:
-                    await mcp.call_tool("run_named_query", {"name": name, "params": params})
-                assert err.value.code == -32602, err.value.message
-                message = err.value.message
+                refusal = await refused(mcp, "run_named_query", {"name": name, "params": params})
+                message = refusal
                 assert "argument 'params'" in message and f"parameter {param!r}" in message
                 assert allowed in message, message
             ok = await mcp.call_tool(

@@ -76,9 +76,12 @@ def sdk_call(url: str, tool: str, arguments: dict[str, Any]) -> Any:
 
 
 def sdk_error(url: str, tool: str, arguments: dict[str, Any]) -> str:
-    error = sdk_call(url, tool, arguments)
-    assert isinstance(error, MCPError), error
-    return str(error)
+    """The text of the tool execution error (``isError``) of a call with a bad argument."""
+    result = sdk_call(url, tool, arguments)
+    assert not isinstance(result, MCPError) and result.is_error, result
+    [content] = result.content
+    text: str = content.text
+    return text
 
 
 def test_an_audit_of_a_model_at_the_upload_limit_runs_over_http(server: Any) -> None:

@@ -414,7 +414,8 @@ def refuse_version(request: Request, rid: int | str | None, version: str) -> JSO
 def refuse_message(request: Request, refusal: envelope.Refusal) -> JSONResponse:
     """The JSON-RPC error of a message that is not one the server reads: 400, as the SDK
     answers a message it cannot parse; a ``tools/call`` of a request with an ``id`` whose
-    name or arguments are of the wrong kind 200, as its other invalid params."""
+    name or arguments are of the wrong kind 200, as its other invalid params (an unknown
+    tool) and its tool execution errors (a bad argument's value)."""
     rid = request_id(request)
     request.state.problem_code = "bad-input"  # counted by the metrics middleware
     called = refusal.id is not None and refusal.code == envelope.INVALID_PARAMS

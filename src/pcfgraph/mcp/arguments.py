@@ -1,17 +1,27 @@
-"""Every bad ``tools/call`` is a JSON-RPC *invalid params* error (-32602) whose message starts
-with the argument's name (docs/mcp.md), on both transports.
+"""Every ``tools/call`` whose arguments are refused is a *tool execution error* (a result
+flagged ``isError``) whose text starts with the argument's name (docs/mcp.md), on both
+transports; a call of a tool the server does not have is a JSON-RPC *invalid params* error
+(-32602), a protocol error.
 
-The tools' own checks raised it (:class:`pcfgraph.mcp.paging.ArgumentError`), but what the
-MCP SDK checks before a tool runs did not: an argument missing or of the wrong type was a
-tool result flagged as an error, whose text was pydantic's dump ("Error executing tool
-search: 1 validation error for searchArguments ... For further information visit
-https://errors.pydantic.dev/..."); an argument no tool takes (``query`` for ``search``'s
-``text``, a typo of ``framework``) was dropped without a word, the call answered as if it
-had not been given; an unknown tool was a tool result too. :class:`CheckedServer` answers
-them as the tools answer theirs. So is a value that is not of the JSON type the tool's
-``inputSchema`` states (:func:`wrong_type`): pydantic's lax mode read ``"limit": true`` as 1,
-``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or ``1``) as true, so a client whose
-call broke the contract it was given was answered as if it had kept it.
+MCP 2025-11-25 (SEP-1303) says so: a tool's input validation errors are tool execution
+errors, so the model that made the call reads the message and corrects its arguments (a
+client hands it a tool's result, while a JSON-RPC error often ends the call before the model
+sees it); protocol errors stay for what is wrong with the request itself (an unknown tool, a
+malformed request, a list method's cursor). They were all -32602 here, as MCP 2025-06-18
+listed invalid arguments among the protocol errors.
+
+The tools' own checks raise them (:class:`pcfgraph.mcp.paging.ArgumentError`, read by
+:mod:`pcfgraph.mcp.server` as :class:`ArgumentProblem`), but what the MCP SDK checks before
+a tool runs did not: an argument missing or of the wrong type was a tool result whose text
+was pydantic's dump ("Error executing tool search: 1 validation error for searchArguments
+... For further information visit https://errors.pydantic.dev/..."); an argument no tool
+takes (``query`` for ``search``'s ``text``, a typo of ``framework``) was dropped without a
+word, the call answered as if it had not been given; an unknown tool was a tool result too.
+:class:`CheckedServer` answers them as the tools answer theirs. So is a value that is not of
+the JSON type the tool's ``inputSchema`` states (:func:`wrong_type`): pydantic's lax mode
+read ``"limit": true`` as 1, ``"limit": "3"`` as 3 and ``"include_derived": "yes"`` (or
+``1``) as true, so a client whose call broke the contract it was given was answered as if it
+had kept it.
 
 The ``cursor`` of the paginated list methods (``tools/list`` ...) follows the tools' own
 rule (:func:`list_cursor`): none or an empty one is the first page, any other must be a
@@ -156,10 +166,12 @@ def _given_path(loc: Iterable[Any], message: Any) -> tuple[str, Any, bool]:
 
 
 class CheckedServer(MCPServer):
-    """An :class:`MCPServer` whose ``tools/call`` refuses an unknown tool, an argument the
-    tool does not take and one its schema rejects as invalid params naming them, and a list
-    method's cursor it did not give out (:func:`list_cursor`), and any method's params the
-    SDK rejects naming the field (:func:`named_params`)."""
+    """An :class:`MCPServer` whose ``tools/call`` refuses an unknown tool as invalid params,
+    and an argument the tool does not take, one its schema rejects and one the tool's own
+    checks refuse (:class:`ArgumentProblem`) as a tool execution error naming it
+    (:func:`argument_error`); a list method's cursor it did not give out is invalid params
+    (:func:`list_cursor`), and so are any method's params the SDK rejects, naming the field
+    (:func:`named_params`)."""
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(
@@ -192,19 +204,21 @@ class CheckedServer(MCPServer):
     ) -> CallToolResult | InputRequiredResult:
         schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
         _refuse_unknown("tool", name, schemas)
-        _refuse_unknown_arguments(name, arguments, list(schemas[name].get("properties", {})))
-        for key, value in arguments.items():
-            schema = schemas[name]["properties"][key]
-            problem = wrong_type(schema, value) or out_of_range(schema, value)
-            if problem is not None:
-                raise MCPError(INVALID_PARAMS, f"argument {key!r}: {problem}")
+        properties = schemas[name].get("properties", {})
+        problem = unknown_argument(name, arguments, list(properties)) or schema_problem(
+            properties, arguments
+        )
+        if problem is not None:
+            return argument_error(problem)
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
             raise
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
-                raise MCPError(INVALID_PARAMS, invalid(exc.__cause__)) from None
+                return argument_error(invalid(exc.__cause__))
+            if isinstance(exc.__cause__, ArgumentProblem):
+                return argument_error(str(exc.__cause__))
             raise
         return compact_text(result)
 
@@ -229,14 +243,17 @@ class CheckedServer(MCPServer):
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
     ) -> Any:
-        """A prompt, its arguments checked as a tool's are: the SDK answered an unknown
-        prompt or a missing argument with JSON-RPC error code 0 (no such code) and a
+        """A prompt, its arguments checked as a tool's are, and refused as invalid params (a
+        prompt is no tool: its arguments are the request's params): the SDK answered an
+        unknown prompt or a missing argument with JSON-RPC error code 0 (no such code) and a
         Python set (``Missing required arguments: {'process'}``)."""
         prompts = {prompt.name: prompt for prompt in await self.list_prompts()}
         _refuse_unknown("prompt", name, prompts)
         declared = prompts[name].arguments or []
         given = arguments or {}
-        _refuse_unknown_arguments(name, given, [argument.name for argument in declared])
+        problem = unknown_argument(name, given, [argument.name for argument in declared])
+        if problem is not None:
+            raise MCPError(INVALID_PARAMS, problem)
         for argument in declared:
             if argument.required and argument.name not in given:
                 raise MCPError(INVALID_PARAMS, f"argument {argument.name!r}: is required")
@@ -295,6 +312,16 @@ def wrong_type(schema: dict[str, Any], value: Any) -> str | None:
         return None
     wanted = [_TYPE_NAMES[t] for t in (o.get("type") for o in options) if t in _TYPE_NAMES]
     return f"must be {' or '.join(wanted)}, not {_shown(value)}"
+
+
+def schema_problem(properties: dict[str, Any], arguments: dict[str, Any]) -> str | None:
+    """The first of ``arguments`` (each one of ``properties``) whose value is not of the type
+    or in the range its schema states, and why, naming it; None when each is."""
+    for key, value in arguments.items():
+        problem = wrong_type(properties[key], value) or out_of_range(properties[key], value)
+        if problem is not None:
+            return f"argument {key!r}: {problem}"
+    return None
 
 
 def out_of_range(schema: dict[str, Any], value: Any) -> str | None:
@@ -378,12 +405,23 @@ def _refuse_unknown(kind: str, name: str, known: Iterable[str]) -> None:
         )
 
 
-def _refuse_unknown_arguments(name: str, given: Iterable[str], takes: list[str]) -> None:
-    """Invalid params for the first argument ``name`` does not take, naming those it does."""
+def unknown_argument(name: str, given: Iterable[str], takes: list[str]) -> str | None:
+    """Why the first argument ``name`` does not take is refused, naming those it does."""
     unknown = [key for key in given if key not in takes]
-    if unknown:
-        raise MCPError(
-            INVALID_PARAMS,
-            f"argument {quoted(unknown[0])}: not an argument of {name}, "
-            f"which takes {', '.join(takes)}",
-        )
+    if not unknown:
+        return None
+    return (
+        f"argument {quoted(unknown[0])}: not an argument of {name}, which takes {', '.join(takes)}"
+    )
+
+
+class ArgumentProblem(ToolError):
+    """A tool's argument its own check refuses (raised by the tool's body): answered as
+    :func:`argument_error`, its message as it is (the SDK put "Error executing tool NAME: "
+    before a tool's error)."""
+
+
+def argument_error(message: str) -> CallToolResult:
+    """The answer to a ``tools/call`` whose arguments are refused: a tool execution error
+    (``isError``) whose text is ``message``, which starts with the argument's name."""
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)

@@ -11,7 +11,9 @@ A ``tools/call`` whose ``arguments`` is no object, or whose ``name`` is no strin
 "Invalid request parameters" naming nothing; over stdio a request before ``initialize`` was
 the same. Each is now a JSON-RPC error naming the problem: *parse error* (-32700), *invalid
 request* (-32600) with the request's ``id`` when it has a usable one, else null; *invalid
-params* (-32602) for a ``tools/call`` whose name or arguments are of the wrong kind.
+params* (-32602) for a ``tools/call`` whose name or arguments are of the wrong kind (a
+malformed request: a protocol error, while a bad value of one argument is the tool's
+execution error, :mod:`pcfgraph.mcp.arguments`).
 
 Every message is read here, whatever its size (each transport bounds it first:
 :func:`pcfgraph.mcp.limits.message_limit`). Only those of at most :data:`CHECKED` bytes were:

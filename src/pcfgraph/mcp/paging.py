@@ -1,6 +1,7 @@
 """Paging of every MCP list: ``limit`` (default sized for an assistant's context, capped)
 and an opaque ``cursor``; a cut answer says so (``truncated``, ``total``, ``nextCursor``).
-Argument errors name the argument (the server turns them into JSON-RPC invalid params)."""
+Argument errors name the argument (the server answers them as tool execution errors,
+``isError``, their message as it is)."""
 
 from __future__ import annotations
 

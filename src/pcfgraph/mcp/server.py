@@ -3,9 +3,10 @@ prompts over the served release. ``pcfgraph mcp`` runs it over stdio with its ow
 pool; ``pcfgraph serve`` mounts it at ``/mcp`` (Streamable HTTP) on the app's state and pool.
 
 Tool names are a contract: search, get_element, get_mappings, find_gaps, element_history,
-audit_model, run_named_query, sparql. Bad arguments are JSON-RPC "invalid params" errors whose
-message names the argument; other expected failures (deadline, sandbox busy) are tool errors
-with the same message the HTTP API gives.
+audit_model, run_named_query, sparql. A bad argument is a tool execution error (``isError``)
+whose text is the message naming the argument, as MCP 2025-11-25 asks (SEP-1303,
+:mod:`pcfgraph.mcp.arguments`); other expected failures (deadline, sandbox busy) are tool
+errors with the same message the HTTP API gives, after the SDK's "Error executing tool NAME: ".
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import Field, WithJsonSchema
 from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.importers.apqc.emit import APQC_NOTICE
-from pcfgraph.mcp.arguments import CheckedServer
+from pcfgraph.mcp.arguments import ArgumentProblem, CheckedServer
 from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
 from pcfgraph.mcp.results import sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
@@ -104,7 +105,7 @@ def _guard(call: Callable[[], T]) -> T:
     try:
         return call()
     except ArgumentError as exc:
-        raise MCPError(INVALID_PARAMS, str(exc)) from None
+        raise ArgumentProblem(str(exc)) from None
     except PcfgraphError as exc:
         raise ToolError(str(exc)) from None
 
@@ -118,10 +119,8 @@ async def _threaded(call: Callable[[], T]) -> T:
 async def _aguard(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
-    except ArgumentError as exc:
-        raise MCPError(INVALID_PARAMS, str(exc)) from None
-    except InputError as exc:
-        raise MCPError(INVALID_PARAMS, str(exc)) from None
+    except InputError as exc:  # an ArgumentError, or the model or query given is unreadable
+        raise ArgumentProblem(str(exc)) from None
     except PcfgraphError as exc:
         raise ToolError(str(exc)) from None
 
