@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from gql_support import shared_catalog
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from test_mapping_round_trip import STEMS, exported, imported, published
@@ -21,7 +20,6 @@ from pcfgraph.assemble import assemble
 from pcfgraph.cli import main
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.mappings import read_mapping_set
-from pcfgraph.mappings.export import export_bytes
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 from pcfgraph.sources import ExtraSources
@@ -45,9 +43,7 @@ def as_if_from_tsv(graph: Graph, stem: str) -> Graph:
 
 
 def json_export(release: Release, stem: str, directory: Path) -> Path:
-    path = directory / f"{stem}.sssom.json"
-    path.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-json"))
-    return path
+    return exported(release, stem, directory, "sssom-json")
 
 
 @pytest.mark.parametrize("stem", STEMS)

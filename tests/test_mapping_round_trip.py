@@ -50,9 +50,10 @@ def imported(path: Path) -> Graph:
     return published(store, ms.stem)
 
 
-def exported(release: Release, stem: str, directory: Path) -> Path:
-    path = directory / f"{stem}.sssom.tsv"
-    path.write_bytes(export_bytes(release.store, shared_catalog(), stem, "sssom-tsv"))
+def exported(release: Release, stem: str, directory: Path, fmt: str = "sssom-tsv") -> Path:
+    """The set's export in ``fmt`` (``sssom-tsv``, ``sssom-json``) as ``<stem>.sssom.<ext>``."""
+    path = directory / f"{stem}.{fmt.replace('-', '.')}"
+    path.write_bytes(export_bytes(release.store, shared_catalog(), stem, fmt))
     return path
 
 
