@@ -13,7 +13,7 @@ import pytest
 
 from pcfgraph.api.fast_path import Head, _around_id, _split
 from pcfgraph.api.http_guard import SECURITY_HEADERS, secured
-from pcfgraph.api.http_protocol import head_bytes, response_bytes
+from pcfgraph.api.http_head import head_bytes, response_bytes
 from pcfgraph.api.ops import with_request_id
 
 Pairs = list[tuple[bytes, bytes]]

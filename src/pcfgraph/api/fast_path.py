@@ -96,7 +96,7 @@ class Head(NamedTuple):
     the response does not set itself). The parts that are the same for every answer of a
     kind (:func:`_around_id`) are the same tuples from one answer to the next, which the
     protocol writes from kept, checked bytes
-    (:func:`pcfgraph.api.http_protocol.head_bytes`)."""
+    (:func:`pcfgraph.api.http_head.head_bytes`)."""
 
     before: Pairs
     rid: bytes
