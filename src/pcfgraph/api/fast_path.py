@@ -116,6 +116,10 @@ Deliver = Callable[[int, Head, bytes], bool]
 #: depends on; its path is ``/sparql``, its HTTP version 1.1).
 RequestKey = tuple[str, bytes, Pairs, bytes, Any, Any]
 
+#: What the debug line of an answer adds when its request's read was not parsed
+#: (:meth:`FastPath.respond`'s ``unparsed``).
+UNPARSED = ", its read unparsed"
+
 #: Requests whose answer's making is kept (:class:`Kept`), least recently kept out first, and
 #: the longest one kept (its query string, header fields and body, in bytes).
 KEPT_REQUESTS = 256
@@ -238,6 +242,7 @@ class FastPath:
         deliver: Deliver,
         others: Callable[[], bool] | None = None,
         connection: object = None,
+        unparsed: bool = False,
     ) -> bool:
         """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET`` or
         ``POST /sparql``, not changed; ``body``: its whole body) through ``deliver`` now;
@@ -246,18 +251,25 @@ class FastPath:
         was kept of it (:meth:`_again`) while the release and pool it was planned on serve.
         ``others()``: whether the protocol sees other requests in flight in this process
         (None: not known, no idle mark: :meth:`LocalEvaluator.idle`); ``connection``: the
-        request's (the protocol)."""
+        request's (the protocol). ``unparsed``: the protocol did not parse this request's read, the
+        same bytes as a request's it answered here before on the connection (:data:`UNPARSED`):
+        only a request answered before is answered (nothing done, False, for any other)."""
         local = local_evaluator(self.live) if others is not None else None
         if local is None:
-            return self._respond(request_scope, body, deliver, None)
+            return self._respond(request_scope, body, deliver, None, unparsed)
         local.fast_request(others, connection)
         try:
-            return self._respond(request_scope, body, deliver, local)
+            return self._respond(request_scope, body, deliver, local, unparsed)
         finally:
             local.fast_request(None)
 
     def _respond(
-        self, request_scope: Scope, body: bytes, deliver: Deliver, local: LocalEvaluator | None
+        self,
+        request_scope: Scope,
+        body: bytes,
+        deliver: Deliver,
+        local: LocalEvaluator | None,
+        unparsed: bool = False,
     ) -> bool:
         headers = request_scope["headers"]
         key: RequestKey = (
@@ -272,7 +284,9 @@ class FastPath:
         if kept is not None:
             pool = self._kept_pool()
             if pool is not None:
-                return self._again(kept, pool, request_scope, deliver, local)
+                return self._again(kept, pool, request_scope, deliver, local, unparsed)
+        if unparsed:
+            return False
         # one pass: the headers that hand it on, the head's size as the guard counts it
         # (head_refusal) and the client's request id (request_id_of: the first)
         size = 4 * len(headers)
@@ -420,6 +434,7 @@ class FastPath:
         request_scope: Scope,
         deliver: Deliver,
         local: LocalEvaluator | None,
+        unparsed: bool = False,
     ) -> bool:
         """:meth:`respond` for a request answered before (:meth:`_keep`): its query evaluated
         again (:meth:`_evaluated`: :func:`evaluate_now`'s steps), the answer made and passed
@@ -457,7 +472,8 @@ class FastPath:
                 self.ops.finished(scope, status, started, False, False)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
-                    "answered on the protocol's fast path: %s /sparql %d",
+                    "answered on the protocol's fast path%s: %s /sparql %d",
+                    UNPARSED if unparsed else "",
                     request_scope["method"],
                     status,
                 )

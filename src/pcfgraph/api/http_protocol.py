@@ -27,6 +27,14 @@ while it comes: its scope is completed as uvicorn completes it, its body kept he
 cycle uvicorn would have made is made only if it is handed on (a graceful shutdown meanwhile
 hands it on with ``Connection: close``, as uvicorn finishes a request in flight).
 
+A read that is, byte for byte, a request the fast path answered as the whole of an earlier
+read on the connection, while the parser is between requests, is answered again without
+being parsed (:meth:`GuardedHttpToolsProtocol.data_received`): the same bytes from the same
+parser state are the same request. Only a request whose answer's making the fast path kept
+is answered so (``FastPath.respond``'s ``unparsed``); any other read is parsed. Parsing a
+cheap lookup's request (httptools' callbacks into Python, the checks above) was about a
+tenth of its time on the server, more when its caches are cold.
+
 uvicorn cancels its keep-alive timer on every read and arms a new one after every response;
 here each connection has one, armed after a response when none is, which when due closes
 the connection if it has been idle for ``timeout_keep_alive`` since its last response, and
@@ -83,6 +91,13 @@ _STATUS_LINES = {
 }
 
 
+#: Reads answered again without parsing (:meth:`GuardedHttpToolsProtocol.data_received`)
+#: kept per connection, oldest out first, and the longest kept (in bytes: as long as the
+#: fast path keeps a request's making, :data:`~pcfgraph.api.fast_path.KEPT_REQUEST_BYTES`).
+REPLAYS_KEPT = 16
+REPLAY_BYTES = 8192
+
+
 class _Refused(Exception):
     """Raised from a parser callback to stop parsing a request over a limit."""
 
@@ -121,8 +136,60 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         #: Since when the connection is idle (None: a request in progress): the keep-alive
         #: timer checks it when due (:meth:`on_response_complete`).
         self._idle_since: float | None = None
+        #: Reads that were one whole request the fast path answered, by their bytes: its
+        #: scope and body (:meth:`_replayed`), at most :data:`REPLAYS_KEPT`.
+        self._replays: dict[bytes, tuple[Any, bytes]] = {}
+        #: Whether the parser is between requests (none begun and not complete), the count
+        #: of requests begun in the current read, and the one it answered on the fast path.
+        self._between = True
+        self._begun = 0
+        self._answered: tuple[Any, bytes] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, but a read whose bytes are those of a request the fast path answered
+        as the whole of an earlier read on this connection is answered again without being
+        parsed (:meth:`_replayed`): the same bytes from the same parser state (between
+        requests) are the same request, and so the same answer's making."""
+        replay = self._replays.get(data) if self._between else None
+        if replay is not None:
+            if self._replayed(replay):
+                return
+            del self._replays[data]
+        self._begun = 0
+        self._answered = None
+        between = self._between
+        super().data_received(data)
+        answered, self._answered = self._answered, None
+        if (
+            answered is not None
+            and between
+            and self._begun == 1
+            and self._between
+            and len(data) <= REPLAY_BYTES
+        ):
+            if len(self._replays) >= REPLAYS_KEPT:
+                del self._replays[next(iter(self._replays))]
+            self._replays[data] = answered
+
+    def _replayed(self, replay: tuple[Any, bytes]) -> bool:
+        """Answer a read of a request answered before on the fast path (``replay``: its scope
+        and body) as :meth:`_may_answer_when_complete` and :meth:`_answer_now` would, from
+        what the fast path kept of it (:meth:`FastPath.respond`'s ``unparsed``); False:
+        nothing was done, the read is parsed as any other."""
+        cycle = self.cycle
+        limit = self.limit_concurrency
+        if (
+            self.pipeline
+            or (cycle is not None and not cycle.response_complete)
+            or (limit is not None and max(len(self.connections), len(self.tasks)) >= limit)
+        ):
+            return False
+        self._idle_since = None  # as every read (_unset_keepalive_if_required)
+        return self._answer_now(*replay, unparsed=True)
 
     def on_message_begin(self) -> None:
+        self._between = False
+        self._begun += 1
         super().on_message_begin()
         self._refused = None
         self._header_bytes = 0
@@ -180,13 +247,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._between = True
         if not self._pending:
             super().on_message_complete()
             return
         self._pending = False
         body, self._pending_body = self._pending_body, b""
-        if not self._pending_keep_alive or not self._answer_now(body):
+        if not self._pending_keep_alive or not self._answer_now(self.scope, body):
             self._hand_on(body)
+        else:
+            self._answered = (self.scope, body)
 
     # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
 
@@ -267,15 +337,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.cycle = cycle
         self._start_asgi_task(cycle, self.app)
 
-    def _answer_now(self, body: bytes) -> bool:
-        """Answer the complete pending request on the fast path; False: not done, its cycle
-        starts instead."""
+    def _answer_now(self, scope: Any, body: bytes, unparsed: bool = False) -> bool:
+        """Answer the complete request of ``scope`` on the fast path; False: not done, its
+        cycle starts instead (``unparsed``: :meth:`_replayed`'s, the read is parsed)."""
         fast = self._fast
         if fast is None or self.flow.write_paused or self.transport.is_closing():
             return False
         self._written = False
         try:
-            answered = fast.respond(self.scope, body, self._deliver, self._others, self)  # type: ignore[arg-type]
+            answered = fast.respond(scope, body, self._deliver, self._others, self, unparsed)
         except Exception:
             if not self._written:
                 log.exception("the fast path failed before answering; the app answers")
@@ -309,7 +379,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # --- the keep-alive timer: one per connection, checked when due -------------------------
 
     def _unset_keepalive_if_required(self) -> None:
-        """uvicorn cancels its keep-alive timer on every read and arms a new one after every
+        """A read that is, byte for byte, a request the fast path answered as the whole of an earlier
+read on the connection, while the parser is between requests, is answered again without
+being parsed (:meth:`GuardedHttpToolsProtocol.data_received`): the same bytes from the same
+parser state are the same request. Only a request whose answer's making the fast path kept
+is answered so (``FastPath.respond``'s ``unparsed``); any other read is parsed. Parsing a
+cheap lookup's request (httptools' callbacks into Python, the checks above) was about a
+tenth of its time on the server, more when its caches are cold.
+
+uvicorn cancels its keep-alive timer on every read and arms a new one after every
         response (a timer made and dropped per request); here the connection is only marked
         busy, and the timer, when due, finds it so (:meth:`_keep_alive_due`)."""
         self._idle_since = None
