@@ -379,15 +379,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # --- the keep-alive timer: one per connection, checked when due -------------------------
 
     def _unset_keepalive_if_required(self) -> None:
-        """A read that is, byte for byte, a request the fast path answered as the whole of an earlier
-read on the connection, while the parser is between requests, is answered again without
-being parsed (:meth:`GuardedHttpToolsProtocol.data_received`): the same bytes from the same
-parser state are the same request. Only a request whose answer's making the fast path kept
-is answered so (``FastPath.respond``'s ``unparsed``); any other read is parsed. Parsing a
-cheap lookup's request (httptools' callbacks into Python, the checks above) was about a
-tenth of its time on the server, more when its caches are cold.
-
-uvicorn cancels its keep-alive timer on every read and arms a new one after every
+        """uvicorn cancels its keep-alive timer on every read and arms a new one after every
         response (a timer made and dropped per request); here the connection is only marked
         busy, and the timer, when due, finds it so (:meth:`_keep_alive_due`)."""
         self._idle_since = None
