@@ -126,6 +126,11 @@ KEPT_REQUESTS = 256
 KEPT_REQUEST_BYTES = 8192
 
 
+#: What the kept requests were planned on: the live release and the sandbox pool (weakly: a
+#: kept entry never keeps either alive) and the release the pool serves.
+Marks = tuple["weakref.ref[Any]", "weakref.ref[WorkerPool]", str]
+
+
 class Kept(NamedTuple):
     """What answering a request again needs besides evaluating its query, for a request
     answered by evaluating its query in process (a query's answer, no cache: its plan's
@@ -156,11 +161,8 @@ class Kept(NamedTuple):
     #: the answer's headers around its request id for the last (content type, length), and
     #: the metrics' observer of its 200s.
     made: list[Any]
-
-
-#: What the kept requests were planned on: the live release and the sandbox pool (weakly: a
-#: kept entry never keeps either alive) and the release the pool serves.
-Marks = tuple["weakref.ref[Any]", "weakref.ref[WorkerPool]", str]
+    #: What it was planned on (:data:`Marks`: the same object while it may be used).
+    marks: Marks
 
 
 def _framework_layers() -> tuple[type, ...]:
@@ -242,7 +244,7 @@ class FastPath:
         deliver: Deliver,
         others: Callable[[], bool] | None = None,
         connection: object = None,
-        unparsed: bool = False,
+        unparsed: Kept | None = None,
     ) -> bool:
         """Answer the request of ``request_scope`` (uvicorn's scope of a complete ``GET`` or
         ``POST /sparql``, not changed; ``body``: its whole body) through ``deliver`` now;
@@ -251,9 +253,10 @@ class FastPath:
         was kept of it (:meth:`_again`) while the release and pool it was planned on serve.
         ``others()``: whether the protocol sees other requests in flight in this process
         (None: not known, no idle mark: :meth:`LocalEvaluator.idle`); ``connection``: the
-        request's (the protocol). ``unparsed``: the protocol did not parse this request's read, the
-        same bytes as a request's it answered here before on the connection (:data:`UNPARSED`):
-        only a request answered before is answered (nothing done, False, for any other)."""
+        request's (the protocol). ``unparsed``: what was kept of this request (:meth:`kept_for`)
+        when the protocol did not parse its read, the same bytes as a request's it answered
+        here before on the connection (:data:`UNPARSED`): answered from it while what it was
+        planned on serves (nothing done, False, otherwise)."""
         local = local_evaluator(self.live) if others is not None else None
         if local is None:
             return self._respond(request_scope, body, deliver, None, unparsed)
@@ -269,24 +272,20 @@ class FastPath:
         body: bytes,
         deliver: Deliver,
         local: LocalEvaluator | None,
-        unparsed: bool = False,
+        unparsed: Kept | None = None,
     ) -> bool:
+        if unparsed is not None:
+            pool = self._kept_pool()
+            if pool is None or unparsed.marks is not self._marks:
+                return False
+            return self._again(unparsed, pool, request_scope, deliver, local, True)
         headers = request_scope["headers"]
-        key: RequestKey = (
-            request_scope["method"],
-            request_scope.get("query_string", b""),
-            tuple(headers),
-            body,
-            request_scope.get("scheme"),
-            request_scope.get("server"),
-        )
+        key = _request_key(request_scope, body)
         kept = self._kept.get(key)
         if kept is not None:
             pool = self._kept_pool()
             if pool is not None:
-                return self._again(kept, pool, request_scope, deliver, local, unparsed)
-        if unparsed:
-            return False
+                return self._again(kept, pool, request_scope, deliver, local)
         # one pass: the headers that hand it on, the head's size as the guard counts it
         # (head_refusal) and the client's request id (request_id_of: the first)
         size = 4 * len(headers)
@@ -320,6 +319,14 @@ class FastPath:
             return True
         finally:
             request_id_var.reset(token)
+
+    def kept_for(self, request_scope: Scope, body: bytes) -> Kept | None:
+        """What is kept of the request of ``request_scope`` and ``body`` to answer it again
+        (None: nothing, or planned on what no longer serves)."""
+        kept = self._kept.get(_request_key(request_scope, body))
+        if kept is None or self._kept_pool() is None or kept.marks is not self._marks:
+            return None
+        return kept
 
     def _scope(self, request_scope: Scope) -> Scope:
         """The scope the app's layers see (uvicorn's is left as it is, for the ASGI way)."""
@@ -387,9 +394,11 @@ class FastPath:
         size = len(key[1]) + len(key[3]) + sum(len(n) + len(v) for n, v in key[2])
         if size > KEPT_REQUEST_BYTES:
             return
-        if self._kept_pool() is not pool:  # none kept yet, or planned on another release
+        marks = self._marks
+        if marks is None or self._kept_pool() is not pool:  # none kept yet, or another release
             self._kept.clear()
-            self._marks = (weakref.ref(self.live.release), weakref.ref(pool), pool.release_id)
+            marks = (weakref.ref(self.live.release), weakref.ref(pool), pool.release_id)
+            self._marks = marks
         given = next((value for name, value in key[2] if name == b"x-request-id"), None)
         etag = plan.etag if plan.key is not None and plan.conditional else None
         method, path = scope["method"], scope["path"]
@@ -407,6 +416,7 @@ class FastPath:
             route_template(finished),
             AccessLog.HEAD % (method, path),
             [None, None],
+            marks,
         )
 
     def _kept_pool(self) -> WorkerPool | None:
@@ -534,6 +544,18 @@ class FastPath:
             self.ops.access_log.write_again(
                 kept.finished, kept.route, 200, seconds, rid, kept.line_head
             )
+
+
+def _request_key(request_scope: Scope, body: bytes) -> RequestKey:
+    """The request as :class:`Kept` entries are found by (:data:`RequestKey`)."""
+    return (
+        request_scope["method"],
+        request_scope.get("query_string", b""),
+        tuple(request_scope["headers"]),
+        body,
+        request_scope.get("scheme"),
+        request_scope.get("server"),
+    )
 
 
 def _split(headers: list[tuple[bytes, bytes]]) -> Head:

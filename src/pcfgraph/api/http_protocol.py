@@ -59,7 +59,7 @@ from pcfgraph.api.http_head import head_bytes
 from pcfgraph.config import Settings
 
 if TYPE_CHECKING:
-    from pcfgraph.api.fast_path import FastPath, Head
+    from pcfgraph.api.fast_path import FastPath, Head, Kept
 
 log = logging.getLogger("pcfgraph.http")
 
@@ -136,14 +136,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         #: Since when the connection is idle (None: a request in progress): the keep-alive
         #: timer checks it when due (:meth:`on_response_complete`).
         self._idle_since: float | None = None
-        #: Reads that were one whole request the fast path answered, by their bytes: its
-        #: scope and body (:meth:`_replayed`), at most :data:`REPLAYS_KEPT`.
-        self._replays: dict[bytes, tuple[Any, bytes]] = {}
+        #: Reads that were one whole request the fast path answered and kept, by their
+        #: bytes: its scope, body and what the fast path kept of it (:meth:`_replayed`), at
+        #: most :data:`REPLAYS_KEPT`.
+        self._replays: dict[bytes, tuple[Any, bytes, Kept]] = {}
         #: Whether the parser is between requests (none begun and not complete), the count
         #: of requests begun in the current read, and the one it answered on the fast path.
         self._between = True
         self._begun = 0
-        self._answered: tuple[Any, bytes] | None = None
+        self._answered: tuple[Any, bytes, Kept] | None = None
 
     def data_received(self, data: bytes) -> None:
         """uvicorn's, but a read whose bytes are those of a request the fast path answered
@@ -171,9 +172,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 del self._replays[next(iter(self._replays))]
             self._replays[data] = answered
 
-    def _replayed(self, replay: tuple[Any, bytes]) -> bool:
-        """Answer a read of a request answered before on the fast path (``replay``: its scope
-        and body) as :meth:`_may_answer_when_complete` and :meth:`_answer_now` would, from
+    def _replayed(self, replay: tuple[Any, bytes, Kept]) -> bool:
+        """Answer a read of a request answered before on the fast path (``replay``: its scope,
+        body and what the fast path kept of it) as :meth:`_may_answer_when_complete` and :meth:`_answer_now` would, from
         what the fast path kept of it (:meth:`FastPath.respond`'s ``unparsed``); False:
         nothing was done, the read is parsed as any other."""
         cycle = self.cycle
@@ -185,7 +186,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         ):
             return False
         self._idle_since = None  # as every read (_unset_keepalive_if_required)
-        return self._answer_now(*replay, unparsed=True)
+        scope, body, kept = replay
+        return self._answer_now(scope, body, kept)
 
     def on_message_begin(self) -> None:
         self._between = False
@@ -255,8 +257,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         body, self._pending_body = self._pending_body, b""
         if not self._pending_keep_alive or not self._answer_now(self.scope, body):
             self._hand_on(body)
-        else:
-            self._answered = (self.scope, body)
+            return
+        fast = self._fast
+        kept = fast.kept_for(self.scope, body) if fast is not None else None  # type: ignore[arg-type]
+        if kept is not None:
+            self._answered = (self.scope, body, kept)
 
     # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
 
@@ -337,7 +342,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.cycle = cycle
         self._start_asgi_task(cycle, self.app)
 
-    def _answer_now(self, scope: Any, body: bytes, unparsed: bool = False) -> bool:
+    def _answer_now(self, scope: Any, body: bytes, unparsed: Kept | None = None) -> bool:
         """Answer the complete request of ``scope`` on the fast path; False: not done, its
         cycle starts instead (``unparsed``: :meth:`_replayed`'s, the read is parsed)."""
         fast = self._fast
