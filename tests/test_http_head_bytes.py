@@ -1,5 +1,5 @@
 """The fast path's response head made from kept, checked lines (``head_bytes``,
-``_around_id``) is byte for byte what the per-header way makes (``response_bytes`` of
+``around_id``) is byte for byte what the per-header way makes (``response_bytes`` of
 ``secured(with_request_id(...))``, uvicorn's own checks), or refused where that way refuses:
 over statuses, default headers that change between calls, bodies of the right and the wrong
 length, and headers uvicorn refuses or looks at (``Content-Length``, ``Connection``,
@@ -11,9 +11,8 @@ import itertools
 
 import pytest
 
-from pcfgraph.api.fast_path import Head, _around_id, _split
 from pcfgraph.api.http_guard import SECURITY_HEADERS, secured
-from pcfgraph.api.http_head import head_bytes, response_bytes
+from pcfgraph.api.http_head import Head, around_id, head_bytes, response_bytes, split_head
 from pcfgraph.api.ops import with_request_id
 
 Pairs = list[tuple[bytes, bytes]]
@@ -61,7 +60,7 @@ def test_head_bytes_are_response_bytes(own: Pairs) -> None:
         (200, 304, 204, 404, 799), DEFAULTS, BODIES, RIDS
     ):
         expected = _reference(status, defaults, own, rid, body)
-        head = _split(secured(with_request_id(own, rid)))
+        head = split_head(secured(with_request_id(own, rid)))
         assert head_bytes(status, defaults, head, body) == expected
         made += expected is not None
         # the same defaults list again (kept), then a new one equal to it
@@ -71,22 +70,22 @@ def test_head_bytes_are_response_bytes(own: Pairs) -> None:
 
 
 def test_a_kept_head_is_the_layers_head() -> None:
-    """``_around_id`` (kept per answer's own headers) places the request id and the security
+    """``around_id`` (kept per answer's own headers) places the request id and the security
     headers as ``with_request_id`` then ``secured`` do."""
     for own in OWN_HEADERS:
         if any(name.lower() == b"x-request-id" for name, _ in own):
             continue  # never an answer's (the fast path keeps only answers' heads)
         for rid in RIDS:
-            before, after = _around_id(tuple(own))
+            before, after = around_id(tuple(own))
             head = Head(before, rid.encode(), after)
             assert head.headers() == secured(with_request_id(own, rid))
-            assert _around_id(tuple(own)) == (before, after)
+            assert around_id(tuple(own)) == (before, after)
 
 
 def test_a_changed_request_id_or_length_is_seen() -> None:
     """What is checked per response, not kept: the request id's value and the body's length."""
     defaults = DEFAULTS[0]
-    before, after = _around_id(tuple(ANSWER))
+    before, after = around_id(tuple(ANSWER))
     good = head_bytes(200, defaults, Head(before, b"abc", after), BODIES[0])
     assert good is not None and b"\r\nx-request-id: abc\r\n" in good
     assert head_bytes(200, defaults, Head(before, b"a\nb", after), BODIES[0]) is None

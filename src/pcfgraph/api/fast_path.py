@@ -41,7 +41,6 @@ same layers' functions, metrics and access line (a cheap lookup's server CPU in 
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import weakref
@@ -57,6 +56,7 @@ from starlette.responses import Response
 from starlette.types import Message, Scope
 
 from pcfgraph.api.http_guard import HttpGuardMiddleware, check_request, secured
+from pcfgraph.api.http_head import Head, Pairs, around_id, split_head
 from pcfgraph.api.ops import (
     AccessLog,
     OpsMiddleware,
@@ -86,26 +86,6 @@ log = logging.getLogger("pcfgraph.http")
 
 #: Request headers that hand a request on to the ASGI app (see the module doc).
 HANDED_ON = frozenset({b"x-forwarded-for", b"x-forwarded-proto"})
-
-Pairs = tuple[tuple[bytes, bytes], ...]
-
-
-class Head(NamedTuple):
-    """A response's headers as the layers pass them to uvicorn, around its request id: the
-    headers before ``X-Request-ID``, its value, the headers after it (the security headers
-    the response does not set itself). The parts that are the same for every answer of a
-    kind (:func:`_around_id`) are the same tuples from one answer to the next, which the
-    protocol writes from kept, checked bytes
-    (:func:`pcfgraph.api.http_head.head_bytes`)."""
-
-    before: Pairs
-    rid: bytes
-    after: Pairs
-
-    def headers(self) -> list[tuple[bytes, bytes]]:
-        """The header list (as the layers pass it on)."""
-        return [*self.before, (b"x-request-id", self.rid), *self.after]
-
 
 #: ``deliver(status, head, body)``: the protocol writes the response, or says it cannot
 #: (False: nothing was written).
@@ -371,12 +351,12 @@ class FastPath:
         status = response.status_code
         if self.cors is None and type(response) is AnswerResponse:
             # with_request_id then secured (an answer's own headers have no request id)
-            before, after = _around_id(tuple(response.raw_headers))
+            before, after = around_id(tuple(response.raw_headers))
             return status, Head(before, rid.encode("latin-1"), after), response.body
         headers = with_request_id(response.raw_headers, rid)
         if self.cors is not None:
             headers = _through_cors(self.cors, scope, status, headers)
-        return status, _split(secured(headers)), response.body
+        return status, split_head(secured(headers)), response.body
 
     # --- requests answered before -----------------------------------------------------------
 
@@ -528,7 +508,7 @@ class FastPath:
         head = made[0]
         if head is None or head[0] != media_type or head[1] != len(body):
             raw = answer_response(body, media_type, kept.etag).raw_headers
-            head = made[0] = (media_type, len(body), *_around_id(tuple(raw)))
+            head = made[0] = (media_type, len(body), *around_id(tuple(raw)))
         return 200, Head(head[2], rid.encode("latin-1"), head[3]), body
 
     def _counted(self, kept: Kept, started: float, rid: str) -> None:
@@ -556,26 +536,6 @@ def _request_key(request_scope: Scope, body: bytes) -> RequestKey:
         request_scope.get("scheme"),
         request_scope.get("server"),
     )
-
-
-def _split(headers: list[tuple[bytes, bytes]]) -> Head:
-    """``headers`` (with one ``X-Request-ID``: :func:`with_request_id`'s) as a :class:`Head`."""
-    for i, (name, value) in enumerate(headers):
-        if name == b"x-request-id":
-            return Head(tuple(headers[:i]), value, tuple(headers[i + 1 :]))
-    raise ValueError("no X-Request-ID")  # pragma: no cover - with_request_id adds it
-
-
-@functools.lru_cache(maxsize=1024)
-def _around_id(raw: Pairs) -> tuple[Pairs, Pairs]:
-    """The headers before and after the request id of a response whose own headers are
-    ``raw``, as :func:`with_request_id` then :func:`secured` place them (without CORS): they
-    depend on nothing else, and an answer's are those of the answers before it to the same
-    query (the same type, ``Vary``, ETag and length), so they are kept (least recently used
-    out; only for a query's answer, :class:`AnswerResponse`, whose own headers never hold a
-    request id to make each key new)."""
-    head = _split(secured(with_request_id(raw, "")))
-    return head.before, head.after
 
 
 def _through_cors(

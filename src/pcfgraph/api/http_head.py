@@ -1,17 +1,58 @@
-"""A response's bytes as uvicorn writes them, for the protocol's fast path
-(:mod:`pcfgraph.api.http_protocol`): :func:`response_bytes` checks every header line as
-uvicorn does and refuses what uvicorn would do more with; :func:`head_bytes` writes a fast
-answer from kept, checked lines."""
+"""A response's head and bytes as uvicorn writes them, for the protocol's fast path
+(:mod:`pcfgraph.api.http_protocol`, :mod:`pcfgraph.api.fast_path`): a fast answer's headers
+around its request id (:class:`Head`, the parts kept per kind of answer: :func:`around_id`);
+:func:`response_bytes` checks every header line as uvicorn does and refuses what uvicorn
+would do more with; :func:`head_bytes` writes a fast answer from kept, checked lines."""
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
 
-if TYPE_CHECKING:
-    from pcfgraph.api.fast_path import Head
+from pcfgraph.api.http_guard import secured
+from pcfgraph.api.ops import with_request_id
+
+Pairs = tuple[tuple[bytes, bytes], ...]
+
+
+class Head(NamedTuple):
+    """A response's headers as the layers pass them to uvicorn, around its request id: the
+    headers before ``X-Request-ID``, its value, the headers after it (the security headers
+    the response does not set itself). The parts that are the same for every answer of a
+    kind (:func:`around_id`) are the same tuples from one answer to the next, which the
+    protocol writes from kept, checked bytes (:func:`head_bytes`)."""
+
+    before: Pairs
+    rid: bytes
+    after: Pairs
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The header list (as the layers pass it on)."""
+        return [*self.before, (b"x-request-id", self.rid), *self.after]
+
+
+def split_head(headers: list[tuple[bytes, bytes]]) -> Head:
+    """``headers`` (with one ``X-Request-ID``: :func:`~pcfgraph.api.ops.with_request_id`'s)
+    as a :class:`Head`."""
+    for i, (name, value) in enumerate(headers):
+        if name == b"x-request-id":
+            return Head(tuple(headers[:i]), value, tuple(headers[i + 1 :]))
+    raise ValueError("no X-Request-ID")  # pragma: no cover - with_request_id adds it
+
+
+@functools.lru_cache(maxsize=1024)
+def around_id(raw: Pairs) -> tuple[Pairs, Pairs]:
+    """The headers before and after the request id of a response whose own headers are
+    ``raw``, as :func:`~pcfgraph.api.ops.with_request_id` then
+    :func:`~pcfgraph.api.http_guard.secured` place them (without CORS): they depend on
+    nothing else, and an answer's are those of the answers before it to the same
+    query (the same type, ``Vary``, ETag and length), so they are kept (least recently used
+    out; only for a query's answer, ``AnswerResponse``, whose own headers never hold a
+    request id to make each key new)."""
+    head = split_head(secured(with_request_id(raw, "")))
+    return head.before, head.after
 
 
 def response_bytes(

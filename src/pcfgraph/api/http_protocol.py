@@ -55,11 +55,11 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from pcfgraph.api.http_guard import check_request, problem_response
-from pcfgraph.api.http_head import head_bytes
+from pcfgraph.api.http_head import Head, head_bytes
 from pcfgraph.config import Settings
 
 if TYPE_CHECKING:
-    from pcfgraph.api.fast_path import FastPath, Head, Kept
+    from pcfgraph.api.fast_path import FastPath, Kept
 
 log = logging.getLogger("pcfgraph.http")
 
