@@ -141,10 +141,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         #: most :data:`REPLAYS_KEPT`.
         self._replays: dict[bytes, tuple[Any, bytes, Kept]] = {}
         #: Whether the parser is between requests (none begun and not complete), the count
-        #: of requests begun in the current read, and the one it answered on the fast path.
+        #: of requests begun in the current read, and the one it answered on the fast path
+        #: (its scope and body).
         self._between = True
         self._begun = 0
-        self._answered: tuple[Any, bytes, Kept] | None = None
+        self._answered: tuple[Any, bytes] | None = None
 
     def data_received(self, data: bytes) -> None:
         """uvicorn's, but a read whose bytes are those of a request the fast path answered
@@ -161,16 +162,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         between = self._between
         super().data_received(data)
         answered, self._answered = self._answered, None
+        fast = self._fast
         if (
-            answered is not None
-            and between
-            and self._begun == 1
-            and self._between
-            and len(data) <= REPLAY_BYTES
+            answered is None
+            or fast is None
+            or not between
+            or self._begun != 1
+            or not self._between
+            or len(data) > REPLAY_BYTES
         ):
+            return
+        scope, body = answered
+        kept = fast.kept_for(scope, body)
+        if kept is not None:
             if len(self._replays) >= REPLAYS_KEPT:
                 del self._replays[next(iter(self._replays))]
-            self._replays[data] = answered
+            self._replays[data] = (scope, body, kept)
 
     def _replayed(self, replay: tuple[Any, bytes, Kept]) -> bool:
         """Answer a read of a request answered before on the fast path (``replay``: its scope,
@@ -257,11 +264,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         body, self._pending_body = self._pending_body, b""
         if not self._pending_keep_alive or not self._answer_now(self.scope, body):
             self._hand_on(body)
-            return
-        fast = self._fast
-        kept = fast.kept_for(self.scope, body) if fast is not None else None  # type: ignore[arg-type]
-        if kept is not None:
-            self._answered = (self.scope, body, kept)
+        else:
+            self._answered = (self.scope, body)
 
     # --- the fast path (pcfgraph.api.fast_path) ----------------------------------------------
 
