@@ -284,6 +284,90 @@ def test_bad_curie_map(tmp_path: Path, curie_map: str, needle: str) -> None:
     assert needle in err.message
 
 
+def test_a_built_in_prefix_redefined_names_both_iris_and_the_file(tmp_path: Path) -> None:
+    """SSSOM: a built-in prefix, if declared, must point to its own IRI. The refusal named
+    only the IRI it must have, not the one the file gives."""
+    header = HEADER.replace("#curie_map:\n", f"#curie_map:\n#  skos: {ID}skos/\n")
+    err = error_of(write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]], header=header))
+    assert "built-in prefix 'skos'" in err.message and str(tmp_path) in err.message
+    assert str(SKOS) in err.message and f"{ID}skos/" in err.message and err.line == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle", "line"),
+    [
+        # a prefix given twice: YAML kept the last, and a:1 was read in the other namespace
+        (
+            f"#  a: {ID}other/\n",
+            f"curie_map declares prefix 'a' twice: '{ID}a/' on line 2 and '{ID}other/' on line 6",
+            6,
+        ),
+        (
+            "#license: https://example.org/licence\n",
+            "metadata key 'license' is given twice: 'https://creativecommons.org/licenses/by/4.0/' "
+            "on line 7 and 'https://example.org/licence' on line 11",
+            11,
+        ),
+    ],
+)
+def test_a_prefix_or_key_given_twice_in_the_header_is_refused_naming_both_lines(
+    tmp_path: Path, extra: str, needle: str, line: int
+) -> None:
+    if extra.startswith("#  "):  # inside curie_map, after its last prefix
+        header = HEADER.replace("#mapping_set_id", extra + "#mapping_set_id")
+    else:
+        header = HEADER + extra
+    err = error_of(write(tmp_path, [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]], header=header))
+    assert needle in err.message and "keep one" in err.message
+    assert err.line == line and str(tmp_path) in err.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "cardinality"),
+    [
+        ("01:01:00", "1:1"),  # LibreOffice's time format
+        ("1:01", "1:1"),  # Excel's h:mm
+        ("00:01", "0:1"),
+        ("01:00:00", "1:0"),
+        ("0:00", "0:0"),
+        ("1:01:00 AM", "1:1"),  # a 12-hour clock
+        ("12:01 AM", "0:1"),
+    ],
+)
+def test_a_cardinality_a_spreadsheet_made_a_time_is_refused_saying_so_and_how_to_fix_it(
+    tmp_path: Path, cell: str, cardinality: str
+) -> None:
+    """1:1 typed into a spreadsheet column not formatted as text is saved as a time of day;
+    the refusal said only that '01:01:00' is not one of the cardinalities."""
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", cell]],
+        columns=[*COLUMNS, "mapping_cardinality"],
+    )
+    err = error_of(path)
+    assert (err.line, err.column) == (12, 6) and str(path) in str(err)
+    assert (
+        f"mapping_cardinality {cell!r} is the time of day a spreadsheet made of {cardinality}"
+        in (err.message)
+    )
+    assert f"write {cardinality} in this cell" in err.message
+    assert "format the mapping_cardinality column as text" in err.message
+
+
+@pytest.mark.parametrize("cell", ["02:30", "1:30:00", "1:01:30", "many"])
+def test_a_value_that_is_no_cardinality_made_a_time_is_refused_as_not_one(
+    tmp_path: Path, cell: str
+) -> None:
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9", cell]],
+        columns=[*COLUMNS, "mapping_cardinality"],
+    )
+    err = error_of(path)
+    assert "is not one of 0:0, 0:1, 1:0, 1:1, 1:n, n:1, n:n" in err.message
+    assert "spreadsheet" not in err.message
+
+
 def test_header_slot_propagates_only_when_no_row_sets_it(tmp_path: Path) -> None:
     # SSSOM: one row with its own value makes the slot non-propagatable; the reader gave the
     # header's date to the other rows, which sssom-py leaves without one.

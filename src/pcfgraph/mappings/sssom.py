@@ -7,7 +7,8 @@ header key and column must be an SSSOM slot (:mod:`.slots`); a value must fit it
 (CURIE with a known prefix, ISO date, number, enum value; several values, ``|``-separated in
 the table or a YAML list in the header, only where the slot is multivalued). CURIEs are
 expanded with the file's ``curie_map`` plus the SSSOM built-in prefixes. Anything wrong
-raises :class:`~pcfgraph.errors.ParseError` naming file, line and the slot.
+raises :class:`~pcfgraph.errors.ParseError` naming file, line and the slot. The header's YAML
+and ``curie_map`` are checked by :mod:`.sssom_header`, a value's kind by :mod:`.sssom_values`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,20 @@ import yaml
 from rdflib import URIRef
 
 from pcfgraph import iris
-from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError, ParseError
 from pcfgraph.iris import SKOS
 from pcfgraph.mappings.slots import (
-    ENUMS,
     JUSTIFICATIONS,
     MAPPING_SET_SLOTS,
     MAPPING_SLOTS,
     PROPAGATABLE,
     Slot,
+)
+from pcfgraph.mappings.sssom_header import (
+    ABSOLUTE_IRI,
+    HeaderProblem,
+    checked_prefixes,
+    load_header,
 )
 from pcfgraph.mappings.sssom_sources import SourceEvidence, explained
 from pcfgraph.mappings.sssom_types import (
@@ -45,6 +50,7 @@ from pcfgraph.mappings.sssom_types import (
     MappingSet,
     SlotValues,
 )
+from pcfgraph.mappings.sssom_values import checked_literal
 
 SUFFIX = ".sssom.tsv"
 #: The files a mapping set is read from: SSSOM/TSV and SSSOM/JSON (:mod:`.sssom_json`).
@@ -97,8 +103,6 @@ SET_CORE_SLOTS = frozenset(
 )
 #: Slugs that belong to pcfgraph itself, not to a curated file.
 RESERVED_STEMS = frozenset({"derived"})
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
-_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def stem_of(path: Path) -> str:
@@ -138,7 +142,7 @@ class _Reader:
         value = value.strip()
         if not value:
             raise self.error(f"{what} is empty", line, column)
-        if _ABSOLUTE_IRI.match(value):
+        if ABSOLUTE_IRI.match(value):
             return URIRef(value)
         prefix, sep, local = value.partition(":")
         if not sep:
@@ -200,41 +204,15 @@ class _Reader:
         if kind == "entity":
             return str(self.expand(value, line, slot.name, column))
         if kind == "uri":
-            if not _ABSOLUTE_IRI.match(value):
+            if not ABSOLUTE_IRI.match(value):
                 # SSSOM allows a CURIE where an IRI is expected only for entity references;
                 # accept a CURIE here too (sssom-py does) but store the expansion.
                 return str(self.expand(value, line, slot.name, column))
             return value
-        if kind == "date":
-            try:
-                calendar_date(value)
-            except ValueError:
-                raise self.error(
-                    f"{slot.name} {value!r} is not an ISO date (YYYY-MM-DD)", line, column
-                ) from None
-            return value
-        if kind == "double":
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                raise self.error(f"{slot.name} {value!r} is not a number", line, column)
-            if slot.name in ("confidence", "reviewer_agreement", "mapping_set_confidence") and not (
-                Decimal(0) <= number <= Decimal(1)
-            ):
-                raise self.error(f"{slot.name} {value} is not in [0, 1]", line, column)
-            return value
-        if kind.startswith("enum:"):
-            allowed = ENUMS[kind.removeprefix("enum:")]
-            if value not in allowed:
-                raise self.error(
-                    f"{slot.name} {value!r} is not one of {', '.join(sorted(allowed))}",
-                    line,
-                    column,
-                )
-            return value
-        return value
+        try:
+            return checked_literal(slot, value)
+        except ValueError as exc:
+            raise self.error(str(exc), line, column) from None
 
     # -- header ----------------------------------------------------------------------------
 
@@ -248,7 +226,9 @@ class _Reader:
         # a spreadsheet saves each header line as a row of the table: padded with tabs
         yaml_text = "\n".join(line[1:].rstrip("\t") for line in self.lines[:n])
         try:
-            doc = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
+            doc = load_header(yaml_text) if yaml_text.strip() else {}
+        except HeaderProblem as problem:
+            raise self.error(problem.message, problem.line) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -266,29 +246,12 @@ class _Reader:
         return 1
 
     def read_prefixes(self, doc: Mapping[str, Any]) -> None:
-        cmap = doc.get("curie_map")
-        line = self.header_line("curie_map")
-        if not isinstance(cmap, dict):
-            raise self.error("curie_map must be a mapping of prefix to IRI", line)
-        for prefix, expansion in cmap.items():
-            if not isinstance(prefix, str) or not _PREFIX.match(prefix):
-                raise self.error(f"curie_map: {prefix!r} is not a valid prefix", line)
-            if not isinstance(expansion, str) or not _ABSOLUTE_IRI.match(expansion):
-                raise self.error(f"curie_map: prefix {prefix!r} maps to {expansion!r}", line)
-            builtin = BUILTIN_PREFIXES.get(prefix)
-            if builtin is not None and builtin != expansion:
-                raise self.error(
-                    f"curie_map: built-in prefix {prefix!r} must expand to {builtin}", line
-                )
-            self.prefixes[prefix] = expansion
-            self.declared[prefix] = expansion
-        for prefix, expansion in cmap.items():
-            clash = [p for p, e in self.prefixes.items() if e == expansion and p != prefix]
-            if clash and prefix not in BUILTIN_PREFIXES:
-                raise self.error(
-                    f"curie_map: prefixes {prefix!r} and {clash[0]!r} expand to the same IRI",
-                    line,
-                )
+        try:
+            declared = checked_prefixes(doc.get("curie_map"))
+        except HeaderProblem as problem:
+            raise self.error(problem.message, self.header_line("curie_map")) from None
+        self.prefixes.update(declared)
+        self.declared.update(declared)
 
     def header_slots(self, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
         """Every header key checked against the mapping-set slots (curie_map aside)."""
