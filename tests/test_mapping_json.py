@@ -268,3 +268,36 @@ def test_bad_documents_are_refused(tmp_path: Path) -> None:
     assert "mapping_set_title takes one value, not a list" in str(
         refusal(tmp_path, json.dumps(body))
     )
+
+
+def test_curie_map_and_context_giving_a_prefix_two_iris_is_refused_naming_both(
+    tmp_path: Path,
+) -> None:
+    """A document with a curie_map and an @context (sssom-py's place for the prefixes) that
+    give one prefix two IRIs was read with the curie_map's, the other dropped without a word."""
+    body = valid_body()
+    body["curie_map"] = {"ex": "https://other.example/"}
+    text = json.dumps(body, indent=2)
+    err = refusal(tmp_path, text)
+    assert (
+        "prefix 'ex' has two expansions: 'https://other.example/' in curie_map and "
+        "'https://ex.org/' in @context" in str(err)
+    )
+    assert err.line == next(
+        n for n, t in enumerate(text.splitlines(), start=1) if '"curie_map":' in t
+    )
+    body["curie_map"] = {"ex": "https://ex.org/"}  # the same IRI in both: one prefix
+    path = tmp_path / "same.sssom.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    assert str(read_mapping_set(path, curated=False).rows[0].subject) == "https://ex.org/1"
+
+
+def test_a_built_in_prefix_redefined_in_context_is_refused_naming_the_context(
+    tmp_path: Path,
+) -> None:
+    body = valid_body()
+    body["@context"]["skos"] = "https://ex.org/skos/"
+    assert (
+        "@context: built-in prefix 'skos' must expand to http://www.w3.org/2004/02/skos/core#, "
+        "not https://ex.org/skos/" in str(refusal(tmp_path, json.dumps(body)))
+    )

@@ -9,7 +9,8 @@ slot). A message names the file, the line and column in the JSON, and the record
 
 The prefixes are the ``curie_map`` of the document and the string entries of its JSON-LD
 ``@context`` (sssom-py writes the prefixes there, with the schema's term definitions, which
-are objects and are not prefixes).
+are objects and are not prefixes); a prefix both declare must have one IRI in both, or one
+of them would be lost.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rdflib import URIRef
 from pcfgraph.errors import ParseError
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, Slot
 from pcfgraph.mappings.sssom import READERS, REQUIRED_COLUMNS, MappingRow, _Reader
+from pcfgraph.mappings.sssom_header import HeaderProblem, checked_prefixes
 
 #: Keys of the document that are JSON-LD or the records, not mapping set slots.
 _NOT_SLOTS = ("@context", "@type", "mappings")
@@ -178,6 +180,11 @@ class JsonReader(_Reader):
             line = self.header_line("@context")
             raise self.error(f"@context must be an object of prefixes, not {_kind(context)}", line)
         prefixes = {k: v for k, v in context.items() if isinstance(v, str) and k[:1] != "@"}
+        try:
+            checked_prefixes(prefixes, "@context")
+        except HeaderProblem as problem:
+            raise self.error(problem.message, self.header_line("@context")) from None
+        self.refuse_two_expansions(meta.get("curie_map"), prefixes)
         if prefixes or "curie_map" in meta:
             cmap = meta.get("curie_map", {})
             meta["curie_map"] = {**prefixes, **cmap} if isinstance(cmap, dict) else cmap
@@ -189,6 +196,20 @@ class JsonReader(_Reader):
             )
         self.records = records
         return meta, 0
+
+    def refuse_two_expansions(self, cmap: object, context: dict[str, str]) -> None:
+        """A prefix that ``curie_map`` and ``@context`` declare with two IRIs: one would be
+        taken and the other dropped, and the CURIEs read with the one taken."""
+        if not isinstance(cmap, dict):
+            return  # the TSV reader's check names what curie_map must be
+        for prefix in sorted(cmap.keys() & context.keys()):
+            if cmap[prefix] != context[prefix]:
+                raise self.error(
+                    f"prefix {prefix!r} has two expansions: {cmap[prefix]!r} in curie_map and "
+                    f"{context[prefix]!r} in @context; its CURIEs would be read with one of them "
+                    "and the other dropped: make them the same, or declare it in one place",
+                    self.header_line("curie_map"),
+                )
 
     def header_line(self, key: str) -> int:
         return self.json.key(self.json.doc, key)[0]
