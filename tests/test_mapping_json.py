@@ -11,18 +11,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from gql_support import shared_catalog
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from test_mapping_round_trip import STEMS, exported, imported, published
 
 from pcfgraph import iris
-from pcfgraph.assemble import assemble
+from pcfgraph.assemble import assemble, rdflib_to_quads
 from pcfgraph.cli import main
-from pcfgraph.errors import InputError, ParseError
-from pcfgraph.mappings import read_mapping_set
+from pcfgraph.errors import InputError, NotAcceptable, ParseError
+from pcfgraph.mappings import mapping_set_graph, read_mapping_set
+from pcfgraph.mappings.export import export_bytes
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 from pcfgraph.sources import ExtraSources
+from pcfgraph.store import EmbeddedStore
 
 TRIM = "pcf-8.1-and-prm-it-to-trim-cm"
 
@@ -233,6 +236,17 @@ def test_a_record_without_subject_id_is_refused_naming_it(tmp_path: Path) -> Non
         ("predicate_id", "ex:nope", "mappings[0].predicate_id: unknown predicate 'ex:nope'"),
         ("object_id", "nope:2", "mappings[0].object_id: object_id 'nope:2' uses unknown prefix"),
         ("colour", "red", "mappings[0].colour: unknown field 'colour'"),
+        # a '|' a list item may hold is no IRI's: refused as one, not split into two
+        (
+            "see_also",
+            ["https://ex.org/a|b"],
+            "mappings[0].see_also: see_also 'https://ex.org/a|b' has characters not allowed",
+        ),
+        (
+            "author_id",
+            ["https://ex.org/a|b", "ex:c"],
+            "mappings[0].author_id: author_id 'https://ex.org/a|b' has characters not allowed",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type_or_meaning_is_refused_naming_record_and_field(
@@ -301,3 +315,48 @@ def test_a_built_in_prefix_redefined_in_context_is_refused_naming_the_context(
         "@context: built-in prefix 'skos' must expand to http://www.w3.org/2004/02/skos/core#, "
         "not https://ex.org/skos/" in str(refusal(tmp_path, json.dumps(body)))
     )
+
+
+def store_of(path: Path) -> EmbeddedStore:
+    """A store holding the set read from ``path``, as a build loads it."""
+    ms = read_mapping_set(path)
+    store = EmbeddedStore()
+    store.add_quads(rdflib_to_quads(mapping_set_graph(ms), str(iris.mapping_set_graph(ms.stem))))
+    return store
+
+
+def test_a_list_item_holding_a_pipe_reads_round_trips_as_json_and_is_refused_as_tsv(
+    tmp_path: Path,
+) -> None:
+    """SSSOM separates values with '|' in a TSV cell only: in JSON a list item may hold one.
+    Such a set was refused on reading; written as TSV its item would come back as two."""
+    body = valid_body()
+    body["mapping_set_id"] = str(iris.mapping_set("pipes"))
+    labels = ["Doe | ITSM review board", "Roe"]
+    body["mappings"][1]["author_label"] = labels
+    source = tmp_path / "pipes.sssom.json"
+    source.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    assert read_mapping_set(source).rows[1].author_labels == tuple(labels)
+    store = store_of(source)
+    again = tmp_path / "again" / "pipes.sssom.json"
+    again.parent.mkdir()
+    again.write_bytes(export_bytes(store, shared_catalog(), "pipes", "sssom-json"))
+    assert isomorphic(imported(again), imported(source))
+    with pytest.raises(NotAcceptable) as caught:
+        export_bytes(store, shared_catalog(), "pipes", "sssom-tsv")
+    message = str(caught.value)
+    assert "cannot be written as SSSOM/TSV: the author_label of record" in message
+    assert "'Doe | ITSM review board'" in message and ".sssom.json" in message
+
+
+def test_a_string_in_a_multivalued_slot_is_one_value_pipe_and_all(tmp_path: Path) -> None:
+    """'|' separates values in a TSV cell only: a JSON string "Doe | ITSM board" in a
+    multivalued slot was read as two authors (sssom-py reads one), on a record and the set."""
+    body = valid_body()
+    body["creator_label"] = "Mapping team | ITSM"
+    body["mappings"][1]["author_label"] = "Doe | ITSM board"
+    path = tmp_path / "strings.sssom.json"
+    path.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    ms = read_mapping_set(path, curated=False)
+    assert ms.rows[1].author_labels == ("Doe | ITSM board",)
+    assert ms.creator_labels == ("Mapping team | ITSM",)

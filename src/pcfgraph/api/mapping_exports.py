@@ -99,7 +99,8 @@ def _rooted(entry: dict[str, Any], root: str) -> dict[str, Any]:
             "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
         },
         304: NOT_MODIFIED,
-        **page_or_problem_responses(400, 404),
+        # 406: a set with a value SSSOM/TSV cannot hold (a '|' in a multivalued slot's value)
+        **page_or_problem_responses(400, 404, 406),
     },
 )
 @pages_for_browsers

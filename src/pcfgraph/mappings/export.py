@@ -22,7 +22,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from pcfgraph import iris
 from pcfgraph.conneg import by_name
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotAcceptable, NotFoundError, quoted
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
 from pcfgraph.mappings.sssom import IMPLIED_PREFIXES
@@ -308,6 +308,22 @@ def _used_prefixes(doc: SSSOMDocument) -> dict[str, str]:
     return dict(sorted(doc.prefixes.items()))
 
 
+def _refuse_separator(
+    doc: SSSOMDocument, row: dict[str, Value], slot: str, values: list[str]
+) -> None:
+    """SSSOM/TSV separates a multivalued cell's values with ``|`` and has no escape for it: a
+    value holding one (a JSON set may state it) would be read back as several values."""
+    for value in values:
+        if "|" in value:
+            raise NotAcceptable(
+                f"mapping set {str(doc.metadata['mapping_set_id'])!r} cannot be written as "
+                f"SSSOM/TSV: the {slot} of record {row.get('record_id', '')} has the value "
+                f"{quoted(value)}, which holds '|', the separator of a TSV cell's values (SSSOM "
+                "has no escape for it: it would be read back as several values); take the "
+                "SSSOM/JSON or SSSOM/RDF export (.sssom.json, .sssom.ttl), or change the value"
+            )
+
+
 def to_tsv(doc: SSSOMDocument) -> bytes:
     curies = _Curies(doc.prefixes)
     header: dict[str, object] = {"curie_map": _used_prefixes(doc)}
@@ -324,6 +340,7 @@ def to_tsv(doc: SSSOMDocument) -> bytes:
             value = row.get(name, "")
             slot = MAPPING_SLOTS[name]
             if isinstance(value, list):
+                _refuse_separator(doc, row, name, value)
                 cells.append("|".join(_cell(_shown(slot, v, curies)) for v in value))
             else:
                 cells.append(_cell(_shown(slot, value, curies)))

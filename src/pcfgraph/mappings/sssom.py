@@ -143,7 +143,7 @@ class _Reader:
         if not value:
             raise self.error(f"{what} is empty", line, column)
         if ABSOLUTE_IRI.match(value):
-            return URIRef(value)
+            return URIRef(self.iri_text(value, line, what, column))
         prefix, sep, local = value.partition(":")
         if not sep:
             raise self.error(
@@ -153,10 +153,20 @@ class _Reader:
             raise self.error(
                 f"{what} {value!r} uses unknown prefix {prefix!r} (not in curie_map)", line, column
             )
-        if any(c in local for c in ' \t<>"{}|\\^`'):
-            raise self.error(f"{what} {value!r} has characters not allowed in an IRI", line, column)
+        self.iri_text(local, line, what, column, value)
         self.used.add(prefix)
         return URIRef(self.prefixes[prefix] + local)
+
+    def iri_text(
+        self, text: str, line: int, what: str, column: int | None, shown: str | None = None
+    ) -> str:
+        """``text`` (an IRI, or a CURIE's local part) when no character of it is one an IRI
+        cannot hold (a JSON list item may hold a '|', which no TSV cell splits off)."""
+        if any(c in text for c in ' \t<>"{}|\\^`'):
+            raise self.error(
+                f"{what} {shown or text!r} has characters not allowed in an IRI", line, column
+            )
+        return text
 
     def quiet_expand(self, value: str) -> URIRef | None:
         """A CURIE's IRI, or None (empty, unknown prefix: the row is refused when read)."""
@@ -208,7 +218,7 @@ class _Reader:
                 # SSSOM allows a CURIE where an IRI is expected only for entity references;
                 # accept a CURIE here too (sssom-py does) but store the expansion.
                 return str(self.expand(value, line, slot.name, column))
-            return value
+            return self.iri_text(value, line, slot.name, column)
         try:
             return checked_literal(slot, value)
         except ValueError as exc:

@@ -10,7 +10,9 @@ slot). A message names the file, the line and column in the JSON, and the record
 The prefixes are the ``curie_map`` of the document and the string entries of its JSON-LD
 ``@context`` (sssom-py writes the prefixes there, with the schema's term definitions, which
 are objects and are not prefixes); a prefix both declare must have one IRI in both, or one
-of them would be lost.
+of them would be lost. A multivalued slot's values are a list's items, or a string as one
+value: ``|``, which separates values in SSSOM/TSV only, may be part of one (the export
+refuses to write such a value as TSV, :mod:`.export`).
 """
 
 from __future__ import annotations
@@ -127,17 +129,15 @@ def _one(slot: Slot, value: object) -> str:
 
 
 def _cell(slot: Slot, value: object) -> str:
-    """A record's value as a TSV cell (a list ``|``-separated, as the TSV export writes it)."""
+    """A record's value as a TSV cell (a list ``|``-separated, as the TSV export writes it;
+    its values are read from the list itself, :meth:`JsonReader.slot_values`)."""
     if value is None:
         return ""
     if not isinstance(value, list):
         return _one(slot, value)
     if not slot.multivalued:
         raise ValueError(f"{slot.name} takes one value, not a list")
-    items = [_one(slot, v) for v in value]
-    if any("|" in item for item in items):
-        raise ValueError(f"{slot.name}: a value in the list holds '|', which separates values")
-    return "|".join(items)
+    return "|".join(_one(slot, v) for v in value)
 
 
 class JsonReader(_Reader):
@@ -213,6 +213,20 @@ class JsonReader(_Reader):
 
     def header_line(self, key: str) -> int:
         return self.json.key(self.json.doc, key)[0]
+
+    def slot_values(
+        self, slot: Slot, raw: object, line: int, column: int | None = None
+    ) -> tuple[str, ...]:
+        """A multivalued slot's values as JSON gives them: a list's items (the cell joined them
+        with ``|`` for the TSV reader; an item may hold a ``|`` of its own), a string one value
+        (as sssom-py reads it: ``|`` separates values in a TSV cell only)."""
+        if slot.multivalued and isinstance(raw, str):
+            value = raw if self.current is None else self.records[self.current].get(slot.name)
+            if isinstance(value, list):
+                raw = [_one(slot, v) for v in value]
+            elif isinstance(value, str):
+                raw = [value]
+        return super().slot_values(slot, raw, line, column)
 
     def table(self, first: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
         used: set[str] = set()
