@@ -113,7 +113,11 @@ def test_a_header_below_the_bound_is_an_error_naming_the_sheet_and_rows_searched
     assert (err.sheet, err.row, err.column) == ("Combined", None, None)
     assert err.problem == (
         "not an APQC PCF layout: no header row with 'PCF ID', 'Hierarchy ID', 'Name' in rows "
-        f"1 to {HEADER_SCAN_ROWS} (a header further down is not looked for) (unknown layout)"
+        f"1 to {HEADER_SCAN_ROWS} (a header further down is not looked for) (unknown layout): "
+        "the importer looks for a row whose cells name those columns, as APQC's row 1 does "
+        f"above the rows they head; the {HEADER_SCAN_ROWS} rows with a value name none of them "
+        "(row 1: A 'Cover note 0'; row 2: A 'Cover note 1'; row 3: A 'Cover note 2'; and "
+        f"{HEADER_SCAN_ROWS - 3} more)"
     )
 
 
@@ -131,3 +135,26 @@ def test_a_short_sheet_without_a_header_names_how_many_rows_were_searched(
         import_workbook(tmp_path / NAME, progress=False)
     assert (info.value.sheet, info.value.row) == ("Combined", None)
     assert "in its 3 rows (unknown layout)" in info.value.problem
+
+
+def test_a_combined_sheet_holding_only_a_title_says_so_and_what_was_looked_for(
+    tmp_path: Path,
+) -> None:
+    """A Combined sheet cut to its title row was "no header row ... in its 1 rows": not what
+    the sheet holds, nor what a header row is to the importer."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Combined"
+    ws.append(["APQC Process Classification Framework (PCF) - Cross-Industry - Version 7.4"])
+    wb.save(tmp_path / NAME)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(tmp_path / NAME, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    assert info.value.problem == (
+        "not an APQC PCF layout: no header row with 'PCF ID', 'Hierarchy ID', 'Name' in its 1 "
+        "row (unknown layout): the importer looks for a row whose cells name those columns, as "
+        "APQC's row 1 does above the rows they head; the sheet holds only row 1, A 'APQC "
+        "Process Classification Framework (PCF) - Cross-Industry - Version 7.4', a title: no "
+        "header row and no rows under it"
+    )

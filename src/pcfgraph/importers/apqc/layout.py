@@ -107,6 +107,28 @@ def _cell_list(values: Sequence[Any]) -> str:
     return ", ".join(cells) if cells else "none"
 
 
+def _held(rows: Sequence[tuple[int, Sequence[Any]]], count: int, whole: bool) -> str:
+    """What a sheet without a header row holds: ``count`` rows with a value (of the sheet when
+    ``whole``, else of the rows searched), the first of them ``rows``. A sheet that holds only
+    a title says so, not only that there is no header."""
+    if not count:
+        return "the sheet is empty" if whole else "the rows searched are empty"
+    if count == 1 and whole:
+        row_no, values = rows[0]
+        cells = [v for v in values if not blank(v)]
+        what = "a title" if len(cells) == 1 and isinstance(cells[0], str) else "naming no column"
+        return (
+            f"the sheet holds only row {row_no}, {_cell_list(values)}, {what}: no header row "
+            "and no rows under it"
+        )
+    shown = "; ".join(f"row {n}: {_cell_list(values)}" for n, values in rows)
+    more = f"; and {count - len(rows)} more" if count > len(rows) else ""
+    counted = (
+        f"the {count} rows with a value name" if count > 1 else "the one row with a value names"
+    )
+    return f"{counted} none of them ({shown}{more})"
+
+
 class Table:
     """One sheet's data rows, streamed, with the header located and required columns checked."""
 
@@ -145,6 +167,8 @@ class Table:
 
     def _find_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]]:
         last = 0
+        held: list[tuple[int, Sequence[Any]]] = []  # the first rows with a value, and how many
+        count = 0
         for row_no, values in self._next():
             last = row_no
             found: dict[str, int] = {}
@@ -157,17 +181,23 @@ class Table:
                 self._check_required(required, row_no, values, found)
                 return row_no, found
             self.title_texts.extend(normalise_space(v) for v in values if isinstance(v, str))
+            if not all(blank(v) for v in values):
+                count += 1
+                if len(held) < 3:
+                    held.append((row_no, values[: self.bounds.limits.columns]))
             if row_no >= HEADER_SCAN_ROWS:
                 break
         searched = (
             f"rows 1 to {HEADER_SCAN_ROWS} (a header further down is not looked for)"
             if last >= HEADER_SCAN_ROWS
-            else (f"its {last} rows" if last else "it (the sheet is empty)")
+            else (f"its {last} row{'s' if last > 1 else ''}" if last else "it")
         )
         raise WorkbookError(
             "not an APQC PCF layout: no header row with "
             f"{', '.join(repr(self.columns[c][0]) for c in required)} "
-            f"in {searched} (unknown layout)",
+            f"in {searched} (unknown layout): the importer looks for a row whose cells name "
+            f"those columns, as APQC's row 1 does above the rows they head; "
+            f"{_held(held, count, last < HEADER_SCAN_ROWS)}",
             sheet=self.sheet,
         )
 
