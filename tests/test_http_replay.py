@@ -69,6 +69,15 @@ def answer(sock: socket.socket) -> tuple[bool, str]:
     return value, fields[b"x-request-id"].decode()
 
 
+def read_by_now(server: LiveServer) -> None:
+    """Return once the server has read everything sent to it before: a request its app
+    answers, on another connection (a 404: not on the fast path, its task runs after every
+    read of the event loop's turn it came in, and of the turns before)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=60) as other:
+        other.sendall(b"GET /no-such-path HTTP/1.1\r\nHost: pcfgraph.test\r\n\r\n")
+        assert read_response(other)[0] == b"HTTP/1.1 404 Not Found"
+
+
 def two_answers(sock: socket.socket) -> list[tuple[bool, str]]:
     """The answers to two requests sent together (they may come in one segment)."""
     data = b""
@@ -132,7 +141,7 @@ def test_the_same_bytes_inside_a_request_are_parsed_as_its_rest(server: LiveServ
         # the head of another request, cut inside a header's value: the known bytes that
         # follow are that value and the rest of that request's head
         sock.sendall(get(FALSE, "X-Note: ").removesuffix(b"\r\n"))
-        time.sleep(0.3)  # its own read
+        read_by_now(server)
         value, rid = ask(sock, get(TRUE))
         assert value is False and how_answered(server, rid) == ["parsed"]
         sock.settimeout(0.5)
@@ -148,9 +157,13 @@ def test_only_a_read_of_one_whole_request_is_answered_again(server: LiveServer) 
     with connect(server) as sock:
         sock.sendall(request + request)  # two requests in one read: answered in order
         first, second = two_answers(sock)
+        sock.sendall(request + request)  # again: both answered, not one of them
+        again = two_answers(sock)
+        assert [value for value, _ in again] == [False, False]
+        assert [how_answered(server, rid) for _, rid in again] == [["parsed"], ["parsed"]]
         half = len(request) // 2
         sock.sendall(request[:half])  # one request in two reads
-        time.sleep(0.3)
+        read_by_now(server)
         sock.sendall(request[half:])
         split = answer(sock)
         whole = [ask(sock, request) for _ in range(2)]
@@ -159,3 +172,16 @@ def test_only_a_read_of_one_whole_request_is_answered_again(server: LiveServer) 
         how = [how_answered(server, rid) for _, rid in answers]
         assert how[2:] == [["parsed"], ["parsed"], ["unparsed"]]
         assert ["unparsed"] not in how[:2]
+
+
+def test_a_read_that_ends_one_request_and_holds_another_is_parsed(server: LiveServer) -> None:
+    request = get(FALSE)
+    half = len(request) // 2
+    with connect(server) as sock:
+        sock.sendall(request[:half])
+        read_by_now(server)
+        sock.sendall(request[half:] + request)  # the end of one request, then a whole one
+        assert [value for value, _ in two_answers(sock)] == [False, False]
+        # the same bytes between requests are the start of a request, malformed
+        sock.sendall(request[half:] + request)
+        assert read_response(sock)[0] == b"HTTP/1.1 400 Bad Request"
