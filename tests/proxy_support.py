@@ -17,9 +17,10 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgra
 
 
 @contextmanager
-def prefix_proxy(backend_port: int, prefix: str) -> Iterator[str]:
-    """A proxy on a free loopback port passing ``prefix/...`` to the backend's ``/...``;
-    yields its base URL (with the prefix)."""
+def prefix_proxy(backend_port: int, prefix: str, *, proto: str = "http") -> Iterator[str]:
+    """A proxy on a free loopback port passing ``prefix/...`` to the backend's ``/...``,
+    saying ``X-Forwarded-Proto: proto`` (``https``: as a proxy that ends TLS); yields its
+    base URL (with the prefix)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -35,7 +36,7 @@ def prefix_proxy(backend_port: int, prefix: str) -> Iterator[str]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-            headers["X-Forwarded-Proto"] = "http"
+            headers["X-Forwarded-Proto"] = proto
             headers["X-Forwarded-For"] = self.client_address[0]
             conn = http.client.HTTPConnection("127.0.0.1", backend_port, timeout=120)
             try:

@@ -53,3 +53,39 @@ def test_page_urls_name_the_address_the_request_came_to() -> None:
             found = urls([a["result"]["structuredContent"] for a in answers])
             assert found
             assert all(u.startswith(f"{base}/id/") for u in found), (base, found[:3])
+
+
+@pytest.mark.timeout(120)
+def test_with_public_url_page_urls_are_under_it_and_its_host_is_answered() -> None:
+    """Behind a reverse proxy at ``https://kb.example.org/pcf/`` in front of a server bound to
+    this machine (the default), ``/mcp`` refused the public name the proxy passes on in
+    ``Host`` (421: only loopback names) and the page URLs named whatever ``Host`` came.
+    With ``public_url`` its host and origin are answered and every page URL is under it."""
+    from fastapi.testclient import TestClient
+
+    from pcfgraph.serving import create_app
+
+    public = "https://kb.example.org/pcf"
+    headers = {"Accept": MCP_ACCEPT, "Content-Type": "application/json"}
+    app = create_app(Settings(public_url=public), ops_release())
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for extra in (
+            {"Host": "kb.example.org"},
+            {"Host": "kb.example.org", "Origin": "https://kb.example.org"},
+            {"Host": "127.0.0.1:8000", "X-Forwarded-Proto": "http"},
+        ):
+            reply = http.post(
+                "/mcp", json=tool_call("search", {"text": "C2"}), headers={**headers, **extra}
+            )
+            assert reply.status_code == 200, (extra, reply.text)
+            found = urls(reply.json()["result"]["structuredContent"])
+            assert found and all(u.startswith(f"{public}/id/") for u in found), found[:3]
+        # another site's origin, and a name that is neither, are still refused
+        for extra, status in (
+            ({"Host": "kb.example.org", "Origin": "https://evil.example"}, 403),
+            ({"Host": "evil.example"}, 421),
+        ):
+            reply = http.post(
+                "/mcp", json=tool_call("search", {"text": "C2"}), headers={**headers, **extra}
+            )
+            assert reply.status_code == status, (extra, reply.text)

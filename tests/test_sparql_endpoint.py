@@ -215,6 +215,53 @@ def test_relative_iris_resolve_against_the_service_url(
         assert r.json()["results"]["bindings"][0]["x"]["value"] == base + "/other/thing"
 
 
+PUBLIC = "https://kb.example.org/pcf"
+
+
+@pytest.fixture(scope="module")
+def public_server() -> Iterator[tuple[str, FastAPI]]:
+    """The endpoint behind a proxy at ``PUBLIC`` (the ``public_url`` setting)."""
+    with live_server(endpoint_settings(public_url=PUBLIC + "/")) as running:
+        yield running
+
+
+def test_with_public_url_the_endpoint_names_it_whatever_host_is_sent(
+    public_server: tuple[str, FastAPI],
+) -> None:
+    """Behind a proxy the endpoint's URL (relative IRIs' base, the service description's
+    ``sd:endpoint``, the query page's answers) was the request's scheme and ``Host``: nginx's
+    default ``Host: 127.0.0.1:8000``, or any name a client forged. With ``public_url`` it is
+    ``public_url``'s, and nothing of a forged ``Host`` is in an answer."""
+    query = "SELECT ?x WHERE { BIND(<other/thing> AS ?x) }"
+    sd = str(iris.SD)
+    with httpx.Client(base_url=public_server[0], timeout=30) as client:
+        for host in (None, "evil.example", "127.0.0.1:8000"):
+            headers = {"Host": host} if host else {}
+            for _ in range(2):  # the second: a kept plan and answer (fast path)
+                r = client.get("/sparql", params={"query": query}, headers=headers)
+                assert r.status_code == 200, r.text
+                value = r.json()["results"]["bindings"][0]["x"]["value"]
+                assert value == PUBLIC + "/other/thing", host
+            r = client.post("/sparql", data={"query": query}, headers=headers)
+            assert r.json()["results"]["bindings"][0]["x"]["value"] == PUBLIC + "/other/thing"
+            described = client.get("/sparql", headers={**headers, "Accept": "text/turtle"})
+            graph = ox.Store()
+            graph.extend(
+                ox.Quad(t.subject, t.predicate, t.object)
+                for t in ox.parse(described.content, format=ox.RdfFormat.TURTLE)
+            )
+            found = graph.query(f"SELECT ?e {{ ?s a <{sd}Service> ; <{sd}endpoint> ?e }}")
+            assert {s["e"].value for s in found} == {PUBLIC + "/sparql"}, host  # type: ignore[union-attr]
+            page = client.get(
+                "/sparql/results",
+                params={"query": query},
+                headers={**headers, "Accept": "text/html"},
+            )
+            assert page.status_code == 200 and PUBLIC + "/other/thing" in page.text, host
+            for answer in (r, described, page):
+                assert "evil.example" not in answer.text
+
+
 def test_not_acceptable_unsupported_media_type_and_too_large(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": CODES_QUERY}, headers={"Accept": "image/png"})
     assert_problem(r, 406, "not-acceptable")

@@ -140,3 +140,27 @@ def test_the_description_has_an_etag_and_a_clients_copy_is_304(client: TestClien
                  "If-None-Match": tag},
     )  # fmt: skip
     assert other.status_code == 200 and other.headers["etag"] != tag
+
+
+def test_with_public_url_every_url_is_under_it_whatever_host_is_sent(
+    shipped_release: Any,
+) -> None:
+    """Behind a reverse proxy (``https://kb.example.org/pcf/``) the description's URLs were the
+    request's ``Host`` and scheme: nginx's ``127.0.0.1:8000`` over http, or a forged name.
+    With ``public_url`` the endpoint, dumps and licences are under it, whatever is sent."""
+    public = "https://kb.example.org/pcf"
+    settings = Settings(query_workers=1, root_path="/pcf", public_url="https://kb.example.org")
+    with TestClient(create_app(settings, shipped_release)) as client:
+        for host in ("evil.example", "127.0.0.1:8000"):
+            r = client.get("/.well-known/void", headers={"Host": host})
+            assert r.status_code == 200, r.text
+            assert host not in r.text
+            void = rdflib.Graph().parse(data=r.content, format="turtle")
+            dataset = rdflib.URIRef(public + "/.well-known/void#dataset")
+            assert void.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(public + "/sparql")
+            dumps = {str(d) for d in void.objects(None, VOID.dataDump)}
+            assert dumps and all(d.startswith(public + "/id/graph/") for d in dumps)
+            urls = {str(u) for t in void for u in t if isinstance(u, rdflib.URIRef)}
+            ours = {u for u in urls if "kb.example.org" in u}
+            assert ours >= {public + "/sparql", public + "/licences"}
+            assert all(u.startswith(public + "/") for u in ours)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -226,13 +227,23 @@ class Settings(BaseSettings):
             )
         return path.rstrip("/")
 
+    def public_base_url(self) -> str | None:
+        """Where users reach pcfgraph's root (:mod:`pcfgraph.http.public_url`): ``public_url``,
+        followed by ``root_path`` when it names no path of its own (``https://example.org``
+        with ``/pcf``: ``https://example.org/pcf``); None without ``public_url``."""
+        if self.public_url is None:
+            return None
+        if not urlsplit(self.public_url).path:
+            return self.public_url + self.root_path
+        return self.public_url
+
     def page_base_url(self) -> str:
         """The base of the page URLs handed out where no request names the address:
-        ``public_url``, else where ``pcfgraph serve`` with these settings answers on this
-        machine (a wildcard ``host`` is reached at the loopback address; an IPv6 address is
-        written in brackets)."""
-        if self.public_url is not None:
-            return self.public_url
+        :meth:`public_base_url`, else where ``pcfgraph serve`` with these settings answers
+        on this machine (a wildcard ``host`` is reached at the loopback address; an IPv6
+        address is written in brackets)."""
+        if (public := self.public_base_url()) is not None:
+            return public
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"

@@ -25,6 +25,7 @@ from pcfgraph import heap
 from pcfgraph.api import app as api_app
 from pcfgraph.api.ops import configure_logging
 from pcfgraph.config import Settings
+from pcfgraph.http.public_url import root_path_mismatch
 from pcfgraph.lifespan import run_services
 from pcfgraph.log_lines import flush_lines
 from pcfgraph.queries import QueryCatalog
@@ -76,6 +77,8 @@ def create_app(
     ``preloaded``: the release's in-memory copy, already loading (``pcfgraph serve``,
     :func:`pcfgraph.release_memory.preload`); else started here when the release gets one."""
     settings = settings or Settings()
+    if (mismatch := root_path_mismatch(settings)) is not None:
+        log.warning("%s", mismatch)
     # Not given: load (or build) and verify it, checksum and SHACL (pcfgraph.release_reload).
     release = release if release is not None else load_verified_release(settings)
     runtime = Runtime(settings=settings, catalog=QueryCatalog(), pages=views.pages())

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from ops_support import ServeProcess
+from ops_support import ServeProcess, ops_release
 from proxy_support import prefix_proxy
 
 from pcfgraph.config import Settings
@@ -23,6 +23,7 @@ from pcfgraph.errors import InputError
 from pcfgraph.release import write_release
 
 PREFIX = "/pcf"
+PUBLIC = "https://kb.example.org" + PREFIX
 #: An attribute of the markup holding a path (text made from data is escaped: no false hits).
 ATTRIBUTE = re.compile(r'\s(href|src|action|formaction|data-[a-z0-9-]+)="([^"]*)"')
 
@@ -31,14 +32,39 @@ class Prefixed(ServeProcess):
     serve_args = ("--http-workers", "1", "--root-path", PREFIX + "/")  # the slash is dropped
 
 
+class Public(ServeProcess):
+    serve_args = (*Prefixed.serve_args, "--public-url", PUBLIC + "/")
+
+
 @pytest.fixture(scope="module")
-def proxied(shipped_release: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("root-path")
-    release_dir = root / "release"
-    write_release(shipped_release.store, release_dir, shipped_release.manifest["sources"])
-    server = Prefixed(release_dir, root / "serve.log").start()
+def release_dir(shipped_release: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("root-path") / "release"
+    write_release(shipped_release.store, out, shipped_release.manifest["sources"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def backend(release_dir: Path) -> Iterator[ServeProcess]:
+    server = Prefixed(release_dir, release_dir.parent / "serve.log").start()
     try:
-        with prefix_proxy(server.port, PREFIX) as url:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxied(backend: ServeProcess) -> Iterator[str]:
+    with prefix_proxy(backend.port, PREFIX) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def public(release_dir: Path) -> Iterator[str]:
+    """``--public-url``: behind a proxy at ``PUBLIC`` that ends TLS (``X-Forwarded-Proto:
+    https``) and passes the client's ``Host`` on."""
+    server = Public(release_dir, release_dir.parent / "public.log").start()
+    try:
+        with prefix_proxy(server.port, PREFIX, proto="https") as url:
             yield url
     finally:
         server.stop()
@@ -149,12 +175,102 @@ def test_api_descriptions_name_the_public_paths(proxied: str) -> None:
         endpoint = "<http://www.w3.org/ns/sparql-service-description#endpoint>"
         (line,) = [x for x in described.text.splitlines() if endpoint in x]
         assert f"<{proxied}/sparql>" in line
+        # without public_url: the absolute URLs are the request's own address (its Host)
+        void = client.get(
+            proxied + "/.well-known/void", headers={"Accept": "application/n-triples"}
+        )
+        assert f"<{proxied}/sparql>" in void.text and f"<{proxied}/id/graph/" in void.text
         # the GraphQL endpoint itself, as GraphiQL's data-endpoint names it
         query = json.dumps({"query": "{ __typename }"})
         gql = client.post(
             base + PREFIX + "/graphql", content=query, headers={"Content-Type": "application/json"}
         )
         assert gql.status_code == 200 and gql.json()["data"] == {"__typename": "Query"}
+
+
+def test_with_public_url_every_absolute_url_is_under_it(public: str) -> None:
+    """Behind a proxy ending TLS at ``https://kb.example.org/pcf/``: the service description,
+    the query base IRI, the VoID description and the OpenAPI ``servers`` named the request's
+    ``Host`` (whatever a client sent: here a forged one) over the scheme uvicorn was told;
+    with ``--public-url`` they are under it, and the pages' paths still under the prefix."""
+    forged = {"Host": "evil.example"}
+    base = origin(public)
+    with httpx.Client(timeout=120, headers=forged) as client:
+        servers = client.get(public + "/openapi.json").json()["servers"]
+        assert servers == [{"url": PUBLIC}]
+        endpoint = "<http://www.w3.org/ns/sparql-service-description#endpoint>"
+        described = client.get(public + "/sparql", headers={"Accept": "application/n-triples"})
+        (line,) = [x for x in described.text.splitlines() if endpoint in x]
+        assert f"<{PUBLIC}/sparql>" in line
+        query = "SELECT ?x WHERE { BIND(<other/thing> AS ?x) }"
+        bound = client.get(public + "/sparql", params={"query": query}).json()
+        assert bound["results"]["bindings"][0]["x"]["value"] == PUBLIC + "/other/thing"
+        void = client.get(public + "/.well-known/void", headers={"Accept": "application/n-triples"})
+        assert void.status_code == 200 and f"<{PUBLIC}/sparql>" in void.text
+        assert f"<{PUBLIC}/id/graph/" in void.text
+        page = client.get(public + "/", headers={"Accept": "text/html"})
+        assert 'data-root="/pcf/"' in page.text
+        for answer in (described, void, page):
+            assert "evil.example" not in answer.text
+        moved = client.get(public + "/ontology", headers={"Accept": "text/turtle"})
+        assert moved.headers["location"] == PREFIX + "/id/graph/ontology"
+        assert client.get(base + moved.headers["location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("public_url", "root_path", "base"),
+    [
+        ("https://kb.example.org/pcf/", "/pcf", "https://kb.example.org/pcf"),
+        ("https://kb.example.org", "/pcf", "https://kb.example.org/pcf"),
+        ("https://kb.example.org/", "", "https://kb.example.org"),
+        ("https://kb.example.org/pcf", "", "https://kb.example.org/pcf"),
+        (None, "/pcf", None),
+    ],
+)
+def test_public_url_is_the_root_of_the_absolute_urls(
+    public_url: str | None, root_path: str, base: str | None
+) -> None:
+    """A ``public_url`` without a path is followed by the root path (an operator writing the
+    proxy's host and the prefix apart); one with a path names the root itself."""
+    from pcfgraph.http.public_url import public_base
+
+    settings = Settings(public_url=public_url, root_path=root_path)
+    assert settings.public_base_url() == base
+    scope = {"headers": [(b"host", b"evil.example")], "scheme": "http", "root_path": root_path}
+    assert public_base(scope, settings) == (base or "http://evil.example" + root_path)
+
+
+def test_a_public_url_path_that_is_not_the_root_path_is_warned_of() -> None:
+    """The absolute URLs would be under one path and the links under another: said at the
+    start, not found by users one broken link at a time."""
+    import logging
+
+    from pcfgraph.http.public_url import root_path_mismatch
+    from pcfgraph.serving import create_app
+
+    assert root_path_mismatch(Settings(public_url=PUBLIC, root_path=PREFIX)) is None
+    assert root_path_mismatch(Settings(public_url="https://kb.example.org")) is None
+    said = root_path_mismatch(Settings(public_url=PUBLIC))
+    assert said is not None and "names the path /pcf" in said and "no root_path" in said
+    said = root_path_mismatch(Settings(public_url=PUBLIC, root_path="/other"))
+    assert said is not None and "root_path /other" in said and "set root_path /pcf" in said
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("pcfgraph.serving")
+    logger.addHandler(handler)
+    try:
+        create_app(Settings(public_url=PUBLIC), ops_release())
+        create_app(Settings(public_url=PUBLIC, root_path=PREFIX), ops_release())
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records] == [said_of(Settings(public_url=PUBLIC))]
+
+
+def said_of(settings: Settings) -> str | None:
+    from pcfgraph.http.public_url import root_path_mismatch
+
+    return root_path_mismatch(settings)
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ def create_api(state: AppState, lifespan: Lifespan | None = None) -> FastAPI:
         # FastAPI's pages load Swagger UI and ReDoc from a CDN: ours are local (api_docs)
         docs_url=None,
         redoc_url=None,
+        **_servers(state),
         **_telemetry_options(state),
     )
     app.state.pcf = state
@@ -64,6 +65,13 @@ def guard(app: FastAPI) -> None:
     from pcfgraph.api import http_guard
 
     http_guard.install(app, app.state.pcf.settings)
+
+
+def _servers(state: AppState) -> dict[str, Any]:
+    """The OpenAPI ``servers``: the public URL when ``public_url`` is set
+    (pcfgraph.http.public_url), else FastAPI's: the request's root path."""
+    public = state.settings.public_base_url()
+    return {} if public is None else {"servers": [{"url": public}], "root_path_in_servers": False}
 
 
 def _telemetry_options(state: AppState) -> dict[str, Any]:

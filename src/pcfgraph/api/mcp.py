@@ -41,6 +41,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -60,6 +61,7 @@ from pcfgraph.errors import (
     quoted,
 )
 from pcfgraph.http.client_gone import while_connected
+from pcfgraph.http.public_url import public_base
 from pcfgraph.mcp import envelope
 from pcfgraph.mcp.limits import message_limit, too_large
 from pcfgraph.runtime import AppState
@@ -142,13 +144,16 @@ def build_manager(app: FastAPI) -> StreamableHTTPSessionManager:
         live: AppState = app.state.pcf
         return live
 
-    server = build_server(state, base_url=settings.page_base_url())
+    def request_base(scope: Scope) -> str:
+        return public_base(scope, settings)  # public_url, else the request's own address
+
+    server = build_server(state, base_url=settings.page_base_url(), request_base=request_base)
     security = TransportSecuritySettings(
         # The endpoint refuses first (refuse_host_or_origin, a JSON-RPC error); the SDK's
         # own check (plain text) is kept behind it with the same lists.
         enable_dns_rebinding_protection=local_bound(settings),
-        allowed_hosts=list(ALLOWED_HOSTS),
-        allowed_origins=list(ALLOWED_ORIGINS),
+        allowed_hosts=list(allowed_hosts(settings)),
+        allowed_origins=list(allowed_origins(settings)),
     )
     server.streamable_http_app(
         streamable_http_path=PATH,
@@ -183,7 +188,7 @@ class LazyMcpEndpoint:
             return
         settings = self._app.state.pcf.settings
         if local_bound(settings):
-            refused = refuse_host_or_origin(Request(scope))
+            refused = refuse_host_or_origin(Request(scope), settings)
             if refused is not None:
                 await refused(scope, receive, send)
                 return
@@ -276,17 +281,38 @@ def allowed(value: str, patterns: tuple[str, ...]) -> bool:
     return value in patterns or any(p.endswith(":*") and value.startswith(p[:-1]) for p in patterns)
 
 
-def refuse_host_or_origin(request: Request) -> JSONResponse | None:
+def allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """:data:`ALLOWED_HOSTS`, and with ``public_url`` its host: a reverse proxy in front of a
+    server bound to this machine passes the public name on (nginx's ``proxy_set_header Host
+    $host``)."""
+    public = _public(settings)
+    return ALLOWED_HOSTS if public is None else (*ALLOWED_HOSTS, public.netloc)
+
+
+def allowed_origins(settings: Settings) -> tuple[str, ...]:
+    """:data:`ALLOWED_ORIGINS`, and with ``public_url`` its origin (a browser's client on the
+    public site)."""
+    public = _public(settings)
+    origin = None if public is None else f"{public.scheme}://{public.netloc}"
+    return ALLOWED_ORIGINS if origin is None else (*ALLOWED_ORIGINS, origin)
+
+
+def _public(settings: Settings) -> SplitResult | None:
+    return None if settings.public_url is None else urlsplit(settings.public_url.lower())
+
+
+def refuse_host_or_origin(request: Request, settings: Settings) -> JSONResponse | None:
     """421 (Host) or 403 (Origin) as a JSON-RPC error naming the header and what is allowed,
     or None to go on: the SDK answered plain text, "Invalid Host header" and "Invalid Origin
     header", where every other refusal at ``/mcp`` is a JSON-RPC error."""
     host = request.headers.get("host")
     origin = request.headers.get("origin")
-    if not host or not allowed(host, ALLOWED_HOSTS):
-        status, header, given, patterns = 421, "Host", host, ALLOWED_HOSTS
+    hosts, origins = allowed_hosts(settings), allowed_origins(settings)
+    if not host or not allowed(host, hosts):
+        status, header, given, patterns = 421, "Host", host, hosts
         request.state.problem_code = "misdirected-request"
-    elif origin and not allowed(origin, ALLOWED_ORIGINS):
-        status, header, given, patterns = 403, "Origin", origin, ALLOWED_ORIGINS
+    elif origin and not allowed(origin, origins):
+        status, header, given, patterns = 403, "Origin", origin, origins
         request.state.problem_code = "forbidden"
     else:
         return None

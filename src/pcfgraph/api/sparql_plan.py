@@ -118,7 +118,7 @@ def plan_query(
         "max_rows": settings.max_result_rows,
         "has_dataset_clause": checked.has_dataset_clause,
         # Relative IRIs in a query resolve against the service URL (as other servers do).
-        "base_iri": service_iri(request),
+        "base_iri": service_iri(request, settings),
     }
     if default_graphs or named_graphs:
         payload["default_graphs"] = default_graphs

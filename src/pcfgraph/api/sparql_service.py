@@ -3,54 +3,25 @@ it) and the SPARQL 1.1 Service Description ``GET /sparql`` answers without a que
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pyoxigraph as ox
 from fastapi import Request, Response
-from starlette.datastructures import URL
-from starlette.types import Scope
 
 from pcfgraph import iris
-from pcfgraph.api.sparql_request import header
+from pcfgraph.config import Settings
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.http.conditional import download, not_modified
+from pcfgraph.http.public_url import public_url, route_path
 from pcfgraph.runtime import AppState
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
 
 
-def service_iri(request: Request) -> str:
-    """The URL the request was sent to, without its query string."""
+def service_iri(request: Request, settings: Settings) -> str:
+    """The endpoint's URL (:mod:`pcfgraph.http.public_url`: under ``public_url`` when it is
+    set, else the URL the request was sent to), without a query string."""
     scope = request.scope
-    host = header(scope, b"host") or ""
-    server = scope.get("server")
-    args = (
-        scope.get("scheme", "http"),
-        host,
-        tuple(server) if server else None,
-        scope.get("root_path", ""),
-    )
-    if len(host) > 255:
-        return _service_iri.__wrapped__(*args, scope["path"])
-    return _service_iri(*args, scope["path"])
-
-
-@functools.lru_cache(maxsize=64)
-def _service_iri(
-    scheme: str, host: str, server: tuple[str, int] | None, root_path: str, path: str
-) -> str:
-    """Memoised (a handful of distinct values per deployment): Starlette's URL building from
-    the scope is a noticeable share of a small query's time."""
-    scope: Scope = {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "root_path": root_path,
-        "path": path,
-        "query_string": b"",
-        "headers": [(b"host", host.encode("latin-1"))] if host else [],
-    }
-    return str(URL(scope=scope))
+    return public_url(scope, settings, route_path(scope))
 
 
 def service_description(request: Request, state: AppState, graphs: frozenset[str]) -> Response:
@@ -59,7 +30,7 @@ def service_description(request: Request, state: AppState, graphs: frozenset[str
     release is served: a strong ETag, and 304 for a client's copy (SPARQL clients fetch it
     before their first query)."""
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the service description")
-    url = str(request.url.replace(query=""))
+    url = service_iri(request, state.settings)
     key = ("service-description", url, media)
     if (unchanged := not_modified(request, state, key, vary="Accept")) is not None:
         return unchanged

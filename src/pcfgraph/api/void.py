@@ -10,8 +10,9 @@ and where its licences are listed. Each named graph is a ``void:subset`` named b
 own IRI, with its triple count, its vocabularies, a dump (its ``/id/graph/...`` download as
 N-Triples) and, for a framework edition or mapping set, its ``dcterms:license`` and (APQC)
 ``dcterms:rights`` notice: what a user must keep with a copy. Turtle unless asked otherwise
-(any RDF format of :data:`pcfgraph.sparql_results.GRAPH_TYPES`); the URLs are those of the
-request's host, as the SPARQL service description's endpoint is.
+(any RDF format of :data:`pcfgraph.sparql_results.GRAPH_TYPES`); the URLs are under
+``public_url``, else the request's address (:mod:`pcfgraph.http.public_url`), as the SPARQL
+service description's endpoint is.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.http.licence import LICENCES_PATH
+from pcfgraph.http.public_url import public_base
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.services.base import text
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_triples
@@ -68,7 +70,7 @@ _DCT = iris.DCTERMS
 async def void_description(request: Request) -> Response:
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES, what="the VoID description")
     state = app_state(request)
-    base = str(request.base_url)
+    base = public_base(request.scope, state.settings) + "/"
     key = ("void", base, media)
     # a release never changes while served: the client's copy is 304 without a scan
     if (unchanged := not_modified(request, state, key, vary="Accept")) is not None:

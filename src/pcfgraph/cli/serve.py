@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     "requests on (e.g. /pcf).",
 )
 @click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="Where users reach pcfgraph (e.g. https://kb.example.org/pcf): the base of the "
+    "absolute URLs it writes.",
+)
+@click.option(
     "--http-workers",
     type=click.IntRange(min=0),
     default=None,

@@ -19,13 +19,20 @@ from pcfgraph.config import ENV_PREFIX, Settings
 MEANINGS: dict[str, str] = {
     "host": "Interface to listen on. Keep the loopback default behind a reverse proxy.",
     "port": "TCP port to listen on.",
-    "public_url": "Where pcfgraph's pages are reached (`scheme://host[:port][/path]`, e.g. "
-    "a shared `pcfgraph serve` or the proxy in front of it): the base of the page URLs "
-    "(`url`) that `pcfgraph mcp` (stdio) hands out, where no request names the address "
-    "(`http://127.0.0.1:8000` for a `pcfgraph serve` of your own). Unset: `pcfgraph mcp` "
-    "hands out no page URLs (`url` null; the element's IRI is what to cite), as it serves "
-    "no pages itself. At `/mcp` a page URL is at the address the request came to. It does "
-    "not set the server's path prefix: that is `root_path`.",
+    "public_url": "Where users reach pcfgraph (`scheme://host[:port][/path]`, e.g. "
+    "`https://kb.example.org/pcf` behind a reverse proxy): the base of every absolute URL it "
+    "writes. `pcfgraph serve`: the VoID description's and the SPARQL service description's "
+    "URLs, the base IRI of SPARQL queries (`/sparql` and the query page), the OpenAPI "
+    "`servers` and the `/mcp` tools' page URLs are under it, whatever address, scheme or "
+    "`Host` header a request came with (a forged `Host` names nothing); `/mcp` of a server "
+    "bound to this machine also takes its host and origin in `Host` and `Origin`. Without "
+    "a path of its own (`https://kb.example.org`) it is followed by `root_path`; a path that "
+    "is not `root_path` is warned of at the start (the pages' links carry `root_path`). "
+    "`pcfgraph mcp` (stdio): the base of the page URLs (`url`) it hands out "
+    "(`http://127.0.0.1:8000` for a `pcfgraph serve` of your own). Unset: `pcfgraph serve` "
+    "writes the address each request came to (its scheme, `Host` and root path: behind a "
+    "proxy, what the proxy passes on); `pcfgraph mcp` hands out no page URLs (`url` null; "
+    "the element's IRI is what to cite), as it serves no pages itself.",
     "root_path": "The path prefix a reverse proxy serves pcfgraph under (`/pcf` for "
     "`https://example.org/pcf/`), the proxy stripping it before passing a request on (nginx: "
     "`location /pcf/ { proxy_pass http://127.0.0.1:8000/; }`, the slash after the port "

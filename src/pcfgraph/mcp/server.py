@@ -136,17 +136,32 @@ def caller_key(ctx: Context) -> str | None:
     return client_key(getattr(request, "client", None))
 
 
-def at_request_base(ctx: Context) -> None:
-    """Page URLs of this call at the address of the HTTP request that carries it (``/mcp``:
-    its scheme, ``Host`` and root path); none over stdio. Set in the call's own task, whose
-    context its worker thread copies."""
+#: The base URL of the pages for the HTTP request behind a call (its ASGI scope): given by
+#: the HTTP edge (``/mcp``: :func:`pcfgraph.http.public_url.public_base`).
+RequestBase = Callable[[Any], str]
+
+
+def at_request_base(ctx: Context, request_base: RequestBase | None) -> None:
+    """Page URLs of this call under the base of the HTTP request that carries it (``/mcp``:
+    ``request_base`` of its scope, else its base URL); none over stdio. Set in the call's
+    own task, whose context its worker thread copies."""
     request = ctx.request_context.request
-    base = getattr(request, "base_url", None)
-    REQUEST_BASE.set(str(base) if base is not None else None)
+    if request is None:
+        REQUEST_BASE.set(None)
+    elif request_base is not None:
+        REQUEST_BASE.set(request_base(request.scope))
+    else:
+        REQUEST_BASE.set(str(request.base_url))
 
 
-def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCPServer:
-    """An MCP server over the state ``state()`` returns (called per request: reloads show)."""
+def build_server(
+    state: Callable[[], ServedState],
+    *,
+    base_url: str = "",
+    request_base: RequestBase | None = None,
+) -> MCPServer:
+    """An MCP server over the state ``state()`` returns (called per request: reloads show);
+    page URLs under ``base_url``, or where served over HTTP, ``request_base`` of the request."""
     tools = Tools(state, base_url)
     server = CheckedServer(
         name="pcfgraph",
@@ -179,7 +194,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         "activity". Each hit says what matched. Default 10 hits, at most 100. total counts
         the hits the filters keep; facets count every match before the framework and kind
         filters (where else the text is found)."""
-        at_request_base(ctx)
+        at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.search(text, framework, kind, limit, cursor))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -199,7 +214,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         inherited, or needs-review and why) and its page URL. IT-CMF: a practice's
         maturityLevel, buildingBlock, outcomes and metrics; the practices of a building block,
         maturity level, outcome or metric."""
-        at_request_base(ctx)
+        at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.get_element(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
@@ -229,7 +244,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
         for an element, those curated on another APQC edition under inheritedMappings. Both
         are paged with the records: nextCursor goes on while any of the three has more."""
-        at_request_base(ctx)
+        at_request_base(ctx, request_base)
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
         )
@@ -266,7 +281,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         edition has inheritedDecision, inheritedDecisionStatus (inherited, or needs-review),
         inheritedReason and decidedOn (decidedByInheritance counts those that hold). `undecided`:
         only those still to decide, as `pcfgraph gaps --undecided`."""
-        at_request_base(ctx)
+        at_request_base(ctx, request_base)
         return await _threaded(
             lambda: tools.find_gaps(framework, target, kind, limit, cursor, under, undecided)
         )
@@ -282,7 +297,7 @@ def build_server(state: Callable[[], ServedState], *, base_url: str = "") -> MCP
         with what changed (code, name, definition) since the version of its own edition it
         revises (previousVersion), the change notes (changes: moved, renamed, new), and what
         its APQC workbook states changed (statedChanges, against statedAgainstVersion)."""
-        at_request_base(ctx)
+        at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.element_history(element, framework))
 
     @server.tool(annotations=READ_ONLY, structured_output=True)

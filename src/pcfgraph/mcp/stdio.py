@@ -341,7 +341,7 @@ async def serve_stdio(settings: Settings, release: Release) -> None:
         # Page URLs only at a server the settings say serves them: with no request to name
         # one, a link to where `pcfgraph serve` would listen was handed to the user as a
         # source whether or not such a server ran (null instead: the IRI is what to cite).
-        server = build_server(lambda: state, base_url=settings.public_url or "")
+        server = build_server(lambda: state, base_url=settings.public_base_url() or "")
         with wire_stdin() as wire:
             await serve_lines(server, BoundedLines(wire, line_limit(settings)), settings)
     finally:

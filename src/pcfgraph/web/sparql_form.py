@@ -26,6 +26,7 @@ from pcfgraph.cells import RISKY_PATTERN
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, PcfgraphError, StoreError
 from pcfgraph.http.client_gone import run_for_client
+from pcfgraph.http.public_url import public_url
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sandbox.tasks import SPARQL_QUERY
 from pcfgraph.sparql_guard import check_query_within
@@ -96,7 +97,7 @@ async def _evaluate(request: Request, state: AppState, query: str) -> Answer:
         "has_dataset_clause": checked.has_dataset_clause,
         # relative IRIs resolve as /sparql resolves them (against its URL): the same
         # answer with JavaScript on (the editor posts to /sparql) or off
-        "base_iri": str(request.base_url) + "sparql",
+        "base_iri": public_url(request.scope, settings, "/sparql"),
     }
     if remote is not None:
         result = await asyncio.to_thread(remote.run_protocol_query, payload)
