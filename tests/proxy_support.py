@@ -1,8 +1,10 @@
 """A reverse proxy serving a backend under a path prefix, as nginx's ``location /pcf/ {
 proxy_pass http://127.0.0.1:8000/; }`` does: a request for ``/pcf/x`` is passed on as ``/x``
 (the prefix stripped), with ``Host`` kept and ``X-Forwarded-Proto``/``-For`` set; anything
-outside the prefix is the proxy's own 404. The answer comes back as the backend made it
-(status, headers, body): what a browser behind such a proxy sees."""
+outside the prefix is the proxy's own 404. ``keep=True``: passed on as it came (``/pcf/x``),
+as ``proxy_pass http://127.0.0.1:8000;`` (no slash after the port) does. The answer comes
+back as the backend made it (status, headers, body): what a browser behind such a proxy
+sees."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgra
 
 
 @contextmanager
-def prefix_proxy(backend_port: int, prefix: str, *, proto: str = "http") -> Iterator[str]:
-    """A proxy on a free loopback port passing ``prefix/...`` to the backend's ``/...``,
-    saying ``X-Forwarded-Proto: proto`` (``https``: as a proxy that ends TLS); yields its
-    base URL (with the prefix)."""
+def prefix_proxy(
+    backend_port: int, prefix: str, *, keep: bool = False, proto: str = "http"
+) -> Iterator[str]:
+    """A proxy on a free loopback port passing ``prefix/...`` to the backend's ``/...`` (with
+    ``keep``, to its ``prefix/...``), saying ``X-Forwarded-Proto: proto`` (``https``: as a
+    proxy that ends TLS); yields its base URL (with the prefix)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -32,7 +36,7 @@ def prefix_proxy(backend_port: int, prefix: str, *, proto: str = "http") -> Iter
             if not (self.path == prefix or self.path.startswith(prefix + "/")):
                 self._answer(404, [("Content-Type", "text/plain")], b"not under the prefix")
                 return
-            path = self.path[len(prefix) :] or "/"
+            path = self.path if keep else self.path[len(prefix) :] or "/"
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}

@@ -171,6 +171,19 @@ def test_api_descriptions_name_the_public_paths(proxied: str) -> None:
             assert client.get(base + path).status_code == 200, path
         servers = client.get(proxied + "/openapi.json").json()["servers"]
         assert servers == [{"url": PREFIX}]
+        # /licences (every answer's Link target) and /shapes list pages too: they were the
+        # bare /id/... and /shapes/... paths, the proxy's 404
+        json_accept = {"Accept": "application/json"}
+        listed = client.get(proxied + "/licences", headers=json_accept).json()
+        pages = [f["page"] for f in listed["frameworks"]]
+        pages += [f["noticePage"] for f in listed["frameworks"] if f["noticePage"]]
+        rules = client.get(proxied + "/shapes", headers=json_accept).json()["rules"]
+        pages += [r["page"] for r in rules[:3]]
+        assert len(pages) > 5
+        for path in pages:
+            assert path.startswith(PREFIX + "/"), path
+        for path in pages[:2] + pages[-2:]:
+            assert client.get(base + path, headers={"Accept": "text/turtle"}).status_code == 200
         described = client.get(proxied + "/sparql", headers={"Accept": "application/n-triples"})
         endpoint = "<http://www.w3.org/ns/sparql-service-description#endpoint>"
         (line,) = [x for x in described.text.splitlines() if endpoint in x]
@@ -186,6 +199,38 @@ def test_api_descriptions_name_the_public_paths(proxied: str) -> None:
             base + PREFIX + "/graphql", content=query, headers={"Content-Type": "application/json"}
         )
         assert gql.status_code == 200 and gql.json()["data"] == {"__typename": "Query"}
+
+
+def test_a_vocabulary_version_iri_redirects_under_the_prefix(proxied: str) -> None:
+    """``/ontology/0.1.0`` (the ontology's ``owl:versionIRI``) took its vocabulary from the
+    URL's path, whose first segment under a root path is the prefix: 404 "<.../pcf/0.1.0> is
+    not the served version of <.../pcf>"."""
+    base = origin(proxied)
+    with httpx.Client(timeout=120) as client:
+        moved = client.get(proxied + "/ontology/0.1.0", headers={"Accept": "text/turtle"})
+        assert moved.status_code == 303, moved.text
+        assert moved.headers["location"] == PREFIX + "/id/graph/ontology"
+        assert client.get(base + moved.headers["location"]).status_code == 200
+        assert client.get(proxied + "/ontology/9.9.9").status_code == 404
+
+
+def test_a_proxy_that_keeps_the_prefix_is_answered_saying_so(backend: ServeProcess) -> None:
+    """A proxy passing ``/pcf/x`` on as it came (nginx without the slash after the port):
+    uvicorn puts the root path in front once more and every path was a bare 404 "Not
+    Found", to an operator with the prefix set right. The 404 says what to change."""
+    with (
+        prefix_proxy(backend.port, PREFIX, keep=True) as url,
+        httpx.Client(timeout=120) as client,
+    ):
+        for path, accept in (("/sparql", "application/json"), ("/", "text/html")):
+            answer = client.get(url + path, headers={"Accept": accept})
+            assert answer.status_code == 404, path
+            said = f"passed the path on with its prefix {PREFIX}, which pcfgraph (root_path"
+            assert said in answer.text, answer.text
+            assert "slash after the port" in answer.text
+        # a path no route has at all is the plain 404 still
+        direct = client.get(backend.url + "/nothing-here", headers={"Accept": "application/json"})
+        assert direct.status_code == 404 and "proxy" not in direct.text
 
 
 def test_with_public_url_every_absolute_url_is_under_it(public: str) -> None:

@@ -56,6 +56,7 @@ from pcfgraph.http.conditional import (
     unmodified,
 )
 from pcfgraph.http.licence import with_licence
+from pcfgraph.http.public_url import route_path
 from pcfgraph.queries import NamedQuery
 from pcfgraph.runtime import AppState, app_state
 from pcfgraph.sparql_results import GRAPH_TYPES, serialize_quads, serialize_triples
@@ -309,7 +310,8 @@ def _vocabulary_redirect(request: Request) -> Response:
 async def _vocabulary_version(version: str, request: Request) -> Response:
     """A vocabulary's ``owl:versionIRI`` (``/ontology/0.1.0``): the same 303 when it is the
     served version's, 404 otherwise (nothing is known about another version)."""
-    vocabulary = iris.BASE + request.url.path.strip("/").split("/", 1)[0]
+    # the route's own path: under a proxy's prefix (root_path) the URL's starts with it
+    vocabulary = iris.BASE + route_path(request.scope).strip("/").split("/", 1)[0]
     stated = await _describe(app_state(request), vocabulary)
     if not any(
         t.predicate == _VERSION_IRI and str(t.object) == f"<{vocabulary}/{version}>" for t in stated

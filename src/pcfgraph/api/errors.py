@@ -19,10 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import Scope
 
 from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotAcceptable, Overloaded, ParseError, PcfgraphError
 from pcfgraph.http.methods import allow_header, path_methods
+from pcfgraph.http.public_url import route_path
 
 log = logging.getLogger("pcfgraph.api")
 
@@ -257,8 +259,23 @@ def _unknown_path_page(request: Request) -> Response | None:
     if render is None:
         return None
     request.state.problem_code = "not-found"  # counted like the problem+json 404
-    detail = f"no page at {request.url.path}"
+    detail = prefix_kept(request.scope) or f"no page at {request.url.path}"
     return HTMLResponse(render(detail), status_code=404, headers={"Vary": "Accept"})
+
+
+def prefix_kept(scope: Scope) -> str | None:
+    """What to say of a path no route has that starts with the root path, as a proxy that
+    keeps its prefix passes requests on (uvicorn then puts the root path in front once more);
+    None for any other."""
+    root: str = scope.get("root_path", "")
+    path = route_path(scope)
+    if not root or not (path == root or path.startswith(root + "/")):
+        return None
+    return (
+        f"no page at {path}: the proxy in front passed the path on with its prefix {root}, "
+        f"which pcfgraph (root_path {root}) needs stripped before a request is passed on "
+        "(nginx: proxy_pass with a slash after the port, as in http://127.0.0.1:8000/)"
+    )
 
 
 def _slash_redirect(request: Request) -> Response | None:
@@ -271,18 +288,18 @@ def _slash_redirect(request: Request) -> Response | None:
     scope = request.scope
     root = scope.get("root_path", "")
     path: str = scope["path"]
-    route_path = path.removeprefix(root) if root and path.startswith(root) else path
-    if route_path == "/":
+    routed = path.removeprefix(root) if root and path.startswith(root) else path
+    if routed == "/":
         return None
     twin = dict(scope)
-    twin["path"] = path.rstrip("/") if route_path.endswith("/") else path + "/"
+    twin["path"] = path.rstrip("/") if routed.endswith("/") else path + "/"
     if not any(route.matches(twin)[0] is not Match.NONE for route in request.app.router.routes):
         return None
     sent = scope.get("raw_path") or quote(path).encode()  # as the client wrote it
     prefix = root.encode("latin-1")
     if prefix and sent.startswith(prefix):  # root-relative: http.root_path puts it back
         sent = sent[len(prefix) :]
-    moved = sent.rstrip(b"/") if route_path.endswith("/") else sent + b"/"
+    moved = sent.rstrip(b"/") if routed.endswith("/") else sent + b"/"
     query = scope.get("query_string", b"")
     location = (moved + (b"?" + query if query else b"")).decode("latin-1")
     return RedirectResponse(location, status_code=307)
@@ -308,6 +325,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         headers = dict(exc.headers or {})
         detail = str(exc.detail)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            detail = prefix_kept(request.scope) or detail
         if exc.status_code == 405:  # the path's methods, not only the first route's
             methods = path_methods(request.app.router.routes, request.scope)
             if methods:

@@ -50,10 +50,11 @@ SCOPE = (
 async def licences(request: Request) -> Response:
     state = app_state(request)
     media = negotiate(request.headers.get("accept"), OFFERS, what="the licences")
-    key = ("licences", media)
+    root = request.scope.get("root_path", "")  # a proxy's path prefix (http/root_path.py)
+    key = ("licences", media, root)
     if (unchanged := not_modified(request, state, key, vary="Accept")) is not None:
         return unchanged
-    listed = await asyncio.to_thread(_listed, state)
+    listed = await asyncio.to_thread(_listed, state, root)
     if media == "text/plain":
         body, suffix = _as_text(listed), "txt"
     else:
@@ -72,7 +73,8 @@ async def licences(request: Request) -> Response:
     )
 
 
-def _listed(state: AppState) -> dict[str, Any]:
+def _listed(state: AppState, root: str = "") -> dict[str, Any]:
+    """The list; its pages under ``root`` (JSON has no markup http.root_path could root)."""
     from pcfgraph.services.page_reads import reads_for
 
     reads = reads_for(state)
@@ -81,11 +83,11 @@ def _listed(state: AppState) -> dict[str, Any]:
             "id": f.id,
             "title": f.title,
             "iri": f.iri,
-            "page": iris.id_path(f.iri) or "",
+            "page": _rooted(root, iris.id_path(f.iri)) or "",
             "license": f.license or None,
             "attribution": f.rights_label or None,
             "notice": f.notice or None,
-            "noticePage": iris.id_path(f.notice) if f.notice else None,
+            "noticePage": _rooted(root, iris.id_path(f.notice)) if f.notice else None,
         }
         for f in reads.frameworks()
     ]
@@ -100,6 +102,10 @@ def _listed(state: AppState) -> dict[str, Any]:
         for s in services.mapping_sets(reads.reader).values()
     ]
     return {"scope": SCOPE, "frameworks": frameworks, "mappingSets": sets}
+
+
+def _rooted(root: str, path: str | None) -> str | None:
+    return root + path if path else path
 
 
 def _as_text(listed: dict[str, Any]) -> str:

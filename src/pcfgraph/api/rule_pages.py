@@ -56,27 +56,28 @@ class RulePages:
 
     def __init__(self, catalogue: RuleCatalogue) -> None:
         self.catalogue = catalogue
-        self._made: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._made: dict[tuple[str, str, str], tuple[bytes, str]] = {}
         self._lock = threading.Lock()
 
-    def answer(self, iri: str, media: str) -> tuple[bytes, str]:
-        """The body and ETag of ``iri``'s rule (``""``: the index) as ``media``."""
-        key = (iri, media)
+    def answer(self, iri: str, media: str, root: str = "") -> tuple[bytes, str]:
+        """The body and ETag of ``iri``'s rule (``""``: the index) as ``media``, its paths
+        under ``root`` (a proxy's path prefix: the index's JSON ``page``)."""
+        key = (iri, media, root)
         made = self._made.get(key)
         if made is None:
-            body = self._body(iri, media)
+            body = self._body(iri, media, root)
             made = (body, strong_etag(body))
             with self._lock:
                 self._made[key] = made
         return made
 
-    def _body(self, iri: str, media: str) -> bytes:
+    def _body(self, iri: str, media: str, root: str) -> bytes:
         catalogue = self.catalogue
         if not iri:
             if media == "text/html":
                 return rules_html(catalogue).encode("utf-8")
             if media == "application/json":
-                listed = {"rules": [_listed(e) for e in catalogue]}
+                listed = {"rules": [_listed(e, root) for e in catalogue]}
                 return (json.dumps(listed, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
             return serialize_triples(catalogue.triples(), media)
         found = catalogue.find(iri)
@@ -88,12 +89,13 @@ class RulePages:
         return resource_html(found, turtle).encode("utf-8")
 
 
-def _listed(entry: RuleEntry) -> dict[str, Any]:
+def _listed(entry: RuleEntry, root: str) -> dict[str, Any]:
     rule = entry.rule
+    page = iris.page_path(rule.iri)
     return {
         "iri": rule.iri,
         "name": rule.name,
-        "page": iris.page_path(rule.iri),
+        "page": root + page if page else page,
         "severity": rule.severity,
         "message": rule.message,
         "checks": entry.checks,
@@ -129,7 +131,8 @@ def _media(request: Request, offers: tuple[str, ...], what: str) -> str:
 
 
 def _answer(request: Request, pages: RulePages, iri: str, media: str) -> Response:
-    body, etag = pages.answer(iri, media)
+    # under a proxy's path prefix the JSON's paths too (HTML gets it from http.root_path)
+    body, etag = pages.answer(iri, media, request.scope.get("root_path", ""))
     canonical = iri or iris.SHAPES_BASE
     headers = {
         "ETag": etag,
