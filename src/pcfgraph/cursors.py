@@ -55,6 +55,33 @@ def decode(kind: str, cursor: str, scope: Scope, *, argument: str | None = None)
     the same kind chosen by other arguments) is an error naming both lists' arguments.
     ``argument``: the name of the argument the cursor came in, for the message."""
     what = f"cursor {quoted(cursor)}" + (f" ({argument})" if argument else "")
+    offset, given = _read(kind, cursor, what)
+    wanted = _bound(scope)
+    if given != wanted:
+        raise InputError(
+            f"{what} belongs to another list: it was given out for {kind} with "
+            f"{_describe(given)}, and this request asks for {kind} with {_describe(wanted)}; "
+            "pass a cursor from a page of this list, or none to start at the beginning"
+        )
+    return offset
+
+
+def scope_of(kind: str, cursor: str) -> dict[str, Any]:
+    """The arguments ``cursor`` (of a ``kind`` list) was given out for, as it carries them
+    (a long text as its digest): what a list whose pages depend on more than its arguments
+    say (an audit's day, today when not given) takes from its cursor. An undecodable text
+    or a cursor of another kind is the :class:`InputError` :func:`decode` gives."""
+    return _read(kind, cursor, f"cursor {quoted(cursor)}")[1]
+
+
+def contradicted(carried: Mapping[str, Any], scope: Scope) -> list[str]:
+    """The keys of ``scope`` whose values differ from those a cursor carries (``carried``,
+    :func:`scope_of`), compared as the cursor keeps them; a key the cursor lacks is none."""
+    wanted = _bound({k: v for k, v in scope.items() if k in carried})
+    return [k for k in sorted(carried) if k in scope and wanted.get(k) != carried[k]]
+
+
+def _read(kind: str, cursor: str, what: str) -> tuple[int, dict[str, Any]]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8"))
         given_kind, offset, given = payload
@@ -72,16 +99,9 @@ def decode(kind: str, cursor: str, scope: Scope, *, argument: str | None = None)
             f"invalid {what}: not a cursor this server gave out "
             "(pass a cursor from a page of this list, or none to start at the beginning)"
         ) from None
-    wanted = _bound(scope)
     if given_kind != kind:
         raise InputError(
             f"{what} belongs to another list ({given_kind}), not to {kind}: "
             "pass a cursor from a page of this list, or none to start at the beginning"
         )
-    if given != wanted:
-        raise InputError(
-            f"{what} belongs to another list: it was given out for {kind} with "
-            f"{_describe(given)}, and this request asks for {kind} with {_describe(wanted)}; "
-            "pass a cursor from a page of this list, or none to start at the beginning"
-        )
-    return offset
+    return offset, given

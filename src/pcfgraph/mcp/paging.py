@@ -64,6 +64,32 @@ def decode_cursor(cursor: str | None, kind: str, scope: cursors.Scope) -> int:
         raise ArgumentError("cursor", str(exc)) from None
 
 
+def carried_by(cursor: str | None, kind: str) -> dict[str, Any]:
+    """The arguments a cursor of the ``kind`` list carries (:func:`pcfgraph.cursors.scope_of`;
+    none without a cursor); an invalid one is an argument error naming ``cursor``."""
+    if not cursor:
+        return {}
+    try:
+        return cursors.scope_of(kind, cursor)
+    except InputError as exc:
+        raise ArgumentError("cursor", str(exc)) from None
+
+
+def check_within(cursor: str | None, start: int, length: int) -> None:
+    """Refuse a cursor past the end of its list (``length`` items): none this server gives
+    out is (a ``nextCursor`` is given only while items are left), so it was made by hand or
+    given out for the list as it was before a reload. It was answered with an empty page,
+    read as "nothing more" without a word."""
+    if cursor and start > 0 and start >= length:
+        raise ArgumentError(
+            "cursor",
+            f"points past the end of its list: to item {start + 1}, and the list has "
+            f"{length} (not a cursor of this list as it is now: it was made by hand, or "
+            "given out before the server reloaded its data); leave cursor out to start at "
+            "the beginning",
+        )
+
+
 def page(
     items: Sequence[Any],
     limit: int | None,
@@ -71,11 +97,14 @@ def page(
     *,
     kind: str,
     scope: cursors.Scope,
+    length: int | None = None,
 ) -> dict[str, Any]:
     """A page of ``items``: the items, the total, and ``nextCursor`` when it was cut. ``kind``
-    and ``scope`` name the list (tool and arguments) its cursors are bound to."""
+    and ``scope`` name the list (tool and arguments) its cursors are bound to; ``length``:
+    how far its cursors reach, when longer than ``items`` (lists paged beside them)."""
     size = check_limit(limit)
     start = decode_cursor(cursor, kind, scope)
+    check_within(cursor, start, len(items) if length is None else length)
     chunk = list(items[start : start + size])
     out: dict[str, Any] = {"total": len(items), "returned": len(chunk)}
     if start + size < len(items):

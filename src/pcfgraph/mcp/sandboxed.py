@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import anyio
 
-from pcfgraph import iris, services
+from pcfgraph import cursors, iris, services
 from pcfgraph.conneg import by_name, formats
 from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError, ParseError, PcfgraphError, StoreError, quoted
-from pcfgraph.mcp.paging import ArgumentError, bounded_page, check_page, page
+from pcfgraph.mcp.paging import ArgumentError, bounded_page, carried_by, check_page, page
 from pcfgraph.mcp.results import readable_sources, sources
 from pcfgraph.mcp.state import ServedState
 
@@ -126,15 +127,16 @@ async def audit_model(
     too_large = f"is larger than {settings.max_upload_bytes} bytes (max_upload_bytes)"
     if len(model) > settings.max_upload_bytes:
         raise ArgumentError("model", too_large)
-    options = {}
+    day = None
     if as_of is not None:
         try:
-            options["as_of"] = calendar_date(as_of).isoformat()
+            day = calendar_date(as_of).isoformat()
         except ValueError:
             raise ArgumentError(
                 "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"
             ) from None
-    scope = {"model": model, "format": format, "asOf": as_of}
+    scope = audit_scope(model, format, day, carried_by(cursor, "audit_model"))
+    options = {"as_of": scope["asOf"]}  # the day the cursors carry is the day judged on
     check_page(limit, cursor, kind="audit_model", scope=scope)  # before the audit, not after
     pool = st.services.pool
     if pool is None:
@@ -170,6 +172,42 @@ async def audit_model(
     cited = sorted({str(f["sourceIri"]) for f in out["items"] if f.get("sourceIri")})
     out["sources"] = await anyio.to_thread.run_sync(_sources_of, st, cited)
     return out
+
+
+#: ``audit_model``'s arguments by the names its cursors carry them under.
+AUDIT_ARGUMENTS = {"model": "model", "format": "format", "asOf": "as_of"}
+
+
+def audit_scope(
+    model: str, format: str, day: str | None, carried: dict[str, Any]
+) -> dict[str, str]:
+    """What an audit's pages depend on, its cursors carry: the model, its format and the day
+    (``as_of``, else the cursor's, else today's, as the auditor reads "today"). The day was
+    carried only when given: a caller that left it out paged an audit of today, and a page
+    asked for after midnight was cut from the next day's audit; one that gave it on the first
+    call only was refused as "another list". An argument given with a cursor that says
+    otherwise is refused naming it: its pages would be of another audit."""
+    scope = {
+        "model": model,
+        "format": format,
+        "asOf": day or carried.get("asOf") or date.today().isoformat(),
+    }
+    for key in cursors.contradicted(carried, scope):
+        argument = AUDIT_ARGUMENTS.get(key)
+        if argument is None:
+            continue  # not an argument: the generic check names the cursor
+        what = (
+            f"{day} is not the day the cursor pages the audit as of ({carried[key]})"
+            if key == "asOf"
+            else f"is not the {argument} of the audit the cursor pages"
+        )
+        raise ArgumentError(
+            argument,
+            f"{what}: give the same {argument}"
+            + (" or leave it out to go on with the cursor's" if key == "asOf" else "")
+            + ", or leave cursor out to audit anew from the first page",
+        )
+    return scope
 
 
 def _sources_of(st: ServedState, element_iris: list[str]) -> dict[str, str]:

@@ -306,7 +306,10 @@ def build_server(
         format: Annotated[ModelFormat, says("The model's format; default turtle")] = "turtle",
         as_of: Annotated[
             Day | None,
-            says("YYYY-MM-DD: the day date-dependent controls are judged on; default today"),
+            says(
+                "YYYY-MM-DD: the day date-dependent controls are judged on; default today, "
+                "or with a cursor the day of the audit it pages"
+            ),
         ] = None,
         limit: Annotated[Limit | None, limit_of(20)] = None,
         cursor: Annotated[str | None, says(CURSOR)] = None,
@@ -317,7 +320,8 @@ def build_server(
         N-Quads, RDF/XML or ArchiMate exchange file; `format` says which) against the
         framework shapes: verdict, counts and findings with their sources. as_of: the day
         (YYYY-MM-DD) date-dependent controls such as review dates are judged on; today when
-        not given. Same sandbox, deadline and size limits as POST /validate; nothing is
+        not given (a cursor carries its audit's day: the next pages are of the same audit).
+        Same sandbox, deadline and size limits as POST /validate; nothing is
         stored."""
         client = caller_key(ctx)
         return await _aguard(lambda: tools.audit_model(model, format, as_of, limit, cursor, client))

@@ -25,6 +25,7 @@ from pcfgraph.mcp.paging import (
     ArgumentError,
     bounded_page,
     check_limit,
+    check_within,
     decode_cursor,
     encode_cursor,
     page,
@@ -105,6 +106,7 @@ class Tools:
         if unknown is not None:
             raise ArgumentError(*unknown)
         result = index.query(text, framework=framework, kind=kind, limit=size, offset=start)
+        check_within(cursor, start, result.total)
         hits = []
         for h in result.hits:
             d = hit_dict(h)
@@ -371,13 +373,15 @@ class Tools:
             "element": element,
             "includeDerived": include_derived,
         }
-        out = page(items, limit, cursor, kind="get_mappings", scope=scope)
-        out["curatedOnly"] = not include_derived
         # The lists beside the items are paged with them, by the same cursor: each page
         # showed their first `limit` again, so past those a caller could not reach the rest.
+        beside = max(len(negatives), len(inherited))
+        out = page(
+            items, limit, cursor, kind="get_mappings", scope=scope, length=max(len(items), beside)
+        )
+        out["curatedOnly"] = not include_derived
         size = check_limit(limit)
         start = decode_cursor(cursor, "get_mappings", scope)
-        beside = max(len(negatives), len(inherited))
         if start + size < beside and "nextCursor" not in out:
             out["truncated"] = True
             out["nextCursor"] = encode_cursor(start + size, "get_mappings", scope)
