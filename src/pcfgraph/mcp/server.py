@@ -389,6 +389,7 @@ def build_server(
     )
     def framework_top(framework: str) -> str:
         reader = tools.reader()
+        framework = str(tools.framework_id(reader, framework))  # PRM-IT is prm-it
         problem = services.unknown_framework(reader, framework)
         if problem is not None:  # it was a tree of nothing, read as an empty framework
             raise MCPError(INVALID_PARAMS, f"argument 'framework': {problem}")

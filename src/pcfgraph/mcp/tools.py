@@ -30,7 +30,7 @@ from pcfgraph.mcp.paging import (
     encode_cursor,
     page,
 )
-from pcfgraph.mcp.references import element_at, expanded
+from pcfgraph.mcp.references import element_at, element_ignoring_case, expanded, spelled
 from pcfgraph.mcp.results import (
     element_ref,
     maturity_fields,
@@ -97,11 +97,12 @@ class Tools:
                 "text", f"is limited to {MAX_QUERY_CHARS} characters, not {len(text)}"
             )
         size = check_limit(limit, 10)
-        scope = {"text": text, "framework": framework, "kind": kind}
-        start = decode_cursor(cursor, "search", scope)
         st = self.state
         reader = self.reader()
         index = served_index(st.caches, st.release, reader)
+        framework = spelled(framework, index.filter_values()[0])  # PRM-IT is prm-it
+        scope = {"text": text, "framework": framework, "kind": kind}
+        start = decode_cursor(cursor, "search", scope)
         unknown = index.unknown_filter(framework, kind, empty_is_unknown=True)
         if unknown is not None:
             raise ArgumentError(*unknown)
@@ -143,6 +144,7 @@ class Tools:
         ref = expanded(element.strip())  # <iri>, prmit:A24
         if not ref:
             raise ArgumentError("element", "is empty")
+        framework = self.framework_id(reader, framework)
         if framework is not None:
             refuse_unknown_frameworks(reader, framework=framework)  # not 'element''s problem
         try:
@@ -158,8 +160,10 @@ class Tools:
                     return found
             if framework is not None:
                 return services.element_by(reader, code=ref, framework=framework)
-        except NotFoundError as exc:
-            raise ArgumentError("element", str(exc)) from None
+        except NotFoundError as exc:  # not as written: the same but for case? (references.py)
+            st = self.state
+            index = served_index(st.caches, st.release, reader)
+            return element_ignoring_case(index, ref, framework, str(exc))
         except ArgumentError:
             raise  # names its argument already
         except InputError as exc:
@@ -170,6 +174,10 @@ class Tools:
         if found is None:
             raise ArgumentError("element", f"no element has the IRI, PCF ID or code {quoted(ref)}")
         return found
+
+    def framework_id(self, reader: services.Reader, value: str | None) -> str | None:
+        """A framework id argument as the data spells it (matched ignoring case)."""
+        return spelled(value, services.known_framework_ids(reader))
 
     def _by_identifier(
         self,
@@ -327,6 +335,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
+        source, target = self.framework_id(reader, source), self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, source=source, target=target)
         other_way: dict[str, Any] = {}
         if element is not None:
@@ -437,6 +446,8 @@ class Tools:
         undecided: bool = False,
     ) -> dict[str, Any]:
         reader = self.reader()
+        framework = str(self.framework_id(reader, framework))
+        target = self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, framework=framework, target=target)
         if itself := services.target_is_itself(framework, target):
             raise ArgumentError("target", itself)
