@@ -57,6 +57,7 @@ from mcp.types import (
     Icon,
     InputRequiredResult,
     TextContent,
+    Tool,
     ToolAnnotations,
 )
 from pydantic import ValidationError
@@ -173,10 +174,22 @@ class CheckedServer(MCPServer):
     (:func:`list_cursor`), and so are any method's params the SDK rejects, naming the field
     (:func:`named_params`)."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, output_schemas: dict[str, Any] | None = None, **settings: Any) -> None:
         super().__init__(
             middleware=[named_params, list_cursor, *settings.pop("middleware", ())], **settings
         )
+        self._output_schemas = output_schemas or {}
+
+    async def list_tools(self) -> list[Tool]:
+        """The tools, each with the ``outputSchema`` declared for it (``output_schemas``, by
+        name): the SDK's, made from a return annotation of ``dict[str, Any]``, is an object
+        of anything, a contract that says nothing."""
+        return [
+            tool.model_copy(
+                update={"output_schema": self._output_schemas.get(tool.name, tool.output_schema)}
+            )
+            for tool in await super().list_tools()
+        ]
 
     def tool(
         self,

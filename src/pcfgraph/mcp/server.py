@@ -26,6 +26,7 @@ from pcfgraph import __version__, services
 from pcfgraph.errors import InputError, PcfgraphError
 from pcfgraph.importers.apqc.emit import APQC_NOTICE
 from pcfgraph.mcp.arguments import ArgumentProblem, CheckedServer
+from pcfgraph.mcp.output_schemas import OUTPUT_SCHEMAS
 from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
 from pcfgraph.mcp.results import sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
@@ -169,6 +170,7 @@ def build_server(
         version=__version__,
         instructions=INSTRUCTIONS,
         warn_on_duplicate_tools=True,
+        output_schemas=OUTPUT_SCHEMAS,
     )
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
