@@ -181,16 +181,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _replayed(self, replay: tuple[Any, bytes, Kept]) -> bool:
         """Answer a read of a request answered before on the fast path (``replay``: its scope,
-        body and what the fast path kept of it) as :meth:`_may_answer_when_complete` and :meth:`_answer_now` would, from
-        what the fast path kept of it (:meth:`FastPath.respond`'s ``unparsed``); False:
-        nothing was done, the read is parsed as any other."""
-        cycle = self.cycle
-        limit = self.limit_concurrency
-        if (
-            self.pipeline
-            or (cycle is not None and not cycle.response_complete)
-            or (limit is not None and max(len(self.connections), len(self.tasks)) >= limit)
-        ):
+        body and what the fast path kept of it, :meth:`FastPath.respond`'s ``unparsed``) as
+        :meth:`_may_answer_when_complete` and :meth:`_answer_now` would; False: nothing was
+        done, the read is parsed as any other."""
+        if self._busy():
             return False
         self._idle_since = None  # as every read (_unset_keepalive_if_required)
         scope, body, kept = replay
@@ -285,12 +279,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         uvicorn's way at once: another path, method or HTTP version, not kept alive,
         ``Expect``, an upgrade, uvicorn's concurrency limit reached, another request in
         flight or queued, writing paused, uvicorn's access log on, an unsized or large body."""
-        cycle = self.cycle
         parser = self.parser
         if (
             self.expect_100_continue
-            or self.pipeline
-            or (cycle is not None and not cycle.response_complete)
+            or self._busy()
             or self.flow.write_paused
             or self.access_log
             or self.root_path
@@ -303,12 +295,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             method_name = "POST"
         else:
             return False
-        limit = self.limit_concurrency
         if (
             parser.get_http_version() != "1.1"
             or not parser.should_keep_alive()
             or parser.should_upgrade()
-            or (limit is not None and max(len(self.connections), len(self.tasks)) >= limit)
             or not _sized(method_name, self.headers)
         ):
             return False
@@ -323,6 +313,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._pending = True
         self._pending_keep_alive = True
         return True
+
+    def _busy(self) -> bool:
+        """Whether a fast answer must wait its turn: a request in flight or queued on this
+        connection, or uvicorn's concurrency limit reached."""
+        cycle = self.cycle
+        limit = self.limit_concurrency
+        return bool(
+            self.pipeline
+            or (cycle is not None and not cycle.response_complete)
+            or (limit is not None and max(len(self.connections), len(self.tasks)) >= limit)
+        )
 
     def _hand_on(self, body: bytes) -> None:
         """Start uvicorn's cycle for the complete pending request, as uvicorn would have
