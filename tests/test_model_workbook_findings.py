@@ -58,7 +58,7 @@ def test_one_bad_cell_is_one_finding_naming_the_cell_and_its_value() -> None:
     assert _at(report, "Agreements!H4") == [
         (
             "audit/model-validity-bad-value",
-            "Valid from '01/01/2025' is not a date (YYYY-MM-DD).",
+            "Valid from '01/01/2025' is not a date (YYYY-MM-DD): type 2025-01-01.",
             "01/01/2025",
         )
     ]

@@ -23,6 +23,7 @@ from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
 from pcfgraph.audit.inputs.sheets import (
     DEFAULT_NAMESPACE,
     NAMESPACE_LABEL,
+    ORGM,
     OTHER_SHEET,
     PREFIXES,
     RDF_TYPE,
@@ -40,7 +41,10 @@ from pcfgraph.audit.inputs.workbook_layout import template_layout, unread_sheets
 from pcfgraph.audit.inputs.workbook_values import (
     EXCEL_EPOCH,
     XSD_INTEGER,
+    date_form_hint,
     date_serial_hint,
+    level_hint,
+    made_a_date,
     number_hint,
     read_date,
     read_number,
@@ -51,6 +55,8 @@ from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
 MAX_ROWS: Final = 200_000
 
 _TYPE = ox.NamedNode(RDF_TYPE)
+#: Text columns holding a review period (YYYY-Qn...), which a spreadsheet makes a date of.
+_PERIOD: Final = ORGM + "period"
 _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
@@ -119,17 +125,6 @@ class _Reader:
         shown = [k if k.isprintable() else repr(k)[1:-1] for k in close]
         hidden = " (an invisible character in the key: retype it)" if shown != close else ""
         return f"; did you mean {' or '.join(shown)}{hidden}?" if close else "."
-
-
-#: A level typed with words around its one digit ("Level 3", "3 - Defined", "L3").
-_WORDED_LEVEL = re.compile(r"[^\d]*([1-5])[^\d]*")
-
-
-def _level_hint(text: str) -> str:
-    """How the message on a level that is none ends: "; did you mean 3?" for one typed with
-    words around its one digit, else a full stop."""
-    found = _WORDED_LEVEL.fullmatch(text.strip())
-    return f"; did you mean {found.group(1)}?" if found else "."
 
 
 def _rows(wb: Any, sheet: str, name: str) -> list[tuple[int, tuple[Any, ...]]]:
@@ -412,6 +407,10 @@ def _terms(
     """The RDF terms a cell gives; a bad cell is a finding and gives none."""
     kind = column.kind
     text = _text(value)
+    period = kind == "text" and column.predicate == _PERIOD
+    if period and (said := made_a_date(value, column.header, period=True)):
+        reader.bad("bad-value", node, label, f"{said}.", where, column, text)
+        return []
     if kind in ("text", "open"):
         return [ox.Literal(text)]
     if kind == "texts":
@@ -422,11 +421,12 @@ def _terms(
             return [number]
         if kind == "amount":
             return [ox.Literal(text)]
+        said = made_a_date(value, column.header)  # a decimal a spreadsheet made a date of
         reader.bad(
             "bad-value",
             node,
             label,
-            f"{column.header} {text!r} is not a number{number_hint(text)}.",
+            f"{said or f'{column.header} {text!r} is not a number{number_hint(text)}'}.",
             where,
             column,
             text,
@@ -440,7 +440,7 @@ def _terms(
                 node,
                 label,
                 f"{column.header} {text!r} is not a date (YYYY-MM-DD)"
-                f"{date_serial_hint(value, reader.epoch)}.",
+                f"{date_serial_hint(value, reader.epoch) or date_form_hint(text)}.",
                 where,
                 column,
                 text,
@@ -454,7 +454,7 @@ def _terms(
                 "unknown-choice",
                 node,
                 label,
-                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5{_level_hint(text)}",
+                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5{level_hint(text)}",
                 where,
                 column,
                 text,

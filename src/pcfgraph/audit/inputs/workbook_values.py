@@ -1,7 +1,8 @@
 """A workbook cell's value as the RDF literal it means: numbers as a spreadsheet shows them
 (percentages, places a number format keeps), dates; and what a number in a date column would
-be as a date (:func:`date_serial_hint`), and what a number typed as text was meant to be
-(:func:`number_hint`)."""
+be as a date (:func:`date_serial_hint`), what a number typed as text was meant to be
+(:func:`number_hint`), and what a spreadsheet rewrote: a date typed in another form
+(:func:`date_form_hint`), a decimal or a month it made a date of (:func:`made_a_date`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pyoxigraph as ox
 
 from pcfgraph.audit.inputs.sheets import XSD
 from pcfgraph.audit.inputs.workbook_layout import cell_text
-from pcfgraph.dates import calendar_date
+from pcfgraph.dates import calendar_date, days_meant
 
 XSD_INTEGER: Final = ox.NamedNode(XSD + "integer")
 _XSD_DECIMAL: Final = ox.NamedNode(XSD + "decimal")
@@ -25,12 +26,26 @@ _PLACES = re.compile(r"0\.(0+)")
 #: A number typed as text with a decimal comma (``99,9``), and with a percent sign (``97.2%``).
 _DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
 _WITH_PERCENT = re.compile(r"([+-]?[0-9]+(?:[.,][0-9]+)?)\s*%")
+#: A level typed with words around its one digit ("Level 3", "3 - Defined", "L3").
+_WORDED_LEVEL = re.compile(r"[^\d]*([1-5])[^\d]*")
 _PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
 #: What a number format shows literally: quoted text and backslash-escaped characters.
 _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
 #: Excel's last date serial (9999-12-31 in the 1900 date system).
 _LAST_SERIAL: Final = 2_958_465
 EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+#: The significant digits a spreadsheet shows and computes to (Excel's precision).
+_SHOWN_DIGITS: Final = 15
+
+
+def _shown(value: int | float) -> Decimal:
+    """The number a spreadsheet shows for a cell's value: files keep a formula's result to 17
+    significant digits, and a sum of percentages Excel shows as 100% is 1.0000000000000002
+    there (read as 100.00000000000002, out of [0, 100]); spreadsheets show and compute to 15,
+    so the digits beyond them are binary noise, not a value anyone typed or saw."""
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(format(value, f".{_SHOWN_DIGITS}g"))
 
 
 def _percent(value: int | float, number_format: str) -> ox.Literal:
@@ -38,7 +53,7 @@ def _percent(value: int | float, number_format: str) -> ox.Literal:
     stores: ``97.2%`` is stored as 0.972 and means the number 97.2 of a percent column. The
     value is scaled exactly (decimal arithmetic, no binary rounding) and keeps at least the
     places its format shows (``0.0%`` of 0.99 is 99.0)."""
-    scaled = (Decimal(repr(value)) * 100).normalize()
+    scaled = (_shown(value) * 100).normalize()
     m = _PERCENT_PLACES.search(_FORMAT_LITERAL.sub("", number_format))
     exponent = scaled.as_tuple().exponent
     places = max(-exponent if isinstance(exponent, int) else 0, len(m.group(1) or "") if m else 0)
@@ -60,9 +75,10 @@ def read_number(value: Any, number_format: str | None) -> ox.Literal | None:
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=XSD_INTEGER)
     if isinstance(value, float):
-        if value.is_integer():
-            return ox.Literal(str(int(value)), datatype=XSD_INTEGER)
-        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=_XSD_DECIMAL)
+        shown = _shown(value)
+        if shown.is_finite() and shown == shown.to_integral_value():
+            return ox.Literal(str(int(shown)), datatype=XSD_INTEGER)
+        return ox.Literal(format(shown, "f"), datatype=_XSD_DECIMAL)
     if isinstance(value, str):
         s = value.strip()
         if _INTEGER.fullmatch(s):
@@ -127,3 +143,81 @@ def number_hint(text: str) -> str:
             )
         return f": type {m.group(1)}.{m.group(2)} (a point before the decimals)"
     return ""
+
+
+def level_hint(text: str) -> str:
+    """How the message on a level that is none ends: "; did you mean 3?" for one typed with
+    words around its one digit, else a full stop."""
+    found = _WORDED_LEVEL.fullmatch(text.strip())
+    return f"; did you mean {found.group(1)}?" if found else "."
+
+
+def date_form_hint(text: str) -> str:
+    """Which day to type for a date written in another form (``15.03.2025``, ``03/04/2025``,
+    ``2025-03-15 00:00:00``: a cell formatted Text keeps a date as the spreadsheet's locale
+    shows it): ": type 2025-03-15", both days when the order of day and month is not known,
+    "" when it names no day. The text is not taken for that day unsaid."""
+    days = days_meant(text)
+    if len(days) == 2:
+        (first, how_first), (second, how_second) = days
+        return (
+            f": type {first.isoformat()} (read {how_first}) or {second.isoformat()} "
+            f"(read {how_second})"
+        )
+    if days:
+        return f": type {days[0][0].isoformat()}"
+    return ""
+
+
+#: Month names, for a date said as people say it ("1 May"); not the locale's (calendar's):
+#: the same workbook gives the same report on every machine.
+_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def made_a_date(value: Any, header: str, *, period: bool = False) -> str:
+    """What a date in a cell of a number or period column was typed as, said ("" when the
+    value is no date). A spreadsheet makes a date of what looks like one: where the decimal
+    separator is a comma, ``1.5`` (and ``1.05``) typed with a point is the 1st of May of the
+    year it was typed in; anywhere, ``2025-01`` (a month, as periods are written) is
+    2025-01-01. Neither is taken for what it may have been unsaid."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    if value.time() != dt.time() or value.year < 1910:  # a time of day, or a date and time
+        return (
+            f"{header} {cell_text(value)!r} is a time of day or a date and time (the cell is "
+            f"formatted as one), not what the column holds: format the cell as "
+            f"{'text' if period else 'a number'} and type the value"
+        )
+    if period:
+        if value.day != 1:
+            return (
+                f"{header} {cell_text(value)!r} is a date, not a period: write the period "
+                "as YYYY, YYYY-Qn, YYYY-Hn or YYYY-MM in a cell formatted as text"
+            )
+        month = f"{value.year}-{value.month:02d}"
+        return (
+            f"{header} {cell_text(value)!r} is a date, not a period: a spreadsheet makes the "
+            f"date {cell_text(value)} of the month {month} typed in a cell not formatted as "
+            f"text; format the cell as text (Format Cells, Text) and type {month}"
+        )
+    d, m = value.day, value.month
+    typed = f"{d}.{m}" + (f" or {d}.{m:02d}" if m < 10 else "")
+    comma = f"{d},{m}" + (f" (or {d},{m:02d})" if m < 10 else "")
+    return (
+        f"{header} {cell_text(value)!r} is a date, not a number: a spreadsheet whose decimal "
+        f"separator is a comma reads {typed}, typed with a point, as {d} {_MONTHS[m - 1]}; "
+        f"if that was the number, type {comma} in a cell formatted as a number"
+    )
