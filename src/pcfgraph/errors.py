@@ -6,6 +6,9 @@ and a human message. Edges never show tracebacks to clients.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+
 #: How many characters of a value a message quotes.
 QUOTED_CHARS = 80
 
@@ -242,3 +245,19 @@ class StoreError(PcfgraphError):
 
     code = "store-error"
     http_status = 502
+
+
+def refused_together(problems: Sequence[PcfgraphError]) -> PcfgraphError:
+    """One error for input refused whole for several problems (a model of several files, two
+    of them unreadable), naming each: the first's kind (its status, code, line and column)
+    and every message. Naming the first only, the user fixed it and was refused again."""
+    if len(problems) == 1:
+        return problems[0]
+    first = problems[0]
+    rest = "; ".join(str(p) for p in problems[1:]) + f" ({len(problems)} problems)"
+    combined = copy.copy(first)
+    combined.message = f"{first}; {rest}"
+    combined.args = (combined.message,)
+    if isinstance(combined, ParseError) and isinstance(first, ParseError):
+        combined.detail = f"{first.detail}; {rest}"  # the message without the first's place
+    return combined

@@ -40,6 +40,7 @@ from pcfgraph.errors import (
     ParseError,
     PayloadTooLarge,
     UnsupportedMediaType,
+    refused_together,
 )
 
 #: A statement of a model: a triple, or a quad in the default graph as pyoxigraph's parsers
@@ -352,23 +353,15 @@ def _check_xml(data: bytes, name: str) -> None:
         raise ParseError("RDF/XML must be UTF-8 encoded", line=1, column=1, source=name)
     m = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", data[:200])
     if m and m.group(1).lower() not in {b"utf-8", b"utf8", b"us-ascii", b"ascii"}:
-        raise ParseError(
-            f"RDF/XML must be UTF-8 encoded, not {m.group(1).decode('ascii')}",
-            line=1,
-            column=1,
-            source=name,
-        )
+        what = f"RDF/XML must be UTF-8 encoded, not {m.group(1).decode('ascii')}"
+        raise ParseError(what, line=1, column=1, source=name)
     m2 = _DTD_RE.search(data)
     if m2:
         before = data[: m2.start()]
         line = before.count(b"\n") + 1
         column = m2.start() - (before.rfind(b"\n") + 1) + 1
-        raise ParseError(
-            "RDF/XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted",
-            line=line,
-            column=column,
-            source=name,
-        )
+        what = "RDF/XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted"
+        raise ParseError(what, line=line, column=column, source=name)
     from pcfgraph.audit.xml_root import too_deep
 
     if at := too_deep(data, 2 * MAX_NESTING):  # a node and a property element per level
@@ -563,20 +556,25 @@ def read_model(
     max_triples: int = DEFAULT_MAX_TRIPLES,
 ) -> Any:
     """Read a model given as one or more files of any supported format into a
-    :class:`~pcfgraph.audit.inputs.model.ParsedModel`.
-
+    :class:`~pcfgraph.audit.inputs.model.ParsedModel`. Each file that cannot be read is named
+    with its problem (:func:`~pcfgraph.errors.refused_together`), not the first one only.
     Refused (:class:`~pcfgraph.errors.ModelError`, HTTP 422 / exit 2): a model with no
     statements, or one in which nothing is an ``orgm:Organisation`` ("the model describes no
     organisation"): auditing it would report "conforms" about nothing."""
     from pcfgraph.audit.inputs.model import ParsedModel
 
     model = ParsedModel()
-    names = []
+    names: list[str] = []
+    refused: list[InputError] = []  # each file's problem, named together
     for upload in uploads:
         names.append(upload.name)
-        result = read_upload(
-            upload, max_bytes=max_bytes, max_triples=max_triples - len(model.triples)
-        )
+        try:
+            result = read_upload(
+                upload, max_bytes=max_bytes, max_triples=max_triples - len(model.triples)
+            )
+        except InputError as exc:
+            refused.append(exc)
+            continue
         kept, ignored = split_framework_statements(result.triples)
         model.triples.extend(kept)
         model.ignored.extend(ignored)
@@ -584,6 +582,8 @@ def read_model(
         model.sources.update(result.sources)
         if result.unused is not None:
             model.unused = [*(model.unused or []), *result.unused]
+    if refused:
+        raise refused_together(refused)
     if len(model.triples) > max_triples:
         raise PayloadTooLarge(f"more than {max_triples} triples in total")
     what = ", ".join(names) or "the upload"

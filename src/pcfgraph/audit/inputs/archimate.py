@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 import pyoxigraph as ox
@@ -31,6 +29,7 @@ from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
 from pcfgraph.audit.inputs.archimate_junctions import through_junctions, used_through
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
+from pcfgraph.audit.inputs.archimate_schema import NS, validate
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
@@ -44,16 +43,9 @@ from pcfgraph.audit.inputs.sheets import (
 from pcfgraph.audit.report import AuditResult, node_text
 from pcfgraph.errors import InvalidModelFile, ParseError
 
-NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
 ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
+_XSD_DATE: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
-SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas" / "archimate"
-_LOCAL_SCHEMAS: Final = {
-    "http://www.w3.org/2001/xml.xsd": "xml.xsd",
-    "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
-    "http://www.w3.org/2009/01/xml.xsd": "xml.xsd",
-    "http://dublincore.org/schemas/xmls/qdc/2008/02/11/dc.xsd": "dc.xsd",
-}
 _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_REFUSED: Final = "XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted"
 
@@ -139,40 +131,6 @@ class ArchiModel:
 # --- parsing ---------------------------------------------------------------------------------
 
 
-class _Resolver:
-    """Resolves the schemas' imports of xml.xsd and dc.xsd to the vendored copies."""
-
-    def __new__(cls) -> Any:
-        from lxml import etree
-
-        class Resolver(etree.Resolver):  # type: ignore[misc,unused-ignore]
-            def resolve(self, url: str, pubid: str, context: Any) -> Any:
-                local = _LOCAL_SCHEMAS.get(url)
-                if local:
-                    return self.resolve_filename(str(SCHEMA_DIR / local), context)
-                return None
-
-        return Resolver()
-
-
-@cache
-def exchange_schema() -> Any:
-    """The Open Group exchange-format schema (diagrams, views and model) plus Dublin Core."""
-    from lxml import etree
-
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_Resolver())
-    wrapper = (
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
-        f'<xs:import namespace="{NS}" schemaLocation="{(SCHEMA_DIR / "archimate3_Diagram.xsd").as_uri()}"/>'
-        '<xs:import namespace="http://purl.org/dc/elements/1.1/" '
-        f'schemaLocation="{(SCHEMA_DIR / "dc.xsd").as_uri()}"/>'
-        "</xs:schema>"
-    )
-    doc = etree.fromstring(wrapper.encode(), parser, base_url=(SCHEMA_DIR / "wrapper.xsd").as_uri())
-    return etree.XMLSchema(etree.ElementTree(doc))
-
-
 def _refuse_dtd(data: bytes, name: str) -> None:
     m = _DTD_RE.search(data)
     if m:
@@ -204,27 +162,6 @@ def _parse_xml(data: bytes, name: str) -> Any:
         _refuse_dtd(data.decode(info.encoding or "utf-8", "replace").encode(), name)
         raise ParseError(_DTD_REFUSED, source=name)
     return root
-
-
-def _validate(root: Any, data: bytes, name: str) -> None:
-    schema = exchange_schema()
-    if schema.validate(root):
-        return
-    err = schema.error_log.filter_from_errors()[0] if schema.error_log else None
-    message = re.sub(r"\{[^}]*\}", "", err.message) if err else "does not match the schema"
-    line = err.line if err else None
-    column = err.column if err else None
-    if line and not column:
-        # libxml2 gives no column for schema errors: the column where that line's element starts
-        lines = data.split(b"\n")
-        text = lines[line - 1] if line <= len(lines) else b""
-        column = len(text) - len(text.lstrip()) + 1
-    raise InvalidModelFile(
-        f"not a valid ArchiMate exchange model (Open Group schema 3.x): {message}",
-        line=line,
-        column=column,
-        source=name,
-    )
 
 
 def _lang_text(parent: Any, tag: str) -> str:
@@ -434,14 +371,7 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             m.typed(e, kind or ORGM + "ServiceLevelAgreement")
             for key, prop in (("valid from", "validFrom"), ("valid until", "validUntil")):
                 for v in e.prop(key):
-                    m.add(
-                        e.identifier,
-                        ORGM + prop,
-                        ox.Literal(
-                            v.strip(),
-                            datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"),
-                        ),
-                    )
+                    m.add(e.identifier, ORGM + prop, ox.Literal(v.strip(), datatype=_XSD_DATE))
         elif e.type == "Representation":
             kind = m.kind(e, DOCUMENT_KINDS, "representation", "it is read as a Document")
             m.typed(e, kind or ORGM + "Document")
@@ -593,6 +523,7 @@ def read_archimate(data: bytes, name: str, *, native: bool = False) -> ReadResul
         concepts = Concepts(name)
         for kind in ("elements/{%s}element", "relationships/{%s}relationship"):
             concepts.claim_all(root.iterfind(f"{{{NS}}}{kind % NS}[@identifier]"))
-        _validate(root, data, name)
+        concepts.check()  # every identifier twice, said before the schema's "not an xs:ID"
+        validate(root, data, name)
         model = read_exchange(root, name)
     return map_model(model, name)

@@ -5,8 +5,9 @@ model. The exchange format's schema checks this on the identifiers as written (`
 ``SourceRef``/``TargetRef`` keyrefs); Archi's own format has no schema, and both formats'
 identifiers are read without the ``id-`` exporters add (``id-eva`` and ``eva`` are one node),
 so it is checked here on the identifiers the mapping uses. A model that breaks it is
-:class:`~pcfgraph.errors.InvalidModelFile` (422 / exit 2) at the line of the offending concept:
-two elements merged into one node, or a relationship to nothing, would be audited unsaid.
+:class:`~pcfgraph.errors.InvalidModelFile` (422 / exit 2) at the line of the first offending
+concept, naming each: two elements merged into one node, or a relationship to nothing, would be
+audited unsaid.
 """
 
 from __future__ import annotations
@@ -39,28 +40,32 @@ def canonical(identifier: str) -> str:
 
 
 class Concepts:
-    """The concepts of one model file, claimed by identifier as they are read."""
+    """The concepts of one model file, claimed by identifier as they are read; what breaks
+    the rule is collected, and :meth:`check` refuses the file naming every break."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.seen: dict[str, tuple[str, int | None]] = {}
         self.ends: list[tuple[str, int | None, str, str]] = []
+        #: (line, what is wrong) of each concept breaking the rule, in the file's order
+        self.problems: list[tuple[int | None, str]] = []
 
     def claim(self, written: str, line: int | None) -> str:
-        """The canonical identifier of a concept written ``written`` at ``line``; refused when
-        another concept has it."""
+        """The canonical identifier of a concept written ``written`` at ``line``; a problem
+        when another concept has it (the first keeps it)."""
         key = canonical(written)
         if key in self.seen:
             other, other_line = self.seen[key]
-            raise InvalidModelFile(
-                f"identifier {written!r} is used twice (first at line {other_line})"
-                if other == written
-                else f"identifiers {other!r} (line {other_line}) and {written!r} name one node "
-                "(the 'id-' exporters add is dropped): rename one",
-                line=line,
-                column=1,
-                source=self.name,
+            self.problems.append(
+                (
+                    line,
+                    f"identifier {written!r} is used twice (first at line {other_line})"
+                    if other == written
+                    else f"identifiers {other!r} (line {other_line}) and {written!r} name one "
+                    "node (the 'id-' exporters add is dropped): rename one",
+                )
             )
+            return key
         self.seen[key] = (written, line)
         return key
 
@@ -74,14 +79,22 @@ class Concepts:
         self.ends.append((written, line, source, target))
 
     def check(self) -> None:
-        """Every relationship's source and target is a concept of the model."""
+        """Every identifier names one concept and every relationship's source and target is a
+        concept of the model; else :class:`InvalidModelFile` at the first break, naming each
+        (fixed one at a time, each upload was refused for the next)."""
         for written, line, *ends in self.ends:
             for end, ref in zip(("source", "target"), ends, strict=True):
                 if canonical(ref) not in self.seen:
-                    raise InvalidModelFile(
-                        f"relationship {written!r}: its {end} {ref!r} is no element or "
-                        "relationship of the model",
-                        line=line,
-                        column=1,
-                        source=self.name,
+                    self.problems.append(
+                        (
+                            line,
+                            f"relationship {written!r}: its {end} {ref!r} is no element or "
+                            "relationship of the model",
+                        )
                     )
+        if not self.problems:
+            return
+        (line, first), *others = sorted(self.problems, key=lambda p: p[0] or 0)
+        also = [f"line {at}: {what}" if at else what for at, what in others]
+        more = f"; {len(self.problems)} problems in all; also " + "; ".join(also) if also else ""
+        raise InvalidModelFile(first + more, line=line, column=1, source=self.name)
