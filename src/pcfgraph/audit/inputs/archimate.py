@@ -30,7 +30,7 @@ from pcfgraph.audit.inputs.archimate_junctions import through_junctions, used_th
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
 from pcfgraph.audit.inputs.archimate_schema import NS, validate
-from pcfgraph.audit.inputs.model import ReadResult, SourceMap
+from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
     ORG,
@@ -40,7 +40,9 @@ from pcfgraph.audit.inputs.sheets import (
     ROLES,
     code_iri,
 )
+from pcfgraph.audit.inputs.workbook_values import date_form_hint
 from pcfgraph.audit.report import AuditResult, node_text
+from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InvalidModelFile, ParseError
 
 ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
@@ -301,6 +303,29 @@ class _Mapper:
         self.add(s, p, o)
         self.used_relationships.add(rel.identifier)
 
+    def dated(self, el: Element, key: str, predicate: str, text: str) -> None:
+        """A date property: the ``xsd:date`` it states, or a finding naming the day to type
+        (``15.03.2025``: "type 2025-03-15"), as a workbook's date cell is; not taken for that
+        day unsaid."""
+        try:
+            day = calendar_date(text)
+        except ValueError:
+            where = {"file": self.file, "element": el.written or el.identifier, "name": el.name}
+            detail = f"{key} {text!r} is not a date (YYYY-MM-DD){date_form_hint(text)}."
+            self.findings.append(
+                finding(
+                    "bad-value",
+                    self.node(el.identifier),
+                    detail,
+                    label=el.name,
+                    path=predicate,
+                    value=text,
+                    location=where,
+                )
+            )
+            return
+        self.add(el.identifier, predicate, ox.Literal(day.isoformat(), datatype=_XSD_DATE))
+
     def kind(self, el: Element, table: dict[str, str], what: str, otherwise: str) -> str | None:
         """The class the element's Kind names; an unknown Kind is a finding (archimate_kinds)."""
         cls, problem = kind_of(
@@ -369,9 +394,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         elif e.type == "Contract":
             kind = m.kind(e, CONTRACT_KINDS, "contract", "it is read as an SLA")
             m.typed(e, kind or ORGM + "ServiceLevelAgreement")
-            for key, prop in (("valid from", "validFrom"), ("valid until", "validUntil")):
-                for v in e.prop(key):
-                    m.add(e.identifier, ORGM + prop, ox.Literal(v.strip(), datatype=_XSD_DATE))
+            for key, prop in (("Valid from", "validFrom"), ("Valid until", "validUntil")):
+                for v in e.prop(key.casefold()):
+                    m.dated(e, key, ORGM + prop, v.strip())
         elif e.type == "Representation":
             kind = m.kind(e, DOCUMENT_KINDS, "representation", "it is read as a Document")
             m.typed(e, kind or ORGM + "Document")
