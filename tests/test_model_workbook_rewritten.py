@@ -152,3 +152,22 @@ def test_days_meant_reads_no_day_it_cannot_name() -> None:
         "12-31-99": [(date(1999, 12, 31), "")],
     }
     assert {text: days_meant(text) for text in cases} == cases
+
+
+def test_a_hierarchy_number_a_spreadsheet_made_a_date_of_is_one_finding() -> None:
+    """Where dates are written with dots, 8.1.1 typed in Implements is 8 January 2001: it was
+    read as the code '2001-01-08', two findings saying only that no such framework element
+    exists. It is one finding on the cell, saying what happened and what the column takes."""
+    data = _set("Processes", "proc-customer-needs", "Implements", datetime(2001, 1, 8))
+    found = _on(_audit(data), "proc-customer-needs")
+    assert found == [
+        (
+            "audit/model-validity-bad-value",
+            "Implements '2001-01-08' is a date, not a code: a spreadsheet where dates are "
+            "written with dots makes a date of a hierarchy number such as 8.1.1 typed in a "
+            "cell not formatted as text; type the code in a cell formatted as text (APQC PCF "
+            "IDs (e.g. 20635, not hierarchy numbers) and PRM-IT codes (e.g. A24), separated by "
+            "';').",
+            "Processes!D2",
+        )
+    ]

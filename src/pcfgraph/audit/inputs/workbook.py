@@ -55,8 +55,10 @@ from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
 MAX_ROWS: Final = 200_000
 
 _TYPE = ox.NamedNode(RDF_TYPE)
-#: Text columns holding a review period (YYYY-Qn...), which a spreadsheet makes a date of.
+#: Text columns holding a review period (YYYY-Qn...), which a spreadsheet makes a date of
+#: (as it does of a hierarchy number in a code column, and of a decimal in a number column).
 _PERIOD: Final = ORGM + "period"
+_REWRITTEN: Final = ("period", "code", "codes")
 _SPLIT = re.compile(r"[;,\n\r]+")
 _ABSOLUTE = ("http://", "https://", "urn:")
 
@@ -407,8 +409,8 @@ def _terms(
     """The RDF terms a cell gives; a bad cell is a finding and gives none."""
     kind = column.kind
     text = _text(value)
-    period = kind == "text" and column.predicate == _PERIOD
-    if period and (said := made_a_date(value, column.header, period=True)):
+    what = "period" if column.predicate == _PERIOD else kind  # what a spreadsheet rewrites
+    if what in _REWRITTEN and (said := made_a_date(value, column.header, what, column.note)):
         reader.bad("bad-value", node, label, f"{said}.", where, column, text)
         return []
     if kind in ("text", "open"):

@@ -187,31 +187,39 @@ _MONTHS: Final = (
 )
 
 
-def made_a_date(value: Any, header: str, *, period: bool = False) -> str:
-    """What a date in a cell of a number or period column was typed as, said ("" when the
-    value is no date). A spreadsheet makes a date of what looks like one: where the decimal
-    separator is a comma, ``1.5`` (and ``1.05``) typed with a point is the 1st of May of the
-    year it was typed in; anywhere, ``2025-01`` (a month, as periods are written) is
-    2025-01-01. Neither is taken for what it may have been unsaid."""
+def made_a_date(value: Any, header: str, kind: str = "number", note: str = "") -> str:
+    """What a date in a cell of a number, period or code column (``kind``; ``note``: the
+    column's note, what it holds) was typed as, said ("" when the value is no date). A spreadsheet makes a date of what looks like one:
+    where the decimal separator is a comma, ``1.5`` (and ``1.05``) typed with a point is the
+    1st of May of the year it was typed in; where dates are written with dots, so is a
+    hierarchy number such as ``8.1.1``; anywhere, ``2025-01`` (a month, as periods are
+    written) is 2025-01-01. None is taken for what it may have been unsaid."""
     if not isinstance(value, dt.datetime):
         return ""
+    shown = f"{header} {cell_text(value)!r}"
     if value.time() != dt.time() or value.year < 1910:  # a time of day, or a date and time
         return (
-            f"{header} {cell_text(value)!r} is a time of day or a date and time (the cell is "
-            f"formatted as one), not what the column holds: format the cell as "
-            f"{'text' if period else 'a number'} and type the value"
+            f"{shown} is a time of day or a date and time (the cell is formatted as one), not "
+            f"what the column holds: format the cell as "
+            f"{'a number' if kind == 'number' else 'text'} and type the value"
         )
-    if period:
+    if kind in ("code", "codes"):
+        return (
+            f"{shown} is a date, not a code: a spreadsheet where dates are written with dots "
+            "makes a date of a hierarchy number such as 8.1.1 typed in a cell not formatted as "
+            f"text; type the code in a cell formatted as text ({note.rstrip('.')})"
+        )
+    if kind == "period":
         if value.day != 1:
             return (
-                f"{header} {cell_text(value)!r} is a date, not a period: write the period "
-                "as YYYY, YYYY-Qn, YYYY-Hn or YYYY-MM in a cell formatted as text"
+                f"{shown} is a date, not a period: write the period as YYYY, YYYY-Qn, "
+                "YYYY-Hn or YYYY-MM in a cell formatted as text"
             )
         month = f"{value.year}-{value.month:02d}"
         return (
-            f"{header} {cell_text(value)!r} is a date, not a period: a spreadsheet makes the "
-            f"date {cell_text(value)} of the month {month} typed in a cell not formatted as "
-            f"text; format the cell as text (Format Cells, Text) and type {month}"
+            f"{shown} is a date, not a period: a spreadsheet makes the date "
+            f"{cell_text(value)} of the month {month} typed in a cell not formatted as text; "
+            f"format the cell as text (Format Cells, Text) and type {month}"
         )
     d, m = value.day, value.month
     typed = f"{d}.{m}" + (f" or {d}.{m:02d}" if m < 10 else "")
