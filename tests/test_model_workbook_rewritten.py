@@ -171,3 +171,37 @@ def test_a_hierarchy_number_a_spreadsheet_made_a_date_of_is_one_finding() -> Non
             "Processes!D2",
         )
     ]
+
+
+def test_the_template_keeps_what_is_typed_as_keys_codes_and_periods() -> None:
+    """The template's key, reference, code and period columns are formatted as text, so a
+    spreadsheet keeps 2025-01, 8.1.1 and 007 typed there as typed instead of making dates
+    and numbers of them; number and date columns are left to the spreadsheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from pcfgraph.audit.inputs.sheets import SHEETS
+
+    wb = load_workbook(io.BytesIO(template_bytes()))
+    formats = {
+        (sheet.name, column.header): wb[sheet.name]
+        .column_dimensions[template_column(sheet.name, column.header)]
+        .number_format
+        for sheet in SHEETS
+        for column in sheet.columns
+    }
+    as_text = {k for k, fmt in formats.items() if fmt == "@"}
+    assert {
+        ("Customers", "Key"),
+        ("Customers", "Purchaser"),
+        ("Processes", "Implements"),
+        ("Evidence", "Practice"),
+        ("Service-level reports", "Period"),
+        ("Surveys", "Period"),
+    } <= as_text
+    assert not as_text & {
+        ("Service-level reports", "SLA compliance"),
+        ("Agreements", "Valid from"),
+        ("Customers", "Name"),
+    }

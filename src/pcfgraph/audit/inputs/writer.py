@@ -46,6 +46,10 @@ _SEPARATORS = re.compile(r"[;,\n\r]")
 _DECIMAL = re.compile(r"-?[0-9]+\.([0-9]+)")
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 _ABSOLUTE = ("http://", "https://", "urn:")
+#: Columns formatted as text, so that what is typed in them is kept: a spreadsheet makes a
+#: date of 2025-01 (a period) and of 8.1.1 where dates have dots, and 7 of a key typed 007.
+_AS_TYPED = frozenset(("key", "ref", "refs", "code", "codes"))
+_PERIOD = str(iris.ORGM.period)
 
 Node = ox.NamedNode | ox.BlankNode
 Cell = tuple[Any, str | None]  # (value, number format)
@@ -394,6 +398,8 @@ def build_workbook(triples: Sequence[ox.Triple] = (), *, namespace: str | None =
                 _validation(ws, j, sheet.kind_choice.labels(), closed=True)
             elif column.choice is not None:
                 _validation(ws, j, column.choice.labels(), closed=column.kind != "open")
+            if column.kind in _AS_TYPED or column.predicate == _PERIOD:
+                ws.column_dimensions[column_letter(j)].number_format = "@"
         for r, cells in enumerate(rows[sheet.name], start=2):
             for j, cell in enumerate(cells):
                 _write_cell(ws, r, j + 1, cell)
