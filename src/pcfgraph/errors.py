@@ -136,6 +136,17 @@ class NotFoundError(InputError):
     http_status = 404
 
 
+class OtherCaseError(NotFoundError):
+    """An identifier names nothing as written, and one thing when case is ignored. Where
+    identifiers are case-sensitive (an IRI, ``/id/prm-it/a24``) the answer is still "not
+    found", never the thing under a second identifier, but it names the one meant
+    (``canonical``, the identifier as the data writes it): the caller cannot guess the case."""
+
+    def __init__(self, message: str, canonical: str) -> None:
+        super().__init__(message)
+        self.canonical = canonical
+
+
 class AmbiguousError(InputError):
     """A lookup matched more than one thing."""
 

@@ -16,6 +16,8 @@ Answers carry a strong ``ETag``, ``Last-Modified`` (the release's build time) an
 release's date when no ``If-None-Match`` is sent (:mod:`pcfgraph.http.conditional`).
 A path with a ``%`` starting no escape is a malformed request (400); one naming an IRI that is
 not valid once decoded (``A%20B``) is a well-formed request for an IRI nothing is minted as (404).
+IRIs are case-sensitive: one that differs from an element's or framework's by case alone
+(``/id/prm-it/a24``) is 404 too, its problem naming the IRI meant (``canonical``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pcfgraph.api.errors import (
 from pcfgraph.api.sparql_plan import known_graphs, query_store
 from pcfgraph.api.void import VOID_PATH
 from pcfgraph.conneg import best_offer, by_media_type, by_name, content_type, negotiate
-from pcfgraph.errors import InputError, NotAcceptable, NotFoundError
+from pcfgraph.errors import InputError, NotAcceptable, NotFoundError, OtherCaseError
 from pcfgraph.http.conditional import (
     CACHE_CONTROL,
     RecentlyUsed,
@@ -81,7 +83,10 @@ FORMAT_NAMES = ("html", "ttl", "turtle", "jsonld", "nt", "rdfxml")
 #: What ``?format=`` may name for a named graph (``/id/graph/...``): also its datasets.
 GRAPH_FORMAT_NAMES = (*FORMAT_NAMES, "trig", "nq")
 _NOT_FOUND = {
-    "description": "Nothing is known about this IRI (an HTML page for browsers)",
+    "description": "Nothing is known about this IRI (an HTML page for browsers). IRIs are "
+    "case-sensitive: one that differs from an element's or framework's IRI by case alone "
+    "(/id/prm-it/a24) is not served as it, but its problem names the IRI meant: `canonical` "
+    '(e.g. "https://w3id.org/pcfgraph/id/prm-it/A24"), also in `detail`',
     "content": openapi_content(PROBLEM_JSON, "text/html"),
 }
 
@@ -215,15 +220,39 @@ async def _dereference(path: str, request: Request, graph_route: bool) -> Respon
     try:
         triples = await _describe(state, iri)
     except NotFoundError as exc:
-        shown = not_found_page(request, state, exc, media)
+        meant = await _named_as_meant(state, iri, exc)
+        shown = not_found_page(request, state, meant, media)
         if shown is not None:
             return shown
-        raise
+        if meant is exc:
+            raise
+        raise meant from None
     if media == "text/html":
         body = render_resource_html(state, iri, triples).encode("utf-8")
     else:
         body = serialize_triples(triples, media)
     return _answer(request, body, media, iri, tags, modified)
+
+
+async def _named_as_meant(state: AppState, iri: str, exc: NotFoundError) -> NotFoundError:
+    """``exc`` naming the element or framework IRI ``iri`` differs from by case alone, when
+    one does (:class:`~pcfgraph.errors.OtherCaseError`, its ``canonical`` in the problem):
+    IRIs are case-sensitive, so ``/id/prm-it/a24`` is no second IRI of ``prm-it/A24`` (no
+    200, no redirect making it one), but the caller learns the IRI it meant (an MCP tool or
+    GraphQL takes either case, and answers the data's)."""
+    from pcfgraph.services.page_reads import reads_for
+    from pcfgraph.services.search.identifier_case import iri_ignoring_case
+    from pcfgraph.services.search.release import served_index
+
+    def meant() -> str | None:
+        reader = reads_for(state).reader
+        index = served_index(state.caches, state.release, reader)
+        return iri_ignoring_case(reader, index, iri)
+
+    canonical = await asyncio.to_thread(meant)
+    if canonical is None:
+        return exc
+    return OtherCaseError(f"{exc}; IRIs are case-sensitive: did you mean <{canonical}>?", canonical)
 
 
 def _answer(

@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from pcfgraph.conneg import best_offer
-from pcfgraph.errors import NotAcceptable, Overloaded, ParseError, PcfgraphError
+from pcfgraph.errors import NotAcceptable, OtherCaseError, Overloaded, ParseError, PcfgraphError
 from pcfgraph.http.methods import allow_header, path_methods
 from pcfgraph.http.public_url import route_path
 
@@ -178,6 +178,8 @@ def domain_problem(request: Request, exc: PcfgraphError) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ParseError):
         extra = {"line": exc.line, "column": exc.column}
+    if isinstance(exc, OtherCaseError):  # the identifier as the data writes it
+        extra = {"canonical": exc.canonical}
     return problem(request, exc.http_status, exc.code, str(exc), headers=headers, extra=extra)
 
 

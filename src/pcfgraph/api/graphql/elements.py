@@ -21,6 +21,7 @@ from pcfgraph.api.graphql.arguments import RelationArg
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.enums import MappingDirection
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast, fast_when, index_key
+from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
 from pcfgraph.errors import InputError
 
 if TYPE_CHECKING:
@@ -186,16 +187,21 @@ class Element:
         ] = MappingDirection.SUBJECT,
     ) -> list[MappingType]:
         e = self.data
+        fid = str(framework) if framework is not None else None
+        reader = info.context.reader
+        if fid is not None and reader.has(("frameworks",)):  # else spelled by the loader
+            fid = spelled_framework(reader, fid)  # PRM-IT is prm-it, as in every argument
         key = (
             e,
             cast(str, direction.value),
             cast(str, relation.value) if relation else None,
-            str(framework) if framework is not None else None,
+            fid,
             include_derived,
         )
         return fast_when(
             info,
-            services.mappings_loaded(info.context.reader, e, key[1]),
+            services.mappings_loaded(reader, e, key[1])
+            and (fid is None or reader.has(("frameworks",))),
             lambda r: services.mappings_of(
                 r,
                 [e],
@@ -334,17 +340,19 @@ class Element:
             strawberry.argument(description="The framework id to compare with."),
         ],
     ) -> list[ElementChangeType]:
-        def known(r: services.Reader) -> None:
-            services.check_framework(r, str(framework), argument="framework")
+        def known(r: services.Reader) -> str:
+            fid = str(spelled_framework(r, framework))  # PRM-IT is prm-it, as in every argument
+            services.check_framework(r, fid, argument="framework")
+            return fid
 
         checked = ("framework-checked", str(framework))
         if checked not in info.context.objects:  # once per request, not per element
-            await info.context.loaders.run(known)
-            info.context.objects[checked] = True
+            info.context.objects[checked] = await info.context.loaders.run(known)
+        fid = info.context.objects[checked]
         if self.data.pcf_id is None:
             return []
         steps = await info.context.loaders.history.load(self.data)
-        found = _types_of(_HISTORY).changes_between(steps, self.data, str(framework))
+        found = _types_of(_HISTORY).changes_between(steps, self.data, fid)
         info.context.charge(len(found))
         return cast(list[Any], found)
 

@@ -24,6 +24,7 @@ from pcfgraph.api.graphql.resolving import (
     check_first,
     fast,
 )
+from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
 from pcfgraph.errors import NotFoundError
 
 
@@ -171,6 +172,8 @@ async def list_elements(
     industry_specific: bool | None = None,
 ) -> ElementConnection:
     size = check_first(first, DEFAULT_PAGE_SIZE, info.context.state.settings)
+    if framework is not None:  # PRM-IT is prm-it, one list with one cursor
+        framework = await info.context.loaders.run(spelled_framework, framework)
     # The list's cursors are bound to it: a cursor of another framework's list, or of other
     # filters, is an error rather than an offset into this one (Query.elements(framework: X)
     # and Framework(X).elements are the same list).

@@ -6,6 +6,7 @@ counterpart had to leave GraphQL for SPARQL or the CLI)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -16,10 +17,12 @@ from pcfgraph.api.graphql.elements import Element, cached_element, element_at
 from pcfgraph.api.graphql.enums import InheritanceStatus
 from pcfgraph.api.graphql.frameworks import Framework, framework_of
 from pcfgraph.api.graphql.mappings import InheritedMapping, inherited_mapping_obj
-from pcfgraph.api.graphql.resolving import Ctx
+from pcfgraph.api.graphql.resolving import Ctx, framework_id
 from pcfgraph.codes import code_key
 from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.services.base import integer, text
+from pcfgraph.services.search import SearchIndex
+from pcfgraph.services.search.identifier_case import element_named_any_case
 
 
 @strawberry.enum(description="The curated decision recorded for a gap.")
@@ -137,9 +140,13 @@ def read_gaps(
     kind: str | None,
     under: str | None,
     undecided: bool,
+    search_index: Callable[[], SearchIndex],
 ) -> list[GapRow]:
     """(element, other framework id, the ``api/gaps`` row, its inherited cover and decision)
-    per gap."""
+    per gap. Framework ids and ``under`` are matched ignoring case (``search_index``: the
+    served search index, read only for an ``under`` not found as written)."""
+    framework = str(framework_id(reader, framework))
+    target = framework_id(reader, target)
     services.check_framework(reader, framework, argument="framework")
     if target is not None:
         services.check_framework(reader, target, argument="target")
@@ -148,7 +155,7 @@ def read_gaps(
     params: dict[str, object] = {"framework": framework}
     if under is not None:
         try:
-            params["root"] = services.element_named(reader, under, framework).iri
+            params["root"] = element_named_any_case(reader, search_index, under, framework).iri
         except (NotFoundError, InputError) as exc:
             raise type(exc)(f"under: {exc}") from None
     if target is not None:

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from pcfgraph import services
 from pcfgraph.services import Element, Mapping, Reader
+from pcfgraph.services.search.identifier_case import spelled
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -97,6 +98,8 @@ class Loaders:
         def compute(reader: Reader) -> list[list[Mapping]]:
             groups: dict[tuple[str, str | None, str | None, bool], list[int]] = {}
             for i, (_, direction, relation, framework, derived) in enumerate(keys):
+                if framework is not None:  # PRM-IT is prm-it, as in every argument
+                    framework = spelled(framework, services.known_framework_ids(reader))
                 groups.setdefault((direction, relation, framework, derived), []).append(i)
             out: list[list[Mapping]] = [[] for _ in keys]
             for (direction, relation, framework, derived), idx in groups.items():

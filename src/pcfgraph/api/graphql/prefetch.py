@@ -51,6 +51,9 @@ class Wanted:
 
     fields: frozenset[str] = frozenset()
     mapping_sides: frozenset[str] = field(default_factory=frozenset)
+    #: Whether a ``mappings`` field names a ``framework``: it is spelled against the
+    #: framework list (matched ignoring case), read here so that the field stays synchronous.
+    mapping_framework: bool = False
 
     @property
     def reads(self) -> bool:
@@ -67,6 +70,7 @@ def scan(
     mapping sides (``subject``/``object``) its ``mappings`` fields ask for."""
     names: set[str] = set()
     sides: set[str] = set()
+    framework_named = False
     seen: set[str] = set()
     stack: list[SelectionSetNode] = [operation.selection_set]
     while stack:
@@ -76,6 +80,9 @@ def scan(
                 names.add(name)
                 if name == "mappings":
                     sides |= _sides(selection, variables or {})
+                    framework_named |= any(
+                        a.name.value == "framework" for a in selection.arguments or ()
+                    )
                 if selection.selection_set is not None:
                     stack.append(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
@@ -85,7 +92,7 @@ def scan(
                 if fragment is not None and fragment.name.value not in seen:
                     seen.add(fragment.name.value)
                     stack.append(fragment.selection_set)
-    return Wanted(frozenset(names), frozenset(sides))
+    return Wanted(frozenset(names), frozenset(sides), framework_named)
 
 
 def _sides(node: FieldNode, variables: Mapping[str, Any]) -> set[str]:
@@ -132,7 +139,7 @@ def prefetch(
     f = wanted.fields
     roots = list(elements)
     records = list(mappings)
-    if "framework" in f:
+    if "framework" in f or wanted.mapping_framework:
         services.frameworks(reader)
     if "mappingSet" in f:
         services.mapping_sets(reader)

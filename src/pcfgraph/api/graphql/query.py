@@ -44,14 +44,13 @@ from pcfgraph.api.graphql.mappings import (
     negative_mapping_obj,
 )
 from pcfgraph.api.graphql.prefetch import prefetch
-from pcfgraph.api.graphql.resolving import Ctx
+from pcfgraph.api.graphql.resolving import Ctx, framework_id
 from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
 from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.services.search.identifier_case import element_by_any_case
 
 
-def _apqc_framework(
-    framework: strawberry.ID | None, edition: str | None, version: str | None
-) -> strawberry.ID | None:
+def _apqc_framework(framework: str | None, edition: str | None, version: str | None) -> str | None:
     """``edition`` + ``version`` name an APQC framework id; they must agree with ``framework``."""
     if edition is None and version is None:
         return framework
@@ -70,7 +69,7 @@ def _apqc_framework(
         raise InputError(
             f"framework {quoted(framework)} and edition/version ({quoted(fid)}) disagree"
         )
-    return strawberry.ID(fid)
+    return fid
 
 
 @strawberry.type(
@@ -92,7 +91,8 @@ class Query:
             strawberry.ID, strawberry.argument(description='Framework id, e.g. "prm-it".')
         ],
     ) -> Framework | None:
-        f = await info.context.loaders.framework.load(str(id))
+        spelled = await info.context.loaders.run(framework_id, id)  # PRM-IT is prm-it
+        f = await info.context.loaders.framework.load(str(spelled))
         if f is None:  # null read as "exists, nothing to say" to a client that checks no errors
             known = [k.id for k in await info.context.loaders.run(services.frameworks)]
             raise NotFoundError(f"id: {services.no_framework(str(id), known)}")
@@ -135,16 +135,18 @@ class Query:
         ] = None,
     ) -> Element | None:
         wanted = info.context.wanted(info)
-        framework = _apqc_framework(framework, edition, version)
 
         def read(r: services.Reader) -> services.Element:
-            found = services.element_by(
+            # identifiers matched ignoring case, as MCP's tools match them
+            fid = _apqc_framework(framework_id(r, framework), edition, version)
+            found = element_by_any_case(
                 r,
+                info.context.search_index,
                 id=str(id) if id is not None else None,
                 iri=iri,
                 pcf_id=pcf_id,
                 code=code,
-                framework=str(framework) if framework is not None else None,
+                framework=str(fid) if fid is not None else None,
             )
             prefetch(r, wanted, elements=[found])
             return found
@@ -234,18 +236,19 @@ class Query:
         relation_name = cast(str, relation.value) if relation else None
 
         def read(r: services.Reader) -> list[services.Mapping]:
-            _refuse_unknown_frameworks(r, from_, to)
+            source, target = framework_id(r, from_), framework_id(r, to)  # PRM-IT is prm-it
+            _refuse_unknown_frameworks(r, source, target)
             found = services.mappings(
                 r,
-                source=str(from_) if from_ is not None else None,
-                target=str(to) if to is not None else None,
+                source=source,
+                target=target,
                 relation=relation_name,
                 min_confidence=min_confidence,
                 include_derived=include_derived,
             )
             prefetch(r, wanted, mappings=found)
-            if from_ is not None and to is not None:
-                _other_way(info, r, str(from_), str(to), found)
+            if source is not None and target is not None:
+                _other_way(info, r, source, target, found)
             return found
 
         found = await info.context.loaders.run(read)
@@ -266,12 +269,9 @@ class Query:
         to: ToFrameworkArg = None,
     ) -> list[NegativeMapping]:
         def read(r: services.Reader) -> list[services.NegativeMapping]:
-            _refuse_unknown_frameworks(r, from_, to)
-            return services.negative_mappings(
-                r,
-                source=str(from_) if from_ is not None else None,
-                target=str(to) if to is not None else None,
-            )
+            source, target = framework_id(r, from_), framework_id(r, to)  # PRM-IT is prm-it
+            _refuse_unknown_frameworks(r, source, target)
+            return services.negative_mappings(r, source=source, target=target)
 
         found = await info.context.loaders.run(read)
         info.context.charge(len(found))
@@ -301,7 +301,9 @@ class Query:
         undecided: GapsUndecidedArg = False,
     ) -> list[Gap]:
         def read(r: services.Reader) -> list[GapRow]:
-            found = read_gaps(r, str(framework), target, kind, under, undecided)
+            found = read_gaps(
+                r, str(framework), target, kind, under, undecided, info.context.search_index
+            )
             if kind is not None and not found:  # a kind no element has, or no gaps of it?
                 unknown = info.context.search_index().unknown_filter(
                     None, kind, empty_is_unknown=True

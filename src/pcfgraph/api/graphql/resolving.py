@@ -12,6 +12,7 @@ from pcfgraph import services
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.config import Settings
 from pcfgraph.errors import InputError
+from pcfgraph.services.search.identifier_case import spelled
 
 Ctx = Info[GraphQLContext, None]
 T = TypeVar("T")
@@ -41,6 +42,16 @@ def check_first(first: int | None, default: int, settings: Settings) -> int:
             f"first must be between 0 and {settings.graphql_max_page_size}, not {first}"
         )
     return first
+
+
+def framework_id(reader: services.Reader, value: object) -> str | None:
+    """A framework id argument as the data spells it, matched ignoring case (``PRM-IT`` is
+    ``prm-it``) as MCP's tools match it (:mod:`pcfgraph.services.search.identifier_case`);
+    any other value as given, for the field's own check to refuse. It reads the framework
+    list (one store query per reader): call it where store queries run, off the event loop."""
+    if value is None:
+        return None
+    return spelled(str(value), services.known_framework_ids(reader))
 
 
 def fast(

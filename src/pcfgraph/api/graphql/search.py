@@ -11,6 +11,7 @@ from pcfgraph.api.graphql.enums import SearchField
 from pcfgraph.api.graphql.prefetch import prefetch
 from pcfgraph.api.graphql.resolving import DEFAULT_SEARCH_SIZE, Ctx, check_first
 from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.services.search.identifier_case import spelled
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
 
 #: The largest ``offset`` of ``searchResults`` (a deeper page is not a page anyone reads).
@@ -95,14 +96,14 @@ async def run_search(
     if offset < 0 or offset > MAX_OFFSET:
         raise InputError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
     index = await anyio.to_thread.run_sync(info.context.search_index)
-    unknown = index.unknown_filter(
-        str(framework) if framework is not None else None, kind, empty_is_unknown=True
-    )
+    # a framework id or family matched ignoring case (APQC-PCF is apqc-pcf), as MCP's search
+    fid = spelled(str(framework), index.filter_values()[0]) if framework is not None else None
+    unknown = index.unknown_filter(fid, kind, empty_is_unknown=True)
     if unknown is not None:  # no hits would read as "none exist"
         raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
     result = index.query(
         text,
-        framework=str(framework) if framework is not None else None,
+        framework=fid,
         kind=kind,
         limit=size,
         offset=offset,

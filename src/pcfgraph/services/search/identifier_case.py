@@ -1,0 +1,139 @@
+"""One rule for every identifier an edge takes (MCP tools, GraphQL arguments): it is matched
+ignoring case, and answered as the data writes it.
+
+The data writes codes in capitals (A24, SRP-A2, CM-R-BRM) and framework ids and slugs in
+lower case, and an element id joins both (``prm-it/A24``, ``trim/role/service-owner``): a
+caller cannot know which case a part takes. Codes were found ignoring case by search (the
+index folds every identifier), while element ids, IRIs, a code given with its framework and
+framework ids had to be given in the data's case. No two of the data's element ids, nor two
+codes of one framework, nor two framework ids differ by case alone
+(tests/test_mcp_identifier_case.py); should a release's ever do, such a reference is
+ambiguous and refused naming the elements, never one picked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote, urlsplit
+
+from pcfgraph import iris
+from pcfgraph.errors import AmbiguousError, InputError, NotFoundError, quoted
+from pcfgraph.services.base import Reader
+from pcfgraph.services.elements import Element, element_by, element_named
+from pcfgraph.services.frameworks import frameworks
+from pcfgraph.services.search.index import MAX_QUERY_CHARS, SearchIndex
+
+#: Identifier hits read per lookup: every edition of an element id or code, and then some.
+MAX_HITS = 100
+
+
+def spelled(value: str | None, known: Iterable[str]) -> str | None:
+    """``value`` (a framework id or family) as ``known`` spells it when it differs by case
+    alone from exactly one of them; otherwise as given (the edges' own checks refuse it)."""
+    if value is None:
+        return None
+    known = list(known)
+    if value in known:
+        return value
+    folded = [k for k in known if k.casefold() == value.casefold()]
+    return folded[0] if len(folded) == 1 else value
+
+
+def page_element_id(url: str) -> str | None:
+    """The element id of a pcfgraph page URL (``.../id/prm-it/A24``, under any address and
+    root path), or None when ``url`` is no such URL."""
+    path = unquote(urlsplit(url).path)
+    _, found, element_id = path.partition("/id/")
+    element_id = element_id.strip("/")
+    return element_id if found and element_id else None
+
+
+def element_ignoring_case(
+    index: SearchIndex, ref: str, framework: str | None, missing: NotFoundError
+) -> Element:
+    """The one element whose IRI, element id or code is ``ref`` (an IRI, a page URL, an
+    element id, or a code) but for case, within ``framework`` when given; ``missing`` (the
+    error of ``ref`` as written) when none is, an :class:`AmbiguousError` naming them when
+    several are."""
+    # by its element id, which the index keeps folded as it keeps codes (an IRI of more
+    # than 120 characters, an IT-CMF metric's, is no identifier the index looks up)
+    probe = ref
+    if ref.casefold().startswith(iris.ID_BASE.casefold()):
+        probe = ref[len(iris.ID_BASE) :]
+    elif ref.startswith(("http://", "https://")):
+        probe = page_element_id(ref) or ref
+    elif "/" in ref:
+        probe = ref.lstrip("/").removeprefix("id/")
+    key = probe.casefold()
+    if not key.strip() or len(key) > MAX_QUERY_CHARS:  # no identifier (the index refuses)
+        raise missing
+    found: dict[str, Element] = {}
+    for hit in index.search(probe, framework=framework, limit=MAX_HITS):
+        e = hit.element
+        if hit.field == "code" and key in {
+            e.iri.casefold(),
+            e.id.casefold(),
+            (e.code or "").casefold(),
+        }:
+            found.setdefault(e.iri, e)
+    if not found:
+        raise missing
+    if len(found) > 1:
+        ids = ", ".join(sorted(e.id for e in found.values()))
+        raise AmbiguousError(
+            f"{quoted(ref)} names {len(found)} elements when case is ignored ({ids}); "
+            "give it in the case the data writes it"
+        )
+    return next(iter(found.values()))
+
+
+def element_by_any_case(
+    reader: Reader,
+    index: Callable[[], SearchIndex],
+    *,
+    id: str | None = None,
+    iri: str | None = None,
+    pcf_id: int | None = None,
+    code: str | None = None,
+    framework: str | None = None,
+) -> Element:
+    """:func:`pcfgraph.services.element_by`, its ``id``, ``iri`` or ``code`` matched ignoring
+    case when no element has it as written (``framework``: as the data spells it,
+    :func:`spelled`); the error of the lookup as written when none has it either way.
+    ``index`` gives the served search index, read only then."""
+    try:
+        return element_by(reader, id=id, iri=iri, pcf_id=pcf_id, code=code, framework=framework)
+    except NotFoundError as exc:
+        ref = id if id is not None else iri if iri is not None else code
+        if ref is None:  # a PCF ID: a number has no case
+            raise
+        return element_ignoring_case(index(), ref, framework, exc)
+
+
+def element_named_any_case(
+    reader: Reader, index: Callable[[], SearchIndex], ref: str, framework: str | None
+) -> Element:
+    """:func:`pcfgraph.services.element_named` (an IRI, element id, PCF ID or code of
+    ``framework``), matched ignoring case when no element has ``ref`` as written; ``index``
+    gives the served search index, read only then."""
+    try:
+        return element_named(reader, ref, framework)
+    except NotFoundError as exc:
+        if ref.strip().isdigit():  # a PCF ID: a number has no case
+            raise
+        return element_ignoring_case(index(), ref.strip(), framework, exc)
+
+
+def iri_ignoring_case(reader: Reader, index: SearchIndex, iri: str) -> str | None:
+    """The element or framework IRI that differs from ``iri`` by case alone, when exactly one
+    does (None otherwise): where IRIs are case-sensitive (``/id/...``), what the caller
+    meant, to name in the "not found"."""
+    if not iri.casefold().startswith(iris.ID_BASE.casefold()):
+        return None
+    same = [f.iri for f in frameworks(reader) if f.iri.casefold() == iri.casefold()]
+    if not same:
+        try:
+            same = [element_ignoring_case(index, iri, None, NotFoundError(iri)).iri]
+        except InputError:  # none, or several (ambiguous): nothing to name
+            return None
+    return same[0] if len(same) == 1 and same[0] != iri else None
