@@ -336,7 +336,8 @@ def test_unknown_prompts_resources_and_prompt_arguments_are_invalid_params(
 
 def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> None:
     """A nextCursor is bound to its tool and arguments: handed to another list (other text,
-    framework, tool) it is a tool error naming the difference, not an offset into it."""
+    framework, tool) it is a tool error naming the difference, not an offset into it: the
+    argument that differs (``text``, ``framework``), or ``cursor`` for another tool's."""
 
     async def body(client: Client) -> None:
         sla = await call(client, "search", text="SLA", framework="apqc-pcf", limit=2)
@@ -347,17 +348,19 @@ def test_a_cursor_continues_only_the_list_that_gave_it_out(release: Release) -> 
         }
         gaps = await call(client, "find_gaps", framework=APQC, limit=2)
         assert gaps["truncated"]
-        for tool, args in (
-            ("search", {"text": "service", "framework": "apqc-pcf"}),
-            ("search", {"text": "SLA"}),
-            ("find_gaps", {"framework": APQC}),
-            ("run_named_query", {"name": "api/frameworks"}),
+        for tool, args, argument in (
+            ("search", {"text": "service", "framework": "apqc-pcf"}, "text"),
+            ("search", {"text": "SLA"}, "framework"),
+            ("find_gaps", {"framework": APQC}, "cursor"),
+            ("run_named_query", {"name": "api/frameworks"}, "cursor"),
         ):
             refusal = await refused(client, tool, {**args, "cursor": cursor})
-            assert "argument 'cursor'" in refusal and "another list" in refusal, refusal
+            assert refusal.startswith(f"argument '{argument}'"), refusal
+            assert "another list" in refusal, refusal
         refusal = await refused(
             client, "find_gaps", {"framework": "prm-it", "cursor": gaps["nextCursor"]}
         )
+        assert refusal.startswith("argument 'framework'"), refusal
         assert f'framework "{APQC}"' in refusal
         assert 'framework "prm-it"' in refusal
 

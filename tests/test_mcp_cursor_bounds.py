@@ -28,8 +28,8 @@ PAST_END = "argument 'cursor': points past the end of its list: to item "
 
 def moved(cursor: str, offset: int) -> str:
     """``cursor`` (one a tool gave out) moved to ``offset``, as a caller could make it."""
-    kind, _, scope = json.loads(base64.urlsafe_b64decode(cursor))
-    return base64.urlsafe_b64encode(json.dumps([kind, offset, scope]).encode()).decode()
+    kind, _, scope, *release = json.loads(base64.urlsafe_b64decode(cursor))
+    return base64.urlsafe_b64encode(json.dumps([kind, offset, scope, *release]).encode()).decode()
 
 
 async def _past_the_end(client: Client, tool: str, args: dict[str, Any], key: str) -> None:

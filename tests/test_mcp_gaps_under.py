@@ -48,7 +48,7 @@ def test_gaps_under_an_element_are_those_of_its_subtree(shipped_release: Release
             "find_gaps",
             {"framework": APQC, "target": "prm-it", "cursor": first["nextCursor"]},
         )
-        assert refusal.startswith("argument 'cursor': ")
+        assert refusal.startswith("argument 'under': "), refusal
 
     session(shipped_release, body)
 

@@ -61,7 +61,8 @@ def test_an_empty_cursor_is_the_first_page_and_any_other_is_invalid_params(
                     await _listed(client, method, cursor)
                 assert caught.value.code == PARAMS, (method, cursor)
                 message = caught.value.message
-                assert message.startswith(f"'params.cursor': invalid cursor {cursor!r}"), message
+                # (a long one is cut in the message)
+                assert message.startswith(f"'params.cursor': invalid cursor {cursor[:40]!r}"[:-1])
                 assert method in message and "leave cursor out" in message, message
 
     session_without_pool(shipped_release, body)

@@ -1,10 +1,13 @@
 """Page cursors: opaque to clients and bound to the list they page through.
 
 A cursor says where a page ended *in one list*: the kind of list (GraphQL ``elements``, an
-MCP tool's items ...) and the arguments that chose its items (framework, kind, level,
-filters). A cursor handed to another list (another framework, other filters) would be a bare
-offset into it, continuing somewhere arbitrary; :func:`decode` refuses it with an
-:class:`~pcfgraph.errors.InputError` naming what differs. GraphQL and MCP both page with these.
+MCP tool's items ...), the arguments that chose its items (framework, kind, level,
+filters) and the release it was given out on. A cursor handed to another list (another
+framework, other filters) would be a bare offset into it, continuing somewhere arbitrary;
+:func:`decode` refuses it with an :class:`~pcfgraph.errors.InputError` naming what differs.
+So is a cursor of another release (given out before the server reloaded its data): its
+offset counted items of a list that may have changed since, and pages of two releases read
+as one list. GraphQL and MCP both page with these.
 
 The text is URL-safe base64 of a small JSON array; clients must treat it as opaque.
 """
@@ -37,9 +40,12 @@ def _bound(scope: Scope) -> dict[str, Any]:
     return out
 
 
-def encode(kind: str, offset: int, scope: Scope) -> str:
-    """The cursor of position ``offset`` in the ``kind`` list chosen by ``scope``."""
-    payload = [kind, offset, _bound(scope)]
+def encode(kind: str, offset: int, scope: Scope, *, release: str | None = None) -> str:
+    """The cursor of position ``offset`` in the ``kind`` list chosen by ``scope``, on the
+    release ``release`` (its id; None: a list no release changes)."""
+    payload: list[Any] = [kind, offset, _bound(scope)]
+    if release is not None:
+        payload.append(release)
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii")
 
@@ -48,22 +54,62 @@ def _describe(scope: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} {json.dumps(v)}" for k, v in sorted(scope.items())) or "no filter"
 
 
-def decode(kind: str, cursor: str, scope: Scope, *, argument: str | None = None) -> int:
-    """The offset ``cursor`` stands for in the ``kind`` list chosen by ``scope``.
+def decode(
+    kind: str,
+    cursor: str,
+    scope: Scope,
+    *,
+    argument: str | None = None,
+    release: str | None = None,
+) -> int:
+    """The offset ``cursor`` stands for in the ``kind`` list chosen by ``scope`` on the
+    release ``release`` (its id, when the list's cursors carry one).
 
-    An undecodable text is an "invalid cursor"; a cursor of another list (another kind, or
-    the same kind chosen by other arguments) is an error naming both lists' arguments.
-    ``argument``: the name of the argument the cursor came in, for the message."""
+    An undecodable text is an "invalid cursor"; a cursor of another release is an error
+    saying the release changed (:func:`check_release`); a cursor of another list (another
+    kind, or the same kind chosen by other arguments) is an error naming both lists'
+    arguments. ``argument``: the name of the argument the cursor came in, for the message."""
     what = f"cursor {quoted(cursor)}" + (f" ({argument})" if argument else "")
-    offset, given = _read(kind, cursor, what)
+    offset, given, given_release = read(kind, cursor, what)
+    check_release(given_release, release, what)
     wanted = _bound(scope)
     if given != wanted:
         raise InputError(
-            f"{what} belongs to another list: it was given out for {kind} with "
-            f"{_describe(given)}, and this request asks for {kind} with {_describe(wanted)}; "
+            f"{what} belongs to another list: {other_list(kind, given, scope)}; "
             "pass a cursor from a page of this list, or none to start at the beginning"
         )
     return offset
+
+
+def check_release(given: str | None, served: str | None, what: str = "the cursor") -> None:
+    """Refuse a cursor given out on another release than the one ``served`` (None: a list
+    whose cursors carry none). Its offset counted the list as it was on that release: one
+    that still fell inside the new list went on silently, mixing pages of two releases."""
+    if served is not None and given != served:
+        was = f"release {given}" if given is not None else "an earlier release"
+        raise InputError(
+            f"{what} was given out on {was} of the data, and the server now serves release "
+            f"{served} (it reloaded its data since): the release changed, so the list may "
+            "have too; start the list again from its first page (leave the cursor out)"
+        )
+
+
+def other_list(kind: str, carried: Mapping[str, Any], scope: Scope) -> str:
+    """The words for a cursor carrying ``carried`` (as :func:`read` gives it) handed to the
+    ``kind`` list chosen by ``scope``: both lists' arguments."""
+    return (
+        f"it was given out for {kind} with {_describe(carried)}, and this request asks for "
+        f"{kind} with {_describe(_bound(scope))}"
+    )
+
+
+def differing(carried: Mapping[str, Any], scope: Scope) -> list[str]:
+    """The keys whose values differ between a cursor's list (``carried``, as :func:`read`
+    gives it) and the one ``scope`` chooses, compared as the cursor keeps them (a long text
+    by its digest; a key left out is None), in ``scope``'s order, then the cursor's."""
+    wanted = _bound(scope)
+    keys = [*scope, *(k for k in sorted(carried) if k not in scope)]
+    return [k for k in keys if wanted.get(k) != carried.get(k)]
 
 
 def scope_of(kind: str, cursor: str) -> dict[str, Any]:
@@ -71,7 +117,7 @@ def scope_of(kind: str, cursor: str) -> dict[str, Any]:
     (a long text as its digest): what a list whose pages depend on more than its arguments
     say (an audit's day, today when not given) takes from its cursor. An undecodable text
     or a cursor of another kind is the :class:`InputError` :func:`decode` gives."""
-    return _read(kind, cursor, f"cursor {quoted(cursor)}")[1]
+    return read(kind, cursor, f"cursor {quoted(cursor)}")[1]
 
 
 def contradicted(carried: Mapping[str, Any], scope: Scope) -> list[str]:
@@ -81,16 +127,23 @@ def contradicted(carried: Mapping[str, Any], scope: Scope) -> list[str]:
     return [k for k in sorted(carried) if k in scope and wanted.get(k) != carried[k]]
 
 
-def _read(kind: str, cursor: str, what: str) -> tuple[int, dict[str, Any]]:
+def read(kind: str, cursor: str, what: str = "cursor") -> tuple[int, dict[str, Any], str | None]:
+    """What a cursor of the ``kind`` list carries: its offset, its list's arguments (a long
+    text as its digest) and the id of the release it was given out on (None when it carries
+    none). An undecodable text, or a cursor of another kind, is an :class:`InputError`
+    naming ``what``."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8"))
-        given_kind, offset, given = payload
+        given_kind, offset, given, *rest = payload
+        release = rest[0] if rest else None
         if (
             not isinstance(given_kind, str)
             or not isinstance(given, dict)
             or isinstance(offset, bool)
             or not isinstance(offset, int)
             or offset < 0
+            or len(rest) > 1
+            or not isinstance(release, str | None)
         ):
             raise ValueError
     except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
@@ -104,4 +157,4 @@ def _read(kind: str, cursor: str, what: str) -> tuple[int, dict[str, Any]]:
             f"{what} belongs to another list ({given_kind}), not to {kind}: "
             "pass a cursor from a page of this list, or none to start at the beginning"
         )
-    return offset, given
+    return offset, given, release

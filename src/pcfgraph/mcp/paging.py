@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pcfgraph import cursors
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, quoted
 
 #: Items a list tool returns when ``limit`` is not given (fits an assistant's context).
 DEFAULT_LIMIT = 20
@@ -40,53 +40,78 @@ def check_limit(limit: int | None, default: int = DEFAULT_LIMIT) -> int:
     return limit
 
 
-def check_page(limit: int | None, cursor: str | None, *, kind: str, scope: cursors.Scope) -> None:
+#: The tools' arguments by the names their cursors carry them under (any other: the same).
+SCOPE_ARGUMENTS = {"includeDerived": "include_derived", "asOf": "as_of"}
+
+
+def check_page(
+    limit: int | None, cursor: str | None, *, kind: str, scope: cursors.Scope, release: str
+) -> None:
     """Refuse a bad ``limit`` or a cursor of another list before the work whose result
     :func:`page` cuts (an ad-hoc query, an audit) is done."""
     check_limit(limit)
-    decode_cursor(cursor, kind, scope)
+    decode_cursor(cursor, kind, scope, release=release)
 
 
-def encode_cursor(offset: int, kind: str, scope: cursors.Scope) -> str:
+def encode_cursor(offset: int, kind: str, scope: cursors.Scope, *, release: str) -> str:
     """The cursor of ``offset`` in the list of tool ``kind`` chosen by ``scope`` (its
-    arguments): :mod:`pcfgraph.cursors`, as GraphQL's."""
-    return cursors.encode(kind, offset, scope)
+    arguments) on the served release ``release`` (its id): :mod:`pcfgraph.cursors`, as
+    GraphQL's."""
+    return cursors.encode(kind, offset, scope, release=release)
 
 
-def decode_cursor(cursor: str | None, kind: str, scope: cursors.Scope) -> int:
-    """The offset of a cursor of this very list; another list's cursor (another tool, or the
-    same tool with other arguments) is an argument error naming both."""
+def decode_cursor(cursor: str | None, kind: str, scope: cursors.Scope, *, release: str) -> int:
+    """The offset of a cursor of this very list on the served release (``release``).
+
+    A cursor given out on another release (before the server reloaded its data) is an error
+    naming ``cursor`` that says so; one of another tool, an error naming ``cursor`` and both
+    lists; one given with other arguments than its list's, an error naming the first
+    argument that differs (``framework``, ``text`` ...), as ``audit_model`` names its own:
+    that argument is what to correct, or the cursor to leave out."""
     if not cursor:
         return 0
-    try:
-        return cursors.decode(kind, cursor, scope)
-    except InputError as exc:
-        raise ArgumentError("cursor", str(exc)) from None
+    offset, carried = _carried(cursor, kind, release)
+    differ = cursors.differing(carried, scope)
+    if differ:
+        argument = SCOPE_ARGUMENTS.get(differ[0], differ[0])
+        raise ArgumentError(
+            argument,
+            f"is not the {argument} of the list the cursor pages (the cursor belongs to "
+            f"another list: {cursors.other_list(kind, carried, scope)}): give the same "
+            f"{argument}, or leave cursor out to start this list from its first page",
+        )
+    return offset
 
 
-def carried_by(cursor: str | None, kind: str) -> dict[str, Any]:
-    """The arguments a cursor of the ``kind`` list carries (:func:`pcfgraph.cursors.scope_of`;
-    none without a cursor); an invalid one is an argument error naming ``cursor``."""
+def carried_by(cursor: str | None, kind: str, *, release: str) -> dict[str, Any]:
+    """The arguments a cursor of the ``kind`` list on the served release carries
+    (:func:`pcfgraph.cursors.read`; none without a cursor); an invalid one, or one of
+    another release, is an argument error naming ``cursor``."""
     if not cursor:
         return {}
+    return _carried(cursor, kind, release)[1]
+
+
+def _carried(cursor: str, kind: str, release: str) -> tuple[int, dict[str, Any]]:
     try:
-        return cursors.scope_of(kind, cursor)
+        offset, carried, given_release = cursors.read(kind, cursor, f"cursor {quoted(cursor)}")
+        cursors.check_release(given_release, release)
     except InputError as exc:
         raise ArgumentError("cursor", str(exc)) from None
+    return offset, carried
 
 
 def check_within(cursor: str | None, start: int, length: int) -> None:
     """Refuse a cursor past the end of its list (``length`` items): none this server gives
-    out is (a ``nextCursor`` is given only while items are left), so it was made by hand or
-    given out for the list as it was before a reload. It was answered with an empty page,
-    read as "nothing more" without a word."""
+    out is (a ``nextCursor`` is given only while items are left, and one of the release
+    before a reload is refused as such), so it was made by hand. It was answered with an
+    empty page, read as "nothing more" without a word."""
     if cursor and start > 0 and start >= length:
         raise ArgumentError(
             "cursor",
             f"points past the end of its list: to item {start + 1}, and the list has "
-            f"{length} (not a cursor of this list as it is now: it was made by hand, or "
-            "given out before the server reloaded its data); leave cursor out to start at "
-            "the beginning",
+            f"{length} (not a cursor this server gave out: no nextCursor points there); "
+            "leave cursor out to start at the beginning",
         )
 
 
@@ -97,19 +122,21 @@ def page(
     *,
     kind: str,
     scope: cursors.Scope,
+    release: str,
     length: int | None = None,
 ) -> dict[str, Any]:
     """A page of ``items``: the items, the total, and ``nextCursor`` when it was cut. ``kind``
-    and ``scope`` name the list (tool and arguments) its cursors are bound to; ``length``:
-    how far its cursors reach, when longer than ``items`` (lists paged beside them)."""
+    and ``scope`` name the list (tool and arguments) its cursors are bound to, ``release``
+    the served release (its id) they are given out on; ``length``: how far its cursors
+    reach, when longer than ``items`` (lists paged beside them)."""
     size = check_limit(limit)
-    start = decode_cursor(cursor, kind, scope)
+    start = decode_cursor(cursor, kind, scope, release=release)
     check_within(cursor, start, len(items) if length is None else length)
     chunk = list(items[start : start + size])
     out: dict[str, Any] = {"total": len(items), "returned": len(chunk)}
     if start + size < len(items):
         out["truncated"] = True
-        out["nextCursor"] = encode_cursor(start + size, kind, scope)
+        out["nextCursor"] = encode_cursor(start + size, kind, scope, release=release)
     out["items"] = chunk
     return out
 
@@ -121,6 +148,7 @@ def bounded_page(
     *,
     kind: str,
     scope: cursors.Scope,
+    release: str,
     terms: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`page` of ``sparql`` rows (dicts of strings) or N-Triples lines, also cut at
@@ -131,8 +159,8 @@ def bounded_page(
     ``terms``: one entry per item (the term types of a row's values), given as ``termTypes``
     beside the items it belongs to, under the same bounds (its bytes count in the 64 KB, its
     strings are cut as values are)."""
-    out = page(items, limit, cursor, kind=kind, scope=scope)
-    start = decode_cursor(cursor, kind, scope)
+    out = page(items, limit, cursor, kind=kind, scope=scope, release=release)
+    start = decode_cursor(cursor, kind, scope, release=release)
     kept: list[Any] = []
     kept_terms: list[Any] = []
     size = cut = 0
@@ -146,7 +174,7 @@ def bounded_page(
         size += row_size
         if kept and size > MAX_ROWS_BYTES:
             out["truncated"] = True
-            out["nextCursor"] = encode_cursor(start + len(kept), kind, scope)
+            out["nextCursor"] = encode_cursor(start + len(kept), kind, scope, release=release)
             break
         kept.append(item)
         if terms is not None:

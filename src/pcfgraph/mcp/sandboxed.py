@@ -52,7 +52,8 @@ async def sparql(
     }
     # a limit or cursor it would refuse once the query has run (a sandbox slot, up to the
     # deadline) is refused first
-    check_page(limit, cursor, kind="sparql", scope={"query": query})
+    release = st.release.release_id  # the cursors' (pinned before the query runs)
+    check_page(limit, cursor, kind="sparql", scope={"query": query}, release=release)
     pool = st.services.pool
     if pool is None:
         raise StoreError("the query sandbox is not running")
@@ -66,7 +67,9 @@ async def sparql(
     graphs = [*checked.from_graphs, *checked.from_named_graphs]
     if media == by_name("ntriples").media_type:
         lines = [line for line in body.splitlines() if line.strip()]
-        out = bounded_page(lines, limit, cursor, kind="sparql", scope={"query": query})
+        out = bounded_page(
+            lines, limit, cursor, kind="sparql", scope={"query": query}, release=release
+        )
         out["form"] = checked.form
         out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
         return out
@@ -82,7 +85,9 @@ async def sparql(
         {k: {kk: vv for kk, vv in v.items() if kk != "value"} for k, v in binding.items()}
         for binding in bindings
     ]
-    out = bounded_page(rows, limit, cursor, kind="sparql", scope={"query": query}, terms=terms)
+    out = bounded_page(
+        rows, limit, cursor, kind="sparql", scope={"query": query}, release=release, terms=terms
+    )
     out["form"] = "SELECT"
     out["variables"] = doc["head"].get("vars", [])
     out["sources"] = await _readable_sources(st, graphs, bool(out["items"]))
@@ -135,9 +140,11 @@ async def audit_model(
             raise ArgumentError(
                 "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"
             ) from None
-    scope = audit_scope(model, format, day, carried_by(cursor, "audit_model"))
+    release = st.release.release_id  # the cursors' (pinned before the audit runs)
+    scope = audit_scope(model, format, day, carried_by(cursor, "audit_model", release=release))
     options = {"as_of": scope["asOf"]}  # the day the cursors carry is the day judged on
-    check_page(limit, cursor, kind="audit_model", scope=scope)  # before the audit, not after
+    # before the audit, not after
+    check_page(limit, cursor, kind="audit_model", scope=scope, release=release)
     pool = st.services.pool
     if pool is None:
         raise StoreError("the audit sandbox is not running")
@@ -164,7 +171,7 @@ async def audit_model(
             raise model_problem(str(exc)) from None
     report = json.loads(result["body"])
     findings = report.get("findings") or report.get("results") or []
-    out = page(findings, limit, cursor, kind="audit_model", scope=scope)
+    out = page(findings, limit, cursor, kind="audit_model", scope=scope, release=release)
     out["conforms"] = result["conforms"]
     out["verdict"] = "conforms" if result["conforms"] else "findings"
     out["counts"] = result.get("counts")

@@ -102,7 +102,8 @@ class Tools:
         index = served_index(st.caches, st.release, reader)
         framework = spelled(framework, index.filter_values()[0])  # PRM-IT is prm-it
         scope = {"text": text, "framework": framework, "kind": kind}
-        start = decode_cursor(cursor, "search", scope)
+        release = st.release.release_id
+        start = decode_cursor(cursor, "search", scope, release=release)
         unknown = index.unknown_filter(framework, kind, empty_is_unknown=True)
         if unknown is not None:
             raise ArgumentError(*unknown)
@@ -117,7 +118,7 @@ class Tools:
         out: dict[str, Any] = {"query": text, "total": result.total, "returned": len(hits)}
         if start + len(hits) < result.total:
             out["truncated"] = True
-            out["nextCursor"] = encode_cursor(start + len(hits), "search", scope)
+            out["nextCursor"] = encode_cursor(start + len(hits), "search", scope, release=release)
         if result.did_you_mean:
             out["didYouMean"] = result.did_you_mean
             out["corrected"] = result.corrected
@@ -335,6 +336,7 @@ class Tools:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
+        release = self.state.release.release_id  # the release the cursors are of
         source, target = self.framework_id(reader, source), self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, source=source, target=target)
         other_way: dict[str, Any] = {}
@@ -386,14 +388,20 @@ class Tools:
         # showed their first `limit` again, so past those a caller could not reach the rest.
         beside = max(len(negatives), len(inherited))
         out = page(
-            items, limit, cursor, kind="get_mappings", scope=scope, length=max(len(items), beside)
+            items,
+            limit,
+            cursor,
+            kind="get_mappings",
+            scope=scope,
+            release=release,
+            length=max(len(items), beside),
         )
         out["curatedOnly"] = not include_derived
         size = check_limit(limit)
-        start = decode_cursor(cursor, "get_mappings", scope)
+        start = decode_cursor(cursor, "get_mappings", scope, release=release)
         if start + size < beside and "nextCursor" not in out:
             out["truncated"] = True
-            out["nextCursor"] = encode_cursor(start + size, "get_mappings", scope)
+            out["nextCursor"] = encode_cursor(start + size, "get_mappings", scope, release=release)
         # Negative mappings (SSSOM predicate_modifier Not) are statements that two elements
         # are NOT related: listed apart, never among the mappings above.
         shown = negatives[start : start + size]
@@ -446,6 +454,7 @@ class Tools:
         undecided: bool = False,
     ) -> dict[str, Any]:
         reader = self.reader()
+        release = self.state.release.release_id  # the release the cursors are of
         framework = str(self.framework_id(reader, framework))
         target = self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, framework=framework, target=target)
@@ -479,7 +488,7 @@ class Tools:
             "under": under,
             "undecided": True if undecided else None,
         }
-        out = page(items, limit, cursor, kind="find_gaps", scope=scope)
+        out = page(items, limit, cursor, kind="find_gaps", scope=scope, release=release)
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
         out["decidedByInheritance"] = sum(
             1 for i in items if i.get("inheritedDecisionStatus") == "inherited"
@@ -538,7 +547,10 @@ class Tools:
         ]
         terms = [{k: _term_type(v) for k, v in row.items()} for row in result.rows]
         scope = {"name": name, "params": json.dumps(values, sort_keys=True)}
-        out = bounded_page(rows, limit, cursor, kind="run_named_query", scope=scope, terms=terms)
+        kind, release = "run_named_query", st.release.release_id
+        out = bounded_page(
+            rows, limit, cursor, kind=kind, scope=scope, release=release, terms=terms
+        )
         out["variables"] = list(result.variables)
         out["sources"] = readable_sources(self.reader()) if out["items"] else {}
         return out

@@ -25,7 +25,7 @@ from pcfgraph.api.graphql.resolving import (
     fast,
 )
 from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
-from pcfgraph.errors import NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, quoted
 
 
 def framework_of(info: Ctx, framework_id: str) -> Any:
@@ -183,8 +183,13 @@ async def list_elements(
         "level": level,
         "industrySpecific": industry_specific,
     }
+    # ... and to its release: an offset into the list of another (a cursor given out before
+    # a reload) continued somewhere else without a word, as MCP's tools refuse it too
+    release = info.context.state.release.release_id
     start = (
-        cursors.decode("elements", after, scope, argument="after") + 1 if after is not None else 0
+        cursors.decode("elements", after, scope, argument="after", release=release) + 1
+        if after is not None
+        else 0
     )
     wanted = info.context.wanted(info)
 
@@ -201,10 +206,18 @@ async def list_elements(
         return found
 
     found = await info.context.loaders.run(read)
+    if start > len(found):  # no cursor given out points there: one made by hand
+        raise InputError(
+            f"cursor {quoted(str(after))} (after) points past the end of its list: after "
+            f"item {start}, and the list has {len(found)}; leave after out to start at the "
+            "beginning"
+        )
     page = found[start : start + size]
     info.context.charge(len(page))
     edges = [
-        ElementEdge(cursor=cursors.encode("elements", start + i, scope), node=element(e))
+        ElementEdge(
+            cursor=cursors.encode("elements", start + i, scope, release=release), node=element(e)
+        )
         for i, e in enumerate(page)
     ]
     return ElementConnection(
