@@ -1,6 +1,11 @@
 """What a GraphQL client sees of errors, and what the log gets.
 
 * Parse and validation errors (limits included) keep their descriptive message.
+* graphql-core's own request errors carry an ``extensions.code`` too (they had none, so a
+  client could not tell them apart without reading messages): ``syntax-error`` (the document
+  does not parse), ``bad-input`` (a variable's value cannot be coerced, or a required one is
+  missing: the request's values, as a bad argument is) and ``invalid-query`` (the document
+  does not validate against the schema, or no operation of it can be chosen).
 * Expected errors raised by resolvers (:class:`pcfgraph.errors.PcfgraphError`: unknown or
   ambiguous element, bad argument, result too large) keep their message and carry
   ``extensions.code`` (the error's stable code).
@@ -37,6 +42,37 @@ def _expected(error: GraphQLError) -> PcfgraphError | None:
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+#: graphql-core's words for a variable value it cannot coerce (its ``coerce_variable_values``),
+#: as against a variable the document itself misuses (a validation error).
+_VARIABLE_VALUE = re.compile(
+    r"^Variable '\$\w+' (has invalid value|got invalid value|of required type .* was not "
+    r"provided|of non-null type .* must not be null)"
+)
+
+
+def request_code(error: GraphQLError) -> str:
+    """The ``extensions.code`` of one of graphql-core's request errors (module docstring)."""
+    if error.message.startswith("Syntax Error"):
+        return "syntax-error"
+    if _VARIABLE_VALUE.match(error.message):
+        return "bad-input"
+    return "invalid-query"
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """``error`` with its ``extensions.code``: one it has, else :func:`request_code`'s for a
+    request error (no ``path``); a field error graphql-core raised itself is left as it is."""
+    if error.path or (error.extensions or {}).get("code"):
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": request_code(error)},
+    )
 
 
 def without_suggestions(error: GraphQLError) -> GraphQLError:
@@ -100,8 +136,9 @@ class ErrorPolicy(SchemaExtension):
             expected = _expected(error)
             if error.original_error is None or isinstance(error.original_error, GraphQLError):
                 # graphql-core's own request errors (e.g. variable coercion: "Variable '$p'
-                # got invalid value ...; Int cannot represent ...") are the standard message.
-                processed.append(error)
+                # got invalid value ...; Int cannot represent ...") are the standard message,
+                # with a code
+                processed.append(with_code(error))
             elif expected is not None:
                 processed.append(
                     GraphQLError(
