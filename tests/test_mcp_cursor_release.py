@@ -176,6 +176,24 @@ def test_a_cursor_with_other_arguments_is_refused_naming_the_argument(
             )
             assert "the cursor belongs to another list" in refusal, refusal
             assert "leave cursor out" in refusal, refusal
+        # the same element, or root, written another way is the same list
+        a24 = await call(client, "get_mappings", element="A24", source="prm-it", limit=1)
+        more = await call(
+            client,
+            "get_mappings",
+            element="prm-it/a24",
+            source="PRM-IT",
+            limit=1,
+            cursor=a24["nextCursor"],
+        )
+        assert more["returned"] == 1
+        root = (await call(client, "get_element", element="8.1", framework=APQC))["iri"]
+        first = await call(
+            client, "find_gaps", framework=APQC, target="prm-it", under="8.1", limit=1
+        )
+        args = {"framework": APQC, "target": "prm-it", "under": root.upper(), "limit": 1}
+        more = await call(client, "find_gaps", **args, cursor=first["nextCursor"])
+        assert more["returned"] == 1 and more["items"] != first["items"]
         # a cursor of another tool is the cursor's problem
         refusal = await refused(
             client, "find_gaps", {"framework": APQC, "cursor": sla["nextCursor"]}

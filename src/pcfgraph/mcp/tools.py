@@ -340,8 +340,10 @@ class Tools:
         source, target = self.framework_id(reader, source), self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, source=source, target=target)
         other_way: dict[str, Any] = {}
+        element_iri = None  # one list however the element was written
         if element is not None:
             e = self.resolve(reader, element, source, framework_arg="source")
+            element_iri = e.iri
             (records,) = services.mappings_of(
                 reader, [e], direction="either", framework=target, include_derived=include_derived
             )
@@ -381,7 +383,7 @@ class Tools:
         scope = {
             "source": source,
             "target": target,
-            "element": element,
+            "element": element_iri,
             "includeDerived": include_derived,
         }
         # The lists beside the items are paged with them, by the same cursor: each page
@@ -485,7 +487,7 @@ class Tools:
             "framework": framework,
             "target": target,
             "kind": kind,
-            "under": under,
+            "under": root.iri if root is not None else None,  # however it was written
             "undecided": True if undecided else None,
         }
         out = page(items, limit, cursor, kind="find_gaps", scope=scope, release=release)
