@@ -59,6 +59,7 @@ from pcfgraph.audit.parse import (
 from pcfgraph.audit.profiles import Profile, load_profile
 from pcfgraph.audit.read_findings import one_per_mistake, with_pair_read
 from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS, AuditReport, AuditResult
+from pcfgraph.audit.report_order import sort_key
 from pcfgraph.audit.rules import rule_name, rules_digest
 from pcfgraph.audit.ruleset import (
     AuditContext,
@@ -360,44 +361,3 @@ def release_data_graph(data: Any) -> None:
 
     if isinstance(data.store, DataGraphStore):
         data.store.release()
-
-
-def _row_order(location: dict[str, Any] | None) -> tuple[Any, ...]:
-    """Where a finding is, in the file's order (row 10 after row 9, not before it)."""
-    if not location:
-        return ()
-    return (
-        str(location.get("file") or ""),
-        str(location.get("sheet") or ""),
-        int(location.get("row") or 0),
-        str(location.get("column") or ""),
-        str(location.get("element") or ""),
-    )
-
-
-def sort_key(report: AuditReport) -> Callable[[AuditResult], tuple[Any, ...]]:
-    """Findings in report-section order (``sh:order``), then most severe first, then by unit,
-    focus node and rule."""
-    from pcfgraph.audit.report import _rank
-
-    order = {g["iri"]: g["order"] for g in report.groups}
-
-    def key(r: AuditResult) -> tuple[Any, ...]:
-        return (
-            order.get(r.group, 1e9),
-            _rank(r.severity),
-            r.unit_label or "~",
-            r.focus_label,
-            # findings on nodes with the same label (200 copies of one model's 'Travel
-            # Insurance Policy') came in the engine's order, another at each run
-            "_:" if r.focus_node.startswith("_:") else r.focus_node,  # a blank node: no order
-            r.rule,
-            "_:" if (r.value or "").startswith("_:") else r.value or "",  # an id: no order
-            # blank nodes of one label (an SLA's service targets, each with no unit) came in
-            # the engine's order, another at each run: a signed report was not reproduced
-            _row_order(r.location),
-            r.path or "",
-            r.message,
-        )
-
-    return key
