@@ -50,3 +50,32 @@ def test_an_iri_that_names_nothing_in_any_case_is_404_as_before(client: Client) 
     body = r.json()
     assert "canonical" not in body
     assert body["detail"] == f"nothing is known about <{BASE}prm-test/a99>"
+
+
+def test_a_framework_path_in_another_case_is_404_naming_the_id_meant(client: Client) -> None:
+    """``/frameworks/{id}`` and its ``/export`` are paths as ``/id`` IRIs are: one in another
+    case is neither served (a second URL of one file, cached apart) nor redirected to, and
+    said only "no framework 'PRM-TEST'", as if there were none."""
+    r = client.http.get("/frameworks/PRM-TEST/export", params={"format": "csv"})
+    assert r.status_code == 404, r.text
+    body = r.json()
+    assert body["code"] == "not-found" and body["canonical"] == "prm-test"
+    assert "did you mean 'prm-test'" in body["detail"]
+    page = client.http.get("/frameworks/PRM-TEST/export", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "did you mean &#39;prm-test&#39;" in page.text
+    framework_page = client.http.get("/frameworks/Prm-Test", headers={"Accept": "text/html"})
+    assert framework_page.status_code == 404
+    assert "did you mean &#39;prm-test&#39;" in framework_page.text
+    # as the data writes it, served as before; one that names nothing names nothing meant
+    assert client.http.get("/frameworks/prm-test/export", params={"format": "csv"}).is_success
+    nothing = client.http.get("/frameworks/prm-nope/export").json()
+    assert "canonical" not in nothing and "did you mean" not in nothing["detail"]
+
+
+def test_a_subtree_code_is_matched_ignoring_case(client: Client) -> None:
+    """``?subtree=`` is an argument, not the path: a code in any case, as everywhere."""
+    path = "/frameworks/prm-test/export"
+    as_data = client.http.get(path, params={"format": "csv", "subtree": "A24"})
+    written = client.http.get(path, params={"format": "csv", "subtree": "a24"})
+    assert as_data.status_code == 200 and written.status_code == 200, written.text
+    assert written.content == as_data.content and as_data.content.count(b"\n") > 1

@@ -32,6 +32,7 @@ from pcfgraph.services.page_model import (
     relation_name,
 )
 from pcfgraph.services.page_reads import Reads
+from pcfgraph.services.search.identifier_case import naming_the_one_meant, spelled
 from pcfgraph.store import GraphStore
 
 CSV_TYPE = by_name("csv").content_type
@@ -113,7 +114,8 @@ def read_subtree(
     reads = reads if reads is not None else Reads(store, catalog)
     all_frameworks = {f.id: f for f in reads.frameworks()}
     if framework_id not in all_frameworks:
-        raise NotFoundError(services.no_framework(framework_id, all_frameworks))
+        missing = NotFoundError(services.no_framework(framework_id, all_frameworks))
+        raise naming_the_one_meant(missing, framework_id, all_frameworks)
     nodes = reads.framework_nodes(framework_id)
     if code is None:
         roots = sorted(
@@ -121,6 +123,8 @@ def read_subtree(
             key=lambda n: code_key(n.element.code),
         )
     else:
+        # a code matched ignoring case (a24 is A24), as every edge matches identifiers
+        code = spelled(code, {n.element.code for n in nodes.values() if n.element.code})
         roots = [n for n in nodes.values() if n.element.code == code]
         if not roots:
             raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")

@@ -227,9 +227,10 @@ def export(
         release = load(release_dir)
         from pcfgraph import services
 
-        refuse_unknown_frameworks(
+        [framework] = refuse_unknown_frameworks(
             services.Reader(release.store, QueryCatalog()), framework=framework
         )
+        assert framework is not None
         data = export_subtree(
             release.store, QueryCatalog(), framework, subtree, fmt, derived=derived
         )
@@ -365,7 +366,7 @@ def gaps(
     names = {p.name for p in q.params}
     reader = services.Reader(release.store, catalog)
     # else an unknown id is "no gaps", as if there were none
-    refuse_unknown_frameworks(reader, framework=framework, target=target)
+    framework, target = refuse_unknown_frameworks(reader, framework=framework, target=target)
     if itself := services.target_is_itself(framework, target):
         raise InputError(f"--target {itself}")
     if kind is not None:
@@ -377,7 +378,7 @@ def gaps(
                 f"--kind: no element is of kind {kind!r}; kinds: {', '.join(kinds)}"
             )
     if root is not None:
-        params["root"] = ox.NamedNode(gaps_root(reader, root, framework).iri)
+        params["root"] = ox.NamedNode(gaps_root(release, reader, root, framework).iri)
     for option, key, value in (
         ("framework", "framework", framework),
         ("target", "otherFramework", target),
@@ -394,14 +395,19 @@ def gaps(
     sys.stdout.buffer.write(gaps_table(result).encode("utf-8"))
 
 
-def gaps_root(reader: services.Reader, ref: str, framework: str | None) -> services.Element:
+def gaps_root(
+    release: Release, reader: services.Reader, ref: str, framework: str | None
+) -> services.Element:
     """The element ``--under`` names: an IRI, an element id, a PCF ID, or a code of
-    ``--framework``. One that names nothing is an error (it listed "no gaps", as if the
-    element had none)."""
-    from pcfgraph import services
+    ``--framework``, matched ignoring case as MCP's and GraphQL's ``under`` (``prm-it/a24``
+    is ``prm-it/A24``; the search index is read only for one not found as written). One
+    that names nothing is an error (it listed "no gaps", as if the element had none)."""
+    from pcfgraph.services.search.identifier_case import element_named_any_case
+    from pcfgraph.services.search.release import index_for
 
-    return services.element_named(
+    return element_named_any_case(
         reader,
+        lambda: index_for(release, reader),
         ref,
         framework,
         code_needs=f"--under {ref.strip()!r}: a code needs --framework (codes repeat across "
@@ -544,14 +550,21 @@ def register(group: click.Group) -> None:
         group.add_command(cmd)
 
 
-def refuse_unknown_frameworks(reader: services.Reader, **options: str | None) -> None:
-    """:class:`NotFoundError` for the first option (``--name``) naming a framework id the
-    graph does not hold, listing those it does."""
+def refuse_unknown_frameworks(reader: services.Reader, **options: str | None) -> list[str | None]:
+    """The options' framework ids as the data spells them, matched ignoring case (``PRM-IT``
+    is ``prm-it``) by the rule of MCP and GraphQL
+    (:mod:`pcfgraph.services.search.identifier_case`), in the order given;
+    :class:`NotFoundError` for the first option (``--name``) naming a framework id the graph
+    does not hold in any case, listing those it does."""
     from pcfgraph import services
+    from pcfgraph.services.search.identifier_case import spelled
 
-    for option, value in options.items():
+    known = services.known_framework_ids(reader)
+    ids = [spelled(value, known) for value in options.values()]
+    for option, value in zip(options, ids, strict=True):
         if value is not None:
             services.check_framework(reader, value, argument=f"--{option}")
+    return ids
 
 
 def write_comparison(

@@ -132,7 +132,10 @@ def suggest(
 
     release = opened_release(release_dir)
     catalog = QueryCatalog()
-    refuse_unknown_frameworks(services.Reader(release.store, catalog), source=source, target=target)
+    spelled = refuse_unknown_frameworks(
+        services.Reader(release.store, catalog), source=source, target=target
+    )
+    source, target = (str(fid) for fid in spelled)  # PRM-IT is prm-it
     found = run_suggest(
         release.store, catalog, source, target, top=top, model=model, min_score=min_score
     )

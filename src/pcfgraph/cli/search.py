@@ -33,12 +33,15 @@ def search(
     loaded framework edition (typos corrected, identifiers first)."""
     from pcfgraph.queries import QueryCatalog
     from pcfgraph.services import Reader
+    from pcfgraph.services.search.identifier_case import spelled
     from pcfgraph.services.search.present import result_dict
     from pcfgraph.services.search.release import index_for
 
     release = load(release_dir)
     reader = Reader(release.store, QueryCatalog())
     index = index_for(release, reader)
+    # a framework id or family matched ignoring case (PRM-IT is prm-it), as MCP and GraphQL
+    framework = spelled(framework, index.filter_values()[0])
     unknown = index.unknown_filter(framework, kind)
     if unknown is not None:  # "(0 rows)" would read as "none exist"
         from pcfgraph.errors import NotFoundError

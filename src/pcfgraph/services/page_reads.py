@@ -35,6 +35,7 @@ from pcfgraph.services.page_model import (
     local_name,
 )
 from pcfgraph.services.page_search import SearchPage, search_page
+from pcfgraph.services.search.identifier_case import naming_the_one_meant
 from pcfgraph.services.search.release import served_index
 from pcfgraph.store import GraphStore
 
@@ -87,7 +88,8 @@ class Reads:
         for f in self.frameworks():
             if f.id == framework_id:
                 return f
-        raise NotFoundError(f"no framework {quoted(framework_id)}")
+        missing = NotFoundError(f"no framework {quoted(framework_id)}")
+        raise naming_the_one_meant(missing, framework_id, (f.id for f in self.frameworks()))
 
     def sources(self, framework_ids: Iterable[str]) -> list[FrameworkInfo]:
         """The frameworks whose content a page shows, for its "Sources and rights" section:

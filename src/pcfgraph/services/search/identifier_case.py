@@ -1,5 +1,5 @@
-"""One rule for every identifier an edge takes (MCP tools, GraphQL arguments): it is matched
-ignoring case, and answered as the data writes it.
+"""One rule for every identifier an edge takes (MCP tools, GraphQL arguments, CLI options):
+it is matched ignoring case, and answered as the data writes it.
 
 The data writes codes in capitals (A24, SRP-A2, CM-R-BRM) and framework ids and slugs in
 lower case, and an element id joins both (``prm-it/A24``, ``trim/role/service-owner``): a
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from pcfgraph import iris
-from pcfgraph.errors import AmbiguousError, InputError, NotFoundError, quoted
+from pcfgraph.errors import AmbiguousError, InputError, NotFoundError, OtherCaseError, quoted
 from pcfgraph.services.base import Reader
 from pcfgraph.services.elements import Element, element_by, element_named
 from pcfgraph.services.frameworks import frameworks
@@ -37,6 +37,17 @@ def spelled(value: str | None, known: Iterable[str]) -> str | None:
         return value
     folded = [k for k in known if k.casefold() == value.casefold()]
     return folded[0] if len(folded) == 1 else value
+
+
+def naming_the_one_meant(exc: NotFoundError, value: str, known: Iterable[str]) -> NotFoundError:
+    """``exc`` (``value`` found nowhere as written) where identifiers are case-sensitive (a
+    URL path, ``/frameworks/PRM-IT/export``, as ``/id`` IRIs): an
+    :class:`~pcfgraph.errors.OtherCaseError` naming the one of ``known`` meant when one
+    differs by case alone, never that one served under a second URL; else ``exc``."""
+    meant = spelled(value, known)
+    if meant is None or meant == value:
+        return exc
+    return OtherCaseError(f"{exc}; paths are case-sensitive: did you mean {quoted(meant)}?", meant)
 
 
 def page_element_id(url: str) -> str | None:
@@ -111,13 +122,18 @@ def element_by_any_case(
 
 
 def element_named_any_case(
-    reader: Reader, index: Callable[[], SearchIndex], ref: str, framework: str | None
+    reader: Reader,
+    index: Callable[[], SearchIndex],
+    ref: str,
+    framework: str | None,
+    *,
+    code_needs: str = "",
 ) -> Element:
     """:func:`pcfgraph.services.element_named` (an IRI, element id, PCF ID or code of
-    ``framework``), matched ignoring case when no element has ``ref`` as written; ``index``
-    gives the served search index, read only then."""
+    ``framework``; ``code_needs``: its words for a code without one), matched ignoring case
+    when no element has ``ref`` as written; ``index`` gives the search index, read only then."""
     try:
-        return element_named(reader, ref, framework)
+        return element_named(reader, ref, framework, code_needs=code_needs)
     except NotFoundError as exc:
         if ref.strip().isdigit():  # a PCF ID: a number has no case
             raise

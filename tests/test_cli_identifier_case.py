@@ -1,0 +1,102 @@
+"""The CLI matches identifiers as MCP and GraphQL do (one rule,
+:mod:`pcfgraph.services.search.identifier_case`): a framework id, an element id or a code in
+another case names the same thing, and the answer is the one given for the data's spelling.
+``pcfgraph gaps --framework PRM-IT`` said "no framework 'PRM-IT'" and ``--under prm-it/a2``
+"no element", where MCP's find_gaps answered both. One that names nothing in any case is
+refused as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _webgraph import web_release
+
+from pcfgraph.cli import main
+from pcfgraph.cli.common import EXIT_BAD_INPUT, run_main
+from pcfgraph.release import write_release
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rel") / "release"
+    write_release(web_release().store, out, {})
+    return out
+
+
+def run(args: list[str], release_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    code = run_main(main, [*args, "--release", str(release_dir)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+@pytest.mark.parametrize(
+    ("written", "as_data"),
+    [
+        (
+            ["gaps", "--framework", "PRM-IT", "--target", "IT-CMF", "--format", "json"],
+            ["gaps", "--framework", "prm-it", "--target", "it-cmf", "--format", "json"],
+        ),
+        (
+            ["gaps", "--framework", "Prm-It", "--under", "PRM-IT/a2", "--format", "csv"],
+            ["gaps", "--framework", "prm-it", "--under", "prm-it/A2", "--format", "csv"],
+        ),
+        (
+            ["gaps", "--framework", "PRM-IT", "--under", "a2", "--format", "csv"],
+            ["gaps", "--framework", "prm-it", "--under", "A2", "--format", "csv"],
+        ),
+        (
+            ["search", "service", "--framework", "PRM-IT", "--format", "json"],
+            ["search", "service", "--framework", "prm-it", "--format", "json"],
+        ),
+        (
+            ["export", "--format", "csv", "--framework", "PRM-IT", "--subtree", "a2"],
+            ["export", "--format", "csv", "--framework", "prm-it", "--subtree", "A2"],
+        ),
+        (
+            ["mappings", "suggest", "--source", "PRM-IT", "--target", "IT-CMF"],
+            ["mappings", "suggest", "--source", "prm-it", "--target", "it-cmf"],
+        ),
+    ],
+)
+def test_an_identifier_in_another_case_is_answered_as_the_datas(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], written: list[str], as_data: list[str]
+) -> None:
+    expected = run(as_data, release_dir, capsys)
+    assert expected.count("\n") > 1  # rows, not an empty answer that any case would match
+    assert run(written, release_dir, capsys) == expected
+
+
+def test_the_gaps_under_an_element_are_fewer_than_all(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--under in another case narrows the list (not taken as no filter)."""
+    every = run(["gaps", "--framework", "prm-it", "--format", "csv"], release_dir, capsys)
+    under = run(
+        ["gaps", "--framework", "PRM-IT", "--under", "prm-it/a2", "--format", "csv"],
+        release_dir,
+        capsys,
+    )
+    assert 1 < under.count("\n") < every.count("\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["gaps", "--framework", "PRM-ITX"], "--framework: no framework 'PRM-ITX'"),
+        (["gaps", "--framework", "prm-it", "--target", "IT-CMFX"], "--target: no framework"),
+        (["gaps", "--framework", "PRM-IT", "--under", "prm-it/a99"], "prm-it/a99"),
+        (["search", "x", "--framework", "PRM-ITX"], "--framework: no framework or family"),
+        (["export", "--format", "csv", "--framework", "PRM-ITX"], "no framework 'PRM-ITX'"),
+        (["export", "--format", "csv", "--framework", "PRM-IT", "--subtree", "a99"], "'a99'"),
+        (["mappings", "suggest", "--source", "PRM-ITX", "--target", "it-cmf"], "--source"),
+    ],
+)
+def test_one_that_names_nothing_in_any_case_is_refused_as_before(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    code = run_main(main, [*args, "--release", str(release_dir)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert words in err, err
