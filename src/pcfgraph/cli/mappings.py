@@ -165,7 +165,8 @@ def _curated_prefixes() -> dict[str, str]:
 @click.option(
     "--reviewer",
     required=True,
-    help="Who decides (recorded as reviewer_label), e.g. 'J. Doe, ITSM review'.",
+    help="Who decides (recorded as reviewer_label), e.g. 'J. Doe, ITSM review'; no '|' (it "
+    "separates an SSSOM/TSV cell's values).",
 )
 @click.option(
     "--into",
@@ -194,9 +195,15 @@ def review(
     """Review suggestions from FILE: each accepted one becomes a curated mapping, each
     rejected one a negative mapping (predicate_modifier Not), both with reviewer and date,
     and leaves FILE. Without --accept/--reject, asks for each suggestion."""
-    from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
+    from pcfgraph.mappings.review import (
+        Decision,
+        apply_decisions,
+        checked_reviewer,
+        read_suggestions,
+    )
     from pcfgraph.queries import QueryCatalog
 
+    reviewer = checked_reviewer(reviewer)  # refused before any suggestion is asked about
     pending = read_suggestions(file)
     decisions: list[Decision] = []
     if accepted or rejected:

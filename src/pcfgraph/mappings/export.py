@@ -26,6 +26,7 @@ from pcfgraph.errors import InputError, NotAcceptable, NotFoundError, quoted
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
 from pcfgraph.mappings.sssom import IMPLIED_PREFIXES
+from pcfgraph.mappings.sssom_cells import SEPARATOR, cell, splits
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore as Store
 
@@ -292,13 +293,6 @@ def _json_value(slot: Slot, value: Value, curies: _Curies) -> object:
     return _shown(slot, value, curies)
 
 
-def _cell(text: str) -> str:
-    text = " ".join(text.split("\t")).replace("\r", " ").replace("\n", " ")
-    # a cell starting with '"' is a quoted one to SSSOM/TSV readers (sssom-py, pandas,
-    # spreadsheets, pcfgraph): quoted, it reads back as it is
-    return '"' + text.replace('"', '""') + '"' if text.startswith('"') else text
-
-
 def _columns(rows: Iterable[dict[str, Value]]) -> list[str]:
     used = {k for r in rows for k in r}
     return [name for name in MAPPING_SLOTS if name in used]
@@ -314,7 +308,7 @@ def _refuse_separator(
     """SSSOM/TSV separates a multivalued cell's values with ``|`` and has no escape for it: a
     value holding one (a JSON set may state it) would be read back as several values."""
     for value in values:
-        if "|" in value:
+        if splits(MAPPING_SLOTS[slot], value):
             raise NotAcceptable(
                 f"mapping set {str(doc.metadata['mapping_set_id'])!r} cannot be written as "
                 f"SSSOM/TSV: the {slot} of record {row.get('record_id', '')} has the value "
@@ -341,9 +335,9 @@ def to_tsv(doc: SSSOMDocument) -> bytes:
             slot = MAPPING_SLOTS[name]
             if isinstance(value, list):
                 _refuse_separator(doc, row, name, value)
-                cells.append("|".join(_cell(_shown(slot, v, curies)) for v in value))
+                cells.append(SEPARATOR.join(cell(_shown(slot, v, curies)) for v in value))
             else:
-                cells.append(_cell(_shown(slot, value, curies)))
+                cells.append(cell(_shown(slot, value, curies)))
         out.write("\t".join(cells) + "\n")
     return out.getvalue().encode("utf-8")
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, quoted
 from pcfgraph.files import write_atomic
 from pcfgraph.iris import SKOS
 from pcfgraph.mappings.sssom import MappingRow, read_mapping_set
+from pcfgraph.mappings.sssom_cells import SEPARATOR, cell
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.resources import resource_dir
 from pcfgraph.store import GraphStore
@@ -121,6 +122,25 @@ def _texts(store: GraphStore, catalog: QueryCatalog, framework_iri: str) -> dict
     return out
 
 
+def checked_reviewer(reviewer: str) -> str:
+    """``reviewer`` as ``author_label`` and ``reviewer_label`` record it (its spacing made
+    single). Both slots are multivalued: a ``|`` in the name would be read back from the cell
+    as several reviewers, so it is refused naming them, as the TSV export refuses such a value
+    (checked before any suggestion is asked about)."""
+    name = " ".join(reviewer.split())
+    if not name:
+        raise InputError("--reviewer must name who decided")
+    if SEPARATOR in name:
+        parts = [p.strip() for p in name.split(SEPARATOR)]
+        raise InputError(
+            f"--reviewer {quoted(name)} holds '|', which separates the values of an SSSOM/TSV "
+            f"cell: its reviewer_label and author_label would read back as {len(parts)} "
+            f"reviewers ({', '.join(quoted(p) for p in parts)}); write the name without '|' "
+            "(e.g. 'J. Doe, ITSM review')"
+        )
+    return name
+
+
 def apply_decisions(
     suggestions_file: Path,
     decisions: Sequence[Decision],
@@ -133,8 +153,7 @@ def apply_decisions(
     today: dt.date | None = None,
 ) -> Path:
     """Append the decisions to the curated set and drop them from the suggestions file."""
-    if not reviewer.strip():
-        raise InputError("--reviewer must name who decided")
+    reviewer = checked_reviewer(reviewer)
     if not decisions:
         return curated or suggestions_file
     first = decisions[0].suggestion.row
@@ -198,7 +217,7 @@ def apply_decisions(
                    if c not in columns]  # fmt: skip
         if missing:
             raise InputError(f"{target}: add the column(s) {', '.join(missing)} first")
-        new_lines.append("\t".join(" ".join(cells.get(c, "").split()) for c in columns))
+        new_lines.append("\t".join(cell(" ".join(cells.get(c, "").split())) for c in columns))
     text = "\n".join([*lines, *new_lines]) + "\n"
     with tempfile.TemporaryDirectory() as tmp:
         check = Path(tmp) / target.name

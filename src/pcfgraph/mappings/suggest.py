@@ -30,6 +30,7 @@ import yaml
 
 from pcfgraph import iris
 from pcfgraph.errors import InputError
+from pcfgraph.mappings.sssom_cells import cell
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
 
@@ -481,7 +482,9 @@ def to_sssom_tsv(
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line as an SSSOM/TSV cell (a name starting with '"' quoted, so that it
+    reads back as it is: :mod:`.sssom_cells`)."""
+    return cell(" ".join(text.split()))
 
 
 def framework_pairs(store: GraphStore, catalog: QueryCatalog) -> list[tuple[str, str]]:
