@@ -217,6 +217,36 @@ def test_multivalued_cells_split_on_pipe(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "values"),
+    [
+        ("Mapping team | ITSM board", ("Mapping team", "ITSM board")),  # a scalar: split
+        ("[Mapping team | ITSM board]", ("Mapping team | ITSM board",)),  # a list: its items
+        ("[Mapping team, ITSM board]", ("Mapping team", "ITSM board")),
+    ],
+)
+def test_a_multivalued_header_slot_has_the_values_sssom_py_reads(
+    tmp_path: Path, given: str, values: tuple[str, ...]
+) -> None:
+    """SSSOM lets the header give a multivalued slot one value as a YAML scalar; sssom-py,
+    the reference reader, splits a scalar string on '|' as it splits a cell
+    (``parsers._address_multivalued_slot``) and keeps a YAML list's items as they are. The
+    reader gives the same values in both forms (the export writes a list: no scalar to split)."""
+    import warnings
+
+    path = write(
+        tmp_path,
+        [["a:1", "skos:exactMatch", "b:1", MJ, "0.9"]],
+        header=HEADER + f"#creator_label: {given}\n",
+    )
+    assert read_mapping_set(path).creator_labels == values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sssom.parsers import parse_sssom_table
+
+        assert tuple(parse_sssom_table(str(path)).metadata["creator_label"]) == values
+
+
+@pytest.mark.parametrize(
     ("column", "value", "needle"),
     [
         ("object_source", "fw:fb|fw:fc", "takes one value"),

@@ -5,7 +5,8 @@ tab-separated table read with :mod:`csv` (one record per line, so every row has 
 number; a cell quoted as spreadsheets and sssom-py do, ``"a ""b"" c"``, is unquoted). Every
 header key and column must be an SSSOM slot (:mod:`.slots`); a value must fit its slot
 (CURIE with a known prefix, ISO date, number, enum value; several values, ``|``-separated in
-the table or a YAML list in the header, only where the slot is multivalued). CURIEs are
+the table or a YAML list in the header, only where the slot is multivalued: a YAML scalar
+there is split on ``|`` as a cell is, as sssom-py reads it). CURIEs are
 expanded with the file's ``curie_map`` plus the SSSOM built-in prefixes. Anything wrong
 raises :class:`~pcfgraph.errors.ParseError` naming file, line and the slot. The header's YAML
 and ``curie_map`` are checked by :mod:`.sssom_header`, a value's kind by :mod:`.sssom_values`.
