@@ -161,3 +161,96 @@ def test_titled_category_sheets_are_the_elements_without_combined(tmp_path: Path
     assert imp.warnings == []
     assert [r[0] for r in imp.element_rows] == [10002, 10014, 10003, 10061, 10064, 10004]
     assert {sheet for sheet, _ in imp.origins.values()} == set(TITLED.values())
+
+
+#: A Combined sheet cut to its title row (APQC's title, as a copy may keep it).
+TITLE = ["APQC Process Classification Framework (PCF) - Cross-Industry - Version 7.4"]
+NO_HEADER = (
+    "not an APQC PCF layout: no header row with 'PCF ID', 'Hierarchy ID', 'Name' in its 1 row "
+    "(unknown layout): the importer looks for a row whose cells name those columns, as APQC's "
+    "row 1 does above the rows they head; "
+)
+ONLY_A_TITLE = (
+    NO_HEADER + f"the sheet holds only row 1, A {TITLE[0]!r}, a title: no header row and no "
+    "rows under it"
+)
+
+
+@pytest.mark.parametrize("listed", [[1, 2, 3], None])
+def test_a_combined_sheet_holding_only_a_title_gives_way_to_complete_category_sheets(
+    tmp_path: Path, listed: list[int] | None
+) -> None:
+    """A Combined sheet cut to its title row was refused for having no header row beside
+    category sheets holding every category, which stand in for a blank or emptied one."""
+    path = build(tmp_path / NAME, [TITLE], CATEGORY_ROWS, listed)
+    imp = import_workbook(path, progress=False)
+    assert set(imp.element_rows) == EVERY
+    assert imp.warnings == [
+        "sheet 'Combined': holds no elements; they are read from the 3 per-category sheets "
+        "'1.0' to '3.0', one for every category"
+    ]
+
+
+def test_the_title_of_a_title_only_combined_sheet_states_the_version(tmp_path: Path) -> None:
+    """The title is read as title rows above a header are: a copy whose name states nothing
+    gets its version from it (the edition from the Introduction)."""
+    imp = import_workbook(build(tmp_path / "copy.xlsx", [TITLE], CATEGORY_ROWS), progress=False)
+    assert (imp.edition, imp.version) == ("Cross-Industry", "7.4")
+    assert TITLE[0] in imp.version_from
+
+
+@pytest.mark.parametrize(
+    ("categories", "listed", "problem"),
+    [
+        (
+            {1: CATEGORY_ROWS[1], 2: CATEGORY_ROWS[2]},
+            [1, 2, 3],
+            "no sheet for category 3.0 (the 'Categories' sheet lists 1.0 to 3.0)",
+        ),
+        (
+            {1: CATEGORY_ROWS[1], 2: CATEGORY_ROWS[2][1:], 3: CATEGORY_ROWS[3]},
+            None,
+            "sheet '2.0' does not hold the row of category 2.0",
+        ),
+    ],
+)
+def test_incomplete_category_sheets_leave_a_title_only_combined_refused_saying_so(
+    tmp_path: Path, categories: dict[int, list[list[Any]]], listed: list[int] | None, problem: str
+) -> None:
+    """Without every category in its sheet the error still says that the sheet holds only a
+    title, and then why the category sheets cannot stand in for it."""
+    path = build(tmp_path / NAME, [TITLE], categories, listed)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(path, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    assert info.value.problem == (
+        ONLY_A_TITLE + "; the per-category sheets cannot stand in for it: " + problem
+    )
+
+
+def test_a_combined_sheet_holding_more_than_a_title_is_refused_as_before(tmp_path: Path) -> None:
+    """Only a title gives way: a sheet holding other rows and no header may be the elements
+    under a header the importer does not know, and is refused naming what it holds."""
+    path = build(tmp_path / NAME, [TITLE, ["Cut here"]], CATEGORY_ROWS, [1, 2, 3])
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(path, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    assert "the 2 rows with a value name none of them" in info.value.problem
+
+
+@pytest.mark.parametrize(("combined", "held"), [([TITLE], ONLY_A_TITLE), (None, None)])
+def test_a_combined_sheet_without_a_table_and_no_category_sheets_says_what_it_holds(
+    tmp_path: Path, combined: list[list[Any]] | None, held: str | None
+) -> None:
+    """With no category sheets to stand in, a blank Combined sheet was "the element sheets
+    have a header but no rows": it has no header. It is refused as what it is, as a title-only
+    one is."""
+    path = build(tmp_path / NAME, combined, {})
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(path, progress=False)
+    assert (info.value.sheet, info.value.row) == ("Combined", None)
+    if held is not None:
+        assert info.value.problem == held
+    else:
+        assert info.value.problem.startswith("not an APQC PCF layout: no header row with ")
+        assert info.value.problem.endswith("; the sheet is empty")

@@ -5,8 +5,9 @@ Every APQC layout seen (Cross-Industry 7.4, 7.2.x, the industry editions, 7.2.2 
 workbooks) shares these traits, and only these are relied on: elements are in a sheet named
 ``Combined`` or in per-category sheets ``1.0``, ``2.0``, ..., a title maybe following the
 number (``1.0 Develop Vision and Strategy``); failing both, in the sheets whose header names
-the element columns, as in a user's copy, with a warning; an emptied ``Combined`` gives way
-to per-category sheets holding every category, with a warning; a header row within the
+the element columns, as in a user's copy, with a warning; a ``Combined`` sheet holding no
+elements (emptied to its header, blank, or cut to its title row) gives way to per-category
+sheets holding every category, with a warning; a header row within the
 first ``HEADER_SCAN_ROWS`` rows names the columns, matched by their normalised wording
 (case, spacing, line breaks, punctuation and the word for "ID" vary: "Change details" /
 "Change Details", "Hierarchy ID" / "Hierarchy Number" / "hierarchy_no."); optional columns
@@ -107,6 +108,14 @@ def _cell_list(values: Sequence[Any]) -> str:
     return ", ".join(cells) if cells else "none"
 
 
+def _title(values: Sequence[Any]) -> str | None:
+    """The text of a row that is a title (its one value, a text), else None."""
+    cells = [v for v in values if not blank(v)]
+    if len(cells) == 1 and isinstance(cells[0], str):
+        return normalise_space(xstring(cells[0]))
+    return None
+
+
 def _held(rows: Sequence[tuple[int, Sequence[Any]]], count: int, whole: bool) -> str:
     """What a sheet without a header row holds: ``count`` rows with a value (of the sheet when
     ``whole``, else of the rows searched), the first of them ``rows``. A sheet that holds only
@@ -115,8 +124,7 @@ def _held(rows: Sequence[tuple[int, Sequence[Any]]], count: int, whole: bool) ->
         return "the sheet is empty" if whole else "the rows searched are empty"
     if count == 1 and whole:
         row_no, values = rows[0]
-        cells = [v for v in values if not blank(v)]
-        what = "a title" if len(cells) == 1 and isinstance(cells[0], str) else "naming no column"
+        what = "a title" if _title(values) is not None else "naming no column"
         return (
             f"the sheet holds only row {row_no}, {_cell_list(values)}, {what}: no header row "
             "and no rows under it"
@@ -310,13 +318,21 @@ def element_sheets(sheetnames: Sequence[str]) -> list[str]:
     return [name for _, name in categories]
 
 
-def blank_sheet(ws: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> bool:
-    """Whether a sheet holds no value at all (read to its end: call it on a refused sheet)."""
-    return all(
-        blank(v)
-        for values in ws.iter_rows(max_col=limits.columns, values_only=True)
-        for v in values
-    )
+def table_less(ws: Any, limits: ArchiveLimits = DEFAULT_LIMITS) -> tuple[str, ...] | None:
+    """What a sheet without a table holds: nothing (``()``, a blank sheet) or only a title
+    (``(title,)``: one row with a value, that value one text, as a ``Combined`` sheet cut to
+    its title row); None when it holds more. Read until a second row with a value (to its end
+    when there is none): call it on a refused sheet."""
+    title: str | None = None
+    for values in ws.iter_rows(max_col=limits.columns, values_only=True):
+        if all(blank(v) for v in values):
+            continue
+        if title is not None:
+            return None
+        title = _title(values)
+        if title is None:
+            return None
+    return () if title is None else (title,)
 
 
 def incomplete_categories(

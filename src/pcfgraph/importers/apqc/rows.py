@@ -26,12 +26,12 @@ from pcfgraph.importers.apqc.layout import (
     METRIC_COLUMNS,
     METRIC_REQUIRED,
     Table,
-    blank_sheet,
     category_sheets,
     element_sheets,
     find_sheet,
     header_sheets,
     incomplete_categories,
+    table_less,
 )
 
 #: Called once per row read (drives the progress bar).
@@ -93,14 +93,20 @@ def _read_elements(
 ) -> list[Element]:
     sheets = _element_sheets(wb, limits, warnings)
     headers: dict[str, dict[str, int]] = {}
-    elements = _read_sheets(wb, sheets, limits, tick, titles, warnings, headers)
     combined = find_sheet(sheets, "combined")
-    if elements and combined is not None:
-        warnings.extend(
-            compare_category_sheets(wb, combined, headers[combined], elements, limits, tick)
-        )
-    elif combined is not None:
-        elements = _instead_of_empty_combined(wb, combined, limits, tick, titles, warnings)
+    try:
+        elements = _read_sheets(wb, sheets, limits, tick, titles, warnings, headers)
+    except _TableLess as none:  # a blank Combined sheet, or one holding only a title
+        assert combined is not None
+        titles.extend(none.held)  # a title states edition and version as title rows do
+        elements = _instead_of_empty_combined(wb, combined, limits, tick, titles, warnings, none)
+    else:
+        if elements and combined is not None:
+            warnings.extend(
+                compare_category_sheets(wb, combined, headers[combined], elements, limits, tick)
+            )
+        elif combined is not None:
+            elements = _instead_of_empty_combined(wb, combined, limits, tick, titles, warnings)
     if not elements:
         raise WorkbookError(
             "not an APQC PCF: the element sheets have a header but no rows with a PCF ID and "
@@ -126,9 +132,10 @@ def _read_sheets(
     for sheet in sheets:
         try:
             table = Table(wb[sheet], sheet, ELEMENT_COLUMNS, ELEMENT_REQUIRED, limits)
-        except WorkbookError:
-            if find_sheet([sheet], "combined") and blank_sheet(wb[sheet], limits):
-                return []  # an emptied Combined sheet: the caller decides
+        except WorkbookError as refused:
+            held = table_less(wb[sheet], limits) if find_sheet([sheet], "combined") else None
+            if held is not None:  # a Combined sheet holding no table: the caller decides
+                raise _TableLess(refused, held) from None
             raise
         titles.extend(table.title_texts)
         if headers is not None:
@@ -144,6 +151,16 @@ def _read_sheets(
     return elements
 
 
+class _TableLess(Exception):
+    """The ``Combined`` sheet has no table: it is blank or holds only a title (``held``);
+    ``refused`` says so, as the sheet's header error."""
+
+    def __init__(self, refused: WorkbookError, held: tuple[str, ...]) -> None:
+        super().__init__(refused.problem)
+        self.refused = refused
+        self.held = held
+
+
 def _instead_of_empty_combined(
     wb: Any,
     combined: str,
@@ -151,22 +168,28 @@ def _instead_of_empty_combined(
     tick: Tick,
     titles: list[str],
     warnings: list[str],
+    none: _TableLess | None = None,
 ) -> list[Element]:
     """The elements of the per-category sheets when the ``Combined`` sheet holds none (emptied
-    to its header, or blank) and they are complete: every category (those the ``Categories``
-    sheet lists, else 1.0 to the last) has its sheet, holding its category row. Incomplete,
-    the error names the empty sheet and what is missing; none at all, nothing is read."""
+    to its header; or, ``none`` saying so, blank or cut to its title row) and they are
+    complete: every category (those the ``Categories`` sheet lists, else 1.0 to the last) has
+    its sheet, holding its category row. Incomplete, the error names the empty sheet, what is
+    missing and, for a title, that the sheet holds only that; without category sheets, a
+    sheet without a table is refused as such (the others are refused by the caller)."""
     numbered = category_sheets(wb.sheetnames)
     if not numbered:
+        if none is not None:
+            raise none.refused
         return []
     elements = _read_sheets(wb, [name for _, name in numbered], limits, tick, titles, warnings)
     held = {(e.sheet, e.hierarchy_id) for e in elements}
     problem = incomplete_categories(wb, numbered, held, limits)
     if problem is not None:
+        what = "no element rows in this sheet, and"
+        if none is not None and none.held:  # a title: the clear "holds only ... a title" kept
+            what = none.refused.problem + ";"
         raise WorkbookError(
-            "no element rows in this sheet, and the per-category sheets cannot stand in for "
-            f"it: {problem}",
-            sheet=combined,
+            f"{what} the per-category sheets cannot stand in for it: {problem}", sheet=combined
         )
     names = [name for _, name in numbered]
     warnings.append(
