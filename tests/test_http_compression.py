@@ -75,3 +75,29 @@ def test_the_bytes_on_the_wire_are_gzip(client: TestClient) -> None:
     with client.stream("GET", GRAPH, headers=GZIP) as r:
         raw = b"".join(r.iter_raw())
     assert gzip.decompress(raw) == client.get(GRAPH, headers=IDENTITY).content
+
+
+def test_sparql_is_left_alone_under_a_root_path_too_and_head_agrees() -> None:
+    """Behind a proxy serving pcfgraph under ``/pcf`` (``--root-path /pcf``) the fast paths
+    are off and ``/sparql`` went through this layer: its answers were gzipped, which the docs
+    say they are not. They are left alone as without a prefix, HEAD as GET; a download is
+    still gzipped there."""
+    app = create_app(Settings(compress_min_bytes=200, query_workers=1), fixture_release())
+    construct = {"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"}
+    with TestClient(app, root_path="/pcf") as client:
+        for method, params in (("GET", construct), ("HEAD", construct), ("GET", None)):
+            r = client.request(method, "/pcf/sparql", params=params, headers=GZIP)
+            assert r.status_code == 200, (method, params, r.text)
+            assert "content-encoding" not in r.headers, (method, params)
+            if method == "GET":
+                assert len(r.content) > 200  # large enough to have been gzipped
+        get = client.get("/pcf/sparql", params=construct, headers=GZIP)
+        head = client.head("/pcf/sparql", params=construct, headers=GZIP)
+        assert head.content == b""
+        for name in ("content-type", "content-length", "content-encoding", "etag", "vary"):
+            assert head.headers.get(name) == get.headers.get(name), name
+        posted = client.post("/pcf/sparql", data=construct, headers=GZIP)
+        assert posted.status_code == 200 and "content-encoding" not in posted.headers
+        assert posted.content == get.content
+        download = client.get("/pcf" + GRAPH, headers=GZIP)
+        assert download.headers["content-encoding"] == "gzip"

@@ -21,7 +21,10 @@ types left alone) with two more rules:
 It sits inside the routing layers only (innermost, :func:`pcfgraph.api.app.create_api`).
 ``/sparql`` is left alone: its ``GET``/``POST`` are answered before this layer (by the
 protocol's fast path or its own layer), so its ``HEAD`` (routed through here) is too, to keep
-the same head as its ``GET``.
+the same head as its ``GET``. Under a proxy's path prefix (``root_path``) those fast paths are
+off and ``/sparql`` is routed through here like any path: it is recognised by its route path
+(:func:`~pcfgraph.http.public_url.route_path`, ``/pcf/sparql`` is ``/sparql``) and left alone
+all the same, so that its answers are the same with a prefix as without.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
+from pcfgraph.http.public_url import route_path
 
 #: zlib's default: level 9 took ~3x the time for ~2% less on the 7.4 graph's Turtle.
 LEVEL = 6
@@ -47,7 +51,7 @@ class Compression:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == "/sparql":
+        if scope["type"] != "http" or route_path(scope) == "/sparql":
             await self.app(scope, receive, send)
             return
         # GZipMiddleware's test
