@@ -12,6 +12,7 @@ from _webgraph import web_release
 from fastapi.testclient import TestClient
 
 from pcfgraph.config import Settings
+from pcfgraph.http.public_url import route_path
 from pcfgraph.serving import create_app
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -52,6 +53,44 @@ def test_a_trailing_slash_redirect_does_not_repeat_the_host_header(client: TestC
     none = client.get("/frameworkz/", headers=evil, follow_redirects=False)
     assert none.status_code == 404 and "location" not in none.headers
     assert client.get("/", headers=evil, follow_redirects=False).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "routed"),
+    [
+        ("/pcf", ""),  # the bare root path: no route's, redirected to /pcf/
+        ("/pcf/", "/"),
+        ("/pcf/search/", "/search/"),
+        ("/pcfx/search", "/pcfx/search"),  # not under /pcf
+    ],
+)
+def test_the_route_path_of_the_bare_root_path_is_empty_as_starlette_routes_it(
+    path: str, routed: str
+) -> None:
+    """The one rule for the path the routes see (http.public_url.route_path) made the bare
+    root path "/", the home page's; the slash redirect, stripping the root path itself, made
+    it "", as Starlette's routing does. Both read it from the one rule now."""
+    assert route_path({"type": "http", "path": path, "root_path": "/pcf"}) == routed
+    assert route_path({"type": "http", "path": path, "root_path": ""}) == path
+
+
+def test_the_bare_root_path_is_redirected_to_its_slash_and_the_rest_as_before() -> None:
+    """Behind a proxy's prefix (root_path /pcf), a server that passes the bare /pcf on
+    without its slash: a user typing the address of the deployment gets the home page at
+    /pcf/, as nginx and Starlette redirect a directory; every other slash redirect stays
+    under the prefix, and a path merely starting with the prefix's letters is not under it."""
+    with TestClient(create_app(Settings(), web_release()), root_path="/pcf") as rooted:
+        bare = rooted.get("/pcf", headers=BROWSER, follow_redirects=False)
+        assert bare.status_code == 307 and bare.headers["location"] == "/pcf/"
+        asked = rooted.get("/pcf", params={"q": "x"}, headers=BROWSER, follow_redirects=False)
+        assert asked.status_code == 307 and asked.headers["location"] == "/pcf/?q=x"
+        assert rooted.get("/pcf/", headers=BROWSER, follow_redirects=False).status_code == 200
+        slash = rooted.get("/pcf/search/", params={"q": "x"}, follow_redirects=False)
+        assert slash.status_code == 307 and slash.headers["location"] == "/pcf/search?q=x"
+        back = rooted.get("/pcf/search", params={"q": "x"}, follow_redirects=False)
+        assert back.status_code == 200
+        other = rooted.get("/pcfsearch/", headers=BROWSER, follow_redirects=False)
+        assert other.status_code == 404 and "location" not in other.headers
 
 
 def test_an_unknown_search_framework_keeps_the_query(client: TestClient) -> None:

@@ -288,9 +288,8 @@ def _slash_redirect(request: Request) -> Response | None:
     off (:func:`pcfgraph.api.app.create_app`); the same rule: the path with its trailing
     slash dropped, or one added, when a route answers that."""
     scope = request.scope
-    root = scope.get("root_path", "")
     path: str = scope["path"]
-    routed = path.removeprefix(root) if root and path.startswith(root) else path
+    routed = route_path(scope)  # the bare root path ("/pcf") is "": it gets its slash
     if routed == "/":
         return None
     twin = dict(scope)
@@ -298,8 +297,8 @@ def _slash_redirect(request: Request) -> Response | None:
     if not any(route.matches(twin)[0] is not Match.NONE for route in request.app.router.routes):
         return None
     sent = scope.get("raw_path") or quote(path).encode()  # as the client wrote it
-    prefix = root.encode("latin-1")
-    if prefix and sent.startswith(prefix):  # root-relative: http.root_path puts it back
+    prefix = scope.get("root_path", "").encode("latin-1")
+    if routed != path and sent.startswith(prefix):  # root-relative: http.root_path puts it back
         sent = sent[len(prefix) :]
     moved = sent.rstrip(b"/") if routed.endswith("/") else sent + b"/"
     query = scope.get("query_string", b"")

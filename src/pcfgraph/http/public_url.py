@@ -70,11 +70,15 @@ def root_path_mismatch(settings: Settings) -> str | None:
 
 
 def route_path(scope: Scope) -> str:
-    """The request's path as the routes see it: without the root path uvicorn puts in front."""
+    """The request's path as the routes see it (Starlette's routing reads it so): without the
+    root path uvicorn puts in front, ``/pcf/search`` -> ``/search``, ``/pcf/`` -> ``/``. The
+    bare root path, ``/pcf`` (a server passing it on without a slash), is ``""``: no route
+    answers it, and the slash redirect sends it to ``/pcf/`` (``api/errors.py``), as nginx
+    and Starlette do; ``/pcfx`` is not under ``/pcf`` and is itself."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     if root and (path == root or path.startswith(root + "/")):
-        return path[len(root) :] or "/"
+        return path[len(root) :]
     return path
 
 
