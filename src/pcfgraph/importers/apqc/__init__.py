@@ -7,7 +7,7 @@ a ``skos:ConceptScheme`` (``pcfg:Framework``) with one ``skos:Concept`` per PCF 
 
 The steps, one module each: :mod:`pcfgraph.archive_guard` bounds the archive before anything is inflated;
 :mod:`.layout` finds sheets and header rows; :mod:`.rows` reads rows into records (streamed,
-read-only); :mod:`.statement` decides edition and version from the workbook's own statement,
+read-only; the glossary and metrics sheets in :mod:`.measures`); :mod:`.statement` decides edition and version from the workbook's own statement,
 APQC's download name and the caller's flags; :mod:`.emit` writes RDF. Every failure is a
 :class:`~pcfgraph.errors.WorkbookError` naming file, sheet, row and column.
 """

@@ -13,7 +13,8 @@ from rdflib import OWL, RDF, RDFS, XSD, URIRef
 
 from pcfgraph import iris
 from pcfgraph.importers.apqc.cells import KINDS, parse_changes
-from pcfgraph.importers.apqc.rows import Element, Metric
+from pcfgraph.importers.apqc.measures import Metric
+from pcfgraph.importers.apqc.rows import Element
 from pcfgraph.importers.apqc.statement import Identity
 from pcfgraph.iris import DCTERMS, PCFG, PROV, SKOS
 

@@ -1,9 +1,9 @@
 """Rows of an APQC workbook to plain records: elements (with their tree checked), glossary
-definitions and metrics. No RDF here; every problem names sheet, row and column."""
+definitions and metrics (those two read by :mod:`.measures`). No RDF here; every problem
+names sheet, row and column."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +21,6 @@ from pcfgraph.importers.apqc.cells import (
 from pcfgraph.importers.apqc.layout import (
     ELEMENT_COLUMNS,
     ELEMENT_REQUIRED,
-    GLOSSARY_COLUMNS,
-    GLOSSARY_REQUIRED,
-    METRIC_COLUMNS,
-    METRIC_REQUIRED,
     Table,
     category_sheets,
     element_sheets,
@@ -33,9 +29,7 @@ from pcfgraph.importers.apqc.layout import (
     incomplete_categories,
     table_less,
 )
-
-#: Called once per row read (drives the progress bar).
-Tick = Callable[[], None]
+from pcfgraph.importers.apqc.measures import Metric, Tick, read_glossary, read_metrics
 
 
 @dataclass
@@ -51,18 +45,6 @@ class Element:
     difference_index: int | None = None
     change_details: str | None = None
     metrics_available: bool | None = None
-
-
-@dataclass
-class Metric:
-    sheet: str
-    row: int
-    metric_id: int
-    element_id: int
-    name: str
-    category: str | None
-    formula: str | None
-    units: str | None
 
 
 @dataclass
@@ -82,9 +64,9 @@ def read_workbook(wb: Any, limits: ArchiveLimits, tick: Tick) -> WorkbookRows:
     warnings: list[str] = []
     elements = _read_elements(wb, limits, tick, titles, warnings)
     _check_tree(elements)
-    _read_glossary(wb, limits, tick, elements, warnings)
+    read_glossary(wb, limits, tick, elements, warnings)
     hids = {e.pcf_id: e.hierarchy_id for e in elements}
-    metrics = _read_metrics(wb, limits, tick, hids, warnings)
+    metrics = read_metrics(wb, limits, tick, hids, warnings)
     return WorkbookRows(elements, metrics, titles, warnings)
 
 
@@ -321,100 +303,3 @@ def _check_tree(elements: list[Element]) -> None:
                 row=e.row,
                 column=ELEMENT_COLUMNS["hierarchy_id"][0],
             )
-
-
-def _read_glossary(
-    wb: Any, limits: ArchiveLimits, tick: Tick, elements: list[Element], warnings: list[str]
-) -> None:
-    sheet = find_sheet(wb.sheetnames, "glossary terms", "glossary")
-    if sheet is None:
-        return
-    by_id = {e.pcf_id: e for e in elements}
-    table = Table(wb[sheet], sheet, GLOSSARY_COLUMNS, GLOSSARY_REQUIRED, limits)
-    for row_no, cells in table.rows():
-        tick()
-        if blank(cells.get("pcf_id")) or (
-            "hierarchy_id" in table.index and blank(cells.get("hierarchy_id"))
-        ):
-            continue  # the "Root" row (10001) has no hierarchy ID
-        pcf_id = int_cell(cells["pcf_id"], "PCF ID", sheet, row_no, table.name("pcf_id"))
-        e = by_id.get(pcf_id)
-        if e is None:
-            warnings.append(
-                f"sheet {sheet!r}, row {row_no}: PCF ID {pcf_id} is not an element; skipped"
-            )
-            continue
-        _check_hierarchy_id(cells, e.hierarchy_id, pcf_id, table, row_no, warnings)
-        if e.definition is None and not blank(cells.get("definition")):
-            e.definition = normalise_space(cells["definition"])
-
-
-def _check_hierarchy_id(
-    cells: dict[str, Any], hid: str, pcf_id: int, table: Table, row_no: int, warnings: list[str]
-) -> None:
-    """Warn when a row keyed by PCF ID states another hierarchy ID than the element's (a
-    mis-edited workbook: the row is still attached by PCF ID, the identity)."""
-    stated = cells.get("hierarchy_id")
-    if blank(stated) or normalise_space(str(stated)) == hid or numeric_category(stated) == hid:
-        return
-    warnings.append(
-        f"sheet {table.sheet!r}, row {row_no}, column {table.name('hierarchy_id')!r}: "
-        f"{normalise_space(str(stated))!r}, but PCF ID {pcf_id} is {hid!r} in the element "
-        "sheets; attached by PCF ID"
-    )
-
-
-def _read_metrics(
-    wb: Any, limits: ArchiveLimits, tick: Tick, hids: dict[int, str], warnings: list[str]
-) -> list[Metric]:
-    sheet = find_sheet(wb.sheetnames, "metrics", "measures")
-    if sheet is None:
-        return []
-    table = Table(wb[sheet], sheet, METRIC_COLUMNS, METRIC_REQUIRED, limits)
-    seen: dict[int, int] = {}
-    metrics: list[Metric] = []
-    for row_no, cells in table.rows():
-        tick()
-        for col in METRIC_REQUIRED:
-            if blank(cells.get(col)):
-                raise WorkbookError(
-                    "missing value", sheet=sheet, row=row_no, column=table.name(col)
-                )
-        element_id = int_cell(
-            cells["element_id"], "Process Element ID", sheet, row_no, table.name("element_id")
-        )
-        metric_id = int_cell(
-            cells["metric_id"], "Metric ID", sheet, row_no, table.name("metric_id")
-        )
-        if element_id not in hids:
-            raise WorkbookError(
-                f"metric {metric_id} is listed for PCF ID {element_id}, "
-                "which is not an element of this workbook",
-                sheet=sheet,
-                row=row_no,
-                column=table.name("element_id"),
-            )
-        if metric_id in seen:
-            raise WorkbookError(
-                f"duplicate Metric ID {metric_id} (also in row {seen[metric_id]})",
-                sheet=sheet,
-                row=row_no,
-                column=table.name("metric_id"),
-            )
-        seen[metric_id] = row_no
-        _check_hierarchy_id(cells, hids[element_id], element_id, table, row_no, warnings)
-        metrics.append(
-            Metric(
-                sheet=sheet,
-                row=row_no,
-                metric_id=metric_id,
-                element_id=element_id,
-                name=normalise_space(cells["name"]),
-                category=None
-                if blank(cells.get("category"))
-                else normalise_space(cells["category"]),
-                formula=None if blank(cells.get("formula")) else normalise_space(cells["formula"]),
-                units=None if blank(cells.get("units")) else normalise_space(cells["units"]),
-            )
-        )
-    return metrics
