@@ -28,6 +28,11 @@ Scope = Mapping[str, str | int | bool | None]
 #: Longer texts (a SPARQL query, a model) are carried as a digest, which the cursor's check
 #: compares the same way.
 LONGEST_KEPT = 64
+#: The most arguments a list is chosen by (a cursor carrying more was made by hand).
+MOST_ARGUMENTS = 16
+#: Numbers (an offset, a level) a cursor may carry stay below this (a 4,000-digit one was
+#: echoed whole in the message refusing it).
+LARGEST = 2**63
 
 
 def _bound(scope: Scope) -> dict[str, Any]:
@@ -86,12 +91,39 @@ def check_release(given: str | None, served: str | None, what: str = "the cursor
     whose cursors carry none). Its offset counted the list as it was on that release: one
     that still fell inside the new list went on silently, mixing pages of two releases."""
     if served is not None and given != served:
-        was = f"release {given}" if given is not None else "an earlier release"
+        was = f"release {_named(given)}" if given is not None else "an earlier release"
         raise InputError(
             f"{what} was given out on {was} of the data, and the server now serves release "
             f"{served} (it reloaded its data since): the release changed, so the list may "
             "have too; start the list again from its first page (leave the cursor out)"
         )
+
+
+def _named(text: str) -> str:
+    """``text`` (a release id or list kind a cursor carries: client-supplied) as a message
+    names it: as it is when it is short and printable, as one this server gives out is, else
+    quoted, cut and escaped (a forged one echoed a megabyte, or a terminal escape, back)."""
+    return text if len(text) <= LONGEST_KEPT and text.isprintable() else quoted(text)
+
+
+def _scope_ok(given: object) -> bool:
+    """Whether ``given`` is the arguments of a list as :func:`encode` writes them: a few,
+    each a short name with a short text, a number, a truth value (what :func:`_bound`
+    keeps); anything else was not given out here, and a message naming it would echo it."""
+    return (
+        isinstance(given, dict)
+        and len(given) <= MOST_ARGUMENTS
+        and all(
+            len(k) <= LONGEST_KEPT
+            and k.isprintable()
+            and (
+                isinstance(v, bool)
+                or (isinstance(v, int) and abs(v) < LARGEST)
+                or (isinstance(v, str) and len(v) <= LONGEST_KEPT)
+            )
+            for k, v in given.items()
+        )
+    )
 
 
 def other_list(kind: str, carried: Mapping[str, Any], scope: Scope) -> str:
@@ -138,10 +170,10 @@ def read(kind: str, cursor: str, what: str = "cursor") -> tuple[int, dict[str, A
         release = rest[0] if rest else None
         if (
             not isinstance(given_kind, str)
-            or not isinstance(given, dict)
+            or not _scope_ok(given)
             or isinstance(offset, bool)
             or not isinstance(offset, int)
-            or offset < 0
+            or not 0 <= offset < LARGEST
             or len(rest) > 1
             or not isinstance(release, str | None)
         ):
@@ -154,7 +186,7 @@ def read(kind: str, cursor: str, what: str = "cursor") -> tuple[int, dict[str, A
         ) from None
     if given_kind != kind:
         raise InputError(
-            f"{what} belongs to another list ({given_kind}), not to {kind}: "
+            f"{what} belongs to another list ({_named(given_kind)}), not to {kind}: "
             "pass a cursor from a page of this list, or none to start at the beginning"
         )
     return offset, given, release

@@ -194,10 +194,20 @@ def audit_scope(
     asked for after midnight was cut from the next day's audit; one that gave it on the first
     call only was refused as "another list". An argument given with a cursor that says
     otherwise is refused naming it: its pages would be of another audit."""
+    carried_day = carried.get("asOf")
+    if carried_day is not None:  # the day judged on: one no date failed in the sandbox
+        try:
+            calendar_date(carried_day if isinstance(carried_day, str) else "")
+        except ValueError:
+            raise ArgumentError(
+                "cursor",
+                "invalid cursor: not a cursor this server gave out (its day is no date); "
+                "leave cursor out to audit anew from the first page",
+            ) from None
     scope = {
         "model": model,
         "format": format,
-        "asOf": day or carried.get("asOf") or date.today().isoformat(),
+        "asOf": day or carried_day or date.today().isoformat(),
     }
     for key in cursors.contradicted(carried, scope):
         argument = AUDIT_ARGUMENTS.get(key)
