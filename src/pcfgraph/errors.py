@@ -258,6 +258,10 @@ class StoreError(PcfgraphError):
     http_status = 502
 
 
+#: How many problems one error names (the rest are counted).
+MOST_NAMED = 20
+
+
 def refused_together(problems: Sequence[PcfgraphError]) -> PcfgraphError:
     """One error for input refused whole for several problems (a model of several files, two
     of them unreadable), naming each: the first's kind (its status, code, line and column)
@@ -265,7 +269,9 @@ def refused_together(problems: Sequence[PcfgraphError]) -> PcfgraphError:
     if len(problems) == 1:
         return problems[0]
     first = problems[0]
-    rest = "; ".join(str(p) for p in problems[1:]) + f" ({len(problems)} problems)"
+    more = len(problems) - MOST_NAMED  # a message names a few, and counts the rest
+    rest = "; ".join(str(p) for p in problems[1:MOST_NAMED])
+    rest += (f"; and {more} more" if more > 0 else "") + f" ({len(problems)} problems)"
     combined = copy.copy(first)
     combined.message = f"{first}; {rest}"
     combined.args = (combined.message,)

@@ -15,7 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pcfgraph.errors import InvalidModelFile
+from pcfgraph.errors import InvalidModelFile, quoted
+
+#: How many problems a refusal names (the rest are counted), as a schema's refusal names them
+#: (a file of 10,000 relationships to nothing was refused in a message naming each).
+MAX_NAMED = 20
 
 #: Archi 3 (ArchiMate 2) concept names -> ArchiMate 3's, as Archi converts a model it opens
 #: (its Archimate2To3Converter): a model saved by Archi 3 was read with its used-by relations
@@ -59,10 +63,10 @@ class Concepts:
             self.problems.append(
                 (
                     line,
-                    f"identifier {written!r} is used twice (first at line {other_line})"
+                    f"identifier {quoted(written)} is used twice (first at line {other_line})"
                     if other == written
-                    else f"identifiers {other!r} (line {other_line}) and {written!r} name one "
-                    "node (the 'id-' exporters add is dropped): rename one",
+                    else f"identifiers {quoted(other)} (line {other_line}) and {quoted(written)} "
+                    "name one node (the 'id-' exporters add is dropped): rename one",
                 )
             )
             return key
@@ -88,13 +92,16 @@ class Concepts:
                     self.problems.append(
                         (
                             line,
-                            f"relationship {written!r}: its {end} {ref!r} is no element or "
-                            "relationship of the model",
+                            f"relationship {quoted(written)}: its {end} {quoted(ref)} is no "
+                            "element or relationship of the model",
                         )
                     )
         if not self.problems:
             return
         (line, first), *others = sorted(self.problems, key=lambda p: p[0] or 0)
-        also = [f"line {at}: {what}" if at else what for at, what in others]
+        also = [f"line {at}: {what}" if at else what for at, what in others[: MAX_NAMED - 1]]
         more = f"; {len(self.problems)} problems in all; also " + "; ".join(also) if also else ""
+        more += (
+            f"; and {len(self.problems) - MAX_NAMED} more" if len(self.problems) > MAX_NAMED else ""
+        )
         raise InvalidModelFile(first + more, line=line, column=1, source=self.name)
