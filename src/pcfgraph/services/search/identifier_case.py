@@ -27,6 +27,15 @@ from pcfgraph.services.search.index import MAX_QUERY_CHARS, SearchIndex
 MAX_HITS = 100
 
 
+def same_but_case(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by the case of their letters alone: each character's
+    lower and upper case are the other's. Not :meth:`str.casefold`'s caseless matching, by
+    which the long s, the Kelvin sign and ligatures are the letters they stand for
+    (``trim/role/\u017fervice-owner`` and ``\u212a`` met ``service-owner`` and ``k``): a crafted
+    identifier of other characters named a real one."""
+    return a.lower() == b.lower() and a.upper() == b.upper()
+
+
 def spelled(value: str | None, known: Iterable[str]) -> str | None:
     """``value`` (a framework id or family) as ``known`` spells it when it differs by case
     alone from exactly one of them; otherwise as given (the edges' own checks refuse it)."""
@@ -35,7 +44,7 @@ def spelled(value: str | None, known: Iterable[str]) -> str | None:
     known = list(known)
     if value in known:
         return value
-    folded = [k for k in known if k.casefold() == value.casefold()]
+    folded = [k for k in known if same_but_case(k, value)]
     return folded[0] if len(folded) == 1 else value
 
 
@@ -69,7 +78,7 @@ def element_ignoring_case(
     # by its element id, which the index keeps folded as it keeps codes (an IRI of more
     # than 120 characters, an IT-CMF metric's, is no identifier the index looks up)
     probe = ref
-    if ref.casefold().startswith(iris.ID_BASE.casefold()):
+    if same_but_case(ref[: len(iris.ID_BASE)], iris.ID_BASE):
         probe = ref[len(iris.ID_BASE) :]
     elif ref.startswith(("http://", "https://")):
         probe = page_element_id(ref) or ref
@@ -81,11 +90,9 @@ def element_ignoring_case(
     found: dict[str, Element] = {}
     for hit in index.search(probe, framework=framework, limit=MAX_HITS):
         e = hit.element
-        if hit.field == "code" and key in {
-            e.iri.casefold(),
-            e.id.casefold(),
-            (e.code or "").casefold(),
-        }:
+        if hit.field == "code" and any(
+            same_but_case(probe, known) for known in (e.iri, e.id, e.code or "")
+        ):
             found.setdefault(e.iri, e)
     if not found:
         raise missing
@@ -144,9 +151,9 @@ def iri_ignoring_case(reader: Reader, index: SearchIndex, iri: str) -> str | Non
     """The element or framework IRI that differs from ``iri`` by case alone, when exactly one
     does (None otherwise): where IRIs are case-sensitive (``/id/...``), what the caller
     meant, to name in the "not found"."""
-    if not iri.casefold().startswith(iris.ID_BASE.casefold()):
+    if not same_but_case(iri[: len(iris.ID_BASE)], iris.ID_BASE):
         return None
-    same = [f.iri for f in frameworks(reader) if f.iri.casefold() == iri.casefold()]
+    same = [f.iri for f in frameworks(reader) if same_but_case(f.iri, iri)]
     if not same:
         try:
             same = [element_ignoring_case(index, iri, None, NotFoundError(iri)).iri]
