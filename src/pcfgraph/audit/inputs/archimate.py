@@ -43,7 +43,7 @@ from pcfgraph.audit.inputs.sheets import (
 from pcfgraph.audit.inputs.workbook_values import date_form_hint
 from pcfgraph.audit.report import AuditResult, node_text
 from pcfgraph.dates import calendar_date
-from pcfgraph.errors import InvalidModelFile, ParseError
+from pcfgraph.errors import InvalidModelFile, ParseError, quoted
 
 ARCHI_NS: Final = "http://www.archimatetool.com/archimate"
 _XSD_DATE: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
@@ -311,7 +311,7 @@ class _Mapper:
             day = calendar_date(text)
         except ValueError:
             where = {"file": self.file, "element": el.written or el.identifier, "name": el.name}
-            detail = f"{key} {text!r} is not a date (YYYY-MM-DD){date_form_hint(text)}."
+            detail = f"{key} {quoted(text)} is not a date (YYYY-MM-DD){date_form_hint(text)}."
             self.findings.append(
                 finding(
                     "bad-value",

@@ -50,7 +50,7 @@ from pcfgraph.audit.inputs.workbook_values import (
     read_number,
 )
 from pcfgraph.audit.report import node_text
-from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge
+from pcfgraph.errors import ModelError, ParseError, PayloadTooLarge, quoted
 
 MAX_ROWS: Final = 200_000
 
@@ -302,7 +302,7 @@ def _collect_keys(
                     "duplicate-key",
                     node,
                     key,
-                    f"the key {key!r} is used again on {sheet.name} row {r} (first on "
+                    f"the key {quoted(key)} is used again on {sheet.name} row {r} (first on "
                     f"{first_sheet} row {first_row}).",
                     reader.where(sheet.name, r, col),
                     value=key,
@@ -374,7 +374,7 @@ def _read_row(
                     "unknown-choice",
                     node,
                     label,
-                    f"{_text(value)!r} is not a kind of {sheet.name}; pick one of "
+                    f"{quoted(_text(value))} is not a kind of {sheet.name}; pick one of "
                     f"{', '.join(sheet.kind_choice.labels())}.",
                     where,
                     None,
@@ -428,7 +428,7 @@ def _terms(
             "bad-value",
             node,
             label,
-            f"{said or f'{column.header} {text!r} is not a number{number_hint(text)}'}.",
+            f"{said or f'{column.header} {quoted(text)} is not a number{number_hint(text)}'}.",
             where,
             column,
             text,
@@ -441,7 +441,7 @@ def _terms(
                 "bad-value",
                 node,
                 label,
-                f"{column.header} {text!r} is not a date (YYYY-MM-DD)"
+                f"{column.header} {quoted(text)} is not a date (YYYY-MM-DD)"
                 f"{date_serial_hint(value, reader.epoch) or date_form_hint(text)}.",
                 where,
                 column,
@@ -456,7 +456,7 @@ def _terms(
                 "unknown-choice",
                 node,
                 label,
-                f"{column.header} {text!r} is not one of 1, 2, 3, 4, 5{level_hint(text)}",
+                f"{column.header} {quoted(text)} is not one of 1, 2, 3, 4, 5{level_hint(text)}",
                 where,
                 column,
                 text,
@@ -477,7 +477,7 @@ def _terms(
                 "unknown-choice",
                 node,
                 label,
-                f"{column.header} {text!r} is not on the list ({', '.join(column.choice.labels())}){hint}",
+                f"{column.header} {quoted(text)} is not on the list ({', '.join(column.choice.labels())}){hint}",
                 where,
                 column,
                 text,
@@ -495,7 +495,7 @@ def _terms(
                     "bad-value",
                     node,
                     label,
-                    f"{column.header} {token!r} is not a code.",
+                    f"{column.header} {quoted(token)} is not a code.",
                     where,
                     column,
                     token,
@@ -507,7 +507,7 @@ def _terms(
                 "unknown-key",
                 node,
                 label,
-                f"{column.header} names the key {token!r}, which no row has"
+                f"{column.header} names the key {quoted(token)}, which no row has"
                 + reader.suggest_key(token),
                 where,
                 column,
@@ -539,7 +539,8 @@ def _read_other(reader: _Reader, layout: dict[str, int], r: int, cells: tuple[An
                 "unknown-key",
                 subject,
                 subject_text,
-                f"the subject {subject_text!r} is no row's key" + reader.suggest_key(subject_text),
+                f"the subject {quoted(subject_text)} is no row's key"
+                + reader.suggest_key(subject_text),
                 where,
                 value=subject_text,
             )
@@ -550,7 +551,7 @@ def _read_other(reader: _Reader, layout: dict[str, int], r: int, cells: tuple[An
             "bad-value",
             subject,
             subject_text,
-            f"{prop!r} is not a property (a prefixed name such as orgm:contact, or an IRI).",
+            f"{quoted(prop)} is not a property (a prefixed name such as orgm:contact, or an IRI).",
             reader.where(OTHER_SHEET, r, layout["Property"]),
             value=prop,
         )
@@ -573,7 +574,7 @@ def _read_other(reader: _Reader, layout: dict[str, int], r: int, cells: tuple[An
             "bad-value",
             subject,
             subject_text,
-            f"the value {raw!r} of type {kind!r} cannot be read.",
+            f"the value {quoted(raw)} of type {kind!r} cannot be read.",
             reader.where(OTHER_SHEET, r, layout["Value"]),
             value=raw,
         )
