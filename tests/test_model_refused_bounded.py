@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from audit_support import EXAMPLES
 
 from pcfgraph.audit import Upload
 from pcfgraph.audit.inputs.archimate import read_archimate
+from pcfgraph.audit.inputs.archimate_schema import _cut
 from pcfgraph.audit.parse import read_model
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -24,6 +26,7 @@ HEAD = (
     '<element xsi:type="archimate:BusinessActor" name="IT" id="org"/>\n'
 )
 LONG = "x" * 50_000
+EXCHANGE = EXAMPLES / "it-organisation-archimate.xml"
 
 
 def _archi(relationships: int) -> bytes:
@@ -66,3 +69,17 @@ def test_the_cli_prints_the_bounded_refusal(
     assert code == 2
     assert "200 problems in all" in err and "; and 180 more" in err, err[-300:]
     assert len(err) < 20_000, len(err)
+
+
+def test_an_exchange_file_of_huge_bad_identifiers_is_refused_in_a_bounded_message() -> None:
+    """libxml2 quotes the value each schema error is on whole: 20 errors named, on
+    identifiers of 40,000 characters, were a message of 800,000."""
+    data = EXCHANGE.read_bytes().replace(b'identifier="id-', b'identifier="' + b"9" * 40_000, 30)
+    with pytest.raises(InvalidModelFile) as refused:
+        read_archimate(data, "m.xml")
+    message = str(refused.value)
+    assert "not a valid ArchiMate exchange model" in message and "errors in all" in message
+    assert "is not a valid value of the atomic type 'xs:ID'" in message, message[:400]
+    assert "characters) is not a valid value" in message and len(message) < 20 * 600, len(message)
+    for text in ("it's " * 2_000, "'" + "x" * 5_000):  # quotes in the value too
+        assert len(_cut(f"Element 'a': '{text}' is not valid")) < 600

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from pcfgraph.errors import InvalidModelFile
+from pcfgraph.errors import QUOTED_CHARS, InvalidModelFile, quoted
 
 NS: Final = "http://www.opengroup.org/xsd/archimate/3.0/"
 SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas" / "archimate"
@@ -27,6 +27,18 @@ _LOCAL_SCHEMAS: Final = {
 }
 #: How many of a file's schema errors a refusal names (the rest are counted).
 MAX_NAMED: Final = 20
+#: The longest schema error message a refusal names whole (one quoting values with quotes).
+LONGEST: Final = 500
+#: A value libxml2 quotes in an error ('...'), longer than a message quotes one.
+_LONG_VALUE: Final = re.compile(f"'([^']{{{QUOTED_CHARS + 1},}})'")
+
+
+def _cut(message: str) -> str:
+    """A schema error's message with each value it quotes cut as every message cuts one
+    (:func:`~pcfgraph.errors.quoted`): libxml2 quotes a value whole, and a refusal naming
+    20 errors on identifiers of 40,000 characters was a message of 800,000."""
+    cut = _LONG_VALUE.sub(lambda m: quoted(m.group(1)), message)
+    return cut if len(cut) <= LONGEST else f"{cut[:LONGEST]}... ({len(cut)} characters)"
 
 
 class _Resolver:
@@ -79,7 +91,7 @@ def validate(root: Any, data: bytes, name: str) -> None:
         return
     errors = list(schema.error_log.filter_from_errors()) if schema.error_log else []
     found = [
-        (err.line or None, re.sub(r"\{[^}]*\}", "", err.message).strip().rstrip("."))
+        (err.line or None, _cut(re.sub(r"\{[^}]*\}", "", err.message).strip().rstrip(".")))
         for err in errors
     ] or [(None, "does not match the schema")]
     line = found[0][0]
