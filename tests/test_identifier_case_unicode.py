@@ -60,3 +60,17 @@ def test_a_crafted_iri_or_path_names_no_iri_meant(client: Client) -> None:
         assert "did you mean" not in body["detail"], body
     r = client.http.get(f"/frameworks/prm-te{LONG_S}t/export", params={"format": "csv"})
     assert r.status_code == 404 and "canonical" not in r.json(), r.text
+
+
+def test_a_long_or_crafted_iri_is_named_cut_and_escaped(client: Client) -> None:
+    """The "not found" of an IRI names it: a path of 6,000 characters was echoed whole in
+    the problem and the page."""
+    long_path = "/id/prm-test/" + "a" * 6_000
+    r = client.http.get(long_path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 404 and "canonical" not in r.json()
+    assert len(r.json()["detail"]) < 400 and "(6038 characters)" in r.json()["detail"], r.text
+    page = client.http.get(long_path, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.text.count("a" * 201) == 0, len(page.text)
+    for path in ("/id/prm-test/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/frameworks/%3Cscript%3E"):
+        page = client.http.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 404 and "<script>alert" not in page.text, page.text

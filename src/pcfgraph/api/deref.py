@@ -388,17 +388,29 @@ def _graph_triples(store: GraphStore, query: NamedQuery, graph: ox.NamedNode) ->
     return sorted(store.construct(query, {"graph": graph}), key=str)
 
 
+#: The most characters of an IRI a "not found" names (its problem and page echo the path).
+_IRI_SHOWN = 200
+
+
+def _nothing_known(iri: str) -> str:
+    """The "not found" of ``iri``, naming a long one cut, saying how long it is: a path of
+    60,000 characters was echoed whole in the problem and the page."""
+    if len(iri) <= _IRI_SHOWN:
+        return f"nothing is known about <{iri}>"
+    return f"nothing is known about <{iri[:_IRI_SHOWN]}...> ({len(iri)} characters)"
+
+
 async def _describe(state: AppState, iri: str) -> list[ox.Triple]:
     """The describe-resource triples of ``iri``; NotFoundError when it has no statements."""
     try:
         resource = ox.NamedNode(iri)
     except ValueError:
         # a well-formed request for an IRI nothing is minted as (``A%20B``): named as sent
-        raise NotFoundError(f"nothing is known about <{quote(iri, safe=_IRI_SAFE)}>") from None
+        raise NotFoundError(_nothing_known(quote(iri, safe=_IRI_SAFE))) from None
     query = state.catalog.get(DESCRIBE_QUERY)
     triples = await asyncio.to_thread(query_store(state).construct, query, {"resource": resource})
     if not any(t.subject == resource for t in triples):
-        raise NotFoundError(f"nothing is known about <{iri}>")
+        raise NotFoundError(_nothing_known(iri))
     # Each triple once: the query's branches may build the same one (a rights statement's
     # label is both a label of what the resource points to and a statement of the blank node
     # it points to), and a CONSTRUCT's answer is a graph, a set. In one order (their N-Triples
