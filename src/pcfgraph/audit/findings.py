@@ -15,7 +15,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.audit.report import AuditResult
+from pcfgraph.audit.report import AUDIT_ORIGIN, FRAMEWORK_ORIGIN, AuditResult
 from pcfgraph.audit.rules import Check, Rule
 from pcfgraph.audit.terms import Triple, _term_text
 from pcfgraph.rules.engine import check_findings, shacl_findings
@@ -92,7 +92,9 @@ def rules_of(ruleset: RuleSet) -> set[Rule]:
 
 
 def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> list[dict[str, Any]]:
-    """Every rule the audit applied (the profile's severities), for the report's appendix."""
+    """Every rule the audit applied (the profile's severities), for the report's appendix;
+    ``origin`` tells the audit's own rules (no framework source by design) from the rules
+    derived from a framework, whose ``source`` is null only where a citation is missing."""
     out = []
     for rule in sorted(rules_of(ruleset), key=_by_name):
         if rule.iri in profile.deactivated:
@@ -116,6 +118,7 @@ def rules_applied(ruleset: RuleSet, profile: Profile, labeller: Labeller) -> lis
                 }
                 if rule.source
                 else None,
+                "origin": AUDIT_ORIGIN if rule.kind == "audit" else FRAMEWORK_ORIGIN,
             }
         )
     return out

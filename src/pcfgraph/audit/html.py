@@ -23,6 +23,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup
 
 from pcfgraph import iris
+from pcfgraph.audit.render_text import OWN_RULE
 from pcfgraph.audit.report import (
     AuditReport,
     AuditResult,
@@ -138,7 +139,7 @@ come from that, not from the model.</p>
 <p><span class="sev {{ f.severity }}">{{ f.severity }}</span> <strong>{{ f.rule }}</strong>: {{ f.message }}{% if f.status %} <em>({{ f.status }})</em>{% endif %}</p>
 {% if d %}<p class="small">{{ d }}</p>{% endif %}
 {% if f.hint %}<p><em>How to fix:</em> {{ f.hint }}</p>{% endif %}
-{% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <a href="{{ page(f.source) }}"><code>{{ f.source }}</code></a>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% endif %}
+{% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <a href="{{ page(f.source) }}"><code>{{ f.source }}</code></a>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% elif f.rule_origin == "audit" %}<p class="small">Source: {{ own_rule }}.</p>{% endif %}
 </div>{% endfor %}{% endfor %}</section>
 {% endfor %}
 <span id="coverage"></span><h{{ h[2] }}>Framework coverage</h{{ h[2] }}>
@@ -166,7 +167,7 @@ those covered via a curated exact or close mapping from an element a process imp
 {% for g in r.groups %}<h{{ h[3] }}>{{ g.label }}</h{{ h[3] }}>
 {% for rule in r.rules if rule.group == g.iri %}<div class="rule"><p><strong><a href="{{ page(rule.iri) }}">{{ rule.rule }}</a></strong> <span class="sev {{ rule.severity }}">{{ rule.severity }}</span>: {{ rule.message }}</p>
 {% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
-{% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% endif %}</div>
+{% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% elif rule.origin == "audit" %}<p class="small">Source: {{ own_rule }}.</p>{% endif %}</div>
 {% endfor %}{% endfor %}</section>
 """
 
@@ -311,5 +312,6 @@ def render_html(
             top=[(name, sev, n) for (name, sev), n in frequent],
             shown=shown,
             units=_units(shown, several=len(report.files) > 1),
+            own_rule=OWN_RULE,
         )
     )

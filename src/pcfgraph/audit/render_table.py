@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Final
 
-from pcfgraph.audit.report import SEVERITIES, AuditReport, AuditResult
+from pcfgraph.audit.report import AUDIT_ORIGIN, SEVERITIES, AuditReport, AuditResult
 from pcfgraph.audit.rules import rule_name
 from pcfgraph.cells import write_csv
 
@@ -46,6 +46,8 @@ COLUMNS: Final = (
     "source iri",
     "shape",
     "notice",
+    # "audit" (the audit's own model-validity rule: no source by design) or "framework"
+    "rule origin",
 )
 _SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -58,7 +60,12 @@ def _rules(report: AuditReport) -> dict[str, dict[str, Any]]:
     from pcfgraph.audit.inputs.model import MODEL_RULES
 
     own = {
-        rule.iri: {"rule": rule.name, "iri": rule.iri, "message": rule.message}
+        rule.iri: {
+            "rule": rule.name,
+            "iri": rule.iri,
+            "message": rule.message,
+            "origin": AUDIT_ORIGIN,
+        }
         for rule in (*MODEL_RULES.values(), IGNORED_RULE)
     }
     return own | {str(r.get("iri")): r for r in report.rules}
@@ -109,6 +116,7 @@ def _row(
         r.source or "",
         r.shape,
         notices.get(framework, ""),
+        r.rule_origin,
     ]
 
 
@@ -141,6 +149,7 @@ def _resolved_row(
         "",
         shape,
         "",
+        rule.get("origin") or "",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pcfgraph.audit.report import AUDIT_ORIGIN
 from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
 
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from pcfgraph.audit.report import AuditReport, AuditResult
 
 _SEVERITIES = ("Violation", "Warning", "Info")
+
+#: Said of a rule of the audit's own (model validity): it cites no framework source by design,
+#: which an auditor signing the report must not read as a missing citation.
+OWN_RULE = (
+    "the audit's own check of the model's validity, not derived from a framework: "
+    "no framework source to cite"
+)
 
 
 def report_text(report: AuditReport) -> str:
@@ -54,6 +62,8 @@ def report_text(report: AuditReport) -> str:
         lines.append(f"== {group['label']}")
         for name, shape, severity, _n in _by_rule(in_group):
             lines.append(f"{severity} {name}")
+            if any(r.shape == shape and r.rule_origin == AUDIT_ORIGIN for r in in_group):
+                lines.append(f"  ({OWN_RULE})")
             for r in in_group:
                 if r.shape != shape:
                     continue

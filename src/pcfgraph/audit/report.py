@@ -4,8 +4,8 @@
 The JSON document has the keys ``conforms``, ``counts`` (by severity, exact even when the
 findings listed are capped), ``results`` (each with ``focusNode``, ``focusLabel``, ``path``,
 ``value``, ``severity``, ``message``, ``shape``, ``source`` - an object ``{framework, code,
-name, passage, iri}`` - , ``sourceIri``, ``hint``, ``rule``, ``group`` and, against a
-baseline, ``status``), ``coverage``, ``maturity``, and how the audit was run: ``asOf``,
+name, passage, iri}`` - , ``sourceIri``, ``hint``, ``rule``, ``group``, ``ruleOrigin`` and,
+against a baseline, ``status``), ``coverage``, ``maturity``, and how the audit was run: ``asOf``,
 ``profile``, ``maxFindings``, ``truncated``, ``groups``, ``rules`` and ``baseline``. A report
 round-trips through :meth:`AuditReport.to_dict` / :meth:`AuditReport.from_dict` (the worker
 sandbox returns dicts).
@@ -36,7 +36,12 @@ RESULT_KEYS: Final = (
     "location",
     "rule",
     "group",
+    "ruleOrigin",
 )
+#: A finding's ``ruleOrigin``: the audit's own check of the model's validity (no framework
+#: source: ``source`` is null by design), or a rule derived from a framework (``source`` cites it).
+AUDIT_ORIGIN: Final = "audit"
+FRAMEWORK_ORIGIN: Final = "framework"
 DEFAULT_MAX_FINDINGS: Final = 10_000
 
 
@@ -151,6 +156,13 @@ class AuditResult:
     def rule(self) -> str:
         return rule_name(self.shape)
 
+    @property
+    def rule_origin(self) -> str:
+        """``audit`` for the audit's own rules (kind ``audit``: a bad cell, an unknown term,
+        ignored statements), which derive from no framework, so a null ``source`` is by design;
+        ``framework`` for the shapes and checks, where a null ``source`` would be a gap."""
+        return AUDIT_ORIGIN if self.kind == "audit" else FRAMEWORK_ORIGIN
+
     def to_json(self) -> dict[str, Any]:
         return {
             "focusNode": self.focus_node,
@@ -166,6 +178,7 @@ class AuditResult:
             "location": self.location,
             "rule": self.rule,
             "group": self.group,
+            "ruleOrigin": self.rule_origin,
         } | ({"status": self.status} if self.status else {})
 
 

@@ -344,6 +344,7 @@ _FINDING = obj(
         "location": {"type": ["object", "null"]},
         "rule": STRING,
         "group": {"type": ["object", "string", "null"]},
+        "ruleOrigin": {"enum": ["audit", "framework"]},
     },
     {"status": STRING},
 )
