@@ -53,9 +53,10 @@ _SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def _rules(report: AuditReport) -> dict[str, dict[str, Any]]:
-    """Rule IRI -> the rule as the report lists it; the audit's own rules (a bad value in a
-    workbook cell, an unknown term, ignored framework statements), which the report's list
-    of rules applied leaves out, by their requirement."""
+    """Rule IRI -> the rule as the report lists it, and the audit's own rules (a bad value in
+    a workbook cell, an unknown term, ignored framework statements) by their requirement
+    whether the report lists them or not (a report's list of rules applied once left them
+    out)."""
     from pcfgraph.audit.findings import IGNORED_RULE
     from pcfgraph.audit.inputs.model import MODEL_RULES
 
