@@ -15,8 +15,8 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from pcfgraph import iris
-from pcfgraph.audit.report import AUDIT_ORIGIN, FRAMEWORK_ORIGIN, AuditResult
-from pcfgraph.audit.rules import Check, Rule
+from pcfgraph.audit.report import AuditResult
+from pcfgraph.audit.rules import AUDIT_ORIGIN, FRAMEWORK_ORIGIN, Check, Rule
 from pcfgraph.audit.terms import Triple, _term_text
 from pcfgraph.rules.engine import check_findings, shacl_findings
 from pcfgraph.rules.model import Finding

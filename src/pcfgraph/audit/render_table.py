@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Final
 
-from pcfgraph.audit.report import AUDIT_ORIGIN, SEVERITIES, AuditReport, AuditResult
-from pcfgraph.audit.rules import rule_name
+from pcfgraph.audit.report import SEVERITIES, AuditReport, AuditResult
+from pcfgraph.audit.rules import AUDIT_ORIGIN, rule_name
 from pcfgraph.cells import write_csv
 
 #: The columns of a finding row, in order (CSV header, XLSX ``Findings`` sheet).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pcfgraph.audit.report import AUDIT_ORIGIN
+from pcfgraph.audit.rules import AUDIT_ORIGIN
 from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
 

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from rdflib import Graph
 
-from pcfgraph.audit.rules import rule_name
+from pcfgraph.audit.rules import AUDIT_ORIGIN, FRAMEWORK_ORIGIN, rule_name
 
 SEVERITIES: Final = ("Violation", "Warning", "Info")
 RESULT_KEYS: Final = (
@@ -38,10 +38,6 @@ RESULT_KEYS: Final = (
     "group",
     "ruleOrigin",
 )
-#: A finding's ``ruleOrigin``: the audit's own check of the model's validity (no framework
-#: source: ``source`` is null by design), or a rule derived from a framework (``source`` cites it).
-AUDIT_ORIGIN: Final = "audit"
-FRAMEWORK_ORIGIN: Final = "framework"
 DEFAULT_MAX_FINDINGS: Final = 10_000
 
 

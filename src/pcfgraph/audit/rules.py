@@ -43,6 +43,11 @@ from pcfgraph.rules.load import (
 )
 from pcfgraph.rules.model import SEVERITIES, Check, Rule, RuleGroup
 
+#: A finding's ``ruleOrigin``: the audit's own check of the model's validity (no framework
+#: source: ``source`` is null by design), or a rule derived from a framework (``source`` cites it).
+AUDIT_ORIGIN: Final = "audit"
+FRAMEWORK_ORIGIN: Final = "framework"
+
 SHAPE_GLOB: Final = "orgmodel*.ttl"
 CHECK_DIR: Final = "checks/orgmodel"
 
