@@ -3,6 +3,7 @@ sha256) in every format, over the command line and HTTP alike."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -273,3 +274,63 @@ def _sha256sum_listing(root: Path) -> str:
         ):
             lines.append(f"{hashlib.sha256((root / rel).read_bytes()).hexdigest()}  {rel}\n")
     return "".join(lines)
+
+
+#: The findings table's columns before it named what it was checked against (a public
+#: contract: a tracker importing the CSV reads them by position or by name).
+TABLE_COLUMNS = [
+    "status",
+    "severity",
+    "rule",
+    "requirement",
+    "section",
+    "unit",
+    "focus label",
+    "focus node",
+    "location",
+    "file",
+    "path",
+    "value",
+    "message",
+    "hint",
+    "source framework",
+    "source code",
+    "source name",
+    "source iri",
+    "shape",
+    "notice",
+    "rule origin",
+]
+
+
+def test_a_findings_csv_names_what_was_checked_against_what() -> None:
+    """The CSV named neither the release nor the rules (the JSON, text, HTML, Turtle reports
+    and the XLSX Report sheet do): signed on its own it could not be tied to what the model
+    was checked against. Every row ends with the model files' digests, the release, the
+    rules sha256, the profile and the audit date; the columns before stay as they were, and
+    those cells are escaped against formulas like every other (a release id is a manifest's
+    text)."""
+    release = '=HYPERLINK("https://example.org/","release 1")'
+    report = audit_path(FINDINGS, AuditOptions(AS_OF, release_id=release))
+    against = report.to_json_dict()["checkedAgainst"]
+    data = FINDINGS.read_bytes()
+    expected = {
+        "model sha256": f"{hashlib.sha256(data).hexdigest()}  {FINDINGS.name}",
+        "release": release,
+        "rules sha256": against["rules"],
+        "profile": "default",
+        "as of": AS_OF.isoformat(),
+    }
+    [header, *rows] = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+    assert header == [*TABLE_COLUMNS, *expected]
+    assert len(rows) == len(report.results) > 0
+    for row in rows:
+        made = dict(zip(header, row, strict=True))
+        assert made | expected | {"release": "'" + release} == made
+    wb = load_workbook(io.BytesIO(to_xlsx(report)))
+    [head, *cells] = list(wb["Findings"].iter_rows())
+    assert [c.value for c in head] == [*TABLE_COLUMNS, *expected]
+    for row in cells:
+        made = {h.value: c for h, c in zip(head, row, strict=True)}
+        assert {k: made[k].value for k in expected} == expected
+        assert made["release"].quotePrefix  # shown as typed, never run

@@ -5,7 +5,8 @@
 One row per finding listed (:meth:`~pcfgraph.audit.report.AuditReport.shown`) and, against a
 baseline, one per earlier finding not found again (status ``resolved``), in a fixed order
 (report section, severity, rule, organisational unit, focus node label, focus node, path,
-value), so the same model gives the same file. Every cell goes through :mod:`pcfgraph.cells`
+value), so the same model gives the same file; every row ends with how the audit was run
+(:func:`audit_cells`), so a table signed on its own names what it was checked against. Every cell goes through :mod:`pcfgraph.cells`
 (CSV: risky text prefixed with ``'``; XLSX: string cells, risky text ``quotePrefix``), and an
 XLSX file carries no clock: its timestamps are the audit's date, so it is byte-for-byte the
 same for the same audit.
@@ -48,6 +49,12 @@ COLUMNS: Final = (
     "notice",
     # "audit" (the audit's own model-validity rule: no source by design) or "framework"
     "rule origin",
+    # How the audit that wrote the file was run, the same on every row (:func:`audit_cells`)
+    "model sha256",
+    "release",
+    "rules sha256",
+    "profile",
+    "as of",
 )
 _SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -182,6 +189,22 @@ def _order(
     return key
 
 
+def audit_cells(report: AuditReport) -> list[str]:
+    """The last cells of every row: what was checked (each model file as ``sha256sum`` prints
+    it, ``HEX  NAME``, ``; ``-joined), against what (release id, rules sha256) and how
+    (profile, as of). A CSV has no place for facts about the whole file but its rows: a CSV
+    signed on its own named neither the release nor the rules, while a preamble line or a
+    sibling file would break every CSV reader or be parted from it."""
+    against = report.checked_against
+    return [
+        "; ".join(f"{f['sha256']}  {f['name']}" for f in report.files),
+        str(against.get("release") or ""),
+        str(against.get("rules") or ""),
+        report.profile,
+        report.as_of or "",
+    ]
+
+
 def finding_rows(report: AuditReport) -> list[list[Any]]:
     """Every finding listed, and against a baseline every resolved one, as rows of
     :data:`COLUMNS` in their fixed order."""
@@ -191,7 +214,8 @@ def finding_rows(report: AuditReport) -> list[list[Any]]:
         rows += [
             _resolved_row(f, rules, sections) for f in report.baseline.get("resolvedFindings", [])
         ]
-    return sorted(rows, key=_order(sections))
+    made = audit_cells(report)
+    return sorted(([*row, *made] for row in rows), key=_order(sections))
 
 
 def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
