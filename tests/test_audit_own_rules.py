@@ -79,3 +79,33 @@ def test_csv_has_the_rule_origin(report: AuditReport) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(report).decode("utf-8-sig"), newline="")))
     origin = {r["shape"]: r["rule origin"] for r in rows}
     assert origin[UNKNOWN_TERM] == "audit" and origin[PRICE] == "framework"
+
+
+def test_turtle_report_has_the_rule_origin(report: AuditReport) -> None:
+    """The Turtle report (``sh:ValidationReport``) did not say it: a result of the audit's own
+    rule had no ``dcterms:source``, exactly as a framework rule's with a missing citation.
+    Each result has ``orgm:ruleOrigin``, a term the vocabulary defines like the report's
+    other ``orgm:`` terms."""
+    from rdflib import RDF, Graph, Literal
+    from rdflib.compare import isomorphic
+
+    from pcfgraph.resources import resource_dir
+
+    g = Graph().parse(data=report.to_turtle(), format="turtle")
+    assert isomorphic(g, report.to_graph())
+    results = list(g.subjects(RDF.type, iris.SH.ValidationResult))
+    assert len(results) == len(report.shown()) > 0
+    by_shape = {
+        str(g.value(r, iris.SH.sourceShape)): (
+            list(g.objects(r, iris.ORGM.ruleOrigin)),
+            g.value(r, iris.DCTERMS.source),
+        )
+        for r in results
+    }
+    assert by_shape[UNKNOWN_TERM] == ([Literal("audit")], None)  # no source, by design
+    assert by_shape[PRICE][0] == [Literal("framework")] and by_shape[PRICE][1] is not None
+    assert all(len(list(g.objects(r, iris.ORGM.ruleOrigin))) == 1 for r in results)
+    vocabulary = Graph().parse(resource_dir("ontology") / "orgmodel.ttl", format="turtle")
+    used = {p for p in g.predicates() if str(p).startswith(str(iris.ORGM))}
+    assert iris.ORGM.ruleOrigin in used
+    assert sorted(str(p) for p in used if (p, RDF.type, None) not in vocabulary) == []

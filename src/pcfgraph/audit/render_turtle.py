@@ -130,6 +130,7 @@ def _result(r: AuditResult) -> str:
         lines.append(f"orgm:baselineStatus {literal_text(r.status)}")
     if r.where:
         lines.append(f"orgm:location {literal_text(r.where)}")
+    lines.append(f"orgm:ruleOrigin {literal_text(r.rule_origin)}")
     return "        [ " + " ;\n          ".join(lines) + " ]"
 
 
@@ -187,6 +188,7 @@ def report_graph(report: AuditReport) -> Graph:
             g.add((res, iris.ORGM.baselineStatus, Literal(r.status)))
         if r.where:
             g.add((res, iris.ORGM.location, Literal(r.where)))
+        g.add((res, iris.ORGM.ruleOrigin, Literal(r.rule_origin)))
     return g
 
 
