@@ -167,7 +167,7 @@ def test_a_re_audit_says_what_besides_the_model_differs_from_its_baseline() -> N
     assert "the baseline was made with another rules (0000" in again.to_text()
     assert "The baseline was made with another\nrules</strong> (0000" in render_html(again)
 
-    # last quarter's workbook says how it was made on its Report sheet; a CSV export does not
+    # last quarter's workbook says how it was made on its Report sheet
     strict = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
     apply_baseline(strict, read_baseline(to_xlsx(first), "q1.xlsx"))
     assert strict.baseline is not None
@@ -178,10 +178,22 @@ def test_a_re_audit_says_what_besides_the_model_differs_from_its_baseline() -> N
     wb = load_workbook(io.BytesIO(to_xlsx(strict)))
     facts = {row[0]: row[1] for row in wb["Report"].iter_rows(min_row=2, values_only=True)}
     assert facts["baseline made with another profile"] == "default"
+    # and so does a CSV export now, on every row (it said none of it: a profile changed
+    # between the quarters went unsaid)
     plain = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
     apply_baseline(plain, read_baseline(to_csv(first), "q1.csv"))
     assert plain.baseline is not None
-    assert (plain.baseline["made"], plain.baseline["differences"]) == ({}, [])
+    assert plain.baseline["made"] == same.baseline["made"]
+    assert plain.baseline["differences"] == strict.baseline["differences"]
+    # a CSV written before those columns says nothing of how it was made, and is read alike
+    rows = list(csv.reader(io.StringIO(to_csv(first).decode("utf-8-sig"))))
+    older_csv = io.StringIO()
+    csv.writer(older_csv).writerows(row[: len(TABLE_COLUMNS)] for row in rows)
+    unsaid = audit_path(FINDINGS, AuditOptions(AS_OF, profile="strict"))
+    apply_baseline(unsaid, read_baseline(older_csv.getvalue().encode(), "q1.csv"))
+    assert unsaid.baseline is not None
+    assert (unsaid.baseline["made"], unsaid.baseline["differences"]) == ({}, [])
+    assert unsaid.baseline["unchanged"] == plain.baseline["unchanged"] > 0
 
 
 def test_the_turtle_report_names_each_findings_cell_and_what_it_was_made_from() -> None:

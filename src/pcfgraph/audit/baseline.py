@@ -118,9 +118,10 @@ _COMPARED: Final = (("rules", "rules"), ("release", "release"), ("profile", "pro
 
 def _made_with(report: AuditReport, baseline: dict[str, Any]) -> dict[str, Any]:
     """How the baseline's audit was run (``made``: as of, profile, release, rules, as far
-    as the baseline says: a CSV export says none of it) and ``differences``: what, besides the
-    model, differs from this audit. A finding 'resolved' because a rule changed, or 'new'
-    because the release did, is no remediation of the model, and the auditor must know."""
+    as the baseline says: a CSV export older than its last columns says none of it) and
+    ``differences``: what, besides the model, differs from this audit. A finding 'resolved'
+    because a rule changed, or 'new' because the release did, is no remediation of the model,
+    and the auditor must know."""
     against = baseline.get("checkedAgainst")
     against = against if isinstance(against, dict) else {}
     profile = baseline.get("profile")

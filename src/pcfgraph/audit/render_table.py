@@ -428,9 +428,10 @@ _BASELINE_KEYS: Final = {
 
 def read_findings_table(data: bytes, name: str) -> dict[str, Any] | None:
     """A findings export of this module (CSV, or XLSX with its ``Findings`` sheet) as a
-    baseline document (``{"results": [...], "truncated": bool}``, the keys of a JSON report's
-    findings), so last quarter's spreadsheet is the baseline of this quarter's audit; the rows
-    of findings it listed as ``resolved`` are not in it. Columns are found by their header
+    baseline document (``{"results": [...], "truncated": bool}`` and how that audit was run,
+    ``asOf``, ``profile``, ``checkedAgainst``: the keys of a JSON report), so last quarter's
+    spreadsheet is the baseline of this quarter's audit; the rows of findings it listed as
+    ``resolved`` are not in it. Columns are found by their header
     (columns added, moved or filtered in a spreadsheet are fine); CSV cells lose the ``'``
     that escaped a formula. None when ``data`` is no such table."""
     if data[:4] == b"PK\x03\x04":
@@ -483,11 +484,11 @@ def _read_xlsx_table(data: bytes, name: str) -> dict[str, Any] | None:
         wb.close()
     doc = _table_document(rows, truncated=facts.get("truncated") == "yes")
     if doc is not None:  # how that audit was run, as a JSON report says it (Report sheet)
-        doc["asOf"] = _fact(facts, "as of")
-        doc["profile"] = {"name": _fact(facts, "profile")}
+        doc["asOf"] = _fact(facts, "as of") or doc["asOf"]
+        doc["profile"] = {"name": _fact(facts, "profile") or doc["profile"]["name"]}
         doc["checkedAgainst"] = {
-            "release": _fact(facts, "release"),
-            "rules": _fact(facts, "rules sha256"),
+            "release": _fact(facts, "release") or doc["checkedAgainst"]["release"],
+            "rules": _fact(facts, "rules sha256") or doc["checkedAgainst"]["rules"],
         }
     return doc
 
@@ -514,4 +515,16 @@ def _table_document(rows: list[list[str]], *, truncated: bool) -> dict[str, Any]
             found[key] = cell or None
         if found["focusNode"] and found["shape"]:
             results.append(found)
-    return {"results": results, "truncated": truncated}
+    made = {
+        column: row[at[column]] or None
+        for row in rows[1:2]
+        for column in ("as of", "profile", "release", "rules sha256")
+        if at.get(column, len(row)) < len(row)
+    }
+    return {  # how that audit was run, from its rows' last cells (none in an older table)
+        "results": results,
+        "truncated": truncated,
+        "asOf": made.get("as of"),
+        "profile": {"name": made.get("profile")},
+        "checkedAgainst": {"release": made.get("release"), "rules": made.get("rules sha256")},
+    }
