@@ -45,6 +45,10 @@ class Assembly:
     #: What the user is told on stderr: the importers' warnings (each naming workbook, sheet
     #: and row) and the notes on the source list (a workbook that was already a source).
     warnings: tuple[str, ...] = ()
+    #: Those of :attr:`warnings` about the workbooks pcfgraph ships (``data/``, as its
+    #: ``frameworks.yaml`` lists them): the same on every machine and nothing the user can
+    #: fix, so shown where the data is built, validated or served, not by every command.
+    shipped_warnings: tuple[str, ...] = ()
     #: Each curated mapping record's IRI -> the SSSOM file and line it was read from, so a
     #: rule failing on the record can name the row a steward edits (not part of the graph).
     record_lines: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -284,7 +288,25 @@ def assemble(
         seconds=time.perf_counter() - started,
         validated_graphs=frozenset(validated),
         warnings=(*listing.notes, *(w for wb in workbooks.values() for w in wb.warnings)),
+        shipped_warnings=_shipped_warnings(listing.entries, workbooks),
         record_lines=record_lines,
+    )
+
+
+def _shipped_warnings(
+    entries: list[Entry], workbooks: dict[Path, ImportedWorkbook]
+) -> tuple[str, ...]:
+    """The importers' warnings about the shipped data's own workbooks: those of the entries
+    of the package's ``data/frameworks.yaml`` (not of a sources file of the same name, nor of
+    a ``data_dir`` of the user's)."""
+    shipped = resource_dir("data").resolve()
+    return tuple(
+        w
+        for entry in entries
+        if entry.listed_in == "frameworks.yaml" and entry.base.resolve() == shipped
+        for path in entry.files()
+        if path in workbooks
+        for w in workbooks[path].warnings
     )
 
 

@@ -79,8 +79,10 @@ class Release:
     #: The graph file whose bytes :func:`load_release` checked against the manifest's sha256
     #: (:func:`file_identity`); None when it read none (:func:`check_graph_copy` hashes then).
     graph_file: FileIdentity | None = field(default=None, repr=False, compare=False)
-    #: What its build warned about (:attr:`pcfgraph.assemble.Assembly.warnings`), not part of it.
+    #: What its build warned about (:attr:`pcfgraph.assemble.Assembly.warnings`), not part of it,
+    #: and those of them about the shipped data's own workbooks (``Assembly.shipped_warnings``).
     warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    shipped_warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
     #: Mapping records -> the SSSOM file and line each was read from (build_release's).
     record_lines: Mapping[str, tuple[str, int]] = field(
         default_factory=dict, repr=False, compare=False
@@ -592,5 +594,6 @@ def build_release(
         nquads=data,
         validated_graphs=assembly.validated_graphs,
         warnings=assembly.warnings,
+        shipped_warnings=assembly.shipped_warnings,
         record_lines=assembly.record_lines,
     )

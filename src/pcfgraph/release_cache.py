@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pcfgraph.sources import ExtraSources
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = "2"  # 2: the warnings of its build kept with it
+CACHE_FORMAT = "3"  # 2: the warnings of its build kept with it; 3: which are the shipped data's
 
 
 def _code_files() -> list[Path]:
@@ -110,7 +110,8 @@ def cached_release(
         fill_release_dir(
             tmp, release.store, release.manifest["sources"], verified=True, nquads=release.nquads
         )
-        (tmp / BUILD_WARNINGS_FILE).write_text(json.dumps(list(built.warnings)), "utf-8")
+        warned = {"warnings": list(built.warnings), "shipped": list(built.shipped_warnings)}
+        (tmp / BUILD_WARNINGS_FILE).write_text(json.dumps(warned), "utf-8")
         try:
             tmp.rename(entry)
         except OSError:
@@ -144,16 +145,20 @@ def _uncached(release: Release, cache_dir: Path, exc: OSError) -> Release:
 
 
 def _with_build_warnings(release: Release, entry: Path) -> Release:
-    """``release`` (opened from ``entry``) with what the build that made it warned about: a
-    release from the cache warns as that build did (an entry without the file, of nothing).
+    """``release`` (opened from ``entry``) with what the build that made it warned about, and
+    which of that was about the shipped data's own workbooks: a release from the cache warns
+    as that build did (an entry without the file, of nothing).
     Set on the object itself, not a copy: the finalizer that removes its store's private
     snapshot is tied to it (:func:`pcfgraph.release.load_release`)."""
     try:
         found = json.loads((entry / BUILD_WARNINGS_FILE).read_text("utf-8"))
     except (OSError, ValueError):
-        found = []
-    warnings = tuple(str(w) for w in found) if isinstance(found, list) else ()
-    object.__setattr__(release, "warnings", warnings)  # frozen: set once, before it is used
+        found = {}
+    found = found if isinstance(found, dict) else {}
+    for name, key in (("warnings", "warnings"), ("shipped_warnings", "shipped")):
+        listed = found.get(key)
+        warnings = tuple(str(w) for w in listed) if isinstance(listed, list) else ()
+        object.__setattr__(release, name, warnings)  # frozen: set once, before it is used
     return release
 
 

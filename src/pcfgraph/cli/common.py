@@ -157,11 +157,29 @@ def print_warnings(warnings: Sequence[str]) -> None:
 _EXTRA_SOURCE_VARIABLES = frozenset({"PCFGRAPH_ADD_WORKBOOKS", "PCFGRAPH_SOURCES_FILE"})
 
 
-def opened_release(path: Path | None) -> Release:
+def own_warnings(release: Release) -> list[str]:
+    """What the release's build warned about but the shipped data's own workbook warnings
+    (:attr:`~pcfgraph.release.Release.shipped_warnings`), each left out once: a workbook of
+    the user's warning in the very same words still warns."""
+    left = list(release.shipped_warnings)
+    out = []
+    for warning in release.warnings:
+        if warning in left:
+            left.remove(warning)
+        else:
+            out.append(warning)
+    return out
+
+
+def opened_release(path: Path | None, *, shipped_warnings: bool = False) -> Release:
     """The release a command reads (:func:`pcfgraph.release_cache.open_release`), with what
-    its build warned about printed to stderr as ``build`` and ``serve`` print it: the shipped
-    data's own workbook warnings (kept with the cached release) were shown by ``serve`` and
-    never by ``validate``, ``diff``, ``audit``, ``query`` ... Once per command: call it once.
+    its build warned about printed to stderr as ``build`` and ``serve`` print it: the warnings
+    of the workbooks and sources file the user added (they were never shown by ``validate``,
+    ``diff``, ``audit``, ``query`` ...). The shipped data's own workbook warnings only with
+    ``shipped_warnings`` (``validate``, ``push``: where that data is checked or published):
+    the same two lines on every command were noise to a user auditing a model, about a
+    workbook they cannot change; ``build`` and ``serve`` print them too. Once per command:
+    call it once.
 
     Without ``path``, the shipped data with the workbooks and sources file the environment
     adds (``PCFGRAPH_ADD_WORKBOOKS``, ``PCFGRAPH_SOURCES_FILE``), as ``serve`` and ``mcp``
@@ -177,7 +195,7 @@ def opened_release(path: Path | None) -> Release:
 
         extra = extra_sources(Settings.from_env()) or None
     release = open_release(path, extra=extra)
-    print_warnings(release.warnings)
+    print_warnings(release.warnings if shipped_warnings else own_warnings(release))
     return release
 
 

@@ -101,7 +101,7 @@ def serve(**options: Any) -> None:
     create_app = import_create_app(loading)
     # page data built before /ready
     release = loading.result()
-    print_warnings(release.warnings)  # what the importer warned about (--add, --sources)
+    print_warnings(release.warnings)  # what the importer warned about (the data it serves)
     app = create_app(settings, release, warm=True, preloaded=preloaded)
     click.echo(
         f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
@@ -277,7 +277,7 @@ def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     from pcfgraph.remote_store import gsp_url_for, push_release
 
     target = gsp_url or gsp_url_for(store_url)
-    release = verify_release(opened_release(release_dir))
+    release = verify_release(opened_release(release_dir, shipped_warnings=True))
     sent = push_release(release.store, target, manifest=release.manifest, query_url=store_url)
     click.echo(
         f"pushed release {release.release_id}: {sum(sent.values())} triples in "

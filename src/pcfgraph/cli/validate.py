@@ -67,7 +67,7 @@ def build_store(
     and the SSSOM file and line of each curated mapping record, when it was assembled."""
     lines: Mapping[str, tuple[str, int]] = {}
     if not data or release_dir is not None or include_shipped:
-        release = opened_release(release_dir)
+        release = opened_release(release_dir, shipped_warnings=True)  # the data checked
         store, lines = release.store, release.record_lines
         if data:  # a release's store is read-only: add the files to a copy in memory
             store = EmbeddedStore.from_nquads(store.dump(ox.RdfFormat.N_QUADS))
