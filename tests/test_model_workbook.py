@@ -228,6 +228,20 @@ def test_a_practice_typed_short_is_told_its_full_value(typed: str) -> None:
     ), found[0].message
 
 
+@pytest.mark.parametrize("typed", ["3.10", "practice/3.10"])
+def test_a_practice_typed_short_and_nearly_right_is_told_the_nearest(typed: str) -> None:
+    """A practice typed '3.10' (IT-CMF numbers none so: 3.1 with a zero, as a spreadsheet
+    shows a number kept as text) had no suggestion at all, while '3.1' had
+    SRP/A2/practice/3.1: only a full value ending in exactly what was typed was named. The
+    nearest one is named now, as for a full value mistyped."""
+    data = template_bytes(example=True)
+    report = audit([Upload("model.xlsx", _edit(data, "Evidence", "B2", typed))], context())
+    found = [r for r in report.results if r.rule == "audit/model-validity-unknown-term"]
+    assert [r.where for r in found] == ["Evidence!B2"]
+    # the nearest first
+    assert "; did you mean SRP/A2/practice/3.1 (" in found[0].message, found[0].message
+
+
 def test_findings_on_a_workbook_name_their_cell_in_json_text_and_html() -> None:
     data = _xlsx(FINDINGS)
     report = audit([Upload("contoso.xlsx", data)], context())

@@ -148,9 +148,20 @@ class Vocabulary:
         if not out and "%20" in local:  # a name where the code goes: the elements so called
             out = self._by_label(parent, unquote(local), n)
         if not out and iri.startswith(_ITCMF):  # a short path ('3.2'): the full ones ending in it
-            tail = "/" + iri[len(_ITCMF) :]
-            out = sorted(f for f in self.framework if f.startswith(_ITCMF) and f.endswith(tail))
+            out = self._by_tail(iri[len(_ITCMF) :], n)
         return out[:n]
+
+    def _by_tail(self, short: str, n: int) -> list[str]:
+        """The IT-CMF IRIs whose last steps are ``short`` ('3.2': SRP/A2/practice/3.2), else
+        are nearly so (:func:`closest`): '3.10', which has no practice, had no suggestion while
+        '3.1' had SRP/A2/practice/3.1, one character away."""
+        steps = short.count("/") + 1
+        tails: dict[str, list[str]] = {}
+        for f in sorted(f for f in self.framework if f.startswith(_ITCMF)):
+            tails.setdefault("/".join(f[len(_ITCMF) :].split("/")[-steps:]), []).append(f)
+        if short in tails:
+            return tails[short]
+        return [f for c in closest(short, tails, n) for f in tails[c]]
 
     def _by_label(self, parent: str, name: str, n: int) -> list[str]:
         named = {
