@@ -475,3 +475,30 @@ def test_keys_iris_cannot_hold_as_they_are_are_nodes_of_their_own_and_round_trip
     again = load_workbook(io.BytesIO(workbook_bytes(list(result.triples))))
     written = [row[0] for row in again["Units"].iter_rows(min_row=2, values_only=True)]
     assert sorted(written) == sorted(keys)
+
+
+def test_a_workbook_with_no_audited_organisation_is_told_to_add_its_row() -> None:
+    """A workbook with a column of its own (kept as 'not used by the audit') and no audited
+    organisation was told about ArchiMate ("give the audited organisation's business actor
+    the property Kind ... (the model has no business actor)") after the RDF statement to
+    make: neither is in a workbook. It is told which sheet to add the row on."""
+    from pcfgraph.audit.parse import read_model
+
+    def other(wb: Any) -> None:
+        ws = wb["Organisation"]
+        kind = template_column("Organisation", "Kind")
+        for row in range(2, ws.max_row + 1):
+            if ws[f"{kind}{row}"].value:
+                ws[f"{kind}{row}"] = "Other organisation"
+        ws.cell(row=2, column=ws.max_column + 2).value = "a note of ours"
+
+    data = edited_workbook(template_bytes(example=True), other)
+    with pytest.raises(ModelError) as refused:
+        read_model([Upload("org.xlsx", data)])
+    message = str(refused.value)
+    assert message.startswith(
+        "org.xlsx: the model describes no organisation: on the workbook's Organisation sheet, "
+        "add a row of Kind 'Audited organisation'"
+    ), message
+    assert "ArchiMate" not in message and "business actor" not in message
+    assert "orgm:Organisation`" not in message

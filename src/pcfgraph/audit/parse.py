@@ -575,6 +575,7 @@ def read_model(
         except InputError as exc:
             refused.append(exc)
             continue
+        model.kinds.add(result.kind)
         kept, ignored = split_framework_statements(result.triples)
         model.triples.extend(kept)
         model.ignored.extend(ignored)
@@ -590,11 +591,7 @@ def read_model(
     if not model.triples and not model.ignored:
         raise ModelError(f"{what}: the model is empty: the model describes no organisation")
     if not any(t.predicate == _RDF_TYPE and t.object == _ORGANISATION for t in model.triples):
-        from pcfgraph.audit.inputs.model import no_organisation_hint
+        from pcfgraph.audit.inputs.model import no_organisation
 
-        raise ModelError(
-            f"{what}: the model describes no organisation (nothing is an orgm:Organisation; "
-            "state the audited organisation, e.g. `:it a orgm:Organisation`)"
-            + (no_organisation_hint(model.unused) if model.unused is not None else "")
-        )
+        raise ModelError(no_organisation(what, model))  # what to add, as the files say it
     return model

@@ -528,7 +528,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         for r in model.relationships
         if r.identifier not in used
     ]
-    return ReadResult(triples=m.triples, findings=m.findings, sources=m.sources, unused=unused)
+    return ReadResult(
+        triples=m.triples, findings=m.findings, sources=m.sources, unused=unused, kind="archimate"
+    )
 
 
 def _is_agreement(cls: str | None) -> bool:

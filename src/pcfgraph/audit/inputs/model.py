@@ -151,9 +151,11 @@ class ParsedModel:
     ignored: list[ox.Triple | ox.Quad] = field(default_factory=list)
     findings: list[AuditResult] = field(default_factory=list)
     sources: SourceMap = field(default_factory=SourceMap)
-    #: ArchiMate elements and relationships the mapping does not use (the report lists them);
-    #: None when no file was an ArchiMate model.
+    #: ArchiMate elements and relationships the mapping does not use, and workbook columns no
+    #: template column reads (the report lists them); None when there are none to list.
     unused: list[dict[str, Any]] | None = None
+    #: The kinds of file the model was read from (:attr:`ReadResult.kind`).
+    kinds: set[str | None] = field(default_factory=set)
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.triples, self.ignored))
@@ -167,6 +169,8 @@ class ReadResult:
     findings: list[AuditResult] = field(default_factory=list)
     sources: SourceMap = field(default_factory=SourceMap)
     unused: list[dict[str, Any]] | None = None
+    #: ``workbook`` (the template), ``archimate`` (exchange format or Archi's), None (RDF).
+    kind: str | None = None
 
 
 def finding(
@@ -219,23 +223,39 @@ def unused_summary(unused: Sequence[dict[str, Any]]) -> str:
     return f"not mapped (not used by the audit): {'; '.join(part(k) for k in kinds)}"
 
 
-def no_organisation_hint(unused: Sequence[dict[str, Any]]) -> str:
-    """What an ArchiMate model that maps to no organisation lacks, naming its business actors
-    the mapping could not place."""
-    actors = [
-        str(u.get("name") or u.get("identifier"))
-        for u in unused
-        if u.get("type") == "BusinessActor"
-    ]
-    named = ", ".join(repr(a) for a in actors[:8]) + (
-        f" and {len(actors) - 8} more" if len(actors) > 8 else ""
-    )
-    return (
-        "; in ArchiMate, give the audited organisation's business actor the property "
-        "Kind = Organisation, or compose (or aggregate) its units in it"
-        + (
-            f" (business actors not mapped: {named})"
-            if actors
-            else " (the model has no business actor)"
+def no_organisation(what: str, model: ParsedModel) -> str:
+    """Why a model in which nothing is an ``orgm:Organisation`` is refused, and first what to
+    add, in the terms of the kind of file it came in: the ArchiMate ``Kind`` property, the
+    workbook's Organisation sheet, the RDF statement. The RDF statement came first for every
+    model: an architect read ``:it a orgm:Organisation`` before what to set in Archi, and a
+    workbook with a column of its own was told about ArchiMate business actors."""
+    hints = []
+    if "archimate" in model.kinds:
+        actors = [
+            str(u.get("name") or u.get("identifier"))
+            for u in model.unused or []
+            if u.get("type") == "BusinessActor"
+        ]
+        named = ", ".join(repr(a) for a in actors[:8]) + (
+            f" and {len(actors) - 8} more" if len(actors) > 8 else ""
         )
-    )
+        hints.append(
+            "give the audited organisation's business actor the property Kind = Organisation "
+            "(in Archi: Properties, name Kind, value Organisation), or compose (or aggregate) "
+            "its units in it"
+            + (
+                f" (business actors not mapped: {named})"
+                if actors
+                else " (each business actor of the model is mapped as something else)"
+            )
+        )
+    if "workbook" in model.kinds:
+        hints.append(
+            "on the workbook's Organisation sheet, add a row of Kind 'Audited organisation'"
+        )
+    if None in model.kinds or not model.kinds:
+        hints.append(
+            "in RDF, state the audited organisation, e.g. `:it a orgm:Organisation` (nothing "
+            "is an orgm:Organisation)"
+        )
+    return f"{what}: the model describes no organisation: {'; or '.join(hints)}"

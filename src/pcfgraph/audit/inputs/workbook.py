@@ -155,6 +155,7 @@ def _read(workbook: Any, name: str) -> ReadResult:
         findings=reader.findings,
         sources=reader.sources,
         unused=unused or None,
+        kind="workbook",
     )
 
 
