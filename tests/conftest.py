@@ -74,6 +74,46 @@ def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return out
 
 
+#: Audit contexts the in-process ``pcfgraph audit`` built, by (release id, rules digest).
+_CLI_AUDIT_CONTEXTS: dict[tuple[str, str], Any] = {}
+
+
+@pytest.fixture
+def audit_context_per_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pcfgraph audit`` run in-process builds the framework side of the audit
+    (``AuditContext.from_store``, 2-3 s CPU) once per test process and release instead of on
+    every run: about 40 runs of the CLI modules over one read-only release paid it each time.
+    A server builds one context per release and audits every upload with it, so the reports
+    are the same; the command still opens, verifies and reads its ``--release`` on every
+    run, and a release of other content (its id is its content's sha256) or other rule files
+    (their digest) gets a context of its own. For modules whose subject is the report, not
+    the context's build (use with ``pytest.mark.usefixtures``)."""
+    import pcfgraph.cli.audit as cli_audit
+    from pcfgraph.audit import AuditContext
+    from pcfgraph.audit.rules import rules_digest
+
+    open_release = cli_audit.opened_release
+    build = AuditContext.from_store
+    release_of: dict[int, Any] = {}  # id(store) -> the release it came from (kept alive)
+
+    def opened_release(path: Path | None) -> Any:
+        release = open_release(path)
+        release_of[id(release.store)] = release
+        return release
+
+    def from_store(store: Any) -> Any:
+        release = release_of.get(id(store))
+        if release is None or release.store is not store:
+            return build(store)
+        key = (release.release_id, rules_digest())
+        if key not in _CLI_AUDIT_CONTEXTS:
+            _CLI_AUDIT_CONTEXTS[key] = build(store)
+        return _CLI_AUDIT_CONTEXTS[key]
+
+    monkeypatch.setattr(cli_audit, "opened_release", opened_release)
+    monkeypatch.setattr(AuditContext, "from_store", from_store)
+
+
 @pytest.fixture(scope="session")
 def shipped_server(shipped_release: Any) -> Iterator[Any]:
     """The shipped graph served on loopback (browser_support.serve of shipped_app), once per test

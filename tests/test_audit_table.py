@@ -31,6 +31,9 @@ from pcfgraph.errors import InputError
 from pcfgraph.release import load_release
 from pcfgraph.serving import create_app
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 HOSTILE = '=HYPERLINK("http://evil.example/x","click")'
 
 

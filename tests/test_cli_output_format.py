@@ -21,6 +21,9 @@ from rdflib.compare import isomorphic
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 
 @pytest.fixture(scope="module")
 def release_dir(framework_release_path: Path) -> Path:

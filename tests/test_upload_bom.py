@@ -30,6 +30,9 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import ParseError, PayloadTooLarge
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 TURTLE_CAFE = (
     "@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
     '<https://example.org/o> a orgm:Organisation ; orgm:name "Café – 東京" .\n'

@@ -26,6 +26,9 @@ from pcfgraph.cli.common import run_main
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
 from pcfgraph.errors import ModelError, ParseError, UnsupportedMediaType
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 CSV = b"id,name,type\ncust-1,Contoso,Customer\n"
 GENERIC = [None, "", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"]
 
