@@ -5,7 +5,7 @@ tables and error lines)."""
 from __future__ import annotations
 
 from pcfgraph.audit.render_text import report_text
-from pcfgraph.terminal_text import printable
+from pcfgraph.terminal_text import one_line, printable
 
 
 def test_controls_and_bidi_overrides_are_escaped_and_text_is_kept() -> None:
@@ -13,6 +13,31 @@ def test_controls_and_bidi_overrides_are_escaped_and_text_is_kept() -> None:
     assert printable("x\u202ey\u2066z\u200f") == "x\\u202ey\\u2066z\\u200f"
     kept = "line one\n\tline two: Ærø, 日本, emoji 🙂, em dash —, NBSP\u00a0."
     assert printable(kept) == kept
+
+
+def test_invisible_characters_and_separators_are_escaped_as_repr_writes_them() -> None:
+    """Two names that look the same (a zero-width space, a word joiner, a tag character, a
+    variation selector in one) are told apart; a line separator starts no line; a lone
+    surrogate (an argument the file system's encoding could not read) is printable at all."""
+    for char, shown in (
+        ("\u200b", "\\u200b"),
+        ("\u2060", "\\u2060"),
+        ("\ufeff", "\\ufeff"),
+        ("\xad", "\\xad"),
+        ("\u2028", "\\u2028"),
+        ("\ufe0f", "\\ufe0f"),
+        ("\U000e0041", "\\U000e0041"),
+        ("\udcff", "\\udcff"),
+    ):
+        assert printable(f"ad{char}min") == f"ad{shown}min", char
+    assert printable("ad\udcffmin").encode("utf-8") == b"ad\\udcffmin"
+
+
+def test_one_line_escapes_line_breaks_and_tabs_too() -> None:
+    assert one_line("GET /a\n2026-12-07 INFO forged\tx\u202e") == (
+        "GET /a\\n2026-12-07 INFO forged\\tx\\u202e"
+    )
+    assert one_line("plain /path?q=1") == "plain /path?q=1"
 
 
 def test_the_audit_text_report_shows_a_models_escape_sequence(tmp_path) -> None:  # type: ignore[no-untyped-def]
