@@ -25,6 +25,7 @@ from pcfgraph.conneg import best_offer
 from pcfgraph.errors import NotAcceptable, OtherCaseError, Overloaded, ParseError, PcfgraphError
 from pcfgraph.http.methods import allow_header, path_methods
 from pcfgraph.http.public_url import route_path
+from pcfgraph.terminal_text import printable
 
 log = logging.getLogger("pcfgraph.api")
 
@@ -151,6 +152,10 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """The problem+json answer; ``detail`` with what would show raw made visible
+    (:func:`pcfgraph.terminal_text.printable`): it quotes the request (a path, a parameter, a
+    model's name), and a right-to-left override in an ``/id`` path turned the rest of the
+    message around in the reader's browser or terminal."""
     rid = request_id(request)
     request.state.problem_code = code  # counted by the metrics middleware (api/ops.py)
     body: dict[str, Any] = {
@@ -158,7 +163,7 @@ def problem(
         "title": _TITLES.get(status, "Error"),
         "status": status,
         "code": code,
-        "detail": detail,
+        "detail": printable(detail),
         "request_id": rid,
     }
     if extra:

@@ -16,6 +16,7 @@ from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import RELATION_STRENGTH, relation_name
 from pcfgraph.services.page_reads import Reads
 from pcfgraph.store import GraphStore
+from pcfgraph.terminal_text import printable
 from pcfgraph.web import identity
 from pcfgraph.web.svg import chain_text, derived_sentence, mapping_diagram
 
@@ -78,6 +79,9 @@ def template_environment(loader: BaseLoader) -> Environment:
         version=__version__,
     )
     env.filters["relation"] = relation_name
+    # a message or what a page says of the request (an error, the search text in "results
+    # for"): HTML escaping leaves a right-to-left override in it be (form values keep it)
+    env.filters["visible"] = printable
     for name in env.list_templates():
         env.get_template(name)
     return env
