@@ -8,8 +8,14 @@ name made two names look the same in the auditor's findings table. The data serv
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+
 import pytest
 from gql_support import Client, graphql_release
+
+from pcfgraph.terminal_text import printable
 
 RLO, ESC, ZWSP = "\u202e", "\x1b", "\u200b"
 #: What no message, page, line or report cell may hold raw.
@@ -41,3 +47,52 @@ def test_an_http_problem_and_error_page_show_the_paths_override_escaped(client: 
     assert_none_raw(nowhere.text)
     problem = client.http.get("/nowhere%E2%80%AE%1B%5B2J").json()["detail"]
     assert_none_raw(problem)
+
+
+def test_a_log_line_stays_one_line_and_shows_what_it_quotes_escaped() -> None:
+    from pcfgraph.log_lines import JsonFormatter, TextFormatter
+
+    forged = f"GET /x\n2026-12-07 12:00:00,000 INFO pcfgraph.api [-] forged{ESC}[2J{RLO}"
+    record = logging.makeLogRecord({"msg": "%s", "args": (forged,), "request_id": "r1"})
+    line = TextFormatter().format(record)
+    assert "\n" not in line and line.endswith(
+        "GET /x\\n2026-12-07 12:00:00,000 INFO pcfgraph.api [-] forged\\x1b[2J\\u202e"
+    )
+    assert_none_raw(line)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        failed = logging.makeLogRecord(
+            {"msg": forged, "request_id": None, "exc_info": sys.exc_info()}
+        )
+    text = TextFormatter().format(failed)
+    first, *trace = text.splitlines()
+    assert first.endswith("forged\\x1b[2J\\u202e") and trace[-1] == "ValueError: boom"
+    doc = json.loads(JsonFormatter().format(logging.makeLogRecord({"msg": forged})))
+    assert doc["message"] == printable(forged) and "\n" in doc["message"]
+    assert_none_raw(doc["message"])
+
+
+def test_an_access_line_shows_a_paths_line_break_and_escape_escaped() -> None:
+    from fastapi.testclient import TestClient
+    from ops_support import ops_release
+
+    from pcfgraph.api.ops import configure_logging
+    from pcfgraph.config import Settings
+    from pcfgraph.serving import create_app
+
+    for fmt in ("text", "json"):
+        stream = io.StringIO()
+        handler = configure_logging(Settings(log_format=fmt, log_level="info"), stream=stream)
+        try:
+            http = TestClient(create_app(Settings(), release=ops_release()))
+            assert http.get("/no%0Awhere%1B%5B2J%E2%80%AE").status_code == 404
+        finally:
+            handler.flush()  # the access lines waiting for their batch
+            logging.getLogger("pcfgraph").removeHandler(handler)
+        out = stream.getvalue()
+        assert "/no\\nwhere\\x1b[2J\\u202e" in out.replace("\\\\", "\\"), (fmt, ascii(out))
+        assert not any(line.startswith("where") for line in out.splitlines()), fmt
+        assert_none_raw(out)

@@ -25,6 +25,7 @@ from typing import Any
 
 from pcfgraph import startup_log
 from pcfgraph.config import Settings
+from pcfgraph.terminal_text import one_line, printable
 
 #: The request id of the request being handled (for log records made anywhere below it).
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -44,14 +45,16 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, request_id, request fields."""
+    """One JSON object per line: ts, level, logger, message, request_id, request fields. The
+    message as :class:`TextFormatter` shows it (what it quotes made visible), its line breaks
+    kept: JSON writes them as ``\n``."""
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
             "ts": round(record.created, 3),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": printable(record.getMessage()),
             "request_id": getattr(record, "request_id", None),
         }
         for key in _RECORD_FIELDS:
@@ -66,6 +69,12 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 class TextFormatter(logging.Formatter):
+    """``TEXT_FORMAT`` lines, one a record: the message with what it quotes (a request's
+    path, a model's name, a library's words about either) made visible and on its line
+    (:func:`pcfgraph.terminal_text.one_line`): a path with ``%0a`` in it wrote a line of its
+    own that read as the server's, one with ``%1b`` an escape sequence the operator's
+    terminal ran, one with U+202E a line shown in another order. A traceback stays lines."""
+
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
         #: (second, its date-time text), replaced as one tuple: threads format records too
@@ -105,13 +114,19 @@ class TextFormatter(logging.Formatter):
             self._milli = (milli, asctime)
         return f"{asctime} {level} {name} [{request_id!s}] {message}"
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """A record with an exception (``logging.Formatter.format``): its message on its
+        line as :meth:`format` writes every other's."""
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
     def format(self, record: logging.LogRecord) -> str:
         """``logging.Formatter.format`` written out for a record without exception or stack
         (every access line): the same fields set, the same text, without the generic
         ``%``-style mapping of the whole record."""
         if record.exc_info or record.exc_text or record.stack_info or self._fmt != TEXT_FORMAT:
             return super().format(record)
-        record.message = message = record.getMessage()
+        record.message = message = one_line(record.getMessage())
         record.asctime = asctime = self.formatTime(record, self.datefmt)
         fields = record.__dict__
         return f"{asctime} {fields['levelname']!s} {fields['name']!s} [{fields['request_id']!s}] {message}"

@@ -46,6 +46,7 @@ from pcfgraph.log_lines import configure_logging as configure_logging
 from pcfgraph.log_lines import request_id_var as request_id_var
 from pcfgraph.release_reload import ReleaseManager, sighup_reloads
 from pcfgraph.runtime import AppState
+from pcfgraph.terminal_text import one_line
 
 access_log = logging.getLogger("pcfgraph.access")
 stop_log = logging.getLogger("pcfgraph.api")
@@ -234,7 +235,7 @@ class AccessLog:
         """The record of a request (``method``: ``scope``'s, when the caller read it)."""
         if method is None:
             method = scope.get("method", "")
-        path = scope.get("path", "")
+        path = one_line(scope.get("path", ""))  # decoded: "%0a" is a line break, "%1b" ESC
         args = (method, path, status, seconds * 1000)
         handler = _text_line_handler()
         if handler is not None and _written(handler, request_id_var.get(), self.FORMAT % args):
@@ -252,7 +253,7 @@ class AccessLog:
             handler, rid, head + self.TAIL % (status, seconds * 1000)
         ):
             return
-        args = (scope["method"], scope["path"], status, seconds * 1000)
+        args = (scope["method"], one_line(scope["path"]), status, seconds * 1000)
         self._record_handled(args, route, seconds, None)
 
     def _record_handled(self, args: tuple[Any, ...], route: str, seconds: float, code: Any) -> None:
