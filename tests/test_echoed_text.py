@@ -49,6 +49,31 @@ def test_an_http_problem_and_error_page_show_the_paths_override_escaped(client: 
     assert_none_raw(problem)
 
 
+def test_a_graphql_error_shows_the_documents_override_escaped(client: Client) -> None:
+    """graphql-core quotes a string literal of the document as JSON does, U+202E as it is."""
+    query = '{ mappings(from: "prm-test", relation: "x\u202ey") { __typename } }'
+    errors = client.http.post("/graphql", json={"query": query}).json()["errors"]
+    assert len(errors) == 1 and '"x\\u202ey"' in errors[0]["message"], errors
+    assert_none_raw(errors[0]["message"])
+
+
+def test_an_mcp_refusal_shows_the_uris_override_escaped(shipped_release) -> None:  # type: ignore[no-untyped-def]
+    from mcp.shared.exceptions import MCPError
+    from mcp_support import session_without_pool
+
+    messages: list[str] = []
+
+    async def body(mcp) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await mcp.read_resource("pcfgraph://x\u202ey")
+        except MCPError as exc:
+            messages.append(exc.message)
+
+    session_without_pool(shipped_release, body)
+    assert messages and messages[0].startswith("Unknown resource: pcfgraph://x\\u202ey;")
+    assert_none_raw(messages[0])
+
+
 def test_a_log_line_stays_one_line_and_shows_what_it_quotes_escaped() -> None:
     from pcfgraph.log_lines import JsonFormatter, TextFormatter
 

@@ -64,6 +64,7 @@ from pydantic import ValidationError
 
 from pcfgraph.errors import QUOTED_CHARS, quoted
 from pcfgraph.mcp.envelope import kind
+from pcfgraph.terminal_text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -232,6 +233,9 @@ class CheckedServer(MCPServer):
                 return argument_error(invalid(exc.__cause__))
             if isinstance(exc.__cause__, ArgumentProblem):
                 return argument_error(str(exc.__cause__))
+            shown = printable(str(exc))
+            if shown != str(exc):  # the SDK makes the tool's error text of it as it is
+                raise ToolError(shown) from exc.__cause__
             raise
         return compact_text(result)
 
@@ -248,7 +252,7 @@ class CheckedServer(MCPServer):
                 [str(r.uri) for r in await self.list_resources()]
                 + [t.uri_template for t in await self.list_resource_templates()]
             )
-            asked = str(uri) if len(str(uri)) <= QUOTED_CHARS else quoted(str(uri))
+            asked = printable(str(uri)) if len(str(uri)) <= QUOTED_CHARS else quoted(str(uri))
             raise ResourceNotFoundError(
                 f"Unknown resource: {asked}; the resources: {', '.join(known)}"
             ) from None
@@ -436,5 +440,9 @@ class ArgumentProblem(ToolError):
 
 def argument_error(message: str) -> CallToolResult:
     """The answer to a ``tools/call`` whose arguments are refused: a tool execution error
-    (``isError``) whose text is ``message``, which starts with the argument's name."""
-    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+    (``isError``) whose text is ``message``, which starts with the argument's name; what it
+    quotes of the arguments made visible (:func:`pcfgraph.terminal_text.printable`: a
+    right-to-left override in an element's name turned the message around where a person
+    reads it)."""
+    text = printable(message)
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)

@@ -34,6 +34,7 @@ from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import QUERIES_RESOURCE, REQUEST_BASE, Tools
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
+from pcfgraph.terminal_text import printable
 
 T = TypeVar("T")
 
@@ -394,11 +395,11 @@ def build_server(
         framework = str(tools.framework_id(reader, framework))  # PRM-IT is prm-it
         problem = services.unknown_framework(reader, framework)
         if problem is not None:  # it was a tree of nothing, read as an empty framework
-            raise MCPError(INVALID_PARAMS, f"argument 'framework': {problem}")
+            raise MCPError(INVALID_PARAMS, printable(f"argument 'framework': {problem}"))
         try:
             index = services.framework_index(reader, framework)
         except PcfgraphError as exc:
-            raise MCPError(INVALID_PARAMS, f"argument 'framework': {exc}") from None
+            raise MCPError(INVALID_PARAMS, printable(f"argument 'framework': {exc}")) from None
         tree = [
             {
                 "code": e.code,

@@ -27,6 +27,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from pcfgraph.errors import PcfgraphError
+from pcfgraph.terminal_text import printable
 
 log = logging.getLogger("pcfgraph.api.graphql")
 
@@ -77,7 +78,18 @@ def with_code(error: GraphQLError) -> GraphQLError:
 
 def without_suggestions(error: GraphQLError) -> GraphQLError:
     """The same error without graphql-core's "Did you mean ...?" hint."""
-    message = _SUGGESTION.sub("", error.message)
+    return _with_message(error, _SUGGESTION.sub("", error.message))
+
+
+def made_visible(error: GraphQLError) -> GraphQLError:
+    """The same error, what its message quotes of the request (a variable's value, an
+    element's name) made visible (:func:`pcfgraph.terminal_text.printable`): a right-to-left
+    override in it turned the rest of the message around where a person reads it."""
+    return _with_message(error, printable(error.message))
+
+
+def _with_message(error: GraphQLError, message: str) -> GraphQLError:
+    """``error`` with ``message`` (itself when that is its message)."""
     if message == error.message:
         return error
     return GraphQLError(
@@ -163,6 +175,7 @@ class ErrorPolicy(SchemaExtension):
                 )
         if self.hide_suggestions:
             processed = [without_suggestions(e) for e in processed]
+        processed = [made_visible(e) for e in processed]
         if request_error(getattr(result, "data", None), processed):
             # A request error (e.g. variables that cannot be coerced): nothing was executed,
             # so graphql-response+json clients get 400 like for validation errors.

@@ -48,6 +48,7 @@ from pcfgraph.errors import PayloadTooLarge
 from pcfgraph.http.bodies import content_coding, read_body
 from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import app_state
+from pcfgraph.terminal_text import printable
 
 PATH = "/graphql"
 ASSETS = "/graphql/assets"
@@ -231,7 +232,7 @@ def _transport_error(request: Request, message: str, status: int) -> JSONRespons
     """``{"errors": [{"message": ...}]}`` with ``status``, in the media type the client
     prefers (application/graphql-response+json or application/json)."""
     response = JSONResponse(
-        {"errors": [{"message": message}]},
+        {"errors": [{"message": printable(message)}]},  # as every error's (errors.py)
         status_code=status,
         headers={"X-Request-ID": request_id(request)},
     )
