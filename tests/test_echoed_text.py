@@ -74,6 +74,20 @@ def test_an_mcp_refusal_shows_the_uris_override_escaped(shipped_release) -> None
     assert_none_raw(messages[0])
 
 
+def test_a_commands_usage_error_shows_its_escape_sequence_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """click names an unexpected argument as typed (``Got unexpected extra argument (...)``):
+    ``ESC [2J`` in it cleared the screen of whoever ran the command."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    assert run_main(main, ["export-schema", f"bar{ESC}[2J{RLO}"]) == 2
+    err = capsys.readouterr().err
+    assert "unexpected extra argument (bar\\x1b[2J\\u202e)" in err, ascii(err)
+    assert_none_raw(err)
+
+
 def test_a_log_line_stays_one_line_and_shows_what_it_quotes_escaped() -> None:
     from pcfgraph.log_lines import JsonFormatter, TextFormatter
 

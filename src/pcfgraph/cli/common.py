@@ -139,8 +139,11 @@ def extra_sources_options(command: F) -> F:
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    """Print a one-line message to stderr and exit with ``code``."""
-    click.echo(f"pcfgraph: error: {message}", err=True)
+    """Print a one-line message to stderr and exit with ``code``; what it quotes (a file's
+    name) made visible, as :func:`run_main` prints an error's."""
+    from pcfgraph.terminal_text import printable
+
+    click.echo(f"pcfgraph: error: {printable(message)}", err=True)
     raise SystemExit(code)
 
 
@@ -206,7 +209,7 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show(exc)
         return EXIT_BAD_INPUT
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
@@ -230,13 +233,32 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
             import traceback  # only here: importing it costs every command's start-up
 
             traceback.print_exc()
+        from pcfgraph.terminal_text import printable
+
         click.echo(
-            f"pcfgraph: internal error ({type(exc).__name__}: {exc}). This is a bug, not your "
-            f"input; please report it (set {DEBUG_ENV}=1 for the traceback).",
+            f"pcfgraph: internal error ({type(exc).__name__}: {printable(str(exc))}). This is "
+            f"a bug, not your input; please report it (set {DEBUG_ENV}=1 for the traceback).",
             err=True,
         )
         return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _show(exc: click.ClickException) -> None:
+    """``exc.show()`` with what it quotes made visible: click names an option or command as
+    typed (``No such option: --x``), so an argument holding an escape sequence or a
+    right-to-left override was printed for the terminal to run or turn around."""
+    import io
+
+    from pcfgraph.terminal_text import printable
+
+    class Kept(io.StringIO):
+        def isatty(self) -> bool:  # click strips CSI sequences from what is not a terminal:
+            return True  # here they are kept, to be shown escaped
+
+    shown = Kept()
+    exc.show(file=shown)
+    click.echo(printable(shown.getvalue()), err=True, nl=False)
 
 
 def parse_params(values: tuple[str, ...]) -> dict[str, Any]:

@@ -138,9 +138,13 @@ def apqc(
     _write(data, output)
     print_warnings([note] if note else [])
     print_warnings(result.named_warnings(source.name))
-    click.echo(f"imported {result.summary()}", err=True)
+    from pcfgraph.terminal_text import printable  # edition and version: the workbook's words
+
+    click.echo(printable(f"imported {result.summary()}"), err=True)
     click.echo(
-        f"edition {result.edition!r} from {result.edition_from}; "
-        f"version {result.version} from {result.version_from}",
+        printable(
+            f"edition {result.edition!r} from {result.edition_from}; "
+            f"version {result.version} from {result.version_from}"
+        ),
         err=True,
     )

@@ -107,13 +107,15 @@ def convert(source: Path, target: Path, max_triples: int | None) -> None:
     )
     fmt = None if suffix == ".xlsx" else getattr(ox.RdfFormat, _RDF_OUT[suffix])
     write_output(write_any(result.triples, fmt), target)
+    from pcfgraph.terminal_text import printable  # the findings quote the model's cells
+
     for f in result.findings:
         note = "note: " if f.severity == "Info" else ""
-        click.echo(f"{f.where or source}: {note}{f.message}", err=True)
+        click.echo(printable(f"{f.where or source}: {note}{f.message}"), err=True)
     if result.unused:
         from pcfgraph.audit.inputs.model import unused_summary
 
-        click.echo(f"{source}: {unused_summary(result.unused)}", err=True)
+        click.echo(printable(f"{source}: {unused_summary(result.unused)}"), err=True)
     click.echo(f"{len(result.triples)} statements written to {target}", err=True)
     # a note (Info) says how something was read, not that a value was lost: exit 0
     lost = any(f.severity != "Info" for f in result.findings)
