@@ -371,8 +371,9 @@ def test_a_capped_export_says_so(
 def test_what_a_workbook_cell_cannot_hold_is_shown_not_fatal() -> None:
     """A team named with control characters (``"Team\\u0001"``, legal in Turtle, forbidden in
     XLSX's XML) ended ``-o findings.xlsx`` in an internal error; a customer's 40,000-character
-    name would overflow Excel's 32,767-character cell. The first shows as control pictures, the second is
-    cut saying so; the CSV keeps both as they are."""
+    name would overflow Excel's 32,767-character cell. The first shows escaped, as the text
+    report shows it (what the auditor's cell really holds, in CSV too), the second is cut
+    saying so in XLSX; the CSV keeps it whole."""
     original = FINDINGS.read_text(encoding="utf-8")
     long_name = "x" * 40_000
     text = original.replace('"Customer team Operations"', '"Team\\u0001 bell\\u0007"').replace(
@@ -381,11 +382,11 @@ def test_what_a_workbook_cell_cannot_hold_is_shown_not_fatal() -> None:
     assert text.count("Team\\u0001") == 1 and long_name in text
     report = audit_text(text)
     labels = {r["focus label"] for r in xlsx_sheets(to_xlsx(report))["Findings"]}
-    assert "Team\u2401 bell\u2407" in labels
+    assert "Team\\x01 bell\\x07" in labels
     cut = [label for label in labels if label and label.startswith("xxxx")]
     assert cut and all(len(c) == 32_767 and c.endswith("[cut: 40,000 characters]") for c in cut)
     csv_labels = {r["focus label"] for r in csv_rows(to_csv(report))}
-    assert {"Team\x01 bell\x07", long_name} <= csv_labels
+    assert {"Team\\x01 bell\\x07", long_name} <= csv_labels
 
 
 def test_the_findings_download_is_named_after_the_model(client: TestClient) -> None:

@@ -8,12 +8,15 @@ name made two names look the same in the auditor's findings table. The data serv
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
 
 import pytest
+from audit_support import audit_text
 from gql_support import Client, graphql_release
+from openpyxl import load_workbook
 
 from pcfgraph.terminal_text import printable
 
@@ -135,3 +138,50 @@ def test_an_access_line_shows_a_paths_line_break_and_escape_escaped() -> None:
         assert "/no\\nwhere\\x1b[2J\\u202e" in out.replace("\\\\", "\\"), (fmt, ascii(out))
         assert not any(line.startswith("where") for line in out.splitlines()), fmt
         assert_none_raw(out)
+
+
+MODEL = (
+    "@prefix : <http://x/> .\n@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    ':it a orgm:Organisation ; rdfs:label "IT" .\n'
+    ':c a orgm:Customer ; rdfs:label "Cust\\u202eremoc\\u200b\\u001b[2J" .\n'
+)
+SHOWN = "Cust\\u202eremoc\\u200b\\x1b[2J"
+
+
+def test_the_findings_table_and_html_report_show_a_labels_override_escaped() -> None:
+    """An auditor sees what the model's name really holds: the override, the zero-width space
+    and the escape sequence escaped in the CSV, XLSX and HTML reports as in the text report;
+    the JSON report (data) keeps the name as it is."""
+    from pcfgraph.audit.html import render_html
+    from pcfgraph.audit.render_table import to_csv, to_xlsx
+    from pcfgraph.audit.render_text import report_text
+
+    report = audit_text(MODEL)
+    raw = "Cust\u202eremoc\u200b\x1b[2J"
+    assert raw in {r["focusLabel"] for r in json.loads(report.to_json())["results"]}
+    rows = list(csv.DictReader(io.StringIO(to_csv(report).decode("utf-8-sig"), newline="")))
+    assert SHOWN in {r["focus label"] for r in rows}
+    sheet = load_workbook(io.BytesIO(to_xlsx(report)))["Findings"]
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert SHOWN in cells
+    html = render_html(report)
+    assert SHOWN in report_text(report) and SHOWN in html
+    for text in (to_csv(report).decode("utf-8-sig"), "\n".join(cells), html):
+        assert_none_raw(text)
+
+
+def test_a_findings_table_is_the_baseline_of_the_same_model() -> None:
+    """A finding whose label the table shows escaped is the same finding again, not a new
+    one and a resolved one."""
+    from pcfgraph.audit.baseline import apply_baseline, read_baseline
+    from pcfgraph.audit.render_table import to_csv, to_xlsx
+
+    before = audit_text(MODEL)
+    assert any(r.focus_label.startswith("Cust\u202e") for r in before.results)
+    for name, data in (("before.csv", to_csv(before)), ("before.xlsx", to_xlsx(before))):
+        report = audit_text(MODEL)
+        apply_baseline(report, read_baseline(data, name))
+        assert report.baseline is not None
+        assert report.baseline["new"] == 0 and report.baseline["resolved"] == 0, name
+        assert report.baseline["unchanged"] == len(report.results), name

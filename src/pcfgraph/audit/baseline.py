@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pcfgraph.audit.report import AuditReport, AuditResult
 from pcfgraph.errors import InputError
+from pcfgraph.terminal_text import printable
 
 FAIL_ON: Final = ("violation", "warning", "info", "new")
 _FAILING: Final = {
@@ -72,17 +73,29 @@ def _value(value: str | None) -> str | None:
     return "_:" if value is not None and value.startswith("_:") else value
 
 
+def _shown(text: str | None) -> str | None:
+    """``text`` as a findings table writes it (:func:`pcfgraph.terminal_text.printable`), so
+    a baseline read from one matches a finding whose label or value holds a character the
+    table shows escaped (the same function of text already so written)."""
+    return text if text is None else printable(text)
+
+
 def _key(r: dict[str, Any]) -> Key:
     return (
-        _node(r["focusNode"], r.get("focusLabel")),
-        r.get("path"),
-        _value(r.get("value")),
+        printable(_node(r["focusNode"], r.get("focusLabel"))),
+        _shown(r.get("path")),
+        _shown(_value(r.get("value"))),
         r["shape"],
     )
 
 
 def _result_key(r: AuditResult) -> Key:
-    return (_node(r.focus_node, r.focus_label), r.path, _value(r.value), r.shape)
+    return (
+        printable(_node(r.focus_node, r.focus_label)),
+        _shown(r.path),
+        _shown(_value(r.value)),
+        r.shape,
+    )
 
 
 def apply_baseline(report: AuditReport, baseline: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ from pcfgraph.audit.report import (
     literal_of,
 )
 from pcfgraph.audit.where import in_file
+from pcfgraph.terminal_text import printable
 
 ORGANISATION_WIDE = "Organisation-wide"
 
@@ -172,12 +173,23 @@ those covered via a curated exact or close mapping from an element a process imp
 """
 
 
+def _visible(value: Any) -> Any:
+    """What a ``{{ }}`` of the report shows, made visible as the text report shows it
+    (:func:`pcfgraph.terminal_text.printable`): HTML escaping leaves a right-to-left override
+    in a model's label be, which turned the rest of its line around in the auditor's browser,
+    and a zero-width space or control character no one could see. Markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
         loader=DictLoader({"report.html": _DOCUMENT, "body.html": _BODY}),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=False,
+        finalize=_visible,
     )
     return env
 

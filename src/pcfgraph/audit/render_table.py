@@ -24,6 +24,7 @@ from typing import Any, Final
 from pcfgraph.audit.report import SEVERITIES, AuditReport, AuditResult
 from pcfgraph.audit.rules import AUDIT_ORIGIN, rule_name
 from pcfgraph.cells import write_csv
+from pcfgraph.terminal_text import printable
 
 #: The columns of a finding row, in order (CSV header, XLSX ``Findings`` sheet).
 COLUMNS: Final = (
@@ -207,15 +208,20 @@ def audit_cells(report: AuditReport) -> list[str]:
 
 def finding_rows(report: AuditReport) -> list[list[Any]]:
     """Every finding listed, and against a baseline every resolved one, as rows of
-    :data:`COLUMNS` in their fixed order."""
+    :data:`COLUMNS` in their fixed order; each text cell as the text report shows it
+    (:func:`pcfgraph.terminal_text.printable`): a label or value quoting the model's text
+    held a right-to-left override (the cell read in another order than the model holds it), a
+    zero-width space or a control character the auditor could not see, and a baseline read
+    from this table matches them so (:mod:`pcfgraph.audit.baseline`)."""
     rules, sections, notices = _rules(report), _sections(report), _notices(report)
     rows = [_row(r, rules, sections, notices) for r in report.shown()]
     if report.baseline is not None:
         rows += [
             _resolved_row(f, rules, sections) for f in report.baseline.get("resolvedFindings", [])
         ]
-    made = audit_cells(report)
-    return sorted(([*row, *made] for row in rows), key=_order(sections))
+    made = audit_cells(report)  # a file's name is the model's text too
+    shown = [[printable(c) if isinstance(c, str) else c for c in [*row, *made]] for row in rows]
+    return sorted(shown, key=_order(sections))
 
 
 def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
