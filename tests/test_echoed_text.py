@@ -185,3 +185,20 @@ def test_a_findings_table_is_the_baseline_of_the_same_model() -> None:
         assert report.baseline is not None
         assert report.baseline["new"] == 0 and report.baseline["resolved"] == 0, name
         assert report.baseline["unchanged"] == len(report.results), name
+
+
+def test_the_audit_page_names_an_uploaded_files_override_escaped() -> None:
+    """The page's title and its "Report for" heading named the uploaded file as sent: a
+    right-to-left override in its name turned them around (the tab's title too)."""
+    from fastapi.testclient import TestClient
+    from test_web_pages import _example, web_app
+
+    name = "org\u202egpj.ttl"
+    with TestClient(web_app()) as http:
+        parts = [("model", (name, _example("conforming-organisation.ttl"), "text/turtle"))]
+        page = http.post("/audit", files=parts, data={"asOf": "2025-07-15"})
+    assert page.status_code == 200, page.text[:500]
+    assert "Report for org\\u202egpj.ttl" in page.text, page.text[:2000]
+    assert "<title>Audit report: org\\u202egpj.ttl" in page.text
+    assert 'download="org_gpj-report.html"' in page.text  # the file saved: no override
+    assert_none_raw(page.text)

@@ -418,7 +418,8 @@ def _download(report: str, media_type: str) -> bytes:
         ("org\x07 <v2>: final?.ttl", "org_ _v2_ final"),
         ("../../etc/passwd", "passwd"),
         ("...ttl", "model"),
-        ("\u200bmodel|2026*.xlsx", "\u200bmodel_2026"),
+        ("\u200bmodel|2026*.xlsx", "model_2026"),
+        ("org\u202egpj.ttl", "org_gpj"),  # not shown as orglmth.troper-jpg once saved
         ("x" * 300 + ".ttl", "x" * 100),
     ],
 )

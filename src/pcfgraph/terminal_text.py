@@ -62,3 +62,10 @@ def one_line(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return _UNSAFE_IN_A_LINE.sub(_escape, text)
+
+
+def replaced(text: str, by: str) -> str:
+    """``text`` with each character :func:`one_line` escapes replaced by ``by``: for a file
+    name, where an escape's backslash would be a separator and a right-to-left override shows
+    ``report\u202elmth.jpg`` as a picture."""
+    return _UNSAFE_IN_A_LINE.sub(by, text)

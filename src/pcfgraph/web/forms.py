@@ -37,6 +37,7 @@ from pcfgraph.runtime import app_state
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.sandbox.pool import upload_admission
 from pcfgraph.services.page_reads import reads_for
+from pcfgraph.terminal_text import replaced
 from pcfgraph.web.audit import REPORT_FORMATS, AuditReports, run_audit
 from pcfgraph.web.diffview import grouped
 from pcfgraph.web.render import page, render
@@ -124,9 +125,12 @@ _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]+')
 
 def download_stem(filename: str) -> str:
     """The stem of the downloads of an upload's report: the uploaded file's own, without
-    characters no file name should hold (a browser's own clean-up varies), at most 100
-    characters; ``model`` when nothing is left."""
-    stem = _NOT_IN_FILE_NAMES.sub("_", Path(filename or "model").stem).strip(" ._")
+    characters no file name should hold (a browser's own clean-up varies): neither those
+    nor a bidirectional override or invisible character (``org<U+202E>gpj.ttl`` was saved as
+    ``org<U+202E>gpj-report.html``, shown by the auditor's file manager as
+    ``orglmth.troper-jpg``), at most 100 characters; ``model`` when nothing is left."""
+    stem = replaced(Path(filename or "model").stem, "_")
+    stem = _NOT_IN_FILE_NAMES.sub("_", stem).strip(" ._")
     return stem[:100] or "model"
 
 
