@@ -147,6 +147,13 @@ class OtherCaseError(NotFoundError):
         self.canonical = canonical
 
 
+class MethodNotAllowed(InputError):
+    """A request method the path does not take (a mutation sent by GET): 405, with ``Allow``."""
+
+    code = "method-not-allowed"
+    http_status = 405
+
+
 class AmbiguousError(InputError):
     """A lookup matched more than one thing."""
 

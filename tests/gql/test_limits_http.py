@@ -135,7 +135,9 @@ def test_batching_refused_unless_allowed(small):
     body = [{"query": "{ frameworks { id } }"}, {"query": "{ frameworks { title } }"}]
     r = small.http.post("/graphql", json=body)
     assert r.status_code == 400
-    assert r.json() == {"errors": [{"message": "Batching is not enabled"}]}
+    assert r.json() == {
+        "errors": [{"message": "Batching is not enabled", "extensions": {"code": "bad-input"}}]
+    }
     allowed = Client(graphql_release(1), Settings(graphql_allow_batching=True))
     r = allowed.http.post("/graphql", json=body)
     assert r.status_code == 200
@@ -156,7 +158,8 @@ def test_a_batch_over_the_limit_says_the_limit():
         "errors": [
             {
                 "message": "the batch holds 11 operations; at most 10 are taken per request "
-                "(send the others in another request)"
+                "(send the others in another request)",
+                "extensions": {"code": "bad-input"},
             }
         ]
     }
@@ -185,12 +188,13 @@ JSON = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize(
-    ("method", "send", "status", "message"),
+    ("method", "send", "status", "code", "message"),
     [
         (
             "POST",
             {"content": b'{"query":\n  "{ frameworks { id } }",\n  oops}', "headers": JSON},
             400,
+            "parse-error",
             "the request body is not JSON: Expecting property name enclosed in double quotes "
             "at line 3, column 3",
         ),
@@ -198,6 +202,7 @@ JSON = {"Content-Type": "application/json"}
             "GET",
             {"params": {"query": "{ frameworks { id } }", "variables": "{bad"}},
             400,
+            "parse-error",
             "the variables query parameter is not JSON: Expecting property name enclosed in "
             "double quotes at line 1, column 2",
         ),
@@ -205,18 +210,21 @@ JSON = {"Content-Type": "application/json"}
             "GET",
             {"params": {"query": "{ frameworks { id } }", "extensions": "[1,"}},
             400,
+            "parse-error",
             "the extensions query parameter is not JSON: Expecting value at line 1, column 4",
         ),
         (
             "POST",
             {"json": {"query": "{ frameworks { id } }", "operationName": 5}},
             400,
+            "bad-input",
             "operationName must be a string or null, not a number",
         ),
         (
             "POST",
             {"content": b"{ frameworks { id } }", "headers": {"Content-Type": "text/plain"}},
             415,
+            "unsupported-media-type",
             'a GraphQL POST is sent with Content-Type application/json ({"query": ...}), '
             "not text/plain; or GET /graphql?query=",
         ),
@@ -224,18 +232,20 @@ JSON = {"Content-Type": "application/json"}
             "POST",
             {"content": b'{"query": "{ frameworks { id } }"}'},  # no Content-Type at all
             415,
+            "unsupported-media-type",
             'a GraphQL POST is sent with Content-Type application/json ({"query": ...}), '
             "and this one has none; or GET /graphql?query=",
         ),
     ],
     ids=["body", "variables", "extensions", "operation-name", "text-plain", "no-content-type"],
 )
-def test_transport_errors_say_what_is_wrong_and_where(small, method, send, status, message):
+def test_transport_errors_say_what_is_wrong_and_where(small, method, send, status, code, message):
     """They said "Unable to parse request body as JSON" (for a query parameter too, with no
-    line or column), "Unknown operation named "5"" and "Unsupported content type" (400)."""
+    line or column), "Unknown operation named "5"" and "Unsupported content type" (400).
+    Each carries its code, as a request error does (tests/gql/test_request_error_codes.py)."""
     r = small.http.request(method, "/graphql", **send)
     assert r.status_code == status, r.text
-    assert r.json() == {"errors": [{"message": message}]}
+    assert r.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def test_a_json_media_type_is_read_in_any_case(small):
@@ -256,7 +266,9 @@ def test_a_batch_item_that_is_no_json_object_is_a_400_naming_it(small):
     (err,) = r.json()["errors"]
     assert err["message"] == 'operation 2 of the batch is null, not a JSON object ({"query": ...})'
     r = small.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
-    assert r.json() == {"errors": [{"message": "Batching is not enabled"}]}
+    assert r.json() == {
+        "errors": [{"message": "Batching is not enabled", "extensions": {"code": "bad-input"}}]
+    }
 
 
 def test_several_operations_need_an_operation_name(small):
@@ -290,9 +302,13 @@ def test_an_unknown_operation_name_is_refused_naming_the_documents_operations(sm
     two = "query A { __typename } query B { frameworks { id } }"
     expected = 'Unknown operation named "C"; the document\'s operations: A, B.'
     r = small.http.post("/graphql", json={"query": two, "operationName": "C"})
-    assert r.status_code == 400 and r.json() == {"errors": [{"message": expected}]}
+    assert r.status_code == 400 and r.json() == {
+        "errors": [{"message": expected, "extensions": {"code": "invalid-query"}}]
+    }
     r = small.http.get("/graphql", params={"query": two, "operationName": "C"})
-    assert r.status_code == 400 and r.json() == {"errors": [{"message": expected}]}
+    assert r.status_code == 400 and r.json() == {
+        "errors": [{"message": expected, "extensions": {"code": "invalid-query"}}]
+    }
     r = small.http.post("/graphql", json={"query": "{ __typename }", "operationName": "C"})
     assert r.json()["errors"][0]["message"] == (
         'Unknown operation named "C"; the document\'s operations: (anonymous).'
@@ -454,7 +470,10 @@ def test_a_compressed_body_is_a_415_naming_content_encoding(small):
     assert r.status_code == 415
     assert r.json() == {
         "errors": [
-            {"message": "a GraphQL POST takes an uncompressed body, not Content-Encoding: gzip"}
+            {
+                "message": "a GraphQL POST takes an uncompressed body, not Content-Encoding: gzip",
+                "extensions": {"code": "unsupported-media-type"},
+            }
         ]
     }
     plain = {"Content-Type": "application/json", "Content-Encoding": "identity"}

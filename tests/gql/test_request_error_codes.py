@@ -56,3 +56,74 @@ def test_field_errors_keep_their_codes(gql: Client) -> None:
         "{ a: frameworks { id } b: frameworks { id } " + "c: __typename " * 40 + "}"
     )
     assert error["extensions"]["code"] == "too-many-aliases"
+
+
+JSON = {"Content-Type": "application/json"}
+
+#: Refusals below the GraphQL layer (the request is no operation to run): each with the code
+#: of pcfgraph.errors the HTTP API gives the same refusal.
+TRANSPORT = [
+    ("POST", {"content": b'{"query": ', "headers": JSON}, 400, "parse-error"),
+    ("GET", {"params": {"query": "{ __typename }", "variables": "{x"}}, 400, "parse-error"),
+    ("POST", {"content": b'{"query": "\xff"}', "headers": JSON}, 400, "parse-error"),
+    ("POST", {"json": {}}, 400, "missing-query"),
+    ("POST", {"json": {"query": None}}, 400, "missing-query"),
+    ("GET", {"params": {"variables": "{}"}}, 400, "missing-query"),
+    ("POST", {"json": 5}, 400, "bad-input"),
+    ("POST", {"json": [{"query": "{ __typename }"}]}, 400, "bad-input"),
+    ("POST", {"json": {"query": 5}}, 400, "bad-input"),
+    (
+        "POST",
+        {"json": {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}}},
+        400,
+        "bad-input",
+    ),
+    (
+        "POST",
+        {"json": {"query": "query A { __typename }", "operationName": "B"}},
+        400,
+        "invalid-query",
+    ),
+    ("GET", {"params": {"query": "mutation M { x }"}}, 405, "method-not-allowed"),
+    (
+        "POST",
+        {"content": b"{ __typename }", "headers": {"Content-Type": "text/plain"}},
+        415,
+        "unsupported-media-type",
+    ),
+    (
+        "POST",
+        {"content": b"{}", "headers": {**JSON, "Content-Encoding": "gzip"}},
+        415,
+        "unsupported-media-type",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "send", "status", "code"), TRANSPORT)
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+def test_a_transport_error_carries_its_code(
+    gql: Client, method: str, send: dict, status: int, code: str, accept: str
+) -> None:
+    """A bad JSON body, a wrong content type, a missing query, a mutation by GET ... answered
+    ``{"errors": [{"message": ...}]}`` without the ``extensions.code`` every request error
+    has: a client branching on codes met the one error it could not place."""
+    send = dict(send)
+    headers = {"Accept": accept, **send.pop("headers", {})}
+    r = gql.http.request(method, "/graphql", headers=headers, **send)
+    assert r.status_code == status, r.text
+    (error,) = r.json()["errors"]
+    assert error["extensions"] == {"code": code}, error
+    assert error["message"]
+
+
+def test_a_body_over_the_limit_carries_its_code() -> None:
+    from gql_support import graphql_release
+
+    from pcfgraph.config import Settings
+
+    small = Client(graphql_release(1), Settings(max_body_bytes=2048))
+    r = small.http.post("/graphql", json={"query": "{ __typename }", "x": "y" * 3000})
+    assert r.status_code == 413, r.text
+    (error,) = r.json()["errors"]
+    assert error["extensions"] == {"code": "payload-too-large"}

@@ -22,7 +22,15 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from pcfgraph.conneg import best_offer
-from pcfgraph.errors import NotAcceptable, OtherCaseError, Overloaded, ParseError, PcfgraphError
+from pcfgraph.errors import (
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFoundError,
+    OtherCaseError,
+    Overloaded,
+    ParseError,
+    PcfgraphError,
+)
 from pcfgraph.http.methods import allow_header, path_methods
 from pcfgraph.http.public_url import route_path
 from pcfgraph.terminal_text import printable
@@ -328,7 +336,9 @@ def install_error_handlers(app: FastAPI) -> None:
             page = _unknown_path_page(request)
             if page is not None:
                 return page
-        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        code = {404: NotFoundError.code, 405: MethodNotAllowed.code}.get(
+            exc.status_code, "http-error"
+        )
         headers = dict(exc.headers or {})
         detail = str(exc.detail)
         if exc.status_code == 404 and exc.detail == "Not Found":

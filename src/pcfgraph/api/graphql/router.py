@@ -7,9 +7,10 @@ self-hosted GraphiQL.
 * ``Accept: application/graphql-response+json`` gets that media type and, as the GraphQL over
   HTTP spec asks, status 400 when the request failed before execution (parse or validation
   error, limits included). ``application/json`` clients get 200 with ``errors``.
-* Transport errors are ``{"errors": [{"message": ...}]}`` with their 4xx status (in the
-  media type the client prefers, as every answer), each
-  naming the problem: JSON that does not parse (the body, or which query parameter, with
+* Transport errors are ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}`` with
+  their 4xx status (in the media type the client prefers, as every answer), each with the
+  code of :mod:`pcfgraph.errors` the HTTP API gives that refusal (:func:`transport_code`)
+  and naming the problem: JSON that does not parse (the body, or which query parameter, with
   line and column), a body that is no operation, batching refused, a POST that is not
   ``application/json`` or is compressed (``Content-Encoding``: 415), a body over
   ``max_body_bytes`` (413, before it is all read).
@@ -33,8 +34,9 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
+from strawberry.exceptions import MissingQueryError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
@@ -44,7 +46,15 @@ from pcfgraph.api.graphql.errors import request_error
 from pcfgraph.api.graphql.schema import build_schema
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
 from pcfgraph.conneg import base_media_type, best_offer, by_name
-from pcfgraph.errors import PayloadTooLarge
+from pcfgraph.errors import (
+    InputError,
+    MethodNotAllowed,
+    NotFoundError,
+    ParseError,
+    PayloadTooLarge,
+    PcfgraphError,
+    UnsupportedMediaType,
+)
 from pcfgraph.http.bodies import content_coding, read_body
 from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import app_state
@@ -65,6 +75,41 @@ def _wants_graphql_response(request: Request) -> bool:
     """True when the client prefers application/graphql-response+json over application/json
     (``*/*``, no Accept header and ties get application/json, the server's first offer)."""
     return best_offer(request.headers.get("accept"), _OFFERS) == GRAPHQL_RESPONSE
+
+
+class Refused(HTTPException):
+    """A transport refusal of this router's own with the code of :mod:`pcfgraph.errors` it
+    is (request JSON that does not parse: ``parse-error``)."""
+
+    def __init__(self, status_code: int, reason: str, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+
+
+#: The code of a transport refusal by its status: the one the HTTP API's problems give it.
+_STATUS_CODES = {
+    400: InputError.code,
+    404: NotFoundError.code,
+    405: MethodNotAllowed.code,
+    413: PayloadTooLarge.code,
+    415: UnsupportedMediaType.code,
+}
+
+
+def transport_code(exc: HTTPException) -> str:
+    """The ``extensions.code`` of a transport error: they had none, where a request error
+    has one (:mod:`.errors`), so a client branching on codes met a bare message. A body
+    without a query is ``missing-query`` (as ``/sparql`` says it), an operation that cannot
+    be chosen ``invalid-query`` (as graphql-core's "Must provide operation name"), the rest
+    the code of their status (``bad-input``, ``unsupported-media-type`` ...)."""
+    if isinstance(exc, Refused):
+        return exc.code
+    if isinstance(exc.__cause__, MissingQueryError):
+        return "missing-query"
+    if isinstance(exc.__cause__, CannotGetOperationTypeError):
+        return "invalid-query"
+    fallback = InputError.code if exc.status_code < 500 else PcfgraphError.code
+    return _STATUS_CODES.get(exc.status_code, fallback)
 
 
 class PcfgraphGraphQLRouter(GraphQLRouter):
@@ -96,10 +141,11 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             self.multipart_uploads_enabled and given == "multipart/form-data"
         ):
             sent = f"not {given}" if given else "and this one has none"
-            raise HTTPException(
+            raise Refused(
                 415,
                 f'a GraphQL POST is sent with Content-Type application/json ({{"query": ...}}), '
                 f"{sent}; or GET {PATH}?query=",
+                UnsupportedMediaType.code,
             )
         return await super().parse_http_body(cast(Any, _LowerCaseContentType(request)))
 
@@ -107,13 +153,17 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
         try:
             return self.decode_json(data)
         except json.JSONDecodeError as exc:
-            raise HTTPException(
-                400, f"{what} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            raise Refused(
+                400,
+                f"{what} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                ParseError.code,
             ) from None
         except UnicodeDecodeError as exc:  # json.loads of bytes decodes them first
             bad = exc.object[exc.start : exc.start + 1].hex()
-            raise HTTPException(
-                400, f"{what} is not {exc.encoding.upper()}: byte 0x{bad} at offset {exc.start}"
+            raise Refused(
+                400,
+                f"{what} is not {exc.encoding.upper()}: byte 0x{bad} at offset {exc.start}",
+                ParseError.code,
             ) from None
 
     def decode_json(self, data: str | bytes) -> object:
@@ -157,8 +207,10 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                 and cause.operation_type is OperationType.MUTATION
                 and request_adapter.method == "GET"
             ):
-                raise HTTPException(
-                    405, f"a mutation is sent by POST, not GET ({exc.reason})"
+                raise Refused(
+                    405,
+                    f"a mutation is sent by POST, not GET ({exc.reason})",
+                    MethodNotAllowed.code,
                 ) from cause
             raise
 
@@ -179,19 +231,20 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                         f"a GraphQL POST takes an uncompressed body, not Content-Encoding: "
                         f"{coding}",
                         415,
+                        UnsupportedMediaType.code,
                     )
                 # read under max_body_bytes (413 before and while reading), not whole
                 body = await read_body(request, self.max_body_bytes)
                 request = Request(request.scope, _replaying(body, request.receive))
         except PayloadTooLarge as exc:
-            return _transport_error(request, str(exc), exc.http_status)
+            return _transport_error(request, str(exc), exc.http_status, exc.code)
         try:
             response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
             reason = exc.reason
             if reason.startswith("Unknown operation named"):
                 reason = _naming_operations(reason, request, body)
-            refused = _transport_error(request, reason, exc.status_code)
+            refused = _transport_error(request, reason, exc.status_code, transport_code(exc))
             if exc.status_code == 405:  # RFC 9110 15.5.6: the methods that would do
                 refused.headers["Allow"] = "POST"
             return refused
@@ -228,11 +281,11 @@ def _naming_operations(reason: str, request: Request, body: bytes | None) -> str
     return f"{reason.removesuffix('.')}; the document's operations: {', '.join(names)}."
 
 
-def _transport_error(request: Request, message: str, status: int) -> JSONResponse:
-    """``{"errors": [{"message": ...}]}`` with ``status``, in the media type the client
-    prefers (application/graphql-response+json or application/json)."""
+def _transport_error(request: Request, message: str, status: int, code: str) -> JSONResponse:
+    """``{"errors": [{"message": ..., "extensions": {"code": ...}}]}`` with ``status``, in the
+    media type the client prefers (application/graphql-response+json or application/json)."""
     response = JSONResponse(
-        {"errors": [{"message": printable(message)}]},  # as every error's (errors.py)
+        {"errors": [{"message": printable(message), "extensions": {"code": code}}]},
         status_code=status,
         headers={"X-Request-ID": request_id(request)},
     )
