@@ -127,3 +127,43 @@ def test_an_audit_cursor_carrying_no_day_is_the_cursors_error() -> None:
         assert str(caught.value).startswith("argument 'cursor': "), caught.value
     scope = audit_scope("<a> <b> <c> .", "turtle", None, {"asOf": "2025-07-15"})
     assert scope["asOf"] == "2025-07-15"
+
+
+def test_a_cursor_carrying_an_argument_its_list_is_not_chosen_by_was_not_given_out() -> None:
+    """A cursor edited to carry one more argument was said to belong to "another list" chosen
+    by it, a list no request can ask for (and MCP named the made-up argument as the one to
+    correct): it is refused as not one this server gave out, the argument named escaped."""
+    for extra in ({"evil": 1}, {"framework": "other", "evil\u202e": "x"}, {"a\"'": True}):
+        message = _refusal(forged("elements", 1, {"framework": "f", **extra}, "r1"))
+        assert message.startswith("invalid cursor") and "not a cursor this server gave out" in (
+            message
+        ), message
+        assert "another list" not in message
+        _bounded(message)
+    many = {f"k{i}": i for i in range(15)}
+    message = _refusal(forged("elements", 1, {"framework": "f", **many}, "r1"))
+    assert "'k0', 'k1', 'k10' and 12 more" in message, message
+    # an argument of its list given otherwise is still another list's cursor, named
+    assert "another list" in _refusal(forged("elements", 1, {"framework": "g"}, "r1"))
+    # an argument of the list left out (None) is not carried, and goes on
+    scope = {"framework": "f", "kind": None}
+    assert cursors.decode("elements", cursors.encode("elements", 2, scope), scope) == 2
+
+
+def test_graphql_and_mcp_refuse_a_cursor_with_an_extra_argument(shipped_release: Release) -> None:
+    gql = Client(graphql_release(1))
+    scope = {"framework": PRM, "evil": "x"}
+    after = forged("elements", 1, scope, gql.release.release_id)
+    (err,) = gql.errors(f'{{ elements(framework: "{PRM}", after: "{after}") {{ totalCount }} }}')
+    assert err["extensions"]["code"] == "bad-input", err
+    assert "not a cursor this server gave out" in err["message"] and "'evil'" in err["message"]
+    release = shipped_release.release_id
+
+    async def body(client: McpClient) -> None:
+        cursor = forged("search", 1, {"text": "SLA", "evil": "x"}, release)
+        refusal = await refused(client, "search", {"text": "SLA", "cursor": cursor})
+        assert refusal.startswith("argument 'cursor': invalid cursor"), refusal[:300]
+        assert "not a cursor this server gave out" in refusal and "'evil'" in refusal
+        assert "argument 'evil'" not in refusal
+
+    session_without_pool(shipped_release, body)

@@ -77,6 +77,7 @@ def decode(
     what = f"cursor {quoted(cursor)}" + (f" ({argument})" if argument else "")
     offset, given, given_release = read(kind, cursor, what)
     check_release(given_release, release, what)
+    check_arguments(kind, given, scope, what)
     wanted = _bound(scope)
     if given != wanted:
         raise InputError(
@@ -97,6 +98,30 @@ def check_release(given: str | None, served: str | None, what: str = "the cursor
             f"{served} (it reloaded its data since): the release changed, so the list may "
             "have too; start the list again from its first page (leave the cursor out)"
         )
+
+
+#: How many of a forged cursor's arguments its refusal names (the rest are counted).
+MOST_NAMED = 3
+
+
+def check_arguments(
+    kind: str, carried: Mapping[str, Any], scope: Scope, what: str = "the cursor"
+) -> None:
+    """Refuse a cursor carrying an argument the ``kind`` list is not chosen by (``scope``
+    has every argument of its list, None for one not given): none this server gives out
+    does, so it was edited. It was said to belong to "another list" chosen by that
+    argument, a list that does not exist (MCP named the argument as the one to correct)."""
+    foreign = sorted(set(carried) - set(scope))
+    if not foreign:
+        return
+    names = ", ".join(quoted(k, 40) for k in foreign[:MOST_NAMED])
+    if len(foreign) > MOST_NAMED:
+        names += f" and {len(foreign) - MOST_NAMED} more"
+    raise InputError(
+        f"invalid {what}: not a cursor this server gave out (it carries {names}, which no "
+        f"{kind} list is chosen by); pass a cursor from a page of this list, or none to start "
+        "at the beginning"
+    )
 
 
 def _named(text: str) -> str:

@@ -71,6 +71,10 @@ def decode_cursor(cursor: str | None, kind: str, scope: cursors.Scope, *, releas
     if not cursor:
         return 0
     offset, carried = _carried(cursor, kind, release)
+    try:
+        cursors.check_arguments(kind, carried, scope, f"cursor {quoted(cursor)}")
+    except InputError as exc:
+        raise ArgumentError("cursor", str(exc)) from None
     differ = cursors.differing(carried, scope)
     if differ:
         argument = SCOPE_ARGUMENTS.get(differ[0], differ[0])
