@@ -72,3 +72,27 @@ def test_the_framework_filter_takes_what_the_other_edges_take(client: TestClient
         bad = client.get("/search", params={**params, "framework": "nope"})
         assert bad.status_code == 404 and bad.headers["content-type"].startswith("text/html")
         assert "framework: no framework or family &#39;nope&#39;; known: apqc-pcf," in bad.text
+
+
+def test_the_framework_filter_is_matched_ignoring_case_as_the_apis(client: TestClient) -> None:
+    """``framework=PRM-IT`` was the 404 "no framework or family 'PRM-IT'", where GraphQL's
+    ``search(framework:)``, MCP's ``search`` and ``pcfgraph search --framework`` take it
+    for ``prm-it`` (the one rule of identifiers): the same hits, the filter shown chosen as
+    the data writes it, in the page and as you type."""
+    exact = client.get("/search", params={"q": "customer", "framework": "prm-it"}).text
+    hits = re.findall(r'<a href="/id/([^"]+)"', exact)
+    assert hits and all(h.startswith("prm-it/") for h in hits)
+    for written in ("PRM-IT", "Prm-It"):
+        page = client.get("/search", params={"q": "customer", "framework": written})
+        assert page.status_code == 200, page.text
+        assert re.findall(r'<a href="/id/([^"]+)"', page.text) == hits
+        assert '<option value="prm-it" selected>' in page.text
+        typed = client.get(
+            "/search", params={"q": "customer", "framework": written, "partial": "true"}
+        )
+        assert typed.status_code == 200 and re.findall(r'<a href="/id/([^"]+)"', typed.text) == hits
+    family = client.get("/search", params={"q": "customer", "framework": "APQC-PCF"})
+    assert '<option value="apqc-pcf" selected>' in family.text
+    # a value that names nothing in any case is still the 404 naming it
+    bad = client.get("/search", params={"q": "customer", "framework": "PRM-ITX"})
+    assert bad.status_code == 404 and "no framework or family &#39;PRM-ITX&#39;" in bad.text

@@ -35,7 +35,7 @@ from pcfgraph.services.page_model import (
     local_name,
 )
 from pcfgraph.services.page_search import SearchPage, search_page
-from pcfgraph.services.search.identifier_case import naming_the_one_meant
+from pcfgraph.services.search.identifier_case import naming_the_one_meant, spelled
 from pcfgraph.services.search.release import served_index
 from pcfgraph.store import GraphStore
 
@@ -313,14 +313,19 @@ class Reads:
         ids = {f.id for f in self.frameworks()}
         return sorted(self._search_index().filter_values()[0] - ids)
 
-    def check_search_framework(self, framework: str | None) -> None:
-        """Refuse a framework filter the search index does not know (a framework id or a
-        family: :meth:`SearchIndex.unknown_filter`, as every other edge), naming the
-        parameter: no hits would read as "none exist". Not found (404), as the CLI, GraphQL
-        and the matrix page's ``source`` say it."""
-        unknown = self._search_index().unknown_filter(framework, None)
+    def search_framework(self, framework: str | None) -> str | None:
+        """The search's framework filter (a framework id or a family) as the index spells
+        it, matched ignoring case by the rule of every other edge (``PRM-IT`` is ``prm-it``,
+        as GraphQL's ``search(framework:)``, MCP's and the CLI's: it was a 404 here); one
+        the index does not know in any case is refused naming the parameter
+        (:meth:`SearchIndex.unknown_filter`): no hits would read as "none exist". Not found
+        (404), as the CLI, GraphQL and the matrix page's ``source`` say it."""
+        index = self._search_index()
+        framework = spelled(framework, index.filter_values()[0])
+        unknown = index.unknown_filter(framework, None)
         if unknown is not None:
             raise NotFoundError(f"{unknown[0]}: {unknown[1]}")
+        return framework
 
     def search(
         self, query: str, framework: str | None = None, limit: int = 50, *, prefix: bool = False

@@ -157,7 +157,8 @@ def search_page(
     try:
         # partial: a wrong value (partial=maybe) is the page's, not the fragment's, 400
         as_you_type = flag(partial, "partial")
-        reads.check_search_framework(fw)  # a framework id or family (apqc-pcf), else 404
+        # a framework id or family (apqc-pcf) in any case, as the index spells it; else 404
+        fw = reads.search_framework(fw)
     except (InputError, NotFoundError) as exc:
         if as_you_type:
             raise
