@@ -58,6 +58,14 @@ def run(args: list[str], release_dir: Path, capsys: pytest.CaptureFixture[str]) 
             ["mappings", "suggest", "--source", "PRM-IT", "--target", "IT-CMF"],
             ["mappings", "suggest", "--source", "prm-it", "--target", "it-cmf"],
         ),
+        (  # a mapping set id is an identifier too: it was "no mapping set"
+            ["mappings", "export", "--set", "APQC-PCF-to-PRM-IT"],
+            ["mappings", "export", "--set", "apqc-pcf-to-prm-it"],
+        ),
+        (  # so is a named query's framework id: bound as given, it matched nothing
+            ["query", "api/gaps", "--param", "framework=PRM-IT", "--format", "csv"],
+            ["query", "api/gaps", "--param", "framework=prm-it", "--format", "csv"],
+        ),
     ],
 )
 def test_an_identifier_in_another_case_is_answered_as_the_datas(
@@ -91,6 +99,8 @@ def test_the_gaps_under_an_element_are_fewer_than_all(
         (["export", "--format", "csv", "--framework", "PRM-ITX"], "no framework 'PRM-ITX'"),
         (["export", "--format", "csv", "--framework", "PRM-IT", "--subtree", "a99"], "'a99'"),
         (["mappings", "suggest", "--source", "PRM-ITX", "--target", "it-cmf"], "--source"),
+        (["mappings", "export", "--set", "APQC-PCF-to-PRM-ITX"], "no mapping set"),
+        (["query", "api/gaps", "--param", "framework=PRM-ITX"], "known framework id"),
     ],
 )
 def test_one_that_names_nothing_in_any_case_is_refused_as_before(
@@ -100,3 +110,31 @@ def test_one_that_names_nothing_in_any_case_is_refused_as_before(
     err = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT
     assert words in err, err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["gaps", "--kind", "Process"], "kind 'Process' (values are taken as written: 'process')"),
+        (["gaps", "--kind", "PROCESS"], "kinds: activity,"),
+        (
+            ["query", "api/gaps", "--param", "kind=Process"],
+            "(values are taken as written: 'process')",
+        ),
+        (["query", "api/gaps", "--param", "kind=nope"], "known: activity,"),
+    ],
+)
+def test_an_enumerated_value_in_another_case_is_refused_listing_the_values(
+    release_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    """A kind is no identifier but one of a few values (process, activity ...), taken as
+    written as MCP's and GraphQL's ``kind`` take it: another case is refused saying which is
+    meant, and what the values are (``query api/gaps --param kind=Process`` answered no
+    rows, as if no process had a gap)."""
+    code = run_main(main, [*args, "--release", str(release_dir)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert words in err, err
+    assert (
+        run(["gaps", "--kind", "process", "--format", "csv"], release_dir, capsys).count("\n") > 1
+    )

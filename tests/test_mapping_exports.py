@@ -408,3 +408,30 @@ def test_mappings_index_is_a_page_for_a_browser_and_the_set_page_links_its_expor
     assert f'href="/mappings/{stem}.sssom.ttl?derived=true"' in page.text
     derived = client.http.get("/id/mapping-set/derived", headers={"Accept": "text/html"}).text
     assert 'href="/mappings/derived.sssom.json"' in derived and "derived=true" not in derived
+
+
+def test_http_path_in_another_case_is_a_404_naming_the_set_meant(client: Client) -> None:
+    """A path is case-sensitive (one URL per download, as /frameworks/{id}): another case
+    stays a 404, but it names the set meant (``canonical``), as /frameworks/PRM-IT does;
+    it said only "no mapping set" and listed every set."""
+    r = client.http.get("/mappings/PCF-8.1-to-PRM-IT-A2.sssom.tsv")
+    assert r.status_code == 404
+    problem = r.json()
+    assert problem["canonical"] == "pcf-8.1-to-prm-it-a2", problem
+    assert "did you mean 'pcf-8.1-to-prm-it-a2'?" in problem["detail"]
+    nothing = client.http.get("/mappings/nope.sssom.tsv").json()
+    assert "canonical" not in nothing and "did you mean" not in nothing["detail"]
+
+
+def test_cli_export_takes_a_set_in_another_case(release: Release, tmp_path: Path) -> None:
+    """``--set`` is an identifier, matched ignoring case by the rule of every option
+    naming one (it was "no mapping set 'PCF-8.1-TO-PRM-IT-A2'")."""
+    from pcfgraph.cli.common import run_main
+
+    assert "pcf-8.1-to-prm-it-a2" in mapping_set_ids(release.store, shared_catalog())
+    written = {}
+    for set_id in ("pcf-8.1-to-prm-it-a2", "PCF-8.1-TO-PRM-IT-A2"):
+        out = tmp_path / f"{set_id}.sssom.tsv"
+        assert run_main(main, ["mappings", "export", "--set", set_id, "-o", str(out)]) == 0
+        written[set_id] = out.read_bytes()
+    assert written["PCF-8.1-TO-PRM-IT-A2"] == written["pcf-8.1-to-prm-it-a2"]

@@ -273,3 +273,23 @@ def test_a_release_and_its_own_export_of_a_set_agree_then_one_edit_shows(
     assert changes_of(edited) == {
         ("changed", "a/1", "exactMatch", "b/1", SET, (("confidence", "0.9", "0.11"),))
     }
+
+
+def test_set_is_an_identifier_and_one_neither_side_holds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--set`` is matched ignoring case, as every option naming an identifier (``export
+    --set`` too); one neither side holds (a typo) compared nothing and answered "no
+    differences", exit 0 with ``--exit-code``: it is refused naming the sets there are."""
+    old = release_of(tmp_path, "old", {"a-to-b": BASE_ROWS, "a-to-b-more": []})
+    new = release_of(tmp_path, "new", {"a-to-b": BASE_ROWS[1:], "a-to-b-more": []})
+    as_data = run(str(old), str(new), "--set", "a-to-b", "--format", "json")
+    assert as_data.exit_code == 0 and json.loads(as_data.stdout)["changes"]
+    for written in ("A-TO-B", SET.upper().replace("HTTPS://", "https://")):
+        other = run(str(old), str(new), "--set", written, "--format", "json")
+        assert other.exit_code == 0, other.output
+        assert json.loads(other.stdout) == json.loads(as_data.stdout)
+    typo = ["mappings", "diff", str(old), str(new), "--set", "a-to-c", "--exit-code"]
+    assert run_main(main, typo) == 2
+    err = capsys.readouterr().err
+    assert "--set: neither side holds mapping set 'a-to-c'; sets: a-to-b" in err, err

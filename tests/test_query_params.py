@@ -38,6 +38,19 @@ REFUSED = [
     ("api/mappings", {"subjectFramework": "nope"}, "subjectFramework", "prm-it"),
     ("api/element-by-code", {"framework": "nope", "code": "A24"}, "framework", "prm-it"),
     ("api/gaps", {"otherFramework": "apqc-pcf"}, "otherFramework", "apqc-pcf-cross-industry-7.4"),
+    # an enumerated value is taken as written: another case is refused saying which is meant
+    ("api/gaps", {"kind": "Process"}, "kind", "(values are taken as written: 'process'); known:"),
+    ("api/gaps", {"kind": "nope"}, "kind", "known: activity"),
+]
+#: (query, parameters as the data writes them, the same in another case): an identifier
+#: is matched ignoring case, by the rule of every edge, and answered as the data's
+OTHER_CASE = [
+    ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"framework": "PRM-IT"}),
+    (
+        "api/mappings",
+        {"subjectFramework": "apqc-pcf-cross-industry-7.4", "objectFramework": "prm-it"},
+        {"subjectFramework": "APQC-PCF-Cross-Industry-7.4", "objectFramework": "Prm-It"},
+    ),
 ]
 
 
@@ -96,6 +109,14 @@ def test_binding_refuses_a_value_naming_parameter_value_and_what_is_allowed() ->
 
     assert q.bind({"subjectFramework": "prm-it"}, known)
     assert q.bind({"subjectFramework": "nope"})  # a caller without the data cannot tell
+    # a framework id is an identifier: bound as the data writes it (it matched nothing)
+    spelt = q.bind({"subjectFramework": "PRM-IT"}, known)
+    assert [t.value for t in spelt.values()] == ["prm-it"]
+    given = {"subjectFramework": "Prm-It", "minConfidence": "0.5"}
+    assert q.canonical(given, known) == {"subjectFramework": "prm-it", "minConfidence": "0.5"}
+    with pytest.raises(InputError, match=r"not 'Subject' \(values are taken as written: 'subject'"):
+        side.bind({"root": "https://x/y", "framework": "prm-it", "side": "Subject"})
+
     with pytest.raises(InputError) as err:
         q.bind({"subjectFramework": "nope"}, known)
     assert str(err.value) == (
@@ -172,5 +193,55 @@ def test_mcp_refuses_it_as_a_tool_error(shipped_release: Release) -> None:
                 "run_named_query", {"name": "api/mappings", "params": {"minConfidence": "0.5"}}
             )
             assert not ok.is_error
+
+    anyio.run(main_)
+
+
+def _rows(answer: dict) -> list:
+    return sorted(map(repr, answer["results"]["bindings"]))
+
+
+@pytest.mark.parametrize(("name", "as_data", "written"), OTHER_CASE)
+def test_http_answers_a_framework_id_in_another_case_as_the_datas(
+    client: TestClient, name: str, as_data: dict[str, str], written: dict[str, str]
+) -> None:
+    """``framework=PRM-IT`` was bound as given: no rows, as if there were none, where every
+    other edge takes it for ``prm-it``."""
+    expected = client.get(f"/queries/{name}", params=as_data)
+    assert expected.status_code == 200 and expected.json()["results"]["bindings"]
+    answer = client.get(f"/queries/{name}", params={**as_data, **written})
+    assert answer.status_code == 200, answer.text
+    assert _rows(answer.json()) == _rows(expected.json())
+
+
+@pytest.mark.parametrize(("name", "as_data", "written"), OTHER_CASE)
+def test_the_cli_answers_a_framework_id_in_another_case_as_the_datas(
+    capsys: pytest.CaptureFixture[str], name: str, as_data: dict[str, str], written: dict[str, str]
+) -> None:
+    def run(values: dict[str, str]) -> str:
+        args = ["query", name, "--format", "csv"]
+        for key, value in values.items():
+            args += ["--param", f"{key}={value}"]
+        assert run_main(main, args) == 0
+        return capsys.readouterr().out
+
+    expected = run(as_data)
+    assert expected.count("\n") > 1
+    assert run({**as_data, **written}) == expected
+
+
+def test_mcp_answers_a_framework_id_in_another_case_as_the_datas(shipped_release: Release) -> None:
+    async def main_() -> None:
+        state = StandaloneState(settings=Settings(), release=shipped_release)
+        async with Client(build_server(lambda: state, base_url="http://h")) as mcp:
+            for name, as_data, written in OTHER_CASE:
+                answers = []
+                for params in (as_data, {**as_data, **written}):
+                    got = await mcp.call_tool("run_named_query", {"name": name, "params": params})
+                    assert not got.is_error, got
+                    answers.append(got.structured_content)
+                assert answers[0]["items"] and answers[1]["items"] == answers[0]["items"]
+                # one list, one cursor: a page of either spelling goes on in the other
+                assert answers[1].get("nextCursor") == answers[0].get("nextCursor")
 
     anyio.run(main_)

@@ -9,6 +9,7 @@ A query file starts with a comment header::
     # param: minConfidence (decimal, optional, 0..1) - at least this confidence
     # param: side (literal, one of subject|object) - which end
     # param: framework (literal, framework id) - a loaded framework's id
+    # param: kind (literal, optional, element kind) - an element kind the data has
     # example: framework = prm-it
 
 Parameters are SPARQL variables of the same name. They are bound by substitution
@@ -17,9 +18,13 @@ optional parameter that is not given stays an unbound variable. What a value may
 in the parentheses after the type, and every edge (HTTP, CLI, MCP) refuses anything else
 naming the parameter, the value and what is allowed (it matched nothing before, an empty
 answer as if there were none): ``A..B`` a range of an integer or decimal (either end may be
-left open, ``1..``), ``one of x|y`` an enumeration, and ``framework id`` the id of a
-framework the served release holds (known only to a caller with the data: :meth:`NamedQuery.bind`'s
-``domains``). ``# example:`` lines give a
+left open, ``1..``), ``one of x|y`` an enumeration, ``framework id`` the id of a framework
+the served release holds and ``element kind`` a kind its elements are of (known only to a
+caller with the data: :meth:`NamedQuery.bind`'s ``domains``). A framework id is an
+identifier: matched ignoring case by the one rule of every edge (``PRM-IT`` is ``prm-it``,
+:mod:`pcfgraph.letter_case`) and bound as the data writes it; an enumerated value (``one of``,
+an element kind) is taken as written, and another case is refused listing the values.
+``# example:`` lines give a
 value to try for a parameter (written as a caller gives it: an IRI without brackets, a
 literal without quotes); the query page offers them, and the tests run every shipped query
 with its examples.
@@ -39,6 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pcfgraph.errors import InputError, NotFoundError, ParseError, quoted
+from pcfgraph.letter_case import spelled, taken_as_written
 from pcfgraph.resources import resource_dir
 
 PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lang")
@@ -52,6 +58,12 @@ _PARAM_RE = re.compile(
 _RANGE_RE = re.compile(r"^(?P<low>-?[0-9.]*)\.\.(?P<high>-?[0-9.]*)$")
 #: What a ``framework id`` parameter's values are checked against (:meth:`NamedQuery.bind`).
 FRAMEWORK_ID = "framework id"
+#: What an ``element kind`` parameter's values are checked against (``process``, ``role``...).
+ELEMENT_KIND = "element kind"
+#: The domains a header may name, and those whose values are identifiers (matched ignoring
+#: case, bound as the data spells them); the others' values are enumerated, taken as written.
+DOMAINS = (FRAMEWORK_ID, ELEMENT_KIND)
+IDENTIFIER_DOMAINS = frozenset({FRAMEWORK_ID})
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -111,7 +123,7 @@ class Param:
         naming the parameter, the value and what is allowed."""
         value = term.value
         if self.choices and value not in self.choices:
-            raise self.refused(value)
+            raise self.refused(value, self.choices)
         if self.minimum is not None or self.maximum is not None:
             try:
                 number = Decimal(value)
@@ -122,18 +134,28 @@ class Param:
             ):
                 raise self.refused(value)
 
-    def check_known(self, value: str, known: Iterable[str]) -> None:
-        """:class:`InputError` when ``value`` is none of the ``known`` values of the
-        parameter's domain (the framework ids of the served release)."""
+    def check_known(self, value: str, known: Iterable[str]) -> str:
+        """``value`` as the ``known`` values of the parameter's domain (the framework ids of
+        the served release ...) write it: an identifier's (:data:`IDENTIFIER_DOMAINS`) in
+        any case, an enumerated value's as written; :class:`InputError` when it is none of
+        them, listing them."""
         known = sorted(known)
-        if value not in known:
-            raise InputError(
-                f"parameter {self.name!r} must be a known {self.domain}, not {quoted(value)}; "
-                f"known: {', '.join(known) or 'none'}"
-            )
+        if self.domain in IDENTIFIER_DOMAINS:
+            meant = spelled(value, known)
+            if meant in known:
+                return str(meant)
+        elif value in known:
+            return value
+        raise InputError(
+            f"parameter {self.name!r} must be a known {self.domain}, not {quoted(value)}"
+            f"{taken_as_written(value, known)}; known: {', '.join(known) or 'none'}"
+        )
 
-    def refused(self, value: str) -> InputError:
-        return InputError(f"parameter {self.name!r} must be {self.allowed()}, not {quoted(value)}")
+    def refused(self, value: str, among: Iterable[str] = ()) -> InputError:
+        return InputError(
+            f"parameter {self.name!r} must be {self.allowed()}, not {quoted(value)}"
+            + taken_as_written(value, among)
+        )
 
 
 def _number(value: Decimal) -> int | float:
@@ -186,8 +208,24 @@ class NamedQuery:
                 continue
             term = to_term(p, values[p.name])
             if domains is not None and p.domain is not None:
-                p.check_known(term.value, domains(p.domain))
+                spelt = p.check_known(term.value, domains(p.domain))
+                if spelt != term.value:  # PRM-IT is prm-it
+                    term = ox.Literal(spelt)
             out[ox.Variable(p.name)] = term
+        return out
+
+    def canonical(
+        self, values: Mapping[str, object], domains: Callable[[str], Iterable[str]]
+    ) -> dict[str, object]:
+        """``values`` checked as :meth:`bind` checks them, each of a parameter with a domain
+        as the data writes it (``framework=PRM-IT`` is ``prm-it``): what an edge runs the
+        query with. Bound as given, another case matched nothing, an empty answer."""
+        bound = self.bind(values, domains)
+        out = dict(values)
+        for p in self.params:
+            term = bound.get(ox.Variable(p.name))
+            if p.domain is not None and term is not None:
+                out[p.name] = term.value
         return out
 
 
@@ -274,8 +312,8 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
 
 
 def _param(rest: str, lineno: int, path: Path) -> Param:
-    """One ``# param:`` line: ``name (type[, optional][, A..B | one of x|y | framework id])
-    - doc``."""
+    """One ``# param:`` line: ``name (type[, optional][, A..B | one of x|y | framework id |
+    element kind]) - doc``."""
 
     def bad(why: str) -> ParseError:
         return ParseError(f"bad '# param:' line {rest!r} ({why})", line=lineno, source=str(path))
@@ -284,7 +322,8 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
     ptype = (pm.group("type") or "literal") if pm else ""
     if not pm or ptype not in PARAM_TYPES:
         raise bad(
-            "expected 'name (type[, optional][, A..B | one of x|y | framework id]) - doc', "
+            "expected 'name (type[, optional][, A..B | one of x|y | framework id | element "
+            "kind]) - doc', "
             f"type one of {', '.join(PARAM_TYPES)}"
         )
     param = Param(pm.group("name"), ptype, False, (pm.group("doc") or "").strip())
@@ -292,8 +331,8 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
         ranged = _RANGE_RE.match(qualifier)
         if qualifier == "optional":
             param = replace(param, optional=True)
-        elif qualifier == FRAMEWORK_ID and ptype == "literal":
-            param = replace(param, domain=FRAMEWORK_ID)
+        elif qualifier in DOMAINS and ptype == "literal":
+            param = replace(param, domain=qualifier)
         elif qualifier.startswith("one of ") and ptype in ("literal", "string"):
             choices = tuple(c.strip() for c in qualifier[len("one of ") :].split("|"))
             if not all(choices):
@@ -315,7 +354,7 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
                 f"{qualifier!r}: a {ptype} parameter takes 'optional'"
                 + (", a range 'A..B'" if ptype in ("integer", "decimal") else "")
                 + (", 'one of x|y'" if ptype in ("literal", "string") else "")
-                + (f", '{FRAMEWORK_ID}'" if ptype == "literal" else "")
+                + (f", '{FRAMEWORK_ID}', '{ELEMENT_KIND}'" if ptype == "literal" else "")
             )
     return param
 

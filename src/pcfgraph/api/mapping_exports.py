@@ -27,9 +27,11 @@ from pcfgraph.mappings.export import (
     FORMATS,
     export_bytes,
     export_paths,
+    mapping_set_ids,
     mapping_set_titles,
 )
 from pcfgraph.runtime import app_state
+from pcfgraph.services.search.identifier_case import naming_the_one_meant
 
 router = APIRouter(tags=["mappings"])
 SUFFIXES = {f.suffix: f for f in FORMATS.values()}
@@ -122,9 +124,13 @@ async def mapping_set_file(
     key = ("mappings", name, with_derived)
     if (unchanged := not_modified(request, state, key)) is not None:
         return unchanged  # the client's copy: nothing to make
-    body = await asyncio.to_thread(
-        export_bytes, state.store, state.catalog, set_id, fmt.name, derived=with_derived
-    )
+    try:
+        body = await asyncio.to_thread(
+            export_bytes, state.store, state.catalog, set_id, fmt.name, derived=with_derived
+        )
+    except NotFoundError as exc:  # a path: case-sensitive, but the one meant is named
+        known = mapping_set_ids(state.store, state.catalog)
+        raise naming_the_one_meant(exc, set_id, known) from None
     # with derived mappings it is another file: another name (the page links both)
     stem = set_id + ("-with-derived" if with_derived else "")
     disposition = f'inline; filename="{stem}{fmt.suffix}"'

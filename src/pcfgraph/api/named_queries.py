@@ -102,9 +102,11 @@ async def run_named(name: str, request: Request) -> Response:
         values[key] = value
     media = negotiate(request.headers.get("accept"), offers_for(nq.form), what=f"query {nq.name}")
     # validate parameters before doing any work: a framework id the release does not hold
-    # is refused naming those it does (it was an empty answer, as if there were none)
+    # is refused naming those it does (it was an empty answer, as if there were none), one
+    # in another case is the one it names (PRM-IT is prm-it, the rule of every edge)
     reader = services.Reader(query_store(state), state.catalog)
     bound = await asyncio.to_thread(nq.bind, values, services.param_values(reader))
+    values = {v.value: term for v, term in bound.items()}  # run as checked and spelled
     # A release never changes: the answer is kept by the client (a weak tag by release, query,
     # bound values and media type: equivalent rows, not promised the same bytes), and its
     # copy asked about again is 304 without the query running (the values checked first).

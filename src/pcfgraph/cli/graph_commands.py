@@ -26,7 +26,7 @@ from pcfgraph.cli.common import (
     refuse_binary_on_terminal,
 )
 from pcfgraph.cli.table import code_key, curie, render_table
-from pcfgraph.errors import InputError, NotFoundError
+from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
@@ -284,7 +284,7 @@ def query(
     if any(p.domain is not None and p.name in values for p in nq.params):
         from pcfgraph.param_domains import domain_values
 
-        nq.bind(values, domain_values(release.store))
+        values = nq.canonical(values, domain_values(release.store))  # PRM-IT is prm-it
     if nq.form == "SELECT":
         sys.stdout.buffer.write(format_select(release.store.select(nq, values), fmt))
     elif nq.form == "ASK":
@@ -373,9 +373,12 @@ def gaps(
         kinds = sorted(
             {term_text(r["kind"]) for r in release.store.select(catalog.get("api/stats")).rows}
         )
-        if kind not in kinds:
+        if kind not in kinds:  # an enumerated value, taken as written (MCP's, GraphQL's)
+            from pcfgraph.letter_case import taken_as_written
+
             raise NotFoundError(
-                f"--kind: no element is of kind {kind!r}; kinds: {', '.join(kinds)}"
+                f"--kind: no element is of kind {quoted(kind)}{taken_as_written(kind, kinds)}; "
+                f"kinds: {', '.join(kinds)}"
             )
     if root is not None:
         params["root"] = ox.NamedNode(gaps_root(release, reader, root, framework).iri)

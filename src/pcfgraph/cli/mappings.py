@@ -17,7 +17,7 @@ from pcfgraph.cli.graph_commands import (
     write_output,
 )
 from pcfgraph.cli.table import by_kind, curie, terminal_width, wrapped
-from pcfgraph.errors import InputError
+from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.terminal_text import printable
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def export(
 ) -> None:
     """Write mapping sets as SSSOM that sssom-py reads: curated rows (mappings, negative
     mappings with predicate_modifier Not, NoTermFound rows), derived rows only on request."""
+    from pcfgraph.letter_case import spelled
     from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
     from pcfgraph.queries import QueryCatalog
 
@@ -80,6 +81,8 @@ def export(
     release = opened_release(release_dir)
     catalog = QueryCatalog()
     if set_id is not None:
+        # an identifier, matched ignoring case as every option naming one (PCF-8.1-TO-PRM-IT-A2)
+        set_id = str(spelled(set_id, mapping_set_ids(release.store, catalog)))
         write_output(export_bytes(release.store, catalog, set_id, fmt, derived=derived), output)
         return
     if output is None or (output.exists() and not output.is_dir()):
@@ -283,6 +286,8 @@ def diff_mappings(
         MappingSide,
         compare,
         only_set,
+        set_named,
+        set_names,
         side_from_sssom,
         side_from_store,
         summary,
@@ -308,7 +313,14 @@ def diff_mappings(
 
     before, after = side(old), side(new)
     if set_id is not None:
-        before, after = only_set(before, set_id), only_set(after, set_id)
+        # an identifier, matched ignoring case; one neither side holds compared nothing
+        held = set_named(set_id, (before, after))
+        if held is None:
+            sets = ", ".join(set_names((before, after))) or "none"
+            raise NotFoundError(
+                f"--set: neither side holds mapping set {quoted(set_id)}; sets: {sets}"
+            )
+        before, after = only_set(before, held), only_set(after, held)
     result = compare(before, after)
     render = {
         "json": lambda: to_json(result),

@@ -28,6 +28,7 @@ from typing import Final
 from pcfgraph import iris
 from pcfgraph.cells import write_csv
 from pcfgraph.importers.apqc.emit import APQC_NOTICE
+from pcfgraph.letter_case import spelled
 from pcfgraph.mappings.export import DERIVED, SSSOMDocument, Value, document, mapping_set_ids
 from pcfgraph.mappings.slots import PROPAGATABLE
 from pcfgraph.mappings.sssom import NO_TERM_FOUND, read_mapping_set
@@ -162,6 +163,25 @@ def set_name(set_iri: str) -> str:
     """A pcfgraph set's stem (``pcf-8.1-to-prm-it-a2``); any other set's IRI as it is."""
     base = str(iris.mapping_set(""))
     return set_iri.removeprefix(base) if set_iri.startswith(base) else set_iri
+
+
+def set_named(set_id: str, sides: Iterable[MappingSide]) -> str | None:
+    """The mapping set ``set_id`` names (its ``mapping_set_id`` IRI, or the stem of a
+    pcfgraph set) as ``sides`` write it, matched ignoring case as every identifier
+    (``PCF-8.1-TO-PRM-IT-A2``); None when no side holds it (compared as given, such a set
+    matched no row, and the answer said "no differences")."""
+    base = str(iris.mapping_set(""))
+    held = {_text(r.get("mapping_set_id")) for side in sides for r in side.rows.values()}
+    names = held | {h.removeprefix(base) for h in held if h.startswith(base)}
+    meant = spelled(set_id, names)
+    return meant if meant in names else None
+
+
+def set_names(sides: Iterable[MappingSide]) -> list[str]:
+    """The sets ``sides`` hold, as ``--set`` takes them (a pcfgraph set by its stem)."""
+    base = str(iris.mapping_set(""))
+    held = {_text(r.get("mapping_set_id")) for side in sides for r in side.rows.values()}
+    return sorted(h.removeprefix(base) for h in held if h)
 
 
 def only_set(side: MappingSide, set_id: str) -> MappingSide:

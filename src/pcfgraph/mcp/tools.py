@@ -530,12 +530,13 @@ class Tools:
         # an IRI as the vocabulary resource's prefixes write it (prmit:A2) is that IRI: it was
         # taken for an IRI of the scheme "prmit" and answered no rows, without a word
         iri_params = {p.name for p in q.params if p.type == "iri"}
-        values = {
+        values: dict[str, object] = {
             k: expanded(v) if k in iri_params and isinstance(v, str) else v
             for k, v in (params or {}).items()
         }
         try:
-            q.bind(values, services.param_values(self.reader()))
+            # as the data writes them (PRM-IT is prm-it): its answer, and its cursors' list
+            values = q.canonical(values, services.param_values(self.reader()))
         except InputError as exc:
             raise ArgumentError("params", str(exc)) from None
         result = st.release.store.select(q, values)

@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from pcfgraph import iris
 from pcfgraph.errors import AmbiguousError, InputError, NotFoundError, OtherCaseError, quoted
+from pcfgraph.letter_case import same_but_case as same_but_case  # the rule's letter case part
+from pcfgraph.letter_case import spelled as spelled
 from pcfgraph.services.base import Reader
 from pcfgraph.services.elements import Element, element_by, element_named
 from pcfgraph.services.frameworks import frameworks
@@ -25,27 +27,6 @@ from pcfgraph.services.search.index import MAX_QUERY_CHARS, SearchIndex
 
 #: Identifier hits read per lookup: every edition of an element id or code, and then some.
 MAX_HITS = 100
-
-
-def same_but_case(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by the case of their letters alone: each character's
-    lower and upper case are the other's. Not :meth:`str.casefold`'s caseless matching, by
-    which the long s, the Kelvin sign and ligatures are the letters they stand for
-    (``trim/role/\u017fervice-owner`` and ``\u212a`` met ``service-owner`` and ``k``): a crafted
-    identifier of other characters named a real one."""
-    return a.lower() == b.lower() and a.upper() == b.upper()
-
-
-def spelled(value: str | None, known: Iterable[str]) -> str | None:
-    """``value`` (a framework id or family) as ``known`` spells it when it differs by case
-    alone from exactly one of them; otherwise as given (the edges' own checks refuse it)."""
-    if value is None:
-        return None
-    known = list(known)
-    if value in known:
-        return value
-    folded = [k for k in known if same_but_case(k, value)]
-    return folded[0] if len(folded) == 1 else value
 
 
 def naming_the_one_meant(exc: NotFoundError, value: str, known: Iterable[str]) -> NotFoundError:
