@@ -111,7 +111,7 @@ class _Index:
     def __init__(self, *elements: services.Element) -> None:
         self.elements = elements
 
-    def search(self, text: str, **_: Any) -> list[_Hit]:
+    def identifier_hits(self, text: str, **_: Any) -> list[_Hit]:
         return [_Hit(e) for e in self.elements]
 
 

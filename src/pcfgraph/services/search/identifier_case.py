@@ -69,11 +69,9 @@ def element_ignoring_case(
     if not key.strip() or len(key) > MAX_QUERY_CHARS:  # no identifier (the index refuses)
         raise missing
     found: dict[str, Element] = {}
-    for hit in index.search(probe, framework=framework, limit=MAX_HITS):
+    for hit in index.identifier_hits(probe, framework=framework, limit=MAX_HITS):
         e = hit.element
-        if hit.field == "code" and any(
-            same_but_case(probe, known) for known in (e.iri, e.id, e.code or "")
-        ):
+        if any(same_but_case(probe, known) for known in (e.iri, e.id, e.code or "")):
             found.setdefault(e.iri, e)
     if not found:
         raise missing
