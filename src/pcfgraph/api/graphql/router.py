@@ -9,7 +9,7 @@ self-hosted GraphiQL.
   error, limits included). ``application/json`` clients get 200 with ``errors``.
 * Transport errors are ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}`` with
   their 4xx status (in the media type the client prefers, as every answer), each with the
-  code of :mod:`pcfgraph.errors` the HTTP API gives that refusal (:func:`transport_code`)
+  code of :mod:`pcfgraph.errors` the HTTP API gives that refusal (:mod:`.transport`)
   and naming the problem: JSON that does not parse (the body, or which query parameter, with
   line and column), a body that is no operation, batching refused, a POST that is not
   ``application/json`` or is compressed (``Content-Encoding``: 415), a body over
@@ -27,16 +27,15 @@ from typing import Any, cast
 
 from cross_web import HTTPException
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
-from strawberry.exceptions import MissingQueryError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
@@ -44,72 +43,32 @@ from pcfgraph.api.errors import query_parameter, request_id
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.errors import request_error
 from pcfgraph.api.graphql.schema import build_schema
+from pcfgraph.api.graphql.transport import (
+    GRAPHQL_RESPONSE,
+    Refused,
+    transport_code,
+    transport_error,
+    wants_graphql_response,
+)
 from pcfgraph.api.graphql.variables import check_request_body, decode_request_json
-from pcfgraph.conneg import base_media_type, best_offer, by_name
+from pcfgraph.conneg import base_media_type, by_name
 from pcfgraph.errors import (
-    InputError,
     MethodNotAllowed,
-    NotFoundError,
     ParseError,
     PayloadTooLarge,
-    PcfgraphError,
     UnsupportedMediaType,
 )
 from pcfgraph.http.bodies import content_coding, read_body
 from pcfgraph.http.licence import LINK
 from pcfgraph.runtime import app_state
-from pcfgraph.terminal_text import printable
 
 PATH = "/graphql"
 ASSETS = "/graphql/assets"
-GRAPHQL_RESPONSE = by_name("graphql-response").media_type
-_OFFERS = (by_name("json").media_type, GRAPHQL_RESPONSE)
 
 
 def static_dir() -> Path:
     """GraphiQL's vendored assets and page template (package data, also in the wheel)."""
     return Path(__file__).resolve().parent.parent / "static" / "graphiql"
-
-
-def _wants_graphql_response(request: Request) -> bool:
-    """True when the client prefers application/graphql-response+json over application/json
-    (``*/*``, no Accept header and ties get application/json, the server's first offer)."""
-    return best_offer(request.headers.get("accept"), _OFFERS) == GRAPHQL_RESPONSE
-
-
-class Refused(HTTPException):
-    """A transport refusal of this router's own with the code of :mod:`pcfgraph.errors` it
-    is (request JSON that does not parse: ``parse-error``)."""
-
-    def __init__(self, status_code: int, reason: str, code: str) -> None:
-        super().__init__(status_code, reason)
-        self.code = code
-
-
-#: The code of a transport refusal by its status: the one the HTTP API's problems give it.
-_STATUS_CODES = {
-    400: InputError.code,
-    404: NotFoundError.code,
-    405: MethodNotAllowed.code,
-    413: PayloadTooLarge.code,
-    415: UnsupportedMediaType.code,
-}
-
-
-def transport_code(exc: HTTPException) -> str:
-    """The ``extensions.code`` of a transport error: they had none, where a request error
-    has one (:mod:`.errors`), so a client branching on codes met a bare message. A body
-    without a query is ``missing-query`` (as ``/sparql`` says it), an operation that cannot
-    be chosen ``invalid-query`` (as graphql-core's "Must provide operation name"), the rest
-    the code of their status (``bad-input``, ``unsupported-media-type`` ...)."""
-    if isinstance(exc, Refused):
-        return exc.code
-    if isinstance(exc.__cause__, MissingQueryError):
-        return "missing-query"
-    if isinstance(exc.__cause__, CannotGetOperationTypeError):
-        return "invalid-query"
-    fallback = InputError.code if exc.status_code < 500 else PcfgraphError.code
-    return _STATUS_CODES.get(exc.status_code, fallback)
 
 
 class PcfgraphGraphQLRouter(GraphQLRouter):
@@ -226,7 +185,7 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
             if request.method == "POST" and _media_type(request) == "application/json":
                 coding = content_coding(request)
                 if coding is not None:  # its bytes are not the JSON
-                    return _transport_error(
+                    return transport_error(
                         request,
                         f"a GraphQL POST takes an uncompressed body, not Content-Encoding: "
                         f"{coding}",
@@ -237,14 +196,14 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
                 body = await read_body(request, self.max_body_bytes)
                 request = Request(request.scope, _replaying(body, request.receive))
         except PayloadTooLarge as exc:
-            return _transport_error(request, str(exc), exc.http_status, exc.code)
+            return transport_error(request, str(exc), exc.http_status, exc.code)
         try:
             response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:
             reason = exc.reason
             if reason.startswith("Unknown operation named"):
                 reason = _naming_operations(reason, request, body)
-            refused = _transport_error(request, reason, exc.status_code, transport_code(exc))
+            refused = transport_error(request, reason, exc.status_code, transport_code(exc))
             if exc.status_code == 405:  # RFC 9110 15.5.6: the methods that would do
                 refused.headers["Allow"] = "POST"
             return refused
@@ -257,7 +216,7 @@ class PcfgraphGraphQLRouter(GraphQLRouter):
         if (
             isinstance(response, Response)
             and response.media_type == "application/json"
-            and _wants_graphql_response(request)
+            and wants_graphql_response(request)
         ):
             response.headers["content-type"] = by_name("graphql-response").content_type
             if isinstance(context, GraphQLContext) and not context.executed:
@@ -279,20 +238,6 @@ def _naming_operations(reason: str, request: Request, body: bytes | None) -> str
     except (ValueError, KeyError, TypeError, GraphQLError):
         return reason
     return f"{reason.removesuffix('.')}; the document's operations: {', '.join(names)}."
-
-
-def _transport_error(request: Request, message: str, status: int, code: str) -> JSONResponse:
-    """``{"errors": [{"message": ..., "extensions": {"code": ...}}]}`` with ``status``, in the
-    media type the client prefers (application/graphql-response+json or application/json)."""
-    response = JSONResponse(
-        {"errors": [{"message": printable(message), "extensions": {"code": code}}]},
-        status_code=status,
-        headers={"X-Request-ID": request_id(request)},
-    )
-    if _wants_graphql_response(request):
-        response.headers["content-type"] = by_name("graphql-response").content_type
-    response.headers.add_vary_header("Accept")
-    return response
 
 
 def _media_type(request: Any) -> str:
