@@ -27,6 +27,9 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.resources import resource_root
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 
 def test_every_report_names_the_sha256_of_each_file_audited() -> None:
     """The JSON report did not say which file it was about at all (no name, no size, no

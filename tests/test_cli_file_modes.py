@@ -24,6 +24,9 @@ from pcfgraph.files import current_umask, write_atomic
 from pcfgraph.release import write_release
 from pcfgraph.store import EmbeddedStore
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 MINI = Path(__file__).parent / "fixtures" / "mini-framework.ttl"
 SHIPPED = Path(__file__).parent / "fixtures" / "pcf-cross-industry-7.4-group-8.1.xlsx"
 

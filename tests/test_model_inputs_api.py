@@ -15,6 +15,9 @@ from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.release import Release, load_release
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 NO_ORG = (
     b"@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
     b"<https://example.org/c> a orgm:Customer .\n"

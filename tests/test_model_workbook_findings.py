@@ -23,6 +23,9 @@ from pcfgraph.audit.report import AuditReport
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 
 def _row_of(ws: Any, key: str) -> int:
     return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key)

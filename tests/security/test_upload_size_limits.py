@@ -18,6 +18,9 @@ from pcfgraph.config import Settings
 from pcfgraph.release import load_release
 from pcfgraph.serving import create_app
 
+# the reports are the subject, not the build of the audit's framework side (conftest.py)
+pytestmark = pytest.mark.usefixtures("audit_context_per_release")
+
 AS_OF = "2025-07-15"
 SIZE = len(CONFORMING.read_bytes())
 
