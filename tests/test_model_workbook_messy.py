@@ -371,7 +371,10 @@ def test_a_key_holding_an_invisible_character_is_shown_with_it_escaped() -> None
 @pytest.mark.parametrize(
     ("typed", "hint"),
     [("Level 3", "; did you mean 3?"), ("3 - Defined", "; did you mean 3?"), ("L4", "; did you mean 4?"),
-     ("high", "."), ("Level 7", "."), ("2 or 3", ".")],
+     ("high", "."), ("Level 7", "."), ("2 or 3", "."),
+     # a decimal was told nothing: the level it lies in, and where practices so numbered go
+     ("3.10", "; did you mean 3? (a level is a whole number; the practices of level 3, "
+      "numbered 3.1, 3.2 ..., go on the Evidence sheet)"), ("7.1", ".")],
 )  # fmt: skip
 def test_a_level_typed_with_words_is_told_its_number(typed: str, hint: str) -> None:
     """A claimed level typed as "Level 3" was told "is not one of 1, 2, 3, 4, 5." with no

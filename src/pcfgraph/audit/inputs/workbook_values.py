@@ -28,6 +28,8 @@ _DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
 _WITH_PERCENT = re.compile(r"([+-]?[0-9]+(?:[.,][0-9]+)?)\s*%")
 #: A level typed with words around its one digit ("Level 3", "3 - Defined", "L3").
 _WORDED_LEVEL = re.compile(r"[^\d]*([1-5])[^\d]*")
+#: A level written as a decimal ("3.10", "3.1", "3,5"): numbered as IT-CMF numbers practices.
+_DECIMAL_LEVEL = re.compile(r"([1-5])[.,][0-9]+")
 _PERCENT_PLACES = re.compile(r"0(?:\.(0+))?%")
 #: What a number format shows literally: quoted text and backslash-escaped characters.
 _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.')
@@ -147,9 +149,19 @@ def number_hint(text: str) -> str:
 
 def level_hint(text: str) -> str:
     """How the message on a level that is none ends: "; did you mean 3?" for one typed with
-    words around its one digit, else a full stop."""
+    words around its one digit; for one written as a decimal ('3.10', which was told nothing),
+    the level it lies in, and where the practices numbered so go; else a full stop."""
     found = _WORDED_LEVEL.fullmatch(text.strip())
-    return f"; did you mean {found.group(1)}?" if found else "."
+    if found:
+        return f"; did you mean {found.group(1)}?"
+    decimal = _DECIMAL_LEVEL.fullmatch(text.strip())
+    if decimal:
+        level = decimal.group(1)
+        return (
+            f"; did you mean {level}? (a level is a whole number; the practices of level "
+            f"{level}, numbered {level}.1, {level}.2 ..., go on the Evidence sheet)"
+        )
+    return "."
 
 
 def date_form_hint(text: str) -> str:
