@@ -33,12 +33,13 @@ class Framework:
 
     @property
     def attribution(self) -> str | None:
-        """What to cite next to this framework's content: ``rights`` and, when it says more,
-        the source file's own notice."""
-        parts = [t for t in (self.rights, self.source_rights) if t]
-        if len(parts) == 2 and parts[1] in parts[0]:
-            parts.pop()
-        return " ".join(parts) or None
+        """What to cite next to this framework's content: the notice its source file states
+        itself, else ``rights``. An APQC workbook's own notice is the one APQC's licence asks
+        every copy to carry, and it says what pcfgraph's generic line says (Cross-Industry
+        7.4: both begin "©2024 APQC. ALL RIGHTS RESERVED.", which every citation of the two
+        together repeated; the IBM editions' "©2025 APQC and IBM ..." came after a ©2024
+        line that is not theirs)."""
+        return self.source_rights or self.rights or None
 
 
 #: ``api/framework-info`` columns in the order they rank its rows (see :func:`frameworks`).

@@ -69,10 +69,10 @@ class Framework:
     )
     source: str | None = strawberry.field(description="What the data was derived from.")
     rights: str | None = strawberry.field(
-        description="The attribution to cite with this framework's content: its rights "
-        "statement (dcterms:rights) and, when it says more, the notice its source file states "
-        'itself (an APQC workbook\'s own copyright notice, e.g. "©2025 APQC and IBM ..." for '
-        "the industry editions developed with IBM); null when neither is stated."
+        description="The attribution to cite with this framework's content: the notice its "
+        "source file states itself (an APQC workbook's own copyright notice, e.g. "
+        '"©2025 APQC and IBM ..." for the industry editions developed with IBM), else its '
+        "rights statement (dcterms:rights); null when neither is stated."
     )
 
     @strawberry.field(description="Number of elements in this framework.")
