@@ -2,7 +2,9 @@
 proxy_pass http://127.0.0.1:8000/; }`` does: a request for ``/pcf/x`` is passed on as ``/x``
 (the prefix stripped), with ``Host`` kept and ``X-Forwarded-Proto``/``-For`` set; anything
 outside the prefix is the proxy's own 404. ``keep=True``: passed on as it came (``/pcf/x``),
-as ``proxy_pass http://127.0.0.1:8000;`` (no slash after the port) does. The answer comes
+as ``proxy_pass http://127.0.0.1:8000;`` (no slash after the port) does. ``upstream_host=True``:
+``Host`` is the backend's address and the client's goes in ``X-Forwarded-Host``, as Apache's
+``ProxyPass`` (without ``ProxyPreserveHost``) does. The answer comes
 back as the backend made it (status, headers, body): what a browser behind such a proxy
 sees."""
 
@@ -20,7 +22,12 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgra
 
 @contextmanager
 def prefix_proxy(
-    backend_port: int, prefix: str, *, keep: bool = False, proto: str = "http"
+    backend_port: int,
+    prefix: str,
+    *,
+    keep: bool = False,
+    proto: str = "http",
+    upstream_host: bool = False,
 ) -> Iterator[str]:
     """A proxy on a free loopback port passing ``prefix/...`` to the backend's ``/...`` (with
     ``keep``, to its ``prefix/...``), saying ``X-Forwarded-Proto: proto`` (``https``: as a
@@ -42,6 +49,9 @@ def prefix_proxy(
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
             headers["X-Forwarded-Proto"] = proto
             headers["X-Forwarded-For"] = self.client_address[0]
+            if upstream_host:
+                headers["X-Forwarded-Host"] = headers.pop("Host", "")
+                headers["Host"] = f"127.0.0.1:{backend_port}"
             conn = http.client.HTTPConnection("127.0.0.1", backend_port, timeout=120)
             try:
                 conn.request(self.command, path, body=body, headers=headers)

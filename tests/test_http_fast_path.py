@@ -232,6 +232,8 @@ def matrix(etag: str) -> list[tuple[str, str, dict[str, str | bytes], bool]]:
         ("origin", query_path(ask), {**json_type, "Origin": "https://app.example.org"}, True),
         ("other-origin", query_path(ask), {"Origin": "https://evil.example"}, True),
         ("forwarded", query_path(ask), {"X-Forwarded-Proto": "https"}, False),
+        # from a trusted proxy it is the request's Host (pcfgraph.http.forwarded)
+        ("forwarded-host", query_path(ask), {"X-Forwarded-Host": "kb.example.org"}, False),
         ("service-description", "/sparql", {"Accept": "text/turtle"}, False),
         ("post-form", "/sparql", {**json_type, **FORM, "_body": form(query=ask)}, True),
         ("post-direct", "/sparql", {**json_type, **DIRECT, "_body": ask}, True),

@@ -33,6 +33,7 @@ _BY_NAME: dict[str, tuple[str, object]] = {
     "log_level": ("debug", "debug"),
     "log_format": ("json", "json"),
     "root_path": ("/pcf/", "/pcf"),
+    "forwarded_allow_ips": ("10.0.0.5, 10.1.0.0/16,", ("10.0.0.5", "10.1.0.0/16")),
 }
 
 

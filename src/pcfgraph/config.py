@@ -9,6 +9,7 @@ documented in docs/settings.md (``pcfgraph.cli.settings_doc``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     #: passing requests on (``/pcf``): uvicorn's ``root_path``; every link, asset, redirect
     #: and ``Link`` target of the answers then carries it (:mod:`pcfgraph.http.root_path`).
     root_path: str = ""
+    #: The reverse proxies whose ``X-Forwarded-For``, ``-Proto`` and ``-Host`` are believed (IP
+    #: addresses or networks; ``*``: any peer); anyone else's are ignored
+    #: (:mod:`pcfgraph.http.forwarded`).
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
     #: Server processes answering HTTP, forked from one loaded app (1: this process only;
     #: 0: one per CPU available, at most ``pcfgraph.serving.MAX_AUTO_HTTP_WORKERS``).
     http_workers: Annotated[int, Field(ge=0, le=MAX_HTTP_WORKERS)] = 0
@@ -166,7 +171,7 @@ class Settings(BaseSettings):
     #: FastAPI's native OpenTelemetry instrumentation (when the installed FastAPI has it).
     opentelemetry: bool = False
 
-    @field_validator("add_workbooks", "cors_origins", mode="before")
+    @field_validator("add_workbooks", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         """Lists in the environment are comma-separated (``a.xlsx,b.xlsx``)."""
@@ -201,6 +206,23 @@ class Settings(BaseSettings):
                     "slash at the end (e.g. https://app.example.org)"
                 )
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """IP addresses and networks (``10.0.0.0/8``), or ``*``: a name is never a peer's
+        address (uvicorn would keep it as a literal that matches nothing)."""
+        out = []
+        for entry in value:
+            try:
+                kept = entry if entry == "*" else str(_ip(entry))
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is no IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, or * "
+                    "for any peer)"
+                ) from None
+            out.append(kept)
+        return tuple(out)
 
     @field_validator("public_url")
     @classmethod
@@ -278,6 +300,9 @@ class Settings(BaseSettings):
 
             raise InputError("; ".join(unknown))
         values = _EnvironSource(cls, env)()
+        for name, variable in _UVICORN_VARIABLES.items():
+            if name not in values and variable in env:  # uvicorn's own, read by it before
+                values[name] = env[variable]
         given = {k: v for k, v in overrides.items() if v is not None}
         try:
             return cls(**{**values, **given})
@@ -287,6 +312,18 @@ class Settings(BaseSettings):
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes``, validated like any settings."""
         return type(self)(**{**self.model_dump(), **changes})
+
+
+#: Settings that uvicorn read from a variable of its own before pcfgraph had them: that
+#: variable is still read when the ``PCFGRAPH_`` one is not set.
+_UVICORN_VARIABLES = {"forwarded_allow_ips": "FORWARDED_ALLOW_IPS"}
+
+
+def _ip(text: str) -> object:
+    """``text`` as an IP network (with a ``/``, host bits allowed) or address."""
+    if "/" in text:
+        return ipaddress.ip_network(text, strict=False)
+    return ipaddress.ip_address(text)
 
 
 class _EnvironSource(EnvSettingsSource):
@@ -340,6 +377,8 @@ def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, A
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
         variable = ENV_PREFIX + name.upper()
+        if name in _UVICORN_VARIABLES and not any(k.upper() == variable for k in env):
+            variable = _UVICORN_VARIABLES[name]
         if name in given:
             problems.append(f"setting {name}={given[name]!r} is not valid: {error['msg']}")
         elif error["type"] == "extra_forbidden":

@@ -57,6 +57,7 @@ __all__ = [
     "http_workers",
     "pass_reloads_on",
     "prepare_shared",
+    "served_app",
     "share_between_processes",
     "uvicorn_options",
     "worker_started",
@@ -137,6 +138,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "root_path": settings.root_path,  # behind a proxy serving it under a path prefix
+        # X-Forwarded-* are read by the layer served_app puts around the app (X-Forwarded-Host
+        # too, which uvicorn's own ignores), with the proxies of forwarded_allow_ips
+        "proxy_headers": False,
         "log_level": settings.log_level,
         "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
         "timeout_graceful_shutdown": settings.graceful_stop_seconds,
@@ -144,6 +148,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # header each client parses per response (RFC 9110 makes it optional; Date stays).
         "server_header": False,
     }
+
+
+def served_app(app: FastAPI, settings: Settings) -> Any:
+    """What ``pcfgraph serve`` hands uvicorn: ``app`` behind the proxy-headers layer that
+    believes ``X-Forwarded-For``, ``-Proto`` and ``-Host`` from the proxies of
+    ``forwarded_allow_ips`` only (:mod:`pcfgraph.http.forwarded`)."""
+    from pcfgraph.http.forwarded import ForwardedHeaders
+
+    return ForwardedHeaders(app, settings.forwarded_allow_ips)
 
 
 def http_workers(app: FastAPI, settings: Settings) -> int:

@@ -24,7 +24,7 @@ same functions each layer calls per response, in the same order:
 Anything else is handed on, before anything a client or ``/metrics`` could see was done, and
 goes the ASGI way: another path or method (``HEAD``, ``OPTIONS``), a ``GET`` with a body or
 a ``POST`` whose body is larger or not sized (the protocol's rule), ``X-Forwarded-*``
-(uvicorn's proxy headers), a body over ``max_body_bytes`` (413), a query that needs a
+(the proxy headers, http.forwarded), a body over ``max_body_bytes`` (413), a query that needs a
 thread or a sandbox worker, a remote store, a response that is not a plain one, an
 unexpected error (the ASGI way answers it with its 500), and every app whose layers are not
 exactly the known ones (:meth:`FastPath.of`: another middleware, OpenTelemetry, a
@@ -85,7 +85,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("pcfgraph.http")
 
 #: Request headers that hand a request on to the ASGI app (see the module doc).
-HANDED_ON = frozenset({b"x-forwarded-for", b"x-forwarded-proto"})
+#: ``X-Forwarded-Host`` too: from a trusted proxy it is the request's ``Host``, the base of
+#: its query's IRIs (:mod:`pcfgraph.http.forwarded`), which this path does not read.
+HANDED_ON = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})
 
 #: ``deliver(status, head, body)``: the protocol writes the response, or says it cannot
 #: (False: nothing was written).

@@ -34,6 +34,13 @@ if TYPE_CHECKING:
     "absolute URLs it writes.",
 )
 @click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="IPS",
+    help="Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed, comma-separated "
+    "IP addresses or networks, * for any [default: 127.0.0.1,::1].",
+)
+@click.option(
     "--http-workers",
     type=click.IntRange(min=0),
     default=None,
@@ -225,18 +232,19 @@ def run_http(app: Any, settings: Settings) -> None:
 
     options = serving.uvicorn_options(settings)
     workers = serving.http_workers(app, settings)
+    served = serving.served_app(app, settings)
     if workers <= 1:
         from pcfgraph.http.stop_signals import stop_signals_end_cleanly
 
         with stop_signals_end_cleanly():
-            uvicorn.run(app, **options)
+            uvicorn.run(served, **options)
         return
     from pcfgraph.http.prefork import serve_forked
 
     processes = serving.share_between_processes(app, workers)
     try:
         status = serve_forked(
-            app,
+            served,
             options,
             workers,
             prepare=lambda: serving.prepare_shared(app),

@@ -68,7 +68,7 @@ class _Waiter(Generic[W]):
 
 def client_key(address: object) -> str | None:
     """The key of an HTTP client for these rules: its address (``request.client.host``;
-    behind a trusted proxy uvicorn's ``--forwarded-allow-ips`` makes it the real client)."""
+    behind a trusted proxy ``forwarded_allow_ips`` makes it the real client)."""
     host = getattr(address, "host", None)
     return host if isinstance(host, str) else None
 
