@@ -200,7 +200,9 @@ MEANINGS: dict[str, str] = {
     "access-log line, from the same functions (`pcfgraph.api.fast_path`). Everything else "
     "(other paths and methods, `HEAD`, a `GET` with a body, a `POST` body over 16 KiB or "
     "without `Content-Length`, `X-Forwarded-*`, queries for a thread or a sandbox worker, "
-    "pipelined requests behind one in flight, `Connection: close`) goes the ASGI way. "
+    "pipelined requests behind one in flight, `Connection: close`, a server under "
+    "`root_path`) goes the ASGI way (where `/sparql`'s own layer answers it without "
+    "FastAPI's routing, under `root_path` too). "
     "false: every request goes the ASGI way.",
     "sparql_inprocess_work": "Ad-hoc queries whose work on the served release is proven at "
     "most this many steps (solutions and index lookups, bounded from the release's predicate "

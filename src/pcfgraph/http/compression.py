@@ -21,10 +21,10 @@ types left alone) with two more rules:
 It sits inside the routing layers only (innermost, :func:`pcfgraph.api.app.create_api`).
 ``/sparql`` is left alone: its ``GET``/``POST`` are answered before this layer (by the
 protocol's fast path or its own layer), so its ``HEAD`` (routed through here) is too, to keep
-the same head as its ``GET``. Under a proxy's path prefix (``root_path``) those fast paths are
-off and ``/sparql`` is routed through here like any path: it is recognised by its route path
-(:func:`~pcfgraph.http.public_url.route_path`, ``/pcf/sparql`` is ``/sparql``) and left alone
-all the same, so that its answers are the same with a prefix as without.
+the same head as its ``GET``. Under a proxy's path prefix (``root_path``) the protocol's fast
+path is off and its ``HEAD`` is routed through here like any path: it is recognised by its
+route path (:func:`~pcfgraph.http.public_url.route_path`, ``/pcf/sparql`` is ``/sparql``) and
+left alone all the same, so that its answers are the same with a prefix as without.
 """
 
 from __future__ import annotations
