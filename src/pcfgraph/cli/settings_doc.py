@@ -57,8 +57,10 @@ MEANINGS: dict[str, str] = {
     "peer they are ignored: a client naming a host of its choice in an answer a cache keeps "
     "would hand it to everyone. uvicorn's layer with uvicorn's rules and `X-Forwarded-Host` "
     "besides (`http/forwarded.py`); unset, uvicorn's own `FORWARDED_ALLOW_IPS` is read. "
-    "`public_url` is still the surer way: with it no header of the request names the "
-    "address. `uvicorn --factory pcfgraph.serving:app_from_env` reads `X-Forwarded-For` "
+    "A listed proxy must set `X-Forwarded-Host` itself (nginx: `proxy_set_header "
+    "X-Forwarded-Host $host;`; nginx passes a client's own on otherwise, and it is then "
+    "believed). `public_url` is still the surer way: with it no header of the request names "
+    "the address. `uvicorn --factory pcfgraph.serving:app_from_env` reads `X-Forwarded-For` "
     "and `-Proto` with uvicorn's `--forwarded-allow-ips`, not `X-Forwarded-Host`.",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "0: one per CPU this process may run on (`os.sched_getaffinity`, so a container's or "
