@@ -117,3 +117,23 @@ def test_past_the_budget_rows_are_counted_exactly_read_back_or_evaluated_again(
         else:
             got = _rows(media, execute(ctx, payload)["body"])
             assert sorted(got) == sorted('"},{"</result><result>' + str(i) for i in range(rows))
+
+
+@pytest.mark.parametrize("read_back_bytes", [sparql_results.READ_BACK_BYTES, 64])
+def test_ntriples_cap_counts_statements_not_line_breaks(
+    read_back_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """N-Triples is written by pyoxigraph and its statements counted by line; literals full
+    of line breaks must not count as statements (they are escaped), and past the size kept
+    whole the query is evaluated again and counted: the cap is exact either way."""
+    monkeypatch.setattr(sparql_results, "READ_BACK_BYTES", read_back_bytes)
+    ctx = _ctx()
+    q = 'CONSTRUCT {{ <http://e/s> <http://e/p> ?o }} WHERE {{ VALUES ?i {{ {} }} BIND(CONCAT("a\\n\\r\\nb", STR(?i)) AS ?o) }}'
+    media = "application/n-triples"
+    ok = q.format(" ".join(str(i) for i in range(CAP)))
+    body = execute(ctx, {"query": ok, "media_type": media, "max_rows": CAP})["body"]
+    objects = {t.object.value for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)}
+    assert objects == {f"a\n\r\nb{i}" for i in range(CAP)}
+    over = q.format(" ".join(str(i) for i in range(CAP + 1)))
+    with pytest.raises(ResultTooLarge, match=str(CAP)):
+        execute(ctx, {"query": over, "media_type": media, "max_rows": CAP})

@@ -32,6 +32,7 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RESULT_TYPES: tuple[str, ...] = media_types("sparql-json", "sparql-xml", "csv", "tsv")
 SPARQL_JSON, SPARQL_XML, CSV, TSV = RESULT_TYPES
 GRAPH_TYPES: tuple[str, ...] = media_types("turtle", "ntriples", "jsonld", "rdfxml")
+N_TRIPLES = GRAPH_TYPES[1]
 
 
 def offers_for(form: str) -> tuple[str, ...]:
@@ -443,6 +444,8 @@ def serialize_answer(
     max_rows = int(payload.get("max_rows", 100_000))
     if isinstance(result, ox.QueryBoolean):
         body = serialize_boolean(bool(result), media_type)
+    elif isinstance(result, ox.QueryTriples) and media_type == N_TRIPLES:
+        body = _ntriples_native(store, payload["query"], kwargs, result, max_rows)
     elif isinstance(result, ox.QueryTriples):
         body = _triples_within(result, max_rows, media_type)
     elif media_type in NATIVE_RESULT_FORMATS:
@@ -450,6 +453,34 @@ def serialize_answer(
     else:
         raise NotAcceptable(f"cannot write SELECT results as {media_type}")
     return {"body": body, "content_type": content_type(media_type)}
+
+
+def _ntriples_native(
+    store: ox.Store,
+    text: str,
+    kwargs: dict[str, Any],
+    result: ox.QueryTriples,
+    max_rows: int,
+) -> bytes:
+    """A graph answer in N-Triples written by pyoxigraph itself (no Python term objects per
+    triple: ~11 % of a 700-triple CONSTRUCT's time on the server).
+
+    Its row cap stays exact by counting lines: pyoxigraph writes canonical N-Triples, one
+    statement per line, with line breaks inside literals escaped. An answer over
+    ``READ_BACK_BYTES`` is not kept whole; the query is evaluated again and its triples
+    counted as in the other formats (:func:`_triples_within`).
+    """
+    sink = _BudgetWriter(READ_BACK_BYTES)
+    try:
+        result.serialize(cast("IO[bytes]", sink), format=ox.RdfFormat.N_TRIPLES)
+    except (OSError, _OverBudget):
+        if not sink.over:
+            raise
+        return _triples_within(_run(store, text, kwargs), max_rows, N_TRIPLES)
+    body = sink.getvalue()
+    if body.count(b"\n") > max_rows:
+        raise _too_many(max_rows, "triples")
+    return body
 
 
 def _triples_within(result: ox.QueryTriples, max_rows: int, media_type: str) -> bytes:
