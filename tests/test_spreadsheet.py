@@ -86,6 +86,23 @@ def test_derived_mappings_only_when_asked(
         assert {r[column] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"no"}
 
 
+def test_a_framework_mapped_from_the_other_side_keeps_its_curated_mappings(
+    catalog: QueryCatalog, rel: Release
+) -> None:
+    """PRM-IT's mappings are curated from the PCF side. Its export listed the derived inverse
+    of the curated 8.1.5.3 closeMatch A23 in place of the record (derived = yes), and without
+    derived mappings left A23 with none at all."""
+    curated = _mapping_rows(export_subtree(rel.store, catalog, "prm-it", "A2", "csv"))
+    both = _mapping_rows(export_subtree(rel.store, catalog, "prm-it", "A2", "csv", derived=True))
+    assert curated == {
+        ("A23", "closeMatch", APQC_ID, "8.1.5.3", "no"),
+        ("A24", "exactMatch", APQC_ID, "8.1.5.6", "no"),
+        ("A24", "closeMatch", "it-cmf", "RM-3.2", "no"),
+        ("A25", "relatedMatch", APQC_ID, "8.1.5.2", "no"),
+    }
+    assert both == curated  # the only derived record from PRM-IT is the inverse of a curated one
+
+
 def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Release) -> None:
     data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv")
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))

@@ -128,7 +128,7 @@ def read_subtree(
         roots = [n for n in nodes.values() if n.element.code == code]
         if not roots:
             raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
-    mappings = reads.framework_mappings(framework_id)
+    mappings = reads.framework_mappings(framework_id, derived=derived)
     index = services.framework_index(reads.reader, framework_id).elements
     rows: list[SubtreeRow] = []
     seen: set[str] = set()
@@ -144,7 +144,7 @@ def read_subtree(
                 node=n,
                 parent_code=parent.element.code if parent else "",
                 measures=reads.measures(framework_id, n.element.iri),
-                mappings=[m for m in mappings.get(n.element.iri, []) if derived or not m.derived],
+                mappings=mappings.get(n.element.iri, []),
                 inherited=[
                     i
                     for i in (

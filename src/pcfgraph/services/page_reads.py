@@ -282,18 +282,35 @@ class Reads:
         )
         return shown
 
-    def framework_mappings(self, framework_id: str) -> dict[str, list[MappingInfo]]:
-        """Mappings of every element of a framework (derived ones without chains), by IRI."""
+    def framework_mappings(
+        self, framework_id: str, *, derived: bool = True
+    ) -> dict[str, list[MappingInfo]]:
+        """Mappings of every element of a framework (derived ones without chains), by IRI, as
+        the mapping matrix picks them: every curated record, either way (one stated from the
+        other side inverted), then, with ``derived``, the derived ones from the element to an
+        element no curated record links it to.
+
+        Not :func:`visible_mappings`, the element page's rule, which lists a derived inverse
+        in place of the curated record stated from the other side (the page shows its chain):
+        a spreadsheet of PRM-IT called the curated A24 exactMatch 8.1.5.6 derived, and dropped
+        it altogether without derived mappings."""
         elements = list(self._index(framework_id).elements.values())
         found = services.mappings_of(
-            self.reader, elements, direction="either", include_derived=True
+            self.reader, elements, direction="either", include_derived=derived
         )
         out: dict[str, list[MappingInfo]] = {}
         for e, records in zip(elements, found, strict=True):
-            if not records:
-                continue
             infos = {m.iri: self._info(e.iri, m, with_chain=False) for m in records}
-            shown = visible_mappings(infos.values())
+            ends = [m for m in infos.values() if m.other.framework]
+            curated = [m for m in ends if not m.derived]
+            linked = {m.other.iri for m in curated}
+            shown = curated + [
+                m
+                for m in ends
+                if derived and m.derived and m.direction == "out" and m.other.iri not in linked
+            ]
+            if not shown:
+                continue
             shown.sort(key=lambda m: (m.derived, m.other.framework, code_key(m.other.code)))
             out[e.iri] = shown
         return out
