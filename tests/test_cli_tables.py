@@ -96,6 +96,24 @@ def test_query_table_shows_curies_not_cut_iris(
     assert "…" not in out and "https://w3id.org/pcfgraph/id/prm-it/A24" not in out
 
 
+def test_gaps_curated_only_takes_no_derived_mapping_as_a_counterpart(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--curated-only`` was read and ignored: 8.1.5.6's only IT-CMF mapping is a derived
+    chain (exactMatch A24, then A24 closeMatch RM-3.2), and it was no gap either way."""
+
+    def gaps(*args: str) -> set[tuple[str, str]]:
+        code, out = run(["gaps", "--format", "json", *args, "--release", str(release_dir)], capsys)
+        assert code == 0
+        rows = json.loads(out)["results"]["bindings"]
+        return {(r["code"]["value"], r["otherFramework"]["value"]) for r in rows}
+
+    default = gaps()
+    assert gaps("--include-derived") == default
+    assert gaps("--curated-only") - default == {("8.1.5.6", "it-cmf"), ("RM-3.2", APQC_ID)}
+    assert default <= gaps("--curated-only")
+
+
 def test_gaps_table_grouped_by_parent_with_kind(
     release_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -318,7 +318,13 @@ def stats(fmt: str, release_dir: Path | None) -> None:
 @click.option("--target", default=None, help="Only gaps towards this framework id.")
 @click.option("--kind", default=None, help="Only elements of this kind (process, activity...).")
 @format_option()
-@click.option("--include-derived/--curated-only", default=True, show_default=True)
+@click.option(
+    "--include-derived/--curated-only",
+    default=True,
+    show_default=True,
+    help="Whether a derived mapping (an inverse or chain pcfgraph made) covers an element; "
+    "--curated-only: only a curated one does.",
+)
 @click.option(
     "--under",
     "root",
@@ -382,6 +388,8 @@ def gaps(
             )
     if root is not None:
         params["root"] = ox.NamedNode(gaps_root(release, reader, root, framework).iri)
+    if not include_derived:  # the flag was read and ignored: derived chains hid gaps
+        params["includeDerived"] = False
     for option, key, value in (
         ("framework", "framework", framework),
         ("target", "otherFramework", target),
