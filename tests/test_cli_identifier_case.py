@@ -11,16 +11,26 @@ from pathlib import Path
 
 import pytest
 from _webgraph import web_release
+from gql_support import Client
 
 from pcfgraph.cli import main
 from pcfgraph.cli.common import EXIT_BAD_INPUT, run_main
-from pcfgraph.release import write_release
+from pcfgraph.config import Settings
+from pcfgraph.mcp.paging import ArgumentError
+from pcfgraph.mcp.state import StandaloneState
+from pcfgraph.mcp.tools import Tools
+from pcfgraph.release import Release, write_release
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def web() -> Release:
+    return web_release()
+
+
+@pytest.fixture(scope="module")
+def release_dir(web: Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rel") / "release"
-    write_release(web_release().store, out, {})
+    write_release(web.store, out, {})
     return out
 
 
@@ -116,7 +126,7 @@ def test_one_that_names_nothing_in_any_case_is_refused_as_before(
     ("args", "words"),
     [
         (["gaps", "--kind", "Process"], "kind 'Process' (values are taken as written: 'process')"),
-        (["gaps", "--kind", "PROCESS"], "kinds: activity,"),
+        (["gaps", "--kind", "PROCESS"], "known: activity,"),
         (
             ["query", "api/gaps", "--param", "kind=Process"],
             "(values are taken as written: 'process')",
@@ -138,3 +148,42 @@ def test_an_enumerated_value_in_another_case_is_refused_listing_the_values(
     assert (
         run(["gaps", "--kind", "process", "--format", "csv"], release_dir, capsys).count("\n") > 1
     )
+
+
+#: The hint every edge gives for a kind in another case (pcfgraph.letter_case.taken_as_written).
+HINT = "(values are taken as written: 'process')"
+
+
+def test_every_edge_refuses_a_kind_in_another_case_in_the_same_words(
+    web: Release, release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MCP's find_gaps and search, and GraphQL's kind argument, refused ``Process`` listing
+    the kinds only ("no kind 'Process'; known: activity, ..."), where the CLI and a named
+    query over HTTP said which value is meant: one wording, from one place."""
+    said: dict[str, str] = {}
+    for args in (["gaps", "--kind", "Process"], ["search", "x", "--kind", "Process"]):
+        assert run_main(main, [*args, "--release", str(release_dir)]) == EXIT_BAD_INPUT
+        said[f"cli {args[0]}"] = capsys.readouterr().err
+    tools = Tools(lambda: StandaloneState(settings=Settings(), release=web), "http://h")
+    for name, call in (
+        ("find_gaps", lambda: tools.find_gaps("prm-it", kind="Process")),
+        ("search", lambda: tools.search("service", kind="Process")),
+    ):
+        with pytest.raises(ArgumentError) as refused:
+            call()
+        assert refused.value.argument == "kind"
+        said[f"mcp {name}"] = str(refused.value)
+    gql = Client(web)
+    for field in (
+        'gaps(framework: "prm-it", kind: "Process") { decision }',
+        'elements(framework: "prm-it", kind: "Process") { totalCount }',
+        'search(text: "service", kind: "Process") { score }',
+    ):
+        (err,) = gql.errors("{ " + field + " }")
+        said[f"graphql {field.split('(')[0]}"] = err["message"]
+    http = gql.http.get("/queries/api/gaps", params={"framework": "prm-it", "kind": "Process"})
+    assert http.status_code == 400, http.text
+    said["http /queries/api/gaps"] = http.json()["detail"]
+    assert {edge: HINT in words for edge, words in said.items()} == dict.fromkeys(said, True), said
+    known = "; known: activity, "  # and what the values are, listed alike
+    assert {edge: known in words for edge, words in said.items()} == dict.fromkeys(said, True)

@@ -313,7 +313,7 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         ),
         (["--framework", "nope"], "--framework: no framework 'nope'; known frameworks: "),
         (["--target", "nope"], "--target: no framework 'nope'"),
-        (["--kind", "activites"], "--kind: no element is of kind 'activites'; kinds: "),
+        (["--kind", "activites"], "--kind: no kind 'activites'; known: "),
         # it said "No gaps", as if the framework were its own counterpart
         (["--framework", "prm-it", "--target", "prm-it"], "--target is the framework itself"),
     ):

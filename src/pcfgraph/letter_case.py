@@ -38,3 +38,15 @@ def taken_as_written(value: str, values: Iterable[str]) -> str:
     read the list as a bug. "" when it is none of them in any case."""
     meant = [v for v in values if same_but_case(v, value)]
     return f" (values are taken as written: {quoted(meant[0])})" if len(meant) == 1 else ""
+
+
+def no_kind(kind: str, kinds: Iterable[str]) -> str:
+    """The words for ``kind`` naming no element kind of ``kinds``, the same on every edge
+    (each puts its own argument's name before them: ``--kind``, ``kind``): MCP and GraphQL
+    listed the kinds without the hint the CLI and a named query's ``kind`` gave, so
+    ``Process`` read as a bug to a caller who knows identifiers are matched ignoring case."""
+    kinds = sorted(kinds)
+    return (
+        f"no kind {quoted(kind)}{taken_as_written(kind, kinds)}; "
+        f"known: {', '.join(kinds) or 'none'}"
+    )

@@ -26,7 +26,7 @@ from pcfgraph.cli.common import (
     refuse_binary_on_terminal,
 )
 from pcfgraph.cli.table import code_key, curie, render_table
-from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
@@ -380,12 +380,9 @@ def gaps(
             {term_text(r["kind"]) for r in release.store.select(catalog.get("api/stats")).rows}
         )
         if kind not in kinds:  # an enumerated value, taken as written (MCP's, GraphQL's)
-            from pcfgraph.letter_case import taken_as_written
+            from pcfgraph.letter_case import no_kind
 
-            raise NotFoundError(
-                f"--kind: no element is of kind {quoted(kind)}{taken_as_written(kind, kinds)}; "
-                f"kinds: {', '.join(kinds)}"
-            )
+            raise NotFoundError(f"--kind: {no_kind(kind, kinds)}")
     if root is not None:
         params["root"] = ox.NamedNode(gaps_root(release, reader, root, framework).iri)
     if not include_derived:  # the flag was read and ignored: derived chains hid gaps

@@ -476,11 +476,9 @@ class Tools:
         items = gaps(reader, framework, target=target, kind=kind, root=root, undecided=undecided)
         if kind is not None and not items:  # no such kind, or no gaps of it?
             st = self.state
-            kinds = served_index(st.caches, st.release, reader).filter_values()[1]
-            if kind not in kinds:
-                raise ArgumentError(
-                    "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
-                )
+            index = served_index(st.caches, st.release, reader)
+            if (unknown := index.unknown_filter(None, kind, empty_is_unknown=True)) is not None:
+                raise ArgumentError(*unknown)  # in the words of every edge (letter_case)
         # its own list: an undecided listing's cursor is refused for the full one, and the
         # full listing's scope (and cursors) stay as they were (None is left out)
         scope: dict[str, str | bool | None] = {

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from pcfgraph.errors import InputError, quoted
+from pcfgraph.letter_case import no_kind
 from pcfgraph.services.base import Reader
 from pcfgraph.services.search import grouping
 from pcfgraph.services.search import text as tx
@@ -199,7 +200,7 @@ class SearchIndex:
             known = ", ".join(sorted(frameworks))
             return "framework", f"no framework or family {quoted(framework)}; known: {known}"
         if (kind or (empty_is_unknown and kind == "")) and kind not in kinds:
-            return "kind", f"no kind {quoted(kind)}; known: {', '.join(sorted(kinds))}"
+            return "kind", no_kind(kind, kinds)
         return None
 
     def search(
