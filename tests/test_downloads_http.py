@@ -292,3 +292,34 @@ def test_a_named_query_answer_is_revalidated_without_running_it(
     # a refused value is refused whatever the client holds
     bad = client.get(url, params={**params, "framework": "nope"}, headers={"If-None-Match": "*"})
     assert bad.status_code == 400 and "etag" not in bad.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "spellings"),
+    [
+        # a code is an identifier, matched ignoring case: one file, whichever case asked
+        (EXPORT, [{"subtree": "A2"}, {"subtree": "a2"}]),
+        (EXPORT, [{"format": "csv", "subtree": "A2"}, {"format": "csv", "subtree": "a2"}]),
+        (EXPORT, [{"derived": "true"}, {"derived": "1"}, {"derived": "TRUE"}]),
+        # one decimal, one answer
+        (
+            "/queries/api/mappings",
+            [{"minConfidence": "0.5"}, {"minConfidence": "0.50"}, {"minConfidence": ".5"}],
+        ),
+    ],
+)
+def test_one_file_has_one_tag_and_name_whichever_spelling_asked_for_it(
+    client: TestClient, path: str, spellings: list[dict[str, str]]
+) -> None:
+    """``?subtree=a2`` and ``?subtree=A2`` answered the same spreadsheet under two weak
+    ETags (the tag was of the query string as written) and two file names: a cache, or a
+    client holding one, missed for the other. The tag and name are of what the file is."""
+    answers = [client.get(path, params=params) for params in spellings]
+    assert [r.status_code for r in answers] == [200] * len(answers), answers[-1].text
+    assert {r.headers["etag"] for r in answers} == {answers[0].headers["etag"]}
+    names = {r.headers.get("content-disposition") for r in answers}
+    assert len(names) == 1, names
+    held = answers[0].headers["etag"]
+    for params in spellings[1:]:
+        again = client.get(path, params=params, headers={"If-None-Match": held})
+        assert again.status_code == 304, params

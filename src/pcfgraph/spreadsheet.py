@@ -113,9 +113,7 @@ def read_subtree(
     from curated ones everywhere unless asked for, as ``pcfgraph export`` says)."""
     reads = reads if reads is not None else Reads(store, catalog)
     all_frameworks = {f.id: f for f in reads.frameworks()}
-    if framework_id not in all_frameworks:
-        missing = NotFoundError(services.no_framework(framework_id, all_frameworks))
-        raise naming_the_one_meant(missing, framework_id, all_frameworks)
+    code = subtree_code(reads, framework_id, code)
     nodes = reads.framework_nodes(framework_id)
     if code is None:
         roots = sorted(
@@ -123,11 +121,7 @@ def read_subtree(
             key=lambda n: code_key(n.element.code),
         )
     else:
-        # a code matched ignoring case (a24 is A24), as every edge matches identifiers
-        code = spelled(code, {n.element.code for n in nodes.values() if n.element.code})
         roots = [n for n in nodes.values() if n.element.code == code]
-        if not roots:
-            raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
     mappings = reads.framework_mappings(framework_id, derived=derived)
     index = services.framework_index(reads.reader, framework_id).elements
     rows: list[SubtreeRow] = []
@@ -172,6 +166,27 @@ def read_subtree(
         rows=rows,
         frameworks={k: v for k, v in all_frameworks.items() if k in used},
     )
+
+
+def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | None:
+    """``code`` as framework ``framework_id`` writes it, matched ignoring case (a24 is A24,
+    as every edge matches identifiers): what the file is of, so its name and its ETag are
+    the same whichever spelling asked for it (``?subtree=a2`` and ``A2`` were two weak tags
+    for one file). :class:`NotFoundError` for a framework the release does not hold (naming
+    the one meant in another case: an id in a path is case-sensitive) or a code none of its
+    elements has."""
+    known = [f.id for f in reads.frameworks()]
+    if framework_id not in known:
+        missing = NotFoundError(services.no_framework(framework_id, known))
+        raise naming_the_one_meant(missing, framework_id, known)
+    if code is None:
+        return None
+    elements = services.framework_index(reads.reader, framework_id).elements.values()
+    codes = {e.code for e in elements if e.code}
+    meant = spelled(code, codes)
+    if meant not in codes:
+        raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
+    return meant
 
 
 def _measures_text(measures: Sequence[MeasureInfo]) -> str:

@@ -65,12 +65,16 @@ async def framework_export(
 ) -> Response:
     """The spreadsheet export of a framework or one subtree (same as ``pcfgraph export``)."""
     from pcfgraph.services.page_reads import reads_for
-    from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree
+    from pcfgraph.spreadsheet import CSV_TYPE, XLSX_TYPE, export_subtree, subtree_code
 
     if format not in FORMATS:
         raise InputError(f"format must be csv or xlsx, not {format!r}")
     with_derived = flag(derived, "derived")
     state = app_state(request)
+    # the file is named by what it is of, not by how the query string spelled it: the
+    # subtree as the data writes it (a2 is A2), the flag as read (1 is true), so one file
+    # has one ETag and one name; an unknown framework or code is 404 first, never 304
+    subtree = await asyncio.to_thread(subtree_code, reads_for(state), framework_id, subtree)
     key = ("framework-export", framework_id, subtree, format, with_derived)
     # a CSV is the same bytes every time; an XLSX is not (its zip entries carry the time of
     # writing): a weak tag by release

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from pcfgraph import services
@@ -18,7 +20,7 @@ from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
-from pcfgraph.queries import NamedQuery, Param
+from pcfgraph.queries import XSD, NamedQuery, Param
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -110,7 +112,7 @@ async def run_named(name: str, request: Request) -> Response:
     # A release never changes: the answer is kept by the client (a weak tag by release, query,
     # bound values and media type: equivalent rows, not promised the same bytes), and its
     # copy asked about again is 304 without the query running (the values checked first).
-    terms = tuple(sorted((v.value, str(t)) for v, t in bound.items()))
+    terms = tuple(sorted((v.value, by_value(t)) for v, t in bound.items()))
     kept = ("named-query", nq.name, terms, media)
     if (
         unchanged := not_modified(request, state, kept, same_bytes=False, vary="Accept")
@@ -120,6 +122,16 @@ async def run_named(name: str, request: Request) -> Response:
     return download(
         request, state, kept, body, content_type(media), {}, same_bytes=False, vary="Accept"
     )
+
+
+def by_value(term: ox.NamedNode | ox.Literal) -> str:
+    """A bound value as its answer's ETag names it: a decimal by its value (``0.5``, ``0.50``
+    and ``.5`` bind one number, the same rows, and were three tags: a cache miss for each
+    spelling), anything else as bound (integers, booleans and framework ids already are)."""
+    if isinstance(term, ox.Literal) and term.datatype.value == XSD + "decimal":
+        number = Decimal(term.value)
+        return f"{number.normalize() if number else 0}^^decimal"
+    return str(term)
 
 
 def run_trusted(store: GraphStore, nq: NamedQuery, values: dict[str, object], media: str) -> bytes:
