@@ -282,3 +282,37 @@ def test_the_element_page_and_matrix_show_inherited_decisions(release: Release) 
         )
     }
     assert 'title="Stay is elsewhere"' in htmllib.unescape(r.text)
+
+
+def test_another_pcf_edition_is_no_framework_to_lack_a_counterpart_in(
+    release: Release, release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An element of Banking 7.2.2 is, by PCF ID, the element of Cross-Industry 7.4: gaps
+    listed every element of each edition as an undecided gap towards the other (with an
+    industry edition loaded, the curated 8.1 had 44), on every edge."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    assert run_main(main, ["gaps", "--release", str(release_dir), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
+    pairs = {(r["framework"]["value"], r["otherFramework"]["value"]) for r in rows}
+    assert (CROSS_74, "prm-it") in pairs and (BANKING, "prm-it") in pairs
+    assert not {(a, b) for a, b in pairs if {a, b} <= {CROSS_74, BANKING}}
+    base = ["gaps", "--release", str(release_dir), "--framework", BANKING]
+    assert run_main(main, [*base, "--target", CROSS_74]) == 2
+    words = f"is another edition of the same framework ({CROSS_74}, APQC PCF like {BANKING})"
+    assert f"--target {words}" in capsys.readouterr().err
+    errors = Client(release).errors(
+        "query($f: ID!, $t: ID) { gaps(framework: $f, target: $t) { reason } }",
+        {"f": BANKING, "t": CROSS_74},
+    )
+    assert errors[0]["message"].startswith(f"target {words}")
+
+    async def mcp() -> None:
+        state = StandaloneState(settings=Settings(), release=release)
+        async with McpClient(build_server(lambda: state, base_url="http://h")) as client:
+            args = {"framework": BANKING, "target": CROSS_74}
+            refusal = await refused(client, "find_gaps", args)
+            assert refusal.startswith(f"argument 'target': {words}")
+
+    anyio.run(mcp)

@@ -171,12 +171,25 @@ def is_undecided(row: Row, cover: InheritedCover | None, decided: InheritedDecis
 
 
 def target_is_itself(framework: str | None, target: str | None) -> str | None:
-    """The words for gaps asked towards the framework itself (the query answers no gap, read
-    as "the framework covers itself"), the same on every edge (each puts its own name for the
-    target before them); None for any other target."""
-    if target is None or target != framework:
+    """The words for gaps asked towards the framework itself, or towards another APQC edition
+    of it (the query answers no gap, read as "the framework covers itself"), the same on every
+    edge (each puts its own name for the target before them); None for any other target.
+
+    Another edition's elements are this edition's by PCF ID, not counterparts to be mapped:
+    with Utilities 7.2.1 loaded, every Cross-Industry 7.4 element was an undecided gap towards
+    it (1,921), curated 8.1 included."""
+    if target is None or framework is None:
         return None
-    return (
-        f"is the framework itself ({framework}): gaps are towards another framework; give "
-        "another, or leave it out for every other"
-    )
+    if target == framework:
+        return (
+            f"is the framework itself ({framework}): gaps are towards another framework; give "
+            "another, or leave it out for every other"
+        )
+    if iris.is_apqc_framework_id(framework) and iris.is_apqc_framework_id(target):
+        return (
+            f"is another edition of the same framework ({target}, APQC PCF like {framework}): "
+            "its elements are these by PCF ID (pcfgraph history, pcfgraph diff), not "
+            "counterparts; gaps are towards another framework; give another, or leave it out "
+            "for every other"
+        )
+    return None
