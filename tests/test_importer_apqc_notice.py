@@ -216,6 +216,13 @@ def test_the_copyright_line_is_cited_once(tmp_path: Path) -> None:
         "search": _text(http.get("/search", params={"q": "customer relationships"}).text),
         "graphql": client.data("{ frameworks { id rights } }")["frameworks"][0]["rights"],
     }
+    from pcfgraph.config import Settings
+    from pcfgraph.mcp.state import StandaloneState
+    from pcfgraph.mcp.tools import Tools
+
+    tools = Tools(lambda: StandaloneState(settings=Settings(), release=client.release), "")
+    cited["mcp search"] = tools.search("customer relationships")["sources"][FID]
+    cited["mcp get_element"] = tools.get_element(str(element))["sources"][FID]
     import csv
     import io
 

@@ -68,10 +68,16 @@ def page_url(iri: str, base_url: str) -> str | None:
 
 
 def sources(reader: services.Reader, framework_ids: set[str]) -> dict[str, str]:
+    """What an answer quoting ``framework_ids`` cites: each one's attribution (the notice its
+    source file states itself, else its rights), APQC's notice for an APQC edition that
+    states none. It was added after every APQC edition's own notice, which begins with the
+    same copyright line (Cross-Industry 7.4: "©2024 APQC. ALL RIGHTS RESERVED." twice; the
+    IBM editions' "©2025 APQC and IBM" followed by a ©2024 line not theirs), where every
+    other edge cites that notice alone (``Framework.attribution``)."""
     found = rights_of(reader, framework_ids)
     for fid in framework_ids:
-        if fid.startswith("apqc-pcf") and APQC_NOTICE not in found.get(fid, ""):
-            found[fid] = (found.get(fid, "") + " " + APQC_NOTICE).strip()
+        if fid.startswith("apqc-pcf") and not found.get(fid):
+            found[fid] = APQC_NOTICE
     return found
 
 
