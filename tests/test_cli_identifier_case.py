@@ -187,3 +187,50 @@ def test_every_edge_refuses_a_kind_in_another_case_in_the_same_words(
     assert {edge: HINT in words for edge, words in said.items()} == dict.fromkeys(said, True), said
     known = "; known: activity, "  # and what the values are, listed alike
     assert {edge: known in words for edge, words in said.items()} == dict.fromkeys(said, True)
+
+
+def test_a_code_of_another_framework_is_refused_naming_the_element_it_is(
+    web: Release, release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A code or PCF ID given with another framework's id (PRM-IT's A24 with it-cmf, an APQC
+    PCF ID with prm-it: an assistant holding the framework it came from) was "no code 'A24'
+    in framework 'it-cmf'", read as "no such element", where an IRI so given said where it
+    is. Every edge now names the element it is in the other frameworks."""
+    tools = Tools(lambda: StandaloneState(settings=Settings(), release=web), "http://h")
+    said: dict[str, str] = {}
+    for name, call in (
+        ("get_element code", lambda: tools.get_element("A24", "it-cmf")),
+        ("get_element pcf id", lambda: tools.get_element("20641", "prm-it")),
+        ("get_element case", lambda: tools.get_element("prm-it/a24", "trim")),
+        ("find_gaps under", lambda: tools.find_gaps("prm-it", under="8.1.6")),
+        ("get_mappings", lambda: tools.get_mappings(source="it-cmf", element="a24")),
+    ):
+        with pytest.raises(ArgumentError) as refused:
+            call()
+        said[f"mcp {name}"] = str(refused.value)
+    gql = Client(web)
+    for field in (
+        'element(code: "A24", framework: "it-cmf") { id }',
+        'gaps(framework: "prm-it", under: "8.1.6") { decision }',
+    ):
+        (err,) = gql.errors("{ " + field + " }")
+        said[f"graphql {field.split('(')[0]}"] = err["message"]
+    code = run_main(
+        main, ["gaps", "--framework", "prm-it", "--under", "8.1.6", "--release", str(release_dir)]
+    )
+    assert code == EXIT_BAD_INPUT
+    said["cli gaps --under"] = capsys.readouterr().err
+    apqc = "apqc-pcf/cross-industry/7.4/20641"  # 8.1.6
+    expected = {
+        edge: "prm-it/A24" if "A24" in words.split(";")[0].upper() else apqc
+        for edge, words in said.items()
+    }
+    assert {
+        edge: f"in other frameworks it names {expected[edge]}" in said[edge] for edge in said
+    } == dict.fromkeys(said, True), said
+    # one that names nothing anywhere is refused as before, naming nothing else
+    with pytest.raises(ArgumentError) as nothing:
+        tools.get_element("A99", "prm-it")
+    assert "in other frameworks" not in str(nothing.value)
+    # and one found where it was asked for is the answer
+    assert tools.get_element("a24", "prm-it")["iri"].endswith("/prm-it/A24")

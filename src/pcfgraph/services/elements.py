@@ -435,8 +435,13 @@ def _refuse_other_framework(
     elsewhere = sorted({e.framework_id for e in _lookup(reader, query, params)})
     if elsewhere:
         raise NotFoundError(
-            f"{what} is not in framework {quoted(framework)}: it is in {', '.join(elsewhere)}"
+            f"{what} {NOT_IN_FRAMEWORK} {quoted(framework)}: it is in {', '.join(elsewhere)}"
         )
+
+
+#: The words of an element found, but in another framework than the one given (a message
+#: that has them needs no "in other frameworks it names ..." after it: identifier_case).
+NOT_IN_FRAMEWORK = "is not in framework"
 
 
 def list_elements(

@@ -21,7 +21,7 @@ from pcfgraph.errors import AmbiguousError, InputError, NotFoundError, OtherCase
 from pcfgraph.letter_case import same_but_case as same_but_case  # the rule's letter case part
 from pcfgraph.letter_case import spelled as spelled
 from pcfgraph.services.base import Reader
-from pcfgraph.services.elements import Element, element_by, element_named
+from pcfgraph.services.elements import NOT_IN_FRAMEWORK, Element, element_by, element_named
 from pcfgraph.services.frameworks import frameworks
 from pcfgraph.services.search.index import MAX_QUERY_CHARS, SearchIndex
 
@@ -74,7 +74,7 @@ def element_ignoring_case(
         if any(same_but_case(probe, known) for known in (e.iri, e.id, e.code or "")):
             found.setdefault(e.iri, e)
     if not found:
-        raise missing
+        raise elsewhere(index, probe, framework, missing)
     if len(found) > 1:
         ids = ", ".join(sorted(e.id for e in found.values()))
         raise AmbiguousError(
@@ -82,6 +82,34 @@ def element_ignoring_case(
             "give it in the case the data writes it"
         )
     return next(iter(found.values()))
+
+
+#: The most elements of other frameworks a "not in this framework" names.
+ELSEWHERE_SHOWN = 5
+
+
+def elsewhere(
+    index: SearchIndex, probe: str, framework: str | None, missing: NotFoundError
+) -> NotFoundError:
+    """``missing`` (``probe`` names nothing in ``framework``), saying which elements of other
+    frameworks it names when it does: a code, PCF ID or element id given with another
+    framework's id (A24 with it-cmf, an APQC PCF ID with prm-it) was a bare "no code 'A24'
+    in framework 'it-cmf'", which read as "no such element" to an assistant holding the id
+    of the framework it came from, where an IRI so given says where it is."""
+    if framework is None or NOT_IN_FRAMEWORK in str(missing):  # said where it is already
+        return missing
+
+    def names(e: Element) -> bool:
+        known = (e.iri, e.id, e.code or "", str(e.pcf_id or ""))
+        return e.framework_id != framework and any(same_but_case(probe, k) for k in known)
+
+    hits = index.identifier_hits(probe, limit=MAX_HITS)
+    ids = sorted({h.element.id for h in hits if names(h.element)})
+    if not ids:
+        return missing
+    shown = ", ".join(ids[:ELSEWHERE_SHOWN])
+    more = f" and {len(ids) - ELSEWHERE_SHOWN} more" if len(ids) > ELSEWHERE_SHOWN else ""
+    return NotFoundError(f"{missing}; in other frameworks it names {shown}{more}")
 
 
 def element_by_any_case(
