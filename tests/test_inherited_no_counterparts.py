@@ -316,3 +316,21 @@ def test_another_pcf_edition_is_no_framework_to_lack_a_counterpart_in(
             assert refusal.startswith(f"argument 'target': {words}")
 
     anyio.run(mcp)
+
+
+def test_the_spreadsheet_gives_inherited_decisions_with_where_and_why(
+    release: Release, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.spreadsheet import export_subtree
+
+    path = tmp_path / "banking.xlsx"
+    path.write_bytes(export_subtree(release.store, QueryCatalog(), BANKING, None, "xlsx"))
+    rows = load_workbook(path)["Decisions"].iter_rows(min_row=2, values_only=True)
+    got = {(r[0], r[2], r[3], r[6], r[7], r[8] or "") for r in rows}
+    assert got == {
+        (code, "no counterpart", "prm-it", reason, CROSS_74, "; ".join(why))
+        for code, (_, reason, why) in WANT.items()
+    }

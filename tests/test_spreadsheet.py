@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from _webgraph import APQC_ID, web_release
 from openpyxl import load_workbook
@@ -103,6 +104,57 @@ def test_a_framework_mapped_from_the_other_side_keeps_its_curated_mappings(
     assert both == curated  # the only derived record from PRM-IT is the inverse of a curated one
 
 
+NEGATIVE = """
+@prefix pcfg: <https://w3id.org/pcfgraph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix sssom: <https://w3id.org/sssom/> .
+<mapping/apqc-pcf-to-prm-it/not-20633-A25> a pcfg:NegativeMapping ;
+    sssom:subject_id <apqc-pcf/cross-industry/7.4/20633> ; sssom:predicate_id skos:broadMatch ;
+    sssom:object_id <prm-it/A25> ; sssom:predicate_modifier "Not" ;
+    pcfg:sourceFramework <framework/apqc-pcf-cross-industry-7.4> ;
+    pcfg:targetFramework <framework/prm-it> ;
+    rdfs:comment "Demand is not what 8.1.5.1 gathers."@en .
+"""
+
+
+def _decisions(data: bytes, tmp_path: Path) -> set[tuple[object, ...]]:
+    path = tmp_path / "d.xlsx"
+    path.write_bytes(data)
+    wb = load_workbook(path)
+    header = [c.value for c in wb["Decisions"][1]]
+    assert header[:7] == [
+        "code", "name", "decision", "framework", "target code", "target name", "reason"
+    ]  # fmt: skip
+    rows = wb["Decisions"].iter_rows(min_row=2, values_only=True)
+    return {tuple(v or "" for v in (r[0], r[2], r[3], r[4], r[6], r[7])) for r in rows}
+
+
+def test_xlsx_lists_the_curated_decisions_that_are_no_mapping(
+    catalog: QueryCatalog, tmp_path: Path
+) -> None:
+    """A no-counterpart record and a negative mapping are curated decisions: the spreadsheet
+    showed such an element with no mapping and no word of why, as if undecided."""
+    release = web_release()
+    graph = ox.NamedNode(iris.ID_BASE + "graph/mappings/apqc-pcf-to-prm-it")
+    release.store.add_quads(
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for t in ox.parse(NEGATIVE, format=ox.RdfFormat.TURTLE, base_iri=iris.ID_BASE)
+    )
+    got = _decisions(export_subtree(release.store, catalog, APQC_ID, "8.1", "xlsx"), tmp_path)
+    landscape = (
+        "Understanding the IT landscape is IT architecture, not a customer relationship process."
+    )
+    assert got == {
+        ("8.1.2.2", "no counterpart", "prm-it", "", landscape, ""),
+        ("8.1.5.1", "not broadMatch", "prm-it", "A25", "Demand is not what 8.1.5.1 gathers.", ""),
+    }
+    seen_from_prm_it = export_subtree(release.store, catalog, "prm-it", "A2", "xlsx")
+    assert _decisions(seen_from_prm_it, tmp_path) == {
+        ("A25", "not narrowMatch", APQC_ID, "8.1.5.1", "Demand is not what 8.1.5.1 gathers.", "")
+    }
+
+
 def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Release) -> None:
     data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv")
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
@@ -137,6 +189,7 @@ def test_xlsx_sheets_header_freeze_widths_and_licences(
         "pcf-7.4 to it-cmf",
         "pcf-7.4 to prm-it",
         "pcf-7.4 to trim",
+        "Decisions",  # 8.1.2.2's no-counterpart record
         "Sources",
     ]
     el = wb["Elements"]

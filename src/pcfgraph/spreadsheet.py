@@ -6,8 +6,11 @@ curated mappings made on another APQC edition of its PCF ID, marked with the fra
 inherited from and, when the element changed since, why they need review. CSV is one
 flat table (one row per element and mapping; an element without mappings has one row with
 empty mapping columns). XLSX has an ``Elements`` sheet, one sheet per framework pair for the
-mappings and a ``Sources`` sheet with the licence and attribution of every framework that
-appears, each with a bold header row, frozen panes, filters and sensible column widths.
+mappings, a ``Decisions`` sheet with the curated decisions that are no mapping (no
+counterpart in a framework, with its reason; a negative mapping, "not" a relation; a no
+counterpart decision inherited from another APQC edition) and a ``Sources`` sheet with the
+licence and attribution of every framework that appears, each with a bold header row, frozen
+panes, filters and sensible column widths.
 Reads go through the same named queries as the web pages.
 """
 
@@ -25,10 +28,13 @@ from pcfgraph.conneg import by_name
 from pcfgraph.errors import NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import (
+    SKOS,
+    ElementRef,
     FrameworkInfo,
     MappingInfo,
     MeasureInfo,
     TreeNode,
+    inverse_relation,
     relation_name,
 )
 from pcfgraph.services.page_reads import Reads
@@ -77,6 +83,25 @@ class Inherited:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A curated decision about an element that is no mapping: it has no counterpart in
+    ``framework`` (``target`` None), or is *not* related to ``target`` by ``relation``."""
+
+    relation: str
+    framework: str
+    target: ElementRef | None
+    reason: str
+    #: The APQC edition the decision was made on, when it is inherited ("" for its own).
+    made_on_framework: str = ""
+    #: Why an inherited decision needs review (empty when it holds, or is its own).
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> str:
+        return "no counterpart" if self.target is None else f"not {relation_name(self.relation)}"
+
+
 @dataclass
 class SubtreeRow:
     node: TreeNode
@@ -84,6 +109,7 @@ class SubtreeRow:
     measures: list[MeasureInfo]
     mappings: list[MappingInfo]
     inherited: list[Inherited] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
 
     def all_mappings(self) -> list[tuple[MappingInfo, Inherited | None]]:
         """Its own mappings, then the inherited ones."""
@@ -124,6 +150,7 @@ def read_subtree(
         roots = [n for n in nodes.values() if n.element.code == code]
     mappings = reads.framework_mappings(framework_id, derived=derived)
     index = services.framework_index(reads.reader, framework_id).elements
+    decisions = _decisions(reads, framework_id)
     rows: list[SubtreeRow] = []
     seen: set[str] = set()
 
@@ -151,6 +178,7 @@ def read_subtree(
                 ]
                 if here is not None
                 else [],
+                decisions=decisions.get(n.element.iri, []),
             )
         )
         for c in n.children:
@@ -160,6 +188,8 @@ def read_subtree(
         walk(r)
     used = {framework_id} | {m.other.framework for row in rows for m, _ in row.all_mappings()}
     used |= {i.made_on_framework for row in rows for i in row.inherited}
+    used |= {d.framework for row in rows for d in row.decisions if d.target is not None}
+    used |= {d.made_on_framework for row in rows for d in row.decisions if d.made_on_framework}
     return Subtree(
         framework=all_frameworks[framework_id],
         root_code=code,
@@ -187,6 +217,37 @@ def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | Non
     if meant not in codes:
         raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
     return meant
+
+
+def _decisions(reads: Reads, framework_id: str) -> dict[str, list[Decision]]:
+    """The curated decisions that are no mapping, by element IRI: its own no-counterpart
+    records, the negative mappings either end of which it is (seen from it: broad and narrow
+    swap when it is the object), and the no-counterpart decisions it inherits from another
+    APQC edition of its PCF ID. A review board read an element with none of its mappings to
+    PRM-IT as undecided where the curators had recorded why there is none."""
+    reader = reads.reader
+    out: dict[str, list[Decision]] = {}
+    for n in services.no_counterparts(reader, framework_id):
+        out.setdefault(n.element_iri, []).append(
+            Decision("", n.target_framework, None, n.reason or "")
+        )
+    for neg in services.negative_mappings(reader):
+        for here, fw, there, there_fw, relation in (
+            (neg.subject_iri, neg.subject_framework, neg.object_iri, neg.object_framework,
+             SKOS + neg.relation),
+            (neg.object_iri, neg.object_framework, neg.subject_iri, neg.subject_framework,
+             inverse_relation(SKOS + neg.relation)),
+        ):  # fmt: skip
+            if fw == framework_id:
+                target = reads.ref(there, there_fw)
+                out.setdefault(here, []).append(
+                    Decision(relation, there_fw, target, neg.comment or "")
+                )
+    for d in services.inherited_no_counterparts(reader, framework_id):
+        out.setdefault(d.element_iri, []).append(
+            Decision("", d.other_framework, None, d.reason or "", d.made_on_framework, d.reasons)
+        )
+    return out
 
 
 def _measures_text(measures: Sequence[MeasureInfo]) -> str:
@@ -336,6 +397,38 @@ def to_xlsx(subtree: Subtree) -> bytes:
             ],
             [12, 40, 13, 14, 40, 11, 24, 70, 8, 28, 16],
             pairs[target],
+        )
+    decided: list[list[object]] = [
+        [
+            r.node.element.code,
+            r.node.element.name,
+            d.words,
+            d.framework,
+            d.target.code if d.target is not None else "",
+            d.target.name if d.target is not None else "",
+            d.reason,
+            d.made_on_framework,
+            "; ".join(d.reasons),
+        ]
+        for r in subtree.rows
+        for d in r.decisions
+    ]
+    if decided:
+        sheet(
+            "Decisions",
+            [
+                "code",
+                "name",
+                "decision",
+                "framework",
+                "target code",
+                "target name",
+                "reason",
+                "inherited from",
+                "needs review",
+            ],
+            [12, 40, 18, 28, 14, 40, 70, 28, 16],
+            decided,
         )
     sheet(
         "Sources",
