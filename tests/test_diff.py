@@ -289,3 +289,24 @@ def test_a_framework_that_is_no_apqc_edition_is_refused_saying_why(
         assert '<option value="prm-it"' not in page.text
         refused = client.get("/diff", params={"old": "prm-it", "new": APQC_ID})
         assert refused.status_code == 400 and "not an APQC PCF edition" in refused.text
+
+
+def test_under_gives_the_changes_of_one_subtree_on_either_side(
+    workbooks: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "What changed in 8.1.5?" had no answer but the whole diff, read by hand. 8.1.5.7 moved
+    to 8.1.6.6: a move in either subtree, not a removal from one and an addition to the other."""
+    old, new = workbooks
+
+    def changes(*args: str) -> tuple[set[tuple[str, str]], int]:
+        assert run_main(main, ["diff", str(old), str(new), "--format", "json", *args]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        return {(c["change"], c["id"]) for c in doc["changes"]}, doc["unchanged"]
+
+    assert changes("--under", "8.1.5") == ({("renamed", "20635"), ("moved", "20640")}, 8 - 2)
+    got, _ = changes("--under", "8.1.6")
+    assert ("moved", "20640") in got and ("definition changed", "20642") in got
+    assert all(change != "renamed" for change, _ in got)
+    assert changes("--under", "8.1")[0] == changes()[0]
+    assert run_main(main, ["diff", str(old), str(new), "--under", "9.9"]) == 2
+    assert "--under '9.9': neither" in capsys.readouterr().err

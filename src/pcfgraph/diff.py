@@ -149,6 +149,36 @@ def side_from_workbook(
     return side_from_store(store, catalog, imported.framework_id, label=path.name)
 
 
+def under(old: Side, new: Side, code: str) -> tuple[Side, Side]:
+    """Both sides cut to the element with hierarchy code ``code`` and the elements below it,
+    on either side: one moved out of it or into it stays in both, a move, not a removal or an
+    addition. Below is by each side's own parents (``8.0``'s children are ``8.1``...), never
+    by the codes' text. :class:`NotFoundError` when neither side has the code."""
+    wanted = code.strip()
+    if not any(e.code == wanted for side in (old, new) for e in side.elements.values()):
+        raise NotFoundError(
+            f"--under {wanted!r}: neither {old.label} nor {new.label} has an element with "
+            "that code; give a hierarchy code of either, e.g. 8.1"
+        )
+    keys: set[str] = set()
+    for side in (old, new):
+        parent = {e.code: e.parent_code for e in side.elements.values()}
+        for e in side.elements.values():
+            at, seen = e.code, set()
+            while at and at not in seen:
+                if at == wanted:
+                    keys.add(e.key)
+                    break
+                seen.add(at)
+                at = parent.get(at, "")
+
+    def cut(side: Side) -> Side:
+        kept = {k: e for k, e in side.elements.items() if k in keys}
+        return Side(side.label, side.framework_id, kept, side.rights)
+
+    return cut(old), cut(new)
+
+
 def side_to_dict(side: Side) -> dict[str, Any]:
     """Plain data for the sandbox protocol (see :func:`side_from_dict`)."""
     return {

@@ -9,7 +9,15 @@ import click
 from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
 from pcfgraph.cli.graph_commands import release_option, write_comparison
 from pcfgraph.cli.table import by_kind, terminal_width, wrapped
-from pcfgraph.diff import DiffResult, Side, compare, side_from_store, side_from_workbook, summary
+from pcfgraph.diff import (
+    DiffResult,
+    Side,
+    compare,
+    side_from_store,
+    side_from_workbook,
+    summary,
+    under,
+)
 from pcfgraph.diff import to_csv as diff_csv
 from pcfgraph.diff import to_json as diff_json
 from pcfgraph.errors import InputError
@@ -57,6 +65,14 @@ def _is_workbook(arg: str) -> bool:
     "(must not contradict them).",
 )
 @click.option(
+    "--under",
+    "root",
+    default=None,
+    metavar="CODE",
+    help="Only the element with this hierarchy code (e.g. 8.1) and those below it, on either "
+    "side (one moved out or in is a move).",
+)
+@click.option(
     "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
 )
 @release_option
@@ -68,6 +84,7 @@ def diff(
     edition: str | None,
     exit_code: bool,
     release_dir: Path | None,
+    root: str | None = None,
 ) -> None:
     """Compare OLD and NEW by stable ID (APQC PCF ID): added, removed, moved (hierarchy ID
     changed), renamed, definition changed, with old and new values.
@@ -94,7 +111,10 @@ def diff(
             release = opened_release(release_dir)
         return side_from_store(release.store, catalog, arg)
 
-    result = compare(side(old, "0"), side(new, "1"))
+    old_side, new_side = side(old, "0"), side(new, "1")
+    if root is not None:
+        old_side, new_side = under(old_side, new_side, root)
+    result = compare(old_side, new_side)
     render = {
         "json": lambda: diff_json(result),
         "csv": lambda: diff_csv(result),
