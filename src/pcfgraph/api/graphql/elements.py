@@ -20,6 +20,7 @@ from pcfgraph import services
 from pcfgraph.api.graphql.arguments import RelationArg
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.enums import MappingDirection
+from pcfgraph.api.graphql.incoming import said_when_only_incoming
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast, fast_when, index_key
 from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
 from pcfgraph.errors import InputError
@@ -198,7 +199,7 @@ class Element:
             fid,
             include_derived,
         )
-        return fast_when(
+        found = fast_when(
             info,
             services.mappings_loaded(reader, e, key[1])
             and (fid is None or reader.has(("frameworks",))),
@@ -213,6 +214,9 @@ class Element:
             lambda: info.context.loaders.mappings.load(key),
             charged(info, _types_of(_MAPPINGS).mapping_obj),
         )
+        if direction is not MappingDirection.SUBJECT:
+            return found
+        return said_when_only_incoming(info, e, key, found)  # type: ignore[return-value]
 
     @strawberry.field(
         description="Curated mappings made on another APQC edition or version of this "
