@@ -157,6 +157,12 @@ def test_tools_resources_and_prompts(release: Release) -> None:
 
         fws = json.loads((await client.read_resource("pcfgraph://frameworks")).contents[0].text)
         assert {f["id"] for f in fws["frameworks"]} == {f.id for f in services.frameworks(reader)}
+        # what an answer cites a framework by: its IRI and licence (the description said
+        # licence, and the list gave neither)
+        assert {(f["id"], f["iri"], f["license"]) for f in fws["frameworks"]} == {
+            (f.id, f.iri, f.license) for f in services.frameworks(reader)
+        }
+        assert any(f["license"] for f in fws["frameworks"])
         top = json.loads(
             (await client.read_resource("pcfgraph://frameworks/prm-it/top")).contents[0].text
         )

@@ -364,20 +364,25 @@ def build_server(
     @server.resource(
         "pcfgraph://frameworks",
         name="frameworks",
-        description="Every loaded framework edition: id, title, version, publisher, licence.",
+        description="Every loaded framework edition: id, IRI, title, version, edition, "
+        "publisher, element count, licence (its IRI) and rights (the notice to cite).",
         mime_type="application/json",
     )
     def frameworks_resource() -> str:
+        # the IRI and licence an answer cites, as GraphQL's Framework gives them: the list
+        # said "licence" and gave neither, only the id and the notice
         reader = tools.reader()
         counts = services.element_counts(reader)
         out = [
             {
                 "id": f.id,
+                "iri": f.iri,
                 "title": f.title,
                 "version": f.version,
                 "edition": f.edition,
                 "publisher": f.publisher,
                 "elements": counts.get(f.id, 0),
+                "license": f.license,
                 "rights": f.attribution or f.license,
             }
             for f in services.frameworks(reader)
