@@ -149,6 +149,22 @@ def test_element_of_another_framework_and_stated_from_the_other_side(client: Tes
     assert "stated by the other framework" in html and "8.1.5.6" in html
 
 
+def test_a_curated_mapping_stated_from_the_other_side_is_listed_as_curated(
+    client: TestClient,
+) -> None:
+    """A23's one mapping is curated from the PCF side (8.1.5.3 closeMatch A23) and has a
+    derived inverse: the page listed only the inverse, under "Derived mappings"
+    (MappingInversion), where MCP get_mappings and the matrix gave it as curated."""
+    html = client.get("/id/prm-it/A23").text
+    curated, _, derived = html.partition("<h3>Derived mappings</h3>")
+    assert "<h3>Curated mappings</h3>" in curated
+    row = re.search(r'<tr id="to-apqc-pcf-cross-industry-7.4-8.1.5.3" class="(\w+)">(.*?)</tr>',
+                    curated, re.S)  # fmt: skip
+    assert row is not None and row[1] == "curated"
+    assert "ManualMappingCuration" in row[2] and "stated by the other framework" in row[2]
+    assert "8.1.5.3" not in derived and "MappingInversion" not in html
+
+
 def test_element_page_shows_recorded_no_counterpart(client: TestClient) -> None:
     html = client.get(iris.id_path(element_iri(20614)) or "").text
     assert "No counterpart in <strong>prm-it</strong>: Understanding the IT landscape" in html

@@ -256,11 +256,8 @@ class Reads:
         return self._info(element_iri, m, with_chain=False)
 
     def mappings(self, e: services.Element) -> list[MappingInfo]:
-        """Curated and derived mappings of an element, curated first, strongest first.
-
-        A record stating the mapping from the other side ("in") is shown inverted, unless a
-        derived inverse of exactly that record is already listed.
-        """
+        """Curated and derived mappings of an element, curated first, strongest first, by
+        :func:`visible_mappings` (a record stated from the other side is shown inverted)."""
         records = services.mappings_of(self.reader, [e], direction="either", include_derived=True)
         by_iri = {m.iri: m for m in records[0]}
         # chains only for what is shown: derived records shown have this element as subject,
@@ -282,18 +279,21 @@ class Reads:
         )
         return shown
 
+    def record(self, e: services.Element, record: str) -> MappingInfo | None:
+        """One record of ``e`` (either end, curated or derived) with its chain, listed by
+        :meth:`mappings` or not (a derived inverse of a curated record is not): what a
+        derived record's own page explains itself with."""
+        (records,) = services.mappings_of(
+            self.reader, [e], direction="either", include_derived=True
+        )
+        found = next((m for m in records if m.iri == record), None)
+        return None if found is None else self._info(e.iri, found, with_chain=True)
+
     def framework_mappings(
         self, framework_id: str, *, derived: bool = True
     ) -> dict[str, list[MappingInfo]]:
-        """Mappings of every element of a framework (derived ones without chains), by IRI, as
-        the mapping matrix picks them: every curated record, either way (one stated from the
-        other side inverted), then, with ``derived``, the derived ones from the element to an
-        element no curated record links it to.
-
-        Not :func:`visible_mappings`, the element page's rule, which lists a derived inverse
-        in place of the curated record stated from the other side (the page shows its chain):
-        a spreadsheet of PRM-IT called the curated A24 exactMatch 8.1.5.6 derived, and dropped
-        it altogether without derived mappings."""
+        """Mappings of every element of a framework (derived ones without chains), by IRI, by
+        :func:`visible_mappings`, derived ones only with ``derived``."""
         elements = list(self._index(framework_id).elements.values())
         found = services.mappings_of(
             self.reader, elements, direction="either", include_derived=derived
@@ -301,14 +301,7 @@ class Reads:
         out: dict[str, list[MappingInfo]] = {}
         for e, records in zip(elements, found, strict=True):
             infos = {m.iri: self._info(e.iri, m, with_chain=False) for m in records}
-            ends = [m for m in infos.values() if m.other.framework]
-            curated = [m for m in ends if not m.derived]
-            linked = {m.other.iri for m in curated}
-            shown = curated + [
-                m
-                for m in ends
-                if derived and m.derived and m.direction == "out" and m.other.iri not in linked
-            ]
+            shown = visible_mappings(infos.values())
             if not shown:
                 continue
             shown.sort(key=lambda m: (m.derived, m.other.framework, code_key(m.other.code)))
@@ -468,24 +461,20 @@ def _ref(e: services.Element) -> ElementRef:
 
 
 def visible_mappings(records: Iterable[MappingInfo]) -> list[MappingInfo]:
-    """Records as a reader sees them: stated-from-the-other-side ones only when no derived
-    inverse of exactly that record is listed, and only mappings to framework elements."""
-    records = list(records)
-    derived_out = [m for m in records if m.direction == "out" and m.derived]
-    covered = {m.chain[0].record for m in derived_out if len(m.chain) == 1}
-    covered_pairs = {(m.other.iri, m.relation) for m in derived_out}
-    return [
-        m
-        for m in records
-        if m.other.framework
-        and (
-            m.direction == "out"
-            or (
-                not m.derived
-                and m.record not in covered
-                and (m.other.iri, m.relation) not in covered_pairs
-            )
-        )
+    """Records as a reader sees them, as the mapping matrix picks them: every curated one,
+    either way (one stated from the other side inverted), then the derived ones from the
+    element to an element no curated record links it to; only mappings to framework
+    elements.
+
+    The curated record stated from the other side was hidden behind its derived inverse:
+    PRM-IT A24's page listed the eight PCF mappings curated onto it as "Derived"
+    (MappingInversion) and three curated ones, where MCP and the matrix gave eleven curated;
+    a spreadsheet of PRM-IT without derived mappings dropped all of them."""
+    ends = [m for m in records if m.other.framework]
+    curated = [m for m in ends if not m.derived]
+    linked = {m.other.iri for m in curated}
+    return curated + [
+        m for m in ends if m.derived and m.direction == "out" and m.other.iri not in linked
     ]
 
 

@@ -37,8 +37,8 @@ def derivation(reads: Reads, record: str, source: str) -> Derivation | None:
         element = services.element_by(reads.reader, iri=source)
     except NotFoundError:
         return None
-    found = next((m for m in reads.mappings(element) if m.record == record and m.derived), None)
-    if found is None:
+    found = reads.record(element, record)  # a derived inverse is not among its mappings
+    if found is None or not found.derived:
         return None
     here = reads.ref(element.iri, element.framework_id)
     return Derivation(
