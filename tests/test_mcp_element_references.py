@@ -117,3 +117,31 @@ def test_element_history_of_one_version_says_why_without_advice_it_cannot_take(
         )
 
     session_without_pool(shipped_release, body)
+
+
+def test_every_element_an_answer_names_carries_its_element_id(shipped_release: Release) -> None:
+    """Search hits gave an element's id (``prm-it/A24``, GraphQL's ``id``, the form every
+    tool takes); the parents, children, ancestors and mapping ends of get_element and
+    get_mappings gave the IRI only. Each carries its id, and the id names it."""
+
+    async def body(client: Client) -> None:
+        given = await call(client, "get_element", element="A2", framework="prm-it")
+        mapped = await call(client, "get_element", element="A24")
+        pair = await call(
+            client, "get_mappings", source="apqc-pcf-cross-industry-7.4", target="prm-it", limit=3
+        )
+        refs = [
+            given,
+            given["parent"],
+            *given["ancestors"],
+            *given["children"],
+            *(m["other"] for m in mapped["mappings"]),
+            *(end for item in pair["items"] for end in (item["subject"], item["object"])),
+        ]
+        assert len(refs) > 6
+        ids = {r["iri"]: r.get("id") for r in refs}
+        assert all(ids.values()), ids
+        for iri, element_id in list(ids.items())[:4]:
+            assert (await call(client, "get_element", element=element_id))["iri"] == iri
+
+    session_without_pool(shipped_release, body)

@@ -44,7 +44,14 @@ def array_of(schema: Schema) -> Schema:
 
 
 def _element_fields() -> dict[str, Schema]:
-    return {"iri": STRING, "framework": STRING, "code": TEXT, "name": STRING, "url": TEXT}
+    return {
+        "iri": STRING,
+        "id": STRING,
+        "framework": STRING,
+        "code": TEXT,
+        "name": STRING,
+        "url": TEXT,
+    }
 
 
 #: What the answers share, referenced as ``#/$defs/NAME``.

@@ -12,8 +12,12 @@ from pcfgraph.services.search.present import rights_of
 
 
 def element_ref(e: services.Element, base_url: str) -> dict[str, Any]:
+    """An element as answers refer to it: its IRI, its element id (``prm-it/A24``: GraphQL's
+    ``id``, and what search hits give; the parents, children and mappings of get_element
+    gave the IRI only), framework, code, name, PCF ID and page URL."""
     out: dict[str, Any] = {
         "iri": e.iri,
+        "id": e.id,
         "framework": e.framework_id,
         "code": e.code,
         "name": e.name,
