@@ -122,7 +122,8 @@ def test_element_history_of_one_version_says_why_without_advice_it_cannot_take(
 def test_every_element_an_answer_names_carries_its_element_id(shipped_release: Release) -> None:
     """Search hits gave an element's id (``prm-it/A24``, GraphQL's ``id``, the form every
     tool takes); the parents, children, ancestors and mapping ends of get_element and
-    get_mappings gave the IRI only. Each carries its id, and the id names it."""
+    get_mappings, and find_gaps' items, gave the IRI only. Each carries its id, and the id
+    names it."""
 
     async def body(client: Client) -> None:
         given = await call(client, "get_element", element="A2", framework="prm-it")
@@ -143,5 +144,9 @@ def test_every_element_an_answer_names_carries_its_element_id(shipped_release: R
         assert all(ids.values()), ids
         for iri, element_id in list(ids.items())[:4]:
             assert (await call(client, "get_element", element=element_id))["iri"] == iri
+        gaps = await call(client, "find_gaps", framework="prm-it", limit=3)
+        assert gaps["items"] and all(
+            i["element"] == "https://w3id.org/pcfgraph/id/" + i["id"] for i in gaps["items"]
+        )
 
     session_without_pool(shipped_release, body)

@@ -36,8 +36,11 @@ def _read(reader: services.Reader, framework: str) -> list[Item]:
     covers, decisions = services.gap_covers(reader, rows), services.gap_decisions(reader, rows)
     for row, cover, decided in zip(rows, covers, decisions, strict=True):
         values = {k: (v.value if hasattr(v, "value") else str(v)) for k, v in row.items()}
+        iri = values.get("element")
         item = {
-            "element": values.get("element"),
+            "element": iri,
+            # its element id, as every other element an answer names carries it (results.py)
+            "id": services.element_id(iri) if iri else None,
             "code": values.get("code"),
             "name": values.get("name"),
             # none is null, as GraphQL's Gap and the reason beside it say it (the query's

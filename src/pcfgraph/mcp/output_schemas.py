@@ -230,6 +230,7 @@ GET_MAPPINGS = paged(
 _GAP = obj(
     {
         "element": STRING,
+        "id": TEXT,
         "code": TEXT,
         "name": TEXT,
         "kind": TEXT,
