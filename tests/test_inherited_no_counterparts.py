@@ -334,3 +334,23 @@ def test_the_spreadsheet_gives_inherited_decisions_with_where_and_why(
         (code, "no counterpart", "prm-it", reason, CROSS_74, "; ".join(why))
         for code, (_, reason, why) in WANT.items()
     }
+
+
+def test_suggestions_skip_what_an_element_inherits_where_it_holds(release: Release) -> None:
+    """Banking's 1.0 inherits a NoTermFound into PRM-IT and 1.2 the curated exactMatch A24:
+    both were offered candidates (A24 to 1.2) as if undecided; rejecting one would have
+    contradicted the inherited mapping. 1.1 (renamed) needs review: still undecided."""
+    from pcfgraph import iris
+    from pcfgraph.mappings.suggest import suggest
+    from pcfgraph.queries import QueryCatalog
+
+    found = suggest(release.store, QueryCatalog(), BANKING, "prm-it", top=50)
+    pairs = {(s.subject.iri, s.object.iri) for s in found}
+
+    def banking(pcf: int) -> str:
+        return element_iri("Banking", "7.2.2", pcf)
+
+    assert not {t for s, t in pairs if s == banking(10002)}
+    assert (banking(17060), str(iris.prm_it("A24"))) not in pairs
+    assert {t for s, t in pairs if s == banking(17060)}  # other targets stay candidates
+    assert {t for s, t in pairs if s == banking(17040)}

@@ -6,7 +6,8 @@ element's name and definition, blended with a fuzzy name similarity (difflib's r
 are in [0, 1] and become the suggestion's ``confidence``. ``chain`` evidence (the curated
 mappings of *other* sets that lead from S to T through a third framework) can be added: the
 ``hybrid`` model. Pairs already decided (a curated mapping or negative in either direction,
-or a NoTermFound for the source towards the target framework) are never suggested.
+or a NoTermFound for the source towards the target framework, made on the element or, one
+that holds, inherited from another APQC edition of its PCF ID) are never suggested.
 
 Suggestions are written as SSSOM/TSV with ``mapping_justification semapv:LexicalMatching``,
 ``predicate_id skos:relatedMatch`` (a candidate, not a claimed strength), the score as
@@ -334,9 +335,16 @@ class Decisions:
 
 
 def decisions(store: GraphStore, catalog: QueryCatalog) -> Decisions:
+    """The curated decisions, and those an element of an APQC edition inherits from another
+    edition of its PCF ID where they hold (it is unchanged; one needing review is still
+    undecided, as ``pcfgraph gaps --undecided`` says). Utilities 7.2.1's 8.1.2 was offered
+    A26, the mapping it inherits, at 0.91, and 8.1.2.2 PRM-IT candidates it has an inherited
+    NoTermFound for: a rejection would have contradicted the inherited mapping."""
     pairs: set[tuple[str, str]] = set()
+    ends: dict[str, tuple[str, str]] = {}
     for r in store.select(catalog.get("api/mapping-records")):
         pairs.add((_v(r.get("subject")), _v(r.get("object"))))
+        ends[_v(r.get("record"))] = (_v(r.get("subject")), _v(r.get("object")))
     for r in store.select(catalog.get("api/negative-mappings")):
         pairs.add((_v(r.get("subject")), _v(r.get("object"))))
     none: set[tuple[str, str]] = set()
@@ -344,6 +352,14 @@ def decisions(store: GraphStore, catalog: QueryCatalog) -> Decisions:
         if not fw:
             continue
         for r in store.select(catalog.get("api/no-counterparts"), {"framework": fw}):
+            none.add((_v(r.get("element")), _v(r.get("otherFramework"))))
+    for r in store.select(catalog.get("api/inherited-mappings")):
+        subject, obj = ends.get(_v(r.get("record")), ("", ""))
+        far = obj if _v(r.get("side")) == "subject" else subject
+        if _v(r.get("status")) == "inherited" and far:
+            pairs.add((_v(r.get("element")), far))
+    for r in store.select(catalog.get("api/inherited-no-counterparts")):
+        if _v(r.get("status")) == "inherited":
             none.add((_v(r.get("element")), _v(r.get("otherFramework"))))
     return Decisions(frozenset(pairs), frozenset(none))
 
