@@ -220,6 +220,14 @@ def test_a_code_of_another_framework_is_refused_naming_the_element_it_is(
     )
     assert code == EXIT_BAD_INPUT
     said["cli gaps --under"] = capsys.readouterr().err
+    export = ["export", "--format", "csv", "--framework", "prm-it", "--subtree", "20641"]
+    assert run_main(main, [*export, "--release", str(release_dir)]) == EXIT_BAD_INPUT
+    said["cli export --subtree"] = capsys.readouterr().err
+    http = gql.http.get("/frameworks/prm-it/export", params={"subtree": "a24", "format": "csv"})
+    assert http.status_code == 200  # found in its own framework, in any case
+    http = gql.http.get("/frameworks/it-cmf/export", params={"subtree": "a24", "format": "csv"})
+    assert http.status_code == 404, http.text
+    said["http export ?subtree"] = http.json()["detail"]
     apqc = "apqc-pcf/cross-industry/7.4/20641"  # 8.1.6
     expected = {
         edge: "prm-it/A24" if "A24" in words.split(";")[0].upper() else apqc

@@ -38,7 +38,7 @@ from pcfgraph.services.page_model import (
     relation_name,
 )
 from pcfgraph.services.page_reads import Reads
-from pcfgraph.services.search.identifier_case import naming_the_one_meant, spelled
+from pcfgraph.services.search.identifier_case import elsewhere, naming_the_one_meant, spelled
 from pcfgraph.store import GraphStore
 
 CSV_TYPE = by_name("csv").content_type
@@ -214,8 +214,9 @@ def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | Non
     elements = services.framework_index(reads.reader, framework_id).elements.values()
     codes = {e.code for e in elements if e.code}
     meant = spelled(code, codes)
-    if meant not in codes:
-        raise NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
+    if meant not in codes:  # and where it is, when it is another framework's (a PCF ID ...)
+        missing = NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
+        raise elsewhere(reads.index(), code, framework_id, missing)
     return meant
 
 

@@ -310,6 +310,10 @@ class Reads:
 
     # search
 
+    def index(self) -> services.SearchIndex:
+        """The served release's search index (built here, once, where none is served)."""
+        return self._search_index()
+
     def _search_index(self) -> services.SearchIndex:
         if self.search_index is not None:
             return self.search_index()
