@@ -208,3 +208,32 @@ def test_a_cache_that_cannot_be_written_serves_the_release_from_memory(tmp_path:
     (note,) = [w for w in release.warnings if "cache directory" in w]
     assert str(cache) in note and "PCFGRAPH_CACHE_DIR" in note
     assert "Not a directory" in note
+
+
+def test_an_added_source_that_cannot_be_read_is_bad_input_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PCFGRAPH_ADD_WORKBOOKS`` (or a sources file's workbook) naming a file the server's
+    user may not read was exit 3, "internal error ... This is a bug" (PermissionError while
+    hashing the sources for the cache key); a directory was "no such file". Root reads any
+    file, so the refusal to read is made here."""
+    from pcfgraph.errors import InputError
+    from pcfgraph.release_cache import open_release
+    from pcfgraph.sources import ExtraSources
+
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"PK")
+    read_bytes = Path.read_bytes
+
+    def refused(self: Path) -> bytes:
+        if self == secret:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    extra = ExtraSources(workbooks=(secret,))
+    with pytest.raises(InputError, match=r"cannot read \S*secret\.xlsx: Permission denied"):
+        open_release(None, cache_dir=tmp_path / "cache", extra=extra)
+    folder = ExtraSources(workbooks=(tmp_path,))
+    with pytest.raises(InputError, match=r"--add \S+: a directory, not a workbook file"):
+        open_release(None, cache_dir=tmp_path / "cache", extra=folder)

@@ -65,8 +65,19 @@ def source_key(extra_sources: Sequence[Path] = ()) -> str:
     for path in _code_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in extra_sources:
-        digest.update(b"extra\0" + str(path.resolve()).encode() + b"\0" + path.read_bytes())
+        digest.update(b"extra\0" + str(path.resolve()).encode() + b"\0" + _source_bytes(path))
     return digest.hexdigest()[:32]
+
+
+def _source_bytes(path: Path) -> bytes:
+    """An added source's bytes; one that cannot be read (its permissions, a directory) is
+    bad input naming it, not the internal error it was (exit 3, "this is a bug")."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        from pcfgraph.errors import InputError
+
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def cached_release(

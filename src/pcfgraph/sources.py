@@ -50,8 +50,7 @@ class ExtraSources:
         release cached for those (the default one, for a lone ``--add``) would be served as if
         it held the file."""
         for path in self.workbooks:
-            if not Path(path).is_file():
-                raise InputError(f"--add {path}: no such file")
+            refuse_missing_workbook(Path(path))
         out = [Path(p) for p in self.workbooks]
         if self.sources_file is not None:
             if not self.sources_file.is_file():
@@ -94,6 +93,15 @@ class SourceList:
     mappings: list[tuple[Path, str]] = field(default_factory=list)
     #: What the user is told on stderr about the list (a workbook that was already a source).
     notes: list[str] = field(default_factory=list)
+
+
+def refuse_missing_workbook(path: Path) -> None:
+    """An ``--add`` (``PCFGRAPH_ADD_WORKBOOKS``) workbook that is no file is refused naming
+    it; a directory so (it was "no such file", which sent the user looking for a typo)."""
+    if path.is_dir():
+        raise InputError(f"--add {path}: a directory, not a workbook file")
+    if not path.is_file():
+        raise InputError(f"--add {path}: no such file")
 
 
 def read_sources_file(path: Path) -> dict[str, Any]:
@@ -159,8 +167,7 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
         out.mappings.extend((base, p) for p in extra_doc.get("mappings", []) or [])
     for path in extra.workbooks:
         path = Path(path)
-        if not path.is_file():
-            raise InputError(f"--add {path}: no such file")
+        refuse_missing_workbook(path)
         raw = {"kind": "apqc-workbook", "files": [path.name]}
         out.entries.append(Entry(raw, path.resolve().parent, "--add"))
     return _as_shipped(_without_copies(out), data_dir)
