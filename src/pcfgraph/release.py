@@ -42,6 +42,7 @@ from pcfgraph.errors import InputError, ReleaseError
 from pcfgraph.files import file_mode
 from pcfgraph.queries import NamedQuery
 from pcfgraph.store import EmbeddedStore
+from pcfgraph.store_dir import write_store_dir
 
 if TYPE_CHECKING:
     from pcfgraph.sources import ExtraSources
@@ -169,27 +170,6 @@ def default_artefacts() -> dict[str, ArtefactWriter]:
         PAGE_DATA_FILE: write_page_data,
         STORE_STATS_FILE: write_store_stats,
     }
-
-
-#: N-Quads bytes per bulk load into a release's on-disk store. One bulk load of every shared
-#: workbook's 154 MB took 540 MB more memory; in 20 MB pieces 110 MB (and ~1 s more CPU in
-#: the compaction that follows).
-STORE_LOAD_CHUNK = 24 * 2**20
-
-
-def write_store_dir(data: bytes, target: Path, chunk: int = STORE_LOAD_CHUNK) -> None:
-    """Write N-Quads as an on-disk pyoxigraph store, compacted and closed (then read-only).
-    Loaded in pieces of about ``chunk`` bytes cut at line ends, so the loader's memory stays
-    bounded whatever the size of the release."""
-    disk = ox.Store(str(target))
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start + chunk) + 1 or len(data)
-        disk.bulk_load(data[start:end], format=ox.RdfFormat.N_QUADS)
-        start = end
-    disk.flush()
-    disk.optimize()
-    del disk  # closes the database: read-only opens need a cleanly closed store
 
 
 def make_temp_dir(parent: Path, prefix: str) -> Path:
