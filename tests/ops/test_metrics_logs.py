@@ -512,3 +512,26 @@ def test_an_access_line_written_directly_is_the_records_line() -> None:
         assert pcf.handlers == [json_handler] and ops._text_line_handler() is None
     finally:
         pcf.handlers = others
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("abc123", True),
+        ("9f1c2b7e-3d4a-4e5f-8a6b-1c2d3e4f5a6b", True),  # Envoy's, Istio's, Heroku's UUIDs
+        ("req_42.7", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("a b<script>", False),
+        ("-abc", False),
+        ("caf\u00e9", False),  # latin-1 letters are no header-safe id
+        ("", False),
+    ],
+)
+def test_a_proxys_request_id_is_kept(given: str, kept: bool) -> None:
+    """A proxy's ``X-Request-ID`` (a UUID with dashes from Envoy and Istio) was replaced
+    by a fresh id: its log and pcfgraph's named the request differently."""
+    from pcfgraph.api.ops import client_request_id
+
+    rid = client_request_id(given.encode("latin-1"))
+    assert (rid == given) if kept else rid is None

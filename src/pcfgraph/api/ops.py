@@ -186,11 +186,19 @@ def request_id_given(scope: Scope, given: bytes | None) -> str:
     return rid
 
 
+#: Taken out before the check of a client's request id: the separators of the ids proxies
+#: make (a UUID, ``9f1c2b7e-3d4a-...``: Envoy, Istio, Heroku), which are not alphanumeric.
+_ID_SEPARATORS = str.maketrans("", "", "-_.")
+
+
 def client_request_id(given: bytes | None) -> str | None:
     """The client's ``X-Request-ID`` (``given``: its first) when it is kept as the request's
-    id: alphanumeric and at most 64 characters; None: a fresh one is made."""
+    id: ASCII letters and digits, with ``-``, ``_`` or ``.`` between them, at most 64
+    characters (a proxy's id, so its log and pcfgraph's name a request alike); None: a
+    fresh one is made."""
     rid = given.decode("latin-1") if given is not None else ""
-    return rid if rid.isalnum() and len(rid) <= 64 else None
+    ok = len(rid) <= 64 and rid.isascii() and rid[:1].isalnum()
+    return rid if ok and rid.translate(_ID_SEPARATORS).isalnum() else None
 
 
 def with_request_id(headers: Iterable[tuple[bytes, bytes]], rid: str) -> list[tuple[bytes, bytes]]:
