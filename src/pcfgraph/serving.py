@@ -122,11 +122,21 @@ def _lifespan(*, warm: bool, copying: MemoryCopy | None = None) -> api_app.Lifes
     return lifespan
 
 
-def app_from_env() -> FastAPI:
-    """``uvicorn --factory pcfgraph.serving:app_from_env``: settings from ``PCFGRAPH_*``."""
+def app_from_env() -> Any:
+    """``uvicorn --factory pcfgraph.serving:app_from_env``: settings from ``PCFGRAPH_*``.
+
+    With ``root_path``, the app behind :class:`~pcfgraph.http.root_path.ServedUnder`:
+    uvicorn never reads ``PCFGRAPH_ROOT_PATH`` (``pcfgraph serve`` hands it to uvicorn), and
+    without this every link, asset and redirect left the prefix unless uvicorn's
+    ``--root-path`` was given as well."""
     settings = Settings.from_env()
     configure_logging(settings)
-    return create_app(settings, warm=True)
+    app = create_app(settings, warm=True)
+    if settings.root_path:
+        from pcfgraph.http.root_path import ServedUnder
+
+        return ServedUnder(app, settings.root_path)
+    return app
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -367,3 +367,33 @@ def test_the_proxy_in_these_tests_strips_the_prefix(tmp_path: Path) -> None:
     thread.join(timeout=10)
     backend.server_close()
     assert seen == ["/x?y=1"]
+
+
+def test_uvicorn_factory_serves_under_the_root_path_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``uvicorn --factory pcfgraph.serving:app_from_env`` with ``PCFGRAPH_ROOT_PATH=/pcf``
+    and no ``--root-path``: uvicorn does not read the variable, and the redirects, links and
+    JSON paths left the prefix (``Location: /id/graph/ontology``) while the routes
+    answered. A server given its own root path keeps it."""
+    from starlette.testclient import TestClient
+
+    from pcfgraph import serving
+
+    monkeypatch.setattr(serving, "configure_logging", lambda settings: None)
+    made = serving.create_app
+    monkeypatch.setattr(serving, "create_app", lambda s, **kw: made(s, ops_release()))
+    for key in [k for k in __import__("os").environ if k.startswith("PCFGRAPH_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("PCFGRAPH_ROOT_PATH", PREFIX)
+    factory = serving.app_from_env()
+    client = TestClient(factory, base_url="http://kb.example.org")
+    moved = client.get("/ontology", follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == PREFIX + "/id/graph/ontology"
+    (framework,) = client.get("/licences").json()["frameworks"]
+    assert framework["page"] == PREFIX + "/id/framework/mini"
+    kept = TestClient(factory, root_path="/elsewhere").get("/ontology", follow_redirects=False)
+    assert kept.headers["location"] == "/elsewhere/id/graph/ontology"
+    monkeypatch.delenv("PCFGRAPH_ROOT_PATH")
+    plain = TestClient(serving.app_from_env()).get("/ontology", follow_redirects=False)
+    assert plain.headers["location"] == "/id/graph/ontology"

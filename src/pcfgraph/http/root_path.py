@@ -98,3 +98,23 @@ class RootPath:
             await send(message)
 
         await self.app(scope, receive, send_rooted)
+
+
+class ServedUnder:
+    """The ``root_path`` setting for a server given no root path of its own (``uvicorn
+    --factory pcfgraph.serving:app_from_env`` without ``--root-path``): each request's scope
+    as uvicorn's ``--root-path`` makes it (the root path set, and in front of the path), so
+    that ``PCFGRAPH_ROOT_PATH`` means there what it means to ``pcfgraph serve``. A request
+    that comes with a root path keeps it. A layer the fast path of ``/sparql`` does not know,
+    so it steps aside, as it does under uvicorn's ``root_path``."""
+
+    def __init__(self, app: ASGIApp, root: str) -> None:
+        self.app = app
+        self.root = root
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not scope.get("root_path"):
+            scope = {**scope, "root_path": self.root, "path": self.root + scope["path"]}
+            if scope.get("raw_path") is not None:
+                scope["raw_path"] = self.root.encode("latin-1") + scope["raw_path"]
+        await self.app(scope, receive, send)
