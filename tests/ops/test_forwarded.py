@@ -191,3 +191,45 @@ def test_serve_hands_uvicorn_the_app_behind_the_layer() -> None:
     served = served_app(create_app(settings, fixture_release()), settings)
     assert isinstance(served, ForwardedHeaders)
     assert "10.2.3.4" in served.trusted_hosts and "127.0.0.1" not in served.trusted_hosts
+
+
+def test_a_trusted_proxys_prefix_that_is_not_root_path_is_warned_of_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Traefik's ``StripPrefix`` states the prefix it stripped in ``X-Forwarded-Prefix``,
+    which is not read: without ``root_path`` every link left the prefix and nothing said why.
+    The warning names the setting; it comes once, only from a trusted proxy, and not when
+    the prefix is ``root_path``."""
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope)
+
+    layer = ForwardedHeaders(app, ["10.0.0.0/8"])
+
+    def request(client: str, prefix: bytes, root: str = "") -> None:
+        scope = {
+            "type": "http",
+            "scheme": "http",
+            "root_path": root,
+            "client": (client, 50000),
+            "headers": [(b"host", b"kb.example.org"), (b"x-forwarded-prefix", prefix)],
+        }
+        asyncio.run(layer(scope, None, None))  # type: ignore[arg-type]
+
+    def warned() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "X-Forwarded-Prefix" in r.getMessage()]
+
+    with caplog.at_level("WARNING", logger="pcfgraph.http.forwarded"):
+        request("192.0.2.7", b"/elsewhere")  # no trusted proxy: not its word
+        request("10.0.0.5", b"/pcf/", root="/pcf")  # the prefix served under
+        request("10.0.0.5", b"/", root="")
+        assert warned() == []
+        request("10.0.0.5", b"/pcf")
+        request("10.0.0.5", b"/pcf/")
+        (message,) = warned()
+        assert "'/pcf'" in message and "no root_path" in message
+        assert "set root_path /pcf" in message and "10.0.0.5" in message
+        request("10.0.0.5", b"/kb", root="/pcf")
+        assert "root_path /pcf:" in warned()[-1] and len(warned()) == 2
+    assert len(seen) == 6  # every request passed on

@@ -41,14 +41,17 @@ MEANINGS: dict[str, str] = {
     "redirect (`Location`), `Link` target, JSON path (`/queries`, `/mappings`, `/licences`, "
     "`/shapes`), the "
     "SPARQL service description, the OpenAPI `servers` and `/mcp` page URLs then carry it; "
-    "the routes answer as without it. uvicorn's `root_path` "
-    "(`uvicorn --factory pcfgraph.serving:app_from_env` takes `--root-path` instead). Empty "
+    "the routes answer as without it. uvicorn's `root_path` (`pcfgraph serve` hands it to "
+    "uvicorn; under `uvicorn --factory pcfgraph.serving:app_from_env` the app applies it "
+    "itself, or uvicorn's `--root-path`, when given, is kept). Empty "
     "(or `/`): served at the root. The client's address, scheme and host behind the proxy: "
     "`forwarded_allow_ips`.",
     "forwarded_allow_ips": "The reverse proxies (comma-separated IP addresses or networks, "
     "`10.0.0.5,10.1.0.0/16`; `*`: any peer; empty: none) whose `X-Forwarded-For`, "
     "`X-Forwarded-Proto` and `X-Forwarded-Host` `pcfgraph serve` believes: from such a peer "
-    "the request's client address (fairness, the access log) is the one `X-Forwarded-For` "
+    "the request's client address (fairness between clients; the access log names the request "
+    "by its id, not its client: the proxy's log has both, see Behind a reverse proxy) is "
+    "the one `X-Forwarded-For` "
     "names (its last address that is not a trusted proxy), its scheme `X-Forwarded-Proto`'s "
     "(`http` or `https`) and its `Host` `X-Forwarded-Host`'s (its last value, the one the "
     "proxy next to pcfgraph set; a value that is no host is ignored), so that without "
@@ -61,7 +64,8 @@ MEANINGS: dict[str, str] = {
     "X-Forwarded-Host $host;`; nginx passes a client's own on otherwise, and it is then "
     "believed). `public_url` is still the surer way: with it no header of the request names "
     "the address. `uvicorn --factory pcfgraph.serving:app_from_env` reads `X-Forwarded-For` "
-    "and `-Proto` with uvicorn's `--forwarded-allow-ips`, not `X-Forwarded-Host`.",
+    "and `-Proto` with uvicorn's `--forwarded-allow-ips`, not `X-Forwarded-Host`: set "
+    "`public_url` there (see Behind a reverse proxy, below).",
     "http_workers": "Server processes answering HTTP (one Python process uses one core). "
     "0: one per CPU this process may run on (`os.sched_getaffinity`, so a container's or "
     "`taskset`'s limit), at most 8; `--http-workers 1`: this process alone. "
@@ -328,6 +332,55 @@ def cli_flags() -> dict[str, str]:
     return out
 
 
+#: How to run behind a reverse proxy: where an operator setting one up looks (the README
+#: points here), with each proxy's way of stating the prefix and the address.
+PROXY_SECTION = [
+    "## Behind a reverse proxy",
+    "",
+    "Keep `host` at `127.0.0.1` with the proxy on the same machine (else list the proxy's "
+    "address in `forwarded_allow_ips`), and set `public_url` to the address users reach: "
+    "then no request header names the address in what pcfgraph writes. Served under a path "
+    "prefix (`https://kb.example.org/pcf/`), the proxy strips the prefix and `root_path` "
+    "names it; pcfgraph reads no header for the prefix:",
+    "",
+    "```nginx",
+    "location /pcf/ {",
+    "    proxy_pass http://127.0.0.1:8000/;   # the slash after the port strips /pcf",
+    "    proxy_set_header Host $host;",
+    "    proxy_set_header X-Forwarded-Host $host;",
+    "    proxy_set_header X-Forwarded-Proto $scheme;",
+    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "    proxy_set_header X-Request-ID $request_id;   # the same id in both logs",
+    "}",
+    "```",
+    "",
+    "```sh",
+    "PCFGRAPH_ROOT_PATH=/pcf PCFGRAPH_PUBLIC_URL=https://kb.example.org/pcf pcfgraph serve",
+    "```",
+    "",
+    "- Traefik (a `StripPrefix` middleware), ingress controllers that strip a prefix, "
+    "Spring Cloud Gateway: they say what they stripped in `X-Forwarded-Prefix`, which "
+    "pcfgraph does not read; set `root_path` to it all the same (a proxy of "
+    "`forwarded_allow_ips` stating another prefix is logged, once in each server process, "
+    "as a warning naming the setting). Traefik sends `X-Forwarded-Host`, `-Proto` and `-For` by default.",
+    "- Apache: `ProxyPass /pcf/ http://127.0.0.1:8000/` and `ProxyPassReverse /pcf/ "
+    "http://127.0.0.1:8000/`; it passes the public host in `X-Forwarded-Host` (read from a "
+    "proxy of `forwarded_allow_ips`).",
+    "- RFC 7239 `Forwarded` is not read: a proxy sending only that (HAProxy's `option "
+    "forwarded`, Envoy configured so) needs `public_url` for the address and sends the "
+    "client's address in `X-Forwarded-For` (HAProxy: `option forwardfor`) for fairness "
+    "between clients.",
+    "- A proxy that keeps the prefix (nginx's `proxy_pass http://127.0.0.1:8000;`, no "
+    "slash) is answered 404 naming the prefix and the fix.",
+    "- `uvicorn --factory pcfgraph.serving:app_from_env` instead of `pcfgraph serve`: "
+    "uvicorn reads the proxy headers, `X-Forwarded-For` and `-Proto` from its own "
+    "`--forwarded-allow-ips` (or `FORWARDED_ALLOW_IPS`), and never `X-Forwarded-Host`: set "
+    "`PCFGRAPH_PUBLIC_URL`, or the absolute URLs name the address the proxy passes on in "
+    "`Host`. `PCFGRAPH_ROOT_PATH` is applied by the app there (uvicorn's own "
+    "`--root-path`, if given, wins: give it the same value or leave it out).",
+]
+
+
 def render() -> str:
     flags = cli_flags()
     lines = [
@@ -356,6 +409,7 @@ def render() -> str:
             f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | {flags.get(name, '—')} "
             f"| {_type(f.annotation, list(f.metadata))} | {_default(default)} | {meaning} |"
         )
+    lines += ["", *PROXY_SECTION]
     lines += [
         "",
         "## Operations",
@@ -400,7 +454,11 @@ def render() -> str:
         "exits) a `SIGHUP`, to the main process or a worker, is ignored and logged: no reload "
         "is begun or passed on, and the signal does not end the process.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
-        "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line).",
+        "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line). "
+        "A request's own `X-Request-ID` is kept as its id when it is at most 64 ASCII "
+        "letters and digits with `-`, `_` or `.` between them (a proxy's, a UUID: "
+        "nginx `proxy_set_header X-Request-ID $request_id;`, Envoy's), so the proxy's log "
+        "and pcfgraph's name a request alike; another is replaced by a fresh id.",
         "- Stopping (`SIGTERM`, `SIGINT`): the server stops taking connections and waits for "
         "the requests in flight (`graceful_stop_seconds`); a request still running then, "
         "whose answer has not begun, is answered 503 `server-stopping` with `Retry-After: 5` "
