@@ -3,6 +3,7 @@ that moves decisions into a curated set."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import warnings
 from pathlib import Path
@@ -50,6 +51,33 @@ def test_rank_puts_the_obvious_counterpart_first() -> None:
     for model in ("lexical", "fuzzy", "hybrid"):
         assert rank([s], targets, model=model)["s"][0].object.iri == "t2", model
     assert fuzzy("Service Level Management", "Service Level Management") == 1.0
+
+
+def test_the_best_few_are_the_full_rankings_first_undecided_ones() -> None:
+    """``rank(best=, skip=)`` (what ``suggest`` asks for) computes difflib's ratio only for
+    targets whose bounded score could still rank among the best: the same suggestions, scores
+    and order as the full ranking with the skipped targets left out, ties included."""
+    words = ["service", "catalog", "demand", "level", "risk", "asset", "supplier", "plan"]
+    rng = random.Random(7)
+
+    def name() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+
+    sources = [Item(f"s{i}", "a", name(), name(), parent="s0" if i else "") for i in range(30)]
+    targets = [Item(f"t{i:02}", "b", name(), name()) for i in range(25)]
+    targets += [Item("u", "b", targets[0].name, targets[0].definition)]  # a tie with t00
+    chain = {(s.iri, t.iri): rng.choice([0.0, 0.5, 1.0]) for s in sources for t in targets[:5]}
+
+    def skip(s: Item, t: Item) -> bool:
+        return (int(s.iri[1:]) + len(t.iri)) % 4 == 0
+
+    for model in ("lexical", "fuzzy", "hybrid"):
+        full = rank(sources, targets, model=model, chain=chain)
+        for best in (1, 2, 5):
+            few = rank(sources, targets, model=model, chain=chain, best=best, skip=skip)
+            for s in sources:
+                kept = [x for x in full[s.iri] if not skip(s, x.object)][:best]
+                assert few[s.iri] == kept, (model, best, s.iri)
 
 
 def decided(stem_filter: str = "") -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:

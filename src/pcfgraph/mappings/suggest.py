@@ -23,7 +23,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,6 +196,14 @@ class _Fuzzy:
         self.matcher.set_seq1(sa)
         return self.matcher.ratio()
 
+    def bound(self, sa: str) -> float:
+        """At least :meth:`ratio` (difflib's ``quick_ratio``: the characters both share, in
+        any order), at a fraction of its cost."""
+        if not sa or not self.sb:
+            return 0.0
+        self.matcher.set_seq1(sa)
+        return self.matcher.quick_ratio()
+
 
 def _target_doc(t: Item) -> list[str]:
     return tokens(t.name) * 2 + tokens(t.definition) + tokens(t.parent_name) + tokens(t.context)
@@ -217,10 +225,17 @@ def rank(
     chain: dict[tuple[str, str], float] | None = None,
     weight: float = 0.7,
     encoder: Any = None,
+    best: int | None = None,
+    skip: Callable[[Item, Item], bool] | None = None,
 ) -> dict[str, list[Suggestion]]:
     """For each source element, every target element ranked best first. ``semantic`` is
     ``hybrid`` blended half and half with the cosine of MiniLM sentence embeddings
-    (``encoder``: a :class:`pcfgraph.mappings.embeddings.MiniLM`, loaded when not given)."""
+    (``encoder``: a :class:`pcfgraph.mappings.embeddings.MiniLM`, loaded when not given).
+
+    With ``best``, only the first ``best`` of that ranking, targets ``skip(source, target)``
+    leaves out set aside: the same suggestions, but difflib's ratio (most of the work) is
+    computed only for targets whose score bounded by ``_Fuzzy.bound`` could still reach them
+    (the score grows with the ratio)."""
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
     cosine: dict[tuple[str, str], float] = {}
@@ -250,29 +265,85 @@ def rank(
     out: dict[str, list[Suggestion]] = {}
     fuzzies = [_Fuzzy(t.name) for t in targets]
     for s in sources:
-        lexs = lex_of(s)
         parent = by_iri.get(s.parent) if model in ("hybrid", "semantic") else None
-        up = lex_of(parent) if parent is not None else None
-        stems = _stems(s.name)
-        ranked = []
-        for i, t in enumerate(targets):
-            lex, fz = lexs[i], fuzzies[i].ratio(stems)
-            ch = chain.get((s.iri, t.iri), 0.0)
-            if model == "fuzzy":
-                score = fz
-            else:
-                score = weight * lex + (1 - weight) * fz
-                if model in ("hybrid", "semantic"):
-                    if up is not None:  # hierarchy: what the parent's text points at
-                        score = 0.8 * score + 0.2 * up[i]
-                    if ch:
-                        score = min(1.0, 0.6 * score + 0.4 * ch + 0.2)
-                if model == "semantic":
-                    score = 0.5 * score + 0.5 * cosine[(s.iri, t.iri)]
-            ranked.append(Suggestion(s, t, round(score, 4), round(lex, 4), round(fz, 4), ch))
-        ranked.sort(key=lambda x: (-x.score, x.object.iri))
-        out[s.iri] = ranked
+        one = _OneSource(
+            s,
+            targets,
+            fuzzies,
+            _stems(s.name),
+            lex_of(s),
+            lex_of(parent) if parent is not None else None,
+            chain,
+            cosine,
+            model,
+            weight,
+        )
+        out[s.iri] = one.ranked(best, skip)
     return out
+
+
+@dataclass(frozen=True)
+class _OneSource:
+    """One source element scored against every target (``up``: its parent's lexical scores,
+    for the hierarchy of the hybrid and semantic models)."""
+
+    s: Item
+    targets: Sequence[Item]
+    fuzzies: Sequence[_Fuzzy]
+    stems: str
+    lexs: Sequence[float]
+    up: Sequence[float] | None
+    chain: dict[tuple[str, str], float]
+    cosine: dict[tuple[str, str], float]
+    model: str
+    weight: float
+
+    def score(self, i: int, fz: float) -> float:
+        """The score of target ``i`` given its name ratio ``fz`` (never less for a larger
+        ``fz``: every model adds it with a positive weight)."""
+        s, t, model = self.s, self.targets[i], self.model
+        ch = self.chain.get((s.iri, t.iri), 0.0)
+        if model == "fuzzy":
+            score = fz
+        else:
+            score = self.weight * self.lexs[i] + (1 - self.weight) * fz
+            if model in ("hybrid", "semantic"):
+                if self.up is not None:  # hierarchy: what the parent's text points at
+                    score = 0.8 * score + 0.2 * self.up[i]
+                if ch:
+                    score = min(1.0, 0.6 * score + 0.4 * ch + 0.2)
+            if model == "semantic":
+                score = 0.5 * score + 0.5 * self.cosine[(s.iri, t.iri)]
+        return round(score, 4)
+
+    def suggestion(self, i: int) -> Suggestion:
+        s, t, fz = self.s, self.targets[i], self.fuzzies[i].ratio(self.stems)
+        ch = self.chain.get((s.iri, t.iri), 0.0)
+        return Suggestion(s, t, self.score(i, fz), round(self.lexs[i], 4), round(fz, 4), ch)
+
+    def ranked(
+        self, best: int | None, skip: Callable[[Item, Item], bool] | None
+    ) -> list[Suggestion]:
+        def order(x: Suggestion) -> tuple[float, str]:
+            return (-x.score, x.object.iri)
+
+        if best is None:
+            return sorted((self.suggestion(i) for i in range(len(self.targets))), key=order)
+        # The targets by their score bounded (an upper bound), best first: once the best-th
+        # suggestion scored exactly ranks before a target's bound, it ranks before every
+        # later target's score too.
+        bounds = sorted(
+            ((-self.score(i, self.fuzzies[i].bound(self.stems)), t.iri), i)
+            for i, t in enumerate(self.targets)
+            if skip is None or not skip(self.s, t)
+        )
+        ranked: list[Suggestion] = []
+        for bound, i in bounds:
+            if len(ranked) >= best and order(ranked[best - 1]) < bound:
+                break
+            ranked.append(self.suggestion(i))
+            ranked.sort(key=order)
+        return ranked[:best]
 
 
 # --- reading the graph -----------------------------------------------------------------------
@@ -411,11 +482,10 @@ def suggest(
     src, tgt = items(store, catalog, source), items(store, catalog, target)
     known = decisions(store, catalog)
     chain = chain_scores(store, catalog, source, target) if model in ("hybrid", "semantic") else {}
-    ranked = rank(src, tgt, model=model, chain=chain)
+    ranked = rank(src, tgt, model=model, chain=chain, best=top, skip=known.decided)
     out: list[Suggestion] = []
     for s in src:
-        picked = [x for x in ranked[s.iri] if not known.decided(s, x.object)]
-        out.extend(x for x in picked[:top] if x.score > 0.0 and x.score >= min_score)
+        out.extend(x for x in ranked[s.iri] if x.score > 0.0 and x.score >= min_score)
     return out
 
 
