@@ -354,3 +354,34 @@ def test_suggestions_skip_what_an_element_inherits_where_it_holds(release: Relea
     assert (banking(17060), str(iris.prm_it("A24"))) not in pairs
     assert {t for s, t in pairs if s == banking(17060)}  # other targets stay candidates
     assert {t for s, t in pairs if s == banking(17040)}
+
+
+def test_a_gap_towards_an_edition_is_covered_by_what_its_elements_inherit(
+    release: Release, release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Banking's 1.2 inherits 17060 exactMatch A24 (made on Cross-Industry 7.4): A24 is no
+    undecided gap towards Banking, as 1.2 is none towards PRM-IT. Every PRM-IT process was."""
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    base = ["gaps", "--release", str(release_dir), "--framework", "prm-it", "--target", BANKING]
+    assert run_main(main, [*base, "--format", "json"]) == 0
+    rows = bindings(capsys.readouterr().out)
+    assert {
+        code: r.get("inheritedStatus") for code, r in rows.items() if code in ("A24", "A23")
+    } == {
+        "A24": "inherited",
+        "A23": None,
+    }
+    assert (rows["A24"]["inheritedMappings"], rows["A24"]["inheritedFrom"]) == ("1", CROSS_74)
+    assert run_main(main, [*base, "--format", "json", "--undecided"]) == 0
+    undecided = set(bindings(capsys.readouterr().out))
+    assert undecided == set(rows) - {"A24"}
+    gql = Client(release).data(
+        'query($t: ID) { gaps(framework: "prm-it", target: $t, undecided: true) '
+        "{ element { code } } }",
+        {"t": BANKING},
+    )["gaps"]
+    assert {g["element"]["code"] for g in gql} == undecided
+    mcp = find_gaps(release, {"framework": "prm-it", "target": BANKING, "undecided": True})
+    assert {i["code"] for i in mcp["items"]} == undecided

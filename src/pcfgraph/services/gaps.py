@@ -70,12 +70,36 @@ def inherited_cover(
     return {key: InheritedCover(tuple(ms)) for key, ms in found.items()}
 
 
+def far_end_cover(
+    reader: Reader, framework_ids: Iterable[str]
+) -> dict[tuple[str, str], InheritedCover]:
+    """The same inherited mappings seen from their far end: (IRI of the element a mapping
+    made on another edition leads to, the APQC edition of ``framework_ids`` whose element
+    inherits it) -> those mappings. PRM-IT A24 is linked to Utilities 7.2.1's 8.1.5.6 by the
+    curated 8.1.5.6 exactMatch A24 made on Cross-Industry 7.4, as 8.1.5.6 is to A24."""
+    found: dict[tuple[str, str], list[InheritedMapping]] = {}
+    for fid in sorted(set(framework_ids)):
+        for m in inherited_mappings(reader, fid):
+            far = m.mapping.object_iri if m.side == "subject" else m.mapping.subject_iri
+            found.setdefault((far, m.element_framework), []).append(m)
+    return {key: InheritedCover(tuple(ms)) for key, ms in found.items()}
+
+
 def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | None]:
     """For each ``api/gaps`` row, the inherited mappings from its element into its other
-    framework (None: a plain gap). Read only when a row is an APQC edition's element."""
+    framework (None: a plain gap). Read only when a row is an APQC edition's element, or
+    towards one (:func:`far_end_cover`: every PRM-IT process was an undecided gap towards
+    an industry edition, those whose mappings its elements inherit too)."""
     keys = [(text(r, "element"), text(r, "framework"), text(r, "otherFramework")) for r in rows]
     apqc = {fw for _, fw, _ in keys if fw and iris.is_apqc_framework_id(fw)}
+    towards = {
+        other
+        for _, fw, other in keys
+        if other and fw and iris.is_apqc_framework_id(other) and not iris.is_apqc_framework_id(fw)
+    }
     covers = inherited_cover(reader, apqc) if apqc else {}
+    if towards:
+        covers = {**far_end_cover(reader, towards), **covers}
     return [covers.get((e, other)) if e and other else None for e, _, other in keys]
 
 
