@@ -374,6 +374,11 @@ def test_a_gap_towards_an_edition_is_covered_by_what_its_elements_inherit(
         "A23": None,
     }
     assert (rows["A24"]["inheritedMappings"], rows["A24"]["inheritedFrom"]) == ("1", CROSS_74)
+    assert run_main(main, base) == 0
+    assert (
+        "prm-it: 1 element covered in apqc-pcf-banking-7.2.2 by inherited mappings only (made on "
+        "another edition of the PCF IDs they map to;" in " ".join(capsys.readouterr().out.split())
+    )
     assert run_main(main, [*base, "--format", "json", "--undecided"]) == 0
     undecided = set(bindings(capsys.readouterr().out))
     assert undecided == set(rows) - {"A24"}

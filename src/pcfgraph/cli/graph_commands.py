@@ -529,9 +529,13 @@ def gaps_table(result: SelectResult) -> str:
         inherited = sorted(covered.get((fw, other), []), key=lambda item: code_key(item[0]))
         if inherited:
             m = len(inherited)
+            # towards an APQC edition, the PCF IDs are the far ends' (a PRM-IT process has none)
+            from pcfgraph.iris import is_apqc_framework_id
+
+            whose = "the PCF IDs they map to" if is_apqc_framework_id(other) else "their PCF ID"
             out.append(
                 f"{fw}: {m} element{'s' if m != 1 else ''} covered in {other} by inherited "
-                "mappings only (made on another edition of their PCF ID; not gaps, review "
+                f"mappings only (made on another edition of {whose}; not gaps, review "
                 "those that need it)"
             )
             header = ["code", "name", "kind", "status", "mappings", "made on"]
