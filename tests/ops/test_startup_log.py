@@ -11,6 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
+import pytest
 from ops_support import ServeProcess, publish
 
 from pcfgraph import startup_log
@@ -65,3 +66,34 @@ def test_held_records_are_replayed_once_in_order_and_later_ones_pass() -> None:
         pcf.handlers, pcf.level, pcf.propagate = before
     messages = [line.rsplit("] ", 1)[1] for line in stream.getvalue().splitlines()]
     assert messages == ["first", "from a thread", "after"]
+
+
+def test_with_json_logs_the_start_lines_are_json_records(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``pcfgraph serve`` printed the importer's warnings and its "serving release" line as
+    plain text in the middle of the JSON lines of ``log_format=json``; a pipeline parsing
+    each line as JSON broke on them. As text they stay the lines every command prints."""
+    from pcfgraph.cli.serve import announce
+
+    pcf = logging.getLogger("pcfgraph")
+    before = (list(pcf.handlers), pcf.level, pcf.propagate)
+    stream = io.StringIO()
+    settings = Settings(log_format="json", log_level="info")
+    try:
+        handler = configure_logging(settings, stream=stream)
+        announce(settings, ["book.xlsx: sheet 'Combined', row 3: odd"], "serving release r1")
+        handler.flush()
+    finally:
+        pcf.handlers, pcf.level, pcf.propagate = before
+    assert capsys.readouterr().err == ""
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [
+        ("warning", "book.xlsx: sheet 'Combined', row 3: odd"),
+        ("info", "serving release r1"),
+    ]
+    announce(Settings(), ["book.xlsx: odd"], "serving release r1")
+    assert capsys.readouterr().err.splitlines() == [
+        "pcfgraph: warning: book.xlsx: odd",
+        "pcfgraph: serving release r1",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,14 +109,33 @@ def serve(**options: Any) -> None:
     create_app = import_create_app(loading)
     # page data built before /ready
     release = loading.result()
-    print_warnings(release.warnings)  # what the importer warned about (the data it serves)
+    announce(settings, release.warnings)  # what the importer warned about (the data it serves)
     app = create_app(settings, release, warm=True, preloaded=preloaded)
-    click.echo(
-        f"pcfgraph: serving release {app.state.pcf.release.release_id} on "
+    announce(
+        settings,
+        (),
+        f"serving release {app.state.pcf.release.release_id} on "
         f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
-        err=True,
     )
     run_http(app, settings)
+
+
+def announce(settings: Settings, warnings: Sequence[str], line: str | None = None) -> None:
+    """The importer's ``warnings`` and the start ``line``: printed on stderr as every command
+    prints them, or with ``log_format=json`` as records of the server's log (a JSON line
+    each), so a log pipeline parsing every line as JSON does not meet plain text."""
+    if settings.log_format != "json":
+        print_warnings(warnings)
+        if line is not None:
+            click.echo(f"pcfgraph: {line}", err=True)
+        return
+    import logging
+
+    log = logging.getLogger("pcfgraph.serving")
+    for warning in warnings:
+        log.warning("%s", warning)
+    if line is not None:
+        log.info("%s", line)
 
 
 def preload(settings: Settings) -> MemoryCopy | None:

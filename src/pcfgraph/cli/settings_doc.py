@@ -275,7 +275,9 @@ MEANINGS: dict[str, str] = {
     "(any case).",
     "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
     "status and duration for each request). Other libraries' records (WARNING and up) come "
-    "out in the same format, one a line; uvicorn's own lines keep uvicorn's.",
+    "out in the same format, one a line, and so do `pcfgraph serve`'s importer warnings and "
+    "its `serving release ...` line (`pcfgraph: ...` on stderr with `text`); uvicorn's own "
+    "lines keep uvicorn's (`uvicorn --log-config` formats them).",
     "access_log_flush_ms": "Access-log lines (`pcfgraph.access`) leave in batches, as "
     "nginx's `access_log ... buffer= flush=`: a line is written at most this many milliseconds "
     "after its request ended, sooner once 16 KiB of lines wait (one write for many requests, "
