@@ -125,7 +125,12 @@ def _all_shapes() -> tuple[tuple[object, ...], ...]:
     return context().rules.core_shape_triples  # type: ignore[return-value]
 
 
-def _both(text: str, name: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+@cache
+def _both(
+    text: str, name: str
+) -> tuple[frozenset[tuple[object, ...]], frozenset[tuple[object, ...]]]:
+    """What pySHACL and the shape checks report on one model, made once per model (three
+    tests read the edge cases' reports)."""
     ctx = context()
     triples, _ignored = parse_uploads([Upload(name, text.encode("utf-8"))], ctx_limits())
     shapes = {c.rule.iri for c in _shape_checks()}
@@ -142,7 +147,7 @@ def _both(text: str, name: str) -> tuple[set[tuple[object, ...]], set[tuple[obje
     by_pyshacl = {_key(r) for r in run_shacl(data, graph, ctx.rules.rules) if r.shape in shapes}
     embedded = EmbeddedStore(store)
     by_query = {_key(r) for c in _shape_checks() for r in run_check(embedded, c)}
-    return by_pyshacl, by_query
+    return frozenset(by_pyshacl), frozenset(by_query)
 
 
 def _select_targets(shapes: Graph, store: ox.Store) -> None:
@@ -177,7 +182,9 @@ def test_shape_checks_evaluate_shapes_of_the_rules() -> None:
         assert check.shape not in pyshacl_subjects  # pySHACL does not evaluate it twice
 
 
-def _case_models() -> list[tuple[str, str, str]]:
+@cache
+def _case_models() -> tuple[tuple[str, str, str], ...]:
+    """The models compared (made once: the edge cases' tests take theirs from here)."""
     shapes = {c.rule.name for c in _shape_checks()}
     models = [
         ("conforming", CONFORMING.read_text(encoding="utf-8"), "model.ttl"),
@@ -185,7 +192,7 @@ def _case_models() -> list[tuple[str, str, str]]:
         ("edge-cases", CONFORMING.read_text(encoding="utf-8") + PREFIXES + EDGE_CASES, "m.ttl"),
     ]
     models += [(c.id, mutate(c), "model.nt") for c in CASES if c.rule in shapes]
-    return models
+    return tuple(models)
 
 
 @pytest.mark.parametrize("model", _case_models(), ids=lambda m: m[0])
