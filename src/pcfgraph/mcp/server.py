@@ -279,7 +279,8 @@ def build_server(
         framework), with the curated decision and reason where one is recorded; `under`: only
         that element of `framework` (IRI, element id, PCF ID or code, e.g. "8.1") and those
         below it. An element covered only by curated mappings inherited from another APQC
-        edition of its PCF ID has inheritedStatus (inherited, or needs-review) and is not a
+        edition of its PCF ID (or, towards an APQC edition, by those the edition's elements
+        inherit into it) has inheritedStatus (inherited, or needs-review) and is not a
         plain gap. One whose PCF ID has a curated no-counterpart decision on another APQC
         edition has inheritedDecision, inheritedDecisionStatus (inherited, or needs-review),
         inheritedReason and decidedOn (decidedByInheritance counts those that hold). `undecided`:

@@ -83,8 +83,9 @@ def inherited_gap_decision_obj(d: services.InheritedNoCounterpart) -> InheritedG
 @strawberry.type(
     description="An element with no mapping of its own (curated or derived, either direction) "
     "to any element of another framework, with the curated decision where there is one and "
-    "the curated mappings it inherits from another APQC edition of its PCF ID (then it is no "
-    "plain gap: see inheritedStatus). The rows of `pcfgraph gaps` and MCP find_gaps."
+    "the curated mappings it inherits from another APQC edition of its PCF ID, or, towards an "
+    "APQC edition, that the edition's elements inherit into it (then it is no plain gap: see "
+    "inheritedStatus). The rows of `pcfgraph gaps` and MCP find_gaps."
 )
 class Gap:
     element: Element = strawberry.field(description="The element without a counterpart.")
@@ -99,8 +100,9 @@ class Gap:
     )
     inherited_status: InheritanceStatus | None = strawberry.field(
         description="INHERITED when a curated mapping made on another APQC edition of its PCF "
-        "ID into that framework holds (the element is unchanged), NEEDS_REVIEW when all of "
-        "them need review; null for a plain gap."
+        "ID into that framework holds (the element is unchanged), or, towards an APQC "
+        "edition, when that edition's elements inherit a curated mapping into this element; "
+        "NEEDS_REVIEW when all of them need review; null for a plain gap."
     )
     inherited_mappings: list[InheritedMapping] = strawberry.field(
         description="Those inherited mappings into that framework (empty for a plain gap)."
