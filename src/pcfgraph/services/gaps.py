@@ -18,7 +18,7 @@ not yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pcfgraph import iris
@@ -58,16 +58,26 @@ def _other_framework(m: InheritedMapping) -> str:
     return m.mapping.object_framework if m.side == "subject" else m.mapping.subject_framework
 
 
+def _cover(
+    reader: Reader,
+    framework_ids: Iterable[str],
+    key: Callable[[InheritedMapping], tuple[str, str]],
+) -> dict[tuple[str, str], InheritedCover]:
+    """The inherited mappings of elements of ``framework_ids`` (read once per reader),
+    grouped by ``key``."""
+    found: dict[tuple[str, str], list[InheritedMapping]] = {}
+    for fid in sorted(set(framework_ids)):
+        for m in inherited_mappings(reader, fid):
+            found.setdefault(key(m), []).append(m)
+    return {k: InheritedCover(tuple(ms)) for k, ms in found.items()}
+
+
 def inherited_cover(
     reader: Reader, framework_ids: Iterable[str]
 ) -> dict[tuple[str, str], InheritedCover]:
     """For elements of ``framework_ids``: (element IRI, other framework id) -> the inherited
     mappings that link them (the same records ``Element.inheritedMappings`` lists)."""
-    found: dict[tuple[str, str], list[InheritedMapping]] = {}
-    for fid in sorted(set(framework_ids)):
-        for m in inherited_mappings(reader, fid):
-            found.setdefault((m.element_iri, _other_framework(m)), []).append(m)
-    return {key: InheritedCover(tuple(ms)) for key, ms in found.items()}
+    return _cover(reader, framework_ids, lambda m: (m.element_iri, _other_framework(m)))
 
 
 def far_end_cover(
@@ -77,12 +87,12 @@ def far_end_cover(
     made on another edition leads to, the APQC edition of ``framework_ids`` whose element
     inherits it) -> those mappings. PRM-IT A24 is linked to Utilities 7.2.1's 8.1.5.6 by the
     curated 8.1.5.6 exactMatch A24 made on Cross-Industry 7.4, as 8.1.5.6 is to A24."""
-    found: dict[tuple[str, str], list[InheritedMapping]] = {}
-    for fid in sorted(set(framework_ids)):
-        for m in inherited_mappings(reader, fid):
-            far = m.mapping.object_iri if m.side == "subject" else m.mapping.subject_iri
-            found.setdefault((far, m.element_framework), []).append(m)
-    return {key: InheritedCover(tuple(ms)) for key, ms in found.items()}
+
+    def far(m: InheritedMapping) -> tuple[str, str]:
+        end = m.mapping.object_iri if m.side == "subject" else m.mapping.subject_iri
+        return end, m.element_framework
+
+    return _cover(reader, framework_ids, far)
 
 
 def gap_covers(reader: Reader, rows: Iterable[Row]) -> list[InheritedCover | None]:
