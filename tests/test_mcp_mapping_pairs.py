@@ -100,13 +100,16 @@ def test_an_element_with_its_own_framework_as_target_is_a_tool_error(
 def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
     """A negative mapping ("8.1.2.2 is NOT related to A26") gave its ends as bare IRIs, so an
     assistant had to look each one up before it could say which elements the reviewers
-    rejected; they carry their codes and names now (and the record's IRI, to cite)."""
+    rejected; they carry their codes and names now (and the record's IRI, to cite), and each
+    end as a mapping's ends are given (``subjectElement``, ``objectElement``: element id,
+    framework, page), where a client had the IRI alone to look up."""
     reader = services.Reader(shipped_release.store, QueryCatalog())
     negatives = services.negative_mappings(reader, source=APQC, target="prm-it")
     ends = sorted(
         {(n.subject_iri, None) for n in negatives} | {(n.object_iri, None) for n in negatives}
     )
-    oracle = {e.iri: (e.code, e.name) for e in services.elements_by_iris(reader, ends) if e}
+    found = {e.iri: e for e in services.elements_by_iris(reader, ends) if e}
+    oracle = {iri: (e.code, e.name) for iri, e in found.items()}
     answers: list[dict[str, Any]] = []
 
     async def body(client: Client) -> None:
@@ -120,6 +123,18 @@ def test_negative_mappings_name_their_ends(shipped_release: Release) -> None:
     for n in between["negativeMappings"] + of_element["negativeMappings"]:
         assert (n["subjectCode"], n["subjectName"]) == oracle[n["subject"]], n
         assert (n["objectCode"], n["objectName"]) == oracle[n["object"]], n
+        # each end as a mapping's ends are given (element id, framework, page), not an IRI alone
+        for end in ("subject", "object"):
+            e = found[n[end]]
+            ref = n[f"{end}Element"]
+            assert (ref["iri"], ref["id"], ref["framework"], ref["code"], ref["name"]) == (
+                e.iri,
+                e.id,
+                e.framework_id,
+                e.code,
+                e.name,
+            ), n
+            assert ref["url"].endswith(f"/id/{e.id}"), ref
     assert of_element["negativeMappings"]
 
 

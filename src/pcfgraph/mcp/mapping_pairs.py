@@ -1,5 +1,6 @@
 """``get_mappings`` between two frameworks: the records from ``source`` to ``target`` as
-compact dicts, their negative mappings, and what is stated the other way round.
+compact dicts, their negative mappings, and what is stated the other way round; the negative
+mappings' dicts (of an element's too).
 
 The curated records between two frameworks are stated in one direction (a set maps its
 subjects' framework to its objects'). Asked the other way round, the answer was empty (or
@@ -93,3 +94,46 @@ def pair_mappings(
         negatives=services.negative_mappings(reader, source=source, target=target),
         other_way=other_way,
     )
+
+
+def negative_dicts(
+    reader: services.Reader, negatives: list[services.NegativeMapping], base_url: str
+) -> list[dict[str, Any]]:
+    """Negative mappings (SSSOM predicate_modifier Not: two elements are NOT related) as
+    ``get_mappings`` lists them, apart from the mappings. Their ``subject`` and ``object``
+    are IRIs (with ``subjectCode``/``subjectName`` and ``objectCode``/``objectName``), where a
+    mapping's ends are element references: a client read a rejected pair's element id,
+    framework and page from other calls. ``subjectElement`` and ``objectElement`` are those
+    references (a mapping's ``subject`` and ``object``); the IRIs stay as they were."""
+    keys = sorted(
+        {(n.subject_iri, n.subject_framework) for n in negatives}
+        | {(n.object_iri, n.object_framework) for n in negatives}
+    )
+    named = {x.iri: x for x in services.elements_by_iris(reader, keys) if x}
+
+    def ends(n: services.NegativeMapping) -> dict[str, Any]:
+        refs: dict[str, Any] = {}
+        for end, iri, fid in (
+            ("subject", n.subject_iri, n.subject_framework),
+            ("object", n.object_iri, n.object_framework),
+        ):
+            e = named.get(iri)
+            if e is not None:
+                refs[f"{end}Code"], refs[f"{end}Name"] = e.code, e.name
+            refs[f"{end}Element"] = (
+                element_ref(e, base_url) if e is not None else {"iri": iri, "framework": fid}
+            )
+        return refs
+
+    return [
+        {
+            "subject": n.subject_iri,
+            "notRelation": n.relation,
+            "object": n.object_iri,
+            **ends(n),
+            "justification": n.justification,
+            "comment": n.comment,
+            "record": n.iri,
+        }
+        for n in negatives
+    ]

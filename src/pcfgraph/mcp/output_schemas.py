@@ -203,6 +203,8 @@ _NEGATIVE = obj(
         "subject": STRING,
         "notRelation": STRING,
         "object": STRING,
+        "subjectElement": ref("end"),
+        "objectElement": ref("end"),
         "justification": TEXT,
         "comment": TEXT,
         "record": STRING,

@@ -19,7 +19,7 @@ from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
 from pcfgraph.mcp.gaps import gaps
 from pcfgraph.mcp.history import history_answer
-from pcfgraph.mcp.mapping_pairs import pair_mappings
+from pcfgraph.mcp.mapping_pairs import negative_dicts, pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
     ArgumentError,
@@ -407,32 +407,7 @@ class Tools:
         # Negative mappings (SSSOM predicate_modifier Not) are statements that two elements
         # are NOT related: listed apart, never among the mappings above.
         shown = negatives[start : start + size]
-        # the ends' codes and names beside their IRIs: what an answer cites (one lookup)
-        keys = sorted(
-            {(n.subject_iri, n.subject_framework) for n in shown}
-            | {(n.object_iri, n.object_framework) for n in shown}
-        )
-        named = {x.iri: x for x in services.elements_by_iris(reader, keys) if x}
-
-        def ends(n: services.NegativeMapping) -> dict[str, Any]:
-            refs: dict[str, Any] = {}
-            for end, iri in (("subject", n.subject_iri), ("object", n.object_iri)):
-                if iri in named:
-                    refs[f"{end}Code"], refs[f"{end}Name"] = named[iri].code, named[iri].name
-            return refs
-
-        out["negativeMappings"] = [
-            {
-                "subject": n.subject_iri,
-                "notRelation": n.relation,
-                "object": n.object_iri,
-                **ends(n),
-                "justification": n.justification,
-                "comment": n.comment,
-                "record": n.iri,
-            }
-            for n in shown
-        ]
+        out["negativeMappings"] = negative_dicts(reader, shown, self.base_url)
         if len(negatives) > size:
             out["negativeMappingsTotal"] = len(negatives)
         out.update(other_way)
