@@ -38,6 +38,8 @@ def test_nothing_to_say_when_stated_this_way_or_not_at_all(gql) -> None:
         assert "extensions" not in body, (variables, body)
 
 
+#: An APQC element of the test data that curated records state as subject.
+MAPPED_OUT = "apqc-pcf/test/7.4/30011"
 ELEMENT = """query($id: ID!, $direction: MappingDirection! = SUBJECT) {
   element(id: $id) { mappings(direction: $direction) { subject { id } } } }"""
 LIST = """query($id: ID!) {
@@ -58,8 +60,10 @@ def test_an_element_mapped_only_the_other_way_is_said(gql) -> None:
     assert f"{len(incoming['mappings'])} state it as object" in warning["message"]
     assert "mappings(direction: EITHER)" in warning["message"]
     # asked either way, or of an element mapped outgoing, there is nothing to say
-    for variables in ({"id": f"{PRM}/A21", "direction": "EITHER"}, {"id": f"{APQC}/20608"}):
-        assert "extensions" not in gql.post(ELEMENT, variables).json(), variables
+    for variables in ({"id": f"{PRM}/A21", "direction": "EITHER"}, {"id": MAPPED_OUT}):
+        body = gql.post(ELEMENT, variables).json()
+        assert body["data"]["element"]["mappings"], variables  # an element, with records
+        assert "extensions" not in body, variables
     # a list says it once, naming every element it is true of
     body = gql.post(LIST, {"id": PRM}).json()
     nodes = body["data"]["framework"]["elements"]["nodes"]
@@ -67,3 +71,32 @@ def test_an_element_mapped_only_the_other_way_is_said(gql) -> None:
     unmapped = [n["id"] for n in nodes if not n["mappings"]]
     assert set(warning["elements"]) <= set(unmapped) and f"{PRM}/A21" in warning["elements"]
     assert warning["count"] == len(warning["elements"]) > 1
+
+
+BOTH_WAYS = """query($id: ID!) { element(id: $id) {
+  out: mappings(direction: SUBJECT) { id subject { id } }
+  in: mappings(direction: OBJECT) { id object { id } }
+  both: mappings(direction: EITHER) { id subject { id } object { id } } } }"""
+FIELD = """{ __type(name: "Element") { fields { name description
+  args { name defaultValue description } } } }"""
+
+
+def test_either_reads_both_ends_and_the_default_stays_subject(gql) -> None:
+    """The default of ``Element.mappings(direction:)`` is a contract (SUBJECT); what it leaves
+    out, and how to read both ends, is said by the field itself (GraphiQL, codegen), not only
+    by the warning an empty answer carries."""
+    for element in (f"{PRM}/A22", MAPPED_OUT):
+        got = gql.data(BOTH_WAYS, {"id": element})["element"]
+        assert all(m["subject"]["id"] == element for m in got["out"])
+        assert all(m["object"]["id"] == element for m in got["in"])
+        ids = [m["id"] for m in got["both"]]
+        assert len(ids) == len(set(ids)), "each record once"
+        assert set(ids) == {m["id"] for m in got["out"] + got["in"]} and ids, element
+        # which way a record goes is read from its ends, as the description says
+        assert all(element in (m["subject"]["id"], m["object"]["id"]) for m in got["both"])
+    fields = {f["name"]: f for f in gql.data(FIELD)["__type"]["fields"]}
+    mappings = fields["mappings"]
+    direction = next(a for a in mappings["args"] if a["name"] == "direction")
+    assert direction["defaultValue"] == "SUBJECT"
+    for said in ("direction: EITHER", "mappings-incoming-only", "compare subject.id"):
+        assert said in mappings["description"], said

@@ -164,7 +164,13 @@ class Element:
 
     @strawberry.field(
         description="Mapping records of this element to elements of other frameworks; "
-        "curated only unless includeDerived."
+        "curated only unless includeDerived. By default (direction: SUBJECT) only the records "
+        "stating this element as their subject: the curated sets state APQC to PRM-IT, IT-CMF "
+        "and TRIM, so a PRM-IT, IT-CMF or TRIM element's curated records state it as object "
+        "and are read with direction: EITHER (both ends) or OBJECT; asked by default, such an "
+        "element answers [] and extensions.warnings says so (mappings-incoming-only). A record "
+        "keeps its own subject and object whichever way it is read: compare subject.id with "
+        "this element's id to tell its outgoing records from its incoming ones."
     )
     def mappings(
         self,
@@ -183,7 +189,7 @@ class Element:
         direction: Annotated[
             MappingDirection,
             strawberry.argument(
-                description="Outgoing (SUBJECT, default), incoming (OBJECT) or EITHER."
+                description="Outgoing (SUBJECT, the default), incoming (OBJECT) or both (EITHER)."
             ),
         ] = MappingDirection.SUBJECT,
     ) -> list[MappingType]:

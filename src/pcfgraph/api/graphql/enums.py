@@ -34,7 +34,11 @@ class MappingDirection(Enum):
     OBJECT = strawberry.enum_value(
         "object", description="Records whose object is the element (its incoming mappings)."
     )
-    EITHER = strawberry.enum_value("either", description="Both outgoing and incoming records.")
+    EITHER = strawberry.enum_value(
+        "either",
+        description="Both: the records whose subject is the element and those whose object "
+        "is (outgoing and incoming), each once.",
+    )
 
 
 @strawberry.enum(description="Where a search matched.")
