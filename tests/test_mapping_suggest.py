@@ -274,3 +274,33 @@ def test_suggest_cli_names_the_known_frameworks_for_an_unknown_one(
     said = capsys.readouterr().err
     assert "--target: no framework 'apqc'; known frameworks: " in said
     assert APQC in said and ITCMF in said
+
+
+def test_review_predicate_takes_the_spellings_of_every_surface(
+    release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--predicate`` was a choice of the SKOS local names: ``skos:closeMatch`` (SSSOM's
+    ``predicate_id``, the option's namesake) and ``CLOSE_MATCH`` (GraphQL's enum) were
+    refused. Each spelling is the relation now, written to the set as ``skos:closeMatch``."""
+    import pcfgraph.cli.mappings as cli_mappings
+
+    monkeypatch.setattr(cli_mappings, "opened_release", lambda _dir: release)
+    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
+    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
+        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    pending = read_suggestions(sfile)
+    base = ["mappings", "review", str(sfile), "--reviewer", "r", "--into", str(curated)]
+    spellings = ("skos:closeMatch", "CLOSE_MATCH", f"{SKOS}closeMatch", "narrowmatch")
+    relations = (SKOS.closeMatch, SKOS.closeMatch, SKOS.closeMatch, SKOS.narrowMatch)
+    for s, spelling in zip(pending, spellings, strict=False):
+        res = CliRunner().invoke(main, [*base, "--accept", s.id, "--predicate", spelling])
+        assert res.exit_code == 0, (spelling, res.output)
+    rows = {(r.subject, r.object): r for r in read_mapping_set(curated).rows}
+    for s, relation in zip(pending, relations, strict=False):
+        assert rows[(s.row.subject, s.row.object)].predicate == relation, s.id
+    res = CliRunner().invoke(main, [*base, "--accept", pending[-1].id, "--predicate", "closest"])
+    assert res.exit_code == 2
+    assert "'closest' is no SKOS mapping relation; give one of exactMatch" in res.output

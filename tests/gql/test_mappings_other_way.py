@@ -100,3 +100,22 @@ def test_either_reads_both_ends_and_the_default_stays_subject(gql) -> None:
     assert direction["defaultValue"] == "SUBJECT"
     for said in ("direction: EITHER", "mappings-incoming-only", "compare subject.id"):
         assert said in mappings["description"], said
+
+
+def test_a_relation_in_another_surface_s_spelling_is_named_as_graphql_writes_it(gql) -> None:
+    """MCP and SSSOM write ``closeMatch``, GraphQL's enum ``CLOSE_MATCH``: a variable sent in
+    the other spelling is refused (GraphQL reads an enum by its value name) naming the one
+    meant, and the enum's description says which is which."""
+    q = """query($id: ID!, $r: MappingRelation) { element(id: $id) {
+      mappings(relation: $r) { relation } } }"""
+    body = gql.post(q, {"id": MAPPED_OUT, "r": "closeMatch"}).json()
+    (error,) = body["errors"]
+    assert "Did you mean the enum value 'CLOSE_MATCH'" in error["message"]
+    assert error["extensions"]["code"] == "bad-input"
+    assert {
+        m["relation"]
+        for m in gql.data(q, {"id": MAPPED_OUT, "r": "CLOSE_MATCH"})["element"]["mappings"]
+    } == {"CLOSE_MATCH"}
+    enum = gql.data('{ __type(name: "MappingRelation") { description } }')["__type"]
+    assert "CLOSE_MATCH is skos:closeMatch" in enum["description"]
+    assert "local name (closeMatch)" in enum["description"]

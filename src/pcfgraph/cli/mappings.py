@@ -18,6 +18,7 @@ from pcfgraph.cli.graph_commands import (
 )
 from pcfgraph.cli.table import by_kind, curie, terminal_width, wrapped
 from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.relation_names import RELATION_NAMES, SPELLINGS, relation_named
 from pcfgraph.terminal_text import printable
 
 if TYPE_CHECKING:
@@ -181,9 +182,11 @@ def _curated_prefixes() -> dict[str, str]:
 )
 @click.option(
     "--predicate",
-    type=click.Choice(["exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"]),
+    metavar="RELATION",
+    callback=lambda _ctx, _param, value: _relation(value),
     default=None,
-    help="The relation an accepted suggestion gets (default: the suggested one).",
+    help="The relation an accepted suggestion gets (default: the suggested one): "
+    f"{', '.join(RELATION_NAMES)} (written as {SPELLINGS}).",
 )
 @release_option
 def review(
@@ -239,6 +242,18 @@ def review(
         store=release.store, catalog=QueryCatalog(),
     )  # fmt: skip
     click.echo(f"{len(decisions)} decision(s) moved into {target}")
+
+
+def _relation(value: str | None) -> str | None:
+    """``--predicate`` as its SKOS local name: it was a choice of the five local names, so
+    SSSOM's own spelling (``skos:closeMatch``, the ``predicate_id`` the option is named after)
+    and GraphQL's (``CLOSE_MATCH``) were refused."""
+    if value is None:
+        return None
+    try:
+        return relation_named(value)
+    except InputError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 @mappings.command("diff")

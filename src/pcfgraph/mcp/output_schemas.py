@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pcfgraph.relation_names import RELATION_NAMES
+
 Schema = dict[str, Any]
 
 STRING: Schema = {"type": "string"}
@@ -23,6 +25,13 @@ TEXT: Schema = {"type": ["string", "null"]}  # a text the data may lack
 INTEGER: Schema = {"type": "integer", "minimum": 0}
 BOOLEAN: Schema = {"type": "boolean"}
 STRINGS: Schema = {"type": "array", "items": STRING}
+#: A mapping's relation as MCP writes it: the SKOS local name (GraphQL writes CLOSE_MATCH),
+#: so a client reading the schema learns the spelling and the five values.
+RELATION: Schema = {
+    "enum": list(RELATION_NAMES),
+    "description": "The SKOS relation's local name: closeMatch is skos:closeMatch (GraphQL's "
+    "MappingRelation writes it CLOSE_MATCH).",
+}
 
 
 def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
@@ -65,7 +74,7 @@ DEFS: dict[str, Schema] = {
     # a mapping seen from one of its ends (tools._mapping_dicts)
     "mapping": obj(
         {
-            "relation": STRING,
+            "relation": RELATION,
             "direction": {"enum": ["outgoing", "incoming"]},
             "other": ref("end"),
             "confidence": {"type": ["number", "null"]},
@@ -189,7 +198,7 @@ GET_ELEMENT = obj(
 _PAIR_MAPPING = obj(
     {
         "subject": ref("end"),
-        "relation": STRING,
+        "relation": RELATION,
         "object": ref("end"),
         "confidence": {"type": ["number", "null"]},
         "justification": TEXT,
@@ -201,7 +210,11 @@ _PAIR_MAPPING = obj(
 _NEGATIVE = obj(
     {
         "subject": STRING,
-        "notRelation": STRING,
+        "notRelation": {
+            **RELATION,
+            "description": "The SKOS relation the reviewers decided does NOT hold, as its "
+            "local name (closeMatch is skos:closeMatch).",
+        },
         "object": STRING,
         "subjectElement": ref("end"),
         "objectElement": ref("end"),

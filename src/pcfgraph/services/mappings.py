@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pcfgraph.errors import InputError
+from pcfgraph.relation_names import RELATION_NAMES, SKOS
 from pcfgraph.services.base import (
     Reader,
     boolean,
@@ -25,12 +26,8 @@ from pcfgraph.services.base import (
 from pcfgraph.services.elements import Element, check_framework, covering_subtree
 from pcfgraph.store import Row
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: The SKOS mapping relations, by local name.
-RELATIONS: dict[str, str] = {
-    name: SKOS + name
-    for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
-}
+RELATIONS: dict[str, str] = {name: SKOS + name for name in RELATION_NAMES}
 _BY_IRI = {v: k for k, v in RELATIONS.items()}
 
 

@@ -7,7 +7,13 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="A SKOS mapping relation between elements of two frameworks.")
+@strawberry.enum(
+    description="A SKOS mapping relation between elements of two frameworks, written as a "
+    "GraphQL enum value: CLOSE_MATCH is skos:closeMatch. MCP and the CLI write the SKOS "
+    "local name (closeMatch), SSSOM the CURIE (skos:closeMatch), RDF and SPARQL the IRI; "
+    "sent as an argument or variable here, the relation is the enum value (CLOSE_MATCH), as "
+    "GraphQL reads enums."
+)
 class MappingRelation(Enum):
     EXACT_MATCH = strawberry.enum_value(
         "exactMatch", description="skos:exactMatch: interchangeable meaning."
