@@ -51,10 +51,14 @@ def test_archisurance_exchange_and_archi_formats_give_isomorphic_rdf() -> None:
     assert isomorphic(_graph(xml.triples), _graph(native.triples))
 
     def unused(r):  # type: ignore[no-untyped-def]
-        return sorted((u["kind"], u["type"], u["identifier"]) for u in r.unused)
+        return sorted((u["kind"], u["type"], u["identifier"].removeprefix("id-")) for u in r.unused)
 
     assert unused(xml) == unused(native)
     assert {u[0] for u in unused(xml)} == {"element", "relationship"}
+    # each named as written in its file, as a finding's location is ('id-1544' in the
+    # exchange file, '1544' in Archi's): the report said '1544' of the exchange file
+    assert all(u["identifier"].startswith("id-") for u in xml.unused)
+    assert not any(u["identifier"].startswith("id-") for u in native.unused)
 
 
 def test_a_name_typed_with_surrounding_spaces_is_read_alike_in_both_formats() -> None:
@@ -377,8 +381,8 @@ def test_unused_elements_and_relationships_are_listed(example_report) -> None:  
     doc = json.loads(example_report.to_json())["notUsedByAudit"]
     assert (doc["elements"], doc["relationships"]) == (1, 1)
     assert {(i["kind"], i["identifier"], i["type"]) for i in doc["items"]} == {
-        ("element", "web-server", "Node"),
-        ("relationship", "r-web-shop", "Serving"),
+        ("element", "id-web-server", "Node"),
+        ("relationship", "id-r-web-shop", "Serving"),
     }
     assert "not used by the audit: 1 elements, 1 relationships" in example_report.to_text()
 
@@ -438,7 +442,7 @@ def test_html_report_lists_what_is_not_used(example_report) -> None:  # type: ig
 
     html = render_html(example_report)
     assert "<h2>Not used by the audit</h2>" in html
-    assert "<code>web-server</code>" in html
+    assert "<code>id-web-server</code>" in html
     assert "id-proc-catalogue" in html
 
 

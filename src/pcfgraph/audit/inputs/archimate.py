@@ -120,6 +120,8 @@ class Relationship:
     source: str
     target: str
     name: str = ""
+    #: The identifier as written in the file, as :attr:`Element.written`.
+    written: str = ""
 
 
 @dataclass
@@ -209,6 +211,7 @@ def read_exchange(root: Any, name: str = "") -> ArchiModel:
                 _canonical(r.get("source")),
                 _canonical(r.get("target")),
                 _lang_text(r, "name"),
+                written=r.get("identifier"),
             )
         )
     return model
@@ -252,6 +255,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
                     _canonical(source),
                     _canonical(target),
                     e.get("name", "").strip(),
+                    written=identifier,
                 )
             )
             continue
@@ -514,17 +518,23 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
                 m.used_elements.add(role.identifier)
                 m.sources.nodes[node_text(m.node(membership)) or ""] = {
                     "file": name,
-                    "element": rel.identifier,
+                    "element": rel.written or rel.identifier,
                     "name": f"{els[person].name} as {role.name}",
                 }
 
     used = used_through(m.used_elements | m.used_relationships, parts)
+    # named as written in the file, as a finding's location is: what the auditor searches for
     unused = [
-        {"kind": "element", "identifier": e.identifier, "name": e.name, "type": e.type}
+        {"kind": "element", "identifier": e.written or e.identifier, "name": e.name, "type": e.type}
         for e in els.values()
         if e.identifier not in used
     ] + [
-        {"kind": "relationship", "identifier": r.identifier, "name": r.name, "type": r.type}
+        {
+            "kind": "relationship",
+            "identifier": r.written or r.identifier,
+            "name": r.name,
+            "type": r.type,
+        }
         for r in model.relationships
         if r.identifier not in used
     ]
