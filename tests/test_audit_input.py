@@ -71,6 +71,65 @@ def test_rdfxml_in_another_encoding_is_rejected() -> None:
         parse_upload(Upload("org.rdf", latin))
 
 
+RDF_XML_HEAD = (
+    '<?xml version="1.0"?>\n'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://x/">\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "says"),
+    [  # the bad value of a tag written over several lines: where the value is
+        ('<rdf:Description\n    rdf:about="http://x/a b"\n    ex:p="1"/>', 5, 16, "'http://x/a b'"),
+        ('<rdf:Description rdf:about="http://x/a">\n<foo/>\n</rdf:Description>', 5, None, "names"),
+        (
+            '<rdf:Description rdf:about="http://x/a">\n<ex:p>1</ex:q>\n</rdf:Description>',
+            5,
+            10,
+            "mismatched",
+        ),
+    ],
+    ids=["bad-iri", "no-namespace", "mismatched-tag"],
+)
+def test_rdfxml_errors_name_line_and_column(
+    body: str, line: int, column: int | None, says: str
+) -> None:
+    """pyoxigraph's RDF/XML parser says no position: "org.rdf: not valid RDF/XML: error while
+    parsing IRI 'http://x/a b'" left the auditor searching the file."""
+    data = f"{RDF_XML_HEAD}\n{body}\n</rdf:RDF>\n".encode()
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.rdf", data))
+    assert (info.value.line, info.value.column) == (line, column), str(info.value)
+    assert says in str(info.value) and str(info.value).startswith(f"org.rdf, line {line}")
+
+
+def test_rdfxml_cut_short_is_refused_not_audited_on_its_first_part() -> None:
+    """The RDF/XML parser read a file whose end was missing (its root never closed) as whole:
+    the model's first part was audited and its missing rest reported as findings."""
+    triples = list(ox.parse(CONFORMING.read_bytes(), format=ox.RdfFormat.TURTLE))
+    whole = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+    assert whole.rstrip().endswith(b"</rdf:RDF>")
+    cut = whole[: whole.rindex(b"</rdf:Description>")]  # a copy that stopped short
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.rdf", cut))
+    assert "the file ends before <rdf:RDF> (line " in str(info.value)
+    assert "cut short" in str(info.value)
+    assert info.value.line == cut.count(b"\n") + 1
+    assert len(parse_upload(Upload("org.rdf", whole))) == len(triples)
+
+
+@pytest.mark.parametrize("name", ["org.nt", "org.ttl"])
+def test_a_text_format_starting_with_an_iri_is_not_told_it_is_xml(name: str) -> None:
+    """ "<http://x/a> <http://x/b> "x ." was "not valid N-Triples: ...; the file is XML, with the
+    root element <http>": its first IRI was read as an XML tag."""
+    with pytest.raises(ParseError) as info:
+        parse_upload(
+            Upload(name, b'<http://x/a> <http://x/b> <http://x/c> .\n<urn:x:a> <http://x/b> "x .\n')
+        )
+    assert info.value.line == 2
+    assert "XML" not in str(info.value)
+
+
 @pytest.fixture()
 def canary() -> socket.socket:
     """A listener on 127.0.0.1 that records whether anyone connected."""

@@ -96,7 +96,6 @@ MAX_NESTING: Final = 64
 #: Base IRI for relative IRIs in uploads (never one of pcfgraph's own namespaces).
 UPLOAD_BASE: Final = "urn:pcfgraph:upload:"
 
-_DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _BOM_BLIND: Final = frozenset(
     (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
@@ -347,28 +346,6 @@ def _nesting_error(data: bytes, fmt: ox.RdfFormat, limit: int, name: str) -> Non
         i += 1
 
 
-def _check_xml(data: bytes, name: str) -> None:
-    head = data[:4]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
-        raise ParseError("RDF/XML must be UTF-8 encoded", line=1, column=1, source=name)
-    m = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", data[:200])
-    if m and m.group(1).lower() not in {b"utf-8", b"utf8", b"us-ascii", b"ascii"}:
-        what = f"RDF/XML must be UTF-8 encoded, not {m.group(1).decode('ascii')}"
-        raise ParseError(what, line=1, column=1, source=name)
-    m2 = _DTD_RE.search(data)
-    if m2:
-        before = data[: m2.start()]
-        line = before.count(b"\n") + 1
-        column = m2.start() - (before.rfind(b"\n") + 1) + 1
-        what = "RDF/XML with a DTD (<!DOCTYPE> or <!ENTITY>) is not accepted"
-        raise ParseError(what, line=line, column=column, source=name)
-    from pcfgraph.audit.xml_root import too_deep
-
-    if at := too_deep(data, 2 * MAX_NESTING):  # a node and a property element per level
-        message = f"elements nested more than {2 * MAX_NESTING} deep"
-        raise ParseError(message, line=at[0], column=at[1], source=name)
-
-
 def check_upload_size(name: str, size: int, max_bytes: int, measured: str = "") -> None:
     """The upload limit (``max_upload_bytes``): :class:`~pcfgraph.errors.PayloadTooLarge`
     (413) naming the file, its ``size`` in bytes (``measured``: how, when not as sent) and
@@ -447,8 +424,10 @@ def parse_upload(
     if codec is None and (unmarked := looks_unmarked(data)):  # read as UTF-8, but it is not
         what = f"not {FORMAT_NAMES[fmt]} text: {unmarked_refusal(unmarked, fmt.media_type)}"
         raise ParseError(what, line=1, column=1, source=name)
-    if fmt is ox.RdfFormat.RDF_XML:
-        _check_xml(data, name)
+    if fmt is ox.RdfFormat.RDF_XML:  # no DTD, UTF-8, not too deep, well-formed
+        from pcfgraph.audit.rdfxml_where import check_rdf_xml
+
+        check_rdf_xml(data, name, 2 * MAX_NESTING)
     if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) or (
         fmt in _TRIPLE_TERMS and b"<<" in data  # N-Triples, N-Quads: only << nests
     ):
@@ -486,6 +465,10 @@ def parse_upload(
             )
         if fmt is not ox.RdfFormat.RDF_XML and (xml := xml_model(data)):
             message += f"; {xml}"
+        elif fmt is ox.RdfFormat.RDF_XML and line is None:  # its parser says no position
+            from pcfgraph.audit.rdfxml_where import locate
+
+            line, column = locate(data, message, UPLOAD_BASE) or (None, None)
         raise ParseError(
             f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
         ) from None

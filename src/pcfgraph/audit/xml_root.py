@@ -15,7 +15,10 @@ from typing import Final, NamedTuple
 
 #: The Open Group's namespaces for the exchange format start with this (2.1 has no version).
 OPEN_GROUP_ARCHIMATE: Final = "http://www.opengroup.org/xsd/archimate"
-_TAG_RE: Final = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>")
+#: A start tag: its name ends at a space, ``/`` or ``>``. N-Triples' and Turtle's first IRI
+#: (``<http://example.org/a>``, ``<urn:x:y>``) is no tag: a parse error in such a file was
+#: told "the file is XML, with the root element <http>".
+_TAG_RE: Final = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)((?:[\s/][^>]*)?)>")
 _VERSION_RE: Final = re.compile(r"/(\d+(?:\.\d+)*)/?$")
 
 
