@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_support import AS_OF, FINDINGS, audit_path, audit_text
+from audit_support import AS_OF, CONFORMING, FINDINGS, audit_path, audit_text
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -366,6 +366,25 @@ def test_a_capped_export_says_so(
     total = len(findings.results)
     assert total > 3
     assert f"listing the 3 most severe of {total} findings (--max-findings)" in err, err
+
+
+def test_a_clean_audits_csv_says_it_cannot_be_signed(
+    release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A clean audit's CSV is its header row only: every row is a finding, so no row can say
+    what was checked against (a row that is no finding would be counted and tracked as one).
+    The command says so and which report to sign, to a file or to stdout."""
+    out = tmp_path / "clean.csv"
+    assert audit(release_dir, str(CONFORMING), "-o", str(out)) == 0
+    err = capsys.readouterr().err
+    assert csv_rows(out.read_bytes()) == []
+    assert "no findings" in err and "sign the JSON, HTML or XLSX report" in err, err
+    assert audit(release_dir, str(CONFORMING), "-f", "csv") == 0
+    said = capsys.readouterr()
+    assert said.out.splitlines()[0].lstrip("\ufeff").split(",") == list(COLUMNS)
+    assert "pcfgraph: note:" in said.err and "sign the JSON, HTML or XLSX" in said.err
+    assert audit(release_dir, str(FINDINGS), "-o", str(tmp_path / "f.csv")) == 1
+    assert "sign the" not in capsys.readouterr().err  # its rows name release and rules
 
 
 def test_what_a_workbook_cell_cannot_hold_is_shown_not_fatal() -> None:

@@ -261,6 +261,14 @@ def audit(
     if previous is not None:
         apply_baseline(report, previous)
     write_output(render(report, fmt), output)
+    from pcfgraph.audit.render_table import finding_rows
+
+    # a CSV row is a finding: with none, nothing in the file names what was checked against
+    empty = fmt == "csv" and not finding_rows(report)
+    unsigned = (
+        "the findings CSV has its header row only (no findings), so nothing in it names the "
+        "model, release or rules it was checked against: sign the JSON, HTML or XLSX report"
+    )
     if output is not None:
         click.echo(
             f"{'conforms' if report.conforms else 'does not conform'}: "
@@ -271,7 +279,10 @@ def audit(
                 if report.truncated
                 else ""
             )
-            + f"; report written to {output}",
+            + f"; report written to {output}"
+            + (f"; {unsigned}" if empty else ""),
             err=True,
         )
+    elif empty:
+        click.echo(f"pcfgraph: note: {unsigned}", err=True)
     sys.exit(EXIT_FINDINGS if fails(report, fail_on) else EXIT_OK)
