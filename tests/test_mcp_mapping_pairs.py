@@ -162,3 +162,34 @@ def test_the_apqc_family_where_one_edition_is_needed_names_the_editions(
             f"argument '{argument}': no framework 'apqc-pcf' (apqc-pcf {hint})"
         )
         assert message.endswith(f"known frameworks: {APQC}, it-cmf, prm-it, trim")
+
+
+def test_an_element_s_mappings_say_the_relation_read_from_it(shipped_release: Release) -> None:
+    """get_element and get_mappings gave an incoming record's relation as the record states
+    it (8.1.5.2 broadMatch A25) beside ``other: 8.1.5.2``, which reads "A25 broadMatch
+    8.1.5.2", the opposite of the record; the element page and the spreadsheet say "A25
+    narrowMatch 8.1.5.2". ``relationToOther`` is the relation read from the element, as the
+    page reads it (the oracle), and ``relation`` stays the record's."""
+    from pcfgraph.services.page_reads import Reads
+
+    a25 = "https://w3id.org/pcfgraph/id/prm-it/A25"
+    page = Reads(shipped_release.store, QueryCatalog()).element(a25).mappings
+    shown = {(m.record, m.relation.rsplit("#", 1)[1]) for m in page if not m.derived}
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    (element,) = services.elements_by_iris(reader, [(a25, "prm-it")])
+    assert element is not None
+    (records,) = services.mappings_of(reader, [element], direction="either")
+    stated = {m.iri: m.relation for m in records}
+    answers: list[dict[str, Any]] = []
+
+    async def body(client: Client) -> None:
+        answers.append(await call(client, "get_element", element="A25"))
+        answers.append(await call(client, "get_mappings", element="A25", limit=100))
+
+    session(shipped_release, body)
+    for answer in answers:
+        got = answer["mappings"] if "mappings" in answer else answer["items"]
+        assert {(m["record"], m["relationToOther"]) for m in got} == shown
+        assert {m["record"]: m["relation"] for m in got} == stated
+        assert {m["direction"] for m in got} == {"incoming"}
+        assert ("broadMatch", "narrowMatch") in {(m["relation"], m["relationToOther"]) for m in got}

@@ -22,6 +22,7 @@ RELATION_NAMES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "rela
 SPELLINGS = "closeMatch, skos:closeMatch, its SKOS IRI or CLOSE_MATCH, in any case"
 
 _BY_KEY = {name.lower(): name for name in RELATION_NAMES}
+_INVERSE = {"broadMatch": "narrowMatch", "narrowMatch": "broadMatch"}
 
 
 def relation_named(value: str) -> str:
@@ -41,3 +42,9 @@ def relation_named(value: str) -> str:
             f"{', '.join(RELATION_NAMES)} (written as {SPELLINGS})"
         )
     return found
+
+
+def inverse_relation_name(name: str) -> str:
+    """The relation ``name`` read from its object to its subject: ``A broadMatch B`` is ``B
+    narrowMatch A``; the other three read the same both ways."""
+    return _INVERSE.get(name, name)

@@ -74,8 +74,19 @@ DEFS: dict[str, Schema] = {
     # a mapping seen from one of its ends (tools._mapping_dicts)
     "mapping": obj(
         {
-            "relation": RELATION,
+            "relation": {
+                **RELATION,
+                "description": "The record's relation as it states it, from its subject to its "
+                "object: for an incoming one, other is the subject (see relationToOther). "
+                + RELATION["description"],
+            },
             "direction": {"enum": ["outgoing", "incoming"]},
+            "relationToOther": {
+                **RELATION,
+                "description": "The relation read from this element to other: relation when "
+                "outgoing, its SKOS inverse when incoming (8.1.5.2 broadMatch A25 is A25 "
+                "narrowMatch 8.1.5.2), as the element page and the spreadsheet export show it.",
+            },
             "other": ref("end"),
             "confidence": {"type": ["number", "null"]},
             "justification": TEXT,

@@ -212,8 +212,9 @@ def build_server(
     ) -> dict[str, Any]:
         """One element by IRI, element id, PCF ID or code (a PCF ID or code that several
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
-        ancestors, children, measures, curated mappings (relation, direction, confidence,
-        justification), inheritedMappings (curated on another APQC edition of its PCF ID:
+        ancestors, children, measures, curated mappings (relation as the record states it,
+        direction, relationToOther: the relation read from this element to the other end,
+        confidence, justification), inheritedMappings (curated on another APQC edition of its PCF ID:
         inherited, or needs-review and why) and its page URL. IT-CMF: a practice's
         maturityLevel, buildingBlock, outcomes and metrics; the practices of a building block,
         maturity level, outcome or metric."""

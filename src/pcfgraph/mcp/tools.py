@@ -39,6 +39,7 @@ from pcfgraph.mcp.results import (
     sources,
 )
 from pcfgraph.mcp.state import ServedState
+from pcfgraph.relation_names import inverse_relation_name
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
@@ -263,7 +264,10 @@ class Tools:
     def _mapping_dicts(
         self, reader: services.Reader, own: str, records: Sequence[services.Mapping]
     ) -> list[dict[str, Any]]:
-        """``records`` seen from the element ``own`` (the IRI of one of their ends)."""
+        """``records`` seen from the element ``own`` (the IRI of one of their ends). An
+        incoming record's ``relation`` is the record's, from the other end: ``relationToOther``
+        reads it from ``own`` (8.1.5.2 broadMatch A25 is A25 narrowMatch 8.1.5.2), as the
+        element page and the spreadsheet show it; a client read "A25 broadMatch 8.1.5.2"."""
         others = {
             (m.object_iri, m.object_framework)
             if m.subject_iri == own
@@ -281,6 +285,10 @@ class Tools:
                 {
                     "relation": m.relation,
                     "direction": "outgoing" if outgoing else "incoming",
+                    # read from this element: the inverse of an incoming record's relation
+                    "relationToOther": m.relation
+                    if outgoing
+                    else inverse_relation_name(m.relation),
                     "other": element_ref(other, self.base_url)
                     if other
                     else {
