@@ -12,7 +12,7 @@ import base64
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -20,7 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from pcfgraph.audit.options import audit_options
-from pcfgraph.conneg import base_media_type, by_name
+from pcfgraph.audit.parse import EXTENSIONS, MODEL_EXTENSIONS
+from pcfgraph.conneg import XLSX_MEDIA_TYPE, base_media_type, by_name
 from pcfgraph.diff import (
     KINDS,
     XLSX_TYPE,
@@ -46,6 +47,18 @@ if TYPE_CHECKING:
     from pcfgraph.http.multipart import Part
 
 router = APIRouter(include_in_schema=False)
+
+
+#: The model file picker's filter: every extension an upload is read by, from the table the
+#: reader uses (a hand-kept list hid .owl, .ntriples and .nquads files, audited when dropped).
+MODEL_ACCEPT: Final = ",".join(
+    [
+        *dict.fromkeys([*MODEL_EXTENSIONS, *EXTENSIONS, ".xml"]),
+        "text/turtle",
+        "application/ld+json",
+        XLSX_MEDIA_TYPE,
+    ]
+)
 
 
 def data_url(media_type: str, data: bytes) -> str:
@@ -175,6 +188,7 @@ def _audit_page(
         profiles=BUILTIN,
         chosen=dict(chosen or {}),
         upload_limit=megabytes(app_state(request).settings.max_upload_bytes),
+        model_accept=MODEL_ACCEPT,
     )
     return page(html, status)
 
