@@ -119,3 +119,31 @@ def test_a_relation_in_another_surface_s_spelling_is_named_as_graphql_writes_it(
     enum = gql.data('{ __type(name: "MappingRelation") { description } }')["__type"]
     assert "CLOSE_MATCH is skos:closeMatch" in enum["description"]
     assert "local name (closeMatch)" in enum["description"]
+
+
+NEGATIVES = """query($from: ID, $to: ID) {
+  negativeMappings(from: $from, to: $to) { id } }"""
+
+
+def test_negative_mappings_asked_the_other_way_round_are_said(shipped_release) -> None:
+    """The curated sets state their rejections one way too (APQC to PRM-IT):
+    ``negativeMappings(from: "prm-it", to: APQC)`` answered ``[]`` without a word, read as
+    "nothing was rejected", where ``mappings`` warns and MCP counts them."""
+    from gql_support import Client
+
+    gql = Client(shipped_release)
+    apqc = "apqc-pcf-cross-industry-7.4"
+    stated = gql.data(NEGATIVES, {"from": apqc, "to": "prm-it"})["negativeMappings"]
+    assert stated
+    body = gql.post(NEGATIVES, {"from": "prm-it", "to": apqc}).json()
+    assert body["data"] == {"negativeMappings": []}
+    (warning,) = body["extensions"]["warnings"]
+    assert warning == {
+        "code": "negative-mappings-other-way",
+        "message": f"no negative mapping is stated from prm-it to {apqc}; {len(stated)} are "
+        f'stated from {apqc} to prm-it: ask negativeMappings(from: "{apqc}", to: "prm-it")',
+        "count": len(stated),
+    }
+    # stated this way, or nowhere: nothing to say
+    for variables in ({"from": apqc, "to": "prm-it"}, {"from": "prm-it", "to": "it-cmf"}):
+        assert "extensions" not in gql.post(NEGATIVES, variables).json(), variables

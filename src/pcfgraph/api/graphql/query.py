@@ -257,7 +257,9 @@ class Query:
 
     @strawberry.field(
         description="Curated negative mappings (SSSOM predicate_modifier Not) between "
-        "frameworks, ordered by subject framework, subject, object framework, object."
+        "frameworks, ordered by subject framework, subject, object framework, object. Stated "
+        "one way, as the curated mappings: asked from: X, to: Y when they are stated from Y "
+        "to X, the empty answer says so in extensions.warnings (negative-mappings-other-way)."
     )
     async def negative_mappings(
         self,
@@ -271,7 +273,10 @@ class Query:
         def read(r: services.Reader) -> list[services.NegativeMapping]:
             source, target = framework_id(r, from_), framework_id(r, to)  # PRM-IT is prm-it
             _refuse_unknown_frameworks(r, source, target)
-            return services.negative_mappings(r, source=source, target=target)
+            found = services.negative_mappings(r, source=source, target=target)
+            if source is not None and target is not None and not found and source != target:
+                _negatives_other_way(info, r, source, target)
+            return found
 
         found = await info.context.loaders.run(read)
         info.context.charge(len(found))
@@ -339,6 +344,25 @@ def _other_way(
                 "code": "mappings-other-way",
                 "message": f"no curated mapping is stated from {source} to {target}; {count} "
                 f'are stated from {target} to {source}: ask mappings(from: "{target}", '
+                f'to: "{source}")',
+                "count": count,
+            }
+        )
+
+
+def _negatives_other_way(info: Ctx, reader: services.Reader, source: str, target: str) -> None:
+    """Warn when no negative mapping is stated from ``source`` to ``target`` but some are the
+    other way round, as ``mappings`` says ``mappings-other-way``: the curated sets state their
+    rejections one way too (APQC to PRM-IT), and ``negativeMappings(from: "prm-it", to:
+    APQC)`` answered ``[]`` without a word, read as "nothing was rejected" (MCP get_mappings
+    counts them, ``negativeMappingsOtherWay``)."""
+    count = len(services.negative_mappings(reader, source=target, target=source))
+    if count:
+        info.context.warnings.append(
+            {
+                "code": "negative-mappings-other-way",
+                "message": f"no negative mapping is stated from {source} to {target}; {count} "
+                f'are stated from {target} to {source}: ask negativeMappings(from: "{target}", '
                 f'to: "{source}")',
                 "count": count,
             }
