@@ -225,3 +225,50 @@ def test_a_misspelt_variable_is_refused_naming_it_and_the_setting_it_is_near(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "PCFGRAPH_PROT" in err and "PCFGRAPH_PORT?" in err
     assert "Traceback" not in err
+
+
+def test_a_bad_variable_a_flag_overrides_is_warned_of_not_used() -> None:
+    """``PCFGRAPH_PORT=abc`` with ``serve --port 8080``: the flag wins, and the variable was
+    never checked; the next start without the flag (a unit file, a shell with the variable
+    exported) refused it. It is not used and is said, naming the variable and what wins;
+    tests/ops/test_serve_exit.py sees ``pcfgraph serve`` log it."""
+    env = {"PCFGRAPH_PORT": "abc", "PCFGRAPH_LOG_LEVEL": "loud", "PCFGRAPH_QUERY_TIMEOUT": "5"}
+    settings = Settings.from_env(env, port=8080, log_level="info")
+    assert (settings.port, settings.log_level, settings.query_timeout) == (8080, "info", 5.0)
+    notes = sorted(settings.notes)
+    assert len(notes) == 2
+    assert notes[0].startswith("environment variable PCFGRAPH_LOG_LEVEL='loud' is not valid")
+    assert notes[0].endswith("ignored: the command's own log_level='info' wins")
+    assert notes[1].startswith("environment variable PCFGRAPH_PORT='abc' is not valid")
+    assert notes[1].endswith("ignored: the command's own port=8080 wins")
+    # valid values overridden, or nothing overridden: nothing to say
+    assert Settings.from_env({"PCFGRAPH_PORT": "9000"}, port=8080).notes == ()
+    assert Settings.from_env({"PCFGRAPH_PORT": "9000"}).notes == ()
+    with pytest.raises(InputError, match="PCFGRAPH_PORT='abc' is not valid"):
+        Settings.from_env({"PCFGRAPH_PORT": "abc"}, port=None)  # a flag not given
+
+
+def test_a_missing_workbook_is_named_by_the_setting_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workbook of ``PCFGRAPH_ADD_WORKBOOKS`` that is no file was refused as ``--add
+    PATH``: the operator looked for a flag they never gave. The message names what they
+    set: the variable, or ``--add`` when the flag gave it."""
+    from pcfgraph.release_reload import extra_sources
+
+    missing = tmp_path / "typo.xlsx"
+    from_env = Settings.from_env({"PCFGRAPH_ADD_WORKBOOKS": str(missing)})
+    with pytest.raises(InputError, match=r"^PCFGRAPH_ADD_WORKBOOKS \S*typo\.xlsx: no such file"):
+        extra_sources(from_env).files()
+    with pytest.raises(InputError, match=r"^PCFGRAPH_ADD_WORKBOOKS \S+: a directory, not a"):
+        extra_sources(Settings.from_env({"PCFGRAPH_ADD_WORKBOOKS": str(tmp_path)})).files()
+    flagged = Settings.from_env(
+        {"PCFGRAPH_ADD_WORKBOOKS": "other.xlsx"}, add_workbooks=(str(missing),)
+    )
+    with pytest.raises(InputError, match=r"^--add \S*typo\.xlsx: no such file"):
+        extra_sources(flagged).files()
+    # a command reading the graph the server serves names it too (exit 2)
+    monkeypatch.setenv("PCFGRAPH_ADD_WORKBOOKS", str(missing))
+    assert run_main(main, ["stats"]) == 2
+    err = capsys.readouterr().err
+    assert "PCFGRAPH_ADD_WORKBOOKS" in err and "--add" not in err

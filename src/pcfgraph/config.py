@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -171,6 +171,13 @@ class Settings(BaseSettings):
     #: FastAPI's native OpenTelemetry instrumentation (when the installed FastAPI has it).
     opentelemetry: bool = False
 
+    #: The settings whose value :meth:`from_env` took from a ``PCFGRAPH_*`` variable (not
+    #: from an override, a flag): a message about the value names the variable the operator
+    #: set, not a flag they never used (:meth:`given_as`).
+    _from_environment: frozenset[str] = PrivateAttr(default=frozenset())
+    #: What :meth:`from_env` found worth a warning but not a refusal (:attr:`notes`).
+    _notes: tuple[str, ...] = PrivateAttr(default=())
+
     @field_validator("add_workbooks", "cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -305,9 +312,25 @@ class Settings(BaseSettings):
                 values[name] = env[variable]
         given = {k: v for k, v in overrides.items() if v is not None}
         try:
-            return cls(**{**values, **given})
+            settings = cls(**{**values, **given})
         except ValidationError as exc:
             raise _invalid(exc, env, given) from None
+        settings._from_environment = frozenset(values) - frozenset(given)
+        settings._notes = tuple(_overridden_invalid(cls, values, env, given))
+        return settings
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about the environment :meth:`from_env` read: a ``PCFGRAPH_*`` value that
+        is not valid but that an override (a flag: the flag wins) replaced. Not a refusal,
+        as the value is not used; said, as the next command without the flag would refuse it
+        (``pcfgraph serve`` logs them at its start)."""
+        return self._notes
+
+    def given_as(self, name: str, flag: str) -> str:
+        """How the operator gave setting ``name``, for a message about its value: its
+        ``PCFGRAPH_*`` variable when :meth:`from_env` read it from there, else ``flag``."""
+        return ENV_PREFIX + name.upper() if name in self._from_environment else flag
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes``, validated like any settings."""
@@ -370,9 +393,30 @@ def _unknown_variables(env: Mapping[str, str]) -> list[str]:
     return out
 
 
+def _overridden_invalid(
+    cls: type[Settings], values: Mapping[str, Any], env: Mapping[str, str], given: Mapping[str, Any]
+) -> list[str]:
+    """A sentence for each ``PCFGRAPH_*`` value that an override replaced and that is not
+    valid (``PCFGRAPH_PORT=abc`` with ``serve --port 8080``): never validated, as the override
+    wins, it went unseen until a command without the flag refused it."""
+    out = []
+    for name in sorted(set(values) & set(given)):
+        try:
+            cls(**{name: values[name]})
+        except ValidationError as exc:
+            for problem in _problems(exc, env, {}):
+                out.append(f"{problem}; ignored: the command's own {name}={given[name]!r} wins")
+    return out
+
+
 def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> Exception:
     from pcfgraph.errors import InputError
 
+    return InputError("; ".join(_problems(exc, env, given)))
+
+
+def _problems(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> list[str]:
+    """A sentence for each error of ``exc``, naming the variable (or override) it came from."""
     problems = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
@@ -386,4 +430,4 @@ def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, A
         else:
             raw = next((v for k, v in env.items() if k.upper() == variable), error["input"])
             problems.append(f"environment variable {variable}={raw!r} is not valid: {error['msg']}")
-    return InputError("; ".join(problems))
+    return problems

@@ -122,6 +122,7 @@ def extra_sources(settings: Settings) -> ExtraSources:
     return ExtraSources(
         workbooks=tuple(Path(p) for p in settings.add_workbooks),
         sources_file=settings.sources_file,
+        workbooks_given_as=settings.given_as("add_workbooks", "--add"),
     )
 
 

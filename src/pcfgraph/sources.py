@@ -38,6 +38,10 @@ class ExtraSources:
 
     workbooks: tuple[Path, ...] = ()
     sources_file: Path | None = None
+    #: How the user gave ``workbooks``, for what is said about them: ``--add``, or the
+    #: ``PCFGRAPH_ADD_WORKBOOKS`` variable (a server's; naming a flag never given sent the
+    #: operator looking for it). Not part of what is built.
+    workbooks_given_as: str = field(default="--add", compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.workbooks) or self.sources_file is not None
@@ -50,7 +54,7 @@ class ExtraSources:
         release cached for those (the default one, for a lone ``--add``) would be served as if
         it held the file."""
         for path in self.workbooks:
-            refuse_missing_workbook(Path(path))
+            refuse_missing_workbook(Path(path), self.workbooks_given_as)
         out = [Path(p) for p in self.workbooks]
         if self.sources_file is not None:
             if not self.sources_file.is_file():
@@ -95,13 +99,14 @@ class SourceList:
     notes: list[str] = field(default_factory=list)
 
 
-def refuse_missing_workbook(path: Path) -> None:
-    """An ``--add`` (``PCFGRAPH_ADD_WORKBOOKS``) workbook that is no file is refused naming
-    it; a directory so (it was "no such file", which sent the user looking for a typo)."""
+def refuse_missing_workbook(path: Path, given_as: str = "--add") -> None:
+    """An added workbook (``given_as``: ``--add``, ``PCFGRAPH_ADD_WORKBOOKS``) that is no
+    file is refused naming it; a directory so (it was "no such file", which sent the user
+    looking for a typo)."""
     if path.is_dir():
-        raise InputError(f"--add {path}: a directory, not a workbook file")
+        raise InputError(f"{given_as} {path}: a directory, not a workbook file")
     if not path.is_file():
-        raise InputError(f"--add {path}: no such file")
+        raise InputError(f"{given_as} {path}: no such file")
 
 
 def read_sources_file(path: Path) -> dict[str, Any]:
@@ -167,9 +172,9 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
         out.mappings.extend((base, p) for p in extra_doc.get("mappings", []) or [])
     for path in extra.workbooks:
         path = Path(path)
-        refuse_missing_workbook(path)
+        refuse_missing_workbook(path, extra.workbooks_given_as)
         raw = {"kind": "apqc-workbook", "files": [path.name]}
-        out.entries.append(Entry(raw, path.resolve().parent, "--add"))
+        out.entries.append(Entry(raw, path.resolve().parent, extra.workbooks_given_as))
     return _as_shipped(_without_copies(out), data_dir)
 
 

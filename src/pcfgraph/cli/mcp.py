@@ -28,6 +28,7 @@ def mcp_command(release_dir: Path | None) -> None:
     from pcfgraph.log_lines import configure_logging
 
     configure_logging(settings)
+    print_warnings(settings.notes)  # a bad PCFGRAPH_RELEASE that --release overrode
     release = load_verified_release(settings)
     # what the release's build warned about, as `pcfgraph serve` prints it: on stderr
     print_warnings(release.warnings)

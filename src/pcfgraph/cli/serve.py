@@ -106,6 +106,7 @@ def serve(**options: Any) -> None:
     preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     loading = ReleaseLoading(settings)  # and the verified release beside the app's imports
     configure(settings)
+    announce(settings, settings.notes)  # a bad PCFGRAPH_* value a flag overrode: said, not used
     create_app = import_create_app(loading)
     # page data built before /ready
     release = loading.result()

@@ -116,7 +116,9 @@ MEANINGS: dict[str, str] = {
     "the release served from memory.",
     "add_workbooks": "APQC workbooks (any edition and version, comma-separated in the "
     "variable) added to the shipped data when it is assembled; each is imported in parallel, "
-    "its edition and version read from the workbook and its name. Ignored with `release`.",
+    "its edition and version read from the workbook and its name (one that is no file stops "
+    "the start naming it and the setting it came from: `--add` or the variable). Ignored "
+    "with `release`.",
     "sources_file": "A YAML file of the schema of `data/frameworks.yaml` whose frameworks and "
     "mapping sets are added to the shipped ones (`include_default: false` serves only its "
     "own); paths are relative to the file. Ignored with `release`.",
@@ -398,7 +400,9 @@ def render() -> str:
         "command with exit status 2, naming it, and so does a `PCFGRAPH_*` variable that "
         "names no setting (a misspelt `PCFGRAPH_QUERY_TIMOUT`), with the setting it is "
         "nearest to (`PCFGRAPH_DEBUG` and the `PCFGRAPH_CI_*`, `PCFGRAPH_TEST_*` variables of "
-        "pcfgraph's CI and tests are not settings and are let be). "
+        "pcfgraph's CI and tests are not settings and are let be). A variable that is not "
+        "valid but that a flag overrides is not used (the flag wins) and is warned of at the "
+        "start, naming it. "
         "Booleans accept `1/0`, `true/false`, `yes/no`, `on/off`.",
         "",
         "| Setting | Environment variable | CLI flag | Type | Default | Meaning |",
