@@ -159,16 +159,17 @@ def metrics(conn: http.client.HTTPConnection) -> Counter[str]:
 
 
 def access_lines(server: LiveServer, wanted: Iterable[str] = ()) -> dict[str, str]:
-    """Access-log lines by request id, without their time and duration; once those of the
+    """Access-log lines by request id, without their time and duration (with the client's
+    address: both servers' are 127.0.0.1); once those of the
     ``wanted`` ids are written (they leave in batches: ``Settings.access_log_flush_ms``),
     or a minute has passed."""
     deadline = time.monotonic() + 60
     while True:
         found = {}
         for line in server.log().splitlines():
-            m = re.search(r"pcfgraph\.access \[(\w+)\] (.*) [0-9.]+ ms$", line)
+            m = re.search(r"pcfgraph\.access \[(\w+)\] (.*) [0-9.]+ ms (from .*)$", line)
             if m:
-                found[m[1]] = m[2]
+                found[m[1]] = f"{m[2]} {m[3]}"
         if set(wanted) <= found.keys() or time.monotonic() > deadline:
             return found
         time.sleep(0.05)

@@ -225,7 +225,8 @@ def test_an_answer_made_again_has_a_first_answers_headers_metrics_and_access_lin
     release) gets the headers a request answered the full way gets (its Content-Length and
     ETag: the kept headers are made again for another length), and the same metrics count
     and access record (fields and message) or text line (with the logging configured either
-    way, changed between requests)."""
+    way, changed between requests), naming its own client: a kept request is answered again
+    for any client, and the line named none (the kept scope is no client's)."""
     asyncio.run(_made_again_in_process())
 
 
@@ -259,8 +260,9 @@ async def _made_again_in_process() -> None:
     async with app.router.lifespan_context(app):
         fast, local, written, deliver = in_process(app, release)
 
-        def ask(path: FastPath) -> bool:
+        def ask(path: FastPath, client: str = "127.0.0.1") -> bool:
             scope = count_scope([(b"host", b"pcfgraph.test"), (b"accept", JSON_TYPE.encode())])
+            scope["client"] = (client, 50000)
             return path.respond(scope, b"", deliver)
 
         def served() -> float:
@@ -271,8 +273,8 @@ async def _made_again_in_process() -> None:
             return value or 0.0
 
         def record_fields(record: logging.LogRecord) -> tuple[Any, ...]:
-            message = re.sub(r"[0-9]+\.[0-9] ms$", "ms", record.getMessage())
-            fields = ("method", "path", "route", "status", "code")
+            message = re.sub(r"[0-9]+\.[0-9] ms from ", "ms from ", record.getMessage())
+            fields = ("method", "path", "route", "status", "code", "client")
             named = (message, record.name, record.levelname)
             return (*(getattr(record, key) for key in fields), *named)
 
@@ -292,8 +294,9 @@ async def _made_again_in_process() -> None:
                         )
                     )
                 counted, runs = served(), local.counters["in_process"]
-                assert ask(fast) and len(fast._kept) == 1  # the kept entry: evaluated again
-                assert ask(FastPath.of(app) or fast)  # nothing kept: the full way
+                client = f"10.0.0.{grow + 1}"  # not the client the entry was kept for
+                assert ask(fast, client) and len(fast._kept) == 1  # the kept entry: again
+                assert ask(FastPath.of(app) or fast, client)  # nothing kept: the full way
                 assert local.counters["in_process"] == runs + 2
                 assert served() == counted + 2
                 (status, again, body), (status_full, full, body_full) = written[-2:]
@@ -303,15 +306,19 @@ async def _made_again_in_process() -> None:
                 if grow % 2 == 0:
                     first, second = records.records[-2:]
                     assert record_fields(first) == record_fields(second)
+                    assert first.client == client and first.getMessage().endswith(client)
                 else:
                     lines = text.getvalue().splitlines()[-2:]
                     shapes = [
                         re.sub(
-                            r"^\S+ \S+ (.*)\[[0-9a-f]{16}\] (.*) [0-9]+\.[0-9] ms$", r"\1\2", line
+                            r"^\S+ \S+ (.*)\[[0-9a-f]{16}\] (.*) [0-9]+\.[0-9] ms (.*)$",
+                            r"\1\2 \3",
+                            line,
                         )
                         for line in lines
                     ]
-                    assert shapes[0] == shapes[1] == "INFO pcfgraph.access GET /sparql 200", lines
+                    shape = f"INFO pcfgraph.access GET /sparql 200 from {client}"
+                    assert shapes[0] == shapes[1] == shape, lines
         finally:
             access.setLevel(old_level)
             access.handlers[:] = old_handlers

@@ -32,7 +32,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "pcfgraph_request_id", default=None
 )
 
-_RECORD_FIELDS = ("method", "path", "route", "status", "ms", "code")
+_RECORD_FIELDS = ("method", "path", "route", "status", "ms", "code", "client")
 
 
 class RequestIdFilter(logging.Filter):

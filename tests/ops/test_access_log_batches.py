@@ -71,7 +71,7 @@ def written(stream: io.StringIO, fmt: str) -> list[str]:
             is_access = doc["logger"] == "pcfgraph.access"
             out.append(doc["request_id"] if is_access else doc["message"])
         elif re.match(r"\d{4}-\d\d-\d\d ", line):  # not a traceback's line
-            m = re.search(r" pcfgraph\.access \[(\w+)\] GET /sparql\d+ 200 1\.0 ms$", line)
+            m = re.search(r" pcfgraph\.access \[(\w+)\] GET /sparql\d+ 200 1\.0 ms from -$", line)
             out.append(m[1] if m else line.rsplit("] ", 1)[-1])
     return out
 

@@ -241,6 +241,33 @@ def test_json_logs_carry_the_request_id() -> None:
     assert any("secret internal detail" in x.get("exc", "") for x in errors)  # log only
 
 
+def test_the_access_log_names_the_client_a_trusted_proxy_names() -> None:
+    """Each access line names the request's client, as ``pcfgraph serve`` takes it
+    (:func:`pcfgraph.serving.served_app`): the peer's address, or from a proxy of
+    ``forwarded_allow_ips`` the one its ``X-Forwarded-For`` names (another peer's is
+    ignored). The line named the request's id only: who sent a request was in no log of a
+    server without a proxy, and a proxy's log had to be joined on the id."""
+    from pcfgraph.serving import served_app
+
+    settings = Settings(forwarded_allow_ips=("10.0.0.5",), log_level="info", log_format="json")
+    app = served_app(app_with_test_routes(), settings)
+    stream = io.StringIO()
+    handler = configure_logging(settings, stream=stream)
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 10.0.0.5"}
+    try:
+        for peer, rid in (("10.0.0.5", "viaproxy"), ("198.51.100.7", "direct")):
+            with TestClient(app, client=(peer, 40000)) as client:
+                assert client.get("/health", headers={**forwarded, "X-Request-ID": rid}).is_success
+    finally:
+        logging.getLogger("pcfgraph").removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = {x["request_id"]: x for x in lines if x["logger"] == "pcfgraph.access"}
+    assert access["viaproxy"]["client"] == "203.0.113.9"  # the trusted proxy's word
+    assert access["direct"]["client"] == "198.51.100.7"  # a client's own header: ignored
+    said = access["direct"]["message"]
+    assert re.fullmatch(r"GET /health 200 \d+\.\d ms from 198\.51\.100\.7", said), said
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_log_format_setting(fmt: str) -> None:
     assert Settings.from_env({"PCFGRAPH_LOG_FORMAT": fmt}).log_format == fmt
@@ -281,7 +308,7 @@ def test_access_records_are_what_the_logger_would_make() -> None:
     logger.setLevel(logging.INFO)
     try:
         writer = AccessLog()
-        scope = {"method": "GET", "path": "/sparql"}
+        scope = {"method": "GET", "path": "/sparql", "client": ("10.0.0.7", 41000)}
 
         def write(status: int) -> None:
             writer.write(scope, "/sparql", status, 0.00123, None)
@@ -296,10 +323,10 @@ def test_access_records_are_what_the_logger_would_make() -> None:
         logger.setLevel(old_level)
     first, second, third = kept.records
     made = access_log.makeRecord(
-        access_log.name, logging.INFO, "x", 0, AccessLog.FORMAT, ("GET", "/sparql", 200, 1.23), None
+        access_log.name, logging.INFO, "x", 0, AccessLog.FORMAT, ("GET", "/", 200, 1.2, "-"), None
     )
     timed = {"created", "msecs", "relativeCreated", "args", "pathname", "filename", "module"}
-    timed |= {"method", "path", "route", "status", "ms", "code", "message", "asctime"}
+    timed |= {"method", "path", "route", "status", "ms", "code", "client", "message", "asctime"}
     for record in (first, second, third):
         for key, value in made.__dict__.items():
             if key not in timed and key not in ("thread", "threadName"):
@@ -309,8 +336,9 @@ def test_access_records_are_what_the_logger_would_make() -> None:
             (record.created - logging._startTime) * 1000  # type: ignore[attr-defined]
         )
         assert record.module == "ops" and record.filename == "ops.py"
-    assert first.getMessage() == "GET /sparql 200 1.2 ms" and first.status == 200
-    assert second.getMessage() == "GET /sparql 404 1.2 ms" and second.route == "/sparql"
+    assert first.getMessage() == "GET /sparql 200 1.2 ms from 10.0.0.7" and first.status == 200
+    assert second.getMessage() == "GET /sparql 404 1.2 ms from 10.0.0.7"
+    assert second.route == "/sparql" and second.client == "10.0.0.7"
     assert first.threadName == made.threadName and first.thread == made.thread
     assert third.threadName == "another-thread" and third.thread != first.thread
     assert second.created >= first.created
@@ -460,6 +488,13 @@ def test_an_access_line_written_directly_is_the_records_line() -> None:
         token = ops.request_id_var.set("rid77")
         try:
             ops.AccessLog().write(
+                {"method": "GET", "path": "/sparql", "client": ("::1", 5)},
+                "/sparql",
+                200,
+                0.00123,
+                None,
+            )
+            ops.AccessLog().write(
                 {"method": "GET", "path": "/sparql"}, "/sparql", 200, 0.00123, None
             )
         finally:
@@ -467,7 +502,9 @@ def test_an_access_line_written_directly_is_the_records_line() -> None:
         line = stream.getvalue()
         assert re.fullmatch(
             r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO pcfgraph.access \[rid77\] "
-            r"GET /sparql 200 1.2 ms\n",
+            r"GET /sparql 200 1.2 ms from ::1\n"
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO pcfgraph.access \[rid77\] "
+            r"GET /sparql 200 1.2 ms from -\n",  # no client known (a Unix socket)
             line,
         ), line
         formatter = handler.formatter
@@ -504,7 +541,7 @@ def test_an_access_line_written_directly_is_the_records_line() -> None:
         assert ops._text_line_handler() is None
         ops.AccessLog().write({"method": "GET", "path": "/x"}, "/x", 404, 0.001, "not-found")
         assert [r.status for r in kept.records] == [404]
-        assert stream.getvalue().count("\n") == 2
+        assert stream.getvalue().count("\n") == 3
         pcf.removeHandler(kept)
         json_handler = configure_logging(
             Settings(log_format="json", log_level="info"), stream=stream

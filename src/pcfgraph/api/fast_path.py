@@ -459,9 +459,9 @@ class FastPath:
                 return False
             status = answer[0]
             if scope is kept.finished and status == 200:
-                self._counted(kept, started, rid)
-            else:
-                self.ops.finished(scope, status, started, False, False)
+                self._counted(kept, started, rid, request_scope)
+            else:  # the kept scope is no client's: the request's is named
+                self.ops.finished(scope, status, started, False, False, request_scope.get("client"))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "answered on the protocol's fast path%s: %s /sparql %d",
@@ -513,9 +513,10 @@ class FastPath:
             head = made[0] = (media_type, len(body), *around_id(tuple(raw)))
         return 200, Head(head[2], rid.encode("latin-1"), head[3]), body
 
-    def _counted(self, kept: Kept, started: float, rid: str) -> None:
+    def _counted(self, kept: Kept, started: float, rid: str, request_scope: Scope) -> None:
         """:meth:`OpsMiddleware.finished` of a 200 answered again (never in flight for a
-        scrape, no problem code): its metrics (the observer kept) and access line."""
+        scrape, no problem code): its metrics (the observer kept) and access line (naming
+        ``request_scope``'s client: the kept scope is no client's)."""
         seconds = time.perf_counter() - started
         made = kept.made
         observer = made[1]
@@ -524,7 +525,13 @@ class FastPath:
         observer.observe(seconds)
         if access_log.isEnabledFor(logging.INFO):
             self.ops.access_log.write_again(
-                kept.finished, kept.route, 200, seconds, rid, kept.line_head
+                kept.finished,
+                kept.route,
+                200,
+                seconds,
+                rid,
+                kept.line_head,
+                request_scope.get("client"),
             )
 
 

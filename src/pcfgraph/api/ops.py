@@ -134,10 +134,11 @@ class OpsMiddleware:
         started: float,
         failed: bool = False,
         in_flight: bool = True,
+        client: Any = None,
     ) -> None:
         """A request's metrics and access-log line (``in_flight``: its ``metrics.begin()``
-        counted it in flight): every HTTP request, through this layer or the protocol's fast
-        path."""
+        counted it in flight; ``client``: the request's, when ``scope`` is not the request's
+        own): every HTTP request, through this layer or the protocol's fast path."""
         seconds = time.perf_counter() - started
         route = route_template(scope)
         code = scope["state"].get("problem_code") if status >= 400 else None
@@ -146,7 +147,7 @@ class OpsMiddleware:
         method = scope.get("method", "")
         self.metrics.observe(route, method, status, seconds, code, in_flight)
         if access_log.isEnabledFor(logging.INFO):
-            self.access_log.write(scope, route, status, seconds, code, method)
+            self.access_log.write(scope, route, status, seconds, code, method, client)
 
 
 async def answer_cut_short(scope: Scope, receive: Receive, send: Send) -> None:
@@ -221,9 +222,9 @@ class AccessLog:
     """
 
     #: The message: method and path (``HEAD``, a request answered again keeps it made), then
-    #: status and milliseconds (``TAIL``).
+    #: status, milliseconds and the client's address (``TAIL``; ``-``: none known).
     HEAD = "%s %s "
-    TAIL = "%s %.1f ms"
+    TAIL = "%s %.1f ms from %s"
     FORMAT = HEAD + TAIL
 
     def __init__(self) -> None:
@@ -239,35 +240,48 @@ class AccessLog:
         seconds: float,
         code: Any,
         method: str | None = None,
+        client: Any = None,
     ) -> None:
-        """The record of a request (``method``: ``scope``'s, when the caller read it)."""
+        """The record of a request (``method``: ``scope``'s, when the caller read it;
+        ``client``: the request's ``(host, port)``, when ``scope`` is not the request's)."""
         if method is None:
             method = scope.get("method", "")
         path = one_line(scope.get("path", ""))  # decoded: "%0a" is a line break, "%1b" ESC
-        args = (method, path, status, seconds * 1000)
+        address = client_address(client or scope.get("client"))
+        args = (method, path, status, seconds * 1000, address or "-")
         handler = _text_line_handler()
         if handler is not None and _written(handler, request_id_var.get(), self.FORMAT % args):
             return
-        self._record_handled(args, route, seconds, code)
+        self._record_handled(args, route, seconds, code, address)
 
     def write_again(
-        self, scope: Scope, route: str, status: int, seconds: float, rid: str, head: str
+        self,
+        scope: Scope,
+        route: str,
+        status: int,
+        seconds: float,
+        rid: str,
+        head: str,
+        client: Any = None,
     ) -> None:
         """:meth:`write` of a request without a problem code whose id (``rid``) is set as
         :data:`request_id_var` and whose message's first part (``head``: method and path, as
-        :attr:`HEAD` writes them) the caller kept: the same line or record."""
+        :attr:`HEAD` writes them) the caller kept, from ``client``: the same line or record."""
+        address = client_address(client)
         handler = _text_line_handler()
         if handler is not None and _written(
-            handler, rid, head + self.TAIL % (status, seconds * 1000)
+            handler, rid, head + self.TAIL % (status, seconds * 1000, address or "-")
         ):
             return
-        args = (scope["method"], one_line(scope["path"]), status, seconds * 1000)
-        self._record_handled(args, route, seconds, None)
+        args = (scope["method"], one_line(scope["path"]), status, seconds * 1000, address or "-")
+        self._record_handled(args, route, seconds, None, address)
 
-    def _record_handled(self, args: tuple[Any, ...], route: str, seconds: float, code: Any) -> None:
+    def _record_handled(
+        self, args: tuple[Any, ...], route: str, seconds: float, code: Any, client: str | None
+    ) -> None:
         """The access record of a request (``args``: :attr:`FORMAT`'s), handled by the
         logger (the library's way)."""
-        method, path, status, _ = args
+        method, path, status, _, _ = args
         if self._per_task:
             record = access_log.makeRecord(
                 access_log.name, logging.INFO, __file__, 0, self.FORMAT, args, None
@@ -281,6 +295,7 @@ class AccessLog:
         fields["status"] = status
         fields["ms"] = round(seconds * 1000, 2)
         fields["code"] = code
+        fields["client"] = client
         access_log.handle(record)
 
     def _record(self, args: tuple[Any, ...]) -> logging.LogRecord:
@@ -303,6 +318,16 @@ class AccessLog:
         fields["relativeCreated"] = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
         fields["args"] = args
         return record
+
+
+def client_address(client: Any) -> str | None:
+    """The address of a request's ``client`` (its scope's ``(host, port)``: the peer's, or
+    from a proxy of ``forwarded_allow_ips`` the one its ``X-Forwarded-For`` names,
+    :mod:`pcfgraph.http.forwarded`), as the access log writes it; None: none known (a Unix
+    socket), made visible (a forged ``X-Forwarded-For`` from a trusted proxy is its text)."""
+    if not client:
+        return None
+    return one_line(str(client[0])) or None
 
 
 def _written(handler: LineHandler, request_id: object, message: str) -> bool:
