@@ -272,3 +272,37 @@ def test_a_missing_workbook_is_named_by_the_setting_it_came_from(
     assert run_main(main, ["stats"]) == 2
     err = capsys.readouterr().err
     assert "PCFGRAPH_ADD_WORKBOOKS" in err and "--add" not in err
+
+
+def test_with_json_logs_a_refused_start_is_a_json_record(tmp_path: Path) -> None:
+    """``log_format=json``: an error that stops ``pcfgraph serve`` once its settings are read
+    (a missing workbook, a release that fails) was the plain line ``pcfgraph: error: ...``
+    in a log every other line of which is JSON. It is one JSON record (exit 2 as before)."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PCFGRAPH_")}
+    env |= {
+        "PCFGRAPH_LOG_FORMAT": "json",
+        "PCFGRAPH_ADD_WORKBOOKS": str(tmp_path / "typo.xlsx"),
+        "PCFGRAPH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    code = "from pcfgraph.cli import entry; entry()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--http-workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    (record,) = [json.loads(line) for line in done.stderr.splitlines()]  # every line
+    assert record["level"] == "error" and record["logger"] == "pcfgraph.serving"
+    assert record["message"].startswith("PCFGRAPH_ADD_WORKBOOKS ")
+    assert record["message"].endswith("typo.xlsx: no such file")

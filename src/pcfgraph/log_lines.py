@@ -287,6 +287,23 @@ def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler
     return handler
 
 
+#: uvicorn's loggers whose records ``pcfgraph serve`` writes as its own (its access log is off).
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi")
+
+
+def own_uvicorn_loggers() -> None:
+    """uvicorn's records (its start and stop lines, a request's unhandled error) go out as
+    the server's others do, through the root logger's handler (:func:`own_the_root_logger`):
+    uvicorn's own configuration wrote them in its own plain text (``INFO:     Started server
+    process``, no time), a line a log pipeline parsing ``log_format=json`` could not read.
+    For ``pcfgraph serve``, which hands uvicorn no logging configuration of its own
+    (``log_config=None``); ``uvicorn --factory`` keeps uvicorn's (its ``--log-config``)."""
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+
+
 #: Libraries whose records below WARNING are their own chatter, not the server's news (the
 #: MCP SDK: an INFO line for each session started and ended).
 QUIET_LIBRARIES = ("mcp",)

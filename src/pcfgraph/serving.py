@@ -153,6 +153,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": False,
         "log_level": settings.log_level,
         "access_log": False,  # pcfgraph.access (api/ops.py) logs every request with its id
+        # uvicorn's records go out through the server's log, in its format (log_format):
+        # no configuration of uvicorn's own (pcfgraph.log_lines.own_uvicorn_loggers)
+        "log_config": None,
         "timeout_graceful_shutdown": settings.graceful_stop_seconds,
         # No `server: uvicorn` line: it names the software to every client and is one more
         # header each client parses per response (RFC 9110 makes it optional; Date stays).

@@ -88,6 +88,29 @@ def serve(**options: Any) -> None:
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
     settings = Settings.from_env(**overrides)
+    if settings.log_format != "json":
+        start(settings)
+        return
+    from pcfgraph.errors import PcfgraphError
+
+    try:
+        start(settings)
+    except PcfgraphError as exc:  # the refusal as a record of the log, not a plain line
+        import logging
+
+        from pcfgraph.cli.common import EXIT_BAD_INPUT
+        from pcfgraph.log_lines import configure_logging
+
+        log = logging.getLogger("pcfgraph.serving")
+        if not any(getattr(h, "_pcfgraph", False) for h in logging.getLogger("pcfgraph").handlers):
+            configure_logging(settings)  # refused before the log was configured
+        log.error("%s", exc)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def start(settings: Settings) -> None:
+    """Load, verify and serve with ``settings`` (the body of ``pcfgraph serve``); a refusal
+    raises a :class:`~pcfgraph.errors.PcfgraphError`, which ``serve`` reports."""
     from pcfgraph.http.port_check import refuse_taken_port
 
     refuse_taken_port(settings.host, settings.port)  # before seconds of loading, not after
@@ -250,7 +273,9 @@ def run_http(app: Any, settings: Settings) -> None:
     import uvicorn
 
     from pcfgraph import serving
+    from pcfgraph.log_lines import own_uvicorn_loggers
 
+    own_uvicorn_loggers()  # uvicorn's lines in the server's log format (log_format)
     options = serving.uvicorn_options(settings)
     workers = serving.http_workers(app, settings)
     served = serving.served_app(app, settings)

@@ -274,19 +274,24 @@ MEANINGS: dict[str, str] = {
     "`X-Audit-Conforms`, `X-Audit-Fails`, `Content-Disposition`, `ETag` and `Link`.",
     "log_level": "Log level of the `pcfgraph.*` loggers: debug, info, warning, error or critical "
     "(any case).",
-    "log_format": "`text` or `json` (one JSON object per line with `request_id`, route, "
-    "status and duration for each request). Other libraries' records (WARNING and up) come "
-    "out in the same format, one a line, and so do `pcfgraph serve`'s importer warnings and "
-    "its `serving release ...` line (`pcfgraph: ...` on stderr with `text`); uvicorn's own "
-    "lines keep uvicorn's (`uvicorn --log-config` formats them).",
+    "log_format": "`text` or `json` (one JSON object per line: `ts`, `level`, `logger`, "
+    "`message`, `request_id`, and for each request's access line `method`, `path`, `route`, "
+    "`status`, `ms`, `code` and `client`, its address). Other libraries' records (WARNING and "
+    "up) come out in the same format, one a line, and so do `pcfgraph serve`'s importer "
+    "warnings, its `serving release ...` line (`pcfgraph: ...` on stderr with `text`), "
+    "uvicorn's own lines (`uvicorn.error`: start, stop, a request's unhandled error) and, "
+    "with `json`, an error that stops the start once the settings are read (`pcfgraph: "
+    "error: ...` with `text`; exit 2 either way). The text access line: `METHOD PATH STATUS "
+    "MS ms from ADDRESS` (`-`: none known). Under `uvicorn --factory "
+    "pcfgraph.serving:app_from_env` uvicorn's own lines keep uvicorn's format "
+    "(`uvicorn --log-config` formats them).",
     "access_log_flush_ms": "Access-log lines (`pcfgraph.access`) leave in batches, as "
     "nginx's `access_log ... buffer= flush=`: a line is written at most this many milliseconds "
     "after its request ended, sooner once 16 KiB of lines wait (one write for many requests, "
     "not one each). Every other log record (warnings, errors, startup lines) is written at "
     "once, after the access lines before it; a stop (`SIGTERM`, `SIGINT`, the end of a "
-    "worker process) writes every line still waiting. uvicorn's own lines (`Shutting down`) "
-    "go through its own handler, so they may come before access lines of requests that "
-    "ended up to this bound earlier. 0: each line written at once.",
+    "worker process) writes every line still waiting; uvicorn's own lines (`Shutting down`) "
+    "too are written after the access lines before them. 0: each line written at once.",
     "opentelemetry": "Whether FastAPI's native OpenTelemetry instrumentation runs (FastAPI "
     "0.16x and later, with globally configured OpenTelemetry providers). Off by default: "
     "`/metrics` and the access log cover operations, and the check costs every request.",
