@@ -167,6 +167,17 @@ def test_tools_resources_and_prompts(release: Release) -> None:
             (await client.read_resource("pcfgraph://frameworks/prm-it/top")).contents[0].text
         )
         assert top["top"][0]["code"] == "A0"
+        # each element named as the tools name one (its element id, framework, page), where
+        # it gave code, name and IRI only
+        index = services.framework_index(reader, "prm-it")
+        named = [(t, index.elements[t["iri"]]) for t in top["top"]]
+        named += [(c, index.elements[c["iri"]]) for t in top["top"] for c in t["children"]]
+        assert len(named) == 9
+        for got, e in named:
+            assert (got["id"], got["framework"], got["code"], got["name"]) == (
+                e.id, e.framework_id, e.code, e.name,
+            )  # fmt: skip
+            assert "url" in got
         vocab = (await client.read_resource("pcfgraph://vocabulary")).contents[0].text
         assert "PREFIX skos:" in vocab and "pcfgraph.ttl" not in vocab and "ontology#" in vocab
         prompts = await client.list_prompts()

@@ -28,7 +28,7 @@ from pcfgraph.importers.apqc.emit import APQC_NOTICE
 from pcfgraph.mcp.arguments import ArgumentProblem, CheckedServer
 from pcfgraph.mcp.output_schemas import OUTPUT_SCHEMAS
 from pcfgraph.mcp.paging import MAX_LIMIT, ArgumentError
-from pcfgraph.mcp.results import sources
+from pcfgraph.mcp.results import element_ref, sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import QUERIES_RESOURCE, REQUEST_BASE, Tools
@@ -394,10 +394,12 @@ def build_server(
     @server.resource(
         "pcfgraph://frameworks/{framework}/top",
         name="framework-top",
-        description="A framework's top-level elements and their children (two levels).",
+        description="A framework's top-level elements and their children (two levels), each "
+        "as the tools name an element: iri, id, framework, code, name, pcfId, url.",
         mime_type="application/json",
     )
-    def framework_top(framework: str) -> str:
+    def framework_top(framework: str, ctx: Context) -> str:
+        at_request_base(ctx, request_base)
         reader = tools.reader()
         framework = str(tools.framework_id(reader, framework))  # PRM-IT is prm-it
         problem = services.unknown_framework(reader, framework)
@@ -407,15 +409,13 @@ def build_server(
             index = services.framework_index(reader, framework)
         except PcfgraphError as exc:
             raise MCPError(INVALID_PARAMS, printable(f"argument 'framework': {exc}")) from None
+        # each element as every tool names one (results.element_ref): it gave code, name and
+        # IRI only, so the element id and page of a top-level element took another call
+        base = tools.base_url
         tree = [
             {
-                "code": e.code,
-                "name": e.name,
-                "iri": e.iri,
-                "children": [
-                    {"code": c.code, "name": c.name, "iri": c.iri}
-                    for c in index.children.get(e.iri, [])
-                ],
+                **element_ref(e, base),
+                "children": [element_ref(c, base) for c in index.children.get(e.iri, [])],
             }
             for e in index.top
         ]
