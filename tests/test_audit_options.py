@@ -211,6 +211,18 @@ def test_baseline_marks_new_unchanged_and_resolved() -> None:
     assert after.baseline["new"] == len(new)
     assert after.baseline["unchanged"] == len(after.results) - len(new)
     assert fails(after, "new") and fails(after, "violation")
+    # the text and HTML reports (the workbench page) name what was resolved, not only how
+    # many: they said "1 resolved", and which finding was left to the JSON, CSV or XLSX
+    text = after.to_text()
+    assert "  resolved: Violation ServicePriceShape  CRM\n" in text, text
+    from pcfgraph.audit.html import render_html
+
+    for embedded in (False, True):
+        html = render_html(after, embedded=embedded)
+        assert 'href="#resolved"' in html and "Resolved since the baseline" in html
+        section = html[html.index('id="resolved"') : html.index('id="coverage"')]
+        assert section.count("<tr><td>") == 1
+        assert "<td>ServicePriceShape</td><td>CRM</td><td>orgm:price</td>" in section
 
 
 def test_an_unchanged_model_with_a_blank_node_value_has_nothing_new() -> None:

@@ -30,6 +30,7 @@ from pcfgraph.audit.report import (
     is_literal_text,
     literal_of,
 )
+from pcfgraph.audit.rules import rule_name
 from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
 
@@ -129,6 +130,7 @@ come from that, not from the model.</p>
 <nav class="toc"><h{{ h[2] }}>Contents</h{{ h[2] }}><ol>
 <li><a href="#findings">Findings by organisational unit</a><ol>
 {% for unit, _nodes in units %}<li><a href="#unit-{{ loop.index }}">{{ unit }}</a></li>{% endfor %}</ol></li>
+{% if resolved %}<li><a href="#resolved">Resolved since the baseline</a></li>{% endif %}
 <li><a href="#coverage">Framework coverage</a></li><li><a href="#maturity">IT-CMF maturity</a></li>
 {% if r.unused is not none %}<li><a href="#unused">Not used by the audit</a></li>{% endif %}
 <li><a href="#rules">Appendix: rules applied</a></li></ol></nav>
@@ -143,6 +145,11 @@ come from that, not from the model.</p>
 {% if f.source %}<p class="small">Source: {{ f.source_framework or "" }} {{ f.source_code or "" }} {{ f.source_name or "" }} <a href="{{ page(f.source) }}"><code>{{ f.source }}</code></a>{% if f.passage %}<br><q>{{ f.passage }}</q>{% endif %}</p>{% elif f.rule_origin == "audit" %}<p class="small">Source: {{ own_rule }}.</p>{% endif %}
 </div>{% endfor %}{% endfor %}</section>
 {% endfor %}
+{% if resolved %}<span id="resolved"></span><h{{ h[2] }}>Resolved since the baseline</h{{ h[2] }}>
+<p>Findings of the baseline not found again.</p>
+<table><thead><tr><th>Severity</th><th>Rule</th><th>Focus</th><th>Property</th><th>Value</th></tr></thead><tbody>
+{% for f, rule in resolved %}<tr><td><span class="sev {{ f.severity }}">{{ f.severity }}</span></td><td>{{ rule }}</td><td>{{ f.focusLabel or f.focusNode }}</td><td>{{ curie(f.path) }}</td><td>{{ f.value if f.value is not none else "" }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
 <span id="coverage"></span><h{{ h[2] }}>Framework coverage</h{{ h[2] }}>
 <p>Framework elements the organisation's processes implement (<code>orgm:implements</code>), and
 those covered via a curated exact or close mapping from an element a process implements.</p>
@@ -325,5 +332,10 @@ def render_html(
             shown=shown,
             units=_units(shown, several=len(report.files) > 1),
             own_rule=OWN_RULE,
+            resolved=[
+                (f, rule_name(str(f.get("shape") or "")))
+                for f in (report.baseline or {}).get("resolvedFindings", [])
+            ],
+            curie=_curie,
         )
     )

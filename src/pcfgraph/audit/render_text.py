@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pcfgraph.audit.rules import AUDIT_ORIGIN
+from pcfgraph.audit.rules import AUDIT_ORIGIN, rule_name
 from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
 
@@ -109,6 +109,11 @@ def report_text(report: AuditReport) -> str:
         )
         for d in b.get("differences", []):
             lines.append(f"  {_line(difference_text(d))}")
+        for f in b.get("resolvedFindings", []):  # what the counts say was remedied
+            value = f"  [{_short(_line(str(f['value'])))}]" if f.get("value") is not None else ""
+            label = _line(str(f.get("focusLabel") or f.get("focusNode") or ""))
+            rule = rule_name(str(f.get("shape") or ""))
+            lines.append(f"  resolved: {f.get('severity')} {rule}  {label}{value}")
     totals = ", ".join(f"{n} {s.lower()}" for s, n in report.counts.items())
     lines.append("")
     lines.append(f"{'conforms' if report.conforms else 'does not conform'}: {totals}")
