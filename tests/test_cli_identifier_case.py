@@ -222,6 +222,12 @@ def test_a_code_of_another_framework_is_refused_naming_the_element_it_is(
     said["cli gaps --under"] = capsys.readouterr().err
     export = ["export", "--format", "csv", "--framework", "prm-it", "--subtree", "20641"]
     assert run_main(main, [*export, "--release", str(release_dir)]) == EXIT_BAD_INPUT
+    # a PCF ID names an element there as it does for ``gaps --under``: said as it says it
+    assert "PCF ID 20641 is not in framework 'prm-it': it is in apqc-pcf-cross-industry-7.4" in (
+        capsys.readouterr().err
+    )
+    export[-1] = "8.1.6"
+    assert run_main(main, [*export, "--release", str(release_dir)]) == EXIT_BAD_INPUT
     said["cli export --subtree"] = capsys.readouterr().err
     http = gql.http.get("/frameworks/prm-it/export", params={"subtree": "a24", "format": "csv"})
     assert http.status_code == 200  # found in its own framework, in any case

@@ -266,3 +266,22 @@ def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
     ttl = tmp_path / "g.ttl"
     assert run_main(main, [*base, "--format", "turtle", "-o", str(ttl)]) == 0
     assert "skos:prefLabel" in ttl.read_text()
+
+
+def test_a_subtree_is_named_as_an_element_is_anywhere(catalog: QueryCatalog, rel: Release) -> None:
+    """``--subtree`` and ``?subtree=`` took a code alone: the PCF ID of the edition's own
+    element was "no element with code '20632'" (and named other editions' elements), its id
+    or IRI, taken by ``gaps --under`` and GraphQL, named none."""
+    as_code = export_subtree(rel.store, catalog, APQC_ID, "8.1.5", "csv")
+    iri = iris.ID_BASE + "apqc-pcf/cross-industry/7.4/20632"
+    for ref in ("20632", iri, iri.upper().replace("HTTPS://W3ID.ORG", "https://w3id.org"),
+                iri.removeprefix(iris.ID_BASE)):  # fmt: skip
+        assert export_subtree(rel.store, catalog, APQC_ID, ref, "csv") == as_code, ref
+    with pytest.raises(NotFoundError, match=r"PCF ID 8; did you mean code '8\.0'"):
+        export_subtree(rel.store, catalog, APQC_ID, "8", "csv")
+    with pytest.raises(
+        NotFoundError, match=r"'prm-it/A24' is not in framework .*: it is in prm-it"
+    ):
+        export_subtree(rel.store, catalog, APQC_ID, "prm-it/A24", "csv")
+    with pytest.raises(NotFoundError, match=r"no PCF ID 99999 in framework"):
+        export_subtree(rel.store, catalog, APQC_ID, "99999", "csv")

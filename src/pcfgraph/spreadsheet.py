@@ -17,7 +17,7 @@ Reads go through the same named queries as the web pages.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
-from pcfgraph.errors import NotFoundError
+from pcfgraph.errors import NotFoundError, quoted
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import (
     SKOS,
@@ -38,7 +38,12 @@ from pcfgraph.services.page_model import (
     relation_name,
 )
 from pcfgraph.services.page_reads import Reads
-from pcfgraph.services.search.identifier_case import elsewhere, naming_the_one_meant, spelled
+from pcfgraph.services.search.identifier_case import (
+    element_named_any_case,
+    elsewhere,
+    naming_the_one_meant,
+    spelled,
+)
 from pcfgraph.store import GraphStore
 
 CSV_TYPE = by_name("csv").content_type
@@ -214,10 +219,29 @@ def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | Non
     elements = services.framework_index(reads.reader, framework_id).elements.values()
     codes = {e.code for e in elements if e.code}
     meant = spelled(code, codes)
-    if meant not in codes:  # and where it is, when it is another framework's (a PCF ID ...)
-        missing = NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
-        raise elsewhere(reads.index(), code, framework_id, missing)
-    return meant
+    if meant in codes:
+        return meant
+    ref = code.strip()
+    if ref.isdigit() or "/" in ref or ref.startswith(("http://", "https://")):
+        # a PCF ID, an element id or IRI, as ``gaps --under`` and GraphQL take an element:
+        # the subtree of the element it names in this framework (it was "no element with
+        # code '20609'; in other frameworks it names ..." for the PCF ID of this edition's
+        # own element, and the element's IRI, given where an element is asked for, named none)
+        if ref.isdigit() and f"{ref}.0" in codes and not _has_pcf_id(elements, int(ref)):
+            raise NotFoundError(
+                f"framework {framework_id!r} has no element with PCF ID {ref}; did you mean "
+                f"code {quoted(ref + '.0')}? (APQC writes a category's code with .0)"
+            )
+        found = element_named_any_case(reads.reader, reads.index, ref, framework_id)
+        if found.code:
+            return found.code
+    # and where it is, when it is another framework's (a code of PRM-IT given with APQC ...)
+    missing = NotFoundError(f"framework {framework_id!r} has no element with code {code!r}")
+    raise elsewhere(reads.index(), code, framework_id, missing)
+
+
+def _has_pcf_id(elements: Iterable[services.Element], pcf_id: int) -> bool:
+    return any(e.pcf_id == pcf_id for e in elements)
 
 
 def _decisions(reads: Reads, framework_id: str) -> dict[str, list[Decision]]:

@@ -53,7 +53,11 @@ async def framework_export(
     request: Request,
     framework_id: str,
     subtree: Annotated[
-        str | None, Query(description="Only this element's subtree: its code, e.g. 8.1.5")
+        str | None,
+        Query(
+            description="Only this element's subtree: its code (e.g. 8.1.5), PCF ID, "
+            "element id or IRI"
+        ),
     ] = None,
     format: Annotated[
         str, Query(description="csv or xlsx", json_schema_extra={"enum": list(FORMATS)})

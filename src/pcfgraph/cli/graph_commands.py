@@ -212,7 +212,7 @@ def export(
     """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them.
 
     --format csv|xlsx writes a spreadsheet of one framework (--framework), or of the subtree
-    below --subtree CODE, with measures and mappings (see pcfgraph.spreadsheet).
+    below --subtree CODE (or its PCF ID, element id or IRI), with measures and mappings.
     """
     fmt = output_format(fmt, output, suffixes_of(EXPORT_FORMATS))
     if fmt in ("csv", "xlsx") or framework or subtree:
