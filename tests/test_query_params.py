@@ -30,6 +30,7 @@ from pcfgraph.release import Release
 #: The header's word for a parameter whose values are the release's framework ids.
 FRAMEWORK_ID = "framework id"
 KNOWN = ("apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it", "trim")
+APQC = KNOWN[0]
 #: (query, parameters, the parameter refused, words of what it allows)
 REFUSED = [
     ("api/mappings", {"minConfidence": "5"}, "minConfidence", "from 0 to 1"),
@@ -41,10 +42,28 @@ REFUSED = [
     # an enumerated value is taken as written: another case is refused saying which is meant
     ("api/gaps", {"kind": "Process"}, "kind", "(values are taken as written: 'process'); known:"),
     ("api/gaps", {"kind": "nope"}, "kind", "known: activity"),
+    # an element code names an element of the framework: none is refused, saying why
+    ("api/element-by-code", {"framework": "prm-it", "code": "A99"}, "code", "framework 'prm-it'"),
+    ("api/element-by-notation", {"framework": APQC, "code": "8"}, "code", "did you mean '8.0'?"),
+    (
+        "api/element-by-code",
+        {"framework": "it-cmf", "code": "a24"},
+        "code",
+        "in other frameworks it names prm-it/A24",
+    ),
 ]
 #: (query, parameters as the data writes them, the same in another case): an identifier
-#: is matched ignoring case, by the rule of every edge, and answered as the data's
+#: is matched ignoring case, by the rule of every edge, and answered as the data's; an
+#: element code names its element as every edge takes one (by PCF ID, element id or IRI)
 OTHER_CASE = [
+    ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"code": "a24"}),
+    ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"code": "prm-it/a24"}),
+    ("api/element-by-notation", {"framework": APQC, "code": "8.1.5"}, {"code": "20632"}),
+    (
+        "api/element-by-notation",
+        {"framework": APQC, "code": "8.1.5"},
+        {"code": "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20632"},
+    ),
     ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"framework": "PRM-IT"}),
     (
         "api/mappings",
@@ -125,6 +144,41 @@ def test_binding_refuses_a_value_naming_parameter_value_and_what_is_allowed() ->
     )
 
 
+def test_an_element_code_is_resolved_within_the_querys_framework() -> None:
+    """A code was bound exactly as given: ``a24`` or a PCF ID matched nothing, without a
+    word. An ``element code`` is resolved within the query's ``framework id`` parameter,
+    which the header must have (a required one)."""
+    q = parse_header(
+        "t",
+        Path("t.rq"),
+        "# summary: s\n# param: code (literal, element code) - a code\n"
+        "# param: fw (literal, framework id) - its framework\nSELECT ?code ?fw WHERE {}\n",
+    )
+    assert q.params[0].domain == "element code" and q.code_scope == "fw"
+    for scope in ("", "# param: fw (literal, optional, framework id) - its framework\n"):
+        with pytest.raises(ParseError, match="needs one required 'framework id' parameter"):
+            parse_header(
+                "t", Path("t.rq"), f"# summary: s\n# param: c (literal, element code) - c\n{scope}"
+                "SELECT ?c ?fw WHERE {}\n",
+            )  # fmt: skip
+    # a caller without the data binds it as given; with it, as the data writes the code
+    asked: list[tuple[str, str, str]] = []
+
+    class Known:
+        def __call__(self, domain: str) -> list[str]:
+            return list(KNOWN)
+
+        def element_code(self, value: str, framework: str, param: str) -> str:
+            asked.append((value, framework, param))
+            return "A24"
+
+    assert [t.value for t in q.bind({"code": "a24", "fw": "PRM-IT"}).values()] == ["a24", "PRM-IT"]
+    bound = q.bind({"code": "a24", "fw": "PRM-IT"}, Known())
+    assert [t.value for t in bound.values()] == ["A24", "prm-it"]
+    assert asked == [("a24", "prm-it", "code")]  # within the framework as the data spells it
+    assert q.canonical({"code": "a24", "fw": "prm-it"}, Known()) == {"code": "A24", "fw": "prm-it"}
+
+
 def test_every_shipped_framework_id_parameter_says_so() -> None:
     """A literal parameter named for a framework is checked against the loaded ones."""
     for q in QueryCatalog():
@@ -166,6 +220,8 @@ def test_the_query_list_says_what_each_parameter_takes(client: TestClient) -> No
     assert set(params["subjectFramework"]["enum"]) == set(KNOWN)
     sides = {p["name"]: p for p in listed["api/subtree-mapping-records"]["params"]}["side"]
     assert sides["enum"] == ["subject", "object"]
+    code = {p["name"]: p for p in listed["api/element-by-code"]["params"]}["code"]
+    assert code["values"] == "element code" and "enum" not in code  # too many to list
 
 
 @pytest.mark.parametrize(("name", "params", "param", "allowed"), REFUSED)

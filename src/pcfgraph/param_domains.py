@@ -10,14 +10,21 @@ use it too (:func:`pcfgraph.services.param_values`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
+from pcfgraph import iris
+from pcfgraph.errors import InputError, quoted
+from pcfgraph.letter_case import same_but_case
 from pcfgraph.queries import ELEMENT_KIND, FRAMEWORK_ID, QueryCatalog
 from pcfgraph.store import GraphStore
 
 FRAMEWORK_IDS_QUERY = "api/framework-ids"
+#: What an ``element code`` parameter's value is resolved with (:meth:`DomainValues.element_code`).
+CODE_CANDIDATES_QUERY = "api/element-code-candidates"
+#: The most elements of other frameworks a refused element code names.
+ELSEWHERE_SHOWN = 5
 #: The query of each domain, and the variable its rows give the values in.
 DOMAIN_QUERIES = {
     FRAMEWORK_ID: (FRAMEWORK_IDS_QUERY, "id"),
@@ -25,22 +32,116 @@ DOMAIN_QUERIES = {
 }
 
 
-def domain_values(
-    store: GraphStore, catalog: QueryCatalog | None = None
-) -> Callable[[str], list[str]]:
+def domain_values(store: GraphStore, catalog: QueryCatalog | None = None) -> DomainValues:
     """The values of a parameter domain on ``store``'s data, each domain read at most once;
-    ValueError for a domain no data gives."""
-    found: dict[str, list[str]] = {}
+    ValueError for a domain no data gives. It resolves an ``element code`` too."""
+    return DomainValues(store, catalog)
 
-    def values(domain: str) -> list[str]:
+
+class DomainValues:
+    """A parameter domain's values on a store's data (``framework id``, ``element kind``),
+    and what an ``element code`` parameter's value names (:data:`ELEMENT_CODE`)."""
+
+    def __init__(self, store: GraphStore, catalog: QueryCatalog | None = None) -> None:
+        self.store, self._catalog = store, catalog
+        self._found: dict[str, list[str]] = {}
+
+    @property
+    def catalog(self) -> QueryCatalog:
+        """The catalogue given, else the shipped one, read only when a domain is."""
+        if self._catalog is None:
+            self._catalog = QueryCatalog()
+        return self._catalog
+
+    def __call__(self, domain: str) -> list[str]:
         if domain not in DOMAIN_QUERIES:
             raise ValueError(f"no values known for {domain!r}")
-        if domain not in found:
+        if domain not in self._found:
             name, variable = DOMAIN_QUERIES[domain]
-            rows = store.select((catalog or QueryCatalog()).get(name), {}).rows
-            found[domain] = sorted(
+            rows = self.store.select(self.catalog.get(name), {}).rows
+            self._found[domain] = sorted(
                 {term.value for row in rows if isinstance(term := row.get(variable), ox.Literal)}
             )
-        return found[domain]
+        return self._found[domain]
 
-    return values
+    def element_code(self, value: str, framework: str, param: str) -> str:
+        """The code (as the data writes it) of the one element of ``framework`` that
+        ``value`` names as every other edge takes an element: its code in any case (a24 is
+        A24, :mod:`pcfgraph.letter_case`), its PCF ID, element id or IRI. Bound as given,
+        another case or a PCF ID matched nothing: an empty answer without a word.
+        :class:`InputError` naming the parameter when none or several do (with the category
+        code meant, or the elements of other frameworks it names)."""
+        hits = self._candidates(value, framework)
+        if value in {h.code for h in hits}:
+            return value
+        named = sorted({h.code for h in hits if h.names})
+        if len(named) == 1:
+            return named[0]
+        what = f"parameter {param!r} must be the code of an element of framework {framework!r}"
+        what += f" (or its PCF ID, element id or IRI), not {quoted(value)}"
+        if named:
+            raise InputError(
+                f"{what}: it names {len(named)} elements when case is ignored "
+                f"({', '.join(named)}); give it in the case the data writes it"
+            )
+        category = sorted({h.code for h in hits if h.code == f"{value.strip()}.0"})
+        if category:  # APQC writes a category's code "8.0": "8" named nothing
+            raise InputError(
+                f"{what}; did you mean {quoted(category[0])}? "
+                "(APQC writes a category's code with .0)"
+            )
+        others = sorted({h.iri.removeprefix(iris.ID_BASE) for h in self._candidates(value, None)
+                         if h.names and h.framework != framework})  # fmt: skip
+        if others:
+            more = len(others) - ELSEWHERE_SHOWN
+            what += f"; in other frameworks it names {', '.join(others[:ELSEWHERE_SHOWN])}"
+            what += f" and {more} more" if more > 0 else ""
+        raise InputError(what)
+
+    def _candidates(self, value: str, framework: str | None) -> list[Candidate]:
+        """The elements ``value`` may name, in ``framework`` or in all (one query: a code
+        folded by SPARQL's LCASE, then checked by :func:`same_but_case`, which folds less)."""
+        ref = value.strip()
+        iri = _as_iri(ref) if "/" in ref else None
+        params: dict[str, object] = {"given": ref, "framework": framework}
+        if ref.isdigit():
+            params["category"] = f"{ref}.0"
+        if iri is not None:
+            params["iri"] = iri.lower()
+        out = []
+        for row in self.store.select(self.catalog.get(CODE_CANDIDATES_QUERY), params).rows:
+            element, code, fid, pcf = (
+                term.value if isinstance(term := row.get(k), ox.NamedNode | ox.Literal) else None
+                for k in ("element", "code", "framework", "pcfId")
+            )
+            if element is None or code is None or fid is None:
+                continue
+            names = same_but_case(code, ref) or (
+                (ref.isdigit() and pcf == ref) or (iri is not None and same_but_case(element, iri))
+            )
+            out.append(Candidate(element, code, fid, names))
+        return out
+
+
+class Candidate(NamedTuple):
+    """An element a value given for an ``element code`` may name."""
+
+    iri: str
+    code: str
+    framework: str
+    #: Whether the value names it (its code but for case, its PCF ID or its IRI), not only
+    #: its category (``8`` for ``8.0``).
+    names: bool
+
+
+def _as_iri(ref: str) -> str:
+    """The IRI an element id (``prm-it/A24``, ``/id/prm-it/A24``), an IRI or a page URL
+    (``http://host/id/prm-it/A24``) stands for."""
+    if ref.startswith(("http://", "https://")) and not same_but_case(
+        ref[: len(iris.ID_BASE)], iris.ID_BASE
+    ):
+        _, found, path = ref.partition("/id/")
+        return iris.ID_BASE + path if found else ref
+    if "://" in ref:
+        return ref
+    return iris.ID_BASE + ref.lstrip("/").removeprefix("id/")

@@ -19,8 +19,10 @@ in the parentheses after the type, and every edge (HTTP, CLI, MCP) refuses anyth
 naming the parameter, the value and what is allowed (it matched nothing before, an empty
 answer as if there were none): ``A..B`` a range of an integer or decimal (either end may be
 left open, ``1..``), ``one of x|y`` an enumeration, ``framework id`` the id of a framework
-the served release holds and ``element kind`` a kind its elements are of (known only to a
-caller with the data: :meth:`NamedQuery.bind`'s ``domains``). A framework id is an
+the served release holds, ``element kind`` a kind its elements are of and ``element code``
+an element of the framework of the query's ``framework id`` parameter, named by its code in
+any case, PCF ID, element id or IRI and bound as its code (known only to a caller with the
+data: :meth:`NamedQuery.bind`'s ``domains``). A framework id is an
 identifier: matched ignoring case by the one rule of every edge (``PRM-IT`` is ``prm-it``,
 :mod:`pcfgraph.letter_case`) and bound as the data writes it; an enumerated value (``one of``,
 an element kind) is taken as written, and another case is refused listing the values.
@@ -60,9 +62,14 @@ _RANGE_RE = re.compile(r"^(?P<low>-?[0-9.]*)\.\.(?P<high>-?[0-9.]*)$")
 FRAMEWORK_ID = "framework id"
 #: What an ``element kind`` parameter's values are checked against (``process``, ``role``...).
 ELEMENT_KIND = "element kind"
+#: What an ``element code`` parameter's value is: an element of the query's ``framework id``
+#: parameter's framework, named as every edge takes one (its code in any case, its PCF ID,
+#: element id or IRI) and bound as its code as the data writes it
+#: (:meth:`pcfgraph.param_domains.DomainValues.element_code`).
+ELEMENT_CODE = "element code"
 #: The domains a header may name, and those whose values are identifiers (matched ignoring
 #: case, bound as the data spells them); the others' values are enumerated, taken as written.
-DOMAINS = (FRAMEWORK_ID, ELEMENT_KIND)
+DOMAINS = (FRAMEWORK_ID, ELEMENT_KIND, ELEMENT_CODE)
 IDENTIFIER_DOMAINS = frozenset({FRAMEWORK_ID})
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -188,7 +195,9 @@ class NamedQuery:
         """Turn caller values (strings from CLI/HTTP, or Python values) into RDF terms,
         each checked against its header's range or enumeration; with ``domains`` (the values
         of a domain, e.g. :data:`FRAMEWORK_ID`, read from the served data: what an edge a
-        user calls gives), a value of a parameter with a domain must be one of them."""
+        user calls gives), a value of a parameter with a domain must be one of them, and an
+        :data:`ELEMENT_CODE` is resolved by its ``element_code(value, framework, param)``
+        (:class:`pcfgraph.param_domains.DomainValues`) when it has one."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
@@ -207,12 +216,26 @@ class NamedQuery:
                     raise InputError(f"query {self.name!r} needs parameter {p.name!r} ({p.doc})")
                 continue
             term = to_term(p, values[p.name])
-            if domains is not None and p.domain is not None:
+            if domains is not None and p.domain not in (None, ELEMENT_CODE):
                 spelt = p.check_known(term.value, domains(p.domain))
                 if spelt != term.value:  # PRM-IT is prm-it
                     term = ox.Literal(spelt)
             out[ox.Variable(p.name)] = term
+        resolve = getattr(domains, "element_code", None)
+        for p in self.params:  # within the framework bound above, as the data spells it
+            code, scope = out.get(ox.Variable(p.name)), self.code_scope
+            if p.domain == ELEMENT_CODE and code is not None and resolve and scope is not None:
+                framework = out.get(ox.Variable(scope))
+                if framework is not None:
+                    out[ox.Variable(p.name)] = ox.Literal(
+                        resolve(code.value, framework.value, p.name)
+                    )
         return out
+
+    @property
+    def code_scope(self) -> str | None:
+        """The ``framework id`` parameter an ``element code`` is resolved within."""
+        return next((p.name for p in self.params if p.domain == FRAMEWORK_ID), None)
 
     def canonical(
         self, values: Mapping[str, object], domains: Callable[[str], Iterable[str]]
@@ -308,12 +331,20 @@ def parse_header(name: str, path: Path, text: str) -> NamedQuery:
     if not summary:
         raise ParseError("query file has no '# summary:' header line", line=1, source=str(path))
     params = _with_examples(params, examples, path)
+    coded = [p.name for p in params if p.domain == ELEMENT_CODE]
+    scopes = [p for p in params if p.domain == FRAMEWORK_ID]
+    if coded and (len(scopes) != 1 or scopes[0].optional):
+        raise ParseError(
+            f"{coded[0]!r} is an {ELEMENT_CODE}, resolved within a framework: the query needs "
+            f"one required '{FRAMEWORK_ID}' parameter",
+            source=str(path),
+        )
     return NamedQuery(name=name, path=path, summary=summary, params=tuple(params), text=text)
 
 
 def _param(rest: str, lineno: int, path: Path) -> Param:
     """One ``# param:`` line: ``name (type[, optional][, A..B | one of x|y | framework id |
-    element kind]) - doc``."""
+    element kind | element code]) - doc``."""
 
     def bad(why: str) -> ParseError:
         return ParseError(f"bad '# param:' line {rest!r} ({why})", line=lineno, source=str(path))
@@ -323,7 +354,7 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
     if not pm or ptype not in PARAM_TYPES:
         raise bad(
             "expected 'name (type[, optional][, A..B | one of x|y | framework id | element "
-            "kind]) - doc', "
+            "kind | element code]) - doc', "
             f"type one of {', '.join(PARAM_TYPES)}"
         )
     param = Param(pm.group("name"), ptype, False, (pm.group("doc") or "").strip())
@@ -354,7 +385,11 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
                 f"{qualifier!r}: a {ptype} parameter takes 'optional'"
                 + (", a range 'A..B'" if ptype in ("integer", "decimal") else "")
                 + (", 'one of x|y'" if ptype in ("literal", "string") else "")
-                + (f", '{FRAMEWORK_ID}', '{ELEMENT_KIND}'" if ptype == "literal" else "")
+                + (
+                    f", '{FRAMEWORK_ID}', '{ELEMENT_KIND}', '{ELEMENT_CODE}'"
+                    if ptype == "literal"
+                    else ""
+                )
             )
     return param
 

@@ -20,7 +20,7 @@ from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
-from pcfgraph.queries import XSD, NamedQuery, Param
+from pcfgraph.queries import ELEMENT_CODE, XSD, NamedQuery, Param
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -57,7 +57,7 @@ def list_queries(request: Request) -> Response:
 
     def described(p: Param) -> dict[str, object]:
         out = p.described()
-        if p.domain is not None:
+        if p.domain is not None and p.domain != ELEMENT_CODE:  # codes: too many to list
             out["enum"] = values(p.domain)
         return out
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pcfgraph import iris
 from pcfgraph.codes import code_key
 from pcfgraph.errors import QUOTED_CHARS, AmbiguousError, InputError, NotFoundError, quoted
-from pcfgraph.param_domains import domain_values
+from pcfgraph.param_domains import DomainValues, domain_values
 from pcfgraph.services.base import (
     Reader,
     element_id,
@@ -286,7 +286,7 @@ def known_framework_ids(reader: Reader) -> list[str]:
     return [f.id for f in frameworks(reader)]
 
 
-def param_values(reader: Reader) -> Callable[[str], list[str]]:
+def param_values(reader: Reader) -> DomainValues:
     """The values of a named query's parameter domain (``framework id``:
     :data:`pcfgraph.queries.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
     edge gives :meth:`pcfgraph.queries.NamedQuery.bind` so that a framework id the release
