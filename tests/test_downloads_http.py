@@ -5,6 +5,8 @@ each download is described in ``/openapi.json`` with its media types and errors.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -35,6 +37,7 @@ def client(shipped_release: Release) -> Iterator[TestClient]:
         ("/mappings/pcf-8.1-to-prm-it-a2.sssom.ttl", {}, True),
         ("/mappings/derived.sssom.json", {}, True),
         (EXPORT, {"format": "csv", "subtree": "A2"}, True),
+        (EXPORT, {"format": "csv", "table": "decisions"}, True),
         (EXPORT, {}, False),  # XLSX: its zip entries carry the time they were written
     ],
 )
@@ -161,6 +164,8 @@ def test_bad_downloads_are_problems_with_no_etag(
         ("/frameworks/nope/export", {}, 404),
         (EXPORT, {"format": "pdf"}, 400),
         (EXPORT, {"derived": "maybe"}, 400),
+        (EXPORT, {"format": "csv", "table": "nope"}, 400),
+        (EXPORT, {"format": "xlsx", "table": "decisions"}, 400),  # a sheet of the XLSX
     ):
         r = client.get(path, params=params, headers={"If-None-Match": "*"})
         assert r.status_code == status, (path, params)
@@ -240,8 +245,9 @@ def test_every_download_is_in_the_openapi_document(client: TestClient) -> None:
             "text/html",
         }
     params = {p["name"]: p for p in export["parameters"]}
-    assert set(params) == {"framework_id", "subtree", "format", "derived"}
+    assert set(params) == {"framework_id", "subtree", "format", "derived", "table"}
     assert params["format"]["schema"]["enum"] == ["csv", "xlsx"]
+    assert params["table"]["schema"]["enum"] == ["mappings", "decisions"]
     sssom = operation(spec, "/mappings/{name}")
     assert {"text/tab-separated-values", "application/json", "text/turtle"} <= set(
         sssom["responses"]["200"]["content"]
@@ -324,3 +330,31 @@ def test_one_file_has_one_tag_and_name_whichever_spelling_asked_for_it(
     for params in spellings[1:]:
         again = client.get(path, params=params, headers={"If-None-Match": held})
         assert again.status_code == 304, params
+
+
+def test_the_decisions_are_a_csv_of_their_own(client: TestClient) -> None:
+    """The CSV carried none of the curated decisions that are no mapping (the XLSX has them
+    on its Decisions sheet): an element decided to have no counterpart read as undecided.
+    They are a second CSV, named apart; the first keeps its columns (a contract)."""
+    apqc = "/frameworks/apqc-pcf-cross-industry-7.4/export"
+    flat = client.get(apqc, params={"format": "csv", "subtree": "8.1.2"})
+    r = client.get(apqc, params={"format": "csv", "subtree": "8.1.2", "table": "decisions"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert (
+        'filename="apqc-pcf-cross-industry-7.4-8-1-2-decisions.csv"'
+        in (r.headers["content-disposition"])
+    )
+    assert r.headers["etag"] != flat.headers["etag"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert ("8.1.2.2", "20614", "no counterpart", "prm-it", "") in {
+        (row["code"], row["pcf_id"], row["decision"], row["target_framework"], row["target_code"])
+        for row in rows
+    }
+    assert {row["notice"] for row in rows} == {
+        next(csv.DictReader(io.StringIO(flat.text)))["notice"]
+    }
+    assert flat.text.startswith(
+        "code,pcf_id,name,definition,level,parent_code,measures,relation,target_framework,"
+        "target_code,target_name,confidence,justification,derived,inherited_from,needs_review,"
+        "rights,notice\r\n"
+    )

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pcfgraph import iris, services
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
-from pcfgraph.errors import NotFoundError
+from pcfgraph.errors import InputError, NotFoundError
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release, write_release
 from pcfgraph.spreadsheet import export_subtree
@@ -155,6 +155,38 @@ def test_xlsx_lists_the_curated_decisions_that_are_no_mapping(
     }
 
 
+def test_the_decisions_csv_holds_the_decisions_sheet(catalog: QueryCatalog, tmp_path: Path) -> None:
+    """A CSV user had no way to the curated decisions that are no mapping (the XLSX's
+    ``Decisions`` sheet): ``table="decisions"`` is that sheet as a CSV of its own, row for
+    row, with the PCF ID and the edition's notice; the flat CSV is as it was."""
+    release = web_release()
+    graph = ox.NamedNode(iris.ID_BASE + "graph/mappings/apqc-pcf-to-prm-it")
+    release.store.add_quads(
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for t in ox.parse(NEGATIVE, format=ox.RdfFormat.TURTLE, base_iri=iris.ID_BASE)
+    )
+    sheet = _decisions(export_subtree(release.store, catalog, APQC_ID, "8.1", "xlsx"), tmp_path)
+    data = export_subtree(release.store, catalog, APQC_ID, "8.1", "csv", table="decisions")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    as_sheet = {
+        (r["code"], r["decision"], r["target_framework"], r["target_code"], r["reason"],
+         r["inherited_from"])
+        for r in rows
+    }  # fmt: skip
+    assert as_sheet == sheet and len(rows) == len(sheet) == 2
+    assert {(r["code"], r["pcf_id"]) for r in rows} == {("8.1.2.2", "20614"), ("8.1.5.1", "20633")}
+    assert {r["rights"] for r in rows} == {str(iris.apqc_notice())}
+    assert all(r["notice"].startswith("©2024 APQC") for r in rows)
+    flat = export_subtree(release.store, catalog, APQC_ID, "8.1", "csv")
+    assert flat.split(b"\r\n")[0].decode().split(",") == [
+        "code", "pcf_id", "name", "definition", "level", "parent_code", "measures", "relation",
+        "target_framework", "target_code", "target_name", "confidence", "justification",
+        "derived", "inherited_from", "needs_review", "rights", "notice",
+    ]  # fmt: skip
+    with pytest.raises(InputError, match="an XLSX holds every table"):
+        export_subtree(release.store, catalog, APQC_ID, "8.1", "xlsx", table="decisions")
+
+
 def test_measures_are_listed_on_their_element(catalog: QueryCatalog, rel: Release) -> None:
     data = export_subtree(rel.store, catalog, APQC_ID, "8.1", "csv")
     row = next(csv.DictReader(io.StringIO(data.decode("utf-8"))))
@@ -266,6 +298,14 @@ def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
     ttl = tmp_path / "g.ttl"
     assert run_main(main, [*base, "--format", "turtle", "-o", str(ttl)]) == 0
     assert "skos:prefLabel" in ttl.read_text()
+    decided = ["--framework", APQC_ID, "--subtree", "8.1.2", "--table", "decisions"]
+    assert run_main(main, [*base, *decided, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["code"], r["decision"], r["target_framework"]) for r in rows] == [
+        ("8.1.2.2", "no counterpart", "prm-it")
+    ]
+    assert run_main(main, [*base, *decided, "--format", "xlsx", "-o", str(out)]) == 2
+    assert "an XLSX holds every table" in capsys.readouterr().err
 
 
 def test_a_subtree_is_named_as_an_element_is_anywhere(catalog: QueryCatalog, rel: Release) -> None:

@@ -281,6 +281,13 @@ def test_framework_and_element_downloads(client: TestClient) -> None:
     page = client.get(iris.id_path(element_iri(20632)) or "").text
     assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=xlsx" in page
     assert f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=csv&amp;derived=true" in page
+    # the decisions, which the flat CSV has no place for, have a CSV of their own
+    decisions = f"/frameworks/{APQC_ID}/export?subtree=8.1.5&amp;format=csv&amp;table=decisions"
+    assert decisions in page
+    framework_page = client.get(f"/frameworks/{APQC_ID}").text
+    assert f"/frameworks/{APQC_ID}/export?format=csv&amp;table=decisions" in framework_page
+    got = client.get(decisions.replace("&amp;", "&"))
+    assert got.status_code == 200 and got.text.startswith("code,pcf_id,name,decision,")
 
 
 def test_framework_page_links_its_data_and_each_link_is_its_graph(client: TestClient) -> None:
@@ -322,7 +329,7 @@ def test_downloads_with_derived_mappings_are_saved_under_another_name(
     page = links(client.get(f"/frameworks/{APQC_ID}").text)
     exports = [u for tag, _a, u in page.urls if tag == "a" and "/export?" in u]
     names = {client.get(u).headers["content-disposition"] for u in exports}
-    assert len(exports) == 4 and len(names) == 4, names
+    assert len(exports) == 5 and len(names) == 5, names  # and the decisions CSV
     listed = client.get("/mappings").json()["mappingSets"]
     both = [(m["exports"], m["derivedExports"]) for m in listed if "derivedExports" in m]
     assert both

@@ -10,7 +10,8 @@ mappings, a ``Decisions`` sheet with the curated decisions that are no mapping (
 counterpart in a framework, with its reason; a negative mapping, "not" a relation; a no
 counterpart decision inherited from another APQC edition) and a ``Sources`` sheet with the
 licence and attribution of every framework that appears, each with a bold header row, frozen
-panes, filters and sensible column widths.
+panes, filters and sensible column widths. The decisions as CSV are a table of their own
+(``table="decisions"``: :data:`DECISION_COLUMNS`), the flat table's columns being a contract.
 Reads go through the same named queries as the web pages.
 """
 
@@ -25,7 +26,7 @@ from pcfgraph import services
 from pcfgraph.cells import safe_xlsx_sheet, write_csv
 from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
-from pcfgraph.errors import NotFoundError, quoted
+from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.services.page_model import (
     SKOS,
@@ -69,6 +70,24 @@ MAPPING_COLUMNS = (
     "inherited_from",
     "needs_review",
 )
+#: The CSV of the curated decisions that are no mapping (``--table decisions``,
+#: ``?table=decisions``): the XLSX's ``Decisions`` sheet, for which the one flat table has no
+#: place (an element decided to have no counterpart read there as undecided), with the same
+#: ``rights`` and ``notice`` on every row.
+DECISION_COLUMNS = (
+    "code",
+    "pcf_id",
+    "name",
+    "decision",
+    "target_framework",
+    "target_code",
+    "target_name",
+    "reason",
+    "inherited_from",
+    "needs_review",
+)
+#: The CSV tables of a subtree: its elements and mappings (the default), or its decisions.
+TABLES = ("mappings", "decisions")
 #: CSV column: the IRI of the notice of the element's framework edition (APQC's licence
 #: asks every copy and derivative work to carry it; the XLSX has its text on "Sources").
 RIGHTS_COLUMN = "rights"
@@ -313,11 +332,46 @@ def _mapping_cells(m: MappingInfo, i: Inherited | None = None) -> list[object]:
     ]
 
 
+def _rights(subtree: Subtree) -> list[object]:
+    framework = subtree.framework
+    return [framework.notice or framework.license, framework.rights_label]
+
+
+def _decision_cells(row: SubtreeRow, d: Decision) -> list[object]:
+    """A decision as the ``Decisions`` sheet and the decisions CSV give it, from its code."""
+    return [
+        row.node.element.code,
+        row.node.element.name,
+        d.words,
+        d.framework,
+        d.target.code if d.target is not None else "",
+        d.target.name if d.target is not None else "",
+        d.reason,
+        d.made_on_framework,
+        "; ".join(d.reasons),
+    ]
+
+
+def decisions_csv(subtree: Subtree) -> bytes:
+    """One row per curated decision that is no mapping (:data:`DECISION_COLUMNS`), each
+    with its edition's notice; a header alone when there is none."""
+    rights = _rights(subtree)
+
+    def rows() -> Iterator[list[object]]:
+        for row in subtree.rows:
+            pcf_id = row.node.pcf_id if row.node.pcf_id is not None else ""
+            for d in row.decisions:
+                code, *rest = _decision_cells(row, d)
+                yield [code, pcf_id, *rest, *rights]
+
+    header = [*DECISION_COLUMNS, RIGHTS_COLUMN, NOTICE_COLUMN]
+    return write_csv(header, rows(), lineterminator="\r\n")
+
+
 def to_csv(subtree: Subtree) -> bytes:
     """One row per element and mapping, each with its edition's notice (IRI and text); cells
     escaped against formula injection."""
-    framework = subtree.framework
-    rights = [framework.notice or framework.license, framework.rights_label]
+    rights = _rights(subtree)
 
     def rows() -> Iterator[list[object]]:
         for row in subtree.rows:
@@ -423,21 +477,7 @@ def to_xlsx(subtree: Subtree) -> bytes:
             [12, 40, 13, 14, 40, 11, 24, 70, 8, 28, 16],
             pairs[target],
         )
-    decided: list[list[object]] = [
-        [
-            r.node.element.code,
-            r.node.element.name,
-            d.words,
-            d.framework,
-            d.target.code if d.target is not None else "",
-            d.target.name if d.target is not None else "",
-            d.reason,
-            d.made_on_framework,
-            "; ".join(d.reasons),
-        ]
-        for r in subtree.rows
-        for d in r.decisions
-    ]
+    decided = [_decision_cells(r, d) for r in subtree.rows for d in r.decisions]
     if decided:
         sheet(
             "Decisions",
@@ -483,8 +523,24 @@ def export_subtree(
     *,
     reads: Reads | None = None,
     derived: bool = False,
+    table: str = TABLES[0],
 ) -> bytes:
     """The subtree (or the whole framework when ``code`` is None) as ``csv`` or ``xlsx``,
-    derived mappings only if ``derived``."""
+    derived mappings only if ``derived``; a CSV of its ``table`` (:data:`TABLES`)."""
+    check_table(fmt, table)
     subtree = read_subtree(store, catalog, framework_id, code, reads=reads, derived=derived)
-    return to_csv(subtree) if fmt == "csv" else to_xlsx(subtree)
+    if fmt == "xlsx":
+        return to_xlsx(subtree)
+    return decisions_csv(subtree) if table == "decisions" else to_csv(subtree)
+
+
+def check_table(fmt: str, table: str) -> None:
+    """:class:`InputError` for a table that is none of :data:`TABLES`, or one given for an
+    XLSX, which holds them all (as sheets)."""
+    if table not in TABLES:
+        raise InputError(f"table must be one of {', '.join(TABLES)}, not {quoted(table)}")
+    if fmt != "csv" and table != TABLES[0]:
+        raise InputError(
+            f"table {quoted(table)} is a CSV of its own: an XLSX holds every table as a sheet "
+            "(give format csv, or leave table out)"
+        )

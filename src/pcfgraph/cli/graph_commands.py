@@ -200,6 +200,7 @@ def suffixes_of(names: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Also the mappings pcfgraph derives (inverses, chains); curated mappings only without it.",
 )
+@click.option("--table", default="mappings", help="csv: mappings, or decisions (no mapping).")
 @release_option
 def export(
     fmt: str,
@@ -207,21 +208,23 @@ def export(
     framework: str | None,
     subtree: str | None,
     derived: bool,
+    table: str,
     release_dir: Path | None,
 ) -> None:
     """Write the whole graph. Triple formats write the union of all graphs; TriG keeps them.
 
     --format csv|xlsx writes a spreadsheet of one framework (--framework), or of the subtree
-    below --subtree CODE (or its PCF ID, element id or IRI), with measures and mappings.
+    below --subtree CODE (or its PCF ID, element id or IRI), with measures and mappings; a
+    CSV of the curated decisions that are no mapping (the XLSX's sheet) with --table decisions.
     """
     fmt = output_format(fmt, output, suffixes_of(EXPORT_FORMATS))
-    if fmt in ("csv", "xlsx") or framework or subtree:
+    if fmt in ("csv", "xlsx") or framework or subtree or table != "mappings":
         from pcfgraph.spreadsheet import export_subtree
 
         if fmt not in ("csv", "xlsx") or not framework:
             raise InputError(
                 "--format csv|xlsx needs --framework ID (--subtree CODE optional); "
-                "--framework and --subtree only go with csv|xlsx"
+                "--framework, --subtree and --table only go with csv|xlsx"
             )
         refuse_binary_on_terminal(fmt, output)
         release = load(release_dir)
@@ -231,10 +234,8 @@ def export(
             services.Reader(release.store, QueryCatalog()), framework=framework
         )
         assert framework is not None
-        data = export_subtree(
-            release.store, QueryCatalog(), framework, subtree, fmt, derived=derived
-        )
-        write_output(data, output)
+        args = (release.store, QueryCatalog(), framework, subtree, fmt)
+        write_output(export_subtree(*args, derived=derived, table=table), output)
         return
     release = load(release_dir)
     write_output(export_bytes(release.store, FORMATS[fmt], derived=derived), output)

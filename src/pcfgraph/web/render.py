@@ -31,12 +31,15 @@ def query_href(path: str, **params: object) -> str:
     return path + ("?" + urlencode(clean) if clean else "")
 
 
-def export_href(framework: str, code: str | None, fmt: str, derived: bool = False) -> str:
+def export_href(
+    framework: str, code: str | None, fmt: str, derived: bool = False, table: str | None = None
+) -> str:
     return query_href(
         f"/frameworks/{framework}/export",
         subtree=code,
         format=fmt,
         derived="true" if derived else None,
+        table=table,
     )
 
 
