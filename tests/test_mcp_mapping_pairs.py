@@ -181,10 +181,14 @@ def test_an_element_s_mappings_say_the_relation_read_from_it(shipped_release: Re
     (records,) = services.mappings_of(reader, [element], direction="either")
     stated = {m.iri: m.relation for m in records}
     answers: list[dict[str, Any]] = []
+    said: list[str] = []  # the server's instructions and the prompt that uses get_mappings
 
     async def body(client: Client) -> None:
         answers.append(await call(client, "get_element", element="A25"))
         answers.append(await call(client, "get_mappings", element="A25", limit=100))
+        said.append(client.instructions or "")
+        prompt = await client.get_prompt("map-my-process", {"process": "demand forecasting"})
+        said.append(str(prompt.messages[0].content))
 
     session(shipped_release, body)
     for answer in answers:
@@ -193,3 +197,4 @@ def test_an_element_s_mappings_say_the_relation_read_from_it(shipped_release: Re
         assert {m["record"]: m["relation"] for m in got} == stated
         assert {m["direction"] for m in got} == {"incoming"}
         assert ("broadMatch", "narrowMatch") in {(m["relation"], m["relationToOther"]) for m in got}
+    assert all("relationToOther" in text for text in said), said

@@ -46,7 +46,9 @@ INSTRUCTIONS = (
     "Lists are paged: pass `cursor` from `nextCursor` to continue. Cite the `sources` given "
     "with results; APQC content carries APQC's notice. An element's `iri` is its identifier "
     "to cite; its `url` is its page on a pcfgraph server, null where no such server is "
-    "known. " + APQC_NOTICE
+    "known. A mapping's `relation` is as its record states it, from its subject to its "
+    "object; an element's mappings add `relationToOther`, the relation read from that element "
+    "to the `other` end (8.1.5.2 broadMatch A25 is, from A25, narrowMatch 8.1.5.2). " + APQC_NOTICE
 )
 
 #: The pool's key of the one client of ``pcfgraph mcp`` (stdio: the process that started it).
@@ -465,8 +467,9 @@ def build_server(
             f"{process!r}.\n1. Use `search` with its name and key words (try abbreviations too).\n"
             "2. For the best two or three hits use `get_element` to read definitions and "
             "ancestors, and pick the closest element per framework.\n3. Use `get_mappings` "
-            "with that element to see curated counterparts in the other frameworks (note "
-            "confidence and justification; negative mappings say what is NOT equivalent).\n"
+            "with that element to see curated counterparts in the other frameworks (each "
+            "one's relationToOther is how the element relates to it; note confidence and "
+            "justification; negative mappings say what is NOT equivalent).\n"
             "4. Answer with a table: framework, code, name, why it fits, and cite the sources "
             "(APQC's notice for PCF content)."
         )
