@@ -94,6 +94,11 @@ def test_tools_resources_and_prompts(release: Release) -> None:
 
         gaps = await call(client, "find_gaps", framework="prm-it", target=APQC, limit=5)
         assert gaps["returned"] <= 5 and all(g["lacksCounterpartIn"] == APQC for g in gaps["items"])
+        # each gap's element with its framework and page, as every other element is named
+        assert gaps["items"] and all(
+            (g["framework"], g["url"]) == ("prm-it", f"http://h/id/{g['id']}")
+            for g in gaps["items"]
+        )
         history = await call(client, "element_history", element="20641")
         assert history["editions"] == 1 and history["versions"][0]["pcfId"] == 20641
 

@@ -263,6 +263,8 @@ _GAP = obj(
         "lacksCounterpartIn": TEXT,
         "decision": TEXT,
         "reason": TEXT,
+        "framework": STRING,
+        "url": TEXT,
     },
     {
         "inheritedStatus": STRING,

@@ -472,6 +472,12 @@ class Tools:
             "undecided": True if undecided else None,
         }
         out = page(items, limit, cursor, kind="find_gaps", scope=scope, release=release)
+        # its framework and page, as every element an answer names carries them (the items
+        # are the release's shared reads: copied, never changed)
+        base = self.base_url
+        out["items"] = [
+            {**i, "framework": framework, "url": page_url(i["element"], base)} for i in out["items"]
+        ]
         out["coveredByInheritedMappings"] = sum(1 for i in items if "inheritedStatus" in i)
         out["decidedByInheritance"] = sum(
             1 for i in items if i.get("inheritedDecisionStatus") == "inherited"
