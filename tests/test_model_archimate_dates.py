@@ -34,3 +34,46 @@ def test_an_archimate_date_in_another_form_is_told_the_day_to_type() -> None:
             '"SLA Retail 2025" (id-sla-retail)',
         )
     ]
+
+
+def _with_meeting(date: str) -> bytes:
+    """The example with a follow-up meeting with Retail (a business event) dated ``date``."""
+    event = (
+        '<element identifier="id-ev-retail" xsi:type="BusinessEvent"><name xml:lang="en">'
+        "Retail follow-up</name><properties>"
+        '<property propertyDefinitionRef="propid-kind"><value>follow-up meeting</value></property>'
+        f'<property propertyDefinitionRef="propid-date"><value>{date}</value></property>'
+        "</properties></element>\n  </elements>"
+    )
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("</elements>", event, 1).replace(
+        "</relationships>",
+        '<relationship identifier="id-r-ev-retail" source="id-ev-retail" target="id-retail" '
+        'xsi:type="Association"/>\n  </relationships>',
+        1,
+    )
+    return text.replace(
+        '<propertyDefinition identifier="propid-kind"',
+        '<propertyDefinition identifier="propid-date" type="date"><name xml:lang="en">Date'
+        '</name></propertyDefinition>\n    <propertyDefinition identifier="propid-kind"',
+        1,
+    ).encode()
+
+
+def test_an_archimate_meeting_is_dated_by_its_date_property() -> None:
+    """The mapping read no date for a business event: every meeting drawn in ArchiMate was a
+    Violation of MeetingDateShape ("exactly one date") that no change to the model could fix,
+    and never counted for the follow-up cadence. Its Date property is its orgm:date."""
+    node = "urn:archimate:fabrikam-it:ev-retail"
+
+    def on_meeting(date: str) -> list[tuple[str, str | None]]:
+        report = audit(
+            [Upload("landscape.xml", _with_meeting(date))],
+            context(),
+            options=AuditOptions(as_of=AS_OF),
+        )
+        assert any(r.focus_node == "urn:archimate:fabrikam-it:retail" for r in report.results)
+        return [(r.rule, r.value) for r in report.results if r.focus_node == node]
+
+    assert on_meeting("2025-05-12") == []
+    assert on_meeting("12.05.2025") == [("audit/model-validity-bad-value", "12.05.2025")]

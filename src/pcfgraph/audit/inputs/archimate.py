@@ -60,6 +60,7 @@ PROPERTY_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "deliverable": ("deliverable", "deliverables"),
     "valid from": ("valid from",),
     "valid until": ("valid until",),
+    "date": ("date", "meeting date"),
     "measure": ("measure", "apqc measure"),
 }
 #: Values of the "Kind" property of a business actor.
@@ -417,6 +418,8 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             if kind:
                 m.typed(e, ORGM + "Meeting")
                 m.add(e.identifier, ORGM + "meetingKind", ox.NamedNode(kind))
+                for v in e.prop("date"):  # without it, MeetingDateShape failed every meeting
+                    m.dated(e, "Date", ORGM + "date", v.strip())
 
     services = [e for e in els.values() if m.classes.get(e.identifier) == ORGM + "Service"]
     if services:
