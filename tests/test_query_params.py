@@ -31,6 +31,8 @@ from pcfgraph.release import Release
 FRAMEWORK_ID = "framework id"
 KNOWN = ("apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it", "trim")
 APQC = KNOWN[0]
+PRMIT = "https://w3id.org/pcfgraph/id/prm-it/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: (query, parameters, the parameter refused, words of what it allows)
 REFUSED = [
     ("api/mappings", {"minConfidence": "5"}, "minConfidence", "from 0 to 1"),
@@ -59,6 +61,10 @@ OTHER_CASE = [
     ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"code": "a24"}),
     ("api/element-by-code", {"framework": "prm-it", "code": "A24"}, {"code": "prm-it/a24"}),
     ("api/element-by-notation", {"framework": APQC, "code": "8.1.5"}, {"code": "20632"}),
+    # an IRI as the CLI's tables write it (a CURIE), or as SPARQL does (in angle brackets)
+    ("api/descendants", {"element": PRMIT + "A2"}, {"element": "prmit:A2"}),
+    ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": "skos:closeMatch"}),
+    ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": f"<{SKOS}closeMatch>"}),
     (
         "api/element-by-notation",
         {"framework": APQC, "code": "8.1.5"},

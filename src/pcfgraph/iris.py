@@ -122,6 +122,19 @@ def curie(iri: str) -> str:
     return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
 
 
+def uncurie(ref: str) -> str:
+    """:func:`curie` undone: ``prmit:A24`` or ``skos:closeMatch`` (a prefix of
+    :data:`PREFIXES`, as the CLI's tables and SPARQL write IRIs) as its IRI, and an IRI in
+    the angle brackets SPARQL writes it in without them; any other text as it is."""
+    ref = ref.strip()
+    if ref.startswith("<") and ref.endswith(">"):
+        return ref[1:-1].strip()
+    prefix, colon, local = ref.partition(":")
+    if colon and prefix in PREFIXES and local and not local.startswith("/"):
+        return PREFIXES[prefix] + local
+    return ref
+
+
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 

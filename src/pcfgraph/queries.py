@@ -46,6 +46,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pcfgraph.errors import InputError, NotFoundError, ParseError, quoted
+from pcfgraph.iris import uncurie
 from pcfgraph.letter_case import spelled, taken_as_written
 from pcfgraph.resources import resource_dir
 
@@ -247,8 +248,8 @@ class NamedQuery:
         out = dict(values)
         for p in self.params:
             term = bound.get(ox.Variable(p.name))
-            if p.domain is not None and term is not None:
-                out[p.name] = term.value
+            if (p.domain is not None or p.type == "iri") and term is not None:
+                out[p.name] = term.value  # and an IRI as its CURIE names it (prmit:A2)
         return out
 
 
@@ -263,6 +264,9 @@ def _term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
     text = str(value)
     try:
         if param.type == "iri":
+            # as the CLI's tables write it (prmit:A2, skos:closeMatch): bound as given, an IRI
+            # of the scheme "prmit" that matched nothing, where MCP took it for the IRI
+            text = uncurie(text)
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", text):
                 raise ValueError
             return ox.NamedNode(text)
