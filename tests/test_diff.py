@@ -310,3 +310,8 @@ def test_under_gives_the_changes_of_one_subtree_on_either_side(
     assert changes("--under", "8.1")[0] == changes()[0]
     assert run_main(main, ["diff", str(old), str(new), "--under", "9.9"]) == 2
     assert "--under '9.9': neither" in capsys.readouterr().err
+    # by PCF ID, what the diff compares by (it was "no element with that code"), and a
+    # category's number is the code meant
+    assert changes("--under", "20632") == changes("--under", "8.1.5")
+    assert run_main(main, ["diff", str(old), str(new), "--under", "8"]) == 2
+    assert "did you mean '8.0'?" in capsys.readouterr().err

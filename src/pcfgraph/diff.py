@@ -150,15 +150,24 @@ def side_from_workbook(
 
 
 def under(old: Side, new: Side, code: str) -> tuple[Side, Side]:
-    """Both sides cut to the element with hierarchy code ``code`` and the elements below it,
-    on either side: one moved out of it or into it stays in both, a move, not a removal or an
+    """Both sides cut to the element with hierarchy code ``code`` (or PCF ID: the element
+    the diff keys by, under its code on each side) and the elements below it, on either
+    side: one moved out of it or into it stays in both, a move, not a removal or an
     addition. Below is by each side's own parents (``8.0``'s children are ``8.1``...), never
-    by the codes' text. :class:`NotFoundError` when neither side has the code."""
+    by the codes' text. :class:`NotFoundError` when neither side has it."""
     wanted = code.strip()
-    if not any(e.code == wanted for side in (old, new) for e in side.elements.values()):
+    # a PCF ID, what the diff itself compares by, was "no element with that code"
+    roots = {
+        id(side): {side.elements[wanted].code} if wanted in side.elements else {wanted}
+        for side in (old, new)
+    }
+    if not any(e.code in roots[id(s)] for s in (old, new) for e in s.elements.values()):
+        category = any(e.code == f"{wanted}.0" for s in (old, new) for e in s.elements.values())
+        hint = f"did you mean {wanted + '.0'!r}? (APQC writes a category's code with .0)"
         raise NotFoundError(
             f"--under {wanted!r}: neither {old.label} nor {new.label} has an element with "
-            "that code; give a hierarchy code of either, e.g. 8.1"
+            "that code or PCF ID; "
+            + (hint if category else "give a hierarchy code or PCF ID of either, e.g. 8.1")
         )
     keys: set[str] = set()
     for side in (old, new):
@@ -166,7 +175,7 @@ def under(old: Side, new: Side, code: str) -> tuple[Side, Side]:
         for e in side.elements.values():
             at, seen = e.code, set()
             while at and at not in seen:
-                if at == wanted:
+                if at in roots[id(side)]:
                     keys.add(e.key)
                     break
                 seen.add(at)

@@ -69,8 +69,8 @@ def _is_workbook(arg: str) -> bool:
     "root",
     default=None,
     metavar="CODE",
-    help="Only the element with this hierarchy code (e.g. 8.1) and those below it, on either "
-    "side (one moved out or in is a move).",
+    help="Only the element with this hierarchy code (e.g. 8.1) or PCF ID and those below it, "
+    "on either side (one moved out or in is a move).",
 )
 @click.option(
     "--exit-code", is_flag=True, help="Exit 1 when there are differences (like 'git diff')."
