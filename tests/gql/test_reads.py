@@ -63,6 +63,14 @@ def test_ambiguous_and_unknown_lookups_are_clear_errors(gql):
     assert APQC in err["message"] and APQC_OLD in err["message"]
     (err,) = gql.errors('{ element(code: "8.1") { id } }')
     assert "needs a framework" in err["message"]
+    # and says which elements have the code, by the ids to give instead (it said only
+    # "needs a framework", and left the caller to search for them)
+    q = '{ a: element(code: "8.1", framework: "%s") { id } b: element(code: "8.1", framework: "%s") { id } }'
+    homes = gql.data(q % (APQC, APQC_OLD))
+    assert err["message"].endswith(
+        f"; it is the code of {', '.join(sorted(h['id'] for h in homes.values()))}: give the "
+        "element id as id, or its framework"
+    ), err["message"]
     (err,) = gql.errors(f'{{ element(code: "9.9", framework: "{APQC}") {{ id }} }}')
     assert err["extensions"]["code"] == "not-found" and "9.9" in err["message"]
     (err,) = gql.errors('{ element(code: "A2", framework: "no-such") { id } }')

@@ -329,6 +329,10 @@ def check_framework(reader: Reader, framework_id: str, argument: str | None = No
         raise NotFoundError(f"{argument}: {problem}" if argument else problem)
 
 
+#: The most elements an error names as having a code (a code can repeat in every edition).
+CODE_HOMES_SHOWN = 5
+
+
 def element_by(
     reader: Reader,
     *,
@@ -357,6 +361,7 @@ def element_by(
         if framework is None:
             raise InputError(
                 f"code {quoted(code)} needs a framework (codes repeat across frameworks)"
+                + _code_is_of(reader, code)
             )
         hits = _lookup(reader, "api/element-by-notation", {"code": code, "framework": framework})
         what = f"code {quoted(code)} in framework {quoted(framework)}"
@@ -400,6 +405,25 @@ def element_by(
             f"{', '.join(fids)}; give framework to choose"
         )
     return hits[0]
+
+
+def _code_is_of(reader: Reader, code: str) -> str:
+    """Where ``code`` names an element (ignoring case, as identifiers are matched), for the
+    error refusing a code without its framework: it said "needs a framework" and left the
+    caller to search for the one ("A25" is PRM-IT's alone), where the element ids it names
+    can be given as they are."""
+    wanted = code.strip().casefold()
+    ids = [
+        e.id
+        for index in all_indexes(reader).values()
+        for e in index.elements.values()
+        if e.code is not None and e.code.casefold() == wanted
+    ]
+    if not ids:
+        return ""
+    shown = ", ".join(ids[:CODE_HOMES_SHOWN])
+    more = f" and {len(ids) - CODE_HOMES_SHOWN} more" if len(ids) > CODE_HOMES_SHOWN else ""
+    return f"; it is the code of {shown}{more}: give the element id as id, or its framework"
 
 
 def element_named(
