@@ -297,10 +297,18 @@ class Settings(BaseSettings):
         return (init_settings,)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        flags: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
         """Settings from ``PCFGRAPH_*`` environment variables, then explicit overrides (None
         overrides nothing). A value that is not valid is an :class:`~pcfgraph.errors.InputError`
-        naming the variable."""
+        naming the variable, or the override's flag (``flags``: the command-line option each
+        override came from, ``{"port": "--port"}``), else its setting."""
+        flags = flags or {}
         env = os.environ if environ is None else environ
         if unknown := _unknown_variables(env):
             from pcfgraph.errors import InputError
@@ -314,9 +322,9 @@ class Settings(BaseSettings):
         try:
             settings = cls(**{**values, **given})
         except ValidationError as exc:
-            raise _invalid(exc, env, given) from None
+            raise _invalid(exc, env, given, flags) from None
         settings._from_environment = frozenset(values) - frozenset(given)
-        settings._notes = tuple(_overridden_invalid(cls, values, env, given))
+        settings._notes = tuple(_overridden_invalid(cls, values, env, given, flags))
         return settings
 
     @property
@@ -394,7 +402,11 @@ def _unknown_variables(env: Mapping[str, str]) -> list[str]:
 
 
 def _overridden_invalid(
-    cls: type[Settings], values: Mapping[str, Any], env: Mapping[str, str], given: Mapping[str, Any]
+    cls: type[Settings],
+    values: Mapping[str, Any],
+    env: Mapping[str, str],
+    given: Mapping[str, Any],
+    flags: Mapping[str, str],
 ) -> list[str]:
     """A sentence for each ``PCFGRAPH_*`` value that an override replaced and that is not
     valid (``PCFGRAPH_PORT=abc`` with ``serve --port 8080``): never validated, as the override
@@ -404,30 +416,48 @@ def _overridden_invalid(
         try:
             cls(**{name: values[name]})
         except ValidationError as exc:
-            for problem in _problems(exc, env, {}):
-                out.append(f"{problem}; ignored: the command's own {name}={given[name]!r} wins")
+            for problem in _problems(exc, env, {}, flags):
+                wins = _override(name, given[name], flags)
+                out.append(f"{problem}; ignored: the command's own {wins} wins")
     return out
 
 
-def _invalid(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> Exception:
+def _invalid(
+    exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any], flags: Mapping[str, str]
+) -> Exception:
     from pcfgraph.errors import InputError
 
-    return InputError("; ".join(_problems(exc, env, given)))
+    return InputError("; ".join(_problems(exc, env, given, flags)))
 
 
-def _problems(exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any]) -> list[str]:
-    """A sentence for each error of ``exc``, naming the variable (or override) it came from."""
+def _override(name: str, value: Any, flags: Mapping[str, str]) -> str:
+    """An override as the operator gave it: ``--port 0`` (its flag), else ``port=0``."""
+    if name not in flags:
+        return f"{name}={value!r}"
+    values = value if isinstance(value, tuple) else (value,)
+    return " ".join(
+        f"{flags[name]} {v!r}" if isinstance(v, str) else f"{flags[name]} {v}" for v in values
+    )
+
+
+def _problems(
+    exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any], flags: Mapping[str, str]
+) -> list[str]:
+    """A sentence for each error of ``exc``, naming the variable (or override) it came from
+    and what is allowed (pydantic's words, without its "Value error, " in front)."""
     problems = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
         variable = ENV_PREFIX + name.upper()
         if name in _UVICORN_VARIABLES and not any(k.upper() == variable for k in env):
             variable = _UVICORN_VARIABLES[name]
+        why = str(error["msg"]).removeprefix("Value error, ")
         if name in given:
-            problems.append(f"setting {name}={given[name]!r} is not valid: {error['msg']}")
+            label = "" if name in flags else "setting "
+            problems.append(f"{label}{_override(name, given[name], flags)} is not valid: {why}")
         elif error["type"] == "extra_forbidden":
             problems.append(f"there is no setting {name!r}")
         else:
             raw = next((v for k, v in env.items() if k.upper() == variable), error["input"])
-            problems.append(f"environment variable {variable}={raw!r} is not valid: {error['msg']}")
+            problems.append(f"environment variable {variable}={raw!r} is not valid: {why}")
     return problems

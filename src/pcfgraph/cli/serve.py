@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     metavar="ORIGIN",
     help="Allow this CORS origin (repeatable).",
 )
-@click.option("--log-level", default=None, help="debug, info, warning or error.")
+@click.option("--log-level", default=None, help="debug, info, warning, error or critical.")
 def serve(**options: Any) -> None:
     """Start the HTTP API: /sparql, /queries, /id/..., /graphql, the workbench."""
     overrides = {k: v for k, v in options.items() if v is not None and v != ()}
@@ -87,7 +87,8 @@ def serve(**options: Any) -> None:
             "--add/--sources build the graph from sources; a --release is already built "
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
-    settings = Settings.from_env(**overrides)
+    flags = {p.name: p.opts[0] for p in serve.params if p.name and p.opts}
+    settings = Settings.from_env(flags=flags, **overrides)  # a bad value names its flag
     if settings.log_format != "json":
         start(settings)
         return
