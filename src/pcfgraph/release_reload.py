@@ -149,6 +149,9 @@ class ReleaseManager:
         #: (:class:`pcfgraph.server_reload.ServerReload`); None: this process is the server.
         self.server: Callable[[str], Awaitable[ReloadOutcome]] | None = None
         self.loaded_at = time.time()
+        #: The server is stopping (``SIGTERM``, ``SIGINT``: :class:`_ReloadSignals`): a reload
+        #: of the server waits for the other processes no longer (they stop, not switch).
+        self.stopping = False
 
     @property
     def running(self) -> bool:
@@ -325,9 +328,15 @@ class _ReloadSignals:
     and from the first of them, and after the app's lifespan until the process exits, a
     reload signal is only logged."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, asks: dict[int, _Asked]) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        asks: dict[int, _Asked],
+        manager: ReleaseManager | None = None,
+    ) -> None:
         self.loop = loop
         self.asks = asks
+        self.manager = manager
         self.stopping = False
         self._watched: dict[int, Any] = {}  # stop signal -> the handler our watch wraps
 
@@ -361,6 +370,8 @@ class _ReloadSignals:
     def _halt(self) -> None:
         """From now on: reload signals only logged, no reload after the one running."""
         self.stopping = True
+        if self.manager is not None:
+            self.manager.stopping = True
         for asked in self.asks.values():
             asked.halted = True
 
@@ -405,7 +416,7 @@ async def sighup_reloads(app: FastAPI) -> AsyncIterator[None]:
         asks[signal.SIGHUP] = _Asked(lambda: manager.reload_server("SIGHUP"), loop, tasks)
         if manager.server is not None:
             asks[PASS_ON_SIGNAL] = _Asked(lambda: manager.reload(PASSED_ON), loop, tasks)
-    signals = _ReloadSignals(loop, asks)
+    signals = _ReloadSignals(loop, asks, manager)
     installed = signals.install()
     if installed:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, installed)  # those held during the start

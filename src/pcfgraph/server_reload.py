@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from pcfgraph.errors import Overloaded
+from pcfgraph.errors import Overloaded, ServerStopping
 from pcfgraph.release_reload import ReleaseManager, ReloadOutcome
 from pcfgraph.served_releases import mismatch_message
 from pcfgraph.server_processes import ServerProcesses
@@ -103,7 +103,32 @@ class ServerReload:
             }
             if gave_up or time.monotonic() >= deadline:
                 return self._mismatch(own, trigger, started, gave_up, sorted(behind))
+            if self.manager.stopping:
+                return self._stopped(own, trigger, started, sorted(behind))
             await asyncio.sleep(POLL_SECONDS)
+
+    def _stopped(
+        self, own: ReloadOutcome, trigger: str, started: float, behind: list[int]
+    ) -> ReloadOutcome:
+        """The server began to stop while this reload waited for the other processes, which
+        stop now instead of switching: answered at once (``server-stopping``), not once the
+        graceful stop's bound cut the request short (a stop during a ``POST /admin/reload``
+        took all of ``graceful_stop_seconds``, then answered the same 503)."""
+        detail = (
+            f"the server is stopping: this process (number {self.processes.number}) serves "
+            f"release {own.release_id} now, process {', '.join(map(str, behind)) or '?'} did not "
+            "switch before the stop; send the reload again once the server is back (a "
+            "restart serves what is on disk)"
+        )
+        log.warning("reload (%s) not finished: %s", trigger, detail)
+        return replace(
+            own,
+            ok=False,
+            seconds=_since(started),
+            code=ServerStopping.code,
+            detail=detail,
+            processes=self.processes.releases.processes_per_release(),
+        )
 
     def _mismatch(
         self,

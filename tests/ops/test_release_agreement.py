@@ -202,14 +202,20 @@ class _TwoProcesses(NamedTuple):
 
 
 @contextlib.contextmanager
-def _two_processes(tmp_path: Path, reload_wait_seconds: float) -> Iterator[_TwoProcesses]:
+def _two_processes(
+    tmp_path: Path, reload_wait_seconds: float, **settings: object
+) -> Iterator[_TwoProcesses]:
     """A two-process server of a published release with the admin token, its two workers
     and an open connection the first one accepted (the reload is posted on it); stopped,
     connections closed, at the end."""
     rel = tmp_path / "rel"
     first = publish(rel)
     server = ServeProcess(
-        rel, tmp_path / "server.log", admin_token=TOKEN, reload_wait_seconds=reload_wait_seconds
+        rel,
+        tmp_path / "server.log",
+        admin_token=TOKEN,
+        reload_wait_seconds=reload_wait_seconds,
+        **settings,
     ).start()
     kept: list[http.client.HTTPConnection] = []
     try:
@@ -297,6 +303,48 @@ def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Pat
         r = _ready(server)
         assert r.status_code == 503 and r.json()["code"] == "release-mismatch"
         assert reloads_counted(server) == {"success": 0, "failure": 1}
+
+
+def test_a_stop_during_a_reload_is_answered_at_once_not_at_the_graceful_bound(
+    tmp_path: Path,
+) -> None:
+    """``SIGTERM`` while ``POST /admin/reload`` waits for the other processes: they stop
+    instead of switching, yet the answer waited on until the graceful stop's bound (10 s by
+    default) cut it short, and the server's stop took that long. It is answered as soon as
+    the stop begins, 503 ``server-stopping`` naming what each process serves, and the server
+    stops. Both bounds here are longer than the test may run: only the stop can end the
+    wait."""
+    with _two_processes(tmp_path, 3600, graceful_stop_seconds=3600) as served:
+        server, rel, first = served.server, served.rel, served.first
+        other, conn = served.other, served.conn
+        second = publish(rel, variant=2)
+        os.kill(other, signal.SIGSTOP)  # it cannot switch: the answer waits for it
+        answer: list[tuple[int, dict[str, str], dict]] = []
+        asking = threading.Thread(target=lambda: answer.append(_post_reload(conn)))
+        asking.start()
+        try:
+            wait_for(
+                "the answering process serves the second release",
+                lambda: (
+                    "reload (POST /admin/reload): now serving release " + second in server.log()
+                ),
+                server,
+            )
+            server.signal(signal.SIGTERM)
+            asking.join(120)
+        finally:
+            os.kill(other, signal.SIGCONT)
+        assert answer, server.log()[-3000:]
+        status, headers, body = answer[0]
+        assert status == 503, body
+        assert headers["retry-after"] == "5"
+        assert body["code"] == "server-stopping"
+        assert body["serving_release_id"] == second
+        assert body["processes"] == {first: 1, second: 1}
+        assert body["detail"].startswith("the server is stopping")
+        assert server.proc is not None
+        assert server.proc.wait(timeout=120) == 0, server.log()[-3000:]
+        assert "was cut short by the server's stop" not in server.log()
 
 
 def test_a_reload_of_the_same_release_waits_for_every_process_to_finish(tmp_path: Path) -> None:

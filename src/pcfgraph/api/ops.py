@@ -409,7 +409,9 @@ def _admin_router(settings: Settings) -> APIRouter:
         outcome = await manager.reload_server("POST /admin/reload")
         if outcome.ok:
             return JSONResponse({"status": "reloaded", **outcome.to_dict()})
-        status = {"internal-error": 500, "release-mismatch": 503}.get(outcome.code or "", 422)
+        status = {"internal-error": 500, "release-mismatch": 503, "server-stopping": 503}.get(
+            outcome.code or "", 422
+        )
         return problem(
             request,
             status,

@@ -462,7 +462,10 @@ def render() -> str:
         "/admin/reload` then answers 503 with `Retry-After` instead. Once the server is "
         "stopping (`SIGTERM`, `SIGINT`: while it drains the requests in flight, and until it "
         "exits) a `SIGHUP`, to the main process or a worker, is ignored and logged: no reload "
-        "is begun or passed on, and the signal does not end the process.",
+        "is begun or passed on, and the signal does not end the process; a `POST "
+        "/admin/reload` waiting for the other processes (`http_workers` > 1) when the stop "
+        "begins is answered at once, 503 `server-stopping` naming what each process serves "
+        "(they stop rather than switch), not when `graceful_stop_seconds` has passed.",
         "- Every error body is `application/problem+json` with `code`, `detail` and "
         "`request_id` (also the `X-Request-ID` header and the `request_id` of every log line). "
         "A request's own `X-Request-ID` is kept as its id when it is at most 64 ASCII "
