@@ -198,3 +198,6 @@ def test_an_element_s_mappings_say_the_relation_read_from_it(shipped_release: Re
         assert {m["direction"] for m in got} == {"incoming"}
         assert ("broadMatch", "narrowMatch") in {(m["relation"], m["relationToOther"]) for m in got}
     assert all("relationToOther" in text for text in said), said
+    # get_mappings says which element they are of (direction and other are relative to it)
+    assert answers[1]["element"]["id"] == "prm-it/A25"
+    assert answers[1]["element"]["url"].endswith("/id/prm-it/A25")

@@ -248,6 +248,7 @@ GET_MAPPINGS = paged(
         "curatedOtherWay": INTEGER,
         "negativeMappingsOtherWay": INTEGER,
         "note": STRING,
+        "element": ref("element"),
         "inheritedMappings": array_of(ref("inheritedMapping")),
         "inheritedMappingsTotal": INTEGER,
     },

@@ -420,6 +420,9 @@ class Tools:
             out["negativeMappingsTotal"] = len(negatives)
         out.update(other_way)
         if element is not None:
+            # the element they are of, as resolved ("20634", "a25"): direction and other are
+            # relative to it, and the answer did not say which element that was
+            out["element"] = element_ref(e, self.base_url)
             # Curated on another edition of the element's PCF ID: listed apart, as in GraphQL
             # (Element.inheritedMappings), never among the element's own mappings above.
             out["inheritedMappings"] = inherited[start : start + size]
