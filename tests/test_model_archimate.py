@@ -377,6 +377,36 @@ def test_findings_name_the_archimate_element(example_report) -> None:  # type: i
     assert "[https://w3id.org/pcf..." in line and line.split("]")[0].endswith("/7.4/20365")
 
 
+def test_a_finding_on_an_element_says_how_to_fix_it_in_archimate(example_report) -> None:  # type: ignore[no-untyped-def]
+    """The remedy was said in the vocabulary only ("Add orgm:price ..."): the architect was not
+    told which property to set, nor that a review period has no place in the mapping at all.
+    The hint says both, and the statement it names for the latter does resolve the finding."""
+    from pcfgraph.audit.inputs import archimate_hints
+
+    hints = {(r.rule, r.focus_node.removeprefix(NODE)): r.hint for r in example_report.results}
+    price = hints[("ServicePriceShape", "svc-shop")] or ""
+    assert price.startswith("Add orgm:price")
+    assert price.endswith("In the ArchiMate model: give the business service the property Price.")
+    period = hints[("SLAReviewPeriodShape", "sla-retail")] or ""
+    assert f"no place for this: state it about <{NODE}sla-retail> in a Turtle file" in period
+    assert "pcfgraph audit fabrikam.xml more.ttl" in period
+    more = f"<{NODE}sla-retail> <https://w3id.org/pcfgraph/orgmodel#reviewPeriod> "
+    more += "<https://w3id.org/pcfgraph/orgmodel#Quarterly> .\n"
+    both = audit(
+        [Upload("fabrikam.xml", EXAMPLE.read_bytes()), Upload("more.ttl", more.encode())],
+        context(),
+        options=AuditOptions(AS_OF),
+    )
+    now = {(r.rule, r.focus_node.removeprefix(NODE)): r.hint for r in both.results}
+    missing = ("checks/orgmodel/sla-report-missing-period", "sla-retail")  # periods: reports due
+    assert set(now) == set(hints) - {("SLAReviewPeriodShape", "sla-retail")} | {missing}
+    assert "no place for this" in (now[missing] or "")
+    # a rule renamed would silently lose its ArchiMate remedy: every rule named is applied
+    applied = {rule["rule"] for rule in json.loads(example_report.to_json())["rules"]}
+    named = set(archimate_hints._HOW) | archimate_hints._NO_PLACE
+    assert named <= applied, named - applied
+
+
 def test_unused_elements_and_relationships_are_listed(example_report) -> None:  # type: ignore[no-untyped-def]
     doc = json.loads(example_report.to_json())["notUsedByAudit"]
     assert (doc["elements"], doc["relationships"]) == (1, 1)

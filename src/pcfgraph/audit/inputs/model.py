@@ -136,7 +136,15 @@ class SourceMap:
                 letter = self.columns.get((where["sheet"], result.path))
                 if letter:
                     where = {**where, "column": letter}
-        return replace(result, location=dict(where)) if where else result
+        if not where:
+            return result
+        if "element" in where:  # an ArchiMate element: the remedy in ArchiMate's terms too
+            from pcfgraph.audit.inputs.archimate_hints import archimate_hint
+
+            file = str(where.get("file") or "")
+            hint = archimate_hint(result.rule, result.hint, result.focus_node, file)
+            return replace(result, location=dict(where), hint=hint)
+        return replace(result, location=dict(where))
 
 
 @dataclass
