@@ -310,3 +310,24 @@ def test_with_json_logs_a_refused_start_is_a_json_record(tmp_path: Path) -> None
     assert record["level"] == "error" and record["logger"] == "pcfgraph.serving"
     assert record["message"].startswith("PCFGRAPH_ADD_WORKBOOKS ")
     assert record["message"].endswith("typo.xlsx: no such file")
+
+
+def test_sources_a_release_makes_of_no_use_are_warned_of() -> None:
+    """``add_workbooks`` and ``sources_file`` build the graph from sources: with ``release``
+    (a release already built) or ``store_url`` (the graph pushed to the store) they are not
+    used. ``serve --release DIR --add FILE`` is refused; set in the environment they were
+    ignored without a word, and the operator looked for their workbook in a graph that never
+    held it. Each is warned of, naming both settings as they were given."""
+    env = {"PCFGRAPH_RELEASE": "/srv/rel", "PCFGRAPH_SOURCES_FILE": "more.yaml"}
+    (note,) = Settings.from_env(env).notes
+    assert note.startswith("PCFGRAPH_SOURCES_FILE is not used: PCFGRAPH_RELEASE serves a release")
+    flags = {"add_workbooks": "--add", "store_url": "--store"}
+    store = {"PCFGRAPH_STORE_URL": "http://store.example/query"}
+    (note,) = Settings.from_env(store, flags=flags, add_workbooks=("a.xlsx",)).notes
+    assert note.startswith("--add is not used: PCFGRAPH_STORE_URL serves the graph pushed")
+    assert Settings.from_env({"PCFGRAPH_ADD_WORKBOOKS": "a.xlsx"}).notes == ()  # used
+
+
+def test_serve_refuses_sources_with_a_store(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(main, ["serve", "--store", "http://s.example/q", "--add", "a.xlsx"]) == 2
+    assert "--store serves the graph pushed to the store" in capsys.readouterr().err

@@ -324,7 +324,8 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise _invalid(exc, env, given, flags) from None
         settings._from_environment = frozenset(values) - frozenset(given)
-        settings._notes = tuple(_overridden_invalid(cls, values, env, given, flags))
+        notes = _overridden_invalid(cls, values, env, given, flags)
+        settings._notes = tuple(notes + _sources_not_used(settings, flags))
         return settings
 
     @property
@@ -419,6 +420,29 @@ def _overridden_invalid(
             for problem in _problems(exc, env, {}, flags):
                 wins = _override(name, given[name], flags)
                 out.append(f"{problem}; ignored: the command's own {wins} wins")
+    return out
+
+
+def _sources_not_used(settings: Settings, flags: Mapping[str, str]) -> list[str]:
+    """A sentence for each source setting (``add_workbooks``, ``sources_file``) that the
+    release served makes of no use: ``release`` serves a release already built, ``store_url``
+    the graph pushed to the store. Documented as ignored, it was ignored without a word when
+    set in the environment (``serve --release DIR --add FILE`` is refused)."""
+    if settings.release is not None:
+        base, why = "release", "serves a release already built (build one with it: 'pcfgraph "
+        why += "build --add ... -o DIR')"
+    elif settings.store_url is not None:
+        base, why = "store_url", "serves the graph pushed to the store ('pcfgraph push' a "
+        why += "release built with it)"
+    else:
+        return []
+    out = []
+    for name in ("add_workbooks", "sources_file"):
+        if getattr(settings, name):
+            out.append(
+                f"{settings.given_as(name, flags.get(name, name))} is not used: "
+                f"{settings.given_as(base, flags.get(base, base))} {why}"
+            )
     return out
 
 

@@ -87,6 +87,11 @@ def serve(**options: Any) -> None:
             "--add/--sources build the graph from sources; a --release is already built "
             "(build it with 'pcfgraph build --add ... -o DIR')"
         )
+    if overrides.get("store_url") and ("add_workbooks" in overrides or "sources_file" in overrides):
+        raise click.UsageError(
+            "--add/--sources build the graph from sources; --store serves the graph pushed to "
+            "the store ('pcfgraph push' a release built with them)"
+        )
     flags = {p.name: p.opts[0] for p in serve.params if p.name and p.opts}
     settings = Settings.from_env(flags=flags, **overrides)  # a bad value names its flag
     if settings.log_format != "json":

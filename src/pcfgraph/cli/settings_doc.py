@@ -116,11 +116,13 @@ MEANINGS: dict[str, str] = {
     "add_workbooks": "APQC workbooks (any edition and version, comma-separated in the "
     "variable) added to the shipped data when it is assembled; each is imported in parallel, "
     "its edition and version read from the workbook and its name (one that is no file stops "
-    "the start naming it and the setting it came from: `--add` or the variable). Ignored "
-    "with `release`.",
+    "the start naming it and the setting it came from: `--add` or the variable). Not used "
+    "with `release` or `store_url` (a warning at the start names both; `--add` with "
+    "`--release` or `--store` is refused).",
     "sources_file": "A YAML file of the schema of `data/frameworks.yaml` whose frameworks and "
     "mapping sets are added to the shipped ones (`include_default: false` serves only its "
-    "own); paths are relative to the file. Ignored with `release`.",
+    "own); paths are relative to the file. Not used with `release` or `store_url`, as "
+    "`add_workbooks`.",
     "store_url": "SPARQL 1.1 Protocol + Graph Store Protocol endpoint used instead of the "
     "embedded store. Unset: embedded in-memory store.",
     "query_timeout": "Deadline in seconds of one ad-hoc SPARQL query; past it the worker is "
