@@ -118,3 +118,26 @@ def test_an_answer_breaking_the_contract_is_refused_by_the_client_schema() -> No
     assert sparql.is_valid({"form": "ASK", "boolean": True})
     assert not sparql.is_valid({"form": "ASK"})
     assert not sparql.is_valid({"form": "SELECT", "boolean": True})
+
+
+def test_enumerated_fields_state_their_values_as_graphql_does() -> None:
+    """A gap's decision, an inherited mapping's status and reasons, a relation: MCP declared
+    them as any string, so a client learnt their values (and how they map to GraphQL's
+    enums) from the source only. Each states its values now: GraphQL's enum values for the
+    same thing (GapDecision, InheritanceStatus, MappingRelation: ``no counterpart`` is
+    NO_COUNTERPART, ``closeMatch`` CLOSE_MATCH)."""
+    from pcfgraph.api.graphql.enums import InheritanceStatus, MappingRelation
+    from pcfgraph.api.graphql.gaps import GapDecision
+
+    gap = OUTPUT_SCHEMAS["find_gaps"]["properties"]["items"]["items"]["properties"]
+    assert set(gap["decision"]["enum"]) == {d.value for d in GapDecision} | {None}
+    statuses = {s.value for s in InheritanceStatus}
+    assert set(gap["inheritedStatus"]["enum"]) == set(gap["inheritedDecisionStatus"]["enum"])
+    assert set(gap["inheritedStatus"]["enum"]) == statuses
+    defs = OUTPUT_SCHEMAS["get_element"]["$defs"]
+    assert set(defs["inheritedMapping"]["properties"]["status"]["enum"]) == statuses
+    mapping = defs["mapping"]["properties"]
+    for key in ("relation", "relationToOther"):
+        assert set(mapping[key]["enum"]) == {r.value for r in MappingRelation}, key
+    for field in (gap["decision"], gap["inheritedStatus"], mapping["relation"]):
+        assert "GraphQL" in field["description"]

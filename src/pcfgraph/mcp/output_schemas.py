@@ -17,6 +17,8 @@ import json
 from typing import Any
 
 from pcfgraph.relation_names import RELATION_NAMES
+from pcfgraph.services.gaps import INHERITED, NEEDS_REVIEW
+from pcfgraph.services.inherited import REASONS
 
 Schema = dict[str, Any]
 
@@ -25,6 +27,22 @@ TEXT: Schema = {"type": ["string", "null"]}  # a text the data may lack
 INTEGER: Schema = {"type": "integer", "minimum": 0}
 BOOLEAN: Schema = {"type": "boolean"}
 STRINGS: Schema = {"type": "array", "items": STRING}
+#: How a curated mapping or decision made on another APQC edition of the PCF ID applies.
+STATUS: Schema = {
+    "enum": [INHERITED, NEEDS_REVIEW],
+    "description": "inherited: the element is unchanged from the one it was made on, so it "
+    "holds; needs-review: that element was renamed, redefined, moved or removed since (the "
+    "reasons say which). GraphQL's InheritanceStatus writes them INHERITED, NEEDS_REVIEW.",
+}
+#: Why an inherited mapping or decision needs review.
+REVIEW_REASONS: Schema = {"type": "array", "items": {"enum": list(REASONS)}}
+#: A gap's curated decision, as api/gaps.rq words it (GraphQL's GapDecision values).
+GAP_DECISION: Schema = {
+    "enum": ["no counterpart", "negative", None],
+    "description": "no counterpart: a curated record says the element has none in that "
+    "framework (reason says why); negative: curated negative mappings into that framework; "
+    "null: no decision. GraphQL's GapDecision writes them NO_COUNTERPART, NEGATIVE.",
+}
 #: A mapping's relation as MCP writes it: the SKOS local name (GraphQL writes CLOSE_MATCH),
 #: so a client reading the schema learns the spelling and the five values.
 RELATION: Schema = {
@@ -102,8 +120,8 @@ DEFS["inheritedMapping"] = {
     "properties": {
         **DEFS["mapping"]["properties"],
         "madeOn": obj({"iri": STRING, "framework": STRING, "code": TEXT, "url": TEXT}),
-        "status": STRING,
-        "reasons": STRINGS,
+        "status": STATUS,
+        "reasons": REVIEW_REASONS,
     },
     "required": [*DEFS["mapping"]["required"], "madeOn", "status", "reasons"],
 }
@@ -262,21 +280,21 @@ _GAP = obj(
         "name": TEXT,
         "kind": TEXT,
         "lacksCounterpartIn": TEXT,
-        "decision": TEXT,
+        "decision": GAP_DECISION,
         "reason": TEXT,
         "framework": STRING,
         "url": TEXT,
     },
     {
-        "inheritedStatus": STRING,
+        "inheritedStatus": STATUS,
         "inheritedMappings": INTEGER,
         "inheritedFrom": STRINGS,
         "inheritedDecision": TEXT,
-        "inheritedDecisionStatus": STRING,
+        "inheritedDecisionStatus": STATUS,
         "inheritedReason": TEXT,
         "decidedOn": STRINGS,
         "decidedOnElement": STRINGS,
-        "inheritedReviewReasons": STRINGS,
+        "inheritedReviewReasons": REVIEW_REASONS,
     },
 )
 FIND_GAPS = paged(
