@@ -201,3 +201,35 @@ def test_an_element_s_mappings_say_the_relation_read_from_it(shipped_release: Re
     # get_mappings says which element they are of (direction and other are relative to it)
     assert answers[1]["element"]["id"] == "prm-it/A25"
     assert answers[1]["element"]["url"].endswith("/id/prm-it/A25")
+
+
+def test_an_element_s_no_counterpart_decisions_are_given(shipped_release: Release) -> None:
+    """8.1.2.2 has a curated "no counterpart" decision towards PRM-IT, IT-CMF and TRIM (the
+    element page and find_gaps say so), but get_mappings and get_element answered "total": 0
+    and an empty list, which an assistant reported as "not mapped yet". Both give the
+    decisions now, with their reasons and records (get_mappings: towards target only)."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    landscape = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20614"
+    oracle = {
+        (n.target_framework, n.reason, n.iri)
+        for n in services.no_counterparts(reader, APQC)
+        if n.element_iri == landscape
+    }
+    assert {fw for fw, _, _ in oracle} == {"prm-it", "it-cmf", "trim"}
+    answers: list[dict[str, Any]] = []
+
+    async def body(client: Client) -> None:
+        answers.append(await call(client, "get_mappings", element="8.1.2.2"))
+        answers.append(await call(client, "get_element", element="8.1.2.2"))
+        answers.append(await call(client, "get_mappings", element="8.1.2.2", target="trim"))
+
+    session(shipped_release, body)
+    mappings, element, towards_trim = answers
+    for answer in (mappings, element):
+        got = {
+            (n["lacksCounterpartIn"], n["reason"], n["record"]) for n in answer["noCounterparts"]
+        }
+        assert got == oracle
+        assert {"prm-it", "it-cmf", "trim"} <= set(answer["sources"])  # the reasons quote them
+    assert mappings["total"] == 0
+    assert {n["lacksCounterpartIn"] for n in towards_trim["noCounterparts"]} == {"trim"}

@@ -137,3 +137,18 @@ def negative_dicts(
         }
         for n in negatives
     ]
+
+
+def no_counterpart_dicts(
+    reader: services.Reader, e: services.Element, target: str | None = None
+) -> list[dict[str, Any]]:
+    """The curated "no counterpart" decisions of ``e`` (pcfg:NoCounterpart, SSSOM
+    sssom:NoTermFound), towards ``target`` only when given: the framework it has none in, why,
+    and the record to cite. An element the curators decided has no PRM-IT counterpart came
+    as "total": 0 and no more (the element page and find_gaps say it), which an assistant
+    reported as "not mapped yet"."""
+    return [
+        {"lacksCounterpartIn": n.target_framework, "reason": n.reason, "record": n.iri}
+        for n in services.no_counterparts(reader, e.framework_id, target=target)
+        if n.element_iri == e.iri
+    ]

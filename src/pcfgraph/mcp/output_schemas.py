@@ -81,6 +81,12 @@ def _element_fields() -> dict[str, Schema]:
     }
 
 
+#: An element's curated "no counterpart" decisions (mapping_pairs.no_counterpart_dicts).
+NO_COUNTERPARTS: Schema = array_of(
+    obj({"lacksCounterpartIn": STRING, "reason": TEXT, "record": STRING})
+)
+
+
 #: What the answers share, referenced as ``#/$defs/NAME``.
 DEFS: dict[str, Schema] = {
     # the rights statement of each framework an answer quotes, by framework id
@@ -201,6 +207,7 @@ GET_ELEMENT = obj(
         ),
         "mappings": array_of(ref("mapping")),
         "inheritedMappings": array_of(ref("inheritedMapping")),
+        "noCounterparts": NO_COUNTERPARTS,
         "sources": ref("sources"),
     },
     {
@@ -267,6 +274,7 @@ GET_MAPPINGS = paged(
         "negativeMappingsOtherWay": INTEGER,
         "note": STRING,
         "element": ref("element"),
+        "noCounterparts": NO_COUNTERPARTS,
         "inheritedMappings": array_of(ref("inheritedMapping")),
         "inheritedMappingsTotal": INTEGER,
     },

@@ -217,7 +217,8 @@ def build_server(
         ancestors, children, measures, curated mappings (relation as the record states it,
         direction, relationToOther: the relation read from this element to the other end,
         confidence, justification), inheritedMappings (curated on another APQC edition of its PCF ID:
-        inherited, or needs-review and why) and its page URL. IT-CMF: a practice's
+        inherited, or needs-review and why), noCounterparts (curated "no counterpart"
+        decisions, with why) and its page URL. IT-CMF: a practice's
         maturityLevel, buildingBlock, outcomes and metrics; the practices of a building block,
         maturity level, outcome or metric."""
         at_request_base(ctx, request_base)
@@ -248,7 +249,8 @@ def build_server(
         records stated from source to target: curatedOtherWay counts those stated the other
         way round (swap source and target to read them).
         Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
-        for an element, those curated on another APQC edition under inheritedMappings. Both
+        for an element, its curated "no counterpart" decisions under noCounterparts and those
+        curated on another APQC edition under inheritedMappings. Both
         are paged with the records: nextCursor goes on while any of the three has more."""
         at_request_base(ctx, request_base)
         return await _threaded(

@@ -19,7 +19,7 @@ from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
 from pcfgraph.mcp.gaps import gaps
 from pcfgraph.mcp.history import history_answer
-from pcfgraph.mcp.mapping_pairs import negative_dicts, pair_mappings
+from pcfgraph.mcp.mapping_pairs import negative_dicts, no_counterpart_dicts, pair_mappings
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
     ArgumentError,
@@ -241,6 +241,7 @@ class Tools:
                 ],
                 "mappings": self._mapping_dicts(reader, e.iri, records)[:MAX_LIMIT],
                 "inheritedMappings": inherited[:MAX_LIMIT],
+                "noCounterparts": no_counterpart_dicts(reader, e),
                 **maturity_fields(reader, e, base, MAX_LIMIT),  # IT-CMF's structure
             }
         )
@@ -258,6 +259,7 @@ class Tools:
             for end in ("other", "madeOn")
             if end in m
         }
+        frameworks |= {n["lacksCounterpartIn"] for n in out["noCounterparts"]}  # reasons quote
         out["sources"] = sources(reader, frameworks)
         return out
 
@@ -423,6 +425,8 @@ class Tools:
             # the element they are of, as resolved ("20634", "a25"): direction and other are
             # relative to it, and the answer did not say which element that was
             out["element"] = element_ref(e, self.base_url)
+            out["noCounterparts"] = no_counterpart_dicts(reader, e, target)
+            frameworks |= {n["lacksCounterpartIn"] for n in out["noCounterparts"]}  # reasons quote
             # Curated on another edition of the element's PCF ID: listed apart, as in GraphQL
             # (Element.inheritedMappings), never among the element's own mappings above.
             out["inheritedMappings"] = inherited[start : start + size]
