@@ -36,3 +36,21 @@ def test_a_claim_without_a_valid_level_and_one_unread_column_read_as_words() -> 
     maturity_row = maturity_row[: maturity_row.index("</tr>")]
     assert '<td class="n">-</td>' in maturity_row and "above evidence" not in maturity_row
     assert "1 column of the workbook holds values no template column reads" in html
+
+
+def test_the_text_report_says_how_to_fix_each_rule_once() -> None:
+    """The text report, the CLI's default, listed what was wrong and nowhere how to fix it
+    (the remedy was in the JSON and HTML only): each rule's remedy follows its findings, once."""
+    from audit_support import FINDINGS, audit_path
+
+    report = audit_path(FINDINGS)
+    budget = [r for r in report.results if r.rule == "CustomerBudgetShape"]
+    assert len(budget) == 2 and len({r.hint for r in budget}) == 1 and budget[0].hint
+    lines = report.to_text().splitlines()
+    start = lines.index("Violation CustomerBudgetShape")
+    block = lines[start : lines.index("", start)]
+    assert block[1:3] == [f"  {r.focus_label}: {r.message}" for r in budget]
+    assert block[3:] == [f"  to fix: {budget[0].hint}"]
+    assert sum(line.startswith("  to fix: ") for line in lines) == len(
+        {(r.shape, r.hint) for r in report.results if r.hint}
+    )

@@ -74,6 +74,10 @@ def report_text(report: AuditReport) -> str:
                     where += f"  [{_short(_line(r.value))}]"
                 status = f" ({r.status})" if r.status else ""
                 lines.append(f"{where}: {_line(r.message)}{status}")
+            # the remedy once for the rule's findings (each other one once): the text report,
+            # the CLI's default, said what was wrong and nowhere how to fix it
+            hints = [r.hint for r in in_group if r.shape == shape and r.hint]
+            lines.extend(f"  to fix: {_line(h)}" for h in dict.fromkeys(hints))
             lines.append("")
     for c in report.coverage:
         lines.append(
