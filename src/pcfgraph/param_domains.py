@@ -67,7 +67,7 @@ class DomainValues:
     def element_code(self, value: str, framework: str, param: str) -> str:
         """The code (as the data writes it) of the one element of ``framework`` that
         ``value`` names as every other edge takes an element: its code in any case (a24 is
-        A24, :mod:`pcfgraph.letter_case`), its PCF ID, element id or IRI. Bound as given,
+        A24, :mod:`pcfgraph.letter_case`), its PCF ID, element id or IRI (or CURIE). Bound as given,
         another case or a PCF ID matched nothing: an empty answer without a word.
         :class:`InputError` naming the parameter when none or several do (with the category
         code meant, or the elements of other frameworks it names)."""
@@ -102,7 +102,7 @@ class DomainValues:
         """The elements ``value`` may name, in ``framework`` or in all (one query: a code
         folded by SPARQL's LCASE, then checked by :func:`same_but_case`, which folds less)."""
         ref = value.strip()
-        iri = _as_iri(ref) if "/" in ref else None
+        iri = _as_iri(ref) if "/" in ref or iris.uncurie(ref) != ref else None
         params: dict[str, object] = {"given": ref, "framework": framework}
         if ref.isdigit():
             params["category"] = f"{ref}.0"
@@ -135,8 +135,10 @@ class Candidate(NamedTuple):
 
 
 def _as_iri(ref: str) -> str:
-    """The IRI an element id (``prm-it/A24``, ``/id/prm-it/A24``), an IRI or a page URL
-    (``http://host/id/prm-it/A24``) stands for."""
+    """The IRI an element id (``prm-it/A24``, ``/id/prm-it/A24``), an IRI, a CURIE
+    (``prmit:A24``, as the CLI's tables write it) or a page URL (``http://host/id/prm-it/A24``)
+    stands for."""
+    ref = iris.uncurie(ref)
     if ref.startswith(("http://", "https://")) and not same_but_case(
         ref[: len(iris.ID_BASE)], iris.ID_BASE
     ):
