@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -182,14 +183,32 @@ def patient(patient_server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_memory_exhaustion_is_named(patient: httpx.Client) -> None:
+def test_memory_exhaustion_is_named(patient: httpx.Client, patient_server: LiveServer) -> None:
     """The engine aborts its process when an allocation fails under the worker's memory
     limit: the client is told it ran out of memory (not that the server crashed), and by how
-    much it may grow; a replacement worker answers the next query."""
+    much it may grow; a replacement worker answers the next query. What the dying worker
+    writes on its stderr (the engine's "memory allocation of N bytes failed", the trace
+    ``faulthandler`` writes) is in the server's log as its records, one a line, not plain
+    text among them (a JSON line each with ``log_format=json``)."""
     r = sparql(patient, PATH_EXPLOSION)
     assert_problem(r, 422, "memory-limit")
     assert f"{LIMITS['worker_memory_mb']} MiB (worker_memory_mb)" in r.json()["detail"]
     assert count_quads(patient) > 0
+    said = re.compile(r"worker \d+ wrote: memory allocation of \d+ bytes")
+
+    def records() -> list[dict[str, Any]]:  # this suite's servers log JSON lines
+        lines = patient_server.log().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    deadline = time.monotonic() + 60  # read from the worker's pipe beside the answer
+    while time.monotonic() < deadline:
+        if any(said.match(r["message"]) for r in records() if r["logger"] == "pcfgraph.sandbox"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(patient_server.log()[-3000:])
+    log = patient_server.log()
+    assert not re.search(r"^(memory allocation|Fatal Python error|  File )", log, re.MULTILINE)
 
 
 def test_result_over_the_cap(patient: httpx.Client) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 #: Seconds a worker may take to start and load its copy of the release.
 START_TIMEOUT = 300.0
+#: The longest line of a worker's stderr passed on as one record (the rest is cut).
+STDERR_LINE_CHARS = 4000
+
+log = logging.getLogger("pcfgraph.sandbox")
 
 #: Signals a worker never acts on (the server's reload signals, ``SIGHUP`` and ``SIGUSR1``, and
 #: ``SIGINT``: the pool decides when workers stop) but gets with its process group: a terminal
@@ -103,12 +108,61 @@ def spawn(
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, IGNORED_SIGNALS)
     try:
         process = subprocess.Popen(
-            args, pass_fds=(child_sock.fileno(),), stdin=subprocess.DEVNULL, env=env
+            args,
+            pass_fds=(child_sock.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
         )
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child_sock.close()
-    return WorkerProcess(process, parent_sock, generation)
+    worker = WorkerProcess(process, parent_sock, generation)
+    relay_stderr(process)
+    return worker
+
+
+def relay_stderr(process: subprocess.Popen[bytes]) -> None:
+    """What ``process`` writes on its stderr, each line a warning record of the server's log
+    (``pcfgraph.sandbox``, naming the worker), read on the running event loop until the
+    worker closes it (it exits). A worker's own writes there (the query engine's "memory
+    allocation of N bytes failed" as it aborts, the trace ``faulthandler`` writes then)
+    went straight to the server's stderr: plain text among the JSON records of
+    ``log_format=json``, without a time with ``text``."""
+    import asyncio
+
+    stream = process.stderr
+    if stream is None:
+        return
+    loop = asyncio.get_running_loop()
+    fd = stream.fileno()
+    os.set_blocking(fd, False)
+    pending = bytearray()
+
+    def write(line: bytes | bytearray) -> None:
+        text = line[:STDERR_LINE_CHARS].decode("utf-8", "replace").rstrip()
+        if text:
+            log.warning("worker %d wrote: %s", process.pid, text)
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            pending.extend(chunk)
+            *lines, rest = pending.split(b"\n")
+            pending[:] = rest[: STDERR_LINE_CHARS * 2]
+            for line in lines:
+                write(line)
+            return
+        loop.remove_reader(fd)  # the worker exited (or closed its stderr)
+        write(bytes(pending))
+        stream.close()
+
+    loop.add_reader(fd, readable)
 
 
 def sigkill(w: WorkerProcess) -> None:
