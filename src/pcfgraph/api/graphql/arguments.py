@@ -46,3 +46,8 @@ RelationArg = Annotated[
 ToFrameworkArg = Annotated[
     strawberry.ID | None, strawberry.argument(description="Framework id of the objects.")
 ]
+# An element's decisions that are no mapping (`Element.negativeMappings`, `noCounterparts`).
+OtherFrameworkArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Only those towards this other framework id."),
+]

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 
 from pcfgraph import services
-from pcfgraph.api.graphql.arguments import RelationArg
+from pcfgraph.api.graphql.arguments import OtherFrameworkArg, RelationArg
 from pcfgraph.api.graphql.context import GraphQLContext
 from pcfgraph.api.graphql.enums import MappingDirection
-from pcfgraph.api.graphql.incoming import said_when_only_incoming
+from pcfgraph.api.graphql.incoming import MAPPINGS_DOC, said_when_only_incoming
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast, fast_when, index_key
 from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
 from pcfgraph.errors import InputError
@@ -28,7 +28,12 @@ from pcfgraph.errors import InputError
 if TYPE_CHECKING:
     from pcfgraph.api.graphql.frameworks import Framework
     from pcfgraph.api.graphql.history import ElementChange, ElementHistoryEntry
-    from pcfgraph.api.graphql.mappings import InheritedMapping, Mapping
+    from pcfgraph.api.graphql.mappings import (
+        InheritedMapping,
+        Mapping,
+        NegativeMapping,
+        NoCounterpart,
+    )
     from pcfgraph.api.graphql.measures import Measure
 
 _FRAMEWORKS = "pcfgraph.api.graphql.frameworks"
@@ -38,6 +43,8 @@ _HISTORY = "pcfgraph.api.graphql.history"
 FrameworkType = Annotated["Framework", strawberry.lazy(_FRAMEWORKS)]
 MappingType = Annotated["Mapping", strawberry.lazy(_MAPPINGS)]
 InheritedMappingType = Annotated["InheritedMapping", strawberry.lazy(_MAPPINGS)]
+NegativeMappingType = Annotated["NegativeMapping", strawberry.lazy(_MAPPINGS)]
+NoCounterpartType = Annotated["NoCounterpart", strawberry.lazy(_MAPPINGS)]
 MeasureType = Annotated["Measure", strawberry.lazy(_MEASURES)]
 HistoryEntryType = Annotated["ElementHistoryEntry", strawberry.lazy(_HISTORY)]
 ElementChangeType = Annotated["ElementChange", strawberry.lazy(_HISTORY)]
@@ -162,16 +169,7 @@ class Element:
             charged(info, element),
         )
 
-    @strawberry.field(
-        description="Mapping records of this element to elements of other frameworks; "
-        "curated only unless includeDerived. By default (direction: SUBJECT) only the records "
-        "stating this element as their subject: the curated sets state APQC to PRM-IT, IT-CMF "
-        "and TRIM, so a PRM-IT, IT-CMF or TRIM element's curated records state it as object "
-        "and are read with direction: EITHER (both ends) or OBJECT; asked by default, such an "
-        "element answers [] and extensions.warnings says so (mappings-incoming-only). A record "
-        "keeps its own subject and object whichever way it is read: compare subject.id with "
-        "this element's id to tell its outgoing records from its incoming ones."
-    )
+    @strawberry.field(description=MAPPINGS_DOC)
     def mappings(
         self,
         info: Ctx,
@@ -249,6 +247,24 @@ class Element:
         info.context.charge(len(found))
         make = _types_of(_MAPPINGS).inherited_mapping_obj
         return [make(m) for m in found]
+
+    @strawberry.field(
+        description="Curated negative mappings (SSSOM predicate_modifier Not) with this element "
+        "at either end: the reviewers decided it is NOT related to the other end by its relation."
+    )
+    async def negative_mappings(
+        self, info: Ctx, framework: OtherFrameworkArg = None
+    ) -> list[NegativeMappingType]:
+        return await _types_of(_MAPPINGS).negatives_of(info, self.data, framework)
+
+    @strawberry.field(
+        description="Curated decisions that this element has no counterpart in a framework "
+        "(pcfg:NoCounterpart, SSSOM sssom:NoTermFound), with why: decided, not unmapped."
+    )
+    async def no_counterparts(
+        self, info: Ctx, framework: OtherFrameworkArg = None
+    ) -> list[NoCounterpartType]:
+        return await _types_of(_MAPPINGS).no_counterparts_of(info, self.data, framework)
 
     @strawberry.field(description="APQC measures listed for this element.")
     def measures(self, info: Ctx) -> list[MeasureType]:

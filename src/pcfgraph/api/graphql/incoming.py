@@ -20,6 +20,18 @@ T = TypeVar("T")
 CODE = "mappings-incoming-only"
 #: The most element ids the warning lists (``count`` counts them all).
 SHOWN = 10
+#: ``Element.mappings``' description: what the default leaves out, said where a client
+#: reading the schema (GraphiQL, codegen) sees it, not only in an empty answer's warning.
+MAPPINGS_DOC = (
+    "Mapping records of this element to elements of other frameworks; "
+    "curated only unless includeDerived. By default (direction: SUBJECT) only the records "
+    "stating this element as their subject: the curated sets state APQC to PRM-IT, IT-CMF "
+    "and TRIM, so a PRM-IT, IT-CMF or TRIM element's curated records state it as object "
+    "and are read with direction: EITHER (both ends) or OBJECT; asked by default, such an "
+    "element answers [] and extensions.warnings says so (mappings-incoming-only). A record "
+    "keeps its own subject and object whichever way it is read: compare subject.id with "
+    "this element's id to tell its outgoing records from its incoming ones."
+)
 
 
 def said_when_only_incoming(

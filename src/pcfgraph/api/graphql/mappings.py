@@ -10,6 +10,7 @@ from pcfgraph.api.graphql.elements import Element, element_at
 from pcfgraph.api.graphql.enums import InheritanceStatus, MappingDirection, MappingRelation
 from pcfgraph.api.graphql.frameworks import Framework, framework_obj, framework_of
 from pcfgraph.api.graphql.resolving import Ctx, charged, fast
+from pcfgraph.api.graphql.resolving import framework_id as spelled_framework
 
 
 @strawberry.type(description="A curated SSSOM mapping set (or the set of derived mappings).")
@@ -214,3 +215,71 @@ def inherited_mapping_obj(m: services.InheritedMapping) -> InheritedMapping:
         side=MappingDirection(m.side),
         data=m,
     )
+
+
+@strawberry.type(
+    description="A curated decision that an element has no counterpart in a framework "
+    "(pcfg:NoCounterpart, SSSOM sssom:NoTermFound), with why."
+)
+class NoCounterpart:
+    id: strawberry.ID = strawberry.field(description="The record's id (its IRI path).")
+    iri: str = strawberry.field(description="The record's IRI.")
+    reason: str | None = strawberry.field(description="Why there is no counterpart.")
+    data: strawberry.Private[services.NoCounterpart]
+
+    @strawberry.field(description="The framework the element has no counterpart in.")
+    def lacks_counterpart_in(self, info: Ctx) -> Framework:
+        return framework_of(info, self.data.target_framework)
+
+
+async def negatives_of(
+    info: Ctx, e: services.Element, framework: object | None
+) -> list[NegativeMapping]:
+    """``Element.negativeMappings``: the curated negative mappings ``e`` is an end of (read
+    once per release, then filtered), towards ``framework`` when given. GraphQL gave them
+    between two frameworks only, so a client reading an element heard of none."""
+
+    def read(r: services.Reader) -> list[services.NegativeMapping]:
+        fid = _other_framework(r, framework)
+        return [
+            n
+            for n in services.negative_mappings(r)
+            if e.iri in (n.subject_iri, n.object_iri)
+            and (fid is None or fid == (n.object_framework if n.subject_iri == e.iri
+                                        else n.subject_framework))
+        ]  # fmt: skip
+
+    found = await info.context.loaders.run(read)
+    info.context.charge(len(found))
+    return [negative_mapping_obj(n) for n in found]
+
+
+async def no_counterparts_of(
+    info: Ctx, e: services.Element, framework: object | None
+) -> list[NoCounterpart]:
+    """``Element.noCounterparts``: ``e``'s curated no-counterpart decisions (read once per
+    framework and release), towards ``framework`` when given; the element page and MCP
+    get_element give them, GraphQL only as rows of ``gaps``."""
+
+    def read(r: services.Reader) -> list[services.NoCounterpart]:
+        fid = _other_framework(r, framework)
+        return [
+            n
+            for n in services.no_counterparts(r, e.framework_id, target=fid)
+            if n.element_iri == e.iri
+        ]
+
+    found = await info.context.loaders.run(read)
+    info.context.charge(len(found))
+    return [
+        NoCounterpart(id=strawberry.ID(n.id), iri=n.iri, reason=n.reason, data=n) for n in found
+    ]
+
+
+def _other_framework(reader: services.Reader, framework: object | None) -> str | None:
+    """A ``framework:`` argument as the data spells it, refused naming it when unknown."""
+    if framework is None:
+        return None
+    fid = str(spelled_framework(reader, framework))
+    services.check_framework(reader, fid, argument="framework")
+    return fid
