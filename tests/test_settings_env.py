@@ -331,3 +331,33 @@ def test_sources_a_release_makes_of_no_use_are_warned_of() -> None:
 def test_serve_refuses_sources_with_a_store(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(main, ["serve", "--store", "http://s.example/q", "--add", "a.xlsx"]) == 2
     assert "--store serves the graph pushed to the store" in capsys.readouterr().err
+
+
+def test_uvicorn_factory_logs_the_notes_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uvicorn --factory pcfgraph.serving:app_from_env`` reads the same environment: what
+    ``pcfgraph serve`` warns of at its start, it warns of too (it said nothing)."""
+    from ops_support import ops_release
+
+    from pcfgraph import serving
+
+    monkeypatch.setattr(serving, "configure_logging", lambda settings: None)
+    made = serving.create_app
+    monkeypatch.setattr(serving, "create_app", lambda s, **kw: made(s, ops_release()))
+    for key in [k for k in __import__("os").environ if k.startswith("PCFGRAPH_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("PCFGRAPH_RELEASE", "/srv/rel")
+    monkeypatch.setenv("PCFGRAPH_ADD_WORKBOOKS", "a.xlsx")
+    import logging
+
+    kept: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = kept.append  # type: ignore[method-assign]
+    logger = logging.getLogger("pcfgraph.serving")
+    logger.addHandler(handler)  # whatever the test run made of the loggers above it
+    monkeypatch.setattr(logger, "level", logging.WARNING)
+    try:
+        serving.app_from_env()
+    finally:
+        logger.removeHandler(handler)
+    said = [r.getMessage() for r in kept]
+    assert any(m.startswith("PCFGRAPH_ADD_WORKBOOKS is not used: PCFGRAPH_RELEASE") for m in said)

@@ -131,6 +131,8 @@ def app_from_env() -> Any:
     ``--root-path`` was given as well."""
     settings = Settings.from_env()
     configure_logging(settings)
+    for note in settings.notes:  # a setting the others make of no use, as `pcfgraph serve`
+        log.warning("%s", note)
     app = create_app(settings, warm=True)
     if settings.root_path:
         from pcfgraph.http.root_path import ServedUnder
