@@ -379,7 +379,7 @@ def test_findings_name_the_archimate_element(example_report) -> None:  # type: i
 
 def test_a_finding_on_an_element_says_how_to_fix_it_in_archimate(example_report) -> None:  # type: ignore[no-untyped-def]
     """The remedy was said in the vocabulary only ("Add orgm:price ..."): the architect was not
-    told which property to set, nor that a review period has no place in the mapping at all.
+    told which property to set, nor that service targets have no place in the mapping at all.
     The hint says both, and the statement it names for the latter does resolve the finding."""
     from pcfgraph.audit.inputs import archimate_hints
 
@@ -387,24 +387,68 @@ def test_a_finding_on_an_element_says_how_to_fix_it_in_archimate(example_report)
     price = hints[("ServicePriceShape", "svc-shop")] or ""
     assert price.startswith("Add orgm:price")
     assert price.endswith("In the ArchiMate model: give the business service the property Price.")
-    period = hints[("SLAReviewPeriodShape", "sla-retail")] or ""
-    assert f"no place for this: state it about <{NODE}sla-retail> in a Turtle file" in period
-    assert "pcfgraph audit fabrikam.xml more.ttl" in period
-    more = f"<{NODE}sla-retail> <https://w3id.org/pcfgraph/orgmodel#reviewPeriod> "
-    more += "<https://w3id.org/pcfgraph/orgmodel#Quarterly> .\n"
+    targets = hints[("SLAServiceTargetShape", "sla-retail")] or ""
+    assert f"no place for this: state it about <{NODE}sla-retail> in a Turtle file" in targets
+    assert "pcfgraph audit fabrikam.xml more.ttl" in targets
+    more = f"""@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .
+        <{NODE}sla-retail> orgm:serviceTarget
+            [ orgm:metric "availability" ; orgm:targetValue 99.5 ; orgm:unit "percent" ] ."""
     both = audit(
         [Upload("fabrikam.xml", EXAMPLE.read_bytes()), Upload("more.ttl", more.encode())],
         context(),
         options=AuditOptions(AS_OF),
     )
-    now = {(r.rule, r.focus_node.removeprefix(NODE)): r.hint for r in both.results}
-    missing = ("checks/orgmodel/sla-report-missing-period", "sla-retail")  # periods: reports due
-    assert set(now) == set(hints) - {("SLAReviewPeriodShape", "sla-retail")} | {missing}
-    assert "no place for this" in (now[missing] or "")
+    now = {(r.rule, r.focus_node.removeprefix(NODE)) for r in both.results}
+    assert now == set(hints) - {("SLAServiceTargetShape", "sla-retail")}
     # a rule renamed would silently lose its ArchiMate remedy: every rule named is applied
     applied = {rule["rule"] for rule in json.loads(example_report.to_json())["rules"]}
     named = set(archimate_hints._HOW) | archimate_hints._NO_PLACE
     assert named <= applied, named - applied
+
+
+def test_a_contracts_review_period_and_a_processs_owner_are_read() -> None:
+    """A review period and a process owner had no place in the mapping: every SLA failed
+    SLAReviewPeriodShape and every process ProcessOwnerShape, whatever the architect drew.
+    A contract's property Review period and an assignment from a person to a process say them;
+    a review period the vocabulary does not know is a finding on the contract, not read."""
+    xml = EXAMPLE.read_text(encoding="utf-8")
+    sla = '<element identifier="id-sla-retail" xsi:type="Contract">'
+    assert xml.count(sla) == 1
+    period = '<property propertyDefinitionRef="propid-period"><value>{}</value></property>'
+    kind_def = '<propertyDefinition identifier="propid-kind"'
+    owner = (
+        '<relationship identifier="id-r-eva-slm" source="id-eva" target="id-proc-slm" '
+        'xsi:type="Assignment"/>\n  </relationships>'
+    )
+
+    def read(value: str) -> tuple[set[tuple[str, str]], list[tuple[str, str | None]]]:
+        text = re.sub(
+            r'(<element identifier="id-sla-retail" xsi:type="Contract">.*?<properties>)',
+            lambda m: m.group(1) + period.format(value),
+            xml,
+            count=1,
+            flags=re.S,
+        )
+        text = text.replace(
+            kind_def,
+            '<propertyDefinition identifier="propid-period" type="string"><name xml:lang="en">'
+            "Review period</name></propertyDefinition>\n    " + kind_def,
+            1,
+        ).replace("</relationships>", owner, 1)
+        result = read_archimate(text.encode(), "f.xml")
+        said = {
+            (t.subject.value.removeprefix(NODE), t.predicate.value.rsplit("#", 1)[-1])
+            for t in result.triples
+            if t.predicate.value.endswith(("#reviewPeriod", "#processOwner"))
+        }
+        return said, [(f.rule, f.value) for f in result.findings]
+
+    said, findings = read("Quarterly")
+    assert said == {("sla-retail", "reviewPeriod"), ("proc-slm", "processOwner")}
+    assert findings == []
+    said, findings = read("quaterly")
+    assert said == {("proc-slm", "processOwner")}
+    assert findings == [("audit/model-validity-bad-value", "quaterly")]
 
 
 def test_unused_elements_and_relationships_are_listed(example_report) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,7 @@ PROPERTY_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "valid from": ("valid from",),
     "valid until": ("valid until",),
     "date": ("date", "meeting date"),
+    "review period": ("review period",),
     "measure": ("measure", "apqc measure"),
 }
 #: Values of the "Kind" property of a business actor.
@@ -80,6 +81,17 @@ CONTRACT_KINDS: Final = {
     "uc": ORGM + "UnderpinningContract",
     "underpinning contract": ORGM + "UnderpinningContract",
     "agreement": ORGM + "Agreement",
+}
+#: Values of a contract's "Review period" property (the vocabulary's orgm:ReviewPeriod).
+REVIEW_PERIODS: Final = {
+    name: ORGM + period
+    for period, names in (
+        ("Monthly", ("monthly",)),
+        ("Quarterly", ("quarterly",)),
+        ("HalfYearly", ("half-yearly", "half yearly", "halfyearly")),
+        ("Yearly", ("yearly", "annually")),
+    )
+    for name in names
 }
 #: Values of the "Kind" property of a representation.
 DOCUMENT_KINDS: Final = {
@@ -315,21 +327,20 @@ class _Mapper:
         try:
             day = calendar_date(text)
         except ValueError:
-            where = {"file": self.file, "element": el.written or el.identifier, "name": el.name}
             detail = f"{key} {quoted(text)} is not a date (YYYY-MM-DD){date_form_hint(text)}."
-            self.findings.append(
-                finding(
-                    "bad-value",
-                    self.node(el.identifier),
-                    detail,
-                    label=el.name,
-                    path=predicate,
-                    value=text,
-                    location=where,
-                )
-            )
+            self.bad_value(el, predicate, text, detail)
             return
         self.add(el.identifier, predicate, ox.Literal(day.isoformat(), datatype=_XSD_DATE))
+
+    def bad_value(self, el: Element, predicate: str, text: str, detail: str) -> None:
+        """A property value the mapping cannot read: a finding on the element, not read."""
+        where = {"file": self.file, "element": el.written or el.identifier, "name": el.name}
+        node = self.node(el.identifier)
+        self.findings.append(
+            finding(
+                "bad-value", node, detail, label=el.name, path=predicate, value=text, location=where
+            )
+        )
 
     def kind(self, el: Element, table: dict[str, str], what: str, otherwise: str) -> str | None:
         """The class the element's Kind names; an unknown Kind is a finding (archimate_kinds)."""
@@ -402,6 +413,12 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             for key, prop in (("Valid from", "validFrom"), ("Valid until", "validUntil")):
                 for v in e.prop(key.casefold()):
                     m.dated(e, key, ORGM + prop, v.strip())
+            for v in e.prop("review period"):  # without it, every SLA failed SLAReviewPeriodShape
+                if period := REVIEW_PERIODS.get(v.strip().casefold()):
+                    m.add(e.identifier, ORGM + "reviewPeriod", ox.NamedNode(period))
+                else:
+                    said = f"Review period {quoted(v.strip())} is not one of Monthly, Quarterly, "
+                    m.bad_value(e, ORGM + "reviewPeriod", v.strip(), said + "Half-yearly, Yearly.")
         elif e.type == "Representation":
             kind = m.kind(e, DOCUMENT_KINDS, "representation", "it is read as a Document")
             m.typed(e, kind or ORGM + "Document")
@@ -446,6 +463,8 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             m.link(r, r.source, ORGM + "serves", r.target)
         elif r.type == "Assignment" and a in _ORG_CLASSES and b == ORGM + "Process":
             m.link(r, r.target, ORGM + "ownedBy", r.source)
+        elif r.type == "Assignment" and a == FOAF + "Person" and b == ORGM + "Process":
+            m.link(r, r.target, ORGM + "processOwner", r.source)  # the person accountable
         elif r.type in ("Association", "Access", *_STRUCTURE) and {a, b} & {
             ORGM + "BusinessSystem"
         }:

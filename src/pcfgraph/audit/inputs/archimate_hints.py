@@ -74,16 +74,21 @@ _HOW: Final[dict[str, str]] = {
         "meeting and Date), associated with the customer"
     ),
     "MeetingDateShape": "give the business event the property Date (YYYY-MM-DD)",
+    "SLAReviewPeriodShape": (
+        "give the contract the property Review period (Monthly, Quarterly, Half-yearly or Yearly)"
+    ),
+    "ProcessOwnerShape": (
+        "draw an assignment from the accountable person (a business actor with the property "
+        "Kind = Person) to the process"
+    ),
 }
 #: Rules whose statements the ArchiMate mapping has no place for.
 _NO_PLACE: Final = frozenset(
     {
-        "SLAReviewPeriodShape",
         "SLAServiceTargetShape",
         "SLAUnderpinnedShape",
         "ServiceContactPointShape",
         "ServiceRequestProcessShape",
-        "ProcessOwnerShape",
         "CustomerSurveyedShape",
         "checks/orgmodel/service-owner-in-serving-team",
         "checks/orgmodel/sla-report-missing-period",
