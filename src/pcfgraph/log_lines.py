@@ -45,9 +45,11 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, request_id, request fields. The
-    message as :class:`TextFormatter` shows it (what it quotes made visible), its line breaks
-    kept: JSON writes them as ``\n``."""
+    """One JSON object per line: ts, level, logger, message, request_id, pid, request fields.
+    The message as :class:`TextFormatter` shows it (what it quotes made visible), its line
+    breaks kept: JSON writes them as ``\n``. ``pid``: the process that wrote it, which of a
+    server's processes (``http_workers``, one per CPU by default) answered a request or
+    failed a reload (their lines are interleaved in one log)."""
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
@@ -56,6 +58,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": printable(record.getMessage()),
             "request_id": getattr(record, "request_id", None),
+            "pid": record.process,
         }
         for key in _RECORD_FIELDS:
             if hasattr(record, key):

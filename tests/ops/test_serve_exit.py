@@ -57,6 +57,11 @@ def test_serve_exits_0_after_a_graceful_stop(
         assert warning["level"] == "warning"
         assert warning["message"].startswith("environment variable PCFGRAPH_PORT='abc' is not")
         assert any(r["logger"] == "uvicorn.error" for r in records)
+        # each record names the process that wrote it (several are interleaved in one log)
+        finished = [r for r in records if r["message"].startswith("Finished server process [")]
+        assert finished and all(
+            r["message"] == f"Finished server process [{r['pid']}]" for r in finished
+        )
     else:  # uvicorn's lines as the server's: with the time, level and logger
         stamp = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO uvicorn\.error \[None\] "
         assert re.search(stamp + r"Finished server process", log, re.MULTILINE), log

@@ -277,7 +277,8 @@ MEANINGS: dict[str, str] = {
     "log_level": "Log level of the `pcfgraph.*` loggers: debug, info, warning, error or critical "
     "(any case).",
     "log_format": "`text` or `json` (one JSON object per line: `ts`, `level`, `logger`, "
-    "`message`, `request_id`, and for each request's access line `method`, `path`, `route`, "
+    "`message`, `request_id`, `pid` (which of the server's processes wrote it), and for "
+    "each request's access line `method`, `path`, `route`, "
     "`status`, `ms`, `code` and `client`, its address). Other libraries' records (WARNING and "
     "up) come out in the same format, one a line, and so do `pcfgraph serve`'s importer "
     "warnings, its `serving release ...` line (`pcfgraph: ...` on stderr with `text`), "
