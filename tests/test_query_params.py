@@ -39,6 +39,9 @@ REFUSED = [
     ("api/mappings", {"minConfidence": "-0.1"}, "minConfidence", "from 0 to 1"),
     ("api/mapping-records", {"minConfidence": "1.5"}, "minConfidence", "from 0 to 1"),
     ("api/mappings", {"subjectFramework": "nope"}, "subjectFramework", "prm-it"),
+    # a mapping relation is one of the five, however it is spelt
+    ("api/mappings", {"predicate": "closest"}, "predicate", "give one of exactMatch, closeMatch"),
+    ("api/mapping-records", {"predicate": "owl:sameAs"}, "predicate", "no SKOS mapping relation"),
     ("api/element-by-code", {"framework": "nope", "code": "A24"}, "framework", "prm-it"),
     ("api/gaps", {"otherFramework": "apqc-pcf"}, "otherFramework", "apqc-pcf-cross-industry-7.4"),
     # an enumerated value is taken as written: another case is refused saying which is meant
@@ -65,6 +68,9 @@ OTHER_CASE = [
     ("api/descendants", {"element": PRMIT + "A2"}, {"element": "prmit:A2"}),
     ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": "skos:closeMatch"}),
     ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": f"<{SKOS}closeMatch>"}),
+    # a mapping relation as MCP and the CLI write it, and as GraphQL does: "expects iri"
+    ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": "closeMatch"}),
+    ("api/mappings", {"predicate": SKOS + "broadMatch"}, {"predicate": "BROAD_MATCH"}),
     (
         "api/element-by-notation",
         {"framework": APQC, "code": "8.1.5"},
@@ -108,6 +114,7 @@ def test_the_header_declares_a_range_an_enumeration_or_a_framework_id() -> None:
         "# param: c (literal, 0..1) - a range of a literal",
         "# param: c (integer, one of 1|2) - an enumeration of a number",
         "# param: c (iri, framework id) - an IRI",
+        "# param: c (literal, mapping relation) - a relation is an IRI",
         "# param: c (literal, sometimes) - no such qualifier",
         "# param: c (decimal, a..b) - no numbers",
     ):
@@ -226,6 +233,10 @@ def test_the_query_list_says_what_each_parameter_takes(client: TestClient) -> No
     assert set(params["subjectFramework"]["enum"]) == set(KNOWN)
     sides = {p["name"]: p for p in listed["api/subtree-mapping-records"]["params"]}["side"]
     assert sides["enum"] == ["subject", "object"]
+    relation = params["predicate"]
+    assert relation["values"] == "mapping relation"
+    assert relation["enum"] == [SKOS + r for r in ("exactMatch", "closeMatch", "broadMatch",
+                                                   "narrowMatch", "relatedMatch")]  # fmt: skip
     code = {p["name"]: p for p in listed["api/element-by-code"]["params"]}["code"]
     assert code["values"] == "element code" and "enum" not in code  # too many to list
 

@@ -48,6 +48,7 @@ import pyoxigraph as ox
 from pcfgraph.errors import InputError, NotFoundError, ParseError, quoted
 from pcfgraph.iris import uncurie
 from pcfgraph.letter_case import spelled, taken_as_written
+from pcfgraph.relation_names import RELATION_NAMES, SKOS, relation_named
 from pcfgraph.resources import resource_dir
 
 PARAM_TYPES = ("iri", "literal", "string", "integer", "decimal", "boolean", "lang")
@@ -72,6 +73,9 @@ ELEMENT_CODE = "element code"
 #: case, bound as the data spells them); the others' values are enumerated, taken as written.
 DOMAINS = (FRAMEWORK_ID, ELEMENT_KIND, ELEMENT_CODE)
 IDENTIFIER_DOMAINS = frozenset({FRAMEWORK_ID})
+#: An ``iri`` parameter naming a SKOS mapping relation: any spelling of one a surface writes
+#: (``closeMatch``, ``skos:closeMatch``, its IRI, ``CLOSE_MATCH``), bound as its IRI.
+MAPPING_RELATION = "mapping relation"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -93,6 +97,8 @@ class Param:
     choices: tuple[str, ...] = ()
     #: Values known only from the data (``framework id``): checked by a caller that has them.
     domain: str | None = None
+    #: A SKOS mapping relation (``mapping relation``), in any of its spellings.
+    relation: bool = False
 
     def described(self) -> dict[str, object]:
         """The parameter as ``GET /queries``, MCP's query list and the query page show it."""
@@ -112,6 +118,9 @@ class Param:
             out["enum"] = list(self.choices)
         if self.domain is not None:
             out["values"] = self.domain
+        if self.relation:  # what it is bound as; closeMatch, skos:closeMatch ... are taken
+            out["values"] = MAPPING_RELATION
+            out["enum"] = [SKOS + name for name in RELATION_NAMES]
         return out
 
     def allowed(self) -> str:
@@ -266,6 +275,11 @@ def _term(param: Param, value: object) -> ox.NamedNode | ox.Literal:
         if param.type == "iri":
             # as the CLI's tables write it (prmit:A2, skos:closeMatch): bound as given, an IRI
             # of the scheme "prmit" that matched nothing, where MCP took it for the IRI
+            if param.relation:  # MCP's closeMatch, GraphQL's CLOSE_MATCH were "no iri"
+                try:
+                    text = SKOS + relation_named(text)
+                except InputError as exc:
+                    raise InputError(f"parameter {param.name!r}: {exc}") from None
             text = uncurie(text)
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", text):
                 raise ValueError
@@ -368,6 +382,8 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
             param = replace(param, optional=True)
         elif qualifier in DOMAINS and ptype == "literal":
             param = replace(param, domain=qualifier)
+        elif qualifier == MAPPING_RELATION and ptype == "iri":
+            param = replace(param, relation=True)
         elif qualifier.startswith("one of ") and ptype in ("literal", "string"):
             choices = tuple(c.strip() for c in qualifier[len("one of ") :].split("|"))
             if not all(choices):
@@ -389,6 +405,7 @@ def _param(rest: str, lineno: int, path: Path) -> Param:
                 f"{qualifier!r}: a {ptype} parameter takes 'optional'"
                 + (", a range 'A..B'" if ptype in ("integer", "decimal") else "")
                 + (", 'one of x|y'" if ptype in ("literal", "string") else "")
+                + (f", '{MAPPING_RELATION}'" if ptype == "iri" else "")
                 + (
                     f", '{FRAMEWORK_ID}', '{ELEMENT_KIND}', '{ELEMENT_CODE}'"
                     if ptype == "literal"

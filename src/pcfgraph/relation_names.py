@@ -27,9 +27,11 @@ _INVERSE = {"broadMatch": "narrowMatch", "narrowMatch": "broadMatch"}
 
 def relation_named(value: str) -> str:
     """The local name of the relation ``value`` spells (``closeMatch``, ``skos:closeMatch``,
-    ``http://www.w3.org/2004/02/skos/core#closeMatch``, ``CLOSE_MATCH``, ``close-match``, in
-    any case); anything else is an :class:`InputError` naming it and the relations."""
+    ``http://www.w3.org/2004/02/skos/core#closeMatch``, bare or in angle brackets,
+    ``CLOSE_MATCH``, ``close-match``, in any case); anything else is an :class:`InputError` naming it and the relations."""
     text = value.strip()
+    if text.startswith("<") and text.endswith(">"):  # as SPARQL writes an IRI
+        text = text[1:-1].strip()
     if text.startswith(SKOS):
         text = text[len(SKOS) :]
     elif text.lower().startswith("skos:"):
