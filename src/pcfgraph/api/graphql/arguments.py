@@ -41,7 +41,12 @@ SearchKindArg = Annotated[
 
 # Mappings.
 RelationArg = Annotated[
-    MappingRelation | None, strawberry.argument(description="Only this relation.")
+    MappingRelation | None,
+    strawberry.argument(
+        description="Only records of this relation as they state it, from their subject to "
+        "their object (an incoming record 8.1.5.2 BROAD_MATCH A25 is BROAD_MATCH, read from "
+        "A25 too)."
+    ),
 ]
 ToFrameworkArg = Annotated[
     strawberry.ID | None, strawberry.argument(description="Framework id of the objects.")
