@@ -451,6 +451,30 @@ def test_a_contracts_review_period_and_a_processs_owner_are_read() -> None:
     assert findings == [("audit/model-validity-bad-value", "quaterly")]
 
 
+def test_an_sla_associated_with_an_ola_is_underpinned_by_it() -> None:
+    """An SLA's OLA or underpinning contract had no place in the mapping: every SLA drawn in
+    ArchiMate was 'not underpinned' (SLAUnderpinnedShape) whatever the architect drew."""
+    ola = (
+        '<element identifier="id-ola-ops" xsi:type="Contract"><name xml:lang="en">OLA Ops</name>'
+        '<properties><property propertyDefinitionRef="propid-kind"><value>OLA</value></property>'
+        "</properties></element>\n  </elements>"
+    )
+    link = (
+        '<relationship identifier="id-r-sla-ola" source="id-sla-retail" target="id-ola-ops" '
+        'xsi:type="Association"/>\n  </relationships>'
+    )
+    text = EXAMPLE.read_text(encoding="utf-8").replace("</elements>", ola, 1)
+    text = text.replace("</relationships>", link, 1)
+    result = read_archimate(text.encode(), "f.xml")
+    underpinned = {
+        (t.subject.value.removeprefix(NODE), t.object.value.removeprefix(NODE))
+        for t in result.triples
+        if t.predicate.value.endswith("#underpinnedBy")
+    }
+    assert underpinned == {("sla-retail", "ola-ops")}
+    assert "id-r-sla-ola" not in {u["identifier"] for u in result.unused or []}
+
+
 def test_unused_elements_and_relationships_are_listed(example_report) -> None:  # type: ignore[no-untyped-def]
     doc = json.loads(example_report.to_json())["notUsedByAudit"]
     assert (doc["elements"], doc["relationships"]) == (1, 1)

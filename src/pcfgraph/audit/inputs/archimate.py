@@ -82,6 +82,11 @@ CONTRACT_KINDS: Final = {
     "underpinning contract": ORGM + "UnderpinningContract",
     "agreement": ORGM + "Agreement",
 }
+_SLA: Final = ORGM + "ServiceLevelAgreement"
+_UNDERPINNING: Final = (
+    {_SLA, ORGM + "OperationalLevelAgreement"},
+    {_SLA, ORGM + "UnderpinningContract"},
+)
 #: Values of a contract's "Review period" property (the vocabulary's orgm:ReviewPeriod).
 REVIEW_PERIODS: Final = {
     name: ORGM + period
@@ -473,6 +478,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
             )
             if doc != system and _is_document(class_of(doc)):
                 m.link(r, doc, ORGM + "heldIn", system)
+        elif r.type in ("Association", *_STRUCTURE) and {a, b} in _UNDERPINNING:
+            sla, other = (r.source, r.target) if a == _SLA else (r.target, r.source)
+            m.link(r, sla, ORGM + "underpinnedBy", other)  # an SLA and its OLA or UC
         elif r.type in ("Association", *_STRUCTURE) and _is_agreement(a) != _is_agreement(b):
             agreement, other = (r.source, r.target) if _is_agreement(a) else (r.target, r.source)
             other_cls = class_of(other)

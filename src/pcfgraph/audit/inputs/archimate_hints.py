@@ -77,6 +77,10 @@ _HOW: Final[dict[str, str]] = {
     "SLAReviewPeriodShape": (
         "give the contract the property Review period (Monthly, Quarterly, Half-yearly or Yearly)"
     ),
+    "SLAUnderpinnedShape": (
+        "draw an association from the contract to its OLA or underpinning contract (a contract "
+        "with the property Kind = OLA or UC)"
+    ),
     "ProcessOwnerShape": (
         "draw an assignment from the accountable person (a business actor with the property "
         "Kind = Person) to the process"
@@ -86,7 +90,6 @@ _HOW: Final[dict[str, str]] = {
 _NO_PLACE: Final = frozenset(
     {
         "SLAServiceTargetShape",
-        "SLAUnderpinnedShape",
         "ServiceContactPointShape",
         "ServiceRequestProcessShape",
         "CustomerSurveyedShape",
