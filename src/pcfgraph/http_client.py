@@ -6,14 +6,20 @@ timeout and keep-alive. ``http.client`` does that with no third-party dependency
 than a full-featured client. One persistent connection per thread; a connection the server
 closed while idle is reopened once and the request sent again (every request the remote store
 makes is idempotent: queries, and Graph Store Protocol ``PUT``).
+
+A URL's user information (``https://user:password@store.example/query``: a store behind
+HTTP Basic authentication, Fuseki's users) is sent as ``Authorization: Basic``, never as part
+of the host; and what is said about a URL (errors, logs, ``/ready``) shows it without the
+password (:func:`shown`).
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 #: Errors that mean the kept-alive connection went stale (retried once on a new connection).
 _STALE = (
@@ -24,6 +30,30 @@ _STALE = (
     ConnectionResetError,
     ConnectionAbortedError,
 )
+
+
+def shown(url: str) -> str:
+    """``url`` as it may be shown (an error, a log line, an answer): its password, if any,
+    replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
+
+
+def _origin(parts: SplitResult) -> tuple[str, str | None]:
+    """The ``host[:port]`` to connect to, without user information, and the ``Authorization``
+    value that information makes (None: it has none)."""
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return parts.netloc, None
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return host, f"Basic {token}"
 
 
 class HttpError(Exception):
@@ -102,7 +132,11 @@ class HttpClient:
         """Send one request and read the whole answer; redirects are not followed."""
         parts = urlsplit(url)
         if not parts.netloc:
-            raise HttpError(f"not an absolute http(s) URL: {url!r}")
+            raise HttpError(f"not an absolute http(s) URL: {shown(url)!r}")
+        netloc, credentials = _origin(parts)
+        if credentials is not None and not any(k.lower() == "authorization" for k in headers or {}):
+            headers = {**(headers or {}), "Authorization": credentials}
+        url = shown(url)  # from here on, only for what is said about it
         target = parts.path or "/"
         query = parts.query
         if params:
@@ -111,24 +145,24 @@ class HttpClient:
         if query:
             target = f"{target}?{query}"
         for attempt in (0, 1):
-            conn = self._connection(parts.scheme, parts.netloc)
+            conn = self._connection(parts.scheme, netloc)
             try:
                 conn.request(method, target, body=content, headers=headers or {})
                 response = conn.getresponse()
                 body = response.read()
             except TimeoutError:
-                self._drop(parts.scheme, parts.netloc)
+                self._drop(parts.scheme, netloc)
                 raise HttpTimeout(f"no answer from {url} within {self.timeout:g} s") from None
             except _STALE as exc:
-                self._drop(parts.scheme, parts.netloc)
+                self._drop(parts.scheme, netloc)
                 if attempt == 0:
                     continue
                 raise HttpError(f"{url}: {type(exc).__name__}: {exc}") from None
             except (OSError, http.client.HTTPException) as exc:
-                self._drop(parts.scheme, parts.netloc)
+                self._drop(parts.scheme, netloc)
                 raise HttpError(f"{url}: {type(exc).__name__}: {exc}") from None
             if response.will_close:
-                self._drop(parts.scheme, parts.netloc)
+                self._drop(parts.scheme, netloc)
             return HttpResponse(
                 status=response.status,
                 content=body,

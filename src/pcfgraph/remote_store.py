@@ -53,7 +53,7 @@ import pyoxigraph as ox
 from pcfgraph import iris
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, QueryRejected, QueryTimeout, ReleaseError, StoreError
-from pcfgraph.http_client import HttpClient, HttpError, HttpResponse, HttpTimeout
+from pcfgraph.http_client import HttpClient, HttpError, HttpResponse, HttpTimeout, shown
 from pcfgraph.queries import NamedQuery
 from pcfgraph.release import Release
 from pcfgraph.sparql_guard import tokens
@@ -213,6 +213,8 @@ class RemoteStore:
         ones, for a server's own options (Virtuoso: ``timeout`` in ms, ``maxrows``);
         ``graphs``: the graphs queries read (default: those of the release pushed there)."""
         self.url = url
+        #: The URL as messages show it (no password: :func:`pcfgraph.http_client.shown`).
+        self.shown = shown(url)
         self.timeout = timeout
         self.query_params = list(query_params)
         self._client = client or HttpClient(timeout=timeout)
@@ -250,7 +252,7 @@ class RemoteStore:
                 f"the remote store did not answer within {self.timeout:g} s", retry_after=2
             ) from None
         except HttpError as exc:
-            raise StoreError(f"remote store {self.url}: {exc}") from None
+            raise StoreError(f"remote store {self.shown}: {exc}") from None
         if response.status == 400:
             raise QueryRejected(
                 f"the remote store refused the query: {response.text[:300].strip()}",
@@ -258,8 +260,8 @@ class RemoteStore:
             )
         if response.status >= 400:
             detail = response.text[:300].strip()
-            raise StoreError(f"remote store {self.url} answered {response.status}: {detail}")
-        incomplete_answer(self.url, response)
+            raise StoreError(f"remote store {self.shown} answered {response.status}: {detail}")
+        incomplete_answer(self.shown, response)
         return response
 
     def _results(
@@ -347,7 +349,7 @@ class RemoteStore:
         texts = [m.value for r in rows if isinstance(m := r.get("manifest"), ox.Literal)]
         if len(texts) != 1:
             raise ReleaseError(
-                f"the remote store {self.url} holds no pushed release manifest "
+                f"the remote store {self.shown} holds no pushed release manifest "
                 f"({len(texts)} found in <{graph.value}>); run 'pcfgraph push' first"
             )
         try:
@@ -430,7 +432,7 @@ def gsp_url_for(query_url: str) -> str:
     if query_url.rstrip("/").endswith("/query"):  # Oxigraph server
         return query_url.rstrip("/")[: -len("query")] + "store"
     raise InputError(
-        f"cannot derive the Graph Store Protocol URL from {query_url!r}; pass --gsp-url "
+        f"cannot derive the Graph Store Protocol URL from {shown(query_url)!r}; pass --gsp-url "
         "(see docs/remote-store.md)"
     )
 
@@ -508,10 +510,10 @@ def _send(http: HttpClient, method: str, gsp_url: str, name: str, data: bytes | 
             method, gsp_url, params={"graph": name}, content=data, headers=headers
         )
     except HttpError as exc:
-        raise StoreError(f"pushing graph <{name}> to {gsp_url}: {exc}") from None
+        raise StoreError(f"pushing graph <{name}> to {shown(gsp_url)}: {exc}") from None
     if response.status >= 400 and not (method == "DELETE" and response.status == 404):
         raise StoreError(
-            f"pushing graph <{name}> to {gsp_url}: HTTP {response.status} "
+            f"pushing graph <{name}> to {shown(gsp_url)}: HTTP {response.status} "
             f"{response.text[:200].strip()}"
         )
 

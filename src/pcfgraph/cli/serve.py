@@ -333,6 +333,7 @@ def run_http(app: Any, settings: Settings) -> None:
 )
 def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     """Load a release into a remote store: one PUT per named graph, each replaced atomically."""
+    from pcfgraph.http_client import shown
     from pcfgraph.release_verify import verify_release
     from pcfgraph.remote_store import gsp_url_for, push_release
 
@@ -341,5 +342,5 @@ def push(store_url: str, gsp_url: str | None, release_dir: Path | None) -> None:
     sent = push_release(release.store, target, manifest=release.manifest, query_url=store_url)
     click.echo(
         f"pushed release {release.release_id}: {sum(sent.values())} triples in "
-        f"{len(sent)} graphs to {target}"
+        f"{len(sent)} graphs to {shown(target)}"
     )
