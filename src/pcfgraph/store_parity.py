@@ -119,6 +119,12 @@ def sample_values(
     values["subject"] = list(values["element"])
     values["object"] = list(values["element"])
     values["pcfId"] = [p for row in chosen.values() if (p := _text(row, "pcfId"))]
+    # what an element code is resolved with (api/element-code-candidates): a code in
+    # another case or a PCF ID, an IRI in lower case, a category code
+    codes = [c for row in chosen.values() if (c := _text(row, "code"))]
+    values["given"] = [*(c.lower() for c in codes), *values["pcfId"]]
+    values["iri"] = [str(e).lower() for e in _column(chosen.values(), "element")]
+    values["category"] = list(codes)
     values["_elements"] = list(chosen.values())  # correlated rows (framework + code ...)
     if limit is not None:
         values = {k: v[:: max(1, -(-len(v) // limit))][:limit] for k, v in values.items()}
