@@ -233,3 +233,34 @@ def test_an_element_s_no_counterpart_decisions_are_given(shipped_release: Releas
         assert {"prm-it", "it-cmf", "trim"} <= set(answer["sources"])  # the reasons quote them
     assert mappings["total"] == 0
     assert {n["lacksCounterpartIn"] for n in towards_trim["noCounterparts"]} == {"trim"}
+
+
+def test_records_say_who_decided_them_and_when(shipped_release: Release) -> None:
+    """GraphQL's Mapping and NegativeMapping give a record's author, reviewers, date and
+    set; MCP gave its justification and comment only, so an assistant could not say who
+    decided a mapping (or a rejection), or when. Each record now carries them."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    records = {m.iri: m for m in services.mappings(reader, source=APQC, target="prm-it")}
+    rejected = {n.iri: n for n in services.negative_mappings(reader, source=APQC, target="prm-it")}
+    assert any(m.reviewers for m in records.values()) and any(
+        n.reviewers for n in rejected.values()
+    )
+    answers: list[dict[str, Any]] = []
+
+    async def body(client: Client) -> None:
+        answers.append(await call(client, "get_mappings", source=APQC, target="prm-it", limit=100))
+        answers.append(await call(client, "get_element", element="A25"))
+
+    session(shipped_release, body)
+    between, element = answers
+    for item in between["items"] + element["mappings"]:
+        m = records[item["record"]]
+        assert (item["author"], item["reviewers"], item["mappingDate"], item["mappingSet"]) == (
+            m.author, list(m.reviewers), m.mapping_date, m.mapping_set_iri,
+        )  # fmt: skip
+    assert element["mappings"]
+    for item in between["negativeMappings"]:
+        n = rejected[item["record"]]
+        assert (item["reviewers"], item["mappingDate"], item["mappingSet"]) == (
+            list(n.reviewers), n.mapping_date, n.mapping_set_iri,
+        )  # fmt: skip

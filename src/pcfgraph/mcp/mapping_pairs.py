@@ -1,6 +1,6 @@
 """``get_mappings`` between two frameworks: the records from ``source`` to ``target`` as
-compact dicts, their negative mappings, and what is stated the other way round; the negative
-mappings' dicts (of an element's too).
+compact dicts, their negative mappings, and what is stated the other way round; the dicts of
+an element's mappings (seen from it), of negative mappings and of no-counterpart decisions.
 
 The curated records between two frameworks are stated in one direction (a set maps its
 subjects' framework to its objects'). Asked the other way round, the answer was empty (or
@@ -11,12 +11,14 @@ stated from ``target`` to ``source`` and says to swap the two.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pcfgraph import services
 from pcfgraph.mcp.paging import ArgumentError
 from pcfgraph.mcp.results import element_ref
+from pcfgraph.relation_names import inverse_relation_name
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def pair_mappings(
             "comment": m.comment,
             "derived": m.derived,
             "record": m.iri,
+            **provenance(m),
         }
         for m in records
     ]
@@ -134,6 +137,9 @@ def negative_dicts(
             "justification": n.justification,
             "comment": n.comment,
             "record": n.iri,
+            "reviewers": list(n.reviewers),
+            "mappingDate": n.mapping_date,
+            "mappingSet": n.mapping_set_iri,
         }
         for n in negatives
     ]
@@ -152,3 +158,58 @@ def no_counterpart_dicts(
         for n in services.no_counterparts(reader, e.framework_id, target=target)
         if n.element_iri == e.iri
     ]
+
+
+def provenance(m: services.Mapping) -> dict[str, Any]:
+    """Who made and reviewed a record, when, and the set it is in (GraphQL ``Mapping``'s
+    author, reviewers, mappingDate and mappingSet): MCP gave a record's justification and
+    comment only, so an assistant could not say who decided a mapping, or when."""
+    return {
+        "author": m.author,
+        "reviewers": list(m.reviewers),
+        "mappingDate": m.mapping_date,
+        "mappingSet": m.mapping_set_iri,
+    }
+
+
+def element_mapping_dicts(
+    reader: services.Reader, own: str, records: Sequence[services.Mapping], base_url: str
+) -> list[dict[str, Any]]:
+    """``records`` seen from the element ``own`` (the IRI of one of their ends). An
+    incoming record's ``relation`` is the record's, from the other end: ``relationToOther``
+    reads it from ``own`` (8.1.5.2 broadMatch A25 is A25 narrowMatch 8.1.5.2), as the
+    element page and the spreadsheet show it; a client read "A25 broadMatch 8.1.5.2"."""
+    others = {
+        (m.object_iri, m.object_framework)
+        if m.subject_iri == own
+        else (m.subject_iri, m.subject_framework)
+        for m in records
+    }
+    keys: list[tuple[str, str | None]] = sorted(others)
+    by_iri = {o.iri: o for o in services.elements_by_iris(reader, keys) if o}
+    out = []
+    for m in records:
+        outgoing = m.subject_iri == own
+        other_iri = m.object_iri if outgoing else m.subject_iri
+        other = by_iri.get(other_iri)
+        out.append(
+            {
+                "relation": m.relation,
+                "direction": "outgoing" if outgoing else "incoming",
+                # read from this element: the inverse of an incoming record's relation
+                "relationToOther": m.relation if outgoing else inverse_relation_name(m.relation),
+                "other": element_ref(other, base_url)
+                if other
+                else {
+                    "iri": other_iri,
+                    "framework": m.object_framework if outgoing else m.subject_framework,
+                },
+                "confidence": m.confidence,
+                "justification": m.justification,
+                "comment": m.comment,
+                "derived": m.derived,
+                "record": m.iri,
+                **provenance(m),
+            }
+        )
+    return out

@@ -81,6 +81,13 @@ def _element_fields() -> dict[str, Schema]:
     }
 
 
+#: Who made and reviewed a record, when, and its mapping set (mapping_pairs.provenance).
+PROVENANCE: dict[str, Schema] = {
+    "author": TEXT,
+    "reviewers": STRINGS,
+    "mappingDate": TEXT,
+    "mappingSet": TEXT,
+}
 #: An element's curated "no counterpart" decisions (mapping_pairs.no_counterpart_dicts).
 NO_COUNTERPARTS: Schema = array_of(
     obj({"lacksCounterpartIn": STRING, "reason": TEXT, "record": STRING})
@@ -117,6 +124,7 @@ DEFS: dict[str, Schema] = {
             "comment": TEXT,
             "derived": BOOLEAN,
             "record": STRING,
+            **PROVENANCE,
         }
     ),
 }
@@ -241,6 +249,7 @@ _PAIR_MAPPING = obj(
         "comment": TEXT,
         "derived": BOOLEAN,
         "record": STRING,
+        **PROVENANCE,
     }
 )
 _NEGATIVE = obj(
@@ -257,6 +266,9 @@ _NEGATIVE = obj(
         "justification": TEXT,
         "comment": TEXT,
         "record": STRING,
+        "reviewers": STRINGS,
+        "mappingDate": TEXT,
+        "mappingSet": TEXT,
     },
     {"subjectCode": TEXT, "subjectName": STRING, "objectCode": TEXT, "objectName": STRING},
 )

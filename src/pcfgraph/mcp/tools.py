@@ -19,7 +19,12 @@ from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.mcp import sandboxed
 from pcfgraph.mcp.gaps import gaps
 from pcfgraph.mcp.history import history_answer
-from pcfgraph.mcp.mapping_pairs import negative_dicts, no_counterpart_dicts, pair_mappings
+from pcfgraph.mcp.mapping_pairs import (
+    element_mapping_dicts,
+    negative_dicts,
+    no_counterpart_dicts,
+    pair_mappings,
+)
 from pcfgraph.mcp.paging import (
     MAX_LIMIT,
     ArgumentError,
@@ -39,7 +44,6 @@ from pcfgraph.mcp.results import (
     sources,
 )
 from pcfgraph.mcp.state import ServedState
-from pcfgraph.relation_names import inverse_relation_name
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
@@ -266,45 +270,8 @@ class Tools:
     def _mapping_dicts(
         self, reader: services.Reader, own: str, records: Sequence[services.Mapping]
     ) -> list[dict[str, Any]]:
-        """``records`` seen from the element ``own`` (the IRI of one of their ends). An
-        incoming record's ``relation`` is the record's, from the other end: ``relationToOther``
-        reads it from ``own`` (8.1.5.2 broadMatch A25 is A25 narrowMatch 8.1.5.2), as the
-        element page and the spreadsheet show it; a client read "A25 broadMatch 8.1.5.2"."""
-        others = {
-            (m.object_iri, m.object_framework)
-            if m.subject_iri == own
-            else (m.subject_iri, m.subject_framework)
-            for m in records
-        }
-        keys: list[tuple[str, str | None]] = sorted(others)
-        by_iri = {o.iri: o for o in services.elements_by_iris(reader, keys) if o}
-        out = []
-        for m in records:
-            outgoing = m.subject_iri == own
-            other_iri = m.object_iri if outgoing else m.subject_iri
-            other = by_iri.get(other_iri)
-            out.append(
-                {
-                    "relation": m.relation,
-                    "direction": "outgoing" if outgoing else "incoming",
-                    # read from this element: the inverse of an incoming record's relation
-                    "relationToOther": m.relation
-                    if outgoing
-                    else inverse_relation_name(m.relation),
-                    "other": element_ref(other, self.base_url)
-                    if other
-                    else {
-                        "iri": other_iri,
-                        "framework": m.object_framework if outgoing else m.subject_framework,
-                    },
-                    "confidence": m.confidence,
-                    "justification": m.justification,
-                    "comment": m.comment,
-                    "derived": m.derived,
-                    "record": m.iri,
-                }
-            )
-        return out
+        """``records`` seen from the element ``own`` (mapping_pairs.element_mapping_dicts)."""
+        return element_mapping_dicts(reader, own, records, self.base_url)
 
     def _inherited_dicts(
         self, reader: services.Reader, e: services.Element
