@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from pcfgraph.cli.common import print_warnings
 from pcfgraph.cli.graph_commands import release_option
 
 
@@ -28,8 +27,11 @@ def mcp_command(release_dir: Path | None) -> None:
     from pcfgraph.log_lines import configure_logging
 
     configure_logging(settings)
-    print_warnings(settings.notes)  # a bad PCFGRAPH_RELEASE that --release overrode
+    from pcfgraph.cli.serve import announce
+
+    announce(settings, settings.notes)  # a setting the others make of no use
     release = load_verified_release(settings)
-    # what the release's build warned about, as `pcfgraph serve` prints it: on stderr
-    print_warnings(release.warnings)
+    # what the release's build warned about, as `pcfgraph serve` says it: on stderr, or
+    # with log_format=json as records of its log
+    announce(settings, release.warnings)
     run(settings, release)
