@@ -38,8 +38,8 @@ def test_find_gaps_and_graphql_gaps_agree(shipped_release: Release) -> None:
     session(shipped_release, body)
     gql = GqlClient(shipped_release)
     query = """query($f: ID!, $t: ID) { gaps(framework: $f, target: $t) {
-        element { iri kind } lacksCounterpartIn { id } decision reason } }"""
-    decided = 0
+        element { iri kind } lacksCounterpartIn { id } decision reason negativeMappingCount } }"""
+    decided = negated = 0
     for (framework, target), items in answers.items():
         gaps = gql.data(query, {"f": framework, "t": target})["gaps"]
         expected = {
@@ -47,13 +47,21 @@ def test_find_gaps_and_graphql_gaps_agree(shipped_release: Release) -> None:
                 WORDS[g["decision"]],
                 g["reason"],
                 g["element"]["kind"],
+                g["negativeMappingCount"],
             )
             for g in gaps
         }
         got = {
-            (i["element"], i["lacksCounterpartIn"]): (i["decision"], i["reason"], i["kind"])
+            (i["element"], i["lacksCounterpartIn"]): (
+                i["decision"],
+                i["reason"],
+                i["kind"],
+                i["negativeMappingCount"],
+            )
             for i in items
         }
         assert got == expected, (framework, target)
-        decided += sum(1 for d, _, _ in got.values() if d is not None)
+        decided += sum(1 for d, _, _, _ in got.values() if d is not None)
+        negated += sum(1 for *_, n in got.values() if n)
     assert decided  # the shipped curation decides some: both kinds of gap are compared
+    assert negated  # and some by negative mappings, counted alike

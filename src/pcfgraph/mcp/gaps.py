@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from pcfgraph import services
+from pcfgraph.services.base import integer
 
 #: A gap as ``find_gaps`` lists it, and whether it is undecided (services.is_undecided).
 Item = tuple[dict[str, Any], bool]
@@ -49,6 +50,8 @@ def _read(reader: services.Reader, framework: str) -> list[Item]:
             "lacksCounterpartIn": values.get("otherFramework"),
             "decision": values.get("decision") or None,
             "reason": values.get("reason"),
+            # how many, as GraphQL's negativeMappingCount: "negative" said only that some are
+            "negativeMappingCount": integer(row, "negatives") or 0,
         }
         if cover is not None:
             item["inheritedStatus"] = cover.status

@@ -304,6 +304,7 @@ _GAP = obj(
         "reason": TEXT,
         "framework": STRING,
         "url": TEXT,
+        "negativeMappingCount": INTEGER,
     },
     {
         "inheritedStatus": STATUS,
