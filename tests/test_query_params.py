@@ -318,3 +318,26 @@ def test_mcp_answers_a_framework_id_in_another_case_as_the_datas(shipped_release
                 assert answers[1].get("nextCursor") == answers[0].get("nextCursor")
 
     anyio.run(main_)
+
+
+def test_an_element_code_as_written_is_found_by_index_not_by_reading_every_code(
+    shipped_release: Release,
+) -> None:
+    """Resolving every code by reading the framework's codes cost ``api/element-by-code``
+    60 times its own work on APQC's 1,921 elements: a code, PCF ID or IRI as written is
+    looked up; only another case (or none) reads them all."""
+    from pcfgraph.param_domains import CODE_CANDIDATES_QUERY, DomainValues
+
+    asked: list[str] = []
+
+    class Catalog(QueryCatalog):
+        def get(self, name: str):  # type: ignore[no-untyped-def]
+            asked.append(name)
+            return super().get(name)
+
+    values = DomainValues(shipped_release.store, Catalog())
+    for given in ("8.1.5", "20632", "apqc:cross-industry/7.4/20632", "a24"):
+        asked.clear()
+        framework = "prm-it" if given == "a24" else APQC
+        assert values.element_code(given, framework, "code") in ("8.1.5", "A24")
+        assert (CODE_CANDIDATES_QUERY in asked) == (given == "a24"), (given, asked)

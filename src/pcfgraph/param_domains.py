@@ -67,13 +67,14 @@ class DomainValues:
     def element_code(self, value: str, framework: str, param: str) -> str:
         """The code (as the data writes it) of the one element of ``framework`` that
         ``value`` names as every other edge takes an element: its code in any case (a24 is
-        A24, :mod:`pcfgraph.letter_case`), its PCF ID, element id or IRI (or CURIE). Bound as given,
-        another case or a PCF ID matched nothing: an empty answer without a word.
+        A24, :mod:`pcfgraph.letter_case`), its PCF ID, element id or IRI (or CURIE). Bound as
+        given, another case or a PCF ID matched nothing: an empty answer without a word.
         :class:`InputError` naming the parameter when none or several do (with the category
         code meant, or the elements of other frameworks it names)."""
+        found = self._found_as_written(value, framework)
+        if found is not None:
+            return found
         hits = self._candidates(value, framework)
-        if value in {h.code for h in hits}:
-            return value
         named = sorted({h.code for h in hits if h.names})
         if len(named) == 1:
             return named[0]
@@ -97,6 +98,31 @@ class DomainValues:
             what += f"; in other frameworks it names {', '.join(others[:ELSEWHERE_SHOWN])}"
             what += f" and {more} more" if more > 0 else ""
         raise InputError(what)
+
+    def _found_as_written(self, value: str, framework: str) -> str | None:
+        """The code of the one element of ``framework`` that ``value`` names as written (its
+        code, PCF ID or IRI), by the lookups' indexes: a fraction of a millisecond, where
+        :meth:`_candidates` reads every code of the framework (18 ms on APQC's 1,921, a
+        60-fold cost for ``api/element-by-code`` on every request)."""
+        ref = value.strip()
+        lookups: list[tuple[str, dict[str, object]]] = [
+            ("api/element-by-notation", {"code": value, "framework": framework})
+        ]
+        if ref.isdigit():
+            lookups.append(("api/element-by-pcf-id", {"pcfId": ref, "framework": framework}))
+        elif "/" in ref or iris.uncurie(ref) != ref:
+            lookups.append(
+                ("api/element-by-iri", {"element": _as_iri(ref), "framework": framework})
+            )
+        for name, params in lookups:
+            try:
+                rows = self.store.select(self.catalog.get(name), params).rows
+            except InputError:  # no IRI, a number past the engine's: the slow path says so
+                continue
+            codes = {c.value for row in rows if isinstance(c := row.get("code"), ox.Literal)}
+            if len(codes) == 1:
+                return codes.pop()
+        return None
 
     def _candidates(self, value: str, framework: str | None) -> list[Candidate]:
         """The elements ``value`` may name, in ``framework`` or in all (one query: a code
