@@ -268,6 +268,30 @@ def test_the_access_log_names_the_client_a_trusted_proxy_names() -> None:
     assert re.fullmatch(r"GET /health 200 \d+\.\d ms from 198\.51\.100\.7", said), said
 
 
+def test_a_request_the_guard_refuses_has_its_access_line() -> None:
+    """Under any ASGI server the guard (outside the layer that writes access lines) answers
+    414/431 itself: the answer named a request id no log line had. Its line is written,
+    with that id, its client and what was read of its path (cut: a refused URL is long)."""
+    settings = Settings(log_level="info", log_format="json", max_url_bytes=100)
+    stream = io.StringIO()
+    handler = configure_logging(settings, stream=stream)
+    try:
+        with TestClient(app_with_test_routes(max_url_bytes=100), client=("10.9.8.7", 1)) as c:
+            refused = c.get("/_t/items/x?" + "q" * 500)
+    finally:
+        logging.getLogger("pcfgraph").removeHandler(handler)
+    assert refused.status_code == 414
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (record,) = [x for x in lines if x["request_id"] == refused.headers["x-request-id"]]
+    assert (record["logger"], record["status"], record["code"]) == (
+        "pcfgraph.access",
+        414,
+        "uri-too-long",
+    )
+    assert record["client"] == "10.9.8.7"
+    assert record["path"] == "/_t/items/x?" + "q" * 188 + "..."  # 200 characters shown
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_log_format_setting(fmt: str) -> None:
     assert Settings.from_env({"PCFGRAPH_LOG_FORMAT": fmt}).log_format == fmt

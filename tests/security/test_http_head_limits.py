@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
+from typing import Any
 
 import httpx
 import pytest
@@ -66,10 +68,37 @@ def assert_head_problem(answer: tuple[int, dict[str, str], bytes], status: int, 
         assert headers[name] == value
 
 
+def access_record(server: LiveServer, answer: tuple[int, dict[str, str], bytes]) -> Any:
+    """The access record (this suite's servers log JSON lines) of the request ``answer``
+    answers, by the id it names; once written (lines leave in batches), or None."""
+    rid = answer[1]["x-request-id"]
+    deadline = time.monotonic() + 30
+    while True:
+        for line in server.log().splitlines():
+            if line.startswith("{") and f'"request_id": "{rid}"' in line:
+                record = json.loads(line)
+                if record["logger"] == "pcfgraph.access":
+                    return record
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def assert_logged(server: LiveServer, answer: tuple[int, dict[str, str], bytes]) -> None:
+    """A request refused before the app saw it has its access line, under the id its answer
+    names (a client quoting that id found nothing in the log), with its client."""
+    record = access_record(server, answer)
+    assert record is not None, server.log()[-2000:]
+    assert record["status"] == answer[0] and record["code"] == json.loads(answer[2])["code"]
+    assert record["client"] == "127.0.0.1"
+
+
 def test_a_100_kb_url_is_414_problem_json(server: LiveServer, canary: Canary) -> None:
     head = b"GET /sparql?query=" + b"A" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-    assert_head_problem(raw_request(server, head), 414, "max_url_bytes")
+    answer = raw_request(server, head)
+    assert_head_problem(answer, 414, "max_url_bytes")
     assert canary.settled_hits() == 0
+    assert_logged(server, answer)
 
 
 def test_a_url_over_the_limit_but_parseable_is_414(client: httpx.Client) -> None:
@@ -87,11 +116,16 @@ def test_a_url_over_the_limit_but_parseable_is_414(client: httpx.Client) -> None
 )
 def test_oversized_header_blocks_are_431(server: LiveServer, headers: bytes, limit: str) -> None:
     head = b"GET /health HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"
-    assert_head_problem(raw_request(server, head), 431, limit)
+    answer = raw_request(server, head)
+    assert_head_problem(answer, 431, limit)
+    assert_logged(server, answer)
+    assert access_record(server, answer)["path"] == "/health"
 
 
 def test_a_malformed_request_is_400_problem_json(server: LiveServer) -> None:
-    assert_head_problem(raw_request(server, b"GET / HTTP/1.1\r\nHost x\r\n\r\n"), 400, "malformed")
+    answer = raw_request(server, b"GET / HTTP/1.1\r\nHost x\r\n\r\n")
+    assert_head_problem(answer, 400, "malformed")
+    assert_logged(server, answer)
 
 
 def test_the_server_keeps_answering_after_head_attacks(client: httpx.Client) -> None:

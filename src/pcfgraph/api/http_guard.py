@@ -118,6 +118,12 @@ class HttpGuardMiddleware:
         refused = head_refusal(scope, self.settings)
         if refused is not None:
             hdrs, body = problem_response(*refused)
+            from pcfgraph.api.ops import log_refused  # a refusal only: ops is the app's
+
+            query = scope.get("query_string", b"")[:400].decode("latin-1")
+            target = scope["path"] + (f"?{query}" if query else "")
+            rid = dict(hdrs)[b"x-request-id"].decode()
+            log_refused(scope.get("client"), scope["method"], target, refused[0], refused[1], rid)
             await send({"type": "http.response.start", "status": refused[0], "headers": hdrs})
             await send({"type": "http.response.body", "body": body})
             return

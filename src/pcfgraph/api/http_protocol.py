@@ -44,6 +44,7 @@ otherwise arms itself for the rest (the same closing times, no timer made per re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
@@ -447,6 +448,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         else:
             status, code, detail = 400, "malformed-request", "the HTTP request is malformed"
         headers, body = problem_response(status, code, detail)
+        from pcfgraph.api.ops import log_refused  # its access line (a refusal only)
+
+        method = "-"  # a malformed request's is no method (httptools names it DELETE)
+        if self._refused is not None:
+            with contextlib.suppress(Exception):
+                method = self.parser.get_method().decode("latin-1")
+        url = getattr(self, "url", b"")  # what was read of it (none of a URL too long)
+        target = bytes(url[:400]).decode("latin-1") if isinstance(url, bytes) and url else "-"
+        rid = dict(headers)[b"x-request-id"].decode()
+        log_refused(self.client, method, target, status, code, rid)
         head = [_STATUS_LINES[status]]
         for name, value in [*self.server_state.default_headers, *headers]:
             head.extend([name, b": ", value, b"\r\n"])

@@ -367,6 +367,29 @@ def _text_line_handler() -> LineHandler | None:
     return handler
 
 
+#: The longest path (with its query) an access line of a refused request head shows.
+REFUSED_PATH_CHARS = 200
+_refusals = AccessLog()
+
+
+def log_refused(client: Any, method: str, target: str, status: int, code: str, rid: str) -> None:
+    """The access line of a request refused before the app saw it (414, 431, a malformed
+    request's 400: :func:`pcfgraph.api.http_guard.problem_response`, from the HTTP protocol
+    or the guard), under the id its answer names: a client quoting it found nothing in the
+    log. ``target``: what was read of the path and query, cut at
+    :data:`REFUSED_PATH_CHARS` (a refused URL is long)."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    if len(target) > REFUSED_PATH_CHARS:
+        target = target[:REFUSED_PATH_CHARS] + "..."
+    token = request_id_var.set(rid)
+    try:
+        scope = {"method": method or "-", "path": target, "client": client}
+        _refusals.write(scope, UNMATCHED, status, 0.0, code)
+    finally:
+        request_id_var.reset(token)
+
+
 def route_template(scope: Scope) -> str:
     """The template of the request's route (metrics' and access lines' label)."""
     route = scope.get("route")

@@ -287,7 +287,9 @@ MEANINGS: dict[str, str] = {
     "`pcfgraph.sandbox` warnings naming the worker, one a line) and, "
     "with `json`, an error that stops the start once the settings are read (`pcfgraph: "
     "error: ...` with `text`; exit 2 either way). The text access line: `METHOD PATH STATUS "
-    "MS ms from ADDRESS` (`-`: none known). Under `uvicorn --factory "
+    "MS ms from ADDRESS` (`-`: none known); a request refused before the app reads it (414, "
+    "431, a malformed request's 400) has its line too, under the id its answer names, its "
+    "path cut at 200 characters. Under `uvicorn --factory "
     "pcfgraph.serving:app_from_env` uvicorn's own lines keep uvicorn's format "
     "(`uvicorn --log-config` formats them).",
     "access_log_flush_ms": "Access-log lines (`pcfgraph.access`) leave in batches, as "
