@@ -361,3 +361,18 @@ def test_uvicorn_factory_logs_the_notes_too(monkeypatch: pytest.MonkeyPatch) -> 
         logger.removeHandler(handler)
     said = [r.getMessage() for r in kept]
     assert any(m.startswith("PCFGRAPH_ADD_WORKBOOKS is not used: PCFGRAPH_RELEASE") for m in said)
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080"),
+        ("::1", "http://[::1]:8080"),  # was http://::1:8080, no URL
+        ("::", "http://[::]:8080"),
+        ("kb.internal", "http://kb.internal:8080"),
+    ],
+)
+def test_the_start_line_names_a_url(host: str, url: str) -> None:
+    from pcfgraph.cli.serve import listen_url
+
+    assert listen_url(Settings(host=host, port=8080)) == url

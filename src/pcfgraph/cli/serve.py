@@ -145,9 +145,18 @@ def start(settings: Settings) -> None:
         settings,
         (),
         f"serving release {app.state.pcf.release.release_id} on "
-        f"http://{settings.host}:{settings.port} (SPARQL at /sparql)",
+        f"{listen_url(settings)} (SPARQL at /sparql)",
     )
     run_http(app, settings)
+
+
+def listen_url(settings: Settings) -> str:
+    """Where the server listens, as a URL (an IPv6 address in brackets: ``http://::1:8000``
+    was no URL a browser or ``curl`` takes)."""
+    host = settings.host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def announce(settings: Settings, warnings: Sequence[str], line: str | None = None) -> None:
