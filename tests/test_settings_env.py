@@ -376,3 +376,9 @@ def test_the_start_line_names_a_url(host: str, url: str) -> None:
     from pcfgraph.cli.serve import listen_url
 
     assert listen_url(Settings(host=host, port=8080)) == url
+
+
+def test_the_log_format_takes_any_case_as_the_log_level_does() -> None:
+    settings = Settings.from_env({"PCFGRAPH_LOG_FORMAT": "JSON", "PCFGRAPH_LOG_LEVEL": "WARNING"})
+    assert (settings.log_format, settings.log_level) == ("json", "warning")
+    assert Settings.from_env({"PCFGRAPH_LOG_FORMAT": " Text "}).log_format == "text"

@@ -197,9 +197,12 @@ class Settings(BaseSettings):
     @field_validator("log_format")
     @classmethod
     def _log_format(cls, value: str) -> str:
-        if value not in LOG_FORMATS:
+        """Any case, as ``log_level`` (``PCFGRAPH_LOG_FORMAT=JSON`` was refused beside a
+        ``PCFGRAPH_LOG_LEVEL=WARNING`` that was taken)."""
+        fmt = value.strip().lower()
+        if fmt not in LOG_FORMATS:
             raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
-        return value
+        return fmt
 
     @field_validator("cors_origins")
     @classmethod

@@ -276,7 +276,7 @@ MEANINGS: dict[str, str] = {
     "`X-Audit-Conforms`, `X-Audit-Fails`, `Content-Disposition`, `ETag` and `Link`.",
     "log_level": "Log level of the `pcfgraph.*` loggers: debug, info, warning, error or critical "
     "(any case).",
-    "log_format": "`text` or `json` (one JSON object per line: `ts`, `level`, `logger`, "
+    "log_format": "`text` or `json`, any case (one JSON object per line: `ts`, `level`, `logger`, "
     "`message`, `request_id`, `pid` (which of the server's processes wrote it), and for "
     "each request's access line `method`, `path`, `route`, "
     "`status`, `ms`, `code` and `client`, its address). Other libraries' records (WARNING and "
