@@ -382,3 +382,21 @@ def test_the_log_format_takes_any_case_as_the_log_level_does() -> None:
     settings = Settings.from_env({"PCFGRAPH_LOG_FORMAT": "JSON", "PCFGRAPH_LOG_LEVEL": "WARNING"})
     assert (settings.log_format, settings.log_level) == ("json", "warning")
     assert Settings.from_env({"PCFGRAPH_LOG_FORMAT": " Text "}).log_format == "text"
+
+
+@pytest.mark.parametrize("raw", ["notaurl", "ftp://store.example/q", "http:///query"])
+def test_a_store_url_that_is_no_http_url_is_refused_at_once(raw: str) -> None:
+    """It was taken, and refused only once the server tried to reach the store, naming no
+    setting; now at once, naming the variable (or flag) and what is allowed."""
+    with pytest.raises(InputError, match=r"PCFGRAPH_STORE_URL=.* is no http\(s\) URL"):
+        Settings.from_env({"PCFGRAPH_STORE_URL": raw})
+    with pytest.raises(InputError, match=r"^--store .* is not valid: .* is no http"):
+        Settings.from_env({}, flags={"store_url": "--store"}, store_url=raw)
+    url = "https://reader:pw@store.example/sparql?timeout=5"  # user, query: taken
+    assert Settings.from_env({"PCFGRAPH_STORE_URL": url}).store_url == url
+
+
+def test_a_refused_store_url_shows_no_password() -> None:
+    with pytest.raises(InputError) as caught:
+        Settings.from_env({"PCFGRAPH_STORE_URL": "htp://reader:s3cret@store.example/q"})
+    assert "s3cret" not in str(caught.value) and "reader:***@" in str(caught.value)

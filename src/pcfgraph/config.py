@@ -244,6 +244,28 @@ class Settings(BaseSettings):
             )
         return None if value is None else value.rstrip("/")
 
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host: anything else was taken, and refused only once the
+        server tried to reach it ("remote store notaurl: not an absolute http(s) URL"),
+        naming no setting."""
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        if not ok:
+            from pcfgraph.http_client import shown
+
+            raise ValueError(
+                f"{shown(value)!r} is no http(s) URL of a SPARQL query endpoint (e.g. "
+                "http://localhost:7878/query)"
+            )
+        return value
+
     @field_validator("root_path")
     @classmethod
     def _root_path(cls, value: str) -> str:
@@ -467,6 +489,15 @@ def _override(name: str, value: Any, flags: Mapping[str, str]) -> str:
     )
 
 
+def _secret_kept(name: str, value: Any) -> Any:
+    """``value`` as a message may show it: a store URL without its password."""
+    if name == "store_url" and isinstance(value, str):
+        from pcfgraph.http_client import shown
+
+        return shown(value)
+    return value
+
+
 def _problems(
     exc: ValidationError, env: Mapping[str, str], given: Mapping[str, Any], flags: Mapping[str, str]
 ) -> list[str]:
@@ -481,10 +512,12 @@ def _problems(
         why = str(error["msg"]).removeprefix("Value error, ")
         if name in given:
             label = "" if name in flags else "setting "
-            problems.append(f"{label}{_override(name, given[name], flags)} is not valid: {why}")
+            value = _secret_kept(name, given[name])
+            problems.append(f"{label}{_override(name, value, flags)} is not valid: {why}")
         elif error["type"] == "extra_forbidden":
             problems.append(f"there is no setting {name!r}")
         else:
             raw = next((v for k, v in env.items() if k.upper() == variable), error["input"])
+            raw = _secret_kept(name, raw)
             problems.append(f"environment variable {variable}={raw!r} is not valid: {why}")
     return problems

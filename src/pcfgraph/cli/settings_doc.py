@@ -124,7 +124,9 @@ MEANINGS: dict[str, str] = {
     "own); paths are relative to the file. Not used with `release` or `store_url`, as "
     "`add_workbooks`.",
     "store_url": "SPARQL 1.1 Protocol + Graph Store Protocol endpoint used instead of the "
-    "embedded store. Unset: embedded in-memory store.",
+    "embedded store: its query endpoint's http(s) URL (another is refused at the start), "
+    "with `user:password@` before the host for HTTP Basic authentication (never shown: "
+    "`user:***@`; docs/remote-store.md). Unset: embedded in-memory store.",
     "query_timeout": "Deadline in seconds of one ad-hoc SPARQL query; past it the worker is "
     "killed and the client gets 503 `query-timeout` with `Retry-After`.",
     "query_workers": "Sandbox worker processes running ad-hoc SPARQL and uploads (at least 2), "
