@@ -80,3 +80,17 @@ def test_the_identifier_hits_are_those_of_the_search(reader: services.Reader) ->
             assert [h.element.iri for h in got] == expected, probe
     finally:
         index.close()
+
+
+def test_a_pcf_id_given_as_a_code_is_said_to_be_this_frameworks(
+    reader: services.Reader, index: SearchIndex
+) -> None:
+    """GraphQL's ``element(code: "20608", framework: <7.4>)`` said "no code '20608'; in other
+    frameworks it names <7.3's 20608>", which read as "not in this edition" although 7.4's
+    8.1 has that PCF ID: it says so."""
+    from gql_support import APQC
+
+    with pytest.raises(NotFoundError) as missing:
+        element_by_any_case(reader, lambda: index, code="20608", framework=APQC)
+    said = str(missing.value)
+    assert f"it is the PCF ID of 8.1 (apqc-pcf/test/7.4/20608) in '{APQC}'" in said, said

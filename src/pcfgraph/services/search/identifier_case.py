@@ -104,12 +104,19 @@ def elsewhere(
         return e.framework_id != framework and any(same_but_case(probe, k) for k in known)
 
     hits = index.identifier_hits(probe, limit=MAX_HITS)
+    # a PCF ID given as a code (GraphQL's code: "20632") is this framework's element too: "in
+    # other frameworks it names <another edition's 20632>" read as "not in this one"
+    here = sorted(
+        {f"{h.element.code} ({h.element.id})" for h in hits
+         if h.element.framework_id == framework and str(h.element.pcf_id or "") == probe}
+    )  # fmt: skip
+    said = f"; it is the PCF ID of {', '.join(here)} in {quoted(framework)}" if here else ""
     ids = sorted({h.element.id for h in hits if names(h.element)})
     if not ids:
-        return missing
+        return NotFoundError(f"{missing}{said}") if said else missing
     shown = ", ".join(ids[:ELSEWHERE_SHOWN])
     more = f" and {len(ids) - ELSEWHERE_SHOWN} more" if len(ids) > ELSEWHERE_SHOWN else ""
-    return NotFoundError(f"{missing}; in other frameworks it names {shown}{more}")
+    return NotFoundError(f"{missing}{said}; in other frameworks it names {shown}{more}")
 
 
 def element_by_any_case(
