@@ -264,3 +264,36 @@ def test_records_say_who_decided_them_and_when(shipped_release: Release) -> None
         assert (item["reviewers"], item["mappingDate"], item["mappingSet"]) == (
             list(n.reviewers), n.mapping_date, n.mapping_set_iri,
         )  # fmt: skip
+
+
+def test_between_two_frameworks_the_no_counterpart_decisions_are_given(
+    shipped_release: Release,
+) -> None:
+    """get_mappings between APQC and PRM-IT gave the mappings and the negative mappings, but
+    not the source elements the curators decided have no PRM-IT counterpart: "which 8.1
+    activities have no PRM-IT counterpart, and why?" needed find_gaps. They are listed apart
+    (noCounterparts, each naming its element), paged with the items by the same cursor."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    oracle = {
+        (n.element_iri, n.reason, n.iri)
+        for n in services.no_counterparts(reader, APQC, target="prm-it")
+    }
+    assert len(oracle) > 2
+    pages: list[dict[str, Any]] = []
+
+    async def body(client: Client) -> None:
+        args: dict[str, Any] = {"source": APQC, "target": "prm-it", "limit": 2}
+        while True:
+            got = await call(client, "get_mappings", **args)
+            pages.append(got)
+            if "nextCursor" not in got:
+                break
+            args["cursor"] = got["nextCursor"]
+
+    session(shipped_release, body)
+    listed = [n for p in pages for n in p["noCounterparts"]]
+    assert {(n["element"]["iri"], n["reason"], n["record"]) for n in listed} == oracle
+    assert len(listed) == len(oracle)  # each once, over the pages
+    assert {n["lacksCounterpartIn"] for n in listed} == {"prm-it"}
+    assert all(n["element"]["framework"] == APQC and n["element"]["code"] for n in listed)
+    assert pages[0]["noCounterpartsTotal"] == len(oracle)

@@ -25,6 +25,8 @@ from pcfgraph.relation_names import inverse_relation_name
 class PairMappings:
     items: list[dict[str, Any]]
     negatives: list[services.NegativeMapping]
+    #: The curated "no counterpart in target" decisions of source's elements, each naming it.
+    decided: list[dict[str, Any]] = field(default_factory=list)
     #: Keys added to the answer: ``curatedOtherWay``, ``negativeMappingsOtherWay``, ``note``.
     other_way: dict[str, Any] = field(default_factory=dict)
 
@@ -92,9 +94,21 @@ def pair_mappings(
             )
             + ": call get_mappings with source and target swapped to read them"
         )
+    decisions = services.no_counterparts(reader, source, target=target)
+    named = services.elements_by_iris(reader, [(n.element_iri, source) for n in decisions])
+    decided = [
+        {
+            "element": element_ref(e, base_url) if e else {"iri": n.element_iri},
+            "lacksCounterpartIn": n.target_framework,
+            "reason": n.reason,
+            "record": n.iri,
+        }
+        for n, e in zip(decisions, named, strict=True)
+    ]
     return PairMappings(
         items=items,
         negatives=services.negative_mappings(reader, source=source, target=target),
+        decided=decided,
         other_way=other_way,
     )
 

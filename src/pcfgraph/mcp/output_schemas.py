@@ -90,7 +90,11 @@ PROVENANCE: dict[str, Schema] = {
 }
 #: An element's curated "no counterpart" decisions (mapping_pairs.no_counterpart_dicts).
 NO_COUNTERPARTS: Schema = array_of(
-    obj({"lacksCounterpartIn": STRING, "reason": TEXT, "record": STRING})
+    obj(
+        {"lacksCounterpartIn": STRING, "reason": TEXT, "record": STRING},
+        # between two frameworks: the source element each decision is about
+        {"element": obj({"iri": STRING}, {**_element_fields(), "pcfId": INTEGER})},
+    )
 )
 
 
@@ -287,6 +291,7 @@ GET_MAPPINGS = paged(
         "note": STRING,
         "element": ref("element"),
         "noCounterparts": NO_COUNTERPARTS,
+        "noCounterpartsTotal": INTEGER,
         "inheritedMappings": array_of(ref("inheritedMapping")),
         "inheritedMappingsTotal": INTEGER,
     },

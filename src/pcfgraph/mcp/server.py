@@ -248,10 +248,11 @@ def build_server(
         optional). Curated records only unless include_derived. Between two frameworks, only
         records stated from source to target: curatedOtherWay counts those stated the other
         way round (swap source and target to read them).
-        Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings;
-        for an element, its curated "no counterpart" decisions under noCounterparts and those
-        curated on another APQC edition under inheritedMappings. Both
-        are paged with the records: nextCursor goes on while any of the three has more."""
+        Negative mappings ("X is NOT a match of Y") are listed apart under negativeMappings,
+        curated "no counterpart" decisions (of the element, or of source's elements towards
+        target) under noCounterparts; for an element, those curated on another APQC edition
+        under inheritedMappings. Those lists are paged with the records: nextCursor goes on
+        while any of them has more (an element's noCounterparts are given whole)."""
         at_request_base(ctx, request_base)
         return await _threaded(
             lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)

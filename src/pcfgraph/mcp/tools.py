@@ -318,6 +318,7 @@ class Tools:
         refuse_unknown_frameworks(reader, source=source, target=target)
         other_way: dict[str, Any] = {}
         element_iri = None  # one list however the element was written
+        decided: list[dict[str, Any]] = []  # between two frameworks (of an element: not paged)
         if element is not None:
             e = self.resolve(reader, element, source, framework_arg="source")
             element_iri = e.iri
@@ -356,6 +357,7 @@ class Tools:
                 reader, source, target, include_derived=include_derived, base_url=self.base_url
             )
             items, negatives, other_way = pair.items, pair.negatives, pair.other_way
+            decided = pair.decided  # paged beside the items, as the negatives
             frameworks = {str(source), str(target)}
         scope = {
             "source": source,
@@ -365,7 +367,7 @@ class Tools:
         }
         # The lists beside the items are paged with them, by the same cursor: each page
         # showed their first `limit` again, so past those a caller could not reach the rest.
-        beside = max(len(negatives), len(inherited))
+        beside = max(len(negatives), len(inherited), len(decided))
         out = page(
             items,
             limit,
@@ -388,7 +390,11 @@ class Tools:
         if len(negatives) > size:
             out["negativeMappingsTotal"] = len(negatives)
         out.update(other_way)
-        if element is not None:
+        if element is None:  # the source elements decided to have no counterpart in target
+            out["noCounterparts"] = decided[start : start + size]
+            if len(decided) > size:
+                out["noCounterpartsTotal"] = len(decided)
+        else:
             # the element they are of, as resolved ("20634", "a25"): direction and other are
             # relative to it, and the answer did not say which element that was
             out["element"] = element_ref(e, self.base_url)
