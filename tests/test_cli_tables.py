@@ -168,6 +168,15 @@ def test_every_table_command_has_json(
     assert code == 0
     listed = json.loads(out)
     assert any(q["name"] == "api/gaps" for q in listed)
+    # each parameter as GET /queries describes it (it gave name and optional alone)
+    by_name = {q["name"]: {p["name"]: p for p in q["params"]} for q in listed}
+    code_param = by_name["api/element-by-code"]["code"]
+    assert (code_param["type"], code_param["values"], code_param["optional"]) == (
+        "literal",
+        "element code",
+        False,
+    )
+    assert by_name["api/mappings"]["minConfidence"]["maximum"] == 1
     for args in (["stats"], ["gaps"], ["query", "api/frameworks"]):
         code, out = run([*args, "--format", "json", "--release", str(release_dir)], capsys)
         assert code == 0, args

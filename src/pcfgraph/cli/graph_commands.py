@@ -264,7 +264,7 @@ def query(
                 {
                     "name": q.name,
                     "summary": q.summary,
-                    "params": [{"name": p.name, "optional": p.optional} for p in q.params],
+                    "params": [p.described() for p in q.params],  # as GET /queries has them
                 }
                 for q in catalog
             ]
