@@ -271,6 +271,14 @@ def test_a_missing_workbook_is_named_by_the_setting_it_came_from(
     )
     with pytest.raises(InputError, match=r"^--add \S*typo\.xlsx: no such file"):
         extra_sources(flagged).files()
+    missing_yaml = tmp_path / "none.yaml"
+    env_file = Settings.from_env({"PCFGRAPH_SOURCES_FILE": str(missing_yaml)})
+    with pytest.raises(InputError, match=r"^PCFGRAPH_SOURCES_FILE \S*none\.yaml: no such sources"):
+        extra_sources(env_file).files()
+    with pytest.raises(InputError, match=r"^--sources \S*none\.yaml: no such sources"):
+        extra_sources(Settings.from_env({}, sources_file=missing_yaml)).files()
+    with pytest.raises(InputError, match=r"^--sources \S+: a directory, not a sources file"):
+        extra_sources(Settings.from_env({}, sources_file=tmp_path)).files()
     # a command reading the graph the server serves names it too (exit 2)
     monkeypatch.setenv("PCFGRAPH_ADD_WORKBOOKS", str(missing))
     assert run_main(main, ["stats"]) == 2

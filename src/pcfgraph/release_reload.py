@@ -123,6 +123,7 @@ def extra_sources(settings: Settings) -> ExtraSources:
         workbooks=tuple(Path(p) for p in settings.add_workbooks),
         sources_file=settings.sources_file,
         workbooks_given_as=settings.given_as("add_workbooks", "--add"),
+        sources_file_given_as=settings.given_as("sources_file", "--sources"),
     )
 
 

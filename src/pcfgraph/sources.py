@@ -42,6 +42,8 @@ class ExtraSources:
     #: ``PCFGRAPH_ADD_WORKBOOKS`` variable (a server's; naming a flag never given sent the
     #: operator looking for it). Not part of what is built.
     workbooks_given_as: str = field(default="--add", compare=False)
+    #: How the user gave ``sources_file``: ``--sources`` or ``PCFGRAPH_SOURCES_FILE``.
+    sources_file_given_as: str = field(default="--sources", compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.workbooks) or self.sources_file is not None
@@ -57,8 +59,7 @@ class ExtraSources:
             refuse_missing_workbook(Path(path), self.workbooks_given_as)
         out = [Path(p) for p in self.workbooks]
         if self.sources_file is not None:
-            if not self.sources_file.is_file():
-                raise InputError(f"{self.sources_file}: no such sources file")
+            refuse_missing_sources_file(self.sources_file, self.sources_file_given_as)
             out.append(self.sources_file)
             base = self.sources_file.resolve().parent
             doc = read_sources_file(self.sources_file)
@@ -107,6 +108,15 @@ def refuse_missing_workbook(path: Path, given_as: str = "--add") -> None:
         raise InputError(f"{given_as} {path}: a directory, not a workbook file")
     if not path.is_file():
         raise InputError(f"{given_as} {path}: no such file")
+
+
+def refuse_missing_sources_file(path: Path, given_as: str = "--sources") -> None:
+    """A sources file (``given_as``: ``--sources``, ``PCFGRAPH_SOURCES_FILE``) that is no
+    file is refused naming it and how it was given, as an added workbook is."""
+    if path.is_dir():
+        raise InputError(f"{given_as} {path}: a directory, not a sources file")
+    if not path.is_file():
+        raise InputError(f"{given_as} {path}: no such sources file")
 
 
 def read_sources_file(path: Path) -> dict[str, Any]:
@@ -159,6 +169,7 @@ def source_list(data_dir: Path, default_doc: dict[str, Any], extra: ExtraSources
     include_default = True
     extra_doc: dict[str, Any] = {}
     if extra.sources_file is not None:
+        refuse_missing_sources_file(extra.sources_file, extra.sources_file_given_as)
         extra_doc = read_sources_file(extra.sources_file)
         include_default = bool(extra_doc.get("include_default", True))
     if include_default:
