@@ -166,6 +166,7 @@ def test_bad_downloads_are_problems_with_no_etag(
         (EXPORT, {"derived": "maybe"}, 400),
         (EXPORT, {"format": "csv", "table": "nope"}, 400),
         (EXPORT, {"format": "xlsx", "table": "decisions"}, 400),  # a sheet of the XLSX
+        (EXPORT, {"subtree": ""}, 400),  # a form left blank: no element asked for
     ):
         r = client.get(path, params=params, headers={"If-None-Match": "*"})
         assert r.status_code == status, (path, params)

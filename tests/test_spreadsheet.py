@@ -255,6 +255,17 @@ def test_unknown_subtree_or_framework_is_not_found(catalog: QueryCatalog, rel: R
         export_subtree(rel.store, catalog, "nope", None, "csv")
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_subtree_is_bad_input_not_an_unknown_code(
+    catalog: QueryCatalog, rel: Release, blank: str
+) -> None:
+    """An empty ``?subtree=`` (a form left blank) was 404 "no element with code ''": no
+    element was asked for, so it is the request that is wrong (400, exit 2)."""
+    with pytest.raises(InputError, match="subtree is empty") as caught:
+        export_subtree(rel.store, catalog, APQC_ID, blank, "csv")
+    assert not isinstance(caught.value, NotFoundError)
+
+
 def test_cli_export_spreadsheet_and_rdf_formats_unchanged(
     release_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

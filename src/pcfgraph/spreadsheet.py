@@ -235,6 +235,11 @@ def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | Non
         raise naming_the_one_meant(missing, framework_id, known)
     if code is None:
         return None
+    if not code.strip():  # a form or script that left it blank: no element, not "not found"
+        raise InputError(
+            "subtree is empty: give an element's code, PCF ID, id or IRI, or leave subtree "
+            "out for the whole framework"
+        )
     elements = services.framework_index(reads.reader, framework_id).elements.values()
     codes = {e.code for e in elements if e.code}
     meant = spelled(code, codes)
