@@ -287,3 +287,38 @@ def test_a_bare_body_is_named_by_its_content_disposition(client: TestClient) -> 
     )
     assert r.status_code == 200
     assert r.headers["content-disposition"] == 'attachment; filename="contoso-findings.csv"'
+
+
+def test_an_upload_given_no_date_is_judged_on_the_day_the_model_states(
+    client: TestClient,
+) -> None:
+    """The conforming example states the day it describes (orgm:describedAsOf 2025-07-15):
+    POST /validate without asOf judges on it and says so; asOf given wins."""
+    r = client.post("/validate", content=CONFORMING.read_bytes(), headers=TURTLE)
+    assert r.status_code == 200, r.text[:300]
+    doc = r.json()
+    assert (doc["asOf"], doc["asOfSource"], doc["conforms"]) == ("2025-07-15", "model", True)
+    r = client.post("/validate?asOf=2026-06-30", content=CONFORMING.read_bytes(), headers=TURTLE)
+    doc = r.json()
+    assert (doc["asOf"], doc["asOfSource"], doc["conforms"]) == ("2026-06-30", "caller", False)
+
+
+def test_files_stating_two_days_are_400_naming_both(client: TestClient) -> None:
+    other = (
+        b"@prefix orgm: <https://w3id.org/pcfgraph/orgmodel#> .\n"
+        b"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        b'<https://example.org/northwind/it> orgm:describedAsOf "2025-09-30"^^xsd:date .\n'
+    )
+    r = client.post(
+        "/validate",
+        files=[
+            ("model", ("northwind.ttl", CONFORMING.read_bytes(), "text/turtle")),
+            ("model", ("q3.ttl", other, "text/turtle")),
+        ],
+    )
+    assert r.status_code == 400, r.text[:300]
+    detail = r.json()["detail"]
+    assert "2025-07-15 in northwind.ttl" in detail and "2025-09-30 in q3.ttl" in detail
+
+
+TURTLE = {"Content-Type": "text/turtle"}

@@ -46,6 +46,17 @@ def test_conforming_exits_0(release_dir: Path, capsys: pytest.CaptureFixture[str
     assert "conforms" in out.splitlines()[-1]
 
 
+def test_the_conforming_example_conforms_with_no_date_given(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It states the day it describes (orgm:describedAsOf 2025-07-15): audited without
+    --as-of it is judged on that day, not on today, and says so."""
+    code = run_main(main, ["audit", str(CONFORMING), "--release", str(release_dir)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[1].startswith("as of 2025-07-15 (stated by the model);")
+
+
 def test_findings_exit_1_and_json_report(
     release_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

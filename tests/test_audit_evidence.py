@@ -335,6 +335,7 @@ def test_a_findings_csv_names_what_was_checked_against_what() -> None:
         "rules sha256": against["rules"],
         "profile": "default",
         "as of": AS_OF.isoformat(),
+        "as of source": "caller",  # where "as of" came from
     }
     [header, *rows] = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
     assert header == [*TABLE_COLUMNS, *expected]

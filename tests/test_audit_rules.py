@@ -299,6 +299,13 @@ CASES = [
         remove=':ola-infrastructure orgm:validFrom "2025-01-01"^^xsd:date .',
     ),
     Case(
+        "organisation-date-not-a-date",
+        "OrganisationDescribedAsOfShape",
+        ":it",
+        drop=[(":it", "orgm:describedAsOf")],
+        add=':it orgm:describedAsOf "15 July 2025" .',
+    ),
+    Case(
         "agreement-two-ends",
         "AgreementValidUntilShape",
         ":sla-hr",

@@ -199,7 +199,9 @@ def _why(unchosen: list[str], form: Form) -> str:
                 '(attachment; filename="org.ttl"); ?name= wins',
                 "schema": {"type": "string"},
             },
-            query_parameter("asOf", "The audit date, YYYY-MM-DD (default: today)"),
+            query_parameter(
+                "asOf", "The audit date, YYYY-MM-DD (default: the day the model states, else today)"
+            ),
             query_parameter("profile", "A shipped profile: default, strict, no-chargeback"),
             query_parameter("maxFindings", "At most this many findings in the report"),
             query_parameter("failOn", "X-Audit-Fails: violation, warning, info or new"),

@@ -50,6 +50,7 @@ from pcfgraph.audit.framework_store import framework_store
 from pcfgraph.audit.inputs.model import ParsedModel
 from pcfgraph.audit.inputs.terms import located_findings, own_findings
 from pcfgraph.audit.labels import Labeller, focus_units
+from pcfgraph.audit.model_date import audit_day
 from pcfgraph.audit.parse import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_TRIPLES,
@@ -131,6 +132,9 @@ class AuditOptions:
     fork_shacl: bool = True
     #: The id of the release audited against, named in the report (``checkedAgainst``).
     release_id: str | None = None
+    #: Where ``as_of`` came from (:data:`~pcfgraph.audit.model_date.SOURCES`); None until the
+    #: audit settles it (the caller's date, else the model's, else today).
+    as_of_source: str | None = None
 
     def day(self) -> date:
         return self.as_of or date.today()
@@ -159,6 +163,10 @@ def audit(
         model = parsed if parsed is not None else parse_uploads(uploads, limits)
         triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
+        if options.as_of_source is None:  # the caller's date wins, then the model's
+            stated = model.described_as_of if isinstance(model, ParsedModel) else None
+            day, source = audit_day(options.as_of, stated)
+            options = replace(options, as_of=day, as_of_source=source)
 
         def model_side() -> list[AuditResult]:
             started = time.perf_counter()
@@ -249,6 +257,9 @@ def audit_triples(
     options = options or AuditOptions()
     ruleset = context.rules if shapes is None and checks is None else RuleSet.load(shapes, checks)
     profile = load_profile(options.profile, ruleset.rules)
+    if options.as_of_source is None:  # statements alone state no day of their own
+        day, source = audit_day(options.as_of, None)
+        options = replace(options, as_of=day, as_of_source=source)
     as_of = options.day()
     params: dict[str, ox.Literal] = {
         "asOf": ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(_XSD_DATE)),
@@ -324,6 +335,7 @@ def _checks_and_report(
         units = focus_units(embedded, labeller)
         report = AuditReport(results=[], triples=len(triples))
         report.as_of = as_of.isoformat()
+        report.as_of_source = options.as_of_source
         report.profile = profile.name
         report.profile_sha256 = profile.sha256
         report.deactivated = sorted(rule_name(iri) for iri in profile.deactivated)

@@ -23,6 +23,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup
 
 from pcfgraph import iris
+from pcfgraph.audit.model_date import source_text
 from pcfgraph.audit.render_text import OWN_RULE
 from pcfgraph.audit.report import (
     AuditReport,
@@ -103,7 +104,8 @@ _BODY = """<section class="cover">
 <h{{ h[1] }}>{{ heading }}</h{{ h[1] }}>
 <p class="meta">Audited {{ sources }} ({{ r.triples }} statements{% for f in r.files %};
 {{ f.name }} sha256 <code>{{ f.sha256 }}</code>{% endfor %}) against the pcfgraph
-organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>;
+organisational-model rules on {{ generated }}. As of <strong>{{ r.as_of or "-" }}</strong>{% if as_of_source %}
+({{ as_of_source }}){% endif %};
 profile <strong>{{ r.profile }}</strong>{% if r.profile_sha256 %} (sha256 <code>{{ r.profile_sha256 }}</code>){% endif %}{% if r.deactivated %} (rules switched off:
 {{ r.deactivated | join(", ") }}){% endif %}.{% if r.checked_against_text() %} Checked
 against: {{ r.checked_against_text() }}.{% endif %}</p>
@@ -326,6 +328,7 @@ def render_html(
             css=_CSS,
             sources=", ".join(report.sources) or "upload",
             generated=generated_at().strftime("%Y-%m-%d %H:%M UTC"),
+            as_of_source=source_text(report.as_of_source),
             counts=report.counts,
             by_group=report.counts_by_group(),
             top=[(name, sev, n) for (name, sev), n in frequent],

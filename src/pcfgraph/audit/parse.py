@@ -27,12 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import PurePath
 from typing import Any, Final, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.audit.model_date import model_day, stated_days
 from pcfgraph.conneg import XLSX_MEDIA_TYPE, base_media_type, by_name, formats
 from pcfgraph.errors import (
     InputError,
@@ -549,6 +551,7 @@ def read_model(
     model = ParsedModel()
     names: list[str] = []
     refused: list[InputError] = []  # each file's problem, named together
+    days: list[tuple[str, set[date]]] = []  # the days each file says the model describes
     for upload in uploads:
         names.append(upload.name)
         try:
@@ -560,6 +563,7 @@ def read_model(
             continue
         model.kinds.add(result.kind)
         kept, ignored = split_framework_statements(result.triples)
+        days.append((upload.name, stated_days(kept)))
         model.triples.extend(kept)
         model.ignored.extend(ignored)
         model.findings.extend(result.findings)
@@ -568,6 +572,7 @@ def read_model(
             model.unused = [*(model.unused or []), *result.unused]
     if refused:
         raise refused_together(refused)
+    model.described_as_of = model_day(days)
     if len(model.triples) > max_triples:
         raise PayloadTooLarge(f"more than {max_triples} triples in total")
     what = ", ".join(names) or "the upload"

@@ -56,6 +56,8 @@ COLUMNS: Final = (
     "rules sha256",
     "profile",
     "as of",
+    # where "as of" came from: "model" (its orgm:describedAsOf), "caller" or "today"
+    "as of source",
 )
 _SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -203,6 +205,7 @@ def audit_cells(report: AuditReport) -> list[str]:
         str(against.get("rules") or ""),
         report.profile,
         report.as_of or "",
+        report.as_of_source or "",
     ]
 
 
@@ -235,6 +238,7 @@ def report_facts(report: AuditReport) -> list[tuple[str, Any]]:
         *((f"sha256 of {f['name']}", f["sha256"]) for f in report.files),
         ("triples read", report.triples),
         ("as of", report.as_of or ""),
+        ("as of source", report.as_of_source or ""),
         ("profile", report.profile),
         *((("profile sha256", report.profile_sha256),) if report.profile_sha256 else ()),
         ("rules switched off", ", ".join(report.deactivated)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pcfgraph.audit.model_date import source_text
 from pcfgraph.audit.rules import AUDIT_ORIGIN, rule_name
 from pcfgraph.audit.where import in_file
 from pcfgraph.terminal_text import printable
@@ -32,13 +33,20 @@ OWN_RULE = (
 )
 
 
+def _as_of_source(report: AuditReport) -> str:
+    """Where the date came from, in brackets; nothing for a report that does not say
+    (one read back from a file written before reports said it)."""
+    said = source_text(report.as_of_source)
+    return f" ({said})" if said else ""
+
+
 def report_text(report: AuditReport) -> str:
     lines: list[str] = []
     if report.sources:
         org = f"; organisation {_line(report.organisation)}" if report.organisation else ""
         lines.append(f"audit of {_line(', '.join(report.sources))} ({report.triples} triples){org}")
     lines.append(
-        f"as of {report.as_of or '-'}; profile {report.profile}"
+        f"as of {report.as_of or '-'}{_as_of_source(report)}; profile {report.profile}"
         + (f" (sha256 {report.profile_sha256})" if report.profile_sha256 else "")
         + (f" (rules switched off: {', '.join(report.deactivated)})" if report.deactivated else "")
     )

@@ -38,6 +38,8 @@ def report_turtle(report: AuditReport) -> str:
     out.append(f"    orgm:profile {literal_text(report.profile)} ;\n")
     if report.as_of:
         out.append(f'    orgm:asOf "{report.as_of}"^^xsd:date ;\n')
+    if report.as_of_source:
+        out.append(f"    orgm:asOfSource {literal_text(report.as_of_source)} ;\n")
     out.extend(f"    {p} {o} ;\n" for p, o in _provenance(report))
     shown = report.shown()
     if not shown:
@@ -146,6 +148,8 @@ def report_graph(report: AuditReport) -> Graph:
     g.add((node, iris.ORGM.profile, Literal(report.profile)))
     if report.as_of:
         g.add((node, iris.ORGM.asOf, Literal(report.as_of, datatype=XSD.date)))
+    if report.as_of_source:
+        g.add((node, iris.ORGM.asOfSource, Literal(report.as_of_source)))
     for f in report.files:
         file = BNode()
         g.add((node, iris.ORGM.modelFile, file))

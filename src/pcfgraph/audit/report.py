@@ -6,7 +6,7 @@ findings listed are capped), ``results`` (each with ``focusNode``, ``focusLabel`
 ``value``, ``severity``, ``message``, ``shape``, ``source`` - an object ``{framework, code,
 name, passage, iri}`` - , ``sourceIri``, ``hint``, ``rule``, ``group``, ``ruleOrigin`` and,
 against a baseline, ``status``), ``coverage``, ``maturity``, and how the audit was run: ``asOf``,
-``profile``, ``maxFindings``, ``truncated``, ``groups``, ``rules`` and ``baseline``. A report
+``asOfSource`` ("model", "caller" or "today": where ``asOf`` came from), ``profile``, ``maxFindings``, ``truncated``, ``groups``, ``rules`` and ``baseline``. A report
 round-trips through :meth:`AuditReport.to_dict` / :meth:`AuditReport.from_dict` (the worker
 sandbox returns dicts).
 """
@@ -230,6 +230,8 @@ class AuditReport:
     #: How the audit was run: the date deciding what is in force, the profile (name, rules it
     #: switched off by name, parameters), and the cap on findings listed.
     as_of: str | None = None
+    #: Where ``as_of`` came from: "model" (its orgm:describedAsOf), "caller" or "today".
+    as_of_source: str | None = None
     profile: str = "default"
     deactivated: list[str] = field(default_factory=list)
     parameters: dict[str, str] = field(default_factory=dict)
@@ -320,6 +322,7 @@ class AuditReport:
             "coverage": {c.key: c.to_json() for c in self.coverage},
             "maturity": [m.to_json() for m in self.maturity],
             "asOf": self.as_of,
+            "asOfSource": self.as_of_source,
             "profile": {
                 "name": self.profile,
                 "deactivated": self.deactivated,
@@ -396,6 +399,7 @@ class AuditReport:
             organisation=doc.get("organisation"),
             seconds=dict(doc.get("seconds", {})),
             as_of=doc.get("as_of"),
+            as_of_source=doc.get("as_of_source"),
             profile=str(doc.get("profile", "default")),
             deactivated=list(doc.get("deactivated", [])),
             parameters=dict(doc.get("parameters", {})),

@@ -140,7 +140,8 @@ def render(report: object, fmt: str) -> bytes:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="The date deciding which agreements are in force and which review periods have "
-    "ended (YYYY-MM-DD; default: today).",
+    "ended (YYYY-MM-DD; default: the day the model states with orgm:describedAsOf, else "
+    "today). The report says which.",
 )
 @click.option(
     "--profile",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import pyoxigraph as ox
@@ -164,6 +165,8 @@ class ParsedModel:
     unused: list[dict[str, Any]] | None = None
     #: The kinds of file the model was read from (:attr:`ReadResult.kind`).
     kinds: set[str | None] = field(default_factory=set)
+    #: The day the model says it describes (``orgm:describedAsOf``), None when it states none.
+    described_as_of: date | None = None
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.triples, self.ignored))
