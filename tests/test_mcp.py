@@ -159,6 +159,14 @@ def test_tools_resources_and_prompts(release: Release) -> None:
         # are findings, so as_of reaches the audit
         later = await call(client, "audit_model", model=good, as_of="2026-06-30")
         assert later["verdict"] == "findings" and later["report"]["asOf"] == "2026-06-30"
+        assert later["report"]["asOfSource"] == "caller"
+        # no as_of: the day the model states it describes (orgm:describedAsOf), not today;
+        # the next page is of the same audit and says its day came from the model
+        undated = await call(client, "audit_model", model=model, limit=3)
+        assert (undated["report"]["asOf"], undated["report"]["asOfSource"]) == (AS_OF, "model")
+        assert undated["items"] == audit["items"]
+        after = await call(client, "audit_model", model=model, cursor=undated["nextCursor"])
+        assert (after["report"]["asOf"], after["report"]["asOfSource"]) == (AS_OF, "model")
 
         fws = json.loads((await client.read_resource("pcfgraph://frameworks")).contents[0].text)
         assert {f["id"] for f in fws["frameworks"]} == {f.id for f in services.frameworks(reader)}

@@ -103,10 +103,12 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         max_bytes=int(payload.get("max_bytes") or DEFAULT_MAX_BYTES),
         max_triples=int(payload.get("max_triples") or DEFAULT_MAX_TRIPLES),
     )
+    from dataclasses import replace
     from datetime import date
 
     from pcfgraph.audit.baseline import apply_baseline, fails, read_baseline
     from pcfgraph.audit.engine import AuditOptions
+    from pcfgraph.audit.model_date import SOURCES
     from pcfgraph.audit.report import DEFAULT_MAX_FINDINGS
 
     opts = payload.get("options") or {}
@@ -116,7 +118,11 @@ def validate_upload(ctx: Any, payload: dict[str, Any]) -> dict[str, Any]:
         max_findings=int(opts.get("max_findings") or DEFAULT_MAX_FINDINGS),
         fork_shacl=payload.get("fork_shacl") is not False,
         release_id=payload.get("release_id"),
+        # a day a cursor carries is said as its first page said it (the model's, today's)
+        as_of_source=opts.get("as_of_source") if opts.get("as_of") else None,
     )
+    if options.as_of_source not in (None, *SOURCES):
+        options = replace(options, as_of_source=None)
     previous = payload.get("baseline")
     if previous and bytes(previous["data"][:4]) == b"PK\x03\x04":  # a findings workbook
         check_workbook(

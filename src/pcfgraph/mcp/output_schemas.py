@@ -432,6 +432,7 @@ _FINDING = obj(
 _REPORT = obj(
     {
         "asOf": STRING,
+        "asOfSource": {"enum": ["model", "caller", "today", None]},
         "profile": TEXT,
         "coverage": {
             "type": "object",

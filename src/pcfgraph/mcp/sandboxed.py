@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from typing import Any
 
 import anyio
@@ -112,7 +111,8 @@ async def audit_model(
     client: str | None = None,
 ) -> dict[str, Any]:
     """Audit ``model`` for ``client`` (the caller's key for the pool's fairness rules); ``as_of`` (YYYY-MM-DD) is the day date-dependent controls are judged
-    on (review due, expiry), today when not given, as ``POST /validate?asOf=``.
+    on (review due, expiry); when not given, the day the model states (``orgm:describedAsOf``),
+    else today, as ``POST /validate?asOf=``.
 
     The model has arrived with the call (one JSON-RPC message), but nothing is made of it
     before the pool admits the audit, as ``POST /validate`` admits before reading its body:
@@ -141,8 +141,13 @@ async def audit_model(
                 "as_of", f"must be a date YYYY-MM-DD, not {quoted(as_of)}"
             ) from None
     release = st.release.release_id  # the cursors' (pinned before the audit runs)
-    scope = audit_scope(model, format, day, carried_by(cursor, "audit_model", release=release))
-    options = {"as_of": scope["asOf"]}  # the day the cursors carry is the day judged on
+    carried = carried_by(cursor, "audit_model", release=release)
+    scope = audit_scope(model, format, day, carried)
+    # the day the cursors carry is the day judged on, said as the first page said it; none
+    # yet: the model's day (orgm:describedAsOf), else today, as POST /validate judges on
+    options: dict[str, Any] = {"as_of": scope["asOf"]} if scope.get("asOf") else {}
+    if day is None and isinstance(carried.get("asOfSource"), str):  # the worker checks it
+        options["as_of_source"] = carried["asOfSource"]
     # before the audit, not after
     check_page(limit, cursor, kind="audit_model", scope=scope, release=release)
     pool = st.services.pool
@@ -170,6 +175,8 @@ async def audit_model(
         except InputError as exc:
             raise model_problem(str(exc)) from None
     report = json.loads(result["body"])
+    if not scope.get("asOf"):  # the cursors carry the day judged on, and whence it came
+        scope = {**scope, "asOf": report.get("asOf"), "asOfSource": report.get("asOfSource")}
     findings = report.get("findings") or report.get("results") or []
     out = page(findings, limit, cursor, kind="audit_model", scope=scope, release=release)
     out["conforms"] = result["conforms"]
@@ -187,12 +194,12 @@ AUDIT_ARGUMENTS = {"model": "model", "format": "format", "asOf": "as_of"}
 
 def audit_scope(
     model: str, format: str, day: str | None, carried: dict[str, Any]
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """What an audit's pages depend on, its cursors carry: the model, its format and the day
-    (``as_of``, else the cursor's, else today's, as the auditor reads "today"). The day was
-    carried only when given: a caller that left it out paged an audit of today, and a page
-    asked for after midnight was cut from the next day's audit; one that gave it on the first
-    call only was refused as "another list". An argument given with a cursor that says
+    (``as_of``, else the cursor's; else None, filled in after the audit with the day it judged
+    on: the model's own, else today's). The day was carried only when given: a caller that
+    left it out paged an audit of today, and a page asked for after midnight was cut from the
+    next day's audit; one that gave it on the first call only was refused as "another list". An argument given with a cursor that says
     otherwise is refused naming it: its pages would be of another audit."""
     carried_day = carried.get("asOf")
     if carried_day is not None:  # the day judged on: one no date failed in the sandbox
@@ -204,11 +211,9 @@ def audit_scope(
                 "invalid cursor: not a cursor this server gave out (its day is no date); "
                 "leave cursor out to audit anew from the first page",
             ) from None
-    scope = {
-        "model": model,
-        "format": format,
-        "asOf": day or carried_day or date.today().isoformat(),
-    }
+    scope = {"model": model, "format": format, "asOf": day or carried_day}
+    if not day and carried.get("asOfSource") is not None:
+        scope["asOfSource"] = carried["asOfSource"]
     for key in cursors.contradicted(carried, scope):
         argument = AUDIT_ARGUMENTS.get(key)
         if argument is None:
@@ -241,7 +246,7 @@ def report_summary(report: dict[str, Any]) -> dict[str, Any]:
     and the framework editions, without their rights, which ``sources`` gives). It left that
     out, so an assistant could not say which release or APQC version judged the model.
     ``POST /validate`` gives the whole report."""
-    keys = ("asOf", "maxFindings", "truncated", "groups")
+    keys = ("asOf", "asOfSource", "maxFindings", "truncated", "groups")
     out: dict[str, Any] = {k: report[k] for k in keys if k in report}
     profile = report.get("profile")
     out["profile"] = profile.get("name") if isinstance(profile, dict) else profile

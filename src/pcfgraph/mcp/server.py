@@ -317,8 +317,9 @@ def build_server(
         as_of: Annotated[
             Day | None,
             says(
-                "YYYY-MM-DD: the day date-dependent controls are judged on; default today, "
-                "or with a cursor the day of the audit it pages"
+                "YYYY-MM-DD: the day date-dependent controls are judged on; default the day "
+                "the model states (orgm:describedAsOf), else today, or with a cursor the day "
+                "of the audit it pages"
             ),
         ] = None,
         limit: Annotated[Limit | None, limit_of(20)] = None,
@@ -329,8 +330,8 @@ def build_server(
         """Audit an organisational model (the text of a Turtle, TriG, JSON-LD, N-Triples,
         N-Quads, RDF/XML or ArchiMate exchange file; `format` says which) against the
         framework shapes: verdict, counts and findings with their sources. as_of: the day
-        (YYYY-MM-DD) date-dependent controls such as review dates are judged on; today when
-        not given (a cursor carries its audit's day: the next pages are of the same audit).
+        (YYYY-MM-DD) date-dependent controls such as review dates are judged on; when not
+        given, the day the model states (orgm:describedAsOf), else today (a cursor carries its audit's day: the next pages are of the same audit).
         Same sandbox, deadline and size limits as POST /validate; nothing is
         stored."""
         client = caller_key(ctx)
