@@ -37,7 +37,13 @@ def template() -> None:
     help="Where to write the workbook (default: orgmodel.xlsx, or orgmodel-example.xlsx, "
     "never replacing a file of that name).",
 )
-@click.option("--example", is_flag=True, help="Fill it with the conforming example organisation.")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Fill it with the conforming example organisation, described as of 2025-07-15 "
+    "(its Organisation sheet's 'Described as of'): an audit given no --as-of judges it on "
+    "that day, and it conforms.",
+)
 def orgmodel(output: Path | None, example: bool) -> None:
     """Write the spreadsheet template for organisational models (.xlsx): one sheet per kind of
     thing in the model vocabulary, a "Read me" sheet, header notes and drop-down lists."""

@@ -29,6 +29,12 @@ from pcfgraph.audit.inputs.archimate_ids import canonical as _canonical
 from pcfgraph.audit.inputs.archimate_junctions import through_junctions, used_through
 from pcfgraph.audit.inputs.archimate_kinds import MEETING_KIND_VALUES, kind_of, split_codes
 from pcfgraph.audit.inputs.archimate_kinds import property_key as _key
+from pcfgraph.audit.inputs.archimate_model import (
+    REVIEW_PERIODS,
+    archi_properties,
+    described_as_of,
+    exchange_properties,
+)
 from pcfgraph.audit.inputs.archimate_schema import NS, validate
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
 from pcfgraph.audit.inputs.sheets import (
@@ -87,17 +93,6 @@ _UNDERPINNING: Final = (
     {_SLA, ORGM + "OperationalLevelAgreement"},
     {_SLA, ORGM + "UnderpinningContract"},
 )
-#: Values of a contract's "Review period" property (the vocabulary's orgm:ReviewPeriod).
-REVIEW_PERIODS: Final = {
-    name: ORGM + period
-    for period, names in (
-        ("Monthly", ("monthly",)),
-        ("Quarterly", ("quarterly",)),
-        ("HalfYearly", ("half-yearly", "half yearly", "halfyearly")),
-        ("Yearly", ("yearly", "annually")),
-    )
-    for name in names
-}
 #: Values of the "Kind" property of a representation.
 DOCUMENT_KINDS: Final = {
     "business description": ORGM + "BusinessDescription",
@@ -148,6 +143,8 @@ class ArchiModel:
     name: str
     elements: dict[str, Element] = field(default_factory=dict)
     relationships: list[Relationship] = field(default_factory=list)
+    #: The model's own properties (``Described as of``), by :func:`_key`.
+    properties: dict[str, list[str]] = field(default_factory=dict)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -203,6 +200,7 @@ def read_exchange(root: Any, name: str = "") -> ArchiModel:
     for d in root.iter(f"{{{NS}}}propertyDefinition"):
         defs[d.get("identifier")] = _key(_lang_text(d, "name"))
     model = ArchiModel(_canonical(root.get("identifier", "")), _lang_text(root, "name"))
+    model.properties = exchange_properties(root, NS, defs, _lang_text)
     elements = root.find(f"{{{NS}}}elements")
     for e in elements if elements is not None else ():
         if not isinstance(e.tag, str):
@@ -247,6 +245,7 @@ def read_archi(root: Any, name: str) -> ArchiModel:
             source=name,
         )
     model = ArchiModel(_canonical(root.get("id", "")), root.get("name", "").strip())
+    model.properties = archi_properties(root)
     concepts = Concepts(name)  # no schema checks Archi's files
     for e in root.iter("element"):
         kind = e.get(f"{{{XSI}}}type", "").removeprefix("archimate:")
@@ -405,6 +404,9 @@ def map_model(model: ArchiModel, name: str) -> ReadResult:
         if cls is not None:
             m.typed(actor, cls, FOAF + "name" if cls == FOAF + "Person" else RDFS_LABEL)
 
+    for org in (els[i] for i, c in m.classes.items() if c == ORGM + "Organisation"):
+        for day in described_as_of(model.properties):  # the model's day: its organisation's
+            m.dated(org, "Described as of", ORGM + "describedAsOf", day)
     for e in els.values():
         if e.type in ("BusinessProcess", "BusinessFunction"):
             m.typed(e, ORGM + "Process")

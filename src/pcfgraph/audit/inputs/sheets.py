@@ -109,6 +109,9 @@ class Column:
     inverse: bool = False
     #: For ``code`` columns: "element" (PCF ID / PRM-IT code), "measure", "itcmf".
     scheme: str | None = None
+    #: Added after workbooks were filled in: a workbook without it still reads (it states
+    #: nothing of the column); the template and the writer always have it.
+    optional: bool = False
 
     @property
     def multi(self) -> bool:
@@ -200,6 +203,15 @@ SHEETS: Final[tuple[Sheet, ...]] = (
             Column("Kind", "class", "Audited organisation, or another organisation (a supplier)."),
             _name(),
             _refs("Has units", ORG + "hasUnit", ("Units", "Customer teams"), "Its units"),
+            Column(
+                "Described as of",
+                "date",
+                "Audited organisation: the day this model describes it as it stood "
+                "(YYYY-MM-DD). An audit given no date judges on it (agreements in force, "
+                "review periods ended); leave it empty to judge on the day of the audit.",
+                ORGM + "describedAsOf",
+                optional=True,
+            ),
         ),
     ),
     Sheet(

@@ -134,7 +134,7 @@ def _read(workbook: Any, name: str) -> ReadResult:
     reader.epoch = getattr(workbook, "epoch", EXCEL_EPOCH)
     for sheet in SHEETS:
         for column in sheet.columns:
-            if column.predicate and not column.inverse:
+            if column.predicate and not column.inverse and column.header in layouts[sheet.name]:
                 letter = column_letter(layouts[sheet.name][column.header])
                 reader.sources.columns[(sheet.name, column.predicate)] = letter
     rows = {s.name: _data_rows(reader, wb, s.name, layouts[s.name]) for s in SHEETS}
@@ -256,7 +256,9 @@ def _read_row(
     for column in sheet.columns:
         if column.kind == "key":
             continue
-        j = layout[column.header]
+        j = layout.get(column.header)
+        if j is None:  # an optional column an older workbook does not have
+            continue
         cell = cell_at(cells, j)
         value = getattr(cell, "value", None)
         where = reader.where(sheet.name, r, j)

@@ -127,6 +127,7 @@ def template_layout(
     missing: list[str] = []
     instead: list[str] = []
     headed = [(s.name, [c.header for c in s.columns]) for s in SHEETS]
+    optional = {(s.name, c.header) for s in SHEETS for c in s.columns if c.optional}
     if OTHER_SHEET in wb.sheetnames:
         headed.append((OTHER_SHEET, list(OTHER_HEADERS)))
     for sheet_name, expected in headed:
@@ -136,6 +137,7 @@ def template_layout(
             raise ModelError(f"{name}: {exc}") from None
         layouts[sheet_name] = index
         wb.extra_headers[sheet_name] = unknown
+        absent = [h for h in absent if (sheet_name, h) not in optional]  # an older workbook
         missing.extend(f"{sheet_name}!{h}" for h in absent)
         if absent and unknown:
             instead.append(f"{sheet_name} row 1 has {', '.join(map(repr, unknown.values()))}")
