@@ -499,10 +499,12 @@ def test_audit_page_runs_the_audit_once_and_renders_every_format_from_its_report
     assert "<h1>" in html and "<h1>" not in report  # the file a document, the page a fragment
     for finding in doc["results"]:
         assert finding["rule"] in html and finding["rule"] in report
-    # the JSON download is what POST /validate answers for the same upload and audit date
+    # the form left the date empty: the day the model states (orgm:describedAsOf) decided
+    assert (doc["asOf"], doc["asOfSource"]) == ("2025-07-15", "model")
+    # the JSON download is what POST /validate answers for the same upload, given no date
     api = client.post(
         "/validate",
-        params={"name": "organisation-with-findings.ttl", "asOf": doc["asOf"]},
+        params={"name": "organisation-with-findings.ttl"},
         content=model,
         headers={"content-type": "text/turtle", "accept": "application/json"},
     )
