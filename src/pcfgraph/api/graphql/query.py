@@ -338,16 +338,7 @@ def _other_way(
     if services.mappings(reader, source=source, target=target):
         return  # stated this way, left out by relation or minConfidence
     count = len(services.mappings(reader, source=target, target=source))
-    if count:
-        info.context.warnings.append(
-            {
-                "code": "mappings-other-way",
-                "message": f"no curated mapping is stated from {source} to {target}; {count} "
-                f'are stated from {target} to {source}: ask mappings(from: "{target}", '
-                f'to: "{source}")',
-                "count": count,
-            }
-        )
+    _warn_other_way(info, "mappings", "curated mapping", count, source, target)
 
 
 def _negatives_other_way(info: Ctx, reader: services.Reader, source: str, target: str) -> None:
@@ -357,16 +348,27 @@ def _negatives_other_way(info: Ctx, reader: services.Reader, source: str, target
     APQC)`` answered ``[]`` without a word, read as "nothing was rejected" (MCP get_mappings
     counts them, ``negativeMappingsOtherWay``)."""
     count = len(services.negative_mappings(reader, source=target, target=source))
-    if count:
-        info.context.warnings.append(
-            {
-                "code": "negative-mappings-other-way",
-                "message": f"no negative mapping is stated from {source} to {target}; {count} "
-                f'are stated from {target} to {source}: ask negativeMappings(from: "{target}", '
-                f'to: "{source}")',
-                "count": count,
-            }
-        )
+    _warn_other_way(info, "negativeMappings", "negative mapping", count, source, target)
+
+
+def _warn_other_way(
+    info: Ctx, field: str, record: str, count: int, source: str, target: str
+) -> None:
+    """The warning that ``count`` records asked for from ``source`` to ``target`` are stated
+    the other way round (none: no warning), naming the question that finds them: its code
+    is the field's name in kebab case (``mappings-other-way``,
+    ``negative-mappings-other-way``)."""
+    if not count:
+        return
+    code = "".join(f"-{c.lower()}" if c.isupper() else c for c in field) + "-other-way"
+    info.context.warnings.append(
+        {
+            "code": code,
+            "message": f"no {record} is stated from {source} to {target}; {count} are stated "
+            f'from {target} to {source}: ask {field}(from: "{target}", to: "{source}")',
+            "count": count,
+        }
+    )
 
 
 def _refuse_unknown_frameworks(reader: services.Reader, from_: object, to: object) -> None:
