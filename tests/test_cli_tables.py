@@ -219,7 +219,7 @@ def test_diff_table_grouped_with_whole_values(
 def test_gaps_table_orders_codes_naturally_and_names_kinds_in_words() -> None:
     import pyoxigraph as ox
 
-    from pcfgraph.cli.graph_commands import gaps_table
+    from pcfgraph.cli.gaps import gaps_table
     from pcfgraph.store import SelectResult
 
     def row(code: str, kind: str, parent: str = "") -> dict[str, ox.Literal]:

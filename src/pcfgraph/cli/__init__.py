@@ -27,7 +27,7 @@ LAZY_COMMANDS: tuple[tuple[str, str], ...] = (
     ("export", "pcfgraph.cli.graph_commands:export"),
     ("query", "pcfgraph.cli.graph_commands:query"),
     ("stats", "pcfgraph.cli.graph_commands:stats"),
-    ("gaps", "pcfgraph.cli.graph_commands:gaps"),
+    ("gaps", "pcfgraph.cli.gaps:gaps"),
     ("history", "pcfgraph.cli.history:history"),
     ("import", "pcfgraph.cli.importer:import_"),
     ("validate", "pcfgraph.cli.validate:validate"),
