@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import os
@@ -369,7 +370,12 @@ def _text_line_handler() -> LineHandler | None:
 
 #: The longest path (with its query) an access line of a refused request head shows.
 REFUSED_PATH_CHARS = 200
-_refusals = AccessLog()
+
+
+@functools.cache
+def _refusals() -> AccessLog:
+    """The access log of refused request heads, made at the first refusal (none at import)."""
+    return AccessLog()
 
 
 def log_refused(client: Any, method: str, target: str, status: int, code: str, rid: str) -> None:
@@ -385,7 +391,7 @@ def log_refused(client: Any, method: str, target: str, status: int, code: str, r
     token = request_id_var.set(rid)
     try:
         scope = {"method": method or "-", "path": target, "client": client}
-        _refusals.write(scope, UNMATCHED, status, 0.0, code)
+        _refusals().write(scope, UNMATCHED, status, 0.0, code)
     finally:
         request_id_var.reset(token)
 
