@@ -1,6 +1,6 @@
 """The values a named query's parameter domain takes on the served data (``framework id``:
-:data:`pcfgraph.queries.FRAMEWORK_ID`; ``element kind``: :data:`pcfgraph.queries.ELEMENT_KIND`),
-for :meth:`pcfgraph.queries.NamedQuery.bind`.
+:data:`pcfgraph.query_params.FRAMEWORK_ID`; ``element kind``:
+:data:`pcfgraph.query_params.ELEMENT_KIND`), for :meth:`pcfgraph.queries.NamedQuery.bind`.
 
 One query a domain (``api/framework-ids``, ``api/element-kinds``) on the store itself, so
 that ``pcfgraph query`` checks a framework id without importing the services package (0.28 s
@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from pcfgraph import iris
 from pcfgraph.errors import InputError, quoted
 from pcfgraph.letter_case import same_but_case
-from pcfgraph.queries import ELEMENT_KIND, FRAMEWORK_ID, QueryCatalog
+from pcfgraph.queries import QueryCatalog
+from pcfgraph.query_params import ELEMENT_KIND, FRAMEWORK_ID
 from pcfgraph.store import GraphStore
 
 FRAMEWORK_IDS_QUERY = "api/framework-ids"

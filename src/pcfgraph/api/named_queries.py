@@ -20,7 +20,8 @@ from pcfgraph.api.sparql_request import form_params
 from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
-from pcfgraph.queries import ELEMENT_CODE, XSD, NamedQuery, Param
+from pcfgraph.queries import NamedQuery
+from pcfgraph.query_params import ELEMENT_CODE, XSD, Param
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,

@@ -288,7 +288,7 @@ def known_framework_ids(reader: Reader) -> list[str]:
 
 def param_values(reader: Reader) -> DomainValues:
     """The values of a named query's parameter domain (``framework id``:
-    :data:`pcfgraph.queries.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
+    :data:`pcfgraph.query_params.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
     edge gives :meth:`pcfgraph.queries.NamedQuery.bind` so that a framework id the release
     does not hold is refused, not answered with nothing (:func:`pcfgraph.param_domains.domain_values`,
     which ``pcfgraph query`` uses without the services)."""
