@@ -147,3 +147,44 @@ def test_the_example_with_findings_keeps_them_without_a_date() -> None:
         return {(x.rule, x.focus_label) for x in r.results}
 
     assert found(report) == found(dated) != set()
+
+
+NOT_ON_ORGANISATION = "audit/model-validity-described-as-of-not-organisation"
+FINANCE = "https://example.org/northwind/finance"
+
+
+def _dated_customer(day: str) -> str:
+    """The undated example with a day written on a customer's node, not the organisation's."""
+    return UNDATED.replace(
+        ":finance a orgm:Customer ;",
+        f':finance a orgm:Customer ; orgm:describedAsOf "{day}"^^xsd:date ;',
+        1,
+    )
+
+
+def test_a_day_stated_on_another_node_is_not_the_audits_day() -> None:
+    """A date on a customer's (a supplier's, a service's) node was taken as the model's: the
+    whole model was judged on a day nobody stated for the organisation. It is a Warning now."""
+    text = _dated_customer("2024-01-31")
+    assert text != UNDATED
+    assert parse_uploads([Upload("model.ttl", text.encode())], _limits()).described_as_of is None
+    report = audit([Upload("model.ttl", text.encode())], context())
+    assert report.as_of_source == "today"
+    [warning] = [r for r in report.results if r.rule == NOT_ON_ORGANISATION]
+    assert (warning.focus_node, warning.severity, warning.value) == (
+        FINANCE,
+        "Warning",
+        "2024-01-31",
+    )
+    assert "not the audited organisation" in warning.message
+
+
+def test_the_organisations_day_wins_over_another_nodes_without_a_refusal() -> None:
+    """Two days, one on the organisation: not "more than one day" (only one is the model's)."""
+    text = _dated_customer("2024-01-31").replace(
+        'rdfs:label "Northwind Health IT" ;',
+        f'rdfs:label "Northwind Health IT" ; orgm:describedAsOf "{DAY}"^^xsd:date ;',
+    )
+    model = parse_uploads([Upload("model.ttl", text.encode())], _limits())
+    assert model.described_as_of == date(2025, 7, 15)
+    assert {(r.focus_node, r.value) for r in model.findings} == {(FINANCE, "2024-01-31")}

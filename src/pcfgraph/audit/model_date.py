@@ -5,6 +5,12 @@ A model describes an organisation at a point in time; judged on today, an exampl
 for mid-2025 reported lapsed agreements and unreported quarters a year later. The report
 says where its date came from (:data:`SOURCES`), so a reader can tell a date the auditor
 chose from one the model stated or the calendar supplied.
+
+Only the audited organisation's statement counts (a node the model types ``orgm:Organisation``,
+as the report's ``organisation`` is found): a date on a supplier's row or a service is about
+that thing, and taking it as the audit's day judged the whole model on a day nobody stated for
+it. Such a statement is a Warning finding
+(:func:`pcfgraph.audit.inputs.model.not_on_organisation`), not the audit's date.
 """
 
 from __future__ import annotations
@@ -19,19 +25,40 @@ from pcfgraph.dates import calendar_date
 from pcfgraph.errors import InputError
 
 DESCRIBED_AS_OF = ox.NamedNode(str(iris.ORGM.describedAsOf))
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ORGANISATION = ox.NamedNode(str(iris.ORGM.Organisation))
 _XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 
 #: Where a report's ``asOf`` came from (JSON ``asOfSource``).
 MODEL, CALLER, TODAY = "model", "caller", "today"
 SOURCES = (MODEL, CALLER, TODAY)
 
+#: A statement's subject, as pyoxigraph types it.
+Subject = ox.NamedNode | ox.BlankNode | ox.Triple
 
-def stated_days(triples: Iterable[ox.Triple | ox.Quad]) -> set[date]:
-    """The days ``triples`` state with ``orgm:describedAsOf`` as an ``xsd:date``. A value that
-    is no date is left to ``OrganisationDescribedAsOfShape`` (a finding, not a refusal)."""
+
+def statements(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple | ox.Quad]:
+    """The ``orgm:describedAsOf`` statements of one file, whatever their subject: which of them
+    count is known only once every file is read (the organisation may be typed in another)."""
+    return [t for t in triples if t.predicate == DESCRIBED_AS_OF]
+
+
+def organisations(triples: Iterable[ox.Triple | ox.Quad]) -> set[Subject]:
+    """The nodes a model types ``orgm:Organisation``: the audited organisations."""
+    return {t.subject for t in triples if t.predicate == _RDF_TYPE and t.object == _ORGANISATION}
+
+
+def stated_days(
+    triples: Iterable[ox.Triple | ox.Quad], audited: set[Subject] | None = None
+) -> set[date]:
+    """The days ``triples`` state with ``orgm:describedAsOf`` as an ``xsd:date`` about one of
+    the ``audited`` organisations (any subject when None). A value that is no date is left to
+    ``OrganisationDescribedAsOfShape`` (a finding, not a refusal)."""
     days = set()
     for t in triples:
         o = t.object
+        if audited is not None and t.subject not in audited:
+            continue
         if t.predicate == DESCRIBED_AS_OF and isinstance(o, ox.Literal) and o.datatype == _XSD_DATE:
             try:
                 days.add(calendar_date(o.value))

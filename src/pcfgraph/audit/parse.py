@@ -27,14 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import PurePath
 from typing import Any, Final, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
 from pcfgraph import iris
-from pcfgraph.audit.model_date import model_day, stated_days
+from pcfgraph.audit import model_date
 from pcfgraph.conneg import XLSX_MEDIA_TYPE, base_media_type, by_name, formats
 from pcfgraph.errors import (
     InputError,
@@ -546,12 +545,12 @@ def read_model(
     Refused (:class:`~pcfgraph.errors.ModelError`, HTTP 422 / exit 2): a model with no
     statements, or one in which nothing is an ``orgm:Organisation`` ("the model describes no
     organisation"): auditing it would report "conforms" about nothing."""
-    from pcfgraph.audit.inputs.model import ParsedModel
+    from pcfgraph.audit.inputs.model import ParsedModel, not_on_organisation
 
     model = ParsedModel()
     names: list[str] = []
     refused: list[InputError] = []  # each file's problem, named together
-    days: list[tuple[str, set[date]]] = []  # the days each file says the model describes
+    dated: list[tuple[str, list[Any]]] = []  # each file's orgm:describedAsOf statements
     for upload in uploads:
         names.append(upload.name)
         try:
@@ -563,7 +562,7 @@ def read_model(
             continue
         model.kinds.add(result.kind)
         kept, ignored = split_framework_statements(result.triples)
-        days.append((upload.name, stated_days(kept)))
+        dated.append((upload.name, model_date.statements(kept)))
         model.triples.extend(kept)
         model.ignored.extend(ignored)
         model.findings.extend(result.findings)
@@ -572,7 +571,11 @@ def read_model(
             model.unused = [*(model.unused or []), *result.unused]
     if refused:
         raise refused_together(refused)
-    model.described_as_of = model_day(days)
+    audited = model_date.organisations(model.triples)  # only their day is the model's
+    model.described_as_of = model_date.model_day(
+        [(name, model_date.stated_days(said, audited)) for name, said in dated]
+    )
+    model.findings.extend(not_on_organisation(dated, audited))
     if len(model.triples) > max_triples:
         raise PayloadTooLarge(f"more than {max_triples} triples in total")
     what = ", ".join(names) or "the upload"

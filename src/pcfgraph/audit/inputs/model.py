@@ -17,6 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.audit import model_date
 from pcfgraph.audit.report import AuditResult, node_text
 from pcfgraph.audit.rules import Rule
 
@@ -98,6 +99,16 @@ MODEL_RULES: dict[str, Rule] = {
         "Correct the spelling to a defined term (see the suggestion).",
         "a statement with a term nothing defines is invisible to every rule: the model may look "
         "conforming only because the rule that would have failed never saw it.",
+    ),
+    "described-as-of-not-organisation": _rule(
+        "described-as-of-not-organisation",
+        "The day a model describes (orgm:describedAsOf) is stated on a node that is not the "
+        "audited organisation; the audit did not take it as the model's day.",
+        "State orgm:describedAsOf on the organisation (the node typed orgm:Organisation), or "
+        "remove it from this node.",
+        "only the organisation's day decides which agreements are in force when the audit is "
+        "given no date; a day written elsewhere was not used, and its author may believe it was.",
+        severity="Warning",
     ),
 }
 
@@ -210,6 +221,31 @@ def finding(
         kind="audit",
         location=location,
     )
+
+
+def not_on_organisation(
+    files: Sequence[tuple[str, Sequence[ox.Triple | ox.Quad]]], audited: set[model_date.Subject]
+) -> list[AuditResult]:
+    """A Warning for each ``orgm:describedAsOf`` on a node that is not the audited
+    organisation: the audit did not take it as the model's day, and says so."""
+    out = []
+    for name, said in files:
+        for t in said:
+            if t.subject in audited or not isinstance(t.subject, ox.NamedNode | ox.BlankNode):
+                continue
+            value = t.object.value if isinstance(t.object, ox.Literal) else str(t.object)
+            out.append(
+                finding(
+                    "described-as-of-not-organisation",
+                    t.subject,
+                    f"{name} states orgm:describedAsOf {value!r} on a node that is not the "
+                    "audited organisation (no orgm:Organisation): the audit did not take it as "
+                    "the day the model describes",
+                    path=str(model_date.DESCRIBED_AS_OF.value),
+                    value=value,
+                )
+            )
+    return out
 
 
 def unused_summary(unused: Sequence[dict[str, Any]]) -> str:
