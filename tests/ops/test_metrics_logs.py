@@ -114,6 +114,12 @@ FAMILIES = {
     ),
     "pcfgraph_http_requests_in_flight": ("gauge", "Requests being handled now."),
     "pcfgraph_problems_total": ("counter", "Error responses by route template and problem code."),
+    "pcfgraph_http_refused_total": (
+        "counter",
+        "Request heads the server process refused before any route ran (414, 431, a "
+        "malformed request's 400), by status and problem code; not in "
+        "pcfgraph_http_requests_total.",
+    ),
     "pcfgraph_rejected_requests_total": (
         "counter",
         "Requests refused by admission control (503 overloaded).",
@@ -290,6 +296,25 @@ def test_a_request_the_guard_refuses_has_its_access_line() -> None:
     )
     assert record["client"] == "10.9.8.7"
     assert record["path"] == "/_t/items/x?" + "q" * 188 + "..."  # 200 characters shown
+
+
+def test_a_refused_request_head_is_counted_in_metrics() -> None:
+    """A 414 or 431 got an access line but no metric: a flood of them showed nowhere in
+    /metrics. Counted by status and code, with the access log off too (the count is the
+    process's: other tests' refusals may be in it, so the test reads the difference)."""
+    key = (("code", "uri-too-long"), ("status", "414"))
+    with TestClient(app_with_test_routes(max_url_bytes=100)) as c:
+
+        def refused() -> float:
+            fam = parse_exposition(c.get("/metrics").text)
+            return fam.get("pcfgraph_http_refused_total", {}).get(key, 0.0)
+
+        before = refused()
+        assert c.get("/_t/items/x?" + "q" * 500).status_code == 414
+        assert c.get("/_t/items/y?" + "q" * 500).status_code == 414
+        assert refused() == before + 2
+        requests = parse_exposition(c.get("/metrics").text)["pcfgraph_http_requests_total"]
+        assert not [k for k in requests if ("status", "414") in k]  # counted once, apart
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -6,6 +6,10 @@ counters, the latency histogram and the in-flight gauge are instruments the ops 
 updates; the release, reloads, the sandbox pool and the process are read at scrape time by a
 collector over the app's live state. With ``pcfgraph serve --http-workers N`` a scrape sums
 every process's numbers (:mod:`pcfgraph.api.metrics_peers`).
+
+One count is the process's, not an app's: request heads refused before any app ran (414, 431,
+a malformed request's 400, refused by the HTTP protocol, which knows no app), counted by
+:func:`count_refused` and shown in every app's scrape as ``pcfgraph_http_refused_total``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,33 @@ TIMEOUT_CODES = frozenset({"query-timeout"})
 CRASH_CODES = frozenset({"worker-crashed"})
 #: Keys of the pool's ``stats()`` that only grow (rendered as ``pcfgraph_pool_<key>_total``).
 POOL_COUNTERS = frozenset({"tasks", "timeouts", "crashes", "rejected", "recycled"})
+#: Request heads this process refused before an app saw them, by (status, problem code).
+_REFUSED: dict[tuple[int, str], int] = {}
+_REFUSED_LOCK = threading.Lock()
+
+
+def count_refused(status: int, code: str) -> None:
+    """A request head refused before any app ran (:func:`pcfgraph.api.ops.log_refused`): its
+    answer got an access line but no metric, so a flood of 414s showed nowhere in /metrics."""
+    with _REFUSED_LOCK:
+        _REFUSED[(status, code)] = _REFUSED.get((status, code), 0) + 1
+
+
+def _refused_family() -> CounterMetricFamily:
+    family = CounterMetricFamily(
+        "pcfgraph_http_refused",
+        "Request heads the server process refused before any route ran (414, 431, a "
+        "malformed request's 400), by status and problem code; not in "
+        "pcfgraph_http_requests_total.",
+        labels=["status", "code"],
+    )
+    with _REFUSED_LOCK:
+        counts = sorted(_REFUSED.items())
+    for (status, code), n in counts:
+        family.add_metric([str(status), code], n)
+    return family
+
+
 #: The text exposition format 0.0.4 (what ``generate_latest`` writes, and what scrapers of
 #: every Prometheus version read); ``CONTENT_TYPE_LATEST`` names 1.0.0 since 0.22.
 PROMETHEUS_TEXT: Final = CONTENT_TYPE_PLAIN_0_0_4
@@ -261,6 +292,7 @@ class _ServingCollector(Collector):
             "Sandbox workers replaced (after a timeout, a crash or a memory limit).",
             value=restarts,
         )
+        yield _refused_family()
         for key, value in sorted(pool.items()):
             if key in POOL_COUNTERS:
                 yield CounterMetricFamily(

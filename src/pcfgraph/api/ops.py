@@ -36,7 +36,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pcfgraph.api.errors import problem, refusal
-from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics
+from pcfgraph.api.metrics import PROMETHEUS_TEXT, Metrics, count_refused
 from pcfgraph.config import Settings
 from pcfgraph.errors import Forbidden, ServerStopping
 from pcfgraph.log_lines import TEXT_FORMAT as TEXT_FORMAT
@@ -383,7 +383,9 @@ def log_refused(client: Any, method: str, target: str, status: int, code: str, r
     request's 400: :func:`pcfgraph.api.http_guard.problem_response`, from the HTTP protocol
     or the guard), under the id its answer names: a client quoting it found nothing in the
     log. ``target``: what was read of the path and query, cut at
-    :data:`REFUSED_PATH_CHARS` (a refused URL is long)."""
+    :data:`REFUSED_PATH_CHARS` (a refused URL is long). Counted in /metrics too
+    (``pcfgraph_http_refused_total``), with the access log on or off."""
+    count_refused(status, code)
     if not access_log.isEnabledFor(logging.INFO):
         return
     if len(target) > REFUSED_PATH_CHARS:

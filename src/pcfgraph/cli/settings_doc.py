@@ -441,7 +441,9 @@ def render() -> str:
         "failed in some of them; see `http_workers`).",
         "- `GET /metrics`: Prometheus text: `pcfgraph_http_requests_total{route,method,status}`, "
         "`pcfgraph_http_request_duration_seconds` (histogram by route template), "
-        "`pcfgraph_problems_total{route,code}`, `pcfgraph_rejected_requests_total`, "
+        "`pcfgraph_problems_total{route,code}`, `pcfgraph_http_refused_total{status,code}` "
+        "(request heads refused before any route ran: 414, 431, a malformed request's 400; the "
+        "process's, whichever app is scraped), `pcfgraph_rejected_requests_total`, "
         "`pcfgraph_query_timeouts_total`, `pcfgraph_worker_crashes_total`, "
         "`pcfgraph_worker_restarts_total`, `pcfgraph_release_info{release_id}`, "
         "`pcfgraph_reloads_total{outcome}`, `pcfgraph_process_resident_memory_bytes` (RSS), "
