@@ -32,6 +32,7 @@ FRAMEWORK_ID = "framework id"
 KNOWN = ("apqc-pcf-cross-industry-7.4", "it-cmf", "prm-it", "trim")
 APQC = KNOWN[0]
 PRMIT = "https://w3id.org/pcfgraph/id/prm-it/"
+PCF_8_1 = "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 #: (query, parameters, the parameter refused, words of what it allows)
 REFUSED = [
@@ -56,6 +57,15 @@ REFUSED = [
         "code",
         "in other frameworks it names prm-it/A24",
     ),
+    # an element parameter names an element: one naming none was an empty answer
+    ("api/descendants", {"element": PRMIT + "A99"}, "element", "no element has it"),
+    ("api/mappings", {"subject": "nope"}, "subject", "must be an element's IRI"),
+    (
+        "api/subtree-elements",
+        {"root": "https://w3id.org/pcfgraph/id/framework/prm-it", "framework": "prm-it"},
+        "root",
+        "(or its element id, page URL or CURIE, or a code or PCF ID of one element)",
+    ),
 ]
 #: (query, parameters as the data writes them, the same in another case): an identifier
 #: is matched ignoring case, by the rule of every edge, and answered as the data's; an
@@ -66,6 +76,17 @@ OTHER_CASE = [
     ("api/element-by-notation", {"framework": APQC, "code": "8.1.5"}, {"code": "20632"}),
     # an IRI as the CLI's tables write it (a CURIE), or as SPARQL does (in angle brackets)
     ("api/descendants", {"element": PRMIT + "A2"}, {"element": "prmit:A2"}),
+    # an element as every edge takes one: its IRI in another case, a page URL of the server,
+    # its element id, a code one element has (bound as given, each matched nothing)
+    ("api/descendants", {"element": PRMIT + "A2"}, {"element": PRMIT + "a2"}),
+    (
+        "api/descendants",
+        {"element": PRMIT + "A2"},
+        {"element": "http://127.0.0.1:8000/id/prm-it/A2"},
+    ),
+    ("api/descendants", {"element": PRMIT + "A2"}, {"element": "prm-it/A2"}),
+    ("api/subtree-elements", {"root": PCF_8_1, "framework": APQC}, {"root": "8.1"}),
+    ("api/mappings", {"object": PRMIT + "A24"}, {"object": "PRM-IT/a24"}),
     ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": "skos:closeMatch"}),
     ("api/mappings", {"predicate": SKOS + "closeMatch"}, {"predicate": f"<{SKOS}closeMatch>"}),
     # a mapping relation as MCP and the CLI write it, and as GraphQL does: "expects iri"
@@ -190,6 +211,63 @@ def test_an_element_code_is_resolved_within_the_querys_framework() -> None:
     assert [t.value for t in bound.values()] == ["A24", "prm-it"]
     assert asked == [("a24", "prm-it", "code")]  # within the framework as the data spells it
     assert q.canonical({"code": "a24", "fw": "prm-it"}, Known()) == {"code": "A24", "fw": "prm-it"}
+
+
+def test_an_element_parameter_is_resolved_to_the_iri_of_the_element_it_names() -> None:
+    """An IRI parameter was bound as given: ``prm-it/a2`` or a page URL matched nothing,
+    without a word. An ``element`` is resolved by a caller that has the data."""
+    q = parse_header(
+        "t", Path("t.rq"), header("# param: root (iri, optional, element) - an element")
+    )
+    (root,) = q.params
+    assert (root.optional, root.domain, root.described()["values"]) == (True, "element", "element")
+    with pytest.raises(ParseError, match="'element'"):
+        parse_header("t", Path("t.rq"), header("# param: c (literal, element) - an IRI only"))
+    asked: list[tuple[str, str]] = []
+
+    class Known:
+        def __call__(self, domain: str) -> list[str]:
+            raise AssertionError(domain)  # an element has no list of values
+
+        def element(self, value: str, param: str) -> str:
+            asked.append((value, param))
+            return PRMIT + "A2"
+
+    assert [t.value for t in q.bind({"root": "prmit:a2"}).values()] == [PRMIT + "a2"]
+    assert q.canonical({"root": "prm-it/a2"}, Known()) == {"root": PRMIT + "A2"}
+    assert asked == [("prm-it/a2", "root")]
+
+
+def test_an_element_named_by_several_is_refused_naming_them(tmp_path: Path) -> None:
+    """A code two frameworks write names neither: the refusal lists both element ids."""
+    from pcfgraph.param_domains import DomainValues
+    from pcfgraph.store import EmbeddedStore
+
+    base, skos = "https://w3id.org/pcfgraph/id/", SKOS
+    quads = []
+    for fw in ("fa", "fb"):
+        scheme, element = f"<{base}framework/{fw}>", f"<{base}{fw}/X1>"
+        quads += [
+            f'{scheme} <https://w3id.org/pcfgraph/ontology#frameworkId> "{fw}" <{base}g> .',
+            f"{element} <{skos}inScheme> {scheme} <{base}g> .",
+            f'{element} <{skos}notation> "X1" <{base}g> .',
+            f'{element} <{skos}prefLabel> "x" <{base}g> .',
+        ]
+    values = DomainValues(EmbeddedStore.from_nquads("\n".join(quads).encode()))
+    assert values.element("FB/x1", "root") == base + "fb/X1"
+    with pytest.raises(InputError) as err:
+        values.element("x1", "root")
+    assert "parameter 'root'" in str(err.value)
+    assert "it names 2 elements (fa/X1, fb/X1)" in str(err.value)
+
+
+def test_every_shipped_element_parameter_says_so() -> None:
+    """An IRI parameter that must be an element is resolved as one; ``graphql/element-tree``'s
+    root may be a framework too, and is bound as given."""
+    for q in QueryCatalog():
+        for p in q.params:
+            if p.type == "iri" and p.name in ("element", "root", "subject", "object"):
+                assert (p.domain == "element") == (q.name != "graphql/element-tree"), q.name
 
 
 def test_every_shipped_framework_id_parameter_says_so() -> None:

@@ -22,9 +22,12 @@ from pcfgraph.query_params import ELEMENT_KIND, FRAMEWORK_ID
 from pcfgraph.store import GraphStore
 
 FRAMEWORK_IDS_QUERY = "api/framework-ids"
+#: What an ``element`` parameter's IRI as written is looked up with (:meth:`DomainValues.element`).
+ELEMENT_BY_IRI_QUERY = "api/element-by-iri"
 #: What an ``element code`` parameter's value is resolved with (:meth:`DomainValues.element_code`).
 CODE_CANDIDATES_QUERY = "api/element-code-candidates"
-#: The most elements of other frameworks a refused element code names.
+#: The most elements of other frameworks a refused element code names (or of all frameworks,
+#: a refused element).
 ELSEWHERE_SHOWN = 5
 #: The query of each domain, and the variable its rows give the values in.
 DOMAIN_QUERIES = {
@@ -41,7 +44,8 @@ def domain_values(store: GraphStore, catalog: QueryCatalog | None = None) -> Dom
 
 class DomainValues:
     """A parameter domain's values on a store's data (``framework id``, ``element kind``),
-    and what an ``element code`` parameter's value names (:data:`ELEMENT_CODE`)."""
+    and what an ``element code`` or ``element`` parameter's value names (
+    :data:`pcfgraph.query_params.ELEMENT_CODE`, :data:`pcfgraph.query_params.ELEMENT`)."""
 
     def __init__(self, store: GraphStore, catalog: QueryCatalog | None = None) -> None:
         self.store, self._catalog = store, catalog
@@ -99,6 +103,36 @@ class DomainValues:
             what += f"; in other frameworks it names {', '.join(others[:ELSEWHERE_SHOWN])}"
             what += f" and {more} more" if more > 0 else ""
         raise InputError(what)
+
+    def element(self, value: str, param: str) -> str:
+        """The IRI of the one element ``value`` names as every other edge takes an element:
+        its IRI in any case, element id (``prm-it/A2``), page URL or CURIE, or a code or PCF
+        ID that one element alone has. Bound as given, another case, an element id or a page
+        URL matched nothing: an empty answer without a word. :class:`InputError` naming the
+        parameter when none or several do."""
+        ref = value.strip()
+        iri = _as_iri(ref)
+        try:  # as written, by the index (the common case): no reading of every code
+            rows = self.store.select(self.catalog.get(ELEMENT_BY_IRI_QUERY), {"element": iri}).rows
+        except InputError:  # no IRI (a space, a code): the candidates say what it names
+            rows = []
+        if rows:
+            return iri
+        named = sorted({h.iri for h in self._candidates(ref, None) if h.names})
+        if len(named) == 1:
+            return named[0]
+        what = (
+            f"parameter {param!r} must be an element's IRI (or its element id, page URL or "
+            f"CURIE, or a code or PCF ID of one element), not {quoted(value)}"
+        )
+        if not named:
+            raise InputError(f"{what}: no element has it")
+        ids = [n.removeprefix(iris.ID_BASE) for n in named]
+        more = len(ids) - ELSEWHERE_SHOWN
+        raise InputError(
+            f"{what}: it names {len(ids)} elements ({', '.join(ids[:ELSEWHERE_SHOWN])}"
+            f"{f' and {more} more' if more > 0 else ''}); give the one meant by its element id"
+        )
 
     def _found_as_written(self, value: str, framework: str) -> str | None:
         """The code of the one element of ``framework`` that ``value`` names as written (its

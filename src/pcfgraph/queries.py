@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from pcfgraph.errors import InputError, NotFoundError, ParseError, quoted
 from pcfgraph.query_params import (
+    ELEMENT,
     ELEMENT_CODE,
     FRAMEWORK_ID,
     Param,
@@ -74,8 +75,9 @@ class NamedQuery:
         each checked against its header's range or enumeration; with ``domains`` (the values
         of a domain, e.g. :data:`FRAMEWORK_ID`, read from the served data: what an edge a
         user calls gives), a value of a parameter with a domain must be one of them, and an
-        :data:`ELEMENT_CODE` is resolved by its ``element_code(value, framework, param)``
-        (:class:`pcfgraph.param_domains.DomainValues`) when it has one."""
+        :data:`ELEMENT_CODE` is resolved by its ``element_code(value, framework, param)`` and
+        an :data:`ELEMENT` by its ``element(value, param)``
+        (:class:`pcfgraph.param_domains.DomainValues`) when it has them."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
@@ -93,8 +95,15 @@ class NamedQuery:
                 if not p.optional:
                     raise InputError(f"query {self.name!r} needs parameter {p.name!r} ({p.doc})")
                 continue
-            term = to_term(p, values[p.name])
-            if domains is not None and p.domain not in (None, ELEMENT_CODE):
+            given = values[p.name]
+            term: ox.NamedNode | ox.Literal
+            element = getattr(domains, "element", None) if p.domain == ELEMENT else None
+            if element is not None and not isinstance(given, ox.NamedNode | ox.Literal):
+                # a2 for A2, prm-it/A2, a page URL: bound as given, each matched nothing
+                term = ox.NamedNode(element(str(given), p.name))
+            else:
+                term = to_term(p, given)
+            if domains is not None and p.domain not in (None, ELEMENT_CODE, ELEMENT):
                 spelt = p.check_known(term.value, domains(p.domain))
                 if spelt != term.value:  # PRM-IT is prm-it
                     term = ox.Literal(spelt)

@@ -8,8 +8,10 @@ answer as if there were none): ``A..B`` a range of an integer or decimal (either
 left open, ``1..``), ``one of x|y`` an enumeration, ``framework id`` the id of a framework
 the served release holds, ``element kind`` a kind its elements are of and ``element code``
 an element of the framework of the query's ``framework id`` parameter, named by its code in
-any case, PCF ID, element id or IRI and bound as its code (known only to a caller with the
-data: :meth:`pcfgraph.queries.NamedQuery.bind`'s ``domains``). A framework id is an
+any case, PCF ID, element id or IRI and bound as its code; an ``iri`` parameter's ``element``
+an element named by its IRI in any case, element id, page URL or CURIE (or a code or PCF ID
+only it has) and bound as its IRI (both known only to a caller with the data:
+:meth:`pcfgraph.queries.NamedQuery.bind`'s ``domains``). A framework id is an
 identifier: matched ignoring case by the one rule of every edge (``PRM-IT`` is ``prm-it``,
 :mod:`pcfgraph.letter_case`) and bound as the data writes it; an enumerated value (``one of``,
 an element kind) is taken as written, and another case is refused listing the values.
@@ -48,6 +50,11 @@ ELEMENT_KIND = "element kind"
 #: element id or IRI) and bound as its code as the data writes it
 #: (:meth:`pcfgraph.param_domains.DomainValues.element_code`).
 ELEMENT_CODE = "element code"
+#: What an ``element`` parameter (an ``iri``) is: an element, named as every edge takes one (its
+#: IRI in any case, element id, page URL or CURIE, a code or PCF ID only it has) and bound as
+#: its IRI (:meth:`pcfgraph.param_domains.DomainValues.element`). Not a parameter that may be a
+#: framework too (``graphql/element-tree``'s ``root``).
+ELEMENT = "element"
 #: The domains a header may name, and those whose values are identifiers (matched ignoring
 #: case, bound as the data spells them); the others' values are enumerated, taken as written.
 DOMAINS = (FRAMEWORK_ID, ELEMENT_KIND, ELEMENT_CODE)
@@ -224,7 +231,7 @@ def decimal_text(text: str) -> str:
 
 def declared_param(rest: str, lineno: int, path: Path) -> Param:
     """One ``# param:`` line: ``name (type[, optional][, A..B | one of x|y | framework id |
-    element kind | element code]) - doc``."""
+    element kind | element code | mapping relation | element]) - doc``."""
 
     def bad(why: str) -> ParseError:
         return ParseError(f"bad '# param:' line {rest!r} ({why})", line=lineno, source=str(path))
@@ -234,7 +241,7 @@ def declared_param(rest: str, lineno: int, path: Path) -> Param:
     if not pm or ptype not in PARAM_TYPES:
         raise bad(
             "expected 'name (type[, optional][, A..B | one of x|y | framework id | element "
-            "kind | element code]) - doc', "
+            "kind | element code | mapping relation | element]) - doc', "
             f"type one of {', '.join(PARAM_TYPES)}"
         )
     param = Param(pm.group("name"), ptype, False, (pm.group("doc") or "").strip())
@@ -244,6 +251,8 @@ def declared_param(rest: str, lineno: int, path: Path) -> Param:
             param = replace(param, optional=True)
         elif qualifier in DOMAINS and ptype == "literal":
             param = replace(param, domain=qualifier)
+        elif qualifier == ELEMENT and ptype == "iri":
+            param = replace(param, domain=ELEMENT)
         elif qualifier == MAPPING_RELATION and ptype == "iri":
             param = replace(param, relation=True)
         elif qualifier.startswith("one of ") and ptype in ("literal", "string"):
@@ -267,7 +276,7 @@ def declared_param(rest: str, lineno: int, path: Path) -> Param:
                 f"{qualifier!r}: a {ptype} parameter takes 'optional'"
                 + (", a range 'A..B'" if ptype in ("integer", "decimal") else "")
                 + (", 'one of x|y'" if ptype in ("literal", "string") else "")
-                + (f", '{MAPPING_RELATION}'" if ptype == "iri" else "")
+                + (f", '{MAPPING_RELATION}', '{ELEMENT}'" if ptype == "iri" else "")
                 + (
                     f", '{FRAMEWORK_ID}', '{ELEMENT_KIND}', '{ELEMENT_CODE}'"
                     if ptype == "literal"

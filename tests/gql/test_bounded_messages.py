@@ -53,7 +53,9 @@ def test_named_queries_name_a_long_value_without_echoing_it(client) -> None:
     r = client.http.get("/queries/api/element-by-iri", params={"element": long})
     assert r.status_code == 400
     assert r.json()["detail"] == (
-        f"parameter 'element' expects iri, got {repr(long)[:80]}... (1500 characters)"
+        "parameter 'element' must be an element's IRI (or its element id, page URL or CURIE, or "
+        f"a code or PCF ID of one element), not {repr(long)[:80]}... (1500 characters): "
+        "no element has it"
     )
     r = client.http.get("/queries/" + "y" * 1500)
     assert r.status_code == 404

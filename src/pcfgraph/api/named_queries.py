@@ -21,7 +21,7 @@ from pcfgraph.conneg import content_type, negotiate
 from pcfgraph.errors import InputError
 from pcfgraph.http.conditional import download, not_modified
 from pcfgraph.queries import NamedQuery
-from pcfgraph.query_params import ELEMENT_CODE, XSD, Param
+from pcfgraph.query_params import ELEMENT, ELEMENT_CODE, XSD, Param
 from pcfgraph.runtime import app_state
 from pcfgraph.sparql_results import (
     GRAPH_TYPES,
@@ -58,7 +58,7 @@ def list_queries(request: Request) -> Response:
 
     def described(p: Param) -> dict[str, object]:
         out = p.described()
-        if p.domain is not None and p.domain != ELEMENT_CODE:  # codes: too many to list
+        if p.domain is not None and p.domain not in (ELEMENT_CODE, ELEMENT):  # too many to list
             out["enum"] = values(p.domain)
         return out
 
