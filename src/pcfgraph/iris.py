@@ -397,7 +397,7 @@ def model_node(namespace: str, key: str) -> URIRef:
 
 def archimate_node(model_id: str, identifier: str) -> URIRef:
     """A node of an ArchiMate model: the model's and the element's identifiers (the same in
-    the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate`),
+    the exchange format and in Archi's own files, see :mod:`pcfgraph.audit.inputs.archimate_read`),
     each :func:`key_in_iri` (``:`` too, which separates them)."""
     return _iri(
         "urn:archimate:" + key_in_iri(model_id).replace(":", "%3A") + ":" + key_in_iri(identifier)

@@ -6,7 +6,8 @@
   (sheets, columns, drop-down lists); the template, the writer and the reader all follow it.
 - :mod:`~pcfgraph.audit.inputs.workbook`: workbook -> triples (with cell locations).
 - :mod:`~pcfgraph.audit.inputs.writer`: triples -> workbook, and the empty template.
-- :mod:`~pcfgraph.audit.inputs.archimate`: ArchiMate exchange format and Archi ``.archimate``.
+- :mod:`~pcfgraph.audit.inputs.archimate`: ArchiMate exchange format and Archi ``.archimate``
+  -> triples (:mod:`~pcfgraph.audit.inputs.archimate_read` reads either file into one form).
 - :mod:`~pcfgraph.audit.inputs.terms`: unknown vocabulary terms and framework codes, with
   "did you mean ...?".
 
