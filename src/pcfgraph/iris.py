@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
@@ -229,9 +230,14 @@ def apqc_family() -> URIRef:
     return _id("framework/apqc-pcf")
 
 
+def apqc_namespace(edition: str, version: str) -> str:
+    """Where the IRIs of one edition and version's elements start (:func:`apqc_element`)."""
+    return f"{ID_BASE}apqc-pcf/{slug(edition)}/{version}/"
+
+
 def apqc_element(edition: str, version: str, pcf_id: int) -> URIRef:
     """One element as stated in one edition and version (names differ between editions)."""
-    return _id(f"apqc-pcf/{slug(edition)}/{version}/{int(pcf_id)}")
+    return _iri(f"{apqc_namespace(edition, version)}{int(pcf_id)}")
 
 
 def apqc_stable_element(pcf_id: int) -> URIRef:
@@ -354,6 +360,48 @@ def mapping_record_namespace() -> str:
 def mapping_record(set_slug: str, key: str) -> URIRef:
     """A mapping record (justification, confidence, author, comment) within a set."""
     return _id(f"mapping/{set_slug}/{key}")
+
+
+_APQC_EDITION_NS = re.compile(re.escape(ID_BASE) + r"apqc-pcf/([a-z0-9-]+)/([^/]+)/")
+#: The prefixes of :data:`PREFIXES` SSSOM files name the other frameworks' IRIs with.
+_SSSOM_FRAMEWORK_PREFIXES: Final = ("prmit", "itcmf", "trim", "fw")
+
+
+def apqc_prefix(edition_slug: str, version: str) -> str:
+    """The SSSOM prefix of one APQC edition and version's elements: ``pcf74`` for
+    Cross-Industry 7.4 (as the curated sets write it), ``pcf721-utilities`` for Utilities
+    7.2.1: the version's digits, then the industry; a valid prefix for SSSOM and Turtle."""
+    digits = re.sub(r"[^a-z0-9]", "", version.lower())
+    return f"pcf{digits}" if edition_slug == "cross-industry" else f"pcf{digits}-{edition_slug}"
+
+
+def sssom_prefix(iri: str) -> tuple[str, str] | None:
+    """The prefix and namespace an SSSOM file pcfgraph writes names ``iri`` with: an APQC
+    edition's (:func:`apqc_prefix`), PRM-IT's, IT-CMF's, TRIM's, the frameworks' (``fw``) or
+    the mapping records' (``mapping``); None for any other IRI."""
+    found = _APQC_EDITION_NS.match(iri)
+    if found and len(iri) > found.end():
+        return apqc_prefix(found[1], found[2]), found[0]
+    named = [(p, PREFIXES[p]) for p in _SSSOM_FRAMEWORK_PREFIXES]
+    for prefix, ns in [*named, ("mapping", mapping_record_namespace())]:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return prefix, ns
+    return None
+
+
+def with_sssom_prefixes(declared: Mapping[str, str], used: Iterable[str]) -> dict[str, str]:
+    """``declared`` (a ``curie_map``) and, for each IRI of ``used`` that none of its
+    namespaces fits, the prefix :func:`sssom_prefix` mints for it, so that an SSSOM file
+    names every framework edition with a CURIE (the same prefix every time). A prefix or
+    namespace ``declared`` already has is never minted again: the file's own choice wins."""
+    out = dict(declared)
+    for iri in sorted(set(used)):
+        if any(iri.startswith(ns) and len(iri) > len(ns) for ns in out.values()):
+            continue
+        minted = sssom_prefix(iri)
+        if minted is not None and minted[0] not in out and minted[1] not in out.values():
+            out[minted[0]] = minted[1]
+    return out
 
 
 # --- audit (organisational models) ----------------------------------------------------------

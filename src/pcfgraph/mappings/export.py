@@ -206,7 +206,17 @@ def document(
             if other != DERIVED:
                 prefixes.update(_statements(store, catalog, other)[2])
     rows.sort(key=lambda r: (str(r["subject_id"]), str(r["object_id"]), str(r["record_id"])))
-    return SSSOMDocument(metadata=meta, prefixes={**BASE_PREFIXES, **prefixes}, rows=rows)
+    # A set that wrote an edition's IRIs in full is exported with a prefix for it.
+    named = iris.with_sssom_prefixes({**BASE_PREFIXES, **prefixes}, _entities(meta, rows))
+    return SSSOMDocument(metadata=meta, prefixes=named, rows=rows)
+
+
+def _entities(meta: dict[str, Value], rows: Iterable[dict[str, Value]]) -> Iterable[str]:
+    """Every IRI the document names in an entity slot (written as a CURIE)."""
+    for slots, values in ((MAPPING_SET_SLOTS, meta), *((MAPPING_SLOTS, r) for r in rows)):
+        for name, value in values.items():
+            if slots[name].kind == "entity":
+                yield from value if isinstance(value, list) else [value]
 
 
 def _label_derived_rows(store: Store, catalog: QueryCatalog, rows: list[dict[str, Value]]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pcfgraph.errors import InputError, quoted
 from pcfgraph.files import write_atomic
-from pcfgraph.iris import SKOS
+from pcfgraph.iris import SKOS, sssom_prefix
 from pcfgraph.mappings.sssom import MappingRow, read_mapping_set
 from pcfgraph.mappings.sssom_cells import SEPARATOR, cell
 from pcfgraph.queries import QueryCatalog
@@ -173,7 +173,9 @@ def apply_decisions(
         for p, ns in [*prefixes, *builtin.items()]:
             if iri.startswith(ns) and len(iri) > len(ns):
                 return f"{p}:{iri[len(ns) :]}"
-        raise InputError(f"{target}: its curie_map has no prefix for {iri}")
+        minted = sssom_prefix(iri)
+        add = f"; add '{minted[0]}: {minted[1]}' to it" if minted else ""
+        raise InputError(f"{target}: its curie_map has no prefix for {iri}{add}")
 
     decided_pairs = {(r.subject, r.object) for r in ms.rows} | {
         (r.object, r.subject) for r in ms.rows

@@ -503,7 +503,8 @@ def to_sssom_tsv(
 ) -> bytes:
     """The suggestions as an SSSOM/TSV mapping set (readable by pcfgraph's reader)."""
     day = (today or dt.date.today()).isoformat()
-    cmap = {
+    ends = (x.iri for s in suggestions for x in (s.subject, s.object))
+    declared = {
         **prefixes,
         "fw": iris.ID_BASE + "framework/",
         "mapping": iris.mapping_record_namespace(),
@@ -511,6 +512,7 @@ def to_sssom_tsv(
         "semapv": str(iris.SEMAPV),
         "sssom": str(iris.SSSOM),
     }
+    cmap = iris.with_sssom_prefixes(declared, ends)  # an edition no curated set names too
     by_length = sorted(cmap.items(), key=lambda kv: -len(kv[1]))
 
     def curie(iri: str) -> str:
