@@ -7,7 +7,8 @@ are in [0, 1] and become the suggestion's ``confidence``. ``chain`` evidence (th
 mappings of *other* sets that lead from S to T through a third framework) can be added: the
 ``hybrid`` model. Pairs already decided (a curated mapping or negative in either direction,
 or a NoTermFound for the source towards the target framework, made on the element or, one
-that holds, inherited from another APQC edition of its PCF ID) are never suggested.
+that holds, inherited from another APQC edition of its PCF ID) are never suggested, nor is a
+target element decided so towards the source's framework.
 
 Suggestions are written as SSSOM/TSV with ``mapping_justification semapv:LexicalMatching``,
 ``predicate_id skos:relatedMatch`` (a candidate, not a claimed strength), the score as
@@ -402,6 +403,7 @@ class Decisions:
             (s.iri, t.iri) in self.pairs
             or (t.iri, s.iri) in self.pairs
             or (s.iri, t.framework) in self.no_counterpart
+            or (t.iri, s.framework) in self.no_counterpart  # the target's NoTermFound too
         )
 
 
