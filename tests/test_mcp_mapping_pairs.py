@@ -12,7 +12,7 @@ from mcp import Client
 from mcp_support import call, refused
 from mcp_support import session_without_pool as session
 
-from pcfgraph import services
+from pcfgraph import iris, services
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.release import Release
 
@@ -297,3 +297,52 @@ def test_between_two_frameworks_the_no_counterpart_decisions_are_given(
     assert {n["lacksCounterpartIn"] for n in listed} == {"prm-it"}
     assert all(n["element"]["framework"] == APQC and n["element"]["code"] for n in listed)
     assert pages[0]["noCounterpartsTotal"] == len(oracle)
+
+
+def test_a_relation_filters_the_records_as_graphql_does(shipped_release: Release) -> None:
+    """GraphQL ``Element.mappings(relation:)`` filters by the relation a record states;
+    get_mappings had no such filter. Given in any spelling relation_names takes, it keeps
+    the records (and negative ones) of that relation, between two frameworks and for an
+    element; the answer without it is the same as before; an unknown one names the argument."""
+    reader = services.Reader(shipped_release.store, QueryCatalog())
+    records = services.mappings(reader, source=APQC, target="prm-it")
+    negatives = services.negative_mappings(reader, source=APQC, target="prm-it")
+    assert {m.relation for m in records} >= {"broadMatch", "relatedMatch", "closeMatch"}
+    (a24,) = services.elements_by_iris(reader, [(str(iris.prm_it("A24")), "prm-it")])
+    assert a24 is not None
+    (of_a24,) = services.mappings_of(reader, [a24], direction="either", relation="closeMatch")
+    answers: dict[str, Any] = {}
+
+    async def body(client: Client) -> None:
+        for spelt in ("broadMatch", "skos:BROADMATCH", "BROAD_MATCH", str(iris.SKOS.broadMatch)):
+            answers[spelt] = await call(
+                client, "get_mappings", source=APQC, target="prm-it", relation=spelt, limit=100
+            )
+        answers["related"] = await call(
+            client, "get_mappings", source=APQC, target="prm-it", relation="relatedMatch",
+            limit=100,
+        )  # fmt: skip
+        answers["all"] = await call(client, "get_mappings", source=APQC, target="prm-it", limit=100)
+        answers["a24"] = await call(
+            client, "get_mappings", element="A24", relation="close_match", limit=100
+        )
+        answers["bad"] = await refused(
+            client, "get_mappings", {"source": APQC, "target": "prm-it", "relation": "sameAs"}
+        )
+
+    session(shipped_release, body)
+    broad = {m.iri for m in records if m.relation == "broadMatch"}
+    for spelt in ("broadMatch", "skos:BROADMATCH", "BROAD_MATCH", str(iris.SKOS.broadMatch)):
+        assert {i["record"] for i in answers[spelt]["items"]} == broad
+        assert answers[spelt]["negativeMappings"] == []  # no negative broadMatch
+    related = answers["related"]
+    assert {i["record"] for i in related["items"]} == {
+        m.iri for m in records if m.relation == "relatedMatch"
+    }
+    assert {n["record"] for n in related["negativeMappings"]} == {
+        n.iri for n in negatives if n.relation == "relatedMatch"
+    }
+    assert {i["record"] for i in answers["all"]["items"]} == {m.iri for m in records}
+    assert {i["record"] for i in answers["a24"]["items"]} == {m.iri for m in of_a24}
+    assert answers["a24"]["items"]
+    assert "argument 'relation'" in answers["bad"] and "sameAs" in answers["bad"]

@@ -32,6 +32,7 @@ from pcfgraph.mcp.results import element_ref, sources
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS
 from pcfgraph.mcp.state import ServedState
 from pcfgraph.mcp.tools import QUERIES_RESOURCE, REQUEST_BASE, Tools
+from pcfgraph.relation_names import SPELLINGS
 from pcfgraph.sandbox.fairness import client_key
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
 from pcfgraph.terminal_text import printable
@@ -240,6 +241,13 @@ def build_server(
         ] = False,
         limit: Annotated[Limit | None, limit_of(20)] = None,
         cursor: Annotated[str | None, says(CURSOR)] = None,
+        relation: Annotated[
+            str | None,
+            says(
+                "Only records of this SKOS relation as they state it, from their subject to "
+                f"their object (negative and inherited ones too): {SPELLINGS}"
+            ),
+        ] = None,
         *,
         ctx: Context,
     ) -> dict[str, Any]:
@@ -255,7 +263,9 @@ def build_server(
         while any of them has more (an element's noCounterparts are given whole)."""
         at_request_base(ctx, request_base)
         return await _threaded(
-            lambda: tools.get_mappings(source, target, element, include_derived, limit, cursor)
+            lambda: tools.get_mappings(
+                source, target, element, include_derived, limit, cursor, relation
+            )
         )
 
     @server.tool(annotations=READ_ONLY, structured_output=True)

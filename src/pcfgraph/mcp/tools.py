@@ -44,6 +44,7 @@ from pcfgraph.mcp.results import (
     sources,
 )
 from pcfgraph.mcp.state import ServedState
+from pcfgraph.relation_names import relation_named
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
@@ -311,11 +312,13 @@ class Tools:
         include_derived: bool = False,
         limit: int | None = None,
         cursor: str | None = None,
+        relation: str | None = None,
     ) -> dict[str, Any]:
         reader = self.reader()
         release = self.state.release.release_id  # the release the cursors are of
         source, target = self.framework_id(reader, source), self.framework_id(reader, target)
         refuse_unknown_frameworks(reader, source=source, target=target)
+        wanted = self._relation(relation)
         other_way: dict[str, Any] = {}
         element_iri = None  # one list however the element was written
         decided: list[dict[str, Any]] = []  # between two frameworks (of an element: not paged)
@@ -365,6 +368,11 @@ class Tools:
             "element": element_iri,
             "includeDerived": include_derived,
         }
+        if wanted is not None:  # as stated, subject to object (GraphQL mappings(relation:))
+            items = [i for i in items if i["relation"] == wanted]
+            negatives = [n for n in negatives if n.relation == wanted]
+            inherited = [i for i in inherited if i["relation"] == wanted]
+            scope["relation"] = wanted  # (absent otherwise: the cursors stay as they were)
         # The lists beside the items are paged with them, by the same cursor: each page
         # showed their first `limit` again, so past those a caller could not reach the rest.
         beside = max(len(negatives), len(inherited), len(decided))
@@ -407,6 +415,14 @@ class Tools:
                 out["inheritedMappingsTotal"] = len(inherited)
         out["sources"] = sources(reader, frameworks)
         return out
+
+    @staticmethod
+    def _relation(relation: str | None) -> str | None:
+        """``relation`` as its SKOS local name, spelt as any surface writes it."""
+        try:
+            return None if relation is None else relation_named(relation)
+        except InputError as e:
+            raise ArgumentError("relation", str(e)) from None
 
     def find_gaps(
         self,
