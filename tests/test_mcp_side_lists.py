@@ -109,4 +109,4 @@ def test_get_mappings_says_its_side_lists_are_paged(shipped_release: Release) ->
 
     session(shipped_release, body)
     assert "paged with the records" in found[0]
-    assert "nextCursor goes on while any of the three has more" in found[0]
+    assert "nextCursor goes on while any of them has more" in found[0]
