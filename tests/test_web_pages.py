@@ -592,6 +592,11 @@ def test_audit_upload_with_a_bad_option_says_which_and_keeps_the_form(
     alert = r.text[r.text.index('role="alert"') :]
     assert words in html.unescape(alert[: alert.index("</p>")])
     assert 'type="file"' in r.text and 'id="report"' not in r.text
+    # the field is marked and described by the error: a screen reader on it hears why
+    [marked] = re.findall(r'<(?:input|select) id="(\w+)"[^>]*aria-invalid="true"', r.text)
+    tag = r.text[r.text.index(f'id="{field}"') :]
+    assert marked == field and "audit-error" in tag[: tag.index(">")]
+    assert 'id="audit-error"' in r.text
     if before is not None:  # refused before any audit ran
         assert _pool_tasks(client) == before
 
@@ -606,6 +611,7 @@ def test_audit_upload_of_a_broken_file_shows_the_error_in_the_page(client: TestC
     alert = alert[: alert.index("</p>")]
     assert re.search(r"line 2, column \d+", alert)  # where it broke
     assert alert.count("bad.ttl") == 1, alert  # named once ("bad.ttl: bad.ttl, line 2" before)
+    assert "aria-invalid" not in r.text  # about the file, not an option
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,10 @@ def _audit_page(
     status: int = 200,
     chosen: Mapping[str, str] | None = None,
     names: list[str] | None = None,
+    invalid: str = "",
 ) -> HTMLResponse:
+    """The audit page; ``invalid``: the option (``asOf``, ``profile``) the error is about,
+    marked invalid and described by the error, so a screen reader on that field hears why."""
     from pcfgraph.audit.profiles import BUILTIN
 
     downloads = []
@@ -187,6 +190,7 @@ def _audit_page(
         examples=_examples(),
         profiles=BUILTIN,
         chosen=dict(chosen or {}),
+        invalid=invalid,
         upload_limit=megabytes(app_state(request).settings.max_upload_bytes),
         model_accept=MODEL_ACCEPT,
     )
@@ -277,9 +281,25 @@ async def audit_upload(request: Request) -> HTMLResponse:
             chosen = {k: kept.get(k, "").strip() for k in ("asOf", "profile")}
             error = too_large(error, settings.max_upload_bytes, kept=any(chosen.values()))
         return _audit_page(
-            request, filename=filename, error=error, status=exc.http_status, chosen=chosen
+            request,
+            filename=filename,
+            error=error,
+            status=exc.http_status,
+            chosen=chosen,
+            invalid=_invalid_option(chosen, error),
         )
     return _audit_page(request, reports=reports, filename=filename, chosen=chosen, names=names)
+
+
+def _invalid_option(chosen: Mapping[str, str], error: str) -> str:
+    """The option of the form ``error`` refuses; none when it is about something else (the
+    files, their size), though an option may be wrong too: that one is said when it is read."""
+    for name in ("asOf", "profile"):
+        try:
+            audit_options({name: chosen.get(name, "")})
+        except InputError as exc:
+            return name if str(exc) == error else ""
+    return ""
 
 
 def too_large(error: str, limit: int, *, kept: bool) -> str:
