@@ -18,7 +18,8 @@ from pcfgraph.errors import InputError
 from pcfgraph.iris import SEMAPV, SKOS
 from pcfgraph.mappings import read_mapping_set
 from pcfgraph.mappings.review import Decision, apply_decisions, read_suggestions
-from pcfgraph.mappings.suggest import BM25, Item, fuzzy, rank, suggest, to_sssom_tsv, tokens
+from pcfgraph.mappings.similarity import BM25, fuzzy, tokens
+from pcfgraph.mappings.suggest import Item, rank, suggest, to_sssom_tsv
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
 

@@ -19,94 +19,22 @@ accepts or rejects by.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
-import math
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from pcfgraph import iris
 from pcfgraph.errors import InputError
+from pcfgraph.mappings.similarity import BM25, Fuzzy, stems, tokens
 from pcfgraph.mappings.sssom_cells import cell
 from pcfgraph.queries import QueryCatalog
 from pcfgraph.store import GraphStore
 
 MODELS = ("lexical", "fuzzy", "hybrid", "semantic")
 SUGGESTED_SET = "suggested"
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "with",
-        "within",
-        "which",
-        "while",
-        "will",
-        "what",
-        "when",
-        "where",
-        "who",
-        "how",
-        "all",
-        "any",
-        "each",
-    ]
-)
-
-
-def _stem(word: str) -> str:
-    """A light suffix stripper: "services", "service" and "servicing" share "servic"."""
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "es", "ed",
-                   "er", "s"):  # fmt: skip
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-#: Abbreviations the frameworks use next to the spelt-out form.
-_ABBREVIATIONS = {
-    "sla": "service level agreement",
-    "slas": "service level agreements",
-    "kpi": "key performance indicator",
-    "kpis": "key performance indicators",
-    "ola": "operational level agreement",
-    "uc": "underpinning contract",
-}
-
-
-def tokens(text: str) -> list[str]:
-    words: list[str] = []
-    for w in _WORD.findall(text.lower()):
-        words.extend(_ABBREVIATIONS.get(w, w).split())
-    return [_stem(w) for w in words if w not in _STOP]
 
 
 @dataclass(frozen=True)
@@ -138,74 +66,6 @@ class Suggestion:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass
-class BM25:
-    """Okapi BM25 over a fixed set of documents (k1 = 1.2, b = 0.75)."""
-
-    docs: Sequence[list[str]]
-    k1: float = 1.2
-    b: float = 0.75
-    _tf: list[Counter[str]] = field(init=False)
-    _idf: dict[str, float] = field(init=False)
-    _avg: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._tf = [Counter(d) for d in self.docs]
-        n = len(self.docs)
-        df: Counter[str] = Counter()
-        for d in self._tf:
-            df.update(d.keys())
-        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self._avg = sum(len(d) for d in self.docs) / n if n else 0.0
-
-    def scores(self, query: Iterable[str]) -> list[float]:
-        q = Counter(query)
-        out = []
-        for d, tf in zip(self.docs, self._tf, strict=True):
-            norm = self.k1 * (1 - self.b + self.b * len(d) / (self._avg or 1))
-            s = 0.0
-            for t in q:
-                f = tf.get(t, 0)
-                if f:
-                    s += self._idf[t] * f * (self.k1 + 1) / (f + norm)
-            out.append(s)
-        return out
-
-
-def _stems(name: str) -> str:
-    """A name's sorted word stems, as :func:`fuzzy` compares them."""
-    return " ".join(sorted(tokens(name)))
-
-
-def fuzzy(a: str, b: str) -> float:
-    """Name similarity in [0, 1]: difflib's ratio over the sorted word stems."""
-    sa, sb = _stems(a), _stems(b)
-    return difflib.SequenceMatcher(None, sa, sb).ratio() if sa and sb else 0.0
-
-
-class _Fuzzy:
-    """:func:`fuzzy` of many names against one (``b``), the same ratios: ``b`` tokenised and
-    indexed by difflib once (its ``set_seq2``), each other name given as its :func:`_stems`."""
-
-    def __init__(self, b: str) -> None:
-        self.sb = _stems(b)
-        self.matcher = difflib.SequenceMatcher(None, "", self.sb)
-
-    def ratio(self, sa: str) -> float:
-        if not sa or not self.sb:
-            return 0.0
-        self.matcher.set_seq1(sa)
-        return self.matcher.ratio()
-
-    def bound(self, sa: str) -> float:
-        """At least :meth:`ratio` (difflib's ``quick_ratio``: the characters both share, in
-        any order), at a fraction of its cost."""
-        if not sa or not self.sb:
-            return 0.0
-        self.matcher.set_seq1(sa)
-        return self.matcher.quick_ratio()
-
-
 def _target_doc(t: Item) -> list[str]:
     return tokens(t.name) * 2 + tokens(t.definition) + tokens(t.parent_name) + tokens(t.context)
 
@@ -235,7 +95,7 @@ def rank(
 
     With ``best``, only the first ``best`` of that ranking, targets ``skip(source, target)``
     leaves out set aside: the same suggestions, but difflib's ratio (most of the work) is
-    computed only for targets whose score bounded by ``_Fuzzy.bound`` could still reach them
+    computed only for targets whose score bounded by ``Fuzzy.bound`` could still reach them
     (the score grows with the ratio)."""
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
@@ -264,14 +124,14 @@ def rank(
         return lexical[s.iri]
 
     out: dict[str, list[Suggestion]] = {}
-    fuzzies = [_Fuzzy(t.name) for t in targets]
+    fuzzies = [Fuzzy(t.name) for t in targets]
     for s in sources:
         parent = by_iri.get(s.parent) if model in ("hybrid", "semantic") else None
         one = _OneSource(
             s,
             targets,
             fuzzies,
-            _stems(s.name),
+            stems(s.name),
             lex_of(s),
             lex_of(parent) if parent is not None else None,
             chain,
@@ -290,7 +150,7 @@ class _OneSource:
 
     s: Item
     targets: Sequence[Item]
-    fuzzies: Sequence[_Fuzzy]
+    fuzzies: Sequence[Fuzzy]
     stems: str
     lexs: Sequence[float]
     up: Sequence[float] | None
