@@ -256,7 +256,8 @@ def test_an_unknown_edition_or_a_directory_is_refused_saying_what_to_give(
         side_from_store(release.store, cat, "apqc-pcf-cross-industry-7.3")
     message = str(caught.value)
     assert message.startswith("no framework 'apqc-pcf-cross-industry-7.3' in the graph")
-    assert f"known frameworks: {APQC_ID}" in message and ".xlsx" in message
+    assert f"APQC editions in the graph: {APQC_ID}" in message and ".xlsx" in message
+    assert "prm-it" not in message  # not offered: diff refuses it (not an APQC edition)
 
     old, _ = workbooks
     assert run_main(main, ["diff", str(tmp_path), str(old)]) == 2

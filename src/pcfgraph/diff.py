@@ -91,11 +91,13 @@ def side_from_store(
     reader = services.Reader(store, catalog)
     index = services.framework_index(reader, framework_id)
     if not index.elements:
-        known = services.known_framework_ids(reader)
-        if framework_id not in known:
-            raise NotFoundError(  # 404, as every other page and API naming an unknown one
-                f"no framework {framework_id!r} in the graph; known frameworks: "
-                f"{', '.join(known)} (or give an APQC workbook, .xlsx)"
+        if framework_id not in services.known_framework_ids(reader):
+            # 404, as every other page and API naming an unknown one; naming only what diff
+            # compares: "known frameworks: ..., prm-it, trim" offered ids refused next (400)
+            editions = [f.id for f in services.frameworks(reader) if f.edition]
+            raise NotFoundError(
+                f"no framework {framework_id!r} in the graph; APQC editions in the graph: "
+                f"{', '.join(editions) or 'none'} (or give an APQC workbook, .xlsx)"
             )
         raise InputError(f"framework {framework_id!r} has no elements in the graph")
     if all(e.pcf_id is None for e in index.elements.values()):
