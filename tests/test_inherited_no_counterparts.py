@@ -419,3 +419,17 @@ def test_suggestions_towards_an_edition_skip_an_element_decided_to_have_no_count
     assert {s for s, t in pairs if t == element(17060)}
     if edition == BANKING:
         assert {s for s, t in pairs if t == element(17040)}
+
+
+def test_suggestions_between_two_apqc_editions_are_refused(release: Release) -> None:
+    """Each element of one edition is, by PCF ID, the element of the other: Utilities 7.2.1 to
+    Cross-Industry 7.4 gave 2,073 "candidates", each an element and itself (score 1.0), and
+    accepting one would have curated a mapping of an element to itself. Refused as gaps
+    refuses such a target."""
+    from pcfgraph.errors import InputError
+    from pcfgraph.mappings.suggest import suggest
+    from pcfgraph.queries import QueryCatalog
+
+    for source, target in ((BANKING, CROSS_74), (CROSS_74, BANKING)):
+        with pytest.raises(InputError, match=f"--target {target} is another edition of the same"):
+            suggest(release.store, QueryCatalog(), source, target)

@@ -341,6 +341,12 @@ def suggest(
         raise InputError(f"--min-score must be a number from 0 to 1, not {min_score}")
     if source == target:
         raise InputError("source and target must be different frameworks")
+    if iris.is_apqc_framework_id(source) and iris.is_apqc_framework_id(target):
+        raise InputError(  # 2,073 "candidates" from Utilities 7.2.1 to 7.4: each element itself
+            f"--target {target} is another edition of the same framework (APQC PCF like "
+            f"{source}): its elements are these by PCF ID (pcfgraph history, pcfgraph diff), "
+            "not counterparts; suggest towards another framework"
+        )
     src, tgt = items(store, catalog, source), items(store, catalog, target)
     known = decisions(store, catalog)
     chain = chain_scores(store, catalog, source, target) if model in ("hybrid", "semantic") else {}
