@@ -36,6 +36,7 @@ from pcfgraph.audit.inputs.archimate_read import (
     read_exchange,
 )
 from pcfgraph.audit.inputs.archimate_schema import NS, validate
+from pcfgraph.audit.inputs.framework_codes import code_iri
 from pcfgraph.audit.inputs.model import ReadResult, SourceMap, finding
 from pcfgraph.audit.inputs.sheets import (
     FOAF,
@@ -44,7 +45,6 @@ from pcfgraph.audit.inputs.sheets import (
     RDF_TYPE,
     RDFS_LABEL,
     ROLES,
-    code_iri,
 )
 from pcfgraph.audit.inputs.workbook_values import date_form_hint
 from pcfgraph.audit.report import AuditResult, node_text

@@ -19,8 +19,9 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.audit.inputs.framework_codes import code_text
 from pcfgraph.audit.inputs.model import ParsedModel, finding
-from pcfgraph.audit.inputs.sheets import SHEETS, code_text
+from pcfgraph.audit.inputs.sheets import SHEETS
 from pcfgraph.audit.report import AuditReport, AuditResult, node_text
 
 _ORGM = str(iris.ORGM)
@@ -317,7 +318,7 @@ def _labels(triples: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
     return out
 
 
-#: The framework-code columns of the workbook: predicate -> scheme (see ``sheets.code_iri``).
+#: The framework-code columns of the workbook: predicate -> scheme (see ``framework_codes.code_iri``).
 _CODE_SCHEMES: dict[str, str] = {
     c.predicate: c.scheme
     for sheet in SHEETS

@@ -9,7 +9,8 @@ from typing import Any, Final
 
 import pyoxigraph as ox
 
-from pcfgraph.audit.inputs.sheets import ORGM, Column, code_iri
+from pcfgraph.audit.inputs.framework_codes import code_iri
+from pcfgraph.audit.inputs.sheets import ORGM, Column
 from pcfgraph.audit.inputs.workbook_layout import cell_text as _text
 from pcfgraph.audit.inputs.workbook_reader import ABSOLUTE, Reader
 from pcfgraph.audit.inputs.workbook_values import (

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from pcfgraph import iris
+from pcfgraph.audit.inputs.framework_codes import code_iri, code_text
 from pcfgraph.audit.inputs.sheets import (
     DEFAULT_NAMESPACE,
     NAMESPACE_LABEL,
@@ -31,8 +32,6 @@ from pcfgraph.audit.inputs.sheets import (
     XSD,
     Column,
     Sheet,
-    code_iri,
-    code_text,
     column_letter,
 )
 from pcfgraph.dates import calendar_date
