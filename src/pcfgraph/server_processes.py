@@ -11,7 +11,7 @@ forks; each worker process inherits it and learns its own ``number`` (1..N). Fro
   :class:`~pcfgraph.sandbox.admission.SharedCounts`, so ``max_concurrent_expensive`` and
   ``max_concurrent_per_client`` hold for the server as a whole;
 - **one ``/metrics``**: each process answers its own numbers on a Unix socket in ``directory``
-  (a private temporary directory of this server), and the process a scrape reaches sums
+  (a private temporary directory of this server, :class:`~pcfgraph.private_dirs.PrivateDir`), and the process a scrape reaches sums
   everyone's (:mod:`pcfgraph.api.metrics_peers`);
 - **one verdict on the release**: each process writes the release it serves into
   :class:`~pcfgraph.served_releases.ServedReleases` (at start, after every switch), so
@@ -20,12 +20,11 @@ forks; each worker process inherits it and learns its own ``number`` (1..N). Fro
 
 from __future__ import annotations
 
-import shutil
 import signal
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pcfgraph.private_dirs import PrivateDir
 from pcfgraph.sandbox.admission import SharedCounts
 from pcfgraph.served_releases import ServedReleases
 
@@ -57,8 +56,13 @@ class ServerProcesses:
     count: int
     admission: SharedCounts
     releases: ServedReleases
-    directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pcfgraph-")))
+    held: PrivateDir = field(default_factory=PrivateDir)
     number: int = 0
+
+    @property
+    def directory(self) -> Path:
+        """The server's private directory."""
+        return self.held.path
 
     @classmethod
     def create(cls, count: int, max_pending: int, sandbox_workers: int) -> ServerProcesses:
@@ -88,7 +92,7 @@ class ServerProcesses:
 
     def metrics_socket(self, number: int) -> Path:
         """Where process ``number`` answers its own metrics."""
-        return self.directory / f"metrics-{number}.sock"
+        return self.held.socket_path(f"metrics-{number}.sock")
 
     def others(self) -> list[int]:
         """The numbers of the other processes."""
@@ -96,4 +100,4 @@ class ServerProcesses:
 
     def close(self) -> None:
         """Remove the private directory (the supervisor, once every process has stopped)."""
-        shutil.rmtree(self.directory, ignore_errors=True)
+        self.held.close()

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from ops_support import (
     LiveServer,
     ServeProcess,
@@ -25,6 +26,7 @@ from ops_support import (
 )
 
 from pcfgraph.http.prefork import STOP_MARGIN_SECONDS
+from pcfgraph.private_dirs import sweep
 from pcfgraph.server_processes import PASS_ON_SIGNAL
 
 TOKEN = "s3cret-token"
@@ -179,9 +181,14 @@ def reloads_counted(server: LiveServer) -> dict[str, float]:
     return scraped_by_label(server, "pcfgraph_reloads_total", "outcome")
 
 
-def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:
+def test_a_worker_that_dies_stops_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rel = tmp_path / "rel"
     publish(rel)
+    tmp = tmp_path / "tmp"  # the server's temporary directory
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
     server = ServeProcess(rel, tmp_path / "server.log").start()
     try:
         victim, other = children_of(server.pid)
@@ -192,6 +199,11 @@ def test_a_worker_that_dies_stops_the_server(tmp_path: Path) -> None:
         wait_for("the other worker is gone", lambda: not Path(f"/proc/{other}").exists(), server)
     finally:
         server.stop()
+    # The killed worker could not remove its sandbox data; the next server does.
+    left = sorted(tmp.glob("pcfgraph-*"))
+    assert [p.name.startswith("pcfgraph-pool-") for p in left] == [True], left
+    wait_for("the killed worker's data is removed", lambda: sweep(tmp) == left, server)
+    assert not any(tmp.iterdir())
 
 
 def _zombie(pid: int) -> bool:

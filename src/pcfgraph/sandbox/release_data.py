@@ -2,7 +2,8 @@
 
 Workers share the release's on-disk store (opened read-only) or, for small releases, load an
 N-Quads copy into memory (faster scans); a remote store's release keeps the workers' local
-data. Files of the pool's own are kept in a private directory until no generation needs them.
+data. Files of the pool's own are kept in a private directory until no generation needs them
+(:class:`~pcfgraph.private_dirs.PrivateDir`: a killed server's is removed by the next one).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pcfgraph.private_dirs import PrivateDir
 
 if TYPE_CHECKING:
     from pcfgraph.release import Release
@@ -28,10 +30,10 @@ class ReleaseData:
         #: an on-disk store could be shared: scans run 2-5x faster in memory (0: always share).
         self.memory_store_quads = max(0, memory_store_quads)
         self.files: dict[int, Path] = {}
-        self._dir: Path | None = None
+        self._dir: PrivateDir | None = None
 
     def open(self) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="pcfgraph-pool-"))
+        self._dir = PrivateDir("pool-")
 
     def write(self, release: Release, generation: int, current: int) -> None:
         """Make ``release``'s data ready for ``generation`` (``current`` is in service)."""
@@ -47,7 +49,7 @@ class ReleaseData:
             # Every worker opens the release's on-disk store read-only (one copy for all).
             self.files[generation] = release.store_path
             return
-        target = self._dir / f"graph-{generation}.nq"
+        target = self._dir.path / f"graph-{generation}.nq"
         source = release.path / GRAPH_FILE if release.path is not None else None
         if source is not None and source.is_file():
             try:
@@ -98,5 +100,5 @@ class ReleaseData:
 
     def close(self) -> None:
         if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir.close()
             self._dir = None
