@@ -230,6 +230,31 @@ def _two_processes(
         server.stop()
 
 
+@contextlib.contextmanager
+def _reload_posted_while_other_stops(
+    served: _TwoProcesses, second: str
+) -> Iterator[tuple[list[tuple[int, dict[str, str], dict]], threading.Thread]]:
+    """``POST /admin/reload`` from a thread while the other process is stopped (``SIGSTOP``:
+    the reload reaches it only once it continues); the body runs once the answering process
+    serves ``second``, and the other process continues at its end. Yields the list the
+    answer goes into and the thread asking."""
+    os.kill(served.other, signal.SIGSTOP)
+    answer: list[tuple[int, dict[str, str], dict]] = []
+    asking = threading.Thread(target=lambda: answer.append(_post_reload(served.conn)))
+    asking.start()
+    try:
+        wait_for(
+            "the answering process serves the second release",
+            lambda: (
+                "reload (POST /admin/reload): now serving release " + second in served.server.log()
+            ),
+            served.server,
+        )
+        yield answer, asking
+    finally:
+        os.kill(served.other, signal.SIGCONT)
+
+
 def test_a_reload_another_process_cannot_make_is_not_answered_ok(tmp_path: Path) -> None:
     # the bound only decides how long the answer takes: the stopped process cannot switch
     with _two_processes(tmp_path, reload_wait_seconds=2) as served:
@@ -270,26 +295,14 @@ def test_a_process_that_gives_the_reload_up_is_named_in_the_answer(tmp_path: Pat
     # a bound longer than the test may run: the answer comes from the failure, not the bound
     with _two_processes(tmp_path, reload_wait_seconds=3600) as served:
         server, rel, first = served.server, served.rel, served.first
-        other, conn = served.other, served.conn
         second = publish(rel, variant=2)
-        os.kill(other, signal.SIGSTOP)  # the reload reaches it only once it continues
-        answer: list[tuple[int, dict[str, str], dict]] = []
-        asking = threading.Thread(target=lambda: answer.append(_post_reload(conn)))
-        asking.start()
-        try:
-            wait_for(
-                "the answering process serves the second release",
-                lambda: (
-                    "reload (POST /admin/reload): now serving release " + second in server.log()
-                ),
-                server,
-            )
-            # the release's data changes on disk before the other process loads it: its
-            # reload (manifest, sha256) fails, and so does its retry
-            with open(rel / "graph.nq", "ab") as fh:
-                fh.write(b"<urn:a> <urn:b> <urn:c> .\n")
-        finally:
-            os.kill(other, signal.SIGCONT)
+        # the release's data changes on disk before the other process loads it: its reload
+        # (manifest, sha256) fails, and so does its retry
+        with (
+            _reload_posted_while_other_stops(served, second) as (answer, asking),
+            open(rel / "graph.nq", "ab") as fh,
+        ):
+            fh.write(b"<urn:a> <urn:b> <urn:c> .\n")
         asking.join(240)
         assert answer, server.log()[-3000:]
         status, headers, body = answer[0]
@@ -316,24 +329,11 @@ def test_a_stop_during_a_reload_is_answered_at_once_not_at_the_graceful_bound(
     wait."""
     with _two_processes(tmp_path, 3600, graceful_stop_seconds=3600) as served:
         server, rel, first = served.server, served.rel, served.first
-        other, conn = served.other, served.conn
         second = publish(rel, variant=2)
-        os.kill(other, signal.SIGSTOP)  # it cannot switch: the answer waits for it
-        answer: list[tuple[int, dict[str, str], dict]] = []
-        asking = threading.Thread(target=lambda: answer.append(_post_reload(conn)))
-        asking.start()
-        try:
-            wait_for(
-                "the answering process serves the second release",
-                lambda: (
-                    "reload (POST /admin/reload): now serving release " + second in server.log()
-                ),
-                server,
-            )
+        # the other process cannot switch: the answer waits for it
+        with _reload_posted_while_other_stops(served, second) as (answer, asking):
             server.signal(signal.SIGTERM)
             asking.join(120)
-        finally:
-            os.kill(other, signal.SIGCONT)
         assert answer, server.log()[-3000:]
         status, headers, body = answer[0]
         assert status == 503, body
