@@ -171,3 +171,36 @@ def test_mapping_sets_on_pcf_elements_carry_apqc_notice_as_the_framework_graphs_
         graphs.append(g)
     derived = derive_mappings(graphs)
     assert (iris.mapping_set("derived"), DCTERMS.rights, notice) in derived
+
+
+_TRACKER = re.compile(r"\bissue[- ]?#?\d+\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.stem)
+def test_rows_name_no_number_of_pcfgraphs_own_issue_tracker(path: Path) -> None:
+    """Justifications began "Issue-19 pass:" and every reviewer read "pcfgraph engineering review
+    (issue 19)": SSSOM consumers and the exports showed a number of pcfgraph's own tracker,
+    which tells them nothing. A review is named by its date ("Review of 2026-12-04:")."""
+    ms = read_mapping_set(path)
+    said = [
+        (row.line, slot, m.group(0))
+        for row in ms.rows
+        for slot, values in (
+            ("comment", (row.comment or "",)),
+            ("author_label", row.author_labels),
+            *row.extra,
+        )
+        for value in values
+        for m in _TRACKER.finditer(value)
+    ]
+    assert not said, said
+
+
+def test_every_shipped_set_version_is_in_the_changelog() -> None:
+    """A set's file changes only with a new ``mapping_set_version`` listed, with what changed,
+    in docs/mappings.md: consumers compare versions, not bytes."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "mappings.md").read_text("utf-8")
+    listed = set(re.findall(r"^\| (\d+\.\d+\.\d+) \|", doc, re.MULTILINE))
+    versions = {p.stem: read_mapping_set(p).version for p in SETS}
+    assert versions and all(v in listed for v in versions.values()), (versions, listed)
+    assert not _TRACKER.search(doc), _TRACKER.search(doc)
