@@ -159,6 +159,25 @@ def negative_dicts(
     ]
 
 
+def element_negatives(
+    reader: services.Reader, e: services.Element, target: str | None = None
+) -> list[services.NegativeMapping]:
+    """The curated negative mappings ``e`` is an end of, towards ``target`` (the framework of
+    their other end) when given, as GraphQL ``Element.negativeMappings(framework:)`` reads
+    them. ``get_mappings`` kept those with ``target`` at either end, so asked towards the
+    element's own framework it listed its negatives with PRM-IT (its own end is always of its
+    own framework) where it refuses that target; get_element gave none at all."""
+    return [
+        n
+        for n in services.negative_mappings(reader)
+        if e.iri in (n.subject_iri, n.object_iri)
+        and (
+            target is None
+            or target == (n.object_framework if n.subject_iri == e.iri else n.subject_framework)
+        )
+    ]
+
+
 def no_counterpart_dicts(
     reader: services.Reader, e: services.Element, target: str | None = None
 ) -> list[dict[str, Any]]:

@@ -198,6 +198,26 @@ _PRACTICE = {
     **DEFS["element"],
     "properties": {**DEFS["element"]["properties"], "maturityLevel": {"type": ["integer", "null"]}},
 }
+_NEGATIVE = obj(
+    {
+        "subject": STRING,
+        "notRelation": {
+            **RELATION,
+            "description": "The SKOS relation the reviewers decided does NOT hold, as its "
+            "local name (closeMatch is skos:closeMatch).",
+        },
+        "object": STRING,
+        "subjectElement": ref("end"),
+        "objectElement": ref("end"),
+        "justification": TEXT,
+        "comment": TEXT,
+        "record": STRING,
+        "reviewers": STRINGS,
+        "mappingDate": TEXT,
+        "mappingSet": TEXT,
+    },
+    {"subjectCode": TEXT, "subjectName": STRING, "objectCode": TEXT, "objectName": STRING},
+)
 GET_ELEMENT = obj(
     {
         **_element_fields(),
@@ -219,6 +239,7 @@ GET_ELEMENT = obj(
         ),
         "mappings": array_of(ref("mapping")),
         "inheritedMappings": array_of(ref("inheritedMapping")),
+        "negativeMappings": array_of(_NEGATIVE),
         "noCounterparts": NO_COUNTERPARTS,
         "sources": ref("sources"),
     },
@@ -237,6 +258,7 @@ GET_ELEMENT = obj(
         **_listed("measures"),
         **_listed("mappings"),
         **_listed("inheritedMappings"),
+        **_listed("negativeMappings"),
         **_listed("outcomes"),
         **_listed("metrics"),
         **_listed("practices"),
@@ -255,26 +277,6 @@ _PAIR_MAPPING = obj(
         "record": STRING,
         **PROVENANCE,
     }
-)
-_NEGATIVE = obj(
-    {
-        "subject": STRING,
-        "notRelation": {
-            **RELATION,
-            "description": "The SKOS relation the reviewers decided does NOT hold, as its "
-            "local name (closeMatch is skos:closeMatch).",
-        },
-        "object": STRING,
-        "subjectElement": ref("end"),
-        "objectElement": ref("end"),
-        "justification": TEXT,
-        "comment": TEXT,
-        "record": STRING,
-        "reviewers": STRINGS,
-        "mappingDate": TEXT,
-        "mappingSet": TEXT,
-    },
-    {"subjectCode": TEXT, "subjectName": STRING, "objectCode": TEXT, "objectName": STRING},
 )
 GET_MAPPINGS = paged(
     # between two frameworks: both ends; of one element: the other end, and which way

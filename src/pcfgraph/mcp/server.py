@@ -218,7 +218,8 @@ def build_server(
         ancestors, children, measures, curated mappings (relation as the record states it,
         direction, relationToOther: the relation read from this element to the other end,
         confidence, justification), inheritedMappings (curated on another APQC edition of its PCF ID:
-        inherited, or needs-review and why), noCounterparts (curated "no counterpart"
+        inherited, or needs-review and why), negativeMappings (curated "X is NOT a match of
+        Y" decisions, as get_mappings lists them), noCounterparts (curated "no counterpart"
         decisions, with why) and its page URL. IT-CMF: a practice's
         maturityLevel, buildingBlock, outcomes and metrics; the practices of a building block,
         maturity level, outcome or metric."""

@@ -21,6 +21,7 @@ from pcfgraph.mcp.gaps import gaps
 from pcfgraph.mcp.history import history_answer
 from pcfgraph.mcp.mapping_pairs import (
     element_mapping_dicts,
+    element_negatives,
     negative_dicts,
     no_counterpart_dicts,
     pair_mappings,
@@ -225,6 +226,7 @@ class Tools:
         (measures,) = services.measures_of(reader, [e])
         (records,) = services.mappings_of(reader, [e], direction="either", include_derived=False)
         inherited = self._inherited_dicts(reader, e) if e.pcf_id is not None else []
+        negatives = element_negatives(reader, e)
         base = self.base_url
         out = element_ref(e, base)
         out.update(
@@ -246,6 +248,9 @@ class Tools:
                 ],
                 "mappings": self._mapping_dicts(reader, e.iri, records)[:MAX_LIMIT],
                 "inheritedMappings": inherited[:MAX_LIMIT],
+                # "X is NOT a match of Y", as get_mappings lists them: without them an
+                # assistant read a rejected pair as one not yet decided
+                "negativeMappings": negative_dicts(reader, negatives[:MAX_LIMIT], base),
                 "noCounterparts": no_counterpart_dicts(reader, e),
                 **maturity_fields(reader, e, base, MAX_LIMIT),  # IT-CMF's structure
             }
@@ -255,6 +260,7 @@ class Tools:
             ("measures", measures),
             ("mappings", records),
             ("inheritedMappings", inherited),
+            ("negativeMappings", negatives),
         ):
             if len(full) > MAX_LIMIT:  # said, not silently cut: the first MAX_LIMIT are shown
                 out[f"{name}Truncated"] = len(full)
@@ -265,6 +271,8 @@ class Tools:
             if end in m
         }
         frameworks |= {n["lacksCounterpartIn"] for n in out["noCounterparts"]}  # reasons quote
+        # the other ends of its negative mappings are quoted too (code and name)
+        frameworks |= {f for n in negatives for f in (n.subject_framework, n.object_framework)}
         out["sources"] = sources(reader, frameworks)
         return out
 
@@ -329,12 +337,7 @@ class Tools:
                 reader, [e], direction="either", framework=target, include_derived=include_derived
             )
             items = self._mapping_dicts(reader, e.iri, records)
-            negatives = [
-                n
-                for n in services.negative_mappings(reader)
-                if e.iri in (n.subject_iri, n.object_iri)
-                and (target is None or target in (n.subject_framework, n.object_framework))
-            ]
+            negatives = element_negatives(reader, e, target)
             inherited = [
                 i
                 for i in (self._inherited_dicts(reader, e) if e.pcf_id is not None else [])
