@@ -207,6 +207,27 @@ def test_an_argument_that_is_neither_file_nor_release_is_a_clear_error(
     assert arg in err and "Traceback" not in err
 
 
+def test_an_error_says_which_side_and_both_sides_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two releases' exports share a file name (``2025/s.sssom.tsv``, ``2026/s.sssom.tsv``):
+    "s.sssom.tsv, line 12: ..." did not say whether the old or the new one was bad, and a
+    second bad side was reported only once the first was fixed."""
+    (tmp_path / "o").mkdir()
+    (tmp_path / "n").mkdir()
+    good = write(tmp_path / "o" / "s.sssom.tsv", BASE_ROWS)
+    bad = write(tmp_path / "n" / "s.sssom.tsv", BASE_ROWS, HEADER + "#bogus: 1\n")
+    assert run_main(main, ["mappings", "diff", str(good), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: NEW: {bad}, line 11: unknown metadata key 'bogus'" in err, err
+    assert "OLD" not in err
+    missing = tmp_path / "gone.sssom.tsv"
+    assert run_main(main, ["mappings", "diff", str(missing), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: OLD: cannot read {missing}" in err, err
+    assert f"; NEW: {bad}, line 11: unknown metadata key 'bogus'" in err, err
+
+
 def release_of(tmp_path: Path, name: str, sets: dict[str, list[list[str]]]) -> Path:
     """A release directory holding each set (stem: rows), as ``build`` files a curated set
     (its named graph)."""

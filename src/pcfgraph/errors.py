@@ -269,6 +269,16 @@ class StoreError(PcfgraphError):
 MOST_NAMED = 20
 
 
+def prefixed(error: PcfgraphError, what: str) -> PcfgraphError:
+    """``error`` (its kind, status, code, line and column) with ``what`` before its message:
+    which of several inputs it is about (``OLD: a.sssom.tsv, line 12: ...``) when their
+    names alone do not say which role each plays."""
+    named = copy.copy(error)
+    named.message = f"{what}: {error}"
+    named.args = (named.message,)
+    return named
+
+
 def refused_together(problems: Sequence[PcfgraphError]) -> PcfgraphError:
     """One error for input refused whole for several problems (a model of several files, two
     of them unreadable), naming each: the first's kind (its status, code, line and column)

@@ -17,7 +17,14 @@ from pcfgraph.cli.graph_commands import (
     write_output,
 )
 from pcfgraph.cli.table import by_kind, curie, terminal_width, wrapped
-from pcfgraph.errors import InputError, NotFoundError, quoted
+from pcfgraph.errors import (
+    InputError,
+    NotFoundError,
+    PcfgraphError,
+    prefixed,
+    quoted,
+    refused_together,
+)
 from pcfgraph.relation_names import RELATION_NAMES, SPELLINGS, relation_named
 from pcfgraph.terminal_text import printable
 
@@ -326,7 +333,17 @@ def diff_mappings(
             "release directory (from 'pcfgraph build')"
         )
 
-    before, after = side(old), side(new)
+    # each side read whatever the other's fate, and its problem said to be OLD's or NEW's
+    sides: list[MappingSide] = []
+    problems: list[PcfgraphError] = []
+    for role, arg in (("OLD", old), ("NEW", new)):
+        try:
+            sides.append(side(arg))
+        except PcfgraphError as exc:
+            problems.append(prefixed(exc, role))
+    if problems:
+        raise refused_together(problems)
+    before, after = sides
     if set_id is not None:
         # an identifier, matched ignoring case; one neither side holds compared nothing
         held = set_named(set_id, (before, after))
