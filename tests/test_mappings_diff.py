@@ -187,6 +187,28 @@ def test_table_names_each_change_for_people(tmp_path: Path) -> None:
     assert lines[-1].endswith("0 added, 0 removed, 1 changed, 3 unchanged")
 
 
+def test_table_names_elements_as_the_files_do(tmp_path: Path) -> None:
+    """The table wrote an APQC element ``apqc:cross-industry/7.4/20609`` (the CLI's other
+    tables' CURIE) where the files say ``pcf:20609`` (their ``curie_map``) or, for an edition
+    written in full, ``pcf721-utilities:17040`` (the prefix every SSSOM file pcfgraph writes
+    gives it): the curator could not find the change in the file by its name."""
+    old = write(tmp_path / "old.sssom.tsv", BASE_ROWS)
+    utilities = f"{ID}apqc-pcf/utilities/7.2.1/17040"
+    rows = [
+        *BASE_ROWS,
+        ["pcf:20609", "skos:closeMatch", "", "b:1", MJ, "0.6", ""],
+        [utilities, "skos:relatedMatch", "", "b:2", MJ, "0.4", ""],
+    ]
+    new = write(tmp_path / "new.sssom.tsv", rows)
+    result = run(str(old), str(new))
+    assert result.exit_code == 0, result.output
+    added = {line.split("  [set")[0].strip() for line in result.stdout.splitlines()[1:3]}
+    assert added == {
+        "pcf:20609 skos:closeMatch b:1",
+        "pcf721-utilities:17040 skos:relatedMatch b:2",
+    }, result.stdout
+
+
 def test_a_file_stating_a_mapping_twice_is_refused_with_both_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

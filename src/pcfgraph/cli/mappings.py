@@ -375,7 +375,7 @@ def diff_table(result: MappingDiff) -> str:
         out.append(f"{kind} ({n})")
         for c in items:
             predicate = ("not " if c.predicate_modifier else "") + curie(c.predicate_id)
-            line = f"{curie(c.subject_id)} {predicate} {curie(c.object_id)}"
+            line = f"{result.curie(c.subject_id)} {predicate} {result.curie(c.object_id)}"
             out.extend(wrapped(f"{line}  [set {set_name(c.mapping_set_id)}]", width, "  ", "    "))
             labels = " -> ".join(x for x in (c.subject_label, c.object_label) if x)
             if labels:

@@ -67,6 +67,8 @@ class MappingSide:
 
     label: str
     rows: Mapping[Key, Mapping[str, Value]]
+    #: The CURIE prefixes its sets declare (and those pcfgraph mints for the rest).
+    prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,17 @@ class MappingDiff:
     new: str
     changes: tuple[MappingChange, ...]
     unchanged: int
+    #: NEW's prefixes, then OLD's: how the files name what changed.
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    def curie(self, iri: str) -> str:
+        """``iri`` as the compared files write it (``pcf74:20609``, as the curated sets;
+        ``pcf721-utilities:17040``), not as the CLI's other tables do
+        (``apqc:cross-industry/7.4/20609``): a curator reads the change next to the file."""
+        for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iris.curie(iri)
 
     def counts(self) -> dict[str, int]:
         return {k: sum(c.change == k for c in self.changes) for k in KINDS}
@@ -122,7 +135,11 @@ def side_of(label: str, docs: Iterable[tuple[str, SSSOMDocument]]) -> MappingSid
     set (and its record id if a set states a mapping twice, as two derivation chains may), so
     none hides another; :func:`compare` pairs a mapping that changed set."""
     rows: dict[Key, Mapping[str, Value]] = {}
+    prefixes: dict[str, str] = {}
     for set_id, doc in docs:
+        for prefix, ns in doc.prefixes.items():
+            if ns not in prefixes.values():
+                prefixes.setdefault(prefix, ns)
         for row in doc.rows:
             # a set-level slot the set holds for every row is the row's own (SSSOM propagation)
             merged = {**_propagated(doc.metadata), **row, "mapping_set_id": set_id}
@@ -130,7 +147,7 @@ def side_of(label: str, docs: Iterable[tuple[str, SSSOMDocument]]) -> MappingSid
             if key in rows:
                 key += (_text(row.get("record_id")),)
             rows[key] = merged
-    return MappingSide(label, rows)
+    return MappingSide(label, rows, prefixes)
 
 
 def _propagated(metadata: Mapping[str, Value]) -> dict[str, Value]:
@@ -188,7 +205,7 @@ def only_set(side: MappingSide, set_id: str) -> MappingSide:
     """The mappings of one set (its ``mapping_set_id`` IRI, or the stem of a pcfgraph set)."""
     wanted = {set_id, str(iris.mapping_set(set_id))} if "/" not in set_id else {set_id}
     rows = {k: r for k, r in side.rows.items() if _text(r.get("mapping_set_id")) in wanted}
-    return MappingSide(side.label, rows)
+    return MappingSide(side.label, rows, side.prefixes)
 
 
 def compare(old: MappingSide, new: MappingSide) -> MappingDiff:
@@ -220,7 +237,11 @@ def compare(old: MappingSide, new: MappingSide) -> MappingDiff:
             unchanged += 1
     order = {k: i for i, k in enumerate(KINDS)}
     changes.sort(key=lambda c: (order[c.change], _identity(c)))
-    return MappingDiff(old.label, new.label, tuple(changes), unchanged)
+    prefixes = dict(new.prefixes)
+    for prefix, ns in old.prefixes.items():
+        if ns not in prefixes.values():
+            prefixes.setdefault(prefix, ns)
+    return MappingDiff(old.label, new.label, tuple(changes), unchanged, prefixes)
 
 
 def _by_mapping(keys: Iterable[Key], side: MappingSide) -> dict[Key, list[Key]]:
