@@ -14,7 +14,8 @@ from rdflib import Graph
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions, Limits
-from pcfgraph.audit.parse import detect_format, model_format, parse_upload
+from pcfgraph.audit.parse import parse_upload
+from pcfgraph.audit.upload_format import detect_format, model_format
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
 from pcfgraph.errors import ParseError, PayloadTooLarge, UnsupportedMediaType
 from pcfgraph.mcp.sandboxed import MODEL_FORMATS

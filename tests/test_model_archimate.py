@@ -22,7 +22,8 @@ from pcfgraph.audit.engine import AuditOptions
 from pcfgraph.audit.inputs.archimate import read_archimate
 from pcfgraph.audit.inputs.archimate_junctions import MAX_CHAIN_PARTS
 from pcfgraph.audit.inputs.archimate_kinds import KIND_HINT
-from pcfgraph.audit.parse import model_format, read_model
+from pcfgraph.audit.parse import read_model
+from pcfgraph.audit.upload_format import model_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import (

@@ -196,7 +196,7 @@ def test_web_audit_page_takes_every_format_and_offers_the_template(client: TestC
     page = client.get("/audit").text
     accept = re.search(r'accept="([^"]+)"', page)
     assert accept is not None
-    from pcfgraph.audit.parse import EXTENSIONS, MODEL_EXTENSIONS
+    from pcfgraph.audit.upload_format import EXTENSIONS, MODEL_EXTENSIONS
 
     # every extension the reader takes (.owl, .ntriples, .nquads were left out of a kept list)
     assert {*EXTENSIONS, *MODEL_EXTENSIONS} <= set(accept.group(1).split(","))

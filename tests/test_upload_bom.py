@@ -25,7 +25,8 @@ from pcfgraph.audit.charset import (
     utf16_without_bom,
     utf32_without_bom,
 )
-from pcfgraph.audit.parse import Upload, read_model, upload_format
+from pcfgraph.audit.parse import Upload, read_model
+from pcfgraph.audit.upload_format import upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import ParseError, PayloadTooLarge

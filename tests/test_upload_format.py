@@ -1,4 +1,4 @@
-"""What an upload is, decided in one place (:func:`pcfgraph.audit.parse.upload_format`) for the
+"""What an upload is, decided in one place (:func:`pcfgraph.audit.upload_format.upload_format`) for the
 workbench, ``POST /validate``, the CLI and the sandbox's reader: a media type naming a model
 format decides; one that says nothing leaves it to the name, then to the content; anything
 else is 415 / exit 2 naming every format read and how to name the file."""
@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from pcfgraph.audit.inputs.writer import template_bytes
-from pcfgraph.audit.parse import Upload, read_model, upload_format
+from pcfgraph.audit.parse import Upload, read_model
+from pcfgraph.audit.upload_format import upload_format
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.conneg import XLSX_MEDIA_TYPE

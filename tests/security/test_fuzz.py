@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from pcfgraph import sparql_guard
 from pcfgraph.audit import parse
 from pcfgraph.audit.parse import Upload, parse_upload
+from pcfgraph.audit.upload_format import detect_format
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.sparql_guard import check_query
 
@@ -429,7 +430,7 @@ def test_upload_parser_only_raises_documented_errors(
 def _text_read(upload: Upload) -> bytes | None:
     """The UTF-8 text the parser is given for ``upload``; None when it is refused before."""
     try:
-        fmt = parse.detect_format(upload.name, upload.media_type, upload.data)
+        fmt = detect_format(upload.name, upload.media_type, upload.data)
         text, _ = parse._as_utf8(upload, 4096, xml=fmt is ox.RdfFormat.RDF_XML)
     except PcfgraphError:
         return None

@@ -9,7 +9,7 @@ which the report and its messages give the model, is ``?name=``, else the ``file
 ``multipart/form-data`` upload (every file part
 is read; several files form one model). A body or part whose type says nothing (none,
 ``application/octet-stream``, ``text/plain``) is read by its name, else by its content
-(:func:`pcfgraph.audit.parse.upload_format`, the one decision of every edge). Report: JSON by default; Turtle (an
+(:func:`pcfgraph.audit.upload_format.upload_format`, the one decision of every edge). Report: JSON by default; Turtle (an
 ``sh:ValidationReport``), HTML (self-contained), text, or the findings as CSV (``text/csv``)
 or XLSX (one row per finding, :mod:`pcfgraph.audit.render_table`) via ``Accept`` or ``?format=``.
 
@@ -39,9 +39,9 @@ from fastapi import APIRouter, Request, Response
 
 from pcfgraph.api.errors import header, openapi_content, problem_responses, query_parameter
 from pcfgraph.audit.options import audit_options
-from pcfgraph.audit.parse import MEDIA_TYPES as RDF_MEDIA_TYPES
-from pcfgraph.audit.parse import MODEL_MEDIA_TYPES, model_format
 from pcfgraph.audit.service import audit_rendered
+from pcfgraph.audit.upload_format import MEDIA_TYPES as RDF_MEDIA_TYPES
+from pcfgraph.audit.upload_format import MODEL_MEDIA_TYPES, model_format
 from pcfgraph.audit.worker import MEDIA_TYPES
 from pcfgraph.config import Settings
 from pcfgraph.conneg import base_media_type, negotiate

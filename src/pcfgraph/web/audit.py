@@ -17,10 +17,10 @@ from typing import Any
 from fastapi import Request
 
 from pcfgraph.audit.html import render_html
-from pcfgraph.audit.parse import model_format
 from pcfgraph.audit.render_table import to_csv, to_xlsx
 from pcfgraph.audit.report import AuditReport
 from pcfgraph.audit.service import AuditOutcome, audit_report
+from pcfgraph.audit.upload_format import model_format
 from pcfgraph.conneg import formats
 from pcfgraph.errors import PcfgraphError
 from pcfgraph.http.client_gone import while_connected

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from pcfgraph.audit.options import audit_options
-from pcfgraph.audit.parse import EXTENSIONS, MODEL_EXTENSIONS
+from pcfgraph.audit.upload_format import EXTENSIONS, MODEL_EXTENSIONS
 from pcfgraph.conneg import XLSX_MEDIA_TYPE, base_media_type, by_name
 from pcfgraph.diff import (
     KINDS,
