@@ -14,6 +14,7 @@ from rdflib import Graph
 
 from pcfgraph.audit import Upload, audit
 from pcfgraph.audit.engine import AuditOptions, Limits
+from pcfgraph.audit.inputs.context import CONTEXT_IRI
 from pcfgraph.audit.parse import parse_upload
 from pcfgraph.audit.upload_format import detect_format, model_format
 from pcfgraph.conneg import XLSX_MEDIA_TYPE
@@ -35,6 +36,59 @@ def test_jsonld_error_position() -> None:
     with pytest.raises(ParseError) as info:
         parse_upload(Upload("org.jsonld", b'{\n  "@id": "https://example.org/a",\n  bad\n}'))
     assert info.value.line == 3
+
+
+def _jsonld(*nodes: str, context: str = '{"ex": "http://example.org/"}') -> bytes:
+    """A JSON-LD document written as people and tools write it: a node per line."""
+    lines = ",\n    ".join(nodes)
+    return f'{{\n  "@context": {context},\n  "@graph": [\n    {lines}\n  ]\n}}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("node", "said", "mistake"),
+    [
+        ('{"@id": "ex:b", "ex:p": {"@value": "x", "@type": 5}}', "@type value must be", '"@type"'),
+        (
+            '{"@id": "ex:b", "ex:p": {"@value": "x", "@type": "not an iri"}}',
+            "'not an iri'",
+            '"not an iri"',
+        ),
+        ('{"@id": "ex:b", "ex:p": {"@value": "x", "@language": 5}}', "@language", '"@language"'),
+        ('{"@id": "ex:b", "@reverse": 5}', "@reverse value must be a JSON object", '"@reverse"'),
+    ],
+    ids=["type-not-a-string", "type-not-an-iri", "language-not-a-string", "reverse-not-object"],
+)
+def test_jsonld_that_is_valid_json_but_not_json_ld_is_located(
+    node: str, said: str, mistake: str
+) -> None:
+    data = _jsonld('{"@id": "ex:a", "ex:p": "v"}', node, '{"@id": "ex:c", "ex:p": "w"}')
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.jsonld", data))
+    assert said in str(info.value)
+    column = data.decode().splitlines()[4].index(mistake) + 1  # the node's line, 5
+    assert (info.value.line, info.value.column) == (5, column), str(info.value)
+
+
+def test_jsonld_mistake_in_two_possible_places_is_not_given_one() -> None:
+    # the same text is also an ordinary value: which one the parser means cannot be told
+    data = _jsonld(
+        '{"@id": "ex:a", "ex:p": "not an iri"}',
+        '{"@id": "ex:b", "ex:p": {"@value": "x", "@type": "not an iri"}}',
+    )
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.jsonld", data))
+    assert "'not an iri'" in str(info.value)
+    assert (info.value.line, info.value.column) == (None, None)
+
+
+def test_jsonld_mistake_is_located_in_the_file_as_given_when_our_context_is_inlined() -> None:
+    data = _jsonld('{"@id": "urn:x:a", "@type": 5}', context=json.dumps(CONTEXT_IRI)).replace(
+        b'"@graph": [\n    ', b'"@graph": [\n\n    '
+    )
+    with pytest.raises(ParseError) as info:
+        parse_upload(Upload("org.jsonld", data))
+    column = data.decode().splitlines()[4].index('"@type"') + 1
+    assert (info.value.line, info.value.column) == (5, column), str(info.value)
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -244,6 +244,7 @@ def parse_upload(
         fmt in _TRIPLE_TERMS and b"<<" in data  # N-Triples, N-Quads: only << nests
     ):
         _nesting_error(data, fmt, MAX_NESTING, name)
+    given = data
     if fmt is ox.RdfFormat.JSON_LD:
         from pcfgraph.audit.inputs.context import inline_known_contexts
 
@@ -281,6 +282,11 @@ def parse_upload(
             from pcfgraph.audit.rdfxml_where import locate
 
             line, column = locate(data, message, UPLOAD_BASE) or (None, None)
+        elif fmt is ox.RdfFormat.JSON_LD and line is None:  # valid JSON, not valid JSON-LD
+            from pcfgraph.audit.jsonld_where import locate as locate_in_json
+
+            where = locate_in_json(given, message, UPLOAD_BASE, as_parsed=given is data)
+            line, column = where or (None, None)
         raise ParseError(
             f"not valid {FORMAT_NAMES[fmt]}: {message}", line=line, column=column, source=name
         ) from None

@@ -100,7 +100,7 @@ def _first_unclosed(data: bytes) -> tuple[str, int, int] | None:
     return open_elements[0] if open_elements else None
 
 
-class _LineReader(io.RawIOBase):
+class LineReader(io.RawIOBase):
     """``data`` handed to the parser a line at a time, so that the line it had read when it
     stopped is known."""
 
@@ -126,7 +126,7 @@ def locate(data: bytes, message: str, base_iri: str) -> tuple[int, int | None] |
     ``message`` in ``data``: the file is parsed again a line at a time (only after it failed)
     and the quoted value looked for back from the line the parser stopped on. None when the
     parser does not stop again."""
-    reader = _LineReader(data)
+    reader = LineReader(data)
     try:
         for _ in ox.parse(cast(IO[bytes], reader), format=ox.RdfFormat.RDF_XML, base_iri=base_iri):
             pass
