@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -270,3 +271,38 @@ def test_build_into_a_folder_that_cannot_be_made_is_one_line_exit_2(
     assert err.count("\n") == 1 and "Traceback" not in err and "internal error" not in err
     assert f"cannot write -o {out}: Not a directory" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_concurrent_publications_of_one_directory_all_succeed(tmp_path: Path) -> None:
+    """Two ``pcfgraph build -o rel`` at once (a cron job and an operator): each removed the
+    other's fallback or renamed its release over it, and one failed ("cannot write -o rel:
+    Directory not empty (.rel.old)"), with a moment when neither name held a release. The
+    renames of publications into one directory now take turns."""
+    import threading
+
+    out = tmp_path / "rel"
+    write_release(small_store(), out, {})
+    writers = 4
+    for _ in range(5):
+        ready = threading.Barrier(writers)
+        failures: list[BaseException] = []
+
+        def fill(tmp: Path, ready: threading.Barrier = ready) -> dict[str, Any]:
+            manifest = release_mod.copy_release_dir(out, tmp)
+            ready.wait()  # every publication renames at the same moment
+            return manifest
+
+        def publish(failures: list[BaseException] = failures, fill: Any = fill) -> None:
+            try:
+                release_mod.publish_release_dir(out, fill)
+            except OSError as exc:  # what a failed build printed
+                failures.append(exc)
+
+        threads = [threading.Thread(target=publish) for _ in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert load_release(out).manifest["quads"] == len(small_store())
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]

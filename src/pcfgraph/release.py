@@ -19,6 +19,7 @@ is a half-written directory at either name.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import hashlib
 import json
@@ -29,7 +30,7 @@ import stat
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -320,26 +321,41 @@ def publish_release_dir(out_dir: Path, fill: Callable[[Path], dict[str, Any]]) -
     old = previous_dir(out_dir)
     try:
         manifest = fill(tmp)
-        if out_dir.exists():
-            if old.exists():
+        with _renaming_in(out_dir.parent):
+            if out_dir.exists():
+                if old.exists():
+                    shutil.rmtree(old)
+                out_dir.rename(old)
+                try:
+                    tmp.rename(out_dir)  # killed before this: load_release falls back to `old`
+                except BaseException:
+                    old.rename(out_dir)
+                    raise
+                _fsync_dir(out_dir.parent)
                 shutil.rmtree(old)
-            out_dir.rename(old)
-            try:
-                tmp.rename(out_dir)  # killed before this: load_release falls back to `old`
-            except BaseException:
-                old.rename(out_dir)
-                raise
-            _fsync_dir(out_dir.parent)
-            shutil.rmtree(old)
-        else:
-            # After a publication killed between its renames, `old` holds the last good
-            # release until this one is in place; the next publication removes it.
-            tmp.rename(out_dir)
-            _fsync_dir(out_dir.parent)
+            else:
+                # After a publication killed between its renames, `old` holds the last good
+                # release until this one is in place; the next publication removes it.
+                tmp.rename(out_dir)
+                _fsync_dir(out_dir.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+@contextlib.contextmanager
+def _renaming_in(parent: Path) -> Iterator[None]:
+    """Publications into ``parent`` rename one at a time (``flock`` on the directory; none
+    where it cannot be taken, e.g. NFS): two ``build -o`` of one directory at once removed
+    each other's fallback and one failed ("Directory not empty")."""
+    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # lets go of the lock
 
 
 #: Age after which a publication's temporary directory is taken as abandoned.
