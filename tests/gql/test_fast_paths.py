@@ -102,7 +102,9 @@ def _operation(text: str) -> tuple[OperationDefinitionNode, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("selection", "variables", "sides"),
     [
-        ("mappings { id }", {}, {"subject"}),
+        # the default reads its incoming records too: to say how many it leaves out
+        ("mappings { id }", {}, {"subject", "object"}),
+        ("mappings(direction: SUBJECT) { id }", {}, {"subject"}),
         ("mappings(direction: OBJECT) { id }", {}, {"object"}),
         ("mappings(direction: EITHER) { id }", {}, {"subject", "object"}),
         ("mappings(direction: $d) { id }", {"d": "OBJECT"}, {"object"}),

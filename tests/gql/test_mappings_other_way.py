@@ -6,7 +6,7 @@ does too."""
 
 from __future__ import annotations
 
-from gql_support import APQC, ITCMF, PRM
+from gql_support import APQC, ITCMF, PRM, Client
 
 Q = """query($from: ID, $to: ID, $derived: Boolean! = false) {
   mappings(from: $from, to: $to, includeDerived: $derived) { derived } }"""
@@ -71,6 +71,44 @@ def test_an_element_mapped_only_the_other_way_is_said(gql) -> None:
     unmapped = [n["id"] for n in nodes if not n["mappings"]]
     assert set(warning["elements"]) <= set(unmapped) and f"{PRM}/A21" in warning["elements"]
     assert warning["count"] == len(warning["elements"]) > 1
+
+
+SIDES = """query($id: ID!) { framework(id: $id) { elements { nodes { id
+  out: mappings(direction: SUBJECT) { id } in: mappings(direction: OBJECT) { id } } } } }"""
+DEFAULT = """query($id: ID!) { element(id: $id) { mappings { id } } }"""
+WRITTEN = """query($id: ID!) { element(id: $id) { mappings(direction: SUBJECT) { id } } }"""
+DEFAULT_LIST = """query($id: ID!) {
+  framework(id: $id) { elements { nodes { id mappings { id } } } } }"""
+
+
+def test_what_the_default_direction_leaves_out_is_said(shipped_release) -> None:
+    """An element with records both ways answered its outgoing ones alone without a word:
+    PRM-IT A24 gave 3 where its page lists 15 curated and MCP get_element 15, the other 12
+    stated by APQC's sets with A24 as object. Left to its default, direction says so; written
+    out (SUBJECT), the outgoing ones were asked for and nothing is said."""
+    gql = Client(shipped_release)  # the test data maps no element both ways
+    nodes = gql.data(SIDES, {"id": "prm-it"})["framework"]["elements"]["nodes"]
+    both = {n["id"]: (len(n["out"]), len(n["in"])) for n in nodes if n["out"] and n["in"]}
+    assert both, "the test data has elements mapped both ways"
+    element, (out, incoming) = sorted(both.items())[0]
+    body = gql.post(DEFAULT, {"id": element}).json()
+    assert len(body["data"]["element"]["mappings"]) == out
+    (warning,) = body["extensions"]["warnings"]
+    assert warning["code"] == "mappings-incoming-left-out"
+    assert warning["elements"] == [element] and warning["count"] == 1
+    assert warning["message"].startswith(
+        f"{element}: mappings gave only the {out} records stating it as subject"
+    )
+    assert f"{incoming} more state it as object" in warning["message"]
+    assert "mappings(direction: EITHER)" in warning["message"]
+    body = gql.post(WRITTEN, {"id": element}).json()
+    assert len(body["data"]["element"]["mappings"]) == out and "extensions" not in body
+    # a list says it once, naming each element it leaves records of out (and no other)
+    body = gql.post(DEFAULT_LIST, {"id": "prm-it"}).json()
+    said = {w["code"]: w for w in body["extensions"]["warnings"]}
+    left_out = said["mappings-incoming-left-out"]
+    assert left_out["count"] == len(both) and set(left_out["elements"]) <= set(both)
+    assert set(said) <= {"mappings-incoming-left-out", "mappings-incoming-only"}
 
 
 BOTH_WAYS = """query($id: ID!) { element(id: $id) {

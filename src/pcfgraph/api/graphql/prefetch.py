@@ -110,7 +110,9 @@ def _sides(node: FieldNode, variables: Mapping[str, Any]) -> set[str]:
         if name in ("SUBJECT", "OBJECT"):
             return {name.lower()}
         return {"subject", "object"}  # EITHER, or not known before execution
-    return {"subject"}  # the argument's default
+    # the argument's default; its incoming records are read too, to say how many it leaves
+    # out (incoming.py): in this hop, not by a loader's round trip per answer
+    return {"subject", "object"}
 
 
 def _subtree(
