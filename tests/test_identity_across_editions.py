@@ -501,3 +501,27 @@ def test_the_matrix_does_not_mark_inherited_rows_as_gaps(client: Client) -> None
     assert gap == "" and "no counterpart" not in cell
     assert "inherited mappings (needs review)" in cell
     assert "0 rows and" in r.text  # no row without a counterpart
+
+
+@pytest.mark.parametrize("pcf_id", [17070, 10002], ids=["only-in-banking", "also-in-7.4"])
+def test_an_industry_elements_page_offers_what_mappings_suggest_does(
+    client: Client, pcf_id: int
+) -> None:
+    """The page proposed suggestions only from the frameworks the curated sets map (here
+    Cross-Industry 7.4), so a Banking element had none, and one only Banking has (17070,
+    which inherits no decision) never would, while ``mappings suggest --source`` Banking
+    ranks it as any other. Its page now offers what that command does, undecided only (10002
+    inherits closeMatch A2: A2 is not offered)."""
+    from pcfgraph.mappings import suggest as sg
+    from pcfgraph.queries import QueryCatalog
+    from pcfgraph.services.page_reads import Reads
+
+    store, catalog = client.release.store, QueryCatalog()
+    iri = element_iri("Banking", "7.2.2", pcf_id)
+    shown = {(fw, ref.iri) for fw, ref, _ in Reads(store, catalog).element(iri).suggestions}
+    cli = sg.suggest(store, catalog, "apqc-pcf-banking-7.2.2", "prm-it")
+    want = {("prm-it", x.object.iri) for x in cli if x.subject.iri == iri}
+    assert shown and shown == want, (shown, want)
+    assert ("prm-it", "https://w3id.org/pcfgraph/id/prm-it/A2") not in shown
+    html, _ = _page(client, "7.2.2", pcf_id)
+    assert "Pending suggestions" in html

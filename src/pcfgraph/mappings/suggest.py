@@ -444,14 +444,27 @@ def _cell(text: str) -> str:
 
 
 def framework_pairs(store: GraphStore, catalog: QueryCatalog) -> list[tuple[str, str]]:
-    """(source, target) framework ids of the curated mapping sets: where suggestions are
-    looked for."""
+    """(source, target) framework ids where suggestions are looked for: those of the curated
+    mapping sets and, for a set on an APQC edition, the same from every loaded APQC edition.
+    The curated sets are on Cross-Industry 7.4, so an industry edition's elements (those only
+    it has too, which inherit nothing) were offered nothing on their pages, while
+    ``mappings suggest --source`` the edition ranks them as any other."""
     base = iris.ID_BASE + "framework/"
     pairs = set()
     for r in store.select(catalog.get("api/mapping-set-ids")):
         s, t = _v(r.get("sourceFramework")), _v(r.get("targetFramework"))
         if s and t and not _v(r.get("mappingSet")).endswith("/" + "derived"):
             pairs.add((s.removeprefix(base), t.removeprefix(base)))
+    editions = {
+        fw
+        for r in store.select(catalog.get("api/frameworks"))
+        if iris.is_apqc_framework_id(fw := _v(r.get("id")))
+    }
+    for s, t in list(pairs):
+        if iris.is_apqc_framework_id(t):
+            continue  # APQC to APQC is no pair (suggest refuses it); from APQC only
+        if iris.is_apqc_framework_id(s):
+            pairs.update((edition, t) for edition in editions)
     return sorted(pairs)
 
 
