@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -202,10 +203,32 @@ def opened_release(path: Path | None, *, shipped_warnings: bool = False) -> Rele
     return release
 
 
+class OutputClosed(Exception):
+    """What a command raises for a ``BrokenPipeError``, stdout's reader having gone
+    (``pcfgraph export | head``): click turned that error into exit status 1, in pcfgraph's
+    terms "findings", at random (as the reader closed before or after the last write)."""
+
+
+#: A write that failed for want of room (a full disk, a quota, ``ulimit -f``): no bug.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _discard_stdout() -> None:
+    """Send what is still buffered for stdout to /dev/null: flushed at exit into a closed
+    pipe or a full disk, it failed again ("Exception ignored ...", exit status 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        pass
+
+
 def run_main(group: click.Group, args: list[str] | None = None) -> int:
     """Run the click group, turning pcfgraph errors into one-line messages and exit codes."""
     try:
         group.main(args=args, prog_name="pcfgraph", standalone_mode=False)
+        sys.stdout.flush()  # what is still buffered fails here, where it is reported
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -226,9 +249,17 @@ def run_main(group: click.Group, args: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    except BrokenPipeError:
+    except (OutputClosed, BrokenPipeError):
+        _discard_stdout()
         return EXIT_OK
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _NO_ROOM:  # was 'internal error', 3
+            _discard_stdout()
+            from pcfgraph.terminal_text import printable
+
+            where = printable(str(exc.filename2 or exc.filename or "the output"))
+            click.echo(f"pcfgraph: error: cannot write {where}: {exc.strerror}", err=True)
+            return EXIT_BAD_INPUT
         if os.environ.get(DEBUG_ENV):
             import traceback  # only here: importing it costs every command's start-up
 

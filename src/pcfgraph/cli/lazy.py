@@ -78,6 +78,16 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self.commands.get(cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """The command, its ``BrokenPipeError`` raised as :class:`OutputClosed` (click
+        caught it and exited 1; :func:`~pcfgraph.cli.common.run_main` exits 0)."""
+        from pcfgraph.cli.common import OutputClosed
+
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise OutputClosed() from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The usual command list, with lazy commands' help from their registration."""
         assert isinstance(self.commands, LazyCommands)
