@@ -148,6 +148,21 @@ def test_cache_dir_setting_and_environment() -> None:
     assert default_cache_dir(None, {"PCFGRAPH_CACHE_DIR": "off"}) is None
     assert default_cache_dir(None, {"PCFGRAPH_CACHE_DIR": "/c"}) == Path("/c")
     assert default_cache_dir(None, {"XDG_CACHE_HOME": "/xdg"}) == Path("/xdg/pcfgraph")
+    assert default_cache_dir(None, {"HOME": "/h"}) == Path("/h/.cache/pcfgraph")
+
+
+def test_no_home_directory_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container run as a user id in no passwd file, without ``HOME``: every command was
+    "internal error (RuntimeError: Could not determine home directory.)", exit 3."""
+    import pwd
+
+    def no_entry(uid: int) -> pwd.struct_passwd:
+        raise KeyError(uid)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert default_cache_dir(None, {}) is None
+    assert default_cache_dir(None, {"XDG_CACHE_HOME": "/xdg"}) == Path("/xdg/pcfgraph")
 
 
 def test_a_release_directory_opens_its_store_read_only(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The user's cache directory (releases, imported workbooks) and the pruning of its entries.
 
 ``PCFGRAPH_CACHE_DIR``, else ``$XDG_CACHE_HOME/pcfgraph``, else ``~/.cache/pcfgraph``
-(``PCFGRAPH_CACHE_DIR=off`` turns caching off). Used by :mod:`pcfgraph.release_cache` and
+(``PCFGRAPH_CACHE_DIR=off`` turns caching off; so does having no home directory). Used by :mod:`pcfgraph.release_cache` and
 :mod:`pcfgraph.workbook_cache`.
 """
 
@@ -21,14 +21,22 @@ UNUSED_SECONDS = 24 * 3600.0
 def default_cache_dir(
     setting: Path | None = None, environ: dict[str, str] | None = None
 ) -> Path | None:
-    """The cache directory: the setting, else the environment (None when turned off)."""
+    """The cache directory: the setting, else the environment (None when turned off, or
+    when there is no home to put it in: ``HOME`` unset and the user in no passwd file, as a
+    container run as an arbitrary user id is; every command was "internal error
+    (RuntimeError: Could not determine home directory.)", exit 3)."""
     env = os.environ if environ is None else environ
     explicit = str(setting) if setting is not None else env.get(CACHE_ENV)
     if explicit is not None:
         off = explicit.strip().lower() in ("", "off", "0", "false", "no")
         return None if off else Path(explicit)
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pcfgraph"
+    if base := env.get("XDG_CACHE_HOME"):
+        return Path(base) / "pcfgraph"
+    try:
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    except RuntimeError:
+        return None
+    return home / ".cache" / "pcfgraph"
 
 
 def prune(entries: Path, *, keep: Path, now: float | None = None) -> list[Path]:

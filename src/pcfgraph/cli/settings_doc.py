@@ -109,7 +109,8 @@ MEANINGS: dict[str, str] = {
     "cache_dir": "Where the verified release of the shipped data is kept (`releases/KEY/`, "
     "KEY hashing the sources, pcfgraph's code and version), so it is assembled and verified once "
     "and every later command and server start opens it read-only. Unset: "
-    "`$XDG_CACHE_HOME/pcfgraph` or `~/.cache/pcfgraph`; `off`: assemble in memory every time. "
+    "`$XDG_CACHE_HOME/pcfgraph` or `~/.cache/pcfgraph` (no home directory, `HOME` unset for "
+    "a user in no passwd file: off); `off`: assemble in memory every time. "
     "Safe for concurrent builders (atomic rename); entries unused for a day are pruned. A "
     "cache that cannot take the release (read-only, missing, a full disk) is warned about and "
     "the release served from memory.",
