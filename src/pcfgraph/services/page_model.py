@@ -116,6 +116,16 @@ class MappingInfo:
         return RELATION_STRENGTH.get(self.relation, 0)
 
 
+@dataclass(frozen=True)
+class NegativeInfo:
+    """A curated negative mapping read from one of its ends: ``relation`` (its local name, the
+    inverse when that end is the object) does NOT hold between that end and ``other``."""
+
+    relation: str
+    other: ElementRef
+    comment: str
+
+
 @dataclass
 class ElementDetail:
     iri: str
@@ -136,6 +146,8 @@ class ElementDetail:
     no_counterparts: list[tuple[str, str]] = field(default_factory=list)
     #: Pending (unreviewed) lexical suggestions: (target framework, target, score).
     suggestions: list[tuple[str, ElementRef, float]] = field(default_factory=list)
+    #: Curated negative mappings ("NOT a match") it is an end of, read from it.
+    negatives: list[NegativeInfo] = field(default_factory=list)
 
     @property
     def ref(self) -> ElementRef:

@@ -16,6 +16,7 @@ from pcfgraph import iris, services
 from pcfgraph.codes import code_key
 from pcfgraph.errors import NotFoundError, quoted
 from pcfgraph.queries import QueryCatalog
+from pcfgraph.relation_names import inverse_relation_name
 from pcfgraph.services.elements import all_indexes
 from pcfgraph.services.page_data import load_page_data
 from pcfgraph.services.page_model import (
@@ -29,6 +30,7 @@ from pcfgraph.services.page_model import (
     Matrix,
     MatrixCell,
     MeasureInfo,
+    NegativeInfo,
     TreeNode,
     humanise_kind,
     inverse_relation,
@@ -165,7 +167,34 @@ class Reads:
                 if element == iri
             ],
             suggestions=self.suggestions(e),
+            negatives=self.negatives(iri),
         )
+
+    def negatives(self, iri: str) -> list[NegativeInfo]:
+        """The curated negative mappings ``iri`` is an end of, each read from it (the inverse
+        relation when it is the object): the page said nothing of them, where MCP get_element
+        and GraphQL ``Element.negativeMappings`` say "8.1.2.2 is NOT related to A23", so a
+        reader took a rejected pair for one not yet decided."""
+        found = [
+            n
+            for n in services.negative_mappings(self.reader)
+            if iri in (n.subject_iri, n.object_iri)
+        ]
+        ends = [
+            (n.object_iri, n.object_framework)
+            if n.subject_iri == iri
+            else (n.subject_iri, n.subject_framework)
+            for n in found
+        ]
+        others = services.elements_by_iris(self.reader, ends)
+        return [
+            NegativeInfo(
+                relation=n.relation if n.subject_iri == iri else inverse_relation_name(n.relation),
+                other=_ref(other) if other else ElementRef(end, "", end, framework or ""),
+                comment=n.comment or "",
+            )
+            for n, (end, framework), other in zip(found, ends, others, strict=True)
+        ]
 
     def suggestions(self, e: services.Element) -> list[tuple[str, ElementRef, float]]:
         """Read-only: what ``pcfgraph mappings suggest`` would propose for this element

@@ -130,6 +130,7 @@ def render_element_html(
         if d.other_framework not in own
     ]
     shown = {element.framework, *(m.other.framework for m in element.mappings)}
+    shown |= {n.other.framework for n in element.negatives}
     shown |= {d.made_on.framework for d in decided}
     shown |= {i.made_on.framework for i in inherited} | {
         i.mapping.other.framework for i in inherited
@@ -144,6 +145,7 @@ def render_element_html(
         timeline=identity.timeline(reads, here) if here is not None else [],
         inherited=inherited,
         inherited_decisions=decided,
+        incoming=sum(1 for m in curated if m.direction == "in"),
         cited=reads.sources(shown),
         strength=RELATION_STRENGTH,
         nav="frameworks",
