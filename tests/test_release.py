@@ -306,3 +306,18 @@ def test_concurrent_publications_of_one_directory_all_succeed(tmp_path: Path) ->
         assert failures == []
         assert load_release(out).manifest["quads"] == len(small_store())
         assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_a_copy_that_finds_no_room_names_the_file_it_wrote() -> None:
+    """``pcfgraph build -o rel`` on a full disk copies the cached release's files (no hard
+    link across file systems); the error named the cached file it read ("No space left on
+    device (~/.cache/pcfgraph/releases/KEY/graph.nq)"), not the one under ``-o``."""
+    import errno
+
+    from pcfgraph.cli.graph_commands import _cannot_write
+
+    # as shutil.copyfile's sendfile fails on a full disk: both files named
+    failed = OSError(errno.ENOSPC, "No space left on device")
+    failed.filename, failed.filename2 = "/cache/releases/k/graph.nq", "/srv/.rel.x/graph.nq"
+    message = str(_cannot_write(Path("/srv/rel"), failed))
+    assert message == "cannot write -o /srv/rel: No space left on device (/srv/.rel.x/graph.nq)"

@@ -169,9 +169,12 @@ def build(
 
 def _cannot_write(out_dir: Path, exc: BaseException) -> InputError:
     """The one-line error of a release directory that cannot be written (was an 'internal
-    error ... a bug', exit 3, with the reason only in its traceback)."""
+    error ... a bug', exit 3, with the reason only in its traceback). A failed copy or link
+    names the file it wrote (``filename2``), not the one it read: a full disk under ``-o``
+    was reported at the cached release's file, sending the operator to clean the cache."""
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    named = (exc.filename2 or exc.filename) if isinstance(exc, OSError) else None
+    where = f" ({named})" if named else ""
     return InputError(f"cannot write -o {out_dir}: {reason}{where}")
 
 
