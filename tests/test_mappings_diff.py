@@ -336,3 +336,44 @@ def test_set_is_an_identifier_and_one_neither_side_holds_is_refused(
     assert run_main(main, typo) == 2
     err = capsys.readouterr().err
     assert "--set: neither side holds mapping set 'a-to-c'; sets: a-to-b" in err, err
+
+
+def test_a_sets_own_slots_and_a_set_begun_or_dropped_are_changes(tmp_path: Path) -> None:
+    """A new release said nothing of a set's new ``mapping_set_version`` or ``license``, nor
+    of a set begun with no row yet or one dropped with none: "0 changed" and exit 0 under
+    ``--exit-code`` for a set whose licence changed."""
+    old = release_of(tmp_path, "old", {"a-to-b": BASE_ROWS, "a-to-c": []})
+    versioned = HEADER.replace("#license:", '#mapping_set_version: "1.1"\n#license:')
+    relicensed = versioned.replace("licenses/by/4.0/", "licenses/by-sa/4.0/")
+    old_file = write(tmp_path / "old.sssom.tsv", BASE_ROWS, versioned)
+    new_file = write(tmp_path / "new.sssom.tsv", BASE_ROWS, relicensed)
+    result = run(str(old_file), str(new_file), "--format", "json", "--exit-code")
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["changes"] == [] and doc["unchanged"] == len(BASE_ROWS)
+    cc = "https://creativecommons.org/licenses"
+    assert doc["sets"] == [
+        {
+            "change": "changed",
+            "mapping_set_id": SET,
+            "slots": [{"slot": "license", "old": f"{cc}/by/4.0/", "new": f"{cc}/by-sa/4.0/"}],
+        }
+    ]
+    table = run(str(old_file), str(new_file)).stdout.splitlines()
+    assert table[0] == "set changed: a-to-b"  # then the slot, wrapped to the terminal
+    assert " ".join(line.strip() for line in table[1:3]) == (
+        f"license: {cc}/by/4.0/ -> {cc}/by-sa/4.0/"
+    )
+    assert table[-1].endswith("0 changed, 4 unchanged; sets: 1 changed")
+    new = release_of(tmp_path, "new", {"a-to-b": BASE_ROWS, "a-to-d": []})
+    sets = json.loads(run(str(old), str(new), "--format", "json").stdout)["sets"]
+    assert {(s["change"], s["mapping_set_id"].removeprefix(ID)) for s in sets} == {
+        ("removed", "mapping-set/a-to-c"),
+        ("added", "mapping-set/a-to-d"),
+    }
+    rows = list(csv.DictReader(io.StringIO(run(str(old), str(new), "--format", "csv").stdout)))
+    assert {(r["change"], r["mapping_set_id"].removeprefix(ID)) for r in rows} == {
+        ("set removed", "mapping-set/a-to-c"),
+        ("set added", "mapping-set/a-to-d"),
+    }
+    assert run(str(old), str(new), "--set", "a-to-d").exit_code == 0

@@ -359,9 +359,8 @@ def diff_mappings(
         "csv": lambda: to_csv(result),
         "table": lambda: (diff_table(result) + summary(result) + "\n").encode("utf-8"),
     }
-    write_comparison(
-        fmt, output, render, summary(result), changed=bool(result.changes), exit_code=exit_code
-    )
+    changed = bool(result.changes or result.sets)
+    write_comparison(fmt, output, render, summary(result), changed=changed, exit_code=exit_code)
 
 
 def diff_table(result: MappingDiff) -> str:
@@ -371,6 +370,13 @@ def diff_table(result: MappingDiff) -> str:
 
     width = terminal_width()
     out: list[str] = []
+    for changed in result.sets:  # what a release says about a set as a whole comes first
+        out.append(f"set {changed.change}: {set_name(changed.mapping_set_id)}")
+        for slot in changed.slots:
+            out.extend(wrapped(f"{slot.old or '(none)'} -> {slot.new or '(none)'}", width,
+                               f"    {slot.slot}: ", "      "))  # fmt: skip
+    if result.sets:
+        out.append("")
     for kind, n, items in by_kind(result.counts(), result.changes):
         out.append(f"{kind} ({n})")
         for c in items:

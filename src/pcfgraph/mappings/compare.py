@@ -15,6 +15,10 @@ compared; a mapping found once on each side in different sets was moved: one cha
 ``mapping_set_id``. Every other slot is compared as written (multivalued slots as sets); a
 slot set on one side only is a change from or to nothing. A negative mapping and the positive
 one it denies are two mappings: turning one into the other is a removal and an addition.
+
+The sets themselves are compared too (:class:`SetChange`): a set added or removed, and each
+slot of a set's own (``mapping_set_version``, ``license``, title, description, comment...)
+that changed; the slots SSSOM propagates to the rows are compared there, on each row.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ class MappingSide:
     rows: Mapping[Key, Mapping[str, Value]]
     #: The CURIE prefixes its sets declare (and those pcfgraph mints for the rest).
     prefixes: Mapping[str, str] = field(default_factory=dict)
+    #: Each set's own slots (not those it propagates to its rows) by its ``mapping_set_id``.
+    sets: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,16 @@ class MappingChange:
 
 
 @dataclass(frozen=True)
+class SetChange:
+    """A set added, removed, or changed in its own slots (a new ``mapping_set_version``, a
+    new ``license``): what a release says about a set as a whole."""
+
+    change: str
+    mapping_set_id: str
+    slots: tuple[SlotChange, ...] = field(default=())
+
+
+@dataclass(frozen=True)
 class MappingDiff:
     old: str
     new: str
@@ -101,6 +117,7 @@ class MappingDiff:
     unchanged: int
     #: NEW's prefixes, then OLD's: how the files name what changed.
     prefixes: Mapping[str, str] = field(default_factory=dict)
+    sets: tuple[SetChange, ...] = field(default=())
 
     def curie(self, iri: str) -> str:
         """``iri`` as the compared files write it (``pcf74:20609``, as the curated sets;
@@ -136,7 +153,11 @@ def side_of(label: str, docs: Iterable[tuple[str, SSSOMDocument]]) -> MappingSid
     none hides another; :func:`compare` pairs a mapping that changed set."""
     rows: dict[Key, Mapping[str, Value]] = {}
     prefixes: dict[str, str] = {}
+    sets: dict[str, Mapping[str, Value]] = {}
     for set_id, doc in docs:
+        sets[set_id] = {
+            k: v for k, v in doc.metadata.items() if k not in PROPAGATABLE and k != "mapping_set_id"
+        }
         for prefix, ns in doc.prefixes.items():
             if ns not in prefixes.values():
                 prefixes.setdefault(prefix, ns)
@@ -147,7 +168,7 @@ def side_of(label: str, docs: Iterable[tuple[str, SSSOMDocument]]) -> MappingSid
             if key in rows:
                 key += (_text(row.get("record_id")),)
             rows[key] = merged
-    return MappingSide(label, rows, prefixes)
+    return MappingSide(label, rows, prefixes, sets)
 
 
 def _propagated(metadata: Mapping[str, Value]) -> dict[str, Value]:
@@ -182,13 +203,20 @@ def set_name(set_iri: str) -> str:
     return set_iri.removeprefix(base) if set_iri.startswith(base) else set_iri
 
 
+def _held(sides: Iterable[MappingSide]) -> set[str]:
+    """The sets ``sides`` hold: those with rows, and those without (a set just begun)."""
+    sides = list(sides)
+    held = {_text(r.get("mapping_set_id")) for side in sides for r in side.rows.values()}
+    return held | {s for side in sides for s in side.sets}
+
+
 def set_named(set_id: str, sides: Iterable[MappingSide]) -> str | None:
     """The mapping set ``set_id`` names (its ``mapping_set_id`` IRI, or the stem of a
     pcfgraph set) as ``sides`` write it, matched ignoring case as every identifier
     (``PCF-8.1-TO-PRM-IT-A2``); None when no side holds it (compared as given, such a set
     matched no row, and the answer said "no differences")."""
     base = str(iris.mapping_set(""))
-    held = {_text(r.get("mapping_set_id")) for side in sides for r in side.rows.values()}
+    held = _held(sides)
     names = held | {h.removeprefix(base) for h in held if h.startswith(base)}
     meant = spelled(set_id, names)
     return meant if meant in names else None
@@ -197,7 +225,7 @@ def set_named(set_id: str, sides: Iterable[MappingSide]) -> str | None:
 def set_names(sides: Iterable[MappingSide]) -> list[str]:
     """The sets ``sides`` hold, as ``--set`` takes them (a pcfgraph set by its stem)."""
     base = str(iris.mapping_set(""))
-    held = {_text(r.get("mapping_set_id")) for side in sides for r in side.rows.values()}
+    held = _held(sides)
     return sorted(h.removeprefix(base) for h in held if h)
 
 
@@ -205,7 +233,8 @@ def only_set(side: MappingSide, set_id: str) -> MappingSide:
     """The mappings of one set (its ``mapping_set_id`` IRI, or the stem of a pcfgraph set)."""
     wanted = {set_id, str(iris.mapping_set(set_id))} if "/" not in set_id else {set_id}
     rows = {k: r for k, r in side.rows.items() if _text(r.get("mapping_set_id")) in wanted}
-    return MappingSide(side.label, rows, side.prefixes)
+    sets = {k: v for k, v in side.sets.items() if k in wanted}
+    return MappingSide(side.label, rows, side.prefixes, sets)
 
 
 def compare(old: MappingSide, new: MappingSide) -> MappingDiff:
@@ -225,14 +254,9 @@ def compare(old: MappingSide, new: MappingSide) -> MappingDiff:
     changes += [_change("added", new.rows[k], ()) for k in came if k not in paired_new]
     unchanged = 0
     for a, b in pairs:
-        before, after = old.rows[a], new.rows[b]
-        slots = tuple(
-            SlotChange(slot, _text(before.get(slot)), _text(after.get(slot)))
-            for slot in sorted((before.keys() | after.keys()) - NOT_COMPARED)
-            if _text(before.get(slot)) != _text(after.get(slot))
-        )
+        slots = _slot_changes(old.rows[a], new.rows[b])
         if slots:
-            changes.append(_change("changed", after, slots))
+            changes.append(_change("changed", new.rows[b], slots))
         else:
             unchanged += 1
     order = {k: i for i, k in enumerate(KINDS)}
@@ -241,7 +265,29 @@ def compare(old: MappingSide, new: MappingSide) -> MappingDiff:
     for prefix, ns in old.prefixes.items():
         if ns not in prefixes.values():
             prefixes.setdefault(prefix, ns)
-    return MappingDiff(old.label, new.label, tuple(changes), unchanged, prefixes)
+    return MappingDiff(
+        old.label, new.label, tuple(changes), unchanged, prefixes, _set_changes(old, new)
+    )
+
+
+def _slot_changes(
+    before: Mapping[str, Value], after: Mapping[str, Value]
+) -> tuple[SlotChange, ...]:
+    return tuple(
+        SlotChange(slot, _text(before.get(slot)), _text(after.get(slot)))
+        for slot in sorted((before.keys() | after.keys()) - NOT_COMPARED)
+        if _text(before.get(slot)) != _text(after.get(slot))
+    )
+
+
+def _set_changes(old: MappingSide, new: MappingSide) -> tuple[SetChange, ...]:
+    out = [SetChange("removed", s) for s in sorted(old.sets.keys() - new.sets.keys())]
+    out += [SetChange("added", s) for s in sorted(new.sets.keys() - old.sets.keys())]
+    for s in sorted(old.sets.keys() & new.sets.keys()):
+        slots = _slot_changes(old.sets[s], new.sets[s])
+        if slots:
+            out.append(SetChange("changed", s, slots))
+    return tuple(out)
 
 
 def _by_mapping(keys: Iterable[Key], side: MappingSide) -> dict[Key, list[Key]]:
@@ -274,7 +320,12 @@ def _change(kind: str, row: Mapping[str, Value], slots: tuple[SlotChange, ...]) 
 
 def summary(result: MappingDiff) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
-    return f"{result.old} -> {result.new}: {counts}, {result.unchanged} unchanged"
+    text = f"{result.old} -> {result.new}: {counts}, {result.unchanged} unchanged"
+    if result.sets:
+        kinds = [k for k in KINDS if any(s.change == k for s in result.sets)]
+        sets = ", ".join(f"{sum(s.change == k for s in result.sets)} {k}" for k in kinds)
+        text += f"; sets: {sets}"
+    return text
 
 
 def to_json(result: MappingDiff) -> bytes:
@@ -284,15 +335,23 @@ def to_json(result: MappingDiff) -> bytes:
         "counts": result.counts(),
         "unchanged": result.unchanged,
         "changes": [asdict(c) for c in result.changes],
+        "sets": [asdict(s) for s in result.sets],
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def to_csv(result: MappingDiff) -> bytes:
-    """One row per added or removed mapping and per changed slot, with APQC's notice where it
+    """One row per added or removed mapping and per changed slot (first those of the sets
+    themselves: ``set added``, ``set removed``, ``set changed``), with APQC's notice where it
     quotes the PCF (``rights``, last); cells escaped against formula injection."""
 
     def rows() -> Iterable[list[str]]:
+        for changed in result.sets:  # a set's own slots: no mapping, no PCF text quoted
+            head = [f"set {changed.change}", "", "", "", "", "", "", changed.mapping_set_id]
+            if not changed.slots:
+                yield [*head, "", "", "", ""]
+            for slot in changed.slots:
+                yield [*head, slot.slot, slot.old, slot.new, ""]
         for c in result.changes:
             head = [getattr(c, col) for col in COLUMNS[:8]]
             if not c.slots:
