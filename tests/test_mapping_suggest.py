@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from gql_support import shared_catalog
 
+from pcfgraph import iris
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
 from pcfgraph.errors import InputError
@@ -166,14 +167,22 @@ def test_review_moves_accepted_and_rejected_into_the_curated_set(
         assert "Passages:" in (r.comment or "")
     left = {s.id for s in read_suggestions(sfile)}
     assert yes.id not in left and no.id not in left and len(left) == len(pending) - 2
-    # deciding the same pair again is refused, and nothing is written
+    # deciding the same pair again (a stale copy of the suggestions) is refused, naming the
+    # pair as the file does and the row deciding it (it named both IRIs in full, no row), and
+    # nothing is written
     text = curated.read_text(encoding="utf-8")
-    with pytest.raises(InputError):
+    with pytest.raises(InputError) as refused:
         apply_decisions(
             sfile, [Decision(pending[0], "accept")], reviewer="x", store=release.store,
             catalog=shared_catalog(), curated=curated,
         )  # fmt: skip
     assert curated.read_text(encoding="utf-8") == text
+    ends = accepted.subject.removeprefix(str(iris.apqc_namespace("Cross-Industry", "7.4")))
+    target = accepted.object.removeprefix(iris.PREFIXES["itcmf"])
+    assert str(refused.value) == (
+        f"{yes.id}: {curated.name} already decides pcf74:{ends} and itcmf:{target} "
+        f"(line {accepted.line})"
+    )
 
 
 def test_review_cli_refuses_unknown_ids_and_contradictions(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -104,6 +104,14 @@ def _citation_rank(row: Mapping[str, object]) -> tuple[tuple[bool, str], ...]:
     return tuple(out)
 
 
+def _named(curie: Callable[[str], str], iri: str) -> str:
+    """``iri`` as the curated file's ``curie_map`` names it, else as it is."""
+    try:
+        return curie(iri)
+    except InputError:
+        return iri
+
+
 def _texts(store: GraphStore, catalog: QueryCatalog, framework_iri: str) -> dict[str, str]:
     """Element IRI -> 'code “definition or name”' for citations."""
     fw = framework_iri.rsplit("/", 1)[1]
@@ -177,8 +185,8 @@ def apply_decisions(
         add = f"; add '{minted[0]}: {minted[1]}' to it" if minted else ""
         raise InputError(f"{target}: its curie_map has no prefix for {iri}{add}")
 
-    decided_pairs = {(r.subject, r.object) for r in ms.rows} | {
-        (r.object, r.subject) for r in ms.rows
+    decided_pairs = {(r.subject, r.object): r for r in ms.rows} | {
+        (r.object, r.subject): r for r in ms.rows
     }
     texts = {**_texts(store, catalog, subject_fw), **_texts(store, catalog, object_fw)}
     day = (today or dt.date.today()).isoformat()
@@ -188,8 +196,11 @@ def apply_decisions(
     for d in decisions:
         row = d.suggestion.row
         if (row.subject, row.object) in decided_pairs:
+            # named as the file names them, with the row that decides them
+            line = decided_pairs[(row.subject, row.object)].line
             raise InputError(
-                f"{d.suggestion.id}: {target.name} already decides {row.subject} and {row.object}"
+                f"{d.suggestion.id}: {target.name} already decides "
+                f"{_named(curie, row.subject)} and {_named(curie, row.object)} (line {line})"
             )
         relation = predicate or str(row.predicate).rsplit("#", 1)[1]
         score = f"{row.confidence}" if row.confidence is not None else "n/a"
