@@ -321,3 +321,32 @@ def test_a_copy_that_finds_no_room_names_the_file_it_wrote() -> None:
     failed.filename, failed.filename2 = "/cache/releases/k/graph.nq", "/srv/.rel.x/graph.nq"
     message = str(_cannot_write(Path("/srv/rel"), failed))
     assert message == "cannot write -o /srv/rel: No space left on device (/srv/.rel.x/graph.nq)"
+
+
+def test_a_build_hung_up_while_it_publishes_leaves_no_temporary_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pcfgraph build -o rel`` whose terminal closed (SIGHUP) or that was stopped (SIGTERM)
+    while it wrote the new release was ended by the signal on the spot: its temporary
+    ``.rel.<random>`` (the whole graph, store and index) stayed beside ``rel`` until a
+    publication an hour later swept it. Now the build ends as interrupted (status 129, as a
+    shell shows a hangup), its temporary release removed, the previous one in place."""
+    import signal
+
+    from pcfgraph.cli import main
+    from pcfgraph.cli.common import run_main
+
+    out = tmp_path / "rel"
+    before = write_release(small_store(), out, {})
+    real_copy = release_mod.copy_release_dir
+
+    def hung_up(source: Path, tmp: Path) -> dict[str, Any]:
+        manifest = real_copy(source, tmp)  # half done: the files are there, not yet renamed
+        os.kill(os.getpid(), signal.SIGHUP)
+        return manifest
+
+    monkeypatch.setattr(release_mod, "copy_release_dir", hung_up)
+    assert run_main(main, ["build", "-o", str(out)]) == 128 + signal.SIGHUP
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+    assert load_release(out).release_id == before["release_id"]
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # as it was

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -137,6 +139,31 @@ def extra_sources_options(command: F) -> F:
         metavar="FILE",
         help="Add an APQC workbook (any edition and version) to the shipped data (repeatable).",
     )(command)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """``SIGHUP`` and ``SIGTERM`` raise ``SystemExit(128 + signal)`` meanwhile (the status a
+    shell shows for a process they ended), as ``SIGINT`` raises KeyboardInterrupt, so the
+    work in hand cleans up: a ``build -o`` whose terminal closed left its half-written
+    temporary release beside ``-o`` until a publication an hour later swept it. A signal
+    ignored (``nohup``) stays ignored."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    import threading
+
+    previous = {}
+    main_thread = threading.current_thread() is threading.main_thread()  # else: not settable
+    for sig in (signal.SIGHUP, signal.SIGTERM) if main_thread else ():
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:

@@ -18,6 +18,7 @@ from pcfgraph.cells import write_csv
 from pcfgraph.cli.common import (
     extra_sources_options,
     format_option,
+    interruptible,
     opened_release,
     output_format,
     output_option,
@@ -147,19 +148,20 @@ def build(
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
     steps = BuildSteps()  # on a terminal: the step the build is in, after the import's bar
     built: Release | None = None
-    try:
-        release = built = open_release(None, extra=extra, steps=steps)
-        steps("verifying shapes and checks")  # (the release cache did it already)
-        release = verify_release(release)
-        steps("writing store and artefacts")
+    with interruptible():  # a hangup or stop removes the temporary release it wrote
         try:
-            manifest = publish_copy(release, out_dir, verified=True)  # a cached one's as is
-        except OSError as exc:  # a full disk, a folder made read-only meanwhile
-            raise _cannot_write(out_dir, exc) from None
-    finally:
-        steps.close()
-        if built is not None:  # what the importer warned about, also when it was cached
-            print_warnings(built.warnings)
+            release = built = open_release(None, extra=extra, steps=steps)
+            steps("verifying shapes and checks")  # (the release cache did it already)
+            release = verify_release(release)
+            steps("writing store and artefacts")
+            try:
+                manifest = publish_copy(release, out_dir, verified=True)  # a cached one's as is
+            except OSError as exc:  # a full disk, a folder made read-only meanwhile
+                raise _cannot_write(out_dir, exc) from None
+        finally:
+            steps.close()
+            if built is not None:  # what the importer warned about, also when it was cached
+                print_warnings(built.warnings)
     click.echo(
         f"release {manifest['release_id']}: {manifest['quads']} quads in "
         f"{len(manifest['graphs'])} graphs -> {out_dir} "
