@@ -20,6 +20,7 @@ from pcfgraph.cli import main
 from pcfgraph.export import FORMATS as TRIPLE_FORMATS
 from pcfgraph.export import export_bytes as triples_export
 from pcfgraph.iris import PCFG, SEMAPV
+from pcfgraph.mappings import read_mapping_set
 from pcfgraph.mappings.export import FORMATS, export_bytes, mapping_set_ids
 from pcfgraph.release import Release
 from pcfgraph.resources import resource_dir
@@ -408,6 +409,19 @@ def test_mappings_index_is_a_page_for_a_browser_and_the_set_page_links_its_expor
     assert f'href="/mappings/{stem}.sssom.ttl?derived=true"' in page.text
     derived = client.http.get("/id/mapping-set/derived", headers={"Accept": "text/html"}).text
     assert 'href="/mappings/derived.sssom.json"' in derived and "derived=true" not in derived
+
+
+def test_mappings_index_gives_each_sets_version(client: Client) -> None:
+    """A curated set's ``mapping_set_version`` changes with every edit (docs/mappings.md);
+    GET /mappings gave each set's name, title and links but not its version, so a client
+    could not tell a new release of a set without fetching every file."""
+    sets = {s["name"]: s for s in client.http.get("/mappings").json()["mappingSets"]}
+    for stem in STEMS:
+        shipped = read_mapping_set(resource_dir("data") / "mappings" / f"{stem}.sssom.tsv")
+        assert shipped.version and sets[stem]["version"] == shipped.version, stem
+    assert sets["derived"]["version"] is None  # derived at build: no curated version
+    html = client.http.get("/mappings", headers={"Accept": "text/html"}).text
+    assert f"<code>{STEMS[0]}</code> version {sets[STEMS[0]]['version']}" in html
 
 
 def test_http_path_in_another_case_is_a_404_naming_the_set_meant(client: Client) -> None:

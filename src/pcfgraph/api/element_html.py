@@ -141,7 +141,7 @@ def not_found_html(state: AppState, detail: str) -> str:
 
 def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
     """The page of ``GET /mappings``: each mapping set with its SSSOM exports (the route's
-    JSON entries: ``name``, ``title``, ``iri``, ``exports``, ``derivedExports``)."""
+    JSON entries: ``name``, ``title``, ``version``, ``iri``, ``exports``, ``derivedExports``)."""
     rows = []
     for s in sets:
         links = " · ".join(
@@ -153,7 +153,9 @@ def mapping_sets_html(sets: list[dict[str, Any]]) -> str:
         )
         rows.append(
             f'<tr><td><a href="{escape(s["page"])}">{escape(s["title"])}</a><br>'
-            f"<code>{escape(s['name'])}</code></td><td>{links}</td>"
+            f"<code>{escape(s['name'])}</code>"
+            + (f" version {escape(s['version'])}" if s.get("version") else "")
+            + f"</td><td>{links}</td>"
             f"<td>{derived or '–'}</td></tr>"
         )
     return "\n".join(

@@ -57,10 +57,13 @@ async def mapping_sets(request: Request) -> Response:
         return unchanged
     titles = await asyncio.to_thread(mapping_set_titles, state.store, state.catalog)
     sets: list[dict[str, Any]] = []
-    for set_id, title in titles:
+    for set_id, title, version in titles:
         entry: dict[str, Any] = {
             "name": set_id,
             "title": title,
+            # what changes with every edit of a curated set (docs/mappings.md): a client
+            # tells a new release of a set from the list, without fetching it
+            "version": version,
             "iri": str(iris.mapping_set(set_id)),
             "page": iris.id_path(str(iris.mapping_set(set_id))) or "",
             "exports": export_paths(set_id),

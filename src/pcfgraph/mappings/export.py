@@ -88,13 +88,14 @@ def export_paths(set_id: str, *, derived: bool = False) -> dict[str, str]:
     return {f.name: f"/mappings/{set_id}{f.suffix}{query}" for f in FORMATS.values()}
 
 
-def mapping_set_titles(store: Store, catalog: QueryCatalog) -> list[tuple[str, str]]:
-    """(id, title) of each mapping set in the graph, by id (the title is the id when the set
-    states none)."""
+def mapping_set_titles(store: Store, catalog: QueryCatalog) -> list[tuple[str, str, str | None]]:
+    """(id, title, version) of each mapping set in the graph, by id (the title is the id when
+    the set states none; the version None when it states none, as the derived set)."""
     out = []
     for set_id in mapping_set_ids(store, catalog):
         meta, _, _ = _statements(store, catalog, set_id)
-        out.append((set_id, _first(meta, str(DCTERMS.title)) or set_id))
+        version = _first(meta, OWL_NS + "versionInfo") or None
+        out.append((set_id, _first(meta, str(DCTERMS.title)) or set_id, version))
     return out
 
 
