@@ -34,3 +34,13 @@ def test_stdout_on_a_full_disk_is_one_line_exit_2() -> None:
     err = done.stderr.decode()
     assert done.returncode == 2, err
     assert err == "pcfgraph: error: cannot write the output: No space left on device\n"
+
+
+def test_a_character_the_locale_cannot_encode_is_printed_escaped() -> None:
+    """Under a Latin-1 locale (``LANG=de_DE.ISO-8859-1``; here ``PYTHONIOENCODING``) text
+    holding a character Latin-1 lacks (the schema's ellipsis, an element's curly quote) was
+    "internal error (UnicodeEncodeError ...). This is a bug", exit 3."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run(COMMAND, capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"with an ellipsis (\\u2026)" in done.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import signal
 import sys
@@ -251,8 +252,18 @@ def _discard_stdout() -> None:
         pass
 
 
+def _escape_what_cannot_be_encoded() -> None:
+    """stdout and stderr show a character their encoding lacks as an escape (``\\u2019``):
+    under a Latin-1 locale (``LANG=de_DE.ISO-8859-1``) a name holding a curly quote was
+    "internal error (UnicodeEncodeError ...). This is a bug", exit 3."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def run_main(group: click.Group, args: list[str] | None = None) -> int:
     """Run the click group, turning pcfgraph errors into one-line messages and exit codes."""
+    _escape_what_cannot_be_encoded()
     try:
         group.main(args=args, prog_name="pcfgraph", standalone_mode=False)
         sys.stdout.flush()  # what is still buffered fails here, where it is reported
