@@ -183,6 +183,12 @@ CASES = [
         add=":hr orgm:purchaser :ahmed-saleh ; orgm:primaryPurchaser :ahmed-saleh , :julia-meyer .",
     ),
     Case(
+        "organisation-without-customers",
+        "checks/orgmodel/organisation-customers",
+        ":it",
+        remove=":finance a orgm:Customer . :hr a orgm:Customer . :clinical a orgm:Customer .",
+    ),
+    Case(
         "customer-no-purchaser",
         "CustomerPurchaserShape",
         ":hr",

@@ -57,6 +57,10 @@ _HOW: Final[dict[str, str]] = {
     "CustomerBudgetShape": (
         "draw an association from the customer to a representation with the property Kind = Budget"
     ),
+    "checks/orgmodel/organisation-customers": (
+        "draw each customer as a business actor with the property Kind = Customer, and a "
+        "serving relationship to it from the customer team (Kind = Customer team) responsible"
+    ),
     "CustomerServedByTeamShape": (
         "draw a serving relationship from the customer team (a business actor with the "
         "property Kind = Customer team) to the customer"
