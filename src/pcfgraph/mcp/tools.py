@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from pcfgraph import services
@@ -36,7 +37,13 @@ from pcfgraph.mcp.paging import (
     encode_cursor,
     page,
 )
-from pcfgraph.mcp.references import element_at, element_ignoring_case, expanded, spelled
+from pcfgraph.mcp.references import (
+    element_at,
+    element_ignoring_case,
+    expanded,
+    nearest,
+    spelled,
+)
 from pcfgraph.mcp.results import (
     element_ref,
     maturity_fields,
@@ -171,7 +178,8 @@ class Tools:
         except NotFoundError as exc:  # not as written: the same but for case? (references.py)
             st = self.state
             index = served_index(st.caches, st.release, reader)
-            return element_ignoring_case(index, ref, framework, str(exc))
+            near = partial(nearest, reader, index, ref, framework)
+            return element_ignoring_case(index, ref, framework, str(exc), near)
         except ArgumentError:
             raise  # names its argument already
         except InputError as exc:
@@ -180,7 +188,11 @@ class Tools:
             ) from None
         found = self._by_identifier(reader, ref, framework, framework_arg, same_pcf_id)
         if found is None:
-            raise ArgumentError("element", f"no element has the IRI, PCF ID or code {quoted(ref)}")
+            st = self.state
+            hint = nearest(reader, served_index(st.caches, st.release, reader), ref, framework)
+            raise ArgumentError(
+                "element", f"no element has the IRI, PCF ID or code {quoted(ref)}{hint}"
+            )
         return found
 
     def framework_id(self, reader: services.Reader, value: str | None) -> str | None:
