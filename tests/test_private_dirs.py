@@ -117,3 +117,29 @@ def test_a_socket_in_a_short_directory_has_its_plain_path(
             assert held.socket_path("metrics-1.sock") == held.path / "metrics-1.sock"
         finally:
             held.close()
+
+
+def test_no_writable_temporary_directory_is_one_line_saying_to_set_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container with a read-only root and no tmpfs at /tmp: ``pcfgraph serve`` and every
+    command on a release were "internal error (FileNotFoundError: No usable temporary
+    directory ...). This is a bug", exit 3."""
+    import pyoxigraph as ox
+
+    from pcfgraph.errors import PcfgraphError
+    from pcfgraph.release import load_release, write_release
+    from pcfgraph.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.add_quads([ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"))])
+    write_release(store, tmp_path / "rel", {})
+    not_a_dir = tmp_path / "a-file"  # no directory to write in, for root too
+    not_a_dir.write_text("", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "_candidate_tempdir_list", lambda: [str(not_a_dir)])
+    wanted = r"^no writable temporary directory: .*; set TMPDIR to a writable directory"
+    with pytest.raises(PcfgraphError, match=wanted):
+        PrivateDir("pool-")
+    with pytest.raises(PcfgraphError, match=wanted):
+        load_release(tmp_path / "rel")  # its store's private snapshot

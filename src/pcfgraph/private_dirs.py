@@ -21,6 +21,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from pcfgraph.errors import PcfgraphError
+
 log = logging.getLogger("pcfgraph.serve")
 
 #: What every private directory's name starts with.
@@ -33,13 +35,27 @@ _HELD_NEW = ".held-new"
 SOCKET_PATH_BYTES = 107
 
 
+def temp_dir() -> Path:
+    """The temporary directory (``TMPDIR``, else ``/tmp`` ...). None of them writable (a
+    container with a read-only root and no tmpfs at ``/tmp``) is a one-line error saying
+    what to set; it was "internal error (FileNotFoundError: No usable temporary directory
+    ...). This is a bug", exit 3, at the first command or server start."""
+    try:
+        return Path(tempfile.gettempdir())
+    except FileNotFoundError as exc:
+        raise PcfgraphError(
+            f"no writable temporary directory: {exc.strerror}; set TMPDIR to a writable "
+            "directory (in a read-only container: a tmpfs, e.g. at /tmp)"
+        ) from None
+
+
 class PrivateDir:
     """A fresh directory ``PREFIX + kind + ...`` under the temporary directory, held until
     :meth:`close` (or until this process and those forked from it have ended)."""
 
     def __init__(self, kind: str = "") -> None:
         sweep()
-        self.path = Path(tempfile.mkdtemp(prefix=PREFIX + kind))
+        self.path = Path(tempfile.mkdtemp(prefix=PREFIX + kind, dir=temp_dir()))
         fd = os.open(self.path / _HELD_NEW, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.rename(self.path / _HELD_NEW, self.path / HELD)
@@ -68,7 +84,7 @@ class PrivateDir:
 def sweep(where: Path | None = None) -> list[Path]:
     """Remove this user's private directories in ``where`` (the temporary directory) whose
     process has ended without removing them; the ones removed."""
-    base = Path(where if where is not None else tempfile.gettempdir())
+    base = Path(where) if where is not None else temp_dir()
     removed: list[Path] = []
     try:
         entries = list(os.scandir(base))

@@ -27,7 +27,6 @@ import os
 import secrets
 import shutil
 import stat
-import tempfile
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +40,7 @@ import pyoxigraph as ox
 from pcfgraph import __version__
 from pcfgraph.errors import InputError, ReleaseError
 from pcfgraph.files import file_mode
+from pcfgraph.private_dirs import temp_dir
 from pcfgraph.queries import NamedQuery
 from pcfgraph.store import EmbeddedStore
 from pcfgraph.store_dir import write_store_dir
@@ -525,7 +525,7 @@ def snapshot_store(store_dir: Path) -> Path:
     The snapshot goes to the temp dir; where links cannot be made there (another file
     system) it goes beside the release, and where that fails too the files are copied.
     """
-    temp = Path(tempfile.gettempdir())
+    temp = temp_dir()  # none writable: an error saying to set TMPDIR
     sweep_dead_snapshots(temp)
     for parent, link in ((temp, True), (store_dir.parent.parent, True), (temp, False)):
         try:
