@@ -314,3 +314,43 @@ def test_review_predicate_takes_the_spellings_of_every_surface(
     res = CliRunner().invoke(main, [*base, "--accept", pending[-1].id, "--predicate", "closest"])
     assert res.exit_code == 2
     assert "'closest' is no SKOS mapping relation; give one of exactMatch" in res.output
+
+
+def test_review_with_no_curated_set_for_its_frameworks_names_them_by_id(
+    tmp_path: Path, release: Release
+) -> None:
+    """Suggestions between frameworks no curated set maps (IT-CMF to PRM-IT here, an industry
+    edition to PRM-IT for a curator): the refusal named both frameworks by IRI
+    ("no curated set maps https://w3id.org/pcfgraph/id/framework/it-cmf to ..."), not as
+    --source and --target take them, and did not say what --into takes."""
+    found = suggest(release.store, shared_catalog(), ITCMF, PRM, top=1)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, ITCMF, PRM, model="lexical", prefixes={}))
+    decision = Decision(read_suggestions(sfile)[0], "accept")
+    with pytest.raises(InputError) as refused:
+        apply_decisions(
+            sfile, [decision], reviewer="r", store=release.store, catalog=shared_catalog()
+        )
+    assert str(refused.value).startswith(
+        "no curated set maps it-cmf to prm-it; give the file to add the decisions to with --into"
+    )
+
+
+def test_review_asks_about_each_suggestion_naming_its_elements(
+    tmp_path: Path, release: Release
+) -> None:
+    """The question showed the two names only: an industry edition repeats Cross-Industry's
+    names, so the curator could not tell which element was meant without opening the file."""
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=1)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes={}))
+    first = read_suggestions(sfile)[0]
+    res = CliRunner().invoke(main, ["mappings", "review", str(sfile), "--reviewer", "r"], "q\n")
+    assert res.exit_code == 0, res.output
+    subject = str(first.row.subject).removeprefix(iris.apqc_namespace("Cross-Industry", "7.4"))
+    obj = str(first.row.object).removeprefix(iris.PREFIXES["itcmf"])
+    assert res.output.splitlines()[1:4] == [
+        f"{first.id}  ({first.confidence})",
+        f"  pcf74:{subject}  {first.subject_label}",
+        f"  -> itcmf:{obj}  {first.object_label}",
+    ]

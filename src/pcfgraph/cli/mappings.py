@@ -230,7 +230,11 @@ def review(
             raise InputError("a suggestion cannot be both accepted and rejected")
     else:
         for s in pending:
-            click.echo(f"\n{s.id}  {s.subject_label}  ->  {s.object_label}  ({s.confidence})")
+            # which elements, as the file names them: names alone are not unique (an
+            # industry edition repeats Cross-Industry's) and a code is what the curator checks
+            subject, obj = s.ends
+            click.echo(f"\n{s.id}  ({s.confidence})")
+            click.echo(f"  {subject}  {s.subject_label}\n  -> {obj}  {s.object_label}")
             answer = click.prompt(
                 "[a]ccept, [r]eject, [s]kip, [q]uit",
                 type=click.Choice(["a", "r", "s", "q"]),

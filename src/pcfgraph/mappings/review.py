@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from pcfgraph import iris
 from pcfgraph.errors import InputError, quoted
 from pcfgraph.files import write_atomic
 from pcfgraph.iris import SKOS, sssom_prefix
@@ -33,6 +34,8 @@ class Suggested:
 
     id: str  # its record_id as written (a CURIE)
     row: MappingRow
+    #: Its subject and object as the file writes them (``pcf721-utilities:10003``).
+    ends: tuple[str, str] = ("", "")
 
     @property
     def subject_label(self) -> str:
@@ -77,7 +80,17 @@ def read_suggestions(path: Path) -> list[Suggested]:
         for i, line in enumerate(lines)
         if i > first and line.strip() and not line.startswith("#")
     }
-    return [Suggested(ids[r.line], r) for r in ms.rows]
+    by_length = sorted(ms.curie_map.items(), key=lambda kv: -len(kv[1]))
+
+    def curie(iri: str) -> str:
+        for prefix, ns in by_length:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    return [
+        Suggested(ids[r.line], r, (curie(str(r.subject)), curie(str(r.object)))) for r in ms.rows
+    ]
 
 
 def find_curated_set(subject_fw: str, object_fw: str) -> Path:
@@ -88,10 +101,16 @@ def find_curated_set(subject_fw: str, object_fw: str) -> Path:
         if subject_fw in map(str, ms.subject_sources) and object_fw in map(str, ms.object_sources):
             found.append(path)
     if len(found) != 1:
-        what = "no" if not found else "more than one"
-        raise InputError(
-            f"{what} curated set maps {subject_fw} to {object_fw}; give the file with --into"
-        )
+        # the frameworks as --source/--target name them (not their IRIs), and the sets found
+        base = str(iris.framework(""))
+        ids = f"{subject_fw.removeprefix(base)} to {object_fw.removeprefix(base)}"
+        if not found:
+            raise InputError(
+                f"no curated set maps {ids}; give the file to add the decisions to with "
+                "--into (a new set: an SSSOM/TSV file with its header, docs/mappings.md)"
+            )
+        names = ", ".join(p.name for p in found)
+        raise InputError(f"{len(found)} curated sets map {ids} ({names}); choose one with --into")
     return found[0]
 
 
