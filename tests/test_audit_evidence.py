@@ -152,6 +152,7 @@ def test_a_re_audit_says_what_besides_the_model_differs_from_its_baseline() -> N
         same.baseline["made"]
         == {
             "asOf": AS_OF.isoformat(),
+            "asOfSource": "caller",  # and where that date came from
             "profile": "default",
             "rules": against["rules"],
             **({"release": against["release"]} if against["release"] else {}),

@@ -130,8 +130,9 @@ _COMPARED: Final = (("rules", "rules"), ("release", "release"), ("profile", "pro
 
 
 def _made_with(report: AuditReport, baseline: dict[str, Any]) -> dict[str, Any]:
-    """How the baseline's audit was run (``made``: as of, profile, release, rules, as far
-    as the baseline says: a CSV export older than its last columns says none of it) and
+    """How the baseline's audit was run (``made``: as of and where that date came from,
+    profile, release, rules, as far as the baseline says: a CSV export older than its last
+    columns says none of it) and
     ``differences``: what, besides the model, differs from this audit. A finding 'resolved'
     because a rule changed, or 'new' because the release did, is no remediation of the model,
     and the auditor must know."""
@@ -140,6 +141,7 @@ def _made_with(report: AuditReport, baseline: dict[str, Any]) -> dict[str, Any]:
     profile = baseline.get("profile")
     made = {
         "asOf": baseline.get("asOf"),
+        "asOfSource": baseline.get("asOfSource"),
         "profile": profile.get("name") if isinstance(profile, dict) else None,
         "release": against.get("release"),
         "rules": against.get("rules"),

@@ -495,6 +495,7 @@ def _read_xlsx_table(data: bytes, name: str) -> dict[str, Any] | None:
     doc = _table_document(rows, truncated=facts.get("truncated") == "yes")
     if doc is not None:  # how that audit was run, as a JSON report says it (Report sheet)
         doc["asOf"] = _fact(facts, "as of") or doc["asOf"]
+        doc["asOfSource"] = _fact(facts, "as of source") or doc["asOfSource"]
         doc["profile"] = {"name": _fact(facts, "profile") or doc["profile"]["name"]}
         doc["checkedAgainst"] = {
             "release": _fact(facts, "release") or doc["checkedAgainst"]["release"],
@@ -528,13 +529,14 @@ def _table_document(rows: list[list[str]], *, truncated: bool) -> dict[str, Any]
     made = {
         column: row[at[column]] or None
         for row in rows[1:2]
-        for column in ("as of", "profile", "release", "rules sha256")
+        for column in ("as of", "as of source", "profile", "release", "rules sha256")
         if at.get(column, len(row)) < len(row)
     }
     return {  # how that audit was run, from its rows' last cells (none in an older table)
         "results": results,
         "truncated": truncated,
         "asOf": made.get("as of"),
+        "asOfSource": made.get("as of source"),
         "profile": {"name": made.get("profile")},
         "checkedAgainst": {"release": made.get("release"), "rules": made.get("rules sha256")},
     }
