@@ -354,3 +354,25 @@ def test_review_asks_about_each_suggestion_naming_its_elements(
         f"  pcf74:{subject}  {first.subject_label}",
         f"  -> itcmf:{obj}  {first.object_label}",
     ]
+
+
+def test_suggest_under_an_element_gives_the_whole_runs_suggestions_for_its_subtree(
+    release: Release,
+) -> None:
+    """A curator reviews a group at a time (``gaps --under 8.1.5``); suggest had no such
+    option: every element of the source (1,921 for APQC, 6,210 suggestions from Utilities
+    7.2.1 to PRM-IT) or nothing. A subtree's suggestions are those the whole run gives its
+    elements, and its elements only."""
+    from pcfgraph.cli.common import run_main as run
+
+    root = iris.apqc_element("Cross-Industry", "7.4", 20632)  # 8.1.5
+    everything = suggest(release.store, shared_catalog(), APQC, PRM)
+    some = suggest(release.store, shared_catalog(), APQC, PRM, under=str(root))
+    below = {str(root), *(str(iris.apqc_element("Cross-Industry", "7.4", p)) for p in (
+        20633, 20634, 20635, 20636, 20637, 20638, 20639, 20640))}  # fmt: skip
+    assert some and {s.subject.iri for s in some} <= below
+    assert [(s.subject.iri, s.object.iri, s.score) for s in some] == [
+        (s.subject.iri, s.object.iri, s.score) for s in everything if s.subject.iri in below
+    ]
+    argv = ["mappings", "suggest", "--source", APQC, "--target", PRM, "--under", "prm-it/A24"]
+    assert run(main, argv) == 2  # an element of another framework

@@ -123,6 +123,14 @@ def export(
     show_default=True,
     help="Leave out candidates scoring lower (scores are from 0 to 1).",
 )
+@click.option(
+    "--under",
+    "root",
+    default=None,
+    metavar="ID",
+    help="Only this SOURCE element and those below it: its code (e.g. 8.1), PCF ID, element "
+    "id or IRI, as 'pcfgraph gaps --under' takes it.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @release_option
 def suggest(
@@ -131,6 +139,7 @@ def suggest(
     top: int,
     model: str,
     min_score: float,
+    root: str | None,
     output: Path | None,
     release_dir: Path | None,
 ) -> None:
@@ -147,9 +156,16 @@ def suggest(
         services.Reader(release.store, catalog), source=source, target=target
     )
     source, target = (str(fid) for fid in spelled)  # PRM-IT is prm-it
+    under = None
+    if root is not None:  # a group of the source at a time, as a curator reviews
+        from pcfgraph.cli.gaps import gaps_root
+
+        # one of another framework is refused naming its framework
+        under = gaps_root(release, services.Reader(release.store, catalog), root, source).iri
     found = run_suggest(
-        release.store, catalog, source, target, top=top, model=model, min_score=min_score
-    )
+        release.store, catalog, source, target, top=top, model=model, min_score=min_score,
+        under=under,
+    )  # fmt: skip
     from pcfgraph.iris import PREFIXES
 
     prefixes = {k: v for k, v in PREFIXES.items() if k in ("prmit", "itcmf", "trim")}

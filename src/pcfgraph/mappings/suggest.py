@@ -332,9 +332,12 @@ def suggest(
     top: int = 3,
     model: str = "lexical",
     min_score: float = 0.0,
+    under: str | None = None,
 ) -> list[Suggestion]:
     """The ``top`` best undecided candidates per source element scoring ``min_score`` or
-    more (never those scoring 0: no evidence at all)."""
+    more (never those scoring 0: no evidence at all); with ``under`` (an element IRI of
+    ``source``), for that element and those below it only. A source element's candidates do
+    not depend on the other source elements: a subtree's are the whole run's for it."""
     if top < 1:
         raise InputError("--top must be at least 1")
     if not 0.0 <= min_score <= 1.0:  # scores are in [0, 1]; NaN fails this too
@@ -348,6 +351,8 @@ def suggest(
             "not counterparts; suggest towards another framework"
         )
     src, tgt = items(store, catalog, source), items(store, catalog, target)
+    if under is not None:
+        src = subtree(src, under)
     known = decisions(store, catalog)
     chain = chain_scores(store, catalog, source, target) if model in ("hybrid", "semantic") else {}
     ranked = rank(src, tgt, model=model, chain=chain, best=top, skip=known.decided)
@@ -355,6 +360,20 @@ def suggest(
     for s in src:
         out.extend(x for x in ranked[s.iri] if x.score > 0.0 and x.score >= min_score)
     return out
+
+
+def subtree(elements: Sequence[Item], root: str) -> list[Item]:
+    """``root`` and the elements below it (by ``parent``), in the order given."""
+    below: dict[str, list[str]] = {}
+    for e in elements:
+        below.setdefault(e.parent, []).append(e.iri)
+    keep, todo = set(), [root]
+    while todo:
+        iri = todo.pop()
+        if iri not in keep:
+            keep.add(iri)
+            todo.extend(below.get(iri, ()))
+    return [e for e in elements if e.iri in keep]
 
 
 # --- SSSOM -----------------------------------------------------------------------------------
