@@ -16,7 +16,7 @@ from rdflib.compare import isomorphic
 from pcfgraph import release as release_mod
 from pcfgraph.errors import ReleaseError
 from pcfgraph.export import FORMATS, export_bytes
-from pcfgraph.release import load_release, write_release
+from pcfgraph.release import Release, load_release, write_release
 from pcfgraph.store import EmbeddedStore
 
 G1 = ox.NamedNode("https://w3id.org/pcfgraph/id/graph/framework/a")
@@ -350,3 +350,24 @@ def test_a_build_hung_up_while_it_publishes_leaves_no_temporary_release(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
     assert load_release(out).release_id == before["release_id"]
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # as it was
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs")
+def test_build_into_a_folder_it_may_not_write_in_is_refused_before_the_build(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph build -o`` into an existing folder it may not write in (a read-only mount;
+    here sysfs, which refuses root too) was refused only by the publication, after the whole
+    build (minutes with ``--add`` workbooks to import): now before it."""
+    from pcfgraph.cli import graph_commands, main
+    from pcfgraph.cli.common import run_main
+
+    def no_build(*args: object, **kwargs: object) -> Release:
+        raise AssertionError("built before the folder was checked")
+
+    monkeypatch.setattr(graph_commands, "open_release", no_build)
+    out = Path("/sys/kernel/pcfgraph-release")
+    assert run_main(main, ["build", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pcfgraph: error: cannot write -o {out}: ") and err.count("\n") == 1
+    assert not out.exists()

@@ -31,7 +31,7 @@ from pcfgraph.errors import InputError
 from pcfgraph.export import FORMATS, export_bytes
 from pcfgraph.files import write_atomic
 from pcfgraph.queries import NamedQuery, QueryCatalog, named_query, query_file
-from pcfgraph.release import Release, check_replaceable, publish_copy
+from pcfgraph.release import Release, check_replaceable, make_temp_dir, publish_copy
 from pcfgraph.release_cache import open_release
 from pcfgraph.store import SelectResult
 
@@ -141,8 +141,11 @@ def build(
 
     started = time.perf_counter()
     check_replaceable(out_dir.resolve())  # before the build, not after it
-    try:  # where it goes, before the build too
-        out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+    try:  # where it goes, before the build too: a directory it may write in (a read-only
+        # one was found after minutes of importing --add workbooks, by the publication)
+        parent = out_dir.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        make_temp_dir(parent, f".{out_dir.name}.").rmdir()
     except (OSError, RuntimeError) as exc:
         raise _cannot_write(out_dir, exc) from None
     extra = ExtraSources(workbooks=tuple(add_workbooks), sources_file=sources_file)
