@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 
 import pyoxigraph as ox
@@ -21,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 
 from pcfgraph import iris
 from pcfgraph.audit import AuditReport, Upload, audit
-from pcfgraph.audit.engine import AuditOptions, parse_uploads
+from pcfgraph.audit.engine import AuditOptions, days_refused, parse_uploads
 from pcfgraph.audit.html import render_html
 from pcfgraph.audit.render_table import to_csv, to_xlsx
 from pcfgraph.audit.render_text import report_text
@@ -97,8 +98,8 @@ def test_two_files_stating_two_days_are_refused_naming_both() -> None:
         Upload("northwind.ttl", CONFORMING.read_bytes()),
         Upload("q3.ttl", OTHER_DAY.encode()),
     ]
-    with pytest.raises(InputError) as raised:
-        parse_uploads(uploads, _limits())
+    with pytest.raises(InputError) as raised:  # when the audit is given no date of its own
+        days_refused(parse_uploads(uploads, _limits()), None)
     said = str(raised.value)
     assert "2025-07-15 in northwind.ttl" in said and "2025-09-30 in q3.ttl" in said
     assert raised.value.http_status == 400
@@ -114,6 +115,29 @@ def test_the_cli_refuses_two_days_with_exit_2(tmp_path, capsys) -> None:  # type
     assert run_main(main, ["audit", str(CONFORMING), str(other)]) == 2
     said = capsys.readouterr().err
     assert "2025-09-30 in " in said and "2025-07-15 in " in said
+
+
+def test_two_days_are_a_finding_not_a_refusal_when_the_audit_is_given_its_date(
+    tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """Given a date, the model's days decide nothing: the auditor gets the report, and the
+    organisation's two days are its finding (at most one orgm:describedAsOf)."""
+    uploads = [
+        Upload("northwind.ttl", CONFORMING.read_bytes()),
+        Upload("q3.ttl", OTHER_DAY.encode()),
+    ]
+    report = audit(uploads, context(), options=AuditOptions(date(2025, 7, 15)))
+    assert (report.as_of, report.as_of_source) == (DAY, "caller")
+    assert {(r.rule, r.focus_node) for r in report.results} == {
+        ("OrganisationDescribedAsOfShape", IT)
+    }
+    with pytest.raises(InputError, match="more than one day"):  # no date: refused, as before
+        audit(uploads, context())
+    other = tmp_path / "q3.ttl"
+    other.write_text(OTHER_DAY)
+    argv = ["audit", str(CONFORMING), str(other), "--as-of", DAY, "-f", "json"]
+    assert run_main(main, argv) == 1  # a report with a violation: exit 1, not 2
+    assert json.loads(capsys.readouterr().out)["asOfSource"] == "caller"
 
 
 def test_every_report_says_where_its_date_came_from(undated_audit: AuditReport) -> None:

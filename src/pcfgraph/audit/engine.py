@@ -119,6 +119,14 @@ def parse_uploads(uploads: Sequence[Upload], limits: Limits) -> ParsedModel:
     return cast(ParsedModel, parsed)
 
 
+def days_refused(model: ParsedModel, as_of: date | None) -> None:
+    """Refuse a model stating more than one day it describes, when the audit is given no
+    date of its own to judge on (given one, the model's days decide nothing: two on the
+    organisation are ``OrganisationDescribedAsOfShape``'s finding)."""
+    if as_of is None and model.days_refusal is not None:
+        raise model.days_refusal
+
+
 @dataclass(frozen=True)
 class AuditOptions:
     """How an audit is run (``pcfgraph audit`` options, ``POST /validate`` parameters)."""
@@ -164,6 +172,8 @@ def audit(
         triples, ignored = model
         seconds["parse"] = time.perf_counter() - started
         if options.as_of_source is None:  # the caller's date wins, then the model's
+            if isinstance(model, ParsedModel):
+                days_refused(model, options.as_of)
             stated = model.described_as_of if isinstance(model, ParsedModel) else None
             day, source = audit_day(options.as_of, stated)
             options = replace(options, as_of=day, as_of_source=source)

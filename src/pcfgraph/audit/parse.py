@@ -389,9 +389,12 @@ def read_model(
     if refused:
         raise refused_together(refused)
     audited = model_date.organisations(model.triples)  # only their day is the model's
-    model.described_as_of = model_date.model_day(
-        [(name, model_date.stated_days(said, audited)) for name, said in dated]
-    )
+    try:
+        model.described_as_of = model_date.model_day(
+            [(name, model_date.stated_days(said, audited)) for name, said in dated]
+        )
+    except InputError as exc:  # refused unless the audit is given its date (days_refused)
+        model.days_refusal = exc
     model.findings.extend(not_on_organisation(dated, audited))
     if len(model.triples) > max_triples:
         raise PayloadTooLarge(f"more than {max_triples} triples in total")

@@ -243,7 +243,7 @@ def audit(
         max_triples=max_triples or settings.max_upload_triples,
     )
     # Parse first, so bad input fails fast (exit 2) before the framework graph is assembled.
-    from pcfgraph.audit.engine import parse_uploads
+    from pcfgraph.audit.engine import days_refused, parse_uploads
     from pcfgraph.errors import PayloadTooLarge
 
     try:
@@ -255,6 +255,7 @@ def audit(
         if "max_upload_bytes" not in said and " triples " not in said:
             raise  # an archive limit (max_archive_*): its setting is named
         raise InputError(f"{said}; give {flag} N to read a larger model") from None
+    days_refused(parsed, options.as_of)  # before the framework graph, too
     release = opened_release(release_dir or settings.release)
     options = replace(options, release_id=release.release_id)
     context = AuditContext.from_store(release.store)

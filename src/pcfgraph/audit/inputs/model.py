@@ -20,6 +20,7 @@ from pcfgraph import iris
 from pcfgraph.audit import model_date
 from pcfgraph.audit.report import AuditResult, node_text
 from pcfgraph.audit.rules import Rule
+from pcfgraph.errors import InputError
 
 #: The rule group every model-validity finding belongs to (the audit's own rules).
 GROUP = "model-validity"
@@ -178,6 +179,10 @@ class ParsedModel:
     kinds: set[str | None] = field(default_factory=set)
     #: The day the model says it describes (``orgm:describedAsOf``), None when it states none.
     described_as_of: date | None = None
+    #: The refusal of a model stating more than one day (:func:`pcfgraph.audit.model_date.
+    #: model_day`), made only when the audit is given no date of its own: given one, the
+    #: model's days decide nothing, and two on the organisation are a finding of their own.
+    days_refusal: InputError | None = None
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.triples, self.ignored))
