@@ -377,3 +377,14 @@ def test_a_sets_own_slots_and_a_set_begun_or_dropped_are_changes(tmp_path: Path)
         ("set added", "mapping-set/a-to-d"),
     }
     assert run(str(old), str(new), "--set", "a-to-d").exit_code == 0
+
+
+def test_a_set_without_a_title_is_the_same_in_its_file_and_its_release(tmp_path: Path) -> None:
+    """A release titles a set that states no title by its name (``a-to-b``); the file, read
+    by the diff under a stand-in name, was titled "suggested": a set compared with its own
+    release showed "mapping_set_title: a-to-b -> suggested"."""
+    release = release_of(tmp_path, "release", {"a-to-b": BASE_ROWS})
+    same = write(tmp_path / "a-to-b.sssom.tsv", BASE_ROWS)
+    result = run(str(release), str(same), "--format", "json", "--exit-code")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sets"] == []

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -191,6 +191,8 @@ def side_from_sssom(path: Path, catalog: QueryCatalog) -> MappingSide:
     from pcfgraph.mappings.sssom_rdf import mapping_set_graph
 
     ms = read_mapping_set(path, curated=False)
+    if ms.title is None:  # a release titles such a set by its name, not by the stem used here
+        ms = replace(ms, title=set_name(str(ms.iri)))
     store = EmbeddedStore()
     store.add_quads(rdflib_to_quads(mapping_set_graph(ms), str(iris.mapping_set_graph(ms.stem))))
     # the set as its header names it (a file read as any file is filed under one stem)
