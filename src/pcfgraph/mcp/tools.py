@@ -37,13 +37,7 @@ from pcfgraph.mcp.paging import (
     encode_cursor,
     page,
 )
-from pcfgraph.mcp.references import (
-    element_at,
-    element_ignoring_case,
-    expanded,
-    nearest,
-    spelled,
-)
+from pcfgraph.mcp.references import element_at, element_ignoring_case, expanded, spelled
 from pcfgraph.mcp.results import (
     element_ref,
     maturity_fields,
@@ -56,6 +50,7 @@ from pcfgraph.relation_names import relation_named
 from pcfgraph.runtime import AppState
 from pcfgraph.services.page_reads import reads_for
 from pcfgraph.services.search.index import MAX_QUERY_CHARS
+from pcfgraph.services.search.near import nearest, with_nearest
 from pcfgraph.services.search.present import hit_dict
 from pcfgraph.services.search.release import served_index
 from pcfgraph.sparql_results import json_term
@@ -178,7 +173,7 @@ class Tools:
         except NotFoundError as exc:  # not as written: the same but for case? (references.py)
             st = self.state
             index = served_index(st.caches, st.release, reader)
-            near = partial(nearest, reader, index, ref, framework)
+            near = partial(with_nearest, reader=reader, index=index, ref=ref, framework=framework)
             return element_ignoring_case(index, ref, framework, str(exc), near)
         except ArgumentError:
             raise  # names its argument already

@@ -48,6 +48,7 @@ from pcfgraph.api.graphql.resolving import Ctx, framework_id
 from pcfgraph.api.graphql.search import SearchHit, SearchResults, run_search
 from pcfgraph.errors import InputError, NotFoundError, quoted
 from pcfgraph.services.search.identifier_case import element_by_any_case
+from pcfgraph.services.search.near import with_nearest
 
 
 def _apqc_framework(framework: str | None, edition: str | None, version: str | None) -> str | None:
@@ -139,15 +140,22 @@ class Query:
         def read(r: services.Reader) -> services.Element:
             # identifiers matched ignoring case, as MCP's tools match them
             fid = _apqc_framework(framework_id(r, framework), edition, version)
-            found = element_by_any_case(
-                r,
-                info.context.search_index,
-                id=str(id) if id is not None else None,
-                iri=iri,
-                pcf_id=pcf_id,
-                code=code,
-                framework=str(fid) if fid is not None else None,
-            )
+            within = str(fid) if fid is not None else None
+            ref = str(id) if id is not None else None
+            try:
+                found = element_by_any_case(
+                    r,
+                    info.context.search_index,
+                    id=ref,
+                    iri=iri,
+                    pcf_id=pcf_id,
+                    code=code,
+                    framework=within,
+                )
+            except NotFoundError as exc:  # and what it is close to, as MCP's tools say
+                given = ref or iri or code or str(pcf_id)
+                index = info.context.search_index()
+                raise NotFoundError(with_nearest(str(exc), r, index, given, within)) from None
             prefetch(r, wanted, elements=[found])
             return found
 

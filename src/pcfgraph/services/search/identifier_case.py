@@ -86,6 +86,9 @@ def element_ignoring_case(
 
 #: The most elements of other frameworks a "not in this framework" names.
 ELSEWHERE_SHOWN = 5
+#: How :func:`elsewhere` says where an identifier is (read by :mod:`.near`).
+IN_OTHER_FRAMEWORKS = "; in other frameworks it names"
+PCF_ID_HERE = "; it is the PCF ID of"
 
 
 def elsewhere(
@@ -110,13 +113,13 @@ def elsewhere(
         {f"{h.element.code} ({h.element.id})" for h in hits
          if h.element.framework_id == framework and str(h.element.pcf_id or "") == probe}
     )  # fmt: skip
-    said = f"; it is the PCF ID of {', '.join(here)} in {quoted(framework)}" if here else ""
+    said = f"{PCF_ID_HERE} {', '.join(here)} in {quoted(framework)}" if here else ""
     ids = sorted({h.element.id for h in hits if names(h.element)})
     if not ids:
         return NotFoundError(f"{missing}{said}") if said else missing
     shown = ", ".join(ids[:ELSEWHERE_SHOWN])
     more = f" and {len(ids) - ELSEWHERE_SHOWN} more" if len(ids) > ELSEWHERE_SHOWN else ""
-    return NotFoundError(f"{missing}{said}; in other frameworks it names {shown}{more}")
+    return NotFoundError(f"{missing}{said}{IN_OTHER_FRAMEWORKS} {shown}{more}")
 
 
 def element_by_any_case(
