@@ -44,3 +44,13 @@ def test_a_character_the_locale_cannot_encode_is_printed_escaped() -> None:
     done = subprocess.run(COMMAND, capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert b"with an ellipsis (\\u2026)" in done.stdout
+
+
+def test_a_stdout_closed_from_the_start_is_a_reader_that_left() -> None:
+    """``pcfgraph export >&-`` (a closed stdout, as some service wrappers leave it) was
+    "internal error (AttributeError: 'NoneType' object has no attribute ...)", exit 3."""
+    done = subprocess.run(
+        COMMAND, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""

@@ -261,8 +261,23 @@ def _escape_what_cannot_be_encoded() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def _closed_output_to_devnull() -> None:
+    """A stdout or stderr closed when the command started (``>&-``, some service wrappers)
+    is /dev/null, as for a reader that left: it was "internal error (AttributeError:
+    'NoneType' object has no attribute 'buffer')", exit 3, and the first file opened took
+    its number, so what a forked process wrote to its stdout went into that file."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+            setattr(sys, name, open(fd, "w", encoding="utf-8", closefd=False))  # noqa: SIM115
+
+
 def run_main(group: click.Group, args: list[str] | None = None) -> int:
     """Run the click group, turning pcfgraph errors into one-line messages and exit codes."""
+    _closed_output_to_devnull()
     _escape_what_cannot_be_encoded()
     try:
         group.main(args=args, prog_name="pcfgraph", standalone_mode=False)
