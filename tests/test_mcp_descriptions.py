@@ -58,3 +58,18 @@ def test_search_says_its_facets_count_matches_before_the_filters(shipped_release
         assert found["facets"]["family"]["apqc-pcf"] == found["total"]
 
     session_without_pool(shipped_release, body)
+
+
+def test_every_tool_has_a_title() -> None:
+    """A client lists the tools to its user by ``title`` (MCP 2025-06-18), else by the name:
+    the tools had none, so a user read "get_mappings", "find_gaps" and "run_named_query"."""
+
+    async def main() -> None:
+        async with Client(build_server(lambda: None)) as client:
+            tools = (await client.list_tools()).tools
+        titles = {t.name: t.title for t in tools}
+        assert all(titles.values()), titles
+        assert len(set(titles.values())) == len(titles)  # told apart by it
+        assert all(title != name for name, title in titles.items())
+
+    anyio.run(main)

@@ -177,7 +177,7 @@ def build_server(
         output_schemas=OUTPUT_SCHEMAS,
     )
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="Search framework elements", annotations=READ_ONLY, structured_output=True)
     async def search(
         text: Annotated[SearchText, says('PCF ID, code, name, abbreviation or words, e.g. "SLA"')],
         framework: Annotated[
@@ -203,7 +203,7 @@ def build_server(
         at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.search(text, framework, kind, limit, cursor))
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="Get one element", annotations=READ_ONLY, structured_output=True)
     async def get_element(
         element: Annotated[str, says(ELEMENT)],
         framework: Annotated[
@@ -226,7 +226,7 @@ def build_server(
         at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.get_element(element, framework))
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="Cross-framework mappings", annotations=READ_ONLY, structured_output=True)
     async def get_mappings(
         source: Annotated[
             str | None,
@@ -269,7 +269,9 @@ def build_server(
             )
         )
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(
+        title="Elements without a counterpart", annotations=READ_ONLY, structured_output=True
+    )
     async def find_gaps(
         framework: Annotated[str, says(FRAMEWORK_ID + ": the framework whose gaps to list")],
         target: Annotated[
@@ -307,7 +309,7 @@ def build_server(
             lambda: tools.find_gaps(framework, target, kind, limit, cursor, under, undecided)
         )
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="An element across editions", annotations=READ_ONLY, structured_output=True)
     async def element_history(
         element: Annotated[str, says(ELEMENT)],
         framework: Annotated[str | None, says(FRAMEWORK_ID + " the element is in")] = None,
@@ -321,7 +323,9 @@ def build_server(
         at_request_base(ctx, request_base)
         return await _threaded(lambda: tools.element_history(element, framework))
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(
+        title="Audit an organisational model", annotations=READ_ONLY, structured_output=True
+    )
     async def audit_model(
         model: Annotated[str, says("The model's text (the whole file)")],
         format: Annotated[ModelFormat, says("The model's format; default turtle")] = "turtle",
@@ -348,7 +352,7 @@ def build_server(
         client = caller_key(ctx)
         return await _aguard(lambda: tools.audit_model(model, format, as_of, limit, cursor, client))
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="Run a named query", annotations=READ_ONLY, structured_output=True)
     async def run_named_query(
         name: Annotated[
             str, says('A named query, e.g. "api/element-by-code" (pcfgraph://queries lists them)')
@@ -364,7 +368,7 @@ def build_server(
         The resource pcfgraph://queries lists the queries and their parameters."""
         return await _threaded(lambda: tools.run_named_query(name, params, limit, cursor))
 
-    @server.tool(annotations=READ_ONLY, structured_output=True)
+    @server.tool(title="Run a SPARQL query", annotations=READ_ONLY, structured_output=True)
     async def sparql(
         query: Annotated[str, says("A SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE query")],
         limit: Annotated[Limit | None, limit_of(20)] = None,
