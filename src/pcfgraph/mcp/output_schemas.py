@@ -238,6 +238,12 @@ GET_ELEMENT = obj(
             )
         ),
         "mappings": array_of(ref("mapping")),
+        "derivedMappings": {
+            **INTEGER,
+            "description": "How many derived records (inverses and chains of curated ones) "
+            "mappings leaves out, curated only: get_mappings with this element and "
+            "include_derived lists them.",
+        },
         "inheritedMappings": array_of(ref("inheritedMapping")),
         "negativeMappings": array_of(_NEGATIVE),
         "noCounterparts": NO_COUNTERPARTS,

@@ -217,7 +217,8 @@ def build_server(
         frameworks state, e.g. APQC editions, needs `framework`): name, definition, parent,
         ancestors, children, measures, curated mappings (relation as the record states it,
         direction, relationToOther: the relation read from this element to the other end,
-        confidence, justification), inheritedMappings (curated on another APQC edition of its PCF ID:
+        confidence, justification; derivedMappings counts the derived ones left out, which
+        get_mappings with include_derived lists), inheritedMappings (curated on another APQC edition of its PCF ID:
         inherited, or needs-review and why), negativeMappings (curated "X is NOT a match of
         Y" decisions, as get_mappings lists them), noCounterparts (curated "no counterpart"
         decisions, with why) and its page URL. IT-CMF: a practice's

@@ -231,7 +231,8 @@ class Tools:
         (parents_chain,) = services.ancestors_of(reader, [e])
         (children,) = services.children_of(reader, [e])
         (measures,) = services.measures_of(reader, [e])
-        (records,) = services.mappings_of(reader, [e], direction="either", include_derived=False)
+        (every,) = services.mappings_of(reader, [e], direction="either", include_derived=True)
+        records = [m for m in every if not m.derived]
         inherited = self._inherited_dicts(reader, e) if e.pcf_id is not None else []
         negatives = element_negatives(reader, e)
         base = self.base_url
@@ -254,6 +255,8 @@ class Tools:
                     for m in measures[:MAX_LIMIT]
                 ],
                 "mappings": self._mapping_dicts(reader, e.iri, records)[:MAX_LIMIT],
+                # what mappings leaves out: get_mappings(element, include_derived) lists them
+                "derivedMappings": len(every) - len(records),
                 "inheritedMappings": inherited[:MAX_LIMIT],
                 # "X is NOT a match of Y", as get_mappings lists them: without them an
                 # assistant read a rejected pair as one not yet decided
