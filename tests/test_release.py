@@ -371,3 +371,26 @@ def test_build_into_a_folder_it_may_not_write_in_is_refused_before_the_build(
     err = capsys.readouterr().err
     assert err.startswith(f"pcfgraph: error: cannot write -o {out}: ") and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_the_import_pool_s_resource_tracker_ignores_a_hangup() -> None:
+    """A terminal's hangup reaches the whole build: multiprocessing's resource tracker (the
+    parallel import's helper) died with it, the build's cleanup relaunched it, and it printed
+    a KeyError traceback per semaphore of the pool. It now ignores SIGHUP, as it ignores
+    SIGINT and SIGTERM (checked in a process of its own: a tracker runs once per process)."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "from multiprocessing import resource_tracker as rt\n"
+        "from pcfgraph.sources import tracker_spared_by_hangups\n"
+        "tracker_spared_by_hangups()\n"
+        "import signal; assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # as it was\n"
+        "status = open(f'/proc/{rt._resource_tracker._pid}/status').read()\n"
+        "print(next(line for line in status.splitlines() if line.startswith('SigIgn:')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    ignored = int(done.stdout.split()[1], 16)
+    assert ignored & (1 << (signal.SIGHUP - 1))

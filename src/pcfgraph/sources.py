@@ -494,6 +494,7 @@ def import_workbooks(
         bar.update(len(jobs) - len(todo))  # unchanged since an earlier build: from the cache
         if len(todo) > 1 and (os.cpu_count() or 1) > 1:
             workers = min(len(todo), os.cpu_count() or 1)
+            tracker_spared_by_hangups()
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
                 futures = {
                     pool.submit(_import_one, str(jobs[i][0]), *jobs[i][1:], _paths(extras[i])): i
@@ -528,6 +529,24 @@ def import_workbooks(
             )
         seen[r.framework_id] = r
     return results
+
+
+def tracker_spared_by_hangups() -> None:
+    """Start multiprocessing's resource tracker (the import pool's helper process) ignoring
+    ``SIGHUP``, as it ignores ``SIGINT`` and ``SIGTERM``: a terminal's hangup killed it with
+    the build, whose cleanup (:func:`pcfgraph.cli.common.interruptible`) relaunched it, and
+    it printed a KeyError traceback per semaphore of the pool. It ends with its last user."""
+    import signal
+    import threading
+    from multiprocessing import resource_tracker
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # no signal disposition to set: the tracker starts as it would have
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited by what it starts
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def _paths(paths: tuple[Path, ...]) -> tuple[str, ...]:
