@@ -331,10 +331,18 @@ def _check_mapped_elements(sink: ox.Store, mapping_set: Any) -> None:
     in_scheme = ox.NamedNode(str(iris.SKOS.inScheme))
     columns: list[str] = []
     for row in mapping_set.rows:
-        for slot, term in (("subject_id", row.subject), ("object_id", row.object)):
+        for slot, term, source in (
+            ("subject_id", row.subject, row.subject_source),
+            ("object_id", row.object, row.object_source),
+        ):
             if term == NO_TERM_FOUND:
                 continue
-            if next(sink.quads_for_pattern(ox.NamedNode(str(term)), in_scheme, None, None), None):
+            schemes = {
+                q.object.value
+                for q in sink.quads_for_pattern(ox.NamedNode(str(term)), in_scheme, None, None)
+                if isinstance(q.object, ox.NamedNode)
+            }
+            if str(source) in schemes:
                 continue
             if not columns:
                 text = Path(mapping_set.path).read_text(encoding="utf-8-sig").splitlines()
@@ -347,8 +355,17 @@ def _check_mapped_elements(sink: ox.Store, mapping_set: Any) -> None:
                 ),
                 str(term),
             )
+            problem = f"{slot} {curie!r} is not an element of any loaded framework"
+            if schemes:  # a row put in a set of another framework: its source says otherwise
+                base = str(iris.framework(""))
+                found = ", ".join(sorted(s.removeprefix(base) for s in schemes))
+                side = slot.removesuffix("_id")
+                problem = (
+                    f"{slot} {curie!r} is an element of {found}, not of its {side}_source "
+                    f"{str(source).removeprefix(base)} (its own cell or the header's)"
+                )
             raise ParseError(
-                f"{slot} {curie!r} is not an element of any loaded framework",
+                problem,
                 line=row.line,
                 column=columns.index(slot) + 1 if slot in columns else None,
                 source=str(mapping_set.path),
