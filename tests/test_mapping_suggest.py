@@ -376,3 +376,28 @@ def test_suggest_under_an_element_gives_the_whole_runs_suggestions_for_its_subtr
     ]
     argv = ["mappings", "suggest", "--source", APQC, "--target", PRM, "--under", "prm-it/A24"]
     assert run(main, argv) == 2  # an element of another framework
+
+
+def test_review_into_a_set_of_other_frameworks_is_refused_before_writing(
+    tmp_path: Path, release: Release
+) -> None:
+    """A curator reviewing Utilities 7.2.1 suggestions --into the PCF 7.4 to PRM-IT set (its
+    curie_map given the prefix, as the refusal before asks) had them written: the set has
+    no subject_source column, so its header made each new row a Cross-Industry 7.4 one
+    (here: IT-CMF suggestions into the same set, which declares itcmf:)."""
+    curated = tmp_path / "pcf-8.1-to-prm-it-a2.sssom.tsv"
+    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
+    found = suggest(release.store, shared_catalog(), ITCMF, PRM, top=1)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, ITCMF, PRM, model="lexical", prefixes={}))
+    before = curated.read_bytes(), sfile.read_bytes()
+    with pytest.raises(InputError) as refused:
+        apply_decisions(
+            sfile, [Decision(read_suggestions(sfile)[0], "accept")], reviewer="r",
+            store=release.store, catalog=shared_catalog(), curated=curated,
+        )  # fmt: skip
+    assert (
+        "a decision between it-cmf and prm-it would read as one between "
+        "apqc-pcf-cross-industry-7.4 and prm-it there"
+    ) in str(refused.value)
+    assert (curated.read_bytes(), sfile.read_bytes()) == before

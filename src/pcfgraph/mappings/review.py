@@ -254,7 +254,18 @@ def apply_decisions(
     with tempfile.TemporaryDirectory() as tmp:
         check = Path(tmp) / target.name
         check.write_text(text, encoding="utf-8")
-        read_mapping_set(check)  # refuse to write what the reader would refuse
+        back = read_mapping_set(check)  # refuse to write what the reader would refuse
+    base = str(iris.framework(""))
+    for r in back.rows:  # and rows that would say their ends are of other frameworks
+        said = (str(r.subject_source), str(r.object_source))
+        if r.line > len(lines) and said != (subject_fw, object_fw):
+            raise InputError(
+                f"{target}: a decision between {subject_fw.removeprefix(base)} and "
+                f"{object_fw.removeprefix(base)} would read as one between "
+                f"{said[0].removeprefix(base)} and {said[1].removeprefix(base)} there (its "
+                "header's subject_source and object_source, which it has no column to "
+                "override): give a set of these frameworks with --into"
+            )
     write_atomic(target, text.encode("utf-8"))
     gone = {d.suggestion.row.line for d in decisions}
     kept = [line for i, line in enumerate(_lines(suggestions_file), start=1) if i not in gone]
