@@ -401,3 +401,30 @@ def test_review_into_a_set_of_other_frameworks_is_refused_before_writing(
         "apqc-pcf-cross-industry-7.4 and prm-it there"
     ) in str(refused.value)
     assert (curated.read_bytes(), sfile.read_bytes()) == before
+
+
+def test_review_predicate_is_the_accepted_ones_relation_not_the_rejected_ones(
+    release: Release, tmp_path: Path
+) -> None:
+    """``--predicate`` gives the accepted suggestions their relation (its help, the docs);
+    a suggestion rejected in the same review got it too: "not closeMatch" (the two may still
+    be related) where the curator rejected the suggested relatedMatch (not even related)."""
+    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
+    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
+        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    yes, no = read_suggestions(sfile)[:2]
+    apply_decisions(
+        sfile, [Decision(yes, "accept"), Decision(no, "reject")], reviewer="r",
+        store=release.store, catalog=shared_catalog(), curated=curated, predicate="closeMatch",
+    )  # fmt: skip
+    rows = {(r.subject, r.object): r for r in read_mapping_set(curated).rows}
+    accepted, rejected = (
+        rows[(yes.row.subject, yes.row.object)],
+        rows[(no.row.subject, no.row.object)],
+    )
+    assert (accepted.predicate, accepted.negated) == (SKOS.closeMatch, False)
+    assert (rejected.predicate, rejected.negated) == (no.row.predicate, True)
+    assert no.row.predicate == SKOS.relatedMatch

@@ -221,7 +221,9 @@ def apply_decisions(
                 f"{d.suggestion.id}: {target.name} already decides "
                 f"{_named(curie, row.subject)} and {_named(curie, row.object)} (line {line})"
             )
-        relation = predicate or str(row.predicate).rsplit("#", 1)[1]
+        relation = str(row.predicate).rsplit("#", 1)[1]
+        if predicate and d.verdict == "accept":  # a rejection denies what was suggested
+            relation = predicate
         score = f"{row.confidence}" if row.confidence is not None else "n/a"
         cite = "; ".join(texts.get(str(x), str(x)) for x in (row.subject, row.object))
         verb = "Accepted" if d.verdict == "accept" else "Rejected (not a mapping)"
