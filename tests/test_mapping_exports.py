@@ -449,3 +449,38 @@ def test_cli_export_takes_a_set_in_another_case(release: Release, tmp_path: Path
         assert run_main(main, ["mappings", "export", "--set", set_id, "-o", str(out)]) == 0
         written[set_id] = out.read_bytes()
     assert written["PCF-8.1-TO-PRM-IT-A2"] == written["pcf-8.1-to-prm-it-a2"]
+
+
+def test_a_directory_export_that_finds_no_room_leaves_every_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``mappings export -o sets/`` wrote one set after another: a disk that filled at the
+    second left the first new and the others from the export before (a mixed directory
+    that read as one export). Now all the files are written, then all renamed."""
+    import errno
+    import os
+
+    from pcfgraph import files
+    from pcfgraph.cli.common import run_main
+
+    out = tmp_path / "sets"
+    assert run_main(main, ["mappings", "export", "-o", str(out)]) == 0
+    before = {p.name: b"an export of last week\n" for p in out.iterdir()}
+    for name, data in before.items():
+        (out / name).write_bytes(data)
+    real_fdopen, opened = os.fdopen, []
+
+    def disk_fills(fd: int, *args: Any, **kwargs: Any) -> Any:
+        opened.append(fd)
+        if len(opened) == 2:  # the second file finds the disk full
+            os.close(fd)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "fdopen", disk_fills)
+    capsys.readouterr()
+    assert run_main(main, ["mappings", "export", "-o", str(out)]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary left
+    assert capsys.readouterr().err == (
+        f"pcfgraph: error: cannot write -o {out}: No space left on device\n"
+    )

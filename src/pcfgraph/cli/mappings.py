@@ -95,12 +95,19 @@ def export(
         return
     if output is None or (output.exists() and not output.is_dir()):
         raise InputError("without --set give -o DIRECTORY: one file per mapping set")
-    output.mkdir(parents=True, exist_ok=True)
-    for sid in mapping_set_ids(release.store, catalog):
-        if sid == "derived" and not derived:
-            continue
-        path = output / f"{sid}{FORMATS[fmt].suffix}"
-        write_output(export_bytes(release.store, catalog, sid, fmt), path)
+    from pcfgraph.files import write_all_atomic
+
+    files = {
+        output / f"{sid}{FORMATS[fmt].suffix}": export_bytes(release.store, catalog, sid, fmt)
+        for sid in mapping_set_ids(release.store, catalog)
+        if sid != "derived" or derived
+    }
+    try:  # all or none: a full disk at the third set left the first two new, the rest old
+        output.mkdir(parents=True, exist_ok=True)
+        write_all_atomic(files)
+    except OSError as exc:
+        raise InputError(f"cannot write -o {output}: {exc.strerror or exc}") from None
+    for path in files:
         click.echo(f"wrote {path}")
 
 
