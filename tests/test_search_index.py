@@ -261,3 +261,27 @@ def test_the_word_searched_for_ranks_above_its_synonyms() -> None:
     assert hits[len(literal)].matched_on == "name (customer = client)"
     client = [h.element.code for h in index.search("client", limit=100)]
     assert client[0] == "1.2.5.10" and set(client[1:32]) == literal
+
+
+def test_an_index_written_where_there_is_no_room_is_a_full_disk(
+    index: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" (a cache or TMPDIR on a small tmpfs) was no
+    OSError: the release cache did not fall back to memory and every command said "internal
+    error ... This is a bug", exit 3. Here the file may hold one page (max_page_count)."""
+    import errno
+
+    from pcfgraph.services.search import index as index_mod
+
+    real_connect = sqlite3.connect
+
+    def small_disk(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.execute("PRAGMA max_page_count = 1")
+        return conn
+
+    monkeypatch.setattr(index_mod.sqlite3, "connect", small_disk)
+    target = tmp_path / "search.sqlite"
+    with pytest.raises(OSError) as full:
+        index.write(target)
+    assert full.value.errno == errno.ENOSPC and full.value.filename == str(target)

@@ -34,7 +34,9 @@ Each hit says where it matched (``field``) with an HTML-safe snippet (matches in
 from __future__ import annotations
 
 import difflib
+import errno
 import heapq
+import os
 import sqlite3
 import threading
 from collections import defaultdict
@@ -143,7 +145,10 @@ class SearchIndex:
         return cls(build_connection(docs, vocabulary, release_id))
 
     def write(self, path: Path) -> None:
-        """Copy the index into ``path`` (a new SQLite file) for shipping in a release."""
+        """Copy the index into ``path`` (a new SQLite file) for shipping in a release. No room
+        (its disk, or ``TMPDIR``'s for ``VACUUM``) is the ``OSError`` a full disk is anywhere
+        else: SQLite's own error was "internal error ... a bug", also where the release
+        cache falls back to memory and ``build`` says it cannot write ``-o``."""
         if path.exists():
             path.unlink()
         out = sqlite3.connect(str(path))
@@ -151,6 +156,11 @@ class SearchIndex:
             with self._lock:
                 self._conn.backup(out)
             out.execute("VACUUM")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+                raise
+            reason = f"{os.strerror(errno.ENOSPC)} (there, or in TMPDIR for SQLite's files)"
+            raise OSError(errno.ENOSPC, reason, str(path)) from None
         finally:
             out.close()
 
