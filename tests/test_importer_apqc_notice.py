@@ -179,6 +179,22 @@ def test_every_representation_of_an_element_carries_its_edition_notice(
     assert IBM_NOTICE in gql["element"]["framework"]["rights"]
 
 
+def test_the_void_description_names_the_editions_own_notice(airline: GqlClient) -> None:
+    """``/.well-known/void`` said an IBM edition's graph keeps pcfgraph's ©2024 APQC line
+    (``dcterms:rights apqc:notice``), which is not that edition's notice, and never named the
+    "©2025 APQC and IBM ..." one a copy of its dump must carry: it now names the notice the
+    workbook states (as ``/licences`` does), with its text."""
+    from rdflib import Graph, URIRef
+
+    r = airline.http.get("/.well-known/void", headers={"accept": "text/turtle"})
+    assert r.status_code == 200
+    void = Graph().parse(data=r.text, format="turtle")
+    subset = URIRef(str(iris.framework_graph(FID)))
+    notice = iris.framework_source_notice(FID)
+    assert set(void.objects(subset, DCTERMS.rights)) == {notice}
+    assert set(void.objects(notice, RDFS.label)) == {Literal(IBM_NOTICE, lang="en")}
+
+
 #: As the Cross-Industry 7.4 workbook words its notice: the copyright line pcfgraph's own
 #: (APQC_NOTICE) begins with too.
 NOTICE_74 = (

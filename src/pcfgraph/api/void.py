@@ -8,8 +8,9 @@ resources (``https://w3id.org/pcfgraph/id/``, each dereferenceable at ``/id/...`
 they are served in, the vocabularies it uses, the framework editions (``void:rootResource``)
 and where its licences are listed. Each named graph is a ``void:subset`` named by the graph's
 own IRI, with its triple count, its vocabularies, a dump (its ``/id/graph/...`` download as
-N-Triples) and, for a framework edition or mapping set, its ``dcterms:license`` and (APQC)
-``dcterms:rights`` notice: what a user must keep with a copy. Turtle unless asked otherwise
+N-Triples) and, for a framework edition or mapping set, its ``dcterms:license`` and
+``dcterms:rights`` notice (with its text): what a user must keep with a copy, for an APQC
+edition the notice its workbook states (``/licences``' ``noticePage``). Turtle unless asked otherwise
 (any RDF format of :data:`pcfgraph.sparql_results.GRAPH_TYPES`); the URLs are under
 ``public_url``, else the request's address (:mod:`pcfgraph.http.public_url`), as the SPARQL
 service description's endpoint is.
@@ -53,6 +54,7 @@ def _n(term: object) -> ox.NamedNode:
 
 _TYPE = ox.NamedNode(iris.PREFIXES["rdf"] + "type")
 _SEE_ALSO = ox.NamedNode(iris.PREFIXES["rdfs"] + "seeAlso")
+_LABEL = ox.NamedNode(iris.PREFIXES["rdfs"] + "label")
 _VOID = iris.VOID
 _DCT = iris.DCTERMS
 
@@ -131,18 +133,27 @@ def _described(state: AppState, base: str, document: str) -> list[ox.Triple]:
     out += [ox.Triple(dataset, _n(_VOID.feature), ox.NamedNode(f)) for f in _FORMATS]
     for vocabulary in sorted(set().union(*used.values()) if used else ()):
         out.append(ox.Triple(dataset, _n(_VOID.vocabulary), ox.NamedNode(vocabulary)))
-    # what each graph's copy must keep: its licence and notice
+    # what each graph's copy must keep: its licence and notice (the one its source file
+    # states itself when it does, as /licences cites: an IBM edition's "©2025 APQC and IBM
+    # ...", not the Cross-Industry line), its text beside it
     terms: dict[str, tuple[str | None, ox.NamedNode | ox.Literal | None]] = {}
+    labels: dict[ox.NamedNode, str] = {}
     for f in services.frameworks(reader):
         out.append(ox.Triple(dataset, _n(_VOID.rootResource), ox.NamedNode(f.iri)))
         rights: ox.NamedNode | ox.Literal | None = None
-        if f.rights_statement:
+        if f.source_rights:
+            rights = ox.NamedNode(iris.framework_source_notice_text(f.id))
+            labels[rights] = f.source_rights
+        elif f.rights_statement:
             rights = ox.NamedNode(f.rights_statement)
+            if f.rights:
+                labels[rights] = f.rights
         elif f.rights:
             rights = ox.Literal(f.rights, language="en")
         terms[str(iris.framework_graph(f.id))] = (f.license, rights)
     for m in services.mapping_sets(reader).values():
         terms[str(iris.mapping_set_graph(m.id))] = (m.license, None)
+    out += [ox.Triple(n, _LABEL, ox.Literal(t, language="en")) for n, t in labels.items()]
     for name in graphs:
         subset = ox.NamedNode(name)
         out += [
