@@ -195,6 +195,16 @@ def test_the_void_description_names_the_editions_own_notice(airline: GqlClient) 
     assert set(void.objects(notice, RDFS.label)) == {Literal(IBM_NOTICE, lang="en")}
 
 
+def test_an_audit_cites_the_editions_own_notice(airline: GqlClient) -> None:
+    """An audit's ``checkedAgainst`` (JSON; the text and HTML reports; the XLSX ``Notices``
+    sheet and the CSV ``notice`` column are made from it) gave an IBM edition pcfgraph's
+    ©2024 APQC line as the notice its content is quoted under: it is the workbook's own."""
+    from pcfgraph.audit.coverage import checked_frameworks
+
+    cited = {f["id"]: f["rights"] for f in checked_frameworks(airline.release.store)}
+    assert cited == {FID: IBM_NOTICE}
+
+
 #: As the Cross-Industry 7.4 workbook words its notice: the copyright line pcfgraph's own
 #: (APQC_NOTICE) begins with too.
 NOTICE_74 = (
