@@ -205,6 +205,19 @@ def test_an_audit_cites_the_editions_own_notice(airline: GqlClient) -> None:
     assert cited == {FID: IBM_NOTICE}
 
 
+def test_the_editions_graph_page_shows_its_own_notice(airline: GqlClient) -> None:
+    """The page of an IBM edition's named graph (``/id/graph/framework/{id}``, where its
+    dumps are downloaded) gave pcfgraph's ©2024 APQC line as the graph's rights: it is the
+    workbook's notice."""
+    import re
+
+    path = iris.id_path(str(iris.framework_graph(FID)))
+    page = airline.http.get(path or "", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    shown = re.findall(r'<dd class="rights">(.*?)</dd>', page.text, re.DOTALL)
+    assert [_text(d) for d in shown] == [IBM_NOTICE]
+
+
 #: As the Cross-Industry 7.4 workbook words its notice: the copyright line pcfgraph's own
 #: (APQC_NOTICE) begins with too.
 NOTICE_74 = (
