@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from identity_support import BANKING_722, CROSS, element_iri, sources_file, workbook
 
-from pcfgraph import iris
+from pcfgraph import iris, services
 from pcfgraph.assemble import assemble
+from pcfgraph.diff import side_from_store, under
+from pcfgraph.errors import InputError
 from pcfgraph.mappings.export import export_bytes
 from pcfgraph.mappings.review import read_suggestions
 from pcfgraph.mappings.sssom import read_mapping_set
@@ -142,3 +144,21 @@ def test_review_into_a_set_without_the_prefix_names_the_line_to_add(
             curated=curated,
         )
     assert curated.read_text(encoding="utf-8") == SSSOM  # nothing half-written
+
+
+def test_an_editions_curie_names_its_element_where_an_element_is_asked_for(
+    release: Release,
+) -> None:
+    """``pcf722-banking:17070``, as these files write it, is that element (``gaps --under``,
+    GraphQL, MCP) and, for ``diff --under``, its PCF ID on either side; a prefix of no edition
+    of either side is refused naming theirs."""
+    catalog = QueryCatalog()
+    reader = services.Reader(release.store, catalog)
+    assert services.element_named(reader, "pcf722-banking:17070", None).iri == BANK_NS + "17070"
+    cross_id = "apqc-pcf-cross-industry-7.4"
+    old = side_from_store(release.store, catalog, cross_id)
+    new = side_from_store(release.store, catalog, BANKING)
+    assert under(old, new, "pcf722-banking:17040") == under(old, new, "17040")
+    assert under(old, new, "pcf74:17042") == under(old, new, "17042")
+    with pytest.raises(InputError, match=r"'prmit:A2' names no element .*pcf722-banking, pcf74"):
+        under(old, new, "prmit:A2")

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pcfgraph import iris
 from pcfgraph.cells import write_csv
 from pcfgraph.codes import code_key
 from pcfgraph.conneg import by_name
@@ -157,7 +158,7 @@ def under(old: Side, new: Side, code: str) -> tuple[Side, Side]:
     side: one moved out of it or into it stays in both, a move, not a removal or an
     addition. Below is by each side's own parents (``8.0``'s children are ``8.1``...), never
     by the codes' text. :class:`NotFoundError` when neither side has it."""
-    wanted = code.strip()
+    wanted = _named_pcf_id(code.strip(), old, new)
     # a PCF ID, what the diff itself compares by, was "no element with that code"
     roots = {
         id(side): {side.elements[wanted].code} if wanted in side.elements else {wanted}
@@ -188,6 +189,28 @@ def under(old: Side, new: Side, code: str) -> tuple[Side, Side]:
         return Side(side.label, side.framework_id, kept, side.rights)
 
     return cut(old), cut(new)
+
+
+def _named_pcf_id(ref: str, old: Side, new: Side) -> str:
+    """``ref`` as it is, or the PCF ID of the element an IRI or CURIE of either side's
+    edition names (``pcf74:20638``, as the SSSOM files and ``mappings diff`` write it): what
+    the diff keys by. :class:`InputError` for a CURIE or IRI that names neither side's."""
+    if ":" not in ref:
+        return ref
+    editions = [e for s in (old, new) if (e := iris.apqc_edition_of(s.framework_id))]
+    prefixes = sorted({iris.apqc_prefix(*e) for e in editions})
+    try:
+        iri = iris.element_iri(ref, lambda: [old.framework_id, new.framework_id])
+    except InputError:
+        iri = ref
+    for edition in editions:
+        pcf_id = iri.removeprefix(iris.apqc_namespace(*edition))
+        if pcf_id != iri and pcf_id.isdigit():
+            return pcf_id
+    raise InputError(
+        f"--under {ref!r} names no element of {old.label} or {new.label}: give its hierarchy "
+        f"code, PCF ID, or its edition's prefix ({', '.join(prefixes) or 'none'}) and PCF ID"
+    )
 
 
 def side_to_dict(side: Side) -> dict[str, Any]:

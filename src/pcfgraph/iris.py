@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
@@ -387,6 +387,56 @@ def sssom_prefix(iri: str) -> tuple[str, str] | None:
         if iri.startswith(ns) and len(iri) > len(ns):
             return prefix, ns
     return None
+
+
+def apqc_edition_of(framework_id: str) -> tuple[str, str] | None:
+    """The edition slug and version of an APQC framework id (:func:`apqc_framework_id`:
+    ``apqc-pcf-utilities-7.2.1`` -> ``("utilities", "7.2.1")``); None for any other id."""
+    if not is_apqc_framework_id(framework_id):
+        return None
+    edition, dash, version = framework_id[len(APQC_FRAMEWORK_PREFIX) :].rpartition("-")
+    return (edition, version) if dash and edition and version else None
+
+
+def element_prefixes(framework_ids: Iterable[str]) -> dict[str, str]:
+    """The CURIE prefixes that name elements, with their namespaces: those of :data:`PREFIXES`
+    under :data:`ID_BASE` (``prmit``, ``apqc``, ...) and the SSSOM prefix of each APQC
+    edition of ``framework_ids`` (:func:`apqc_prefix`: ``pcf74``, ``pcf721-utilities``)."""
+    out = {p: ns for p, ns in PREFIXES.items() if ns.startswith(ID_BASE)}
+    for framework_id in sorted(framework_ids):
+        edition = apqc_edition_of(framework_id)
+        if edition is not None:
+            out.setdefault(apqc_prefix(*edition), apqc_namespace(*edition))
+    return out
+
+
+#: A CURIE as SSSOM and Turtle write one: a prefix, a colon, a local part (never ``//...``).
+_CURIE_RE = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*):([^/\s][^\s]*)")
+
+
+def element_iri(ref: str, framework_ids: Callable[[], Iterable[str]]) -> str:
+    """``ref`` as :func:`uncurie` reads it, and a CURIE of an APQC edition as the SSSOM files
+    write it (``pcf74:20638``, ``pcf721-utilities:17040``) as its IRI, the editions being
+    those of ``framework_ids()`` (called only for such a CURIE): the one reading of a user's
+    CURIE wherever an element is asked for. A prefix matches ignoring case, as identifiers
+    do; any other text is returned as it is. :class:`~pcfgraph.errors.InputError` for a
+    CURIE whose prefix names nothing, naming the prefixes that name elements."""
+    ref = uncurie(ref)
+    found = _CURIE_RE.fullmatch(ref)
+    if found is None or found[1].lower() == "urn":  # no CURIE (an IRI, a code), a URN
+        return ref
+    known = element_prefixes(framework_ids())
+    prefix = found[1] if found[1] in known else found[1].lower()
+    if prefix in known:
+        return known[prefix] + found[2]
+    if prefix in PREFIXES:  # SKOS:closeMatch
+        return PREFIXES[prefix] + found[2]
+    from pcfgraph.errors import InputError, quoted
+
+    raise InputError(
+        f"{quoted(ref)}: no prefix {quoted(found[1])} names elements here; "
+        f"the prefixes that do: {', '.join(sorted(known))}"
+    )
 
 
 def with_sssom_prefixes(declared: Mapping[str, str], used: Iterable[str]) -> dict[str, str]:

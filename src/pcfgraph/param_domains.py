@@ -76,10 +76,10 @@ class DomainValues:
         given, another case or a PCF ID matched nothing: an empty answer without a word.
         :class:`InputError` naming the parameter when none or several do (with the category
         code meant, or the elements of other frameworks it names)."""
-        found = self._found_as_written(value, framework)
+        found = self._found_as_written(value, framework, param)
         if found is not None:
             return found
-        hits = self._candidates(value, framework)
+        hits = self._candidates(value, framework, param)
         named = sorted({h.code for h in hits if h.names})
         if len(named) == 1:
             return named[0]
@@ -96,7 +96,8 @@ class DomainValues:
                 f"{what}; did you mean {quoted(category[0])}? "
                 "(APQC writes a category's code with .0)"
             )
-        others = sorted({h.iri.removeprefix(iris.ID_BASE) for h in self._candidates(value, None)
+        anywhere = self._candidates(value, None, param)
+        others = sorted({h.iri.removeprefix(iris.ID_BASE) for h in anywhere
                          if h.names and h.framework != framework})  # fmt: skip
         if others:
             more = len(others) - ELSEWHERE_SHOWN
@@ -111,14 +112,14 @@ class DomainValues:
         URL matched nothing: an empty answer without a word. :class:`InputError` naming the
         parameter when none or several do."""
         ref = value.strip()
-        iri = _as_iri(ref)
+        iri = self._as_iri(ref, param)
         try:  # as written, by the index (the common case): no reading of every code
             rows = self.store.select(self.catalog.get(ELEMENT_BY_IRI_QUERY), {"element": iri}).rows
         except InputError:  # no IRI (a space, a code): the candidates say what it names
             rows = []
         if rows:
             return iri
-        named = sorted({h.iri for h in self._candidates(ref, None) if h.names})
+        named = sorted({h.iri for h in self._candidates(ref, None, param) if h.names})
         if len(named) == 1:
             return named[0]
         what = (
@@ -134,7 +135,7 @@ class DomainValues:
             f"{f' and {more} more' if more > 0 else ''}); give the one meant by its element id"
         )
 
-    def _found_as_written(self, value: str, framework: str) -> str | None:
+    def _found_as_written(self, value: str, framework: str, param: str) -> str | None:
         """The code of the one element of ``framework`` that ``value`` names as written (its
         code, PCF ID or IRI), by the lookups' indexes: a fraction of a millisecond, where
         :meth:`_candidates` reads every code of the framework (18 ms on APQC's 1,921, a
@@ -145,9 +146,12 @@ class DomainValues:
         ]
         if ref.isdigit():
             lookups.append(("api/element-by-pcf-id", {"pcfId": ref, "framework": framework}))
-        elif "/" in ref or iris.uncurie(ref) != ref:
+        elif "/" in ref or ":" in ref:
             lookups.append(
-                ("api/element-by-iri", {"element": _as_iri(ref), "framework": framework})
+                (
+                    "api/element-by-iri",
+                    {"element": self._as_iri(ref, param), "framework": framework},
+                )
             )
         for name, params in lookups:
             try:
@@ -159,11 +163,11 @@ class DomainValues:
                 return codes.pop()
         return None
 
-    def _candidates(self, value: str, framework: str | None) -> list[Candidate]:
+    def _candidates(self, value: str, framework: str | None, param: str) -> list[Candidate]:
         """The elements ``value`` may name, in ``framework`` or in all (one query: a code
         folded by SPARQL's LCASE, then checked by :func:`same_but_case`, which folds less)."""
         ref = value.strip()
-        iri = _as_iri(ref) if "/" in ref or iris.uncurie(ref) != ref else None
+        iri = self._as_iri(ref, param) if "/" in ref or ":" in ref else None
         params: dict[str, object] = {"given": ref, "framework": framework}
         if ref.isdigit():
             params["category"] = f"{ref}.0"
@@ -182,6 +186,15 @@ class DomainValues:
             )
             out.append(Candidate(element, code, fid, names))
         return out
+
+    def _as_iri(self, ref: str, param: str) -> str:
+        """:func:`_as_iri`, a CURIE of an APQC edition of the data (``pcf74:20638``, as the
+        SSSOM files write it) read too (:func:`pcfgraph.iris.element_iri`); a prefix that
+        names nothing is an :class:`InputError` naming ``param``."""
+        try:
+            return _as_iri(iris.element_iri(ref, lambda: self(FRAMEWORK_ID)))
+        except InputError as exc:
+            raise InputError(f"parameter {param!r}: {exc}") from None
 
 
 class Candidate(NamedTuple):

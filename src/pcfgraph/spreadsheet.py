@@ -246,8 +246,9 @@ def subtree_code(reads: Reads, framework_id: str, code: str | None) -> str | Non
     if meant in codes:
         return meant
     ref = code.strip()
-    if ref.isdigit() or "/" in ref or ref.startswith(("http://", "https://")):
-        # a PCF ID, an element id or IRI, as ``gaps --under`` and GraphQL take an element:
+    if ref.isdigit() or "/" in ref or ":" in ref:
+        # a PCF ID, an element id, IRI or CURIE (pcf74:20638, as the SSSOM files write it),
+        # as ``gaps --under`` and GraphQL take an element:
         # the subtree of the element it names in this framework (it was "no element with
         # code '20609'; in other frameworks it names ..." for the PCF ID of this edition's
         # own element, and the element's IRI, given where an element is asked for, named none)

@@ -25,9 +25,17 @@ __all__ = ["element_at", "element_ignoring_case", "expanded", "page_element_id",
 ELEMENT_PREFIXES = {p: ns for p, ns in iris.PREFIXES.items() if ns.startswith(iris.ID_BASE)}
 
 
-def expanded(ref: str) -> str:
+def expanded(ref: str, reader: services.Reader | None = None) -> str:
     """``ref`` without the angle brackets SPARQL writes an IRI in, and a CURIE of the
-    vocabulary's element prefixes (``prmit:A24``) as its IRI; any other text as it is."""
+    vocabulary's element prefixes (``prmit:A24``) as its IRI; any other text as it is. With
+    ``reader``, a CURIE of a loaded APQC edition as the SSSOM files write it (``pcf74:20638``)
+    too (:func:`pcfgraph.services.element_ref`), and a prefix that names nothing is an error
+    of ``element`` naming the prefixes that name elements."""
+    if reader is not None:
+        try:
+            return services.element_ref(reader, ref)
+        except InputError as exc:
+            raise ArgumentError("element", str(exc)) from None
     if ref.startswith("<") and ref.endswith(">"):
         ref = ref[1:-1].strip()
     prefix, colon, local = ref.partition(":")

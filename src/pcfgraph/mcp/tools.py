@@ -151,7 +151,7 @@ class Tools:
         ``framework``, as in GraphQL ``element(pcfId:)``: the error names the frameworks and
         ``framework_arg``, the argument that chooses. ``same_pcf_id``: the statements of one
         PCF ID are not ambiguous (``element_history`` lists them all)."""
-        ref = expanded(element.strip())  # <iri>, prmit:A24
+        ref = expanded(element.strip(), reader)  # <iri>, prmit:A24, pcf74:20638
         if not ref:
             raise ArgumentError("element", "is empty")
         framework = self.framework_id(reader, framework)

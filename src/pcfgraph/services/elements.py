@@ -286,6 +286,14 @@ def known_framework_ids(reader: Reader) -> list[str]:
     return [f.id for f in frameworks(reader)]
 
 
+def element_ref(reader: Reader, ref: str) -> str:
+    """``ref`` with a CURIE (``prmit:A24``, or as the SSSOM files write an APQC edition's
+    elements, ``pcf74:20638``) as its IRI, with the prefixes of the loaded frameworks
+    (:func:`pcfgraph.iris.element_iri`); any other reference as it is. Every edge reads an
+    element a user names through this (or :class:`pcfgraph.param_domains.DomainValues`)."""
+    return iris.element_iri(ref, lambda: known_framework_ids(reader))
+
+
 def param_values(reader: Reader) -> DomainValues:
     """The values of a named query's parameter domain (``framework id``:
     :data:`pcfgraph.query_params.FRAMEWORK_ID`) on ``reader``'s data, read at most once: what an
@@ -382,7 +390,8 @@ def element_by(
             )
         what = f"PCF ID {pcf_id}" + (f" in framework {quoted(framework)}" if framework else "")
     else:
-        target = iri if iri is not None else iri_from_element_id(str(id))
+        target = element_ref(reader, iri if iri is not None else str(id))  # pcf74:20638
+        target = target if iri is not None else iri_from_element_id(target)
         try:
             hits = _lookup(
                 reader, "api/element-by-iri", {"element": target, "framework": framework}
@@ -431,9 +440,10 @@ def element_named(
 ) -> Element:
     """The element ``ref`` names, as a user writes it where an element is asked for (``gaps
     --under``, GraphQL ``gaps(under:)``): an IRI, an element id (``prm-it/A24``, ``/id/...``),
-    a PCF ID, or a code of ``framework``. A code with no framework is an
-    :class:`InputError` (``code_needs``, or a plain message): codes repeat across frameworks."""
-    ref = ref.strip()
+    a CURIE (``prmit:A24``, ``pcf74:20638``), a PCF ID, or a code of ``framework``. A code
+    with no framework is an :class:`InputError` (``code_needs``, or a plain message): codes
+    repeat across frameworks."""
+    ref = element_ref(reader, ref.strip())
     if ref.startswith(("http://", "https://")):
         return element_by(reader, iri=ref, framework=framework)
     if "/" in ref:
