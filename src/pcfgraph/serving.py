@@ -134,11 +134,13 @@ def app_from_env() -> Any:
     for note in settings.notes:  # a setting the others make of no use, as `pcfgraph serve`
         log.warning("%s", note)
     app = create_app(settings, warm=True)
+    from pcfgraph.http.startup_failure import StartupReport  # its start-up failing: one line
+
     if settings.root_path:
         from pcfgraph.http.root_path import ServedUnder
 
-        return ServedUnder(app, settings.root_path)
-    return app
+        return StartupReport(ServedUnder(app, settings.root_path))
+    return StartupReport(app)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -168,10 +170,13 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def served_app(app: FastAPI, settings: Settings) -> Any:
     """What ``pcfgraph serve`` hands uvicorn: ``app`` behind the proxy-headers layer that
     believes ``X-Forwarded-For``, ``-Proto`` and ``-Host`` from the proxies of
-    ``forwarded_allow_ips`` only (:mod:`pcfgraph.http.forwarded`)."""
+    ``forwarded_allow_ips`` only (:mod:`pcfgraph.http.forwarded`), inside the layer that
+    reports a failed start-up (:mod:`pcfgraph.http.startup_failure`)."""
     from pcfgraph.http.forwarded import ForwardedHeaders
+    from pcfgraph.http.startup_failure import StartupReport
 
-    return ForwardedHeaders(app, settings.forwarded_allow_ips)
+    # outermost: a start-up that fails is one line and an exit status, not a traceback
+    return StartupReport(ForwardedHeaders(app, settings.forwarded_allow_ips))
 
 
 def http_workers(app: FastAPI, settings: Settings) -> int:

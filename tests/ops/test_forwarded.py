@@ -188,8 +188,8 @@ def test_serve_hands_uvicorn_the_app_behind_the_layer() -> None:
 
     settings = Settings(forwarded_allow_ips=("10.0.0.0/8",))
     assert uvicorn_options(settings)["proxy_headers"] is False
-    served = served_app(create_app(settings, fixture_release()), settings)
-    assert isinstance(served, ForwardedHeaders)
+    served = served_app(create_app(settings, fixture_release()), settings).app
+    assert isinstance(served, ForwardedHeaders)  # inside the start-up failure's report
     assert "10.2.3.4" in served.trusted_hosts and "127.0.0.1" not in served.trusted_hosts
 
 

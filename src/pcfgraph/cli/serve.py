@@ -295,10 +295,17 @@ def run_http(app: Any, settings: Settings) -> None:
     workers = serving.http_workers(app, settings)
     served = serving.served_app(app, settings)
     if workers <= 1:
+        from pcfgraph.http.startup_failure import startup_status
         from pcfgraph.http.stop_signals import stop_signals_end_cleanly
 
         with stop_signals_end_cleanly():
-            uvicorn.run(served, **options)
+            try:
+                uvicorn.run(served, **options)
+            except SystemExit as exc:  # uvicorn's 3 for any failed start-up: ours, reported
+                status = startup_status(served, -1)
+                if status < 0:
+                    raise
+                raise SystemExit(status) from exc
         return
     from pcfgraph.http.prefork import serve_forked
 

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pcfgraph import heap
+from pcfgraph.http.startup_failure import startup_status
 from pcfgraph.http.stop_signals import end_cleanly_on_stop_signals
 from pcfgraph.log_lines import flush_lines
 from pcfgraph.server_processes import PASS_ON_SIGNAL, RELOAD_SIGNALS
@@ -169,9 +170,9 @@ def _run_worker(
         balance.join(number)
         server = BalancedServer(uvicorn.Config(app, **options), balance)
         server.run(sockets=[sock])
-        status = 0 if server.started else 3
-    except SystemExit as exc:  # a stop signal's is 0
-        status = exc.code if isinstance(exc.code, int) else 1
+        status = 0 if server.started else startup_status(app, 3)
+    except SystemExit as exc:  # a stop signal's is 0; a failed start-up's, reported
+        status = startup_status(app, exc.code if isinstance(exc.code, int) else 1)
     except BaseException:
         log.exception("worker %d failed", number)
         status = 3
