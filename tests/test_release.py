@@ -346,10 +346,16 @@ def test_a_build_hung_up_while_it_publishes_leaves_no_temporary_release(
         return manifest
 
     monkeypatch.setattr(release_mod, "copy_release_dir", hung_up)
-    assert run_main(main, ["build", "-o", str(out)]) == 128 + signal.SIGHUP
+    # a terminal's session: a hangup's default action (run under nohup, as a CI job may be,
+    # the build keeps ignoring it, and this test would see it finish)
+    given = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        assert run_main(main, ["build", "-o", str(out)]) == 128 + signal.SIGHUP
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # as it was
+    finally:
+        signal.signal(signal.SIGHUP, given)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
     assert load_release(out).release_id == before["release_id"]
-    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # as it was
 
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs")
@@ -383,6 +389,7 @@ def test_the_import_pool_s_resource_tracker_ignores_a_hangup() -> None:
     import sys
 
     script = (
+        "import signal; signal.signal(signal.SIGHUP, signal.SIG_DFL)  # a terminal's, not nohup's\n"
         "from multiprocessing import resource_tracker as rt\n"
         "from pcfgraph.sources import tracker_spared_by_hangups\n"
         "tracker_spared_by_hangups()\n"
