@@ -328,3 +328,16 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
     ):
         assert run_main(main, ["gaps", *args, *rel]) == 2, args
         assert says in capsys.readouterr().err, args
+
+
+def test_tables_name_an_editions_element_as_the_sssom_files_do() -> None:
+    """``gaps``, ``query`` and ``history`` tables wrote ``apqc:cross-industry/7.4/20638``
+    where the curated sets and ``mappings diff`` write ``pcf74:20638``: a curator could not
+    find the element in the file beside the table. Other IRIs keep their prefixes."""
+    base = "https://w3id.org/pcfgraph/id/"
+    assert curie(base + "apqc-pcf/cross-industry/7.4/20638") == "pcf74:20638"
+    assert curie(base + "apqc-pcf/utilities/7.2.1/17040") == "pcf721-utilities:17040"
+    assert curie(base + "apqc-pcf/element/20638") == "apqc:element/20638"  # no edition's
+    assert curie(base + "prm-it/A24") == "prmit:A24"
+    assert curie(base + "framework/prm-it") == "fw:prm-it"
+    assert curie("http://www.w3.org/2004/02/skos/core#closeMatch") == "skos:closeMatch"

@@ -4,7 +4,7 @@ A cut identifier hides the very element a reader is looking for, so no cell is e
 columns are narrowed to fit the terminal and their cells wrapped onto further lines at their
 spaces, never inside a word (IRIs are shown as CURIEs first, where a known prefix fits): a
 column is never narrower than its longest word, and when those do not fit the terminal the
-lines run long (the terminal wraps them) rather than split ``apqc:cross-ind`` / ``ustry/7.4``.
+lines run long (the terminal wraps them) rather than split ``pcf721-utili`` / ``ties:17040``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,24 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, TypeVar
 
+from pcfgraph import iris
 from pcfgraph.codes import code_key
-from pcfgraph.iris import curie
 from pcfgraph.terminal_text import printable
 
 __all__ = ["by_kind", "code_key", "curie", "render_table", "terminal_width", "wrapped"]
+
+
+def curie(iri: str) -> str:
+    """``iri`` as the tables write it: an APQC edition's element as the SSSOM files and
+    ``mappings diff`` write it (``pcf74:20638``, ``pcf721-utilities:17040``,
+    :func:`pcfgraph.iris.sssom_prefix`), any other with :func:`pcfgraph.iris.curie`
+    (``prmit:A24``). The tables wrote ``apqc:cross-industry/7.4/20638``, which a curator
+    could not find in the file beside them. Every edge reads both back as the element."""
+    minted = iris.sssom_prefix(iri)
+    if minted is not None and minted[1].startswith(iris.PREFIXES["apqc"]):  # an edition's
+        return f"{minted[0]}:{iri[len(minted[1]) :]}"
+    return iris.curie(iri)
+
 
 #: A column is never narrowed below this many characters (or its header's width).
 MIN_COLUMN = 12

@@ -121,8 +121,8 @@ class MappingDiff:
 
     def curie(self, iri: str) -> str:
         """``iri`` as the compared files write it (``pcf74:20609``, as the curated sets;
-        ``pcf721-utilities:17040``), not as the CLI's other tables do
-        (``apqc:cross-industry/7.4/20609``): a curator reads the change next to the file."""
+        ``pcf721-utilities:17040``; the CLI's other tables name an edition's elements the
+        same way): a curator reads the change next to the file."""
         for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             if iri.startswith(ns) and len(iri) > len(ns):
                 return f"{prefix}:{iri[len(ns) :]}"
