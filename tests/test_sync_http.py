@@ -139,9 +139,15 @@ def test_the_licences_state_every_frameworks_notice(client: TestClient) -> None:
     sets = {s["name"]: s for s in listed.json()["mappingSets"]}
     assert "apqc-pcf-cross-industry-7.4" in sets["pcf-8.1-to-prm-it-a2"]["frameworks"]
     assert all(s["license"] for s in sets.values())
+    # the notice of the PCF names a set's rows quote (its dcterms:rights), which its
+    # licence does not cover: the list gave the licence alone
+    from pcfgraph.importers.apqc import APQC_NOTICE
+
+    assert {s["attribution"] for s in sets.values()} == {APQC_NOTICE}
     text = client.get("/licences", headers={"Accept": "text/plain"})
     assert text.headers["content-type"] == "text/plain; charset=utf-8"
     assert all(notice in text.text for notice in notices.values())
+    assert f"Framework texts quoted under: {APQC_NOTICE}" in text.text
     assert "Link" not in listed.headers  # the list is what the links point at
     assert client.get("/licences", headers={"Accept": "image/png"}).status_code == 406
 

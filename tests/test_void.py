@@ -101,6 +101,15 @@ def test_each_framework_graph_states_the_licence_and_notice_its_copies_keep(
         assert "no licence" in str(void.value(graph, DCTERMS.rights)), framework
     mappings = rdflib.URIRef(str(iris.mapping_set_graph("pcf-8.1-to-prm-it-a2")))
     assert void.value(mappings, DCTERMS.license) is not None
+    # and the notice of the PCF names its rows quote, which the set states (its CC BY
+    # licence covers the curation only): it was left out
+    mapping_set = str(iris.mapping_set("pcf-8.1-to-prm-it-a2"))
+    rights = stated(mapping_set, DCTERMS.rights)
+    assert rights == {str(iris.apqc_notice())}
+    assert {str(o) for o in void.objects(mappings, DCTERMS.rights)} == rights
+    assert {str(o) for o in void.objects(iris.apqc_notice(), RDFS.label)} == stated(
+        str(iris.apqc_notice()), RDFS.label
+    )
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,8 @@ def _listed(state: AppState, root: str = "") -> dict[str, Any]:
             "title": s.title or s.id,
             "iri": s.iri,
             "license": s.license,
+            # the notice of the framework texts its rows quote (APQC's for PCF names)
+            "attribution": s.rights_label or None,
             "frameworks": sorted({*s.source_frameworks, *s.target_frameworks}),
         }
         for s in services.mapping_sets(reads.reader).values()
@@ -124,6 +126,8 @@ def _as_text(listed: dict[str, Any]) -> str:
         lines = [f"Mapping set {s['title']} ({s['name']})"]
         if s["license"]:
             lines.append(f"Licence: {s['license']}")
+        if s["attribution"]:
+            lines.append(f"Framework texts quoted under: {s['attribution']}")
         if s["frameworks"]:
             lines.append(f"Frameworks: {', '.join(s['frameworks'])}")
         parts.append("\n".join(lines))

@@ -152,7 +152,15 @@ def _described(state: AppState, base: str, document: str) -> list[ox.Triple]:
             rights = ox.Literal(f.rights, language="en")
         terms[str(iris.framework_graph(f.id))] = (f.license, rights)
     for m in services.mapping_sets(reader).values():
-        terms[str(iris.mapping_set_graph(m.id))] = (m.license, None)
+        # its licence covers the curation; its rights, the framework texts its rows quote
+        stated: ox.NamedNode | ox.Literal | None = None
+        if m.rights and "://" in m.rights:
+            stated = ox.NamedNode(m.rights)
+            if m.rights_label:
+                labels[stated] = m.rights_label
+        elif m.rights:
+            stated = ox.Literal(m.rights, language="en")
+        terms[str(iris.mapping_set_graph(m.id))] = (m.license, stated)
     out += [ox.Triple(n, _LABEL, ox.Literal(t, language="en")) for n, t in labels.items()]
     for name in graphs:
         subset = ox.NamedNode(name)

@@ -86,6 +86,10 @@ class MappingSet:
     license: str | None = None
     version: str | None = None
     creator: str | None = None
+    #: Its ``dcterms:rights`` (the notice of the framework texts its rows quote, APQC's for
+    #: the PCF names) and that notice's text: the set's licence covers the curation only.
+    rights: str | None = None
+    rights_label: str | None = None
     source_frameworks: tuple[str, ...] = ()
     target_frameworks: tuple[str, ...] = ()
 
@@ -387,7 +391,15 @@ def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
             if iri is None:
                 continue
             cur = acc.setdefault(iri, {"sources": set(), "targets": set()})
-            for key in ("title", "description", "license", "version", "creator"):
+            for key in (
+                "title",
+                "description",
+                "license",
+                "version",
+                "creator",
+                "rights",
+                "rightsLabel",
+            ):
                 rank = value_rank(row, key)  # stated twice: English or plain, then smallest
                 if rank is not None and (cur.get(key) is None or rank < cur[key]):  # type: ignore[operator]
                     cur[key] = rank
@@ -403,6 +415,8 @@ def mapping_sets(reader: Reader) -> dict[str, MappingSet]:
                 license=_ranked_text(cur.get("license")),
                 version=_ranked_text(cur.get("version")),
                 creator=_ranked_text(cur.get("creator")),
+                rights=_ranked_text(cur.get("rights")),
+                rights_label=_ranked_text(cur.get("rightsLabel")),
                 source_frameworks=tuple(sorted(cur["sources"])),  # type: ignore[call-overload]
                 target_frameworks=tuple(sorted(cur["targets"])),  # type: ignore[call-overload]
             )
