@@ -66,6 +66,10 @@ def test_serve_exits_0_after_a_graceful_stop(
         stamp = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO uvicorn\.error \[None\] "
         assert re.search(stamp + r"Finished server process", log, re.MULTILINE), log
     assert "Finished server process" in log  # uvicorn's graceful stop ran to its end
+    # "serving release ... on URL" once it listens, once: it came before uvicorn had run the
+    # app's start-up and bound the port, so a failure there followed a line saying it served
+    assert log.count("serving release ") == 1, log
+    assert log.index("Application startup complete.") < log.index("serving release "), log
     if server_class is ServeProcess:
         assert len(re.findall(r"worker \d \(pid \d+\) stopped$", log, re.MULTILINE)) == 2, log
         assert "while stopping" not in log  # it was "exited with -15 while stopping"

@@ -49,6 +49,7 @@ def test_no_room_for_the_pool_is_one_line_and_exit_2(tmp_path: Path, workers: st
     out = done.stderr + done.stdout
     assert done.returncode == 2, out[-3000:]
     assert "Traceback" not in out
+    assert "serving release" not in out  # it said it served, then failed
     lines = [line for line in out.splitlines() if "cannot start the server" in line]
     # one a process that got that far (the first to fail stops the others, maybe sooner)
     assert 1 <= len(lines) <= int(workers), out[-3000:]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,13 +141,13 @@ def start(settings: Settings) -> None:
     release = loading.result()
     announce(settings, release.warnings)  # what the importer warned about (the data it serves)
     app = create_app(settings, release, warm=True, preloaded=preloaded)
-    announce(
-        settings,
-        (),
+    line = (
         f"serving release {app.state.pcf.release.release_id} on "
-        f"{listen_url(settings)} (SPARQL at /sparql)",
+        f"{listen_url(settings)} (SPARQL at /sparql)"
     )
-    run_http(app, settings)
+    # said once it listens: a start-up that fails, or a port taken since the check above,
+    # is an error the operator reads without a "serving" line before it
+    run_http(app, settings, listening=lambda: announce(settings, (), line))
 
 
 def listen_url(settings: Settings) -> str:
@@ -282,9 +282,10 @@ def configure(settings: Settings) -> None:
     configure_logging(settings)
 
 
-def run_http(app: Any, settings: Settings) -> None:
+def run_http(app: Any, settings: Settings, listening: Callable[[], None] | None = None) -> None:
     """Serve ``app`` with the HTTP settings of ``pcfgraph serve`` (the benchmarks use this
-    too, so what they measure is what is deployed)."""
+    too, so what they measure is what is deployed); ``listening`` is called once it listens
+    (:mod:`pcfgraph.http.listening`)."""
     import uvicorn
 
     from pcfgraph import serving
@@ -295,17 +296,21 @@ def run_http(app: Any, settings: Settings) -> None:
     workers = serving.http_workers(app, settings)
     served = serving.served_app(app, settings)
     if workers <= 1:
+        from pcfgraph.http.listening import ListeningServer
         from pcfgraph.http.startup_failure import startup_status
         from pcfgraph.http.stop_signals import stop_signals_end_cleanly
 
+        server = ListeningServer(uvicorn.Config(served, **options), listening)
         with stop_signals_end_cleanly():
             try:
-                uvicorn.run(served, **options)
+                server.run()
             except SystemExit as exc:  # uvicorn's 3 for any failed start-up: ours, reported
                 status = startup_status(served, -1)
                 if status < 0:
                     raise
                 raise SystemExit(status) from exc
+        if not server.started:  # as uvicorn.run ends a start that failed
+            raise SystemExit(startup_status(served, 3))
         return
     from pcfgraph.http.prefork import serve_forked
 
@@ -319,6 +324,7 @@ def run_http(app: Any, settings: Settings) -> None:
             worker_started=lambda number, reload_others: serving.worker_started(
                 app, number, reload_others
             ),
+            listening=listening,
         )
     finally:
         processes.close()

@@ -27,9 +27,12 @@ import functools
 import logging
 import multiprocessing
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+
+from pcfgraph.http.listening import ListeningServer
 
 log = logging.getLogger("pcfgraph.serving")
 
@@ -199,11 +202,17 @@ def adopt_handed(
     return adopting
 
 
-class BalancedServer(uvicorn.Server):
-    """uvicorn's server in one worker of several: its connections placed by ``balance``."""
+class BalancedServer(ListeningServer):
+    """uvicorn's server in one worker of several: its connections placed by ``balance``;
+    ``listening`` called once it listens (:mod:`pcfgraph.http.listening`)."""
 
-    def __init__(self, config: uvicorn.Config, balance: ConnectionBalance) -> None:
-        super().__init__(config)
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        balance: ConnectionBalance,
+        listening: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(config, listening)
         self.balance = balance
         self._adopting: set[asyncio.Task[Any]] = set()
         if not config.loaded:

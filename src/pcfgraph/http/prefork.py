@@ -97,6 +97,7 @@ def serve_forked(
     *,
     prepare: Callable[[], object] | None = None,
     worker_started: Callable[[int, Callable[[], None]], None] | None = None,
+    listening: Callable[[], None] | None = None,
 ) -> int:
     """Serve ``app`` with uvicorn (``options`` as for ``uvicorn.run``) from ``workers`` forked
     processes; returns the exit status once they have all stopped.
@@ -104,7 +105,7 @@ def serve_forked(
     ``prepare`` runs in the supervisor before the fork (what every worker should share);
     ``worker_started(number, reload_others)`` runs in each worker before it serves, with its
     number (1..``workers``) and the function that asks the supervisor to pass a reload on to
-    the other workers."""
+    the other workers. ``listening`` runs in worker 1 once it listens."""
     from pcfgraph.http.balance import ConnectionBalance
 
     sockets = listening_sockets(options["host"], int(options["port"]), workers)
@@ -123,7 +124,10 @@ def serve_forked(
             for other in sockets:
                 if other is not sock:
                     other.close()
-            os._exit(_run_worker(app, options, sock, number, supervisor, worker_started, balance))
+            said = listening if number == 1 else None
+            os._exit(
+                _run_worker(app, options, sock, number, supervisor, worker_started, balance, said)
+            )
         children[pid] = number
     for sock in sockets:
         sock.close()  # the supervisor never accepts
@@ -141,6 +145,7 @@ def _run_worker(
     supervisor: int,
     worker_started: Callable[[int, Callable[[], None]], None] | None,
     balance: ConnectionBalance,
+    listening: Callable[[], None] | None = None,
 ) -> int:
     """One worker: its signal dispositions (a stop ends it with 0, as one server process
     does: :mod:`pcfgraph.http.stop_signals`), then uvicorn on the shared socket.
@@ -168,7 +173,7 @@ def _run_worker(
         from pcfgraph.http.balance import BalancedServer
 
         balance.join(number)
-        server = BalancedServer(uvicorn.Config(app, **options), balance)
+        server = BalancedServer(uvicorn.Config(app, **options), balance, listening)
         server.run(sockets=[sock])
         status = 0 if server.started else startup_status(app, 3)
     except SystemExit as exc:  # a stop signal's is 0; a failed start-up's, reported
