@@ -202,6 +202,7 @@ def assemble(
     """Build the whole dataset into a fresh embedded store: the shipped sources plus ``extra``
     (workbooks added with ``--add``, a ``--sources`` file)."""
     from pcfgraph.mappings import derive_mappings, mapping_set_graph, read_mapping_set
+    from pcfgraph.mappings.notice import missing_notice
 
     started = time.perf_counter()
     data_dir = data_dir or resource_dir("data")
@@ -258,6 +259,7 @@ def assemble(
         }.values()
     )
     read_from: dict[str, Path] = {}
+    notes: list[str] = []  # a set of PCF elements without APQC's notice (mappings.notice)
     for path in mapping_paths:
         mapping_set = read_mapping_set(path)
         if mapping_set.stem in read_from:  # one graph each: a second file would merge into it
@@ -268,6 +270,9 @@ def assemble(
             )
         read_from[mapping_set.stem] = path
         _check_mapped_elements(sink, mapping_set)
+        unnoticed = missing_notice(mapping_set, _source_name(path, data_dir))
+        if unnoticed is not None:
+            notes.append(unnoticed)
         g = mapping_set_graph(mapping_set)
         for row in mapping_set.rows:
             record = str(iris.mapping_record(mapping_set.stem, row.key))
@@ -287,7 +292,11 @@ def assemble(
         sources=sources,
         seconds=time.perf_counter() - started,
         validated_graphs=frozenset(validated),
-        warnings=(*listing.notes, *(w for wb in workbooks.values() for w in wb.warnings)),
+        warnings=(
+            *listing.notes,
+            *(w for wb in workbooks.values() for w in wb.warnings),
+            *notes,
+        ),
         shipped_warnings=_shipped_warnings(listing.entries, workbooks),
         record_lines=record_lines,
     )

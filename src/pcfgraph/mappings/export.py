@@ -24,6 +24,7 @@ from pcfgraph import iris
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError, quoted
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
+from pcfgraph.mappings.notice import with_notice
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
 from pcfgraph.mappings.sssom import IMPLIED_PREFIXES
 from pcfgraph.mappings.sssom_cells import SEPARATOR, cell, splits
@@ -260,6 +261,9 @@ def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:
         value = _first(st, str(prop))
         if value:
             meta[key] = value
+    if str(iris.apqc_notice()) in {_text(v) for v in st.get(str(DCTERMS.rights), [])}:
+        # it quotes PCF names: the file carries APQC's notice, as the graph states its rights
+        meta["comment"] = with_notice(str(meta.get("comment") or "") or None)
     creators = st.get(str(DCTERMS.creator), [])
     labels = sorted(_text(c) for c in creators if isinstance(c, ox.Literal))
     ids = sorted(_text(c) for c in creators if isinstance(c, ox.NamedNode))

@@ -27,6 +27,7 @@ from rdflib.namespace import OWL
 
 from pcfgraph import iris
 from pcfgraph.iris import DCTERMS, PCFG, PROV, SH, SSSOM
+from pcfgraph.mappings.notice import names_pcf
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, Slot
 from pcfgraph.mappings.sssom import NOT, MappingRow, MappingSet
 
@@ -55,7 +56,7 @@ def mapping_set_graph(ms: MappingSet) -> Graph:
     if ms.comment:
         g.add((s, RDFS.comment, Literal(ms.comment, lang="en")))
     g.add((s, DCTERMS.license, ms.license))
-    if any(iris.is_apqc_framework(str(fw)) for fw in (*ms.subject_sources, *ms.object_sources)):
+    if names_pcf((*ms.subject_sources, *ms.object_sources)):
         # its rows name PCF elements (labels, identifiers): derived from the PCF, APQC's notice
         # as on the framework graphs (the comment says it in words too)
         g.add((s, DCTERMS.rights, iris.apqc_notice()))

@@ -1,0 +1,52 @@
+"""APQC's notice on the mapping sets that name PCF elements.
+
+data/README.md: everything derived from the APQC PCF, the mapping sets that quote PCF names
+among it, keeps APQC's notice (``dcterms:rights <apqc-pcf/notice>`` in the graph, the
+``comment`` of each SSSOM set). The graph states the rights of such a set itself
+(:func:`pcfgraph.mappings.sssom_rdf.mapping_set_graph`), but the notice in words was only
+what the curator had written in the comment: a set without it was exported as SSSOM that
+quotes PCF names with no notice at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pcfgraph import iris
+from pcfgraph.importers.apqc.emit import APQC_NOTICE
+from pcfgraph.mappings.sssom_types import MappingSet
+
+#: The notice a set's SSSOM ``comment`` carries (the curated sets' own words begin so).
+SET_NOTICE = "APQC PCF element names and identifiers: " + APQC_NOTICE
+
+
+def names_pcf(sources: Iterable[object]) -> bool:
+    """Whether a set whose rows come from or go to the frameworks ``sources`` (their IRIs)
+    names APQC PCF elements: it is derived from the PCF."""
+    return any(iris.is_apqc_framework(str(fw)) for fw in sources)
+
+
+def carries_notice(comment: str | None) -> bool:
+    """Whether a set's comment states APQC's notice (its copyright line)."""
+    text = (comment or "").upper()
+    return "APQC" in text and "ALL RIGHTS RESERVED" in text
+
+
+def with_notice(comment: str | None) -> str:
+    """``comment`` with APQC's notice before it, unless it carries one already."""
+    if carries_notice(comment):
+        return comment or ""
+    return f"{SET_NOTICE} {comment}" if comment else SET_NOTICE
+
+
+def missing_notice(ms: MappingSet, source: str) -> str | None:
+    """The build's warning for a set of PCF elements whose comment lacks APQC's notice
+    (``source``: its file as the build names it), else None."""
+    if not names_pcf((*ms.subject_sources, *ms.object_sources)) or carries_notice(ms.comment):
+        return None
+    return (
+        f"{source}: mapping set {ms.stem!r} names APQC PCF elements but its comment does not "
+        "carry APQC's notice; data/README.md asks every set that quotes PCF names to keep it "
+        f"(add it to the comment: {SET_NOTICE!r}). Its graph states the rights and its SSSOM "
+        "exports add the notice to the comment"
+    )
