@@ -316,6 +316,33 @@ def test_review_predicate_takes_the_spellings_of_every_surface(
     assert "'closest' is no SKOS mapping relation; give one of exactMatch" in res.output
 
 
+def test_review_predicate_with_only_rejections_says_it_is_unused(
+    release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--predicate`` is the accepted suggestions' relation: given with rejections alone it
+    changed nothing, without a word. It is said now, and not when a suggestion is accepted."""
+    import pcfgraph.cli.mappings as cli_mappings
+
+    monkeypatch.setattr(cli_mappings, "opened_release", lambda _dir: release)
+    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
+    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=3)
+    sfile = tmp_path / "s.sssom.tsv"
+    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
+        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    first, second, third = read_suggestions(sfile)[:3]
+    base = ["mappings", "review", str(sfile), "--reviewer", "r", "--into", str(curated)]
+    unused = "pcfgraph: warning: --predicate closeMatch is unused: no suggestion was accepted"
+    res = CliRunner().invoke(main, [*base, "--reject", first.id, "--predicate", "closeMatch"])
+    assert res.exit_code == 0, res.output
+    assert unused in res.stderr
+    res = CliRunner().invoke(
+        main, [*base, "--reject", second.id, "--accept", third.id, "--predicate", "closeMatch"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "warning" not in res.stderr
+
+
 def test_review_with_no_curated_set_for_its_frameworks_names_them_by_id(
     tmp_path: Path, release: Release
 ) -> None:

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pcfgraph.cli.common import format_option, opened_release, output_format, output_option
+from pcfgraph.cli.common import (
+    format_option,
+    opened_release,
+    output_format,
+    output_option,
+    print_warnings,
+)
 from pcfgraph.cli.graph_commands import (
     refuse_unknown_frameworks,
     release_option,
@@ -270,6 +276,16 @@ def review(
     if not decisions:
         click.echo("nothing decided")
         return
+    if predicate is not None and all(d.verdict != "accept" for d in decisions):
+        # it is the accepted suggestions' relation (204af10): a rejection keeps the suggested
+        # one, so with only rejections the option changed nothing, without a word
+        print_warnings(
+            [
+                f"--predicate {predicate} is unused: no suggestion was accepted, and a "
+                "rejected one keeps its suggested relation (its negative mapping says that "
+                "relation does not hold)"
+            ]
+        )
     release = opened_release(release_dir)
     target = apply_decisions(
         file, decisions, reviewer=reviewer, curated=curated, predicate=predicate,
