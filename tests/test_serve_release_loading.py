@@ -178,3 +178,37 @@ def test_the_importer_package_is_imported_before_the_thread_starts(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[True]"
+
+
+def test_a_stop_while_the_cache_entry_is_written_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pcfgraph serve`` stopped (``SIGTERM``) while its thread wrote the release into a cold
+    cache was ended by the signal on the spot: the thread's ``.KEY.<random>`` stayed in the
+    cache until a prune an hour later. Now the stop ends ``serve`` with 143 (as a shell shows
+    a process ``SIGTERM`` ended) once that entry is removed."""
+    import os
+    import signal
+    import time
+
+    from ops_support import ops_release
+
+    from pcfgraph import release as release_mod
+    from pcfgraph import release_cache
+
+    real_fill = release_cache.fill_release_dir
+
+    def stopped(tmp: Path, *args: object, **kwargs: object) -> None:
+        real_fill(tmp, *args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signal.SIGTERM)  # half done: written, not yet published
+        time.sleep(0.5)  # the writer goes on a moment
+
+    monkeypatch.setattr(release_mod, "build_release", lambda **_: ops_release())
+    monkeypatch.setattr(release_cache, "fill_release_dir", stopped)
+    cache = tmp_path / "cache"
+    loading = ReleaseLoading(Settings(cache_dir=cache))
+    with pytest.raises(SystemExit) as ended, loading.stoppable():
+        loading.result()
+    assert ended.value.code == 128 + signal.SIGTERM
+    assert list((cache / "releases").iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # as it was

@@ -117,6 +117,7 @@ def cached_release(
         tmp = make_temp_dir(entries, f".{key}.")
     except OSError as exc:
         return _uncached(release, cache_dir, exc)
+    _UNPUBLISHED.add(tmp)
     try:
         fill_release_dir(
             tmp, release.store, release.manifest["sources"], verified=True, nquads=release.nquads
@@ -135,10 +136,25 @@ def cached_release(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _UNPUBLISHED.discard(tmp)
     prune(entries, keep=entry)
     step("opening the release")
     opened = load_release(entry, check_graph_file=False, memory_quads=memory_quads)
     return _with_build_warnings(opened, entry)
+
+
+#: The temporary entries this process is writing (:func:`remove_unpublished`).
+_UNPUBLISHED: set[Path] = set()
+
+
+def remove_unpublished() -> None:
+    """Remove the temporary entries (``.KEY.<random>``) this process is writing. For a stop
+    that ends the main thread while another writes one (``pcfgraph serve`` loads its release
+    in a thread): the writer never unwinds, and its entry stayed until a prune an hour
+    later. What the writer writes on meanwhile fails, and it removes what it made."""
+    for path in list(_UNPUBLISHED):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _uncached(release: Release, cache_dir: Path, exc: OSError) -> Release:
@@ -220,5 +236,6 @@ __all__ = [
     "default_cache_dir",
     "open_release",
     "prune",
+    "remove_unpublished",
     "source_key",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,11 +135,12 @@ def start(settings: Settings) -> None:
     startup_log.hold(settings.log_level)  # lines made before configure(): replayed into it
     preloaded = preload(settings)  # the release's in-memory copy loads beside what follows
     loading = ReleaseLoading(settings)  # and the verified release beside the app's imports
-    configure(settings)
-    announce(settings, settings.notes)  # a bad PCFGRAPH_* value a flag overrode: said, not used
-    create_app = import_create_app(loading)
-    # page data built before /ready
-    release = loading.result()
+    with loading.stoppable():  # a stop meanwhile leaves no half-written cache entry
+        configure(settings)
+        announce(settings, settings.notes)  # a bad PCFGRAPH_* value a flag overrode: said
+        create_app = import_create_app(loading)
+        # page data built before /ready
+        release = loading.result()
     announce(settings, release.warnings)  # what the importer warned about (the data it serves)
     app = create_app(settings, release, warm=True, preloaded=preloaded)
     line = (
@@ -191,6 +193,10 @@ def preload(settings: Settings) -> MemoryCopy | None:
     )
 
 
+#: How long a stop while the release loads waits for the loading thread to give up.
+STOP_WAIT_SECONDS = 2.0
+
+
 class ReleaseLoading(threading.Thread):
     """The served release, loaded and verified in a thread of its own from the start of
     ``pcfgraph serve`` (:func:`pcfgraph.release_reload.load_verified_release`: the same
@@ -235,6 +241,26 @@ class ReleaseLoading(threading.Thread):
                     continue  # the other thread finished its import: ours can now
                 self._error = exc
                 return
+
+    @contextlib.contextmanager
+    def stoppable(self) -> Iterator[None]:
+        """``SIGTERM`` (and ``SIGHUP``, ``SIGINT``) meanwhile end ``serve`` as a stop
+        (:func:`~pcfgraph.cli.common.interruptible`) after removing the release cache entry
+        this thread was writing: it was ended by the signal on the spot, and a cold cache's
+        ``.KEY.<random>`` stayed until a prune an hour later. The thread may write on for a
+        moment: waited for, briefly, then removed again."""
+        from pcfgraph.cli.common import interruptible
+
+        try:
+            with interruptible():
+                yield
+        except (SystemExit, KeyboardInterrupt):
+            from pcfgraph.release_cache import remove_unpublished
+
+            remove_unpublished()
+            self.join(timeout=STOP_WAIT_SECONDS)
+            remove_unpublished()
+            raise
 
     def result(self) -> Release:
         """The verified release, once loaded; its load's error, raised again here."""
