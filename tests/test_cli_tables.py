@@ -297,6 +297,7 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         focus("--under", "https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608") == under
     )
     assert focus("--under", "20608") == under  # the PCF ID
+    assert focus("--under", "pcf74:20608") == under  # as the SSSOM files write it
     assert focus("--under", "8.1", "--framework", APQC_ID) == {
         e for e in under if e in focus("--framework", APQC_ID)
     }
@@ -304,6 +305,11 @@ def test_gaps_under_an_element_by_id_iri_pcf_id_or_code_and_bad_names_refused(
         (["--under", "8.1"], "--under '8.1': a code needs --framework"),
         (["--under", "apqc-pcf/cross-industry/7.4/99999999"], "no element"),
         (["--under", "99999999"], "no PCF ID 99999999"),
+        (
+            ["--under", "pcf73:20608"],
+            "--under 'pcf73:20608': no prefix 'pcf73' names elements here; the prefixes that "
+            "do: apqc, fw, itcmf, pcf74, prmit, trim",
+        ),
         # an element of another framework than --framework listed "no gaps" (by id) or said
         # "no element" (by IRI), as if it did not exist
         (

@@ -126,9 +126,15 @@ def gaps_root(
     ``--framework``, matched ignoring case as MCP's and GraphQL's ``under`` (``prm-it/a24``
     is ``prm-it/A24``; the search index is read only for one not found as written). One
     that names nothing is an error (it listed "no gaps", as if the element had none)."""
+    from pcfgraph.errors import InputError
+    from pcfgraph.services import element_ref
     from pcfgraph.services.search.identifier_case import element_named_any_case
     from pcfgraph.services.search.release import index_for
 
+    try:  # a CURIE (pcf74:20608) as its IRI: one whose prefix names nothing, said by option
+        ref = element_ref(reader, ref.strip())
+    except InputError as exc:
+        raise InputError(f"--under {exc}") from None
     return element_named_any_case(
         reader,
         lambda: index_for(release, reader),
