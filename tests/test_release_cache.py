@@ -151,6 +151,21 @@ def test_cache_dir_setting_and_environment() -> None:
     assert default_cache_dir(None, {"HOME": "/h"}) == Path("/h/.cache/pcfgraph")
 
 
+def test_a_relative_xdg_cache_home_is_ignored_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The XDG Base Directory specification makes a relative ``XDG_CACHE_HOME`` invalid, to
+    be ignored; it was taken from the working directory (a cache per directory a command ran
+    in). Now ``~/.cache/pcfgraph``, and one warning line naming the value."""
+    env = {"XDG_CACHE_HOME": "rel/cache", "HOME": "/h"}
+    with caplog.at_level("WARNING", logger="pcfgraph.cache"):
+        assert default_cache_dir(None, env) == Path("/h/.cache/pcfgraph")
+        assert default_cache_dir(None, env) == Path("/h/.cache/pcfgraph")
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "pcfgraph.cache"]
+    assert warning.startswith("XDG_CACHE_HOME='rel/cache' is not an absolute path: ignored")
+    assert "the cache is /h/.cache/pcfgraph" in warning
+
+
 def test_no_home_directory_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """A container run as a user id in no passwd file, without ``HOME``: every command was
     "internal error (RuntimeError: Could not determine home directory.)", exit 3."""
