@@ -81,6 +81,40 @@ def test_turtle_report(findings: AuditReport) -> None:
     assert inv
 
 
+def test_turtle_report_names_the_notice_of_each_framework_it_quotes(
+    findings: AuditReport,
+) -> None:
+    """The findings quote framework names and cite framework elements (``dcterms:source``);
+    JSON ``checkedAgainst.frameworks``, the text and HTML reports, the XLSX ``Notices`` sheet
+    and the CSV ``notice`` column give each framework's notice, the Turtle report gave none.
+    Each framework checked against is now ``dcterms:references`` of the report, with the
+    notice as ``dcterms:rights``, and the statements are the ones ``report_graph`` makes."""
+    from rdflib import DCTERMS, OWL
+    from rdflib.compare import isomorphic
+
+    from pcfgraph.audit.render_turtle import report_graph
+
+    g = Graph().parse(data=findings.to_turtle(), format="turtle")
+    (report,) = list(g.subjects(RDF.type, iris.SH.ValidationReport))
+
+    def value(node: object, predicate: object) -> str | None:
+        found = g.value(node, predicate)  # type: ignore[arg-type]
+        return None if found is None else str(found)
+
+    stated = {
+        value(f, DCTERMS.identifier): (
+            value(f, DCTERMS.title),
+            value(f, OWL.versionInfo),
+            value(f, DCTERMS.rights),
+        )
+        for f in g.objects(report, DCTERMS.references)
+    }
+    frameworks = json.loads(findings.to_json())["checkedAgainst"]["frameworks"]
+    assert stated == {f["id"]: (f["title"], f["version"], f["rights"]) for f in frameworks}
+    assert "APQC" in stated["apqc-pcf-cross-industry-7.4"][2]
+    assert isomorphic(g, report_graph(findings))
+
+
 def test_html_report_embedded_in_a_page_is_the_files_content_with_headings_two_levels_down(
     findings: AuditReport,
 ) -> None:

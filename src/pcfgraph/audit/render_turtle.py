@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from pcfgraph import iris
 from pcfgraph.audit.nodetext import is_literal_text, literal_text, node_of
@@ -26,6 +26,7 @@ _PREFIXES = (
     f"@prefix orgm: <{iris.ORGM}> .\n"
     f"@prefix dcterms: <{iris.DCTERMS}> .\n"
     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
     "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
 )
 
@@ -67,7 +68,36 @@ def _provenance(report: AuditReport) -> list[tuple[str, str]]:
     for key, predicate in _AGAINST:
         if against.get(key):
             out.append((predicate, literal_text(str(against[key]))))
+    for fields in _frameworks(report):
+        described = " ; ".join(f"{p} {literal_text(v, language=lang)}" for p, v, lang in fields)
+        out.append(("dcterms:references", f"[ {described} ]"))
     return out
+
+
+def _frameworks(report: AuditReport) -> list[list[tuple[str, str, str | None]]]:
+    """Each framework edition checked against (JSON ``checkedAgainst.frameworks``) as
+    (predicate, text, language): its id, title, version and the notice its content is quoted
+    under. The findings quote framework names and cite framework elements (``dcterms:source``),
+    and this was the one report format that carried no notice for them."""
+    out = []
+    for f in report.checked_against.get("frameworks", []):
+        fields = [
+            (predicate, str(f[key]), lang)
+            for key, predicate, lang in _FRAMEWORK_FIELDS
+            if f.get(key) not in (None, "")
+        ]
+        if fields:
+            out.append(fields)
+    return out
+
+
+#: checkedAgainst.frameworks keys and the report's predicates (and languages) for them.
+_FRAMEWORK_FIELDS: tuple[tuple[str, str, str | None], ...] = (
+    ("id", "dcterms:identifier", None),
+    ("title", "dcterms:title", None),
+    ("version", "owl:versionInfo", None),
+    ("rights", "dcterms:rights", "en"),
+)
 
 
 #: checkedAgainst keys and the report's predicates for them.
@@ -160,6 +190,13 @@ def report_graph(report: AuditReport) -> Graph:
         if report.checked_against.get(key):
             term = iris.ORGM[predicate.removeprefix("orgm:")]
             g.add((node, term, Literal(str(report.checked_against[key]))))
+    for fields in _frameworks(report):
+        framework = BNode()
+        g.add((node, iris.DCTERMS.references, framework))
+        for predicate, text, lang in fields:
+            prefix, name = predicate.split(":")
+            term = iris.DCTERMS[name] if prefix == "dcterms" else OWL[name]
+            g.add((framework, term, Literal(text, lang=lang)))
     bnodes: dict[str, BNode] = {}
     for r in report.shown():
         res = BNode()
