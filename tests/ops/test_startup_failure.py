@@ -53,5 +53,30 @@ def test_no_room_for_the_pool_is_one_line_and_exit_2(tmp_path: Path, workers: st
     lines = [line for line in out.splitlines() if "cannot start the server" in line]
     # one a process that got that far (the first to fail stops the others, maybe sooner)
     assert 1 <= len(lines) <= int(workers), out[-3000:]
-    assert all(f"set TMPDIR to a directory with room (now {temp})" in line for line in lines)
+    assert all("File too large" in line and "(ulimit -f)" in line for line in lines)
     assert all("/graph-0.nq" in line for line in lines)  # the file it could not write
+
+
+def test_each_start_up_failure_is_named_with_what_to_do() -> None:
+    """The line and exit status of each kind of failure (pcfgraph.http.startup_failure)."""
+    import errno
+
+    from pcfgraph.errors import PcfgraphError
+    from pcfgraph.http.startup_failure import describe
+
+    copy = Path(tempfile.gettempdir()) / "pcfgraph-pool-x" / "graph-0.nq"
+    full = OSError(errno.ENOSPC, "No space left on device", "/srv/rel/graph.nq", None, str(copy))
+    assert describe(full) == (
+        f"cannot start the server: No space left on device ({copy}); free space there, or "
+        f"set TMPDIR to a directory with room (now {tempfile.gettempdir()})",
+        2,
+    )
+    denied = PermissionError(errno.EACCES, "Permission denied", "/srv/rel/graph.nq")
+    line, status = describe(denied)
+    assert status == 2 and line.startswith("cannot start the server: Permission denied")
+    assert "(/srv/rel/graph.nq); let the user running the server read" in line
+    assert "TMPDIR" not in line  # not in the temporary directory
+    said = describe(PcfgraphError("no writable temporary directory"))
+    assert said == ("cannot start the server: no writable temporary directory", 2)
+    line, status = describe(KeyError("pool"))
+    assert status == 3 and "internal error (KeyError: 'pool'). This is a bug" in line

@@ -88,7 +88,9 @@ def describe(exc: Exception) -> tuple[str, int]:
         where = exc.filename2 if exc.filename2 is not None else exc.filename
         place = f" ({where})" if where is not None else ""
         temporary = _temporary(where)
-        if exc.errno in _NO_ROOM:
+        if exc.errno == errno.EFBIG:  # over the file size limit, not out of space
+            todo = "raise the limit on the size of files this user writes (ulimit -f)"
+        elif exc.errno in _NO_ROOM:
             todo = "free space there"
             if temporary is not None:
                 todo += f", or set TMPDIR to a directory with room (now {temporary})"
