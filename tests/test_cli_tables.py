@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from _webgraph import APQC_ID, web_release
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from pcfgraph.cli import main
 from pcfgraph.cli.common import run_main
@@ -347,3 +349,20 @@ def test_tables_name_an_editions_element_as_the_sssom_files_do() -> None:
     assert curie(base + "prm-it/A24") == "prmit:A24"
     assert curie(base + "framework/prm-it") == "fw:prm-it"
     assert curie("http://www.w3.org/2004/02/skos/core#closeMatch") == "skos:closeMatch"
+
+
+def test_query_reads_an_editions_curie_in_any_iri_parameter(
+    release_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcfgraph query api/describe-resource -p resource=pcf74:20608`` (a parameter with no
+    element domain) bound an IRI of the scheme ``pcf74`` and printed nothing, exit 0."""
+    base = ["query", "api/describe-resource", "--release", str(release_dir), "-p"]
+    full = run([*base, "resource=https://w3id.org/pcfgraph/id/apqc-pcf/cross-industry/7.4/20608"],
+               capsys)  # fmt: skip
+    code, out = run([*base, "resource=pcf74:20608"], capsys)
+    assert full[0] == code == 0 and len(_graph(full[1])) > 0
+    assert isomorphic(_graph(out), _graph(full[1]))
+
+
+def _graph(turtle: str) -> Graph:
+    return Graph().parse(data=turtle, format="turtle")

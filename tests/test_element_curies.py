@@ -82,3 +82,14 @@ def test_mcp_tools_read_it(shipped_release: Release) -> None:
         assert message.startswith("argument 'element': ") and "pcf74" in message, message
 
     session_without_pool(shipped_release, body)
+
+
+def test_a_named_querys_other_iri_parameters_read_it(shipped_release: Release) -> None:
+    """``api/describe-resource``'s ``resource`` (any resource, no element domain) bound
+    ``pcf74:20638`` as an IRI of the scheme ``pcf74`` and answered nothing, without a word."""
+    domains = domain_values(shipped_release.store, shared_catalog())
+    query = shared_catalog().get("api/describe-resource")
+    bound = query.bind({"resource": "pcf74:20638"}, domains)
+    assert {t.value for t in bound.values()} == {IRI_20638}
+    other = query.bind({"resource": "tag:example.org,2026:x"}, domains)  # no element's: as given
+    assert {t.value for t in other.values()} == {"tag:example.org,2026:x"}

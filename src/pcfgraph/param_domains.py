@@ -135,6 +135,16 @@ class DomainValues:
             f"{f' and {more} more' if more > 0 else ''}); give the one meant by its element id"
         )
 
+    def iri(self, value: str) -> str:
+        """``value`` with a CURIE of an APQC edition of the data (``pcf74:20638``) as its IRI,
+        for an IRI parameter that takes any resource (``api/describe-resource``): bound as
+        given, it was an IRI of the scheme ``pcf74`` that matched nothing, without a word. A
+        prefix that names no element is left to the parameter (``tag:``, ``urn:`` IRIs)."""
+        try:
+            return iris.element_iri(value, lambda: self(FRAMEWORK_ID))
+        except InputError:
+            return value
+
     def _found_as_written(self, value: str, framework: str, param: str) -> str | None:
         """The code of the one element of ``framework`` that ``value`` names as written (its
         code, PCF ID or IRI), by the lookups' indexes: a fraction of a millisecond, where

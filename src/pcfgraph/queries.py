@@ -102,6 +102,10 @@ class NamedQuery:
                 # a2 for A2, prm-it/A2, a page URL: bound as given, each matched nothing
                 term = ox.NamedNode(element(str(given), p.name))
             else:
+                # any other IRI (describe-resource's resource) as an element's CURIE too
+                iri_of = getattr(domains, "iri", None) if p.type == "iri" else None
+                if iri_of is not None and isinstance(given, str) and not p.relation:
+                    given = iri_of(given)
                 term = to_term(p, given)
             if domains is not None and p.domain not in (None, ELEMENT_CODE, ELEMENT):
                 spelt = p.check_known(term.value, domains(p.domain))

@@ -290,7 +290,8 @@ def query(
     # a bad value is a usage error naming it (a framework id the release does not hold,
     # a confidence past 1: it was an empty answer, as if there were none); which frameworks
     # the release holds is read only then, with one query (not the services: 0.28 s)
-    if any(p.domain is not None and p.name in values for p in nq.params):
+    # (and an IRI given as an APQC edition's CURIE, pcf74:20638, is read as the edges read it)
+    if any((p.domain is not None or p.type == "iri") and p.name in values for p in nq.params):
         from pcfgraph.param_domains import domain_values
 
         values = nq.canonical(values, domain_values(release.store))  # PRM-IT is prm-it
