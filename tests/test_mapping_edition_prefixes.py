@@ -162,3 +162,31 @@ def test_an_editions_curie_names_its_element_where_an_element_is_asked_for(
     assert under(old, new, "pcf74:17042") == under(old, new, "17042")
     with pytest.raises(InputError, match=r"'prmit:A2' names no element .*pcf722-banking, pcf74"):
         under(old, new, "prmit:A2")
+
+
+def test_suggestions_carry_the_notices_of_the_names_they_quote(
+    release: Release, tmp_path: Path
+) -> None:
+    """``mappings suggest`` wrote SSSOM whose rows quote PCF names (``subject_label``) and
+    PRM-IT's (``object_label``) under a CC BY licence and no notice at all, where an exported
+    set's ``comment`` carries APQC's: the file's comment now carries each framework's notice,
+    the edition's own (:attr:`services.Framework.attribution`)."""
+    from click.testing import CliRunner
+
+    from pcfgraph.cli import main
+
+    assert release.path is not None
+    out = tmp_path / "suggested.sssom.tsv"
+    result = CliRunner().invoke(
+        main,
+        ["mappings", "suggest", "--source", BANKING, "--target", "prm-it", "--top", "1",
+         "--release", str(release.path), "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    reader = services.Reader(release.store, QueryCatalog())
+    notices = {fid: services.framework(reader, fid, required=True).attribution  # type: ignore[union-attr]
+               for fid in (BANKING, "prm-it")}  # fmt: skip
+    assert all(notices.values())
+    comment = read_mapping_set(out, curated=False).comment
+    assert comment == " ".join(f"{fid} names and identifiers: {n}" for fid, n in notices.items())
+    assert read_suggestions(out)  # and review still reads it

@@ -183,7 +183,15 @@ def suggest(
 
     prefixes = {k: v for k, v in PREFIXES.items() if k in ("prmit", "itcmf", "trim")}
     prefixes.update(_curated_prefixes())
-    write_output(to_sssom_tsv(found, source, target, model=model, prefixes=prefixes), output)
+    # the rows quote both frameworks' names: the file carries their notices
+    reader = services.Reader(release.store, catalog)
+    notices = {
+        fid: f.attribution or ""
+        for fid in (source, target)
+        if (f := services.framework(reader, fid)) is not None
+    }
+    data = to_sssom_tsv(found, source, target, model=model, prefixes=prefixes, notices=notices)
+    write_output(data, output)
     if output is not None:
         click.echo(f"{len(found)} suggestions -> {output}", err=True)
 

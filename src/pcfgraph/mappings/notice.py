@@ -10,7 +10,7 @@ quotes PCF names with no notice at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pcfgraph import iris
 from pcfgraph.importers.apqc.emit import APQC_NOTICE
@@ -50,3 +50,17 @@ def missing_notice(ms: MappingSet, source: str) -> str | None:
         f"(add it to the comment: {SET_NOTICE!r}). Its graph states the rights and its SSSOM "
         "exports add the notice to the comment"
     )
+
+
+def quoted_notices(notices: Mapping[str, str], ends: Iterable[str]) -> str | None:
+    """The comment of a file whose rows quote the names of the frameworks ``ends`` (their
+    ids; ``mappings suggest``'s subject and object labels): each one's notice
+    (``notices``, by id: :attr:`pcfgraph.services.Framework.attribution`, an IBM edition's
+    own "©2025 APQC and IBM ..."), APQC's when an APQC edition's is not given; None when no
+    end has one."""
+    parts = []
+    for fid in dict.fromkeys(ends):
+        notice = notices.get(fid) or (APQC_NOTICE if iris.is_apqc_framework_id(fid) else None)
+        if notice:
+            parts.append(f"{fid} names and identifiers: {notice}")
+    return " ".join(parts) or None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -387,8 +387,13 @@ def to_sssom_tsv(
     model: str,
     prefixes: dict[str, str],
     today: dt.date | None = None,
+    notices: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The suggestions as an SSSOM/TSV mapping set (readable by pcfgraph's reader)."""
+    """The suggestions as an SSSOM/TSV mapping set (readable by pcfgraph's reader). Its rows
+    quote both frameworks' names, so its ``comment`` carries their notices (``notices``: by
+    framework id, APQC's for an APQC edition not given), as an exported set's does."""
+    from pcfgraph.mappings.notice import quoted_notices
+
     day = (today or dt.date.today()).isoformat()
     ends = (x.iri for s in suggestions for x in (s.subject, s.object))
     declared = {
@@ -422,6 +427,8 @@ def to_sssom_tsv(
         "mapping_tool": "pcfgraph mappings suggest",
         "mapping_date": day,
     }
+    if comment := quoted_notices(notices or {}, (source, target)):
+        header["comment"] = comment
     text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1 << 20)
     lines = [f"#{line}" for line in text.splitlines()]
     columns = ["record_id", "subject_id", "subject_label", "predicate_id", "object_id",
