@@ -115,6 +115,26 @@ def test_turtle_report_names_the_notice_of_each_framework_it_quotes(
     assert isomorphic(g, report_graph(findings))
 
 
+def test_html_report_keeps_the_notice_of_each_framework_it_quotes(findings: AuditReport) -> None:
+    """The HTML report, the one handed to the organisation, quotes PCF names and definitions
+    (a finding's source passage, the coverage tables) and gave no notice at all: its "Sources
+    and rights" section now gives each framework's, as JSON ``checkedAgainst`` does."""
+    import html as html_lib
+
+    page = render_html(findings)
+    section = page[page.index('<section class="sources">') :]
+    shown = {
+        html_lib.unescape(title): " ".join(html_lib.unescape(notice).split())
+        for title, notice in re.findall(
+            r"<dt>(.*?)</dt><dd class=\"rights\">(.*?)</dd>", section, re.DOTALL
+        )
+    }
+    frameworks = json.loads(findings.to_json())["checkedAgainst"]["frameworks"]
+    expected = {f["title"] or f["id"]: f["rights"] for f in frameworks if f["rights"]}
+    assert shown == expected and any("APQC" in n for n in shown.values())
+    assert 'href="#sources"' in page
+
+
 def test_html_report_embedded_in_a_page_is_the_files_content_with_headings_two_levels_down(
     findings: AuditReport,
 ) -> None:

@@ -135,7 +135,8 @@ come from that, not from the model.</p>
 {% if resolved %}<li><a href="#resolved">Resolved since the baseline</a></li>{% endif %}
 <li><a href="#coverage">Framework coverage</a></li><li><a href="#maturity">IT-CMF maturity</a></li>
 {% if r.unused is not none %}<li><a href="#unused">Not used by the audit</a></li>{% endif %}
-<li><a href="#rules">Appendix: rules applied</a></li></ol></nav>
+<li><a href="#rules">Appendix: rules applied</a></li>
+{% if notices %}<li><a href="#sources">Sources and rights</a></li>{% endif %}</ol></nav>
 <span id="findings"></span><h{{ h[2] }}>Findings by organisational unit</h{{ h[2] }}>
 {% if not shown %}<p>No findings: every rule is satisfied.</p>{% endif %}
 {% for unit, nodes in units %}<section class="unit" id="unit-{{ loop.index }}"><h{{ h[3] }}>{{ unit }}</h{{ h[3] }}>
@@ -179,6 +180,11 @@ those covered via a curated exact or close mapping from an element a process imp
 {% if rule.rationale %}<p class="small">{{ rule.rationale }}</p>{% endif %}
 {% if rule.source %}<p class="small">Source: {{ rule.source.framework or "" }} {{ rule.source.code or "" }} {{ rule.source.name or "" }} <a href="{{ page(rule.source.iri) }}"><code>{{ rule.source.iri }}</code></a>{% if rule.source.passage %}<br><q>{{ rule.source.passage }}</q>{% endif %}</p>{% elif rule.origin == "audit" %}<p class="small">Source: {{ own_rule }}.</p>{% endif %}</div>
 {% endfor %}{% endfor %}</section>
+{% if notices %}<section class="sources"><span id="sources"></span><h{{ h[2] }}>Sources and rights</h{{ h[2] }}>
+<p>The findings, the coverage and the rules quote framework names, codes and definitions;
+each framework's content is quoted under its notice, which a copy of this report keeps.</p>
+<dl>{% for f in notices %}<dt>{{ f.title or f.id }}</dt><dd class="rights">{{ f.rights }}</dd>
+{% endfor %}</dl></section>{% endif %}
 """
 
 
@@ -340,5 +346,7 @@ def render_html(
                 for f in (report.baseline or {}).get("resolvedFindings", [])
             ],
             curie=_curie,
+            # each framework checked against with the notice its quoted content is under
+            notices=[f for f in report.checked_against.get("frameworks", []) if f.get("rights")],
         )
     )
