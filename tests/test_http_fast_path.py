@@ -419,7 +419,7 @@ def test_the_fast_path_serves_only_the_layers_it_knows() -> None:
 
     from pcfgraph.api.fast_path import FastPath
     from pcfgraph.config import Settings
-    from pcfgraph.serving import create_app
+    from pcfgraph.serving import create_app, served_app
 
     def built(app: FastAPI) -> FastAPI:
         app.middleware_stack = app.build_middleware_stack()
@@ -428,6 +428,11 @@ def test_the_fast_path_serves_only_the_layers_it_knows() -> None:
     release = ops_release()
     assert FastPath.of(built(create_app(Settings(), release))) is not None
     assert FastPath.of(ProxyHeadersMiddleware(built(create_app(Settings(), release)))) is not None
+    # what `pcfgraph serve` hands uvicorn: inside the start-up report and X-Forwarded-* layers
+    # (which pass every request through unchanged)
+    served = served_app(built(create_app(Settings(), release)), Settings())
+    assert FastPath.of(served) is not None
+    assert FastPath.of(ProxyHeadersMiddleware(served)) is not None  # uvicorn's, outside it
     assert FastPath.of(create_app(Settings(), release)) is None  # layers not built yet
     assert FastPath.of(built(create_app(Settings(http_fast_path=False), release))) is None
     gzipped = create_app(Settings(), release)

@@ -184,12 +184,16 @@ class FastPath:
     @classmethod
     def of(cls, served: Any) -> FastPath | None:
         """The fast path of ``served`` (uvicorn's loaded app: the pcfgraph app, maybe inside
-        uvicorn's proxy-headers layer), or None: turned off, or a layer it does not know of
+        the start-up report and uvicorn's proxy-headers layers), or None: turned off, or a layer it does not know of
         (it answers only what the known layers would answer the same way). Known only once
         the app built its middleware stack (its first request)."""
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        app = served.app if isinstance(served, ProxyHeadersMiddleware) else served
+        from pcfgraph.http.startup_failure import StartupReport
+
+        app = served
+        while isinstance(app, (StartupReport, ProxyHeadersMiddleware)):  # in either order
+            app = app.app  # the report hands every request on unchanged
         if not isinstance(app, FastAPI) or app.root_path:
             return None
         state = getattr(app.state, "pcf", None)  # another app under pcfgraph's protocol
