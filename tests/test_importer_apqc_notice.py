@@ -278,3 +278,42 @@ def test_the_copyright_line_is_cited_once(tmp_path: Path) -> None:
         assert text.count(COPYRIGHT_LINE) == 1, where
     g = Graph().parse(data=http.get(f"{path}?format=ttl").text, format="turtle")
     assert (element, DCTERMS.rights, iris.apqc_notice()) in g  # APQC's line stays
+
+
+def test_an_exported_set_on_an_ibm_edition_carries_its_notice(tmp_path: Path) -> None:
+    """A mapping set on an IBM industry edition was exported as SSSOM whose comment gave
+    APQC's ©2024 line alone (the one its graph rights name), never the "©2025 APQC and IBM
+    ..." notice of the edition whose names its rows quote: it is now added to the comment."""
+    from identity_support import sources_file
+
+    from pcfgraph.mappings.export import export_bytes
+    from pcfgraph.mappings.notice import SET_NOTICE
+    from pcfgraph.mappings.sssom import read_mapping_set
+
+    _airline(tmp_path, SECTIONS)
+    ns = iris.apqc_namespace("Airline", "7.2.2")
+    (tmp_path / "test-airline.sssom.tsv").write_text(
+        "#curie_map:\n"
+        f"#  air: {ns}\n"
+        "#  prmit: https://w3id.org/pcfgraph/id/prm-it/\n"
+        "#  fw: https://w3id.org/pcfgraph/id/framework/\n"
+        "#  skos: http://www.w3.org/2004/02/skos/core#\n"
+        "#  semapv: https://w3id.org/semapv/vocab/\n"
+        "#mapping_set_id: https://w3id.org/pcfgraph/id/mapping-set/test-airline\n"
+        '#mapping_set_version: "1.0"\n'
+        "#license: https://creativecommons.org/licenses/by/4.0/\n"
+        f"#comment: '{SET_NOTICE}'\n"
+        f"#subject_source: fw:{FID}\n"
+        "#object_source: fw:prm-it\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\tauthor_label\n"
+        "air:20608\tskos:closeMatch\tprmit:A2\tsemapv:ManualMappingCuration\t0.7\ttester\n",
+        encoding="utf-8",
+    )
+    release = build_release(
+        ExtraSources(sources_file=sources_file(tmp_path, "test-airline.sssom.tsv"))
+    )
+    out = tmp_path / "exported" / "test-airline.sssom.tsv"
+    out.parent.mkdir()
+    out.write_bytes(export_bytes(release.store, QueryCatalog(), "test-airline", "sssom-tsv"))
+    comment = read_mapping_set(out).comment
+    assert comment == f"{SET_NOTICE} {FID} names and identifiers: {IBM_NOTICE}"

@@ -24,7 +24,7 @@ from pcfgraph import iris
 from pcfgraph.conneg import by_name
 from pcfgraph.errors import InputError, NotAcceptable, NotFoundError, quoted
 from pcfgraph.iris import DCTERMS, PCFG, SSSOM
-from pcfgraph.mappings.notice import with_notice
+from pcfgraph.mappings.notice import with_edition_notices, with_notice
 from pcfgraph.mappings.slots import MAPPING_SET_SLOTS, MAPPING_SLOTS, PROPAGATABLE, Slot
 from pcfgraph.mappings.sssom import IMPLIED_PREFIXES
 from pcfgraph.mappings.sssom_cells import SEPARATOR, cell, splits
@@ -185,6 +185,8 @@ def document(
         raise NotFoundError(f"no mapping set {set_id!r}; known: {known}")
     chains = _chains(store, catalog) if set_id == DERIVED or derived else {}
     meta = _metadata(set_id, meta_st)
+    if meta.get("comment"):
+        meta["comment"] = _with_edition_notices(store, catalog, str(meta["comment"]), meta_st)
     rows = [_row(r, st, chains.get(r)) for r, st in sorted(records.items())]
     if derived and set_id != DERIVED:
         sources = {_text(v) for v in meta_st.get(str(PCFG.sourceFramework), [])}
@@ -245,6 +247,23 @@ def _push_down(meta: dict[str, Value], rows: list[dict[str, Value]]) -> None:
         for row in rows:
             if not row.get(name):
                 row[name] = value
+
+
+def _with_edition_notices(
+    store: Store, catalog: QueryCatalog, comment: str, st: dict[str, list[object]]
+) -> str:
+    """The set's comment with the own notice of each APQC edition it maps (an IBM edition's
+    "©2025 APQC and IBM ..."), which APQC's line in it does not say (notice.py)."""
+    ends = {_text(v) for p in (PCFG.sourceFramework, PCFG.targetFramework)
+            for v in st.get(str(p), [])}  # fmt: skip
+    apqc = sorted(e for e in ends if iris.is_apqc_framework(e))
+    if not apqc:
+        return comment
+    from pcfgraph import services
+
+    by_iri = {f.iri: f for f in services.frameworks(services.Reader(store, catalog))}
+    editions = [(f.id, f.source_rights) for e in apqc if (f := by_iri.get(e)) is not None]
+    return with_edition_notices(comment, editions)
 
 
 def _metadata(set_id: str, st: dict[str, list[object]]) -> dict[str, Value]:

@@ -64,3 +64,19 @@ def quoted_notices(notices: Mapping[str, str], ends: Iterable[str]) -> str | Non
         if notice:
             parts.append(f"{fid} names and identifiers: {notice}")
     return " ".join(parts) or None
+
+
+#: The copyright line APQC's notice (and the Cross-Industry 7.4 workbook's) begins with.
+COPYRIGHT_LINE = APQC_NOTICE[: APQC_NOTICE.index("RESERVED.") + len("RESERVED.")]
+
+
+def with_edition_notices(comment: str, editions: Iterable[tuple[str, str | None]]) -> str:
+    """``comment`` (a set's, APQC's notice in it) with the notice each APQC edition of the
+    set states itself (``editions``: id and its workbook's notice) when that is not APQC's
+    line: an industry edition developed with IBM ("©2025 APQC and IBM ...") or an older one
+    (©2022) asks for its own, which APQC's ©2024 line does not say."""
+    parts = [comment] if comment else []
+    for fid, own in editions:
+        if own and not own.startswith(COPYRIGHT_LINE) and own not in comment:
+            parts.append(f"{fid} names and identifiers: {own}")
+    return " ".join(parts)
