@@ -132,16 +132,23 @@ def test_suggest_cli_writes_sssom_that_both_readers_take(release: Release, tmp_p
     assert run_main(main, ["mappings", "suggest", "--source", "nope", "--target", PRM]) == 2
 
 
-def test_review_moves_accepted_and_rejected_into_the_curated_set(
-    release: Release, tmp_path: Path
-) -> None:
+def _to_review(release: Release, tmp_path: Path, *, top: int) -> tuple[Path, Path]:
+    """A copy of the shipped PCF 8.1 -> IT-CMF set to review into, and a file of the top
+    ``top`` lexical suggestions per element (declaring the set's prefixes)."""
     curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
     shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
-    before = read_mapping_set(curated).rows
-    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
+    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=top)
     sfile = tmp_path / "suggested.sssom.tsv"
     sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
         read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    return curated, sfile
+
+
+def test_review_moves_accepted_and_rejected_into_the_curated_set(
+    release: Release, tmp_path: Path
+) -> None:
+    curated, sfile = _to_review(release, tmp_path, top=2)
+    before = read_mapping_set(curated).rows
     pending = read_suggestions(sfile)
     yes, no = pending[0], pending[1]
     apply_decisions(
@@ -295,12 +302,7 @@ def test_review_predicate_takes_the_spellings_of_every_surface(
     import pcfgraph.cli.mappings as cli_mappings
 
     monkeypatch.setattr(cli_mappings, "opened_release", lambda _dir: release)
-    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
-    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
-    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
-    sfile = tmp_path / "s.sssom.tsv"
-    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
-        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    curated, sfile = _to_review(release, tmp_path, top=2)
     pending = read_suggestions(sfile)
     base = ["mappings", "review", str(sfile), "--reviewer", "r", "--into", str(curated)]
     spellings = ("skos:closeMatch", "CLOSE_MATCH", f"{SKOS}closeMatch", "narrowmatch")
@@ -324,12 +326,7 @@ def test_review_predicate_with_only_rejections_says_it_is_unused(
     import pcfgraph.cli.mappings as cli_mappings
 
     monkeypatch.setattr(cli_mappings, "opened_release", lambda _dir: release)
-    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
-    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
-    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=3)
-    sfile = tmp_path / "s.sssom.tsv"
-    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
-        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    curated, sfile = _to_review(release, tmp_path, top=3)
     first, second, third = read_suggestions(sfile)[:3]
     base = ["mappings", "review", str(sfile), "--reviewer", "r", "--into", str(curated)]
     unused = "pcfgraph: warning: --predicate closeMatch is unused: no suggestion was accepted"
@@ -436,12 +433,7 @@ def test_review_predicate_is_the_accepted_ones_relation_not_the_rejected_ones(
     """``--predicate`` gives the accepted suggestions their relation (its help, the docs);
     a suggestion rejected in the same review got it too: "not closeMatch" (the two may still
     be related) where the curator rejected the suggested relatedMatch (not even related)."""
-    curated = tmp_path / "pcf-8.1-to-it-cmf-rm.sssom.tsv"
-    shutil.copy(resource_dir("data") / "mappings" / curated.name, curated)
-    found = suggest(release.store, shared_catalog(), APQC, ITCMF, top=2)
-    sfile = tmp_path / "s.sssom.tsv"
-    sfile.write_bytes(to_sssom_tsv(found, APQC, ITCMF, model="lexical", prefixes=dict(
-        read_mapping_set(curated).declared_prefixes)))  # fmt: skip
+    curated, sfile = _to_review(release, tmp_path, top=2)
     yes, no = read_suggestions(sfile)[:2]
     apply_decisions(
         sfile, [Decision(yes, "accept"), Decision(no, "reject")], reviewer="r",
